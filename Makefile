@@ -1,0 +1,71 @@
+# Quantera — every target installs what it needs first (idempotent: a second run does nothing).
+# Nothing is assumed beyond Python 3.11, Node 20 and npm.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := build
+
+PYTHON      ?= $(shell command -v python3.11 || command -v python3)
+VENV        := .venv
+BIN         := $(VENV)/bin
+SOLC_VERSION := 0.8.28
+SOLCX_DIR   := $(CURDIR)/$(VENV)/solcx
+SOLC_FRONT  := $(SOLCX_DIR)/solc-v$(SOLC_VERSION)
+DEMO_BLOCKS ?= 40
+
+# py-solc-x finds the solc-js front here; ape-foundry finds anvil on PATH.
+export SOLCX_BINARY_PATH := $(SOLCX_DIR)
+export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(BIN):$(PATH)
+export PYTHONUNBUFFERED := 1
+
+PY_STAMP   := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+
+.PHONY: install build test test-contracts test-keepers bench demo clean lock help
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
+
+$(PY_STAMP): pyproject.toml requirements.lock
+	@test -n "$(PYTHON)" || { echo "Python 3.11 is required" >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python tools/install_toolchain_pth.py "$(SOLCX_DIR)" "$(CURDIR)/node_modules/.bin"
+	touch $@
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
+
+$(SOLC_FRONT): tools/solc/solc-front.js $(NODE_STAMP) $(PY_STAMP)
+	mkdir -p $(SOLCX_DIR)
+	printf '#!/bin/sh\nexec node "%s" "$$@"\n' "$(CURDIR)/tools/solc/solc-front.js" > $@
+	chmod +x $@
+	$@ --version | grep -q "Version: $(SOLC_VERSION)+commit"
+
+install: $(PY_STAMP) $(NODE_STAMP) $(SOLC_FRONT) ## Create .venv and node_modules from the pins, install the solc front
+
+build: install ## Install if needed, then compile the contracts
+	$(BIN)/ape compile
+
+test: build test-contracts test-keepers ## Run every test (contracts on anvil, then keepers)
+
+test-contracts: build
+	$(BIN)/ape test tests/contracts -q
+
+test-keepers: install
+	$(BIN)/pytest tests/keepers -q -p no:ape_test
+
+bench: build ## Measure gas from real receipts on anvil into benchmarks/
+	$(BIN)/ape run bench
+
+demo: build ## Start a private anvil, deploy, run the keepers for DEMO_BLOCKS blocks, summarise
+	$(BIN)/ape run demo --blocks $(DEMO_BLOCKS)
+
+lock: $(PY_STAMP) ## Re-freeze the Python dependency tree into requirements.lock
+	{ echo "# Full pinned dependency tree for the quantera venv (pip freeze). Regenerate with \`make lock\`."; \
+	  $(BIN)/python -m pip freeze --exclude-editable | grep -v '^quantera'; } > requirements.lock
+
+clean: ## Remove build outputs and the installed toolchain
+	rm -rf .build .cache $(VENV) node_modules reports .pytest_cache .hypothesis
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

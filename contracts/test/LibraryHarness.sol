@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity ^0.8.24;
+
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {WadMath} from "../libraries/WadMath.sol";
+import {TypedDataLib} from "../libraries/TypedDataLib.sol";
+
+/// @title LibraryHarness
+/// @notice Test-only: exposes the internal shared libraries so tests can check them against Python
+/// references. Never deployed by `scripts/deploy.py`.
+contract LibraryHarness is EIP712 {
+    bytes32 public constant WEIGHTS_TYPEHASH = keccak256("Weights(address[] assets,uint256[] weights,uint256 nonce)");
+
+    constructor() EIP712("QuanteraLibraryHarness", "1") {}
+
+    function mulWadDown(uint256 x, uint256 y) external pure returns (uint256) {
+        return WadMath.mulWadDown(x, y);
+    }
+
+    function mulWadUp(uint256 x, uint256 y) external pure returns (uint256) {
+        return WadMath.mulWadUp(x, y);
+    }
+
+    function divWadDown(uint256 x, uint256 y) external pure returns (uint256) {
+        return WadMath.divWadDown(x, y);
+    }
+
+    function divWadUp(uint256 x, uint256 y) external pure returns (uint256) {
+        return WadMath.divWadUp(x, y);
+    }
+
+    function sqrtWad(uint256 x) external pure returns (uint256) {
+        return WadMath.sqrtWad(x);
+    }
+
+    function bpsDown(uint256 amount, uint256 bps) external pure returns (uint256) {
+        return WadMath.bpsDown(amount, bps);
+    }
+
+    function bpsUp(uint256 amount, uint256 bps) external pure returns (uint256) {
+        return WadMath.bpsUp(amount, bps);
+    }
+
+    function toWad(uint256 amount, uint8 decimals) external pure returns (uint256) {
+        return WadMath.toWad(amount, decimals);
+    }
+
+    function fromWad(uint256 wad, uint8 decimals, bool roundUp) external pure returns (uint256) {
+        return WadMath.fromWad(wad, decimals, roundUp ? Math.Rounding.Ceil : Math.Rounding.Floor);
+    }
+
+    function relativeChangeWadUp(uint256 previous, uint256 next) external pure returns (uint256) {
+        return WadMath.relativeChangeWadUp(previous, next);
+    }
+
+    function weightsDigest(address[] calldata assets, uint256[] calldata weights, uint256 nonce)
+        public
+        view
+        returns (bytes32)
+    {
+        bytes32 structHash = keccak256(
+            abi.encode(
+                WEIGHTS_TYPEHASH, TypedDataLib.hashAddressArray(assets), TypedDataLib.hashUint256Array(weights), nonce
+            )
+        );
+        return _hashTypedDataV4(structHash);
+    }
+
+    function checkWeightsSignature(
+        address signer,
+        address[] calldata assets,
+        uint256[] calldata weights,
+        uint256 nonce,
+        bytes calldata signature
+    ) external view returns (bool) {
+        TypedDataLib.requireValidSignature(signer, weightsDigest(assets, weights, nonce), signature);
+        return true;
+    }
+
+    function recoverStrict(bytes32 digest, bytes calldata signature) external pure returns (address) {
+        return TypedDataLib.recoverStrict(digest, signature);
+    }
+}

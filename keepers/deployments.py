@@ -1,0 +1,88 @@
+"""The deployment record: `deployments/<network>.json`, written by `ape run deploy`, read by tools.
+
+Shape::
+
+    {"network": "ethereum:sepolia", "chain_id": 11155111, "block": 123,
+     "contracts": {"QuanteraAccessManager": "0x..."}}
+
+`block` is the block of the first deployment recorded; `contracts` maps contract name to address.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEPLOYMENTS_DIR_ENV = "QUANTERA_DEPLOYMENTS_DIR"
+DEFAULT_DEPLOYMENTS_DIR = Path("deployments")
+
+
+class DeploymentError(Exception):
+    """A deployment record is missing, unreadable, or does not match the chain."""
+
+
+def deployments_dir() -> Path:
+    return Path(os.environ.get(DEPLOYMENTS_DIR_ENV, DEFAULT_DEPLOYMENTS_DIR))
+
+
+def record_path(network_name: str, directory: Path | None = None) -> Path:
+    """`ethereum:local` -> deployments/ethereum-local.json."""
+    safe_name = network_name.replace(":", "-").replace("/", "-")
+    return (directory or deployments_dir()) / f"{safe_name}.json"
+
+
+@dataclass
+class DeploymentRecord:
+    network: str
+    chain_id: int
+    block: int | None = None
+    contracts: dict[str, str] = field(default_factory=dict)
+
+    def address_of(self, name: str) -> str:
+        try:
+            return self.contracts[name]
+        except KeyError:
+            known = ", ".join(sorted(self.contracts)) or "none"
+            raise DeploymentError(
+                f"{name} is not deployed on {self.network} (recorded: {known})"
+            ) from None
+
+    def to_json(self) -> dict:
+        return {
+            "network": self.network,
+            "chain_id": self.chain_id,
+            "block": self.block,
+            "contracts": dict(sorted(self.contracts.items())),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> "DeploymentRecord":
+        try:
+            return cls(
+                network=str(data["network"]),
+                chain_id=int(data["chain_id"]),
+                block=None if data.get("block") is None else int(data["block"]),
+                contracts={str(k): str(v) for k, v in data.get("contracts", {}).items()},
+            )
+        except (KeyError, TypeError, ValueError) as err:
+            raise DeploymentError(f"malformed deployment record: {err}") from None
+
+
+def load(path: Path) -> DeploymentRecord:
+    if not path.is_file():
+        raise DeploymentError(f"no deployment record at {path}: run `ape run deploy all` first")
+    try:
+        data = json.loads(path.read_text())
+    except json.JSONDecodeError as err:
+        raise DeploymentError(f"{path} is not valid JSON: {err.msg} (line {err.lineno})") from None
+    return DeploymentRecord.from_json(data)
+
+
+def save(record: DeploymentRecord, path: Path) -> None:
+    """Writes atomically, so a crash mid-deploy never leaves a half-written record."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(record.to_json(), indent=2) + "\n")
+    tmp.replace(path)

@@ -1,0 +1,1 @@
+"""Governance watch: who holds which role, and which timelocked operations are pending."""

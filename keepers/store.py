@@ -1,0 +1,114 @@
+"""The keeper store: what keepers saw and did, durable across restarts (SQLAlchemy).
+
+SQLite under `.quantera/keeper.sqlite` by default; any SQLAlchemy URL (e.g. PostgreSQL) through
+`QUANTERA_DB_URL`. Every row that mirrors a chain log is keyed by (chain_id, tx_hash, log_index), so
+replaying a block range after a restart inserts nothing twice.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Integer,
+    String,
+    UniqueConstraint,
+    create_engine,
+    select,
+)
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+DB_URL_ENV = "QUANTERA_DB_URL"
+DEFAULT_DB_PATH = Path(".quantera") / "keeper.sqlite"
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class KeeperCursor(Base):
+    """Last block a keeper has fully processed on a chain (its restart point)."""
+
+    __tablename__ = "keeper_cursors"
+    keeper: Mapped[str] = mapped_column(String(64), primary_key=True)
+    chain_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    last_block: Mapped[int] = mapped_column(BigInteger)
+
+
+class GovernanceEvent(Base):
+    """An AccessManager log (role grants, scheduled / executed / cancelled operations)."""
+
+    __tablename__ = "governance_events"
+    __table_args__ = (UniqueConstraint("chain_id", "tx_hash", "log_index", name="uq_governance_log"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    chain_id: Mapped[int] = mapped_column(BigInteger)
+    block_number: Mapped[int] = mapped_column(BigInteger)
+    block_timestamp: Mapped[int] = mapped_column(BigInteger)
+    tx_hash: Mapped[str] = mapped_column(String(66))
+    log_index: Mapped[int] = mapped_column(Integer)
+    contract: Mapped[str] = mapped_column(String(42))
+    event: Mapped[str] = mapped_column(String(64))
+    args: Mapped[dict] = mapped_column(JSON)
+
+
+def database_url() -> str:
+    url = os.environ.get(DB_URL_ENV)
+    if url:
+        return url
+    DEFAULT_DB_PATH.parent.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{DEFAULT_DB_PATH}"
+
+
+def open_store(url: str | None = None) -> Engine:
+    """Creates the engine and any missing tables (idempotent)."""
+    engine = create_engine(url or database_url(), future=True)
+    Base.metadata.create_all(engine)
+    return engine
+
+
+def _insert(engine: Engine):
+    return pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
+
+
+def insert_governance_events(engine: Engine, rows: list[dict]) -> int:
+    """Inserts rows, ignoring ones already stored; returns how many were new."""
+    if not rows:
+        return 0
+    stmt = _insert(engine)(GovernanceEvent).values(rows).on_conflict_do_nothing(
+        index_elements=["chain_id", "tx_hash", "log_index"]
+    )
+    with engine.begin() as conn:
+        result = conn.execute(stmt)
+    return max(result.rowcount or 0, 0)
+
+
+def governance_events(engine: Engine, chain_id: int) -> list[GovernanceEvent]:
+    with Session(engine) as session:
+        query = (
+            select(GovernanceEvent)
+            .where(GovernanceEvent.chain_id == chain_id)
+            .order_by(GovernanceEvent.block_number, GovernanceEvent.log_index)
+        )
+        return list(session.scalars(query))
+
+
+def get_cursor(engine: Engine, keeper: str, chain_id: int) -> int | None:
+    with Session(engine) as session:
+        row = session.get(KeeperCursor, (keeper, chain_id))
+        return None if row is None else row.last_block
+
+
+def advance_cursor(engine: Engine, keeper: str, chain_id: int, block: int) -> None:
+    """Moves the cursor forward only (a late, older block never rewinds it)."""
+    with Session(engine) as session, session.begin():
+        row = session.get(KeeperCursor, (keeper, chain_id))
+        if row is None:
+            session.add(KeeperCursor(keeper=keeper, chain_id=chain_id, last_block=block))
+        elif block > row.last_block:
+            row.last_block = block

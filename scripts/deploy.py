@@ -1,0 +1,189 @@
+"""Deploy Quantera in dependency order: `ape run deploy all --network <ecosystem:network:provider>`.
+
+Re-runnable: whatever `deployments/<ecosystem>-<network>.json` records (and the chain still has code
+for) is skipped unless `--fresh`. On live networks every state-changing step asks for
+confirmation (skip with `--yes`) and `--account` must name an Ape account alias.
+"""
+
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import click
+from ape import accounts, chain, project
+from ape.cli import ConnectedProviderCommand, network_option
+
+from keepers.deployments import DeploymentError, DeploymentRecord, load, record_path, save
+
+# Role ids of contracts/access/Roles.sol.
+ROLE_IDS = {"GOVERNOR": 1, "GUARDIAN": 2, "OPERATOR": 3}
+ADMIN_ROLE = 0
+
+
+@dataclass
+class DeployContext:
+    record: DeploymentRecord
+    path: Path
+    sender: object
+    is_local: bool
+    assume_yes: bool
+
+    def confirm(self, action: str) -> None:
+        if self.is_local or self.assume_yes:
+            return
+        click.confirm(f"{action} from {self.sender.address}?", abort=True)
+
+    def deploy(self, name: str, factory: Callable[[], object]) -> str:
+        """Deploys `name` unless the record has it (with code on chain); records it at once."""
+        existing = self.record.contracts.get(name)
+        if existing and chain.provider.get_code(existing):
+            click.echo(f"  = {name} already at {existing}")
+            return existing
+        self.confirm(f"Deploy {name}")
+        contract = factory()
+        self.record.contracts[name] = contract.address
+        if self.record.block is None:
+            self.record.block = chain.blocks.head.number
+        save(self.record, self.path)
+        click.echo(f"  + {name} deployed at {contract.address}")
+        return contract.address
+
+
+def _resolve_account(alias: str | None, is_local: bool):
+    if alias is None:
+        if is_local:
+            return accounts.test_accounts[0]
+        raise click.UsageError("--account is required on live networks (an Ape account alias)")
+    if alias.upper().startswith("TEST::"):
+        return accounts.test_accounts[int(alias.split("::", 1)[1])]
+    try:
+        return accounts.load(alias)
+    except Exception as err:  # ape raises several types for unknown aliases
+        raise click.BadParameter(f"no Ape account named {alias!r}: {err}") from None
+
+
+def _open_record(network_key: str, fresh: bool, is_local: bool) -> tuple[DeploymentRecord, object]:
+    path = record_path(network_key)
+    chain_id = chain.provider.chain_id
+    if fresh or not path.is_file():
+        return DeploymentRecord(network=network_key, chain_id=chain_id), path
+    try:
+        record = load(path)
+    except DeploymentError as err:
+        raise click.ClickException(str(err)) from None
+    if record.chain_id != chain_id:
+        if is_local:
+            click.echo(f"  ! {path} is for chain {record.chain_id}, this is {chain_id}: starting fresh")
+            return DeploymentRecord(network=network_key, chain_id=chain_id), path
+        raise click.ClickException(
+            f"{path} records chain {record.chain_id} but the provider is on chain {chain_id}"
+        )
+    stale = [name for name, addr in record.contracts.items() if not chain.provider.get_code(addr)]
+    if stale and is_local:
+        click.echo(f"  ! no code for {', '.join(stale)} on this local chain: starting fresh")
+        return DeploymentRecord(network=network_key, chain_id=chain_id), path
+    if stale:
+        raise click.ClickException(f"recorded contracts have no code on chain: {', '.join(stale)}")
+    return record, path
+
+
+def _grant(ctx: DeployContext, manager, role_name: str, role_id: int, account: str, delay: int) -> None:
+    is_member, _ = manager.hasRole(role_id, account)
+    if is_member:
+        click.echo(f"  = {role_name} already held by {account}")
+        return
+    ctx.confirm(f"Grant {role_name} to {account} (execution delay {delay}s)")
+    manager.grantRole(role_id, account, delay, sender=ctx.sender)
+    click.echo(f"  + {role_name} granted to {account} (execution delay {delay}s)")
+
+
+def deploy_access(ctx: DeployContext, roles: dict[str, str | None], governor_delay: int) -> None:
+    """Step 1: the authority every later contract is AccessManaged by, and its role holders."""
+    address = ctx.deploy(
+        "QuanteraAccessManager",
+        lambda: ctx.sender.deploy(project.QuanteraAccessManager, ctx.sender.address),
+    )
+    manager = project.QuanteraAccessManager.at(address)
+    is_admin, _ = manager.hasRole(ADMIN_ROLE, ctx.sender.address)
+    if not is_admin:
+        click.echo("  = deployer is no longer admin (handed over): role wiring left to governance")
+        return
+    for role_name, account in roles.items():
+        if account:
+            delay = governor_delay if role_name == "GOVERNOR" else 0
+            _grant(ctx, manager, role_name, ROLE_IDS[role_name], account, delay)
+
+
+def hand_over_admin(ctx: DeployContext, admin: str | None, admin_delay: int) -> None:
+    """Last step: give ADMIN to governance with an execution delay and renounce the deployer's."""
+    if not admin or admin.lower() == ctx.sender.address.lower():
+        return
+    manager = project.QuanteraAccessManager.at(ctx.record.address_of("QuanteraAccessManager"))
+    is_admin, _ = manager.hasRole(ADMIN_ROLE, ctx.sender.address)
+    if not is_admin:
+        return
+    _grant(ctx, manager, "ADMIN", ADMIN_ROLE, admin, admin_delay)
+    ctx.confirm("Renounce the deployer's ADMIN role")
+    manager.renounceRole(ADMIN_ROLE, ctx.sender.address, sender=ctx.sender)
+    click.echo(f"  + deployer renounced ADMIN; admin is {admin} (delay {admin_delay}s)")
+
+
+def _test_address(index: int) -> str:
+    return accounts.test_accounts[index].address
+
+
+@click.group()
+def cli():
+    """Deploy and inspect Quantera deployments."""
+
+
+@cli.command(name="all", cls=ConnectedProviderCommand)
+@network_option()
+@click.option("--account", "account_alias", help="Ape account alias, or TEST::<n> (default on local networks: TEST::0).")
+@click.option("--fresh", is_flag=True, help="Ignore the existing deployment record and deploy everything anew.")
+@click.option("--yes", "assume_yes", is_flag=True, help="Do not ask for confirmation on live networks.")
+@click.option("--guardian", help="Guardian address (local default: test account 1).")
+@click.option("--governor", help="Governor address (local default: test account 2).")
+@click.option("--operator", help="Operator address (local default: test account 3).")
+@click.option("--governor-delay", type=click.IntRange(0, 30 * 86400), default=3600, show_default=True,
+              help="Execution delay (s) of the governor role: every governor call is scheduled first.")
+@click.option("--admin", help="Hand ADMIN to this address at the end and renounce the deployer's.")
+@click.option("--admin-delay", type=click.IntRange(0, 30 * 86400), default=86400, show_default=True,
+              help="Execution delay (s) the handed-over admin holds its role with.")
+def deploy_all(ecosystem, network, provider, account_alias, fresh, assume_yes, guardian, governor, operator,
+        governor_delay, admin, admin_delay):
+    """Deploy (or complete) the whole protocol in dependency order."""
+    is_local = network.is_local
+    sender = _resolve_account(account_alias, is_local)
+    network_key = f"{ecosystem.name}:{network.name}"
+    record, path = _open_record(network_key, fresh, is_local)
+    ctx = DeployContext(record=record, path=path, sender=sender, is_local=is_local, assume_yes=assume_yes)
+    click.echo(f"Deploying Quantera to {network_key} (chain {record.chain_id}) from {sender.address}")
+    roles = {
+        "GUARDIAN": guardian or (_test_address(1) if is_local else None),
+        "GOVERNOR": governor or (_test_address(2) if is_local else None),
+        "OPERATOR": operator or (_test_address(3) if is_local else None),
+    }
+    deploy_access(ctx, roles, governor_delay)
+    hand_over_admin(ctx, admin, admin_delay)
+    save(record, path)
+    click.echo(f"Deployment record: {path}")
+
+
+@cli.command(cls=ConnectedProviderCommand)
+@network_option()
+@click.option("--json", "as_json", is_flag=True, help="Print the record as JSON.")
+def show(ecosystem, network, provider, as_json):
+    """Print the deployment record of the connected network."""
+    try:
+        record = load(record_path(f"{ecosystem.name}:{network.name}"))
+    except DeploymentError as err:
+        raise click.ClickException(str(err)) from None
+    if as_json:
+        click.echo(json.dumps(record.to_json(), indent=2))
+        return
+    click.echo(f"{record.network} (chain {record.chain_id}, from block {record.block})")
+    for name, address in sorted(record.contracts.items()):
+        click.echo(f"  {name:32} {address}")
