@@ -1,0 +1,142 @@
+"""`quantera`: the operators' command line for everything off-chain.
+
+Every command that returns data takes `--json`. Failures print one line to stderr and exit 1
+(2 for usage errors); `--debug` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from keepers import __version__, store
+from keepers.deployments import DeploymentError, deployments_dir, load, record_path
+from keepers.errors import QuanteraError
+from keepers.governance.operations import StoredEvent, pending_operations, role_holders
+
+ROLE_NAMES = {0: "ADMIN", 1: "GOVERNOR", 2: "GUARDIAN", 3: "OPERATOR", 4: "RISK_KEEPER",
+              5: "COMPLIANCE_KEEPER", 6: "PRICE_REPORTER", 7: "EXECUTOR"}
+
+
+def emit(data: Any, as_json: bool, table: Table | None = None) -> None:
+    if as_json:
+        click.echo(json.dumps(data, indent=2, sort_keys=True))
+    elif table is not None:
+        Console().print(table)
+    else:
+        click.echo(data)
+
+
+@click.group()
+@click.version_option(__version__, prog_name="quantera")
+@click.option("--debug", is_flag=True, help="Show full tracebacks on errors.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """Quantera operator tools: deployments, keepers' store, and (as they land) compliance, risk,
+    routing and signals."""
+    ctx.ensure_object(dict)["debug"] = debug
+
+
+@cli.group()
+def deployments() -> None:
+    """Read deployment records written by `ape run deploy`."""
+
+
+@deployments.command("show")
+@click.option("--network", "network_key", default="ethereum:local", show_default=True,
+              help="ecosystem:network of the record.")
+@click.option("--dir", "directory", type=click.Path(path_type=Path), default=None,
+              help="Folder of the records (default: $QUANTERA_DEPLOYMENTS_DIR or deployments/).")
+@click.option("--json", "as_json", is_flag=True)
+def deployments_show(network_key: str, directory: Path | None, as_json: bool) -> None:
+    """Contract addresses of one network."""
+    record = load(record_path(network_key, directory or deployments_dir()))
+    table = Table(title=f"{record.network} (chain {record.chain_id}, from block {record.block})")
+    table.add_column("contract")
+    table.add_column("address")
+    for name, address in sorted(record.contracts.items()):
+        table.add_row(name, address)
+    emit(record.to_json(), as_json, table)
+
+
+def _stored_events(db_url: str | None, chain_id: int) -> list[StoredEvent]:
+    engine = store.open_store(db_url)
+    return [
+        StoredEvent(e.event, e.block_number, e.log_index, e.args)
+        for e in store.governance_events(engine, chain_id)
+    ]
+
+
+@cli.group()
+def governance() -> None:
+    """What the governance keeper recorded: role holders and pending timelocked operations."""
+
+
+@governance.command("pending")
+@click.option("--chain-id", type=int, required=True)
+@click.option("--db-url", default=None, help="Keeper store URL (default: $QUANTERA_DB_URL or SQLite).")
+@click.option("--now", type=int, default=None, help="Unix time to evaluate readiness at (default: now).")
+@click.option("--json", "as_json", is_flag=True)
+def governance_pending(chain_id: int, db_url: str | None, now: int | None, as_json: bool) -> None:
+    """Scheduled operations not yet executed or cancelled."""
+    pending = pending_operations(_stored_events(db_url, chain_id), now or int(time.time()))
+    table = Table(title=f"Pending operations on chain {chain_id}")
+    for col in ("operation", "caller", "target", "selector", "ready in (s)"):
+        table.add_column(col)
+    for op in pending:
+        table.add_row(op.operation_id[:18] + "…", op.caller, op.target, op.selector, str(op.ready_in_seconds))
+    emit([op.to_json() for op in pending], as_json, table)
+
+
+@governance.command("roles")
+@click.option("--chain-id", type=int, required=True)
+@click.option("--db-url", default=None)
+@click.option("--json", "as_json", is_flag=True)
+def governance_roles(chain_id: int, db_url: str | None, as_json: bool) -> None:
+    """Current holders of each role."""
+    holders = role_holders(_stored_events(db_url, chain_id))
+    data = {ROLE_NAMES.get(role, str(role)): sorted(accts) for role, accts in sorted(holders.items())}
+    table = Table(title=f"Role holders on chain {chain_id}")
+    table.add_column("role")
+    table.add_column("accounts")
+    for role, accts in data.items():
+        table.add_row(role, "\n".join(accts))
+    emit(data, as_json, table)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console-script entry point: one-line errors, never a traceback unless --debug."""
+    args = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in args
+    try:
+        cli.main(args=args, prog_name="quantera", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("error: aborted", err=True)
+        return 1
+    except click.ClickException as err:
+        if debug:
+            raise
+        click.echo(f"error: {err.format_message()}", err=True)
+        return err.exit_code
+    except (QuanteraError, DeploymentError) as err:
+        if debug:
+            raise
+        click.echo(f"error: {err}", err=True)
+        return 1
+    except Exception as err:  # last resort: operators get one line, --debug gives the traceback
+        if debug:
+            raise
+        click.echo(f"error: {type(err).__name__}: {err}", err=True)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
