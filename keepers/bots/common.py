@@ -6,10 +6,6 @@ from ape import chain
 
 from keepers.deployments import DeploymentRecord, load, record_path
 
-# Blocks re-scanned behind the stored cursor on start-up: logs of the last blocks before a crash
-# may not have been stored yet, and re-inserting is harmless (rows are unique per log).
-RESCAN_BLOCKS = 64
-
 
 def connected_record() -> DeploymentRecord:
     network = chain.provider.network

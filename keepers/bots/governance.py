@@ -3,31 +3,43 @@ keeper store and reports pending (scheduled, not yet executed) operations every 
 
 Run: `silverback run keepers.bots.governance:bot --network <choice>`.
 Read-only on chain: it needs no signer and can change nothing.
+
+One handler per block fetches every watched log from the stored cursor to that block with a single
+`eth_getLogs`, stores them (unique per log), then advances the cursor: after a restart it resumes
+exactly where it stopped, with nothing repeated or lost.
 """
 
 from __future__ import annotations
 
 from ape import chain, project
+from ape.types import LogFilter
+from eth_utils import encode_hex, keccak
 from silverback import SilverbackBot, StateSnapshot
 
 from keepers import store
-from keepers.bots.common import RESCAN_BLOCKS, connected_record
+from keepers.bots.common import connected_record
 from keepers.governance.operations import WATCHED_EVENTS, StoredEvent, event_row, pending_operations
 
 KEEPER_NAME = "governance"
+# Largest block range one eth_getLogs call asks for (public RPCs cap ranges).
+MAX_LOG_RANGE = 2_000
 
 bot = SilverbackBot()
 record = connected_record()
 manager = project.QuanteraAccessManager.at(record.address_of("QuanteraAccessManager"))
 engine = store.open_store()
+_event_abis = [getattr(manager, name).abi for name in WATCHED_EVENTS]
+_topics = [[encode_hex(keccak(text=abi.selector)) for abi in _event_abis]]
 
 
-def _row(log) -> dict:
+def _row(log, timestamps: dict[int, int]) -> dict:
+    if log.block_number not in timestamps:
+        timestamps[log.block_number] = chain.blocks[log.block_number].timestamp
     return event_row(
         chain.chain_id,
         event=log.event_name,
         block_number=log.block_number,
-        block_timestamp=log.timestamp,
+        block_timestamp=timestamps[log.block_number],
         tx_hash=log.transaction_hash,
         log_index=log.log_index,
         contract=log.contract_address,
@@ -35,43 +47,40 @@ def _row(log) -> dict:
     )
 
 
-@bot.on_startup()
-def backfill(startup_state: StateSnapshot) -> dict:
-    """Stores every watched log since the cursor (minus a re-scan margin) up to the head."""
+def sync_to(block_number: int) -> int:
+    """Stores every watched log after the cursor up to `block_number`; returns how many were new."""
     cursor = store.get_cursor(engine, KEEPER_NAME, chain.chain_id)
-    start = max((record.block or 0), (cursor or 0) - RESCAN_BLOCKS)
+    start = (record.block or 0) if cursor is None else cursor + 1
+    inserted = 0
+    timestamps: dict[int, int] = {}
+    # Bounded: ceil((block_number - start + 1) / MAX_LOG_RANGE) iterations.
+    for chunk_start in range(start, block_number + 1, MAX_LOG_RANGE):
+        chunk_stop = min(chunk_start + MAX_LOG_RANGE - 1, block_number)
+        log_filter = LogFilter(
+            addresses=[manager.address], events=_event_abis, topic_filter=_topics,
+            start_block=chunk_start, stop_block=chunk_stop,
+        )
+        rows = [_row(log, timestamps) for log in chain.provider.get_contract_logs(log_filter)]
+        inserted += store.insert_governance_events(engine, rows)
+        store.advance_cursor(engine, KEEPER_NAME, chain.chain_id, chunk_stop)
+    return inserted
+
+
+@bot.on_startup()
+def catch_up(startup_state: StateSnapshot) -> dict:
+    """Stores what happened while the keeper was down."""
     head = chain.blocks.head.number
-    rows = [
-        _row(log)
-        for name in WATCHED_EVENTS
-        for log in getattr(manager, name).range(start, head + 1)
-    ]
-    inserted = store.insert_governance_events(engine, rows)
-    store.advance_cursor(engine, KEEPER_NAME, chain.chain_id, head)
-    return {"backfilled_from": start, "head": head, "new_events": inserted}
-
-
-def _register(event_name: str) -> None:
-    def handler(log) -> dict:
-        inserted = store.insert_governance_events(engine, [_row(log)])
-        return {"event": event_name, "new": inserted}
-
-    handler.__name__ = f"store_{event_name}"
-    bot.on_(getattr(manager, event_name))(handler)
-
-
-for _event_name in WATCHED_EVENTS:
-    _register(_event_name)
+    return {"head": head, "new_events": sync_to(head)}
 
 
 @bot.on_(chain.blocks)
 def on_block(block) -> dict:
-    """Advances the restart cursor and reports how many timelocked operations are pending."""
-    store.advance_cursor(engine, KEEPER_NAME, chain.chain_id, block.number)
+    """Stores the block's governance logs and reports pending timelocked operations."""
+    inserted = sync_to(block.number)
     events = [
         StoredEvent(e.event, e.block_number, e.log_index, e.args)
         for e in store.governance_events(engine, chain.chain_id)
     ]
     pending = pending_operations(events, now=block.timestamp)
     ready = sum(1 for op in pending if op.ready_in_seconds == 0)
-    return {"block": block.number, "pending_operations": len(pending), "ready_operations": ready}
+    return {"new_events": inserted, "pending_operations": len(pending), "ready_operations": ready}

@@ -1,0 +1,90 @@
+"""Child processes the demo starts, and the guarantee that it stops every one of them."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+from keepers.errors import QuanteraError
+
+GRACE_SECONDS = 5.0
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def rpc(url: str, method: str, params: list | None = None, timeout: float = 10.0):
+    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params or []}).encode()
+    request = urllib.request.Request(url, data=body, headers={"content-type": "application/json"})
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        reply = json.loads(response.read())
+    if "error" in reply:
+        raise QuanteraError(f"{method} failed: {reply['error']}")
+    return reply["result"]
+
+
+class ProcessGroup:
+    """Starts children in their own sessions and kills each whole group on `stop_all()`
+    (SIGTERM, then SIGKILL after a grace period), so nothing outlives the demo."""
+
+    def __init__(self, log_dir: Path):
+        self.log_dir = log_dir
+        self.children: list[tuple[str, subprocess.Popen]] = []
+
+    def start(self, name: str, argv: list[str], env: dict[str, str] | None = None) -> subprocess.Popen:
+        log = open(self.log_dir / f"{name}.log", "wb")
+        proc = subprocess.Popen(
+            argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            env=env, start_new_session=True,
+        )
+        self.children.append((name, proc))
+        return proc
+
+    def stop(self, proc: subprocess.Popen, first_signal: int = signal.SIGTERM) -> None:
+        if proc.poll() is not None:
+            return
+        try:
+            os.killpg(proc.pid, first_signal)
+            proc.wait(timeout=GRACE_SECONDS)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=GRACE_SECONDS)
+        except ProcessLookupError:
+            pass
+
+    def stop_all(self) -> None:
+        for _, proc in reversed(self.children):
+            self.stop(proc)
+
+
+def start_anvil(
+    group: ProcessGroup, chain_id: int, block_time_seconds: int = 1, startup_timeout: float = 30.0
+) -> str:
+    """Starts anvil on a free localhost port and returns its URL once it answers. Blocks come every
+    `block_time_seconds` as on a live chain (polling keepers stop after 10 s without a block)."""
+    anvil = shutil.which("anvil")
+    if anvil is None:
+        raise QuanteraError("anvil is not on PATH: run `make install`")
+    port = free_port()
+    proc = group.start("anvil", [anvil, "--port", str(port), "--chain-id", str(chain_id), "--block-time", str(block_time_seconds), "--silent"])
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + startup_timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise QuanteraError(f"anvil exited with {proc.returncode} (see {group.log_dir}/anvil.log)")
+        try:
+            if int(rpc(url, "eth_chainId", timeout=1.0), 16) == chain_id:
+                return url
+        except (OSError, QuanteraError):
+            time.sleep(0.2)
+    raise QuanteraError(f"anvil did not answer on {url} within {startup_timeout:.0f}s")

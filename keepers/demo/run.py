@@ -1,0 +1,216 @@
+"""`make demo` / `ape run demo --blocks N`.
+
+1. start a private anvil on a free port;
+2. deploy with the real deploy script (`ape run deploy all`), handing ADMIN to a timelocked
+   governance account;
+3. start the real keepers (`silverback run ...`) against it;
+4. exercise what is deployed: a timelocked role grant that is refused early, cancelled, then
+   executed after the delay;
+5. let the keepers run until they have processed N blocks, then print what they recorded next to
+   what the chain says;
+6. stop every process started, also on Ctrl-C or failure.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from keepers import store
+from keepers.deployments import load, record_path
+from keepers.errors import QuanteraError
+from keepers.demo.processes import ProcessGroup, rpc, start_anvil
+from keepers.governance.operations import StoredEvent, pending_operations, role_holders
+
+CHAIN_ID = 1337  # ape's URI provider for `ethereum:local` expects the dev chain id
+ADMIN_DELAY_SECONDS = 3600
+KEEPER_TIMEOUT_SECONDS = 120.0
+OPERATOR_ROLE, RISK_KEEPER_ROLE, ADMIN_ROLE = 3, 4, 0
+ROLE_NAMES = {0: "ADMIN", 1: "GOVERNOR", 2: "GUARDIAN", 3: "OPERATOR", 4: "RISK_KEEPER"}
+
+console = Console()
+
+
+@dataclass
+class Action:
+    who: str
+    what: str
+    outcome: str
+    gas_used: int | None
+    tx_hash: str | None
+
+
+def _bin(name: str) -> str:
+    return str(Path(sys.executable).parent / name)
+
+
+def _wait_for_cursor(db_url: str, target_block: int, bot: subprocess.Popen, log_dir: Path) -> int:
+    engine = store.open_store(db_url)
+    deadline = time.monotonic() + KEEPER_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        if bot.poll() is not None:
+            raise QuanteraError(f"governance keeper exited with {bot.returncode} (see {log_dir}/governance-keeper.log)")
+        cursor = store.get_cursor(engine, "governance", CHAIN_ID)
+        if cursor is not None and cursor >= target_block:
+            return cursor
+        time.sleep(0.3)
+    raise QuanteraError(f"governance keeper did not reach block {target_block} in {KEEPER_TIMEOUT_SECONDS:.0f}s")
+
+
+def _exercise_governance(url: str, deployments_dir: Path) -> tuple[list[Action], dict]:
+    """Timelocked administration on the deployed AccessManager, as governance would do it."""
+    from ape import accounts, chain, networks, project
+    from ape.exceptions import ContractLogicError
+    from ape.logging import logger
+
+    logger.set_level("WARNING")  # the summary tables say what happened
+
+    actions: list[Action] = []
+    with networks.parse_network_choice(f"ethereum:local:{url}"):
+        record = load(record_path("ethereum:local", deployments_dir))
+        manager = project.QuanteraAccessManager.at(record.address_of("QuanteraAccessManager"))
+        governance, new_operator, wrong_keeper = (accounts.test_accounts[i] for i in (4, 5, 6))
+
+        def act(who: str, what: str, fn):
+            try:
+                receipt = fn()
+                actions.append(Action(who, what, "ok", receipt.gas_used, receipt.txn_hash))
+                return receipt
+            except ContractLogicError as err:
+                actions.append(Action(who, what, f"reverted: {type(err).__name__}", None, None))
+                return None
+
+        grant_operator = manager.grantRole.encode_input(OPERATOR_ROLE, new_operator.address, 0)
+        grant_wrong = manager.grantRole.encode_input(RISK_KEEPER_ROLE, wrong_keeper.address, 0)
+        act("governance", f"schedule grantRole(OPERATOR, {new_operator.address[:10]}…)",
+            lambda: manager.schedule(manager.address, grant_operator, 0, sender=governance))
+        act("governance", f"schedule grantRole(RISK_KEEPER, {wrong_keeper.address[:10]}…)",
+            lambda: manager.schedule(manager.address, grant_wrong, 0, sender=governance))
+        act("governance", "execute the OPERATOR grant before its delay",
+            lambda: manager.execute(manager.address, grant_operator, sender=governance))
+        act("governance", "cancel the mistaken RISK_KEEPER grant",
+            lambda: manager.cancel(governance.address, manager.address, grant_wrong, sender=governance))
+        act("deployer", "grantRole directly after renouncing ADMIN",
+            lambda: manager.grantRole(OPERATOR_ROLE, wrong_keeper.address, 0, sender=accounts.test_accounts[0]))
+        rpc(url, "evm_increaseTime", [ADMIN_DELAY_SECONDS])
+        rpc(url, "evm_mine")
+        act("governance", f"execute the OPERATOR grant after {ADMIN_DELAY_SECONDS}s",
+            lambda: manager.execute(manager.address, grant_operator, sender=governance))
+        on_chain = {
+            "chain_time": chain.blocks.head.timestamp,
+            "operator_holders": {
+                a.address for a in list(accounts.test_accounts)[:8]
+                if manager.hasRole(OPERATOR_ROLE, a.address)[0]
+            },
+            "operator_granted": manager.hasRole(OPERATOR_ROLE, new_operator.address)[0],
+            "wrong_keeper_granted": manager.hasRole(RISK_KEEPER_ROLE, wrong_keeper.address)[0],
+            "deployer_is_admin": manager.hasRole(ADMIN_ROLE, accounts.test_accounts[0].address)[0],
+            "governance_is_admin": manager.hasRole(ADMIN_ROLE, governance.address)[0],
+        }
+    return actions, on_chain
+
+
+def _table(title: str, columns: tuple[str, ...], rows: list[tuple]) -> Table:
+    table = Table(title=title)
+    for col in columns:
+        table.add_column(col)
+    for row in rows:
+        table.add_row(*(str(cell) for cell in row))
+    return table
+
+
+def _summary(record, actions: list[Action], on_chain: dict, db_url: str, head: int, blocks: int) -> bool:
+    """Prints what was deployed, done and recorded; returns whether every check passed."""
+    engine = store.open_store(db_url)
+    rows = store.governance_events(engine, CHAIN_ID)
+    events = [StoredEvent(e.event, e.block_number, e.log_index, e.args) for e in rows]
+    pending = pending_operations(events, now=on_chain["chain_time"])
+    holders = role_holders(events)
+
+    console.print(_table(f"Deployed on {record.network} (chain {record.chain_id})", ("contract", "address"),
+                         sorted(record.contracts.items())))
+    console.print(_table("Governance actions (ADMIN held by governance with a 1 h delay)",
+                         ("who", "action", "outcome", "gas used"),
+                         [(a.who, a.what, a.outcome[:100], "" if a.gas_used is None else f"{a.gas_used:,}")
+                          for a in actions]))
+    counts: dict[str, int] = {}
+    for e in rows:
+        counts[e.event] = counts.get(e.event, 0) + 1
+    console.print(_table(f"Recorded by the governance keeper over {blocks} blocks (to block {head})",
+                         ("event", "count"), sorted(counts.items())))
+    console.print(_table("Role holders, from the keeper's store", ("role", "accounts"),
+                         [(ROLE_NAMES.get(r, str(r)), "\n".join(sorted(a))) for r, a in sorted(holders.items())]))
+    checks = {
+        "early execution refused (AccessManagerNotReady)": any(
+            "NotReady" in a.outcome for a in actions),
+        "OPERATOR granted after the delay": on_chain["operator_granted"],
+        "cancelled grant never took effect": not on_chain["wrong_keeper_granted"],
+        "deployer renounced ADMIN, governance holds it": (
+            not on_chain["deployer_is_admin"] and on_chain["governance_is_admin"]),
+        "keeper store agrees with the chain on OPERATOR holders": (
+            holders.get(OPERATOR_ROLE, set()) == on_chain["operator_holders"]),
+        "no operation left pending": not pending,
+    }
+    console.print(_table("Checks", ("check", "result"),
+                         [(name, "[green]pass[/green]" if ok else "[red]FAIL[/red]") for name, ok in checks.items()]))
+    return all(checks.values())
+
+
+def _raise_interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def run_demo(blocks: int, keep_dir: Path | None = None) -> int:
+    """Runs the whole demo; returns the process exit code. Every child is stopped on exit."""
+    workdir = keep_dir or Path(tempfile.mkdtemp(prefix="quantera-demo-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    deployments_dir = workdir / "deployments"
+    db_url = f"sqlite:///{workdir / 'keeper.sqlite'}"
+    env = dict(os.environ, QUANTERA_DEPLOYMENTS_DIR=str(deployments_dir), QUANTERA_DB_URL=db_url)
+    group = ProcessGroup(workdir)
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        url = start_anvil(group, CHAIN_ID)
+        network = f"ethereum:local:{url}"
+        console.print(f"[bold]anvil[/bold] on {url}; logs in {workdir}")
+        governance = "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65"  # test account 4
+        deploy = subprocess.run(
+            [_bin("ape"), "run", "deploy", "all", "--network", network,
+             "--admin", governance, "--admin-delay", str(ADMIN_DELAY_SECONDS)],
+            env=env, capture_output=True, text=True,
+        )
+        (workdir / "deploy.log").write_text(deploy.stdout + deploy.stderr)
+        if deploy.returncode != 0:
+            raise QuanteraError(f"deploy failed (see {workdir}/deploy.log)")
+        console.print("[bold]deployed[/bold] with `ape run deploy all`")
+        os.environ.update(QUANTERA_DEPLOYMENTS_DIR=str(deployments_dir), QUANTERA_DB_URL=db_url)
+        bot = group.start("governance-keeper", [_bin("silverback"), "run", "keepers.bots.governance:bot",
+                                                "--network", network], env=env)
+        start_block = int(rpc(url, "eth_blockNumber"), 16)
+        _wait_for_cursor(db_url, start_block, bot, workdir)
+        console.print("[bold]governance keeper[/bold] running")
+        actions, on_chain = _exercise_governance(url, deployments_dir)
+        target = start_block + blocks
+        while int(rpc(url, "eth_blockNumber"), 16) < target:
+            rpc(url, "evm_mine")
+        head = _wait_for_cursor(db_url, target, bot, workdir)
+        group.stop(bot, signal.SIGINT)
+        record = load(record_path("ethereum:local", deployments_dir))
+        ok = _summary(record, actions, on_chain, db_url, head, blocks)
+        console.print(f"Logs, deployment record and keeper store: [bold]{workdir}[/bold]")
+        return 0 if ok else 1
+    except KeyboardInterrupt:
+        console.print("[yellow]interrupted: stopping everything the demo started[/yellow]")
+        return 130
+    finally:
+        group.stop_all()
+        signal.signal(signal.SIGTERM, previous)
