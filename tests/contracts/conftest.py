@@ -1,0 +1,37 @@
+import pytest
+
+ADMIN, GOVERNOR, GUARDIAN, OPERATOR = 0, 1, 2, 3
+GOVERNOR_DELAY = 3600
+
+
+@pytest.fixture(scope="session")
+def deployer(accounts):
+    return accounts[0]
+
+
+@pytest.fixture(scope="session")
+def guardian(accounts):
+    return accounts[1]
+
+
+@pytest.fixture(scope="session")
+def governor(accounts):
+    return accounts[2]
+
+
+@pytest.fixture(scope="session")
+def outsider(accounts):
+    return accounts[9]
+
+
+@pytest.fixture(scope="session")
+def harness(project, deployer):
+    return deployer.deploy(project.LibraryHarness)
+
+
+@pytest.fixture(scope="module")
+def manager(project, deployer, guardian, governor):
+    manager = deployer.deploy(project.QuanteraAccessManager, deployer)
+    manager.grantRole(GUARDIAN, guardian, 0, sender=deployer)
+    manager.grantRole(GOVERNOR, governor, GOVERNOR_DELAY, sender=deployer)
+    return manager
