@@ -1,0 +1,79 @@
+"""FND-7, FND-9: the real deploy script is re-runnable; the demo exits 0 and leaves no process.
+
+These start their own anvil (like `make demo`) and run the real `ape run` commands.
+"""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from keepers.demo.processes import ProcessGroup, rpc, start_anvil
+
+BIN = Path(sys.executable).parent
+
+
+@pytest.fixture
+def anvil(tmp_path):
+    group = ProcessGroup(tmp_path)
+    try:
+        yield start_anvil(group, chain_id=1337)
+    finally:
+        group.stop_all()
+
+
+def run_ape(args, deployments_dir):
+    env = dict(os.environ, QUANTERA_DEPLOYMENTS_DIR=str(deployments_dir))
+    return subprocess.run([str(BIN / "ape"), "run", *args], env=env, capture_output=True, text=True, timeout=300)
+
+
+def test_deploy__run_twice__second_run_sends_nothing_and_record_is_unchanged(anvil, tmp_path):
+    network = f"ethereum:local:{anvil}"
+    first = run_ape(["deploy", "all", "--network", network], tmp_path)
+    assert first.returncode == 0, first.stderr
+    record_file = tmp_path / "ethereum-local.json"
+    record = json.loads(record_file.read_text())
+    assert record["chain_id"] == 1337 and record["block"] >= 1
+    address = record["contracts"]["QuanteraAccessManager"]
+    assert rpc(anvil, "eth_getCode", [address, "latest"]) not in ("0x", "")
+    nonce_before = rpc(anvil, "eth_getTransactionCount", [first_test_account(), "latest"])
+
+    second = run_ape(["deploy", "all", "--network", network], tmp_path)
+    assert second.returncode == 0, second.stderr
+    assert "QuanteraAccessManager already at" in second.stdout
+    assert rpc(anvil, "eth_getTransactionCount", [first_test_account(), "latest"]) == nonce_before
+    assert json.loads(record_file.read_text()) == record
+
+    fresh = run_ape(["deploy", "all", "--network", network, "--fresh"], tmp_path)
+    assert fresh.returncode == 0, fresh.stderr
+    assert json.loads(record_file.read_text())["contracts"]["QuanteraAccessManager"] != address
+
+
+def test_deploy_show__json__prints_what_deploy_wrote(anvil, tmp_path):
+    network = f"ethereum:local:{anvil}"
+    assert run_ape(["deploy", "all", "--network", network], tmp_path).returncode == 0
+    shown = run_ape(["deploy", "show", "--network", network, "--json"], tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    assert json.loads(shown.stdout[shown.stdout.index("{"):]) == json.loads((tmp_path / "ethereum-local.json").read_text())
+
+
+def first_test_account() -> str:
+    return "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
+
+
+def anvil_pids() -> set[int]:
+    out = subprocess.run(["pgrep", "-x", "anvil"], capture_output=True, text=True).stdout
+    return {int(pid) for pid in out.split()}
+
+
+def test_demo__bounded_blocks__exits_zero_all_checks_pass_and_leaves_no_process(tmp_path):
+    before = anvil_pids()
+    demo = subprocess.run([str(BIN / "ape"), "run", "demo", "--blocks", "5", "--dir", str(tmp_path)],
+                          capture_output=True, text=True, timeout=300)
+    assert demo.returncode == 0, demo.stdout[-3000:] + demo.stderr[-3000:]
+    assert "FAIL" not in demo.stdout and demo.stdout.count("pass") == 6
+    assert anvil_pids() <= before
+    assert (tmp_path / "keeper.sqlite").is_file()
