@@ -20,9 +20,8 @@ from keepers import __version__, store
 from keepers.deployments import DeploymentError, deployments_dir, load, record_path
 from keepers.errors import QuanteraError
 from keepers.governance.operations import StoredEvent, pending_operations, role_holders
+from keepers.roles import ROLE_NAMES
 
-ROLE_NAMES = {0: "ADMIN", 1: "GOVERNOR", 2: "GUARDIAN", 3: "OPERATOR", 4: "RISK_KEEPER",
-              5: "COMPLIANCE_KEEPER", 6: "PRICE_REPORTER", 7: "EXECUTOR"}
 
 
 def emit(data: Any, as_json: bool, table: Table | None = None) -> None:

@@ -10,8 +10,10 @@ import click
 from ape import accounts, chain, project
 from ape.cli import ConnectedProviderCommand, network_option
 
+from keepers.roles import ROLE_IDS
+
 GAS_FILE = Path("benchmarks") / "gas.json"
-GOVERNOR, GUARDIAN, OPERATOR = 1, 2, 3
+GOVERNOR, GUARDIAN = ROLE_IDS["GOVERNOR"], ROLE_IDS["GUARDIAN"]
 DELAY = 3600
 
 

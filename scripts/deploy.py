@@ -15,11 +15,10 @@ import click
 from ape import accounts, chain, project
 from ape.cli import ConnectedProviderCommand, network_option
 
+from keepers.roles import ROLE_IDS
 from keepers.deployments import DeploymentError, DeploymentRecord, load, record_path, save
 
-# Role ids of contracts/access/Roles.sol.
-ROLE_IDS = {"GOVERNOR": 1, "GUARDIAN": 2, "OPERATOR": 3}
-ADMIN_ROLE = 0
+ADMIN_ROLE = ROLE_IDS["ADMIN"]
 
 
 @dataclass

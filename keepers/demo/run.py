@@ -30,12 +30,12 @@ from keepers.deployments import load, record_path
 from keepers.errors import QuanteraError
 from keepers.demo.processes import ProcessGroup, rpc, start_anvil
 from keepers.governance.operations import StoredEvent, pending_operations, role_holders
+from keepers.roles import ROLE_IDS, ROLE_NAMES
 
 CHAIN_ID = 1337  # ape's URI provider for `ethereum:local` expects the dev chain id
 ADMIN_DELAY_SECONDS = 3600
 KEEPER_TIMEOUT_SECONDS = 120.0
-OPERATOR_ROLE, RISK_KEEPER_ROLE, ADMIN_ROLE = 3, 4, 0
-ROLE_NAMES = {0: "ADMIN", 1: "GOVERNOR", 2: "GUARDIAN", 3: "OPERATOR", 4: "RISK_KEEPER"}
+OPERATOR_ROLE, RISK_KEEPER_ROLE, ADMIN_ROLE = ROLE_IDS["OPERATOR"], ROLE_IDS["RISK_KEEPER"], ROLE_IDS["ADMIN"]
 
 console = Console()
 

@@ -29,7 +29,7 @@ def harness(project, deployer):
     return deployer.deploy(project.LibraryHarness)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def manager(project, deployer, guardian, governor):
     manager = deployer.deploy(project.QuanteraAccessManager, deployer)
     manager.grantRole(GUARDIAN, guardian, 0, sender=deployer)

@@ -2,18 +2,17 @@
 
 import ape
 import pytest
+from keepers.roles import ROLE_NAMES
 from conftest import ADMIN, GOVERNOR, GOVERNOR_DELAY, GUARDIAN, OPERATOR
 
-LABELS = ["ADMIN", "GOVERNOR", "GUARDIAN", "OPERATOR", "RISK_KEEPER", "COMPLIANCE_KEEPER",
-          "PRICE_REPORTER", "EXECUTOR"]
 
 
 def test_constructor__labels_every_role_and_makes_guardian_their_guardian(chain, project, deployer):
     manager = deployer.deploy(project.QuanteraAccessManager, deployer)
     receipt = chain.get_receipt(manager.txn_hash)
     labels = {int(log.roleId): log.label for log in receipt.decode_logs(manager.RoleLabel)}
-    assert labels == dict(enumerate(LABELS))
-    for role in range(1, len(LABELS)):
+    assert labels == ROLE_NAMES  # the Python mirror (keepers/roles.py) matches Roles.sol
+    for role in range(1, len(ROLE_NAMES)):
         assert manager.getRoleGuardian(role) == GUARDIAN
     assert manager.hasRole(ADMIN, deployer)[0]
     assert manager.GUARDIAN_ROLE() == GUARDIAN and manager.GOVERNOR_ROLE() == GOVERNOR
