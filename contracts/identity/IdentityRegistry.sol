@@ -1,0 +1,470 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity ^0.8.24;
+
+import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
+import {
+    IIdentityRegistry,
+    IERC3643IdentityRegistry,
+    Investor,
+    InvestorClass,
+    InvestorProfile
+} from "../../interfaces/IIdentityRegistry.sol";
+import {IERC735ClaimView, IClaimIssuerView} from "../../interfaces/onchainid/IClaimIssuerView.sol";
+
+/// @title IdentityRegistry
+/// @notice Wallet -> investor identity, country, class and KYC expiry; ONCHAINID claim checks.
+/// @dev Role mapping (set by the deploy script on the AccessManager): registration functions ->
+/// OPERATOR; claim topics, trusted issuers and cache TTL -> GOVERNOR.
+contract IdentityRegistry is IIdentityRegistry, AccessManaged {
+    /// @notice Wallets one identity may have (bounds the profile propagation loop).
+    uint256 public constant MAX_WALLETS_PER_IDENTITY = 16;
+    /// @notice Required claim topics (T-REX bound).
+    uint256 public constant MAX_CLAIM_TOPICS = 15;
+    /// @notice Trusted issuers, in total and per topic (T-REX bound).
+    uint256 public constant MAX_TRUSTED_ISSUERS = 50;
+    /// @notice Entries in one batch call.
+    uint256 public constant MAX_BATCH = 100;
+    /// @notice Longest claim verification cache.
+    uint32 public constant MAX_CLAIM_CACHE_TTL = 30 days;
+    /// @notice ISO 3166-1 numeric codes are 1..999.
+    uint16 internal constant MAX_COUNTRY = 999;
+
+    /// @dev One slot per wallet: everything a transfer check needs about it.
+    struct WalletRecord {
+        address identity;
+        uint16 country;
+        InvestorClass investorClass;
+        uint40 validUntil;
+        uint32 claimsEpoch;
+    }
+
+    /// @dev One slot of settings read on every verification.
+    struct ClaimsConfig {
+        uint32 epoch;
+        uint32 cacheTtl;
+        bool required;
+    }
+
+    mapping(address wallet => WalletRecord) private _wallets;
+    mapping(address identity => InvestorProfile) private _profiles;
+    mapping(address identity => address[]) private _identityWallets;
+    ClaimsConfig private _claims;
+    uint256[] private _claimTopics;
+    address[] private _issuers;
+    mapping(address issuer => uint256[]) private _issuerTopics;
+    mapping(uint256 topic => address[]) private _issuersByTopic;
+
+    constructor(address authority, uint32 initialClaimCacheTtl) AccessManaged(authority) {
+        _setClaimCacheTtl(initialClaimCacheTtl);
+    }
+
+    // ================================================================ operator
+
+    /// @inheritdoc IIdentityRegistry
+    function registerInvestor(
+        address wallet,
+        address identity_,
+        uint16 country,
+        InvestorClass investorClass,
+        uint40 kycExpiry
+    ) external restricted {
+        _register(wallet, identity_, country, investorClass, kycExpiry);
+    }
+
+    /// @inheritdoc IERC3643IdentityRegistry
+    /// @dev A new identity gets class Retail and no KYC expiry: the OPERATOR's registration (or the
+    /// claims, when topics are required) is the verification.
+    function registerIdentity(address userAddress, address identity_, uint16 country) external restricted {
+        _registerDefault(userAddress, identity_, country);
+    }
+
+    /// @inheritdoc IERC3643IdentityRegistry
+    function batchRegisterIdentity(address[] calldata userAddresses, address[] calldata identities, uint16[] calldata countries)
+        external
+        restricted
+    {
+        uint256 count = userAddresses.length;
+        if (identities.length != count) revert LengthMismatch(count, identities.length);
+        if (countries.length != count) revert LengthMismatch(count, countries.length);
+        if (count > MAX_BATCH) revert LengthMismatch(MAX_BATCH, count);
+        // Bounded: count <= MAX_BATCH.
+        for (uint256 i; i < count; ++i) {
+            _registerDefault(userAddresses[i], identities[i], countries[i]);
+        }
+    }
+
+    /// @inheritdoc IIdentityRegistry
+    function setInvestorProfile(address identity_, uint16 country, InvestorClass investorClass, uint40 kycExpiry)
+        external
+        restricted
+    {
+        InvestorProfile memory profile = _profiles[identity_];
+        if (profile.walletCount == 0) revert UnknownIdentity(identity_);
+        _writeProfile(identity_, country, investorClass, kycExpiry, profile.claimsValidUntil, profile.claimsEpoch);
+    }
+
+    /// @inheritdoc IERC3643IdentityRegistry
+    function updateCountry(address userAddress, uint16 country) external restricted {
+        address identity_ = _requireWallet(userAddress).identity;
+        InvestorProfile memory p = _profiles[identity_];
+        _writeProfile(identity_, country, p.investorClass, p.kycExpiry, p.claimsValidUntil, p.claimsEpoch);
+        emit CountryUpdated(userAddress, country);
+    }
+
+    /// @inheritdoc IERC3643IdentityRegistry
+    /// @dev Moves the wallet to `identity_`, which keeps its own profile if it has one, or takes
+    /// over the old identity's profile otherwise.
+    function updateIdentity(address userAddress, address identity_) external restricted {
+        if (identity_ == address(0)) revert ZeroAddress();
+        address oldIdentity = _requireWallet(userAddress).identity;
+        InvestorProfile memory old = _profiles[oldIdentity];
+        _removeWallet(userAddress, oldIdentity);
+        InvestorProfile memory target = _profiles[identity_];
+        if (target.walletCount == 0) {
+            _register(userAddress, identity_, old.country, old.investorClass, old.kycExpiry);
+        } else {
+            _register(userAddress, identity_, target.country, target.investorClass, target.kycExpiry);
+        }
+        emit IdentityUpdated(oldIdentity, identity_);
+    }
+
+    /// @inheritdoc IERC3643IdentityRegistry
+    function deleteIdentity(address userAddress) external restricted {
+        address identity_ = _requireWallet(userAddress).identity;
+        _removeWallet(userAddress, identity_);
+        emit IdentityRemoved(userAddress, identity_);
+    }
+
+    // ================================================================ governance
+
+    /// @inheritdoc IIdentityRegistry
+    function addClaimTopic(uint256 topic) external restricted {
+        uint256 count = _claimTopics.length;
+        if (count >= MAX_CLAIM_TOPICS) revert TooManyClaimTopics(MAX_CLAIM_TOPICS);
+        // Bounded: count < MAX_CLAIM_TOPICS.
+        for (uint256 i; i < count; ++i) {
+            if (_claimTopics[i] == topic) revert ClaimTopicAlreadyRequired(topic);
+        }
+        _claimTopics.push(topic);
+        _bumpClaimsEpoch();
+        emit ClaimTopicAdded(topic);
+    }
+
+    /// @inheritdoc IIdentityRegistry
+    function removeClaimTopic(uint256 topic) external restricted {
+        uint256 count = _claimTopics.length;
+        // Bounded: count <= MAX_CLAIM_TOPICS.
+        for (uint256 i; i < count; ++i) {
+            if (_claimTopics[i] == topic) {
+                _claimTopics[i] = _claimTopics[count - 1];
+                _claimTopics.pop();
+                _bumpClaimsEpoch();
+                emit ClaimTopicRemoved(topic);
+                return;
+            }
+        }
+        revert ClaimTopicNotRequired(topic);
+    }
+
+    /// @inheritdoc IIdentityRegistry
+    function setTrustedIssuer(address issuer, uint256[] calldata topics) external restricted {
+        if (issuer == address(0)) revert ZeroAddress();
+        if (topics.length > MAX_CLAIM_TOPICS) revert TooManyClaimTopics(MAX_CLAIM_TOPICS);
+        uint256[] memory previous = _issuerTopics[issuer];
+        // Bounded: previous.length <= MAX_CLAIM_TOPICS.
+        for (uint256 i; i < previous.length; ++i) {
+            _removeAddress(_issuersByTopic[previous[i]], issuer);
+        }
+        if (previous.length == 0 && topics.length != 0) {
+            if (_issuers.length >= MAX_TRUSTED_ISSUERS) revert TooManyTrustedIssuers(MAX_TRUSTED_ISSUERS);
+            _issuers.push(issuer);
+        } else if (previous.length != 0 && topics.length == 0) {
+            _removeAddress(_issuers, issuer);
+        }
+        // Bounded: topics.length <= MAX_CLAIM_TOPICS.
+        for (uint256 i; i < topics.length; ++i) {
+            address[] storage forTopic = _issuersByTopic[topics[i]];
+            if (forTopic.length >= MAX_TRUSTED_ISSUERS) revert TooManyTrustedIssuers(MAX_TRUSTED_ISSUERS);
+            forTopic.push(issuer);
+        }
+        _issuerTopics[issuer] = topics;
+        _bumpClaimsEpoch();
+        emit TrustedIssuerSet(issuer, previous, topics);
+    }
+
+    /// @inheritdoc IIdentityRegistry
+    function setClaimCacheTtl(uint32 ttl) external restricted {
+        _setClaimCacheTtl(ttl);
+    }
+
+    /// @inheritdoc IERC3643IdentityRegistry
+    function setIdentityRegistryStorage(address) external pure {
+        revert ExternalRegistryUnsupported();
+    }
+
+    /// @inheritdoc IERC3643IdentityRegistry
+    function setClaimTopicsRegistry(address) external pure {
+        revert ExternalRegistryUnsupported();
+    }
+
+    /// @inheritdoc IERC3643IdentityRegistry
+    function setTrustedIssuersRegistry(address) external pure {
+        revert ExternalRegistryUnsupported();
+    }
+
+    // ================================================================ anyone
+
+    /// @inheritdoc IIdentityRegistry
+    function verifyClaims(address identity_) external returns (uint40 validUntil) {
+        InvestorProfile memory p = _profiles[identity_];
+        if (p.walletCount == 0) revert UnknownIdentity(identity_);
+        ClaimsConfig memory cfg = _claims;
+        validUntil = uint40(block.timestamp + cfg.cacheTtl);
+        uint256 topicCount = _claimTopics.length;
+        if (topicCount == 0) validUntil = type(uint40).max;
+        // Bounded: topicCount <= MAX_CLAIM_TOPICS.
+        for (uint256 i; i < topicCount; ++i) {
+            uint256 topic = _claimTopics[i];
+            uint40 topicValidUntil = _bestClaim(identity_, topic);
+            if (topicValidUntil == 0) revert ClaimNotVerified(identity_, topic);
+            if (topicValidUntil < validUntil) validUntil = topicValidUntil;
+        }
+        _writeProfile(identity_, p.country, p.investorClass, p.kycExpiry, validUntil, cfg.epoch);
+        emit ClaimsVerified(identity_, validUntil, cfg.epoch);
+    }
+
+    // ================================================================ views
+
+    /// @inheritdoc IIdentityRegistry
+    function investorPair(address from, address to) external view returns (Investor memory, Investor memory) {
+        ClaimsConfig memory cfg = _claims;
+        return (_investor(_wallets[from], cfg), _investor(_wallets[to], cfg));
+    }
+
+    /// @inheritdoc IIdentityRegistry
+    function investorOf(address wallet) external view returns (Investor memory) {
+        return _investor(_wallets[wallet], _claims);
+    }
+
+    /// @inheritdoc IERC3643IdentityRegistry
+    function isVerified(address userAddress) external view returns (bool) {
+        return _investor(_wallets[userAddress], _claims).verified;
+    }
+
+    /// @inheritdoc IERC3643IdentityRegistry
+    function contains(address userAddress) external view returns (bool) {
+        return _wallets[userAddress].identity != address(0);
+    }
+
+    /// @inheritdoc IERC3643IdentityRegistry
+    function identity(address userAddress) external view returns (address) {
+        return _wallets[userAddress].identity;
+    }
+
+    /// @inheritdoc IERC3643IdentityRegistry
+    function investorCountry(address userAddress) external view returns (uint16) {
+        return _wallets[userAddress].country;
+    }
+
+    /// @inheritdoc IIdentityRegistry
+    function profileOf(address identity_) external view returns (InvestorProfile memory) {
+        return _profiles[identity_];
+    }
+
+    /// @inheritdoc IIdentityRegistry
+    function walletsOf(address identity_) external view returns (address[] memory) {
+        return _identityWallets[identity_];
+    }
+
+    /// @inheritdoc IIdentityRegistry
+    function claimTopics() external view returns (uint256[] memory) {
+        return _claimTopics;
+    }
+
+    /// @inheritdoc IIdentityRegistry
+    function trustedIssuers() external view returns (address[] memory) {
+        return _issuers;
+    }
+
+    /// @inheritdoc IIdentityRegistry
+    function trustedIssuerTopics(address issuer) external view returns (uint256[] memory) {
+        return _issuerTopics[issuer];
+    }
+
+    /// @inheritdoc IIdentityRegistry
+    function claimsRequired() external view returns (bool) {
+        return _claims.required;
+    }
+
+    /// @inheritdoc IIdentityRegistry
+    function claimsEpoch() external view returns (uint32) {
+        return _claims.epoch;
+    }
+
+    /// @inheritdoc IIdentityRegistry
+    function claimCacheTtl() external view returns (uint32) {
+        return _claims.cacheTtl;
+    }
+
+    /// @inheritdoc IERC3643IdentityRegistry
+    function identityStorage() external view returns (address) {
+        return address(this);
+    }
+
+    /// @inheritdoc IERC3643IdentityRegistry
+    function issuersRegistry() external view returns (address) {
+        return address(this);
+    }
+
+    /// @inheritdoc IERC3643IdentityRegistry
+    function topicsRegistry() external view returns (address) {
+        return address(this);
+    }
+
+    // ================================================================ internal
+
+    function _investor(WalletRecord memory record, ClaimsConfig memory cfg) internal view returns (Investor memory) {
+        bool verified = record.identity != address(0) && record.validUntil >= block.timestamp
+            && (!cfg.required || record.claimsEpoch == cfg.epoch);
+        return Investor(record.identity, record.country, record.investorClass, verified);
+    }
+
+    function _registerDefault(address wallet, address identity_, uint16 country) internal {
+        InvestorProfile memory p = _profiles[identity_];
+        if (p.walletCount == 0) {
+            _register(wallet, identity_, country, InvestorClass.Retail, type(uint40).max);
+        } else {
+            _register(wallet, identity_, country, p.investorClass, p.kycExpiry);
+        }
+    }
+
+    function _register(address wallet, address identity_, uint16 country, InvestorClass investorClass, uint40 kycExpiry)
+        internal
+    {
+        if (wallet == address(0) || identity_ == address(0)) revert ZeroAddress();
+        address current = _wallets[wallet].identity;
+        if (current != address(0)) revert WalletAlreadyRegistered(wallet, current);
+        InvestorProfile memory p = _profiles[identity_];
+        if (p.walletCount != 0 && p.country != country) revert CountryMismatch(identity_, p.country, country);
+        if (p.walletCount >= MAX_WALLETS_PER_IDENTITY) revert TooManyWallets(identity_, MAX_WALLETS_PER_IDENTITY);
+        _identityWallets[identity_].push(wallet);
+        _wallets[wallet].identity = identity_;
+        _writeProfile(identity_, country, investorClass, kycExpiry, p.claimsValidUntil, p.claimsEpoch);
+        emit IdentityRegistered(wallet, identity_);
+    }
+
+    /// @dev Writes the profile and copies it onto every wallet of the identity.
+    function _writeProfile(
+        address identity_,
+        uint16 country,
+        InvestorClass investorClass,
+        uint40 kycExpiry,
+        uint40 claimsValidUntil,
+        uint32 epoch
+    ) internal {
+        if (country == 0 || country > MAX_COUNTRY) revert InvalidCountry(country);
+        if (investorClass == InvestorClass.None) revert InvalidInvestorClass(investorClass);
+        InvestorProfile memory previous = _profiles[identity_];
+        address[] storage wallets = _identityWallets[identity_];
+        uint256 count = wallets.length;
+        InvestorProfile memory next = InvestorProfile({
+            country: country,
+            investorClass: investorClass,
+            kycExpiry: kycExpiry,
+            claimsValidUntil: claimsValidUntil,
+            claimsEpoch: epoch,
+            walletCount: uint8(count) // No truncation: count <= MAX_WALLETS_PER_IDENTITY.
+        });
+        _profiles[identity_] = next;
+        uint40 validUntil = _claims.required && claimsValidUntil < kycExpiry ? claimsValidUntil : kycExpiry;
+        // Bounded: count <= MAX_WALLETS_PER_IDENTITY.
+        for (uint256 i; i < count; ++i) {
+            _wallets[wallets[i]] = WalletRecord(identity_, country, investorClass, validUntil, epoch);
+        }
+        emit InvestorProfileSet(identity_, previous, next);
+    }
+
+    function _removeWallet(address wallet, address identity_) internal {
+        _removeAddress(_identityWallets[identity_], wallet);
+        delete _wallets[wallet];
+        // No underflow: the wallet was registered to this identity, so walletCount >= 1.
+        unchecked {
+            _profiles[identity_].walletCount -= 1;
+        }
+    }
+
+    function _requireWallet(address wallet) internal view returns (WalletRecord memory record) {
+        record = _wallets[wallet];
+        if (record.identity == address(0)) revert WalletNotRegistered(wallet);
+    }
+
+    /// @dev Latest expiry among the trusted issuers' valid claims for `topic`; 0 when none is valid.
+    function _bestClaim(address identity_, uint256 topic) internal view returns (uint40 best) {
+        address[] storage issuers = _issuersByTopic[topic];
+        uint256 count = issuers.length;
+        // Bounded: count <= MAX_TRUSTED_ISSUERS.
+        for (uint256 j; j < count; ++j) {
+            uint40 expiry = _claimExpiry(identity_, issuers[j], topic);
+            if (expiry > best) best = expiry;
+        }
+    }
+
+    /// @dev Expiry of `issuer`'s claim on `topic` held by the identity, or 0 if it is not valid.
+    /// A malformed answer from the identity contract reverts, which only blocks that identity.
+    function _claimExpiry(address identity_, address issuer, uint256 topic) internal view returns (uint40) {
+        (bool ok, bytes memory answer) = identity_.staticcall(
+            abi.encodeCall(IERC735ClaimView.getClaim, (keccak256(abi.encode(issuer, topic))))
+        );
+        if (!ok) return 0;
+        (uint256 claimTopic,, address claimIssuer, bytes memory sig, bytes memory data,) =
+            abi.decode(answer, (uint256, uint256, address, bytes, bytes, string));
+        // The claim must name the issuer we trust, not one the identity picked (ERC-3643 #101).
+        if (claimTopic != topic || claimIssuer != issuer) return 0;
+        return _validClaimExpiry(identity_, issuer, topic, sig, data);
+    }
+
+    /// @dev Checks the chain-bound claim data and asks the trusted issuer itself to validate.
+    function _validClaimExpiry(address identity_, address issuer, uint256 topic, bytes memory sig, bytes memory data)
+        internal
+        view
+        returns (uint40)
+    {
+        if (data.length != 96) return 0;
+        (uint256 chainId, address registry, uint64 claimValidUntil) = abi.decode(data, (uint256, address, uint64));
+        if (chainId != block.chainid || registry != address(this) || claimValidUntil < block.timestamp) return 0;
+        try IClaimIssuerView(issuer).isClaimValid(identity_, topic, sig, data) returns (bool valid) {
+            if (!valid) return 0;
+        } catch {
+            return 0;
+        }
+        return claimValidUntil > type(uint40).max ? type(uint40).max : uint40(claimValidUntil);
+    }
+
+    function _bumpClaimsEpoch() internal {
+        ClaimsConfig memory cfg = _claims;
+        // No overflow in practice: one increment per governance change (2^32 changes).
+        unchecked {
+            cfg.epoch += 1;
+        }
+        cfg.required = _claimTopics.length != 0;
+        _claims = cfg;
+    }
+
+    function _setClaimCacheTtl(uint32 ttl) internal {
+        if (ttl > MAX_CLAIM_CACHE_TTL) revert ClaimCacheTtlTooLong(ttl, MAX_CLAIM_CACHE_TTL);
+        emit ClaimCacheTtlSet(_claims.cacheTtl, ttl);
+        _claims.cacheTtl = ttl;
+    }
+
+    function _removeAddress(address[] storage list, address value) internal {
+        uint256 count = list.length;
+        // Bounded by the list's own cap (MAX_WALLETS_PER_IDENTITY or MAX_TRUSTED_ISSUERS).
+        for (uint256 i; i < count; ++i) {
+            if (list[i] == value) {
+                list[i] = list[count - 1];
+                list.pop();
+                return;
+            }
+        }
+    }
+}

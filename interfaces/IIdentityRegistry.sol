@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity ^0.8.24;
+
+import {IERC3643IdentityRegistry} from "./erc3643/IERC3643IdentityRegistry.sol";
+
+/// @notice Investor classes, ordered from least to most sophisticated (a rule "at least X" compares
+/// with >=). `None` is never a valid class for a registered investor.
+enum InvestorClass {
+    None,
+    Retail,
+    Accredited,
+    Qualified,
+    Institutional
+}
+
+/// @notice What the compliance engine needs to know about one wallet, in one read.
+struct Investor {
+    address identity;
+    uint16 country;
+    InvestorClass investorClass;
+    bool verified;
+}
+
+/// @notice The profile of one investor identity (an ONCHAINID contract address).
+struct InvestorProfile {
+    uint16 country;
+    InvestorClass investorClass;
+    uint40 kycExpiry;
+    uint40 claimsValidUntil;
+    uint32 claimsEpoch;
+    uint8 walletCount;
+}
+
+/// @title IIdentityRegistry
+/// @notice Who may hold Quantera security tokens: wallet -> investor identity (an ONCHAINID
+/// address), with the identity's ISO-3166 numeric country, investor class and KYC expiry. Several
+/// wallets may belong to one identity; every compliance limit is keyed on the identity.
+/// @dev Also the ERC-3643 `IIdentityRegistry`: it is its own identity storage, claim-topics
+/// registry and trusted-issuers registry (the three getters return this contract and the three
+/// setters revert with `ExternalRegistryUnsupported`).
+///
+/// A wallet is verified when it is registered, its identity's KYC has not expired, and — when
+/// claim topics are required — a cached claim verification of its identity is current (not
+/// expired, and made under the current set of topics and issuers: any change to them invalidates
+/// every cache at once through `claimsEpoch`).
+///
+/// Claims (ERC-735 on ONCHAINID): for each required topic, some trusted issuer for that topic must
+/// have a claim on the identity under `keccak256(abi.encode(issuer, topic))` that
+/// (1) reports that same issuer and topic, (2) the trusted issuer itself (never the issuer the
+/// identity reports) declares valid with `isClaimValid`, and (3) whose data is
+/// `abi.encode(uint256 chainId, address registry, uint64 validUntil)` naming this chain and this
+/// registry with `validUntil` in the future. (2) avoids the ERC-3643 #101 bug, where an identity
+/// could name its own issuer; (3) stops a claim signed for one chain or registry being replayed on
+/// another (the signature covers the data).
+///
+/// Warning: the registry does not check that an identity address is an ONCHAINID contract when
+/// claims are not required: the OPERATOR's KYC is then the source of truth.
+/// Warning: a claim revoked at its issuer stays usable until the cached verification expires
+/// (`claimCacheTtl`), unless topics or issuers change or `verifyClaims` is called again.
+interface IIdentityRegistry is IERC3643IdentityRegistry {
+    // ---------------------------------------------------------------- errors
+    error ZeroAddress();
+    error InvalidCountry(uint16 country);
+    error InvalidInvestorClass(InvestorClass investorClass);
+    error WalletNotRegistered(address wallet);
+    error WalletAlreadyRegistered(address wallet, address identity);
+    error CountryMismatch(address identity, uint16 profileCountry, uint16 givenCountry);
+    error TooManyWallets(address identity, uint256 maxWallets);
+    error TooManyClaimTopics(uint256 maxTopics);
+    error TooManyTrustedIssuers(uint256 maxIssuers);
+    error ClaimTopicAlreadyRequired(uint256 topic);
+    error ClaimTopicNotRequired(uint256 topic);
+    error UnknownIdentity(address identity);
+    error ClaimNotVerified(address identity, uint256 topic);
+    error LengthMismatch(uint256 expected, uint256 actual);
+    error ExternalRegistryUnsupported();
+    error ClaimCacheTtlTooLong(uint32 ttl, uint32 maxTtl);
+
+    // ---------------------------------------------------------------- events
+    /// @notice Full before/after of an identity's profile on every change (audit trail).
+    event InvestorProfileSet(address indexed identity, InvestorProfile previous, InvestorProfile next);
+    event ClaimsVerified(address indexed identity, uint40 validUntil, uint32 claimsEpoch);
+    event ClaimTopicAdded(uint256 indexed topic);
+    event ClaimTopicRemoved(uint256 indexed topic);
+    event TrustedIssuerSet(address indexed issuer, uint256[] previousTopics, uint256[] topics);
+    event ClaimCacheTtlSet(uint32 previous, uint32 next);
+
+    // ---------------------------------------------------------------- operator (OPERATOR role)
+    /// @notice Registers `wallet` for `identity` with a full investor profile (KYC result). A new
+    /// identity gets the profile; an existing one must have the same country and gets the class
+    /// and expiry given (the latest KYC wins).
+    function registerInvestor(
+        address wallet,
+        address identity,
+        uint16 country,
+        InvestorClass investorClass,
+        uint40 kycExpiry
+    ) external;
+
+    /// @notice Replaces an identity's country, class and KYC expiry, on every wallet of it.
+    function setInvestorProfile(address identity, uint16 country, InvestorClass investorClass, uint40 kycExpiry)
+        external;
+
+    // ---------------------------------------------------------------- governance (GOVERNOR role)
+    function addClaimTopic(uint256 topic) external;
+    function removeClaimTopic(uint256 topic) external;
+    /// @notice Trusts `issuer` for `topics` (replacing its previous topics); empty `topics` removes it.
+    function setTrustedIssuer(address issuer, uint256[] calldata topics) external;
+    /// @notice How long a successful `verifyClaims` stays valid (bounded by each claim's own expiry).
+    function setClaimCacheTtl(uint32 ttl) external;
+
+    // ---------------------------------------------------------------- anyone
+    /// @notice Checks the identity's claims for every required topic and caches the result until
+    /// the earliest of `now + claimCacheTtl` and the claims' own expiries. Reverts with
+    /// `ClaimNotVerified(identity, topic)` on the first topic with no valid claim.
+    /// @return validUntil When the cached verification expires.
+    function verifyClaims(address identity) external returns (uint40 validUntil);
+
+    // ---------------------------------------------------------------- views
+    /// @notice Both parties of a transfer in one call (used by the compliance engine).
+    function investorPair(address from, address to) external view returns (Investor memory, Investor memory);
+    function investorOf(address wallet) external view returns (Investor memory);
+    function profileOf(address identity) external view returns (InvestorProfile memory);
+    function walletsOf(address identity) external view returns (address[] memory);
+    function claimTopics() external view returns (uint256[] memory);
+    function trustedIssuers() external view returns (address[] memory);
+    function trustedIssuerTopics(address issuer) external view returns (uint256[] memory);
+    function claimsRequired() external view returns (bool);
+    function claimsEpoch() external view returns (uint32);
+    function claimCacheTtl() external view returns (uint32);
+}
