@@ -5,7 +5,7 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 
 /// @title IERC3643Token
 /// @notice The ERC-3643 (T-REX 4.x) `IToken` surface, signature for signature (the ABI in
-/// `@tokenysolutions/t-rex` artifacts is the reference, checked by tests/contracts/test_erc3643_abi.py).
+/// npm package tokenysolutions/t-rex artifacts is the reference, checked by tests/contracts/test_erc3643_abi.py).
 /// `IIdentityRegistry`/`IModularCompliance` parameters and returns are ABI-encoded as `address`.
 interface IERC3643Token is IERC20 {
     event UpdatedTokenInformation(

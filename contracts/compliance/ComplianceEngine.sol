@@ -1,0 +1,592 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity ^0.8.24;
+
+import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {
+    IComplianceEngine,
+    IdentityLedger,
+    JurisdictionConfig,
+    Limits
+} from "../../interfaces/IComplianceEngine.sol";
+import {IERC3643ModularCompliance, IERC3643Module} from "../../interfaces/erc3643/IERC3643Compliance.sol";
+import {IIdentityRegistry, Investor, InvestorClass} from "../../interfaces/IIdentityRegistry.sol";
+import {RestrictionCodes as RC} from "./RestrictionCodes.sol";
+
+/// @title ComplianceEngine
+/// @notice Multi-jurisdiction rule table for one security token, keyed on investor identities.
+/// @dev Role mapping (deploy script): rule setters and module management -> GOVERNOR.
+/// Storage is packed so that a transfer to an existing holder touches: the bound-token slot, two
+/// limit slots, the two jurisdictions, the two identity ledgers and the sender's window slot.
+contract ComplianceEngine is IComplianceEngine, AccessManaged {
+    using SafeCast for uint256;
+
+    /// @notice Bound ERC-3643 modules (T-REX's bound).
+    uint256 public constant MAX_MODULES = 25;
+    /// @notice Jurisdictions set in one `setJurisdictions` call.
+    uint256 public constant MAX_BATCH = 100;
+    uint16 internal constant MAX_COUNTRY = 999;
+    uint256 internal constant DAY = 1 days;
+    uint256 internal constant MONTH = 30 days;
+    uint256 internal constant BPS = 10_000;
+
+    struct Jurisdiction {
+        bool allowed;
+        bool hasRouteBlocks;
+        InvestorClass minInvestorClass;
+        uint32 holderCap;
+        uint32 nonAccreditedCap;
+        uint32 holderCount;
+        uint32 nonAccreditedCount;
+        uint40 inboundClosedUntil;
+    }
+
+    struct HoldingLimits {
+        uint96 maxBalance;
+        uint96 minHolding;
+        uint16 maxBalanceBps;
+        uint32 lockupAfterAcquisition;
+    }
+
+    struct FlowLimits {
+        uint88 dailyLimit;
+        uint88 monthlyLimit;
+        uint40 transfersOpenAt;
+    }
+
+    struct Totals {
+        uint32 totalHolderCap;
+        uint32 totalNonAccreditedCap;
+        uint32 totalHolders;
+        uint32 totalNonAccredited;
+        uint96 supply;
+    }
+
+    struct Holding {
+        uint96 balance;
+        uint40 lastAcquiredAt;
+        uint16 countedCountry;
+        bool countedNonAccredited;
+    }
+
+    struct Window {
+        uint88 daySpent;
+        uint88 monthSpent;
+        uint40 dayWindowStart;
+        uint40 monthWindowStart;
+    }
+
+    struct Binding {
+        address token;
+        uint8 moduleCount;
+    }
+
+    /// @dev Everything one check reads, loaded once and reused by the recording step.
+    struct Context {
+        address fromWallet;
+        address toWallet;
+        Investor from;
+        Investor to;
+        Jurisdiction fromJ;
+        Jurisdiction toJ;
+        Holding fromH;
+        Holding toH;
+        Window window;
+        HoldingLimits hl;
+        FlowLimits fl;
+        Totals totals;
+        bool isMint;
+        bool sameIdentity;
+        bool newHolder;
+        bool senderLeaves;
+        uint8 moduleCount;
+    }
+
+    IIdentityRegistry public immutable registry;
+
+    Binding private _binding;
+    HoldingLimits private _holdingLimits;
+    FlowLimits private _flowLimits;
+    Totals private _totals;
+    mapping(uint16 country => Jurisdiction) private _jurisdictions;
+    mapping(uint16 fromCountry => mapping(uint16 toCountry => bool)) private _routeBlocked;
+    mapping(uint16 fromCountry => uint16) private _routeBlockCount;
+    mapping(address identity => Holding) private _holdings;
+    mapping(address identity => Window) private _windows;
+    address[] private _modules;
+
+    constructor(address authority, IIdentityRegistry identityRegistry_) AccessManaged(authority) {
+        if (address(identityRegistry_) == address(0)) revert ZeroAddress();
+        registry = identityRegistry_;
+    }
+
+    modifier onlyToken() {
+        address token = _binding.token;
+        if (msg.sender != token || token == address(0)) revert OnlyBoundToken(msg.sender, token);
+        _;
+    }
+
+    // ================================================================ governance
+
+    /// @inheritdoc IComplianceEngine
+    function setJurisdiction(uint16 country, JurisdictionConfig calldata config) external restricted {
+        _setJurisdiction(country, config);
+    }
+
+    /// @inheritdoc IComplianceEngine
+    function setJurisdictions(uint16[] calldata countries, JurisdictionConfig[] calldata configs) external restricted {
+        if (countries.length != configs.length || countries.length > MAX_BATCH) {
+            revert InvalidLimits("countries/configs length mismatch or batch too large");
+        }
+        // Bounded: countries.length <= MAX_BATCH.
+        for (uint256 i; i < countries.length; ++i) {
+            _setJurisdiction(countries[i], configs[i]);
+        }
+    }
+
+    /// @inheritdoc IComplianceEngine
+    function setRoute(uint16 fromCountry, uint16 toCountry, bool blocked) external restricted {
+        _requireCountry(fromCountry);
+        _requireCountry(toCountry);
+        bool previous = _routeBlocked[fromCountry][toCountry];
+        if (previous != blocked) {
+            _routeBlocked[fromCountry][toCountry] = blocked;
+            uint16 count = blocked ? _routeBlockCount[fromCountry] + 1 : _routeBlockCount[fromCountry] - 1;
+            _routeBlockCount[fromCountry] = count;
+            _jurisdictions[fromCountry].hasRouteBlocks = count != 0;
+        }
+        emit RouteSet(fromCountry, toCountry, previous, blocked);
+    }
+
+    /// @inheritdoc IComplianceEngine
+    function setLimits(Limits calldata next) external restricted {
+        if (next.maxBalanceBps > BPS) revert InvalidLimits("maxBalanceBps above 10000");
+        if (next.maxBalance != 0 && next.minHolding > next.maxBalance) revert InvalidLimits("minHolding above maxBalance");
+        Limits memory previous = limits();
+        _holdingLimits = HoldingLimits(next.maxBalance, next.minHolding, next.maxBalanceBps, next.lockupAfterAcquisition);
+        _flowLimits = FlowLimits(next.dailyLimit, next.monthlyLimit, next.transfersOpenAt);
+        Totals storage totals = _totals;
+        totals.totalHolderCap = next.totalHolderCap;
+        totals.totalNonAccreditedCap = next.totalNonAccreditedCap;
+        emit LimitsSet(previous, next);
+    }
+
+    /// @inheritdoc IERC3643ModularCompliance
+    /// @dev The first binding may be made by the token itself (ERC-3643 `setCompliance` flow) or
+    /// by the authority; a bound token is never replaced, only unbound by the authority.
+    function bindToken(address token) external {
+        if (token == address(0)) revert ZeroAddress();
+        if (_binding.token != address(0)) revert TokenAlreadyBound(_binding.token);
+        if (msg.sender != token) _checkCanCall(msg.sender, msg.data);
+        _binding.token = token;
+        emit TokenBound(token);
+    }
+
+    /// @inheritdoc IERC3643ModularCompliance
+    function unbindToken(address token) external restricted {
+        if (token != _binding.token || token == address(0)) revert OnlyBoundToken(token, _binding.token);
+        _binding.token = address(0);
+        emit TokenUnbound(token);
+    }
+
+    /// @inheritdoc IERC3643ModularCompliance
+    function addModule(address module) external restricted {
+        if (module == address(0)) revert ZeroAddress();
+        uint256 count = _modules.length;
+        if (count >= MAX_MODULES) revert TooManyModules(MAX_MODULES);
+        if (isModuleBound(module)) revert ModuleAlreadyBound(module);
+        IERC3643Module m = IERC3643Module(module);
+        if (!m.isPlugAndPlay() && !m.canComplianceBind(address(this))) revert ModuleCannotBind(module);
+        _modules.push(module);
+        _binding.moduleCount = uint8(count + 1); // No truncation: count < MAX_MODULES.
+        emit ModuleAdded(module);
+        m.bindCompliance(address(this));
+    }
+
+    /// @inheritdoc IERC3643ModularCompliance
+    function removeModule(address module) external restricted {
+        uint256 count = _modules.length;
+        // Bounded: count <= MAX_MODULES.
+        for (uint256 i; i < count; ++i) {
+            if (_modules[i] == module) {
+                _modules[i] = _modules[count - 1];
+                _modules.pop();
+                _binding.moduleCount = uint8(count - 1);
+                emit ModuleRemoved(module);
+                IERC3643Module(module).unbindCompliance(address(this));
+                return;
+            }
+        }
+        revert ModuleNotBound(module);
+    }
+
+    /// @inheritdoc IERC3643ModularCompliance
+    function callModuleFunction(bytes calldata callData, address module) external restricted {
+        if (!isModuleBound(module)) revert ModuleNotBound(module);
+        emit ModuleInteraction(module, bytes4(callData[:4]));
+        (bool success, bytes memory reason) = module.call(callData);
+        if (!success) {
+            assembly ("memory-safe") {
+                revert(add(reason, 32), mload(reason))
+            }
+        }
+    }
+
+    // ================================================================ token hooks
+
+    /// @inheritdoc IComplianceEngine
+    function checkAndRecordTransfer(address from, address to, uint256 amount) external onlyToken {
+        Context memory ctx = _load(from, to, amount, false);
+        uint8 code = _evaluate(ctx, amount);
+        if (code != RC.SUCCESS) revert TransferNotCompliant(from, to, amount, code);
+        _record(ctx, amount);
+    }
+
+    /// @inheritdoc IComplianceEngine
+    function checkAndRecordMint(address to, uint256 amount) external onlyToken {
+        Context memory ctx = _load(address(0), to, amount, true);
+        uint8 code = _evaluate(ctx, amount);
+        if (code != RC.SUCCESS) revert TransferNotCompliant(address(0), to, amount, code);
+        _record(ctx, amount);
+    }
+
+    /// @inheritdoc IERC3643ModularCompliance
+    /// @dev Record only (ERC-3643 semantics): forced transfers and recoveries use it.
+    function transferred(address from, address to, uint256 amount) external onlyToken {
+        _record(_load(from, to, amount, false), amount);
+    }
+
+    /// @inheritdoc IERC3643ModularCompliance
+    function created(address to, uint256 amount) external onlyToken {
+        _record(_load(address(0), to, amount, true), amount);
+    }
+
+    /// @inheritdoc IERC3643ModularCompliance
+    function destroyed(address from, uint256 amount) external onlyToken {
+        Investor memory investor = registry.investorOf(from);
+        uint96 value = amount.toUint96();
+        Holding memory h = _holdings[investor.identity];
+        Totals memory totals = _totals;
+        // Checked: a burn larger than the identity's recorded balance reverts (ledger out of sync).
+        h.balance -= value;
+        totals.supply -= value;
+        if (h.balance == 0 && value != 0) _countLeaver(h, totals);
+        _holdings[investor.identity] = h;
+        _totals = totals;
+        _moduleActions(abi.encodeCall(IERC3643Module.moduleBurnAction, (from, amount)));
+    }
+
+    // ================================================================ views
+
+    /// @inheritdoc IERC3643ModularCompliance
+    function canTransfer(address from, address to, uint256 amount) external view returns (bool) {
+        return detectTransferRestriction(from, to, amount) == RC.SUCCESS;
+    }
+
+    /// @inheritdoc IComplianceEngine
+    function detectTransferRestriction(address from, address to, uint256 amount) public view returns (uint8) {
+        if (amount > type(uint96).max) return RC.MAX_BALANCE_EXCEEDED;
+        bool isMint = from == address(0);
+        return _evaluate(_load(from, to, amount, isMint), amount);
+    }
+
+    /// @inheritdoc IComplianceEngine
+    function messageForTransferRestriction(uint8 reasonCode) external pure returns (string memory) {
+        return RC.message(reasonCode);
+    }
+
+    /// @inheritdoc IComplianceEngine
+    function jurisdiction(uint16 country)
+        external
+        view
+        returns (JurisdictionConfig memory config, uint32 holderCount, uint32 nonAccreditedCount)
+    {
+        Jurisdiction memory j = _jurisdictions[country];
+        config = JurisdictionConfig(j.allowed, j.minInvestorClass, j.holderCap, j.nonAccreditedCap, j.inboundClosedUntil);
+        return (config, j.holderCount, j.nonAccreditedCount);
+    }
+
+    /// @inheritdoc IComplianceEngine
+    function routeBlocked(uint16 fromCountry, uint16 toCountry) external view returns (bool) {
+        return _routeBlocked[fromCountry][toCountry];
+    }
+
+    /// @inheritdoc IComplianceEngine
+    function limits() public view returns (Limits memory) {
+        HoldingLimits memory hl = _holdingLimits;
+        FlowLimits memory fl = _flowLimits;
+        Totals memory t = _totals;
+        return Limits(
+            hl.maxBalance, hl.minHolding, hl.maxBalanceBps, hl.lockupAfterAcquisition,
+            fl.dailyLimit, fl.monthlyLimit, fl.transfersOpenAt, t.totalHolderCap, t.totalNonAccreditedCap
+        );
+    }
+
+    /// @inheritdoc IComplianceEngine
+    function ledgerOf(address identity) external view returns (IdentityLedger memory) {
+        Holding memory h = _holdings[identity];
+        Window memory w = _windows[identity];
+        return IdentityLedger(
+            h.balance, h.lastAcquiredAt, h.countedCountry, h.countedNonAccredited,
+            w.daySpent, w.monthSpent, w.dayWindowStart, w.monthWindowStart
+        );
+    }
+
+    /// @inheritdoc IComplianceEngine
+    function holderCounts() external view returns (uint32, uint32, uint96) {
+        Totals memory t = _totals;
+        return (t.totalHolders, t.totalNonAccredited, t.supply);
+    }
+
+    /// @inheritdoc IComplianceEngine
+    function identityRegistry() external view returns (address) {
+        return address(registry);
+    }
+
+    /// @inheritdoc IERC3643ModularCompliance
+    function getModules() external view returns (address[] memory) {
+        return _modules;
+    }
+
+    /// @inheritdoc IERC3643ModularCompliance
+    function getTokenBound() external view returns (address) {
+        return _binding.token;
+    }
+
+    /// @inheritdoc IERC3643ModularCompliance
+    function isModuleBound(address module) public view returns (bool) {
+        uint256 count = _modules.length;
+        // Bounded: count <= MAX_MODULES.
+        for (uint256 i; i < count; ++i) {
+            if (_modules[i] == module) return true;
+        }
+        return false;
+    }
+
+    // ================================================================ internal: checks
+
+    function _load(address from, address to, uint256 amount, bool isMint) internal view returns (Context memory ctx) {
+        ctx.fromWallet = from;
+        ctx.toWallet = to;
+        ctx.isMint = isMint;
+        (ctx.from, ctx.to) = registry.investorPair(from, to);
+        ctx.sameIdentity = !isMint && ctx.from.identity == ctx.to.identity && ctx.from.identity != address(0);
+        ctx.moduleCount = _binding.moduleCount;
+        if (ctx.sameIdentity) return ctx;
+        ctx.toJ = _jurisdictions[ctx.to.country];
+        ctx.toH = _holdings[ctx.to.identity];
+        ctx.hl = _holdingLimits;
+        ctx.fl = _flowLimits;
+        ctx.newHolder = ctx.toH.balance == 0 && amount != 0;
+        if (!isMint) {
+            ctx.fromJ = _jurisdictions[ctx.from.country];
+            ctx.fromH = _holdings[ctx.from.identity];
+            ctx.senderLeaves = ctx.fromH.balance == amount && amount != 0;
+            if (ctx.fl.dailyLimit != 0 || ctx.fl.monthlyLimit != 0) ctx.window = _windows[ctx.from.identity];
+        }
+        // Totals are needed only when holder counts move or a share-of-supply cap applies.
+        if (isMint || ctx.newHolder || ctx.senderLeaves || ctx.hl.maxBalanceBps != 0) ctx.totals = _totals;
+    }
+
+    /// @dev The single source of truth for both `detectTransferRestriction` and the recording path.
+    function _evaluate(Context memory ctx, uint256 amount) internal view returns (uint8) {
+        if (!ctx.isMint && !ctx.from.verified) return RC.SENDER_NOT_VERIFIED;
+        if (!ctx.to.verified) return RC.RECIPIENT_NOT_VERIFIED;
+        if (ctx.sameIdentity) return _moduleCheck(ctx, amount);
+        if (!ctx.isMint) {
+            if (!ctx.fromJ.allowed) return RC.SENDER_JURISDICTION_BLOCKED;
+        }
+        if (!ctx.toJ.allowed) return RC.RECIPIENT_JURISDICTION_BLOCKED;
+        if (!ctx.isMint) {
+            if (ctx.fromJ.hasRouteBlocks && _routeBlocked[ctx.from.country][ctx.to.country]) return RC.ROUTE_BLOCKED;
+        }
+        if (ctx.to.investorClass < ctx.toJ.minInvestorClass) return RC.INVESTOR_CLASS_TOO_LOW;
+        if (!ctx.isMint) {
+            uint8 flowCode = _checkFlow(ctx, amount);
+            if (flowCode != RC.SUCCESS) return flowCode;
+        }
+        uint8 holdingCode = _checkHoldings(ctx, amount);
+        if (holdingCode != RC.SUCCESS) return holdingCode;
+        uint8 capCode = _checkHolderCaps(ctx);
+        if (capCode != RC.SUCCESS) return capCode;
+        return _moduleCheck(ctx, amount);
+    }
+
+    function _checkFlow(Context memory ctx, uint256 amount) internal view returns (uint8) {
+        if (ctx.from.country != ctx.to.country && block.timestamp < ctx.toJ.inboundClosedUntil) {
+            return RC.FLOWBACK_WINDOW;
+        }
+        if (block.timestamp < ctx.fl.transfersOpenAt) return RC.ISSUANCE_LOCKUP;
+        uint256 lockup = ctx.hl.lockupAfterAcquisition;
+        if (lockup != 0 && block.timestamp < uint256(ctx.fromH.lastAcquiredAt) + lockup) return RC.ACQUISITION_LOCKUP;
+        if (ctx.fl.dailyLimit != 0 && _spentInWindow(ctx.window.daySpent, ctx.window.dayWindowStart, DAY) + amount > ctx.fl.dailyLimit) {
+            return RC.DAILY_LIMIT_EXCEEDED;
+        }
+        if (
+            ctx.fl.monthlyLimit != 0
+                && _spentInWindow(ctx.window.monthSpent, ctx.window.monthWindowStart, MONTH) + amount > ctx.fl.monthlyLimit
+        ) {
+            return RC.MONTHLY_LIMIT_EXCEEDED;
+        }
+        return RC.SUCCESS;
+    }
+
+    function _checkHoldings(Context memory ctx, uint256 amount) internal pure returns (uint8) {
+        uint256 newBalance = uint256(ctx.toH.balance) + amount;
+        if (ctx.hl.maxBalance != 0 && newBalance > ctx.hl.maxBalance) return RC.MAX_BALANCE_EXCEEDED;
+        if (ctx.hl.maxBalanceBps != 0) {
+            uint256 supplyAfter = uint256(ctx.totals.supply) + (ctx.isMint ? amount : 0);
+            if (newBalance * BPS > supplyAfter * ctx.hl.maxBalanceBps) return RC.MAX_SHARE_OF_SUPPLY_EXCEEDED;
+        }
+        uint256 minHolding = ctx.hl.minHolding;
+        if (minHolding != 0) {
+            if (newBalance < minHolding) return RC.BELOW_MIN_HOLDING;
+            if (!ctx.isMint && ctx.fromH.balance >= amount) {
+                // No underflow: fromH.balance >= amount checked on this line.
+                uint256 remaining = ctx.fromH.balance - amount;
+                if (remaining != 0 && remaining < minHolding) return RC.BELOW_MIN_HOLDING;
+            }
+        }
+        return RC.SUCCESS;
+    }
+
+    function _checkHolderCaps(Context memory ctx) internal pure returns (uint8) {
+        if (!ctx.newHolder) return RC.SUCCESS;
+        bool toRetail = ctx.to.investorClass < InvestorClass.Accredited;
+        // A sender leaving the same bucket frees the seat the recipient takes.
+        bool freesCountrySeat = ctx.senderLeaves && ctx.fromH.countedCountry == ctx.to.country;
+        bool freesRetailSeat = ctx.senderLeaves && ctx.fromH.countedNonAccredited;
+        if (!freesCountrySeat) {
+            if (ctx.toJ.holderCap != 0 && ctx.toJ.holderCount >= ctx.toJ.holderCap) return RC.JURISDICTION_HOLDER_CAP;
+            if (toRetail && ctx.toJ.nonAccreditedCap != 0 && ctx.toJ.nonAccreditedCount >= ctx.toJ.nonAccreditedCap) {
+                return RC.JURISDICTION_NON_ACCREDITED_CAP;
+            }
+        } else if (toRetail && !freesRetailSeat && ctx.toJ.nonAccreditedCap != 0
+            && ctx.toJ.nonAccreditedCount >= ctx.toJ.nonAccreditedCap) {
+            return RC.JURISDICTION_NON_ACCREDITED_CAP;
+        }
+        if (!ctx.senderLeaves && ctx.totals.totalHolderCap != 0 && ctx.totals.totalHolders >= ctx.totals.totalHolderCap) {
+            return RC.TOTAL_HOLDER_CAP;
+        }
+        if (toRetail && !freesRetailSeat && ctx.totals.totalNonAccreditedCap != 0
+            && ctx.totals.totalNonAccredited >= ctx.totals.totalNonAccreditedCap) {
+            return RC.TOTAL_NON_ACCREDITED_CAP;
+        }
+        return RC.SUCCESS;
+    }
+
+    function _moduleCheck(Context memory ctx, uint256 amount) internal view returns (uint8) {
+        if (ctx.moduleCount == 0) return RC.SUCCESS;
+        uint256 count = _modules.length;
+        // Bounded: count <= MAX_MODULES.
+        for (uint256 i; i < count; ++i) {
+            if (!IERC3643Module(_modules[i]).moduleCheck(ctx.fromWallet, ctx.toWallet, amount, address(this))) {
+                return RC.MODULE_REJECTED;
+            }
+        }
+        return RC.SUCCESS;
+    }
+
+    function _spentInWindow(uint88 spent, uint40 windowStart, uint256 length) internal view returns (uint256) {
+        return block.timestamp < uint256(windowStart) + length ? spent : 0;
+    }
+
+    // ================================================================ internal: recording
+
+    function _record(Context memory ctx, uint256 amount) internal {
+        if (ctx.sameIdentity) {
+            _moduleActions(abi.encodeCall(IERC3643Module.moduleTransferAction, (ctx.fromWallet, ctx.toWallet, amount)));
+            return;
+        }
+        uint96 value = amount.toUint96();
+        if (!ctx.isMint) {
+            // Checked: a sender identity without the recorded balance reverts (ledger out of sync).
+            ctx.fromH.balance -= value;
+            if (ctx.senderLeaves) _countLeaver(ctx.fromH, ctx.totals);
+            _holdings[ctx.from.identity] = ctx.fromH;
+            if (ctx.fl.dailyLimit != 0 || ctx.fl.monthlyLimit != 0) _recordWindow(ctx.from.identity, ctx.window, value);
+        } else {
+            ctx.totals.supply += value;
+        }
+        if (ctx.newHolder) {
+            ctx.toH.countedCountry = ctx.to.country;
+            ctx.toH.countedNonAccredited = ctx.to.investorClass < InvestorClass.Accredited;
+            _countJoiner(ctx.toH, ctx.totals);
+        }
+        ctx.toH.balance += value;
+        ctx.toH.lastAcquiredAt = uint40(block.timestamp);
+        _holdings[ctx.to.identity] = ctx.toH;
+        if (ctx.isMint || ctx.newHolder || ctx.senderLeaves) _totals = ctx.totals;
+        _moduleActions(
+            ctx.isMint
+                ? abi.encodeCall(IERC3643Module.moduleMintAction, (ctx.toWallet, amount))
+                : abi.encodeCall(IERC3643Module.moduleTransferAction, (ctx.fromWallet, ctx.toWallet, amount))
+        );
+    }
+
+    function _recordWindow(address identity, Window memory w, uint96 value) internal {
+        uint256 nowTs = block.timestamp;
+        if (nowTs >= uint256(w.dayWindowStart) + DAY) (w.daySpent, w.dayWindowStart) = (0, uint40(nowTs));
+        if (nowTs >= uint256(w.monthWindowStart) + MONTH) (w.monthSpent, w.monthWindowStart) = (0, uint40(nowTs));
+        // Saturating at uint88: only reachable with no limit set, where the counter is informative.
+        w.daySpent = _addCapped(w.daySpent, value);
+        w.monthSpent = _addCapped(w.monthSpent, value);
+        _windows[identity] = w;
+    }
+
+    function _countJoiner(Holding memory h, Totals memory totals) internal {
+        Jurisdiction storage j = _jurisdictions[h.countedCountry];
+        j.holderCount += 1;
+        totals.totalHolders += 1;
+        if (h.countedNonAccredited) {
+            j.nonAccreditedCount += 1;
+            totals.totalNonAccredited += 1;
+        }
+    }
+
+    function _countLeaver(Holding memory h, Totals memory totals) internal {
+        Jurisdiction storage j = _jurisdictions[h.countedCountry];
+        j.holderCount -= 1;
+        totals.totalHolders -= 1;
+        if (h.countedNonAccredited) {
+            j.nonAccreditedCount -= 1;
+            totals.totalNonAccredited -= 1;
+        }
+    }
+
+    function _moduleActions(bytes memory call) internal {
+        if (_binding.moduleCount == 0) return;
+        uint256 count = _modules.length;
+        // Bounded: count <= MAX_MODULES.
+        for (uint256 i; i < count; ++i) {
+            (bool success, bytes memory reason) = _modules[i].call(call);
+            if (!success) {
+                assembly ("memory-safe") {
+                    revert(add(reason, 32), mload(reason))
+                }
+            }
+        }
+    }
+
+    function _setJurisdiction(uint16 country, JurisdictionConfig calldata config) internal {
+        _requireCountry(country);
+        Jurisdiction storage j = _jurisdictions[country];
+        JurisdictionConfig memory previous =
+            JurisdictionConfig(j.allowed, j.minInvestorClass, j.holderCap, j.nonAccreditedCap, j.inboundClosedUntil);
+        j.allowed = config.allowed;
+        j.minInvestorClass = config.minInvestorClass;
+        j.holderCap = config.holderCap;
+        j.nonAccreditedCap = config.nonAccreditedCap;
+        j.inboundClosedUntil = config.inboundClosedUntil;
+        emit JurisdictionSet(country, previous, config);
+    }
+
+    function _requireCountry(uint16 country) internal pure {
+        if (country == 0 || country > MAX_COUNTRY) revert InvalidCountry(country);
+    }
+
+    function _addCapped(uint88 a, uint96 b) internal pure returns (uint88) {
+        uint256 sum = uint256(a) + b;
+        return sum > type(uint88).max ? type(uint88).max : uint88(sum);
+    }
+}

@@ -1,0 +1,496 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity ^0.8.24;
+
+import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {ISecurityToken, IERC3643Token} from "../../interfaces/ISecurityToken.sol";
+import {IComplianceEngine} from "../../interfaces/IComplianceEngine.sol";
+import {IIdentityRegistry} from "../../interfaces/IIdentityRegistry.sol";
+import {RestrictionCodes as RC} from "../compliance/RestrictionCodes.sol";
+import {AgentCapabilities as Cap} from "./AgentCapabilities.sol";
+
+/// @title SecurityToken
+/// @notice ERC-20 + ERC-3643 permissioned security token; rules live in the ComplianceEngine.
+contract SecurityToken is ISecurityToken, AccessManaged, ReentrancyGuardTransient {
+    /// @notice Entries in one batch call.
+    uint256 public constant MAX_BATCH = 100;
+    /// @notice Supply bound shared with the compliance engine's ledger.
+    uint256 public constant MAX_SUPPLY = type(uint96).max;
+    string private constant VERSION = "1.0.0";
+
+    /// @dev One slot per wallet: balance and freeze state are read together on every transfer.
+    struct Account {
+        uint128 balance;
+        uint120 frozenTokens;
+        bool frozen;
+    }
+
+    /// @dev One slot read on every transfer.
+    struct Core {
+        IComplianceEngine compliance;
+        bool paused;
+    }
+
+    Core private _core;
+    IIdentityRegistry private _registry;
+    uint256 private _totalSupply;
+    mapping(address wallet => Account) private _accounts;
+    mapping(address owner => mapping(address spender => uint256)) private _allowances;
+    mapping(address agent => uint8) private _capabilities;
+    string private _name;
+    string private _symbol;
+    uint8 private immutable _decimals;
+    address private _onchainID;
+
+    constructor(
+        address authority,
+        string memory name_,
+        string memory symbol_,
+        uint8 decimals_,
+        IIdentityRegistry registry_,
+        IComplianceEngine compliance_,
+        address onchainID_
+    ) AccessManaged(authority) {
+        if (address(registry_) == address(0) || address(compliance_) == address(0)) revert ZeroAddress();
+        _name = name_;
+        _symbol = symbol_;
+        _decimals = decimals_;
+        _onchainID = onchainID_;
+        _registry = registry_;
+        _core = Core(compliance_, true); // Paused until the issuer opens it, as T-REX.
+        emit IdentityRegistryAdded(address(registry_));
+        emit ComplianceAdded(address(compliance_));
+        emit UpdatedTokenInformation(name_, symbol_, decimals_, VERSION, onchainID_);
+        emit Paused(msg.sender);
+    }
+
+    modifier onlyCapability(uint8 capability) {
+        if (_capabilities[msg.sender] & capability == 0) revert MissingCapability(msg.sender, capability);
+        _;
+    }
+
+    // ================================================================ owner (GOVERNOR)
+
+    /// @inheritdoc IERC3643Token
+    function setName(string calldata name_) external restricted {
+        _name = name_;
+        emit UpdatedTokenInformation(name_, _symbol, _decimals, VERSION, _onchainID);
+    }
+
+    /// @inheritdoc IERC3643Token
+    function setSymbol(string calldata symbol_) external restricted {
+        _symbol = symbol_;
+        emit UpdatedTokenInformation(_name, symbol_, _decimals, VERSION, _onchainID);
+    }
+
+    /// @inheritdoc IERC3643Token
+    function setOnchainID(address onchainID_) external restricted {
+        _onchainID = onchainID_;
+        emit UpdatedTokenInformation(_name, _symbol, _decimals, VERSION, onchainID_);
+    }
+
+    /// @inheritdoc IERC3643Token
+    function setIdentityRegistry(address registry_) external restricted {
+        if (registry_ == address(0)) revert ZeroAddress();
+        _registry = IIdentityRegistry(registry_);
+        emit IdentityRegistryAdded(registry_);
+    }
+
+    /// @inheritdoc IERC3643Token
+    /// @dev Warning: the new engine starts with its own ledger; only switch engines before issuance
+    /// or to one whose ledger mirrors the holdings.
+    function setCompliance(address compliance_) external restricted {
+        if (compliance_ == address(0)) revert ZeroAddress();
+        _core.compliance = IComplianceEngine(compliance_);
+        emit ComplianceAdded(compliance_);
+        if (IComplianceEngine(compliance_).getTokenBound() != address(this)) {
+            IComplianceEngine(compliance_).bindToken(address(this));
+        }
+    }
+
+    /// @inheritdoc ISecurityToken
+    function addAgent(address agent) external restricted {
+        _setCapabilities(agent, Cap.ALL);
+        emit AgentAdded(agent);
+    }
+
+    /// @inheritdoc ISecurityToken
+    function removeAgent(address agent) external restricted {
+        _setCapabilities(agent, 0);
+        emit AgentRemoved(agent);
+    }
+
+    /// @inheritdoc ISecurityToken
+    function setAgentCapabilities(address agent, uint8 capabilities) external restricted {
+        _setCapabilities(agent, capabilities);
+    }
+
+    // ================================================================ agents
+
+    /// @inheritdoc IERC3643Token
+    function pause() external onlyCapability(Cap.PAUSE) {
+        _core.paused = true;
+        emit Paused(msg.sender);
+    }
+
+    /// @inheritdoc IERC3643Token
+    function unpause() external onlyCapability(Cap.UNPAUSE) {
+        _core.paused = false;
+        emit Unpaused(msg.sender);
+    }
+
+    /// @inheritdoc IERC3643Token
+    function setAddressFrozen(address userAddress, bool freeze) public {
+        _requireCapability(freeze ? Cap.FREEZE : Cap.UNFREEZE);
+        _accounts[userAddress].frozen = freeze;
+        emit AddressFrozen(userAddress, freeze, msg.sender);
+    }
+
+    /// @inheritdoc IERC3643Token
+    function freezePartialTokens(address userAddress, uint256 amount) public onlyCapability(Cap.FREEZE) {
+        Account storage account = _accounts[userAddress];
+        uint256 frozenAfter = uint256(account.frozenTokens) + amount;
+        if (frozenAfter > account.balance) revert FrozenAmountExceedsBalance(userAddress, account.balance, frozenAfter);
+        account.frozenTokens = uint120(frozenAfter); // No truncation: frozenAfter <= balance < 2^96.
+        emit TokensFrozen(userAddress, amount);
+    }
+
+    /// @inheritdoc IERC3643Token
+    function unfreezePartialTokens(address userAddress, uint256 amount) public onlyCapability(Cap.UNFREEZE) {
+        Account storage account = _accounts[userAddress];
+        if (amount > account.frozenTokens) revert UnfreezeExceedsFrozen(userAddress, account.frozenTokens, amount);
+        // No underflow: amount <= frozenTokens checked above.
+        unchecked {
+            account.frozenTokens -= uint120(amount);
+        }
+        emit TokensUnfrozen(userAddress, amount);
+    }
+
+    /// @inheritdoc IERC3643Token
+    function mint(address to, uint256 amount) public onlyCapability(Cap.MINT) nonReentrant {
+        if (to == address(0)) revert ERC20InvalidReceiver(address(0));
+        uint256 supplyAfter = _totalSupply + amount;
+        if (supplyAfter > MAX_SUPPLY) revert SupplyCapExceeded(supplyAfter, MAX_SUPPLY);
+        _totalSupply = supplyAfter;
+        // No overflow: balance <= supply <= MAX_SUPPLY < 2^128.
+        unchecked {
+            _accounts[to].balance += uint128(amount);
+        }
+        emit Transfer(address(0), to, amount);
+        _core.compliance.checkAndRecordMint(to, amount);
+    }
+
+    /// @inheritdoc IERC3643Token
+    function burn(address userAddress, uint256 amount) public onlyCapability(Cap.BURN) nonReentrant {
+        _debitUnfreezing(userAddress, amount);
+        // No underflow: amount <= a balance <= total supply.
+        unchecked {
+            _totalSupply -= amount;
+        }
+        emit Transfer(userAddress, address(0), amount);
+        _core.compliance.destroyed(userAddress, amount);
+    }
+
+    /// @inheritdoc IERC3643Token
+    function forcedTransfer(address from, address to, uint256 amount)
+        public
+        onlyCapability(Cap.FORCE_TRANSFER)
+        nonReentrant
+        returns (bool)
+    {
+        if (to == address(0)) revert ERC20InvalidReceiver(address(0));
+        if (!_registry.isVerified(to)) revert TransferNotCompliant(from, to, amount, RC.RECIPIENT_NOT_VERIFIED);
+        _debitUnfreezing(from, amount);
+        // No overflow: balance <= supply <= MAX_SUPPLY < 2^128.
+        unchecked {
+            _accounts[to].balance += uint128(amount);
+        }
+        emit Transfer(from, to, amount);
+        emit ForcedTransfer(msg.sender, from, to, amount);
+        _core.compliance.transferred(from, to, amount);
+        return true;
+    }
+
+    /// @inheritdoc IERC3643Token
+    function recoveryAddress(address lostWallet, address newWallet, address investorOnchainID)
+        external
+        onlyCapability(Cap.RECOVERY)
+        nonReentrant
+        returns (bool)
+    {
+        Account memory lost = _accounts[lostWallet];
+        if (lost.balance == 0) revert NothingToRecover(lostWallet);
+        if (
+            investorOnchainID == address(0) || _registry.identity(lostWallet) != investorOnchainID
+                || _registry.identity(newWallet) != investorOnchainID
+        ) {
+            revert RecoveryIdentityMismatch(lostWallet, newWallet, investorOnchainID);
+        }
+        Account storage fresh = _accounts[newWallet];
+        // No overflow: both balances <= supply <= MAX_SUPPLY < 2^119.
+        unchecked {
+            fresh.balance += lost.balance;
+            fresh.frozenTokens += lost.frozenTokens;
+        }
+        if (lost.frozen) fresh.frozen = true;
+        _accounts[lostWallet] = Account(0, 0, true);
+        emit Transfer(lostWallet, newWallet, lost.balance);
+        if (lost.frozenTokens != 0) emit TokensFrozen(newWallet, lost.frozenTokens);
+        if (lost.frozen) emit AddressFrozen(newWallet, true, msg.sender);
+        emit AddressFrozen(lostWallet, true, msg.sender);
+        emit RecoverySuccess(lostWallet, newWallet, investorOnchainID);
+        _core.compliance.transferred(lostWallet, newWallet, lost.balance);
+        return true;
+    }
+
+    // ================================================================ batches (bounded: MAX_BATCH)
+
+    /// @inheritdoc IERC3643Token
+    function batchTransfer(address[] calldata toList, uint256[] calldata amounts) external {
+        _checkBatch(toList.length, amounts.length);
+        for (uint256 i; i < toList.length; ++i) {
+            _transfer(msg.sender, toList[i], amounts[i]);
+        }
+    }
+
+    /// @inheritdoc IERC3643Token
+    function batchForcedTransfer(address[] calldata fromList, address[] calldata toList, uint256[] calldata amounts)
+        external
+    {
+        _checkBatch(fromList.length, toList.length);
+        _checkBatch(fromList.length, amounts.length);
+        for (uint256 i; i < fromList.length; ++i) {
+            forcedTransfer(fromList[i], toList[i], amounts[i]);
+        }
+    }
+
+    /// @inheritdoc IERC3643Token
+    function batchMint(address[] calldata toList, uint256[] calldata amounts) external {
+        _checkBatch(toList.length, amounts.length);
+        for (uint256 i; i < toList.length; ++i) {
+            mint(toList[i], amounts[i]);
+        }
+    }
+
+    /// @inheritdoc IERC3643Token
+    function batchBurn(address[] calldata userAddresses, uint256[] calldata amounts) external {
+        _checkBatch(userAddresses.length, amounts.length);
+        for (uint256 i; i < userAddresses.length; ++i) {
+            burn(userAddresses[i], amounts[i]);
+        }
+    }
+
+    /// @inheritdoc IERC3643Token
+    function batchSetAddressFrozen(address[] calldata userAddresses, bool[] calldata freeze) external {
+        _checkBatch(userAddresses.length, freeze.length);
+        for (uint256 i; i < userAddresses.length; ++i) {
+            setAddressFrozen(userAddresses[i], freeze[i]);
+        }
+    }
+
+    /// @inheritdoc IERC3643Token
+    function batchFreezePartialTokens(address[] calldata userAddresses, uint256[] calldata amounts) external {
+        _checkBatch(userAddresses.length, amounts.length);
+        for (uint256 i; i < userAddresses.length; ++i) {
+            freezePartialTokens(userAddresses[i], amounts[i]);
+        }
+    }
+
+    /// @inheritdoc IERC3643Token
+    function batchUnfreezePartialTokens(address[] calldata userAddresses, uint256[] calldata amounts) external {
+        _checkBatch(userAddresses.length, amounts.length);
+        for (uint256 i; i < userAddresses.length; ++i) {
+            unfreezePartialTokens(userAddresses[i], amounts[i]);
+        }
+    }
+
+    // ================================================================ ERC-20
+
+    /// @inheritdoc IERC20
+    function transfer(address to, uint256 amount) external returns (bool) {
+        _transfer(msg.sender, to, amount);
+        return true;
+    }
+
+    /// @inheritdoc IERC20
+    function transferFrom(address from, address to, uint256 amount) external returns (bool) {
+        uint256 allowed = _allowances[from][msg.sender];
+        if (allowed != type(uint256).max) {
+            if (allowed < amount) revert ERC20InsufficientAllowance(msg.sender, allowed, amount);
+            // No underflow: allowed >= amount checked above.
+            unchecked {
+                _allowances[from][msg.sender] = allowed - amount;
+            }
+        }
+        _transfer(from, to, amount);
+        return true;
+    }
+
+    /// @inheritdoc IERC20
+    function approve(address spender, uint256 amount) external returns (bool) {
+        if (spender == address(0)) revert ERC20InvalidSpender(address(0));
+        _allowances[msg.sender][spender] = amount;
+        emit Approval(msg.sender, spender, amount);
+        return true;
+    }
+
+    // ================================================================ views
+
+    /// @inheritdoc ISecurityToken
+    function detectTransferRestriction(address from, address to, uint256 amount) external view returns (uint8) {
+        Core memory core = _core;
+        uint8 code = _tokenRestriction(core, _accounts[from], _accounts[to], amount);
+        if (code != RC.SUCCESS) return code;
+        return core.compliance.detectTransferRestriction(from, to, amount);
+    }
+
+    /// @inheritdoc ISecurityToken
+    function messageForTransferRestriction(uint8 reasonCode) external pure returns (string memory) {
+        return RC.message(reasonCode);
+    }
+
+    /// @inheritdoc IERC20
+    function balanceOf(address account) external view returns (uint256) {
+        return _accounts[account].balance;
+    }
+
+    /// @inheritdoc IERC20
+    function totalSupply() external view returns (uint256) {
+        return _totalSupply;
+    }
+
+    /// @inheritdoc IERC20
+    function allowance(address owner, address spender) external view returns (uint256) {
+        return _allowances[owner][spender];
+    }
+
+    /// @inheritdoc IERC3643Token
+    function isFrozen(address userAddress) external view returns (bool) {
+        return _accounts[userAddress].frozen;
+    }
+
+    /// @inheritdoc IERC3643Token
+    function getFrozenTokens(address userAddress) external view returns (uint256) {
+        return _accounts[userAddress].frozenTokens;
+    }
+
+    /// @inheritdoc IERC3643Token
+    function paused() external view returns (bool) {
+        return _core.paused;
+    }
+
+    /// @inheritdoc IERC3643Token
+    function compliance() external view returns (address) {
+        return address(_core.compliance);
+    }
+
+    /// @inheritdoc IERC3643Token
+    function identityRegistry() external view returns (address) {
+        return address(_registry);
+    }
+
+    /// @inheritdoc IERC3643Token
+    function name() external view returns (string memory) {
+        return _name;
+    }
+
+    /// @inheritdoc IERC3643Token
+    function symbol() external view returns (string memory) {
+        return _symbol;
+    }
+
+    /// @inheritdoc IERC3643Token
+    function decimals() external view returns (uint8) {
+        return _decimals;
+    }
+
+    /// @inheritdoc IERC3643Token
+    function onchainID() external view returns (address) {
+        return _onchainID;
+    }
+
+    /// @inheritdoc IERC3643Token
+    function version() external pure returns (string memory) {
+        return VERSION;
+    }
+
+    /// @inheritdoc ISecurityToken
+    function isAgent(address agent) external view returns (bool) {
+        return _capabilities[agent] != 0;
+    }
+
+    /// @inheritdoc ISecurityToken
+    function agentCapabilities(address agent) external view returns (uint8) {
+        return _capabilities[agent];
+    }
+
+    // ================================================================ internal
+
+    function _transfer(address from, address to, uint256 amount) internal nonReentrant {
+        if (to == address(0)) revert ERC20InvalidReceiver(address(0));
+        Core memory core = _core;
+        Account memory sender = _accounts[from];
+        Account memory recipient = _accounts[to];
+        uint8 code = _tokenRestriction(core, sender, recipient, amount);
+        if (code != RC.SUCCESS) revert TransferNotCompliant(from, to, amount, code);
+        // No overflow/underflow: amount <= sender.balance - frozenTokens (checked), balances <= supply < 2^128.
+        unchecked {
+            if (from == to) {
+                emit Transfer(from, to, amount);
+            } else {
+                _accounts[from].balance = sender.balance - uint128(amount);
+                _accounts[to].balance = recipient.balance + uint128(amount);
+                emit Transfer(from, to, amount);
+            }
+        }
+        // The engine checks its rules on the pre-transfer ledger and reverts the whole call with
+        // `TransferNotCompliant` when one fails.
+        core.compliance.checkAndRecordTransfer(from, to, amount);
+    }
+
+    /// @dev Token-level checks, in the order `detectTransferRestriction` reports them.
+    function _tokenRestriction(Core memory core, Account memory sender, Account memory recipient, uint256 amount)
+        internal
+        pure
+        returns (uint8)
+    {
+        if (core.paused) return RC.TOKEN_PAUSED;
+        if (sender.frozen) return RC.SENDER_FROZEN;
+        if (recipient.frozen) return RC.RECIPIENT_FROZEN;
+        if (amount > uint256(sender.balance) - sender.frozenTokens) return RC.INSUFFICIENT_UNFROZEN_BALANCE;
+        return RC.SUCCESS;
+    }
+
+    /// @dev Debits `amount`, unfreezing partially frozen tokens if the free balance is short.
+    function _debitUnfreezing(address wallet, uint256 amount) internal {
+        Account memory account = _accounts[wallet];
+        if (amount > account.balance) revert InsufficientBalance(wallet, account.balance, amount);
+        // No underflow: frozenTokens <= balance (invariant) and amount <= balance (checked).
+        unchecked {
+            uint256 free = uint256(account.balance) - account.frozenTokens;
+            if (amount > free) {
+                uint256 toUnfreeze = amount - free;
+                account.frozenTokens -= uint120(toUnfreeze);
+                emit TokensUnfrozen(wallet, toUnfreeze);
+            }
+            account.balance -= uint128(amount);
+        }
+        _accounts[wallet] = account;
+    }
+
+    function _requireCapability(uint8 capability) internal view {
+        if (_capabilities[msg.sender] & capability == 0) revert MissingCapability(msg.sender, capability);
+    }
+
+    function _setCapabilities(address agent, uint8 capabilities) internal {
+        if (agent == address(0)) revert ZeroAddress();
+        emit AgentCapabilitiesSet(agent, _capabilities[agent], capabilities);
+        _capabilities[agent] = capabilities;
+    }
+
+    function _checkBatch(uint256 expected, uint256 actual) internal pure {
+        if (expected != actual) revert LengthMismatch(expected, actual);
+        if (expected > MAX_BATCH) revert BatchTooLarge(expected, MAX_BATCH);
+    }
+}

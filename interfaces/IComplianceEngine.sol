@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity ^0.8.24;
+
+import {IERC3643ModularCompliance} from "./erc3643/IERC3643Compliance.sol";
+import {InvestorClass} from "./IIdentityRegistry.sol";
+
+/// @notice Rules of one jurisdiction (ISO 3166-1 numeric country). Unset jurisdictions are blocked.
+struct JurisdictionConfig {
+    /// Investors of this jurisdiction may hold and receive the token.
+    bool allowed;
+    /// Minimum class a recipient of this jurisdiction must have.
+    InvestorClass minInvestorClass;
+    /// Most identities of this jurisdiction that may hold at once (0: no cap).
+    uint32 holderCap;
+    /// Most Retail (non-accredited) identities of this jurisdiction that may hold at once (0: no cap).
+    uint32 nonAccreditedCap;
+    /// Reg-S-style flowback window: transfers into this jurisdiction from another one are refused
+    /// until this time (0: open). Issuance (mint) is not a transfer and is not affected.
+    uint40 inboundClosedUntil;
+}
+
+/// @notice Token-wide limits. Amounts are in token base units and apply per identity.
+struct Limits {
+    /// Most an identity may hold (0: no limit).
+    uint96 maxBalance;
+    /// Least a holding may be, unless it is zero (0: no minimum).
+    uint96 minHolding;
+    /// Most an identity may hold as a share of total supply, in bps (0: no limit).
+    uint16 maxBalanceBps;
+    /// Seconds after an identity last acquired tokens during which it cannot send (0: none).
+    uint32 lockupAfterAcquisition;
+    /// Most an identity may send per window of 1 day (0: no limit).
+    uint88 dailyLimit;
+    /// Most an identity may send per window of 30 days (0: no limit).
+    uint88 monthlyLimit;
+    /// No transfer (mint, burn and forced transfers excepted) before this time: lock-up after issuance.
+    uint40 transfersOpenAt;
+    /// Most identities holding at once, across jurisdictions (0: no cap).
+    uint32 totalHolderCap;
+    /// Most Retail identities holding at once, across jurisdictions (0: no cap).
+    uint32 totalNonAccreditedCap;
+}
+
+/// @notice What the engine keeps per identity.
+struct IdentityLedger {
+    uint96 balance;
+    uint40 lastAcquiredAt;
+    uint16 countedCountry;
+    bool countedNonAccredited;
+    uint88 daySpent;
+    uint88 monthSpent;
+    uint40 dayWindowStart;
+    uint40 monthWindowStart;
+}
+
+/// @title IComplianceEngine
+/// @notice The rule table every transfer of one security token must pass, keyed on investor
+/// identities (not wallets): jurisdiction allow/block lists, a from-country -> to-country matrix,
+/// minimum investor class per jurisdiction, holder caps per jurisdiction and in total (all holders
+/// and non-accredited ones), maximum balance per identity (absolute and % of supply), minimum
+/// holding, lock-up after issuance and after acquisition, daily and monthly transfer limits, and a
+/// Reg-S-style flowback window. Rules change without redeploying; every change emits previous and
+/// new values. ERC-3643 modules (`IModule`) can be bound alongside (at most `MAX_MODULES`).
+/// @dev Also the ERC-3643 `IModularCompliance`: `canTransfer` is the view check, and
+/// `transferred`/`created`/`destroyed` are record-only hooks (as in T-REX); Quantera's token uses
+/// `checkAndRecordTransfer` / `checkAndRecordMint`, which check and record in one call.
+/// `detectTransferRestriction` returns the same code the recording path would revert with.
+///
+/// Windows: the daily (monthly) window of an identity opens at its first outgoing transfer after
+/// the previous window closed and lasts 1 day (30 days), as T-REX's TimeTransfersLimitsModule; so
+/// any 1-day span sees at most twice the daily limit.
+/// Warning: transfers between two wallets of the same identity change no holding and pass every
+/// identity rule (verification and freezes still apply at the token).
+/// Warning: holder counts use the country and class an identity had when it became a holder; an
+/// identity that moves country keeps counting in its old jurisdiction until it stops holding.
+interface IComplianceEngine is IERC3643ModularCompliance {
+    error TransferNotCompliant(address from, address to, uint256 amount, uint8 reasonCode);
+    error OnlyBoundToken(address caller, address boundToken);
+    error TokenAlreadyBound(address boundToken);
+    error TooManyModules(uint256 maxModules);
+    error ModuleAlreadyBound(address module);
+    error ModuleNotBound(address module);
+    error ModuleCannotBind(address module);
+    error InvalidCountry(uint16 country);
+    error InvalidLimits(string reason);
+    error AmountTooLarge(uint256 amount, uint256 max);
+    error ZeroAddress();
+
+    event JurisdictionSet(uint16 indexed country, JurisdictionConfig previous, JurisdictionConfig next);
+    event RouteSet(uint16 indexed fromCountry, uint16 indexed toCountry, bool previousBlocked, bool blocked);
+    event LimitsSet(Limits previous, Limits next);
+
+    // ------------------------------------------------------------ governance (GOVERNOR role)
+    function setJurisdiction(uint16 country, JurisdictionConfig calldata config) external;
+    function setJurisdictions(uint16[] calldata countries, JurisdictionConfig[] calldata configs) external;
+    function setRoute(uint16 fromCountry, uint16 toCountry, bool blocked) external;
+    function setLimits(Limits calldata limits) external;
+
+    // ------------------------------------------------------------ bound token only
+    /// @notice Checks a transfer and records it; reverts `TransferNotCompliant` with the reason.
+    function checkAndRecordTransfer(address from, address to, uint256 amount) external;
+    /// @notice Checks a mint and records it; reverts `TransferNotCompliant(address(0), to, ...)`.
+    function checkAndRecordMint(address to, uint256 amount) external;
+
+    // ------------------------------------------------------------ views
+    /// @notice ERC-1404: 0 when the engine's rules allow the transfer, else the reason code.
+    /// `from == address(0)` checks a mint.
+    function detectTransferRestriction(address from, address to, uint256 amount) external view returns (uint8);
+    function messageForTransferRestriction(uint8 reasonCode) external pure returns (string memory);
+    function jurisdiction(uint16 country)
+        external
+        view
+        returns (JurisdictionConfig memory config, uint32 holderCount, uint32 nonAccreditedCount);
+    function routeBlocked(uint16 fromCountry, uint16 toCountry) external view returns (bool);
+    function limits() external view returns (Limits memory);
+    function ledgerOf(address identity) external view returns (IdentityLedger memory);
+    function holderCounts() external view returns (uint32 totalHolders, uint32 totalNonAccredited, uint96 supply);
+    function identityRegistry() external view returns (address);
+}

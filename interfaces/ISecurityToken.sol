@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity ^0.8.24;
+
+import {IERC3643Token} from "./erc3643/IERC3643Token.sol";
+
+/// @title ISecurityToken
+/// @notice A permissioned security token: ERC-20 plus the complete ERC-3643 (T-REX 4.x) `IToken`
+/// surface, plus ERC-1404 explanations (`detectTransferRestriction` /
+/// `messageForTransferRestriction`) that agree with what `transfer` does.
+/// @dev Roles. Owner functions (`setName`, `setSymbol`, `setOnchainID`, `setIdentityRegistry`,
+/// `setCompliance`, agent management) are `restricted` by the protocol's AccessManager (GOVERNOR).
+/// Agents hold capability flags, each of which can be withheld: MINT, BURN, FREEZE, UNFREEZE,
+/// FORCE_TRANSFER, RECOVERY, PAUSE, UNPAUSE. The sanctions keeper is an agent with FREEZE only.
+///
+/// Transfers (`transfer`, `transferFrom`, `batchTransfer`) require: not paused, neither wallet
+/// frozen, amount within the sender's unfrozen balance, and the compliance engine's rules (both
+/// parties verified, jurisdictions, caps, limits). Every refusal reverts with
+/// `TransferNotCompliant(from, to, amount, reasonCode)`, the code `detectTransferRestriction`
+/// returns for the same state.
+/// Mint requires the engine's mint rules (recipient verified, jurisdiction, caps, limits).
+/// Forced transfers and burns bypass the rules but never credit an unverified recipient; they
+/// unfreeze partially frozen tokens as needed (ERC-3643 behaviour).
+/// Recovery moves a lost wallet's balance and frozen state to a new wallet of the same identity
+/// (the OPERATOR registers the new wallet first) and freezes the lost wallet.
+/// Warning: supply and balances are limited to 2^96 - 1 base units (the engine's ledger width).
+interface ISecurityToken is IERC3643Token {
+    error TransferNotCompliant(address from, address to, uint256 amount, uint8 reasonCode);
+    error MissingCapability(address agent, uint8 capability);
+    error ERC20InvalidSender(address sender);
+    error ERC20InvalidReceiver(address receiver);
+    error ERC20InsufficientAllowance(address spender, uint256 allowance, uint256 needed);
+    error ERC20InvalidApprover(address approver);
+    error ERC20InvalidSpender(address spender);
+    error InsufficientBalance(address wallet, uint256 balance, uint256 needed);
+    error FrozenAmountExceedsBalance(address wallet, uint256 balance, uint256 frozenAfter);
+    error UnfreezeExceedsFrozen(address wallet, uint256 frozen, uint256 amount);
+    error RecoveryIdentityMismatch(address lostWallet, address newWallet, address investorOnchainID);
+    error NothingToRecover(address lostWallet);
+    error LengthMismatch(uint256 expected, uint256 actual);
+    error BatchTooLarge(uint256 size, uint256 maxSize);
+    error SupplyCapExceeded(uint256 supplyAfter, uint256 maxSupply);
+    error ZeroAddress();
+
+    event AgentCapabilitiesSet(address indexed agent, uint8 previous, uint8 next);
+    event AgentAdded(address indexed agent);
+    event AgentRemoved(address indexed agent);
+    /// @notice Audit trail of a forced transfer (in addition to `Transfer`).
+    event ForcedTransfer(address indexed agent, address indexed from, address indexed to, uint256 amount);
+
+    // ------------------------------------------------------------ agents (owner = GOVERNOR)
+    /// @notice T-REX `AgentRole.addAgent`: grants every capability.
+    function addAgent(address agent) external;
+    function removeAgent(address agent) external;
+    /// @notice Sets exactly the capability flags of `agent` (0 removes it).
+    function setAgentCapabilities(address agent, uint8 capabilities) external;
+    function isAgent(address agent) external view returns (bool);
+    function agentCapabilities(address agent) external view returns (uint8);
+
+    // ------------------------------------------------------------ ERC-1404
+    /// @notice 0 when `transfer(from -> to, amount)` would succeed now, else the reason code.
+    function detectTransferRestriction(address from, address to, uint256 amount) external view returns (uint8);
+    function messageForTransferRestriction(uint8 reasonCode) external view returns (string memory);
+}
