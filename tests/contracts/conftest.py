@@ -35,3 +35,6 @@ def manager(project, deployer, guardian, governor):
     manager.grantRole(GUARDIAN, guardian, 0, sender=deployer)
     manager.grantRole(GOVERNOR, governor, GOVERNOR_DELAY, sender=deployer)
     return manager
+
+
+from compliance_fixtures import agent, freezer, investors, onboard, operator, stack  # noqa: E402,F401

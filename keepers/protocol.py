@@ -1,0 +1,53 @@
+"""Who may call which protocol function: the AccessManager wiring, in one table.
+
+The deploy script applies it with `setTargetFunctionRole`; tests apply the same table, so what is
+tested is what is deployed. Functions not listed are either public (transfers, views) or guarded
+inside the contract (token agents' capability flags, bound-token hooks).
+"""
+
+from __future__ import annotations
+
+from eth_utils import keccak
+
+from keepers.roles import ROLE_IDS
+
+FUNCTION_ROLES: dict[str, dict[str, tuple[str, ...]]] = {
+    "IdentityRegistry": {
+        "OPERATOR": (
+            "registerInvestor", "registerIdentity", "batchRegisterIdentity", "setInvestorProfile",
+            "updateCountry", "updateIdentity", "deleteIdentity",
+        ),
+        "GOVERNOR": ("addClaimTopic", "removeClaimTopic", "setTrustedIssuer", "setClaimCacheTtl"),
+    },
+    "ComplianceEngine": {
+        "GOVERNOR": (
+            "setJurisdiction", "setJurisdictions", "setRoute", "setLimits", "bindToken", "unbindToken",
+            "addModule", "removeModule", "callModuleFunction",
+        ),
+    },
+    "SecurityToken": {
+        "GOVERNOR": (
+            "setName", "setSymbol", "setOnchainID", "setIdentityRegistry", "setCompliance",
+            "addAgent", "removeAgent", "setAgentCapabilities",
+        ),
+    },
+}
+
+
+def selectors(contract_type, names: tuple[str, ...]) -> list[bytes]:
+    """4-byte selectors of every overload of each named function of an ape ContractType."""
+    by_name: dict[str, list[bytes]] = {}
+    for abi in contract_type.mutable_methods:
+        by_name.setdefault(abi.name, []).append(keccak(text=abi.selector)[:4])
+    missing = [name for name in names if name not in by_name]
+    if missing:
+        raise ValueError(f"{contract_type.name} has no function(s) {', '.join(missing)}")
+    return [sel for name in names for sel in by_name[name]]
+
+
+def wiring(contract_name: str, contract_type) -> list[tuple[int, list[bytes]]]:
+    """(role id, selectors) pairs to pass to `setTargetFunctionRole` for one contract."""
+    return [
+        (ROLE_IDS[role], selectors(contract_type, names))
+        for role, names in FUNCTION_ROLES.get(contract_name, {}).items()
+    ]

@@ -1,0 +1,228 @@
+"""CMP-*: every compliance rule, through the token, with the explain view checked against transfer."""
+
+import ape
+import pytest
+from compliance_fixtures import (
+    ACCREDITED, CH, DE, FAR_FUTURE, GB, INSTITUTIONAL, KP, NO_LIMITS, QUALIFIED, RETAIL, SG, UNIT, US,
+    open_jurisdiction,
+)
+
+
+@pytest.fixture
+def token(stack):
+    return stack[3]
+
+
+@pytest.fixture
+def engine(stack):
+    return stack[2]
+
+
+@pytest.fixture
+def registry(stack):
+    return stack[1]
+
+
+def limits(**kw):
+    names = ["maxBalance", "minHolding", "maxBalanceBps", "lockupAfterAcquisition", "dailyLimit",
+             "monthlyLimit", "transfersOpenAt", "totalHolderCap", "totalNonAccreditedCap"]
+    values = dict(zip(names, NO_LIMITS))
+    values.update(kw)
+    return tuple(values[n] for n in names)
+
+
+def assert_refused(token, sender, to, amount, code):
+    """The explain view and transfer agree: same code, and transfer reverts with it."""
+    assert token.detectTransferRestriction(sender, to, amount) == code
+    with ape.reverts(token.TransferNotCompliant, **{"from": sender, "to": to, "amount": amount, "reasonCode": code}):
+        token.transfer(to, amount, sender=sender)
+
+
+def assert_allowed(token, sender, to, amount):
+    assert token.detectTransferRestriction(sender, to, amount) == 0
+    before = token.balanceOf(to)
+    token.transfer(to, amount, sender=sender)
+    assert token.balanceOf(to) == before + amount
+
+
+@pytest.fixture
+def holders(onboard, investors, token, agent):
+    alice, bob, carol = investors
+    onboard(alice, US, ACCREDITED)
+    onboard(bob, DE, QUALIFIED)
+    token.mint(alice, 1_000 * UNIT, sender=agent)
+    return alice, bob, carol
+
+
+def test_transfer__verified_parties__moves_tokens_and_updates_identity_ledger(holders, token, engine, onboard):
+    alice, bob, _ = holders
+    assert_allowed(token, alice, bob, 100 * UNIT)
+    assert token.balanceOf(alice) == 900 * UNIT
+    (holders_total, _, supply) = engine.holderCounts()
+    assert (holders_total, supply) == (2, 1_000 * UNIT)
+
+
+def test_transfer__unregistered_recipient__code_6(holders, token):
+    alice, _, carol = holders
+    assert_refused(token, alice, carol, UNIT, 6)
+    assert token.messageForTransferRestriction(6).startswith("Recipient is not a verified investor")
+
+
+def test_transfer__expired_kyc_sender__code_5(holders, token, onboard, chain, registry, operator):
+    alice, bob, _ = holders
+    registry.setInvestorProfile(registry.identity(alice), US, ACCREDITED, chain.pending_timestamp + 10, sender=operator)
+    chain.pending_timestamp += 100
+    chain.mine()
+    assert_refused(token, alice, bob, UNIT, 5)
+
+
+def test_transfer__blocked_recipient_jurisdiction__code_8(holders, token, engine, governor, onboard):
+    alice, _, carol = holders
+    onboard(carol, KP, INSTITUTIONAL)
+    assert_refused(token, alice, carol, UNIT, 8)
+    engine.setJurisdiction(KP, open_jurisdiction(), sender=governor)
+    engine.setJurisdiction(KP, (False, 1, 0, 0, 0), sender=governor)
+    assert_refused(token, alice, carol, UNIT, 8)
+
+
+def test_set_jurisdiction__change__emits_previous_and_next(engine, governor):
+    receipt = engine.setJurisdiction(SG, open_jurisdiction(min_class=QUALIFIED, holder_cap=7), sender=governor)
+    [log] = receipt.decode_logs(engine.JurisdictionSet)
+    assert log.country == SG
+    assert tuple(log.previous) == open_jurisdiction()
+    assert tuple(log.next) == open_jurisdiction(min_class=QUALIFIED, holder_cap=7)
+
+
+def test_transfer__sender_jurisdiction_later_blocked__code_7(holders, token, engine, governor):
+    alice, bob, _ = holders
+    engine.setJurisdiction(US, (False, 1, 0, 0, 0), sender=governor)
+    assert_refused(token, alice, bob, UNIT, 7)
+
+
+def test_transfer__blocked_route__code_9_and_reverse_route_open(holders, token, engine, governor):
+    alice, bob, _ = holders
+    engine.setRoute(US, DE, True, sender=governor)
+    assert engine.routeBlocked(US, DE) and not engine.routeBlocked(DE, US)
+    assert_refused(token, alice, bob, UNIT, 9)
+    engine.setRoute(US, DE, False, sender=governor)
+    assert_allowed(token, alice, bob, UNIT)
+    assert_allowed(token, bob, alice, UNIT)
+
+
+def test_transfer__class_below_jurisdiction_minimum__code_10(holders, token, engine, governor, onboard):
+    alice, _, carol = holders
+    engine.setJurisdiction(GB, open_jurisdiction(min_class=QUALIFIED), sender=governor)
+    onboard(carol, GB, ACCREDITED)
+    assert_refused(token, alice, carol, UNIT, 10)
+
+
+def test_transfer__jurisdiction_holder_cap__code_11_unless_sender_frees_the_seat(holders, token, engine, governor, onboard):
+    alice, bob, carol = holders
+    engine.setJurisdiction(DE, open_jurisdiction(holder_cap=1), sender=governor)
+    assert_allowed(token, alice, bob, UNIT)
+    onboard(carol, DE, ACCREDITED)
+    assert_refused(token, alice, carol, UNIT, 11)
+    # bob (DE) leaving entirely frees the only DE seat for carol (DE).
+    assert_allowed(token, bob, carol, UNIT)
+    assert engine.jurisdiction(DE)[1] == 1
+
+
+def test_transfer__non_accredited_caps__codes_12_and_23(holders, token, engine, governor, onboard, accounts):
+    alice, _, carol = holders
+    engine.setJurisdiction(CH, open_jurisdiction(non_accredited_cap=1), sender=governor)
+    onboard(carol, CH, RETAIL)
+    assert_allowed(token, alice, carol, UNIT)
+    dave = accounts[9]
+    onboard(dave, CH, RETAIL)
+    assert_refused(token, alice, dave, UNIT, 12)
+    engine.setJurisdiction(CH, open_jurisdiction(), sender=governor)
+    engine.setLimits(limits(totalNonAccreditedCap=1), sender=governor)
+    assert_refused(token, alice, dave, UNIT, 23)
+
+
+def test_transfer__total_holder_cap__code_13(holders, token, engine, governor):
+    alice, bob, _ = holders
+    engine.setLimits(limits(totalHolderCap=1), sender=governor)
+    assert_refused(token, alice, bob, UNIT, 13)
+    assert_allowed(token, alice, bob, 1_000 * UNIT)  # alice leaves: bob takes her seat
+
+
+def test_transfer__max_balance_per_identity_across_wallets__code_14(holders, token, engine, governor, onboard, accounts, registry):
+    alice, bob, _ = holders
+    engine.setLimits(limits(maxBalance=150 * UNIT), sender=governor)
+    bob_second_wallet = accounts[9]
+    onboard(bob_second_wallet, DE, QUALIFIED, identity=registry.identity(bob))
+    assert_allowed(token, alice, bob, 100 * UNIT)
+    # The limit is on bob's identity: his second wallet shares it.
+    assert_refused(token, alice, bob_second_wallet, 51 * UNIT, 14)
+    assert_allowed(token, alice, bob_second_wallet, 50 * UNIT)
+
+
+def test_transfer__max_share_of_supply__code_15(holders, token, engine, governor):
+    alice, bob, _ = holders
+    engine.setLimits(limits(maxBalanceBps=1_000), sender=governor)  # 10 %
+    assert_refused(token, alice, bob, 100 * UNIT + 1, 15)
+    assert_allowed(token, alice, bob, 100 * UNIT)
+
+
+def test_transfer__min_holding__code_16_for_dust_left_or_received(holders, token, engine, governor):
+    alice, bob, _ = holders
+    engine.setLimits(limits(minHolding=10 * UNIT), sender=governor)
+    assert_refused(token, alice, bob, 5 * UNIT, 16)
+    assert_refused(token, alice, bob, 995 * UNIT, 16)
+    assert_allowed(token, alice, bob, 1_000 * UNIT)  # leaving entirely is allowed
+
+
+def test_transfer__issuance_and_acquisition_lockups__codes_17_and_18(holders, token, engine, governor, chain):
+    alice, bob, _ = holders
+    now = chain.pending_timestamp
+    engine.setLimits(limits(transfersOpenAt=now + 1_000), sender=governor)
+    assert_refused(token, alice, bob, UNIT, 17)
+    engine.setLimits(limits(lockupAfterAcquisition=3_600), sender=governor)
+    assert_refused(token, alice, bob, UNIT, 18)
+    chain.pending_timestamp += 3_601
+    chain.mine()
+    assert_allowed(token, alice, bob, UNIT)
+
+
+def test_transfer__daily_and_monthly_limits_per_identity__codes_19_and_20(holders, token, engine, governor, chain):
+    alice, bob, _ = holders
+    engine.setLimits(limits(dailyLimit=10 * UNIT, monthlyLimit=15 * UNIT), sender=governor)
+    assert_allowed(token, alice, bob, 6 * UNIT)
+    assert_refused(token, alice, bob, 5 * UNIT, 19)
+    chain.pending_timestamp += 86_401
+    chain.mine()
+    assert_allowed(token, alice, bob, 9 * UNIT)
+    chain.pending_timestamp += 86_401
+    chain.mine()
+    assert_refused(token, alice, bob, 1 * UNIT, 20)
+
+
+def test_transfer__flowback_window__code_21_cross_border_only(holders, token, engine, governor, chain, onboard, accounts):
+    alice, bob, carol = holders
+    engine.setJurisdiction(US, open_jurisdiction(inbound_closed_until=chain.pending_timestamp + 40 * 86_400),
+                           sender=governor)
+    assert_allowed(token, alice, bob, 10 * UNIT)  # US -> DE: outbound is fine
+    assert_refused(token, bob, alice, UNIT, 21)  # DE -> US: flowback refused
+    onboard(carol, US, ACCREDITED)
+    assert_allowed(token, alice, carol, UNIT)  # US -> US unaffected
+
+
+def test_transfer__same_identity_wallets__pass_identity_rules(holders, token, engine, governor, onboard, accounts, registry):
+    alice, _, _ = holders
+    engine.setLimits(limits(dailyLimit=1, maxBalance=1_000 * UNIT), sender=governor)
+    alice_cold = accounts[9]
+    onboard(alice_cold, US, ACCREDITED, identity=registry.identity(alice))
+    assert_allowed(token, alice, alice_cold, 500 * UNIT)
+    assert engine.ledgerOf(registry.identity(alice)).balance == 1_000 * UNIT
+
+
+def test_mint__rules_apply_to_recipient(token, agent, onboard, investors, engine, governor):
+    alice, _, carol = investors
+    onboard(alice, US, ACCREDITED)
+    engine.setLimits(limits(maxBalance=100 * UNIT), sender=governor)
+    with ape.reverts(token.TransferNotCompliant, to=alice, reasonCode=14):
+        token.mint(alice, 101 * UNIT, sender=agent)
+    with ape.reverts(token.TransferNotCompliant, to=carol, reasonCode=6):
+        token.mint(carol, UNIT, sender=agent)
+    assert token.detectTransferRestriction("0x0000000000000000000000000000000000000000", carol, UNIT) != 0
