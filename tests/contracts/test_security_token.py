@@ -1,0 +1,190 @@
+"""CMP-*: token roles, agent capabilities, freezes, forced transfers, recovery, ERC-3643 ABI."""
+
+import json
+from pathlib import Path
+
+import ape
+import pytest
+from compliance_fixtures import ACCREDITED, BURN, DE, FREEZE, MINT, PAUSE, UNIT, US
+
+ZERO = "0x0000000000000000000000000000000000000000"
+TREX = Path("node_modules/@tokenysolutions/t-rex/artifacts/contracts")
+
+
+@pytest.fixture
+def token(stack):
+    return stack[3]
+
+
+@pytest.fixture
+def registry(stack):
+    return stack[1]
+
+
+@pytest.fixture
+def funded(onboard, investors, token, agent):
+    alice, bob, carol = investors
+    onboard(alice, US, ACCREDITED)
+    onboard(bob, DE, ACCREDITED)
+    token.mint(alice, 100 * UNIT, sender=agent)
+    return alice, bob, carol
+
+
+def signatures(abi: list[dict], kind: str) -> set[tuple]:
+    def canonical(param):
+        return param["type"]
+
+    return {
+        (e["name"], tuple(canonical(i) for i in e["inputs"]),
+         tuple(canonical(o) for o in e.get("outputs", [])) if kind == "function" else
+         tuple(i.get("indexed", False) for i in e["inputs"]))
+        for e in abi if e["type"] == kind
+    }
+
+
+@pytest.mark.parametrize("artifact,contract_name", [
+    ("token/IToken.sol/IToken.json", "SecurityToken"),
+    ("registry/interface/IIdentityRegistry.sol/IIdentityRegistry.json", "IdentityRegistry"),
+    ("compliance/modular/IModularCompliance.sol/IModularCompliance.json", "ComplianceEngine"),
+])
+def test_abi__erc3643_reference__every_function_and_event_present_unchanged(project, artifact, contract_name):
+    reference = json.loads((TREX / artifact).read_text())["abi"]
+    ours = [json.loads(item.model_dump_json(by_alias=True)) for item in getattr(project, contract_name).contract_type.abi]
+    assert len(signatures(reference, "function")) >= 12
+    for kind in ("function", "event"):
+        missing = signatures(reference, kind) - signatures(ours, kind)
+        assert not missing, f"{contract_name} lacks ERC-3643 {kind}s: {sorted(missing)}"
+
+
+def test_constructor__starts_paused_with_registry_and_compliance(token, stack):
+    _, registry, engine, _ = stack
+    assert token.identityRegistry() == registry.address and token.compliance() == engine.address
+    assert engine.getTokenBound() == token.address
+    assert token.decimals() == 18 and token.version() == "1.0.0"
+
+
+def test_agent_capabilities__freezer__can_freeze_but_not_unfreeze_mint_or_pause(funded, token, freezer):
+    alice, _, _ = funded
+    receipt = token.setAddressFrozen(alice, True, sender=freezer)
+    assert [(l.userAddress, l.isFrozen, l.owner) for l in receipt.decode_logs(token.AddressFrozen)] == [
+        (alice.address, True, freezer.address)]
+    assert token.isFrozen(alice)
+    for call, capability in ((lambda: token.setAddressFrozen(alice, False, sender=freezer), 8),
+                             (lambda: token.mint(alice, 1, sender=freezer), MINT),
+                             (lambda: token.pause(sender=freezer), PAUSE),
+                             (lambda: token.burn(alice, 1, sender=freezer), BURN)):
+        with ape.reverts(token.MissingCapability, agent=freezer, capability=capability):
+            call()
+
+
+def test_agent_capabilities__set_and_remove__emit_previous_and_next(token, governor, outsider):
+    receipt = token.setAgentCapabilities(outsider, MINT | FREEZE, sender=governor)
+    [log] = receipt.decode_logs(token.AgentCapabilitiesSet)
+    assert (log.agent, log.previous, log.next) == (outsider.address, 0, MINT | FREEZE)
+    assert token.isAgent(outsider) and token.agentCapabilities(outsider) == MINT | FREEZE
+    token.removeAgent(outsider, sender=governor)
+    assert not token.isAgent(outsider)
+
+
+def test_owner_functions__agent_or_outsider__unauthorized(token, agent, outsider):
+    with ape.reverts(token.AccessManagedUnauthorized, caller=agent):
+        token.addAgent(outsider, sender=agent)
+    with ape.reverts(token.AccessManagedUnauthorized, caller=outsider):
+        token.setName("x", sender=outsider)
+
+
+def test_pause__transfers_refused_code_1__mint_still_works(funded, token, agent):
+    alice, bob, _ = funded
+    token.pause(sender=agent)
+    assert token.detectTransferRestriction(alice, bob, UNIT) == 1
+    with ape.reverts(token.TransferNotCompliant, reasonCode=1):
+        token.transfer(bob, UNIT, sender=alice)
+    token.unpause(sender=agent)
+    token.transfer(bob, UNIT, sender=alice)
+
+
+def test_frozen_wallets__codes_2_and_3(funded, token, freezer, agent):
+    alice, bob, _ = funded
+    token.setAddressFrozen(bob, True, sender=freezer)
+    with ape.reverts(token.TransferNotCompliant, reasonCode=3):
+        token.transfer(bob, UNIT, sender=alice)
+    token.setAddressFrozen(bob, False, sender=agent)
+    token.setAddressFrozen(alice, True, sender=freezer)
+    with ape.reverts(token.TransferNotCompliant, reasonCode=2):
+        token.transfer(bob, UNIT, sender=alice)
+
+
+def test_partial_freeze__only_unfrozen_amount_moves__code_4(funded, token, freezer, agent):
+    alice, bob, _ = funded
+    token.freezePartialTokens(alice, 70 * UNIT, sender=freezer)
+    assert token.getFrozenTokens(alice) == 70 * UNIT
+    with ape.reverts(token.TransferNotCompliant, reasonCode=4):
+        token.transfer(bob, 31 * UNIT, sender=alice)
+    token.transfer(bob, 30 * UNIT, sender=alice)
+    with ape.reverts(token.FrozenAmountExceedsBalance, wallet=alice, balance=70 * UNIT, frozenAfter=71 * UNIT):
+        token.freezePartialTokens(alice, 1 * UNIT, sender=freezer)
+    with ape.reverts(token.UnfreezeExceedsFrozen):
+        token.unfreezePartialTokens(alice, 71 * UNIT, sender=agent)
+
+
+def test_forced_transfer__frozen_tokens__moves_them_unfreezing_as_needed(funded, token, freezer, agent):
+    alice, bob, _ = funded
+    token.setAddressFrozen(alice, True, sender=freezer)
+    token.freezePartialTokens(alice, 90 * UNIT, sender=freezer)
+    receipt = token.forcedTransfer(alice, bob, 95 * UNIT, sender=agent)
+    assert [l.amount for l in receipt.decode_logs(token.TokensUnfrozen)] == [85 * UNIT]
+    assert [(l.agent, l.amount) for l in receipt.decode_logs(token.ForcedTransfer)] == [(agent.address, 95 * UNIT)]
+    assert token.balanceOf(bob) == 95 * UNIT and token.getFrozenTokens(alice) == 5 * UNIT
+
+
+def test_forced_transfer__unverified_recipient__code_6(funded, token, agent):
+    alice, _, carol = funded
+    with ape.reverts(token.TransferNotCompliant, reasonCode=6):
+        token.forcedTransfer(alice, carol, UNIT, sender=agent)
+
+
+def test_recovery__new_wallet_of_same_identity__moves_balance_and_freeze_state(funded, token, agent, freezer, onboard, registry, accounts):
+    alice, _, _ = funded
+    identity = registry.identity(alice)
+    new_wallet = accounts[9]
+    onboard(new_wallet, US, ACCREDITED, identity=identity)
+    token.freezePartialTokens(alice, 10 * UNIT, sender=freezer)
+    receipt = token.recoveryAddress(alice, new_wallet, identity, sender=agent)
+    assert [(l.lostWallet, l.newWallet, l.investorOnchainID) for l in receipt.decode_logs(token.RecoverySuccess)] == [
+        (alice.address, new_wallet.address, identity)]
+    assert token.balanceOf(new_wallet) == 100 * UNIT and token.getFrozenTokens(new_wallet) == 10 * UNIT
+    assert token.balanceOf(alice) == 0 and token.isFrozen(alice)
+
+
+def test_recovery__wallet_of_another_identity__reverts(funded, token, agent, registry):
+    alice, bob, _ = funded
+    with ape.reverts(token.RecoveryIdentityMismatch):
+        token.recoveryAddress(alice, bob, registry.identity(alice), sender=agent)
+
+
+def test_burn__frozen_tokens__burns_and_updates_supply_and_ledger(funded, token, agent, freezer, stack, registry):
+    alice, _, _ = funded
+    engine = stack[2]
+    token.freezePartialTokens(alice, 100 * UNIT, sender=freezer)
+    token.burn(alice, 100 * UNIT, sender=agent)
+    assert token.totalSupply() == 0 and token.getFrozenTokens(alice) == 0
+    assert engine.ledgerOf(registry.identity(alice)).balance == 0
+    assert engine.holderCounts() == (0, 0, 0)
+
+
+def test_batches__length_mismatch_and_bound__revert_with_context(token, agent, investors):
+    alice, bob, _ = investors
+    with ape.reverts(token.LengthMismatch, expected=2, actual=1):
+        token.batchMint([alice, bob], [1], sender=agent)
+    with ape.reverts(token.BatchTooLarge, size=101, maxSize=100):
+        token.batchMint([alice] * 101, [1] * 101, sender=agent)
+
+
+def test_transfer_from__allowance__spent_and_checked(funded, token):
+    alice, bob, _ = funded
+    token.approve(bob, 10 * UNIT, sender=alice)
+    with ape.reverts(token.ERC20InsufficientAllowance, spender=bob, allowance=10 * UNIT, needed=11 * UNIT):
+        token.transferFrom(alice, bob, 11 * UNIT, sender=bob)
+    token.transferFrom(alice, bob, 10 * UNIT, sender=bob)
+    assert token.allowance(alice, bob) == 0 and token.balanceOf(bob) == 10 * UNIT
+
