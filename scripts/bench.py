@@ -10,6 +10,7 @@ import click
 from ape import accounts, chain, project
 from ape.cli import ConnectedProviderCommand, network_option
 
+from keepers.protocol import wiring
 from keepers.roles import ROLE_IDS
 
 GAS_FILE = Path("benchmarks") / "gas.json"
@@ -37,6 +38,46 @@ def measure_access() -> dict[str, int]:
     return gas
 
 
+US, DE, ACCREDITED, FAR_FUTURE, UNIT = 840, 276, 2, 2**40 - 1, 10**18
+
+
+def measure_compliance() -> dict[str, int]:
+    """Security-token transfers with jurisdiction, holder-cap, max-balance and rolling-limit rules
+    all active (the issue's scenario), plus mint, first transfer to a new holder and a 50-mint batch."""
+    deployer, governor, operator, agent = (accounts.test_accounts[i] for i in (0, 2, 3, 4))
+    manager = deployer.deploy(project.QuanteraAccessManager, deployer)
+    manager.grantRole(ROLE_IDS["GOVERNOR"], governor, 0, sender=deployer)
+    manager.grantRole(ROLE_IDS["OPERATOR"], operator, 0, sender=deployer)
+    registry = deployer.deploy(project.IdentityRegistry, manager, 86400)
+    engine = deployer.deploy(project.ComplianceEngine, manager, registry)
+    token = deployer.deploy(project.SecurityToken, manager, "Bench T-Bill", "BTB", 18, registry, engine, ZERO)
+    for contract, name in ((registry, "IdentityRegistry"), (engine, "ComplianceEngine"), (token, "SecurityToken")):
+        for role_id, sels in wiring(name, contract.contract_type):
+            manager.setTargetFunctionRole(contract, sels, role_id, sender=deployer)
+    engine.bindToken(token, sender=governor)
+    token.addAgent(agent, sender=governor)
+    token.unpause(sender=agent)
+    for country in (US, DE):
+        engine.setJurisdiction(country, (True, 1, 2_000, 500, 0), sender=governor)
+    # maxBalance, minHolding, maxBalanceBps, lockup, daily, monthly, transfersOpenAt, totalCap, totalRetailCap
+    engine.setLimits((10**9 * UNIT, 0, 0, 0, 10**7 * UNIT, 10**8 * UNIT, 0, 10_000, 0), sender=governor)
+    holders = [accounts.test_accounts[i] for i in (5, 6, 7)]
+    for i, (wallet, country) in enumerate(zip(holders, (US, DE, US))):
+        registry.registerInvestor(wallet, f"0x{i + 1:040x}", country, ACCREDITED, FAR_FUTURE, sender=operator)
+    alice, bob, carol = holders
+    gas = {"compliance.mint_new_holder": token.mint(alice, 1_000 * UNIT, sender=agent).gas_used}
+    gas["compliance.transfer_to_new_holder"] = token.transfer(bob, 10 * UNIT, sender=alice).gas_used
+    gas["compliance.transfer_to_existing_holder"] = token.transfer(bob, 10 * UNIT, sender=alice).gas_used
+    batch = [accounts.test_accounts[8 + (i % 2)] for i in range(50)]
+    for i, wallet in enumerate(batch[:2]):
+        registry.registerInvestor(wallet, f"0x{i + 100:040x}", US, ACCREDITED, FAR_FUTURE, sender=operator)
+    gas["compliance.batch_mint_50"] = token.batchMint(batch, [UNIT] * 50, sender=agent).gas_used
+    return gas
+
+
+ZERO = "0x0000000000000000000000000000000000000000"
+
+
 @click.command(cls=ConnectedProviderCommand)
 @network_option(default="ethereum:local:foundry")
 def cli(ecosystem, network, provider):
@@ -44,6 +85,7 @@ def cli(ecosystem, network, provider):
     if not network.is_local:
         raise click.UsageError("benchmarks run on a local network only")
     measured = measure_access()
+    measured.update(measure_compliance())
     current = json.loads(GAS_FILE.read_text()) if GAS_FILE.is_file() else {}
     current.update(measured)
     GAS_FILE.parent.mkdir(parents=True, exist_ok=True)
