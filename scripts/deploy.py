@@ -15,10 +15,16 @@ import click
 from ape import accounts, chain, project
 from ape.cli import ConnectedProviderCommand, network_option
 
-from keepers.roles import ROLE_IDS
+from keepers.compliance.jurisdictions import load_jurisdictions
 from keepers.deployments import DeploymentError, DeploymentRecord, load, record_path, save
+from keepers.protocol import wiring
+from keepers.roles import ROLE_IDS
 
 ADMIN_ROLE = ROLE_IDS["ADMIN"]
+GOVERNOR_ROLE = ROLE_IDS["GOVERNOR"]
+ALL_CAPABILITIES, FREEZE_ONLY = 0xFF, 1 << 2
+ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
+JURISDICTION_BATCH = 50
 
 
 @dataclass
@@ -115,6 +121,81 @@ def deploy_access(ctx: DeployContext, roles: dict[str, str | None], governor_del
             _grant(ctx, manager, role_name, ROLE_IDS[role_name], account, delay)
 
 
+def _wire(ctx: DeployContext, manager, contract, name: str) -> None:
+    """Maps the contract's restricted functions to roles (keepers/protocol.py), skipping what is set."""
+    for role_id, sels in wiring(name, contract.contract_type):
+        todo = [sel for sel in sels if manager.getTargetFunctionRole(contract, sel) != role_id]
+        if not todo:
+            continue
+        ctx.confirm(f"Map {len(todo)} {name} functions to role {role_id}")
+        manager.setTargetFunctionRole(contract, todo, role_id, sender=ctx.sender)
+        click.echo(f"  + {name}: {len(todo)} functions -> role {role_id}")
+
+
+def _jurisdiction_batches(engine) -> list[tuple[list[int], list[tuple]]]:
+    """The defaults (keepers/data/jurisdictions.yaml) that differ on chain, in batches. A flowback
+    window already running is kept (re-runs do not extend it)."""
+    now = chain.blocks.head.timestamp
+    countries, configs = [], []
+    for default in load_jurisdictions():
+        current = tuple(engine.jurisdiction(default.iso)[0])
+        wanted = default.config(now)
+        if current[4] != 0 and wanted[4] != 0:
+            wanted = wanted[:4] + (current[4],)
+        if current != wanted:
+            countries.append(default.iso)
+            configs.append(wanted)
+    return [(countries[i:i + JURISDICTION_BATCH], configs[i:i + JURISDICTION_BATCH])
+            for i in range(0, len(countries), JURISDICTION_BATCH)]
+
+
+def deploy_compliance(ctx: DeployContext, token_name: str, token_symbol: str, agent: str | None,
+                      compliance_keeper: str | None, claim_cache_ttl: int) -> None:
+    """Step 2: identity registry, compliance engine and security token, wired and configured."""
+    manager = project.QuanteraAccessManager.at(ctx.record.address_of("QuanteraAccessManager"))
+    registry = project.IdentityRegistry.at(ctx.deploy(
+        "IdentityRegistry",
+        lambda: ctx.sender.deploy(project.IdentityRegistry, manager, claim_cache_ttl)))
+    engine = project.ComplianceEngine.at(ctx.deploy(
+        "ComplianceEngine",
+        lambda: ctx.sender.deploy(project.ComplianceEngine, manager, registry)))
+    token = project.SecurityToken.at(ctx.deploy(
+        "SecurityToken",
+        lambda: ctx.sender.deploy(project.SecurityToken, manager, token_name, token_symbol, 18,
+                                  registry, engine, ZERO_ADDRESS)))
+    if not manager.hasRole(ADMIN_ROLE, ctx.sender.address)[0]:
+        click.echo("  = deployer is not admin: compliance wiring left to governance")
+        return
+    for contract, name in ((registry, "IdentityRegistry"), (engine, "ComplianceEngine"), (token, "SecurityToken")):
+        _wire(ctx, manager, contract, name)
+    # Configuration is GOVERNOR's: the deployer holds it without delay, only while there is some.
+    steps: list[tuple[str, Callable[[], object]]] = []
+    if engine.getTokenBound() != token.address:
+        steps.append(("bind the token to the compliance engine", lambda: engine.bindToken(token, sender=ctx.sender)))
+    for account, caps, label in ((agent, ALL_CAPABILITIES, "token agent"),
+                                 (compliance_keeper, FREEZE_ONLY, "compliance keeper (freeze only)")):
+        if account and token.agentCapabilities(account) != caps:
+            steps.append((f"make {account} {label}",
+                          lambda a=account, c=caps: token.setAgentCapabilities(a, c, sender=ctx.sender)))
+    for countries, configs in _jurisdiction_batches(engine):
+        steps.append((f"set {len(countries)} jurisdictions from the defaults",
+                      lambda c=countries, k=configs: engine.setJurisdictions(c, k, sender=ctx.sender)))
+    if not steps:
+        click.echo("  = compliance configuration already applied")
+        return
+    temporary_governor = not manager.hasRole(GOVERNOR_ROLE, ctx.sender.address)[0]
+    if temporary_governor:
+        manager.grantRole(GOVERNOR_ROLE, ctx.sender.address, 0, sender=ctx.sender)
+    try:
+        for description, send in steps:
+            ctx.confirm(description.capitalize())
+            send()
+            click.echo(f"  + {description}")
+    finally:
+        if temporary_governor:
+            manager.renounceRole(GOVERNOR_ROLE, ctx.sender.address, sender=ctx.sender)
+
+
 def hand_over_admin(ctx: DeployContext, admin: str | None, admin_delay: int) -> None:
     """Last step: give ADMIN to governance with an execution delay and renounce the deployer's."""
     if not admin or admin.lower() == ctx.sender.address.lower():
@@ -148,11 +229,18 @@ def cli():
 @click.option("--operator", help="Operator address (local default: test account 3).")
 @click.option("--governor-delay", type=click.IntRange(0, 30 * 86400), default=3600, show_default=True,
               help="Execution delay (s) of the governor role: every governor call is scheduled first.")
+@click.option("--token-name", default="Quantera Treasury Fund", show_default=True)
+@click.option("--token-symbol", default="QTF", show_default=True)
+@click.option("--token-agent", help="Token agent with every capability (local default: test account 5).")
+@click.option("--compliance-keeper", help="Sanctions keeper agent, freeze only (local default: test account 6).")
+@click.option("--claim-cache-ttl", type=click.IntRange(0, 30 * 86400), default=86400, show_default=True,
+              help="Seconds a verified ONCHAINID claim set stays cached.")
 @click.option("--admin", help="Hand ADMIN to this address at the end and renounce the deployer's.")
 @click.option("--admin-delay", type=click.IntRange(0, 30 * 86400), default=86400, show_default=True,
               help="Execution delay (s) the handed-over admin holds its role with.")
 def deploy_all(ecosystem, network, provider, account_alias, fresh, assume_yes, guardian, governor, operator,
-        governor_delay, admin, admin_delay):
+               governor_delay, token_name, token_symbol, token_agent, compliance_keeper, claim_cache_ttl, admin,
+               admin_delay):
     """Deploy (or complete) the whole protocol in dependency order."""
     is_local = network.is_local
     sender = _resolve_account(account_alias, is_local)
@@ -166,6 +254,9 @@ def deploy_all(ecosystem, network, provider, account_alias, fresh, assume_yes, g
         "OPERATOR": operator or (_test_address(3) if is_local else None),
     }
     deploy_access(ctx, roles, governor_delay)
+    deploy_compliance(ctx, token_name, token_symbol,
+                      token_agent or (_test_address(5) if is_local else None),
+                      compliance_keeper or (_test_address(6) if is_local else None), claim_cache_ttl)
     hand_over_admin(ctx, admin, admin_delay)
     save(record, path)
     click.echo(f"Deployment record: {path}")

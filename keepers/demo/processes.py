@@ -15,6 +15,7 @@ from pathlib import Path
 from keepers.errors import QuanteraError
 
 GRACE_SECONDS = 5.0
+ACCOUNTS = 20  # funded test accounts; matches `test.number_of_accounts` in ape-config.yaml
 
 
 def free_port() -> int:
@@ -76,7 +77,8 @@ def start_anvil(
     if anvil is None:
         raise QuanteraError("anvil is not on PATH: run `make install`")
     port = free_port()
-    proc = group.start("anvil", [anvil, "--port", str(port), "--chain-id", str(chain_id), "--block-time", str(block_time_seconds), "--silent"])
+    proc = group.start("anvil", [anvil, "--port", str(port), "--chain-id", str(chain_id), "--block-time", str(block_time_seconds),
+                                       "--accounts", str(ACCOUNTS), "--silent"])
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + startup_timeout
     while time.monotonic() < deadline:

@@ -28,6 +28,8 @@ from rich.table import Table
 from keepers import store
 from keepers.deployments import load, record_path
 from keepers.errors import QuanteraError
+from keepers.demo.actions import ActionLog
+from keepers.demo.compliance import exercise_compliance
 from keepers.demo.processes import ProcessGroup, rpc, start_anvil
 from keepers.governance.operations import StoredEvent, pending_operations, role_holders
 from keepers.roles import ROLE_IDS, ROLE_NAMES
@@ -38,15 +40,6 @@ KEEPER_TIMEOUT_SECONDS = 120.0
 OPERATOR_ROLE, RISK_KEEPER_ROLE, ADMIN_ROLE = ROLE_IDS["OPERATOR"], ROLE_IDS["RISK_KEEPER"], ROLE_IDS["ADMIN"]
 
 console = Console()
-
-
-@dataclass
-class Action:
-    who: str
-    what: str
-    outcome: str
-    gas_used: int | None
-    tx_hash: str | None
 
 
 def _bin(name: str) -> str:
@@ -66,28 +59,20 @@ def _wait_for_cursor(db_url: str, target_block: int, bot: subprocess.Popen, log_
     raise QuanteraError(f"governance keeper did not reach block {target_block} in {KEEPER_TIMEOUT_SECONDS:.0f}s")
 
 
-def _exercise_governance(url: str, deployments_dir: Path) -> tuple[list[Action], dict]:
+def _exercise_governance(log: ActionLog, url: str, deployments_dir: Path) -> dict:
     """Timelocked administration on the deployed AccessManager, as governance would do it."""
     from ape import accounts, chain, networks, project
-    from ape.exceptions import ContractLogicError
     from ape.logging import logger
 
     logger.set_level("WARNING")  # the summary tables say what happened
 
-    actions: list[Action] = []
     with networks.parse_network_choice(f"ethereum:local:{url}"):
         record = load(record_path("ethereum:local", deployments_dir))
         manager = project.QuanteraAccessManager.at(record.address_of("QuanteraAccessManager"))
-        governance, new_operator, wrong_keeper = (accounts.test_accounts[i] for i in (4, 5, 6))
+        governance, new_operator, wrong_keeper = (accounts.test_accounts[i] for i in (4, 10, 11))
 
-        def act(who: str, what: str, fn):
-            try:
-                receipt = fn()
-                actions.append(Action(who, what, "ok", receipt.gas_used, receipt.txn_hash))
-                return receipt
-            except ContractLogicError as err:
-                actions.append(Action(who, what, f"reverted: {type(err).__name__}", None, None))
-                return None
+        def act(who: str, what: str, send):
+            return log.act("governance", who, what, send)
 
         grant_operator = manager.grantRole.encode_input(OPERATOR_ROLE, new_operator.address, 0)
         grant_wrong = manager.grantRole.encode_input(RISK_KEEPER_ROLE, wrong_keeper.address, 0)
@@ -108,7 +93,7 @@ def _exercise_governance(url: str, deployments_dir: Path) -> tuple[list[Action],
         on_chain = {
             "chain_time": chain.blocks.head.timestamp,
             "operator_holders": {
-                a.address for a in list(accounts.test_accounts)[:8]
+                a.address for a in list(accounts.test_accounts)[:12]
                 if manager.hasRole(OPERATOR_ROLE, a.address)[0]
             },
             "operator_granted": manager.hasRole(OPERATOR_ROLE, new_operator.address)[0],
@@ -116,7 +101,8 @@ def _exercise_governance(url: str, deployments_dir: Path) -> tuple[list[Action],
             "deployer_is_admin": manager.hasRole(ADMIN_ROLE, accounts.test_accounts[0].address)[0],
             "governance_is_admin": manager.hasRole(ADMIN_ROLE, governance.address)[0],
         }
-    return actions, on_chain
+        on_chain["investors"] = exercise_compliance(log, record)
+    return on_chain
 
 
 def _table(title: str, columns: tuple[str, ...], rows: list[tuple]) -> Table:
@@ -128,7 +114,7 @@ def _table(title: str, columns: tuple[str, ...], rows: list[tuple]) -> Table:
     return table
 
 
-def _summary(record, actions: list[Action], on_chain: dict, db_url: str, head: int, blocks: int) -> bool:
+def _summary(record, log: ActionLog, on_chain: dict, db_url: str, head: int, blocks: int) -> bool:
     """Prints what was deployed, done and recorded; returns whether every check passed."""
     engine = store.open_store(db_url)
     rows = store.governance_events(engine, CHAIN_ID)
@@ -141,7 +127,15 @@ def _summary(record, actions: list[Action], on_chain: dict, db_url: str, head: i
     console.print(_table("Governance actions (ADMIN held by governance with a 1 h delay)",
                          ("who", "action", "outcome", "gas used"),
                          [(a.who, a.what, a.outcome[:100], "" if a.gas_used is None else f"{a.gas_used:,}")
-                          for a in actions]))
+                          for a in log.section("governance")]))
+    console.print(_table("Compliance: onboarding, issuance, transfers explained before they fail",
+                         ("who", "action", "outcome", "gas used"),
+                         [(a.who, a.what, a.outcome, "" if a.gas_used is None else f"{a.gas_used:,}")
+                          for a in log.section("compliance")]))
+    investors = on_chain["investors"]
+    console.print(_table("Investors after the demo", ("investor", "wallet", "country", "class", "verified", "QTF", "frozen"),
+                         [(i.name, i.wallet[:12] + "…", i.country, i.investor_class, i.verified, f"{i.balance:,.0f}",
+                           i.frozen) for i in investors]))
     counts: dict[str, int] = {}
     for e in rows:
         counts[e.event] = counts.get(e.event, 0) + 1
@@ -151,7 +145,7 @@ def _summary(record, actions: list[Action], on_chain: dict, db_url: str, head: i
                          [(ROLE_NAMES.get(r, str(r)), "\n".join(sorted(a))) for r, a in sorted(holders.items())]))
     checks = {
         "early execution refused (AccessManagerNotReady)": any(
-            "NotReady" in a.outcome for a in actions),
+            "NotReady" in a.outcome for a in log.section("governance")),
         "OPERATOR granted after the delay": on_chain["operator_granted"],
         "cancelled grant never took effect": not on_chain["wrong_keeper_granted"],
         "deployer renounced ADMIN, governance holds it": (
@@ -159,10 +153,19 @@ def _summary(record, actions: list[Action], on_chain: dict, db_url: str, head: i
         "keeper store agrees with the chain on OPERATOR holders": (
             holders.get(OPERATOR_ROLE, set()) == on_chain["operator_holders"]),
         "no operation left pending": not pending,
+        "compliance: allowed transfer settled, refusals carry codes 8, 10, 21, 2": _compliance_ok(log),
+        "compliance: recovery moved alice's balance to her new wallet": (
+            investors[-1].balance > 0 and next(i for i in investors if i.name == "alice").balance == 0),
     }
     console.print(_table("Checks", ("check", "result"),
                          [(name, "[green]pass[/green]" if ok else "[red]FAIL[/red]") for name, ok in checks.items()]))
     return all(checks.values())
+
+
+def _compliance_ok(log: ActionLog) -> bool:
+    outcomes = [a.outcome for a in log.section("compliance")]
+    codes = [f"code {c}:" for c in (8, 10, 21, 2)]
+    return outcomes[:8].count("ok") == 8 and all(any(c in o for o in outcomes) for c in codes)
 
 
 def _raise_interrupt(signum, frame):
@@ -198,14 +201,15 @@ def run_demo(blocks: int, keep_dir: Path | None = None) -> int:
         start_block = int(rpc(url, "eth_blockNumber"), 16)
         _wait_for_cursor(db_url, start_block, bot, workdir)
         console.print("[bold]governance keeper[/bold] running")
-        actions, on_chain = _exercise_governance(url, deployments_dir)
+        log = ActionLog()
+        on_chain = _exercise_governance(log, url, deployments_dir)
         target = start_block + blocks
         while int(rpc(url, "eth_blockNumber"), 16) < target:
             rpc(url, "evm_mine")
         head = _wait_for_cursor(db_url, target, bot, workdir)
         group.stop(bot, signal.SIGINT)
         record = load(record_path("ethereum:local", deployments_dir))
-        ok = _summary(record, actions, on_chain, db_url, head, blocks)
+        ok = _summary(record, log, on_chain, db_url, head, blocks)
         console.print(f"Logs, deployment record and keeper store: [bold]{workdir}[/bold]")
         return 0 if ok else 1
     except KeyboardInterrupt:

@@ -1,0 +1,1 @@
+"""Compliance off-chain side: jurisdiction defaults, onboarding, screening, reports."""

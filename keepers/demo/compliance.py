@@ -1,0 +1,85 @@
+"""Compliance part of the demo: onboard investors in several jurisdictions, issue, then show an
+allowed transfer, refusals with their reasons, a freeze by the freeze-only keeper key, and a
+wallet recovery. Everything is a real transaction on the demo's anvil."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from eth_utils import keccak, to_checksum_address
+
+from keepers.demo.actions import ActionLog
+
+SECTION = "compliance"
+UNIT = 10**18
+FAR_FUTURE = 2**40 - 1
+ACCREDITED, QUALIFIED, RETAIL = 2, 3, 1
+CLASS_NAMES = {1: "retail", 2: "accredited", 3: "qualified", 4: "institutional"}
+# name, test-account index, ISO country, country label, class
+INVESTORS = (
+    ("alice", 12, 840, "US", ACCREDITED),
+    ("bob", 13, 276, "DE", QUALIFIED),
+    ("chen", 14, 702, "SG", ACCREDITED),
+    ("dmitri", 15, 643, "RU", QUALIFIED),
+    ("eve", 16, 826, "GB", RETAIL),
+)
+ALICE_NEW_WALLET = 17
+
+
+@dataclass
+class InvestorRow:
+    name: str
+    wallet: str
+    country: str
+    investor_class: str
+    verified: bool
+    balance: float
+    frozen: bool
+
+
+def exercise_compliance(log: ActionLog, record) -> list[InvestorRow]:
+    from ape import accounts, project
+
+    registry = project.IdentityRegistry.at(record.address_of("IdentityRegistry"))
+    token = project.SecurityToken.at(record.address_of("SecurityToken"))
+    operator, agent, keeper = (accounts.test_accounts[i] for i in (3, 5, 6))
+    wallets = {name: accounts.test_accounts[i] for name, i, *_ in INVESTORS}
+    explain = token.messageForTransferRestriction
+    act = lambda who, what, send: log.act(SECTION, who, what, send, explain)  # noqa: E731
+
+    for name, _, country, label, cls in INVESTORS:
+        identity = to_checksum_address(keccak(text=f"demo identity {name}")[-20:])
+        act("operator", f"onboard {name} ({label}, {CLASS_NAMES[cls]})",
+            lambda w=wallets[name], i=identity, c=country, k=cls:
+            registry.registerInvestor(w, i, c, k, FAR_FUTURE, sender=operator))
+    act("token agent", "unpause the token", lambda: token.unpause(sender=agent))
+    act("token agent", "mint 1,000,000 QTF to alice", lambda: token.mint(wallets["alice"], 1_000_000 * UNIT, sender=agent))
+    act("token agent", "mint 250,000 QTF to bob", lambda: token.mint(wallets["bob"], 250_000 * UNIT, sender=agent))
+    act("alice", "transfer 50,000 to chen (US -> SG)",
+        lambda: token.transfer(wallets["chen"], 50_000 * UNIT, sender=wallets["alice"]))
+    act("alice", "transfer 10,000 to dmitri (US -> RU)",
+        lambda: token.transfer(wallets["dmitri"], 10_000 * UNIT, sender=wallets["alice"]))
+    act("alice", "transfer 10,000 to eve (retail, GB)",
+        lambda: token.transfer(wallets["eve"], 10_000 * UNIT, sender=wallets["alice"]))
+    act("bob", "transfer 5,000 to alice (DE -> US, Reg S flowback window)",
+        lambda: token.transfer(wallets["alice"], 5_000 * UNIT, sender=wallets["bob"]))
+    act("compliance keeper", "freeze chen's wallet (freeze-only key)",
+        lambda: token.setAddressFrozen(wallets["chen"], True, sender=keeper))
+    act("compliance keeper", "try to unfreeze it again (capability withheld)",
+        lambda: token.setAddressFrozen(wallets["chen"], False, sender=keeper))
+    act("chen", "transfer 1,000 back to alice while frozen",
+        lambda: token.transfer(wallets["alice"], 1_000 * UNIT, sender=wallets["chen"]))
+    new_wallet = accounts.test_accounts[ALICE_NEW_WALLET]
+    alice_identity = registry.identity(wallets["alice"])
+    act("operator", "register alice's replacement wallet to her identity",
+        lambda: registry.registerInvestor(new_wallet, alice_identity, 840, ACCREDITED, FAR_FUTURE, sender=operator))
+    act("token agent", "recover alice's lost wallet to the new one",
+        lambda: token.recoveryAddress(wallets["alice"], new_wallet, alice_identity, sender=agent))
+
+    rows = []
+    labels = {name: (label, cls) for name, _, _, label, cls in INVESTORS}
+    for name, wallet in list(wallets.items()) + [("alice (new wallet)", new_wallet)]:
+        label, cls = labels.get(name, ("US", ACCREDITED))
+        rows.append(InvestorRow(name, wallet.address, label, CLASS_NAMES[cls], registry.isVerified(wallet),
+                                token.balanceOf(wallet) / UNIT, token.isFrozen(wallet)))
+    return rows
