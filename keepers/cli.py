@@ -110,6 +110,34 @@ def governance_roles(chain_id: int, db_url: str | None, as_json: bool) -> None:
     emit(data, as_json, table)
 
 
+@cli.group()
+def compliance() -> None:
+    """Investor onboarding, sanctions screening and regulatory reports."""
+
+
+@compliance.command("onboard")
+@click.option("--file", "kyc_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
+              help="JSON lines of KYC results (wallet, country, investor_class, expiry, provider_reference).")
+@click.option("--network", "network_choice", required=True, help="ape network choice, e.g. ethereum:sepolia:node.")
+@click.option("--account", "account_alias", required=True, help="OPERATOR account: Ape alias or TEST::<n>.")
+@click.option("--json", "as_json", is_flag=True)
+def compliance_onboard(kyc_file: Path, network_choice: str, account_alias: str, as_json: bool) -> None:
+    """Register KYC'd investors (idempotent). Bad rows are reported by line and skipped; the others go
+    through; the exit code is 1 if any row was rejected."""
+    from keepers.compliance.onboard_chain import onboard
+
+    result = onboard(kyc_file, network_choice, account_alias)
+    table = Table(title=f"Onboarding from {kyc_file}")
+    for col in ("line", "wallet", "outcome"):
+        table.add_column(col)
+    for row in result["rows"]:
+        table.add_row(str(row["line"]), row.get("wallet", ""), row["outcome"])
+    emit(result, as_json, table)
+    rejected = [row["line"] for row in result["rows"] if row["outcome"].startswith("error")]
+    if rejected:
+        raise QuanteraError(f"{len(rejected)} row(s) rejected: line(s) {', '.join(map(str, rejected))}")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Console-script entry point: one-line errors, never a traceback unless --debug."""
     args = sys.argv[1:] if argv is None else argv

@@ -4,30 +4,10 @@ These start their own anvil (like `make demo`) and run the real `ape run` comman
 """
 
 import json
-import os
 import subprocess
-import sys
-from pathlib import Path
 
-import pytest
-
-from keepers.demo.processes import ProcessGroup, rpc, start_anvil
-
-BIN = Path(sys.executable).parent
-
-
-@pytest.fixture
-def anvil(tmp_path):
-    group = ProcessGroup(tmp_path)
-    try:
-        yield start_anvil(group, chain_id=1337)
-    finally:
-        group.stop_all()
-
-
-def run_ape(args, deployments_dir):
-    env = dict(os.environ, QUANTERA_DEPLOYMENTS_DIR=str(deployments_dir))
-    return subprocess.run([str(BIN / "ape"), "run", *args], env=env, capture_output=True, text=True, timeout=300)
+from conftest import BIN, run_ape
+from keepers.demo.processes import rpc
 
 
 def test_deploy__run_twice__second_run_sends_nothing_and_record_is_unchanged(anvil, tmp_path):

@@ -1,0 +1,43 @@
+"""Connecting off-chain tools to a network: the provider, an account, and the deployment record."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Iterator
+
+from keepers.deployments import DeploymentRecord, load, record_path
+from keepers.errors import QuanteraError
+
+
+@contextmanager
+def connected(network_choice: str) -> Iterator[DeploymentRecord]:
+    """Connects ape to `network_choice` (e.g. `ethereum:sepolia:node` or
+    `ethereum:local:http://127.0.0.1:8545`) and yields that network's deployment record."""
+    from ape import chain, networks
+    from ape.exceptions import ApeException
+
+    try:
+        context = networks.parse_network_choice(network_choice)
+        context.__enter__()
+    except (ApeException, ValueError) as err:
+        raise QuanteraError(f"cannot connect to {network_choice}: {err}") from None
+    try:
+        network = chain.provider.network
+        record = load(record_path(f"{network.ecosystem.name}:{network.name}"))
+        if record.chain_id != chain.chain_id:
+            raise QuanteraError(f"deployment record is for chain {record.chain_id}, {network_choice} is chain {chain.chain_id}")
+        yield record
+    finally:
+        context.__exit__(None, None, None)
+
+
+def load_account(alias: str):
+    """An Ape account alias, or TEST::<n> for a local test account."""
+    from ape import accounts
+
+    if alias.upper().startswith("TEST::"):
+        return accounts.test_accounts[int(alias.split("::", 1)[1])]
+    try:
+        return accounts.load(alias)
+    except Exception as err:  # ape raises several types for unknown aliases
+        raise QuanteraError(f"no Ape account named {alias!r}: {err}") from None
