@@ -57,6 +57,37 @@ class GovernanceEvent(Base):
     args: Mapped[dict] = mapped_column(JSON)
 
 
+class KnownWallet(Base):
+    """A wallet the screening keeper has seen (registered investor or transfer counterparty)."""
+
+    __tablename__ = "known_wallets"
+    chain_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    wallet: Mapped[str] = mapped_column(String(42), primary_key=True)
+    first_seen_block: Mapped[int] = mapped_column(BigInteger)
+    source: Mapped[str] = mapped_column(String(16))
+
+
+class ScreeningDecision(Base):
+    """One sanctions match and what was done about it. Unique per (chain, wallet, list entry): a
+    restart never decides twice; `status` is `pending` until the freeze is confirmed on chain."""
+
+    __tablename__ = "screening_decisions"
+    __table_args__ = (UniqueConstraint("chain_id", "wallet", "ent_num", name="uq_screening_decision"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    chain_id: Mapped[int] = mapped_column(BigInteger)
+    wallet: Mapped[str] = mapped_column(String(42))
+    ent_num: Mapped[int] = mapped_column(BigInteger)
+    entry_name: Mapped[str] = mapped_column(String(256))
+    program: Mapped[str] = mapped_column(String(128))
+    list_source: Mapped[str] = mapped_column(String(512))
+    list_version: Mapped[str] = mapped_column(String(64))
+    decided_at: Mapped[int] = mapped_column(BigInteger)
+    block_number: Mapped[int] = mapped_column(BigInteger)
+    action: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))
+    tx_hash: Mapped[str | None] = mapped_column(String(66), nullable=True)
+
+
 def database_url() -> str:
     url = os.environ.get(DB_URL_ENV)
     if url:
@@ -112,3 +143,43 @@ def advance_cursor(engine: Engine, keeper: str, chain_id: int, block: int) -> No
             session.add(KeeperCursor(keeper=keeper, chain_id=chain_id, last_block=block))
         elif block > row.last_block:
             row.last_block = block
+
+
+def add_known_wallets(engine: Engine, chain_id: int, wallets: dict[str, tuple[int, str]]) -> list[str]:
+    """Stores wallets not seen before (wallet -> (block, source)); returns the new ones."""
+    if not wallets:
+        return []
+    with Session(engine) as session, session.begin():
+        existing = set(session.scalars(select(KnownWallet.wallet).where(
+            KnownWallet.chain_id == chain_id, KnownWallet.wallet.in_(list(wallets)))))
+        new = [w for w in wallets if w not in existing]
+        session.add_all(KnownWallet(chain_id=chain_id, wallet=w, first_seen_block=wallets[w][0], source=wallets[w][1])
+                        for w in new)
+    return new
+
+
+def known_wallets(engine: Engine, chain_id: int) -> list[str]:
+    with Session(engine) as session:
+        return list(session.scalars(select(KnownWallet.wallet).where(KnownWallet.chain_id == chain_id)))
+
+
+def record_decision(engine: Engine, row: dict) -> bool:
+    """Inserts a decision unless one exists for (chain, wallet, entry); returns whether it was new."""
+    stmt = _insert(engine)(ScreeningDecision).values(row).on_conflict_do_nothing(
+        index_elements=["chain_id", "wallet", "ent_num"])
+    with engine.begin() as conn:
+        return (conn.execute(stmt).rowcount or 0) > 0
+
+
+def decisions(engine: Engine, chain_id: int, status: str | None = None) -> list[ScreeningDecision]:
+    with Session(engine) as session:
+        query = select(ScreeningDecision).where(ScreeningDecision.chain_id == chain_id)
+        if status:
+            query = query.where(ScreeningDecision.status == status)
+        return list(session.scalars(query.order_by(ScreeningDecision.id)))
+
+
+def complete_decision(engine: Engine, decision_id: int, action: str, tx_hash: str | None) -> None:
+    with Session(engine) as session, session.begin():
+        row = session.get(ScreeningDecision, decision_id)
+        row.status, row.action, row.tx_hash = "done", action, tx_hash

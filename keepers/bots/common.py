@@ -1,10 +1,17 @@
-"""What every bot needs from its environment: the deployment record of the connected network."""
+"""What every bot needs: the deployment record of the connected network, and bounded log fetching."""
 
 from __future__ import annotations
 
+from typing import Iterator
+
 from ape import chain
+from ape.types import LogFilter
+from eth_utils import encode_hex, keccak
 
 from keepers.deployments import DeploymentRecord, load, record_path
+
+# Largest block range one eth_getLogs call asks for (public RPCs cap ranges).
+MAX_LOG_RANGE = 2_000
 
 
 def connected_record() -> DeploymentRecord:
@@ -15,3 +22,15 @@ def connected_record() -> DeploymentRecord:
             f"deployment record is for chain {record.chain_id}, provider is on {chain.chain_id}"
         )
     return record
+
+
+def fetch_logs(address: str, event_abis: list, start: int, stop: int) -> Iterator:
+    """Decoded logs of `event_abis` emitted by `address` in blocks [start, stop], one eth_getLogs
+    per MAX_LOG_RANGE blocks (bounded: ceil((stop - start + 1) / MAX_LOG_RANGE) calls)."""
+    topics = [[encode_hex(keccak(text=abi.selector)) for abi in event_abis]]
+    for chunk_start in range(start, stop + 1, MAX_LOG_RANGE):
+        log_filter = LogFilter(
+            addresses=[address], events=event_abis, topic_filter=topics,
+            start_block=chunk_start, stop_block=min(chunk_start + MAX_LOG_RANGE - 1, stop),
+        )
+        yield from chain.provider.get_contract_logs(log_filter)

@@ -12,24 +12,19 @@ exactly where it stopped, with nothing repeated or lost.
 from __future__ import annotations
 
 from ape import chain, project
-from ape.types import LogFilter
-from eth_utils import encode_hex, keccak
 from silverback import SilverbackBot, StateSnapshot
 
 from keepers import store
-from keepers.bots.common import connected_record
+from keepers.bots.common import connected_record, fetch_logs
 from keepers.governance.operations import WATCHED_EVENTS, StoredEvent, event_row, pending_operations
 
 KEEPER_NAME = "governance"
-# Largest block range one eth_getLogs call asks for (public RPCs cap ranges).
-MAX_LOG_RANGE = 2_000
 
 bot = SilverbackBot()
 record = connected_record()
 manager = project.QuanteraAccessManager.at(record.address_of("QuanteraAccessManager"))
 engine = store.open_store()
 _event_abis = [getattr(manager, name).abi for name in WATCHED_EVENTS]
-_topics = [[encode_hex(keccak(text=abi.selector)) for abi in _event_abis]]
 
 
 def _row(log, timestamps: dict[int, int]) -> dict:
@@ -51,18 +46,12 @@ def sync_to(block_number: int) -> int:
     """Stores every watched log after the cursor up to `block_number`; returns how many were new."""
     cursor = store.get_cursor(engine, KEEPER_NAME, chain.chain_id)
     start = (record.block or 0) if cursor is None else cursor + 1
-    inserted = 0
+    if start > block_number:
+        return 0
     timestamps: dict[int, int] = {}
-    # Bounded: ceil((block_number - start + 1) / MAX_LOG_RANGE) iterations.
-    for chunk_start in range(start, block_number + 1, MAX_LOG_RANGE):
-        chunk_stop = min(chunk_start + MAX_LOG_RANGE - 1, block_number)
-        log_filter = LogFilter(
-            addresses=[manager.address], events=_event_abis, topic_filter=_topics,
-            start_block=chunk_start, stop_block=chunk_stop,
-        )
-        rows = [_row(log, timestamps) for log in chain.provider.get_contract_logs(log_filter)]
-        inserted += store.insert_governance_events(engine, rows)
-        store.advance_cursor(engine, KEEPER_NAME, chain.chain_id, chunk_stop)
+    rows = [_row(log, timestamps) for log in fetch_logs(manager.address, _event_abis, start, block_number)]
+    inserted = store.insert_governance_events(engine, rows)
+    store.advance_cursor(engine, KEEPER_NAME, chain.chain_id, block_number)
     return inserted
 
 

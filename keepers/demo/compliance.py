@@ -4,6 +4,7 @@ wallet recovery. Everything is a real transaction on the demo's anvil."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from eth_utils import keccak, to_checksum_address
@@ -24,6 +25,9 @@ INVESTORS = (
     ("eve", 16, 826, "GB", RETAIL),
 )
 ALICE_NEW_WALLET = 17
+# Test account 18's address is entry 90001 of the shipped sample sanctions list.
+LISTED_INVESTOR = ("frank", 18, 756, "CH", ACCREDITED)
+SCREENING_TIMEOUT_SECONDS = 60.0
 
 
 @dataclass
@@ -76,8 +80,21 @@ def exercise_compliance(log: ActionLog, record) -> list[InvestorRow]:
     act("token agent", "recover alice's lost wallet to the new one",
         lambda: token.recoveryAddress(wallets["alice"], new_wallet, alice_identity, sender=agent))
 
+    name, index, country, label, cls = LISTED_INVESTOR
+    frank = accounts.test_accounts[index]
+    act("operator", "onboard frank (CH) - his wallet is on the sample sanctions list",
+        lambda: registry.registerInvestor(frank, to_checksum_address(keccak(text="demo identity frank")[-20:]),
+                                          country, cls, FAR_FUTURE, sender=operator))
+    act("token agent", "mint 20,000 QTF to frank", lambda: token.mint(frank, 20_000 * UNIT, sender=agent))
+    deadline = time.monotonic() + SCREENING_TIMEOUT_SECONDS
+    while not token.isFrozen(frank) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    act("frank", "transfer 1,000 to bob (after the screening keeper ran)",
+        lambda: token.transfer(wallets["bob"], 1_000 * UNIT, sender=frank))
+    wallets["frank"] = frank
+
     rows = []
-    labels = {name: (label, cls) for name, _, _, label, cls in INVESTORS}
+    labels = {name: (label, cls) for name, _, _, label, cls in INVESTORS + (LISTED_INVESTOR,)}
     for name, wallet in list(wallets.items()) + [("alice (new wallet)", new_wallet)]:
         label, cls = labels.get(name, ("US", ACCREDITED))
         rows.append(InvestorRow(name, wallet.address, label, CLASS_NAMES[cls], registry.isVerified(wallet),

@@ -37,6 +37,7 @@ from keepers.roles import ROLE_IDS, ROLE_NAMES
 CHAIN_ID = 1337  # ape's URI provider for `ethereum:local` expects the dev chain id
 ADMIN_DELAY_SECONDS = 3600
 KEEPER_TIMEOUT_SECONDS = 120.0
+COMPLIANCE_KEEPER_ACCOUNT = 6  # freeze-only token agent set by the deploy script on local networks
 OPERATOR_ROLE, RISK_KEEPER_ROLE, ADMIN_ROLE = ROLE_IDS["OPERATOR"], ROLE_IDS["RISK_KEEPER"], ROLE_IDS["ADMIN"]
 
 console = Console()
@@ -46,17 +47,18 @@ def _bin(name: str) -> str:
     return str(Path(sys.executable).parent / name)
 
 
-def _wait_for_cursor(db_url: str, target_block: int, bot: subprocess.Popen, log_dir: Path) -> int:
+def _wait_for_cursor(db_url: str, target_block: int, bot: subprocess.Popen, log_dir: Path,
+                     keeper: str = "governance") -> int:
     engine = store.open_store(db_url)
     deadline = time.monotonic() + KEEPER_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
         if bot.poll() is not None:
-            raise QuanteraError(f"governance keeper exited with {bot.returncode} (see {log_dir}/governance-keeper.log)")
-        cursor = store.get_cursor(engine, "governance", CHAIN_ID)
+            raise QuanteraError(f"{keeper} keeper exited with {bot.returncode} (see {log_dir}/{keeper}-keeper.log)")
+        cursor = store.get_cursor(engine, keeper, CHAIN_ID)
         if cursor is not None and cursor >= target_block:
             return cursor
         time.sleep(0.3)
-    raise QuanteraError(f"governance keeper did not reach block {target_block} in {KEEPER_TIMEOUT_SECONDS:.0f}s")
+    raise QuanteraError(f"{keeper} keeper did not reach block {target_block} in {KEEPER_TIMEOUT_SECONDS:.0f}s")
 
 
 def _exercise_governance(log: ActionLog, url: str, deployments_dir: Path) -> dict:
@@ -133,6 +135,11 @@ def _summary(record, log: ActionLog, on_chain: dict, db_url: str, head: int, blo
                          [(a.who, a.what, a.outcome, "" if a.gas_used is None else f"{a.gas_used:,}")
                           for a in log.section("compliance")]))
     investors = on_chain["investors"]
+    screened = store.decisions(engine, CHAIN_ID)
+    console.print(_table("Sanctions screening decisions (keeper store)",
+                         ("wallet", "list entry", "program", "action", "status", "block"),
+                         [(d.wallet, f"{d.ent_num} {d.entry_name}", d.program, d.action, d.status, d.block_number)
+                          for d in screened]))
     console.print(_table("Investors after the demo", ("investor", "wallet", "country", "class", "verified", "QTF", "frozen"),
                          [(i.name, i.wallet[:12] + "…", i.country, i.investor_class, i.verified, f"{i.balance:,.0f}",
                            i.frozen) for i in investors]))
@@ -154,6 +161,10 @@ def _summary(record, log: ActionLog, on_chain: dict, db_url: str, head: int, blo
             holders.get(OPERATOR_ROLE, set()) == on_chain["operator_holders"]),
         "no operation left pending": not pending,
         "compliance: allowed transfer settled, refusals carry codes 8, 10, 21, 2": _compliance_ok(log),
+        "screening keeper froze the listed wallet and recorded the list entry": (
+            any(d.status == "done" and d.ent_num == 90001 for d in screened)
+            and next(i for i in investors if i.name == "frank").frozen
+            and any("frank" == a.who and "code 2:" in a.outcome for a in log.section("compliance"))),
         "compliance: recovery moved alice's balance to her new wallet": (
             investors[-1].balance > 0 and next(i for i in investors if i.name == "alice").balance == 0),
     }
@@ -198,16 +209,22 @@ def run_demo(blocks: int, keep_dir: Path | None = None) -> int:
         os.environ.update(QUANTERA_DEPLOYMENTS_DIR=str(deployments_dir), QUANTERA_DB_URL=db_url)
         bot = group.start("governance-keeper", [_bin("silverback"), "run", "keepers.bots.governance:bot",
                                                 "--network", network], env=env)
+        screener = group.start("screening-keeper", [_bin("silverback"), "run", "keepers.bots.screening:bot",
+                                                    "--network", network],
+                               env=dict(env, SILVERBACK_SIGNER_ALIAS=f"TEST::{COMPLIANCE_KEEPER_ACCOUNT}"))
         start_block = int(rpc(url, "eth_blockNumber"), 16)
         _wait_for_cursor(db_url, start_block, bot, workdir)
-        console.print("[bold]governance keeper[/bold] running")
+        _wait_for_cursor(db_url, start_block, screener, workdir, keeper="screening")
+        console.print("[bold]governance and screening keepers[/bold] running")
         log = ActionLog()
         on_chain = _exercise_governance(log, url, deployments_dir)
         target = start_block + blocks
         while int(rpc(url, "eth_blockNumber"), 16) < target:
             rpc(url, "evm_mine")
         head = _wait_for_cursor(db_url, target, bot, workdir)
+        _wait_for_cursor(db_url, target, screener, workdir, keeper="screening")
         group.stop(bot, signal.SIGINT)
+        group.stop(screener, signal.SIGINT)
         record = load(record_path("ethereum:local", deployments_dir))
         ok = _summary(record, log, on_chain, db_url, head, blocks)
         console.print(f"Logs, deployment record and keeper store: [bold]{workdir}[/bold]")

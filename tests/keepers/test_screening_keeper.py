@@ -1,0 +1,67 @@
+"""The screening keeper on a real deployment: freezes a listed wallet once, never repeats a decision
+after a restart, and completes a decision left pending by a crash."""
+
+import os
+import signal
+import time
+
+from conftest import BIN, run_ape
+from keepers import store
+from keepers.demo.processes import ProcessGroup
+from keepers.deployments import load, record_path
+
+LISTED = "0xdD2FD4581271e230360230F9337D5c0430Bf44C0"  # sample entry 90001 (test account 18)
+LISTED_2 = "0x7F367cC41522cE07553e823bf3be79A889DEbe1B"  # sample entry 90002
+FAR_FUTURE = 2**40 - 1
+
+
+def wait_for(predicate, timeout=60.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.5)
+    return False
+
+
+def test_screening_keeper__restart__no_repeat_and_pending_decisions_completed(anvil, tmp_path, monkeypatch):
+    from ape import accounts, networks, project
+
+    network = f"ethereum:local:{anvil}"
+    assert run_ape(["deploy", "all", "--network", network], tmp_path).returncode == 0
+    db_url = f"sqlite:///{tmp_path / 'keeper.sqlite'}"
+    monkeypatch.setenv("QUANTERA_DEPLOYMENTS_DIR", str(tmp_path))
+    env = dict(os.environ, QUANTERA_DEPLOYMENTS_DIR=str(tmp_path), QUANTERA_DB_URL=db_url,
+               SILVERBACK_SIGNER_ALIAS="TEST::6")
+    engine = store.open_store(db_url)
+    group = ProcessGroup(tmp_path)
+    bot_argv = [str(BIN / "silverback"), "run", "keepers.bots.screening:bot", "--network", network]
+    with networks.parse_network_choice(network):
+        record = load(record_path("ethereum:local", tmp_path))
+        registry = project.IdentityRegistry.at(record.address_of("IdentityRegistry"))
+        token = project.SecurityToken.at(record.address_of("SecurityToken"))
+        operator, agent = accounts.test_accounts[3], accounts.test_accounts[5]
+        registry.registerInvestor(LISTED, "0x" + "0e" * 20, 756, 2, FAR_FUTURE, sender=operator)
+        try:
+            bot = group.start("screening-1", bot_argv, env=env)
+            assert wait_for(lambda: token.isFrozen(LISTED)), (tmp_path / "screening-1.log").read_text()[-2000:]
+            [decision] = store.decisions(engine, 1337)
+            assert (decision.wallet, decision.ent_num, decision.status, decision.action) == (LISTED, 90001, "done", "frozen")
+            group.stop(bot, signal.SIGINT)
+
+            # A compliance officer clears the wallet; a pending decision is left as if by a crash.
+            token.setAddressFrozen(LISTED, False, sender=agent)
+            registry.registerInvestor(LISTED_2, "0x" + "0f" * 20, 756, 2, FAR_FUTURE, sender=operator)
+            store.record_decision(engine, {
+                "chain_id": 1337, "wallet": LISTED_2, "ent_num": 90002, "entry_name": "x", "program": "p",
+                "list_source": "sample", "list_version": "v", "decided_at": 0, "block_number": 0,
+                "action": "freeze", "status": "pending", "tx_hash": None})
+
+            bot = group.start("screening-2", bot_argv, env=env)
+            assert wait_for(lambda: token.isFrozen(LISTED_2)), (tmp_path / "screening-2.log").read_text()[-2000:]
+            assert wait_for(lambda: not store.decisions(engine, 1337, "pending"))
+            decisions = store.decisions(engine, 1337)
+            assert [(d.wallet, d.status) for d in decisions] == [(LISTED, "done"), (LISTED_2, "done")]
+            assert not token.isFrozen(LISTED)  # the cleared wallet is not frozen again: no repeated decision
+        finally:
+            group.stop_all()
