@@ -138,6 +138,33 @@ def compliance_onboard(kyc_file: Path, network_choice: str, account_alias: str, 
         raise QuanteraError(f"{len(rejected)} row(s) rejected: line(s) {', '.join(map(str, rejected))}")
 
 
+@compliance.command("report")
+@click.option("--from", "period_from", required=True, help="Period start: YYYY-MM-DD (UTC) or unix time.")
+@click.option("--to", "period_to", required=True, help="Period end (inclusive): YYYY-MM-DD (UTC) or unix time.")
+@click.option("--jurisdiction", type=click.IntRange(1, 999), default=None, help="ISO 3166-1 numeric code.")
+@click.option("--network", "network_choice", required=True, help="ape network choice.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Write transactions.csv, freezes.csv, holders.csv and report.json here.")
+@click.option("--json", "as_json", is_flag=True)
+def compliance_report(period_from: str, period_to: str, jurisdiction: int | None, network_choice: str,
+                      out_dir: Path | None, as_json: bool) -> None:
+    """Transactions (mints, burns, transfers, forced transfers, recoveries), freezes, and holder counts
+    per jurisdiction at period end, rebuilt from chain events."""
+    from keepers.compliance.report_chain import build_chain_report, parse_time
+
+    report, written = build_chain_report(network_choice, parse_time(period_from), parse_time(period_to, True),
+                                         jurisdiction, out_dir)
+    table = Table(title=f"Holders per jurisdiction at {period_to}")
+    for col in ("country", "holders", "balance"):
+        table.add_column(col)
+    for row in report.holders:
+        table.add_row(str(row["country"]), str(row["holders"]), str(row["balance"]))
+    emit(report.to_json(), as_json, table)
+    if not as_json:
+        click.echo(f"{len(report.transactions)} transactions, {len(report.freezes)} freeze events"
+                   + (f"; written: {', '.join(str(p) for p in written)}" if written else ""))
+
+
 def main(argv: list[str] | None = None) -> int:
     """Console-script entry point: one-line errors, never a traceback unless --debug."""
     args = sys.argv[1:] if argv is None else argv
