@@ -113,10 +113,10 @@ def insert_governance_events(engine: Engine, rows: list[dict]) -> int:
         return 0
     stmt = _insert(engine)(GovernanceEvent).values(rows).on_conflict_do_nothing(
         index_elements=["chain_id", "tx_hash", "log_index"]
-    )
+    ).returning(GovernanceEvent.id)
+    # RETURNING counts inserted rows on every backend (rowcount is unreliable for multi-row inserts).
     with engine.begin() as conn:
-        result = conn.execute(stmt)
-    return max(result.rowcount or 0, 0)
+        return len(conn.execute(stmt).all())
 
 
 def governance_events(engine: Engine, chain_id: int) -> list[GovernanceEvent]:
@@ -166,9 +166,9 @@ def known_wallets(engine: Engine, chain_id: int) -> list[str]:
 def record_decision(engine: Engine, row: dict) -> bool:
     """Inserts a decision unless one exists for (chain, wallet, entry); returns whether it was new."""
     stmt = _insert(engine)(ScreeningDecision).values(row).on_conflict_do_nothing(
-        index_elements=["chain_id", "wallet", "ent_num"])
+        index_elements=["chain_id", "wallet", "ent_num"]).returning(ScreeningDecision.id)
     with engine.begin() as conn:
-        return (conn.execute(stmt).rowcount or 0) > 0
+        return len(conn.execute(stmt).all()) > 0
 
 
 def decisions(engine: Engine, chain_id: int, status: str | None = None) -> list[ScreeningDecision]:

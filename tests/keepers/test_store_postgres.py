@@ -1,0 +1,34 @@
+"""The keeper store on PostgreSQL: the same idempotence guarantees as on SQLite (FND-8, CMP-11)."""
+
+import pytest
+
+from keepers import store
+from postgres import available, postgres_server
+from test_store import row
+
+pytestmark = pytest.mark.skipif(available() is not None, reason=available() or "")
+
+
+@pytest.fixture(scope="module")
+def pg_engine():
+    with postgres_server() as url:
+        engine = store.open_store(url)
+        yield engine
+        engine.dispose()
+
+
+def test_postgres__logs_decisions_and_cursor__idempotent_like_sqlite(pg_engine):
+    assert pg_engine.dialect.name == "postgresql"
+    rows = [row(5, 0), row(5, 1)]
+    assert store.insert_governance_events(pg_engine, rows) == 2
+    assert store.insert_governance_events(pg_engine, rows) == 0
+    store.advance_cursor(pg_engine, "governance", 1337, 9)
+    store.advance_cursor(pg_engine, "governance", 1337, 3)
+    assert store.get_cursor(pg_engine, "governance", 1337) == 9
+    decision = {"chain_id": 1337, "wallet": "0x" + "ab" * 20, "ent_num": 1, "entry_name": "x", "program": "p",
+                "list_source": "s", "list_version": "v", "decided_at": 1, "block_number": 1, "action": "freeze",
+                "status": "pending", "tx_hash": None}
+    assert store.record_decision(pg_engine, decision) is True
+    assert store.record_decision(pg_engine, decision) is False
+    assert store.add_known_wallets(pg_engine, 1337, {"0x" + "ab" * 20: (1, "registry")}) == ["0x" + "ab" * 20]
+    assert store.add_known_wallets(pg_engine, 1337, {"0x" + "ab" * 20: (2, "transfer")}) == []
