@@ -47,10 +47,11 @@ struct IdentityLedger {
     uint40 lastAcquiredAt;
     uint16 countedCountry;
     bool countedNonAccredited;
-    uint88 daySpent;
-    uint88 monthSpent;
-    uint40 dayWindowStart;
-    uint40 monthWindowStart;
+    /// UTC day (days since 1970-01-01) of the identity's last outgoing transfer.
+    uint16 windowDay;
+    /// Sent in that day, and in that day's 30-day block (rounded up by less than 1 part in 4e8).
+    uint256 daySpent;
+    uint256 monthSpent;
 }
 
 /// @title IComplianceEngine
@@ -66,9 +67,11 @@ struct IdentityLedger {
 /// `checkAndRecordTransfer` / `checkAndRecordMint`, which check and record in one call.
 /// `detectTransferRestriction` returns the same code the recording path would revert with.
 ///
-/// Windows: the daily (monthly) window of an identity opens at its first outgoing transfer after
-/// the previous window closed and lasts 1 day (30 days), as T-REX's TimeTransfersLimitsModule; so
-/// any 1-day span sees at most twice the daily limit.
+/// Windows: daily limits apply per UTC day and monthly limits per 30-day block counted from
+/// 1970-01-01 (fixed windows, like T-REX's TimeTransfersLimitsModule's), so any rolling 24 h (30 d)
+/// span sees at most twice the daily (monthly) limit. Amounts sent are kept rounded up (by less
+/// than one part in 4e8), never understated. Limits are stored exactly: `setLimits` reverts with
+/// `AmountNotRepresentable` for amounts with more than 9-10 significant digits.
 /// Warning: transfers between two wallets of the same identity change no holding and pass every
 /// identity rule (verification and freezes still apply at the token).
 /// Warning: holder counts use the country and class an identity had when it became a holder; an

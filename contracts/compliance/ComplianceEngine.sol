@@ -12,12 +12,15 @@ import {
 import {IERC3643ModularCompliance, IERC3643Module} from "../../interfaces/erc3643/IERC3643Compliance.sol";
 import {IIdentityRegistry, Investor, InvestorClass} from "../../interfaces/IIdentityRegistry.sol";
 import {RestrictionCodes as RC} from "./RestrictionCodes.sol";
+import {PackedAmount} from "../libraries/PackedAmount.sol";
 
 /// @title ComplianceEngine
 /// @notice Multi-jurisdiction rule table for one security token, keyed on investor identities.
 /// @dev Role mapping (deploy script): rule setters and module management -> GOVERNOR.
-/// Storage is packed so that a transfer to an existing holder touches: the bound-token slot, two
-/// limit slots, the two jurisdictions, the two identity ledgers and the sender's window slot.
+/// Storage is packed so that a transfer to an existing holder touches six slots: the bound token,
+/// the rules, the two jurisdictions and the two identity holdings (the sender's transfer windows
+/// live in its holding). Limits are stored as `PackedAmount`s (exact: setLimits refuses values
+/// with more than 9-10 significant digits) and window totals rounded up (never understated).
 contract ComplianceEngine is IComplianceEngine, AccessManaged {
     using SafeCast for uint256;
 
@@ -27,7 +30,8 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
     uint256 public constant MAX_BATCH = 100;
     uint16 internal constant MAX_COUNTRY = 999;
     uint256 internal constant DAY = 1 days;
-    uint256 internal constant MONTH = 30 days;
+    /// @notice Days per monthly window: windows are UTC days and 30-day blocks since 1970-01-01.
+    uint256 internal constant DAYS_PER_MONTH_WINDOW = 30;
     uint256 internal constant BPS = 10_000;
 
     struct Jurisdiction {
@@ -41,17 +45,16 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
         uint40 inboundClosedUntil;
     }
 
-    struct HoldingLimits {
-        uint96 maxBalance;
-        uint96 minHolding;
+    /// @dev One slot: every token-wide limit a transfer checks, and the module count.
+    struct Rules {
+        uint40 maxBalance;
+        uint40 minHolding;
+        uint40 dailyLimit;
+        uint40 monthlyLimit;
         uint16 maxBalanceBps;
         uint32 lockupAfterAcquisition;
-    }
-
-    struct FlowLimits {
-        uint88 dailyLimit;
-        uint88 monthlyLimit;
         uint40 transfersOpenAt;
+        uint8 moduleCount;
     }
 
     struct Totals {
@@ -62,23 +65,15 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
         uint96 supply;
     }
 
+    /// @dev One slot per identity: its balance, lock-up clock, holder-count bucket and windows.
     struct Holding {
         uint96 balance;
         uint40 lastAcquiredAt;
         uint16 countedCountry;
         bool countedNonAccredited;
-    }
-
-    struct Window {
-        uint88 daySpent;
-        uint88 monthSpent;
-        uint40 dayWindowStart;
-        uint40 monthWindowStart;
-    }
-
-    struct Binding {
-        address token;
-        uint8 moduleCount;
+        uint16 windowDay;
+        uint40 daySpent;
+        uint40 monthSpent;
     }
 
     /// @dev Everything one check reads, loaded once and reused by the recording step.
@@ -91,28 +86,23 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
         Jurisdiction toJ;
         Holding fromH;
         Holding toH;
-        Window window;
-        HoldingLimits hl;
-        FlowLimits fl;
+        Rules rules;
         Totals totals;
         bool isMint;
         bool sameIdentity;
         bool newHolder;
         bool senderLeaves;
-        uint8 moduleCount;
     }
 
     IIdentityRegistry public immutable registry;
 
-    Binding private _binding;
-    HoldingLimits private _holdingLimits;
-    FlowLimits private _flowLimits;
+    address private _token;
+    Rules private _rules;
     Totals private _totals;
     mapping(uint16 country => Jurisdiction) private _jurisdictions;
     mapping(uint16 fromCountry => mapping(uint16 toCountry => bool)) private _routeBlocked;
     mapping(uint16 fromCountry => uint16) private _routeBlockCount;
     mapping(address identity => Holding) private _holdings;
-    mapping(address identity => Window) private _windows;
     address[] private _modules;
 
     constructor(address authority, IIdentityRegistry identityRegistry_) AccessManaged(authority) {
@@ -121,7 +111,7 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
     }
 
     modifier onlyToken() {
-        address token = _binding.token;
+        address token = _token;
         if (msg.sender != token || token == address(0)) revert OnlyBoundToken(msg.sender, token);
         _;
     }
@@ -163,8 +153,14 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
         if (next.maxBalanceBps > BPS) revert InvalidLimits("maxBalanceBps above 10000");
         if (next.maxBalance != 0 && next.minHolding > next.maxBalance) revert InvalidLimits("minHolding above maxBalance");
         Limits memory previous = limits();
-        _holdingLimits = HoldingLimits(next.maxBalance, next.minHolding, next.maxBalanceBps, next.lockupAfterAcquisition);
-        _flowLimits = FlowLimits(next.dailyLimit, next.monthlyLimit, next.transfersOpenAt);
+        Rules storage rules = _rules;
+        rules.maxBalance = PackedAmount.encodeExact(next.maxBalance);
+        rules.minHolding = PackedAmount.encodeExact(next.minHolding);
+        rules.dailyLimit = PackedAmount.encodeExact(next.dailyLimit);
+        rules.monthlyLimit = PackedAmount.encodeExact(next.monthlyLimit);
+        rules.maxBalanceBps = next.maxBalanceBps;
+        rules.lockupAfterAcquisition = next.lockupAfterAcquisition;
+        rules.transfersOpenAt = next.transfersOpenAt;
         Totals storage totals = _totals;
         totals.totalHolderCap = next.totalHolderCap;
         totals.totalNonAccreditedCap = next.totalNonAccreditedCap;
@@ -176,16 +172,16 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
     /// by the authority; a bound token is never replaced, only unbound by the authority.
     function bindToken(address token) external {
         if (token == address(0)) revert ZeroAddress();
-        if (_binding.token != address(0)) revert TokenAlreadyBound(_binding.token);
+        if (_token != address(0)) revert TokenAlreadyBound(_token);
         if (msg.sender != token) _checkCanCall(msg.sender, msg.data);
-        _binding.token = token;
+        _token = token;
         emit TokenBound(token);
     }
 
     /// @inheritdoc IERC3643ModularCompliance
     function unbindToken(address token) external restricted {
-        if (token != _binding.token || token == address(0)) revert OnlyBoundToken(token, _binding.token);
-        _binding.token = address(0);
+        if (token != _token || token == address(0)) revert OnlyBoundToken(token, _token);
+        _token = address(0);
         emit TokenUnbound(token);
     }
 
@@ -198,7 +194,7 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
         IERC3643Module m = IERC3643Module(module);
         if (!m.isPlugAndPlay() && !m.canComplianceBind(address(this))) revert ModuleCannotBind(module);
         _modules.push(module);
-        _binding.moduleCount = uint8(count + 1); // No truncation: count < MAX_MODULES.
+        _rules.moduleCount = uint8(count + 1); // No truncation: count < MAX_MODULES.
         emit ModuleAdded(module);
         m.bindCompliance(address(this));
     }
@@ -211,7 +207,7 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
             if (_modules[i] == module) {
                 _modules[i] = _modules[count - 1];
                 _modules.pop();
-                _binding.moduleCount = uint8(count - 1);
+                _rules.moduleCount = uint8(count - 1);
                 emit ModuleRemoved(module);
                 IERC3643Module(module).unbindCompliance(address(this));
                 return;
@@ -313,22 +309,22 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
 
     /// @inheritdoc IComplianceEngine
     function limits() public view returns (Limits memory) {
-        HoldingLimits memory hl = _holdingLimits;
-        FlowLimits memory fl = _flowLimits;
+        Rules memory r = _rules;
         Totals memory t = _totals;
+        // No truncation: every limit was stored from a value of its declared width.
         return Limits(
-            hl.maxBalance, hl.minHolding, hl.maxBalanceBps, hl.lockupAfterAcquisition,
-            fl.dailyLimit, fl.monthlyLimit, fl.transfersOpenAt, t.totalHolderCap, t.totalNonAccreditedCap
+            uint96(PackedAmount.decode(r.maxBalance)), uint96(PackedAmount.decode(r.minHolding)), r.maxBalanceBps,
+            r.lockupAfterAcquisition, uint88(PackedAmount.decode(r.dailyLimit)),
+            uint88(PackedAmount.decode(r.monthlyLimit)), r.transfersOpenAt, t.totalHolderCap, t.totalNonAccreditedCap
         );
     }
 
     /// @inheritdoc IComplianceEngine
     function ledgerOf(address identity) external view returns (IdentityLedger memory) {
         Holding memory h = _holdings[identity];
-        Window memory w = _windows[identity];
         return IdentityLedger(
-            h.balance, h.lastAcquiredAt, h.countedCountry, h.countedNonAccredited,
-            w.daySpent, w.monthSpent, w.dayWindowStart, w.monthWindowStart
+            h.balance, h.lastAcquiredAt, h.countedCountry, h.countedNonAccredited, h.windowDay,
+            PackedAmount.decode(h.daySpent), PackedAmount.decode(h.monthSpent)
         );
     }
 
@@ -350,7 +346,7 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
 
     /// @inheritdoc IERC3643ModularCompliance
     function getTokenBound() external view returns (address) {
-        return _binding.token;
+        return _token;
     }
 
     /// @inheritdoc IERC3643ModularCompliance
@@ -371,21 +367,18 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
         ctx.isMint = isMint;
         (ctx.from, ctx.to) = registry.investorPair(from, to);
         ctx.sameIdentity = !isMint && ctx.from.identity == ctx.to.identity && ctx.from.identity != address(0);
-        ctx.moduleCount = _binding.moduleCount;
+        ctx.rules = _loadRules();
         if (ctx.sameIdentity) return ctx;
-        ctx.toJ = _jurisdictions[ctx.to.country];
-        ctx.toH = _holdings[ctx.to.identity];
-        ctx.hl = _holdingLimits;
-        ctx.fl = _flowLimits;
+        ctx.toJ = _loadJurisdiction(ctx.to.country);
+        ctx.toH = _loadHolding(ctx.to.identity);
         ctx.newHolder = ctx.toH.balance == 0 && amount != 0;
         if (!isMint) {
-            ctx.fromJ = _jurisdictions[ctx.from.country];
-            ctx.fromH = _holdings[ctx.from.identity];
+            ctx.fromJ = _loadJurisdiction(ctx.from.country);
+            ctx.fromH = _loadHolding(ctx.from.identity);
             ctx.senderLeaves = ctx.fromH.balance == amount && amount != 0;
-            if (ctx.fl.dailyLimit != 0 || ctx.fl.monthlyLimit != 0) ctx.window = _windows[ctx.from.identity];
         }
         // Totals are needed only when holder counts move or a share-of-supply cap applies.
-        if (isMint || ctx.newHolder || ctx.senderLeaves || ctx.hl.maxBalanceBps != 0) ctx.totals = _totals;
+        if (isMint || ctx.newHolder || ctx.senderLeaves || ctx.rules.maxBalanceBps != 0) ctx.totals = _totals;
     }
 
     /// @dev The single source of truth for both `detectTransferRestriction` and the recording path.
@@ -416,29 +409,40 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
         if (ctx.from.country != ctx.to.country && block.timestamp < ctx.toJ.inboundClosedUntil) {
             return RC.FLOWBACK_WINDOW;
         }
-        if (block.timestamp < ctx.fl.transfersOpenAt) return RC.ISSUANCE_LOCKUP;
-        uint256 lockup = ctx.hl.lockupAfterAcquisition;
+        Rules memory rules = ctx.rules;
+        if (block.timestamp < rules.transfersOpenAt) return RC.ISSUANCE_LOCKUP;
+        uint256 lockup = rules.lockupAfterAcquisition;
         if (lockup != 0 && block.timestamp < uint256(ctx.fromH.lastAcquiredAt) + lockup) return RC.ACQUISITION_LOCKUP;
-        if (ctx.fl.dailyLimit != 0 && _spentInWindow(ctx.window.daySpent, ctx.window.dayWindowStart, DAY) + amount > ctx.fl.dailyLimit) {
-            return RC.DAILY_LIMIT_EXCEEDED;
-        }
-        if (
-            ctx.fl.monthlyLimit != 0
-                && _spentInWindow(ctx.window.monthSpent, ctx.window.monthWindowStart, MONTH) + amount > ctx.fl.monthlyLimit
-        ) {
-            return RC.MONTHLY_LIMIT_EXCEEDED;
+        if (rules.dailyLimit != 0 || rules.monthlyLimit != 0) {
+            (uint256 daySpent, uint256 monthSpent) = _spent(ctx.fromH);
+            if (rules.dailyLimit != 0 && daySpent + amount > PackedAmount.decode(rules.dailyLimit)) {
+                return RC.DAILY_LIMIT_EXCEEDED;
+            }
+            if (rules.monthlyLimit != 0 && monthSpent + amount > PackedAmount.decode(rules.monthlyLimit)) {
+                return RC.MONTHLY_LIMIT_EXCEEDED;
+            }
         }
         return RC.SUCCESS;
     }
 
+    /// @dev What the identity has sent in the current UTC day and 30-day block.
+    function _spent(Holding memory h) internal view returns (uint256 daySpent, uint256 monthSpent) {
+        uint256 today = block.timestamp / DAY;
+        if (h.windowDay == today) daySpent = PackedAmount.decode(h.daySpent);
+        if (h.windowDay / DAYS_PER_MONTH_WINDOW == today / DAYS_PER_MONTH_WINDOW) {
+            monthSpent = PackedAmount.decode(h.monthSpent);
+        }
+    }
+
     function _checkHoldings(Context memory ctx, uint256 amount) internal pure returns (uint8) {
         uint256 newBalance = uint256(ctx.toH.balance) + amount;
-        if (ctx.hl.maxBalance != 0 && newBalance > ctx.hl.maxBalance) return RC.MAX_BALANCE_EXCEEDED;
-        if (ctx.hl.maxBalanceBps != 0) {
+        Rules memory rules = ctx.rules;
+        if (rules.maxBalance != 0 && newBalance > PackedAmount.decode(rules.maxBalance)) return RC.MAX_BALANCE_EXCEEDED;
+        if (rules.maxBalanceBps != 0) {
             uint256 supplyAfter = uint256(ctx.totals.supply) + (ctx.isMint ? amount : 0);
-            if (newBalance * BPS > supplyAfter * ctx.hl.maxBalanceBps) return RC.MAX_SHARE_OF_SUPPLY_EXCEEDED;
+            if (newBalance * BPS > supplyAfter * rules.maxBalanceBps) return RC.MAX_SHARE_OF_SUPPLY_EXCEEDED;
         }
-        uint256 minHolding = ctx.hl.minHolding;
+        uint256 minHolding = PackedAmount.decode(rules.minHolding);
         if (minHolding != 0) {
             if (newBalance < minHolding) return RC.BELOW_MIN_HOLDING;
             if (!ctx.isMint && ctx.fromH.balance >= amount) {
@@ -476,7 +480,7 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
     }
 
     function _moduleCheck(Context memory ctx, uint256 amount) internal view returns (uint8) {
-        if (ctx.moduleCount == 0) return RC.SUCCESS;
+        if (ctx.rules.moduleCount == 0) return RC.SUCCESS;
         uint256 count = _modules.length;
         // Bounded: count <= MAX_MODULES.
         for (uint256 i; i < count; ++i) {
@@ -487,15 +491,14 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
         return RC.SUCCESS;
     }
 
-    function _spentInWindow(uint88 spent, uint40 windowStart, uint256 length) internal view returns (uint256) {
-        return block.timestamp < uint256(windowStart) + length ? spent : 0;
-    }
-
     // ================================================================ internal: recording
 
     function _record(Context memory ctx, uint256 amount) internal {
+        bool modules = ctx.rules.moduleCount != 0;
         if (ctx.sameIdentity) {
-            _moduleActions(abi.encodeCall(IERC3643Module.moduleTransferAction, (ctx.fromWallet, ctx.toWallet, amount)));
+            if (modules) {
+                _moduleActions(abi.encodeCall(IERC3643Module.moduleTransferAction, (ctx.fromWallet, ctx.toWallet, amount)));
+            }
             return;
         }
         uint96 value = amount.toUint96();
@@ -503,8 +506,8 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
             // Checked: a sender identity without the recorded balance reverts (ledger out of sync).
             ctx.fromH.balance -= value;
             if (ctx.senderLeaves) _countLeaver(ctx.fromH, ctx.totals);
-            _holdings[ctx.from.identity] = ctx.fromH;
-            if (ctx.fl.dailyLimit != 0 || ctx.fl.monthlyLimit != 0) _recordWindow(ctx.from.identity, ctx.window, value);
+            if (ctx.rules.dailyLimit != 0 || ctx.rules.monthlyLimit != 0) _addToWindows(ctx.fromH, value);
+            _storeHolding(ctx.from.identity, ctx.fromH);
         } else {
             ctx.totals.supply += value;
         }
@@ -515,23 +518,85 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
         }
         ctx.toH.balance += value;
         ctx.toH.lastAcquiredAt = uint40(block.timestamp);
-        _holdings[ctx.to.identity] = ctx.toH;
+        _storeHolding(ctx.to.identity, ctx.toH);
         if (ctx.isMint || ctx.newHolder || ctx.senderLeaves) _totals = ctx.totals;
-        _moduleActions(
-            ctx.isMint
-                ? abi.encodeCall(IERC3643Module.moduleMintAction, (ctx.toWallet, amount))
-                : abi.encodeCall(IERC3643Module.moduleTransferAction, (ctx.fromWallet, ctx.toWallet, amount))
-        );
+        if (modules) {
+            _moduleActions(
+                ctx.isMint
+                    ? abi.encodeCall(IERC3643Module.moduleMintAction, (ctx.toWallet, amount))
+                    : abi.encodeCall(IERC3643Module.moduleTransferAction, (ctx.fromWallet, ctx.toWallet, amount))
+            );
+        }
     }
 
-    function _recordWindow(address identity, Window memory w, uint96 value) internal {
-        uint256 nowTs = block.timestamp;
-        if (nowTs >= uint256(w.dayWindowStart) + DAY) (w.daySpent, w.dayWindowStart) = (0, uint40(nowTs));
-        if (nowTs >= uint256(w.monthWindowStart) + MONTH) (w.monthSpent, w.monthWindowStart) = (0, uint40(nowTs));
-        // Saturating at uint88: only reachable with no limit set, where the counter is informative.
-        w.daySpent = _addCapped(w.daySpent, value);
-        w.monthSpent = _addCapped(w.monthSpent, value);
-        _windows[identity] = w;
+    /// @dev Adds `value` to the sender's current day and 30-day totals (rounded up when packed).
+    function _addToWindows(Holding memory h, uint256 value) internal view {
+        (uint256 daySpent, uint256 monthSpent) = _spent(h);
+        h.windowDay = uint16(block.timestamp / DAY); // No truncation before year 2149.
+        h.daySpent = PackedAmount.encodeUp(daySpent + value);
+        h.monthSpent = PackedAmount.encodeUp(monthSpent + value);
+    }
+
+    // ---------------------------------------------------------------- packed slots
+    // Solidity reads and writes a packed struct member by member (one SLOAD/SSTORE each); the hot
+    // path reads each slot once and writes it once. Layouts follow Solidity's packing (first
+    // member in the lowest bits), so the typed mappings above stay valid for every other access.
+
+    function _loadHolding(address identity) internal view returns (Holding memory h) {
+        Holding storage slot = _holdings[identity];
+        uint256 w;
+        assembly ("memory-safe") {
+            w := sload(slot.slot)
+        }
+        h.balance = uint96(w);
+        h.lastAcquiredAt = uint40(w >> 96);
+        h.countedCountry = uint16(w >> 136);
+        h.countedNonAccredited = uint8(w >> 152) != 0;
+        h.windowDay = uint16(w >> 160);
+        h.daySpent = uint40(w >> 176);
+        h.monthSpent = uint40(w >> 216);
+    }
+
+    function _storeHolding(address identity, Holding memory h) internal {
+        Holding storage slot = _holdings[identity];
+        uint256 w = uint256(h.balance) | uint256(h.lastAcquiredAt) << 96 | uint256(h.countedCountry) << 136
+            | (h.countedNonAccredited ? uint256(1) << 152 : 0) | uint256(h.windowDay) << 160
+            | uint256(h.daySpent) << 176 | uint256(h.monthSpent) << 216;
+        assembly ("memory-safe") {
+            sstore(slot.slot, w)
+        }
+    }
+
+    function _loadJurisdiction(uint16 country) internal view returns (Jurisdiction memory j) {
+        Jurisdiction storage slot = _jurisdictions[country];
+        uint256 w;
+        assembly ("memory-safe") {
+            w := sload(slot.slot)
+        }
+        j.allowed = uint8(w) != 0;
+        j.hasRouteBlocks = uint8(w >> 8) != 0;
+        j.minInvestorClass = InvestorClass(uint8(w >> 16));
+        j.holderCap = uint32(w >> 24);
+        j.nonAccreditedCap = uint32(w >> 56);
+        j.holderCount = uint32(w >> 88);
+        j.nonAccreditedCount = uint32(w >> 120);
+        j.inboundClosedUntil = uint40(w >> 152);
+    }
+
+    function _loadRules() internal view returns (Rules memory r) {
+        Rules storage slot = _rules;
+        uint256 w;
+        assembly ("memory-safe") {
+            w := sload(slot.slot)
+        }
+        r.maxBalance = uint40(w);
+        r.minHolding = uint40(w >> 40);
+        r.dailyLimit = uint40(w >> 80);
+        r.monthlyLimit = uint40(w >> 120);
+        r.maxBalanceBps = uint16(w >> 160);
+        r.lockupAfterAcquisition = uint32(w >> 176);
+        r.transfersOpenAt = uint40(w >> 208);
+        r.moduleCount = uint8(w >> 248);
     }
 
     function _countJoiner(Holding memory h, Totals memory totals) internal {
@@ -555,7 +620,7 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
     }
 
     function _moduleActions(bytes memory call) internal {
-        if (_binding.moduleCount == 0) return;
+        if (_rules.moduleCount == 0) return;
         uint256 count = _modules.length;
         // Bounded: count <= MAX_MODULES.
         for (uint256 i; i < count; ++i) {
@@ -585,8 +650,4 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
         if (country == 0 || country > MAX_COUNTRY) revert InvalidCountry(country);
     }
 
-    function _addCapped(uint88 a, uint96 b) internal pure returns (uint88) {
-        uint256 sum = uint256(a) + b;
-        return sum > type(uint88).max ? type(uint88).max : uint88(sum);
-    }
 }

@@ -5,6 +5,7 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {WadMath} from "../libraries/WadMath.sol";
 import {TypedDataLib} from "../libraries/TypedDataLib.sol";
+import {PackedAmount} from "../libraries/PackedAmount.sol";
 
 /// @title LibraryHarness
 /// @notice Test-only: exposes the internal shared libraries so tests can check them against Python
@@ -52,6 +53,18 @@ contract LibraryHarness is EIP712 {
 
     function relativeChangeWadUp(uint256 previous, uint256 next) external pure returns (uint256) {
         return WadMath.relativeChangeWadUp(previous, next);
+    }
+
+    function packedEncodeExact(uint256 amount) external pure returns (uint40) {
+        return PackedAmount.encodeExact(amount);
+    }
+
+    function packedEncodeUp(uint256 amount) external pure returns (uint40) {
+        return PackedAmount.encodeUp(amount);
+    }
+
+    function packedDecode(uint40 packed) external pure returns (uint256) {
+        return PackedAmount.decode(packed);
     }
 
     function weightsDigest(address[] calldata assets, uint256[] calldata weights, uint256 nonce)

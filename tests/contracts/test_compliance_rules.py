@@ -31,6 +31,12 @@ def limits(**kw):
     return tuple(values[n] for n in names)
 
 
+def registry_identity(token, wallet):
+    from ape import project
+
+    return project.IdentityRegistry.at(token.identityRegistry()).identity(wallet)
+
+
 def assert_refused(token, sender, to, amount, code):
     """The explain view and transfer agree: same code, and transfer reverts with it."""
     assert token.detectTransferRestriction(sender, to, amount) == code
@@ -187,15 +193,31 @@ def test_transfer__issuance_and_acquisition_lockups__codes_17_and_18(holders, to
 
 def test_transfer__daily_and_monthly_limits_per_identity__codes_19_and_20(holders, token, engine, governor, chain):
     alice, bob, _ = holders
+    # Windows are UTC days and 30-day blocks: start one hour into a fresh 30-day block.
+    block_seconds = 30 * 86_400
+    chain.pending_timestamp = (chain.pending_timestamp // block_seconds + 1) * block_seconds + 3_600
+    chain.mine()
     engine.setLimits(limits(dailyLimit=10 * UNIT, monthlyLimit=15 * UNIT), sender=governor)
     assert_allowed(token, alice, bob, 6 * UNIT)
     assert_refused(token, alice, bob, 5 * UNIT, 19)
-    chain.pending_timestamp += 86_401
+    chain.pending_timestamp += 86_400
     chain.mine()
     assert_allowed(token, alice, bob, 9 * UNIT)
-    chain.pending_timestamp += 86_401
+    ledger = engine.ledgerOf(registry_identity(token, alice))
+    assert (ledger.daySpent, ledger.monthSpent) == (9 * UNIT, 15 * UNIT)
+    chain.pending_timestamp += 86_400
     chain.mine()
     assert_refused(token, alice, bob, 1 * UNIT, 20)
+    chain.pending_timestamp += block_seconds
+    chain.mine()
+    assert_allowed(token, alice, bob, 10 * UNIT)  # a new 30-day block
+
+
+def test_set_limits__amount_with_too_many_significant_digits__reverts_not_rounded(engine, governor):
+    with ape.reverts(engine.AmountNotRepresentable, amount=12_345_678_901):
+        engine.setLimits(limits(maxBalance=12_345_678_901), sender=governor)
+    engine.setLimits(limits(maxBalance=1_234_567_890 * 10**15, dailyLimit=3 * UNIT), sender=governor)
+    assert engine.limits().maxBalance == 1_234_567_890 * 10**15 and engine.limits().dailyLimit == 3 * UNIT
 
 
 def test_transfer__flowback_window__code_21_cross_border_only(holders, token, engine, governor, chain, onboard, accounts):
