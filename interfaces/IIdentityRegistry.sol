@@ -119,6 +119,9 @@ interface IIdentityRegistry is IERC3643IdentityRegistry {
     // ---------------------------------------------------------------- views
     /// @notice Both parties of a transfer in one call (used by the compliance engine).
     function investorPair(address from, address to) external view returns (Investor memory, Investor memory);
+    /// @notice `investorPair` packed as two words (see `InvestorWord`: identity | country << 160 |
+    /// class << 176 | verified << 184), for the compliance engine's hot path.
+    function investorWords(address from, address to) external view returns (uint256, uint256);
     function investorOf(address wallet) external view returns (Investor memory);
     function profileOf(address identity) external view returns (InvestorProfile memory);
     function walletsOf(address identity) external view returns (address[] memory);

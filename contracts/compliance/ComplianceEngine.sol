@@ -13,6 +13,8 @@ import {IERC3643ModularCompliance, IERC3643Module} from "../../interfaces/erc364
 import {IIdentityRegistry, Investor, InvestorClass} from "../../interfaces/IIdentityRegistry.sol";
 import {RestrictionCodes as RC} from "./RestrictionCodes.sol";
 import {PackedAmount} from "../libraries/PackedAmount.sol";
+import {InvestorWord} from "../libraries/InvestorWord.sol";
+import {ComplianceSlots} from "./ComplianceSlots.sol";
 
 /// @title ComplianceEngine
 /// @notice Multi-jurisdiction rule table for one security token, keyed on investor identities.
@@ -23,6 +25,8 @@ import {PackedAmount} from "../libraries/PackedAmount.sol";
 /// with more than 9-10 significant digits) and window totals rounded up (never understated).
 contract ComplianceEngine is IComplianceEngine, AccessManaged {
     using SafeCast for uint256;
+    using ComplianceSlots for uint256;
+    using InvestorWord for uint256;
 
     /// @notice Bound ERC-3643 modules (T-REX's bound).
     uint256 public constant MAX_MODULES = 25;
@@ -76,18 +80,19 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
         uint40 monthSpent;
     }
 
-    /// @dev Everything one check reads, loaded once and reused by the recording step.
+    /// @dev Everything one check reads, loaded once (one read per slot, kept as raw words laid out
+    /// as in `ComplianceSlots` / `InvestorWord`) and reused by the recording step.
     struct Context {
         address fromWallet;
         address toWallet;
-        Investor from;
-        Investor to;
-        Jurisdiction fromJ;
-        Jurisdiction toJ;
-        Holding fromH;
-        Holding toH;
-        Rules rules;
-        Totals totals;
+        uint256 from;
+        uint256 to;
+        uint256 fromJ;
+        uint256 toJ;
+        uint256 fromH;
+        uint256 toH;
+        uint256 rules;
+        uint256 totals;
         bool isMint;
         bool sameIdentity;
         bool newHolder;
@@ -259,17 +264,18 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
 
     /// @inheritdoc IERC3643ModularCompliance
     function destroyed(address from, uint256 amount) external onlyToken {
-        Investor memory investor = registry.investorOf(from);
+        address identity = registry.investorOf(from).identity;
         uint96 value = amount.toUint96();
-        Holding memory h = _holdings[investor.identity];
-        Totals memory totals = _totals;
+        uint256 h = _sloadHolding(identity);
+        uint256 t = _sloadTotals();
         // Checked: a burn larger than the identity's recorded balance reverts (ledger out of sync).
-        h.balance -= value;
-        totals.supply -= value;
-        if (h.balance == 0 && value != 0) _countLeaver(h, totals);
-        _holdings[investor.identity] = h;
-        _totals = totals;
-        _moduleActions(abi.encodeCall(IERC3643Module.moduleBurnAction, (from, amount)));
+        uint96 remaining = h.balance() - value;
+        h = h.withBalance(remaining);
+        t = t.withCounts(t.totalHolders(), t.totalNonAccredited(), t.supply() - value);
+        if (remaining == 0 && value != 0) t = _countLeaver(h, t);
+        _sstoreHolding(identity, h);
+        _sstoreTotals(t);
+        if (_rules.moduleCount != 0) _moduleActions(abi.encodeCall(IERC3643Module.moduleBurnAction, (from, amount)));
     }
 
     // ================================================================ views
@@ -365,36 +371,38 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
         ctx.fromWallet = from;
         ctx.toWallet = to;
         ctx.isMint = isMint;
-        (ctx.from, ctx.to) = registry.investorPair(from, to);
-        ctx.sameIdentity = !isMint && ctx.from.identity == ctx.to.identity && ctx.from.identity != address(0);
-        ctx.rules = _loadRules();
+        (uint256 fromWord, uint256 toWord) = registry.investorWords(from, to);
+        ctx.from = fromWord;
+        ctx.to = toWord;
+        address fromIdentity = fromWord.identity();
+        ctx.sameIdentity = !isMint && fromIdentity == toWord.identity() && fromIdentity != address(0);
+        ctx.rules = _sloadRules();
         if (ctx.sameIdentity) return ctx;
-        ctx.toJ = _loadJurisdiction(ctx.to.country);
-        ctx.toH = _loadHolding(ctx.to.identity);
-        ctx.newHolder = ctx.toH.balance == 0 && amount != 0;
+        ctx.toJ = _sloadJurisdiction(toWord.country());
+        ctx.toH = _sloadHolding(toWord.identity());
+        ctx.newHolder = ctx.toH.balance() == 0 && amount != 0;
         if (!isMint) {
-            ctx.fromJ = _loadJurisdiction(ctx.from.country);
-            ctx.fromH = _loadHolding(ctx.from.identity);
-            ctx.senderLeaves = ctx.fromH.balance == amount && amount != 0;
+            ctx.fromJ = _sloadJurisdiction(fromWord.country());
+            ctx.fromH = _sloadHolding(fromIdentity);
+            ctx.senderLeaves = ctx.fromH.balance() == amount && amount != 0;
         }
         // Totals are needed only when holder counts move or a share-of-supply cap applies.
-        if (isMint || ctx.newHolder || ctx.senderLeaves || ctx.rules.maxBalanceBps != 0) ctx.totals = _totals;
+        if (isMint || ctx.newHolder || ctx.senderLeaves || ctx.rules.maxBalanceBps() != 0) ctx.totals = _sloadTotals();
     }
 
     /// @dev The single source of truth for both `detectTransferRestriction` and the recording path.
     function _evaluate(Context memory ctx, uint256 amount) internal view returns (uint8) {
-        if (!ctx.isMint && !ctx.from.verified) return RC.SENDER_NOT_VERIFIED;
-        if (!ctx.to.verified) return RC.RECIPIENT_NOT_VERIFIED;
+        bool isMint = ctx.isMint;
+        if (!isMint && !ctx.from.verified()) return RC.SENDER_NOT_VERIFIED;
+        if (!ctx.to.verified()) return RC.RECIPIENT_NOT_VERIFIED;
         if (ctx.sameIdentity) return _moduleCheck(ctx, amount);
-        if (!ctx.isMint) {
-            if (!ctx.fromJ.allowed) return RC.SENDER_JURISDICTION_BLOCKED;
+        if (!isMint && !ctx.fromJ.allowed()) return RC.SENDER_JURISDICTION_BLOCKED;
+        if (!ctx.toJ.allowed()) return RC.RECIPIENT_JURISDICTION_BLOCKED;
+        if (!isMint && ctx.fromJ.hasRouteBlocks() && _routeBlocked[ctx.from.country()][ctx.to.country()]) {
+            return RC.ROUTE_BLOCKED;
         }
-        if (!ctx.toJ.allowed) return RC.RECIPIENT_JURISDICTION_BLOCKED;
-        if (!ctx.isMint) {
-            if (ctx.fromJ.hasRouteBlocks && _routeBlocked[ctx.from.country][ctx.to.country]) return RC.ROUTE_BLOCKED;
-        }
-        if (ctx.to.investorClass < ctx.toJ.minInvestorClass) return RC.INVESTOR_CLASS_TOO_LOW;
-        if (!ctx.isMint) {
+        if (ctx.to.investorClass() < ctx.toJ.minInvestorClass()) return RC.INVESTOR_CLASS_TOO_LOW;
+        if (!isMint) {
             uint8 flowCode = _checkFlow(ctx, amount);
             if (flowCode != RC.SUCCESS) return flowCode;
         }
@@ -406,48 +414,49 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
     }
 
     function _checkFlow(Context memory ctx, uint256 amount) internal view returns (uint8) {
-        if (ctx.from.country != ctx.to.country && block.timestamp < ctx.toJ.inboundClosedUntil) {
+        if (ctx.from.country() != ctx.to.country() && block.timestamp < ctx.toJ.inboundClosedUntil()) {
             return RC.FLOWBACK_WINDOW;
         }
-        Rules memory rules = ctx.rules;
-        if (block.timestamp < rules.transfersOpenAt) return RC.ISSUANCE_LOCKUP;
-        uint256 lockup = rules.lockupAfterAcquisition;
-        if (lockup != 0 && block.timestamp < uint256(ctx.fromH.lastAcquiredAt) + lockup) return RC.ACQUISITION_LOCKUP;
-        if (rules.dailyLimit != 0 || rules.monthlyLimit != 0) {
+        uint256 rules = ctx.rules;
+        if (block.timestamp < rules.transfersOpenAt()) return RC.ISSUANCE_LOCKUP;
+        uint256 lockup = rules.lockupAfterAcquisition();
+        if (lockup != 0 && block.timestamp < uint256(ctx.fromH.lastAcquiredAt()) + lockup) return RC.ACQUISITION_LOCKUP;
+        if (rules.hasWindows()) {
             (uint256 daySpent, uint256 monthSpent) = _spent(ctx.fromH);
-            if (rules.dailyLimit != 0 && daySpent + amount > PackedAmount.decode(rules.dailyLimit)) {
-                return RC.DAILY_LIMIT_EXCEEDED;
-            }
-            if (rules.monthlyLimit != 0 && monthSpent + amount > PackedAmount.decode(rules.monthlyLimit)) {
-                return RC.MONTHLY_LIMIT_EXCEEDED;
-            }
+            uint40 daily = rules.dailyLimit();
+            if (daily != 0 && daySpent + amount > PackedAmount.decode(daily)) return RC.DAILY_LIMIT_EXCEEDED;
+            uint40 monthly = rules.monthlyLimit();
+            if (monthly != 0 && monthSpent + amount > PackedAmount.decode(monthly)) return RC.MONTHLY_LIMIT_EXCEEDED;
         }
         return RC.SUCCESS;
     }
 
     /// @dev What the identity has sent in the current UTC day and 30-day block.
-    function _spent(Holding memory h) internal view returns (uint256 daySpent, uint256 monthSpent) {
+    function _spent(uint256 h) internal view returns (uint256 daySpent, uint256 monthSpent) {
         uint256 today = block.timestamp / DAY;
-        if (h.windowDay == today) daySpent = PackedAmount.decode(h.daySpent);
-        if (h.windowDay / DAYS_PER_MONTH_WINDOW == today / DAYS_PER_MONTH_WINDOW) {
-            monthSpent = PackedAmount.decode(h.monthSpent);
-        }
+        uint256 day = h.windowDay();
+        if (day == today) daySpent = PackedAmount.decode(h.daySpent());
+        if (day / DAYS_PER_MONTH_WINDOW == today / DAYS_PER_MONTH_WINDOW) monthSpent = PackedAmount.decode(h.monthSpent());
     }
 
     function _checkHoldings(Context memory ctx, uint256 amount) internal pure returns (uint8) {
-        uint256 newBalance = uint256(ctx.toH.balance) + amount;
-        Rules memory rules = ctx.rules;
-        if (rules.maxBalance != 0 && newBalance > PackedAmount.decode(rules.maxBalance)) return RC.MAX_BALANCE_EXCEEDED;
-        if (rules.maxBalanceBps != 0) {
-            uint256 supplyAfter = uint256(ctx.totals.supply) + (ctx.isMint ? amount : 0);
-            if (newBalance * BPS > supplyAfter * rules.maxBalanceBps) return RC.MAX_SHARE_OF_SUPPLY_EXCEEDED;
+        uint256 rules = ctx.rules;
+        uint256 newBalance = uint256(ctx.toH.balance()) + amount;
+        uint40 maxBalance = rules.maxBalance();
+        if (maxBalance != 0 && newBalance > PackedAmount.decode(maxBalance)) return RC.MAX_BALANCE_EXCEEDED;
+        uint256 bps = rules.maxBalanceBps();
+        if (bps != 0) {
+            uint256 supplyAfter = uint256(ctx.totals.supply()) + (ctx.isMint ? amount : 0);
+            if (newBalance * BPS > supplyAfter * bps) return RC.MAX_SHARE_OF_SUPPLY_EXCEEDED;
         }
-        uint256 minHolding = PackedAmount.decode(rules.minHolding);
-        if (minHolding != 0) {
+        uint40 minPacked = rules.minHolding();
+        if (minPacked != 0) {
+            uint256 minHolding = PackedAmount.decode(minPacked);
             if (newBalance < minHolding) return RC.BELOW_MIN_HOLDING;
-            if (!ctx.isMint && ctx.fromH.balance >= amount) {
-                // No underflow: fromH.balance >= amount checked on this line.
-                uint256 remaining = ctx.fromH.balance - amount;
+            uint256 fromBalance = ctx.fromH.balance();
+            if (!ctx.isMint && fromBalance >= amount) {
+                // No underflow: fromBalance >= amount checked on this line.
+                uint256 remaining = fromBalance - amount;
                 if (remaining != 0 && remaining < minHolding) return RC.BELOW_MIN_HOLDING;
             }
         }
@@ -456,31 +465,31 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
 
     function _checkHolderCaps(Context memory ctx) internal pure returns (uint8) {
         if (!ctx.newHolder) return RC.SUCCESS;
-        bool toRetail = ctx.to.investorClass < InvestorClass.Accredited;
+        uint256 j = ctx.toJ;
+        uint256 t = ctx.totals;
+        bool toRetail = ctx.to.investorClass() < uint8(InvestorClass.Accredited);
         // A sender leaving the same bucket frees the seat the recipient takes.
-        bool freesCountrySeat = ctx.senderLeaves && ctx.fromH.countedCountry == ctx.to.country;
-        bool freesRetailSeat = ctx.senderLeaves && ctx.fromH.countedNonAccredited;
+        bool freesCountrySeat = ctx.senderLeaves && ctx.fromH.countedCountry() == ctx.to.country();
+        bool freesRetailSeat = ctx.senderLeaves && ctx.fromH.countedNonAccredited();
+        bool retailCapFull = toRetail && j.nonAccreditedCap() != 0 && j.nonAccreditedCount() >= j.nonAccreditedCap();
         if (!freesCountrySeat) {
-            if (ctx.toJ.holderCap != 0 && ctx.toJ.holderCount >= ctx.toJ.holderCap) return RC.JURISDICTION_HOLDER_CAP;
-            if (toRetail && ctx.toJ.nonAccreditedCap != 0 && ctx.toJ.nonAccreditedCount >= ctx.toJ.nonAccreditedCap) {
-                return RC.JURISDICTION_NON_ACCREDITED_CAP;
-            }
-        } else if (toRetail && !freesRetailSeat && ctx.toJ.nonAccreditedCap != 0
-            && ctx.toJ.nonAccreditedCount >= ctx.toJ.nonAccreditedCap) {
+            if (j.holderCap() != 0 && j.holderCount() >= j.holderCap()) return RC.JURISDICTION_HOLDER_CAP;
+            if (retailCapFull) return RC.JURISDICTION_NON_ACCREDITED_CAP;
+        } else if (retailCapFull && !freesRetailSeat) {
             return RC.JURISDICTION_NON_ACCREDITED_CAP;
         }
-        if (!ctx.senderLeaves && ctx.totals.totalHolderCap != 0 && ctx.totals.totalHolders >= ctx.totals.totalHolderCap) {
+        if (!ctx.senderLeaves && t.totalHolderCap() != 0 && t.totalHolders() >= t.totalHolderCap()) {
             return RC.TOTAL_HOLDER_CAP;
         }
-        if (toRetail && !freesRetailSeat && ctx.totals.totalNonAccreditedCap != 0
-            && ctx.totals.totalNonAccredited >= ctx.totals.totalNonAccreditedCap) {
+        if (toRetail && !freesRetailSeat && t.totalNonAccreditedCap() != 0
+            && t.totalNonAccredited() >= t.totalNonAccreditedCap()) {
             return RC.TOTAL_NON_ACCREDITED_CAP;
         }
         return RC.SUCCESS;
     }
 
     function _moduleCheck(Context memory ctx, uint256 amount) internal view returns (uint8) {
-        if (ctx.rules.moduleCount == 0) return RC.SUCCESS;
+        if (ctx.rules.moduleCount() == 0) return RC.SUCCESS;
         uint256 count = _modules.length;
         // Bounded: count <= MAX_MODULES.
         for (uint256 i; i < count; ++i) {
@@ -494,7 +503,7 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
     // ================================================================ internal: recording
 
     function _record(Context memory ctx, uint256 amount) internal {
-        bool modules = ctx.rules.moduleCount != 0;
+        bool modules = ctx.rules.moduleCount() != 0;
         if (ctx.sameIdentity) {
             if (modules) {
                 _moduleActions(abi.encodeCall(IERC3643Module.moduleTransferAction, (ctx.fromWallet, ctx.toWallet, amount)));
@@ -502,24 +511,25 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
             return;
         }
         uint96 value = amount.toUint96();
+        uint256 totals = ctx.totals;
         if (!ctx.isMint) {
+            uint256 fromH = ctx.fromH;
             // Checked: a sender identity without the recorded balance reverts (ledger out of sync).
-            ctx.fromH.balance -= value;
-            if (ctx.senderLeaves) _countLeaver(ctx.fromH, ctx.totals);
-            if (ctx.rules.dailyLimit != 0 || ctx.rules.monthlyLimit != 0) _addToWindows(ctx.fromH, value);
-            _storeHolding(ctx.from.identity, ctx.fromH);
+            fromH = fromH.withBalance(fromH.balance() - value);
+            if (ctx.senderLeaves) totals = _countLeaver(fromH, totals);
+            if (ctx.rules.hasWindows()) fromH = _addToWindows(fromH, value);
+            _sstoreHolding(ctx.from.identity(), fromH);
         } else {
-            ctx.totals.supply += value;
+            totals = totals.withCounts(totals.totalHolders(), totals.totalNonAccredited(), totals.supply() + value);
         }
+        uint256 toH = ctx.toH;
         if (ctx.newHolder) {
-            ctx.toH.countedCountry = ctx.to.country;
-            ctx.toH.countedNonAccredited = ctx.to.investorClass < InvestorClass.Accredited;
-            _countJoiner(ctx.toH, ctx.totals);
+            toH = toH.withCounted(ctx.to.country(), ctx.to.investorClass() < uint8(InvestorClass.Accredited));
+            totals = _countJoiner(toH, totals);
         }
-        ctx.toH.balance += value;
-        ctx.toH.lastAcquiredAt = uint40(block.timestamp);
-        _storeHolding(ctx.to.identity, ctx.toH);
-        if (ctx.isMint || ctx.newHolder || ctx.senderLeaves) _totals = ctx.totals;
+        toH = toH.withBalance(toH.balance() + value).withLastAcquiredAt(uint40(block.timestamp));
+        _sstoreHolding(ctx.to.identity(), toH);
+        if (ctx.isMint || ctx.newHolder || ctx.senderLeaves) _sstoreTotals(totals);
         if (modules) {
             _moduleActions(
                 ctx.isMint
@@ -530,92 +540,77 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
     }
 
     /// @dev Adds `value` to the sender's current day and 30-day totals (rounded up when packed).
-    function _addToWindows(Holding memory h, uint256 value) internal view {
+    function _addToWindows(uint256 h, uint96 value) internal view returns (uint256) {
         (uint256 daySpent, uint256 monthSpent) = _spent(h);
-        h.windowDay = uint16(block.timestamp / DAY); // No truncation before year 2149.
-        h.daySpent = PackedAmount.encodeUp(daySpent + value);
-        h.monthSpent = PackedAmount.encodeUp(monthSpent + value);
+        // No truncation of the day before year 2149.
+        return h.withWindows(
+            uint16(block.timestamp / DAY), PackedAmount.encodeUp(daySpent + value), PackedAmount.encodeUp(monthSpent + value)
+        );
     }
 
-    // ---------------------------------------------------------------- packed slots
-    // Solidity reads and writes a packed struct member by member (one SLOAD/SSTORE each); the hot
-    // path reads each slot once and writes it once. Layouts follow Solidity's packing (first
-    // member in the lowest bits), so the typed mappings above stay valid for every other access.
+    function _countJoiner(uint256 h, uint256 totals) internal returns (uint256) {
+        Jurisdiction storage j = _jurisdictions[h.countedCountry()];
+        j.holderCount += 1;
+        bool nonAccredited = h.countedNonAccredited();
+        if (nonAccredited) j.nonAccreditedCount += 1;
+        return totals.withCounts(
+            totals.totalHolders() + 1, totals.totalNonAccredited() + (nonAccredited ? 1 : 0), totals.supply()
+        );
+    }
 
-    function _loadHolding(address identity) internal view returns (Holding memory h) {
+    function _countLeaver(uint256 h, uint256 totals) internal returns (uint256) {
+        Jurisdiction storage j = _jurisdictions[h.countedCountry()];
+        j.holderCount -= 1;
+        bool nonAccredited = h.countedNonAccredited();
+        if (nonAccredited) j.nonAccreditedCount -= 1;
+        return totals.withCounts(
+            totals.totalHolders() - 1, totals.totalNonAccredited() - (nonAccredited ? 1 : 0), totals.supply()
+        );
+    }
+
+    // ---------------------------------------------------------------- raw slots
+    // One SLOAD / SSTORE per slot on the hot path; the typed mappings stay valid for every other
+    // access because the layouts in ComplianceSlots follow Solidity's packing.
+
+    function _sloadHolding(address identity) internal view returns (uint256 w) {
         Holding storage slot = _holdings[identity];
-        uint256 w;
         assembly ("memory-safe") {
             w := sload(slot.slot)
         }
-        h.balance = uint96(w);
-        h.lastAcquiredAt = uint40(w >> 96);
-        h.countedCountry = uint16(w >> 136);
-        h.countedNonAccredited = uint8(w >> 152) != 0;
-        h.windowDay = uint16(w >> 160);
-        h.daySpent = uint40(w >> 176);
-        h.monthSpent = uint40(w >> 216);
     }
 
-    function _storeHolding(address identity, Holding memory h) internal {
+    function _sstoreHolding(address identity, uint256 w) internal {
         Holding storage slot = _holdings[identity];
-        uint256 w = uint256(h.balance) | uint256(h.lastAcquiredAt) << 96 | uint256(h.countedCountry) << 136
-            | (h.countedNonAccredited ? uint256(1) << 152 : 0) | uint256(h.windowDay) << 160
-            | uint256(h.daySpent) << 176 | uint256(h.monthSpent) << 216;
         assembly ("memory-safe") {
             sstore(slot.slot, w)
         }
     }
 
-    function _loadJurisdiction(uint16 country) internal view returns (Jurisdiction memory j) {
+    function _sloadJurisdiction(uint16 country) internal view returns (uint256 w) {
         Jurisdiction storage slot = _jurisdictions[country];
-        uint256 w;
         assembly ("memory-safe") {
             w := sload(slot.slot)
         }
-        j.allowed = uint8(w) != 0;
-        j.hasRouteBlocks = uint8(w >> 8) != 0;
-        j.minInvestorClass = InvestorClass(uint8(w >> 16));
-        j.holderCap = uint32(w >> 24);
-        j.nonAccreditedCap = uint32(w >> 56);
-        j.holderCount = uint32(w >> 88);
-        j.nonAccreditedCount = uint32(w >> 120);
-        j.inboundClosedUntil = uint40(w >> 152);
     }
 
-    function _loadRules() internal view returns (Rules memory r) {
+    function _sloadRules() internal view returns (uint256 w) {
         Rules storage slot = _rules;
-        uint256 w;
         assembly ("memory-safe") {
             w := sload(slot.slot)
         }
-        r.maxBalance = uint40(w);
-        r.minHolding = uint40(w >> 40);
-        r.dailyLimit = uint40(w >> 80);
-        r.monthlyLimit = uint40(w >> 120);
-        r.maxBalanceBps = uint16(w >> 160);
-        r.lockupAfterAcquisition = uint32(w >> 176);
-        r.transfersOpenAt = uint40(w >> 208);
-        r.moduleCount = uint8(w >> 248);
     }
 
-    function _countJoiner(Holding memory h, Totals memory totals) internal {
-        Jurisdiction storage j = _jurisdictions[h.countedCountry];
-        j.holderCount += 1;
-        totals.totalHolders += 1;
-        if (h.countedNonAccredited) {
-            j.nonAccreditedCount += 1;
-            totals.totalNonAccredited += 1;
+    function _sloadTotals() internal view returns (uint256 w) {
+        Totals storage slot = _totals;
+        assembly ("memory-safe") {
+            w := sload(slot.slot)
         }
     }
 
-    function _countLeaver(Holding memory h, Totals memory totals) internal {
-        Jurisdiction storage j = _jurisdictions[h.countedCountry];
-        j.holderCount -= 1;
-        totals.totalHolders -= 1;
-        if (h.countedNonAccredited) {
-            j.nonAccreditedCount -= 1;
-            totals.totalNonAccredited -= 1;
+    function _sstoreTotals(uint256 w) internal {
+        Totals storage slot = _totals;
+        assembly ("memory-safe") {
+            sstore(slot.slot, w)
         }
     }
 

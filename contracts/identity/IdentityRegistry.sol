@@ -10,6 +10,7 @@ import {
     InvestorProfile
 } from "../../interfaces/IIdentityRegistry.sol";
 import {IERC735ClaimView, IClaimIssuerView} from "../../interfaces/onchainid/IClaimIssuerView.sol";
+import {InvestorWord} from "../libraries/InvestorWord.sol";
 
 /// @title IdentityRegistry
 /// @notice Wallet -> investor identity, country, class and KYC expiry; ONCHAINID claim checks.
@@ -242,6 +243,12 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged {
     }
 
     /// @inheritdoc IIdentityRegistry
+    function investorWords(address from, address to) external view returns (uint256, uint256) {
+        ClaimsConfig memory cfg = _claims;
+        return (_word(_investor(_wallets[from], cfg)), _word(_investor(_wallets[to], cfg)));
+    }
+
+    /// @inheritdoc IIdentityRegistry
     function investorOf(address wallet) external view returns (Investor memory) {
         return _investor(_wallets[wallet], _claims);
     }
@@ -327,6 +334,10 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged {
         bool verified = record.identity != address(0) && record.validUntil >= block.timestamp
             && (!cfg.required || record.claimsEpoch == cfg.epoch);
         return Investor(record.identity, record.country, record.investorClass, verified);
+    }
+
+    function _word(Investor memory i) internal pure returns (uint256) {
+        return InvestorWord.packInvestor(i.identity, i.country, uint8(i.investorClass), i.verified);
     }
 
     function _registerDefault(address wallet, address identity_, uint16 country) internal {
