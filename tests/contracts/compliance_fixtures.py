@@ -67,6 +67,21 @@ def stack(project, deployer, governor, operator, agent, freezer):
     return manager, registry, engine, token
 
 
+@pytest.fixture
+def registry(stack):
+    return stack[1]
+
+
+@pytest.fixture
+def engine(stack):
+    return stack[2]
+
+
+@pytest.fixture
+def token(stack):
+    return stack[3]
+
+
 def identity_of(wallet) -> str:
     """A deterministic stand-in identity address per wallet (claims not required in these tests)."""
     return "0x" + ("1d" + wallet.address[4:].lower())

@@ -37,4 +37,4 @@ def manager(project, deployer, guardian, governor):
     return manager
 
 
-from compliance_fixtures import agent, freezer, investors, onboard, operator, stack  # noqa: E402,F401
+from compliance_fixtures import agent, engine, freezer, investors, onboard, operator, registry, stack, token  # noqa: E402,F401

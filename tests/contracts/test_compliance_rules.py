@@ -8,21 +8,6 @@ from compliance_fixtures import (
 )
 
 
-@pytest.fixture
-def token(stack):
-    return stack[3]
-
-
-@pytest.fixture
-def engine(stack):
-    return stack[2]
-
-
-@pytest.fixture
-def registry(stack):
-    return stack[1]
-
-
 def limits(**kw):
     names = ["maxBalance", "minHolding", "maxBalanceBps", "lockupAfterAcquisition", "dailyLimit",
              "monthlyLimit", "transfersOpenAt", "totalHolderCap", "totalNonAccreditedCap"]

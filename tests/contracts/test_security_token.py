@@ -12,16 +12,6 @@ TREX = Path("node_modules/@tokenysolutions/t-rex/artifacts/contracts")
 
 
 @pytest.fixture
-def token(stack):
-    return stack[3]
-
-
-@pytest.fixture
-def registry(stack):
-    return stack[1]
-
-
-@pytest.fixture
 def funded(onboard, investors, token, agent):
     alice, bob, carol = investors
     onboard(alice, US, ACCREDITED)
