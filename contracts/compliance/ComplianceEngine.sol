@@ -93,6 +93,11 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
         uint256 toH;
         uint256 rules;
         uint256 totals;
+        /// The sender's totals in the current day / 30-day block, computed once by the check and
+        /// reused by the recording step (valid when `windowsKnown`).
+        uint256 daySpent;
+        uint256 monthSpent;
+        bool windowsKnown;
         bool isMint;
         bool sameIdentity;
         bool newHolder;
@@ -423,6 +428,7 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
         if (lockup != 0 && block.timestamp < uint256(ctx.fromH.lastAcquiredAt()) + lockup) return RC.ACQUISITION_LOCKUP;
         if (rules.hasWindows()) {
             (uint256 daySpent, uint256 monthSpent) = _spent(ctx.fromH);
+            (ctx.daySpent, ctx.monthSpent, ctx.windowsKnown) = (daySpent, monthSpent, true);
             uint40 daily = rules.dailyLimit();
             if (daily != 0 && daySpent + amount > PackedAmount.decode(daily)) return RC.DAILY_LIMIT_EXCEEDED;
             uint40 monthly = rules.monthlyLimit();
@@ -517,7 +523,10 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
             // Checked: a sender identity without the recorded balance reverts (ledger out of sync).
             fromH = fromH.withBalance(fromH.balance() - value);
             if (ctx.senderLeaves) totals = _countLeaver(fromH, totals);
-            if (ctx.rules.hasWindows()) fromH = _addToWindows(fromH, value);
+            if (ctx.rules.hasWindows()) {
+                if (!ctx.windowsKnown) (ctx.daySpent, ctx.monthSpent) = _spent(fromH);
+                fromH = _addToWindows(fromH, ctx.daySpent + value, ctx.monthSpent + value);
+            }
             _sstoreHolding(ctx.from.identity(), fromH);
         } else {
             totals = totals.withCounts(totals.totalHolders(), totals.totalNonAccredited(), totals.supply() + value);
@@ -539,13 +548,10 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
         }
     }
 
-    /// @dev Adds `value` to the sender's current day and 30-day totals (rounded up when packed).
-    function _addToWindows(uint256 h, uint96 value) internal view returns (uint256) {
-        (uint256 daySpent, uint256 monthSpent) = _spent(h);
+    /// @dev Stores the sender's new day and 30-day totals (rounded up when packed).
+    function _addToWindows(uint256 h, uint256 daySpent, uint256 monthSpent) internal view returns (uint256) {
         // No truncation of the day before year 2149.
-        return h.withWindows(
-            uint16(block.timestamp / DAY), PackedAmount.encodeUp(daySpent + value), PackedAmount.encodeUp(monthSpent + value)
-        );
+        return h.withWindows(uint16(block.timestamp / DAY), PackedAmount.encodeUp(daySpent), PackedAmount.encodeUp(monthSpent));
     }
 
     function _countJoiner(uint256 h, uint256 totals) internal returns (uint256) {
