@@ -62,7 +62,9 @@ struct IdentityLedger {
 /// holding, lock-up after issuance and after acquisition, daily and monthly transfer limits, and a
 /// Reg-S-style flowback window. Rules change without redeploying; every change emits previous and
 /// new values. ERC-3643 modules (`IModule`) can be bound alongside (at most `MAX_MODULES`).
-/// @dev Also the ERC-3643 `IModularCompliance`: `canTransfer` is the view check, and
+/// @dev The engine serves exactly one token, fixed at construction (`boundToken`); `bindToken`
+/// records the ERC-3643 binding once and `unbindToken` reverts (`TokenBindingImmutable`).
+/// Also the ERC-3643 `IModularCompliance`: `canTransfer` is the view check, and
 /// `transferred`/`created`/`destroyed` are record-only hooks (as in T-REX); Quantera's token uses
 /// `checkAndRecordTransfer` / `checkAndRecordMint`, which check and record in one call.
 /// `detectTransferRestriction` returns the same code the recording path would revert with.
@@ -80,6 +82,7 @@ interface IComplianceEngine is IERC3643ModularCompliance {
     error TransferNotCompliant(address from, address to, uint256 amount, uint8 reasonCode);
     error OnlyBoundToken(address caller, address boundToken);
     error TokenAlreadyBound(address boundToken);
+    error TokenBindingImmutable();
     error TooManyModules(uint256 maxModules);
     error ModuleAlreadyBound(address module);
     error ModuleNotBound(address module);

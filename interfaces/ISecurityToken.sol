@@ -22,6 +22,9 @@ import {IERC3643Token} from "./erc3643/IERC3643Token.sol";
 /// unfreeze partially frozen tokens as needed (ERC-3643 behaviour).
 /// Recovery moves a lost wallet's balance and frozen state to a new wallet of the same identity
 /// (the OPERATOR registers the new wallet first) and freezes the lost wallet.
+/// Deployment: the token may be deployed with no compliance engine (the engine is built for one
+/// token and needs its address); everything but views then reverts `ComplianceNotSet` until
+/// `setCompliance`, which also binds the engine.
 /// Warning: supply and balances are limited to 2^96 - 1 base units (the engine's ledger width).
 interface ISecurityToken is IERC3643Token {
     error TransferNotCompliant(address from, address to, uint256 amount, uint8 reasonCode);
@@ -40,6 +43,8 @@ interface ISecurityToken is IERC3643Token {
     error BatchTooLarge(uint256 size, uint256 maxSize);
     error SupplyCapExceeded(uint256 supplyAfter, uint256 maxSupply);
     error ZeroAddress();
+    /// @notice The token was deployed without a compliance engine and `setCompliance` has not run.
+    error ComplianceNotSet();
 
     event AgentCapabilitiesSet(address indexed agent, uint8 previous, uint8 next);
     event AgentAdded(address indexed agent);

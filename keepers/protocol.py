@@ -21,7 +21,7 @@ FUNCTION_ROLES: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "ComplianceEngine": {
         "GOVERNOR": (
-            "setJurisdiction", "setJurisdictions", "setRoute", "setLimits", "bindToken", "unbindToken",
+            "setJurisdiction", "setJurisdictions", "setRoute", "setLimits", "bindToken",
             "addModule", "removeModule", "callModuleFunction",
         ),
     },

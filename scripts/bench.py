@@ -49,12 +49,12 @@ def measure_compliance() -> dict[str, int]:
     manager.grantRole(ROLE_IDS["GOVERNOR"], governor, 0, sender=deployer)
     manager.grantRole(ROLE_IDS["OPERATOR"], operator, 0, sender=deployer)
     registry = deployer.deploy(project.IdentityRegistry, manager, 86400)
-    engine = deployer.deploy(project.ComplianceEngine, manager, registry)
-    token = deployer.deploy(project.SecurityToken, manager, "Bench T-Bill", "BTB", 18, registry, engine, ZERO)
+    token = deployer.deploy(project.SecurityToken, manager, "Bench T-Bill", "BTB", 18, registry, ZERO, ZERO)
+    engine = deployer.deploy(project.ComplianceEngine, manager, registry, token)
     for contract, name in ((registry, "IdentityRegistry"), (engine, "ComplianceEngine"), (token, "SecurityToken")):
         for role_id, sels in wiring(name, contract.contract_type):
             manager.setTargetFunctionRole(contract, sels, role_id, sender=deployer)
-    engine.bindToken(token, sender=governor)
+    token.setCompliance(engine, sender=governor)
     token.addAgent(agent, sender=governor)
     token.unpause(sender=agent)
     for country in (US, DE):

@@ -156,13 +156,15 @@ def deploy_compliance(ctx: DeployContext, token_name: str, token_symbol: str, ag
     registry = project.IdentityRegistry.at(ctx.deploy(
         "IdentityRegistry",
         lambda: ctx.sender.deploy(project.IdentityRegistry, manager, claim_cache_ttl)))
-    engine = project.ComplianceEngine.at(ctx.deploy(
-        "ComplianceEngine",
-        lambda: ctx.sender.deploy(project.ComplianceEngine, manager, registry)))
+    # The engine serves one token fixed at its construction: token first (no engine yet, paused),
+    # then the engine, then `setCompliance` (below), which binds them.
     token = project.SecurityToken.at(ctx.deploy(
         "SecurityToken",
         lambda: ctx.sender.deploy(project.SecurityToken, manager, token_name, token_symbol, 18,
-                                  registry, engine, ZERO_ADDRESS)))
+                                  registry, ZERO_ADDRESS, ZERO_ADDRESS)))
+    engine = project.ComplianceEngine.at(ctx.deploy(
+        "ComplianceEngine",
+        lambda: ctx.sender.deploy(project.ComplianceEngine, manager, registry, token)))
     if not manager.hasRole(ADMIN_ROLE, ctx.sender.address)[0]:
         click.echo("  = deployer is not admin: compliance wiring left to governance")
         return
@@ -170,8 +172,9 @@ def deploy_compliance(ctx: DeployContext, token_name: str, token_symbol: str, ag
         _wire(ctx, manager, contract, name)
     # Configuration is GOVERNOR's: the deployer holds it without delay, only while there is some.
     steps: list[tuple[str, Callable[[], object]]] = []
-    if engine.getTokenBound() != token.address:
-        steps.append(("bind the token to the compliance engine", lambda: engine.bindToken(token, sender=ctx.sender)))
+    if token.compliance() != engine.address:
+        steps.append(("set the token's compliance engine (binds it)",
+                      lambda: token.setCompliance(engine, sender=ctx.sender)))
     for account, caps, label in ((agent, ALL_CAPABILITIES, "token agent"),
                                  (compliance_keeper, FREEZE_ONLY, "compliance keeper (freeze only)")):
         if account and token.agentCapabilities(account) != caps:

@@ -105,8 +105,11 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
     }
 
     IIdentityRegistry public immutable registry;
+    /// @notice The one token this engine keeps the ledger of (immutable: the hot path reads no slot
+    /// to authenticate its caller). Deploy the token first, then the engine, then `setCompliance`.
+    address public immutable boundToken;
 
-    address private _token;
+    bool private _bound;
     Rules private _rules;
     Totals private _totals;
     mapping(uint16 country => Jurisdiction) private _jurisdictions;
@@ -115,14 +118,14 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
     mapping(address identity => Holding) private _holdings;
     address[] private _modules;
 
-    constructor(address authority, IIdentityRegistry identityRegistry_) AccessManaged(authority) {
-        if (address(identityRegistry_) == address(0)) revert ZeroAddress();
+    constructor(address authority, IIdentityRegistry identityRegistry_, address token) AccessManaged(authority) {
+        if (address(identityRegistry_) == address(0) || token == address(0)) revert ZeroAddress();
         registry = identityRegistry_;
+        boundToken = token;
     }
 
     modifier onlyToken() {
-        address token = _token;
-        if (msg.sender != token || token == address(0)) revert OnlyBoundToken(msg.sender, token);
+        if (msg.sender != boundToken) revert OnlyBoundToken(msg.sender, boundToken);
         _;
     }
 
@@ -178,21 +181,20 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
     }
 
     /// @inheritdoc IERC3643ModularCompliance
-    /// @dev The first binding may be made by the token itself (ERC-3643 `setCompliance` flow) or
-    /// by the authority; a bound token is never replaced, only unbound by the authority.
+    /// @dev Only `boundToken` can be bound, once: by the token itself (its `setCompliance`) or by
+    /// the authority.
     function bindToken(address token) external {
-        if (token == address(0)) revert ZeroAddress();
-        if (_token != address(0)) revert TokenAlreadyBound(_token);
+        if (token != boundToken) revert OnlyBoundToken(token, boundToken);
+        if (_bound) revert TokenAlreadyBound(token);
         if (msg.sender != token) _checkCanCall(msg.sender, msg.data);
-        _token = token;
+        _bound = true;
         emit TokenBound(token);
     }
 
     /// @inheritdoc IERC3643ModularCompliance
-    function unbindToken(address token) external restricted {
-        if (token != _token || token == address(0)) revert OnlyBoundToken(token, _token);
-        _token = address(0);
-        emit TokenUnbound(token);
+    /// @dev Always reverts: the engine holds this token's identity ledger and serves no other.
+    function unbindToken(address) external pure {
+        revert TokenBindingImmutable();
     }
 
     /// @inheritdoc IERC3643ModularCompliance
@@ -357,7 +359,7 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
 
     /// @inheritdoc IERC3643ModularCompliance
     function getTokenBound() external view returns (address) {
-        return _token;
+        return _bound ? boundToken : address(0);
     }
 
     /// @inheritdoc IERC3643ModularCompliance

@@ -52,7 +52,7 @@ contract SecurityToken is ISecurityToken, AccessManaged, ReentrancyGuardTransien
         IComplianceEngine compliance_,
         address onchainID_
     ) AccessManaged(authority) {
-        if (address(registry_) == address(0) || address(compliance_) == address(0)) revert ZeroAddress();
+        if (address(registry_) == address(0)) revert ZeroAddress();
         _name = name_;
         _symbol = symbol_;
         _decimals = decimals_;
@@ -60,7 +60,7 @@ contract SecurityToken is ISecurityToken, AccessManaged, ReentrancyGuardTransien
         _registry = registry_;
         _core = Core(compliance_, true); // Paused until the issuer opens it, as T-REX.
         emit IdentityRegistryAdded(address(registry_));
-        emit ComplianceAdded(address(compliance_));
+        if (address(compliance_) != address(0)) emit ComplianceAdded(address(compliance_));
         emit UpdatedTokenInformation(name_, symbol_, decimals_, VERSION, onchainID_);
         emit Paused(msg.sender);
     }
@@ -172,24 +172,26 @@ contract SecurityToken is ISecurityToken, AccessManaged, ReentrancyGuardTransien
         if (to == address(0)) revert ERC20InvalidReceiver(address(0));
         uint256 supplyAfter = _totalSupply + amount;
         if (supplyAfter > MAX_SUPPLY) revert SupplyCapExceeded(supplyAfter, MAX_SUPPLY);
+        IComplianceEngine engine = _requireCompliance();
         _totalSupply = supplyAfter;
         // No overflow: balance <= supply <= MAX_SUPPLY < 2^128.
         unchecked {
             _accounts[to].balance += uint128(amount);
         }
         emit Transfer(address(0), to, amount);
-        _core.compliance.checkAndRecordMint(to, amount);
+        engine.checkAndRecordMint(to, amount);
     }
 
     /// @inheritdoc IERC3643Token
     function burn(address userAddress, uint256 amount) public onlyCapability(Cap.BURN) nonReentrant {
+        IComplianceEngine engine = _requireCompliance();
         _debitUnfreezing(userAddress, amount);
         // No underflow: amount <= a balance <= total supply.
         unchecked {
             _totalSupply -= amount;
         }
         emit Transfer(userAddress, address(0), amount);
-        _core.compliance.destroyed(userAddress, amount);
+        engine.destroyed(userAddress, amount);
     }
 
     /// @inheritdoc IERC3643Token
@@ -201,6 +203,7 @@ contract SecurityToken is ISecurityToken, AccessManaged, ReentrancyGuardTransien
     {
         if (to == address(0)) revert ERC20InvalidReceiver(address(0));
         if (!_registry.isVerified(to)) revert TransferNotCompliant(from, to, amount, RC.RECIPIENT_NOT_VERIFIED);
+        IComplianceEngine engine = _requireCompliance();
         _debitUnfreezing(from, amount);
         // No overflow: balance <= supply <= MAX_SUPPLY < 2^128.
         unchecked {
@@ -208,7 +211,7 @@ contract SecurityToken is ISecurityToken, AccessManaged, ReentrancyGuardTransien
         }
         emit Transfer(from, to, amount);
         emit ForcedTransfer(msg.sender, from, to, amount);
-        _core.compliance.transferred(from, to, amount);
+        engine.transferred(from, to, amount);
         return true;
     }
 
@@ -221,6 +224,7 @@ contract SecurityToken is ISecurityToken, AccessManaged, ReentrancyGuardTransien
     {
         Account memory lost = _accounts[lostWallet];
         if (lost.balance == 0) revert NothingToRecover(lostWallet);
+        IComplianceEngine engine = _requireCompliance();
         if (
             investorOnchainID == address(0) || _registry.identity(lostWallet) != investorOnchainID
                 || _registry.identity(newWallet) != investorOnchainID
@@ -240,7 +244,7 @@ contract SecurityToken is ISecurityToken, AccessManaged, ReentrancyGuardTransien
         if (lost.frozen) emit AddressFrozen(newWallet, true, msg.sender);
         emit AddressFrozen(lostWallet, true, msg.sender);
         emit RecoverySuccess(lostWallet, newWallet, investorOnchainID);
-        _core.compliance.transferred(lostWallet, newWallet, lost.balance);
+        engine.transferred(lostWallet, newWallet, lost.balance);
         return true;
     }
 
@@ -342,7 +346,7 @@ contract SecurityToken is ISecurityToken, AccessManaged, ReentrancyGuardTransien
         Core memory core = _core;
         uint8 code = _tokenRestriction(core, _accounts[from], _accounts[to], amount);
         if (code != RC.SUCCESS) return code;
-        return core.compliance.detectTransferRestriction(from, to, amount);
+        return _requireCompliance().detectTransferRestriction(from, to, amount);
     }
 
     /// @inheritdoc ISecurityToken
@@ -430,6 +434,7 @@ contract SecurityToken is ISecurityToken, AccessManaged, ReentrancyGuardTransien
     function _transfer(address from, address to, uint256 amount) internal nonReentrant {
         if (to == address(0)) revert ERC20InvalidReceiver(address(0));
         Core memory core = _core;
+        if (address(core.compliance) == address(0)) revert ComplianceNotSet();
         Account memory sender = _accounts[from];
         Account memory recipient = _accounts[to];
         uint8 code = _tokenRestriction(core, sender, recipient, amount);
@@ -477,6 +482,11 @@ contract SecurityToken is ISecurityToken, AccessManaged, ReentrancyGuardTransien
             account.balance -= uint128(amount);
         }
         _accounts[wallet] = account;
+    }
+
+    function _requireCompliance() internal view returns (IComplianceEngine engine) {
+        engine = _core.compliance;
+        if (address(engine) == address(0)) revert ComplianceNotSet();
     }
 
     function _requireCapability(uint8 capability) internal view {

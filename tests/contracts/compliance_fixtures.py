@@ -52,13 +52,14 @@ def stack(project, deployer, governor, operator, agent, freezer):
     manager = deployer.deploy(project.QuanteraAccessManager, deployer)
     manager.grantRole(ROLE_IDS["GOVERNOR"], governor, 0, sender=deployer)
     manager.grantRole(ROLE_IDS["OPERATOR"], operator, 0, sender=deployer)
+    zero = "0x0000000000000000000000000000000000000000"
     registry = deployer.deploy(project.IdentityRegistry, manager, 86400)
-    engine = deployer.deploy(project.ComplianceEngine, manager, registry)
-    token = deployer.deploy(project.SecurityToken, manager, "Quantera T-Bill 2027", "QTB27", 18, registry, engine,
-                            "0x0000000000000000000000000000000000000000")
+    # The engine serves one token, fixed at construction: token first, then engine, then bind.
+    token = deployer.deploy(project.SecurityToken, manager, "Quantera T-Bill 2027", "QTB27", 18, registry, zero, zero)
+    engine = deployer.deploy(project.ComplianceEngine, manager, registry, token)
     for contract, name in ((registry, "IdentityRegistry"), (engine, "ComplianceEngine"), (token, "SecurityToken")):
         wire(manager, contract, name, deployer)
-    engine.bindToken(token, sender=governor)
+    token.setCompliance(engine, sender=governor)
     token.addAgent(agent, sender=governor)
     token.setAgentCapabilities(freezer, FREEZE, sender=governor)
     for country in (US, DE, FR, GB, SG, CH):

@@ -178,3 +178,24 @@ def test_transfer_from__allowance__spent_and_checked(funded, token):
     token.transferFrom(alice, bob, 10 * UNIT, sender=bob)
     assert token.allowance(alice, bob) == 0 and token.balanceOf(bob) == 10 * UNIT
 
+
+
+def test_engine_binding__one_token_fixed_at_construction__cannot_be_rebound_or_unbound(stack, governor, outsider):
+    _, _, engine, token = stack
+    assert engine.boundToken() == token.address and engine.getTokenBound() == token.address
+    with ape.reverts(engine.TokenAlreadyBound, boundToken=token):
+        engine.bindToken(token, sender=governor)
+    with ape.reverts(engine.OnlyBoundToken, caller=outsider, boundToken=token):
+        engine.bindToken(outsider, sender=governor)
+    with ape.reverts(engine.TokenBindingImmutable):
+        engine.unbindToken(token, sender=governor)
+    with ape.reverts(engine.OnlyBoundToken, caller=outsider):
+        engine.checkAndRecordMint(outsider, 1, sender=outsider)
+
+
+def test_token_without_engine__transfer__reverts_compliance_not_set(project, deployer, stack, investors):
+    manager, registry, _, _ = stack
+    bare = deployer.deploy(project.SecurityToken, manager, "Bare", "BARE", 18, registry, ZERO, ZERO)
+    assert bare.compliance() == ZERO
+    with ape.reverts(bare.ComplianceNotSet):
+        bare.transfer(investors[1], 0, sender=investors[0])
