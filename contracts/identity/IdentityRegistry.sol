@@ -10,7 +10,6 @@ import {
     InvestorProfile
 } from "../../interfaces/IIdentityRegistry.sol";
 import {IERC735ClaimView, IClaimIssuerView} from "../../interfaces/onchainid/IClaimIssuerView.sol";
-import {InvestorWord} from "../libraries/InvestorWord.sol";
 
 /// @title IdentityRegistry
 /// @notice Wallet -> investor identity, country, class and KYC expiry; ONCHAINID claim checks.
@@ -245,7 +244,7 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged {
     /// @inheritdoc IIdentityRegistry
     function investorWords(address from, address to) external view returns (uint256, uint256) {
         ClaimsConfig memory cfg = _claims;
-        return (_word(_investor(_wallets[from], cfg)), _word(_investor(_wallets[to], cfg)));
+        return (_rawInvestorWord(from, cfg), _rawInvestorWord(to, cfg));
     }
 
     /// @inheritdoc IIdentityRegistry
@@ -331,13 +330,30 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged {
     // ================================================================ internal
 
     function _investor(WalletRecord memory record, ClaimsConfig memory cfg) internal view returns (Investor memory) {
-        bool verified = record.identity != address(0) && record.validUntil >= block.timestamp
-            && (!cfg.required || record.claimsEpoch == cfg.epoch);
+        bool verified = _isVerified(record.identity, record.validUntil, record.claimsEpoch, cfg);
         return Investor(record.identity, record.country, record.investorClass, verified);
     }
 
-    function _word(Investor memory i) internal pure returns (uint256) {
-        return InvestorWord.packInvestor(i.identity, i.country, uint8(i.investorClass), i.verified);
+    /// @dev The transfer hot path: one SLOAD per wallet. A WalletRecord word is identity 0..159 |
+    /// country 160..175 | class 176..183 | validUntil 184..223 | claimsEpoch 224..255 (Solidity's
+    /// packing), so its low 184 bits are already the InvestorWord's identity, country and class.
+    function _rawInvestorWord(address wallet, ClaimsConfig memory cfg) internal view returns (uint256) {
+        WalletRecord storage record = _wallets[wallet];
+        uint256 w;
+        assembly ("memory-safe") {
+            w := sload(record.slot)
+        }
+        bool verified = _isVerified(address(uint160(w)), uint40(w >> 184), uint32(w >> 224), cfg);
+        return (w & ((uint256(1) << 184) - 1)) | (verified ? uint256(1) << 184 : 0);
+    }
+
+    /// @dev The one definition of "verified" (see IIdentityRegistry).
+    function _isVerified(address identity_, uint40 validUntil, uint32 epoch, ClaimsConfig memory cfg)
+        internal
+        view
+        returns (bool)
+    {
+        return identity_ != address(0) && validUntil >= block.timestamp && (!cfg.required || epoch == cfg.epoch);
     }
 
     function _registerDefault(address wallet, address identity_, uint16 country) internal {

@@ -21,14 +21,4 @@ library InvestorWord {
     function verified(uint256 w) internal pure returns (bool) {
         return (w >> 184) & 1 != 0;
     }
-
-    function packInvestor(address identity_, uint16 country_, uint8 class_, bool verified_)
-        internal
-        pure
-        returns (uint256)
-    {
-        return uint256(uint160(identity_)) | uint256(country_) << 160 | uint256(class_) << 176
-            | (verified_ ? uint256(1) << 184 : 0);
-    }
-
 }
