@@ -19,7 +19,7 @@ from rich.table import Table
 from keepers import __version__, store
 from keepers.deployments import DeploymentError, deployments_dir, load, record_path
 from keepers.errors import QuanteraError
-from keepers.governance.operations import StoredEvent, pending_operations, role_holders
+from keepers.governance.operations import OPERATION_EVENTS, StoredEvent, pending_operations, role_holders
 from keepers.roles import ROLE_NAMES
 
 
@@ -65,11 +65,11 @@ def deployments_show(network_key: str, directory: Path | None, as_json: bool) ->
     emit(record.to_json(), as_json, table)
 
 
-def _stored_events(db_url: str | None, chain_id: int) -> list[StoredEvent]:
+def _stored_events(db_url: str | None, chain_id: int, names: tuple[str, ...] | None = None) -> list[StoredEvent]:
     engine = store.open_store(db_url)
     return [
         StoredEvent(e.event, e.block_number, e.log_index, e.args)
-        for e in store.governance_events(engine, chain_id)
+        for e in store.governance_events(engine, chain_id, names)
     ]
 
 
@@ -85,7 +85,7 @@ def governance() -> None:
 @click.option("--json", "as_json", is_flag=True)
 def governance_pending(chain_id: int, db_url: str | None, now: int | None, as_json: bool) -> None:
     """Scheduled operations not yet executed or cancelled."""
-    pending = pending_operations(_stored_events(db_url, chain_id), now or int(time.time()))
+    pending = pending_operations(_stored_events(db_url, chain_id, OPERATION_EVENTS), now or int(time.time()))
     table = Table(title=f"Pending operations on chain {chain_id}")
     for col in ("operation", "caller", "target", "selector", "ready in (s)"):
         table.add_column(col)

@@ -119,14 +119,13 @@ def insert_governance_events(engine: Engine, rows: list[dict]) -> int:
         return len(conn.execute(stmt).all())
 
 
-def governance_events(engine: Engine, chain_id: int) -> list[GovernanceEvent]:
+def governance_events(engine: Engine, chain_id: int, names: tuple[str, ...] | None = None) -> list[GovernanceEvent]:
+    """Stored events of a chain in log order, optionally only those named."""
     with Session(engine) as session:
-        query = (
-            select(GovernanceEvent)
-            .where(GovernanceEvent.chain_id == chain_id)
-            .order_by(GovernanceEvent.block_number, GovernanceEvent.log_index)
-        )
-        return list(session.scalars(query))
+        query = select(GovernanceEvent).where(GovernanceEvent.chain_id == chain_id)
+        if names:
+            query = query.where(GovernanceEvent.event.in_(names))
+        return list(session.scalars(query.order_by(GovernanceEvent.block_number, GovernanceEvent.log_index)))
 
 
 def get_cursor(engine: Engine, keeper: str, chain_id: int) -> int | None:

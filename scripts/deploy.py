@@ -15,8 +15,10 @@ import click
 from ape import accounts, chain, project
 from ape.cli import ConnectedProviderCommand, network_option
 
+from keepers.chain import load_account
 from keepers.compliance.jurisdictions import load_jurisdictions
 from keepers.deployments import DeploymentError, DeploymentRecord, load, record_path, save
+from keepers.errors import QuanteraError
 from keepers.protocol import wiring
 from keepers.roles import ROLE_IDS
 
@@ -61,12 +63,10 @@ def _resolve_account(alias: str | None, is_local: bool):
         if is_local:
             return accounts.test_accounts[0]
         raise click.UsageError("--account is required on live networks (an Ape account alias)")
-    if alias.upper().startswith("TEST::"):
-        return accounts.test_accounts[int(alias.split("::", 1)[1])]
     try:
-        return accounts.load(alias)
-    except Exception as err:  # ape raises several types for unknown aliases
-        raise click.BadParameter(f"no Ape account named {alias!r}: {err}") from None
+        return load_account(alias)
+    except QuanteraError as err:
+        raise click.BadParameter(str(err)) from None
 
 
 def _open_record(network_key: str, fresh: bool, is_local: bool) -> tuple[DeploymentRecord, object]:

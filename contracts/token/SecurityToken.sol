@@ -66,7 +66,7 @@ contract SecurityToken is ISecurityToken, AccessManaged, ReentrancyGuardTransien
     }
 
     modifier onlyCapability(uint8 capability) {
-        if (_capabilities[msg.sender] & capability == 0) revert MissingCapability(msg.sender, capability);
+        _requireCapability(capability);
         _;
     }
 

@@ -16,7 +16,13 @@ from silverback import SilverbackBot, StateSnapshot
 
 from keepers import store
 from keepers.bots.common import connected_record, fetch_logs
-from keepers.governance.operations import WATCHED_EVENTS, StoredEvent, event_row, pending_operations
+from keepers.governance.operations import (
+    OPERATION_EVENTS,
+    WATCHED_EVENTS,
+    StoredEvent,
+    event_row,
+    pending_operations,
+)
 
 KEEPER_NAME = "governance"
 
@@ -68,7 +74,7 @@ def on_block(block) -> dict:
     inserted = sync_to(block.number)
     events = [
         StoredEvent(e.event, e.block_number, e.log_index, e.args)
-        for e in store.governance_events(engine, chain.chain_id)
+        for e in store.governance_events(engine, chain.chain_id, OPERATION_EVENTS)
     ]
     pending = pending_operations(events, now=block.timestamp)
     ready = sum(1 for op in pending if op.ready_in_seconds == 0)

@@ -20,6 +20,10 @@ WATCHED_EVENTS = (
 )
 
 
+# The events `pending_operations` folds (a keeper reads only these every block).
+OPERATION_EVENTS = ("OperationScheduled", "OperationExecuted", "OperationCanceled")
+
+
 def to_jsonable(value: Any) -> Any:
     """Log arguments as JSON: bytes as 0x-hex, ints kept exact, addresses as checksummed str."""
     if isinstance(value, (bytes, bytearray)):

@@ -22,6 +22,7 @@ def test_insert__same_logs_twice__stored_once(engine):
     stored = store.governance_events(engine, 1337)
     assert [(e.block_number, e.log_index) for e in stored] == [(5, 0), (5, 1), (6, 0)]
     assert stored[0].args["roleId"] == 3
+    assert store.governance_events(engine, 1337, ("OperationScheduled",)) == []
 
 
 def test_insert__other_chain__kept_apart(engine):
