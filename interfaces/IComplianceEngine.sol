@@ -47,11 +47,11 @@ struct IdentityLedger {
     uint40 lastAcquiredAt;
     uint16 countedCountry;
     bool countedNonAccredited;
-    /// UTC day (days since 1970-01-01) of the identity's last outgoing transfer.
-    uint16 windowDay;
-    /// Sent in that day, and in that day's 30-day block (rounded up by less than 1 part in 4e8).
-    uint256 daySpent;
-    uint256 monthSpent;
+    /// What the daily (monthly) limit counts against the identity's next send now: its sends of
+    /// the current and previous UTC day (30-day block), kept exactly for amounts of up to 5
+    /// significant digits and otherwise rounded up by less than 1 part in 26,000.
+    uint256 dailyWindowSent;
+    uint256 monthlyWindowSent;
 }
 
 /// @title IComplianceEngine
@@ -69,11 +69,15 @@ struct IdentityLedger {
 /// `checkAndRecordTransfer` / `checkAndRecordMint`, which check and record in one call.
 /// `detectTransferRestriction` returns the same code the recording path would revert with.
 ///
-/// Windows: daily limits apply per UTC day and monthly limits per 30-day block counted from
-/// 1970-01-01 (fixed windows, like T-REX's TimeTransfersLimitsModule's), so any rolling 24 h (30 d)
-/// span sees at most twice the daily (monthly) limit. Amounts sent are kept rounded up (by less
-/// than one part in 4e8), never understated. Limits are stored exactly: `setLimits` reverts with
-/// `AmountNotRepresentable` for amounts with more than 9-10 significant digits.
+/// Windows: the daily and monthly limits hold over every rolling 24 h and 30-day span (T-REX's
+/// TimeTransfersLimitsModule uses fixed windows and lets up to twice its limit through around a
+/// window boundary). Each window is kept as two buckets per identity, the current and the previous
+/// UTC day (30-day block counted from 1970-01-01), and a send must fit the limit together with both;
+/// so a send keeps counting for 24-48 h (30-60 days), never less than the window: conservative,
+/// never lenient. Amounts sent are kept exactly up to 5 significant digits, else rounded up (by less
+/// than one part in 26,000), never understated. Sends are recorded only while a daily or monthly
+/// limit is set. Limits are stored exactly: `setLimits` reverts with `AmountNotRepresentable` for
+/// more than 9-10 significant digits.
 /// Warning: transfers between two wallets of the same identity change no holding and pass every
 /// identity rule (verification and freezes still apply at the token).
 /// Warning: holder counts use the country and class an identity had when it became a holder; an

@@ -13,16 +13,17 @@ import {IERC3643ModularCompliance, IERC3643Module} from "../../interfaces/erc364
 import {IIdentityRegistry, Investor, InvestorClass} from "../../interfaces/IIdentityRegistry.sol";
 import {RestrictionCodes as RC} from "./RestrictionCodes.sol";
 import {PackedAmount} from "../libraries/PackedAmount.sol";
+import {PackedTotal} from "../libraries/PackedTotal.sol";
 import {InvestorWord} from "../libraries/InvestorWord.sol";
 import {ComplianceSlots} from "./ComplianceSlots.sol";
 
 /// @title ComplianceEngine
 /// @notice Multi-jurisdiction rule table for one security token, keyed on investor identities.
 /// @dev Role mapping (deploy script): rule setters and module management -> GOVERNOR.
-/// Storage is packed so that a transfer to an existing holder touches six slots: the bound token,
-/// the rules, the two jurisdictions and the two identity holdings (the sender's transfer windows
-/// live in its holding). Limits are stored as `PackedAmount`s (exact: setLimits refuses values
-/// with more than 9-10 significant digits) and window totals rounded up (never understated).
+/// Storage is packed so that a transfer to an existing holder touches five slots: the rules, the two
+/// jurisdictions and the two identity holdings (the sender's transfer windows live in its holding).
+/// Limits are stored as `PackedAmount`s (exact: setLimits refuses values with more than 9-10
+/// significant digits) and window totals as `PackedTotal`s (rounded up, never understated).
 contract ComplianceEngine is IComplianceEngine, AccessManaged {
     using SafeCast for uint256;
     using ComplianceSlots for uint256;
@@ -34,7 +35,7 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
     uint256 public constant MAX_BATCH = 100;
     uint16 internal constant MAX_COUNTRY = 999;
     uint256 internal constant DAY = 1 days;
-    /// @notice Days per monthly window: windows are UTC days and 30-day blocks since 1970-01-01.
+    /// @notice Days in the monthly window; its buckets are 30-day blocks counted from 1970-01-01.
     uint256 internal constant DAYS_PER_MONTH_WINDOW = 30;
     uint256 internal constant BPS = 10_000;
 
@@ -69,17 +70,6 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
         uint96 supply;
     }
 
-    /// @dev One slot per identity: its balance, lock-up clock, holder-count bucket and windows.
-    struct Holding {
-        uint96 balance;
-        uint40 lastAcquiredAt;
-        uint16 countedCountry;
-        bool countedNonAccredited;
-        uint16 windowDay;
-        uint40 daySpent;
-        uint40 monthSpent;
-    }
-
     /// @dev Everything one check reads, loaded once (one read per slot, kept as raw words laid out
     /// as in `ComplianceSlots` / `InvestorWord`) and reused by the recording step.
     struct Context {
@@ -91,13 +81,16 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
         uint256 toJ;
         uint256 fromH;
         uint256 toH;
+        /// Storage slots of the two holding words (hashed once, read and written through).
+        uint256 fromSlot;
+        uint256 toSlot;
         uint256 rules;
         uint256 totals;
-        /// The sender's totals in the current day / 30-day block, computed once by the check and
-        /// reused by the recording step (valid when `windowsKnown`).
-        uint256 daySpent;
-        uint256 monthSpent;
-        bool windowsKnown;
+        /// `fromH`'s window buckets were rolled to today by the check, which also decoded the current
+        /// buckets' totals (the recording step reuses all three).
+        bool windowsRolled;
+        uint256 dayCurrentSent;
+        uint256 monthCurrentSent;
         bool isMint;
         bool sameIdentity;
         bool newHolder;
@@ -115,7 +108,9 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
     mapping(uint16 country => Jurisdiction) private _jurisdictions;
     mapping(uint16 fromCountry => mapping(uint16 toCountry => bool)) private _routeBlocked;
     mapping(uint16 fromCountry => uint16) private _routeBlockCount;
-    mapping(address identity => Holding) private _holdings;
+    /// @dev Holding words, laid out as in `ComplianceSlots` (balance, lock-up clock, holder-count
+    /// bucket, transfer windows).
+    mapping(address identity => uint256) private _holdings;
     address[] private _modules;
 
     constructor(address authority, IIdentityRegistry identityRegistry_, address token) AccessManaged(authority) {
@@ -244,6 +239,7 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
 
     /// @inheritdoc IComplianceEngine
     function checkAndRecordTransfer(address from, address to, uint256 amount) external onlyToken {
+        if (amount > type(uint96).max) revert AmountTooLarge(amount, type(uint96).max);
         Context memory ctx = _load(from, to, amount, false);
         uint8 code = _evaluate(ctx, amount);
         if (code != RC.SUCCESS) revert TransferNotCompliant(from, to, amount, code);
@@ -252,6 +248,7 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
 
     /// @inheritdoc IComplianceEngine
     function checkAndRecordMint(address to, uint256 amount) external onlyToken {
+        if (amount > type(uint96).max) revert AmountTooLarge(amount, type(uint96).max);
         Context memory ctx = _load(address(0), to, amount, true);
         uint8 code = _evaluate(ctx, amount);
         if (code != RC.SUCCESS) revert TransferNotCompliant(address(0), to, amount, code);
@@ -261,11 +258,13 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
     /// @inheritdoc IERC3643ModularCompliance
     /// @dev Record only (ERC-3643 semantics): forced transfers and recoveries use it.
     function transferred(address from, address to, uint256 amount) external onlyToken {
+        if (amount > type(uint96).max) revert AmountTooLarge(amount, type(uint96).max);
         _record(_load(from, to, amount, false), amount);
     }
 
     /// @inheritdoc IERC3643ModularCompliance
     function created(address to, uint256 amount) external onlyToken {
+        if (amount > type(uint96).max) revert AmountTooLarge(amount, type(uint96).max);
         _record(_load(address(0), to, amount, true), amount);
     }
 
@@ -333,12 +332,16 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
     }
 
     /// @inheritdoc IComplianceEngine
-    function ledgerOf(address identity) external view returns (IdentityLedger memory) {
-        Holding memory h = _holdings[identity];
-        return IdentityLedger(
-            h.balance, h.lastAcquiredAt, h.countedCountry, h.countedNonAccredited, h.windowDay,
-            PackedAmount.decode(h.daySpent), PackedAmount.decode(h.monthSpent)
-        );
+    function ledgerOf(address identity) external view returns (IdentityLedger memory ledger) {
+        uint256 h = _holdings[identity];
+        ledger.balance = h.balance();
+        ledger.lastAcquiredAt = h.lastAcquiredAt();
+        ledger.countedCountry = h.countedCountry();
+        ledger.countedNonAccredited = h.countedNonAccredited();
+        uint256 rolled = _rollWindows(h);
+        ledger.dailyWindowSent = PackedTotal.decode(rolled.dayCurrent()) + PackedTotal.decode(rolled.dayPrevious());
+        ledger.monthlyWindowSent =
+            PackedTotal.decode(rolled.monthCurrent()) + PackedTotal.decode(rolled.monthPrevious());
     }
 
     /// @inheritdoc IComplianceEngine
@@ -386,11 +389,13 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
         ctx.rules = _sloadRules();
         if (ctx.sameIdentity) return ctx;
         ctx.toJ = _sloadJurisdiction(toWord.country());
-        ctx.toH = _sloadHolding(toWord.identity());
+        ctx.toSlot = _holdingSlot(toWord.identity());
+        ctx.toH = _sload(ctx.toSlot);
         ctx.newHolder = ctx.toH.balance() == 0 && amount != 0;
         if (!isMint) {
             ctx.fromJ = _sloadJurisdiction(fromWord.country());
-            ctx.fromH = _sloadHolding(fromIdentity);
+            ctx.fromSlot = _holdingSlot(fromIdentity);
+            ctx.fromH = _sload(ctx.fromSlot);
             ctx.senderLeaves = ctx.fromH.balance() == amount && amount != 0;
         }
         // Totals are needed only when holder counts move or a share-of-supply cap applies.
@@ -429,27 +434,60 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
         uint256 lockup = rules.lockupAfterAcquisition();
         if (lockup != 0 && block.timestamp < uint256(ctx.fromH.lastAcquiredAt()) + lockup) return RC.ACQUISITION_LOCKUP;
         if (rules.hasWindows()) {
-            (uint256 daySpent, uint256 monthSpent) = _spent(ctx.fromH);
-            (ctx.daySpent, ctx.monthSpent, ctx.windowsKnown) = (daySpent, monthSpent, true);
-            uint40 daily = rules.dailyLimit();
-            if (daily != 0 && daySpent + amount > PackedAmount.decode(daily)) return RC.DAILY_LIMIT_EXCEEDED;
-            uint40 monthly = rules.monthlyLimit();
-            if (monthly != 0 && monthSpent + amount > PackedAmount.decode(monthly)) return RC.MONTHLY_LIMIT_EXCEEDED;
+            uint256 h = _rollWindows(ctx.fromH);
+            uint256 dayCurrentSent = PackedTotal.decode(h.dayCurrent());
+            uint256 monthCurrentSent = PackedTotal.decode(h.monthCurrent());
+            (ctx.fromH, ctx.windowsRolled, ctx.dayCurrentSent, ctx.monthCurrentSent) =
+                (h, true, dayCurrentSent, monthCurrentSent);
+            // The current and the previous bucket both count: see `_rollWindows`.
+            // No overflow: decoded totals are below 2**124 and amount below 2**96 (checked on entry).
+            unchecked {
+                uint40 daily = rules.dailyLimit();
+                if (
+                    daily != 0
+                        && dayCurrentSent + PackedTotal.decode(h.dayPrevious()) + amount > PackedAmount.decode(daily)
+                ) return RC.DAILY_LIMIT_EXCEEDED;
+                uint40 monthly = rules.monthlyLimit();
+                if (
+                    monthly != 0
+                        && monthCurrentSent + PackedTotal.decode(h.monthPrevious()) + amount
+                            > PackedAmount.decode(monthly)
+                ) return RC.MONTHLY_LIMIT_EXCEEDED;
+            }
         }
         return RC.SUCCESS;
     }
 
-    /// @dev What the identity has sent in the current UTC day and 30-day block.
-    function _spent(uint256 h) internal view returns (uint256 daySpent, uint256 monthSpent) {
+    /// @dev Moves the identity's window buckets to today. Each window (24 h, 30 days) is kept as two
+    /// fixed buckets, the current one (UTC day; 30-day block since 1970-01-01) and the previous
+    /// one, and a send must fit the limit together with BOTH. That makes the limit hold over every
+    /// rolling window: the sends in any span of one window length that ends with a send at time t
+    /// all lie in t's bucket or the one before, which t's check counted. The price is caution: a
+    /// send stays counted until its bucket is two buckets old (24-48 h; 30-60 days).
+    /// No truncation of the day before 2149 (16 bits).
+    function _rollWindows(uint256 h) internal view returns (uint256) {
         uint256 today = block.timestamp / DAY;
-        uint256 day = h.windowDay();
-        if (day == today) daySpent = PackedAmount.decode(h.daySpent());
-        if (day / DAYS_PER_MONTH_WINDOW == today / DAYS_PER_MONTH_WINDOW) monthSpent = PackedAmount.decode(h.monthSpent());
+        uint256 last = h.windowDay();
+        if (last == today) return h;
+        uint256 dayCurrent;
+        uint256 dayPrevious;
+        if (last + 1 == today) dayPrevious = h.dayCurrent();
+        uint256 month = today / DAYS_PER_MONTH_WINDOW;
+        uint256 lastMonth = last / DAYS_PER_MONTH_WINDOW;
+        uint256 monthCurrent;
+        uint256 monthPrevious;
+        if (lastMonth == month) (monthCurrent, monthPrevious) = (h.monthCurrent(), h.monthPrevious());
+        else if (lastMonth + 1 == month) monthPrevious = h.monthCurrent();
+        return h.withWindows(today, dayCurrent, dayPrevious, monthCurrent, monthPrevious);
     }
 
     function _checkHoldings(Context memory ctx, uint256 amount) internal pure returns (uint8) {
         uint256 rules = ctx.rules;
-        uint256 newBalance = uint256(ctx.toH.balance()) + amount;
+        uint256 newBalance;
+        // No overflow: the balance is below 2**96 and amount below 2**96 (checked on entry).
+        unchecked {
+            newBalance = uint256(ctx.toH.balance()) + amount;
+        }
         uint40 maxBalance = rules.maxBalance();
         if (maxBalance != 0 && newBalance > PackedAmount.decode(maxBalance)) return RC.MAX_BALANCE_EXCEEDED;
         uint256 bps = rules.maxBalanceBps();
@@ -518,7 +556,7 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
             }
             return;
         }
-        uint96 value = amount.toUint96();
+        uint96 value = uint96(amount); // No truncation: every caller checked amount <= type(uint96).max.
         uint256 totals = ctx.totals;
         if (!ctx.isMint) {
             uint256 fromH = ctx.fromH;
@@ -526,10 +564,14 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
             fromH = fromH.withBalance(fromH.balance() - value);
             if (ctx.senderLeaves) totals = _countLeaver(fromH, totals);
             if (ctx.rules.hasWindows()) {
-                if (!ctx.windowsKnown) (ctx.daySpent, ctx.monthSpent) = _spent(fromH);
-                fromH = _addToWindows(fromH, ctx.daySpent + value, ctx.monthSpent + value);
+                if (!ctx.windowsRolled) {
+                    fromH = _rollWindows(fromH);
+                    (ctx.dayCurrentSent, ctx.monthCurrentSent) =
+                        (PackedTotal.decode(fromH.dayCurrent()), PackedTotal.decode(fromH.monthCurrent()));
+                }
+                fromH = _addToWindows(fromH, ctx.dayCurrentSent + value, ctx.monthCurrentSent + value);
             }
-            _sstoreHolding(ctx.from.identity(), fromH);
+            _sstore(ctx.fromSlot, fromH);
         } else {
             totals = totals.withCounts(totals.totalHolders(), totals.totalNonAccredited(), totals.supply() + value);
         }
@@ -538,8 +580,9 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
             toH = toH.withCounted(ctx.to.country(), ctx.to.investorClass() < uint8(InvestorClass.Accredited));
             totals = _countJoiner(toH, totals);
         }
+        // Checked: an identity balance above 2**96 - 1 reverts (the token's supply bound keeps it below).
         toH = toH.withBalance(toH.balance() + value).withLastAcquiredAt(uint40(block.timestamp));
-        _sstoreHolding(ctx.to.identity(), toH);
+        _sstore(ctx.toSlot, toH);
         if (ctx.isMint || ctx.newHolder || ctx.senderLeaves) _sstoreTotals(totals);
         if (modules) {
             _moduleActions(
@@ -550,10 +593,16 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
         }
     }
 
-    /// @dev Stores the sender's new day and 30-day totals (rounded up when packed).
-    function _addToWindows(uint256 h, uint256 daySpent, uint256 monthSpent) internal view returns (uint256) {
-        // No truncation of the day before year 2149.
-        return h.withWindows(uint16(block.timestamp / DAY), PackedAmount.encodeUp(daySpent), PackedAmount.encodeUp(monthSpent));
+    /// @dev Stores the current buckets' new totals in a holding word already rolled to today
+    /// (rounded up when packed).
+    function _addToWindows(uint256 h, uint256 dayCurrentSent, uint256 monthCurrentSent) internal pure returns (uint256) {
+        return h.withWindows(
+            h.windowDay(),
+            PackedTotal.encodeUp(dayCurrentSent),
+            h.dayPrevious(),
+            PackedTotal.encodeUp(monthCurrentSent),
+            h.monthPrevious()
+        );
     }
 
     function _countJoiner(uint256 h, uint256 totals) internal returns (uint256) {
@@ -580,17 +629,32 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
     // One SLOAD / SSTORE per slot on the hot path; the typed mappings stay valid for every other
     // access because the layouts in ComplianceSlots follow Solidity's packing.
 
-    function _sloadHolding(address identity) internal view returns (uint256 w) {
-        Holding storage slot = _holdings[identity];
-        assembly ("memory-safe") {
-            w := sload(slot.slot)
-        }
+    function _sloadHolding(address identity) internal view returns (uint256) {
+        return _holdings[identity];
     }
 
     function _sstoreHolding(address identity, uint256 w) internal {
-        Holding storage slot = _holdings[identity];
+        _holdings[identity] = w;
+    }
+
+    /// @dev The slot Solidity uses for `_holdings[identity]`.
+    function _holdingSlot(address identity) internal pure returns (uint256 slot) {
         assembly ("memory-safe") {
-            sstore(slot.slot, w)
+            mstore(0x00, identity)
+            mstore(0x20, _holdings.slot)
+            slot := keccak256(0x00, 0x40)
+        }
+    }
+
+    function _sload(uint256 slot) internal view returns (uint256 w) {
+        assembly ("memory-safe") {
+            w := sload(slot)
+        }
+    }
+
+    function _sstore(uint256 slot, uint256 w) internal {
+        assembly ("memory-safe") {
+            sstore(slot, w)
         }
     }
 

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity ^0.8.24;
 
+import {PackedTotal} from "../libraries/PackedTotal.sol";
+
 /// @title ComplianceSlots
 /// @notice Bit layouts of the compliance engine's hot storage words, so a transfer reads each slot
 /// once into a stack word and writes it once.
-/// @dev Layouts match Solidity's packing of the engine's structs (first member in the lowest bits),
-/// so typed access to the same mappings stays valid. Getters are pure and small (inlined).
+/// @dev The jurisdiction, rules and totals layouts match Solidity's packing of the engine's structs
+/// (first member in the lowest bits), so typed access to those mappings stays valid; the holding
+/// word has no struct (its fields are not byte-aligned) and is only read through this library.
 library ComplianceSlots {
     // ---------------------------------------------------------------- jurisdiction word
     // allowed 0..7 | hasRouteBlocks 8..15 | minInvestorClass 16..23 | holderCap 24..55 |
@@ -43,8 +46,11 @@ library ComplianceSlots {
     }
 
     // ---------------------------------------------------------------- holding word (per identity)
-    // balance 0..95 | lastAcquiredAt 96..135 | countedCountry 136..151 | countedNonAccredited 152..159 |
-    // windowDay 160..175 | daySpent 176..215 | monthSpent 216..255
+    // balance 0..95 | lastAcquiredAt 96..135 | countedCountry 136..145 | countedNonAccredited 146 |
+    // windowDay 147..162 | dayCurrent 163..185 | dayPrevious 186..208 | monthCurrent 209..231 |
+    // monthPrevious 232..254 (the four totals are `PackedTotal`s; bit 255 unused)
+    uint256 internal constant WINDOWS_SHIFT = 147;
+
     function balance(uint256 h) internal pure returns (uint96) {
         return uint96(h);
     }
@@ -54,23 +60,32 @@ library ComplianceSlots {
     }
 
     function countedCountry(uint256 h) internal pure returns (uint16) {
-        return uint16(h >> 136);
+        return uint16((h >> 136) & 0x3ff);
     }
 
     function countedNonAccredited(uint256 h) internal pure returns (bool) {
-        return uint8(h >> 152) != 0;
+        return (h >> 146) & 1 != 0;
     }
 
-    function windowDay(uint256 h) internal pure returns (uint16) {
-        return uint16(h >> 160);
+    /// @dev UTC day (days since 1970-01-01, mod 2**16: exact until 2149) of the last recorded send.
+    function windowDay(uint256 h) internal pure returns (uint256) {
+        return (h >> 147) & 0xffff;
     }
 
-    function daySpent(uint256 h) internal pure returns (uint40) {
-        return uint40(h >> 176);
+    function dayCurrent(uint256 h) internal pure returns (uint256) {
+        return (h >> 163) & PackedTotal.MASK;
     }
 
-    function monthSpent(uint256 h) internal pure returns (uint40) {
-        return uint40(h >> 216);
+    function dayPrevious(uint256 h) internal pure returns (uint256) {
+        return (h >> 186) & PackedTotal.MASK;
+    }
+
+    function monthCurrent(uint256 h) internal pure returns (uint256) {
+        return (h >> 209) & PackedTotal.MASK;
+    }
+
+    function monthPrevious(uint256 h) internal pure returns (uint256) {
+        return (h >> 232) & PackedTotal.MASK;
     }
 
     function withBalance(uint256 h, uint96 value) internal pure returns (uint256) {
@@ -81,13 +96,20 @@ library ComplianceSlots {
         return (h & ~(uint256(type(uint40).max) << 96)) | uint256(value) << 96;
     }
 
+    /// @dev `country_` <= 999 (the registry refuses larger codes), so it fits its 10 bits.
     function withCounted(uint256 h, uint16 country_, bool nonAccredited) internal pure returns (uint256) {
-        return (h & ~(uint256(type(uint24).max) << 136)) | uint256(country_) << 136
-            | (nonAccredited ? uint256(1) << 152 : 0);
+        return (h & ~(uint256(0x7ff) << 136)) | uint256(country_) << 136 | (nonAccredited ? uint256(1) << 146 : 0);
     }
 
-    function withWindows(uint256 h, uint16 day, uint40 daySpent_, uint40 monthSpent_) internal pure returns (uint256) {
-        return uint256(uint160(h)) | uint256(day) << 160 | uint256(daySpent_) << 176 | uint256(monthSpent_) << 216;
+    /// @dev Replaces the window fields (bits 147..255); `day` is kept mod 2**16 (days since 1970 stay
+    /// below 2**16 until 2149), each total is < 2**23 (a `PackedTotal`).
+    function withWindows(uint256 h, uint256 day, uint256 dayCurrent_, uint256 dayPrevious_, uint256 monthCurrent_, uint256 monthPrevious_)
+        internal
+        pure
+        returns (uint256)
+    {
+        return (h & ((uint256(1) << WINDOWS_SHIFT) - 1)) | (day & 0xffff) << 147 | dayCurrent_ << 163 | dayPrevious_ << 186
+            | monthCurrent_ << 209 | monthPrevious_ << 232;
     }
 
     // ---------------------------------------------------------------- rules word

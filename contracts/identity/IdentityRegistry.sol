@@ -243,8 +243,15 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged {
 
     /// @inheritdoc IIdentityRegistry
     function investorWords(address from, address to) external view returns (uint256, uint256) {
-        ClaimsConfig memory cfg = _claims;
-        return (_rawInvestorWord(from, cfg), _rawInvestorWord(to, cfg));
+        ClaimsConfig storage slot = _claims;
+        uint256 cfg;
+        assembly ("memory-safe") {
+            cfg := sload(slot.slot)
+        }
+        // Raw ClaimsConfig word: epoch 0..31, cacheTtl 32..63, required 64..71.
+        bool required = uint8(cfg >> 64) != 0;
+        uint32 epoch = uint32(cfg);
+        return (_rawInvestorWord(from, required, epoch), _rawInvestorWord(to, required, epoch));
     }
 
     /// @inheritdoc IIdentityRegistry
@@ -330,30 +337,33 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged {
     // ================================================================ internal
 
     function _investor(WalletRecord memory record, ClaimsConfig memory cfg) internal view returns (Investor memory) {
-        bool verified = _isVerified(record.identity, record.validUntil, record.claimsEpoch, cfg);
+        bool verified = _isVerified(record.identity, record.validUntil, record.claimsEpoch, cfg.required, cfg.epoch);
         return Investor(record.identity, record.country, record.investorClass, verified);
     }
 
     /// @dev The transfer hot path: one SLOAD per wallet. A WalletRecord word is identity 0..159 |
     /// country 160..175 | class 176..183 | validUntil 184..223 | claimsEpoch 224..255 (Solidity's
     /// packing), so its low 184 bits are already the InvestorWord's identity, country and class.
-    function _rawInvestorWord(address wallet, ClaimsConfig memory cfg) internal view returns (uint256) {
+    function _rawInvestorWord(address wallet, bool claimsRequired_, uint32 epoch) internal view returns (uint256) {
         WalletRecord storage record = _wallets[wallet];
         uint256 w;
         assembly ("memory-safe") {
             w := sload(record.slot)
         }
-        bool verified = _isVerified(address(uint160(w)), uint40(w >> 184), uint32(w >> 224), cfg);
+        // Raw WalletRecord word: identity 0..159, validUntil 184..223, claimsEpoch 224..255.
+        bool verified = _isVerified(address(uint160(w)), uint40(w >> 184), uint32(w >> 224), claimsRequired_, epoch);
         return (w & ((uint256(1) << 184) - 1)) | (verified ? uint256(1) << 184 : 0);
     }
 
     /// @dev The one definition of "verified" (see IIdentityRegistry).
-    function _isVerified(address identity_, uint40 validUntil, uint32 epoch, ClaimsConfig memory cfg)
-        internal
-        view
-        returns (bool)
-    {
-        return identity_ != address(0) && validUntil >= block.timestamp && (!cfg.required || epoch == cfg.epoch);
+    function _isVerified(
+        address identity_,
+        uint40 validUntil,
+        uint32 recordEpoch,
+        bool claimsRequired_,
+        uint32 currentEpoch
+    ) internal view returns (bool) {
+        return identity_ != address(0) && validUntil >= block.timestamp && (!claimsRequired_ || recordEpoch == currentEpoch);
     }
 
     function _registerDefault(address wallet, address identity_, uint16 country) internal {

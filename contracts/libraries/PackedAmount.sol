@@ -4,12 +4,10 @@ pragma solidity ^0.8.24;
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 
 /// @title PackedAmount
-/// @notice Token amounts in 40 bits: a 32-bit mantissa times a power of ten (8-bit exponent),
-/// value = mantissa * 10**exponent. Lets hot storage hold several amounts in one slot.
-/// @dev Two encodings: `encodeExact` for governance-set limits (reverts unless the amount is
-/// exactly representable: at most 9-10 significant digits, so a limit is never silently changed),
-/// and `encodeUp` for running totals compared against limits (rounds up by less than one part in
-/// 4e9 of the value, so a total is never understated).
+/// @notice Governance-set limits in 40 bits: a 32-bit mantissa times a power of ten (8-bit
+/// exponent), value = mantissa * 10**exponent. Lets one slot hold every token-wide limit.
+/// @dev Exact only: `encodeExact` reverts unless the amount is representable (at most 9-10
+/// significant digits), so a limit is never silently changed. Running totals use `PackedTotal`.
 library PackedAmount {
     uint256 internal constant MANTISSA_LIMIT = 1 << 32;
 
@@ -24,12 +22,6 @@ library PackedAmount {
     function encodeExact(uint256 amount) internal pure returns (uint40) {
         (uint256 mantissa, uint256 exponent, bool exact) = _split(amount);
         if (!exact) revert AmountNotRepresentable(amount);
-        return uint40((mantissa << 8) | exponent);
-    }
-
-    /// @notice Encoding rounded up: decode(encodeUp(x)) >= x, and exceeds it by less than x / 4e8.
-    function encodeUp(uint256 amount) internal pure returns (uint40) {
-        (uint256 mantissa, uint256 exponent,) = _split(amount);
         return uint40((mantissa << 8) | exponent);
     }
 

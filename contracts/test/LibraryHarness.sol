@@ -6,6 +6,7 @@ import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {WadMath} from "../libraries/WadMath.sol";
 import {TypedDataLib} from "../libraries/TypedDataLib.sol";
 import {PackedAmount} from "../libraries/PackedAmount.sol";
+import {PackedTotal} from "../libraries/PackedTotal.sol";
 
 /// @title LibraryHarness
 /// @notice Test-only: exposes the internal shared libraries so tests can check them against Python
@@ -59,8 +60,12 @@ contract LibraryHarness is EIP712 {
         return PackedAmount.encodeExact(amount);
     }
 
-    function packedEncodeUp(uint256 amount) external pure returns (uint40) {
-        return PackedAmount.encodeUp(amount);
+    function totalEncodeUp(uint256 amount) external pure returns (uint256) {
+        return PackedTotal.encodeUp(amount);
+    }
+
+    function totalDecode(uint256 packed) external pure returns (uint256) {
+        return PackedTotal.decode(packed);
     }
 
     function packedDecode(uint40 packed) external pure returns (uint256) {

@@ -343,8 +343,7 @@ contract SecurityToken is ISecurityToken, AccessManaged, ReentrancyGuardTransien
 
     /// @inheritdoc ISecurityToken
     function detectTransferRestriction(address from, address to, uint256 amount) external view returns (uint8) {
-        Core memory core = _core;
-        uint8 code = _tokenRestriction(core, _accounts[from], _accounts[to], amount);
+        uint8 code = _tokenRestriction(_coreWord(), _accountWord(_accounts[from]), _accountWord(_accounts[to]), amount);
         if (code != RC.SUCCESS) return code;
         return _requireCompliance().detectTransferRestriction(from, to, amount);
     }
@@ -433,38 +432,65 @@ contract SecurityToken is ISecurityToken, AccessManaged, ReentrancyGuardTransien
 
     function _transfer(address from, address to, uint256 amount) internal nonReentrant {
         if (to == address(0)) revert ERC20InvalidReceiver(address(0));
-        Core memory core = _core;
-        if (address(core.compliance) == address(0)) revert ComplianceNotSet();
-        Account memory sender = _accounts[from];
-        Account memory recipient = _accounts[to];
+        uint256 core = _coreWord();
+        IComplianceEngine compliance = IComplianceEngine(address(uint160(core)));
+        if (address(compliance) == address(0)) revert ComplianceNotSet();
+        Account storage senderSlot = _accounts[from];
+        Account storage recipientSlot = _accounts[to];
+        uint256 sender = _accountWord(senderSlot);
+        uint256 recipient = _accountWord(recipientSlot);
         uint8 code = _tokenRestriction(core, sender, recipient, amount);
         if (code != RC.SUCCESS) revert TransferNotCompliant(from, to, amount, code);
-        // No overflow/underflow: amount <= sender.balance - frozenTokens (checked), balances <= supply < 2^128.
-        unchecked {
-            if (from == to) {
-                emit Transfer(from, to, amount);
-            } else {
-                _accounts[from].balance = sender.balance - uint128(amount);
-                _accounts[to].balance = recipient.balance + uint128(amount);
-                emit Transfer(from, to, amount);
+        if (from != to) {
+            // The balance is the word's low 128 bits. No borrow or carry into the freeze state:
+            // amount <= balance - frozenTokens (checked above) and balances <= supply < 2**96.
+            unchecked {
+                _storeAccountWord(senderSlot, sender - amount);
+                _storeAccountWord(recipientSlot, recipient + amount);
             }
         }
+        emit Transfer(from, to, amount);
         // The engine checks its rules on the pre-transfer ledger and reverts the whole call with
         // `TransferNotCompliant` when one fails.
-        core.compliance.checkAndRecordTransfer(from, to, amount);
+        compliance.checkAndRecordTransfer(from, to, amount);
     }
 
-    /// @dev Token-level checks, in the order `detectTransferRestriction` reports them.
-    function _tokenRestriction(Core memory core, Account memory sender, Account memory recipient, uint256 amount)
+    /// @dev Token-level checks, in the order `detectTransferRestriction` reports them, on the raw
+    /// words of `_core` and two `Account`s (layouts below).
+    function _tokenRestriction(uint256 core, uint256 sender, uint256 recipient, uint256 amount)
         internal
         pure
         returns (uint8)
     {
-        if (core.paused) return RC.TOKEN_PAUSED;
-        if (sender.frozen) return RC.SENDER_FROZEN;
-        if (recipient.frozen) return RC.RECIPIENT_FROZEN;
-        if (amount > uint256(sender.balance) - sender.frozenTokens) return RC.INSUFFICIENT_UNFROZEN_BALANCE;
+        if (uint8(core >> 160) != 0) return RC.TOKEN_PAUSED;
+        if (sender >> 248 != 0) return RC.SENDER_FROZEN;
+        if (recipient >> 248 != 0) return RC.RECIPIENT_FROZEN;
+        // Checked: frozenTokens <= balance is an invariant; a violation reverts rather than wraps.
+        if (amount > uint256(uint128(sender)) - uint120(sender >> 128)) return RC.INSUFFICIENT_UNFROZEN_BALANCE;
         return RC.SUCCESS;
+    }
+
+    // Raw slot words read on every transfer, laid out as Solidity packs the structs:
+    // Core: compliance 0..159 | paused 160..167.
+    // Account: balance 0..127 | frozenTokens 128..247 | frozen 248..255.
+
+    function _coreWord() internal view returns (uint256 word) {
+        Core storage core = _core;
+        assembly ("memory-safe") {
+            word := sload(core.slot)
+        }
+    }
+
+    function _accountWord(Account storage account) internal view returns (uint256 word) {
+        assembly ("memory-safe") {
+            word := sload(account.slot)
+        }
+    }
+
+    function _storeAccountWord(Account storage account, uint256 word) internal {
+        assembly ("memory-safe") {
+            sstore(account.slot, word)
+        }
     }
 
     /// @dev Debits `amount`, unfreezing partially frozen tokens if the free balance is short.

@@ -176,26 +176,51 @@ def test_transfer__issuance_and_acquisition_lockups__codes_17_and_18(holders, to
     assert_allowed(token, alice, bob, UNIT)
 
 
-def test_transfer__daily_and_monthly_limits_per_identity__codes_19_and_20(holders, token, engine, governor, chain):
+def at(chain, timestamp):
+    chain.pending_timestamp = timestamp
+    chain.mine()
+
+
+def test_transfer__daily_limit__holds_over_a_rolling_24h_not_per_calendar_day__code_19(holders, token, engine,
+                                                                                         governor, chain):
     alice, bob, _ = holders
-    # Windows are UTC days and 30-day blocks: start one hour into a fresh 30-day block.
-    block_seconds = 30 * 86_400
-    chain.pending_timestamp = (chain.pending_timestamp // block_seconds + 1) * block_seconds + 3_600
-    chain.mine()
-    engine.setLimits(limits(dailyLimit=10 * UNIT, monthlyLimit=15 * UNIT), sender=governor)
-    assert_allowed(token, alice, bob, 6 * UNIT)
+    day = 86_400
+    midnight = (chain.pending_timestamp // day + 2) * day
+    engine.setLimits(limits(dailyLimit=10 * UNIT), sender=governor)
+    at(chain, midnight - 3_600)
+    assert_allowed(token, alice, bob, 6 * UNIT)  # 23:00
+    at(chain, midnight + 1_800)
+    # 00:30 next day: a fixed UTC-day window (T-REX) would allow 10 again; the rolling limit does not.
+    assert engine.ledgerOf(registry_identity(token, alice)).dailyWindowSent == 6 * UNIT
     assert_refused(token, alice, bob, 5 * UNIT, 19)
-    chain.pending_timestamp += 86_400
-    chain.mine()
+    assert_allowed(token, alice, bob, 4 * UNIT)
+    # The 00:30 send keeps the next day closed too: sends count for 24-48 h (conservative, never lenient).
+    at(chain, midnight + day + 1_800)
+    assert_refused(token, alice, bob, 7 * UNIT, 19)
+    at(chain, midnight + 2 * day)
+    assert engine.ledgerOf(registry_identity(token, alice)).dailyWindowSent == 0
+    assert_allowed(token, alice, bob, 10 * UNIT)
+
+
+def test_transfer__monthly_limit__holds_over_a_rolling_30_days__code_20(holders, token, engine, governor, chain):
+    alice, bob, _ = holders
+    block = 30 * 86_400
+    boundary = (chain.pending_timestamp // block + 2) * block
+    engine.setLimits(limits(dailyLimit=10 * UNIT, monthlyLimit=15 * UNIT), sender=governor)
+    at(chain, boundary - 86_400)
     assert_allowed(token, alice, bob, 9 * UNIT)
+    at(chain, boundary + 86_400)  # two days later, in the next 30-day block
+    assert_allowed(token, alice, bob, 6 * UNIT)
     ledger = engine.ledgerOf(registry_identity(token, alice))
-    assert (ledger.daySpent, ledger.monthSpent) == (9 * UNIT, 15 * UNIT)
-    chain.pending_timestamp += 86_400
-    chain.mine()
-    assert_refused(token, alice, bob, 1 * UNIT, 20)
-    chain.pending_timestamp += block_seconds
-    chain.mine()
-    assert_allowed(token, alice, bob, 10 * UNIT)  # a new 30-day block
+    assert (ledger.dailyWindowSent, ledger.monthlyWindowSent) == (6 * UNIT, 15 * UNIT)
+    at(chain, boundary + 3 * 86_400)
+    assert_refused(token, alice, bob, 1 * UNIT, 20)  # daily room, but 15 sent in the last 30 days
+    at(chain, boundary + block)  # one block later: the first send (block -1) no longer counts
+    assert_allowed(token, alice, bob, 9 * UNIT)
+    at(chain, boundary + 2 * block)
+    assert engine.ledgerOf(registry_identity(token, alice)).monthlyWindowSent == 9 * UNIT
+    at(chain, boundary + 3 * block)
+    assert engine.ledgerOf(registry_identity(token, alice)).monthlyWindowSent == 0
 
 
 def test_set_limits__amount_with_too_many_significant_digits__reverts_not_rounded(engine, governor):

@@ -1,4 +1,4 @@
-"""CMP-1..CMP-6 as a hypothesis state machine: random onboarding changes, rule changes, mints,
+"""CMP-1..CMP-6 and CMP-15 as a hypothesis state machine: random onboarding changes, rule changes, mints,
 transfers, freezes, forced transfers and recoveries, with the invariants checked after every step."""
 
 from hypothesis import HealthCheck, settings
@@ -11,6 +11,7 @@ from keepers.protocol import wiring  # noqa: F401  (the stack fixture wired it)
 ZERO = "0x0000000000000000000000000000000000000000"
 MAX_BALANCE = 500 * UNIT
 DAILY_LIMIT = 300 * UNIT
+DAY = 86_400
 DE_HOLDER_CAP = 2
 TOTAL_HOLDER_CAP = 4
 # wallet index -> (identity label, country, class); wallets 10 and 11 share one identity.
@@ -33,6 +34,7 @@ def test_compliance_state_machine(chain, accounts, stack, operator, agent, freez
         def setup(self):
             self.snapshot = chain.snapshot()
             self.forced_into: set[str] = set()  # identities that received forced transfers (limits bypassed)
+            self.sends: list[tuple[str, int, int]] = []  # (identity, timestamp, amount) of limited sends
             engine.setJurisdiction(DE, open_jurisdiction(holder_cap=DE_HOLDER_CAP), sender=governor)
             engine.setLimits((MAX_BALANCE, 0, 0, 0, DAILY_LIMIT, 0, 0, TOTAL_HOLDER_CAP, 0), sender=governor)
             for index, (label, country, cls) in WALLETS.items():
@@ -62,7 +64,7 @@ def test_compliance_state_machine(chain, accounts, stack, operator, agent, freez
         def transfer(self, sender, to, amount):
             code = token.detectTransferRestriction(wallets[sender], wallets[to], amount)
             try:
-                token.transfer(wallets[to], amount, sender=wallets[sender])
+                receipt = token.transfer(wallets[to], amount, sender=wallets[sender])
                 moved = True
             except Exception as err:  # noqa: BLE001
                 moved = False
@@ -70,6 +72,13 @@ def test_compliance_state_machine(chain, accounts, stack, operator, agent, freez
             assert moved == (code == 0)  # CMP-5: the explain view agrees with transfer
             if moved:
                 assert registry.isVerified(wallets[to])  # CMP-2
+                identity = WALLETS[sender][0]
+                if identity != WALLETS[to][0]:  # transfers between one identity's wallets are not limited
+                    now = chain.blocks[receipt.block_number].timestamp
+                    self.sends.append((identity, now, amount))
+                    # CMP-15: what the identity sent in the 24 h ending now is within the daily limit.
+                    window = sum(a for i, t, a in self.sends if i == identity and now - DAY < t <= now)
+                    assert window <= DAILY_LIMIT, (identity, window)
 
         @rule(wallet=wallet_ids, fraction=st.integers(min_value=0, max_value=100))
         def freeze_partial(self, wallet, fraction):
@@ -102,7 +111,7 @@ def test_compliance_state_machine(chain, accounts, stack, operator, agent, freez
             label, country, cls = WALLETS[wallet]
             registry.setInvestorProfile(identity_address(label), country, cls, FAR_FUTURE, sender=operator)
 
-        @rule(seconds=st.sampled_from([60, 3_600, 86_401]))
+        @rule(seconds=st.sampled_from([60, 3_600, 43_200, 86_401]))
         def advance_time(self, seconds):
             chain.pending_timestamp += seconds
             chain.mine()
