@@ -31,6 +31,15 @@ FUNCTION_ROLES: dict[str, dict[str, tuple[str, ...]]] = {
             "addAgent", "removeAgent", "setAgentCapabilities",
         ),
     },
+    "OracleRouter": {"GOVERNOR": ("setFeed", "removeFeed")},
+    "ReporterPriceFeed": {"PRICE_REPORTER": ("report",)},
+    "RiskEngine": {
+        "GOVERNOR": ("configure", "resume"),
+        "GUARDIAN": ("halt",),
+        "RISK_KEEPER": ("publishModel",),
+    },
+    "PortfolioVault": {"GOVERNOR": ("addAsset", "setVenue"), "EXECUTOR": ("trade",)},
+    "LocalStablecoin": {"OPERATOR": ("mint",)},
 }
 
 

@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity ^0.8.24;
+
+import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
+import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interfaces/AggregatorV3Interface.sol";
+import {IOracleRouter, FeedConfig, PriceStatus} from "../../interfaces/IOracleRouter.sol";
+
+/// @title OracleRouter
+/// @notice Validated Chainlink price reads for the protocol's assets.
+contract OracleRouter is IOracleRouter, AccessManaged {
+    uint256 internal constant BPS = 10_000;
+    uint8 internal constant MAX_FEED_DECIMALS = 36;
+
+    /// @dev Config plus the feeds' decimals, read once at `setFeed`.
+    struct Feed {
+        FeedConfig config;
+        uint8 primaryDecimals;
+        uint8 secondaryDecimals;
+    }
+
+    mapping(address asset => Feed) private _feeds;
+
+    constructor(address authority) AccessManaged(authority) {}
+
+    // ================================================================ governance
+
+    /// @inheritdoc IOracleRouter
+    function setFeed(address asset, FeedConfig calldata config) external restricted {
+        if (asset == address(0)) revert InvalidFeedConfig(asset, "zero asset");
+        if (address(config.primary) == address(0)) revert InvalidFeedConfig(asset, "no primary feed");
+        if (config.primaryHeartbeat == 0) revert InvalidFeedConfig(asset, "zero heartbeat");
+        if (config.maxPrice == 0 || config.minPrice > config.maxPrice) revert InvalidFeedConfig(asset, "bounds");
+        uint8 primaryDecimals = _decimalsOf(asset, config.primary);
+        uint8 secondaryDecimals;
+        if (address(config.secondary) != address(0)) {
+            if (config.secondaryHeartbeat == 0) revert InvalidFeedConfig(asset, "zero secondary heartbeat");
+            if (config.maxDeviationBps == 0 || config.maxDeviationBps > BPS) {
+                revert InvalidFeedConfig(asset, "maxDeviationBps");
+            }
+            secondaryDecimals = _decimalsOf(asset, config.secondary);
+        }
+        FeedConfig memory previous = _feeds[asset].config;
+        _feeds[asset] = Feed(config, primaryDecimals, secondaryDecimals);
+        emit FeedSet(asset, previous, config);
+    }
+
+    /// @inheritdoc IOracleRouter
+    function removeFeed(address asset) external restricted {
+        FeedConfig memory previous = _feeds[asset].config;
+        delete _feeds[asset];
+        emit FeedRemoved(asset, previous);
+    }
+
+    // ================================================================ views
+
+    /// @inheritdoc IOracleRouter
+    function priceOf(address asset) public view returns (PriceStatus status, uint256 price18, uint256 updatedAt) {
+        Feed memory feed = _feeds[asset];
+        FeedConfig memory config = feed.config;
+        if (address(config.primary) == address(0)) return (PriceStatus.NoFeed, 0, 0);
+        (status, price18, updatedAt) = _read(config.primary, config.primaryHeartbeat, feed.primaryDecimals, config);
+        if (address(config.secondary) == address(0)) return (status, price18, updatedAt);
+        (PriceStatus secondaryStatus, uint256 secondaryPrice, uint256 secondaryAt) =
+            _read(config.secondary, config.secondaryHeartbeat, feed.secondaryDecimals, config);
+        if (status == PriceStatus.Ok) {
+            if (secondaryStatus != PriceStatus.Ok) return (PriceStatus.PrimaryOnly, price18, updatedAt);
+            (uint256 low, uint256 high) = price18 < secondaryPrice ? (price18, secondaryPrice) : (secondaryPrice, price18);
+            // No overflow: prices are bounded by maxPrice < 2**128.
+            if ((high - low) * BPS > low * config.maxDeviationBps) return (PriceStatus.Deviation, 0, 0);
+            return (PriceStatus.Ok, price18, updatedAt);
+        }
+        if (secondaryStatus == PriceStatus.Ok) return (PriceStatus.Fallback, secondaryPrice, secondaryAt);
+        return (status, 0, 0);
+    }
+
+    /// @inheritdoc IOracleRouter
+    function price(address asset) external view returns (uint256 price18) {
+        PriceStatus status;
+        (status, price18,) = priceOf(asset);
+        if (price18 == 0) revert PriceUnavailable(asset, status);
+    }
+
+    /// @inheritdoc IOracleRouter
+    function feedOf(address asset) external view returns (FeedConfig memory) {
+        return _feeds[asset].config;
+    }
+
+    // ================================================================ internal
+
+    /// @dev One feed's answer, validated and normalised; a failure yields its status and no price.
+    function _read(AggregatorV3Interface feed, uint32 heartbeat, uint8 decimals, FeedConfig memory config)
+        internal
+        view
+        returns (PriceStatus, uint256, uint256)
+    {
+        try feed.latestRoundData() returns (uint80, int256 answer, uint256, uint256 updatedAt, uint80) {
+            if (answer <= 0) return (PriceStatus.NonPositive, 0, 0);
+            if (updatedAt > block.timestamp) return (PriceStatus.FutureTimestamp, 0, 0);
+            if (updatedAt == 0 || block.timestamp - updatedAt > heartbeat) return (PriceStatus.Stale, 0, 0);
+            uint256 price18 = _to18(uint256(answer), decimals);
+            if (price18 < config.minPrice || price18 > config.maxPrice) return (PriceStatus.OutOfBounds, 0, 0);
+            return (PriceStatus.Ok, price18, updatedAt);
+        } catch {
+            return (PriceStatus.FeedReverted, 0, 0);
+        }
+    }
+
+    function _to18(uint256 answer, uint8 decimals) internal pure returns (uint256) {
+        if (decimals == 18) return answer;
+        if (decimals < 18) return answer * 10 ** (18 - decimals);
+        return answer / 10 ** (decimals - 18);
+    }
+
+    function _decimalsOf(address asset, AggregatorV3Interface feed) internal view returns (uint8 decimals) {
+        if (address(feed).code.length == 0) revert InvalidFeedConfig(asset, "feed has no code");
+        decimals = feed.decimals();
+        if (decimals > MAX_FEED_DECIMALS) revert InvalidFeedConfig(asset, "feed decimals above 36");
+        feed.latestRoundData(); // Reverts here, not in a later read, if the feed cannot answer.
+    }
+}

@@ -1,0 +1,616 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity ^0.8.24;
+
+import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
+import {
+    IRiskEngine,
+    IRiskManagedPortfolio,
+    AssetRisk,
+    ModelUpdate,
+    RiskCheck,
+    RiskLimit,
+    RiskLimits,
+    RiskMetrics
+} from "../../interfaces/IRiskEngine.sol";
+import {IOracleRouter} from "../../interfaces/IOracleRouter.sol";
+import {RiskMath} from "../libraries/RiskMath.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+
+/// @title RiskEngine
+/// @notice Per-portfolio risk limits checked on the state after every trade (see IRiskEngine).
+contract RiskEngine is IRiskEngine, AccessManaged {
+    /// @notice Assets per portfolio (bounds every loop over assets; 120 correlation pairs).
+    uint256 public constant MAX_ASSETS = 16;
+    /// @notice Stress scenarios per model update.
+    uint256 public constant MAX_SCENARIOS = 4;
+    uint256 public constant MAX_CLASSES = 8;
+    /// @notice Largest daily volatility accepted from the keeper (100%).
+    uint256 public constant MAX_VOL_PPM = 1_000_000;
+    uint256 internal constant BPS = 10_000;
+    uint256 internal constant MAX_DECIMALS = 36;
+    /// @dev Snapshot prices are kept in 1e-9 quote units (uint64: up to 1.8e10 per token).
+    uint256 internal constant PRICE_SCALE = 1e9;
+    /// @dev Position values stay below this (RiskMath's overflow bound, ~1.27e12 quote units).
+    uint256 internal constant MAX_VALUE = 2 ** 100;
+
+    /// @dev Hot slot: every check reads it.
+    struct Header {
+        uint16 minLiquidBps;
+        uint16 maxVar95Bps;
+        uint16 maxVar99Bps;
+        uint16 maxEsBps;
+        uint16 maxStressLossBps;
+        uint16 maxDrawdownBps;
+        uint16 hardDrawdownBps;
+        uint32 maxModelAge;
+        uint32 maxPriceAge;
+        uint8 assetCount;
+        bool halted;
+        uint16 drawdownBps;
+        uint16 pricedMask;
+    }
+
+    /// @dev Hot slot: model and snapshot freshness.
+    struct ModelHeader {
+        uint64 updateId;
+        uint40 asOf;
+        uint40 publishedAt;
+        uint40 syncedAt;
+        uint32 esMultiplierPpm;
+        uint8 scenarioCount;
+    }
+
+    /// @dev Cold slot: update bounds (publishing only) and the NAV high-water mark (sync only).
+    struct Bounds {
+        uint32 minUpdateDelay;
+        uint16 maxVolChangeBps;
+        uint16 maxCorrelationChange;
+        uint16 maxStressChangeBps;
+        uint80 highWaterMark;
+        uint80 lastNavPerShare;
+    }
+
+    struct Portfolio {
+        Header header;
+        ModelHeader model;
+        Bounds bounds;
+        uint16[8] classCaps;
+        /// Per asset: maxWeightBps 0..15 | class 16..23 | liquid 24 | decimals 25..31.
+        uint32[16] assetParams;
+        uint64[16] pricesNano;
+        uint32[16] volsPpm;
+        int16[120] correlations;
+        int16[64] stressBps;
+        bytes32 assetsHash;
+        RiskMetrics metrics;
+    }
+
+    /// @dev Everything one check computes for one set of holdings.
+    struct State {
+        uint256[] values;
+        uint256 nav;
+        uint256 sigma;
+        bool modelValid;
+    }
+
+    IOracleRouter public immutable oracle;
+    mapping(address portfolio => Portfolio) private _portfolios;
+
+    constructor(address authority, IOracleRouter oracle_) AccessManaged(authority) {
+        if (address(oracle_) == address(0)) revert InvalidRiskConfig(address(0), "zero oracle");
+        oracle = oracle_;
+    }
+
+    // ================================================================ governance
+
+    /// @inheritdoc IRiskEngine
+    function configure(address portfolio, AssetRisk[] calldata assets, RiskLimits calldata limits)
+        external
+        restricted
+    {
+        address[] memory tokens = IRiskManagedPortfolio(portfolio).assets();
+        uint256 n = tokens.length;
+        if (n == 0 || n > MAX_ASSETS) revert InvalidRiskConfig(portfolio, "asset count");
+        if (assets.length != n) revert HoldingsLengthMismatch(n, assets.length);
+        _validateLimits(portfolio, limits);
+        Portfolio storage p = _portfolios[portfolio];
+        (RiskLimits memory previous,) = limitsOf(portfolio);
+        bytes32 assetsHash = keccak256(abi.encode(tokens));
+        if (p.assetsHash != assetsHash) {
+            // New asset list: published model data and prices no longer line up; keep the update id.
+            uint64 lastId = p.model.updateId;
+            delete p.model;
+            p.model.updateId = lastId;
+            delete p.pricesNano;
+            p.header.pricedMask = 0;
+            p.assetsHash = assetsHash;
+        }
+        // Bounded: n <= MAX_ASSETS.
+        for (uint256 i; i < n; ++i) {
+            AssetRisk calldata a = assets[i];
+            if (a.maxWeightBps == 0 || a.maxWeightBps > BPS) revert InvalidRiskConfig(portfolio, "maxWeightBps");
+            if (a.assetClass >= MAX_CLASSES) revert InvalidRiskConfig(portfolio, "assetClass");
+            uint256 decimals = IERC20Metadata(tokens[i]).decimals();
+            if (decimals > MAX_DECIMALS) revert InvalidRiskConfig(portfolio, "decimals");
+            p.assetParams[i] =
+                uint32(a.maxWeightBps) | uint32(a.assetClass) << 16 | (a.liquid ? uint32(1) << 24 : 0) | uint32(decimals) << 25;
+        }
+        Header storage h = p.header;
+        (h.minLiquidBps, h.maxVar95Bps, h.maxVar99Bps, h.maxEsBps, h.maxStressLossBps) = (
+            limits.minLiquidBps, limits.maxVar95Bps, limits.maxVar99Bps, limits.maxEsBps, limits.maxStressLossBps
+        );
+        (h.maxDrawdownBps, h.hardDrawdownBps, h.maxModelAge, h.maxPriceAge, h.assetCount) =
+            (limits.maxDrawdownBps, limits.hardDrawdownBps, limits.maxModelAge, limits.maxPriceAge, uint8(n));
+        Bounds storage b = p.bounds;
+        (b.minUpdateDelay, b.maxVolChangeBps, b.maxCorrelationChange, b.maxStressChangeBps) = (
+            limits.minUpdateDelay, limits.maxVolChangeBps, limits.maxCorrelationChange, limits.maxStressChangeBps
+        );
+        p.classCaps = limits.maxClassWeightBps;
+        emit PortfolioConfigured(portfolio, previous, limits, assets);
+    }
+
+    /// @inheritdoc IRiskEngine
+    function halt(address portfolio) external restricted {
+        _halt(portfolio, RiskLimit.Halted);
+    }
+
+    /// @inheritdoc IRiskEngine
+    function resume(address portfolio, bool resetHighWaterMark) external restricted {
+        Portfolio storage p = _portfolios[portfolio];
+        if (!p.header.halted) revert NotHalted(portfolio);
+        p.header.halted = false;
+        if (resetHighWaterMark) {
+            p.bounds.highWaterMark = p.bounds.lastNavPerShare;
+            p.header.drawdownBps = 0;
+        }
+        emit Resumed(portfolio, msg.sender);
+    }
+
+    // ================================================================ keeper
+
+    /// @inheritdoc IRiskEngine
+    function publishModel(address portfolio, ModelUpdate calldata update) external restricted {
+        Portfolio storage p = _portfolios[portfolio];
+        uint256 n = p.header.assetCount;
+        if (n == 0) revert PortfolioNotConfigured(portfolio);
+        ModelHeader memory m = p.model;
+        Bounds memory b = p.bounds;
+        if (update.updateId != m.updateId + 1) revert StaleUpdate(portfolio, m.updateId + 1, update.updateId);
+        if (update.asOf <= m.asOf || update.asOf > block.timestamp) {
+            revert InvalidModelUpdate(portfolio, "asOf", update.asOf);
+        }
+        if (m.publishedAt != 0 && block.timestamp < uint256(m.publishedAt) + b.minUpdateDelay) {
+            revert UpdateTooSoon(portfolio, m.publishedAt, b.minUpdateDelay);
+        }
+        _checkShapes(portfolio, update, n);
+        bool first = m.asOf == 0; // Nothing to compare with: only absolute bounds apply.
+        // Bounded: n <= MAX_ASSETS, pairs <= 120, shocks <= MAX_SCENARIOS * n.
+        for (uint256 i; i < n; ++i) {
+            uint32 vol = update.volsPpm[i];
+            if (vol == 0 || vol > MAX_VOL_PPM) revert InvalidModelUpdate(portfolio, "vol", i);
+            if (!first) _requireRelativeChange(portfolio, i, p.volsPpm[i], vol, b.maxVolChangeBps);
+            p.volsPpm[i] = vol;
+        }
+        for (uint256 k; k < update.correlations.length; ++k) {
+            int16 rho = update.correlations[k];
+            if (rho > 10_000 || rho < -10_000) revert InvalidModelUpdate(portfolio, "correlation", k);
+            if (!first) _requireAbsoluteChange(portfolio, k, p.correlations[k], rho, b.maxCorrelationChange);
+            p.correlations[k] = rho;
+        }
+        for (uint256 k; k < update.stressLossBps.length; ++k) {
+            int16 shock = update.stressLossBps[k];
+            if (shock > 10_000 || shock < -10_000) revert InvalidModelUpdate(portfolio, "stress", k);
+            if (!first && k < uint256(m.scenarioCount) * n) {
+                _requireAbsoluteChange(portfolio, k, p.stressBps[k], shock, b.maxStressChangeBps);
+            }
+            p.stressBps[k] = shock;
+        }
+        if (!first) _requireRelativeChange(portfolio, n, m.esMultiplierPpm, update.esMultiplierPpm, b.maxVolChangeBps);
+        p.model = ModelHeader({
+            updateId: update.updateId,
+            asOf: update.asOf,
+            publishedAt: uint40(block.timestamp),
+            syncedAt: m.syncedAt,
+            esMultiplierPpm: update.esMultiplierPpm,
+            scenarioCount: uint8(update.stressLossBps.length / n)
+        });
+        p.metrics = update.metrics;
+        emit ModelPublished(portfolio, update.updateId, update.asOf, update.metrics);
+    }
+
+    /// @inheritdoc IRiskEngine
+    function sync(address portfolio) external returns (bool halted) {
+        Portfolio storage p = _portfolios[portfolio];
+        Header memory h = p.header;
+        uint256 n = h.assetCount;
+        if (n == 0) revert PortfolioNotConfigured(portfolio);
+        address[] memory tokens = IRiskManagedPortfolio(portfolio).assets();
+        uint256[] memory held = IRiskManagedPortfolio(portfolio).holdings();
+        if (tokens.length != n || held.length != n) revert HoldingsLengthMismatch(n, tokens.length);
+        uint256 supply = IERC20(portfolio).totalSupply();
+        uint16 pricedMask;
+        uint256 nav;
+        bool navComplete = true;
+        // Bounded: n <= MAX_ASSETS.
+        for (uint256 i; i < n; ++i) {
+            (, uint256 price18,) = oracle.priceOf(tokens[i]);
+            uint256 priceNano = price18 / PRICE_SCALE;
+            if (priceNano != 0 && priceNano <= type(uint64).max) {
+                pricedMask |= uint16(1 << i);
+                p.pricesNano[i] = uint64(priceNano);
+                nav += _value(portfolio, i, held[i], priceNano, _decimals(p.assetParams[i]));
+            } else if (held[i] != 0) {
+                navComplete = false; // Keep the last good price; the check refuses new risk in it.
+            }
+        }
+        Bounds memory b = p.bounds;
+        if (navComplete && supply != 0) {
+            // Shares carry at least the settlement asset's decimals; 1e18-scaled NAV per share fits 80 bits
+            // for any NAV below MAX_VALUE per 1e-6 share.
+            uint256 navPerShare = nav * 1e18 / supply;
+            if (navPerShare > type(uint80).max) navPerShare = type(uint80).max;
+            b.lastNavPerShare = uint80(navPerShare);
+            if (navPerShare > b.highWaterMark) b.highWaterMark = uint80(navPerShare);
+            h.drawdownBps = uint16((uint256(b.highWaterMark) - navPerShare) * BPS / b.highWaterMark);
+            p.bounds = b;
+        }
+        h.pricedMask = pricedMask;
+        p.model.syncedAt = uint40(block.timestamp);
+        p.header.pricedMask = pricedMask;
+        p.header.drawdownBps = h.drawdownBps;
+        emit Synced(portfolio, b.lastNavPerShare, b.highWaterMark, h.drawdownBps, pricedMask);
+        if (!h.halted) {
+            if (pricedMask == 0) _halt(portfolio, RiskLimit.StalePrices);
+            else if (h.hardDrawdownBps != 0 && h.drawdownBps >= h.hardDrawdownBps) _halt(portfolio, RiskLimit.Drawdown);
+        }
+        return p.header.halted;
+    }
+
+    // ================================================================ checks
+
+    /// @inheritdoc IRiskEngine
+    function enforce(uint256[] calldata holdingsBefore, uint256[] calldata holdingsAfter) external view {
+        RiskCheck memory result = _check(msg.sender, holdingsBefore, holdingsAfter);
+        if (!result.ok) {
+            revert RiskLimitBreached(msg.sender, result.limit, result.subject, result.value, result.bound);
+        }
+    }
+
+    /// @inheritdoc IRiskEngine
+    function check(address portfolio, uint256[] calldata holdingsBefore, uint256[] calldata holdingsAfter)
+        external
+        view
+        returns (RiskCheck memory)
+    {
+        return _check(portfolio, holdingsBefore, holdingsAfter);
+    }
+
+    /// @inheritdoc IRiskEngine
+    function portfolioRisk(address portfolio, uint256[] calldata holdings)
+        external
+        view
+        returns (uint256 var95Wad, uint256 var99Wad, uint256 esWad)
+    {
+        Portfolio storage p = _portfolios[portfolio];
+        uint256 n = p.header.assetCount;
+        if (n == 0) revert PortfolioNotConfigured(portfolio);
+        if (holdings.length != n) revert HoldingsLengthMismatch(n, holdings.length);
+        State memory s = _state(portfolio, p, holdings, n);
+        if (s.nav == 0) return (0, 0, 0);
+        var95Wad = Math.mulDiv(s.sigma * RiskMath.Z95_PPM, 1e18, s.nav * RiskMath.PPM);
+        var99Wad = Math.mulDiv(s.sigma * RiskMath.Z99_PPM, 1e18, s.nav * RiskMath.PPM);
+        esWad = Math.mulDiv(s.sigma * p.model.esMultiplierPpm, 1e18, s.nav * RiskMath.PPM);
+    }
+
+    // ================================================================ views
+
+    /// @inheritdoc IRiskEngine
+    function isHalted(address portfolio) external view returns (bool) {
+        return _portfolios[portfolio].header.halted;
+    }
+
+    /// @inheritdoc IRiskEngine
+    function metricsOf(address portfolio)
+        external
+        view
+        returns (RiskMetrics memory metrics, uint64 updateId, uint40 asOf, uint40 publishedAt)
+    {
+        Portfolio storage p = _portfolios[portfolio];
+        return (p.metrics, p.model.updateId, p.model.asOf, p.model.publishedAt);
+    }
+
+    /// @inheritdoc IRiskEngine
+    function limitsOf(address portfolio) public view returns (RiskLimits memory limits, AssetRisk[] memory assets) {
+        Portfolio storage p = _portfolios[portfolio];
+        Header memory h = p.header;
+        Bounds memory b = p.bounds;
+        limits = RiskLimits({
+            minLiquidBps: h.minLiquidBps,
+            maxVar95Bps: h.maxVar95Bps,
+            maxVar99Bps: h.maxVar99Bps,
+            maxEsBps: h.maxEsBps,
+            maxStressLossBps: h.maxStressLossBps,
+            maxDrawdownBps: h.maxDrawdownBps,
+            hardDrawdownBps: h.hardDrawdownBps,
+            maxModelAge: h.maxModelAge,
+            maxPriceAge: h.maxPriceAge,
+            minUpdateDelay: b.minUpdateDelay,
+            maxVolChangeBps: b.maxVolChangeBps,
+            maxCorrelationChange: b.maxCorrelationChange,
+            maxStressChangeBps: b.maxStressChangeBps,
+            maxClassWeightBps: p.classCaps
+        });
+        assets = new AssetRisk[](h.assetCount);
+        // Bounded: assetCount <= MAX_ASSETS.
+        for (uint256 i; i < assets.length; ++i) {
+            uint32 a = p.assetParams[i];
+            assets[i] = AssetRisk(uint16(a), uint8(a >> 16), (a >> 24) & 1 != 0);
+        }
+    }
+
+    // ================================================================ internal
+
+    /// @dev The single check behind `enforce` and `check`: gates, then limits on the post-trade
+    /// state, in the order of `RiskLimit`; a failing trade still passes when it reduces risk.
+    function _check(address portfolio, uint256[] calldata before, uint256[] calldata afterTrade)
+        internal
+        view
+        returns (RiskCheck memory r)
+    {
+        Portfolio storage p = _portfolios[portfolio];
+        Header memory h = p.header;
+        uint256 n = h.assetCount;
+        if (n == 0) revert PortfolioNotConfigured(portfolio);
+        if (before.length != n) revert HoldingsLengthMismatch(n, before.length);
+        if (afterTrade.length != n) revert HoldingsLengthMismatch(n, afterTrade.length);
+        ModelHeader memory m = p.model;
+        State memory s = _state(portfolio, p, afterTrade, n);
+        r = _gates(h, m, afterTrade, n);
+        // Past the gates every held asset is priced, so a zero NAV means nothing is left at risk.
+        if (r.limit == RiskLimit.None && s.nav != 0) r = _limits(p, h, m, s, n);
+        if (r.limit == RiskLimit.None) {
+            r.ok = true;
+            return r;
+        }
+        r.riskReducing = _reducesRisk(portfolio, p, before, afterTrade, s, n);
+        r.ok = r.riskReducing;
+    }
+
+    function _gates(Header memory h, ModelHeader memory m, uint256[] calldata held, uint256 n)
+        internal
+        view
+        returns (RiskCheck memory r)
+    {
+        if (h.halted) return _fail(RiskLimit.Halted, 0, 0, 0);
+        uint256 modelAge = block.timestamp - m.asOf;
+        if (m.asOf == 0 || modelAge > h.maxModelAge) return _fail(RiskLimit.StaleModel, 0, modelAge, h.maxModelAge);
+        uint256 priceAge = block.timestamp - m.syncedAt;
+        if (m.syncedAt == 0 || priceAge > h.maxPriceAge) return _fail(RiskLimit.StalePrices, 0, priceAge, h.maxPriceAge);
+        // Bounded: n <= MAX_ASSETS.
+        for (uint256 i; i < n; ++i) {
+            if (held[i] != 0 && (h.pricedMask >> i) & 1 == 0) return _fail(RiskLimit.UnpricedAsset, i, 0, 0);
+        }
+    }
+
+    function _limits(Portfolio storage p, Header memory h, ModelHeader memory m, State memory s, uint256 n)
+        internal
+        view
+        returns (RiskCheck memory)
+    {
+        uint256 nav = s.nav;
+        uint256[] memory params = _loadUnsigned(_slotOf(p.assetParams), n, 32);
+        uint256[MAX_CLASSES] memory classValue;
+        uint256 liquidValue;
+        // Bounded: n <= MAX_ASSETS.
+        for (uint256 i; i < n; ++i) {
+            uint256 a = params[i];
+            uint256 weight = RiskMath.toBps(s.values[i], nav);
+            if (weight > uint16(a)) return _fail(RiskLimit.AssetConcentration, i, weight, uint16(a));
+            classValue[uint8(a >> 16)] += s.values[i];
+            if ((a >> 24) & 1 != 0) liquidValue += s.values[i];
+        }
+        uint16[8] memory caps = p.classCaps;
+        for (uint256 c; c < MAX_CLASSES; ++c) {
+            uint256 weight = RiskMath.toBps(classValue[c], nav);
+            if (caps[c] != 0 && weight > caps[c]) return _fail(RiskLimit.ClassConcentration, c, weight, caps[c]);
+        }
+        uint256 liquidBps = liquidValue * BPS / nav; // Rounded down: never overstated.
+        if (liquidBps < h.minLiquidBps) return _fail(RiskLimit.MinLiquidity, 0, liquidBps, h.minLiquidBps);
+        if (!s.modelValid) return _fail(RiskLimit.InvalidModel, 0, 0, 0);
+        uint256 var95 = RiskMath.scaledBps(s.sigma, RiskMath.Z95_PPM, nav);
+        if (var95 > h.maxVar95Bps) return _fail(RiskLimit.Var95, 0, var95, h.maxVar95Bps);
+        uint256 var99 = RiskMath.scaledBps(s.sigma, RiskMath.Z99_PPM, nav);
+        if (var99 > h.maxVar99Bps) return _fail(RiskLimit.Var99, 0, var99, h.maxVar99Bps);
+        uint256 es = RiskMath.scaledBps(s.sigma, m.esMultiplierPpm, nav);
+        if (es > h.maxEsBps) return _fail(RiskLimit.ExpectedShortfall, 0, es, h.maxEsBps);
+        uint256 scenarios = m.scenarioCount;
+        if (scenarios != 0) {
+            int256[] memory shocks = _loadSigned16(_slotOf(p.stressBps), scenarios * n);
+            (uint256 loss, uint256 scenario) = RiskMath.worstStress(s.values, shocks, scenarios, nav);
+            if (loss > h.maxStressLossBps) return _fail(RiskLimit.StressLoss, scenario, loss, h.maxStressLossBps);
+        }
+        if (h.drawdownBps > h.maxDrawdownBps) return _fail(RiskLimit.Drawdown, 0, h.drawdownBps, h.maxDrawdownBps);
+        return _fail(RiskLimit.None, 0, 0, 0);
+    }
+
+    /// @dev No non-liquid position grows, and 99% VaR as a share of NAV does not grow.
+    function _reducesRisk(
+        address portfolio,
+        Portfolio storage p,
+        uint256[] calldata before,
+        uint256[] calldata afterTrade,
+        State memory post,
+        uint256 n
+    ) internal view returns (bool) {
+        uint256[] memory params = _loadUnsigned(_slotOf(p.assetParams), n, 32);
+        // Bounded: n <= MAX_ASSETS.
+        for (uint256 i; i < n; ++i) {
+            if ((params[i] >> 24) & 1 == 0 && afterTrade[i] > before[i]) return false;
+        }
+        State memory pre = _state(portfolio, p, before, n);
+        if (!post.modelValid || !pre.modelValid) return true; // Only the position test is meaningful.
+        // sigma_post / nav_post <= sigma_pre / nav_pre, cross-multiplied (values < 2**100).
+        return post.sigma * pre.nav <= pre.sigma * post.nav;
+    }
+
+    /// @dev Position values at the snapshot prices, NAV and portfolio sigma for `held`.
+    function _state(address portfolio, Portfolio storage p, uint256[] calldata held, uint256 n)
+        internal
+        view
+        returns (State memory s)
+    {
+        uint256[] memory params = _loadUnsigned(_slotOf(p.assetParams), n, 32);
+        uint256[] memory prices = _loadUnsigned(_slotOf(p.pricesNano), n, 64);
+        s.values = new uint256[](n);
+        // Bounded: n <= MAX_ASSETS.
+        for (uint256 i; i < n; ++i) {
+            uint256 v = _value(portfolio, i, held[i], prices[i], _decimals(params[i]));
+            s.values[i] = v;
+            s.nav += v;
+        }
+        if (s.nav >= MAX_VALUE) revert PositionTooLarge(portfolio, n, s.nav);
+        uint256[] memory vols = _loadUnsigned(_slotOf(p.volsPpm), n, 32);
+        int256[] memory rho = _loadSigned16(_slotOf(p.correlations), n * (n - 1) / 2);
+        (s.modelValid, s.sigma) = RiskMath.sigma(s.values, vols, rho);
+    }
+
+    function _value(address portfolio, uint256 index, uint256 amount, uint256 priceNano, uint256 decimals)
+        internal
+        pure
+        returns (uint256 value)
+    {
+        if (amount >= MAX_VALUE) revert PositionTooLarge(portfolio, index, amount);
+        // No overflow: amount < 2**100, priceNano < 2**64, PRICE_SCALE < 2**30.
+        value = amount * priceNano * PRICE_SCALE / 10 ** decimals;
+        if (value >= MAX_VALUE) revert PositionTooLarge(portfolio, index, value);
+    }
+
+    function _decimals(uint256 params) internal pure returns (uint256) {
+        return (params >> 25) & 0x3f;
+    }
+
+    function _fail(RiskLimit limit, uint256 subject, uint256 value, uint256 bound)
+        internal
+        pure
+        returns (RiskCheck memory)
+    {
+        // No truncation: subjects are asset indexes (< 16), classes (< 8) or scenarios (< 4).
+        return RiskCheck(false, limit, uint8(subject), value, bound, false);
+    }
+
+    function _halt(address portfolio, RiskLimit reason) internal {
+        Portfolio storage p = _portfolios[portfolio];
+        if (p.header.assetCount == 0) revert PortfolioNotConfigured(portfolio);
+        p.header.halted = true;
+        emit Halted(portfolio, msg.sender, reason);
+    }
+
+    function _validateLimits(address portfolio, RiskLimits calldata l) internal pure {
+        if (l.minLiquidBps > BPS || l.maxDrawdownBps > BPS || l.hardDrawdownBps > BPS) {
+            revert InvalidRiskConfig(portfolio, "bps above 10000");
+        }
+        if (l.hardDrawdownBps != 0 && l.hardDrawdownBps < l.maxDrawdownBps) {
+            revert InvalidRiskConfig(portfolio, "hardDrawdownBps below maxDrawdownBps");
+        }
+        if (l.maxModelAge == 0 || l.maxPriceAge == 0) revert InvalidRiskConfig(portfolio, "zero max age");
+        if (l.maxVolChangeBps == 0 || l.maxCorrelationChange == 0 || l.maxStressChangeBps == 0) {
+            revert InvalidRiskConfig(portfolio, "zero change bound");
+        }
+    }
+
+    function _checkShapes(address portfolio, ModelUpdate calldata u, uint256 n) internal pure {
+        if (u.volsPpm.length != n) revert InvalidModelUpdate(portfolio, "vols length", u.volsPpm.length);
+        if (u.correlations.length != n * (n - 1) / 2) {
+            revert InvalidModelUpdate(portfolio, "correlations length", u.correlations.length);
+        }
+        uint256 shocks = u.stressLossBps.length;
+        if (shocks % n != 0 || shocks / n > MAX_SCENARIOS) revert InvalidModelUpdate(portfolio, "stress length", shocks);
+        if (u.esMultiplierPpm < RiskMath.PPM || u.esMultiplierPpm > 10 * RiskMath.PPM) {
+            revert InvalidModelUpdate(portfolio, "esMultiplierPpm", u.esMultiplierPpm);
+        }
+        if (u.metrics.grade > 5) revert InvalidModelUpdate(portfolio, "grade", u.metrics.grade);
+    }
+
+    function _requireRelativeChange(address portfolio, uint256 index, uint256 previous, uint256 next, uint256 maxBps)
+        internal
+        pure
+    {
+        uint256 delta = next > previous ? next - previous : previous - next;
+        if (delta * BPS > previous * maxBps) revert ModelChangeTooLarge(portfolio, index, previous, next);
+    }
+
+    function _requireAbsoluteChange(address portfolio, uint256 index, int256 previous, int256 next, uint256 maxDelta)
+        internal
+        pure
+    {
+        uint256 delta = next > previous ? uint256(next - previous) : uint256(previous - next);
+        if (delta > maxDelta) {
+            // Reported as offset-binary (value + 10,000) so the error carries unsigned numbers.
+            revert ModelChangeTooLarge(portfolio, index, uint256(previous + 10_000), uint256(next + 10_000));
+        }
+    }
+
+    // ---------------------------------------------------------------- packed storage reads
+    // Static arrays pack elements from the low bits of consecutive slots; a check reads each
+    // slot once instead of once per element.
+
+    function _slotOf(uint32[16] storage a) internal pure returns (uint256 slot) {
+        assembly ("memory-safe") {
+            slot := a.slot
+        }
+    }
+
+    function _slotOf(uint64[16] storage a) internal pure returns (uint256 slot) {
+        assembly ("memory-safe") {
+            slot := a.slot
+        }
+    }
+
+    function _slotOf(int16[120] storage a) internal pure returns (uint256 slot) {
+        assembly ("memory-safe") {
+            slot := a.slot
+        }
+    }
+
+    function _slotOf(int16[64] storage a) internal pure returns (uint256 slot) {
+        assembly ("memory-safe") {
+            slot := a.slot
+        }
+    }
+
+    function _loadUnsigned(uint256 base, uint256 count, uint256 bits) internal view returns (uint256[] memory out) {
+        out = new uint256[](count);
+        uint256 perWord = 256 / bits;
+        uint256 mask = (1 << bits) - 1;
+        uint256 word;
+        // Bounded: count <= 120 (callers' MAX_ASSETS-derived lengths).
+        for (uint256 i; i < count; ++i) {
+            uint256 offset = i % perWord;
+            if (offset == 0) {
+                uint256 slot = base + i / perWord;
+                assembly ("memory-safe") {
+                    word := sload(slot)
+                }
+            }
+            out[i] = (word >> (offset * bits)) & mask;
+        }
+    }
+
+    function _loadSigned16(uint256 base, uint256 count) internal view returns (int256[] memory out) {
+        out = new int256[](count);
+        uint256 word;
+        // Bounded: count <= 120.
+        for (uint256 i; i < count; ++i) {
+            uint256 offset = i % 16;
+            if (offset == 0) {
+                uint256 slot = base + i / 16;
+                assembly ("memory-safe") {
+                    word := sload(slot)
+                }
+            }
+            out[i] = int256(int16(uint16(word >> (offset * 16))));
+        }
+    }
+}

@@ -1,0 +1,255 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity ^0.8.24;
+
+import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
+import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
+import {ERC4626} from "@openzeppelin/contracts/token/ERC20/extensions/ERC4626.sol";
+import {IERC4626} from "@openzeppelin/contracts/interfaces/IERC4626.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {IPortfolioVault, TradeParams} from "../../interfaces/IPortfolioVault.sol";
+import {IRiskEngine, IRiskManagedPortfolio} from "../../interfaces/IRiskEngine.sol";
+import {IOracleRouter} from "../../interfaces/IOracleRouter.sol";
+import {IIdentityRegistry} from "../../interfaces/IIdentityRegistry.sol";
+
+/// @title PortfolioVault
+/// @notice Risk-guarded multi-asset portfolio with ERC-4626 shares (see IPortfolioVault).
+contract PortfolioVault is IPortfolioVault, ERC4626, AccessManaged, ReentrancyGuardTransient {
+    using SafeERC20 for IERC20;
+
+    /// @notice Assets held, settlement asset included (the RiskEngine's bound).
+    uint256 public constant MAX_ASSETS = 16;
+    /// @dev Virtual shares (OpenZeppelin's inflation-attack defence): shares have 6 more decimals.
+    uint8 internal constant DECIMALS_OFFSET = 6;
+
+    IRiskEngine public immutable riskEngine;
+    IOracleRouter public immutable oracle;
+    IIdentityRegistry public immutable registry;
+
+    address[] private _assets;
+    mapping(address venue => bool) public isVenue;
+
+    constructor(
+        address authority,
+        IERC20 settlement,
+        string memory name_,
+        string memory symbol_,
+        IRiskEngine riskEngine_,
+        IOracleRouter oracle_,
+        IIdentityRegistry registry_
+    ) ERC4626(settlement) ERC20(name_, symbol_) AccessManaged(authority) {
+        riskEngine = riskEngine_;
+        oracle = oracle_;
+        registry = registry_;
+        _assets.push(address(settlement));
+        emit AssetAdded(address(settlement), 0);
+    }
+
+    // ================================================================ governance
+
+    /// @inheritdoc IPortfolioVault
+    function addAsset(address token) external restricted {
+        uint256 count = _assets.length;
+        if (count >= MAX_ASSETS) revert TooManyAssets(MAX_ASSETS);
+        if (_indexOf(token) != type(uint256).max) revert AssetAlreadyListed(token);
+        _assets.push(token);
+        emit AssetAdded(token, count);
+    }
+
+    /// @inheritdoc IPortfolioVault
+    function setVenue(address venue, bool allowed) external restricted {
+        emit VenueSet(venue, isVenue[venue], allowed);
+        isVenue[venue] = allowed;
+    }
+
+    // ================================================================ trading (EXECUTOR)
+
+    /// @inheritdoc IPortfolioVault
+    function trade(TradeParams calldata t) external restricted nonReentrant returns (uint256 sold, uint256 bought) {
+        if (!isVenue[t.venue]) revert VenueNotAllowed(t.venue);
+        if (t.sellAsset == t.buyAsset) revert SameAsset(t.sellAsset);
+        uint256 sellIndex = _requireIndex(t.sellAsset);
+        uint256 buyIndex = _requireIndex(t.buyAsset);
+        uint256[] memory before = holdings();
+        // Interaction first by design: the risk check runs on the state after the trade.
+        IERC20(t.sellAsset).forceApprove(t.venue, t.sellAmount);
+        (bool success, bytes memory reason) = t.venue.call(t.data);
+        if (!success) {
+            assembly ("memory-safe") {
+                revert(add(reason, 32), mload(reason))
+            }
+        }
+        IERC20(t.sellAsset).forceApprove(t.venue, 0); // No standing allowance survives the trade.
+        uint256[] memory afterTrade = holdings();
+        // Bounded: assets <= MAX_ASSETS. Only the sold asset may decrease, only the bought one increase.
+        for (uint256 i; i < afterTrade.length; ++i) {
+            if (i == sellIndex) continue;
+            if (afterTrade[i] < before[i] || (i != buyIndex && afterTrade[i] != before[i])) {
+                revert UnexpectedBalanceChange(_assets[i], before[i], afterTrade[i]);
+            }
+        }
+        if (afterTrade[sellIndex] > before[sellIndex]) {
+            revert UnexpectedBalanceChange(t.sellAsset, before[sellIndex], afterTrade[sellIndex]);
+        }
+        sold = before[sellIndex] - afterTrade[sellIndex];
+        bought = afterTrade[buyIndex] - before[buyIndex];
+        if (sold > t.sellAmount) revert SoldMoreThanAllowed(t.sellAsset, sold, t.sellAmount);
+        if (bought < t.minBuyAmount) revert InsufficientOutput(t.buyAsset, bought, t.minBuyAmount);
+        riskEngine.enforce(before, afterTrade);
+        emit Traded(msg.sender, t.venue, t.sellAsset, sold, t.buyAsset, bought);
+    }
+
+    // ================================================================ investors
+
+    /// @inheritdoc ERC4626
+    /// @dev Verified receiver and caller, portfolio not halted; NAV from live oracle prices.
+    function deposit(uint256 assets_, address receiver) public override(ERC4626, IERC4626) nonReentrant returns (uint256) {
+        _requireCanDeposit(receiver);
+        return super.deposit(assets_, receiver);
+    }
+
+    /// @inheritdoc ERC4626
+    function mint(uint256 shares, address receiver) public override(ERC4626, IERC4626) nonReentrant returns (uint256) {
+        _requireCanDeposit(receiver);
+        return super.mint(shares, receiver);
+    }
+
+    /// @inheritdoc ERC4626
+    function withdraw(uint256 assets_, address receiver, address owner)
+        public
+        override(ERC4626, IERC4626)
+        nonReentrant
+        returns (uint256)
+    {
+        return super.withdraw(assets_, receiver, owner);
+    }
+
+    /// @inheritdoc ERC4626
+    function redeem(uint256 shares, address receiver, address owner)
+        public
+        override(ERC4626, IERC4626)
+        nonReentrant
+        returns (uint256)
+    {
+        return super.redeem(shares, receiver, owner);
+    }
+
+    /// @inheritdoc IPortfolioVault
+    function redeemInKind(uint256 shares, address receiver, address owner)
+        external
+        nonReentrant
+        returns (uint256[] memory amounts)
+    {
+        if (shares == 0) revert ZeroShares();
+        if (msg.sender != owner) _spendAllowance(owner, msg.sender, shares);
+        uint256 supply = totalSupply();
+        amounts = holdings();
+        // Bounded: assets <= MAX_ASSETS. Rounded down: the remaining holders never subsidise the exit.
+        for (uint256 i; i < amounts.length; ++i) {
+            amounts[i] = Math.mulDiv(amounts[i], shares, supply);
+        }
+        _burn(owner, shares);
+        emit RedeemedInKind(msg.sender, receiver, owner, shares, amounts);
+        for (uint256 i; i < amounts.length; ++i) {
+            if (amounts[i] != 0) IERC20(_assets[i]).safeTransfer(receiver, amounts[i]);
+        }
+    }
+
+    // ================================================================ views
+
+    /// @inheritdoc ERC4626
+    /// @dev Sum of every holding at its oracle price, in settlement-asset units (rounded down).
+    function totalAssets() public view override(ERC4626, IERC4626) returns (uint256 total) {
+        uint256[] memory held = holdings();
+        total = held[0];
+        uint256 count = held.length;
+        if (count == 1) return total;
+        uint256 settlementPrice = oracle.price(_assets[0]);
+        uint256 settlementUnit = 10 ** IERC20Metadata(_assets[0]).decimals();
+        // Bounded: assets <= MAX_ASSETS.
+        for (uint256 i = 1; i < count; ++i) {
+            if (held[i] == 0) continue;
+            uint256 value18 = Math.mulDiv(held[i], oracle.price(_assets[i]), 10 ** IERC20Metadata(_assets[i]).decimals());
+            total += Math.mulDiv(value18, settlementUnit, settlementPrice);
+        }
+    }
+
+    /// @inheritdoc ERC4626
+    /// @dev 0 while halted or for an unverified receiver (ERC-4626: deposits disabled).
+    function maxDeposit(address receiver) public view override(ERC4626, IERC4626) returns (uint256) {
+        return _canDeposit(receiver) ? type(uint256).max : 0;
+    }
+
+    /// @inheritdoc ERC4626
+    function maxMint(address receiver) public view override(ERC4626, IERC4626) returns (uint256) {
+        return _canDeposit(receiver) ? type(uint256).max : 0;
+    }
+
+    /// @inheritdoc IRiskManagedPortfolio
+    function assets() external view returns (address[] memory) {
+        return _assets;
+    }
+
+    /// @inheritdoc IRiskManagedPortfolio
+    function holdings() public view returns (uint256[] memory held) {
+        uint256 count = _assets.length;
+        held = new uint256[](count);
+        // Bounded: assets <= MAX_ASSETS.
+        for (uint256 i; i < count; ++i) {
+            held[i] = IERC20(_assets[i]).balanceOf(address(this));
+        }
+    }
+
+    // ================================================================ internal
+
+    /// @dev Cash withdrawals: risk-checked unless halted (then investors may always leave).
+    function _withdraw(address caller, address receiver, address owner, uint256 assets_, uint256 shares)
+        internal
+        override
+    {
+        if (!riskEngine.isHalted(address(this))) {
+            uint256[] memory before = holdings();
+            uint256[] memory afterWithdrawal = holdings();
+            afterWithdrawal[0] -= assets_; // Checked: more cash than held reverts.
+            riskEngine.enforce(before, afterWithdrawal);
+        }
+        super._withdraw(caller, receiver, owner, assets_, shares);
+    }
+
+    /// @dev Shares move only to verified investors (burns excepted).
+    function _update(address from, address to, uint256 value) internal override {
+        if (to != address(0) && !registry.isVerified(to)) revert InvestorNotVerified(to);
+        super._update(from, to, value);
+    }
+
+    function _decimalsOffset() internal pure override returns (uint8) {
+        return DECIMALS_OFFSET;
+    }
+
+    function _requireCanDeposit(address receiver) internal view {
+        if (riskEngine.isHalted(address(this))) revert PortfolioHalted();
+        if (!registry.isVerified(receiver)) revert InvestorNotVerified(receiver);
+        if (!registry.isVerified(msg.sender)) revert InvestorNotVerified(msg.sender);
+    }
+
+    function _canDeposit(address receiver) internal view returns (bool) {
+        return !riskEngine.isHalted(address(this)) && registry.isVerified(receiver);
+    }
+
+    function _requireIndex(address token) internal view returns (uint256 index) {
+        index = _indexOf(token);
+        if (index == type(uint256).max) revert UnknownAsset(token);
+    }
+
+    function _indexOf(address token) internal view returns (uint256) {
+        uint256 count = _assets.length;
+        // Bounded: assets <= MAX_ASSETS.
+        for (uint256 i; i < count; ++i) {
+            if (_assets[i] == token) return i;
+        }
+        return type(uint256).max;
+    }
+}

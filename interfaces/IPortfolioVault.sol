@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity ^0.8.24;
+
+import {IERC4626} from "@openzeppelin/contracts/interfaces/IERC4626.sol";
+import {IRiskManagedPortfolio} from "./IRiskEngine.sol";
+
+/// @notice One trade through an allow-listed venue.
+struct TradeParams {
+    address sellAsset;
+    uint256 sellAmount;
+    address buyAsset;
+    /// Least `buyAsset` the vault must receive (the executor's slippage bound).
+    uint256 minBuyAmount;
+    /// Allow-listed contract the vault calls with `data`; it may pull at most `sellAmount`.
+    address venue;
+    bytes data;
+}
+
+/// @title IPortfolioVault
+/// @notice A multi-asset institutional portfolio: ERC-4626 shares over the settlement stablecoin
+/// (assets()[0]), NAV from the oracle layer, deposits and share transfers only by verified
+/// investors, trades only by approved executors through allow-listed venues, every trade and
+/// every cash withdrawal checked by the RiskEngine on the state after it.
+/// @dev Role mapping (deploy script): `addAsset`, `setVenue` -> GOVERNOR; `trade` -> EXECUTOR.
+/// Halted (RiskEngine): no deposits or mints; trades only when risk-reducing; cash withdrawals
+/// skip the risk check (investors can always leave); `redeemInKind` works in every state.
+/// Not halted: a cash withdrawal that would leave the portfolio beyond a limit reverts with the
+/// limit (`RiskLimitBreached`) and the investor can redeem in kind instead.
+/// Warning: `totalAssets` reads every asset's oracle price and reverts `PriceUnavailable` when one
+/// with a balance has none; so do deposits and cash withdrawals (never at a stale NAV).
+/// `redeemInKind` needs no price.
+interface IPortfolioVault is IERC4626, IRiskManagedPortfolio {
+    error InvestorNotVerified(address account);
+    error PortfolioHalted();
+    error VenueNotAllowed(address venue);
+    error UnknownAsset(address asset);
+    error TooManyAssets(uint256 max);
+    error AssetAlreadyListed(address asset);
+    error SameAsset(address asset);
+    error SoldMoreThanAllowed(address asset, uint256 sold, uint256 sellAmount);
+    error InsufficientOutput(address asset, uint256 received, uint256 minBuyAmount);
+    error UnexpectedBalanceChange(address asset, uint256 before, uint256 afterTrade);
+    error ZeroShares();
+
+    event AssetAdded(address indexed asset, uint256 index);
+    event VenueSet(address indexed venue, bool previous, bool allowed);
+    event Traded(
+        address indexed executor,
+        address indexed venue,
+        address sellAsset,
+        uint256 sold,
+        address buyAsset,
+        uint256 bought
+    );
+    event RedeemedInKind(
+        address indexed caller, address indexed receiver, address indexed owner, uint256 shares, uint256[] amounts
+    );
+
+    function addAsset(address asset) external;
+    function setVenue(address venue, bool allowed) external;
+
+    /// @notice Sells up to `sellAmount` of one asset for at least `minBuyAmount` of another
+    /// through an allow-listed venue, then requires the RiskEngine to pass the new holdings.
+    /// @return sold What left the vault. @return bought What arrived.
+    function trade(TradeParams calldata params) external returns (uint256 sold, uint256 bought);
+
+    /// @notice Burns `shares` of `owner` and sends `receiver` the same fraction of every holding.
+    /// Works when halted and without prices. Security tokens still pass their compliance rules.
+    function redeemInKind(uint256 shares, address receiver, address owner) external returns (uint256[] memory amounts);
+
+    function isVenue(address venue) external view returns (bool);
+}

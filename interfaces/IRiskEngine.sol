@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity ^0.8.24;
+
+/// @notice The limit a check found broken (None: the check passed).
+enum RiskLimit {
+    None,
+    /// The portfolio is halted: only risk-reducing trades pass.
+    Halted,
+    /// The keeper's model data is older than `maxModelAge` (or was never published).
+    StaleModel,
+    /// The engine's price snapshot is older than `maxPriceAge`.
+    StalePrices,
+    /// An asset with a position after the trade has no valid price in the snapshot.
+    UnpricedAsset,
+    /// One asset's weight; `subject` is its index.
+    AssetConcentration,
+    /// One asset class's weight; `subject` is the class.
+    ClassConcentration,
+    /// The share of liquid assets is below the minimum.
+    MinLiquidity,
+    /// 1-day parametric (delta-normal) VaR at 95% / 99%, as a share of NAV.
+    Var95,
+    Var99,
+    /// Expected Shortfall: the keeper's ES/sigma multiplier times the portfolio sigma.
+    ExpectedShortfall,
+    /// Worst loss over the keeper's stress scenarios; `subject` is the scenario.
+    StressLoss,
+    /// Drawdown of NAV per share from its high-water mark (soft cap).
+    Drawdown,
+    /// The keeper's correlations give a negative portfolio variance for these weights.
+    InvalidModel
+}
+
+/// @notice Result of a risk check. Values and bounds are in basis points of NAV (weights, VaR,
+/// ES, stress loss, drawdown); `value - bound` is by how much the limit breaks.
+struct RiskCheck {
+    bool ok;
+    RiskLimit limit;
+    uint8 subject;
+    uint256 value;
+    uint256 bound;
+    /// True when the trade lowers risk: no non-liquid position grows and 99% VaR (bps of NAV)
+    /// does not grow. Such trades pass even when halted, stale or beyond a limit. Evaluated only
+    /// when a gate or limit fails (false on the plain pass path).
+    bool riskReducing;
+}
+
+/// @notice One asset of a portfolio, in the order of the portfolio's `assets()`.
+struct AssetRisk {
+    uint16 maxWeightBps;
+    /// Asset class, < MAX_CLASSES (e.g. 0 cash, 1 T-bills, 2 notes, 3 corporate credit).
+    uint8 assetClass;
+    /// Counts towards the minimum liquid share (settlement stablecoin, T-bills).
+    bool liquid;
+}
+
+/// @notice Per-portfolio limits (basis points of NAV) and data-quality bounds.
+struct RiskLimits {
+    uint16 minLiquidBps;
+    uint16 maxVar95Bps;
+    uint16 maxVar99Bps;
+    uint16 maxEsBps;
+    uint16 maxStressLossBps;
+    /// Beyond it only risk-reducing trades pass.
+    uint16 maxDrawdownBps;
+    /// Beyond it `sync` halts the portfolio (0: no hard cap).
+    uint16 hardDrawdownBps;
+    /// Model data older than this refuses risk-increasing trades.
+    uint32 maxModelAge;
+    /// A price snapshot older than this refuses risk-increasing trades.
+    uint32 maxPriceAge;
+    /// Shortest time between two model updates.
+    uint32 minUpdateDelay;
+    /// Largest relative change of one asset's volatility per update (basis points of the old value).
+    uint16 maxVolChangeBps;
+    /// Largest absolute change of one correlation per update (1e-4 units).
+    uint16 maxCorrelationChange;
+    /// Largest absolute change of one stress shock per update (basis points).
+    uint16 maxStressChangeBps;
+    /// Weight cap per asset class (index = class; 0 = no cap).
+    uint16[8] maxClassWeightBps;
+}
+
+/// @notice Model inputs and metrics published by the risk keeper for one portfolio.
+struct ModelUpdate {
+    /// Must be the previous update's id + 1 (replays and gaps are refused).
+    uint64 updateId;
+    /// When the keeper's data was taken; must be after the previous update's and not in the future.
+    uint40 asOf;
+    /// Daily volatility per asset, in parts per million (1% = 10,000), in `assets()` order.
+    uint32[] volsPpm;
+    /// Correlations, upper triangle row by row ((0,1), (0,2), ..., (n-2,n-1)), 1e-4 units.
+    int16[] correlations;
+    /// Expected Shortfall (97.5%, 1 day) over sigma, from the keeper's fat-tailed model, ppm
+    /// (normal: 2,337,803).
+    uint32 esMultiplierPpm;
+    /// Loss per asset in each stress scenario, in bps of the position: scenario-major
+    /// (scenario s, asset i at s * n + i); negative values are gains.
+    int16[] stressLossBps;
+    RiskMetrics metrics;
+}
+
+/// @notice The keeper's latest risk metrics, readable by wallets. Ratios are 1e-4 units (bps).
+struct RiskMetrics {
+    uint32 var95Bps;
+    uint32 var99Bps;
+    uint32 esBps;
+    /// Annualised volatility.
+    uint32 volatilityBps;
+    int32 sharpeE4;
+    int32 sortinoE4;
+    uint32 maxDrawdownBps;
+    int32 betaE4;
+    /// 0 (illiquid) to 10,000 (all cash-like).
+    uint32 liquidityScoreBps;
+    /// Herfindahl index of weights.
+    uint32 concentrationBps;
+    /// 0 = A ... 5 = F.
+    uint8 grade;
+}
+
+/// @title IRiskEngine
+/// @notice Enforces per-portfolio risk limits on the state after each trade: concentration per
+/// asset and per class, minimum liquid share, 1-day parametric VaR at 95% and 99% computed
+/// on-chain from the weights and the keeper's volatilities and correlations, Expected Shortfall
+/// and stress loss from keeper-published multipliers and scenario shocks (so they are also
+/// evaluated on the post-trade weights), and drawdown from the NAV-per-share high-water mark.
+/// A halted portfolio takes no new risk: only risk-reducing trades pass; withdrawals are the
+/// vault's concern and keep working.
+/// @dev Role mapping (deploy script): `configure` and `resume` -> GOVERNOR (timelocked),
+/// `halt` -> GUARDIAN, `publishModel` -> RISK_KEEPER. `sync` is open to anyone.
+/// Prices come from a per-portfolio snapshot taken by `sync` (one oracle read per asset), so a
+/// check costs a few storage reads rather than one oracle call per asset; checks refuse
+/// risk-increasing trades when the snapshot is older than `maxPriceAge`.
+/// Warning: does not check that the keeper's correlation matrix is positive semi-definite; a
+/// negative portfolio variance fails the check (`InvalidModel`) instead.
+/// Warning: VaR, ES and stress values are relative to NAV valued at the snapshot prices; trade
+/// execution prices are the executor's and the venue's concern (minimum outputs).
+interface IRiskEngine {
+    error RiskLimitBreached(address portfolio, RiskLimit limit, uint8 subject, uint256 value, uint256 bound);
+    error PortfolioNotConfigured(address portfolio);
+    error InvalidRiskConfig(address portfolio, string reason);
+    error HoldingsLengthMismatch(uint256 expected, uint256 actual);
+    error StaleUpdate(address portfolio, uint64 expectedId, uint64 updateId);
+    error UpdateTooSoon(address portfolio, uint256 lastPublishedAt, uint256 minUpdateDelay);
+    error InvalidModelUpdate(address portfolio, string reason, uint256 index);
+    error ModelChangeTooLarge(address portfolio, uint256 index, uint256 previous, uint256 next);
+    error NotHalted(address portfolio);
+    error PositionTooLarge(address portfolio, uint256 index, uint256 value);
+
+    event PortfolioConfigured(address indexed portfolio, RiskLimits previous, RiskLimits next, AssetRisk[] assets);
+    event ModelPublished(address indexed portfolio, uint64 indexed updateId, uint40 asOf, RiskMetrics metrics);
+    event Synced(address indexed portfolio, uint256 navPerShare, uint256 highWaterMark, uint16 drawdownBps, uint16 pricedMask);
+    event Halted(address indexed portfolio, address indexed by, RiskLimit reason);
+    event Resumed(address indexed portfolio, address indexed by);
+
+    /// @notice Sets a portfolio's asset risk parameters (in the order of its `assets()`) and limits.
+    /// Keeps published model data only if the asset list is unchanged.
+    function configure(address portfolio, AssetRisk[] calldata assets, RiskLimits calldata limits) external;
+
+    /// @notice Publishes model inputs and metrics within the on-chain bounds (see `RiskLimits`).
+    function publishModel(address portfolio, ModelUpdate calldata update) external;
+
+    /// @notice Takes the price snapshot (one oracle read per asset), updates NAV per share, its
+    /// high-water mark and drawdown, and halts the portfolio when a hard limit breaks (drawdown
+    /// beyond `hardDrawdownBps`, or no asset priced). Anyone may call it.
+    /// @return halted Whether the portfolio is halted after the call.
+    function sync(address portfolio) external returns (bool halted);
+
+    /// @notice Guardian stop: the portfolio takes no new risk until `resume`.
+    function halt(address portfolio) external;
+    /// @notice Lifts a halt (GOVERNOR, not the guardian). `resetHighWaterMark` restarts drawdown
+    /// from the last synced NAV per share (otherwise a drawdown beyond the hard cap re-halts at
+    /// the next `sync`).
+    function resume(address portfolio, bool resetHighWaterMark) external;
+
+    /// @notice Checks the state after a trade, given the holdings (token units, `assets()` order)
+    /// before and after it. Reverts `RiskLimitBreached` unless the check passes.
+    /// @dev Called by the portfolio itself (msg.sender is the portfolio).
+    function enforce(uint256[] calldata holdingsBefore, uint256[] calldata holdingsAfter) external view;
+
+    /// @notice The pre-trade view: what `enforce` would decide for `portfolio`.
+    function check(address portfolio, uint256[] calldata holdingsBefore, uint256[] calldata holdingsAfter)
+        external
+        view
+        returns (RiskCheck memory);
+
+    /// @notice Parametric 1-day VaR at 95% and 99% and ES for the given holdings, at the snapshot
+    /// prices and the published model, as 18-decimal fractions of NAV (1e18 = 100%; the checks
+    /// compare the same figures rounded up to basis points).
+    function portfolioRisk(address portfolio, uint256[] calldata holdings)
+        external
+        view
+        returns (uint256 var95Wad, uint256 var99Wad, uint256 esWad);
+
+    function isHalted(address portfolio) external view returns (bool);
+    function metricsOf(address portfolio)
+        external
+        view
+        returns (RiskMetrics memory metrics, uint64 updateId, uint40 asOf, uint40 publishedAt);
+    function limitsOf(address portfolio) external view returns (RiskLimits memory, AssetRisk[] memory);
+}
+
+/// @notice What the risk engine reads from a portfolio (and its ERC-20 `totalSupply` of shares).
+interface IRiskManagedPortfolio {
+    /// @notice The portfolio's assets; index 0 is the settlement asset.
+    function assets() external view returns (address[] memory);
+    /// @notice Holdings in token units, in `assets()` order.
+    function holdings() external view returns (uint256[] memory);
+}

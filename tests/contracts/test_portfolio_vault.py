@@ -1,0 +1,82 @@
+"""VLT-*: the portfolio vault's deposits, withdrawals, trades and in-kind redemptions."""
+
+import ape
+
+from risk_fixtures import UNIT, USDC_UNIT, asset_risk, limits_tuple, swap_params
+
+USDC, QTB, QCORP, QSPX = range(4)
+MIN_LIQ, HALTED = 7, 1
+
+
+def test_total_assets__every_holding_at_its_oracle_price_in_settlement_units(risk_stack, executor):
+    vault = risk_stack.vault
+    vault.trade(swap_params(risk_stack, USDC, QSPX, 100_000 * USDC_UNIT), sender=executor)
+    assert vault.holdings()[QSPX] == 2_000 * UNIT
+    assert vault.totalAssets() == 1_000_000 * USDC_UNIT  # 900,000 cash + 2,000 x 50 USD
+
+
+def test_deposit__unverified_receiver_or_caller__reverts(risk_stack, accounts, fund_investor):
+    vault = risk_stack.vault
+    stranger = accounts[14]
+    with ape.reverts(vault.InvestorNotVerified, account=stranger):
+        vault.deposit(USDC_UNIT, stranger, sender=fund_investor)
+    assert vault.maxDeposit(stranger) == 0
+
+
+def test_shares__transfer_to_unverified__reverts(risk_stack, accounts, fund_investor):
+    vault = risk_stack.vault
+    with ape.reverts(vault.InvestorNotVerified, account=accounts[14]):
+        vault.transfer(accounts[14], 1, sender=fund_investor)
+
+
+def test_trade__outsider_unknown_venue_or_short_output__reverts(risk_stack, executor, outsider, deployer, project):
+    vault = risk_stack.vault
+    params = swap_params(risk_stack, USDC, QCORP, 1_000 * USDC_UNIT)
+    with ape.reverts(vault.AccessManagedUnauthorized):
+        vault.trade(params, sender=outsider)
+    rogue = deployer.deploy(project.FixedRateVenue)
+    with ape.reverts(vault.VenueNotAllowed, venue=rogue):
+        vault.trade(params[:4] + (rogue, params[5]), sender=executor)
+    with ape.reverts(vault.InsufficientOutput, received=10 * UNIT, minBuyAmount=11 * UNIT):
+        vault.trade(params[:3] + (11 * UNIT,) + params[4:], sender=executor)
+
+
+def test_trade__success__event_and_no_standing_allowance(risk_stack, executor):
+    vault, usdc = risk_stack.vault, risk_stack.tokens[USDC]
+    receipt = vault.trade(swap_params(risk_stack, USDC, QCORP, 50_000 * USDC_UNIT, 500 * UNIT), sender=executor)
+    event = receipt.decode_logs(vault.Traded)[0]
+    assert (event.sold, event.bought) == (50_000 * USDC_UNIT, 500 * UNIT)
+    assert usdc.allowance(vault, risk_stack.venue) == 0
+
+
+def test_withdraw__would_break_min_liquidity__reverts_but_in_kind_redemption_works(risk_stack, executor,
+                                                                                  fund_investor, governor):
+    vault, engine = risk_stack.vault, risk_stack.engine
+    # Caps loose enough that the liquidity floor is the limit a cash withdrawal meets first.
+    engine.configure(vault, asset_risk(QCORP=6_000, QSPX=6_000), limits_tuple(maxClassWeightBps=[0] * 8),
+                     sender=governor)
+    vault.trade(swap_params(risk_stack, USDC, QCORP, 380_000 * USDC_UNIT), sender=executor)
+    vault.trade(swap_params(risk_stack, USDC, QSPX, 280_000 * USDC_UNIT), sender=executor)
+    # Cash 340,000 of 1,000,000: withdrawing 200,000 leaves 140/800 = 17.5% liquid < 20%.
+    with ape.reverts(engine.RiskLimitBreached, portfolio=vault, limit=MIN_LIQ, value=1_750, bound=2_000):
+        vault.withdraw(200_000 * USDC_UNIT, fund_investor, fund_investor, sender=fund_investor)
+    shares = vault.balanceOf(fund_investor) // 5
+    supply = vault.totalSupply()
+    before = vault.holdings()
+    receipt = vault.redeemInKind(shares, fund_investor, fund_investor, sender=fund_investor)
+    amounts = receipt.decode_logs(vault.RedeemedInKind)[0].amounts
+    assert list(amounts) == [h * shares // supply for h in before]
+    assert risk_stack.tokens[QCORP].balanceOf(fund_investor) == amounts[QCORP]
+
+
+def test_halted__no_deposits__withdrawals_and_in_kind_still_work(risk_stack, guardian, executor, fund_investor):
+    vault, engine = risk_stack.vault, risk_stack.engine
+    vault.trade(swap_params(risk_stack, USDC, QCORP, 380_000 * USDC_UNIT), sender=executor)
+    engine.halt(vault, sender=guardian)
+    with ape.reverts(vault.PortfolioHalted):
+        vault.deposit(USDC_UNIT, fund_investor, sender=fund_investor)
+    assert vault.maxDeposit(fund_investor) == 0
+    # Halted: a cash withdrawal that breaks the liquidity floor still goes through.
+    vault.withdraw(500_000 * USDC_UNIT, fund_investor, fund_investor, sender=fund_investor)
+    vault.redeemInKind(vault.balanceOf(fund_investor) // 2, fund_investor, fund_investor, sender=fund_investor)
+    assert engine.isHalted(vault)
