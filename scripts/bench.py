@@ -78,6 +78,110 @@ def measure_compliance() -> dict[str, int]:
 ZERO = "0x0000000000000000000000000000000000000000"
 
 
+def _call_frame_gas(txn_hash, callee: str) -> int:
+    """Gas a transaction spent inside its (last) call to `callee`: the CALL's own cost (cold
+    account access included) plus everything the callee executed, from an opcode trace."""
+    txn_hash = txn_hash if isinstance(txn_hash, str) else txn_hash.hex()
+    trace = chain.provider.make_request("debug_traceTransaction", [
+        txn_hash if txn_hash.startswith("0x") else "0x" + txn_hash,
+        {"disableStorage": True, "disableMemory": True, "enableReturnData": False}])
+    logs = trace["structLogs"]
+    target = int(callee, 16)
+    start = None
+    for i, step in enumerate(logs):
+        if step["op"] in ("CALL", "STATICCALL") and int(step["stack"][-2], 16) == target:
+            start = i
+    if start is None:
+        raise click.ClickException(f"no call to {callee} in {txn_hash}")
+    depth = logs[start]["depth"]
+    end = next(i for i in range(start + 1, len(logs)) if logs[i]["depth"] == depth)
+    # Gas left before the CALL minus gas left after it returns.
+    return logs[start]["gas"] - logs[end]["gas"]
+
+
+def measure_risk() -> dict[str, int]:
+    """The pre-trade risk check of an 8-asset portfolio (settlement stablecoin + 7 security tokens,
+    every asset held, 4 stress scenarios, every limit evaluated on the pass path), sent as a
+    transaction so the figure is full gas; plus sync (8 oracle reads), a model update and a trade."""
+    deployer, governor, operator, agent = (accounts.test_accounts[i] for i in (0, 2, 3, 4))
+    keeper, reporter, executor, investor = (accounts.test_accounts[i] for i in (10, 11, 12, 13))
+    manager = deployer.deploy(project.QuanteraAccessManager, deployer)
+    for role, account in (("GOVERNOR", governor), ("OPERATOR", operator), ("RISK_KEEPER", keeper),
+                          ("PRICE_REPORTER", reporter), ("EXECUTOR", executor)):
+        manager.grantRole(ROLE_IDS[role], account, 0, sender=deployer)
+
+    def wire(contract, name):
+        for role_id, sels in wiring(name, contract.contract_type):
+            manager.setTargetFunctionRole(contract, sels, role_id, sender=deployer)
+
+    registry = deployer.deploy(project.IdentityRegistry, manager, 86400)
+    wire(registry, "IdentityRegistry")
+    usdc = deployer.deploy(project.LocalStablecoin, manager, "USD Coin (local)", "USDC")
+    wire(usdc, "LocalStablecoin")
+    tokens = [usdc]
+    for k in range(7):
+        token = deployer.deploy(project.SecurityToken, manager, f"Bench Asset {k}", f"BA{k}", 18, registry, ZERO, ZERO)
+        engine = deployer.deploy(project.ComplianceEngine, manager, registry, token)
+        wire(engine, "ComplianceEngine")
+        wire(token, "SecurityToken")
+        token.setCompliance(engine, sender=governor)
+        token.addAgent(agent, sender=governor)
+        engine.setJurisdiction(US, (True, 1, 0, 0, 0), sender=governor)
+        token.unpause(sender=agent)
+        tokens.append(token)
+    router = deployer.deploy(project.OracleRouter, manager)
+    wire(router, "OracleRouter")
+    for token in tokens:
+        feed = deployer.deploy(project.ReporterPriceFeed, manager, 8, "bench / USD")
+        wire(feed, "ReporterPriceFeed")
+        feed.report(100 * 10**8 if token != usdc else 10**8, sender=reporter)
+        router.setFeed(token, (feed, 86_400, ZERO, 0, 0, 1, 10**30), sender=governor)
+    risk = deployer.deploy(project.RiskEngine, manager, router)
+    wire(risk, "RiskEngine")
+    vault = deployer.deploy(project.PortfolioVault, manager, usdc, "Bench Fund", "BF", risk, router, registry)
+    wire(vault, "PortfolioVault")
+    for token in tokens[1:]:
+        vault.addAsset(token, sender=governor)
+    registry.registerInvestor(vault, f"0x{0xf0:040x}", US, 4, FAR_FUTURE, sender=operator)
+    registry.registerInvestor(investor, f"0x{0xf2:040x}", US, 4, FAR_FUTURE, sender=operator)
+    venue = deployer.deploy(project.FixedRateVenue)
+    registry.registerInvestor(venue, f"0x{0xf1:040x}", US, 4, FAR_FUTURE, sender=operator)
+    vault.setVenue(venue, True, sender=governor)
+    assets = [(10_000, 0, True)] + [(2_000, 1 + k % 6, k < 2) for k in range(7)]
+    # minLiquid, var95, var99, es, stress, maxDD, hardDD, modelAge, priceAge, delay, vol, corr, stress chg, classes
+    limits = (1_000, 300, 400, 450, 2_500, 1_000, 2_000, 2 * 86_400, 3_600, 600, 5_000, 2_000, 2_000, [0] * 8)
+    risk.configure(vault, assets, limits, sender=governor)
+    n = 8
+    correlations = [2_000 + 100 * (k % 5) for k in range(n * (n - 1) // 2)]
+    stress = [(300 * (i + 1) + 50 * s) for s in range(4) for i in range(n)]
+    update = (1, chain.pending_timestamp - 60, [500] + [3_000 + 1_000 * k for k in range(7)], correlations,
+              2_600_000, stress, (0,) * 11)
+    gas = {"risk.publish_model_8_assets": risk.publishModel(vault, update, sender=keeper).gas_used}
+    usdc.mint(investor, 10_000_000 * 10**6, sender=operator)
+    usdc.approve(vault, 2**256 - 1, sender=investor)
+    vault.deposit(1_000_000 * 10**6, investor, sender=investor)
+    for token in tokens[1:]:
+        token.mint(venue, 1_000_000 * UNIT, sender=agent)
+        venue.setRate(usdc, token, 10**28, sender=deployer)  # 1 USDC -> 0.01 token (price 100)
+    trade = None
+    for token in tokens[1:]:
+        data = venue.swap.encode_input(usdc, token, 80_000 * 10**6)
+        gas["risk.sync_8_assets"] = risk.sync(vault, sender=deployer).gas_used
+        trade = vault.trade((usdc, 80_000 * 10**6, token, 0, venue, data), sender=executor)
+    gas["risk.vault_trade_8_assets"] = trade.gas_used
+    gas["risk.pre_trade_check_in_trade_8_assets"] = _call_frame_gas(trade.txn_hash, risk.address)
+    gas["risk.sync_8_assets"] = risk.sync(vault, sender=deployer).gas_used
+    before = list(vault.holdings())
+    after = list(before)
+    after[0] -= 10_000 * 10**6
+    after[1] += 100 * UNIT
+    result = risk.check(vault, before, after)
+    if not result.ok or result.limit != 0:
+        raise click.ClickException(f"benchmark portfolio should pass every limit, got {result}")
+    gas["risk.pre_trade_check_8_assets"] = risk.check.transact(vault, before, after, sender=deployer).gas_used
+    return gas
+
+
 @click.command(cls=ConnectedProviderCommand)
 @network_option(default="ethereum:local:foundry")
 def cli(ecosystem, network, provider):
@@ -86,6 +190,7 @@ def cli(ecosystem, network, provider):
         raise click.UsageError("benchmarks run on a local network only")
     measured = measure_access()
     measured.update(measure_compliance())
+    measured.update(measure_risk())
     current = json.loads(GAS_FILE.read_text()) if GAS_FILE.is_file() else {}
     current.update(measured)
     GAS_FILE.parent.mkdir(parents=True, exist_ok=True)

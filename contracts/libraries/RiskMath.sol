@@ -6,14 +6,17 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 /// @title RiskMath
 /// @notice Fixed-point portfolio risk: delta-normal variance from position values, daily
 /// volatilities and correlations, and the VaR / ES / stress figures the risk engine checks.
-/// @dev Units: values in 18-decimal USD (any common quote), volatilities in parts per million,
-/// correlations in 1e-4, shocks and results in basis points of NAV. Arrays are bounded by the
-/// caller's MAX_ASSETS (pairs: n(n-1)/2). Callers keep values below 2**100 (about 1.27e12 in
-/// 18-decimal units) and volatilities at most 1e6 ppm, which keeps every product in range.
+/// @dev Units: values in 18-decimal quote units, volatilities in parts per million, correlations
+/// in 1e-4, shocks and results in basis points of NAV. Model inputs arrive as the engine stores
+/// them, packed words of static arrays (element k of a `bits`-wide array is bits
+/// [(k % (256/bits)) * bits, ...) of word k / (256/bits)): volatilities uint32 (8 per word),
+/// correlations and shocks int16 (16 per word). Callers bound n by their MAX_ASSETS (pairs:
+/// n(n-1)/2 <= 120) and keep values below 2**100 and volatilities at most 1e6 ppm, which keeps
+/// every product in range. The loops are in assembly: they run for every trade, and Solidity's
+/// per-element bounds and overflow checks cost more than the arithmetic itself.
 library RiskMath {
     uint256 internal constant BPS = 10_000;
     uint256 internal constant PPM = 1_000_000;
-    int256 internal constant CORRELATION_ONE = 10_000;
     /// @notice One-sided standard normal quantiles, ppm: z(0.95) = 1.644854, z(0.99) = 2.326348.
     uint256 internal constant Z95_PPM = 1_644_854;
     uint256 internal constant Z99_PPM = 2_326_348;
@@ -21,72 +24,103 @@ library RiskMath {
     /// @notice Portfolio standard deviation in value units: sqrt(sum_i sum_j s_i s_j rho_ij) with
     /// s_i = value_i * vol_i. `valid` is false when the correlations make the variance negative
     /// (not positive semi-definite for these weights); sigma is then 0.
-    function sigma(uint256[] memory values, uint256[] memory volsPpm, int256[] memory correlations)
+    function sigma(uint256[] memory values, uint256[] memory volWords, uint256[] memory correlationWords)
         internal
         pure
         returns (bool valid, uint256)
     {
         uint256 n = values.length;
-        int256[] memory s = new int256[](n);
-        int256 diagonal;
-        // Bounded: n <= MAX_ASSETS. No overflow: values < 2**100 and vols <= 1e6 ppm, so |s_i| < 2**100,
-        // |s_i * s_j * rho| < 2**214 and a sum of at most 136 such terms stays below 2**222.
-        unchecked {
-            for (uint256 i; i < n; ++i) {
-                int256 si = int256(values[i] * volsPpm[i] / PPM);
-                s[i] = si;
-                diagonal += si * si;
+        uint256[] memory s = new uint256[](n);
+        int256 variance;
+        // Bounds: the caller sizes volWords >= ceil(n/8) and correlationWords >= ceil(n(n-1)/2/16).
+        // No overflow: 0 <= s_i < 2**100, so s_i * s_j < 2**200, times |rho| <= 1e4 < 2**14 stays
+        // below 2**214 in two's complement, and at most 136 terms sum below 2**222.
+        assembly ("memory-safe") {
+            let valuesPtr := add(values, 0x20)
+            let sPtr := add(s, 0x20)
+            let diagonal := 0
+            for { let i := 0 } lt(i, n) { i := add(i, 1) } {
+                let vol := and(shr(shl(5, and(i, 7)), mload(add(add(volWords, 0x20), shl(5, shr(3, i))))), 0xffffffff)
+                let si := div(mul(mload(add(valuesPtr, shl(5, i))), vol), PPM)
+                mstore(add(sPtr, shl(5, i)), si)
+                diagonal := add(diagonal, mul(si, si))
             }
-            int256 offDiagonal;
-            uint256 pair;
-            for (uint256 i; i < n; ++i) {
-                int256 si = s[i];
-                for (uint256 j = i + 1; j < n; ++j) {
-                    if (si != 0) offDiagonal += si * s[j] * correlations[pair];
-                    ++pair;
+            // Pairs in row order; the packed correlation word is consumed 16 bits at a time.
+            let offDiagonal := 0
+            let wordPtr := add(correlationWords, 0x20)
+            let word := 0
+            let pair := 0
+            for { let i := 0 } lt(i, n) { i := add(i, 1) } {
+                let si := mload(add(sPtr, shl(5, i)))
+                for { let j := add(i, 1) } lt(j, n) { j := add(j, 1) } {
+                    if iszero(and(pair, 15)) {
+                        word := mload(wordPtr)
+                        wordPtr := add(wordPtr, 0x20)
+                    }
+                    let rho := signextend(1, word)
+                    word := shr(16, word)
+                    offDiagonal := add(offDiagonal, mul(mul(si, mload(add(sPtr, shl(5, j)))), rho))
+                    pair := add(pair, 1)
                 }
             }
-            int256 variance = diagonal + 2 * offDiagonal / CORRELATION_ONE;
-            if (variance < 0) return (false, 0);
-            return (true, Math.sqrt(uint256(variance)));
+            variance := add(diagonal, sdiv(mul(2, offDiagonal), 10000))
         }
+        if (variance < 0) return (false, 0);
+        return (true, Math.sqrt(uint256(variance)));
     }
 
-    /// @notice `amount` (value units) as basis points of `nav`, rounded up (a risk figure is never
-    /// understated). 0 when nav is 0.
-    function toBps(uint256 amount, uint256 nav) internal pure returns (uint256) {
-        if (nav == 0) return 0;
-        return Math.mulDiv(amount, BPS, nav, Math.Rounding.Ceil);
-    }
-
-    /// @notice `multiplierPpm` x sigma as basis points of nav, rounded up.
-    function scaledBps(uint256 sigmaValue, uint256 multiplierPpm, uint256 nav) internal pure returns (uint256) {
-        if (nav == 0) return 0;
-        return Math.mulDiv(sigmaValue * multiplierPpm, BPS, nav * PPM, Math.Rounding.Ceil);
-    }
-
-    /// @notice Worst scenario loss in basis points of nav (0 if every scenario is a gain), and
-    /// which scenario. `shocksBps` is scenario-major: scenario s, asset i at s * n + i.
-    function worstStress(uint256[] memory values, int256[] memory shocksBps, uint256 scenarios, uint256 nav)
+    /// @notice Worst scenario loss in basis points of nav, rounded up (0 if every scenario is a
+    /// gain), and which scenario. Shocks are scenario-major: scenario s, asset i at s * n + i.
+    function worstStress(uint256[] memory values, uint256[] memory shockWords, uint256 scenarios, uint256 nav)
         internal
         pure
         returns (uint256 lossBps, uint256 scenario)
     {
-        uint256 n = values.length;
         if (nav == 0) return (0, 0);
+        uint256 n = values.length;
         int256 worst;
-        // Bounded: scenarios <= MAX_SCENARIOS, n <= MAX_ASSETS. No overflow: values < 2**100,
-        // shocks |x| < 2**15.
-        unchecked {
-            for (uint256 k; k < scenarios; ++k) {
-                int256 loss;
-                for (uint256 i; i < n; ++i) {
-                    loss += int256(values[i]) * shocksBps[k * n + i];
+        // Bounds: shockWords >= ceil(scenarios * n / 16). No overflow: values < 2**100 and
+        // |shock| <= 1e4, at most 16 assets per scenario.
+        assembly ("memory-safe") {
+            let valuesPtr := add(values, 0x20)
+            let wordPtr := add(shockWords, 0x20)
+            let word := 0
+            let index := 0
+            for { let k := 0 } lt(k, scenarios) { k := add(k, 1) } {
+                let loss := 0
+                for { let i := 0 } lt(i, n) { i := add(i, 1) } {
+                    if iszero(and(index, 15)) {
+                        word := mload(wordPtr)
+                        wordPtr := add(wordPtr, 0x20)
+                    }
+                    loss := add(loss, mul(mload(add(valuesPtr, shl(5, i))), signextend(1, word)))
+                    word := shr(16, word)
+                    index := add(index, 1)
                 }
-                if (loss > worst) (worst, scenario) = (loss, k);
+                if sgt(loss, worst) {
+                    worst := loss
+                    scenario := k
+                }
             }
         }
         if (worst <= 0) return (0, 0);
         lossBps = Math.ceilDiv(uint256(worst), nav);
+    }
+
+    /// @notice `amount` as basis points of `nav`, rounded up (a risk figure is never understated).
+    function toBps(uint256 amount, uint256 nav) internal pure returns (uint256) {
+        // No overflow: amount < 2**100. nav > 0 is the caller's (checked before any limit).
+        unchecked {
+            return (amount * BPS + nav - 1) / nav;
+        }
+    }
+
+    /// @notice `multiplierPpm` x sigma as basis points of nav, rounded up.
+    function scaledBps(uint256 sigmaValue, uint256 multiplierPpm, uint256 nav) internal pure returns (uint256) {
+        // No overflow: sigma < 2**111, multiplier < 2**32, so the numerator < 2**157.
+        unchecked {
+            uint256 denominator = nav * PPM;
+            return (sigmaValue * multiplierPpm * BPS + denominator - 1) / denominator;
+        }
     }
 }

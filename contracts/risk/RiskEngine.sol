@@ -87,8 +87,10 @@ contract RiskEngine is IRiskEngine, AccessManaged {
         RiskMetrics metrics;
     }
 
-    /// @dev Everything one check computes for one set of holdings.
+    /// @dev Everything one check computes for one set of holdings (and the asset parameter words,
+    /// read once per check).
     struct State {
+        uint256[] paramWords;
         uint256[] values;
         uint256 nav;
         uint256 sigma;
@@ -400,16 +402,31 @@ contract RiskEngine is IRiskEngine, AccessManaged {
         returns (RiskCheck memory)
     {
         uint256 nav = s.nav;
-        uint256[] memory params = _loadUnsigned(_slotOf(p.assetParams), n, 32);
         uint256[MAX_CLASSES] memory classValue;
         uint256 liquidValue;
-        // Bounded: n <= MAX_ASSETS.
-        for (uint256 i; i < n; ++i) {
-            uint256 a = params[i];
-            uint256 weight = RiskMath.toBps(s.values[i], nav);
-            if (weight > uint16(a)) return _fail(RiskLimit.AssetConcentration, i, weight, uint16(a));
-            classValue[uint8(a >> 16)] += s.values[i];
-            if ((a >> 24) & 1 != 0) liquidValue += s.values[i];
+        uint256 breach; // 1 + index of the first asset above its weight cap (0: none)
+        uint256 breachWeight;
+        uint256[] memory values = s.values;
+        uint256[] memory paramWords = s.paramWords;
+        // Per asset: weight (bps, rounded up) against its cap; class and liquid sums.
+        // Bounded: n <= MAX_ASSETS. No overflow: values < 2**100 and they sum to nav < 2**100 (> 0).
+        assembly ("memory-safe") {
+            for { let i := 0 } lt(i, n) { i := add(i, 1) } {
+                let param := shr(shl(5, and(i, 7)), mload(add(add(paramWords, 0x20), shl(5, shr(3, i)))))
+                let value := mload(add(add(values, 0x20), shl(5, i)))
+                let weight := div(add(mul(value, BPS), sub(nav, 1)), nav)
+                if gt(weight, and(param, 0xffff)) {
+                    breach := add(i, 1)
+                    breachWeight := weight
+                    break
+                }
+                let classSlot := add(classValue, shl(5, and(shr(16, param), 7)))
+                mstore(classSlot, add(mload(classSlot), value))
+                if and(shr(24, param), 1) { liquidValue := add(liquidValue, value) }
+            }
+        }
+        if (breach != 0) {
+            return _fail(RiskLimit.AssetConcentration, breach - 1, breachWeight, uint16(_param(paramWords, breach - 1)));
         }
         uint16[8] memory caps = p.classCaps;
         for (uint256 c; c < MAX_CLASSES; ++c) {
@@ -427,8 +444,8 @@ contract RiskEngine is IRiskEngine, AccessManaged {
         if (es > h.maxEsBps) return _fail(RiskLimit.ExpectedShortfall, 0, es, h.maxEsBps);
         uint256 scenarios = m.scenarioCount;
         if (scenarios != 0) {
-            int256[] memory shocks = _loadSigned16(_slotOf(p.stressBps), scenarios * n);
-            (uint256 loss, uint256 scenario) = RiskMath.worstStress(s.values, shocks, scenarios, nav);
+            uint256[] memory shockWords = _words(_slotOf(p.stressBps), (scenarios * n + 15) / 16);
+            (uint256 loss, uint256 scenario) = RiskMath.worstStress(s.values, shockWords, scenarios, nav);
             if (loss > h.maxStressLossBps) return _fail(RiskLimit.StressLoss, scenario, loss, h.maxStressLossBps);
         }
         if (h.drawdownBps > h.maxDrawdownBps) return _fail(RiskLimit.Drawdown, 0, h.drawdownBps, h.maxDrawdownBps);
@@ -444,10 +461,9 @@ contract RiskEngine is IRiskEngine, AccessManaged {
         State memory post,
         uint256 n
     ) internal view returns (bool) {
-        uint256[] memory params = _loadUnsigned(_slotOf(p.assetParams), n, 32);
         // Bounded: n <= MAX_ASSETS.
         for (uint256 i; i < n; ++i) {
-            if ((params[i] >> 24) & 1 == 0 && afterTrade[i] > before[i]) return false;
+            if ((_param(post.paramWords, i) >> 24) & 1 == 0 && afterTrade[i] > before[i]) return false;
         }
         State memory pre = _state(portfolio, p, before, n);
         if (!post.modelValid || !pre.modelValid) return true; // Only the position test is meaningful.
@@ -461,19 +477,35 @@ contract RiskEngine is IRiskEngine, AccessManaged {
         view
         returns (State memory s)
     {
-        uint256[] memory params = _loadUnsigned(_slotOf(p.assetParams), n, 32);
-        uint256[] memory prices = _loadUnsigned(_slotOf(p.pricesNano), n, 64);
-        s.values = new uint256[](n);
-        // Bounded: n <= MAX_ASSETS.
-        for (uint256 i; i < n; ++i) {
-            uint256 v = _value(portfolio, i, held[i], prices[i], _decimals(params[i]));
-            s.values[i] = v;
-            s.nav += v;
+        s.paramWords = _words(_slotOf(p.assetParams), (n + 7) / 8);
+        uint256[] memory priceWords = _words(_slotOf(p.pricesNano), (n + 3) / 4);
+        uint256[] memory values = new uint256[](n);
+        uint256[] memory paramWords = s.paramWords;
+        uint256 nav;
+        uint256 tooLarge; // 1 + index of the first holding >= MAX_VALUE (0: none)
+        // value_i = held_i * priceNano_i * 1e9 / 10**decimals_i, decoded from the packed words.
+        // Bounded: n <= MAX_ASSETS; held.length == n (checked by callers); paramWords and
+        // priceWords hold ceil(n/8) and ceil(n/4) words. No overflow: held_i < 2**100 (else
+        // reported below), price < 2**64, 1e9 < 2**30; the sum is checked against MAX_VALUE.
+        assembly ("memory-safe") {
+            let valuesPtr := add(values, 0x20)
+            for { let i := 0 } lt(i, n) { i := add(i, 1) } {
+                let amount := calldataload(add(held.offset, shl(5, i)))
+                if and(iszero(tooLarge), iszero(lt(amount, MAX_VALUE))) { tooLarge := add(i, 1) }
+                let param := shr(shl(5, and(i, 7)), mload(add(add(paramWords, 0x20), shl(5, shr(3, i)))))
+                let price := and(shr(shl(6, and(i, 3)), mload(add(add(priceWords, 0x20), shl(5, shr(2, i))))), 0xffffffffffffffff)
+                let v := div(mul(mul(amount, price), PRICE_SCALE), exp(10, and(shr(25, param), 0x3f)))
+                mstore(add(valuesPtr, shl(5, i)), v)
+                nav := add(nav, v)
+            }
         }
-        if (s.nav >= MAX_VALUE) revert PositionTooLarge(portfolio, n, s.nav);
-        uint256[] memory vols = _loadUnsigned(_slotOf(p.volsPpm), n, 32);
-        int256[] memory rho = _loadSigned16(_slotOf(p.correlations), n * (n - 1) / 2);
-        (s.modelValid, s.sigma) = RiskMath.sigma(s.values, vols, rho);
+        if (tooLarge != 0) revert PositionTooLarge(portfolio, tooLarge - 1, held[tooLarge - 1]);
+        if (nav >= MAX_VALUE) revert PositionTooLarge(portfolio, n, nav);
+        s.values = values;
+        s.nav = nav;
+        uint256[] memory volWords = _words(_slotOf(p.volsPpm), (n + 7) / 8);
+        uint256[] memory correlationWords = _words(_slotOf(p.correlations), (n * (n - 1) / 2 + 15) / 16);
+        (s.modelValid, s.sigma) = RiskMath.sigma(s.values, volWords, correlationWords);
     }
 
     function _value(address portfolio, uint256 index, uint256 amount, uint256 priceNano, uint256 decimals)
@@ -482,8 +514,10 @@ contract RiskEngine is IRiskEngine, AccessManaged {
         returns (uint256 value)
     {
         if (amount >= MAX_VALUE) revert PositionTooLarge(portfolio, index, amount);
-        // No overflow: amount < 2**100, priceNano < 2**64, PRICE_SCALE < 2**30.
-        value = amount * priceNano * PRICE_SCALE / 10 ** decimals;
+        // No overflow: amount < 2**100, priceNano < 2**64, PRICE_SCALE < 2**30, decimals <= 36.
+        unchecked {
+            value = amount * priceNano * PRICE_SCALE / 10 ** decimals;
+        }
         if (value >= MAX_VALUE) revert PositionTooLarge(portfolio, index, value);
     }
 
@@ -554,7 +588,7 @@ contract RiskEngine is IRiskEngine, AccessManaged {
 
     // ---------------------------------------------------------------- packed storage reads
     // Static arrays pack elements from the low bits of consecutive slots; a check reads each
-    // slot once instead of once per element.
+    // slot once instead of once per element, and decodes elements from the words.
 
     function _slotOf(uint32[16] storage a) internal pure returns (uint256 slot) {
         assembly ("memory-safe") {
@@ -580,37 +614,23 @@ contract RiskEngine is IRiskEngine, AccessManaged {
         }
     }
 
-    function _loadUnsigned(uint256 base, uint256 count, uint256 bits) internal view returns (uint256[] memory out) {
+    /// @dev `count` consecutive storage words from `base` (count <= 8: the largest packed array,
+    /// 120 correlations, spans 8 words).
+    function _words(uint256 base, uint256 count) internal view returns (uint256[] memory out) {
         out = new uint256[](count);
-        uint256 perWord = 256 / bits;
-        uint256 mask = (1 << bits) - 1;
-        uint256 word;
-        // Bounded: count <= 120 (callers' MAX_ASSETS-derived lengths).
-        for (uint256 i; i < count; ++i) {
-            uint256 offset = i % perWord;
-            if (offset == 0) {
-                uint256 slot = base + i / perWord;
-                assembly ("memory-safe") {
-                    word := sload(slot)
-                }
+        // Bounded: count <= 8.
+        for (uint256 k; k < count; ++k) {
+            uint256 slot = base + k;
+            uint256 word;
+            assembly ("memory-safe") {
+                word := sload(slot)
             }
-            out[i] = (word >> (offset * bits)) & mask;
+            out[k] = word;
         }
     }
 
-    function _loadSigned16(uint256 base, uint256 count) internal view returns (int256[] memory out) {
-        out = new int256[](count);
-        uint256 word;
-        // Bounded: count <= 120.
-        for (uint256 i; i < count; ++i) {
-            uint256 offset = i % 16;
-            if (offset == 0) {
-                uint256 slot = base + i / 16;
-                assembly ("memory-safe") {
-                    word := sload(slot)
-                }
-            }
-            out[i] = int256(int16(uint16(word >> (offset * 16))));
-        }
+    /// @dev Asset i's 32-bit parameters from the packed `assetParams` words.
+    function _param(uint256[] memory paramWords, uint256 i) internal pure returns (uint256) {
+        return uint32(paramWords[i >> 3] >> ((i & 7) * 32));
     }
 }
