@@ -20,6 +20,7 @@ from keepers import __version__, store
 from keepers.deployments import DeploymentError, deployments_dir, load, record_path
 from keepers.errors import QuanteraError
 from keepers.governance.operations import OPERATION_EVENTS, StoredEvent, pending_operations, role_holders
+from keepers.risk import cli as risk_commands
 from keepers.roles import ROLE_NAMES
 
 
@@ -163,6 +164,9 @@ def compliance_report(period_from: str, period_to: str, jurisdiction: int | None
     if not as_json:
         click.echo(f"{len(report.transactions)} transactions, {len(report.freezes)} freeze events"
                    + (f"; written: {', '.join(str(p) for p in written)}" if written else ""))
+
+
+cli.add_command(risk_commands.risk)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -13,13 +13,15 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import stats
 
+from keepers.errors import QuanteraError
+
 Array = NDArray[np.float64]
 
 TRADING_DAYS = 252
 EWMA_LAMBDA = 0.94  # RiskMetrics (1996) daily decay.
 
 
-class RiskInputError(ValueError):
+class RiskInputError(QuanteraError, ValueError):
     """Inputs a risk model cannot use (shape, NaNs, weights, parameters)."""
 
 

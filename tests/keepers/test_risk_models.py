@@ -1,0 +1,173 @@
+"""RSK-7..RSK-9: risk models against closed forms, Monte Carlo convergence, real-history backtests,
+and the `quantera risk` CLI's answers and errors."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from scipy import stats
+
+from keepers.cli import cli, main
+from keepers.risk import models
+from keepers.risk.models import RiskInputError
+from keepers.risk.stress import load_scenarios, stress_losses
+
+
+@pytest.fixture(scope="module")
+def equity_returns() -> pd.DataFrame:
+    from arch.data import nasdaq, sp500
+
+    prices = pd.DataFrame({"spx": sp500.load()["Adj Close"], "ndx": nasdaq.load()["Adj Close"]})
+    return prices.pct_change().dropna()
+
+
+def test_normal_var_es__closed_forms():
+    result = models.normal_var_es(0.0, 0.01, 0.99)
+    assert result.var == pytest.approx(2.326348 * 0.01, rel=1e-6)
+    assert result.es == pytest.approx(0.01 * stats.norm.pdf(2.326348) / 0.01, rel=1e-5)  # 2.665 sigma
+    ten_day = models.normal_var_es(0.0, 0.01, 0.99, horizon_days=10)
+    assert ten_day.var == pytest.approx(result.var * np.sqrt(10))
+
+
+def test_parametric_var__gaussian_sample__matches_closed_form_of_its_moments():
+    rng = np.random.default_rng(3)
+    r = rng.normal(0.0002, 0.01, size=(5_000, 2))
+    w = np.array([0.5, 0.5])
+    result = models.parametric_var(r, w, 0.95)
+    p = r @ w
+    assert result.var == pytest.approx(1.644854 * p.std(ddof=1) - p.mean(), rel=1e-4)
+
+
+def test_monte_carlo__normal_limit__converges_to_the_closed_form():
+    cov = np.array([[1e-4, 3e-5], [3e-5, 4e-4]])
+    w = np.array([0.7, 0.3])
+    sigma = float(np.sqrt(w @ cov @ w))
+    exact = models.normal_var_es(0.0, sigma, 0.99)
+    errors = []
+    for scenarios in (20_000, 400_000):
+        mc = models.monte_carlo_var(np.zeros(2), cov, w, 0.99, scenarios=scenarios, dof=1_000.0, seed=11)
+        errors.append(abs(mc.var - exact.var) / exact.var)
+        assert mc.es > mc.var
+    assert errors[1] < 0.01 and errors[1] < errors[0] + 0.005
+
+
+def test_monte_carlo__student_t__fatter_tail_than_normal_same_variance_and_seeded():
+    cov = np.eye(3) * 1e-4
+    w = np.full(3, 1 / 3)
+    t5 = models.monte_carlo_var(np.zeros(3), cov, w, 0.99, scenarios=200_000, dof=4.0, seed=5)
+    again = models.monte_carlo_var(np.zeros(3), cov, w, 0.99, scenarios=200_000, dof=4.0, seed=5)
+    normal = models.normal_var_es(0.0, float(np.sqrt(w @ cov @ w)), 0.99)
+    assert t5 == again
+    assert t5.es > normal.es * 1.05
+
+
+def test_cornish_fisher__no_skew_no_kurtosis__equals_normal():
+    rng = np.random.default_rng(8)
+    r = rng.normal(0, 0.01, size=(200_000, 1))
+    cf = models.cornish_fisher_var(r, np.array([1.0]), 0.99)
+    normal = models.parametric_var(r, np.array([1.0]), 0.99)
+    assert cf.var == pytest.approx(normal.var, rel=0.02)
+
+
+def test_ewma_volatility__matches_the_recursion():
+    rng = np.random.default_rng(2)
+    r = rng.normal(0, 0.01, size=(300, 1))
+    var = r[:20].var()
+    for x in r[:, 0]:
+        var = 0.94 * var + 0.06 * x * x
+    assert models.ewma_volatility(r)[0] == pytest.approx(np.sqrt(var), rel=1e-9)
+
+
+def test_garch__sp500__persistent_volatility_and_plausible_forecast(equity_returns):
+    fit = models.garch_volatility(equity_returns[["spx"]].to_numpy()[-2_000:])
+    assert 0.9 < fit.persistence < 1.0
+    assert 0.002 < fit.next_day_volatility < 0.05
+    assert fit.nu is not None and fit.nu > 2
+
+
+def test_kupiec__known_values():
+    result = models.kupiec_pof(exceptions=10, observations=1_000, alpha=0.99)
+    assert result.lr_statistic == pytest.approx(0.0, abs=1e-9) and not result.reject_at_5pct
+    result = models.kupiec_pof(exceptions=25, observations=1_000, alpha=0.99)
+    assert result.reject_at_5pct and result.p_value < 1e-4
+
+
+def test_backtest__real_history__historical_var_exception_rate_near_one_pct(equity_returns):
+    portfolio = equity_returns.to_numpy() @ np.array([0.6, 0.4])
+    forecasts, result = models.rolling_var_backtest(portfolio, 0.99, window=500)
+    assert forecasts.shape[0] == result.observations == portfolio.size - 500
+    assert 0.005 < result.observed_rate < 0.03
+
+
+def test_performance_measures__closed_forms():
+    r = np.array([0.01, -0.02, 0.015, 0.0, -0.01])
+    wealth = np.cumprod(1 + r)
+    expected_dd = max(1 - w / p for w, p in zip(wealth, np.maximum.accumulate(np.r_[1.0, wealth])[1:]))
+    assert models.max_drawdown(r) == pytest.approx(expected_dd)
+    assert models.sharpe_ratio(r) == pytest.approx(np.sqrt(252) * r.mean() / r.std(ddof=1))
+    assert models.beta(2 * r, r) == pytest.approx(2.0)
+    assert models.sortino_ratio(r) == pytest.approx(np.sqrt(252) * r.mean() / 0.01)  # downside dev sqrt(5e-4/5)
+
+
+def test_stress__scenario_file__sources_and_linear_losses():
+    scenario_set = load_scenarios()
+    assert {"credit_crisis_2008", "covid_march_2020", "rates_up_200bp", "stablecoin_depeg"} <= {
+        s.name for s in scenario_set.scenarios}
+    assert all(s.sources for s in scenario_set.scenarios)
+    losses = stress_losses(np.array([0.5, 0.5]), ["cash_stablecoin", "equity"], scenario_set)
+    assert losses["stablecoin_depeg"] == pytest.approx(0.5 * 0.13 + 0.5 * 0.02)
+
+
+@pytest.fixture
+def files(tmp_path, equity_returns):
+    returns = tmp_path / "returns.csv"
+    equity_returns.iloc[-1_000:].rename_axis("date").to_csv(returns)
+    weights = tmp_path / "weights.json"
+    weights.write_text(json.dumps({"spx": 0.6, "ndx": 0.4}))
+    return returns, weights
+
+
+@pytest.mark.parametrize("method", ["historical", "parametric", "cornish-fisher", "monte-carlo"])
+def test_cli_var__each_method__json_result(files, method):
+    returns, weights = files
+    out = CliRunner().invoke(cli, ["risk", "var", "--returns", str(returns), "--weights", str(weights),
+                                   "--method", method, "--scenarios", "20000", "--seed", "1", "--json"])
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.output)
+    assert data["method"] == method and 0 < data["var"] < data["es"] < 0.2
+
+
+def test_cli_var__bad_files__one_line_error_nonzero(tmp_path, files, capsys):
+    returns, weights = files
+    nan_returns = tmp_path / "nan.csv"
+    nan_returns.write_text("date,spx,ndx\n2020-01-01,0.01,0.02\n2020-01-02,,0.01\n2020-01-03,0.0,0.0\n")
+    bad_weights = tmp_path / "bad.json"
+    bad_weights.write_text(json.dumps({"spx": 0.6, "ndx": 0.3}))
+    unknown = tmp_path / "unknown.json"
+    unknown.write_text(json.dumps({"spx": 0.6, "btc": 0.4}))
+    cases = [
+        ([str(nan_returns), str(weights)], "missing value (NaN) in column 'spx', data row 2"),
+        ([str(returns), str(bad_weights)], "weights sum to 0.900000, not 1"),
+        ([str(returns), str(unknown)], "weights name assets missing from the returns: btc"),
+    ]
+    for (r, w), message in cases:
+        assert main(["risk", "var", "--returns", r, "--weights", w]) == 1
+        err = capsys.readouterr().err
+        assert message in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_cli_stress_and_backtest__json(tmp_path, files):
+    returns, weights = files
+    classes = tmp_path / "classes.json"
+    classes.write_text(json.dumps({"spx": "equity", "ndx": "equity"}))
+    out = CliRunner().invoke(cli, ["risk", "stress", "--weights", str(weights), "--classes", str(classes), "--json"])
+    assert out.exit_code == 0, out.output
+    assert json.loads(out.output)["worst"] == "credit_crisis_2008"
+    out = CliRunner().invoke(cli, ["risk", "backtest", "--returns", str(returns), "--weights", str(weights),
+                                   "--json"])
+    data = json.loads(out.output)
+    assert data["observations"] == 750 and "p_value" in data
