@@ -199,6 +199,133 @@ def deploy_compliance(ctx: DeployContext, token_name: str, token_symbol: str, ag
             manager.renounceRole(GOVERNOR_ROLE, ctx.sender.address, sender=ctx.sender)
 
 
+FEED_DECIMALS = 8
+FEED_HEARTBEAT = 86_400
+FUND_IDENTITY = "0x" + "f0" * 20
+
+
+def _as_role(ctx: DeployContext, manager, role: str, steps: list[tuple[str, Callable[[], object]]]) -> None:
+    """Runs `steps` holding `role` without delay, granted for the occasion and renounced after."""
+    if not steps:
+        return
+    role_id = ROLE_IDS[role]
+    temporary = not manager.hasRole(role_id, ctx.sender.address)[0]
+    if temporary:
+        manager.grantRole(role_id, ctx.sender.address, 0, sender=ctx.sender)
+    try:
+        for description, send in steps:
+            ctx.confirm(description.capitalize())
+            send()
+            click.echo(f"  + {description}")
+    finally:
+        if temporary:
+            manager.renounceRole(role_id, ctx.sender.address, sender=ctx.sender)
+
+
+def _feed_config(network_key: str) -> dict:
+    """Live networks: `deployments/feeds.<ecosystem>-<network>.yaml` maps each asset symbol to its
+    token and Chainlink feed(s): {token, primary, heartbeat, secondary?, secondary_heartbeat?,
+    max_deviation_bps?, min_price, max_price} (prices with 18 decimals)."""
+    import yaml
+
+    path = Path("deployments") / f"feeds.{network_key.replace(':', '-')}.yaml"
+    if not path.is_file():
+        raise click.ClickException(f"{path} is missing: live networks take token and feed addresses from it")
+    return yaml.safe_load(path.read_text())
+
+
+def deploy_risk(ctx: DeployContext, network_key: str, agent: str | None, keepers_: dict[str, str | None]) -> None:
+    """Step 3: oracle router and feeds, the portfolio's security tokens, risk engine and vault."""
+    from keepers.risk.portfolio import load_portfolio
+
+    portfolio = load_portfolio()
+    manager = project.QuanteraAccessManager.at(ctx.record.address_of("QuanteraAccessManager"))
+    if not manager.hasRole(ADMIN_ROLE, ctx.sender.address)[0]:
+        click.echo("  = deployer is not admin: risk stack left to governance")
+        return
+    for role, account in keepers_.items():
+        if account:
+            _grant(ctx, manager, role, ROLE_IDS[role], account, 0)
+    registry = project.IdentityRegistry.at(ctx.record.address_of("IdentityRegistry"))
+    live = None if ctx.is_local else _feed_config(network_key)
+    tokens = {}
+    governor_steps: list[tuple[str, Callable[[], object]]] = []
+    for asset in portfolio.assets:
+        if live is not None:
+            tokens[asset.symbol] = live[asset.symbol]["token"]
+        elif asset.token == "compliance":
+            tokens[asset.symbol] = ctx.record.address_of("SecurityToken")
+        elif asset.asset_class == "cash_stablecoin":
+            stable = ctx.deploy(f"LocalStablecoin.{asset.symbol}", lambda: ctx.sender.deploy(
+                project.LocalStablecoin, manager, "USD Coin (local)", asset.symbol))
+            _wire(ctx, manager, project.LocalStablecoin.at(stable), "LocalStablecoin")
+            tokens[asset.symbol] = stable
+        else:
+            token = project.SecurityToken.at(ctx.deploy(f"SecurityToken.{asset.symbol}", lambda a=asset: ctx.sender.deploy(
+                project.SecurityToken, manager, a.name, a.symbol, 18, registry, ZERO_ADDRESS, ZERO_ADDRESS)))
+            engine = project.ComplianceEngine.at(ctx.deploy(f"ComplianceEngine.{asset.symbol}", lambda t=token: ctx.sender.deploy(
+                project.ComplianceEngine, manager, registry, t)))
+            _wire(ctx, manager, token, "SecurityToken")
+            _wire(ctx, manager, engine, "ComplianceEngine")
+            if token.compliance() != engine.address:
+                governor_steps.append((f"bind {asset.symbol}'s compliance engine",
+                                       lambda t=token, e=engine: t.setCompliance(e, sender=ctx.sender)))
+            if agent and token.agentCapabilities(agent) != ALL_CAPABILITIES:
+                governor_steps.append((f"make {agent} agent of {asset.symbol}",
+                                       lambda t=token: t.setAgentCapabilities(agent, ALL_CAPABILITIES, sender=ctx.sender)))
+            for countries, configs in _jurisdiction_batches(engine):
+                governor_steps.append((f"set {len(countries)} {asset.symbol} jurisdictions",
+                                       lambda e=engine, c=countries, k=configs: e.setJurisdictions(c, k, sender=ctx.sender)))
+            tokens[asset.symbol] = token.address
+    router = project.OracleRouter.at(ctx.deploy("OracleRouter", lambda: ctx.sender.deploy(project.OracleRouter, manager)))
+    _wire(ctx, manager, router, "OracleRouter")
+    from keepers.risk.portfolio import history
+
+    first_prices = history(portfolio).iloc[0] if live is None else None
+    reporter_steps = []
+    for asset in portfolio.assets:
+        token = tokens[asset.symbol]
+        if live is not None:
+            feed = live[asset.symbol]
+            config = (feed["primary"], feed["heartbeat"], feed.get("secondary", ZERO_ADDRESS),
+                      feed.get("secondary_heartbeat", 0), feed.get("max_deviation_bps", 0), feed["min_price"],
+                      feed["max_price"])
+        else:
+            name = f"PriceFeed.{asset.symbol}"
+            address = ctx.deploy(name, lambda a=asset: ctx.sender.deploy(
+                project.ReporterPriceFeed, manager, FEED_DECIMALS, f"{a.symbol} / USD"))
+            feed_contract = project.ReporterPriceFeed.at(address)
+            _wire(ctx, manager, feed_contract, "ReporterPriceFeed")
+            if feed_contract.latestRound() == 0:
+                answer = int(round(float(first_prices[asset.symbol]) * 10**FEED_DECIMALS))
+                reporter_steps.append((f"report the first {asset.symbol} price",
+                                       lambda f=feed_contract, x=answer: f.report(x, sender=ctx.sender)))
+            config = (address, FEED_HEARTBEAT, ZERO_ADDRESS, 0, 0, 1, 10**30)
+        if tuple(router.feedOf(token))[0].lower() != config[0].lower():
+            governor_steps.append((f"set the {asset.symbol} price feed",
+                                   lambda t=token, c=config: router.setFeed(t, c, sender=ctx.sender)))
+    _as_role(ctx, manager, "PRICE_REPORTER", reporter_steps)
+    _as_role(ctx, manager, "GOVERNOR", governor_steps)
+    risk = project.RiskEngine.at(ctx.deploy("RiskEngine", lambda: ctx.sender.deploy(project.RiskEngine, manager, router)))
+    _wire(ctx, manager, risk, "RiskEngine")
+    settlement = tokens[portfolio.assets[0].symbol]
+    vault = project.PortfolioVault.at(ctx.deploy("PortfolioVault", lambda: ctx.sender.deploy(
+        project.PortfolioVault, manager, settlement, portfolio.name, portfolio.symbol, risk, router, registry)))
+    _wire(ctx, manager, vault, "PortfolioVault")
+    listed = [a.lower() for a in vault.assets()]
+    steps = [(f"list {a.symbol} in the vault", lambda t=tokens[a.symbol]: vault.addAsset(t, sender=ctx.sender))
+             for a in portfolio.assets[1:] if tokens[a.symbol].lower() not in listed]
+    _as_role(ctx, manager, "GOVERNOR", steps)
+    if not registry.contains(vault.address):
+        _as_role(ctx, manager, "OPERATOR", [("register the vault as a verified institutional identity",
+                                             lambda: registry.registerInvestor(vault, FUND_IDENTITY, 840, 4, 2**40 - 1,
+                                                                               sender=ctx.sender))])
+    limits, assets = risk.limitsOf(vault)
+    if len(assets) != len(portfolio.assets) or tuple(limits) != portfolio.limits_tuple():
+        _as_role(ctx, manager, "GOVERNOR", [("configure the vault's risk limits", lambda: risk.configure(
+            vault, portfolio.asset_risk(), portfolio.limits_tuple(), sender=ctx.sender))])
+
+
 def hand_over_admin(ctx: DeployContext, admin: str | None, admin_delay: int) -> None:
     """Last step: give ADMIN to governance with an execution delay and renounce the deployer's."""
     if not admin or admin.lower() == ctx.sender.address.lower():
@@ -238,12 +365,15 @@ def cli():
 @click.option("--compliance-keeper", help="Sanctions keeper agent, freeze only (local default: test account 6).")
 @click.option("--claim-cache-ttl", type=click.IntRange(0, 30 * 86400), default=86400, show_default=True,
               help="Seconds a verified ONCHAINID claim set stays cached.")
+@click.option("--risk-keeper", help="Risk keeper (publishes models; local default: test account 7).")
+@click.option("--price-reporter", help="Price keeper of local feeds (local default: test account 8).")
+@click.option("--executor", help="Vault trade executor (local default: test account 9).")
 @click.option("--admin", help="Hand ADMIN to this address at the end and renounce the deployer's.")
 @click.option("--admin-delay", type=click.IntRange(0, 30 * 86400), default=86400, show_default=True,
               help="Execution delay (s) the handed-over admin holds its role with.")
 def deploy_all(ecosystem, network, provider, account_alias, fresh, assume_yes, guardian, governor, operator,
-               governor_delay, token_name, token_symbol, token_agent, compliance_keeper, claim_cache_ttl, admin,
-               admin_delay):
+               governor_delay, token_name, token_symbol, token_agent, compliance_keeper, claim_cache_ttl, risk_keeper,
+               price_reporter, executor, admin, admin_delay):
     """Deploy (or complete) the whole protocol in dependency order."""
     is_local = network.is_local
     sender = _resolve_account(account_alias, is_local)
@@ -260,6 +390,11 @@ def deploy_all(ecosystem, network, provider, account_alias, fresh, assume_yes, g
     deploy_compliance(ctx, token_name, token_symbol,
                       token_agent or (_test_address(5) if is_local else None),
                       compliance_keeper or (_test_address(6) if is_local else None), claim_cache_ttl)
+    deploy_risk(ctx, network_key, token_agent or (_test_address(5) if is_local else None), {
+        "RISK_KEEPER": risk_keeper or (_test_address(7) if is_local else None),
+        "PRICE_REPORTER": price_reporter or (_test_address(8) if is_local else None),
+        "EXECUTOR": executor or (_test_address(9) if is_local else None),
+    })
     hand_over_admin(ctx, admin, admin_delay)
     save(record, path)
     click.echo(f"Deployment record: {path}")

@@ -1,0 +1,162 @@
+"""One risk-keeper cycle, without chain access: from price history and current weights to the
+model inputs and metrics the RiskEngine accepts (`ModelUpdate`), moved towards the new estimate
+only as far as the engine's per-update bounds allow."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from keepers.risk import models
+from keepers.risk.models import RiskInputError
+from keepers.risk.stress import ScenarioSet
+
+PPM = 1_000_000
+CORRELATION_ONE = 10_000
+MAX_VOL_PPM = 1_000_000
+MIN_VOL_PPM = 1
+# Share of each on-chain bound the keeper uses, so rounding never crosses it.
+BOUND_MARGIN = 0.99
+ES_ALPHA = 0.975
+# Grade by 1-day 99% VaR (fraction of NAV): A <= 1%, B <= 2%, C <= 3%, D <= 5%, E <= 8%, else F.
+GRADE_VAR99 = (0.01, 0.02, 0.03, 0.05, 0.08)
+
+
+@dataclass(frozen=True)
+class AssetSpec:
+    symbol: str
+    asset_class: str
+    liquid: bool
+
+
+@dataclass(frozen=True)
+class UpdateBounds:
+    """The engine's per-update bounds (RiskLimits)."""
+
+    max_vol_change_bps: int
+    max_correlation_change: int
+    max_stress_change_bps: int
+
+
+@dataclass(frozen=True)
+class ModelInputs:
+    vols_ppm: list[int]
+    correlations: list[int]
+    es_multiplier_ppm: int
+    stress_bps: list[int]
+
+
+@dataclass
+class CycleResult:
+    inputs: ModelInputs
+    metrics: dict[str, float | int]
+    as_of: int
+    # Inputs the bounds held back this cycle (name -> (wanted, published)); they converge next cycles.
+    clamped: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+    def metrics_tuple(self) -> tuple:
+        m = self.metrics
+        return (m["var95_bps"], m["var99_bps"], m["es_bps"], m["volatility_bps"], m["sharpe_e4"], m["sortino_e4"],
+                m["max_drawdown_bps"], m["beta_e4"], m["liquidity_score_bps"], m["concentration_bps"], m["grade"])
+
+
+def daily_volatility(returns: np.ndarray) -> float:
+    """GARCH(1,1) one-day forecast where the series moves enough to fit; EWMA otherwise."""
+    if returns.size >= 250 and returns.std() > 1e-5:
+        try:
+            fit = models.garch_volatility(returns[:, None])
+            if np.isfinite(fit.next_day_volatility) and fit.persistence < 1:
+                return fit.next_day_volatility
+        except (ValueError, np.linalg.LinAlgError, RiskInputError):
+            pass
+    return float(models.ewma_volatility(returns[:, None])[0])
+
+
+def compute(prices: pd.DataFrame, weights: np.ndarray, assets: list[AssetSpec], scenario_set: ScenarioSet,
+            benchmark: str | None = None, scenarios: int = 100_000, seed: int = 0) -> CycleResult:
+    """Model inputs and metrics from daily prices (one column per asset, in `assets` order)."""
+    if list(prices.columns) != [a.symbol for a in assets]:
+        raise RiskInputError(f"price columns {list(prices.columns)} do not match assets {[a.symbol for a in assets]}")
+    returns = prices.pct_change().dropna()
+    r = models.check_returns(returns.to_numpy(), min_rows=60)
+    w = models.check_weights(weights, len(assets))
+    vols = np.array([daily_volatility(r[:, i]) for i in range(r.shape[1])])
+    cov = models.ewma_covariance(r)
+    sd = np.sqrt(np.diag(cov))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        corr = np.where(np.outer(sd, sd) > 0, cov / np.outer(sd, sd), 0.0)
+    corr = np.clip(corr, -1.0, 1.0)
+    model_cov = corr * np.outer(vols, vols) + np.diag(np.full(len(vols), 1e-12))
+    mc = models.monte_carlo_var(np.zeros(len(vols)), model_cov, w, ES_ALPHA, scenarios=scenarios, dof=5.0, seed=seed)
+    sigma_p = float(np.sqrt(w @ model_cov @ w))
+    es_multiplier = mc.es / sigma_p if sigma_p > 0 else 2.337803
+    var95 = models.monte_carlo_var(np.zeros(len(vols)), model_cov, w, 0.95, scenarios=scenarios, dof=5.0, seed=seed)
+    var99 = models.monte_carlo_var(np.zeros(len(vols)), model_cov, w, 0.99, scenarios=scenarios, dof=5.0, seed=seed)
+    portfolio = r @ w
+    stress = scenario_set.loss_matrix_bps([a.asset_class for a in assets])
+    beta = 0.0
+    if benchmark is not None and benchmark in prices.columns:
+        beta = models.beta(portfolio, returns[benchmark].to_numpy())
+    grade = int(np.searchsorted(GRADE_VAR99, var99.var, side="left"))
+    iu = np.triu_indices(len(assets), 1)
+    inputs = ModelInputs(
+        vols_ppm=[int(np.clip(round(v * PPM), MIN_VOL_PPM, MAX_VOL_PPM)) for v in vols],
+        correlations=[int(round(c * CORRELATION_ONE)) for c in corr[iu]],
+        es_multiplier_ppm=int(np.clip(round(es_multiplier * PPM), PPM, 10 * PPM)),
+        stress_bps=[int(np.clip(round(x), -10_000, 10_000)) for x in stress.ravel()],
+    )
+    metrics = {
+        "var95_bps": _bps(var95.var), "var99_bps": _bps(var99.var), "es_bps": _bps(mc.es),
+        "volatility_bps": _bps(portfolio.std(ddof=1) * np.sqrt(models.TRADING_DAYS)),
+        "sharpe_e4": int(round(models.sharpe_ratio(portfolio) * 1e4)),
+        "sortino_e4": int(round(models.sortino_ratio(portfolio) * 1e4)),
+        "max_drawdown_bps": _bps(models.max_drawdown(portfolio)),
+        "beta_e4": int(round(beta * 1e4)),
+        "liquidity_score_bps": _bps(sum(wi for wi, a in zip(w, assets) if a.liquid)),
+        "concentration_bps": _bps(float(np.sum(w**2))),
+        "grade": grade,
+    }
+    as_of = int(pd.Timestamp(prices.index[-1]).timestamp()) if isinstance(prices.index, pd.DatetimeIndex) else 0
+    return CycleResult(inputs, metrics, as_of)
+
+
+def bound(result: CycleResult, previous: ModelInputs | None, bounds: UpdateBounds) -> CycleResult:
+    """Moves each input from `previous` towards the new estimate by at most the engine's bound
+    (times BOUND_MARGIN); a first publication is taken as is. Records what was held back."""
+    if previous is None:
+        return result
+    clamped: dict[str, tuple[int, int]] = {}
+    rel = bounds.max_vol_change_bps * BOUND_MARGIN / 10_000
+
+    def relative(name: str, old: int, new: int) -> int:
+        low, high = int(np.ceil(old * (1 - rel))), int(np.floor(old * (1 + rel)))
+        value = min(max(new, max(low, 1)), high)
+        if value != new:
+            clamped[name] = (new, value)
+        return value
+
+    def absolute(name: str, old: int, new: int, limit: int) -> int:
+        step = int(limit * BOUND_MARGIN)
+        value = min(max(new, old - step), old + step)
+        if value != new:
+            clamped[name] = (new, value)
+        return value
+
+    n = len(result.inputs.vols_ppm)
+    new = result.inputs
+    prev_stress = previous.stress_bps if len(previous.stress_bps) == len(new.stress_bps) else new.stress_bps
+    inputs = ModelInputs(
+        vols_ppm=[relative(f"vol[{i}]", previous.vols_ppm[i], new.vols_ppm[i]) for i in range(n)],
+        correlations=[absolute(f"rho[{k}]", previous.correlations[k], c, bounds.max_correlation_change)
+                      for k, c in enumerate(new.correlations)],
+        es_multiplier_ppm=relative("es_multiplier", previous.es_multiplier_ppm, new.es_multiplier_ppm),
+        stress_bps=[absolute(f"stress[{k}]", prev_stress[k], s, bounds.max_stress_change_bps)
+                    for k, s in enumerate(new.stress_bps)],
+    )
+    return CycleResult(inputs, result.metrics, result.as_of, clamped)
+
+
+def _bps(fraction: float) -> int:
+    return int(max(0, round(fraction * 10_000)))
