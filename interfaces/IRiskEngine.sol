@@ -199,6 +199,11 @@ interface IRiskEngine {
         view
         returns (RiskMetrics memory metrics, uint64 updateId, uint40 asOf, uint40 publishedAt);
     function limitsOf(address portfolio) external view returns (RiskLimits memory, AssetRisk[] memory);
+    /// @notice The model inputs last published (what the next update's change bounds apply to).
+    function modelInputsOf(address portfolio)
+        external
+        view
+        returns (uint32[] memory volsPpm, int16[] memory correlations, uint32 esMultiplierPpm, int16[] memory stressBps);
 }
 
 /// @notice What the risk engine reads from a portfolio (and its ERC-20 `totalSupply` of shares).

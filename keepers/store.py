@@ -88,6 +88,38 @@ class ScreeningDecision(Base):
     tx_hash: Mapped[str | None] = mapped_column(String(66), nullable=True)
 
 
+class PriceObservation(Base):
+    """One feed round the risk keeper saw (answer with the feed's decimals, round timestamp)."""
+
+    __tablename__ = "price_observations"
+    chain_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    feed: Mapped[str] = mapped_column(String(42), primary_key=True)
+    round_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    answer: Mapped[str] = mapped_column(String(80))
+    updated_at: Mapped[int] = mapped_column(BigInteger)
+
+
+class RiskPublication(Base):
+    """One model update of a portfolio: `pending` before it is sent, `confirmed` once the engine
+    holds its id, `skipped` (with the reason in `note`) when the keeper decided not to send.
+    Unique per (chain, portfolio, update id): a restart never sends an id twice."""
+
+    __tablename__ = "risk_publications"
+    __table_args__ = (UniqueConstraint("chain_id", "portfolio", "update_id", name="uq_risk_publication"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    chain_id: Mapped[int] = mapped_column(BigInteger)
+    portfolio: Mapped[str] = mapped_column(String(42))
+    update_id: Mapped[int] = mapped_column(BigInteger)
+    as_of: Mapped[int] = mapped_column(BigInteger)
+    computed_at: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16))
+    tx_hash: Mapped[str | None] = mapped_column(String(66), nullable=True)
+    metrics: Mapped[dict] = mapped_column(JSON)
+    inputs: Mapped[dict] = mapped_column(JSON)
+    clamped: Mapped[dict] = mapped_column(JSON)
+    note: Mapped[str | None] = mapped_column(String(256), nullable=True)
+
+
 def database_url() -> str:
     url = os.environ.get(DB_URL_ENV)
     if url:
@@ -182,3 +214,59 @@ def complete_decision(engine: Engine, decision_id: int, action: str, tx_hash: st
     with Session(engine) as session, session.begin():
         row = session.get(ScreeningDecision, decision_id)
         row.status, row.action, row.tx_hash = "done", action, tx_hash
+
+
+def add_price_observations(engine: Engine, rows: list[dict]) -> int:
+    """Stores feed rounds not seen before; returns how many were new."""
+    if not rows:
+        return 0
+    stmt = _insert(engine)(PriceObservation).values(rows).on_conflict_do_nothing(
+        index_elements=["chain_id", "feed", "round_id"]).returning(PriceObservation.round_id)
+    with engine.begin() as conn:
+        return len(conn.execute(stmt).all())
+
+
+def price_observations(engine: Engine, chain_id: int, feed: str) -> list[PriceObservation]:
+    with Session(engine) as session:
+        return list(session.scalars(select(PriceObservation).where(
+            PriceObservation.chain_id == chain_id, PriceObservation.feed == feed).order_by(PriceObservation.round_id)))
+
+
+def record_publication(engine: Engine, row: dict) -> bool:
+    """Stores a pending publication. An unconfirmed row with the same (chain, portfolio, update id)
+    (an earlier attempt that never landed) is replaced; a confirmed one never is. Returns whether
+    the row was written."""
+    with Session(engine) as session, session.begin():
+        existing = session.scalars(select(RiskPublication).where(
+            RiskPublication.chain_id == row["chain_id"], RiskPublication.portfolio == row["portfolio"],
+            RiskPublication.update_id == row["update_id"])).one_or_none()
+        if existing is None:
+            session.add(RiskPublication(**row))
+            return True
+        if existing.status == "confirmed":
+            return False
+        for key, value in row.items():
+            setattr(existing, key, value)
+        return True
+
+
+def publications(engine: Engine, chain_id: int, portfolio: str, status: str | None = None) -> list[RiskPublication]:
+    with Session(engine) as session:
+        query = select(RiskPublication).where(RiskPublication.chain_id == chain_id,
+                                              RiskPublication.portfolio == portfolio)
+        if status:
+            query = query.where(RiskPublication.status == status)
+        return list(session.scalars(query.order_by(RiskPublication.update_id)))
+
+
+def set_publication_status(engine: Engine, chain_id: int, portfolio: str, update_id: int, status: str,
+                           tx_hash: str | None = None, note: str | None = None) -> None:
+    with Session(engine) as session, session.begin():
+        row = session.scalars(select(RiskPublication).where(
+            RiskPublication.chain_id == chain_id, RiskPublication.portfolio == portfolio,
+            RiskPublication.update_id == update_id)).one()
+        row.status = status
+        if tx_hash is not None:
+            row.tx_hash = tx_hash
+        if note is not None:
+            row.note = note

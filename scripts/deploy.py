@@ -234,7 +234,8 @@ def _feed_config(network_key: str) -> dict:
     return yaml.safe_load(path.read_text())
 
 
-def deploy_risk(ctx: DeployContext, network_key: str, agent: str | None, keepers_: dict[str, str | None]) -> None:
+def deploy_risk(ctx: DeployContext, network_key: str, agent: str | None, keepers_: dict[str, str | None],
+                price_date: str | None = None) -> None:
     """Step 3: oracle router and feeds, the portfolio's security tokens, risk engine and vault."""
     from keepers.risk.portfolio import load_portfolio
 
@@ -281,7 +282,11 @@ def deploy_risk(ctx: DeployContext, network_key: str, agent: str | None, keepers
     _wire(ctx, manager, router, "OracleRouter")
     from keepers.risk.portfolio import history
 
-    first_prices = history(portfolio).iloc[0] if live is None else None
+    # Local feeds open at the portfolio history's close on `price_date` (default: its last day).
+    first_prices = None
+    if live is None:
+        prices = history(portfolio)
+        first_prices = prices.loc[:price_date].iloc[-1] if price_date else prices.iloc[-1]
     reporter_steps = []
     for asset in portfolio.assets:
         token = tokens[asset.symbol]
@@ -368,12 +373,14 @@ def cli():
 @click.option("--risk-keeper", help="Risk keeper (publishes models; local default: test account 7).")
 @click.option("--price-reporter", help="Price keeper of local feeds (local default: test account 8).")
 @click.option("--executor", help="Vault trade executor (local default: test account 9).")
+@click.option("--price-date", help="Local networks: first answer of each price feed = the portfolio history's close "
+              "on this date (YYYY-MM-DD; default: the last day of the history).")
 @click.option("--admin", help="Hand ADMIN to this address at the end and renounce the deployer's.")
 @click.option("--admin-delay", type=click.IntRange(0, 30 * 86400), default=86400, show_default=True,
               help="Execution delay (s) the handed-over admin holds its role with.")
 def deploy_all(ecosystem, network, provider, account_alias, fresh, assume_yes, guardian, governor, operator,
                governor_delay, token_name, token_symbol, token_agent, compliance_keeper, claim_cache_ttl, risk_keeper,
-               price_reporter, executor, admin, admin_delay):
+               price_reporter, executor, price_date, admin, admin_delay):
     """Deploy (or complete) the whole protocol in dependency order."""
     is_local = network.is_local
     sender = _resolve_account(account_alias, is_local)
@@ -394,7 +401,7 @@ def deploy_all(ecosystem, network, provider, account_alias, fresh, assume_yes, g
         "RISK_KEEPER": risk_keeper or (_test_address(7) if is_local else None),
         "PRICE_REPORTER": price_reporter or (_test_address(8) if is_local else None),
         "EXECUTOR": executor or (_test_address(9) if is_local else None),
-    })
+    }, price_date)
     hand_over_admin(ctx, admin, admin_delay)
     save(record, path)
     click.echo(f"Deployment record: {path}")

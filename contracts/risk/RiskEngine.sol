@@ -324,6 +324,24 @@ contract RiskEngine is IRiskEngine, AccessManaged {
     }
 
     /// @inheritdoc IRiskEngine
+    function modelInputsOf(address portfolio)
+        external
+        view
+        returns (uint32[] memory volsPpm, int16[] memory correlations, uint32 esMultiplierPpm, int16[] memory stressBps)
+    {
+        Portfolio storage p = _portfolios[portfolio];
+        uint256 n = p.header.assetCount;
+        volsPpm = new uint32[](n);
+        correlations = new int16[](n * (n - 1) / 2);
+        stressBps = new int16[](uint256(p.model.scenarioCount) * n);
+        // Bounded: n <= MAX_ASSETS, pairs <= 120, shocks <= MAX_SCENARIOS * MAX_ASSETS.
+        for (uint256 i; i < n; ++i) volsPpm[i] = p.volsPpm[i];
+        for (uint256 k; k < correlations.length; ++k) correlations[k] = p.correlations[k];
+        for (uint256 k; k < stressBps.length; ++k) stressBps[k] = p.stressBps[k];
+        esMultiplierPpm = p.model.esMultiplierPpm;
+    }
+
+    /// @inheritdoc IRiskEngine
     function limitsOf(address portfolio) public view returns (RiskLimits memory limits, AssetRisk[] memory assets) {
         Portfolio storage p = _portfolios[portfolio];
         Header memory h = p.header;

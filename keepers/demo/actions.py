@@ -34,8 +34,13 @@ class ActionLog:
                 outcome += f" (code {code}: {explain(code) if explain else ''})"
             self.actions.append(Action(section, who, what, outcome, None))
             return None
-        self.actions.append(Action(section, who, what, "ok", receipt.gas_used))
-        return receipt
+        # Several transactions in one step (a replay) carry no single gas figure.
+        self.actions.append(Action(section, who, what, "ok", getattr(receipt, "gas_used", None)))
+        return receipt if receipt is not None else True
+
+    def record(self, section: str, who: str, what: str, outcome: str) -> None:
+        """Records a step whose outcome the caller worked out (e.g. a refusal with its limit)."""
+        self.actions.append(Action(section, who, what, outcome, None))
 
     def section(self, name: str) -> list[Action]:
         return [a for a in self.actions if a.section == name]

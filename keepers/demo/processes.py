@@ -72,12 +72,14 @@ def start_anvil(
     group: ProcessGroup, chain_id: int, block_time_seconds: int = 1, startup_timeout: float = 30.0
 ) -> str:
     """Starts anvil on a free localhost port and returns its URL once it answers. Blocks come every
-    `block_time_seconds` as on a live chain (polling keepers stop after 10 s without a block)."""
+    `block_time_seconds` as on a live chain (polling keepers stop after 10 s without a block), and
+    each transaction is also mined at once (mixed mining), so the demo's replays do not wait."""
     anvil = shutil.which("anvil")
     if anvil is None:
         raise QuanteraError("anvil is not on PATH: run `make install`")
     port = free_port()
     proc = group.start("anvil", [anvil, "--port", str(port), "--chain-id", str(chain_id), "--block-time", str(block_time_seconds),
+                                       "--mixed-mining",
                                        "--accounts", str(ACCOUNTS), "--silent"])
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + startup_timeout

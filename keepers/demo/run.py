@@ -30,6 +30,7 @@ from keepers.deployments import load, record_path
 from keepers.errors import QuanteraError
 from keepers.demo.actions import ActionLog
 from keepers.demo.compliance import exercise_compliance
+from keepers.demo.risk import HISTORY_END, exercise_risk
 from keepers.demo.processes import ProcessGroup, rpc, start_anvil
 from keepers.governance.operations import StoredEvent, pending_operations, role_holders
 from keepers.roles import ROLE_IDS, ROLE_NAMES
@@ -38,6 +39,7 @@ CHAIN_ID = 1337  # ape's URI provider for `ethereum:local` expects the dev chain
 ADMIN_DELAY_SECONDS = 3600
 KEEPER_TIMEOUT_SECONDS = 120.0
 COMPLIANCE_KEEPER_ACCOUNT = 6  # freeze-only token agent set by the deploy script on local networks
+RISK_KEEPER_ACCOUNT = 7  # RISK_KEEPER set by the deploy script on local networks
 OPERATOR_ROLE, RISK_KEEPER_ROLE, ADMIN_ROLE = ROLE_IDS["OPERATOR"], ROLE_IDS["RISK_KEEPER"], ROLE_IDS["ADMIN"]
 
 console = Console()
@@ -104,6 +106,7 @@ def _exercise_governance(log: ActionLog, url: str, deployments_dir: Path) -> dic
             "governance_is_admin": manager.hasRole(ADMIN_ROLE, governance.address)[0],
         }
         on_chain["investors"] = exercise_compliance(log, record)
+        on_chain["risk"] = exercise_risk(log, record, url, rpc)
     return on_chain
 
 
@@ -143,6 +146,21 @@ def _summary(record, log: ActionLog, on_chain: dict, db_url: str, head: int, blo
     console.print(_table("Investors after the demo", ("investor", "wallet", "country", "class", "verified", "QTF", "frozen"),
                          [(i.name, i.wallet[:12] + "…", i.country, i.investor_class, i.verified, f"{i.balance:,.0f}",
                            i.frozen) for i in investors]))
+    risk = on_chain["risk"]
+    console.print(_table("Risk: 2008 replayed onto the feeds, a fund built, limits enforced",
+                         ("who", "action", "outcome", "gas used"),
+                         [(a.who, a.what, a.outcome[:110], "" if a.gas_used is None else f"{a.gas_used:,}")
+                          for a in log.section("risk")]))
+    published = store.publications(engine, CHAIN_ID, record.address_of("PortfolioVault"))
+    console.print(_table("Risk keeper publications (keeper store): metrics over time",
+                         ("update", "as of (block time)", "VaR95", "VaR99", "ES", "vol (ann.)", "grade", "held back",
+                          "status"),
+                         [(p.update_id, p.as_of, f"{p.metrics['var95_bps']} bp", f"{p.metrics['var99_bps']} bp",
+                           f"{p.metrics['es_bps']} bp", f"{p.metrics['volatility_bps'] / 100:.1f}%",
+                           "ABCDEF"[p.metrics["grade"]], len(p.clamped), p.status) for p in published]))
+    console.print(_table("Fund NAV through the crash (USDC) and the engine's state",
+                         ("day", "NAV", "keeper VaR99 (bp)", "halted"),
+                         [(d, f"{nav:,.0f}", v, h) for d, nav, v, h in risk.nav_path]))
     counts: dict[str, int] = {}
     for e in rows:
         counts[e.event] = counts.get(e.event, 0) + 1
@@ -167,6 +185,15 @@ def _summary(record, log: ActionLog, on_chain: dict, db_url: str, head: int, blo
             and any("frank" == a.who and "code 2:" in a.outcome for a in log.section("compliance"))),
         "compliance: recovery moved alice's balance to her new wallet": (
             investors[-1].balance > 0 and next(i for i in investors if i.name == "alice").balance == 0),
+        "risk: the keeper published model updates the engine accepted": (
+            bool(published) and all(p.status == "confirmed" for p in published)),
+        "risk: a risk-increasing trade was refused with its limit": risk.refused_before_crash.startswith(
+            "RiskLimitBreached"),
+        "risk: the 2008 crash took drawdown past the hard cap and the engine halted the fund": (
+            risk.halted_on is not None),
+        "risk: halted, new risk refused while withdrawal and in-kind redemption worked": (
+            risk.refused_when_halted.startswith("RiskLimitBreached: Halted") and risk.withdrew_when_halted
+            and risk.redeemed_in_kind_when_halted),
     }
     console.print(_table("Checks", ("check", "result"),
                          [(name, "[green]pass[/green]" if ok else "[red]FAIL[/red]") for name, ok in checks.items()]))
@@ -199,7 +226,7 @@ def run_demo(blocks: int, keep_dir: Path | None = None) -> int:
         governance = "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65"  # test account 4
         deploy = subprocess.run(
             [_bin("ape"), "run", "deploy", "all", "--network", network,
-             "--admin", governance, "--admin-delay", str(ADMIN_DELAY_SECONDS)],
+             "--admin", governance, "--admin-delay", str(ADMIN_DELAY_SECONDS), "--price-date", HISTORY_END],
             env=env, capture_output=True, text=True,
         )
         (workdir / "deploy.log").write_text(deploy.stdout + deploy.stderr)
@@ -212,10 +239,15 @@ def run_demo(blocks: int, keep_dir: Path | None = None) -> int:
         screener = group.start("screening-keeper", [_bin("silverback"), "run", "keepers.bots.screening:bot",
                                                     "--network", network],
                                env=dict(env, SILVERBACK_SIGNER_ALIAS=f"TEST::{COMPLIANCE_KEEPER_ACCOUNT}"))
+        risk_keeper = group.start("risk-keeper", [_bin("silverback"), "run", "keepers.bots.risk:bot",
+                                                  "--network", network],
+                                  env=dict(env, SILVERBACK_SIGNER_ALIAS=f"TEST::{RISK_KEEPER_ACCOUNT}",
+                                           QUANTERA_RISK_HISTORY_END=HISTORY_END))
         start_block = int(rpc(url, "eth_blockNumber"), 16)
         _wait_for_cursor(db_url, start_block, bot, workdir)
         _wait_for_cursor(db_url, start_block, screener, workdir, keeper="screening")
-        console.print("[bold]governance and screening keepers[/bold] running")
+        _wait_for_cursor(db_url, start_block, risk_keeper, workdir, keeper="risk")
+        console.print("[bold]governance, screening and risk keepers[/bold] running")
         log = ActionLog()
         on_chain = _exercise_governance(log, url, deployments_dir)
         target = start_block + blocks
@@ -225,6 +257,7 @@ def run_demo(blocks: int, keep_dir: Path | None = None) -> int:
         _wait_for_cursor(db_url, target, screener, workdir, keeper="screening")
         group.stop(bot, signal.SIGINT)
         group.stop(screener, signal.SIGINT)
+        group.stop(risk_keeper, signal.SIGINT)
         record = load(record_path("ethereum:local", deployments_dir))
         ok = _summary(record, log, on_chain, db_url, head, blocks)
         console.print(f"Logs, deployment record and keeper store: [bold]{workdir}[/bold]")

@@ -1,0 +1,204 @@
+"""Risk part of the demo: real 2008 history (arch.data) replayed onto the local price feeds by the
+price keeper's key, the risk keeper (a separate silverback process) publishing its model within
+the engine's bounds, a fund built by the executor, a risk-increasing trade refused with its
+limit, then the Lehman crash driving the drawdown past the hard cap so the engine halts the
+fund, after which new risk is refused and investors still get out."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from eth_utils import keccak, to_checksum_address
+
+from keepers.demo.actions import ActionLog
+from keepers.risk.portfolio import history, load_portfolio
+
+SECTION = "risk"
+USDC_UNIT = 10**6
+UNIT = 10**18
+FEED_DECIMALS = 8
+FAR_FUTURE = 2**40 - 1
+INSTITUTIONAL = 4
+# The keeper's history ends where the replay starts.
+HISTORY_END = "2008-06-30"
+CALM_WINDOW = ("2008-07-01", "2008-08-29")
+CRASH_WINDOW = ("2008-09-02", "2008-11-28")
+FUND_INVESTOR, PRICE_REPORTER, EXECUTOR, GOVERNOR, OPERATOR, AGENT = 19, 8, 9, 2, 3, 5
+DEPOSIT_USD = 1_000_000
+# Target weights the executor builds (bps of NAV): T-bills, S&P 500, Nasdaq-100, WTI.
+TARGETS = {"QTF": 1_500, "QSPX": 3_000, "QNDX": 2_000, "QOIL": 1_400}
+KEEPER_WAIT_SECONDS = 90.0
+LIMIT_NAMES = ("None", "Halted", "StaleModel", "StalePrices", "UnpricedAsset", "AssetConcentration",
+               "ClassConcentration", "MinLiquidity", "Var95", "Var99", "ExpectedShortfall", "StressLoss",
+               "Drawdown", "InvalidModel")
+
+
+@dataclass
+class RiskOutcome:
+    halted_on: str | None = None
+    refused_before_crash: str = ""
+    refused_when_halted: str = ""
+    withdrew_when_halted: bool = False
+    redeemed_in_kind_when_halted: bool = False
+    nav_path: list[tuple[str, float, int, bool]] = field(default_factory=list)
+
+
+# Errors raised by a contract the vault called (the risk engine, a token's compliance) reach the
+# caller as raw revert data: decoded here by their signatures.
+NESTED_ERRORS = {
+    "RiskLimitBreached": ("address", "uint8", "uint8", "uint256", "uint256"),
+    "TransferNotCompliant": ("address", "address", "uint256", "uint8"),
+}
+
+
+def describe(err: Exception) -> str:
+    from eth_abi import decode
+    from eth_utils import keccak as _keccak
+
+    inputs = getattr(err, "inputs", None) or {}
+    if "limit" in inputs:
+        return (f"RiskLimitBreached: {LIMIT_NAMES[int(inputs['limit'])]} (subject {inputs['subject']}), "
+                f"value {inputs['value']} vs bound {inputs['bound']}")
+    data = str(getattr(err, "revert_message", "") or err)
+    for name, types in NESTED_ERRORS.items():
+        selector = "0x" + _keccak(text=f"{name}({','.join(types)})")[:4].hex()
+        if data.startswith(selector):
+            args = decode(list(types), bytes.fromhex(data[10:]))
+            if name == "RiskLimitBreached":
+                return (f"RiskLimitBreached: {LIMIT_NAMES[args[1]]} (subject {args[2]}), "
+                        f"value {args[3]} vs bound {args[4]}")
+            return f"TransferNotCompliant: reason code {args[3]}"
+    return f"{type(err).__name__}: {data}"[:160]
+
+
+def exercise_risk(log: ActionLog, record, rpc_url: str, rpc) -> RiskOutcome:
+    from ape import accounts, chain, project
+
+    portfolio = load_portfolio()
+    prices = history(portfolio)
+    acct = {i: accounts.test_accounts[i] for i in (FUND_INVESTOR, PRICE_REPORTER, EXECUTOR, GOVERNOR, OPERATOR, AGENT)}
+    registry = project.IdentityRegistry.at(record.address_of("IdentityRegistry"))
+    manager = project.QuanteraAccessManager.at(record.address_of("QuanteraAccessManager"))
+    risk = project.RiskEngine.at(record.address_of("RiskEngine"))
+    vault = project.PortfolioVault.at(record.address_of("PortfolioVault"))
+    router = project.OracleRouter.at(record.address_of("OracleRouter"))
+    tokens = {a.symbol: t for a, t in zip(portfolio.assets, vault.assets())}
+    feeds = {s: project.ReporterPriceFeed.at(router.feedOf(t).primary) for s, t in tokens.items()}
+    usdc = project.LocalStablecoin.at(tokens["USDC"])
+    securities = {s: project.SecurityToken.at(t) for s, t in tokens.items() if s != "USDC"}
+    act = lambda who, what, send: log.act(SECTION, who, what, send)  # noqa: E731
+    outcome = RiskOutcome()
+
+    def report_day(day) -> None:
+        for symbol, feed in feeds.items():
+            feed.report(int(round(float(prices.loc[day, symbol]) * 10**FEED_DECIMALS)), sender=acct[PRICE_REPORTER])
+
+    def replay(window) -> list:
+        return list(prices.loc[window[0]:window[1]].index)
+
+    # --- the calm summer of 2008: the keeper learns the market
+    days = replay(CALM_WINDOW)
+    act("price keeper", f"replay {len(days)} trading days {CALM_WINDOW[0]}..{CALM_WINDOW[1]} onto 5 feeds",
+        lambda: [report_day(d) for d in days])
+    _wait_for(lambda: risk.metricsOf(vault)[1] >= 1, "the risk keeper's first model update")
+
+    # --- the fund: an investor, a stand-in venue (until the liquidity venues land), the executor
+    venue = project.FixedRateVenue.deploy(sender=acct[GOVERNOR])
+    identity = to_checksum_address(keccak(text="demo fund investor")[-20:])
+    act("operator", "onboard the fund investor (US, institutional)", lambda: registry.registerInvestor(
+        acct[FUND_INVESTOR], identity, 840, INSTITUTIONAL, FAR_FUTURE, sender=acct[OPERATOR]))
+    act("operator", "register the demo venue as a verified identity", lambda: registry.registerInvestor(
+        venue, to_checksum_address(keccak(text="demo venue")[-20:]), 840, INSTITUTIONAL, FAR_FUTURE,
+        sender=acct[OPERATOR]))
+    data = vault.setVenue.encode_input(venue, True)
+    act("governor", "schedule setVenue (1 h timelock)", lambda: manager.schedule(vault, data, 0, sender=acct[GOVERNOR]))
+    rpc(rpc_url, "evm_increaseTime", [3_601])
+    rpc(rpc_url, "evm_mine")
+    act("governor", "execute setVenue after the delay", lambda: manager.execute(vault, data, sender=acct[GOVERNOR]))
+    for symbol, token in securities.items():
+        if token.paused():
+            act("token agent", f"unpause {symbol}", lambda t=token: t.unpause(sender=acct[AGENT]))
+        act("token agent", f"mint venue inventory of {symbol}",
+            lambda t=token: t.mint(venue, 10_000_000 * UNIT, sender=acct[AGENT]))
+    act("operator", "mint USDC to the investor and the venue", lambda: (
+        usdc.mint(acct[FUND_INVESTOR], 5_000_000 * USDC_UNIT, sender=acct[OPERATOR]),
+        usdc.mint(venue, 50_000_000 * USDC_UNIT, sender=acct[OPERATOR])))
+    usdc.approve(vault, 2**256 - 1, sender=acct[FUND_INVESTOR])
+    act("fund investor", f"deposit {DEPOSIT_USD:,} USDC", lambda: vault.deposit(
+        DEPOSIT_USD * USDC_UNIT, acct[FUND_INVESTOR], sender=acct[FUND_INVESTOR]))
+    deposited_at = chain.blocks.head.number
+    report_day(days[-1])  # fresh rounds: the keeper syncs, pricing the snapshot and the NAV per share now
+    _wait_for(lambda: _synced_since(risk, vault, deposited_at), "the keeper's sync after the deposit")
+
+    def set_rates() -> None:
+        for symbol, token in securities.items():
+            p_token, p_usd = router.price(token), router.price(usdc)
+            venue.setRate(usdc, token, p_usd * 10**(18 - 6 + 18) // p_token, sender=acct[GOVERNOR])
+            venue.setRate(token, usdc, p_token * 10**(6 - 18 + 18) // p_usd, sender=acct[GOVERNOR])
+
+    def buy(symbol: str, usd: int):
+        call = venue.swap.encode_input(usdc, securities[symbol], usd * USDC_UNIT)
+        return vault.trade((usdc, usd * USDC_UNIT, securities[symbol], 0, venue, call), sender=acct[EXECUTOR])
+
+    set_rates()
+    for symbol, bps in TARGETS.items():
+        try:
+            receipt = buy(symbol, DEPOSIT_USD * bps // 10_000)
+            log.record(SECTION, "executor", f"buy {symbol} to {bps / 100:.0f}% of NAV", "ok")
+            log.actions[-1].gas_used = receipt.gas_used
+        except Exception as err:  # noqa: BLE001 - recorded with its decoded reason
+            log.record(SECTION, "executor", f"buy {symbol} to {bps / 100:.0f}% of NAV", f"refused: {describe(err)}")
+    try:
+        buy("QOIL", 100_000)
+        outcome.refused_before_crash = "accepted (unexpected)"
+    except Exception as err:  # noqa: BLE001 - the refusal is the demonstration
+        outcome.refused_before_crash = describe(err)
+    log.record(SECTION, "executor", "buy 10% more QOIL (risk-increasing)", outcome.refused_before_crash)
+
+    # --- September-November 2008: the crash, day by day, until the engine halts the fund
+    for day in replay(CRASH_WINDOW):
+        report_day(day)
+        label = str(day.date())
+        halted = _wait_for(lambda: risk.isHalted(vault), None, timeout=2.0)
+        nav = vault.totalAssets() / USDC_UNIT
+        outcome.nav_path.append((label, nav, int(risk.metricsOf(vault)[0][1]), halted))
+        if halted:
+            outcome.halted_on = label
+            break
+    log.record(SECTION, "risk keeper + engine", "sync after each replayed day",
+               f"halted on {outcome.halted_on}" if outcome.halted_on else "never halted")
+    if outcome.halted_on:
+        set_rates()
+        try:
+            buy("QSPX", 10_000)
+            outcome.refused_when_halted = "accepted (unexpected)"
+        except Exception as err:  # noqa: BLE001
+            outcome.refused_when_halted = describe(err)
+        log.record(SECTION, "executor", "buy QSPX while halted", outcome.refused_when_halted)
+        shares = vault.balanceOf(acct[FUND_INVESTOR])
+        outcome.withdrew_when_halted = act("fund investor", "withdraw 100,000 USDC while halted", lambda: vault.withdraw(
+            100_000 * USDC_UNIT, acct[FUND_INVESTOR], acct[FUND_INVESTOR], sender=acct[FUND_INVESTOR])) is not None
+        outcome.redeemed_in_kind_when_halted = act(
+            "fund investor", "redeem 10% of shares in kind while halted", lambda: vault.redeemInKind(
+                shares // 10, acct[FUND_INVESTOR], acct[FUND_INVESTOR], sender=acct[FUND_INVESTOR])) is not None
+    return outcome
+
+
+def _synced_since(risk, vault, block: int) -> bool:
+    from ape import chain
+
+    return any(log.portfolio == vault.address for log in risk.Synced.range(block + 1, chain.blocks.head.number + 1))
+
+
+def _wait_for(condition, what: str | None, timeout: float = KEEPER_WAIT_SECONDS) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.3)
+    if what is not None:
+        from keepers.errors import QuanteraError
+
+        raise QuanteraError(f"timed out waiting for {what}")
+    return False

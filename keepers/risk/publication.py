@@ -1,0 +1,162 @@
+"""The risk keeper's chain side: observe feed rounds, build the history, and publish one bounded,
+idempotent model update. Pure computation lives in `keepers.risk.cycle`."""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import asdict
+from typing import Callable, TypeVar
+
+import numpy as np
+import pandas as pd
+from ape.exceptions import ContractLogicError
+
+from keepers import store
+from keepers.bots.common import fetch_logs
+from keepers.risk import cycle
+from keepers.risk.portfolio import LIMIT_FIELDS, Portfolio, history
+from keepers.risk.stress import load_scenarios
+
+HISTORY_END_ENV = "QUANTERA_RISK_HISTORY_END"
+SAMPLING_ENV = "QUANTERA_RISK_SAMPLING"  # "round": every feed round is one period (replays); "daily"
+LOOKBACK_DAYS = 500
+RETRIES = 3
+T = TypeVar("T")
+
+
+def with_retries(send: Callable[[], T], attempts: int = RETRIES, base_delay: float = 0.5) -> T:
+    """Retries transport failures with exponential back-off; a revert is an answer, not retried."""
+    for attempt in range(attempts):
+        try:
+            return send()
+        except ContractLogicError:
+            raise
+        except (ConnectionError, TimeoutError, OSError):
+            if attempt == attempts - 1:
+                raise
+            time.sleep(base_delay * 2**attempt)
+    raise AssertionError("unreachable")
+
+
+def bootstrap_history(portfolio: Portfolio) -> pd.DataFrame:
+    """The history the keeper starts from: the portfolio's reference series up to
+    $QUANTERA_RISK_HISTORY_END (default: all of it), last LOOKBACK_DAYS rows."""
+    prices = history(portfolio)
+    end = os.environ.get(HISTORY_END_ENV)
+    if end:
+        prices = prices.loc[:end]
+    return prices.iloc[-LOOKBACK_DAYS:]
+
+
+def observe(db, chain_id: int, feeds: dict[str, object], event_abi, start: int, stop: int) -> int:
+    """Stores every AnswerUpdated round of the feeds in blocks [start, stop]; returns how many were new."""
+    rows = []
+    for feed in feeds.values():
+        for log in fetch_logs(feed.address, [event_abi], start, stop):
+            rows.append({"chain_id": chain_id, "feed": feed.address, "round_id": int(log.roundId),
+                         "answer": str(int(log.current)), "updated_at": int(log.updatedAt)})
+    return store.add_price_observations(db, rows)
+
+
+def observed_history(db, chain_id: int, feeds: dict[str, object], decimals: int,
+                     bootstrap: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """Bootstrap history followed by the observed rounds (one period per round, or the last round
+    of each UTC day with $QUANTERA_RISK_SAMPLING=daily); returns it and the newest round's time."""
+    columns = {}
+    latest = 0
+    for symbol, feed in feeds.items():
+        obs = store.price_observations(db, chain_id, feed.address)
+        if not obs:
+            continue
+        series = pd.Series([int(o.answer) / 10**decimals for o in obs], index=[o.updated_at for o in obs])
+        latest = max(latest, int(series.index.max()))
+        if os.environ.get(SAMPLING_ENV, "round") == "daily":
+            series = series.groupby(series.index // 86_400).last()
+        else:
+            series = series.reset_index(drop=True)
+        columns[symbol] = series
+    if not columns:
+        return bootstrap, latest
+    observed = pd.DataFrame(columns).ffill().dropna()
+    observed = observed[bootstrap.columns]
+    last_day = bootstrap.index[-1]
+    observed.index = pd.bdate_range(last_day + pd.offsets.BDay(1), periods=len(observed))
+    combined = pd.concat([bootstrap, observed])
+    return combined.iloc[-LOOKBACK_DAYS:], latest
+
+
+def current_weights(vault, router, tokens: list[str]) -> np.ndarray:
+    """NAV weights of the vault's holdings at oracle prices; all cash when it holds nothing priced."""
+    held = vault.holdings()
+    values = []
+    for token, amount in zip(tokens, held):
+        status, price18, _ = router.priceOf(token)
+        decimals = _decimals(token)
+        values.append(amount * price18 / 10**decimals / 1e18 if price18 else 0.0)
+    values = np.array(values, dtype=float)
+    if values.sum() <= 0:
+        return np.eye(len(tokens))[0]
+    return values / values.sum()
+
+
+_DECIMALS: dict[str, int] = {}
+
+
+def _decimals(token: str) -> int:
+    if token not in _DECIMALS:
+        from ape import project
+
+        # Any ERC-20 answers decimals(); the SecurityToken ABI serves as the ERC-20 ABI here.
+        _DECIMALS[token] = int(project.SecurityToken.at(token).decimals())
+    return _DECIMALS[token]
+
+
+def publish(db, chain_id: int, risk, vault, router, portfolio: Portfolio, prices: pd.DataFrame, as_of: int,
+            now: int, signer, seed: int = 0) -> dict:
+    """Publishes the next model update if one is due; records it before and after sending.
+    Never sends data older than the engine's maxModelAge, nor an id the engine already holds."""
+    metrics, update_id, on_chain_as_of, published_at = risk.metricsOf(vault)
+    limits = dict(zip(LIMIT_FIELDS, risk.limitsOf(vault)[0]))
+    for pending in store.publications(db, chain_id, vault.address, status="pending"):
+        if pending.update_id <= update_id:
+            store.set_publication_status(db, chain_id, vault.address, pending.update_id, "confirmed")
+    if as_of <= on_chain_as_of:
+        return {"published": False, "reason": "no new prices"}
+    if now - as_of > limits["maxModelAge"]:
+        return {"published": False, "reason": "prices older than maxModelAge: not published as fresh"}
+    if published_at and now < published_at + limits["minUpdateDelay"]:
+        return {"published": False, "reason": "minUpdateDelay not elapsed"}
+    tokens = list(vault.assets())
+    weights = current_weights(vault, router, tokens)
+    result = cycle.compute(prices, weights, [a.spec() for a in portfolio.assets], load_scenarios(),
+                           benchmark=_benchmark(portfolio), seed=seed)
+    vols, correlations, es, stress = risk.modelInputsOf(vault)
+    previous = None
+    if on_chain_as_of:
+        previous = cycle.ModelInputs(list(vols), list(correlations), int(es), list(stress))
+    bounds = cycle.UpdateBounds(limits["maxVolChangeBps"], limits["maxCorrelationChange"],
+                                limits["maxStressChangeBps"])
+    result = cycle.bound(result, previous, bounds)
+    next_id = update_id + 1
+    row = {"chain_id": chain_id, "portfolio": vault.address, "update_id": next_id, "as_of": as_of,
+           "computed_at": now, "status": "pending", "tx_hash": None, "metrics": result.metrics,
+           "inputs": asdict(result.inputs), "clamped": {k: list(v) for k, v in result.clamped.items()}, "note": None}
+    if not store.record_publication(db, row):
+        return {"published": False, "reason": f"update {next_id} already confirmed"}
+    update = (next_id, as_of, result.inputs.vols_ppm, result.inputs.correlations, result.inputs.es_multiplier_ppm,
+              result.inputs.stress_bps, result.metrics_tuple())
+    try:
+        receipt = with_retries(lambda: risk.publishModel(vault, update, sender=signer))
+    except ContractLogicError as err:
+        store.set_publication_status(db, chain_id, vault.address, next_id, "rejected", note=str(err)[:250])
+        return {"published": False, "reason": f"engine refused the update: {err}"}
+    txn_hash = receipt.txn_hash if isinstance(receipt.txn_hash, str) else receipt.txn_hash.hex()
+    store.set_publication_status(db, chain_id, vault.address, next_id, "confirmed", tx_hash=txn_hash)
+    return {"published": True, "update_id": next_id, "as_of": as_of, "clamped": len(result.clamped),
+            **{k: result.metrics[k] for k in ("var99_bps", "es_bps", "grade")}}
+
+
+def _benchmark(portfolio: Portfolio) -> str | None:
+    equities = [a.symbol for a in portfolio.assets if a.series == "sp500"]
+    return equities[0] if equities else None
