@@ -179,7 +179,69 @@ def measure_risk() -> dict[str, int]:
     if not result.ok or result.limit != 0:
         raise click.ClickException(f"benchmark portfolio should pass every limit, got {result}")
     gas["risk.pre_trade_check_8_assets"] = risk.check.transact(vault, before, after, sender=deployer).gas_used
+    _RISK_CONTEXT.update(risk=risk, vault=vault, router=router, keeper=keeper)
     return gas
+
+
+_RISK_CONTEXT: dict = {}
+TIMINGS_FILE = Path("benchmarks") / "timings.json"
+TIMING_RUNS = 5
+
+
+def measure_timings() -> dict[str, dict]:
+    """Wall-clock seconds on this machine (median and max of TIMING_RUNS runs): Monte Carlo VaR+ES
+    for 20 assets x 1,000,000 scenarios; a full risk-keeper cycle for the 8-asset bench vault (fit
+    GARCH/EWMA on real history, Monte Carlo, bound, publish the transaction and wait for it)."""
+    import statistics
+    import tempfile
+    import time
+
+    import numpy as np
+    import pandas as pd
+    from arch.data import nasdaq, sp500, wti
+
+    from keepers import store
+    from keepers.risk import publication
+    from keepers.risk.models import monte_carlo_var
+    from keepers.risk.portfolio import Portfolio, PortfolioAsset, history
+
+    def timed(fn) -> dict:
+        runs = []
+        for _ in range(TIMING_RUNS):
+            start = time.perf_counter()
+            fn()
+            runs.append(time.perf_counter() - start)
+        return {"median_s": round(statistics.median(runs), 3), "max_s": round(max(runs), 3), "runs": TIMING_RUNS}
+
+    rng = np.random.default_rng(42)
+    factors = rng.normal(size=(20, 20))
+    cov = (factors @ factors.T / 20 + np.eye(20)) * 1e-4
+    weights = np.full(20, 1 / 20)
+    timings = {"risk.monte_carlo_var_es_20_assets_1m_scenarios": timed(
+        lambda: monte_carlo_var(np.zeros(20), cov, weights, 0.99, scenarios=1_000_000, dof=5.0, seed=7))}
+
+    spx, ndx = sp500.load(), nasdaq.load()
+    symbols = ["USDC", "TB", "SPX", "NDX", "OIL", "SPXO", "NDXO", "SPXH"]
+    base = history(Portfolio("bench", "B", [PortfolioAsset("TB", "TB", "tbill", True, 10_000, "tbill", None)], {}))
+    prices = pd.DataFrame({"USDC": 1.0, "TB": base["TB"], "SPX": spx["Adj Close"], "NDX": ndx["Adj Close"],
+                           "OIL": wti.load()["DCOILWTICO"].reindex(spx.index).ffill(), "SPXO": spx["Open"],
+                           "NDXO": ndx["Open"], "SPXH": spx["High"]}).dropna().iloc[-500:]
+    classes = ["cash_stablecoin", "tbill", "equity", "equity", "commodity", "equity", "equity", "equity"]
+    portfolio = Portfolio("bench", "B", [PortfolioAsset(s, s, c, i < 2, 2_000, "constant", None)
+                                         for i, (s, c) in enumerate(zip(symbols, classes))], {})
+    risk, vault, router, keeper = (_RISK_CONTEXT[k] for k in ("risk", "vault", "router", "keeper"))
+    db = store.open_store(f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite")
+
+    def keeper_cycle():
+        chain.pending_timestamp += 601  # the bench vault's minUpdateDelay is 600 s
+        chain.mine()
+        now = chain.pending_timestamp
+        result = publication.publish(db, chain.chain_id, risk, vault, router, portfolio, prices, now - 1, now, keeper)
+        if not result.get("published"):
+            raise click.ClickException(f"keeper cycle did not publish: {result}")
+
+    timings["risk.keeper_cycle_8_assets"] = timed(keeper_cycle)
+    return timings
 
 
 @click.command(cls=ConnectedProviderCommand)
@@ -198,3 +260,8 @@ def cli(ecosystem, network, provider):
     for name, gas in sorted(measured.items()):
         click.echo(f"{name:45} {gas:>10,}")
     click.echo(f"written to {GAS_FILE}")
+    timings = measure_timings()
+    TIMINGS_FILE.write_text(json.dumps(dict(sorted(timings.items())), indent=2) + "\n")
+    for name, t in sorted(timings.items()):
+        click.echo(f"{name:55} median {t['median_s']:.3f} s, max {t['max_s']:.3f} s")
+    click.echo(f"written to {TIMINGS_FILE}")

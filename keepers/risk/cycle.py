@@ -146,7 +146,8 @@ def bound(result: CycleResult, previous: ModelInputs | None, bounds: UpdateBound
 
     n = len(result.inputs.vols_ppm)
     new = result.inputs
-    prev_stress = previous.stress_bps if len(previous.stress_bps) == len(new.stress_bps) else new.stress_bps
+    # The engine bounds the shocks it already holds (the first scenarios); new scenarios are free.
+    prev_stress = list(previous.stress_bps[:len(new.stress_bps)]) + list(new.stress_bps[len(previous.stress_bps):])
     inputs = ModelInputs(
         vols_ppm=[relative(f"vol[{i}]", previous.vols_ppm[i], new.vols_ppm[i]) for i in range(n)],
         correlations=[absolute(f"rho[{k}]", previous.correlations[k], c, bounds.max_correlation_change)
