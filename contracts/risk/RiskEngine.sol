@@ -16,6 +16,7 @@ import {
 } from "../../interfaces/IRiskEngine.sol";
 import {IOracleRouter} from "../../interfaces/IOracleRouter.sol";
 import {RiskMath} from "../libraries/RiskMath.sol";
+import {RiskUpdateRules} from "./RiskUpdateRules.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 
 /// @title RiskEngine
@@ -116,7 +117,7 @@ contract RiskEngine is IRiskEngine, AccessManaged {
         uint256 n = tokens.length;
         if (n == 0 || n > MAX_ASSETS) revert InvalidRiskConfig(portfolio, "asset count");
         if (assets.length != n) revert HoldingsLengthMismatch(n, assets.length);
-        _validateLimits(portfolio, limits);
+        RiskUpdateRules.validateLimits(portfolio, limits);
         Portfolio storage p = _portfolios[portfolio];
         (RiskLimits memory previous,) = limitsOf(portfolio);
         bytes32 assetsHash = keccak256(abi.encode(tokens));
@@ -186,30 +187,30 @@ contract RiskEngine is IRiskEngine, AccessManaged {
         if (m.publishedAt != 0 && block.timestamp < uint256(m.publishedAt) + b.minUpdateDelay) {
             revert UpdateTooSoon(portfolio, m.publishedAt, b.minUpdateDelay);
         }
-        _checkShapes(portfolio, update, n);
+        RiskUpdateRules.checkShapes(portfolio, update, n, MAX_SCENARIOS);
         bool first = m.asOf == 0; // Nothing to compare with: only absolute bounds apply.
         // Bounded: n <= MAX_ASSETS, pairs <= 120, shocks <= MAX_SCENARIOS * n.
         for (uint256 i; i < n; ++i) {
             uint32 vol = update.volsPpm[i];
             if (vol == 0 || vol > MAX_VOL_PPM) revert InvalidModelUpdate(portfolio, "vol", i);
-            if (!first) _requireRelativeChange(portfolio, i, p.volsPpm[i], vol, b.maxVolChangeBps);
+            if (!first) RiskUpdateRules.requireRelativeChange(portfolio, i, p.volsPpm[i], vol, b.maxVolChangeBps);
             p.volsPpm[i] = vol;
         }
         for (uint256 k; k < update.correlations.length; ++k) {
             int16 rho = update.correlations[k];
             if (rho > 10_000 || rho < -10_000) revert InvalidModelUpdate(portfolio, "correlation", k);
-            if (!first) _requireAbsoluteChange(portfolio, k, p.correlations[k], rho, b.maxCorrelationChange);
+            if (!first) RiskUpdateRules.requireAbsoluteChange(portfolio, k, p.correlations[k], rho, b.maxCorrelationChange);
             p.correlations[k] = rho;
         }
         for (uint256 k; k < update.stressLossBps.length; ++k) {
             int16 shock = update.stressLossBps[k];
             if (shock > 10_000 || shock < -10_000) revert InvalidModelUpdate(portfolio, "stress", k);
             if (!first && k < uint256(m.scenarioCount) * n) {
-                _requireAbsoluteChange(portfolio, k, p.stressBps[k], shock, b.maxStressChangeBps);
+                RiskUpdateRules.requireAbsoluteChange(portfolio, k, p.stressBps[k], shock, b.maxStressChangeBps);
             }
             p.stressBps[k] = shock;
         }
-        if (!first) _requireRelativeChange(portfolio, n, m.esMultiplierPpm, update.esMultiplierPpm, b.maxVolChangeBps);
+        if (!first) RiskUpdateRules.requireRelativeChange(portfolio, n, m.esMultiplierPpm, update.esMultiplierPpm, b.maxVolChangeBps);
         p.model = ModelHeader({
             updateId: update.updateId,
             asOf: update.asOf,
@@ -557,51 +558,6 @@ contract RiskEngine is IRiskEngine, AccessManaged {
         if (p.header.assetCount == 0) revert PortfolioNotConfigured(portfolio);
         p.header.halted = true;
         emit Halted(portfolio, msg.sender, reason);
-    }
-
-    function _validateLimits(address portfolio, RiskLimits calldata l) internal pure {
-        if (l.minLiquidBps > BPS || l.maxDrawdownBps > BPS || l.hardDrawdownBps > BPS) {
-            revert InvalidRiskConfig(portfolio, "bps above 10000");
-        }
-        if (l.hardDrawdownBps != 0 && l.hardDrawdownBps < l.maxDrawdownBps) {
-            revert InvalidRiskConfig(portfolio, "hardDrawdownBps below maxDrawdownBps");
-        }
-        if (l.maxModelAge == 0 || l.maxPriceAge == 0) revert InvalidRiskConfig(portfolio, "zero max age");
-        if (l.maxVolChangeBps == 0 || l.maxCorrelationChange == 0 || l.maxStressChangeBps == 0) {
-            revert InvalidRiskConfig(portfolio, "zero change bound");
-        }
-    }
-
-    function _checkShapes(address portfolio, ModelUpdate calldata u, uint256 n) internal pure {
-        if (u.volsPpm.length != n) revert InvalidModelUpdate(portfolio, "vols length", u.volsPpm.length);
-        if (u.correlations.length != n * (n - 1) / 2) {
-            revert InvalidModelUpdate(portfolio, "correlations length", u.correlations.length);
-        }
-        uint256 shocks = u.stressLossBps.length;
-        if (shocks % n != 0 || shocks / n > MAX_SCENARIOS) revert InvalidModelUpdate(portfolio, "stress length", shocks);
-        if (u.esMultiplierPpm < RiskMath.PPM || u.esMultiplierPpm > 10 * RiskMath.PPM) {
-            revert InvalidModelUpdate(portfolio, "esMultiplierPpm", u.esMultiplierPpm);
-        }
-        if (u.metrics.grade > 5) revert InvalidModelUpdate(portfolio, "grade", u.metrics.grade);
-    }
-
-    function _requireRelativeChange(address portfolio, uint256 index, uint256 previous, uint256 next, uint256 maxBps)
-        internal
-        pure
-    {
-        uint256 delta = next > previous ? next - previous : previous - next;
-        if (delta * BPS > previous * maxBps) revert ModelChangeTooLarge(portfolio, index, previous, next);
-    }
-
-    function _requireAbsoluteChange(address portfolio, uint256 index, int256 previous, int256 next, uint256 maxDelta)
-        internal
-        pure
-    {
-        uint256 delta = next > previous ? uint256(next - previous) : uint256(previous - next);
-        if (delta > maxDelta) {
-            // Reported as offset-binary (value + 10,000) so the error carries unsigned numbers.
-            revert ModelChangeTooLarge(portfolio, index, uint256(previous + 10_000), uint256(next + 10_000));
-        }
     }
 
     // ---------------------------------------------------------------- packed storage reads

@@ -94,12 +94,14 @@ def deploy_security_token(project, deployer, governor, agent, manager, registry,
 @pytest.fixture(scope="session")
 def risk_stack(project, chain, stack, deployer, governor, guardian, operator, agent, risk_keeper, reporter,
                executor, fund_investor):
-    manager, registry, _, qtb = stack
+    manager, registry, _, _ = stack
     for role, account in (("GUARDIAN", guardian), ("RISK_KEEPER", risk_keeper), ("PRICE_REPORTER", reporter),
                           ("EXECUTOR", executor)):
         manager.grantRole(ROLE_IDS[role], account, 0, sender=deployer)
     usdc = deployer.deploy(project.LocalStablecoin, manager, "USD Coin (local)", "USDC")
     wire(manager, usdc, "LocalStablecoin", deployer)
+    # Its own tokens: the compliance tests' token keeps its supply to itself.
+    qtb = deploy_security_token(project, deployer, governor, agent, manager, registry, "Quantera T-Bill", "QTB")
     qcorp = deploy_security_token(project, deployer, governor, agent, manager, registry, "Quantera IG Credit", "QCORP")
     qspx = deploy_security_token(project, deployer, governor, agent, manager, registry, "Quantera S&P 500", "QSPX")
     tokens = [usdc, qtb, qcorp, qspx]

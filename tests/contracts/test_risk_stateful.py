@@ -1,15 +1,17 @@
 """RSK-1..RSK-4 as a hypothesis state machine: random trades, price moves, model updates (valid
 and out of bounds), time jumps, halts, resumes, withdrawals and in-kind redemptions."""
 
-from hypothesis import HealthCheck, settings
+from eth_utils import keccak
+from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
-from risk_fixtures import ASSETS, FEED_DECIMALS, UNIT, USDC_UNIT, VOLS_PPM, model_update, swap_params
+from risk_fixtures import ASSETS, FEED_DECIMALS, USDC_UNIT, model_update, swap_params
 
 USDC = 0
 RISKY = st.sampled_from([1, 2, 3])
 NONE, HALTED = 0, 1
+PRICE_UNAVAILABLE = "0x" + keccak(text="PriceUnavailable(address,uint8)")[:4].hex()
 
 
 def test_risk_state_machine(risk_stack, chain, executor, guardian, governor, reporter, risk_keeper, fund_investor):
@@ -69,7 +71,8 @@ def test_risk_state_machine(risk_stack, chain, executor, guardian, governor, rep
         def publish(self, vol_scale):
             chain.pending_timestamp += 601
             chain.mine()
-            vols = [max(1, int(v * vol_scale)) for v in VOLS_PPM]
+            previous = list(engine.modelInputsOf(vault)[0])
+            vols = [max(1, int(v * vol_scale)) for v in previous]
             current = list(engine.limitsOf(vault)[0])
             try:
                 engine.publishModel(vault, model_update(self.update_id + 1, chain.pending_timestamp - 1, vols=vols),
@@ -78,7 +81,8 @@ def test_risk_state_machine(risk_stack, chain, executor, guardian, governor, rep
             except Exception as err:  # noqa: BLE001
                 # RSK-3: only out-of-bounds changes are refused (more than maxVolChangeBps per update).
                 assert type(err).__name__ == "ModelChangeTooLarge", err
-                assert abs(vol_scale - 1) * 10_000 > current[10] * 0.99
+                worst = max(abs(new - old) / old for old, new in zip(previous, vols))
+                assert worst * 10_000 > current[10], (worst, current[10])
 
         @rule()
         def replay_update(self):
@@ -113,16 +117,19 @@ def test_risk_state_machine(risk_stack, chain, executor, guardian, governor, rep
         @rule(fraction=st.integers(1, 20))
         def withdraw_cash(self, fraction):
             cash = vault.holdings()[USDC] * fraction // 100
-            if cash == 0 or cash > vault.maxWithdraw(fund_investor):
-                return
             halted = engine.isHalted(vault)
             try:
+                # maxWithdraw values the shares at NAV: like withdraw, it needs every held asset priced.
+                if cash == 0 or cash > vault.maxWithdraw(fund_investor):
+                    return
                 vault.withdraw(cash, fund_investor, fund_investor, sender=fund_investor)
             except Exception as err:  # noqa: BLE001
                 # RSK-2: a halted vault never refuses a cash withdrawal on risk grounds; an unpriced
-                # asset (no NAV) is the one reason it can fail, halted or not.
+                # asset (no NAV) is the one reason it can fail, halted or not (in-kind still works).
                 name = type(err).__name__
-                assert name == "PriceUnavailable" or (not halted and name == "RiskLimitBreached"), err
+                # The router's PriceUnavailable reaches the caller as raw revert data (another contract's error).
+                unpriced = name == "PriceUnavailable" or PRICE_UNAVAILABLE in str(getattr(err, "message", err))
+                assert unpriced or (not halted and name == "RiskLimitBreached"), err
 
         @invariant()
         def holdings_match_balances(self):
@@ -130,5 +137,8 @@ def test_risk_state_machine(risk_stack, chain, executor, guardian, governor, rep
                 assert risk_stack.holdings() == [t.balanceOf(vault) for t in tokens]
 
     run_state_machine_as_test(RiskMachine, settings=settings(
-        max_examples=8, stateful_step_count=12, deadline=None,
+        # Derandomised for a reproducible CI; no shrinking phase: each step is a transaction, and a
+        # failing example is reported as found rather than after minutes of shrinking.
+        max_examples=8, stateful_step_count=12, deadline=None, derandomize=True,
+        phases=[Phase.explicit, Phase.reuse, Phase.generate],
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]))

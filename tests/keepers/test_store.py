@@ -49,3 +49,15 @@ def test_cursor__any_order_of_updates__is_the_maximum_seen(tmp_path_factory, blo
         store.advance_cursor(engine, "governance", 1337, block)
     assert store.get_cursor(engine, "governance", 1337) == max(blocks)
     assert store.get_cursor(engine, "other", 1337) is None
+
+
+def test_publications__pending_rewritten_confirmed_kept(engine):
+    from test_store_postgres import publication_row
+
+    assert store.record_publication(engine, publication_row(1)) is True
+    replaced = dict(publication_row(1), metrics={"var99_bps": 170})
+    assert store.record_publication(engine, replaced) is True  # an unconfirmed attempt is replaced
+    store.set_publication_status(engine, 1337, "0x" + "cd" * 20, 1, "confirmed", tx_hash="0x01")
+    assert store.record_publication(engine, publication_row(1)) is False
+    (row_1,) = store.publications(engine, 1337, "0x" + "cd" * 20)
+    assert (row_1.status, row_1.metrics, row_1.tx_hash) == ("confirmed", {"var99_bps": 170}, "0x01")

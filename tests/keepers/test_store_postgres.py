@@ -32,3 +32,21 @@ def test_postgres__logs_decisions_and_cursor__idempotent_like_sqlite(pg_engine):
     assert store.record_decision(pg_engine, decision) is False
     assert store.add_known_wallets(pg_engine, 1337, {"0x" + "ab" * 20: (1, "registry")}) == ["0x" + "ab" * 20]
     assert store.add_known_wallets(pg_engine, 1337, {"0x" + "ab" * 20: (2, "transfer")}) == []
+
+
+def publication_row(update_id: int, status: str = "pending") -> dict:
+    return {"chain_id": 1337, "portfolio": "0x" + "cd" * 20, "update_id": update_id, "as_of": 100 + update_id,
+            "computed_at": 200, "status": status, "tx_hash": None, "metrics": {"var99_bps": 150},
+            "inputs": {"vols_ppm": [1, 2]}, "clamped": {}, "note": None}
+
+
+def test_postgres__price_rounds_and_risk_publications__idempotent_like_sqlite(pg_engine):
+    rounds = [{"chain_id": 1337, "feed": "0x" + "ef" * 20, "round_id": r, "answer": str(10**8 + r), "updated_at": r}
+              for r in (1, 2)]
+    assert store.add_price_observations(pg_engine, rounds) == 2
+    assert store.add_price_observations(pg_engine, rounds) == 0
+    assert [o.round_id for o in store.price_observations(pg_engine, 1337, "0x" + "ef" * 20)] == [1, 2]
+    assert store.record_publication(pg_engine, publication_row(1)) is True
+    store.set_publication_status(pg_engine, 1337, "0x" + "cd" * 20, 1, "confirmed", tx_hash="0x01")
+    assert store.record_publication(pg_engine, publication_row(1)) is False  # a confirmed id is never rewritten
+    assert [(p.update_id, p.status) for p in store.publications(pg_engine, 1337, "0x" + "cd" * 20)] == [(1, "confirmed")]
