@@ -23,7 +23,6 @@ from keepers.protocol import wiring
 from keepers.roles import ROLE_IDS
 
 ADMIN_ROLE = ROLE_IDS["ADMIN"]
-GOVERNOR_ROLE = ROLE_IDS["GOVERNOR"]
 ALL_CAPABILITIES, FREEZE_ONLY = 0xFF, 1 << 2
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 JURISDICTION_BATCH = 50
@@ -149,6 +148,24 @@ def _jurisdiction_batches(engine) -> list[tuple[list[int], list[tuple]]]:
             for i in range(0, len(countries), JURISDICTION_BATCH)]
 
 
+def _as_role(ctx: DeployContext, manager, role: str, steps: list[tuple[str, Callable[[], object]]]) -> None:
+    """Runs `steps` holding `role` without delay, granted for the occasion and renounced after."""
+    if not steps:
+        return
+    role_id = ROLE_IDS[role]
+    temporary = not manager.hasRole(role_id, ctx.sender.address)[0]
+    if temporary:
+        manager.grantRole(role_id, ctx.sender.address, 0, sender=ctx.sender)
+    try:
+        for description, send in steps:
+            ctx.confirm(description.capitalize())
+            send()
+            click.echo(f"  + {description}")
+    finally:
+        if temporary:
+            manager.renounceRole(role_id, ctx.sender.address, sender=ctx.sender)
+
+
 def deploy_compliance(ctx: DeployContext, token_name: str, token_symbol: str, agent: str | None,
                       compliance_keeper: str | None, claim_cache_ttl: int) -> None:
     """Step 2: identity registry, compliance engine and security token, wired and configured."""
@@ -186,40 +203,12 @@ def deploy_compliance(ctx: DeployContext, token_name: str, token_symbol: str, ag
     if not steps:
         click.echo("  = compliance configuration already applied")
         return
-    temporary_governor = not manager.hasRole(GOVERNOR_ROLE, ctx.sender.address)[0]
-    if temporary_governor:
-        manager.grantRole(GOVERNOR_ROLE, ctx.sender.address, 0, sender=ctx.sender)
-    try:
-        for description, send in steps:
-            ctx.confirm(description.capitalize())
-            send()
-            click.echo(f"  + {description}")
-    finally:
-        if temporary_governor:
-            manager.renounceRole(GOVERNOR_ROLE, ctx.sender.address, sender=ctx.sender)
+    _as_role(ctx, manager, "GOVERNOR", steps)
 
 
 FEED_DECIMALS = 8
 FEED_HEARTBEAT = 86_400
 FUND_IDENTITY = "0x" + "f0" * 20
-
-
-def _as_role(ctx: DeployContext, manager, role: str, steps: list[tuple[str, Callable[[], object]]]) -> None:
-    """Runs `steps` holding `role` without delay, granted for the occasion and renounced after."""
-    if not steps:
-        return
-    role_id = ROLE_IDS[role]
-    temporary = not manager.hasRole(role_id, ctx.sender.address)[0]
-    if temporary:
-        manager.grantRole(role_id, ctx.sender.address, 0, sender=ctx.sender)
-    try:
-        for description, send in steps:
-            ctx.confirm(description.capitalize())
-            send()
-            click.echo(f"  + {description}")
-    finally:
-        if temporary:
-            manager.renounceRole(role_id, ctx.sender.address, sender=ctx.sender)
 
 
 def _feed_config(network_key: str) -> dict:
