@@ -272,14 +272,15 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
     function destroyed(address from, uint256 amount) external onlyToken {
         address identity = registry.investorOf(from).identity;
         uint96 value = amount.toUint96();
-        uint256 h = _sloadHolding(identity);
+        uint256 slot = _holdingSlot(identity);
+        uint256 h = _sload(slot);
         uint256 t = _sloadTotals();
         // Checked: a burn larger than the identity's recorded balance reverts (ledger out of sync).
         uint96 remaining = h.balance() - value;
         h = h.withBalance(remaining);
         t = t.withCounts(t.totalHolders(), t.totalNonAccredited(), t.supply() - value);
         if (remaining == 0 && value != 0) t = _countLeaver(h, t);
-        _sstoreHolding(identity, h);
+        _sstore(slot, h);
         _sstoreTotals(t);
         if (_rules.moduleCount != 0) _moduleActions(abi.encodeCall(IERC3643Module.moduleBurnAction, (from, amount)));
     }
@@ -628,14 +629,6 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
     // ---------------------------------------------------------------- raw slots
     // One SLOAD / SSTORE per slot on the hot path; the typed mappings stay valid for every other
     // access because the layouts in ComplianceSlots follow Solidity's packing.
-
-    function _sloadHolding(address identity) internal view returns (uint256) {
-        return _holdings[identity];
-    }
-
-    function _sstoreHolding(address identity, uint256 w) internal {
-        _holdings[identity] = w;
-    }
 
     /// @dev The slot Solidity uses for `_holdings[identity]`.
     function _holdingSlot(address identity) internal pure returns (uint256 slot) {
