@@ -40,6 +40,12 @@ FUNCTION_ROLES: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "PortfolioVault": {"GOVERNOR": ("addAsset", "setVenue"), "EXECUTOR": ("trade",)},
     "LocalStablecoin": {"OPERATOR": ("mint",)},
+    "LiquidityAggregator": {
+        "ADMIN": ("setAdapter", "setVenue"),
+        "GOVERNOR": ("setTokenPolicy", "setOracle", "setRevealWindow"),
+        "GUARDIAN": ("setPaused",),
+    },
+    "NavVenue": {"OPERATOR": ("setMarket", "withdrawInventory")},
 }
 
 

@@ -5,31 +5,21 @@ import pytest
 from eth_account import Account
 from eth_account.messages import encode_typed_data
 
+from keepers.typed_data import typed_message as shared_typed_message
+
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 ASSETS = ["0x0000000000000000000000000000000000000001", "0x0000000000000000000000000000000000000002"]
 WEIGHTS = [600_000_000_000_000_000, 400_000_000_000_000_000]
+WEIGHTS_FIELDS = [
+    {"name": "assets", "type": "address[]"},
+    {"name": "weights", "type": "uint256[]"},
+    {"name": "nonce", "type": "uint256"},
+]
 
 
 def typed_message(chain_id: int, verifying_contract: str, nonce: int = 7) -> dict:
-    return {
-        "types": {
-            "EIP712Domain": [
-                {"name": "name", "type": "string"},
-                {"name": "version", "type": "string"},
-                {"name": "chainId", "type": "uint256"},
-                {"name": "verifyingContract", "type": "address"},
-            ],
-            "Weights": [
-                {"name": "assets", "type": "address[]"},
-                {"name": "weights", "type": "uint256[]"},
-                {"name": "nonce", "type": "uint256"},
-            ],
-        },
-        "primaryType": "Weights",
-        "domain": {"name": "QuanteraLibraryHarness", "version": "1", "chainId": chain_id,
-                   "verifyingContract": verifying_contract},
-        "message": {"assets": ASSETS, "weights": WEIGHTS, "nonce": nonce},
-    }
+    return shared_typed_message("Weights", WEIGHTS_FIELDS, "QuanteraLibraryHarness", "1", chain_id, verifying_contract,
+                                {"assets": ASSETS, "weights": WEIGHTS, "nonce": nonce})
 
 
 @pytest.fixture(scope="module")

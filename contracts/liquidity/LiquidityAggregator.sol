@@ -1,0 +1,376 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity ^0.8.24;
+
+import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
+import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {
+    ILiquidityAggregator, Route, Leg, Hop, PermitSignature, TokenPolicy
+} from "../../interfaces/ILiquidityAggregator.sol";
+import {IVenueAdapter} from "../../interfaces/IVenueAdapter.sol";
+import {IOracleRouter, PriceStatus} from "../../interfaces/IOracleRouter.sol";
+import {LiquiditySession} from "./LiquiditySession.sol";
+
+/// @title LiquidityAggregator
+/// @notice Split and multi-hop order execution across allow-listed venues (see ILiquidityAggregator).
+contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyGuardTransient {
+    using SafeERC20 for IERC20;
+
+    uint256 public constant MAX_VENUES = 32;
+    uint256 public constant MAX_LEGS = 8;
+    uint256 public constant MAX_HOPS = 4;
+    uint256 internal constant BPS = 10_000;
+    uint256 internal constant USED = type(uint256).max;
+    uint32 internal constant MAX_REVEAL_WINDOW = 7200; // About a day of 12 s blocks.
+
+    /// @dev Read once per swap.
+    struct Settings {
+        IOracleRouter oracle;
+        uint16 maxSlippageCapBps;
+        uint32 revealWindow;
+        bool paused;
+    }
+
+    Settings private _settings;
+    mapping(address venue => address adapter) public adapterOf;
+    mapping(address adapter => bool) public isAdapter;
+    address[] private _venues;
+    mapping(address token => TokenPolicy) private _policies;
+    /// @inheritdoc ILiquidityAggregator
+    mapping(bytes32 commitment => uint256 blockNumber) public commitments;
+
+    constructor(address authority, address oracle_, uint16 maxSlippageCapBps_, uint32 revealWindow_)
+        AccessManaged(authority)
+    {
+        _setOracle(oracle_, maxSlippageCapBps_);
+        _setRevealWindow(revealWindow_);
+    }
+
+    // ================================================================ trading
+
+    /// @inheritdoc ILiquidityAggregator
+    function swap(Route calldata route) external nonReentrant returns (uint256, uint256) {
+        return _execute(route, bytes32(0));
+    }
+
+    /// @inheritdoc ILiquidityAggregator
+    function swapWithPermit(Route calldata route, PermitSignature calldata permit)
+        external
+        nonReentrant
+        returns (uint256, uint256)
+    {
+        // A front-runner may have submitted the permit already: then the allowance is in place.
+        try IERC20Permit(route.tokenIn).permit(
+            msg.sender, address(this), route.amountIn, permit.deadline, permit.v, permit.r, permit.s
+        ) {} catch {}
+        return _execute(route, bytes32(0));
+    }
+
+    /// @inheritdoc ILiquidityAggregator
+    function commit(bytes32 commitment) external {
+        if (commitments[commitment] != 0) revert CommitmentExists(commitment);
+        commitments[commitment] = block.number;
+        emit Committed(msg.sender, commitment, block.number);
+    }
+
+    /// @inheritdoc ILiquidityAggregator
+    function revealSwap(Route calldata route, bytes32 salt) external nonReentrant returns (uint256, uint256) {
+        bytes32 commitment = commitmentOf(msg.sender, route, salt);
+        uint256 committedAt = commitments[commitment];
+        if (committedAt == 0) revert CommitmentNotFound(commitment);
+        if (committedAt == USED) revert CommitmentUsed(commitment);
+        if (block.number <= committedAt) revert RevealTooEarly(commitment, committedAt, block.number);
+        uint256 lastBlock = committedAt + _settings.revealWindow;
+        if (block.number > lastBlock) revert CommitmentExpired(commitment, committedAt, lastBlock);
+        commitments[commitment] = USED;
+        emit Revealed(msg.sender, commitment);
+        return _execute(route, commitment);
+    }
+
+    // ================================================================ quotes
+
+    /// @inheritdoc ILiquidityAggregator
+    function quote(address tokenIn, address tokenOut, uint256[] calldata amounts, bytes[] calldata sourceData)
+        external
+        nonReentrant
+        returns (address[] memory venues_, uint256[][] memory amountsOut)
+    {
+        venues_ = _venues;
+        amountsOut = new uint256[][](venues_.length);
+        // Bounded: venues <= MAX_VENUES; amounts is the caller's own eth_call.
+        for (uint256 i; i < venues_.length; ++i) {
+            bytes calldata data = i < sourceData.length ? sourceData[i] : msg.data[0:0];
+            amountsOut[i] = new uint256[](amounts.length);
+            for (uint256 j; j < amounts.length; ++j) {
+                amountsOut[i][j] = _quoteHop(venues_[i], tokenIn, tokenOut, amounts[j], data);
+            }
+        }
+    }
+
+    /// @inheritdoc ILiquidityAggregator
+    function quoteRoute(Route calldata route)
+        external
+        nonReentrant
+        returns (uint256 amountOut, uint256[][] memory hopOutputs) {
+        hopOutputs = new uint256[][](route.legs.length);
+        for (uint256 l; l < route.legs.length; ++l) {
+            Leg calldata leg = route.legs[l];
+            hopOutputs[l] = new uint256[](leg.hops.length);
+            address tokenIn = route.tokenIn;
+            uint256 amount = leg.amountIn;
+            for (uint256 h; h < leg.hops.length; ++h) {
+                Hop calldata hop = leg.hops[h];
+                amount = _quoteHop(hop.venue, tokenIn, hop.tokenOut, amount, hop.data);
+                hopOutputs[l][h] = amount;
+                tokenIn = hop.tokenOut;
+            }
+            amountOut += amount;
+        }
+    }
+
+    // ================================================================ Uniswap V3 callback
+
+    /// @inheritdoc ILiquidityAggregator
+    function uniswapV3SwapCallback(int256 amount0Delta, int256 amount1Delta, bytes calldata) external {
+        (address pool, address payer, address token, uint256 maxAmount) = LiquiditySession.take();
+        if (pool == address(0) || msg.sender != pool) revert UnexpectedCallback(msg.sender);
+        uint256 owed = uint256(amount0Delta > 0 ? amount0Delta : amount1Delta);
+        if (owed > maxAmount) revert UnexpectedCallback(msg.sender);
+        if (payer == address(this)) IERC20(token).safeTransfer(pool, owed);
+        else IERC20(token).safeTransferFrom(payer, pool, owed);
+    }
+
+    // ================================================================ administration
+
+    /// @inheritdoc ILiquidityAggregator
+    function setAdapter(address adapter, bool allowed) external restricted {
+        isAdapter[adapter] = allowed;
+        emit AdapterSet(adapter, allowed);
+    }
+
+    /// @inheritdoc ILiquidityAggregator
+    function setVenue(address venue, address adapter) external restricted {
+        if (adapter != address(0) && !isAdapter[adapter]) revert AdapterNotAllowed(adapter);
+        address previous = adapterOf[venue];
+        if (previous == address(0) && adapter != address(0)) {
+            if (_venues.length >= MAX_VENUES) revert TooManyVenues(MAX_VENUES);
+            _venues.push(venue);
+        } else if (previous != address(0) && adapter == address(0)) {
+            _removeVenue(venue);
+        }
+        adapterOf[venue] = adapter;
+        emit VenueSet(venue, previous, adapter);
+    }
+
+    /// @inheritdoc ILiquidityAggregator
+    function setTokenPolicy(address token, TokenPolicy calldata policy) external restricted {
+        TokenPolicy memory previous = _policies[token];
+        _policies[token] = policy;
+        emit TokenPolicySet(token, previous, policy);
+    }
+
+    /// @inheritdoc ILiquidityAggregator
+    function setOracle(address oracle_, uint16 maxSlippageCapBps_) external restricted {
+        _setOracle(oracle_, maxSlippageCapBps_);
+    }
+
+    /// @inheritdoc ILiquidityAggregator
+    function setRevealWindow(uint32 blocks) external restricted {
+        _setRevealWindow(blocks);
+    }
+
+    /// @inheritdoc ILiquidityAggregator
+    function setPaused(bool paused_) external restricted {
+        _settings.paused = paused_;
+        emit PausedSet(paused_);
+    }
+
+    // ================================================================ views
+
+    /// @inheritdoc ILiquidityAggregator
+    function commitmentOf(address sender, Route calldata route, bytes32 salt) public pure returns (bytes32) {
+        return keccak256(abi.encode(sender, salt, route));
+    }
+
+    /// @inheritdoc ILiquidityAggregator
+    function venues() external view returns (address[] memory) {
+        return _venues;
+    }
+
+    /// @inheritdoc ILiquidityAggregator
+    function tokenPolicy(address token) external view returns (TokenPolicy memory) {
+        return _policies[token];
+    }
+
+    /// @inheritdoc ILiquidityAggregator
+    function oracle() external view returns (address) {
+        return address(_settings.oracle);
+    }
+
+    /// @inheritdoc ILiquidityAggregator
+    function maxSlippageCapBps() external view returns (uint16) {
+        return _settings.maxSlippageCapBps;
+    }
+
+    /// @inheritdoc ILiquidityAggregator
+    function revealWindow() external view returns (uint32) {
+        return _settings.revealWindow;
+    }
+
+    /// @inheritdoc ILiquidityAggregator
+    function paused() external view returns (bool) {
+        return _settings.paused;
+    }
+
+    // ================================================================ internals
+
+    function _execute(Route calldata route, bytes32 commitment) internal returns (uint256 amountIn, uint256 amountOut) {
+        Settings memory settings = _settings;
+        _checkOrder(route, commitment, settings);
+        IERC20 tokenOut = IERC20(route.tokenOut);
+        uint256 balanceBefore = tokenOut.balanceOf(route.recipient);
+        uint256 legCount = route.legs.length;
+        if (legCount == 0) revert InvalidRoute("no legs");
+        if (legCount > MAX_LEGS) revert TooManyLegs(legCount, MAX_LEGS);
+        uint256 legsTotal;
+        for (uint256 l; l < legCount; ++l) {
+            Leg calldata leg = route.legs[l];
+            legsTotal += leg.amountIn;
+            amountIn += _executeLeg(route, l, leg);
+        }
+        if (legsTotal != route.amountIn) revert LegAmountsMismatch(legsTotal, route.amountIn);
+        amountOut = tokenOut.balanceOf(route.recipient) - balanceBefore;
+        if (amountOut < route.minAmountOut) revert InsufficientOutput(amountOut, route.minAmountOut);
+        if (route.maxSlippageBps != 0) _checkOracleBound(route, settings.oracle, amountIn, amountOut);
+        emit RouteExecuted(msg.sender, route.recipient, route.tokenIn, route.tokenOut, amountIn, amountOut);
+    }
+
+    function _checkOrder(Route calldata route, bytes32 commitment, Settings memory settings) internal view {
+        if (settings.paused) revert AggregatorPaused();
+        if (block.timestamp > route.deadline) revert RouteExpired(route.deadline, block.timestamp);
+        if (route.amountIn == 0) revert InvalidRoute("zero amountIn");
+        if (route.tokenIn == route.tokenOut) revert InvalidRoute("same token");
+        if (route.recipient == address(0) || route.recipient == address(this)) revert InvalidRoute("recipient");
+        if (route.maxSlippageBps > settings.maxSlippageCapBps) {
+            revert SlippageAboveCap(route.maxSlippageBps, settings.maxSlippageCapBps);
+        }
+        uint256 threshold = _policies[route.tokenIn].commitThreshold;
+        if (threshold != 0 && route.amountIn >= threshold) {
+            if (commitment == bytes32(0)) revert CommitmentRequired(route.tokenIn, route.amountIn, threshold);
+            if (route.maxSlippageBps == 0) revert OracleBoundRequired(route.tokenIn, route.amountIn);
+        }
+    }
+
+    /// @return amountInUsed What the leg's first hop took from the payer.
+    function _executeLeg(Route calldata route, uint256 legIndex, Leg calldata leg) internal returns (uint256 amountInUsed) {
+        uint256 hopCount = leg.hops.length;
+        if (hopCount == 0) revert InvalidRoute("leg without hops");
+        if (hopCount > MAX_HOPS) revert TooManyHops(legIndex, hopCount, MAX_HOPS);
+        if (leg.amountIn == 0) revert InvalidRoute("zero leg amount");
+        address tokenIn = route.tokenIn;
+        uint256 amount = leg.amountIn;
+        address payer = msg.sender;
+        for (uint256 h; h < hopCount; ++h) {
+            Hop calldata hop = leg.hops[h];
+            bool last = h == hopCount - 1;
+            if (last && hop.tokenOut != route.tokenOut) revert LegEndsInWrongToken(legIndex, hop.tokenOut, route.tokenOut);
+            (uint256 used, uint256 out) =
+                _swapHop(hop, tokenIn, amount, payer, last ? route.recipient : address(this));
+            if (h == 0) amountInUsed = used;
+            else _returnDust(tokenIn);
+            emit SourceFilled(hop.venue, tokenIn, hop.tokenOut, used, out);
+            if (!last) {
+                // The aggregator holds nothing between calls, so its balance is exactly this hop's
+                // delivery: the next hop sells that, not what the adapter reports.
+                amount = IERC20(hop.tokenOut).balanceOf(address(this));
+                tokenIn = hop.tokenOut;
+                payer = address(this);
+            }
+        }
+    }
+
+    function _swapHop(Hop calldata hop, address tokenIn, uint256 amount, address payer, address to)
+        internal
+        returns (uint256 used, uint256 out)
+    {
+        address adapter = adapterOf[hop.venue];
+        if (adapter == address(0)) revert VenueNotListed(hop.venue);
+        (bool ok, bytes memory result) = adapter.delegatecall(
+            abi.encodeCall(IVenueAdapter.swap, (hop.venue, tokenIn, hop.tokenOut, amount, payer, to, hop.data))
+        );
+        if (!ok) revert AdapterFailed(hop.venue, result);
+        (used, out) = abi.decode(result, (uint256, uint256));
+    }
+
+    function _quoteHop(address venue, address tokenIn, address tokenOut, uint256 amount, bytes calldata data)
+        internal
+        returns (uint256)
+    {
+        address adapter = adapterOf[venue];
+        if (adapter == address(0) || amount == 0) return 0;
+        try IVenueAdapter(adapter).quote(venue, tokenIn, tokenOut, amount, data) returns (uint256 out) {
+            return out;
+        } catch {
+            return 0; // A venue that cannot quote this pair or size cannot fill it.
+        }
+    }
+
+    /// @dev Sends what an intermediate hop left unsold back to the payer (msg.sender).
+    function _returnDust(address token) internal {
+        uint256 dust = IERC20(token).balanceOf(address(this));
+        if (dust == 0) return;
+        IERC20(token).safeTransfer(msg.sender, dust);
+        emit DustReturned(msg.sender, token, dust);
+    }
+
+    function _checkOracleBound(Route calldata route, IOracleRouter oracle_, uint256 amountIn, uint256 amountOut)
+        internal
+        view
+    {
+        if (address(oracle_) == address(0)) revert OraclePriceUnavailable(route.tokenIn, uint8(PriceStatus.NoFeed));
+        uint256 priceIn = _validPrice(oracle_, route.tokenIn);
+        uint256 priceOut = _validPrice(oracle_, route.tokenOut);
+        uint256 valueIn = Math.mulDiv(amountIn, priceIn, 10 ** IERC20Metadata(route.tokenIn).decimals());
+        uint256 oracleValue = Math.mulDiv(valueIn, 10 ** IERC20Metadata(route.tokenOut).decimals(), priceOut);
+        uint256 oracleMinimum = Math.mulDiv(oracleValue, BPS - route.maxSlippageBps, BPS);
+        if (amountOut < oracleMinimum) revert OracleBoundBreached(amountOut, oracleMinimum, oracleValue);
+    }
+
+    function _validPrice(IOracleRouter oracle_, address token) internal view returns (uint256 price18) {
+        PriceStatus status;
+        (status, price18,) = oracle_.priceOf(token);
+        // Ok, PrimaryOnly and Fallback carry a validated price; every other status carries none.
+        if (price18 == 0 || uint8(status) > uint8(PriceStatus.Fallback)) {
+            revert OraclePriceUnavailable(token, uint8(status));
+        }
+    }
+
+    function _setOracle(address oracle_, uint16 maxSlippageCapBps_) internal {
+        if (maxSlippageCapBps_ > BPS) revert SlippageAboveCap(maxSlippageCapBps_, uint16(BPS));
+        emit OracleSet(address(_settings.oracle), oracle_, maxSlippageCapBps_);
+        _settings.oracle = IOracleRouter(oracle_);
+        _settings.maxSlippageCapBps = maxSlippageCapBps_;
+    }
+
+    function _setRevealWindow(uint32 blocks) internal {
+        if (blocks == 0 || blocks > MAX_REVEAL_WINDOW) revert InvalidRevealWindow(blocks);
+        emit RevealWindowSet(_settings.revealWindow, blocks);
+        _settings.revealWindow = blocks;
+    }
+
+    function _removeVenue(address venue) internal {
+        uint256 last = _venues.length - 1;
+        // Bounded: venues <= MAX_VENUES.
+        for (uint256 i; i <= last; ++i) {
+            if (_venues[i] == venue) {
+                _venues[i] = _venues[last];
+                _venues.pop();
+                return;
+            }
+        }
+    }
+}

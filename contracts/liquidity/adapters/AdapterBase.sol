@@ -1,0 +1,25 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity ^0.8.24;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+
+/// @notice What every adapter does the same way: pay a venue from the aggregator or the payer.
+abstract contract AdapterBase {
+    using SafeERC20 for IERC20;
+
+    error PayerNotAggregator(address payer);
+
+    /// @dev Runs in the aggregator's context: `address(this)` is the aggregator.
+    function _pay(address token, address payer, address to, uint256 amount) internal {
+        if (payer == address(this)) IERC20(token).safeTransfer(to, amount);
+        else IERC20(token).safeTransferFrom(payer, to, amount);
+    }
+
+    /// @dev For venues that pull from their caller: bring the input to the aggregator first and
+    /// approve exactly it; the venue's pull consumes the approval (no allowance survives).
+    function _approveVenue(address token, address payer, address venue, uint256 amount) internal {
+        if (payer != address(this)) IERC20(token).safeTransferFrom(payer, address(this), amount);
+        IERC20(token).forceApprove(venue, amount);
+    }
+}

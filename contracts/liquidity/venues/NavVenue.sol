@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity ^0.8.24;
+
+import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {INavVenue, NavMarket} from "../../../interfaces/INavVenue.sol";
+import {IOracleRouter, PriceStatus} from "../../../interfaces/IOracleRouter.sol";
+
+/// @title NavVenue
+/// @notice The issuer's primary subscription/redemption desk (see INavVenue).
+contract NavVenue is INavVenue, AccessManaged, ReentrancyGuardTransient {
+    using SafeERC20 for IERC20;
+
+    uint256 internal constant BPS = 10_000;
+    uint16 internal constant MAX_FEE_BPS = 500;
+
+    address public immutable cash;
+    address public immutable oracle;
+    uint8 internal immutable _cashDecimals;
+
+    mapping(address token => NavMarket) private _markets;
+    mapping(address token => uint8) private _decimals;
+    mapping(address token => mapping(uint256 day => uint256 notional)) private _used;
+
+    constructor(address authority, address cash_, address oracle_) AccessManaged(authority) {
+        cash = cash_;
+        oracle = oracle_;
+        _cashDecimals = IERC20Metadata(cash_).decimals();
+    }
+
+    /// @inheritdoc INavVenue
+    function swap(address tokenIn, address tokenOut, uint256 amountIn, uint256 minAmountOut, address recipient)
+        external
+        nonReentrant
+        returns (uint256 amountOut)
+    {
+        if (amountIn == 0) revert ZeroAmount();
+        (address token, bool subscribing) = _pairOf(tokenIn, tokenOut);
+        NavMarket memory market = _markets[token];
+        if (!market.listed) revert MarketNotListed(token);
+        uint256 nav18 = _price(token);
+        uint256 cashNotional;
+        (amountOut, cashNotional) = _amountOut(token, subscribing, amountIn, nav18, market);
+        uint256 today = block.timestamp / 1 days;
+        uint256 used = _used[token][today];
+        uint256 remaining = market.dailyCapacity > used ? market.dailyCapacity - used : 0;
+        if (cashNotional > remaining) revert CapacityExceeded(token, cashNotional, remaining);
+        uint256 inventory = IERC20(tokenOut).balanceOf(address(this));
+        if (amountOut > inventory) revert InsufficientInventory(tokenOut, amountOut, inventory);
+        if (amountOut < minAmountOut) revert InsufficientOutput(amountOut, minAmountOut);
+        _used[token][today] = used + cashNotional;
+        IERC20(tokenIn).safeTransferFrom(msg.sender, address(this), amountIn);
+        IERC20(tokenOut).safeTransfer(recipient, amountOut);
+        if (subscribing) emit Subscribed(token, msg.sender, recipient, amountIn, amountOut, nav18);
+        else emit Redeemed(token, msg.sender, recipient, amountIn, amountOut, nav18);
+    }
+
+    /// @inheritdoc INavVenue
+    function quote(address tokenIn, address tokenOut, uint256 amountIn) external view returns (uint256 amountOut) {
+        if (amountIn == 0) return 0;
+        address token;
+        bool subscribing;
+        if (tokenIn == cash) (token, subscribing) = (tokenOut, true);
+        else if (tokenOut == cash) (token, subscribing) = (tokenIn, false);
+        else return 0;
+        NavMarket memory market = _markets[token];
+        if (!market.listed) return 0;
+        (PriceStatus status, uint256 nav18,) = IOracleRouter(oracle).priceOf(token);
+        if (nav18 == 0 || uint8(status) > uint8(PriceStatus.Fallback)) return 0;
+        uint256 cashNotional;
+        (amountOut, cashNotional) = _amountOut(token, subscribing, amountIn, nav18, market);
+        if (cashNotional > remainingCapacity(token)) return 0;
+        if (amountOut > IERC20(tokenOut).balanceOf(address(this))) return 0;
+    }
+
+    /// @inheritdoc INavVenue
+    function remainingCapacity(address token) public view returns (uint256) {
+        uint256 capacity = _markets[token].dailyCapacity;
+        uint256 used = _used[token][block.timestamp / 1 days];
+        return capacity > used ? capacity - used : 0;
+    }
+
+    /// @inheritdoc INavVenue
+    function setMarket(address token, NavMarket calldata market) external restricted {
+        if (token == address(0) || token == cash) revert InvalidMarket(token, "token");
+        if (market.subscribeFeeBps > MAX_FEE_BPS || market.redeemFeeBps > MAX_FEE_BPS) {
+            revert InvalidMarket(token, "fee above 500 bps");
+        }
+        _decimals[token] = IERC20Metadata(token).decimals();
+        NavMarket memory previous = _markets[token];
+        _markets[token] = market;
+        emit MarketSet(token, previous, market);
+    }
+
+    /// @inheritdoc INavVenue
+    function withdrawInventory(address token, address to, uint256 amount) external restricted {
+        IERC20(token).safeTransfer(to, amount);
+        emit InventoryWithdrawn(token, to, amount);
+    }
+
+    /// @inheritdoc INavVenue
+    function marketOf(address token) external view returns (NavMarket memory) {
+        return _markets[token];
+    }
+
+    function _pairOf(address tokenIn, address tokenOut) internal view returns (address token, bool subscribing) {
+        if (tokenIn == cash && tokenOut != cash) return (tokenOut, true);
+        if (tokenOut == cash && tokenIn != cash) return (tokenIn, false);
+        revert UnsupportedPair(tokenIn, tokenOut);
+    }
+
+    function _price(address token) internal view returns (uint256 nav18) {
+        PriceStatus status;
+        (status, nav18,) = IOracleRouter(oracle).priceOf(token);
+        // Ok, PrimaryOnly and Fallback carry a validated price; every other status carries none.
+        if (nav18 == 0 || uint8(status) > uint8(PriceStatus.Fallback)) revert NavUnavailable(token, uint8(status));
+    }
+
+    /// @dev Cash is valued at par (1 unit = 1 USD): a primary desk settles at NAV in its cash token.
+    /// Outputs round down, in the venue's favour.
+    function _amountOut(address token, bool subscribing, uint256 amountIn, uint256 nav18, NavMarket memory market)
+        internal
+        view
+        returns (uint256 amountOut, uint256 cashNotional)
+    {
+        uint256 tokenUnit = 10 ** _decimals[token];
+        uint256 cashUnit = 10 ** _cashDecimals;
+        if (subscribing) {
+            cashNotional = amountIn;
+            uint256 net = Math.mulDiv(amountIn, BPS - market.subscribeFeeBps, BPS);
+            // tokens = cash / nav, both scaled to their own units.
+            amountOut = Math.mulDiv(net * 1e18 / cashUnit, tokenUnit, nav18);
+        } else {
+            uint256 gross = Math.mulDiv(amountIn, nav18, tokenUnit); // 18-decimal USD
+            cashNotional = Math.mulDiv(gross, cashUnit, 1e18);
+            amountOut = Math.mulDiv(cashNotional, BPS - market.redeemFeeBps, BPS);
+        }
+    }
+}

@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity ^0.8.24;
+
+import {ILiquidityAggregator, Route} from "../../interfaces/ILiquidityAggregator.sol";
+
+/// @title HostileVenue
+/// @notice Test-only: poses as a Uniswap V2 pair and, when the aggregator swaps with it, tries to
+/// re-enter the aggregator (a nested swap) or to claim a V3 callback payment.
+contract HostileVenue {
+    ILiquidityAggregator public immutable aggregator;
+    bool public tryCallback;
+    bytes private _route;
+
+    constructor(address aggregator_) {
+        aggregator = ILiquidityAggregator(aggregator_);
+    }
+
+    function arm(Route calldata route, bool callback) external {
+        _route = abi.encode(route);
+        tryCallback = callback;
+    }
+
+    function getReserves() external pure returns (uint112, uint112, uint32) {
+        return (1e24, 1e24, 0);
+    }
+
+    function swap(uint256, uint256, address, bytes calldata) external {
+        if (tryCallback) {
+            aggregator.uniswapV3SwapCallback(1e18, 0, "");
+        } else {
+            aggregator.swap(abi.decode(_route, (Route)));
+        }
+    }
+}

@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity ^0.8.24;
+
+/// @notice One step of a leg: sell what the leg holds at `venue` for `tokenOut`.
+/// `data` is venue-specific (empty for AMMs; the signed quote for an RFQ venue).
+struct Hop {
+    address venue;
+    address tokenOut;
+    bytes data;
+}
+
+/// @notice A share of the order sent through a path of one or more hops. The first hop sells
+/// `amountIn` of the route's `tokenIn`; each later hop sells the whole output of the previous one.
+struct Leg {
+    uint256 amountIn;
+    Hop[] hops;
+}
+
+/// @notice An order and how to execute it: `legs` split `amountIn` across sources and paths.
+struct Route {
+    address tokenIn;
+    address tokenOut;
+    /// Sum of the legs' `amountIn`, pulled from the payer.
+    uint256 amountIn;
+    /// The recipient's balance of `tokenOut` must grow by at least this much.
+    uint256 minAmountOut;
+    address recipient;
+    /// Last valid `block.timestamp`.
+    uint256 deadline;
+    /// Oracle bound: the output must be worth at least the input minus this many basis points
+    /// at oracle prices. 0 = no oracle bound (allowed only below the token's large-order
+    /// threshold); at most `maxSlippageCapBps`.
+    uint16 maxSlippageBps;
+    Leg[] legs;
+}
+
+/// @notice ERC-2612 permit of the payer for exactly the route's `amountIn` (a single-use allowance).
+struct PermitSignature {
+    uint256 deadline;
+    uint8 v;
+    bytes32 r;
+    bytes32 s;
+}
+
+/// @notice Per input token: orders of at least `commitThreshold` must go through commit–reveal
+/// and carry an oracle bound (0 = no threshold: every size may swap directly).
+struct TokenPolicy {
+    uint128 commitThreshold;
+}
+
+/// @title ILiquidityAggregator
+/// @notice Executes an order split across allow-listed venues and multi-hop paths, with a minimum
+/// output, a deadline, an oracle-derived bound and a commit–reveal mode for large orders.
+///
+/// Guarantees (docs/specs.md LIQ-*):
+/// - the recipient's `tokenOut` balance grows by at least `minAmountOut` (and the oracle bound),
+///   or the call reverts (LIQ-1);
+/// - the aggregator holds no tokens after any call: inputs are pulled exactly, intermediate dust
+///   goes back to the payer (LIQ-2);
+/// - no standing allowance is needed: contracts approve exactly `amountIn` before the call (the
+///   pull consumes it), wallets sign an ERC-2612 permit for exactly `amountIn` (LIQ-3);
+/// - not re-entrant; a swap callback is accepted only from the pool the aggregator is calling,
+///   during that call (LIQ-4);
+/// - a commitment is revealed only by its sender, at least one block after the commit, within
+///   `revealWindow` blocks, and once (LIQ-5).
+///
+/// NOT checked: that a venue's own pricing is fair (that is what `minAmountOut` and the oracle
+/// bound are for); adapters run by delegatecall and are trusted code, allow-listed by ADMIN.
+interface ILiquidityAggregator {
+    error RouteExpired(uint256 deadline, uint256 timestamp);
+    error InvalidRoute(string reason);
+    error LegAmountsMismatch(uint256 legsTotal, uint256 amountIn);
+    error LegEndsInWrongToken(uint256 leg, address tokenOut, address expected);
+    error TooManyLegs(uint256 legs, uint256 max);
+    error TooManyHops(uint256 leg, uint256 hops, uint256 max);
+    error VenueNotListed(address venue);
+    error AdapterNotAllowed(address adapter);
+    error TooManyVenues(uint256 max);
+    error InsufficientOutput(uint256 amountOut, uint256 minAmountOut);
+    error OracleBoundBreached(uint256 amountOut, uint256 oracleMinimum, uint256 oracleValue);
+    error OraclePriceUnavailable(address token, uint8 status);
+    error SlippageAboveCap(uint16 maxSlippageBps, uint16 cap);
+    error CommitmentRequired(address token, uint256 amountIn, uint256 threshold);
+    error OracleBoundRequired(address token, uint256 amountIn);
+    error CommitmentExists(bytes32 commitment);
+    error CommitmentNotFound(bytes32 commitment);
+    error CommitmentUsed(bytes32 commitment);
+    error RevealTooEarly(bytes32 commitment, uint256 committedAt, uint256 blockNumber);
+    error CommitmentExpired(bytes32 commitment, uint256 committedAt, uint256 lastBlock);
+    error UnexpectedCallback(address caller);
+    error AdapterFailed(address venue, bytes reason);
+    error AggregatorPaused();
+    error InvalidRevealWindow(uint32 blocks);
+
+    /// @notice One per executed hop: what each source took and gave (execution quality from logs).
+    event SourceFilled(address indexed venue, address tokenIn, address tokenOut, uint256 amountIn, uint256 amountOut);
+    /// @notice One per route, after its `SourceFilled` events; `amountOut` is the recipient's measured gain.
+    event RouteExecuted(
+        address indexed payer, address indexed recipient, address tokenIn, address tokenOut, uint256 amountIn, uint256 amountOut
+    );
+    /// @notice A committed route is being executed (its RouteExecuted follows in the same call).
+    event Revealed(address indexed sender, bytes32 indexed commitment);
+    event DustReturned(address indexed payer, address indexed token, uint256 amount);
+    event Committed(address indexed sender, bytes32 indexed commitment, uint256 blockNumber);
+    event AdapterSet(address indexed adapter, bool allowed);
+    event VenueSet(address indexed venue, address previousAdapter, address adapter);
+    event TokenPolicySet(address indexed token, TokenPolicy previous, TokenPolicy policy);
+    event OracleSet(address previous, address oracle, uint16 maxSlippageCapBps);
+    event RevealWindowSet(uint32 previous, uint32 blocks);
+    event PausedSet(bool paused);
+
+    // ---------------------------------------------------------------- trading (anyone)
+
+    /// @notice Executes `route` for `msg.sender`, pulling exactly `route.amountIn` of `tokenIn`
+    /// (an exact allowance set just before, which the pull consumes). Reverts with
+    /// `CommitmentRequired` for an order at or above the token's large-order threshold.
+    function swap(Route calldata route) external returns (uint256 amountIn, uint256 amountOut);
+
+    /// @notice `swap` funded by an ERC-2612 permit of `msg.sender` for exactly `route.amountIn`.
+    /// A permit already used by a front-runner is tolerated when the allowance is in place.
+    function swapWithPermit(Route calldata route, PermitSignature calldata permit)
+        external
+        returns (uint256 amountIn, uint256 amountOut);
+
+    /// @notice Records `commitment = commitmentOf(msg.sender, route, salt)` at this block.
+    function commit(bytes32 commitment) external;
+
+    /// @notice Executes the committed route; only its sender, after at least one block and within
+    /// `revealWindow` blocks of the commit; each commitment once. Large orders come this way.
+    function revealSwap(Route calldata route, bytes32 salt) external returns (uint256 amountIn, uint256 amountOut);
+
+    // ---------------------------------------------------------------- quotes (call with eth_call)
+
+    /// @notice Every listed venue's output for each amount (0 where the venue cannot fill it).
+    /// `sourceData[i]` is passed to venue i's adapter (an RFQ quote); may be empty.
+    /// Not `view`: Uniswap V3 quotes simulate the swap and revert it; call it with eth_call.
+    function quote(address tokenIn, address tokenOut, uint256[] calldata amounts, bytes[] calldata sourceData)
+        external
+        returns (address[] memory venues_, uint256[][] memory amountsOut);
+
+    /// @notice The output `route` would deliver on the current state (hops quoted in sequence;
+    /// legs are independent, so a route must not use one venue twice). Not `view`, as `quote`.
+    function quoteRoute(Route calldata route) external returns (uint256 amountOut, uint256[][] memory hopOutputs);
+
+    // ---------------------------------------------------------------- Uniswap V3 callback
+
+    /// @notice Pays a Uniswap V3 pool the aggregator is swapping with; reverts for any other caller.
+    function uniswapV3SwapCallback(int256 amount0Delta, int256 amount1Delta, bytes calldata data) external;
+
+    // ---------------------------------------------------------------- administration (ADMIN / GUARDIAN)
+
+    function setAdapter(address adapter, bool allowed) external;
+    /// @notice Lists `venue` behind `adapter` (an allowed adapter), or unlists it (adapter 0).
+    function setVenue(address venue, address adapter) external;
+    function setTokenPolicy(address token, TokenPolicy calldata policy) external;
+    /// @notice Oracle used for the bound (address(0): none; then only `minAmountOut` protects).
+    function setOracle(address oracle, uint16 maxSlippageCapBps) external;
+    function setRevealWindow(uint32 blocks) external;
+    /// @notice GUARDIAN: stops every swap at once (commits and quotes still work).
+    function setPaused(bool paused) external;
+
+    // ---------------------------------------------------------------- views
+
+    function commitmentOf(address sender, Route calldata route, bytes32 salt) external pure returns (bytes32);
+    /// @notice Block of the commit; 0 = none; type(uint256).max = used.
+    function commitments(bytes32 commitment) external view returns (uint256);
+    function venues() external view returns (address[] memory);
+    function adapterOf(address venue) external view returns (address);
+    function isAdapter(address adapter) external view returns (bool);
+    function tokenPolicy(address token) external view returns (TokenPolicy memory);
+    function oracle() external view returns (address);
+    function maxSlippageCapBps() external view returns (uint16);
+    function revealWindow() external view returns (uint32);
+    function paused() external view returns (bool);
+}

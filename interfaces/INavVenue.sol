@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity ^0.8.24;
+
+/// @notice Primary market terms of one fund token against the venue's cash token.
+struct NavMarket {
+    /// Fee on subscriptions (cash in, fund token out), in basis points of the NAV value.
+    uint16 subscribeFeeBps;
+    /// Fee on redemptions (fund token in, cash out), in basis points of the NAV value.
+    uint16 redeemFeeBps;
+    /// Cash notional the venue accepts per UTC day, both directions together (its depth).
+    uint128 dailyCapacity;
+    bool listed;
+}
+
+/// @title INavVenue
+/// @notice The issuer's primary subscription and redemption desk: fund tokens against cash at the
+/// oracle NAV plus a fee, from the venue's inventory, up to a daily capacity. Deterministic and
+/// oracle-priced, it is the deep, narrow-spread source for tokenized treasuries that AMM pools are
+/// not. The venue holds security tokens, so it is registered as a verified venue identity.
+///
+/// Checked: prices (a NAV only with a valid oracle status), capacity, inventory, minimum output.
+/// NOT checked: the recipient's eligibility (the security token's compliance does that on transfer).
+interface INavVenue {
+    error MarketNotListed(address token);
+    error UnsupportedPair(address tokenIn, address tokenOut);
+    error NavUnavailable(address token, uint8 status);
+    error CapacityExceeded(address token, uint256 notional, uint256 remaining);
+    error InsufficientInventory(address token, uint256 amountOut, uint256 inventory);
+    error InsufficientOutput(uint256 amountOut, uint256 minAmountOut);
+    error InvalidMarket(address token, string reason);
+    error ZeroAmount();
+
+    event MarketSet(address indexed token, NavMarket previous, NavMarket market);
+    event Subscribed(address indexed token, address indexed payer, address indexed recipient, uint256 cashIn, uint256 tokensOut, uint256 nav18);
+    event Redeemed(address indexed token, address indexed payer, address indexed recipient, uint256 tokensIn, uint256 cashOut, uint256 nav18);
+    event InventoryWithdrawn(address indexed token, address indexed to, uint256 amount);
+
+    /// @notice Subscribes (tokenIn = cash) or redeems (tokenOut = cash); pulls `amountIn` from the caller.
+    function swap(address tokenIn, address tokenOut, uint256 amountIn, uint256 minAmountOut, address recipient)
+        external
+        returns (uint256 amountOut);
+
+    /// @notice What `swap` would deliver now; 0 when it would revert (unlisted, no NAV, capacity, inventory).
+    function quote(address tokenIn, address tokenOut, uint256 amountIn) external view returns (uint256 amountOut);
+
+    /// @notice Cash notional still accepted today for `token`.
+    function remainingCapacity(address token) external view returns (uint256);
+
+    // ---------------------------------------------------------------- issuer (OPERATOR role)
+    function setMarket(address token, NavMarket calldata market) external;
+    /// @notice Takes inventory (fund tokens or cash) out of the venue. Inventory goes in by transfer.
+    function withdrawInventory(address token, address to, uint256 amount) external;
+
+    function cash() external view returns (address);
+    function oracle() external view returns (address);
+    function marketOf(address token) external view returns (NavMarket memory);
+}

@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity ^0.8.24;
+
+/// @notice A market maker's firm quote: the maker gives up to `amountOut` of `tokenOut` for up to
+/// `amountIn` of `tokenIn`, pro rata for a partial fill, until `expiry`; signed with EIP-712.
+struct RfqQuote {
+    address maker;
+    /// The only address allowed to fill (address(0): anyone).
+    address taker;
+    address tokenIn;
+    address tokenOut;
+    uint256 amountIn;
+    uint256 amountOut;
+    uint256 nonce;
+    uint64 expiry;
+}
+
+/// @title IRfqVenue
+/// @notice Settles signed firm quotes atomically: the taker's `tokenIn` goes to the maker and the
+/// maker's `tokenOut` to the recipient in one call. A quote settles once (its nonce is spent
+/// even by a partial fill). The venue never holds funds: both legs are `transferFrom`s, so the
+/// maker approves the venue and the taker approves exactly the fill.
+///
+/// Checked: signature (EOA via ECDSA without malleable `s`, or ERC-1271 contract maker), expiry,
+/// nonce, taker, fill size. NOT checked: the quote's price (the taker's minimum output does that)
+/// and the tokens' own rules (a security token's compliance runs inside its transfer).
+interface IRfqVenue {
+    error QuoteExpired(uint64 expiry, uint256 timestamp);
+    error QuoteNonceUsed(address maker, uint256 nonce);
+    error InvalidQuoteSignature(address maker);
+    error QuoteTakerMismatch(address taker, address caller);
+    error FillExceedsQuote(uint256 amountIn, uint256 quotedAmountIn);
+    error EmptyFill();
+
+    event QuoteFilled(
+        bytes32 indexed quoteHash,
+        address indexed maker,
+        address indexed taker,
+        address recipient,
+        address tokenIn,
+        address tokenOut,
+        uint256 amountIn,
+        uint256 amountOut,
+        uint256 nonce
+    );
+    event NonceCancelled(address indexed maker, uint256 nonce);
+
+    /// @notice Fills `amountIn` (<= quote.amountIn) of `quote`; output rounds down.
+    function fill(RfqQuote calldata quote, bytes calldata signature, uint256 amountIn, address recipient)
+        external
+        returns (uint256 amountOut);
+
+    /// @notice Spends `nonce` of the caller without a fill (withdraws a quote).
+    function cancel(uint256 nonce) external;
+
+    /// @notice What `fill` would deliver to `taker` now, or 0 with the reason it would revert
+    /// (0 = fillable, else the first failing check: 1 expired, 2 nonce used, 3 signature, 4 taker,
+    /// 5 size). Does not check the maker's balance or allowance.
+    function quoteFill(RfqQuote calldata quote, bytes calldata signature, address taker, uint256 amountIn)
+        external
+        view
+        returns (uint256 amountOut, uint8 failure);
+
+    function hashQuote(RfqQuote calldata quote) external view returns (bytes32);
+    function isNonceUsed(address maker, uint256 nonce) external view returns (bool);
+}

@@ -1,0 +1,279 @@
+"""LiquidityAggregator on the real venues (docs/specs.md LIQ-1..LIQ-9)."""
+
+import ape
+import pytest
+from eth_account.messages import encode_typed_data
+
+from isolation import isolated
+from keepers.liquidity.artifacts import container
+from keepers.liquidity.rfq import make_quote, sign_quote, typed_message
+from keepers.routing.router import route_tuple
+from keepers.typed_data import permit_message, sign_typed
+
+USDC_UNIT, UNIT = 10**6, 10**18
+V2A, V2B = "UniswapV2Pair.A.QSPX-USDC", "UniswapV2Pair.B.QSPX-USDC"
+V3_05, V3_30 = "UniswapV3Pool.QSPX-USDC.500", "UniswapV3Pool.QSPX-USDC.3000"
+SIX = [V2A, V2B, V3_05, V3_30, "RfqVenue", "NavVenue"]
+
+
+def deadline(chain):
+    return chain.pending_timestamp + 3_600
+
+
+def single(liq, chain, name, token_in, token_out, amount, min_out=1, bps=0, data=b""):
+    return route_tuple(token_in, token_out, amount, min_out, liq.trader.address, deadline(chain), bps,
+                       [(amount, [(liq.venue(name), token_out, data)])])
+
+
+def rfq_data(liq, chain, token_in, token_out, amount_in, price, nonce=1, taker=None, expiry=None):
+    quote = make_quote(liq.maker.address, token_in.address, token_out.address, amount_in, price, 8, nonce,
+                       expiry or chain.pending_timestamp + 600, taker or "0x" + "00" * 20)
+    return sign_quote(quote, liq.maker.private_key, chain.chain_id, liq.deployment.rfq_venue)
+
+
+def balances_of_aggregator(liq):
+    return {s: int(t.balanceOf(liq.aggregator)) for s, t in liq.tokens.items()}
+
+
+def test_quote__six_sources_quote_qspx_usdc(liquidity, chain):
+    liq, usdc, qspx = liquidity, liquidity.tokens["USDC"], liquidity.tokens["QSPX"]
+    signed = rfq_data(liq, chain, usdc, qspx, 100_000 * USDC_UNIT, UNIT / USDC_UNIT / 50)
+    venues = [v.lower() for v in liq.aggregator.venues()]
+    data = [b""] * len(venues)
+    data[venues.index(liq.deployment.rfq_venue.lower())] = signed.hop_data()
+    listed, outs = liq.aggregator.quote.call(usdc, qspx, [10_000 * USDC_UNIT], data)
+    by_name = {name: int(outs[venues.index(liq.venue(name).lower())][0]) for name in SIX}
+    # Every source gives about 200 QSPX for $10,000 at $50 (fees, spreads and impact below 2%).
+    for name, out in by_name.items():
+        assert 196 * UNIT < out < 200 * UNIT, (name, out)
+    # Pairs a venue does not trade quote 0.
+    assert int(outs[venues.index(liq.venue("UniswapV2Pair.A.QTB-USDC").lower())][0]) == 0
+
+
+def test_swap__v2_single_source_matches_router02(liquidity, chain):
+    """LIQ-1 on the real Uniswap V2: same state, same output as the venue's own router."""
+    liq, usdc, qspx, trader = liquidity, liquidity.tokens["USDC"], liquidity.tokens["QSPX"], liquidity.trader
+    amount = 25_000 * USDC_UNIT
+    router02 = container("UniswapV2Router02").at(liq.deployment.router02)
+    with isolated(chain):
+        usdc.approve(router02, amount, sender=trader)
+        before = qspx.balanceOf(trader)
+        router02.swapExactTokensForTokens(amount, 0, [usdc, qspx], trader, deadline(chain), sender=trader)
+        via_router02 = qspx.balanceOf(trader) - before
+    with isolated(chain):
+        usdc.approve(liq.aggregator, amount, sender=trader)
+        before = qspx.balanceOf(trader)
+        receipt = liq.aggregator.swap(single(liq, chain, V2A, usdc, qspx, amount), sender=trader)
+        received = qspx.balanceOf(trader) - before
+        assert received == via_router02 > 0
+        assert usdc.allowance(trader, liq.aggregator) == 0  # LIQ-3: the exact approval is consumed
+        assert all(v == 0 for v in balances_of_aggregator(liq).values())  # LIQ-2
+        filled = [log for log in receipt.events if log.event_name == "SourceFilled"]
+        assert len(filled) == 1 and filled[0].amountOut == received and filled[0].amountIn == amount
+        done = [log for log in receipt.events if log.event_name == "RouteExecuted"][0]
+        assert done.amountIn == amount and done.amountOut == received
+
+
+def test_swap__v3_single_source_matches_swap_router(liquidity, chain):
+    liq, usdc, qspx, trader = liquidity, liquidity.tokens["USDC"], liquidity.tokens["QSPX"], liquidity.trader
+    amount = 500 * UNIT
+    swap_router = container("SwapRouter").at(liq.deployment.swap_router)
+    with isolated(chain):
+        qspx.approve(swap_router, amount, sender=trader)
+        before = usdc.balanceOf(trader)
+        swap_router.exactInputSingle((qspx, usdc, 500, trader, deadline(chain), amount, 0, 0), sender=trader)
+        via_router = usdc.balanceOf(trader) - before
+    with isolated(chain):
+        qspx.approve(liq.aggregator, amount, sender=trader)
+        before = usdc.balanceOf(trader)
+        liq.aggregator.swap(single(liq, chain, V3_05, qspx, usdc, amount), sender=trader)
+        assert usdc.balanceOf(trader) - before == via_router > 0
+        assert all(v == 0 for v in balances_of_aggregator(liq).values())
+
+
+def test_swap__split_over_six_sources_with_events(liquidity, chain):
+    """A route over all six sources: per-source amounts in events sum to the measured output."""
+    liq, usdc, qspx, trader = liquidity, liquidity.tokens["USDC"], liquidity.tokens["QSPX"], liquidity.trader
+    share = 20_000 * USDC_UNIT
+    signed = rfq_data(liq, chain, usdc, qspx, share, UNIT / USDC_UNIT / 50)
+    legs = [(share, [(liq.venue(name), qspx.address, signed.hop_data() if name == "RfqVenue" else b"")])
+            for name in SIX]
+    route = route_tuple(usdc, qspx, share * 6, 1, trader.address, deadline(chain), 0, legs)
+    with isolated(chain):
+        predicted, _ = liq.aggregator.quoteRoute.call(route)
+        usdc.approve(liq.aggregator, share * 6, sender=trader)
+        before = qspx.balanceOf(trader)
+        receipt = liq.aggregator.swap(route, sender=trader)
+        received = qspx.balanceOf(trader) - before
+        filled = [log for log in receipt.events if log.event_name == "SourceFilled"]
+        assert [f.venue.lower() for f in filled] == [liq.venue(n).lower() for n in SIX]
+        assert sum(f.amountOut for f in filled) == received == predicted
+        assert all(f.amountIn == share for f in filled)
+        assert all(v == 0 for v in balances_of_aggregator(liq).values())
+        assert usdc.allowance(trader, liq.aggregator) == 0
+        assert liq.tokens["USDC"].allowance(liq.aggregator, liq.deployment.rfq_venue) == 0
+        assert liq.tokens["USDC"].allowance(liq.aggregator, liq.deployment.nav_venue) == 0
+
+
+def test_swap__multi_hop_through_an_intermediate_token(liquidity, chain):
+    """USDC -> QCORP -> QSPX on two V2 pairs: the intermediate never stays in the aggregator."""
+    liq, trader = liquidity, liquidity.trader
+    usdc, qcorp, qspx = (liq.tokens[s] for s in ("USDC", "QCORP", "QSPX"))
+    amount = 5_000 * USDC_UNIT
+    route = route_tuple(usdc, qspx, amount, 1, trader.address, deadline(chain), 0, [
+        (amount, [(liq.venue("UniswapV2Pair.A.QCORP-USDC"), qcorp.address, b""),
+                  (liq.venue("UniswapV2Pair.A.QSPX-QCORP"), qspx.address, b"")])])
+    with isolated(chain):
+        predicted, hops = liq.aggregator.quoteRoute.call(route)
+        usdc.approve(liq.aggregator, amount, sender=trader)
+        before = qspx.balanceOf(trader)
+        liq.aggregator.swap(route, sender=trader)
+        assert qspx.balanceOf(trader) - before == predicted > 0
+        assert len(hops[0]) == 2 and hops[0][1] == predicted
+        assert all(v == 0 for v in balances_of_aggregator(liq).values())
+
+
+def test_swap__bad_routes_revert_with_context(liquidity, chain, accounts):
+    liq, usdc, qspx, trader = liquidity, liquidity.tokens["USDC"], liquidity.tokens["QSPX"], liquidity.trader
+    agg, amount = liq.aggregator, 1_000 * USDC_UNIT
+    usdc.approve(agg, amount, sender=trader)
+    quoted = agg.quoteRoute.call(single(liq, chain, V2A, usdc, qspx, amount))[0]
+    with ape.reverts(agg.InsufficientOutput, amountOut=quoted, minAmountOut=quoted + 1):
+        agg.swap(single(liq, chain, V2A, usdc, qspx, amount, min_out=quoted + 1), sender=trader)
+    expired = single(liq, chain, V2A, usdc, qspx, amount)
+    expired = expired[:5] + (chain.pending_timestamp - 1,) + expired[6:]
+    with ape.reverts(agg.RouteExpired):
+        agg.swap(expired, sender=trader)
+    split = route_tuple(usdc, qspx, amount, 1, trader.address, deadline(chain), 0,
+                        [(amount // 2, [(liq.venue(V2A), qspx.address, b"")])])
+    with ape.reverts(agg.LegAmountsMismatch, legsTotal=amount // 2, amountIn=amount):
+        agg.swap(split, sender=trader)
+    stray = route_tuple(usdc, qspx, amount, 1, trader.address, deadline(chain), 0,
+                        [(amount, [(accounts[19].address, qspx.address, b"")])])
+    with ape.reverts(agg.VenueNotListed, venue=accounts[19].address):
+        agg.swap(stray, sender=trader)
+    with ape.reverts(agg.SlippageAboveCap, maxSlippageBps=301, cap=300):
+        agg.swap(single(liq, chain, V2A, usdc, qspx, amount, bps=301), sender=trader)
+
+
+def test_callback__only_from_the_pool_being_called(liquidity, project, deployer, chain):
+    """LIQ-4: a V3 callback from anyone but the pool in the current call is refused; a listed venue
+    that re-enters the aggregator reverts the whole route."""
+    liq, usdc, qspx, trader = liquidity, liquidity.tokens["USDC"], liquidity.tokens["QSPX"], liquidity.trader
+    with ape.reverts(liq.aggregator.UnexpectedCallback, caller=trader.address):
+        liq.aggregator.uniswapV3SwapCallback(10**18, 0, b"", sender=trader)
+    hostile = deployer.deploy(project.HostileVenue, liq.aggregator)
+    with isolated(chain):
+        liq.aggregator.setVenue(hostile, liq.deployment.adapters["uniswap_v2"], sender=deployer)
+        amount = 1_000 * USDC_UNIT
+        route = route_tuple(usdc, qspx, amount, 1, trader.address, deadline(chain), 0,
+                            [(amount, [(hostile.address, qspx.address, b"")])])
+        for via_callback in (False, True):
+            hostile.arm(route, via_callback, sender=deployer)
+            usdc.approve(liq.aggregator, amount, sender=trader)
+            before = usdc.balanceOf(trader)
+            with ape.reverts(liq.aggregator.AdapterFailed):
+                liq.aggregator.swap(route, sender=trader)
+            assert usdc.balanceOf(trader) == before
+
+
+def test_commit_reveal__large_orders_only_by_reveal(liquidity, chain, project, deployer, accounts):
+    """LIQ-5: a large order needs a commitment; reveal only by its sender, not in the commit's
+    block, not after the window, once."""
+    liq, usdc, qspx, trader = liquidity, liquidity.tokens["USDC"], liquidity.tokens["QSPX"], liquidity.trader
+    agg, amount = liq.aggregator, 260_000 * USDC_UNIT  # threshold: $250,000; the NAV desk fills it at NAV
+    route = single(liq, chain, "NavVenue", usdc, qspx, amount, bps=300)
+    salt = b"\x01" * 32
+    with isolated(chain):
+        usdc.approve(agg, amount, sender=trader)
+        with ape.reverts(agg.CommitmentRequired, token=usdc.address, amountIn=amount, threshold=250_000 * USDC_UNIT):
+            agg.swap(route, sender=trader)
+        unbounded = single(liq, chain, "NavVenue", usdc, qspx, amount, bps=0)
+        agg.commit(agg.commitmentOf(trader, unbounded, salt), sender=trader)
+        chain.mine(1)
+        with ape.reverts(agg.OracleBoundRequired):
+            agg.revealSwap(unbounded, salt, sender=trader)
+        commitment = agg.commitmentOf(trader, route, salt)
+        agg.commit(commitment, sender=trader)
+        with ape.reverts(agg.CommitmentExists, commitment=commitment):
+            agg.commit(commitment, sender=accounts[19])
+        chain.mine(1)
+        with ape.reverts(agg.CommitmentNotFound):
+            agg.revealSwap(route, salt, sender=accounts[19])  # another sender: another commitment
+        receipt = agg.revealSwap(route, salt, sender=trader)
+        assert [e.event_name for e in receipt.events if e.event_name in ("Revealed", "RouteExecuted")] == [
+            "Revealed", "RouteExecuted"]
+        with ape.reverts(agg.CommitmentUsed, commitment=commitment):
+            agg.revealSwap(route, salt, sender=trader)
+    with isolated(chain):
+        usdc.approve(agg, amount, sender=trader)
+        commitment = agg.commitmentOf(trader, route, salt)
+        receipt = agg.commit(commitment, sender=trader)
+        chain.mine(agg.revealWindow())  # the window's last block is committedAt + window
+        with ape.reverts(agg.CommitmentExpired, commitment=commitment, committedAt=receipt.block_number):
+            agg.revealSwap(route, salt, sender=trader)
+    revealer = deployer.deploy(project.SameBlockRevealer)
+    small = single(liq, chain, V2A, usdc, qspx, 10 * USDC_UNIT)
+    with ape.reverts(agg.RevealTooEarly):
+        revealer.commitAndReveal(agg, small, salt, sender=trader)
+
+
+def test_oracle_bound__refuses_output_below_oracle_value(liquidity, chain, reporter):
+    """LIQ-6: a pool 10% off the oracle price cannot fill a route with a 3% oracle bound."""
+    liq, usdc, qspx, trader = liquidity, liquidity.tokens["USDC"], liquidity.tokens["QSPX"], liquidity.trader
+    agg, amount = liq.aggregator, 10_000 * USDC_UNIT
+    with isolated(chain):
+        usdc.approve(agg, amount, sender=trader)
+        agg.swap(single(liq, chain, V2A, usdc, qspx, amount, bps=100), sender=trader)  # at the oracle price: passes
+    with isolated(chain):
+        liq.feeds["QSPX"].report(45 * 10**8, sender=reporter)  # oracle now says $45: the pool's 200 QSPX < 216
+        usdc.approve(agg, amount, sender=trader)
+        with ape.reverts(agg.OracleBoundBreached):
+            agg.swap(single(liq, chain, V2A, usdc, qspx, amount, bps=300), sender=trader)
+        agg.swap(single(liq, chain, V2A, usdc, qspx, amount, bps=0), sender=trader)  # no bound asked: minOut only
+    with isolated(chain):
+        chain.pending_timestamp += 2 * 86_400  # feeds stale (heartbeat one day)
+        chain.mine(1)
+        usdc.approve(agg, amount, sender=trader)
+        with ape.reverts(agg.OraclePriceUnavailable):
+            agg.swap(single(liq, chain, V2A, usdc, qspx, amount, bps=100), sender=trader)
+
+
+def test_pause__guardian_stops_swaps(liquidity, chain, guardian):
+    liq, usdc, qspx, trader = liquidity, liquidity.tokens["USDC"], liquidity.tokens["QSPX"], liquidity.trader
+    with isolated(chain):
+        liq.aggregator.setPaused(True, sender=guardian)
+        usdc.approve(liq.aggregator, USDC_UNIT, sender=trader)
+        with ape.reverts(liq.aggregator.AggregatorPaused):
+            liq.aggregator.swap(single(liq, chain, V2A, usdc, qspx, USDC_UNIT), sender=trader)
+    with ape.reverts(liq.aggregator.AccessManagedUnauthorized):
+        liq.aggregator.setPaused(True, sender=trader)
+
+
+def test_swap_with_permit__no_standing_allowance(liquidity, chain):
+    """LIQ-3: a wallet signs an ERC-2612 permit for exactly the order; nothing remains approved."""
+    liq, usdc, qspx, trader = liquidity, liquidity.tokens["USDC"], liquidity.tokens["QSPX"], liquidity.trader
+    amount = 2_000 * USDC_UNIT
+    expiry = chain.pending_timestamp + 600
+    message = permit_message(usdc.name(), chain.chain_id, usdc.address, trader.address, liq.aggregator.address,
+                             amount, usdc.nonces(trader), expiry)
+    signed = sign_typed(message, trader.private_key)
+    with isolated(chain):
+        assert usdc.allowance(trader, liq.aggregator) == 0
+        before = qspx.balanceOf(trader)
+        liq.aggregator.swapWithPermit(single(liq, chain, V2A, usdc, qspx, amount),
+                                      (expiry, signed.v, signed.r.to_bytes(32, "big"), signed.s.to_bytes(32, "big")),
+                                      sender=trader)
+        assert qspx.balanceOf(trader) > before
+        assert usdc.allowance(trader, liq.aggregator) == 0
+
+
+def test_rfq_quote_typed_data_matches_the_venue(liquidity, chain, project):
+    liq = liquidity
+    signed = rfq_data(liq, chain, liq.tokens["USDC"], liq.tokens["QSPX"], 10 * USDC_UNIT, 0.02 * 10**12)
+    venue = project.RfqVenue.at(liq.deployment.rfq_venue)
+    digest = encode_typed_data(full_message=typed_message(signed.quote, chain.chain_id, venue.address))
+    from eth_utils import keccak
+
+    expected = keccak(b"\x19\x01" + digest.header + digest.body)
+    assert bytes(venue.hashQuote(signed.quote.as_tuple())) == expected

@@ -1,0 +1,120 @@
+"""The RFQ venue (signed firm quotes) and the issuer's NAV venue (docs/specs.md LIQ-10, LIQ-11)."""
+
+import ape
+import pytest
+
+from isolation import isolated
+from keepers.liquidity.rfq import SignedQuote, make_quote, sign_quote
+
+USDC_UNIT, UNIT = 10**6, 10**18
+SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+ZERO = "0x" + "00" * 20
+
+
+@pytest.fixture
+def rfq(liquidity, project):
+    return project.RfqVenue.at(liquidity.deployment.rfq_venue)
+
+
+@pytest.fixture
+def nav(liquidity, project):
+    return project.NavVenue.at(liquidity.deployment.nav_venue)
+
+
+def quote_for(liq, chain, amount_in=10_000 * USDC_UNIT, nonce=1, taker=ZERO, expiry=None, key=None):
+    usdc, qspx = liq.tokens["USDC"], liq.tokens["QSPX"]
+    quote = make_quote(liq.maker.address, usdc.address, qspx.address, amount_in, UNIT / USDC_UNIT / 50, 10, nonce,
+                       expiry or chain.pending_timestamp + 600, taker)
+    return sign_quote(quote, key or liq.maker.private_key, chain.chain_id, liq.deployment.rfq_venue)
+
+
+def test_rfq__fill_moves_both_legs_once(liquidity, rfq, chain):
+    liq, usdc, qspx, trader, maker = (liquidity, liquidity.tokens["USDC"], liquidity.tokens["QSPX"],
+                                      liquidity.trader, liquidity.maker)
+    signed = quote_for(liq, chain)
+    half = signed.quote.amount_in // 2
+    with isolated(chain):
+        usdc.approve(rfq, half, sender=trader)
+        maker_usdc, trader_qspx = usdc.balanceOf(maker), qspx.balanceOf(trader)
+        rfq.fill(signed.quote.as_tuple(), signed.signature, half, trader, sender=trader)
+        assert usdc.balanceOf(maker) - maker_usdc == half
+        assert qspx.balanceOf(trader) - trader_qspx == signed.quote.fill_output(half)  # pro rata, rounded down
+        assert rfq.isNonceUsed(maker, signed.quote.nonce)
+        usdc.approve(rfq, half, sender=trader)
+        with ape.reverts(rfq.QuoteNonceUsed, maker=maker.address, nonce=1):  # a quote settles once
+            rfq.fill(signed.quote.as_tuple(), signed.signature, half, trader, sender=trader)
+
+
+def test_rfq__expired_wrong_taker_oversize_bad_or_malleable_signature_refused(liquidity, rfq, chain, accounts):
+    liq, usdc, trader = liquidity, liquidity.tokens["USDC"], liquidity.trader
+    usdc.approve(rfq, 10**30, sender=trader)
+    expired = quote_for(liq, chain, expiry=chain.pending_timestamp - 1)
+    with ape.reverts(rfq.QuoteExpired):
+        rfq.fill(expired.quote.as_tuple(), expired.signature, 1_000, trader, sender=trader)
+    other = quote_for(liq, chain, taker=accounts[19].address)
+    with ape.reverts(rfq.QuoteTakerMismatch, taker=accounts[19].address, caller=trader.address):
+        rfq.fill(other.quote.as_tuple(), other.signature, 1_000, trader, sender=trader)
+    signed = quote_for(liq, chain)
+    with ape.reverts(rfq.FillExceedsQuote, amountIn=signed.quote.amount_in + 1, quotedAmountIn=signed.quote.amount_in):
+        rfq.fill(signed.quote.as_tuple(), signed.signature, signed.quote.amount_in + 1, trader, sender=trader)
+    forged = quote_for(liq, chain, key=accounts[19].private_key)  # signed by someone else for the maker
+    with ape.reverts(rfq.InvalidQuoteSignature, maker=liq.maker.address):
+        rfq.fill(forged.quote.as_tuple(), forged.signature, 1_000, trader, sender=trader)
+    # The same signature with s' = n - s and the other v recovers the same key: must be refused.
+    r, s, v = signed.signature[:32], int.from_bytes(signed.signature[32:64], "big"), signed.signature[64]
+    malleable = r + (SECP256K1_N - s).to_bytes(32, "big") + bytes([55 - v])
+    with ape.reverts(rfq.InvalidQuoteSignature):
+        rfq.fill(signed.quote.as_tuple(), malleable, 1_000, trader, sender=trader)
+    tampered = SignedQuote(signed.quote.__class__(**{**signed.quote.__dict__, "amount_out": signed.quote.amount_out * 2}),
+                           signed.signature)
+    with ape.reverts(rfq.InvalidQuoteSignature):
+        rfq.fill(tampered.quote.as_tuple(), tampered.signature, 1_000, trader, sender=trader)
+
+
+def test_rfq__maker_cancels_a_quote(liquidity, rfq, chain):
+    liq, usdc, trader = liquidity, liquidity.tokens["USDC"], liquidity.trader
+    signed = quote_for(liq, chain, nonce=77)
+    with isolated(chain):
+        rfq.cancel(77, sender=liq.maker)
+        usdc.approve(rfq, 1_000, sender=trader)
+        with ape.reverts(rfq.QuoteNonceUsed):
+            rfq.fill(signed.quote.as_tuple(), signed.signature, 1_000, trader, sender=trader)
+        amount_out, failure = rfq.quoteFill(signed.quote.as_tuple(), signed.signature, trader, 1_000)
+        assert (amount_out, failure) == (0, 2)
+
+
+def test_nav__subscribe_and_redeem_at_nav_plus_fee(liquidity, nav, chain):
+    liq, usdc, qspx, trader = liquidity, liquidity.tokens["USDC"], liquidity.tokens["QSPX"], liquidity.trader
+    with isolated(chain):
+        cash = 10_000 * USDC_UNIT
+        usdc.approve(nav, cash, sender=trader)
+        before = qspx.balanceOf(trader)
+        nav.swap(usdc, qspx, cash, 0, trader, sender=trader)
+        # $10,000 less 20 bps at $50: 199.6 QSPX exactly.
+        assert qspx.balanceOf(trader) - before == 1996 * UNIT // 10
+        qspx.approve(nav, 100 * UNIT, sender=trader)
+        before = usdc.balanceOf(trader)
+        nav.swap(qspx, usdc, 100 * UNIT, 0, trader, sender=trader)
+        assert usdc.balanceOf(trader) - before == 4_990 * USDC_UNIT  # $5,000 less 20 bps
+
+
+def test_nav__capacity_price_and_inventory_limits(liquidity, nav, chain, reporter):
+    liq, usdc, qspx, trader = liquidity, liquidity.tokens["USDC"], liquidity.tokens["QSPX"], liquidity.trader
+    usdc.approve(nav, 10**30, sender=trader)
+    capacity = nav.remainingCapacity(qspx)
+    assert capacity == 300_000 * USDC_UNIT
+    with ape.reverts(nav.CapacityExceeded, token=qspx.address, notional=capacity + 1, remaining=capacity):
+        nav.swap(usdc, qspx, capacity + 1, 0, trader, sender=trader)
+    assert nav.quote(usdc, qspx, capacity + 1) == 0
+    with ape.reverts(nav.InsufficientOutput):
+        nav.swap(usdc, qspx, 1_000 * USDC_UNIT, 21 * UNIT, trader, sender=trader)
+    with ape.reverts(nav.UnsupportedPair):
+        nav.swap(qspx, qspx, 1, 0, trader, sender=trader)
+    with isolated(chain):
+        chain.pending_timestamp += 2 * 86_400  # the QSPX feed's heartbeat is one day
+        chain.mine(1)
+        with ape.reverts(nav.NavUnavailable, token=qspx.address):
+            nav.swap(usdc, qspx, 1_000 * USDC_UNIT, 0, trader, sender=trader)
+        assert nav.quote(usdc, qspx, 1_000 * USDC_UNIT) == 0
+    with ape.reverts(nav.AccessManagedUnauthorized):
+        nav.setMarket(qspx, (0, 0, 10**30, True), sender=trader)
