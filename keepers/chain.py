@@ -20,7 +20,7 @@ def connected(network_choice: str) -> Iterator[DeploymentRecord]:
         context = networks.parse_network_choice(network_choice)
         context.__enter__()
     except (ApeException, ValueError) as err:
-        raise QuanteraError(f"cannot connect to {network_choice}: {err}") from None
+        raise QuanteraError(f"cannot connect to {network_choice}: {str(err).splitlines()[0]}") from None
     try:
         network = chain.provider.network
         record = load(record_path(f"{network.ecosystem.name}:{network.name}"))

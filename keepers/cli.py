@@ -21,6 +21,7 @@ from keepers.deployments import DeploymentError, deployments_dir, load, record_p
 from keepers.errors import QuanteraError
 from keepers.governance.operations import OPERATION_EVENTS, StoredEvent, pending_operations, role_holders
 from keepers.risk import cli as risk_commands
+from keepers.routing import cli as route_commands
 from keepers.roles import ROLE_NAMES
 
 
@@ -167,6 +168,7 @@ def compliance_report(period_from: str, period_to: str, jurisdiction: int | None
 
 
 cli.add_command(risk_commands.risk)
+cli.add_command(route_commands.route)
 
 
 def main(argv: list[str] | None = None) -> int:

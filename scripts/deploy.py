@@ -209,6 +209,7 @@ def deploy_compliance(ctx: DeployContext, token_name: str, token_symbol: str, ag
 FEED_DECIMALS = 8
 FEED_HEARTBEAT = 86_400
 FUND_IDENTITY = "0x" + "f0" * 20
+MARKET_MAKER_ACCOUNT = 20  # local networks: the RFQ market maker's test account
 
 
 def _feed_config(network_key: str) -> dict:
@@ -320,6 +321,40 @@ def deploy_risk(ctx: DeployContext, network_key: str, agent: str | None, keepers
             vault, portfolio.asset_risk(), portfolio.limits_tuple(), sender=ctx.sender))])
 
 
+def deploy_liquidity_venues(ctx: DeployContext, market_maker: str | None) -> None:
+    """Step 4 (local networks): the real Uniswap V2 (twice) and V3 venues, the RFQ and NAV venues,
+    seeded per keepers/data/liquidity.yaml, and the LiquidityAggregator over them. Live networks
+    list their existing venues with the aggregator's `setVenue` (governance), not here."""
+    from keepers.liquidity.deploy import LiquidityDeployer, deploy_liquidity
+    from keepers.risk.portfolio import load_portfolio
+
+    if not ctx.is_local:
+        click.echo("  = live network: liquidity venues are listed by governance, not seeded by this script")
+        return
+    manager = project.QuanteraAccessManager.at(ctx.record.address_of("QuanteraAccessManager"))
+    if not manager.hasRole(ADMIN_ROLE, ctx.sender.address)[0]:
+        click.echo("  = deployer is not admin: liquidity layer left to governance")
+        return
+    tokens = {}
+    for asset in load_portfolio().assets:
+        if asset.asset_class == "cash_stablecoin":
+            tokens[asset.symbol] = project.LocalStablecoin.at(ctx.record.address_of(f"LocalStablecoin.{asset.symbol}"))
+        elif asset.token == "compliance":
+            tokens[asset.symbol] = project.SecurityToken.at(ctx.record.address_of("SecurityToken"))
+        else:
+            tokens[asset.symbol] = project.SecurityToken.at(ctx.record.address_of(f"SecurityToken.{asset.symbol}"))
+    signers = {a.address.lower(): a for a in accounts.test_accounts}
+    deployer = LiquidityDeployer(
+        sender=ctx.sender, deploy=ctx.deploy,
+        as_role=lambda role, steps: _as_role(ctx, manager, role, steps),
+        wire=lambda contract, name: _wire(ctx, manager, contract, name),
+        signer=lambda address: signers[address.lower()], echo=click.echo,
+    )
+    deploy_liquidity(deployer, project, manager, project.IdentityRegistry.at(ctx.record.address_of("IdentityRegistry")),
+                     project.OracleRouter.at(ctx.record.address_of("OracleRouter")), tokens,
+                     market_maker or _test_address(MARKET_MAKER_ACCOUNT))
+
+
 def hand_over_admin(ctx: DeployContext, admin: str | None, admin_delay: int) -> None:
     """Last step: give ADMIN to governance with an execution delay and renounce the deployer's."""
     if not admin or admin.lower() == ctx.sender.address.lower():
@@ -364,12 +399,13 @@ def cli():
 @click.option("--executor", help="Vault trade executor (local default: test account 9).")
 @click.option("--price-date", help="Local networks: first answer of each price feed = the portfolio history's close "
               "on this date (YYYY-MM-DD; default: the last day of the history).")
+@click.option("--market-maker", help="RFQ market maker (local default: test account 20).")
 @click.option("--admin", help="Hand ADMIN to this address at the end and renounce the deployer's.")
 @click.option("--admin-delay", type=click.IntRange(0, 30 * 86400), default=86400, show_default=True,
               help="Execution delay (s) the handed-over admin holds its role with.")
 def deploy_all(ecosystem, network, provider, account_alias, fresh, assume_yes, guardian, governor, operator,
                governor_delay, token_name, token_symbol, token_agent, compliance_keeper, claim_cache_ttl, risk_keeper,
-               price_reporter, executor, price_date, admin, admin_delay):
+               price_reporter, executor, price_date, market_maker, admin, admin_delay):
     """Deploy (or complete) the whole protocol in dependency order."""
     is_local = network.is_local
     sender = _resolve_account(account_alias, is_local)
@@ -391,6 +427,7 @@ def deploy_all(ecosystem, network, provider, account_alias, fresh, assume_yes, g
         "PRICE_REPORTER": price_reporter or (_test_address(8) if is_local else None),
         "EXECUTOR": executor or (_test_address(9) if is_local else None),
     }, price_date)
+    deploy_liquidity_venues(ctx, market_maker)
     hand_over_admin(ctx, admin, admin_delay)
     save(record, path)
     click.echo(f"Deployment record: {path}")

@@ -15,7 +15,7 @@ from pathlib import Path
 from keepers.errors import QuanteraError
 
 GRACE_SECONDS = 5.0
-ACCOUNTS = 20  # funded test accounts; matches `test.number_of_accounts` in ape-config.yaml
+ACCOUNTS = 24  # funded test accounts; matches `test.number_of_accounts` in ape-config.yaml
 
 
 def free_port() -> int:

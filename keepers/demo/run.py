@@ -30,6 +30,7 @@ from keepers.deployments import load, record_path
 from keepers.errors import QuanteraError
 from keepers.demo.actions import ActionLog
 from keepers.demo.compliance import exercise_compliance
+from keepers.demo.liquidity import exercise_liquidity
 from keepers.demo.risk import HISTORY_END, exercise_risk
 from keepers.demo.processes import ProcessGroup, rpc, start_anvil
 from keepers.governance.operations import StoredEvent, pending_operations, role_holders
@@ -106,6 +107,7 @@ def _exercise_governance(log: ActionLog, url: str, deployments_dir: Path) -> dic
             "governance_is_admin": manager.hasRole(ADMIN_ROLE, governance.address)[0],
         }
         on_chain["investors"] = exercise_compliance(log, record)
+        on_chain["liquidity"] = exercise_liquidity(log, record)
         on_chain["risk"] = exercise_risk(log, record, url, rpc)
     return on_chain
 
@@ -146,6 +148,19 @@ def _summary(record, log: ActionLog, on_chain: dict, db_url: str, head: int, blo
     console.print(_table("Investors after the demo", ("investor", "wallet", "country", "class", "verified", "QTF", "frozen"),
                          [(i.name, i.wallet[:12] + "…", i.country, i.investor_class, i.verified, f"{i.balance:,.0f}",
                            i.frozen) for i in investors]))
+    liquidity = on_chain["liquidity"]
+    unit = 10**liquidity.token_decimals
+    console.print(_table("Liquidity: a $5,000,000 order for QSPX routed across the real venues",
+                         ("who", "action", "outcome", "gas used"),
+                         [(a.who, a.what, a.outcome[:110], "" if a.gas_used is None else f"{a.gas_used:,}")
+                          for a in log.section("liquidity")]))
+    console.print(_table("The split (router prediction = execution)", ("source", "USDC in", "QSPX out"),
+                         [(name, f"{amount / 10**6:,.2f}", f"{out / unit:,.4f}") for name, amount, out in liquidity.legs]
+                         + [("total (split)", f"{sum(a for _, a, _ in liquidity.legs) / 10**6:,.2f}",
+                             f"{liquidity.received / unit:,.4f}"),
+                            (f"best single source: {liquidity.best_single[0]}", "", f"{liquidity.best_single[1] / unit:,.4f}"),
+                            ("improvement", "", f"{liquidity.improvement_bps:,.1f} bps"),
+                            ("gas (approve excluded: commit + reveal)", "", f"{liquidity.gas_used:,}")]))
     risk = on_chain["risk"]
     console.print(_table("Risk: 2008 replayed onto the feeds, a fund built, limits enforced",
                          ("who", "action", "outcome", "gas used"),
@@ -185,6 +200,11 @@ def _summary(record, log: ActionLog, on_chain: dict, db_url: str, head: int, blo
             and any("frank" == a.who and "code 2:" in a.outcome for a in log.section("compliance"))),
         "compliance: recovery moved alice's balance to her new wallet": (
             investors[-1].balance > 0 and next(i for i in investors if i.name == "alice").balance == 0),
+        "liquidity: the order split over 3+ sources, received exactly the router's prediction": (
+            len(liquidity.legs) >= 3 and liquidity.received == liquidity.predicted_out > 0),
+        "liquidity: the split beat the best single source": liquidity.improvement_bps > 0,
+        "liquidity: commit-reveal used; aggregator holds nothing, no allowance left": (
+            liquidity.commit_reveal and liquidity.aggregator_empty and liquidity.allowance_left == 0),
         "risk: the keeper published model updates the engine accepted": (
             bool(published) and all(p.status == "confirmed" for p in published)),
         "risk: a risk-increasing trade was refused with its limit": risk.refused_before_crash.startswith(

@@ -26,7 +26,7 @@ getcontext().prec = 60
 DEFAULT_SPEC = Path(__file__).resolve().parent.parent / "data" / "liquidity.yaml"
 ZERO_ADDRESS = "0x" + "00" * 20
 US, INSTITUTIONAL, NEVER_EXPIRES = 840, 4, 2**40 - 1
-MINT_CAPABILITY = 1
+MINT_CAPABILITY, PAUSE_CAPABILITIES = 1, (1 << 6) | (1 << 7)
 TICK_SPACING = {100: 1, 500: 10, 3000: 60, 10000: 200}
 MIN_TICK, MAX_TICK = -887272, 887272
 Q96 = 2**96
@@ -205,16 +205,26 @@ def deploy_liquidity(d: LiquidityDeployer, project, manager, registry, oracle, t
     if all(int(tokens[s].balanceOf(maker)) == 0 for s in spec["rfq"]["inventory_usd"]):
         for symbol, usd in spec["rfq"]["inventory_usd"].items():
             owe(symbol, maker, units(symbol, usd))
+    v3_todo = [seed for seed in v3_seeds if int(seed[0].liquidity()) == 0]
+    security = sorted({symbol for symbol, _ in mints if symbol != "USDC"}
+                      | {symbol for _, a, b, _, _ in v3_todo for symbol in (a, b) if symbol != "USDC"})
+    _grant_agent(d, tokens, security, MINT_CAPABILITY | PAUSE_CAPABILITIES)
     _mint_all(d, tokens, mints)
-
     for pair, a, b, usd in v2_seeds:
         if int(pair.totalSupply()) == 0:
             pair.mint(sender, sender=d.sender)
             d.echo(f"  + seeded {a}/{b} V2 pair {pair.address} (${usd:,.0f} per side)")
-    for pool, a, b, fee, pool_spec in v3_seeds:
-        if int(pool.liquidity()) == 0:
-            _seed_v3(d, position_manager, pool, tokens, a, b, fee, units(a, pool_spec["usd_per_side"]),
-                     units(b, pool_spec["usd_per_side"]), float(pool_spec["range_pct"]))
+    # Seeding a V3 position moves tokens: a token still paused (before its offering opens) is
+    # unpaused for the seeding and paused again, as its issuer left it.
+    paused = [symbol for symbol in security if tokens[symbol].paused()]
+    for symbol in paused:
+        tokens[symbol].unpause(sender=d.sender)
+    for pool, a, b, fee, pool_spec in v3_todo:
+        _seed_v3(d, position_manager, pool, tokens, a, b, fee, units(a, pool_spec["usd_per_side"]),
+                 units(b, pool_spec["usd_per_side"]), float(pool_spec["range_pct"]))
+    for symbol in paused:
+        tokens[symbol].pause(sender=d.sender)
+    _grant_agent(d, tokens, security, 0)
     markets = []
     for symbol, market in nav_spec.items():
         if not isinstance(market, dict):
@@ -253,24 +263,21 @@ def deploy_liquidity(d: LiquidityDeployer, project, manager, registry, oracle, t
 
 
 def _mint_all(d: LiquidityDeployer, tokens: dict[str, Any], mints: dict[tuple[str, str], int]) -> None:
-    """USDC as OPERATOR; security tokens as a temporary MINT agent (granted and withdrawn by GOVERNOR)."""
-    if not mints:
-        return
-    sender = d.sender.address
+    """USDC as OPERATOR; security tokens as the deployer, a temporary agent (see `_grant_agent`)."""
     d.as_role("OPERATOR", [(f"mint {amount / 10**6:,.0f} USDC to {to}",
                             lambda t=to, x=amount: tokens["USDC"].mint(t, x, sender=d.sender))
                            for (symbol, to), amount in mints.items() if symbol == "USDC"])
-    security = sorted({symbol for symbol, _ in mints if symbol != "USDC"})
-    if not security:
-        return
-    d.as_role("GOVERNOR", [(f"make the deployer a temporary {s} minter",
-                            lambda t=tokens[s]: t.setAgentCapabilities(sender, MINT_CAPABILITY, sender=d.sender))
-                           for s in security])
     for (symbol, to), amount in mints.items():
         if symbol != "USDC":
             tokens[symbol].mint(to, amount, sender=d.sender)
-    d.as_role("GOVERNOR", [(f"withdraw the deployer's {s} minting",
-                            lambda t=tokens[s]: t.setAgentCapabilities(sender, 0, sender=d.sender)) for s in security])
+
+
+def _grant_agent(d: LiquidityDeployer, tokens: dict[str, Any], symbols: list[str], capabilities: int) -> None:
+    """Sets the deployer's agent capabilities on each token (GOVERNOR): granted for the seeding, 0 after."""
+    sender = d.sender.address
+    d.as_role("GOVERNOR", [(f"set the deployer's {s} agent capabilities to {capabilities:#x}",
+                            lambda t=tokens[s]: t.setAgentCapabilities(sender, capabilities, sender=d.sender))
+                           for s in symbols if int(tokens[s].agentCapabilities(sender)) != capabilities])
 
 
 def _seed_v3(d: LiquidityDeployer, position_manager, pool, tokens, a: str, b: str, fee: int, amount_a: int,

@@ -54,6 +54,6 @@ def test_demo__bounded_blocks__exits_zero_all_checks_pass_and_leaves_no_process(
     demo = subprocess.run([str(BIN / "ape"), "run", "demo", "--blocks", "5", "--dir", str(tmp_path)],
                           capture_output=True, text=True, timeout=300)
     assert demo.returncode == 0, demo.stdout[-3000:] + demo.stderr[-3000:]
-    assert "FAIL" not in demo.stdout and demo.stdout.count("pass") == 13
+    assert "FAIL" not in demo.stdout and demo.stdout.count("pass") == 16
     assert anvil_pids() <= before
     assert (tmp_path / "keeper.sqlite").is_file()

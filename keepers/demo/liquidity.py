@@ -1,0 +1,92 @@
+"""The demo's liquidity section: a $5M institutional order routed across the real venues.
+
+The router quotes every source in one call (the RFQ market maker's signed quote included), splits
+where marginal prices meet, prices the split exactly, and the trader sends it by commit-reveal (it
+is above the large-order threshold) with an oracle bound. Printed: each source's share, the output
+against the best single source, the gas.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from eth_utils import keccak, to_checksum_address
+
+from keepers.demo.actions import ActionLog
+
+SECTION = "liquidity"
+TRADER, OPERATOR, AGENT, MAKER = 21, 3, 5, 20
+ORDER_USD = 5_000_000
+USDC_UNIT = 10**6
+INSTITUTIONAL, FAR_FUTURE = 4, 2**40 - 1
+
+
+@dataclass
+class LiquidityOutcome:
+    legs: list[tuple[str, int, int]] = field(default_factory=list)
+    predicted_out: int = 0
+    received: int = 0
+    best_single: tuple[str, int] = ("", 0)
+    improvement_bps: float = 0.0
+    gas_used: int = 0
+    commit_reveal: bool = False
+    aggregator_empty: bool = False
+    allowance_left: int = -1
+    token_decimals: int = 18
+
+
+def exercise_liquidity(log: ActionLog, record) -> LiquidityOutcome:
+    from ape import accounts, chain, project
+
+    from keepers.liquidity.market_maker import MarketMaker
+    from keepers.routing.cli import execute_plan, token_addresses
+    from keepers.routing.router import Router, sources_from_record
+
+    acct = {i: accounts.test_accounts[i] for i in (TRADER, OPERATOR, AGENT, MAKER)}
+    act = lambda who, what, send: log.act(SECTION, who, what, send)  # noqa: E731
+    tokens = token_addresses(record)
+    usdc = project.LocalStablecoin.at(tokens["USDC"])
+    qspx = project.SecurityToken.at(tokens["QSPX"])
+    registry = project.IdentityRegistry.at(record.address_of("IdentityRegistry"))
+    aggregator = project.LiquidityAggregator.at(record.address_of("LiquidityAggregator"))
+    oracle = project.OracleRouter.at(record.address_of("OracleRouter"))
+    outcome = LiquidityOutcome(token_decimals=int(qspx.decimals()))
+
+    for symbol in ("QSPX", "QNDX", "QOIL", "QTF"):
+        token = project.SecurityToken.at(tokens[symbol])
+        if token.paused():
+            act("token agent", f"open {symbol} for trading (unpause)", lambda t=token: t.unpause(sender=acct[AGENT]))
+    identity = to_checksum_address(keccak(text="demo institutional trader")[-20:])
+    act("operator", "onboard an institutional trader (US)", lambda: registry.registerInvestor(
+        acct[TRADER], identity, 840, INSTITUTIONAL, FAR_FUTURE, sender=acct[OPERATOR]))
+    act("operator", f"mint {ORDER_USD:,} USDC to the trader",
+        lambda: usdc.mint(acct[TRADER], ORDER_USD * USDC_UNIT, sender=acct[OPERATOR]))
+
+    amount = ORDER_USD * USDC_UNIT
+    maker = MarketMaker(acct[MAKER].address, acct[MAKER].private_key, record.address_of("RfqVenue"), chain.chain_id,
+                        oracle)
+    signed = maker.quote(usdc, qspx, amount, chain.pending_timestamp)
+    nav = project.NavVenue.at(record.address_of("NavVenue"))
+    router = Router(aggregator, sources_from_record(record.contracts))
+    plan = router.plan(usdc.address, qspx.address, amount, acct[TRADER].address, chain.pending_timestamp + 600,
+                       max_slippage_bps=100, slippage_tolerance_bps=0,
+                       source_data={record.address_of("RfqVenue").lower(): signed.hop_data()},
+                       depth_hints=[signed.quote.amount_in, int(nav.remainingCapacity(qspx))])
+    log.record(SECTION, "router", f"quote {ORDER_USD:,} USDC -> QSPX on {len(router.sources)} sources (one call)",
+               f"{len(plan.legs)} legs; predicted {plan.predicted_out / 10**outcome.token_decimals:,.4f} QSPX; "
+               f"best single source {plan.best_single[0]}")
+    before = int(qspx.balanceOf(acct[TRADER]))
+    result = execute_plan(plan, aggregator, usdc, acct[TRADER], None, None)
+    log.record(SECTION, "trader", "approve exactly, commit, reveal the split (oracle bound 1%)",
+               f"ok: received {int(result['amount_out']) / 10**outcome.token_decimals:,.4f} QSPX")
+    outcome.legs = plan.legs
+    outcome.predicted_out = plan.predicted_out
+    outcome.received = int(qspx.balanceOf(acct[TRADER])) - before
+    outcome.best_single = plan.best_single
+    outcome.improvement_bps = plan.improvement_bps
+    outcome.gas_used = int(result["gas_used"])
+    outcome.commit_reveal = bool(result["commit_reveal"])
+    outcome.aggregator_empty = all(int(project.LocalStablecoin.at(t).balanceOf(aggregator)) == 0
+                                   for t in tokens.values())
+    outcome.allowance_left = int(usdc.allowance(acct[TRADER], aggregator))
+    return outcome
