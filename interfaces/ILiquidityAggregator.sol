@@ -34,6 +34,14 @@ struct Route {
     Leg[] legs;
 }
 
+/// @notice What one hop of an executed route took and gave (in RouteExecuted).
+struct Fill {
+    address venue;
+    address tokenOut;
+    uint256 amountIn;
+    uint256 amountOut;
+}
+
 /// @notice ERC-2612 permit of the payer for exactly the route's `amountIn` (a single-use allowance).
 struct PermitSignature {
     uint256 deadline;
@@ -89,14 +97,20 @@ interface ILiquidityAggregator {
     error CommitmentExpired(bytes32 commitment, uint256 committedAt, uint256 lastBlock);
     error UnexpectedCallback(address caller);
     error AdapterFailed(address venue, bytes reason);
-    error AggregatorPaused();
+    error VenuePaused(address venue);
     error InvalidRevealWindow(uint32 blocks);
 
-    /// @notice One per executed hop: what each source took and gave (execution quality from logs).
-    event SourceFilled(address indexed venue, address tokenIn, address tokenOut, uint256 amountIn, uint256 amountOut);
-    /// @notice One per route, after its `SourceFilled` events; `amountOut` is the recipient's measured gain.
+    /// @notice One per executed route: the payer's input, the recipient's measured gain, and what
+    /// every source took and gave (`fills`, in execution order), so execution quality can be
+    /// measured from the chain alone.
     event RouteExecuted(
-        address indexed payer, address indexed recipient, address tokenIn, address tokenOut, uint256 amountIn, uint256 amountOut
+        address indexed payer,
+        address indexed recipient,
+        address tokenIn,
+        address tokenOut,
+        uint256 amountIn,
+        uint256 amountOut,
+        Fill[] fills
     );
     /// @notice A committed route is being executed (its RouteExecuted follows in the same call).
     event Revealed(address indexed sender, bytes32 indexed commitment);
@@ -108,6 +122,7 @@ interface ILiquidityAggregator {
     event OracleSet(address previous, address oracle, uint16 maxSlippageCapBps);
     event RevealWindowSet(uint32 previous, uint32 blocks);
     event PausedSet(bool paused);
+    event VenuePausedSet(address indexed venue, bool paused);
 
     // ---------------------------------------------------------------- trading (anyone)
 
@@ -156,8 +171,12 @@ interface ILiquidityAggregator {
     /// @notice Oracle used for the bound (address(0): none; then only `minAmountOut` protects).
     function setOracle(address oracle, uint16 maxSlippageCapBps) external;
     function setRevealWindow(uint32 blocks) external;
-    /// @notice GUARDIAN: stops every swap at once (commits and quotes still work).
+    /// @notice GUARDIAN: pauses (or resumes) every listed venue at once, so no route executes;
+    /// commits and quotes still work. Resuming clears every venue's pause, including single ones.
+    /// Bounded by MAX_VENUES. A venue listed while paused starts paused.
     function setPaused(bool paused) external;
+    /// @notice GUARDIAN: pauses or resumes one venue (a route through it reverts `VenuePaused`).
+    function setVenuePaused(address venue, bool paused) external;
 
     // ---------------------------------------------------------------- views
 
@@ -166,6 +185,7 @@ interface ILiquidityAggregator {
     function commitments(bytes32 commitment) external view returns (uint256);
     function venues() external view returns (address[] memory);
     function adapterOf(address venue) external view returns (address);
+    function isVenuePaused(address venue) external view returns (bool);
     function isAdapter(address adapter) external view returns (bool);
     function tokenPolicy(address token) external view returns (TokenPolicy memory);
     function oracle() external view returns (address);

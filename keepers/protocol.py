@@ -43,7 +43,7 @@ FUNCTION_ROLES: dict[str, dict[str, tuple[str, ...]]] = {
     "LiquidityAggregator": {
         "ADMIN": ("setAdapter", "setVenue"),
         "GOVERNOR": ("setTokenPolicy", "setOracle", "setRevealWindow"),
-        "GUARDIAN": ("setPaused",),
+        "GUARDIAN": ("setPaused", "setVenuePaused"),
     },
     "NavVenue": {"OPERATOR": ("setMarket", "withdrawInventory")},
 }

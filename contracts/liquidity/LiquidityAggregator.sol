@@ -9,7 +9,7 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {
-    ILiquidityAggregator, Route, Leg, Hop, PermitSignature, TokenPolicy
+    ILiquidityAggregator, Route, Leg, Hop, Fill, PermitSignature, TokenPolicy
 } from "../../interfaces/ILiquidityAggregator.sol";
 import {IVenueAdapter} from "../../interfaces/IVenueAdapter.sol";
 import {IOracleRouter, PriceStatus} from "../../interfaces/IOracleRouter.sol";
@@ -27,7 +27,7 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
     uint256 internal constant USED = type(uint256).max;
     uint32 internal constant MAX_REVEAL_WINDOW = 7200; // About a day of 12 s blocks.
 
-    /// @dev Read once per swap.
+    /// @dev Read by a swap only when the route asks for an oracle bound.
     struct Settings {
         IOracleRouter oracle;
         uint16 maxSlippageCapBps;
@@ -35,8 +35,15 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
         bool paused;
     }
 
+    /// @dev One word per venue, read once per hop: its adapter and whether the guardian paused it
+    /// (the global pause is written into every venue, so a swap reads no separate flag).
+    struct VenueConfig {
+        address adapter;
+        bool paused;
+    }
+
     Settings private _settings;
-    mapping(address venue => address adapter) public adapterOf;
+    mapping(address venue => VenueConfig) private _venueConfig;
     mapping(address adapter => bool) public isAdapter;
     address[] private _venues;
     mapping(address token => TokenPolicy) private _policies;
@@ -155,14 +162,14 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
     /// @inheritdoc ILiquidityAggregator
     function setVenue(address venue, address adapter) external restricted {
         if (adapter != address(0) && !isAdapter[adapter]) revert AdapterNotAllowed(adapter);
-        address previous = adapterOf[venue];
+        address previous = _venueConfig[venue].adapter;
         if (previous == address(0) && adapter != address(0)) {
             if (_venues.length >= MAX_VENUES) revert TooManyVenues(MAX_VENUES);
             _venues.push(venue);
         } else if (previous != address(0) && adapter == address(0)) {
             _removeVenue(venue);
         }
-        adapterOf[venue] = adapter;
+        _venueConfig[venue] = VenueConfig(adapter, adapter != address(0) && _settings.paused);
         emit VenueSet(venue, previous, adapter);
     }
 
@@ -186,7 +193,19 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
     /// @inheritdoc ILiquidityAggregator
     function setPaused(bool paused_) external restricted {
         _settings.paused = paused_;
+        address[] memory listed = _venues;
+        // Bounded: venues <= MAX_VENUES.
+        for (uint256 i; i < listed.length; ++i) {
+            _venueConfig[listed[i]].paused = paused_;
+        }
         emit PausedSet(paused_);
+    }
+
+    /// @inheritdoc ILiquidityAggregator
+    function setVenuePaused(address venue, bool paused_) external restricted {
+        if (_venueConfig[venue].adapter == address(0)) revert VenueNotListed(venue);
+        _venueConfig[venue].paused = paused_;
+        emit VenuePausedSet(venue, paused_);
     }
 
     // ================================================================ views
@@ -194,6 +213,16 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
     /// @inheritdoc ILiquidityAggregator
     function commitmentOf(address sender, Route calldata route, bytes32 salt) public pure returns (bytes32) {
         return keccak256(abi.encode(sender, salt, route));
+    }
+
+    /// @inheritdoc ILiquidityAggregator
+    function adapterOf(address venue) external view returns (address) {
+        return _venueConfig[venue].adapter;
+    }
+
+    /// @inheritdoc ILiquidityAggregator
+    function isVenuePaused(address venue) external view returns (bool) {
+        return _venueConfig[venue].paused;
     }
 
     /// @inheritdoc ILiquidityAggregator
@@ -229,60 +258,69 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
     // ================================================================ internals
 
     function _execute(Route calldata route, bytes32 commitment) internal returns (uint256 amountIn, uint256 amountOut) {
-        Settings memory settings = _settings;
-        _checkOrder(route, commitment, settings);
+        Fill[] memory fills = new Fill[](_checkRoute(route, commitment));
         IERC20 tokenOut = IERC20(route.tokenOut);
         uint256 balanceBefore = tokenOut.balanceOf(route.recipient);
+        uint256 filled;
+        // Bounded: legs <= MAX_LEGS (checked by _checkRoute).
+        for (uint256 l; l < route.legs.length; ++l) {
+            uint256 used;
+            (used, filled) = _executeLeg(route, route.legs[l], fills, filled);
+            amountIn += used;
+        }
+        amountOut = tokenOut.balanceOf(route.recipient) - balanceBefore;
+        if (amountOut < route.minAmountOut) revert InsufficientOutput(amountOut, route.minAmountOut);
+        if (route.maxSlippageBps != 0) _checkOracleBound(route, amountIn, amountOut);
+        emit RouteExecuted(msg.sender, route.recipient, route.tokenIn, route.tokenOut, amountIn, amountOut, fills);
+    }
+
+    /// @dev Every check that needs no interaction, before the first one.
+    /// @return hops The route's number of hops (the size of its fills).
+    function _checkRoute(Route calldata route, bytes32 commitment) internal view returns (uint256 hops) {
+        if (block.timestamp > route.deadline) revert RouteExpired(route.deadline, block.timestamp);
+        if (route.amountIn == 0) revert InvalidRoute("zero amountIn");
+        if (route.tokenIn == route.tokenOut) revert InvalidRoute("same token");
+        if (route.recipient == address(0) || route.recipient == address(this)) revert InvalidRoute("recipient");
+        uint256 threshold = _policies[route.tokenIn].commitThreshold;
+        if (threshold != 0 && route.amountIn >= threshold) {
+            if (commitment == bytes32(0)) revert CommitmentRequired(route.tokenIn, route.amountIn, threshold);
+            if (route.maxSlippageBps == 0) revert OracleBoundRequired(route.tokenIn, route.amountIn);
+        }
         uint256 legCount = route.legs.length;
         if (legCount == 0) revert InvalidRoute("no legs");
         if (legCount > MAX_LEGS) revert TooManyLegs(legCount, MAX_LEGS);
         uint256 legsTotal;
         for (uint256 l; l < legCount; ++l) {
             Leg calldata leg = route.legs[l];
+            uint256 hopCount = leg.hops.length;
+            if (hopCount == 0) revert InvalidRoute("leg without hops");
+            if (hopCount > MAX_HOPS) revert TooManyHops(l, hopCount, MAX_HOPS);
+            if (leg.amountIn == 0) revert InvalidRoute("zero leg amount");
+            address legOut = leg.hops[hopCount - 1].tokenOut;
+            if (legOut != route.tokenOut) revert LegEndsInWrongToken(l, legOut, route.tokenOut);
             legsTotal += leg.amountIn;
-            amountIn += _executeLeg(route, l, leg);
+            hops += hopCount;
         }
         if (legsTotal != route.amountIn) revert LegAmountsMismatch(legsTotal, route.amountIn);
-        amountOut = tokenOut.balanceOf(route.recipient) - balanceBefore;
-        if (amountOut < route.minAmountOut) revert InsufficientOutput(amountOut, route.minAmountOut);
-        if (route.maxSlippageBps != 0) _checkOracleBound(route, settings.oracle, amountIn, amountOut);
-        emit RouteExecuted(msg.sender, route.recipient, route.tokenIn, route.tokenOut, amountIn, amountOut);
-    }
-
-    function _checkOrder(Route calldata route, bytes32 commitment, Settings memory settings) internal view {
-        if (settings.paused) revert AggregatorPaused();
-        if (block.timestamp > route.deadline) revert RouteExpired(route.deadline, block.timestamp);
-        if (route.amountIn == 0) revert InvalidRoute("zero amountIn");
-        if (route.tokenIn == route.tokenOut) revert InvalidRoute("same token");
-        if (route.recipient == address(0) || route.recipient == address(this)) revert InvalidRoute("recipient");
-        if (route.maxSlippageBps > settings.maxSlippageCapBps) {
-            revert SlippageAboveCap(route.maxSlippageBps, settings.maxSlippageCapBps);
-        }
-        uint256 threshold = _policies[route.tokenIn].commitThreshold;
-        if (threshold != 0 && route.amountIn >= threshold) {
-            if (commitment == bytes32(0)) revert CommitmentRequired(route.tokenIn, route.amountIn, threshold);
-            if (route.maxSlippageBps == 0) revert OracleBoundRequired(route.tokenIn, route.amountIn);
-        }
     }
 
     /// @return amountInUsed What the leg's first hop took from the payer.
-    function _executeLeg(Route calldata route, uint256 legIndex, Leg calldata leg) internal returns (uint256 amountInUsed) {
+    /// @return filled Fills recorded so far, this leg's included.
+    function _executeLeg(Route calldata route, Leg calldata leg, Fill[] memory fills, uint256 filled)
+        internal
+        returns (uint256 amountInUsed, uint256)
+    {
         uint256 hopCount = leg.hops.length;
-        if (hopCount == 0) revert InvalidRoute("leg without hops");
-        if (hopCount > MAX_HOPS) revert TooManyHops(legIndex, hopCount, MAX_HOPS);
-        if (leg.amountIn == 0) revert InvalidRoute("zero leg amount");
         address tokenIn = route.tokenIn;
         uint256 amount = leg.amountIn;
         address payer = msg.sender;
         for (uint256 h; h < hopCount; ++h) {
             Hop calldata hop = leg.hops[h];
             bool last = h == hopCount - 1;
-            if (last && hop.tokenOut != route.tokenOut) revert LegEndsInWrongToken(legIndex, hop.tokenOut, route.tokenOut);
-            (uint256 used, uint256 out) =
-                _swapHop(hop, tokenIn, amount, payer, last ? route.recipient : address(this));
+            (uint256 used, uint256 out) = _swapHop(hop, tokenIn, amount, payer, last ? route.recipient : address(this));
             if (h == 0) amountInUsed = used;
             else _returnDust(tokenIn);
-            emit SourceFilled(hop.venue, tokenIn, hop.tokenOut, used, out);
+            fills[filled++] = Fill(hop.venue, hop.tokenOut, used, out);
             if (!last) {
                 // The aggregator holds nothing between calls, so its balance is exactly this hop's
                 // delivery: the next hop sells that, not what the adapter reports.
@@ -291,15 +329,17 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
                 payer = address(this);
             }
         }
+        return (amountInUsed, filled);
     }
 
     function _swapHop(Hop calldata hop, address tokenIn, uint256 amount, address payer, address to)
         internal
         returns (uint256 used, uint256 out)
     {
-        address adapter = adapterOf[hop.venue];
-        if (adapter == address(0)) revert VenueNotListed(hop.venue);
-        (bool ok, bytes memory result) = adapter.delegatecall(
+        VenueConfig memory config = _venueConfig[hop.venue];
+        if (config.adapter == address(0)) revert VenueNotListed(hop.venue);
+        if (config.paused) revert VenuePaused(hop.venue);
+        (bool ok, bytes memory result) = config.adapter.delegatecall(
             abi.encodeCall(IVenueAdapter.swap, (hop.venue, tokenIn, hop.tokenOut, amount, payer, to, hop.data))
         );
         if (!ok) revert AdapterFailed(hop.venue, result);
@@ -310,7 +350,7 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
         internal
         returns (uint256)
     {
-        address adapter = adapterOf[venue];
+        address adapter = _venueConfig[venue].adapter;
         if (adapter == address(0) || amount == 0) return 0;
         try IVenueAdapter(adapter).quote(venue, tokenIn, tokenOut, amount, data) returns (uint256 out) {
             return out;
@@ -327,10 +367,12 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
         emit DustReturned(msg.sender, token, dust);
     }
 
-    function _checkOracleBound(Route calldata route, IOracleRouter oracle_, uint256 amountIn, uint256 amountOut)
-        internal
-        view
-    {
+    function _checkOracleBound(Route calldata route, uint256 amountIn, uint256 amountOut) internal view {
+        Settings memory settings = _settings;
+        if (route.maxSlippageBps > settings.maxSlippageCapBps) {
+            revert SlippageAboveCap(route.maxSlippageBps, settings.maxSlippageCapBps);
+        }
+        IOracleRouter oracle_ = settings.oracle;
         if (address(oracle_) == address(0)) revert OraclePriceUnavailable(route.tokenIn, uint8(PriceStatus.NoFeed));
         uint256 priceIn = _validPrice(oracle_, route.tokenIn);
         uint256 priceOut = _validPrice(oracle_, route.tokenOut);

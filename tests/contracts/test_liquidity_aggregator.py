@@ -68,10 +68,11 @@ def test_swap__v2_single_source_matches_router02(liquidity, chain):
         assert received == via_router02 > 0
         assert usdc.allowance(trader, liq.aggregator) == 0  # LIQ-3: the exact approval is consumed
         assert all(v == 0 for v in balances_of_aggregator(liq).values())  # LIQ-2
-        filled = [log for log in receipt.events if log.event_name == "SourceFilled"]
-        assert len(filled) == 1 and filled[0].amountOut == received and filled[0].amountIn == amount
-        done = [log for log in receipt.events if log.event_name == "RouteExecuted"][0]
-        assert done.amountIn == amount and done.amountOut == received
+        done = [log for log in receipt.events if log.event_name == "RouteExecuted"]
+        assert len(done) == 1 and done[0].amountIn == amount and done[0].amountOut == received
+        (fill,) = done[0].fills
+        assert (fill[0].lower(), fill[1].lower(), fill[2], fill[3]) == (
+            liq.venue(V2A).lower(), qspx.address.lower(), amount, received)
 
 
 def test_swap__v3_single_source_matches_swap_router(liquidity, chain):
@@ -105,10 +106,11 @@ def test_swap__split_over_six_sources_with_events(liquidity, chain):
         before = qspx.balanceOf(trader)
         receipt = liq.aggregator.swap(route, sender=trader)
         received = qspx.balanceOf(trader) - before
-        filled = [log for log in receipt.events if log.event_name == "SourceFilled"]
-        assert [f.venue.lower() for f in filled] == [liq.venue(n).lower() for n in SIX]
-        assert sum(f.amountOut for f in filled) == received == predicted
-        assert all(f.amountIn == share for f in filled)
+        (done,) = [log for log in receipt.events if log.event_name == "RouteExecuted"]
+        fills = done.fills  # (venue, tokenOut, amountIn, amountOut) per source, in execution order
+        assert [f[0].lower() for f in fills] == [liq.venue(n).lower() for n in SIX]
+        assert sum(f[3] for f in fills) == received == predicted == done.amountOut
+        assert all(f[2] == share for f in fills)
         assert all(v == 0 for v in balances_of_aggregator(liq).values())
         assert usdc.allowance(trader, liq.aggregator) == 0
         assert liq.tokens["USDC"].allowance(liq.aggregator, liq.deployment.rfq_venue) == 0
@@ -239,15 +241,26 @@ def test_oracle_bound__refuses_output_below_oracle_value(liquidity, chain, repor
             agg.swap(single(liq, chain, V2A, usdc, qspx, amount, bps=100), sender=trader)
 
 
-def test_pause__guardian_stops_swaps(liquidity, chain, guardian):
+def test_pause__guardian_stops_every_venue_or_one(liquidity, chain, guardian):
     liq, usdc, qspx, trader = liquidity, liquidity.tokens["USDC"], liquidity.tokens["QSPX"], liquidity.trader
+    agg = liq.aggregator
     with isolated(chain):
-        liq.aggregator.setPaused(True, sender=guardian)
-        usdc.approve(liq.aggregator, USDC_UNIT, sender=trader)
-        with ape.reverts(liq.aggregator.AggregatorPaused):
-            liq.aggregator.swap(single(liq, chain, V2A, usdc, qspx, USDC_UNIT), sender=trader)
-    with ape.reverts(liq.aggregator.AccessManagedUnauthorized):
-        liq.aggregator.setPaused(True, sender=trader)
+        agg.setPaused(True, sender=guardian)
+        assert agg.paused() and all(agg.isVenuePaused(v) for v in agg.venues())
+        usdc.approve(agg, USDC_UNIT, sender=trader)
+        for name in (V2A, V3_05):
+            with ape.reverts(agg.VenuePaused, venue=liq.venue(name)):
+                agg.swap(single(liq, chain, name, usdc, qspx, USDC_UNIT), sender=trader)
+        agg.setPaused(False, sender=guardian)
+        agg.swap(single(liq, chain, V2A, usdc, qspx, USDC_UNIT), sender=trader)
+    with isolated(chain):
+        agg.setVenuePaused(liq.venue(V2B), True, sender=guardian)
+        usdc.approve(agg, 2 * USDC_UNIT, sender=trader)
+        with ape.reverts(agg.VenuePaused, venue=liq.venue(V2B)):
+            agg.swap(single(liq, chain, V2B, usdc, qspx, USDC_UNIT), sender=trader)
+        agg.swap(single(liq, chain, V2A, usdc, qspx, USDC_UNIT), sender=trader)  # the others still trade
+    with ape.reverts(agg.AccessManagedUnauthorized):
+        agg.setPaused(True, sender=trader)
 
 
 def test_swap_with_permit__no_standing_allowance(liquidity, chain):

@@ -1,0 +1,239 @@
+"""`ape run bench_liquidity`: gas of the aggregator against the venues' own routers, the execution
+quality of the split, and the router's computation time (run by `make bench` after `bench`).
+
+Like the issue's reference figures (Router02 98,511, SwapRouter 101,137, UniversalRouter's V2+V3
+split 179,783), the gas scenarios trade plain ERC-20s: the local USDC (6 decimals) against the
+real WETH9, on the real Uniswap V2 (two factories) and V3 (three fee tiers) with an RFQ maker, six
+sources. Each pair of figures is taken from the same chain snapshot, so the venue's router and the
+aggregator pay for the same storage. Written to benchmarks/gas.json, benchmarks/timings.json and
+benchmarks/execution_quality.json.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from pathlib import Path
+
+import click
+import numpy as np
+from ape import accounts, chain, project
+from ape.cli import ConnectedProviderCommand, network_option
+
+from keepers.liquidity.artifacts import container
+from keepers.liquidity.deploy import LiquidityDeployer, _seed_v3
+from keepers.liquidity.rfq import make_quote, sign_quote
+from keepers.protocol import wiring
+from keepers.routing.graph import Edge, best_path, find_arbitrage
+from keepers.routing.router import Router, Source, route_tuple
+from keepers.routing.split import best_split
+
+GAS_FILE = Path("benchmarks") / "gas.json"
+TIMINGS_FILE = Path("benchmarks") / "timings.json"
+QUALITY_FILE = Path("benchmarks") / "execution_quality.json"
+USDC_UNIT, UNIT = 10**6, 10**18
+ETH_USD = 3_000
+# USD per side of each source's liquidity.
+V2_DEPTH = {"A": 10_000_000, "B": 4_000_000}
+V3_DEPTH = {500: (3_000_000, 10), 3000: (5_000_000, 30), 10000: (2_000_000, 100)}
+RFQ_QUOTE_USD = 500_000
+SWAP_USD = 10_000
+TIMING_RUNS = 50
+GAS_PRICE_WEI = 20 * 10**9  # the router weighs a split's extra gas at 20 gwei (paid in ETH = WETH here)
+
+
+class Bench:
+    """The six-source USDC/WETH market and the aggregator over it."""
+
+    def __init__(self):
+        self.deployer, self.maker, self.trader = (accounts.test_accounts[i] for i in (0, 20, 21))
+        d = self.deployer
+        manager = d.deploy(project.QuanteraAccessManager, d)
+        self.usdc = d.deploy(project.LocalStablecoin, manager, "USD Coin (local)", "USDC")
+        for role_id, sels in wiring("LocalStablecoin", self.usdc.contract_type):
+            manager.setTargetFunctionRole(self.usdc, sels, role_id, sender=d)
+        manager.grantRole(3, d, 0, sender=d)  # OPERATOR: mints the local USDC
+        self.weth = d.deploy(container("WETH9"))
+        factories = {name: d.deploy(container("UniswapV2Factory"), d) for name in V2_DEPTH}
+        self.router02 = d.deploy(container("UniswapV2Router02"), factories["A"], self.weth)
+        v3_factory = d.deploy(container("UniswapV3Factory"))
+        npm = d.deploy(container("NonfungiblePositionManager"), v3_factory, self.weth, "0x" + "00" * 20)
+        self.swap_router = d.deploy(container("SwapRouter"), v3_factory, self.weth)
+        quoter = d.deploy(container("QuoterV2"), v3_factory, self.weth)
+        self.rfq = d.deploy(project.RfqVenue)
+        self.aggregator = d.deploy(project.LiquidityAggregator, manager, "0x" + "00" * 20, 300, 50)
+        adapters = {"uniswap_v2": d.deploy(project.UniswapV2Adapter),
+                    "uniswap_v3": d.deploy(project.UniswapV3Adapter, quoter), "rfq": d.deploy(project.RfqAdapter)}
+        for adapter in adapters.values():
+            self.aggregator.setAdapter(adapter, True, sender=d)
+        self.usdc.mint(d, 10**9 * USDC_UNIT, sender=d)
+        chain.provider.set_balance(d.address, 100_000 * UNIT)  # ETH to wrap for the pools (local chain)
+        self.weth.deposit(value=20_000 * UNIT, sender=d)
+        self.sources: dict[str, str] = {}
+        for name, usd in V2_DEPTH.items():
+            factories[name].createPair(self.usdc, self.weth, sender=d)
+            pair = container("UniswapV2Pair").at(factories[name].getPair(self.usdc, self.weth))
+            self.usdc.transfer(pair, usd * USDC_UNIT, sender=d)
+            self.weth.transfer(pair, usd * UNIT // ETH_USD, sender=d)
+            pair.mint(d, sender=d)
+            self.sources[f"V2.{name}"] = pair.address
+        deployer = LiquidityDeployer(sender=d, deploy=None, as_role=None, wire=None, signer=None, echo=lambda _: None)
+        for fee, (usd, range_pct) in V3_DEPTH.items():
+            v3_factory.createPool(self.usdc, self.weth, fee, sender=d)
+            pool = container("UniswapV3Pool").at(v3_factory.getPool(self.usdc, self.weth, fee))
+            _seed_v3(deployer, npm, pool, {"USDC": self.usdc, "WETH": self.weth}, "USDC", "WETH", fee,
+                     usd * USDC_UNIT, usd * UNIT // ETH_USD, range_pct)
+            self.sources[f"V3.{fee}"] = pool.address
+        self.sources["RFQ"] = self.rfq.address
+        for name, address in self.sources.items():
+            kind = "rfq" if name == "RFQ" else ("uniswap_v2" if name.startswith("V2") else "uniswap_v3")
+            self.aggregator.setVenue(address, adapters[kind], sender=d)
+        self.weth.deposit(value=2_000 * UNIT, sender=self.maker)
+        self.weth.approve(self.rfq, 2**256 - 1, sender=self.maker)
+        self.usdc.mint(self.trader, 10**8 * USDC_UNIT, sender=d)
+        self.weth.deposit(value=1 * UNIT, sender=self.trader)  # the trader already holds WETH
+
+    def rfq_data(self, amount_in: int) -> bytes:
+        quote = make_quote(self.maker.address, self.usdc.address, self.weth.address, amount_in,
+                           UNIT / USDC_UNIT / ETH_USD, 5, int(time.time_ns()) % 2**64, chain.pending_timestamp + 3_600)
+        return sign_quote(quote, self.maker.private_key, chain.chain_id, self.rfq.address).hop_data()
+
+    def route(self, legs: list[tuple[str, int]]) -> tuple:
+        total = sum(a for _, a in legs)
+        return route_tuple(self.usdc, self.weth, total, 1, self.trader.address, chain.pending_timestamp + 3_600, 0,
+                           [(a, [(self.sources[n], self.weth.address, self.rfq_data(a) if n == "RFQ" else b"")])
+                            for n, a in legs])
+
+    def gas_in_snapshot(self, approve_to: str, amount: int, send) -> int:
+        snapshot = chain.snapshot()
+        try:
+            self.usdc.approve(approve_to, amount, sender=self.trader)
+            # A fixed 12 s step: every measured swap updates the pools' time-weighted price slots
+            # (V2 skips them within one second), as a swap in a new block on a live chain does.
+            chain.pending_timestamp = chain.blocks.head.timestamp + 12
+            return int(send().gas_used)
+        finally:
+            chain.restore(snapshot)
+
+
+def measure_gas(bench: Bench) -> dict[str, int]:
+    amount, trader, deadline = SWAP_USD * USDC_UNIT, bench.trader, chain.pending_timestamp + 86_400
+    agg = bench.aggregator
+    # Warm-up: the trader's WETH balance slot and the pools' oracle slots exist, as in steady state.
+    for legs in ([("V2.A", amount)], [("V2.B", amount)], [("V3.500", amount)], [("V3.3000", amount)]):
+        bench.usdc.approve(agg, amount, sender=trader)
+        agg.swap(bench.route(legs), sender=trader)
+    chain.mine(1)
+    gas = {
+        "liquidity.v2_router02_one_hop": bench.gas_in_snapshot(bench.router02, amount, lambda: bench.router02
+            .swapExactTokensForTokens(amount, 0, [bench.usdc, bench.weth], trader, deadline, sender=trader)),
+        "liquidity.v2_via_aggregator": bench.gas_in_snapshot(agg, amount, lambda: agg.swap(
+            bench.route([("V2.A", amount)]), sender=trader)),
+        "liquidity.v3_swaprouter_exact_input_single": bench.gas_in_snapshot(bench.swap_router, amount, lambda: bench
+            .swap_router.exactInputSingle((bench.usdc, bench.weth, 500, trader, deadline, amount, 0, 0), sender=trader)),
+        "liquidity.v3_via_aggregator": bench.gas_in_snapshot(agg, amount, lambda: agg.swap(
+            bench.route([("V3.500", amount)]), sender=trader)),
+        "liquidity.split_2_sources_v2_v3": bench.gas_in_snapshot(agg, amount, lambda: agg.swap(
+            bench.route([("V2.A", amount // 2), ("V3.500", amount - amount // 2)]), sender=trader)),
+        "liquidity.split_3_sources_v2_v2_v3": bench.gas_in_snapshot(agg, amount, lambda: agg.swap(
+            bench.route([("V2.A", amount // 3), ("V2.B", amount // 3), ("V3.500", amount - 2 * (amount // 3))]),
+            sender=trader)),
+        "liquidity.rfq_via_aggregator": bench.gas_in_snapshot(agg, amount, lambda: agg.swap(
+            bench.route([("RFQ", amount)]), sender=trader)),
+    }
+    return gas
+
+
+def _timed(fn) -> dict:
+    runs = []
+    for _ in range(TIMING_RUNS):
+        start = time.perf_counter()
+        fn()
+        runs.append(time.perf_counter() - start)
+    return {"median_s": round(statistics.median(runs), 5), "max_s": round(max(runs), 5), "runs": TIMING_RUNS}
+
+
+def measure_router(bench: Bench) -> tuple[dict, list[dict]]:
+    """Router computation (split over six sources from one quote grid; a 10-token graph) and the
+    execution-quality table: the router's split against the best single source."""
+    kinds = {n: "rfq" if n == "RFQ" else ("uniswap_v2" if n.startswith("V2") else "uniswap_v3") for n in bench.sources}
+    router = Router(bench.aggregator, [Source(a, n, kinds[n]) for n, a in bench.sources.items()],
+                    gas_cost_out=float(GAS_PRICE_WEI))
+    venues = list(bench.aggregator.venues())
+    depth = V2_DEPTH["A"] * USDC_UNIT
+    amount = depth // 20
+    grid = [amount * k // 16 for k in range(1, 17)]
+    data = [bench.rfq_data(RFQ_QUOTE_USD * USDC_UNIT) if v.lower() == bench.rfq.address.lower() else b""
+            for v in venues]
+    _, outputs = bench.aggregator.quote.call(bench.usdc, bench.weth, grid, data)
+    outs = np.array([[int(o) for o in row] for row in outputs], dtype=float)
+    gas = np.full(len(venues), 100_000)
+    timings = {"routing.split_6_sources_16_point_grid": _timed(
+        lambda: best_split(np.array(grid, dtype=float), outs, amount, gas, 1e-3, 60_000))}
+    rng = np.random.default_rng(3)
+    prices = rng.uniform(0.5, 2.0, 10)
+    edges = [Edge(i, j, prices[i] / prices[j] * (1 - f), f"v{i}{j}{k}")
+             for i in range(10) for j in range(10) if i != j for k, f in enumerate((0.0005, 0.003, 0.01))]
+
+    def graph():
+        best_path(10, edges, 0, 9, 3)
+        find_arbitrage(10, edges)
+
+    timings["routing.graph_10_tokens_270_edges"] = _timed(graph)
+    quality = []
+    for with_rfq in (True, False):
+        for pct in (0.1, 0.5, 1, 2, 5, 10):
+            quality.append(_quality_row(bench, router, depth, pct, with_rfq))
+    return timings, quality
+
+
+def _quality_row(bench: Bench, router: Router, depth: int, pct: float, with_rfq: bool) -> dict:
+    """One order through the router's split, executed, against the best single source."""
+    order = int(depth * pct / 100)
+    snapshot = chain.snapshot()
+    try:
+        source_data = {bench.rfq.address.lower(): bench.rfq_data(RFQ_QUOTE_USD * USDC_UNIT)} if with_rfq else {}
+        plan = router.plan(bench.usdc.address, bench.weth.address, order, bench.trader.address,
+                           chain.pending_timestamp + 3_600, source_data=source_data,
+                           depth_hints=[RFQ_QUOTE_USD * USDC_UNIT] if with_rfq else None)
+        bench.usdc.approve(bench.aggregator, order, sender=bench.trader)
+        before = int(bench.weth.balanceOf(bench.trader))
+        receipt = bench.aggregator.swap(plan.route, sender=bench.trader)
+        received = int(bench.weth.balanceOf(bench.trader)) - before
+    finally:
+        chain.restore(snapshot)
+    return {"sources": "all six" if with_rfq else "AMMs only (no RFQ quote)", "order_pct_of_v2a_depth": pct,
+            "order_usdc": order / USDC_UNIT, "sources_used": [n for n, _, _ in plan.legs],
+            "split_out_weth": received / UNIT, "best_single_source": plan.best_single[0],
+            "best_single_out_weth": plan.best_single[1] / UNIT,
+            "improvement_bps": round((received - plan.best_single[1]) / plan.best_single[1] * 10_000, 2) + 0.0,
+            "predicted_equals_executed": received == plan.predicted_out, "gas_used": receipt.gas_used}
+
+
+def _merge(path: Path, values: dict) -> None:
+    current = json.loads(path.read_text()) if path.is_file() else {}
+    current.update(values)
+    path.write_text(json.dumps(dict(sorted(current.items())), indent=2) + "\n")
+
+
+@click.command(cls=ConnectedProviderCommand)
+@network_option(default="ethereum:local:foundry")
+def cli(ecosystem, network, provider):
+    """Measure the liquidity layer into benchmarks/ (gas.json, timings.json, execution_quality.json)."""
+    if not network.is_local:
+        raise click.UsageError("benchmarks run on a local network only")
+    bench = Bench()
+    gas = measure_gas(bench)
+    _merge(GAS_FILE, gas)
+    for name, value in sorted(gas.items()):
+        click.echo(f"{name:45} {value:>10,}")
+    timings, quality = measure_router(bench)
+    _merge(TIMINGS_FILE, timings)
+    QUALITY_FILE.write_text(json.dumps(quality, indent=2) + "\n")
+    for name, t in sorted(timings.items()):
+        click.echo(f"{name:55} median {t['median_s'] * 1000:.2f} ms, max {t['max_s'] * 1000:.2f} ms")
+    for row in quality:
+        click.echo(f"{row['sources']:26} {row['order_pct_of_v2a_depth']:>5}% of depth: "
+                   f"{len(row['sources_used'])} sources, {row['improvement_bps']:>8.2f} bps better than "
+                   f"{row['best_single_source']} (gas {row['gas_used']:,})")
