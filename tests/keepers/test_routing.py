@@ -1,0 +1,81 @@
+"""The router's computation (docs/specs.md LIQ-12, LIQ-13): splits equalise marginal prices and pay
+for their gas; Bellman-Ford finds hop-bounded best paths and reports arbitrage cycles."""
+
+import numpy as np
+import pytest
+
+from keepers.routing.graph import Edge, best_path, find_arbitrage
+from keepers.routing.router import grid_for
+from keepers.routing.split import SplitError, best_split
+
+RESERVES = [(5e12, 2.5e21), (2e12, 1e21), (1e12, 5e20)]  # USDC / QSPX constant-product pools at $2,000
+
+
+def v2_out(amount, reserve_in, reserve_out):
+    return amount * 997 * reserve_out // (reserve_in * 1000 + amount * 997)
+
+
+def v2_outputs(grid, pools=RESERVES):
+    return np.array([[v2_out(int(a), int(rin), int(rout)) for a in grid] for rin, rout in pools], dtype=float)
+
+
+def test_split__identical_fee_pools__shares_proportional_to_depth():
+    """Equal marginal prices across constant-product pools with one fee: x_i proportional to reserves."""
+    total = 400_000 * 10**6
+    grid = grid_for(total, points=64)
+    allocation = best_split(np.array(grid, dtype=float), v2_outputs(grid), total, np.zeros(3), 0.0)
+    depth = sum(r for r, _ in RESERVES)
+    expected = [total * r / depth for r, _ in RESERVES]
+    assert sum(allocation.amounts_in) == total  # integer legs, exactly the order
+    for got, want in zip(allocation.amounts_in, expected):
+        assert abs(int(got) - want) / want < 0.03
+    single = max(v2_out(total, int(r), int(o)) for r, o in RESERVES)
+    split = sum(v2_out(int(a), int(r), int(o)) for a, (r, o) in zip(allocation.amounts_in, RESERVES))
+    assert split > single
+
+
+def test_split__gas_cost__splits_only_when_the_gain_pays_for_it():
+    small, large = 2_000 * 10**6, 2_000_000 * 10**6
+    for total, gas_cost, expected_sources in ((small, 1e12, 1), (large, 0.0, 3), (large, 1e18, 1)):
+        grid = grid_for(total)
+        allocation = best_split(np.array(grid, dtype=float), v2_outputs(grid), total, np.full(3, 100_000), gas_cost)
+        assert len(allocation.used) == expected_sources, (total, gas_cost, allocation.used)
+
+
+def test_split__depth_limited_source__filled_to_its_size_then_the_pools():
+    """An RFQ quote better than the pools but only for 100,000 USDC: taken whole, the rest to AMMs."""
+    total, rfq_size = 300_000 * 10**6, 100_000 * 10**6
+    grid = grid_for(total, extra=[rfq_size])
+    rfq = np.array([a * 5e8 * 0.9995 if a <= rfq_size else 0.0 for a in grid])  # 0.5 QSPX per USDC less 5 bp
+    outputs = np.vstack([v2_outputs(grid), rfq])
+    allocation = best_split(np.array(grid, dtype=float), outputs, total, np.zeros(4), 0.0)
+    assert int(allocation.amounts_in[3]) == rfq_size
+    assert sum(allocation.amounts_in) == total
+
+
+def test_split__nothing_quotes_or_too_little_depth__split_error():
+    grid = grid_for(10**6)
+    with pytest.raises(SplitError, match="no source"):
+        best_split(np.array(grid, dtype=float), np.zeros((2, len(grid))), 10**6, np.zeros(2), 0.0)
+    capped = np.array([[a if a <= 10**5 else 0 for a in grid]], dtype=float)
+    with pytest.raises(SplitError, match="cannot fill"):
+        best_split(np.array(grid, dtype=float), capped, 10**6, np.zeros(1), 0.0)
+
+
+def test_best_path__hop_bound_and_direction():
+    edges = [Edge(0, 1, 2.0, "a"), Edge(1, 2, 3.0, "b"), Edge(0, 2, 5.0, "direct"), Edge(2, 3, 1.0, "c")]
+    two_hops = best_path(4, edges, 0, 2, 3)
+    assert two_hops.tokens == [0, 1, 2] and two_hops.venues == ["a", "b"] and two_hops.rate == pytest.approx(6.0)
+    one_hop = best_path(4, edges, 0, 2, 1)
+    assert one_hop.tokens == [0, 2] and one_hop.rate == pytest.approx(5.0)
+    assert best_path(4, edges, 3, 0, 3) is None  # no edge leads back
+
+
+def test_find_arbitrage__reports_a_profitable_cycle_only():
+    fair = [Edge(0, 1, 2.0 * 0.997, "p"), Edge(1, 0, 0.5 * 0.997, "q"), Edge(1, 2, 3.0 * 0.997, "r"),
+            Edge(2, 0, 1 / 6 * 0.997, "s")]
+    assert find_arbitrage(3, fair) is None
+    mispriced = fair + [Edge(2, 0, 0.2, "stale pool")]
+    cycle = find_arbitrage(3, mispriced)
+    assert cycle is not None and cycle.gain > 1.0
+    assert cycle.tokens[0] == cycle.tokens[-1] and set(cycle.tokens) == {0, 1, 2}
