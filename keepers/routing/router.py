@@ -48,6 +48,7 @@ class Plan:
     compute_ms: float
     path: list[str] = field(default_factory=list)  # token symbols/addresses of a multi-hop route
     arbitrage: Arbitrage | None = None
+    calldata: str = ""  # `swap(route)` for the aggregator, 0x-hex (set by Router.plan)
 
     @property
     def improvement_bps(self) -> float:
@@ -64,6 +65,7 @@ class Plan:
             "compute_ms": round(self.compute_ms, 3), "path": self.path,
             "arbitrage": None if self.arbitrage is None else
             {"tokens": self.arbitrage.tokens, "gain": self.arbitrage.gain},
+            "calldata": self.calldata,
         }
 
 
@@ -120,13 +122,15 @@ class Router:
         route = with_min_out(route, min_out)
         full = grid.index(amount)
         single_index = int(np.argmax(outs[:, full]))
-        return Plan(
+        plan = Plan(
             token_in, token_out, amount, route, predicted,
             [(self._name(venues[i]), int(allocation.amounts_in[i]), int(hop_outputs[k][0]))
              for k, i in enumerate(allocation.used)],
             (self._name(venues[single_index]), int(outs[single_index, full])),
             allocation.gas, compute_ms,
         )
+        plan.calldata = "0x" + bytes(self.aggregator.swap.encode_input(route)).hex()
+        return plan
 
     # ---------------------------------------------------------------- multi-hop
     def graph_edges(self, tokens: list[str], probes: dict[str, int]) -> list[Edge]:

@@ -47,12 +47,12 @@ class LiquidityStack:
 
 @pytest.fixture(scope="session")
 def maker(accounts):
-    return accounts[14]
+    return accounts[20]
 
 
 @pytest.fixture(scope="session")
 def trader(accounts):
-    return accounts[15]
+    return accounts[21]
 
 
 @pytest.fixture(scope="session")

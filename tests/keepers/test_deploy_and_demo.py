@@ -8,6 +8,7 @@ import subprocess
 
 from conftest import BIN, run_ape
 from keepers.demo.processes import rpc
+from route_cli_checks import check_route_quote
 
 
 def test_deploy__run_twice__second_run_sends_nothing_and_record_is_unchanged(anvil, tmp_path):
@@ -32,12 +33,14 @@ def test_deploy__run_twice__second_run_sends_nothing_and_record_is_unchanged(anv
     assert json.loads(record_file.read_text())["contracts"]["QuanteraAccessManager"] != address
 
 
-def test_deploy_show__json__prints_what_deploy_wrote(anvil, tmp_path):
+def test_deploy_show_and_route_quote__json__print_what_deploy_wrote_and_a_plan(anvil, tmp_path):
+    """FND-7 (show) and LIQ-14 (`quantera route quote` on the deployed venues), one deployment."""
     network = f"ethereum:local:{anvil}"
     assert run_ape(["deploy", "all", "--network", network], tmp_path).returncode == 0
     shown = run_ape(["deploy", "show", "--network", network, "--json"], tmp_path)
     assert shown.returncode == 0, shown.stderr
     assert json.loads(shown.stdout[shown.stdout.index("{"):]) == json.loads((tmp_path / "ethereum-local.json").read_text())
+    check_route_quote(network, tmp_path)
 
 
 def first_test_account() -> str:

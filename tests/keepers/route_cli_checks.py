@@ -1,14 +1,13 @@
-"""`quantera route quote` against a real deployment (docs/specs.md LIQ-14): one call quotes every
+"""`quantera route quote` against a real deployment (called from test_deploy_and_demo.py) (docs/specs.md LIQ-14): one call quotes every
 source, the RFQ maker's signed quote included; bad input is a one-line error."""
 
 import json
 
-from conftest import run_ape, run_quantera
+from conftest import run_quantera
 
 
-def test_route_quote__deployed_venues__json_plan_and_one_line_errors(anvil, tmp_path):
-    network = f"ethereum:local:{anvil}"
-    assert run_ape(["deploy", "all", "--network", network], tmp_path).returncode == 0
+def check_route_quote(network, tmp_path):
+    """Run by test_deploy_and_demo.py on its deployment (one deploy for both)."""
     base = ["route", "quote", "--network", network, "--token-in", "USDC", "--token-out", "QSPX"]
     quoted = run_quantera([*base, "--amount", "2500000", "--rfq-maker", "TEST::20", "--json"], tmp_path)
     assert quoted.returncode == 0, quoted.stderr
@@ -17,6 +16,7 @@ def test_route_quote__deployed_venues__json_plan_and_one_line_errors(anvil, tmp_
     assert sum(int(leg["amount_in"]) for leg in plan["legs"]) == 2_500_000 * 10**6
     assert {leg["source"] for leg in plan["legs"]} >= {"RfqVenue"}
     assert plan["arbitrage"] is None
+    assert plan["calldata"].startswith("0x") and len(plan["calldata"]) > 10  # swap(route) for the aggregator
 
     for args, message in (([*base, "--amount", "lots"], "error: --amount 'lots' is not a number"),
                           ([*base[:5], "DOGE", *base[6:], "--amount", "1"], "error: unknown token 'DOGE'")):
