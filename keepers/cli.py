@@ -22,6 +22,7 @@ from keepers.errors import QuanteraError
 from keepers.governance.operations import OPERATION_EVENTS, StoredEvent, pending_operations, role_holders
 from keepers.risk import cli as risk_commands
 from keepers.routing import cli as route_commands
+from keepers.signals import cli as signal_commands
 from keepers.roles import ROLE_NAMES
 
 
@@ -169,6 +170,7 @@ def compliance_report(period_from: str, period_to: str, jurisdiction: int | None
 
 cli.add_command(risk_commands.risk)
 cli.add_command(route_commands.route)
+cli.add_command(signal_commands.signal)
 
 
 def main(argv: list[str] | None = None) -> int:
