@@ -7,6 +7,7 @@ import {WadMath} from "../libraries/WadMath.sol";
 import {TypedDataLib} from "../libraries/TypedDataLib.sol";
 import {PackedAmount} from "../libraries/PackedAmount.sol";
 import {PackedTotal} from "../libraries/PackedTotal.sol";
+import {RebalanceMath} from "../libraries/RebalanceMath.sol";
 
 /// @title LibraryHarness
 /// @notice Test-only: exposes the internal shared libraries so tests can check them against Python
@@ -98,5 +99,14 @@ contract LibraryHarness is EIP712 {
 
     function recoverStrict(bytes32 digest, bytes calldata signature) external pure returns (address) {
         return TypedDataLib.recoverStrict(digest, signature);
+    }
+
+    function planRebalance(
+        RebalanceMath.Market memory market,
+        uint16[] memory targetBps,
+        uint16 maxTradeBps,
+        uint16 slippageBps
+    ) external pure returns (RebalanceMath.Trade[] memory trades, uint256 nav) {
+        return RebalanceMath.plan(market, targetBps, maxTradeBps, slippageBps);
     }
 }

@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity ^0.8.24;
+
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+
+/// @title RebalanceMath
+/// @notice The trades that move a portfolio towards target weights without overshooting them, at
+/// oracle prices, through the settlement asset (sell what is above target for settlement, buy what
+/// is below with it). Every amount rounds towards doing less. Mirrored by
+/// `keepers/signals/rebalance_plan.py` (differential test).
+///
+/// Guarantees, at the oracle prices given: a sale never takes an asset below its target and a
+/// purchase never spends more than the asset's shortfall; no single trade exceeds `maxTradeBps` of
+/// NAV; purchases never spend settlement below its own target (they are scaled down pro rata).
+/// NOT covered: execution better than the oracle price can leave a bought asset slightly above its
+/// target (by the price improvement); the caller checks the state after the trades.
+library RebalanceMath {
+    uint256 internal constant BPS = 10_000;
+
+    error InvalidPlanInput(string reason);
+
+    struct Trade {
+        uint256 sellIndex;
+        uint256 buyIndex;
+        uint256 sellAmount;
+        /// Oracle value of the sale in the bought asset's units, less `slippageBps`.
+        uint256 minBuyAmount;
+        /// Oracle value of the sale, 18-decimal USD.
+        uint256 value;
+    }
+
+    struct Market {
+        uint256[] holdings; // token units
+        uint256[] prices; // 18-decimal USD per whole token
+        uint256[] units; // 10 ** decimals
+        uint256 settlement; // index of the settlement asset
+    }
+
+    /// @return trades Sales first, then purchases; zero-size trades omitted. Bounded by the number
+    /// of assets (the vault's MAX_ASSETS).
+    /// @return nav The portfolio's oracle value, 18-decimal USD.
+    function plan(Market memory market, uint16[] memory targetBps, uint16 maxTradeBps, uint16 slippageBps)
+        internal
+        pure
+        returns (Trade[] memory trades, uint256 nav)
+    {
+        uint256 n = market.holdings.length;
+        if (market.prices.length != n || market.units.length != n || targetBps.length != n) {
+            revert InvalidPlanInput("lengths");
+        }
+        if (market.settlement >= n) revert InvalidPlanInput("settlement index");
+        if (slippageBps > BPS || maxTradeBps > BPS) revert InvalidPlanInput("bps above 10000");
+        uint256[] memory values = new uint256[](n);
+        uint256 targetSum;
+        for (uint256 i; i < n; ++i) {
+            if (market.prices[i] == 0) revert InvalidPlanInput("zero price");
+            values[i] = Math.mulDiv(market.holdings[i], market.prices[i], market.units[i]);
+            nav += values[i];
+            targetSum += targetBps[i];
+        }
+        if (targetSum != BPS) revert InvalidPlanInput("targets must sum to 10000 bps");
+        uint256 cap = Math.mulDiv(nav, maxTradeBps, BPS);
+        uint256 s = market.settlement;
+        Trade[] memory planned = new Trade[](n);
+        uint256 count;
+        uint256 proceeds;
+        // Sales: at most the excess over target, at most the cap.
+        for (uint256 i; i < n; ++i) {
+            uint256 target = Math.mulDiv(nav, targetBps[i], BPS);
+            if (i == s || values[i] <= target) continue;
+            uint256 value = Math.min(values[i] - target, cap);
+            uint256 amount = Math.mulDiv(value, market.units[i], market.prices[i]);
+            if (amount == 0) continue;
+            planned[count++] = Trade(i, s, amount, _minOut(value, slippageBps, market, s), value);
+            proceeds += value;
+        }
+        // Purchases: at most the shortfall, at most the cap, within the settlement above its target.
+        uint256[] memory wants = new uint256[](n);
+        uint256 wanted;
+        for (uint256 i; i < n; ++i) {
+            uint256 target = Math.mulDiv(nav, targetBps[i], BPS);
+            if (i == s || values[i] >= target) continue;
+            wants[i] = Math.min(target - values[i], cap);
+            wanted += wants[i];
+        }
+        uint256 settlementTarget = Math.mulDiv(nav, targetBps[s], BPS);
+        uint256 budget = values[s] + proceeds > settlementTarget ? values[s] + proceeds - settlementTarget : 0;
+        for (uint256 i; i < n; ++i) {
+            if (wants[i] == 0) continue;
+            uint256 value = wanted > budget ? Math.mulDiv(wants[i], budget, wanted) : wants[i];
+            uint256 amount = Math.mulDiv(value, market.units[s], market.prices[s]);
+            if (amount == 0) continue;
+            planned[count++] = Trade(s, i, amount, _minOut(value, slippageBps, market, i), value);
+        }
+        trades = new Trade[](count);
+        for (uint256 k; k < count; ++k) {
+            trades[k] = planned[k];
+        }
+    }
+
+    /// @dev `value` (18-decimal USD) in units of asset `i`, less `slippageBps`, rounded down.
+    function _minOut(uint256 value, uint16 slippageBps, Market memory market, uint256 i) private pure returns (uint256) {
+        return Math.mulDiv(Math.mulDiv(value, BPS - slippageBps, BPS), market.units[i], market.prices[i]);
+    }
+}
