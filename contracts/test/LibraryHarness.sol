@@ -8,12 +8,15 @@ import {TypedDataLib} from "../libraries/TypedDataLib.sol";
 import {PackedAmount} from "../libraries/PackedAmount.sol";
 import {PackedTotal} from "../libraries/PackedTotal.sol";
 import {RebalanceMath} from "../libraries/RebalanceMath.sol";
+import {RebalanceIntent, RebalanceIntentLib} from "../rebalancing/RebalanceIntentLib.sol";
 
 /// @title LibraryHarness
 /// @notice Test-only: exposes the internal shared libraries so tests can check them against Python
 /// references. Never deployed by `scripts/deploy.py`.
 contract LibraryHarness is EIP712 {
     bytes32 public constant WEIGHTS_TYPEHASH = keccak256("Weights(address[] assets,uint256[] weights,uint256 nonce)");
+
+    mapping(address => bool) public authorisedSigner;
 
     constructor() EIP712("QuanteraLibraryHarness", "1") {}
 
@@ -108,5 +111,23 @@ contract LibraryHarness is EIP712 {
         uint16 slippageBps
     ) external pure returns (RebalanceMath.Trade[] memory trades, uint256 nav) {
         return RebalanceMath.plan(market, targetBps, maxTradeBps, slippageBps);
+    }
+
+    function setSigner(address signer, bool allowed) external {
+        authorisedSigner[signer] = allowed;
+    }
+
+    function intentDigest(RebalanceIntent memory intent) public view returns (bytes32) {
+        return _hashTypedDataV4(RebalanceIntentLib.structHash(intent));
+    }
+
+    function requireIntentQuorum(
+        RebalanceIntent memory intent,
+        address[] memory signers,
+        bytes[] memory signatures,
+        uint256 threshold
+    ) external view returns (bool) {
+        RebalanceIntentLib.requireQuorum(intentDigest(intent), signers, signatures, authorisedSigner, threshold);
+        return true;
     }
 }
