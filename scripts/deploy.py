@@ -400,12 +400,14 @@ def cli():
 @click.option("--price-date", help="Local networks: first answer of each price feed = the portfolio history's close "
               "on this date (YYYY-MM-DD; default: the last day of the history).")
 @click.option("--market-maker", help="RFQ market maker (local default: test account 20).")
+@click.option("--liquidity/--no-liquidity", "with_liquidity", default=True, show_default=True,
+              help="Local networks: deploy and seed the venues and the liquidity aggregator.")
 @click.option("--admin", help="Hand ADMIN to this address at the end and renounce the deployer's.")
 @click.option("--admin-delay", type=click.IntRange(0, 30 * 86400), default=86400, show_default=True,
               help="Execution delay (s) the handed-over admin holds its role with.")
 def deploy_all(ecosystem, network, provider, account_alias, fresh, assume_yes, guardian, governor, operator,
                governor_delay, token_name, token_symbol, token_agent, compliance_keeper, claim_cache_ttl, risk_keeper,
-               price_reporter, executor, price_date, market_maker, admin, admin_delay):
+               price_reporter, executor, price_date, market_maker, with_liquidity, admin, admin_delay):
     """Deploy (or complete) the whole protocol in dependency order."""
     is_local = network.is_local
     sender = _resolve_account(account_alias, is_local)
@@ -427,7 +429,8 @@ def deploy_all(ecosystem, network, provider, account_alias, fresh, assume_yes, g
         "PRICE_REPORTER": price_reporter or (_test_address(8) if is_local else None),
         "EXECUTOR": executor or (_test_address(9) if is_local else None),
     }, price_date)
-    deploy_liquidity_venues(ctx, market_maker)
+    if with_liquidity:
+        deploy_liquidity_venues(ctx, market_maker)
     hand_over_admin(ctx, admin, admin_delay)
     save(record, path)
     click.echo(f"Deployment record: {path}")

@@ -21,7 +21,7 @@ def zero_balances(liq):
     return all(int(t.balanceOf(liq.aggregator)) == 0 for t in liq.tokens.values())
 
 
-@settings(max_examples=10, **CHAIN_SETTINGS)
+@settings(max_examples=6, **CHAIN_SETTINGS)
 @given(shares=st.lists(st.integers(0, 40_000), min_size=len(SOURCES), max_size=len(SOURCES)),
        sell_qspx=st.booleans(), min_out_bps=st.integers(-50, 50))
 def test_property__output_at_least_min_or_revert_and_nothing_left(liquidity, chain, shares, sell_qspx, min_out_bps):

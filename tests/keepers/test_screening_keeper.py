@@ -28,7 +28,7 @@ def test_screening_keeper__restart__no_repeat_and_pending_decisions_completed(an
     from ape import accounts, networks, project
 
     network = f"ethereum:local:{anvil}"
-    assert run_ape(["deploy", "all", "--network", network], tmp_path).returncode == 0
+    assert run_ape(["deploy", "all", "--network", network, "--no-liquidity"], tmp_path).returncode == 0
     db_url = f"sqlite:///{tmp_path / 'keeper.sqlite'}"
     monkeypatch.setenv("QUANTERA_DEPLOYMENTS_DIR", str(tmp_path))
     env = dict(os.environ, QUANTERA_DEPLOYMENTS_DIR=str(tmp_path), QUANTERA_DB_URL=db_url,
@@ -45,6 +45,8 @@ def test_screening_keeper__restart__no_repeat_and_pending_decisions_completed(an
         try:
             bot = group.start("screening-1", bot_argv, env=env)
             assert wait_for(lambda: token.isFrozen(LISTED)), (tmp_path / "screening-1.log").read_text()[-2000:]
+            # The freeze is mined before the keeper records it done (pending -> done after the receipt).
+            assert wait_for(lambda: [d.status for d in store.decisions(engine, 1337)] == ["done"])
             [decision] = store.decisions(engine, 1337)
             assert (decision.wallet, decision.ent_num, decision.status, decision.action) == (LISTED, 90001, "done", "frozen")
             group.stop(bot, signal.SIGINT)
