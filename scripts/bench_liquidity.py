@@ -22,7 +22,7 @@ from ape import accounts, chain, project
 from ape.cli import ConnectedProviderCommand, network_option
 
 from keepers.liquidity.artifacts import container
-from keepers.liquidity.deploy import LiquidityDeployer, _seed_v3
+from keepers.liquidity.deploy import seed_v3_position
 from keepers.liquidity.rfq import make_quote, sign_quote
 from keepers.protocol import wiring
 from keepers.routing.graph import Edge, best_path, find_arbitrage
@@ -78,12 +78,10 @@ class Bench:
             self.weth.transfer(pair, usd * UNIT // ETH_USD, sender=d)
             pair.mint(d, sender=d)
             self.sources[f"V2.{name}"] = pair.address
-        deployer = LiquidityDeployer(sender=d, deploy=None, as_role=None, wire=None, signer=None, echo=lambda _: None)
         for fee, (usd, range_pct) in V3_DEPTH.items():
             v3_factory.createPool(self.usdc, self.weth, fee, sender=d)
             pool = container("UniswapV3Pool").at(v3_factory.getPool(self.usdc, self.weth, fee))
-            _seed_v3(deployer, npm, pool, {"USDC": self.usdc, "WETH": self.weth}, "USDC", "WETH", fee,
-                     usd * USDC_UNIT, usd * UNIT // ETH_USD, range_pct)
+            seed_v3_position(d, npm, pool, self.usdc, self.weth, fee, usd * USDC_UNIT, usd * UNIT // ETH_USD, range_pct)
             self.sources[f"V3.{fee}"] = pool.address
         self.sources["RFQ"] = self.rfq.address
         for name, address in self.sources.items():

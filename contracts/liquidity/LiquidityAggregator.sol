@@ -8,6 +8,7 @@ import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC2
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
 import {
     ILiquidityAggregator, Route, Leg, Hop, Fill, PermitSignature, TokenPolicy
 } from "../../interfaces/ILiquidityAggregator.sol";
@@ -19,6 +20,7 @@ import {LiquiditySession} from "./LiquiditySession.sol";
 /// @notice Split and multi-hop order execution across allow-listed venues (see ILiquidityAggregator).
 contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
+    using EnumerableSet for EnumerableSet.AddressSet;
 
     uint256 public constant MAX_VENUES = 32;
     uint256 public constant MAX_LEGS = 8;
@@ -45,7 +47,7 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
     Settings private _settings;
     mapping(address venue => VenueConfig) private _venueConfig;
     mapping(address adapter => bool) public isAdapter;
-    address[] private _venues;
+    EnumerableSet.AddressSet private _venues;
     mapping(address token => TokenPolicy) private _policies;
     /// @inheritdoc ILiquidityAggregator
     mapping(bytes32 commitment => uint256 blockNumber) public commitments;
@@ -106,7 +108,7 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
         nonReentrant
         returns (address[] memory venues_, uint256[][] memory amountsOut)
     {
-        venues_ = _venues;
+        venues_ = _venues.values();
         amountsOut = new uint256[][](venues_.length);
         // Bounded: venues <= MAX_VENUES; amounts is the caller's own eth_call.
         for (uint256 i; i < venues_.length; ++i) {
@@ -164,10 +166,10 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
         if (adapter != address(0) && !isAdapter[adapter]) revert AdapterNotAllowed(adapter);
         address previous = _venueConfig[venue].adapter;
         if (previous == address(0) && adapter != address(0)) {
-            if (_venues.length >= MAX_VENUES) revert TooManyVenues(MAX_VENUES);
-            _venues.push(venue);
+            if (_venues.length() >= MAX_VENUES) revert TooManyVenues(MAX_VENUES);
+            _venues.add(venue);
         } else if (previous != address(0) && adapter == address(0)) {
-            _removeVenue(venue);
+            _venues.remove(venue);
         }
         _venueConfig[venue] = VenueConfig(adapter, adapter != address(0) && _settings.paused);
         emit VenueSet(venue, previous, adapter);
@@ -193,7 +195,7 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
     /// @inheritdoc ILiquidityAggregator
     function setPaused(bool paused_) external restricted {
         _settings.paused = paused_;
-        address[] memory listed = _venues;
+        address[] memory listed = _venues.values();
         // Bounded: venues <= MAX_VENUES.
         for (uint256 i; i < listed.length; ++i) {
             _venueConfig[listed[i]].paused = paused_;
@@ -227,7 +229,7 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
 
     /// @inheritdoc ILiquidityAggregator
     function venues() external view returns (address[] memory) {
-        return _venues;
+        return _venues.values();
     }
 
     /// @inheritdoc ILiquidityAggregator
@@ -402,17 +404,5 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
         if (blocks == 0 || blocks > MAX_REVEAL_WINDOW) revert InvalidRevealWindow(blocks);
         emit RevealWindowSet(_settings.revealWindow, blocks);
         _settings.revealWindow = blocks;
-    }
-
-    function _removeVenue(address venue) internal {
-        uint256 last = _venues.length - 1;
-        // Bounded: venues <= MAX_VENUES.
-        for (uint256 i; i <= last; ++i) {
-            if (_venues[i] == venue) {
-                _venues[i] = _venues[last];
-                _venues.pop();
-                return;
-            }
-        }
     }
 }

@@ -220,8 +220,10 @@ def deploy_liquidity(d: LiquidityDeployer, project, manager, registry, oracle, t
     for symbol in paused:
         tokens[symbol].unpause(sender=d.sender)
     for pool, a, b, fee, pool_spec in v3_todo:
-        _seed_v3(d, position_manager, pool, tokens, a, b, fee, units(a, pool_spec["usd_per_side"]),
-                 units(b, pool_spec["usd_per_side"]), float(pool_spec["range_pct"]))
+        lower, upper = seed_v3_position(d.sender, position_manager, pool, tokens[a], tokens[b], fee,
+                                        units(a, pool_spec["usd_per_side"]), units(b, pool_spec["usd_per_side"]),
+                                        float(pool_spec["range_pct"]))
+        d.echo(f"  + seeded {a}/{b} V3 pool {pool.address} fee {fee} ticks [{lower}, {upper}]")
     for symbol in paused:
         tokens[symbol].pause(sender=d.sender)
     _grant_agent(d, tokens, security, 0)
@@ -280,23 +282,23 @@ def _grant_agent(d: LiquidityDeployer, tokens: dict[str, Any], symbols: list[str
                            for s in symbols if int(tokens[s].agentCapabilities(sender)) != capabilities])
 
 
-def _seed_v3(d: LiquidityDeployer, position_manager, pool, tokens, a: str, b: str, fee: int, amount_a: int,
-             amount_b: int, range_pct: float) -> None:
-    token_a, token_b = tokens[a], tokens[b]
+def seed_v3_position(sender, position_manager, pool, token_a, token_b, fee: int, amount_a: int, amount_b: int,
+                     range_pct: float) -> tuple[int, int]:
+    """Initialises `pool` at the price amount_b / amount_a (if new) and mints a position of about
+    those amounts through the real position manager; returns its tick range."""
     if int(token_a.address, 16) < int(token_b.address, 16):
         (t0, amount0), (t1, amount1) = (token_a, amount_a), (token_b, amount_b)
     else:
         (t0, amount0), (t1, amount1) = (token_b, amount_b), (token_a, amount_a)
     if int(pool.slot0()[0]) == 0:
-        pool.initialize(sqrt_price_x96(amount0, amount1), sender=d.sender)
+        pool.initialize(sqrt_price_x96(amount0, amount1), sender=sender)
     lower, upper = tick_range(amount0, amount1, fee, range_pct)
     # Exact approvals: the position manager pulls what the position needs; the rest is reset.
-    t0.approve(position_manager, amount0, sender=d.sender)
-    t1.approve(position_manager, amount1, sender=d.sender)
+    t0.approve(position_manager, amount0, sender=sender)
+    t1.approve(position_manager, amount1, sender=sender)
     deadline = 2**255
-    position_manager.mint((t0, t1, fee, lower, upper, amount0, amount1, 0, 0, d.sender.address, deadline),
-                          sender=d.sender)
+    position_manager.mint((t0, t1, fee, lower, upper, amount0, amount1, 0, 0, sender.address, deadline), sender=sender)
     for token in (t0, t1):
-        if int(token.allowance(d.sender.address, position_manager)) != 0:
-            token.approve(position_manager, 0, sender=d.sender)
-    d.echo(f"  + seeded {a}/{b} V3 pool {pool.address} fee {fee} ticks [{lower}, {upper}]")
+        if int(token.allowance(sender.address, position_manager)) != 0:
+            token.approve(position_manager, 0, sender=sender)
+    return lower, upper

@@ -1,7 +1,6 @@
 """LiquidityAggregator on the real venues (docs/specs.md LIQ-1..LIQ-9)."""
 
 import ape
-import pytest
 from eth_account.messages import encode_typed_data
 
 from isolation import isolated

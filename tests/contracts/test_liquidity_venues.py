@@ -84,7 +84,7 @@ def test_rfq__maker_cancels_a_quote(liquidity, rfq, chain):
 
 
 def test_nav__subscribe_and_redeem_at_nav_plus_fee(liquidity, nav, chain):
-    liq, usdc, qspx, trader = liquidity, liquidity.tokens["USDC"], liquidity.tokens["QSPX"], liquidity.trader
+    usdc, qspx, trader = liquidity.tokens["USDC"], liquidity.tokens["QSPX"], liquidity.trader
     with isolated(chain):
         cash = 10_000 * USDC_UNIT
         usdc.approve(nav, cash, sender=trader)
@@ -99,7 +99,7 @@ def test_nav__subscribe_and_redeem_at_nav_plus_fee(liquidity, nav, chain):
 
 
 def test_nav__capacity_price_and_inventory_limits(liquidity, nav, chain, reporter):
-    liq, usdc, qspx, trader = liquidity, liquidity.tokens["USDC"], liquidity.tokens["QSPX"], liquidity.trader
+    usdc, qspx, trader = liquidity.tokens["USDC"], liquidity.tokens["QSPX"], liquidity.trader
     usdc.approve(nav, 10**30, sender=trader)
     capacity = nav.remainingCapacity(qspx)
     assert capacity == 300_000 * USDC_UNIT

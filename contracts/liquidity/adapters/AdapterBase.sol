@@ -8,8 +8,6 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 abstract contract AdapterBase {
     using SafeERC20 for IERC20;
 
-    error PayerNotAggregator(address payer);
-
     /// @dev Runs in the aggregator's context: `address(this)` is the aggregator.
     function _pay(address token, address payer, address to, uint256 amount) internal {
         if (payer == address(this)) IERC20(token).safeTransfer(to, amount);
