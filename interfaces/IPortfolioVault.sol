@@ -41,6 +41,7 @@ interface IPortfolioVault is IERC4626, IRiskManagedPortfolio {
     error InsufficientOutput(address asset, uint256 received, uint256 minBuyAmount);
     error UnexpectedBalanceChange(address asset, uint256 before, uint256 afterTrade);
     error ZeroShares();
+    error InvalidTradeCount(uint256 count, uint256 max);
 
     event AssetAdded(address indexed asset, uint256 index);
     event VenueSet(address indexed venue, bool previous, bool allowed);
@@ -63,6 +64,14 @@ interface IPortfolioVault is IERC4626, IRiskManagedPortfolio {
     /// through an allow-listed venue, then requires the RiskEngine to pass the new holdings.
     /// @return sold What left the vault. @return bought What arrived.
     function trade(TradeParams calldata params) external returns (uint256 sold, uint256 bought);
+
+    /// @notice `trade` for several trades in sequence, with one risk check on the state after all
+    /// of them (a rebalance may pass through states the limits would refuse on its way to one they
+    /// accept). Each trade is bounded as in `trade`; assets not traded must not move.
+    /// @dev Bounded: at most MAX_ASSETS trades.
+    function tradeBatch(TradeParams[] calldata trades)
+        external
+        returns (uint256[] memory sold, uint256[] memory bought);
 
     /// @notice Burns `shares` of `owner` and sends `receiver` the same fraction of every holding.
     /// Works when halted and without prices. Security tokens still pass their compliance rules.

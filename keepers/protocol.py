@@ -38,12 +38,16 @@ FUNCTION_ROLES: dict[str, dict[str, tuple[str, ...]]] = {
         "GUARDIAN": ("halt",),
         "RISK_KEEPER": ("publishModel",),
     },
-    "PortfolioVault": {"GOVERNOR": ("addAsset", "setVenue"), "EXECUTOR": ("trade",)},
+    "PortfolioVault": {"GOVERNOR": ("addAsset", "setVenue"), "EXECUTOR": ("trade", "tradeBatch")},
     "LocalStablecoin": {"OPERATOR": ("mint",)},
     "LiquidityAggregator": {
         "ADMIN": ("setAdapter", "setVenue"),
         "GOVERNOR": ("setTokenPolicy", "setOracle", "setRevealWindow"),
         "GUARDIAN": ("setPaused", "setVenuePaused"),
+    },
+    "AutoRebalancer": {
+        "GOVERNOR": ("setStrategy", "setSigner", "unpause"),
+        "GUARDIAN": ("revokeSigner", "pause"),
     },
     "NavVenue": {"OPERATOR": ("setMarket", "withdrawInventory")},
 }

@@ -2,20 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {TypedDataLib} from "../libraries/TypedDataLib.sol";
-
-/// @notice A signal service's signed instruction: move `portfolio` (under strategy `strategyId`)
-/// towards `targetWeightsBps`, with at most `maxSlippageBps` against oracle prices, once (`nonce`),
-/// before `deadline`. `modelVersion` and `signalHash` tie it to the model and inputs that produced it.
-struct RebalanceIntent {
-    address portfolio;
-    uint256 strategyId;
-    uint16[] targetWeightsBps;
-    uint16 maxSlippageBps;
-    uint256 nonce;
-    uint64 deadline;
-    bytes32 modelVersion;
-    bytes32 signalHash;
-}
+import {RebalanceIntent} from "../../interfaces/IAutoRebalancer.sol";
 
 /// @title RebalanceIntentLib
 /// @notice EIP-712 struct hash of a RebalanceIntent and the M-of-N signer check. The digest's

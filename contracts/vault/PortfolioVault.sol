@@ -69,37 +69,30 @@ contract PortfolioVault is IPortfolioVault, ERC4626, AccessManaged, ReentrancyGu
 
     /// @inheritdoc IPortfolioVault
     function trade(TradeParams calldata t) external restricted nonReentrant returns (uint256 sold, uint256 bought) {
-        if (!isVenue[t.venue]) revert VenueNotAllowed(t.venue);
-        if (t.sellAsset == t.buyAsset) revert SameAsset(t.sellAsset);
-        uint256 sellIndex = _requireIndex(t.sellAsset);
-        uint256 buyIndex = _requireIndex(t.buyAsset);
         uint256[] memory before = holdings();
-        // Interaction first by design: the risk check runs on the state after the trade.
-        IERC20(t.sellAsset).forceApprove(t.venue, t.sellAmount);
-        (bool success, bytes memory reason) = t.venue.call(t.data);
-        if (!success) {
-            assembly ("memory-safe") {
-                revert(add(reason, 32), mload(reason))
-            }
+        uint256[] memory expected = holdings();
+        (sold, bought) = _trade(t, expected);
+        _settle(before, expected);
+    }
+
+    /// @inheritdoc IPortfolioVault
+    function tradeBatch(TradeParams[] calldata trades)
+        external
+        restricted
+        nonReentrant
+        returns (uint256[] memory sold, uint256[] memory bought)
+    {
+        uint256 count = trades.length;
+        if (count == 0 || count > MAX_ASSETS) revert InvalidTradeCount(count, MAX_ASSETS);
+        uint256[] memory before = holdings();
+        uint256[] memory expected = holdings();
+        sold = new uint256[](count);
+        bought = new uint256[](count);
+        // Bounded: count <= MAX_ASSETS.
+        for (uint256 k; k < count; ++k) {
+            (sold[k], bought[k]) = _trade(trades[k], expected);
         }
-        IERC20(t.sellAsset).forceApprove(t.venue, 0); // No standing allowance survives the trade.
-        uint256[] memory afterTrade = holdings();
-        // Bounded: assets <= MAX_ASSETS. Only the sold asset may decrease, only the bought one increase.
-        for (uint256 i; i < afterTrade.length; ++i) {
-            if (i == sellIndex) continue;
-            if (afterTrade[i] < before[i] || (i != buyIndex && afterTrade[i] != before[i])) {
-                revert UnexpectedBalanceChange(_assets[i], before[i], afterTrade[i]);
-            }
-        }
-        if (afterTrade[sellIndex] > before[sellIndex]) {
-            revert UnexpectedBalanceChange(t.sellAsset, before[sellIndex], afterTrade[sellIndex]);
-        }
-        sold = before[sellIndex] - afterTrade[sellIndex];
-        bought = afterTrade[buyIndex] - before[buyIndex];
-        if (sold > t.sellAmount) revert SoldMoreThanAllowed(t.sellAsset, sold, t.sellAmount);
-        if (bought < t.minBuyAmount) revert InsufficientOutput(t.buyAsset, bought, t.minBuyAmount);
-        riskEngine.enforce(before, afterTrade);
-        emit Traded(msg.sender, t.venue, t.sellAsset, sold, t.buyAsset, bought);
+        _settle(before, expected);
     }
 
     // ================================================================ investors
@@ -204,6 +197,47 @@ contract PortfolioVault is IPortfolioVault, ERC4626, AccessManaged, ReentrancyGu
     }
 
     // ================================================================ internal
+
+    /// @dev One trade: `expected` holds the balances before it and is moved by what it sold and
+    /// bought. Interaction before the checks by design: they measure the state after the call.
+    function _trade(TradeParams calldata t, uint256[] memory expected) internal returns (uint256 sold, uint256 bought) {
+        if (!isVenue[t.venue]) revert VenueNotAllowed(t.venue);
+        if (t.sellAsset == t.buyAsset) revert SameAsset(t.sellAsset);
+        uint256 sellIndex = _requireIndex(t.sellAsset);
+        uint256 buyIndex = _requireIndex(t.buyAsset);
+        IERC20(t.sellAsset).forceApprove(t.venue, t.sellAmount);
+        (bool success, bytes memory reason) = t.venue.call(t.data);
+        if (!success) {
+            assembly ("memory-safe") {
+                revert(add(reason, 32), mload(reason))
+            }
+        }
+        IERC20(t.sellAsset).forceApprove(t.venue, 0); // No standing allowance survives the trade.
+        uint256 sellAfter = IERC20(t.sellAsset).balanceOf(address(this));
+        uint256 buyAfter = IERC20(t.buyAsset).balanceOf(address(this));
+        if (sellAfter > expected[sellIndex]) {
+            revert UnexpectedBalanceChange(t.sellAsset, expected[sellIndex], sellAfter);
+        }
+        if (buyAfter < expected[buyIndex]) revert UnexpectedBalanceChange(t.buyAsset, expected[buyIndex], buyAfter);
+        sold = expected[sellIndex] - sellAfter;
+        bought = buyAfter - expected[buyIndex];
+        if (sold > t.sellAmount) revert SoldMoreThanAllowed(t.sellAsset, sold, t.sellAmount);
+        if (bought < t.minBuyAmount) revert InsufficientOutput(t.buyAsset, bought, t.minBuyAmount);
+        expected[sellIndex] = sellAfter;
+        expected[buyIndex] = buyAfter;
+        emit Traded(msg.sender, t.venue, t.sellAsset, sold, t.buyAsset, bought);
+    }
+
+    /// @dev After the trades: every asset holds exactly what the trades explain (nothing else
+    /// moved), and the RiskEngine passes the new state against the one before.
+    function _settle(uint256[] memory before, uint256[] memory expected) internal view {
+        uint256[] memory afterTrades = holdings();
+        // Bounded: assets <= MAX_ASSETS.
+        for (uint256 i; i < afterTrades.length; ++i) {
+            if (afterTrades[i] != expected[i]) revert UnexpectedBalanceChange(_assets[i], expected[i], afterTrades[i]);
+        }
+        riskEngine.enforce(before, afterTrades);
+    }
 
     /// @dev Cash withdrawals: risk-checked unless halted (then investors may always leave).
     function _withdraw(address caller, address receiver, address owner, uint256 assets_, uint256 shares)

@@ -40,3 +40,4 @@ def manager(project, deployer, guardian, governor):
 from compliance_fixtures import agent, engine, freezer, investors, onboard, operator, registry, stack, token  # noqa: E402,F401
 from risk_fixtures import executor, fund_investor, reporter, risk_keeper, risk_stack  # noqa: E402,F401
 from liquidity_fixtures import liquidity, maker, trader  # noqa: E402,F401
+from rebalancer_fixtures import rebalancing  # noqa: E402,F401

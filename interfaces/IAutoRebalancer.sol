@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity ^0.8.24;
+
+import {Leg} from "./ILiquidityAggregator.sol";
+import {RebalanceMath} from "../contracts/libraries/RebalanceMath.sol";
+
+/// @notice A signal service's signed instruction: move `portfolio` (under its strategy version
+/// `strategyId`) towards `targetWeightsBps` (one per vault asset, in the vault's asset order,
+/// summing to 10,000), with at most `maxSlippageBps` against oracle prices, once (`nonce`), before
+/// `deadline`. `modelVersion` and `signalHash` tie it to the model and inputs that produced it
+/// (emitted, not interpreted).
+struct RebalanceIntent {
+    address portfolio;
+    uint256 strategyId;
+    uint16[] targetWeightsBps;
+    uint16 maxSlippageBps;
+    uint256 nonce;
+    uint64 deadline;
+    bytes32 modelVersion;
+    bytes32 signalHash;
+}
+
+/// @notice A portfolio's rebalancing bounds, set by the portfolio admin (GOVERNOR).
+struct StrategyConfig {
+    /// Per vault asset (the vault's order, settlement first): the least and most target weight an
+    /// intent may ask for.
+    uint16[] minWeightBps;
+    uint16[] maxWeightBps;
+    /// No rebalance while every |weight - target| is below this (bps of NAV at oracle prices).
+    uint16 driftThresholdBps;
+    /// Largest trade per asset per rebalance, bps of NAV at oracle prices.
+    uint16 maxTradeBps;
+    /// Largest slippage an intent may allow, bps below the oracle value of each trade.
+    uint16 maxSlippageBps;
+    /// Signatures needed (M of the authorised signers).
+    uint8 signerThreshold;
+    /// Seconds between two rebalances.
+    uint32 cooldown;
+    /// Seconds for the loss budget to refill from empty to full (linearly).
+    uint32 lossRefillPeriod;
+    /// Highest `block.basefee` (wei) at which a rebalance may execute.
+    uint64 maxBaseFee;
+    /// Cumulative execution loss allowed (18-decimal USD at oracle prices), refilled over time.
+    uint128 lossBudget;
+}
+
+/// @notice The relayer's venues for one planned trade: legs as in a Route, whose `amountIn` are
+/// relative weights (the rebalancer scales them to the planned amount).
+struct TradeRoute {
+    Leg[] legs;
+}
+
+/// @notice What `previewRebalance` reports so a keeper can decide whether sending is worth it.
+struct RebalancePreview {
+    /// The trades `rebalance` would send now (sales for settlement first, then purchases).
+    RebalanceMath.Trade[] trades;
+    /// Portfolio value at oracle prices, 18-decimal USD.
+    uint256 nav;
+    /// Largest |weight - target| now, bps (what the drift threshold is compared with).
+    uint256 driftBps;
+    /// Euclidean distance of the weights from the targets, bps, now and after the trades (filled
+    /// at oracle prices): the benefit.
+    uint256 trackingErrorBeforeBps;
+    uint256 trackingErrorAfterBps;
+    /// Worst-case slippage cost allowed by the intent (sum of trade values x maxSlippageBps), USD.
+    uint256 maxSlippageCost;
+    /// Gas the rebalance is expected to use (benchmarked constants, see benchmarks/README.md).
+    uint256 gasEstimate;
+    /// Loss budget available now, USD.
+    uint256 lossBudgetAvailable;
+    /// 0 when `rebalance` would pass every state check now; otherwise the selector of the first
+    /// error it would revert with. Signatures are not checked here.
+    bytes4 blocker;
+}
+
+/// @title IAutoRebalancer
+/// @notice Executes EIP-712-signed rebalance intents for PortfolioVaults: anyone may relay a
+/// signed intent; the contract checks the signatures and every strategy bound, computes the trades
+/// itself (RebalanceMath: towards the targets at oracle prices, never past them, capped per
+/// trade), routes them through the LiquidityAggregator over the venues the relayer names, with
+/// per-trade minimum outputs derived from oracle prices and the slippage bound, and has the vault
+/// run the RiskEngine on the state after all of them. Any failure reverts the whole rebalance.
+///
+/// Guarantees (docs/specs.md RBL-*):
+/// - an intent executes at most once: its nonce must be the portfolio's next one (RBL-5);
+/// - expired, unsigned, under-signed, malleable, foreign-chain or foreign-contract intents never
+///   execute (EIP-712 domain with chain id and this contract) (RBL-4, RBL-6);
+/// - every target is within the strategy's bounds; nothing trades below the drift threshold,
+///   within the cooldown, above the maximum base fee or while paused (RBL-7);
+/// - at oracle prices, a sale never takes an asset below its target and a purchase never spends
+///   more than the asset's shortfall (RBL-2, RBL-8);
+/// - the loss (oracle value sold minus oracle value bought) is charged to a budget that refills
+///   linearly and never goes negative: a rebalance that would overdraw it reverts (RBL-9);
+/// - the RiskEngine passes the state after the trades, or nothing happened (RBL-10).
+///
+/// NOT checked: the relayer's choice of venues (`routes`) — any listed venue whose output meets
+/// the oracle-derived minimum is accepted; the loss budget bounds what a bad choice can cost.
+/// Not checked either: the model behind an intent (`modelVersion`, `signalHash` are recorded only).
+/// Execution better than the oracle price can leave a bought asset above its target by the
+/// improvement.
+/// @dev Roles (deploy script): `setStrategy`, `setSigner`, `unpause` -> GOVERNOR (the portfolio
+/// admin); `revokeSigner`, `pause` -> GUARDIAN. The rebalancer holds EXECUTOR, which lets it trade
+/// the vaults and send large aggregator orders without commit–reveal (it cannot commit a block
+/// ahead inside one transaction; its orders always carry the oracle bound instead).
+interface IAutoRebalancer {
+    error UnknownPortfolio(address portfolio);
+    error StrategyPaused(address portfolio);
+    error StrategyMismatch(address portfolio, uint256 strategyId, uint256 current);
+    error IntentExpired(uint64 deadline, uint256 timestamp);
+    error InvalidNonce(address portfolio, uint256 nonce, uint256 expected);
+    error CooldownActive(address portfolio, uint256 nextAllowedAt);
+    error BaseFeeTooHigh(uint256 baseFee, uint256 maxBaseFee);
+    error SlippageAboveStrategy(uint16 maxSlippageBps, uint16 strategyMaxSlippageBps);
+    error TargetsLengthMismatch(uint256 targets, uint256 assets);
+    error TargetsSumInvalid(uint256 sumBps);
+    error TargetOutOfBounds(uint256 index, uint16 targetBps, uint16 minBps, uint16 maxBps);
+    error DriftBelowThreshold(uint256 driftBps, uint16 thresholdBps);
+    error NothingToTrade(address portfolio);
+    error RoutesLengthMismatch(uint256 routes, uint256 trades);
+    error ZeroRouteWeight(uint256 trade);
+    error LossBudgetExceeded(address portfolio, uint256 loss, uint256 available);
+    error InvalidStrategy(string reason);
+
+    event StrategySet(address indexed portfolio, uint256 indexed strategyId, StrategyConfig config);
+    event SignerSet(address indexed portfolio, address indexed signer, bool authorised);
+    event SignerRevoked(address indexed portfolio, address indexed signer, address indexed by);
+    event PausedSet(address indexed portfolio, bool paused, address indexed by);
+    /// @notice One per executed intent; the vault's `Traded` and the aggregator's `RouteExecuted`
+    /// events carry every trade and fill.
+    event Rebalanced(
+        address indexed portfolio,
+        uint256 indexed strategyId,
+        uint256 indexed nonce,
+        bytes32 modelVersion,
+        bytes32 signalHash,
+        address relayer,
+        uint256 trades,
+        uint256 navBefore,
+        uint256 loss
+    );
+
+    // ---------------------------------------------------------------- execution (anyone)
+
+    /// @notice Executes `intent`, signed by at least the strategy's threshold of authorised
+    /// signers (`signers` strictly ascending, one signature each; EOAs or ERC-1271 contracts).
+    /// `routes[k]` are the legs for the k-th planned trade (see `previewRebalance`): their
+    /// `amountIn` are relative weights — the contract scales them to the planned amount.
+    /// @return loss Oracle value sold minus oracle value bought (0 if the trades gained), USD.
+    function rebalance(
+        RebalanceIntent calldata intent,
+        address[] calldata signers,
+        bytes[] calldata signatures,
+        TradeRoute[] calldata routes
+    ) external returns (uint256 loss);
+
+    // ---------------------------------------------------------------- views
+
+    /// @notice The trades `intent` would execute now, its cost and benefit, and what would block it.
+    /// Reverts only for a malformed intent (wrong lengths, targets not summing to 10,000) or a
+    /// missing oracle price.
+    function previewRebalance(RebalanceIntent calldata intent) external view returns (RebalancePreview memory);
+
+    /// @notice Chainlink `checkUpkeep` style: true when the portfolio is not paused, out of its
+    /// cooldown, below the maximum base fee, and drifted from the last executed targets by at least
+    /// the threshold (or never rebalanced). `performData` = abi.encode(strategyId, nonce, driftBps).
+    function shouldRebalance(address portfolio) external view returns (bool upkeepNeeded, bytes memory performData);
+
+    /// @notice Current strategy, its version (intents must name it) and whether it is paused.
+    function strategyOf(address portfolio)
+        external
+        view
+        returns (StrategyConfig memory config, uint256 strategyId, bool paused);
+
+    /// @notice Next nonce, time of the last rebalance, loss budget available now, last targets.
+    function stateOf(address portfolio)
+        external
+        view
+        returns (uint256 nonce, uint256 lastRebalanceAt, uint256 lossBudgetAvailable, uint16[] memory lastTargetsBps);
+
+    function isSigner(address portfolio, address signer) external view returns (bool);
+
+    /// @notice EIP-712 digest of `intent` for this contract on this chain (what signers sign).
+    function intentDigest(RebalanceIntent calldata intent) external view returns (bytes32);
+
+    // ---------------------------------------------------------------- administration
+
+    /// @notice GOVERNOR: sets (or replaces) the portfolio's strategy; the version increments, so
+    /// intents signed for an earlier version no longer execute. Nonce, cooldown clock and loss
+    /// budget use carry over.
+    function setStrategy(address portfolio, StrategyConfig calldata config) external;
+    /// @notice GOVERNOR: authorises or removes a signer key for the portfolio.
+    function setSigner(address portfolio, address signer, bool authorised) external;
+    /// @notice GUARDIAN: removes a signer key at once.
+    function revokeSigner(address portfolio, address signer) external;
+    /// @notice GUARDIAN: stops every rebalance of the portfolio at once.
+    function pause(address portfolio) external;
+    /// @notice GOVERNOR: resumes rebalancing.
+    function unpause(address portfolio) external;
+}
