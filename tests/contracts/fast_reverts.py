@@ -1,0 +1,41 @@
+"""Revert checks by eth_call, for errors raised deep in a call tree.
+
+`ape.reverts` sends the transaction; when the custom error is not in the called contract's ABI
+(a RiskEngine error bubbling up through the vault and the rebalancer), ape 0.8.51 walks the whole
+struct-log trace to find its source and prints the call tree: over a minute per revert on a
+rebalance. This asks the node once (same state, same sender) and decodes the revert data against
+the ABI of the contract that defines the error.
+"""
+
+from eth_abi import decode
+from eth_utils import keccak
+
+
+def revert_data(chain, method, *args, sender) -> bytes:
+    """Revert data of `method(*args)` from `sender` on the current state; AssertionError if it passes."""
+    call = {"to": method.contract.address, "from": sender.address, "data": method.encode_input(*args)}
+    try:
+        chain.provider.web3.eth.call(call)
+    except Exception as err:  # web3's ContractCustomError / ContractLogicError carry the data
+        data = getattr(err, "data", None)
+        if data is None:
+            raise
+        return bytes.fromhex(data[2:] if isinstance(data, str) else data.hex())
+    raise AssertionError("call did not revert")
+
+
+def assert_reverts(chain, method, *args, sender, error, **expected):
+    """`error` = (contract, name): the revert must be that custom error with the `expected` fields."""
+    contract, name = error
+    abi = next(e for e in contract.contract_type.errors if e.name == name)
+    data = revert_data(chain, method, *args, sender=sender)
+    selector = keccak(text=abi.selector)[:4]
+    assert data[:4] == selector, f"reverted with {data[:4].hex()}, not {name} ({selector.hex()})"
+    values = decode([i.canonical_type for i in abi.inputs], data[4:])
+    fields = {i.name: v for i, v in zip(abi.inputs, values)}
+    for key, value in expected.items():
+        actual = fields[key]
+        if isinstance(actual, str) and isinstance(value, str):
+            actual, value = actual.lower(), value.lower()
+        assert actual == value, f"{name}.{key} = {actual}, expected {value}"
+    return fields
