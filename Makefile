@@ -59,6 +59,7 @@ test-keepers: install
 bench: build ## Measure gas from real receipts on anvil into benchmarks/
 	$(BIN)/ape run bench
 	$(BIN)/ape run bench_liquidity
+	$(BIN)/ape run bench_rebalance
 
 demo: build ## Start a private anvil, deploy, run the keepers for DEMO_BLOCKS blocks, summarise
 	$(BIN)/ape run demo --blocks $(DEMO_BLOCKS)

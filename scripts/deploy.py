@@ -210,6 +210,7 @@ FEED_DECIMALS = 8
 FEED_HEARTBEAT = 86_400
 FUND_IDENTITY = "0x" + "f0" * 20
 MARKET_MAKER_ACCOUNT = 20  # local networks: the RFQ market maker's test account
+SIGNAL_KEEPER_ACCOUNT = 22  # local networks: the signal keeper (signs rebalance intents, relays them)
 
 
 def _feed_config(network_key: str) -> dict:
@@ -355,6 +356,41 @@ def deploy_liquidity_venues(ctx: DeployContext, market_maker: str | None) -> Non
                      market_maker or _test_address(MARKET_MAKER_ACCOUNT))
 
 
+def deploy_rebalancer(ctx: DeployContext, signal_signers: list[str]) -> None:
+    """Step 5: the AutoRebalancer over the vault and the aggregator, its strategy from the
+    `rebalancing` section of keepers/data/portfolio.yaml and the signal keeper's signing key(s).
+    Holds EXECUTOR (it trades the vault, and sends large aggregator orders with an oracle bound)."""
+    from keepers.risk.portfolio import load_portfolio
+
+    if "LiquidityAggregator" not in ctx.record.contracts:
+        click.echo("  = no LiquidityAggregator in the record: rebalancer skipped")
+        return
+    manager = project.QuanteraAccessManager.at(ctx.record.address_of("QuanteraAccessManager"))
+    if not manager.hasRole(ADMIN_ROLE, ctx.sender.address)[0]:
+        click.echo("  = deployer is not admin: rebalancer left to governance")
+        return
+    portfolio = load_portfolio()
+    vault = project.PortfolioVault.at(ctx.record.address_of("PortfolioVault"))
+    aggregator = ctx.record.address_of("LiquidityAggregator")
+    rebalancer = project.AutoRebalancer.at(ctx.deploy("AutoRebalancer", lambda: ctx.sender.deploy(
+        project.AutoRebalancer, manager, aggregator, ctx.record.address_of("OracleRouter"))))
+    _wire(ctx, manager, rebalancer, "AutoRebalancer")
+    _grant(ctx, manager, "EXECUTOR", ROLE_IDS["EXECUTOR"], rebalancer.address, 0)
+    steps: list[tuple[str, Callable[[], object]]] = []
+    if not vault.isVenue(aggregator):
+        steps.append(("allow the aggregator as the vault's venue", lambda: vault.setVenue(aggregator, True, sender=ctx.sender)))
+    config = portfolio.strategy_tuple()
+    current, strategy_id, _ = rebalancer.strategyOf(vault)
+    on_chain = tuple(list(v) if isinstance(v, (list, tuple)) else int(v) for v in current)
+    if strategy_id == 0 or on_chain != tuple(list(v) if isinstance(v, list) else v for v in config):
+        steps.append(("set the vault's rebalancing strategy", lambda: rebalancer.setStrategy(vault, config, sender=ctx.sender)))
+    for signer in signal_signers:
+        if not rebalancer.isSigner(vault, signer):
+            steps.append((f"authorise {signer} to sign rebalance intents",
+                          lambda s=signer: rebalancer.setSigner(vault, s, True, sender=ctx.sender)))
+    _as_role(ctx, manager, "GOVERNOR", steps)
+
+
 def hand_over_admin(ctx: DeployContext, admin: str | None, admin_delay: int) -> None:
     """Last step: give ADMIN to governance with an execution delay and renounce the deployer's."""
     if not admin or admin.lower() == ctx.sender.address.lower():
@@ -402,12 +438,14 @@ def cli():
 @click.option("--market-maker", help="RFQ market maker (local default: test account 20).")
 @click.option("--liquidity/--no-liquidity", "with_liquidity", default=True, show_default=True,
               help="Local networks: deploy and seed the venues and the liquidity aggregator.")
+@click.option("--signal-signer", "signal_signers", multiple=True,
+              help="Key allowed to sign rebalance intents (repeatable; local default: test account 22).")
 @click.option("--admin", help="Hand ADMIN to this address at the end and renounce the deployer's.")
 @click.option("--admin-delay", type=click.IntRange(0, 30 * 86400), default=86400, show_default=True,
               help="Execution delay (s) the handed-over admin holds its role with.")
 def deploy_all(ecosystem, network, provider, account_alias, fresh, assume_yes, guardian, governor, operator,
                governor_delay, token_name, token_symbol, token_agent, compliance_keeper, claim_cache_ttl, risk_keeper,
-               price_reporter, executor, price_date, market_maker, with_liquidity, admin, admin_delay):
+               price_reporter, executor, price_date, market_maker, with_liquidity, signal_signers, admin, admin_delay):
     """Deploy (or complete) the whole protocol in dependency order."""
     is_local = network.is_local
     sender = _resolve_account(account_alias, is_local)
@@ -431,6 +469,7 @@ def deploy_all(ecosystem, network, provider, account_alias, fresh, assume_yes, g
     }, price_date)
     if with_liquidity:
         deploy_liquidity_venues(ctx, market_maker)
+        deploy_rebalancer(ctx, list(signal_signers) or ([_test_address(SIGNAL_KEEPER_ACCOUNT)] if is_local else []))
     hand_over_admin(ctx, admin, admin_delay)
     save(record, path)
     click.echo(f"Deployment record: {path}")

@@ -45,6 +45,18 @@ class Portfolio:
     symbol: str
     assets: list[PortfolioAsset]
     limits: dict
+    rebalancing: dict | None = None
+
+    def strategy_tuple(self) -> tuple:
+        """The AutoRebalancer's StrategyConfig for this portfolio (the `rebalancing` section)."""
+        if not self.rebalancing:
+            raise RiskInputError("portfolio has no `rebalancing` section")
+        r = self.rebalancing
+        minimum = [int(r["min_cash_bps"])] + [0] * (len(self.assets) - 1)
+        maximum = [a.max_weight_bps for a in self.assets]
+        return (minimum, maximum, int(r["drift_threshold_bps"]), int(r["max_trade_bps"]), int(r["max_slippage_bps"]),
+                int(r["signer_threshold"]), int(r["cooldown"]), int(r["loss_refill_period"]),
+                int(r["max_base_fee_gwei"]) * 10**9, int(r["loss_budget_usd"]) * 10**18)
 
     def limits_tuple(self) -> tuple:
         return tuple(self.limits[f] for f in LIMIT_FIELDS)
@@ -67,7 +79,7 @@ def load_portfolio(path: Path = DEFAULT_PORTFOLIO) -> Portfolio:
     missing = [f for f in LIMIT_FIELDS if f not in data["limits"]]
     if missing:
         raise RiskInputError(f"{path}: limits missing {', '.join(missing)}")
-    return Portfolio(data["name"], data["symbol"], assets, data["limits"])
+    return Portfolio(data["name"], data["symbol"], assets, data["limits"], data.get("rebalancing"))
 
 
 def history(portfolio: Portfolio) -> pd.DataFrame:

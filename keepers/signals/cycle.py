@@ -1,0 +1,110 @@
+"""One signal cycle, chain-agnostic: features from the price history, the model's strategy (or the
+rule-based fallback), target weights within the RiskEngine's limits, the rebalance the chain would
+compute from them (exact mirror of RebalanceMath), and the signed EIP-712 intent.
+
+The signal keeper (`keepers.bots.signal`) feeds it on-chain holdings and oracle prices and decides
+from the contract's own `previewRebalance`; the benchmark times it end to end.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from eth_utils import keccak
+
+from keepers.signals.features import build_features
+from keepers.signals.intent import RebalanceIntent, sign_intent
+from keepers.signals.model import Signal, TrainedSelector, portfolio_limits, predict, strategy_weights
+from keepers.signals.rebalance_plan import PlannedTrade, plan
+from keepers.signals.strategies import STRATEGIES, Limits
+
+DOMAIN = "Quantera AutoRebalancer"
+TBILL_CLASS = "tbill"
+RISKY_CLASSES = ("equity", "commodity")
+BPS = 10_000
+
+
+@dataclass(frozen=True)
+class Market:
+    portfolio: object
+    prices: pd.DataFrame  # daily USD prices per asset symbol, oldest first
+    limits: Limits
+    risky: list[str]
+    tbill: str
+
+
+def load_market(prices: pd.DataFrame | None = None) -> Market:
+    """The portfolio of keepers/data/portfolio.yaml and its price history (arch.data unless given)."""
+    from keepers.risk.portfolio import history, load_portfolio
+
+    portfolio = load_portfolio()
+    prices = history(portfolio) if prices is None else prices
+    risky = [a.symbol for a in portfolio.assets if a.asset_class in RISKY_CLASSES]
+    tbill = next(a.symbol for a in portfolio.assets if a.asset_class == TBILL_CLASS)
+    return Market(portfolio, prices, portfolio_limits(portfolio), risky, tbill)
+
+
+def to_bps(weights: np.ndarray, cash_index: int = 0) -> tuple[int, ...]:
+    """Weights as whole basis points summing to 10,000: rounded down, the remainder to cash (a
+    rounding never raises a capped asset above its cap)."""
+    bps = np.floor(np.clip(weights, 0, 1) * BPS).astype(int)
+    bps[cash_index] += BPS - int(bps.sum())
+    return tuple(int(b) for b in bps)
+
+
+@dataclass(frozen=True)
+class SignalResult:
+    signal: Signal
+    as_of: str
+    target_bps: tuple[int, ...]
+    signal_hash: bytes  # keccak of the feature row and the decision: what the intent commits to
+    model_version: bytes
+
+
+def compute_signal(market: Market, selector: TrainedSelector | None) -> SignalResult:
+    fit_until = selector.network.meta["splits"]["train_until"] if selector else None
+    features = build_features(market.prices, market.risky, market.tbill, fit_until=fit_until)
+    row = features.iloc[[-1]]
+    signal = predict(selector, row)
+    day = len(market.prices) - 1
+    weights = strategy_weights(market.prices, day, market.limits)[STRATEGIES.index(signal.strategy)]
+    target = to_bps(weights)
+    payload = row.to_numpy(dtype=float).tobytes() + signal.strategy.encode() + bytes(str(target), "ascii")
+    version = (signal.model_version or "rule-based").encode()
+    return SignalResult(signal, str(market.prices.index[-1].date()), target, keccak(payload),
+                        hashlib.sha256(version).digest())
+
+
+@dataclass(frozen=True)
+class SignedIntent:
+    intent: RebalanceIntent
+    digest: bytes
+    signature: bytes
+    trades: list[PlannedTrade]
+
+
+def build_intent(result: SignalResult, holdings: list[int], prices: list[int], units: list[int], *, nonce: int,
+                 strategy_id: int, portfolio: str, verifying_contract: str, chain_id: int, key, deadline: int,
+                 max_slippage_bps: int, max_trade_bps: int) -> SignedIntent:
+    """The intent for `result` and the trades the chain will compute for it now (exact mirror)."""
+    trades, _ = plan(holdings, prices, units, 0, list(result.target_bps), max_trade_bps, max_slippage_bps)
+    intent = RebalanceIntent(portfolio, strategy_id, result.target_bps, max_slippage_bps, nonce, deadline,
+                             result.model_version, result.signal_hash)
+    digest, signature = sign_intent(intent, key, DOMAIN, chain_id, verifying_contract)
+    return SignedIntent(intent, digest, signature, trades)
+
+
+def signal_cycle(market: Market, selector: TrainedSelector | None, holdings: list[int], prices: list[int], *,
+                 nonce: int, strategy_id: int, portfolio: str, verifying_contract: str, chain_id: int, key,
+                 deadline: int, units: list[int] | None = None, max_slippage_bps: int = 100,
+                 max_trade_bps: int = 4_000) -> tuple[SignalResult, SignedIntent]:
+    """Signal, plan and signature in one go (what the benchmark times)."""
+    result = compute_signal(market, selector)
+    units = units or [10**6] + [10**18] * (len(holdings) - 1)
+    signed = build_intent(result, holdings, prices, units, nonce=nonce, strategy_id=strategy_id,
+                          portfolio=portfolio, verifying_contract=verifying_contract, chain_id=chain_id, key=key,
+                          deadline=deadline, max_slippage_bps=max_slippage_bps, max_trade_bps=max_trade_bps)
+    return result, signed

@@ -1,0 +1,198 @@
+"""`ape run bench_rebalance`: gas of a four-asset rebalance with three trades through the
+AutoRebalancer (run by `make bench` after `bench_liquidity`), and the signal model's timings.
+
+Like the liquidity benchmarks, the gas scenario trades plain ERC-20s (the local USDC and three
+18-decimal WETH9 tokens standing for the funds) on the real Uniswap V2, so the figure is the
+rebalancer's own cost plus the venues', not the security tokens' compliance checks. Every other
+part is the deployed one: OracleRouter prices, RiskEngine limits and model, PortfolioVault,
+LiquidityAggregator with its oracle bound, 2-of-3 EIP-712 signatures. Two figures: the first
+allocation (three purchases into empty positions: the vault's first balance of each token is a new
+storage slot) and a steady-state rebalance (one sale, two purchases, every balance already held).
+Written to benchmarks/gas.json and benchmarks/timings.json.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from pathlib import Path
+
+import click
+from ape import accounts, chain, project
+from ape.cli import ConnectedProviderCommand, network_option
+from eth_account import Account
+
+from keepers.liquidity.artifacts import container
+from keepers.protocol import wiring
+from keepers.roles import ROLE_IDS
+from keepers.signals.intent import RebalanceIntent, sign_intent
+
+GAS_FILE = Path("benchmarks") / "gas.json"
+TIMINGS_FILE = Path("benchmarks") / "timings.json"
+USDC_UNIT, UNIT = 10**6, 10**18
+PRICES = [1, 100, 80, 50]  # USD: USDC and three funds
+POOL_USD = 10_000_000  # per side of each V2 pool
+DEPOSIT_USD = 100_000
+FIRST_TARGETS = (4_000, 3_000, 1_500, 1_500)
+STEADY_TARGETS = (3_000, 2_500, 2_500, 2_000)  # sell fund 1, buy funds 2 and 3
+US, FAR_FUTURE = 840, 2**40 - 1
+ZERO = "0x" + "00" * 20
+DOMAIN = "Quantera AutoRebalancer"
+TIMING_RUNS = 50
+
+
+class RebalanceBench:
+    def __init__(self):
+        d, governor, operator, reporter, keeper, investor, relayer = (
+            accounts.test_accounts[i] for i in (0, 2, 3, 11, 10, 13, 21))
+        self.relayer, self.deployer = relayer, d
+        manager = d.deploy(project.QuanteraAccessManager, d)
+        for role, account in (("GOVERNOR", governor), ("OPERATOR", operator), ("RISK_KEEPER", keeper),
+                              ("PRICE_REPORTER", reporter)):
+            manager.grantRole(ROLE_IDS[role], account, 0, sender=d)
+
+        def wire(contract, name):
+            for role_id, sels in wiring(name, contract.contract_type):
+                manager.setTargetFunctionRole(contract, sels, role_id, sender=d)
+
+        registry = d.deploy(project.IdentityRegistry, manager, 86_400)
+        wire(registry, "IdentityRegistry")
+        usdc = d.deploy(project.LocalStablecoin, manager, "USD Coin (local)", "USDC")
+        wire(usdc, "LocalStablecoin")
+        chain.provider.set_balance(d.address, 10**9 * UNIT)
+        self.tokens = [usdc] + [d.deploy(container("WETH9")) for _ in range(3)]
+        usdc.mint(d, 10**10 * USDC_UNIT, sender=operator)
+        for token, price in zip(self.tokens[1:], PRICES[1:]):
+            token.deposit(value=3 * POOL_USD // price * UNIT, sender=d)
+        router = d.deploy(project.OracleRouter, manager)
+        wire(router, "OracleRouter")
+        for token, price in zip(self.tokens, PRICES):
+            feed = d.deploy(project.ReporterPriceFeed, manager, 8, "bench / USD")
+            wire(feed, "ReporterPriceFeed")
+            feed.report(price * 10**8, sender=reporter)
+            router.setFeed(token, (feed, 86_400, ZERO, 0, 0, 1, 10**30), sender=governor)
+        self.risk = risk = d.deploy(project.RiskEngine, manager, router)
+        wire(risk, "RiskEngine")
+        self.vault = vault = d.deploy(project.PortfolioVault, manager, usdc, "Bench Fund", "BF", risk, router, registry)
+        wire(vault, "PortfolioVault")
+        for token in self.tokens[1:]:
+            vault.addAsset(token, sender=governor)
+        for account, identity in ((vault, 0xF0), (investor, 0xF2)):
+            registry.registerInvestor(account, f"0x{identity:040x}", US, 4, FAR_FUTURE, sender=operator)
+        limits = (1_000, 300, 400, 450, 2_500, 1_000, 2_000, 2 * 86_400, 3_600, 600, 5_000, 2_000, 2_000, [0] * 8)
+        risk.configure(vault, [(10_000, 0, True), (5_000, 1, True), (5_000, 3, False), (5_000, 5, False)], limits,
+                       sender=governor)
+        risk.publishModel(vault, (1, chain.pending_timestamp - 60, [500, 300, 6_000, 9_000], [0, 0, 0, 2_000, 1_000, 3_000],
+                                  2_600_000, [0, 30, 1_200, 2_500], (0,) * 11), sender=keeper)
+
+        self.aggregator = aggregator = d.deploy(project.LiquidityAggregator, manager, router, 300, 50)
+        v2 = d.deploy(project.UniswapV2Adapter)
+        aggregator.setAdapter(v2, True, sender=d)
+        factory = d.deploy(container("UniswapV2Factory"), d)
+        self.pairs = []
+        for token, price in zip(self.tokens[1:], PRICES[1:]):
+            factory.createPair(usdc, token, sender=d)
+            pair = container("UniswapV2Pair").at(factory.getPair(usdc, token))
+            usdc.transfer(pair, POOL_USD * USDC_UNIT, sender=d)
+            token.transfer(pair, POOL_USD // price * UNIT, sender=d)
+            pair.mint(d, sender=d)
+            aggregator.setVenue(pair, v2, sender=d)
+            self.pairs.append(pair.address)
+        vault.setVenue(aggregator, True, sender=governor)
+
+        self.rebalancer = rb = d.deploy(project.AutoRebalancer, manager, aggregator, router)
+        wire(rb, "AutoRebalancer")
+        manager.grantRole(ROLE_IDS["EXECUTOR"], rb, 0, sender=d)
+        self.keys = sorted((Account.create(f"bench signer {i}") for i in range(3)), key=lambda a: int(a.address, 16))
+        rb.setStrategy(vault, ([500, 0, 0, 0], [10_000, 5_000, 5_000, 5_000], 100, 4_000, 200, 2, 3_600, 86_400,
+                               500 * 10**9, 50_000 * UNIT), sender=governor)
+        for key in self.keys:
+            rb.setSigner(vault, key.address, True, sender=governor)
+        usdc.transfer(investor, DEPOSIT_USD * USDC_UNIT, sender=d)
+        usdc.approve(vault, DEPOSIT_USD * USDC_UNIT, sender=investor)
+        vault.deposit(DEPOSIT_USD * USDC_UNIT, investor, sender=investor)
+        risk.sync(vault, sender=d)
+
+    def rebalance(self, targets) -> object:
+        rb = self.rebalancer
+        nonce = rb.stateOf(self.vault)[0]
+        intent = RebalanceIntent(self.vault.address, rb.strategyOf(self.vault)[1], targets, 100, nonce,
+                                 chain.pending_timestamp + 600, b"\x01" * 32, b"\x02" * 32)
+        trades = rb.previewRebalance(intent.as_tuple()).trades
+        routes = []
+        for trade in trades:
+            risky = int(trade.buyIndex) if int(trade.sellIndex) == 0 else int(trade.sellIndex)
+            routes.append(([(1, [(self.pairs[risky - 1], self.tokens[int(trade.buyIndex)].address, b"")])],))
+        signers = self.keys[:2]
+        signatures = [sign_intent(intent, k.key, DOMAIN, chain.chain_id, rb.address)[1] for k in signers]
+        return rb.rebalance(intent.as_tuple(), [k.address for k in signers], signatures, routes, sender=self.relayer)
+
+
+def measure_gas(bench: RebalanceBench) -> dict[str, int]:
+    first = bench.rebalance(FIRST_TARGETS)
+    chain.mine(timestamp=chain.blocks.head.timestamp + 3_601)  # past the cooldown
+    bench.risk.sync(bench.vault, sender=bench.deployer)  # the risk keeper refreshes the engine's prices
+    steady = bench.rebalance(STEADY_TARGETS)
+    for receipt in (first, steady):
+        if sum(1 for log in receipt.events if log.event_name == "Traded") != 3:
+            raise click.ClickException("the benchmark rebalance should make exactly three trades")
+    return {"rebalance.first_allocation_4_assets_3_trades": first.gas_used,
+            "rebalance.steady_state_4_assets_3_trades": steady.gas_used}
+
+
+def _timed(fn, runs: int = TIMING_RUNS) -> dict:
+    fn()  # warm-up (imports, caches)
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - start)
+    return {"median_s": statistics.median(samples), "max_s": max(samples), "runs": runs}
+
+
+def measure_signal() -> dict[str, dict]:
+    """Model inference on one feature row, and a full signal cycle: features from the real history,
+    the model's choice, the strategy's target weights within the risk limits, the rebalance plan
+    (the on-chain maths' mirror) and the EIP-712 signature."""
+    from keepers.signals.cycle import load_market, signal_cycle
+    from keepers.signals.features import build_features
+    from keepers.signals.model import DEFAULT_MODEL, TrainedSelector, predict
+
+    selector = TrainedSelector.load(DEFAULT_MODEL)
+    market = load_market()
+    features = build_features(market.prices, market.risky, market.tbill,
+                              fit_until=selector.network.meta["splits"]["train_until"])
+    row = features.iloc[[-1]]
+    key = Account.create("bench signal signer")
+    holdings = [10**12] + [10**21] * (len(market.portfolio.assets) - 1)
+    prices = [10**18] + [100 * 10**18] * (len(market.portfolio.assets) - 1)
+
+    def cycle():
+        signal_cycle(market, selector, holdings, prices, nonce=0, strategy_id=1, portfolio=ZERO,
+                     verifying_contract=ZERO, chain_id=31337, key=key.key, deadline=2**40)
+
+    return {"signal.model_inference": _timed(lambda: predict(selector, row), runs=200),
+            "signal.full_cycle": _timed(cycle, runs=10)}
+
+
+def _merge(path: Path, values: dict) -> None:
+    import json
+    current = json.loads(path.read_text()) if path.is_file() else {}
+    current.update(values)
+    path.write_text(json.dumps(dict(sorted(current.items())), indent=2) + "\n")
+
+
+@click.command(cls=ConnectedProviderCommand)
+@network_option(default="ethereum:local:foundry")
+def cli(ecosystem, network, provider):
+    """Measure the AutoRebalancer's gas and the signal timings into benchmarks/."""
+    if not network.is_local:
+        raise click.UsageError("benchmarks run on a local network only")
+    gas = measure_gas(RebalanceBench())
+    _merge(GAS_FILE, gas)
+    for name, value in sorted(gas.items()):
+        click.echo(f"{name:50} {value:>10,}")
+    timings = measure_signal()
+    _merge(TIMINGS_FILE, timings)
+    for name, t in sorted(timings.items()):
+        click.echo(f"{name:50} median {t['median_s'] * 1000:.2f} ms, max {t['max_s'] * 1000:.2f} ms")
