@@ -120,6 +120,51 @@ class RiskPublication(Base):
     note: Mapped[str | None] = mapped_column(String(256), nullable=True)
 
 
+class SignalIntent(Base):
+    """A rebalance intent the signal keeper signed: `signed` before it is sent, then `executed`,
+    `failed` (revert reason in `note`) or `expired`. Unique per (chain, portfolio, nonce, digest);
+    the keeper never signs a second intent for a nonce while one is live (deadline not passed)."""
+
+    __tablename__ = "signal_intents"
+    __table_args__ = (UniqueConstraint("chain_id", "portfolio", "nonce", "digest", name="uq_signal_intent"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    chain_id: Mapped[int] = mapped_column(BigInteger)
+    portfolio: Mapped[str] = mapped_column(String(42))
+    nonce: Mapped[int] = mapped_column(BigInteger)
+    digest: Mapped[str] = mapped_column(String(66))
+    deadline: Mapped[int] = mapped_column(BigInteger)
+    intent: Mapped[dict] = mapped_column(JSON)
+    signature: Mapped[str] = mapped_column(String(140))
+    routes: Mapped[list] = mapped_column(JSON)
+    created_at: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16))
+    tx_hash: Mapped[str | None] = mapped_column(String(66), nullable=True)
+    loss_usd: Mapped[float | None] = mapped_column(nullable=True)
+    note: Mapped[str | None] = mapped_column(String(256), nullable=True)
+
+
+class SignalPrediction(Base):
+    """One signal: the model's decision, what the keeper did with it, and the realised outcome (the
+    return of one vault share at oracle prices until the next signal), filled in by the next cycle."""
+
+    __tablename__ = "signal_predictions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    chain_id: Mapped[int] = mapped_column(BigInteger)
+    portfolio: Mapped[str] = mapped_column(String(42))
+    computed_at: Mapped[int] = mapped_column(BigInteger)
+    as_of: Mapped[str] = mapped_column(String(10))
+    strategy: Mapped[str] = mapped_column(String(32))
+    fallback: Mapped[bool]
+    reason: Mapped[str] = mapped_column(String(128))
+    model_version: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    probabilities: Mapped[dict] = mapped_column(JSON)
+    target_bps: Mapped[list] = mapped_column(JSON)
+    share_price: Mapped[float]  # USD per vault share at oracle prices (deposits do not move it)
+    decision: Mapped[str] = mapped_column(String(256))
+    realised_return: Mapped[float | None] = mapped_column(nullable=True)
+    realised_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
 def database_url() -> str:
     url = os.environ.get(DB_URL_ENV)
     if url:
@@ -270,3 +315,58 @@ def set_publication_status(engine: Engine, chain_id: int, portfolio: str, update
             row.tx_hash = tx_hash
         if note is not None:
             row.note = note
+
+
+def live_intent(engine: Engine, chain_id: int, portfolio: str, nonce: int, now: int) -> SignalIntent | None:
+    """The intent signed for this nonce that can still execute (signed, not past its deadline)."""
+    with Session(engine) as session:
+        return session.scalars(select(SignalIntent).where(
+            SignalIntent.chain_id == chain_id, SignalIntent.portfolio == portfolio, SignalIntent.nonce == nonce,
+            SignalIntent.status == "signed", SignalIntent.deadline >= now)).one_or_none()
+
+
+def record_intent(engine: Engine, row: dict) -> None:
+    """Stores a signed intent. Refuses a second live one for the same nonce (the restart guard)."""
+    with Session(engine) as session, session.begin():
+        live = session.scalars(select(SignalIntent).where(
+            SignalIntent.chain_id == row["chain_id"], SignalIntent.portfolio == row["portfolio"],
+            SignalIntent.nonce == row["nonce"], SignalIntent.status == "signed",
+            SignalIntent.deadline >= row["created_at"])).first()
+        if live is not None:
+            raise ValueError(f"a live intent for nonce {row['nonce']} exists ({live.digest})")
+        session.add(SignalIntent(**row))
+
+
+def set_intent_status(engine: Engine, digest: str, status: str, tx_hash: str | None = None,
+                      loss_usd: float | None = None, note: str | None = None) -> None:
+    with Session(engine) as session, session.begin():
+        row = session.scalars(select(SignalIntent).where(SignalIntent.digest == digest)).one()
+        row.status = status
+        row.tx_hash = tx_hash if tx_hash is not None else row.tx_hash
+        row.loss_usd = loss_usd if loss_usd is not None else row.loss_usd
+        row.note = note if note is not None else row.note
+
+
+def intents(engine: Engine, chain_id: int, portfolio: str) -> list[SignalIntent]:
+    with Session(engine) as session:
+        return list(session.scalars(select(SignalIntent).where(
+            SignalIntent.chain_id == chain_id, SignalIntent.portfolio == portfolio).order_by(SignalIntent.id)))
+
+
+def record_prediction(engine: Engine, row: dict) -> None:
+    """Stores a signal and fills the realised return of the ones before it that still lack one."""
+    with Session(engine) as session, session.begin():
+        open_rows = session.scalars(select(SignalPrediction).where(
+            SignalPrediction.chain_id == row["chain_id"], SignalPrediction.portfolio == row["portfolio"],
+            SignalPrediction.realised_return.is_(None)))
+        for previous in open_rows:
+            if previous.share_price > 0:
+                previous.realised_return = row["share_price"] / previous.share_price - 1
+                previous.realised_at = row["computed_at"]
+        session.add(SignalPrediction(**row))
+
+
+def predictions(engine: Engine, chain_id: int, portfolio: str) -> list[SignalPrediction]:
+    with Session(engine) as session:
+        return list(session.scalars(select(SignalPrediction).where(
+            SignalPrediction.chain_id == chain_id, SignalPrediction.portfolio == portfolio).order_by(SignalPrediction.id)))

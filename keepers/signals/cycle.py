@@ -55,6 +55,24 @@ def to_bps(weights: np.ndarray, cash_index: int = 0) -> tuple[int, ...]:
     return tuple(int(b) for b in bps)
 
 
+def fit_bounds(target_bps: tuple[int, ...], minimum: list[int], maximum: list[int],
+               reserve_index: int) -> tuple[int, ...]:
+    """Targets clipped to the strategy's per-asset bounds, the difference taken from (or given to)
+    the reserve asset (the T-bill fund), then the other assets in order, so they sum to 10,000."""
+    bps = [min(max(t, lo), hi) for t, lo, hi in zip(target_bps, minimum, maximum)]
+    gap = BPS - sum(bps)
+    order = [reserve_index] + [i for i in range(len(bps)) if i != reserve_index]
+    for i in order:
+        if gap == 0:
+            break
+        step = min(gap, maximum[i] - bps[i]) if gap > 0 else -min(-gap, bps[i] - minimum[i])
+        bps[i] += step
+        gap -= step
+    if gap != 0:
+        raise ValueError(f"no targets within the strategy's bounds sum to 10000 (gap {gap})")
+    return tuple(bps)
+
+
 @dataclass(frozen=True)
 class SignalResult:
     signal: Signal
@@ -88,12 +106,16 @@ class SignedIntent:
 
 def build_intent(result: SignalResult, holdings: list[int], prices: list[int], units: list[int], *, nonce: int,
                  strategy_id: int, portfolio: str, verifying_contract: str, chain_id: int, key, deadline: int,
-                 max_slippage_bps: int, max_trade_bps: int) -> SignedIntent:
-    """The intent for `result` and the trades the chain will compute for it now (exact mirror)."""
+                 max_slippage_bps: int, max_trade_bps: int, sign=None) -> SignedIntent:
+    """The intent for `result` and the trades the chain will compute for it now (exact mirror).
+    Signed with `key` (a private key) or by `sign(intent) -> (digest, signature)` (an ape account)."""
     trades, _ = plan(holdings, prices, units, 0, list(result.target_bps), max_trade_bps, max_slippage_bps)
     intent = RebalanceIntent(portfolio, strategy_id, result.target_bps, max_slippage_bps, nonce, deadline,
                              result.model_version, result.signal_hash)
-    digest, signature = sign_intent(intent, key, DOMAIN, chain_id, verifying_contract)
+    if sign is not None:
+        digest, signature = sign(intent)
+    else:
+        digest, signature = sign_intent(intent, key, DOMAIN, chain_id, verifying_contract)
     return SignedIntent(intent, digest, signature, trades)
 
 

@@ -48,3 +48,18 @@ def sign_intent(intent: RebalanceIntent, private_key, domain_name: str, chain_id
     """(digest, 65-byte signature)."""
     signed = sign_typed(intent_message(intent, domain_name, chain_id, verifying_contract), private_key)
     return bytes(signed.message_hash), bytes(signed.signature)
+
+
+def account_signer(account, domain_name: str, chain_id: int, verifying_contract: str):
+    """`sign(intent) -> (digest, signature)` for an ape account (keyfile, hardware or test account):
+    the account signs the EIP-712 message itself; no private key leaves it."""
+    from eth_account.messages import _hash_eip191_message, encode_typed_data
+
+    def sign(intent: RebalanceIntent) -> tuple[bytes, bytes]:
+        signable = encode_typed_data(full_message=intent_message(intent, domain_name, chain_id, verifying_contract))
+        signature = account.sign_message(signable)
+        if signature is None:
+            raise RuntimeError(f"account {account.address} refused to sign the rebalance intent")
+        return bytes(_hash_eip191_message(signable)), bytes(signature.encode_rsv())
+
+    return sign
