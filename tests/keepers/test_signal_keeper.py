@@ -3,11 +3,13 @@ on real history → signal → previewRebalance → sign → relay → AutoRebal
 real venues → RiskEngine check → events and keeper store; then the keeper's restart rule (a signed
 intent still live is re-sent, never replaced) and its cooldown decision (RBL-12)."""
 
+import os
 import time
 
 import pytest
 
-from conftest import run_ape
+from conftest import BIN, run_ape
+from keepers.demo.processes import ProcessGroup
 from keepers import store
 from keepers.deployments import load, record_path
 
@@ -41,7 +43,8 @@ def test_signal_loop__train_signal_sign_relay_execute_risk_check(anvil, tmp_path
     deployed = run_ape(["deploy", "all", "--network", network], tmp_path)
     assert deployed.returncode == 0, deployed.stdout[-2000:] + deployed.stderr[-2000:]
     monkeypatch.setenv("QUANTERA_DEPLOYMENTS_DIR", str(tmp_path))
-    db = store.open_store(f"sqlite:///{tmp_path / 'keeper.sqlite'}")
+    db_url = f"sqlite:///{tmp_path / 'keeper.sqlite'}"
+    db = store.open_store(db_url)
     with networks.parse_network_choice(network):
         record = load(record_path("ethereum:local", tmp_path))
         at = lambda kind, name: getattr(project, kind).at(record.address_of(name))  # noqa: E731
@@ -49,7 +52,7 @@ def test_signal_loop__train_signal_sign_relay_execute_risk_check(anvil, tmp_path
         rebalancer, aggregator = at("AutoRebalancer", "AutoRebalancer"), at("LiquidityAggregator", "LiquidityAggregator")
         registry = at("IdentityRegistry", "IdentityRegistry")
         acct = {i: accounts.test_accounts[i] for i in (SIGNAL_KEEPER, OPERATOR, AGENT, RISK_KEEPER, INVESTOR)}
-        tokens = list(vault.assets())
+        tokens, vault_address = list(vault.assets()), vault.address
         for token in tokens[1:]:
             security = project.SecurityToken.at(token)
             if security.paused():
@@ -136,3 +139,20 @@ def test_signal_loop__train_signal_sign_relay_execute_risk_check(anvil, tmp_path
         rows = store.intents(db, chain.chain_id, vault.address)
         assert [(r.digest, r.status) for r in rows][1:] == [(digest, "executed")]
         assert list(rebalancer.stateOf(vault)[3]) == [2_000, 6_000, 1_000, 500, 500]
+
+    # The silverback bot itself (same store): its startup cycle meets the cooldown and records it.
+    env = dict(os.environ, QUANTERA_DEPLOYMENTS_DIR=str(tmp_path), QUANTERA_DB_URL=db_url,
+               SILVERBACK_SIGNER_ALIAS=f"TEST::{SIGNAL_KEEPER}", QUANTERA_SIGNAL_MODEL=str(tmp_path / "none.npz"))
+    group = ProcessGroup(tmp_path)
+    try:
+        group.start("signal", [str(BIN / "silverback"), "run", "keepers.bots.signal:bot", "--network", network],
+                    env=env)
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and len(store.predictions(db, 1337, vault_address)) < 3:
+            time.sleep(0.5)
+        rows = store.predictions(db, 1337, vault_address)
+        assert len(rows) == 3, (tmp_path / "signal.log").read_text()[-3000:]
+        assert rows[-1].decision == "skipped: CooldownActive" and rows[-1].fallback  # no model file: rule-based
+        assert rows[-1].reason == "no trained model"
+    finally:
+        group.stop_all()
