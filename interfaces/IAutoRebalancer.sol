@@ -99,9 +99,11 @@ struct RebalancePreview {
 /// Execution better than the oracle price can leave a bought asset above its target by the
 /// improvement.
 /// @dev Roles (deploy script): `setStrategy`, `setSigner`, `unpause` -> GOVERNOR (the portfolio
-/// admin); `revokeSigner`, `pause` -> GUARDIAN. The rebalancer holds EXECUTOR, which lets it trade
-/// the vaults and send large aggregator orders without commit–reveal (it cannot commit a block
-/// ahead inside one transaction; its orders always carry the oracle bound instead).
+/// admin); `revokeSigner`, `pause` -> GUARDIAN. The rebalancer holds EXECUTOR on the vaults.
+/// Warning: the rebalancer cannot commit-reveal (it acts within one transaction), so each trade must
+/// stay below the aggregator's large-order threshold of its input token, or the aggregator refuses
+/// it (`CommitmentRequired`) and the whole rebalance reverts: keep `maxTradeBps` x NAV below the
+/// thresholds. Every trade carries the intent's oracle bound and an oracle-derived minimum anyway.
 interface IAutoRebalancer {
     error UnknownPortfolio(address portfolio);
     error StrategyPaused(address portfolio);

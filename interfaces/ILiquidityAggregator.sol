@@ -51,9 +51,7 @@ struct PermitSignature {
 }
 
 /// @notice Per input token: orders of at least `commitThreshold` must go through commit–reveal
-/// and carry an oracle bound (0 = no threshold: every size may swap directly). Callers holding the
-/// EXECUTOR role (contracts that trade portfolios within one transaction, e.g. the AutoRebalancer,
-/// which cannot commit a block ahead) may `swap` such orders directly, still only with the bound.
+/// and carry an oracle bound (0 = no threshold: every size may swap directly).
 struct TokenPolicy {
     uint128 commitThreshold;
 }

@@ -15,8 +15,6 @@ import {
 import {IVenueAdapter} from "../../interfaces/IVenueAdapter.sol";
 import {IOracleRouter, PriceStatus} from "../../interfaces/IOracleRouter.sol";
 import {LiquiditySession} from "./LiquiditySession.sol";
-import {IAccessManager} from "@openzeppelin/contracts/access/manager/IAccessManager.sol";
-import {Roles} from "../access/Roles.sol";
 
 /// @title LiquidityAggregator
 /// @notice Split and multi-hop order execution across allow-listed venues (see ILiquidityAggregator).
@@ -287,7 +285,7 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
         if (route.recipient == address(0) || route.recipient == address(this)) revert InvalidRoute("recipient");
         uint256 threshold = _policies[route.tokenIn].commitThreshold;
         if (threshold != 0 && route.amountIn >= threshold) {
-            if (commitment == bytes32(0) && !_isDirectCaller(msg.sender)) revert CommitmentRequired(route.tokenIn, route.amountIn, threshold);
+            if (commitment == bytes32(0)) revert CommitmentRequired(route.tokenIn, route.amountIn, threshold);
             if (route.maxSlippageBps == 0) revert OracleBoundRequired(route.tokenIn, route.amountIn);
         }
         uint256 legCount = route.legs.length;
@@ -364,12 +362,6 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
     }
 
     /// @dev Sends what an intermediate hop left unsold back to the payer (msg.sender).
-    /// @dev Holders of the EXECUTOR role (contracts that trade portfolios atomically, like the
-    /// AutoRebalancer) may send large orders without commit–reveal; the oracle bound still applies.
-    function _isDirectCaller(address caller) internal view returns (bool isMember) {
-        (isMember,) = IAccessManager(authority()).hasRole(Roles.EXECUTOR, caller);
-    }
-
     function _returnDust(address token) internal {
         uint256 dust = IERC20(token).balanceOf(address(this));
         if (dust == 0) return;

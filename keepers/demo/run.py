@@ -5,7 +5,8 @@
    governance account;
 3. start the real keepers (`silverback run ...`) against it;
 4. exercise what is deployed: a timelocked role grant that is refused early, cancelled, then
-   executed after the delay;
+   executed after the delay; compliance, liquidity, risk (2008 replay) and rebalancing (the signal
+   keeper's intents on the resumed fund, with its report);
 5. let the keepers run until they have processed N blocks, then print what they recorded next to
    what the chain says;
 6. stop every process started, also on Ctrl-C or failure.
@@ -31,6 +32,7 @@ from keepers.errors import QuanteraError
 from keepers.demo.actions import ActionLog
 from keepers.demo.compliance import exercise_compliance
 from keepers.demo.liquidity import exercise_liquidity
+from keepers.demo.rebalancing import REPLAY_WINDOW, exercise_rebalancing
 from keepers.demo.risk import HISTORY_END, exercise_risk
 from keepers.demo.processes import ProcessGroup, rpc, start_anvil
 from keepers.governance.operations import StoredEvent, pending_operations, role_holders
@@ -109,6 +111,8 @@ def _exercise_governance(log: ActionLog, url: str, deployments_dir: Path) -> dic
         on_chain["investors"] = exercise_compliance(log, record)
         on_chain["liquidity"] = exercise_liquidity(log, record)
         on_chain["risk"] = exercise_risk(log, record, url, rpc)
+        on_chain["rebalancing"] = exercise_rebalancing(log, record, url, rpc, os.environ[store.DB_URL_ENV],
+                                                       deployments_dir.parent / "rebalancing-report")
     return on_chain
 
 
@@ -176,6 +180,13 @@ def _summary(record, log: ActionLog, on_chain: dict, db_url: str, head: int, blo
     console.print(_table("Fund NAV through the crash (USDC) and the engine's state",
                          ("day", "NAV", "keeper VaR99 (bp)", "halted"),
                          [(d, f"{nav:,.0f}", v, h) for d, nav, v, h in risk.nav_path]))
+    rebalancing = on_chain["rebalancing"]
+    console.print(_table(f"Rebalancing: {REPLAY_WINDOW[0]}..{REPLAY_WINDOW[1]} replayed; the signal keeper's intents",
+                         ("day", "nonce", "trades", "loss (USD)", "gas used"),
+                         [(e["day"], e["nonce"], e["trades"], f"{e['loss_usd']:,.2f}", f"{e['gas_used']:,}")
+                          for e in rebalancing.executed]))
+    console.print(f"VaR exceptions over the replay: {rebalancing.exceptions}. "
+                  f"Rebalancing report: [bold]{rebalancing.report}[/bold]")
     counts: dict[str, int] = {}
     for e in rows:
         counts[e.event] = counts.get(e.event, 0) + 1
@@ -214,6 +225,11 @@ def _summary(record, log: ActionLog, on_chain: dict, db_url: str, head: int, blo
         "risk: halted, new risk refused while withdrawal and in-kind redemption worked": (
             risk.refused_when_halted.startswith("RiskLimitBreached: Halted") and risk.withdrew_when_halted
             and risk.redeemed_in_kind_when_halted),
+        f"rebalancing: resumed fund rebalanced by signed intents ({REPLAY_WINDOW[0][:7]} replay), within every cap": (
+            rebalancing.resumed and len(rebalancing.executed) >= 1 and rebalancing.within_caps),
+        "rebalancing: report written (markdown; NAV, weights, VaR vs P&L, gas plots)": (
+            rebalancing.report is not None and rebalancing.report.is_file()
+            and all((rebalancing.report.parent / f"{p}.png").is_file() for p in ("nav", "weights", "var", "gas"))),
     }
     console.print(_table("Checks", ("check", "result"),
                          [(name, "[green]pass[/green]" if ok else "[red]FAIL[/red]") for name, ok in checks.items()]))

@@ -50,6 +50,18 @@ def _error_names(contract) -> dict[bytes, str]:
     return {keccak(text=e.selector)[:4]: e.name for e in contract.contract_type.errors}
 
 
+def _known_errors() -> dict[bytes, str]:
+    """Selector -> name for every custom error a rebalance can revert with, whichever contract."""
+    from ape import project
+
+    names: dict[bytes, str] = {}
+    for contract in ("AutoRebalancer", "PortfolioVault", "RiskEngine", "LiquidityAggregator", "SecurityToken",
+                     "OracleRouter", "NavVenue", "RfqVenue"):
+        for e in getattr(project, contract).contract_type.errors:
+            names[keccak(text=e.selector)[:4]] = e.name
+    return names
+
+
 @dataclass
 class SignalKeeper:
     chain: object
@@ -163,11 +175,31 @@ class SignalKeeper:
             cost += max(0.0, int(trade.value) / USD - predicted * prices[buy] / units[buy] / USD)
         return routes, cost
 
+    def _simulate(self, args: tuple) -> str | None:
+        """The custom error `rebalance(*args)` reverts with now (by eth_call), or None if it passes.
+        A raw call: the error may come from the vault, the risk engine, the aggregator or a token."""
+        relayer = getattr(self.relayer, "address", self.signer_address)
+        call = {"from": relayer, "to": self.rebalancer.address, "data": self.rebalancer.rebalance.encode_input(*args)}
+        try:
+            with_retries(lambda: self.chain.provider.web3.eth.call(call))
+        except Exception as err:  # noqa: BLE001 - a revert carries its data; anything else is re-raised
+            data = getattr(err, "data", None)
+            if not isinstance(data, (str, bytes)):
+                raise
+            raw = bytes.fromhex(data[2:]) if isinstance(data, str) else data
+            return _known_errors().get(raw[:4], "0x" + raw[:4].hex())
+        return None
+
     def _send(self, digest: str, row: dict, signature: bytes, routes: list) -> dict:
         intent = RebalanceIntent(row["portfolio"], row["strategy_id"], tuple(row["target_weights_bps"]),
                                  row["max_slippage_bps"], row["nonce"], row["deadline"],
                                  bytes.fromhex(row["model_version"]), bytes.fromhex(row["signal_hash"]))
         args = (intent.as_tuple(), [self.signer_address], [signature], [(legs,) for legs in routes])
+        refusal = self._simulate(args)
+        if refusal is not None:  # never send a transaction the chain would revert
+            status = "expired" if refusal == "IntentExpired" else "failed"
+            store.set_intent_status(self.db, digest, status, note=f"simulation: {refusal}")
+            return {"decision": f"{status}: {refusal} (not sent)"}
         try:
             receipt = with_retries(lambda: self.rebalancer.rebalance(*args, sender=self.relayer))
         except ContractLogicError as err:

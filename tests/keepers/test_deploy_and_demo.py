@@ -55,8 +55,11 @@ def anvil_pids() -> set[int]:
 def test_demo__bounded_blocks__exits_zero_all_checks_pass_and_leaves_no_process(tmp_path):
     before = anvil_pids()
     demo = subprocess.run([str(BIN / "ape"), "run", "demo", "--blocks", "5", "--dir", str(tmp_path)],
-                          capture_output=True, text=True, timeout=300)
+                          capture_output=True, text=True, timeout=480)
     assert demo.returncode == 0, demo.stdout[-3000:] + demo.stderr[-3000:]
-    assert "FAIL" not in demo.stdout and demo.stdout.count("pass") == 16
+    assert "FAIL" not in demo.stdout and demo.stdout.count("pass") == 18
     assert anvil_pids() <= before
     assert (tmp_path / "keeper.sqlite").is_file()
+    report = (tmp_path / "rebalancing-report" / "report.md").read_text()
+    assert "rebalance (" in report and "VaR exceptions:" in report
+    assert all((tmp_path / "rebalancing-report" / f"{p}.png").stat().st_size > 1_000 for p in ("nav", "weights", "var", "gas"))

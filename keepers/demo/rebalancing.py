@@ -1,0 +1,118 @@
+"""Rebalancing part of the demo: the fund the crash halted is resumed by the governor (timelocked),
+December 2008 is replayed onto the feeds day by day, the risk keeper (its silverback process)
+syncs and publishes, and the signal keeper's cycle — the code its silverback bot runs, driven once
+per replayed day so the replay is deterministic — computes the model's signal, previews the
+rebalance on chain, routes each trade with the smart order router, and signs and relays the intent
+when the benefit beats the cost. The AutoRebalancer trades through the aggregator on the real
+venues and the RiskEngine checks the result. A report (markdown + PNG plots) is written at the end.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from keepers import store
+from keepers.demo.actions import ActionLog
+from keepers.demo.rebalance_report import RebalanceSeries, exceptions, write_report
+from keepers.demo.risk import FEED_DECIMALS, GOVERNOR, PRICE_REPORTER, _synced_since, _wait_for
+from keepers.risk.portfolio import history, load_portfolio
+
+SECTION = "rebalancing"
+REPLAY_WINDOW = ("2008-12-01", "2008-12-31")
+SIGNAL_KEEPER = 22
+DAY = 86_400
+
+
+@dataclass
+class RebalanceOutcome:
+    resumed: bool = False
+    executed: list[dict] = field(default_factory=list)
+    decisions: list[str] = field(default_factory=list)
+    within_caps: bool = True
+    report: Path | None = None
+    exceptions: int = 0
+
+
+def exercise_rebalancing(log: ActionLog, record, rpc_url: str, rpc, db_url: str, out_dir: Path) -> RebalanceOutcome:
+    from ape import accounts, chain, project
+
+    from keepers.routing.router import Router, sources_from_record
+    from keepers.signals.cycle import DOMAIN, load_market
+    from keepers.signals.intent import account_signer
+    from keepers.signals.keeper import KeeperConfig, SignalKeeper
+    from keepers.signals.model import DEFAULT_MODEL, TrainedSelector
+
+    portfolio = load_portfolio()
+    symbols = [a.symbol for a in portfolio.assets]
+    prices = history(portfolio)
+    at = lambda kind, name: getattr(project, kind).at(record.address_of(name))  # noqa: E731
+    manager, risk, vault = at("QuanteraAccessManager", "QuanteraAccessManager"), at("RiskEngine", "RiskEngine"), \
+        at("PortfolioVault", "PortfolioVault")
+    router, aggregator = at("OracleRouter", "OracleRouter"), at("LiquidityAggregator", "LiquidityAggregator")
+    rebalancer = at("AutoRebalancer", "AutoRebalancer")
+    tokens = list(vault.assets())
+    feeds = {s: project.ReporterPriceFeed.at(router.feedOf(t).primary) for s, t in zip(symbols, tokens)}
+    governor, reporter, signer = (accounts.test_accounts[i] for i in (GOVERNOR, PRICE_REPORTER, SIGNAL_KEEPER))
+    act = lambda who, what, send: log.act(SECTION, who, what, send)  # noqa: E731
+    outcome = RebalanceOutcome()
+
+    if risk.isHalted(vault):
+        data = risk.resume.encode_input(vault, True)
+        act("governor", "schedule resume of the fund (1 h timelock)", lambda: manager.schedule(risk, data, 0, sender=governor))
+        rpc(rpc_url, "evm_increaseTime", [3_601])
+        rpc(rpc_url, "evm_mine")
+        act("governor", "execute resume (high-water mark reset)", lambda: manager.execute(risk, data, sender=governor))
+    outcome.resumed = not risk.isHalted(vault)
+
+    db = store.open_store(db_url)
+    days = list(prices.loc[REPLAY_WINDOW[0]:REPLAY_WINDOW[1]].index)
+    current = {"day": days[0]}
+    keeper = SignalKeeper(
+        chain, rebalancer, vault, router, aggregator, db,
+        lambda: load_market(prices.loc[:current["day"]]), TrainedSelector.load(DEFAULT_MODEL),
+        account_signer(signer, DOMAIN, chain.chain_id, rebalancer.address), signer.address, signer,
+        KeeperConfig(), Router(aggregator, sources_from_record(record.contracts)))
+    caps = [a.max_weight_bps for a in portfolio.assets]
+    first = prices.loc[days[0]]
+    series = RebalanceSeries([], [], [], {s: [] for s in symbols}, [], [])
+    share_unit = 10 ** int(vault.decimals())
+    for day in days:
+        current["day"] = day
+        var_before = int(risk.metricsOf(vault)[0][0]) / 10_000 or None
+        rpc(rpc_url, "evm_increaseTime", [DAY])
+        rpc(rpc_url, "evm_mine")
+        block = chain.blocks.head.number
+        for symbol, feed in feeds.items():
+            feed.report(int(round(float(prices.loc[day, symbol]) * 10**FEED_DECIMALS)), sender=reporter)
+        _wait_for(lambda: _synced_since(risk, vault, block), "the risk keeper's sync of the replayed day")
+        result = keeper.run()
+        outcome.decisions.append(f"{day.date()}: {result['decision']}")
+        if result["decision"] == "executed":
+            outcome.executed.append({"day": str(day.date()), **result})
+            series.gas.append((f"{day.date()} rebalance ({result['trades']} trades)", int(result["gas_used"])))
+        held = [int(h) for h in vault.holdings()]
+        values = [h * int(router.price(t)) / 10 ** (6 if i == 0 else 18) for i, (h, t) in enumerate(zip(held, tokens))]
+        nav = sum(values)
+        weights = [v / nav for v in values]
+        outcome.within_caps &= all(w * 10_000 <= cap + 25 for w, cap in zip(weights, caps))
+        share_price = int(vault.convertToAssets(share_unit)) / 10**6
+        series.dates.append(str(day.date()))
+        series.nav.append(share_price)
+        series.benchmark.append(float((prices.loc[day] / first).mean()))
+        for symbol, w in zip(symbols, weights):
+            series.weights[symbol].append(w)
+        series.var.append(var_before)
+        series.pnl.append(0.0 if len(series.nav) == 1 else series.nav[-1] / series.nav[-2] - 1)
+    log.record(SECTION, "signal keeper", f"one cycle per replayed day, {len(days)} days",
+               f"{len(outcome.executed)} rebalances executed")
+    series.nav = [v / series.nav[0] for v in series.nav]
+    for publication in store.publications(db, chain.chain_id, vault.address, status="confirmed")[-3:]:
+        if publication.tx_hash:
+            series.gas.append((f"risk model update {publication.update_id}",
+                               int(chain.provider.get_receipt(publication.tx_hash).gas_used)))
+    series.notes = ["Signal keeper decisions, one per replayed day:", "",
+                    *[f"- {d}" for d in outcome.decisions]]
+    outcome.exceptions = len(exceptions(series))
+    outcome.report = write_report(series, out_dir)
+    return outcome
