@@ -50,16 +50,21 @@ def _error_names(contract) -> dict[bytes, str]:
     return {keccak(text=e.selector)[:4]: e.name for e in contract.contract_type.errors}
 
 
-def _known_errors() -> dict[bytes, str]:
-    """Selector -> name for every custom error a rebalance can revert with, whichever contract."""
+def _describe_revert(data: bytes) -> str:
+    """`Name(field=value, ...)` for a custom error of any contract a rebalance calls."""
     from ape import project
+    from eth_abi import decode
 
-    names: dict[bytes, str] = {}
     for contract in ("AutoRebalancer", "PortfolioVault", "RiskEngine", "LiquidityAggregator", "SecurityToken",
                      "OracleRouter", "NavVenue", "RfqVenue"):
         for e in getattr(project, contract).contract_type.errors:
-            names[keccak(text=e.selector)[:4]] = e.name
-    return names
+            if keccak(text=e.selector)[:4] == data[:4]:
+                try:
+                    values = decode([i.canonical_type for i in e.inputs], data[4:])
+                except Exception:  # noqa: BLE001 - malformed data: the name alone
+                    return e.name
+                return f"{e.name}(" + ", ".join(f"{i.name}={v}" for i, v in zip(e.inputs, values)) + ")"
+    return "0x" + data[:4].hex()
 
 
 @dataclass
@@ -187,7 +192,7 @@ class SignalKeeper:
             if not isinstance(data, (str, bytes)):
                 raise
             raw = bytes.fromhex(data[2:]) if isinstance(data, str) else data
-            return _known_errors().get(raw[:4], "0x" + raw[:4].hex())
+            return _describe_revert(raw)
         return None
 
     def _send(self, digest: str, row: dict, signature: bytes, routes: list) -> dict:
@@ -197,7 +202,7 @@ class SignalKeeper:
         args = (intent.as_tuple(), [self.signer_address], [signature], [(legs,) for legs in routes])
         refusal = self._simulate(args)
         if refusal is not None:  # never send a transaction the chain would revert
-            status = "expired" if refusal == "IntentExpired" else "failed"
+            status = "expired" if refusal.startswith("IntentExpired") else "failed"
             store.set_intent_status(self.db, digest, status, note=f"simulation: {refusal}")
             return {"decision": f"{status}: {refusal} (not sent)"}
         try:
