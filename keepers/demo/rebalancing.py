@@ -1,5 +1,5 @@
 """Rebalancing part of the demo: the fund the crash halted is resumed by the governor (timelocked),
-December 2008 is replayed onto the feeds day by day, the risk keeper (its silverback process)
+early December 2008 is replayed onto the feeds day by day (each day a new UTC day on chain), the risk keeper (its silverback process)
 syncs and publishes, and the signal keeper's cycle — the code its silverback bot runs, driven once
 per replayed day so the replay is deterministic — computes the model's signal, previews the
 rebalance on chain, routes each trade with the smart order router, and signs and relays the intent
@@ -19,7 +19,7 @@ from keepers.demo.risk import FEED_DECIMALS, GOVERNOR, PRICE_REPORTER, _synced_s
 from keepers.risk.portfolio import history, load_portfolio
 
 SECTION = "rebalancing"
-REPLAY_WINDOW = ("2008-12-01", "2008-12-31")
+REPLAY_WINDOW = ("2008-12-01", "2008-12-09")
 SIGNAL_KEEPER = 22
 DAY = 86_400
 
@@ -57,14 +57,6 @@ def exercise_rebalancing(log: ActionLog, record, rpc_url: str, rpc, db_url: str,
     act = lambda who, what, send: log.act(SECTION, who, what, send)  # noqa: E731
     outcome = RebalanceOutcome()
 
-    if risk.isHalted(vault):
-        data = risk.resume.encode_input(vault, True)
-        act("governor", "schedule resume of the fund (1 h timelock)", lambda: manager.schedule(risk, data, 0, sender=governor))
-        rpc(rpc_url, "evm_increaseTime", [3_601])
-        rpc(rpc_url, "evm_mine")
-        act("governor", "execute resume (high-water mark reset)", lambda: manager.execute(risk, data, sender=governor))
-    outcome.resumed = not risk.isHalted(vault)
-
     db = store.open_store(db_url)
     days = list(prices.loc[REPLAY_WINDOW[0]:REPLAY_WINDOW[1]].index)
     current = {"day": days[0]}
@@ -72,20 +64,44 @@ def exercise_rebalancing(log: ActionLog, record, rpc_url: str, rpc, db_url: str,
         chain, rebalancer, vault, router, aggregator, db,
         lambda: load_market(prices.loc[:current["day"]]), TrainedSelector.load(DEFAULT_MODEL),
         account_signer(signer, DOMAIN, chain.chain_id, rebalancer.address), signer.address, signer,
-        KeeperConfig(), Router(aggregator, sources_from_record(record.contracts)))
+        # Through the issuer's NAV desk only: the demo's AMM pools keep the prices they were seeded
+        # at in June 2008 (no arbitrageur runs during the replay), and routing a rebalance through
+        # them would book the pools' staleness as performance.
+        KeeperConfig(), Router(aggregator, sources_from_record(record.contracts), only_kinds=("nav",)))
     caps = [a.max_weight_bps for a in portfolio.assets]
     first = prices.loc[days[0]]
     series = RebalanceSeries([], [], [], {s: [] for s in symbols}, [], [])
     share_unit = 10 ** int(vault.decimals())
-    for day in days:
-        current["day"] = day
-        var_before = int(risk.metricsOf(vault)[0][0]) / 10_000 or None
-        rpc(rpc_url, "evm_increaseTime", [DAY])
+    def replay_day(day) -> None:
+        # Each replayed trading day starts a new UTC day on chain (the NAV desk's capacity is daily).
+        now = chain.blocks.head.timestamp
+        rpc(rpc_url, "evm_increaseTime", [(now // DAY + 1) * DAY + 60 - now])
         rpc(rpc_url, "evm_mine")
-        block = chain.blocks.head.number
         for symbol, feed in feeds.items():
             feed.report(int(round(float(prices.loc[day, symbol]) * 10**FEED_DECIMALS)), sender=reporter)
-        _wait_for(lambda: _synced_since(risk, vault, block), "the risk keeper's sync of the replayed day")
+        # A sync after the last report prices every asset (one after the first would still see the
+        # others' answers from the day before, past their heartbeat, and keep the old NAV).
+        last_report, reported_at = chain.blocks.head.number, chain.blocks.head.timestamp
+        _wait_for(lambda: _synced_since(risk, vault, last_report), "the risk keeper's sync of the replayed day")
+        # ... and its model as of today's prices (the engine refuses trades on a model over two days old).
+        _wait_for(lambda: int(risk.metricsOf(vault)[2]) >= reported_at - 60, None, timeout=60.0)
+
+    # The market is re-priced first, so the resume resets the high-water mark to today's NAV per
+    # share (not to the one of the halt, weeks of losses ago).
+    replay_day(days[0])
+    if risk.isHalted(vault):
+        data = risk.resume.encode_input(vault, True)
+        act("governor", "schedule resume of the fund (1 h timelock)", lambda: manager.schedule(risk, data, 0, sender=governor))
+        rpc(rpc_url, "evm_increaseTime", [3_601])
+        rpc(rpc_url, "evm_mine")
+        act("governor", "execute resume (high-water mark reset to today's NAV)",
+            lambda: manager.execute(risk, data, sender=governor))
+    outcome.resumed = not risk.isHalted(vault)
+    for index, day in enumerate(days):
+        current["day"] = day
+        var_before = int(risk.metricsOf(vault)[0][0]) / 10_000 or None
+        if index:
+            replay_day(day)
         result = keeper.run()
         outcome.decisions.append(f"{day.date()}: {result['decision']}")
         if result["decision"] == "executed":
@@ -111,7 +127,9 @@ def exercise_rebalancing(log: ActionLog, record, rpc_url: str, rpc, db_url: str,
         if publication.tx_hash:
             series.gas.append((f"risk model update {publication.update_id}",
                                int(chain.provider.get_receipt(publication.tx_hash).gas_used)))
-    series.notes = ["Signal keeper decisions, one per replayed day:", "",
+    series.notes = ["Trades route through the issuer's NAV desk (oracle NAV +/- fee): the demo's AMM pools "
+                    "keep their June 2008 seeding prices during the replay.", "",
+                    "Signal keeper decisions, one per replayed day:", "",
                     *[f"- {d}" for d in outcome.decisions]]
     outcome.exceptions = len(exceptions(series))
     outcome.report = write_report(series, out_dir)

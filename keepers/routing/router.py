@@ -89,12 +89,14 @@ def grid_for(amount: int, extra: list[int] | None = None, points: int = GRID_POI
 
 
 class Router:
-    def __init__(self, aggregator, sources: list[Source], gas_cost_out: float = 0.0):
-        """`gas_cost_out`: tokenOut units one unit of gas costs (0: split for output alone)."""
+    def __init__(self, aggregator, sources: list[Source], gas_cost_out: float = 0.0, only_kinds: tuple[str, ...] = ()):
+        """`gas_cost_out`: tokenOut units one unit of gas costs (0: split for output alone).
+        `only_kinds`: route through these source kinds only (e.g. ("nav",)); empty = every venue."""
         self.aggregator = aggregator
         self.sources = sources
         self.by_address = {s.address.lower(): s for s in sources}
         self.gas_cost_out = gas_cost_out
+        self.only_kinds = only_kinds
 
     # ---------------------------------------------------------------- direct split
     def plan(self, token_in: str, token_out: str, amount: int, recipient: str, deadline: int,
@@ -107,6 +109,8 @@ class Router:
         _, outputs = self.aggregator.quote.call(token_in, token_out, grid, data)
         started = time.perf_counter()
         outs = np.array([[int(o) for o in row] for row in outputs], dtype=float)
+        if self.only_kinds:  # excluded venues quote nothing
+            outs[[i for i, v in enumerate(venues) if self._kind(v) not in self.only_kinds]] = 0.0
         gas = np.array([GAS_PER_SOURCE.get(self._kind(v), 100_000) for v in venues])
         try:
             allocation: Allocation = best_split(np.array(grid, dtype=float), outs, amount, gas,

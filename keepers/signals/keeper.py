@@ -18,6 +18,7 @@ from ape.exceptions import ContractLogicError
 from eth_utils import keccak
 
 from keepers import store
+from keepers.errors import QuanteraError
 from keepers.risk.publication import with_retries
 from keepers.signals.cycle import Market, SignalResult, build_intent, compute_signal, fit_bounds
 from keepers.signals.intent import RebalanceIntent
@@ -166,7 +167,10 @@ class SignalKeeper:
         for k, trade in enumerate(preview.trades):
             sell, buy, amount = int(trade.sellIndex), int(trade.buyIndex), int(trade.sellAmount)
             if self.split_router is not None:
-                plan = self.split_router.plan(assets[sell], assets[buy], amount, self.vault.address, deadline)
+                try:
+                    plan = self.split_router.plan(assets[sell], assets[buy], amount, self.vault.address, deadline)
+                except QuanteraError as err:  # no venue quotes the pair at this size
+                    raise TradeUnfillable(f"trade {k}: {err}") from None
                 legs = [[int(a), [[h[0], h[1], "0x" + bytes(h[2]).hex()] for h in hops]] for a, hops in plan.route[7]]
                 predicted = plan.predicted_out
             else:
