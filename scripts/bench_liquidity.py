@@ -12,7 +12,6 @@ benchmarks/execution_quality.json.
 from __future__ import annotations
 
 import json
-import statistics
 import time
 from pathlib import Path
 
@@ -21,6 +20,7 @@ import numpy as np
 from ape import accounts, chain, project
 from ape.cli import ConnectedProviderCommand, network_option
 
+from keepers.benchmarking import merge_json, timed
 from keepers.liquidity.artifacts import container
 from keepers.liquidity.deploy import seed_v3_position
 from keepers.liquidity.rfq import make_quote, sign_quote
@@ -143,15 +143,6 @@ def measure_gas(bench: Bench) -> dict[str, int]:
     return gas
 
 
-def _timed(fn) -> dict:
-    runs = []
-    for _ in range(TIMING_RUNS):
-        start = time.perf_counter()
-        fn()
-        runs.append(time.perf_counter() - start)
-    return {"median_s": round(statistics.median(runs), 5), "max_s": round(max(runs), 5), "runs": TIMING_RUNS}
-
-
 def measure_router(bench: Bench) -> tuple[dict, list[dict]]:
     """Router computation (split over six sources from one quote grid; a 10-token graph) and the
     execution-quality table: the router's split against the best single source."""
@@ -167,8 +158,8 @@ def measure_router(bench: Bench) -> tuple[dict, list[dict]]:
     _, outputs = bench.aggregator.quote.call(bench.usdc, bench.weth, grid, data)
     outs = np.array([[int(o) for o in row] for row in outputs], dtype=float)
     gas = np.full(len(venues), 100_000)
-    timings = {"routing.split_6_sources_16_point_grid": _timed(
-        lambda: best_split(np.array(grid, dtype=float), outs, amount, gas, 1e-3, 60_000))}
+    timings = {"routing.split_6_sources_16_point_grid": timed(
+        lambda: best_split(np.array(grid, dtype=float), outs, amount, gas, 1e-3, 60_000), TIMING_RUNS)}
     rng = np.random.default_rng(3)
     prices = rng.uniform(0.5, 2.0, 10)
     edges = [Edge(i, j, prices[i] / prices[j] * (1 - f), f"v{i}{j}{k}")
@@ -178,7 +169,7 @@ def measure_router(bench: Bench) -> tuple[dict, list[dict]]:
         best_path(10, edges, 0, 9, 3)
         find_arbitrage(10, edges)
 
-    timings["routing.graph_10_tokens_270_edges"] = _timed(graph)
+    timings["routing.graph_10_tokens_270_edges"] = timed(graph, TIMING_RUNS)
     quality = []
     for with_rfq in (True, False):
         for pct in (0.1, 0.5, 1, 2, 5, 10):
@@ -209,12 +200,6 @@ def _quality_row(bench: Bench, router: Router, depth: int, pct: float, with_rfq:
             "predicted_equals_executed": received == plan.predicted_out, "gas_used": receipt.gas_used}
 
 
-def _merge(path: Path, values: dict) -> None:
-    current = json.loads(path.read_text()) if path.is_file() else {}
-    current.update(values)
-    path.write_text(json.dumps(dict(sorted(current.items())), indent=2) + "\n")
-
-
 @click.command(cls=ConnectedProviderCommand)
 @network_option(default="ethereum:local:foundry")
 def cli(ecosystem, network, provider):
@@ -223,11 +208,11 @@ def cli(ecosystem, network, provider):
         raise click.UsageError("benchmarks run on a local network only")
     bench = Bench()
     gas = measure_gas(bench)
-    _merge(GAS_FILE, gas)
+    merge_json(GAS_FILE, gas)
     for name, value in sorted(gas.items()):
         click.echo(f"{name:45} {value:>10,}")
     timings, quality = measure_router(bench)
-    _merge(TIMINGS_FILE, timings)
+    merge_json(TIMINGS_FILE, timings)
     QUALITY_FILE.write_text(json.dumps(quality, indent=2) + "\n")
     for name, t in sorted(timings.items()):
         click.echo(f"{name:55} median {t['median_s'] * 1000:.2f} ms, max {t['max_s'] * 1000:.2f} ms")

@@ -13,8 +13,6 @@ Written to benchmarks/gas.json and benchmarks/timings.json.
 
 from __future__ import annotations
 
-import statistics
-import time
 from pathlib import Path
 
 import click
@@ -22,6 +20,7 @@ from ape import accounts, chain, project
 from ape.cli import ConnectedProviderCommand, network_option
 from eth_account import Account
 
+from keepers.benchmarking import merge_json, timed
 from keepers.liquidity.artifacts import container
 from keepers.protocol import wiring
 from keepers.roles import ROLE_IDS
@@ -38,7 +37,6 @@ STEADY_TARGETS = (3_000, 2_500, 2_500, 2_000)  # sell fund 1, buy funds 2 and 3
 US, FAR_FUTURE = 840, 2**40 - 1
 ZERO = "0x" + "00" * 20
 DOMAIN = "Quantera AutoRebalancer"
-TIMING_RUNS = 50
 
 
 class RebalanceBench:
@@ -140,16 +138,6 @@ def measure_gas(bench: RebalanceBench) -> dict[str, int]:
             "rebalance.steady_state_4_assets_3_trades": steady.gas_used}
 
 
-def _timed(fn, runs: int = TIMING_RUNS) -> dict:
-    fn()  # warm-up (imports, caches)
-    samples = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - start)
-    return {"median_s": statistics.median(samples), "max_s": max(samples), "runs": runs}
-
-
 def measure_signal() -> dict[str, dict]:
     """Model inference on one feature row, and a full signal cycle: features from the real history,
     the model's choice, the strategy's target weights within the risk limits, the rebalance plan
@@ -171,15 +159,8 @@ def measure_signal() -> dict[str, dict]:
         signal_cycle(market, selector, holdings, prices, nonce=0, strategy_id=1, portfolio=ZERO,
                      verifying_contract=ZERO, chain_id=31337, key=key.key, deadline=2**40)
 
-    return {"signal.model_inference": _timed(lambda: predict(selector, row), runs=200),
-            "signal.full_cycle": _timed(cycle, runs=10)}
-
-
-def _merge(path: Path, values: dict) -> None:
-    import json
-    current = json.loads(path.read_text()) if path.is_file() else {}
-    current.update(values)
-    path.write_text(json.dumps(dict(sorted(current.items())), indent=2) + "\n")
+    return {"signal.model_inference": timed(lambda: predict(selector, row), 200, warm_up=True),
+            "signal.full_cycle": timed(cycle, 10, warm_up=True)}
 
 
 @click.command(cls=ConnectedProviderCommand)
@@ -189,10 +170,10 @@ def cli(ecosystem, network, provider):
     if not network.is_local:
         raise click.UsageError("benchmarks run on a local network only")
     gas = measure_gas(RebalanceBench())
-    _merge(GAS_FILE, gas)
+    merge_json(GAS_FILE, gas)
     for name, value in sorted(gas.items()):
         click.echo(f"{name:50} {value:>10,}")
     timings = measure_signal()
-    _merge(TIMINGS_FILE, timings)
+    merge_json(TIMINGS_FILE, timings)
     for name, t in sorted(timings.items()):
         click.echo(f"{name:50} median {t['median_s'] * 1000:.2f} ms, max {t['max_s'] * 1000:.2f} ms")

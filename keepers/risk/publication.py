@@ -92,7 +92,7 @@ def current_weights(vault, router, tokens: list[str]) -> np.ndarray:
     values = []
     for token, amount in zip(tokens, held):
         status, price18, _ = router.priceOf(token)
-        decimals = _decimals(token)
+        decimals = token_decimals(token)
         values.append(amount * price18 / 10**decimals / 1e18 if price18 else 0.0)
     values = np.array(values, dtype=float)
     if values.sum() <= 0:
@@ -103,7 +103,8 @@ def current_weights(vault, router, tokens: list[str]) -> np.ndarray:
 _DECIMALS: dict[str, int] = {}
 
 
-def _decimals(token: str) -> int:
+def token_decimals(token: str) -> int:
+    """An ERC-20's decimals, read once per token and cached."""
     if token not in _DECIMALS:
         from ape import project
 

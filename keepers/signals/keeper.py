@@ -19,7 +19,7 @@ from eth_utils import keccak
 
 from keepers import store
 from keepers.errors import QuanteraError
-from keepers.risk.publication import with_retries
+from keepers.risk.publication import token_decimals, with_retries
 from keepers.signals.cycle import Market, SignalResult, build_intent, compute_signal, fit_bounds
 from keepers.signals.intent import RebalanceIntent
 from keepers.signals.model import TrainedSelector
@@ -47,25 +47,30 @@ def _field(struct, name: str, index: int):
     return getattr(struct, name) if hasattr(struct, name) else struct[index]
 
 
-def _error_names(contract) -> dict[bytes, str]:
-    return {keccak(text=e.selector)[:4]: e.name for e in contract.contract_type.errors}
-
-
-def _describe_revert(data: bytes) -> str:
-    """`Name(field=value, ...)` for a custom error of any contract a rebalance calls."""
+def _error_abi(selector: bytes):
+    """The ABI of the custom error with this selector, from any contract a rebalance calls."""
     from ape import project
-    from eth_abi import decode
 
     for contract in ("AutoRebalancer", "PortfolioVault", "RiskEngine", "LiquidityAggregator", "SecurityToken",
                      "OracleRouter", "NavVenue", "RfqVenue"):
-        for e in getattr(project, contract).contract_type.errors:
-            if keccak(text=e.selector)[:4] == data[:4]:
-                try:
-                    values = decode([i.canonical_type for i in e.inputs], data[4:])
-                except Exception:  # noqa: BLE001 - malformed data: the name alone
-                    return e.name
-                return f"{e.name}(" + ", ".join(f"{i.name}={v}" for i, v in zip(e.inputs, values)) + ")"
-    return "0x" + data[:4].hex()
+        for error in getattr(project, contract).contract_type.errors:
+            if keccak(text=error.selector)[:4] == selector[:4]:
+                return error
+    return None
+
+
+def _describe_revert(data: bytes) -> str:
+    """`Name(field=value, ...)` for revert data of a known custom error."""
+    from eth_abi import decode
+
+    error = _error_abi(data[:4])
+    if error is None:
+        return "0x" + data[:4].hex()
+    try:
+        values = decode([i.canonical_type for i in error.inputs], data[4:])
+    except Exception:  # noqa: BLE001 - malformed data: the name alone
+        return error.name
+    return f"{error.name}(" + ", ".join(f"{i.name}={v}" for i, v in zip(error.inputs, values)) + ")"
 
 
 @dataclass
@@ -104,8 +109,7 @@ class SignalKeeper:
         assets = list(self.vault.assets())
         holdings = [int(h) for h in self.vault.holdings()]
         prices = [int(self.router.price(a)) for a in assets]
-        units = [10 ** int(self.chain.provider.web3.eth.contract(address=a, abi=_DECIMALS_ABI).functions.decimals().call())
-                 for a in assets]
+        units = [10 ** token_decimals(a) for a in assets]
         slippage = int(_field(config, "maxSlippageBps", 4))
         signed = build_intent(result, holdings, prices, units, nonce=nonce, strategy_id=strategy_id,
                               portfolio=portfolio, verifying_contract=self.rebalancer.address, chain_id=chain_id,
@@ -114,8 +118,8 @@ class SignalKeeper:
         preview = self.rebalancer.previewRebalance(signed.intent.as_tuple())
         blocker = bytes(preview.blocker)
         if blocker != b"\x00" * 4:
-            name = _error_names(self.rebalancer).get(blocker, blocker.hex())
-            return self._record(result, share_price, f"skipped: {name}")
+            error = _error_abi(blocker)
+            return self._record(result, share_price, f"skipped: {error.name if error else '0x' + blocker.hex()}")
         try:
             routes, expected_cost = self._routes(preview, assets, prices, units, slippage)
         except TradeUnfillable as err:
@@ -144,9 +148,8 @@ class SignalKeeper:
     # ------------------------------------------------------------------ internals
 
     def _share_price(self) -> float:
-        unit = 10 ** int(self.vault.decimals())
-        settlement_unit = 10 ** 6
-        return int(self.vault.convertToAssets(unit)) / settlement_unit
+        share_unit = 10 ** int(self.vault.decimals())
+        return int(self.vault.convertToAssets(share_unit)) / 10 ** token_decimals(self.vault.asset())
 
     def _record(self, result: SignalResult, share_price: float, decision: str) -> dict:
         s = result.signal
@@ -221,7 +224,3 @@ class SignalKeeper:
         store.set_intent_status(self.db, digest, "executed", tx_hash=str(receipt.txn_hash), loss_usd=loss)
         return {"decision": "executed", "nonce": int(event.nonce), "trades": int(event.trades), "loss_usd": loss,
                 "gas_used": receipt.gas_used}
-
-
-_DECIMALS_ABI = [{"name": "decimals", "type": "function", "stateMutability": "view", "inputs": [],
-                  "outputs": [{"name": "", "type": "uint8"}]}]
