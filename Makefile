@@ -48,12 +48,16 @@ install: $(PY_STAMP) $(NODE_STAMP) $(SOLC_FRONT) ## Create .venv and node_module
 build: install ## Install if needed, then compile the contracts
 	$(BIN)/ape compile
 
-test: build test-contracts test-keepers ## Run every test (contracts on anvil, then keepers)
+# The two suites run side by side (each starts its own anvils on free ports); each one's output is
+# printed whole when it ends, so the two never interleave.
+test: build ## Run every test (contract and keeper suites in parallel)
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-contracts test-keepers
 
 test-contracts: build
 	$(BIN)/ape test tests/contracts -q
 
-test-keepers: install
+# build first: the demo test runs `ape run`, which must not start a second compile of its own.
+test-keepers: build
 	$(BIN)/pytest tests/keepers -q -p no:ape_test
 
 bench: build ## Measure gas from real receipts on anvil into benchmarks/
