@@ -34,22 +34,6 @@ struct Route {
     Leg[] legs;
 }
 
-/// @notice What one hop of an executed route took and gave (in RouteExecuted).
-struct Fill {
-    address venue;
-    address tokenOut;
-    uint256 amountIn;
-    uint256 amountOut;
-}
-
-/// @notice ERC-2612 permit of the payer for exactly the route's `amountIn` (a single-use allowance).
-struct PermitSignature {
-    uint256 deadline;
-    uint8 v;
-    bytes32 r;
-    bytes32 s;
-}
-
 /// @notice Per input token: orders of at least `commitThreshold` must go through commit–reveal
 /// and carry an oracle bound (0 = no threshold: every size may swap directly).
 struct TokenPolicy {
@@ -66,17 +50,30 @@ struct TokenPolicy {
 /// - the aggregator holds no tokens after any call: inputs are pulled exactly, intermediate dust
 ///   goes back to the payer (LIQ-2);
 /// - no standing allowance is needed: contracts approve exactly `amountIn` before the call (the
-///   pull consumes it), wallets sign an ERC-2612 permit for exactly `amountIn` (LIQ-3);
+///   pull consumes it), wallets sign an ERC-2612 permit for exactly `amountIn` and send
+///   `multicall([selfPermit(...), swap(route)])` (LIQ-3);
 /// - not re-entrant; a swap callback is accepted only from the pool the aggregator is calling,
 ///   during that call (LIQ-4);
 /// - a commitment is revealed only by its sender, at least one block after the commit, within
 ///   `revealWindow` blocks, and once (LIQ-5).
 ///
+/// The implementation is also an OpenZeppelin `Multicall`: `multicall(bytes[] data)` runs each call
+/// on the aggregator in order by DELEGATECALL to itself (`msg.sender` stays the caller), reverting
+/// everything if one reverts; each swap inside keeps its own reentrancy lock.
+///
 /// NOT checked: that a venue's own pricing is fair (that is what `minAmountOut` and the oracle
-/// bound are for); adapters run by delegatecall and are trusted code, allow-listed by ADMIN.
+/// bound are for); adapters run by delegatecall and are trusted code, allow-listed by ADMIN (venues of
+/// a native kind, Uniswap pools, run the aggregator's built-in `UniswapHops` instead: see IVenueAdapter).
 interface ILiquidityAggregator {
     error RouteExpired(uint256 deadline, uint256 timestamp);
-    error InvalidRoute(string reason);
+    error ZeroAmountIn();
+    error SameToken(address token);
+    /// @notice The recipient is the zero address or the aggregator itself (it holds nothing).
+    error InvalidRecipient(address recipient);
+    error NoLegs();
+    /// @notice Leg `leg` has no hops.
+    error EmptyLeg(uint256 leg);
+    error ZeroLegAmount(uint256 leg);
     error LegAmountsMismatch(uint256 legsTotal, uint256 amountIn);
     error LegEndsInWrongToken(uint256 leg, address tokenOut, address expected);
     error TooManyLegs(uint256 legs, uint256 max);
@@ -99,10 +96,14 @@ interface ILiquidityAggregator {
     error AdapterFailed(address venue, bytes reason);
     error VenuePaused(address venue);
     error InvalidRevealWindow(uint32 blocks);
+    /// @notice The permit failed and the allowance it would have set is not in place.
+    error PermitFailed(address token, uint256 allowance, uint256 value);
 
     /// @notice One per executed route: the payer's input, the recipient's measured gain, and what
-    /// every source took and gave (`fills`, in execution order), so execution quality can be
-    /// measured from the chain alone.
+    /// every source took and gave, so execution quality can be measured from the chain alone.
+    /// `fills` is packed (FillLog), 72 bytes per hop in execution order: venue (20 bytes),
+    /// tokenOut (20), amountIn (uint128), amountOut (uint128, as the venue reported it; the
+    /// route's `amountOut` is measured at the recipient). Decoded by `keepers.routing.fills`.
     event RouteExecuted(
         address indexed payer,
         address indexed recipient,
@@ -110,7 +111,7 @@ interface ILiquidityAggregator {
         address tokenOut,
         uint256 amountIn,
         uint256 amountOut,
-        Fill[] fills
+        bytes fills
     );
     /// @notice A committed route is being executed (its RouteExecuted follows in the same call).
     event Revealed(address indexed sender, bytes32 indexed commitment);
@@ -131,11 +132,12 @@ interface ILiquidityAggregator {
     /// `CommitmentRequired` for an order at or above the token's large-order threshold.
     function swap(Route calldata route) external returns (uint256 amountIn, uint256 amountOut);
 
-    /// @notice `swap` funded by an ERC-2612 permit of `msg.sender` for exactly `route.amountIn`.
-    /// A permit already used by a front-runner is tolerated when the allowance is in place.
-    function swapWithPermit(Route calldata route, PermitSignature calldata permit)
-        external
-        returns (uint256 amountIn, uint256 amountOut);
+    /// @notice Uses `msg.sender`'s ERC-2612 permit of `value` of `token` for this aggregator. A
+    /// wallet swaps without a standing allowance by `multicall([selfPermit(token, amountIn, ...),
+    /// swap(route)])`: the swap pulls exactly `amountIn`, consuming the permit. A permit already
+    /// submitted by a front-runner is tolerated when the allowance it set is in place.
+    /// NOT checked: that `value` equals the route's `amountIn` (a larger permit leaves the rest).
+    function selfPermit(address token, uint256 value, uint256 deadline, uint8 v, bytes32 r, bytes32 s) external;
 
     /// @notice Records `commitment = commitmentOf(msg.sender, route, salt)` at this block.
     function commit(bytes32 commitment) external;

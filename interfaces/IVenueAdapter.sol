@@ -5,7 +5,26 @@ pragma solidity ^0.8.24;
 /// @notice How the LiquidityAggregator talks to one venue type. `swap` runs by DELEGATECALL in the
 /// aggregator's context (its balances, its transient storage); `quote` by a plain call.
 /// Adapters must be stateless (immutables only): they see the aggregator's storage.
+///
+/// Venues of a native kind (`nativeKind` != NONE: Uniswap V2 pairs, Uniswap V3 pools) are swapped
+/// by the aggregator's built-in code (`UniswapHops`, the same library these adapters' `swap`
+/// runs) instead of a DELEGATECALL to the adapter, which saves a cold account access and an ABI
+/// round trip per hop; their adapter still quotes them.
 interface IVenueAdapter {
+    /// @notice Venue kinds the aggregator executes with its built-in code.
+    enum NativeKind {
+        NONE,
+        UNISWAP_V2,
+        UNISWAP_V3
+    }
+
+    /// @notice A Uniswap V3 pool returned from `swap` without calling back for its payment.
+    error CallbackNotReceived(address pool);
+
+    /// @notice NONE: the aggregator delegatecalls this adapter's `swap`; otherwise the kind of
+    /// built-in swap it runs for this adapter's venues (read once, when a venue is listed).
+    function nativeKind() external pure returns (NativeKind);
+
     /// @notice Sells `amountIn` of `tokenIn` at `venue` for `tokenOut`, delivered to `recipient`.
     /// The input comes from `payer`: the aggregator itself (intermediate hops, its own balance)
     /// or the order's payer (first hop; pulled with `transferFrom`, never more than `amountIn`).

@@ -140,6 +140,14 @@ def measure_gas(bench: Bench) -> dict[str, int]:
         "liquidity.rfq_via_aggregator": bench.gas_in_snapshot(agg, amount, lambda: agg.swap(
             bench.route([("RFQ", amount)]), sender=trader)),
     }
+    # The floor: the aggregator's own Uniswap swap code with none of its checks (BareUniswapSplit),
+    # so the aggregator's figure minus this is what its properties cost.
+    bare = bench.deployer.deploy(project.BareUniswapSplit)
+    pair, pool, usdc, weth = bench.sources["V2.A"], bench.sources["V3.500"], bench.usdc, bench.weth
+    gas["liquidity.floor_v2_one_hop_no_checks"] = bench.gas_in_snapshot(bare, amount, lambda: bare.split(
+        pair, pool, usdc, weth, amount, 0, trader, sender=trader))
+    gas["liquidity.floor_split_2_sources_no_checks"] = bench.gas_in_snapshot(bare, amount, lambda: bare.split(
+        pair, pool, usdc, weth, amount // 2, amount - amount // 2, trader, sender=trader))
     return gas
 
 

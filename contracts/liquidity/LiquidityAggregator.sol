@@ -8,17 +8,20 @@ import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC2
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {Multicall} from "@openzeppelin/contracts/utils/Multicall.sol";
 import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
 import {
-    ILiquidityAggregator, Route, Leg, Hop, Fill, PermitSignature, TokenPolicy
+    ILiquidityAggregator, Route, Leg, Hop, TokenPolicy
 } from "../../interfaces/ILiquidityAggregator.sol";
 import {IVenueAdapter} from "../../interfaces/IVenueAdapter.sol";
 import {IOracleRouter, PriceStatus} from "../../interfaces/IOracleRouter.sol";
 import {LiquiditySession} from "./LiquiditySession.sol";
+import {UniswapHops} from "./UniswapHops.sol";
+import {FillLog} from "./FillLog.sol";
 
 /// @title LiquidityAggregator
 /// @notice Split and multi-hop order execution across allow-listed venues (see ILiquidityAggregator).
-contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyGuardTransient {
+contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyGuardTransient, Multicall {
     using SafeERC20 for IERC20;
     using EnumerableSet for EnumerableSet.AddressSet;
 
@@ -37,11 +40,13 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
         bool paused;
     }
 
-    /// @dev One word per venue, read once per hop: its adapter and whether the guardian paused it
-    /// (the global pause is written into every venue, so a swap reads no separate flag).
+    /// @dev One word per venue, read once per hop: its adapter, whether the guardian paused it
+    /// (the global pause is written into every venue, so a swap reads no separate flag) and the
+    /// adapter's native kind (swapped by built-in code, without a delegatecall).
     struct VenueConfig {
         address adapter;
         bool paused;
+        IVenueAdapter.NativeKind kind;
     }
 
     Settings private _settings;
@@ -67,16 +72,16 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
     }
 
     /// @inheritdoc ILiquidityAggregator
-    function swapWithPermit(Route calldata route, PermitSignature calldata permit)
-        external
-        nonReentrant
-        returns (uint256, uint256)
-    {
+    /// @dev One call site for `_execute` per entry point costs about 3 KB of bytecode (the
+    /// optimizer inlines it), so wallets combine this with `swap` through `multicall` rather than a
+    /// third entry point that executes routes.
+    function selfPermit(address token, uint256 value, uint256 deadline, uint8 v, bytes32 r, bytes32 s) external {
         // A front-runner may have submitted the permit already: then the allowance is in place.
-        try IERC20Permit(route.tokenIn).permit(
-            msg.sender, address(this), route.amountIn, permit.deadline, permit.v, permit.r, permit.s
-        ) {} catch {}
-        return _execute(route, bytes32(0));
+        try IERC20Permit(token).permit(msg.sender, address(this), value, deadline, v, r, s) {}
+        catch {
+            uint256 allowance = IERC20(token).allowance(msg.sender, address(this));
+            if (allowance < value) revert PermitFailed(token, allowance, value);
+        }
     }
 
     /// @inheritdoc ILiquidityAggregator
@@ -171,7 +176,9 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
         } else if (previous != address(0) && adapter == address(0)) {
             _venues.remove(venue);
         }
-        _venueConfig[venue] = VenueConfig(adapter, adapter != address(0) && _settings.paused);
+        IVenueAdapter.NativeKind kind =
+            adapter == address(0) ? IVenueAdapter.NativeKind.NONE : IVenueAdapter(adapter).nativeKind();
+        _venueConfig[venue] = VenueConfig(adapter, adapter != address(0) && _settings.paused, kind);
         emit VenueSet(venue, previous, adapter);
     }
 
@@ -260,17 +267,19 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
     // ================================================================ internals
 
     function _execute(Route calldata route, bytes32 commitment) internal returns (uint256 amountIn, uint256 amountOut) {
-        Fill[] memory fills = new Fill[](_checkRoute(route, commitment));
+        Leg[] calldata legs = route.legs;
+        bytes memory fills = FillLog.create(_checkRoute(route, legs, commitment));
+        address recipient = route.recipient;
         IERC20 tokenOut = IERC20(route.tokenOut);
-        uint256 balanceBefore = tokenOut.balanceOf(route.recipient);
+        uint256 balanceBefore = tokenOut.balanceOf(recipient);
         uint256 filled;
         // Bounded: legs <= MAX_LEGS (checked by _checkRoute).
-        for (uint256 l; l < route.legs.length; ++l) {
+        for (uint256 l; l < legs.length; ++l) {
             uint256 used;
-            (used, filled) = _executeLeg(route, route.legs[l], fills, filled);
+            (used, filled) = _executeLeg(route.tokenIn, recipient, legs[l], fills, filled);
             amountIn += used;
         }
-        amountOut = tokenOut.balanceOf(route.recipient) - balanceBefore;
+        amountOut = tokenOut.balanceOf(recipient) - balanceBefore;
         if (amountOut < route.minAmountOut) revert InsufficientOutput(amountOut, route.minAmountOut);
         if (route.maxSlippageBps != 0) _checkOracleBound(route, amountIn, amountOut);
         emit RouteExecuted(msg.sender, route.recipient, route.tokenIn, route.tokenOut, amountIn, amountOut, fills);
@@ -278,29 +287,34 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
 
     /// @dev Every check that needs no interaction, before the first one.
     /// @return hops The route's number of hops (the size of its fills).
-    function _checkRoute(Route calldata route, bytes32 commitment) internal view returns (uint256 hops) {
+    function _checkRoute(Route calldata route, Leg[] calldata legs, bytes32 commitment)
+        internal
+        view
+        returns (uint256 hops)
+    {
         if (block.timestamp > route.deadline) revert RouteExpired(route.deadline, block.timestamp);
-        if (route.amountIn == 0) revert InvalidRoute("zero amountIn");
-        if (route.tokenIn == route.tokenOut) revert InvalidRoute("same token");
-        if (route.recipient == address(0) || route.recipient == address(this)) revert InvalidRoute("recipient");
+        if (route.amountIn == 0) revert ZeroAmountIn();
+        if (route.tokenIn == route.tokenOut) revert SameToken(route.tokenIn);
+        if (route.recipient == address(0) || route.recipient == address(this)) revert InvalidRecipient(route.recipient);
         uint256 threshold = _policies[route.tokenIn].commitThreshold;
         if (threshold != 0 && route.amountIn >= threshold) {
             if (commitment == bytes32(0)) revert CommitmentRequired(route.tokenIn, route.amountIn, threshold);
             if (route.maxSlippageBps == 0) revert OracleBoundRequired(route.tokenIn, route.amountIn);
         }
-        uint256 legCount = route.legs.length;
-        if (legCount == 0) revert InvalidRoute("no legs");
+        uint256 legCount = legs.length;
+        if (legCount == 0) revert NoLegs();
         if (legCount > MAX_LEGS) revert TooManyLegs(legCount, MAX_LEGS);
         uint256 legsTotal;
         for (uint256 l; l < legCount; ++l) {
-            Leg calldata leg = route.legs[l];
+            Leg calldata leg = legs[l];
             uint256 hopCount = leg.hops.length;
-            if (hopCount == 0) revert InvalidRoute("leg without hops");
+            if (hopCount == 0) revert EmptyLeg(l);
             if (hopCount > MAX_HOPS) revert TooManyHops(l, hopCount, MAX_HOPS);
-            if (leg.amountIn == 0) revert InvalidRoute("zero leg amount");
+            uint256 legAmount = leg.amountIn;
+            if (legAmount == 0) revert ZeroLegAmount(l);
             address legOut = leg.hops[hopCount - 1].tokenOut;
             if (legOut != route.tokenOut) revert LegEndsInWrongToken(l, legOut, route.tokenOut);
-            legsTotal += leg.amountIn;
+            legsTotal += legAmount;
             hops += hopCount;
         }
         if (legsTotal != route.amountIn) revert LegAmountsMismatch(legsTotal, route.amountIn);
@@ -308,43 +322,57 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
 
     /// @return amountInUsed What the leg's first hop took from the payer.
     /// @return filled Fills recorded so far, this leg's included.
-    function _executeLeg(Route calldata route, Leg calldata leg, Fill[] memory fills, uint256 filled)
+    function _executeLeg(address tokenIn, address recipient, Leg calldata leg, bytes memory fills, uint256 filled)
         internal
         returns (uint256 amountInUsed, uint256)
     {
-        uint256 hopCount = leg.hops.length;
-        address tokenIn = route.tokenIn;
+        Hop[] calldata hops = leg.hops;
+        uint256 hopCount = hops.length;
         uint256 amount = leg.amountIn;
         address payer = msg.sender;
         for (uint256 h; h < hopCount; ++h) {
-            Hop calldata hop = leg.hops[h];
+            Hop calldata hop = hops[h];
+            (address venue, address tokenOut) = (hop.venue, hop.tokenOut);
             bool last = h == hopCount - 1;
-            (uint256 used, uint256 out) = _swapHop(hop, tokenIn, amount, payer, last ? route.recipient : address(this));
+            (uint256 used, uint256 out) =
+                _swapHop(hop, venue, tokenIn, tokenOut, amount, payer, last ? recipient : address(this));
             if (h == 0) amountInUsed = used;
             else _returnDust(tokenIn);
-            fills[filled++] = Fill(hop.venue, hop.tokenOut, used, out);
+            FillLog.write(fills, filled++, venue, tokenOut, used, out);
             if (!last) {
                 // The aggregator holds nothing between calls, so its balance is exactly this hop's
                 // delivery: the next hop sells that, not what the adapter reports.
-                amount = IERC20(hop.tokenOut).balanceOf(address(this));
-                tokenIn = hop.tokenOut;
+                amount = IERC20(tokenOut).balanceOf(address(this));
+                tokenIn = tokenOut;
                 payer = address(this);
             }
         }
         return (amountInUsed, filled);
     }
 
-    function _swapHop(Hop calldata hop, address tokenIn, uint256 amount, address payer, address to)
-        internal
-        returns (uint256 used, uint256 out)
-    {
-        VenueConfig memory config = _venueConfig[hop.venue];
-        if (config.adapter == address(0)) revert VenueNotListed(hop.venue);
-        if (config.paused) revert VenuePaused(hop.venue);
+    /// @dev `hop` is read only for an adapter's data: native kinds need just the venue and tokens.
+    function _swapHop(
+        Hop calldata hop,
+        address venue,
+        address tokenIn,
+        address tokenOut,
+        uint256 amount,
+        address payer,
+        address to
+    ) internal returns (uint256 used, uint256 out) {
+        VenueConfig memory config = _venueConfig[venue];
+        if (config.adapter == address(0)) revert VenueNotListed(venue);
+        if (config.paused) revert VenuePaused(venue);
+        if (config.kind == IVenueAdapter.NativeKind.UNISWAP_V2) {
+            return (amount, UniswapHops.swapV2(venue, tokenIn, tokenOut, amount, payer, to));
+        }
+        if (config.kind == IVenueAdapter.NativeKind.UNISWAP_V3) {
+            return UniswapHops.swapV3(venue, tokenIn, tokenOut, amount, payer, to);
+        }
         (bool ok, bytes memory result) = config.adapter.delegatecall(
-            abi.encodeCall(IVenueAdapter.swap, (hop.venue, tokenIn, hop.tokenOut, amount, payer, to, hop.data))
+            abi.encodeCall(IVenueAdapter.swap, (venue, tokenIn, tokenOut, amount, payer, to, hop.data))
         );
-        if (!ok) revert AdapterFailed(hop.venue, result);
+        if (!ok) revert AdapterFailed(venue, result);
         (used, out) = abi.decode(result, (uint256, uint256));
     }
 

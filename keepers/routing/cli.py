@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from keepers.errors import QuanteraError
+from keepers.routing.fills import decode_fills
 from keepers.routing.router import Plan, Router, sources_from_record
 from keepers.routing.submit import private_rpc, send
 
@@ -193,5 +194,8 @@ def execute_plan(plan: Plan, aggregator, token, account, use_commit: bool | None
     done = [log for log in receipt.events if log.event_name == "RouteExecuted"]
     if not done:
         raise QuanteraError(f"transaction {receipt.txn_hash} executed no route")
+    # What each source took and gave, as the chain recorded it (execution quality from the chain).
+    fills = [{"venue": f.venue, "token_out": f.token_out, "amount_in": str(f.amount_in),
+              "amount_out": str(f.amount_out)} for f in decode_fills(done[0].fills)]
     return {"amount_out": str(done[0].amountOut), "gas_used": gas, "tx": str(receipt.txn_hash),
-            "commit_reveal": bool(use_commit), "at": int(time.time())}
+            "commit_reveal": bool(use_commit), "at": int(time.time()), "fills": fills}

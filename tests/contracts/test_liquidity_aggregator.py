@@ -6,6 +6,7 @@ from eth_account.messages import encode_typed_data
 from isolation import isolated
 from keepers.liquidity.artifacts import container
 from keepers.liquidity.rfq import make_quote, sign_quote, typed_message
+from keepers.routing.fills import decode_fills
 from keepers.routing.router import route_tuple
 from keepers.typed_data import permit_message, sign_typed
 
@@ -69,7 +70,7 @@ def test_swap__v2_single_source_matches_router02(liquidity, chain):
         assert all(v == 0 for v in balances_of_aggregator(liq).values())  # LIQ-2
         done = [log for log in receipt.events if log.event_name == "RouteExecuted"]
         assert len(done) == 1 and done[0].amountIn == amount and done[0].amountOut == received
-        (fill,) = done[0].fills
+        (fill,) = decode_fills(done[0].fills)
         assert (fill[0].lower(), fill[1].lower(), fill[2], fill[3]) == (
             liq.venue(V2A).lower(), qspx.address.lower(), amount, received)
 
@@ -106,7 +107,7 @@ def test_swap__split_over_six_sources_with_events(liquidity, chain):
         receipt = liq.aggregator.swap(route, sender=trader)
         received = qspx.balanceOf(trader) - before
         (done,) = [log for log in receipt.events if log.event_name == "RouteExecuted"]
-        fills = done.fills  # (venue, tokenOut, amountIn, amountOut) per source, in execution order
+        fills = decode_fills(done.fills)  # (venue, tokenOut, amountIn, amountOut) per source, in order
         assert [f[0].lower() for f in fills] == [liq.venue(n).lower() for n in SIX]
         assert sum(f[3] for f in fills) == received == predicted == done.amountOut
         assert all(f[2] == share for f in fills)
@@ -128,9 +129,15 @@ def test_swap__multi_hop_through_an_intermediate_token(liquidity, chain):
         predicted, hops = liq.aggregator.quoteRoute.call(route)
         usdc.approve(liq.aggregator, amount, sender=trader)
         before = qspx.balanceOf(trader)
-        liq.aggregator.swap(route, sender=trader)
+        receipt = liq.aggregator.swap(route, sender=trader)
         assert qspx.balanceOf(trader) - before == predicted > 0
         assert len(hops[0]) == 2 and hops[0][1] == predicted
+        (done,) = [log for log in receipt.events if log.event_name == "RouteExecuted"]
+        first, second = decode_fills(done.fills)
+        assert (first.venue.lower(), first.token_out, first.amount_in, first.amount_out) == (
+            liq.venue("UniswapV2Pair.A.QCORP-USDC").lower(), qcorp.address, amount, hops[0][0])
+        assert (second.venue.lower(), second.token_out, second.amount_in, second.amount_out) == (
+            liq.venue("UniswapV2Pair.A.QSPX-QCORP").lower(), qspx.address, hops[0][0], predicted)
         assert all(v == 0 for v in balances_of_aggregator(liq).values())
 
 
@@ -155,6 +162,22 @@ def test_swap__bad_routes_revert_with_context(liquidity, chain, accounts):
         agg.swap(stray, sender=trader)
     with ape.reverts(agg.SlippageAboveCap, maxSlippageBps=301, cap=300):
         agg.swap(single(liq, chain, V2A, usdc, qspx, amount, bps=301), sender=trader)
+    hop = (liq.venue(V2A), qspx.address, b"")
+    malformed = [
+        (route_tuple(usdc, qspx, 0, 1, trader.address, deadline(chain), 0, [(0, [hop])]), agg.ZeroAmountIn, {}),
+        (route_tuple(usdc, usdc, amount, 1, trader.address, deadline(chain), 0, [(amount, [hop])]), agg.SameToken,
+         {"token": usdc.address}),
+        (route_tuple(usdc, qspx, amount, 1, agg.address, deadline(chain), 0, [(amount, [hop])]), agg.InvalidRecipient,
+         {"recipient": agg.address}),
+        (route_tuple(usdc, qspx, amount, 1, trader.address, deadline(chain), 0, []), agg.NoLegs, {}),
+        (route_tuple(usdc, qspx, amount, 1, trader.address, deadline(chain), 0, [(amount, [hop]), (0, [hop])]),
+         agg.ZeroLegAmount, {"leg": 1}),
+        (route_tuple(usdc, qspx, amount, 1, trader.address, deadline(chain), 0, [(amount, [])]), agg.EmptyLeg,
+         {"leg": 0}),
+    ]
+    for route, error, fields in malformed:
+        with ape.reverts(error, **fields):
+            agg.swap(route, sender=trader)
 
 
 def test_callback__only_from_the_pool_being_called(liquidity, project, deployer, chain):
@@ -169,11 +192,14 @@ def test_callback__only_from_the_pool_being_called(liquidity, project, deployer,
         amount = 1_000 * USDC_UNIT
         route = route_tuple(usdc, qspx, amount, 1, trader.address, deadline(chain), 0,
                             [(amount, [(hostile.address, qspx.address, b"")])])
-        for via_callback in (False, True):
+        # A Uniswap V2 venue is swapped by the aggregator's built-in code: the refusal comes up as is.
+        refusals = {False: (liq.aggregator.ReentrancyGuardReentrantCall, {}),
+                    True: (liq.aggregator.UnexpectedCallback, {"caller": hostile.address})}
+        for via_callback, (error, fields) in refusals.items():
             hostile.arm(route, via_callback, sender=deployer)
             usdc.approve(liq.aggregator, amount, sender=trader)
             before = usdc.balanceOf(trader)
-            with ape.reverts(liq.aggregator.AdapterFailed):
+            with ape.reverts(error, **fields):
                 liq.aggregator.swap(route, sender=trader)
             assert usdc.balanceOf(trader) == before
 
@@ -262,22 +288,48 @@ def test_pause__guardian_stops_every_venue_or_one(liquidity, chain, guardian):
         agg.setPaused(True, sender=trader)
 
 
-def test_swap_with_permit__no_standing_allowance(liquidity, chain):
-    """LIQ-3: a wallet signs an ERC-2612 permit for exactly the order; nothing remains approved."""
-    liq, usdc, qspx, trader = liquidity, liquidity.tokens["USDC"], liquidity.tokens["QSPX"], liquidity.trader
-    amount = 2_000 * USDC_UNIT
+def trader_permit(liq, chain, amount) -> tuple:
+    """The trader's ERC-2612 permit of `amount` USDC for the aggregator: (value, deadline, v, r, s)."""
+    usdc, trader = liq.tokens["USDC"], liq.trader
     expiry = chain.pending_timestamp + 600
     message = permit_message(usdc.name(), chain.chain_id, usdc.address, trader.address, liq.aggregator.address,
                              amount, usdc.nonces(trader), expiry)
     signed = sign_typed(message, trader.private_key)
+    return amount, expiry, signed.v, signed.r.to_bytes(32, "big"), signed.s.to_bytes(32, "big")
+
+
+def test_swap_with_permit__no_standing_allowance(liquidity, chain):
+    """LIQ-3: a wallet signs an ERC-2612 permit for exactly the order and sends it with the swap in
+    one multicall; nothing remains approved."""
+    liq, usdc, qspx, trader = liquidity, liquidity.tokens["USDC"], liquidity.tokens["QSPX"], liquidity.trader
+    amount = 2_000 * USDC_UNIT
+    permit = trader_permit(liq, chain, amount)
     with isolated(chain):
-        assert usdc.allowance(trader, liq.aggregator) == 0
+        agg = liq.aggregator
+        assert usdc.allowance(trader, agg) == 0
         before = qspx.balanceOf(trader)
-        liq.aggregator.swapWithPermit(single(liq, chain, V2A, usdc, qspx, amount),
-                                      (expiry, signed.v, signed.r.to_bytes(32, "big"), signed.s.to_bytes(32, "big")),
-                                      sender=trader)
+        agg.multicall([agg.selfPermit.encode_input(usdc, *permit),
+                       agg.swap.encode_input(single(liq, chain, V2A, usdc, qspx, amount))], sender=trader)
         assert qspx.balanceOf(trader) > before
-        assert usdc.allowance(trader, liq.aggregator) == 0
+        assert usdc.allowance(trader, agg) == 0
+        # The same permit again (its nonce is spent) and no allowance in place: refused with context.
+        with ape.reverts(agg.PermitFailed, token=usdc.address, allowance=0, value=amount):
+            agg.selfPermit(usdc, *permit, sender=trader)
+
+
+def test_swap_with_permit__front_run_permit_tolerated(liquidity, chain, accounts):
+    """LIQ-3: a permit a front-runner submitted first still lets the wallet's multicall swap."""
+    liq, usdc, qspx, trader = liquidity, liquidity.tokens["USDC"], liquidity.tokens["QSPX"], liquidity.trader
+    amount = 1_000 * USDC_UNIT
+    permit = trader_permit(liq, chain, amount)
+    with isolated(chain):
+        agg = liq.aggregator
+        usdc.permit(trader, agg, *permit, sender=accounts[0])  # the front-runner
+        before = qspx.balanceOf(trader)
+        agg.multicall([agg.selfPermit.encode_input(usdc, *permit),
+                       agg.swap.encode_input(single(liq, chain, V2A, usdc, qspx, amount))], sender=trader)
+        assert qspx.balanceOf(trader) > before
+        assert usdc.allowance(trader, agg) == 0
 
 
 def test_rfq_quote_typed_data_matches_the_venue(liquidity, chain, project):

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from keepers.routing.graph import Edge, best_path, find_arbitrage
+from keepers.routing.fills import decode_fills
 from keepers.routing.router import grid_for
 from keepers.routing.split import SplitError, best_split
 
@@ -79,3 +80,14 @@ def test_find_arbitrage__reports_a_profitable_cycle_only():
     cycle = find_arbitrage(3, mispriced)
     assert cycle is not None and cycle.gain > 1.0
     assert cycle.tokens[0] == cycle.tokens[-1] and set(cycle.tokens) == {0, 1, 2}
+
+
+def test_decode_fills__72_bytes_per_hop_in_order():
+    """RouteExecuted.fills as FillLog packs them: venue, tokenOut, uint128 amountIn, uint128 amountOut."""
+    venue, token = "0x" + "11" * 20, "0x" + "22" * 20
+    packed = (bytes.fromhex(venue[2:]) + bytes.fromhex(token[2:]) + (5).to_bytes(16, "big") + (2**128 - 1).to_bytes(16, "big"))
+    (fill,) = decode_fills(packed)
+    assert (fill.venue.lower(), fill.token_out.lower(), fill.amount_in, fill.amount_out) == (venue, token, 5, 2**128 - 1)
+    assert decode_fills(b"") == []
+    with pytest.raises(ValueError, match="not a whole number"):
+        decode_fills(packed[:-1])

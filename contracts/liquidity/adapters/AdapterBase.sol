@@ -3,15 +3,15 @@ pragma solidity ^0.8.24;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {IVenueAdapter} from "../../../interfaces/IVenueAdapter.sol";
 
-/// @notice What every adapter does the same way: pay a venue from the aggregator or the payer.
-abstract contract AdapterBase {
+/// @notice What every adapter does the same way: bring the input to a venue that pulls it.
+abstract contract AdapterBase is IVenueAdapter {
     using SafeERC20 for IERC20;
 
-    /// @dev Runs in the aggregator's context: `address(this)` is the aggregator.
-    function _pay(address token, address payer, address to, uint256 amount) internal {
-        if (payer == address(this)) IERC20(token).safeTransfer(to, amount);
-        else IERC20(token).safeTransferFrom(payer, to, amount);
+    /// @inheritdoc IVenueAdapter
+    function nativeKind() external pure virtual returns (NativeKind) {
+        return NativeKind.NONE;
     }
 
     /// @dev For venues that pull from their caller: bring the input to the aggregator first and

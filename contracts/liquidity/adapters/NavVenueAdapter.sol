@@ -7,7 +7,7 @@ import {AdapterBase} from "./AdapterBase.sol";
 
 /// @title NavVenueAdapter
 /// @notice Subscribes to or redeems from the issuer's NavVenue at oracle NAV.
-contract NavVenueAdapter is IVenueAdapter, AdapterBase {
+contract NavVenueAdapter is AdapterBase {
     /// @inheritdoc IVenueAdapter
     /// @dev No minimum at the venue: the aggregator checks the route's output.
     function swap(

@@ -7,7 +7,7 @@ import {AdapterBase} from "./AdapterBase.sol";
 
 /// @title RfqAdapter
 /// @notice Fills a market maker's signed quote at an RfqVenue. Hop data: abi.encode(RfqQuote, bytes signature).
-contract RfqAdapter is IVenueAdapter, AdapterBase {
+contract RfqAdapter is AdapterBase {
     error QuotePairMismatch(address quoteTokenIn, address quoteTokenOut, address tokenIn, address tokenOut);
 
     /// @inheritdoc IVenueAdapter

@@ -3,19 +3,19 @@ pragma solidity ^0.8.24;
 
 import {IVenueAdapter} from "../../../interfaces/IVenueAdapter.sol";
 import {IUniswapV2PairMinimal} from "../../../interfaces/external/IUniswap.sol";
+import {UniswapHops} from "../UniswapHops.sol";
 import {AdapterBase} from "./AdapterBase.sol";
 
 /// @title UniswapV2Adapter
-/// @notice Swaps on a Uniswap V2 pair (any factory: the venue is the pair). Pays the pair
-/// directly from the payer, as Router02 does, and lets the pair send to the recipient.
-contract UniswapV2Adapter is IVenueAdapter, AdapterBase {
-    /// @dev Uniswap V2's 0.30% fee, as in the pair's invariant check.
-    uint256 internal constant FEE_FACTOR = 997;
-    uint256 internal constant FEE_BASE = 1000;
+/// @notice Uniswap V2 pairs of any factory (the venue is the pair). A native kind: the aggregator
+/// swaps these venues with the same `UniswapHops.swapV2` that `swap` runs, without a delegatecall.
+contract UniswapV2Adapter is AdapterBase {
+    /// @inheritdoc IVenueAdapter
+    function nativeKind() external pure override returns (NativeKind) {
+        return NativeKind.UNISWAP_V2;
+    }
 
     /// @inheritdoc IVenueAdapter
-    /// @dev The pair's tokens are not read: V2 pairs sort tokens by address, and a pair that does
-    /// not hold `tokenOut` cannot deliver it, so the aggregator's output check reverts.
     function swap(
         address venue,
         address tokenIn,
@@ -25,11 +25,7 @@ contract UniswapV2Adapter is IVenueAdapter, AdapterBase {
         address recipient,
         bytes calldata
     ) external returns (uint256 amountInUsed, uint256 amountOut) {
-        bool zeroForOne = tokenIn < tokenOut;
-        (uint256 reserveIn, uint256 reserveOut) = _reserves(venue, zeroForOne);
-        amountOut = _amountOut(amountIn, reserveIn, reserveOut);
-        _pay(tokenIn, payer, venue, amountIn);
-        IUniswapV2PairMinimal(venue).swap(zeroForOne ? 0 : amountOut, zeroForOne ? amountOut : 0, recipient, "");
+        amountOut = UniswapHops.swapV2(venue, tokenIn, tokenOut, amountIn, payer, recipient);
         amountInUsed = amountIn;
     }
 
@@ -43,19 +39,7 @@ contract UniswapV2Adapter is IVenueAdapter, AdapterBase {
         bool zeroForOne = tokenIn < tokenOut;
         (address token0, address token1) = zeroForOne ? (tokenIn, tokenOut) : (tokenOut, tokenIn);
         if (pair.token0() != token0 || pair.token1() != token1) return 0;
-        (uint256 reserveIn, uint256 reserveOut) = _reserves(venue, zeroForOne);
-        return _amountOut(amountIn, reserveIn, reserveOut);
-    }
-
-    function _reserves(address venue, bool zeroForOne) internal view returns (uint256 reserveIn, uint256 reserveOut) {
-        (uint112 reserve0, uint112 reserve1,) = IUniswapV2PairMinimal(venue).getReserves();
-        (reserveIn, reserveOut) = zeroForOne ? (uint256(reserve0), uint256(reserve1)) : (uint256(reserve1), uint256(reserve0));
-    }
-
-    /// @dev The pair's constant-product formula with its fee, rounded down as the pair requires.
-    function _amountOut(uint256 amountIn, uint256 reserveIn, uint256 reserveOut) internal pure returns (uint256) {
-        if (amountIn == 0 || reserveIn == 0 || reserveOut == 0) return 0;
-        uint256 amountInWithFee = amountIn * FEE_FACTOR;
-        return amountInWithFee * reserveOut / (reserveIn * FEE_BASE + amountInWithFee);
+        (uint256 reserveIn, uint256 reserveOut) = UniswapHops.reservesV2(venue, zeroForOne);
+        return UniswapHops.amountOutV2(amountIn, reserveIn, reserveOut);
     }
 }
