@@ -103,7 +103,9 @@ struct RebalancePreview {
 /// Warning: the rebalancer cannot commit-reveal (it acts within one transaction), so each trade must
 /// stay below the aggregator's large-order threshold of its input token, or the aggregator refuses
 /// it (`CommitmentRequired`) and the whole rebalance reverts: keep `maxTradeBps` x NAV below the
-/// thresholds. Every trade carries the intent's oracle bound and an oracle-derived minimum anyway.
+/// thresholds. Every trade's minimum output is its oracle bound: the sale's value at this block's
+/// oracle prices less the intent's slippage (the aggregator's own oracle bound is not asked for: it
+/// would read the same prices again to check the same inequality).
 interface IAutoRebalancer {
     error UnknownPortfolio(address portfolio);
     error StrategyPaused(address portfolio);

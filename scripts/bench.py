@@ -3,13 +3,13 @@ on a fresh anvil, written to benchmarks/gas.json (scenario name -> gas). Scenari
 domains already in the file are kept; the ones measured here are replaced.
 """
 
-import json
 from pathlib import Path
 
 import click
 from ape import accounts, chain, project
 from ape.cli import ConnectedProviderCommand, network_option
 
+from keepers.benchmarking import merge_json
 from keepers.protocol import wiring
 from keepers.roles import ROLE_IDS
 
@@ -253,15 +253,13 @@ def cli(ecosystem, network, provider):
     measured = measure_access()
     measured.update(measure_compliance())
     measured.update(measure_risk())
-    current = json.loads(GAS_FILE.read_text()) if GAS_FILE.is_file() else {}
-    current.update(measured)
-    GAS_FILE.parent.mkdir(parents=True, exist_ok=True)
-    GAS_FILE.write_text(json.dumps(dict(sorted(current.items())), indent=2) + "\n")
+    merge_json(GAS_FILE, measured)
     for name, gas in sorted(measured.items()):
         click.echo(f"{name:45} {gas:>10,}")
     click.echo(f"written to {GAS_FILE}")
     timings = measure_timings()
-    TIMINGS_FILE.write_text(json.dumps(dict(sorted(timings.items())), indent=2) + "\n")
+    # Merged, not rewritten: the other bench scripts keep their own timings in the same file.
+    merge_json(TIMINGS_FILE, timings)
     for name, t in sorted(timings.items()):
         click.echo(f"{name:55} median {t['median_s']:.3f} s, max {t['max_s']:.3f} s")
     click.echo(f"written to {TIMINGS_FILE}")

@@ -108,7 +108,7 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
         p.lastTargets = PackedBps.pack(intent.targetWeightsBps);
 
         (uint256[] memory sold, uint256[] memory bought) =
-            IPortfolioVault(portfolio).tradeBatch(_tradeParams(s, trades, routes, portfolio, intent.maxSlippageBps));
+            IPortfolioVault(portfolio).tradeBatch(_tradeParams(s, trades, routes, portfolio));
 
         // The loss is known only once the trades ran; the whole rebalance reverts if it overdraws.
         loss = _loss(s, trades, sold, bought);
@@ -397,49 +397,47 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
     }
 
     /// @dev One vault trade per planned trade, each an aggregator swap into the vault over the
-    /// relayer's legs, scaled to the planned amount, with the plan's oracle-derived minimum and the
-    /// intent's oracle bound.
+    /// relayer's legs, scaled to the planned amount, with the plan's oracle-derived minimum.
     function _tradeParams(
         Snapshot memory s,
         RebalanceMath.Trade[] memory trades,
         TradeRoute[] calldata routes,
-        address portfolio,
-        uint16 maxSlippageBps
+        address portfolio
     ) internal view returns (TradeParams[] memory params) {
         params = new TradeParams[](trades.length);
         // Bounded: trades <= assets <= PackedBps.CAPACITY; legs per route bounded by the
         // aggregator's MAX_LEGS (it reverts above).
         for (uint256 k; k < trades.length; ++k) {
             RebalanceMath.Trade memory t = trades[k];
+            bytes memory swapCall = _swapCalldata(s, t, _scaledLegs(routes[k].legs, t.sellAmount, k), portfolio);
             params[k] = TradeParams({
                 sellAsset: s.assets[t.sellIndex],
                 sellAmount: t.sellAmount,
                 buyAsset: s.assets[t.buyIndex],
                 minBuyAmount: t.minBuyAmount,
                 venue: address(aggregator),
-                data: _swapCalldata(s, t, _scaledLegs(routes[k].legs, t.sellAmount, k), portfolio, maxSlippageBps)
+                data: swapCall
             });
         }
     }
 
-    /// @dev `aggregator.swap` of one planned trade into the vault, expiring now.
-    function _swapCalldata(
-        Snapshot memory s,
-        RebalanceMath.Trade memory t,
-        Leg[] memory legs,
-        address portfolio,
-        uint16 maxSlippageBps
-    ) internal view returns (bytes memory) {
-        Route memory route = Route({
-            tokenIn: s.assets[t.sellIndex],
-            tokenOut: s.assets[t.buyIndex],
-            amountIn: t.sellAmount,
-            minAmountOut: t.minBuyAmount,
-            recipient: portfolio,
-            deadline: block.timestamp,
-            maxSlippageBps: maxSlippageBps,
-            legs: legs
-        });
+    /// @dev `aggregator.swap` of one planned trade into the vault, expiring now. Its minimum output
+    /// is the oracle bound itself (the sale's value at this block's oracle prices, less the intent's
+    /// slippage), so the aggregator's own oracle bound is not asked for (0): it would read the same
+    /// prices again, about 11,000 gas per trade, to check the same inequality.
+    function _swapCalldata(Snapshot memory s, RebalanceMath.Trade memory t, Leg[] memory legs, address portfolio)
+        internal
+        view
+        returns (bytes memory)
+    {
+        Route memory route; // maxSlippageBps stays 0
+        route.tokenIn = s.assets[t.sellIndex];
+        route.tokenOut = s.assets[t.buyIndex];
+        route.amountIn = t.sellAmount;
+        route.minAmountOut = t.minBuyAmount;
+        route.recipient = portfolio;
+        route.deadline = block.timestamp;
+        route.legs = legs;
         return abi.encodeCall(ILiquidityAggregator.swap, (route));
     }
 

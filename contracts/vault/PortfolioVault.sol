@@ -70,7 +70,7 @@ contract PortfolioVault is IPortfolioVault, ERC4626, AccessManaged, ReentrancyGu
     /// @inheritdoc IPortfolioVault
     function trade(TradeParams calldata t) external restricted nonReentrant returns (uint256 sold, uint256 bought) {
         uint256[] memory before = holdings();
-        uint256[] memory expected = holdings();
+        uint256[] memory expected = _copy(before);
         (sold, bought) = _trade(t, expected);
         _settle(before, expected);
     }
@@ -85,7 +85,7 @@ contract PortfolioVault is IPortfolioVault, ERC4626, AccessManaged, ReentrancyGu
         uint256 count = trades.length;
         if (count == 0 || count > MAX_ASSETS) revert InvalidTradeCount(count, MAX_ASSETS);
         uint256[] memory before = holdings();
-        uint256[] memory expected = holdings();
+        uint256[] memory expected = _copy(before);
         sold = new uint256[](count);
         bought = new uint256[](count);
         // Bounded: count <= MAX_ASSETS.
@@ -226,6 +226,16 @@ contract PortfolioVault is IPortfolioVault, ERC4626, AccessManaged, ReentrancyGu
         expected[sellIndex] = sellAfter;
         expected[buyIndex] = buyAfter;
         emit Traded(msg.sender, t.venue, t.sellAsset, sold, t.buyAsset, bought);
+    }
+
+    /// @dev A memory copy: the balances each trade is checked against, updated as trades settle
+    /// (re-reading the tokens would cost a call per asset for the same numbers).
+    function _copy(uint256[] memory values) internal pure returns (uint256[] memory copy) {
+        copy = new uint256[](values.length);
+        // Bounded: assets <= MAX_ASSETS.
+        for (uint256 i; i < values.length; ++i) {
+            copy[i] = values[i];
+        }
     }
 
     /// @dev After the trades: every asset holds exactly what the trades explain (nothing else
