@@ -8,13 +8,17 @@ import shutil
 import signal
 import socket
 import subprocess
+import threading
 import time
 import urllib.request
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from keepers.errors import QuanteraError
 
 GRACE_SECONDS = 5.0
+MAX_RESTARTS = 3  # per keeper: more means a real fault, not a transient RPC error
+SUPERVISE_EVERY_SECONDS = 0.5
 ACCOUNTS = 24  # funded test accounts; matches `test.number_of_accounts` in ape-config.yaml
 
 
@@ -42,8 +46,9 @@ class ProcessGroup:
         self.log_dir = log_dir
         self.children: list[tuple[str, subprocess.Popen]] = []
 
-    def start(self, name: str, argv: list[str], env: dict[str, str] | None = None) -> subprocess.Popen:
-        log = open(self.log_dir / f"{name}.log", "wb")
+    def start(self, name: str, argv: list[str], env: dict[str, str] | None = None,
+              append: bool = False) -> subprocess.Popen:
+        log = open(self.log_dir / f"{name}.log", "ab" if append else "wb")
         proc = subprocess.Popen(
             argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             env=env, start_new_session=True,
@@ -66,6 +71,78 @@ class ProcessGroup:
     def stop_all(self) -> None:
         for _, proc in reversed(self.children):
             self.stop(proc)
+
+
+@dataclass
+class Keeper:
+    """A keeper process kept running by `KeeperSupervisor`."""
+
+    name: str
+    argv: list[str]
+    env: dict[str, str] | None
+    proc: subprocess.Popen
+    exit_codes: list[int] = field(default_factory=list)  # one per restart
+
+    @property
+    def restarts(self) -> int:
+        return len(self.exit_codes)
+
+
+class KeeperSupervisor:
+    """Restarts a keeper that exits while it should run, as a service manager does in production
+    (systemd `Restart=on-failure`): keepers resume from their store cursors, so a transient RPC
+    error that ends a silverback runner must not end the operation. Each restart is appended to the
+    keeper's log and counted; after MAX_RESTARTS the keeper stays down and `check` raises."""
+
+    def __init__(self, group: ProcessGroup):
+        self.group = group
+        self.keepers: dict[str, Keeper] = {}
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="keeper-supervisor", daemon=True)
+
+    def start(self, name: str, argv: list[str], env: dict[str, str] | None = None) -> Keeper:
+        keeper = Keeper(name, argv, env, self.group.start(name, argv, env))
+        with self._lock:
+            self.keepers[name] = keeper
+        if not self._thread.is_alive():
+            self._thread.start()
+        return keeper
+
+    def check(self, name: str) -> Keeper:
+        """The keeper, restarted first if it exited; raises once it exceeded MAX_RESTARTS."""
+        with self._lock:
+            keeper = self.keepers[name]
+            code = keeper.proc.poll()
+            if code is None:
+                return keeper
+            if keeper.restarts >= MAX_RESTARTS:
+                raise QuanteraError(f"{name} exited with {code} after {MAX_RESTARTS} restarts "
+                                    f"(see {self.group.log_dir}/{name}.log)")
+            keeper.exit_codes.append(code)
+            with open(self.group.log_dir / f"{name}.log", "ab") as log:
+                log.write(f"\n=== supervisor: exited with {code}; restart {keeper.restarts} ===\n".encode())
+            keeper.proc = self.group.start(name, keeper.argv, keeper.env, append=True)
+            return keeper
+
+    def stop(self, name: str, first_signal: int = signal.SIGTERM) -> None:
+        """Stops one keeper for good (it is no longer restarted)."""
+        with self._lock:
+            keeper = self.keepers.pop(name)
+        self.group.stop(keeper.proc, first_signal)
+
+    def stop_all(self, first_signal: int = signal.SIGTERM) -> None:
+        self._stop.set()
+        for name in list(self.keepers):
+            self.stop(name, first_signal)
+
+    def _watch(self) -> None:
+        while not self._stop.wait(SUPERVISE_EVERY_SECONDS):
+            for name in list(self.keepers):
+                try:
+                    self.check(name)
+                except (KeyError, QuanteraError):
+                    pass  # stopped meanwhile, or given up: `check` from the caller reports it
 
 
 def start_anvil(

@@ -34,7 +34,7 @@ from keepers.demo.compliance import exercise_compliance
 from keepers.demo.liquidity import exercise_liquidity
 from keepers.demo.rebalancing import REPLAY_WINDOW, exercise_rebalancing
 from keepers.demo.risk import HISTORY_END, exercise_risk
-from keepers.demo.processes import ProcessGroup, rpc, start_anvil
+from keepers.demo.processes import KeeperSupervisor, ProcessGroup, rpc, start_anvil
 from keepers.governance.operations import StoredEvent, pending_operations, role_holders
 from keepers.roles import ROLE_IDS, ROLE_NAMES
 
@@ -52,13 +52,11 @@ def _bin(name: str) -> str:
     return str(Path(sys.executable).parent / name)
 
 
-def _wait_for_cursor(db_url: str, target_block: int, bot: subprocess.Popen, log_dir: Path,
-                     keeper: str = "governance") -> int:
+def _wait_for_cursor(db_url: str, target_block: int, keepers: KeeperSupervisor, keeper: str = "governance") -> int:
     engine = store.open_store(db_url)
     deadline = time.monotonic() + KEEPER_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
-        if bot.poll() is not None:
-            raise QuanteraError(f"{keeper} keeper exited with {bot.returncode} (see {log_dir}/{keeper}-keeper.log)")
+        keepers.check(f"{keeper}-keeper")  # restarted if it exited; raises once it keeps failing
         cursor = store.get_cursor(engine, keeper, CHAIN_ID)
         if cursor is not None and cursor >= target_block:
             return cursor
@@ -254,6 +252,7 @@ def run_demo(blocks: int, keep_dir: Path | None = None) -> int:
     db_url = f"sqlite:///{workdir / 'keeper.sqlite'}"
     env = dict(os.environ, QUANTERA_DEPLOYMENTS_DIR=str(deployments_dir), QUANTERA_DB_URL=db_url)
     group = ProcessGroup(workdir)
+    keepers = KeeperSupervisor(group)
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
         url = start_anvil(group, CHAIN_ID)
@@ -270,30 +269,30 @@ def run_demo(blocks: int, keep_dir: Path | None = None) -> int:
             raise QuanteraError(f"deploy failed (see {workdir}/deploy.log)")
         console.print("[bold]deployed[/bold] with `ape run deploy all`")
         os.environ.update(QUANTERA_DEPLOYMENTS_DIR=str(deployments_dir), QUANTERA_DB_URL=db_url)
-        bot = group.start("governance-keeper", [_bin("silverback"), "run", "keepers.bots.governance:bot",
-                                                "--network", network], env=env)
-        screener = group.start("screening-keeper", [_bin("silverback"), "run", "keepers.bots.screening:bot",
-                                                    "--network", network],
-                               env=dict(env, SILVERBACK_SIGNER_ALIAS=f"TEST::{COMPLIANCE_KEEPER_ACCOUNT}"))
-        risk_keeper = group.start("risk-keeper", [_bin("silverback"), "run", "keepers.bots.risk:bot",
-                                                  "--network", network],
-                                  env=dict(env, SILVERBACK_SIGNER_ALIAS=f"TEST::{RISK_KEEPER_ACCOUNT}",
-                                           QUANTERA_RISK_HISTORY_END=HISTORY_END))
+        keepers.start("governance-keeper", [_bin("silverback"), "run", "keepers.bots.governance:bot",
+                                            "--network", network], env=env)
+        keepers.start("screening-keeper", [_bin("silverback"), "run", "keepers.bots.screening:bot", "--network",
+                                           network],
+                      env=dict(env, SILVERBACK_SIGNER_ALIAS=f"TEST::{COMPLIANCE_KEEPER_ACCOUNT}"))
+        keepers.start("risk-keeper", [_bin("silverback"), "run", "keepers.bots.risk:bot", "--network", network],
+                      env=dict(env, SILVERBACK_SIGNER_ALIAS=f"TEST::{RISK_KEEPER_ACCOUNT}",
+                               QUANTERA_RISK_HISTORY_END=HISTORY_END))
         start_block = int(rpc(url, "eth_blockNumber"), 16)
-        _wait_for_cursor(db_url, start_block, bot, workdir)
-        _wait_for_cursor(db_url, start_block, screener, workdir, keeper="screening")
-        _wait_for_cursor(db_url, start_block, risk_keeper, workdir, keeper="risk")
+        for keeper in ("governance", "screening", "risk"):
+            _wait_for_cursor(db_url, start_block, keepers, keeper)
         console.print("[bold]governance, screening and risk keepers[/bold] running")
         log = ActionLog()
         on_chain = _exercise_governance(log, url, deployments_dir)
         target = start_block + blocks
         while int(rpc(url, "eth_blockNumber"), 16) < target:
             rpc(url, "evm_mine")
-        head = _wait_for_cursor(db_url, target, bot, workdir)
-        _wait_for_cursor(db_url, target, screener, workdir, keeper="screening")
-        group.stop(bot, signal.SIGINT)
-        group.stop(screener, signal.SIGINT)
-        group.stop(risk_keeper, signal.SIGINT)
+        head = _wait_for_cursor(db_url, target, keepers)
+        _wait_for_cursor(db_url, target, keepers, "screening")
+        restarts = {k.name: k.exit_codes for k in keepers.keepers.values() if k.restarts}
+        keepers.stop_all(signal.SIGINT)
+        for name, codes in restarts.items():
+            console.print(f"[yellow]{name} restarted {len(codes)}x by the supervisor[/yellow] (exit codes "
+                          f"{codes}; resumed from its store cursor; see {workdir}/{name}.log)")
         record = load(record_path("ethereum:local", deployments_dir))
         ok = _summary(record, log, on_chain, db_url, head, blocks)
         console.print(f"Logs, deployment record and keeper store: [bold]{workdir}[/bold]")
@@ -302,5 +301,6 @@ def run_demo(blocks: int, keep_dir: Path | None = None) -> int:
         console.print("[yellow]interrupted: stopping everything the demo started[/yellow]")
         return 130
     finally:
+        keepers.stop_all()
         group.stop_all()
         signal.signal(signal.SIGTERM, previous)

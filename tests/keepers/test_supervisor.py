@@ -1,0 +1,32 @@
+"""The demo's keeper supervisor: an exited keeper is restarted (restart-safe keepers resume from their
+store cursors), each restart is logged and counted, and a keeper that keeps failing is reported."""
+
+import sys
+import time
+
+import pytest
+
+from keepers.demo.processes import MAX_RESTARTS, KeeperSupervisor, ProcessGroup
+from keepers.errors import QuanteraError
+
+
+def test_supervisor__restarts_an_exited_keeper_then_gives_up(tmp_path):
+    group = ProcessGroup(tmp_path)
+    keepers = KeeperSupervisor(group)
+    try:
+        flaky = keepers.start("flaky-keeper", [sys.executable, "-c", "print('ran'); raise SystemExit(3)"])
+        steady = keepers.start("steady-keeper", [sys.executable, "-c", "import time; time.sleep(60)"])
+        deadline = time.monotonic() + 30
+        while flaky.restarts < MAX_RESTARTS and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert flaky.exit_codes == [3] * MAX_RESTARTS
+        flaky.proc.wait(timeout=10)
+        with pytest.raises(QuanteraError, match=f"flaky-keeper exited with 3 after {MAX_RESTARTS} restarts"):
+            keepers.check("flaky-keeper")
+        log = (tmp_path / "flaky-keeper.log").read_text()
+        assert log.count("ran") == MAX_RESTARTS + 1 and f"restart {MAX_RESTARTS} ===" in log
+        assert keepers.check("steady-keeper") is steady and steady.restarts == 0 and steady.proc.poll() is None
+    finally:
+        keepers.stop_all()
+        group.stop_all()
+    assert all(proc.poll() is not None for _, proc in group.children)
