@@ -9,8 +9,7 @@ import click
 from ape import accounts, chain, project
 from ape.cli import ConnectedProviderCommand, network_option
 
-from keepers.benchmarking import merge_json
-from keepers.protocol import wiring
+from keepers.benchmarking import merge_json, timed, wired_manager
 from keepers.roles import ROLE_IDS
 
 GAS_FILE = Path("benchmarks") / "gas.json"
@@ -45,15 +44,12 @@ def measure_compliance() -> dict[str, int]:
     """Security-token transfers with jurisdiction, holder-cap, max-balance and rolling-limit rules
     all active (the issue's scenario), plus mint, first transfer to a new holder and a 50-mint batch."""
     deployer, governor, operator, agent = (accounts.test_accounts[i] for i in (0, 2, 3, 4))
-    manager = deployer.deploy(project.QuanteraAccessManager, deployer)
-    manager.grantRole(ROLE_IDS["GOVERNOR"], governor, 0, sender=deployer)
-    manager.grantRole(ROLE_IDS["OPERATOR"], operator, 0, sender=deployer)
+    manager, wire = wired_manager(deployer, {"GOVERNOR": governor, "OPERATOR": operator})
     registry = deployer.deploy(project.IdentityRegistry, manager, 86400)
     token = deployer.deploy(project.SecurityToken, manager, "Bench T-Bill", "BTB", 18, registry, ZERO, ZERO)
     engine = deployer.deploy(project.ComplianceEngine, manager, registry, token)
     for contract, name in ((registry, "IdentityRegistry"), (engine, "ComplianceEngine"), (token, "SecurityToken")):
-        for role_id, sels in wiring(name, contract.contract_type):
-            manager.setTargetFunctionRole(contract, sels, role_id, sender=deployer)
+        wire(contract, name)
     token.setCompliance(engine, sender=governor)
     token.addAgent(agent, sender=governor)
     token.unpause(sender=agent)
@@ -105,14 +101,8 @@ def measure_risk() -> dict[str, int]:
     transaction so the figure is full gas; plus sync (8 oracle reads), a model update and a trade."""
     deployer, governor, operator, agent = (accounts.test_accounts[i] for i in (0, 2, 3, 4))
     keeper, reporter, executor, investor = (accounts.test_accounts[i] for i in (10, 11, 12, 13))
-    manager = deployer.deploy(project.QuanteraAccessManager, deployer)
-    for role, account in (("GOVERNOR", governor), ("OPERATOR", operator), ("RISK_KEEPER", keeper),
-                          ("PRICE_REPORTER", reporter), ("EXECUTOR", executor)):
-        manager.grantRole(ROLE_IDS[role], account, 0, sender=deployer)
-
-    def wire(contract, name):
-        for role_id, sels in wiring(name, contract.contract_type):
-            manager.setTargetFunctionRole(contract, sels, role_id, sender=deployer)
+    manager, wire = wired_manager(deployer, {"GOVERNOR": governor, "OPERATOR": operator, "RISK_KEEPER": keeper,
+                                             "PRICE_REPORTER": reporter, "EXECUTOR": executor})
 
     registry = deployer.deploy(project.IdentityRegistry, manager, 86400)
     wire(registry, "IdentityRegistry")
@@ -192,9 +182,7 @@ def measure_timings() -> dict[str, dict]:
     """Wall-clock seconds on this machine (median and max of TIMING_RUNS runs): Monte Carlo VaR+ES
     for 20 assets x 1,000,000 scenarios; a full risk-keeper cycle for the 8-asset bench vault (fit
     GARCH/EWMA on real history, Monte Carlo, bound, publish the transaction and wait for it)."""
-    import statistics
     import tempfile
-    import time
 
     import numpy as np
     import pandas as pd
@@ -205,20 +193,13 @@ def measure_timings() -> dict[str, dict]:
     from keepers.risk.models import monte_carlo_var
     from keepers.risk.portfolio import Portfolio, PortfolioAsset, history
 
-    def timed(fn) -> dict:
-        runs = []
-        for _ in range(TIMING_RUNS):
-            start = time.perf_counter()
-            fn()
-            runs.append(time.perf_counter() - start)
-        return {"median_s": round(statistics.median(runs), 3), "max_s": round(max(runs), 3), "runs": TIMING_RUNS}
-
     rng = np.random.default_rng(42)
     factors = rng.normal(size=(20, 20))
     cov = (factors @ factors.T / 20 + np.eye(20)) * 1e-4
     weights = np.full(20, 1 / 20)
     timings = {"risk.monte_carlo_var_es_20_assets_1m_scenarios": timed(
-        lambda: monte_carlo_var(np.zeros(20), cov, weights, 0.99, scenarios=1_000_000, dof=5.0, seed=7))}
+        lambda: monte_carlo_var(np.zeros(20), cov, weights, 0.99, scenarios=1_000_000, dof=5.0, seed=7),
+        TIMING_RUNS)}
 
     spx, ndx = sp500.load(), nasdaq.load()
     symbols = ["USDC", "TB", "SPX", "NDX", "OIL", "SPXO", "NDXO", "SPXH"]
@@ -240,7 +221,7 @@ def measure_timings() -> dict[str, dict]:
         if not result.get("published"):
             raise click.ClickException(f"keeper cycle did not publish: {result}")
 
-    timings["risk.keeper_cycle_8_assets"] = timed(keeper_cycle)
+    timings["risk.keeper_cycle_8_assets"] = timed(keeper_cycle, TIMING_RUNS)
     return timings
 
 

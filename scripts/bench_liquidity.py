@@ -20,11 +20,11 @@ import numpy as np
 from ape import accounts, chain, project
 from ape.cli import ConnectedProviderCommand, network_option
 
-from keepers.benchmarking import merge_json, timed
+from keepers.benchmarking import merge_json, timed, wired_manager
 from keepers.liquidity.artifacts import container
 from keepers.liquidity.deploy import seed_v3_position
 from keepers.liquidity.rfq import make_quote, sign_quote
-from keepers.protocol import wiring
+from keepers.roles import ROLE_IDS
 from keepers.routing.graph import Edge, best_path, find_arbitrage
 from keepers.routing.router import Router, Source, route_tuple
 from keepers.routing.split import best_split
@@ -49,11 +49,12 @@ class Bench:
     def __init__(self):
         self.deployer, self.maker, self.trader = (accounts.test_accounts[i] for i in (0, 20, 21))
         d = self.deployer
-        manager = d.deploy(project.QuanteraAccessManager, d)
+        manager, wire = wired_manager(d, {})
+        # USDC is deployed before any grant: its address (so the pools' token order) stays that of
+        # the committed figures.
         self.usdc = d.deploy(project.LocalStablecoin, manager, "USD Coin (local)", "USDC")
-        for role_id, sels in wiring("LocalStablecoin", self.usdc.contract_type):
-            manager.setTargetFunctionRole(self.usdc, sels, role_id, sender=d)
-        manager.grantRole(3, d, 0, sender=d)  # OPERATOR: mints the local USDC
+        wire(self.usdc, "LocalStablecoin")
+        manager.grantRole(ROLE_IDS["OPERATOR"], d, 0, sender=d)  # the deployer mints the local USDC
         self.weth = d.deploy(container("WETH9"))
         factories = {name: d.deploy(container("UniswapV2Factory"), d) for name in V2_DEPTH}
         self.router02 = d.deploy(container("UniswapV2Router02"), factories["A"], self.weth)

@@ -20,9 +20,8 @@ from ape import accounts, chain, project
 from ape.cli import ConnectedProviderCommand, network_option
 from eth_account import Account
 
-from keepers.benchmarking import merge_json, timed
+from keepers.benchmarking import merge_json, timed, wired_manager
 from keepers.liquidity.artifacts import container
-from keepers.protocol import wiring
 from keepers.roles import ROLE_IDS
 from keepers.signals.intent import RebalanceIntent, sign_intent
 
@@ -44,14 +43,9 @@ class RebalanceBench:
         d, governor, operator, reporter, keeper, investor, relayer = (
             accounts.test_accounts[i] for i in (0, 2, 3, 11, 10, 13, 21))
         self.relayer, self.deployer = relayer, d
-        self.manager = manager = d.deploy(project.QuanteraAccessManager, d)
-        for role, account in (("GOVERNOR", governor), ("OPERATOR", operator), ("RISK_KEEPER", keeper),
-                              ("PRICE_REPORTER", reporter)):
-            manager.grantRole(ROLE_IDS[role], account, 0, sender=d)
-
-        def wire(contract, name):
-            for role_id, sels in wiring(name, contract.contract_type):
-                manager.setTargetFunctionRole(contract, sels, role_id, sender=d)
+        manager, wire = wired_manager(d, {"GOVERNOR": governor, "OPERATOR": operator, "RISK_KEEPER": keeper,
+                                          "PRICE_REPORTER": reporter})
+        self.manager = manager
 
         registry = d.deploy(project.IdentityRegistry, manager, 86_400)
         wire(registry, "IdentityRegistry")

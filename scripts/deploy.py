@@ -120,6 +120,18 @@ def deploy_access(ctx: DeployContext, roles: dict[str, str | None], governor_del
             _grant(ctx, manager, role_name, ROLE_IDS[role_name], account, delay)
 
 
+def _manager(ctx: DeployContext):
+    return project.QuanteraAccessManager.at(ctx.record.address_of("QuanteraAccessManager"))
+
+
+def _deployer_is_admin(ctx: DeployContext, manager, left_to_governance: str) -> bool:
+    """Whether the deployer still holds ADMIN (wiring steps need it); if not, says what is left."""
+    if manager.hasRole(ADMIN_ROLE, ctx.sender.address)[0]:
+        return True
+    click.echo(f"  = deployer is not admin: {left_to_governance} left to governance")
+    return False
+
+
 def _wire(ctx: DeployContext, manager, contract, name: str) -> None:
     """Maps the contract's restricted functions to roles (keepers/protocol.py), skipping what is set."""
     for role_id, sels in wiring(name, contract.contract_type):
@@ -169,7 +181,7 @@ def _as_role(ctx: DeployContext, manager, role: str, steps: list[tuple[str, Call
 def deploy_compliance(ctx: DeployContext, token_name: str, token_symbol: str, agent: str | None,
                       compliance_keeper: str | None, claim_cache_ttl: int) -> None:
     """Step 2: identity registry, compliance engine and security token, wired and configured."""
-    manager = project.QuanteraAccessManager.at(ctx.record.address_of("QuanteraAccessManager"))
+    manager = _manager(ctx)
     registry = project.IdentityRegistry.at(ctx.deploy(
         "IdentityRegistry",
         lambda: ctx.sender.deploy(project.IdentityRegistry, manager, claim_cache_ttl)))
@@ -182,8 +194,7 @@ def deploy_compliance(ctx: DeployContext, token_name: str, token_symbol: str, ag
     engine = project.ComplianceEngine.at(ctx.deploy(
         "ComplianceEngine",
         lambda: ctx.sender.deploy(project.ComplianceEngine, manager, registry, token)))
-    if not manager.hasRole(ADMIN_ROLE, ctx.sender.address)[0]:
-        click.echo("  = deployer is not admin: compliance wiring left to governance")
+    if not _deployer_is_admin(ctx, manager, "compliance wiring"):
         return
     for contract, name in ((registry, "IdentityRegistry"), (engine, "ComplianceEngine"), (token, "SecurityToken")):
         _wire(ctx, manager, contract, name)
@@ -231,9 +242,8 @@ def deploy_risk(ctx: DeployContext, network_key: str, agent: str | None, keepers
     from keepers.risk.portfolio import load_portfolio
 
     portfolio = load_portfolio()
-    manager = project.QuanteraAccessManager.at(ctx.record.address_of("QuanteraAccessManager"))
-    if not manager.hasRole(ADMIN_ROLE, ctx.sender.address)[0]:
-        click.echo("  = deployer is not admin: risk stack left to governance")
+    manager = _manager(ctx)
+    if not _deployer_is_admin(ctx, manager, "risk stack"):
         return
     for role, account in keepers_.items():
         if account:
@@ -332,9 +342,8 @@ def deploy_liquidity_venues(ctx: DeployContext, market_maker: str | None) -> Non
     if not ctx.is_local:
         click.echo("  = live network: liquidity venues are listed by governance, not seeded by this script")
         return
-    manager = project.QuanteraAccessManager.at(ctx.record.address_of("QuanteraAccessManager"))
-    if not manager.hasRole(ADMIN_ROLE, ctx.sender.address)[0]:
-        click.echo("  = deployer is not admin: liquidity layer left to governance")
+    manager = _manager(ctx)
+    if not _deployer_is_admin(ctx, manager, "liquidity layer"):
         return
     tokens = {}
     for asset in load_portfolio().assets:
@@ -365,9 +374,8 @@ def deploy_rebalancer(ctx: DeployContext, signal_signers: list[str]) -> None:
     if "LiquidityAggregator" not in ctx.record.contracts:
         click.echo("  = no LiquidityAggregator in the record: rebalancer skipped")
         return
-    manager = project.QuanteraAccessManager.at(ctx.record.address_of("QuanteraAccessManager"))
-    if not manager.hasRole(ADMIN_ROLE, ctx.sender.address)[0]:
-        click.echo("  = deployer is not admin: rebalancer left to governance")
+    manager = _manager(ctx)
+    if not _deployer_is_admin(ctx, manager, "rebalancer"):
         return
     portfolio = load_portfolio()
     vault = project.PortfolioVault.at(ctx.record.address_of("PortfolioVault"))
@@ -395,7 +403,7 @@ def hand_over_admin(ctx: DeployContext, admin: str | None, admin_delay: int) -> 
     """Last step: give ADMIN to governance with an execution delay and renounce the deployer's."""
     if not admin or admin.lower() == ctx.sender.address.lower():
         return
-    manager = project.QuanteraAccessManager.at(ctx.record.address_of("QuanteraAccessManager"))
+    manager = _manager(ctx)
     is_admin, _ = manager.hasRole(ADMIN_ROLE, ctx.sender.address)
     if not is_admin:
         return

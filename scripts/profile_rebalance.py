@@ -51,14 +51,14 @@ def cli(ecosystem, network, provider, depth):
     _frames(trace, names, 0, depth)
     logs = chain.provider.make_request("debug_traceTransaction", [receipt.txn_hash, {
         "disableStorage": True, "disableMemory": True, "disableStack": True}])["structLogs"]
-    own = collections.Counter(log["op"] for log in logs if log["depth"] == 1 and log["op"] in STORAGE_AND_LOGS)
-    own_gas = collections.Counter()
+    own, own_gas = collections.Counter(), collections.Counter()
     for log in logs:
         if log["depth"] == 1 and log["op"] in STORAGE_AND_LOGS:
+            own[log["op"]] += 1
             own_gas[log["op"]] += log["gasCost"]
     data = bytes(receipt.transaction.data)
     calldata = sum(16 if b else 4 for b in data)
     executed = 21_000 + calldata + logs[0]["gas"] - logs[-1]["gas"] + logs[-1]["gasCost"]
-    click.echo(f"rebalancer frame: " + ", ".join(f"{op} x{own[op]} = {own_gas[op]:,}" for op in sorted(own)))
+    click.echo("rebalancer frame: " + ", ".join(f"{op} x{own[op]} = {own_gas[op]:,}" for op in sorted(own)))
     click.echo(f"intrinsic 21,000 + calldata {calldata:,} ({len(data):,} bytes); executed {executed:,}; "
                f"refunded {executed - receipt.gas_used:,}; receipt {receipt.gas_used:,}")

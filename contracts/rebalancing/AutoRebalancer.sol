@@ -409,6 +409,7 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
         // aggregator's MAX_LEGS (it reverts above).
         for (uint256 k; k < trades.length; ++k) {
             RebalanceMath.Trade memory t = trades[k];
+            // Encoded before the struct literal: inline, via-IR runs out of stack slots here.
             bytes memory swapCall = _swapCalldata(s, t, _scaledLegs(routes[k].legs, t.sellAmount, k), portfolio);
             params[k] = TradeParams({
                 sellAsset: s.assets[t.sellIndex],

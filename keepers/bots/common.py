@@ -1,10 +1,11 @@
-"""What every bot needs: the deployment record of the connected network, and bounded log fetching."""
+"""What every bot needs: the deployment record of the connected network, the portfolio's price
+feeds, and bounded log fetching."""
 
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Any, Iterator
 
-from ape import chain
+from ape import chain, project
 from ape.types import LogFilter
 from eth_utils import encode_hex, keccak
 
@@ -22,6 +23,16 @@ def connected_record() -> DeploymentRecord:
             f"deployment record is for chain {record.chain_id}, provider is on {chain.chain_id}"
         )
     return record
+
+
+def portfolio_feeds(record: DeploymentRecord, portfolio: Any) -> tuple[Any, Any, dict[str, Any]]:
+    """The deployed PortfolioVault, the OracleRouter, and each portfolio asset's primary price feed
+    (by symbol, in the vault's asset order) — what the risk and signal keepers read prices from."""
+    vault = project.PortfolioVault.at(record.address_of("PortfolioVault"))
+    router = project.OracleRouter.at(record.address_of("OracleRouter"))
+    feeds = {asset.symbol: project.ReporterPriceFeed.at(router.feedOf(token).primary)
+             for asset, token in zip(portfolio.assets, vault.assets())}
+    return vault, router, feeds
 
 
 def fetch_logs(address: str, event_abis: list, start: int, stop: int) -> Iterator:

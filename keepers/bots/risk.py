@@ -16,7 +16,7 @@ from ape.logging import logger
 from silverback import SilverbackBot, StateSnapshot
 
 from keepers import store
-from keepers.bots.common import connected_record
+from keepers.bots.common import connected_record, portfolio_feeds
 from keepers.risk.portfolio import load_portfolio
 from keepers.risk.publication import bootstrap_history, observe, observed_history, publish, with_retries
 
@@ -27,12 +27,7 @@ bot = SilverbackBot()
 record = connected_record()
 portfolio = load_portfolio()
 risk = project.RiskEngine.at(record.address_of("RiskEngine"))
-vault = project.PortfolioVault.at(record.address_of("PortfolioVault"))
-router = project.OracleRouter.at(record.address_of("OracleRouter"))
-feeds = {
-    asset.symbol: project.ReporterPriceFeed.at(router.feedOf(token).primary)
-    for asset, token in zip(portfolio.assets, vault.assets())
-}
+vault, router, feeds = portfolio_feeds(record, portfolio)
 db = store.open_store()
 bootstrap = bootstrap_history(portfolio)
 _answer_updated = next(iter(feeds.values())).AnswerUpdated.abi

@@ -19,7 +19,7 @@ from ape.logging import logger
 from silverback import SilverbackBot, StateSnapshot
 
 from keepers import store
-from keepers.bots.common import connected_record
+from keepers.bots.common import connected_record, portfolio_feeds
 from keepers.risk.portfolio import load_portfolio
 from keepers.risk.publication import bootstrap_history, observed_history
 from keepers.routing.router import Router, sources_from_record
@@ -37,11 +37,8 @@ bot = SilverbackBot()
 record = connected_record()
 portfolio = load_portfolio()
 rebalancer = project.AutoRebalancer.at(record.address_of("AutoRebalancer"))
-vault = project.PortfolioVault.at(record.address_of("PortfolioVault"))
-router = project.OracleRouter.at(record.address_of("OracleRouter"))
+vault, router, feeds = portfolio_feeds(record, portfolio)
 aggregator = project.LiquidityAggregator.at(record.address_of("LiquidityAggregator"))
-feeds = {asset.symbol: project.ReporterPriceFeed.at(router.feedOf(token).primary)
-         for asset, token in zip(portfolio.assets, vault.assets())}
 db = store.open_store()
 bootstrap = bootstrap_history(portfolio)
 model_path = Path(os.environ.get(MODEL_PATH_ENV, DEFAULT_MODEL))
