@@ -1,37 +1,21 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity ^0.8.24;
 
-/// @notice One step of a leg: sell what the leg holds at `venue` for `tokenOut`.
-/// `data` is venue-specific (empty for AMMs; the signed quote for an RFQ venue).
+/// @notice One step of a leg, in struct form (see "Route encoding" below): sell what the leg holds
+/// at `venue` for `tokenOut`. `data` is venue-specific (empty for AMMs; the signed quote for an RFQ
+/// venue).
 struct Hop {
     address venue;
     address tokenOut;
     bytes data;
 }
 
-/// @notice A share of the order sent through a path of one or more hops. The first hop sells
-/// `amountIn` of the route's `tokenIn`; each later hop sells the whole output of the previous one.
+/// @notice A share of the order sent through a path of one or more hops, in struct form. The first
+/// hop sells `amountIn` of the route's `tokenIn`; each later hop sells the whole output of the
+/// previous one.
 struct Leg {
     uint256 amountIn;
     Hop[] hops;
-}
-
-/// @notice An order and how to execute it: `legs` split `amountIn` across sources and paths.
-struct Route {
-    address tokenIn;
-    address tokenOut;
-    /// Sum of the legs' `amountIn`, pulled from the payer.
-    uint256 amountIn;
-    /// The recipient's balance of `tokenOut` must grow by at least this much.
-    uint256 minAmountOut;
-    address recipient;
-    /// Last valid `block.timestamp`.
-    uint256 deadline;
-    /// Oracle bound: the output must be worth at least the input minus this many basis points
-    /// at oracle prices. 0 = no oracle bound (allowed only below the token's large-order
-    /// threshold); at most `maxSlippageCapBps`.
-    uint16 maxSlippageBps;
-    Leg[] legs;
 }
 
 /// @notice Per input token: orders of at least `commitThreshold` must go through commit–reveal
@@ -43,6 +27,22 @@ struct TokenPolicy {
 /// @title ILiquidityAggregator
 /// @notice Executes an order split across allow-listed venues and multi-hop paths, with a minimum
 /// output, a deadline, an oracle-derived bound and a commit–reveal mode for large orders.
+///
+/// Route encoding. A route is packed bytes (as UniversalRouter and Uniswap v4 pack their inputs),
+/// big-endian, no padding; `RouteCodec.encode` (Solidity) and `keepers.routing.codec.encode_route`
+/// (Python) build it from the struct form:
+///   header  tokenIn 20 | tokenOut 20 | recipient 20 | minAmountOut 16 | deadline 5 |
+///           maxSlippageBps 2 | legCount 1
+///   leg     amountIn 16 | hopCount 1                  (legCount times, each followed by its hops)
+///   hop     venue 20 | tokenOut 20 (omitted on a leg's last hop: the route's tokenOut) |
+///           dataLength 2 | data
+/// - `recipient`'s `tokenOut` balance must grow by at least `minAmountOut`;
+/// - `deadline` is the last valid `block.timestamp`;
+/// - `maxSlippageBps` is the oracle bound: the output must be worth at least the input minus this
+///   many basis points at oracle prices; 0 = none (allowed only below the token's large-order
+///   threshold); at most `maxSlippageCapBps`;
+/// - the order's `amountIn` is the sum of the legs' `amountIn`.
+/// A route that does not end exactly at its last byte reverts `MalformedRoute`.
 ///
 /// Guarantees (docs/specs.md LIQ-*):
 /// - the recipient's `tokenOut` balance grows by at least `minAmountOut` (and the oracle bound),
@@ -66,7 +66,8 @@ struct TokenPolicy {
 /// a native kind, Uniswap pools, run the aggregator's built-in `UniswapHops` instead: see IVenueAdapter).
 interface ILiquidityAggregator {
     error RouteExpired(uint256 deadline, uint256 timestamp);
-    error ZeroAmountIn();
+    /// @notice Decoding the route ran past its end, or it has bytes left over, at offset `at`.
+    error MalformedRoute(uint256 at, uint256 length);
     error SameToken(address token);
     /// @notice The recipient is the zero address or the aggregator itself (it holds nothing).
     error InvalidRecipient(address recipient);
@@ -74,8 +75,6 @@ interface ILiquidityAggregator {
     /// @notice Leg `leg` has no hops.
     error EmptyLeg(uint256 leg);
     error ZeroLegAmount(uint256 leg);
-    error LegAmountsMismatch(uint256 legsTotal, uint256 amountIn);
-    error LegEndsInWrongToken(uint256 leg, address tokenOut, address expected);
     error TooManyLegs(uint256 legs, uint256 max);
     error TooManyHops(uint256 leg, uint256 hops, uint256 max);
     error VenueNotListed(address venue);
@@ -96,6 +95,8 @@ interface ILiquidityAggregator {
     error AdapterFailed(address venue, bytes reason);
     error VenuePaused(address venue);
     error InvalidRevealWindow(uint32 blocks);
+    /// @notice `token.balanceOf` failed or returned less than a word (not an ERC-20).
+    error BalanceUnavailable(address token);
     /// @notice The permit failed and the allowance it would have set is not in place.
     error PermitFailed(address token, uint256 allowance, uint256 value);
 
@@ -127,10 +128,14 @@ interface ILiquidityAggregator {
 
     // ---------------------------------------------------------------- trading (anyone)
 
-    /// @notice Executes `route` for `msg.sender`, pulling exactly `route.amountIn` of `tokenIn`
-    /// (an exact allowance set just before, which the pull consumes). Reverts with
-    /// `CommitmentRequired` for an order at or above the token's large-order threshold.
-    function swap(Route calldata route) external returns (uint256 amountIn, uint256 amountOut);
+    /// @notice Executes `route` (packed, see "Route encoding") for `msg.sender`, pulling exactly
+    /// the legs' `amountIn` of `tokenIn` (an exact allowance set just before, which the pull
+    /// consumes). Reverts with `CommitmentRequired` for an order at or above the token's
+    /// large-order threshold.
+    /// @return amountIn What the venues took from the payer (below the order's only when a Uniswap
+    /// V3 pool ran out of liquidity in range).
+    /// @return amountOut The recipient's measured gain of `tokenOut`.
+    function swap(bytes calldata route) external returns (uint256 amountIn, uint256 amountOut);
 
     /// @notice Uses `msg.sender`'s ERC-2612 permit of `value` of `token` for this aggregator. A
     /// wallet swaps without a standing allowance by `multicall([selfPermit(token, amountIn, ...),
@@ -144,7 +149,7 @@ interface ILiquidityAggregator {
 
     /// @notice Executes the committed route; only its sender, after at least one block and within
     /// `revealWindow` blocks of the commit; each commitment once. Large orders come this way.
-    function revealSwap(Route calldata route, bytes32 salt) external returns (uint256 amountIn, uint256 amountOut);
+    function revealSwap(bytes calldata route, bytes32 salt) external returns (uint256 amountIn, uint256 amountOut);
 
     // ---------------------------------------------------------------- quotes (call with eth_call)
 
@@ -157,7 +162,7 @@ interface ILiquidityAggregator {
 
     /// @notice The output `route` would deliver on the current state (hops quoted in sequence;
     /// legs are independent, so a route must not use one venue twice). Not `view`, as `quote`.
-    function quoteRoute(Route calldata route) external returns (uint256 amountOut, uint256[][] memory hopOutputs);
+    function quoteRoute(bytes calldata route) external returns (uint256 amountOut, uint256[][] memory hopOutputs);
 
     // ---------------------------------------------------------------- Uniswap V3 callback
 
@@ -182,7 +187,8 @@ interface ILiquidityAggregator {
 
     // ---------------------------------------------------------------- views
 
-    function commitmentOf(address sender, Route calldata route, bytes32 salt) external pure returns (bytes32);
+    /// @notice keccak256(abi.encodePacked(sender, salt, route)).
+    function commitmentOf(address sender, bytes calldata route, bytes32 salt) external pure returns (bytes32);
     /// @notice Block of the commit; 0 = none; type(uint256).max = used.
     function commitments(bytes32 commitment) external view returns (uint256);
     function venues() external view returns (address[] memory);

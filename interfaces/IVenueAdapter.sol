@@ -20,6 +20,8 @@ interface IVenueAdapter {
 
     /// @notice A Uniswap V3 pool returned from `swap` without calling back for its payment.
     error CallbackNotReceived(address pool);
+    /// @notice A call to `venue` reverted without a reason or returned less than expected.
+    error VenueCallFailed(address venue);
 
     /// @notice NONE: the aggregator delegatecalls this adapter's `swap`; otherwise the kind of
     /// built-in swap it runs for this adapter's venues (read once, when a venue is listed).

@@ -26,7 +26,8 @@ from keepers.liquidity.deploy import seed_v3_position
 from keepers.liquidity.rfq import make_quote, sign_quote
 from keepers.roles import ROLE_IDS
 from keepers.routing.graph import Edge, best_path, find_arbitrage
-from keepers.routing.router import Router, Source, route_tuple
+from keepers.routing.codec import encode_route
+from keepers.routing.router import Router, Source
 from keepers.routing.split import best_split
 
 GAS_FILE = Path("benchmarks") / "gas.json"
@@ -100,7 +101,7 @@ class Bench:
 
     def route(self, legs: list[tuple[str, int]]) -> tuple:
         total = sum(a for _, a in legs)
-        return route_tuple(self.usdc, self.weth, total, 1, self.trader.address, chain.pending_timestamp + 3_600, 0,
+        return encode_route(self.usdc, self.weth, total, 1, self.trader.address, chain.pending_timestamp + 3_600, 0,
                            [(a, [(self.sources[n], self.weth.address, self.rfq_data(a) if n == "RFQ" else b"")])
                             for n, a in legs])
 

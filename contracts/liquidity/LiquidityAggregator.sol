@@ -10,14 +10,13 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {Multicall} from "@openzeppelin/contracts/utils/Multicall.sol";
 import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
-import {
-    ILiquidityAggregator, Route, Leg, Hop, TokenPolicy
-} from "../../interfaces/ILiquidityAggregator.sol";
+import {ILiquidityAggregator, TokenPolicy} from "../../interfaces/ILiquidityAggregator.sol";
 import {IVenueAdapter} from "../../interfaces/IVenueAdapter.sol";
 import {IOracleRouter, PriceStatus} from "../../interfaces/IOracleRouter.sol";
 import {LiquiditySession} from "./LiquiditySession.sol";
 import {UniswapHops} from "./UniswapHops.sol";
 import {FillLog} from "./FillLog.sol";
+import {RouteCodec} from "./RouteCodec.sol";
 
 /// @title LiquidityAggregator
 /// @notice Split and multi-hop order execution across allow-listed venues (see ILiquidityAggregator).
@@ -67,7 +66,7 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
     // ================================================================ trading
 
     /// @inheritdoc ILiquidityAggregator
-    function swap(Route calldata route) external nonReentrant returns (uint256, uint256) {
+    function swap(bytes calldata route) external nonReentrant returns (uint256, uint256) {
         return _execute(route, bytes32(0));
     }
 
@@ -92,7 +91,7 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
     }
 
     /// @inheritdoc ILiquidityAggregator
-    function revealSwap(Route calldata route, bytes32 salt) external nonReentrant returns (uint256, uint256) {
+    function revealSwap(bytes calldata route, bytes32 salt) external nonReentrant returns (uint256, uint256) {
         bytes32 commitment = commitmentOf(msg.sender, route, salt);
         uint256 committedAt = commitments[commitment];
         if (committedAt == 0) revert CommitmentNotFound(commitment);
@@ -126,21 +125,29 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
     }
 
     /// @inheritdoc ILiquidityAggregator
-    function quoteRoute(Route calldata route)
+    function quoteRoute(bytes calldata route)
         external
         nonReentrant
-        returns (uint256 amountOut, uint256[][] memory hopOutputs) {
-        hopOutputs = new uint256[][](route.legs.length);
-        for (uint256 l; l < route.legs.length; ++l) {
-            Leg calldata leg = route.legs[l];
-            hopOutputs[l] = new uint256[](leg.hops.length);
-            address tokenIn = route.tokenIn;
-            uint256 amount = leg.amountIn;
-            for (uint256 h; h < leg.hops.length; ++h) {
-                Hop calldata hop = leg.hops[h];
-                amount = _quoteHop(hop.venue, tokenIn, hop.tokenOut, amount, hop.data);
+        returns (uint256 amountOut, uint256[][] memory hopOutputs)
+    {
+        address routeTokenOut = RouteCodec.tokenOut(route);
+        uint256 legCount = RouteCodec.legCount(route);
+        hopOutputs = new uint256[][](legCount);
+        uint256 at = RouteCodec.HEADER_BYTES;
+        // Bounded by the route's one-byte counts; a malformed route reverts on its first
+        // out-of-range slice (this is an eth_call: nothing else is checked).
+        for (uint256 l; l < legCount; ++l) {
+            (uint256 amount, uint256 hopCount) = RouteCodec.leg(route, at);
+            at += RouteCodec.LEG_BYTES;
+            hopOutputs[l] = new uint256[](hopCount);
+            address tokenIn = RouteCodec.tokenIn(route);
+            for (uint256 h; h < hopCount; ++h) {
+                (address venue, address tokenOut, uint256 dataAt, uint256 dataLength) =
+                    RouteCodec.hop(route, at, h + 1 == hopCount, routeTokenOut);
+                at = dataAt + dataLength;
+                amount = _quoteHop(venue, tokenIn, tokenOut, amount, route[dataAt:at]);
                 hopOutputs[l][h] = amount;
-                tokenIn = hop.tokenOut;
+                tokenIn = tokenOut;
             }
             amountOut += amount;
         }
@@ -220,8 +227,8 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
     // ================================================================ views
 
     /// @inheritdoc ILiquidityAggregator
-    function commitmentOf(address sender, Route calldata route, bytes32 salt) public pure returns (bytes32) {
-        return keccak256(abi.encode(sender, salt, route));
+    function commitmentOf(address sender, bytes calldata route, bytes32 salt) public pure returns (bytes32) {
+        return keccak256(abi.encodePacked(sender, salt, route));
     }
 
     /// @inheritdoc ILiquidityAggregator
@@ -266,93 +273,137 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
 
     // ================================================================ internals
 
-    function _execute(Route calldata route, bytes32 commitment) internal returns (uint256 amountIn, uint256 amountOut) {
-        Leg[] calldata legs = route.legs;
-        bytes memory fills = FillLog.create(_checkRoute(route, legs, commitment));
-        address recipient = route.recipient;
-        IERC20 tokenOut = IERC20(route.tokenOut);
-        uint256 balanceBefore = tokenOut.balanceOf(recipient);
+    function _execute(bytes calldata route, bytes32 commitment)
+        internal
+        returns (uint256 amountIn, uint256 amountOut)
+    {
+        (uint256 legCount, uint256 hops) = _checkRoute(route, commitment);
+        uint256 fills = FillLog.create(hops);
+        address tokenIn = RouteCodec.tokenIn(route);
+        address tokenOut = RouteCodec.tokenOut(route);
+        address recipient = RouteCodec.recipient(route);
+        uint256 balanceBefore = _balanceOf(tokenOut, recipient);
+        uint256 at = RouteCodec.HEADER_BYTES;
         uint256 filled;
         // Bounded: legs <= MAX_LEGS (checked by _checkRoute).
-        for (uint256 l; l < legs.length; ++l) {
+        for (uint256 l; l < legCount; ++l) {
             uint256 used;
-            (used, filled) = _executeLeg(route.tokenIn, recipient, legs[l], fills, filled);
-            amountIn += used;
+            (used, at, filled) = _executeLeg(route, at, tokenIn, tokenOut, recipient, fills, filled);
+            // Cannot overflow: at most MAX_LEGS amounts, each at most a leg's uint128 amountIn.
+            unchecked {
+                amountIn += used;
+            }
         }
-        amountOut = tokenOut.balanceOf(recipient) - balanceBefore;
-        if (amountOut < route.minAmountOut) revert InsufficientOutput(amountOut, route.minAmountOut);
-        if (route.maxSlippageBps != 0) _checkOracleBound(route, amountIn, amountOut);
-        emit RouteExecuted(msg.sender, route.recipient, route.tokenIn, route.tokenOut, amountIn, amountOut, fills);
+        amountOut = _balanceOf(tokenOut, recipient) - balanceBefore;
+        uint256 minAmountOut = RouteCodec.minAmountOut(route);
+        if (amountOut < minAmountOut) revert InsufficientOutput(amountOut, minAmountOut);
+        uint16 maxSlippageBps = RouteCodec.maxSlippageBps(route);
+        if (maxSlippageBps != 0) _checkOracleBound(tokenIn, tokenOut, maxSlippageBps, amountIn, amountOut);
+        FillLog.emitRouteExecuted(fills, msg.sender, recipient, tokenIn, tokenOut, amountIn, amountOut);
     }
 
-    /// @dev Every check that needs no interaction, before the first one.
+    /// @dev Every check that needs no interaction, before the first one, including the walk that
+    /// proves every offset the execution reads lies inside the route (RouteCodec reads unchecked).
+    /// @return legCount The route's legs.
     /// @return hops The route's number of hops (the size of its fills).
-    function _checkRoute(Route calldata route, Leg[] calldata legs, bytes32 commitment)
+    function _checkRoute(bytes calldata route, bytes32 commitment)
         internal
         view
-        returns (uint256 hops)
+        returns (uint256 legCount, uint256 hops)
     {
-        if (block.timestamp > route.deadline) revert RouteExpired(route.deadline, block.timestamp);
-        if (route.amountIn == 0) revert ZeroAmountIn();
-        if (route.tokenIn == route.tokenOut) revert SameToken(route.tokenIn);
-        if (route.recipient == address(0) || route.recipient == address(this)) revert InvalidRecipient(route.recipient);
-        uint256 threshold = _policies[route.tokenIn].commitThreshold;
-        if (threshold != 0 && route.amountIn >= threshold) {
-            if (commitment == bytes32(0)) revert CommitmentRequired(route.tokenIn, route.amountIn, threshold);
-            if (route.maxSlippageBps == 0) revert OracleBoundRequired(route.tokenIn, route.amountIn);
-        }
-        uint256 legCount = legs.length;
+        uint256 length = route.length;
+        if (length < RouteCodec.HEADER_BYTES) revert MalformedRoute(0, length);
+        uint256 deadline = RouteCodec.deadline(route);
+        if (block.timestamp > deadline) revert RouteExpired(deadline, block.timestamp);
+        address tokenIn = RouteCodec.tokenIn(route);
+        if (tokenIn == RouteCodec.tokenOut(route)) revert SameToken(tokenIn);
+        address recipient = RouteCodec.recipient(route);
+        if (recipient == address(0) || recipient == address(this)) revert InvalidRecipient(recipient);
+        legCount = RouteCodec.legCount(route);
         if (legCount == 0) revert NoLegs();
         if (legCount > MAX_LEGS) revert TooManyLegs(legCount, MAX_LEGS);
-        uint256 legsTotal;
-        for (uint256 l; l < legCount; ++l) {
-            Leg calldata leg = legs[l];
-            uint256 hopCount = leg.hops.length;
-            if (hopCount == 0) revert EmptyLeg(l);
-            if (hopCount > MAX_HOPS) revert TooManyHops(l, hopCount, MAX_HOPS);
-            uint256 legAmount = leg.amountIn;
-            if (legAmount == 0) revert ZeroLegAmount(l);
-            address legOut = leg.hops[hopCount - 1].tokenOut;
-            if (legOut != route.tokenOut) revert LegEndsInWrongToken(l, legOut, route.tokenOut);
-            legsTotal += legAmount;
-            hops += hopCount;
+        uint256 amountIn;
+        uint256 at = RouteCodec.HEADER_BYTES;
+        // Unchecked: offsets stay within calldata size plus one hop's fixed part and a 16-bit
+        // data length (each step is compared to `length` before the next); amounts are at most
+        // MAX_LEGS values of 128 bits; counts at most MAX_LEGS x MAX_HOPS.
+        unchecked {
+            for (uint256 l; l < legCount; ++l) {
+                if (at + RouteCodec.LEG_BYTES > length) revert MalformedRoute(at, length);
+                (uint256 legAmount, uint256 hopCount) = RouteCodec.leg(route, at);
+                if (legAmount == 0) revert ZeroLegAmount(l);
+                if (hopCount == 0) revert EmptyLeg(l);
+                if (hopCount > MAX_HOPS) revert TooManyHops(l, hopCount, MAX_HOPS);
+                at += RouteCodec.LEG_BYTES;
+                for (uint256 h; h < hopCount; ++h) {
+                    (,, uint256 dataAt, uint256 dataLength) = RouteCodec.hop(route, at, h + 1 == hopCount, address(0));
+                    // The hop's fixed part must be inside; its data end is checked by the next read.
+                    if (dataAt > length) revert MalformedRoute(at, length);
+                    at = dataAt + dataLength;
+                }
+                amountIn += legAmount;
+                hops += hopCount;
+            }
         }
-        if (legsTotal != route.amountIn) revert LegAmountsMismatch(legsTotal, route.amountIn);
+        if (at != length) revert MalformedRoute(at, length);
+        uint256 threshold = _policies[tokenIn].commitThreshold;
+        if (threshold != 0 && amountIn >= threshold) {
+            if (commitment == bytes32(0)) revert CommitmentRequired(tokenIn, amountIn, threshold);
+            if (RouteCodec.maxSlippageBps(route) == 0) revert OracleBoundRequired(tokenIn, amountIn);
+        }
     }
 
     /// @return amountInUsed What the leg's first hop took from the payer.
+    /// @return next Offset of the next leg.
     /// @return filled Fills recorded so far, this leg's included.
-    function _executeLeg(address tokenIn, address recipient, Leg calldata leg, bytes memory fills, uint256 filled)
-        internal
-        returns (uint256 amountInUsed, uint256)
-    {
-        Hop[] calldata hops = leg.hops;
-        uint256 hopCount = hops.length;
-        uint256 amount = leg.amountIn;
+    function _executeLeg(
+        bytes calldata route,
+        uint256 at,
+        address tokenIn,
+        address routeTokenOut,
+        address recipient,
+        uint256 fills,
+        uint256 filled
+    ) internal returns (uint256 amountInUsed, uint256 next, uint256) {
+        (uint256 amount, uint256 hopCount) = RouteCodec.leg(route, at);
+        // Offsets and counts below cannot overflow: _checkRoute proved them inside the calldata.
+        unchecked {
+            next = at + RouteCodec.LEG_BYTES;
+        }
         address payer = msg.sender;
         for (uint256 h; h < hopCount; ++h) {
-            Hop calldata hop = hops[h];
-            (address venue, address tokenOut) = (hop.venue, hop.tokenOut);
-            bool last = h == hopCount - 1;
-            (uint256 used, uint256 out) =
-                _swapHop(hop, venue, tokenIn, tokenOut, amount, payer, last ? recipient : address(this));
+            bool last;
+            unchecked {
+                last = h + 1 == hopCount;
+            }
+            (address venue, address tokenOut, uint256 dataAt, uint256 dataLength) =
+                RouteCodec.hop(route, next, last, routeTokenOut);
+            unchecked {
+                next = dataAt + dataLength;
+            }
+            (uint256 used, uint256 out) = _swapHop(
+                route[dataAt:next], venue, tokenIn, tokenOut, amount, payer, last ? recipient : address(this)
+            );
             if (h == 0) amountInUsed = used;
             else _returnDust(tokenIn);
-            FillLog.write(fills, filled++, venue, tokenOut, used, out);
+            FillLog.write(fills, filled, venue, tokenOut, used, out);
+            unchecked {
+                ++filled;
+            }
             if (!last) {
                 // The aggregator holds nothing between calls, so its balance is exactly this hop's
-                // delivery: the next hop sells that, not what the adapter reports.
-                amount = IERC20(tokenOut).balanceOf(address(this));
+                // delivery: the next hop sells that, not what the venue reports.
+                amount = _balanceOf(tokenOut, address(this));
                 tokenIn = tokenOut;
                 payer = address(this);
             }
         }
-        return (amountInUsed, filled);
+        return (amountInUsed, next, filled);
     }
 
-    /// @dev `hop` is read only for an adapter's data: native kinds need just the venue and tokens.
+    /// @dev `data` is read only by adapters: native kinds need just the venue and tokens.
     function _swapHop(
-        Hop calldata hop,
+        bytes calldata data,
         address venue,
         address tokenIn,
         address tokenOut,
@@ -360,20 +411,51 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
         address payer,
         address to
     ) internal returns (uint256 used, uint256 out) {
-        VenueConfig memory config = _venueConfig[venue];
-        if (config.adapter == address(0)) revert VenueNotListed(venue);
-        if (config.paused) revert VenuePaused(venue);
-        if (config.kind == IVenueAdapter.NativeKind.UNISWAP_V2) {
+        (address adapter, bool venuePaused, IVenueAdapter.NativeKind kind) = _venueWord(venue);
+        if (adapter == address(0)) revert VenueNotListed(venue);
+        if (venuePaused) revert VenuePaused(venue);
+        if (kind == IVenueAdapter.NativeKind.UNISWAP_V2) {
             return (amount, UniswapHops.swapV2(venue, tokenIn, tokenOut, amount, payer, to));
         }
-        if (config.kind == IVenueAdapter.NativeKind.UNISWAP_V3) {
+        if (kind == IVenueAdapter.NativeKind.UNISWAP_V3) {
             return UniswapHops.swapV3(venue, tokenIn, tokenOut, amount, payer, to);
         }
-        (bool ok, bytes memory result) = config.adapter.delegatecall(
-            abi.encodeCall(IVenueAdapter.swap, (venue, tokenIn, tokenOut, amount, payer, to, hop.data))
+        (bool ok, bytes memory result) = adapter.delegatecall(
+            abi.encodeCall(IVenueAdapter.swap, (venue, tokenIn, tokenOut, amount, payer, to, data))
         );
         if (!ok) revert AdapterFailed(venue, result);
         (used, out) = abi.decode(result, (uint256, uint256));
+    }
+
+    /// @dev The venue's word read as one value (a memory VenueConfig costs an allocation per hop).
+    function _venueWord(address venue)
+        internal
+        view
+        returns (address adapter, bool venuePaused, IVenueAdapter.NativeKind kind)
+    {
+        VenueConfig storage config = _venueConfig[venue];
+        uint256 word;
+        assembly ("memory-safe") {
+            word := sload(config.slot)
+        }
+        // VenueConfig's layout: adapter in bits 0-159, paused in 160-167, kind in 168-175.
+        adapter = address(uint160(word));
+        venuePaused = (word >> 160) & 0xff != 0;
+        kind = IVenueAdapter.NativeKind((word >> 168) & 0xff);
+    }
+
+    /// @dev `token.balanceOf(account)` without the high-level call's allocation and return-data
+    /// decoding; reverts `BalanceUnavailable(token)` when the call fails or returns under 32 bytes.
+    function _balanceOf(address token, address account) internal view returns (uint256 amount) {
+        bool ok;
+        assembly ("memory-safe") {
+            mstore(0x00, 0x70a08231) // balanceOf(address)
+            mstore(0x20, account)
+            ok := staticcall(gas(), token, 0x1c, 0x24, 0x00, 0x20)
+            ok := and(ok, gt(returndatasize(), 0x1f)) // after the call: Yul evaluates arguments right to left
+            amount := mload(0x00)
+        }
+        if (!ok) revert BalanceUnavailable(token);
     }
 
     function _quoteHop(address venue, address tokenIn, address tokenOut, uint256 amount, bytes calldata data)
@@ -397,18 +479,24 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
         emit DustReturned(msg.sender, token, dust);
     }
 
-    function _checkOracleBound(Route calldata route, uint256 amountIn, uint256 amountOut) internal view {
+    function _checkOracleBound(
+        address tokenIn,
+        address tokenOut,
+        uint16 maxSlippageBps,
+        uint256 amountIn,
+        uint256 amountOut
+    ) internal view {
         Settings memory settings = _settings;
-        if (route.maxSlippageBps > settings.maxSlippageCapBps) {
-            revert SlippageAboveCap(route.maxSlippageBps, settings.maxSlippageCapBps);
+        if (maxSlippageBps > settings.maxSlippageCapBps) {
+            revert SlippageAboveCap(maxSlippageBps, settings.maxSlippageCapBps);
         }
         IOracleRouter oracle_ = settings.oracle;
-        if (address(oracle_) == address(0)) revert OraclePriceUnavailable(route.tokenIn, uint8(PriceStatus.NoFeed));
-        uint256 priceIn = _validPrice(oracle_, route.tokenIn);
-        uint256 priceOut = _validPrice(oracle_, route.tokenOut);
-        uint256 valueIn = Math.mulDiv(amountIn, priceIn, 10 ** IERC20Metadata(route.tokenIn).decimals());
-        uint256 oracleValue = Math.mulDiv(valueIn, 10 ** IERC20Metadata(route.tokenOut).decimals(), priceOut);
-        uint256 oracleMinimum = Math.mulDiv(oracleValue, BPS - route.maxSlippageBps, BPS);
+        if (address(oracle_) == address(0)) revert OraclePriceUnavailable(tokenIn, uint8(PriceStatus.NoFeed));
+        uint256 priceIn = _validPrice(oracle_, tokenIn);
+        uint256 priceOut = _validPrice(oracle_, tokenOut);
+        uint256 valueIn = Math.mulDiv(amountIn, priceIn, 10 ** IERC20Metadata(tokenIn).decimals());
+        uint256 oracleValue = Math.mulDiv(valueIn, 10 ** IERC20Metadata(tokenOut).decimals(), priceOut);
+        uint256 oracleMinimum = Math.mulDiv(oracleValue, BPS - maxSlippageBps, BPS);
         if (amountOut < oracleMinimum) revert OracleBoundBreached(amountOut, oracleMinimum, oracleValue);
     }
 

@@ -4,7 +4,6 @@ pragma solidity ^0.8.24;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
-import {IUniswapV2PairMinimal, IUniswapV3PoolMinimal} from "../../interfaces/external/IUniswap.sol";
 import {IVenueAdapter} from "../../interfaces/IVenueAdapter.sol";
 import {LiquiditySession} from "./LiquiditySession.sol";
 
@@ -34,7 +33,20 @@ library UniswapHops {
         (uint256 reserveIn, uint256 reserveOut) = reservesV2(pair, zeroForOne);
         amountOut = amountOutV2(amountIn, reserveIn, reserveOut);
         pay(tokenIn, payer, pair, amountIn);
-        IUniswapV2PairMinimal(pair).swap(zeroForOne ? 0 : amountOut, zeroForOne ? amountOut : 0, recipient, "");
+        (uint256 amount0Out, uint256 amount1Out) = zeroForOne ? (uint256(0), amountOut) : (amountOut, uint256(0));
+        bool ok;
+        assembly ("memory-safe") {
+            // swap(amount0Out, amount1Out, to, "") in the free memory (temporary, not allocated).
+            let input := mload(0x40)
+            mstore(input, shl(224, 0x022c0d9f))
+            mstore(add(input, 4), amount0Out)
+            mstore(add(input, 36), amount1Out)
+            mstore(add(input, 68), shr(96, shl(96, recipient)))
+            mstore(add(input, 100), 0x80) // offset of `data`
+            mstore(add(input, 132), 0) // its length
+            ok := call(gas(), pair, 0, input, 164, 0, 0)
+        }
+        _check(ok, 0, pair); // the pair answered getReserves above: it has code
     }
 
     /// @dev The pool calls back `uniswapV3SwapCallback` on the caller (the aggregator), which pays
@@ -47,13 +59,26 @@ library UniswapHops {
     {
         bool zeroForOne = tokenIn < tokenOut;
         LiquiditySession.expect(pool, payer, tokenIn, amountIn);
-        (int256 amount0, int256 amount1) = IUniswapV3PoolMinimal(pool).swap(
-            recipient,
-            zeroForOne,
-            SafeCast.toInt256(amountIn),
-            zeroForOne ? MIN_SQRT_PRICE_PLUS_ONE : MAX_SQRT_PRICE_MINUS_ONE,
-            ""
-        );
+        int256 amountSpecified = SafeCast.toInt256(amountIn);
+        uint160 priceLimit = zeroForOne ? MIN_SQRT_PRICE_PLUS_ONE : MAX_SQRT_PRICE_MINUS_ONE;
+        int256 amount0;
+        int256 amount1;
+        bool ok;
+        assembly ("memory-safe") {
+            // swap(recipient, zeroForOne, amountSpecified, sqrtPriceLimitX96, "") in the free memory.
+            let input := mload(0x40)
+            mstore(input, shl(224, 0x128acb08))
+            mstore(add(input, 4), shr(96, shl(96, recipient)))
+            mstore(add(input, 36), zeroForOne)
+            mstore(add(input, 68), amountSpecified)
+            mstore(add(input, 100), priceLimit)
+            mstore(add(input, 132), 0xa0) // offset of `data`
+            mstore(add(input, 164), 0) // its length
+            ok := call(gas(), pool, 0, input, 196, 0, 64)
+            amount0 := mload(0)
+            amount1 := mload(32)
+        }
+        _check(ok, 64, pool);
         if (LiquiditySession.pending()) revert IVenueAdapter.CallbackNotReceived(pool);
         // Exact input: the pool's delta of tokenIn is positive (paid), of tokenOut negative (sent).
         (int256 paid, int256 sent) = zeroForOne ? (amount0, amount1) : (amount1, amount0);
@@ -61,9 +86,20 @@ library UniswapHops {
         amountOut = SafeCast.toUint256(-sent);
     }
 
+    /// @dev The pair's reserves are uint112 by its own code (a real Uniswap V2 pair, allow-listed):
+    /// they are read as words, without the ABI decoder's range checks.
     function reservesV2(address pair, bool zeroForOne) internal view returns (uint256 reserveIn, uint256 reserveOut) {
-        (uint112 reserve0, uint112 reserve1,) = IUniswapV2PairMinimal(pair).getReserves();
-        (reserveIn, reserveOut) = zeroForOne ? (uint256(reserve0), uint256(reserve1)) : (uint256(reserve1), uint256(reserve0));
+        uint256 reserve0;
+        uint256 reserve1;
+        bool ok;
+        assembly ("memory-safe") {
+            mstore(0, shl(224, 0x0902f1ac)) // getReserves()
+            ok := staticcall(gas(), pair, 0, 4, 0, 64)
+            reserve0 := mload(0)
+            reserve1 := mload(32)
+        }
+        _check(ok, 64, pair);
+        (reserveIn, reserveOut) = zeroForOne ? (reserve0, reserve1) : (reserve1, reserve0);
     }
 
     /// @dev The pair's constant-product formula with its fee, rounded down as the pair requires.
@@ -71,6 +107,27 @@ library UniswapHops {
         if (amountIn == 0 || reserveIn == 0 || reserveOut == 0) return 0;
         uint256 amountInWithFee = amountIn * V2_FEE_FACTOR;
         return amountInWithFee * reserveOut / (reserveIn * V2_FEE_BASE + amountInWithFee);
+    }
+
+    /// @dev After a low-level call to `venue`: re-raises its revert reason; reverts
+    /// `VenueCallFailed(venue)` when it reverted without one or returned under `minReturn` bytes.
+    /// Code size is not checked (a call to an empty account succeeds): every call expecting no
+    /// return data follows one to the same venue that had to return some.
+    function _check(bool ok, uint256 minReturn, address venue) private pure {
+        uint256 size;
+        assembly ("memory-safe") {
+            size := returndatasize()
+        }
+        if (ok) {
+            if (size < minReturn) revert IVenueAdapter.VenueCallFailed(venue);
+            return;
+        }
+        if (size == 0) revert IVenueAdapter.VenueCallFailed(venue);
+        assembly ("memory-safe") {
+            let data := mload(0x40)
+            returndatacopy(data, 0, size)
+            revert(data, size)
+        }
     }
 
     /// @dev Pays `to` from the aggregator's own balance (intermediate hops) or from the payer.

@@ -9,7 +9,8 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 import {
     IAutoRebalancer, RebalanceIntent, StrategyConfig, RebalancePreview, TradeRoute
 } from "../../interfaces/IAutoRebalancer.sol";
-import {ILiquidityAggregator, Route, Leg} from "../../interfaces/ILiquidityAggregator.sol";
+import {ILiquidityAggregator, Leg} from "../../interfaces/ILiquidityAggregator.sol";
+import {RouteCodec} from "../liquidity/RouteCodec.sol";
 import {IOracleRouter} from "../../interfaces/IOracleRouter.sol";
 import {IPortfolioVault, TradeParams} from "../../interfaces/IPortfolioVault.sol";
 import {RebalanceMath} from "../libraries/RebalanceMath.sol";
@@ -431,14 +432,9 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
         view
         returns (bytes memory)
     {
-        Route memory route; // maxSlippageBps stays 0
-        route.tokenIn = s.assets[t.sellIndex];
-        route.tokenOut = s.assets[t.buyIndex];
-        route.amountIn = t.sellAmount;
-        route.minAmountOut = t.minBuyAmount;
-        route.recipient = portfolio;
-        route.deadline = block.timestamp;
-        route.legs = legs;
+        bytes memory route = RouteCodec.encode(
+            s.assets[t.sellIndex], s.assets[t.buyIndex], portfolio, t.minBuyAmount, block.timestamp, 0, legs
+        );
         return abi.encodeCall(ILiquidityAggregator.swap, (route));
     }
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity ^0.8.24;
 
-import {ILiquidityAggregator, Route} from "../../interfaces/ILiquidityAggregator.sol";
+import {ILiquidityAggregator} from "../../interfaces/ILiquidityAggregator.sol";
 
 /// @title HostileVenue
 /// @notice Test-only: poses as a Uniswap V2 pair and, when the aggregator swaps with it, tries to
@@ -15,8 +15,8 @@ contract HostileVenue {
         aggregator = ILiquidityAggregator(aggregator_);
     }
 
-    function arm(Route calldata route, bool callback) external {
-        _route = abi.encode(route);
+    function arm(bytes calldata route, bool callback) external {
+        _route = route;
         tryCallback = callback;
     }
 
@@ -28,7 +28,7 @@ contract HostileVenue {
         if (tryCallback) {
             aggregator.uniswapV3SwapCallback(1e18, 0, "");
         } else {
-            aggregator.swap(abi.decode(_route, (Route)));
+            aggregator.swap(_route);
         }
     }
 }

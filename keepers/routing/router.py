@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from keepers.errors import QuanteraError
+from keepers.routing.codec import encode_route, with_min_out
 from keepers.routing.graph import Arbitrage, Edge, PathResult, best_path, find_arbitrage
 from keepers.routing.split import Allocation, SplitError, best_split
 
@@ -40,7 +41,7 @@ class Plan:
     token_in: str
     token_out: str
     amount_in: int
-    route: tuple
+    route: bytes  # packed (keepers.routing.codec)
     predicted_out: int
     legs: list[tuple[str, int, int]]  # (source name, amount in, predicted out)
     best_single: tuple[str, int]  # (source name, output for the whole order)
@@ -67,17 +68,6 @@ class Plan:
             {"tokens": self.arbitrage.tokens, "gain": self.arbitrage.gain},
             "calldata": self.calldata,
         }
-
-
-def route_tuple(token_in: str, token_out: str, amount_in: int, min_out: int, recipient: str, deadline: int,
-                max_slippage_bps: int, legs: list[tuple[int, list[tuple[str, str, bytes]]]]) -> tuple:
-    """The aggregator's Route struct as a tuple (ape encodes it)."""
-    return (token_in, token_out, int(amount_in), int(min_out), recipient, int(deadline), int(max_slippage_bps),
-            [(int(a), [(v, t, d) for v, t, d in hops]) for a, hops in legs])
-
-
-def with_min_out(route: tuple, min_out: int) -> tuple:
-    return route[:3] + (int(min_out),) + route[4:]
 
 
 def grid_for(amount: int, extra: list[int] | None = None, points: int = GRID_POINTS) -> list[int]:
@@ -119,7 +109,7 @@ class Router:
             raise QuanteraError(f"no route for {amount} {token_in} -> {token_out}: {err}") from None
         compute_ms = (time.perf_counter() - started) * 1000
         legs = [(int(allocation.amounts_in[i]), [(venues[i], token_out, data[i])]) for i in allocation.used]
-        route = route_tuple(token_in, token_out, amount, 0, recipient, deadline, max_slippage_bps, legs)
+        route = encode_route(token_in, token_out, amount, 0, recipient, deadline, max_slippage_bps, legs)
         predicted, hop_outputs = self.aggregator.quoteRoute.call(route)
         predicted = int(predicted)
         min_out = predicted * (BPS - slippage_tolerance_bps) // BPS
@@ -158,7 +148,7 @@ class Router:
     def plan_path(self, path: PathResult, tokens: list[str], amount: int, recipient: str, deadline: int,
                   max_slippage_bps: int = 0) -> tuple[tuple, int]:
         hops = [(venue, tokens[t], b"") for venue, t in zip(path.venues, path.tokens[1:])]
-        route = route_tuple(tokens[path.tokens[0]], tokens[path.tokens[-1]], amount, 0, recipient, deadline,
+        route = encode_route(tokens[path.tokens[0]], tokens[path.tokens[-1]], amount, 0, recipient, deadline,
                             max_slippage_bps, [(amount, hops)])
         predicted, _ = self.aggregator.quoteRoute.call(route)
         return with_min_out(route, int(predicted)), int(predicted)

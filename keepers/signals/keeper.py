@@ -20,6 +20,7 @@ from eth_utils import keccak
 from keepers import store
 from keepers.errors import QuanteraError
 from keepers.risk.publication import token_decimals, with_retries
+from keepers.routing.codec import decode_route
 from keepers.signals.cycle import Market, SignalResult, build_intent, compute_signal, fit_bounds
 from keepers.signals.intent import RebalanceIntent
 from keepers.signals.model import TrainedSelector
@@ -174,7 +175,7 @@ class SignalKeeper:
                     plan = self.split_router.plan(assets[sell], assets[buy], amount, self.vault.address, deadline)
                 except QuanteraError as err:  # no venue quotes the pair at this size
                     raise TradeUnfillable(f"trade {k}: {err}") from None
-                legs = [[int(a), [[h[0], h[1], "0x" + bytes(h[2]).hex()] for h in hops]] for a, hops in plan.route[7]]
+                legs = [[int(a), [[h[0], h[1], "0x" + bytes(h[2]).hex()] for h in hops]] for a, hops in decode_route(plan.route).legs]
                 predicted = plan.predicted_out
             else:
                 venues, outs = self.aggregator.quote.call(assets[sell], assets[buy], [amount], [])

@@ -104,6 +104,10 @@ def test_rebalance__every_refusal_before_any_trade(rebalancing, chain, outsider,
         send(r.intent(chain, TARGETS, nonce=1))
     with ape.reverts(rb.RoutesLengthMismatch, routes=2, trades=3):
         send(good, signers, signatures, routes[:2])
+    venue, bought = routes[0][0][0][1][0][0], routes[0][0][0][1][0][1]
+    astray = [([(1, [(venue, r.vault.address, b"")])],)] + list(routes[1:])  # a leg ending in another token
+    with ape.reverts(rb.LegEndsInWrongToken, leg=0, tokenOut=r.vault.address, expected=bought):
+        send(good, signers, signatures, astray)
     with isolated(chain):
         rb.pause(r.vault, sender=guardian)
         assert rb.previewRebalance(good.as_tuple()).blocker == selector(rb, "StrategyPaused")

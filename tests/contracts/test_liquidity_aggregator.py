@@ -7,7 +7,7 @@ from isolation import isolated
 from keepers.liquidity.artifacts import container
 from keepers.liquidity.rfq import make_quote, sign_quote, typed_message
 from keepers.routing.fills import decode_fills
-from keepers.routing.router import route_tuple
+from keepers.routing.codec import encode_route
 from keepers.typed_data import permit_message, sign_typed
 
 USDC_UNIT, UNIT = 10**6, 10**18
@@ -21,7 +21,7 @@ def deadline(chain):
 
 
 def single(liq, chain, name, token_in, token_out, amount, min_out=1, bps=0, data=b""):
-    return route_tuple(token_in, token_out, amount, min_out, liq.trader.address, deadline(chain), bps,
+    return encode_route(token_in, token_out, amount, min_out, liq.trader.address, deadline(chain), bps,
                        [(amount, [(liq.venue(name), token_out, data)])])
 
 
@@ -99,7 +99,7 @@ def test_swap__split_over_six_sources_with_events(liquidity, chain):
     signed = rfq_data(liq, chain, usdc, qspx, share, UNIT / USDC_UNIT / 50)
     legs = [(share, [(liq.venue(name), qspx.address, signed.hop_data() if name == "RfqVenue" else b"")])
             for name in SIX]
-    route = route_tuple(usdc, qspx, share * 6, 1, trader.address, deadline(chain), 0, legs)
+    route = encode_route(usdc, qspx, share * 6, 1, trader.address, deadline(chain), 0, legs)
     with isolated(chain):
         predicted, _ = liq.aggregator.quoteRoute.call(route)
         usdc.approve(liq.aggregator, share * 6, sender=trader)
@@ -122,7 +122,7 @@ def test_swap__multi_hop_through_an_intermediate_token(liquidity, chain):
     liq, trader = liquidity, liquidity.trader
     usdc, qcorp, qspx = (liq.tokens[s] for s in ("USDC", "QCORP", "QSPX"))
     amount = 5_000 * USDC_UNIT
-    route = route_tuple(usdc, qspx, amount, 1, trader.address, deadline(chain), 0, [
+    route = encode_route(usdc, qspx, amount, 1, trader.address, deadline(chain), 0, [
         (amount, [(liq.venue("UniswapV2Pair.A.QCORP-USDC"), qcorp.address, b""),
                   (liq.venue("UniswapV2Pair.A.QSPX-QCORP"), qspx.address, b"")])])
     with isolated(chain):
@@ -148,31 +148,32 @@ def test_swap__bad_routes_revert_with_context(liquidity, chain, accounts):
     quoted = agg.quoteRoute.call(single(liq, chain, V2A, usdc, qspx, amount))[0]
     with ape.reverts(agg.InsufficientOutput, amountOut=quoted, minAmountOut=quoted + 1):
         agg.swap(single(liq, chain, V2A, usdc, qspx, amount, min_out=quoted + 1), sender=trader)
-    expired = single(liq, chain, V2A, usdc, qspx, amount)
-    expired = expired[:5] + (chain.pending_timestamp - 1,) + expired[6:]
+    expired = encode_route(usdc, qspx, amount, 1, trader.address, chain.pending_timestamp - 1, 0,
+                           [(amount, [(liq.venue(V2A), qspx.address, b"")])])
     with ape.reverts(agg.RouteExpired):
         agg.swap(expired, sender=trader)
-    split = route_tuple(usdc, qspx, amount, 1, trader.address, deadline(chain), 0,
-                        [(amount // 2, [(liq.venue(V2A), qspx.address, b"")])])
-    with ape.reverts(agg.LegAmountsMismatch, legsTotal=amount // 2, amountIn=amount):
-        agg.swap(split, sender=trader)
-    stray = route_tuple(usdc, qspx, amount, 1, trader.address, deadline(chain), 0,
+    stray = encode_route(usdc, qspx, amount, 1, trader.address, deadline(chain), 0,
                         [(amount, [(accounts[19].address, qspx.address, b"")])])
     with ape.reverts(agg.VenueNotListed, venue=accounts[19].address):
         agg.swap(stray, sender=trader)
     with ape.reverts(agg.SlippageAboveCap, maxSlippageBps=301, cap=300):
         agg.swap(single(liq, chain, V2A, usdc, qspx, amount, bps=301), sender=trader)
     hop = (liq.venue(V2A), qspx.address, b"")
+    good = encode_route(usdc, qspx, amount, 1, trader.address, deadline(chain), 0, [(amount, [hop])])
     malformed = [
-        (route_tuple(usdc, qspx, 0, 1, trader.address, deadline(chain), 0, [(0, [hop])]), agg.ZeroAmountIn, {}),
-        (route_tuple(usdc, usdc, amount, 1, trader.address, deadline(chain), 0, [(amount, [hop])]), agg.SameToken,
-         {"token": usdc.address}),
-        (route_tuple(usdc, qspx, amount, 1, agg.address, deadline(chain), 0, [(amount, [hop])]), agg.InvalidRecipient,
+        (good[:-1], agg.MalformedRoute, {"at": len(good) - 22, "length": len(good) - 1}),  # data length cut
+        (good + b"\x00", agg.MalformedRoute, {"at": len(good), "length": len(good) + 1}),  # a byte left over
+        (good[:83], agg.MalformedRoute, {"at": 0, "length": 83}),  # no whole header
+        (encode_route(usdc, qspx, 0, 1, trader.address, deadline(chain), 0, [(0, [hop])]), agg.ZeroLegAmount,
+         {"leg": 0}),
+        (encode_route(usdc, usdc, amount, 1, trader.address, deadline(chain), 0,
+                      [(amount, [(liq.venue(V2A), usdc.address, b"")])]), agg.SameToken, {"token": usdc.address}),
+        (encode_route(usdc, qspx, amount, 1, agg.address, deadline(chain), 0, [(amount, [hop])]), agg.InvalidRecipient,
          {"recipient": agg.address}),
-        (route_tuple(usdc, qspx, amount, 1, trader.address, deadline(chain), 0, []), agg.NoLegs, {}),
-        (route_tuple(usdc, qspx, amount, 1, trader.address, deadline(chain), 0, [(amount, [hop]), (0, [hop])]),
+        (encode_route(usdc, qspx, 0, 1, trader.address, deadline(chain), 0, []), agg.NoLegs, {}),
+        (encode_route(usdc, qspx, amount, 1, trader.address, deadline(chain), 0, [(amount, [hop]), (0, [hop])]),
          agg.ZeroLegAmount, {"leg": 1}),
-        (route_tuple(usdc, qspx, amount, 1, trader.address, deadline(chain), 0, [(amount, [])]), agg.EmptyLeg,
+        (encode_route(usdc, qspx, amount, 1, trader.address, deadline(chain), 0, [(amount, [])]), agg.EmptyLeg,
          {"leg": 0}),
     ]
     for route, error, fields in malformed:
@@ -190,7 +191,7 @@ def test_callback__only_from_the_pool_being_called(liquidity, project, deployer,
     with isolated(chain):
         liq.aggregator.setVenue(hostile, liq.deployment.adapters["uniswap_v2"], sender=deployer)
         amount = 1_000 * USDC_UNIT
-        route = route_tuple(usdc, qspx, amount, 1, trader.address, deadline(chain), 0,
+        route = encode_route(usdc, qspx, amount, 1, trader.address, deadline(chain), 0,
                             [(amount, [(hostile.address, qspx.address, b"")])])
         # A Uniswap V2 venue is swapped by the aggregator's built-in code: the refusal comes up as is.
         refusals = {False: (liq.aggregator.ReentrancyGuardReentrantCall, {}),
@@ -286,6 +287,21 @@ def test_pause__guardian_stops_every_venue_or_one(liquidity, chain, guardian):
         agg.swap(single(liq, chain, V2A, usdc, qspx, USDC_UNIT), sender=trader)  # the others still trade
     with ape.reverts(agg.AccessManagedUnauthorized):
         agg.setPaused(True, sender=trader)
+
+
+def test_swap__venue_without_code__reverts_venue_call_failed(liquidity, chain, deployer, accounts):
+    """The built-in Uniswap hops call pools at a low level: an account that answers nothing (no
+    code, listed by mistake) reverts with its address instead of a silent success."""
+    liq, usdc, qspx, trader = liquidity, liquidity.tokens["USDC"], liquidity.tokens["QSPX"], liquidity.trader
+    agg, empty = liq.aggregator, accounts[17].address
+    with isolated(chain):
+        for kind in ("uniswap_v2", "uniswap_v3"):
+            agg.setVenue(empty, liq.deployment.adapters[kind], sender=deployer)
+            usdc.approve(agg, USDC_UNIT, sender=trader)
+            route = encode_route(usdc, qspx, USDC_UNIT, 1, trader.address, deadline(chain), 0,
+                                 [(USDC_UNIT, [(empty, qspx.address, b"")])])
+            with ape.reverts(agg.VenueCallFailed, venue=empty):
+                agg.swap(route, sender=trader)
 
 
 def trader_permit(liq, chain, amount) -> tuple:

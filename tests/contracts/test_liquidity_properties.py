@@ -8,7 +8,8 @@ from hypothesis import HealthCheck, Phase, given, settings, strategies as st
 from isolation import isolated
 from keepers.liquidity.rfq import make_quote, sign_quote
 from keepers.routing.graph import best_path
-from keepers.routing.router import Router, Source, route_tuple
+from keepers.routing.codec import encode_route, with_min_out
+from keepers.routing.router import Router, Source
 
 USDC_UNIT, UNIT = 10**6, 10**18
 SOURCES = ["UniswapV2Pair.A.QSPX-USDC", "UniswapV2Pair.B.QSPX-USDC", "UniswapV3Pool.QSPX-USDC.3000",
@@ -34,10 +35,10 @@ def test_property__output_at_least_min_or_revert_and_nothing_left(liquidity, cha
         return
     amount = sum(a for a, _ in legs)
     with isolated(chain):
-        route = route_tuple(token_in, token_out, amount, 1, trader.address, chain.pending_timestamp + 600, 0, legs)
+        route = encode_route(token_in, token_out, amount, 1, trader.address, chain.pending_timestamp + 600, 0, legs)
         quoted, _ = liq.aggregator.quoteRoute.call(route)
         min_out = max(1, quoted * (10_000 + min_out_bps) // 10_000)
-        route = route[:3] + (min_out,) + route[4:]
+        route = with_min_out(route, min_out)
         token_in.approve(liq.aggregator, amount, sender=trader)
         before = token_out.balanceOf(trader)
         if min_out > quoted:
@@ -62,7 +63,7 @@ def test_property__commitment_revealed_only_by_sender_in_window_once(liquidity, 
     amount, salt = 1_000 * USDC_UNIT, b"\x07" * 32
     window = agg.revealWindow()
     with isolated(chain):
-        route = route_tuple(usdc, qspx, amount, 1, trader.address, chain.pending_timestamp + 3_600, 0,
+        route = encode_route(usdc, qspx, amount, 1, trader.address, chain.pending_timestamp + 3_600, 0,
                             [(amount, [(liq.venue(SOURCES[0]), qspx.address, b"")])])
         usdc.approve(agg, amount, sender=trader)
         committed_at = agg.commit(agg.commitmentOf(trader, route, salt), sender=trader).block_number

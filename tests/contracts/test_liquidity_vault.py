@@ -5,7 +5,7 @@ import ape
 
 from isolation import isolated
 from keepers.roles import ROLE_IDS
-from keepers.routing.router import route_tuple
+from keepers.routing.codec import encode_route
 from risk_fixtures import asset_risk, limits_tuple, model_update
 from compliance_fixtures import wire
 
@@ -40,7 +40,7 @@ def test_vault_trade__through_the_aggregator__risk_checked_nothing_left(liquidit
         def trade(amount, oracle_bps):
             legs = [(amount // 2, [(liq.venue("UniswapV2Pair.A.QSPX-USDC"), qspx.address, b"")]),
                     (amount - amount // 2, [(liq.venue("UniswapV3Pool.QSPX-USDC.3000"), qspx.address, b"")])]
-            route = route_tuple(usdc, qspx, amount, 1, vault.address, chain.pending_timestamp + 600, oracle_bps, legs)
+            route = encode_route(usdc, qspx, amount, 1, vault.address, chain.pending_timestamp + 600, oracle_bps, legs)
             predicted, _ = liq.aggregator.quoteRoute.call(route)
             data = liq.aggregator.swap.encode_input(route)
             return predicted, (usdc, amount, qspx, predicted, liq.aggregator, data)

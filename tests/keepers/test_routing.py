@@ -91,3 +91,29 @@ def test_decode_fills__72_bytes_per_hop_in_order():
     assert decode_fills(b"") == []
     with pytest.raises(ValueError, match="not a whole number"):
         decode_fills(packed[:-1])
+
+
+def test_codec__packed_route_round_trips_and_refuses_what_the_aggregator_would():
+    """LIQ-17: the Python encoder writes RouteCodec's layout (the contract tests execute it); the
+    order's amount is the legs' sum and a leg's last hop buys the route's token by construction."""
+    from keepers.routing.codec import RouteError, decode_route, encode_route, with_min_out
+    usdc, qspx, qcorp, pair, pool, rfq, me = (f"0x{i:040x}" for i in range(1, 8))
+    legs = [(600, [(pair, qspx, b"")]), (400, [(pool, qcorp, b""), (rfq, qspx, b"\x01\x02")])]
+    route = encode_route(usdc, qspx, 1_000, 990, me, 1_700_000_000, 50, legs)
+    # header 84 + leg 17 + hop 22 + leg 17 + hop with tokenOut 42 + last hop 22 with 2 bytes of data
+    assert len(route) == 84 + 17 + 22 + 17 + 42 + 24
+    decoded = decode_route(route)
+    assert decoded.amount_in == 1_000 and decoded.min_amount_out == 990 and decoded.max_slippage_bps == 50
+    assert decoded.deadline == 1_700_000_000 and decoded.recipient.lower() == me
+    assert [(a, [(v.lower(), t.lower(), d) for v, t, d in hops]) for a, hops in decoded.legs] == legs
+    assert decode_route(with_min_out(route, 7)).min_amount_out == 7
+    with pytest.raises(RouteError, match="legs sum to 1000, not the order's 999"):
+        encode_route(usdc, qspx, 999, 0, me, 1, 0, legs)
+    with pytest.raises(RouteError, match="leg 0 ends in"):
+        encode_route(usdc, qspx, 5, 0, me, 1, 0, [(5, [(pair, qcorp, b"")])])
+    with pytest.raises(RouteError, match="does not fit in 16 bytes"):
+        encode_route(usdc, qspx, 2**128, 0, me, 1, 0, [(2**128, [(pair, qspx, b"")])])
+    with pytest.raises(RouteError, match="1 bytes left over"):
+        decode_route(route + b"\x00")
+    with pytest.raises(RouteError, match="reading"):
+        decode_route(route[:-1])
