@@ -9,6 +9,8 @@ import {PackedAmount} from "../libraries/PackedAmount.sol";
 import {PackedTotal} from "../libraries/PackedTotal.sol";
 import {RebalanceMath} from "../libraries/RebalanceMath.sol";
 import {RebalanceIntent, RebalanceIntentLib} from "../rebalancing/RebalanceIntentLib.sol";
+import {RouteCodec} from "../liquidity/RouteCodec.sol";
+import {Leg} from "../../interfaces/ILiquidityAggregator.sol";
 
 /// @title LibraryHarness
 /// @notice Test-only: exposes the internal shared libraries so tests can check them against Python
@@ -19,6 +21,18 @@ contract LibraryHarness is EIP712 {
     mapping(address => bool) public authorisedSigner;
 
     constructor() EIP712("QuanteraLibraryHarness", "1") {}
+
+    function encodeRoute(
+        address tokenIn,
+        address tokenOut,
+        address recipient,
+        uint256 minAmountOut,
+        uint256 deadline,
+        uint16 maxSlippageBps,
+        Leg[] memory legs
+    ) external pure returns (bytes memory) {
+        return RouteCodec.encode(tokenIn, tokenOut, recipient, minAmountOut, deadline, maxSlippageBps, legs);
+    }
 
     function mulWadDown(uint256 x, uint256 y) external pure returns (uint256) {
         return WadMath.mulWadDown(x, y);
