@@ -162,6 +162,8 @@ interface ILiquidityAggregator {
 
     /// @notice The output `route` would deliver on the current state (hops quoted in sequence;
     /// legs are independent, so a route must not use one venue twice). Not `view`, as `quote`.
+    /// The route's structure is checked as by `swap` (MalformedRoute, NoLegs, EmptyLeg, ...); its
+    /// deadline, recipient, tokens and large-order threshold are NOT (a quote executes nothing).
     function quoteRoute(bytes calldata route) external returns (uint256 amountOut, uint256[][] memory hopOutputs);
 
     // ---------------------------------------------------------------- Uniswap V3 callback

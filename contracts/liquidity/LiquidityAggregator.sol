@@ -130,12 +130,11 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
         nonReentrant
         returns (uint256 amountOut, uint256[][] memory hopOutputs)
     {
+        (uint256 legCount,,) = _walkRoute(route); // deadline, recipient and threshold: not for a quote
         address routeTokenOut = RouteCodec.tokenOut(route);
-        uint256 legCount = RouteCodec.legCount(route);
         hopOutputs = new uint256[][](legCount);
         uint256 at = RouteCodec.HEADER_BYTES;
-        // Bounded by the route's one-byte counts; a malformed route reverts on its first
-        // out-of-range slice (this is an eth_call: nothing else is checked).
+        // Bounded: legs <= MAX_LEGS, hops <= MAX_HOPS (checked by _walkRoute).
         for (uint256 l; l < legCount; ++l) {
             (uint256 amount, uint256 hopCount) = RouteCodec.leg(route, at);
             at += RouteCodec.LEG_BYTES;
@@ -302,8 +301,7 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
         FillLog.emitRouteExecuted(fills, msg.sender, recipient, tokenIn, tokenOut, amountIn, amountOut);
     }
 
-    /// @dev Every check that needs no interaction, before the first one, including the walk that
-    /// proves every offset the execution reads lies inside the route (RouteCodec reads unchecked).
+    /// @dev Every check that needs no interaction, before the first one.
     /// @return legCount The route's legs.
     /// @return hops The route's number of hops (the size of its fills).
     function _checkRoute(bytes calldata route, bytes32 commitment)
@@ -311,18 +309,32 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
         view
         returns (uint256 legCount, uint256 hops)
     {
-        uint256 length = route.length;
-        if (length < RouteCodec.HEADER_BYTES) revert MalformedRoute(0, length);
+        uint256 amountIn;
+        (legCount, hops, amountIn) = _walkRoute(route);
         uint256 deadline = RouteCodec.deadline(route);
         if (block.timestamp > deadline) revert RouteExpired(deadline, block.timestamp);
         address tokenIn = RouteCodec.tokenIn(route);
         if (tokenIn == RouteCodec.tokenOut(route)) revert SameToken(tokenIn);
         address recipient = RouteCodec.recipient(route);
         if (recipient == address(0) || recipient == address(this)) revert InvalidRecipient(recipient);
+        uint256 threshold = _policies[tokenIn].commitThreshold;
+        if (threshold != 0 && amountIn >= threshold) {
+            if (commitment == bytes32(0)) revert CommitmentRequired(tokenIn, amountIn, threshold);
+            if (RouteCodec.maxSlippageBps(route) == 0) revert OracleBoundRequired(tokenIn, amountIn);
+        }
+    }
+
+    /// @dev Walks the whole route, proving that every offset a later read uses lies inside it
+    /// (RouteCodec reads unchecked), and checks its counts and amounts.
+    /// @return legCount The route's legs.
+    /// @return hops The route's number of hops.
+    /// @return amountIn The legs' sum: the order's amount.
+    function _walkRoute(bytes calldata route) internal pure returns (uint256 legCount, uint256 hops, uint256 amountIn) {
+        uint256 length = route.length;
+        if (length < RouteCodec.HEADER_BYTES) revert MalformedRoute(0, length);
         legCount = RouteCodec.legCount(route);
         if (legCount == 0) revert NoLegs();
         if (legCount > MAX_LEGS) revert TooManyLegs(legCount, MAX_LEGS);
-        uint256 amountIn;
         uint256 at = RouteCodec.HEADER_BYTES;
         // Unchecked: offsets stay within calldata size plus one hop's fixed part and a 16-bit
         // data length (each step is compared to `length` before the next); amounts are at most
@@ -346,11 +358,6 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
             }
         }
         if (at != length) revert MalformedRoute(at, length);
-        uint256 threshold = _policies[tokenIn].commitThreshold;
-        if (threshold != 0 && amountIn >= threshold) {
-            if (commitment == bytes32(0)) revert CommitmentRequired(tokenIn, amountIn, threshold);
-            if (RouteCodec.maxSlippageBps(route) == 0) revert OracleBoundRequired(tokenIn, amountIn);
-        }
     }
 
     /// @return amountInUsed What the leg's first hop took from the payer.

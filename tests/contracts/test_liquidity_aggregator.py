@@ -179,6 +179,8 @@ def test_swap__bad_routes_revert_with_context(liquidity, chain, accounts):
     for route, error, fields in malformed:
         with ape.reverts(error, **fields):
             agg.swap(route, sender=trader)
+    with ape.reverts(agg.MalformedRoute, at=len(good) - 22, length=len(good) - 1):  # quotes walk it too
+        agg.quoteRoute.call(good[:-1])
 
 
 def test_callback__only_from_the_pool_being_called(liquidity, project, deployer, chain):
