@@ -11,11 +11,21 @@ contract OracleRouter is IOracleRouter, AccessManaged {
     uint256 internal constant BPS = 10_000;
     uint8 internal constant MAX_FEED_DECIMALS = 36;
 
-    /// @dev Config plus the feeds' decimals, read once at `setFeed`.
+    /// @dev FeedConfig laid out for the common read: a price from one feed touches two slots, the
+    /// first word (primary feed, its heartbeat and decimals, the cross-check's decimals and
+    /// deviation, whether there is a secondary) and the bounds; the secondary's word is read only
+    /// when there is one. Decimals are read once, at `setFeed`.
     struct Feed {
-        FeedConfig config;
+        AggregatorV3Interface primary;
+        uint32 primaryHeartbeat;
         uint8 primaryDecimals;
         uint8 secondaryDecimals;
+        uint16 maxDeviationBps;
+        bool hasSecondary;
+        AggregatorV3Interface secondary;
+        uint32 secondaryHeartbeat;
+        uint128 minPrice;
+        uint128 maxPrice;
     }
 
     mapping(address asset => Feed) private _feeds;
@@ -39,14 +49,25 @@ contract OracleRouter is IOracleRouter, AccessManaged {
             }
             secondaryDecimals = _decimalsOf(asset, config.secondary);
         }
-        FeedConfig memory previous = _feeds[asset].config;
-        _feeds[asset] = Feed(config, primaryDecimals, secondaryDecimals);
+        FeedConfig memory previous = _configOf(_feeds[asset]);
+        _feeds[asset] = Feed({
+            primary: config.primary,
+            primaryHeartbeat: config.primaryHeartbeat,
+            primaryDecimals: primaryDecimals,
+            secondaryDecimals: secondaryDecimals,
+            maxDeviationBps: config.maxDeviationBps,
+            hasSecondary: address(config.secondary) != address(0),
+            secondary: config.secondary,
+            secondaryHeartbeat: config.secondaryHeartbeat,
+            minPrice: config.minPrice,
+            maxPrice: config.maxPrice
+        });
         emit FeedSet(asset, previous, config);
     }
 
     /// @inheritdoc IOracleRouter
     function removeFeed(address asset) external restricted {
-        FeedConfig memory previous = _feeds[asset].config;
+        FeedConfig memory previous = _configOf(_feeds[asset]);
         delete _feeds[asset];
         emit FeedRemoved(asset, previous);
     }
@@ -55,18 +76,19 @@ contract OracleRouter is IOracleRouter, AccessManaged {
 
     /// @inheritdoc IOracleRouter
     function priceOf(address asset) public view returns (PriceStatus status, uint256 price18, uint256 updatedAt) {
-        Feed memory feed = _feeds[asset];
-        FeedConfig memory config = feed.config;
-        if (address(config.primary) == address(0)) return (PriceStatus.NoFeed, 0, 0);
-        (status, price18, updatedAt) = _read(config.primary, config.primaryHeartbeat, feed.primaryDecimals, config);
-        if (address(config.secondary) == address(0)) return (status, price18, updatedAt);
+        Feed storage feed = _feeds[asset];
+        AggregatorV3Interface primary = feed.primary;
+        if (address(primary) == address(0)) return (PriceStatus.NoFeed, 0, 0);
+        (uint256 minPrice, uint256 maxPrice) = (feed.minPrice, feed.maxPrice);
+        (status, price18, updatedAt) = _read(primary, feed.primaryHeartbeat, feed.primaryDecimals, minPrice, maxPrice);
+        if (!feed.hasSecondary) return (status, price18, updatedAt);
         (PriceStatus secondaryStatus, uint256 secondaryPrice, uint256 secondaryAt) =
-            _read(config.secondary, config.secondaryHeartbeat, feed.secondaryDecimals, config);
+            _read(feed.secondary, feed.secondaryHeartbeat, feed.secondaryDecimals, minPrice, maxPrice);
         if (status == PriceStatus.Ok) {
             if (secondaryStatus != PriceStatus.Ok) return (PriceStatus.PrimaryOnly, price18, updatedAt);
             (uint256 low, uint256 high) = price18 < secondaryPrice ? (price18, secondaryPrice) : (secondaryPrice, price18);
             // No overflow: prices are bounded by maxPrice < 2**128.
-            if ((high - low) * BPS > low * config.maxDeviationBps) return (PriceStatus.Deviation, 0, 0);
+            if ((high - low) * BPS > low * feed.maxDeviationBps) return (PriceStatus.Deviation, 0, 0);
             return (PriceStatus.Ok, price18, updatedAt);
         }
         if (secondaryStatus == PriceStatus.Ok) return (PriceStatus.Fallback, secondaryPrice, secondaryAt);
@@ -82,13 +104,13 @@ contract OracleRouter is IOracleRouter, AccessManaged {
 
     /// @inheritdoc IOracleRouter
     function feedOf(address asset) external view returns (FeedConfig memory) {
-        return _feeds[asset].config;
+        return _configOf(_feeds[asset]);
     }
 
     // ================================================================ internal
 
     /// @dev One feed's answer, validated and normalised; a failure yields its status and no price.
-    function _read(AggregatorV3Interface feed, uint32 heartbeat, uint8 decimals, FeedConfig memory config)
+    function _read(AggregatorV3Interface feed, uint32 heartbeat, uint8 decimals, uint256 minPrice, uint256 maxPrice)
         internal
         view
         returns (PriceStatus, uint256, uint256)
@@ -98,11 +120,23 @@ contract OracleRouter is IOracleRouter, AccessManaged {
             if (updatedAt > block.timestamp) return (PriceStatus.FutureTimestamp, 0, 0);
             if (updatedAt == 0 || block.timestamp - updatedAt > heartbeat) return (PriceStatus.Stale, 0, 0);
             uint256 price18 = _to18(uint256(answer), decimals);
-            if (price18 < config.minPrice || price18 > config.maxPrice) return (PriceStatus.OutOfBounds, 0, 0);
+            if (price18 < minPrice || price18 > maxPrice) return (PriceStatus.OutOfBounds, 0, 0);
             return (PriceStatus.Ok, price18, updatedAt);
         } catch {
             return (PriceStatus.FeedReverted, 0, 0);
         }
+    }
+
+    function _configOf(Feed storage feed) internal view returns (FeedConfig memory) {
+        return FeedConfig({
+            primary: feed.primary,
+            primaryHeartbeat: feed.primaryHeartbeat,
+            secondary: feed.secondary,
+            secondaryHeartbeat: feed.secondaryHeartbeat,
+            maxDeviationBps: feed.maxDeviationBps,
+            minPrice: feed.minPrice,
+            maxPrice: feed.maxPrice
+        });
     }
 
     function _to18(uint256 answer, uint8 decimals) internal pure returns (uint256) {

@@ -96,6 +96,14 @@ def test_set_feed__change__emits_previous_and_next(oracle, feeds, governor):
     receipt = oracle.setFeed(ASSET, config(secondary), sender=governor)
     event = receipt.decode_logs(oracle.FeedSet)[0]
     assert event.previous[0].lower() == primary.address.lower() and event.next[0].lower() == secondary.address.lower()
+    # The stored layout (two words for a one-feed read) gives the config back field by field.
+    both = config(primary.address, secondary.address, deviation=150, lo=2 * 10**18, hi=3 * 10**20)
+    oracle.setFeed(ASSET, both, sender=governor)
+    assert tuple(oracle.feedOf(ASSET)) == both
+    removed = oracle.removeFeed(ASSET, sender=governor).decode_logs(oracle.FeedRemoved)[0]
+    lowered = [str(v).lower() for v in both]
+    assert [str(v).lower() for v in removed.previous] == lowered
+    assert tuple(oracle.feedOf(ASSET)) == (NONE, 0, NONE, 0, 0, 0, 0)
 
 
 def test_reporter_feed__report__new_round_chainlink_shape_and_reporter_only(project, deployer, stack, reporter,
