@@ -2,6 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {ILiquidityAggregator} from "../../interfaces/ILiquidityAggregator.sol";
 
 /// @title FillLog
 /// @notice `RouteExecuted`'s data, built in place in memory while the route executes and logged
@@ -17,9 +18,6 @@ library FillLog {
     /// @dev Five head words and the length word of `fills`.
     uint256 private constant FILLS_AT = 192;
     uint256 private constant FILLS_OFFSET = 0xa0;
-    /// @dev ILiquidityAggregator.RouteExecuted.selector (assembly takes literals only; every test
-    /// that reads a RouteExecuted through the ABI checks it).
-    bytes32 private constant ROUTE_EXECUTED = 0xf7e22ece615657ad63d58a0724edd13a98e7fe4ed89e383d3b4116edb2ea6f59;
 
     /// @return log Memory pointer of a buffer for `hops` fills.
     function create(uint256 hops) internal pure returns (uint256 log) {
@@ -65,6 +63,7 @@ library FillLog {
         uint256 amountIn,
         uint256 amountOut
     ) internal {
+        bytes32 topic = ILiquidityAggregator.RouteExecuted.selector;
         assembly ("memory-safe") {
             // Addresses are cleaned: assembly must not rely on a short type's upper bits.
             mstore(log, shr(96, shl(96, tokenIn)))
@@ -72,7 +71,7 @@ library FillLog {
             mstore(add(log, 64), amountIn)
             mstore(add(log, 96), amountOut)
             let size := add(FILLS_AT, and(add(mload(add(log, 160)), 31), not(31)))
-            log3(log, size, ROUTE_EXECUTED, shr(96, shl(96, payer)), shr(96, shl(96, recipient)))
+            log3(log, size, topic, shr(96, shl(96, payer)), shr(96, shl(96, recipient)))
         }
     }
 }

@@ -454,11 +454,12 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
     /// @dev `token.balanceOf(account)` without the high-level call's allocation and return-data
     /// decoding; reverts `BalanceUnavailable(token)` when the call fails or returns under 32 bytes.
     function _balanceOf(address token, address account) internal view returns (uint256 amount) {
+        bytes4 selector = IERC20.balanceOf.selector;
         bool ok;
         assembly ("memory-safe") {
-            mstore(0x00, 0x70a08231) // balanceOf(address)
-            mstore(0x20, account)
-            ok := staticcall(gas(), token, 0x1c, 0x24, 0x00, 0x20)
+            mstore(0x00, selector)
+            mstore(0x04, shr(96, shl(96, account)))
+            ok := staticcall(gas(), token, 0x00, 0x24, 0x00, 0x20)
             ok := and(ok, gt(returndatasize(), 0x1f)) // after the call: Yul evaluates arguments right to left
             amount := mload(0x00)
         }

@@ -4,6 +4,7 @@ pragma solidity ^0.8.24;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {IUniswapV2PairMinimal, IUniswapV3PoolMinimal} from "../../interfaces/external/IUniswap.sol";
 import {IVenueAdapter} from "../../interfaces/IVenueAdapter.sol";
 import {LiquiditySession} from "./LiquiditySession.sol";
 
@@ -34,11 +35,12 @@ library UniswapHops {
         amountOut = amountOutV2(amountIn, reserveIn, reserveOut);
         pay(tokenIn, payer, pair, amountIn);
         (uint256 amount0Out, uint256 amount1Out) = zeroForOne ? (uint256(0), amountOut) : (amountOut, uint256(0));
+        bytes4 selector = IUniswapV2PairMinimal.swap.selector;
         bool ok;
         assembly ("memory-safe") {
             // swap(amount0Out, amount1Out, to, "") in the free memory (temporary, not allocated).
             let input := mload(0x40)
-            mstore(input, shl(224, 0x022c0d9f))
+            mstore(input, selector)
             mstore(add(input, 4), amount0Out)
             mstore(add(input, 36), amount1Out)
             mstore(add(input, 68), shr(96, shl(96, recipient)))
@@ -63,11 +65,12 @@ library UniswapHops {
         uint160 priceLimit = zeroForOne ? MIN_SQRT_PRICE_PLUS_ONE : MAX_SQRT_PRICE_MINUS_ONE;
         int256 amount0;
         int256 amount1;
+        bytes4 selector = IUniswapV3PoolMinimal.swap.selector;
         bool ok;
         assembly ("memory-safe") {
             // swap(recipient, zeroForOne, amountSpecified, sqrtPriceLimitX96, "") in the free memory.
             let input := mload(0x40)
-            mstore(input, shl(224, 0x128acb08))
+            mstore(input, selector)
             mstore(add(input, 4), shr(96, shl(96, recipient)))
             mstore(add(input, 36), zeroForOne)
             mstore(add(input, 68), amountSpecified)
@@ -91,9 +94,10 @@ library UniswapHops {
     function reservesV2(address pair, bool zeroForOne) internal view returns (uint256 reserveIn, uint256 reserveOut) {
         uint256 reserve0;
         uint256 reserve1;
+        bytes4 selector = IUniswapV2PairMinimal.getReserves.selector;
         bool ok;
         assembly ("memory-safe") {
-            mstore(0, shl(224, 0x0902f1ac)) // getReserves()
+            mstore(0, selector)
             ok := staticcall(gas(), pair, 0, 4, 0, 64)
             reserve0 := mload(0)
             reserve1 := mload(32)
