@@ -18,11 +18,14 @@ from pathlib import Path
 import click
 from ape import accounts, chain, project
 from ape.cli import ConnectedProviderCommand, network_option
+from eth_abi import encode
 from eth_account import Account
+from eth_utils import keccak
 
 from keepers.benchmarking import merge_json, timed, wired_manager
 from keepers.liquidity.artifacts import container
 from keepers.roles import ROLE_IDS
+from keepers.routing.codec import encode_route
 from keepers.signals.intent import RebalanceIntent, sign_intent
 
 GAS_FILE = Path("benchmarks") / "gas.json"
@@ -74,10 +77,11 @@ class RebalanceBench:
         for account, identity in ((vault, 0xF0), (investor, 0xF2)):
             registry.registerInvestor(account, f"0x{identity:040x}", US, 4, FAR_FUTURE, sender=operator)
         limits = (1_000, 300, 400, 450, 2_500, 1_000, 2_000, 2 * 86_400, 3_600, 600, 5_000, 2_000, 2_000, [0] * 8)
-        risk.configure(vault, [(10_000, 0, True), (5_000, 1, True), (5_000, 3, False), (5_000, 5, False)], limits,
-                       sender=governor)
-        risk.publishModel(vault, (1, chain.pending_timestamp - 60, [500, 300, 6_000, 9_000], [0, 0, 0, 2_000, 1_000, 3_000],
-                                  2_600_000, [0, 30, 1_200, 2_500], (0,) * 11), sender=keeper)
+        risk_assets = [(10_000, 0, True), (5_000, 1, True), (5_000, 3, False), (5_000, 5, False)]
+        risk.configure(vault, risk_assets, limits, sender=governor)
+        model = (1, chain.pending_timestamp - 60, [500, 300, 6_000, 9_000], [0, 0, 0, 2_000, 1_000, 3_000],
+                 2_600_000, [0, 30, 1_200, 2_500], (0,) * 11)
+        risk.publishModel(vault, model, sender=keeper)
 
         self.aggregator = aggregator = d.deploy(project.LiquidityAggregator, manager, router, 300, 50)
         v2 = d.deploy(project.UniswapV2Adapter)
@@ -107,11 +111,21 @@ class RebalanceBench:
         vault.deposit(DEPOSIT_USD * USDC_UNIT, investor, sender=investor)
         risk.sync(vault, sender=d)
 
+        # The floor (contracts/test/BareRebalance.sol): the same assets, prices, venues, risk limits
+        # and model, signed by the same keys; funded only inside `measure_floor`'s snapshot.
+        self.floor = floor = d.deploy(project.BareRebalance, router, aggregator, risk, [t.address for t in self.tokens],
+                                      [6, 18, 18, 18], [k.address for k in self.keys])
+        risk.configure(floor, risk_assets, limits, sender=governor)
+        risk.publishModel(floor, model, sender=keeper)
+
+    def intent(self, targets) -> RebalanceIntent:
+        rb = self.rebalancer
+        return RebalanceIntent(self.vault.address, rb.strategyOf(self.vault)[1], targets, 100, rb.stateOf(self.vault)[0],
+                               chain.pending_timestamp + 600, b"\x01" * 32, b"\x02" * 32)
+
     def rebalance(self, targets) -> object:
         rb = self.rebalancer
-        nonce = rb.stateOf(self.vault)[0]
-        intent = RebalanceIntent(self.vault.address, rb.strategyOf(self.vault)[1], targets, 100, nonce,
-                                 chain.pending_timestamp + 600, b"\x01" * 32, b"\x02" * 32)
+        intent = self.intent(targets)
         trades = rb.previewRebalance(intent.as_tuple()).trades
         routes = []
         for trade in trades:
@@ -122,9 +136,45 @@ class RebalanceBench:
         return rb.rebalance(intent.as_tuple(), [k.address for k in signers], signatures, routes, sender=self.relayer)
 
 
-def measure_gas(bench: RebalanceBench, keep_receipts: bool = False) -> dict:
-    """Gas of the first allocation and of the steady-state rebalance (with their receipts, for
-    `profile_rebalance`, when `keep_receipts`)."""
+def measure_floor(bench: RebalanceBench, targets, inspect=None) -> int:
+    """Gas of `BareRebalance` making the trades the AutoRebalancer would make now, from the vault's
+    holdings, in a snapshot that is then restored (benchmarks/README.md, "the floor"). `inspect`
+    gets the receipt before the restore (`profile_rebalance` traces it)."""
+    snapshot = chain.snapshot()
+    try:
+        floor, d = bench.floor, bench.deployer
+        for token, amount in zip(bench.tokens, bench.vault.holdings()):
+            token.transfer(floor, amount, sender=d)
+        bench.risk.sync(floor, sender=d)
+        intent = bench.intent(targets)
+        words, routes = [], []
+        for trade in bench.rebalancer.previewRebalance(intent.as_tuple()).trades:
+            sell, buy, amount = int(trade.sellIndex), int(trade.buyIndex), int(trade.sellAmount)
+            words.append(sell | buy << 8 | intent.max_slippage_bps << 16 | amount << 128)
+            pair = bench.pairs[max(sell, buy) - 1]
+            token_in, token_out = bench.tokens[sell].address, bench.tokens[buy].address
+            routes.append(encode_route(token_in, token_out, amount, 0, floor, intent.deadline, 0,
+                                       [(amount, [(pair, token_out, b"")])]))
+        fields = encode(["uint256", "uint256", "address", "uint256", "uint16[]", "uint16", "bytes32", "bytes32"],
+                        [floor.nextNonce(), intent.deadline, intent.portfolio, intent.strategy_id,
+                         list(intent.target_weights_bps), intent.max_slippage_bps, intent.model_version,
+                         intent.signal_hash])
+        domain = keccak(encode(["uint256", "address"], [chain.chain_id, floor.address]))
+        digest = keccak(b"\x19\x01" + domain + keccak(fields))
+        signatures = [Account.unsafe_sign_hash(digest, k.key).signature for k in bench.keys[:2]]
+        receipt = floor.rebalance(fields, signatures, words, routes, sender=bench.relayer)
+        if len(words) != 3 or sum(1 for log in receipt.events if log.event_name == "RouteExecuted") != 3:
+            raise click.ClickException("the floor should make exactly the rebalancer's three trades")
+        if inspect is not None:
+            inspect(receipt)
+        return receipt.gas_used
+    finally:
+        chain.restore(snapshot)
+
+
+def measure_gas(bench: RebalanceBench, keep_receipts: bool = False, inspect_floor=None) -> dict:
+    """Gas of the first allocation, of the steady-state rebalance (with their receipts, for
+    `profile_rebalance`, when `keep_receipts`) and of the floor for the same trades."""
     # Uniswap V2 writes its price accumulators only when a second or more has passed since the
     # pair's last update, and the first write (zero to non-zero) costs 17,100 more per slot: step
     # the clock so every pair's first swap (the first allocation) writes them, never the steady one.
@@ -134,12 +184,14 @@ def measure_gas(bench: RebalanceBench, keep_receipts: bool = False) -> dict:
     first = bench.rebalance(FIRST_TARGETS)
     chain.mine(timestamp=chain.blocks.head.timestamp + 3_601)  # past the cooldown
     bench.risk.sync(bench.vault, sender=bench.deployer)  # the risk keeper refreshes the engine's prices
+    floor = measure_floor(bench, STEADY_TARGETS, inspect_floor)
     steady = bench.rebalance(STEADY_TARGETS)
     for receipt in (first, steady):
         if sum(1 for log in receipt.events if log.event_name == "Traded") != 3:
             raise click.ClickException("the benchmark rebalance should make exactly three trades")
     gas = {"rebalance.first_allocation_4_assets_3_trades": first.gas_used,
-           "rebalance.steady_state_4_assets_3_trades": steady.gas_used}
+           "rebalance.steady_state_4_assets_3_trades": steady.gas_used,
+           "rebalance.floor_steady_state_4_assets_3_trades": floor}
     return {**gas, "first_receipt": first, "steady_receipt": steady} if keep_receipts else gas
 
 

@@ -31,22 +31,8 @@ def _frames(frame: dict, names: dict[str, str], depth: int, max_depth: int) -> N
             _frames(child, names, depth + 1, max_depth)
 
 
-@click.command(cls=ConnectedProviderCommand)
-@network_option(default="ethereum:local:foundry")
-@click.option("--depth", default=2, show_default=True, help="Call frames shown below the rebalance.")
-def cli(ecosystem, network, provider, depth):
-    """Profile the benchmark's steady-state rebalance."""
-    if not network.is_local:
-        raise click.UsageError("profiles run on a local network only")
-    bench = bench_rebalance.RebalanceBench()
-    gas = bench_rebalance.measure_gas(bench, keep_receipts=True)
-    receipt = gas["steady_receipt"]
-    names = {getattr(bench, a).address.lower(): a
-             for a in ("rebalancer", "vault", "aggregator", "risk", "oracle", "manager")}
-    names["0x0000000000000000000000000000000000000001"] = "ecrecover"
-    names.update({str(f.address).lower(): f"feed {i}" for i, f in enumerate(bench.feeds)})
-    names.update({t.address.lower(): f"token {i}" for i, t in enumerate(bench.tokens)})
-    names.update({str(p).lower(): f"V2 pair {i + 1}" for i, p in enumerate(bench.pairs)})
+def _profile(receipt, names: dict[str, str], depth: int, title: str) -> None:
+    click.echo(f"== {title}")
     trace = chain.provider.make_request("debug_traceTransaction", [receipt.txn_hash, {"tracer": "callTracer"}])
     _frames(trace, names, 0, depth)
     logs = chain.provider.make_request("debug_traceTransaction", [receipt.txn_hash, {
@@ -59,6 +45,26 @@ def cli(ecosystem, network, provider, depth):
     data = bytes(receipt.transaction.data)
     calldata = sum(16 if b else 4 for b in data)
     executed = 21_000 + calldata + logs[0]["gas"] - logs[-1]["gas"] + logs[-1]["gasCost"]
-    click.echo("rebalancer frame: " + ", ".join(f"{op} x{own[op]} = {own_gas[op]:,}" for op in sorted(own)))
+    click.echo("top frame: " + ", ".join(f"{op} x{own[op]} = {own_gas[op]:,}" for op in sorted(own)))
     click.echo(f"intrinsic 21,000 + calldata {calldata:,} ({len(data):,} bytes); executed {executed:,}; "
                f"refunded {executed - receipt.gas_used:,}; receipt {receipt.gas_used:,}")
+
+
+@click.command(cls=ConnectedProviderCommand)
+@network_option(default="ethereum:local:foundry")
+@click.option("--depth", default=2, show_default=True, help="Call frames shown below the rebalance.")
+def cli(ecosystem, network, provider, depth):
+    """Profile the benchmark's steady-state rebalance and its floor (BareRebalance)."""
+    if not network.is_local:
+        raise click.UsageError("profiles run on a local network only")
+    bench = bench_rebalance.RebalanceBench()
+    names = {getattr(bench, a).address.lower(): a
+             for a in ("rebalancer", "vault", "aggregator", "risk", "oracle", "manager", "floor")}
+    names["0x0000000000000000000000000000000000000001"] = "ecrecover"
+    names.update({str(f.address).lower(): f"feed {i}" for i, f in enumerate(bench.feeds)})
+    names.update({t.address.lower(): f"token {i}" for i, t in enumerate(bench.tokens)})
+    names.update({str(p).lower(): f"V2 pair {i + 1}" for i, p in enumerate(bench.pairs)})
+    floor_report = []
+    gas = bench_rebalance.measure_gas(bench, keep_receipts=True, inspect_floor=lambda receipt: floor_report.append(
+        lambda: _profile(receipt, names, depth, "floor (BareRebalance), same trades")) or floor_report[-1]())
+    _profile(gas["steady_receipt"], names, depth, "AutoRebalancer, steady state")
