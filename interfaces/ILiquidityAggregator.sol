@@ -48,7 +48,8 @@ struct TokenPolicy {
 /// - the recipient's `tokenOut` balance grows by at least `minAmountOut` (and the oracle bound),
 ///   or the call reverts (LIQ-1);
 /// - the aggregator holds no tokens after any call: inputs are pulled exactly, intermediate dust
-///   goes back to the payer (LIQ-2);
+///   goes back to the payer (LIQ-2). Not checked: whose a token sent to the aggregator outside a
+///   swap was; it goes, as dust, to the next payer routing through that token;
 /// - no standing allowance is needed: contracts approve exactly `amountIn` before the call (the
 ///   pull consumes it), wallets sign an ERC-2612 permit for exactly `amountIn` and send
 ///   `multicall([selfPermit(...), swap(route)])` (LIQ-3);

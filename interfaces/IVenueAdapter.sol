@@ -22,6 +22,8 @@ interface IVenueAdapter {
     error CallbackNotReceived(address pool);
     /// @notice A call to `venue` reverted without a reason or returned less than expected.
     error VenueCallFailed(address venue);
+    /// @notice `swap` was called on the adapter itself, not by the aggregator's DELEGATECALL.
+    error DelegateCallOnly(address adapter);
 
     /// @notice NONE: the aggregator delegatecalls this adapter's `swap`; otherwise the kind of
     /// built-in swap it runs for this adapter's venues (read once, when a venue is listed).
@@ -30,6 +32,9 @@ interface IVenueAdapter {
     /// @notice Sells `amountIn` of `tokenIn` at `venue` for `tokenOut`, delivered to `recipient`.
     /// The input comes from `payer`: the aggregator itself (intermediate hops, its own balance)
     /// or the order's payer (first hop; pulled with `transferFrom`, never more than `amountIn`).
+    /// Reverts `DelegateCallOnly` unless it runs in a DELEGATECALL: called directly, `payer` would
+    /// be whoever had approved the adapter (nobody should; a mistaken approval would be anyone's
+    /// to spend) and the adapter's own balance anyone's to take.
     /// @return amountInUsed What the venue took (less than `amountIn` only when it ran dry).
     /// @return amountOut What the venue reports it delivered to `recipient`.
     function swap(

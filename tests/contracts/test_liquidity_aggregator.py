@@ -306,6 +306,31 @@ def test_swap__venue_without_code__reverts_venue_call_failed(liquidity, chain, d
                 agg.swap(route, sender=trader)
 
 
+def test_adapter_swap__called_directly__reverts_delegate_call_only(liquidity, chain, project, accounts):
+    """LIQ-18: an adapter's `swap` acts for the aggregator's caller only inside the aggregator's
+    DELEGATECALL. Called directly, it would spend whatever was approved to the adapter (here a
+    mistaken approval by the trader) and hand it to anyone: every adapter refuses."""
+    liq, usdc, qspx, trader = liquidity, liquidity.tokens["USDC"], liquidity.tokens["QSPX"], liquidity.trader
+    attacker = accounts[17]
+    types = {"uniswap_v2": project.UniswapV2Adapter, "uniswap_v3": project.UniswapV3Adapter,
+             "rfq": project.RfqAdapter, "nav": project.NavVenueAdapter}
+    assert set(liq.deployment.adapters) == set(types)
+    with isolated(chain):
+        for kind, address in liq.deployment.adapters.items():
+            adapter = types[kind].at(address)
+            usdc.approve(adapter, USDC_UNIT, sender=trader)
+            before = usdc.balanceOf(trader)
+            with ape.reverts(adapter.DelegateCallOnly, adapter=address):
+                adapter.swap(liq.venue(V2A), usdc, qspx, USDC_UNIT, trader, attacker, b"", sender=attacker)
+            assert usdc.balanceOf(trader) == before, kind
+    # Through the aggregator the same adapters still trade (its DELEGATECALL passes the guard).
+    with isolated(chain):
+        usdc.approve(liq.aggregator, USDC_UNIT, sender=trader)
+        before = qspx.balanceOf(trader)
+        liq.aggregator.swap(single(liq, chain, "NavVenue", usdc, qspx, USDC_UNIT), sender=trader)
+        assert qspx.balanceOf(trader) > before
+
+
 def trader_permit(liq, chain, amount) -> tuple:
     """The trader's ERC-2612 permit of `amount` USDC for the aggregator: (value, deadline, v, r, s)."""
     usdc, trader = liq.tokens["USDC"], liq.trader

@@ -9,6 +9,15 @@ import {IVenueAdapter} from "../../../interfaces/IVenueAdapter.sol";
 abstract contract AdapterBase is IVenueAdapter {
     using SafeERC20 for IERC20;
 
+    /// @dev This adapter's own address: inside a DELEGATECALL `address(this)` is the caller's.
+    address private immutable _self = address(this);
+
+    /// @dev On every `swap`: it acts for the aggregator's caller only in the aggregator's context.
+    modifier onlyDelegateCall() {
+        if (address(this) == _self) revert DelegateCallOnly(_self);
+        _;
+    }
+
     /// @inheritdoc IVenueAdapter
     function nativeKind() external pure virtual returns (NativeKind) {
         return NativeKind.NONE;

@@ -18,7 +18,7 @@ contract NavVenueAdapter is AdapterBase {
         address payer,
         address recipient,
         bytes calldata
-    ) external returns (uint256 amountInUsed, uint256 amountOut) {
+    ) external onlyDelegateCall returns (uint256 amountInUsed, uint256 amountOut) {
         _approveVenue(tokenIn, payer, venue, amountIn);
         amountOut = INavVenue(venue).swap(tokenIn, tokenOut, amountIn, 0, recipient);
         amountInUsed = amountIn; // The venue pulls exactly amountIn, consuming the approval.

@@ -19,7 +19,7 @@ contract RfqAdapter is AdapterBase {
         address payer,
         address recipient,
         bytes calldata data
-    ) external returns (uint256 amountInUsed, uint256 amountOut) {
+    ) external onlyDelegateCall returns (uint256 amountInUsed, uint256 amountOut) {
         (RfqQuote memory quote_, bytes memory signature) = abi.decode(data, (RfqQuote, bytes));
         if (quote_.tokenIn != tokenIn || quote_.tokenOut != tokenOut) {
             revert QuotePairMismatch(quote_.tokenIn, quote_.tokenOut, tokenIn, tokenOut);

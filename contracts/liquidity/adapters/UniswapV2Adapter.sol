@@ -24,7 +24,7 @@ contract UniswapV2Adapter is AdapterBase {
         address payer,
         address recipient,
         bytes calldata
-    ) external returns (uint256 amountInUsed, uint256 amountOut) {
+    ) external onlyDelegateCall returns (uint256 amountInUsed, uint256 amountOut) {
         amountOut = UniswapHops.swapV2(venue, tokenIn, tokenOut, amountIn, payer, recipient);
         amountInUsed = amountIn;
     }

@@ -33,7 +33,7 @@ contract UniswapV3Adapter is AdapterBase {
         address payer,
         address recipient,
         bytes calldata
-    ) external returns (uint256 amountInUsed, uint256 amountOut) {
+    ) external onlyDelegateCall returns (uint256 amountInUsed, uint256 amountOut) {
         return UniswapHops.swapV3(venue, tokenIn, tokenOut, amountIn, payer, recipient);
     }
 
