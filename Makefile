@@ -20,7 +20,7 @@ export PYTHONUNBUFFERED := 1
 PY_STAMP   := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: install build test test-contracts test-keepers bench demo clean lock help
+.PHONY: install build test test-contracts test-keepers bench demo audit clean lock help
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
@@ -65,6 +65,19 @@ bench: build ## Measure gas from real receipts on anvil into benchmarks/
 	$(BIN)/ape run bench_liquidity
 	$(BIN)/ape run bench_rebalance
 
+# Slither lives in its own venv: its web3 6 / eth-account pins clash with eth-ape's.
+AUDIT_VENV  := .venv-audit
+AUDIT_STAMP := $(AUDIT_VENV)/.installed
+
+$(AUDIT_STAMP): tools/audit/requirements.lock $(SOLC_FRONT)
+	$(PYTHON) -m venv $(AUDIT_VENV)
+	$(AUDIT_VENV)/bin/python -m pip install --quiet -r tools/audit/requirements.lock
+	ln -sf "$(SOLC_FRONT)" $(AUDIT_VENV)/bin/solc
+	touch $@
+
+audit: $(AUDIT_STAMP) ## Static analysis (slither) of contracts/: fails on any medium/high finding not reviewed in tools/audit/triage.json
+	$(AUDIT_VENV)/bin/python tools/audit/slither_check.py
+
 demo: build ## Start a private anvil, deploy, run the keepers for DEMO_BLOCKS blocks, summarise
 	$(BIN)/ape run demo --blocks $(DEMO_BLOCKS)
 
@@ -73,5 +86,5 @@ lock: $(PY_STAMP) ## Re-freeze the Python dependency tree into requirements.lock
 	  $(BIN)/python -m pip freeze --exclude-editable | grep -v '^quantera'; } > requirements.lock
 
 clean: ## Remove build outputs and the installed toolchain
-	rm -rf .build .cache $(VENV) node_modules reports .pytest_cache .hypothesis
+	rm -rf .build .cache $(VENV) $(AUDIT_VENV) node_modules reports .pytest_cache .hypothesis
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
