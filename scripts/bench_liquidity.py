@@ -192,6 +192,10 @@ def _quality_row(bench: Bench, router: Router, depth: int, pct: float, with_rfq:
     order = int(depth * pct / 100)
     snapshot = chain.snapshot()
     try:
+        # A later second than every pool's last trade, as for an order arriving in a new block: each
+        # pool then writes its price accumulators / oracle observation. Without the step the figure
+        # depended on whether the wall clock had ticked since the seeding (up to 14,000 gas apart).
+        chain.mine(timestamp=chain.blocks.head.timestamp + 12)
         source_data = {bench.rfq.address.lower(): bench.rfq_data(RFQ_QUOTE_USD * USDC_UNIT)} if with_rfq else {}
         plan = router.plan(bench.usdc.address, bench.weth.address, order, bench.trader.address,
                            chain.pending_timestamp + 3_600, source_data=source_data,
