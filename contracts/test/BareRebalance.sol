@@ -24,6 +24,8 @@ import {IRiskEngine} from "../../interfaces/IRiskEngine.sol";
 contract BareRebalance {
     uint256 internal constant BPS = 10_000;
     uint256 internal constant ASSETS = 4;
+    /// @dev M of the M-of-N quorum (the benchmark strategy's 2 of 3).
+    uint256 internal constant THRESHOLD = 2;
     uint256 internal constant HALF_ORDER = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0;
 
     error Refused(uint256 step);
@@ -92,6 +94,7 @@ contract BareRebalance {
         bytes32 digest = keccak256(
             abi.encodePacked(hex"1901", keccak256(abi.encode(block.chainid, address(this))), keccak256(intent))
         );
+        if (signatures.length < THRESHOLD) revert Refused(1);
         address previous;
         for (uint256 i; i < signatures.length; ++i) {
             address signer = _recover(digest, signatures[i]);
