@@ -7,8 +7,9 @@ rebalancer's own cost plus the venues', not the security tokens' compliance chec
 part is the deployed one: OracleRouter prices, RiskEngine limits and model, PortfolioVault,
 LiquidityAggregator with its oracle bound, 2-of-3 EIP-712 signatures. Two figures: the first
 allocation (three purchases into empty positions: the vault's first balance of each token is a new
-storage slot) and a steady-state rebalance (one sale, two purchases, every balance already held).
-Written to benchmarks/gas.json and benchmarks/timings.json.
+storage slot) and a steady-state rebalance (one sale, two purchases, every balance already held);
+and, for the steady state's three trades, the floor: `BareRebalance` doing only the interactions
+issue 6 requires (benchmarks/README.md). Written to benchmarks/gas.json and benchmarks/timings.json.
 """
 
 from __future__ import annotations
