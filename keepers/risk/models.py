@@ -198,23 +198,26 @@ class GarchFit:
 
 
 def garch_volatility(returns: Array, dist: str = "t") -> GarchFit:
-    """GARCH(1,1) fitted by the `arch` package (returns scaled to percent for the optimiser);
-    the one-day-ahead volatility forecast, back in fractions."""
+    """GARCH(1,1) fitted by the `arch` package; the one-day-ahead volatility forecast, back in
+    fractions. The optimiser needs the returns' variance between 1 and 1,000, so `arch` rescales them
+    by a power of ten (`fit.scale`): percent returns are enough for equities, but a T-bill or
+    money-market fund moves about 0.01% a day, and unscaled its fit can be off by orders of
+    magnitude."""
     from arch import arch_model
 
     r = check_returns(returns, min_rows=100)
     if r.shape[1] != 1:
         raise RiskInputError("GARCH fits one return series at a time")
-    model = arch_model(r[:, 0] * 100, mean="Constant", vol="GARCH", p=1, q=1, dist=dist)
+    model = arch_model(r[:, 0], mean="Constant", vol="GARCH", p=1, q=1, dist=dist, rescale=True)
     fit = model.fit(disp="off", show_warning=False)
-    params = fit.params
+    params, scale = fit.params, float(fit.scale)
     forecast = fit.forecast(horizon=1, reindex=False).variance.values[-1, 0]
     return GarchFit(
-        omega=float(params["omega"]) / 1e4,
+        omega=float(params["omega"]) / scale**2,
         alpha=float(params["alpha[1]"]),
         beta=float(params["beta[1]"]),
         nu=float(params["nu"]) if "nu" in params else None,
-        next_day_volatility=float(np.sqrt(forecast)) / 100,
+        next_day_volatility=float(np.sqrt(forecast)) / scale,
         persistence=float(params["alpha[1]"] + params["beta[1]"]),
     )
 

@@ -89,6 +89,23 @@ def test_garch__sp500__persistent_volatility_and_plausible_forecast(equity_retur
     assert fit.nu is not None and fit.nu > 2
 
 
+@pytest.mark.parametrize("daily_sd", [1e-4, 2e-5])
+def test_garch__money_market_scale__forecast_in_the_series_units(daily_sd):
+    """RSK-8: a T-bill or money-market fund moves about 0.01% a day. Fitted unscaled (percent returns,
+    variance 1e-4) the optimiser forecast 2,000 times the true volatility; arch's rescaling keeps the
+    forecast within the series' own scale and raises no DataScaleWarning."""
+    import warnings
+
+    from arch.utility.exceptions import DataScaleWarning
+
+    returns = np.random.default_rng(1).standard_t(5, 1_500) * daily_sd / np.sqrt(5 / 3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataScaleWarning)
+        fit = models.garch_volatility(returns[:, None])
+    assert 0.5 * daily_sd < fit.next_day_volatility < 2 * daily_sd
+    assert 0 < fit.omega < daily_sd**2
+
+
 def test_kupiec__known_values():
     result = models.kupiec_pof(exceptions=10, observations=1_000, alpha=0.99)
     assert result.lr_statistic == pytest.approx(0.0, abs=1e-9) and not result.reject_at_5pct
