@@ -5,6 +5,7 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {ILiquidityAggregator} from "../../interfaces/ILiquidityAggregator.sol";
 import {IOracleRouter} from "../../interfaces/IOracleRouter.sol";
 import {IRiskEngine} from "../../interfaces/IRiskEngine.sol";
+import {TypedDataLib} from "../libraries/TypedDataLib.sol";
 
 /// @title BareRebalance
 /// @notice Benchmark floor only (never deployed outside benchmarks): a four-asset portfolio that
@@ -26,7 +27,6 @@ contract BareRebalance {
     uint256 internal constant ASSETS = 4;
     /// @dev M of the M-of-N quorum (the benchmark strategy's 2 of 3).
     uint256 internal constant THRESHOLD = 2;
-    uint256 internal constant HALF_ORDER = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0;
 
     error Refused(uint256 step);
 
@@ -97,7 +97,7 @@ contract BareRebalance {
         if (signatures.length < THRESHOLD) revert Refused(1);
         address previous;
         for (uint256 i; i < signatures.length; ++i) {
-            address signer = _recover(digest, signatures[i]);
+            address signer = TypedDataLib.recoverStrict(digest, signatures[i]);
             if (signer <= previous || !isSigner[signer]) revert Refused(1);
             previous = signer;
         }
@@ -127,13 +127,5 @@ contract BareRebalance {
 
     function _unit(uint256 i) internal view returns (uint256) {
         return (_units >> (64 * i)) & type(uint64).max;
-    }
-
-    function _recover(bytes32 digest, bytes calldata signature) internal pure returns (address signer) {
-        bytes32 r = bytes32(signature[0:32]);
-        bytes32 s = bytes32(signature[32:64]);
-        if (uint256(s) > HALF_ORDER) revert Refused(0);
-        signer = ecrecover(digest, uint8(signature[64]), r, s);
-        if (signer == address(0)) revert Refused(0);
     }
 }
