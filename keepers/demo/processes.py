@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
-import socket
 import subprocess
 import threading
 import time
@@ -15,17 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from keepers.errors import QuanteraError
+from keepers.waiting import wait_until
 
 GRACE_SECONDS = 5.0
 MAX_RESTARTS = 3  # per keeper: more means a real fault, not a transient RPC error
 SUPERVISE_EVERY_SECONDS = 0.5
 ACCOUNTS = 24  # funded test accounts; matches `test.number_of_accounts` in ape-config.yaml
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def rpc(url: str, method: str, params: list | None = None, timeout: float = 10.0):
@@ -145,27 +140,38 @@ class KeeperSupervisor:
                     pass  # stopped meanwhile, or given up: `check` from the caller reports it
 
 
+ANVIL_LISTENING = re.compile(rb"Listening on 127\.0\.0\.1:(\d+)")
+
+
 def start_anvil(
-    group: ProcessGroup, chain_id: int, block_time_seconds: int = 1, startup_timeout: float = 30.0
+    group: ProcessGroup, chain_id: int, block_time_seconds: int = 1, startup_timeout: float = 120.0
 ) -> str:
-    """Starts anvil on a free localhost port and returns its URL once it answers. Blocks come every
-    `block_time_seconds` as on a live chain (polling keepers stop after 10 s without a block), and
-    each transaction is also mined at once (mixed mining), so the demo's replays do not wait."""
+    """Starts anvil on a localhost port of its own choosing and returns its URL once it answers.
+    Blocks come every `block_time_seconds` as on a live chain (polling keepers stop after 10 s
+    without a block), and each transaction is also mined at once (mixed mining), so the demo's
+    replays do not wait.
+
+    Anvil binds port 0 and the port is read back from the line it logs: no port is picked first
+    and bound later, so two anvils started at once (a test suite beside the demo) can never race
+    for one port or answer for each other. `startup_timeout` guards against a hung start only."""
     anvil = shutil.which("anvil")
     if anvil is None:
         raise QuanteraError("anvil is not on PATH: run `make install`")
-    port = free_port()
-    proc = group.start("anvil", [anvil, "--port", str(port), "--chain-id", str(chain_id), "--block-time", str(block_time_seconds),
-                                       "--mixed-mining",
-                                       "--accounts", str(ACCOUNTS), "--silent"])
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + startup_timeout
-    while time.monotonic() < deadline:
+    proc = group.start("anvil", [anvil, "--host", "127.0.0.1", "--port", "0", "--chain-id", str(chain_id),
+                                 "--block-time", str(block_time_seconds), "--mixed-mining",
+                                 "--accounts", str(ACCOUNTS)])
+    log_file = group.log_dir / "anvil.log"
+
+    def answering() -> str | None:
         if proc.poll() is not None:
-            raise QuanteraError(f"anvil exited with {proc.returncode} (see {group.log_dir}/anvil.log)")
+            raise QuanteraError(f"anvil exited with {proc.returncode} (see {log_file})")
+        listening = ANVIL_LISTENING.search(log_file.read_bytes())
+        if listening is None:
+            return None
+        url = f"http://127.0.0.1:{int(listening.group(1))}"
         try:
-            if int(rpc(url, "eth_chainId", timeout=1.0), 16) == chain_id:
-                return url
+            return url if int(rpc(url, "eth_chainId", timeout=5.0), 16) == chain_id else None
         except (OSError, QuanteraError):
-            time.sleep(0.2)
-    raise QuanteraError(f"anvil did not answer on {url} within {startup_timeout:.0f}s")
+            return None
+
+    return wait_until(answering, f"anvil to answer (log: {log_file})", startup_timeout, poll=0.1)

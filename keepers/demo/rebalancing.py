@@ -15,8 +15,9 @@ from pathlib import Path
 from keepers import store
 from keepers.demo.actions import ActionLog
 from keepers.demo.rebalance_report import RebalanceSeries, exceptions, write_report
-from keepers.demo.risk import FEED_DECIMALS, GOVERNOR, PRICE_REPORTER, _synced_since, _wait_for
+from keepers.demo.risk import FEED_DECIMALS, GOVERNOR, KEEPER_WAIT_SECONDS, PRICE_REPORTER, synced_since
 from keepers.risk.portfolio import history, load_portfolio
+from keepers.waiting import wait_until
 
 SECTION = "rebalancing"
 REPLAY_WINDOW = ("2008-12-01", "2008-12-09")
@@ -77,14 +78,18 @@ def exercise_rebalancing(log: ActionLog, record, rpc_url: str, rpc, db_url: str,
         now = chain.blocks.head.timestamp
         rpc(rpc_url, "evm_increaseTime", [(now // DAY + 1) * DAY + 60 - now])
         rpc(rpc_url, "evm_mine")
+        day_starts_at = chain.blocks.head.timestamp
         for symbol, feed in feeds.items():
             feed.report(int(round(float(prices.loc[day, symbol]) * 10**FEED_DECIMALS)), sender=reporter)
         # A sync after the last report prices every asset (one after the first would still see the
         # others' answers from the day before, past their heartbeat, and keep the old NAV).
-        last_report, reported_at = chain.blocks.head.number, chain.blocks.head.timestamp
-        _wait_for(lambda: _synced_since(risk, vault, last_report), "the risk keeper's sync of the replayed day")
-        # ... and its model as of today's prices (the engine refuses trades on a model over two days old).
-        _wait_for(lambda: int(risk.metricsOf(vault)[2]) >= reported_at - 60, None, timeout=60.0)
+        last_report = chain.blocks.head.number
+        wait_until(lambda: synced_since(risk, vault, last_report), f"the risk keeper's sync of {day.date()}",
+                   KEEPER_WAIT_SECONDS)
+        # ... and its model as of today's prices (the engine refuses trades on a model over two days
+        # old): the model's as-of time is a round of today's, each reported after day_starts_at.
+        wait_until(lambda: int(risk.metricsOf(vault)[2]) >= day_starts_at,
+                   f"the risk keeper's model as of {day.date()}", KEEPER_WAIT_SECONDS)
 
     # The market is re-priced first, so the resume resets the high-water mark to today's NAV per
     # share (not to the one of the halt, weeks of losses ago).

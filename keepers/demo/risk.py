@@ -6,13 +6,13 @@ fund, after which new risk is refused and investors still get out."""
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 
 from eth_utils import keccak, to_checksum_address
 
 from keepers.demo.actions import ActionLog
 from keepers.risk.portfolio import history, load_portfolio
+from keepers.waiting import blocks_after, wait_until
 
 SECTION = "risk"
 USDC_UNIT = 10**6
@@ -28,7 +28,9 @@ FUND_INVESTOR, PRICE_REPORTER, EXECUTOR, GOVERNOR, OPERATOR, AGENT = 19, 8, 9, 2
 DEPOSIT_USD = 1_000_000
 # Target weights the executor builds (bps of NAV): T-bills, S&P 500, Nasdaq-100, WTI.
 TARGETS = {"QTF": 1_500, "QSPX": 3_000, "QNDX": 2_000, "QOIL": 1_400}
-KEEPER_WAIT_SECONDS = 90.0
+# A guard against a keeper that hangs, not a guess at how long one takes: on a busy machine the
+# keeper's model fit and transactions simply arrive later.
+KEEPER_WAIT_SECONDS = 600.0
 LIMIT_NAMES = ("None", "Halted", "StaleModel", "StalePrices", "UnpricedAsset", "AssetConcentration",
                "ClassConcentration", "MinLiquidity", "Var95", "Var99", "ExpectedShortfall", "StressLoss",
                "Drawdown", "InvalidModel")
@@ -101,7 +103,7 @@ def exercise_risk(log: ActionLog, record, rpc_url: str, rpc) -> RiskOutcome:
     days = replay(CALM_WINDOW)
     act("price keeper", f"replay {len(days)} trading days {CALM_WINDOW[0]}..{CALM_WINDOW[1]} onto 5 feeds",
         lambda: [report_day(d) for d in days])
-    _wait_for(lambda: risk.metricsOf(vault)[1] >= 1, "the risk keeper's first model update")
+    wait_until(lambda: risk.metricsOf(vault)[1] >= 1, "the risk keeper's first model update", KEEPER_WAIT_SECONDS)
 
     # --- the fund: an investor, a stand-in venue (until the liquidity venues land), the executor
     venue = project.FixedRateVenue.deploy(sender=acct[GOVERNOR])
@@ -129,7 +131,8 @@ def exercise_risk(log: ActionLog, record, rpc_url: str, rpc) -> RiskOutcome:
         DEPOSIT_USD * USDC_UNIT, acct[FUND_INVESTOR], sender=acct[FUND_INVESTOR]))
     deposited_at = chain.blocks.head.number
     report_day(days[-1])  # fresh rounds: the keeper syncs, pricing the snapshot and the NAV per share now
-    _wait_for(lambda: _synced_since(risk, vault, deposited_at), "the keeper's sync after the deposit")
+    wait_until(lambda: synced_since(risk, vault, deposited_at), "the risk keeper's sync after the deposit",
+               KEEPER_WAIT_SECONDS)
 
     def set_rates() -> None:
         for symbol, token in securities.items():
@@ -159,8 +162,12 @@ def exercise_risk(log: ActionLog, record, rpc_url: str, rpc) -> RiskOutcome:
     # --- September-November 2008: the crash, day by day, until the engine halts the fund
     for day in replay(CRASH_WINDOW):
         report_day(day)
+        last_report = chain.blocks.head.number
         label = str(day.date())
-        halted = _wait_for(lambda: risk.isHalted(vault), None, timeout=2.0)
+        # The engine halts on a sync: one mined after the day's last report has priced the whole day.
+        wait_until(lambda: synced_since(risk, vault, last_report), f"the risk keeper's sync of {label}",
+                   KEEPER_WAIT_SECONDS)
+        halted = bool(risk.isHalted(vault))
         nav = vault.totalAssets() / USDC_UNIT
         outcome.nav_path.append((label, nav, int(risk.metricsOf(vault)[0][1]), halted))
         if halted:
@@ -185,20 +192,10 @@ def exercise_risk(log: ActionLog, record, rpc_url: str, rpc) -> RiskOutcome:
     return outcome
 
 
-def _synced_since(risk, vault, block: int) -> bool:
+def synced_since(risk, vault, block: int) -> bool:
+    """Whether the engine logged a `Synced` of `vault` in a block after `block` (False while no
+    block has been mined since: the log query never runs over an empty range)."""
     from ape import chain
 
-    return any(log.portfolio == vault.address for log in risk.Synced.range(block + 1, chain.blocks.head.number + 1))
-
-
-def _wait_for(condition, what: str | None, timeout: float = KEEPER_WAIT_SECONDS) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.3)
-    if what is not None:
-        from keepers.errors import QuanteraError
-
-        raise QuanteraError(f"timed out waiting for {what}")
-    return False
+    span = blocks_after(block, chain.blocks.head.number)
+    return span is not None and any(log.portfolio == vault.address for log in risk.Synced.range(span[0], span[1] + 1))

@@ -19,7 +19,7 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
+import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,10 +37,13 @@ from keepers.demo.risk import HISTORY_END, exercise_risk
 from keepers.demo.processes import KeeperSupervisor, ProcessGroup, rpc, start_anvil
 from keepers.governance.operations import StoredEvent, pending_operations, role_holders
 from keepers.roles import ROLE_IDS, ROLE_NAMES
+from keepers.waiting import wait_until
 
 CHAIN_ID = 1337  # ape's URI provider for `ethereum:local` expects the dev chain id
 ADMIN_DELAY_SECONDS = 3600
-KEEPER_TIMEOUT_SECONDS = 120.0
+# A guard against a hung keeper, not a guess at its speed: on a busy machine keepers start and
+# catch up later, and the demo waits for what it needs (keepers.waiting).
+KEEPER_TIMEOUT_SECONDS = 600.0
 COMPLIANCE_KEEPER_ACCOUNT = 6  # freeze-only token agent set by the deploy script on local networks
 RISK_KEEPER_ACCOUNT = 7  # RISK_KEEPER set by the deploy script on local networks
 OPERATOR_ROLE, RISK_KEEPER_ROLE, ADMIN_ROLE = ROLE_IDS["OPERATOR"], ROLE_IDS["RISK_KEEPER"], ROLE_IDS["ADMIN"]
@@ -53,18 +56,26 @@ def _bin(name: str) -> str:
 
 
 def _wait_for_cursor(db_url: str, target_block: int, keepers: KeeperSupervisor, keeper: str = "governance") -> int:
+    """The keeper's store cursor once it reached `target_block`; the keeper is restarted meanwhile
+    if it exits (and the wait fails once it keeps failing)."""
     engine = store.open_store(db_url)
-    deadline = time.monotonic() + KEEPER_TIMEOUT_SECONDS
-    while time.monotonic() < deadline:
-        keepers.check(f"{keeper}-keeper")  # restarted if it exited; raises once it keeps failing
+
+    def reached() -> int | None:
         cursor = store.get_cursor(engine, keeper, CHAIN_ID)
-        if cursor is not None and cursor >= target_block:
-            return cursor
-        time.sleep(0.3)
-    raise QuanteraError(f"{keeper} keeper did not reach block {target_block} in {KEEPER_TIMEOUT_SECONDS:.0f}s")
+        return cursor if cursor is not None and cursor >= target_block else None
+
+    return wait_until(reached, f"the {keeper} keeper to process block {target_block}", KEEPER_TIMEOUT_SECONDS,
+                      on_poll=lambda: keepers.check(f"{keeper}-keeper"))
 
 
-def _exercise_governance(log: ActionLog, url: str, deployments_dir: Path) -> dict:
+@dataclass
+class Progress:
+    """The step the demo is in, named in the one line a failure prints."""
+
+    step: str = "start"
+
+
+def _exercise_governance(log: ActionLog, url: str, deployments_dir: Path, progress: Progress) -> dict:
     """Timelocked administration on the deployed AccessManager, as governance would do it."""
     from ape import accounts, chain, networks, project
     from ape.logging import logger
@@ -81,6 +92,7 @@ def _exercise_governance(log: ActionLog, url: str, deployments_dir: Path) -> dic
 
         grant_operator = manager.grantRole.encode_input(OPERATOR_ROLE, new_operator.address, 0)
         grant_wrong = manager.grantRole.encode_input(RISK_KEEPER_ROLE, wrong_keeper.address, 0)
+        progress.step = "governance (timelocked role grants)"
         act("governance", f"schedule grantRole(OPERATOR, {new_operator.address[:10]}…)",
             lambda: manager.schedule(manager.address, grant_operator, 0, sender=governance))
         act("governance", f"schedule grantRole(RISK_KEEPER, {wrong_keeper.address[:10]}…)",
@@ -106,9 +118,13 @@ def _exercise_governance(log: ActionLog, url: str, deployments_dir: Path) -> dic
             "deployer_is_admin": manager.hasRole(ADMIN_ROLE, accounts.test_accounts[0].address)[0],
             "governance_is_admin": manager.hasRole(ADMIN_ROLE, governance.address)[0],
         }
+        progress.step = "compliance (onboarding, transfers, the screening keeper's freeze)"
         on_chain["investors"] = exercise_compliance(log, record)
+        progress.step = "liquidity (the $5M order routed by commit-reveal)"
         on_chain["liquidity"] = exercise_liquidity(log, record)
+        progress.step = "risk (2008 replay, the risk keeper, the halt)"
         on_chain["risk"] = exercise_risk(log, record, url, rpc)
+        progress.step = "rebalancing (resume, December 2008 replay, signed intents, report)"
         on_chain["rebalancing"] = exercise_rebalancing(log, record, url, rpc, os.environ[store.DB_URL_ENV],
                                                        deployments_dir.parent / "rebalancing-report")
     return on_chain
@@ -254,11 +270,14 @@ def run_demo(blocks: int, keep_dir: Path | None = None) -> int:
     group = ProcessGroup(workdir)
     keepers = KeeperSupervisor(group)
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    progress = Progress()
     try:
+        progress.step = "start anvil"
         url = start_anvil(group, CHAIN_ID)
         network = f"ethereum:local:{url}"
         console.print(f"[bold]anvil[/bold] on {url}; logs in {workdir}")
         governance = "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65"  # test account 4
+        progress.step = "deploy (ape run deploy all)"
         deploy = subprocess.run(
             [_bin("ape"), "run", "deploy", "all", "--network", network,
              "--admin", governance, "--admin-delay", str(ADMIN_DELAY_SECONDS), "--price-date", HISTORY_END],
@@ -266,9 +285,10 @@ def run_demo(blocks: int, keep_dir: Path | None = None) -> int:
         )
         (workdir / "deploy.log").write_text(deploy.stdout + deploy.stderr)
         if deploy.returncode != 0:
-            raise QuanteraError(f"deploy failed (see {workdir}/deploy.log)")
+            raise QuanteraError(f"deploy exited with {deploy.returncode} (see {workdir}/deploy.log)")
         console.print("[bold]deployed[/bold] with `ape run deploy all`")
         os.environ.update(QUANTERA_DEPLOYMENTS_DIR=str(deployments_dir), QUANTERA_DB_URL=db_url)
+        progress.step = "start the keepers"
         keepers.start("governance-keeper", [_bin("silverback"), "run", "keepers.bots.governance:bot",
                                             "--network", network], env=env)
         keepers.start("screening-keeper", [_bin("silverback"), "run", "keepers.bots.screening:bot", "--network",
@@ -282,7 +302,8 @@ def run_demo(blocks: int, keep_dir: Path | None = None) -> int:
             _wait_for_cursor(db_url, start_block, keepers, keeper)
         console.print("[bold]governance, screening and risk keepers[/bold] running")
         log = ActionLog()
-        on_chain = _exercise_governance(log, url, deployments_dir)
+        on_chain = _exercise_governance(log, url, deployments_dir, progress)
+        progress.step = f"run the keepers to block {start_block + blocks}"
         target = start_block + blocks
         while int(rpc(url, "eth_blockNumber"), 16) < target:
             rpc(url, "evm_mine")
@@ -293,6 +314,7 @@ def run_demo(blocks: int, keep_dir: Path | None = None) -> int:
         for name, codes in restarts.items():
             console.print(f"[yellow]{name} restarted {len(codes)}x by the supervisor[/yellow] (exit codes "
                           f"{codes}; resumed from its store cursor; see {workdir}/{name}.log)")
+        progress.step = "summary"
         record = load(record_path("ethereum:local", deployments_dir))
         ok = _summary(record, log, on_chain, db_url, head, blocks)
         console.print(f"Logs, deployment record and keeper store: [bold]{workdir}[/bold]")
@@ -300,7 +322,19 @@ def run_demo(blocks: int, keep_dir: Path | None = None) -> int:
     except KeyboardInterrupt:
         console.print("[yellow]interrupted: stopping everything the demo started[/yellow]")
         return 130
+    except Exception as err:  # noqa: BLE001 - any failure is reported as one line, its trace kept in a file
+        (workdir / "demo-error.log").write_text(traceback.format_exc())
+        sys.stderr.write(f"demo failed at step '{progress.step}': {one_line(err)} "
+                         f"(logs in {workdir}; traceback in {workdir / 'demo-error.log'})\n")
+        return 1
     finally:
         keepers.stop_all()
         group.stop_all()
         signal.signal(signal.SIGTERM, previous)
+
+
+def one_line(err: BaseException, limit: int = 300) -> str:
+    """The error's type and the first line of its message, at most `limit` characters."""
+    lines = [line.strip() for line in str(err).splitlines() if line.strip()]
+    text = f"{type(err).__name__}: {lines[0]}" if lines else type(err).__name__
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -7,8 +7,22 @@ import pytest
 
 from keepers import store
 from keepers.demo.processes import ProcessGroup, start_anvil
+from keepers.waiting import WaitTimeout, wait_until
 
 BIN = Path(sys.executable).parent
+# Guards against a hung process, not guesses at speed: on a busy machine a keeper's or a script's
+# work simply completes later, and tests wait on what they need (keepers.waiting).
+KEEPER_WAIT_SECONDS = 600.0
+SUBPROCESS_TIMEOUT_SECONDS = 1_200
+
+
+def wait_for(condition, what: str, log: Path | None = None):
+    """`wait_until` for tests: a timeout fails the test with what was awaited and the log's tail."""
+    try:
+        return wait_until(condition, what, KEEPER_WAIT_SECONDS)
+    except WaitTimeout as err:
+        tail = log.read_text()[-3000:] if log is not None and log.exists() else ""
+        raise AssertionError(f"{err}\n{tail}") from None
 
 
 @pytest.fixture
@@ -28,11 +42,13 @@ def anvil(tmp_path):
 
 def run_ape(args, deployments_dir):
     env = dict(os.environ, QUANTERA_DEPLOYMENTS_DIR=str(deployments_dir))
-    return subprocess.run([str(BIN / "ape"), "run", *args], env=env, capture_output=True, text=True, timeout=300)
+    return subprocess.run([str(BIN / "ape"), "run", *args], env=env, capture_output=True, text=True,
+                          timeout=SUBPROCESS_TIMEOUT_SECONDS)
 
 
 def run_quantera(args, deployments_dir, db_url=None):
     env = dict(os.environ, QUANTERA_DEPLOYMENTS_DIR=str(deployments_dir))
     if db_url:
         env["QUANTERA_DB_URL"] = db_url
-    return subprocess.run([str(BIN / "quantera"), *args], env=env, capture_output=True, text=True, timeout=300)
+    return subprocess.run([str(BIN / "quantera"), *args], env=env, capture_output=True, text=True,
+                          timeout=SUBPROCESS_TIMEOUT_SECONDS)

@@ -1,5 +1,6 @@
-"""A throwaway PostgreSQL server for store tests: initdb in a temp folder, started on a free port
-as the `postgres` system user (the server refuses to run as root), stopped afterwards."""
+"""A throwaway PostgreSQL server for store tests: initdb in a temp folder, started as the `postgres`
+system user (the server refuses to run as root), stopped afterwards. It listens on a Unix socket in
+its own folder only: no TCP port is picked, so nothing can race for one."""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from keepers.demo.processes import free_port
 
 
 def available() -> str | None:
@@ -31,18 +31,18 @@ def available() -> str | None:
 def postgres_server() -> Iterator[str]:
     """Yields an SQLAlchemy URL of a fresh, empty database."""
     base = Path(tempfile.mkdtemp(prefix="quantera-pg-"))
-    data, port = base / "data", free_port()
+    data = base / "data"
     as_postgres: list[str] = []
     if os.geteuid() == 0:
         user = pwd.getpwnam("postgres")
         os.chown(base, user.pw_uid, user.pw_gid)
         as_postgres = ["runuser", "-u", "postgres", "--"]
-    run = lambda *argv: subprocess.run([*as_postgres, *argv], check=True, capture_output=True, timeout=120)  # noqa: E731
+    run = lambda *argv: subprocess.run([*as_postgres, *argv], check=True, capture_output=True, timeout=600)  # noqa: E731 (a hang guard)
     run("initdb", "-D", str(data), "-A", "trust", "-U", "quantera", "--no-sync")
-    run("pg_ctl", "-D", str(data), "-l", str(base / "server.log"), "-w", "-o",
-        f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off", "start")
+    run("pg_ctl", "-D", str(data), "-l", str(base / "server.log"), "-w", "-t", "600", "-o",
+        f"-k {base} -c listen_addresses='' -c fsync=off", "start")
     try:
-        yield f"postgresql+psycopg://quantera@127.0.0.1:{port}/postgres"
+        yield f"postgresql+psycopg://quantera@/postgres?host={base}"
     finally:
-        run("pg_ctl", "-D", str(data), "-m", "immediate", "-w", "stop")
+        run("pg_ctl", "-D", str(data), "-m", "immediate", "-w", "-t", "600", "stop")
         shutil.rmtree(base, ignore_errors=True)

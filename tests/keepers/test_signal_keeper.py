@@ -4,11 +4,10 @@ real venues → RiskEngine check → events and keeper store; then the keeper's 
 intent still live is re-sent, never replaced) and its cooldown decision (RBL-12)."""
 
 import os
-import time
 
 import pytest
 
-from conftest import BIN, run_ape
+from conftest import BIN, run_ape, wait_for
 from keepers.demo.processes import ProcessGroup
 from keepers import store
 from keepers.deployments import load, record_path
@@ -147,9 +146,8 @@ def test_signal_loop__train_signal_sign_relay_execute_risk_check(anvil, tmp_path
     try:
         group.start("signal", [str(BIN / "silverback"), "run", "keepers.bots.signal:bot", "--network", network],
                     env=env)
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline and len(store.predictions(db, 1337, vault_address)) < 3:
-            time.sleep(0.5)
+        wait_for(lambda: len(store.predictions(db, 1337, vault_address)) >= 3, "the bot's startup prediction",
+                 tmp_path / "signal.log")
         rows = store.predictions(db, 1337, vault_address)
         assert len(rows) == 3, (tmp_path / "signal.log").read_text()[-3000:]
         assert rows[-1].decision == "skipped: CooldownActive" and rows[-1].fallback  # no model file: rule-based
