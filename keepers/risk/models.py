@@ -7,6 +7,7 @@ VaR and ES are reported as positive loss fractions of portfolio value over `hori
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,6 +43,15 @@ def check_weights(weights: Array, n_assets: int, *, tolerance: float = 1e-6) -> 
     if abs(w.sum() - 1.0) > tolerance:
         raise RiskInputError(f"weights sum to {w.sum():.6f}, not 1")
     return w
+
+
+def check_horizon(horizon_days: int) -> int:
+    whole = isinstance(horizon_days, (int, np.integer)) and not isinstance(horizon_days, bool)
+    if not whole or horizon_days < 1:
+        raise RiskInputError(
+            f"horizon_days must be a whole number of at least 1, got {horizon_days!r}"
+        )
+    return horizon_days
 
 
 def check_returns(returns: Array, *, min_rows: int = 2) -> Array:
@@ -119,6 +129,98 @@ def cornish_fisher_var(returns: Array, weights: Array, alpha: float = 0.99, hori
     return VarResult("cornish-fisher", alpha, horizon_days, float(var * scale), float(es * scale))
 
 
+# Asset scenarios are built in blocks of about this many values (64 KB: 409 rows at 20 assets). A
+# block is drawn, correlated, mixed and projected while it is still in the core's cache, and each
+# BLAS call stays small enough for OpenBLAS to run it on the calling thread: split across threads,
+# a call this size costs more in hand-offs than it saves, far more when the machine is busy
+# (measured, 1,000,000 x 20 scenarios in 4,096-row blocks: the matrix products took 0.03-0.04 s on
+# one thread, 0.3-0.55 s on two while the keepers' bots were running).
+SCENARIO_BLOCK_VALUES = 8_192
+
+
+def _var_es_in_place(losses: Array, alpha: float) -> tuple[float, float]:
+    """The alpha-quantile of `losses` (linear interpolation, numpy's default method) and the mean
+    of the losses at or above it, from one partial sort: no full sort, no copy. Reorders
+    `losses`."""
+    position = alpha * (losses.size - 1)
+    lo = int(position)  # alpha < 1, so lo + 1 is a valid index
+    losses.partition((lo, lo + 1))
+    below, above = losses[lo], losses[lo + 1]
+    var = below + (position - lo) * (above - below)
+    # Entries before lo are <= losses[lo] <= var: equal to it only on an exact tie, which
+    # continuous draws do not produce, so the tail is found among losses[lo:].
+    tail = losses[lo:]
+    return float(var), float(tail[tail >= var].mean())
+
+
+def _student_t_inputs(mean: Array, cov: Array, dof: float, scenarios: int) -> tuple[Array, Array]:
+    """Validated mean vector and the covariance's Cholesky factor L (cov = L L')."""
+    mu = np.asarray(mean, dtype=float)
+    if mu.ndim != 1 or mu.size == 0:
+        raise RiskInputError(f"mean must be a vector of asset means, got shape {mu.shape}")
+    if not np.all(np.isfinite(mu)):
+        raise RiskInputError("mean contains NaN or infinite values")
+    n = mu.shape[0]
+    sigma = np.atleast_2d(np.asarray(cov, dtype=float))
+    if sigma.shape != (n, n):
+        raise RiskInputError(f"covariance must be {n}x{n}, got {sigma.shape}")
+    if not np.all(np.isfinite(sigma)):
+        raise RiskInputError("covariance contains NaN or infinite values")
+    if np.abs(sigma - sigma.T).max() > 1e-8 * np.abs(sigma).max():
+        raise RiskInputError("covariance is not symmetric")
+    if not (np.isfinite(dof) and dof > 2):
+        raise RiskInputError(f"dof must be finite and above 2 (finite variance), got {dof}")
+    whole = isinstance(scenarios, (int, np.integer)) and not isinstance(scenarios, bool)
+    if not whole or scenarios < 1_000:
+        raise RiskInputError(f"need a whole number of at least 1,000 scenarios, got {scenarios!r}")
+    try:
+        chol = np.linalg.cholesky(sigma)
+    except np.linalg.LinAlgError as err:
+        raise RiskInputError("covariance is not positive definite") from err
+    return mu, chol
+
+
+def _student_t_blocks(mu: Array, chol: Array, dof: float, scenarios: int, seed: int,
+                      out: Array | None = None) -> Iterator[tuple[slice, Array]]:
+    """Asset scenarios X = mu + sqrt((dof - 2) / (2 G)) L Z, block by block: Z standard normal
+    (one row per scenario), G ~ Gamma(dof / 2) so that W = 2 G ~ chi-square(dof) and the factor is
+    sqrt((dof - 2) / dof) / sqrt(W / dof). Yields (rows, block) with block = out[rows] when `out` is
+    given, else a buffer reused by the next block. Normals and gammas come from two streams spawned
+    from `seed`, each consumed in order, so the scenarios do not depend on the block size."""
+    normals, gammas = (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(2))
+    block_rows = min(max(1, SCENARIO_BLOCK_VALUES // mu.shape[0]), scenarios)
+    z = np.empty((block_rows, mu.shape[0]))
+    buffer = np.empty_like(z) if out is None else None
+    chol_t = chol.T  # a transposed view: BLAS multiplies by it without a copy
+    for start in range(0, scenarios, block_rows):
+        rows = slice(start, min(start + block_rows, scenarios))
+        size = rows.stop - start
+        zb = z[:size]
+        block = out[rows] if out is not None else buffer[:size]
+        normals.standard_normal(out=zb)
+        np.matmul(zb, chol_t, out=block)  # row k: (L z_k)'
+        block *= np.sqrt((dof - 2) / (2 * gammas.standard_gamma(dof / 2, size)))[:, None]
+        block += mu
+        yield rows, block
+
+
+def student_t_scenarios(mean: Array, cov: Array, scenarios: int = 100_000, dof: float = 5.0,
+                        seed: int = 0) -> Array:
+    """One-day asset returns, `scenarios` x assets, drawn from the multivariate Student-t that
+    `monte_carlo_var` uses (covariance `cov`, not cov dof / (dof - 2)): for what a linear
+    portfolio's VaR cannot give, such as non-linear holdings or per-asset attribution. Seeded:
+    the same scenarios `monte_carlo_var(..., asset_level=True)` evaluates."""
+    mu, chol = _student_t_inputs(mean, cov, dof, scenarios)
+    return _student_t_array(mu, chol, dof, scenarios, seed)
+
+
+def _student_t_array(mu: Array, chol: Array, dof: float, scenarios: int, seed: int) -> Array:
+    out = np.empty((scenarios, mu.shape[0]))
+    for _ in _student_t_blocks(mu, chol, dof, scenarios, seed, out):
+        pass
+    return out
+
+
 def monte_carlo_var(
     mean: Array,
     cov: Array,
@@ -128,40 +230,68 @@ def monte_carlo_var(
     scenarios: int = 100_000,
     dof: float = 5.0,
     seed: int = 0,
+    *,
+    asset_level: bool = False,
 ) -> VarResult:
-    """VaR and ES from correlated fat-tailed scenarios: multivariate Student-t with `dof` degrees
-    of freedom, scaled to the given covariance (X = mu + sqrt((dof-2)/dof) L Z / sqrt(W/dof),
-    Z standard normal, W chi-square(dof), L the Cholesky factor). Seeded; full asset scenarios
-    are generated (not only the portfolio projection), in chunks to bound memory."""
-    mu = np.asarray(mean, dtype=float)
-    sigma = np.atleast_2d(np.asarray(cov, dtype=float))
-    n = mu.shape[0]
-    w = check_weights(weights, n)
+    """VaR and ES of a linear portfolio whose one-day asset returns are multivariate Student-t with
+    `dof` degrees of freedom, mean `mean` and covariance `cov`: X = mu + sqrt((dof-2)/dof) L Z /
+    sqrt(W/dof), Z standard normal, W chi-square(dof), L the Cholesky factor. Square-root-of-time
+    scaling of the whole one-day loss (mean included) for `horizon_days` above one.
+
+    The portfolio return w'X = w'mu + sqrt((dof-2)/dof) sqrt(w' cov w) Z1 / sqrt(W/dof), Z1 one
+    standard normal: exactly a univariate Student-t. So by default each scenario is one Student-t
+    draw (one normal and one gamma, numpy's `standard_t`) instead of one normal per asset: the same
+    distribution, as accurate for the same number of scenarios, about twenty times fewer draws at
+    20 assets. `asset_level=True` builds every asset's scenario (`student_t_scenarios`, block by
+    block) and projects it: the same distribution again, at the cost of the full draws. Seeded;
+    each path reproduces its own numbers, the two paths draw different samples."""
+    mu, chol = _student_t_inputs(mean, cov, dof, scenarios)
+    w = check_weights(weights, mu.shape[0])
     check_alpha(alpha)
-    if sigma.shape != (n, n):
-        raise RiskInputError(f"covariance must be {n}x{n}, got {sigma.shape}")
-    if dof <= 2:
-        raise RiskInputError(f"dof must be above 2 (finite variance), got {dof}")
-    if scenarios < 1_000:
-        raise RiskInputError(f"need at least 1,000 scenarios, got {scenarios}")
-    try:
-        chol = np.linalg.cholesky(sigma)
-    except np.linalg.LinAlgError as err:
-        raise RiskInputError("covariance is not positive definite") from err
-    rng = np.random.default_rng(seed)
-    scale = np.sqrt((dof - 2) / dof)
-    losses = np.empty(scenarios)
-    chunk = 250_000
-    for start in range(0, scenarios, chunk):
-        size = min(chunk, scenarios - start)
-        z = rng.standard_normal((size, n))
-        mix = scale / np.sqrt(rng.chisquare(dof, size) / dof)
-        asset_returns = mu + (z @ chol.T) * mix[:, None]
-        losses[start:start + size] = -(asset_returns @ w)
-    var = float(np.quantile(losses, alpha))
-    es = float(losses[losses >= var].mean())
+    check_horizon(horizon_days)
+    if asset_level:
+        losses = np.empty(scenarios)
+        for rows, block in _student_t_blocks(mu, chol, dof, scenarios, seed):
+            np.dot(block, w, out=losses[rows])
+        np.negative(losses, out=losses)
+        var, es = _var_es_in_place(losses, alpha)
+    else:
+        mean_p = float(mu @ w)
+        sigma_p = float(np.linalg.norm(chol.T @ w))  # sqrt(w' cov w) = |L'w|
+        scale_p = sigma_p * np.sqrt((dof - 2) / dof)
+        # Loss = -mean_p - scale_p T, T standard Student-t: its quantile and tail mean are those of
+        # -T, moved and scaled (linear interpolation and means commute with that map, scale_p > 0).
+        neg_t = np.random.default_rng(seed).standard_t(dof, scenarios)
+        np.negative(neg_t, out=neg_t)
+        q, tail = _var_es_in_place(neg_t, alpha)
+        var, es = scale_p * q - mean_p, scale_p * tail - mean_p
     h = np.sqrt(horizon_days)
     return VarResult("monte-carlo", alpha, horizon_days, var * h, es * h)
+
+
+def monte_carlo_component_es(
+    mean: Array,
+    cov: Array,
+    weights: Array,
+    alpha: float = 0.975,
+    horizon_days: int = 1,
+    scenarios: int = 100_000,
+    dof: float = 5.0,
+    seed: int = 0,
+) -> Array:
+    """Each asset's contribution to the portfolio's Monte Carlo ES (Euler allocation): -w_i times
+    the asset's mean return over the scenarios whose portfolio loss is at or beyond the VaR, with
+    the same scaling as `monte_carlo_var`. The contributions sum to the ES of the same scenarios
+    (`monte_carlo_var(..., asset_level=True)`); needs every asset's scenario."""
+    mu, chol = _student_t_inputs(mean, cov, dof, scenarios)
+    w = check_weights(weights, mu.shape[0])
+    check_alpha(alpha)
+    check_horizon(horizon_days)
+    x = _student_t_array(mu, chol, dof, scenarios, seed)
+    losses = -(x @ w)
+    var, _ = _var_es_in_place(losses.copy(), alpha)
+    tail = x[losses >= var]
+    return -w * tail.mean(axis=0) * np.sqrt(horizon_days)
 
 
 # ----------------------------------------------------------------------------------- volatility
