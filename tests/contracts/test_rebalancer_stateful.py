@@ -84,7 +84,9 @@ def test_rebalancer_state_machine(rebalancing, chain, outsider, reporter, deploy
                 if not self.executed:
                     return
                 nonce = max(self.executed)
-            deadline = chain.pending_timestamp - 1 if tamper == "expired" else None
+            # Expired at the head block, which the view below runs on (the pending time moves on with
+            # the wall clock, so "pending - 1" would not be expired once a second ticked).
+            deadline = chain.blocks.head.timestamp - 1 if tamper == "expired" else None
             intent = r.intent(chain, targets, nonce=nonce, slippage=slippage, deadline=deadline)
             signers, signatures = self._signed(intent, tamper)
             routes = r.routes(intent)
@@ -110,6 +112,9 @@ def test_rebalancer_state_machine(rebalancing, chain, outsider, reporter, deploy
                     assert chain.provider.web3.eth.wait_for_transaction_receipt(tx).status == 0
                     assert (list(vault.holdings()), rb.stateOf(vault)[:3]) == before
                 return
+            # Executed at the head block's time, the one the view and `before` saw: the loss budget's
+            # refill (per second) must not depend on how long the machine took to get here.
+            chain.pending_timestamp = chain.blocks.head.timestamp
             receipt = rb.rebalance(*args, sender=outsider)
             event = receipt.events[-1]
             assert event.event_name == "Rebalanced" and event.nonce == nonce and nonce not in self.executed  # RBL-5

@@ -1,10 +1,14 @@
 """`quantera compliance onboard` against a real deployment: idempotent, bad rows skipped by line."""
 
 import json
+from datetime import date, timedelta
 
 from conftest import run_ape, run_quantera
 
 WALLETS = ["0x" + f"{i:02x}" * 20 for i in (0xa1, 0xa2, 0xa3)]
+
+# Five years ahead of today, so the test does not expire with the calendar.
+EXPIRY = (date.today() + timedelta(days=5 * 365)).isoformat()
 
 
 def test_onboard__file_with_bad_rows__good_rows_registered_once_bad_rows_reported(anvil, tmp_path):
@@ -12,11 +16,11 @@ def test_onboard__file_with_bad_rows__good_rows_registered_once_bad_rows_reporte
     assert run_ape(["deploy", "all", "--network", network, "--no-liquidity"], tmp_path).returncode == 0
     kyc = tmp_path / "kyc.jsonl"
     kyc.write_text("\n".join([
-        json.dumps({"wallet": WALLETS[0], "country": 840, "investor_class": "accredited", "expiry": "2031-01-01",
+        json.dumps({"wallet": WALLETS[0], "country": 840, "investor_class": "accredited", "expiry": EXPIRY,
                     "provider_reference": "applicant-1"}),
-        json.dumps({"wallet": WALLETS[1], "country": 840, "investor_class": "platinum", "expiry": "2031-01-01",
+        json.dumps({"wallet": WALLETS[1], "country": 840, "investor_class": "platinum", "expiry": EXPIRY,
                     "provider_reference": "applicant-2"}),
-        json.dumps({"wallet": WALLETS[2], "country": 840, "investor_class": "qualified", "expiry": "2031-01-01",
+        json.dumps({"wallet": WALLETS[2], "country": 840, "investor_class": "qualified", "expiry": EXPIRY,
                     "provider_reference": "applicant-1"}),
     ]) + "\n")
     args = ["compliance", "onboard", "--file", str(kyc), "--network", network, "--account", "TEST::3", "--json"]
