@@ -19,6 +19,7 @@ struct Investor {
     uint16 country;
     InvestorClass investorClass;
     bool verified;
+    bool frozen;
 }
 
 /// @notice The profile of one investor identity (an ONCHAINID contract address).
@@ -29,6 +30,7 @@ struct InvestorProfile {
     uint40 claimsValidUntil;
     uint32 claimsEpoch;
     uint8 walletCount;
+    bool frozen;
 }
 
 /// @title IIdentityRegistry
@@ -49,9 +51,22 @@ struct InvestorProfile {
 /// (1) reports that same issuer and topic, (2) the trusted issuer itself (never the issuer the
 /// identity reports) declares valid with `isClaimValid`, and (3) whose data is
 /// `abi.encode(uint256 chainId, address registry, uint64 validUntil)` naming this chain and this
-/// registry with `validUntil` in the future. (2) avoids the ERC-3643 #101 bug, where an identity
-/// could name its own issuer; (3) stops a claim signed for one chain or registry being replayed on
-/// another (the signature covers the data).
+/// registry with `validUntil` in the future, and (4) whose signature is canonical (65 bytes, v 27
+/// or 28, s in the lower half order). (2) avoids the ERC-3643 #101 bug, where an identity could
+/// name its own issuer; (3) stops a claim signed for one chain or registry being replayed on
+/// another (the signature covers the data); (4) keeps a revocation final: ONCHAINID's ClaimIssuer
+/// revokes by signature bytes while its ecrecover accepts other encodings of the same signature.
+///
+/// Sanctions freeze (protocol-wide, identity-wide): `freeze(wallet)` freezes the wallet and, when it
+/// is registered, its whole identity — every wallet of it, present and future. A frozen wallet is
+/// not verified (`isVerified` is false, `investorWords` carries the frozen bit), so every contract
+/// that asks this registry refuses it: each SecurityToken's compliance engine (as sender:
+/// SENDER_FROZEN; as recipient: RECIPIENT_FROZEN), the PortfolioVault's shares (transfers, deposits,
+/// redemptions), the liquidity aggregator (payer and recipient). An unregistered wallet frozen
+/// here freezes the identity it is later registered to; a wallet removed from a frozen identity
+/// stays frozen. Only `unfreeze` (OPERATOR, a person's decision) lifts a freeze, for the whole
+/// identity. The per-token freeze of ERC-3643 (`SecurityToken.setAddressFrozen`) stays for
+/// token-specific measures.
 ///
 /// Warning: the registry does not check that an identity address is an ONCHAINID contract when
 /// claims are not required: the OPERATOR's KYC is then the source of truth.
@@ -75,6 +90,9 @@ interface IIdentityRegistry is IERC3643IdentityRegistry {
     error LengthMismatch(uint256 expected, uint256 actual);
     error ExternalRegistryUnsupported();
     error ClaimCacheTtlTooLong(uint32 ttl, uint32 maxTtl);
+    error ClaimsEpochExhausted(uint32 epoch);
+    error AlreadyFrozen(address wallet);
+    error NotFrozen(address wallet);
 
     // ---------------------------------------------------------------- events
     /// @notice Full before/after of an identity's profile on every change (audit trail).
@@ -84,6 +102,9 @@ interface IIdentityRegistry is IERC3643IdentityRegistry {
     event ClaimTopicRemoved(uint256 indexed topic);
     event TrustedIssuerSet(address indexed issuer, uint256[] previousTopics, uint256[] topics);
     event ClaimCacheTtlSet(uint32 previous, uint32 next);
+    /// @notice A sanctions freeze set or lifted: `identity` is the wallet's identity (zero for an
+    /// unregistered wallet), whose every wallet the freeze covers.
+    event WalletFrozen(address indexed wallet, address indexed identity, bool frozen, address indexed by);
 
     // ---------------------------------------------------------------- operator (OPERATOR role)
     /// @notice Registers `wallet` for `identity` with a full investor profile (KYC result). A new
@@ -100,6 +121,17 @@ interface IIdentityRegistry is IERC3643IdentityRegistry {
     /// @notice Replaces an identity's country, class and KYC expiry, on every wallet of it.
     function setInvestorProfile(address identity, uint16 country, InvestorClass investorClass, uint40 kycExpiry)
         external;
+
+    /// @notice Lifts the sanctions freeze of `wallet` and of its identity (every wallet of it).
+    /// Reverts `NotFrozen(wallet)` when neither is frozen.
+    function unfreeze(address wallet) external;
+
+    // ---------------------------------------------------------------- compliance keeper (COMPLIANCE_KEEPER role)
+    /// @notice Sanctions freeze of `wallet` and, when it is registered, of its identity: every
+    /// wallet of that identity stops being verified at once, for every token and contract that
+    /// reads this registry. Reverts `AlreadyFrozen(wallet)` when it is (a keeper retrying after a
+    /// crash reads `isFrozen` first). Bounded: at most MAX_WALLETS_PER_IDENTITY records written.
+    function freeze(address wallet) external;
 
     // ---------------------------------------------------------------- governance (GOVERNOR role)
     function addClaimTopic(uint256 topic) external;
@@ -120,9 +152,13 @@ interface IIdentityRegistry is IERC3643IdentityRegistry {
     /// @notice Both parties of a transfer in one call (used by the compliance engine).
     function investorPair(address from, address to) external view returns (Investor memory, Investor memory);
     /// @notice `investorPair` packed as two words (see `InvestorWord`: identity | country << 160 |
-    /// class << 176 | verified << 184), for the compliance engine's hot path.
+    /// class << 176 | verified << 184 | frozen << 185), for the compliance engine's hot path.
+    /// @dev The frozen bit is the identity's freeze; an unregistered frozen wallet reads as simply
+    /// unverified here (see `isFrozen`).
     function investorWords(address from, address to) external view returns (uint256, uint256);
     function investorOf(address wallet) external view returns (Investor memory);
+    /// @notice Whether `wallet` is under a sanctions freeze (its own, or its identity's).
+    function isFrozen(address wallet) external view returns (bool);
     function profileOf(address identity) external view returns (InvestorProfile memory);
     function walletsOf(address identity) external view returns (address[] memory);
     function claimTopics() external view returns (uint256[] memory);

@@ -406,8 +406,9 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
     /// @dev The single source of truth for both `detectTransferRestriction` and the recording path.
     function _evaluate(Context memory ctx, uint256 amount) internal view returns (uint8) {
         bool isMint = ctx.isMint;
-        if (!isMint && !ctx.from.verified()) return RC.SENDER_NOT_VERIFIED;
-        if (!ctx.to.verified()) return RC.RECIPIENT_NOT_VERIFIED;
+        // A sanctions freeze (identity-wide, in the registry) unverifies; it is reported as a freeze.
+        if (!isMint && !ctx.from.verified()) return ctx.from.frozen() ? RC.SENDER_FROZEN : RC.SENDER_NOT_VERIFIED;
+        if (!ctx.to.verified()) return ctx.to.frozen() ? RC.RECIPIENT_FROZEN : RC.RECIPIENT_NOT_VERIFIED;
         if (ctx.sameIdentity) return _moduleCheck(ctx, amount);
         if (!isMint && !ctx.fromJ.allowed()) return RC.SENDER_JURISDICTION_BLOCKED;
         if (!ctx.toJ.allowed()) return RC.RECIPIENT_JURISDICTION_BLOCKED;

@@ -13,8 +13,9 @@ import {IERC735ClaimView, IClaimIssuerView} from "../../interfaces/onchainid/ICl
 
 /// @title IdentityRegistry
 /// @notice Wallet -> investor identity, country, class and KYC expiry; ONCHAINID claim checks.
-/// @dev Role mapping (set by the deploy script on the AccessManager): registration functions ->
-/// OPERATOR; claim topics, trusted issuers and cache TTL -> GOVERNOR.
+/// @dev Role mapping (set by the deploy script on the AccessManager): registration functions and
+/// `unfreeze` -> OPERATOR; `freeze` -> COMPLIANCE_KEEPER; claim topics, trusted issuers and cache
+/// TTL -> GOVERNOR.
 contract IdentityRegistry is IIdentityRegistry, AccessManaged {
     /// @notice Wallets one identity may have (bounds the profile propagation loop).
     uint256 public constant MAX_WALLETS_PER_IDENTITY = 16;
@@ -26,16 +27,22 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged {
     uint256 public constant MAX_BATCH = 100;
     /// @notice Longest claim verification cache.
     uint32 public constant MAX_CLAIM_CACHE_TTL = 30 days;
+    /// @dev secp256k1's order / 2: the largest `s` of a canonical signature (EIP-2).
+    uint256 internal constant SECP256K1_HALF_ORDER = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0;
     /// @notice ISO 3166-1 numeric codes are 1..999.
     uint16 internal constant MAX_COUNTRY = 999;
 
-    /// @dev One slot per wallet: everything a transfer check needs about it.
+    /// @dev One slot per wallet: everything a transfer check needs about it. Word layout (Solidity's
+    /// packing, read raw by `_rawInvestorWord`): identity 0..159 | country 160..175 | class
+    /// 176..183 | validUntil 184..223 | claimsEpoch 224..247 | frozen 248..255. The epoch is kept
+    /// in 24 bits (`_bumpClaimsEpoch` stops at 2^24 - 1: one per governance change).
     struct WalletRecord {
         address identity;
         uint16 country;
         InvestorClass investorClass;
         uint40 validUntil;
-        uint32 claimsEpoch;
+        uint24 claimsEpoch;
+        bool frozen;
     }
 
     /// @dev One slot of settings read on every verification.
@@ -53,6 +60,9 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged {
     address[] private _issuers;
     mapping(address issuer => uint256[]) private _issuerTopics;
     mapping(uint256 topic => address[]) private _issuersByTopic;
+    /// @dev Sanctions freezes by wallet (registered or not); a registered wallet's identity carries
+    /// its own flag (`InvestorProfile.frozen`), copied onto every wallet record.
+    mapping(address wallet => bool) private _frozenWallets;
 
     constructor(address authority, uint32 initialClaimCacheTtl) AccessManaged(authority) {
         _setClaimCacheTtl(initialClaimCacheTtl);
@@ -133,6 +143,37 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged {
         address identity_ = _requireWallet(userAddress).identity;
         _removeWallet(userAddress, identity_);
         emit IdentityRemoved(userAddress, identity_);
+    }
+
+    /// @inheritdoc IIdentityRegistry
+    function unfreeze(address wallet) external restricted {
+        address identity_ = _wallets[wallet].identity;
+        bool identityFrozen = identity_ != address(0) && _profiles[identity_].frozen;
+        if (!identityFrozen && !_frozenWallets[wallet]) revert NotFrozen(wallet);
+        delete _frozenWallets[wallet];
+        if (identityFrozen) {
+            address[] storage wallets = _identityWallets[identity_];
+            uint256 count = wallets.length;
+            // Bounded: count <= MAX_WALLETS_PER_IDENTITY. The decision covers the whole identity.
+            for (uint256 i; i < count; ++i) {
+                delete _frozenWallets[wallets[i]];
+            }
+            _setIdentityFrozen(identity_, false);
+        }
+        emit WalletFrozen(wallet, identity_, false, msg.sender);
+    }
+
+    // ================================================================ compliance keeper
+
+    /// @inheritdoc IIdentityRegistry
+    function freeze(address wallet) external restricted {
+        if (wallet == address(0)) revert ZeroAddress();
+        address identity_ = _wallets[wallet].identity;
+        bool identityFrozen = identity_ != address(0) && _profiles[identity_].frozen;
+        if (identityFrozen || _frozenWallets[wallet]) revert AlreadyFrozen(wallet);
+        _frozenWallets[wallet] = true;
+        if (identity_ != address(0)) _setIdentityFrozen(identity_, true);
+        emit WalletFrozen(wallet, identity_, true, msg.sender);
     }
 
     // ================================================================ governance
@@ -259,6 +300,11 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged {
         return _investor(_wallets[wallet], _claims);
     }
 
+    /// @inheritdoc IIdentityRegistry
+    function isFrozen(address wallet) external view returns (bool) {
+        return _frozenWallets[wallet] || _wallets[wallet].frozen;
+    }
+
     /// @inheritdoc IERC3643IdentityRegistry
     function isVerified(address userAddress) external view returns (bool) {
         return _investor(_wallets[userAddress], _claims).verified;
@@ -337,22 +383,24 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged {
     // ================================================================ internal
 
     function _investor(WalletRecord memory record, ClaimsConfig memory cfg) internal view returns (Investor memory) {
-        bool verified = _isVerified(record.identity, record.validUntil, record.claimsEpoch, cfg.required, cfg.epoch);
-        return Investor(record.identity, record.country, record.investorClass, verified);
+        bool verified = !record.frozen
+            && _isVerified(record.identity, record.validUntil, record.claimsEpoch, cfg.required, cfg.epoch);
+        return Investor(record.identity, record.country, record.investorClass, verified, record.frozen);
     }
 
-    /// @dev The transfer hot path: one SLOAD per wallet. A WalletRecord word is identity 0..159 |
-    /// country 160..175 | class 176..183 | validUntil 184..223 | claimsEpoch 224..255 (Solidity's
-    /// packing), so its low 184 bits are already the InvestorWord's identity, country and class.
+    /// @dev The transfer hot path: one SLOAD per wallet. A WalletRecord word (layout at the struct)
+    /// has in its low 184 bits the InvestorWord's identity, country and class already.
     function _rawInvestorWord(address wallet, bool claimsRequired_, uint32 epoch) internal view returns (uint256) {
         WalletRecord storage record = _wallets[wallet];
         uint256 w;
         assembly ("memory-safe") {
             w := sload(record.slot)
         }
-        // Raw WalletRecord word: identity 0..159, validUntil 184..223, claimsEpoch 224..255.
-        bool verified = _isVerified(address(uint160(w)), uint40(w >> 184), uint32(w >> 224), claimsRequired_, epoch);
-        return (w & ((uint256(1) << 184) - 1)) | (verified ? uint256(1) << 184 : 0);
+        // Raw WalletRecord word: identity 0..159, validUntil 184..223, claimsEpoch 224..247, frozen 248..255.
+        bool frozen = uint8(w >> 248) != 0;
+        bool verified =
+            !frozen && _isVerified(address(uint160(w)), uint40(w >> 184), uint24(w >> 224), claimsRequired_, epoch);
+        return (w & ((uint256(1) << 184) - 1)) | (verified ? uint256(1) << 184 : 0) | (frozen ? uint256(1) << 185 : 0);
     }
 
     /// @dev The one definition of "verified" (see IIdentityRegistry).
@@ -363,7 +411,8 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged {
         bool claimsRequired_,
         uint32 currentEpoch
     ) internal view returns (bool) {
-        return identity_ != address(0) && validUntil >= block.timestamp && (!claimsRequired_ || recordEpoch == currentEpoch);
+        return identity_ != address(0) && validUntil >= block.timestamp
+            && (!claimsRequired_ || recordEpoch == currentEpoch);
     }
 
     function _registerDefault(address wallet, address identity_, uint16 country) internal {
@@ -386,6 +435,8 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged {
         if (p.walletCount >= MAX_WALLETS_PER_IDENTITY) revert TooManyWallets(identity_, MAX_WALLETS_PER_IDENTITY);
         _identityWallets[identity_].push(wallet);
         _wallets[wallet].identity = identity_;
+        // A sanctioned wallet carries its freeze into the identity it joins (and all its wallets).
+        if (_frozenWallets[wallet] && !p.frozen) _profiles[identity_].frozen = true;
         _writeProfile(identity_, country, investorClass, kycExpiry, p.claimsValidUntil, p.claimsEpoch);
         emit IdentityRegistered(wallet, identity_);
     }
@@ -410,18 +461,36 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged {
             kycExpiry: kycExpiry,
             claimsValidUntil: claimsValidUntil,
             claimsEpoch: epoch,
-            walletCount: uint8(count) // No truncation: count <= MAX_WALLETS_PER_IDENTITY.
+            walletCount: uint8(count), // No truncation: count <= MAX_WALLETS_PER_IDENTITY.
+            frozen: previous.frozen // Changed only by `_setIdentityFrozen`.
         });
         _profiles[identity_] = next;
         uint40 validUntil = _claims.required && claimsValidUntil < kycExpiry ? claimsValidUntil : kycExpiry;
-        // Bounded: count <= MAX_WALLETS_PER_IDENTITY.
+        // Bounded: count <= MAX_WALLETS_PER_IDENTITY. No truncation of the epoch: it stays below 2^24.
         for (uint256 i; i < count; ++i) {
-            _wallets[wallets[i]] = WalletRecord(identity_, country, investorClass, validUntil, epoch);
+            _wallets[wallets[i]] =
+                WalletRecord(identity_, country, investorClass, validUntil, uint24(epoch), next.frozen);
         }
         emit InvestorProfileSet(identity_, previous, next);
     }
 
+    /// @dev Sets the identity's freeze and copies it onto every wallet record of it.
+    function _setIdentityFrozen(address identity_, bool frozen) internal {
+        InvestorProfile storage profile = _profiles[identity_];
+        InvestorProfile memory previous = profile;
+        profile.frozen = frozen;
+        address[] storage wallets = _identityWallets[identity_];
+        uint256 count = wallets.length;
+        // Bounded: count <= MAX_WALLETS_PER_IDENTITY.
+        for (uint256 i; i < count; ++i) {
+            _wallets[wallets[i]].frozen = frozen;
+        }
+        emit InvestorProfileSet(identity_, previous, profile);
+    }
+
     function _removeWallet(address wallet, address identity_) internal {
+        // A wallet leaving a frozen identity stays frozen on its own.
+        if (_profiles[identity_].frozen) _frozenWallets[wallet] = true;
         _removeAddress(_identityWallets[identity_], wallet);
         delete _wallets[wallet];
         // No underflow: the wallet was registered to this identity, so walletCount >= 1.
@@ -466,7 +535,7 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged {
         view
         returns (uint40)
     {
-        if (data.length != 96) return 0;
+        if (data.length != 96 || !_isCanonicalSignature(sig)) return 0;
         (uint256 chainId, address registry, uint64 claimValidUntil) = abi.decode(data, (uint256, address, uint64));
         if (chainId != block.chainid || registry != address(this) || claimValidUntil < block.timestamp) return 0;
         try IClaimIssuerView(issuer).isClaimValid(identity_, topic, sig, data) returns (bool valid) {
@@ -477,11 +546,27 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged {
         return claimValidUntil > type(uint40).max ? type(uint40).max : uint40(claimValidUntil);
     }
 
+    /// @dev One encoding per signature: 65 bytes, v in {27, 28}, s in the lower half of the curve
+    /// order. ONCHAINID's ClaimIssuer revokes by signature bytes but recovers with a raw ecrecover
+    /// that also takes v in {0, 1} and high s: without this, a revoked claim re-encoded would
+    /// verify again.
+    function _isCanonicalSignature(bytes memory sig) internal pure returns (bool) {
+        if (sig.length != 65) return false;
+        uint256 s;
+        uint8 v;
+        assembly ("memory-safe") {
+            s := mload(add(sig, 64))
+            v := byte(0, mload(add(sig, 96)))
+        }
+        return (v == 27 || v == 28) && s <= SECP256K1_HALF_ORDER;
+    }
+
     function _bumpClaimsEpoch() internal {
         ClaimsConfig memory cfg = _claims;
-        // No overflow in practice: one increment per governance change (2^32 changes).
+        // Wallet records keep the epoch in 24 bits: one increment per governance change.
+        if (cfg.epoch >= type(uint24).max) revert ClaimsEpochExhausted(cfg.epoch);
         unchecked {
-            cfg.epoch += 1;
+            cfg.epoch += 1; // No overflow: checked above.
         }
         cfg.required = _claimTopics.length != 0;
         _claims = cfg;

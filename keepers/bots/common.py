@@ -25,6 +25,12 @@ def connected_record() -> DeploymentRecord:
     return record
 
 
+def share_contracts(record: DeploymentRecord) -> list[str]:
+    """Every deployed contract whose units are securities: each SecurityToken and the vault's shares."""
+    return [address for name, address in sorted(record.contracts.items())
+            if name == "PortfolioVault" or name == "SecurityToken" or name.startswith("SecurityToken.")]
+
+
 def portfolio_feeds(record: DeploymentRecord, portfolio: Any) -> tuple[Any, Any, dict[str, Any]]:
     """The deployed PortfolioVault, the OracleRouter, and each portfolio asset's primary price feed
     (by symbol, in the vault's asset order) — what the risk and signal keepers read prices from."""
@@ -35,13 +41,15 @@ def portfolio_feeds(record: DeploymentRecord, portfolio: Any) -> tuple[Any, Any,
     return vault, router, feeds
 
 
-def fetch_logs(address: str, event_abis: list, start: int, stop: int) -> Iterator:
-    """Decoded logs of `event_abis` emitted by `address` in blocks [start, stop], one eth_getLogs
-    per MAX_LOG_RANGE blocks (bounded: ceil((stop - start + 1) / MAX_LOG_RANGE) calls)."""
+def fetch_logs(address: str | list[str], event_abis: list, start: int, stop: int) -> Iterator:
+    """Decoded logs of `event_abis` emitted by `address` (one or several contracts) in blocks
+    [start, stop], one eth_getLogs per MAX_LOG_RANGE blocks (bounded: ceil((stop - start + 1) /
+    MAX_LOG_RANGE) calls; none when start > stop: an empty range is never sent)."""
+    addresses = [address] if isinstance(address, str) else list(address)
     topics = [[encode_hex(keccak(text=abi.selector)) for abi in event_abis]]
     for chunk_start in range(start, stop + 1, MAX_LOG_RANGE):
         log_filter = LogFilter(
-            addresses=[address], events=event_abis, topic_filter=topics,
+            addresses=addresses, events=event_abis, topic_filter=topics,
             start_block=chunk_start, stop_block=min(chunk_start + MAX_LOG_RANGE - 1, stop),
         )
         yield from chain.provider.get_contract_logs(log_filter)

@@ -1,10 +1,12 @@
-"""Sanctions screening keeper: screens every registered wallet and every new transfer counterparty
-of the security token against the sanctions list, freezes matches, and records each decision (who,
-when, which list entry, which list version) in the keeper store.
+"""Sanctions screening keeper: screens every registered wallet and every transfer counterparty of
+every security the protocol issued (each SecurityToken and the vault's shares) against the
+sanctions list, freezes matches in the identity registry — protocol-wide and identity-wide: every
+wallet of the identity, for every token, the vault and the aggregator — and records each decision
+(who, when, which list entry, which list version) in the keeper store.
 
 Run: `SILVERBACK_SIGNER_ALIAS=<compliance keeper> QUANTERA_SANCTIONS_LIST=<path or https URL>
 silverback run keepers.bots.screening:bot --network <choice>`.
-Its key is a token agent with the FREEZE capability only: it can freeze, nothing else.
+Its key holds COMPLIANCE_KEEPER only: it can freeze, nothing else (lifting a freeze is OPERATOR's).
 Restart-safe: decisions are unique per (chain, wallet, list entry) and stay `pending` until the
 freeze is seen on chain, so a crash between deciding and freezing is retried, never repeated.
 """
@@ -18,7 +20,7 @@ from ape.logging import logger
 from silverback import SilverbackBot, StateSnapshot
 
 from keepers import store
-from keepers.bots.common import connected_record, fetch_logs
+from keepers.bots.common import connected_record, fetch_logs, share_contracts
 from keepers.compliance.screening import Match, load_sanctions, screen
 from keepers.governance.operations import to_jsonable
 
@@ -29,11 +31,12 @@ ZERO = "0x0000000000000000000000000000000000000000"
 bot = SilverbackBot()
 record = connected_record()
 registry = project.IdentityRegistry.at(record.address_of("IdentityRegistry"))
-token = project.SecurityToken.at(record.address_of("SecurityToken"))
+securities = share_contracts(record)
 engine = store.open_store()
 sanctions = load_sanctions(os.environ.get(SANCTIONS_ENV))
 _registry_events = [registry.IdentityRegistered.abi]
-_token_events = [token.Transfer.abi]
+# Every security's Transfer has the ERC-20 signature: one ABI serves the tokens and the shares.
+_transfer_events = [project.SecurityToken.at(securities[0]).Transfer.abi]
 
 
 def sync_to(block_number: int) -> list[str]:
@@ -45,7 +48,7 @@ def sync_to(block_number: int) -> list[str]:
     seen: dict[str, tuple[int, str]] = {}
     for log in fetch_logs(registry.address, _registry_events, start, block_number):
         seen.setdefault(log.investorAddress, (log.block_number, "registry"))
-    for log in fetch_logs(token.address, _token_events, start, block_number):
+    for log in fetch_logs(securities, _transfer_events, start, block_number):
         for wallet in (log.event_arguments["from"], log.event_arguments["to"]):
             if wallet != ZERO:
                 seen.setdefault(wallet, (log.block_number, "transfer"))
@@ -71,13 +74,13 @@ def enforce_pending() -> int:
     """Freezes every wallet with a pending decision; returns how many freezes were sent."""
     sent = 0
     for decision in store.decisions(engine, chain.chain_id, status="pending"):
-        if token.isFrozen(decision.wallet):
+        if registry.isFrozen(decision.wallet):
             store.complete_decision(engine, decision.id, "already-frozen", None)
             continue
         if bot.signer is None:
             logger.warning(f"sanctions match {decision.wallet} left pending: no signer configured")
             continue
-        receipt = token.setAddressFrozen(decision.wallet, True, sender=bot.signer)
+        receipt = registry.freeze(decision.wallet, sender=bot.signer)
         store.complete_decision(engine, decision.id, "frozen", to_jsonable(receipt.txn_hash))
         sent += 1
     return sent

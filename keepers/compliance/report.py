@@ -81,6 +81,15 @@ def build_report(events: list[dict], period_start: int, period_end: int, jurisdi
                 "from": sender, "to": recipient, "amount": amount,
                 "from_country": from_country, "to_country": to_country,
             })
+        elif kind == "WalletFrozen" and in_period:  # the registry's sanctions freeze (identity-wide)
+            wallet = e["wallet"]
+            if not in_scope(country_of(wallet)):
+                continue
+            report.freezes.append({
+                "block": e["block"], "timestamp": e["timestamp"], "tx": e["tx"], "type": "SanctionsFreeze",
+                "wallet": wallet, "frozen": e.get("frozen"), "amount": None, "by": e.get("by"),
+                "country": country_of(wallet),
+            })
         elif kind in ("AddressFrozen", "TokensFrozen", "TokensUnfrozen") and in_period:
             wallet = e["userAddress"]
             if not in_scope(country_of(wallet)):

@@ -10,7 +10,7 @@ from keepers.compliance.report import Report, build_report, write_report
 from keepers.errors import QuanteraError
 from keepers.governance.operations import to_jsonable
 
-REGISTRY_EVENTS = ("IdentityRegistered", "IdentityRemoved", "InvestorProfileSet")
+REGISTRY_EVENTS = ("IdentityRegistered", "IdentityRemoved", "InvestorProfileSet", "WalletFrozen")
 TOKEN_EVENTS = ("Transfer", "ForcedTransfer", "RecoverySuccess", "AddressFrozen", "TokensFrozen", "TokensUnfrozen")
 
 

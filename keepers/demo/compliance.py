@@ -4,12 +4,12 @@ wallet recovery. Everything is a real transaction on the demo's anvil."""
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 from eth_utils import keccak, to_checksum_address
 
 from keepers.demo.actions import ActionLog
+from keepers.waiting import wait_until
 
 SECTION = "compliance"
 UNIT = 10**18
@@ -25,9 +25,12 @@ INVESTORS = (
     ("eve", 16, 826, "GB", RETAIL),
 )
 ALICE_NEW_WALLET = 17
-# Test account 18's address is entry 90001 of the shipped sample sanctions list.
-LISTED_INVESTOR = ("frank", 18, 756, "CH", ACCREDITED)
-SCREENING_TIMEOUT_SECONDS = 60.0
+# Test account 18's address is entry 90001 of the shipped sample sanctions list; frank's other
+# wallet (account 23) is on no list.
+LISTED_INVESTOR = ("frank", 18, 756, "CH", QUALIFIED)
+FRANK_OTHER_WALLET = 23
+# A guard against a hung keeper, not a guess at its speed (see keepers.waiting).
+SCREENING_TIMEOUT_SECONDS = 600.0
 
 
 @dataclass
@@ -80,23 +83,28 @@ def exercise_compliance(log: ActionLog, record) -> list[InvestorRow]:
     act("token agent", "recover alice's lost wallet to the new one",
         lambda: token.recoveryAddress(wallets["alice"], new_wallet, alice_identity, sender=agent))
 
+    # A sanctions freeze is identity-wide: frank holds QTF in a wallet on no list; registering his
+    # listed wallet to the same identity freezes both, for every token and the fund's shares.
     name, index, country, label, cls = LISTED_INVESTOR
-    frank = accounts.test_accounts[index]
-    act("operator", "onboard frank (CH) - his wallet is on the sample sanctions list",
-        lambda: registry.registerInvestor(frank, to_checksum_address(keccak(text="demo identity frank")[-20:]),
-                                          country, cls, FAR_FUTURE, sender=operator))
-    act("token agent", "mint 20,000 QTF to frank", lambda: token.mint(frank, 20_000 * UNIT, sender=agent))
-    deadline = time.monotonic() + SCREENING_TIMEOUT_SECONDS
-    while not token.isFrozen(frank) and time.monotonic() < deadline:
-        time.sleep(0.5)
-    act("frank", "transfer 1,000 to bob (after the screening keeper ran)",
-        lambda: token.transfer(wallets["bob"], 1_000 * UNIT, sender=frank))
+    frank, frank_other = accounts.test_accounts[index], accounts.test_accounts[FRANK_OTHER_WALLET]
+    frank_identity = to_checksum_address(keccak(text="demo identity frank")[-20:])
+    act("operator", "onboard frank (CH) with a wallet on no list",
+        lambda: registry.registerInvestor(frank_other, frank_identity, country, cls, FAR_FUTURE, sender=operator))
+    act("token agent", "mint 20,000 QTF to frank's wallet", lambda: token.mint(frank_other, 20_000 * UNIT, sender=agent))
+    act("operator", "register frank's second wallet - on the sample sanctions list",
+        lambda: registry.registerInvestor(frank, frank_identity, country, cls, FAR_FUTURE, sender=operator))
+    wait_until(lambda: registry.isFrozen(frank_other), "the screening keeper's sanctions freeze of frank's identity",
+               SCREENING_TIMEOUT_SECONDS)
+    act("frank", "transfer 1,000 to bob from his unlisted wallet (after the screening keeper ran)",
+        lambda: token.transfer(wallets["bob"], 1_000 * UNIT, sender=frank_other))
     wallets["frank"] = frank
+    wallets["frank (other wallet)"] = frank_other
 
     rows = []
     labels = {name: (label, cls) for name, _, _, label, cls in INVESTORS + (LISTED_INVESTOR,)}
     for name, wallet in list(wallets.items()) + [("alice (new wallet)", new_wallet)]:
-        label, cls = labels.get(name, ("US", ACCREDITED))
+        label, cls = labels.get(name.split(" (")[0], ("US", ACCREDITED))
         rows.append(InvestorRow(name, wallet.address, label, CLASS_NAMES[cls], registry.isVerified(wallet),
-                                token.balanceOf(wallet) / UNIT, token.isFrozen(wallet)))
+                                token.balanceOf(wallet) / UNIT,
+                                token.isFrozen(wallet) or registry.isFrozen(wallet)))
     return rows

@@ -219,9 +219,9 @@ def _summary(record, log: ActionLog, on_chain: dict, db_url: str, head: int, blo
             holders.get(OPERATOR_ROLE, set()) == on_chain["operator_holders"]),
         "no operation left pending": not pending,
         "compliance: allowed transfer settled, refusals carry codes 8, 10, 21, 2": _compliance_ok(log),
-        "screening keeper froze the listed wallet and recorded the list entry": (
+        "screening keeper froze the listed wallet's whole identity and recorded the list entry": (
             any(d.status == "done" and d.ent_num == 90001 for d in screened)
-            and next(i for i in investors if i.name == "frank").frozen
+            and all(i.frozen for i in investors if i.name.startswith("frank"))
             and any("frank" == a.who and "code 2:" in a.outcome for a in log.section("compliance"))),
         "compliance: recovery moved alice's balance to her new wallet": (
             investors[-1].balance > 0 and next(i for i in investors if i.name == "alice").balance == 0),

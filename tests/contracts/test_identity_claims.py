@@ -152,3 +152,35 @@ def test_revoked_claim__reverification__fails(
     claim_issuer.revokeClaimBySignature(sign_claim(issuer_key, investor_identity.address, KYC_TOPIC, data), sender=deployer)
     with ape.reverts(registry.ClaimNotVerified):
         registry.verifyClaims(investor_identity, sender=alice)
+
+
+SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+
+
+def reencodings(signature: bytes) -> list[bytes]:
+    """Byte strings other than `signature` that ONCHAINID's ClaimIssuer (raw ecrecover, v in
+    {0, 1} accepted) recovers to the same key: v - 27, and the high-s twin with v flipped."""
+    r, s, v = signature[:32], int.from_bytes(signature[32:64], "big"), signature[64]
+    high_s = (SECP256K1_N - s).to_bytes(32, "big")
+    flipped = 55 - v  # 27 <-> 28
+    return [r + signature[32:64] + bytes([v - 27]), r + high_s + bytes([flipped]), r + high_s + bytes([flipped - 27])]
+
+
+def test_revoked_claim__same_signature_reencoded__never_verifies_again(
+        chain, registry, investors, investor_identity, claim_issuer, issuer_key, operator, deployer):
+    """SEC-5 (attacker's read, H1): ClaimIssuer revokes by signature bytes, and the same signature
+    has other encodings its ecrecover accepts. The investor re-adds the revoked claim re-encoded
+    (the identity's management key may) and asks the registry to verify it: refused."""
+    alice = investors[0]
+    data = claim_data(chain.chain_id, registry.address, chain.pending_timestamp + 86_400)
+    signature = sign_claim(issuer_key, investor_identity.address, KYC_TOPIC, data)
+    add_claim(investor_identity, alice, claim_issuer, issuer_key, data)
+    registry.registerInvestor(alice, investor_identity, US, ACCREDITED, FAR_FUTURE, sender=operator)
+    registry.verifyClaims(investor_identity, sender=alice)
+    claim_issuer.revokeClaimBySignature(signature, sender=deployer)
+    for forged in reencodings(signature):
+        # The issuer's own check accepts the re-encoding: only the registry can refuse it.
+        assert claim_issuer.isClaimValid(investor_identity, KYC_TOPIC, forged, data)
+        investor_identity.addClaim(KYC_TOPIC, 1, claim_issuer, forged, data, "", sender=alice)
+        with ape.reverts(registry.ClaimNotVerified):
+            registry.verifyClaims(investor_identity, sender=alice)

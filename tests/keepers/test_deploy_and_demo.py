@@ -4,9 +4,11 @@ These start their own anvil (like `make demo`) and run the real `ape run` comman
 """
 
 import json
+import os
+import re
 import subprocess
 
-from conftest import BIN, run_ape
+from conftest import BIN, SUBPROCESS_TIMEOUT_SECONDS, run_ape
 from keepers.demo.processes import rpc
 from route_cli_checks import check_route_quote
 
@@ -47,19 +49,42 @@ def first_test_account() -> str:
     return "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
 
 
-def anvil_pids() -> set[int]:
-    out = subprocess.run(["pgrep", "-x", "anvil"], capture_output=True, text=True).stdout
-    return {int(pid) for pid in out.split()}
+def assert_nothing_left(demo_stdout: str) -> None:
+    """The demo's anvil no longer answers and no process it started (each keeper ran against that
+    anvil's URL) is left. Checked by the URL, not by counting anvils: the contract suite starts and
+    stops its own beside this one."""
+    url = re.search(r"anvil on (http://127\.0\.0\.1:\d+)", demo_stdout).group(1)
+    try:
+        rpc(url, "eth_chainId", timeout=5.0)
+        raise AssertionError(f"the demo's anvil still answers on {url}")
+    except OSError:
+        pass
+    assert subprocess.run(["pgrep", "-f", url], capture_output=True, text=True).stdout == ""
 
 
 def test_demo__bounded_blocks__exits_zero_all_checks_pass_and_leaves_no_process(tmp_path):
-    before = anvil_pids()
     demo = subprocess.run([str(BIN / "ape"), "run", "demo", "--blocks", "5", "--dir", str(tmp_path)],
-                          capture_output=True, text=True, timeout=480)
+                          capture_output=True, text=True, timeout=SUBPROCESS_TIMEOUT_SECONDS)
     assert demo.returncode == 0, demo.stdout[-3000:] + demo.stderr[-3000:]
     assert "FAIL" not in demo.stdout and demo.stdout.count("pass") == 18
-    assert anvil_pids() <= before
+    assert_nothing_left(demo.stdout)
     assert (tmp_path / "keeper.sqlite").is_file()
     report = (tmp_path / "rebalancing-report" / "report.md").read_text()
     assert "rebalance (" in report and "VaR exceptions:" in report
     assert all((tmp_path / "rebalancing-report" / f"{p}.png").stat().st_size > 1_000 for p in ("nav", "weights", "var", "gas"))
+
+
+def test_demo__failing_step__one_line_names_it_exits_nonzero_and_leaves_no_process(tmp_path):
+    """DEMO-2: an operator's wrong sanctions-list path makes the screening keeper exit at start,
+    every time: the supervisor gives up after its restarts and the demo says so in one line."""
+    env = dict(os.environ, QUANTERA_SANCTIONS_LIST=str(tmp_path / "no-such-list.csv"))
+    demo = subprocess.run([str(BIN / "ape"), "run", "demo", "--blocks", "5", "--dir", str(tmp_path / "demo")],
+                          capture_output=True, text=True, timeout=SUBPROCESS_TIMEOUT_SECONDS, env=env)
+    assert demo.returncode == 1, demo.stdout[-3000:] + demo.stderr[-3000:]
+    [line] = [line for line in demo.stderr.splitlines() if line.startswith("demo failed")]
+    assert line.startswith("demo failed at step 'start the keepers': QuanteraError: screening-keeper exited with")
+    assert f"logs in {tmp_path / 'demo'}" in line
+    assert "Traceback" not in demo.stdout + demo.stderr
+    assert "cannot read sanctions list" in (tmp_path / "demo" / "screening-keeper.log").read_text()
+    assert (tmp_path / "demo" / "demo-error.log").read_text().startswith("Traceback")
+    assert_nothing_left(demo.stdout)
