@@ -150,6 +150,9 @@ interface IRiskEngine {
 
     event PortfolioConfigured(address indexed portfolio, RiskLimits previous, RiskLimits next, AssetRisk[] assets);
     event ModelPublished(address indexed portfolio, uint64 indexed updateId, uint40 asOf, RiskMetrics metrics);
+    /// @notice A sync: `navPerShare` and `highWaterMark` are USD (18 decimals) per whole share
+    /// (10**decimals() share units); a NAV per share above 2^80 - 1 (1.2 million USD) halts the
+    /// portfolio with `InvalidModel`, since its drawdown can no longer be measured.
     event Synced(address indexed portfolio, uint256 navPerShare, uint256 highWaterMark, uint16 drawdownBps, uint16 pricedMask);
     event Halted(address indexed portfolio, address indexed by, RiskLimit reason);
     event Resumed(address indexed portfolio, address indexed by);

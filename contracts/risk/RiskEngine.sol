@@ -250,10 +250,16 @@ contract RiskEngine is IRiskEngine, AccessManaged {
         }
         Bounds memory b = p.bounds;
         if (navComplete && supply != 0) {
-            // Shares carry at least the settlement asset's decimals; 1e18-scaled NAV per share fits 80 bits
-            // for any NAV below MAX_VALUE per 1e-6 share.
-            uint256 navPerShare = nav * 1e18 / supply;
-            if (navPerShare > type(uint80).max) navPerShare = type(uint80).max;
+            // USD (1e18) per whole share: 80 bits hold 1.2 million USD a share. Beyond that the
+            // drawdown cannot be measured, and the portfolio halts rather than go unwatched.
+            uint256 navPerShare = nav * 10 ** IERC20Metadata(portfolio).decimals() / supply;
+            if (navPerShare > type(uint80).max) {
+                navPerShare = type(uint80).max;
+                if (!h.halted) {
+                    _halt(portfolio, RiskLimit.InvalidModel);
+                    h.halted = true;
+                }
+            }
             b.lastNavPerShare = uint80(navPerShare);
             if (navPerShare > b.highWaterMark) b.highWaterMark = uint80(navPerShare);
             h.drawdownBps = uint16((uint256(b.highWaterMark) - navPerShare) * BPS / b.highWaterMark);

@@ -140,6 +140,24 @@ def test_sync__crash_beyond_hard_drawdown__engine_halts_itself(risk_stack, execu
     assert (halted.reason, engine.isHalted(vault)) == (DRAWDOWN, True)
 
 
+def test_sync__crash_after_a_rally_past_1_21_usd_a_share__still_halts(risk_stack, executor, reporter, guardian):
+    """SEC-6 (attacker's read, H2): NAV per share was kept per share *unit* (1e18 x USD / 1e-12
+    share) in 80 bits, which saturate at 1.21 USD a share: after a 21% rally the high-water mark and
+    the NAV sat at the cap together, and the drawdown limit and the self-halt went silent. NAV per
+    share is per whole share now (1e18 x USD a share: 80 bits hold 1.2 million USD a share)."""
+    engine, vault, feeds = risk_stack.engine, risk_stack.vault, risk_stack.feeds
+    vault.trade(swap_params(risk_stack, USDC, QSPX, usdc(280_000)), sender=executor)
+    feeds[QSPX].report(250 * 10**8, sender=reporter)  # 5,600 QSPX: NAV 720,000 + 1,400,000
+    rally = engine.sync(vault, sender=guardian).decode_logs(engine.Synced)[0]
+    assert rally.navPerShare == rally.highWaterMark == 2_120_000 * 10**18 * 10**12 // vault.totalSupply()
+    assert not engine.isHalted(vault)
+    feeds[QSPX].report(150 * 10**8, sender=reporter)  # NAV 720,000 + 840,000 = 1,560,000: -26.4%
+    receipt = engine.sync(vault, sender=guardian)
+    assert receipt.decode_logs(engine.Synced)[0].drawdownBps == 2_641
+    halted = receipt.decode_logs(engine.Halted)[0]
+    assert (halted.reason, engine.isHalted(vault)) == (DRAWDOWN, True)
+
+
 def test_sync__every_feed_stale__halts(risk_stack, guardian, chain):
     engine, vault = risk_stack.engine, risk_stack.vault
     chain.pending_timestamp += 86_400 + 60
