@@ -203,4 +203,9 @@ interface ILiquidityAggregator {
     function maxSlippageCapBps() external view returns (uint16);
     function revealWindow() external view returns (uint32);
     function paused() external view returns (bool);
+    /// @notice The taker of the route being executed or quoted (the caller of `swap`, `revealSwap`,
+    /// `quote` or `quoteRoute`), from transient storage: an RFQ venue fills a quote through the
+    /// aggregator only for the taker it names. Outside such a call: whatever the last one in this
+    /// transaction set, or zero — meaningful only to venues and adapters the aggregator calls.
+    function currentTaker() external view returns (address);
 }

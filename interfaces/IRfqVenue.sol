@@ -5,7 +5,9 @@ pragma solidity ^0.8.24;
 /// `amountIn` of `tokenIn`, pro rata for a partial fill, until `expiry`; signed with EIP-712.
 struct RfqQuote {
     address maker;
-    /// The only address allowed to fill (address(0): anyone).
+    /// The only address allowed to fill: the client the maker quoted, directly or as the taker of an
+    /// aggregator route (address(0): anyone — an open quote can be filled, or killed by a dust
+    /// fill, by whoever sees it first).
     address taker;
     address tokenIn;
     address tokenOut;
@@ -21,9 +23,15 @@ struct RfqQuote {
 /// even by a partial fill). The venue never holds funds: both legs are `transferFrom`s, so the
 /// maker approves the venue and the taker approves exactly the fill.
 ///
+/// The taker is the caller of `fill`, or, for a fill through the liquidity aggregator (the one
+/// fixed at construction), the taker of the aggregator's route: the aggregator's caller, which it
+/// passes to `fillFor`. So a quote named for a client binds through the aggregator too, and nobody
+/// else — not even through the aggregator — can fill it or spend its nonce with a dust fill.
+///
 /// Checked: signature (EOA via ECDSA without malleable `s`, or ERC-1271 contract maker), expiry,
 /// nonce, taker, fill size. NOT checked: the quote's price (the taker's minimum output does that)
 /// and the tokens' own rules (a security token's compliance runs inside its transfer).
+/// Trusted: the aggregator's word on who its route's taker is (it is the caller of that route).
 interface IRfqVenue {
     error QuoteExpired(uint64 expiry, uint256 timestamp);
     error QuoteNonceUsed(address maker, uint256 nonce);
@@ -31,6 +39,7 @@ interface IRfqVenue {
     error QuoteTakerMismatch(address taker, address caller);
     error FillExceedsQuote(uint256 amountIn, uint256 quotedAmountIn);
     error EmptyFill();
+    error OnlyAggregator(address caller, address aggregator);
 
     event QuoteFilled(
         bytes32 indexed quoteHash,
@@ -49,6 +58,16 @@ interface IRfqVenue {
     function fill(RfqQuote calldata quote, bytes calldata signature, uint256 amountIn, address recipient)
         external
         returns (uint256 amountOut);
+
+    /// @notice `fill` for the liquidity aggregator: the input is pulled from it, and the quote's
+    /// taker must be `taker`, the caller of the aggregator's route. Reverts `OnlyAggregator`
+    /// for any other caller.
+    function fillFor(RfqQuote calldata quote, bytes calldata signature, uint256 amountIn, address recipient, address taker)
+        external
+        returns (uint256 amountOut);
+
+    /// @notice The liquidity aggregator whose route takers `fillFor` trusts.
+    function aggregator() external view returns (address);
 
     /// @notice Spends `nonce` of the caller without a fill (withdraws a quote).
     function cancel(uint256 nonce) external;

@@ -63,8 +63,8 @@ class Bench:
         npm = d.deploy(container("NonfungiblePositionManager"), v3_factory, self.weth, "0x" + "00" * 20)
         self.swap_router = d.deploy(container("SwapRouter"), v3_factory, self.weth)
         quoter = d.deploy(container("QuoterV2"), v3_factory, self.weth)
-        self.rfq = d.deploy(project.RfqVenue)
         self.aggregator = d.deploy(project.LiquidityAggregator, manager, "0x" + "00" * 20, 300, 50)
+        self.rfq = d.deploy(project.RfqVenue, self.aggregator)
         adapters = {"uniswap_v2": d.deploy(project.UniswapV2Adapter),
                     "uniswap_v3": d.deploy(project.UniswapV3Adapter, quoter), "rfq": d.deploy(project.RfqAdapter)}
         for adapter in adapters.values():
@@ -96,7 +96,8 @@ class Bench:
 
     def rfq_data(self, amount_in: int) -> bytes:
         quote = make_quote(self.maker.address, self.usdc.address, self.weth.address, amount_in,
-                           UNIT / USDC_UNIT / ETH_USD, 5, int(time.time_ns()) % 2**64, chain.pending_timestamp + 3_600)
+                           UNIT / USDC_UNIT / ETH_USD, 5, int(time.time_ns()) % 2**64, chain.pending_timestamp + 3_600,
+                           taker=self.trader.address)  # named for the trader, as the market maker quotes
         return sign_quote(quote, self.maker.private_key, chain.chain_id, self.rfq.address).hop_data()
 
     def route(self, legs: list[tuple[str, int]]) -> tuple:

@@ -17,6 +17,7 @@ import {LiquiditySession} from "./LiquiditySession.sol";
 import {UniswapHops} from "./UniswapHops.sol";
 import {FillLog} from "./FillLog.sol";
 import {RouteCodec} from "./RouteCodec.sol";
+import {RouteTaker} from "./RouteTaker.sol";
 
 /// @title LiquidityAggregator
 /// @notice Split and multi-hop order execution across allow-listed venues (see ILiquidityAggregator).
@@ -112,6 +113,7 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
         nonReentrant
         returns (address[] memory venues_, uint256[][] memory amountsOut)
     {
+        RouteTaker.set(msg.sender); // RFQ quotes named for the caller quote for it
         venues_ = _venues.values();
         amountsOut = new uint256[][](venues_.length);
         // Bounded: venues <= MAX_VENUES; amounts is the caller's own eth_call.
@@ -131,6 +133,7 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
         returns (uint256 amountOut, uint256[][] memory hopOutputs)
     {
         (uint256 legCount,,) = _walkRoute(route); // deadline, recipient and threshold: not for a quote
+        RouteTaker.set(msg.sender);
         address routeTokenOut = RouteCodec.tokenOut(route);
         hopOutputs = new uint256[][](legCount);
         uint256 at = RouteCodec.HEADER_BYTES;
@@ -270,6 +273,11 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
         return _settings.paused;
     }
 
+    /// @inheritdoc ILiquidityAggregator
+    function currentTaker() external view returns (address) {
+        return RouteTaker.get();
+    }
+
     // ================================================================ internals
 
     function _execute(bytes calldata route, bytes32 commitment)
@@ -277,6 +285,7 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
         returns (uint256 amountIn, uint256 amountOut)
     {
         (uint256 legCount, uint256 hops) = _checkRoute(route, commitment);
+        RouteTaker.set(msg.sender); // the route's taker, for venues that bind an order to it (RFQ)
         uint256 fills = FillLog.create(hops);
         address tokenIn = RouteCodec.tokenIn(route);
         address tokenOut = RouteCodec.tokenOut(route);

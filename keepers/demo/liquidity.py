@@ -65,7 +65,7 @@ def exercise_liquidity(log: ActionLog, record) -> LiquidityOutcome:
     amount = ORDER_USD * USDC_UNIT
     maker = MarketMaker(acct[MAKER].address, acct[MAKER].private_key, record.address_of("RfqVenue"), chain.chain_id,
                         oracle)
-    signed = maker.quote(usdc, qspx, amount, chain.pending_timestamp)
+    signed = maker.quote(usdc, qspx, amount, chain.pending_timestamp, taker=acct[TRADER].address)
     nav = project.NavVenue.at(record.address_of("NavVenue"))
     router = Router(aggregator, sources_from_record(record.contracts))
     plan = router.plan(usdc.address, qspx.address, amount, acct[TRADER].address, chain.pending_timestamp + 600,

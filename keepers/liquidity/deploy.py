@@ -118,7 +118,6 @@ def deploy_liquidity(d: LiquidityDeployer, project, manager, registry, oracle, t
             container("NonfungiblePositionManager"), v3_factory, weth, ZERO_ADDRESS)))
     swap_router = d.deploy("SwapRouter", lambda: d.sender.deploy(container("SwapRouter"), v3_factory, weth))
     quoter = d.deploy("QuoterV2", lambda: d.sender.deploy(container("QuoterV2"), v3_factory, weth))
-    rfq_venue = d.deploy("RfqVenue", lambda: d.sender.deploy(project.RfqVenue))
     nav = project.NavVenue.at(d.deploy("NavVenue", lambda: d.sender.deploy(
         project.NavVenue, manager, tokens["USDC"], oracle)))
     d.wire(nav, "NavVenue")
@@ -127,6 +126,8 @@ def deploy_liquidity(d: LiquidityDeployer, project, manager, registry, oracle, t
         project.LiquidityAggregator, manager, oracle, aggregator_spec["max_slippage_cap_bps"],
         aggregator_spec["reveal_window_blocks"])))
     d.wire(aggregator, "LiquidityAggregator")
+    # The RFQ venue trusts this aggregator (only) to name the taker of the route it fills for.
+    rfq_venue = d.deploy("RfqVenue", lambda: d.sender.deploy(project.RfqVenue, aggregator))
     adapters = {
         "uniswap_v2": d.deploy("UniswapV2Adapter", lambda: d.sender.deploy(project.UniswapV2Adapter)),
         "uniswap_v3": d.deploy("UniswapV3Adapter", lambda: d.sender.deploy(project.UniswapV3Adapter, quoter)),

@@ -77,7 +77,9 @@ def _plan(record, token_in: str, token_out: str, amount: str, recipient: str | N
         maker_account = load_account(rfq_maker)
         maker = MarketMaker(maker_account.address, maker_account.private_key, record.address_of("RfqVenue"),
                             chain.chain_id, oracle)
-        signed = maker.quote(contract_in, contract_out, amount_in, chain.pending_timestamp)
+        if not recipient:
+            raise QuanteraError("--rfq-maker quotes a named taker: give --taker")
+        signed = maker.quote(contract_in, contract_out, amount_in, chain.pending_timestamp, taker=recipient)
         source_data[record.address_of("RfqVenue").lower()] = signed.hop_data()
         hints.append(signed.quote.amount_in)
     nav = project.NavVenue.at(record.address_of("NavVenue"))
@@ -145,13 +147,14 @@ def route() -> None:
 
 @route.command("quote")
 @with_common
+@click.option("--taker", help="Address that will send the order (and receive it): RFQ quotes are for it alone.")
 def route_quote(network_choice, token_in, token_out, amount, rfq_maker, native_usd, oracle_bps, slippage_bps,
-                as_json) -> None:
+                as_json, taker) -> None:
     """The best split (and multi-hop path) for an order, priced exactly on the current state."""
     from keepers.chain import connected
 
     with connected(network_choice) as record:
-        plan, _, _ = _plan(record, token_in, token_out, amount, None, rfq_maker, native_usd, oracle_bps,
+        plan, _, _ = _plan(record, token_in, token_out, amount, taker, rfq_maker, native_usd, oracle_bps,
                            slippage_bps)
         _show(plan, as_json)
 

@@ -91,12 +91,16 @@ class Router:
     # ---------------------------------------------------------------- direct split
     def plan(self, token_in: str, token_out: str, amount: int, recipient: str, deadline: int,
              max_slippage_bps: int = 0, slippage_tolerance_bps: int = 0,
-             source_data: dict[str, bytes] | None = None, depth_hints: list[int] | None = None) -> Plan:
+             source_data: dict[str, bytes] | None = None, depth_hints: list[int] | None = None,
+             taker: str | None = None) -> Plan:
+        """`taker` sends the swap (default: the recipient): quotes are asked as from it, since an RFQ
+        quote named for a taker fills, and quotes, for that taker only."""
         source_data = source_data or {}
         venues = [v for v in self.aggregator.venues()]
         data = [source_data.get(v.lower(), b"") for v in venues]
         grid = grid_for(amount, depth_hints)
-        _, outputs = self.aggregator.quote.call(token_in, token_out, grid, data)
+        as_taker = {"sender": taker or recipient} if int(taker or recipient, 16) else {}
+        _, outputs = self.aggregator.quote.call(token_in, token_out, grid, data, **as_taker)
         started = time.perf_counter()
         outs = np.array([[int(o) for o in row] for row in outputs], dtype=float)
         if self.only_kinds:  # excluded venues quote nothing
@@ -110,7 +114,7 @@ class Router:
         compute_ms = (time.perf_counter() - started) * 1000
         legs = [(int(allocation.amounts_in[i]), [(venues[i], token_out, data[i])]) for i in allocation.used]
         route = encode_route(token_in, token_out, amount, 0, recipient, deadline, max_slippage_bps, legs)
-        predicted, hop_outputs = self.aggregator.quoteRoute.call(route)
+        predicted, hop_outputs = self.aggregator.quoteRoute.call(route, **as_taker)
         predicted = int(predicted)
         min_out = predicted * (BPS - slippage_tolerance_bps) // BPS
         route = with_min_out(route, min_out)

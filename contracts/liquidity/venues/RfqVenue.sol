@@ -25,34 +25,33 @@ contract RfqVenue is IRfqVenue, EIP712, ReentrancyGuardTransient {
     uint8 internal constant WRONG_TAKER = 4;
     uint8 internal constant BAD_SIZE = 5;
 
+    /// @inheritdoc IRfqVenue
+    address public immutable aggregator;
+
     /// @dev Unordered nonces (as Permit2): bit `nonce & 255` of word `nonce >> 8`.
     mapping(address maker => mapping(uint256 word => uint256 bits)) private _nonceBitmap;
 
-    constructor() EIP712("Quantera RFQ", "1") {}
+    constructor(address aggregator_) EIP712("Quantera RFQ", "1") {
+        aggregator = aggregator_;
+    }
 
     /// @inheritdoc IRfqVenue
     function fill(RfqQuote calldata quote, bytes calldata signature, uint256 amountIn, address recipient)
         external
         nonReentrant
-        returns (uint256 amountOut)
+        returns (uint256)
     {
-        bytes32 quoteHash = hashQuote(quote);
-        uint8 failure;
-        (amountOut, failure) = _check(quote, quoteHash, signature, msg.sender, amountIn);
-        if (failure == EXPIRED) revert QuoteExpired(quote.expiry, block.timestamp);
-        if (failure == NONCE_USED) revert QuoteNonceUsed(quote.maker, quote.nonce);
-        if (failure == BAD_SIGNATURE) revert InvalidQuoteSignature(quote.maker);
-        if (failure == WRONG_TAKER) revert QuoteTakerMismatch(quote.taker, msg.sender);
-        if (failure == BAD_SIZE) {
-            if (amountIn > quote.amountIn) revert FillExceedsQuote(amountIn, quote.amountIn);
-            revert EmptyFill(); // zero input, or an output that rounds to zero
-        }
-        _spendNonce(quote.maker, quote.nonce);
-        IERC20(quote.tokenIn).safeTransferFrom(msg.sender, quote.maker, amountIn);
-        IERC20(quote.tokenOut).safeTransferFrom(quote.maker, recipient, amountOut);
-        emit QuoteFilled(
-            quoteHash, quote.maker, msg.sender, recipient, quote.tokenIn, quote.tokenOut, amountIn, amountOut, quote.nonce
-        );
+        return _fill(quote, signature, amountIn, recipient, msg.sender);
+    }
+
+    /// @inheritdoc IRfqVenue
+    function fillFor(RfqQuote calldata quote, bytes calldata signature, uint256 amountIn, address recipient, address taker)
+        external
+        nonReentrant
+        returns (uint256)
+    {
+        if (msg.sender != aggregator) revert OnlyAggregator(msg.sender, aggregator);
+        return _fill(quote, signature, amountIn, recipient, taker);
     }
 
     /// @inheritdoc IRfqVenue
@@ -80,6 +79,30 @@ contract RfqVenue is IRfqVenue, EIP712, ReentrancyGuardTransient {
     /// @inheritdoc IRfqVenue
     function isNonceUsed(address maker, uint256 nonce) public view returns (bool) {
         return _nonceBitmap[maker][nonce >> 8] & (1 << (nonce & 0xff)) != 0;
+    }
+
+    /// @dev The input comes from the caller (the taker itself, or the aggregator for its route's taker).
+    function _fill(RfqQuote calldata quote, bytes calldata signature, uint256 amountIn, address recipient, address taker)
+        internal
+        returns (uint256 amountOut)
+    {
+        bytes32 quoteHash = hashQuote(quote);
+        uint8 failure;
+        (amountOut, failure) = _check(quote, quoteHash, signature, taker, amountIn);
+        if (failure == EXPIRED) revert QuoteExpired(quote.expiry, block.timestamp);
+        if (failure == NONCE_USED) revert QuoteNonceUsed(quote.maker, quote.nonce);
+        if (failure == BAD_SIGNATURE) revert InvalidQuoteSignature(quote.maker);
+        if (failure == WRONG_TAKER) revert QuoteTakerMismatch(quote.taker, taker);
+        if (failure == BAD_SIZE) {
+            if (amountIn > quote.amountIn) revert FillExceedsQuote(amountIn, quote.amountIn);
+            revert EmptyFill(); // zero input, or an output that rounds to zero
+        }
+        _spendNonce(quote.maker, quote.nonce);
+        IERC20(quote.tokenIn).safeTransferFrom(msg.sender, quote.maker, amountIn);
+        IERC20(quote.tokenOut).safeTransferFrom(quote.maker, recipient, amountOut);
+        emit QuoteFilled(
+            quoteHash, quote.maker, taker, recipient, quote.tokenIn, quote.tokenOut, amountIn, amountOut, quote.nonce
+        );
     }
 
     function _check(RfqQuote calldata quote, bytes32 quoteHash, bytes calldata signature, address taker, uint256 amountIn)
