@@ -106,6 +106,12 @@ struct RebalancePreview {
 /// thresholds. Every trade's minimum output is its oracle bound: the sale's value at this block's
 /// oracle prices less the intent's slippage (the aggregator's own oracle bound is not asked for: it
 /// would read the same prices again to check the same inequality).
+/// Warning — relaying: an intent becomes public when its relay enters the mempool, and the relayer
+/// picks the routes. With no relayer bound (`relayerOf` zero, the default) anyone may relay a copy
+/// through a pool they moved in the same block and keep up to the intent's slippage on every
+/// trade (bounded per trade by its oracle minimum, and in total by the loss budget). A portfolio
+/// whose GOVERNOR binds a relayer (`setRelayer`: the signal keeper's key, a private relay) executes
+/// its intents from that address only: a copied intent reverts `RelayerNotAllowed`.
 interface IAutoRebalancer {
     error UnknownPortfolio(address portfolio);
     error StrategyPaused(address portfolio);
@@ -124,11 +130,13 @@ interface IAutoRebalancer {
     error ZeroRouteWeight(uint256 trade);
     error LossBudgetExceeded(address portfolio, uint256 loss, uint256 available);
     error InvalidStrategy(string reason);
+    error RelayerNotAllowed(address portfolio, address caller, address relayer);
 
     event StrategySet(address indexed portfolio, uint256 indexed strategyId, StrategyConfig config);
     event SignerSet(address indexed portfolio, address indexed signer, bool authorised);
     event SignerRevoked(address indexed portfolio, address indexed signer, address indexed by);
     event PausedSet(address indexed portfolio, bool paused, address indexed by);
+    event RelayerSet(address indexed portfolio, address previous, address next);
     /// @notice One per executed intent; the vault's `Traded` and the aggregator's `RouteExecuted`
     /// events carry every trade and fill.
     event Rebalanced(
@@ -192,6 +200,10 @@ interface IAutoRebalancer {
     /// intents signed for an earlier version no longer execute. Nonce, cooldown clock and loss
     /// budget use carry over.
     function setStrategy(address portfolio, StrategyConfig calldata config) external;
+    /// @notice GOVERNOR: binds the portfolio's intents to `relayer` (address(0): anyone may relay).
+    function setRelayer(address portfolio, address relayer) external;
+    /// @notice The only address that may relay the portfolio's intents (address(0): anyone).
+    function relayerOf(address portfolio) external view returns (address);
     /// @notice GOVERNOR: authorises or removes a signer key for the portfolio.
     function setSigner(address portfolio, address signer, bool authorised) external;
     /// @notice GUARDIAN: removes a signer key at once.

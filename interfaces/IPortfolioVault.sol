@@ -21,7 +21,13 @@ struct TradeParams {
 /// (assets()[0]), NAV from the oracle layer, deposits and share transfers only by verified
 /// investors, trades only by approved executors through allow-listed venues, every trade and
 /// every cash withdrawal checked by the RiskEngine on the state after it.
-/// @dev Role mapping (deploy script): `addAsset`, `setVenue` -> GOVERNOR; `trade` -> EXECUTOR.
+/// Shares are securities: every share movement (mint on deposit, transfer, burn on redemption)
+/// passes the share compliance engine bound to the vault — the same ComplianceEngine a
+/// SecurityToken has (jurisdictions, investor classes, holder caps, lock-ups, limits, identity
+/// ledger) — and none moves while no engine is bound (`ShareComplianceNotSet`). A wallet under a
+/// sanctions freeze (IIdentityRegistry) sends, receives and redeems nothing, and is paid nothing.
+/// @dev Role mapping (deploy script): `addAsset`, `setVenue`, `setShareCompliance` -> GOVERNOR;
+/// `trade` -> EXECUTOR.
 /// Halted (RiskEngine): no deposits or mints; trades only when risk-reducing; cash withdrawals
 /// skip the risk check (investors can always leave); `redeemInKind` works in every state.
 /// Not halted: a cash withdrawal that would leave the portfolio beyond a limit reverts with the
@@ -31,6 +37,8 @@ struct TradeParams {
 /// `redeemInKind` needs no price.
 interface IPortfolioVault is IERC4626, IRiskManagedPortfolio {
     error InvestorNotVerified(address account);
+    /// @notice `account` is under a sanctions freeze in the identity registry (see IIdentityRegistry).
+    error InvestorFrozen(address account);
     error PortfolioHalted();
     error VenueNotAllowed(address venue);
     error UnknownAsset(address asset);
@@ -42,8 +50,13 @@ interface IPortfolioVault is IERC4626, IRiskManagedPortfolio {
     error UnexpectedBalanceChange(address asset, uint256 before, uint256 afterTrade);
     error ZeroShares();
     error InvalidTradeCount(uint256 count, uint256 max);
+    error ShareComplianceNotSet();
+    /// @notice Raised by the share compliance engine (and passed on by the vault) when a share
+    /// movement breaks a rule; `reasonCode` as `detectTransferRestriction`.
+    error TransferNotCompliant(address from, address to, uint256 amount, uint8 reasonCode);
 
     event AssetAdded(address indexed asset, uint256 index);
+    event ShareComplianceSet(address indexed previous, address indexed next);
     event VenueSet(address indexed venue, bool previous, bool allowed);
     event Traded(
         address indexed executor,
@@ -59,6 +72,16 @@ interface IPortfolioVault is IERC4626, IRiskManagedPortfolio {
 
     function addAsset(address asset) external;
     function setVenue(address venue, bool allowed) external;
+    /// @notice Binds the shares' compliance engine (a ComplianceEngine constructed for this vault;
+    /// one built for another token reverts `OnlyBoundToken`).
+    /// Warning: a new engine starts with its own ledger: switch only before issuance or to an
+    /// engine whose ledger mirrors the holders.
+    function setShareCompliance(address engine) external;
+    function shareCompliance() external view returns (address);
+    /// @notice Why a share transfer would be refused, from the share compliance engine (the
+    /// tokens' ERC-1404 codes; 0: it would not). Does not include the sanctions freeze of an
+    /// unregistered wallet (`InvestorFrozen`) nor the sender's balance.
+    function detectTransferRestriction(address from, address to, uint256 amount) external view returns (uint8);
 
     /// @notice Sells up to `sellAmount` of one asset for at least `minBuyAmount` of another
     /// through an allow-listed venue, then requires the RiskEngine to pass the new holdings.

@@ -15,8 +15,9 @@ FUNCTION_ROLES: dict[str, dict[str, tuple[str, ...]]] = {
     "IdentityRegistry": {
         "OPERATOR": (
             "registerInvestor", "registerIdentity", "batchRegisterIdentity", "setInvestorProfile",
-            "updateCountry", "updateIdentity", "deleteIdentity",
+            "updateCountry", "updateIdentity", "deleteIdentity", "unfreeze",
         ),
+        "COMPLIANCE_KEEPER": ("freeze",),
         "GOVERNOR": ("addClaimTopic", "removeClaimTopic", "setTrustedIssuer", "setClaimCacheTtl"),
     },
     "ComplianceEngine": {
@@ -38,7 +39,9 @@ FUNCTION_ROLES: dict[str, dict[str, tuple[str, ...]]] = {
         "GUARDIAN": ("halt",),
         "RISK_KEEPER": ("publishModel",),
     },
-    "PortfolioVault": {"GOVERNOR": ("addAsset", "setVenue"), "EXECUTOR": ("trade", "tradeBatch")},
+    "PortfolioVault": {
+        "GOVERNOR": ("addAsset", "setVenue", "setShareCompliance"), "EXECUTOR": ("trade", "tradeBatch"),
+    },
     "LocalStablecoin": {"OPERATOR": ("mint",)},
     "LiquidityAggregator": {
         "ADMIN": ("setAdapter", "setVenue"),
@@ -46,7 +49,7 @@ FUNCTION_ROLES: dict[str, dict[str, tuple[str, ...]]] = {
         "GUARDIAN": ("setPaused", "setVenuePaused"),
     },
     "AutoRebalancer": {
-        "GOVERNOR": ("setStrategy", "setSigner", "unpause"),
+        "GOVERNOR": ("setStrategy", "setSigner", "setRelayer", "unpause"),
         "GUARDIAN": ("revokeSigner", "pause"),
     },
     "NavVenue": {"OPERATOR": ("setMarket", "withdrawInventory")},

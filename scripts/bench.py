@@ -130,6 +130,10 @@ def measure_risk() -> dict[str, int]:
     wire(risk, "RiskEngine")
     vault = deployer.deploy(project.PortfolioVault, manager, usdc, "Bench Fund", "BF", risk, router, registry)
     wire(vault, "PortfolioVault")
+    shares = deployer.deploy(project.ComplianceEngine, manager, registry, vault)  # the shares are securities
+    wire(shares, "ComplianceEngine")
+    vault.setShareCompliance(shares, sender=governor)
+    shares.setJurisdiction(US, (True, 1, 0, 0, 0), sender=governor)
     for token in tokens[1:]:
         vault.addAsset(token, sender=governor)
     registry.registerInvestor(vault, f"0x{0xf0:040x}", US, 4, FAR_FUTURE, sender=operator)

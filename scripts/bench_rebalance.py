@@ -73,6 +73,10 @@ class RebalanceBench:
         wire(risk, "RiskEngine")
         self.vault = vault = d.deploy(project.PortfolioVault, manager, usdc, "Bench Fund", "BF", risk, router, registry)
         wire(vault, "PortfolioVault")
+        shares = d.deploy(project.ComplianceEngine, manager, registry, vault)  # the shares are securities
+        wire(shares, "ComplianceEngine")
+        vault.setShareCompliance(shares, sender=governor)
+        shares.setJurisdiction(US, (True, 1, 0, 0, 0), sender=governor)
         for token in self.tokens[1:]:
             vault.addAsset(token, sender=governor)
         for account, identity in ((vault, 0xF0), (investor, 0xF2)):

@@ -198,6 +198,9 @@ def deploy_compliance(ctx: DeployContext, token_name: str, token_symbol: str, ag
         return
     for contract, name in ((registry, "IdentityRegistry"), (engine, "ComplianceEngine"), (token, "SecurityToken")):
         _wire(ctx, manager, contract, name)
+    if compliance_keeper:
+        # The sanctions freeze is the registry's (identity-wide, every token and the vault's shares).
+        _grant(ctx, manager, "COMPLIANCE_KEEPER", ROLE_IDS["COMPLIANCE_KEEPER"], compliance_keeper, 0)
     # Configuration is GOVERNOR's: the deployer holds it without delay, only while there is some.
     steps: list[tuple[str, Callable[[], object]]] = []
     if token.compliance() != engine.address:
@@ -318,9 +321,18 @@ def deploy_risk(ctx: DeployContext, network_key: str, agent: str | None, keepers
     vault = project.PortfolioVault.at(ctx.deploy("PortfolioVault", lambda: ctx.sender.deploy(
         project.PortfolioVault, manager, settlement, portfolio.name, portfolio.symbol, risk, router, registry)))
     _wire(ctx, manager, vault, "PortfolioVault")
+    # The fund's shares are securities: a compliance engine of their own, with the jurisdiction defaults.
+    shares = project.ComplianceEngine.at(ctx.deploy("ComplianceEngine.shares", lambda: ctx.sender.deploy(
+        project.ComplianceEngine, manager, registry, vault)))
+    _wire(ctx, manager, shares, "ComplianceEngine")
     listed = [a.lower() for a in vault.assets()]
     steps = [(f"list {a.symbol} in the vault", lambda t=tokens[a.symbol]: vault.addAsset(t, sender=ctx.sender))
              for a in portfolio.assets[1:] if tokens[a.symbol].lower() not in listed]
+    if vault.shareCompliance().lower() != shares.address.lower():
+        steps.append(("bind the shares' compliance engine", lambda: vault.setShareCompliance(shares, sender=ctx.sender)))
+    for countries, configs in _jurisdiction_batches(shares):
+        steps.append((f"set {len(countries)} share jurisdictions",
+                      lambda c=countries, k=configs: shares.setJurisdictions(c, k, sender=ctx.sender)))
     _as_role(ctx, manager, "GOVERNOR", steps)
     if not registry.contains(vault.address):
         _as_role(ctx, manager, "OPERATOR", [("register the vault as a verified institutional identity",
@@ -365,10 +377,11 @@ def deploy_liquidity_venues(ctx: DeployContext, market_maker: str | None) -> Non
                      market_maker or _test_address(MARKET_MAKER_ACCOUNT))
 
 
-def deploy_rebalancer(ctx: DeployContext, signal_signers: list[str]) -> None:
+def deploy_rebalancer(ctx: DeployContext, signal_signers: list[str], relayer: str | None) -> None:
     """Step 5: the AutoRebalancer over the vault and the aggregator, its strategy from the
-    `rebalancing` section of keepers/data/portfolio.yaml and the signal keeper's signing key(s).
-    Holds EXECUTOR (it trades the vault, and sends large aggregator orders with an oracle bound)."""
+    `rebalancing` section of keepers/data/portfolio.yaml, the signal keeper's signing key(s) and the
+    one relayer its intents execute from (none: anyone relays, and a copied intent can be relayed
+    through a pool moved in the same block). Holds EXECUTOR on the vault."""
     from keepers.risk.portfolio import load_portfolio
 
     if "LiquidityAggregator" not in ctx.record.contracts:
@@ -396,6 +409,9 @@ def deploy_rebalancer(ctx: DeployContext, signal_signers: list[str]) -> None:
         if not rebalancer.isSigner(vault, signer):
             steps.append((f"authorise {signer} to sign rebalance intents",
                           lambda s=signer: rebalancer.setSigner(vault, s, True, sender=ctx.sender)))
+    if relayer and rebalancer.relayerOf(vault).lower() != relayer.lower():
+        steps.append((f"bind the vault's rebalance intents to relayer {relayer}",
+                      lambda: rebalancer.setRelayer(vault, relayer, sender=ctx.sender)))
     _as_role(ctx, manager, "GOVERNOR", steps)
 
 
@@ -435,7 +451,8 @@ def cli():
 @click.option("--token-name", default="Quantera Treasury Fund", show_default=True)
 @click.option("--token-symbol", default="QTF", show_default=True)
 @click.option("--token-agent", help="Token agent with every capability (local default: test account 5).")
-@click.option("--compliance-keeper", help="Sanctions keeper agent, freeze only (local default: test account 6).")
+@click.option("--compliance-keeper", help="Sanctions keeper: COMPLIANCE_KEEPER (the registry's identity-wide freeze) "
+              "and a freeze-only agent of the token (local default: test account 6).")
 @click.option("--claim-cache-ttl", type=click.IntRange(0, 30 * 86400), default=86400, show_default=True,
               help="Seconds a verified ONCHAINID claim set stays cached.")
 @click.option("--risk-keeper", help="Risk keeper (publishes models; local default: test account 7).")
@@ -448,12 +465,15 @@ def cli():
               help="Local networks: deploy and seed the venues and the liquidity aggregator.")
 @click.option("--signal-signer", "signal_signers", multiple=True,
               help="Key allowed to sign rebalance intents (repeatable; local default: test account 22).")
+@click.option("--intent-relayer", help="The only address that may relay rebalance intents (local default: the "
+              "signal keeper, test account 22; none given on a live network: anyone may relay).")
 @click.option("--admin", help="Hand ADMIN to this address at the end and renounce the deployer's.")
 @click.option("--admin-delay", type=click.IntRange(0, 30 * 86400), default=86400, show_default=True,
               help="Execution delay (s) the handed-over admin holds its role with.")
 def deploy_all(ecosystem, network, provider, account_alias, fresh, assume_yes, guardian, governor, operator,
                governor_delay, token_name, token_symbol, token_agent, compliance_keeper, claim_cache_ttl, risk_keeper,
-               price_reporter, executor, price_date, market_maker, with_liquidity, signal_signers, admin, admin_delay):
+               price_reporter, executor, price_date, market_maker, with_liquidity, signal_signers, intent_relayer, admin,
+               admin_delay):
     """Deploy (or complete) the whole protocol in dependency order."""
     is_local = network.is_local
     sender = _resolve_account(account_alias, is_local)
@@ -477,7 +497,8 @@ def deploy_all(ecosystem, network, provider, account_alias, fresh, assume_yes, g
     }, price_date)
     if with_liquidity:
         deploy_liquidity_venues(ctx, market_maker)
-        deploy_rebalancer(ctx, list(signal_signers) or ([_test_address(SIGNAL_KEEPER_ACCOUNT)] if is_local else []))
+        deploy_rebalancer(ctx, list(signal_signers) or ([_test_address(SIGNAL_KEEPER_ACCOUNT)] if is_local else []),
+                          intent_relayer or (_test_address(SIGNAL_KEEPER_ACCOUNT) if is_local else None))
     hand_over_admin(ctx, admin, admin_delay)
     save(record, path)
     click.echo(f"Deployment record: {path}")

@@ -46,9 +46,10 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
         // word 1: loss budget and what was used of it as of `lastRebalanceAt`
         uint128 lossBudget;
         uint128 lossUsed;
-        // word 2
-        uint64 nonce;
-        uint64 lastRebalanceAt;
+        // word 2: read by every rebalance (the relayer check, then the nonce)
+        uint56 nonce;
+        uint40 lastRebalanceAt;
+        address relayer;
         // packed per-asset words (PackedBps)
         uint256 minWeights;
         uint256 maxWeights;
@@ -89,6 +90,8 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
     ) external nonReentrant returns (uint256 loss) {
         address portfolio = intent.portfolio;
         Portfolio storage p = _portfolios[portfolio];
+        address relayer = p.relayer;
+        if (relayer != address(0) && msg.sender != relayer) revert RelayerNotAllowed(portfolio, msg.sender, relayer);
         Snapshot memory s = _snapshot(p, portfolio, intent.targetWeightsBps);
         _revertWith(_stateError(p, intent, _drift(s, intent.targetWeightsBps)));
         RebalanceIntentLib.requireQuorum(
@@ -104,8 +107,8 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
         // trades do (a revert undoes both).
         uint256 available = _lossAvailable(p);
         uint256 nonce = p.nonce;
-        p.nonce = uint64(nonce + 1);
-        p.lastRebalanceAt = uint64(block.timestamp);
+        p.nonce = uint56(nonce + 1); // No truncation in practice: one per executed intent.
+        p.lastRebalanceAt = uint40(block.timestamp);
         p.lastTargets = PackedBps.pack(intent.targetWeightsBps);
 
         (uint256[] memory sold, uint256[] memory bought) =
@@ -257,6 +260,18 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
         p.maxWeights = PackedBps.pack(config.maxWeightBps);
         p.decimals = PackedBps.pack(decimals);
         emit StrategySet(portfolio, strategyId, config);
+    }
+
+    /// @inheritdoc IAutoRebalancer
+    function setRelayer(address portfolio, address relayer) external restricted {
+        Portfolio storage p = _portfolios[portfolio];
+        emit RelayerSet(portfolio, p.relayer, relayer);
+        p.relayer = relayer;
+    }
+
+    /// @inheritdoc IAutoRebalancer
+    function relayerOf(address portfolio) external view returns (address) {
+        return _portfolios[portfolio].relayer;
     }
 
     /// @inheritdoc IAutoRebalancer

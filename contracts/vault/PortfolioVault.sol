@@ -14,6 +14,7 @@ import {IPortfolioVault, TradeParams} from "../../interfaces/IPortfolioVault.sol
 import {IRiskEngine, IRiskManagedPortfolio} from "../../interfaces/IRiskEngine.sol";
 import {IOracleRouter} from "../../interfaces/IOracleRouter.sol";
 import {IIdentityRegistry} from "../../interfaces/IIdentityRegistry.sol";
+import {IComplianceEngine} from "../../interfaces/IComplianceEngine.sol";
 
 /// @title PortfolioVault
 /// @notice Risk-guarded multi-asset portfolio with ERC-4626 shares (see IPortfolioVault).
@@ -31,6 +32,8 @@ contract PortfolioVault is IPortfolioVault, ERC4626, AccessManaged, ReentrancyGu
 
     address[] private _assets;
     mapping(address venue => bool) public isVenue;
+    /// @inheritdoc IPortfolioVault
+    address public shareCompliance;
 
     constructor(
         address authority,
@@ -63,6 +66,14 @@ contract PortfolioVault is IPortfolioVault, ERC4626, AccessManaged, ReentrancyGu
     function setVenue(address venue, bool allowed) external restricted {
         emit VenueSet(venue, isVenue[venue], allowed);
         isVenue[venue] = allowed;
+    }
+
+    /// @inheritdoc IPortfolioVault
+    function setShareCompliance(address engine) external restricted {
+        emit ShareComplianceSet(shareCompliance, engine);
+        shareCompliance = engine;
+        // An engine built for another token refuses (`OnlyBoundToken`): it serves that one only.
+        if (IComplianceEngine(engine).getTokenBound() != address(this)) IComplianceEngine(engine).bindToken(address(this));
     }
 
     // ================================================================ trading (EXECUTOR)
@@ -137,6 +148,7 @@ contract PortfolioVault is IPortfolioVault, ERC4626, AccessManaged, ReentrancyGu
         returns (uint256[] memory amounts)
     {
         if (shares == 0) revert ZeroShares();
+        _requireNotFrozen(msg.sender, receiver);
         if (msg.sender != owner) _spendAllowance(owner, msg.sender, shares);
         uint256 supply = totalSupply();
         amounts = holdings();
@@ -179,6 +191,13 @@ contract PortfolioVault is IPortfolioVault, ERC4626, AccessManaged, ReentrancyGu
     /// @inheritdoc ERC4626
     function maxMint(address receiver) public view override(ERC4626, IERC4626) returns (uint256) {
         return _canDeposit(receiver) ? type(uint256).max : 0;
+    }
+
+    /// @inheritdoc IPortfolioVault
+    function detectTransferRestriction(address from, address to, uint256 amount) external view returns (uint8) {
+        address engine = shareCompliance;
+        if (engine == address(0)) revert ShareComplianceNotSet();
+        return IComplianceEngine(engine).detectTransferRestriction(from, to, amount);
     }
 
     /// @inheritdoc IRiskManagedPortfolio
@@ -254,6 +273,7 @@ contract PortfolioVault is IPortfolioVault, ERC4626, AccessManaged, ReentrancyGu
         internal
         override
     {
+        _requireNotFrozen(caller, receiver);
         if (!riskEngine.isHalted(address(this))) {
             uint256[] memory before = holdings();
             uint256[] memory afterWithdrawal = holdings();
@@ -263,10 +283,25 @@ contract PortfolioVault is IPortfolioVault, ERC4626, AccessManaged, ReentrancyGu
         super._withdraw(caller, receiver, owner, assets_, shares);
     }
 
-    /// @dev Shares move only to verified investors (burns excepted).
+    /// @dev Every share movement passes the share compliance engine, as a SecurityToken transfer
+    /// does (its checks read the pre-movement ledger; a refusal reverts `TransferNotCompliant`
+    /// with the reason code), and never from or to a wallet under a sanctions freeze: the
+    /// registry's, identity-wide, also for a wallet since removed from its identity.
     function _update(address from, address to, uint256 value) internal override {
-        if (to != address(0) && !registry.isVerified(to)) revert InvestorNotVerified(to);
+        address engine = shareCompliance;
+        if (engine == address(0)) revert ShareComplianceNotSet();
+        if (from != address(0) && registry.isFrozen(from)) revert InvestorFrozen(from);
+        if (to != address(0) && registry.isFrozen(to)) revert InvestorFrozen(to);
         super._update(from, to, value);
+        if (from == address(0)) IComplianceEngine(engine).checkAndRecordMint(to, value);
+        else if (to == address(0)) IComplianceEngine(engine).destroyed(from, value);
+        else IComplianceEngine(engine).checkAndRecordTransfer(from, to, value);
+    }
+
+    /// @dev Whoever sends or receives value out of the vault is not under a sanctions freeze.
+    function _requireNotFrozen(address caller, address receiver) internal view {
+        if (registry.isFrozen(caller)) revert InvestorFrozen(caller);
+        if (registry.isFrozen(receiver)) revert InvestorFrozen(receiver);
     }
 
     function _decimalsOffset() internal pure override returns (uint8) {

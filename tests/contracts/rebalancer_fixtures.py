@@ -10,7 +10,7 @@ from eth_account import Account
 from compliance_fixtures import wire
 from keepers.roles import ROLE_IDS
 from keepers.signals.intent import RebalanceIntent, sign_intent
-from risk_fixtures import asset_risk, limits_tuple, model_update
+from risk_fixtures import asset_risk, bind_share_compliance, limits_tuple, model_update
 
 USDC_UNIT, UNIT = 10**6, 10**18
 ORDER = ("USDC", "QTB", "QCORP", "QSPX")  # risk_fixtures' asset order: the limits are per index
@@ -83,6 +83,7 @@ def rebalancing(liquidity, project, stack, chain, deployer, governor, guardian, 
     vault = deployer.deploy(project.PortfolioVault, manager, tokens[0], "Quantera Rebalanced Fund", "QRF", engine,
                             liq.router, registry)
     wire(manager, vault, "PortfolioVault", deployer)
+    bind_share_compliance(project, deployer, governor, manager, registry, vault)
     for token in tokens[1:]:
         vault.addAsset(token, sender=governor)
     vault.setVenue(liq.aggregator, True, sender=governor)

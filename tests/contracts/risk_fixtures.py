@@ -78,6 +78,17 @@ def fund_investor(accounts):
     return accounts[13]
 
 
+def bind_share_compliance(project, deployer, governor, manager, registry, vault, countries=(US,)):
+    """The vault's shares are securities: a ComplianceEngine of their own (as a SecurityToken's),
+    open in `countries`, bound by the governor."""
+    engine = deployer.deploy(project.ComplianceEngine, manager, registry, vault)
+    wire(manager, engine, "ComplianceEngine", deployer)
+    vault.setShareCompliance(engine, sender=governor)
+    for country in countries:
+        engine.setJurisdiction(country, open_jurisdiction(), sender=governor)
+    return engine
+
+
 def deploy_security_token(project, deployer, governor, agent, manager, registry, name, symbol):
     zero = "0x0000000000000000000000000000000000000000"
     token = deployer.deploy(project.SecurityToken, manager, name, symbol, 18, registry, zero, zero)
@@ -119,6 +130,7 @@ def risk_stack(project, chain, stack, deployer, governor, guardian, operator, ag
     vault = deployer.deploy(project.PortfolioVault, manager, usdc, "Quantera Income Fund", "QIF", engine, router,
                             registry)
     wire(manager, vault, "PortfolioVault", deployer)
+    bind_share_compliance(project, deployer, governor, manager, registry, vault)
     for token in tokens[1:]:
         vault.addAsset(token, sender=governor)
     venue = deployer.deploy(project.FixedRateVenue)

@@ -6,7 +6,7 @@ import ape
 from isolation import isolated
 from keepers.roles import ROLE_IDS
 from keepers.routing.codec import encode_route
-from risk_fixtures import asset_risk, limits_tuple, model_update
+from risk_fixtures import asset_risk, bind_share_compliance, limits_tuple, model_update
 from compliance_fixtures import wire
 
 USDC_UNIT, UNIT = 10**6, 10**18
@@ -27,6 +27,7 @@ def test_vault_trade__through_the_aggregator__risk_checked_nothing_left(liquidit
         vault = deployer.deploy(project.PortfolioVault, manager, usdc, "Quantera Liquidity Fund", "QLF", engine,
                                 liq.router, registry)
         wire(manager, vault, "PortfolioVault", deployer)
+        bind_share_compliance(project, deployer, governor, manager, registry, vault)
         for token in tokens[1:]:
             vault.addAsset(token, sender=governor)
         vault.setVenue(liq.aggregator, True, sender=governor)
