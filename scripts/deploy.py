@@ -3,9 +3,13 @@
 Re-runnable: whatever `deployments/<ecosystem>-<network>.json` records (and the chain still has code
 for) is skipped unless `--fresh`. Every step reads the chain before it sends, and a deployment is
 recorded as pending (with the nonce it is sent with) before its transaction, so a run killed at any
-point completes on a rerun without deploying anything twice. On live networks every
-state-changing step asks for confirmation (skip with `--yes`) and `--account` must name an Ape
-account alias.
+point completes on a rerun without deploying anything twice.
+
+Before the first transaction every input is checked (keepers/preflight.py: address options, the
+feeds file, tokens and feeds on chain, the deployer's balance) and a keyfile account is unlocked
+once, with `APE_ACCOUNTS_<alias>_PASSPHRASE` or one prompt; a failure stops the script with one
+line and nothing sent. On live networks every state-changing step asks for confirmation, unless
+`--yes`: then the deployment runs unattended. `--account` must name an Ape account alias there.
 """
 
 
@@ -18,10 +22,12 @@ import click
 from ape import accounts, chain, project
 from ape.cli import ConnectedProviderCommand, network_option
 
-from keepers.chain import load_account
+from keepers.chain import load_account, unlock_account
 from keepers.compliance.jurisdictions import load_jurisdictions
-from keepers.deployments import DeploymentError, DeploymentRecord, PendingDeployment, load, record_path, save
+from keepers.deployments import (DeploymentError, DeploymentRecord, PendingDeployment, deployments_dir, load,
+                                 record_path, save)
 from keepers.errors import QuanteraError
+from keepers.preflight import LiveAsset, check_balance, check_feeds_on_chain, check_options, feeds_path, load_feeds
 from keepers.protocol import wiring
 from keepers.roles import ROLE_IDS
 from keepers.waiting import WaitTimeout, wait_until
@@ -309,21 +315,10 @@ MARKET_MAKER_ACCOUNT = 20  # local networks: the RFQ market maker's test account
 SIGNAL_KEEPER_ACCOUNT = 22  # local networks: the signal keeper (signs rebalance intents, relays them)
 
 
-def _feed_config(network_key: str) -> dict:
-    """Live networks: `deployments/feeds.<ecosystem>-<network>.yaml` maps each asset symbol to its
-    token and Chainlink feed(s): {token, primary, heartbeat, secondary?, secondary_heartbeat?,
-    max_deviation_bps?, min_price, max_price} (prices with 18 decimals)."""
-    import yaml
-
-    path = Path("deployments") / f"feeds.{network_key.replace(':', '-')}.yaml"
-    if not path.is_file():
-        raise click.ClickException(f"{path} is missing: live networks take token and feed addresses from it")
-    return yaml.safe_load(path.read_text())
-
-
-def deploy_risk(ctx: DeployContext, network_key: str, agent: str | None, keepers_: dict[str, str | None],
-                price_date: str | None = None) -> None:
+def deploy_risk(ctx: DeployContext, live: dict[str, LiveAsset] | None, agent: str | None,
+                keepers_: dict[str, str | None], price_date: str | None = None) -> None:
     """Step 3: oracle router and feeds, the portfolio's security tokens, risk engine and vault.
+    Live networks (`live`: the checked feeds file) deploy no token or feed: they use the file's.
     Everything is deployed first, then wired (with the keepers' grants) in one transaction, then
     configured: first prices (local feeds), feeds, listings and limits, the vault's identity."""
     from keepers.risk.portfolio import history, load_portfolio
@@ -333,13 +328,12 @@ def deploy_risk(ctx: DeployContext, network_key: str, agent: str | None, keepers
     if not _deployer_is_admin(ctx, manager, "risk stack"):
         return
     registry = project.IdentityRegistry.at(ctx.record.address_of("IdentityRegistry"))
-    live = None if ctx.is_local else _feed_config(network_key)
     wired: list[tuple[object, str]] = []  # deployed by this step, mapped to roles below
     tokens = {}
     governor_steps: list[tuple[str, Callable[[], object]]] = []
     for asset in portfolio.assets:
         if live is not None:
-            tokens[asset.symbol] = live[asset.symbol]["token"]
+            tokens[asset.symbol] = live[asset.symbol].token or ctx.record.address_of("SecurityToken")
         elif asset.token == "compliance":
             tokens[asset.symbol] = ctx.record.address_of("SecurityToken")
         elif asset.asset_class == "cash_stablecoin":
@@ -373,10 +367,7 @@ def deploy_risk(ctx: DeployContext, network_key: str, agent: str | None, keepers
     configs = {}
     for asset in portfolio.assets:
         if live is not None:
-            feed = live[asset.symbol]
-            configs[asset.symbol] = (feed["primary"], feed["heartbeat"], feed.get("secondary", ZERO_ADDRESS),
-                                     feed.get("secondary_heartbeat", 0), feed.get("max_deviation_bps", 0),
-                                     feed["min_price"], feed["max_price"])
+            configs[asset.symbol] = live[asset.symbol].feed
             continue
         address = ctx.deploy(f"PriceFeed.{asset.symbol}", lambda a=asset: ctx.sender.deploy(
             project.ReporterPriceFeed, manager, FEED_DECIMALS, f"{a.symbol} / USD"))
@@ -532,7 +523,9 @@ def cli():
 @network_option()
 @click.option("--account", "account_alias", help="Ape account alias, or TEST::<n> (default on local networks: TEST::0).")
 @click.option("--fresh", is_flag=True, help="Ignore the existing deployment record and deploy everything anew.")
-@click.option("--yes", "assume_yes", is_flag=True, help="Do not ask for confirmation on live networks.")
+@click.option("--yes", "assume_yes", is_flag=True,
+              help="Do not ask for confirmation on live networks: deploy unattended (a keyfile account is unlocked "
+              "once, from APE_ACCOUNTS_<alias>_PASSPHRASE or one prompt).")
 @click.option("--guardian", help="Guardian address (local default: test account 1).")
 @click.option("--governor", help="Governor address (local default: test account 2).")
 @click.option("--operator", help="Operator address (local default: test account 3).")
@@ -565,49 +558,116 @@ def deploy_all(ecosystem, network, provider, account_alias, fresh, assume_yes, g
                price_reporter, executor, price_date, market_maker, with_liquidity, signal_signers, intent_relayer, admin,
                admin_delay):
     """Deploy (or complete) the whole protocol in dependency order."""
-    is_local = network.is_local
-    sender = _resolve_account(account_alias, is_local)
     network_key = f"{ecosystem.name}:{network.name}"
-    record, path = _open_record(network_key, fresh, is_local)
-    roles = {
-        "GUARDIAN": guardian or (_test_address(1) if is_local else None),
-        "GOVERNOR": governor or (_test_address(2) if is_local else None),
-        "OPERATOR": operator or (_test_address(3) if is_local else None),
-    }
-    keepers_ = {
-        "RISK_KEEPER": risk_keeper or (_test_address(7) if is_local else None),
-        "PRICE_REPORTER": price_reporter or (_test_address(8) if is_local else None),
-        "EXECUTOR": executor or (_test_address(9) if is_local else None),
-    }
-    await_in_flight(sender)
-    compliance_keeper = compliance_keeper or (_test_address(6) if is_local else None)
-    held = {role for role, holder in {**roles, **keepers_, "COMPLIANCE_KEEPER": compliance_keeper}.items()
-            if holder and holder.lower() == sender.address.lower()}
-    ctx = DeployContext(record=record, path=path, sender=sender, is_local=is_local, assume_yes=assume_yes,
-                        standing_roles=frozenset({"ADMIN", *held}))
-    click.echo(f"Deploying Quantera to {network_key} (chain {record.chain_id}) from {sender.address}")
     try:
-        deploy_access(ctx, roles, governor_delay)
-        deploy_compliance(ctx, token_name, token_symbol,
-                          token_agent or (_test_address(5) if is_local else None),
-                          compliance_keeper, claim_cache_ttl)
-        deploy_risk(ctx, network_key, token_agent or (_test_address(5) if is_local else None), keepers_, price_date)
-        if with_liquidity:
-            deploy_liquidity_venues(ctx, market_maker)
-            deploy_rebalancer(ctx, list(signal_signers) or ([_test_address(SIGNAL_KEEPER_ACCOUNT)] if is_local else []),
-                              intent_relayer or (_test_address(SIGNAL_KEEPER_ACCOUNT) if is_local else None))
-    except click.Abort:  # the operator said no: send nothing more
-        raise
-    except Exception:
-        try:  # the step's error is the one to report; a rerun renounces them anyway
-            renounce_temporary_roles(ctx)
+        is_local = network.is_local
+        sender = _resolve_account(account_alias, is_local)
+        record, path = _open_record(network_key, fresh, is_local)
+
+        def default(address: str | None, test_account: int) -> str | None:
+            return address or (_test_address(test_account) if is_local else None)
+
+        roles = {"GUARDIAN": default(guardian, 1), "GOVERNOR": default(governor, 2), "OPERATOR": default(operator, 3)}
+        keepers_ = {"RISK_KEEPER": default(risk_keeper, 7), "PRICE_REPORTER": default(price_reporter, 8),
+                    "EXECUTOR": default(executor, 9)}
+        token_agent, compliance_keeper = default(token_agent, 5), default(compliance_keeper, 6)
+        signal_signers = list(signal_signers) or ([_test_address(SIGNAL_KEEPER_ACCOUNT)] if is_local else [])
+        intent_relayer = default(intent_relayer, SIGNAL_KEEPER_ACCOUNT)
+        live = preflight(sender, record, network_key, is_local, [
+            ("--guardian", roles["GUARDIAN"]), ("--governor", roles["GOVERNOR"]), ("--operator", roles["OPERATOR"]),
+            ("--token-agent", token_agent), ("--compliance-keeper", compliance_keeper),
+            ("--risk-keeper", keepers_["RISK_KEEPER"]), ("--price-reporter", keepers_["PRICE_REPORTER"]),
+            ("--executor", keepers_["EXECUTOR"]), ("--market-maker", market_maker), ("--admin", admin),
+            ("--intent-relayer", intent_relayer), *(("--signal-signer", s) for s in signal_signers)])
+        try:
+            unlock_account(sender)
+        except QuanteraError as err:
+            raise click.ClickException(f"{err}; no transaction sent") from None
+        await_in_flight(sender)
+        held = {role for role, holder in {**roles, **keepers_, "COMPLIANCE_KEEPER": compliance_keeper}.items()
+                if holder and holder.lower() == sender.address.lower()}
+        ctx = DeployContext(record=record, path=path, sender=sender, is_local=is_local, assume_yes=assume_yes,
+                            standing_roles=frozenset({"ADMIN", *held}))
+        click.echo(f"Deploying Quantera to {network_key} (chain {record.chain_id}) from {sender.address}")
+        try:
+            deploy_access(ctx, roles, governor_delay)
+            deploy_compliance(ctx, token_name, token_symbol, token_agent, compliance_keeper, claim_cache_ttl)
+            deploy_risk(ctx, live, token_agent, keepers_, price_date)
+            if with_liquidity:
+                deploy_liquidity_venues(ctx, market_maker)
+                deploy_rebalancer(ctx, signal_signers, intent_relayer)
+        except click.Abort:  # the operator said no: send nothing more
+            raise
         except Exception:
-            pass
+            try:  # the step's error is the one to report; a rerun renounces them anyway
+                renounce_temporary_roles(ctx)
+            except Exception:
+                pass
+            raise
+        renounce_temporary_roles(ctx)
+        hand_over_admin(ctx, admin, admin_delay)
+        save(record, path)
+        click.echo(f"Deployment record: {path}")
+    except (click.ClickException, click.Abort):
         raise
-    renounce_temporary_roles(ctx)
-    hand_over_admin(ctx, admin, admin_delay)
-    save(record, path)
-    click.echo(f"Deployment record: {path}")
+    except (QuanteraError, DeploymentError) as err:
+        raise click.ClickException(str(err)) from None
+    except Exception as err:  # one line, never a traceback: what failed, and that a rerun resumes
+        lines = str(err).strip().splitlines() or [""]
+        raise click.ClickException(
+            f"deployment stopped: {type(err).__name__}: {lines[0]}; {record_path(network_key)} keeps what was "
+            "done: rerun the same command to complete") from None
+
+
+# Live networks: what the deployer pays for, to check its balance before the first transaction.
+LIVE_CONTRACTS = {name: name for name in ("QuanteraAccessManager", "IdentityRegistry", "SecurityToken", "ComplianceEngine",
+                                           "OracleRouter", "RiskEngine", "PortfolioVault")}
+LIVE_CONTRACTS["ComplianceEngine.shares"] = "ComplianceEngine"  # record name -> contract type
+# Role wiring and configuration of a live deployment: 6.45M gas in 21 transactions measured on
+# tests/keepers/test_deploy_live.py's (most of it the jurisdiction defaults, token's and shares'),
+# rounded up.
+CONFIGURATION_GAS = 8_000_000
+
+
+def estimated_gas(record: DeploymentRecord) -> int:
+    """A rough upper estimate of the gas a live deployment still needs: for each contract not yet
+    recorded its creation (53,000 + 16 per init-code byte + 200 per runtime byte, and a quarter
+    more for its constructor: 15-25% above the measured cost), plus CONFIGURATION_GAS."""
+    gas = CONFIGURATION_GAS
+    for name, type_name in LIVE_CONTRACTS.items():
+        if name not in record.contracts:
+            contract_type = project.get_contract(type_name).contract_type
+            init = len(contract_type.deployment_bytecode.bytecode or "0x") // 2 - 1
+            runtime = len(contract_type.runtime_bytecode.bytecode or "0x") // 2 - 1
+            gas += (53_000 + 16 * init + 200 * runtime) * 5 // 4
+    return gas
+
+
+def preflight(sender, record: DeploymentRecord, network_key: str, is_local: bool,
+              options: list[tuple[str, str | None]]) -> dict[str, LiveAsset] | None:
+    """Checks every input before the first transaction (keepers/preflight.py) and stops with all
+    problems on one line. Returns the live network's checked feeds file (None on local ones)."""
+    from keepers.risk.portfolio import load_portfolio
+
+    problems = check_options(sender.address, options, () if is_local else ("--guardian", "--governor", "--operator"))
+    live = None
+    if not is_local:
+        portfolio = load_portfolio()
+        compliance = next((a.symbol for a in portfolio.assets if a.token == "compliance"), None)
+        live, file_problems = load_feeds(feeds_path(deployments_dir(), network_key),
+                                         [a.symbol for a in portfolio.assets], compliance)
+        problems += file_problems + check_feeds_on_chain(live, chain.provider)
+        # What ape offers per gas (maxFeePerGas), which the balance must cover for a transaction to be accepted.
+        max_fee = int(chain.provider.base_fee * chain.provider.network.config.base_fee_multiplier) \
+            + chain.provider.priority_fee
+        gas, balance = estimated_gas(record), chain.provider.get_balance(sender.address)
+        problems += check_balance(balance, gas, max_fee, sender.address)
+    if problems:
+        raise click.ClickException(f"pre-flight check failed, no transaction sent: {'; '.join(problems)}")
+    if not is_local:
+        click.echo(f"Pre-flight checks passed: feeds file, addresses, roles; the deployer's {balance / 1e18:.4f} ETH "
+                   f"covers about {gas:,} gas at {max_fee / 1e9:.3f} gwei")
+    return live
 
 
 @cli.command(cls=ConnectedProviderCommand)
