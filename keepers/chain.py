@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import os
 from contextlib import contextmanager
 from typing import Iterator
 
@@ -41,3 +43,33 @@ def load_account(alias: str):
         return accounts.load(alias)
     except Exception as err:  # ape raises several types for unknown aliases
         raise QuanteraError(f"no Ape account named {alias!r}: {err}") from None
+
+
+def unlock_account(account) -> None:
+    """Unlocks a keyfile account once and lets it sign without asking, for an unattended run: the
+    passphrase comes from Ape's `APE_ACCOUNTS_<alias>_PASSPHRASE`, else from one prompt (never one
+    per transaction, as ape's own signing asks). Test accounts need nothing; other account types
+    (hardware wallets) keep signing by their own rules. Raises QuanteraError on a wrong or missing
+    passphrase."""
+    import click
+    from ape.exceptions import AccountsError
+
+    if not hasattr(account, "set_autosign"):
+        return
+    variable = f"APE_ACCOUNTS_{account.alias}_PASSPHRASE"
+    passphrase, source = os.environ.get(variable), variable
+    if passphrase is None:
+        source = "the prompt"
+        try:
+            passphrase = click.prompt(f"Passphrase of '{account.alias}' (or set {variable})", hide_input=True,
+                                      default="", show_default=False)
+        except click.Abort:  # no terminal to ask on
+            raise QuanteraError(f"no passphrase for '{account.alias}': set {variable} to run unattended") from None
+    if not passphrase:
+        raise QuanteraError(f"empty passphrase for '{account.alias}' (from {source})")
+    try:
+        account.set_autosign(True, passphrase=passphrase)
+    except AccountsError:
+        raise QuanteraError(f"cannot unlock '{account.alias}': wrong passphrase (from {source})") from None
+    # Unlocked once on purpose: ape would otherwise warn "Using cached key" before every transaction.
+    logging.getLogger("ape").addFilter(lambda log: not str(log.msg).startswith("Using cached key"))

@@ -3,9 +3,14 @@
 Shape::
 
     {"network": "ethereum:sepolia", "chain_id": 11155111, "block": 123,
-     "contracts": {"QuanteraAccessManager": "0x..."}}
+     "contracts": {"QuanteraAccessManager": "0x..."},
+     "pending": {"IdentityRegistry": {"nonce": 7, "address": "0x..."}}}
 
-`block` is the block of the first deployment recorded; `contracts` maps contract name to address.
+`block` is at or before the block of the first deployment recorded; `contracts` maps contract name
+to address. `pending` (present only while non-empty) names a deployment whose transaction may have
+been sent but whose outcome was not yet recorded: the deployer's nonce it was sent with and the
+address that nonce creates, so a rerun after an interruption adopts the contract instead of
+deploying it twice.
 """
 
 from __future__ import annotations
@@ -33,12 +38,21 @@ def record_path(network_name: str, directory: Path | None = None) -> Path:
     return (directory or deployments_dir()) / f"{safe_name}.json"
 
 
+@dataclass(frozen=True)
+class PendingDeployment:
+    """A deployment about to be sent with the deployer's `nonce`, which creates `address`."""
+
+    nonce: int
+    address: str
+
+
 @dataclass
 class DeploymentRecord:
     network: str
     chain_id: int
     block: int | None = None
     contracts: dict[str, str] = field(default_factory=dict)
+    pending: dict[str, PendingDeployment] = field(default_factory=dict)
 
     def address_of(self, name: str) -> str:
         try:
@@ -50,12 +64,16 @@ class DeploymentRecord:
             ) from None
 
     def to_json(self) -> dict:
-        return {
+        data = {
             "network": self.network,
             "chain_id": self.chain_id,
             "block": self.block,
             "contracts": dict(sorted(self.contracts.items())),
         }
+        if self.pending:
+            data["pending"] = {name: {"nonce": p.nonce, "address": p.address}
+                               for name, p in sorted(self.pending.items())}
+        return data
 
     @classmethod
     def from_json(cls, data: dict) -> "DeploymentRecord":
@@ -65,6 +83,8 @@ class DeploymentRecord:
                 chain_id=int(data["chain_id"]),
                 block=None if data.get("block") is None else int(data["block"]),
                 contracts={str(k): str(v) for k, v in data.get("contracts", {}).items()},
+                pending={str(k): PendingDeployment(int(v["nonce"]), str(v["address"]))
+                         for k, v in data.get("pending", {}).items()},
             )
         except (KeyError, TypeError, ValueError) as err:
             raise DeploymentError(f"malformed deployment record: {err}") from None

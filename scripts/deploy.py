@@ -1,8 +1,15 @@
 """Deploy Quantera in dependency order: `ape run deploy all --network <ecosystem:network:provider>`.
 
 Re-runnable: whatever `deployments/<ecosystem>-<network>.json` records (and the chain still has code
-for) is skipped unless `--fresh`. On live networks every state-changing step asks for
-confirmation (skip with `--yes`) and `--account` must name an Ape account alias.
+for) is skipped unless `--fresh`. Every step reads the chain before it sends, and a deployment is
+recorded as pending (with the nonce it is sent with) before its transaction, so a run killed at any
+point completes on a rerun without deploying anything twice.
+
+Before the first transaction every input is checked (keepers/preflight.py: address options, the
+feeds file, tokens and feeds on chain, the deployer's balance) and a keyfile account is unlocked
+once, with `APE_ACCOUNTS_<alias>_PASSPHRASE` or one prompt; a failure stops the script with one
+line and nothing sent. On live networks every state-changing step asks for confirmation, unless
+`--yes`: then the deployment runs unattended. `--account` must name an Ape account alias there.
 """
 
 
@@ -15,12 +22,15 @@ import click
 from ape import accounts, chain, project
 from ape.cli import ConnectedProviderCommand, network_option
 
-from keepers.chain import load_account
+from keepers.chain import load_account, unlock_account
 from keepers.compliance.jurisdictions import load_jurisdictions
-from keepers.deployments import DeploymentError, DeploymentRecord, load, record_path, save
+from keepers.deployments import (DeploymentError, DeploymentRecord, PendingDeployment, deployments_dir, load,
+                                 record_path, save)
 from keepers.errors import QuanteraError
+from keepers.preflight import LiveAsset, check_balance, check_feeds_on_chain, check_options, feeds_path, load_feeds
 from keepers.protocol import wiring
 from keepers.roles import ROLE_IDS
+from keepers.waiting import WaitTimeout, wait_until
 
 ADMIN_ROLE = ROLE_IDS["ADMIN"]
 ALL_CAPABILITIES, FREEZE_ONLY = 0xFF, 1 << 2
@@ -35,6 +45,9 @@ class DeployContext:
     sender: object
     is_local: bool
     assume_yes: bool
+    # Roles the deployer is meant to keep (ADMIN, and any it is named for): any other it holds was
+    # granted for the occasion and is renounced (`_as_role`, `renounce_temporary_roles`).
+    standing_roles: frozenset[str] = frozenset({"ADMIN"})
 
     def confirm(self, action: str) -> None:
         if self.is_local or self.assume_yes:
@@ -42,16 +55,31 @@ class DeployContext:
         click.confirm(f"{action} from {self.sender.address}?", abort=True)
 
     def deploy(self, name: str, factory: Callable[[], object]) -> str:
-        """Deploys `name` unless the record has it (with code on chain); records it at once."""
+        """Deploys `name` unless the record has it (with code on chain). The record names it as
+        pending, with the nonce its transaction will use, before sending, and as deployed right
+        after; a rerun after an interruption in between adopts what that nonce created."""
         existing = self.record.contracts.get(name)
         if existing and chain.provider.get_code(existing):
             click.echo(f"  = {name} already at {existing}")
             return existing
+        pending = self.record.pending.pop(name, None)
+        # No transaction of the deployer is in flight (`await_in_flight`), so the nonce has been
+        # used iff the chain's count is past it; code at the address it creates is then `name`.
+        if pending and chain.provider.get_nonce(self.sender.address) > pending.nonce \
+                and chain.provider.get_code(pending.address):
+            self.record.contracts[name] = pending.address
+            save(self.record, self.path)
+            click.echo(f"  = {name} found at {pending.address} (deployed by an interrupted run)")
+            return pending.address
         self.confirm(f"Deploy {name}")
-        contract = factory()
-        self.record.contracts[name] = contract.address
-        if self.record.block is None:
+        nonce = chain.provider.get_nonce(self.sender.address)
+        if self.record.block is None:  # at or before the first deployment: keepers read logs from it
             self.record.block = chain.blocks.head.number
+        self.record.pending[name] = PendingDeployment(nonce, self.sender.get_deployment_address(nonce))
+        save(self.record, self.path)
+        contract = factory()
+        del self.record.pending[name]
+        self.record.contracts[name] = contract.address
         save(self.record, self.path)
         click.echo(f"  + {name} deployed at {contract.address}")
         return contract.address
@@ -66,6 +94,28 @@ def _resolve_account(alias: str | None, is_local: bool):
         return load_account(alias)
     except QuanteraError as err:
         raise click.BadParameter(str(err)) from None
+
+
+IN_FLIGHT_TIMEOUT_SECONDS = 600.0  # a hang guard: a live network mines a priced transaction far sooner
+
+
+def await_in_flight(sender, timeout_seconds: float = IN_FLIGHT_TIMEOUT_SECONDS) -> None:
+    """Waits until no transaction of the deployer is pending (one an interrupted run sent), so that
+    every step reads the state its own earlier transactions left, and the nonce it sends with is
+    final."""
+    address = sender.address
+
+    def in_flight() -> int:
+        return chain.provider.get_nonce(address, "pending") - chain.provider.get_nonce(address)
+
+    if (count := in_flight()) <= 0:
+        return
+    click.echo(f"  ~ waiting for {count} transaction(s) sent by {address} in an earlier run to be mined")
+    try:
+        wait_until(lambda: in_flight() <= 0, f"the transactions {address} sent in an earlier run to be mined",
+                   timeout_seconds, poll=1.0)
+    except WaitTimeout as err:
+        raise click.ClickException(f"{err}: wait for them, or replace them, then rerun; no transaction sent") from None
 
 
 def _open_record(network_key: str, fresh: bool, is_local: bool) -> tuple[DeploymentRecord, object]:
@@ -93,14 +143,33 @@ def _open_record(network_key: str, fresh: bool, is_local: bool) -> tuple[Deploym
     return record, path
 
 
-def _grant(ctx: DeployContext, manager, role_name: str, role_id: int, account: str, delay: int) -> None:
-    is_member, _ = manager.hasRole(role_id, account)
-    if is_member:
-        click.echo(f"  = {role_name} already held by {account}")
+# An AccessManager call: (what it does, method name, arguments).
+ManagerCall = tuple[str, str, tuple]
+
+
+def _send_to_manager(ctx: DeployContext, manager, calls: list[ManagerCall]) -> None:
+    """Sends AccessManager calls as one transaction: the call itself when there is one, else
+    through the `multicall` AccessManager inherits (atomic: all of them or none). Each call was
+    chosen by reading the chain, so a rerun sends only what is still missing."""
+    if not calls:
         return
-    ctx.confirm(f"Grant {role_name} to {account} (execution delay {delay}s)")
-    manager.grantRole(role_id, account, delay, sender=ctx.sender)
-    click.echo(f"  + {role_name} granted to {account} (execution delay {delay}s)")
+    ctx.confirm("; ".join(description for description, _, _ in calls).capitalize())
+    if len(calls) == 1:
+        (_, method, args), = calls
+        getattr(manager, method)(*args, sender=ctx.sender)
+    else:
+        manager.multicall([getattr(manager, method).encode_input(*args) for _, method, args in calls],
+                          sender=ctx.sender)
+    for description, _, _ in calls:
+        click.echo(f"  + {description}")
+
+
+def _grant_calls(manager, role_name: str, account: str, delay: int) -> list[ManagerCall]:
+    if manager.hasRole(ROLE_IDS[role_name], account)[0]:
+        click.echo(f"  = {role_name} already held by {account}")
+        return []
+    return [(f"grant {role_name} to {account} (execution delay {delay}s)", "grantRole",
+             (ROLE_IDS[role_name], account, delay))]
 
 
 def deploy_access(ctx: DeployContext, roles: dict[str, str | None], governor_delay: int) -> None:
@@ -114,10 +183,9 @@ def deploy_access(ctx: DeployContext, roles: dict[str, str | None], governor_del
     if not is_admin:
         click.echo("  = deployer is no longer admin (handed over): role wiring left to governance")
         return
-    for role_name, account in roles.items():
-        if account:
-            delay = governor_delay if role_name == "GOVERNOR" else 0
-            _grant(ctx, manager, role_name, ROLE_IDS[role_name], account, delay)
+    _send_to_manager(ctx, manager, [
+        call for role_name, account in roles.items() if account
+        for call in _grant_calls(manager, role_name, account, governor_delay if role_name == "GOVERNOR" else 0)])
 
 
 def _manager(ctx: DeployContext):
@@ -132,15 +200,30 @@ def _deployer_is_admin(ctx: DeployContext, manager, left_to_governance: str) -> 
     return False
 
 
+def _wiring_calls(manager, contracts: list[tuple[object, str]]) -> list[ManagerCall]:
+    """Maps each (contract, name)'s restricted functions to roles (keepers/protocol.py), skipping
+    what is set."""
+    calls = []
+    for contract, name in contracts:
+        for role_id, sels in wiring(name, contract.contract_type):
+            todo = [sel for sel in sels if manager.getTargetFunctionRole(contract, sel) != role_id]
+            if todo:
+                calls.append((f"{name}: {len(todo)} functions -> role {role_id}", "setTargetFunctionRole",
+                              (contract.address, todo, role_id)))
+    return calls
+
+
 def _wire(ctx: DeployContext, manager, contract, name: str) -> None:
-    """Maps the contract's restricted functions to roles (keepers/protocol.py), skipping what is set."""
-    for role_id, sels in wiring(name, contract.contract_type):
-        todo = [sel for sel in sels if manager.getTargetFunctionRole(contract, sel) != role_id]
-        if not todo:
-            continue
-        ctx.confirm(f"Map {len(todo)} {name} functions to role {role_id}")
-        manager.setTargetFunctionRole(contract, todo, role_id, sender=ctx.sender)
-        click.echo(f"  + {name}: {len(todo)} functions -> role {role_id}")
+    _send_to_manager(ctx, manager, _wiring_calls(manager, [(contract, name)]))
+
+
+def _hold(ctx: DeployContext, manager, role: str, needed: bool = True) -> list[ManagerCall]:
+    """The grant that lets the deployer act as `role` without delay, if `needed` and not held yet:
+    held until `renounce_temporary_roles` at the end of the run (an admin can grant itself any
+    role anyway), so a deployment pays one grant and one renunciation per role."""
+    if not needed or manager.hasRole(ROLE_IDS[role], ctx.sender.address)[0]:
+        return []
+    return [(f"deployer holds {role} for the deployment", "grantRole", (ROLE_IDS[role], ctx.sender.address, 0))]
 
 
 def _jurisdiction_batches(engine) -> list[tuple[list[int], list[tuple]]]:
@@ -161,21 +244,26 @@ def _jurisdiction_batches(engine) -> list[tuple[list[int], list[tuple]]]:
 
 
 def _as_role(ctx: DeployContext, manager, role: str, steps: list[tuple[str, Callable[[], object]]]) -> None:
-    """Runs `steps` holding `role` without delay, granted for the occasion and renounced after."""
+    """Runs `steps` holding `role` without delay (`_hold`)."""
     if not steps:
         return
-    role_id = ROLE_IDS[role]
-    temporary = not manager.hasRole(role_id, ctx.sender.address)[0]
-    if temporary:
-        manager.grantRole(role_id, ctx.sender.address, 0, sender=ctx.sender)
-    try:
-        for description, send in steps:
-            ctx.confirm(description.capitalize())
-            send()
-            click.echo(f"  + {description}")
-    finally:
-        if temporary:
-            manager.renounceRole(role_id, ctx.sender.address, sender=ctx.sender)
+    _send_to_manager(ctx, manager, _hold(ctx, manager, role))
+    for description, send in steps:
+        ctx.confirm(description.capitalize())
+        send()
+        click.echo(f"  + {description}")
+
+
+def renounce_temporary_roles(ctx: DeployContext) -> None:
+    """Renounces every role the deployer holds but is not meant to (`_as_role`'s, this run's or an
+    interrupted one's). Run at the end, and on a failure (best effort)."""
+    if "QuanteraAccessManager" not in ctx.record.contracts:
+        return
+    manager = _manager(ctx)
+    _send_to_manager(ctx, manager, [
+        (f"deployer renounces {role} (held for the deployment)", "renounceRole", (role_id, ctx.sender.address))
+        for role, role_id in ROLE_IDS.items()
+        if role not in ctx.standing_roles and manager.hasRole(role_id, ctx.sender.address)[0]])
 
 
 def deploy_compliance(ctx: DeployContext, token_name: str, token_symbol: str, agent: str | None,
@@ -196,12 +284,7 @@ def deploy_compliance(ctx: DeployContext, token_name: str, token_symbol: str, ag
         lambda: ctx.sender.deploy(project.ComplianceEngine, manager, registry, token)))
     if not _deployer_is_admin(ctx, manager, "compliance wiring"):
         return
-    for contract, name in ((registry, "IdentityRegistry"), (engine, "ComplianceEngine"), (token, "SecurityToken")):
-        _wire(ctx, manager, contract, name)
-    if compliance_keeper:
-        # The sanctions freeze is the registry's (identity-wide, every token and the vault's shares).
-        _grant(ctx, manager, "COMPLIANCE_KEEPER", ROLE_IDS["COMPLIANCE_KEEPER"], compliance_keeper, 0)
-    # Configuration is GOVERNOR's: the deployer holds it without delay, only while there is some.
+    # Configuration is GOVERNOR's: the deployer holds it without delay (`_hold`) if there is some.
     steps: list[tuple[str, Callable[[], object]]] = []
     if token.compliance() != engine.address:
         steps.append(("set the token's compliance engine (binds it)",
@@ -214,6 +297,11 @@ def deploy_compliance(ctx: DeployContext, token_name: str, token_symbol: str, ag
     for countries, configs in _jurisdiction_batches(engine):
         steps.append((f"set {len(countries)} jurisdictions from the defaults",
                       lambda c=countries, k=configs: engine.setJurisdictions(c, k, sender=ctx.sender)))
+    _send_to_manager(ctx, manager, _wiring_calls(manager, [
+        (registry, "IdentityRegistry"), (engine, "ComplianceEngine"), (token, "SecurityToken")])
+        # The sanctions freeze is the registry's (identity-wide, every token and the vault's shares).
+        + (_grant_calls(manager, "COMPLIANCE_KEEPER", compliance_keeper, 0) if compliance_keeper else [])
+        + _hold(ctx, manager, "GOVERNOR", bool(steps)))
     if not steps:
         click.echo("  = compliance configuration already applied")
         return
@@ -227,51 +315,38 @@ MARKET_MAKER_ACCOUNT = 20  # local networks: the RFQ market maker's test account
 SIGNAL_KEEPER_ACCOUNT = 22  # local networks: the signal keeper (signs rebalance intents, relays them)
 
 
-def _feed_config(network_key: str) -> dict:
-    """Live networks: `deployments/feeds.<ecosystem>-<network>.yaml` maps each asset symbol to its
-    token and Chainlink feed(s): {token, primary, heartbeat, secondary?, secondary_heartbeat?,
-    max_deviation_bps?, min_price, max_price} (prices with 18 decimals)."""
-    import yaml
-
-    path = Path("deployments") / f"feeds.{network_key.replace(':', '-')}.yaml"
-    if not path.is_file():
-        raise click.ClickException(f"{path} is missing: live networks take token and feed addresses from it")
-    return yaml.safe_load(path.read_text())
-
-
-def deploy_risk(ctx: DeployContext, network_key: str, agent: str | None, keepers_: dict[str, str | None],
-                price_date: str | None = None) -> None:
-    """Step 3: oracle router and feeds, the portfolio's security tokens, risk engine and vault."""
-    from keepers.risk.portfolio import load_portfolio
+def deploy_risk(ctx: DeployContext, live: dict[str, LiveAsset] | None, agent: str | None,
+                keepers_: dict[str, str | None], price_date: str | None = None) -> None:
+    """Step 3: oracle router and feeds, the portfolio's security tokens, risk engine and vault.
+    Live networks (`live`: the checked feeds file) deploy no token or feed: they use the file's.
+    Everything is deployed first, then wired (with the keepers' grants) in one transaction, then
+    configured: first prices (local feeds), feeds, listings and limits, the vault's identity."""
+    from keepers.risk.portfolio import history, load_portfolio
 
     portfolio = load_portfolio()
     manager = _manager(ctx)
     if not _deployer_is_admin(ctx, manager, "risk stack"):
         return
-    for role, account in keepers_.items():
-        if account:
-            _grant(ctx, manager, role, ROLE_IDS[role], account, 0)
     registry = project.IdentityRegistry.at(ctx.record.address_of("IdentityRegistry"))
-    live = None if ctx.is_local else _feed_config(network_key)
+    wired: list[tuple[object, str]] = []  # deployed by this step, mapped to roles below
     tokens = {}
     governor_steps: list[tuple[str, Callable[[], object]]] = []
     for asset in portfolio.assets:
         if live is not None:
-            tokens[asset.symbol] = live[asset.symbol]["token"]
+            tokens[asset.symbol] = live[asset.symbol].token or ctx.record.address_of("SecurityToken")
         elif asset.token == "compliance":
             tokens[asset.symbol] = ctx.record.address_of("SecurityToken")
         elif asset.asset_class == "cash_stablecoin":
             stable = ctx.deploy(f"LocalStablecoin.{asset.symbol}", lambda: ctx.sender.deploy(
                 project.LocalStablecoin, manager, "USD Coin (local)", asset.symbol))
-            _wire(ctx, manager, project.LocalStablecoin.at(stable), "LocalStablecoin")
+            wired.append((project.LocalStablecoin.at(stable), "LocalStablecoin"))
             tokens[asset.symbol] = stable
         else:
             token = project.SecurityToken.at(ctx.deploy(f"SecurityToken.{asset.symbol}", lambda a=asset: ctx.sender.deploy(
                 project.SecurityToken, manager, a.name, a.symbol, 18, registry, ZERO_ADDRESS, ZERO_ADDRESS)))
             engine = project.ComplianceEngine.at(ctx.deploy(f"ComplianceEngine.{asset.symbol}", lambda t=token: ctx.sender.deploy(
                 project.ComplianceEngine, manager, registry, t)))
-            _wire(ctx, manager, token, "SecurityToken")
-            _wire(ctx, manager, engine, "ComplianceEngine")
+            wired += [(token, "SecurityToken"), (engine, "ComplianceEngine")]
             if token.compliance() != engine.address:
                 governor_steps.append((f"bind {asset.symbol}'s compliance engine",
                                        lambda t=token, e=engine: t.setCompliance(e, sender=ctx.sender)))
@@ -282,9 +357,6 @@ def deploy_risk(ctx: DeployContext, network_key: str, agent: str | None, keepers
                 governor_steps.append((f"set {len(countries)} {asset.symbol} jurisdictions",
                                        lambda e=engine, c=countries, k=configs: e.setJurisdictions(c, k, sender=ctx.sender)))
             tokens[asset.symbol] = token.address
-    router = project.OracleRouter.at(ctx.deploy("OracleRouter", lambda: ctx.sender.deploy(project.OracleRouter, manager)))
-    _wire(ctx, manager, router, "OracleRouter")
-    from keepers.risk.portfolio import history
 
     # Local feeds open at the portfolio history's close on `price_date` (default: its last day).
     first_prices = None
@@ -292,56 +364,64 @@ def deploy_risk(ctx: DeployContext, network_key: str, agent: str | None, keepers
         prices = history(portfolio)
         first_prices = prices.loc[:price_date].iloc[-1] if price_date else prices.iloc[-1]
     reporter_steps = []
+    configs = {}
     for asset in portfolio.assets:
-        token = tokens[asset.symbol]
         if live is not None:
-            feed = live[asset.symbol]
-            config = (feed["primary"], feed["heartbeat"], feed.get("secondary", ZERO_ADDRESS),
-                      feed.get("secondary_heartbeat", 0), feed.get("max_deviation_bps", 0), feed["min_price"],
-                      feed["max_price"])
-        else:
-            name = f"PriceFeed.{asset.symbol}"
-            address = ctx.deploy(name, lambda a=asset: ctx.sender.deploy(
-                project.ReporterPriceFeed, manager, FEED_DECIMALS, f"{a.symbol} / USD"))
-            feed_contract = project.ReporterPriceFeed.at(address)
-            _wire(ctx, manager, feed_contract, "ReporterPriceFeed")
-            if feed_contract.latestRound() == 0:
-                answer = int(round(float(first_prices[asset.symbol]) * 10**FEED_DECIMALS))
-                reporter_steps.append((f"report the first {asset.symbol} price",
-                                       lambda f=feed_contract, x=answer: f.report(x, sender=ctx.sender)))
-            config = (address, FEED_HEARTBEAT, ZERO_ADDRESS, 0, 0, 1, 10**30)
-        if tuple(router.feedOf(token))[0].lower() != config[0].lower():
-            governor_steps.append((f"set the {asset.symbol} price feed",
-                                   lambda t=token, c=config: router.setFeed(t, c, sender=ctx.sender)))
-    _as_role(ctx, manager, "PRICE_REPORTER", reporter_steps)
-    _as_role(ctx, manager, "GOVERNOR", governor_steps)
+            configs[asset.symbol] = live[asset.symbol].feed
+            continue
+        address = ctx.deploy(f"PriceFeed.{asset.symbol}", lambda a=asset: ctx.sender.deploy(
+            project.ReporterPriceFeed, manager, FEED_DECIMALS, f"{a.symbol} / USD"))
+        feed_contract = project.ReporterPriceFeed.at(address)
+        wired.append((feed_contract, "ReporterPriceFeed"))
+        if feed_contract.latestRound() == 0:
+            answer = int(round(float(first_prices[asset.symbol]) * 10**FEED_DECIMALS))
+            reporter_steps.append((f"report the first {asset.symbol} price",
+                                   lambda f=feed_contract, x=answer: f.report(x, sender=ctx.sender)))
+        configs[asset.symbol] = (address, FEED_HEARTBEAT, ZERO_ADDRESS, 0, 0, 1, 10**30)
+
+    router = project.OracleRouter.at(ctx.deploy("OracleRouter", lambda: ctx.sender.deploy(project.OracleRouter, manager)))
     risk = project.RiskEngine.at(ctx.deploy("RiskEngine", lambda: ctx.sender.deploy(project.RiskEngine, manager, router)))
-    _wire(ctx, manager, risk, "RiskEngine")
-    settlement = tokens[portfolio.assets[0].symbol]
     vault = project.PortfolioVault.at(ctx.deploy("PortfolioVault", lambda: ctx.sender.deploy(
-        project.PortfolioVault, manager, settlement, portfolio.name, portfolio.symbol, risk, router, registry)))
-    _wire(ctx, manager, vault, "PortfolioVault")
+        project.PortfolioVault, manager, tokens[portfolio.assets[0].symbol], portfolio.name, portfolio.symbol, risk,
+        router, registry)))
     # The fund's shares are securities: a compliance engine of their own, with the jurisdiction defaults.
     shares = project.ComplianceEngine.at(ctx.deploy("ComplianceEngine.shares", lambda: ctx.sender.deploy(
         project.ComplianceEngine, manager, registry, vault)))
-    _wire(ctx, manager, shares, "ComplianceEngine")
+    wired += [(router, "OracleRouter"), (risk, "RiskEngine"), (vault, "PortfolioVault"), (shares, "ComplianceEngine")]
+
+    for asset in portfolio.assets:
+        token, config = tokens[asset.symbol], configs[asset.symbol]
+        if tuple(router.feedOf(token))[0].lower() != config[0].lower():
+            governor_steps.append((f"set the {asset.symbol} price feed",
+                                   lambda t=token, c=config: router.setFeed(t, c, sender=ctx.sender)))
     listed = [a.lower() for a in vault.assets()]
-    steps = [(f"list {a.symbol} in the vault", lambda t=tokens[a.symbol]: vault.addAsset(t, sender=ctx.sender))
-             for a in portfolio.assets[1:] if tokens[a.symbol].lower() not in listed]
+    governor_steps += [(f"list {a.symbol} in the vault", lambda t=tokens[a.symbol]: vault.addAsset(t, sender=ctx.sender))
+                       for a in portfolio.assets[1:] if tokens[a.symbol].lower() not in listed]
     if vault.shareCompliance().lower() != shares.address.lower():
-        steps.append(("bind the shares' compliance engine", lambda: vault.setShareCompliance(shares, sender=ctx.sender)))
+        governor_steps.append(("bind the shares' compliance engine",
+                               lambda: vault.setShareCompliance(shares, sender=ctx.sender)))
     for countries, configs in _jurisdiction_batches(shares):
-        steps.append((f"set {len(countries)} share jurisdictions",
-                      lambda c=countries, k=configs: shares.setJurisdictions(c, k, sender=ctx.sender)))
-    _as_role(ctx, manager, "GOVERNOR", steps)
-    if not registry.contains(vault.address):
-        _as_role(ctx, manager, "OPERATOR", [("register the vault as a verified institutional identity",
-                                             lambda: registry.registerInvestor(vault, FUND_IDENTITY, 840, 4, 2**40 - 1,
-                                                                               sender=ctx.sender))])
+        governor_steps.append((f"set {len(countries)} share jurisdictions",
+                               lambda c=countries, k=configs: shares.setJurisdictions(c, k, sender=ctx.sender)))
+    # Read before the listings above are sent: a listing still to do means the limits were
+    # configured (if ever) over fewer assets, so they are configured again after it.
     limits, assets = risk.limitsOf(vault)
     if len(assets) != len(portfolio.assets) or tuple(limits) != portfolio.limits_tuple():
-        _as_role(ctx, manager, "GOVERNOR", [("configure the vault's risk limits", lambda: risk.configure(
-            vault, portfolio.asset_risk(), portfolio.limits_tuple(), sender=ctx.sender))])
+        governor_steps.append(("configure the vault's risk limits", lambda: risk.configure(
+            vault, portfolio.asset_risk(), portfolio.limits_tuple(), sender=ctx.sender)))
+    operator_steps = [] if registry.contains(vault.address) else [
+        ("register the vault as a verified institutional identity",
+         lambda: registry.registerInvestor(vault, FUND_IDENTITY, 840, 4, 2**40 - 1, sender=ctx.sender))]
+
+    _send_to_manager(ctx, manager, [
+        *(call for role, account in keepers_.items() if account for call in _grant_calls(manager, role, account, 0)),
+        *_wiring_calls(manager, wired),
+        *_hold(ctx, manager, "PRICE_REPORTER", bool(reporter_steps)),
+        *_hold(ctx, manager, "GOVERNOR", bool(governor_steps)),
+        *_hold(ctx, manager, "OPERATOR", bool(operator_steps))])
+    _as_role(ctx, manager, "PRICE_REPORTER", reporter_steps)  # feeds answer before the router takes them
+    _as_role(ctx, manager, "GOVERNOR", governor_steps)
+    _as_role(ctx, manager, "OPERATOR", operator_steps)
 
 
 def deploy_liquidity_venues(ctx: DeployContext, market_maker: str | None) -> None:
@@ -395,8 +475,6 @@ def deploy_rebalancer(ctx: DeployContext, signal_signers: list[str], relayer: st
     aggregator = ctx.record.address_of("LiquidityAggregator")
     rebalancer = project.AutoRebalancer.at(ctx.deploy("AutoRebalancer", lambda: ctx.sender.deploy(
         project.AutoRebalancer, manager, aggregator, ctx.record.address_of("OracleRouter"))))
-    _wire(ctx, manager, rebalancer, "AutoRebalancer")
-    _grant(ctx, manager, "EXECUTOR", ROLE_IDS["EXECUTOR"], rebalancer.address, 0)
     steps: list[tuple[str, Callable[[], object]]] = []
     if not vault.isVenue(aggregator):
         steps.append(("allow the aggregator as the vault's venue", lambda: vault.setVenue(aggregator, True, sender=ctx.sender)))
@@ -412,6 +490,9 @@ def deploy_rebalancer(ctx: DeployContext, signal_signers: list[str], relayer: st
     if relayer and rebalancer.relayerOf(vault).lower() != relayer.lower():
         steps.append((f"bind the vault's rebalance intents to relayer {relayer}",
                       lambda: rebalancer.setRelayer(vault, relayer, sender=ctx.sender)))
+    _send_to_manager(ctx, manager, _wiring_calls(manager, [(rebalancer, "AutoRebalancer")])
+                     + _grant_calls(manager, "EXECUTOR", rebalancer.address, 0)
+                     + _hold(ctx, manager, "GOVERNOR", bool(steps)))
     _as_role(ctx, manager, "GOVERNOR", steps)
 
 
@@ -423,10 +504,10 @@ def hand_over_admin(ctx: DeployContext, admin: str | None, admin_delay: int) -> 
     is_admin, _ = manager.hasRole(ADMIN_ROLE, ctx.sender.address)
     if not is_admin:
         return
-    _grant(ctx, manager, "ADMIN", ADMIN_ROLE, admin, admin_delay)
-    ctx.confirm("Renounce the deployer's ADMIN role")
-    manager.renounceRole(ADMIN_ROLE, ctx.sender.address, sender=ctx.sender)
-    click.echo(f"  + deployer renounced ADMIN; admin is {admin} (delay {admin_delay}s)")
+    # One transaction: the protocol is never left with two admins, or none.
+    _send_to_manager(ctx, manager, _grant_calls(manager, "ADMIN", admin, admin_delay) + [
+        (f"deployer renounces ADMIN; admin is {admin} (delay {admin_delay}s)", "renounceRole",
+         (ADMIN_ROLE, ctx.sender.address))])
 
 
 def _test_address(index: int) -> str:
@@ -442,7 +523,9 @@ def cli():
 @network_option()
 @click.option("--account", "account_alias", help="Ape account alias, or TEST::<n> (default on local networks: TEST::0).")
 @click.option("--fresh", is_flag=True, help="Ignore the existing deployment record and deploy everything anew.")
-@click.option("--yes", "assume_yes", is_flag=True, help="Do not ask for confirmation on live networks.")
+@click.option("--yes", "assume_yes", is_flag=True,
+              help="Do not ask for confirmation on live networks: deploy unattended (a keyfile account is unlocked "
+              "once, from APE_ACCOUNTS_<alias>_PASSPHRASE or one prompt).")
 @click.option("--guardian", help="Guardian address (local default: test account 1).")
 @click.option("--governor", help="Governor address (local default: test account 2).")
 @click.option("--operator", help="Operator address (local default: test account 3).")
@@ -475,33 +558,116 @@ def deploy_all(ecosystem, network, provider, account_alias, fresh, assume_yes, g
                price_reporter, executor, price_date, market_maker, with_liquidity, signal_signers, intent_relayer, admin,
                admin_delay):
     """Deploy (or complete) the whole protocol in dependency order."""
-    is_local = network.is_local
-    sender = _resolve_account(account_alias, is_local)
     network_key = f"{ecosystem.name}:{network.name}"
-    record, path = _open_record(network_key, fresh, is_local)
-    ctx = DeployContext(record=record, path=path, sender=sender, is_local=is_local, assume_yes=assume_yes)
-    click.echo(f"Deploying Quantera to {network_key} (chain {record.chain_id}) from {sender.address}")
-    roles = {
-        "GUARDIAN": guardian or (_test_address(1) if is_local else None),
-        "GOVERNOR": governor or (_test_address(2) if is_local else None),
-        "OPERATOR": operator or (_test_address(3) if is_local else None),
-    }
-    deploy_access(ctx, roles, governor_delay)
-    deploy_compliance(ctx, token_name, token_symbol,
-                      token_agent or (_test_address(5) if is_local else None),
-                      compliance_keeper or (_test_address(6) if is_local else None), claim_cache_ttl)
-    deploy_risk(ctx, network_key, token_agent or (_test_address(5) if is_local else None), {
-        "RISK_KEEPER": risk_keeper or (_test_address(7) if is_local else None),
-        "PRICE_REPORTER": price_reporter or (_test_address(8) if is_local else None),
-        "EXECUTOR": executor or (_test_address(9) if is_local else None),
-    }, price_date)
-    if with_liquidity:
-        deploy_liquidity_venues(ctx, market_maker)
-        deploy_rebalancer(ctx, list(signal_signers) or ([_test_address(SIGNAL_KEEPER_ACCOUNT)] if is_local else []),
-                          intent_relayer or (_test_address(SIGNAL_KEEPER_ACCOUNT) if is_local else None))
-    hand_over_admin(ctx, admin, admin_delay)
-    save(record, path)
-    click.echo(f"Deployment record: {path}")
+    try:
+        is_local = network.is_local
+        sender = _resolve_account(account_alias, is_local)
+        record, path = _open_record(network_key, fresh, is_local)
+
+        def default(address: str | None, test_account: int) -> str | None:
+            return address or (_test_address(test_account) if is_local else None)
+
+        roles = {"GUARDIAN": default(guardian, 1), "GOVERNOR": default(governor, 2), "OPERATOR": default(operator, 3)}
+        keepers_ = {"RISK_KEEPER": default(risk_keeper, 7), "PRICE_REPORTER": default(price_reporter, 8),
+                    "EXECUTOR": default(executor, 9)}
+        token_agent, compliance_keeper = default(token_agent, 5), default(compliance_keeper, 6)
+        signal_signers = list(signal_signers) or ([_test_address(SIGNAL_KEEPER_ACCOUNT)] if is_local else [])
+        intent_relayer = default(intent_relayer, SIGNAL_KEEPER_ACCOUNT)
+        live = preflight(sender, record, network_key, is_local, [
+            ("--guardian", roles["GUARDIAN"]), ("--governor", roles["GOVERNOR"]), ("--operator", roles["OPERATOR"]),
+            ("--token-agent", token_agent), ("--compliance-keeper", compliance_keeper),
+            ("--risk-keeper", keepers_["RISK_KEEPER"]), ("--price-reporter", keepers_["PRICE_REPORTER"]),
+            ("--executor", keepers_["EXECUTOR"]), ("--market-maker", market_maker), ("--admin", admin),
+            ("--intent-relayer", intent_relayer), *(("--signal-signer", s) for s in signal_signers)])
+        try:
+            unlock_account(sender)
+        except QuanteraError as err:
+            raise click.ClickException(f"{err}; no transaction sent") from None
+        await_in_flight(sender)
+        held = {role for role, holder in {**roles, **keepers_, "COMPLIANCE_KEEPER": compliance_keeper}.items()
+                if holder and holder.lower() == sender.address.lower()}
+        ctx = DeployContext(record=record, path=path, sender=sender, is_local=is_local, assume_yes=assume_yes,
+                            standing_roles=frozenset({"ADMIN", *held}))
+        click.echo(f"Deploying Quantera to {network_key} (chain {record.chain_id}) from {sender.address}")
+        try:
+            deploy_access(ctx, roles, governor_delay)
+            deploy_compliance(ctx, token_name, token_symbol, token_agent, compliance_keeper, claim_cache_ttl)
+            deploy_risk(ctx, live, token_agent, keepers_, price_date)
+            if with_liquidity:
+                deploy_liquidity_venues(ctx, market_maker)
+                deploy_rebalancer(ctx, signal_signers, intent_relayer)
+        except click.Abort:  # the operator said no: send nothing more
+            raise
+        except Exception:
+            try:  # the step's error is the one to report; a rerun renounces them anyway
+                renounce_temporary_roles(ctx)
+            except Exception:
+                pass
+            raise
+        renounce_temporary_roles(ctx)
+        hand_over_admin(ctx, admin, admin_delay)
+        save(record, path)
+        click.echo(f"Deployment record: {path}")
+    except (click.ClickException, click.Abort):
+        raise
+    except (QuanteraError, DeploymentError) as err:
+        raise click.ClickException(str(err)) from None
+    except Exception as err:  # one line, never a traceback: what failed, and that a rerun resumes
+        lines = str(err).strip().splitlines() or [""]
+        raise click.ClickException(
+            f"deployment stopped: {type(err).__name__}: {lines[0]}; {record_path(network_key)} keeps what was "
+            "done: rerun the same command to complete") from None
+
+
+# Live networks: what the deployer pays for, to check its balance before the first transaction.
+LIVE_CONTRACTS = {name: name for name in ("QuanteraAccessManager", "IdentityRegistry", "SecurityToken", "ComplianceEngine",
+                                           "OracleRouter", "RiskEngine", "PortfolioVault")}
+LIVE_CONTRACTS["ComplianceEngine.shares"] = "ComplianceEngine"  # record name -> contract type
+# Role wiring and configuration of a live deployment: 6.45M gas in 21 transactions measured on
+# tests/keepers/test_deploy_live.py's (most of it the jurisdiction defaults, token's and shares'),
+# rounded up.
+CONFIGURATION_GAS = 8_000_000
+
+
+def estimated_gas(record: DeploymentRecord) -> int:
+    """A rough upper estimate of the gas a live deployment still needs: for each contract not yet
+    recorded its creation (53,000 + 16 per init-code byte + 200 per runtime byte, and a quarter
+    more for its constructor: 15-25% above the measured cost), plus CONFIGURATION_GAS."""
+    gas = CONFIGURATION_GAS
+    for name, type_name in LIVE_CONTRACTS.items():
+        if name not in record.contracts:
+            contract_type = project.get_contract(type_name).contract_type
+            init = len(contract_type.deployment_bytecode.bytecode or "0x") // 2 - 1
+            runtime = len(contract_type.runtime_bytecode.bytecode or "0x") // 2 - 1
+            gas += (53_000 + 16 * init + 200 * runtime) * 5 // 4
+    return gas
+
+
+def preflight(sender, record: DeploymentRecord, network_key: str, is_local: bool,
+              options: list[tuple[str, str | None]]) -> dict[str, LiveAsset] | None:
+    """Checks every input before the first transaction (keepers/preflight.py) and stops with all
+    problems on one line. Returns the live network's checked feeds file (None on local ones)."""
+    from keepers.risk.portfolio import load_portfolio
+
+    problems = check_options(sender.address, options, () if is_local else ("--guardian", "--governor", "--operator"))
+    live = None
+    if not is_local:
+        portfolio = load_portfolio()
+        compliance = next((a.symbol for a in portfolio.assets if a.token == "compliance"), None)
+        live, file_problems = load_feeds(feeds_path(deployments_dir(), network_key),
+                                         [a.symbol for a in portfolio.assets], compliance)
+        problems += file_problems + check_feeds_on_chain(live, chain.provider)
+        # What ape offers per gas (maxFeePerGas), which the balance must cover for a transaction to be accepted.
+        max_fee = int(chain.provider.base_fee * chain.provider.network.config.base_fee_multiplier) \
+            + chain.provider.priority_fee
+        gas, balance = estimated_gas(record), chain.provider.get_balance(sender.address)
+        problems += check_balance(balance, gas, max_fee, sender.address)
+    if problems:
+        raise click.ClickException(f"pre-flight check failed, no transaction sent: {'; '.join(problems)}")
+    if not is_local:
+        click.echo(f"Pre-flight checks passed: feeds file, addresses, roles; the deployer's {balance / 1e18:.4f} ETH "
+                   f"covers about {gas:,} gas at {max_fee / 1e9:.3f} gwei")
+    return live
 
 
 @cli.command(cls=ConnectedProviderCommand)

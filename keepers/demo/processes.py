@@ -144,12 +144,14 @@ ANVIL_LISTENING = re.compile(rb"Listening on 127\.0\.0\.1:(\d+)")
 
 
 def start_anvil(
-    group: ProcessGroup, chain_id: int, block_time_seconds: int = 1, startup_timeout: float = 120.0
+    group: ProcessGroup, chain_id: int, block_time_seconds: int = 1, startup_timeout: float = 120.0,
+    mixed_mining: bool = True,
 ) -> str:
     """Starts anvil on a localhost port of its own choosing and returns its URL once it answers.
     Blocks come every `block_time_seconds` as on a live chain (polling keepers stop after 10 s
     without a block), and each transaction is also mined at once (mixed mining), so the demo's
-    replays do not wait.
+    replays do not wait; without `mixed_mining` a transaction waits for its block, as on a live
+    chain.
 
     Anvil binds port 0 and the port is read back from the line it logs: no port is picked first
     and bound later, so two anvils started at once (a test suite beside the demo) can never race
@@ -158,7 +160,8 @@ def start_anvil(
     if anvil is None:
         raise QuanteraError("anvil is not on PATH: run `make install`")
     proc = group.start("anvil", [anvil, "--host", "127.0.0.1", "--port", "0", "--chain-id", str(chain_id),
-                                 "--block-time", str(block_time_seconds), "--mixed-mining",
+                                 "--block-time", str(block_time_seconds),
+                                 *(["--mixed-mining"] if mixed_mining else []),
                                  "--accounts", str(ACCOUNTS)])
     log_file = group.log_dir / "anvil.log"
 
