@@ -19,7 +19,7 @@ from ape.logging import logger
 from silverback import SilverbackBot, StateSnapshot
 
 from keepers import store
-from keepers.bots.common import connected_record, portfolio_feeds
+from keepers.bots.common import connected_record, portfolio_feeds, serve_from_any_worker
 from keepers.risk.portfolio import load_portfolio
 from keepers.risk.publication import bootstrap_history, observed_history
 from keepers.routing.router import Router, sources_from_record
@@ -34,6 +34,7 @@ RETRAIN_EPOCHS_ENV = "QUANTERA_SIGNAL_RETRAIN_EPOCHS"
 MODELS_DIR = Path(".quantera") / "models"
 
 bot = SilverbackBot()
+serve_from_any_worker(bot)
 record = connected_record()
 portfolio = load_portfolio()
 rebalancer = project.AutoRebalancer.at(record.address_of("AutoRebalancer"))
