@@ -13,15 +13,15 @@ the events of the orphaned blocks and stores the canonical ones (`keepers.bots.c
 from __future__ import annotations
 
 from ape import chain, project
-from silverback import SilverbackBot, StateSnapshot
+from silverback import StateSnapshot
 
 from keepers import store
 from keepers.bots.common import (
     connected_record,
     fetch_logs,
     finish_scan,
+    keeper_bot,
     scan_range,
-    serve_from_any_worker,
 )
 from keepers.faults import crash_point
 from keepers.governance.operations import (
@@ -34,8 +34,7 @@ from keepers.governance.operations import (
 
 KEEPER_NAME = "governance"
 
-bot = SilverbackBot()
-serve_from_any_worker(bot)
+bot = keeper_bot("governance")
 record = connected_record()
 manager = project.QuanteraAccessManager.at(record.address_of("QuanteraAccessManager"))
 engine = store.open_store()

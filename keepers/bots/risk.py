@@ -16,16 +16,16 @@ from __future__ import annotations
 
 from ape import chain, project
 from ape.logging import logger
-from silverback import SilverbackBot, StateSnapshot
+from silverback import StateSnapshot
 
 from keepers import store
 from keepers.bots.common import (
     block_hash,
     connected_record,
     finish_scan,
+    keeper_bot,
     portfolio_feeds,
     scan_range,
-    serve_from_any_worker,
 )
 from keepers.faults import crash_point
 from keepers.risk.portfolio import load_portfolio
@@ -37,8 +37,7 @@ KEEPER_NAME = "risk"
 SYNC_MARK = "risk.sync"
 FEED_DECIMALS = 8
 
-bot = SilverbackBot()
-serve_from_any_worker(bot)
+bot = keeper_bot("risk")
 record = connected_record()
 portfolio = load_portfolio()
 risk = project.RiskEngine.at(record.address_of("RiskEngine"))

@@ -24,15 +24,15 @@ import os
 
 from ape import chain, project
 from ape.logging import logger
-from silverback import SilverbackBot, StateSnapshot
+from silverback import StateSnapshot
 
 from keepers import store
 from keepers.bots.common import (
     connected_record,
     fetch_logs,
     finish_scan,
+    keeper_bot,
     scan_range,
-    serve_from_any_worker,
     share_contracts,
     transaction_is_canonical,
 )
@@ -44,8 +44,7 @@ KEEPER_NAME = "screening"
 SANCTIONS_ENV = "QUANTERA_SANCTIONS_LIST"
 ZERO = "0x0000000000000000000000000000000000000000"
 
-bot = SilverbackBot()
-serve_from_any_worker(bot)
+bot = keeper_bot("screening")
 record = connected_record()
 registry = project.IdentityRegistry.at(record.address_of("IdentityRegistry"))
 securities = share_contracts(record)
