@@ -285,13 +285,13 @@ contract PortfolioVault is IPortfolioVault, ERC4626, AccessManaged, ReentrancyGu
 
     /// @dev Every share movement passes the share compliance engine, as a SecurityToken transfer
     /// does (its checks read the pre-movement ledger; a refusal reverts `TransferNotCompliant`
-    /// with the reason code), and never from or to a wallet under a sanctions freeze: the
-    /// registry's, identity-wide, also for a wallet since removed from its identity.
+    /// with the reason code). The engine refuses a frozen recipient itself (a frozen wallet is
+    /// never verified); the sender is checked here because a burn is only recorded by the engine,
+    /// and a wallet since removed from a frozen identity is frozen without being registered.
     function _update(address from, address to, uint256 value) internal override {
         address engine = shareCompliance;
         if (engine == address(0)) revert ShareComplianceNotSet();
         if (from != address(0) && registry.isFrozen(from)) revert InvestorFrozen(from);
-        if (to != address(0) && registry.isFrozen(to)) revert InvestorFrozen(to);
         super._update(from, to, value);
         if (from == address(0)) IComplianceEngine(engine).checkAndRecordMint(to, value);
         else if (to == address(0)) IComplianceEngine(engine).destroyed(from, value);

@@ -221,6 +221,16 @@ def _student_t_array(mu: Array, chol: Array, dof: float, scenarios: int, seed: i
     return out
 
 
+def _monte_carlo_inputs(mean: Array, cov: Array, weights: Array, alpha: float, horizon_days: int,
+                        scenarios: int, dof: float) -> tuple[Array, Array, Array]:
+    """Every input of a Monte Carlo VaR/ES checked: mean, Cholesky factor of cov, weights."""
+    mu, chol = _student_t_inputs(mean, cov, dof, scenarios)
+    w = check_weights(weights, mu.shape[0])
+    check_alpha(alpha)
+    check_horizon(horizon_days)
+    return mu, chol, w
+
+
 def monte_carlo_var(
     mean: Array,
     cov: Array,
@@ -245,10 +255,7 @@ def monte_carlo_var(
     20 assets. `asset_level=True` builds every asset's scenario (`student_t_scenarios`, block by
     block) and projects it: the same distribution again, at the cost of the full draws. Seeded;
     each path reproduces its own numbers, the two paths draw different samples."""
-    mu, chol = _student_t_inputs(mean, cov, dof, scenarios)
-    w = check_weights(weights, mu.shape[0])
-    check_alpha(alpha)
-    check_horizon(horizon_days)
+    mu, chol, w = _monte_carlo_inputs(mean, cov, weights, alpha, horizon_days, scenarios, dof)
     if asset_level:
         losses = np.empty(scenarios)
         for rows, block in _student_t_blocks(mu, chol, dof, scenarios, seed):
@@ -283,10 +290,7 @@ def monte_carlo_component_es(
     the asset's mean return over the scenarios whose portfolio loss is at or beyond the VaR, with
     the same scaling as `monte_carlo_var`. The contributions sum to the ES of the same scenarios
     (`monte_carlo_var(..., asset_level=True)`); needs every asset's scenario."""
-    mu, chol = _student_t_inputs(mean, cov, dof, scenarios)
-    w = check_weights(weights, mu.shape[0])
-    check_alpha(alpha)
-    check_horizon(horizon_days)
+    mu, chol, w = _monte_carlo_inputs(mean, cov, weights, alpha, horizon_days, scenarios, dof)
     x = _student_t_array(mu, chol, dof, scenarios, seed)
     losses = -(x @ w)
     var, _ = _var_es_in_place(losses.copy(), alpha)
