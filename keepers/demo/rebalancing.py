@@ -79,11 +79,10 @@ def exercise_rebalancing(log: ActionLog, record, rpc_url: str, rpc, db_url: str,
         rpc(rpc_url, "evm_increaseTime", [(now // DAY + 1) * DAY + 60 - now])
         rpc(rpc_url, "evm_mine")
         day_starts_at = chain.blocks.head.timestamp
-        for symbol, feed in feeds.items():
-            feed.report(int(round(float(prices.loc[day, symbol]) * 10**FEED_DECIMALS)), sender=reporter)
+        last_report = max(feed.report(int(round(float(prices.loc[day, symbol]) * 10**FEED_DECIMALS)),
+                                      sender=reporter).block_number for symbol, feed in feeds.items())
         # A sync after the last report prices every asset (one after the first would still see the
         # others' answers from the day before, past their heartbeat, and keep the old NAV).
-        last_report = chain.blocks.head.number
         wait_until(lambda: synced_since(risk, vault, last_report), f"the risk keeper's sync of {day.date()}",
                    KEEPER_WAIT_SECONDS)
         # ... and its model as of today's prices (the engine refuses trades on a model over two days

@@ -92,9 +92,10 @@ def exercise_risk(log: ActionLog, record, rpc_url: str, rpc) -> RiskOutcome:
     act = lambda who, what, send: log.act(SECTION, who, what, send)  # noqa: E731
     outcome = RiskOutcome()
 
-    def report_day(day) -> None:
-        for symbol, feed in feeds.items():
-            feed.report(int(round(float(prices.loc[day, symbol]) * 10**FEED_DECIMALS)), sender=acct[PRICE_REPORTER])
+    def report_day(day) -> int:
+        """Reports the day's close on every feed; returns the block of the last report."""
+        return max(feed.report(int(round(float(prices.loc[day, symbol]) * 10**FEED_DECIMALS)),
+                               sender=acct[PRICE_REPORTER]).block_number for symbol, feed in feeds.items())
 
     def replay(window) -> list:
         return list(prices.loc[window[0]:window[1]].index)
@@ -161,8 +162,9 @@ def exercise_risk(log: ActionLog, record, rpc_url: str, rpc) -> RiskOutcome:
 
     # --- September-November 2008: the crash, day by day, until the engine halts the fund
     for day in replay(CRASH_WINDOW):
-        report_day(day)
-        last_report = chain.blocks.head.number
+        # The reports' own block, not the head read after them: the keeper's sync may already be
+        # mined by then, and a wait for a sync "after the head" would wait for one that never comes.
+        last_report = report_day(day)
         label = str(day.date())
         # The engine halts on a sync: one mined after the day's last report has priced the whole day.
         wait_until(lambda: synced_since(risk, vault, last_report), f"the risk keeper's sync of {label}",
