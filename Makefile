@@ -20,7 +20,7 @@ export PYTHONUNBUFFERED := 1
 PY_STAMP   := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: install build test test-contracts test-keepers bench demo audit clean lock help
+.PHONY: install build test test-contracts test-keepers redis-server bench demo audit clean lock help
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
@@ -57,8 +57,18 @@ test-contracts: build
 	$(BIN)/ape test tests/contracts -q
 
 # build first: the demo test runs `ape run`, which must not start a second compile of its own.
-test-keepers: build
+test-keepers: build redis-server
 	$(BIN)/pytest tests/keepers -q -p no:ape_test
+
+# The keeper drills run silverback's distributed runner on Debian's redis-server (the test starts and
+# stops its own on a Unix socket). Installed here when missing and we are root with apt-get (CI);
+# otherwise that one drill is skipped and says why.
+redis-server:
+	@command -v redis-server >/dev/null || test -x /usr/bin/redis-server || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null) \
+	      || echo "redis-server could not be installed: the distributed-runner drill will be skipped" >&2; \
+	  else echo "redis-server is not installed (apt-get install redis-server): the distributed-runner drill will be skipped" >&2; fi; }
 
 bench: build ## Measure gas from real receipts on anvil into benchmarks/
 	$(BIN)/ape run bench

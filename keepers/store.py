@@ -3,12 +3,26 @@
 SQLite under `.quantera/keeper.sqlite` by default; any SQLAlchemy URL (e.g. PostgreSQL) through
 `QUANTERA_DB_URL`. Every row that mirrors a chain log is keyed by (chain_id, tx_hash, log_index), so
 replaying a block range after a restart inserts nothing twice.
+
+Reorganisations: a keeper's cursor keeps the hash of each block it finished (the last
+REORG_WINDOW of them, `keeper_checkpoints`), and every row derived from a log keeps its block
+number, so a keeper that finds its cursor block replaced rewinds to the newest checkpoint still
+canonical and deletes what it derived from the orphaned blocks (`keepers.bots.common.scan_range`).
+
+One cycle at a time: `keeper_lock` is a lock the database's own machinery releases when its
+holder dies (an flock beside a SQLite file, a PostgreSQL advisory lock), so two workers of one
+keeper never act at once and a `kill -9` never leaves it held.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
+import threading
+import zlib
 from pathlib import Path
+from typing import Iterator
 
 from sqlalchemy import (
     JSON,
@@ -17,7 +31,10 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
     create_engine,
+    delete,
+    inspect,
     select,
+    text,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -26,6 +43,9 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 DB_URL_ENV = "QUANTERA_DB_URL"
 DEFAULT_DB_PATH = Path(".quantera") / "keeper.sqlite"
+# Finished blocks remembered per keeper: a reorganisation deeper than this (far beyond any
+# finality rule on the chains we run on) rewinds the keeper to its deployment block and rescans.
+REORG_WINDOW = 128
 
 
 class Base(DeclarativeBase):
@@ -39,6 +59,16 @@ class KeeperCursor(Base):
     keeper: Mapped[str] = mapped_column(String(64), primary_key=True)
     chain_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     last_block: Mapped[int] = mapped_column(BigInteger)
+
+
+class KeeperCheckpoint(Base):
+    """A block a keeper finished and the hash it had then (the last REORG_WINDOW per keeper)."""
+
+    __tablename__ = "keeper_checkpoints"
+    keeper: Mapped[str] = mapped_column(String(64), primary_key=True)
+    chain_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    block_number: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    block_hash: Mapped[str] = mapped_column(String(66))
 
 
 class GovernanceEvent(Base):
@@ -86,6 +116,7 @@ class ScreeningDecision(Base):
     action: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(16))
     tx_hash: Mapped[str | None] = mapped_column(String(66), nullable=True)
+    enforced_block: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # where the freeze was mined
 
 
 class PriceObservation(Base):
@@ -97,6 +128,7 @@ class PriceObservation(Base):
     round_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     answer: Mapped[str] = mapped_column(String(80))
     updated_at: Mapped[int] = mapped_column(BigInteger)
+    block_number: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # of the round's log
 
 
 class RiskPublication(Base):
@@ -118,6 +150,8 @@ class RiskPublication(Base):
     inputs: Mapped[dict] = mapped_column(JSON)
     clamped: Mapped[dict] = mapped_column(JSON)
     note: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    # The head when the update was computed: its transaction, if it landed, is in a later block.
+    block_number: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
 class SignalIntent(Base):
@@ -173,11 +207,73 @@ def database_url() -> str:
     return f"sqlite:///{DEFAULT_DB_PATH}"
 
 
+# Nullable columns added after a table was first shipped: a store created before them gets them on
+# open (create_all creates missing tables, never missing columns).
+_ADDED_COLUMNS = {"price_observations": ("block_number",), "risk_publications": ("block_number",),
+                  "screening_decisions": ("enforced_block",)}
+
+
 def open_store(url: str | None = None) -> Engine:
-    """Creates the engine and any missing tables (idempotent)."""
-    engine = create_engine(url or database_url(), future=True)
+    """Creates the engine and any missing tables and columns (idempotent)."""
+    url = url or database_url()
+    # SQLite: wait for another process's write instead of failing at once (workers share a file).
+    connect_args = {"timeout": 60} if url.startswith("sqlite") else {}
+    engine = create_engine(url, future=True, connect_args=connect_args)
     Base.metadata.create_all(engine)
+    inspector = inspect(engine)
+    with engine.begin() as conn:
+        for table, columns in _ADDED_COLUMNS.items():
+            present = {c["name"] for c in inspector.get_columns(table)}
+            for column in columns:
+                if column not in present:
+                    conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {column} BIGINT"))
     return engine
+
+
+_thread_locks: dict[str, threading.Lock] = {}
+_thread_locks_guard = threading.Lock()
+
+
+@contextlib.contextmanager
+def keeper_lock(engine: Engine, name: str) -> Iterator[bool]:
+    """Tries to take the lock `name` without waiting; yields whether it was taken. Held until the
+    block exits, released by the database's own machinery if the holder dies: an exclusive flock on
+    `<sqlite file>.<name>.lock` (workers on one machine), a session advisory lock on PostgreSQL
+    (workers anywhere), a thread lock for an in-memory SQLite store (one process)."""
+    if engine.dialect.name == "postgresql":
+        key = zlib.crc32(f"quantera:{name}".encode())
+        with engine.connect() as conn:
+            taken = bool(conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar())
+            conn.commit()
+            try:
+                yield taken
+            finally:
+                if taken:
+                    conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+                    conn.commit()
+        return
+    database = engine.url.database
+    if not database or database == ":memory:":
+        with _thread_locks_guard:
+            lock = _thread_locks.setdefault(f"{id(engine)}:{name}", threading.Lock())
+        taken = lock.acquire(blocking=False)
+        try:
+            yield taken
+        finally:
+            if taken:
+                lock.release()
+        return
+    # One open file description per attempt: flock excludes other threads of this process too.
+    fd = os.open(f"{database}.{name}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            taken = True
+        except BlockingIOError:
+            taken = False
+        yield taken
+    finally:
+        os.close(fd)  # releases the flock
 
 
 def _insert(engine: Engine):
@@ -211,14 +307,52 @@ def get_cursor(engine: Engine, keeper: str, chain_id: int) -> int | None:
         return None if row is None else row.last_block
 
 
-def advance_cursor(engine: Engine, keeper: str, chain_id: int, block: int) -> None:
-    """Moves the cursor forward only (a late, older block never rewinds it)."""
+def advance_cursor(engine: Engine, keeper: str, chain_id: int, block: int, block_hash: str | None = None) -> None:
+    """Moves the cursor forward only (a late, older block never rewinds it; `rewind_cursor` does,
+    after a reorganisation). With `block_hash`, remembers the block as a checkpoint (the last
+    REORG_WINDOW are kept)."""
     with Session(engine) as session, session.begin():
         row = session.get(KeeperCursor, (keeper, chain_id))
         if row is None:
             session.add(KeeperCursor(keeper=keeper, chain_id=chain_id, last_block=block))
         elif block > row.last_block:
             row.last_block = block
+        else:
+            return
+        if block_hash is not None:
+            session.merge(KeeperCheckpoint(keeper=keeper, chain_id=chain_id, block_number=block,
+                                           block_hash=block_hash))
+            session.execute(delete(KeeperCheckpoint).where(
+                KeeperCheckpoint.keeper == keeper, KeeperCheckpoint.chain_id == chain_id,
+                KeeperCheckpoint.block_number <= block - REORG_WINDOW))
+
+
+def checkpoints(engine: Engine, keeper: str, chain_id: int) -> list[tuple[int, str]]:
+    """The keeper's remembered (block, hash) pairs, newest first."""
+    with Session(engine) as session:
+        rows = session.scalars(select(KeeperCheckpoint).where(
+            KeeperCheckpoint.keeper == keeper, KeeperCheckpoint.chain_id == chain_id)
+            .order_by(KeeperCheckpoint.block_number.desc()))
+        return [(r.block_number, r.block_hash) for r in rows]
+
+
+def rewind_cursor(engine: Engine, keeper: str, chain_id: int, block: int) -> None:
+    """Sets the cursor back to `block` (the common ancestor after a reorganisation) and forgets the
+    checkpoints above it. The only way a cursor moves back."""
+    with Session(engine) as session, session.begin():
+        row = session.get(KeeperCursor, (keeper, chain_id))
+        if row is not None:
+            row.last_block = min(row.last_block, block)
+        session.execute(delete(KeeperCheckpoint).where(
+            KeeperCheckpoint.keeper == keeper, KeeperCheckpoint.chain_id == chain_id,
+            KeeperCheckpoint.block_number > block))
+
+
+def forget_governance_events_after(engine: Engine, chain_id: int, block: int) -> int:
+    """Deletes the stored events of blocks above `block` (orphaned by a reorganisation)."""
+    with engine.begin() as conn:
+        return conn.execute(delete(GovernanceEvent).where(
+            GovernanceEvent.chain_id == chain_id, GovernanceEvent.block_number > block)).rowcount
 
 
 def add_known_wallets(engine: Engine, chain_id: int, wallets: dict[str, tuple[int, str]]) -> list[str]:
@@ -232,6 +366,14 @@ def add_known_wallets(engine: Engine, chain_id: int, wallets: dict[str, tuple[in
         session.add_all(KnownWallet(chain_id=chain_id, wallet=w, first_seen_block=wallets[w][0], source=wallets[w][1])
                         for w in new)
     return new
+
+
+def forget_wallets_after(engine: Engine, chain_id: int, block: int) -> int:
+    """Deletes wallets first seen above `block` (orphaned by a reorganisation): the rescan of the
+    canonical blocks finds again the ones the canonical chain holds."""
+    with engine.begin() as conn:
+        return conn.execute(delete(KnownWallet).where(
+            KnownWallet.chain_id == chain_id, KnownWallet.first_seen_block > block)).rowcount
 
 
 def known_wallets(engine: Engine, chain_id: int) -> list[str]:
@@ -255,10 +397,33 @@ def decisions(engine: Engine, chain_id: int, status: str | None = None) -> list[
         return list(session.scalars(query.order_by(ScreeningDecision.id)))
 
 
-def complete_decision(engine: Engine, decision_id: int, action: str, tx_hash: str | None) -> None:
+def complete_decision(engine: Engine, decision_id: int, action: str, tx_hash: str | None,
+                      enforced_block: int | None = None) -> None:
     with Session(engine) as session, session.begin():
         row = session.get(ScreeningDecision, decision_id)
-        row.status, row.action, row.tx_hash = "done", action, tx_hash
+        row.status, row.action, row.tx_hash, row.enforced_block = "done", action, tx_hash, enforced_block
+
+
+def recently_enforced(engine: Engine, chain_id: int, since_block: int) -> list[ScreeningDecision]:
+    """Decisions whose freeze was mined at or after `since_block` (still within reorganisation reach)."""
+    with Session(engine) as session:
+        return list(session.scalars(select(ScreeningDecision).where(
+            ScreeningDecision.chain_id == chain_id, ScreeningDecision.status == "done",
+            ScreeningDecision.enforced_block >= since_block).order_by(ScreeningDecision.id)))
+
+
+def reopen_decision(engine: Engine, decision_id: int) -> None:
+    """Back to `pending` (its freeze was mined in an orphaned block): the keeper freezes again."""
+    with Session(engine) as session, session.begin():
+        row = session.get(ScreeningDecision, decision_id)
+        row.status, row.action, row.tx_hash, row.enforced_block = "pending", "freeze", None, None
+
+
+def forget_decision(engine: Engine, decision_id: int) -> None:
+    """Deletes a decision taken on an orphaned block and not enforced on the canonical chain: the
+    rescan decides again from what the canonical chain holds."""
+    with engine.begin() as conn:
+        conn.execute(delete(ScreeningDecision).where(ScreeningDecision.id == decision_id))
 
 
 def add_price_observations(engine: Engine, rows: list[dict]) -> int:
@@ -269,6 +434,23 @@ def add_price_observations(engine: Engine, rows: list[dict]) -> int:
         index_elements=["chain_id", "feed", "round_id"]).returning(PriceObservation.round_id)
     with engine.begin() as conn:
         return len(conn.execute(stmt).all())
+
+
+def forget_price_observations_after(engine: Engine, chain_id: int, block: int) -> int:
+    """Deletes the rounds observed in blocks above `block` (orphaned by a reorganisation; the
+    canonical chain may hold another answer under the same round id)."""
+    with engine.begin() as conn:
+        return conn.execute(delete(PriceObservation).where(
+            PriceObservation.chain_id == chain_id, PriceObservation.block_number > block)).rowcount
+
+
+def latest_observation_block(engine: Engine, chain_id: int) -> int | None:
+    """The newest block in which an observed round was logged (None without one)."""
+    from sqlalchemy import func
+
+    with Session(engine) as session:
+        return session.scalar(select(func.max(PriceObservation.block_number)).where(
+            PriceObservation.chain_id == chain_id))
 
 
 def price_observations(engine: Engine, chain_id: int, feed: str) -> list[PriceObservation]:
@@ -345,6 +527,20 @@ def set_intent_status(engine: Engine, digest: str, status: str, tx_hash: str | N
         row.tx_hash = tx_hash if tx_hash is not None else row.tx_hash
         row.loss_usd = loss_usd if loss_usd is not None else row.loss_usd
         row.note = note if note is not None else row.note
+
+
+def reopen_orphaned_intents(engine: Engine, chain_id: int, portfolio: str, next_nonce: int, now: int) -> int:
+    """Intents recorded `executed` for a nonce the chain has not spent (`next_nonce` or above: their
+    block was orphaned by a reorganisation) go back to `signed` while their deadline allows, to be
+    sent again as they are (never a rival for the nonce), and to `expired` otherwise. Returns how many."""
+    with Session(engine) as session, session.begin():
+        rows = list(session.scalars(select(SignalIntent).where(
+            SignalIntent.chain_id == chain_id, SignalIntent.portfolio == portfolio,
+            SignalIntent.status == "executed", SignalIntent.nonce >= next_nonce)))
+        for row in rows:
+            row.note = f"orphaned by a reorganisation ({row.tx_hash})"[:256]
+            row.status, row.tx_hash, row.loss_usd = ("signed" if row.deadline >= now else "expired"), None, None
+        return len(rows)
 
 
 def intents(engine: Engine, chain_id: int, portfolio: str) -> list[SignalIntent]:

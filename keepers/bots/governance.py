@@ -6,16 +6,24 @@ Read-only on chain: it needs no signer and can change nothing.
 
 One handler per block fetches every watched log from the stored cursor to that block with a single
 `eth_getLogs`, stores them (unique per log), then advances the cursor: after a restart it resumes
-exactly where it stopped, with nothing repeated or lost.
+exactly where it stopped, with nothing repeated or lost. After a chain reorganisation it drops
+the events of the orphaned blocks and stores the canonical ones (`keepers.bots.common.scan_range`).
 """
 
 from __future__ import annotations
 
 from ape import chain, project
-from silverback import SilverbackBot, StateSnapshot
+from silverback import StateSnapshot
 
 from keepers import store
-from keepers.bots.common import connected_record, fetch_logs
+from keepers.bots.common import (
+    connected_record,
+    fetch_logs,
+    finish_scan,
+    keeper_bot,
+    scan_range,
+)
+from keepers.faults import crash_point
 from keepers.governance.operations import (
     OPERATION_EVENTS,
     WATCHED_EVENTS,
@@ -26,7 +34,7 @@ from keepers.governance.operations import (
 
 KEEPER_NAME = "governance"
 
-bot = SilverbackBot()
+bot = keeper_bot("governance")
 record = connected_record()
 manager = project.QuanteraAccessManager.at(record.address_of("QuanteraAccessManager"))
 engine = store.open_store()
@@ -50,14 +58,15 @@ def _row(log, timestamps: dict[int, int]) -> dict:
 
 def sync_to(block_number: int) -> int:
     """Stores every watched log after the cursor up to `block_number`; returns how many were new."""
-    cursor = store.get_cursor(engine, KEEPER_NAME, chain.chain_id)
-    start = (record.block or 0) if cursor is None else cursor + 1
-    if start > block_number:
+    scan = scan_range(engine, KEEPER_NAME, record, block_number,
+                      lambda ancestor: store.forget_governance_events_after(engine, chain.chain_id, ancestor))
+    if scan is None:
         return 0
     timestamps: dict[int, int] = {}
-    rows = [_row(log, timestamps) for log in fetch_logs(manager.address, _event_abis, start, block_number)]
+    rows = [_row(log, timestamps) for log in fetch_logs(manager.address, _event_abis, scan.start, scan.stop)]
     inserted = store.insert_governance_events(engine, rows)
-    store.advance_cursor(engine, KEEPER_NAME, chain.chain_id, block_number)
+    crash_point("governance.after_store")
+    finish_scan(engine, KEEPER_NAME, scan)
     return inserted
 
 
@@ -65,13 +74,17 @@ def sync_to(block_number: int) -> int:
 def catch_up(startup_state: StateSnapshot) -> dict:
     """Stores what happened while the keeper was down."""
     head = chain.blocks.head.number
-    return {"head": head, "new_events": sync_to(head)}
+    with store.keeper_lock(engine, KEEPER_NAME) as mine:
+        return {"head": head, "new_events": sync_to(head) if mine else 0}
 
 
 @bot.on_(chain.blocks)
 def on_block(block) -> dict:
     """Stores the block's governance logs and reports pending timelocked operations."""
-    inserted = sync_to(block.number)
+    with store.keeper_lock(engine, KEEPER_NAME) as mine:
+        if not mine:
+            return {"skipped": True}  # another cycle is running; the next block catches up
+        inserted = sync_to(block.number)
     events = [
         StoredEvent(e.event, e.block_number, e.log_index, e.args)
         for e in store.governance_events(engine, chain.chain_id, OPERATION_EVENTS)

@@ -7,23 +7,37 @@ Run: `SILVERBACK_SIGNER_ALIAS=<risk keeper> silverback run keepers.bots.risk:bot
 Its key holds RISK_KEEPER only: it can publish bounded model data, never move funds.
 Restart-safe: observations are keyed by (chain, feed, round); publications by (chain, portfolio,
 update id), confirmed against the engine's own update id, which refuses replays.
+Reorganisation-safe: rounds observed on orphaned blocks are dropped and read again from the
+canonical ones, and a publication the engine no longer holds is marked `reorged` and its id
+published again. One cycle at a time (the keeper's store lock), so two workers never publish at once.
 """
 
 from __future__ import annotations
 
 from ape import chain, project
 from ape.logging import logger
-from silverback import SilverbackBot, StateSnapshot
+from silverback import StateSnapshot
 
 from keepers import store
-from keepers.bots.common import connected_record, portfolio_feeds
+from keepers.bots.common import (
+    block_hash,
+    connected_record,
+    finish_scan,
+    keeper_bot,
+    portfolio_feeds,
+    scan_range,
+)
+from keepers.faults import crash_point
 from keepers.risk.portfolio import load_portfolio
 from keepers.risk.publication import bootstrap_history, observe, observed_history, publish, with_retries
 
 KEEPER_NAME = "risk"
+# A second cursor: the block in which the keeper's last `sync` was mined (with its hash), so a sync
+# lost to a crash or to a reorganisation is sent again.
+SYNC_MARK = "risk.sync"
 FEED_DECIMALS = 8
 
-bot = SilverbackBot()
+bot = keeper_bot("risk")
 record = connected_record()
 portfolio = load_portfolio()
 risk = project.RiskEngine.at(record.address_of("RiskEngine"))
@@ -34,29 +48,50 @@ _answer_updated = next(iter(feeds.values())).AnswerUpdated.abi
 
 
 def catch_up(block_number: int) -> int:
-    cursor = store.get_cursor(db, KEEPER_NAME, chain.chain_id)
-    start = (record.block or 0) if cursor is None else cursor + 1
-    if start > block_number:
+    scan = scan_range(db, KEEPER_NAME, record, block_number,
+                      lambda ancestor: store.forget_price_observations_after(db, chain.chain_id, ancestor))
+    if scan is None:
         return 0
-    new = observe(db, chain.chain_id, feeds, _answer_updated, start, block_number)
-    store.advance_cursor(db, KEEPER_NAME, chain.chain_id, block_number)
+    new = observe(db, chain.chain_id, feeds, _answer_updated, scan.start, scan.stop)
+    crash_point("risk.after_observe")
+    finish_scan(db, KEEPER_NAME, scan)
     return new
 
 
+def sync_due() -> bool:
+    """Whether rounds were observed after the keeper's last sync, or that sync's block was orphaned."""
+    observed = store.latest_observation_block(db, chain.chain_id)
+    marks = store.checkpoints(db, SYNC_MARK, chain.chain_id)
+    if marks and block_hash(marks[0][0]) != marks[0][1]:
+        store.rewind_cursor(db, SYNC_MARK, chain.chain_id, -1)
+        return observed is not None
+    return observed is not None and (not marks or observed > marks[0][0])
+
+
 def cycle(block) -> dict:
+    """One cycle under the keeper's lock (a worker that finds it held skips: the next block's cycle
+    catches up from the cursor)."""
+    with store.keeper_lock(db, KEEPER_NAME) as mine:
+        return _cycle(block) if mine else {"skipped": True}
+
+
+def _cycle(block) -> dict:
     new_rounds = catch_up(block.number)
     result: dict = {"new_rounds": new_rounds}
     if bot.signer is None:
         logger.warning("risk keeper has no signer: observing only")
         return result
-    if new_rounds:
+    if sync_due():
         was_halted = risk.isHalted(vault)
-        with_retries(lambda: risk.sync(vault, sender=bot.signer))
+        receipt = with_retries(lambda: risk.sync(vault, sender=bot.signer))
+        crash_point("risk.after_sync")
+        store.advance_cursor(db, SYNC_MARK, chain.chain_id, receipt.block_number, block_hash(receipt.block_number))
         result["halted"] = risk.isHalted(vault)
         if result["halted"] and not was_halted:
             logger.warning(f"portfolio {vault.address} halted by the engine on sync")
     prices, as_of = observed_history(db, chain.chain_id, feeds, FEED_DECIMALS, bootstrap)
-    outcome = publish(db, chain.chain_id, risk, vault, router, portfolio, prices, as_of, block.timestamp, bot.signer)
+    outcome = publish(db, chain.chain_id, risk, vault, router, portfolio, prices, as_of, block.timestamp, bot.signer,
+                      head=block.number)
     if "reason" in outcome:
         logger.info(f"no model update: {outcome.pop('reason')}")
     # Silverback metrics are numbers only.

@@ -8,7 +8,14 @@ Run: `SILVERBACK_SIGNER_ALIAS=<compliance keeper> QUANTERA_SANCTIONS_LIST=<path 
 silverback run keepers.bots.screening:bot --network <choice>`.
 Its key holds COMPLIANCE_KEEPER only: it can freeze, nothing else (lifting a freeze is OPERATOR's).
 Restart-safe: decisions are unique per (chain, wallet, list entry) and stay `pending` until the
-freeze is seen on chain, so a crash between deciding and freezing is retried, never repeated.
+freeze is seen on chain, so a crash between deciding and freezing is retried, never repeated (a
+freeze mined before a crash is found in the registry's log and recorded with its transaction).
+Reorganisation-safe: wallets and decisions taken on orphaned blocks are dropped and found again on
+the canonical ones, and a freeze whose transaction an orphaned block held goes back to `pending`
+and is sent again (see `keepers.bots.common.scan_range`).
+One cycle at a time: each cycle holds the keeper's store lock, so two workers of the distributed
+runner never freeze at once; a worker that finds it held skips the block (the next cycle catches up
+from the cursor).
 """
 
 from __future__ import annotations
@@ -17,18 +24,27 @@ import os
 
 from ape import chain, project
 from ape.logging import logger
-from silverback import SilverbackBot, StateSnapshot
+from silverback import StateSnapshot
 
 from keepers import store
-from keepers.bots.common import connected_record, fetch_logs, share_contracts
+from keepers.bots.common import (
+    connected_record,
+    fetch_logs,
+    finish_scan,
+    keeper_bot,
+    scan_range,
+    share_contracts,
+    transaction_is_canonical,
+)
 from keepers.compliance.screening import Match, load_sanctions, screen
+from keepers.faults import crash_point
 from keepers.governance.operations import to_jsonable
 
 KEEPER_NAME = "screening"
 SANCTIONS_ENV = "QUANTERA_SANCTIONS_LIST"
 ZERO = "0x0000000000000000000000000000000000000000"
 
-bot = SilverbackBot()
+bot = keeper_bot("screening")
 record = connected_record()
 registry = project.IdentityRegistry.at(record.address_of("IdentityRegistry"))
 securities = share_contracts(record)
@@ -37,24 +53,67 @@ sanctions = load_sanctions(os.environ.get(SANCTIONS_ENV))
 _registry_events = [registry.IdentityRegistered.abi]
 # Every security's Transfer has the ERC-20 signature: one ABI serves the tokens and the shares.
 _transfer_events = [project.SecurityToken.at(securities[0]).Transfer.abi]
+_frozen_events = [registry.WalletFrozen.abi]
+
+
+def forget_orphaned(ancestor: int) -> None:
+    """After a reorganisation above `ancestor`: drops the wallets first seen on orphaned blocks; a
+    decision taken on an orphaned block and not carried out by a canonical freeze is dropped when
+    its wallet is gone with those blocks (the rescan decides again if the canonical chain holds it)
+    and re-opened otherwise."""
+    store.forget_wallets_after(engine, chain.chain_id, ancestor)
+    known = set(store.known_wallets(engine, chain.chain_id))
+    for decision in store.decisions(engine, chain.chain_id):
+        if decision.block_number <= ancestor:
+            continue
+        if decision.action == "frozen" and transaction_is_canonical(decision.tx_hash):
+            continue
+        if decision.wallet in known:
+            store.reopen_decision(engine, decision.id)
+        else:
+            store.forget_decision(engine, decision.id)
 
 
 def sync_to(block_number: int) -> list[str]:
     """Stores wallets first seen after the cursor up to `block_number`; returns the new ones."""
-    cursor = store.get_cursor(engine, KEEPER_NAME, chain.chain_id)
-    start = (record.block or 0) if cursor is None else cursor + 1
-    if start > block_number:
+    scan = scan_range(engine, KEEPER_NAME, record, block_number, forget_orphaned)
+    if scan is None:
         return []
     seen: dict[str, tuple[int, str]] = {}
-    for log in fetch_logs(registry.address, _registry_events, start, block_number):
+    for log in fetch_logs(registry.address, _registry_events, scan.start, scan.stop):
         seen.setdefault(log.investorAddress, (log.block_number, "registry"))
-    for log in fetch_logs(securities, _transfer_events, start, block_number):
+    for log in fetch_logs(securities, _transfer_events, scan.start, scan.stop):
         for wallet in (log.event_arguments["from"], log.event_arguments["to"]):
             if wallet != ZERO:
                 seen.setdefault(wallet, (log.block_number, "transfer"))
     new = store.add_known_wallets(engine, chain.chain_id, seen)
-    store.advance_cursor(engine, KEEPER_NAME, chain.chain_id, block_number)
+    crash_point("screening.after_scan")
+    finish_scan(engine, KEEPER_NAME, scan)
     return new
+
+
+def recheck_recent_freezes(head: int) -> int:
+    """Re-opens the decisions whose freeze was mined in a block a reorganisation has since replaced
+    (within the store's REORG_WINDOW of the head); returns how many."""
+    reopened = 0
+    for decision in store.recently_enforced(engine, chain.chain_id, head - store.REORG_WINDOW):
+        if not transaction_is_canonical(decision.tx_hash):
+            logger.warning(f"freeze of {decision.wallet} ({decision.tx_hash}) orphaned by a reorganisation: re-sending")
+            store.reopen_decision(engine, decision.id)
+            reopened += 1
+    return reopened
+
+
+def _our_freeze(wallet: str, since_block: int) -> tuple[str, int] | None:
+    """This keeper's freeze of `wallet` mined since `since_block` (a crash came between sending it
+    and recording it): its transaction hash and block."""
+    if bot.signer is None:
+        return None
+    found = None
+    for log in fetch_logs(registry.address, _frozen_events, since_block, chain.blocks.head.number):
+        if log.wallet == wallet and log.frozen and log.by == bot.signer.address:
+            found = (to_jsonable(log.transaction_hash), log.block_number)
+    return found
 
 
 def decide(matches: list[Match], block_number: int, block_timestamp: int) -> int:
@@ -75,31 +134,43 @@ def enforce_pending() -> int:
     sent = 0
     for decision in store.decisions(engine, chain.chain_id, status="pending"):
         if registry.isFrozen(decision.wallet):
-            store.complete_decision(engine, decision.id, "already-frozen", None)
+            ours = _our_freeze(decision.wallet, decision.block_number)
+            if ours is None:
+                store.complete_decision(engine, decision.id, "already-frozen", None)
+            else:
+                store.complete_decision(engine, decision.id, "frozen", *ours)
             continue
         if bot.signer is None:
             logger.warning(f"sanctions match {decision.wallet} left pending: no signer configured")
             continue
         receipt = registry.freeze(decision.wallet, sender=bot.signer)
-        store.complete_decision(engine, decision.id, "frozen", to_jsonable(receipt.txn_hash))
+        crash_point("screening.after_freeze")
+        store.complete_decision(engine, decision.id, "frozen", to_jsonable(receipt.txn_hash), receipt.block_number)
         sent += 1
     return sent
+
+
+def cycle(block, rescreen_all: bool) -> dict:
+    """One cycle under the keeper's lock: catch up on logs, screen, freeze what is pending."""
+    with store.keeper_lock(engine, KEEPER_NAME) as mine:
+        if not mine:
+            return {"skipped": True}  # another worker is in a cycle; the next block catches up
+        reopened = recheck_recent_freezes(block.number)
+        new = sync_to(block.number)
+        wallets = store.known_wallets(engine, chain.chain_id) if rescreen_all else new
+        decided = decide(screen(wallets, sanctions), block.number, block.timestamp)
+        crash_point("screening.after_decide")
+        return {"new_wallets": len(new), "new_decisions": decided, "reopened": reopened,
+                "freezes_sent": enforce_pending()}
 
 
 @bot.on_startup()
 def catch_up(startup_state: StateSnapshot) -> dict:
     """Catches up on logs, then re-screens every known wallet (the list may have changed)."""
-    head = chain.blocks.head
-    new = sync_to(head.number)
-    matches = screen(store.known_wallets(engine, chain.chain_id), sanctions)
-    decided = decide(matches, head.number, head.timestamp)
-    return {"new_wallets": len(new), "list_entries": len(sanctions.by_address), "new_decisions": decided,
-            "freezes_sent": enforce_pending()}
+    return {"list_entries": len(sanctions.by_address), **cycle(chain.blocks.head, rescreen_all=True)}
 
 
 @bot.on_(chain.blocks)
 def on_block(block) -> dict:
     """Screens the wallets first seen in this block and enforces pending decisions."""
-    new = sync_to(block.number)
-    decided = decide(screen(new, sanctions), block.number, block.timestamp)
-    return {"new_wallets": len(new), "new_decisions": decided, "freezes_sent": enforce_pending()}
+    return cycle(block, rescreen_all=False)

@@ -16,10 +16,10 @@ from pathlib import Path
 
 from ape import chain, project
 from ape.logging import logger
-from silverback import SilverbackBot, StateSnapshot
+from silverback import StateSnapshot
 
 from keepers import store
-from keepers.bots.common import connected_record, portfolio_feeds
+from keepers.bots.common import connected_record, keeper_bot, portfolio_feeds
 from keepers.risk.portfolio import load_portfolio
 from keepers.risk.publication import bootstrap_history, observed_history
 from keepers.routing.router import Router, sources_from_record
@@ -33,7 +33,7 @@ MODEL_PATH_ENV = "QUANTERA_SIGNAL_MODEL"
 RETRAIN_EPOCHS_ENV = "QUANTERA_SIGNAL_RETRAIN_EPOCHS"
 MODELS_DIR = Path(".quantera") / "models"
 
-bot = SilverbackBot()
+bot = keeper_bot("signal")
 record = connected_record()
 portfolio = load_portfolio()
 rebalancer = project.AutoRebalancer.at(record.address_of("AutoRebalancer"))

@@ -77,6 +77,7 @@ class Keeper:
     env: dict[str, str] | None
     proc: subprocess.Popen
     exit_codes: list[int] = field(default_factory=list)  # one per restart
+    restart_at: float | None = None  # monotonic time of the next start while backing off
 
     @property
     def restarts(self) -> int:
@@ -87,10 +88,16 @@ class KeeperSupervisor:
     """Restarts a keeper that exits while it should run, as a service manager does in production
     (systemd `Restart=on-failure`): keepers resume from their store cursors, so a transient RPC
     error that ends a silverback runner must not end the operation. Each restart is appended to the
-    keeper's log and counted; after MAX_RESTARTS the keeper stays down and `check` raises."""
+    keeper's log and counted; after `max_restarts` the keeper stays down and `check` raises.
+    Restarts after the first wait `backoff_seconds` doubling up to `max_backoff_seconds` (systemd's
+    `RestartSec`), so a keeper whose RPC endpoint is away for a while retries without spinning."""
 
-    def __init__(self, group: ProcessGroup):
+    def __init__(self, group: ProcessGroup, max_restarts: int = MAX_RESTARTS, backoff_seconds: float = 0.0,
+                 max_backoff_seconds: float = 10.0):
         self.group = group
+        self.max_restarts = max_restarts
+        self.backoff_seconds = backoff_seconds
+        self.max_backoff_seconds = max_backoff_seconds
         self.keepers: dict[str, Keeper] = {}
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -111,9 +118,16 @@ class KeeperSupervisor:
             code = keeper.proc.poll()
             if code is None:
                 return keeper
-            if keeper.restarts >= MAX_RESTARTS:
-                raise QuanteraError(f"{name} exited with {code} after {MAX_RESTARTS} restarts "
+            if keeper.restarts >= self.max_restarts:
+                raise QuanteraError(f"{name} exited with {code} after {self.max_restarts} restarts "
                                     f"(see {self.group.log_dir}/{name}.log)")
+            if keeper.restart_at is None:
+                delay = 0.0 if keeper.restarts == 0 else min(
+                    self.backoff_seconds * 2 ** (keeper.restarts - 1), self.max_backoff_seconds)
+                keeper.restart_at = time.monotonic() + delay
+            if time.monotonic() < keeper.restart_at:
+                return keeper  # backing off: restarted by a later check
+            keeper.restart_at = None
             keeper.exit_codes.append(code)
             with open(self.group.log_dir / f"{name}.log", "ab") as log:
                 log.write(f"\n=== supervisor: exited with {code}; restart {keeper.restarts} ===\n".encode())
@@ -145,7 +159,7 @@ ANVIL_LISTENING = re.compile(rb"Listening on 127\.0\.0\.1:(\d+)")
 
 def start_anvil(
     group: ProcessGroup, chain_id: int, block_time_seconds: int = 1, startup_timeout: float = 120.0,
-    mixed_mining: bool = True,
+    mixed_mining: bool = True, extra_args: tuple[str, ...] = (), name: str = "anvil",
 ) -> str:
     """Starts anvil on a localhost port of its own choosing and returns its URL once it answers.
     Blocks come every `block_time_seconds` as on a live chain (polling keepers stop after 10 s
@@ -155,15 +169,16 @@ def start_anvil(
 
     Anvil binds port 0 and the port is read back from the line it logs: no port is picked first
     and bound later, so two anvils started at once (a test suite beside the demo) can never race
-    for one port or answer for each other. `startup_timeout` guards against a hung start only."""
+    for one port or answer for each other. `startup_timeout` guards against a hung start only.
+    `extra_args` go to anvil as they are (`--load-state FILE`, say); `name` names its log."""
     anvil = shutil.which("anvil")
     if anvil is None:
         raise QuanteraError("anvil is not on PATH: run `make install`")
-    proc = group.start("anvil", [anvil, "--host", "127.0.0.1", "--port", "0", "--chain-id", str(chain_id),
-                                 "--block-time", str(block_time_seconds),
-                                 *(["--mixed-mining"] if mixed_mining else []),
-                                 "--accounts", str(ACCOUNTS)])
-    log_file = group.log_dir / "anvil.log"
+    proc = group.start(name, [anvil, "--host", "127.0.0.1", "--port", "0", "--chain-id", str(chain_id),
+                               "--block-time", str(block_time_seconds),
+                               *(["--mixed-mining"] if mixed_mining else []),
+                               "--accounts", str(ACCOUNTS), *extra_args])
+    log_file = group.log_dir / f"{name}.log"
 
     def answering() -> str | None:
         if proc.poll() is not None:

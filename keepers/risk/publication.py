@@ -14,6 +14,7 @@ from ape.exceptions import ContractLogicError
 
 from keepers import store
 from keepers.bots.common import fetch_logs
+from keepers.faults import crash_point
 from keepers.risk import cycle
 from keepers.risk.portfolio import LIMIT_FIELDS, Portfolio, history
 from keepers.risk.stress import load_scenarios
@@ -55,7 +56,8 @@ def observe(db, chain_id: int, feeds: dict[str, object], event_abi, start: int, 
     for feed in feeds.values():
         for log in fetch_logs(feed.address, [event_abi], start, stop):
             rows.append({"chain_id": chain_id, "feed": feed.address, "round_id": int(log.roundId),
-                         "answer": str(int(log.current)), "updated_at": int(log.updatedAt)})
+                         "answer": str(int(log.current)), "updated_at": int(log.updatedAt),
+                         "block_number": int(log.block_number)})
     return store.add_price_observations(db, rows)
 
 
@@ -113,15 +115,41 @@ def token_decimals(token: str) -> int:
     return _DECIMALS[token]
 
 
+def _published_in(risk, vault, update_id: int, since_block: int | None) -> str | None:
+    """The transaction that published `update_id` for the vault, searched from `since_block` (the
+    head when it was computed) to the head; None if the search has no start."""
+    from ape import chain
+
+    if since_block is None:
+        return None
+    for log in fetch_logs(risk.address, [risk.ModelPublished.abi], since_block, chain.blocks.head.number):
+        if log.portfolio == vault.address and int(log.updateId) == update_id:
+            return log.transaction_hash if isinstance(log.transaction_hash, str) else log.transaction_hash.hex()
+    return None
+
+
+def reconcile(db, chain_id: int, risk, vault, update_id: int) -> None:
+    """Brings the store's publications in line with the engine's update id: a pending one the
+    engine holds (a crash after sending) is confirmed with its transaction; a confirmed one the
+    engine no longer holds (its block orphaned by a reorganisation) is marked `reorged`, and its id
+    is published again."""
+    for row in store.publications(db, chain_id, vault.address):
+        if row.status == "pending" and row.update_id <= update_id:
+            store.set_publication_status(db, chain_id, vault.address, row.update_id, "confirmed",
+                                         tx_hash=_published_in(risk, vault, row.update_id, row.block_number))
+        elif row.status == "confirmed" and row.update_id > update_id:
+            store.set_publication_status(db, chain_id, vault.address, row.update_id, "reorged",
+                                         note=f"orphaned by a reorganisation ({row.tx_hash})")
+
+
 def publish(db, chain_id: int, risk, vault, router, portfolio: Portfolio, prices: pd.DataFrame, as_of: int,
-            now: int, signer, seed: int = 0) -> dict:
+            now: int, signer, seed: int = 0, head: int | None = None) -> dict:
     """Publishes the next model update if one is due; records it before and after sending.
-    Never sends data older than the engine's maxModelAge, nor an id the engine already holds."""
+    Never sends data older than the engine's maxModelAge, nor an id the engine already holds.
+    `head` (the block the keeper is at) lets a restart find a sent update's transaction."""
     metrics, update_id, on_chain_as_of, published_at = risk.metricsOf(vault)
     limits = dict(zip(LIMIT_FIELDS, risk.limitsOf(vault)[0]))
-    for pending in store.publications(db, chain_id, vault.address, status="pending"):
-        if pending.update_id <= update_id:
-            store.set_publication_status(db, chain_id, vault.address, pending.update_id, "confirmed")
+    reconcile(db, chain_id, risk, vault, update_id)
     if as_of <= on_chain_as_of:
         return {"published": False, "reason": "no new prices"}
     if now - as_of > limits["maxModelAge"]:
@@ -142,9 +170,11 @@ def publish(db, chain_id: int, risk, vault, router, portfolio: Portfolio, prices
     next_id = update_id + 1
     row = {"chain_id": chain_id, "portfolio": vault.address, "update_id": next_id, "as_of": as_of,
            "computed_at": now, "status": "pending", "tx_hash": None, "metrics": result.metrics,
-           "inputs": asdict(result.inputs), "clamped": {k: list(v) for k, v in result.clamped.items()}, "note": None}
+           "inputs": asdict(result.inputs), "clamped": {k: list(v) for k, v in result.clamped.items()}, "note": None,
+           "block_number": head}
     if not store.record_publication(db, row):
         return {"published": False, "reason": f"update {next_id} already confirmed"}
+    crash_point("risk.after_record")
     update = (next_id, as_of, result.inputs.vols_ppm, result.inputs.correlations, result.inputs.es_multiplier_ppm,
               result.inputs.stress_bps, result.metrics_tuple())
     try:
@@ -152,6 +182,7 @@ def publish(db, chain_id: int, risk, vault, router, portfolio: Portfolio, prices
     except ContractLogicError as err:
         store.set_publication_status(db, chain_id, vault.address, next_id, "rejected", note=str(err)[:250])
         return {"published": False, "reason": f"engine refused the update: {err}"}
+    crash_point("risk.after_publish")
     txn_hash = receipt.txn_hash if isinstance(receipt.txn_hash, str) else receipt.txn_hash.hex()
     store.set_publication_status(db, chain_id, vault.address, next_id, "confirmed", tx_hash=txn_hash)
     return {"published": True, "update_id": next_id, "as_of": as_of, "clamped": len(result.clamped),

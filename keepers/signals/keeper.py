@@ -6,7 +6,9 @@ checks every bound (targets, trade size, slippage, loss budget, cooldown, base f
 RiskEngine checks the result, so a compromised or buggy keeper can at worst send intents the
 strategy allows. Restart-safe: an intent is stored `signed` before it is sent, and while it can
 still execute (deadline not passed) the keeper re-sends that same intent instead of signing another
-for the nonce. Transport failures are retried; a revert is recorded with its reason, not retried.
+for the nonce; an intent recorded executed whose nonce the chain has not spent (its block orphaned by
+a reorganisation) is re-opened and sent again the same way. Transport failures are retried; a revert
+is recorded with its reason, not retried.
 """
 
 from __future__ import annotations
@@ -94,6 +96,7 @@ class SignalKeeper:
         chain_id, portfolio = self.chain.chain_id, self.vault.address
         now = self.chain.blocks.head.timestamp
         nonce, _, _, _ = self.rebalancer.stateOf(portfolio)
+        store.reopen_orphaned_intents(self.db, chain_id, portfolio, nonce, now)
         live = store.live_intent(self.db, chain_id, portfolio, nonce, now)
         if live is not None:  # restart: finish what was signed, never sign a rival
             return self._send(live.digest, live.intent, bytes.fromhex(live.signature), live.routes)

@@ -50,3 +50,15 @@ def test_postgres__price_rounds_and_risk_publications__idempotent_like_sqlite(pg
     store.set_publication_status(pg_engine, 1337, "0x" + "cd" * 20, 1, "confirmed", tx_hash="0x01")
     assert store.record_publication(pg_engine, publication_row(1)) is False  # a confirmed id is never rewritten
     assert [(p.update_id, p.status) for p in store.publications(pg_engine, 1337, "0x" + "cd" * 20)] == [(1, "confirmed")]
+
+
+def test_postgres__keeper_lock__advisory_lock_exclusive_per_keeper_and_released_after_the_cycle(pg_engine):
+    other = store.open_store(pg_engine.url.render_as_string(hide_password=False))
+    try:
+        with store.keeper_lock(pg_engine, "screening") as first:
+            with store.keeper_lock(other, "screening") as second, store.keeper_lock(other, "risk") as third:
+                assert first and not second and third
+        with store.keeper_lock(other, "screening") as again:
+            assert again
+    finally:
+        other.dispose()
