@@ -46,6 +46,8 @@ contract BareRebalance {
     uint256 public nextNonce = 1;
     /// @dev The RiskEngine's NAV-per-share bookkeeping reads a supply; a constant one is enough here.
     uint256 public constant totalSupply = 1e18;
+    /// @dev ... and the share's decimals (NAV per whole share).
+    uint8 public constant decimals = 18;
 
     constructor(
         IOracleRouter oracle_,
