@@ -51,6 +51,11 @@ interface IPortfolioVault is IERC4626, IRiskManagedPortfolio {
     error ZeroShares();
     error InvalidTradeCount(uint256 count, uint256 max);
     error ShareComplianceNotSet();
+    /// @notice `payForSwap` called by `caller` for `token` outside a running trade (`venue` zero),
+    /// by another address than the running trade's venue, or for another token than its sell asset.
+    error PaymentNotExpected(address caller, address token, address venue, address sellAsset);
+    /// @notice The running trade's venue asked for `amount` of `token` with `remaining` left of its sell amount.
+    error PaymentAboveTrade(address token, uint256 amount, uint256 remaining);
     /// @notice Raised by the share compliance engine (and passed on by the vault) when a share
     /// movement breaks a rule; `reasonCode` as `detectTransferRestriction`.
     error TransferNotCompliant(address from, address to, uint256 amount, uint8 reasonCode);

@@ -450,7 +450,7 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
         bytes memory route = RouteCodec.encode(
             s.assets[t.sellIndex], s.assets[t.buyIndex], portfolio, t.minBuyAmount, block.timestamp, 0, legs
         );
-        return abi.encodeCall(ILiquidityAggregator.swap, (route));
+        return abi.encodeCall(ILiquidityAggregator.swapWithCallback, (route));
     }
 
     /// @dev The relayer's legs with their `amountIn` read as weights of `amount` (the last leg

@@ -11,14 +11,16 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IPortfolioVault, TradeParams} from "../../interfaces/IPortfolioVault.sol";
+import {ISwapPayer} from "../../interfaces/ILiquidityAggregator.sol";
 import {IRiskEngine, IRiskManagedPortfolio} from "../../interfaces/IRiskEngine.sol";
 import {IOracleRouter} from "../../interfaces/IOracleRouter.sol";
 import {IIdentityRegistry} from "../../interfaces/IIdentityRegistry.sol";
 import {IComplianceEngine} from "../../interfaces/IComplianceEngine.sol";
+import {TradePayment} from "./TradePayment.sol";
 
 /// @title PortfolioVault
 /// @notice Risk-guarded multi-asset portfolio with ERC-4626 shares (see IPortfolioVault).
-contract PortfolioVault is IPortfolioVault, ERC4626, AccessManaged, ReentrancyGuardTransient {
+contract PortfolioVault is IPortfolioVault, ISwapPayer, ERC4626, AccessManaged, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
     /// @notice Assets held, settlement asset included (the RiskEngine's bound).
@@ -104,6 +106,22 @@ contract PortfolioVault is IPortfolioVault, ERC4626, AccessManaged, ReentrancyGu
             (sold[k], bought[k]) = _trade(trades[k], expected);
         }
         _settle(before, expected);
+    }
+
+    /// @inheritdoc ISwapPayer
+    /// @dev Only inside a running trade (TradePayment), for its venue, in its sell token, at most
+    /// its sell amount in total. Not `nonReentrant`: it runs inside the trade, which holds the lock.
+    function payForSwap(address token, address to, uint256 amount) external {
+        (address venue, address sellAsset, uint256 remaining) = TradePayment.current();
+        if (venue == address(0) || msg.sender != venue || token != sellAsset) {
+            revert PaymentNotExpected(msg.sender, token, venue, sellAsset);
+        }
+        if (amount > remaining) revert PaymentAboveTrade(token, amount, remaining);
+        // No underflow: amount <= remaining.
+        unchecked {
+            TradePayment.setRemaining(remaining - amount);
+        }
+        IERC20(token).safeTransfer(to, amount);
     }
 
     // ================================================================ investors
@@ -218,20 +236,21 @@ contract PortfolioVault is IPortfolioVault, ERC4626, AccessManaged, ReentrancyGu
     // ================================================================ internal
 
     /// @dev One trade: `expected` holds the balances before it and is moved by what it sold and
-    /// bought. Interaction before the checks by design: they measure the state after the call.
+    /// bought. Interaction before the checks by design: they measure the state after the call. The
+    /// venue is paid by asking (`payForSwap`, open only during this call): no allowance is written.
     function _trade(TradeParams calldata t, uint256[] memory expected) internal returns (uint256 sold, uint256 bought) {
         if (!isVenue[t.venue]) revert VenueNotAllowed(t.venue);
         if (t.sellAsset == t.buyAsset) revert SameAsset(t.sellAsset);
         uint256 sellIndex = _requireIndex(t.sellAsset);
         uint256 buyIndex = _requireIndex(t.buyAsset);
-        IERC20(t.sellAsset).forceApprove(t.venue, t.sellAmount);
+        TradePayment.open(t.venue, t.sellAsset, t.sellAmount);
         (bool success, bytes memory reason) = t.venue.call(t.data);
         if (!success) {
             assembly ("memory-safe") {
                 revert(add(reason, 32), mload(reason))
             }
         }
-        IERC20(t.sellAsset).forceApprove(t.venue, 0); // No standing allowance survives the trade.
+        TradePayment.close(); // Nothing more can be paid for this trade, nor outside a trade.
         uint256 sellAfter = IERC20(t.sellAsset).balanceOf(address(this));
         uint256 buyAfter = IERC20(t.buyAsset).balanceOf(address(this));
         if (sellAfter > expected[sellIndex]) {

@@ -4,12 +4,17 @@ pragma solidity ^0.8.24;
 import {IVenueAdapter} from "../../../interfaces/IVenueAdapter.sol";
 import {INavVenue} from "../../../interfaces/INavVenue.sol";
 import {AdapterBase} from "./AdapterBase.sol";
+import {LiquiditySession} from "../LiquiditySession.sol";
 
 /// @title NavVenueAdapter
-/// @notice Subscribes to or redeems from the issuer's NavVenue at oracle NAV.
+/// @notice Subscribes to or redeems from the issuer's NavVenue at oracle NAV, paid by callback: the
+/// desk calls the aggregator's `navVenueCallback`, which pays it from the route's payer directly
+/// (one transfer of the input, no allowance written; for a security token one compliance check
+/// instead of two through the aggregator's own balance).
 contract NavVenueAdapter is AdapterBase {
     /// @inheritdoc IVenueAdapter
-    /// @dev No minimum at the venue: the aggregator checks the route's output.
+    /// @dev No minimum at the venue: the aggregator checks the route's output. The session allows
+    /// this venue one callback for at most `amountIn` of `tokenIn` (LiquiditySession, as a V3 pool).
     function swap(
         address venue,
         address tokenIn,
@@ -19,9 +24,10 @@ contract NavVenueAdapter is AdapterBase {
         address recipient,
         bytes calldata
     ) external onlyDelegateCall returns (uint256 amountInUsed, uint256 amountOut) {
-        _approveVenue(tokenIn, payer, venue, amountIn);
-        amountOut = INavVenue(venue).swap(tokenIn, tokenOut, amountIn, 0, recipient);
-        amountInUsed = amountIn; // The venue pulls exactly amountIn, consuming the approval.
+        LiquiditySession.expect(venue, payer, tokenIn, amountIn);
+        amountOut = INavVenue(venue).swapWithCallback(tokenIn, tokenOut, amountIn, 0, recipient, "");
+        if (LiquiditySession.pending()) revert CallbackNotReceived(venue);
+        amountInUsed = amountIn; // The desk checked that it received at least amountIn.
     }
 
     /// @inheritdoc IVenueAdapter
