@@ -42,6 +42,10 @@ struct StrategyConfig {
     uint64 maxBaseFee;
     /// Cumulative execution loss allowed (18-decimal USD at oracle prices), refilled over time.
     uint128 lossBudget;
+    /// Seconds: price the rebalance with the RiskEngine's snapshot (`IRiskEngine.priceSnapshot`)
+    /// when it priced every asset and is at most this old, with live oracle prices otherwise;
+    /// 0: always live prices. At most MAX_SNAPSHOT_AGE (3,600).
+    uint32 maxSnapshotAge;
 }
 
 /// @notice The relayer's venues for one planned trade: legs as in a Route, whose `amountIn` are
@@ -68,6 +72,8 @@ struct RebalancePreview {
     uint256 gasEstimate;
     /// Loss budget available now, USD.
     uint256 lossBudgetAvailable;
+    /// When the RiskEngine snapshot the prices above come from was taken; 0: live oracle prices.
+    uint256 pricesSyncedAt;
     /// 0 when `rebalance` would pass every state check now; otherwise the selector of the first
     /// error it would revert with. Signatures are not checked here.
     bytes4 blocker;
@@ -148,6 +154,7 @@ interface IAutoRebalancer {
         address relayer,
         uint256 trades,
         uint256 navBefore,
+        uint256 pricesSyncedAt,
         uint256 loss
     );
 

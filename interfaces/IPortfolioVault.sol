@@ -2,7 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {IERC4626} from "@openzeppelin/contracts/interfaces/IERC4626.sol";
-import {IRiskManagedPortfolio} from "./IRiskEngine.sol";
+import {IRiskEngine, IRiskManagedPortfolio} from "./IRiskEngine.sol";
 
 /// @notice One trade through an allow-listed venue.
 struct TradeParams {
@@ -106,4 +106,6 @@ interface IPortfolioVault is IERC4626, IRiskManagedPortfolio {
     function redeemInKind(uint256 shares, address receiver, address owner) external returns (uint256[] memory amounts);
 
     function isVenue(address venue) external view returns (bool);
+    /// @notice The risk engine that checks every trade (immutable).
+    function riskEngine() external view returns (IRiskEngine);
 }

@@ -40,6 +40,9 @@ STEADY_TARGETS = (3_000, 2_500, 2_500, 2_000)  # sell fund 1, buy funds 2 and 3
 US, FAR_FUTURE = 840, 2**40 - 1
 ZERO = "0x" + "00" * 20
 DOMAIN = "Quantera AutoRebalancer"
+# The strategy prices with the RiskEngine's snapshot when it is at most this old (the benchmark
+# syncs right before the rebalance, as the risk keeper does after each price report).
+MAX_SNAPSHOT_AGE = 300
 
 
 class RebalanceBench:
@@ -108,7 +111,7 @@ class RebalanceBench:
         manager.grantRole(ROLE_IDS["EXECUTOR"], rb, 0, sender=d)
         self.keys = sorted((Account.create(f"bench signer {i}") for i in range(3)), key=lambda a: int(a.address, 16))
         rb.setStrategy(vault, ([500, 0, 0, 0], [10_000, 5_000, 5_000, 5_000], 100, 4_000, 200, 2, 3_600, 86_400,
-                               500 * 10**9, 50_000 * UNIT), sender=governor)
+                               500 * 10**9, 50_000 * UNIT, MAX_SNAPSHOT_AGE), sender=governor)
         for key in self.keys:
             rb.setSigner(vault, key.address, True, sender=governor)
         usdc.transfer(investor, DEPOSIT_USD * USDC_UNIT, sender=d)

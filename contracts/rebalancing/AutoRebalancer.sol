@@ -9,10 +9,12 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 import {
     IAutoRebalancer, RebalanceIntent, StrategyConfig, RebalancePreview, TradeRoute
 } from "../../interfaces/IAutoRebalancer.sol";
-import {ILiquidityAggregator, Leg} from "../../interfaces/ILiquidityAggregator.sol";
+import {ILiquidityAggregator, Leg, Hop} from "../../interfaces/ILiquidityAggregator.sol";
 import {RouteCodec} from "../liquidity/RouteCodec.sol";
 import {IOracleRouter} from "../../interfaces/IOracleRouter.sol";
 import {IPortfolioVault, TradeParams} from "../../interfaces/IPortfolioVault.sol";
+import {IRiskEngine} from "../../interfaces/IRiskEngine.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {RebalanceMath} from "../libraries/RebalanceMath.sol";
 import {PackedBps} from "../libraries/PackedBps.sol";
 import {RebalanceIntentLib} from "./RebalanceIntentLib.sol";
@@ -24,6 +26,8 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
     using PackedBps for uint256;
 
     uint256 internal constant BPS = 10_000;
+    /// @notice Longest `maxSnapshotAge` a strategy may set (seconds).
+    uint256 public constant MAX_SNAPSHOT_AGE = 3_600;
     /// @notice Gas of a rebalance besides its trades, and per trade (through the aggregator, one
     /// venue, plain ERC-20s): `make bench` measures both (benchmarks/README.md); security tokens
     /// add their compliance checks on top.
@@ -43,6 +47,7 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
         uint32 cooldown;
         uint32 lossRefillPeriod;
         uint64 maxBaseFee;
+        uint16 maxSnapshotAge;
         // word 1: loss budget and what was used of it as of `lastRebalanceAt`
         uint128 lossBudget;
         uint128 lossUsed;
@@ -63,6 +68,8 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
         RebalanceMath.Market market;
         uint256[] values;
         uint256 nav;
+        /// When the RiskEngine's snapshot the prices come from was taken; 0: live oracle prices.
+        uint256 pricesSyncedAt;
     }
 
     ILiquidityAggregator public immutable aggregator;
@@ -92,14 +99,15 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
         Portfolio storage p = _portfolios[portfolio];
         address relayer = p.relayer;
         if (relayer != address(0) && msg.sender != relayer) revert RelayerNotAllowed(portfolio, msg.sender, relayer);
-        Snapshot memory s = _snapshot(p, portfolio, intent.targetWeightsBps);
-        _revertWith(_stateError(p, intent, _drift(s, intent.targetWeightsBps)));
+        uint16[] memory targets = intent.targetWeightsBps; // copied to memory once
+        Snapshot memory s = _snapshot(p, portfolio, targets);
+        _revertWith(_stateError(p, intent, targets, _drift(s, targets)));
         RebalanceIntentLib.requireQuorum(
             _hashTypedDataV4(RebalanceIntentLib.structHash(intent)), signers, signatures, _signers[portfolio],
             p.signerThreshold
         );
-        (RebalanceMath.Trade[] memory trades,) =
-            RebalanceMath.plan(s.market, intent.targetWeightsBps, p.maxTradeBps, intent.maxSlippageBps);
+        RebalanceMath.Trade[] memory trades =
+            RebalanceMath.planFrom(s.market, s.values, s.nav, targets, p.maxTradeBps, intent.maxSlippageBps);
         if (trades.length == 0) revert NothingToTrade(portfolio);
         if (routes.length != trades.length) revert RoutesLengthMismatch(routes.length, trades.length);
 
@@ -109,7 +117,7 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
         uint256 nonce = p.nonce;
         p.nonce = uint56(nonce + 1); // No truncation in practice: one per executed intent.
         p.lastRebalanceAt = uint40(block.timestamp);
-        p.lastTargets = PackedBps.pack(intent.targetWeightsBps);
+        p.lastTargets = PackedBps.pack(targets);
 
         (uint256[] memory sold, uint256[] memory bought) =
             IPortfolioVault(portfolio).tradeBatch(_tradeParams(s, trades, routes, portfolio));
@@ -128,6 +136,7 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
             msg.sender,
             trades.length,
             s.nav,
+            s.pricesSyncedAt,
             loss
         );
     }
@@ -137,11 +146,14 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
     /// @inheritdoc IAutoRebalancer
     function previewRebalance(RebalanceIntent calldata intent) external view returns (RebalancePreview memory preview) {
         Portfolio storage p = _portfolios[intent.portfolio];
-        Snapshot memory s = _snapshot(p, intent.portfolio, intent.targetWeightsBps);
+        uint16[] memory targets = intent.targetWeightsBps;
+        Snapshot memory s = _snapshot(p, intent.portfolio, targets);
         uint16 slippage = intent.maxSlippageBps;
-        (preview.trades, preview.nav) = RebalanceMath.plan(s.market, intent.targetWeightsBps, p.maxTradeBps, slippage);
-        preview.driftBps = _drift(s, intent.targetWeightsBps);
-        preview.trackingErrorBeforeBps = _trackingError(s.values, s.nav, intent.targetWeightsBps);
+        preview.trades = RebalanceMath.planFrom(s.market, s.values, s.nav, targets, p.maxTradeBps, slippage);
+        preview.nav = s.nav;
+        preview.pricesSyncedAt = s.pricesSyncedAt;
+        preview.driftBps = _drift(s, targets);
+        preview.trackingErrorBeforeBps = _trackingError(s.values, s.nav, targets);
         uint256[] memory projected = s.values;
         // Bounded: trades <= assets <= PackedBps.CAPACITY.
         for (uint256 k; k < preview.trades.length; ++k) {
@@ -150,10 +162,10 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
             projected[t.buyIndex] += t.value;
             preview.maxSlippageCost += Math.mulDiv(t.value, slippage, BPS);
         }
-        preview.trackingErrorAfterBps = _trackingError(projected, s.nav, intent.targetWeightsBps);
+        preview.trackingErrorAfterBps = _trackingError(projected, s.nav, targets);
         preview.gasEstimate = GAS_BASE + GAS_PER_TRADE * preview.trades.length;
         preview.lossBudgetAvailable = _lossAvailable(p);
-        bytes memory err = _stateError(p, intent, preview.driftBps);
+        bytes memory err = _stateError(p, intent, targets, preview.driftBps);
         if (err.length == 0 && preview.trades.length == 0) err = abi.encodeWithSelector(NothingToTrade.selector);
         if (err.length != 0) preview.blocker = bytes4(err);
     }
@@ -191,7 +203,8 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
             cooldown: p.cooldown,
             lossRefillPeriod: p.lossRefillPeriod,
             maxBaseFee: p.maxBaseFee,
-            lossBudget: p.lossBudget
+            lossBudget: p.lossBudget,
+            maxSnapshotAge: p.maxSnapshotAge
         });
         return (config, p.strategyId, p.paused);
     }
@@ -243,6 +256,10 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
         if (config.maxTradeBps == 0 || config.maxTradeBps > BPS) revert InvalidStrategy("max trade");
         if (config.lossRefillPeriod == 0) revert InvalidStrategy("zero loss refill period");
         if (config.maxBaseFee == 0) revert InvalidStrategy("zero max base fee");
+        if (config.maxSnapshotAge > MAX_SNAPSHOT_AGE) revert InvalidStrategy("max snapshot age above 3600 s");
+        if (config.maxSnapshotAge != 0 && IPortfolioVault(portfolio).riskEngine().oracle() != oracle) {
+            revert InvalidStrategy("risk engine prices from another oracle");
+        }
         Portfolio storage p = _portfolios[portfolio];
         uint256 strategyId = uint256(p.strategyId) + 1;
         // Keeps `paused`, the nonce, the cooldown clock and the loss already used.
@@ -255,6 +272,7 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
         p.cooldown = config.cooldown;
         p.lossRefillPeriod = config.lossRefillPeriod;
         p.maxBaseFee = config.maxBaseFee;
+        p.maxSnapshotAge = uint16(config.maxSnapshotAge); // No truncation: at most MAX_SNAPSHOT_AGE.
         p.lossBudget = config.lossBudget;
         p.minWeights = PackedBps.pack(config.minWeightBps);
         p.maxWeights = PackedBps.pack(config.maxWeightBps);
@@ -301,9 +319,11 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
 
     // ================================================================ internals
 
-    /// @dev Holdings, oracle prices and values of every vault asset. Reverts for an unknown
-    /// portfolio, a vault whose asset list changed since the strategy was set, an intent of the
-    /// wrong length or sum, or a missing price (`PriceUnavailable`).
+    /// @dev Holdings, prices and values of every vault asset. Prices are the RiskEngine's snapshot
+    /// when the strategy allows it (`maxSnapshotAge` != 0), the snapshot priced every asset and is
+    /// at most that old; live oracle prices otherwise. Reverts for an unknown portfolio, a vault
+    /// whose asset list changed since the strategy was set, an intent of the wrong length or sum,
+    /// or a missing live price (`PriceUnavailable`).
     function _snapshot(Portfolio storage p, address portfolio, uint16[] memory targets)
         internal
         view
@@ -321,24 +341,50 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
         s.assets = IPortfolioVault(portfolio).assets();
         if (s.assets.length != n) revert InvalidStrategy("vault assets changed: set the strategy again");
         s.market.holdings = IPortfolioVault(portfolio).holdings();
-        s.market.prices = new uint256[](n);
+        (s.market.prices, s.pricesSyncedAt) = _prices(p.maxSnapshotAge, portfolio, s.assets);
         s.market.units = new uint256[](n);
         s.values = new uint256[](n);
         uint256 decimals = p.decimals;
+        // Bounded: n <= PackedBps.CAPACITY. No overflow: holdings and prices are far below 2**128
+        // (the RiskEngine refuses positions of 2**100 USD and more).
+        for (uint256 i; i < n; ++i) {
+            uint256 unit = 10 ** decimals.at(i);
+            s.market.units[i] = unit;
+            uint256 value = s.market.holdings[i] * s.market.prices[i] / unit;
+            s.values[i] = value;
+            s.nav += value;
+        }
+    }
+
+    /// @dev The RiskEngine's snapshot prices when fresh enough and complete, else live ones.
+    /// @return prices 18-decimal USD per whole token, in the vault's asset order.
+    /// @return syncedAt The snapshot's time; 0 for live prices.
+    function _prices(uint256 maxAge, address portfolio, address[] memory assets)
+        internal
+        view
+        returns (uint256[] memory prices, uint256 syncedAt)
+    {
+        uint256 n = assets.length;
+        if (maxAge != 0) {
+            uint256 pricedMask;
+            (syncedAt, pricedMask, prices) = IPortfolioVault(portfolio).riskEngine().priceSnapshot(portfolio);
+            // Every asset priced at that sync (a clear bit keeps an older price), not too old.
+            if (
+                prices.length == n && pricedMask == (1 << n) - 1 && syncedAt != 0
+                    && block.timestamp <= syncedAt + maxAge
+            ) return (prices, syncedAt);
+        }
+        prices = new uint256[](n);
         // Bounded: n <= PackedBps.CAPACITY.
         for (uint256 i; i < n; ++i) {
-            uint256 price = oracle.price(s.assets[i]);
-            uint256 unit = 10 ** decimals.at(i);
-            s.market.prices[i] = price;
-            s.market.units[i] = unit;
-            s.values[i] = Math.mulDiv(s.market.holdings[i], price, unit);
-            s.nav += s.values[i];
+            prices[i] = oracle.price(assets[i]);
         }
+        return (prices, 0);
     }
 
     /// @dev The first state check `rebalance` fails, as revert data; empty when all pass.
     /// Signatures are checked separately (the preview has none).
-    function _stateError(Portfolio storage p, RebalanceIntent calldata intent, uint256 driftBps)
+    function _stateError(Portfolio storage p, RebalanceIntent calldata intent, uint16[] memory targets, uint256 driftBps)
         internal
         view
         returns (bytes memory)
@@ -363,8 +409,8 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
         uint256 minWeights = p.minWeights;
         uint256 maxWeights = p.maxWeights;
         // Bounded: the targets' length equals assetCount <= PackedBps.CAPACITY (_snapshot checked).
-        for (uint256 i; i < intent.targetWeightsBps.length; ++i) {
-            uint16 target = intent.targetWeightsBps[i];
+        for (uint256 i; i < targets.length; ++i) {
+            uint16 target = targets[i];
             (uint16 low, uint16 high) = (minWeights.at(i), maxWeights.at(i));
             if (target < low || target > high) {
                 return abi.encodeWithSelector(TargetOutOfBounds.selector, i, target, low, high);
@@ -379,11 +425,12 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
     /// @dev Largest |weight - target| in bps, rounded down (0 for an empty portfolio).
     function _drift(Snapshot memory s, uint16[] memory targets) internal pure returns (uint256 driftBps) {
         if (s.nav == 0) return 0;
-        // Bounded: targets.length == assets <= PackedBps.CAPACITY.
+        // Bounded: targets.length == assets <= PackedBps.CAPACITY. No overflow: values < 2**128.
         for (uint256 i; i < targets.length; ++i) {
-            uint256 target = Math.mulDiv(s.nav, targets[i], BPS);
-            uint256 gap = s.values[i] > target ? s.values[i] - target : target - s.values[i];
-            driftBps = Math.max(driftBps, Math.mulDiv(gap, BPS, s.nav));
+            uint256 target = s.nav * targets[i] / BPS;
+            uint256 value = s.values[i];
+            uint256 gap = value > target ? value - target : target - value;
+            driftBps = Math.max(driftBps, gap * BPS / s.nav);
         }
     }
 
@@ -425,55 +472,113 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
         // aggregator's MAX_LEGS (it reverts above).
         for (uint256 k; k < trades.length; ++k) {
             RebalanceMath.Trade memory t = trades[k];
-            // Encoded before the struct literal: inline, via-IR runs out of stack slots here.
-            bytes memory swapCall = _swapCalldata(s, t, _scaledLegs(routes[k].legs, t.sellAmount, k), portfolio);
+            address sellAsset = s.assets[t.sellIndex];
+            address buyAsset = s.assets[t.buyIndex];
             params[k] = TradeParams({
-                sellAsset: s.assets[t.sellIndex],
+                sellAsset: sellAsset,
                 sellAmount: t.sellAmount,
-                buyAsset: s.assets[t.buyIndex],
+                buyAsset: buyAsset,
                 minBuyAmount: t.minBuyAmount,
                 venue: address(aggregator),
-                data: swapCall
+                data: _swapCalldata(sellAsset, buyAsset, portfolio, t.minBuyAmount, routes[k].legs, t.sellAmount, k)
             });
         }
     }
 
-    /// @dev `aggregator.swap` of one planned trade into the vault, expiring now. Its minimum output
-    /// is the oracle bound itself (the sale's value at this block's oracle prices, less the intent's
-    /// slippage), so the aggregator's own oracle bound is not asked for (0): it would read the same
-    /// prices again, about 11,000 gas per trade, to check the same inequality.
-    function _swapCalldata(Snapshot memory s, RebalanceMath.Trade memory t, Leg[] memory legs, address portfolio)
-        internal
-        view
-        returns (bytes memory)
-    {
-        bytes memory route = RouteCodec.encode(
-            s.assets[t.sellIndex], s.assets[t.buyIndex], portfolio, t.minBuyAmount, block.timestamp, 0, legs
-        );
-        return abi.encodeCall(ILiquidityAggregator.swapWithCallback, (route));
-    }
-
-    /// @dev The relayer's legs with their `amountIn` read as weights of `amount` (the last leg
-    /// takes the rounding remainder, so the legs sum to `amount` exactly).
-    function _scaledLegs(Leg[] calldata weighted, uint256 amount, uint256 trade)
-        internal
-        pure
-        returns (Leg[] memory legs)
-    {
-        uint256 count = weighted.length;
+    /// @dev `aggregator.swapWithCallback(route)` for one planned trade into the vault, expiring
+    /// now, the relayer's legs with their `amountIn` read as weights of `amount` (the last leg takes
+    /// the rounding remainder, so the legs sum to `amount` exactly). The packed route is written
+    /// straight from the calldata legs (RouteCodec's layout and checks, without building them in
+    /// memory first). Its minimum output is the oracle bound itself (the sale's value at the plan's
+    /// prices, less the intent's slippage), so the aggregator's own oracle bound is not asked for
+    /// (0): it would read the same prices again, about 11,000 gas per trade, to check the same
+    /// inequality.
+    function _swapCalldata(
+        address tokenIn,
+        address tokenOut,
+        address recipient,
+        uint256 minOut,
+        Leg[] calldata weighted,
+        uint256 amount,
+        uint256 trade
+    ) internal view returns (bytes memory swapCall) {
+        uint256 legCount = SafeCast.toUint8(weighted.length);
         uint256 totalWeight;
-        // Bounded: the aggregator refuses more than MAX_LEGS legs; weights are summed first.
-        for (uint256 j; j < count; ++j) {
-            totalWeight += weighted[j].amountIn;
+        uint256 size = RouteCodec.HEADER_BYTES;
+        // Bounded: legs and hops by uint8 (the aggregator refuses more than MAX_LEGS x MAX_HOPS).
+        for (uint256 l; l < legCount; ++l) {
+            totalWeight += weighted[l].amountIn;
+            Hop[] calldata hops = weighted[l].hops;
+            uint256 hopCount = SafeCast.toUint8(hops.length);
+            size += RouteCodec.LEG_BYTES + hopCount * (RouteCodec.VENUE_BYTES + RouteCodec.DATA_LENGTH_BYTES);
+            if (hopCount != 0) size += (hopCount - 1) * RouteCodec.TOKEN_BYTES;
+            for (uint256 h; h < hopCount; ++h) {
+                size += hops[h].data.length;
+            }
         }
         if (totalWeight == 0) revert ZeroRouteWeight(trade);
-        legs = new Leg[](count);
-        uint256 assigned;
-        for (uint256 j; j < count; ++j) {
-            legs[j] = weighted[j];
-            legs[j].amountIn = j + 1 == count ? amount - assigned : Math.mulDiv(amount, weighted[j].amountIn, totalWeight);
-            assigned += legs[j].amountIn;
+        bytes4 selector = ILiquidityAggregator.swapWithCallback.selector;
+        uint256 header = uint256(SafeCast.toUint128(minOut)) << 128 | uint256(SafeCast.toUint40(block.timestamp)) << 88
+            | legCount << 64; // minAmountOut 16 | deadline 5 | maxSlippageBps 2 (0) | legCount 1
+        // selector | offset 0x20 | length | route, zero-padded to a whole word
+        swapCall = new bytes(68 + (size + 31) / 32 * 32);
+        uint256 at;
+        assembly ("memory-safe") {
+            let start := add(swapCall, 32)
+            mstore(start, selector)
+            mstore(add(start, 4), 0x20)
+            mstore(add(start, 36), size)
+            at := add(start, 68)
+            mstore(at, shl(96, tokenIn))
+            mstore(add(at, 20), shl(96, tokenOut))
+            mstore(add(at, 40), shl(96, recipient))
+            mstore(add(at, 60), header)
+            at := add(at, 84)
         }
+        uint256 assigned;
+        for (uint256 l; l < legCount; ++l) {
+            Leg calldata leg = weighted[l];
+            uint256 legAmount =
+                l + 1 == legCount ? amount - assigned : Math.mulDiv(amount, leg.amountIn, totalWeight);
+            assigned += legAmount;
+            at = _writeLeg(at, leg.hops, SafeCast.toUint128(legAmount), tokenOut, l);
+        }
+    }
+
+    /// @dev Writes one leg (amount, hop count, hops) at memory `at`; returns where the next starts.
+    /// Each field is written with a whole-word store that the next field's store overwrites.
+    function _writeLeg(uint256 at, Hop[] calldata hops, uint256 legAmount, address tokenOut, uint256 leg)
+        internal
+        pure
+        returns (uint256)
+    {
+        uint256 hopCount = hops.length;
+        assembly ("memory-safe") {
+            mstore(at, or(shl(128, legAmount), shl(120, hopCount)))
+            at := add(at, 17)
+        }
+        for (uint256 h; h < hopCount; ++h) {
+            Hop calldata hop = hops[h];
+            address venue = hop.venue;
+            address hopTokenOut = hop.tokenOut;
+            bytes calldata data = hop.data;
+            uint256 dataLength = SafeCast.toUint16(data.length);
+            bool last = h + 1 == hopCount;
+            if (last && hopTokenOut != tokenOut) revert RouteCodec.LegEndsInWrongToken(leg, hopTokenOut, tokenOut);
+            assembly ("memory-safe") {
+                mstore(at, shl(96, venue))
+                at := add(at, 20)
+                if iszero(last) {
+                    mstore(at, shl(96, hopTokenOut))
+                    at := add(at, 20)
+                }
+                mstore(at, shl(240, dataLength))
+                at := add(at, 2)
+                calldatacopy(at, data.offset, dataLength)
+                at := add(at, dataLength)
+            }
+        }
+        return at;
     }
 
     /// @dev Oracle value sold minus oracle value bought, over the trades (gains do not refill).
@@ -487,8 +592,9 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
         // Bounded: trades <= assets <= PackedBps.CAPACITY.
         for (uint256 k; k < trades.length; ++k) {
             (uint256 sell, uint256 buy) = (trades[k].sellIndex, trades[k].buyIndex);
-            uint256 valueSold = Math.mulDiv(sold[k], m.prices[sell], m.units[sell]);
-            uint256 valueBought = Math.mulDiv(bought[k], m.prices[buy], m.units[buy]);
+            // No overflow: amounts a trade moved are below the holdings bound of `_snapshot`.
+            uint256 valueSold = sold[k] * m.prices[sell] / m.units[sell];
+            uint256 valueBought = bought[k] * m.prices[buy] / m.units[buy];
             if (valueSold > valueBought) loss += valueSold - valueBought;
         }
     }

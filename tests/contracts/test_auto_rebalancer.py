@@ -179,6 +179,7 @@ def test_should_rebalance__cooldown_then_drift(rebalancing, chain, outsider, rep
         preview = rb.previewRebalance(r.intent(chain, TARGETS).as_tuple())
         assert preview.blocker == selector(rb, "DriftBelowThreshold")
         r.liq.feeds["QSPX"].report(int(70 * 10**8), sender=reporter)  # QSPX +40%: 15% -> ~19.8%
+        r.engine.sync(r.vault, sender=reporter)  # the risk keeper's sync: the strategy prices from it
         due, data = rb.shouldRebalance(r.vault)
         strategy_id, nonce, drift = (int.from_bytes(data[i:i + 32], "big") for i in (0, 32, 64))
         assert due and strategy_id == 1 and nonce == 1 and drift >= 200
