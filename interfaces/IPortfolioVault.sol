@@ -50,6 +50,8 @@ interface IPortfolioVault is IERC4626, IRiskManagedPortfolio {
     error UnexpectedBalanceChange(address asset, uint256 before, uint256 afterTrade);
     error ZeroShares();
     error InvalidTradeCount(uint256 count, uint256 max);
+    /// @notice `token.balanceOf` failed or returned less than a word.
+    error BalanceUnavailable(address token);
     error ShareComplianceNotSet();
     /// @notice `payForSwap` called by `caller` for `token` outside a running trade (`venue` zero),
     /// by another address than the running trade's venue, or for another token than its sell asset.

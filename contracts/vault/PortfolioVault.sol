@@ -82,10 +82,11 @@ contract PortfolioVault is IPortfolioVault, ISwapPayer, ERC4626, AccessManaged, 
 
     /// @inheritdoc IPortfolioVault
     function trade(TradeParams calldata t) external restricted nonReentrant returns (uint256 sold, uint256 bought) {
-        uint256[] memory before = holdings();
+        address[] memory list = _assets;
+        uint256[] memory before = _balancesOf(list);
         uint256[] memory expected = _copy(before);
-        (sold, bought) = _trade(t, expected);
-        _settle(before, expected);
+        (sold, bought) = _trade(t, list, expected);
+        _settle(list, before, expected);
     }
 
     /// @inheritdoc IPortfolioVault
@@ -97,15 +98,16 @@ contract PortfolioVault is IPortfolioVault, ISwapPayer, ERC4626, AccessManaged, 
     {
         uint256 count = trades.length;
         if (count == 0 || count > MAX_ASSETS) revert InvalidTradeCount(count, MAX_ASSETS);
-        uint256[] memory before = holdings();
+        address[] memory list = _assets; // read once: every trade looks its assets up in it
+        uint256[] memory before = _balancesOf(list);
         uint256[] memory expected = _copy(before);
         sold = new uint256[](count);
         bought = new uint256[](count);
         // Bounded: count <= MAX_ASSETS.
         for (uint256 k; k < count; ++k) {
-            (sold[k], bought[k]) = _trade(trades[k], expected);
+            (sold[k], bought[k]) = _trade(trades[k], list, expected);
         }
-        _settle(before, expected);
+        _settle(list, before, expected);
     }
 
     /// @inheritdoc ISwapPayer
@@ -224,13 +226,8 @@ contract PortfolioVault is IPortfolioVault, ISwapPayer, ERC4626, AccessManaged, 
     }
 
     /// @inheritdoc IRiskManagedPortfolio
-    function holdings() public view returns (uint256[] memory held) {
-        uint256 count = _assets.length;
-        held = new uint256[](count);
-        // Bounded: assets <= MAX_ASSETS.
-        for (uint256 i; i < count; ++i) {
-            held[i] = IERC20(_assets[i]).balanceOf(address(this));
-        }
+    function holdings() public view returns (uint256[] memory) {
+        return _balancesOf(_assets);
     }
 
     // ================================================================ internal
@@ -238,32 +235,67 @@ contract PortfolioVault is IPortfolioVault, ISwapPayer, ERC4626, AccessManaged, 
     /// @dev One trade: `expected` holds the balances before it and is moved by what it sold and
     /// bought. Interaction before the checks by design: they measure the state after the call. The
     /// venue is paid by asking (`payForSwap`, open only during this call): no allowance is written.
-    function _trade(TradeParams calldata t, uint256[] memory expected) internal returns (uint256 sold, uint256 bought) {
-        if (!isVenue[t.venue]) revert VenueNotAllowed(t.venue);
-        if (t.sellAsset == t.buyAsset) revert SameAsset(t.sellAsset);
-        uint256 sellIndex = _requireIndex(t.sellAsset);
-        uint256 buyIndex = _requireIndex(t.buyAsset);
-        TradePayment.open(t.venue, t.sellAsset, t.sellAmount);
-        (bool success, bytes memory reason) = t.venue.call(t.data);
+    function _trade(TradeParams calldata t, address[] memory list, uint256[] memory expected)
+        internal
+        returns (uint256 sold, uint256 bought)
+    {
+        (address venue, address sellAsset, address buyAsset) = (t.venue, t.sellAsset, t.buyAsset);
+        uint256 sellAmount = t.sellAmount;
+        if (!isVenue[venue]) revert VenueNotAllowed(venue);
+        if (sellAsset == buyAsset) revert SameAsset(sellAsset);
+        uint256 sellIndex = _requireIndexIn(list, sellAsset);
+        uint256 buyIndex = _requireIndexIn(list, buyAsset);
+        TradePayment.open(venue, sellAsset, sellAmount);
+        (bool success, bytes memory reason) = venue.call(t.data);
         if (!success) {
             assembly ("memory-safe") {
                 revert(add(reason, 32), mload(reason))
             }
         }
         TradePayment.close(); // Nothing more can be paid for this trade, nor outside a trade.
-        uint256 sellAfter = IERC20(t.sellAsset).balanceOf(address(this));
-        uint256 buyAfter = IERC20(t.buyAsset).balanceOf(address(this));
-        if (sellAfter > expected[sellIndex]) {
-            revert UnexpectedBalanceChange(t.sellAsset, expected[sellIndex], sellAfter);
+        uint256 sellBefore = expected[sellIndex];
+        uint256 buyBefore = expected[buyIndex];
+        uint256 sellAfter = _balanceOf(sellAsset);
+        uint256 buyAfter = _balanceOf(buyAsset);
+        if (sellAfter > sellBefore) revert UnexpectedBalanceChange(sellAsset, sellBefore, sellAfter);
+        if (buyAfter < buyBefore) revert UnexpectedBalanceChange(buyAsset, buyBefore, buyAfter);
+        // No underflow: both compared just above.
+        unchecked {
+            sold = sellBefore - sellAfter;
+            bought = buyAfter - buyBefore;
         }
-        if (buyAfter < expected[buyIndex]) revert UnexpectedBalanceChange(t.buyAsset, expected[buyIndex], buyAfter);
-        sold = expected[sellIndex] - sellAfter;
-        bought = buyAfter - expected[buyIndex];
-        if (sold > t.sellAmount) revert SoldMoreThanAllowed(t.sellAsset, sold, t.sellAmount);
-        if (bought < t.minBuyAmount) revert InsufficientOutput(t.buyAsset, bought, t.minBuyAmount);
+        if (sold > sellAmount) revert SoldMoreThanAllowed(sellAsset, sold, sellAmount);
+        uint256 minBuyAmount = t.minBuyAmount;
+        if (bought < minBuyAmount) revert InsufficientOutput(buyAsset, bought, minBuyAmount);
         expected[sellIndex] = sellAfter;
         expected[buyIndex] = buyAfter;
-        emit Traded(msg.sender, t.venue, t.sellAsset, sold, t.buyAsset, bought);
+        emit Traded(msg.sender, venue, sellAsset, sold, buyAsset, bought);
+    }
+
+    /// @dev The vault's balance of each token of `list`.
+    function _balancesOf(address[] memory list) internal view returns (uint256[] memory held) {
+        uint256 count = list.length;
+        held = new uint256[](count);
+        // Bounded: assets <= MAX_ASSETS.
+        for (uint256 i; i < count; ++i) {
+            held[i] = _balanceOf(list[i]);
+        }
+    }
+
+    /// @dev `token.balanceOf(this)` without the high-level call's allocation and return decoding
+    /// (as the aggregator's); reverts `BalanceUnavailable(token)` when the call fails or returns
+    /// under 32 bytes. Listed assets are ERC-20s: `addAsset` is governance.
+    function _balanceOf(address token) internal view returns (uint256 amount) {
+        bytes4 selector = IERC20.balanceOf.selector;
+        bool ok;
+        assembly ("memory-safe") {
+            mstore(0x00, selector)
+            mstore(0x04, address())
+            ok := staticcall(gas(), token, 0x00, 0x24, 0x00, 0x20)
+            ok := and(ok, gt(returndatasize(), 0x1f)) // after the call: Yul evaluates arguments right to left
+            amount := mload(0x00)
+        }
+        if (!ok) revert BalanceUnavailable(token);
     }
 
     /// @dev A memory copy: the balances each trade is checked against, updated as trades settle
@@ -278,11 +310,11 @@ contract PortfolioVault is IPortfolioVault, ISwapPayer, ERC4626, AccessManaged, 
 
     /// @dev After the trades: every asset holds exactly what the trades explain (nothing else
     /// moved), and the RiskEngine passes the new state against the one before.
-    function _settle(uint256[] memory before, uint256[] memory expected) internal view {
-        uint256[] memory afterTrades = holdings();
+    function _settle(address[] memory list, uint256[] memory before, uint256[] memory expected) internal view {
+        uint256[] memory afterTrades = _balancesOf(list);
         // Bounded: assets <= MAX_ASSETS.
         for (uint256 i; i < afterTrades.length; ++i) {
-            if (afterTrades[i] != expected[i]) revert UnexpectedBalanceChange(_assets[i], expected[i], afterTrades[i]);
+            if (afterTrades[i] != expected[i]) revert UnexpectedBalanceChange(list[i], expected[i], afterTrades[i]);
         }
         riskEngine.enforce(before, afterTrades);
     }
@@ -337,9 +369,13 @@ contract PortfolioVault is IPortfolioVault, ISwapPayer, ERC4626, AccessManaged, 
         return !riskEngine.isHalted(address(this)) && registry.isVerified(receiver);
     }
 
-    function _requireIndex(address token) internal view returns (uint256 index) {
-        index = _indexOf(token);
-        if (index == type(uint256).max) revert UnknownAsset(token);
+    /// @dev Index of `token` in `list` (the assets, read once per trade call).
+    function _requireIndexIn(address[] memory list, address token) internal pure returns (uint256) {
+        // Bounded: assets <= MAX_ASSETS.
+        for (uint256 i; i < list.length; ++i) {
+            if (list[i] == token) return i;
+        }
+        revert UnknownAsset(token);
     }
 
     function _indexOf(address token) internal view returns (uint256) {
