@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity ^0.8.24;
 
-import {Leg} from "./ILiquidityAggregator.sol";
 import {RebalanceMath} from "../contracts/libraries/RebalanceMath.sol";
 
 /// @notice A signal service's signed instruction: move `portfolio` (under its strategy version
@@ -46,12 +45,6 @@ struct StrategyConfig {
     /// when it priced every asset and is at most this old, with live oracle prices otherwise;
     /// 0: always live prices. At most MAX_SNAPSHOT_AGE (3,600).
     uint32 maxSnapshotAge;
-}
-
-/// @notice The relayer's venues for one planned trade: legs as in a Route, whose `amountIn` are
-/// relative weights (the rebalancer scales them to the planned amount).
-struct TradeRoute {
-    Leg[] legs;
 }
 
 /// @notice What `previewRebalance` reports so a keeper can decide whether sending is worth it.
@@ -134,6 +127,8 @@ interface IAutoRebalancer {
     error NothingToTrade(address portfolio);
     error RoutesLengthMismatch(uint256 routes, uint256 trades);
     error ZeroRouteWeight(uint256 trade);
+    /// @notice The legs given for `trade` run past their end, or leave bytes over, at `at`.
+    error MalformedRoute(uint256 trade, uint256 at, uint256 length);
     error LossBudgetExceeded(address portfolio, uint256 loss, uint256 available);
     error InvalidStrategy(string reason);
     error RelayerNotAllowed(address portfolio, address caller, address relayer);
@@ -162,14 +157,18 @@ interface IAutoRebalancer {
 
     /// @notice Executes `intent`, signed by at least the strategy's threshold of authorised
     /// signers (`signers` strictly ascending, one signature each; EOAs or ERC-1271 contracts).
-    /// `routes[k]` are the legs for the k-th planned trade (see `previewRebalance`): their
-    /// `amountIn` are relative weights — the contract scales them to the planned amount.
+    /// `routes[k]` are the relayer's legs for the k-th planned trade (see `previewRebalance`), packed
+    /// as in a route (ILiquidityAggregator "Route encoding": per leg `amountIn` 16 | hopCount 1,
+    /// per hop venue 20 | tokenOut 20, absent on a leg's last hop | dataLength 2 | data), back to
+    /// back, nothing before or after (`keepers.routing.codec.encode_legs`). Their `amountIn` are
+    /// relative weights — the contract scales them to the planned amount; every leg's last hop buys
+    /// the trade's asset by the encoding.
     /// @return loss Oracle value sold minus oracle value bought (0 if the trades gained), USD.
     function rebalance(
         RebalanceIntent calldata intent,
         address[] calldata signers,
         bytes[] calldata signatures,
-        TradeRoute[] calldata routes
+        bytes[] calldata routes
     ) external returns (uint256 loss);
 
     // ---------------------------------------------------------------- views

@@ -45,7 +45,6 @@ interface IPortfolioVault is IERC4626, IRiskManagedPortfolio {
     error TooManyAssets(uint256 max);
     error AssetAlreadyListed(address asset);
     error SameAsset(address asset);
-    error SoldMoreThanAllowed(address asset, uint256 sold, uint256 sellAmount);
     error InsufficientOutput(address asset, uint256 received, uint256 minBuyAmount);
     error UnexpectedBalanceChange(address asset, uint256 before, uint256 afterTrade);
     error ZeroShares();
@@ -108,6 +107,8 @@ interface IPortfolioVault is IERC4626, IRiskManagedPortfolio {
     function redeemInKind(uint256 shares, address receiver, address owner) external returns (uint256[] memory amounts);
 
     function isVenue(address venue) external view returns (bool);
+    /// @notice `assets()` and `holdings()` in one call (what a rebalancer reads first).
+    function positions() external view returns (address[] memory assets_, uint256[] memory holdings_);
     /// @notice The risk engine that checks every trade (immutable).
     function riskEngine() external view returns (IRiskEngine);
 }

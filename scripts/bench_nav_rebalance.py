@@ -26,7 +26,7 @@ from ape.cli import ConnectedProviderCommand, network_option
 
 from keepers.benchmarking import merge_json
 from keepers.deployments import DeploymentRecord
-from keepers.routing.codec import encode_route  # noqa: F401  (the routes below are the rebalancer's struct form)
+from keepers.routing.codec import encode_legs
 from keepers.signals.intent import RebalanceIntent, account_signer
 
 _spec = importlib.util.spec_from_file_location("quantera_deploy", Path(__file__).with_name("deploy.py"))
@@ -125,7 +125,7 @@ class NavDeskBench:
         preview = rb.previewRebalance(intent.as_tuple())
         if preview.blocker != b"\x00" * 4:
             raise click.ClickException(f"the rebalance would be refused: {preview.blocker.hex()}")
-        routes = [([(1, [(self.nav.address, self.tokens[int(trade.buyIndex)].address, b"")])],)
+        routes = [encode_legs([(1, [(self.nav.address, self.tokens[int(trade.buyIndex)].address, b"")])])
                   for trade in preview.trades]
         _, signature = self.sign(intent)
         receipt = rb.rebalance(intent.as_tuple(), [self.signer.address], [signature], routes, sender=self.signer)

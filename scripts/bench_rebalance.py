@@ -26,7 +26,7 @@ from eth_utils import keccak
 from keepers.benchmarking import merge_json, timed, wired_manager
 from keepers.liquidity.artifacts import container
 from keepers.roles import ROLE_IDS
-from keepers.routing.codec import encode_route
+from keepers.routing.codec import encode_legs, encode_route
 from keepers.signals.intent import RebalanceIntent, sign_intent
 
 GAS_FILE = Path("benchmarks") / "gas.json"
@@ -138,7 +138,7 @@ class RebalanceBench:
         routes = []
         for trade in trades:
             risky = int(trade.buyIndex) if int(trade.sellIndex) == 0 else int(trade.sellIndex)
-            routes.append(([(1, [(self.pairs[risky - 1], self.tokens[int(trade.buyIndex)].address, b"")])],))
+            routes.append(encode_legs([(1, [(self.pairs[risky - 1], self.tokens[int(trade.buyIndex)].address, b"")])]))
         signers = self.keys[:2]
         signatures = [sign_intent(intent, k.key, DOMAIN, chain.chain_id, rb.address)[1] for k in signers]
         return rb.rebalance(intent.as_tuple(), [k.address for k in signers], signatures, routes, sender=self.relayer)

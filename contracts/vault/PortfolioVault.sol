@@ -83,8 +83,7 @@ contract PortfolioVault is IPortfolioVault, ISwapPayer, ERC4626, AccessManaged, 
     /// @inheritdoc IPortfolioVault
     function trade(TradeParams calldata t) external restricted nonReentrant returns (uint256 sold, uint256 bought) {
         address[] memory list = _assets;
-        uint256[] memory before = _balancesOf(list);
-        uint256[] memory expected = _copy(before);
+        (uint256[] memory before, uint256[] memory expected) = _balancesTwice(list);
         (sold, bought) = _trade(t, list, expected);
         _settle(list, before, expected);
     }
@@ -99,8 +98,7 @@ contract PortfolioVault is IPortfolioVault, ISwapPayer, ERC4626, AccessManaged, 
         uint256 count = trades.length;
         if (count == 0 || count > MAX_ASSETS) revert InvalidTradeCount(count, MAX_ASSETS);
         address[] memory list = _assets; // read once: every trade looks its assets up in it
-        uint256[] memory before = _balancesOf(list);
-        uint256[] memory expected = _copy(before);
+        (uint256[] memory before, uint256[] memory expected) = _balancesTwice(list);
         sold = new uint256[](count);
         bought = new uint256[](count);
         // Bounded: count <= MAX_ASSETS.
@@ -225,6 +223,12 @@ contract PortfolioVault is IPortfolioVault, ISwapPayer, ERC4626, AccessManaged, 
         return _assets;
     }
 
+    /// @inheritdoc IPortfolioVault
+    function positions() external view returns (address[] memory assets_, uint256[] memory holdings_) {
+        assets_ = _assets;
+        holdings_ = _balancesOf(assets_);
+    }
+
     /// @inheritdoc IRiskManagedPortfolio
     function holdings() public view returns (uint256[] memory) {
         return _balancesOf(_assets);
@@ -232,9 +236,10 @@ contract PortfolioVault is IPortfolioVault, ISwapPayer, ERC4626, AccessManaged, 
 
     // ================================================================ internal
 
-    /// @dev One trade: `expected` holds the balances before it and is moved by what it sold and
-    /// bought. Interaction before the checks by design: they measure the state after the call. The
-    /// venue is paid by asking (`payForSwap`, open only during this call): no allowance is written.
+    /// @dev One trade: `expected` holds the balances before it and is moved by what it sold (what
+    /// the venue asked to be paid, `payForSwap`, open only during this call: no allowance is
+    /// written) and bought (measured). Interaction before the checks by design: they measure the
+    /// state after the call.
     function _trade(TradeParams calldata t, address[] memory list, uint256[] memory expected)
         internal
         returns (uint256 sold, uint256 bought)
@@ -246,30 +251,37 @@ contract PortfolioVault is IPortfolioVault, ISwapPayer, ERC4626, AccessManaged, 
         uint256 sellIndex = _requireIndexIn(list, sellAsset);
         uint256 buyIndex = _requireIndexIn(list, buyAsset);
         TradePayment.open(venue, sellAsset, sellAmount);
-        (bool success, bytes memory reason) = venue.call(t.data);
-        if (!success) {
-            assembly ("memory-safe") {
-                revert(add(reason, 32), mload(reason))
-            }
-        }
+        _call(venue, t.data);
+        (,, uint256 unpaid) = TradePayment.current();
         TradePayment.close(); // Nothing more can be paid for this trade, nor outside a trade.
-        uint256 sellBefore = expected[sellIndex];
+        // What left the vault is what it paid when asked: at most `sellAmount` by construction. Any
+        // other movement of the sell asset fails the balance check after the last trade (`_settle`).
+        sold = sellAmount - unpaid;
         uint256 buyBefore = expected[buyIndex];
-        uint256 sellAfter = _balanceOf(sellAsset);
         uint256 buyAfter = _balanceOf(buyAsset);
-        if (sellAfter > sellBefore) revert UnexpectedBalanceChange(sellAsset, sellBefore, sellAfter);
         if (buyAfter < buyBefore) revert UnexpectedBalanceChange(buyAsset, buyBefore, buyAfter);
-        // No underflow: both compared just above.
+        // No underflow: compared just above.
         unchecked {
-            sold = sellBefore - sellAfter;
             bought = buyAfter - buyBefore;
         }
-        if (sold > sellAmount) revert SoldMoreThanAllowed(sellAsset, sold, sellAmount);
         uint256 minBuyAmount = t.minBuyAmount;
         if (bought < minBuyAmount) revert InsufficientOutput(buyAsset, bought, minBuyAmount);
-        expected[sellIndex] = sellAfter;
+        expected[sellIndex] -= sold; // Checked: the vault cannot have paid more than it held.
         expected[buyIndex] = buyAfter;
         emit Traded(msg.sender, venue, sellAsset, sold, buyAsset, bought);
+    }
+
+    /// @dev Calls `venue` with `data`, bubbling its revert up; what it returns is not read (the
+    /// trade is measured by the vault's own balances and payments).
+    function _call(address venue, bytes calldata data) internal {
+        assembly ("memory-safe") {
+            let input := mload(0x40)
+            calldatacopy(input, data.offset, data.length)
+            if iszero(call(gas(), venue, 0, input, data.length, 0, 0)) {
+                returndatacopy(input, 0, returndatasize())
+                revert(input, returndatasize())
+            }
+        }
     }
 
     /// @dev The vault's balance of each token of `list`.
@@ -298,13 +310,22 @@ contract PortfolioVault is IPortfolioVault, ISwapPayer, ERC4626, AccessManaged, 
         if (!ok) revert BalanceUnavailable(token);
     }
 
-    /// @dev A memory copy: the balances each trade is checked against, updated as trades settle
-    /// (re-reading the tokens would cost a call per asset for the same numbers).
-    function _copy(uint256[] memory values) internal pure returns (uint256[] memory copy) {
-        copy = new uint256[](values.length);
+    /// @dev The balances before the trades, twice: as they were (for the risk check) and as each
+    /// trade moves them (what the trades are checked against; re-reading the tokens would cost a
+    /// call per asset for the same numbers).
+    function _balancesTwice(address[] memory list)
+        internal
+        view
+        returns (uint256[] memory before, uint256[] memory expected)
+    {
+        uint256 count = list.length;
+        before = new uint256[](count);
+        expected = new uint256[](count);
         // Bounded: assets <= MAX_ASSETS.
-        for (uint256 i; i < values.length; ++i) {
-            copy[i] = values[i];
+        for (uint256 i; i < count; ++i) {
+            uint256 held = _balanceOf(list[i]);
+            before[i] = held;
+            expected[i] = held;
         }
     }
 

@@ -9,6 +9,7 @@ from eth_account import Account
 
 from compliance_fixtures import wire
 from keepers.roles import ROLE_IDS
+from keepers.routing.codec import encode_legs
 from keepers.signals.intent import RebalanceIntent, sign_intent
 from risk_fixtures import asset_risk, bind_share_compliance, limits_tuple, model_update
 
@@ -62,7 +63,8 @@ class RebalancerStack:
         for trade in trades:
             sell, buy = int(trade.sellIndex), int(trade.buyIndex)
             risky = ORDER[buy] if sell == 0 else ORDER[sell]
-            routes.append(([(1, [(self.liq.venue(VENUES[risky]), self.tokens[buy].address, b"")])],))
+            routes.append(encode_legs([(1, [(self.liq.venue(VENUES[risky]), self.tokens[buy].address, b"")])],
+                                      self.tokens[buy].address))
         return routes
 
     def values(self):

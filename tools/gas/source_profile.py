@@ -1,6 +1,7 @@
 """Source-level gas profile of one contract's own execution in a transaction.
 
-    python tools/gas/source_profile.py compile <Contract> <path.sol>     (writes .build/srcmap-<Contract>.json)
+    ape compile --force && python tools/gas/source_profile.py compile <Contract> <path.sol>
+                                                  (writes .build/srcmap-<Contract>.json)
     (then, inside an ape session: profile(txn_hash, contract_address, "<Contract>"))
 
 Compiles `<path.sol>` with the project's exact settings (solc-js front, via-IR, 1,000,000 runs,
@@ -13,6 +14,7 @@ the source range solc maps it to, summed per source line and per enclosing funct
 from __future__ import annotations
 
 import collections
+import os
 import json
 import re
 import subprocess
@@ -53,13 +55,20 @@ def compile_source_map(contract: str, source: str) -> dict:
 def _compile(contract: str, source: str) -> dict:
     settings = json.loads((ROOT / ".build" / "__local__.json").read_text())["compilers"][0]["settings"]
     settings = {k: v for k, v in settings.items() if k != "outputSelection"}
+    # ape records the remappings of its last compile only (a partial recompile may need fewer).
+    settings["remappings"] = ["@openzeppelin/contracts=contracts/.cache/openzeppelin/5.4.0",
+                              "@chainlink/contracts=contracts/.cache/chainlink/1.2.0"]
     settings["outputSelection"] = {"*": {"*": ["evm.deployedBytecode.object", "evm.deployedBytecode.sourceMap"],
                                          "": ["ast"]}}
     # Only the contract asked for is compiled: the others' output is not selected.
     settings["outputSelection"] = {source: {contract: ["evm.deployedBytecode.object",
                                                        "evm.deployedBytecode.sourceMap"]}, "*": {"": ["ast"]}}
-    request = {"language": "Solidity", "sources": {source: {"urls": [source]}}, "settings": settings}
-    request["sources"][source] = {"content": (ROOT / source).read_text()}
+    # Every project source, as `ape compile --force` compiles them in one batch: the AST ids, hence
+    # via-IR's code layout, then match what ape built.
+    files = sorted(str(f.relative_to(ROOT)) for d in ("contracts", "interfaces") for f in (ROOT / d).rglob("*.sol")
+                   if ".cache" not in f.parts)
+    request = {"language": "Solidity", "sources": {f: {"content": (ROOT / f).read_text()} for f in files},
+               "settings": settings}
     out = subprocess.run(["node", str(FRONT), "--standard-json", "--base-path", str(ROOT)],
                          input=json.dumps(request), capture_output=True, text=True, cwd=ROOT, check=True)
     result = json.loads(out.stdout)
@@ -73,7 +82,8 @@ def _compile(contract: str, source: str) -> dict:
     # The metadata hash (CBOR tail) differs with the source set; the code before it must not.
     cut = int(ours[-4:], 16) * 2 + 4
     if ours[:-cut] != theirs[:-cut]:
-        raise SystemExit("the recompiled code differs from .build's: not the same settings")
+        raise SystemExit("the recompiled code differs from .build's: run `ape compile --force` first (a partial "
+                         "compile lays code out differently)")
     data = {"object": ours, "sourceMap": evm["sourceMap"], "files": {str(k): v for k, v in files.items()}}
     (ROOT / ".build" / f"srcmap-{contract}.json").write_text(json.dumps(data))
     return data
@@ -111,7 +121,7 @@ def _function_at(text: bytes, start: int, length: int, path: str) -> str:
     return f"{path.split('/')[-1]}:{matches[-1].group(2) or matches[-1].group(1)}"
 
 
-def profile(chain, txn_hash: str, address: str, contract: str, top: int = 40) -> None:
+def profile(chain, txn_hash: str, address: str, contract: str, top: int = int(os.environ.get("PROFILE_TOP", "40"))) -> None:
     data = json.loads((ROOT / ".build" / f"srcmap-{contract}.json").read_text())
     code = bytes.fromhex(data["object"])
     index_of = _pc_to_index(code)
@@ -126,7 +136,8 @@ def profile(chain, txn_hash: str, address: str, contract: str, top: int = 40) ->
     by_function = collections.Counter()
     heavy = []
     by_caller = collections.Counter()
-    last_specific = None
+    by_owner = collections.Counter()
+    last_specific, last_owner = None, "<entry>"
     calls: dict[int, list[str]] = {}  # per depth: the internal function stack (source-map jump types)
     pending_in: dict[int, bool] = {}
     total = 0
@@ -176,10 +187,14 @@ def profile(chain, txn_hash: str, address: str, contract: str, top: int = 40) ->
         generic = not text or length > 2_000 or length < 8
         key = (path.split("/")[-1], line, snippet)
         if generic and last_specific is not None:
-            key = last_specific
+            key, owner = last_specific, last_owner
         elif not generic:
-            last_specific = key
+            owner = _function_at(text, start, length, path)
+            last_specific, last_owner = key, owner
+        else:
+            owner = "<entry>"
         by_caller[key] += cost
+        by_owner[owner] += cost
         if cost >= 2000 and step["op"] not in ("CALL", "STATICCALL", "DELEGATECALL"):
             heavy.append((step["op"], cost, path.split("/")[-1], line, snippet[:60]))
         by_op[step["op"]] += cost
@@ -190,8 +205,8 @@ def profile(chain, txn_hash: str, address: str, contract: str, top: int = 40) ->
     print("generated code charged to the statement that ran before it:")
     for (path, line, snippet), gas in by_caller.most_common(top):
         print(f"{gas:>8,}  {path}:{line}  {snippet[:90]}")
-    print("by innermost internal function (source-map jump types; <generated>: the compiler's own helpers):")
-    for name, gas in by_function.most_common(25):
+    print("by the function whose statement ran (generated helpers charged to their caller's):")
+    for name, gas in by_owner.most_common(30):
         print(f"{gas:>8,}  {name}")
     print("by opcode: " + ", ".join(f"{op} {g:,}" for op, g in by_op.most_common(15)))
     print("steps of 2,000 gas or more: " + "; ".join(f"{op} {c:,} {p}:{ln}" for op, c, p, ln, _ in heavy))
