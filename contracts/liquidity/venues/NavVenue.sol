@@ -29,8 +29,16 @@ contract NavVenue is INavVenue, AccessManaged, ReentrancyGuardTransient {
         uint224 notional;
     }
 
-    mapping(address token => NavMarket) private _markets;
-    mapping(address token => uint8) private _decimals;
+    /// @dev A market's terms and the token's decimals in one word (read by every fill).
+    struct Market {
+        uint16 subscribeFeeBps;
+        uint16 redeemFeeBps;
+        uint128 dailyCapacity;
+        bool listed;
+        uint8 decimals;
+    }
+
+    mapping(address token => Market) private _markets;
     mapping(address token => Usage) private _usage;
 
     constructor(address authority, address cash_, address oracle_) AccessManaged(authority) {
@@ -81,12 +89,12 @@ contract NavVenue is INavVenue, AccessManaged, ReentrancyGuardTransient {
         if (tokenIn == cash) (token, subscribing) = (tokenOut, true);
         else if (tokenOut == cash) (token, subscribing) = (tokenIn, false);
         else return 0;
-        NavMarket memory market = _markets[token];
+        Market memory market = _markets[token];
         if (!market.listed) return 0;
         (PriceStatus status, uint256 nav18,) = IOracleRouter(oracle).priceOf(token);
         if (nav18 == 0 || uint8(status) > uint8(PriceStatus.Fallback)) return 0;
         uint256 cashNotional;
-        (amountOut, cashNotional) = _amountOut(token, subscribing, amountIn, nav18, market);
+        (amountOut, cashNotional) = _amountOut(subscribing, amountIn, nav18, market);
         if (cashNotional > remainingCapacity(token)) return 0;
         if (amountOut > IERC20(tokenOut).balanceOf(address(this))) return 0;
     }
@@ -102,9 +110,10 @@ contract NavVenue is INavVenue, AccessManaged, ReentrancyGuardTransient {
         if (market.subscribeFeeBps > MAX_FEE_BPS || market.redeemFeeBps > MAX_FEE_BPS) {
             revert InvalidMarket(token, "fee above 500 bps");
         }
-        _decimals[token] = IERC20Metadata(token).decimals();
-        NavMarket memory previous = _markets[token];
-        _markets[token] = market;
+        NavMarket memory previous = _terms(_markets[token]);
+        _markets[token] = Market(
+            market.subscribeFeeBps, market.redeemFeeBps, market.dailyCapacity, market.listed, IERC20Metadata(token).decimals()
+        );
         emit MarketSet(token, previous, market);
     }
 
@@ -116,7 +125,7 @@ contract NavVenue is INavVenue, AccessManaged, ReentrancyGuardTransient {
 
     /// @inheritdoc INavVenue
     function marketOf(address token) external view returns (NavMarket memory) {
-        return _markets[token];
+        return _terms(_markets[token]);
     }
 
     /// @dev Every check of a fill, then its capacity use (the one effect before the transfers).
@@ -130,11 +139,11 @@ contract NavVenue is INavVenue, AccessManaged, ReentrancyGuardTransient {
         if (amountIn == 0) revert ZeroAmount();
         address token;
         (token, subscribing) = _pairOf(tokenIn, tokenOut);
-        NavMarket memory market = _markets[token];
+        Market memory market = _markets[token];
         if (!market.listed) revert MarketNotListed(token);
         nav18 = _price(token);
         uint256 cashNotional;
-        (amountOut, cashNotional) = _amountOut(token, subscribing, amountIn, nav18, market);
+        (amountOut, cashNotional) = _amountOut(subscribing, amountIn, nav18, market);
         uint256 used = _usedToday(token);
         uint256 remaining = _remaining(market.dailyCapacity, used);
         if (cashNotional > remaining) revert CapacityExceeded(token, cashNotional, remaining);
@@ -168,6 +177,10 @@ contract NavVenue is INavVenue, AccessManaged, ReentrancyGuardTransient {
         return capacity > used ? capacity - used : 0;
     }
 
+    function _terms(Market memory market) internal pure returns (NavMarket memory) {
+        return NavMarket(market.subscribeFeeBps, market.redeemFeeBps, market.dailyCapacity, market.listed);
+    }
+
     function _pairOf(address tokenIn, address tokenOut) internal view returns (address token, bool subscribing) {
         if (tokenIn == cash && tokenOut != cash) return (tokenOut, true);
         if (tokenOut == cash && tokenIn != cash) return (tokenIn, false);
@@ -183,12 +196,12 @@ contract NavVenue is INavVenue, AccessManaged, ReentrancyGuardTransient {
 
     /// @dev Cash is valued at par (1 unit = 1 USD): a primary desk settles at NAV in its cash token.
     /// Outputs round down, in the venue's favour.
-    function _amountOut(address token, bool subscribing, uint256 amountIn, uint256 nav18, NavMarket memory market)
+    function _amountOut(bool subscribing, uint256 amountIn, uint256 nav18, Market memory market)
         internal
         view
         returns (uint256 amountOut, uint256 cashNotional)
     {
-        uint256 tokenUnit = 10 ** _decimals[token];
+        uint256 tokenUnit = 10 ** market.decimals;
         uint256 cashUnit = 10 ** _cashDecimals;
         if (subscribing) {
             cashNotional = amountIn;
