@@ -15,6 +15,7 @@ import {IVenueAdapter} from "../../interfaces/IVenueAdapter.sol";
 import {IOracleRouter, PriceStatus} from "../../interfaces/IOracleRouter.sol";
 import {LiquiditySession} from "./LiquiditySession.sol";
 import {UniswapHops} from "./UniswapHops.sol";
+import {NavHops} from "./NavHops.sol";
 import {FillLog} from "./FillLog.sol";
 import {RouteCodec} from "./RouteCodec.sol";
 import {RouteTaker} from "./RouteTaker.sol";
@@ -119,7 +120,7 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
         nonReentrant
         returns (address[] memory venues_, uint256[][] memory amountsOut)
     {
-        RouteTaker.set(msg.sender); // RFQ quotes named for the caller quote for it
+        RouteTaker.set(msg.sender, false); // RFQ quotes named for the caller quote for it
         venues_ = _venues.values();
         amountsOut = new uint256[][](venues_.length);
         // Bounded: venues <= MAX_VENUES; amounts is the caller's own eth_call.
@@ -139,7 +140,7 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
         returns (uint256 amountOut, uint256[][] memory hopOutputs)
     {
         (uint256 legCount,,) = _walkRoute(route); // deadline, recipient and threshold: not for a quote
-        RouteTaker.set(msg.sender);
+        RouteTaker.set(msg.sender, false);
         address routeTokenOut = RouteCodec.tokenOut(route);
         hopOutputs = new uint256[][](legCount);
         uint256 at = RouteCodec.HEADER_BYTES;
@@ -299,8 +300,8 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
         returns (uint256 amountIn, uint256 amountOut)
     {
         (uint256 legCount, uint256 hops) = _checkRoute(route, commitment);
-        RouteTaker.set(msg.sender); // the route's taker, for venues that bind an order to it (RFQ)
-        RoutePayer.setByCallback(byCallback);
+        // The route's taker, for venues that bind an order to it (RFQ), and how it pays (RoutePayer).
+        RouteTaker.set(msg.sender, byCallback);
         uint256 fills = FillLog.create(hops);
         address tokenIn = RouteCodec.tokenIn(route);
         address tokenOut = RouteCodec.tokenOut(route);
@@ -450,6 +451,9 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
         }
         if (kind == IVenueAdapter.NativeKind.UNISWAP_V3) {
             return UniswapHops.swapV3(venue, tokenIn, tokenOut, amount, payer, to);
+        }
+        if (kind == IVenueAdapter.NativeKind.NAV_DESK) {
+            return (amount, NavHops.swap(venue, tokenIn, tokenOut, amount, payer, to));
         }
         (bool ok, bytes memory result) = adapter.delegatecall(
             abi.encodeCall(IVenueAdapter.swap, (venue, tokenIn, tokenOut, amount, payer, to, data))

@@ -4,17 +4,19 @@ pragma solidity ^0.8.24;
 import {IVenueAdapter} from "../../../interfaces/IVenueAdapter.sol";
 import {INavVenue} from "../../../interfaces/INavVenue.sol";
 import {AdapterBase} from "./AdapterBase.sol";
-import {LiquiditySession} from "../LiquiditySession.sol";
+import {NavHops} from "../NavHops.sol";
 
 /// @title NavVenueAdapter
-/// @notice Subscribes to or redeems from the issuer's NavVenue at oracle NAV, paid by callback: the
-/// desk calls the aggregator's `navVenueCallback`, which pays it from the route's payer directly
-/// (one transfer of the input, no allowance written; for a security token one compliance check
-/// instead of two through the aggregator's own balance).
+/// @notice Subscribes to or redeems from the issuer's NavVenue at oracle NAV, paid by callback
+/// (NavHops). A native kind: the aggregator runs NavHops itself and asks this adapter for quotes only.
 contract NavVenueAdapter is AdapterBase {
     /// @inheritdoc IVenueAdapter
-    /// @dev No minimum at the venue: the aggregator checks the route's output. The session allows
-    /// this venue one callback for at most `amountIn` of `tokenIn` (LiquiditySession, as a V3 pool).
+    function nativeKind() external pure override returns (NativeKind) {
+        return NativeKind.NAV_DESK;
+    }
+
+    /// @inheritdoc IVenueAdapter
+    /// @dev NavHops, as the aggregator runs it for NAV desks.
     function swap(
         address venue,
         address tokenIn,
@@ -24,9 +26,7 @@ contract NavVenueAdapter is AdapterBase {
         address recipient,
         bytes calldata
     ) external onlyDelegateCall returns (uint256 amountInUsed, uint256 amountOut) {
-        LiquiditySession.expect(venue, payer, tokenIn, amountIn);
-        amountOut = INavVenue(venue).swapWithCallback(tokenIn, tokenOut, amountIn, 0, recipient, "");
-        if (LiquiditySession.pending()) revert CallbackNotReceived(venue);
+        amountOut = NavHops.swap(venue, tokenIn, tokenOut, amountIn, payer, recipient);
         amountInUsed = amountIn; // The desk checked that it received at least amountIn.
     }
 
