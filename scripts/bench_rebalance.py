@@ -4,8 +4,9 @@ AutoRebalancer (run by `make bench` after `bench_liquidity`), and the signal mod
 Like the liquidity benchmarks, the gas scenario trades plain ERC-20s (the local USDC and three
 18-decimal WETH9 tokens standing for the funds) on the real Uniswap V2, so the figure is the
 rebalancer's own cost plus the venues', not the security tokens' compliance checks. Every other
-part is the deployed one: OracleRouter prices, RiskEngine limits and model, PortfolioVault,
-LiquidityAggregator with its oracle bound, 2-of-3 EIP-712 signatures. Two figures: the first
+part is the deployed one: OracleRouter prices (the strategy prices with the RiskEngine's snapshot
+when it is at most 300 s old: the risk keeper's sync precedes the steady state), RiskEngine limits
+and model, PortfolioVault, LiquidityAggregator, 2-of-3 EIP-712 signatures. Two figures: the first
 allocation (three purchases into empty positions: the vault's first balance of each token is a new
 storage slot) and a steady-state rebalance (one sale, two purchases, every balance already held);
 and, for the steady state's three trades, the floor: `BareRebalance` doing only the interactions
@@ -122,7 +123,7 @@ class RebalanceBench:
         # The floor (contracts/test/BareRebalance.sol): the same assets, prices, venues, risk limits
         # and model, signed by the same keys; funded only inside `measure_floor`'s snapshot.
         self.floor = floor = d.deploy(project.BareRebalance, router, aggregator, risk, [t.address for t in self.tokens],
-                                      [6, 18, 18, 18], [k.address for k in self.keys])
+                                      [6, 18, 18, 18], [k.address for k in self.keys], 2)
         risk.configure(floor, risk_assets, limits, sender=governor)
         risk.publishModel(floor, model, sender=keeper)
 

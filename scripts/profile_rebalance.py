@@ -1,8 +1,11 @@
-"""`ape run profile_rebalance`: where the benchmark rebalance's gas goes (benchmarks/README.md).
+"""`ape run profile_rebalance`: where a benchmark rebalance's gas goes (benchmarks/README.md).
 
-Replays `bench_rebalance`'s steady-state rebalance on a fresh anvil and prints, from
-`debug_traceTransaction`: the call frames (call tracer, gas before refunds) two levels deep, the
-storage / log opcodes of the rebalancer's own frame, calldata and intrinsic gas, and the refund.
+Replays `bench_rebalance`'s steady-state rebalance and its floor (or, with `--scenario nav`,
+`bench_nav_rebalance`'s NAV-desk rebalances and their floor) on a fresh anvil and prints, from
+`debug_traceTransaction`: the call frames (call tracer, gas before refunds, each with its own part)
+`--depth` levels deep, the storage / log opcodes of the top frame, calldata and intrinsic gas, and
+the refund; with `--source CONTRACT`, a source-level profile of that contract's own execution
+(tools/gas/source_profile.py; run `ape compile --force` first).
 """
 
 from __future__ import annotations
@@ -96,13 +99,15 @@ def cli(ecosystem, network, provider, depth, scenario, source_of):
             bench = nav.NavDeskBench(Path(record_dir))
             names = dict(bench.names)
             names["0x0000000000000000000000000000000000000001"] = "ecrecover"
-            gas = nav.measure_gas(bench, keep_receipts=True)
             addresses = {"AutoRebalancer": bench.rebalancer.address, "PortfolioVault": bench.vault.address,
                          "LiquidityAggregator": bench.aggregator.address, "NavVenue": bench.nav.address}
             sources = {c: addresses[c] for c in source_of}
+            gas = nav.measure_gas(bench, keep_receipts=True, inspect_floor=lambda receipt: _profile(
+                receipt, names, depth, "NAV desk floor (BareRebalance), the steady state's trades"))
             _profile(gas["first_receipt"], names, depth, "NAV desk: first allocation (four subscriptions)")
             _profile(gas["steady_receipt"], names, depth, "NAV desk: steady state (two redemptions, two subscriptions)",
                      sources)
+            _profile(gas["derisk_receipt"], names, depth, "NAV desk: de-risking (four redemptions)")
         return
     bench = bench_rebalance.RebalanceBench()
     names = {getattr(bench, a).address.lower(): a
