@@ -80,6 +80,22 @@ struct RebalancePreview {
 /// per-trade minimum outputs derived from oracle prices and the slippage bound, and has the vault
 /// run the RiskEngine on the state after all of them. Any failure reverts the whole rebalance.
 ///
+/// Prices ("oracle prices" below). With the strategy's `maxSnapshotAge` set, a rebalance (and its
+/// preview, and `shouldRebalance`) prices every asset with the RiskEngine's snapshot
+/// (`IRiskEngine.priceSnapshot`, taken by `sync`) when that sync priced every asset and is at most
+/// `maxSnapshotAge` seconds old; otherwise, and always with `maxSnapshotAge` 0, with live
+/// OracleRouter prices (RBL-13). `Rebalanced` and the preview say which (`pricesSyncedAt`, 0: live).
+/// Why this is safe: the snapshot holds the OracleRouter's own validated prices as of the sync
+/// (setStrategy refuses a snapshot age when the vault's risk engine reads another oracle), the same
+/// prices the RiskEngine checks the state after the trades at; an asset the sync could not price
+/// keeps an older price with its bit clear, and such a snapshot is never used. Against live prices a
+/// snapshot-derived minimum output differs by at most the oracle's move since the sync: higher (the
+/// trade reverts, failing closed) or lower (a venue may fill worse by up to that move on top of the
+/// intent's slippage). `sync` is open to anyone, so whoever relays may choose which oracle state of
+/// the last `maxSnapshotAge` seconds the minimums come from: the added exposure per trade is the
+/// oracle's largest move over that window, and the loss budget, charged at the same prices, bounds
+/// the total. Keep `maxSnapshotAge` short (the deployment's portfolio: 300 s; at most 3,600).
+///
 /// Guarantees (docs/specs.md RBL-*):
 /// - an intent executes at most once: its nonce must be the portfolio's next one (RBL-5);
 /// - expired, unsigned, under-signed, malleable, foreign-chain or foreign-contract intents never
@@ -94,6 +110,8 @@ struct RebalancePreview {
 ///
 /// NOT checked: the relayer's choice of venues (`routes`) — any listed venue whose output meets
 /// the oracle-derived minimum is accepted; the loss budget bounds what a bad choice can cost.
+/// Not checked either: that a snapshot younger than `maxSnapshotAge` is still the oracle's latest
+/// answer (comparing would read the live feeds the snapshot saves; see "Prices").
 /// Not checked either: the model behind an intent (`modelVersion`, `signalHash` are recorded only).
 /// Execution better than the oracle price can leave a bought asset above its target by the
 /// improvement.
@@ -102,9 +120,10 @@ struct RebalancePreview {
 /// Warning: the rebalancer cannot commit-reveal (it acts within one transaction), so each trade must
 /// stay below the aggregator's large-order threshold of its input token, or the aggregator refuses
 /// it (`CommitmentRequired`) and the whole rebalance reverts: keep `maxTradeBps` x NAV below the
-/// thresholds. Every trade's minimum output is its oracle bound: the sale's value at this block's
+/// thresholds. Every trade's minimum output is its oracle bound: the sale's value at the plan's
 /// oracle prices less the intent's slippage (the aggregator's own oracle bound is not asked for: it
-/// would read the same prices again to check the same inequality).
+/// would read the live prices again to check the same inequality). The trades go to the vault's
+/// `tradeBatch`, each an aggregator `swapWithCallback` the vault pays when asked (no allowance).
 /// Warning — relaying: an intent becomes public when its relay enters the mempool, and the relayer
 /// picks the routes. With no relayer bound (`relayerOf` zero, the default) anyone may relay a copy
 /// through a pool they moved in the same block and keep up to the intent's slippage on every

@@ -11,7 +11,8 @@ struct TradeParams {
     address buyAsset;
     /// Least `buyAsset` the vault must receive (the executor's slippage bound).
     uint256 minBuyAmount;
-    /// Allow-listed contract the vault calls with `data`; it may pull at most `sellAmount`.
+    /// Allow-listed contract the vault calls with `data`; during that call it may ask to be paid
+    /// (`payForSwap`) at most `sellAmount` of `sellAsset` in total.
     address venue;
     bytes data;
 }
@@ -21,6 +22,14 @@ struct TradeParams {
 /// (assets()[0]), NAV from the oracle layer, deposits and share transfers only by verified
 /// investors, trades only by approved executors through allow-listed venues, every trade and
 /// every cash withdrawal checked by the RiskEngine on the state after it.
+/// Paying venues: the vault never approves anyone. A trade's venue is paid by asking
+/// (`ISwapPayer.payForSwap(token, to, amount)`), which the vault honours only while that trade's
+/// call to its venue runs, only from that venue, only in the trade's sell asset and for at most its
+/// sell amount in total (transient storage, opened before the call and closed after it); anything
+/// else reverts `PaymentNotExpected` or `PaymentAboveTrade` (RSK-13). The LiquidityAggregator pays
+/// the venues of a route this way through `swapWithCallback`; its venues cannot ask the vault
+/// themselves (they are not the running trade's venue). This costs no storage write, where an
+/// exact approval costs two (set, then consumed or reset).
 /// Shares are securities: every share movement (mint on deposit, transfer, burn on redemption)
 /// passes the share compliance engine bound to the vault — the same ComplianceEngine a
 /// SecurityToken has (jurisdictions, investor classes, holder caps, lock-ups, limits, identity
@@ -91,6 +100,8 @@ interface IPortfolioVault is IERC4626, IRiskManagedPortfolio {
 
     /// @notice Sells up to `sellAmount` of one asset for at least `minBuyAmount` of another
     /// through an allow-listed venue, then requires the RiskEngine to pass the new holdings.
+    /// @dev The venue is paid by `payForSwap` during the call (see above); `sold` is what it was
+    /// paid, `bought` the vault's measured gain; no other holding may move.
     /// @return sold What left the vault. @return bought What arrived.
     function trade(TradeParams calldata params) external returns (uint256 sold, uint256 bought);
 

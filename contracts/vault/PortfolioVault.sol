@@ -113,9 +113,9 @@ contract PortfolioVault is IPortfolioVault, ISwapPayer, ERC4626, AccessManaged, 
     /// its sell amount in total. Not `nonReentrant`: it runs inside the trade, which holds the lock.
     function payForSwap(address token, address to, uint256 amount) external {
         (address venue, address sellAsset, uint256 remaining) = TradePayment.current();
-        if (venue == address(0) || msg.sender != venue || token != sellAsset) {
-            revert PaymentNotExpected(msg.sender, token, venue, sellAsset);
-        }
+        // No trade running: the venue slot is clear (the sell token's may hold the last trade's).
+        if (venue == address(0)) revert PaymentNotExpected(msg.sender, token, address(0), address(0));
+        if (msg.sender != venue || token != sellAsset) revert PaymentNotExpected(msg.sender, token, venue, sellAsset);
         if (amount > remaining) revert PaymentAboveTrade(token, amount, remaining);
         // No underflow: amount <= remaining.
         unchecked {
