@@ -31,10 +31,12 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
     /// @notice Longest `maxSnapshotAge` a strategy may set (seconds).
     uint256 public constant MAX_SNAPSHOT_AGE = 3_600;
     /// @notice Gas of a rebalance besides its trades, and per trade (through the aggregator, one
-    /// venue, plain ERC-20s): `make bench` measures both (benchmarks/README.md); security tokens
-    /// add their compliance checks on top.
-    uint256 public constant GAS_BASE = 95_000;
-    uint256 public constant GAS_PER_TRADE = 85_000;
+    /// Uniswap V2 venue, plain ERC-20s, snapshot prices): from `make bench`'s steady state
+    /// (benchmarks/README.md: three trades, 448,958; a trade's aggregator call about 72,600 and the
+    /// vault's part of it about 5,400). Security tokens add their compliance checks on top (the
+    /// NAV-desk path: about 100,000 a trade).
+    uint256 public constant GAS_BASE = 215_000;
+    uint256 public constant GAS_PER_TRADE = 78_000;
 
     /// @dev Three words read by every rebalance (one written), then the packed bounds and targets
     /// (the bounds of a portfolio of up to 8 assets in one word).
