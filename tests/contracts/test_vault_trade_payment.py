@@ -84,7 +84,7 @@ def test_pay_for_swap__after_the_trade__same_or_later_transaction__refused(
         assert usdc.balanceOf(vault) == before
 
 
-def test_pay_for_swap__paid_in_parts_up_to_the_trade__no_allowance_ever(risk_stack, executor):
+def test_pay_for_swap__honest_venue_paid_when_it_asks__no_allowance_ever(risk_stack, executor):
     """The honest venue (FixedRateVenue) is paid by the callback; the vault never approves anyone."""
     vault, usdc, venue = risk_stack.vault, risk_stack.tokens[USDC], risk_stack.venue
     data = venue.swap.encode_input(usdc, risk_stack.tokens[QCORP], 10_000 * USDC_UNIT)
