@@ -74,6 +74,7 @@ bench: build ## Measure gas from real receipts on anvil into benchmarks/
 	$(BIN)/ape run bench
 	$(BIN)/ape run bench_liquidity
 	$(BIN)/ape run bench_rebalance
+	$(BIN)/ape run bench_nav_rebalance
 	$(BIN)/python scripts/bench_var.py
 
 # Slither lives in its own venv: its web3 6 / eth-account pins clash with eth-ape's.

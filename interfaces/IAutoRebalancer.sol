@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity ^0.8.24;
 
-import {Leg} from "./ILiquidityAggregator.sol";
 import {RebalanceMath} from "../contracts/libraries/RebalanceMath.sol";
 
 /// @notice A signal service's signed instruction: move `portfolio` (under its strategy version
@@ -42,12 +41,10 @@ struct StrategyConfig {
     uint64 maxBaseFee;
     /// Cumulative execution loss allowed (18-decimal USD at oracle prices), refilled over time.
     uint128 lossBudget;
-}
-
-/// @notice The relayer's venues for one planned trade: legs as in a Route, whose `amountIn` are
-/// relative weights (the rebalancer scales them to the planned amount).
-struct TradeRoute {
-    Leg[] legs;
+    /// Seconds: price the rebalance with the RiskEngine's snapshot (`IRiskEngine.priceSnapshot`)
+    /// when it priced every asset and is at most this old, with live oracle prices otherwise;
+    /// 0: always live prices. At most MAX_SNAPSHOT_AGE (3,600).
+    uint32 maxSnapshotAge;
 }
 
 /// @notice What `previewRebalance` reports so a keeper can decide whether sending is worth it.
@@ -68,6 +65,8 @@ struct RebalancePreview {
     uint256 gasEstimate;
     /// Loss budget available now, USD.
     uint256 lossBudgetAvailable;
+    /// When the RiskEngine snapshot the prices above come from was taken; 0: live oracle prices.
+    uint256 pricesSyncedAt;
     /// 0 when `rebalance` would pass every state check now; otherwise the selector of the first
     /// error it would revert with. Signatures are not checked here.
     bytes4 blocker;
@@ -80,6 +79,22 @@ struct RebalancePreview {
 /// trade), routes them through the LiquidityAggregator over the venues the relayer names, with
 /// per-trade minimum outputs derived from oracle prices and the slippage bound, and has the vault
 /// run the RiskEngine on the state after all of them. Any failure reverts the whole rebalance.
+///
+/// Prices ("oracle prices" below). With the strategy's `maxSnapshotAge` set, a rebalance (and its
+/// preview, and `shouldRebalance`) prices every asset with the RiskEngine's snapshot
+/// (`IRiskEngine.priceSnapshot`, taken by `sync`) when that sync priced every asset and is at most
+/// `maxSnapshotAge` seconds old; otherwise, and always with `maxSnapshotAge` 0, with live
+/// OracleRouter prices (RBL-13). `Rebalanced` and the preview say which (`pricesSyncedAt`, 0: live).
+/// Why this is safe: the snapshot holds the OracleRouter's own validated prices as of the sync
+/// (setStrategy refuses a snapshot age when the vault's risk engine reads another oracle), the same
+/// prices the RiskEngine checks the state after the trades at; an asset the sync could not price
+/// keeps an older price with its bit clear, and such a snapshot is never used. Against live prices a
+/// snapshot-derived minimum output differs by at most the oracle's move since the sync: higher (the
+/// trade reverts, failing closed) or lower (a venue may fill worse by up to that move on top of the
+/// intent's slippage). `sync` is open to anyone, so whoever relays may choose which oracle state of
+/// the last `maxSnapshotAge` seconds the minimums come from: the added exposure per trade is the
+/// oracle's largest move over that window, and the loss budget, charged at the same prices, bounds
+/// the total. Keep `maxSnapshotAge` short (the deployment's portfolio: 300 s; at most 3,600).
 ///
 /// Guarantees (docs/specs.md RBL-*):
 /// - an intent executes at most once: its nonce must be the portfolio's next one (RBL-5);
@@ -95,6 +110,8 @@ struct RebalancePreview {
 ///
 /// NOT checked: the relayer's choice of venues (`routes`) — any listed venue whose output meets
 /// the oracle-derived minimum is accepted; the loss budget bounds what a bad choice can cost.
+/// Not checked either: that a snapshot younger than `maxSnapshotAge` is still the oracle's latest
+/// answer (comparing would read the live feeds the snapshot saves; see "Prices").
 /// Not checked either: the model behind an intent (`modelVersion`, `signalHash` are recorded only).
 /// Execution better than the oracle price can leave a bought asset above its target by the
 /// improvement.
@@ -103,9 +120,10 @@ struct RebalancePreview {
 /// Warning: the rebalancer cannot commit-reveal (it acts within one transaction), so each trade must
 /// stay below the aggregator's large-order threshold of its input token, or the aggregator refuses
 /// it (`CommitmentRequired`) and the whole rebalance reverts: keep `maxTradeBps` x NAV below the
-/// thresholds. Every trade's minimum output is its oracle bound: the sale's value at this block's
+/// thresholds. Every trade's minimum output is its oracle bound: the sale's value at the plan's
 /// oracle prices less the intent's slippage (the aggregator's own oracle bound is not asked for: it
-/// would read the same prices again to check the same inequality).
+/// would read the live prices again to check the same inequality). The trades go to the vault's
+/// `tradeBatch`, each an aggregator `swapWithCallback` the vault pays when asked (no allowance).
 /// Warning — relaying: an intent becomes public when its relay enters the mempool, and the relayer
 /// picks the routes. With no relayer bound (`relayerOf` zero, the default) anyone may relay a copy
 /// through a pool they moved in the same block and keep up to the intent's slippage on every
@@ -128,6 +146,8 @@ interface IAutoRebalancer {
     error NothingToTrade(address portfolio);
     error RoutesLengthMismatch(uint256 routes, uint256 trades);
     error ZeroRouteWeight(uint256 trade);
+    /// @notice The legs given for `trade` run past their end, or leave bytes over, at `at`.
+    error MalformedRoute(uint256 trade, uint256 at, uint256 length);
     error LossBudgetExceeded(address portfolio, uint256 loss, uint256 available);
     error InvalidStrategy(string reason);
     error RelayerNotAllowed(address portfolio, address caller, address relayer);
@@ -148,6 +168,7 @@ interface IAutoRebalancer {
         address relayer,
         uint256 trades,
         uint256 navBefore,
+        uint256 pricesSyncedAt,
         uint256 loss
     );
 
@@ -155,14 +176,18 @@ interface IAutoRebalancer {
 
     /// @notice Executes `intent`, signed by at least the strategy's threshold of authorised
     /// signers (`signers` strictly ascending, one signature each; EOAs or ERC-1271 contracts).
-    /// `routes[k]` are the legs for the k-th planned trade (see `previewRebalance`): their
-    /// `amountIn` are relative weights — the contract scales them to the planned amount.
+    /// `routes[k]` are the relayer's legs for the k-th planned trade (see `previewRebalance`), packed
+    /// as in a route (ILiquidityAggregator "Route encoding": per leg `amountIn` 16 | hopCount 1,
+    /// per hop venue 20 | tokenOut 20, absent on a leg's last hop | dataLength 2 | data), back to
+    /// back, nothing before or after (`keepers.routing.codec.encode_legs`). Their `amountIn` are
+    /// relative weights — the contract scales them to the planned amount; every leg's last hop buys
+    /// the trade's asset by the encoding.
     /// @return loss Oracle value sold minus oracle value bought (0 if the trades gained), USD.
     function rebalance(
         RebalanceIntent calldata intent,
         address[] calldata signers,
         bytes[] calldata signatures,
-        TradeRoute[] calldata routes
+        bytes[] calldata routes
     ) external returns (uint256 loss);
 
     // ---------------------------------------------------------------- views

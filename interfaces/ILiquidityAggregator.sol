@@ -24,6 +24,17 @@ struct TokenPolicy {
     uint128 commitThreshold;
 }
 
+/// @notice A contract that pays its routes' inputs when the aggregator asks, instead of by
+/// allowance (`ILiquidityAggregator.swapWithCallback`). The PortfolioVault is one.
+interface ISwapPayer {
+    /// @notice Called by the aggregator during the caller's `swapWithCallback`: transfer `amount` of
+    /// `token` to `to` (the venue of the hop being executed, or the aggregator for an adapter that
+    /// forwards it). The payer decides what it accepts (the vault: only the venue of its running
+    /// trade, only the trade's sell token, at most its amount in total); the venue checks that it
+    /// was paid (a Uniswap pair's invariant, a V3 pool's or the NAV desk's balance).
+    function payForSwap(address token, address to, uint256 amount) external;
+}
+
 /// @title ILiquidityAggregator
 /// @notice Executes an order split across allow-listed venues and multi-hop paths, with a minimum
 /// output, a deadline, an oracle-derived bound and a commit–reveal mode for large orders.
@@ -52,7 +63,8 @@ struct TokenPolicy {
 ///   swap was; it goes, as dust, to the next payer routing through that token;
 /// - no standing allowance is needed: contracts approve exactly `amountIn` before the call (the
 ///   pull consumes it), wallets sign an ERC-2612 permit for exactly `amountIn` and send
-///   `multicall([selfPermit(...), swap(route)])` (LIQ-3);
+///   `multicall([selfPermit(...), swap(route)])` (LIQ-3); a contract payer can instead pay each
+///   input when asked (`swapWithCallback`, ISwapPayer) and write no allowance at all (LIQ-19);
 /// - not re-entrant; a swap callback is accepted only from the pool the aggregator is calling,
 ///   during that call (LIQ-4);
 /// - a commitment is revealed only by its sender, at least one block after the commit, within
@@ -138,6 +150,16 @@ interface ILiquidityAggregator {
     /// @return amountOut The recipient's measured gain of `tokenOut`.
     function swap(bytes calldata route) external returns (uint256 amountIn, uint256 amountOut);
 
+    /// @notice `swap` for a contract payer (ISwapPayer) that pays each input when asked: for every
+    /// first hop of a leg the aggregator calls `msg.sender.payForSwap(tokenIn, to, amount)` with
+    /// `to` the hop's venue (a Uniswap pair before its swap, a V3 pool or the NAV desk from inside
+    /// their callbacks) or the aggregator (an adapter that forwards the input), and `amount` that
+    /// hop's input. No allowance is read or written. Everything else is as `swap` (same checks,
+    /// same event, same threshold).
+    /// @dev Warning: the aggregator does not check what `payForSwap` transferred: each venue checks
+    /// its own payment, and a payer that sends more than asked loses the difference.
+    function swapWithCallback(bytes calldata route) external returns (uint256 amountIn, uint256 amountOut);
+
     /// @notice Uses `msg.sender`'s ERC-2612 permit of `value` of `token` for this aggregator. A
     /// wallet swaps without a standing allowance by `multicall([selfPermit(token, amountIn, ...),
     /// swap(route)])`: the swap pulls exactly `amountIn`, consuming the permit. A permit already
@@ -171,6 +193,10 @@ interface ILiquidityAggregator {
 
     /// @notice Pays a Uniswap V3 pool the aggregator is swapping with; reverts for any other caller.
     function uniswapV3SwapCallback(int256 amount0Delta, int256 amount1Delta, bytes calldata data) external;
+
+    /// @notice Pays the NAV desk the aggregator is swapping with (INavVenueCallback), at most the
+    /// hop's input, once; reverts `UnexpectedCallback` for any other caller.
+    function navVenueCallback(address tokenIn, uint256 amountIn, bytes calldata data) external;
 
     // ---------------------------------------------------------------- administration (ADMIN / GUARDIAN)
 

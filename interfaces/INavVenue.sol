@@ -12,6 +12,13 @@ struct NavMarket {
     bool listed;
 }
 
+/// @notice What a caller of `INavVenue.swapWithCallback` implements: pay the desk its input.
+interface INavVenueCallback {
+    /// @notice Called by the desk during `swapWithCallback`, after it sent the output: transfer at
+    /// least `amountIn` of `tokenIn` to the desk (`msg.sender`). `data` is the caller's, passed through.
+    function navVenueCallback(address tokenIn, uint256 amountIn, bytes calldata data) external;
+}
+
 /// @title INavVenue
 /// @notice The issuer's primary subscription and redemption desk: fund tokens against cash at the
 /// oracle NAV plus a fee, from the venue's inventory, up to a daily capacity. Deterministic and
@@ -29,6 +36,8 @@ interface INavVenue {
     error InsufficientOutput(uint256 amountOut, uint256 minAmountOut);
     error InvalidMarket(address token, string reason);
     error ZeroAmount();
+    /// @notice `swapWithCallback`'s caller paid `received` of `tokenIn` where `amountIn` was due.
+    error PaymentNotReceived(address tokenIn, uint256 received, uint256 amountIn);
 
     event MarketSet(address indexed token, NavMarket previous, NavMarket market);
     event Subscribed(address indexed token, address indexed payer, address indexed recipient, uint256 cashIn, uint256 tokensOut, uint256 nav18);
@@ -39,6 +48,22 @@ interface INavVenue {
     function swap(address tokenIn, address tokenOut, uint256 amountIn, uint256 minAmountOut, address recipient)
         external
         returns (uint256 amountOut);
+
+    /// @notice `swap` paid by callback instead of allowance (Uniswap V3's pattern): same terms and
+    /// checks, then the desk sends the output to `recipient`, calls
+    /// `INavVenueCallback(msg.sender).navVenueCallback(tokenIn, amountIn, data)`, and reverts
+    /// `PaymentNotReceived` unless its own `tokenIn` balance grew by at least `amountIn` meanwhile.
+    /// The caller's payer can send the input straight to the desk (the aggregator's route payer, by
+    /// allowance or by its own callback): one transfer of `tokenIn` instead of two and no
+    /// allowance written — for a security token, one compliance check instead of two.
+    function swapWithCallback(
+        address tokenIn,
+        address tokenOut,
+        uint256 amountIn,
+        uint256 minAmountOut,
+        address recipient,
+        bytes calldata data
+    ) external returns (uint256 amountOut);
 
     /// @notice What `swap` would deliver now; 0 when it would revert (unlisted, no NAV, capacity, inventory).
     function quote(address tokenIn, address tokenOut, uint256 amountIn) external view returns (uint256 amountOut);

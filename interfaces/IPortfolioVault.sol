@@ -2,7 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {IERC4626} from "@openzeppelin/contracts/interfaces/IERC4626.sol";
-import {IRiskManagedPortfolio} from "./IRiskEngine.sol";
+import {IRiskEngine, IRiskManagedPortfolio} from "./IRiskEngine.sol";
 
 /// @notice One trade through an allow-listed venue.
 struct TradeParams {
@@ -11,7 +11,8 @@ struct TradeParams {
     address buyAsset;
     /// Least `buyAsset` the vault must receive (the executor's slippage bound).
     uint256 minBuyAmount;
-    /// Allow-listed contract the vault calls with `data`; it may pull at most `sellAmount`.
+    /// Allow-listed contract the vault calls with `data`; during that call it may ask to be paid
+    /// (`payForSwap`) at most `sellAmount` of `sellAsset` in total.
     address venue;
     bytes data;
 }
@@ -21,6 +22,14 @@ struct TradeParams {
 /// (assets()[0]), NAV from the oracle layer, deposits and share transfers only by verified
 /// investors, trades only by approved executors through allow-listed venues, every trade and
 /// every cash withdrawal checked by the RiskEngine on the state after it.
+/// Paying venues: the vault never approves anyone. A trade's venue is paid by asking
+/// (`ISwapPayer.payForSwap(token, to, amount)`), which the vault honours only while that trade's
+/// call to its venue runs, only from that venue, only in the trade's sell asset and for at most its
+/// sell amount in total (transient storage, opened before the call and closed after it); anything
+/// else reverts `PaymentNotExpected` or `PaymentAboveTrade` (RSK-13). The LiquidityAggregator pays
+/// the venues of a route this way through `swapWithCallback`; its venues cannot ask the vault
+/// themselves (they are not the running trade's venue). This costs no storage write, where an
+/// exact approval costs two (set, then consumed or reset).
 /// Shares are securities: every share movement (mint on deposit, transfer, burn on redemption)
 /// passes the share compliance engine bound to the vault — the same ComplianceEngine a
 /// SecurityToken has (jurisdictions, investor classes, holder caps, lock-ups, limits, identity
@@ -45,12 +54,18 @@ interface IPortfolioVault is IERC4626, IRiskManagedPortfolio {
     error TooManyAssets(uint256 max);
     error AssetAlreadyListed(address asset);
     error SameAsset(address asset);
-    error SoldMoreThanAllowed(address asset, uint256 sold, uint256 sellAmount);
     error InsufficientOutput(address asset, uint256 received, uint256 minBuyAmount);
     error UnexpectedBalanceChange(address asset, uint256 before, uint256 afterTrade);
     error ZeroShares();
     error InvalidTradeCount(uint256 count, uint256 max);
+    /// @notice `token.balanceOf` failed or returned less than a word.
+    error BalanceUnavailable(address token);
     error ShareComplianceNotSet();
+    /// @notice `payForSwap` called by `caller` for `token` outside a running trade (`venue` zero),
+    /// by another address than the running trade's venue, or for another token than its sell asset.
+    error PaymentNotExpected(address caller, address token, address venue, address sellAsset);
+    /// @notice The running trade's venue asked for `amount` of `token` with `remaining` left of its sell amount.
+    error PaymentAboveTrade(address token, uint256 amount, uint256 remaining);
     /// @notice Raised by the share compliance engine (and passed on by the vault) when a share
     /// movement breaks a rule; `reasonCode` as `detectTransferRestriction`.
     error TransferNotCompliant(address from, address to, uint256 amount, uint8 reasonCode);
@@ -85,6 +100,8 @@ interface IPortfolioVault is IERC4626, IRiskManagedPortfolio {
 
     /// @notice Sells up to `sellAmount` of one asset for at least `minBuyAmount` of another
     /// through an allow-listed venue, then requires the RiskEngine to pass the new holdings.
+    /// @dev The venue is paid by `payForSwap` during the call (see above); `sold` is what it was
+    /// paid, `bought` the vault's measured gain; no other holding may move.
     /// @return sold What left the vault. @return bought What arrived.
     function trade(TradeParams calldata params) external returns (uint256 sold, uint256 bought);
 
@@ -101,4 +118,8 @@ interface IPortfolioVault is IERC4626, IRiskManagedPortfolio {
     function redeemInKind(uint256 shares, address receiver, address owner) external returns (uint256[] memory amounts);
 
     function isVenue(address venue) external view returns (bool);
+    /// @notice `assets()` and `holdings()` in one call (what a rebalancer reads first).
+    function positions() external view returns (address[] memory assets_, uint256[] memory holdings_);
+    /// @notice The risk engine that checks every trade (immutable).
+    function riskEngine() external view returns (IRiskEngine);
 }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity ^0.8.24;
 
+import {IOracleRouter} from "./IOracleRouter.sol";
+
 /// @notice The limit a check found broken (None: the check passed).
 enum RiskLimit {
     None,
@@ -195,6 +197,22 @@ interface IRiskEngine {
         external
         view
         returns (uint256 var95Wad, uint256 var99Wad, uint256 esWad);
+
+    /// @notice The price snapshot of the portfolio's last `sync`: when it was taken, which assets
+    /// it priced (bit i set: asset i, in `assets()` order, had a valid oracle price then; a bit
+    /// clear: that asset keeps an older price, or none), and each asset's price in USD with 18
+    /// decimals — the OracleRouter's validated price at `syncedAt`, truncated to 1e-9 USD (exact
+    /// for 8-decimal feeds). What every check of this engine values holdings at.
+    /// @dev Warning: the prices are as old as `syncedAt`; a caller pricing trades with them must
+    /// bound that age itself and require the assets it uses to be priced (the AutoRebalancer:
+    /// every asset priced, at most its strategy's `maxSnapshotAge` old, else live prices).
+    function priceSnapshot(address portfolio)
+        external
+        view
+        returns (uint256 syncedAt, uint256 pricedMask, uint256[] memory prices18);
+
+    /// @notice The oracle the snapshots are taken from.
+    function oracle() external view returns (IOracleRouter);
 
     function isHalted(address portfolio) external view returns (bool);
     function metricsOf(address portfolio)

@@ -6,16 +6,17 @@ pragma solidity ^0.8.24;
 /// aggregator's context (its balances, its transient storage); `quote` by a plain call.
 /// Adapters must be stateless (immutables only): they see the aggregator's storage.
 ///
-/// Venues of a native kind (`nativeKind` != NONE: Uniswap V2 pairs, Uniswap V3 pools) are swapped
-/// by the aggregator's built-in code (`UniswapHops`, the same library these adapters' `swap`
-/// runs) instead of a DELEGATECALL to the adapter, which saves a cold account access and an ABI
-/// round trip per hop; their adapter still quotes them.
+/// Venues of a native kind (`nativeKind` != NONE: Uniswap V2 pairs, Uniswap V3 pools, the issuer's
+/// NAV desk) are swapped by the aggregator's built-in code (`UniswapHops`, `NavHops`: the same
+/// libraries these adapters' `swap` runs) instead of a DELEGATECALL to the adapter, which saves a
+/// cold account access and an ABI round trip per hop; their adapter still quotes them.
 interface IVenueAdapter {
     /// @notice Venue kinds the aggregator executes with its built-in code.
     enum NativeKind {
         NONE,
         UNISWAP_V2,
-        UNISWAP_V3
+        UNISWAP_V3,
+        NAV_DESK
     }
 
     /// @notice A Uniswap V3 pool returned from `swap` without calling back for its payment.

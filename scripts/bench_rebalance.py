@@ -4,8 +4,9 @@ AutoRebalancer (run by `make bench` after `bench_liquidity`), and the signal mod
 Like the liquidity benchmarks, the gas scenario trades plain ERC-20s (the local USDC and three
 18-decimal WETH9 tokens standing for the funds) on the real Uniswap V2, so the figure is the
 rebalancer's own cost plus the venues', not the security tokens' compliance checks. Every other
-part is the deployed one: OracleRouter prices, RiskEngine limits and model, PortfolioVault,
-LiquidityAggregator with its oracle bound, 2-of-3 EIP-712 signatures. Two figures: the first
+part is the deployed one: OracleRouter prices (the strategy prices with the RiskEngine's snapshot
+when it is at most 300 s old: the risk keeper's sync precedes the steady state), RiskEngine limits
+and model, PortfolioVault, LiquidityAggregator, 2-of-3 EIP-712 signatures. Two figures: the first
 allocation (three purchases into empty positions: the vault's first balance of each token is a new
 storage slot) and a steady-state rebalance (one sale, two purchases, every balance already held);
 and, for the steady state's three trades, the floor: `BareRebalance` doing only the interactions
@@ -26,7 +27,7 @@ from eth_utils import keccak
 from keepers.benchmarking import merge_json, timed, wired_manager
 from keepers.liquidity.artifacts import container
 from keepers.roles import ROLE_IDS
-from keepers.routing.codec import encode_route
+from keepers.routing.codec import encode_legs, encode_route
 from keepers.signals.intent import RebalanceIntent, sign_intent
 
 GAS_FILE = Path("benchmarks") / "gas.json"
@@ -40,6 +41,9 @@ STEADY_TARGETS = (3_000, 2_500, 2_500, 2_000)  # sell fund 1, buy funds 2 and 3
 US, FAR_FUTURE = 840, 2**40 - 1
 ZERO = "0x" + "00" * 20
 DOMAIN = "Quantera AutoRebalancer"
+# The strategy prices with the RiskEngine's snapshot when it is at most this old (the benchmark
+# syncs right before the rebalance, as the risk keeper does after each price report).
+MAX_SNAPSHOT_AGE = 300
 
 
 class RebalanceBench:
@@ -108,7 +112,7 @@ class RebalanceBench:
         manager.grantRole(ROLE_IDS["EXECUTOR"], rb, 0, sender=d)
         self.keys = sorted((Account.create(f"bench signer {i}") for i in range(3)), key=lambda a: int(a.address, 16))
         rb.setStrategy(vault, ([500, 0, 0, 0], [10_000, 5_000, 5_000, 5_000], 100, 4_000, 200, 2, 3_600, 86_400,
-                               500 * 10**9, 50_000 * UNIT), sender=governor)
+                               500 * 10**9, 50_000 * UNIT, MAX_SNAPSHOT_AGE), sender=governor)
         for key in self.keys:
             rb.setSigner(vault, key.address, True, sender=governor)
         usdc.transfer(investor, DEPOSIT_USD * USDC_UNIT, sender=d)
@@ -119,7 +123,7 @@ class RebalanceBench:
         # The floor (contracts/test/BareRebalance.sol): the same assets, prices, venues, risk limits
         # and model, signed by the same keys; funded only inside `measure_floor`'s snapshot.
         self.floor = floor = d.deploy(project.BareRebalance, router, aggregator, risk, [t.address for t in self.tokens],
-                                      [6, 18, 18, 18], [k.address for k in self.keys])
+                                      [6, 18, 18, 18], [k.address for k in self.keys], 2)
         risk.configure(floor, risk_assets, limits, sender=governor)
         risk.publishModel(floor, model, sender=keeper)
 
@@ -135,7 +139,7 @@ class RebalanceBench:
         routes = []
         for trade in trades:
             risky = int(trade.buyIndex) if int(trade.sellIndex) == 0 else int(trade.sellIndex)
-            routes.append(([(1, [(self.pairs[risky - 1], self.tokens[int(trade.buyIndex)].address, b"")])],))
+            routes.append(encode_legs([(1, [(self.pairs[risky - 1], self.tokens[int(trade.buyIndex)].address, b"")])]))
         signers = self.keys[:2]
         signatures = [sign_intent(intent, k.key, DOMAIN, chain.chain_id, rb.address)[1] for k in signers]
         return rb.rebalance(intent.as_tuple(), [k.address for k in signers], signatures, routes, sender=self.relayer)

@@ -15,9 +15,11 @@ import {IVenueAdapter} from "../../interfaces/IVenueAdapter.sol";
 import {IOracleRouter, PriceStatus} from "../../interfaces/IOracleRouter.sol";
 import {LiquiditySession} from "./LiquiditySession.sol";
 import {UniswapHops} from "./UniswapHops.sol";
+import {NavHops} from "./NavHops.sol";
 import {FillLog} from "./FillLog.sol";
 import {RouteCodec} from "./RouteCodec.sol";
 import {RouteTaker} from "./RouteTaker.sol";
+import {RoutePayer} from "./RoutePayer.sol";
 
 /// @title LiquidityAggregator
 /// @notice Split and multi-hop order execution across allow-listed venues (see ILiquidityAggregator).
@@ -68,7 +70,12 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
 
     /// @inheritdoc ILiquidityAggregator
     function swap(bytes calldata route) external nonReentrant returns (uint256, uint256) {
-        return _execute(route, bytes32(0));
+        return _execute(route, bytes32(0), false);
+    }
+
+    /// @inheritdoc ILiquidityAggregator
+    function swapWithCallback(bytes calldata route) external nonReentrant returns (uint256, uint256) {
+        return _execute(route, bytes32(0), true);
     }
 
     /// @inheritdoc ILiquidityAggregator
@@ -102,7 +109,7 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
         if (block.number > lastBlock) revert CommitmentExpired(commitment, committedAt, lastBlock);
         commitments[commitment] = USED;
         emit Revealed(msg.sender, commitment);
-        return _execute(route, commitment);
+        return _execute(route, commitment, false);
     }
 
     // ================================================================ quotes
@@ -113,7 +120,7 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
         nonReentrant
         returns (address[] memory venues_, uint256[][] memory amountsOut)
     {
-        RouteTaker.set(msg.sender); // RFQ quotes named for the caller quote for it
+        RouteTaker.set(msg.sender, false); // RFQ quotes named for the caller quote for it
         venues_ = _venues.values();
         amountsOut = new uint256[][](venues_.length);
         // Bounded: venues <= MAX_VENUES; amounts is the caller's own eth_call.
@@ -133,7 +140,7 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
         returns (uint256 amountOut, uint256[][] memory hopOutputs)
     {
         (uint256 legCount,,) = _walkRoute(route); // deadline, recipient and threshold: not for a quote
-        RouteTaker.set(msg.sender);
+        RouteTaker.set(msg.sender, false);
         address routeTokenOut = RouteCodec.tokenOut(route);
         hopOutputs = new uint256[][](legCount);
         uint256 at = RouteCodec.HEADER_BYTES;
@@ -163,8 +170,15 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
         if (pool == address(0) || msg.sender != pool) revert UnexpectedCallback(msg.sender);
         uint256 owed = uint256(amount0Delta > 0 ? amount0Delta : amount1Delta);
         if (owed > maxAmount) revert UnexpectedCallback(msg.sender);
-        if (payer == address(this)) IERC20(token).safeTransfer(pool, owed);
-        else IERC20(token).safeTransferFrom(payer, pool, owed);
+        RoutePayer.pay(token, payer, pool, owed);
+    }
+
+    /// @inheritdoc ILiquidityAggregator
+    /// @dev The token paid is the session's (the hop's input), whatever the venue names.
+    function navVenueCallback(address, uint256 amountIn, bytes calldata) external {
+        (address venue, address payer, address token, uint256 maxAmount) = LiquiditySession.take();
+        if (venue == address(0) || msg.sender != venue || amountIn > maxAmount) revert UnexpectedCallback(msg.sender);
+        RoutePayer.pay(token, payer, venue, amountIn);
     }
 
     // ================================================================ administration
@@ -280,12 +294,14 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
 
     // ================================================================ internals
 
-    function _execute(bytes calldata route, bytes32 commitment)
+    /// @param byCallback Whether the payer pays each input by `ISwapPayer.payForSwap` (else by allowance).
+    function _execute(bytes calldata route, bytes32 commitment, bool byCallback)
         internal
         returns (uint256 amountIn, uint256 amountOut)
     {
         (uint256 legCount, uint256 hops) = _checkRoute(route, commitment);
-        RouteTaker.set(msg.sender); // the route's taker, for venues that bind an order to it (RFQ)
+        // The route's taker, for venues that bind an order to it (RFQ), and how it pays (RoutePayer).
+        RouteTaker.set(msg.sender, byCallback);
         uint256 fills = FillLog.create(hops);
         address tokenIn = RouteCodec.tokenIn(route);
         address tokenOut = RouteCodec.tokenOut(route);
@@ -435,6 +451,9 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
         }
         if (kind == IVenueAdapter.NativeKind.UNISWAP_V3) {
             return UniswapHops.swapV3(venue, tokenIn, tokenOut, amount, payer, to);
+        }
+        if (kind == IVenueAdapter.NativeKind.NAV_DESK) {
+            return (amount, NavHops.swap(venue, tokenIn, tokenOut, amount, payer, to));
         }
         (bool ok, bytes memory result) = adapter.delegatecall(
             abi.encodeCall(IVenueAdapter.swap, (venue, tokenIn, tokenOut, amount, payer, to, data))

@@ -1,12 +1,11 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity ^0.8.24;
 
-import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
-import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IUniswapV2PairMinimal, IUniswapV3PoolMinimal} from "../../interfaces/external/IUniswap.sol";
 import {IVenueAdapter} from "../../interfaces/IVenueAdapter.sol";
 import {LiquiditySession} from "./LiquiditySession.sol";
+import {RoutePayer} from "./RoutePayer.sol";
 
 /// @title UniswapHops
 /// @notice One exact-input swap on a real Uniswap V2 pair or V3 pool, as Router02 and SwapRouter
@@ -14,8 +13,6 @@ import {LiquiditySession} from "./LiquiditySession.sol";
 /// LiquidityAggregator (venues of a native kind, no DELEGATECALL) and into the Uniswap adapters
 /// (the same code behind `IVenueAdapter.swap`), so both paths execute one implementation.
 library UniswapHops {
-    using SafeERC20 for IERC20;
-
     /// @dev Uniswap V2's 0.30% fee, as in the pair's invariant check.
     uint256 internal constant V2_FEE_FACTOR = 997;
     uint256 internal constant V2_FEE_BASE = 1000;
@@ -134,10 +131,9 @@ library UniswapHops {
         }
     }
 
-    /// @dev Pays `to` from the aggregator's own balance (intermediate hops) or from the payer.
-    /// Runs in the aggregator's context: `address(this)` is the aggregator.
+    /// @dev Pays `to` from the aggregator's own balance (intermediate hops) or from the payer, by
+    /// allowance or by its callback (RoutePayer). Runs in the aggregator's context.
     function pay(address token, address payer, address to, uint256 amount) internal {
-        if (payer == address(this)) IERC20(token).safeTransfer(to, amount);
-        else IERC20(token).safeTransferFrom(payer, to, amount);
+        RoutePayer.pay(token, payer, to, amount);
     }
 }

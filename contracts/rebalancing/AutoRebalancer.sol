@@ -7,12 +7,14 @@ import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IER
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {
-    IAutoRebalancer, RebalanceIntent, StrategyConfig, RebalancePreview, TradeRoute
+    IAutoRebalancer, RebalanceIntent, StrategyConfig, RebalancePreview
 } from "../../interfaces/IAutoRebalancer.sol";
-import {ILiquidityAggregator, Leg} from "../../interfaces/ILiquidityAggregator.sol";
+import {ILiquidityAggregator} from "../../interfaces/ILiquidityAggregator.sol";
 import {RouteCodec} from "../liquidity/RouteCodec.sol";
 import {IOracleRouter} from "../../interfaces/IOracleRouter.sol";
 import {IPortfolioVault, TradeParams} from "../../interfaces/IPortfolioVault.sol";
+import {IRiskEngine} from "../../interfaces/IRiskEngine.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {RebalanceMath} from "../libraries/RebalanceMath.sol";
 import {PackedBps} from "../libraries/PackedBps.sol";
 import {RebalanceIntentLib} from "./RebalanceIntentLib.sol";
@@ -24,13 +26,20 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
     using PackedBps for uint256;
 
     uint256 internal constant BPS = 10_000;
+    /// @dev Token decimals are kept in 6 bits.
+    uint256 internal constant MAX_DECIMALS = 63;
+    /// @notice Longest `maxSnapshotAge` a strategy may set (seconds).
+    uint256 public constant MAX_SNAPSHOT_AGE = 3_600;
     /// @notice Gas of a rebalance besides its trades, and per trade (through the aggregator, one
-    /// venue, plain ERC-20s): `make bench` measures both (benchmarks/README.md); security tokens
-    /// add their compliance checks on top.
-    uint256 public constant GAS_BASE = 95_000;
-    uint256 public constant GAS_PER_TRADE = 85_000;
+    /// Uniswap V2 venue, plain ERC-20s, snapshot prices): from `make bench`'s steady state
+    /// (benchmarks/README.md: three trades, 448,958; a trade's aggregator call about 72,600 and the
+    /// vault's part of it about 5,400). Security tokens add their compliance checks on top (the
+    /// NAV-desk path: about 100,000 a trade).
+    uint256 public constant GAS_BASE = 215_000;
+    uint256 public constant GAS_PER_TRADE = 78_000;
 
-    /// @dev Three words read by every rebalance, then the packed bounds and targets.
+    /// @dev Three words read by every rebalance (one written), then the packed bounds and targets
+    /// (the bounds of a portfolio of up to 8 assets in one word).
     struct Portfolio {
         // word 0: the strategy's scalar bounds
         uint32 strategyId;
@@ -43,17 +52,19 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
         uint32 cooldown;
         uint32 lossRefillPeriod;
         uint64 maxBaseFee;
-        // word 1: loss budget and what was used of it as of `lastRebalanceAt`
-        uint128 lossBudget;
-        uint128 lossUsed;
-        // word 2: read by every rebalance (the relayer check, then the nonce)
-        uint56 nonce;
-        uint40 lastRebalanceAt;
+        uint16 maxSnapshotAge;
+        // word 1: read by every rebalance (the relayer check first)
         address relayer;
-        // packed per-asset words (PackedBps)
-        uint256 minWeights;
-        uint256 maxWeights;
-        uint256 decimals;
+        uint96 lossBudget;
+        // word 2: written by every rebalance (nonce and clock before the trades, the loss after),
+        // and the assets' decimals (6 bits each, asset i at bits 6i: read by every rebalance)
+        uint24 nonce;
+        uint40 lastRebalanceAt;
+        uint96 lossUsed;
+        uint96 decimals;
+        // per asset: weight bounds, min and max interleaved (PackedBps: 2i, 2i + 1), 8 assets a word
+        uint256[2] bounds;
+        // the last executed targets (PackedBps)
         uint256 lastTargets;
     }
 
@@ -63,6 +74,8 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
         RebalanceMath.Market market;
         uint256[] values;
         uint256 nav;
+        /// When the RiskEngine's snapshot the prices come from was taken; 0: live oracle prices.
+        uint256 pricesSyncedAt;
     }
 
     ILiquidityAggregator public immutable aggregator;
@@ -86,20 +99,21 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
         RebalanceIntent calldata intent,
         address[] calldata signers,
         bytes[] calldata signatures,
-        TradeRoute[] calldata routes
+        bytes[] calldata routes
     ) external nonReentrant returns (uint256 loss) {
         address portfolio = intent.portfolio;
         Portfolio storage p = _portfolios[portfolio];
         address relayer = p.relayer;
         if (relayer != address(0) && msg.sender != relayer) revert RelayerNotAllowed(portfolio, msg.sender, relayer);
-        Snapshot memory s = _snapshot(p, portfolio, intent.targetWeightsBps);
-        _revertWith(_stateError(p, intent, _drift(s, intent.targetWeightsBps)));
+        uint16[] memory targets = intent.targetWeightsBps; // copied to memory once
+        Snapshot memory s = _snapshot(p, portfolio, targets);
+        _revertWith(_stateError(p, intent, targets, _drift(s, targets)));
         RebalanceIntentLib.requireQuorum(
             _hashTypedDataV4(RebalanceIntentLib.structHash(intent)), signers, signatures, _signers[portfolio],
             p.signerThreshold
         );
-        (RebalanceMath.Trade[] memory trades,) =
-            RebalanceMath.plan(s.market, intent.targetWeightsBps, p.maxTradeBps, intent.maxSlippageBps);
+        RebalanceMath.Trade[] memory trades =
+            RebalanceMath.planFrom(s.market, s.values, s.nav, targets, p.maxTradeBps, intent.maxSlippageBps);
         if (trades.length == 0) revert NothingToTrade(portfolio);
         if (routes.length != trades.length) revert RoutesLengthMismatch(routes.length, trades.length);
 
@@ -107,18 +121,16 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
         // trades do (a revert undoes both).
         uint256 available = _lossAvailable(p);
         uint256 nonce = p.nonce;
-        p.nonce = uint56(nonce + 1); // No truncation in practice: one per executed intent.
+        if (nonce == type(uint24).max) revert InvalidNonce(portfolio, nonce + 1, nonce); // 16.7 million rebalances
+        p.nonce = uint24(nonce + 1);
         p.lastRebalanceAt = uint40(block.timestamp);
-        p.lastTargets = PackedBps.pack(intent.targetWeightsBps);
-
-        (uint256[] memory sold, uint256[] memory bought) =
-            IPortfolioVault(portfolio).tradeBatch(_tradeParams(s, trades, routes, portfolio));
+        p.lastTargets = PackedBps.pack(targets);
 
         // The loss is known only once the trades ran; the whole rebalance reverts if it overdraws.
-        loss = _loss(s, trades, sold, bought);
+        loss = _loss(s, trades, _tradeBatch(portfolio, _tradeBatchCall(s, trades, routes, portfolio)));
         if (loss > available) revert LossBudgetExceeded(portfolio, loss, available);
-        // Safe cast: loss <= available <= lossBudget (uint128).
-        p.lossUsed = uint128(p.lossBudget - available + loss);
+        // Safe cast: loss <= available <= lossBudget (uint96).
+        p.lossUsed = uint96(p.lossBudget - available + loss);
         emit Rebalanced(
             portfolio,
             intent.strategyId,
@@ -128,6 +140,7 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
             msg.sender,
             trades.length,
             s.nav,
+            s.pricesSyncedAt,
             loss
         );
     }
@@ -137,11 +150,14 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
     /// @inheritdoc IAutoRebalancer
     function previewRebalance(RebalanceIntent calldata intent) external view returns (RebalancePreview memory preview) {
         Portfolio storage p = _portfolios[intent.portfolio];
-        Snapshot memory s = _snapshot(p, intent.portfolio, intent.targetWeightsBps);
+        uint16[] memory targets = intent.targetWeightsBps;
+        Snapshot memory s = _snapshot(p, intent.portfolio, targets);
         uint16 slippage = intent.maxSlippageBps;
-        (preview.trades, preview.nav) = RebalanceMath.plan(s.market, intent.targetWeightsBps, p.maxTradeBps, slippage);
-        preview.driftBps = _drift(s, intent.targetWeightsBps);
-        preview.trackingErrorBeforeBps = _trackingError(s.values, s.nav, intent.targetWeightsBps);
+        preview.trades = RebalanceMath.planFrom(s.market, s.values, s.nav, targets, p.maxTradeBps, slippage);
+        preview.nav = s.nav;
+        preview.pricesSyncedAt = s.pricesSyncedAt;
+        preview.driftBps = _drift(s, targets);
+        preview.trackingErrorBeforeBps = _trackingError(s.values, s.nav, targets);
         uint256[] memory projected = s.values;
         // Bounded: trades <= assets <= PackedBps.CAPACITY.
         for (uint256 k; k < preview.trades.length; ++k) {
@@ -150,10 +166,10 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
             projected[t.buyIndex] += t.value;
             preview.maxSlippageCost += Math.mulDiv(t.value, slippage, BPS);
         }
-        preview.trackingErrorAfterBps = _trackingError(projected, s.nav, intent.targetWeightsBps);
+        preview.trackingErrorAfterBps = _trackingError(projected, s.nav, targets);
         preview.gasEstimate = GAS_BASE + GAS_PER_TRADE * preview.trades.length;
         preview.lossBudgetAvailable = _lossAvailable(p);
-        bytes memory err = _stateError(p, intent, preview.driftBps);
+        bytes memory err = _stateError(p, intent, targets, preview.driftBps);
         if (err.length == 0 && preview.trades.length == 0) err = abi.encodeWithSelector(NothingToTrade.selector);
         if (err.length != 0) preview.blocker = bytes4(err);
     }
@@ -182,8 +198,8 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
     {
         Portfolio storage p = _portfolios[portfolio];
         config = StrategyConfig({
-            minWeightBps: p.minWeights.unpack(p.assetCount),
-            maxWeightBps: p.maxWeights.unpack(p.assetCount),
+            minWeightBps: _boundsOf(p, 0),
+            maxWeightBps: _boundsOf(p, 1),
             driftThresholdBps: p.driftThresholdBps,
             maxTradeBps: p.maxTradeBps,
             maxSlippageBps: p.maxSlippageBps,
@@ -191,7 +207,8 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
             cooldown: p.cooldown,
             lossRefillPeriod: p.lossRefillPeriod,
             maxBaseFee: p.maxBaseFee,
-            lossBudget: p.lossBudget
+            lossBudget: p.lossBudget,
+            maxSnapshotAge: p.maxSnapshotAge
         });
         return (config, p.strategyId, p.paused);
     }
@@ -225,17 +242,20 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
         if (config.minWeightBps.length != n || config.maxWeightBps.length != n) {
             revert InvalidStrategy("bounds length != vault assets");
         }
+        if (n > PackedBps.CAPACITY) revert InvalidStrategy("more than 16 assets");
         uint256 minSum;
         uint256 maxSum;
-        uint16[] memory decimals = new uint16[](n);
-        // Bounded: n <= vault MAX_ASSETS = PackedBps.CAPACITY (pack reverts above).
+        uint256 decimals;
+        // Bounded: n <= PackedBps.CAPACITY (the vault's MAX_ASSETS).
         for (uint256 i; i < n; ++i) {
             if (config.minWeightBps[i] > config.maxWeightBps[i] || config.maxWeightBps[i] > BPS) {
                 revert InvalidStrategy("min > max or max > 10000");
             }
             minSum += config.minWeightBps[i];
             maxSum += config.maxWeightBps[i];
-            decimals[i] = IERC20Metadata(assets[i]).decimals();
+            uint256 assetDecimals = IERC20Metadata(assets[i]).decimals();
+            if (assetDecimals > MAX_DECIMALS) revert InvalidStrategy("asset decimals above 63");
+            decimals |= assetDecimals << (6 * i);
         }
         if (minSum > BPS || maxSum < BPS) revert InvalidStrategy("no weights within bounds sum to 10000");
         if (config.signerThreshold == 0) revert InvalidStrategy("zero signer threshold");
@@ -243,6 +263,11 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
         if (config.maxTradeBps == 0 || config.maxTradeBps > BPS) revert InvalidStrategy("max trade");
         if (config.lossRefillPeriod == 0) revert InvalidStrategy("zero loss refill period");
         if (config.maxBaseFee == 0) revert InvalidStrategy("zero max base fee");
+        if (config.lossBudget > type(uint96).max) revert InvalidStrategy("loss budget above 2**96");
+        if (config.maxSnapshotAge > MAX_SNAPSHOT_AGE) revert InvalidStrategy("max snapshot age above 3600 s");
+        if (config.maxSnapshotAge != 0 && IPortfolioVault(portfolio).riskEngine().oracle() != oracle) {
+            revert InvalidStrategy("risk engine prices from another oracle");
+        }
         Portfolio storage p = _portfolios[portfolio];
         uint256 strategyId = uint256(p.strategyId) + 1;
         // Keeps `paused`, the nonce, the cooldown clock and the loss already used.
@@ -255,10 +280,15 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
         p.cooldown = config.cooldown;
         p.lossRefillPeriod = config.lossRefillPeriod;
         p.maxBaseFee = config.maxBaseFee;
-        p.lossBudget = config.lossBudget;
-        p.minWeights = PackedBps.pack(config.minWeightBps);
-        p.maxWeights = PackedBps.pack(config.maxWeightBps);
-        p.decimals = PackedBps.pack(decimals);
+        p.maxSnapshotAge = uint16(config.maxSnapshotAge); // No truncation: at most MAX_SNAPSHOT_AGE.
+        p.lossBudget = uint96(config.lossBudget); // No truncation: checked above.
+        p.decimals = uint96(decimals); // No truncation: n <= PackedBps.CAPACITY, 6 bits each.
+        uint256[2] memory bounds;
+        // Bounded: n <= PackedBps.CAPACITY (checked above).
+        for (uint256 i; i < n; ++i) {
+            bounds[i / 8] |= (uint256(config.minWeightBps[i]) | uint256(config.maxWeightBps[i]) << 16) << (32 * (i % 8));
+        }
+        p.bounds = bounds;
         emit StrategySet(portfolio, strategyId, config);
     }
 
@@ -301,9 +331,11 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
 
     // ================================================================ internals
 
-    /// @dev Holdings, oracle prices and values of every vault asset. Reverts for an unknown
-    /// portfolio, a vault whose asset list changed since the strategy was set, an intent of the
-    /// wrong length or sum, or a missing price (`PriceUnavailable`).
+    /// @dev Holdings, prices and values of every vault asset. Prices are the RiskEngine's snapshot
+    /// when the strategy allows it (`maxSnapshotAge` != 0), the snapshot priced every asset and is
+    /// at most that old; live oracle prices otherwise. Reverts for an unknown portfolio, a vault
+    /// whose asset list changed since the strategy was set, an intent of the wrong length or sum,
+    /// or a missing live price (`PriceUnavailable`).
     function _snapshot(Portfolio storage p, address portfolio, uint16[] memory targets)
         internal
         view
@@ -318,27 +350,56 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
             sum += targets[i];
         }
         if (sum != BPS) revert TargetsSumInvalid(sum);
-        s.assets = IPortfolioVault(portfolio).assets();
+        (s.assets, s.market.holdings) = IPortfolioVault(portfolio).positions();
         if (s.assets.length != n) revert InvalidStrategy("vault assets changed: set the strategy again");
-        s.market.holdings = IPortfolioVault(portfolio).holdings();
-        s.market.prices = new uint256[](n);
-        s.market.units = new uint256[](n);
-        s.values = new uint256[](n);
+        uint256[] memory prices;
+        (prices, s.pricesSyncedAt) = _prices(p.maxSnapshotAge, portfolio, s.assets);
+        uint256[] memory holdings = s.market.holdings;
+        uint256[] memory units = new uint256[](n);
+        uint256[] memory values = new uint256[](n);
         uint256 decimals = p.decimals;
+        uint256 nav;
+        // Bounded: n <= PackedBps.CAPACITY. No overflow: holdings and prices are far below 2**128
+        // (the RiskEngine refuses positions of 2**100 USD and more).
+        for (uint256 i; i < n; ++i) {
+            uint256 unit = 10 ** ((decimals >> (6 * i)) & MAX_DECIMALS);
+            units[i] = unit;
+            uint256 value = holdings[i] * prices[i] / unit;
+            values[i] = value;
+            nav += value;
+        }
+        (s.market.prices, s.market.units, s.values, s.nav) = (prices, units, values, nav);
+    }
+
+    /// @dev The RiskEngine's snapshot prices when fresh enough and complete, else live ones.
+    /// @return prices 18-decimal USD per whole token, in the vault's asset order.
+    /// @return syncedAt The snapshot's time; 0 for live prices.
+    function _prices(uint256 maxAge, address portfolio, address[] memory assets)
+        internal
+        view
+        returns (uint256[] memory prices, uint256 syncedAt)
+    {
+        uint256 n = assets.length;
+        if (maxAge != 0) {
+            uint256 pricedMask;
+            (syncedAt, pricedMask, prices) = IPortfolioVault(portfolio).riskEngine().priceSnapshot(portfolio);
+            // Every asset priced at that sync (a clear bit keeps an older price), not too old.
+            if (
+                prices.length == n && pricedMask == (1 << n) - 1 && syncedAt != 0
+                    && block.timestamp <= syncedAt + maxAge
+            ) return (prices, syncedAt);
+        }
+        prices = new uint256[](n);
         // Bounded: n <= PackedBps.CAPACITY.
         for (uint256 i; i < n; ++i) {
-            uint256 price = oracle.price(s.assets[i]);
-            uint256 unit = 10 ** decimals.at(i);
-            s.market.prices[i] = price;
-            s.market.units[i] = unit;
-            s.values[i] = Math.mulDiv(s.market.holdings[i], price, unit);
-            s.nav += s.values[i];
+            prices[i] = oracle.price(assets[i]);
         }
+        return (prices, 0);
     }
 
     /// @dev The first state check `rebalance` fails, as revert data; empty when all pass.
     /// Signatures are checked separately (the preview has none).
-    function _stateError(Portfolio storage p, RebalanceIntent calldata intent, uint256 driftBps)
+    function _stateError(Portfolio storage p, RebalanceIntent calldata intent, uint16[] memory targets, uint256 driftBps)
         internal
         view
         returns (bytes memory)
@@ -360,12 +421,12 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
         if (intent.maxSlippageBps > p.maxSlippageBps) {
             return abi.encodeWithSelector(SlippageAboveStrategy.selector, intent.maxSlippageBps, p.maxSlippageBps);
         }
-        uint256 minWeights = p.minWeights;
-        uint256 maxWeights = p.maxWeights;
+        uint256 bounds = p.bounds[0];
         // Bounded: the targets' length equals assetCount <= PackedBps.CAPACITY (_snapshot checked).
-        for (uint256 i; i < intent.targetWeightsBps.length; ++i) {
-            uint16 target = intent.targetWeightsBps[i];
-            (uint16 low, uint16 high) = (minWeights.at(i), maxWeights.at(i));
+        for (uint256 i; i < targets.length; ++i) {
+            uint16 target = targets[i];
+            if (i == 8) bounds = p.bounds[1]; // assets 8 to 15: the second word
+            (uint16 low, uint16 high) = (bounds.at(2 * (i % 8)), bounds.at(2 * (i % 8) + 1));
             if (target < low || target > high) {
                 return abi.encodeWithSelector(TargetOutOfBounds.selector, i, target, low, high);
             }
@@ -378,13 +439,18 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
 
     /// @dev Largest |weight - target| in bps, rounded down (0 for an empty portfolio).
     function _drift(Snapshot memory s, uint16[] memory targets) internal pure returns (uint256 driftBps) {
-        if (s.nav == 0) return 0;
-        // Bounded: targets.length == assets <= PackedBps.CAPACITY.
+        uint256 nav = s.nav;
+        if (nav == 0) return 0;
+        uint256[] memory values = s.values;
+        uint256 widest; // the largest gap, in USD: one division at the end
+        // Bounded: targets.length == assets <= PackedBps.CAPACITY. No overflow: values < 2**128.
         for (uint256 i; i < targets.length; ++i) {
-            uint256 target = Math.mulDiv(s.nav, targets[i], BPS);
-            uint256 gap = s.values[i] > target ? s.values[i] - target : target - s.values[i];
-            driftBps = Math.max(driftBps, Math.mulDiv(gap, BPS, s.nav));
+            uint256 target = nav * targets[i] / BPS;
+            uint256 value = values[i];
+            uint256 gap = value > target ? value - target : target - value;
+            if (gap > widest) widest = gap;
         }
+        return widest * BPS / nav; // rounded down, as the largest of the rounded-down gaps
     }
 
     /// @dev Euclidean distance between the weights of `values` and `targets`, in bps.
@@ -412,84 +478,241 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
         return budget > used ? budget - used : 0;
     }
 
-    /// @dev One vault trade per planned trade, each an aggregator swap into the vault over the
-    /// relayer's legs, scaled to the planned amount, with the plan's oracle-derived minimum.
-    function _tradeParams(
-        Snapshot memory s,
-        RebalanceMath.Trade[] memory trades,
-        TradeRoute[] calldata routes,
-        address portfolio
-    ) internal view returns (TradeParams[] memory params) {
-        params = new TradeParams[](trades.length);
-        // Bounded: trades <= assets <= PackedBps.CAPACITY; legs per route bounded by the
-        // aggregator's MAX_LEGS (it reverts above).
-        for (uint256 k; k < trades.length; ++k) {
-            RebalanceMath.Trade memory t = trades[k];
-            // Encoded before the struct literal: inline, via-IR runs out of stack slots here.
-            bytes memory swapCall = _swapCalldata(s, t, _scaledLegs(routes[k].legs, t.sellAmount, k), portfolio);
-            params[k] = TradeParams({
-                sellAsset: s.assets[t.sellIndex],
-                sellAmount: t.sellAmount,
-                buyAsset: s.assets[t.buyIndex],
-                minBuyAmount: t.minBuyAmount,
-                venue: address(aggregator),
-                data: swapCall
-            });
+    /// @dev Calls the vault with `batch` (its `tradeBatch`), bubbling its revert up.
+    /// @return result What `tradeBatch` returned: `(uint256[] sold, uint256[] bought)`, ABI-encoded.
+    function _tradeBatch(address portfolio, bytes memory batch) internal returns (bytes memory result) {
+        bool ok;
+        (ok, result) = portfolio.call(batch);
+        if (!ok) {
+            assembly ("memory-safe") {
+                revert(add(result, 32), mload(result))
+            }
         }
     }
 
-    /// @dev `aggregator.swap` of one planned trade into the vault, expiring now. Its minimum output
-    /// is the oracle bound itself (the sale's value at this block's oracle prices, less the intent's
-    /// slippage), so the aggregator's own oracle bound is not asked for (0): it would read the same
-    /// prices again, about 11,000 gas per trade, to check the same inequality.
-    function _swapCalldata(Snapshot memory s, RebalanceMath.Trade memory t, Leg[] memory legs, address portfolio)
-        internal
-        view
-        returns (bytes memory)
-    {
-        bytes memory route = RouteCodec.encode(
-            s.assets[t.sellIndex], s.assets[t.buyIndex], portfolio, t.minBuyAmount, block.timestamp, 0, legs
-        );
-        return abi.encodeCall(ILiquidityAggregator.swap, (route));
+    /// @dev `IPortfolioVault.tradeBatch(params)` calldata, written in one buffer: one TradeParams
+    /// per planned trade, its `data` an aggregator `swapWithCallback(route)` into the vault over the
+    /// relayer's legs, scaled to the planned amount, with the plan's oracle-derived minimum. The
+    /// layout is the ABI's (array offset, length, one offset per tuple, each tuple's five words and
+    /// its `data`), written without TradeParams structs or an ABI encoder pass.
+    function _tradeBatchCall(
+        Snapshot memory s,
+        RebalanceMath.Trade[] memory trades,
+        bytes[] calldata routes,
+        address portfolio
+    ) internal view returns (bytes memory batch) {
+        uint256 count = trades.length;
+        uint256 size = 68 + 32 * count; // selector, array offset and length, one offset per tuple
+        // Bounded: trades <= assets <= PackedBps.CAPACITY.
+        for (uint256 k; k < count; ++k) {
+            // five words, data offset, data length, then the data (selector, offset, length: 68
+            // bytes; the route, padded), the whole padded to a word
+            size += 320 + _padded(RouteCodec.HEADER_BYTES + routes[k].length);
+        }
+        batch = new bytes(size);
+        bytes4 batchSelector = IPortfolioVault.tradeBatch.selector;
+        uint256 heads;
+        assembly ("memory-safe") {
+            let start := add(batch, 32)
+            mstore(start, batchSelector)
+            mstore(add(start, 4), 0x20)
+            mstore(add(start, 36), count)
+            heads := add(start, 68)
+        }
+        uint256 at = heads + 32 * count;
+        address[] memory assets = s.assets;
+        for (uint256 k; k < count; ++k) {
+            RebalanceMath.Trade memory t = trades[k];
+            bytes calldata legs = routes[k];
+            (address sellAsset, address buyAsset) = (assets[t.sellIndex], assets[t.buyIndex]);
+            uint256 routeSize = RouteCodec.HEADER_BYTES + legs.length;
+            _writeTradeHead(heads + 32 * k, at, heads, sellAsset, t.sellAmount, buyAsset, t.minBuyAmount, routeSize);
+            _writeRoute(at + 292, sellAsset, buyAsset, portfolio, t.minBuyAmount, legs, t.sellAmount, k);
+            at += 320 + _padded(routeSize);
+        }
     }
 
-    /// @dev The relayer's legs with their `amountIn` read as weights of `amount` (the last leg
-    /// takes the rounding remainder, so the legs sum to `amount` exactly).
-    function _scaledLegs(Leg[] calldata weighted, uint256 amount, uint256 trade)
+    /// @dev One tuple's offset, its five words, `data`'s offset and length, and the head of
+    /// `data` (swapWithCallback's selector, the route's offset and length). The route follows at
+    /// `at + 292`.
+    function _writeTradeHead(
+        uint256 offsetAt,
+        uint256 at,
+        uint256 heads,
+        address sellAsset,
+        uint256 sellAmount,
+        address buyAsset,
+        uint256 minBuyAmount,
+        uint256 routeSize
+    ) internal view {
+        address venue = address(aggregator);
+        bytes4 swapSelector = ILiquidityAggregator.swapWithCallback.selector;
+        uint256 dataLength = 68 + _padded(routeSize);
+        assembly ("memory-safe") {
+            mstore(offsetAt, sub(at, heads))
+            mstore(at, sellAsset)
+            mstore(add(at, 32), sellAmount)
+            mstore(add(at, 64), buyAsset)
+            mstore(add(at, 96), minBuyAmount)
+            mstore(add(at, 128), venue)
+            mstore(add(at, 160), 0xc0)
+            mstore(add(at, 192), dataLength)
+            mstore(add(at, 224), swapSelector)
+            mstore(add(at, 228), 0x20)
+            mstore(add(at, 260), routeSize)
+        }
+    }
+
+    /// @dev Writes one trade's packed route at memory `at`: the header (into `recipient`, the vault
+    /// that calls the aggregator, expiring now), then the relayer's legs as they are, each leg's
+    /// `amountIn` replaced by its share of `amount` (read as a weight; the last leg takes the
+    /// rounding remainder, so the legs sum to `amount` exactly). The route's minimum output is the
+    /// oracle bound itself (the sale's value at the plan's prices, less the intent's slippage), so
+    /// the aggregator's own oracle bound is not asked for (0): it would read the same prices again,
+    /// about 11,000 gas per trade, to check the same inequality. Every leg's last hop buys
+    /// `tokenOut` by the encoding (its token is the route's); the aggregator walks the whole route
+    /// again before any interaction.
+    function _writeRoute(
+        uint256 at,
+        address tokenIn,
+        address tokenOut,
+        address recipient,
+        uint256 minOut,
+        bytes calldata legs,
+        uint256 amount,
+        uint256 trade
+    ) internal view {
+        (uint256 legCount, uint256 totalWeight) = _walkLegs(legs, trade);
+        if (totalWeight == 0) revert ZeroRouteWeight(trade);
+        // minAmountOut 16 | deadline 5 | maxSlippageBps 2 (0: no oracle bound asked) | legCount 1
+        uint256 header = uint256(SafeCast.toUint128(minOut)) << 128 | uint256(SafeCast.toUint40(block.timestamp)) << 88
+            | legCount << 64;
+        SafeCast.toUint128(amount);
+        assembly ("memory-safe") {
+            mstore(at, shl(96, tokenIn))
+            mstore(add(at, 20), shl(96, tokenOut))
+            mstore(add(at, 40), shl(96, recipient))
+            mstore(add(at, 60), header)
+            at := add(at, 84)
+            calldatacopy(at, legs.offset, legs.length)
+        }
+        // Each leg's amount: its weight's share of `amount`, the last one the remainder. No
+        // overflow: amount < 2**128 (checked above) and weights are 128-bit fields.
+        uint256 assigned;
+        uint256 offset;
+        for (uint256 l; l < legCount; ++l) {
+            uint256 legAmount;
+            if (l + 1 == legCount) {
+                legAmount = amount - assigned;
+            } else {
+                legAmount = amount * (_word(legs, offset) >> 128) / totalWeight;
+                assigned += legAmount;
+            }
+            uint256 field = at + offset;
+            assembly ("memory-safe") {
+                // amountIn is the leg's first 16 bytes: keep the 16 after it (hop count, hops)
+                mstore(field, or(shl(128, legAmount), and(mload(field), 0xffffffffffffffffffffffffffffffff)))
+            }
+            offset = _legEnd(legs, offset);
+        }
+    }
+
+    /// @dev The relayer's legs (RouteCodec's leg layout, back to back): how many, and their
+    /// weights' sum. Reverts `MalformedRoute(trade, at, length)` unless they end exactly at the
+    /// last byte, with at most 255 legs (the aggregator refuses more than MAX_LEGS).
+    function _walkLegs(bytes calldata legs, uint256 trade) internal pure returns (uint256 count, uint256 totalWeight) {
+        uint256 length = legs.length;
+        uint256 offset;
+        // Bounded: every leg moves `offset` forward by at least LEG_BYTES, within `length`.
+        while (offset < length) {
+            if (offset + RouteCodec.LEG_BYTES > length) revert MalformedRoute(trade, offset, length);
+            totalWeight += _word(legs, offset) >> 128;
+            offset = _legEnd(legs, offset);
+            if (offset > length) revert MalformedRoute(trade, offset, length);
+            ++count;
+        }
+        if (count > type(uint8).max) revert MalformedRoute(trade, offset, length);
+    }
+
+    /// @dev Where the leg at `offset` ends: after its amount and hop count, each hop's venue,
+    /// intermediate token (all but the last hop), data length and data. Reads past the end of
+    /// `legs` read zeros or whatever calldata follows; the caller compares the result with the
+    /// length before trusting it.
+    function _legEnd(bytes calldata legs, uint256 offset) internal pure returns (uint256 end) {
+        uint256 hopCount = (_word(legs, offset) >> 120) & 0xff;
+        end = offset + RouteCodec.LEG_BYTES;
+        // Bounded: hopCount < 256. No overflow: offsets are calldata positions plus a few bytes.
+        unchecked {
+            for (uint256 h; h < hopCount; ++h) {
+                end += RouteCodec.VENUE_BYTES;
+                if (h + 1 != hopCount) end += RouteCodec.TOKEN_BYTES;
+                end += RouteCodec.DATA_LENGTH_BYTES + (_word(legs, end) >> 240);
+            }
+        }
+    }
+
+    /// @dev 32 bytes of `legs` at `offset` (zeros or the next calldata past its end).
+    function _word(bytes calldata legs, uint256 offset) internal pure returns (uint256 word) {
+        assembly ("memory-safe") {
+            word := calldataload(add(legs.offset, offset))
+        }
+    }
+
+    function _padded(uint256 length) internal pure returns (uint256) {
+        return (length + 31) / 32 * 32;
+    }
+
+    /// @dev Oracle value sold minus oracle value bought, over the trades (gains do not refill), from
+    /// the vault's `(uint256[] sold, uint256[] bought)` read in place: its two offsets and lengths
+    /// must be exactly those of `trades.length` amounts each (the vault's own ABI encoding).
+    function _loss(Snapshot memory s, RebalanceMath.Trade[] memory trades, bytes memory result)
         internal
         pure
-        returns (Leg[] memory legs)
+        returns (uint256 loss)
     {
-        uint256 count = weighted.length;
-        uint256 totalWeight;
-        // Bounded: the aggregator refuses more than MAX_LEGS legs; weights are summed first.
-        for (uint256 j; j < count; ++j) {
-            totalWeight += weighted[j].amountIn;
+        uint256 count = trades.length;
+        uint256 soldAt;
+        uint256 boughtAt;
+        bool wellFormed;
+        assembly ("memory-safe") {
+            let data := add(result, 32)
+            let size := shl(5, count)
+            wellFormed := and(
+                eq(mload(result), add(128, shl(1, size))),
+                and(
+                    and(eq(mload(data), 0x40), eq(mload(add(data, 32)), add(0x60, size))),
+                    and(eq(mload(add(data, 64)), count), eq(mload(add(data, add(0x60, size))), count))
+                )
+            )
+            soldAt := add(data, 96)
+            boughtAt := add(data, add(128, size))
         }
-        if (totalWeight == 0) revert ZeroRouteWeight(trade);
-        legs = new Leg[](count);
-        uint256 assigned;
-        for (uint256 j; j < count; ++j) {
-            legs[j] = weighted[j];
-            legs[j].amountIn = j + 1 == count ? amount - assigned : Math.mulDiv(amount, weighted[j].amountIn, totalWeight);
-            assigned += legs[j].amountIn;
+        if (!wellFormed) revert InvalidStrategy("vault returned an unexpected trade report");
+        uint256[] memory prices = s.market.prices;
+        uint256[] memory units = s.market.units;
+        // Bounded: trades <= assets <= PackedBps.CAPACITY.
+        for (uint256 k; k < count; ++k) {
+            RebalanceMath.Trade memory t = trades[k];
+            uint256 sold;
+            uint256 bought;
+            assembly ("memory-safe") {
+                sold := mload(add(soldAt, shl(5, k)))
+                bought := mload(add(boughtAt, shl(5, k)))
+            }
+            // No overflow: amounts a trade moved are below the holdings bound of `_snapshot`.
+            uint256 valueSold = sold * prices[t.sellIndex] / units[t.sellIndex];
+            uint256 valueBought = bought * prices[t.buyIndex] / units[t.buyIndex];
+            if (valueSold > valueBought) loss += valueSold - valueBought;
         }
     }
 
-    /// @dev Oracle value sold minus oracle value bought, over the trades (gains do not refill).
-    function _loss(
-        Snapshot memory s,
-        RebalanceMath.Trade[] memory trades,
-        uint256[] memory sold,
-        uint256[] memory bought
-    ) internal pure returns (uint256 loss) {
-        RebalanceMath.Market memory m = s.market;
-        // Bounded: trades <= assets <= PackedBps.CAPACITY.
-        for (uint256 k; k < trades.length; ++k) {
-            (uint256 sell, uint256 buy) = (trades[k].sellIndex, trades[k].buyIndex);
-            uint256 valueSold = Math.mulDiv(sold[k], m.prices[sell], m.units[sell]);
-            uint256 valueBought = Math.mulDiv(bought[k], m.prices[buy], m.units[buy]);
-            if (valueSold > valueBought) loss += valueSold - valueBought;
+    /// @dev The strategy's minimum (`which` 0) or maximum (1) weight of every asset.
+    function _boundsOf(Portfolio storage p, uint256 which) internal view returns (uint16[] memory values) {
+        uint256 n = p.assetCount;
+        values = new uint16[](n);
+        // Bounded: n <= PackedBps.CAPACITY.
+        for (uint256 i; i < n; ++i) {
+            values[i] = p.bounds[i / 8].at(2 * (i % 8) + which);
         }
     }
 

@@ -24,7 +24,8 @@ library RebalanceIntentLib {
     error SignatureCountMismatch(uint256 signers, uint256 signatures);
     error TooManySignatures(uint256 count, uint256 max);
 
-    function structHash(RebalanceIntent memory intent) internal pure returns (bytes32) {
+    /// @dev Read from calldata: the intent is never copied to memory (only its targets, to hash).
+    function structHash(RebalanceIntent calldata intent) internal pure returns (bytes32) {
         return keccak256(
             abi.encode(
                 INTENT_TYPEHASH,
@@ -45,8 +46,8 @@ library RebalanceIntentLib {
     /// Signers must be listed in strictly ascending address order (which makes duplicates impossible).
     function requireQuorum(
         bytes32 digest,
-        address[] memory signers,
-        bytes[] memory signatures,
+        address[] calldata signers,
+        bytes[] calldata signatures,
         mapping(address => bool) storage authorised,
         uint256 threshold
     ) internal view {

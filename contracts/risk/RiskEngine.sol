@@ -316,6 +316,22 @@ contract RiskEngine is IRiskEngine, AccessManaged {
     // ================================================================ views
 
     /// @inheritdoc IRiskEngine
+    function priceSnapshot(address portfolio)
+        external
+        view
+        returns (uint256 syncedAt, uint256 pricedMask, uint256[] memory prices18)
+    {
+        Portfolio storage p = _portfolios[portfolio];
+        uint256 n = p.header.assetCount;
+        prices18 = new uint256[](n);
+        // Bounded: n <= MAX_ASSETS. No overflow: a uint64 price times 1e9.
+        for (uint256 i; i < n; ++i) {
+            prices18[i] = uint256(p.pricesNano[i]) * PRICE_SCALE;
+        }
+        return (p.model.syncedAt, p.header.pricedMask, prices18);
+    }
+
+    /// @inheritdoc IRiskEngine
     function isHalted(address portfolio) external view returns (bool) {
         return _portfolios[portfolio].header.halted;
     }

@@ -8,12 +8,13 @@ import {IRiskEngine} from "../../interfaces/IRiskEngine.sol";
 import {TypedDataLib} from "../libraries/TypedDataLib.sol";
 
 /// @title BareRebalance
-/// @notice Benchmark floor only (never deployed outside benchmarks): a four-asset portfolio that
+/// @notice Benchmark floor only (never deployed outside benchmarks): a portfolio of up to eight
+/// assets (four in bench_rebalance, the demo fund's five in bench_nav_rebalance) that
 /// rebalances doing exactly the interactions issue 6 names and nothing else, so that its gas is a
 /// lower bound for any rebalancer meeting that issue on the same venues:
 ///   - M-of-N signatures over the intent: one digest, two `ecrecover`s, two authorised-key reads;
 ///   - a nonce (read and written) and a deadline;
-///   - four live oracle prices (`OracleRouter.price`) and four holdings;
+///   - one live oracle price (`OracleRouter.price`) and one holding per asset;
 ///   - one `LiquidityAggregator.swap` per trade, its minimum output derived on chain from the
 ///     oracle prices and the slippage bound;
 ///   - the RiskEngine check of the state after the trades against the state before.
@@ -24,21 +25,27 @@ import {TypedDataLib} from "../libraries/TypedDataLib.sol";
 /// reentrancy locks, events, and contract signers (ERC-1271).
 contract BareRebalance {
     uint256 internal constant BPS = 10_000;
-    uint256 internal constant ASSETS = 4;
-    /// @dev M of the M-of-N quorum (the benchmark strategy's 2 of 3).
-    uint256 internal constant THRESHOLD = 2;
+    uint256 internal constant MAX_ASSETS = 8;
 
     error Refused(uint256 step);
 
     IOracleRouter internal immutable _oracle;
     ILiquidityAggregator internal immutable _aggregator;
     IRiskEngine internal immutable _risk;
+    uint256 internal immutable _count;
     address internal immutable _asset0;
     address internal immutable _asset1;
     address internal immutable _asset2;
     address internal immutable _asset3;
-    /// @dev 10 ** decimals of each asset, 64 bits each.
-    uint256 internal immutable _units;
+    address internal immutable _asset4;
+    address internal immutable _asset5;
+    address internal immutable _asset6;
+    address internal immutable _asset7;
+    /// @dev 10 ** decimals of each asset, 64 bits each: assets 0-3, then 4-7.
+    uint256 internal immutable _unitsLow;
+    uint256 internal immutable _unitsHigh;
+    /// @dev M of the M-of-N quorum (the benchmark strategy's).
+    uint256 internal immutable _threshold;
 
     mapping(address signer => bool) public isSigner;
     /// @dev Starts at 1 so that spending it rewrites a non-zero slot, as the rebalancer's steady
@@ -53,32 +60,45 @@ contract BareRebalance {
         IOracleRouter oracle_,
         ILiquidityAggregator aggregator_,
         IRiskEngine risk_,
-        address[4] memory assets_,
-        uint8[4] memory decimals_,
-        address[] memory signers
+        address[] memory assets_,
+        uint8[] memory decimals_,
+        address[] memory signers,
+        uint256 threshold
     ) {
-        (_oracle, _aggregator, _risk) = (oracle_, aggregator_, risk_);
-        (_asset0, _asset1, _asset2, _asset3) = (assets_[0], assets_[1], assets_[2], assets_[3]);
-        uint256 units;
-        for (uint256 i; i < ASSETS; ++i) {
-            units |= (10 ** uint256(decimals_[i])) << (64 * i);
+        uint256 count = assets_.length;
+        if (count < 4 || count > MAX_ASSETS || decimals_.length != count) revert Refused(0);
+        (_oracle, _aggregator, _risk, _count, _threshold) = (oracle_, aggregator_, risk_, count, threshold);
+        address[] memory list = new address[](MAX_ASSETS);
+        uint256[2] memory units;
+        for (uint256 i; i < count; ++i) {
+            list[i] = assets_[i];
+            units[i / 4] |= (10 ** uint256(decimals_[i])) << (64 * (i % 4));
             IERC20(assets_[i]).approve(address(aggregator_), type(uint256).max);
         }
-        _units = units;
+        (_asset0, _asset1, _asset2, _asset3) = (list[0], list[1], list[2], list[3]);
+        (_asset4, _asset5, _asset6, _asset7) = (list[4], list[5], list[6], list[7]);
+        (_unitsLow, _unitsHigh) = (units[0], units[1]);
         for (uint256 i; i < signers.length; ++i) {
             isSigner[signers[i]] = true;
         }
     }
 
     function assets() public view returns (address[] memory list) {
-        list = new address[](ASSETS);
+        uint256 count = _count;
+        list = new address[](count);
         (list[0], list[1], list[2], list[3]) = (_asset0, _asset1, _asset2, _asset3);
+        if (count > 4) {
+            list[4] = _asset4;
+            if (count > 5) list[5] = _asset5;
+            if (count > 6) list[6] = _asset6;
+            if (count > 7) list[7] = _asset7;
+        }
     }
 
     function holdings() public view returns (uint256[] memory held) {
         address[] memory list = assets();
-        held = new uint256[](ASSETS);
-        for (uint256 i; i < ASSETS; ++i) {
+        held = new uint256[](list.length);
+        for (uint256 i; i < list.length; ++i) {
             held[i] = IERC20(list[i]).balanceOf(address(this));
         }
     }
@@ -96,7 +116,7 @@ contract BareRebalance {
         bytes32 digest = keccak256(
             abi.encodePacked(hex"1901", keccak256(abi.encode(block.chainid, address(this))), keccak256(intent))
         );
-        if (signatures.length < THRESHOLD) revert Refused(1);
+        if (signatures.length < _threshold) revert Refused(1);
         address previous;
         for (uint256 i; i < signatures.length; ++i) {
             address signer = TypedDataLib.recoverStrict(digest, signatures[i]);
@@ -107,8 +127,8 @@ contract BareRebalance {
         if (intentNonce != nextNonce++ || block.timestamp > deadline) revert Refused(2);
 
         address[] memory list = assets();
-        uint256[] memory prices = new uint256[](ASSETS);
-        for (uint256 i; i < ASSETS; ++i) {
+        uint256[] memory prices = new uint256[](list.length);
+        for (uint256 i; i < list.length; ++i) {
             prices[i] = _oracle.price(list[i]);
         }
         uint256[] memory before = holdings();
@@ -128,6 +148,6 @@ contract BareRebalance {
     }
 
     function _unit(uint256 i) internal view returns (uint256) {
-        return (_units >> (64 * i)) & type(uint64).max;
+        return ((i < 4 ? _unitsLow : _unitsHigh) >> (64 * (i % 4))) & type(uint64).max;
     }
 }

@@ -131,14 +131,14 @@ contract LibraryHarness is EIP712 {
         authorisedSigner[signer] = allowed;
     }
 
-    function intentDigest(RebalanceIntent memory intent) public view returns (bytes32) {
+    function intentDigest(RebalanceIntent calldata intent) public view returns (bytes32) {
         return _hashTypedDataV4(RebalanceIntentLib.structHash(intent));
     }
 
     function requireIntentQuorum(
-        RebalanceIntent memory intent,
-        address[] memory signers,
-        bytes[] memory signatures,
+        RebalanceIntent calldata intent,
+        address[] calldata signers,
+        bytes[] calldata signatures,
         uint256 threshold
     ) external view returns (bool) {
         RebalanceIntentLib.requireQuorum(intentDigest(intent), signers, signatures, authorisedSigner, threshold);

@@ -11,14 +11,16 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IPortfolioVault, TradeParams} from "../../interfaces/IPortfolioVault.sol";
+import {ISwapPayer} from "../../interfaces/ILiquidityAggregator.sol";
 import {IRiskEngine, IRiskManagedPortfolio} from "../../interfaces/IRiskEngine.sol";
 import {IOracleRouter} from "../../interfaces/IOracleRouter.sol";
 import {IIdentityRegistry} from "../../interfaces/IIdentityRegistry.sol";
 import {IComplianceEngine} from "../../interfaces/IComplianceEngine.sol";
+import {TradePayment} from "./TradePayment.sol";
 
 /// @title PortfolioVault
 /// @notice Risk-guarded multi-asset portfolio with ERC-4626 shares (see IPortfolioVault).
-contract PortfolioVault is IPortfolioVault, ERC4626, AccessManaged, ReentrancyGuardTransient {
+contract PortfolioVault is IPortfolioVault, ISwapPayer, ERC4626, AccessManaged, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
     /// @notice Assets held, settlement asset included (the RiskEngine's bound).
@@ -80,10 +82,10 @@ contract PortfolioVault is IPortfolioVault, ERC4626, AccessManaged, ReentrancyGu
 
     /// @inheritdoc IPortfolioVault
     function trade(TradeParams calldata t) external restricted nonReentrant returns (uint256 sold, uint256 bought) {
-        uint256[] memory before = holdings();
-        uint256[] memory expected = _copy(before);
-        (sold, bought) = _trade(t, expected);
-        _settle(before, expected);
+        address[] memory list = _assets;
+        (uint256[] memory before, uint256[] memory expected) = _balancesTwice(list);
+        (sold, bought) = _trade(t, list, expected);
+        _settle(list, before, expected);
     }
 
     /// @inheritdoc IPortfolioVault
@@ -95,15 +97,31 @@ contract PortfolioVault is IPortfolioVault, ERC4626, AccessManaged, ReentrancyGu
     {
         uint256 count = trades.length;
         if (count == 0 || count > MAX_ASSETS) revert InvalidTradeCount(count, MAX_ASSETS);
-        uint256[] memory before = holdings();
-        uint256[] memory expected = _copy(before);
+        address[] memory list = _assets; // read once: every trade looks its assets up in it
+        (uint256[] memory before, uint256[] memory expected) = _balancesTwice(list);
         sold = new uint256[](count);
         bought = new uint256[](count);
         // Bounded: count <= MAX_ASSETS.
         for (uint256 k; k < count; ++k) {
-            (sold[k], bought[k]) = _trade(trades[k], expected);
+            (sold[k], bought[k]) = _trade(trades[k], list, expected);
         }
-        _settle(before, expected);
+        _settle(list, before, expected);
+    }
+
+    /// @inheritdoc ISwapPayer
+    /// @dev Only inside a running trade (TradePayment), for its venue, in its sell token, at most
+    /// its sell amount in total. Not `nonReentrant`: it runs inside the trade, which holds the lock.
+    function payForSwap(address token, address to, uint256 amount) external {
+        (address venue, address sellAsset, uint256 remaining) = TradePayment.current();
+        // No trade running: the venue slot is clear (the sell token's may hold the last trade's).
+        if (venue == address(0)) revert PaymentNotExpected(msg.sender, token, address(0), address(0));
+        if (msg.sender != venue || token != sellAsset) revert PaymentNotExpected(msg.sender, token, venue, sellAsset);
+        if (amount > remaining) revert PaymentAboveTrade(token, amount, remaining);
+        // No underflow: amount <= remaining.
+        unchecked {
+            TradePayment.setRemaining(remaining - amount);
+        }
+        IERC20(token).safeTransfer(to, amount);
     }
 
     // ================================================================ investors
@@ -205,65 +223,119 @@ contract PortfolioVault is IPortfolioVault, ERC4626, AccessManaged, ReentrancyGu
         return _assets;
     }
 
+    /// @inheritdoc IPortfolioVault
+    function positions() external view returns (address[] memory assets_, uint256[] memory holdings_) {
+        assets_ = _assets;
+        holdings_ = _balancesOf(assets_);
+    }
+
     /// @inheritdoc IRiskManagedPortfolio
-    function holdings() public view returns (uint256[] memory held) {
-        uint256 count = _assets.length;
-        held = new uint256[](count);
-        // Bounded: assets <= MAX_ASSETS.
-        for (uint256 i; i < count; ++i) {
-            held[i] = IERC20(_assets[i]).balanceOf(address(this));
-        }
+    function holdings() public view returns (uint256[] memory) {
+        return _balancesOf(_assets);
     }
 
     // ================================================================ internal
 
-    /// @dev One trade: `expected` holds the balances before it and is moved by what it sold and
-    /// bought. Interaction before the checks by design: they measure the state after the call.
-    function _trade(TradeParams calldata t, uint256[] memory expected) internal returns (uint256 sold, uint256 bought) {
-        if (!isVenue[t.venue]) revert VenueNotAllowed(t.venue);
-        if (t.sellAsset == t.buyAsset) revert SameAsset(t.sellAsset);
-        uint256 sellIndex = _requireIndex(t.sellAsset);
-        uint256 buyIndex = _requireIndex(t.buyAsset);
-        IERC20(t.sellAsset).forceApprove(t.venue, t.sellAmount);
-        (bool success, bytes memory reason) = t.venue.call(t.data);
-        if (!success) {
-            assembly ("memory-safe") {
-                revert(add(reason, 32), mload(reason))
-            }
+    /// @dev One trade: `expected` holds the balances before it and is moved by what it sold (what
+    /// the venue asked to be paid, `payForSwap`, open only during this call: no allowance is
+    /// written) and bought (measured). Interaction before the checks by design: they measure the
+    /// state after the call.
+    function _trade(TradeParams calldata t, address[] memory list, uint256[] memory expected)
+        internal
+        returns (uint256 sold, uint256 bought)
+    {
+        (address venue, address sellAsset, address buyAsset) = (t.venue, t.sellAsset, t.buyAsset);
+        uint256 sellAmount = t.sellAmount;
+        if (!isVenue[venue]) revert VenueNotAllowed(venue);
+        if (sellAsset == buyAsset) revert SameAsset(sellAsset);
+        uint256 sellIndex = _requireIndexIn(list, sellAsset);
+        uint256 buyIndex = _requireIndexIn(list, buyAsset);
+        TradePayment.open(venue, sellAsset, sellAmount);
+        _call(venue, t.data);
+        (,, uint256 unpaid) = TradePayment.current();
+        TradePayment.close(); // Nothing more can be paid for this trade, nor outside a trade.
+        // What left the vault is what it paid when asked: at most `sellAmount` by construction. Any
+        // other movement of the sell asset fails the balance check after the last trade (`_settle`).
+        sold = sellAmount - unpaid;
+        uint256 buyBefore = expected[buyIndex];
+        uint256 buyAfter = _balanceOf(buyAsset);
+        if (buyAfter < buyBefore) revert UnexpectedBalanceChange(buyAsset, buyBefore, buyAfter);
+        // No underflow: compared just above.
+        unchecked {
+            bought = buyAfter - buyBefore;
         }
-        IERC20(t.sellAsset).forceApprove(t.venue, 0); // No standing allowance survives the trade.
-        uint256 sellAfter = IERC20(t.sellAsset).balanceOf(address(this));
-        uint256 buyAfter = IERC20(t.buyAsset).balanceOf(address(this));
-        if (sellAfter > expected[sellIndex]) {
-            revert UnexpectedBalanceChange(t.sellAsset, expected[sellIndex], sellAfter);
-        }
-        if (buyAfter < expected[buyIndex]) revert UnexpectedBalanceChange(t.buyAsset, expected[buyIndex], buyAfter);
-        sold = expected[sellIndex] - sellAfter;
-        bought = buyAfter - expected[buyIndex];
-        if (sold > t.sellAmount) revert SoldMoreThanAllowed(t.sellAsset, sold, t.sellAmount);
-        if (bought < t.minBuyAmount) revert InsufficientOutput(t.buyAsset, bought, t.minBuyAmount);
-        expected[sellIndex] = sellAfter;
+        uint256 minBuyAmount = t.minBuyAmount;
+        if (bought < minBuyAmount) revert InsufficientOutput(buyAsset, bought, minBuyAmount);
+        expected[sellIndex] -= sold; // Checked: the vault cannot have paid more than it held.
         expected[buyIndex] = buyAfter;
-        emit Traded(msg.sender, t.venue, t.sellAsset, sold, t.buyAsset, bought);
+        emit Traded(msg.sender, venue, sellAsset, sold, buyAsset, bought);
     }
 
-    /// @dev A memory copy: the balances each trade is checked against, updated as trades settle
-    /// (re-reading the tokens would cost a call per asset for the same numbers).
-    function _copy(uint256[] memory values) internal pure returns (uint256[] memory copy) {
-        copy = new uint256[](values.length);
+    /// @dev Calls `venue` with `data`, bubbling its revert up; what it returns is not read (the
+    /// trade is measured by the vault's own balances and payments).
+    function _call(address venue, bytes calldata data) internal {
+        assembly ("memory-safe") {
+            let input := mload(0x40)
+            calldatacopy(input, data.offset, data.length)
+            if iszero(call(gas(), venue, 0, input, data.length, 0, 0)) {
+                returndatacopy(input, 0, returndatasize())
+                revert(input, returndatasize())
+            }
+        }
+    }
+
+    /// @dev The vault's balance of each token of `list`.
+    function _balancesOf(address[] memory list) internal view returns (uint256[] memory held) {
+        uint256 count = list.length;
+        held = new uint256[](count);
         // Bounded: assets <= MAX_ASSETS.
-        for (uint256 i; i < values.length; ++i) {
-            copy[i] = values[i];
+        for (uint256 i; i < count; ++i) {
+            held[i] = _balanceOf(list[i]);
+        }
+    }
+
+    /// @dev `token.balanceOf(this)` without the high-level call's allocation and return decoding
+    /// (as the aggregator's); reverts `BalanceUnavailable(token)` when the call fails or returns
+    /// under 32 bytes. Listed assets are ERC-20s: `addAsset` is governance.
+    function _balanceOf(address token) internal view returns (uint256 amount) {
+        bytes4 selector = IERC20.balanceOf.selector;
+        bool ok;
+        assembly ("memory-safe") {
+            mstore(0x00, selector)
+            mstore(0x04, address())
+            ok := staticcall(gas(), token, 0x00, 0x24, 0x00, 0x20)
+            ok := and(ok, gt(returndatasize(), 0x1f)) // after the call: Yul evaluates arguments right to left
+            amount := mload(0x00)
+        }
+        if (!ok) revert BalanceUnavailable(token);
+    }
+
+    /// @dev The balances before the trades, twice: as they were (for the risk check) and as each
+    /// trade moves them (what the trades are checked against; re-reading the tokens would cost a
+    /// call per asset for the same numbers).
+    function _balancesTwice(address[] memory list)
+        internal
+        view
+        returns (uint256[] memory before, uint256[] memory expected)
+    {
+        uint256 count = list.length;
+        before = new uint256[](count);
+        expected = new uint256[](count);
+        // Bounded: assets <= MAX_ASSETS.
+        for (uint256 i; i < count; ++i) {
+            uint256 held = _balanceOf(list[i]);
+            before[i] = held;
+            expected[i] = held;
         }
     }
 
     /// @dev After the trades: every asset holds exactly what the trades explain (nothing else
     /// moved), and the RiskEngine passes the new state against the one before.
-    function _settle(uint256[] memory before, uint256[] memory expected) internal view {
-        uint256[] memory afterTrades = holdings();
+    function _settle(address[] memory list, uint256[] memory before, uint256[] memory expected) internal view {
+        uint256[] memory afterTrades = _balancesOf(list);
         // Bounded: assets <= MAX_ASSETS.
         for (uint256 i; i < afterTrades.length; ++i) {
-            if (afterTrades[i] != expected[i]) revert UnexpectedBalanceChange(_assets[i], expected[i], afterTrades[i]);
+            if (afterTrades[i] != expected[i]) revert UnexpectedBalanceChange(list[i], expected[i], afterTrades[i]);
         }
         riskEngine.enforce(before, afterTrades);
     }
@@ -318,9 +390,13 @@ contract PortfolioVault is IPortfolioVault, ERC4626, AccessManaged, ReentrancyGu
         return !riskEngine.isHalted(address(this)) && registry.isVerified(receiver);
     }
 
-    function _requireIndex(address token) internal view returns (uint256 index) {
-        index = _indexOf(token);
-        if (index == type(uint256).max) revert UnknownAsset(token);
+    /// @dev Index of `token` in `list` (the assets, read once per trade call).
+    function _requireIndexIn(address[] memory list, address token) internal pure returns (uint256) {
+        // Bounded: assets <= MAX_ASSETS.
+        for (uint256 i; i < list.length; ++i) {
+            if (list[i] == token) return i;
+        }
+        revert UnknownAsset(token);
     }
 
     function _indexOf(address token) internal view returns (uint256) {

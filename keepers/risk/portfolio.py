@@ -56,7 +56,8 @@ class Portfolio:
         maximum = [a.max_weight_bps for a in self.assets]
         return (minimum, maximum, int(r["drift_threshold_bps"]), int(r["max_trade_bps"]), int(r["max_slippage_bps"]),
                 int(r["signer_threshold"]), int(r["cooldown"]), int(r["loss_refill_period"]),
-                int(r["max_base_fee_gwei"]) * 10**9, int(r["loss_budget_usd"]) * 10**18)
+                int(r["max_base_fee_gwei"]) * 10**9, int(r["loss_budget_usd"]) * 10**18,
+                int(r.get("max_snapshot_age", 0)))
 
     def limits_tuple(self) -> tuple:
         return tuple(self.limits[f] for f in LIMIT_FIELDS)

@@ -1,5 +1,6 @@
 """The aggregator's packed route (contracts/liquidity/RouteCodec.sol, ILiquidityAggregator
-"Route encoding"): encoded here for `swap`, `revealSwap`, `quoteRoute` and `commitmentOf`.
+"Route encoding"): encoded here for `swap`, `revealSwap`, `quoteRoute` and `commitmentOf`, and
+its legs alone for `AutoRebalancer.rebalance`.
 
     header  tokenIn 20 | tokenOut 20 | recipient 20 | minAmountOut 16 | deadline 5 |
             maxSlippageBps 2 | legCount 1
@@ -56,18 +57,25 @@ def encode_route(token_in, token_out, amount_in: int, min_out: int, recipient, d
     legs_total = sum(int(amount) for amount, _ in legs)
     if legs_total != int(amount_in):
         raise RouteError(f"legs sum to {legs_total}, not the order's {int(amount_in)}")
-    out = bytearray(_address(token_in) + _address(token_out) + _address(recipient)
-                    + _uint(min_out, 16, "minAmountOut") + _uint(deadline, 5, "deadline")
-                    + _uint(max_slippage_bps, 2, "maxSlippageBps") + _uint(len(legs), 1, "leg count"))
+    return (_address(token_in) + _address(token_out) + _address(recipient) + _uint(min_out, 16, "minAmountOut")
+            + _uint(deadline, 5, "deadline") + _uint(max_slippage_bps, 2, "maxSlippageBps")
+            + _uint(len(legs), 1, "leg count") + encode_legs(legs, token_out))
+
+
+def encode_legs(legs: Sequence[LegSpec], token_out=None) -> bytes:
+    """The legs of a route without its header, back to back: what `AutoRebalancer.rebalance` takes
+    per planned trade (`routes[k]`, the amounts read as weights). With `token_out`, every leg's last
+    hop must buy it (the encoding omits a leg's last token: it is the route's)."""
+    out = bytearray()
     for index, (amount, hops) in enumerate(legs):
         out += _uint(amount, 16, "leg amountIn") + _uint(len(hops), 1, "hop count")
         for position, (venue, hop_token_out, data) in enumerate(hops):
             out += _address(venue)
             if position + 1 < len(hops):
                 out += _address(hop_token_out)
-            elif _address(hop_token_out) != _address(token_out):
+            elif token_out is not None and _address(hop_token_out) != _address(token_out):
                 raise RouteError(f"leg {index} ends in {hop_token_out}, not the route's {token_out}")
-            data = bytes(data)
+            data = bytes.fromhex(data[2:]) if isinstance(data, str) else bytes(data)
             out += _uint(len(data), 2, "hop data length") + data
     return bytes(out)
 

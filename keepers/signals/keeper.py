@@ -22,7 +22,7 @@ from eth_utils import keccak
 from keepers import store
 from keepers.errors import QuanteraError
 from keepers.risk.publication import token_decimals, with_retries
-from keepers.routing.codec import decode_route
+from keepers.routing.codec import decode_route, encode_legs
 from keepers.signals.cycle import Market, SignalResult, build_intent, compute_signal, fit_bounds
 from keepers.signals.intent import RebalanceIntent
 from keepers.signals.model import TrainedSelector
@@ -210,7 +210,7 @@ class SignalKeeper:
         intent = RebalanceIntent(row["portfolio"], row["strategy_id"], tuple(row["target_weights_bps"]),
                                  row["max_slippage_bps"], row["nonce"], row["deadline"],
                                  bytes.fromhex(row["model_version"]), bytes.fromhex(row["signal_hash"]))
-        args = (intent.as_tuple(), [self.signer_address], [signature], [(legs,) for legs in routes])
+        args = (intent.as_tuple(), [self.signer_address], [signature], [encode_legs(legs) for legs in routes])
         refusal = self._simulate(args)
         if refusal is not None:  # never send a transaction the chain would revert
             status = "expired" if refusal.startswith("IntentExpired") else "failed"

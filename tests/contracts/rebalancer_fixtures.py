@@ -9,6 +9,7 @@ from eth_account import Account
 
 from compliance_fixtures import wire
 from keepers.roles import ROLE_IDS
+from keepers.routing.codec import encode_legs
 from keepers.signals.intent import RebalanceIntent, sign_intent
 from risk_fixtures import asset_risk, bind_share_compliance, limits_tuple, model_update
 
@@ -21,7 +22,7 @@ DEPOSIT = 10_000 * USDC_UNIT
 MIN_BPS = [500, 1_000, 0, 0]
 MAX_BPS = [10_000, 8_000, 4_000, 4_000]
 STRATEGY = dict(driftThresholdBps=200, maxTradeBps=4_000, maxSlippageBps=200, signerThreshold=2, cooldown=3_600,
-                lossRefillPeriod=86_400, maxBaseFee=100 * 10**9, lossBudget=2_000 * 10**18)
+                lossRefillPeriod=86_400, maxBaseFee=100 * 10**9, lossBudget=2_000 * 10**18, maxSnapshotAge=300)
 VENUES = {"QTB": "UniswapV2Pair.A.QTB-USDC", "QCORP": "UniswapV2Pair.A.QCORP-USDC",
           "QSPX": "UniswapV2Pair.A.QSPX-USDC"}
 
@@ -30,7 +31,7 @@ def strategy_tuple(**overrides):
     values = {**STRATEGY, **overrides}
     return (overrides.get("minWeightBps", MIN_BPS), overrides.get("maxWeightBps", MAX_BPS),
             *(values[k] for k in ("driftThresholdBps", "maxTradeBps", "maxSlippageBps", "signerThreshold",
-                                  "cooldown", "lossRefillPeriod", "maxBaseFee", "lossBudget")))
+                                  "cooldown", "lossRefillPeriod", "maxBaseFee", "lossBudget", "maxSnapshotAge")))
 
 
 @dataclass
@@ -62,7 +63,8 @@ class RebalancerStack:
         for trade in trades:
             sell, buy = int(trade.sellIndex), int(trade.buyIndex)
             risky = ORDER[buy] if sell == 0 else ORDER[sell]
-            routes.append(([(1, [(self.liq.venue(VENUES[risky]), self.tokens[buy].address, b"")])],))
+            routes.append(encode_legs([(1, [(self.liq.venue(VENUES[risky]), self.tokens[buy].address, b"")])],
+                                      self.tokens[buy].address))
         return routes
 
     def values(self):

@@ -7,6 +7,7 @@ from eth_utils import keccak
 
 from fast_reverts import assert_reverts
 from isolation import isolated
+from keepers.routing.codec import encode_legs
 from rebalancer_fixtures import ORDER
 
 TARGETS = (4_000, 3_000, 1_500, 1_500)
@@ -48,8 +49,8 @@ def test_rebalance__first_allocation__three_trades_towards_targets_never_past(re
         assert all(int(t.allowance(r.vault, r.liq.aggregator)) == 0 for t in r.tokens)
         # The same intent again: its nonce is spent.
         with ape.reverts(r.rebalancer.InvalidNonce, nonce=0, expected=1):
-            relay(r, chain, intent, outsider, routes=[([(1, [(r.liq.venue("UniswapV2Pair.A.QTB-USDC"),
-                                                             r.tokens[1].address, b"")])],)])
+            relay(r, chain, intent, outsider, routes=[encode_legs([(1, [(r.liq.venue("UniswapV2Pair.A.QTB-USDC"),
+                                                                         r.tokens[1].address, b"")])])])
 
 
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
@@ -104,10 +105,15 @@ def test_rebalance__every_refusal_before_any_trade(rebalancing, chain, outsider,
         send(r.intent(chain, TARGETS, nonce=1))
     with ape.reverts(rb.RoutesLengthMismatch, routes=2, trades=3):
         send(good, signers, signatures, routes[:2])
-    venue, bought = routes[0][0][0][1][0][0], routes[0][0][0][1][0][1]
-    astray = [([(1, [(venue, r.vault.address, b"")])],)] + list(routes[1:])  # a leg ending in another token
-    with ape.reverts(rb.LegEndsInWrongToken, leg=0, tokenOut=r.vault.address, expected=bought):
-        send(good, signers, signatures, astray)
+    # The relayer's legs are packed (a leg's last hop buys the trade's asset by the encoding): cut
+    # short, with a byte over, or weighing nothing, they are refused before any interaction.
+    first = bytes(routes[0])  # one leg of one hop: 17 + 20 + 2 bytes
+    with ape.reverts(rb.MalformedRoute, trade=0, at=39, length=38):
+        send(good, signers, signatures, [first[:-1]] + list(routes[1:]))
+    with ape.reverts(rb.MalformedRoute, trade=0, at=39, length=40):
+        send(good, signers, signatures, [first + b"\x00"] + list(routes[1:]))
+    with ape.reverts(rb.ZeroRouteWeight, trade=0):
+        send(good, signers, signatures, [bytes(16) + first[16:]] + list(routes[1:]))
     with isolated(chain):
         rb.pause(r.vault, sender=guardian)
         assert rb.previewRebalance(good.as_tuple()).blocker == selector(rb, "StrategyPaused")
@@ -173,12 +179,13 @@ def test_should_rebalance__cooldown_then_drift(rebalancing, chain, outsider, rep
         relay(r, chain, r.intent(chain, TARGETS), outsider)
         assert not rb.shouldRebalance(r.vault)[0]
         with ape.reverts(rb.CooldownActive):
-            relay(r, chain, r.intent(chain, TARGETS), outsider, routes=[([(1, [])],)])
+            relay(r, chain, r.intent(chain, TARGETS), outsider, routes=[b""])
         chain.mine(timestamp=chain.blocks.head.timestamp + 3_601)
         assert not rb.shouldRebalance(r.vault)[0]
         preview = rb.previewRebalance(r.intent(chain, TARGETS).as_tuple())
         assert preview.blocker == selector(rb, "DriftBelowThreshold")
         r.liq.feeds["QSPX"].report(int(70 * 10**8), sender=reporter)  # QSPX +40%: 15% -> ~19.8%
+        r.engine.sync(r.vault, sender=reporter)  # the risk keeper's sync: the strategy prices from it
         due, data = rb.shouldRebalance(r.vault)
         strategy_id, nonce, drift = (int.from_bytes(data[i:i + 32], "big") for i in (0, 32, 64))
         assert due and strategy_id == 1 and nonce == 1 and drift >= 200

@@ -43,7 +43,7 @@ def test_vault_trade__through_the_aggregator__risk_checked_nothing_left(liquidit
                     (amount - amount // 2, [(liq.venue("UniswapV3Pool.QSPX-USDC.3000"), qspx.address, b"")])]
             route = encode_route(usdc, qspx, amount, 1, vault.address, chain.pending_timestamp + 600, oracle_bps, legs)
             predicted, _ = liq.aggregator.quoteRoute.call(route)
-            data = liq.aggregator.swap.encode_input(route)
+            data = liq.aggregator.swapWithCallback.encode_input(route)  # paid by the vault when asked
             return predicted, (usdc, amount, qspx, predicted, liq.aggregator, data)
 
         predicted, params = trade(50_000 * USDC_UNIT, 300)  # within 3% of the oracle value

@@ -4,12 +4,19 @@ pragma solidity ^0.8.24;
 import {IVenueAdapter} from "../../../interfaces/IVenueAdapter.sol";
 import {INavVenue} from "../../../interfaces/INavVenue.sol";
 import {AdapterBase} from "./AdapterBase.sol";
+import {NavHops} from "../NavHops.sol";
 
 /// @title NavVenueAdapter
-/// @notice Subscribes to or redeems from the issuer's NavVenue at oracle NAV.
+/// @notice Subscribes to or redeems from the issuer's NavVenue at oracle NAV, paid by callback
+/// (NavHops). A native kind: the aggregator runs NavHops itself and asks this adapter for quotes only.
 contract NavVenueAdapter is AdapterBase {
     /// @inheritdoc IVenueAdapter
-    /// @dev No minimum at the venue: the aggregator checks the route's output.
+    function nativeKind() external pure override returns (NativeKind) {
+        return NativeKind.NAV_DESK;
+    }
+
+    /// @inheritdoc IVenueAdapter
+    /// @dev NavHops, as the aggregator runs it for NAV desks.
     function swap(
         address venue,
         address tokenIn,
@@ -19,9 +26,8 @@ contract NavVenueAdapter is AdapterBase {
         address recipient,
         bytes calldata
     ) external onlyDelegateCall returns (uint256 amountInUsed, uint256 amountOut) {
-        _approveVenue(tokenIn, payer, venue, amountIn);
-        amountOut = INavVenue(venue).swap(tokenIn, tokenOut, amountIn, 0, recipient);
-        amountInUsed = amountIn; // The venue pulls exactly amountIn, consuming the approval.
+        amountOut = NavHops.swap(venue, tokenIn, tokenOut, amountIn, payer, recipient);
+        amountInUsed = amountIn; // The desk checked that it received at least amountIn.
     }
 
     /// @inheritdoc IVenueAdapter

@@ -7,7 +7,7 @@ import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IER
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
-import {INavVenue, NavMarket} from "../../../interfaces/INavVenue.sol";
+import {INavVenue, INavVenueCallback, NavMarket} from "../../../interfaces/INavVenue.sol";
 import {IOracleRouter, PriceStatus} from "../../../interfaces/IOracleRouter.sol";
 
 /// @title NavVenue
@@ -22,9 +22,24 @@ contract NavVenue is INavVenue, AccessManaged, ReentrancyGuardTransient {
     address public immutable oracle;
     uint8 internal immutable _cashDecimals;
 
-    mapping(address token => NavMarket) private _markets;
-    mapping(address token => uint8) private _decimals;
-    mapping(address token => mapping(uint256 day => uint256 notional)) private _used;
+    /// @dev Capacity used on `day` (UTC days since the epoch): one word per token, rewritten on a
+    /// new day instead of a fresh slot per token and day (a zero-to-non-zero write, 17,100 gas more).
+    struct Usage {
+        uint32 day;
+        uint224 notional;
+    }
+
+    /// @dev A market's terms and the token's decimals in one word (read by every fill).
+    struct Market {
+        uint16 subscribeFeeBps;
+        uint16 redeemFeeBps;
+        uint128 dailyCapacity;
+        bool listed;
+        uint8 decimals;
+    }
+
+    mapping(address token => Market) private _markets;
+    mapping(address token => Usage) private _usage;
 
     constructor(address authority, address cash_, address oracle_) AccessManaged(authority) {
         cash = cash_;
@@ -38,25 +53,32 @@ contract NavVenue is INavVenue, AccessManaged, ReentrancyGuardTransient {
         nonReentrant
         returns (uint256 amountOut)
     {
-        if (amountIn == 0) revert ZeroAmount();
-        (address token, bool subscribing) = _pairOf(tokenIn, tokenOut);
-        NavMarket memory market = _markets[token];
-        if (!market.listed) revert MarketNotListed(token);
-        uint256 nav18 = _price(token);
-        uint256 cashNotional;
-        (amountOut, cashNotional) = _amountOut(token, subscribing, amountIn, nav18, market);
-        uint256 today = block.timestamp / 1 days;
-        uint256 used = _used[token][today];
-        uint256 remaining = market.dailyCapacity > used ? market.dailyCapacity - used : 0;
-        if (cashNotional > remaining) revert CapacityExceeded(token, cashNotional, remaining);
-        uint256 inventory = IERC20(tokenOut).balanceOf(address(this));
-        if (amountOut > inventory) revert InsufficientInventory(tokenOut, amountOut, inventory);
-        if (amountOut < minAmountOut) revert InsufficientOutput(amountOut, minAmountOut);
-        _used[token][today] = used + cashNotional;
+        bool subscribing;
+        uint256 nav18;
+        (amountOut, subscribing, nav18) = _fill(tokenIn, tokenOut, amountIn, minAmountOut);
         IERC20(tokenIn).safeTransferFrom(msg.sender, address(this), amountIn);
         IERC20(tokenOut).safeTransfer(recipient, amountOut);
-        if (subscribing) emit Subscribed(token, msg.sender, recipient, amountIn, amountOut, nav18);
-        else emit Redeemed(token, msg.sender, recipient, amountIn, amountOut, nav18);
+        _emitFill(tokenIn, tokenOut, subscribing, amountIn, amountOut, recipient, nav18);
+    }
+
+    /// @inheritdoc INavVenue
+    function swapWithCallback(
+        address tokenIn,
+        address tokenOut,
+        uint256 amountIn,
+        uint256 minAmountOut,
+        address recipient,
+        bytes calldata data
+    ) external nonReentrant returns (uint256 amountOut) {
+        bool subscribing;
+        uint256 nav18;
+        (amountOut, subscribing, nav18) = _fill(tokenIn, tokenOut, amountIn, minAmountOut);
+        _emitFill(tokenIn, tokenOut, subscribing, amountIn, amountOut, recipient, nav18);
+        uint256 balanceBefore = IERC20(tokenIn).balanceOf(address(this));
+        IERC20(tokenOut).safeTransfer(recipient, amountOut);
+        INavVenueCallback(msg.sender).navVenueCallback(tokenIn, amountIn, data);
+        uint256 received = IERC20(tokenIn).balanceOf(address(this)) - balanceBefore;
+        if (received < amountIn) revert PaymentNotReceived(tokenIn, received, amountIn);
     }
 
     /// @inheritdoc INavVenue
@@ -67,21 +89,19 @@ contract NavVenue is INavVenue, AccessManaged, ReentrancyGuardTransient {
         if (tokenIn == cash) (token, subscribing) = (tokenOut, true);
         else if (tokenOut == cash) (token, subscribing) = (tokenIn, false);
         else return 0;
-        NavMarket memory market = _markets[token];
+        Market memory market = _markets[token];
         if (!market.listed) return 0;
         (PriceStatus status, uint256 nav18,) = IOracleRouter(oracle).priceOf(token);
         if (nav18 == 0 || uint8(status) > uint8(PriceStatus.Fallback)) return 0;
         uint256 cashNotional;
-        (amountOut, cashNotional) = _amountOut(token, subscribing, amountIn, nav18, market);
+        (amountOut, cashNotional) = _amountOut(subscribing, amountIn, nav18, market);
         if (cashNotional > remainingCapacity(token)) return 0;
         if (amountOut > IERC20(tokenOut).balanceOf(address(this))) return 0;
     }
 
     /// @inheritdoc INavVenue
     function remainingCapacity(address token) public view returns (uint256) {
-        uint256 capacity = _markets[token].dailyCapacity;
-        uint256 used = _used[token][block.timestamp / 1 days];
-        return capacity > used ? capacity - used : 0;
+        return _remaining(_markets[token].dailyCapacity, _usedToday(token));
     }
 
     /// @inheritdoc INavVenue
@@ -90,9 +110,10 @@ contract NavVenue is INavVenue, AccessManaged, ReentrancyGuardTransient {
         if (market.subscribeFeeBps > MAX_FEE_BPS || market.redeemFeeBps > MAX_FEE_BPS) {
             revert InvalidMarket(token, "fee above 500 bps");
         }
-        _decimals[token] = IERC20Metadata(token).decimals();
-        NavMarket memory previous = _markets[token];
-        _markets[token] = market;
+        NavMarket memory previous = _terms(_markets[token]);
+        _markets[token] = Market(
+            market.subscribeFeeBps, market.redeemFeeBps, market.dailyCapacity, market.listed, IERC20Metadata(token).decimals()
+        );
         emit MarketSet(token, previous, market);
     }
 
@@ -104,7 +125,60 @@ contract NavVenue is INavVenue, AccessManaged, ReentrancyGuardTransient {
 
     /// @inheritdoc INavVenue
     function marketOf(address token) external view returns (NavMarket memory) {
-        return _markets[token];
+        return _terms(_markets[token]);
+    }
+
+    /// @dev Every check of a fill, then its capacity use (the one effect before the transfers).
+    /// @return amountOut What the recipient gets.
+    /// @return subscribing Cash in, fund token out.
+    /// @return nav18 The oracle NAV it was priced at.
+    function _fill(address tokenIn, address tokenOut, uint256 amountIn, uint256 minAmountOut)
+        internal
+        returns (uint256 amountOut, bool subscribing, uint256 nav18)
+    {
+        if (amountIn == 0) revert ZeroAmount();
+        address token;
+        (token, subscribing) = _pairOf(tokenIn, tokenOut);
+        Market memory market = _markets[token];
+        if (!market.listed) revert MarketNotListed(token);
+        nav18 = _price(token);
+        uint256 cashNotional;
+        (amountOut, cashNotional) = _amountOut(subscribing, amountIn, nav18, market);
+        uint256 used = _usedToday(token);
+        uint256 remaining = _remaining(market.dailyCapacity, used);
+        if (cashNotional > remaining) revert CapacityExceeded(token, cashNotional, remaining);
+        uint256 inventory = IERC20(tokenOut).balanceOf(address(this));
+        if (amountOut > inventory) revert InsufficientInventory(tokenOut, amountOut, inventory);
+        if (amountOut < minAmountOut) revert InsufficientOutput(amountOut, minAmountOut);
+        // No truncation: used + cashNotional <= dailyCapacity (uint128); days fit 32 bits.
+        _usage[token] = Usage(uint32(block.timestamp / 1 days), uint224(used + cashNotional));
+    }
+
+    function _emitFill(
+        address tokenIn,
+        address tokenOut,
+        bool subscribing,
+        uint256 amountIn,
+        uint256 amountOut,
+        address recipient,
+        uint256 nav18
+    ) internal {
+        if (subscribing) emit Subscribed(tokenOut, msg.sender, recipient, amountIn, amountOut, nav18);
+        else emit Redeemed(tokenIn, msg.sender, recipient, amountIn, amountOut, nav18);
+    }
+
+    /// @dev Capacity used today (0 when the word is from an earlier day).
+    function _usedToday(address token) internal view returns (uint256) {
+        Usage memory usage = _usage[token];
+        return usage.day == block.timestamp / 1 days ? usage.notional : 0;
+    }
+
+    function _remaining(uint256 capacity, uint256 used) internal pure returns (uint256) {
+        return capacity > used ? capacity - used : 0;
+    }
+
+    function _terms(Market memory market) internal pure returns (NavMarket memory) {
+        return NavMarket(market.subscribeFeeBps, market.redeemFeeBps, market.dailyCapacity, market.listed);
     }
 
     function _pairOf(address tokenIn, address tokenOut) internal view returns (address token, bool subscribing) {
@@ -122,12 +196,12 @@ contract NavVenue is INavVenue, AccessManaged, ReentrancyGuardTransient {
 
     /// @dev Cash is valued at par (1 unit = 1 USD): a primary desk settles at NAV in its cash token.
     /// Outputs round down, in the venue's favour.
-    function _amountOut(address token, bool subscribing, uint256 amountIn, uint256 nav18, NavMarket memory market)
+    function _amountOut(bool subscribing, uint256 amountIn, uint256 nav18, Market memory market)
         internal
         view
         returns (uint256 amountOut, uint256 cashNotional)
     {
-        uint256 tokenUnit = 10 ** _decimals[token];
+        uint256 tokenUnit = 10 ** market.decimals;
         uint256 cashUnit = 10 ** _cashDecimals;
         if (subscribing) {
             cashNotional = amountIn;

@@ -1,0 +1,107 @@
+"""RBL-13: a rebalance is priced with the RiskEngine's snapshot only while it is fresh and complete.
+
+With a strategy's `maxSnapshotAge` set, the plan, every trade's minimum output, the drift and the loss
+use `IRiskEngine.priceSnapshot` when the snapshot priced every asset and is at most that old — the
+prices the risk check after the trades values holdings at — and the live oracle prices otherwise. A
+live price that moved since the sync shows which was used: the preview's and the event's
+`pricesSyncedAt` (0: live), the NAV and the minimum outputs.
+"""
+
+import ape
+
+from compliance_fixtures import wire
+from isolation import isolated
+from liquidity_fixtures import PRICES
+from rebalancer_fixtures import ORDER, STRATEGY, strategy_tuple
+from risk_fixtures import FEED_DECIMALS
+
+TARGETS = (4_000, 3_000, 1_500, 1_500)  # three purchases from cash
+UNITS = [10**6, 10**18, 10**18, 10**18]
+BPS = 10_000
+
+
+def report(r, reporter, symbol, price):
+    r.liq.feeds[symbol].report(int(price * 10**FEED_DECIMALS), sender=reporter)
+
+
+def nav_at(holdings, prices):
+    return sum(h * p // u for h, p, u in zip(holdings, prices, UNITS))
+
+
+def min_out(value, price, unit, slippage_bps=100):
+    return value * (BPS - slippage_bps) // BPS * unit // price
+
+
+def test_rebalance__fresh_complete_snapshot__plan_minimums_and_loss_at_its_prices(rebalancing, chain, reporter, outsider):
+    r = rebalancing
+    with isolated(chain):
+        r.engine.sync(r.vault, sender=reporter)
+        synced_at, mask, snapshot = r.engine.priceSnapshot(r.vault)
+        assert mask == 0b1111 and list(snapshot) == [int(PRICES[s] * 10**18) for s in ORDER]
+        report(r, reporter, "QSPX", PRICES["QSPX"] * 1.1)  # live QSPX 10% above the snapshot
+        intent = r.intent(chain, TARGETS)
+        preview = r.rebalancer.previewRebalance(intent.as_tuple())
+        assert preview.pricesSyncedAt == synced_at
+        assert preview.nav == nav_at(r.vault.holdings(), snapshot)
+        qspx_buy = next(t for t in preview.trades if int(t.buyIndex) == 3)
+        assert qspx_buy.minBuyAmount == min_out(qspx_buy.value, snapshot[3], UNITS[3])
+        signers, signatures = r.sign(chain, intent)
+        event = r.rebalancer.rebalance(intent.as_tuple(), signers, signatures, r.routes(intent), sender=outsider).events[-1]
+        assert event.event_name == "Rebalanced" and event.pricesSyncedAt == synced_at
+        assert event.navBefore == preview.nav
+
+
+def test_rebalance__snapshot_older_than_max_age__falls_back_to_live_prices(rebalancing, chain, reporter, outsider):
+    r = rebalancing
+    with isolated(chain):
+        r.engine.sync(r.vault, sender=reporter)
+        synced_at = r.engine.priceSnapshot(r.vault)[0]
+        chain.mine(timestamp=synced_at + STRATEGY["maxSnapshotAge"] + 1)  # one second too old
+        live = dict(PRICES, QSPX=PRICES["QSPX"] * 1.1)
+        for symbol, price in live.items():
+            report(r, reporter, symbol, price)
+        intent = r.intent(chain, TARGETS)
+        preview = r.rebalancer.previewRebalance(intent.as_tuple())
+        live18 = [int(r.liq.router.price(t)) for t in r.tokens]
+        assert preview.pricesSyncedAt == 0 and preview.nav == nav_at(r.vault.holdings(), live18)
+        qspx_buy = next(t for t in preview.trades if int(t.buyIndex) == 3)
+        assert qspx_buy.minBuyAmount == min_out(qspx_buy.value, live18[3], UNITS[3])
+        # The same trades at the snapshot's QSPX price would have asked 10% more QSPX.
+        assert qspx_buy.minBuyAmount < min_out(qspx_buy.value, int(PRICES["QSPX"] * 10**18), UNITS[3])
+        signers, signatures = r.sign(chain, intent)
+        chain.pending_timestamp = chain.blocks.head.timestamp + 1  # still past the snapshot's age
+        event = r.rebalancer.rebalance(intent.as_tuple(), signers, signatures, r.routes(intent), sender=outsider).events[-1]
+        assert event.pricesSyncedAt == 0 and event.navBefore == preview.nav
+
+
+def test_rebalance__snapshot_without_an_asset_price__falls_back_to_live_prices(rebalancing, chain, reporter):
+    """A sync that could not price an asset keeps that asset's older price with its bit clear: the
+    snapshot is fresh but incomplete, and live prices are used."""
+    r = rebalancing
+    with isolated(chain):
+        report(r, reporter, "QCORP", 10**15)  # above the router's bound: no valid QCORP price
+        r.engine.sync(r.vault, sender=reporter)
+        synced_at, mask, _ = r.engine.priceSnapshot(r.vault)
+        assert mask == 0b1011
+        report(r, reporter, "QCORP", PRICES["QCORP"])  # valid again, live
+        preview = r.rebalancer.previewRebalance(r.intent(chain, TARGETS).as_tuple())
+        assert synced_at != 0 and preview.pricesSyncedAt == 0
+
+
+def test_set_strategy__snapshot_age__bounded_zero_means_live_and_same_oracle_only(
+        rebalancing, chain, reporter, governor, deployer, project, stack):
+    r = rebalancing
+    rb = r.rebalancer
+    with isolated(chain):
+        with ape.reverts(rb.InvalidStrategy, reason="max snapshot age above 3600 s"):
+            rb.setStrategy(r.vault, strategy_tuple(maxSnapshotAge=3_601), sender=governor)
+        rb.setStrategy(r.vault, strategy_tuple(maxSnapshotAge=0), sender=governor)
+        r.engine.sync(r.vault, sender=reporter)
+        assert rb.previewRebalance(r.intent(chain, TARGETS).as_tuple()).pricesSyncedAt == 0  # fresh, not used
+        # A rebalancer pricing from another oracle than the vault's risk engine cannot use its snapshot.
+        other = deployer.deploy(project.OracleRouter, stack[0])
+        foreign = deployer.deploy(project.AutoRebalancer, stack[0], r.liq.aggregator, other)
+        wire(stack[0], foreign, "AutoRebalancer", deployer)
+        with ape.reverts(foreign.InvalidStrategy, reason="risk engine prices from another oracle"):
+            foreign.setStrategy(r.vault, strategy_tuple(), sender=governor)
+        foreign.setStrategy(r.vault, strategy_tuple(maxSnapshotAge=0), sender=governor)
