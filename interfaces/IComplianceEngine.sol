@@ -27,7 +27,10 @@ struct Limits {
     uint96 minHolding;
     /// Most an identity may hold as a share of total supply, in bps (0: no limit).
     uint16 maxBalanceBps;
-    /// Seconds after an identity last acquired tokens during which it cannot send (0: none).
+    /// Seconds after an identity's acquisition time (`IdentityLedger.lastAcquiredAt`) during which it
+    /// cannot send (0: none). NOT per lot: the acquisition time is the amount-weighted mean over
+    /// the identity's receipts, so a receipt restarts the lock-up in proportion to its size (a
+    /// first receipt fully; a zero or dust receipt, as another holder could send, not measurably).
     uint32 lockupAfterAcquisition;
     /// Most an identity may send per window of 1 day (0: no limit).
     uint88 dailyLimit;
@@ -44,6 +47,8 @@ struct Limits {
 /// @notice What the engine keeps per identity.
 struct IdentityLedger {
     uint96 balance;
+    /// Amount-weighted acquisition time of the holding: on receiving `v` onto `b`, it becomes
+    /// `t + (now - t) * v / (b + v)`, rounded down (now when `b` is zero).
     uint40 lastAcquiredAt;
     uint16 countedCountry;
     bool countedNonAccredited;

@@ -68,6 +68,14 @@ struct InvestorProfile {
 /// identity. The per-token freeze of ERC-3643 (`SecurityToken.setAddressFrozen`) stays for
 /// token-specific measures.
 ///
+/// Moving a wallet between identities (`updateIdentity`) or removing it (`deleteIdentity`) is
+/// refused while it holds any listed security (`setSecurity`: each SecurityToken and the vault's
+/// shares): each security's compliance engine keeps its ledger per identity, and a wallet that
+/// changed identity with a balance would leave that balance recorded under the old identity
+/// (phantom holder, counts and caps wrong) and make the wallet's next send revert. An agent first
+/// moves the balance (`recoveryAddress` to a wallet of the same identity, or `forcedTransfer`).
+/// NOT checked: securities that are not listed here (bounded: MAX_SECURITIES).
+///
 /// Warning: the registry does not check that an identity address is an ONCHAINID contract when
 /// claims are not required: the OPERATOR's KYC is then the source of truth.
 /// Warning: a claim revoked at its issuer stays usable until the cached verification expires
@@ -93,6 +101,11 @@ interface IIdentityRegistry is IERC3643IdentityRegistry {
     error ClaimsEpochExhausted(uint32 epoch);
     error AlreadyFrozen(address wallet);
     error NotFrozen(address wallet);
+    /// @notice `wallet` holds `balance` of the listed `security`: move it before changing its identity.
+    error WalletHoldsSecurity(address wallet, address security, uint256 balance);
+    error TooManySecurities(uint256 maxSecurities);
+    /// @notice `setSecurity` would change nothing: `security` is already (un)listed.
+    error SecurityListingUnchanged(address security, bool listed);
 
     // ---------------------------------------------------------------- events
     /// @notice Full before/after of an identity's profile on every change (audit trail).
@@ -105,6 +118,8 @@ interface IIdentityRegistry is IERC3643IdentityRegistry {
     /// @notice A sanctions freeze set or lifted: `identity` is the wallet's identity (zero for an
     /// unregistered wallet), whose every wallet the freeze covers.
     event WalletFrozen(address indexed wallet, address indexed identity, bool frozen, address indexed by);
+    /// @notice A security listed (or delisted) as one whose holders' identities cannot change.
+    event SecurityListed(address indexed security, bool listed);
 
     // ---------------------------------------------------------------- operator (OPERATOR role)
     /// @notice Registers `wallet` for `identity` with a full investor profile (KYC result). A new
@@ -140,6 +155,11 @@ interface IIdentityRegistry is IERC3643IdentityRegistry {
     function setTrustedIssuer(address issuer, uint256[] calldata topics) external;
     /// @notice How long a successful `verifyClaims` stays valid (bounded by each claim's own expiry).
     function setClaimCacheTtl(uint32 ttl) external;
+    /// @notice Lists (or delists) a security whose per-identity ledger depends on this registry:
+    /// `updateIdentity` and `deleteIdentity` refuse a wallet holding any listed security
+    /// (`WalletHoldsSecurity`). At most MAX_SECURITIES; reverts `SecurityListingUnchanged` on a no-op.
+    /// NOT checked: that `security` is an ERC-20 whose `balanceOf` cannot revert (a GOVERNOR choice).
+    function setSecurity(address security, bool listed) external;
 
     // ---------------------------------------------------------------- anyone
     /// @notice Checks the identity's claims for every required topic and caches the result until
@@ -161,6 +181,8 @@ interface IIdentityRegistry is IERC3643IdentityRegistry {
     function isFrozen(address wallet) external view returns (bool);
     function profileOf(address identity) external view returns (InvestorProfile memory);
     function walletsOf(address identity) external view returns (address[] memory);
+    /// @notice The listed securities (see `setSecurity`).
+    function securities() external view returns (address[] memory);
     function claimTopics() external view returns (uint256[] memory);
     function trustedIssuers() external view returns (address[] memory);
     function trustedIssuerTopics(address issuer) external view returns (uint256[] memory);

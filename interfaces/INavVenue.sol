@@ -71,9 +71,13 @@ interface INavVenue {
     /// @notice Cash notional still accepted today for `token`.
     function remainingCapacity(address token) external view returns (uint256);
 
-    // ---------------------------------------------------------------- issuer (OPERATOR role)
+    // ---------------------------------------------------------------- issuer
+    /// @notice Lists or delists `token` with its fees (each at most 500 bps) and daily capacity.
+    /// OPERATOR role (day-to-day, no execution delay).
     function setMarket(address token, NavMarket calldata market) external;
     /// @notice Takes inventory (fund tokens or cash) out of the venue. Inventory goes in by transfer.
+    /// GOVERNOR role (scheduled with an execution delay on live networks, cancellable by the
+    /// guardian): the inventory is the issuer's capital, not an operator's to move (SEC-8).
     function withdrawInventory(address token, address to, uint256 amount) external;
 
     function cash() external view returns (address);

@@ -35,7 +35,7 @@ struct TradeParams {
 /// SecurityToken has (jurisdictions, investor classes, holder caps, lock-ups, limits, identity
 /// ledger) — and none moves while no engine is bound (`ShareComplianceNotSet`). A wallet under a
 /// sanctions freeze (IIdentityRegistry) sends, receives and redeems nothing, and is paid nothing.
-/// @dev Role mapping (deploy script): `addAsset`, `setVenue`, `setShareCompliance` -> GOVERNOR;
+/// @dev Role mapping (deploy script): `addAsset`, `setVenue`, `setShareCompliance`, `setDealingFee` -> GOVERNOR;
 /// `trade` -> EXECUTOR.
 /// Halted (RiskEngine): no deposits or mints; trades only when risk-reducing; cash withdrawals
 /// skip the risk check (investors can always leave); `redeemInKind` works in every state.
@@ -44,6 +44,15 @@ struct TradeParams {
 /// Warning: `totalAssets` reads every asset's oracle price and reverts `PriceUnavailable` when one
 /// with a balance has none; so do deposits and cash withdrawals (never at a stale NAV).
 /// `redeemInKind` needs no price.
+/// Dealing fee (anti-dilution levy, SEC-10): deposits, mints, cash withdrawals and redemptions, and
+/// in-kind redemptions pay `dealingFeeBps` (GOVERNOR, at most MAX_DEALING_FEE_BPS), which stays in
+/// the fund for the holders who remain. Oracle prices lag the market (a feed moves on its deviation
+/// threshold or heartbeat): without a fee, a deposit at an oracle NAV below the market followed by
+/// an in-kind redemption (or a cash redemption at an oracle NAV above it) takes the lag out of the
+/// other holders, a free swap at stale prices. With the fee, a round trip gains only where the
+/// oracle's lag on the fund's NAV exceeds twice the fee. NOT prevented: a lag larger than that
+/// (forward pricing — dealing at the next NAV strike, the fund-lifecycle domain — is the structural
+/// answer); the previews and `maxWithdraw` include the fee (ERC-4626).
 interface IPortfolioVault is IERC4626, IRiskManagedPortfolio {
     error InvestorNotVerified(address account);
     /// @notice `account` is under a sanctions freeze in the identity registry (see IIdentityRegistry).
@@ -69,9 +78,11 @@ interface IPortfolioVault is IERC4626, IRiskManagedPortfolio {
     /// @notice Raised by the share compliance engine (and passed on by the vault) when a share
     /// movement breaks a rule; `reasonCode` as `detectTransferRestriction`.
     error TransferNotCompliant(address from, address to, uint256 amount, uint8 reasonCode);
+    error DealingFeeTooHigh(uint256 feeBps, uint256 maxFeeBps);
 
     event AssetAdded(address indexed asset, uint256 index);
     event ShareComplianceSet(address indexed previous, address indexed next);
+    event DealingFeeSet(uint16 previous, uint16 next);
     event VenueSet(address indexed venue, bool previous, bool allowed);
     event Traded(
         address indexed executor,
@@ -93,6 +104,10 @@ interface IPortfolioVault is IERC4626, IRiskManagedPortfolio {
     /// engine whose ledger mirrors the holders.
     function setShareCompliance(address engine) external;
     function shareCompliance() external view returns (address);
+    /// @notice Sets the dealing fee in bps of what is dealt (at most MAX_DEALING_FEE_BPS), kept by
+    /// the fund on every deposit, mint, withdrawal and redemption, cash or in kind. GOVERNOR.
+    function setDealingFee(uint16 feeBps) external;
+    function dealingFeeBps() external view returns (uint16);
     /// @notice Why a share transfer would be refused, from the share compliance engine (the
     /// tokens' ERC-1404 codes; 0: it would not). Does not include the sanctions freeze of an
     /// unregistered wallet (`InvestorFrozen`) nor the sender's balance.
@@ -113,8 +128,8 @@ interface IPortfolioVault is IERC4626, IRiskManagedPortfolio {
         external
         returns (uint256[] memory sold, uint256[] memory bought);
 
-    /// @notice Burns `shares` of `owner` and sends `receiver` the same fraction of every holding.
-    /// Works when halted and without prices. Security tokens still pass their compliance rules.
+    /// @notice Burns `shares` of `owner` and sends `receiver` the same fraction of every holding,
+    /// less the dealing fee on each (rounded in the fund's favour). Works when halted and without prices. Security tokens still pass their compliance rules.
     function redeemInKind(uint256 shares, address receiver, address owner) external returns (uint256[] memory amounts);
 
     function isVenue(address venue) external view returns (bool);

@@ -39,6 +39,8 @@ interface ISecurityToken is IERC3643Token {
     error UnfreezeExceedsFrozen(address wallet, uint256 frozen, uint256 amount);
     error RecoveryIdentityMismatch(address lostWallet, address newWallet, address investorOnchainID);
     error NothingToRecover(address lostWallet);
+    /// @notice `recoveryAddress` from a wallet to itself (it would wipe the balance it moves).
+    error RecoveryToSameWallet(address wallet);
     error LengthMismatch(uint256 expected, uint256 actual);
     error BatchTooLarge(uint256 size, uint256 maxSize);
     error SupplyCapExceeded(uint256 supplyAfter, uint256 maxSupply);

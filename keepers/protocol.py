@@ -18,7 +18,7 @@ FUNCTION_ROLES: dict[str, dict[str, tuple[str, ...]]] = {
             "updateCountry", "updateIdentity", "deleteIdentity", "unfreeze",
         ),
         "COMPLIANCE_KEEPER": ("freeze",),
-        "GOVERNOR": ("addClaimTopic", "removeClaimTopic", "setTrustedIssuer", "setClaimCacheTtl"),
+        "GOVERNOR": ("addClaimTopic", "removeClaimTopic", "setTrustedIssuer", "setClaimCacheTtl", "setSecurity"),
     },
     "ComplianceEngine": {
         "GOVERNOR": (
@@ -40,7 +40,7 @@ FUNCTION_ROLES: dict[str, dict[str, tuple[str, ...]]] = {
         "RISK_KEEPER": ("publishModel",),
     },
     "PortfolioVault": {
-        "GOVERNOR": ("addAsset", "setVenue", "setShareCompliance"), "EXECUTOR": ("trade", "tradeBatch"),
+        "GOVERNOR": ("addAsset", "setVenue", "setShareCompliance", "setDealingFee"), "EXECUTOR": ("trade", "tradeBatch"),
     },
     "LocalStablecoin": {"OPERATOR": ("mint",)},
     "LiquidityAggregator": {
@@ -52,7 +52,9 @@ FUNCTION_ROLES: dict[str, dict[str, tuple[str, ...]]] = {
         "GOVERNOR": ("setStrategy", "setSigner", "setRelayer", "unpause"),
         "GUARDIAN": ("revokeSigner", "pause"),
     },
-    "NavVenue": {"OPERATOR": ("setMarket", "withdrawInventory")},
+    # Inventory is the issuer's capital: withdrawing it is a scheduled governance act (SEC-8), not
+    # a day-to-day operator call; market terms stay with the operator (fees bounded on-chain).
+    "NavVenue": {"OPERATOR": ("setMarket",), "GOVERNOR": ("withdrawInventory",)},
 }
 
 

@@ -294,6 +294,9 @@ def deploy_compliance(ctx: DeployContext, token_name: str, token_symbol: str, ag
         if account and token.agentCapabilities(account) != caps:
             steps.append((f"make {account} {label}",
                           lambda a=account, c=caps: token.setAgentCapabilities(a, c, sender=ctx.sender)))
+    if token.address.lower() not in {a.lower() for a in registry.securities()}:
+        steps.append(("list the token with the identity registry (SEC-9)",
+                      lambda: registry.setSecurity(token, True, sender=ctx.sender)))
     for countries, configs in _jurisdiction_batches(engine):
         steps.append((f"set {len(countries)} jurisdictions from the defaults",
                       lambda c=countries, k=configs: engine.setJurisdictions(c, k, sender=ctx.sender)))
@@ -329,6 +332,7 @@ def deploy_risk(ctx: DeployContext, live: dict[str, LiveAsset] | None, agent: st
         return
     registry = project.IdentityRegistry.at(ctx.record.address_of("IdentityRegistry"))
     wired: list[tuple[object, str]] = []  # deployed by this step, mapped to roles below
+    security_tokens: list[tuple[str, str]] = []  # (symbol, address) of the securities deployed here
     tokens = {}
     governor_steps: list[tuple[str, Callable[[], object]]] = []
     for asset in portfolio.assets:
@@ -347,6 +351,7 @@ def deploy_risk(ctx: DeployContext, live: dict[str, LiveAsset] | None, agent: st
             engine = project.ComplianceEngine.at(ctx.deploy(f"ComplianceEngine.{asset.symbol}", lambda t=token: ctx.sender.deploy(
                 project.ComplianceEngine, manager, registry, t)))
             wired += [(token, "SecurityToken"), (engine, "ComplianceEngine")]
+            security_tokens.append((asset.symbol, token.address))
             if token.compliance() != engine.address:
                 governor_steps.append((f"bind {asset.symbol}'s compliance engine",
                                        lambda t=token, e=engine: t.setCompliance(e, sender=ctx.sender)))
@@ -397,6 +402,9 @@ def deploy_risk(ctx: DeployContext, live: dict[str, LiveAsset] | None, agent: st
     listed = [a.lower() for a in vault.assets()]
     governor_steps += [(f"list {a.symbol} in the vault", lambda t=tokens[a.symbol]: vault.addAsset(t, sender=ctx.sender))
                        for a in portfolio.assets[1:] if tokens[a.symbol].lower() not in listed]
+    if vault.dealingFeeBps() != portfolio.dealing_fee_bps:
+        governor_steps.append((f"set the vault's dealing fee to {portfolio.dealing_fee_bps} bps",
+                               lambda: vault.setDealingFee(portfolio.dealing_fee_bps, sender=ctx.sender)))
     if vault.shareCompliance().lower() != shares.address.lower():
         governor_steps.append(("bind the shares' compliance engine",
                                lambda: vault.setShareCompliance(shares, sender=ctx.sender)))
@@ -409,6 +417,13 @@ def deploy_risk(ctx: DeployContext, live: dict[str, LiveAsset] | None, agent: st
     if len(assets) != len(portfolio.assets) or tuple(limits) != portfolio.limits_tuple():
         governor_steps.append(("configure the vault's risk limits", lambda: risk.configure(
             vault, portfolio.asset_risk(), portfolio.limits_tuple(), sender=ctx.sender)))
+    # The registry refuses to move a holding wallet between identities (its engines' ledgers are
+    # per identity): it must know every security this registry's engines keep (SEC-9).
+    securities = {a.lower() for a in registry.securities()}
+    governor_steps += [(f"list {label} with the identity registry",
+                        lambda a=address: registry.setSecurity(a, True, sender=ctx.sender))
+                       for label, address in [*security_tokens, ("the vault's shares", vault.address)]
+                       if address.lower() not in securities]
     operator_steps = [] if registry.contains(vault.address) else [
         ("register the vault as a verified institutional identity",
          lambda: registry.registerInvestor(vault, FUND_IDENTITY, 840, 4, 2**40 - 1, sender=ctx.sender))]

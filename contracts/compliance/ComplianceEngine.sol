@@ -583,7 +583,7 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
             totals = _countJoiner(toH, totals);
         }
         // Checked: an identity balance above 2**96 - 1 reverts (the token's supply bound keeps it below).
-        toH = toH.withBalance(toH.balance() + value).withLastAcquiredAt(uint40(block.timestamp));
+        toH = toH.withBalance(toH.balance() + value).withLastAcquiredAt(_acquiredAt(toH, value));
         _sstore(ctx.toSlot, toH);
         if (ctx.isMint || ctx.newHolder || ctx.senderLeaves) _sstoreTotals(totals);
         if (modules) {
@@ -592,6 +592,20 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
                     ? abi.encodeCall(IERC3643Module.moduleMintAction, (ctx.toWallet, amount))
                     : abi.encodeCall(IERC3643Module.moduleTransferAction, (ctx.fromWallet, ctx.toWallet, amount))
             );
+        }
+    }
+
+    /// @dev The identity's acquisition time after receiving `value`: the amount-weighted mean of the
+    /// holding's time and now, rounded down (SEC-7). A zero receipt leaves it, dust moves it by
+    /// (elapsed x dust / new balance) — so another holder cannot restart a victim's lock-up with
+    /// 0- or 1-wei sends — and a first receipt sets it to now.
+    function _acquiredAt(uint256 h, uint96 value) internal view returns (uint40) {
+        uint256 held = h.balance();
+        if (held == 0) return uint40(block.timestamp);
+        uint256 stamp = h.lastAcquiredAt();
+        // No overflow: elapsed < 2**40, value < 2**96; stamp <= block.timestamp (stamps are past times).
+        unchecked {
+            return uint40(stamp + (block.timestamp - stamp) * value / (held + value));
         }
     }
 

@@ -9,13 +9,14 @@ import {
     InvestorClass,
     InvestorProfile
 } from "../../interfaces/IIdentityRegistry.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC735ClaimView, IClaimIssuerView} from "../../interfaces/onchainid/IClaimIssuerView.sol";
 
 /// @title IdentityRegistry
 /// @notice Wallet -> investor identity, country, class and KYC expiry; ONCHAINID claim checks.
 /// @dev Role mapping (set by the deploy script on the AccessManager): registration functions and
-/// `unfreeze` -> OPERATOR; `freeze` -> COMPLIANCE_KEEPER; claim topics, trusted issuers and cache
-/// TTL -> GOVERNOR.
+/// `unfreeze` -> OPERATOR; `freeze` -> COMPLIANCE_KEEPER; claim topics, trusted issuers, cache
+/// TTL and the securities list -> GOVERNOR.
 contract IdentityRegistry is IIdentityRegistry, AccessManaged {
     /// @notice Wallets one identity may have (bounds the profile propagation loop).
     uint256 public constant MAX_WALLETS_PER_IDENTITY = 16;
@@ -29,6 +30,8 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged {
     uint32 public constant MAX_CLAIM_CACHE_TTL = 30 days;
     /// @dev secp256k1's order / 2: the largest `s` of a canonical signature (EIP-2).
     uint256 internal constant SECP256K1_HALF_ORDER = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0;
+    /// @notice Listed securities (bounds the holdings check of `updateIdentity` / `deleteIdentity`).
+    uint256 public constant MAX_SECURITIES = 32;
     /// @notice ISO 3166-1 numeric codes are 1..999.
     uint16 internal constant MAX_COUNTRY = 999;
 
@@ -63,6 +66,8 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged {
     /// @dev Sanctions freezes by wallet (registered or not); a registered wallet's identity carries
     /// its own flag (`InvestorProfile.frozen`), copied onto every wallet record.
     mapping(address wallet => bool) private _frozenWallets;
+    /// @dev Securities whose engines keep per-identity ledgers off this registry (`setSecurity`).
+    address[] private _securities;
 
     constructor(address authority, uint32 initialClaimCacheTtl) AccessManaged(authority) {
         _setClaimCacheTtl(initialClaimCacheTtl);
@@ -127,6 +132,7 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged {
     function updateIdentity(address userAddress, address identity_) external restricted {
         if (identity_ == address(0)) revert ZeroAddress();
         address oldIdentity = _requireWallet(userAddress).identity;
+        _requireNoHoldings(userAddress);
         InvestorProfile memory old = _profiles[oldIdentity];
         _removeWallet(userAddress, oldIdentity);
         InvestorProfile memory target = _profiles[identity_];
@@ -141,6 +147,7 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged {
     /// @inheritdoc IERC3643IdentityRegistry
     function deleteIdentity(address userAddress) external restricted {
         address identity_ = _requireWallet(userAddress).identity;
+        _requireNoHoldings(userAddress);
         _removeWallet(userAddress, identity_);
         emit IdentityRemoved(userAddress, identity_);
     }
@@ -253,6 +260,20 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged {
         revert ExternalRegistryUnsupported();
     }
 
+    /// @inheritdoc IIdentityRegistry
+    function setSecurity(address security, bool listed) external restricted {
+        if (security == address(0)) revert ZeroAddress();
+        bool present = _contains(_securities, security);
+        if (present == listed) revert SecurityListingUnchanged(security, listed);
+        if (listed) {
+            if (_securities.length == MAX_SECURITIES) revert TooManySecurities(MAX_SECURITIES);
+            _securities.push(security);
+        } else {
+            _removeAddress(_securities, security);
+        }
+        emit SecurityListed(security, listed);
+    }
+
     // ================================================================ anyone
 
     /// @inheritdoc IIdentityRegistry
@@ -328,6 +349,11 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged {
     /// @inheritdoc IIdentityRegistry
     function profileOf(address identity_) external view returns (InvestorProfile memory) {
         return _profiles[identity_];
+    }
+
+    /// @inheritdoc IIdentityRegistry
+    function securities() external view returns (address[] memory) {
+        return _securities;
     }
 
     /// @inheritdoc IIdentityRegistry
@@ -499,6 +525,17 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged {
         }
     }
 
+    /// @dev Reverts when `wallet` holds any listed security (its engine's ledger is per identity).
+    function _requireNoHoldings(address wallet) internal view {
+        address[] storage list = _securities;
+        uint256 count = list.length;
+        // Bounded: count <= MAX_SECURITIES.
+        for (uint256 i; i < count; ++i) {
+            uint256 held = IERC20(list[i]).balanceOf(wallet);
+            if (held != 0) revert WalletHoldsSecurity(wallet, list[i], held);
+        }
+    }
+
     function _requireWallet(address wallet) internal view returns (WalletRecord memory record) {
         record = _wallets[wallet];
         if (record.identity == address(0)) revert WalletNotRegistered(wallet);
@@ -578,9 +615,18 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged {
         _claims.cacheTtl = ttl;
     }
 
+    function _contains(address[] storage list, address value) internal view returns (bool) {
+        uint256 count = list.length;
+        // Bounded by the list's own cap (MAX_SECURITIES).
+        for (uint256 i; i < count; ++i) {
+            if (list[i] == value) return true;
+        }
+        return false;
+    }
+
     function _removeAddress(address[] storage list, address value) internal {
         uint256 count = list.length;
-        // Bounded by the list's own cap (MAX_WALLETS_PER_IDENTITY or MAX_TRUSTED_ISSUERS).
+        // Bounded by the list's own cap (MAX_WALLETS_PER_IDENTITY, MAX_TRUSTED_ISSUERS or MAX_SECURITIES).
         for (uint256 i; i < count; ++i) {
             if (list[i] == value) {
                 list[i] = list[count - 1];

@@ -189,6 +189,11 @@ contract RiskEngine is IRiskEngine, AccessManaged {
         }
         RiskUpdateRules.checkShapes(portfolio, update, n, MAX_SCENARIOS);
         bool first = m.asOf == 0; // Nothing to compare with: only absolute bounds apply.
+        // Stress scenarios are never dropped by the keeper (only governance's `configure` resets
+        // the model): an update without them would switch the stress limit off in one step (RSK-14).
+        if (!first && update.stressLossBps.length < uint256(m.scenarioCount) * n) {
+            revert InvalidModelUpdate(portfolio, "stress scenarios dropped", update.stressLossBps.length / n);
+        }
         // Bounded: n <= MAX_ASSETS, pairs <= 120, shocks <= MAX_SCENARIOS * n.
         for (uint256 i; i < n; ++i) {
             uint32 vol = update.volsPpm[i];

@@ -222,6 +222,7 @@ contract SecurityToken is ISecurityToken, AccessManaged, ReentrancyGuardTransien
         nonReentrant
         returns (bool)
     {
+        if (lostWallet == newWallet) revert RecoveryToSameWallet(lostWallet);
         Account memory lost = _accounts[lostWallet];
         if (lost.balance == 0) revert NothingToRecover(lostWallet);
         IComplianceEngine engine = _requireCompliance();

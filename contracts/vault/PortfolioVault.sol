@@ -25,6 +25,9 @@ contract PortfolioVault is IPortfolioVault, ISwapPayer, ERC4626, AccessManaged, 
 
     /// @notice Assets held, settlement asset included (the RiskEngine's bound).
     uint256 public constant MAX_ASSETS = 16;
+    /// @notice Highest dealing fee (anti-dilution levy), bps of what is dealt.
+    uint16 public constant MAX_DEALING_FEE_BPS = 200;
+    uint256 internal constant BPS = 10_000;
     /// @dev Virtual shares (OpenZeppelin's inflation-attack defence): shares have 6 more decimals.
     uint8 internal constant DECIMALS_OFFSET = 6;
 
@@ -36,6 +39,8 @@ contract PortfolioVault is IPortfolioVault, ISwapPayer, ERC4626, AccessManaged, 
     mapping(address venue => bool) public isVenue;
     /// @inheritdoc IPortfolioVault
     address public shareCompliance;
+    /// @inheritdoc IPortfolioVault
+    uint16 public dealingFeeBps;
 
     constructor(
         address authority,
@@ -68,6 +73,13 @@ contract PortfolioVault is IPortfolioVault, ISwapPayer, ERC4626, AccessManaged, 
     function setVenue(address venue, bool allowed) external restricted {
         emit VenueSet(venue, isVenue[venue], allowed);
         isVenue[venue] = allowed;
+    }
+
+    /// @inheritdoc IPortfolioVault
+    function setDealingFee(uint16 feeBps) external restricted {
+        if (feeBps > MAX_DEALING_FEE_BPS) revert DealingFeeTooHigh(feeBps, MAX_DEALING_FEE_BPS);
+        emit DealingFeeSet(dealingFeeBps, feeBps);
+        dealingFeeBps = feeBps;
     }
 
     /// @inheritdoc IPortfolioVault
@@ -170,9 +182,11 @@ contract PortfolioVault is IPortfolioVault, ISwapPayer, ERC4626, AccessManaged, 
         if (msg.sender != owner) _spendAllowance(owner, msg.sender, shares);
         uint256 supply = totalSupply();
         amounts = holdings();
-        // Bounded: assets <= MAX_ASSETS. Rounded down: the remaining holders never subsidise the exit.
+        uint256 fee = dealingFeeBps;
+        // Bounded: assets <= MAX_ASSETS. Rounded down: the remaining holders never subsidise the
+        // exit; the dealing fee (bps of the net slice, as for cash) stays in the fund.
         for (uint256 i; i < amounts.length; ++i) {
-            amounts[i] = Math.mulDiv(amounts[i], shares, supply);
+            amounts[i] = Math.mulDiv(amounts[i], shares * BPS, supply * (BPS + fee));
         }
         _burn(owner, shares);
         emit RedeemedInKind(msg.sender, receiver, owner, shares, amounts);
@@ -198,6 +212,39 @@ contract PortfolioVault is IPortfolioVault, ISwapPayer, ERC4626, AccessManaged, 
             uint256 value18 = Math.mulDiv(held[i], oracle.price(_assets[i]), 10 ** IERC20Metadata(_assets[i]).decimals());
             total += Math.mulDiv(value18, settlementUnit, settlementPrice);
         }
+    }
+
+    /// @inheritdoc ERC4626
+    /// @dev Shares for `assets_` less the dealing fee (the fee stays in the fund).
+    function previewDeposit(uint256 assets_) public view override(ERC4626, IERC4626) returns (uint256) {
+        return super.previewDeposit(assets_ - _feeOnTotal(assets_));
+    }
+
+    /// @inheritdoc ERC4626
+    /// @dev Assets for `shares` plus the dealing fee.
+    function previewMint(uint256 shares) public view override(ERC4626, IERC4626) returns (uint256) {
+        uint256 assets_ = super.previewMint(shares);
+        return assets_ + _feeOnRaw(assets_);
+    }
+
+    /// @inheritdoc ERC4626
+    /// @dev Shares burned to pay out `assets_` and the dealing fee on them.
+    function previewWithdraw(uint256 assets_) public view override(ERC4626, IERC4626) returns (uint256) {
+        return super.previewWithdraw(assets_ + _feeOnRaw(assets_));
+    }
+
+    /// @inheritdoc ERC4626
+    /// @dev Assets for `shares` less the dealing fee.
+    function previewRedeem(uint256 shares) public view override(ERC4626, IERC4626) returns (uint256) {
+        uint256 assets_ = super.previewRedeem(shares);
+        return assets_ - _feeOnTotal(assets_);
+    }
+
+    /// @inheritdoc ERC4626
+    /// @dev What `owner`'s shares redeem for, after the dealing fee (withdrawing it never reverts
+    /// for the fee).
+    function maxWithdraw(address owner) public view override(ERC4626, IERC4626) returns (uint256) {
+        return previewRedeem(balanceOf(owner));
     }
 
     /// @inheritdoc ERC4626
@@ -374,6 +421,19 @@ contract PortfolioVault is IPortfolioVault, ISwapPayer, ERC4626, AccessManaged, 
     function _requireNotFrozen(address caller, address receiver) internal view {
         if (registry.isFrozen(caller)) revert InvestorFrozen(caller);
         if (registry.isFrozen(receiver)) revert InvestorFrozen(receiver);
+    }
+
+    /// @dev The dealing fee is `dealingFeeBps` of the net amount dealt (what is invested or paid
+    /// out), rounded up: on a net `net` it is `net * fee / BPS`; inside a gross `total` (net + fee)
+    /// it is `total * fee / (BPS + fee)` — OpenZeppelin's ERC4626Fees convention, so the four
+    /// previews agree with each other.
+    function _feeOnRaw(uint256 net) internal view returns (uint256) {
+        return Math.mulDiv(net, dealingFeeBps, BPS, Math.Rounding.Ceil);
+    }
+
+    function _feeOnTotal(uint256 total) internal view returns (uint256) {
+        uint256 fee = dealingFeeBps;
+        return Math.mulDiv(total, fee, BPS + fee, Math.Rounding.Ceil);
     }
 
     function _decimalsOffset() internal pure override returns (uint8) {

@@ -46,6 +46,7 @@ class Portfolio:
     assets: list[PortfolioAsset]
     limits: dict
     rebalancing: dict | None = None
+    dealing_fee_bps: int = 0
 
     def strategy_tuple(self) -> tuple:
         """The AutoRebalancer's StrategyConfig for this portfolio (the `rebalancing` section)."""
@@ -80,7 +81,10 @@ def load_portfolio(path: Path = DEFAULT_PORTFOLIO) -> Portfolio:
     missing = [f for f in LIMIT_FIELDS if f not in data["limits"]]
     if missing:
         raise RiskInputError(f"{path}: limits missing {', '.join(missing)}")
-    return Portfolio(data["name"], data["symbol"], assets, data["limits"], data.get("rebalancing"))
+    fee = int(data.get("dealing_fee_bps", 0))
+    if not 0 <= fee <= 200:
+        raise RiskInputError(f"{path}: dealing_fee_bps {fee} outside 0..200 (the vault's MAX_DEALING_FEE_BPS)")
+    return Portfolio(data["name"], data["symbol"], assets, data["limits"], data.get("rebalancing"), fee)
 
 
 def history(portfolio: Portfolio) -> pd.DataFrame:

@@ -60,6 +60,7 @@ def stack(project, deployer, governor, operator, agent, freezer):
     for contract, name in ((registry, "IdentityRegistry"), (engine, "ComplianceEngine"), (token, "SecurityToken")):
         wire(manager, contract, name, deployer)
     token.setCompliance(engine, sender=governor)
+    registry.setSecurity(token, True, sender=governor)  # as the deploy script lists it (SEC-9)
     token.addAgent(agent, sender=governor)
     token.setAgentCapabilities(freezer, FREEZE, sender=governor)
     for country in (US, DE, FR, GB, SG, CH):

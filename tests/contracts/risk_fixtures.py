@@ -84,6 +84,7 @@ def bind_share_compliance(project, deployer, governor, manager, registry, vault,
     engine = deployer.deploy(project.ComplianceEngine, manager, registry, vault)
     wire(manager, engine, "ComplianceEngine", deployer)
     vault.setShareCompliance(engine, sender=governor)
+    registry.setSecurity(vault, True, sender=governor)  # as the deploy script lists it (SEC-9)
     for country in countries:
         engine.setJurisdiction(country, open_jurisdiction(), sender=governor)
     return engine
@@ -96,6 +97,7 @@ def deploy_security_token(project, deployer, governor, agent, manager, registry,
     wire(manager, compliance, "ComplianceEngine", deployer)
     wire(manager, token, "SecurityToken", deployer)
     token.setCompliance(compliance, sender=governor)
+    registry.setSecurity(token, True, sender=governor)  # as the deploy script lists it (SEC-9)
     token.addAgent(agent, sender=governor)
     compliance.setJurisdiction(US, open_jurisdiction(), sender=governor)
     token.unpause(sender=agent)

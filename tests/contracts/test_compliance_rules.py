@@ -258,3 +258,32 @@ def test_mint__rules_apply_to_recipient(token, agent, onboard, investors, engine
     with ape.reverts(token.TransferNotCompliant, to=carol, reasonCode=6):
         token.mint(carol, UNIT, sender=agent)
     assert token.detectTransferRestriction("0x0000000000000000000000000000000000000000", carol, UNIT) != 0
+
+
+def test_lockup__zero_and_dust_sends_from_another_holder__do_not_restart_the_recipients_lockup(
+        holders, token, engine, governor, agent, chain):
+    """SEC-7 (attacker's read M1): a griefer who holds the token sends 0 and then 1 wei to a holder each
+    day; the lock-up after acquisition used to restart at every receipt (the stamp was the last
+    receipt's time), so the victim could never sell. The stamp is now the amount-weighted
+    acquisition time: a zero send does not move it, dust moves it by (elapsed x dust / balance),
+    and a real acquisition moves it in proportion to its size."""
+    alice, bob, _ = holders
+    hour = 3_600
+    token.mint(bob, 10 * UNIT, sender=agent)
+    engine.setLimits(limits(lockupAfterAcquisition=hour), sender=governor)
+    alice_identity = registry_identity(token, alice)
+    stamp = engine.ledgerOf(alice_identity).lastAcquiredAt
+    # Both lock-ups run out (bob's mint came after alice's).
+    at(chain, engine.ledgerOf(registry_identity(token, bob)).lastAcquiredAt + hour + 1)
+    token.transfer(alice, 0, sender=bob)
+    assert engine.ledgerOf(alice_identity).lastAcquiredAt == stamp  # a zero send moves nothing
+    token.transfer(alice, 1, sender=bob)
+    assert engine.ledgerOf(alice_identity).lastAcquiredAt == stamp  # 1 wei on 1,000 tokens: rounds to 0 s
+    assert_allowed(token, alice, bob, UNIT)
+    # A real acquisition is weighted by its size: 1,000 more tokens on ~999 held restart about half.
+    held = token.balanceOf(alice)
+    before = engine.ledgerOf(alice_identity).lastAcquiredAt
+    receipt = token.mint(alice, held, sender=agent)
+    now = chain.provider.get_block(receipt.block_number).timestamp
+    assert engine.ledgerOf(alice_identity).lastAcquiredAt == before + (now - before) * held // (2 * held)
+    assert_refused(token, alice, bob, UNIT, 18)

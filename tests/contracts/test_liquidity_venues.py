@@ -98,6 +98,22 @@ def test_nav__subscribe_and_redeem_at_nav_plus_fee(liquidity, nav, chain):
         assert usdc.balanceOf(trader) - before == 4_990 * USDC_UNIT  # $5,000 less 20 bps
 
 
+def test_nav__inventory_withdrawal__governor_only_the_day_to_day_operator_refused(liquidity, nav, operator,
+                                                                                   governor, chain):
+    """SEC-8 (attacker's read M5): the NAV desk's inventory is the issuer's capital. OPERATOR is the
+    day-to-day role (no execution delay) and used to be wired to `withdrawInventory`: one operator
+    key could empty the desk. Withdrawal is now GOVERNOR's (scheduled, visible, cancellable on live
+    networks); the operator keeps `setMarket`, whose fees are bounded on-chain."""
+    usdc = liquidity.tokens["USDC"]
+    held = usdc.balanceOf(nav)
+    assert held > 0
+    with ape.reverts(nav.AccessManagedUnauthorized, caller=operator.address):
+        nav.withdrawInventory(usdc, operator, held, sender=operator)
+    with isolated(chain):
+        nav.withdrawInventory(usdc, governor, 1, sender=governor)
+        assert usdc.balanceOf(nav) == held - 1
+
+
 def test_nav__capacity_price_and_inventory_limits(liquidity, nav, chain, reporter):
     usdc, qspx, trader = liquidity.tokens["USDC"], liquidity.tokens["QSPX"], liquidity.trader
     usdc.approve(nav, 10**30, sender=trader)

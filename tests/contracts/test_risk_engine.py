@@ -5,7 +5,7 @@ import ape
 import pytest
 
 from risk_fixtures import (
-    ASSETS, CORRELATIONS, UNIT, USDC_UNIT, VOLS_PPM, asset_risk, limits_tuple, model_update, swap_params,
+    ASSETS, CORRELATIONS, STRESS_BPS, UNIT, USDC_UNIT, VOLS_PPM, asset_risk, limits_tuple, model_update, swap_params,
 )
 
 NONE, HALTED, STALE_MODEL, STALE_PRICES, UNPRICED, ASSET_CONC, CLASS_CONC, MIN_LIQ, VAR95, VAR99, ES, STRESS, \
@@ -191,6 +191,21 @@ def test_publish_model__replayed_id_too_soon_too_large_or_malformed__rejected(ri
                         sender=risk_keeper)
     published, update_id, as_of, _ = engine.metricsOf(vault)
     assert (tuple(published), update_id, as_of) == (metrics, 2, now)
+
+
+def test_publish_model__dropping_the_stress_scenarios__rejected(risk_stack, risk_keeper, chain):
+    """RSK-14 (attacker's read M3): the keeper's per-update bounds compared only the scenarios both
+    models had, so an update with no scenarios at all passed and switched the stress limit off in
+    one step. Scenarios can be added, never dropped (governance's `configure` resets the model)."""
+    engine, vault = risk_stack.engine, risk_stack.vault
+    chain.pending_timestamp += 700
+    now = chain.pending_timestamp
+    with ape.reverts(engine.InvalidModelUpdate, portfolio=vault, reason="stress scenarios dropped", index=0):
+        engine.publishModel(vault, model_update(2, now, stress=[]), sender=risk_keeper)
+    with ape.reverts(engine.InvalidModelUpdate, portfolio=vault, reason="stress scenarios dropped", index=1):
+        engine.publishModel(vault, model_update(2, now, stress=STRESS_BPS[:4]), sender=risk_keeper)
+    # A third scenario may be added.
+    engine.publishModel(vault, model_update(2, now, stress=STRESS_BPS + [0, 0, 100, 100]), sender=risk_keeper)
 
 
 def test_configure__bad_limits__rejected_with_reason(risk_stack, governor):

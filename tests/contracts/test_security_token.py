@@ -152,6 +152,16 @@ def test_recovery__wallet_of_another_identity__reverts(funded, token, agent, reg
         token.recoveryAddress(alice, bob, registry.identity(alice), sender=agent)
 
 
+def test_recovery__to_the_same_wallet__refused_balance_kept(funded, token, agent, registry):
+    """SEC-11 (attacker's read, info): `recoveryAddress(w, w, id)` credited w with its own balance,
+    then wiped the lost wallet's record, which was w: the balance was destroyed while supply and
+    the engine's ledger kept it."""
+    alice, _, _ = funded
+    with ape.reverts(token.RecoveryToSameWallet, wallet=alice.address):
+        token.recoveryAddress(alice, alice, registry.identity(alice), sender=agent)
+    assert token.balanceOf(alice) == 100 * UNIT
+
+
 def test_burn__frozen_tokens__burns_and_updates_supply_and_ledger(funded, token, agent, freezer, stack, registry):
     alice, _, _ = funded
     engine = stack[2]
