@@ -80,21 +80,26 @@ struct RebalancePreview {
 /// per-trade minimum outputs derived from oracle prices and the slippage bound, and has the vault
 /// run the RiskEngine on the state after all of them. Any failure reverts the whole rebalance.
 ///
-/// Prices ("oracle prices" below). With the strategy's `maxSnapshotAge` set, a rebalance (and its
-/// preview, and `shouldRebalance`) prices every asset with the RiskEngine's snapshot
-/// (`IRiskEngine.priceSnapshot`, taken by `sync`) when that sync priced every asset and is at most
-/// `maxSnapshotAge` seconds old; otherwise, and always with `maxSnapshotAge` 0, with live
-/// OracleRouter prices (RBL-13). `Rebalanced` and the preview say which (`pricesSyncedAt`, 0: live).
+/// Prices ("oracle prices" below). With the strategy's `maxSnapshotAge` set AND its intents bound to
+/// a relayer (`setRelayer`), a rebalance (and its preview, and `shouldRebalance`) prices every asset
+/// with the RiskEngine's snapshot (`IRiskEngine.priceSnapshot`, taken by `sync`) when that sync
+/// priced every asset and is at most `maxSnapshotAge` seconds old; otherwise — no relayer bound,
+/// `maxSnapshotAge` 0, a stale or incomplete snapshot — with live OracleRouter prices (RBL-13).
+/// `Rebalanced` and the preview say which (`pricesSyncedAt`, 0: live).
 /// Why this is safe: the snapshot holds the OracleRouter's own validated prices as of the sync
 /// (setStrategy refuses a snapshot age when the vault's risk engine reads another oracle), the same
 /// prices the RiskEngine checks the state after the trades at; an asset the sync could not price
 /// keeps an older price with its bit clear, and such a snapshot is never used. Against live prices a
 /// snapshot-derived minimum output differs by at most the oracle's move since the sync: higher (the
 /// trade reverts, failing closed) or lower (a venue may fill worse by up to that move on top of the
-/// intent's slippage). `sync` is open to anyone, so whoever relays may choose which oracle state of
-/// the last `maxSnapshotAge` seconds the minimums come from: the added exposure per trade is the
-/// oracle's largest move over that window, and the loss budget, charged at the same prices, bounds
-/// the total. Keep `maxSnapshotAge` short (the deployment's portfolio: 300 s; at most 3,600).
+/// intent's slippage, and the loss, charged at the snapshot's prices, does NOT count that move).
+/// `sync` is open to anyone, so whoever relays chooses which oracle state of the last
+/// `maxSnapshotAge` seconds the minimums come from; that is why snapshot prices are used only when
+/// the strategy binds its relayer (its own keeper): an unbound intent, public once its relay is in
+/// the mempool, would let any copier time a price report and sandwich a pool for the oracle's move
+/// on top of the slippage (RBL-14). The bound relayer is trusted for that window's timing only: its
+/// added exposure per trade is the oracle's largest move over `maxSnapshotAge` (the deployment's
+/// portfolio: 300 s; at most 3,600).
 ///
 /// Guarantees (docs/specs.md RBL-*):
 /// - an intent executes at most once: its nonce must be the portfolio's next one (RBL-5);

@@ -115,6 +115,9 @@ class RebalanceBench:
                                500 * 10**9, 50_000 * UNIT, MAX_SNAPSHOT_AGE), sender=governor)
         for key in self.keys:
             rb.setSigner(vault, key.address, True, sender=governor)
+        # As deployed: intents bound to the keeper that relays them (SEC-4), which is also what
+        # lets the strategy price with the RiskEngine's snapshot (RBL-14).
+        rb.setRelayer(vault, self.relayer, sender=governor)
         usdc.transfer(investor, DEPOSIT_USD * USDC_UNIT, sender=d)
         usdc.approve(vault, DEPOSIT_USD * USDC_UNIT, sender=investor)
         vault.deposit(DEPOSIT_USD * USDC_UNIT, investor, sender=investor)

@@ -28,6 +28,8 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
     uint256 internal constant BPS = 10_000;
     /// @dev Token decimals are kept in 6 bits.
     uint256 internal constant MAX_DECIMALS = 63;
+    /// @dev Most decimals an asset may have (the RiskEngine's bound too).
+    uint256 internal constant MAX_ASSET_DECIMALS = 36;
     /// @notice Longest `maxSnapshotAge` a strategy may set (seconds).
     uint256 public constant MAX_SNAPSHOT_AGE = 3_600;
     /// @notice Gas of a rebalance besides its trades, and per trade (through the aggregator, one
@@ -254,7 +256,8 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
             minSum += config.minWeightBps[i];
             maxSum += config.maxWeightBps[i];
             uint256 assetDecimals = IERC20Metadata(assets[i]).decimals();
-            if (assetDecimals > MAX_DECIMALS) revert InvalidStrategy("asset decimals above 63");
+            // 36 as in the RiskEngine: units up to 1e36 keep the plan's checked products far from 2**256.
+            if (assetDecimals > MAX_ASSET_DECIMALS) revert InvalidStrategy("asset decimals above 36");
             decimals |= assetDecimals << (6 * i);
         }
         if (minSum > BPS || maxSum < BPS) revert InvalidStrategy("no weights within bounds sum to 10000");
@@ -332,8 +335,8 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
     // ================================================================ internals
 
     /// @dev Holdings, prices and values of every vault asset. Prices are the RiskEngine's snapshot
-    /// when the strategy allows it (`maxSnapshotAge` != 0), the snapshot priced every asset and is
-    /// at most that old; live oracle prices otherwise. Reverts for an unknown portfolio, a vault
+    /// when the strategy allows it (`maxSnapshotAge` != 0) and binds its relayer, the snapshot
+    /// priced every asset and is at most that old; live oracle prices otherwise. Reverts for an unknown portfolio, a vault
     /// whose asset list changed since the strategy was set, an intent of the wrong length or sum,
     /// or a missing live price (`PriceUnavailable`).
     function _snapshot(Portfolio storage p, address portfolio, uint16[] memory targets)
@@ -353,7 +356,9 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
         (s.assets, s.market.holdings) = IPortfolioVault(portfolio).positions();
         if (s.assets.length != n) revert InvalidStrategy("vault assets changed: set the strategy again");
         uint256[] memory prices;
-        (prices, s.pricesSyncedAt) = _prices(p.maxSnapshotAge, portfolio, s.assets);
+        // Snapshot prices only for a strategy bound to its relayer: an unbound intent can be copied
+        // and relayed by anyone, who could pick the sync whose prices suit a sandwich (RBL-14).
+        (prices, s.pricesSyncedAt) = _prices(p.relayer == address(0) ? 0 : p.maxSnapshotAge, portfolio, s.assets);
         uint256[] memory holdings = s.market.holdings;
         uint256[] memory units = new uint256[](n);
         uint256[] memory values = new uint256[](n);

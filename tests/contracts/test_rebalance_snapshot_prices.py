@@ -1,4 +1,5 @@
-"""RBL-13: a rebalance is priced with the RiskEngine's snapshot only while it is fresh and complete.
+"""RBL-13, RBL-14: a rebalance is priced with the RiskEngine's snapshot only while it is fresh and
+complete, and only for a strategy bound to its relayer.
 
 With a strategy's `maxSnapshotAge` set, the plan, every trade's minimum output, the drift and the loss
 use `IRiskEngine.priceSnapshot` when the snapshot priced every asset and is at most that old — the
@@ -32,9 +33,11 @@ def min_out(value, price, unit, slippage_bps=100):
     return value * (BPS - slippage_bps) // BPS * unit // price
 
 
-def test_rebalance__fresh_complete_snapshot__plan_minimums_and_loss_at_its_prices(rebalancing, chain, reporter, outsider):
+def test_rebalance__fresh_complete_snapshot__plan_minimums_and_loss_at_its_prices(rebalancing, chain, reporter, outsider,
+                                                                                    governor):
     r = rebalancing
     with isolated(chain):
+        r.rebalancer.setRelayer(r.vault, outsider, sender=governor)  # snapshot prices need a bound relayer (RBL-14)
         r.engine.sync(r.vault, sender=reporter)
         synced_at, mask, snapshot = r.engine.priceSnapshot(r.vault)
         assert mask == 0b1111 and list(snapshot) == [int(PRICES[s] * 10**18) for s in ORDER]
@@ -51,9 +54,11 @@ def test_rebalance__fresh_complete_snapshot__plan_minimums_and_loss_at_its_price
         assert event.navBefore == preview.nav
 
 
-def test_rebalance__snapshot_older_than_max_age__falls_back_to_live_prices(rebalancing, chain, reporter, outsider):
+def test_rebalance__snapshot_older_than_max_age__falls_back_to_live_prices(rebalancing, chain, reporter, outsider,
+                                                                            governor):
     r = rebalancing
     with isolated(chain):
+        r.rebalancer.setRelayer(r.vault, outsider, sender=governor)
         r.engine.sync(r.vault, sender=reporter)
         synced_at = r.engine.priceSnapshot(r.vault)[0]
         chain.mine(timestamp=synced_at + STRATEGY["maxSnapshotAge"] + 1)  # one second too old
@@ -74,11 +79,12 @@ def test_rebalance__snapshot_older_than_max_age__falls_back_to_live_prices(rebal
         assert event.pricesSyncedAt == 0 and event.navBefore == preview.nav
 
 
-def test_rebalance__snapshot_without_an_asset_price__falls_back_to_live_prices(rebalancing, chain, reporter):
+def test_rebalance__snapshot_without_an_asset_price__falls_back_to_live_prices(rebalancing, chain, reporter, governor):
     """A sync that could not price an asset keeps that asset's older price with its bit clear: the
     snapshot is fresh but incomplete, and live prices are used."""
     r = rebalancing
     with isolated(chain):
+        r.rebalancer.setRelayer(r.vault, reporter, sender=governor)
         report(r, reporter, "QCORP", 10**15)  # above the router's bound: no valid QCORP price
         r.engine.sync(r.vault, sender=reporter)
         synced_at, mask, _ = r.engine.priceSnapshot(r.vault)
@@ -105,3 +111,37 @@ def test_set_strategy__snapshot_age__bounded_zero_means_live_and_same_oracle_onl
         with ape.reverts(foreign.InvalidStrategy, reason="risk engine prices from another oracle"):
             foreign.setStrategy(r.vault, strategy_tuple(), sender=governor)
         foreign.setStrategy(r.vault, strategy_tuple(maxSnapshotAge=0), sender=governor)
+
+
+def test_rebalance__unbound_relayer__live_prices_so_a_copier_cannot_time_a_report(rebalancing, chain, reporter, outsider,
+                                                                                  governor):
+    """RBL-14 (attacker's read of the gas work, F1): with snapshot prices, whoever relays chooses the
+    oracle state of the last `maxSnapshotAge` seconds the minimums come from. A copier of an unbound
+    intent relays right after a report that made the buy asset 5% cheaper, before the keeper's sync:
+    at the snapshot's price the QSPX minimum asks ~5% fewer QSPX than the live price is worth, room
+    to sandwich a pool for the move on top of the slippage, uncounted by the loss. Unbound, the
+    rebalancer prices live; bound to its keeper, the snapshot is used (the keeper's own window)."""
+    r = rebalancing
+    with isolated(chain):
+        r.engine.sync(r.vault, sender=reporter)
+        synced_at, _, snapshot = r.engine.priceSnapshot(r.vault)
+        report(r, reporter, "QSPX", PRICES["QSPX"] * 0.95)  # the copier's moment: a report, no sync yet
+        intent = r.intent(chain, TARGETS)
+        live18 = [int(r.liq.router.price(t)) for t in r.tokens]
+        preview = r.rebalancer.previewRebalance(intent.as_tuple())
+        qspx_buy = next(t for t in preview.trades if int(t.buyIndex) == 3)
+        assert preview.pricesSyncedAt == 0
+        assert qspx_buy.minBuyAmount == min_out(qspx_buy.value, live18[3], UNITS[3])
+        # What the snapshot would have asked: 5% fewer QSPX, the copier's margin.
+        at_snapshot = min_out(qspx_buy.value, snapshot[3], UNITS[3])
+        assert at_snapshot * 100 < qspx_buy.minBuyAmount * 96
+        # Relayed now through the pools (still at the old QSPX price), the live minimum holds: the
+        # fill the snapshot's minimum would have accepted is refused.
+        signers, signatures = r.sign(chain, intent)
+        with ape.reverts(r.liq.aggregator.InsufficientOutput):
+            r.rebalancer.rebalance(intent.as_tuple(), signers, signatures, r.routes(intent), sender=outsider)
+    with isolated(chain):
+        r.rebalancer.setRelayer(r.vault, outsider, sender=governor)
+        r.engine.sync(r.vault, sender=reporter)
+        synced_at = r.engine.priceSnapshot(r.vault)[0]
+        assert r.rebalancer.previewRebalance(r.intent(chain, TARGETS).as_tuple()).pricesSyncedAt == synced_at
