@@ -163,7 +163,20 @@ interface IRiskEngine {
     /// Keeps published model data only if the asset list is unchanged.
     function configure(address portfolio, AssetRisk[] calldata assets, RiskLimits calldata limits) external;
 
-    /// @notice Publishes model inputs and metrics within the on-chain bounds (see `RiskLimits`).
+    /// @notice Publishes model inputs and metrics within the on-chain bounds (see `RiskLimits`):
+    /// the next update id, an as-of after the last and not in the future, at most one update per
+    /// `minUpdateDelay`, vols in (0, MAX_VOL_PPM], correlations and shocks within +-1, each vol (and
+    /// the ES multiplier) within `maxVolChangeBps` of its previous value, each correlation within
+    /// `maxCorrelationChange` and each shock within `maxStressChangeBps`, and never fewer stress
+    /// scenarios than the model it replaces (RSK-14).
+    /// NOT checked: that the correlation matrix is positive semi-definite — a matrix that is not
+    /// can make the portfolio variance negative for some holdings: the checks then fail closed
+    /// (`InvalidModel`: only trades that grow no non-liquid position pass) but for other holdings it
+    /// can understate the variance; and that the per-update bounds hold over several updates —
+    /// they compound, at most one update per `minUpdateDelay` (a compromised keeper can walk a vol
+    /// down by `maxVolChangeBps` each time). Both are bounded by the GUARDIAN's halt and by
+    /// keeping `minUpdateDelay` long on live networks; the on-chain PSD check and day-anchored
+    /// bounds wait for the size budget's periphery move (issue 16).
     function publishModel(address portfolio, ModelUpdate calldata update) external;
 
     /// @notice Takes the price snapshot (one oracle read per asset), updates NAV per share, its
