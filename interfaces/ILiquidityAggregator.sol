@@ -207,12 +207,18 @@ interface ILiquidityAggregator {
     /// @notice Oracle used for the bound (address(0): none; then only `minAmountOut` protects).
     function setOracle(address oracle, uint16 maxSlippageCapBps) external;
     function setRevealWindow(uint32 blocks) external;
-    /// @notice GUARDIAN: pauses (or resumes) every listed venue at once, so no route executes;
-    /// commits and quotes still work. Resuming clears every venue's pause, including single ones.
-    /// Bounded by MAX_VENUES. A venue listed while paused starts paused.
-    function setPaused(bool paused) external;
-    /// @notice GUARDIAN: pauses or resumes one venue (a route through it reverts `VenuePaused`).
-    function setVenuePaused(address venue, bool paused) external;
+    /// @notice GUARDIAN: pauses every listed venue at once, so no route executes; commits and
+    /// quotes still work. Bounded by MAX_VENUES. A venue listed while paused starts paused.
+    /// Pausing is the guardian's, resuming governance's (the role model: the guardian halts and
+    /// never resumes).
+    function pause() external;
+    /// @notice GOVERNOR: lifts the global pause. A venue paused on its own (`pauseVenue`) stays
+    /// paused until `unpauseVenue`.
+    function unpause() external;
+    /// @notice GUARDIAN: pauses one venue (a route through it reverts `VenuePaused`).
+    function pauseVenue(address venue) external;
+    /// @notice GOVERNOR: lifts one venue's own pause (a global pause still holds it).
+    function unpauseVenue(address venue) external;
 
     // ---------------------------------------------------------------- views
 

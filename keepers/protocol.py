@@ -45,8 +45,8 @@ FUNCTION_ROLES: dict[str, dict[str, tuple[str, ...]]] = {
     "LocalStablecoin": {"OPERATOR": ("mint",)},
     "LiquidityAggregator": {
         "ADMIN": ("setAdapter", "setVenue"),
-        "GOVERNOR": ("setTokenPolicy", "setOracle", "setRevealWindow"),
-        "GUARDIAN": ("setPaused", "setVenuePaused"),
+        "GOVERNOR": ("setTokenPolicy", "setOracle", "setRevealWindow", "unpause", "unpauseVenue"),
+        "GUARDIAN": ("pause", "pauseVenue"),
     },
     "AutoRebalancer": {
         "GOVERNOR": ("setStrategy", "setSigner", "setRelayer", "unpause"),

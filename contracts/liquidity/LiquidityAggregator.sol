@@ -42,14 +42,18 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
         bool paused;
     }
 
-    /// @dev One word per venue, read once per hop: its adapter, whether the guardian paused it
-    /// (the global pause is written into every venue, so a swap reads no separate flag) and the
-    /// adapter's native kind (swapped by built-in code, without a delegatecall).
+    /// @dev One word per venue, read once per hop: its adapter, its pauses (VENUE_PAUSE: the
+    /// venue's own; GLOBAL_PAUSE: the global pause, written into every venue so a swap reads no
+    /// separate flag; a hop needs both clear) and the adapter's native kind (swapped by built-in
+    /// code, without a delegatecall).
     struct VenueConfig {
         address adapter;
-        bool paused;
+        uint8 pauses;
         IVenueAdapter.NativeKind kind;
     }
+
+    uint8 internal constant VENUE_PAUSE = 1;
+    uint8 internal constant GLOBAL_PAUSE = 2;
 
     Settings private _settings;
     mapping(address venue => VenueConfig) private _venueConfig;
@@ -201,7 +205,7 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
         }
         IVenueAdapter.NativeKind kind =
             adapter == address(0) ? IVenueAdapter.NativeKind.NONE : IVenueAdapter(adapter).nativeKind();
-        _venueConfig[venue] = VenueConfig(adapter, adapter != address(0) && _settings.paused, kind);
+        _venueConfig[venue] = VenueConfig(adapter, adapter != address(0) && _settings.paused ? GLOBAL_PAUSE : 0, kind);
         emit VenueSet(venue, previous, adapter);
     }
 
@@ -223,21 +227,23 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
     }
 
     /// @inheritdoc ILiquidityAggregator
-    function setPaused(bool paused_) external restricted {
-        _settings.paused = paused_;
-        address[] memory listed = _venues.values();
-        // Bounded: venues <= MAX_VENUES.
-        for (uint256 i; i < listed.length; ++i) {
-            _venueConfig[listed[i]].paused = paused_;
-        }
-        emit PausedSet(paused_);
+    function pause() external restricted {
+        _setGlobalPause(true);
     }
 
     /// @inheritdoc ILiquidityAggregator
-    function setVenuePaused(address venue, bool paused_) external restricted {
-        if (_venueConfig[venue].adapter == address(0)) revert VenueNotListed(venue);
-        _venueConfig[venue].paused = paused_;
-        emit VenuePausedSet(venue, paused_);
+    function unpause() external restricted {
+        _setGlobalPause(false);
+    }
+
+    /// @inheritdoc ILiquidityAggregator
+    function pauseVenue(address venue) external restricted {
+        _setVenuePause(venue, true);
+    }
+
+    /// @inheritdoc ILiquidityAggregator
+    function unpauseVenue(address venue) external restricted {
+        _setVenuePause(venue, false);
     }
 
     // ================================================================ views
@@ -254,7 +260,7 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
 
     /// @inheritdoc ILiquidityAggregator
     function isVenuePaused(address venue) external view returns (bool) {
-        return _venueConfig[venue].paused;
+        return _venueConfig[venue].pauses != 0;
     }
 
     /// @inheritdoc ILiquidityAggregator
@@ -290,6 +296,26 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
     /// @inheritdoc ILiquidityAggregator
     function currentTaker() external view returns (address) {
         return RouteTaker.get();
+    }
+
+    /// @dev The global pause: its flag, and its bit in every listed venue's word (a venue's own
+    /// pause bit is left as it is, so lifting the global pause never lifts a venue's own).
+    function _setGlobalPause(bool paused_) internal {
+        _settings.paused = paused_;
+        address[] memory listed = _venues.values();
+        // Bounded: venues <= MAX_VENUES.
+        for (uint256 i; i < listed.length; ++i) {
+            VenueConfig storage config = _venueConfig[listed[i]];
+            config.pauses = paused_ ? config.pauses | GLOBAL_PAUSE : config.pauses & ~GLOBAL_PAUSE;
+        }
+        emit PausedSet(paused_);
+    }
+
+    function _setVenuePause(address venue, bool paused_) internal {
+        VenueConfig storage config = _venueConfig[venue];
+        if (config.adapter == address(0)) revert VenueNotListed(venue);
+        config.pauses = paused_ ? config.pauses | VENUE_PAUSE : config.pauses & ~VENUE_PAUSE;
+        emit VenuePausedSet(venue, paused_);
     }
 
     // ================================================================ internals

@@ -269,26 +269,48 @@ def test_oracle_bound__refuses_output_below_oracle_value(liquidity, chain, repor
             agg.swap(single(liq, chain, V2A, usdc, qspx, amount, bps=100), sender=trader)
 
 
-def test_pause__guardian_stops_every_venue_or_one(liquidity, chain, guardian):
+def test_pause__guardian_stops_every_venue_or_one(liquidity, chain, guardian, governor):
     liq, usdc, qspx, trader = liquidity, liquidity.tokens["USDC"], liquidity.tokens["QSPX"], liquidity.trader
     agg = liq.aggregator
     with isolated(chain):
-        agg.setPaused(True, sender=guardian)
+        agg.pause(sender=guardian)
         assert agg.paused() and all(agg.isVenuePaused(v) for v in agg.venues())
         usdc.approve(agg, USDC_UNIT, sender=trader)
         for name in (V2A, V3_05):
             with ape.reverts(agg.VenuePaused, venue=liq.venue(name)):
                 agg.swap(single(liq, chain, name, usdc, qspx, USDC_UNIT), sender=trader)
-        agg.setPaused(False, sender=guardian)
+        agg.unpause(sender=governor)
         agg.swap(single(liq, chain, V2A, usdc, qspx, USDC_UNIT), sender=trader)
     with isolated(chain):
-        agg.setVenuePaused(liq.venue(V2B), True, sender=guardian)
+        agg.pauseVenue(liq.venue(V2B), sender=guardian)
         usdc.approve(agg, 2 * USDC_UNIT, sender=trader)
         with ape.reverts(agg.VenuePaused, venue=liq.venue(V2B)):
             agg.swap(single(liq, chain, V2B, usdc, qspx, USDC_UNIT), sender=trader)
         agg.swap(single(liq, chain, V2A, usdc, qspx, USDC_UNIT), sender=trader)  # the others still trade
     with ape.reverts(agg.AccessManagedUnauthorized):
-        agg.setPaused(True, sender=trader)
+        agg.pause(sender=trader)
+
+
+def test_pause__guardian_cannot_resume_and_lifting_the_global_pause_keeps_a_venues_own(liquidity, chain, guardian,
+                                                                                        governor):
+    """SEC-12 (attacker's read L1): the guardian halts and never resumes (Roles), yet
+    `setPaused(false)` / `setVenuePaused(v, false)` were the guardian's; and lifting the global pause
+    cleared every venue's own pause, so a venue paused for an incident traded again with the rest."""
+    liq, usdc, qspx, trader = liquidity, liquidity.tokens["USDC"], liquidity.tokens["QSPX"], liquidity.trader
+    agg, incident = liq.aggregator, liq.venue(V2B)
+    with isolated(chain):
+        agg.pauseVenue(incident, sender=guardian)
+        agg.pause(sender=guardian)
+        for resume in (lambda: agg.unpause(sender=guardian), lambda: agg.unpauseVenue(incident, sender=guardian)):
+            with ape.reverts(agg.AccessManagedUnauthorized):
+                resume()
+        agg.unpause(sender=governor)
+        assert not agg.paused() and agg.isVenuePaused(incident)
+        usdc.approve(agg, USDC_UNIT, sender=trader)
+        with ape.reverts(agg.VenuePaused, venue=incident):
+            agg.swap(single(liq, chain, V2B, usdc, qspx, USDC_UNIT), sender=trader)
+        agg.unpauseVenue(incident, sender=governor)
+        agg.swap(single(liq, chain, V2B, usdc, qspx, USDC_UNIT), sender=trader)
 
 
 def test_swap__venue_without_code__reverts_venue_call_failed(liquidity, chain, deployer, accounts):
