@@ -75,7 +75,7 @@ class NavDeskBench:
                                    "OPERATOR": t[OPERATOR].address}, 0)
         deploy.deploy_compliance(ctx, "Quantera Treasury Fund", "QTF", t[AGENT].address, t[COMPLIANCE_KEEPER].address,
                                  86_400)
-        deploy.deploy_risk(ctx, "ethereum:local", t[AGENT].address, {
+        deploy.deploy_risk(ctx, None, t[AGENT].address, {
             "RISK_KEEPER": t[RISK_KEEPER].address, "PRICE_REPORTER": t[PRICE_REPORTER].address,
             "EXECUTOR": t[EXECUTOR].address}, None)
         deploy.deploy_liquidity_venues(ctx, None)
