@@ -20,7 +20,7 @@ export PYTHONUNBUFFERED := 1
 PY_STAMP   := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: install build test test-contracts test-keepers test-processes redis-server bench demo audit clean lock help
+.PHONY: install build test test-contracts test-keepers test-deploys test-drills redis-server bench demo audit clean lock help
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
@@ -48,26 +48,30 @@ install: $(PY_STAMP) $(NODE_STAMP) $(SOLC_FRONT) ## Create .venv and node_module
 build: install ## Install if needed, then compile the contracts
 	$(BIN)/ape compile
 
-# Three jobs side by side (each starts its own anvils on ports of their choosing and its own
-# PostgreSQL on a Unix socket): the contract suite and the keeper suite keep the two cores busy,
-# and the keeper tests that mostly wait on running processes and 1-second blocks (the demo, the
-# live-network deployment, the fault drills) run beside them. Each job's output is printed whole
-# when it ends, so they never interleave; the slowest tests of each keeper job are listed.
-KEEPER_PROCESS_TESTS := tests/keepers/test_deploy_and_demo.py tests/keepers/test_deploy_live.py \
-                        tests/keepers/test_fault_drills.py
+# Four jobs, three at a time (each starts its own anvils on ports of their choosing and its own
+# PostgreSQL on a Unix socket): the contract suite; the keeper tests that mostly wait on running
+# processes and 1-second blocks — the deployments and the demo, then the fault drills once the
+# quick keeper suite has made room. Each job's output is printed whole when it ends, so they never
+# interleave; the slowest tests of each keeper job are listed.
+KEEPER_DEPLOY_TESTS := tests/keepers/test_deploy_and_demo.py tests/keepers/test_deploy_live.py
+KEEPER_DRILL_TESTS := tests/keepers/test_fault_drills.py
 
-test: build ## Run every test (contract suite, keeper suite and keeper process tests in parallel)
-	$(MAKE) --no-print-directory -j3 --output-sync=target test-contracts test-keepers test-processes
+test: build ## Run every test (contract suite, keeper suite, deployment/demo and drill tests in parallel)
+	$(MAKE) --no-print-directory -j3 --output-sync=target test-contracts test-deploys test-keepers test-drills
 
 test-contracts: build
 	$(BIN)/ape test tests/contracts -q
 
 # build first: the demo test runs `ape run`, which must not start a second compile of its own.
 test-keepers: build
-	$(BIN)/pytest tests/keepers -q -p no:ape_test --durations=5 $(addprefix --ignore=,$(KEEPER_PROCESS_TESTS))
+	$(BIN)/pytest tests/keepers -q -p no:ape_test --durations=5 \
+	  $(addprefix --ignore=,$(KEEPER_DEPLOY_TESTS) $(KEEPER_DRILL_TESTS))
 
-test-processes: build redis-server
-	$(BIN)/pytest $(KEEPER_PROCESS_TESTS) -q -p no:ape_test --durations=5
+test-deploys: build
+	$(BIN)/pytest $(KEEPER_DEPLOY_TESTS) -q -p no:ape_test --durations=5
+
+test-drills: build redis-server
+	$(BIN)/pytest $(KEEPER_DRILL_TESTS) -q -p no:ape_test --durations=5
 
 # The keeper drills run silverback's distributed runner on Debian's redis-server (the test starts and
 # stops its own on a Unix socket). Installed here when missing and we are root with apt-get (CI);
