@@ -20,7 +20,7 @@ export PYTHONUNBUFFERED := 1
 PY_STAMP   := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: install build test test-contracts test-keepers test-deploys test-drills redis-server bench demo audit clean lock help
+.PHONY: install build sizes test test-contracts test-keepers test-deploys test-drills redis-server bench demo audit clean lock help
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
@@ -47,6 +47,9 @@ install: $(PY_STAMP) $(NODE_STAMP) $(SOLC_FRONT) ## Create .venv and node_module
 
 build: install ## Install if needed, then compile the contracts
 	$(BIN)/ape compile
+
+sizes: build ## Record every deployable contract's runtime size in benchmarks/contract_sizes.json
+	$(BIN)/python scripts/bench_sizes.py
 
 # Four jobs, three at a time (each starts its own anvils on ports of their choosing and its own
 # PostgreSQL on a Unix socket): the contract suite; the keeper tests that mostly wait on running
@@ -83,7 +86,7 @@ redis-server:
 	      || echo "redis-server could not be installed: the distributed-runner drill will be skipped" >&2; \
 	  else echo "redis-server is not installed (apt-get install redis-server): the distributed-runner drill will be skipped" >&2; fi; }
 
-bench: build ## Measure gas from real receipts on anvil into benchmarks/
+bench: sizes ## Measure gas from real receipts on anvil into benchmarks/ (and the contract sizes)
 	$(BIN)/ape run bench
 	$(BIN)/ape run bench_liquidity
 	$(BIN)/ape run bench_rebalance

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity ^0.8.24;
 
+import {IExtSloads} from "./IExtSloads.sol";
 import {RebalanceMath} from "../contracts/libraries/RebalanceMath.sol";
 
 /// @notice A signal service's signed instruction: move `portfolio` (under its strategy version
@@ -135,7 +136,9 @@ struct RebalancePreview {
 /// trade (bounded per trade by its oracle minimum, and in total by the loss budget). A portfolio
 /// whose GOVERNOR binds a relayer (`setRelayer`: the signal keeper's key, a private relay) executes
 /// its intents from that address only: a copied intent reverts `RelayerNotAllowed`.
-interface IAutoRebalancer {
+/// The strategy view lives in the periphery (`IRebalancerLens`), which reads this contract's words
+/// with `extSloads` at the slots `RebalancerLayout` gives.
+interface IAutoRebalancer is IExtSloads {
     error UnknownPortfolio(address portfolio);
     error StrategyPaused(address portfolio);
     error StrategyMismatch(address portfolio, uint256 strategyId, uint256 current);
@@ -207,11 +210,6 @@ interface IAutoRebalancer {
     /// the threshold (or never rebalanced). `performData` = abi.encode(strategyId, nonce, driftBps).
     function shouldRebalance(address portfolio) external view returns (bool upkeepNeeded, bytes memory performData);
 
-    /// @notice Current strategy, its version (intents must name it) and whether it is paused.
-    function strategyOf(address portfolio)
-        external
-        view
-        returns (StrategyConfig memory config, uint256 strategyId, bool paused);
 
     /// @notice Next nonce, time of the last rebalance, loss budget available now, last targets.
     function stateOf(address portfolio)

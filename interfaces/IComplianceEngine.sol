@@ -119,9 +119,10 @@ interface IComplianceEngine is IERC3643ModularCompliance {
 
     // ------------------------------------------------------------ views
     /// @notice ERC-1404: 0 when the engine's rules allow the transfer, else the reason code.
-    /// `from == address(0)` checks a mint.
+    /// `from == address(0)` checks a mint. The code's human message is the token's
+    /// (`ISecurityToken.messageForTransferRestriction`, the ERC-1404 surface wallets read): the
+    /// engine does not repeat the table.
     function detectTransferRestriction(address from, address to, uint256 amount) external view returns (uint8);
-    function messageForTransferRestriction(uint8 reasonCode) external pure returns (string memory);
     function jurisdiction(uint16 country)
         external
         view

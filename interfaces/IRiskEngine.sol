@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity ^0.8.24;
 
+import {IExtSloads} from "./IExtSloads.sol";
 import {IOracleRouter} from "./IOracleRouter.sol";
 
 /// @notice The limit a check found broken (None: the check passed).
@@ -134,11 +135,14 @@ struct RiskMetrics {
 /// Prices come from a per-portfolio snapshot taken by `sync` (one oracle read per asset), so a
 /// check costs a few storage reads rather than one oracle call per asset; checks refuse
 /// risk-increasing trades when the snapshot is older than `maxPriceAge`.
-/// Warning: does not check that the keeper's correlation matrix is positive semi-definite; a
-/// negative portfolio variance fails the check (`InvalidModel`) instead.
+/// The keeper's correlations must form a correlation matrix (RSK-15: no eigenvalue at or below
+/// -n x 1e-4); a negative portfolio variance, should rounding still produce one, fails the check
+/// (`InvalidModel`).
 /// Warning: VaR, ES and stress values are relative to NAV valued at the snapshot prices; trade
 /// execution prices are the executor's and the venue's concern (minimum outputs).
-interface IRiskEngine {
+/// Read-only views the checks do not need live in the periphery (`IRiskLens`), which reads this
+/// engine's words with `extSloads` at the slots `RiskLayout` gives.
+interface IRiskEngine is IExtSloads {
     error RiskLimitBreached(address portfolio, RiskLimit limit, uint8 subject, uint256 value, uint256 bound);
     error PortfolioNotConfigured(address portfolio);
     error InvalidRiskConfig(address portfolio, string reason);
@@ -168,15 +172,13 @@ interface IRiskEngine {
     /// `minUpdateDelay`, vols in (0, MAX_VOL_PPM], correlations and shocks within +-1, each vol (and
     /// the ES multiplier) within `maxVolChangeBps` of its previous value, each correlation within
     /// `maxCorrelationChange` and each shock within `maxStressChangeBps`, and never fewer stress
-    /// scenarios than the model it replaces (RSK-14).
-    /// NOT checked: that the correlation matrix is positive semi-definite — a matrix that is not
-    /// can make the portfolio variance negative for some holdings: the checks then fail closed
-    /// (`InvalidModel`: only trades that grow no non-liquid position pass) but for other holdings it
-    /// can understate the variance; and that the per-update bounds hold over several updates —
-    /// they compound, at most one update per `minUpdateDelay` (a compromised keeper can walk a vol
-    /// down by `maxVolChangeBps` each time). Both are bounded by the GUARDIAN's halt and by
-    /// keeping `minUpdateDelay` long on live networks; the on-chain PSD check and day-anchored
-    /// bounds wait for the size budget's periphery move (issue 16).
+    /// scenarios than the model it replaces (RSK-14), and correlations that form a correlation
+    /// matrix: no eigenvalue at or below -n x 1e-4 (RSK-15; `InvalidModelUpdate "correlation
+    /// matrix"` with the first failing pivot). Costs about n^3 / 6 multiply-adds (16 assets: 680).
+    /// NOT checked: that the per-update bounds hold over several updates — they compound, at most
+    /// one update per `minUpdateDelay` (a compromised keeper can walk a vol down by
+    /// `maxVolChangeBps` each time). Bounded by the GUARDIAN's halt and by keeping
+    /// `minUpdateDelay` long on live networks.
     function publishModel(address portfolio, ModelUpdate calldata update) external;
 
     /// @notice Takes the price snapshot (one oracle read per asset), updates NAV per share, its
@@ -203,13 +205,6 @@ interface IRiskEngine {
         view
         returns (RiskCheck memory);
 
-    /// @notice Parametric 1-day VaR at 95% and 99% and ES for the given holdings, at the snapshot
-    /// prices and the published model, as 18-decimal fractions of NAV (1e18 = 100%; the checks
-    /// compare the same figures rounded up to basis points).
-    function portfolioRisk(address portfolio, uint256[] calldata holdings)
-        external
-        view
-        returns (uint256 var95Wad, uint256 var99Wad, uint256 esWad);
 
     /// @notice The price snapshot of the portfolio's last `sync`: when it was taken, which assets
     /// it priced (bit i set: asset i, in `assets()` order, had a valid oracle price then; a bit
@@ -233,11 +228,6 @@ interface IRiskEngine {
         view
         returns (RiskMetrics memory metrics, uint64 updateId, uint40 asOf, uint40 publishedAt);
     function limitsOf(address portfolio) external view returns (RiskLimits memory, AssetRisk[] memory);
-    /// @notice The model inputs last published (what the next update's change bounds apply to).
-    function modelInputsOf(address portfolio)
-        external
-        view
-        returns (uint32[] memory volsPpm, int16[] memory correlations, uint32 esMultiplierPpm, int16[] memory stressBps);
 }
 
 /// @notice What the risk engine reads from a portfolio (and its ERC-20 `totalSupply` of shares).

@@ -176,7 +176,7 @@ def measure_risk() -> dict[str, int]:
     if not result.ok or result.limit != 0:
         raise click.ClickException(f"benchmark portfolio should pass every limit, got {result}")
     gas["risk.pre_trade_check_8_assets"] = risk.check.transact(vault, before, after, sender=deployer).gas_used
-    _RISK_CONTEXT.update(risk=risk, vault=vault, router=router, keeper=keeper)
+    _RISK_CONTEXT.update(risk=risk, lens=deployer.deploy(project.RiskLens), vault=vault, router=router, keeper=keeper)
     return gas
 
 
@@ -217,14 +217,14 @@ def measure_timings() -> dict[str, dict]:
     classes = ["cash_stablecoin", "tbill", "equity", "equity", "commodity", "equity", "equity", "equity"]
     portfolio = Portfolio("bench", "B", [PortfolioAsset(s, s, c, i < 2, 2_000, "constant", None)
                                          for i, (s, c) in enumerate(zip(symbols, classes))], {})
-    risk, vault, router, keeper = (_RISK_CONTEXT[k] for k in ("risk", "vault", "router", "keeper"))
+    risk, lens, vault, router, keeper = (_RISK_CONTEXT[k] for k in ("risk", "lens", "vault", "router", "keeper"))
     db = store.open_store(f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite")
 
     def keeper_cycle():
         chain.pending_timestamp += 601  # the bench vault's minUpdateDelay is 600 s
         chain.mine()
         now = chain.pending_timestamp
-        result = publication.publish(db, chain.chain_id, risk, vault, router, portfolio, prices, now - 1, now, keeper)
+        result = publication.publish(db, chain.chain_id, risk, vault, router, portfolio, prices, now - 1, now, keeper, lens=lens)
         if not result.get("published"):
             raise click.ClickException(f"keeper cycle did not publish: {result}")
 

@@ -85,6 +85,7 @@ class NavDeskBench:
         self.vault, self.risk = at("PortfolioVault", "PortfolioVault"), at("RiskEngine", "RiskEngine")
         self.oracle, self.aggregator = at("OracleRouter", "OracleRouter"), at("LiquidityAggregator", "LiquidityAggregator")
         self.rebalancer, self.nav = at("AutoRebalancer", "AutoRebalancer"), at("NavVenue", "NavVenue")
+        self.lens = at("RebalancerLens", "RebalancerLens")
         self.manager = at("QuanteraAccessManager", "QuanteraAccessManager")
         self.tokens = [project.SecurityToken.at(a) for a in self.vault.assets()]
         self.feeds = [project.ReporterPriceFeed.at(self.oracle.feedOf(a).primary) for a in self.vault.assets()]
@@ -143,7 +144,7 @@ class NavDeskBench:
 
     def intent(self, targets) -> RebalanceIntent:
         rb, vault = self.rebalancer, self.vault
-        return RebalanceIntent(vault.address, rb.strategyOf(vault)[1], targets, 100, rb.stateOf(vault)[0],
+        return RebalanceIntent(vault.address, self.lens.strategyOf(rb, vault)[1], targets, 100, rb.stateOf(vault)[0],
                                chain.pending_timestamp + 600, b"\x01" * 32, b"\x02" * 32)
 
     def rebalance(self, targets):

@@ -109,6 +109,7 @@ class RebalanceBench:
 
         self.rebalancer = rb = d.deploy(project.AutoRebalancer, manager, aggregator, router)
         wire(rb, "AutoRebalancer")
+        self.lens = d.deploy(project.RebalancerLens)
         manager.grantRole(ROLE_IDS["EXECUTOR"], rb, 0, sender=d)
         self.keys = sorted((Account.create(f"bench signer {i}") for i in range(3)), key=lambda a: int(a.address, 16))
         rb.setStrategy(vault, ([500, 0, 0, 0], [10_000, 5_000, 5_000, 5_000], 100, 4_000, 200, 2, 3_600, 86_400,
@@ -132,7 +133,7 @@ class RebalanceBench:
 
     def intent(self, targets) -> RebalanceIntent:
         rb = self.rebalancer
-        return RebalanceIntent(self.vault.address, rb.strategyOf(self.vault)[1], targets, 100, rb.stateOf(self.vault)[0],
+        return RebalanceIntent(self.vault.address, self.lens.strategyOf(rb, self.vault)[1], targets, 100, rb.stateOf(self.vault)[0],
                                chain.pending_timestamp + 600, b"\x01" * 32, b"\x02" * 32)
 
     def rebalance(self, targets) -> object:

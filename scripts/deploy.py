@@ -386,6 +386,8 @@ def deploy_risk(ctx: DeployContext, live: dict[str, LiveAsset] | None, agent: st
 
     router = project.OracleRouter.at(ctx.deploy("OracleRouter", lambda: ctx.sender.deploy(project.OracleRouter, manager)))
     risk = project.RiskEngine.at(ctx.deploy("RiskEngine", lambda: ctx.sender.deploy(project.RiskEngine, manager, router)))
+    # The engine's read-only periphery (model inputs, portfolio VaR/ES): stateless, nothing to wire.
+    ctx.deploy("RiskLens", lambda: ctx.sender.deploy(project.RiskLens))
     vault = project.PortfolioVault.at(ctx.deploy("PortfolioVault", lambda: ctx.sender.deploy(
         project.PortfolioVault, manager, tokens[portfolio.assets[0].symbol], portfolio.name, portfolio.symbol, risk,
         router, registry)))
@@ -490,11 +492,13 @@ def deploy_rebalancer(ctx: DeployContext, signal_signers: list[str], relayer: st
     aggregator = ctx.record.address_of("LiquidityAggregator")
     rebalancer = project.AutoRebalancer.at(ctx.deploy("AutoRebalancer", lambda: ctx.sender.deploy(
         project.AutoRebalancer, manager, aggregator, ctx.record.address_of("OracleRouter"))))
+    # The rebalancer's read-only periphery (the strategy in force): stateless, nothing to wire.
+    lens = project.RebalancerLens.at(ctx.deploy("RebalancerLens", lambda: ctx.sender.deploy(project.RebalancerLens)))
     steps: list[tuple[str, Callable[[], object]]] = []
     if not vault.isVenue(aggregator):
         steps.append(("allow the aggregator as the vault's venue", lambda: vault.setVenue(aggregator, True, sender=ctx.sender)))
     config = portfolio.strategy_tuple()
-    current, strategy_id, _ = rebalancer.strategyOf(vault)
+    current, strategy_id, _ = lens.strategyOf(rebalancer, vault)
     on_chain = tuple(list(v) if isinstance(v, (list, tuple)) else int(v) for v in current)
     if strategy_id == 0 or on_chain != tuple(list(v) if isinstance(v, list) else v for v in config):
         steps.append(("set the vault's rebalancing strategy", lambda: rebalancer.setStrategy(vault, config, sender=ctx.sender)))
@@ -636,7 +640,7 @@ def deploy_all(ecosystem, network, provider, account_alias, fresh, assume_yes, g
 
 # Live networks: what the deployer pays for, to check its balance before the first transaction.
 LIVE_CONTRACTS = {name: name for name in ("QuanteraAccessManager", "IdentityRegistry", "SecurityToken", "ComplianceEngine",
-                                           "OracleRouter", "RiskEngine", "PortfolioVault")}
+                                           "OracleRouter", "RiskEngine", "RiskLens", "PortfolioVault")}
 LIVE_CONTRACTS["ComplianceEngine.shares"] = "ComplianceEngine"  # record name -> contract type
 # Role wiring and configuration of a live deployment: 6.45M gas in 21 transactions measured on
 # tests/keepers/test_deploy_live.py's (most of it the jurisdiction defaults, token's and shares'),

@@ -300,11 +300,6 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
     }
 
     /// @inheritdoc IComplianceEngine
-    function messageForTransferRestriction(uint8 reasonCode) external pure returns (string memory) {
-        return RC.message(reasonCode);
-    }
-
-    /// @inheritdoc IComplianceEngine
     function jurisdiction(uint16 country)
         external
         view

@@ -21,6 +21,40 @@ library RiskMath {
     uint256 internal constant Z95_PPM = 1_644_854;
     uint256 internal constant Z99_PPM = 2_326_348;
 
+    /// @notice Snapshot prices are kept in 1e-9 quote units (uint64: up to 1.8e10 per token).
+    uint256 internal constant PRICE_SCALE = 1e9;
+    /// @notice Position values and NAV stay below this (`sigma`'s overflow bound, ~1.27e12 quote units).
+    uint256 internal constant MAX_VALUE = 2 ** 100;
+
+    /// @notice Each position's value at the snapshot prices and their sum (NAV), from the packed
+    /// asset-parameter words (decimals at bits 25..30 of each 32-bit parameter) and price words
+    /// (64-bit nano prices): value_i = held_i * priceNano_i * 1e9 / 10**decimals_i, rounded down.
+    /// `tooLarge` is 1 + the index of the first holding >= MAX_VALUE (0: none); the caller reverts
+    /// on it and on nav >= MAX_VALUE.
+    /// @dev Bounded: held.length <= 16 (the engine's MAX_ASSETS); paramWords and priceWords hold
+    /// ceil(n/8) and ceil(n/4) words. No overflow: held_i < 2**100 (else reported), price < 2**64,
+    /// 1e9 < 2**30; at most 16 values below 2**124 each.
+    function positionValues(uint256[] calldata held, uint256[] memory paramWords, uint256[] memory priceWords)
+        internal
+        pure
+        returns (uint256[] memory values, uint256 nav, uint256 tooLarge)
+    {
+        uint256 n = held.length;
+        values = new uint256[](n);
+        assembly ("memory-safe") {
+            let valuesPtr := add(values, 0x20)
+            for { let i := 0 } lt(i, n) { i := add(i, 1) } {
+                let amount := calldataload(add(held.offset, shl(5, i)))
+                if and(iszero(tooLarge), iszero(lt(amount, MAX_VALUE))) { tooLarge := add(i, 1) }
+                let param := shr(shl(5, and(i, 7)), mload(add(add(paramWords, 0x20), shl(5, shr(3, i)))))
+                let price := and(shr(shl(6, and(i, 3)), mload(add(add(priceWords, 0x20), shl(5, shr(2, i))))), 0xffffffffffffffff)
+                let v := div(mul(mul(amount, price), PRICE_SCALE), exp(10, and(shr(25, param), 0x3f)))
+                mstore(add(valuesPtr, shl(5, i)), v)
+                nav := add(nav, v)
+            }
+        }
+    }
+
     /// @notice Portfolio standard deviation in value units: sqrt(sum_i sum_j s_i s_j rho_ij) with
     /// s_i = value_i * vol_i. `valid` is false when the correlations make the variance negative
     /// (not positive semi-definite for these weights); sigma is then 0.

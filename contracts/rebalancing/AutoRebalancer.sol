@@ -18,11 +18,13 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {RebalanceMath} from "../libraries/RebalanceMath.sol";
 import {PackedBps} from "../libraries/PackedBps.sol";
 import {RebalanceIntentLib} from "./RebalanceIntentLib.sol";
+import {RebalancerLayout, RebalancePortfolio} from "./RebalancerLayout.sol";
+import {ExtSloads} from "../libraries/ExtSloads.sol";
 
 /// @title AutoRebalancer
 /// @notice Executes signed rebalance intents for PortfolioVaults within their strategies' bounds
 /// (see IAutoRebalancer).
-contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGuardTransient {
+contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGuardTransient, ExtSloads {
     using PackedBps for uint256;
 
     uint256 internal constant BPS = 10_000;
@@ -40,36 +42,6 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
     uint256 public constant GAS_BASE = 215_000;
     uint256 public constant GAS_PER_TRADE = 78_000;
 
-    /// @dev Three words read by every rebalance (one written), then the packed bounds and targets
-    /// (the bounds of a portfolio of up to 8 assets in one word).
-    struct Portfolio {
-        // word 0: the strategy's scalar bounds
-        uint32 strategyId;
-        uint16 driftThresholdBps;
-        uint16 maxTradeBps;
-        uint16 maxSlippageBps;
-        uint8 signerThreshold;
-        uint8 assetCount;
-        bool paused;
-        uint32 cooldown;
-        uint32 lossRefillPeriod;
-        uint64 maxBaseFee;
-        uint16 maxSnapshotAge;
-        // word 1: read by every rebalance (the relayer check first)
-        address relayer;
-        uint96 lossBudget;
-        // word 2: written by every rebalance (nonce and clock before the trades, the loss after),
-        // and the assets' decimals (6 bits each, asset i at bits 6i: read by every rebalance)
-        uint24 nonce;
-        uint40 lastRebalanceAt;
-        uint96 lossUsed;
-        uint96 decimals;
-        // per asset: weight bounds, min and max interleaved (PackedBps: 2i, 2i + 1), 8 assets a word
-        uint256[2] bounds;
-        // the last executed targets (PackedBps)
-        uint256 lastTargets;
-    }
-
     /// @dev A portfolio at oracle prices: what the plan, the drift and the loss are computed on.
     struct Snapshot {
         address[] assets;
@@ -83,7 +55,8 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
     ILiquidityAggregator public immutable aggregator;
     IOracleRouter public immutable oracle;
 
-    mapping(address portfolio => Portfolio) private _portfolios;
+    /// @dev At RebalancerLayout.PORTFOLIOS_SLOT (checked at construction), where the lens computes it.
+    mapping(address portfolio => RebalancePortfolio) private _portfolios;
     mapping(address portfolio => mapping(address signer => bool)) private _signers;
 
     constructor(address authority, ILiquidityAggregator aggregator_, IOracleRouter oracle_)
@@ -92,6 +65,11 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
     {
         aggregator = aggregator_;
         oracle = oracle_;
+        uint256 slot;
+        assembly ("memory-safe") {
+            slot := _portfolios.slot
+        }
+        if (slot != RebalancerLayout.PORTFOLIOS_SLOT) revert InvalidStrategy("storage layout");
     }
 
     // ================================================================ execution
@@ -104,7 +82,7 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
         bytes[] calldata routes
     ) external nonReentrant returns (uint256 loss) {
         address portfolio = intent.portfolio;
-        Portfolio storage p = _portfolios[portfolio];
+        RebalancePortfolio storage p = _portfolios[portfolio];
         address relayer = p.relayer;
         if (relayer != address(0) && msg.sender != relayer) revert RelayerNotAllowed(portfolio, msg.sender, relayer);
         uint16[] memory targets = intent.targetWeightsBps; // copied to memory once
@@ -151,7 +129,7 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
 
     /// @inheritdoc IAutoRebalancer
     function previewRebalance(RebalanceIntent calldata intent) external view returns (RebalancePreview memory preview) {
-        Portfolio storage p = _portfolios[intent.portfolio];
+        RebalancePortfolio storage p = _portfolios[intent.portfolio];
         uint16[] memory targets = intent.targetWeightsBps;
         Snapshot memory s = _snapshot(p, intent.portfolio, targets);
         uint16 slippage = intent.maxSlippageBps;
@@ -178,7 +156,7 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
 
     /// @inheritdoc IAutoRebalancer
     function shouldRebalance(address portfolio) external view returns (bool upkeepNeeded, bytes memory performData) {
-        Portfolio storage p = _portfolios[portfolio];
+        RebalancePortfolio storage p = _portfolios[portfolio];
         if (p.strategyId == 0 || p.paused || block.basefee > p.maxBaseFee) return (false, "");
         if (block.timestamp < uint256(p.lastRebalanceAt) + p.cooldown) return (false, "");
         uint256 driftBps;
@@ -193,35 +171,12 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
     }
 
     /// @inheritdoc IAutoRebalancer
-    function strategyOf(address portfolio)
-        external
-        view
-        returns (StrategyConfig memory config, uint256 strategyId, bool paused)
-    {
-        Portfolio storage p = _portfolios[portfolio];
-        config = StrategyConfig({
-            minWeightBps: _boundsOf(p, 0),
-            maxWeightBps: _boundsOf(p, 1),
-            driftThresholdBps: p.driftThresholdBps,
-            maxTradeBps: p.maxTradeBps,
-            maxSlippageBps: p.maxSlippageBps,
-            signerThreshold: p.signerThreshold,
-            cooldown: p.cooldown,
-            lossRefillPeriod: p.lossRefillPeriod,
-            maxBaseFee: p.maxBaseFee,
-            lossBudget: p.lossBudget,
-            maxSnapshotAge: p.maxSnapshotAge
-        });
-        return (config, p.strategyId, p.paused);
-    }
-
-    /// @inheritdoc IAutoRebalancer
     function stateOf(address portfolio)
         external
         view
         returns (uint256 nonce, uint256 lastRebalanceAt, uint256 lossBudgetAvailable, uint16[] memory lastTargetsBps)
     {
-        Portfolio storage p = _portfolios[portfolio];
+        RebalancePortfolio storage p = _portfolios[portfolio];
         return (p.nonce, p.lastRebalanceAt, _lossAvailable(p), p.lastTargets.unpack(p.assetCount));
     }
 
@@ -271,7 +226,7 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
         if (config.maxSnapshotAge != 0 && IPortfolioVault(portfolio).riskEngine().oracle() != oracle) {
             revert InvalidStrategy("risk engine prices from another oracle");
         }
-        Portfolio storage p = _portfolios[portfolio];
+        RebalancePortfolio storage p = _portfolios[portfolio];
         uint256 strategyId = uint256(p.strategyId) + 1;
         // Keeps `paused`, the nonce, the cooldown clock and the loss already used.
         p.strategyId = uint32(strategyId);
@@ -297,7 +252,7 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
 
     /// @inheritdoc IAutoRebalancer
     function setRelayer(address portfolio, address relayer) external restricted {
-        Portfolio storage p = _portfolios[portfolio];
+        RebalancePortfolio storage p = _portfolios[portfolio];
         emit RelayerSet(portfolio, p.relayer, relayer);
         p.relayer = relayer;
     }
@@ -339,7 +294,7 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
     /// priced every asset and is at most that old; live oracle prices otherwise. Reverts for an unknown portfolio, a vault
     /// whose asset list changed since the strategy was set, an intent of the wrong length or sum,
     /// or a missing live price (`PriceUnavailable`).
-    function _snapshot(Portfolio storage p, address portfolio, uint16[] memory targets)
+    function _snapshot(RebalancePortfolio storage p, address portfolio, uint16[] memory targets)
         internal
         view
         returns (Snapshot memory s)
@@ -404,7 +359,7 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
 
     /// @dev The first state check `rebalance` fails, as revert data; empty when all pass.
     /// Signatures are checked separately (the preview has none).
-    function _stateError(Portfolio storage p, RebalanceIntent calldata intent, uint16[] memory targets, uint256 driftBps)
+    function _stateError(RebalancePortfolio storage p, RebalanceIntent calldata intent, uint16[] memory targets, uint256 driftBps)
         internal
         view
         returns (bytes memory)
@@ -476,7 +431,7 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
     }
 
     /// @dev Loss budget left now: what was used at the last rebalance, less the linear refill since.
-    function _lossAvailable(Portfolio storage p) internal view returns (uint256) {
+    function _lossAvailable(RebalancePortfolio storage p) internal view returns (uint256) {
         uint256 budget = p.lossBudget;
         uint256 refill = Math.mulDiv(block.timestamp - p.lastRebalanceAt, budget, p.lossRefillPeriod);
         uint256 used = p.lossUsed > refill ? p.lossUsed - refill : 0;
@@ -711,15 +666,6 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
         }
     }
 
-    /// @dev The strategy's minimum (`which` 0) or maximum (1) weight of every asset.
-    function _boundsOf(Portfolio storage p, uint256 which) internal view returns (uint16[] memory values) {
-        uint256 n = p.assetCount;
-        values = new uint16[](n);
-        // Bounded: n <= PackedBps.CAPACITY.
-        for (uint256 i; i < n; ++i) {
-            values[i] = p.bounds[i / 8].at(2 * (i % 8) + which);
-        }
-    }
 
     /// @dev Bubbles `err` up as this call's revert data when it is not empty.
     function _revertWith(bytes memory err) internal pure {

@@ -17,11 +17,13 @@ import {
 import {IOracleRouter} from "../../interfaces/IOracleRouter.sol";
 import {RiskMath} from "../libraries/RiskMath.sol";
 import {RiskUpdateRules} from "./RiskUpdateRules.sol";
+import {ExtSloads} from "../libraries/ExtSloads.sol";
+import {RiskLayout, Portfolio, Header, ModelHeader, Bounds} from "./RiskLayout.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 
 /// @title RiskEngine
 /// @notice Per-portfolio risk limits checked on the state after every trade (see IRiskEngine).
-contract RiskEngine is IRiskEngine, AccessManaged {
+contract RiskEngine is IRiskEngine, AccessManaged, ExtSloads {
     /// @notice Assets per portfolio (bounds every loop over assets; 120 correlation pairs).
     uint256 public constant MAX_ASSETS = 16;
     /// @notice Stress scenarios per model update.
@@ -31,62 +33,6 @@ contract RiskEngine is IRiskEngine, AccessManaged {
     uint256 public constant MAX_VOL_PPM = 1_000_000;
     uint256 internal constant BPS = 10_000;
     uint256 internal constant MAX_DECIMALS = 36;
-    /// @dev Snapshot prices are kept in 1e-9 quote units (uint64: up to 1.8e10 per token).
-    uint256 internal constant PRICE_SCALE = 1e9;
-    /// @dev Position values stay below this (RiskMath's overflow bound, ~1.27e12 quote units).
-    uint256 internal constant MAX_VALUE = 2 ** 100;
-
-    /// @dev Hot slot: every check reads it.
-    struct Header {
-        uint16 minLiquidBps;
-        uint16 maxVar95Bps;
-        uint16 maxVar99Bps;
-        uint16 maxEsBps;
-        uint16 maxStressLossBps;
-        uint16 maxDrawdownBps;
-        uint16 hardDrawdownBps;
-        uint32 maxModelAge;
-        uint32 maxPriceAge;
-        uint8 assetCount;
-        bool halted;
-        uint16 drawdownBps;
-        uint16 pricedMask;
-    }
-
-    /// @dev Hot slot: model and snapshot freshness.
-    struct ModelHeader {
-        uint64 updateId;
-        uint40 asOf;
-        uint40 publishedAt;
-        uint40 syncedAt;
-        uint32 esMultiplierPpm;
-        uint8 scenarioCount;
-    }
-
-    /// @dev Cold slot: update bounds (publishing only) and the NAV high-water mark (sync only).
-    struct Bounds {
-        uint32 minUpdateDelay;
-        uint16 maxVolChangeBps;
-        uint16 maxCorrelationChange;
-        uint16 maxStressChangeBps;
-        uint80 highWaterMark;
-        uint80 lastNavPerShare;
-    }
-
-    struct Portfolio {
-        Header header;
-        ModelHeader model;
-        Bounds bounds;
-        uint16[8] classCaps;
-        /// Per asset: maxWeightBps 0..15 | class 16..23 | liquid 24 | decimals 25..31.
-        uint32[16] assetParams;
-        uint64[16] pricesNano;
-        uint32[16] volsPpm;
-        int16[120] correlations;
-        int16[64] stressBps;
-        bytes32 assetsHash;
-        RiskMetrics metrics;
-    }
 
     /// @dev Everything one check computes for one set of holdings (and the asset parameter words,
     /// read once per check).
@@ -99,11 +45,17 @@ contract RiskEngine is IRiskEngine, AccessManaged {
     }
 
     IOracleRouter public immutable oracle;
+    /// @dev At RiskLayout.PORTFOLIOS_SLOT (checked at construction), where the lens computes it.
     mapping(address portfolio => Portfolio) private _portfolios;
 
     constructor(address authority, IOracleRouter oracle_) AccessManaged(authority) {
         if (address(oracle_) == address(0)) revert InvalidRiskConfig(address(0), "zero oracle");
         oracle = oracle_;
+        uint256 slot;
+        assembly ("memory-safe") {
+            slot := _portfolios.slot
+        }
+        if (slot != RiskLayout.PORTFOLIOS_SLOT) revert InvalidRiskConfig(address(0), "storage layout");
     }
 
     // ================================================================ governance
@@ -207,6 +159,7 @@ contract RiskEngine is IRiskEngine, AccessManaged {
             if (!first) RiskUpdateRules.requireAbsoluteChange(portfolio, k, p.correlations[k], rho, b.maxCorrelationChange);
             p.correlations[k] = rho;
         }
+        RiskUpdateRules.requireCorrelationMatrix(portfolio, update.correlations, n);
         for (uint256 k; k < update.stressLossBps.length; ++k) {
             int16 shock = update.stressLossBps[k];
             if (shock > 10_000 || shock < -10_000) revert InvalidModelUpdate(portfolio, "stress", k);
@@ -244,7 +197,7 @@ contract RiskEngine is IRiskEngine, AccessManaged {
         // Bounded: n <= MAX_ASSETS.
         for (uint256 i; i < n; ++i) {
             (, uint256 price18,) = oracle.priceOf(tokens[i]);
-            uint256 priceNano = price18 / PRICE_SCALE;
+            uint256 priceNano = price18 / RiskMath.PRICE_SCALE;
             if (priceNano != 0 && priceNano <= type(uint64).max) {
                 pricedMask |= uint16(1 << i);
                 p.pricesNano[i] = uint64(priceNano);
@@ -301,22 +254,6 @@ contract RiskEngine is IRiskEngine, AccessManaged {
         return _check(portfolio, holdingsBefore, holdingsAfter);
     }
 
-    /// @inheritdoc IRiskEngine
-    function portfolioRisk(address portfolio, uint256[] calldata holdings)
-        external
-        view
-        returns (uint256 var95Wad, uint256 var99Wad, uint256 esWad)
-    {
-        Portfolio storage p = _portfolios[portfolio];
-        uint256 n = p.header.assetCount;
-        if (n == 0) revert PortfolioNotConfigured(portfolio);
-        if (holdings.length != n) revert HoldingsLengthMismatch(n, holdings.length);
-        State memory s = _state(portfolio, p, holdings, n);
-        if (s.nav == 0) return (0, 0, 0);
-        var95Wad = Math.mulDiv(s.sigma * RiskMath.Z95_PPM, 1e18, s.nav * RiskMath.PPM);
-        var99Wad = Math.mulDiv(s.sigma * RiskMath.Z99_PPM, 1e18, s.nav * RiskMath.PPM);
-        esWad = Math.mulDiv(s.sigma * p.model.esMultiplierPpm, 1e18, s.nav * RiskMath.PPM);
-    }
 
     // ================================================================ views
 
@@ -331,7 +268,7 @@ contract RiskEngine is IRiskEngine, AccessManaged {
         prices18 = new uint256[](n);
         // Bounded: n <= MAX_ASSETS. No overflow: a uint64 price times 1e9.
         for (uint256 i; i < n; ++i) {
-            prices18[i] = uint256(p.pricesNano[i]) * PRICE_SCALE;
+            prices18[i] = uint256(p.pricesNano[i]) * RiskMath.PRICE_SCALE;
         }
         return (p.model.syncedAt, p.header.pricedMask, prices18);
     }
@@ -351,23 +288,6 @@ contract RiskEngine is IRiskEngine, AccessManaged {
         return (p.metrics, p.model.updateId, p.model.asOf, p.model.publishedAt);
     }
 
-    /// @inheritdoc IRiskEngine
-    function modelInputsOf(address portfolio)
-        external
-        view
-        returns (uint32[] memory volsPpm, int16[] memory correlations, uint32 esMultiplierPpm, int16[] memory stressBps)
-    {
-        Portfolio storage p = _portfolios[portfolio];
-        uint256 n = p.header.assetCount;
-        volsPpm = new uint32[](n);
-        correlations = new int16[](n * (n - 1) / 2);
-        stressBps = new int16[](uint256(p.model.scenarioCount) * n);
-        // Bounded: n <= MAX_ASSETS, pairs <= 120, shocks <= MAX_SCENARIOS * MAX_ASSETS.
-        for (uint256 i; i < n; ++i) volsPpm[i] = p.volsPpm[i];
-        for (uint256 k; k < correlations.length; ++k) correlations[k] = p.correlations[k];
-        for (uint256 k; k < stressBps.length; ++k) stressBps[k] = p.stressBps[k];
-        esMultiplierPpm = p.model.esMultiplierPpm;
-    }
 
     /// @inheritdoc IRiskEngine
     function limitsOf(address portfolio) public view returns (RiskLimits memory limits, AssetRisk[] memory assets) {
@@ -490,7 +410,7 @@ contract RiskEngine is IRiskEngine, AccessManaged {
         if (es > h.maxEsBps) return _fail(RiskLimit.ExpectedShortfall, 0, es, h.maxEsBps);
         uint256 scenarios = m.scenarioCount;
         if (scenarios != 0) {
-            uint256[] memory shockWords = _words(_slotOf(p.stressBps), (scenarios * n + 15) / 16);
+            uint256[] memory shockWords = _words(RiskLayout.stressSlot(p), RiskLayout.stressWordCount(n, scenarios));
             (uint256 loss, uint256 scenario) = RiskMath.worstStress(s.values, shockWords, scenarios, nav);
             if (loss > h.maxStressLossBps) return _fail(RiskLimit.StressLoss, scenario, loss, h.maxStressLossBps);
         }
@@ -523,34 +443,15 @@ contract RiskEngine is IRiskEngine, AccessManaged {
         view
         returns (State memory s)
     {
-        s.paramWords = _words(_slotOf(p.assetParams), (n + 7) / 8);
-        uint256[] memory priceWords = _words(_slotOf(p.pricesNano), (n + 3) / 4);
-        uint256[] memory values = new uint256[](n);
-        uint256[] memory paramWords = s.paramWords;
-        uint256 nav;
-        uint256 tooLarge; // 1 + index of the first holding >= MAX_VALUE (0: none)
-        // value_i = held_i * priceNano_i * 1e9 / 10**decimals_i, decoded from the packed words.
-        // Bounded: n <= MAX_ASSETS; held.length == n (checked by callers); paramWords and
-        // priceWords hold ceil(n/8) and ceil(n/4) words. No overflow: held_i < 2**100 (else
-        // reported below), price < 2**64, 1e9 < 2**30; the sum is checked against MAX_VALUE.
-        assembly ("memory-safe") {
-            let valuesPtr := add(values, 0x20)
-            for { let i := 0 } lt(i, n) { i := add(i, 1) } {
-                let amount := calldataload(add(held.offset, shl(5, i)))
-                if and(iszero(tooLarge), iszero(lt(amount, MAX_VALUE))) { tooLarge := add(i, 1) }
-                let param := shr(shl(5, and(i, 7)), mload(add(add(paramWords, 0x20), shl(5, shr(3, i)))))
-                let price := and(shr(shl(6, and(i, 3)), mload(add(add(priceWords, 0x20), shl(5, shr(2, i))))), 0xffffffffffffffff)
-                let v := div(mul(mul(amount, price), PRICE_SCALE), exp(10, and(shr(25, param), 0x3f)))
-                mstore(add(valuesPtr, shl(5, i)), v)
-                nav := add(nav, v)
-            }
-        }
+        s.paramWords = _words(RiskLayout.assetParamsSlot(p), RiskLayout.paramWordCount(n));
+        uint256[] memory priceWords = _words(RiskLayout.pricesSlot(p), RiskLayout.priceWordCount(n));
+        (uint256[] memory values, uint256 nav, uint256 tooLarge) = RiskMath.positionValues(held, s.paramWords, priceWords);
         if (tooLarge != 0) revert PositionTooLarge(portfolio, tooLarge - 1, held[tooLarge - 1]);
-        if (nav >= MAX_VALUE) revert PositionTooLarge(portfolio, n, nav);
+        if (nav >= RiskMath.MAX_VALUE) revert PositionTooLarge(portfolio, n, nav);
         s.values = values;
         s.nav = nav;
-        uint256[] memory volWords = _words(_slotOf(p.volsPpm), (n + 7) / 8);
-        uint256[] memory correlationWords = _words(_slotOf(p.correlations), (n * (n - 1) / 2 + 15) / 16);
+        uint256[] memory volWords = _words(RiskLayout.volsSlot(p), RiskLayout.volWordCount(n));
+        uint256[] memory correlationWords = _words(RiskLayout.correlationsSlot(p), RiskLayout.correlationWordCount(n));
         (s.modelValid, s.sigma) = RiskMath.sigma(s.values, volWords, correlationWords);
     }
 
@@ -559,12 +460,12 @@ contract RiskEngine is IRiskEngine, AccessManaged {
         pure
         returns (uint256 value)
     {
-        if (amount >= MAX_VALUE) revert PositionTooLarge(portfolio, index, amount);
-        // No overflow: amount < 2**100, priceNano < 2**64, PRICE_SCALE < 2**30, decimals <= 36.
+        if (amount >= RiskMath.MAX_VALUE) revert PositionTooLarge(portfolio, index, amount);
+        // No overflow: amount < 2**100, priceNano < 2**64, RiskMath.PRICE_SCALE < 2**30, decimals <= 36.
         unchecked {
-            value = amount * priceNano * PRICE_SCALE / 10 ** decimals;
+            value = amount * priceNano * RiskMath.PRICE_SCALE / 10 ** decimals;
         }
-        if (value >= MAX_VALUE) revert PositionTooLarge(portfolio, index, value);
+        if (value >= RiskMath.MAX_VALUE) revert PositionTooLarge(portfolio, index, value);
     }
 
     function _decimals(uint256 params) internal pure returns (uint256) {
@@ -590,30 +491,6 @@ contract RiskEngine is IRiskEngine, AccessManaged {
     // ---------------------------------------------------------------- packed storage reads
     // Static arrays pack elements from the low bits of consecutive slots; a check reads each
     // slot once instead of once per element, and decodes elements from the words.
-
-    function _slotOf(uint32[16] storage a) internal pure returns (uint256 slot) {
-        assembly ("memory-safe") {
-            slot := a.slot
-        }
-    }
-
-    function _slotOf(uint64[16] storage a) internal pure returns (uint256 slot) {
-        assembly ("memory-safe") {
-            slot := a.slot
-        }
-    }
-
-    function _slotOf(int16[120] storage a) internal pure returns (uint256 slot) {
-        assembly ("memory-safe") {
-            slot := a.slot
-        }
-    }
-
-    function _slotOf(int16[64] storage a) internal pure returns (uint256 slot) {
-        assembly ("memory-safe") {
-            slot := a.slot
-        }
-    }
 
     /// @dev `count` consecutive storage words from `base` (count <= 8: the largest packed array,
     /// 120 correlations, spans 8 words).

@@ -41,6 +41,7 @@ bot = keeper_bot("risk")
 record = connected_record()
 portfolio = load_portfolio()
 risk = project.RiskEngine.at(record.address_of("RiskEngine"))
+lens = project.RiskLens.at(record.address_of("RiskLens"))
 vault, router, feeds = portfolio_feeds(record, portfolio)
 db = store.open_store()
 bootstrap = bootstrap_history(portfolio)
@@ -95,7 +96,7 @@ def _cycle(block) -> dict:
             logger.warning(f"portfolio {vault.address} halted by the engine on sync")
     prices, as_of = observed_history(db, chain.chain_id, feeds, FEED_DECIMALS, bootstrap)
     outcome = publish(db, chain.chain_id, risk, vault, router, portfolio, prices, as_of, block.timestamp, bot.signer,
-                      head=block.number)
+                      head=block.number, lens=lens)
     if "reason" in outcome:
         logger.info(f"no model update: {outcome.pop('reason')}")
     # Silverback metrics are numbers only.

@@ -37,6 +37,7 @@ bot = keeper_bot("signal")
 record = connected_record()
 portfolio = load_portfolio()
 rebalancer = project.AutoRebalancer.at(record.address_of("AutoRebalancer"))
+rebalancer_lens = project.RebalancerLens.at(record.address_of("RebalancerLens"))
 vault, router, feeds = portfolio_feeds(record, portfolio)
 aggregator = project.LiquidityAggregator.at(record.address_of("LiquidityAggregator"))
 db = store.open_store()
@@ -55,7 +56,7 @@ def make_keeper() -> SignalKeeper:
     signer = bot.signer
     if signer is None:
         raise RuntimeError("the signal keeper needs SILVERBACK_SIGNER_ALIAS (an authorised intent signer)")
-    return SignalKeeper(chain, rebalancer, vault, router, aggregator, db, market, selector,
+    return SignalKeeper(chain, rebalancer, rebalancer_lens, vault, router, aggregator, db, market, selector,
                         account_signer(signer, DOMAIN, chain.chain_id, rebalancer.address), signer.address, signer,
                         KeeperConfig(), Router(aggregator, sources_from_record(record.contracts)))
 

@@ -20,6 +20,12 @@ MIN_VOL_PPM = 1
 # Share of each on-chain bound the keeper uses, so rounding never crosses it.
 BOUND_MARGIN = 0.99
 ES_ALPHA = 0.975
+# The engine refuses correlations with an eigenvalue at or below -n x 1e-4 (RSK-15: rounding a
+# positive semi-definite matrix to 1e-4 moves its eigenvalues by at most n x 0.5e-4); the keeper
+# keeps its own at or above this share of that bound, so fixed-point differences never matter.
+CORRELATION_TOLERANCE_MARGIN = 0.5
+# Halvings of the step towards the new estimate tried before keeping the published correlations.
+CORRELATION_STEP_HALVINGS = 12
 # Grade by 1-day 99% VaR (fraction of NAV): A <= 1%, B <= 2%, C <= 3%, D <= 5%, E <= 8%, else F.
 GRADE_VAR99 = (0.01, 0.02, 0.03, 0.05, 0.08)
 
@@ -60,6 +66,39 @@ class CycleResult:
         m = self.metrics
         return (m["var95_bps"], m["var99_bps"], m["es_bps"], m["volatility_bps"], m["sharpe_e4"], m["sortino_e4"],
                 m["max_drawdown_bps"], m["beta_e4"], m["liquidity_score_bps"], m["concentration_bps"], m["grade"])
+
+
+def correlation_matrix(correlations: list[int], n: int) -> np.ndarray:
+    """The n x n matrix with unit diagonal whose upper triangle, row by row, is `correlations`
+    (1e-4 units): the engine's layout."""
+    matrix = np.eye(n)
+    matrix[np.triu_indices(n, 1)] = np.asarray(correlations, dtype=float) / CORRELATION_ONE
+    return np.triu(matrix) + np.triu(matrix, 1).T
+
+
+def correlations_acceptable(correlations: list[int], n: int, margin: float = CORRELATION_TOLERANCE_MARGIN) -> bool:
+    """True when the smallest eigenvalue is above -margin x n x 1e-4 (margin 1: the engine's own
+    bound, `RiskUpdateRules.requireCorrelationMatrix`)."""
+    if n < 2:
+        return True
+    return float(np.linalg.eigvalsh(correlation_matrix(correlations, n)).min()) > -margin * n / CORRELATION_ONE
+
+
+def step_correlations(previous: list[int], wanted: list[int], max_change: int, n: int) -> list[int]:
+    """Correlations moved from `previous` towards `wanted`, every entry by the same fraction of
+    its way, at most `max_change` each: a convex combination of two correlation matrices is one,
+    so the result stays positive semi-definite where a per-entry clamp would not (RSK-15). Halves
+    the step while the rounded result is not acceptable, and keeps `previous` (which the engine
+    accepted) if none is."""
+    deltas = np.asarray(wanted, dtype=float) - np.asarray(previous, dtype=float)
+    largest = float(np.abs(deltas).max()) if deltas.size else 0.0
+    scale = 1.0 if largest <= max_change else max_change / largest
+    for _ in range(CORRELATION_STEP_HALVINGS):
+        candidate = [int(p + round(d * scale)) for p, d in zip(previous, deltas)]
+        if correlations_acceptable(candidate, n):
+            return candidate
+        scale /= 2
+    return list(previous)
 
 
 def daily_volatility(returns: np.ndarray) -> float:
@@ -124,7 +163,9 @@ def compute(prices: pd.DataFrame, weights: np.ndarray, assets: list[AssetSpec], 
 
 def bound(result: CycleResult, previous: ModelInputs | None, bounds: UpdateBounds) -> CycleResult:
     """Moves each input from `previous` towards the new estimate by at most the engine's bound
-    (times BOUND_MARGIN); a first publication is taken as is. Records what was held back."""
+    (times BOUND_MARGIN): volatilities, the ES multiplier and shocks each on their own, the
+    correlations together (`step_correlations`); a first publication is taken as is. Records what
+    was held back."""
     if previous is None:
         return result
     clamped: dict[str, tuple[int, int]] = {}
@@ -148,10 +189,13 @@ def bound(result: CycleResult, previous: ModelInputs | None, bounds: UpdateBound
     new = result.inputs
     # The engine bounds the shocks it already holds (the first scenarios); new scenarios are free.
     prev_stress = list(previous.stress_bps[:len(new.stress_bps)]) + list(new.stress_bps[len(previous.stress_bps):])
+    correlations = step_correlations(previous.correlations, new.correlations,
+                                     int(bounds.max_correlation_change * BOUND_MARGIN), n)
+    clamped.update({f"rho[{k}]": (wanted, got) for k, (wanted, got) in enumerate(zip(new.correlations, correlations))
+                    if wanted != got})
     inputs = ModelInputs(
         vols_ppm=[relative(f"vol[{i}]", previous.vols_ppm[i], new.vols_ppm[i]) for i in range(n)],
-        correlations=[absolute(f"rho[{k}]", previous.correlations[k], c, bounds.max_correlation_change)
-                      for k, c in enumerate(new.correlations)],
+        correlations=correlations,
         es_multiplier_ppm=relative("es_multiplier", previous.es_multiplier_ppm, new.es_multiplier_ppm),
         stress_bps=[absolute(f"stress[{k}]", prev_stress[k], s, bounds.max_stress_change_bps)
                     for k, s in enumerate(new.stress_bps)],

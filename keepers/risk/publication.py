@@ -143,10 +143,11 @@ def reconcile(db, chain_id: int, risk, vault, update_id: int) -> None:
 
 
 def publish(db, chain_id: int, risk, vault, router, portfolio: Portfolio, prices: pd.DataFrame, as_of: int,
-            now: int, signer, seed: int = 0, head: int | None = None) -> dict:
+            now: int, signer, seed: int = 0, head: int | None = None, *, lens) -> dict:
     """Publishes the next model update if one is due; records it before and after sending.
     Never sends data older than the engine's maxModelAge, nor an id the engine already holds.
-    `head` (the block the keeper is at) lets a restart find a sent update's transaction."""
+    `head` (the block the keeper is at) lets a restart find a sent update's transaction; `lens` is
+    the deployment's RiskLens, which reads the engine's last published model inputs."""
     metrics, update_id, on_chain_as_of, published_at = risk.metricsOf(vault)
     limits = dict(zip(LIMIT_FIELDS, risk.limitsOf(vault)[0]))
     reconcile(db, chain_id, risk, vault, update_id)
@@ -160,7 +161,7 @@ def publish(db, chain_id: int, risk, vault, router, portfolio: Portfolio, prices
     weights = current_weights(vault, router, tokens)
     result = cycle.compute(prices, weights, [a.spec() for a in portfolio.assets], load_scenarios(),
                            benchmark=_benchmark(portfolio), seed=seed)
-    vols, correlations, es, stress = risk.modelInputsOf(vault)
+    vols, correlations, es, stress = lens.modelInputsOf(risk, vault)
     previous = None
     if on_chain_as_of:
         previous = cycle.ModelInputs(list(vols), list(correlations), int(es), list(stress))

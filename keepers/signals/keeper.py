@@ -80,6 +80,7 @@ def _describe_revert(data: bytes) -> str:
 class SignalKeeper:
     chain: object
     rebalancer: object
+    rebalancer_lens: object  # the deployment's RebalancerLens: the strategy in force
     vault: object
     router: object
     aggregator: object
@@ -100,7 +101,7 @@ class SignalKeeper:
         live = store.live_intent(self.db, chain_id, portfolio, nonce, now)
         if live is not None:  # restart: finish what was signed, never sign a rival
             return self._send(live.digest, live.intent, bytes.fromhex(live.signature), live.routes)
-        config, strategy_id, paused = self.rebalancer.strategyOf(portfolio)
+        config, strategy_id, paused = self.rebalancer_lens.strategyOf(self.rebalancer, portfolio)
         market = self.market()
         result = compute_signal(market, self.selector)
         symbols = [a.symbol for a in market.portfolio.assets]

@@ -42,10 +42,11 @@ class RebalancerStack:
     rebalancer: object
     keys: list
     tokens: list
+    lens: object
 
     def intent(self, chain, targets, nonce=None, slippage=100, deadline=None, strategy_id=None):
         nonce = self.rebalancer.stateOf(self.vault)[0] if nonce is None else nonce
-        strategy_id = self.rebalancer.strategyOf(self.vault)[1] if strategy_id is None else strategy_id
+        strategy_id = self.lens.strategyOf(self.rebalancer, self.vault)[1] if strategy_id is None else strategy_id
         deadline = chain.pending_timestamp + 600 if deadline is None else deadline
         return RebalanceIntent(self.vault.address, strategy_id, tuple(targets), slippage, nonce, deadline,
                                b"\x01" * 32, b"\x02" * 32)
@@ -103,4 +104,4 @@ def rebalancing(liquidity, project, stack, chain, deployer, governor, guardian, 
     rebalancer.setStrategy(vault, strategy_tuple(), sender=governor)
     for key in keys:
         rebalancer.setSigner(vault, key.address, True, sender=governor)
-    return RebalancerStack(liq, engine, vault, rebalancer, keys, tokens)
+    return RebalancerStack(liq, engine, vault, rebalancer, keys, tokens, deployer.deploy(project.RebalancerLens))

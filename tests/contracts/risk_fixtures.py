@@ -53,6 +53,7 @@ class RiskStack:
     venue: object
     tokens: list
     feeds: list
+    lens: object
 
     def holdings(self):
         return list(self.vault.holdings())
@@ -154,7 +155,7 @@ def risk_stack(project, chain, stack, deployer, governor, guardian, operator, ag
     usdc.approve(vault, 2**256 - 1, sender=fund_investor)
     vault.deposit(1_000_000 * USDC_UNIT, fund_investor, sender=fund_investor)
     engine.sync(vault, sender=deployer)
-    return RiskStack(manager, registry, router, engine, vault, venue, tokens, feeds)
+    return RiskStack(manager, registry, router, engine, vault, venue, tokens, feeds, deployer.deploy(project.RiskLens))
 
 
 def swap_params(stack: RiskStack, sell: int, buy: int, amount: int, min_out: int = 0):

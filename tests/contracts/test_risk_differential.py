@@ -54,7 +54,7 @@ def test_portfolio_risk__random_portfolios__matches_python_reference_within_0_1_
         engine.publishModel(vault, model_update(next_id[0], chain.pending_timestamp - 1, vols=vols,
                                                 correlations=correlations, es=es), sender=risk_keeper)
         next_id[0] += 1
-        on_chain = [x / 1e18 for x in engine.portfolioRisk(vault, holdings)]
+        on_chain = [x / 1e18 for x in risk_stack.lens.portfolioRisk(engine, vault, holdings)]
         expected = reference(holdings, vols, correlations, es)
         for got, want in zip(on_chain, expected):
             assert abs(got - want) <= 1e-3 * want, (got, want)

@@ -41,13 +41,13 @@ def test_publish__due_update__bounded_recorded_confirmed_and_not_repeated(risk_s
     chain.pending_timestamp += 700  # past minUpdateDelay since the fixture's update 1
     chain.mine()
     now = chain.pending_timestamp
-    before_vols = list(engine.modelInputsOf(vault)[0])
+    before_vols = list(risk_stack.lens.modelInputsOf(engine, vault)[0])
     result = publication.publish(db, chain.chain_id, engine, vault, router, portfolio, prices, now - 5, now,
-                                 risk_keeper)
+                                 risk_keeper, lens=risk_stack.lens)
     assert result.get("published"), result
     assert result["update_id"] == 2
     assert engine.metricsOf(vault)[1] == 2
-    vols = list(engine.modelInputsOf(vault)[0])
+    vols = list(risk_stack.lens.modelInputsOf(engine, vault)[0])
     # The estimate moved each vol by at most the engine's 50% bound (times the keeper's 0.99 margin).
     for old, new in zip(before_vols, vols):
         assert abs(new - old) <= old * 0.5
@@ -55,7 +55,7 @@ def test_publish__due_update__bounded_recorded_confirmed_and_not_repeated(risk_s
     assert [(r.update_id, r.status) for r in rows] == [(2, "confirmed")] and rows[0].tx_hash
     # Same data again: nothing new to publish, nothing sent.
     again = publication.publish(db, chain.chain_id, engine, vault, router, portfolio, prices, now - 5,
-                                chain.pending_timestamp + 1_000, risk_keeper)
+                                chain.pending_timestamp + 1_000, risk_keeper, lens=risk_stack.lens)
     assert again == {"published": False, "reason": "no new prices"}
     assert engine.metricsOf(vault)[1] == 2
 
@@ -66,14 +66,14 @@ def test_publish__restart_after_send_before_record__confirms_instead_of_resendin
     chain.pending_timestamp += 700
     chain.mine()
     now = chain.pending_timestamp
-    publication.publish(db, chain.chain_id, engine, vault, router, portfolio, prices, now - 5, now, risk_keeper)
+    publication.publish(db, chain.chain_id, engine, vault, router, portfolio, prices, now - 5, now, risk_keeper, lens=risk_stack.lens)
     # A crash left update 2 pending in the store although it landed on chain.
     store.set_publication_status(db, chain.chain_id, vault.address, 2, "pending")
     chain.pending_timestamp += 700
     chain.mine()
     later = chain.pending_timestamp
     result = publication.publish(db, chain.chain_id, engine, vault, router, portfolio, prices, later - 5, later,
-                                 risk_keeper)
+                                 risk_keeper, lens=risk_stack.lens)
     statuses = {r.update_id: r.status for r in store.publications(db, chain.chain_id, vault.address)}
     assert statuses[2] == "confirmed" and result["update_id"] == 3 and engine.metricsOf(vault)[1] == 3
 
@@ -86,7 +86,7 @@ def test_publish__prices_older_than_max_model_age__not_published_as_fresh(risk_s
     now = chain.pending_timestamp
     stale_as_of = now - LIMITS["maxModelAge"] - 60
     result = publication.publish(db, chain.chain_id, engine, vault, router, portfolio, prices, stale_as_of, now,
-                                 risk_keeper)
+                                 risk_keeper, lens=risk_stack.lens)
     assert result["published"] is False and "older than maxModelAge" in result["reason"]
     assert engine.metricsOf(vault)[1] == 1
 

@@ -16,6 +16,7 @@ PRICE_UNAVAILABLE = "0x" + keccak(text="PriceUnavailable(address,uint8)")[:4].he
 
 def test_risk_state_machine(risk_stack, chain, executor, guardian, governor, reporter, risk_keeper, fund_investor):
     engine, vault, tokens, feeds = risk_stack.engine, risk_stack.vault, risk_stack.tokens, risk_stack.feeds
+    lens = risk_stack.lens
 
     class RiskMachine(RuleBasedStateMachine):
         @initialize()
@@ -71,7 +72,7 @@ def test_risk_state_machine(risk_stack, chain, executor, guardian, governor, rep
         def publish(self, vol_scale):
             chain.pending_timestamp += 601
             chain.mine()
-            previous = list(engine.modelInputsOf(vault)[0])
+            previous = list(lens.modelInputsOf(engine, vault)[0])
             vols = [max(1, int(v * vol_scale)) for v in previous]
             current = list(engine.limitsOf(vault)[0])
             try:

@@ -37,7 +37,7 @@ GUARDIAN = "0x90F79bf6EB2c4f870365E785982E1f101E93b906"
 OPERATOR = "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65"
 ROLES = ["--governor", GOVERNOR, "--guardian", GUARDIAN, "--operator", OPERATOR]
 LIVE_CONTRACTS = {"QuanteraAccessManager", "IdentityRegistry", "SecurityToken", "ComplianceEngine", "OracleRouter",
-                  "RiskEngine", "PortfolioVault", "ComplianceEngine.shares"}
+                  "RiskEngine", "RiskLens", "PortfolioVault", "ComplianceEngine.shares"}
 # Ape polls for confirmations every int(block_time / 2) seconds: 2 makes it poll each second on this
 # one-second chain (its Sepolia default of 15 would sleep 7 s per transaction). Confirmations and
 # the live base-fee multiplier are ape's Sepolia defaults, stated because this replaces the section.

@@ -65,12 +65,12 @@ def test_signal_loop__train_signal_sign_relay_execute_risk_check(anvil, tmp_path
         portfolio = load_portfolio()
         as_of = chain.blocks.head.timestamp - 1
         published = publish(db, chain.chain_id, risk, vault, router, portfolio, market.prices.iloc[-500:], as_of,
-                            chain.blocks.head.timestamp, acct[RISK_KEEPER])
+                            chain.blocks.head.timestamp, acct[RISK_KEEPER], lens=at("RiskLens", "RiskLens"))
         assert published.get("published"), published
         risk.sync(vault, sender=acct[RISK_KEEPER])
 
         signer = acct[SIGNAL_KEEPER]
-        keeper = SignalKeeper(chain, rebalancer, vault, router, aggregator, db, lambda: market, selector,
+        keeper = SignalKeeper(chain, rebalancer, at("RebalancerLens", "RebalancerLens"), vault, router, aggregator, db, lambda: market, selector,
                               account_signer(signer, DOMAIN, chain.chain_id, rebalancer.address), signer.address,
                               signer, KeeperConfig(), Router(aggregator, sources_from_record(record.contracts)))
         assert rebalancer.shouldRebalance(vault)[0]
@@ -113,7 +113,7 @@ def test_signal_loop__train_signal_sign_relay_execute_risk_check(anvil, tmp_path
                                    result.model_version)
         assets_units = [10**6] + [10**18] * 4
         signed = build_intent(shifted, [int(h) for h in vault.holdings()], [int(router.price(t)) for t in tokens],
-                              assets_units, nonce=nonce, strategy_id=rebalancer.strategyOf(vault)[1],
+                              assets_units, nonce=nonce, strategy_id=at("RebalancerLens", "RebalancerLens").strategyOf(rebalancer, vault)[1],
                               portfolio=vault.address, verifying_contract=rebalancer.address, chain_id=chain.chain_id,
                               key=None, deadline=chain.blocks.head.timestamp + 900, max_slippage_bps=150,
                               max_trade_bps=2_500, sign=keeper.sign)

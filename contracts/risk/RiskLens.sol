@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity ^0.8.24;
+
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {IRiskEngine} from "../../interfaces/IRiskEngine.sol";
+import {IRiskLens} from "../../interfaces/IRiskLens.sol";
+import {RiskMath} from "../libraries/RiskMath.sol";
+import {RiskLayout, Portfolio} from "./RiskLayout.sol";
+
+/// @title RiskLens
+/// @notice The RiskEngine's read-only periphery (see IRiskLens).
+contract RiskLens is IRiskLens {
+    /// @inheritdoc IRiskLens
+    function modelInputsOf(IRiskEngine engine, address portfolio)
+        external
+        view
+        returns (uint32[] memory volsPpm, int16[] memory correlations, uint32 esMultiplierPpm, int16[] memory stressBps)
+    {
+        Portfolio storage p = RiskLayout.at(portfolio);
+        (uint256 n, uint256 modelWord) = _counts(engine, p);
+        uint256 scenarios = RiskLayout.scenarioCount(modelWord);
+        uint256[] memory volWords = _read(engine, RiskLayout.volsSlot(p), RiskLayout.volWordCount(n));
+        uint256[] memory correlationWords =
+            _read(engine, RiskLayout.correlationsSlot(p), n == 0 ? 0 : RiskLayout.correlationWordCount(n));
+        uint256[] memory stressWords = _read(engine, RiskLayout.stressSlot(p), RiskLayout.stressWordCount(n, scenarios));
+        volsPpm = new uint32[](n);
+        correlations = new int16[](n == 0 ? 0 : n * (n - 1) / 2);
+        stressBps = new int16[](scenarios * n);
+        // Bounded: n <= MAX_ASSETS (16), pairs <= 120, shocks <= MAX_SCENARIOS * MAX_ASSETS.
+        for (uint256 i; i < n; ++i) volsPpm[i] = uint32(RiskLayout.element(volWords, i, 32));
+        for (uint256 k; k < correlations.length; ++k) {
+            correlations[k] = int16(uint16(RiskLayout.element(correlationWords, k, 16)));
+        }
+        for (uint256 k; k < stressBps.length; ++k) stressBps[k] = int16(uint16(RiskLayout.element(stressWords, k, 16)));
+        esMultiplierPpm = uint32(RiskLayout.esMultiplierPpm(modelWord));
+    }
+
+    /// @inheritdoc IRiskLens
+    function portfolioRisk(IRiskEngine engine, address portfolio, uint256[] calldata holdings)
+        external
+        view
+        returns (uint256 var95Wad, uint256 var99Wad, uint256 esWad)
+    {
+        Portfolio storage p = RiskLayout.at(portfolio);
+        (uint256 n, uint256 modelWord) = _counts(engine, p);
+        if (n == 0) revert IRiskEngine.PortfolioNotConfigured(portfolio);
+        if (holdings.length != n) revert IRiskEngine.HoldingsLengthMismatch(n, holdings.length);
+        (uint256[] memory values, uint256 nav, uint256 tooLarge) = RiskMath.positionValues(
+            holdings,
+            _read(engine, RiskLayout.assetParamsSlot(p), RiskLayout.paramWordCount(n)),
+            _read(engine, RiskLayout.pricesSlot(p), RiskLayout.priceWordCount(n))
+        );
+        if (tooLarge != 0) revert IRiskEngine.PositionTooLarge(portfolio, tooLarge - 1, holdings[tooLarge - 1]);
+        if (nav >= RiskMath.MAX_VALUE) revert IRiskEngine.PositionTooLarge(portfolio, n, nav);
+        if (nav == 0) return (0, 0, 0);
+        (, uint256 sigma) = RiskMath.sigma(
+            values,
+            _read(engine, RiskLayout.volsSlot(p), RiskLayout.volWordCount(n)),
+            _read(engine, RiskLayout.correlationsSlot(p), RiskLayout.correlationWordCount(n))
+        );
+        var95Wad = Math.mulDiv(sigma * RiskMath.Z95_PPM, 1e18, nav * RiskMath.PPM);
+        var99Wad = Math.mulDiv(sigma * RiskMath.Z99_PPM, 1e18, nav * RiskMath.PPM);
+        esWad = Math.mulDiv(sigma * RiskLayout.esMultiplierPpm(modelWord), 1e18, nav * RiskMath.PPM);
+    }
+
+    /// @dev The portfolio's asset count (header word) and its model header word.
+    function _counts(IRiskEngine engine, Portfolio storage p) internal view returns (uint256 n, uint256 modelWord) {
+        bytes32[] memory slots = new bytes32[](2);
+        slots[0] = bytes32(RiskLayout.headerSlot(p));
+        slots[1] = bytes32(RiskLayout.modelSlot(p));
+        bytes32[] memory words = engine.extSloads(slots);
+        return (RiskLayout.assetCount(uint256(words[0])), uint256(words[1]));
+    }
+
+    /// @dev `count` consecutive words of the engine's storage from `first` (count <= 8).
+    function _read(IRiskEngine engine, uint256 first, uint256 count) internal view returns (uint256[] memory out) {
+        bytes32[] memory slots = new bytes32[](count);
+        // Bounded: count <= 8 (120 correlations span 8 words).
+        for (uint256 k; k < count; ++k) slots[k] = bytes32(first + k);
+        bytes32[] memory words = count == 0 ? slots : engine.extSloads(slots);
+        // Same length and layout: bytes32[] read as uint256[].
+        assembly ("memory-safe") {
+            out := words
+        }
+    }
+}
