@@ -1,4 +1,4 @@
-"""CMP-2: ONCHAINID interoperability with the real `@onchain-id/solidity` 2.2.1 contracts.
+"""CMP-8 (and CMP-2, CMP-10, SEC-5): ONCHAINID interoperability with the real `@onchain-id/solidity` 2.2.1 contracts.
 
 The registry checks ERC-735 claims from trusted issuers, asks the trusted issuer itself (never the
 issuer an identity reports: ERC-3643 #101), and refuses claims bound to another chain or registry.

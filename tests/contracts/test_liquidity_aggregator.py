@@ -1,8 +1,12 @@
-"""LiquidityAggregator on the real venues (docs/specs.md LIQ-1..LIQ-9)."""
+"""LiquidityAggregator on the real venues (docs/specs.md LIQ-1 to LIQ-9; LIQ-7: the fill logs
+decoded in the swap tests)."""
 
 import ape
+from eth_abi import encode
 from eth_account.messages import encode_typed_data
+from eth_utils import keccak
 
+from fast_reverts import assert_reverts
 from isolation import isolated
 from keepers.liquidity.artifacts import container
 from keepers.liquidity.rfq import make_quote, sign_quote, typed_message
@@ -205,6 +209,41 @@ def test_callback__only_from_the_pool_being_called(liquidity, project, deployer,
             with ape.reverts(error, **fields):
                 liq.aggregator.swap(route, sender=trader)
             assert usdc.balanceOf(trader) == before
+
+
+def test_v3_callback__pool_asks_twice_above_its_input_or_through_an_accomplice__refused(
+        liquidity, project, deployer, chain):
+    """LIQ-4: a listed V3 pool is paid by the callback once, at most the hop's input, and only
+    the pool being called: a pool that asks a second time (after its first payment arrived in
+    full), asks one unit more than the hop's input, or has an accomplice ask, reverts the route
+    with `UnexpectedCallback(caller)`; the payer keeps its funds and the aggregator holds nothing."""
+    liq, usdc, qspx, trader = liquidity, liquidity.tokens["USDC"], liquidity.tokens["QSPX"], liquidity.trader
+    pool = deployer.deploy(project.HostileV3Pool, liq.aggregator)
+    accomplice = deployer.deploy(project.HostileV3Pool, liq.aggregator)
+    amount = 1_000 * USDC_UNIT
+    with isolated(chain):
+        liq.aggregator.setVenue(pool, liq.deployment.adapters["uniswap_v3"], sender=deployer)
+        route = encode_route(usdc, qspx, amount, 1, trader.address, deadline(chain), 0,
+                             [(amount, [(pool.address, qspx.address, b"")])])
+        twice, above_input, through_accomplice = 0, 1, 2
+        # The second payment is asked by the pool itself (through `claim`, so the callback's caller
+        # is the pool): the pool reports its refusal after checking the first arrived in full.
+        unexpected_from_pool = keccak(text="UnexpectedCallback(address)")[:4] + encode(["address"], [pool.address])
+        refusals = {twice: ((pool, "SecondPaymentRefused"), {"reason": unexpected_from_pool}),
+                    above_input: ((liq.aggregator, "UnexpectedCallback"), {"caller": pool.address}),
+                    through_accomplice: ((liq.aggregator, "UnexpectedCallback"), {"caller": accomplice.address})}
+        for mode, (error, fields) in refusals.items():
+            pool.arm(mode, accomplice, usdc, sender=deployer)
+            usdc.approve(liq.aggregator, 10 * amount, sender=trader)  # more than the hop: not the bound
+            before = usdc.balanceOf(trader)
+            # The error and every field, decoded from the revert data (ape.reverts skips bytes fields).
+            assert_reverts(chain, liq.aggregator.swap, route, sender=trader, error=error, **fields)
+            with ape.reverts():
+                liq.aggregator.swap(route, sender=trader)
+            assert usdc.balanceOf(trader) == before
+            assert usdc.balanceOf(pool) == usdc.balanceOf(accomplice) == 0
+            assert balances_of_aggregator(liq) == {s: 0 for s in liq.tokens}
+            usdc.approve(liq.aggregator, 0, sender=trader)
 
 
 def test_commit_reveal__large_orders_only_by_reveal(liquidity, chain, project, deployer, accounts):

@@ -1,5 +1,6 @@
-"""The portfolio vault trades through the aggregator (what the rebalancer will do): the vault pays
-with an exact approval, receives the output itself, and the risk engine checks the state after."""
+"""LIQ-16: the portfolio vault trades through the aggregator (what the rebalancer does): the vault
+pays each hop when asked (`swapWithCallback`), receives the output itself, and the risk engine
+checks the state after."""
 
 import ape
 

@@ -1,4 +1,4 @@
-"""ORC-*: the oracle layer never returns a price silently when a feed fails."""
+"""ORC-1, ORC-2: the oracle layer never returns a price silently when a feed fails."""
 
 import ape
 import pytest

@@ -1,4 +1,4 @@
-"""VLT-*: the portfolio vault's deposits, withdrawals, trades and in-kind redemptions."""
+"""RSK-4, RSK-5: the portfolio vault's deposits, withdrawals, trades and in-kind redemptions."""
 
 import ape
 

@@ -5,7 +5,8 @@ import ape
 import pytest
 
 from risk_fixtures import (
-    ASSETS, CORRELATIONS, STRESS_BPS, UNIT, USDC_UNIT, VOLS_PPM, asset_risk, limits_tuple, model_update, swap_params,
+    ASSETS, CORRELATIONS, ES_MULTIPLIER_PPM, STRESS_BPS, UNIT, USDC_UNIT, VOLS_PPM, asset_risk, limits_tuple, model_update,
+    swap_params,
 )
 
 NONE, HALTED, STALE_MODEL, STALE_PRICES, UNPRICED, ASSET_CONC, CLASS_CONC, MIN_LIQ, VAR95, VAR99, ES, STRESS, \
@@ -191,6 +192,65 @@ def test_publish_model__replayed_id_too_soon_too_large_or_malformed__rejected(ri
                         sender=risk_keeper)
     published, update_id, as_of, _ = engine.metricsOf(vault)
     assert (tuple(published), update_id, as_of) == (metrics, 2, now)
+
+
+def test_publish_model__update_id_gap_or_as_of_not_advancing__rejected(risk_stack, risk_keeper, chain):
+    """RSK-3: the update id is the previous one + 1 (a gap is refused like a replay), and `asOf`
+    advances and is not in the future."""
+    engine, vault = risk_stack.engine, risk_stack.vault
+    _, update_id, as_of, _ = engine.metricsOf(vault)
+    assert update_id == 1
+    chain.pending_timestamp += 700
+    now = chain.pending_timestamp
+    for gap in (3, 2**64 - 1):
+        with ape.reverts(engine.StaleUpdate, portfolio=vault, expectedId=2, updateId=gap):
+            engine.publishModel(vault, model_update(gap, now), sender=risk_keeper)
+    for stale in (as_of, as_of - 1):  # the model's own asOf again, or older
+        with ape.reverts(engine.InvalidModelUpdate, portfolio=vault, reason="asOf", index=stale):
+            engine.publishModel(vault, model_update(2, stale), sender=risk_keeper)
+    with ape.reverts(engine.InvalidModelUpdate, portfolio=vault, reason="asOf", index=now + 600):
+        engine.publishModel(vault, model_update(2, now + 600), sender=risk_keeper)
+    engine.publishModel(vault, model_update(2, as_of + 1), sender=risk_keeper)  # one second newer is enough
+    assert engine.metricsOf(vault)[1:3] == (2, as_of + 1)
+
+
+def test_publish_model__correlation_stress_and_es_bounds__rejected_beyond_accepted_at_the_bound(
+        risk_stack, risk_keeper, chain):
+    """RSK-3: a correlation stays in [-10000, 10000] (1e-4) and moves by at most
+    `maxCorrelationChange` per update, a stress shock stays in [-10000, 10000] bps and moves by at
+    most `maxStressChangeBps`, the ES multiplier by at most `maxVolChangeBps` (relative); a change
+    of exactly the bound passes. Absolute changes are reported offset by 10,000 (unsigned)."""
+    engine, vault = risk_stack.engine, risk_stack.vault
+    limits = dict(zip(["maxVolChangeBps", "maxCorrelationChange", "maxStressChangeBps"], engine.limitsOf(vault)[0][10:13]))
+    assert limits == {"maxVolChangeBps": 5_000, "maxCorrelationChange": 2_000, "maxStressChangeBps": 2_000}
+    chain.pending_timestamp += 700
+    now = chain.pending_timestamp
+
+    def replaced(values, index, value):
+        return [value if i == index else v for i, v in enumerate(values)]
+
+    pair, shock = 3, 3  # correlation (QTB, QCORP): 0.20; scenario 0's QSPX shock: 40% loss
+    for field, values, index in (("correlations", CORRELATIONS, pair), ("stress", STRESS_BPS, shock)):
+        reason = "correlation" if field == "correlations" else "stress"
+        for out_of_range in (10_001, -10_001):
+            with ape.reverts(engine.InvalidModelUpdate, portfolio=vault, reason=reason, index=index):
+                engine.publishModel(vault, model_update(2, now, **{field: replaced(values, index, out_of_range)}),
+                                    sender=risk_keeper)
+        for too_far in (values[index] + 2_001, values[index] - 2_001):  # both bounds are 2,000
+            with ape.reverts(engine.ModelChangeTooLarge, portfolio=vault, index=index, previous=values[index] + 10_000,
+                             next=too_far + 10_000):
+                engine.publishModel(vault, model_update(2, now, **{field: replaced(values, index, too_far)}),
+                                    sender=risk_keeper)
+    es, n = ES_MULTIPLIER_PPM, len(ASSETS)
+    with ape.reverts(engine.ModelChangeTooLarge, portfolio=vault, index=n, previous=es, next=es * 3 // 2 + 1):
+        engine.publishModel(vault, model_update(2, now, es=es * 3 // 2 + 1), sender=risk_keeper)
+    # Exactly at every bound: accepted and stored.
+    correlations = replaced(CORRELATIONS, pair, CORRELATIONS[pair] + 2_000)
+    stress = replaced(STRESS_BPS, shock, STRESS_BPS[shock] + 2_000)
+    engine.publishModel(vault, model_update(2, now, correlations=correlations, stress=stress, es=es * 3 // 2),
+                        sender=risk_keeper)
+    _, stored_correlations, stored_es, stored_stress = engine.modelInputsOf(vault)
+    assert (list(stored_correlations), stored_es, list(stored_stress)) == (correlations, es * 3 // 2, stress)
 
 
 def test_publish_model__dropping_the_stress_scenarios__rejected(risk_stack, risk_keeper, chain):

@@ -1,60 +1,132 @@
 """RSK-1..RSK-4 as a hypothesis state machine: random trades, price moves, model updates (valid
-and out of bounds), time jumps, halts, resumes, withdrawals and in-kind redemptions."""
+and out of bounds), time jumps, halts, resumes, withdrawals and in-kind redemptions. The oracle is
+an independent Python model of the limits (`risk_model.RiskModel`, built from the fixture's inputs
+and the machine's own actions, never from the engine): every trade's outcome — passes, or which
+limit breaks, with its subject, value and bound — is predicted by the model and compared with both
+the engine's `check` view and its `enforce` (the vault's trade)."""
 
+from fractions import Fraction
+
+from eth_abi import decode
 from eth_utils import keccak
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
-from risk_fixtures import ASSETS, FEED_DECIMALS, USDC_UNIT, model_update, swap_params
+from fast_reverts import assert_reverts, revert_data
+from risk_fixtures import (ASSETS, CORRELATIONS, ES_MULTIPLIER_PPM, FEED_DECIMALS, LIMITS, STRESS_BPS, USDC_UNIT,
+                           VOLS_PPM, model_update, swap_params)
+from risk_model import STALE_MODEL, STALE_PRICES, RiskModel
 
 USDC = 0
 RISKY = st.sampled_from([1, 2, 3])
-NONE, HALTED = 0, 1
 PRICE_UNAVAILABLE = "0x" + keccak(text="PriceUnavailable(address,uint8)")[:4].hex()
+HEARTBEAT = 86_400  # the fixture's feeds
+# A call runs at the head's timestamp or the next block's (anvil): an age the engine reports may be
+# a few seconds past the model's, evaluated at the head. Every bound is hundreds of seconds away.
+AGE_SLACK_SECONDS = 30
+
+
+def agrees(expected, actual) -> bool:
+    """The engine's (ok, limit, subject, value, bound, riskReducing) is the model's; a stale-data
+    gate's value (an age) may be a few seconds older than the model's."""
+    actual, expected = tuple(actual), expected.as_tuple()
+    if expected[1] in (STALE_MODEL, STALE_PRICES):
+        return actual[:3] + actual[4:] == expected[:3] + expected[4:] and 0 <= actual[3] - expected[3] <= AGE_SLACK_SECONDS
+    return actual == expected
+
+
+def refusal(chain, method, *args, sender, error):
+    """The custom error `method(*args)` reverts with, decoded against `error` = (contract, name):
+    (contract's field values) — fast_reverts' eth_call, without ape's trace walk."""
+    contract, name = error
+    abi = next(e for e in contract.contract_type.errors if e.name == name)
+    data = revert_data(chain, method, *args, sender=sender)
+    assert data[:4] == keccak(text=abi.selector)[:4], f"reverted with {data[:4].hex()}, not {name}"
+    return decode([i.canonical_type for i in abi.inputs], data[4:])
+
+
+def venue_out(sell: int, buy: int, amount: int) -> int:
+    """The fixed-rate venue's output, from the fixture's prices (as risk_fixtures sets the rates)."""
+    price_sell, price_buy = Fraction(ASSETS[sell][5]), Fraction(ASSETS[buy][5])
+    rate = int(price_sell / price_buy * Fraction(10) ** (ASSETS[buy][1] - ASSETS[sell][1] + 18))
+    return amount * rate // 10**18
 
 
 def test_risk_state_machine(risk_stack, chain, executor, guardian, governor, reporter, risk_keeper, fund_investor):
     engine, vault, tokens, feeds = risk_stack.engine, risk_stack.vault, risk_stack.tokens, risk_stack.feeds
-    lens = risk_stack.lens
+    share_decimals = vault.decimals()
 
     class RiskMachine(RuleBasedStateMachine):
         @initialize()
         def setup(self):
             self.snapshot = chain.snapshot()
-            self.update_id = engine.metricsOf(vault)[1]
+            # The model starts from the fixture's inputs: its limits, assets and model data, the id
+            # and times of the update it published (read back), and the feeds' rounds; the machine
+            # syncs once so that it knows when the engine's price snapshot was taken.
+            _, update_id, as_of, published_at = engine.metricsOf(vault)
+            self.model = RiskModel(
+                decimals=[d for _, d, *_ in ASSETS], max_weight_bps=[cap for *_, cap, _ in ASSETS],
+                asset_class=[cls for _, _, cls, *_ in ASSETS], liquid=[liquid for _, _, _, liquid, *_ in ASSETS],
+                limits=LIMITS, vols_ppm=list(VOLS_PPM), correlations=list(CORRELATIONS),
+                es_multiplier_ppm=ES_MULTIPLIER_PPM, stress_bps=list(STRESS_BPS), update_id=update_id,
+                as_of=as_of, published_at=published_at, prices_nano=[0] * len(ASSETS), priced=[False] * len(ASSETS))
+            self.answers = [int(price * 10**FEED_DECIMALS) for *_, price in ASSETS]
+            self.reported_at = [feed.latestRoundData()[3] for feed in feeds]
             self.prices = [price for *_, price in ASSETS]
+            self._sync()
 
         def teardown(self):
             chain.restore(self.snapshot)
 
+        def _sync(self):
+            receipt = engine.sync(vault, sender=guardian)
+            self.model.sync(risk_stack.holdings(), self.answers, self.reported_at, HEARTBEAT, FEED_DECIMALS,
+                            vault.totalSupply(), share_decimals, receipt.timestamp)
+
         def _trade(self, sell, buy, amount):
             before = risk_stack.holdings()
             params = swap_params(risk_stack, sell, buy, amount)
-            out = amount * risk_stack.venue.rate(tokens[sell], tokens[buy]) // 10**18
             after = list(before)
             after[sell] -= amount
-            after[buy] += out
+            after[buy] += venue_out(sell, buy, amount)
+            now = chain.blocks.head.timestamp
+            expected = self.model.check(before, after, now)
+            # The engine's view agrees with the model, to the unit.
             preview = engine.check(vault, before, after)
-            halted = engine.isHalted(vault)
-            try:
-                vault.trade(params, sender=executor)
-                traded = True
-            except Exception as err:  # noqa: BLE001 - the revert's limit is compared with the preview
-                traded = False
-                if getattr(err, "inputs", None) and "limit" in err.inputs:
-                    assert err.inputs["limit"] == preview.limit, (err.inputs, preview)
-            assert traded == preview.ok, preview  # RSK-1: the pre-trade view agrees with execution
-            if traded:
-                # RSK-1: a trade leaves the vault within every limit, or it reduced risk.
-                assert preview.limit == NONE or preview.riskReducing, preview
-                # RSK-2: halted vaults take no new risk.
-                assert not halted or preview.riskReducing, preview
+            assert agrees(expected, preview), (str(expected), preview)
+            if expected.ok:
+                # RSK-1: within every limit, or risk-reducing (RSK-2: the only way through a halt).
+                receipt = vault.trade(params, sender=executor)
+                assert not receipt.failed
+                assert risk_stack.holdings() == after
+            else:
+                # The vault's trade refuses it with the model's limit and numbers (enforce).
+                portfolio, *breached = refusal(chain, vault.trade, params, sender=executor,
+                                               error=(engine, "RiskLimitBreached"))
+                assert portfolio.lower() == vault.address.lower()
+                assert agrees(expected, [False, *breached, expected.risk_reducing]), (str(expected), breached)
+                assert risk_stack.holdings() == before
 
         @rule(asset=RISKY, usd=st.integers(1_000, 300_000))
         def buy(self, asset, usd):
             if vault.holdings()[USDC] >= usd * USDC_UNIT:
                 self._trade(USDC, asset, usd * USDC_UNIT)
+
+        @rule(asset=RISKY, share_of_cash=st.integers(10, 100))
+        def buy_towards_a_limit(self, asset, share_of_cash):
+            # Large purchases: concentration, class, liquidity, VaR, ES and stress limits break.
+            amount = vault.holdings()[USDC] * share_of_cash // 100
+            if amount:
+                self._trade(USDC, asset, amount)
+
+        @rule(sell=RISKY, buy=RISKY, fraction=st.integers(1, 100))
+        def switch(self, sell, buy, fraction):
+            # Between risky assets (through cash, as the venue quotes them): new risk in `buy`.
+            amount = vault.holdings()[sell] * fraction // 100
+            if amount and sell != buy:
+                self._trade(sell, USDC, amount)
+                self._trade(USDC, buy, min(vault.holdings()[USDC], venue_out(sell, USDC, amount)))
 
         @rule(asset=RISKY, fraction=st.integers(1, 100))
         def sell(self, asset, fraction):
@@ -65,34 +137,37 @@ def test_risk_state_machine(risk_stack, chain, executor, guardian, governor, rep
         @rule(asset=RISKY, move_pct=st.integers(-40, 20))
         def move_price(self, asset, move_pct):
             self.prices[asset] = max(self.prices[asset] * (100 + move_pct) / 100, 0.01)
-            feeds[asset].report(int(self.prices[asset] * 10**FEED_DECIMALS), sender=reporter)
-            engine.sync(vault, sender=guardian)
+            self.answers[asset] = int(self.prices[asset] * 10**FEED_DECIMALS)
+            self.reported_at[asset] = feeds[asset].report(self.answers[asset], sender=reporter).timestamp
+            self._sync()
 
         @rule(vol_scale=st.floats(0.3, 3.0))
         def publish(self, vol_scale):
             chain.pending_timestamp += 601
             chain.mine()
-            previous = list(lens.modelInputsOf(engine, vault)[0])
-            vols = [max(1, int(v * vol_scale)) for v in previous]
-            current = list(engine.limitsOf(vault)[0])
-            try:
-                engine.publishModel(vault, model_update(self.update_id + 1, chain.pending_timestamp - 1, vols=vols),
-                                    sender=risk_keeper)
-                self.update_id += 1
-            except Exception as err:  # noqa: BLE001
-                # RSK-3: only out-of-bounds changes are refused (more than maxVolChangeBps per update).
-                assert type(err).__name__ == "ModelChangeTooLarge", err
-                worst = max(abs(new - old) / old for old, new in zip(previous, vols))
-                assert worst * 10_000 > current[10], (worst, current[10])
+            vols = [max(1, int(v * vol_scale)) for v in self.model.vols_ppm]
+            update_id, as_of = self.model.update_id + 1, chain.pending_timestamp - 1
+            self._publish(update_id, as_of, vols)
+
+        def _publish(self, update_id, as_of, vols):
+            # RSK-3: refused exactly when the model says, with its error (replay, vol change bound).
+            update = model_update(update_id, as_of, vols=vols)
+            now = chain.blocks.head.timestamp
+            refusal = self.model.publish_refusal(update_id, as_of, vols, now)
+            if refusal is None:
+                receipt = engine.publishModel(vault, update, sender=risk_keeper)
+                self.model.publish(update_id, as_of, vols, receipt.timestamp)
+            else:
+                name, fields = refusal
+                assert_reverts(chain, engine.publishModel, vault, update, sender=risk_keeper, error=(engine, name),
+                               portfolio=vault.address, **fields)
 
         @rule()
         def replay_update(self):
-            try:
-                engine.publishModel(vault, model_update(self.update_id, chain.pending_timestamp), sender=risk_keeper)
-                refused_as = None
-            except Exception as err:  # noqa: BLE001
-                refused_as = type(err).__name__
-            assert refused_as == "StaleUpdate", refused_as  # RSK-3: a replayed update id is refused
+            # RSK-3: a replayed update id is refused (the model says StaleUpdate, whatever else).
+            assert self.model.publish_refusal(self.model.update_id, chain.pending_timestamp, self.model.vols_ppm,
+                                              chain.blocks.head.timestamp)[0] == "StaleUpdate"
+            self._publish(self.model.update_id, chain.pending_timestamp, self.model.vols_ppm)
 
         @rule(seconds=st.sampled_from([60, 3_700, 86_500]))
         def advance_time(self, seconds):
@@ -101,13 +176,15 @@ def test_risk_state_machine(risk_stack, chain, executor, guardian, governor, rep
 
         @rule()
         def halt(self):
-            if not engine.isHalted(vault):
+            if not self.model.halted:
                 engine.halt(vault, sender=guardian)
+                self.model.halted = True
 
         @rule(reset=st.booleans())
         def resume(self, reset):
-            if engine.isHalted(vault):
+            if self.model.halted:
                 engine.resume(vault, reset, sender=governor)
+                self.model.resume(reset)
 
         @rule(fraction=st.integers(1, 30))
         def redeem_in_kind(self, fraction):
@@ -117,29 +194,42 @@ def test_risk_state_machine(risk_stack, chain, executor, guardian, governor, rep
 
         @rule(fraction=st.integers(1, 20))
         def withdraw_cash(self, fraction):
-            cash = vault.holdings()[USDC] * fraction // 100
-            halted = engine.isHalted(vault)
+            before = risk_stack.holdings()
+            cash = before[USDC] * fraction // 100
+            halted = self.model.halted
+            after = [before[0] - cash, *before[1:]]
+            # Risk-checked like a trade unless halted (RSK-2: then investors may always leave).
+            expected = None if halted else self.model.check(before, after, chain.blocks.head.timestamp)
             try:
                 # maxWithdraw values the shares at NAV: like withdraw, it needs every held asset priced.
                 if cash == 0 or cash > vault.maxWithdraw(fund_investor):
                     return
                 vault.withdraw(cash, fund_investor, fund_investor, sender=fund_investor)
+                assert expected is None or expected.ok, str(expected)
             except Exception as err:  # noqa: BLE001
                 # RSK-2: a halted vault never refuses a cash withdrawal on risk grounds; an unpriced
                 # asset (no NAV) is the one reason it can fail, halted or not (in-kind still works).
                 name = type(err).__name__
                 # The router's PriceUnavailable reaches the caller as raw revert data (another contract's error).
                 unpriced = name == "PriceUnavailable" or PRICE_UNAVAILABLE in str(getattr(err, "message", err))
-                assert unpriced or (not halted and name == "RiskLimitBreached"), err
+                refused = name == "RiskLimitBreached" and expected is not None and not expected.ok \
+                    and err.inputs["limit"] == expected.limit
+                assert unpriced or refused, (err, str(expected))
 
         @invariant()
         def holdings_match_balances(self):
             if hasattr(self, "prices"):
                 assert risk_stack.holdings() == [t.balanceOf(vault) for t in tokens]
 
+        @invariant()
+        def halted_as_the_model_says(self):
+            # RSK-2: the guardian's halt, the governor's resume, and sync's own halts.
+            if hasattr(self, "model"):
+                assert engine.isHalted(vault) == self.model.halted
+
     run_state_machine_as_test(RiskMachine, settings=settings(
         # Derandomised for a reproducible CI; no shrinking phase: each step is a transaction, and a
         # failing example is reported as found rather than after minutes of shrinking.
-        max_examples=8, stateful_step_count=12, deadline=None, derandomize=True,
+        max_examples=10, stateful_step_count=15, deadline=None, derandomize=True,
         phases=[Phase.explicit, Phase.reuse, Phase.generate],
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]))

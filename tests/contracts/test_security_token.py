@@ -1,4 +1,4 @@
-"""CMP-*: token roles, agent capabilities, freezes, forced transfers, recovery, ERC-3643 ABI."""
+"""CMP-2, CMP-3, CMP-6, CMP-7, CMP-9, CMP-10, SEC-11: token roles, agent capabilities, freezes, forced transfers, recovery, ERC-3643 ABI."""
 
 import json
 from pathlib import Path

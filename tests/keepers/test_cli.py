@@ -1,4 +1,4 @@
-"""The quantera CLI: --json output, one-line errors and non-zero exits, never a traceback."""
+"""FND-10: the quantera CLI: --json output, one-line errors and non-zero exits, never a traceback."""
 
 import json
 

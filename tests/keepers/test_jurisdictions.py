@@ -1,4 +1,4 @@
-"""The shipped jurisdiction defaults: 50+ jurisdictions, the required ones present, each sourced."""
+"""CMP-14: the shipped jurisdiction defaults: 50+ jurisdictions, the required ones present, each sourced."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""Onboarding file parsing and planning: bad rows reported with line numbers, good rows kept."""
+"""CMP-12: onboarding file parsing and planning: bad rows reported with line numbers, good rows kept."""
 
 import json
 

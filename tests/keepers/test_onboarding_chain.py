@@ -1,4 +1,4 @@
-"""`quantera compliance onboard` against a real deployment: idempotent, bad rows skipped by line."""
+"""CMP-12: `quantera compliance onboard` against a real deployment: idempotent, bad rows skipped by line."""
 
 import json
 from datetime import date, timedelta

@@ -1,4 +1,4 @@
-"""The signal model (issue 6, part 7): features, the numpy network, strategies within the risk
+"""RBL-3: the signal model (issue 6, part 7): features, the numpy network, strategies within the risk
 limits, time-split training with an honest out-of-sample report, saved versions, the fallback."""
 
 import json
