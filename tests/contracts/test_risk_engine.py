@@ -249,7 +249,7 @@ def test_publish_model__correlation_stress_and_es_bounds__rejected_beyond_accept
     stress = replaced(STRESS_BPS, shock, STRESS_BPS[shock] + 2_000)
     engine.publishModel(vault, model_update(2, now, correlations=correlations, stress=stress, es=es * 3 // 2),
                         sender=risk_keeper)
-    _, stored_correlations, stored_es, stored_stress = engine.modelInputsOf(vault)
+    _, stored_correlations, stored_es, stored_stress = risk_stack.lens.modelInputsOf(engine, vault)
     assert (list(stored_correlations), stored_es, list(stored_stress)) == (correlations, es * 3 // 2, stress)
 
 
