@@ -62,7 +62,7 @@ def exercise_rebalancing(log: ActionLog, record, rpc_url: str, rpc, db_url: str,
     days = list(prices.loc[REPLAY_WINDOW[0]:REPLAY_WINDOW[1]].index)
     current = {"day": days[0]}
     keeper = SignalKeeper(
-        chain, rebalancer, vault, router, aggregator, db,
+        chain, rebalancer, at("RebalancerLens", "RebalancerLens"), vault, router, aggregator, db,
         lambda: load_market(prices.loc[:current["day"]]), TrainedSelector.load(DEFAULT_MODEL),
         account_signer(signer, DOMAIN, chain.chain_id, rebalancer.address), signer.address, signer,
         # Through the issuer's NAV desk only: the demo's AMM pools keep the prices they were seeded
