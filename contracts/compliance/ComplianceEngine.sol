@@ -16,6 +16,7 @@ import {PackedAmount} from "../libraries/PackedAmount.sol";
 import {PackedTotal} from "../libraries/PackedTotal.sol";
 import {InvestorWord} from "../libraries/InvestorWord.sol";
 import {ComplianceSlots} from "./ComplianceSlots.sol";
+import {BPS} from "../libraries/Constants.sol";
 
 /// @title ComplianceEngine
 /// @notice Multi-jurisdiction rule table for one security token, keyed on investor identities.
@@ -37,7 +38,6 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
     uint256 internal constant DAY = 1 days;
     /// @notice Days in the monthly window; its buckets are 30-day blocks counted from 1970-01-01.
     uint256 internal constant DAYS_PER_MONTH_WINDOW = 30;
-    uint256 internal constant BPS = 10_000;
 
     struct Jurisdiction {
         bool allowed;

@@ -2,6 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {BPS} from "./Constants.sol";
 
 /// @title RebalanceMath
 /// @notice The trades that move a portfolio towards target weights without overshooting them, at
@@ -15,8 +16,6 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 /// NOT covered: execution better than the oracle price can leave a bought asset slightly above its
 /// target (by the price improvement); the caller checks the state after the trades.
 library RebalanceMath {
-    uint256 internal constant BPS = 10_000;
-
     error InvalidPlanInput(string reason);
 
     struct Trade {

@@ -2,6 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {BPS} from "./Constants.sol";
 
 /// @title RiskMath
 /// @notice Fixed-point portfolio risk: delta-normal variance from position values, daily
@@ -15,7 +16,6 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 /// every product in range. The loops are in assembly: they run for every trade, and Solidity's
 /// per-element bounds and overflow checks cost more than the arithmetic itself.
 library RiskMath {
-    uint256 internal constant BPS = 10_000;
     uint256 internal constant PPM = 1_000_000;
     /// @notice One-sided standard normal quantiles, ppm: z(0.95) = 1.644854, z(0.99) = 2.326348.
     uint256 internal constant Z95_PPM = 1_644_854;

@@ -20,6 +20,7 @@ import {FillLog} from "./FillLog.sol";
 import {RouteCodec} from "./RouteCodec.sol";
 import {RouteTaker} from "./RouteTaker.sol";
 import {RoutePayer} from "./RoutePayer.sol";
+import {BPS} from "../libraries/Constants.sol";
 
 /// @title LiquidityAggregator
 /// @notice Split and multi-hop order execution across allow-listed venues (see ILiquidityAggregator).
@@ -30,7 +31,6 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
     uint256 public constant MAX_VENUES = 32;
     uint256 public constant MAX_LEGS = 8;
     uint256 public constant MAX_HOPS = 4;
-    uint256 internal constant BPS = 10_000;
     uint256 internal constant USED = type(uint256).max;
     uint32 internal constant MAX_REVEAL_WINDOW = 7200; // About a day of 12 s blocks.
 

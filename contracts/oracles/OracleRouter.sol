@@ -4,11 +4,11 @@ pragma solidity ^0.8.24;
 import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
 import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interfaces/AggregatorV3Interface.sol";
 import {IOracleRouter, FeedConfig, PriceStatus} from "../../interfaces/IOracleRouter.sol";
+import {BPS} from "../libraries/Constants.sol";
 
 /// @title OracleRouter
 /// @notice Validated Chainlink price reads for the protocol's assets.
 contract OracleRouter is IOracleRouter, AccessManaged {
-    uint256 internal constant BPS = 10_000;
     uint8 internal constant MAX_FEED_DECIMALS = 36;
 
     /// @dev FeedConfig laid out for the common read: a price from one feed touches two slots, the

@@ -20,6 +20,7 @@ import {PackedBps} from "../libraries/PackedBps.sol";
 import {RebalanceIntentLib} from "./RebalanceIntentLib.sol";
 import {RebalancerLayout, RebalancePortfolio} from "./RebalancerLayout.sol";
 import {ExtSloads} from "../libraries/ExtSloads.sol";
+import {BPS} from "../libraries/Constants.sol";
 
 /// @title AutoRebalancer
 /// @notice Executes signed rebalance intents for PortfolioVaults within their strategies' bounds
@@ -27,7 +28,6 @@ import {ExtSloads} from "../libraries/ExtSloads.sol";
 contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGuardTransient, ExtSloads {
     using PackedBps for uint256;
 
-    uint256 internal constant BPS = 10_000;
     /// @dev Token decimals are kept in 6 bits.
     uint256 internal constant MAX_DECIMALS = 63;
     /// @dev Most decimals an asset may have (the RiskEngine's bound too).
@@ -665,7 +665,6 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
             if (valueSold > valueBought) loss += valueSold - valueBought;
         }
     }
-
 
     /// @dev Bubbles `err` up as this call's revert data when it is not empty.
     function _revertWith(bytes memory err) internal pure {

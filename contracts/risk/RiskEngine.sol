@@ -20,6 +20,7 @@ import {RiskUpdateRules} from "./RiskUpdateRules.sol";
 import {ExtSloads} from "../libraries/ExtSloads.sol";
 import {RiskLayout, Portfolio, Header, ModelHeader, Bounds} from "./RiskLayout.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {BPS} from "../libraries/Constants.sol";
 
 /// @title RiskEngine
 /// @notice Per-portfolio risk limits checked on the state after every trade (see IRiskEngine).
@@ -31,7 +32,6 @@ contract RiskEngine is IRiskEngine, AccessManaged, ExtSloads {
     uint256 public constant MAX_CLASSES = 8;
     /// @notice Largest daily volatility accepted from the keeper (100%).
     uint256 public constant MAX_VOL_PPM = 1_000_000;
-    uint256 internal constant BPS = 10_000;
     uint256 internal constant MAX_DECIMALS = 36;
 
     /// @dev Everything one check computes for one set of holdings (and the asset parameter words,
@@ -254,7 +254,6 @@ contract RiskEngine is IRiskEngine, AccessManaged, ExtSloads {
         return _check(portfolio, holdingsBefore, holdingsAfter);
     }
 
-
     // ================================================================ views
 
     /// @inheritdoc IRiskEngine
@@ -287,7 +286,6 @@ contract RiskEngine is IRiskEngine, AccessManaged, ExtSloads {
         Portfolio storage p = _portfolios[portfolio];
         return (p.metrics, p.model.updateId, p.model.asOf, p.model.publishedAt);
     }
-
 
     /// @inheritdoc IRiskEngine
     function limitsOf(address portfolio) public view returns (RiskLimits memory limits, AssetRisk[] memory assets) {

@@ -3,13 +3,12 @@ pragma solidity ^0.8.24;
 
 import {IRiskEngine, ModelUpdate, RiskLimits} from "../../interfaces/IRiskEngine.sol";
 import {RiskMath} from "../libraries/RiskMath.sol";
+import {BPS} from "../libraries/Constants.sol";
 
 /// @title RiskUpdateRules
 /// @notice What the risk engine accepts from governance (limits) and from the risk keeper (model
 /// updates): ranges, shapes and per-update change bounds, reverting with IRiskEngine's errors.
 library RiskUpdateRules {
-    uint256 internal constant BPS = 10_000;
-
     /// @notice Limits a portfolio may be configured with.
     function validateLimits(address portfolio, RiskLimits calldata l) internal pure {
         if (l.minLiquidBps > BPS || l.maxDrawdownBps > BPS || l.hardDrawdownBps > BPS) {

@@ -6,6 +6,7 @@ import {ILiquidityAggregator} from "../../interfaces/ILiquidityAggregator.sol";
 import {IOracleRouter} from "../../interfaces/IOracleRouter.sol";
 import {IRiskEngine} from "../../interfaces/IRiskEngine.sol";
 import {TypedDataLib} from "../libraries/TypedDataLib.sol";
+import {BPS} from "../libraries/Constants.sol";
 
 /// @title BareRebalance
 /// @notice Benchmark floor only (never deployed outside benchmarks): a portfolio of up to eight
@@ -24,7 +25,6 @@ import {TypedDataLib} from "../libraries/TypedDataLib.sol";
 /// exact per-trade allowances (standing unlimited allowances here), the AccessManager check,
 /// reentrancy locks, events, and contract signers (ERC-1271).
 contract BareRebalance {
-    uint256 internal constant BPS = 10_000;
     uint256 internal constant MAX_ASSETS = 8;
 
     error Refused(uint256 step);

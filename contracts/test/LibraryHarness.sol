@@ -1,9 +1,7 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity ^0.8.24;
 
-import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
-import {WadMath} from "../libraries/WadMath.sol";
 import {TypedDataLib} from "../libraries/TypedDataLib.sol";
 import {PackedAmount} from "../libraries/PackedAmount.sol";
 import {PackedTotal} from "../libraries/PackedTotal.sol";
@@ -34,45 +32,15 @@ contract LibraryHarness is EIP712 {
         return RouteCodec.encode(tokenIn, tokenOut, recipient, minAmountOut, deadline, maxSlippageBps, legs);
     }
 
-    function mulWadDown(uint256 x, uint256 y) external pure returns (uint256) {
-        return WadMath.mulWadDown(x, y);
-    }
 
-    function mulWadUp(uint256 x, uint256 y) external pure returns (uint256) {
-        return WadMath.mulWadUp(x, y);
-    }
 
-    function divWadDown(uint256 x, uint256 y) external pure returns (uint256) {
-        return WadMath.divWadDown(x, y);
-    }
 
-    function divWadUp(uint256 x, uint256 y) external pure returns (uint256) {
-        return WadMath.divWadUp(x, y);
-    }
 
-    function sqrtWad(uint256 x) external pure returns (uint256) {
-        return WadMath.sqrtWad(x);
-    }
 
-    function bpsDown(uint256 amount, uint256 bps) external pure returns (uint256) {
-        return WadMath.bpsDown(amount, bps);
-    }
 
-    function bpsUp(uint256 amount, uint256 bps) external pure returns (uint256) {
-        return WadMath.bpsUp(amount, bps);
-    }
 
-    function toWad(uint256 amount, uint8 decimals) external pure returns (uint256) {
-        return WadMath.toWad(amount, decimals);
-    }
 
-    function fromWad(uint256 wad, uint8 decimals, bool roundUp) external pure returns (uint256) {
-        return WadMath.fromWad(wad, decimals, roundUp ? Math.Rounding.Ceil : Math.Rounding.Floor);
-    }
 
-    function relativeChangeWadUp(uint256 previous, uint256 next) external pure returns (uint256) {
-        return WadMath.relativeChangeWadUp(previous, next);
-    }
 
     function packedEncodeExact(uint256 amount) external pure returns (uint40) {
         return PackedAmount.encodeExact(amount);

@@ -17,6 +17,7 @@ import {IOracleRouter} from "../../interfaces/IOracleRouter.sol";
 import {IIdentityRegistry} from "../../interfaces/IIdentityRegistry.sol";
 import {IComplianceEngine} from "../../interfaces/IComplianceEngine.sol";
 import {TradePayment} from "./TradePayment.sol";
+import {BPS} from "../libraries/Constants.sol";
 
 /// @title PortfolioVault
 /// @notice Risk-guarded multi-asset portfolio with ERC-4626 shares (see IPortfolioVault).
@@ -27,7 +28,6 @@ contract PortfolioVault is IPortfolioVault, ISwapPayer, ERC4626, AccessManaged, 
     uint256 public constant MAX_ASSETS = 16;
     /// @notice Highest dealing fee (anti-dilution levy), bps of what is dealt.
     uint16 public constant MAX_DEALING_FEE_BPS = 200;
-    uint256 internal constant BPS = 10_000;
     /// @dev Virtual shares (OpenZeppelin's inflation-attack defence): shares have 6 more decimals.
     uint8 internal constant DECIMALS_OFFSET = 6;
 

@@ -9,13 +9,13 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {INavVenue, INavVenueCallback, NavMarket} from "../../../interfaces/INavVenue.sol";
 import {IOracleRouter, PriceStatus} from "../../../interfaces/IOracleRouter.sol";
+import {BPS} from "../../libraries/Constants.sol";
 
 /// @title NavVenue
 /// @notice The issuer's primary subscription/redemption desk (see INavVenue).
 contract NavVenue is INavVenue, AccessManaged, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
-    uint256 internal constant BPS = 10_000;
     uint16 internal constant MAX_FEE_BPS = 500;
 
     address public immutable cash;

@@ -1,0 +1,6 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity ^0.8.24;
+
+/// @dev Basis points in one whole (100%): every `...Bps` figure of the protocol is out of this.
+/// Defined once, imported by every contract and library that scales by it.
+uint256 constant BPS = 10_000;
