@@ -16,9 +16,10 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from keepers import __version__, store
-from keepers.deployments import DeploymentError, deployments_dir, load, record_path
-from keepers.errors import QuanteraError
+from keepers import __version__
+from keepers.core import store
+from keepers.core.deployments import DeploymentError, deployments_dir, load, record_path
+from keepers.core.errors import QuanteraError
 from keepers.governance.operations import OPERATION_EVENTS, StoredEvent, pending_operations, role_holders
 from keepers.risk import cli as risk_commands
 from keepers.routing import cli as route_commands

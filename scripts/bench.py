@@ -9,7 +9,7 @@ import click
 from ape import accounts, chain, project
 from ape.cli import ConnectedProviderCommand, network_option
 
-from keepers.benchmarking import merge_json, timed, wired_manager
+from keepers.core.benchmarking import merge_json, timed, wired_manager
 from keepers.roles import ROLE_IDS
 
 GAS_FILE = Path("benchmarks") / "gas.json"
@@ -195,7 +195,7 @@ def measure_timings() -> dict[str, dict]:
     import pandas as pd
     from arch.data import nasdaq, sp500, wti
 
-    from keepers import store
+    from keepers.core import store
     from keepers.risk import publication
     from keepers.risk.models import monte_carlo_var
     from keepers.risk.portfolio import Portfolio, PortfolioAsset, history

@@ -20,7 +20,7 @@ import numpy as np
 from ape import accounts, chain, project
 from ape.cli import ConnectedProviderCommand, network_option
 
-from keepers.benchmarking import merge_json, timed, wired_manager
+from keepers.core.benchmarking import merge_json, timed, wired_manager
 from keepers.liquidity.artifacts import container
 from keepers.liquidity.deploy import seed_v3_position
 from keepers.liquidity.rfq import make_quote, sign_quote

@@ -30,8 +30,8 @@ from eth_abi import encode
 from eth_account import Account
 from eth_utils import keccak
 
-from keepers.benchmarking import merge_json
-from keepers.deployments import DeploymentRecord
+from keepers.core.benchmarking import merge_json
+from keepers.core.deployments import DeploymentRecord
 from keepers.risk.portfolio import load_portfolio
 from keepers.routing.codec import encode_legs, encode_route
 from keepers.signals.intent import RebalanceIntent, account_signer

@@ -24,7 +24,7 @@ from eth_abi import encode
 from eth_account import Account
 from eth_utils import keccak
 
-from keepers.benchmarking import merge_json, timed, wired_manager
+from keepers.core.benchmarking import merge_json, timed, wired_manager
 from keepers.liquidity.artifacts import container
 from keepers.roles import ROLE_IDS
 from keepers.routing.codec import encode_legs, encode_route

@@ -24,7 +24,7 @@ import click
 import numpy as np
 from scipy import stats
 
-from keepers.benchmarking import merge_json, timed
+from keepers.core.benchmarking import merge_json, timed
 from keepers.risk.models import monte_carlo_var
 
 TIMINGS_FILE = Path("benchmarks") / "timings.json"

@@ -5,7 +5,7 @@ for) is skipped unless `--fresh`. Every step reads the chain before it sends, an
 recorded as pending (with the nonce it is sent with) before its transaction, so a run killed at any
 point completes on a rerun without deploying anything twice.
 
-Before the first transaction every input is checked (keepers/preflight.py: address options, the
+Before the first transaction every input is checked (keepers/core/preflight.py: address options, the
 feeds file, tokens and feeds on chain, the deployer's balance) and a keyfile account is unlocked
 once, with `APE_ACCOUNTS_<alias>_PASSPHRASE` or one prompt; a failure stops the script with one
 line and nothing sent. On live networks every state-changing step asks for confirmation, unless
@@ -22,15 +22,15 @@ import click
 from ape import accounts, chain, project
 from ape.cli import ConnectedProviderCommand, network_option
 
-from keepers.chain import load_account, unlock_account
+from keepers.core.chain import load_account, unlock_account
 from keepers.compliance.jurisdictions import load_jurisdictions
-from keepers.deployments import (DeploymentError, DeploymentRecord, PendingDeployment, deployments_dir, load,
+from keepers.core.deployments import (DeploymentError, DeploymentRecord, PendingDeployment, deployments_dir, load,
                                  record_path, save)
-from keepers.errors import QuanteraError
-from keepers.preflight import LiveAsset, check_balance, check_feeds_on_chain, check_options, feeds_path, load_feeds
+from keepers.core.errors import QuanteraError
+from keepers.core.preflight import LiveAsset, check_balance, check_feeds_on_chain, check_options, feeds_path, load_feeds
 from keepers.protocol import wiring
 from keepers.roles import ROLE_IDS
-from keepers.waiting import WaitTimeout, wait_until
+from keepers.core.waiting import WaitTimeout, wait_until
 
 ADMIN_ROLE = ROLE_IDS["ADMIN"]
 ALL_CAPABILITIES, FREEZE_ONLY = 0xFF, 1 << 2
@@ -660,7 +660,7 @@ def estimated_gas(record: DeploymentRecord) -> int:
 
 def preflight(sender, record: DeploymentRecord, network_key: str, is_local: bool,
               options: list[tuple[str, str | None]]) -> dict[str, LiveAsset] | None:
-    """Checks every input before the first transaction (keepers/preflight.py) and stops with all
+    """Checks every input before the first transaction (keepers/core/preflight.py) and stops with all
     problems on one line. Returns the live network's checked feeds file (None on local ones)."""
     from keepers.risk.portfolio import load_portfolio
 

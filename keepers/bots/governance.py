@@ -7,7 +7,7 @@ Read-only on chain: it needs no signer and can change nothing.
 One handler per block fetches every watched log from the stored cursor to that block with a single
 `eth_getLogs`, stores them (unique per log), then advances the cursor: after a restart it resumes
 exactly where it stopped, with nothing repeated or lost. After a chain reorganisation it drops
-the events of the orphaned blocks and stores the canonical ones (`keepers.bots.common.scan_range`).
+the events of the orphaned blocks and stores the canonical ones (`keepers.core.scan.scan_range`).
 """
 
 from __future__ import annotations
@@ -15,15 +15,12 @@ from __future__ import annotations
 from ape import chain, project
 from silverback import StateSnapshot
 
-from keepers import store
-from keepers.bots.common import (
-    connected_record,
-    fetch_logs,
-    finish_scan,
-    keeper_bot,
-    scan_range,
-)
-from keepers.faults import crash_point
+from keepers.core import store
+from keepers.core.bot import keeper_bot
+from keepers.core.logs import fetch_logs
+from keepers.core.record import connected_record
+from keepers.core.scan import finish_scan, scan_range
+from keepers.core.faults import crash_point
 from keepers.governance.operations import (
     OPERATION_EVENTS,
     WATCHED_EVENTS,

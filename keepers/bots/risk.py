@@ -18,18 +18,14 @@ from ape import chain, project
 from ape.logging import logger
 from silverback import StateSnapshot
 
-from keepers import store
-from keepers.bots.common import (
-    block_hash,
-    connected_record,
-    finish_scan,
-    keeper_bot,
-    portfolio_feeds,
-    scan_range,
-)
-from keepers.faults import crash_point
+from keepers.core import store
+from keepers.core.bot import keeper_bot
+from keepers.core.record import connected_record, portfolio_feeds
+from keepers.core.scan import block_hash, finish_scan, scan_range
+from keepers.core.faults import crash_point
 from keepers.risk.portfolio import load_portfolio
-from keepers.risk.publication import bootstrap_history, observe, observed_history, publish, with_retries
+from keepers.core.retries import with_retries
+from keepers.risk.publication import bootstrap_history, observe, observed_history, publish
 
 KEEPER_NAME = "risk"
 # A second cursor: the block in which the keeper's last `sync` was mined (with its hash), so a sync

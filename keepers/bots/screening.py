@@ -12,7 +12,7 @@ freeze is seen on chain, so a crash between deciding and freezing is retried, ne
 freeze mined before a crash is found in the registry's log and recorded with its transaction).
 Reorganisation-safe: wallets and decisions taken on orphaned blocks are dropped and found again on
 the canonical ones, and a freeze whose transaction an orphaned block held goes back to `pending`
-and is sent again (see `keepers.bots.common.scan_range`).
+and is sent again (see `keepers.core.scan.scan_range`).
 One cycle at a time: each cycle holds the keeper's store lock, so two workers of the distributed
 runner never freeze at once; a worker that finds it held skips the block (the next cycle catches up
 from the cursor).
@@ -26,19 +26,14 @@ from ape import chain, project
 from ape.logging import logger
 from silverback import StateSnapshot
 
-from keepers import store
-from keepers.bots.common import (
-    connected_record,
-    fetch_logs,
-    finish_scan,
-    keeper_bot,
-    scan_range,
-    share_contracts,
-    transaction_is_canonical,
-)
+from keepers.core import store
+from keepers.core.bot import keeper_bot
+from keepers.core.jsonable import to_jsonable
+from keepers.core.logs import fetch_logs
+from keepers.core.record import connected_record, share_contracts
+from keepers.core.scan import finish_scan, scan_range, transaction_is_canonical
 from keepers.compliance.screening import Match, load_sanctions, screen
-from keepers.faults import crash_point
-from keepers.governance.operations import to_jsonable
+from keepers.core.faults import crash_point
 
 KEEPER_NAME = "screening"
 SANCTIONS_ENV = "QUANTERA_SANCTIONS_LIST"

@@ -18,8 +18,9 @@ from ape import chain, project
 from ape.logging import logger
 from silverback import StateSnapshot
 
-from keepers import store
-from keepers.bots.common import connected_record, keeper_bot, portfolio_feeds
+from keepers.core import store
+from keepers.core.bot import keeper_bot
+from keepers.core.record import connected_record, portfolio_feeds
 from keepers.risk.portfolio import load_portfolio
 from keepers.risk.publication import bootstrap_history, observed_history
 from keepers.routing.router import Router, sources_from_record

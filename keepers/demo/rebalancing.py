@@ -12,12 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from keepers import store
+from keepers.core import store
 from keepers.demo.actions import ActionLog
 from keepers.demo.rebalance_report import RebalanceSeries, exceptions, write_report
 from keepers.demo.risk import FEED_DECIMALS, GOVERNOR, KEEPER_WAIT_SECONDS, PRICE_REPORTER, synced_since
 from keepers.risk.portfolio import history, load_portfolio
-from keepers.waiting import wait_until
+from keepers.core.waiting import wait_until
 
 SECTION = "rebalancing"
 REPLAY_WINDOW = ("2008-12-01", "2008-12-09")

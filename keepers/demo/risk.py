@@ -12,7 +12,7 @@ from eth_utils import keccak, to_checksum_address
 
 from keepers.demo.actions import ActionLog
 from keepers.risk.portfolio import history, load_portfolio
-from keepers.waiting import blocks_after, wait_until
+from keepers.core.waiting import blocks_after, wait_until
 
 SECTION = "risk"
 USDC_UNIT = 10**6

@@ -26,9 +26,9 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from keepers import store
-from keepers.deployments import load, record_path
-from keepers.errors import QuanteraError
+from keepers.core import store
+from keepers.core.deployments import load, record_path
+from keepers.core.errors import QuanteraError
 from keepers.demo.actions import ActionLog
 from keepers.demo.compliance import exercise_compliance
 from keepers.demo.liquidity import exercise_liquidity
@@ -37,12 +37,12 @@ from keepers.demo.risk import HISTORY_END, exercise_risk
 from keepers.demo.processes import KeeperSupervisor, ProcessGroup, rpc, start_anvil
 from keepers.governance.operations import StoredEvent, pending_operations, role_holders
 from keepers.roles import ROLE_IDS, ROLE_NAMES
-from keepers.waiting import wait_until
+from keepers.core.waiting import wait_until
 
 CHAIN_ID = 1337  # ape's URI provider for `ethereum:local` expects the dev chain id
 ADMIN_DELAY_SECONDS = 3600
 # A guard against a hung keeper, not a guess at its speed: on a busy machine keepers start and
-# catch up later, and the demo waits for what it needs (keepers.waiting).
+# catch up later, and the demo waits for what it needs (keepers.core.waiting).
 KEEPER_TIMEOUT_SECONDS = 600.0
 COMPLIANCE_KEEPER_ACCOUNT = 6  # freeze-only token agent set by the deploy script on local networks
 RISK_KEEPER_ACCOUNT = 7  # RISK_KEEPER set by the deploy script on local networks

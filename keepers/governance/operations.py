@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any, Iterable, Mapping
 
+from keepers.core.jsonable import to_jsonable
+
 # AccessManager events the governance keeper mirrors into the store.
 WATCHED_EVENTS = (
     "RoleGranted",
@@ -22,21 +24,6 @@ WATCHED_EVENTS = (
 
 # The events `pending_operations` folds (a keeper reads only these every block).
 OPERATION_EVENTS = ("OperationScheduled", "OperationExecuted", "OperationCanceled")
-
-
-def to_jsonable(value: Any) -> Any:
-    """Log arguments as JSON: bytes as 0x-hex, ints kept exact, addresses as checksummed str."""
-    if isinstance(value, (bytes, bytearray)):
-        return "0x" + bytes(value).hex()
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int):
-        return int(value)
-    if isinstance(value, (list, tuple)):
-        return [to_jsonable(v) for v in value]
-    if isinstance(value, Mapping):
-        return {str(k): to_jsonable(v) for k, v in value.items()}
-    return str(value)
 
 
 def event_row(

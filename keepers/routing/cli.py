@@ -11,7 +11,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from keepers.errors import QuanteraError
+from keepers.core.errors import QuanteraError
 from keepers.routing.fills import decode_fills
 from keepers.routing.router import Plan, Router, sources_from_record
 from keepers.routing.submit import private_rpc, send
@@ -58,7 +58,7 @@ def _plan(record, token_in: str, token_out: str, amount: str, recipient: str | N
           native_usd: float, oracle_bps: int, slippage_bps: int) -> tuple[Plan, object, object]:
     from ape import chain, project
 
-    from keepers.chain import load_account
+    from keepers.core.chain import load_account
     from keepers.liquidity.market_maker import MarketMaker
 
     aggregator = project.LiquidityAggregator.at(record.address_of("LiquidityAggregator"))
@@ -151,7 +151,7 @@ def route() -> None:
 def route_quote(network_choice, token_in, token_out, amount, rfq_maker, native_usd, oracle_bps, slippage_bps,
                 as_json, taker) -> None:
     """The best split (and multi-hop path) for an order, priced exactly on the current state."""
-    from keepers.chain import connected
+    from keepers.core.chain import connected
 
     with connected(network_choice) as record:
         plan, _, _ = _plan(record, token_in, token_out, amount, taker, rfq_maker, native_usd, oracle_bps,
@@ -169,7 +169,7 @@ def route_quote(network_choice, token_in, token_out, amount, rfq_maker, native_u
 def route_execute(network_choice, token_in, token_out, amount, rfq_maker, native_usd, oracle_bps, slippage_bps,
                   as_json, account_alias, recipient, use_commit, private_rpc_url) -> None:
     """Plans, then executes the order: an exact approval the swap consumes, then swap or commit-reveal."""
-    from keepers.chain import connected, load_account
+    from keepers.core.chain import connected, load_account
 
     with connected(network_choice) as record:
         account = load_account(account_alias)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from keepers.errors import QuanteraError
+from keepers.core.errors import QuanteraError
 from keepers.routing.codec import encode_route, with_min_out
 from keepers.routing.graph import Arbitrage, Edge, PathResult, best_path, find_arbitrage
 from keepers.routing.split import Allocation, SplitError, best_split

@@ -10,7 +10,7 @@ import json
 import os
 import urllib.request
 
-from keepers.errors import QuanteraError
+from keepers.core.errors import QuanteraError
 
 PRIVATE_RPC_ENV = "QUANTERA_PRIVATE_RPC"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from keepers.errors import QuanteraError
+from keepers.core.errors import QuanteraError
 
 RISKY, TBILL = ["QSPX", "QNDX", "QOIL"], "QTF"
 

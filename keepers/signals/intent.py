@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import astuple, dataclass
 
-from keepers.typed_data import sign_typed, typed_message
+from keepers.core.typed_data import sign_typed, typed_message
 
 INTENT_FIELDS = [
     {"name": "portfolio", "type": "address"},

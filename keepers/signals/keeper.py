@@ -19,9 +19,10 @@ from typing import Callable
 from ape.exceptions import ContractLogicError
 from eth_utils import keccak
 
-from keepers import store
-from keepers.errors import QuanteraError
-from keepers.risk.publication import token_decimals, with_retries
+from keepers.core import store
+from keepers.core.errors import QuanteraError
+from keepers.core.retries import with_retries
+from keepers.core.tokens import token_decimals
 from keepers.routing.codec import decode_route, encode_legs
 from keepers.signals.cycle import Market, SignalResult, build_intent, compute_signal, fit_bounds
 from keepers.signals.intent import RebalanceIntent

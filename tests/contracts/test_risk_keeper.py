@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from keepers import store
+from keepers.core import store
 from keepers.risk import publication
 from keepers.risk.portfolio import Portfolio, PortfolioAsset
 from risk_fixtures import ASSETS, LIMITS

@@ -5,7 +5,7 @@ import pytest
 from eth_account import Account
 from eth_account.messages import encode_typed_data
 
-from keepers.typed_data import typed_message as shared_typed_message
+from keepers.core.typed_data import typed_message as shared_typed_message
 
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 ASSETS = ["0x0000000000000000000000000000000000000001", "0x0000000000000000000000000000000000000002"]

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from conftest import BIN, wait_for
-from keepers import store
+from keepers.core import store
 from keepers.demo.processes import ProcessGroup, rpc
-from keepers.waiting import wait_until
+from keepers.core.waiting import wait_until
 
 CHAIN_ID = 1337
 GOVERNOR, OPERATOR, COMPLIANCE_KEEPER, RISK_KEEPER, PRICE_REPORTER = 2, 3, 6, 7, 8
@@ -190,7 +190,7 @@ class Drill:
     def __post_init__(self):
         from ape import project
 
-        from keepers.deployments import load, record_path
+        from keepers.core.deployments import load, record_path
 
         self.engine = store.open_store(self.db_url)
         self.record = load(record_path("ethereum:local", self.deployments))
@@ -308,7 +308,8 @@ class Drill:
         canonical chain), read from the chain as it is now. Returns the counts it checked."""
         from ape import accounts
 
-        from keepers.bots.common import block_hash, fetch_logs
+        from keepers.core.logs import fetch_logs
+        from keepers.core.scan import block_hash
 
         head = self.head()
         first = self.record.block or 0
@@ -368,7 +369,8 @@ class Drill:
     def _transfer_wallets(self, first: int, head: int) -> set[str]:
         from ape import project
 
-        from keepers.bots.common import fetch_logs, share_contracts
+        from keepers.core.logs import fetch_logs
+        from keepers.core.record import share_contracts
 
         securities = share_contracts(self.record)
         abi = project.SecurityToken.at(securities[0]).Transfer.abi

@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from keepers import store
+from keepers.core import store
 from keepers.cli import main
-from keepers.deployments import DeploymentRecord, save
+from keepers.core.deployments import DeploymentRecord, save
 from test_store import row
 
 

@@ -20,10 +20,10 @@ import numpy as np
 import pytest
 
 from drills import KEEPERS, Drill, RedisServer, RpcProxy, broker_env, calldata, deploy_state
-from keepers import store
+from keepers.core import store
 from keepers.demo.processes import KeeperSupervisor, ProcessGroup, rpc, start_anvil
-from keepers.faults import POINTS
-from keepers.waiting import wait_until
+from keepers.core.faults import POINTS
+from keepers.core.waiting import wait_until
 
 SEED = int(os.environ.get("QUANTERA_DRILL_SEED", "15"))
 # Every crash point once, in a seeded order, and a kill -9 at a random moment among them.
@@ -172,7 +172,7 @@ def test_rpc_endpoint_away__chain_moves_on__keepers_come_back_and_catch_up_from_
 def test_reorg__under_keepers_that_acted_on_the_orphaned_blocks__actions_redone_once_store_canonical(make_drill):
     from ape import accounts
 
-    from keepers.bots.common import block_hash
+    from keepers.core.scan import block_hash
 
     rng = np.random.default_rng(SEED)
     drill, group, _ = make_drill()
@@ -283,7 +283,7 @@ def test_silverback_snapshot__torn_by_a_kill__ignored_then_written_atomically(tm
     from silverback.state import Datastore, StateSnapshot
     from silverback.types import SilverbackID
 
-    from keepers.bots.common import _harden_snapshots
+    from keepers.core.bot import _harden_snapshots
 
     _harden_snapshots()
     monkeypatch.chdir(tmp_path)

@@ -3,7 +3,7 @@
 import pytest
 
 from keepers.compliance.jurisdictions import load_jurisdictions
-from keepers.errors import QuanteraError
+from keepers.core.errors import QuanteraError
 
 REQUIRED = {"United States": 840, "United Kingdom": 826, "Singapore": 702, "Japan": 392, "Switzerland": 756,
             "Hong Kong": 344, "United Arab Emirates": 784}

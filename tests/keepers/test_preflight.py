@@ -1,9 +1,9 @@
-"""FND-12: the deploy script's pre-flight checks of its inputs, without a chain (keepers/preflight.py).
+"""FND-12: the deploy script's pre-flight checks of its inputs, without a chain (keepers/core/preflight.py).
 The same checks against a chain run in test_deploy_live.py."""
 
 import yaml
 
-from keepers.preflight import ZERO_ADDRESS, check_balance, check_options, load_feeds
+from keepers.core.preflight import ZERO_ADDRESS, check_balance, check_options, load_feeds
 
 SYMBOLS = ["USDC", "QTF", "QSPX"]
 DEPLOYER = "0x6Dd3493b6f1a9C9084ec7280df73A16FbcE45dE9"

@@ -45,7 +45,7 @@ def test_build_report__period_and_jurisdiction__classified_and_counted_at_period
 def test_report_cli__real_deployment__csv_and_json_match_the_chain(anvil, tmp_path):
     from ape import accounts, networks, project
 
-    from keepers.deployments import load, record_path
+    from keepers.core.deployments import load, record_path
 
     network = f"ethereum:local:{anvil}"
     assert run_ape(["deploy", "all", "--network", network], tmp_path).returncode == 0

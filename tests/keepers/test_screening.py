@@ -2,9 +2,9 @@
 
 import pytest
 
-from keepers import store
+from keepers.core import store
 from keepers.compliance.screening import load_sanctions, parse_sdn_csv, screen
-from keepers.errors import QuanteraError
+from keepers.core.errors import QuanteraError
 
 LISTED = "0xdD2FD4581271e230360230F9337D5c0430Bf44C0"
 

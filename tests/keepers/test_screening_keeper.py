@@ -6,9 +6,9 @@ import os
 import signal
 
 from conftest import BIN, run_ape, wait_for
-from keepers import store
+from keepers.core import store
 from keepers.demo.processes import ProcessGroup
-from keepers.deployments import load, record_path
+from keepers.core.deployments import load, record_path
 
 LISTED = "0xdD2FD4581271e230360230F9337D5c0430Bf44C0"  # sample entry 90001 (test account 18)
 LISTED_2 = "0x7F367cC41522cE07553e823bf3be79A889DEbe1B"  # sample entry 90002

@@ -9,8 +9,8 @@ import pytest
 
 from conftest import BIN, run_ape, wait_for
 from keepers.demo.processes import ProcessGroup
-from keepers import store
-from keepers.deployments import load, record_path
+from keepers.core import store
+from keepers.core.deployments import load, record_path
 
 USDC_UNIT, UNIT = 10**6, 10**18
 DEPOSIT_USD = 200_000  # small against the seeded pools: every trade fills within 1.5% of the oracle

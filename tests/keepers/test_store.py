@@ -3,7 +3,7 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from keepers import store
+from keepers.core import store
 from keepers.governance.operations import event_row
 
 
@@ -97,7 +97,7 @@ def test_keeper_lock__sqlite_file__exclusive_and_released_when_the_holder_is_kil
         with store.keeper_lock(engine, "screening") as second, store.keeper_lock(engine, "risk") as other:
             assert first and not second and other
     holder = subprocess.Popen([sys.executable, "-c", (
-        "import sys, time; from keepers import store\n"
+        "import sys, time; from keepers.core import store\n"
         f"e = store.open_store({url!r})\n"
         "with store.keeper_lock(e, 'screening') as mine:\n"
         "    print(mine, flush=True); time.sleep(86_400)\n")], stdout=subprocess.PIPE, text=True)

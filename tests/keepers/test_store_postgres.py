@@ -2,7 +2,7 @@
 
 import pytest
 
-from keepers import store
+from keepers.core import store
 from postgres import available, postgres_server
 from test_store import row
 

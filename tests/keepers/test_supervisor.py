@@ -5,8 +5,8 @@ import sys
 
 
 from keepers.demo.processes import MAX_RESTARTS, KeeperSupervisor, ProcessGroup
-from keepers.errors import QuanteraError
-from keepers.waiting import wait_until
+from keepers.core.errors import QuanteraError
+from keepers.core.waiting import wait_until
 
 
 def test_supervisor__restarts_an_exited_keeper_then_gives_up(tmp_path):

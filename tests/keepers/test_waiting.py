@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from keepers.waiting import WaitTimeout, blocks_after, wait_until
+from keepers.core.waiting import WaitTimeout, blocks_after, wait_until
 
 
 def test_blocks_after__no_block_since__none_instead_of_an_inverted_range():

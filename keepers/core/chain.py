@@ -7,8 +7,8 @@ import os
 from contextlib import contextmanager
 from typing import Iterator
 
-from keepers.deployments import DeploymentRecord, load, record_path
-from keepers.errors import QuanteraError
+from keepers.core.deployments import DeploymentRecord, load, record_path
+from keepers.core.errors import QuanteraError
 
 
 @contextmanager

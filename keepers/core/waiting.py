@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from typing import Callable, TypeVar
 
-from keepers.errors import QuanteraError
+from keepers.core.errors import QuanteraError
 
 T = TypeVar("T")
 

@@ -7,7 +7,7 @@ replaying a block range after a restart inserts nothing twice.
 Reorganisations: a keeper's cursor keeps the hash of each block it finished (the last
 REORG_WINDOW of them, `keeper_checkpoints`), and every row derived from a log keeps its block
 number, so a keeper that finds its cursor block replaced rewinds to the newest checkpoint still
-canonical and deletes what it derived from the orphaned blocks (`keepers.bots.common.scan_range`).
+canonical and deletes what it derived from the orphaned blocks (`keepers.core.scan.scan_range`).
 
 One cycle at a time: `keeper_lock` is a lock the database's own machinery releases when its
 holder dies (an flock beside a SQLite file, a PostgreSQL advisory lock), so two workers of one
