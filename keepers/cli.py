@@ -17,15 +17,19 @@ from rich.console import Console
 from rich.table import Table
 
 from keepers import __version__
+from keepers.access import (
+    OPERATION_EVENTS,
+    ROLE_NAMES,
+    StoredEvent,
+    pending_operations,
+    role_holders,
+)
 from keepers.core import store
 from keepers.core.deployments import DeploymentError, deployments_dir, load, record_path
 from keepers.core.errors import QuanteraError
-from keepers.governance.operations import OPERATION_EVENTS, StoredEvent, pending_operations, role_holders
 from keepers.risk import cli as risk_commands
 from keepers.routing import cli as route_commands
 from keepers.signals import cli as signal_commands
-from keepers.roles import ROLE_NAMES
-
 
 
 def emit(data: Any, as_json: bool, table: Table | None = None) -> None:

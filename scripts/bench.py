@@ -9,8 +9,8 @@ import click
 from ape import accounts, chain, project
 from ape.cli import ConnectedProviderCommand, network_option
 
-from keepers.core.benchmarking import merge_json, timed, wired_manager
-from keepers.roles import ROLE_IDS
+from keepers.access import ROLE_IDS, wired_manager
+from keepers.core.benchmarking import merge_json, timed
 
 GAS_FILE = Path("benchmarks") / "gas.json"
 GOVERNOR, GUARDIAN = ROLE_IDS["GOVERNOR"], ROLE_IDS["GUARDIAN"]

@@ -24,9 +24,9 @@ from eth_abi import encode
 from eth_account import Account
 from eth_utils import keccak
 
-from keepers.core.benchmarking import merge_json, timed, wired_manager
+from keepers.access import ROLE_IDS, wired_manager
+from keepers.core.benchmarking import merge_json, timed
 from keepers.liquidity.artifacts import container
-from keepers.roles import ROLE_IDS
 from keepers.routing.codec import encode_legs, encode_route
 from keepers.signals.intent import RebalanceIntent, sign_intent
 

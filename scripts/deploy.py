@@ -22,14 +22,27 @@ import click
 from ape import accounts, chain, project
 from ape.cli import ConnectedProviderCommand, network_option
 
-from keepers.core.chain import load_account, unlock_account
+from keepers.access import ROLE_IDS, wiring
 from keepers.compliance.jurisdictions import load_jurisdictions
-from keepers.core.deployments import (DeploymentError, DeploymentRecord, PendingDeployment, deployments_dir, load,
-                                 record_path, save)
+from keepers.core.chain import load_account, unlock_account
+from keepers.core.deployments import (
+    DeploymentError,
+    DeploymentRecord,
+    PendingDeployment,
+    deployments_dir,
+    load,
+    record_path,
+    save,
+)
 from keepers.core.errors import QuanteraError
-from keepers.core.preflight import LiveAsset, check_balance, check_feeds_on_chain, check_options, feeds_path, load_feeds
-from keepers.protocol import wiring
-from keepers.roles import ROLE_IDS
+from keepers.core.preflight import (
+    LiveAsset,
+    check_balance,
+    check_feeds_on_chain,
+    check_options,
+    feeds_path,
+    load_feeds,
+)
 from keepers.core.waiting import WaitTimeout, wait_until
 
 ADMIN_ROLE = ROLE_IDS["ADMIN"]
@@ -201,7 +214,7 @@ def _deployer_is_admin(ctx: DeployContext, manager, left_to_governance: str) -> 
 
 
 def _wiring_calls(manager, contracts: list[tuple[object, str]]) -> list[ManagerCall]:
-    """Maps each (contract, name)'s restricted functions to roles (keepers/protocol.py), skipping
+    """Maps each (contract, name)'s restricted functions to roles (keepers/access/protocol.py), skipping
     what is set."""
     calls = []
     for contract, name in contracts:

@@ -1,5 +1,5 @@
-"""Helpers shared by the benchmark scripts (scripts/bench*.py): a wired access manager, wall-clock
-timings and merging measured figures into the committed JSON files under benchmarks/."""
+"""Helpers shared by the benchmark scripts (scripts/bench*.py): wall-clock timings and merging
+measured figures into the committed JSON files under benchmarks/."""
 
 from __future__ import annotations
 
@@ -7,27 +7,7 @@ import json
 import statistics
 import time
 from pathlib import Path
-from typing import Any, Callable
-
-from keepers.protocol import wiring
-from keepers.roles import ROLE_IDS
-
-
-def wired_manager(deployer: Any, role_holders: dict[str, Any]) -> tuple[Any, Callable[[Any, str], None]]:
-    """A fresh QuanteraAccessManager with each role of `role_holders` granted without delay, and
-    `wire(contract, name)`, which applies keepers.protocol's role mapping to a contract as the
-    deploy script does."""
-    from ape import project
-
-    manager = deployer.deploy(project.QuanteraAccessManager, deployer)
-    for role, account in role_holders.items():
-        manager.grantRole(ROLE_IDS[role], account, 0, sender=deployer)
-
-    def wire(contract: Any, name: str) -> None:
-        for role_id, selectors in wiring(name, contract.contract_type):
-            manager.setTargetFunctionRole(contract, selectors, role_id, sender=deployer)
-
-    return manager, wire
+from typing import Callable
 
 
 def timed(fn: Callable[[], object], runs: int, warm_up: bool = False) -> dict:

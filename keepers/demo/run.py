@@ -26,18 +26,17 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from keepers.access import ROLE_IDS, ROLE_NAMES, StoredEvent, pending_operations, role_holders
 from keepers.core import store
 from keepers.core.deployments import load, record_path
 from keepers.core.errors import QuanteraError
+from keepers.core.waiting import wait_until
 from keepers.demo.actions import ActionLog
 from keepers.demo.compliance import exercise_compliance
 from keepers.demo.liquidity import exercise_liquidity
+from keepers.demo.processes import KeeperSupervisor, ProcessGroup, rpc, start_anvil
 from keepers.demo.rebalancing import REPLAY_WINDOW, exercise_rebalancing
 from keepers.demo.risk import HISTORY_END, exercise_risk
-from keepers.demo.processes import KeeperSupervisor, ProcessGroup, rpc, start_anvil
-from keepers.governance.operations import StoredEvent, pending_operations, role_holders
-from keepers.roles import ROLE_IDS, ROLE_NAMES
-from keepers.core.waiting import wait_until
 
 CHAIN_ID = 1337  # ape's URI provider for `ethereum:local` expects the dev chain id
 ADMIN_DELAY_SECONDS = 3600
@@ -289,7 +288,7 @@ def run_demo(blocks: int, keep_dir: Path | None = None) -> int:
         console.print("[bold]deployed[/bold] with `ape run deploy all`")
         os.environ.update(QUANTERA_DEPLOYMENTS_DIR=str(deployments_dir), QUANTERA_DB_URL=db_url)
         progress.step = "start the keepers"
-        keepers.start("governance-keeper", [_bin("silverback"), "run", "keepers.bots.governance:bot",
+        keepers.start("governance-keeper", [_bin("silverback"), "run", "keepers.access.bot:bot",
                                             "--network", network], env=env)
         keepers.start("screening-keeper", [_bin("silverback"), "run", "keepers.bots.screening:bot", "--network",
                                            network],

@@ -2,16 +2,16 @@
 
 import ape
 import pytest
-from keepers.roles import ROLE_NAMES
 from conftest import ADMIN, GOVERNOR, GOVERNOR_DELAY, GUARDIAN, OPERATOR
 
+from keepers.access.roles import ROLE_NAMES
 
 
 def test_constructor__labels_every_role_and_makes_guardian_their_guardian(chain, project, deployer):
     manager = deployer.deploy(project.QuanteraAccessManager, deployer)
     receipt = chain.get_receipt(manager.txn_hash)
     labels = {int(log.roleId): log.label for log in receipt.decode_logs(manager.RoleLabel)}
-    assert labels == ROLE_NAMES  # the Python mirror (keepers/roles.py) matches Roles.sol
+    assert labels == ROLE_NAMES  # the Python mirror (keepers/access/roles.py) matches Roles.sol
     for role in range(1, len(ROLE_NAMES)):
         assert manager.getRoleGuardian(role) == GUARDIAN
     assert manager.hasRole(ADMIN, deployer)[0]

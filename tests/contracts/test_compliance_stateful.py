@@ -1,12 +1,19 @@
 """CMP-1..CMP-6 and CMP-15 as a hypothesis state machine: random onboarding changes, rule changes, mints,
 transfers, freezes, forced transfers and recoveries, with the invariants checked after every step."""
 
+from compliance_fixtures import ACCREDITED, DE, FAR_FUTURE, RETAIL, SG, UNIT, US, open_jurisdiction
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule, run_state_machine_as_test
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 
-from compliance_fixtures import ACCREDITED, DE, FAR_FUTURE, RETAIL, SG, UNIT, US, open_jurisdiction
-from keepers.protocol import wiring  # noqa: F401  (the stack fixture wired it)
+from keepers.access.protocol import wiring  # noqa: F401  (the stack fixture wired it)
 
 ZERO = "0x0000000000000000000000000000000000000000"
 MAX_BALANCE = 500 * UNIT

@@ -2,12 +2,12 @@
 with an exact approval, receives the output itself, and the risk engine checks the state after."""
 
 import ape
-
-from isolation import isolated
-from keepers.roles import ROLE_IDS
-from keepers.routing.codec import encode_route
-from risk_fixtures import asset_risk, bind_share_compliance, limits_tuple, model_update
 from compliance_fixtures import wire
+from isolation import isolated
+from risk_fixtures import asset_risk, bind_share_compliance, limits_tuple, model_update
+
+from keepers.access.roles import ROLE_IDS
+from keepers.routing.codec import encode_route
 
 USDC_UNIT, UNIT = 10**6, 10**18
 ORDER = ("USDC", "QTB", "QCORP", "QSPX")  # risk_fixtures' asset order: the limits are per index

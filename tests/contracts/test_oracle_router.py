@@ -109,7 +109,8 @@ def test_set_feed__change__emits_previous_and_next(oracle, feeds, governor):
 def test_reporter_feed__report__new_round_chainlink_shape_and_reporter_only(project, deployer, stack, reporter,
                                                                           outsider, chain):
     from compliance_fixtures import wire
-    from keepers.roles import ROLE_IDS
+
+    from keepers.access.roles import ROLE_IDS
 
     manager = stack[0]
     manager.grantRole(ROLE_IDS["PRICE_REPORTER"], reporter, 0, sender=deployer)

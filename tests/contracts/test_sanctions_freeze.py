@@ -9,11 +9,11 @@ identity registry, and every one of those moves is refused.
 
 import ape
 import pytest
-
 from compliance_fixtures import FAR_FUTURE, INSTITUTIONAL, US
 from isolation import isolated
-from keepers.roles import ROLE_IDS
 from risk_fixtures import UNIT, USDC_UNIT
+
+from keepers.access.roles import ROLE_IDS
 
 USDC, QTB, QCORP, QSPX = range(4)
 SENDER_FROZEN, RECIPIENT_FROZEN = 2, 3

@@ -10,11 +10,11 @@ keeps its funds. The NAV desk, paid by callback too, refuses an underpaying call
 
 import ape
 import pytest
-
 from isolation import isolated
-from keepers.roles import ROLE_IDS
+from risk_fixtures import UNIT, USDC_UNIT
+
+from keepers.access.roles import ROLE_IDS
 from keepers.routing.codec import encode_route
-from risk_fixtures import USDC_UNIT, UNIT
 
 USDC, QTB, QCORP, QSPX = range(4)
 OVERDRAW, OTHER_TOKEN, TWICE, ACCOMPLICE, KEEP = range(5)

@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from conftest import BIN, wait_for
+
 from keepers.core import store
-from keepers.demo.processes import ProcessGroup, rpc
 from keepers.core.waiting import wait_until
+from keepers.demo.processes import ProcessGroup, rpc
 
 CHAIN_ID = 1337
 GOVERNOR, OPERATOR, COMPLIANCE_KEEPER, RISK_KEEPER, PRICE_REPORTER = 2, 3, 6, 7, 8
@@ -28,6 +29,9 @@ ZERO = "0x0000000000000000000000000000000000000000"
 CYCLE_SECONDS = 31
 KEEPERS = ("governance", "screening", "risk")
 SIGNERS = {"screening": COMPLIANCE_KEEPER, "risk": RISK_KEEPER}
+# Each keeper's silverback entry point: the bot of the domain it serves.
+ENTRY_POINTS = {"governance": "keepers.access.bot:bot", "screening": "keepers.bots.screening:bot",
+                "risk": "keepers.bots.risk:bot"}
 
 
 def listed_wallet(i: int) -> str:
@@ -217,7 +221,7 @@ class Drill:
 
     def argv(self, keeper: str, command: str = "run") -> list[str]:
         extra = ["-w", "1"] if command == "worker" else []
-        return [str(BIN / "silverback"), command, *extra, f"keepers.bots.{keeper}:bot",
+        return [str(BIN / "silverback"), command, *extra, ENTRY_POINTS[keeper],
                 "--network", f"ethereum:local:{self.keeper_url}"]
 
     # ---------------------------------------------------------------- the chain's work
@@ -349,7 +353,7 @@ class Drill:
                     for o in store.price_observations(self.engine, CHAIN_ID, feed.address)}
         assert observed == rounds, f"observations disagree with the chain: {sorted(observed ^ rounds)[:6]}"
         # --- governance: the mirrored events are the canonical ones
-        from keepers.governance.operations import WATCHED_EVENTS
+        from keepers.access.operations import WATCHED_EVENTS
 
         stored = set()
         if "governance" in self.keepers:

@@ -17,13 +17,13 @@ from types import SimpleNamespace
 
 import pytest
 import yaml
+from conftest import BIN, SUBPROCESS_TIMEOUT_SECONDS, wait_for
 from eth_abi import decode, encode
 from eth_account import Account
 from eth_utils import keccak, to_checksum_address
 
-from conftest import BIN, SUBPROCESS_TIMEOUT_SECONDS, wait_for
+from keepers.access.roles import ROLE_IDS
 from keepers.demo.processes import ProcessGroup, rpc, start_anvil
-from keepers.roles import ROLE_IDS
 
 SEPOLIA_CHAIN_ID = 11155111
 NETWORK_NAME = "ethereum:sepolia"

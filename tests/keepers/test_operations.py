@@ -1,7 +1,7 @@
 """Folding AccessManager events into pending operations and role holders."""
 
+from keepers.access.operations import StoredEvent, pending_operations, role_holders
 from keepers.core.jsonable import to_jsonable
-from keepers.governance.operations import StoredEvent, pending_operations, role_holders
 
 OP_A, OP_B = "0x" + "aa" * 32, "0x" + "bb" * 32
 

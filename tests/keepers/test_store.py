@@ -3,8 +3,8 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from keepers.access.operations import event_row
 from keepers.core import store
-from keepers.governance.operations import event_row
 
 
 def row(block: int, log_index: int, event: str = "RoleGranted") -> dict:

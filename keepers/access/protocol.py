@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from eth_utils import keccak
 
-from keepers.roles import ROLE_IDS
+from keepers.access.roles import ROLE_IDS
 
 FUNCTION_ROLES: dict[str, dict[str, tuple[str, ...]]] = {
     "IdentityRegistry": {

@@ -1,7 +1,7 @@
 """Governance watch keeper: mirrors the QuanteraAccessManager's role and timelock events into the
 keeper store and reports pending (scheduled, not yet executed) operations every block.
 
-Run: `silverback run keepers.bots.governance:bot --network <choice>`.
+Run: `silverback run keepers.access.bot:bot --network <choice>`.
 Read-only on chain: it needs no signer and can change nothing.
 
 One handler per block fetches every watched log from the stored cursor to that block with a single
@@ -15,19 +15,19 @@ from __future__ import annotations
 from ape import chain, project
 from silverback import StateSnapshot
 
-from keepers.core import store
-from keepers.core.bot import keeper_bot
-from keepers.core.logs import fetch_logs
-from keepers.core.record import connected_record
-from keepers.core.scan import finish_scan, scan_range
-from keepers.core.faults import crash_point
-from keepers.governance.operations import (
+from keepers.access.operations import (
     OPERATION_EVENTS,
     WATCHED_EVENTS,
     StoredEvent,
     event_row,
     pending_operations,
 )
+from keepers.core import store
+from keepers.core.bot import keeper_bot
+from keepers.core.faults import crash_point
+from keepers.core.logs import fetch_logs
+from keepers.core.record import connected_record
+from keepers.core.scan import finish_scan, scan_range
 
 KEEPER_NAME = "governance"
 
