@@ -198,7 +198,7 @@ def measure_timings() -> dict[str, dict]:
     from keepers.core import store
     from keepers.risk import publication
     from keepers.risk.models import monte_carlo_var
-    from keepers.risk.portfolio import Portfolio, PortfolioAsset, history
+    from keepers.vault import Portfolio, PortfolioAsset, history
 
     rng = np.random.default_rng(42)
     factors = rng.normal(size=(20, 20))

@@ -337,7 +337,7 @@ def deploy_risk(ctx: DeployContext, live: dict[str, LiveAsset] | None, agent: st
     Live networks (`live`: the checked feeds file) deploy no token or feed: they use the file's.
     Everything is deployed first, then wired (with the keepers' grants) in one transaction, then
     configured: first prices (local feeds), feeds, listings and limits, the vault's identity."""
-    from keepers.risk.portfolio import history, load_portfolio
+    from keepers.vault import history, load_portfolio
 
     portfolio = load_portfolio()
     manager = _manager(ctx)
@@ -457,7 +457,7 @@ def deploy_liquidity_venues(ctx: DeployContext, market_maker: str | None) -> Non
     seeded per keepers/data/liquidity.yaml, and the LiquidityAggregator over them. Live networks
     list their existing venues with the aggregator's `setVenue` (governance), not here."""
     from keepers.liquidity.deploy import LiquidityDeployer, deploy_liquidity
-    from keepers.risk.portfolio import load_portfolio
+    from keepers.vault import load_portfolio
 
     if not ctx.is_local:
         click.echo("  = live network: liquidity venues are listed by governance, not seeded by this script")
@@ -490,7 +490,7 @@ def deploy_rebalancer(ctx: DeployContext, signal_signers: list[str], relayer: st
     `rebalancing` section of keepers/data/portfolio.yaml, the signal keeper's signing key(s) and the
     one relayer its intents execute from (none: anyone relays, and a copied intent can be relayed
     through a pool moved in the same block). Holds EXECUTOR on the vault."""
-    from keepers.risk.portfolio import load_portfolio
+    from keepers.vault import load_portfolio
 
     if "LiquidityAggregator" not in ctx.record.contracts:
         click.echo("  = no LiquidityAggregator in the record: rebalancer skipped")
@@ -675,7 +675,7 @@ def preflight(sender, record: DeploymentRecord, network_key: str, is_local: bool
               options: list[tuple[str, str | None]]) -> dict[str, LiveAsset] | None:
     """Checks every input before the first transaction (keepers/core/preflight.py) and stops with all
     problems on one line. Returns the live network's checked feeds file (None on local ones)."""
-    from keepers.risk.portfolio import load_portfolio
+    from keepers.vault import load_portfolio
 
     problems = check_options(sender.address, options, () if is_local else ("--guardian", "--governor", "--operator"))
     live = None

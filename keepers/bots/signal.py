@@ -21,13 +21,13 @@ from silverback import StateSnapshot
 from keepers.core import store
 from keepers.core.bot import keeper_bot
 from keepers.core.record import connected_record, portfolio_feeds
-from keepers.risk.portfolio import load_portfolio
-from keepers.risk.publication import bootstrap_history, observed_history
+from keepers.risk import bootstrap_history, observed_history
 from keepers.routing.router import Router, sources_from_record
 from keepers.signals.cycle import DOMAIN, load_market
 from keepers.signals.intent import account_signer
 from keepers.signals.keeper import KeeperConfig, SignalKeeper
 from keepers.signals.model import DEFAULT_MODEL, TrainedSelector
+from keepers.vault import load_portfolio
 
 FEED_DECIMALS = 8
 MODEL_PATH_ENV = "QUANTERA_SIGNAL_MODEL"

@@ -1,1 +1,2 @@
-"""Compliance off-chain side: jurisdiction defaults, onboarding, screening, reports."""
+"""Compliance domain (contracts/compliance, contracts/identity): jurisdiction defaults, onboarding,
+sanctions screening, reports, and the sanctions screening keeper (`bot`)."""

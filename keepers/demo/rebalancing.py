@@ -13,11 +13,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from keepers.core import store
+from keepers.core.waiting import wait_until
 from keepers.demo.actions import ActionLog
 from keepers.demo.rebalance_report import RebalanceSeries, exceptions, write_report
-from keepers.demo.risk import FEED_DECIMALS, GOVERNOR, KEEPER_WAIT_SECONDS, PRICE_REPORTER, synced_since
-from keepers.risk.portfolio import history, load_portfolio
-from keepers.core.waiting import wait_until
+from keepers.demo.risk import (
+    FEED_DECIMALS,
+    GOVERNOR,
+    KEEPER_WAIT_SECONDS,
+    PRICE_REPORTER,
+    synced_since,
+)
+from keepers.vault import history, load_portfolio
 
 SECTION = "rebalancing"
 REPLAY_WINDOW = ("2008-12-01", "2008-12-09")

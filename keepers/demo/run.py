@@ -290,10 +290,10 @@ def run_demo(blocks: int, keep_dir: Path | None = None) -> int:
         progress.step = "start the keepers"
         keepers.start("governance-keeper", [_bin("silverback"), "run", "keepers.access.bot:bot",
                                             "--network", network], env=env)
-        keepers.start("screening-keeper", [_bin("silverback"), "run", "keepers.bots.screening:bot", "--network",
+        keepers.start("screening-keeper", [_bin("silverback"), "run", "keepers.compliance.bot:bot", "--network",
                                            network],
                       env=dict(env, SILVERBACK_SIGNER_ALIAS=f"TEST::{COMPLIANCE_KEEPER_ACCOUNT}"))
-        keepers.start("risk-keeper", [_bin("silverback"), "run", "keepers.bots.risk:bot", "--network", network],
+        keepers.start("risk-keeper", [_bin("silverback"), "run", "keepers.risk.bot:bot", "--network", network],
                       env=dict(env, SILVERBACK_SIGNER_ALIAS=f"TEST::{RISK_KEEPER_ACCOUNT}",
                                QUANTERA_RISK_HISTORY_END=HISTORY_END))
         start_block = int(rpc(url, "eth_blockNumber"), 16)

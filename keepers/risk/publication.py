@@ -16,8 +16,8 @@ from keepers.core.logs import fetch_logs
 from keepers.core.retries import with_retries
 from keepers.core.tokens import token_decimals
 from keepers.risk import cycle
-from keepers.risk.portfolio import LIMIT_FIELDS, Portfolio, history
 from keepers.risk.stress import load_scenarios
+from keepers.vault import LIMIT_FIELDS, Portfolio, history
 
 HISTORY_END_ENV = "QUANTERA_RISK_HISTORY_END"
 SAMPLING_ENV = "QUANTERA_RISK_SAMPLING"  # "round": every feed round is one period (replays); "daily"
@@ -129,7 +129,8 @@ def publish(db, chain_id: int, risk, vault, router, portfolio: Portfolio, prices
         return {"published": False, "reason": "minUpdateDelay not elapsed"}
     tokens = list(vault.assets())
     weights = current_weights(vault, router, tokens)
-    result = cycle.compute(prices, weights, [a.spec() for a in portfolio.assets], load_scenarios(),
+    assets = [cycle.AssetSpec(a.symbol, a.asset_class, a.liquid) for a in portfolio.assets]
+    result = cycle.compute(prices, weights, assets, load_scenarios(),
                            benchmark=_benchmark(portfolio), seed=seed)
     vols, correlations, es, stress = risk.modelInputsOf(vault)
     previous = None

@@ -14,8 +14,8 @@ RISKY, TBILL = ["QSPX", "QNDX", "QOIL"], "QTF"
 
 
 def _market():
-    from keepers.risk.portfolio import history, load_portfolio
     from keepers.signals.model import portfolio_limits
+    from keepers.vault import history, load_portfolio
 
     portfolio = load_portfolio()
     return portfolio, history(portfolio), portfolio_limits(portfolio)

@@ -17,7 +17,13 @@ from eth_utils import keccak
 
 from keepers.signals.features import build_features
 from keepers.signals.intent import RebalanceIntent, sign_intent
-from keepers.signals.model import Signal, TrainedSelector, portfolio_limits, predict, strategy_weights
+from keepers.signals.model import (
+    Signal,
+    TrainedSelector,
+    portfolio_limits,
+    predict,
+    strategy_weights,
+)
 from keepers.signals.rebalance_plan import PlannedTrade, plan
 from keepers.signals.strategies import STRATEGIES, Limits
 
@@ -38,7 +44,7 @@ class Market:
 
 def load_market(prices: pd.DataFrame | None = None) -> Market:
     """The portfolio of keepers/data/portfolio.yaml and its price history (arch.data unless given)."""
-    from keepers.risk.portfolio import history, load_portfolio
+    from keepers.vault import history, load_portfolio
 
     portfolio = load_portfolio()
     prices = history(portfolio) if prices is None else prices

@@ -4,11 +4,11 @@ idempotent across restarts, and never publishing stale data as fresh."""
 import numpy as np
 import pandas as pd
 import pytest
+from risk_fixtures import ASSETS, LIMITS
 
 from keepers.core import store
 from keepers.risk import publication
-from keepers.risk.portfolio import Portfolio, PortfolioAsset
-from risk_fixtures import ASSETS, LIMITS
+from keepers.vault import Portfolio, PortfolioAsset
 
 CLASSES = {0: "cash_stablecoin", 1: "tbill", 3: "ig_credit", 5: "equity"}
 

@@ -30,8 +30,8 @@ CYCLE_SECONDS = 31
 KEEPERS = ("governance", "screening", "risk")
 SIGNERS = {"screening": COMPLIANCE_KEEPER, "risk": RISK_KEEPER}
 # Each keeper's silverback entry point: the bot of the domain it serves.
-ENTRY_POINTS = {"governance": "keepers.access.bot:bot", "screening": "keepers.bots.screening:bot",
-                "risk": "keepers.bots.risk:bot"}
+ENTRY_POINTS = {"governance": "keepers.access.bot:bot", "screening": "keepers.compliance.bot:bot",
+                "risk": "keepers.risk.bot:bot"}
 
 
 def listed_wallet(i: int) -> str:

@@ -6,9 +6,10 @@ import os
 import signal
 
 from conftest import BIN, run_ape, wait_for
+
 from keepers.core import store
-from keepers.demo.processes import ProcessGroup
 from keepers.core.deployments import load, record_path
+from keepers.demo.processes import ProcessGroup
 
 LISTED = "0xdD2FD4581271e230360230F9337D5c0430Bf44C0"  # sample entry 90001 (test account 18)
 LISTED_2 = "0x7F367cC41522cE07553e823bf3be79A889DEbe1B"  # sample entry 90002
@@ -27,7 +28,7 @@ def test_screening_keeper__restart__no_repeat_and_pending_decisions_completed(an
                SILVERBACK_SIGNER_ALIAS="TEST::6")
     engine = store.open_store(db_url)
     group = ProcessGroup(tmp_path)
-    bot_argv = [str(BIN / "silverback"), "run", "keepers.bots.screening:bot", "--network", network]
+    bot_argv = [str(BIN / "silverback"), "run", "keepers.compliance.bot:bot", "--network", network]
     with networks.parse_network_choice(network):
         record = load(record_path("ethereum:local", tmp_path))
         registry = project.IdentityRegistry.at(record.address_of("IdentityRegistry"))

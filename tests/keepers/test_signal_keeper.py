@@ -6,11 +6,11 @@ intent still live is re-sent, never replaced) and its cooldown decision (RBL-12)
 import os
 
 import pytest
-
 from conftest import BIN, run_ape, wait_for
-from keepers.demo.processes import ProcessGroup
+
 from keepers.core import store
 from keepers.core.deployments import load, record_path
+from keepers.demo.processes import ProcessGroup
 
 USDC_UNIT, UNIT = 10**6, 10**18
 DEPOSIT_USD = 200_000  # small against the seeded pools: every trade fills within 1.5% of the oracle
@@ -30,12 +30,13 @@ def small_model():
 
 def test_signal_loop__train_signal_sign_relay_execute_risk_check(anvil, tmp_path, monkeypatch, small_model):
     from ape import accounts, chain, networks, project
-    from keepers.risk.portfolio import load_portfolio
+
     from keepers.risk.publication import publish
+    from keepers.routing.router import Router, sources_from_record
     from keepers.signals.cycle import DOMAIN, build_intent, compute_signal
     from keepers.signals.intent import account_signer
-    from keepers.routing.router import Router, sources_from_record
     from keepers.signals.keeper import KeeperConfig, SignalKeeper
+    from keepers.vault import load_portfolio
 
     market, selector = small_model
     network = f"ethereum:local:{anvil}"

@@ -8,12 +8,22 @@ import pandas as pd
 import pytest
 
 from keepers.cli import main
-from keepers.risk.portfolio import history, load_portfolio
 from keepers.signals.features import Standardiser, build_features
-from keepers.signals.model import (CONFIDENCE_FLOOR, RULE_BASED, SPLITS, TrainedSelector, backtest, build_dataset,
-                                   fit_selector, portfolio_limits, predict, split)
+from keepers.signals.model import (
+    CONFIDENCE_FLOOR,
+    RULE_BASED,
+    SPLITS,
+    TrainedSelector,
+    backtest,
+    build_dataset,
+    fit_selector,
+    portfolio_limits,
+    predict,
+    split,
+)
 from keepers.signals.network import Network, train
 from keepers.signals.strategies import STRATEGIES, target_weights
+from keepers.vault import history, load_portfolio
 
 RISKY, TBILL = ["QSPX", "QNDX", "QOIL"], "QTF"
 

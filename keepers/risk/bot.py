@@ -3,7 +3,7 @@ in the keeper store, calls the RiskEngine's `sync` (which halts the portfolio it
 limit: drawdown beyond its cap, or no price at all), and publishes the model update (vols,
 correlations, ES multiplier, stress shocks, metrics) within the engine's per-update bounds.
 
-Run: `SILVERBACK_SIGNER_ALIAS=<risk keeper> silverback run keepers.bots.risk:bot --network <choice>`.
+Run: `SILVERBACK_SIGNER_ALIAS=<risk keeper> silverback run keepers.risk.bot:bot --network <choice>`.
 Its key holds RISK_KEEPER only: it can publish bounded model data, never move funds.
 Restart-safe: observations are keyed by (chain, feed, round); publications by (chain, portfolio,
 update id), confirmed against the engine's own update id, which refuses replays.
@@ -20,12 +20,12 @@ from silverback import StateSnapshot
 
 from keepers.core import store
 from keepers.core.bot import keeper_bot
-from keepers.core.record import connected_record, portfolio_feeds
-from keepers.core.scan import block_hash, finish_scan, scan_range
 from keepers.core.faults import crash_point
-from keepers.risk.portfolio import load_portfolio
+from keepers.core.record import connected_record, portfolio_feeds
 from keepers.core.retries import with_retries
+from keepers.core.scan import block_hash, finish_scan, scan_range
 from keepers.risk.publication import bootstrap_history, observe, observed_history, publish
+from keepers.vault import load_portfolio
 
 KEEPER_NAME = "risk"
 # A second cursor: the block in which the keeper's last `sync` was mined (with its hash), so a sync

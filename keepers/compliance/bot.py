@@ -5,7 +5,7 @@ wallet of the identity, for every token, the vault and the aggregator — and re
 (who, when, which list entry, which list version) in the keeper store.
 
 Run: `SILVERBACK_SIGNER_ALIAS=<compliance keeper> QUANTERA_SANCTIONS_LIST=<path or https URL>
-silverback run keepers.bots.screening:bot --network <choice>`.
+silverback run keepers.compliance.bot:bot --network <choice>`.
 Its key holds COMPLIANCE_KEEPER only: it can freeze, nothing else (lifting a freeze is OPERATOR's).
 Restart-safe: decisions are unique per (chain, wallet, list entry) and stay `pending` until the
 freeze is seen on chain, so a crash between deciding and freezing is retried, never repeated (a
@@ -26,14 +26,14 @@ from ape import chain, project
 from ape.logging import logger
 from silverback import StateSnapshot
 
+from keepers.compliance.screening import Match, load_sanctions, screen
 from keepers.core import store
 from keepers.core.bot import keeper_bot
+from keepers.core.faults import crash_point
 from keepers.core.jsonable import to_jsonable
 from keepers.core.logs import fetch_logs
 from keepers.core.record import connected_record, share_contracts
 from keepers.core.scan import finish_scan, scan_range, transaction_is_canonical
-from keepers.compliance.screening import Match, load_sanctions, screen
-from keepers.core.faults import crash_point
 
 KEEPER_NAME = "screening"
 SANCTIONS_ENV = "QUANTERA_SANCTIONS_LIST"

@@ -10,8 +10,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from keepers.risk.cycle import AssetSpec
-from keepers.risk.models import RiskInputError
+from keepers.core.errors import QuanteraError
 
 DEFAULT_PORTFOLIO = Path(__file__).resolve().parent.parent / "data" / "portfolio.yaml"
 CLASSES = ("cash_stablecoin", "tbill", "treasury_note", "ig_credit", "hy_credit", "equity", "commodity", "other")
@@ -19,6 +18,10 @@ SERIES = ("constant", "tbill", "sp500", "nasdaq", "wti")
 LIMIT_FIELDS = ("minLiquidBps", "maxVar95Bps", "maxVar99Bps", "maxEsBps", "maxStressLossBps", "maxDrawdownBps",
                 "hardDrawdownBps", "maxModelAge", "maxPriceAge", "minUpdateDelay", "maxVolChangeBps",
                 "maxCorrelationChange", "maxStressChangeBps", "maxClassWeightBps")
+
+
+class PortfolioError(QuanteraError, ValueError):
+    """A portfolio definition the vault, the risk engine or the rebalancer cannot use."""
 
 
 @dataclass(frozen=True)
@@ -35,9 +38,6 @@ class PortfolioAsset:
     def class_index(self) -> int:
         return CLASSES.index(self.asset_class)
 
-    def spec(self) -> AssetSpec:
-        return AssetSpec(self.symbol, self.asset_class, self.liquid)
-
 
 @dataclass(frozen=True)
 class Portfolio:
@@ -51,7 +51,7 @@ class Portfolio:
     def strategy_tuple(self) -> tuple:
         """The AutoRebalancer's StrategyConfig for this portfolio (the `rebalancing` section)."""
         if not self.rebalancing:
-            raise RiskInputError("portfolio has no `rebalancing` section")
+            raise PortfolioError("portfolio has no `rebalancing` section")
         r = self.rebalancing
         minimum = [int(r["min_cash_bps"])] + [0] * (len(self.assets) - 1)
         maximum = [a.max_weight_bps for a in self.assets]
@@ -74,16 +74,16 @@ def load_portfolio(path: Path = DEFAULT_PORTFOLIO) -> Portfolio:
         asset = PortfolioAsset(entry["symbol"], entry.get("name", entry["symbol"]), entry["class"],
                                bool(entry["liquid"]), int(entry["max_weight_bps"]), entry["series"], entry.get("token"))
         if asset.asset_class not in CLASSES:
-            raise RiskInputError(f"{path}: {asset.symbol}: unknown class {asset.asset_class!r}")
+            raise PortfolioError(f"{path}: {asset.symbol}: unknown class {asset.asset_class!r}")
         if asset.series not in SERIES:
-            raise RiskInputError(f"{path}: {asset.symbol}: unknown series {asset.series!r} (one of {SERIES})")
+            raise PortfolioError(f"{path}: {asset.symbol}: unknown series {asset.series!r} (one of {SERIES})")
         assets.append(asset)
     missing = [f for f in LIMIT_FIELDS if f not in data["limits"]]
     if missing:
-        raise RiskInputError(f"{path}: limits missing {', '.join(missing)}")
+        raise PortfolioError(f"{path}: limits missing {', '.join(missing)}")
     fee = int(data.get("dealing_fee_bps", 0))
     if not 0 <= fee <= 200:
-        raise RiskInputError(f"{path}: dealing_fee_bps {fee} outside 0..200 (the vault's MAX_DEALING_FEE_BPS)")
+        raise PortfolioError(f"{path}: dealing_fee_bps {fee} outside 0..200 (the vault's MAX_DEALING_FEE_BPS)")
     return Portfolio(data["name"], data["symbol"], assets, data["limits"], data.get("rebalancing"), fee)
 
 
