@@ -27,8 +27,8 @@ from keepers.access import (
 from keepers.core import store
 from keepers.core.deployments import DeploymentError, deployments_dir, load, record_path
 from keepers.core.errors import QuanteraError
+from keepers.liquidity import cli as route_commands
 from keepers.risk import cli as risk_commands
-from keepers.routing import cli as route_commands
 from keepers.signals import cli as signal_commands
 
 

@@ -32,7 +32,7 @@ from eth_utils import keccak
 
 from keepers.core.benchmarking import merge_json
 from keepers.core.deployments import DeploymentRecord
-from keepers.routing.codec import encode_legs, encode_route
+from keepers.liquidity.codec import encode_legs, encode_route
 from keepers.signals.intent import RebalanceIntent, account_signer
 from keepers.vault import load_portfolio
 

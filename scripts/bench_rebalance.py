@@ -27,7 +27,7 @@ from eth_utils import keccak
 from keepers.access import ROLE_IDS, wired_manager
 from keepers.core.benchmarking import merge_json, timed
 from keepers.liquidity.artifacts import container
-from keepers.routing.codec import encode_legs, encode_route
+from keepers.liquidity.codec import encode_legs, encode_route
 from keepers.signals.intent import RebalanceIntent, sign_intent
 
 GAS_FILE = Path("benchmarks") / "gas.json"

@@ -21,8 +21,8 @@ from silverback import StateSnapshot
 from keepers.core import store
 from keepers.core.bot import keeper_bot
 from keepers.core.record import connected_record, portfolio_feeds
+from keepers.liquidity import Router, sources_from_record
 from keepers.risk import bootstrap_history, observed_history
-from keepers.routing.router import Router, sources_from_record
 from keepers.signals.cycle import DOMAIN, load_market
 from keepers.signals.intent import account_signer
 from keepers.signals.keeper import KeeperConfig, SignalKeeper

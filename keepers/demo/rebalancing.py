@@ -44,7 +44,7 @@ class RebalanceOutcome:
 def exercise_rebalancing(log: ActionLog, record, rpc_url: str, rpc, db_url: str, out_dir: Path) -> RebalanceOutcome:
     from ape import accounts, chain, project
 
-    from keepers.routing.router import Router, sources_from_record
+    from keepers.liquidity import Router, sources_from_record
     from keepers.signals.cycle import DOMAIN, load_market
     from keepers.signals.intent import account_signer
     from keepers.signals.keeper import KeeperConfig, SignalKeeper

@@ -23,7 +23,7 @@ from keepers.core import store
 from keepers.core.errors import QuanteraError
 from keepers.core.retries import with_retries
 from keepers.core.tokens import token_decimals
-from keepers.routing.codec import decode_route, encode_legs
+from keepers.liquidity import decode_route, encode_legs
 from keepers.signals.cycle import Market, SignalResult, build_intent, compute_signal, fit_bounds
 from keepers.signals.intent import RebalanceIntent
 from keepers.signals.model import TrainedSelector
@@ -91,7 +91,7 @@ class SignalKeeper:
     signer_address: str
     relayer: object | None
     config: KeeperConfig
-    split_router: object | None = None  # keepers.routing.Router: split each trade across venues
+    split_router: object | None = None  # keepers.liquidity.Router: split each trade across venues
 
     def run(self) -> dict:
         chain_id, portfolio = self.chain.chain_id, self.vault.address

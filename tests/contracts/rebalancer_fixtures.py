@@ -10,7 +10,7 @@ from eth_account import Account
 from risk_fixtures import asset_risk, bind_share_compliance, limits_tuple, model_update
 
 from keepers.access.roles import ROLE_IDS
-from keepers.routing.codec import encode_legs
+from keepers.liquidity.codec import encode_legs
 from keepers.signals.intent import RebalanceIntent, sign_intent
 
 USDC_UNIT, UNIT = 10**6, 10**18

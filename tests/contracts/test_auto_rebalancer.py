@@ -4,11 +4,11 @@ the loss budget, the risk check after, the guardian (docs/specs.md RBL-5..RBL-11
 import ape
 from eth_account import Account
 from eth_utils import keccak
-
 from fast_reverts import assert_reverts
 from isolation import isolated
-from keepers.routing.codec import encode_legs
 from rebalancer_fixtures import ORDER
+
+from keepers.liquidity.codec import encode_legs
 
 TARGETS = (4_000, 3_000, 1_500, 1_500)
 ASSET_CONCENTRATION = 5  # RiskLimit enum

@@ -2,13 +2,13 @@
 
 import ape
 from eth_account.messages import encode_typed_data
-
 from isolation import isolated
-from keepers.liquidity.artifacts import container
-from keepers.liquidity.rfq import make_quote, sign_quote, typed_message
-from keepers.routing.fills import decode_fills
-from keepers.routing.codec import encode_route
+
 from keepers.core.typed_data import permit_message, sign_typed
+from keepers.liquidity.artifacts import container
+from keepers.liquidity.codec import encode_route
+from keepers.liquidity.fills import decode_fills
+from keepers.liquidity.rfq import make_quote, sign_quote, typed_message
 
 USDC_UNIT, UNIT = 10**6, 10**18
 V2A, V2B = "UniswapV2Pair.A.QSPX-USDC", "UniswapV2Pair.B.QSPX-USDC"

@@ -3,13 +3,14 @@
 
 import ape
 import numpy as np
-from hypothesis import HealthCheck, Phase, given, settings, strategies as st
-
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 from isolation import isolated
+
+from keepers.liquidity.codec import encode_route, with_min_out
+from keepers.liquidity.graph import best_path
 from keepers.liquidity.rfq import make_quote, sign_quote
-from keepers.routing.graph import best_path
-from keepers.routing.codec import encode_route, with_min_out
-from keepers.routing.router import Router, Source
+from keepers.liquidity.router import Router, Source
 
 USDC_UNIT, UNIT = 10**6, 10**18
 SOURCES = ["UniswapV2Pair.A.QSPX-USDC", "UniswapV2Pair.B.QSPX-USDC", "UniswapV3Pool.QSPX-USDC.3000",

@@ -7,7 +7,8 @@ import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from isolation import isolated
-from keepers.routing.submit import PRIVATE_RPC_ENV, private_rpc, send
+
+from keepers.liquidity.submit import PRIVATE_RPC_ENV, private_rpc, send
 
 
 class _Relay(BaseHTTPRequestHandler):

@@ -7,7 +7,7 @@ from isolation import isolated
 from risk_fixtures import asset_risk, bind_share_compliance, limits_tuple, model_update
 
 from keepers.access.roles import ROLE_IDS
-from keepers.routing.codec import encode_route
+from keepers.liquidity.codec import encode_route
 
 USDC_UNIT, UNIT = 10**6, 10**18
 ORDER = ("USDC", "QTB", "QCORP", "QSPX")  # risk_fixtures' asset order: the limits are per index

@@ -11,9 +11,9 @@ extracted.
 
 import ape
 import pytest
-
 from isolation import isolated
-from keepers.routing.codec import encode_route
+
+from keepers.liquidity.codec import encode_route
 
 TARGETS = (4_000, 3_000, 1_500, 1_500)
 SLIPPAGE_BPS = 100

@@ -12,10 +12,10 @@ import ape
 import pytest
 from eth_abi import encode
 from eth_utils import keccak
-
 from isolation import isolated
+
+from keepers.liquidity.codec import encode_route
 from keepers.liquidity.rfq import make_quote, sign_quote
-from keepers.routing.codec import encode_route
 
 USDC_UNIT, UNIT = 10**6, 10**18
 PRICE = UNIT / USDC_UNIT / 50  # QSPX at 50 USD

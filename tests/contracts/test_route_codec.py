@@ -1,11 +1,11 @@
 """LIQ-17: the Solidity route encoder (RouteCodec.encode, used by the AutoRebalancer) writes exactly
-the bytes of the Python encoder (keepers.routing.codec), which the aggregator's tests execute."""
+the bytes of the Python encoder (keepers.liquidity.codec), which the aggregator's tests execute."""
 
 import ape
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from keepers.routing.codec import decode_route, encode_route
+from keepers.liquidity.codec import decode_route, encode_route
 
 addresses = st.integers(min_value=1, max_value=2**160 - 1).map(lambda i: f"0x{i:040x}")
 hops = st.tuples(addresses, addresses, st.binary(max_size=70))

@@ -14,7 +14,7 @@ from isolation import isolated
 from risk_fixtures import UNIT, USDC_UNIT
 
 from keepers.access.roles import ROLE_IDS
-from keepers.routing.codec import encode_route
+from keepers.liquidity.codec import encode_route
 
 USDC, QTB, QCORP, QSPX = range(4)
 OVERDRAW, OTHER_TOKEN, TWICE, ACCOMPLICE, KEEP = range(5)

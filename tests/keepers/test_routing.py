@@ -4,10 +4,10 @@ for their gas; Bellman-Ford finds hop-bounded best paths and reports arbitrage c
 import numpy as np
 import pytest
 
-from keepers.routing.graph import Edge, best_path, find_arbitrage
-from keepers.routing.fills import decode_fills
-from keepers.routing.router import grid_for
-from keepers.routing.split import SplitError, best_split
+from keepers.liquidity.fills import decode_fills
+from keepers.liquidity.graph import Edge, best_path, find_arbitrage
+from keepers.liquidity.router import grid_for
+from keepers.liquidity.split import SplitError, best_split
 
 RESERVES = [(5e12, 2.5e21), (2e12, 1e21), (1e12, 5e20)]  # USDC / QSPX constant-product pools at $2,000
 
@@ -96,7 +96,7 @@ def test_decode_fills__72_bytes_per_hop_in_order():
 def test_codec__packed_route_round_trips_and_refuses_what_the_aggregator_would():
     """LIQ-17: the Python encoder writes RouteCodec's layout (the contract tests execute it); the
     order's amount is the legs' sum and a leg's last hop buys the route's token by construction."""
-    from keepers.routing.codec import RouteError, decode_route, encode_route, with_min_out
+    from keepers.liquidity.codec import RouteError, decode_route, encode_route, with_min_out
     usdc, qspx, qcorp, pair, pool, rfq, me = (f"0x{i:040x}" for i in range(1, 8))
     legs = [(600, [(pair, qspx, b"")]), (400, [(pool, qcorp, b""), (rfq, qspx, b"\x01\x02")])]
     route = encode_route(usdc, qspx, 1_000, 990, me, 1_700_000_000, 50, legs)

@@ -31,8 +31,8 @@ def small_model():
 def test_signal_loop__train_signal_sign_relay_execute_risk_check(anvil, tmp_path, monkeypatch, small_model):
     from ape import accounts, chain, networks, project
 
+    from keepers.liquidity.router import Router, sources_from_record
     from keepers.risk.publication import publish
-    from keepers.routing.router import Router, sources_from_record
     from keepers.signals.cycle import DOMAIN, build_intent, compute_signal
     from keepers.signals.intent import account_signer
     from keepers.signals.keeper import KeeperConfig, SignalKeeper

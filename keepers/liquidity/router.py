@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from keepers.core.errors import QuanteraError
-from keepers.routing.codec import encode_route, with_min_out
-from keepers.routing.graph import Arbitrage, Edge, PathResult, best_path, find_arbitrage
-from keepers.routing.split import Allocation, SplitError, best_split
+from keepers.liquidity.codec import encode_route, with_min_out
+from keepers.liquidity.graph import Arbitrage, Edge, PathResult, best_path, find_arbitrage
+from keepers.liquidity.split import Allocation, SplitError, best_split
 
 GRID_POINTS = 16
 BPS = 10_000
@@ -41,7 +41,7 @@ class Plan:
     token_in: str
     token_out: str
     amount_in: int
-    route: bytes  # packed (keepers.routing.codec)
+    route: bytes  # packed (keepers.liquidity.codec)
     predicted_out: int
     legs: list[tuple[str, int, int]]  # (source name, amount in, predicted out)
     best_single: tuple[str, int]  # (source name, output for the whole order)

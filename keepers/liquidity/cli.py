@@ -12,9 +12,9 @@ from rich.console import Console
 from rich.table import Table
 
 from keepers.core.errors import QuanteraError
-from keepers.routing.fills import decode_fills
-from keepers.routing.router import Plan, Router, sources_from_record
-from keepers.routing.submit import private_rpc, send
+from keepers.liquidity.fills import decode_fills
+from keepers.liquidity.router import Plan, Router, sources_from_record
+from keepers.liquidity.submit import private_rpc, send
 
 NATIVE_USD_DEFAULT = 3_000.0
 ZERO_ADDRESS = "0x" + "00" * 20
