@@ -33,7 +33,7 @@ from eth_utils import keccak
 from keepers.core.benchmarking import merge_json
 from keepers.core.deployments import DeploymentRecord
 from keepers.liquidity.codec import encode_legs, encode_route
-from keepers.signals.intent import RebalanceIntent, account_signer
+from keepers.rebalancing.intent import RebalanceIntent, account_signer
 from keepers.vault import load_portfolio
 
 _spec = importlib.util.spec_from_file_location("quantera_deploy", Path(__file__).with_name("deploy.py"))

@@ -45,10 +45,15 @@ def exercise_rebalancing(log: ActionLog, record, rpc_url: str, rpc, db_url: str,
     from ape import accounts, chain, project
 
     from keepers.liquidity import Router, sources_from_record
-    from keepers.signals.cycle import DOMAIN, load_market
-    from keepers.signals.intent import account_signer
-    from keepers.signals.keeper import KeeperConfig, SignalKeeper
-    from keepers.signals.model import DEFAULT_MODEL, TrainedSelector
+    from keepers.rebalancing import (
+        DEFAULT_MODEL,
+        DOMAIN,
+        KeeperConfig,
+        SignalKeeper,
+        TrainedSelector,
+        account_signer,
+        load_market,
+    )
 
     portfolio = load_portfolio()
     symbols = [a.symbol for a in portfolio.assets]

@@ -11,7 +11,7 @@ from risk_fixtures import asset_risk, bind_share_compliance, limits_tuple, model
 
 from keepers.access.roles import ROLE_IDS
 from keepers.liquidity.codec import encode_legs
-from keepers.signals.intent import RebalanceIntent, sign_intent
+from keepers.rebalancing.intent import RebalanceIntent, sign_intent
 
 USDC_UNIT, UNIT = 10**6, 10**18
 ORDER = ("USDC", "QTB", "QCORP", "QSPX")  # risk_fixtures' asset order: the limits are per index

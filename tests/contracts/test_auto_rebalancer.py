@@ -88,7 +88,7 @@ def test_rebalance__every_refusal_before_any_trade(rebalancing, chain, outsider,
     with ape.reverts(rb.SignersNotAscending):
         send(good, signers[::-1], signatures[::-1])
     stranger = Account.create("stranger")
-    from keepers.signals.intent import sign_intent
+    from keepers.rebalancing.intent import sign_intent
     stranger_sig = sign_intent(good, stranger.key, "Quantera AutoRebalancer", chain.chain_id, rb.address)[1]
     pair = sorted([(signers[0], signatures[0]), (stranger.address, stranger_sig)], key=lambda p: int(p[0], 16))
     with ape.reverts(rb.SignerNotAuthorised, signer=stranger.address):

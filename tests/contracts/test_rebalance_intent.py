@@ -4,7 +4,7 @@ import ape
 import pytest
 from eth_account import Account
 
-from keepers.signals.intent import RebalanceIntent, sign_intent
+from keepers.rebalancing.intent import RebalanceIntent, sign_intent
 
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 DOMAIN = "QuanteraLibraryHarness"

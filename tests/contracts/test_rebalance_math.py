@@ -1,9 +1,10 @@
 """RebalanceMath (issue 6, execution maths): the library equals its Python mirror to the unit
 (docs/specs.md RBL-1, differential, hypothesis)."""
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from keepers.signals.rebalance_plan import plan
+from keepers.rebalancing.rebalance_plan import plan
 
 
 @st.composite

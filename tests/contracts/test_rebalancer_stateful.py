@@ -4,15 +4,21 @@ contract, malleable, stranger-signed), oracle price moves and time jumps."""
 
 from eth_account import Account
 from eth_utils import keccak
+from fast_reverts import revert_data
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
-
-from fast_reverts import revert_data
-from keepers.signals.intent import sign_intent
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    rule,
+    run_state_machine_as_test,
+)
+from liquidity_fixtures import PRICES
 from rebalancer_fixtures import DOMAIN, ORDER, STRATEGY
 from risk_fixtures import FEED_DECIMALS
-from liquidity_fixtures import PRICES
+
+from keepers.rebalancing.intent import sign_intent
 
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 TAMPERS = ["none"] * 6 + ["replay", "expired", "foreign_chain", "foreign_contract", "malleable", "stranger"]

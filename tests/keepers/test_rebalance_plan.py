@@ -2,9 +2,10 @@
 target, no purchase beyond the shortfall, no trade above the cap, settlement never spent below its
 target, minimum outputs equal to the oracle value less the slippage bound."""
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from keepers.signals.rebalance_plan import BPS, plan
+from keepers.rebalancing.rebalance_plan import BPS, plan
 
 
 @st.composite

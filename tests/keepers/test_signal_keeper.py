@@ -20,8 +20,8 @@ SIGNAL_KEEPER, OPERATOR, AGENT, RISK_KEEPER, INVESTOR = 22, 3, 5, 7, 19
 @pytest.fixture(scope="module")
 def small_model():
     """A small selector trained on the real history (fast: the loop, not the model, is under test)."""
-    from keepers.signals.cycle import load_market
-    from keepers.signals.model import build_dataset, fit_selector
+    from keepers.rebalancing.cycle import load_market
+    from keepers.rebalancing.model import build_dataset, fit_selector
 
     market = load_market()
     dataset = build_dataset(market.prices, market.risky, market.tbill, market.limits)
@@ -32,10 +32,10 @@ def test_signal_loop__train_signal_sign_relay_execute_risk_check(anvil, tmp_path
     from ape import accounts, chain, networks, project
 
     from keepers.liquidity.router import Router, sources_from_record
+    from keepers.rebalancing.cycle import DOMAIN, build_intent, compute_signal
+    from keepers.rebalancing.intent import account_signer
+    from keepers.rebalancing.keeper import KeeperConfig, SignalKeeper
     from keepers.risk.publication import publish
-    from keepers.signals.cycle import DOMAIN, build_intent, compute_signal
-    from keepers.signals.intent import account_signer
-    from keepers.signals.keeper import KeeperConfig, SignalKeeper
     from keepers.vault import load_portfolio
 
     market, selector = small_model
@@ -145,7 +145,7 @@ def test_signal_loop__train_signal_sign_relay_execute_risk_check(anvil, tmp_path
                SILVERBACK_SIGNER_ALIAS=f"TEST::{SIGNAL_KEEPER}", QUANTERA_SIGNAL_MODEL=str(tmp_path / "none.npz"))
     group = ProcessGroup(tmp_path)
     try:
-        group.start("signal", [str(BIN / "silverback"), "run", "keepers.bots.signal:bot", "--network", network],
+        group.start("signal", [str(BIN / "silverback"), "run", "keepers.rebalancing.bot:bot", "--network", network],
                     env=env)
         wait_for(lambda: len(store.predictions(db, 1337, vault_address)) >= 3, "the bot's startup prediction",
                  tmp_path / "signal.log")

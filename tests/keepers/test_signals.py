@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from keepers.cli import main
-from keepers.signals.features import Standardiser, build_features
-from keepers.signals.model import (
+from keepers.rebalancing.features import Standardiser, build_features
+from keepers.rebalancing.model import (
     CONFIDENCE_FLOOR,
     RULE_BASED,
     SPLITS,
@@ -21,8 +21,8 @@ from keepers.signals.model import (
     predict,
     split,
 )
-from keepers.signals.network import Network, train
-from keepers.signals.strategies import STRATEGIES, target_weights
+from keepers.rebalancing.network import Network, train
+from keepers.rebalancing.strategies import STRATEGIES, target_weights
 from keepers.vault import history, load_portfolio
 
 RISKY, TBILL = ["QSPX", "QNDX", "QOIL"], "QTF"

@@ -17,9 +17,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from keepers.signals.features import Standardiser, build_features
-from keepers.signals.network import Network, train
-from keepers.signals.strategies import LOOKBACK_DAYS, STRATEGIES, Limits, project, target_weights
+from keepers.rebalancing.features import Standardiser, build_features
+from keepers.rebalancing.network import Network, train
+from keepers.rebalancing.strategies import (
+    LOOKBACK_DAYS,
+    STRATEGIES,
+    Limits,
+    project,
+    target_weights,
+)
 
 HORIZON_DAYS = 21
 DECISION_STEP_DAYS = 5

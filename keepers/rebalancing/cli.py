@@ -14,7 +14,7 @@ RISKY, TBILL = ["QSPX", "QNDX", "QOIL"], "QTF"
 
 
 def _market():
-    from keepers.signals.model import portfolio_limits
+    from keepers.rebalancing.model import portfolio_limits
     from keepers.vault import history, load_portfolio
 
     portfolio = load_portfolio()
@@ -34,7 +34,7 @@ def signal() -> None:
 @click.option("--json", "as_json", is_flag=True)
 def signal_train(out_path: Path | None, epochs: int, seed: int, as_json: bool) -> None:
     """Train on 1999-2010, stop early on 2011-2014, report out of sample on 2015-2018, save."""
-    from keepers.signals.model import DEFAULT_MODEL, backtest, build_dataset, fit_selector
+    from keepers.rebalancing.model import DEFAULT_MODEL, backtest, build_dataset, fit_selector
 
     _, prices, limits = _market()
     dataset = build_dataset(prices, RISKY, TBILL, limits)
@@ -66,9 +66,9 @@ def signal_train(out_path: Path | None, epochs: int, seed: int, as_json: bool) -
 def signal_predict(model_path: Path | None, as_of: str | None, as_json: bool) -> None:
     """The strategy for a day and its target weights (rule-based fallback when the model is missing
     or unsure, and the reason)."""
-    from keepers.signals.features import build_features
-    from keepers.signals.model import DEFAULT_MODEL, TrainedSelector, predict, strategy_weights
-    from keepers.signals.strategies import STRATEGIES
+    from keepers.rebalancing.features import build_features
+    from keepers.rebalancing.model import DEFAULT_MODEL, TrainedSelector, predict, strategy_weights
+    from keepers.rebalancing.strategies import STRATEGIES
 
     portfolio, prices, limits = _market()
     path = model_path or DEFAULT_MODEL

@@ -3,9 +3,9 @@ AutoRebalancer's `previewRebalance` for the trades, cost and benefit, and signs 
 intent only when the benefit beats the cost; every prediction, intent and outcome goes to the
 keeper store. Retrains the model weekly (a scheduled task) and uses the new weights from then on.
 
-Run: `SILVERBACK_SIGNER_ALIAS=<signal keeper> silverback run keepers.bots.signal:bot --network <choice>`.
+Run: `SILVERBACK_SIGNER_ALIAS=<signal keeper> silverback run keepers.rebalancing.bot:bot --network <choice>`.
 The signer must be an authorised intent signer of the portfolio's strategy (deploy `--signal-signer`);
-it needs no role: the contract bounds what any intent can do. See keepers/signals/keeper.py for the
+it needs no role: the contract bounds what any intent can do. See keepers/rebalancing/keeper.py for the
 restart and failure rules.
 """
 
@@ -22,11 +22,11 @@ from keepers.core import store
 from keepers.core.bot import keeper_bot
 from keepers.core.record import connected_record, portfolio_feeds
 from keepers.liquidity import Router, sources_from_record
+from keepers.rebalancing.cycle import DOMAIN, load_market
+from keepers.rebalancing.intent import account_signer
+from keepers.rebalancing.keeper import KeeperConfig, SignalKeeper
+from keepers.rebalancing.model import DEFAULT_MODEL, TrainedSelector
 from keepers.risk import bootstrap_history, observed_history
-from keepers.signals.cycle import DOMAIN, load_market
-from keepers.signals.intent import account_signer
-from keepers.signals.keeper import KeeperConfig, SignalKeeper
-from keepers.signals.model import DEFAULT_MODEL, TrainedSelector
 from keepers.vault import load_portfolio
 
 FEED_DECIMALS = 8
@@ -89,7 +89,7 @@ def weekly_retrain(now) -> dict:
     """Retrains on the history known now, saves the weights with their version and data hash, and
     switches to them. The previous weights stay on disk."""
     global selector
-    from keepers.signals.model import build_dataset, fit_selector
+    from keepers.rebalancing.model import build_dataset, fit_selector
 
     data = market()
     dataset = build_dataset(data.prices, data.risky, data.tbill, data.limits)

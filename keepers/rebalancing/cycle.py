@@ -2,7 +2,7 @@
 rule-based fallback), target weights within the RiskEngine's limits, the rebalance the chain would
 compute from them (exact mirror of RebalanceMath), and the signed EIP-712 intent.
 
-The signal keeper (`keepers.bots.signal`) feeds it on-chain holdings and oracle prices and decides
+The signal keeper (`keepers.rebalancing.bot`) feeds it on-chain holdings and oracle prices and decides
 from the contract's own `previewRebalance`; the benchmark times it end to end.
 """
 
@@ -15,17 +15,17 @@ import numpy as np
 import pandas as pd
 from eth_utils import keccak
 
-from keepers.signals.features import build_features
-from keepers.signals.intent import RebalanceIntent, sign_intent
-from keepers.signals.model import (
+from keepers.rebalancing.features import build_features
+from keepers.rebalancing.intent import RebalanceIntent, sign_intent
+from keepers.rebalancing.model import (
     Signal,
     TrainedSelector,
     portfolio_limits,
     predict,
     strategy_weights,
 )
-from keepers.signals.rebalance_plan import PlannedTrade, plan
-from keepers.signals.strategies import STRATEGIES, Limits
+from keepers.rebalancing.rebalance_plan import PlannedTrade, plan
+from keepers.rebalancing.strategies import STRATEGIES, Limits
 
 DOMAIN = "Quantera AutoRebalancer"
 TBILL_CLASS = "tbill"

@@ -24,9 +24,9 @@ from keepers.core.errors import QuanteraError
 from keepers.core.retries import with_retries
 from keepers.core.tokens import token_decimals
 from keepers.liquidity import decode_route, encode_legs
-from keepers.signals.cycle import Market, SignalResult, build_intent, compute_signal, fit_bounds
-from keepers.signals.intent import RebalanceIntent
-from keepers.signals.model import TrainedSelector
+from keepers.rebalancing.cycle import Market, SignalResult, build_intent, compute_signal, fit_bounds
+from keepers.rebalancing.intent import RebalanceIntent
+from keepers.rebalancing.model import TrainedSelector
 
 USD = 10**18
 BPS = 10_000
