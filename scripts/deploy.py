@@ -652,7 +652,7 @@ LIVE_CONTRACTS = {name: name for name in ("QuanteraAccessManager", "IdentityRegi
                                            "OracleRouter", "RiskEngine", "PortfolioVault")}
 LIVE_CONTRACTS["ComplianceEngine.shares"] = "ComplianceEngine"  # record name -> contract type
 # Role wiring and configuration of a live deployment: 6.45M gas in 21 transactions measured on
-# tests/keepers/test_deploy_live.py's (most of it the jurisdiction defaults, token's and shares'),
+# tests/keepers/deploy/test_deploy_live.py's (most of it the jurisdiction defaults, token's and shares'),
 # rounded up.
 CONFIGURATION_GAS = 8_000_000
 
