@@ -56,8 +56,8 @@ sizes: build ## Record every deployable contract's runtime size in benchmarks/co
 # processes and 1-second blocks — the deployments and the demo, then the fault drills once the
 # quick keeper suite has made room. Each job's output is printed whole when it ends, so they never
 # interleave; the slowest tests of each keeper job are listed.
-KEEPER_DEPLOY_TESTS := tests/keepers/test_deploy_and_demo.py tests/keepers/test_deploy_live.py
-KEEPER_DRILL_TESTS := tests/keepers/test_fault_drills.py
+KEEPER_DEPLOY_TESTS := tests/keepers/demo/test_deploy_and_demo.py tests/keepers/deploy/test_deploy_live.py
+KEEPER_DRILL_TESTS := tests/keepers/core/test_fault_drills.py
 
 test: build ## Run every test (contract suite, keeper suite, deployment/demo and drill tests in parallel)
 	$(MAKE) --no-print-directory -j3 --output-sync=target test-contracts test-deploys test-keepers test-drills

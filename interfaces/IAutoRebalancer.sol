@@ -187,7 +187,7 @@ interface IAutoRebalancer is IExtSloads {
     /// `routes[k]` are the relayer's legs for the k-th planned trade (see `previewRebalance`), packed
     /// as in a route (ILiquidityAggregator "Route encoding": per leg `amountIn` 16 | hopCount 1,
     /// per hop venue 20 | tokenOut 20, absent on a leg's last hop | dataLength 2 | data), back to
-    /// back, nothing before or after (`keepers.routing.codec.encode_legs`). Their `amountIn` are
+    /// back, nothing before or after (`keepers.liquidity.codec.encode_legs`). Their `amountIn` are
     /// relative weights — the contract scales them to the planned amount; every leg's last hop buys
     /// the trade's asset by the encoding.
     /// @return loss Oracle value sold minus oracle value bought (0 if the trades gained), USD.

@@ -40,7 +40,7 @@ interface ISwapPayer {
 /// output, a deadline, an oracle-derived bound and a commit–reveal mode for large orders.
 ///
 /// Route encoding. A route is packed bytes (as UniversalRouter and Uniswap v4 pack their inputs),
-/// big-endian, no padding; `RouteCodec.encode` (Solidity) and `keepers.routing.codec.encode_route`
+/// big-endian, no padding; `RouteCodec.encode` (Solidity) and `keepers.liquidity.codec.encode_route`
 /// (Python) build it from the struct form:
 ///   header  tokenIn 20 | tokenOut 20 | recipient 20 | minAmountOut 16 | deadline 5 |
 ///           maxSlippageBps 2 | legCount 1
@@ -117,7 +117,7 @@ interface ILiquidityAggregator {
     /// every source took and gave, so execution quality can be measured from the chain alone.
     /// `fills` is packed (FillLog), 72 bytes per hop in execution order: venue (20 bytes),
     /// tokenOut (20), amountIn (uint128), amountOut (uint128, as the venue reported it; the
-    /// route's `amountOut` is measured at the recipient). Decoded by `keepers.routing.fills`.
+    /// route's `amountOut` is measured at the recipient). Decoded by `keepers.liquidity.fills`.
     event RouteExecuted(
         address indexed payer,
         address indexed recipient,

@@ -16,15 +16,20 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from keepers import __version__, store
-from keepers.deployments import DeploymentError, deployments_dir, load, record_path
-from keepers.errors import QuanteraError
-from keepers.governance.operations import OPERATION_EVENTS, StoredEvent, pending_operations, role_holders
+from keepers import __version__
+from keepers.access import (
+    OPERATION_EVENTS,
+    ROLE_NAMES,
+    StoredEvent,
+    pending_operations,
+    role_holders,
+)
+from keepers.core import store
+from keepers.core.deployments import DeploymentError, deployments_dir, load, record_path
+from keepers.core.errors import QuanteraError
+from keepers.liquidity import cli as route_commands
+from keepers.rebalancing import cli as signal_commands
 from keepers.risk import cli as risk_commands
-from keepers.routing import cli as route_commands
-from keepers.signals import cli as signal_commands
-from keepers.roles import ROLE_NAMES
-
 
 
 def emit(data: Any, as_json: bool, table: Table | None = None) -> None:
@@ -127,7 +132,7 @@ def compliance() -> None:
 def compliance_onboard(kyc_file: Path, network_choice: str, account_alias: str, as_json: bool) -> None:
     """Register KYC'd investors (idempotent). Bad rows are reported by line and skipped; the others go
     through; the exit code is 1 if any row was rejected."""
-    from keepers.compliance.onboard_chain import onboard
+    from keepers.compliance import onboard
 
     result = onboard(kyc_file, network_choice, account_alias)
     table = Table(title=f"Onboarding from {kyc_file}")
@@ -153,7 +158,7 @@ def compliance_report(period_from: str, period_to: str, jurisdiction: int | None
                       out_dir: Path | None, as_json: bool) -> None:
     """Transactions (mints, burns, transfers, forced transfers, recoveries), freezes, and holder counts
     per jurisdiction at period end, rebuilt from chain events."""
-    from keepers.compliance.report_chain import build_chain_report, parse_time
+    from keepers.compliance import build_chain_report, parse_time
 
     report, written = build_chain_report(network_choice, parse_time(period_from), parse_time(period_to, True),
                                          jurisdiction, out_dir)

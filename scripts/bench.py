@@ -9,8 +9,8 @@ import click
 from ape import accounts, chain, project
 from ape.cli import ConnectedProviderCommand, network_option
 
-from keepers.benchmarking import merge_json, timed, wired_manager
-from keepers.roles import ROLE_IDS
+from keepers.access import ROLE_IDS, wired_manager
+from keepers.core.benchmarking import merge_json, timed
 
 GAS_FILE = Path("benchmarks") / "gas.json"
 GOVERNOR, GUARDIAN = ROLE_IDS["GOVERNOR"], ROLE_IDS["GUARDIAN"]
@@ -195,10 +195,10 @@ def measure_timings() -> dict[str, dict]:
     import pandas as pd
     from arch.data import nasdaq, sp500, wti
 
-    from keepers import store
+    from keepers.core import store
     from keepers.risk import publication
     from keepers.risk.models import monte_carlo_var
-    from keepers.risk.portfolio import Portfolio, PortfolioAsset, history
+    from keepers.vault import Portfolio, PortfolioAsset, history
 
     rng = np.random.default_rng(42)
     factors = rng.normal(size=(20, 20))

@@ -20,15 +20,15 @@ import numpy as np
 from ape import accounts, chain, project
 from ape.cli import ConnectedProviderCommand, network_option
 
-from keepers.benchmarking import merge_json, timed, wired_manager
+from keepers.access import ROLE_IDS, wired_manager
+from keepers.core.benchmarking import merge_json, timed
 from keepers.liquidity.artifacts import container
+from keepers.liquidity.codec import encode_route
 from keepers.liquidity.deploy import seed_v3_position
+from keepers.liquidity.graph import Edge, best_path, find_arbitrage
 from keepers.liquidity.rfq import make_quote, sign_quote
-from keepers.roles import ROLE_IDS
-from keepers.routing.graph import Edge, best_path, find_arbitrage
-from keepers.routing.codec import encode_route
-from keepers.routing.router import Router, Source
-from keepers.routing.split import best_split
+from keepers.liquidity.router import Router, Source
+from keepers.liquidity.split import best_split
 
 GAS_FILE = Path("benchmarks") / "gas.json"
 TIMINGS_FILE = Path("benchmarks") / "timings.json"

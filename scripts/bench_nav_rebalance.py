@@ -30,11 +30,11 @@ from eth_abi import encode
 from eth_account import Account
 from eth_utils import keccak
 
-from keepers.benchmarking import merge_json
-from keepers.deployments import DeploymentRecord
-from keepers.risk.portfolio import load_portfolio
-from keepers.routing.codec import encode_legs, encode_route
-from keepers.signals.intent import RebalanceIntent, account_signer
+from keepers.core.benchmarking import merge_json
+from keepers.core.deployments import DeploymentRecord
+from keepers.liquidity.codec import encode_legs, encode_route
+from keepers.rebalancing.intent import RebalanceIntent, account_signer
+from keepers.vault import load_portfolio
 
 _spec = importlib.util.spec_from_file_location("quantera_deploy", Path(__file__).with_name("deploy.py"))
 deploy = importlib.util.module_from_spec(_spec)

@@ -24,11 +24,11 @@ from eth_abi import encode
 from eth_account import Account
 from eth_utils import keccak
 
-from keepers.benchmarking import merge_json, timed, wired_manager
+from keepers.access import ROLE_IDS, wired_manager
+from keepers.core.benchmarking import merge_json, timed
 from keepers.liquidity.artifacts import container
-from keepers.roles import ROLE_IDS
-from keepers.routing.codec import encode_legs, encode_route
-from keepers.signals.intent import RebalanceIntent, sign_intent
+from keepers.liquidity.codec import encode_legs, encode_route
+from keepers.rebalancing.intent import RebalanceIntent, sign_intent
 
 GAS_FILE = Path("benchmarks") / "gas.json"
 TIMINGS_FILE = Path("benchmarks") / "timings.json"
@@ -212,9 +212,9 @@ def measure_signal() -> dict[str, dict]:
     """Model inference on one feature row, and a full signal cycle: features from the real history,
     the model's choice, the strategy's target weights within the risk limits, the rebalance plan
     (the on-chain maths' mirror) and the EIP-712 signature."""
-    from keepers.signals.cycle import load_market, signal_cycle
-    from keepers.signals.features import build_features
-    from keepers.signals.model import DEFAULT_MODEL, TrainedSelector, predict
+    from keepers.rebalancing.cycle import load_market, signal_cycle
+    from keepers.rebalancing.features import build_features
+    from keepers.rebalancing.model import DEFAULT_MODEL, TrainedSelector, predict
 
     selector = TrainedSelector.load(DEFAULT_MODEL)
     market = load_market()

@@ -10,7 +10,7 @@ import json
 import sys
 from pathlib import Path
 
-from keepers.benchmarking import RUNTIME_BUDGET, contract_sizes, size_budget_problems
+from keepers.core.benchmarking import RUNTIME_BUDGET, contract_sizes, size_budget_problems
 
 BUILD_FILE = Path(".build") / "__local__.json"
 SIZES_FILE = Path("benchmarks") / "contract_sizes.json"

@@ -24,7 +24,7 @@ import click
 import numpy as np
 from scipy import stats
 
-from keepers.benchmarking import merge_json, timed
+from keepers.core.benchmarking import merge_json, timed
 from keepers.risk.models import monte_carlo_var
 
 TIMINGS_FILE = Path("benchmarks") / "timings.json"
@@ -54,7 +54,7 @@ def plain_numpy_var_es(mean, cov, weights, alpha, scenarios, dof, seed) -> tuple
 
 
 def exact_var_es(mean, cov, weights, alpha, dof) -> tuple[float, float]:
-    """The linear portfolio's exact Student-t VaR and ES (tests/keepers/test_risk_models.py)."""
+    """The linear portfolio's exact Student-t VaR and ES (tests/keepers/risk/test_risk_models.py)."""
     s = np.sqrt(weights @ cov @ weights * (dof - 2) / dof)
     q = stats.t.ppf(alpha, dof)
     tail_mean = stats.t.pdf(q, dof) * (dof + q**2) / ((dof - 1) * (1 - alpha))

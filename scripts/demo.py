@@ -6,7 +6,7 @@ from pathlib import Path
 import click
 
 from keepers.demo.run import run_demo
-from keepers.errors import QuanteraError
+from keepers.core.errors import QuanteraError
 
 
 @click.command()

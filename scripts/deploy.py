@@ -5,7 +5,7 @@ for) is skipped unless `--fresh`. Every step reads the chain before it sends, an
 recorded as pending (with the nonce it is sent with) before its transaction, so a run killed at any
 point completes on a rerun without deploying anything twice.
 
-Before the first transaction every input is checked (keepers/preflight.py: address options, the
+Before the first transaction every input is checked (keepers/core/preflight.py: address options, the
 feeds file, tokens and feeds on chain, the deployer's balance) and a keyfile account is unlocked
 once, with `APE_ACCOUNTS_<alias>_PASSPHRASE` or one prompt; a failure stops the script with one
 line and nothing sent. On live networks every state-changing step asks for confirmation, unless
@@ -22,15 +22,28 @@ import click
 from ape import accounts, chain, project
 from ape.cli import ConnectedProviderCommand, network_option
 
-from keepers.chain import load_account, unlock_account
+from keepers.access import ROLE_IDS, wiring
 from keepers.compliance.jurisdictions import load_jurisdictions
-from keepers.deployments import (DeploymentError, DeploymentRecord, PendingDeployment, deployments_dir, load,
-                                 record_path, save)
-from keepers.errors import QuanteraError
-from keepers.preflight import LiveAsset, check_balance, check_feeds_on_chain, check_options, feeds_path, load_feeds
-from keepers.protocol import wiring
-from keepers.roles import ROLE_IDS
-from keepers.waiting import WaitTimeout, wait_until
+from keepers.core.chain import load_account, unlock_account
+from keepers.core.deployments import (
+    DeploymentError,
+    DeploymentRecord,
+    PendingDeployment,
+    deployments_dir,
+    load,
+    record_path,
+    save,
+)
+from keepers.core.errors import QuanteraError
+from keepers.core.preflight import (
+    LiveAsset,
+    check_balance,
+    check_feeds_on_chain,
+    check_options,
+    feeds_path,
+    load_feeds,
+)
+from keepers.core.waiting import WaitTimeout, wait_until
 
 ADMIN_ROLE = ROLE_IDS["ADMIN"]
 ALL_CAPABILITIES, FREEZE_ONLY = 0xFF, 1 << 2
@@ -201,7 +214,7 @@ def _deployer_is_admin(ctx: DeployContext, manager, left_to_governance: str) -> 
 
 
 def _wiring_calls(manager, contracts: list[tuple[object, str]]) -> list[ManagerCall]:
-    """Maps each (contract, name)'s restricted functions to roles (keepers/protocol.py), skipping
+    """Maps each (contract, name)'s restricted functions to roles (keepers/access/protocol.py), skipping
     what is set."""
     calls = []
     for contract, name in contracts:
@@ -324,7 +337,7 @@ def deploy_risk(ctx: DeployContext, live: dict[str, LiveAsset] | None, agent: st
     Live networks (`live`: the checked feeds file) deploy no token or feed: they use the file's.
     Everything is deployed first, then wired (with the keepers' grants) in one transaction, then
     configured: first prices (local feeds), feeds, listings and limits, the vault's identity."""
-    from keepers.risk.portfolio import history, load_portfolio
+    from keepers.vault import history, load_portfolio
 
     portfolio = load_portfolio()
     manager = _manager(ctx)
@@ -446,7 +459,7 @@ def deploy_liquidity_venues(ctx: DeployContext, market_maker: str | None) -> Non
     seeded per keepers/data/liquidity.yaml, and the LiquidityAggregator over them. Live networks
     list their existing venues with the aggregator's `setVenue` (governance), not here."""
     from keepers.liquidity.deploy import LiquidityDeployer, deploy_liquidity
-    from keepers.risk.portfolio import load_portfolio
+    from keepers.vault import load_portfolio
 
     if not ctx.is_local:
         click.echo("  = live network: liquidity venues are listed by governance, not seeded by this script")
@@ -479,7 +492,7 @@ def deploy_rebalancer(ctx: DeployContext, signal_signers: list[str], relayer: st
     `rebalancing` section of keepers/data/portfolio.yaml, the signal keeper's signing key(s) and the
     one relayer its intents execute from (none: anyone relays, and a copied intent can be relayed
     through a pool moved in the same block). Holds EXECUTOR on the vault."""
-    from keepers.risk.portfolio import load_portfolio
+    from keepers.vault import load_portfolio
 
     if "LiquidityAggregator" not in ctx.record.contracts:
         click.echo("  = no LiquidityAggregator in the record: rebalancer skipped")
@@ -643,7 +656,7 @@ LIVE_CONTRACTS = {name: name for name in ("QuanteraAccessManager", "IdentityRegi
                                            "OracleRouter", "RiskEngine", "RiskLens", "PortfolioVault")}
 LIVE_CONTRACTS["ComplianceEngine.shares"] = "ComplianceEngine"  # record name -> contract type
 # Role wiring and configuration of a live deployment: 6.45M gas in 21 transactions measured on
-# tests/keepers/test_deploy_live.py's (most of it the jurisdiction defaults, token's and shares'),
+# tests/keepers/deploy/test_deploy_live.py's (most of it the jurisdiction defaults, token's and shares'),
 # rounded up.
 CONFIGURATION_GAS = 8_000_000
 
@@ -664,9 +677,9 @@ def estimated_gas(record: DeploymentRecord) -> int:
 
 def preflight(sender, record: DeploymentRecord, network_key: str, is_local: bool,
               options: list[tuple[str, str | None]]) -> dict[str, LiveAsset] | None:
-    """Checks every input before the first transaction (keepers/preflight.py) and stops with all
+    """Checks every input before the first transaction (keepers/core/preflight.py) and stops with all
     problems on one line. Returns the live network's checked feeds file (None on local ones)."""
-    from keepers.risk.portfolio import load_portfolio
+    from keepers.vault import load_portfolio
 
     problems = check_options(sender.address, options, () if is_local else ("--guardian", "--governor", "--operator"))
     live = None

@@ -8,7 +8,7 @@ import {BPS} from "./Constants.sol";
 /// @notice The trades that move a portfolio towards target weights without overshooting them, at
 /// oracle prices, through the settlement asset (sell what is above target for settlement, buy what
 /// is below with it). Every amount rounds towards doing less. Mirrored by
-/// `keepers/signals/rebalance_plan.py` (differential test).
+/// `keepers/rebalancing/rebalance_plan.py` (differential test).
 ///
 /// Guarantees, at the oracle prices given: a sale never takes an asset below its target and a
 /// purchase never spends more than the asset's shortfall; no single trade exceeds `maxTradeBps` of

@@ -9,7 +9,7 @@ import {RebalanceIntent} from "../../interfaces/IAutoRebalancer.sol";
 /// domain (chain id, verifying contract) comes from the verifying contract's OZ `EIP712`, so an
 /// intent never verifies on another chain or contract; signatures go through
 /// `TypedDataLib.requireValidSignature` (no malleable ECDSA, ERC-1271 for contract signers).
-/// Mirrored by `keepers/signals/intent.py`.
+/// Mirrored by `keepers/rebalancing/intent.py`.
 /// @dev Not checked here: nonce, deadline, bounds — the rebalancer does those with its state.
 library RebalanceIntentLib {
     bytes32 internal constant INTENT_TYPEHASH = keccak256(

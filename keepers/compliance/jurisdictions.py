@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from keepers.errors import QuanteraError
+from keepers.core.errors import QuanteraError
 
 INVESTOR_CLASSES = {"retail": 1, "accredited": 2, "qualified": 3, "institutional": 4}
 SECONDS_PER_DAY = 86_400

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from keepers.chain import connected, load_account
+from keepers.core.chain import connected, load_account
 from keepers.compliance.onboarding import OnChainInvestor, parse_kyc_file, plan
 
 ZERO = "0x0000000000000000000000000000000000000000"

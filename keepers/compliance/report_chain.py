@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from keepers.chain import connected
+from keepers.core.chain import connected
 from keepers.compliance.report import Report, build_report, write_report
-from keepers.errors import QuanteraError
-from keepers.governance.operations import to_jsonable
+from keepers.core.errors import QuanteraError
+from keepers.core.jsonable import to_jsonable
 
 REGISTRY_EVENTS = ("IdentityRegistered", "IdentityRemoved", "InvestorProfileSet", "WalletFrozen")
 TOKEN_EVENTS = ("Transfer", "ForcedTransfer", "RecoverySuccess", "AddressFrozen", "TokensFrozen", "TokensUnfrozen")
@@ -45,7 +45,7 @@ def _last_block_at_or_before(timestamp: int) -> int:
 def _events(contract, names: tuple[str, ...], start: int, stop: int) -> list[dict]:
     from ape import chain
 
-    from keepers.bots.common import fetch_logs
+    from keepers.core.logs import fetch_logs
 
     abis = [getattr(contract, name).abi for name in names]
     timestamps: dict[int, int] = {}

@@ -19,7 +19,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Iterable
 
-from keepers.errors import QuanteraError
+from keepers.core.errors import QuanteraError
 
 SDN_COLUMNS = 12
 ADDRESS_PATTERN = re.compile(r"Digital Currency Address - ([A-Z0-9]+) (0x[0-9a-fA-F]{40})\b")

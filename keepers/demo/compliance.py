@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from eth_utils import keccak, to_checksum_address
 
 from keepers.demo.actions import ActionLog
-from keepers.waiting import wait_until
+from keepers.core.waiting import wait_until
 
 SECTION = "compliance"
 UNIT = 10**18
@@ -29,7 +29,7 @@ ALICE_NEW_WALLET = 17
 # wallet (account 23) is on no list.
 LISTED_INVESTOR = ("frank", 18, 756, "CH", QUALIFIED)
 FRANK_OTHER_WALLET = 23
-# A guard against a hung keeper, not a guess at its speed (see keepers.waiting).
+# A guard against a hung keeper, not a guess at its speed (see keepers.core.waiting).
 SCREENING_TIMEOUT_SECONDS = 600.0
 
 

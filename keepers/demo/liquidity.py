@@ -38,9 +38,13 @@ class LiquidityOutcome:
 def exercise_liquidity(log: ActionLog, record) -> LiquidityOutcome:
     from ape import accounts, chain, project
 
-    from keepers.liquidity.market_maker import MarketMaker
-    from keepers.routing.cli import execute_plan, token_addresses
-    from keepers.routing.router import Router, sources_from_record
+    from keepers.liquidity import (
+        MarketMaker,
+        Router,
+        execute_plan,
+        sources_from_record,
+        token_addresses,
+    )
 
     acct = {i: accounts.test_accounts[i] for i in (TRADER, OPERATOR, AGENT, MAKER)}
     act = lambda who, what, send: log.act(SECTION, who, what, send)  # noqa: E731

@@ -14,8 +14,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from keepers.errors import QuanteraError
-from keepers.waiting import wait_until
+from keepers.core.errors import QuanteraError
+from keepers.core.waiting import wait_until
 
 GRACE_SECONDS = 5.0
 MAX_RESTARTS = 3  # per keeper: more means a real fault, not a transient RPC error

@@ -12,12 +12,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from keepers import store
+from keepers.core import store
+from keepers.core.waiting import wait_until
 from keepers.demo.actions import ActionLog
 from keepers.demo.rebalance_report import RebalanceSeries, exceptions, write_report
-from keepers.demo.risk import FEED_DECIMALS, GOVERNOR, KEEPER_WAIT_SECONDS, PRICE_REPORTER, synced_since
-from keepers.risk.portfolio import history, load_portfolio
-from keepers.waiting import wait_until
+from keepers.demo.risk import (
+    FEED_DECIMALS,
+    GOVERNOR,
+    KEEPER_WAIT_SECONDS,
+    PRICE_REPORTER,
+    synced_since,
+)
+from keepers.vault import history, load_portfolio
 
 SECTION = "rebalancing"
 REPLAY_WINDOW = ("2008-12-01", "2008-12-09")
@@ -38,11 +44,16 @@ class RebalanceOutcome:
 def exercise_rebalancing(log: ActionLog, record, rpc_url: str, rpc, db_url: str, out_dir: Path) -> RebalanceOutcome:
     from ape import accounts, chain, project
 
-    from keepers.routing.router import Router, sources_from_record
-    from keepers.signals.cycle import DOMAIN, load_market
-    from keepers.signals.intent import account_signer
-    from keepers.signals.keeper import KeeperConfig, SignalKeeper
-    from keepers.signals.model import DEFAULT_MODEL, TrainedSelector
+    from keepers.liquidity import Router, sources_from_record
+    from keepers.rebalancing import (
+        DEFAULT_MODEL,
+        DOMAIN,
+        KeeperConfig,
+        SignalKeeper,
+        TrainedSelector,
+        account_signer,
+        load_market,
+    )
 
     portfolio = load_portfolio()
     symbols = [a.symbol for a in portfolio.assets]

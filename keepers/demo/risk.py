@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 
 from eth_utils import keccak, to_checksum_address
 
+from keepers.core.waiting import blocks_after, wait_until
 from keepers.demo.actions import ActionLog
-from keepers.risk.portfolio import history, load_portfolio
-from keepers.waiting import blocks_after, wait_until
+from keepers.vault import history, load_portfolio
 
 SECTION = "risk"
 USDC_UNIT = 10**6

@@ -26,23 +26,22 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from keepers import store
-from keepers.deployments import load, record_path
-from keepers.errors import QuanteraError
+from keepers.access import ROLE_IDS, ROLE_NAMES, StoredEvent, pending_operations, role_holders
+from keepers.core import store
+from keepers.core.deployments import load, record_path
+from keepers.core.errors import QuanteraError
+from keepers.core.waiting import wait_until
 from keepers.demo.actions import ActionLog
 from keepers.demo.compliance import exercise_compliance
 from keepers.demo.liquidity import exercise_liquidity
+from keepers.demo.processes import KeeperSupervisor, ProcessGroup, rpc, start_anvil
 from keepers.demo.rebalancing import REPLAY_WINDOW, exercise_rebalancing
 from keepers.demo.risk import HISTORY_END, exercise_risk
-from keepers.demo.processes import KeeperSupervisor, ProcessGroup, rpc, start_anvil
-from keepers.governance.operations import StoredEvent, pending_operations, role_holders
-from keepers.roles import ROLE_IDS, ROLE_NAMES
-from keepers.waiting import wait_until
 
 CHAIN_ID = 1337  # ape's URI provider for `ethereum:local` expects the dev chain id
 ADMIN_DELAY_SECONDS = 3600
 # A guard against a hung keeper, not a guess at its speed: on a busy machine keepers start and
-# catch up later, and the demo waits for what it needs (keepers.waiting).
+# catch up later, and the demo waits for what it needs (keepers.core.waiting).
 KEEPER_TIMEOUT_SECONDS = 600.0
 COMPLIANCE_KEEPER_ACCOUNT = 6  # freeze-only token agent set by the deploy script on local networks
 RISK_KEEPER_ACCOUNT = 7  # RISK_KEEPER set by the deploy script on local networks
@@ -289,12 +288,12 @@ def run_demo(blocks: int, keep_dir: Path | None = None) -> int:
         console.print("[bold]deployed[/bold] with `ape run deploy all`")
         os.environ.update(QUANTERA_DEPLOYMENTS_DIR=str(deployments_dir), QUANTERA_DB_URL=db_url)
         progress.step = "start the keepers"
-        keepers.start("governance-keeper", [_bin("silverback"), "run", "keepers.bots.governance:bot",
+        keepers.start("governance-keeper", [_bin("silverback"), "run", "keepers.access.bot:bot",
                                             "--network", network], env=env)
-        keepers.start("screening-keeper", [_bin("silverback"), "run", "keepers.bots.screening:bot", "--network",
+        keepers.start("screening-keeper", [_bin("silverback"), "run", "keepers.compliance.bot:bot", "--network",
                                            network],
                       env=dict(env, SILVERBACK_SIGNER_ALIAS=f"TEST::{COMPLIANCE_KEEPER_ACCOUNT}"))
-        keepers.start("risk-keeper", [_bin("silverback"), "run", "keepers.bots.risk:bot", "--network", network],
+        keepers.start("risk-keeper", [_bin("silverback"), "run", "keepers.risk.bot:bot", "--network", network],
                       env=dict(env, SILVERBACK_SIGNER_ALIAS=f"TEST::{RISK_KEEPER_ACCOUNT}",
                                QUANTERA_RISK_HISTORY_END=HISTORY_END))
         start_block = int(rpc(url, "eth_blockNumber"), 16)

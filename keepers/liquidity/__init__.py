@@ -1,1 +1,31 @@
-"""Liquidity venues: the real Uniswap deployments, the RFQ market maker's quotes, the issuer's NAV desk."""
+"""Liquidity domain (contracts/liquidity): the venues (the real Uniswap deployments `artifacts` and
+`deploy`, the RFQ market maker's quotes `rfq` and `market_maker`) and the smart order router over
+them: quotes from the aggregator in one batched call (`router`), the split that maximises output
+net of gas (`split`), multi-hop paths over the token graph (`graph`), the packed route (`codec`),
+the fill log (`fills`), submission (`submit`) and `quantera route` (`cli`).
+
+Other domains and the demo import the names below from `keepers.liquidity` only (loaded on first
+use, so the quantera CLI starts without ape)."""
+
+from typing import TYPE_CHECKING
+
+from keepers.core.exports import lazy_exports
+
+if TYPE_CHECKING:
+    from keepers.liquidity.cli import execute_plan, token_addresses
+    from keepers.liquidity.codec import decode_route, encode_legs, encode_route
+    from keepers.liquidity.market_maker import MarketMaker
+    from keepers.liquidity.router import Router, sources_from_record
+
+_PUBLIC = {
+    "MarketMaker": "market_maker",
+    "Router": "router",
+    "decode_route": "codec",
+    "encode_legs": "codec",
+    "encode_route": "codec",
+    "execute_plan": "cli",
+    "sources_from_record": "router",
+    "token_addresses": "cli",
+}
+__all__ = sorted(_PUBLIC)
+__getattr__ = lazy_exports(__name__, _PUBLIC)

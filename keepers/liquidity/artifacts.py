@@ -10,7 +10,7 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
-from keepers.errors import QuanteraError
+from keepers.core.errors import QuanteraError
 
 NODE_MODULES = Path(__file__).resolve().parents[2] / "node_modules"
 

@@ -19,7 +19,7 @@ from typing import Any, Callable
 
 import yaml
 
-from keepers.errors import QuanteraError
+from keepers.core.errors import QuanteraError
 from keepers.liquidity.artifacts import container
 
 getcontext().prec = 60

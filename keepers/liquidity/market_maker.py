@@ -11,7 +11,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
-from keepers.errors import QuanteraError
+from keepers.core.errors import QuanteraError
 from keepers.liquidity.rfq import SignedQuote, make_quote, sign_quote
 
 

@@ -10,8 +10,8 @@ from dataclasses import astuple, dataclass
 
 from eth_abi import encode
 
-from keepers.typed_data import sign_typed
-from keepers.typed_data import typed_message as _typed_message
+from keepers.core.typed_data import sign_typed
+from keepers.core.typed_data import typed_message as _typed_message
 
 QUOTE_FIELDS = [
     {"name": "maker", "type": "address"},

@@ -1,2 +1,17 @@
-"""Off-chain risk: pure models (`models`), stress scenarios (`stress`), input files (`inputs`),
-the on-chain model update (`publication`) and the keeper cycle (`cycle`)."""
+"""Risk domain (contracts/risk): pure models (`models`), stress scenarios (`stress`), input files
+(`inputs`), the keeper cycle (`cycle`), the on-chain model update (`publication`), `quantera risk`
+(`cli`) and the risk keeper (`bot`).
+
+Other domains and the demo import the names below from `keepers.risk` only (loaded on first use)."""
+
+from typing import TYPE_CHECKING
+
+from keepers.core.exports import lazy_exports
+
+if TYPE_CHECKING:
+    from keepers.risk.publication import bootstrap_history, observed_history
+
+# The history the risk keeper starts from and the feed rounds it stores: the signal keeper's prices.
+_PUBLIC = {"bootstrap_history": "publication", "observed_history": "publication"}
+__all__ = sorted(_PUBLIC)
+__getattr__ = lazy_exports(__name__, _PUBLIC)

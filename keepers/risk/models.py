@@ -14,7 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import stats
 
-from keepers.errors import QuanteraError
+from keepers.core.errors import QuanteraError
 
 Array = NDArray[np.float64]
 

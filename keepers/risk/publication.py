@@ -4,40 +4,24 @@ idempotent model update. Pure computation lives in `keepers.risk.cycle`."""
 from __future__ import annotations
 
 import os
-import time
 from dataclasses import asdict
-from typing import Callable, TypeVar
 
 import numpy as np
 import pandas as pd
 from ape.exceptions import ContractLogicError
 
-from keepers import store
-from keepers.bots.common import fetch_logs
-from keepers.faults import crash_point
+from keepers.core import store
+from keepers.core.faults import crash_point
+from keepers.core.logs import fetch_logs
+from keepers.core.retries import with_retries
+from keepers.core.tokens import token_decimals
 from keepers.risk import cycle
-from keepers.risk.portfolio import LIMIT_FIELDS, Portfolio, history
 from keepers.risk.stress import load_scenarios
+from keepers.vault import LIMIT_FIELDS, Portfolio, history
 
 HISTORY_END_ENV = "QUANTERA_RISK_HISTORY_END"
 SAMPLING_ENV = "QUANTERA_RISK_SAMPLING"  # "round": every feed round is one period (replays); "daily"
 LOOKBACK_DAYS = 500
-RETRIES = 3
-T = TypeVar("T")
-
-
-def with_retries(send: Callable[[], T], attempts: int = RETRIES, base_delay: float = 0.5) -> T:
-    """Retries transport failures with exponential back-off; a revert is an answer, not retried."""
-    for attempt in range(attempts):
-        try:
-            return send()
-        except ContractLogicError:
-            raise
-        except (ConnectionError, TimeoutError, OSError):
-            if attempt == attempts - 1:
-                raise
-            time.sleep(base_delay * 2**attempt)
-    raise AssertionError("unreachable")
 
 
 def bootstrap_history(portfolio: Portfolio) -> pd.DataFrame:
@@ -102,19 +86,6 @@ def current_weights(vault, router, tokens: list[str]) -> np.ndarray:
     return values / values.sum()
 
 
-_DECIMALS: dict[str, int] = {}
-
-
-def token_decimals(token: str) -> int:
-    """An ERC-20's decimals, read once per token and cached."""
-    if token not in _DECIMALS:
-        from ape import project
-
-        # Any ERC-20 answers decimals(); the SecurityToken ABI serves as the ERC-20 ABI here.
-        _DECIMALS[token] = int(project.SecurityToken.at(token).decimals())
-    return _DECIMALS[token]
-
-
 def _published_in(risk, vault, update_id: int, since_block: int | None) -> str | None:
     """The transaction that published `update_id` for the vault, searched from `since_block` (the
     head when it was computed) to the head; None if the search has no start."""
@@ -159,7 +130,8 @@ def publish(db, chain_id: int, risk, vault, router, portfolio: Portfolio, prices
         return {"published": False, "reason": "minUpdateDelay not elapsed"}
     tokens = list(vault.assets())
     weights = current_weights(vault, router, tokens)
-    result = cycle.compute(prices, weights, [a.spec() for a in portfolio.assets], load_scenarios(),
+    assets = [cycle.AssetSpec(a.symbol, a.asset_class, a.liquid) for a in portfolio.assets]
+    result = cycle.compute(prices, weights, assets, load_scenarios(),
                            benchmark=_benchmark(portfolio), seed=seed)
     vols, correlations, es, stress = lens.modelInputsOf(risk, vault)
     previous = None

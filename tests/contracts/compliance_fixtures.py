@@ -1,10 +1,10 @@
 """The compliance stack as deployed: authority, registry, engine and token, wired by the same
-role table the deploy script applies (keepers/protocol.py)."""
+role table the deploy script applies (keepers/access/protocol.py)."""
 
 import pytest
 
-from keepers.protocol import wiring
-from keepers.roles import ROLE_IDS
+from keepers.access.protocol import wiring
+from keepers.access.roles import ROLE_IDS
 
 US, DE, FR, GB, SG, CH, KP = 840, 276, 250, 826, 702, 756, 408
 RETAIL, ACCREDITED, QUALIFIED, INSTITUTIONAL = 1, 2, 3, 4

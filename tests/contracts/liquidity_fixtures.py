@@ -5,11 +5,11 @@ on tokens and feeds of its own: USDC, a T-bill fund (QTB), an equity fund (QSPX)
 from dataclasses import dataclass
 
 import pytest
-
 from compliance_fixtures import wire
-from keepers.liquidity.deploy import LiquidityDeployer, LiquidityDeployment, deploy_liquidity
-from keepers.roles import ROLE_IDS
 from risk_fixtures import FEED_DECIMALS, deploy_security_token
+
+from keepers.access.roles import ROLE_IDS
+from keepers.liquidity.deploy import LiquidityDeployer, LiquidityDeployment, deploy_liquidity
 
 PRICES = {"USDC": 1.0, "QTB": 100.0, "QSPX": 50.0, "QCORP": 80.0}
 SPEC = {

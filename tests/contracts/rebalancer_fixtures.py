@@ -5,13 +5,13 @@ the aggregator) with a 2-of-3 signer strategy. Intents are signed with eth_accou
 from dataclasses import dataclass
 
 import pytest
-from eth_account import Account
-
 from compliance_fixtures import wire
-from keepers.roles import ROLE_IDS
-from keepers.routing.codec import encode_legs
-from keepers.signals.intent import RebalanceIntent, sign_intent
+from eth_account import Account
 from risk_fixtures import asset_risk, bind_share_compliance, limits_tuple, model_update
+
+from keepers.access.roles import ROLE_IDS
+from keepers.liquidity.codec import encode_legs
+from keepers.rebalancing.intent import RebalanceIntent, sign_intent
 
 USDC_UNIT, UNIT = 10**6, 10**18
 ORDER = ("USDC", "QTB", "QCORP", "QSPX")  # risk_fixtures' asset order: the limits are per index

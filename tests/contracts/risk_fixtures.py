@@ -1,13 +1,13 @@
 """The risk stack as deployed: oracle router with reporter feeds, risk engine, a portfolio vault
-holding the settlement stablecoin and three security tokens, wired by keepers/protocol.py."""
+holding the settlement stablecoin and three security tokens, wired by keepers/access/protocol.py."""
 
 from dataclasses import dataclass
 from fractions import Fraction
 
 import pytest
-
 from compliance_fixtures import FAR_FUTURE, INSTITUTIONAL, US, open_jurisdiction, wire
-from keepers.roles import ROLE_IDS
+
+from keepers.access.roles import ROLE_IDS
 
 USDC_UNIT, UNIT = 10**6, 10**18
 FEED_DECIMALS = 8

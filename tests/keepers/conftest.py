@@ -5,13 +5,13 @@ from pathlib import Path
 
 import pytest
 
-from keepers import store
+from keepers.core import store
 from keepers.demo.processes import ProcessGroup, start_anvil
-from keepers.waiting import WaitTimeout, wait_until
+from keepers.core.waiting import WaitTimeout, wait_until
 
 BIN = Path(sys.executable).parent
 # Guards against a hung process, not guesses at speed: on a busy machine a keeper's or a script's
-# work simply completes later, and tests wait on what they need (keepers.waiting).
+# work simply completes later, and tests wait on what they need (keepers.core.waiting).
 KEEPER_WAIT_SECONDS = 600.0
 SUBPROCESS_TIMEOUT_SECONDS = 1_200
 

@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from conftest import BIN, wait_for
-from keepers import store
+
+from keepers.core import store
+from keepers.core.waiting import wait_until
 from keepers.demo.processes import ProcessGroup, rpc
-from keepers.waiting import wait_until
 
 CHAIN_ID = 1337
 GOVERNOR, OPERATOR, COMPLIANCE_KEEPER, RISK_KEEPER, PRICE_REPORTER = 2, 3, 6, 7, 8
@@ -28,6 +29,9 @@ ZERO = "0x0000000000000000000000000000000000000000"
 CYCLE_SECONDS = 31
 KEEPERS = ("governance", "screening", "risk")
 SIGNERS = {"screening": COMPLIANCE_KEEPER, "risk": RISK_KEEPER}
+# Each keeper's silverback entry point: the bot of the domain it serves.
+ENTRY_POINTS = {"governance": "keepers.access.bot:bot", "screening": "keepers.compliance.bot:bot",
+                "risk": "keepers.risk.bot:bot"}
 
 
 def listed_wallet(i: int) -> str:
@@ -190,7 +194,7 @@ class Drill:
     def __post_init__(self):
         from ape import project
 
-        from keepers.deployments import load, record_path
+        from keepers.core.deployments import load, record_path
 
         self.engine = store.open_store(self.db_url)
         self.record = load(record_path("ethereum:local", self.deployments))
@@ -217,7 +221,7 @@ class Drill:
 
     def argv(self, keeper: str, command: str = "run") -> list[str]:
         extra = ["-w", "1"] if command == "worker" else []
-        return [str(BIN / "silverback"), command, *extra, f"keepers.bots.{keeper}:bot",
+        return [str(BIN / "silverback"), command, *extra, ENTRY_POINTS[keeper],
                 "--network", f"ethereum:local:{self.keeper_url}"]
 
     # ---------------------------------------------------------------- the chain's work
@@ -308,7 +312,8 @@ class Drill:
         canonical chain), read from the chain as it is now. Returns the counts it checked."""
         from ape import accounts
 
-        from keepers.bots.common import block_hash, fetch_logs
+        from keepers.core.logs import fetch_logs
+        from keepers.core.scan import block_hash
 
         head = self.head()
         first = self.record.block or 0
@@ -348,7 +353,7 @@ class Drill:
                     for o in store.price_observations(self.engine, CHAIN_ID, feed.address)}
         assert observed == rounds, f"observations disagree with the chain: {sorted(observed ^ rounds)[:6]}"
         # --- governance: the mirrored events are the canonical ones
-        from keepers.governance.operations import WATCHED_EVENTS
+        from keepers.access.operations import WATCHED_EVENTS
 
         stored = set()
         if "governance" in self.keepers:
@@ -368,7 +373,8 @@ class Drill:
     def _transfer_wallets(self, first: int, head: int) -> set[str]:
         from ape import project
 
-        from keepers.bots.common import fetch_logs, share_contracts
+        from keepers.core.logs import fetch_logs
+        from keepers.core.record import share_contracts
 
         securities = share_contracts(self.record)
         abi = project.SecurityToken.at(securities[0]).Transfer.abi

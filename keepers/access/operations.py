@@ -1,0 +1,115 @@
+"""Pure functions over AccessManager events (no chain access): normalise logs, fold them into
+pending operations and role holders."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any, Iterable, Mapping
+
+from keepers.core.jsonable import to_jsonable
+
+# AccessManager events the governance keeper mirrors into the store.
+WATCHED_EVENTS = (
+    "RoleGranted",
+    "RoleRevoked",
+    "RoleLabel",
+    "RoleGuardianChanged",
+    "OperationScheduled",
+    "OperationExecuted",
+    "OperationCanceled",
+    "TargetFunctionRoleUpdated",
+    "TargetClosed",
+)
+
+
+# The events `pending_operations` folds (a keeper reads only these every block).
+OPERATION_EVENTS = ("OperationScheduled", "OperationExecuted", "OperationCanceled")
+
+
+def event_row(
+    chain_id: int,
+    *,
+    event: str,
+    block_number: int,
+    block_timestamp: int,
+    tx_hash: str | bytes,
+    log_index: int,
+    contract: str,
+    args: Mapping[str, Any],
+) -> dict:
+    """One store row for one log."""
+    return {
+        "chain_id": int(chain_id),
+        "block_number": int(block_number),
+        "block_timestamp": int(block_timestamp),
+        "tx_hash": to_jsonable(tx_hash) if not isinstance(tx_hash, str) else tx_hash,
+        "log_index": int(log_index),
+        "contract": str(contract),
+        "event": event,
+        "args": to_jsonable(dict(args)),
+    }
+
+
+@dataclass(frozen=True)
+class PendingOperation:
+    operation_id: str
+    nonce: int
+    caller: str
+    target: str
+    selector: str
+    ready_at: int
+    ready_in_seconds: int
+    scheduled_block: int
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    """The fields of a store row that folding needs (decoupled from the ORM class)."""
+
+    event: str
+    block_number: int
+    log_index: int
+    args: Mapping[str, Any]
+
+
+def pending_operations(events: Iterable[StoredEvent], now: int) -> list[PendingOperation]:
+    """Operations scheduled and neither executed nor cancelled, soonest first.
+
+    An operation is identified by (operationId, nonce): OZ re-uses the id when the same call is
+    scheduled again after a cancel or execution, with a new nonce.
+    """
+    scheduled: dict[tuple[str, int], PendingOperation] = {}
+    closed: set[tuple[str, int]] = set()
+    for ev in sorted(events, key=lambda e: (e.block_number, e.log_index)):
+        key = (str(ev.args.get("operationId")), int(ev.args.get("nonce", 0)))
+        if ev.event == "OperationScheduled":
+            data = str(ev.args.get("data", "0x"))
+            ready_at = int(ev.args["schedule"])
+            scheduled[key] = PendingOperation(
+                operation_id=key[0],
+                nonce=key[1],
+                caller=str(ev.args["caller"]),
+                target=str(ev.args["target"]),
+                selector=data[:10],
+                ready_at=ready_at,
+                ready_in_seconds=max(ready_at - now, 0),
+                scheduled_block=ev.block_number,
+            )
+        elif ev.event in ("OperationExecuted", "OperationCanceled"):
+            closed.add(key)
+    pending = [op for key, op in scheduled.items() if key not in closed]
+    return sorted(pending, key=lambda op: (op.ready_at, op.scheduled_block))
+
+
+def role_holders(events: Iterable[StoredEvent]) -> dict[int, set[str]]:
+    """Role id -> accounts holding it, folded from RoleGranted / RoleRevoked."""
+    holders: dict[int, set[str]] = {}
+    for ev in sorted(events, key=lambda e: (e.block_number, e.log_index)):
+        if ev.event == "RoleGranted":
+            holders.setdefault(int(ev.args["roleId"]), set()).add(str(ev.args["account"]))
+        elif ev.event == "RoleRevoked":
+            holders.get(int(ev.args["roleId"]), set()).discard(str(ev.args["account"]))
+    return {role: accounts for role, accounts in holders.items() if accounts}

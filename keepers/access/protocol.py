@@ -1,0 +1,77 @@
+"""Who may call which protocol function: the AccessManager wiring, in one table.
+
+The deploy script applies it with `setTargetFunctionRole`; tests apply the same table, so what is
+tested is what is deployed. Functions not listed are either public (transfers, views) or guarded
+inside the contract (token agents' capability flags, bound-token hooks).
+"""
+
+from __future__ import annotations
+
+from eth_utils import keccak
+
+from keepers.access.roles import ROLE_IDS
+
+FUNCTION_ROLES: dict[str, dict[str, tuple[str, ...]]] = {
+    "IdentityRegistry": {
+        "OPERATOR": (
+            "registerInvestor", "registerIdentity", "batchRegisterIdentity", "setInvestorProfile",
+            "updateCountry", "updateIdentity", "deleteIdentity", "unfreeze",
+        ),
+        "COMPLIANCE_KEEPER": ("freeze",),
+        "GOVERNOR": ("addClaimTopic", "removeClaimTopic", "setTrustedIssuer", "setClaimCacheTtl", "setSecurity"),
+    },
+    "ComplianceEngine": {
+        "GOVERNOR": (
+            "setJurisdiction", "setJurisdictions", "setRoute", "setLimits", "bindToken",
+            "addModule", "removeModule", "callModuleFunction",
+        ),
+    },
+    "SecurityToken": {
+        "GOVERNOR": (
+            "setName", "setSymbol", "setOnchainID", "setIdentityRegistry", "setCompliance",
+            "addAgent", "removeAgent", "setAgentCapabilities",
+        ),
+    },
+    "OracleRouter": {"GOVERNOR": ("setFeed", "removeFeed")},
+    "ReporterPriceFeed": {"PRICE_REPORTER": ("report",)},
+    "RiskEngine": {
+        "GOVERNOR": ("configure", "resume"),
+        "GUARDIAN": ("halt",),
+        "RISK_KEEPER": ("publishModel",),
+    },
+    "PortfolioVault": {
+        "GOVERNOR": ("addAsset", "setVenue", "setShareCompliance", "setDealingFee"), "EXECUTOR": ("trade", "tradeBatch"),
+    },
+    "LocalStablecoin": {"OPERATOR": ("mint",)},
+    "LiquidityAggregator": {
+        "ADMIN": ("setAdapter", "setVenue"),
+        "GOVERNOR": ("setTokenPolicy", "setOracle", "setRevealWindow", "unpause", "unpauseVenue"),
+        "GUARDIAN": ("pause", "pauseVenue"),
+    },
+    "AutoRebalancer": {
+        "GOVERNOR": ("setStrategy", "setSigner", "setRelayer", "unpause"),
+        "GUARDIAN": ("revokeSigner", "pause"),
+    },
+    # Inventory is the issuer's capital: withdrawing it is a scheduled governance act (SEC-8), not
+    # a day-to-day operator call; market terms stay with the operator (fees bounded on-chain).
+    "NavVenue": {"OPERATOR": ("setMarket",), "GOVERNOR": ("withdrawInventory",)},
+}
+
+
+def selectors(contract_type, names: tuple[str, ...]) -> list[bytes]:
+    """4-byte selectors of every overload of each named function of an ape ContractType."""
+    by_name: dict[str, list[bytes]] = {}
+    for abi in contract_type.mutable_methods:
+        by_name.setdefault(abi.name, []).append(keccak(text=abi.selector)[:4])
+    missing = [name for name in names if name not in by_name]
+    if missing:
+        raise ValueError(f"{contract_type.name} has no function(s) {', '.join(missing)}")
+    return [sel for name in names for sel in by_name[name]]
+
+
+def wiring(contract_name: str, contract_type) -> list[tuple[int, list[bytes]]]:
+    """(role id, selectors) pairs to pass to `setTargetFunctionRole` for one contract."""
+    return [
+        (ROLE_IDS[role], selectors(contract_type, names))
+        for role, names in FUNCTION_ROLES.get(contract_name, {}).items()
+    ]

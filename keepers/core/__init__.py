@@ -1,0 +1,6 @@
+"""Shared chain plumbing every keeper domain imports: connecting to a network (`chain`), deployment
+records (`deployments`, `record`), the keeper store (`store`), the hardened silverback bot (`bot`),
+bounded log fetching (`logs`), the reorganisation-safe block scan (`scan`), retries (`retries`),
+token facts (`tokens`), JSON values (`jsonable`), EIP-712 signing (`typed_data`), waiting on
+conditions (`waiting`), crash points for the drills (`faults`), user-facing errors (`errors`), the
+deploy script's pre-flight checks (`preflight`) and the benchmarks' helpers (`benchmarking`)."""

@@ -1,0 +1,72 @@
+"""Helpers shared by the benchmark scripts (scripts/bench*.py): wall-clock timings and merging
+measured figures into the committed JSON files under benchmarks/."""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from pathlib import Path
+from typing import Callable
+
+
+def timed(fn: Callable[[], object], runs: int, warm_up: bool = False) -> dict:
+    """Median and max wall time of `runs` calls (after one unmeasured call when `warm_up`)."""
+    if warm_up:
+        fn()
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - start)
+    return {"median_s": round(statistics.median(samples), 5), "max_s": round(max(samples), 5), "runs": runs}
+
+
+def merge_json(path: Path, values: dict) -> None:
+    """Replaces the scenarios measured now, keeps the others (sorted keys, one file per kind)."""
+    current = json.loads(path.read_text()) if path.is_file() else {}
+    current.update(values)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(dict(sorted(current.items())), indent=2) + "\n")
+
+
+# EIP-170 (runtime code) and EIP-3860 (init code) limits, and the headroom every deployable
+# contract keeps below the runtime limit (issue 16: room to grow without a design bend).
+EIP170_RUNTIME_LIMIT = 24_576
+EIP3860_INITCODE_LIMIT = 2 * EIP170_RUNTIME_LIMIT
+SIZE_HEADROOM = 1_000
+RUNTIME_BUDGET = EIP170_RUNTIME_LIMIT - SIZE_HEADROOM
+
+
+def _code_bytes(code: dict | None) -> int:
+    hex_code = (code or {}).get("bytecode") or "0x"
+    return (len(hex_code) - 2) // 2
+
+
+def contract_sizes(build_file: Path) -> dict[str, dict[str, int | str]]:
+    """Runtime and init code size of every deployable contract the project compiles (ape's
+    `.build/__local__.json`): a contract with an ABI and code. Libraries of internal functions
+    (no ABI, a 57-byte stub that is never deployed) are left out; test contracts
+    (`contracts/test/`) are in, marked by their source."""
+    types = json.loads(build_file.read_text())["contractTypes"]
+    sizes = {}
+    for name, contract_type in types.items():
+        runtime = _code_bytes(contract_type.get("runtimeBytecode"))
+        if runtime == 0 or not contract_type.get("abi"):
+            continue
+        sizes[name] = {"source": contract_type["sourceId"], "runtime_bytes": runtime,
+                       "initcode_bytes": _code_bytes(contract_type.get("deploymentBytecode")),
+                       "headroom_bytes": EIP170_RUNTIME_LIMIT - runtime}
+    return dict(sorted(sizes.items()))
+
+
+def size_budget_problems(sizes: dict[str, dict[str, int | str]]) -> list[str]:
+    """One line per contract within SIZE_HEADROOM bytes of EIP-170 or above EIP-3860."""
+    problems = []
+    for name, size in sizes.items():
+        if int(size["runtime_bytes"]) > RUNTIME_BUDGET:
+            problems.append(f"{name}: runtime {size['runtime_bytes']} bytes > budget {RUNTIME_BUDGET} "
+                            f"(EIP-170 {EIP170_RUNTIME_LIMIT} - {SIZE_HEADROOM} headroom)")
+        if int(size["initcode_bytes"]) > EIP3860_INITCODE_LIMIT:
+            problems.append(f"{name}: init code {size['initcode_bytes']} bytes > EIP-3860 {EIP3860_INITCODE_LIMIT}")
+    return problems

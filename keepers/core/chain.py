@@ -1,0 +1,75 @@
+"""Connecting off-chain tools to a network: the provider, an account, and the deployment record."""
+
+from __future__ import annotations
+
+import logging
+import os
+from contextlib import contextmanager
+from typing import Iterator
+
+from keepers.core.deployments import DeploymentRecord, load, record_path
+from keepers.core.errors import QuanteraError
+
+
+@contextmanager
+def connected(network_choice: str) -> Iterator[DeploymentRecord]:
+    """Connects ape to `network_choice` (e.g. `ethereum:sepolia:node` or
+    `ethereum:local:http://127.0.0.1:8545`) and yields that network's deployment record."""
+    from ape import chain, networks
+    from ape.exceptions import ApeException
+
+    try:
+        context = networks.parse_network_choice(network_choice)
+        context.__enter__()
+    except (ApeException, ValueError) as err:
+        raise QuanteraError(f"cannot connect to {network_choice}: {str(err).splitlines()[0]}") from None
+    try:
+        network = chain.provider.network
+        record = load(record_path(f"{network.ecosystem.name}:{network.name}"))
+        if record.chain_id != chain.chain_id:
+            raise QuanteraError(f"deployment record is for chain {record.chain_id}, {network_choice} is chain {chain.chain_id}")
+        yield record
+    finally:
+        context.__exit__(None, None, None)
+
+
+def load_account(alias: str):
+    """An Ape account alias, or TEST::<n> for a local test account."""
+    from ape import accounts
+
+    if alias.upper().startswith("TEST::"):
+        return accounts.test_accounts[int(alias.split("::", 1)[1])]
+    try:
+        return accounts.load(alias)
+    except Exception as err:  # ape raises several types for unknown aliases
+        raise QuanteraError(f"no Ape account named {alias!r}: {err}") from None
+
+
+def unlock_account(account) -> None:
+    """Unlocks a keyfile account once and lets it sign without asking, for an unattended run: the
+    passphrase comes from Ape's `APE_ACCOUNTS_<alias>_PASSPHRASE`, else from one prompt (never one
+    per transaction, as ape's own signing asks). Test accounts need nothing; other account types
+    (hardware wallets) keep signing by their own rules. Raises QuanteraError on a wrong or missing
+    passphrase."""
+    import click
+    from ape.exceptions import AccountsError
+
+    if not hasattr(account, "set_autosign"):
+        return
+    variable = f"APE_ACCOUNTS_{account.alias}_PASSPHRASE"
+    passphrase, source = os.environ.get(variable), variable
+    if passphrase is None:
+        source = "the prompt"
+        try:
+            passphrase = click.prompt(f"Passphrase of '{account.alias}' (or set {variable})", hide_input=True,
+                                      default="", show_default=False)
+        except click.Abort:  # no terminal to ask on
+            raise QuanteraError(f"no passphrase for '{account.alias}': set {variable} to run unattended") from None
+    if not passphrase:
+        raise QuanteraError(f"empty passphrase for '{account.alias}' (from {source})")
+    try:
+        account.set_autosign(True, passphrase=passphrase)
+    except AccountsError:
+        raise QuanteraError(f"cannot unlock '{account.alias}': wrong passphrase (from {source})") from None
+    # Unlocked once on purpose: ape would otherwise warn "Using cached key" before every transaction.
+    logging.getLogger("ape").addFilter(lambda log: not str(log.msg).startswith("Using cached key"))

@@ -1,1 +1,0 @@
-"""Governance watch: who holds which role, and which timelocked operations are pending."""

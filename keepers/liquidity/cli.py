@@ -1,0 +1,204 @@
+"""`quantera route quote|execute`: the smart order router against a deployed aggregator."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from decimal import Decimal, InvalidOperation
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from keepers.core.errors import QuanteraError
+from keepers.liquidity.fills import decode_fills
+from keepers.liquidity.router import Plan, Router, sources_from_record
+from keepers.liquidity.submit import private_rpc, send
+
+NATIVE_USD_DEFAULT = 3_000.0
+ZERO_ADDRESS = "0x" + "00" * 20
+
+
+def token_addresses(record) -> dict[str, str]:
+    """Symbol -> address of every token the deploy script recorded."""
+    from ape import project
+
+    tokens = {}
+    for name, address in record.contracts.items():
+        if name.startswith("LocalStablecoin."):
+            tokens[name.split(".", 1)[1]] = address
+        elif name.startswith("SecurityToken."):
+            tokens[name.split(".", 1)[1]] = address
+        elif name == "SecurityToken":
+            tokens[project.SecurityToken.at(address).symbol()] = address
+    return tokens
+
+
+def resolve_token(tokens: dict[str, str], value: str) -> str:
+    if value.startswith("0x") and len(value) == 42:
+        return value
+    try:
+        return tokens[value.upper()]
+    except KeyError:
+        raise QuanteraError(f"unknown token {value!r} (known: {', '.join(sorted(tokens))})") from None
+
+
+def parse_amount(value: str, decimals: int) -> int:
+    try:
+        amount = Decimal(value)
+    except InvalidOperation:
+        raise QuanteraError(f"--amount {value!r} is not a number") from None
+    if amount <= 0:
+        raise QuanteraError("--amount must be positive")
+    return int(amount * (Decimal(10) ** decimals))
+
+
+def _plan(record, token_in: str, token_out: str, amount: str, recipient: str | None, rfq_maker: str | None,
+          native_usd: float, oracle_bps: int, slippage_bps: int) -> tuple[Plan, object, object]:
+    from ape import chain, project
+
+    from keepers.core.chain import load_account
+    from keepers.liquidity.market_maker import MarketMaker
+
+    aggregator = project.LiquidityAggregator.at(record.address_of("LiquidityAggregator"))
+    oracle = project.OracleRouter.at(record.address_of("OracleRouter"))
+    tokens = token_addresses(record)
+    address_in, address_out = resolve_token(tokens, token_in), resolve_token(tokens, token_out)
+    contract_in = project.LocalStablecoin.at(address_in)  # ERC-20 views only
+    contract_out = project.LocalStablecoin.at(address_out)
+    amount_in = parse_amount(amount, int(contract_in.decimals()))
+    gas_price = int(chain.provider.gas_price)
+    price_out = int(oracle.price(address_out))
+    gas_cost_out = gas_price / 1e18 * native_usd / (price_out / 1e18) * 10 ** int(contract_out.decimals()) if price_out else 0.0
+    router = Router(aggregator, sources_from_record(record.contracts), gas_cost_out)
+    source_data, hints = {}, []
+    if rfq_maker:
+        maker_account = load_account(rfq_maker)
+        maker = MarketMaker(maker_account.address, maker_account.private_key, record.address_of("RfqVenue"),
+                            chain.chain_id, oracle)
+        if not recipient:
+            raise QuanteraError("--rfq-maker quotes a named taker: give --taker")
+        signed = maker.quote(contract_in, contract_out, amount_in, chain.pending_timestamp, taker=recipient)
+        source_data[record.address_of("RfqVenue").lower()] = signed.hop_data()
+        hints.append(signed.quote.amount_in)
+    nav = project.NavVenue.at(record.address_of("NavVenue"))
+    fund_token = address_out if address_in.lower() == nav.cash().lower() else address_in
+    capacity = int(nav.remainingCapacity(fund_token))
+    if capacity and address_in.lower() == nav.cash().lower():
+        hints.append(capacity)
+    deadline = chain.pending_timestamp + 600
+    plan = router.plan(address_in, address_out, amount_in, recipient or ZERO_ADDRESS, deadline, oracle_bps, slippage_bps, source_data, hints)
+    symbols = {v.lower(): k for k, v in tokens.items()}
+    path_tokens = list(tokens.values())
+    probes = {address: 10 ** int(project.LocalStablecoin.at(address).decimals()) for address in path_tokens}
+    path, arbitrage = router.best_path(path_tokens, address_in, address_out, probes)
+    if path is not None and len(path.tokens) > 2:
+        plan.path = [symbols[path_tokens[t].lower()] for t in path.tokens]
+    plan.arbitrage = arbitrage
+    return plan, aggregator, contract_in
+
+
+def _show(plan: Plan, as_json: bool, extra: dict | None = None) -> None:
+    data = {**plan.as_dict(), **(extra or {})}
+    if as_json:
+        click.echo(json.dumps(data, indent=2, sort_keys=True))
+        return
+    table = Table(title=f"{plan.amount_in} {plan.token_in} -> {plan.token_out}")
+    table.add_column("source")
+    table.add_column("amount in", justify="right")
+    table.add_column("predicted out", justify="right")
+    for name, amount_in, out in plan.legs:
+        table.add_row(name, str(amount_in), str(out))
+    Console().print(table)
+    click.echo(f"predicted output {plan.predicted_out}; best single source {plan.best_single[0]} "
+               f"{plan.best_single[1]}; improvement {plan.improvement_bps:.1f} bps; gas estimate {plan.gas_estimate}")
+    for key, value in (extra or {}).items():
+        click.echo(f"{key}: {value}")
+
+
+network_option = click.option("--network", "network_choice", required=True,
+                              help="Ape network choice, e.g. ethereum:local:http://127.0.0.1:8545.")
+common = [
+    click.option("--token-in", required=True, help="Symbol from the deployment record, or an address."),
+    click.option("--token-out", required=True),
+    click.option("--amount", required=True, help="Amount of token-in, in whole units (e.g. 250000.5)."),
+    click.option("--rfq-maker", help="Ask this market maker account (alias or TEST::n) for a firm quote."),
+    click.option("--native-usd", type=click.FloatRange(0, min_open=True), default=NATIVE_USD_DEFAULT,
+                 show_default=True, help="Price of the gas token, to weigh a split's gas against its gain."),
+    click.option("--oracle-bps", type=click.IntRange(0, 10_000), default=100, show_default=True,
+                 help="Oracle bound of the route (0: none; large orders need one)."),
+    click.option("--slippage-bps", type=click.IntRange(0, 1_000), default=10, show_default=True,
+                 help="Minimum output = prediction less this."),
+    click.option("--json", "as_json", is_flag=True),
+]
+
+
+def with_common(function):
+    for option in reversed(common):
+        function = option(function)
+    return network_option(function)
+
+
+@click.group()
+def route() -> None:
+    """Smart order routing through the LiquidityAggregator."""
+
+
+@route.command("quote")
+@with_common
+@click.option("--taker", help="Address that will send the order (and receive it): RFQ quotes are for it alone.")
+def route_quote(network_choice, token_in, token_out, amount, rfq_maker, native_usd, oracle_bps, slippage_bps,
+                as_json, taker) -> None:
+    """The best split (and multi-hop path) for an order, priced exactly on the current state."""
+    from keepers.core.chain import connected
+
+    with connected(network_choice) as record:
+        plan, _, _ = _plan(record, token_in, token_out, amount, taker, rfq_maker, native_usd, oracle_bps,
+                           slippage_bps)
+        _show(plan, as_json)
+
+
+@route.command("execute")
+@with_common
+@click.option("--account", "account_alias", required=True, help="Ape account alias, or TEST::<n> locally.")
+@click.option("--recipient", help="Receiver of token-out (default: the account).")
+@click.option("--commit/--no-commit", "use_commit", default=None,
+              help="Commit-reveal (default: when the order is at or above the token's large-order threshold).")
+@click.option("--private-rpc", "private_rpc_url", help="Private transaction endpoint (or QUANTERA_PRIVATE_RPC); off by default.")
+def route_execute(network_choice, token_in, token_out, amount, rfq_maker, native_usd, oracle_bps, slippage_bps,
+                  as_json, account_alias, recipient, use_commit, private_rpc_url) -> None:
+    """Plans, then executes the order: an exact approval the swap consumes, then swap or commit-reveal."""
+    from keepers.core.chain import connected, load_account
+
+    with connected(network_choice) as record:
+        account = load_account(account_alias)
+        plan, aggregator, token = _plan(record, token_in, token_out, amount, recipient or account.address, rfq_maker,
+                                        native_usd, oracle_bps, slippage_bps)
+        extra = execute_plan(plan, aggregator, token, account, use_commit, private_rpc(private_rpc_url))
+        _show(plan, as_json, extra)
+
+
+def execute_plan(plan: Plan, aggregator, token, account, use_commit: bool | None, private_url: str | None) -> dict:
+    """Sends the plan; returns what the chain says happened (RouteExecuted, gas)."""
+    threshold = int(aggregator.tokenPolicy(plan.token_in)[0])
+    if use_commit is None:
+        use_commit = threshold != 0 and plan.amount_in >= threshold
+    send(account, token.approve, aggregator.address, plan.amount_in, private_url=private_url)
+    gas = 0
+    if use_commit:
+        salt = os.urandom(32)
+        commitment = aggregator.commitmentOf(account.address, plan.route, salt)
+        gas += send(account, aggregator.commit, commitment, private_url=private_url).gas_used
+        receipt = send(account, aggregator.revealSwap, plan.route, salt, private_url=private_url)
+    else:
+        receipt = send(account, aggregator.swap, plan.route, private_url=private_url)
+    gas += receipt.gas_used
+    done = [log for log in receipt.events if log.event_name == "RouteExecuted"]
+    if not done:
+        raise QuanteraError(f"transaction {receipt.txn_hash} executed no route")
+    # What each source took and gave, as the chain recorded it (execution quality from the chain).
+    fills = [{"venue": f.venue, "token_out": f.token_out, "amount_in": str(f.amount_in),
+              "amount_out": str(f.amount_out)} for f in decode_fills(done[0].fills)]
+    return {"amount_out": str(done[0].amountOut), "gas_used": gas, "tx": str(receipt.txn_hash),
+            "commit_reveal": bool(use_commit), "at": int(time.time()), "fills": fills}

@@ -1,0 +1,145 @@
+"""FND-8: the keeper store never repeats or loses a log, and its cursor only moves forward."""
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from keepers.access.operations import event_row
+from keepers.core import store
+
+
+def row(block: int, log_index: int, event: str = "RoleGranted") -> dict:
+    return event_row(
+        1337, event=event, block_number=block, block_timestamp=1_700_000_000 + block,
+        tx_hash=f"0x{block:064x}", log_index=log_index, contract="0x" + "11" * 20,
+        args={"roleId": 3, "account": "0x" + "22" * 20, "delay": 0, "since": 5, "newMember": True},
+    )
+
+
+def test_insert__same_logs_twice__stored_once(engine):
+    rows = [row(5, 0), row(5, 1), row(6, 0)]
+    assert store.insert_governance_events(engine, rows) == 3
+    assert store.insert_governance_events(engine, rows) == 0
+    stored = store.governance_events(engine, 1337)
+    assert [(e.block_number, e.log_index) for e in stored] == [(5, 0), (5, 1), (6, 0)]
+    assert stored[0].args["roleId"] == 3
+    assert store.governance_events(engine, 1337, ("OperationScheduled",)) == []
+
+
+def test_insert__other_chain__kept_apart(engine):
+    store.insert_governance_events(engine, [row(5, 0)])
+    other = dict(row(5, 0), chain_id=1)
+    assert store.insert_governance_events(engine, [other]) == 1
+    assert len(store.governance_events(engine, 1)) == 1
+
+
+def test_reopen__existing_database__keeps_rows(tmp_path):
+    url = f"sqlite:///{tmp_path / 'k.sqlite'}"
+    store.insert_governance_events(store.open_store(url), [row(1, 0)])
+    store.advance_cursor(store.open_store(url), "governance", 1337, 9)
+    reopened = store.open_store(url)
+    assert len(store.governance_events(reopened, 1337)) == 1
+    assert store.get_cursor(reopened, "governance", 1337) == 9
+
+
+@settings(max_examples=50, deadline=None)
+@given(blocks=st.lists(st.integers(min_value=0, max_value=10_000), min_size=1, max_size=30))
+def test_cursor__any_order_of_updates__is_the_maximum_seen(tmp_path_factory, blocks):
+    engine = store.open_store(f"sqlite:///{tmp_path_factory.mktemp('c') / 'k.sqlite'}")
+    for block in blocks:
+        store.advance_cursor(engine, "governance", 1337, block)
+    assert store.get_cursor(engine, "governance", 1337) == max(blocks)
+    assert store.get_cursor(engine, "other", 1337) is None
+
+
+def test_publications__pending_rewritten_confirmed_kept(engine):
+    from test_store_postgres import publication_row
+
+    assert store.record_publication(engine, publication_row(1)) is True
+    replaced = dict(publication_row(1), metrics={"var99_bps": 170})
+    assert store.record_publication(engine, replaced) is True  # an unconfirmed attempt is replaced
+    store.set_publication_status(engine, 1337, "0x" + "cd" * 20, 1, "confirmed", tx_hash="0x01")
+    assert store.record_publication(engine, publication_row(1)) is False
+    (row_1,) = store.publications(engine, 1337, "0x" + "cd" * 20)
+    assert (row_1.status, row_1.metrics, row_1.tx_hash) == ("confirmed", {"var99_bps": 170}, "0x01")
+
+
+# KPR-3, KPR-5: reorganisation checkpoints, the keeper lock, old stores upgraded in place.
+
+def test_checkpoints__rewind_after_reorg__cursor_back_to_ancestor_and_orphaned_rows_forgotten(engine):
+    for block in (10, 11, 12):
+        store.advance_cursor(engine, "governance", 1337, block, f"0x{block:064x}")
+    store.insert_governance_events(engine, [row(10, 0), row(12, 0)])
+    assert store.checkpoints(engine, "governance", 1337)[0] == (12, f"0x{12:064x}")
+    store.rewind_cursor(engine, "governance", 1337, 10)
+    assert store.forget_governance_events_after(engine, 1337, 10) == 1
+    assert store.get_cursor(engine, "governance", 1337) == 10
+    assert [n for n, _ in store.checkpoints(engine, "governance", 1337)] == [10]
+    assert [e.block_number for e in store.governance_events(engine, 1337)] == [10]
+    store.advance_cursor(engine, "governance", 1337, 11, "0x" + "ab" * 32)  # the new branch
+    assert store.checkpoints(engine, "governance", 1337)[0] == (11, "0x" + "ab" * 32)
+
+
+def test_checkpoints__window__only_the_last_reorg_window_kept(engine):
+    for block in range(1, store.REORG_WINDOW + 40):
+        store.advance_cursor(engine, "risk", 1337, block, f"0x{block:064x}")
+    kept = store.checkpoints(engine, "risk", 1337)
+    assert len(kept) == store.REORG_WINDOW and kept[0][0] == store.REORG_WINDOW + 39
+
+
+def test_keeper_lock__sqlite_file__exclusive_and_released_when_the_holder_is_killed(tmp_path):
+    import signal
+    import subprocess
+    import sys
+
+    url = f"sqlite:///{tmp_path / 'k.sqlite'}"
+    engine = store.open_store(url)
+    with store.keeper_lock(engine, "screening") as first:
+        with store.keeper_lock(engine, "screening") as second, store.keeper_lock(engine, "risk") as other:
+            assert first and not second and other
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import sys, time; from keepers.core import store\n"
+        f"e = store.open_store({url!r})\n"
+        "with store.keeper_lock(e, 'screening') as mine:\n"
+        "    print(mine, flush=True); time.sleep(86_400)\n")], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "True"
+        with store.keeper_lock(engine, "screening") as taken:
+            assert not taken
+        holder.send_signal(signal.SIGKILL)  # kill -9: the holder never releases it itself
+        holder.wait(timeout=600)
+        with store.keeper_lock(engine, "screening") as taken:
+            assert taken
+    finally:
+        holder.kill()
+        holder.wait(timeout=600)
+
+
+def test_open_store__store_from_before_the_reorg_columns__upgraded_in_place(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "old.sqlite"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE price_observations (chain_id BIGINT, feed VARCHAR(42), round_id BIGINT, "
+                     "answer VARCHAR(80), updated_at BIGINT, PRIMARY KEY (chain_id, feed, round_id))")
+        conn.execute("INSERT INTO price_observations VALUES (1337, '0xfeed', 1, '100', 5)")
+    engine = store.open_store(f"sqlite:///{path}")
+    assert store.add_price_observations(engine, [{"chain_id": 1337, "feed": "0xfeed", "round_id": 2,
+                                                  "answer": "101", "updated_at": 6, "block_number": 40}]) == 1
+    assert store.latest_observation_block(engine, 1337) == 40
+    assert store.forget_price_observations_after(engine, 1337, 39) == 1
+    assert [o.round_id for o in store.price_observations(engine, 1337, "0xfeed")] == [1]
+
+
+def test_reopen_orphaned_intents__nonce_not_spent_on_chain__signed_again_or_expired(engine):
+    base = {"chain_id": 1337, "portfolio": "0x" + "aa" * 20, "intent": {}, "signature": "00", "routes": [],
+            "created_at": 100, "status": "signed"}
+    store.record_intent(engine, dict(base, nonce=3, digest="0x03", deadline=1_000))
+    store.record_intent(engine, dict(base, nonce=4, digest="0x04", deadline=500))
+    store.set_intent_status(engine, "0x03", "executed", tx_hash="0x" + "03" * 32)
+    store.set_intent_status(engine, "0x04", "executed", tx_hash="0x" + "04" * 32)
+    # The chain's next nonce is 3 again: both executions were orphaned.
+    assert store.reopen_orphaned_intents(engine, 1337, base["portfolio"], 3, now=600) == 2
+    rows = {r.digest: r for r in store.intents(engine, 1337, base["portfolio"])}
+    assert (rows["0x03"].status, rows["0x03"].tx_hash) == ("signed", None)  # re-sent as it is
+    assert rows["0x04"].status == "expired"
+    assert store.live_intent(engine, 1337, base["portfolio"], 3, now=600).digest == "0x03"
