@@ -63,7 +63,7 @@ test: build ## Run every test (contract suite, keeper suite, deployment/demo and
 	$(MAKE) --no-print-directory -j3 --output-sync=target test-contracts test-deploys test-keepers test-drills
 
 test-contracts: build
-	$(BIN)/ape test tests/contracts -q
+	$(BIN)/ape test tests/contracts -q --durations=10
 
 # build first: the demo test runs `ape run`, which must not start a second compile of its own.
 test-keepers: build

@@ -39,17 +39,25 @@ library RiskUpdateRules {
 
     /// @notice Correlations are stored in 1e-4; the tolerance below is one such unit per asset.
     int256 internal constant CORRELATION_UNIT_WAD = 1e14;
+    /// @notice Smallest pivot accepted (1e-9): no pivot of a matrix the keeper sends comes near it,
+    /// and it keeps every multiplier below 2e27 (see `requireCorrelationMatrix`).
+    int256 internal constant PIVOT_FLOOR_WAD = 1e9;
 
-    /// @notice Reverts `InvalidModelUpdate(portfolio, "correlation matrix", j)` unless the n x n
+    /// @notice Reverts `InvalidModelUpdate(portfolio, "correlation matrix", i)` unless the n x n
     /// correlation matrix (unit diagonal; `correlations` its upper triangle row by row, in 1e-4)
     /// has no eigenvalue at or below -n x 1e-4: the matrix plus n x 1e-4 on its diagonal must be
     /// positive definite. A positive semi-definite matrix rounded to 1e-4 passes (rounding moves
     /// an eigenvalue by at most n x 0.5e-4); a matrix that is not a correlation matrix (M3: one
     /// that makes some portfolio's variance, hence its VaR, understated or negative) does not.
-    /// `j` is the first pivot of the LDL^T factorisation that was not positive.
-    /// @dev LDL^T in 1e18 fixed point, n <= 16: about n^3 / 6 multiply-adds (680 at 16 assets).
-    /// No overflow: the shifted matrix's pivots stay >= its smallest eigenvalue > 0 and its
-    /// multipliers |L_ij| <= sqrt(M_ii / D_j), so every product stays far below 2**255.
+    /// `i` is the first row of the LDL^T factorisation whose pivot is not above PIVOT_FLOOR_WAD.
+    /// @dev Precondition (the caller's, `publishModel`): `correlations` has n(n-1)/2 elements, each
+    /// read once through Solidity's decoder and checked within +-10,000 (the assembly below reads
+    /// them raw). LDL^T in 1e18 fixed point, row by row, n <= 16: about n^3 / 6 multiply-adds.
+    /// Row i's pivot d_i only decreases as its terms m * L_ik (= L_ik^2 d_k >= 0) are subtracted,
+    /// so the row stops as soon as d_i falls to the floor. No overflow: every earlier row k passed
+    /// (d_k > PIVOT_FLOOR_WAD), and while d_i stays positive Cauchy-Schwarz bounds the running
+    /// |m| <= sqrt(M_ii M_kk) < 2.01e18, so |L_ik| = |m| / d_k < 2.01e27 and every product stays
+    /// below 1e55.
     function requireCorrelationMatrix(address portfolio, int16[] calldata correlations, uint256 n) internal pure {
         // Row-major n x n words: D on the diagonal, L below it.
         uint256 f;
@@ -57,36 +65,35 @@ library RiskUpdateRules {
             f := mload(0x40)
             mstore(0x40, add(f, shl(5, mul(n, n))))
         }
-        uint256 failed; // 1 + the first pivot that is not positive (0: none)
+        uint256 failed; // 1 + the first row whose pivot is not above the floor (0: none)
         // Bounded: n <= MAX_ASSETS (16), so at most 16 * 16 * 16 / 6 inner steps; every index is
-        // below n * n. Row j's pairs start at index j * n - j * (j + 1) / 2 of the upper triangle.
+        // below n * n, and every entry is written before it is read (row i reads its own columns
+        // l < k and the rows k < i). Pair (k, i), k < i, is at k * n - k * (k + 1) / 2 + i - k - 1.
         assembly ("memory-safe") {
             let one := 1000000000000000000
             let unit := CORRELATION_UNIT_WAD
-            for { let j := 0 } lt(j, n) { j := add(j, 1) } {
-                let rowJ := add(f, shl(5, mul(j, n)))
+            let floor := PIVOT_FLOOR_WAD
+            for { let i := 0 } lt(i, n) { i := add(i, 1) } {
+                let rowI := add(f, shl(5, mul(i, n)))
                 let d := add(one, mul(n, unit))
-                for { let k := 0 } lt(k, j) { k := add(k, 1) } {
-                    let ljk := mload(add(rowJ, shl(5, k)))
-                    let dk := mload(add(f, shl(5, add(mul(k, n), k))))
-                    d := sub(d, sdiv(mul(sdiv(mul(ljk, ljk), one), dk), one))
+                for { let k := 0 } lt(k, i) { k := add(k, 1) } {
+                    let rowK := add(f, shl(5, mul(k, n)))
+                    let pair := add(sub(mul(k, n), shr(1, mul(k, add(k, 1)))), sub(sub(i, k), 1))
+                    let m := mul(signextend(1, calldataload(add(correlations.offset, shl(5, pair)))), unit)
+                    for { let l := 0 } lt(l, k) { l := add(l, 1) } {
+                        let dl := mload(add(f, shl(5, add(mul(l, n), l))))
+                        m := sub(m, sdiv(mul(sdiv(mul(mload(add(rowI, shl(5, l))), mload(add(rowK, shl(5, l)))), one), dl), one))
+                    }
+                    let lik := sdiv(mul(m, one), mload(add(rowK, shl(5, k))))
+                    mstore(add(rowI, shl(5, k)), lik)
+                    d := sub(d, sdiv(mul(m, lik), one))
+                    if iszero(sgt(d, floor)) { break }
                 }
-                if iszero(sgt(d, 0)) {
-                    failed := add(j, 1)
+                if iszero(sgt(d, floor)) {
+                    failed := add(i, 1)
                     break
                 }
-                mstore(add(rowJ, shl(5, j)), d)
-                let pair := sub(mul(j, n), shr(1, mul(j, add(j, 1))))
-                for { let i := add(j, 1) } lt(i, n) { i := add(i, 1) } {
-                    let rowI := add(f, shl(5, mul(i, n)))
-                    let rho := signextend(1, calldataload(add(correlations.offset, shl(5, sub(add(pair, i), add(j, 1))))))
-                    let m := mul(rho, unit)
-                    for { let k := 0 } lt(k, j) { k := add(k, 1) } {
-                        let dk := mload(add(f, shl(5, add(mul(k, n), k))))
-                        m := sub(m, sdiv(mul(sdiv(mul(mload(add(rowI, shl(5, k))), mload(add(rowJ, shl(5, k)))), one), dk), one))
-                    }
-                    mstore(add(rowI, shl(5, j)), sdiv(mul(m, one), d))
-                }
+                mstore(add(rowI, shl(5, i)), d)
             }
         }
         if (failed != 0) revert IRiskEngine.InvalidModelUpdate(portfolio, "correlation matrix", failed - 1);

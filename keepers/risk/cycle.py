@@ -190,7 +190,7 @@ def bound(result: CycleResult, previous: ModelInputs | None, bounds: UpdateBound
     # The engine bounds the shocks it already holds (the first scenarios); new scenarios are free.
     prev_stress = list(previous.stress_bps[:len(new.stress_bps)]) + list(new.stress_bps[len(previous.stress_bps):])
     correlations = step_correlations(previous.correlations, new.correlations,
-                                     int(bounds.max_correlation_change * BOUND_MARGIN), n)
+                                     max(1, int(bounds.max_correlation_change * BOUND_MARGIN)), n)
     clamped.update({f"rho[{k}]": (wanted, got) for k, (wanted, got) in enumerate(zip(new.correlations, correlations))
                     if wanted != got})
     inputs = ModelInputs(

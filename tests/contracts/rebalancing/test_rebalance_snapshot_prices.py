@@ -11,6 +11,7 @@ live price that moved since the sync shows which was used: the preview's and the
 import ape
 
 from compliance_fixtures import wire
+from fast_reverts import assert_reverts
 from isolation import isolated
 from liquidity_fixtures import PRICES
 from rebalancer_fixtures import ORDER, STRATEGY, strategy_tuple
@@ -137,9 +138,10 @@ def test_rebalance__unbound_relayer__live_prices_so_a_copier_cannot_time_a_repor
         assert at_snapshot * 100 < qspx_buy.minBuyAmount * 96
         # Relayed now through the pools (still at the old QSPX price), the live minimum holds: the
         # fill the snapshot's minimum would have accepted is refused.
+        # (Checked by eth_call: ape.reverts would walk the rebalance's whole trace, over a minute.)
         signers, signatures = r.sign(chain, intent)
-        with ape.reverts(r.liq.aggregator.InsufficientOutput):
-            r.rebalancer.rebalance(intent.as_tuple(), signers, signatures, r.routes(intent), sender=outsider)
+        assert_reverts(chain, r.rebalancer.rebalance, intent.as_tuple(), signers, signatures, r.routes(intent),
+                       sender=outsider, error=(r.liq.aggregator, "InsufficientOutput"))
     with isolated(chain):
         r.rebalancer.setRelayer(r.vault, outsider, sender=governor)
         r.engine.sync(r.vault, sender=reporter)

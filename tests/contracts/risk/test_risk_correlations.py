@@ -66,3 +66,17 @@ def test_publish_model__rounding_of_a_valid_matrix__accepted_beyond_tolerance_re
     assert smallest_eigenvalue_e4(beyond) < -4.9
     with ape.reverts(engine.InvalidModelUpdate, portfolio=vault, reason="correlation matrix"):
         publish(loose, chain, risk_keeper, beyond)
+
+
+def test_publish_model__smallest_eigenvalue_exactly_at_the_bound__refused(loose, chain, risk_keeper):
+    """On the 1e-4 grid, QTB-QCORP -0.5002 and QCORP, QTB each 0.5002 with QSPX give a smallest
+    eigenvalue of exactly -4e-4 = -n x 1e-4 (det(C + 4e-4 I) = 0): "at or below" the bound, so
+    refused — the factorisation's rounding must not tip a zero pivot positive (the pivot floor)."""
+    engine, vault = loose.engine, loose.vault
+    boundary = [0, 0, 0, -5_002, 5_002, 5_002]
+    assert abs(smallest_eigenvalue_e4(boundary) + 4) < 1e-9
+    with ape.reverts(engine.InvalidModelUpdate, portfolio=vault, reason="correlation matrix", index=3):
+        publish(loose, chain, risk_keeper, boundary)
+    inside = [0, 0, 0, -5_001, 5_001, 5_001]
+    assert -4 < smallest_eigenvalue_e4(inside) < -1.9
+    publish(loose, chain, risk_keeper, inside)

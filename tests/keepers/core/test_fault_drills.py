@@ -187,6 +187,11 @@ def test_reorg__under_keepers_that_acted_on_the_orphaned_blocks__actions_redone_
         [wallet] = drill.registered[-1:]
         old_decision = [d for d in store.decisions(drill.engine, 1337) if d.wallet == wallet][0]
         old_publication = max(store.publications(drill.engine, 1337, drill.vault.address), key=lambda r: r.update_id)
+        # The chain stands still from here to the reorganisation (no block, not even a keeper's
+        # transaction, is mined): a block mined between reading the head and `anvil_reorg` made the
+        # reorganisation one block shallower than `depth`, and block fork + 1 survived it (seen
+        # once under make test's load).
+        rpc(drill.url, "evm_setIntervalMining", [0])
         depth = drill.head() - fork
         orphan_hash = block_hash(fork + 1)
         # The new branch holds the operator's registration again (in another block), one feed's
@@ -202,6 +207,7 @@ def test_reorg__under_keepers_that_acted_on_the_orphaned_blocks__actions_redone_
                  "nonce": rpc(drill.url, "eth_getTransactionCount", [reporter, hex(fork)]),
                  "data": calldata(feed, "report", answer)}, 2]]
         rpc(drill.url, "anvil_reorg", [depth, txs])
+        rpc(drill.url, "evm_setIntervalMining", [1])  # a block a second again, as on a live chain
         assert block_hash(fork) == fork_hash and block_hash(fork + 1) != orphan_hash
         assert not drill.registry.isFrozen(wallet), "the orphaned freeze is still on chain"
         print(f"\nreorg: {depth} blocks deep above block {fork}; freeze {old_decision.tx_hash} and "

@@ -7,42 +7,57 @@ import json
 import os
 import re
 import subprocess
+from types import SimpleNamespace
+
+import pytest
 
 from conftest import BIN, SUBPROCESS_TIMEOUT_SECONDS, run_ape
-from keepers.demo.processes import rpc
+from keepers.demo.processes import ProcessGroup, rpc, start_anvil
 from route_cli_checks import check_route_quote
 
 
-def test_deploy__run_twice__second_run_sends_nothing_and_record_is_unchanged(anvil, tmp_path):
-    network = f"ethereum:local:{anvil}"
-    first = run_ape(["deploy", "all", "--network", network], tmp_path)
-    assert first.returncode == 0, first.stderr
-    record_file = tmp_path / "ethereum-local.json"
-    record = json.loads(record_file.read_text())
+@pytest.fixture(scope="module")
+def deployed(tmp_path_factory):
+    """One `deploy all` on a private anvil, shared by the tests below (each full deployment costs
+    about a minute of CPU on this machine): they read it first and replace it last."""
+    folder = tmp_path_factory.mktemp("deployed")
+    group = ProcessGroup(folder)
+    try:
+        url = start_anvil(group, chain_id=1337)
+        network = f"ethereum:local:{url}"
+        first = run_ape(["deploy", "all", "--network", network], folder)
+        assert first.returncode == 0, first.stderr
+        yield SimpleNamespace(url=url, network=network, folder=folder,
+                              record=json.loads((folder / "ethereum-local.json").read_text()))
+    finally:
+        group.stop_all()
+
+
+def test_deploy_show_and_route_quote__json__print_what_deploy_wrote_and_a_plan(deployed):
+    """FND-7 (show) and LIQ-14 (`quantera route quote` on the deployed venues), one deployment."""
+    shown = run_ape(["deploy", "show", "--network", deployed.network, "--json"], deployed.folder)
+    assert shown.returncode == 0, shown.stderr
+    assert json.loads(shown.stdout[shown.stdout.index("{"):]) == deployed.record
+    check_route_quote(deployed.network, deployed.folder)
+
+
+def test_deploy__run_twice__second_run_sends_nothing_and_record_is_unchanged(deployed):
+    """Runs after the show test (file order): its `--fresh` run replaces the shared deployment."""
+    network, record_file, record = deployed.network, deployed.folder / "ethereum-local.json", deployed.record
     assert record["chain_id"] == 1337 and record["block"] >= 1
     address = record["contracts"]["QuanteraAccessManager"]
-    assert rpc(anvil, "eth_getCode", [address, "latest"]) not in ("0x", "")
-    nonce_before = rpc(anvil, "eth_getTransactionCount", [first_test_account(), "latest"])
+    assert rpc(deployed.url, "eth_getCode", [address, "latest"]) not in ("0x", "")
+    nonce_before = rpc(deployed.url, "eth_getTransactionCount", [first_test_account(), "latest"])
 
-    second = run_ape(["deploy", "all", "--network", network], tmp_path)
+    second = run_ape(["deploy", "all", "--network", network], deployed.folder)
     assert second.returncode == 0, second.stderr
     assert "QuanteraAccessManager already at" in second.stdout
-    assert rpc(anvil, "eth_getTransactionCount", [first_test_account(), "latest"]) == nonce_before
+    assert rpc(deployed.url, "eth_getTransactionCount", [first_test_account(), "latest"]) == nonce_before
     assert json.loads(record_file.read_text()) == record
 
-    fresh = run_ape(["deploy", "all", "--network", network, "--fresh", "--no-liquidity"], tmp_path)
+    fresh = run_ape(["deploy", "all", "--network", network, "--fresh", "--no-liquidity"], deployed.folder)
     assert fresh.returncode == 0, fresh.stderr
     assert json.loads(record_file.read_text())["contracts"]["QuanteraAccessManager"] != address
-
-
-def test_deploy_show_and_route_quote__json__print_what_deploy_wrote_and_a_plan(anvil, tmp_path):
-    """FND-7 (show) and LIQ-14 (`quantera route quote` on the deployed venues), one deployment."""
-    network = f"ethereum:local:{anvil}"
-    assert run_ape(["deploy", "all", "--network", network], tmp_path).returncode == 0
-    shown = run_ape(["deploy", "show", "--network", network, "--json"], tmp_path)
-    assert shown.returncode == 0, shown.stderr
-    assert json.loads(shown.stdout[shown.stdout.index("{"):]) == json.loads((tmp_path / "ethereum-local.json").read_text())
-    check_route_quote(network, tmp_path)
 
 
 def first_test_account() -> str:
