@@ -13,7 +13,9 @@ import {IRiskEngine} from "./IRiskEngine.sol";
 interface IRiskLens {
     /// @notice The model inputs last published for `portfolio` (what the next update's change
     /// bounds apply to): daily volatilities (ppm), the upper-triangle correlations row by row
-    /// (1e-4), the ES multiplier (ppm) and the stress shocks (bps, scenario-major).
+    /// (1e-4), the ES multiplier (ppm) and the stress shocks (bps, scenario-major). Empty for a
+    /// portfolio never configured. Warning: after `configure` changes the asset list, the inputs
+    /// of the previous list until the next model (the engine's checks refuse as `StaleModel`).
     function modelInputsOf(IRiskEngine engine, address portfolio)
         external
         view
@@ -22,9 +24,11 @@ interface IRiskLens {
     /// @notice Parametric 1-day VaR at 95% and 99% and ES for the given holdings (token units,
     /// `assets()` order), at the engine's snapshot prices and published model, as 18-decimal
     /// fractions of NAV (1e18 = 100%; the engine's checks compare the same figures rounded up to
-    /// basis points). Zero when the NAV is zero or the model is invalid (a negative variance).
-    /// Reverts with the engine's errors: `PortfolioNotConfigured`, `HoldingsLengthMismatch`,
-    /// `PositionTooLarge`.
+    /// basis points). Warning: zero when the NAV is zero, when no model was published yet (the
+    /// volatilities are zero) or when the model makes the variance negative — cases the engine's
+    /// check refuses as `StaleModel` or `InvalidModel`, not "no risk": read `metricsOf` (update id,
+    /// asOf) beside it. Reverts with the engine's errors: `PortfolioNotConfigured`,
+    /// `HoldingsLengthMismatch`, `PositionTooLarge`.
     function portfolioRisk(IRiskEngine engine, address portfolio, uint256[] calldata holdings)
         external
         view

@@ -45,15 +45,18 @@ def _code_bytes(code: dict | None) -> int:
 
 def contract_sizes(build_file: Path) -> dict[str, dict[str, int | str]]:
     """Runtime and init code size of every deployable contract the project compiles (ape's
-    `.build/__local__.json`): a contract with an ABI and code. Libraries of internal functions
+    `.build/__local__.json`): a contract with an ABI and code whose source still exists. Libraries of internal functions
     (no ABI, a 57-byte stub that is never deployed) are left out; test contracts
     (`contracts/test/`) are in, marked by their source."""
     types = json.loads(build_file.read_text())["contractTypes"]
+    root = build_file.resolve().parent.parent
     sizes = {}
     for name, contract_type in types.items():
         runtime = _code_bytes(contract_type.get("runtimeBytecode"))
         if runtime == 0 or not contract_type.get("abi"):
             continue
+        if not (root / contract_type["sourceId"]).is_file():
+            continue  # a stale artifact: ape keeps the types of deleted sources in its cache
         sizes[name] = {"source": contract_type["sourceId"], "runtime_bytes": runtime,
                        "initcode_bytes": _code_bytes(contract_type.get("deploymentBytecode")),
                        "headroom_bytes": EIP170_RUNTIME_LIMIT - runtime}
