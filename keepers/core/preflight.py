@@ -17,10 +17,11 @@ import yaml
 from eth_abi import decode
 from eth_utils import is_hex_address, keccak, to_checksum_address
 
+from keepers.core.units import BPS
+
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 MAX_FEED_DECIMALS = 36  # OracleRouter.MAX_FEED_DECIMALS
 MAX_TOKEN_DECIMALS = 36  # RiskEngine.MAX_DECIMALS
-BPS = 10_000
 UINT32_MAX, UINT128_MAX = 2**32 - 1, 2**128 - 1
 FEED_KEYS = {"token", "primary", "heartbeat", "secondary", "secondary_heartbeat", "max_deviation_bps",
              "min_price", "max_price"}

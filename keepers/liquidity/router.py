@@ -19,9 +19,9 @@ from keepers.core.errors import QuanteraError
 from keepers.liquidity.codec import encode_route, with_min_out
 from keepers.liquidity.graph import Arbitrage, Edge, PathResult, best_path, find_arbitrage
 from keepers.liquidity.split import Allocation, SplitError, best_split
+from keepers.core.units import BPS
 
 GRID_POINTS = 16
-BPS = 10_000
 # Gas one extra source adds to a route, by venue kind (benchmarks/gas.json, plain ERC-20 pairs);
 # the router's only use of them is to decide whether a split pays for itself.
 GAS_PER_SOURCE = {"uniswap_v2": 75_000, "uniswap_v3": 105_000, "rfq": 95_000, "nav": 90_000}

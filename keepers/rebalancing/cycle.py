@@ -26,11 +26,11 @@ from keepers.rebalancing.model import (
 )
 from keepers.rebalancing.rebalance_plan import PlannedTrade, plan
 from keepers.rebalancing.strategies import STRATEGIES, Limits
+from keepers.core.units import BPS
 
 DOMAIN = "Quantera AutoRebalancer"
 TBILL_CLASS = "tbill"
 RISKY_CLASSES = ("equity", "commodity")
-BPS = 10_000
 
 
 @dataclass(frozen=True)

@@ -27,9 +27,9 @@ from keepers.liquidity import decode_route, encode_legs
 from keepers.rebalancing.cycle import Market, SignalResult, build_intent, compute_signal, fit_bounds
 from keepers.rebalancing.intent import RebalanceIntent
 from keepers.rebalancing.model import TrainedSelector
+from keepers.core.units import BPS
 
 USD = 10**18
-BPS = 10_000
 
 
 class TradeUnfillable(Exception):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-BPS = 10_000
+from keepers.core.units import BPS
 
 
 @dataclass(frozen=True)

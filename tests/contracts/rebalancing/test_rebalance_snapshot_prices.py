@@ -16,10 +16,10 @@ from isolation import isolated
 from liquidity_fixtures import PRICES
 from rebalancer_fixtures import ORDER, STRATEGY, strategy_tuple
 from risk_fixtures import FEED_DECIMALS
+from keepers.core.units import BPS
 
 TARGETS = (4_000, 3_000, 1_500, 1_500)  # three purchases from cash
 UNITS = [10**6, 10**18, 10**18, 10**18]
-BPS = 10_000
 
 
 def report(r, reporter, symbol, price):
