@@ -24,9 +24,10 @@ def main() -> int:
     SIZES_FILE.write_text(json.dumps({"runtime_budget_bytes": RUNTIME_BUDGET, "contracts": sizes}, indent=2) + "\n")
     largest = max(sizes.items(), key=lambda item: item[1]["runtime_bytes"])
     print(f"{len(sizes)} contracts written to {SIZES_FILE}; largest {largest[0]} {largest[1]['runtime_bytes']} bytes")
-    for problem in size_budget_problems(sizes):
+    problems = size_budget_problems(sizes)
+    for problem in problems:
         print(f"over budget: {problem}", file=sys.stderr)
-    return 1 if size_budget_problems(sizes) else 0
+    return 1 if problems else 0
 
 
 if __name__ == "__main__":
