@@ -9,8 +9,12 @@ import click
 from ape import accounts, chain, project
 from ape.cli import ConnectedProviderCommand, network_option
 
-from keepers.access import ROLE_IDS, wired_manager
+from keepers.access import ROLE_IDS, as_role, deploy_access, renounce_temporary_roles
+from keepers.compliance import deploy_compliance, deploy_registry, deploy_security
 from keepers.core.benchmarking import merge_json, timed
+from keepers.core.deploying import Deployment
+from keepers.risk import deploy_feeds, deploy_oracle, deploy_risk_engine, feed_config, set_feeds
+from keepers.vault import deploy_stablecoin, deploy_vault, register_steps, vault_steps
 
 GAS_FILE = Path("benchmarks") / "gas.json"
 GOVERNOR, GUARDIAN = ROLE_IDS["GOVERNOR"], ROLE_IDS["GUARDIAN"]
@@ -21,7 +25,7 @@ def measure_access() -> dict[str, int]:
     """Timelocked governance through the protocol authority, on a managed target (the shape every
     GOVERNOR-restricted protocol setter has)."""
     deployer, guardian, governor = (accounts.test_accounts[i] for i in (0, 1, 2))
-    manager = deployer.deploy(project.QuanteraAccessManager, deployer)
+    manager = deploy_access(Deployment.in_memory(deployer), {})  # the grants below are measured, so sent here
     gas = {"access.deploy_manager": chain.get_receipt(manager.txn_hash).gas_used}
     gas["access.grant_role"] = manager.grantRole(GUARDIAN, guardian, 0, sender=deployer).gas_used
     manager.grantRole(GOVERNOR, governor, DELAY, sender=deployer)
@@ -44,17 +48,14 @@ def measure_compliance() -> dict[str, int]:
     """Security-token transfers with jurisdiction, holder-cap, max-balance and rolling-limit rules
     all active (the issue's scenario), plus mint, first transfer to a new holder and a 50-mint batch."""
     deployer, governor, operator, agent = (accounts.test_accounts[i] for i in (0, 2, 3, 4))
-    manager, wire = wired_manager(deployer, {"GOVERNOR": governor, "OPERATOR": operator})
-    registry = deployer.deploy(project.IdentityRegistry, manager, 86400)
-    token = deployer.deploy(project.SecurityToken, manager, "Bench T-Bill", "BTB", 18, registry, ZERO, ZERO)
-    engine = deployer.deploy(project.ComplianceEngine, manager, registry, token)
-    for contract, name in ((registry, "IdentityRegistry"), (engine, "ComplianceEngine"), (token, "SecurityToken")):
-        wire(contract, name)
-    token.setCompliance(engine, sender=governor)
-    token.addAgent(agent, sender=governor)
+    # Deployed by the deploy script's steps, with two jurisdictions capped (2,000 holders, 500 non-accredited).
+    d = Deployment.in_memory(deployer)
+    deploy_access(d, {"GOVERNOR": governor, "OPERATOR": operator})
+    token = deploy_compliance(d, "Bench T-Bill", "BTB", agent=agent.address,
+                              jurisdictions=[(country, (True, 1, 2_000, 500, 0)) for country in (US, DE)])
+    renounce_temporary_roles(d)
+    registry, engine = d.at("IdentityRegistry"), d.at("ComplianceEngine")
     token.unpause(sender=agent)
-    for country in (US, DE):
-        engine.setJurisdiction(country, (True, 1, 2_000, 500, 0), sender=governor)
     # maxBalance, minHolding, maxBalanceBps, lockup, daily, monthly, transfersOpenAt, totalCap, totalRetailCap
     engine.setLimits((10**9 * UNIT, 0, 0, 0, 10**7 * UNIT, 10**8 * UNIT, 0, 10_000, 0), sender=governor)
     holders = [accounts.test_accounts[i] for i in (5, 6, 7)]
@@ -101,46 +102,28 @@ def measure_risk() -> dict[str, int]:
     transaction so the figure is full gas; plus sync (8 oracle reads), a model update and a trade."""
     deployer, governor, operator, agent = (accounts.test_accounts[i] for i in (0, 2, 3, 4))
     keeper, reporter, executor, investor = (accounts.test_accounts[i] for i in (10, 11, 12, 13))
-    manager, wire = wired_manager(deployer, {"GOVERNOR": governor, "OPERATOR": operator, "RISK_KEEPER": keeper,
-                                             "PRICE_REPORTER": reporter, "EXECUTOR": executor})
-
-    registry = deployer.deploy(project.IdentityRegistry, manager, 86400)
-    wire(registry, "IdentityRegistry")
-    usdc = deployer.deploy(project.LocalStablecoin, manager, "USD Coin (local)", "USDC")
-    wire(usdc, "LocalStablecoin")
-    tokens = [usdc]
-    for k in range(7):
-        token = deployer.deploy(project.SecurityToken, manager, f"Bench Asset {k}", f"BA{k}", 18, registry, ZERO, ZERO)
-        engine = deployer.deploy(project.ComplianceEngine, manager, registry, token)
-        wire(engine, "ComplianceEngine")
-        wire(token, "SecurityToken")
-        token.setCompliance(engine, sender=governor)
-        token.addAgent(agent, sender=governor)
-        engine.setJurisdiction(US, (True, 1, 0, 0, 0), sender=governor)
-        token.unpause(sender=agent)
-        tokens.append(token)
-    router = deployer.deploy(project.OracleRouter, manager)
-    wire(router, "OracleRouter")
-    for token in tokens:
-        feed = deployer.deploy(project.ReporterPriceFeed, manager, 8, "bench / USD")
-        wire(feed, "ReporterPriceFeed")
-        feed.report(100 * 10**8 if token != usdc else 10**8, sender=reporter)
-        router.setFeed(token, (feed, 86_400, ZERO, 0, 0, 1, 10**30), sender=governor)
-    risk = deployer.deploy(project.RiskEngine, manager, router)
-    wire(risk, "RiskEngine")
-    vault = deployer.deploy(project.PortfolioVault, manager, usdc, "Bench Fund", "BF", risk, router, registry)
-    wire(vault, "PortfolioVault")
-    shares = deployer.deploy(project.ComplianceEngine, manager, registry, vault)  # the shares are securities
-    wire(shares, "ComplianceEngine")
-    vault.setShareCompliance(shares, sender=governor)
-    shares.setJurisdiction(US, (True, 1, 0, 0, 0), sender=governor)
+    # Deployed by the deploy script's steps (keepers/<domain>/deploy.py).
+    d = Deployment.in_memory(deployer)
+    deploy_access(d, {"GOVERNOR": governor, "OPERATOR": operator, "RISK_KEEPER": keeper, "PRICE_REPORTER": reporter,
+                      "EXECUTOR": executor})
+    registry = deploy_registry(d)
+    usdc = deploy_stablecoin(d, "USDC")
+    tokens = [usdc] + [deploy_security(d, f".BA{k}", f"Bench Asset {k}", f"BA{k}", agent=agent.address,
+                                       jurisdictions=[(US, (True, 1, 0, 0, 0))]) for k in range(7)]
     for token in tokens[1:]:
-        vault.addAsset(token, sender=governor)
-    registry.registerInvestor(vault, f"0x{0xf0:040x}", US, 4, FAR_FUTURE, sender=operator)
-    registry.registerInvestor(investor, f"0x{0xf2:040x}", US, 4, FAR_FUTURE, sender=operator)
-    venue = deployer.deploy(project.FixedRateVenue)
-    registry.registerInvestor(venue, f"0x{0xf1:040x}", US, 4, FAR_FUTURE, sender=operator)
-    vault.setVenue(venue, True, sender=governor)
+        token.unpause(sender=agent)
+    router = deploy_oracle(d)
+    symbols = ["USDC"] + [f"BA{k}" for k in range(7)]
+    feeds = deploy_feeds(d, {s: 10**8 if s == "USDC" else 100 * 10**8 for s in symbols})
+    set_feeds(d, router, {s: (t, feed_config(feeds[s].address)) for s, t in zip(symbols, tokens)})
+    risk = deploy_risk_engine(d, router)
+    vault = deploy_vault(d, usdc, "Bench Fund", "BF", risk, router, share_jurisdictions=[(US, (True, 1, 0, 0, 0))])
+    venue = d.deploy_contract("FixedRateVenue", "FixedRateVenue")
+    as_role(d, "GOVERNOR", vault_steps(d, vault, [(s, t.address) for s, t in zip(symbols[1:], tokens[1:])], [venue]))
+    as_role(d, "OPERATOR", register_steps(d, [("the vault", vault.address, f"0x{0xf0:040x}"),
+                                              ("the investor", investor.address, f"0x{0xf2:040x}"),
+                                              ("the venue", venue.address, f"0x{0xf1:040x}")]))
+    renounce_temporary_roles(d)
     assets = [(10_000, 0, True)] + [(2_000, 1 + k % 6, k < 2) for k in range(7)]
     # minLiquid, var95, var99, es, stress, maxDD, hardDD, modelAge, priceAge, delay, vol, corr, stress chg, classes
     limits = (1_000, 300, 400, 450, 2_500, 1_000, 2_000, 2 * 86_400, 3_600, 600, 5_000, 2_000, 2_000, [0] * 8)
@@ -176,7 +159,7 @@ def measure_risk() -> dict[str, int]:
     if not result.ok or result.limit != 0:
         raise click.ClickException(f"benchmark portfolio should pass every limit, got {result}")
     gas["risk.pre_trade_check_8_assets"] = risk.check.transact(vault, before, after, sender=deployer).gas_used
-    _RISK_CONTEXT.update(risk=risk, lens=deployer.deploy(project.RiskLens), vault=vault, router=router, keeper=keeper)
+    _RISK_CONTEXT.update(risk=risk, lens=d.at("RiskLens"), vault=vault, router=router, keeper=keeper)
     return gas
 
 

@@ -20,11 +20,20 @@ import numpy as np
 from ape import accounts, chain, project
 from ape.cli import ConnectedProviderCommand, network_option
 
-from keepers.access import ROLE_IDS, wired_manager
+from keepers.access import deploy_access, grant_calls, send_to_manager
 from keepers.core.benchmarking import merge_json, timed
+from keepers.core.deploying import Deployment
+from keepers.liquidity import (
+    deploy_adapters,
+    deploy_aggregator,
+    deploy_rfq_venue,
+    deploy_uniswap,
+    encode_route,
+    list_sources,
+    seed_v3_position,
+)
 from keepers.liquidity.artifacts import container
-from keepers.liquidity.codec import encode_route
-from keepers.liquidity.deploy import seed_v3_position
+from keepers.vault import deploy_stablecoin
 from keepers.liquidity.graph import Edge, best_path, find_arbitrage
 from keepers.liquidity.rfq import make_quote, sign_quote
 from keepers.liquidity.router import Router, Source
@@ -50,45 +59,43 @@ class Bench:
     def __init__(self):
         self.deployer, self.maker, self.trader = (accounts.test_accounts[i] for i in (0, 20, 21))
         d = self.deployer
-        manager, wire = wired_manager(d, {})
+        # The venues and the aggregator as the deploy script's steps build them (keepers/<domain>/deploy.py).
         # USDC is deployed before any grant: its address (so the pools' token order) stays that of
         # the committed figures.
-        self.usdc = d.deploy(project.LocalStablecoin, manager, "USD Coin (local)", "USDC")
-        wire(self.usdc, "LocalStablecoin")
-        manager.grantRole(ROLE_IDS["OPERATOR"], d, 0, sender=d)  # the deployer mints the local USDC
-        self.weth = d.deploy(container("WETH9"))
-        factories = {name: d.deploy(container("UniswapV2Factory"), d) for name in V2_DEPTH}
-        self.router02 = d.deploy(container("UniswapV2Router02"), factories["A"], self.weth)
-        v3_factory = d.deploy(container("UniswapV3Factory"))
-        npm = d.deploy(container("NonfungiblePositionManager"), v3_factory, self.weth, "0x" + "00" * 20)
-        self.swap_router = d.deploy(container("SwapRouter"), v3_factory, self.weth)
-        quoter = d.deploy(container("QuoterV2"), v3_factory, self.weth)
-        self.aggregator = d.deploy(project.LiquidityAggregator, manager, "0x" + "00" * 20, 300, 50)
-        self.rfq = d.deploy(project.RfqVenue, self.aggregator)
-        adapters = {"uniswap_v2": d.deploy(project.UniswapV2Adapter),
-                    "uniswap_v3": d.deploy(project.UniswapV3Adapter, quoter), "rfq": d.deploy(project.RfqAdapter)}
-        for adapter in adapters.values():
-            self.aggregator.setAdapter(adapter, True, sender=d)
+        dep = Deployment.in_memory(d)
+        deploy_access(dep, {})
+        self.usdc = deploy_stablecoin(dep, "USDC")
+        send_to_manager(dep, grant_calls(dep, "OPERATOR", d.address))  # the deployer mints the local USDC
+        uniswap = deploy_uniswap(dep, {"uniswap_v2": V2_DEPTH})
+        self.weth = container("WETH9").at(uniswap.weth)
+        self.router02 = container("UniswapV2Router02").at(uniswap.router02)
+        self.swap_router = container("SwapRouter").at(uniswap.swap_router)
+        # No oracle bound on the benchmark's routes (the zero address).
+        self.aggregator = deploy_aggregator(dep, "0x" + "00" * 20, 300, 50)
+        self.rfq = project.RfqVenue.at(deploy_rfq_venue(dep, self.aggregator))
+        adapters = deploy_adapters(dep, ("uniswap_v2", "uniswap_v3", "rfq"), uniswap.quoter)
         self.usdc.mint(d, 10**9 * USDC_UNIT, sender=d)
         chain.provider.set_balance(d.address, 100_000 * UNIT)  # ETH to wrap for the pools (local chain)
         self.weth.deposit(value=20_000 * UNIT, sender=d)
         self.sources: dict[str, str] = {}
         for name, usd in V2_DEPTH.items():
-            factories[name].createPair(self.usdc, self.weth, sender=d)
-            pair = container("UniswapV2Pair").at(factories[name].getPair(self.usdc, self.weth))
+            factory = uniswap.v2_factories[name]
+            factory.createPair(self.usdc, self.weth, sender=d)
+            pair = container("UniswapV2Pair").at(factory.getPair(self.usdc, self.weth))
             self.usdc.transfer(pair, usd * USDC_UNIT, sender=d)
             self.weth.transfer(pair, usd * UNIT // ETH_USD, sender=d)
             pair.mint(d, sender=d)
             self.sources[f"V2.{name}"] = pair.address
         for fee, (usd, range_pct) in V3_DEPTH.items():
-            v3_factory.createPool(self.usdc, self.weth, fee, sender=d)
-            pool = container("UniswapV3Pool").at(v3_factory.getPool(self.usdc, self.weth, fee))
-            seed_v3_position(d, npm, pool, self.usdc, self.weth, fee, usd * USDC_UNIT, usd * UNIT // ETH_USD, range_pct)
+            uniswap.v3_factory.createPool(self.usdc, self.weth, fee, sender=d)
+            pool = container("UniswapV3Pool").at(uniswap.v3_factory.getPool(self.usdc, self.weth, fee))
+            seed_v3_position(d, uniswap.position_manager, pool, self.usdc, self.weth, fee, usd * USDC_UNIT,
+                             usd * UNIT // ETH_USD, range_pct)
             self.sources[f"V3.{fee}"] = pool.address
         self.sources["RFQ"] = self.rfq.address
-        for name, address in self.sources.items():
-            kind = "rfq" if name == "RFQ" else ("uniswap_v2" if name.startswith("V2") else "uniswap_v3")
-            self.aggregator.setVenue(address, adapters[kind], sender=d)
+        list_sources(dep, self.aggregator, adapters, {
+            name: (address, "rfq" if name == "RFQ" else ("uniswap_v2" if name.startswith("V2") else "uniswap_v3"))
+            for name, address in self.sources.items()})
         self.weth.deposit(value=2_000 * UNIT, sender=self.maker)
         self.weth.approve(self.rfq, 2**256 - 1, sender=self.maker)
         self.usdc.mint(self.trader, 10**8 * USDC_UNIT, sender=d)

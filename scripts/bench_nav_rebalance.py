@@ -30,7 +30,9 @@ from eth_abi import encode
 from eth_account import Account
 from eth_utils import keccak
 
+from keepers.access import renounce_temporary_roles
 from keepers.core.benchmarking import merge_json
+from keepers.core.deploying import Deployment
 from keepers.core.deployments import DeploymentRecord
 from keepers.liquidity.codec import encode_legs, encode_route
 from keepers.rebalancing.intent import RebalanceIntent, account_signer
@@ -67,20 +69,20 @@ class NavDeskBench:
     def __init__(self, record_dir: Path):
         t = accounts.test_accounts
         self.deployer = t[DEPLOYER]
-        ctx = deploy.DeployContext(record=DeploymentRecord(network="ethereum:local", chain_id=chain.chain_id),
-                                   path=record_dir / "ethereum-local.json", sender=self.deployer, is_local=True,
-                                   assume_yes=True)
-        # No governor delay here: the benchmark's governor steps are the deployer's, granted for the occasion.
-        deploy.deploy_access(ctx, {"GUARDIAN": t[GUARDIAN].address, "GOVERNOR": t[GOVERNOR].address,
-                                   "OPERATOR": t[OPERATOR].address}, 0)
-        deploy.deploy_compliance(ctx, "Quantera Treasury Fund", "QTF", t[AGENT].address, t[COMPLIANCE_KEEPER].address,
-                                 86_400)
-        deploy.deploy_risk(ctx, None, t[AGENT].address, {
-            "RISK_KEEPER": t[RISK_KEEPER].address, "PRICE_REPORTER": t[PRICE_REPORTER].address,
-            "EXECUTOR": t[EXECUTOR].address}, None)
-        deploy.deploy_liquidity_venues(ctx, None)
-        deploy.deploy_rebalancer(ctx, [t[SIGNAL_KEEPER].address], t[SIGNAL_KEEPER].address)
-        record = ctx.record
+        d = Deployment(sender=self.deployer, record=DeploymentRecord(network="ethereum:local", chain_id=chain.chain_id),
+                       path=record_dir / "ethereum-local.json", echo=click.echo)
+        # The deploy script's own sequence. No governor delay here: the benchmark's governor steps are
+        # the deployer's, granted for the occasion.
+        addresses = {i: t[i].address for i in (GUARDIAN, GOVERNOR, OPERATOR, AGENT, COMPLIANCE_KEEPER, RISK_KEEPER,
+                                               PRICE_REPORTER, EXECUTOR, SIGNAL_KEEPER)}
+        deploy.deploy_protocol(d, deploy.ProtocolConfig(
+            roles={"GUARDIAN": addresses[GUARDIAN], "GOVERNOR": addresses[GOVERNOR], "OPERATOR": addresses[OPERATOR]},
+            keepers={"RISK_KEEPER": addresses[RISK_KEEPER], "PRICE_REPORTER": addresses[PRICE_REPORTER],
+                     "EXECUTOR": addresses[EXECUTOR]},
+            governor_delay=0, token_agent=addresses[AGENT], compliance_keeper=addresses[COMPLIANCE_KEEPER],
+            signal_signers=[addresses[SIGNAL_KEEPER]], intent_relayer=addresses[SIGNAL_KEEPER]), None)
+        renounce_temporary_roles(d)
+        record = d.record
         at = lambda kind, name: getattr(project, kind).at(record.address_of(name))  # noqa: E731
         self.vault, self.risk = at("PortfolioVault", "PortfolioVault"), at("RiskEngine", "RiskEngine")
         self.oracle, self.aggregator = at("OracleRouter", "OracleRouter"), at("LiquidityAggregator", "LiquidityAggregator")

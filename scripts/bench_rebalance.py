@@ -24,10 +24,15 @@ from eth_abi import encode
 from eth_account import Account
 from eth_utils import keccak
 
-from keepers.access import ROLE_IDS, wired_manager
+from keepers.access import as_role, deploy_access, renounce_temporary_roles
+from keepers.compliance import deploy_registry
 from keepers.core.benchmarking import merge_json, timed
+from keepers.core.deploying import Deployment
+from keepers.liquidity import deploy_adapters, deploy_aggregator, encode_legs, encode_route, list_sources
 from keepers.liquidity.artifacts import container
-from keepers.liquidity.codec import encode_legs, encode_route
+from keepers.rebalancing import deploy_rebalancer, rebalance_vault
+from keepers.risk import configure_steps, deploy_feeds, deploy_oracle, deploy_risk_engine, feed_config, set_feeds
+from keepers.vault import deploy_stablecoin, deploy_vault, register_steps, vault_steps
 from keepers.rebalancing.intent import RebalanceIntent, sign_intent
 
 GAS_FILE = Path("benchmarks") / "gas.json"
@@ -51,74 +56,60 @@ class RebalanceBench:
         d, governor, operator, reporter, keeper, investor, relayer = (
             accounts.test_accounts[i] for i in (0, 2, 3, 11, 10, 13, 21))
         self.relayer, self.deployer = relayer, d
-        manager, wire = wired_manager(d, {"GOVERNOR": governor, "OPERATOR": operator, "RISK_KEEPER": keeper,
-                                          "PRICE_REPORTER": reporter})
-        self.manager = manager
-
-        registry = d.deploy(project.IdentityRegistry, manager, 86_400)
-        wire(registry, "IdentityRegistry")
-        usdc = d.deploy(project.LocalStablecoin, manager, "USD Coin (local)", "USDC")
-        wire(usdc, "LocalStablecoin")
+        # The protocol as the deploy script's steps build it (keepers/<domain>/deploy.py); the funds'
+        # tokens and their pools are the benchmark's own (plain ERC-20s, see above).
+        dep = Deployment.in_memory(d)
+        self.manager = deploy_access(dep, {"GOVERNOR": governor, "OPERATOR": operator, "RISK_KEEPER": keeper,
+                                           "PRICE_REPORTER": reporter})
+        deploy_registry(dep)
+        usdc = deploy_stablecoin(dep, "USDC")
         chain.provider.set_balance(d.address, 10**9 * UNIT)
         self.tokens = [usdc] + [d.deploy(container("WETH9")) for _ in range(3)]
         usdc.mint(d, 10**10 * USDC_UNIT, sender=operator)
         for token, price in zip(self.tokens[1:], PRICES[1:]):
             token.deposit(value=3 * POOL_USD // price * UNIT, sender=d)
-        self.oracle = router = d.deploy(project.OracleRouter, manager)
-        self.feeds = []
-        wire(router, "OracleRouter")
-        for token, price in zip(self.tokens, PRICES):
-            feed = d.deploy(project.ReporterPriceFeed, manager, 8, "bench / USD")
-            wire(feed, "ReporterPriceFeed")
-            feed.report(price * 10**8, sender=reporter)
-            router.setFeed(token, (feed, 86_400, ZERO, 0, 0, 1, 10**30), sender=governor)
-            self.feeds.append(feed)
-        self.risk = risk = d.deploy(project.RiskEngine, manager, router)
-        wire(risk, "RiskEngine")
-        self.vault = vault = d.deploy(project.PortfolioVault, manager, usdc, "Bench Fund", "BF", risk, router, registry)
-        wire(vault, "PortfolioVault")
-        shares = d.deploy(project.ComplianceEngine, manager, registry, vault)  # the shares are securities
-        wire(shares, "ComplianceEngine")
-        vault.setShareCompliance(shares, sender=governor)
-        shares.setJurisdiction(US, (True, 1, 0, 0, 0), sender=governor)
-        for token in self.tokens[1:]:
-            vault.addAsset(token, sender=governor)
-        for account, identity in ((vault, 0xF0), (investor, 0xF2)):
-            registry.registerInvestor(account, f"0x{identity:040x}", US, 4, FAR_FUTURE, sender=operator)
+        self.oracle = router = deploy_oracle(dep)
+        symbols = ["USDC", "F1", "F2", "F3"]
+        feeds = deploy_feeds(dep, {s: price * 10**8 for s, price in zip(symbols, PRICES)})
+        set_feeds(dep, router, {s: (t, feed_config(feeds[s].address)) for s, t in zip(symbols, self.tokens)})
+        self.feeds = [feeds[s] for s in symbols]
+        self.risk = risk = deploy_risk_engine(dep, router)
+        self.vault = vault = deploy_vault(dep, usdc, "Bench Fund", "BF", risk, router,
+                                          share_jurisdictions=[(US, (True, 1, 0, 0, 0))])
         limits = (1_000, 300, 400, 450, 2_500, 1_000, 2_000, 2 * 86_400, 3_600, 600, 5_000, 2_000, 2_000, [0] * 8)
         risk_assets = [(10_000, 0, True), (5_000, 1, True), (5_000, 3, False), (5_000, 5, False)]
-        risk.configure(vault, risk_assets, limits, sender=governor)
+        listings = vault_steps(dep, vault, [(s, t.address) for s, t in zip(symbols[1:], self.tokens[1:])])
+        as_role(dep, "GOVERNOR", listings + configure_steps(dep, risk, vault, risk_assets, limits,
+                                                            assets_to_list=len(listings)))
+        as_role(dep, "OPERATOR", register_steps(dep, [("the vault", vault.address, f"0x{0xF0:040x}"),
+                                                      ("the investor", investor.address, f"0x{0xF2:040x}")]))
         model = (1, chain.pending_timestamp - 60, [500, 300, 6_000, 9_000], [0, 0, 0, 2_000, 1_000, 3_000],
                  2_600_000, [0, 30, 1_200, 2_500], (0,) * 11)
         risk.publishModel(vault, model, sender=keeper)
 
-        self.aggregator = aggregator = d.deploy(project.LiquidityAggregator, manager, router, 300, 50)
-        v2 = d.deploy(project.UniswapV2Adapter)
-        aggregator.setAdapter(v2, True, sender=d)
+        self.aggregator = aggregator = deploy_aggregator(dep, router, 300, 50)
+        adapters = deploy_adapters(dep, ("uniswap_v2",))
         factory = d.deploy(container("UniswapV2Factory"), d)
-        self.pairs = []
-        for token, price in zip(self.tokens[1:], PRICES[1:]):
+        self.pairs, sources = [], {}
+        for symbol, token, price in zip(symbols[1:], self.tokens[1:], PRICES[1:]):
             factory.createPair(usdc, token, sender=d)
             pair = container("UniswapV2Pair").at(factory.getPair(usdc, token))
             usdc.transfer(pair, POOL_USD * USDC_UNIT, sender=d)
             token.transfer(pair, POOL_USD // price * UNIT, sender=d)
             pair.mint(d, sender=d)
-            aggregator.setVenue(pair, v2, sender=d)
             self.pairs.append(pair.address)
-        vault.setVenue(aggregator, True, sender=governor)
+            sources[f"UniswapV2Pair.{symbol}-USDC"] = (pair.address, "uniswap_v2")
+        list_sources(dep, aggregator, adapters, sources)
 
-        self.rebalancer = rb = d.deploy(project.AutoRebalancer, manager, aggregator, router)
-        wire(rb, "AutoRebalancer")
-        self.lens = d.deploy(project.RebalancerLens)
-        manager.grantRole(ROLE_IDS["EXECUTOR"], rb, 0, sender=d)
+        self.rebalancer = rb = deploy_rebalancer(dep)
+        self.lens = dep.at("RebalancerLens")
         self.keys = sorted((Account.create(f"bench signer {i}") for i in range(3)), key=lambda a: int(a.address, 16))
-        rb.setStrategy(vault, ([500, 0, 0, 0], [10_000, 5_000, 5_000, 5_000], 100, 4_000, 200, 2, 3_600, 86_400,
-                               500 * 10**9, 50_000 * UNIT, MAX_SNAPSHOT_AGE), sender=governor)
-        for key in self.keys:
-            rb.setSigner(vault, key.address, True, sender=governor)
         # As deployed: intents bound to the keeper that relays them (SEC-4), which is also what
         # lets the strategy price with the RiskEngine's snapshot (RBL-14).
-        rb.setRelayer(vault, self.relayer, sender=governor)
+        rebalance_vault(dep, rb, vault, ([500, 0, 0, 0], [10_000, 5_000, 5_000, 5_000], 100, 4_000, 200, 2, 3_600,
+                                         86_400, 500 * 10**9, 50_000 * UNIT, MAX_SNAPSHOT_AGE),
+                        [k.address for k in self.keys], self.relayer.address)
+        renounce_temporary_roles(dep)
         usdc.transfer(investor, DEPOSIT_USD * USDC_UNIT, sender=d)
         usdc.approve(vault, DEPOSIT_USD * USDC_UNIT, sender=investor)
         vault.deposit(DEPOSIT_USD * USDC_UNIT, investor, sender=investor)

@@ -1,9 +1,21 @@
 """Access domain (contracts/access): the role vocabulary (`roles`), who may call which protocol
-function (`protocol`), a wired AccessManager for benchmarks (`manager`), the governance watch over
+function (`protocol`), its deploy steps (`deploy`: the authority, role grants, wiring, acting under
+a role), a wired AccessManager for benchmarks (`manager`), the governance watch over
 AccessManager events (`operations`) and its silverback keeper (`bot`).
 
 Other domains, the CLI and the demo import these names from `keepers.access` only."""
 
+from keepers.access.deploy import (
+    as_role,
+    deploy_access,
+    grant_calls,
+    hand_over_admin,
+    hold_calls,
+    is_admin,
+    renounce_temporary_roles,
+    send_to_manager,
+    wire,
+)
 from keepers.access.manager import wired_manager
 from keepers.access.operations import (
     OPERATION_EVENTS,
@@ -18,6 +30,15 @@ from keepers.access.protocol import wiring
 from keepers.access.roles import ROLE_IDS, ROLE_NAMES
 
 __all__ = [
+    "as_role",
+    "deploy_access",
+    "grant_calls",
+    "hand_over_admin",
+    "hold_calls",
+    "is_admin",
+    "renounce_temporary_roles",
+    "send_to_manager",
+    "wire",
     "OPERATION_EVENTS",
     "ROLE_IDS",
     "ROLE_NAMES",

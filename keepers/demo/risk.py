@@ -11,13 +11,13 @@ from dataclasses import dataclass, field
 from eth_utils import keccak, to_checksum_address
 
 from keepers.core.waiting import blocks_after, wait_until
+from keepers.core.units import FEED_DECIMALS
 from keepers.demo.actions import ActionLog
 from keepers.vault import history, load_portfolio
 
 SECTION = "risk"
 USDC_UNIT = 10**6
 UNIT = 10**18
-FEED_DECIMALS = 8
 FAR_FUTURE = 2**40 - 1
 INSTITUTIONAL = 4
 # The keeper's history ends where the replay starts.

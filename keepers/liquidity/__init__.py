@@ -14,16 +14,34 @@ from keepers.core.exports import lazy_exports
 if TYPE_CHECKING:
     from keepers.liquidity.cli import execute_plan, token_addresses
     from keepers.liquidity.codec import decode_route, encode_legs, encode_route
+    from keepers.liquidity.deploy import (
+        LiquidityDeployment,
+        deploy_adapters,
+        deploy_aggregator,
+        deploy_liquidity,
+        deploy_rfq_venue,
+        deploy_uniswap,
+        list_sources,
+        seed_v3_position,
+    )
     from keepers.liquidity.market_maker import MarketMaker
     from keepers.liquidity.router import Router, sources_from_record
 
 _PUBLIC = {
+    "LiquidityDeployment": "deploy",
     "MarketMaker": "market_maker",
     "Router": "router",
     "decode_route": "codec",
+    "deploy_adapters": "deploy",
+    "deploy_aggregator": "deploy",
+    "deploy_liquidity": "deploy",
+    "deploy_rfq_venue": "deploy",
+    "deploy_uniswap": "deploy",
     "encode_legs": "codec",
     "encode_route": "codec",
     "execute_plan": "cli",
+    "list_sources": "deploy",
+    "seed_v3_position": "deploy",
     "sources_from_record": "router",
     "token_addresses": "cli",
 }

@@ -1,7 +1,7 @@
 """Deploys and seeds the liquidity layer on a local network (keepers/data/liquidity.yaml).
 
-Shared by `ape run deploy all` and the tests, so what is tested is what is deployed. The caller
-supplies how to deploy (record-keeping, idempotent) and how to act under a role (temporary grant).
+The liquidity domain's deploy steps, run by `ape run deploy all`, the fixtures and the demo in a
+`Deployment` (keepers/core/deploying.py), so what is tested is what is deployed.
 
 Venues: Uniswap V2 twice (factories A and B, real artifacts), Uniswap V3 (factory, position
 manager, SwapRouter, QuoterV2), the RFQ venue, the issuer's NAV venue; the LiquidityAggregator with
@@ -19,33 +19,18 @@ from typing import Any, Callable
 
 import yaml
 
+from keepers.access import as_role, wire
+from keepers.core.deploying import ZERO_ADDRESS, Deployment, Step
 from keepers.core.errors import QuanteraError
 from keepers.liquidity.artifacts import container
 
 getcontext().prec = 60
 DEFAULT_SPEC = Path(__file__).resolve().parent.parent / "data" / "liquidity.yaml"
-ZERO_ADDRESS = "0x" + "00" * 20
 US, INSTITUTIONAL, NEVER_EXPIRES = 840, 4, 2**40 - 1
 MINT_CAPABILITY, PAUSE_CAPABILITIES = 1, (1 << 6) | (1 << 7)
 TICK_SPACING = {100: 1, 500: 10, 3000: 60, 10000: 200}
 MIN_TICK, MAX_TICK = -887272, 887272
 Q96 = 2**96
-
-Step = tuple[str, Callable[[], Any]]
-
-
-@dataclass
-class LiquidityDeployer:
-    """How the caller deploys and acts. `deploy(name, factory)` returns the address (skipping what
-    exists); `as_role(role, steps)` runs steps holding the role; `signer(address)` returns an
-    account that can sign for a local test address (the market maker)."""
-
-    sender: Any
-    deploy: Callable[[str, Callable[[], Any]], str]
-    as_role: Callable[[str, list[Step]], None]
-    wire: Callable[[Any, str], None]
-    signer: Callable[[str], Any]
-    echo: Callable[[str], None] = print
 
 
 @dataclass
@@ -90,24 +75,37 @@ def tick_range(amount0: int, amount1: int, fee: int, range_pct: float) -> tuple[
     return lower, upper
 
 
-def deploy_liquidity(d: LiquidityDeployer, project, manager, registry, oracle, tokens: dict[str, Any],
-                     maker: str, spec: dict | None = None) -> LiquidityDeployment:
-    """Deploys, seeds and wires every venue and the aggregator. `tokens`: symbol -> contract
-    (USDC the LocalStablecoin, the others SecurityTokens); prices come from `oracle`."""
-    spec = spec or load_spec()
+@dataclass
+class Uniswap:
+    """The real Uniswap deployments: V2 factories by name (the first with a Router02), V3's factory,
+    position manager, SwapRouter and QuoterV2."""
+
+    weth: str
+    v2_factories: dict[str, Any]
+    router02: str
+    v3_factory: Any
+    position_manager: Any
+    swap_router: str
+    quoter: str
+
+
+@dataclass
+class Pools:
+    """The pools the spec names, created by the real factories, and what seeding each needs."""
+
+    sources: dict[str, tuple[str, str]]  # record name -> (address, adapter kind)
+    v2: list[tuple[Any, str, str, float]]  # (pair, symbol a, symbol b, USD per side)
+    v3: list[tuple[Any, str, str, int, dict]]  # (pool, symbol a, symbol b, fee, its spec)
+
+
+def deploy_uniswap(d: Deployment, spec: dict) -> Uniswap:
+    """WETH9, a V2 factory per `uniswap_v2` entry (Router02 on the first), and V3 (factory, position
+    manager, SwapRouter, QuoterV2), from the real compiled artifacts."""
     sender = d.sender.address
-    prices = {symbol: int(oracle.price(token)) / 1e18 for symbol, token in tokens.items()}
-    decimals = {symbol: int(token.decimals()) for symbol, token in tokens.items()}
-
-    def units(symbol: str, usd: float) -> int:
-        return raw_amount(usd, prices[symbol], decimals[symbol])
-
     weth = d.deploy("WETH9", lambda: d.sender.deploy(container("WETH9")))
-    # ---- venues' contracts
-    v2_factories = {}
-    for name in spec["uniswap_v2"]:
-        v2_factories[name] = container("UniswapV2Factory").at(d.deploy(
-            f"UniswapV2Factory.{name}", lambda: d.sender.deploy(container("UniswapV2Factory"), sender)))
+    v2_factories = {name: container("UniswapV2Factory").at(d.deploy(
+        f"UniswapV2Factory.{name}", lambda: d.sender.deploy(container("UniswapV2Factory"), sender)))
+        for name in spec["uniswap_v2"]}
     first_v2 = next(iter(v2_factories))
     router02 = d.deploy(f"UniswapV2Router02.{first_v2}", lambda: d.sender.deploy(
         container("UniswapV2Router02"), v2_factories[first_v2], weth))
@@ -118,85 +116,99 @@ def deploy_liquidity(d: LiquidityDeployer, project, manager, registry, oracle, t
             container("NonfungiblePositionManager"), v3_factory, weth, ZERO_ADDRESS)))
     swap_router = d.deploy("SwapRouter", lambda: d.sender.deploy(container("SwapRouter"), v3_factory, weth))
     quoter = d.deploy("QuoterV2", lambda: d.sender.deploy(container("QuoterV2"), v3_factory, weth))
-    nav = project.NavVenue.at(d.deploy("NavVenue", lambda: d.sender.deploy(
-        project.NavVenue, manager, tokens["USDC"], oracle)))
-    d.wire(nav, "NavVenue")
-    aggregator_spec = spec["aggregator"]
-    aggregator = project.LiquidityAggregator.at(d.deploy("LiquidityAggregator", lambda: d.sender.deploy(
-        project.LiquidityAggregator, manager, oracle, aggregator_spec["max_slippage_cap_bps"],
-        aggregator_spec["reveal_window_blocks"])))
-    d.wire(aggregator, "LiquidityAggregator")
-    # The RFQ venue trusts this aggregator (only) to name the taker of the route it fills for.
-    rfq_venue = d.deploy("RfqVenue", lambda: d.sender.deploy(project.RfqVenue, aggregator))
-    adapters = {
-        "uniswap_v2": d.deploy("UniswapV2Adapter", lambda: d.sender.deploy(project.UniswapV2Adapter)),
-        "uniswap_v3": d.deploy("UniswapV3Adapter", lambda: d.sender.deploy(project.UniswapV3Adapter, quoter)),
-        "rfq": d.deploy("RfqAdapter", lambda: d.sender.deploy(project.RfqAdapter)),
-        "nav": d.deploy("NavVenueAdapter", lambda: d.sender.deploy(project.NavVenueAdapter)),
-    }
+    return Uniswap(weth, v2_factories, router02, v3_factory, position_manager, swap_router, quoter)
 
-    # ---- pools (created by the real factories)
-    sources: dict[str, tuple[str, str]] = {}  # record name -> (address, adapter kind)
-    v2_seeds: list[tuple[Any, str, str, float]] = []
+
+def deploy_aggregator(d: Deployment, oracle: Any, max_slippage_cap_bps: int, reveal_window_blocks: int) -> Any:
+    """The LiquidityAggregator over `oracle` (the zero address: no oracle bound on routes), wired."""
+    aggregator = d.deploy_contract("LiquidityAggregator", "LiquidityAggregator", d.at("QuanteraAccessManager"),
+                                   oracle, max_slippage_cap_bps, reveal_window_blocks)
+    wire(d, [(aggregator, "LiquidityAggregator")])
+    return aggregator
+
+
+def deploy_rfq_venue(d: Deployment, aggregator: Any) -> str:
+    """The RFQ venue, trusting `aggregator` (only) to name the taker of the route it fills for."""
+    return d.deploy_contract("RfqVenue", "RfqVenue", aggregator).address
+
+
+ADAPTERS = {"uniswap_v2": "UniswapV2Adapter", "uniswap_v3": "UniswapV3Adapter", "rfq": "RfqAdapter",
+            "nav": "NavVenueAdapter"}
+
+
+def deploy_adapters(d: Deployment, kinds: tuple[str, ...] = tuple(ADAPTERS), quoter: str | None = None) -> dict[str, str]:
+    """One adapter per venue kind of `kinds` (the V3 one quotes through `quoter`): kind -> address."""
+    return {kind: d.deploy_contract(ADAPTERS[kind], ADAPTERS[kind], *((quoter,) if kind == "uniswap_v3" else ()))
+            .address for kind in kinds}
+
+
+def deploy_nav_venue(d: Deployment, cash: Any) -> Any:
+    """The issuer's NAV venue settling in `cash`, priced by the record's OracleRouter, wired."""
+    nav = d.deploy_contract("NavVenue", "NavVenue", d.at("QuanteraAccessManager"), cash, d.at("OracleRouter"))
+    wire(d, [(nav, "NavVenue")])
+    return nav
+
+
+def create_pools(d: Deployment, uniswap: Uniswap, tokens: dict[str, Any], spec: dict) -> Pools:
+    """Every V2 pair and V3 pool of `spec`, created by the real factories unless they exist."""
+    pools = Pools({}, [], [])
     for name, pairs in spec["uniswap_v2"].items():
-        factory = v2_factories[name]
+        factory = uniswap.v2_factories[name]
         for pair_name, usd in pairs.items():
             a, b = pair_name.split("-")
 
             def create(f=factory, x=tokens[a], y=tokens[b]):
-                existing = f.getPair(x, y)
-                if int(existing, 16) == 0:
+                if int(f.getPair(x, y), 16) == 0:
                     f.createPair(x, y, sender=d.sender)
-                    existing = f.getPair(x, y)
-                return container("UniswapV2Pair").at(existing)
+                return container("UniswapV2Pair").at(f.getPair(x, y))
 
             pair = d.deploy(f"UniswapV2Pair.{name}.{pair_name}", create)
-            sources[f"UniswapV2Pair.{name}.{pair_name}"] = (pair, "uniswap_v2")
-            v2_seeds.append((container("UniswapV2Pair").at(pair), a, b, usd))
-    v3_seeds = []
+            pools.sources[f"UniswapV2Pair.{name}.{pair_name}"] = (pair, "uniswap_v2")
+            pools.v2.append((container("UniswapV2Pair").at(pair), a, b, usd))
     for pool_spec in spec["uniswap_v3"]:
         a, b = pool_spec["pair"].split("-")
         fee = int(pool_spec["fee"])
         record_name = f"UniswapV3Pool.{pool_spec['pair']}.{fee}"
 
         def create_pool(x=tokens[a], y=tokens[b], f=fee):
-            existing = v3_factory.getPool(x, y, f)
-            if int(existing, 16) == 0:
-                v3_factory.createPool(x, y, f, sender=d.sender)
-                existing = v3_factory.getPool(x, y, f)
-            return container("UniswapV3Pool").at(existing)
+            if int(uniswap.v3_factory.getPool(x, y, f), 16) == 0:
+                uniswap.v3_factory.createPool(x, y, f, sender=d.sender)
+            return container("UniswapV3Pool").at(uniswap.v3_factory.getPool(x, y, f))
 
         pool = d.deploy(record_name, create_pool)
-        sources[record_name] = (pool, "uniswap_v3")
-        v3_seeds.append((container("UniswapV3Pool").at(pool), a, b, fee, pool_spec))
-    sources["RfqVenue"] = (rfq_venue, "rfq")
-    sources["NavVenue"] = (nav.address, "nav")
+        pools.sources[record_name] = (pool, "uniswap_v3")
+        pools.v3.append((container("UniswapV3Pool").at(pool), a, b, fee, pool_spec))
+    return pools
 
-    # ---- identities: every contract that holds security tokens, the LP (deployer) and the maker
-    # QuoterV2 simulates swaps paying out to itself (then reverts): it must pass compliance too.
-    holders = [("liquidity provider", sender), ("market maker", maker), ("LiquidityAggregator", aggregator.address),
-               ("NavVenue", nav.address), ("QuoterV2", quoter)]
-    holders += [(name, address) for name, (address, kind) in sources.items() if kind.startswith("uniswap")]
-    d.as_role("OPERATOR", [
-        (f"register {name} as a verified venue identity",
-         lambda a=address: registry.registerInvestor(a, a, US, INSTITUTIONAL, NEVER_EXPIRES, sender=d.sender))
-        for name, address in holders if not registry.contains(address)
-    ])
 
-    # ---- what to mint: V2 pairs directly, V3 through the LP, NAV inventory, the maker's inventory
+def register_venue_steps(d: Deployment, holders: list[tuple[str, str]]) -> list[Step]:
+    """OPERATOR steps registering each (label, address) not registered yet as its own verified
+    venue identity: every contract that holds security tokens, the LP (deployer) and the maker."""
+    registry = d.at("IdentityRegistry")
+    return [(f"register {name} as a verified venue identity",
+             lambda a=address: registry.registerInvestor(a, a, US, INSTITUTIONAL, NEVER_EXPIRES, sender=d.sender))
+            for name, address in holders if not registry.contains(address)]
+
+
+def seed(d: Deployment, tokens: dict[str, Any], pools: Pools, uniswap: Uniswap, nav: Any, maker: str,
+         spec: dict, units: Callable[[str, float], int]) -> None:
+    """Mints what every empty source needs (V2 pairs directly, V3 through the LP, the NAV venue's
+    and the maker's inventories) and seeds the pools: USDC as OPERATOR, security tokens as a
+    temporary agent of each (`_grant_agent`)."""
+    sender = d.sender.address
     mints: dict[tuple[str, str], int] = {}
 
     def owe(symbol: str, to: str, amount: int) -> None:
         mints[(symbol, to)] = mints.get((symbol, to), 0) + amount
 
-    for pair, a, b, usd in v2_seeds:
+    for pair, a, b, usd in pools.v2:
         if int(pair.totalSupply()) == 0:
             owe(a, pair.address, units(a, usd))
             owe(b, pair.address, units(b, usd))
-    for pool, a, b, fee, pool_spec in v3_seeds:
-        if int(pool.liquidity()) == 0:
-            owe(a, sender, units(a, pool_spec["usd_per_side"]))
-            owe(b, sender, units(b, pool_spec["usd_per_side"]))
+    v3_todo = [seed for seed in pools.v3 if int(seed[0].liquidity()) == 0]
+    for pool, a, b, fee, pool_spec in v3_todo:
+        owe(a, sender, units(a, pool_spec["usd_per_side"]))
+        owe(b, sender, units(b, pool_spec["usd_per_side"]))
     nav_spec = spec["nav_venue"]
     if int(tokens["USDC"].balanceOf(nav.address)) == 0:
         owe("USDC", nav.address, units("USDC", nav_spec["cash_inventory_usd"]))
@@ -206,12 +218,11 @@ def deploy_liquidity(d: LiquidityDeployer, project, manager, registry, oracle, t
     if all(int(tokens[s].balanceOf(maker)) == 0 for s in spec["rfq"]["inventory_usd"]):
         for symbol, usd in spec["rfq"]["inventory_usd"].items():
             owe(symbol, maker, units(symbol, usd))
-    v3_todo = [seed for seed in v3_seeds if int(seed[0].liquidity()) == 0]
     security = sorted({symbol for symbol, _ in mints if symbol != "USDC"}
                       | {symbol for _, a, b, _, _ in v3_todo for symbol in (a, b) if symbol != "USDC"})
     _grant_agent(d, tokens, security, MINT_CAPABILITY | PAUSE_CAPABILITIES)
     _mint_all(d, tokens, mints)
-    for pair, a, b, usd in v2_seeds:
+    for pair, a, b, usd in pools.v2:
         if int(pair.totalSupply()) == 0:
             pair.mint(sender, sender=d.sender)
             d.echo(f"  + seeded {a}/{b} V2 pair {pair.address} (${usd:,.0f} per side)")
@@ -221,66 +232,111 @@ def deploy_liquidity(d: LiquidityDeployer, project, manager, registry, oracle, t
     for symbol in paused:
         tokens[symbol].unpause(sender=d.sender)
     for pool, a, b, fee, pool_spec in v3_todo:
-        lower, upper = seed_v3_position(d.sender, position_manager, pool, tokens[a], tokens[b], fee,
+        lower, upper = seed_v3_position(d.sender, uniswap.position_manager, pool, tokens[a], tokens[b], fee,
                                         units(a, pool_spec["usd_per_side"]), units(b, pool_spec["usd_per_side"]),
                                         float(pool_spec["range_pct"]))
         d.echo(f"  + seeded {a}/{b} V3 pool {pool.address} fee {fee} ticks [{lower}, {upper}]")
     for symbol in paused:
         tokens[symbol].pause(sender=d.sender)
     _grant_agent(d, tokens, security, 0)
-    markets = []
-    for symbol, market in nav_spec.items():
+
+
+def nav_market_steps(d: Deployment, nav: Any, tokens: dict[str, Any], spec: dict,
+                     units: Callable[[str, float], int]) -> list[Step]:
+    """OPERATOR steps listing each market of the spec's `nav_venue` whose terms differ on chain."""
+    steps = []
+    for symbol, market in spec["nav_venue"].items():
         if not isinstance(market, dict):
             continue
-        terms = (market["subscribe_fee_bps"], market["redeem_fee_bps"],
-                 units("USDC", market["daily_capacity_usd"]), True)
+        terms = (market["subscribe_fee_bps"], market["redeem_fee_bps"], units("USDC", market["daily_capacity_usd"]),
+                 True)
         if tuple(nav.marketOf(tokens[symbol])) != terms:
-            markets.append((f"list {symbol} on the NAV venue",
-                            lambda t=tokens[symbol], m=terms: nav.setMarket(t, m, sender=d.sender)))
-    d.as_role("OPERATOR", markets)
-    maker_account = d.signer(maker)
-    for symbol in spec["rfq"]["inventory_usd"]:
-        if int(tokens[symbol].allowance(maker, rfq_venue)) == 0:
-            # The maker's own choice: its inventory is quoted only through signed, expiring quotes.
-            tokens[symbol].approve(rfq_venue, 2**256 - 1, sender=maker_account)
+            steps.append((f"list {symbol} on the NAV venue",
+                          lambda t=tokens[symbol], m=terms: nav.setMarket(t, m, sender=d.sender)))
+    return steps
 
-    # ---- aggregator: adapters, sources, large-order policies
-    for kind, adapter in adapters.items():
+
+def list_sources(d: Deployment, aggregator: Any, adapters: dict[str, str],
+                 sources: dict[str, tuple[str, str]]) -> None:
+    """Allows each adapter and lists each source (name -> (address, adapter kind)) with its adapter
+    (ADMIN: the sender), skipping what is set."""
+    for adapter in adapters.values():
         if not aggregator.isAdapter(adapter):
             aggregator.setAdapter(adapter, True, sender=d.sender)
     for name, (address, kind) in sources.items():
         if aggregator.adapterOf(address).lower() != adapters[kind].lower():
             aggregator.setVenue(address, adapters[kind], sender=d.sender)
-    threshold_usd = aggregator_spec["commit_threshold_usd"]
-    policies = [(f"set the {symbol} large-order threshold",
-                 lambda t=token, x=units(symbol, threshold_usd): aggregator.setTokenPolicy(t, (x,), sender=d.sender))
-                for symbol, token in tokens.items()
-                if int(aggregator.tokenPolicy(token)[0]) != units(symbol, threshold_usd)]
-    d.as_role("GOVERNOR", policies)
+
+
+def policy_steps(d: Deployment, aggregator: Any, tokens: dict[str, Any], spec: dict,
+                 units: Callable[[str, float], int]) -> list[Step]:
+    """GOVERNOR steps setting each token's large-order (commit-reveal) threshold where it differs."""
+    threshold_usd = spec["aggregator"]["commit_threshold_usd"]
+    return [(f"set the {symbol} large-order threshold",
+             lambda t=token, x=units(symbol, threshold_usd): aggregator.setTokenPolicy(t, (x,), sender=d.sender))
+            for symbol, token in tokens.items() if int(aggregator.tokenPolicy(token)[0]) != units(symbol, threshold_usd)]
+
+
+def deploy_liquidity(d: Deployment, tokens: dict[str, Any], maker: str, spec: dict | None = None) -> LiquidityDeployment:
+    """Deploys, seeds and wires every venue and the aggregator, on the record's authority, identity
+    registry and OracleRouter. `tokens`: symbol -> contract (USDC the LocalStablecoin, the others
+    SecurityTokens); prices come from the router."""
+    spec = spec or load_spec()
+    oracle = d.at("OracleRouter")
+    prices = {symbol: int(oracle.price(token)) / 1e18 for symbol, token in tokens.items()}
+    decimals = {symbol: int(token.decimals()) for symbol, token in tokens.items()}
+
+    def units(symbol: str, usd: float) -> int:
+        return raw_amount(usd, prices[symbol], decimals[symbol])
+
+    uniswap = deploy_uniswap(d, spec)
+    nav = deploy_nav_venue(d, tokens["USDC"])
+    policy = spec["aggregator"]
+    aggregator = deploy_aggregator(d, oracle, policy["max_slippage_cap_bps"], policy["reveal_window_blocks"])
+    rfq_venue = deploy_rfq_venue(d, aggregator)
+    adapters = deploy_adapters(d, quoter=uniswap.quoter)
+    pools = create_pools(d, uniswap, tokens, spec)
+    pools.sources["RfqVenue"] = (rfq_venue, "rfq")
+    pools.sources["NavVenue"] = (nav.address, "nav")
+    # QuoterV2 simulates swaps paying out to itself (then reverts): it must pass compliance too.
+    holders = [("liquidity provider", d.sender.address), ("market maker", maker),
+               ("LiquidityAggregator", aggregator.address), ("NavVenue", nav.address), ("QuoterV2", uniswap.quoter)]
+    holders += [(name, address) for name, (address, kind) in pools.sources.items() if kind.startswith("uniswap")]
+    as_role(d, "OPERATOR", register_venue_steps(d, holders))
+    seed(d, tokens, pools, uniswap, nav, maker, spec, units)
+    as_role(d, "OPERATOR", nav_market_steps(d, nav, tokens, spec, units))
+    maker_account = d.signer(maker)
+    for symbol in spec["rfq"]["inventory_usd"]:
+        if int(tokens[symbol].allowance(maker, rfq_venue)) == 0:
+            # The maker's own choice: its inventory is quoted only through signed, expiring quotes.
+            tokens[symbol].approve(rfq_venue, 2**256 - 1, sender=maker_account)
+    list_sources(d, aggregator, adapters, pools.sources)
+    as_role(d, "GOVERNOR", policy_steps(d, aggregator, tokens, spec, units))
     return LiquidityDeployment(
         aggregator=aggregator.address, adapters=adapters,
-        venues={name: address for name, (address, _) in sources.items()},
-        router02=router02, swap_router=swap_router, quoter=quoter, rfq_venue=rfq_venue, nav_venue=nav.address,
-        maker=maker, extras={"NonfungiblePositionManager": position_manager.address, "WETH9": weth},
+        venues={name: address for name, (address, _) in pools.sources.items()},
+        router02=uniswap.router02, swap_router=uniswap.swap_router, quoter=uniswap.quoter, rfq_venue=rfq_venue,
+        nav_venue=nav.address, maker=maker,
+        extras={"NonfungiblePositionManager": uniswap.position_manager.address, "WETH9": uniswap.weth},
     )
 
 
-def _mint_all(d: LiquidityDeployer, tokens: dict[str, Any], mints: dict[tuple[str, str], int]) -> None:
+def _mint_all(d: Deployment, tokens: dict[str, Any], mints: dict[tuple[str, str], int]) -> None:
     """USDC as OPERATOR; security tokens as the deployer, a temporary agent (see `_grant_agent`)."""
-    d.as_role("OPERATOR", [(f"mint {amount / 10**6:,.0f} USDC to {to}",
-                            lambda t=to, x=amount: tokens["USDC"].mint(t, x, sender=d.sender))
-                           for (symbol, to), amount in mints.items() if symbol == "USDC"])
+    as_role(d, "OPERATOR", [(f"mint {amount / 10**6:,.0f} USDC to {to}",
+                             lambda t=to, x=amount: tokens["USDC"].mint(t, x, sender=d.sender))
+                            for (symbol, to), amount in mints.items() if symbol == "USDC"])
     for (symbol, to), amount in mints.items():
         if symbol != "USDC":
             tokens[symbol].mint(to, amount, sender=d.sender)
 
 
-def _grant_agent(d: LiquidityDeployer, tokens: dict[str, Any], symbols: list[str], capabilities: int) -> None:
+def _grant_agent(d: Deployment, tokens: dict[str, Any], symbols: list[str], capabilities: int) -> None:
     """Sets the deployer's agent capabilities on each token (GOVERNOR): granted for the seeding, 0 after."""
     sender = d.sender.address
-    d.as_role("GOVERNOR", [(f"set the deployer's {s} agent capabilities to {capabilities:#x}",
-                            lambda t=tokens[s]: t.setAgentCapabilities(sender, capabilities, sender=d.sender))
-                           for s in symbols if int(tokens[s].agentCapabilities(sender)) != capabilities])
+    as_role(d, "GOVERNOR", [(f"set the deployer's {s} agent capabilities to {capabilities:#x}",
+                             lambda t=tokens[s]: t.setAgentCapabilities(sender, capabilities, sender=d.sender))
+                            for s in symbols if int(tokens[s].agentCapabilities(sender)) != capabilities])
 
 
 def seed_v3_position(sender, position_manager, pool, token_a, token_b, fee: int, amount_a: int, amount_b: int,

@@ -21,6 +21,7 @@ from silverback import StateSnapshot
 from keepers.core import store
 from keepers.core.bot import keeper_bot
 from keepers.core.record import connected_record, portfolio_feeds
+from keepers.core.units import FEED_DECIMALS
 from keepers.liquidity import Router, sources_from_record
 from keepers.rebalancing.cycle import DOMAIN, load_market
 from keepers.rebalancing.intent import account_signer
@@ -29,7 +30,6 @@ from keepers.rebalancing.model import DEFAULT_MODEL, TrainedSelector
 from keepers.risk import bootstrap_history, observed_history
 from keepers.vault import load_portfolio
 
-FEED_DECIMALS = 8
 MODEL_PATH_ENV = "QUANTERA_SIGNAL_MODEL"
 RETRAIN_EPOCHS_ENV = "QUANTERA_SIGNAL_RETRAIN_EPOCHS"
 MODELS_DIR = Path(".quantera") / "models"

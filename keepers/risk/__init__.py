@@ -9,9 +9,22 @@ from typing import TYPE_CHECKING
 from keepers.core.exports import lazy_exports
 
 if TYPE_CHECKING:
+    from keepers.risk.deploy import (
+        configure_steps,
+        deploy_feeds,
+        deploy_oracle,
+        deploy_risk_engine,
+        feed_config,
+        feed_steps,
+        set_feeds,
+    )
     from keepers.risk.publication import bootstrap_history, observed_history
 
 # The history the risk keeper starts from and the feed rounds it stores: the signal keeper's prices.
 _PUBLIC = {"bootstrap_history": "publication", "observed_history": "publication"}
+# Its deploy steps (the oracle router and feeds, the engine and its lens, a portfolio's limits).
+_PUBLIC.update({name: "deploy" for name in (
+    "configure_steps", "deploy_feeds", "deploy_oracle", "deploy_risk_engine", "feed_config",
+    "feed_steps", "set_feeds")})
 __all__ = sorted(_PUBLIC)
 __getattr__ = lazy_exports(__name__, _PUBLIC)

@@ -24,6 +24,7 @@ from keepers.core.faults import crash_point
 from keepers.core.record import connected_record, portfolio_feeds
 from keepers.core.retries import with_retries
 from keepers.core.scan import block_hash, finish_scan, scan_range
+from keepers.core.units import FEED_DECIMALS
 from keepers.risk.publication import bootstrap_history, observe, observed_history, publish
 from keepers.vault import load_portfolio
 
@@ -31,7 +32,6 @@ KEEPER_NAME = "risk"
 # A second cursor: the block in which the keeper's last `sync` was mined (with its hash), so a sync
 # lost to a crash or to a reorganisation is sent again.
 SYNC_MARK = "risk.sync"
-FEED_DECIMALS = 8
 
 bot = keeper_bot("risk")
 record = connected_record()

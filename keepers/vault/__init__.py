@@ -1,8 +1,10 @@
 """Vault domain (contracts/vault): the fund's portfolio definition every keeper loads (assets,
-risk limits, rebalancing strategy, dealing fee) and the price history its assets follow.
+risk limits, rebalancing strategy, dealing fee), the price history its assets follow, and the
+deploy steps of a vault and of the whole fund (`deploy`).
 
 Other domains, the CLI and the demo import these names from `keepers.vault` only."""
 
+from keepers.core.exports import lazy_exports
 from keepers.vault.portfolio import (
     LIMIT_FIELDS,
     Portfolio,
@@ -12,4 +14,9 @@ from keepers.vault.portfolio import (
     load_portfolio,
 )
 
-__all__ = ["LIMIT_FIELDS", "Portfolio", "PortfolioAsset", "PortfolioError", "history", "load_portfolio"]
+# Its deploy steps (loaded on first use).
+_DEPLOY = {name: "deploy" for name in (
+    "FUND_IDENTITY", "deploy_fund", "deploy_stablecoin", "deploy_vault", "register_steps", "vault_steps")}
+__all__ = ["LIMIT_FIELDS", "Portfolio", "PortfolioAsset", "PortfolioError", "history", "load_portfolio",
+           *sorted(_DEPLOY)]
+__getattr__ = lazy_exports(__name__, _DEPLOY)

@@ -1,10 +1,13 @@
-"""The compliance stack as deployed: authority, registry, engine and token, wired by the same
-role table the deploy script applies (keepers/access/protocol.py)."""
+"""The compliance stack as deployed: authority, registry, engine and token, built by the deploy
+script's own steps (keepers/access/deploy.py, keepers/compliance/deploy.py) in an in-memory
+`Deployment` that the other stacks extend."""
 
 import pytest
 
+from keepers.access import deploy_access, renounce_temporary_roles
 from keepers.access.protocol import wiring
-from keepers.access.roles import ROLE_IDS
+from keepers.compliance import deploy_compliance
+from keepers.core.deploying import Deployment
 
 US, DE, FR, GB, SG, CH, KP = 840, 276, 250, 826, 702, 756, 408
 RETAIL, ACCREDITED, QUALIFIED, INSTITUTIONAL = 1, 2, 3, 4
@@ -47,26 +50,34 @@ def investors(accounts):
     return accounts[6], accounts[7], accounts[8]
 
 
+OPEN_COUNTRIES = (US, DE, FR, GB, SG, CH)
+
+
 @pytest.fixture(scope="session")
-def stack(project, deployer, governor, operator, agent, freezer):
-    manager = deployer.deploy(project.QuanteraAccessManager, deployer)
-    manager.grantRole(ROLE_IDS["GOVERNOR"], governor, 0, sender=deployer)
-    manager.grantRole(ROLE_IDS["OPERATOR"], operator, 0, sender=deployer)
-    zero = "0x0000000000000000000000000000000000000000"
-    registry = deployer.deploy(project.IdentityRegistry, manager, 86400)
-    # The engine serves one token, fixed at construction: token first, then engine, then bind.
-    token = deployer.deploy(project.SecurityToken, manager, "Quantera T-Bill 2027", "QTB27", 18, registry, zero, zero)
-    engine = deployer.deploy(project.ComplianceEngine, manager, registry, token)
-    for contract, name in ((registry, "IdentityRegistry"), (engine, "ComplianceEngine"), (token, "SecurityToken")):
-        wire(manager, contract, name, deployer)
-    token.setCompliance(engine, sender=governor)
-    registry.setSecurity(token, True, sender=governor)  # as the deploy script lists it (SEC-9)
-    token.addAgent(agent, sender=governor)
-    token.setAgentCapabilities(freezer, FREEZE, sender=governor)
-    for country in (US, DE, FR, GB, SG, CH):
-        engine.setJurisdiction(country, open_jurisdiction(), sender=governor)
+def stack_deployment(deployer, governor, operator, agent, freezer):
+    """The authority (GOVERNOR and OPERATOR without delay), the registry and the token "QTB27"
+    with its engine, open in OPEN_COUNTRIES, `agent` holding every capability and `freezer` the
+    sanctions keeper (COMPLIANCE_KEEPER, FREEZE only on the token); the token unpaused. The other
+    stacks extend it (`Deployment.scoped`)."""
+    d = Deployment.in_memory(deployer)
+    deploy_access(d, {"GOVERNOR": governor, "OPERATOR": operator})
+    token = deploy_compliance(d, "Quantera T-Bill 2027", "QTB27", agent=agent.address,
+                              compliance_keeper=freezer.address,
+                              jurisdictions=[(country, open_jurisdiction()) for country in OPEN_COUNTRIES])
+    renounce_temporary_roles(d)
     token.unpause(sender=agent)
-    return manager, registry, engine, token
+    return d
+
+
+@pytest.fixture(scope="session")
+def stack(stack_deployment):
+    d = stack_deployment
+    return d.at("QuanteraAccessManager"), d.at("IdentityRegistry"), d.at("ComplianceEngine"), d.at("SecurityToken")
+
+
+def extend(stack_deployment: Deployment) -> Deployment:
+    """A new in-memory deployment on the compliance stack's authority and registry."""
+    return stack_deployment.scoped("QuanteraAccessManager", "IdentityRegistry")
 
 
 @pytest.fixture

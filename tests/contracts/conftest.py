@@ -1,6 +1,9 @@
 import pytest
 from ape_ethereum.trace import Trace
 
+from keepers.access import deploy_access
+from keepers.core.deploying import Deployment
+
 # ape-foundry prints the whole call tree of every reverted transaction (Trace.show), expected
 # reverts included: minutes on a rebalance's trace. Failures still carry the decoded error.
 Trace.show = lambda self, *args, **kwargs: None
@@ -35,14 +38,13 @@ def harness(project, deployer):
 
 
 @pytest.fixture(scope="session")
-def manager(project, deployer, guardian, governor):
-    manager = deployer.deploy(project.QuanteraAccessManager, deployer)
-    manager.grantRole(GUARDIAN, guardian, 0, sender=deployer)
-    manager.grantRole(GOVERNOR, governor, GOVERNOR_DELAY, sender=deployer)
-    return manager
+def manager(deployer, guardian, governor):
+    """An authority as the deploy script makes it: GUARDIAN at once, GOVERNOR with a delay."""
+    return deploy_access(Deployment.in_memory(deployer), {"GUARDIAN": guardian, "GOVERNOR": governor}, GOVERNOR_DELAY)
 
 
-from compliance_fixtures import agent, engine, freezer, investors, onboard, operator, registry, stack, token  # noqa: E402,F401
+from compliance_fixtures import (  # noqa: E402,F401
+    agent, engine, freezer, investors, onboard, operator, registry, stack, stack_deployment, token)
 from risk_fixtures import executor, fund_investor, reporter, risk_keeper, risk_stack  # noqa: E402,F401
-from liquidity_fixtures import liquidity, maker, trader  # noqa: E402,F401
+from liquidity_fixtures import liquidity, liquidity_deployment, maker, trader  # noqa: E402,F401
 from rebalancer_fixtures import rebalancing  # noqa: E402,F401

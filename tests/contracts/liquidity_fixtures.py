@@ -1,15 +1,19 @@
-"""The liquidity layer as deployed by `keepers.liquidity.deploy` (the deploy script's own routine),
+"""The liquidity layer as deployed by `keepers.liquidity.deploy` (the deploy script's own steps),
 on tokens and feeds of its own: USDC, a T-bill fund (QTB), an equity fund (QSPX), a credit fund
 (QCORP). Six sources trade QSPX/USDC: V2 A, V2 B, V3 0.05%, V3 0.30%, RFQ, NAV."""
 
 from dataclasses import dataclass
 
 import pytest
-from compliance_fixtures import wire
-from risk_fixtures import FEED_DECIMALS, deploy_security_token
+from compliance_fixtures import extend
+from risk_fixtures import deploy_security_token
 
-from keepers.access.roles import ROLE_IDS
-from keepers.liquidity.deploy import LiquidityDeployer, LiquidityDeployment, deploy_liquidity
+from keepers.access import grant_calls, renounce_temporary_roles, send_to_manager
+from keepers.core.deploying import Deployment
+from keepers.core.units import FEED_DECIMALS
+from keepers.liquidity import LiquidityDeployment, deploy_liquidity
+from keepers.risk import deploy_feeds, deploy_oracle, feed_config, set_feeds
+from keepers.vault import deploy_stablecoin
 
 PRICES = {"USDC": 1.0, "QTB": 100.0, "QSPX": 50.0, "QCORP": 80.0}
 SPEC = {
@@ -56,49 +60,29 @@ def trader(accounts):
 
 
 @pytest.fixture(scope="session")
-def liquidity(project, stack, deployer, governor, guardian, agent, operator, reporter, maker, trader, accounts):
-    manager, registry, _, _ = stack
-    for role, account in (("PRICE_REPORTER", reporter), ("GUARDIAN", guardian)):
-        manager.grantRole(ROLE_IDS[role], account, 0, sender=deployer)
-    usdc = deployer.deploy(project.LocalStablecoin, manager, "USD Coin (local)", "USDC")
-    wire(manager, usdc, "LocalStablecoin", deployer)
-    tokens = {"USDC": usdc}
+def liquidity_deployment(stack_deployment, guardian, agent, reporter, maker) -> tuple[Deployment, LiquidityDeployment]:
+    d = extend(stack_deployment)
+    send_to_manager(d, [call for role, account in (("PRICE_REPORTER", reporter), ("GUARDIAN", guardian))
+                        for call in grant_calls(d, role, account.address)])
+    tokens = {"USDC": deploy_stablecoin(d, "USDC")}
     for symbol in ("QTB", "QSPX", "QCORP"):
-        tokens[symbol] = deploy_security_token(project, deployer, governor, agent, manager, registry,
-                                               f"Quantera {symbol}", symbol)
-    router = deployer.deploy(project.OracleRouter, manager)
-    wire(manager, router, "OracleRouter", deployer)
-    feeds = {}
-    for symbol, token in tokens.items():
-        feed = deployer.deploy(project.ReporterPriceFeed, manager, FEED_DECIMALS, f"{symbol} / USD")
-        wire(manager, feed, "ReporterPriceFeed", deployer)
-        feed.report(int(PRICES[symbol] * 10**FEED_DECIMALS), sender=reporter)
-        router.setFeed(token, (feed, 86_400, "0x" + "00" * 20, 0, 0, 1, 10**30), sender=governor)
-        feeds[symbol] = feed
-    record: dict[str, str] = {}
+        tokens[symbol] = deploy_security_token(d, agent, f"Quantera {symbol}", symbol)
+    router = deploy_oracle(d)
+    feeds = deploy_feeds(d, {symbol: int(price * 10**FEED_DECIMALS) for symbol, price in PRICES.items()})
+    set_feeds(d, router, {symbol: (token, feed_config(feeds[symbol].address)) for symbol, token in tokens.items()})
+    deployment = deploy_liquidity(d, tokens, maker.address, SPEC)
+    renounce_temporary_roles(d)
+    return d, deployment
 
-    def deploy(name, factory):
-        if name not in record:
-            record[name] = factory().address
-        return record[name]
 
-    def as_role(role, steps):
-        if not steps:
-            return
-        role_id = ROLE_IDS[role]
-        manager.grantRole(role_id, deployer, 0, sender=deployer)
-        for _, send in steps:
-            send()
-        manager.renounceRole(role_id, deployer, sender=deployer)
-
-    signers = {a.address: a for a in accounts}
-    deployment = deploy_liquidity(
-        LiquidityDeployer(sender=deployer, deploy=deploy, as_role=as_role,
-                          wire=lambda c, n: wire(manager, c, n, deployer), signer=signers.__getitem__,
-                          echo=lambda _: None),
-        project, manager, registry, router, tokens, maker.address, SPEC)
-    registry.registerInvestor(trader, "0x" + "e1" * 20, 840, 4, 2**40 - 1, sender=operator)
-    usdc.mint(trader, 5_000_000 * 10**6, sender=operator)
+@pytest.fixture(scope="session")
+def liquidity(liquidity_deployment, agent, operator, maker, trader):
+    d, deployment = liquidity_deployment
+    tokens = {"USDC": d.at("LocalStablecoin", "LocalStablecoin.USDC")}
+    tokens.update({symbol: d.at("SecurityToken", f"SecurityToken.{symbol}") for symbol in ("QTB", "QSPX", "QCORP")})
+    feeds = {symbol: d.at("ReporterPriceFeed", f"PriceFeed.{symbol}") for symbol in PRICES}
+    d.at("IdentityRegistry").registerInvestor(trader, "0x" + "e1" * 20, 840, 4, 2**40 - 1, sender=operator)
+    tokens["USDC"].mint(trader, 5_000_000 * 10**6, sender=operator)
     tokens["QSPX"].mint(trader, 50_000 * 10**18, sender=agent)
-    aggregator = project.LiquidityAggregator.at(deployment.aggregator)
-    return LiquidityStack(deployment, aggregator, tokens, feeds, router, maker, trader)
+    aggregator = d.at("LiquidityAggregator")
+    return LiquidityStack(deployment, aggregator, tokens, feeds, d.at("OracleRouter"), maker, trader)

@@ -5,12 +5,13 @@ the aggregator) with a 2-of-3 signer strategy. Intents are signed with eth_accou
 from dataclasses import dataclass
 
 import pytest
-from compliance_fixtures import wire
 from eth_account import Account
-from risk_fixtures import asset_risk, bind_share_compliance, limits_tuple, model_update
+from risk_fixtures import deploy_fund_vault, model_update
 
-from keepers.access.roles import ROLE_IDS
-from keepers.liquidity.codec import encode_legs
+from keepers.access import grant_calls, renounce_temporary_roles, send_to_manager
+from keepers.liquidity import encode_legs
+from keepers.rebalancing import deploy_rebalancer, rebalance_vault
+from keepers.risk import deploy_risk_engine
 from keepers.rebalancing.intent import RebalanceIntent, sign_intent
 
 USDC_UNIT, UNIT = 10**6, 10**18
@@ -77,31 +78,19 @@ class RebalancerStack:
 
 
 @pytest.fixture(scope="session")
-def rebalancing(liquidity, project, stack, chain, deployer, governor, guardian, operator, risk_keeper):
-    liq, manager, registry = liquidity, stack[0], stack[1]
+def rebalancing(liquidity, liquidity_deployment, chain, deployer, risk_keeper):
+    liq, (d, _) = liquidity, liquidity_deployment
     tokens = [liq.tokens[s] for s in ORDER]
-    manager.grantRole(ROLE_IDS["RISK_KEEPER"], risk_keeper, 0, sender=deployer)
-    engine = deployer.deploy(project.RiskEngine, manager, liq.router)
-    wire(manager, engine, "RiskEngine", deployer)
-    vault = deployer.deploy(project.PortfolioVault, manager, tokens[0], "Quantera Rebalanced Fund", "QRF", engine,
-                            liq.router, registry)
-    wire(manager, vault, "PortfolioVault", deployer)
-    bind_share_compliance(project, deployer, governor, manager, registry, vault)
-    for token in tokens[1:]:
-        vault.addAsset(token, sender=governor)
-    vault.setVenue(liq.aggregator, True, sender=governor)
-    registry.registerInvestor(vault, "0x" + "f8" * 20, 840, 4, 2**40 - 1, sender=operator)
-    engine.configure(vault, asset_risk(), limits_tuple(), sender=governor)
+    send_to_manager(d, grant_calls(d, "RISK_KEEPER", risk_keeper.address))
+    engine = deploy_risk_engine(d, liq.router)
+    vault = deploy_fund_vault(d, tokens[0], "Quantera Rebalanced Fund", "QRF", engine, liq.router, tokens[1:],
+                              identity="0x" + "f8" * 20)
+    rebalancer = deploy_rebalancer(d)
+    keys = sorted((Account.create(f"rebalance signer {i}") for i in range(3)), key=lambda a: int(a.address, 16))
+    rebalance_vault(d, rebalancer, vault, strategy_tuple(), [key.address for key in keys])
+    renounce_temporary_roles(d)
     engine.publishModel(vault, model_update(1, chain.pending_timestamp - 60), sender=risk_keeper)
     liq.tokens["USDC"].approve(vault, DEPOSIT, sender=liq.trader)
     vault.deposit(DEPOSIT, liq.trader, sender=liq.trader)
     engine.sync(vault, sender=deployer)
-
-    rebalancer = deployer.deploy(project.AutoRebalancer, manager, liq.aggregator, liq.router)
-    wire(manager, rebalancer, "AutoRebalancer", deployer)
-    manager.grantRole(ROLE_IDS["EXECUTOR"], rebalancer, 0, sender=deployer)
-    keys = sorted((Account.create(f"rebalance signer {i}") for i in range(3)), key=lambda a: int(a.address, 16))
-    rebalancer.setStrategy(vault, strategy_tuple(), sender=governor)
-    for key in keys:
-        rebalancer.setSigner(vault, key.address, True, sender=governor)
-    return RebalancerStack(liq, engine, vault, rebalancer, keys, tokens, deployer.deploy(project.RebalancerLens))
+    return RebalancerStack(liq, engine, vault, rebalancer, keys, tokens, d.at("RebalancerLens"))

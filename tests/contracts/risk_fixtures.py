@@ -1,16 +1,21 @@
 """The risk stack as deployed: oracle router with reporter feeds, risk engine, a portfolio vault
-holding the settlement stablecoin and three security tokens, wired by keepers/access/protocol.py."""
+holding the settlement stablecoin and three security tokens, built by the deploy script's own steps
+(keepers/{compliance,risk,vault}/deploy.py) on the compliance stack's authority and registry."""
 
 from dataclasses import dataclass
 from fractions import Fraction
 
 import pytest
-from compliance_fixtures import FAR_FUTURE, INSTITUTIONAL, US, open_jurisdiction, wire
+from compliance_fixtures import US, extend, open_jurisdiction
 
-from keepers.access.roles import ROLE_IDS
+from keepers.access import as_role, grant_calls, renounce_temporary_roles, send_to_manager
+from keepers.compliance import deploy_security
+from keepers.core.deploying import Deployment
+from keepers.core.units import FEED_DECIMALS
+from keepers.risk import configure_steps, deploy_feeds, deploy_oracle, deploy_risk_engine, feed_config, set_feeds
+from keepers.vault import deploy_stablecoin, deploy_vault, register_steps, vault_steps
 
 USDC_UNIT, UNIT = 10**6, 10**18
-FEED_DECIMALS = 8
 # index: symbol, decimals, class, liquid, max weight bps, price (USD)
 ASSETS = [("USDC", 6, 0, True, 10_000, 1.0), ("QTB", 18, 1, True, 10_000, 100.0),
           ("QCORP", 18, 3, False, 4_000, 100.0), ("QSPX", 18, 5, False, 3_000, 50.0)]
@@ -79,68 +84,56 @@ def fund_investor(accounts):
     return accounts[13]
 
 
-def bind_share_compliance(project, deployer, governor, manager, registry, vault, countries=(US,)):
-    """The vault's shares are securities: a ComplianceEngine of their own (as a SecurityToken's),
-    open in `countries`, bound by the governor."""
-    engine = deployer.deploy(project.ComplianceEngine, manager, registry, vault)
-    wire(manager, engine, "ComplianceEngine", deployer)
-    vault.setShareCompliance(engine, sender=governor)
-    registry.setSecurity(vault, True, sender=governor)  # as the deploy script lists it (SEC-9)
-    for country in countries:
-        engine.setJurisdiction(country, open_jurisdiction(), sender=governor)
-    return engine
+US_OPEN = [(US, open_jurisdiction())]
 
 
-def deploy_security_token(project, deployer, governor, agent, manager, registry, name, symbol):
-    zero = "0x0000000000000000000000000000000000000000"
-    token = deployer.deploy(project.SecurityToken, manager, name, symbol, 18, registry, zero, zero)
-    compliance = deployer.deploy(project.ComplianceEngine, manager, registry, token)
-    wire(manager, compliance, "ComplianceEngine", deployer)
-    wire(manager, token, "SecurityToken", deployer)
-    token.setCompliance(compliance, sender=governor)
-    registry.setSecurity(token, True, sender=governor)  # as the deploy script lists it (SEC-9)
-    token.addAgent(agent, sender=governor)
-    compliance.setJurisdiction(US, open_jurisdiction(), sender=governor)
+def deploy_security_token(d: Deployment, agent, name: str, symbol: str):
+    """A SecurityToken and its engine as the deploy script makes them (`SecurityToken.<symbol>`),
+    open in the US, `agent` holding every capability, unpaused."""
+    token = deploy_security(d, f".{symbol}", name, symbol, agent=agent.address, jurisdictions=US_OPEN)
     token.unpause(sender=agent)
     return token
 
 
+def deploy_fund_vault(d: Deployment, settlement, name: str, symbol: str, engine, router, tokens, *, venues=(),
+                      identity: str, asset_risk_=None, limits=None):
+    """A PortfolioVault as the deploy script makes it (its shares' engine open in the US), listing
+    `tokens`, allowing `venues`, registered under `identity`, and configured on `engine` with
+    `asset_risk_` and `limits` (default: this module's) — the vault steps of keepers/vault/deploy.py."""
+    vault = deploy_vault(d, settlement, name, symbol, engine, router, name=f"PortfolioVault.{symbol}",
+                         shares_name=f"ComplianceEngine.{symbol}.shares", share_jurisdictions=US_OPEN)
+    listings = vault_steps(d, vault, [(t.symbol(), t.address) for t in tokens], venues)
+    as_role(d, "GOVERNOR", listings + configure_steps(d, engine, vault, asset_risk_ or asset_risk(),
+                                                      limits or limits_tuple(), assets_to_list=len(tokens)))
+    as_role(d, "OPERATOR", register_steps(d, [(name, vault.address, identity)]))
+    return vault
+
+
 @pytest.fixture(scope="session")
-def risk_stack(project, chain, stack, deployer, governor, guardian, operator, agent, risk_keeper, reporter,
-               executor, fund_investor):
-    manager, registry, _, _ = stack
-    for role, account in (("GUARDIAN", guardian), ("RISK_KEEPER", risk_keeper), ("PRICE_REPORTER", reporter),
-                          ("EXECUTOR", executor)):
-        manager.grantRole(ROLE_IDS[role], account, 0, sender=deployer)
-    usdc = deployer.deploy(project.LocalStablecoin, manager, "USD Coin (local)", "USDC")
-    wire(manager, usdc, "LocalStablecoin", deployer)
+def risk_stack(chain, stack_deployment, deployer, guardian, operator, agent, risk_keeper, reporter, executor,
+               fund_investor):
+    d = extend(stack_deployment)
+    send_to_manager(d, [call for role, account in (("GUARDIAN", guardian), ("RISK_KEEPER", risk_keeper),
+                                                  ("PRICE_REPORTER", reporter), ("EXECUTOR", executor))
+                        for call in grant_calls(d, role, account.address)])
+    usdc = deploy_stablecoin(d, "USDC")
     # Its own tokens: the compliance tests' token keeps its supply to itself.
-    qtb = deploy_security_token(project, deployer, governor, agent, manager, registry, "Quantera T-Bill", "QTB")
-    qcorp = deploy_security_token(project, deployer, governor, agent, manager, registry, "Quantera IG Credit", "QCORP")
-    qspx = deploy_security_token(project, deployer, governor, agent, manager, registry, "Quantera S&P 500", "QSPX")
+    qtb = deploy_security_token(d, agent, "Quantera T-Bill", "QTB")
+    qcorp = deploy_security_token(d, agent, "Quantera IG Credit", "QCORP")
+    qspx = deploy_security_token(d, agent, "Quantera S&P 500", "QSPX")
     tokens = [usdc, qtb, qcorp, qspx]
-    router = deployer.deploy(project.OracleRouter, manager)
-    wire(manager, router, "OracleRouter", deployer)
-    feeds = []
-    for token, (symbol, _, _, _, _, price) in zip(tokens, ASSETS):
-        feed = deployer.deploy(project.ReporterPriceFeed, manager, FEED_DECIMALS, f"{symbol} / USD")
-        wire(manager, feed, "ReporterPriceFeed", deployer)
-        feed.report(int(price * 10**FEED_DECIMALS), sender=reporter)
-        router.setFeed(token, (feed, 86_400, "0x" + "00" * 20, 0, 0, 1, 10**30), sender=governor)
-        feeds.append(feed)
-    engine = deployer.deploy(project.RiskEngine, manager, router)
-    wire(manager, engine, "RiskEngine", deployer)
-    vault = deployer.deploy(project.PortfolioVault, manager, usdc, "Quantera Income Fund", "QIF", engine, router,
-                            registry)
-    wire(manager, vault, "PortfolioVault", deployer)
-    bind_share_compliance(project, deployer, governor, manager, registry, vault)
-    for token in tokens[1:]:
-        vault.addAsset(token, sender=governor)
-    venue = deployer.deploy(project.FixedRateVenue)
-    vault.setVenue(venue, True, sender=governor)
-    # The vault, the venue and the investor hold security tokens: verified identities.
-    for holder, identity in ((vault, "0x" + "f0" * 20), (venue, "0x" + "f1" * 20), (fund_investor, "0x" + "f2" * 20)):
-        registry.registerInvestor(holder, identity, US, INSTITUTIONAL, FAR_FUTURE, sender=operator)
+    router = deploy_oracle(d)
+    feeds = deploy_feeds(d, {symbol: int(price * 10**FEED_DECIMALS) for symbol, _, _, _, _, price in ASSETS})
+    set_feeds(d, router, {symbol: (token, feed_config(feeds[symbol].address))
+                          for token, (symbol, *_) in zip(tokens, ASSETS)})
+    engine = deploy_risk_engine(d, router)
+    venue = d.deploy_contract("FixedRateVenue", "FixedRateVenue")
+    vault = deploy_fund_vault(d, usdc, "Quantera Income Fund", "QIF", engine, router, tokens[1:], venues=[venue],
+                              identity="0x" + "f0" * 20)
+    # The venue and the investor hold security tokens: verified identities.
+    as_role(d, "OPERATOR", register_steps(d, [("the venue", venue.address, "0x" + "f1" * 20),
+                                              ("the fund investor", fund_investor.address, "0x" + "f2" * 20)]))
+    renounce_temporary_roles(d)
     # Venue inventory, and the investor's cash.
     for token in tokens[1:]:
         token.mint(venue, 1_000_000 * UNIT, sender=agent)
@@ -150,12 +143,12 @@ def risk_stack(project, chain, stack, deployer, governor, guardian, operator, ag
         price_a, price_b = Fraction(ASSETS[a][5]), Fraction(ASSETS[b][5])
         scale = Fraction(10) ** (ASSETS[b][1] - ASSETS[a][1] + 18)
         venue.setRate(tokens[a], tokens[b], int(price_a / price_b * scale), sender=deployer)
-    engine.configure(vault, asset_risk(), limits_tuple(), sender=governor)
     engine.publishModel(vault, model_update(1, chain.pending_timestamp - 60), sender=risk_keeper)
     usdc.approve(vault, 2**256 - 1, sender=fund_investor)
     vault.deposit(1_000_000 * USDC_UNIT, fund_investor, sender=fund_investor)
     engine.sync(vault, sender=deployer)
-    return RiskStack(manager, registry, router, engine, vault, venue, tokens, feeds, deployer.deploy(project.RiskLens))
+    return RiskStack(d.at("QuanteraAccessManager"), d.at("IdentityRegistry"), router, engine, vault, venue, tokens,
+                     [feeds[symbol] for symbol, *_ in ASSETS], d.at("RiskLens"))
 
 
 def swap_params(stack: RiskStack, sell: int, buy: int, amount: int, min_out: int = 0):

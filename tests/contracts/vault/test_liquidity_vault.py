@@ -3,37 +3,34 @@ pays each hop when asked (`swapWithCallback`), receives the output itself, and t
 checks the state after."""
 
 import ape
-from compliance_fixtures import wire
 from isolation import isolated
-from risk_fixtures import asset_risk, bind_share_compliance, limits_tuple, model_update
+from risk_fixtures import asset_risk, deploy_fund_vault, model_update
 
-from keepers.access.roles import ROLE_IDS
-from keepers.liquidity.codec import encode_route
+from keepers.access import grant_calls, renounce_temporary_roles, send_to_manager
+from keepers.liquidity import encode_route
+from keepers.risk import deploy_risk_engine
 
 USDC_UNIT, UNIT = 10**6, 10**18
 ORDER = ("USDC", "QTB", "QCORP", "QSPX")  # risk_fixtures' asset order: the limits are per index
 ASSET_CONCENTRATION = 5
 
 
-def test_vault_trade__through_the_aggregator__risk_checked_nothing_left(liquidity, project, stack, chain, deployer,
-                                                                       governor, operator, risk_keeper, executor):
-    liq, manager, registry = liquidity, stack[0], stack[1]
+def test_vault_trade__through_the_aggregator__risk_checked_nothing_left(liquidity, liquidity_deployment, chain,
+                                                                       deployer, risk_keeper, executor):
+    liq = liquidity
     tokens = [liq.tokens[s] for s in ORDER]
     usdc, qspx = tokens[0], tokens[3]
     with isolated(chain):
-        for role, account in (("RISK_KEEPER", risk_keeper), ("EXECUTOR", executor)):
-            manager.grantRole(ROLE_IDS[role], account, 0, sender=deployer)
-        engine = deployer.deploy(project.RiskEngine, manager, liq.router)
-        wire(manager, engine, "RiskEngine", deployer)
-        vault = deployer.deploy(project.PortfolioVault, manager, usdc, "Quantera Liquidity Fund", "QLF", engine,
-                                liq.router, registry)
-        wire(manager, vault, "PortfolioVault", deployer)
-        bind_share_compliance(project, deployer, governor, manager, registry, vault)
-        for token in tokens[1:]:
-            vault.addAsset(token, sender=governor)
-        vault.setVenue(liq.aggregator, True, sender=governor)
-        registry.registerInvestor(vault, "0x" + "f9" * 20, 840, 4, 2**40 - 1, sender=operator)
-        engine.configure(vault, asset_risk(QSPX=1_000), limits_tuple(), sender=governor)  # QSPX at most 10%
+        # Deployed inside the isolation: a deployment of its own, on the liquidity stack's.
+        d = liquidity_deployment[0].scoped("QuanteraAccessManager", "IdentityRegistry", "OracleRouter",
+                                           "LiquidityAggregator")
+        send_to_manager(d, [call for role, account in (("RISK_KEEPER", risk_keeper), ("EXECUTOR", executor))
+                            for call in grant_calls(d, role, account.address)])
+        engine = deploy_risk_engine(d, liq.router)
+        vault = deploy_fund_vault(d, usdc, "Quantera Liquidity Fund", "QLF", engine, liq.router, tokens[1:],
+                                  venues=[liq.aggregator.address], identity="0x" + "f9" * 20,
+                                  asset_risk_=asset_risk(QSPX=1_000))  # QSPX at most 10%
+        renounce_temporary_roles(d)
         engine.publishModel(vault, model_update(1, chain.pending_timestamp - 60), sender=risk_keeper)
         usdc.approve(vault, 1_000_000 * USDC_UNIT, sender=liq.trader)
         vault.deposit(1_000_000 * USDC_UNIT, liq.trader, sender=liq.trader)

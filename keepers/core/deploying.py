@@ -1,0 +1,165 @@
+"""The context every domain's deploy steps run in: who sends, what is recorded, and how a step
+deploys a contract so that a rerun never deploys it twice.
+
+One way to build the system: `scripts/deploy.py` (any network, a record file), the contract test
+fixtures and the benchmarks (a local chain, a record in memory) and the demo (through the deploy
+script) all run the same steps of `keepers/<domain>/deploy.py` in a `Deployment`. The authority
+(role grants, function wiring, acting under a role) is the access domain's (`keepers.access`).
+
+A step reads the chain before it sends: what is recorded (with code on chain) is skipped, and a
+deployment is recorded as pending, with the nonce its transaction uses, before it is sent, so a run
+killed at any point completes on a rerun from the record.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from keepers.core.deployments import DeploymentRecord, PendingDeployment, save
+
+# A state-changing action a step takes once the deployment has decided it is needed:
+# (what it does, in words for the operator; the call that does it).
+Step = tuple[str, Callable[[], Any]]
+
+ZERO_ADDRESS = "0x" + "00" * 20
+
+
+def _silent(_: str) -> None:
+    return None
+
+
+@dataclass
+class Deployment:
+    """A deployment in progress on the connected chain.
+
+    `record` names every contract deployed so far; with a `path` it is saved after each deployment
+    (the deploy script), without one it lives in memory (test fixtures, benchmarks). On a live
+    network (`is_local` false) every state-changing action asks for confirmation unless
+    `assume_yes`. `standing_roles` are the roles the sender is meant to keep: any other it holds
+    was granted for the deployment and is renounced at its end (`keepers.access.renounce_temporary_roles`).
+    """
+
+    sender: Any
+    record: DeploymentRecord
+    path: Path | None = None
+    is_local: bool = True
+    assume_yes: bool = True
+    echo: Callable[[str], None] = _silent
+    standing_roles: frozenset[str] = frozenset({"ADMIN"})
+    # Contract instances by record name, so a step's reads go to the same objects (no re-lookup).
+    _contracts: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def in_memory(cls, sender: Any, echo: Callable[[str], None] = _silent, **kwargs: Any) -> "Deployment":
+        """A deployment on the connected local chain whose record is not saved (fixtures, benchmarks)."""
+        from ape import chain
+
+        return cls(sender=sender, record=DeploymentRecord(network="ethereum:local", chain_id=chain.chain_id),
+                   echo=echo, **kwargs)
+
+    def scoped(self, *names: str) -> "Deployment":
+        """A new in-memory deployment by the same sender whose record starts with `names` of this
+        one's (a fixture building a second stack on the first one's authority and registry)."""
+        child = Deployment(sender=self.sender, record=DeploymentRecord(network=self.record.network,
+                                                                      chain_id=self.record.chain_id),
+                           is_local=self.is_local, assume_yes=self.assume_yes, echo=self.echo,
+                           standing_roles=self.standing_roles)
+        child.record.contracts.update({name: self.address(name) for name in names})
+        return child
+
+    # ------------------------------------------------------------------ the record
+
+    def save(self) -> None:
+        if self.path is not None:
+            save(self.record, self.path)
+
+    def has(self, name: str) -> bool:
+        return name in self.record.contracts
+
+    def address(self, name: str) -> str:
+        """The recorded address of `name` (DeploymentError naming what is recorded if absent)."""
+        return self.record.address_of(name)
+
+    def at(self, contract_type: str, name: str | None = None) -> Any:
+        """The project contract `contract_type` at the recorded address of `name` (default: the
+        type's own name)."""
+        from ape import project
+
+        name = name or contract_type
+        address = self.address(name)
+        cached = self._contracts.get(name)
+        if cached is None or cached.address != address:
+            cached = self._contracts[name] = getattr(project, contract_type).at(address)
+        return cached
+
+    def confirm(self, action: str) -> None:
+        """Asks the operator before a state-changing action on a live network, unless `assume_yes`."""
+        if self.is_local or self.assume_yes:
+            return
+        import click
+
+        click.confirm(f"{action} from {self.sender.address}?", abort=True)
+
+    def deploy(self, name: str, factory: Callable[[], Any]) -> str:
+        """Deploys `name` with `factory` unless the record has it (with code on chain), and returns
+        its address. The record names it as pending, with the nonce its transaction will use,
+        before sending, and as deployed right after; a rerun after an interruption in between
+        adopts what that nonce created. The caller has waited for the sender's transactions in
+        flight (the deploy script's `await_in_flight`), so the nonce read here is final."""
+        from ape import chain
+
+        existing = self.record.contracts.get(name)
+        if existing and chain.provider.get_code(existing):
+            self.echo(f"  = {name} already at {existing}")
+            return existing
+        pending = self.record.pending.pop(name, None)
+        # The nonce has been used iff the chain's count is past it; code at the address it
+        # creates is then `name`.
+        if pending and chain.provider.get_nonce(self.sender.address) > pending.nonce \
+                and chain.provider.get_code(pending.address):
+            self.record.contracts[name] = pending.address
+            self.save()
+            self.echo(f"  = {name} found at {pending.address} (deployed by an interrupted run)")
+            return pending.address
+        self.confirm(f"Deploy {name}")
+        nonce = chain.provider.get_nonce(self.sender.address)
+        if self.record.block is None:  # at or before the first deployment: keepers read logs from it
+            self.record.block = chain.blocks.head.number
+        self.record.pending[name] = PendingDeployment(nonce, self.sender.get_deployment_address(nonce))
+        self.save()
+        contract = factory()
+        del self.record.pending[name]
+        self.record.contracts[name] = contract.address
+        self._contracts[name] = contract
+        self.save()
+        self.echo(f"  + {name} deployed at {contract.address}")
+        return contract.address
+
+    def deploy_contract(self, name: str, contract_type: str, *args: Any) -> Any:
+        """`deploy` of the project contract `contract_type` with constructor `args`, as a contract
+        instance (recorded under `name`)."""
+        from ape import project
+
+        container = getattr(project, contract_type)
+        self.deploy(name, lambda: self.sender.deploy(container, *args))
+        return self.at(contract_type, name)
+
+    def run(self, steps: list[Step]) -> None:
+        """Sends each step as the sender, confirming each on a live network."""
+        for description, send in steps:
+            self.confirm(description[:1].upper() + description[1:])
+            send()
+            self.echo(f"  + {description}")
+
+    # ------------------------------------------------------------------ local chains
+
+    def signer(self, address: str) -> Any:
+        """The local test account of `address` (a market maker's own approvals on a local chain)."""
+        from ape import accounts
+
+        for account in accounts.test_accounts:
+            if account.address.lower() == str(address).lower():
+                return account
+        raise LookupError(f"{address} is not a local test account")
