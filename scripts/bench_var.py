@@ -70,14 +70,24 @@ def measure() -> tuple[dict[str, dict], tuple[float, float]]:
     mean, cov, weights = bench_portfolio()
 
     def ours(seed: int, asset_level: bool) -> tuple[float, float]:
-        result = monte_carlo_var(mean, cov, weights, ALPHA, scenarios=SCENARIOS, dof=DOF, seed=seed,
-                                 asset_level=asset_level)
+        result = monte_carlo_var(
+            mean,
+            cov,
+            weights,
+            ALPHA,
+            scenarios=SCENARIOS,
+            dof=DOF,
+            seed=seed,
+            asset_level=asset_level,
+        )
         return result.var, result.es
 
     candidates = {
         "ours_portfolio": lambda seed: ours(seed, asset_level=False),
         "ours_asset_level": lambda seed: ours(seed, asset_level=True),
-        "plain_numpy": lambda seed: plain_numpy_var_es(mean, cov, weights, ALPHA, SCENARIOS, DOF, seed),
+        "plain_numpy": lambda seed: plain_numpy_var_es(
+            mean, cov, weights, ALPHA, SCENARIOS, DOF, seed
+        ),
         "floor_20m_normals": floor_normals,
     }
     seconds: dict[str, list[float]] = {name: [] for name in candidates}
@@ -91,11 +101,18 @@ def measure() -> tuple[dict[str, dict], tuple[float, float]]:
     exact_var, exact_es = exact_var_es(mean, cov, weights, ALPHA, DOF)
     timings = {}
     for name, samples in seconds.items():
-        entry = {"median_s": round(statistics.median(samples), 5), "max_s": round(max(samples), 5),
-                 "runs": RUNS}
+        entry = {
+            "median_s": round(statistics.median(samples), 5),
+            "max_s": round(max(samples), 5),
+            "runs": RUNS,
+        }
         if answers[name]:
-            entry["max_rel_error_var"] = round(max(abs(var / exact_var - 1) for var, _ in answers[name]), 5)
-            entry["max_rel_error_es"] = round(max(abs(es / exact_es - 1) for _, es in answers[name]), 5)
+            entry["max_rel_error_var"] = round(
+                max(abs(var / exact_var - 1) for var, _ in answers[name]), 5
+            )
+            entry["max_rel_error_es"] = round(
+                max(abs(es / exact_es - 1) for _, es in answers[name]), 5
+            )
         timings[PREFIX + name] = entry
     return timings, (exact_var, exact_es)
 
@@ -108,10 +125,15 @@ def cli() -> None:
     click.echo(f"exact 99% VaR {exact_var:.6f}, ES {exact_es:.6f} (fractions of value)")
     plain = timings[PREFIX + "plain_numpy"]["median_s"]
     for name, t in timings.items():
-        errors = (f", max error VaR {t['max_rel_error_var']:.2%} ES {t['max_rel_error_es']:.2%}"
-                  if "max_rel_error_var" in t else "")
-        click.echo(f"{name:52} median {t['median_s']:.3f} s (plain / this {plain / t['median_s']:5.1f}x), "
-                   f"max {t['max_s']:.3f} s{errors}")
+        errors = (
+            f", max error VaR {t['max_rel_error_var']:.2%} ES {t['max_rel_error_es']:.2%}"
+            if "max_rel_error_var" in t
+            else ""
+        )
+        click.echo(
+            f"{name:52} median {t['median_s']:.3f} s (plain / this {plain / t['median_s']:5.1f}x), "
+            f"max {t['max_s']:.3f} s{errors}"
+        )
     click.echo(f"written to {TIMINGS_FILE}")
 
 

@@ -11,11 +11,11 @@ from keepers.core.exports import lazy_exports
 
 if TYPE_CHECKING:
     from keepers.compliance.deploy import (
+        default_jurisdictions,
         deploy_compliance,
         deploy_registry,
         deploy_security,
         deploy_share_compliance,
-        default_jurisdictions,
     )
     from keepers.compliance.onboard_chain import onboard
     from keepers.compliance.report_chain import build_chain_report, parse_time

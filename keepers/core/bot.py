@@ -39,13 +39,19 @@ def _harden_snapshots() -> None:
         try:
             return await read(self, bot_id)
         except ValueError as err:  # pydantic's ValidationError: a torn or foreign file
-            logger.warning(f"ignoring unreadable silverback snapshot {self.state_backup_file}: {err}")
+            logger.warning(
+                f"ignoring unreadable silverback snapshot {self.state_backup_file}: {err}"
+            )
             return None
 
     async def save(self, snapshot) -> None:
-        partial = self.state_backup_file.with_name(f"{self.state_backup_file.name}.{os.getpid()}.tmp")
+        partial = self.state_backup_file.with_name(
+            f"{self.state_backup_file.name}.{os.getpid()}.tmp"
+        )
         partial.write_text(snapshot.model_dump_json())
-        os.replace(partial, self.state_backup_file)  # atomic: readers see the old file or the new one
+        os.replace(
+            partial, self.state_backup_file
+        )  # atomic: readers see the old file or the new one
 
     Datastore.init, Datastore.save, Datastore._quantera_hardened = init, save, True
 

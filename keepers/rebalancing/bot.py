@@ -56,10 +56,25 @@ def market():
 def make_keeper() -> SignalKeeper:
     signer = bot.signer
     if signer is None:
-        raise RuntimeError("the signal keeper needs SILVERBACK_SIGNER_ALIAS (an authorised intent signer)")
-    return SignalKeeper(chain, rebalancer, rebalancer_lens, vault, router, aggregator, db, market, selector,
-                        account_signer(signer, DOMAIN, chain.chain_id, rebalancer.address), signer.address, signer,
-                        KeeperConfig(), Router(aggregator, sources_from_record(record.contracts)))
+        raise RuntimeError(
+            "the signal keeper needs SILVERBACK_SIGNER_ALIAS (an authorised intent signer)"
+        )
+    return SignalKeeper(
+        chain,
+        rebalancer,
+        rebalancer_lens,
+        vault,
+        router,
+        aggregator,
+        db,
+        market,
+        selector,
+        account_signer(signer, DOMAIN, chain.chain_id, rebalancer.address),
+        signer.address,
+        signer,
+        KeeperConfig(),
+        Router(aggregator, sources_from_record(record.contracts)),
+    )
 
 
 def cycle(trigger: str) -> dict:

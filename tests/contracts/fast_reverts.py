@@ -13,7 +13,11 @@ from eth_utils import keccak
 
 def revert_data(chain, method, *args, sender) -> bytes:
     """Revert data of `method(*args)` from `sender` on the current state; AssertionError if it passes."""
-    call = {"to": method.contract.address, "from": sender.address, "data": method.encode_input(*args)}
+    call = {
+        "to": method.contract.address,
+        "from": sender.address,
+        "data": method.encode_input(*args),
+    }
     try:
         chain.provider.web3.eth.call(call)
     except Exception as err:  # web3's ContractCustomError / ContractLogicError carry the data
