@@ -166,8 +166,8 @@ def compliance() -> None:
 def compliance_onboard(
     kyc_file: Path, network_choice: str, account_alias: str, as_json: bool
 ) -> None:
-    """Register KYC'd investors (idempotent). Bad rows are reported by line and skipped; the others go
-    through; the exit code is 1 if any row was rejected."""
+    """Register KYC'd investors (idempotent). Bad rows are reported by line and skipped; the others
+    go through; the exit code is 1 if any row was rejected."""
     from keepers.compliance import onboard
 
     result = onboard(kyc_file, network_choice, account_alias)
@@ -214,8 +214,8 @@ def compliance_report(
     out_dir: Path | None,
     as_json: bool,
 ) -> None:
-    """Transactions (mints, burns, transfers, forced transfers, recoveries), freezes, and holder counts
-    per jurisdiction at period end, rebuilt from chain events."""
+    """Transactions (mints, burns, transfers, forced transfers, recoveries), freezes, and holder
+    counts per jurisdiction at period end, rebuilt from chain events."""
     from keepers.compliance import build_chain_report, parse_time
 
     report, written = build_chain_report(

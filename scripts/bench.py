@@ -25,9 +25,8 @@ def measure_access() -> dict[str, int]:
     """Timelocked governance through the protocol authority, on a managed target (the shape every
     GOVERNOR-restricted protocol setter has)."""
     deployer, guardian, governor = (accounts.test_accounts[i] for i in (0, 1, 2))
-    manager = deploy_access(
-        Deployment.in_memory(deployer), {}
-    )  # the grants below are measured, so sent here
+    # the grants below are measured, so sent here
+    manager = deploy_access(Deployment.in_memory(deployer), {})
     gas = {"access.deploy_manager": chain.get_receipt(manager.txn_hash).gas_used}
     gas["access.grant_role"] = manager.grantRole(GUARDIAN, guardian, 0, sender=deployer).gas_used
     manager.grantRole(GOVERNOR, governor, DELAY, sender=deployer)
@@ -56,9 +55,11 @@ US, DE, ACCREDITED, FAR_FUTURE, UNIT = 840, 276, 2, 2**40 - 1, 10**18
 
 def measure_compliance() -> dict[str, int]:
     """Security-token transfers with jurisdiction, holder-cap, max-balance and rolling-limit rules
-    all active (the issue's scenario), plus mint, first transfer to a new holder and a 50-mint batch."""
+    all active (the issue's scenario), plus mint, first transfer to a new holder and a 50-mint
+    batch."""
     deployer, governor, operator, agent = (accounts.test_accounts[i] for i in (0, 2, 3, 4))
-    # Deployed by the deploy script's steps, with two jurisdictions capped (2,000 holders, 500 non-accredited).
+    # Deployed by the deploy script's steps, with two jurisdictions capped (2,000 holders, 500
+    # non-accredited).
     d = Deployment.in_memory(deployer)
     deploy_access(d, {"GOVERNOR": governor, "OPERATOR": operator})
     token = deploy_compliance(
@@ -71,7 +72,8 @@ def measure_compliance() -> dict[str, int]:
     renounce_temporary_roles(d)
     registry, engine = d.at("IdentityRegistry"), d.at("ComplianceEngine")
     token.unpause(sender=agent)
-    # maxBalance, minHolding, maxBalanceBps, lockup, daily, monthly, transfersOpenAt, totalCap, totalRetailCap
+    # maxBalance, minHolding, maxBalanceBps, lockup, daily, monthly, transfersOpenAt, totalCap,
+    # totalRetailCap
     engine.setLimits(
         (10**9 * UNIT, 0, 0, 0, 10**7 * UNIT, 10**8 * UNIT, 0, 10_000, 0), sender=governor
     )
@@ -126,7 +128,8 @@ def _call_frame_gas(txn_hash, callee: str) -> int:
 def measure_risk() -> dict[str, int]:
     """The pre-trade risk check of an 8-asset portfolio (settlement stablecoin + 7 security tokens,
     every asset held, 4 stress scenarios, every limit evaluated on the pass path), sent as a
-    transaction so the figure is full gas; plus sync (8 oracle reads), a model update and a trade."""
+    transaction so the figure is full gas; plus sync (8 oracle reads), a model update and a
+    trade."""
     deployer, governor, operator, agent = (accounts.test_accounts[i] for i in (0, 2, 3, 4))
     keeper, reporter, executor, investor = (accounts.test_accounts[i] for i in (10, 11, 12, 13))
     # Deployed by the deploy script's steps (keepers/<domain>/deploy.py).
@@ -141,7 +144,7 @@ def measure_risk() -> dict[str, int]:
             "EXECUTOR": executor,
         },
     )
-    registry = deploy_registry(d)
+    deploy_registry(d)
     usdc = deploy_stablecoin(d, "USDC")
     tokens = [usdc] + [
         deploy_security(
@@ -184,7 +187,8 @@ def measure_risk() -> dict[str, int]:
     )
     renounce_temporary_roles(d)
     assets = [(10_000, 0, True)] + [(2_000, 1 + k % 6, k < 2) for k in range(7)]
-    # minLiquid, var95, var99, es, stress, maxDD, hardDD, modelAge, priceAge, delay, vol, corr, stress chg, classes
+    # minLiquid, var95, var99, es, stress, maxDD, hardDD, modelAge, priceAge, delay, vol, corr,
+    # stress chg, classes
     limits = (
         1_000,
         300,

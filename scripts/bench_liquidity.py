@@ -50,9 +50,8 @@ V3_DEPTH = {500: (3_000_000, 10), 3000: (5_000_000, 30), 10000: (2_000_000, 100)
 RFQ_QUOTE_USD = 500_000
 SWAP_USD = 10_000
 TIMING_RUNS = 50
-GAS_PRICE_WEI = (
-    20 * 10**9
-)  # the router weighs a split's extra gas at 20 gwei (paid in ETH = WETH here)
+# the router weighs a split's extra gas at 20 gwei (paid in ETH = WETH here)
+GAS_PRICE_WEI = 20 * 10**9
 
 
 class Bench:
@@ -61,15 +60,14 @@ class Bench:
     def __init__(self):
         self.deployer, self.maker, self.trader = (accounts.test_accounts[i] for i in (0, 20, 21))
         d = self.deployer
-        # The venues and the aggregator as the deploy script's steps build them (keepers/<domain>/deploy.py).
-        # USDC is deployed before any grant: its address (so the pools' token order) stays that of
-        # the committed figures.
+        # The venues and the aggregator as the deploy script's steps build them
+        # (keepers/<domain>/deploy.py). USDC is deployed before any grant: its address (so the
+        # pools' token order) stays that of the committed figures.
         dep = Deployment.in_memory(d)
         deploy_access(dep, {})
         self.usdc = deploy_stablecoin(dep, "USDC")
-        send_to_manager(
-            dep, grant_calls(dep, "OPERATOR", d.address)
-        )  # the deployer mints the local USDC
+        # the deployer mints the local USDC
+        send_to_manager(dep, grant_calls(dep, "OPERATOR", d.address))
         uniswap = deploy_uniswap(dep, {"uniswap_v2": V2_DEPTH})
         self.weth = container("WETH9").at(uniswap.weth)
         self.router02 = container("UniswapV2Router02").at(uniswap.router02)
@@ -79,9 +77,8 @@ class Bench:
         self.rfq = project.RfqVenue.at(deploy_rfq_venue(dep, self.aggregator))
         adapters = deploy_adapters(dep, ("uniswap_v2", "uniswap_v3", "rfq"), uniswap.quoter)
         self.usdc.mint(d, 10**9 * USDC_UNIT, sender=d)
-        chain.provider.set_balance(
-            d.address, 100_000 * UNIT
-        )  # ETH to wrap for the pools (local chain)
+        # ETH to wrap for the pools (local chain)
+        chain.provider.set_balance(d.address, 100_000 * UNIT)
         self.weth.deposit(value=20_000 * UNIT, sender=d)
         self.sources: dict[str, str] = {}
         for name, usd in V2_DEPTH.items():
@@ -139,8 +136,9 @@ class Bench:
             5,
             int(time.time_ns()) % 2**64,
             chain.pending_timestamp + 3_600,
+            # named for the trader, as the market maker quotes
             taker=self.trader.address,
-        )  # named for the trader, as the market maker quotes
+        )
         return sign_quote(
             quote, self.maker.private_key, chain.chain_id, self.rfq.address
         ).hop_data()
@@ -348,7 +346,8 @@ def _quality_row(bench: Bench, router: Router, depth: int, pct: float, with_rfq:
 @click.command(cls=ConnectedProviderCommand)
 @network_option(default="ethereum:local:foundry")
 def cli(ecosystem, network, provider):
-    """Measure the liquidity layer into benchmarks/ (gas.json, timings.json, execution_quality.json)."""
+    """Measure the liquidity layer into benchmarks/ (gas.json, timings.json,
+    execution_quality.json)."""
     if not network.is_local:
         raise click.UsageError("benchmarks run on a local network only")
     bench = Bench()

@@ -8,7 +8,8 @@ with its compliance engine — oracle feeds, risk engine, vault with its share c
 liquidity venues with the NAV desk and the aggregator, the AutoRebalancer with the portfolio's
 strategy, intents signed by and bound to the signal keeper's key). As in the demo
 (`keepers/demo/rebalancing.py`), every trade routes through the NAV desk only, and each rebalance
-runs on a new UTC day (the desk's daily capacity starts afresh). Three rebalances of a $1,000,000 fund:
+runs on a new UTC day (the desk's daily capacity starts afresh). Three rebalances of a $1,000,000
+fund:
   - the first allocation: four subscriptions (cash into QTF, QSPX, QNDX, QOIL);
   - a steady-state rebalance a day later, after price moves: two redemptions and two subscriptions;
   - a de-risking rebalance the day after: four redemptions into cash.
@@ -77,8 +78,8 @@ class NavDeskBench:
             path=record_dir / "ethereum-local.json",
             echo=click.echo,
         )
-        # The deploy script's own sequence. No governor delay here: the benchmark's governor steps are
-        # the deployer's, granted for the occasion.
+        # The deploy script's own sequence. No governor delay here: the benchmark's governor steps
+        # are the deployer's, granted for the occasion.
         addresses = {
             i: t[i].address
             for i in (
@@ -155,8 +156,8 @@ class NavDeskBench:
         self.names.update({tk.address.lower(): s for s, tk in zip(SYMBOLS, self.tokens)})
         self.names.update({f.address.lower(): f"feed {s}" for s, f in zip(SYMBOLS, self.feeds)})
 
-        # The demo's opening: security tokens trading, a verified investor's deposit, the risk keeper's
-        # model and sync on the day's prices.
+        # The demo's opening: security tokens trading, a verified investor's deposit, the risk
+        # keeper's model and sync on the day's prices.
         agent, operator, investor = t[AGENT], t[OPERATOR], t[INVESTOR]
         for token in self.tokens[1:]:
             if token.paused():
@@ -169,7 +170,8 @@ class NavDeskBench:
         self.vault.deposit(DEPOSIT_USD * USDC_UNIT, investor, sender=investor)
         self.opening = [int(feed.latestRoundData()[1]) for feed in self.feeds]
         self.new_day(self.opening)
-        # A calm model (daily vols in ppm, correlations 1e-4) the portfolio's limits pass at both targets.
+        # A calm model (daily vols in ppm, correlations 1e-4) the portfolio's limits pass at both
+        # targets.
         vols = [100, 300, 12_000, 15_000, 20_000]
         correlations = [0, 0, 0, 0, 1_000, 1_000, 500, 8_000, 3_000, 3_000]
         stress = [0, 0, 1_500, 2_000, 3_000]
@@ -185,8 +187,9 @@ class NavDeskBench:
         )
         self.risk.publishModel(self.vault, model, sender=t[RISK_KEEPER])
 
-        # The floor (contracts/test/BareRebalance.sol) for the same trades: the fund's assets, prices,
-        # venues, risk limits and model; a verified identity (it holds security tokens), one signer.
+        # The floor (contracts/test/BareRebalance.sol) for the same trades: the fund's assets,
+        # prices, venues, risk limits and model; a verified identity (it holds security tokens), one
+        # signer.
         self.agent, self.operator = agent, operator
         self.floor_key = Account.create("nav floor signer")
         self.floor = floor = self.deployer.deploy(
@@ -208,7 +211,8 @@ class NavDeskBench:
         self.names[floor.address.lower()] = "floor"
 
     def new_day(self, prices) -> None:
-        """The next UTC day (the NAV desk's capacity restarts), the day's feed answers reported, a sync."""
+        """The next UTC day (the NAV desk's capacity restarts), the day's feed answers reported, a
+        sync."""
         now = chain.blocks.head.timestamp
         chain.mine(timestamp=(now // DAY + 1) * DAY + 60)
         for feed, price in zip(self.feeds, prices):
@@ -351,7 +355,8 @@ def measure_gas(bench: NavDeskBench, keep_receipts: bool = False, inspect_floor=
 @click.command(cls=ConnectedProviderCommand)
 @network_option(default="ethereum:local:foundry")
 def cli(ecosystem, network, provider):
-    """Measure the demo's NAV-desk rebalances (deployed protocol, security tokens) into benchmarks/."""
+    """Measure the demo's NAV-desk rebalances (deployed protocol, security tokens) into
+    benchmarks/."""
     if not network.is_local:
         raise click.UsageError("benchmarks run on a local network only")
     with tempfile.TemporaryDirectory() as record_dir:

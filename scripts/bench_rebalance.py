@@ -70,8 +70,8 @@ class RebalanceBench:
             accounts.test_accounts[i] for i in (0, 2, 3, 11, 10, 13, 21)
         )
         self.relayer, self.deployer = relayer, d
-        # The protocol as the deploy script's steps build it (keepers/<domain>/deploy.py); the funds'
-        # tokens and their pools are the benchmark's own (plain ERC-20s, see above).
+        # The protocol as the deploy script's steps build it (keepers/<domain>/deploy.py); the
+        # funds' tokens and their pools are the benchmark's own (plain ERC-20s, see above).
         dep = Deployment.in_memory(d)
         self.manager = deploy_access(
             dep,
@@ -333,9 +333,8 @@ def measure_gas(bench: RebalanceBench, keep_receipts: bool = False, inspect_floo
     chain.mine(timestamp=chain.blocks.head.timestamp + 12)
     first = bench.rebalance(FIRST_TARGETS)
     chain.mine(timestamp=chain.blocks.head.timestamp + 3_601)  # past the cooldown
-    bench.risk.sync(
-        bench.vault, sender=bench.deployer
-    )  # the risk keeper refreshes the engine's prices
+    # the risk keeper refreshes the engine's prices
+    bench.risk.sync(bench.vault, sender=bench.deployer)
     floor = measure_floor(bench, STEADY_TARGETS, inspect_floor)
     steady = bench.rebalance(STEADY_TARGETS)
     for receipt in (first, steady):

@@ -26,7 +26,8 @@ def main() -> int:
     )
     largest = max(sizes.items(), key=lambda item: item[1]["runtime_bytes"])
     print(
-        f"{len(sizes)} contracts written to {SIZES_FILE}; largest {largest[0]} {largest[1]['runtime_bytes']} bytes"
+        f"{len(sizes)} contracts written to {SIZES_FILE}; "
+        f"largest {largest[0]} {largest[1]['runtime_bytes']} bytes"
     )
     problems = size_budget_problems(sizes)
     for problem in problems:

@@ -25,7 +25,8 @@ from keepers.demo.run import run_demo
     help="Where logs, the deployment record and the keeper store go (default: a new temp folder).",
 )
 def cli(blocks: int, workdir: Path | None):
-    """Start a private anvil, deploy Quantera, run the keepers, print what happened, stop everything."""
+    """Start a private anvil, deploy Quantera, run the keepers, print what happened, stop
+    everything."""
     try:
         code = run_demo(blocks, workdir)
     except QuanteraError as err:

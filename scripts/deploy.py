@@ -248,8 +248,8 @@ def cli():
     "--yes",
     "assume_yes",
     is_flag=True,
-    help="Do not ask for confirmation on live networks: deploy unattended (a keyfile account is unlocked "
-    "once, from APE_ACCOUNTS_<alias>_PASSPHRASE or one prompt).",
+    help="Do not ask for confirmation on live networks: deploy unattended (a keyfile account is "
+    "unlocked once, from APE_ACCOUNTS_<alias>_PASSPHRASE or one prompt).",
 )
 @click.option("--guardian", help="Guardian address (local default: test account 1).")
 @click.option("--governor", help="Governor address (local default: test account 2).")
@@ -451,8 +451,8 @@ def deploy_all(
     except Exception as err:  # one line, never a traceback: what failed, and that a rerun resumes
         lines = str(err).strip().splitlines() or [""]
         raise click.ClickException(
-            f"deployment stopped: {type(err).__name__}: {lines[0]}; {record_path(network_key)} keeps what was "
-            "done: rerun the same command to complete"
+            f"deployment stopped: {type(err).__name__}: {lines[0]}; "
+            f"{record_path(network_key)} keeps what was done: rerun the same command to complete"
         ) from None
 
 
@@ -472,8 +472,8 @@ LIVE_CONTRACTS = {
 }
 LIVE_CONTRACTS["ComplianceEngine.shares"] = "ComplianceEngine"  # record name -> contract type
 # Role wiring and configuration of a live deployment: 6.45M gas in 21 transactions measured on
-# tests/keepers/deploy/test_deploy_live.py's (most of it the jurisdiction defaults, token's and shares'),
-# rounded up.
+# tests/keepers/deploy/test_deploy_live.py's (most of it the jurisdiction defaults, token's and
+# shares'), rounded up.
 CONFIGURATION_GAS = 8_000_000
 
 
@@ -498,8 +498,8 @@ def preflight(
     is_local: bool,
     options: list[tuple[str, str | None]],
 ) -> dict[str, LiveAsset] | None:
-    """Checks every input before the first transaction (keepers/core/preflight.py) and stops with all
-    problems on one line. Returns the live network's checked feeds file (None on local ones)."""
+    """Checks every input before the first transaction (keepers/core/preflight.py) and stops with
+    all problems on one line. Returns the live network's checked feeds file (None on local ones)."""
     from keepers.vault import load_portfolio
 
     problems = check_options(
@@ -515,7 +515,8 @@ def preflight(
             compliance,
         )
         problems += file_problems + check_feeds_on_chain(live, chain.provider)
-        # What ape offers per gas (maxFeePerGas), which the balance must cover for a transaction to be accepted.
+        # What ape offers per gas (maxFeePerGas), which the balance must cover for a transaction to
+        # be accepted.
         max_fee = (
             int(chain.provider.base_fee * chain.provider.network.config.base_fee_multiplier)
             + chain.provider.priority_fee
@@ -528,8 +529,8 @@ def preflight(
         )
     if not is_local:
         click.echo(
-            f"Pre-flight checks passed: feeds file, addresses, roles; the deployer's {balance / 1e18:.4f} ETH "
-            f"covers about {gas:,} gas at {max_fee / 1e9:.3f} gwei"
+            "Pre-flight checks passed: feeds file, addresses, roles; the deployer's "
+            f"{balance / 1e18:.4f} ETH covers about {gas:,} gas at {max_fee / 1e9:.3f} gwei"
         )
     return live
 

@@ -111,18 +111,20 @@ def _profile(
     type=click.Choice(["v2", "nav"]),
     default="v2",
     show_default=True,
-    help="v2: bench_rebalance's steady state and its floor; nav: bench_nav_rebalance's two NAV-desk "
-    "rebalances (the demo's path).",
+    help="v2: bench_rebalance's steady state and its floor; nav: bench_nav_rebalance's two "
+    "NAV-desk rebalances (the demo's path).",
 )
 @click.option(
     "--source",
     "source_of",
     multiple=True,
     type=click.Choice(sorted(SOURCES)),
-    help="Also a source-level profile of this contract's own execution (repeatable; compiles its source map).",
+    help="Also a source-level profile of this contract's own execution (repeatable; compiles its "
+    "source map).",
 )
 def cli(ecosystem, network, provider, depth, scenario, source_of):
-    """Profile the benchmark's steady-state rebalance and its floor (BareRebalance), or the NAV-desk ones."""
+    """Profile the benchmark's steady-state rebalance and its floor (BareRebalance), or the NAV-desk
+    ones."""
     if not network.is_local:
         raise click.UsageError("profiles run on a local network only")
     for contract in source_of:

@@ -14,8 +14,8 @@ def wired_manager(
     deployer: Any, role_holders: dict[str, Any]
 ) -> tuple[Any, Callable[[Any, str], None]]:
     """A fresh QuanteraAccessManager with each role of `role_holders` granted without delay, and
-    `wire(contract, name)`, which applies keepers.access.protocol's role mapping to a contract as the
-    deploy script does."""
+    `wire(contract, name)`, which applies keepers.access.protocol's role mapping to a contract as
+    the deploy script does."""
     from ape import project
 
     manager = deployer.deploy(project.QuanteraAccessManager, deployer)

@@ -1,6 +1,7 @@
 """Compliance domain (contracts/compliance, contracts/identity): jurisdiction defaults
 (`jurisdictions`), onboarding (`onboarding`, `onboard_chain`), sanctions screening (`screening`),
-reports (`report`, `report_chain`), its deploy steps (`deploy`) and the sanctions screening keeper (`bot`).
+reports (`report`, `report_chain`), its deploy steps (`deploy`) and the sanctions screening keeper
+(`bot`).
 
 The CLI imports the names below from `keepers.compliance` only (loaded on first use, so the
 quantera CLI starts without ape)."""

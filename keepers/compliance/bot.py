@@ -94,7 +94,8 @@ def recheck_recent_freezes(head: int) -> int:
     for decision in store.recently_enforced(engine, chain.chain_id, head - store.REORG_WINDOW):
         if not transaction_is_canonical(decision.tx_hash):
             logger.warning(
-                f"freeze of {decision.wallet} ({decision.tx_hash}) orphaned by a reorganisation: re-sending"
+                f"freeze of {decision.wallet} ({decision.tx_hash}) orphaned by a reorganisation: "
+                "re-sending"
             )
             store.reopen_decision(engine, decision.id)
             reopened += 1

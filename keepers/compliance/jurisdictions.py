@@ -1,4 +1,5 @@
-"""Jurisdiction defaults (keepers/data/jurisdictions.yaml) -> ComplianceEngine.setJurisdictions args."""
+"""Jurisdiction defaults (keepers/data/jurisdictions.yaml) -> ComplianceEngine.setJurisdictions
+args."""
 
 from __future__ import annotations
 

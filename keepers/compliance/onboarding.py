@@ -89,7 +89,8 @@ def parse_row(line_number: int, text: str, now: int) -> KycRecord:
     investor_class = INVESTOR_CLASSES.get(str(row["investor_class"]).lower())
     if investor_class is None:
         raise ValueError(
-            f"investor_class must be one of {', '.join(INVESTOR_CLASSES)}, got {row['investor_class']!r}"
+            f"investor_class must be one of {', '.join(INVESTOR_CLASSES)}, "
+            f"got {row['investor_class']!r}"
         )
     expiry = _parse_expiry(row["expiry"])
     if expiry <= now:
@@ -176,10 +177,13 @@ class OnChainInvestor:
 
 
 def plan(record: KycRecord, state: OnChainInvestor) -> str:
-    """`register`, `update-profile`, `unchanged`, or an error message (wallet held by another identity,
-    country differing from the identity's)."""
+    """`register`, `update-profile`, `unchanged`, or an error message (wallet held by another
+    identity, country differing from the identity's)."""
     if state.wallet_identity and state.wallet_identity.lower() != record.identity.lower():
-        return f"error: wallet is registered to identity {state.wallet_identity}, not {record.identity}"
+        return (
+            f"error: wallet is registered to identity {state.wallet_identity}, "
+            f"not {record.identity}"
+        )
     if state.identity_wallet_count and state.identity_country != record.country:
         return (
             f"error: identity's country is {state.identity_country}, the KYC says {record.country}"

@@ -97,9 +97,8 @@ def build_report(
                     "to_country": to_country,
                 }
             )
-        elif (
-            kind == "WalletFrozen" and in_period
-        ):  # the registry's sanctions freeze (identity-wide)
+        # the registry's sanctions freeze (identity-wide)
+        elif kind == "WalletFrozen" and in_period:
             wallet = e["wallet"]
             if not in_scope(country_of(wallet)):
                 continue

@@ -49,9 +49,9 @@ def _code_bytes(code: dict | None) -> int:
 
 def contract_sizes(build_file: Path) -> dict[str, dict[str, int | str]]:
     """Runtime and init code size of every deployable contract the project compiles (ape's
-    `.build/__local__.json`): a contract with an ABI and code whose source still exists. Libraries of internal functions
-    (no ABI, a 57-byte stub that is never deployed) are left out; test contracts
-    (`contracts/test/`) are in, marked by their source."""
+    `.build/__local__.json`): a contract with an ABI and code whose source still exists. Libraries
+    of internal functions (no ABI, a 57-byte stub that is never deployed) are left out; test
+    contracts (`contracts/test/`) are in, marked by their source."""
     types = json.loads(build_file.read_text())["contractTypes"]
     root = build_file.resolve().parent.parent
     sizes = {}
@@ -81,6 +81,7 @@ def size_budget_problems(sizes: dict[str, dict[str, int | str]]) -> list[str]:
             )
         if int(size["initcode_bytes"]) > EIP3860_INITCODE_LIMIT:
             problems.append(
-                f"{name}: init code {size['initcode_bytes']} bytes > EIP-3860 {EIP3860_INITCODE_LIMIT}"
+                f"{name}: init code {size['initcode_bytes']} bytes "
+                f"> EIP-3860 {EIP3860_INITCODE_LIMIT}"
             )
     return problems

@@ -30,7 +30,8 @@ def connected(network_choice: str) -> Iterator[DeploymentRecord]:
         record = load(record_path(f"{network.ecosystem.name}:{network.name}"))
         if record.chain_id != chain.chain_id:
             raise QuanteraError(
-                f"deployment record is for chain {record.chain_id}, {network_choice} is chain {chain.chain_id}"
+                f"deployment record is for chain {record.chain_id}, "
+                f"{network_choice} is chain {chain.chain_id}"
             )
         yield record
     finally:
@@ -83,5 +84,6 @@ def unlock_account(account) -> None:
         raise QuanteraError(
             f"cannot unlock '{account.alias}': wrong passphrase (from {source})"
         ) from None
-    # Unlocked once on purpose: ape would otherwise warn "Using cached key" before every transaction.
+    # Unlocked once on purpose: ape would otherwise warn "Using cached key" before every
+    # transaction.
     logging.getLogger("ape").addFilter(lambda log: not str(log.msg).startswith("Using cached key"))

@@ -39,7 +39,8 @@ class Deployment:
     (the deploy script), without one it lives in memory (test fixtures, benchmarks). On a live
     network (`is_local` false) every state-changing action asks for confirmation unless
     `assume_yes`. `standing_roles` are the roles the sender is meant to keep: any other it holds
-    was granted for the deployment and is renounced at its end (`keepers.access.renounce_temporary_roles`).
+    was granted for the deployment and is renounced at its end
+    (`keepers.access.renounce_temporary_roles`).
     """
 
     sender: Any
@@ -56,7 +57,8 @@ class Deployment:
     def in_memory(
         cls, sender: Any, echo: Callable[[str], None] = _silent, **kwargs: Any
     ) -> Deployment:
-        """A deployment on the connected local chain whose record is not saved (fixtures, benchmarks)."""
+        """A deployment on the connected local chain whose record is not saved (fixtures,
+        benchmarks)."""
         from ape import chain
 
         return cls(
@@ -106,7 +108,8 @@ class Deployment:
         return cached
 
     def confirm(self, action: str) -> None:
-        """Asks the operator before a state-changing action on a live network, unless `assume_yes`."""
+        """Asks the operator before a state-changing action on a live network, unless
+        `assume_yes`."""
         if self.is_local or self.assume_yes:
             return
         import click
@@ -139,9 +142,8 @@ class Deployment:
             return pending.address
         self.confirm(f"Deploy {name}")
         nonce = chain.provider.get_nonce(self.sender.address)
-        if (
-            self.record.block is None
-        ):  # at or before the first deployment: keepers read logs from it
+        # at or before the first deployment: keepers read logs from it
+        if self.record.block is None:
             self.record.block = chain.blocks.head.number
         self.record.pending[name] = PendingDeployment(
             nonce, self.sender.get_deployment_address(nonce)

@@ -21,7 +21,8 @@ def connected_record() -> DeploymentRecord:
 
 
 def share_contracts(record: DeploymentRecord) -> list[str]:
-    """Every deployed contract whose units are securities: each SecurityToken and the vault's shares."""
+    """Every deployed contract whose units are securities: each SecurityToken and the vault's
+    shares."""
     return [
         address
         for name, address in sorted(record.contracts.items())

@@ -65,7 +65,8 @@ def scan_range(
         if remembered and remembered[0][0] == cursor and block_hash(cursor) != remembered[0][1]:
             ancestor = next((n for n, h in remembered[1:] if block_hash(n) == h), first - 1)
             logger.warning(
-                f"{keeper}: chain reorganised above block {ancestor} (cursor was {cursor}): rewinding"
+                f"{keeper}: chain reorganised above block {ancestor} "
+                f"(cursor was {cursor}): rewinding"
             )
             on_reorg(ancestor)
             store.rewind_cursor(engine, keeper, chain_id, ancestor)

@@ -120,9 +120,8 @@ class ScreeningDecision(Base):
     action: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(16))
     tx_hash: Mapped[str | None] = mapped_column(String(66), nullable=True)
-    enforced_block: Mapped[int | None] = mapped_column(
-        BigInteger, nullable=True
-    )  # where the freeze was mined
+    # where the freeze was mined
+    enforced_block: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
 class PriceObservation(Base):
@@ -134,9 +133,8 @@ class PriceObservation(Base):
     round_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     answer: Mapped[str] = mapped_column(String(80))
     updated_at: Mapped[int] = mapped_column(BigInteger)
-    block_number: Mapped[int | None] = mapped_column(
-        BigInteger, nullable=True
-    )  # of the round's log
+    # of the round's log
+    block_number: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
 class RiskPublication(Base):
@@ -191,7 +189,8 @@ class SignalIntent(Base):
 
 class SignalPrediction(Base):
     """One signal: the model's decision, what the keeper did with it, and the realised outcome (the
-    return of one vault share at oracle prices until the next signal), filled in by the next cycle."""
+    return of one vault share at oracle prices until the next signal), filled in by the next
+    cycle."""
 
     __tablename__ = "signal_predictions"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -305,7 +304,8 @@ def insert_governance_events(engine: Engine, rows: list[dict]) -> int:
         .on_conflict_do_nothing(index_elements=["chain_id", "tx_hash", "log_index"])
         .returning(GovernanceEvent.id)
     )
-    # RETURNING counts inserted rows on every backend (rowcount is unreliable for multi-row inserts).
+    # RETURNING counts inserted rows on every backend (rowcount is unreliable for multi-row
+    # inserts).
     with engine.begin() as conn:
         return len(conn.execute(stmt).all())
 
@@ -438,7 +438,8 @@ def known_wallets(engine: Engine, chain_id: int) -> list[str]:
 
 
 def record_decision(engine: Engine, row: dict) -> bool:
-    """Inserts a decision unless one exists for (chain, wallet, entry); returns whether it was new."""
+    """Inserts a decision unless one exists for (chain, wallet, entry); returns whether it was
+    new."""
     stmt = (
         _insert(engine)(ScreeningDecision)
         .values(row)
@@ -475,7 +476,8 @@ def complete_decision(
 
 
 def recently_enforced(engine: Engine, chain_id: int, since_block: int) -> list[ScreeningDecision]:
-    """Decisions whose freeze was mined at or after `since_block` (still within reorganisation reach)."""
+    """Decisions whose freeze was mined at or after `since_block` (still within reorganisation
+    reach)."""
     with Session(engine) as session:
         return list(
             session.scalars(
@@ -664,7 +666,8 @@ def reopen_orphaned_intents(
 ) -> int:
     """Intents recorded `executed` for a nonce the chain has not spent (`next_nonce` or above: their
     block was orphaned by a reorganisation) go back to `signed` while their deadline allows, to be
-    sent again as they are (never a rival for the nonce), and to `expired` otherwise. Returns how many."""
+    sent again as they are (never a rival for the nonce), and to `expired` otherwise. Returns how
+    many."""
     with Session(engine) as session, session.begin():
         rows = list(
             session.scalars(

@@ -1,5 +1,6 @@
 """EIP-712 messages for eth_account: one domain layout (name, version, chainId, verifyingContract),
-used by every signed object of the protocol (RFQ quotes, rebalance intents) and by ERC-2612 permits."""
+used by every signed object of the protocol (RFQ quotes, rebalance intents) and by ERC-2612
+permits."""
 
 from __future__ import annotations
 

@@ -41,9 +41,8 @@ def wait_until(
     while True:
         if on_poll is not None:
             on_poll()
-        expired = (
-            time.monotonic() >= deadline
-        )  # read before the poll: the last poll is after the deadline
+        # read before the poll: the last poll is after the deadline
+        expired = time.monotonic() >= deadline
         value = condition()
         if value:
             return value
@@ -54,7 +53,8 @@ def wait_until(
 
 def blocks_after(block: int, head: int) -> tuple[int, int] | None:
     """The inclusive block range (block + 1, head) of the blocks mined after `block`, or None when
-    there are none yet (head <= block): a caller never asks a node for an empty or inverted range."""
+    there are none yet (head <= block): a caller never asks a node for an empty or inverted
+    range."""
     if block < 0 or head < 0:
         raise ValueError(f"block numbers must be non-negative, got {block} and {head}")
     return (block + 1, head) if head > block else None

@@ -104,7 +104,8 @@ def exercise_liquidity(log: ActionLog, record) -> LiquidityOutcome:
         SECTION,
         "router",
         f"quote {ORDER_USD:,} USDC -> QSPX on {len(router.sources)} sources (one call)",
-        f"{len(plan.legs)} legs; predicted {plan.predicted_out / 10**outcome.token_decimals:,.4f} QSPX; "
+        f"{len(plan.legs)} legs; predicted "
+        f"{plan.predicted_out / 10**outcome.token_decimals:,.4f} QSPX; "
         f"best single source {plan.best_single[0]}",
     )
     before = int(qspx.balanceOf(acct[TRADER]))

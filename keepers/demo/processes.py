@@ -149,9 +149,8 @@ class KeeperSupervisor:
             keeper.restart_at = None
             keeper.exit_codes.append(code)
             with open(self.group.log_dir / f"{name}.log", "ab") as log:
-                log.write(
-                    f"\n=== supervisor: exited with {code}; restart {keeper.restarts} ===\n".encode()
-                )
+                line = f"\n=== supervisor: exited with {code}; restart {keeper.restarts} ===\n"
+                log.write(line.encode())
             keeper.proc = self.group.start(name, keeper.argv, keeper.env, append=True)
             return keeper
 

@@ -1,7 +1,7 @@
-"""The end-to-end demo's rebalancing report: markdown plus PNG plots (matplotlib) of what the keepers
-did on chain — NAV against the equal-weight benchmark, weights over time, the published VaR against
-the realised P&L with the exceptions marked, and the gas of every action. Pure: it draws the series
-it is given (collected from the chain and the keeper store by the demo)."""
+"""The end-to-end demo's rebalancing report: markdown plus PNG plots (matplotlib) of what the
+keepers did on chain — NAV against the equal-weight benchmark, weights over time, the published VaR
+against the realised P&L with the exceptions marked, and the gas of every action. Pure: it draws the
+series it is given (collected from the chain and the keeper store by the demo)."""
 
 from __future__ import annotations
 
@@ -85,7 +85,8 @@ def write_report(
     lines = [
         f"# {title}",
         "",
-        f"{series.dates[0]} .. {series.dates[-1]}: {len(series.dates)} trading days replayed onto the feeds.",
+        f"{series.dates[0]} .. {series.dates[-1]}: "
+        f"{len(series.dates)} trading days replayed onto the feeds.",
         "",
         "| | fund | equal-weight benchmark |",
         "| --- | --- | --- |",

@@ -1,10 +1,11 @@
 """Rebalancing part of the demo: the fund the crash halted is resumed by the governor (timelocked),
-early December 2008 is replayed onto the feeds day by day (each day a new UTC day on chain), the risk keeper (its silverback process)
-syncs and publishes, and the signal keeper's cycle — the code its silverback bot runs, driven once
-per replayed day so the replay is deterministic — computes the model's signal, previews the
-rebalance on chain, routes each trade with the smart order router, and signs and relays the intent
-when the benefit beats the cost. The AutoRebalancer trades through the aggregator on the real
-venues and the RiskEngine checks the result. A report (markdown + PNG plots) is written at the end.
+early December 2008 is replayed onto the feeds day by day (each day a new UTC day on chain), the
+risk keeper (its silverback process) syncs and publishes, and the signal keeper's cycle — the code
+its silverback bot runs, driven once per replayed day so the replay is deterministic — computes the
+model's signal, previews the rebalance on chain, routes each trade with the smart order router, and
+signs and relays the intent when the benefit beats the cost. The AutoRebalancer trades through the
+aggregator on the real venues and the RiskEngine checks the result. A report (markdown + PNG plots)
+is written at the end.
 """
 
 from __future__ import annotations
@@ -109,7 +110,8 @@ def exercise_rebalancing(
     share_unit = 10 ** int(vault.decimals())
 
     def replay_day(day) -> None:
-        # Each replayed trading day starts a new UTC day on chain (the NAV desk's capacity is daily).
+        # Each replayed trading day starts a new UTC day on chain (the NAV desk's capacity is
+        # daily).
         now = chain.blocks.head.timestamp
         rpc(rpc_url, "evm_increaseTime", [(now // DAY + 1) * DAY + 60 - now])
         rpc(rpc_url, "evm_mine")

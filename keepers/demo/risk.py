@@ -74,7 +74,8 @@ def describe(err: Exception) -> str:
     inputs = getattr(err, "inputs", None) or {}
     if "limit" in inputs:
         return (
-            f"RiskLimitBreached: {LIMIT_NAMES[int(inputs['limit'])]} (subject {inputs['subject']}), "
+            f"RiskLimitBreached: {LIMIT_NAMES[int(inputs['limit'])]} "
+            f"(subject {inputs['subject']}), "
             f"value {inputs['value']} vs bound {inputs['bound']}"
         )
     data = str(getattr(err, "revert_message", "") or err)
@@ -198,9 +199,8 @@ def exercise_risk(log: ActionLog, record, rpc_url: str, rpc) -> RiskOutcome:
         ),
     )
     deposited_at = chain.blocks.head.number
-    report_day(
-        days[-1]
-    )  # fresh rounds: the keeper syncs, pricing the snapshot and the NAV per share now
+    # fresh rounds: the keeper syncs, pricing the snapshot and the NAV per share now
+    report_day(days[-1])
     wait_until(
         lambda: synced_since(risk, vault, deposited_at),
         "the risk keeper's sync after the deposit",
@@ -208,7 +208,7 @@ def exercise_risk(log: ActionLog, record, rpc_url: str, rpc) -> RiskOutcome:
     )
 
     def set_rates() -> None:
-        for symbol, token in securities.items():
+        for token in securities.values():
             p_token, p_usd = router.price(token), router.price(usdc)
             venue.setRate(
                 usdc, token, p_usd * 10 ** (18 - 6 + 18) // p_token, sender=acct[GOVERNOR]
@@ -251,9 +251,10 @@ def exercise_risk(log: ActionLog, record, rpc_url: str, rpc) -> RiskOutcome:
         # mined by then, and a wait for a sync "after the head" would wait for one that never comes.
         last_report = report_day(day)
         label = str(day.date())
-        # The engine halts on a sync: one mined after the day's last report has priced the whole day.
+        # The engine halts on a sync: one mined after the day's last report has priced the whole
+        # day.
         wait_until(
-            lambda: synced_since(risk, vault, last_report),
+            lambda: synced_since(risk, vault, last_report),  # noqa: B023 - waited on right here
             f"the risk keeper's sync of {label}",
             KEEPER_WAIT_SECONDS,
         )

@@ -339,7 +339,8 @@ def _summary(record, log: ActionLog, on_chain: dict, db_url: str, head: int, blo
     rebalancing = on_chain["rebalancing"]
     console.print(
         _table(
-            f"Rebalancing: {REPLAY_WINDOW[0]}..{REPLAY_WINDOW[1]} replayed; the signal keeper's intents",
+            f"Rebalancing: {REPLAY_WINDOW[0]}..{REPLAY_WINDOW[1]} replayed; "
+            "the signal keeper's intents",
             ("day", "nonce", "trades", "loss (USD)", "gas used"),
             [
                 (e["day"], e["nonce"], e["trades"], f"{e['loss_usd']:,.2f}", f"{e['gas_used']:,}")
@@ -403,8 +404,8 @@ def _summary(record, log: ActionLog, on_chain: dict, db_url: str, head: int, blo
         "risk: the keeper published model updates the engine accepted": (
             bool(published) and all(p.status == "confirmed" for p in published)
         ),
-        "risk: a risk-increasing trade was refused with its limit": risk.refused_before_crash.startswith(
-            "RiskLimitBreached"
+        "risk: a risk-increasing trade was refused with its limit": (
+            risk.refused_before_crash.startswith("RiskLimitBreached")
         ),
         "risk: the 2008 crash took drawdown past the hard cap and the engine halted the fund": (
             risk.halted_on is not None
@@ -414,7 +415,8 @@ def _summary(record, log: ActionLog, on_chain: dict, db_url: str, head: int, blo
             and risk.withdrew_when_halted
             and risk.redeemed_in_kind_when_halted
         ),
-        f"rebalancing: resumed fund rebalanced by signed intents ({REPLAY_WINDOW[0][:7]} replay), within every cap": (
+        f"rebalancing: resumed fund rebalanced by signed intents ({REPLAY_WINDOW[0][:7]} replay), "
+        "within every cap": (
             rebalancing.resumed and len(rebalancing.executed) >= 1 and rebalancing.within_caps
         ),
         "rebalancing: report written (markdown; NAV, weights, VaR vs P&L, gas plots)": (

@@ -148,7 +148,8 @@ def _show(plan: Plan, as_json: bool, extra: dict | None = None) -> None:
     Console().print(table)
     click.echo(
         f"predicted output {plan.predicted_out}; best single source {plan.best_single[0]} "
-        f"{plan.best_single[1]}; improvement {plan.improvement_bps:.1f} bps; gas estimate {plan.gas_estimate}"
+        f"{plan.best_single[1]}; improvement {plan.improvement_bps:.1f} bps; "
+        f"gas estimate {plan.gas_estimate}"
     )
     for key, value in (extra or {}).items():
         click.echo(f"{key}: {value}")
@@ -253,7 +254,8 @@ def route_quote(
     "--commit/--no-commit",
     "use_commit",
     default=None,
-    help="Commit-reveal (default: when the order is at or above the token's large-order threshold).",
+    help="Commit-reveal (default: when the order is at or above the token's large-order "
+    "threshold).",
 )
 @click.option(
     "--private-rpc",
@@ -275,7 +277,8 @@ def route_execute(
     use_commit,
     private_rpc_url,
 ) -> None:
-    """Plans, then executes the order: an exact approval the swap consumes, then swap or commit-reveal."""
+    """Plans, then executes the order: an exact approval the swap consumes, then swap or
+    commit-reveal."""
     from keepers.core.chain import connected, load_account
 
     with connected(network_choice) as record:

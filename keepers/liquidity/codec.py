@@ -105,7 +105,8 @@ def with_min_out(route: bytes, min_out: int) -> bytes:
 
 
 def decode_route(route: bytes) -> DecodedRoute:
-    """The struct form of a packed route (for display and checks); raises RouteError if malformed."""
+    """The struct form of a packed route (for display and checks); raises RouteError if
+    malformed."""
     data = bytes(route)
     if len(data) < HEADER_BYTES:
         raise RouteError(f"a route has at least {HEADER_BYTES} bytes, this one {len(data)}")

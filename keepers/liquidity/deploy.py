@@ -139,7 +139,8 @@ def deploy_uniswap(d: Deployment, spec: dict) -> Uniswap:
 def deploy_aggregator(
     d: Deployment, oracle: Any, max_slippage_cap_bps: int, reveal_window_blocks: int
 ) -> Any:
-    """The LiquidityAggregator over `oracle` (the zero address: no oracle bound on routes), wired."""
+    """The LiquidityAggregator over `oracle` (the zero address: no oracle bound on routes),
+    wired."""
     aggregator = d.deploy_contract(
         "LiquidityAggregator",
         "LiquidityAggregator",
@@ -168,7 +169,8 @@ ADAPTERS = {
 def deploy_adapters(
     d: Deployment, kinds: tuple[str, ...] = tuple(ADAPTERS), quoter: str | None = None
 ) -> dict[str, str]:
-    """One adapter per venue kind of `kinds` (the V3 one quotes through `quoter`): kind -> address."""
+    """One adapter per venue kind of `kinds` (the V3 one quotes through `quoter`): kind ->
+    address."""
     return {
         kind: d.deploy_contract(
             ADAPTERS[kind], ADAPTERS[kind], *((quoter,) if kind == "uniswap_v3" else ())
@@ -258,7 +260,7 @@ def seed(
             owe(a, pair.address, units(a, usd))
             owe(b, pair.address, units(b, usd))
     v3_todo = [seed for seed in pools.v3 if int(seed[0].liquidity()) == 0]
-    for pool, a, b, fee, pool_spec in v3_todo:
+    for _pool, a, b, _fee, pool_spec in v3_todo:
         owe(a, sender, units(a, pool_spec["usd_per_side"]))
         owe(b, sender, units(b, pool_spec["usd_per_side"]))
     nav_spec = spec["nav_venue"]
@@ -335,7 +337,7 @@ def list_sources(
     for adapter in adapters.values():
         if not aggregator.isAdapter(adapter):
             aggregator.setAdapter(adapter, True, sender=d.sender)
-    for name, (address, kind) in sources.items():
+    for address, kind in sources.values():
         if aggregator.adapterOf(address).lower() != adapters[kind].lower():
             aggregator.setVenue(address, adapters[kind], sender=d.sender)
 
@@ -347,12 +349,14 @@ def policy_steps(
     spec: dict,
     units: Callable[[str, float], int],
 ) -> list[Step]:
-    """GOVERNOR steps setting each token's large-order (commit-reveal) threshold where it differs."""
+    """GOVERNOR steps setting each token's large-order (commit-reveal) threshold where it
+    differs."""
     threshold_usd = spec["aggregator"]["commit_threshold_usd"]
     return [
         (
             f"set the {symbol} large-order threshold",
-            lambda t=token, x=units(symbol, threshold_usd): aggregator.setTokenPolicy(
+            # The defaults bind each step's token and threshold now, on purpose (B008).
+            lambda t=token, x=units(symbol, threshold_usd): aggregator.setTokenPolicy(  # noqa: B008
                 t, (x,), sender=d.sender
             ),
         )
@@ -448,7 +452,8 @@ def _mint_all(d: Deployment, tokens: dict[str, Any], mints: dict[tuple[str, str]
 def _grant_agent(
     d: Deployment, tokens: dict[str, Any], symbols: list[str], capabilities: int
 ) -> None:
-    """Sets the deployer's agent capabilities on each token (GOVERNOR): granted for the seeding, 0 after."""
+    """Sets the deployer's agent capabilities on each token (GOVERNOR): granted for the seeding, 0
+    after."""
     sender = d.sender.address
     as_role(
         d,

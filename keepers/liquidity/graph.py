@@ -86,7 +86,8 @@ def best_path(
 
 
 def find_arbitrage(n_tokens: int, edges: list[Edge]) -> Arbitrage | None:
-    """Classic Bellman-Ford from a virtual source: a relaxation in round n means a negative cycle."""
+    """Classic Bellman-Ford from a virtual source: a relaxation in round n means a negative
+    cycle."""
     if not edges:
         return None
     src = np.array([e.source for e in edges])

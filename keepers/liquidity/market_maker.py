@@ -27,7 +27,8 @@ class MarketMaker:
     ttl_seconds: int = 120
 
     def quote(self, token_in, token_out, amount_in: int, now: int, taker: str) -> SignedQuote:
-        """A signed quote, for `taker` only, selling `token_out` against up to `amount_in` of `token_in`."""
+        """A signed quote, for `taker` only, selling `token_out` against up to `amount_in` of
+        `token_in`."""
         if int(taker, 16) == 0:
             raise QuanteraError(
                 "the market maker quotes a named taker only (an open quote is anyone's to take)"
@@ -39,9 +40,8 @@ class MarketMaker:
         value_usd = amount_in * price_in / 10**dec_in / 1e18
         if value_usd > self.max_quote_usd:
             amount_in = int(self.max_quote_usd * 1e18 * 10**dec_in // price_in)
-        rate = (
-            price_in / price_out * 10 ** (dec_out - dec_in)
-        )  # raw tokenOut per raw tokenIn at mid
+        # raw tokenOut per raw tokenIn at mid
+        rate = price_in / price_out * 10 ** (dec_out - dec_in)
         quote = make_quote(
             self.address,
             token_in.address,

@@ -96,7 +96,8 @@ def make_quote(
     expiry: int,
     taker: str = ZERO_ADDRESS,
 ) -> RfqQuote:
-    """A firm quote for up to `amount_in`, at `price_out_per_in` (raw units) less the maker's spread."""
+    """A firm quote for up to `amount_in`, at `price_out_per_in` (raw units) less the maker's
+    spread."""
     amount_out = int(amount_in * price_out_per_in * (10_000 - spread_bps) / 10_000)
     return RfqQuote(
         maker, taker, token_in, token_out, int(amount_in), amount_out, int(nonce), int(expiry)

@@ -118,8 +118,8 @@ class Router:
         depth_hints: list[int] | None = None,
         taker: str | None = None,
     ) -> Plan:
-        """`taker` sends the swap (default: the recipient): quotes are asked as from it, since an RFQ
-        quote named for a taker fills, and quotes, for that taker only."""
+        """`taker` sends the swap (default: the recipient): quotes are asked as from it, since an
+        RFQ quote named for a taker fills, and quotes, for that taker only."""
         source_data = source_data or {}
         venues = [v for v in self.aggregator.venues()]
         data = [source_data.get(v.lower(), b"") for v in venues]

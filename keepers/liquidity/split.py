@@ -62,7 +62,8 @@ def water_fill(
             continue
         widths = np.diff(xs)
         slopes = np.diff(ys) / np.where(widths > 0, widths, 1.0)
-        # Concavity guard: a later segment may not be steeper (quote rounding); take the running min.
+        # Concavity guard: a later segment may not be steeper (quote rounding); take the running
+        # min.
         slopes = np.minimum.accumulate(slopes)
         seg_source.append(np.full(len(widths), s))
         seg_width.append(widths)

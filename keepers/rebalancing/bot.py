@@ -3,10 +3,10 @@ AutoRebalancer's `previewRebalance` for the trades, cost and benefit, and signs 
 intent only when the benefit beats the cost; every prediction, intent and outcome goes to the
 keeper store. Retrains the model weekly (a scheduled task) and uses the new weights from then on.
 
-Run: `SILVERBACK_SIGNER_ALIAS=<signal keeper> silverback run keepers.rebalancing.bot:bot --network <choice>`.
-The signer must be an authorised intent signer of the portfolio's strategy (deploy `--signal-signer`);
-it needs no role: the contract bounds what any intent can do. See keepers/rebalancing/keeper.py for the
-restart and failure rules.
+Run: `SILVERBACK_SIGNER_ALIAS=<signal keeper> silverback run keepers.rebalancing.bot:bot --network
+<choice>`. The signer must be an authorised intent signer of the portfolio's strategy (deploy
+`--signal-signer`); it needs no role: the contract bounds what any intent can do. See
+keepers/rebalancing/keeper.py for the restart and failure rules.
 """
 
 from __future__ import annotations

@@ -60,7 +60,8 @@ def signal_train(out_path: Path | None, epochs: int, seed: int, as_json: bool) -
     report = selector.report
     click.echo(f"model {selector.version} saved to {path}")
     click.echo(
-        f"out of sample ({report['test_samples']} decisions): accuracy {report['test_accuracy']:.3f} "
+        f"out of sample ({report['test_samples']} decisions): "
+        f"accuracy {report['test_accuracy']:.3f} "
         f"vs naive '{report['naive_baseline']}' {report['naive_accuracy']:.3f}; "
         f"low-confidence fallbacks {report['fallback_share_test']:.0%}"
     )

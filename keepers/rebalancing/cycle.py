@@ -2,8 +2,8 @@
 rule-based fallback), target weights within the RiskEngine's limits, the rebalance the chain would
 compute from them (exact mirror of RebalanceMath), and the signed EIP-712 intent.
 
-The signal keeper (`keepers.rebalancing.bot`) feeds it on-chain holdings and oracle prices and decides
-from the contract's own `previewRebalance`; the benchmark times it end to end.
+The signal keeper (`keepers.rebalancing.bot`) feeds it on-chain holdings and oracle prices and
+decides from the contract's own `previewRebalance`; the benchmark times it end to end.
 """
 
 from __future__ import annotations
@@ -43,7 +43,8 @@ class Market:
 
 
 def load_market(prices: pd.DataFrame | None = None) -> Market:
-    """The portfolio of keepers/data/portfolio.yaml and its price history (arch.data unless given)."""
+    """The portfolio of keepers/data/portfolio.yaml and its price history (arch.data unless
+    given)."""
     from keepers.vault import history, load_portfolio
 
     portfolio = load_portfolio()
@@ -136,7 +137,8 @@ def build_intent(
     sign=None,
 ) -> SignedIntent:
     """The intent for `result` and the trades the chain will compute for it now (exact mirror).
-    Signed with `key` (a private key) or by `sign(intent) -> (digest, signature)` (an ape account)."""
+    Signed with `key` (a private key) or by `sign(intent) -> (digest, signature)` (an ape
+    account)."""
     trades, _ = plan(
         holdings, prices, units, 0, list(result.target_bps), max_trade_bps, max_slippage_bps
     )

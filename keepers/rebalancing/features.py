@@ -67,7 +67,8 @@ def build_features(
 
 def garch_volatility(returns: pd.Series, fit_until: str | None = None) -> pd.Series:
     """Annualised GARCH(1,1) conditional volatility (arch). Parameters are fitted on the data up to
-    `fit_until` only (no look-ahead into validation or test), then the filter runs over every day."""
+    `fit_until` only (no look-ahead into validation or test), then the filter runs over every
+    day."""
     from arch import arch_model
 
     clean = returns.dropna() * 100

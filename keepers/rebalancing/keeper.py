@@ -6,9 +6,9 @@ checks every bound (targets, trade size, slippage, loss budget, cooldown, base f
 RiskEngine checks the result, so a compromised or buggy keeper can at worst send intents the
 strategy allows. Restart-safe: an intent is stored `signed` before it is sent, and while it can
 still execute (deadline not passed) the keeper re-sends that same intent instead of signing another
-for the nonce; an intent recorded executed whose nonce the chain has not spent (its block orphaned by
-a reorganisation) is re-opened and sent again the same way. Transport failures are retried; a revert
-is recorded with its reason, not retried.
+for the nonce; an intent recorded executed whose nonce the chain has not spent (its block orphaned
+by a reorganisation) is re-opened and sent again the same way. Transport failures are retried; a
+revert is recorded with its reason, not retried.
 """
 
 from __future__ import annotations
@@ -41,7 +41,8 @@ class TradeUnfillable(Exception):
 class KeeperConfig:
     deadline_seconds: int = 900
     # Value of one unit of tracking error: the benefit counted for moving `x` bps of NAV closer to
-    # target is `x / 10,000 * NAV * benefit_per_tracking_error` (the expected cost of staying off it).
+    # target is `x / 10,000 * NAV * benefit_per_tracking_error` (the expected cost of staying off
+    # it).
     benefit_per_tracking_error: float = 0.05
     eth_usd: float = 3_000.0  # to price the gas estimate (a feed on live networks)
 
@@ -235,7 +236,8 @@ class SignalKeeper:
     def _routes(self, preview, assets, prices, units, slippage) -> tuple[list, float]:
         """Each planned trade split across the aggregator's venues by the smart order router (or,
         without one, through the venue quoting the most), and the expected slippage cost in USD
-        against oracle prices. Raises TradeUnfillable when a trade's best output misses its minimum."""
+        against oracle prices. Raises TradeUnfillable when a trade's best output misses its
+        minimum."""
         routes, cost = [], 0.0
         deadline = self.chain.blocks.head.timestamp + self.config.deadline_seconds
         for k, trade in enumerate(preview.trades):
@@ -267,7 +269,8 @@ class SignalKeeper:
 
     def _simulate(self, args: tuple) -> str | None:
         """The custom error `rebalance(*args)` reverts with now (by eth_call), or None if it passes.
-        A raw call: the error may come from the vault, the risk engine, the aggregator or a token."""
+        A raw call: the error may come from the vault, the risk engine, the aggregator or a
+        token."""
         relayer = getattr(self.relayer, "address", self.signer_address)
         call = {
             "from": relayer,

@@ -80,7 +80,8 @@ def build_dataset(
 
 
 def split(dataset: Dataset, splits: tuple[str, str] = SPLITS) -> dict[str, np.ndarray]:
-    """Row masks by time with an embargo: a sample's 21-day forward window stays inside its split."""
+    """Row masks by time with an embargo: a sample's 21-day forward window stays inside its
+    split."""
     dates = dataset.dates
     ends = dates + pd.tseries.offsets.BDay(HORIZON_DAYS)
     train_end, val_end = (pd.Timestamp(s) for s in splits)
@@ -189,7 +190,8 @@ def evaluate(selector: TrainedSelector, dataset: Dataset, masks: dict[str, np.nd
 
 
 def choose(probs: np.ndarray) -> np.ndarray:
-    """The predicted strategy, or the rule-based one where the model's confidence is below the floor."""
+    """The predicted strategy, or the rule-based one where the model's confidence is below the
+    floor."""
     picks = probs.argmax(axis=1)
     return np.where(probs.max(axis=1) < CONFIDENCE_FLOOR, STRATEGIES.index(RULE_BASED), picks)
 
@@ -204,7 +206,8 @@ class Signal:
 
 
 def predict(selector: TrainedSelector | None, features_row: pd.DataFrame) -> Signal:
-    """Today's strategy. No model, or a confidence below the floor: the rule-based strategy, said so."""
+    """Today's strategy. No model, or a confidence below the floor: the rule-based strategy, said
+    so."""
     if selector is None:
         return Signal(RULE_BASED, {}, True, "no trained model", None)
     probs = selector.network.predict_proba(selector.standardiser.transform(features_row))[0]

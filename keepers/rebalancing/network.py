@@ -24,9 +24,10 @@ class Network:
     ) -> Network:
         rng = np.random.default_rng(seed)
         sizes = (n_in, *hidden, n_out)
+        # He init
         weights = [
             rng.normal(0.0, np.sqrt(2.0 / a), size=(a, b)) for a, b in zip(sizes[:-1], sizes[1:])
-        ]  # He init
+        ]
         return cls(weights, [np.zeros(b) for b in sizes[1:]])
 
     def forward(self, x: np.ndarray, dropout: float = 0.0, rng: np.random.Generator | None = None):

@@ -35,9 +35,8 @@ def project(
     liquid assets pro rata to their room."""
     w = np.clip(np.asarray(target, dtype=float), 0.0, None)
     w = w / w.sum() if w.sum() > 0 else np.eye(len(w))[cash_index]
-    for _ in range(
-        len(w) + len(limits.class_cap) + 2
-    ):  # bounded: each pass pins at least one constraint
+    # bounded: each pass pins at least one constraint
+    for _ in range(len(w) + len(limits.class_cap) + 2):
         w = np.minimum(w, limits.max_weight)
         for cls, cap in limits.class_cap.items():
             members = limits.asset_class == cls
@@ -74,7 +73,8 @@ def target_weights(
     risky = np.ones(n, dtype=bool)
     risky[[tbill_index, cash_index]] = False
     # Cash and T-bills have near-zero volatility: inverse-vol over every asset would put everything
-    # there. The risky strategies spread risk over the risky assets; the caps send the rest to T-bills.
+    # there. The risky strategies spread risk over the risky assets; the caps send the rest to
+    # T-bills.
     vol = returns[:, risky].std(axis=0) * np.sqrt(252)
     vol = np.where(vol > 1e-6, vol, 1e-6)
     raw = np.zeros(n)

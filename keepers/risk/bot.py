@@ -9,7 +9,8 @@ Restart-safe: observations are keyed by (chain, feed, round); publications by (c
 update id), confirmed against the engine's own update id, which refuses replays.
 Reorganisation-safe: rounds observed on orphaned blocks are dropped and read again from the
 canonical ones, and a publication the engine no longer holds is marked `reorged` and its id
-published again. One cycle at a time (the keeper's store lock), so two workers never publish at once.
+published again. One cycle at a time (the keeper's store lock), so two workers never publish at
+once.
 """
 
 from __future__ import annotations

@@ -59,7 +59,8 @@ class CycleResult:
     inputs: ModelInputs
     metrics: dict[str, float | int]
     as_of: int
-    # Inputs the bounds held back this cycle (name -> (wanted, published)); they converge next cycles.
+    # Inputs the bounds held back this cycle (name -> (wanted, published)); they converge next
+    # cycles.
     clamped: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     def metrics_tuple(self) -> tuple:

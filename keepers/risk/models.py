@@ -355,8 +355,8 @@ class GarchFit:
 
 def garch_volatility(returns: Array, dist: str = "t") -> GarchFit:
     """GARCH(1,1) fitted by the `arch` package; the one-day-ahead volatility forecast, back in
-    fractions. The optimiser needs the returns' variance between 1 and 1,000, so `arch` rescales them
-    by a power of ten (`fit.scale`): percent returns are enough for equities, but a T-bill or
+    fractions. The optimiser needs the returns' variance between 1 and 1,000, so `arch` rescales
+    them by a power of ten (`fit.scale`): percent returns are enough for equities, but a T-bill or
     money-market fund moves about 0.01% a day, and unscaled its fit can be off by orders of
     magnitude."""
     from arch import arch_model

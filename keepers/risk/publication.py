@@ -37,7 +37,8 @@ def bootstrap_history(portfolio: Portfolio) -> pd.DataFrame:
 
 
 def observe(db, chain_id: int, feeds: dict[str, object], event_abi, start: int, stop: int) -> int:
-    """Stores every AnswerUpdated round of the feeds in blocks [start, stop]; returns how many were new."""
+    """Stores every AnswerUpdated round of the feeds in blocks [start, stop]; returns how many were
+    new."""
     rows = []
     for feed in feeds.values():
         for log in fetch_logs(feed.address, [event_abi], start, stop):
@@ -85,7 +86,8 @@ def observed_history(
 
 
 def current_weights(vault, router, tokens: list[str]) -> np.ndarray:
-    """NAV weights of the vault's holdings at oracle prices; all cash when it holds nothing priced."""
+    """NAV weights of the vault's holdings at oracle prices; all cash when it holds nothing
+    priced."""
     held = vault.holdings()
     values = []
     for token, amount in zip(tokens, held):

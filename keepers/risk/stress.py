@@ -31,7 +31,8 @@ class ScenarioSet:
         unknown = sorted(set(classes) - set(self.asset_classes))
         if unknown:
             raise RiskInputError(
-                f"unknown asset class(es) {', '.join(unknown)}; known: {', '.join(self.asset_classes)}"
+                f"unknown asset class(es) {', '.join(unknown)}; "
+                f"known: {', '.join(self.asset_classes)}"
             )
         return np.array([[s.losses_pct[c] * 100 for c in classes] for s in self.scenarios])
 

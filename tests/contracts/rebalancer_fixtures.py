@@ -1,6 +1,6 @@
 """The AutoRebalancer on the liquidity stack: a four-asset vault (USDC, QTB, QCORP, QSPX) holding
-only cash, its risk engine, the rebalancer wired as deployed (EXECUTOR on the vault, direct caller of
-the aggregator) with a 2-of-3 signer strategy. Intents are signed with eth_account keys."""
+only cash, its risk engine, the rebalancer wired as deployed (EXECUTOR on the vault, direct caller
+of the aggregator) with a 2-of-3 signer strategy. Intents are signed with eth_account keys."""
 
 from dataclasses import dataclass
 

@@ -156,7 +156,8 @@ def deploy_fund_vault(
 ):
     """A PortfolioVault as the deploy script makes it (its shares' engine open in the US), listing
     `tokens`, allowing `venues`, registered under `identity`, and configured on `engine` with
-    `asset_risk_` and `limits` (default: this module's) — the vault steps of keepers/vault/deploy.py."""
+    `asset_risk_` and `limits` (default: this module's) — the vault steps of
+    keepers/vault/deploy.py."""
     vault = deploy_vault(
         d,
         settlement,

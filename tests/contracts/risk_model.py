@@ -76,8 +76,8 @@ class Outcome:
 
     def __str__(self):
         return (
-            f"{LIMIT_NAMES[self.limit]}(subject={self.subject}, value={self.value}, bound={self.bound}, "
-            f"riskReducing={self.risk_reducing}, ok={self.ok})"
+            f"{LIMIT_NAMES[self.limit]}(subject={self.subject}, value={self.value}, "
+            f"bound={self.bound}, riskReducing={self.risk_reducing}, ok={self.ok})"
         )
 
 
@@ -194,7 +194,8 @@ class RiskModel:
         return None
 
     def _reduces_risk(self, before, after) -> bool:
-        """No non-liquid position grows, and sigma / NAV (99% VaR as a share of NAV) does not grow."""
+        """No non-liquid position grows, and sigma / NAV (99% VaR as a share of NAV) does not
+        grow."""
         if any(not self.liquid[i] and after[i] > before[i] for i in range(self.n)):
             return False
         post_values, pre_values = self.values(after), self.values(before)
@@ -219,9 +220,10 @@ class RiskModel:
         share_decimals: int,
         now: int,
     ):
-        """The engine's `sync` at `now`: a feed older than its heartbeat gives no price (its last good
-        price is kept, unusable); NAV per share and the drawdown move only when every held asset is
-        priced; the portfolio halts itself when nothing is priced or at the hard drawdown."""
+        """The engine's `sync` at `now`: a feed older than its heartbeat gives no price (its last
+        good price is kept, unusable); NAV per share and the drawdown move only when every held
+        asset is priced; the portfolio halts itself when nothing is priced or at the hard
+        drawdown."""
         nav, complete = 0, True
         for i in range(self.n):
             fresh = now - reported_at[i] <= heartbeat and answers[i] > 0

@@ -46,8 +46,9 @@ def listed_wallet(i: int) -> str:
 def write_sanctions_list(path: Path, count: int) -> None:
     """An OFAC SDN-format list naming `count` wallets (entries 70001...)."""
     rows = [
-        f'{70_001 + i},"DRILL LISTED WALLET {i}","-0- ","CYBER2","-0- ","-0- ","-0- ","-0- ","-0- ","-0- ",'
-        f'"-0- ","Digital Currency Address - ETH {listed_wallet(i)}."'
+        f'{70_001 + i},"DRILL LISTED WALLET {i}","-0- ","CYBER2","-0- ","-0- ","-0- ",'
+        '"-0- ","-0- ","-0- ","-0- ",'
+        f'"Digital Currency Address - ETH {listed_wallet(i)}."'
         for i in range(count)
     ]
     path.write_text("\n".join(rows) + "\n")
@@ -187,8 +188,8 @@ class RedisServer:
 def broker_env(redis_url: str, keeper: str) -> dict[str, str]:
     """Silverback's distributed settings for one keeper: its own task queue on the Redis broker,
     results through Redis (what README's operator section prescribes)."""
-    # socket_timeout null: a worker waits on the queue (BRPOP) for as long as no block comes; redis-py
-    # 8's default 5 s read timeout would end it then.
+    # socket_timeout null: a worker waits on the queue (BRPOP) for as long as no block comes;
+    # redis-py 8's default 5 s read timeout would end it then.
     return {
         "SILVERBACK_BROKER_CLASS": "taskiq_redis:ListQueueBroker",
         "SILVERBACK_BROKER_KWARGS": json.dumps(
@@ -420,7 +421,8 @@ class Drill:
         rows = store.publications(self.engine, CHAIN_ID, self.vault.address)
         confirmed = {r.update_id: _hex(r.tx_hash) for r in rows if r.status == "confirmed"}
         assert confirmed == {int(log.updateId): _hex(log.transaction_hash) for log in published}, (
-            f"publications disagree with the chain: {[(r.update_id, r.status, r.tx_hash) for r in rows]}"
+            "publications disagree with the chain: "
+            f"{[(r.update_id, r.status, r.tx_hash) for r in rows]}"
         )
         assert not [r for r in rows if r.status in ("pending", "rejected")], (
             "a publication pending or rejected"

@@ -36,9 +36,11 @@ def postgres_server() -> Iterator[str]:
         user = pwd.getpwnam("postgres")
         os.chown(base, user.pw_uid, user.pw_gid)
         as_postgres = ["runuser", "-u", "postgres", "--"]
-    run = lambda *argv: subprocess.run(
-        [*as_postgres, *argv], check=True, capture_output=True, timeout=600
-    )  # noqa: E731 (a hang guard)
+
+    def run(*argv: str) -> subprocess.CompletedProcess:
+        # timeout: a hang guard
+        return subprocess.run([*as_postgres, *argv], check=True, capture_output=True, timeout=600)
+
     run("initdb", "-D", str(data), "-A", "trust", "-U", "quantera", "--no-sync")
     run(
         "pg_ctl",

@@ -1,5 +1,6 @@
-"""`quantera route quote` against a real deployment (called from test_deploy_and_demo.py) (docs/specs.md LIQ-14): one call quotes every
-source, the RFQ maker's signed quote included; bad input is a one-line error."""
+"""`quantera route quote` against a real deployment (called from test_deploy_and_demo.py)
+(docs/specs.md LIQ-14): one call quotes every source, the RFQ maker's signed quote included; bad
+input is a one-line error."""
 
 import json
 
@@ -22,9 +23,8 @@ def check_route_quote(network, tmp_path):
     assert sum(int(leg["amount_in"]) for leg in plan["legs"]) == 2_500_000 * 10**6
     assert {leg["source"] for leg in plan["legs"]} >= {"RfqVenue"}
     assert plan["arbitrage"] is None
-    assert (
-        plan["calldata"].startswith("0x") and len(plan["calldata"]) > 10
-    )  # swap(route) for the aggregator
+    # swap(route) for the aggregator
+    assert plan["calldata"].startswith("0x") and len(plan["calldata"]) > 10
 
     for args, message in (
         ([*base, "--amount", "lots"], "error: --amount 'lots' is not a number"),

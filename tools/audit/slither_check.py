@@ -61,7 +61,8 @@ def _input() -> dict:
 
 
 class _CountingHandler(logging.Handler):
-    """Counts the functions slither could not lift to its IR instead of printing a traceback each."""
+    """Counts the functions slither could not lift to its IR instead of printing a traceback
+    each."""
 
     def __init__(self) -> None:
         super().__init__(logging.ERROR)
@@ -91,7 +92,8 @@ def main() -> int:
     skipped = _CountingHandler()
     logging.getLogger("ContractSolcParsing").addHandler(skipped)
     logging.getLogger("ContractSolcParsing").propagate = False
-    # crytic-compile runs the compiler named `solc` from PATH: the venv's bin holds a link to the front.
+    # crytic-compile runs the compiler named `solc` from PATH: the venv's bin holds a link to the
+    # front.
     os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
     compilation = CryticCompile(SolcStandardJson(_input()), solc_working_dir=str(ROOT))
     slither = Slither(compilation, filter_paths=["node_modules"])
@@ -113,7 +115,8 @@ def main() -> int:
             matched.add(key)
         else:
             unreviewed.append(
-                f"{result['impact']} {key[0]} {key[1]}: {result['description'].strip().splitlines()[0]}"
+                f"{result['impact']} {key[0]} {key[1]}: "
+                f"{result['description'].strip().splitlines()[0]}"
             )
     stale = sorted(set(findings) - matched)
     print(
@@ -129,7 +132,8 @@ def main() -> int:
     )
     if skipped.count:
         print(
-            f"not analysed: {skipped.count} functions slither could not lift to its IR ({', '.join(sorted(skipped.names))})"
+            f"not analysed: {skipped.count} functions slither could not lift to its IR "
+            f"({', '.join(sorted(skipped.names))})"
         )
     for line in unreviewed:
         print(f"UNREVIEWED {line}")

@@ -6,9 +6,9 @@
 
 Compiles `<path.sol>` with the project's exact settings (solc-js front, via-IR, 1,000,000 runs,
 Cancun, the dependency remappings of .build/__local__.json) asking for the deployed bytecode's
-source map, checks the code equals what ape built, then attributes every opcode the contract's frames
-execute (struct logs of `debug_traceTransaction`; a CALL counts its own cost, not the callee's) to
-the source range solc maps it to, summed per source line and per enclosing function.
+source map, checks the code equals what ape built, then attributes every opcode the contract's
+frames execute (struct logs of `debug_traceTransaction`; a CALL counts its own cost, not the
+callee's) to the source range solc maps it to, summed per source line and per enclosing function.
 """
 
 from __future__ import annotations
@@ -226,8 +226,8 @@ def profile(
             if text
             else ""
         )
-        # Compiler-generated helpers (ABI coding, checked arithmetic, memory, storage packing) map to
-        # the whole contract, a constant, or nothing: charge them to the statement that ran last.
+        # Compiler-generated helpers (ABI coding, checked arithmetic, memory, storage packing) map
+        # to the whole contract, a constant, or nothing: charge them to the statement that ran last.
         generic = not text or length > 2_000 or length < 8
         key = (path.split("/")[-1], line, snippet)
         if generic and last_specific is not None:

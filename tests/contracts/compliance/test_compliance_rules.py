@@ -1,4 +1,5 @@
-"""CMP-*: every compliance rule, through the token, with the explain view checked against transfer."""
+"""CMP-*: every compliance rule, through the token, with the explain view checked against
+transfer."""
 
 import ape
 import pytest
@@ -233,11 +234,13 @@ def test_transfer__daily_limit__holds_over_a_rolling_24h_not_per_calendar_day__c
     at(chain, midnight - 3_600)
     assert_allowed(token, alice, bob, 6 * UNIT)  # 23:00
     at(chain, midnight + 1_800)
-    # 00:30 next day: a fixed UTC-day window (T-REX) would allow 10 again; the rolling limit does not.
+    # 00:30 next day: a fixed UTC-day window (T-REX) would allow 10 again; the rolling limit does
+    # not.
     assert engine.ledgerOf(registry_identity(token, alice)).dailyWindowSent == 6 * UNIT
     assert_refused(token, alice, bob, 5 * UNIT, 19)
     assert_allowed(token, alice, bob, 4 * UNIT)
-    # The 00:30 send keeps the next day closed too: sends count for 24-48 h (conservative, never lenient).
+    # The 00:30 send keeps the next day closed too: sends count for 24-48 h (conservative, never
+    # lenient).
     at(chain, midnight + day + 1_800)
     assert_refused(token, alice, bob, 7 * UNIT, 19)
     at(chain, midnight + 2 * day)
@@ -323,8 +326,8 @@ def test_mint__rules_apply_to_recipient(token, agent, onboard, investors, engine
 def test_lockup__zero_and_dust_sends_from_another_holder__do_not_restart_the_recipients_lockup(
     holders, token, engine, governor, agent, chain
 ):
-    """SEC-7 (attacker's read M1): a griefer who holds the token sends 0 and then 1 wei to a holder each
-    day; the lock-up after acquisition used to restart at every receipt (the stamp was the last
+    """SEC-7 (attacker's read M1): a griefer who holds the token sends 0 and then 1 wei to a holder
+    each day; the lock-up after acquisition used to restart at every receipt (the stamp was the last
     receipt's time), so the victim could never sell. The stamp is now the amount-weighted
     acquisition time: a zero send does not move it, dust moves it by (elapsed x dust / balance),
     and a real acquisition moves it in proportion to its size."""
@@ -339,9 +342,8 @@ def test_lockup__zero_and_dust_sends_from_another_holder__do_not_restart_the_rec
     token.transfer(alice, 0, sender=bob)
     assert engine.ledgerOf(alice_identity).lastAcquiredAt == stamp  # a zero send moves nothing
     token.transfer(alice, 1, sender=bob)
-    assert (
-        engine.ledgerOf(alice_identity).lastAcquiredAt == stamp
-    )  # 1 wei on 1,000 tokens: rounds to 0 s
+    # 1 wei on 1,000 tokens: rounds to 0 s
+    assert engine.ledgerOf(alice_identity).lastAcquiredAt == stamp
     assert_allowed(token, alice, bob, UNIT)
     # A real acquisition is weighted by its size: 1,000 more tokens on ~999 held restart about half.
     held = token.balanceOf(alice)

@@ -1,5 +1,6 @@
-"""CMP-1..CMP-6 and CMP-15 as a hypothesis state machine: random onboarding changes, rule changes, mints,
-transfers, freezes, forced transfers and recoveries, with the invariants checked after every step."""
+"""CMP-1..CMP-6 and CMP-15 as a hypothesis state machine: random onboarding changes, rule changes,
+mints, transfers, freezes, forced transfers and recoveries, with the invariants checked after every
+step."""
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -45,9 +46,8 @@ def test_compliance_state_machine(chain, accounts, stack, operator, agent, freez
         @initialize()
         def setup(self):
             self.snapshot = chain.snapshot()
-            self.forced_into: set[str] = (
-                set()
-            )  # identities that received forced transfers (limits bypassed)
+            # identities that received forced transfers (limits bypassed)
+            self.forced_into: set[str] = set()
             self.sends: list[
                 tuple[str, int, int]
             ] = []  # (identity, timestamp, amount) of limited sends
@@ -97,12 +97,12 @@ def test_compliance_state_machine(chain, accounts, stack, operator, agent, freez
             if moved:
                 assert registry.isVerified(wallets[to])  # CMP-2
                 identity = WALLETS[sender][0]
-                if (
-                    identity != WALLETS[to][0]
-                ):  # transfers between one identity's wallets are not limited
+                # transfers between one identity's wallets are not limited
+                if identity != WALLETS[to][0]:
                     now = chain.blocks[receipt.block_number].timestamp
                     self.sends.append((identity, now, amount))
-                    # CMP-15: what the identity sent in the 24 h ending now is within the daily limit.
+                    # CMP-15: what the identity sent in the 24 h ending now is within the daily
+                    # limit.
                     window = sum(
                         a for i, t, a in self.sends if i == identity and now - DAY < t <= now
                     )
@@ -131,8 +131,8 @@ def test_compliance_state_machine(chain, accounts, stack, operator, agent, freez
         @rule(wallet=wallet_ids)
         def expire_kyc(self, wallet):
             label, country, cls = WALLETS[wallet]
-            # Expired at once: a few seconds' validity would make the rules' expected codes (views at
-            # the head block) depend on how fast the next transactions come.
+            # Expired at once: a few seconds' validity would make the rules' expected codes (views
+            # at the head block) depend on how fast the next transactions come.
             registry.setInvestorProfile(
                 identity_address(label),
                 country,

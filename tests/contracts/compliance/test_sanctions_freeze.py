@@ -124,9 +124,8 @@ def test_freeze__only_the_keeper_freezes_only_the_operator_lifts__whole_identity
         registry.freeze(second_wallet, sender=freezer)
     with ape.reverts(registry.AccessManagedUnauthorized):
         registry.unfreeze(fund_investor, sender=freezer)  # a keeper key never lifts a freeze
-    receipt = registry.unfreeze(
-        second_wallet, sender=operator
-    )  # any wallet of the identity: all of it
+    # any wallet of the identity: all of it
+    receipt = registry.unfreeze(second_wallet, sender=operator)
     event = receipt.events.filter(registry.WalletFrozen)[0]
     assert (event.wallet, event.frozen, event.by) == (
         second_wallet.address,

@@ -1,4 +1,5 @@
-"""CMP-8 (and CMP-2, CMP-10, SEC-5): ONCHAINID interoperability with the real `@onchain-id/solidity` 2.2.1 contracts.
+"""CMP-8 (and CMP-2, CMP-10, SEC-5): ONCHAINID interoperability with the real `@onchain-id/solidity`
+2.2.1 contracts.
 
 The registry checks ERC-735 claims from trusted issuers, asks the trusted issuer itself (never the
 issuer an identity reports: ERC-3643 #101), and refuses claims bound to another chain or registry.
@@ -146,7 +147,8 @@ def test_verify_claims__identity_names_an_untrusted_issuer__not_verified_erc3643
     forged.setAnswer(KYC_TOPIC, rogue_issuer, signature, data, sender=deployer)
     with ape.reverts(registry.ClaimNotVerified):
         registry.verifyClaims(forged, sender=alice)
-    # (b) it reports the trusted issuer, but the signature is the rogue one's: the trusted issuer says no.
+    # (b) it reports the trusted issuer, but the signature is the rogue one's: the trusted issuer
+    # says no.
     forged.setAnswer(KYC_TOPIC, claim_issuer, signature, data, sender=deployer)
     with ape.reverts(registry.ClaimNotVerified):
         registry.verifyClaims(forged, sender=alice)

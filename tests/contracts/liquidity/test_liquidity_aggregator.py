@@ -153,9 +153,8 @@ def test_swap__split_over_six_sources_with_events(liquidity, chain):
         receipt = liq.aggregator.swap(route, sender=trader)
         received = qspx.balanceOf(trader) - before
         (done,) = [log for log in receipt.events if log.event_name == "RouteExecuted"]
-        fills = decode_fills(
-            done.fills
-        )  # (venue, tokenOut, amountIn, amountOut) per source, in order
+        # (venue, tokenOut, amountIn, amountOut) per source, in order
+        fills = decode_fills(done.fills)
         assert [f[0].lower() for f in fills] == [liq.venue(n).lower() for n in SIX]
         assert sum(f[3] for f in fills) == received == predicted == done.amountOut
         assert all(f[2] == share for f in fills)
@@ -255,16 +254,10 @@ def test_swap__bad_routes_revert_with_context(liquidity, chain, accounts):
         usdc, qspx, amount, 1, trader.address, deadline(chain), 0, [(amount, [hop])]
     )
     malformed = [
-        (
-            good[:-1],
-            agg.MalformedRoute,
-            {"at": len(good) - 22, "length": len(good) - 1},
-        ),  # data length cut
-        (
-            good + b"\x00",
-            agg.MalformedRoute,
-            {"at": len(good), "length": len(good) + 1},
-        ),  # a byte left over
+        # data length cut
+        (good[:-1], agg.MalformedRoute, {"at": len(good) - 22, "length": len(good) - 1}),
+        # a byte left over
+        (good + b"\x00", agg.MalformedRoute, {"at": len(good), "length": len(good) + 1}),
         (good[:83], agg.MalformedRoute, {"at": 0, "length": 83}),  # no whole header
         (
             encode_route(usdc, qspx, 0, 1, trader.address, deadline(chain), 0, [(0, [hop])]),
@@ -314,9 +307,8 @@ def test_swap__bad_routes_revert_with_context(liquidity, chain, accounts):
     for route, error, fields in malformed:
         with ape.reverts(error, **fields):
             agg.swap(route, sender=trader)
-    with ape.reverts(
-        agg.MalformedRoute, at=len(good) - 22, length=len(good) - 1
-    ):  # quotes walk it too
+    # quotes walk it too
+    with ape.reverts(agg.MalformedRoute, at=len(good) - 22, length=len(good) - 1):
         agg.quoteRoute.call(good[:-1])
 
 
@@ -345,7 +337,8 @@ def test_callback__only_from_the_pool_being_called(liquidity, project, deployer,
             0,
             [(amount, [(hostile.address, qspx.address, b"")])],
         )
-        # A Uniswap V2 venue is swapped by the aggregator's built-in code: the refusal comes up as is.
+        # A Uniswap V2 venue is swapped by the aggregator's built-in code: the refusal comes up as
+        # is.
         refusals = {
             False: (liq.aggregator.ReentrancyGuardReentrantCall, {}),
             True: (liq.aggregator.UnexpectedCallback, {"caller": hostile.address}),
@@ -365,7 +358,8 @@ def test_v3_callback__pool_asks_twice_above_its_input_or_through_an_accomplice__
     """LIQ-4: a listed V3 pool is paid by the callback once, at most the hop's input, and only
     the pool being called: a pool that asks a second time (after its first payment arrived in
     full), asks one unit more than the hop's input, or has an accomplice ask, reverts the route
-    with `UnexpectedCallback(caller)`; the payer keeps its funds and the aggregator holds nothing."""
+    with `UnexpectedCallback(caller)`; the payer keeps its funds and the aggregator holds
+    nothing."""
     liq, usdc, qspx, trader = (
         liquidity,
         liquidity.tokens["USDC"],
@@ -403,11 +397,11 @@ def test_v3_callback__pool_asks_twice_above_its_input_or_through_an_accomplice__
         }
         for mode, (error, fields) in refusals.items():
             pool.arm(mode, accomplice, usdc, sender=deployer)
-            usdc.approve(
-                liq.aggregator, 10 * amount, sender=trader
-            )  # more than the hop: not the bound
+            # more than the hop: not the bound
+            usdc.approve(liq.aggregator, 10 * amount, sender=trader)
             before = usdc.balanceOf(trader)
-            # The error and every field, decoded from the revert data (ape.reverts skips bytes fields).
+            # The error and every field, decoded from the revert data (ape.reverts skips bytes
+            # fields).
             assert_reverts(chain, liq.aggregator.swap, route, sender=trader, error=error, **fields)
             with ape.reverts():
                 liq.aggregator.swap(route, sender=trader)
@@ -426,10 +420,8 @@ def test_commit_reveal__large_orders_only_by_reveal(liquidity, chain, project, d
         liquidity.tokens["QSPX"],
         liquidity.trader,
     )
-    agg, amount = (
-        liq.aggregator,
-        260_000 * USDC_UNIT,
-    )  # threshold: $250,000; the NAV desk fills it at NAV
+    # threshold: $250,000; the NAV desk fills it at NAV
+    agg, amount = liq.aggregator, 260_000 * USDC_UNIT
     route = single(liq, chain, "NavVenue", usdc, qspx, amount, bps=300)
     salt = b"\x01" * 32
     with isolated(chain):
@@ -485,19 +477,16 @@ def test_oracle_bound__refuses_output_below_oracle_value(liquidity, chain, repor
     agg, amount = liq.aggregator, 10_000 * USDC_UNIT
     with isolated(chain):
         usdc.approve(agg, amount, sender=trader)
-        agg.swap(
-            single(liq, chain, V2A, usdc, qspx, amount, bps=100), sender=trader
-        )  # at the oracle price: passes
+        # at the oracle price: passes
+        agg.swap(single(liq, chain, V2A, usdc, qspx, amount, bps=100), sender=trader)
     with isolated(chain):
-        liq.feeds["QSPX"].report(
-            45 * 10**8, sender=reporter
-        )  # oracle now says $45: the pool's 200 QSPX < 216
+        # oracle now says $45: the pool's 200 QSPX < 216
+        liq.feeds["QSPX"].report(45 * 10**8, sender=reporter)
         usdc.approve(agg, amount, sender=trader)
         with ape.reverts(agg.OracleBoundBreached):
             agg.swap(single(liq, chain, V2A, usdc, qspx, amount, bps=300), sender=trader)
-        agg.swap(
-            single(liq, chain, V2A, usdc, qspx, amount, bps=0), sender=trader
-        )  # no bound asked: minOut only
+        # no bound asked: minOut only
+        agg.swap(single(liq, chain, V2A, usdc, qspx, amount, bps=0), sender=trader)
     with isolated(chain):
         chain.pending_timestamp += 2 * 86_400  # feeds stale (heartbeat one day)
         chain.mine(1)
@@ -528,9 +517,8 @@ def test_pause__guardian_stops_every_venue_or_one(liquidity, chain, guardian, go
         usdc.approve(agg, 2 * USDC_UNIT, sender=trader)
         with ape.reverts(agg.VenuePaused, venue=liq.venue(V2B)):
             agg.swap(single(liq, chain, V2B, usdc, qspx, USDC_UNIT), sender=trader)
-        agg.swap(
-            single(liq, chain, V2A, usdc, qspx, USDC_UNIT), sender=trader
-        )  # the others still trade
+        # the others still trade
+        agg.swap(single(liq, chain, V2A, usdc, qspx, USDC_UNIT), sender=trader)
     with ape.reverts(agg.AccessManagedUnauthorized):
         agg.pause(sender=trader)
 
@@ -539,8 +527,9 @@ def test_pause__guardian_cannot_resume_and_lifting_the_global_pause_keeps_a_venu
     liquidity, chain, guardian, governor
 ):
     """SEC-12 (attacker's read L1): the guardian halts and never resumes (Roles), yet
-    `setPaused(false)` / `setVenuePaused(v, false)` were the guardian's; and lifting the global pause
-    cleared every venue's own pause, so a venue paused for an incident traded again with the rest."""
+    `setPaused(false)` / `setVenuePaused(v, false)` were the guardian's; and lifting the global
+    pause cleared every venue's own pause, so a venue paused for an incident traded again with the
+    rest."""
     liq, usdc, qspx, trader = (
         liquidity,
         liquidity.tokens["USDC"],
@@ -633,7 +622,8 @@ def test_adapter_swap__called_directly__reverts_delegate_call_only(
 
 
 def trader_permit(liq, chain, amount) -> tuple:
-    """The trader's ERC-2612 permit of `amount` USDC for the aggregator: (value, deadline, v, r, s)."""
+    """The trader's ERC-2612 permit of `amount` USDC for the aggregator:
+    (value, deadline, v, r, s)."""
     usdc, trader = liq.tokens["USDC"], liq.trader
     expiry = chain.pending_timestamp + 600
     message = permit_message(
@@ -674,7 +664,8 @@ def test_swap_with_permit__no_standing_allowance(liquidity, chain):
         )
         assert qspx.balanceOf(trader) > before
         assert usdc.allowance(trader, agg) == 0
-        # The same permit again (its nonce is spent) and no allowance in place: refused with context.
+        # The same permit again (its nonce is spent) and no allowance in place: refused with
+        # context.
         with ape.reverts(agg.PermitFailed, token=usdc.address, allowance=0, value=amount):
             agg.selfPermit(usdc, *permit, sender=trader)
 

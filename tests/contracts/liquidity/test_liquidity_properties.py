@@ -80,7 +80,8 @@ def test_property__output_at_least_min_or_revert_and_nothing_left(
 def test_property__commitment_revealed_only_by_sender_in_window_once(
     liquidity, chain, accounts, delay, by_other, twice
 ):
-    """LIQ-5: outcome of a reveal `delay` blocks after the commit, by the committer or not, once or twice."""
+    """LIQ-5: outcome of a reveal `delay` blocks after the commit, by the committer or not, once or
+    twice."""
     liq, trader, other = liquidity, liquidity.trader, accounts[19]
     agg, usdc, qspx = liq.aggregator, liq.tokens["USDC"], liq.tokens["QSPX"]
     amount, salt = 1_000 * USDC_UNIT, b"\x07" * 32

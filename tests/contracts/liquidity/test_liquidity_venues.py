@@ -52,9 +52,8 @@ def test_rfq__fill_moves_both_legs_once(liquidity, rfq, chain):
         maker_usdc, trader_qspx = usdc.balanceOf(maker), qspx.balanceOf(trader)
         rfq.fill(signed.quote.as_tuple(), signed.signature, half, trader, sender=trader)
         assert usdc.balanceOf(maker) - maker_usdc == half
-        assert qspx.balanceOf(trader) - trader_qspx == signed.quote.fill_output(
-            half
-        )  # pro rata, rounded down
+        # pro rata, rounded down
+        assert qspx.balanceOf(trader) - trader_qspx == signed.quote.fill_output(half)
         assert rfq.isNonceUsed(maker, signed.quote.nonce)
         usdc.approve(rfq, half, sender=trader)
         with ape.reverts(rfq.QuoteNonceUsed, maker=maker.address, nonce=1):  # a quote settles once
@@ -85,9 +84,8 @@ def test_rfq__expired_wrong_taker_oversize_bad_or_malleable_signature_refused(
             trader,
             sender=trader,
         )
-    forged = quote_for(
-        liq, chain, key=accounts[19].private_key
-    )  # signed by someone else for the maker
+    # signed by someone else for the maker
+    forged = quote_for(liq, chain, key=accounts[19].private_key)
     with ape.reverts(rfq.InvalidQuoteSignature, maker=liq.maker.address):
         rfq.fill(forged.quote.as_tuple(), forged.signature, 1_000, trader, sender=trader)
     # The same signature with s' = n - s and the other v recovers the same key: must be refused.

@@ -47,9 +47,8 @@ def test_rebalance__first_allocation__three_trades_towards_targets_never_past(
         )
         event = receipt.events[-1]
         values = r.values()
-        for i, target in enumerate(
-            TARGETS[1:], start=1
-        ):  # bought at pool prices worse than the oracle's
+        # bought at pool prices worse than the oracle's
+        for i, target in enumerate(TARGETS[1:], start=1):
             assert 0 < values[i] <= nav * target // 10_000
         assert values[0] >= nav * TARGETS[0] // 10_000  # cash never spent below its target
         loss = nav - sum(values)
@@ -85,8 +84,9 @@ def malleable(signature):
 def test_rebalance__every_refusal_before_any_trade(
     rebalancing, chain, outsider, governor, guardian, deployer
 ):
-    """RBL-6, RBL-7: expired, foreign, malleable, stranger, under-signed, stale-strategy, out-of-bounds,
-    over-slippage, wrong-nonce intents, pause and revocation: each reverts with its reason."""
+    """RBL-6, RBL-7: expired, foreign, malleable, stranger, under-signed, stale-strategy,
+    out-of-bounds, over-slippage, wrong-nonce intents, pause and revocation: each reverts with its
+    reason."""
     r = rebalancing
     rb = r.rebalancer
     good = r.intent(chain, TARGETS)
@@ -159,9 +159,8 @@ def test_rebalance__every_refusal_before_any_trade(
         from rebalancer_fixtures import strategy_tuple
 
         rb.setStrategy(r.vault, strategy_tuple(maxBaseFee=1), sender=governor)
-        with ape.reverts(
-            rb.StrategyMismatch, strategyId=1, current=2
-        ):  # a new version voids old intents
+        # a new version voids old intents
+        with ape.reverts(rb.StrategyMismatch, strategyId=1, current=2):
             send(good, signers, signatures)
         chain.provider.make_request("anvil_setNextBlockBaseFeePerGas", [hex(10**9)])
         with ape.reverts(rb.BaseFeeTooHigh, baseFee=10**9, maxBaseFee=1):
@@ -231,9 +230,8 @@ def test_should_rebalance__cooldown_then_drift(rebalancing, chain, outsider, rep
         preview = rb.previewRebalance(r.intent(chain, TARGETS).as_tuple())
         assert preview.blocker == selector(rb, "DriftBelowThreshold")
         r.liq.feeds["QSPX"].report(int(70 * 10**8), sender=reporter)  # QSPX +40%: 15% -> ~19.8%
-        r.engine.sync(
-            r.vault, sender=reporter
-        )  # the risk keeper's sync: the strategy prices from it
+        # the risk keeper's sync: the strategy prices from it
+        r.engine.sync(r.vault, sender=reporter)
         due, data = rb.shouldRebalance(r.vault)
         strategy_id, nonce, drift = (int.from_bytes(data[i : i + 32], "big") for i in (0, 32, 64))
         assert due and strategy_id == 1 and nonce == 1 and drift >= 200

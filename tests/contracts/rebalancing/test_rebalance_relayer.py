@@ -32,9 +32,8 @@ def relay(r, chain, intent, sender):
 def move_pool(r, chain, searcher, fraction_of_reserve: float) -> None:
     """The searcher buys QSPX from the pool the vault will buy from, pushing its price up."""
     usdc, qspx = r.tokens[USDC], r.tokens[QSPX]
-    pool = ape.project.LocalStablecoin.at(
-        r.liq.venue(POOL)
-    )  # ERC-20 views only: the pair's USDC reserve
+    # ERC-20 views only: the pair's USDC reserve
+    pool = ape.project.LocalStablecoin.at(r.liq.venue(POOL))
     amount = int(usdc.balanceOf(pool) * fraction_of_reserve)
     route = encode_route(
         usdc,
@@ -92,7 +91,8 @@ def test_relayer__unbound_copy_through_a_moved_pool__extracts_up_to_the_slippage
         assert loss <= traded * SLIPPAGE_BPS // 10_000
         print(
             f"unbound: honest loss {honest_loss / 1e18:.2f} USD, copied-through-moved-pool loss "
-            f"{loss / 1e18:.2f} USD, extracted {extracted / 1e18:.2f} USD of {traded / 1e18:,.0f} traded"
+            f"{loss / 1e18:.2f} USD, extracted {extracted / 1e18:.2f} USD "
+            f"of {traded / 1e18:,.0f} traded"
         )
 
 

@@ -1,11 +1,11 @@
 """RBL-13, RBL-14: a rebalance is priced with the RiskEngine's snapshot only while it is fresh and
 complete, and only for a strategy bound to its relayer.
 
-With a strategy's `maxSnapshotAge` set, the plan, every trade's minimum output, the drift and the loss
-use `IRiskEngine.priceSnapshot` when the snapshot priced every asset and is at most that old — the
-prices the risk check after the trades values holdings at — and the live oracle prices otherwise. A
-live price that moved since the sync shows which was used: the preview's and the event's
-`pricesSyncedAt` (0: live), the NAV and the minimum outputs.
+With a strategy's `maxSnapshotAge` set, the plan, every trade's minimum output, the drift and the
+loss use `IRiskEngine.priceSnapshot` when the snapshot priced every asset and is at most that old —
+the prices the risk check after the trades values holdings at — and the live oracle prices
+otherwise. A live price that moved since the sync shows which was used: the preview's and the
+event's `pricesSyncedAt` (0: live), the NAV and the minimum outputs.
 """
 
 import ape
@@ -39,9 +39,8 @@ def test_rebalance__fresh_complete_snapshot__plan_minimums_and_loss_at_its_price
 ):
     r = rebalancing
     with isolated(chain):
-        r.rebalancer.setRelayer(
-            r.vault, outsider, sender=governor
-        )  # snapshot prices need a bound relayer (RBL-14)
+        # snapshot prices need a bound relayer (RBL-14)
+        r.rebalancer.setRelayer(r.vault, outsider, sender=governor)
         r.engine.sync(r.vault, sender=reporter)
         synced_at, mask, snapshot = r.engine.priceSnapshot(r.vault)
         assert mask == 0b1111 and list(snapshot) == [int(PRICES[s] * 10**18) for s in ORDER]
@@ -117,10 +116,10 @@ def test_set_strategy__snapshot_age__bounded_zero_means_live_and_same_oracle_onl
             rb.setStrategy(r.vault, strategy_tuple(maxSnapshotAge=3_601), sender=governor)
         rb.setStrategy(r.vault, strategy_tuple(maxSnapshotAge=0), sender=governor)
         r.engine.sync(r.vault, sender=reporter)
-        assert (
-            rb.previewRebalance(r.intent(chain, TARGETS).as_tuple()).pricesSyncedAt == 0
-        )  # fresh, not used
-        # A rebalancer pricing from another oracle than the vault's risk engine cannot use its snapshot.
+        # fresh, not used
+        assert rb.previewRebalance(r.intent(chain, TARGETS).as_tuple()).pricesSyncedAt == 0
+        # A rebalancer pricing from another oracle than the vault's risk engine cannot use its
+        # snapshot.
         other = deployer.deploy(project.OracleRouter, stack[0])
         foreign = deployer.deploy(project.AutoRebalancer, stack[0], r.liq.aggregator, other)
         wire(stack[0], foreign, "AutoRebalancer", deployer)
@@ -132,19 +131,19 @@ def test_set_strategy__snapshot_age__bounded_zero_means_live_and_same_oracle_onl
 def test_rebalance__unbound_relayer__live_prices_so_a_copier_cannot_time_a_report(
     rebalancing, chain, reporter, outsider, governor
 ):
-    """RBL-14 (attacker's read of the gas work, F1): with snapshot prices, whoever relays chooses the
-    oracle state of the last `maxSnapshotAge` seconds the minimums come from. A copier of an unbound
-    intent relays right after a report that made the buy asset 5% cheaper, before the keeper's sync:
-    at the snapshot's price the QSPX minimum asks ~5% fewer QSPX than the live price is worth, room
-    to sandwich a pool for the move on top of the slippage, uncounted by the loss. Unbound, the
-    rebalancer prices live; bound to its keeper, the snapshot is used (the keeper's own window)."""
+    """RBL-14 (attacker's read of the gas work, F1): with snapshot prices, whoever relays chooses
+    the oracle state of the last `maxSnapshotAge` seconds the minimums come from. A copier of an
+    unbound intent relays right after a report that made the buy asset 5% cheaper, before the
+    keeper's sync: at the snapshot's price the QSPX minimum asks ~5% fewer QSPX than the live price
+    is worth, room to sandwich a pool for the move on top of the slippage, uncounted by the loss.
+    Unbound, the rebalancer prices live; bound to its keeper, the snapshot is used (the keeper's own
+    window)."""
     r = rebalancing
     with isolated(chain):
         r.engine.sync(r.vault, sender=reporter)
         synced_at, _, snapshot = r.engine.priceSnapshot(r.vault)
-        report(
-            r, reporter, "QSPX", PRICES["QSPX"] * 0.95
-        )  # the copier's moment: a report, no sync yet
+        # the copier's moment: a report, no sync yet
+        report(r, reporter, "QSPX", PRICES["QSPX"] * 0.95)
         intent = r.intent(chain, TARGETS)
         live18 = [int(r.liq.router.price(t)) for t in r.tokens]
         preview = r.rebalancer.previewRebalance(intent.as_tuple())

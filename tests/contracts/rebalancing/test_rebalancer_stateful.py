@@ -111,8 +111,8 @@ def test_rebalancer_state_machine(rebalancing, chain, outsider, reporter, deploy
                 if not self.executed:
                     return
                 nonce = max(self.executed)
-            # Expired at the head block, which the view below runs on (the pending time moves on with
-            # the wall clock, so "pending - 1" would not be expired once a second ticked).
+            # Expired at the head block, which the view below runs on (the pending time moves on
+            # with the wall clock, so "pending - 1" would not be expired once a second ticked).
             deadline = chain.blocks.head.timestamp - 1 if tamper == "expired" else None
             intent = r.intent(chain, targets, nonce=nonce, slippage=slippage, deadline=deadline)
             signers, signatures = self._signed(intent, tamper)
@@ -125,7 +125,8 @@ def test_rebalancer_state_machine(rebalancing, chain, outsider, reporter, deploy
             except AssertionError:
                 data = None  # the call passes
             if tamper != "none":
-                # RBL-5/6: never executes; refused for the tampering, or by a state check that comes first.
+                # RBL-5/6: never executes; refused for the tampering, or by a state check that comes
+                # first.
                 assert data is not None, tamper
                 assert data[:4] in (REFUSAL[tamper], *CHECKED_BEFORE_SIGNATURES), (
                     tamper,
@@ -147,25 +148,26 @@ def test_rebalancer_state_machine(rebalancing, chain, outsider, reporter, deploy
                     assert chain.provider.web3.eth.wait_for_transaction_receipt(tx).status == 0
                     assert (list(vault.holdings()), rb.stateOf(vault)[:3]) == before
                 return
-            # Executed at the head block's time, the one the view and `before` saw: the loss budget's
-            # refill (per second) must not depend on how long the machine took to get here.
+            # Executed at the head block's time, the one the view and `before` saw: the loss
+            # budget's refill (per second) must not depend on how long the machine took to get here.
             chain.pending_timestamp = chain.blocks.head.timestamp
             receipt = rb.rebalance(*args, sender=outsider)
             event = receipt.events[-1]
+            # RBL-5
             assert (
                 event.event_name == "Rebalanced"
                 and event.nonce == nonce
                 and nonce not in self.executed
-            )  # RBL-5
+            )
             self.executed.add(nonce)
             _, _, available_before = before[1]
             new_nonce, last, available = rb.stateOf(vault)[:3]
             assert new_nonce == nonce + 1 and last == chain.blocks.head.timestamp
-            assert (
-                event.loss <= available_before and available == available_before - event.loss
-            )  # RBL-9
-            # RBL-8, at the oracle prices of the intent's block: nothing sold below its target, and a
-            # purchase ends above its target by no more than its price improvement over the oracle.
+            # RBL-9
+            assert event.loss <= available_before and available == available_before - event.loss
+            # RBL-8, at the oracle prices of the intent's block: nothing sold below its target, and
+            # a purchase ends above its target by no more than its price improvement over the
+            # oracle.
             prices = [r.liq.router.price(t) for t in r.tokens]
             units = [10**6, 10**18, 10**18, 10**18]
             after = [h * p // u for h, p, u in zip(vault.holdings(), prices, units)]

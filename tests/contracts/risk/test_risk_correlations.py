@@ -10,7 +10,8 @@ from keepers.risk.cycle import correlation_matrix
 from risk_fixtures import ASSETS, CORRELATIONS, VOLS_PPM, asset_risk, limits_tuple, model_update
 
 N = len(ASSETS)
-# Correlations change freely here (the per-update bound is RSK-3's): only the matrix check is tested.
+# Correlations change freely here (the per-update bound is RSK-3's): only the matrix check is
+# tested.
 LOOSE = dict(minUpdateDelay=0, maxCorrelationChange=20_000)
 
 
@@ -48,13 +49,11 @@ def test_publish_model__inconsistent_correlations__refused_before_any_check_sees
     # Pairs (0,1) (0,2) (0,3) (1,2) (1,3) (2,3).
     forged = [0, 0, 0, 10_000, 10_000, -10_000]
     assert smallest_eigenvalue_e4(forged) < -10_000 * 0.9
-    risk = np.array([0, 0, 2.0, 1.0]) * np.array(
-        VOLS_PPM
-    )  # twice as much QCORP as QSPX: equal risk
+    # twice as much QCORP as QSPX: equal risk
+    risk = np.array([0, 0, 2.0, 1.0]) * np.array(VOLS_PPM)
     assert risk @ correlation_matrix(forged, N) @ risk == 0  # what the engine's VaR would have used
-    assert (
-        risk @ correlation_matrix(CORRELATIONS, N) @ risk > 2 * risk[2] ** 2
-    )  # the published model's
+    # the published model's
+    assert risk @ correlation_matrix(CORRELATIONS, N) @ risk > 2 * risk[2] ** 2
     published = list(loose.lens.modelInputsOf(engine, vault)[1])
     # The factorisation fails at QSPX (index 3): QCORP alone with QTB is consistent.
     with ape.reverts(

@@ -1,5 +1,6 @@
 """RSK-6: the on-chain parametric VaR and ES match the Python reference (keepers.risk.models)
-within 0.1% relative, for random holdings, volatilities and (positive semi-definite) correlations."""
+within 0.1% relative, for random holdings, volatilities and (positive semi-definite)
+correlations."""
 
 import numpy as np
 from hypothesis import HealthCheck, given, settings

@@ -113,11 +113,13 @@ def test_check__stress_and_es__post_trade_weights(risk_stack, governor):
     engine.configure(vault, asset_risk(), limits_tuple(maxStressLossBps=900), sender=governor)
     before, after = buy_with_cash(risk_stack, QSPX, 250_000)
     r = engine.check(vault, before, after)
-    # Scenario 0 (crisis): 25% x 40% = 1,000 bps; scenario 1 (depeg): 75% x 13% + 25% x 10% = 1,225 bps.
+    # Scenario 0 (crisis): 25% x 40% = 1,000 bps; scenario 1 (depeg): 75% x 13% + 25% x 10% = 1,225
+    # bps.
     assert (r.limit, r.subject, r.value, r.bound) == (STRESS, 1, 1_225, 900)
     engine.configure(vault, asset_risk(), limits_tuple(maxEsBps=70), sender=governor)
     r = engine.check(vault, before, after)
-    # sigma = sqrt((75% x 0.05%)^2 + (25% x 1.2%)^2) = 0.3023%; ES = 2.6 x sigma = 78.6 -> 79 bps (rounded up).
+    # sigma = sqrt((75% x 0.05%)^2 + (25% x 1.2%)^2) = 0.3023%; ES = 2.6 x sigma = 78.6 -> 79 bps
+    # (rounded up).
     assert (r.limit, r.value, r.bound) == (ES, 79, 70)
 
 
@@ -270,9 +272,8 @@ def test_publish_model__update_id_gap_or_as_of_not_advancing__rejected(
             engine.publishModel(vault, model_update(2, stale), sender=risk_keeper)
     with ape.reverts(engine.InvalidModelUpdate, portfolio=vault, reason="asOf", index=now + 600):
         engine.publishModel(vault, model_update(2, now + 600), sender=risk_keeper)
-    engine.publishModel(
-        vault, model_update(2, as_of + 1), sender=risk_keeper
-    )  # one second newer is enough
+    # one second newer is enough
+    engine.publishModel(vault, model_update(2, as_of + 1), sender=risk_keeper)
     assert engine.metricsOf(vault)[1:3] == (2, as_of + 1)
 
 

@@ -66,7 +66,8 @@ def test_publish__due_update__bounded_recorded_confirmed_and_not_repeated(
     assert result["update_id"] == 2
     assert engine.metricsOf(vault)[1] == 2
     vols = list(risk_stack.lens.modelInputsOf(engine, vault)[0])
-    # The estimate moved each vol by at most the engine's 50% bound (times the keeper's 0.99 margin).
+    # The estimate moved each vol by at most the engine's 50% bound (times the keeper's 0.99
+    # margin).
     for old, new in zip(before_vols, vols):
         assert abs(new - old) <= old * 0.5
     rows = store.publications(db, chain.chain_id, vault.address)

@@ -66,7 +66,8 @@ def refusal(chain, method, *args, sender, error):
 
 
 def venue_out(sell: int, buy: int, amount: int) -> int:
-    """The fixed-rate venue's output, from the fixture's prices (as risk_fixtures sets the rates)."""
+    """The fixed-rate venue's output, from the fixture's prices (as risk_fixtures sets the
+    rates)."""
     price_sell, price_buy = Fraction(ASSETS[sell][5]), Fraction(ASSETS[buy][5])
     rate = int(price_sell / price_buy * Fraction(10) ** (ASSETS[buy][1] - ASSETS[sell][1] + 18))
     return amount * rate // 10**18
@@ -255,9 +256,8 @@ def test_risk_state_machine(
         def redeem_in_kind(self, fraction):
             shares = vault.balanceOf(fund_investor) * fraction // 100
             if shares:
-                vault.redeemInKind(
-                    shares, fund_investor, fund_investor, sender=fund_investor
-                )  # RSK-2: always works
+                # RSK-2: always works
+                vault.redeemInKind(shares, fund_investor, fund_investor, sender=fund_investor)
 
         @rule(fraction=st.integers(1, 20))
         def withdraw_cash(self, fraction):
@@ -270,7 +270,8 @@ def test_risk_state_machine(
                 None if halted else self.model.check(before, after, chain.blocks.head.timestamp)
             )
             try:
-                # maxWithdraw values the shares at NAV: like withdraw, it needs every held asset priced.
+                # maxWithdraw values the shares at NAV: like withdraw, it needs every held asset
+                # priced.
                 if cash == 0 or cash > vault.maxWithdraw(fund_investor):
                     return
                 vault.withdraw(cash, fund_investor, fund_investor, sender=fund_investor)
@@ -279,7 +280,8 @@ def test_risk_state_machine(
                 # RSK-2: a halted vault never refuses a cash withdrawal on risk grounds; an unpriced
                 # asset (no NAV) is the one reason it can fail, halted or not (in-kind still works).
                 name = type(err).__name__
-                # The router's PriceUnavailable reaches the caller as raw revert data (another contract's error).
+                # The router's PriceUnavailable reaches the caller as raw revert data (another
+                # contract's error).
                 unpriced = name == "PriceUnavailable" or PRICE_UNAVAILABLE in str(
                     getattr(err, "message", err)
                 )
@@ -305,8 +307,8 @@ def test_risk_state_machine(
     run_state_machine_as_test(
         RiskMachine,
         settings=settings(
-            # Derandomised for a reproducible CI; no shrinking phase: each step is a transaction, and a
-            # failing example is reported as found rather than after minutes of shrinking.
+            # Derandomised for a reproducible CI; no shrinking phase: each step is a transaction,
+            # and a failing example is reported as found rather than after minutes of shrinking.
             max_examples=10,
             stateful_step_count=15,
             deadline=None,

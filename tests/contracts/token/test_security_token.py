@@ -1,4 +1,5 @@
-"""CMP-2, CMP-3, CMP-6, CMP-7, CMP-9, CMP-10, SEC-11: token roles, agent capabilities, freezes, forced transfers, recovery, ERC-3643 ABI."""
+"""CMP-2, CMP-3, CMP-6, CMP-7, CMP-9, CMP-10, SEC-11: token roles, agent capabilities, freezes,
+forced transfers, recovery, ERC-3643 ABI."""
 
 import json
 from pathlib import Path
@@ -73,7 +74,8 @@ def test_agent_capabilities__freezer__can_freeze_but_not_unfreeze_mint_or_pause(
     alice, _, _ = funded
     receipt = token.setAddressFrozen(alice, True, sender=freezer)
     assert [
-        (l.userAddress, l.isFrozen, l.owner) for l in receipt.decode_logs(token.AddressFrozen)
+        (log.userAddress, log.isFrozen, log.owner)
+        for log in receipt.decode_logs(token.AddressFrozen)
     ] == [(alice.address, True, freezer.address)]
     assert token.isFrozen(alice)
     for call, capability in (
@@ -145,8 +147,8 @@ def test_forced_transfer__frozen_tokens__moves_them_unfreezing_as_needed(
     token.setAddressFrozen(alice, True, sender=freezer)
     token.freezePartialTokens(alice, 90 * UNIT, sender=freezer)
     receipt = token.forcedTransfer(alice, bob, 95 * UNIT, sender=agent)
-    assert [l.amount for l in receipt.decode_logs(token.TokensUnfrozen)] == [85 * UNIT]
-    assert [(l.agent, l.amount) for l in receipt.decode_logs(token.ForcedTransfer)] == [
+    assert [log.amount for log in receipt.decode_logs(token.TokensUnfrozen)] == [85 * UNIT]
+    assert [(log.agent, log.amount) for log in receipt.decode_logs(token.ForcedTransfer)] == [
         (agent.address, 95 * UNIT)
     ]
     assert token.balanceOf(bob) == 95 * UNIT and token.getFrozenTokens(alice) == 5 * UNIT
@@ -168,8 +170,8 @@ def test_recovery__new_wallet_of_same_identity__moves_balance_and_freeze_state(
     token.freezePartialTokens(alice, 10 * UNIT, sender=freezer)
     receipt = token.recoveryAddress(alice, new_wallet, identity, sender=agent)
     assert [
-        (l.lostWallet, l.newWallet, l.investorOnchainID)
-        for l in receipt.decode_logs(token.RecoverySuccess)
+        (log.lostWallet, log.newWallet, log.investorOnchainID)
+        for log in receipt.decode_logs(token.RecoverySuccess)
     ] == [(alice.address, new_wallet.address, identity)]
     assert (
         token.balanceOf(new_wallet) == 100 * UNIT and token.getFrozenTokens(new_wallet) == 10 * UNIT

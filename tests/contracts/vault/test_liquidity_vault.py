@@ -45,8 +45,9 @@ def test_vault_trade__through_the_aggregator__risk_checked_nothing_left(
             tokens[1:],
             venues=[liq.aggregator.address],
             identity="0x" + "f9" * 20,
+            # QSPX at most 10%
             asset_risk_=asset_risk(QSPX=1_000),
-        )  # QSPX at most 10%
+        )
         renounce_temporary_roles(d)
         engine.publishModel(
             vault, model_update(1, chain.pending_timestamp - 60), sender=risk_keeper
@@ -74,9 +75,8 @@ def test_vault_trade__through_the_aggregator__risk_checked_nothing_left(
                 legs,
             )
             predicted, _ = liq.aggregator.quoteRoute.call(route)
-            data = liq.aggregator.swapWithCallback.encode_input(
-                route
-            )  # paid by the vault when asked
+            # paid by the vault when asked
+            data = liq.aggregator.swapWithCallback.encode_input(route)
             return predicted, (usdc, amount, qspx, predicted, liq.aggregator, data)
 
         predicted, params = trade(50_000 * USDC_UNIT, 300)  # within 3% of the oracle value

@@ -42,9 +42,8 @@ def test_round_trip__at_a_lagging_oracle__gains_without_a_fee_loses_with_it(
     with isolated(chain):
         vault.setDealingFee(0, sender=governor)
         gain = round_trip_gain_usd(risk_stack, fund_investor)
-        assert (
-            700 < gain < 760
-        )  # 1,500 USD of lag on the fund, half of it to a depositor of half the fund
+        # 1,500 USD of lag on the fund, half of it to a depositor of half the fund
+        assert 700 < gain < 760
     with isolated(chain):
         vault.setDealingFee(10, sender=governor)
         gain = round_trip_gain_usd(risk_stack, fund_investor)

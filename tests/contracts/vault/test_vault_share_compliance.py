@@ -2,9 +2,9 @@
 15, finding "vault shares skip the rule table").
 
 The attack, as found: a share transfer checked only that the recipient was verified, so shares went
-to investors of jurisdictions the fund may not sell to, past holder caps and during lock-ups. Now the
-vault's shares have a ComplianceEngine of their own (bound by the governor), consulted on every mint,
-transfer and burn, with its identity ledger in step with the shares.
+to investors of jurisdictions the fund may not sell to, past holder caps and during lock-ups. Now
+the vault's shares have a ComplianceEngine of their own (bound by the governor), consulted on every
+mint, transfer and burn, with its identity ledger in step with the shares.
 """
 
 import ape

@@ -1,11 +1,11 @@
 """RSK-13, LIQ-19, LIQ-20: the payment callbacks that replaced per-trade allowances, attacked.
 
-The vault writes no allowance: a trade's venue asks to be paid (`payForSwap`), and the vault pays only
-the venue of the trade it is running, only in that trade's sell token, at most its sell amount in
-total, only while the venue call runs. The attacker (contracts/test/PaymentThief.sol) asks for more,
-for another token, twice, through an accomplice, after the trade in the same transaction, and, as a
-venue the aggregator lists, from inside a route the vault pays for; each is refused and the vault
-keeps its funds. The NAV desk, paid by callback too, refuses an underpaying caller.
+The vault writes no allowance: a trade's venue asks to be paid (`payForSwap`), and the vault pays
+only the venue of the trade it is running, only in that trade's sell token, at most its sell amount
+in total, only while the venue call runs. The attacker (contracts/test/PaymentThief.sol) asks for
+more, for another token, twice, through an accomplice, after the trade in the same transaction, and,
+as a venue the aggregator lists, from inside a route the vault pays for; each is refused and the
+vault keeps its funds. The NAV desk, paid by callback too, refuses an underpaying caller.
 """
 
 import ape
@@ -91,7 +91,8 @@ def test_pay_for_swap__after_the_trade__same_or_later_transaction__refused(
     with isolated(chain):
         vault.setVenue(thief, True, sender=governor)
         thief.arm(KEEP, ZERO, ZERO, sender=governor)
-        # The trade itself asks for nothing and buys nothing (a minimum of 0): it passes, moving nothing.
+        # The trade itself asks for nothing and buys nothing (a minimum of 0): it passes, moving
+        # nothing.
         receipt = vault.trade(thief_trade(risk_stack, thief, USDC, QTB, amount), sender=executor)
         assert [(e.sold, e.bought) for e in receipt.decode_logs(vault.Traded)] == [(0, 0)]
         before = usdc.balanceOf(vault)
@@ -103,7 +104,8 @@ def test_pay_for_swap__after_the_trade__same_or_later_transaction__refused(
             sellAsset=ZERO,
         ):
             thief.stealKept(sender=deployer)
-        # Within the transaction of the trade, right after it (the thief made EXECUTOR for the test).
+        # Within the transaction of the trade, right after it (the thief made EXECUTOR for the
+        # test).
         risk_stack.manager.grantRole(ROLE_IDS["EXECUTOR"], thief, 0, sender=deployer)
         with ape.reverts(
             vault.PaymentNotExpected,
@@ -119,7 +121,8 @@ def test_pay_for_swap__after_the_trade__same_or_later_transaction__refused(
 
 
 def test_pay_for_swap__honest_venue_paid_when_it_asks__no_allowance_ever(risk_stack, executor):
-    """The honest venue (FixedRateVenue) is paid by the callback; the vault never approves anyone."""
+    """The honest venue (FixedRateVenue) is paid by the callback; the vault never approves
+    anyone."""
     vault, usdc, venue = risk_stack.vault, risk_stack.tokens[USDC], risk_stack.venue
     data = venue.swap.encode_input(usdc, risk_stack.tokens[QCORP], 10_000 * USDC_UNIT)
     receipt = vault.trade(
@@ -137,8 +140,8 @@ def test_pay_for_swap__venue_of_a_route_asks_the_vault_itself__refused(
     rebalancing, thieves, stack, deployer, chain
 ):
     """LIQ-19: inside the vault's `swapWithCallback` route, a listed venue (posing as a V2 pair) is
-    paid what the route owes it, through the aggregator; asking the vault directly for more is refused
-    (the running trade's venue is the aggregator), and nothing moves."""
+    paid what the route owes it, through the aggregator; asking the vault directly for more is
+    refused (the running trade's venue is the aggregator), and nothing moves."""
     r = rebalancing
     thief, _ = thieves
     usdc, qspx = r.tokens[0], r.tokens[3]
@@ -146,9 +149,8 @@ def test_pay_for_swap__venue_of_a_route_asks_the_vault_itself__refused(
     with isolated(chain):
         r.liq.aggregator.setVenue(thief, r.liq.deployment.adapters["uniswap_v2"], sender=deployer)
         thief.robDuringRoute(r.vault, usdc, 10 * amount, sender=deployer)
-        stack[0].grantRole(
-            ROLE_IDS["EXECUTOR"], deployer, 0, sender=deployer
-        )  # a direct trade, for the test
+        # a direct trade, for the test
+        stack[0].grantRole(ROLE_IDS["EXECUTOR"], deployer, 0, sender=deployer)
         route = encode_route(
             usdc,
             qspx,
@@ -194,7 +196,6 @@ def test_nav_desk__callback_underpaid_or_from_a_stranger__refused(
         ):
             thief.underpay(desk, usdc, qspx, 10_000 * USDC_UNIT, 1, sender=deployer)
         before = qspx.balanceOf(desk)
-        thief.underpay(
-            desk, usdc, qspx, 10_000 * USDC_UNIT, 0, sender=deployer
-        )  # paid in full: filled
+        # paid in full: filled
+        thief.underpay(desk, usdc, qspx, 10_000 * USDC_UNIT, 0, sender=deployer)
         assert qspx.balanceOf(desk) < before and usdc.balanceOf(thief) == 0

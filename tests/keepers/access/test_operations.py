@@ -57,12 +57,12 @@ def test_pending__several__sorted_soonest_first_whatever_the_input_order():
 
 
 def test_role_holders__grant_revoke_grant__reflects_last_state():
-    grant = lambda b, role, acct: StoredEvent(
-        "RoleGranted", b, 0, {"roleId": role, "account": acct}
-    )
-    revoke = lambda b, role, acct: StoredEvent(
-        "RoleRevoked", b, 0, {"roleId": role, "account": acct}
-    )
+    def grant(b, role, acct):
+        return StoredEvent("RoleGranted", b, 0, {"roleId": role, "account": acct})
+
+    def revoke(b, role, acct):
+        return StoredEvent("RoleRevoked", b, 0, {"roleId": role, "account": acct})
+
     events = [
         grant(1, 0, "A"),
         grant(2, 3, "B"),

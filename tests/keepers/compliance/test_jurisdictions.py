@@ -1,4 +1,5 @@
-"""CMP-14: the shipped jurisdiction defaults: 50+ jurisdictions, the required ones present, each sourced."""
+"""CMP-14: the shipped jurisdiction defaults: 50+ jurisdictions, the required ones present, each
+sourced."""
 
 import pytest
 

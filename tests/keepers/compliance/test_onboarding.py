@@ -1,4 +1,5 @@
-"""CMP-12: onboarding file parsing and planning: bad rows reported with line numbers, good rows kept."""
+"""CMP-12: onboarding file parsing and planning: bad rows reported with line numbers, good rows
+kept."""
 
 import json
 

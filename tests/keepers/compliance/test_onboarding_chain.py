@@ -1,4 +1,5 @@
-"""CMP-12: `quantera compliance onboard` against a real deployment: idempotent, bad rows skipped by line."""
+"""CMP-12: `quantera compliance onboard` against a real deployment: idempotent, bad rows skipped by
+line."""
 
 import json
 from datetime import date, timedelta
@@ -69,7 +70,8 @@ def test_onboard__file_with_bad_rows__good_rows_registered_once_bad_rows_reporte
     rows = json.loads(first.stdout[first.stdout.index("{") :])["rows"]
     assert [(r["line"], r["outcome"]) for r in rows][0] == (1, "register")
     assert rows[1]["line"] == 2 and "platinum" in rows[1]["outcome"]
-    # Same applicant: the second wallet joins the same identity, whose class becomes the latest KYC's.
+    # Same applicant: the second wallet joins the same identity, whose class becomes the latest
+    # KYC's.
     assert rows[2]["outcome"] == "register" and rows[2]["identity"] == rows[0]["identity"]
 
     second = run_quantera(args, tmp_path)

@@ -1,4 +1,5 @@
-"""CMP-13: the regulatory report, rebuilt from chain events (pure part, then the CLI on a real deployment)."""
+"""CMP-13: the regulatory report, rebuilt from chain events (pure part, then the CLI on a real
+deployment)."""
 
 import csv
 import json

@@ -14,9 +14,8 @@ def test_sample_list__evm_addresses_from_remarks__indexed_case_insensitively():
     assert len(sanctions.version) == 64
     entry = sanctions.match(LISTED.lower())
     assert (entry.ent_num, entry.program, entry.currency) == (90001, "CYBER2", "ETH")
-    assert (
-        len(sanctions.by_address) == 3
-    )  # the BTC/TRX addresses and the entry without one are skipped
+    # the BTC/TRX addresses and the entry without one are skipped
+    assert len(sanctions.by_address) == 3
 
 
 def test_screen__duplicates_and_clean_wallets__each_match_once_in_order():

@@ -56,10 +56,10 @@ def test_screening_keeper__restart__no_repeat_and_pending_decisions_completed(
             )
             # Identity-wide: the unlisted wallet of the same investor cannot move its tokens either.
             assert registry.isFrozen(SAME_IDENTITY) and not registry.isVerified(SAME_IDENTITY)
-            assert (
-                token.detectTransferRestriction(SAME_IDENTITY, LISTED_2, 10**18) == 2
-            )  # SENDER_FROZEN
-            # The freeze is mined before the keeper records it done (pending -> done after the receipt).
+            # SENDER_FROZEN
+            assert token.detectTransferRestriction(SAME_IDENTITY, LISTED_2, 10**18) == 2
+            # The freeze is mined before the keeper records it done (pending -> done after the
+            # receipt).
             wait_for(
                 lambda: [d.status for d in store.decisions(engine, 1337)] == ["done"],
                 "the decision done",
@@ -113,9 +113,8 @@ def test_screening_keeper__restart__no_repeat_and_pending_decisions_completed(
                 (LISTED, "done"),
                 (LISTED_2, "done"),
             ]
-            assert not registry.isFrozen(
-                LISTED
-            )  # the cleared wallet is not frozen again: no repeated decision
+            # the cleared wallet is not frozen again: no repeated decision
+            assert not registry.isFrozen(LISTED)
             assert not token.isFrozen(LISTED)  # and the keeper never touches per-token freezes
         finally:
             group.stop_all()

@@ -1,4 +1,5 @@
-"""FND-10: the quantera CLI: --json output, one-line errors and non-zero exits, never a traceback."""
+"""FND-10: the quantera CLI: --json output, one-line errors and non-zero exits, never a
+traceback."""
 
 import json
 

@@ -51,5 +51,9 @@ def test_protocol_contracts__deployed_by_their_domain_steps_only():
 
 def test_hand_deployment__found_in_either_spelling():
     protocol = {"RiskEngine", "RiskLens"}
-    text = "a = d.deploy(project.RiskEngine, m)\nb = project.RiskLens.deploy(sender=x)\nc = d.deploy(project.Other)\n"
+    text = (
+        "a = d.deploy(project.RiskEngine, m)\n"
+        "b = project.RiskLens.deploy(sender=x)\n"
+        "c = d.deploy(project.Other)\n"
+    )
     assert hand_deployments(text, protocol) == ["RiskEngine", "RiskLens"]

@@ -33,7 +33,8 @@ KILL_CYCLES = int(os.environ.get("QUANTERA_DRILL_CYCLES", str(len(CRASH_POINTS) 
 
 @pytest.fixture(scope="module")
 def deployment(tmp_path_factory):
-    """One deployment for every drill, saved as anvil state (each drill loads it into its own anvil)."""
+    """One deployment for every drill, saved as anvil state (each drill loads it into its own
+    anvil)."""
     return deploy_state(tmp_path_factory.mktemp("deployment"))
 
 
@@ -196,7 +197,7 @@ def test_rpc_endpoint_away__chain_moves_on__keepers_come_back_and_catch_up_from_
         supervisor.stop_all()
 
 
-def test_reorg__under_keepers_that_acted_on_the_orphaned_blocks__actions_redone_once_store_canonical(
+def test_reorg__under_keepers_that_acted_on_orphaned_blocks__actions_redone_once_store_canonical(
     make_drill,
 ):
     from ape import accounts
@@ -288,13 +289,13 @@ def test_reorg__under_keepers_that_acted_on_the_orphaned_blocks__actions_redone_
         observed = {
             o.round_id: o.answer for o in store.price_observations(drill.engine, 1337, feed.address)
         }
-        assert observed[int(feed.latestRoundData()[0])] == str(
-            answer
-        )  # the canonical answer, not the orphaned one
-        # Mostly handled live; silverback's polling runner itself sometimes exits when a block it was
-        # reading vanishes (restarted: the keeper rewinds on start just the same).
+        # the canonical answer, not the orphaned one
+        assert observed[int(feed.latestRoundData()[0])] == str(answer)
+        # Mostly handled live; silverback's polling runner itself sometimes exits when a block it
+        # was reading vanishes (restarted: the keeper rewinds on start just the same).
         print(
-            f"restarts during the reorganisation: {[supervisor.keepers[k].restarts for k in KEEPERS]}"
+            "restarts during the reorganisation: "
+            f"{[supervisor.keepers[k].restarts for k in KEEPERS]}"
         )
     finally:
         supervisor.stop_all()
@@ -371,9 +372,8 @@ def test_silverback_snapshot__torn_by_a_kill__ignored_then_written_atomically(
     bot_id = SilverbackID(name="quantera-screening", ecosystem="ethereum", network="local")
     folder = tmp_path / ".silverback-sessions" / "quantera-screening" / "ethereum" / "local"
     folder.mkdir(parents=True)
-    (folder / "state.json").write_text(
-        '{"last_block_seen":251,"last_block_processed":250}0"}'
-    )  # as found
+    # as found
+    (folder / "state.json").write_text('{"last_block_seen":251,"last_block_processed":250}0"}')
     datastore = Datastore()
     assert asyncio.run(datastore.init(bot_id)) is None
     asyncio.run(datastore.save(StateSnapshot(last_block_seen=7, last_block_processed=7)))

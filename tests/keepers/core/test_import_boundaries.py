@@ -1,7 +1,7 @@
 """No keeper domain reaches into another's internals (issue 16 §2, FND-16): a module of
 `keepers/<domain>/` imports from `keepers.core.*` (the shared plumbing), from its own domain, and
-from another domain's package only (`from keepers.risk import ...`, whose `__init__` is that domain's
-public API) — never `keepers.<other>.<module>`."""
+from another domain's package only (`from keepers.risk import ...`, whose `__init__` is that
+domain's public API) — never `keepers.<other>.<module>`."""
 
 import ast
 from pathlib import Path

@@ -1,5 +1,5 @@
-"""FND-12: the deploy script's pre-flight checks of its inputs, without a chain (keepers/core/preflight.py).
-The same checks against a chain run in test_deploy_live.py."""
+"""FND-12: the deploy script's pre-flight checks of its inputs, without a chain
+(keepers/core/preflight.py). The same checks against a chain run in test_deploy_live.py."""
 
 import yaml
 
@@ -32,7 +32,7 @@ def feeds_file(tmp_path, data, text: str | None = None):
     return path
 
 
-def test_load_feeds__well_formed__feed_config_per_symbol_and_compliance_token_left_to_the_deployment(
+def test_load_feeds__well_formed__feed_config_per_symbol_and_compliance_token_left_to_deployment(
     tmp_path,
 ):
     path = feeds_file(
@@ -54,17 +54,16 @@ def test_load_feeds__well_formed__feed_config_per_symbol_and_compliance_token_le
 
 
 def test_load_feeds__every_kind_of_mistake__each_named_on_one_line(tmp_path):
-    text = (
-        yaml.safe_dump(
-            {
-                "USDC": entry(TOKEN_A, secondary=FEED_B),  # no secondary heartbeat / deviation
-                "QSPX": entry(
-                    TOKEN_A, heartbeat=0, spare=1
-                ),  # same token as USDC, zero heartbeat, unknown key
-                "QOIL": entry(TOKEN_B),  # not in the portfolio
-            }
-        )
-        + "QTF: {primary: 0x70997970C51812dc3A010C7d01b50e0d17dc79C8, heartbeat: 1, min_price: 2, max_price: 1}\n"
+    text = yaml.safe_dump(
+        {
+            "USDC": entry(TOKEN_A, secondary=FEED_B),  # no secondary heartbeat / deviation
+            # same token as USDC, zero heartbeat, unknown key
+            "QSPX": entry(TOKEN_A, heartbeat=0, spare=1),
+            "QOIL": entry(TOKEN_B),  # not in the portfolio
+        }
+    ) + (
+        "QTF: {primary: 0x70997970C51812dc3A010C7d01b50e0d17dc79C8, heartbeat: 1, "
+        "min_price: 2, max_price: 1}\n"
     )
     assets, [problem] = load_feeds(feeds_file(tmp_path, None, text), SYMBOLS, "QTF")
     unquoted = int(FEED_A, 16)  # YAML reads an unquoted 0x... as a number

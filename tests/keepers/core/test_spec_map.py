@@ -27,7 +27,8 @@ TESTS = ROOT / "tests"
 ID = re.compile(r"\b([A-Z]{3,4})-(\d+)\b")
 # Standards and other numbered names that are not requirement ids.
 NOT_REQUIREMENTS = {"ERC", "EIP", "BIP", "RFC", "ISO", "CVE", "UTF", "SHA"}
-# In a test's name an id is lower case with an underscore (test_rsk_3__...): only the spec's domains.
+# In a test's name an id is lower case with an underscore (test_rsk_3__...): only the spec's
+# domains.
 NAMED_ID = re.compile(r"(?<![a-z])([a-z]{3,4})_(\d+)(?![0-9])")
 DOMAINS = {"FND", "CMP", "ORC", "RSK", "LIQ", "RBL", "DEMO", "SEC", "KPR"}
 ITEM = re.compile(r"^- \*\*([A-Z]{3,4}-\d+)\*\*")
@@ -156,7 +157,8 @@ def resolve(reference: Reference, files: list[Path]) -> tuple[bool, list[str]]:
         if len(same_name) == 1:
             right = shown(same_name[0])
             return False, [
-                f"{where}: stale path {quoted}: the file is `{right}` (write `{reference.path}` as `{right}`)"
+                f"{where}: stale path {quoted}: the file is `{right}` "
+                f"(write `{reference.path}` as `{right}`)"
             ]
         hint = (
             f" (several files are named so: {', '.join(shown(p) for p in same_name)})"
@@ -258,12 +260,16 @@ def test_spec_map__each_kind_of_problem__reported_with_the_fix(tmp_path):
             "- **FND-1** twice.",
             f"  `{real}::test_insert__same_logs_twice__stored_once`.",
             "- **FND-2** names nothing but a helper. `tests/contracts/isolation.py::isolated`.",
-            "- **FND-3** stale path. `tests/test_store.py::test_insert__same_logs_twice__stored_once`.",
+            "- **FND-3** stale path. "
+            "`tests/test_store.py::test_insert__same_logs_twice__stored_once`.",
             "- **FND-4** no file. `tests/keepers/test_nowhere.py::test_x`.",
             "- **FND-5** dangling. `::test_x`.",
-            "- **FND-6** a glob and a state machine. `tests/keepers/liquidity/test_routing.py::test_split__*`,",
-            "  `tests/contracts/risk/test_risk_stateful.py::RiskMachine`, `tests/keepers/core/test_cli.py`.",
-            "- **FND-7** moved. `tests/keepers/core/test_cli.py::test_insert__same_logs_twice__stored_once`.",
+            "- **FND-6** a glob and a state machine. "
+            "`tests/keepers/liquidity/test_routing.py::test_split__*`,",
+            "  `tests/contracts/risk/test_risk_stateful.py::RiskMachine`, "
+            "`tests/keepers/core/test_cli.py`.",
+            "- **FND-7** moved. "
+            "`tests/keepers/core/test_cli.py::test_insert__same_logs_twice__stored_once`.",
         ]
     )
     problems = "\n".join(spec_map_problems(text, files_under_tests()))
@@ -271,8 +277,8 @@ def test_spec_map__each_kind_of_problem__reported_with_the_fix(tmp_path):
     assert "defines no `test_no_such_test`" in problems
     assert "FND-2 (docs/specs.md:7) names no test" in problems
     assert (
-        f"stale path `tests/test_store.py::test_insert__same_logs_twice__stored_once`: the file is `{real}`"
-        in problems
+        "stale path `tests/test_store.py::test_insert__same_logs_twice__stored_once`: "
+        f"the file is `{real}`" in problems
     )
     assert "no file `tests/keepers/test_nowhere.py`" in problems
     assert "`::test_x` under FND-5 continues no reference" in problems

@@ -82,9 +82,8 @@ def test_postgres__price_rounds_and_risk_publications__idempotent_like_sqlite(pg
     ]
     assert store.record_publication(pg_engine, publication_row(1)) is True
     store.set_publication_status(pg_engine, 1337, "0x" + "cd" * 20, 1, "confirmed", tx_hash="0x01")
-    assert (
-        store.record_publication(pg_engine, publication_row(1)) is False
-    )  # a confirmed id is never rewritten
+    # a confirmed id is never rewritten
+    assert store.record_publication(pg_engine, publication_row(1)) is False
     assert [
         (p.update_id, p.status) for p in store.publications(pg_engine, 1337, "0x" + "cd" * 20)
     ] == [(1, "confirmed")]

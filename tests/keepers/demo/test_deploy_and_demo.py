@@ -1,4 +1,5 @@
-"""FND-7, FND-9, LIQ-15: the real deploy script is re-runnable (venues wired and seeded too); the demo exits 0 and leaves no process.
+"""FND-7, FND-9, LIQ-15: the real deploy script is re-runnable (venues wired and seeded too); the
+demo exits 0 and leaves no process.
 
 These start their own anvil (like `make demo`) and run the real `ape run` commands.
 """

@@ -1,5 +1,6 @@
-"""The demo's keeper supervisor: an exited keeper is restarted (restart-safe keepers resume from their
-store cursors), each restart is logged and counted, and a keeper that keeps failing is reported."""
+"""The demo's keeper supervisor: an exited keeper is restarted (restart-safe keepers resume from
+their store cursors), each restart is logged and counted, and a keeper that keeps failing is
+reported."""
 
 import sys
 
@@ -21,8 +22,9 @@ def test_supervisor__restarts_an_exited_keeper_then_gives_up(tmp_path):
         )
 
         def given_up() -> str | None:
-            # `check` holds the supervisor's lock: the keeper's restarts and process are read together
-            # (reading `flaky.proc` outside it could see the exited process just before its restart).
+            # `check` holds the supervisor's lock: the keeper's restarts and process are read
+            # together (reading `flaky.proc` outside it could see the exited process just before its
+            # restart).
             try:
                 keepers.check("flaky-keeper")
                 return None

@@ -1,4 +1,5 @@
-"""FND-12, FND-13: deploying to a live network as an operator does, unattended, with a keyfile account.
+"""FND-12, FND-13: deploying to a live network as an operator does, unattended, with a keyfile
+account.
 
 The chain is an anvil standing in for Sepolia: chain id 11155111, a block a second and no instant
 mining (a transaction waits for its block), and ape's Sepolia setting of 2 confirmations, so every
@@ -30,7 +31,8 @@ NETWORK_NAME = "ethereum:sepolia"
 ALIAS, PASSPHRASE = "deployer", "correct horse battery staple"
 DEPLOYER = Account.from_key(keccak(text="quantera live deployment test"))
 PAUPER = Account.from_key(keccak(text="quantera live deployment test: unfunded"))
-# Anvil's default accounts: 1 owns the stand-in feeds and tokens; 2-4 are the protocol's role holders.
+# Anvil's default accounts: 1 owns the stand-in feeds and tokens; 2-4 are the protocol's role
+# holders.
 FEED_OWNER = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
 GOVERNOR = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"
 GUARDIAN = "0x90F79bf6EB2c4f870365E785982E1f101E93b906"
@@ -121,7 +123,8 @@ def sepolia(tmp_path_factory):
         rpc(url, "anvil_setBalance", [DEPLOYER.address, hex(10**18)])
         [manager] = deploy_raw(url, [("QuanteraAccessManager", ["address"], [FEED_OWNER])])
         prices = {"USDC": 1, "QTF": 100, "QSPX": 1500, "QNDX": 2500, "QOIL": 80}
-        # QTF is the compliance stack's token, which the deployment makes: the file names no token for it.
+        # QTF is the compliance stack's token, which the deployment makes: the file names no token
+        # for it.
         with_token = [symbol for symbol in prices if symbol != "QTF"]
         deployed = deploy_raw(
             url,
@@ -324,7 +327,8 @@ def run_until(chain, directory, log_path, condition, what: str) -> dict:
             def reached() -> dict:
                 if run.poll() is not None:
                     pytest.fail(
-                        f"the run ended ({run.returncode}) before {what}: {log_path.read_text()[-2000:]}"
+                        f"the run ended ({run.returncode}) before {what}: "
+                        f"{log_path.read_text()[-2000:]}"
                     )
                 record = read_record(record_file)
                 return record if record and condition(record) else {}

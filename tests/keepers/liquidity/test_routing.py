@@ -9,11 +9,8 @@ from keepers.liquidity.graph import Edge, best_path, find_arbitrage
 from keepers.liquidity.router import grid_for
 from keepers.liquidity.split import SplitError, best_split
 
-RESERVES = [
-    (5e12, 2.5e21),
-    (2e12, 1e21),
-    (1e12, 5e20),
-]  # USDC / QSPX constant-product pools at $2,000
+# USDC / QSPX constant-product pools at $2,000
+RESERVES = [(5e12, 2.5e21), (2e12, 1e21), (1e12, 5e20)]
 
 
 def v2_out(amount, reserve_in, reserve_out):
@@ -27,7 +24,8 @@ def v2_outputs(grid, pools=RESERVES):
 
 
 def test_split__identical_fee_pools__shares_proportional_to_depth():
-    """Equal marginal prices across constant-product pools with one fee: x_i proportional to reserves."""
+    """Equal marginal prices across constant-product pools with one fee: x_i proportional to
+    reserves."""
     total = 400_000 * 10**6
     grid = grid_for(total, points=64)
     allocation = best_split(np.array(grid, dtype=float), v2_outputs(grid), total, np.zeros(3), 0.0)
@@ -54,12 +52,12 @@ def test_split__gas_cost__splits_only_when_the_gain_pays_for_it():
 
 
 def test_split__depth_limited_source__filled_to_its_size_then_the_pools():
-    """An RFQ quote better than the pools but only for 100,000 USDC: taken whole, the rest to AMMs."""
+    """An RFQ quote better than the pools but only for 100,000 USDC: taken whole, the rest to
+    AMMs."""
     total, rfq_size = 300_000 * 10**6, 100_000 * 10**6
     grid = grid_for(total, extra=[rfq_size])
-    rfq = np.array(
-        [a * 5e8 * 0.9995 if a <= rfq_size else 0.0 for a in grid]
-    )  # 0.5 QSPX per USDC less 5 bp
+    # 0.5 QSPX per USDC less 5 bp
+    rfq = np.array([a * 5e8 * 0.9995 if a <= rfq_size else 0.0 for a in grid])
     outputs = np.vstack([v2_outputs(grid), rfq])
     allocation = best_split(np.array(grid, dtype=float), outputs, total, np.zeros(4), 0.0)
     assert int(allocation.amounts_in[3]) == rfq_size
@@ -108,7 +106,8 @@ def test_find_arbitrage__reports_a_profitable_cycle_only():
 
 
 def test_decode_fills__72_bytes_per_hop_in_order():
-    """RouteExecuted.fills as FillLog packs them: venue, tokenOut, uint128 amountIn, uint128 amountOut."""
+    """RouteExecuted.fills as FillLog packs them: venue, tokenOut, uint128 amountIn, uint128
+    amountOut."""
     venue, token = "0x" + "11" * 20, "0x" + "22" * 20
     packed = (
         bytes.fromhex(venue[2:])

@@ -45,13 +45,15 @@ def test_plan__never_overshoots_and_respects_every_bound(market, max_trade_bps, 
         assert not (sold[i] and bought[i])
     settlement_after = values[0] + sum(sold) - sum(bought)
     assert settlement_after >= min(target[0], values[0] + sum(sold))
+    # sales first
     assert [t.buy_index for t in trades] == sorted(
         (t.buy_index for t in trades), key=lambda b: b != 0
-    )  # sales first
+    )
 
 
 def test_plan__four_assets_three_trades_example():
-    """USDC 40%, QTF 10%, QSPX 40%, QOIL 10% of $1,000,000 towards 25/25/25/25: one sale, two buys."""
+    """USDC 40%, QTF 10%, QSPX 40%, QOIL 10% of $1,000,000 towards 25/25/25/25: one sale, two
+    buys."""
     units, prices = (
         [10**6, 10**18, 10**18, 10**18],
         [10**18, 100 * 10**18, 2_000 * 10**18, 50 * 10**18],

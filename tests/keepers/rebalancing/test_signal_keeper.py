@@ -19,7 +19,8 @@ SIGNAL_KEEPER, OPERATOR, AGENT, RISK_KEEPER, INVESTOR = 22, 3, 5, 7, 19
 
 @pytest.fixture(scope="module")
 def small_model():
-    """A small selector trained on the real history (fast: the loop, not the model, is under test)."""
+    """A small selector trained on the real history (fast: the loop, not the model, is under
+    test)."""
     from keepers.rebalancing.cycle import load_market
     from keepers.rebalancing.model import build_dataset, fit_selector
 
@@ -253,9 +254,8 @@ def test_signal_loop__train_signal_sign_relay_execute_risk_check(
         )
         rows = store.predictions(db, 1337, vault_address)
         assert len(rows) == 3, (tmp_path / "signal.log").read_text()[-3000:]
-        assert (
-            rows[-1].decision == "skipped: CooldownActive" and rows[-1].fallback
-        )  # no model file: rule-based
+        # no model file: rule-based
+        assert rows[-1].decision == "skipped: CooldownActive" and rows[-1].fallback
         assert rows[-1].reason == "no trained model"
     finally:
         group.stop_all()

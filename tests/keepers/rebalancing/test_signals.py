@@ -1,5 +1,6 @@
-"""RBL-3: the signal model (issue 6, part 7): features, the numpy network, strategies within the risk
-limits, time-split training with an honest out-of-sample report, saved versions, the fallback."""
+"""RBL-3: the signal model (issue 6, part 7): features, the numpy network, strategies within the
+risk limits, time-split training with an honest out-of-sample report, saved versions, the
+fallback."""
 
 import json
 

@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 from keepers.risk import cycle
 from keepers.risk.cycle import correlation_matrix, correlations_acceptable, step_correlations
 
-# Found by search (n = 3, bound 2,000): both matrices valid, the per-entry clamp between them is not.
+# Found by search (n = 3, bound 2,000): both matrices valid, the per-entry clamp between them is
+# not.
 PREVIOUS = [8_275, 8_257, 6_836]
 WANTED = [9_893, -9_776, -9_749]
 

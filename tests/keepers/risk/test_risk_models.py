@@ -28,9 +28,8 @@ def equity_returns() -> pd.DataFrame:
 def test_normal_var_es__closed_forms():
     result = models.normal_var_es(0.0, 0.01, 0.99)
     assert result.var == pytest.approx(2.326348 * 0.01, rel=1e-6)
-    assert result.es == pytest.approx(
-        0.01 * stats.norm.pdf(2.326348) / 0.01, rel=1e-5
-    )  # 2.665 sigma
+    # 2.665 sigma
+    assert result.es == pytest.approx(0.01 * stats.norm.pdf(2.326348) / 0.01, rel=1e-5)
     ten_day = models.normal_var_es(0.0, 0.01, 0.99, horizon_days=10)
     assert ten_day.var == pytest.approx(result.var * np.sqrt(10))
 
@@ -124,7 +123,7 @@ def test_monte_carlo_var__same_seed__same_result__other_seed__other_sample(asset
     assert run(7).var != run(8).var
 
 
-def test_student_t_scenarios__covariance_not_inflated__block_size_free__what_the_asset_path_evaluates(
+def test_student_t_scenarios__covariance_not_inflated__block_size_free__what_asset_path_evaluates(
     monkeypatch,
 ):
     x = models.student_t_scenarios(T_MEAN, T_COV, scenarios=400_000, dof=5.0, seed=4)
@@ -150,8 +149,8 @@ def test_student_t_scenarios__covariance_not_inflated__block_size_free__what_the
 
 
 def test_monte_carlo_component_es__elliptical__covariance_shares_of_the_exact_es():
-    """For an elliptical distribution with zero mean, E[X | w'X] is linear in w'X, so asset i's share
-    of the ES is w_i (cov w)_i / w' cov w."""
+    """For an elliptical distribution with zero mean, E[X | w'X] is linear in w'X, so asset i's
+    share of the ES is w_i (cov w)_i / w' cov w."""
     alpha, dof = 0.975, 5.0
     components = models.monte_carlo_component_es(
         np.zeros(3), T_COV, T_WEIGHTS, alpha, scenarios=1_000_000, dof=dof, seed=2
@@ -228,9 +227,9 @@ def test_garch__sp500__persistent_volatility_and_plausible_forecast(equity_retur
 
 @pytest.mark.parametrize("daily_sd", [1e-4, 2e-5])
 def test_garch__money_market_scale__forecast_in_the_series_units(daily_sd):
-    """RSK-8: a T-bill or money-market fund moves about 0.01% a day. Fitted unscaled (percent returns,
-    variance 1e-4) the optimiser forecast 2,000 times the true volatility; arch's rescaling keeps the
-    forecast within the series' own scale and raises no DataScaleWarning."""
+    """RSK-8: a T-bill or money-market fund moves about 0.01% a day. Fitted unscaled (percent
+    returns, variance 1e-4) the optimiser forecast 2,000 times the true volatility; arch's rescaling
+    keeps the forecast within the series' own scale and raises no DataScaleWarning."""
     import warnings
 
     from arch.utility.exceptions import DataScaleWarning
@@ -266,9 +265,8 @@ def test_performance_measures__closed_forms():
     assert models.max_drawdown(r) == pytest.approx(expected_dd)
     assert models.sharpe_ratio(r) == pytest.approx(np.sqrt(252) * r.mean() / r.std(ddof=1))
     assert models.beta(2 * r, r) == pytest.approx(2.0)
-    assert models.sortino_ratio(r) == pytest.approx(
-        np.sqrt(252) * r.mean() / 0.01
-    )  # downside dev sqrt(5e-4/5)
+    # downside dev sqrt(5e-4/5)
+    assert models.sortino_ratio(r) == pytest.approx(np.sqrt(252) * r.mean() / 0.01)
 
 
 def test_stress__scenario_file__sources_and_linear_losses():
