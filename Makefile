@@ -20,7 +20,7 @@ export PYTHONUNBUFFERED := 1
 PY_STAMP   := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: install build sizes test test-contracts test-keepers test-deploys test-drills redis-server bench demo audit clean lock help
+.PHONY: install build sizes lint lint-python lint-solidity test test-contracts test-keepers test-deploys test-drills redis-server bench demo audit clean lock help
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
@@ -51,6 +51,18 @@ build: install ## Install if needed, then compile the contracts
 sizes: build ## Record every deployable contract's runtime size in benchmarks/contract_sizes.json
 	$(BIN)/python scripts/bench_sizes.py
 
+# Static checks, in seconds: ruff (lint rules and formatting, configured in pyproject.toml) over the
+# Python tree, and forge's formatter (foundry.toml [fmt]) over the Solidity sources; it only parses,
+# never compiles. `make test` runs them first.
+lint: lint-python lint-solidity ## Check Python (ruff) and Solidity (forge fmt) style; rewrites nothing
+
+lint-python: $(PY_STAMP) ## Only the Python half of lint: ruff check and ruff format --check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+lint-solidity: $(NODE_STAMP) ## Only the Solidity half of lint: forge fmt --check on contracts/ and interfaces/
+	forge fmt --check contracts interfaces
+
 # Four jobs, three at a time (each starts its own anvils on ports of their choosing and its own
 # PostgreSQL on a Unix socket): the contract suite; the keeper tests that mostly wait on running
 # processes and 1-second blocks — the deployments and the demo, then the fault drills once the
@@ -59,7 +71,7 @@ sizes: build ## Record every deployable contract's runtime size in benchmarks/co
 KEEPER_DEPLOY_TESTS := tests/keepers/demo/test_deploy_and_demo.py tests/keepers/deploy/test_deploy_live.py
 KEEPER_DRILL_TESTS := tests/keepers/core/test_fault_drills.py
 
-test: build ## Run every test (contract suite, keeper suite, deployment/demo and drill tests in parallel)
+test: lint build ## Lint, then run every test (contract suite, keeper suite, deployment/demo and drill tests in parallel)
 	$(MAKE) --no-print-directory -j3 --output-sync=target test-contracts test-deploys test-keepers test-drills
 
 test-contracts: build

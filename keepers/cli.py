@@ -57,10 +57,20 @@ def deployments() -> None:
 
 
 @deployments.command("show")
-@click.option("--network", "network_key", default="ethereum:local", show_default=True,
-              help="ecosystem:network of the record.")
-@click.option("--dir", "directory", type=click.Path(path_type=Path), default=None,
-              help="Folder of the records (default: $QUANTERA_DEPLOYMENTS_DIR or deployments/).")
+@click.option(
+    "--network",
+    "network_key",
+    default="ethereum:local",
+    show_default=True,
+    help="ecosystem:network of the record.",
+)
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Folder of the records (default: $QUANTERA_DEPLOYMENTS_DIR or deployments/).",
+)
 @click.option("--json", "as_json", is_flag=True)
 def deployments_show(network_key: str, directory: Path | None, as_json: bool) -> None:
     """Contract addresses of one network."""
@@ -73,7 +83,9 @@ def deployments_show(network_key: str, directory: Path | None, as_json: bool) ->
     emit(record.to_json(), as_json, table)
 
 
-def _stored_events(db_url: str | None, chain_id: int, names: tuple[str, ...] | None = None) -> list[StoredEvent]:
+def _stored_events(
+    db_url: str | None, chain_id: int, names: tuple[str, ...] | None = None
+) -> list[StoredEvent]:
     engine = store.open_store(db_url)
     return [
         StoredEvent(e.event, e.block_number, e.log_index, e.args)
@@ -88,17 +100,25 @@ def governance() -> None:
 
 @governance.command("pending")
 @click.option("--chain-id", type=int, required=True)
-@click.option("--db-url", default=None, help="Keeper store URL (default: $QUANTERA_DB_URL or SQLite).")
-@click.option("--now", type=int, default=None, help="Unix time to evaluate readiness at (default: now).")
+@click.option(
+    "--db-url", default=None, help="Keeper store URL (default: $QUANTERA_DB_URL or SQLite)."
+)
+@click.option(
+    "--now", type=int, default=None, help="Unix time to evaluate readiness at (default: now)."
+)
 @click.option("--json", "as_json", is_flag=True)
 def governance_pending(chain_id: int, db_url: str | None, now: int | None, as_json: bool) -> None:
     """Scheduled operations not yet executed or cancelled."""
-    pending = pending_operations(_stored_events(db_url, chain_id, OPERATION_EVENTS), now or int(time.time()))
+    pending = pending_operations(
+        _stored_events(db_url, chain_id, OPERATION_EVENTS), now or int(time.time())
+    )
     table = Table(title=f"Pending operations on chain {chain_id}")
     for col in ("operation", "caller", "target", "selector", "ready in (s)"):
         table.add_column(col)
     for op in pending:
-        table.add_row(op.operation_id[:18] + "…", op.caller, op.target, op.selector, str(op.ready_in_seconds))
+        table.add_row(
+            op.operation_id[:18] + "…", op.caller, op.target, op.selector, str(op.ready_in_seconds)
+        )
     emit([op.to_json() for op in pending], as_json, table)
 
 
@@ -109,7 +129,9 @@ def governance_pending(chain_id: int, db_url: str | None, now: int | None, as_js
 def governance_roles(chain_id: int, db_url: str | None, as_json: bool) -> None:
     """Current holders of each role."""
     holders = role_holders(_stored_events(db_url, chain_id))
-    data = {ROLE_NAMES.get(role, str(role)): sorted(accts) for role, accts in sorted(holders.items())}
+    data = {
+        ROLE_NAMES.get(role, str(role)): sorted(accts) for role, accts in sorted(holders.items())
+    }
     table = Table(title=f"Role holders on chain {chain_id}")
     table.add_column("role")
     table.add_column("accounts")
@@ -124,14 +146,28 @@ def compliance() -> None:
 
 
 @compliance.command("onboard")
-@click.option("--file", "kyc_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
-              help="JSON lines of KYC results (wallet, country, investor_class, expiry, provider_reference).")
-@click.option("--network", "network_choice", required=True, help="ape network choice, e.g. ethereum:sepolia:node.")
-@click.option("--account", "account_alias", required=True, help="OPERATOR account: Ape alias or TEST::<n>.")
+@click.option(
+    "--file",
+    "kyc_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    required=True,
+    help="JSON lines of KYC results (wallet, country, investor_class, expiry, provider_reference).",
+)
+@click.option(
+    "--network",
+    "network_choice",
+    required=True,
+    help="ape network choice, e.g. ethereum:sepolia:node.",
+)
+@click.option(
+    "--account", "account_alias", required=True, help="OPERATOR account: Ape alias or TEST::<n>."
+)
 @click.option("--json", "as_json", is_flag=True)
-def compliance_onboard(kyc_file: Path, network_choice: str, account_alias: str, as_json: bool) -> None:
-    """Register KYC'd investors (idempotent). Bad rows are reported by line and skipped; the others go
-    through; the exit code is 1 if any row was rejected."""
+def compliance_onboard(
+    kyc_file: Path, network_choice: str, account_alias: str, as_json: bool
+) -> None:
+    """Register KYC'd investors (idempotent). Bad rows are reported by line and skipped; the others
+    go through; the exit code is 1 if any row was rejected."""
     from keepers.compliance import onboard
 
     result = onboard(kyc_file, network_choice, account_alias)
@@ -143,25 +179,48 @@ def compliance_onboard(kyc_file: Path, network_choice: str, account_alias: str, 
     emit(result, as_json, table)
     rejected = [row["line"] for row in result["rows"] if row["outcome"].startswith("error")]
     if rejected:
-        raise QuanteraError(f"{len(rejected)} row(s) rejected: line(s) {', '.join(map(str, rejected))}")
+        raise QuanteraError(
+            f"{len(rejected)} row(s) rejected: line(s) {', '.join(map(str, rejected))}"
+        )
 
 
 @compliance.command("report")
-@click.option("--from", "period_from", required=True, help="Period start: YYYY-MM-DD (UTC) or unix time.")
-@click.option("--to", "period_to", required=True, help="Period end (inclusive): YYYY-MM-DD (UTC) or unix time.")
-@click.option("--jurisdiction", type=click.IntRange(1, 999), default=None, help="ISO 3166-1 numeric code.")
+@click.option(
+    "--from", "period_from", required=True, help="Period start: YYYY-MM-DD (UTC) or unix time."
+)
+@click.option(
+    "--to",
+    "period_to",
+    required=True,
+    help="Period end (inclusive): YYYY-MM-DD (UTC) or unix time.",
+)
+@click.option(
+    "--jurisdiction", type=click.IntRange(1, 999), default=None, help="ISO 3166-1 numeric code."
+)
 @click.option("--network", "network_choice", required=True, help="ape network choice.")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Write transactions.csv, freezes.csv, holders.csv and report.json here.")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Write transactions.csv, freezes.csv, holders.csv and report.json here.",
+)
 @click.option("--json", "as_json", is_flag=True)
-def compliance_report(period_from: str, period_to: str, jurisdiction: int | None, network_choice: str,
-                      out_dir: Path | None, as_json: bool) -> None:
-    """Transactions (mints, burns, transfers, forced transfers, recoveries), freezes, and holder counts
-    per jurisdiction at period end, rebuilt from chain events."""
+def compliance_report(
+    period_from: str,
+    period_to: str,
+    jurisdiction: int | None,
+    network_choice: str,
+    out_dir: Path | None,
+    as_json: bool,
+) -> None:
+    """Transactions (mints, burns, transfers, forced transfers, recoveries), freezes, and holder
+    counts per jurisdiction at period end, rebuilt from chain events."""
     from keepers.compliance import build_chain_report, parse_time
 
-    report, written = build_chain_report(network_choice, parse_time(period_from), parse_time(period_to, True),
-                                         jurisdiction, out_dir)
+    report, written = build_chain_report(
+        network_choice, parse_time(period_from), parse_time(period_to, True), jurisdiction, out_dir
+    )
     table = Table(title=f"Holders per jurisdiction at {period_to}")
     for col in ("country", "holders", "balance"):
         table.add_column(col)
@@ -169,8 +228,10 @@ def compliance_report(period_from: str, period_to: str, jurisdiction: int | None
         table.add_row(str(row["country"]), str(row["holders"]), str(row["balance"]))
     emit(report.to_json(), as_json, table)
     if not as_json:
-        click.echo(f"{len(report.transactions)} transactions, {len(report.freezes)} freeze events"
-                   + (f"; written: {', '.join(str(p) for p in written)}" if written else ""))
+        click.echo(
+            f"{len(report.transactions)} transactions, {len(report.freezes)} freeze events"
+            + (f"; written: {', '.join(str(p) for p in written)}" if written else "")
+        )
 
 
 cli.add_command(risk_commands.risk)

@@ -25,19 +25,28 @@ def measure_access() -> dict[str, int]:
     """Timelocked governance through the protocol authority, on a managed target (the shape every
     GOVERNOR-restricted protocol setter has)."""
     deployer, guardian, governor = (accounts.test_accounts[i] for i in (0, 1, 2))
-    manager = deploy_access(Deployment.in_memory(deployer), {})  # the grants below are measured, so sent here
+    # the grants below are measured, so sent here
+    manager = deploy_access(Deployment.in_memory(deployer), {})
     gas = {"access.deploy_manager": chain.get_receipt(manager.txn_hash).gas_used}
     gas["access.grant_role"] = manager.grantRole(GUARDIAN, guardian, 0, sender=deployer).gas_used
     manager.grantRole(GOVERNOR, governor, DELAY, sender=deployer)
     target = deployer.deploy(project.ManagedTarget, manager)
-    manager.setTargetFunctionRole(target, [target.setParameter.encode_input(0)[:4]], GOVERNOR, sender=deployer)
+    manager.setTargetFunctionRole(
+        target, [target.setParameter.encode_input(0)[:4]], GOVERNOR, sender=deployer
+    )
     data = target.setParameter.encode_input(42)
-    gas["access.schedule_delayed_operation"] = manager.schedule(target, data, 0, sender=governor).gas_used
+    gas["access.schedule_delayed_operation"] = manager.schedule(
+        target, data, 0, sender=governor
+    ).gas_used
     chain.pending_timestamp += DELAY
-    gas["access.execute_delayed_operation"] = manager.execute(target, data, sender=governor).gas_used
+    gas["access.execute_delayed_operation"] = manager.execute(
+        target, data, sender=governor
+    ).gas_used
     other = target.setParameter.encode_input(7)
     manager.schedule(target, other, 0, sender=governor)
-    gas["access.guardian_cancel_operation"] = manager.cancel(governor, target, other, sender=guardian).gas_used
+    gas["access.guardian_cancel_operation"] = manager.cancel(
+        governor, target, other, sender=guardian
+    ).gas_used
     return gas
 
 
@@ -46,28 +55,44 @@ US, DE, ACCREDITED, FAR_FUTURE, UNIT = 840, 276, 2, 2**40 - 1, 10**18
 
 def measure_compliance() -> dict[str, int]:
     """Security-token transfers with jurisdiction, holder-cap, max-balance and rolling-limit rules
-    all active (the issue's scenario), plus mint, first transfer to a new holder and a 50-mint batch."""
+    all active (the issue's scenario), plus mint, first transfer to a new holder and a 50-mint
+    batch."""
     deployer, governor, operator, agent = (accounts.test_accounts[i] for i in (0, 2, 3, 4))
-    # Deployed by the deploy script's steps, with two jurisdictions capped (2,000 holders, 500 non-accredited).
+    # Deployed by the deploy script's steps, with two jurisdictions capped (2,000 holders, 500
+    # non-accredited).
     d = Deployment.in_memory(deployer)
     deploy_access(d, {"GOVERNOR": governor, "OPERATOR": operator})
-    token = deploy_compliance(d, "Bench T-Bill", "BTB", agent=agent.address,
-                              jurisdictions=[(country, (True, 1, 2_000, 500, 0)) for country in (US, DE)])
+    token = deploy_compliance(
+        d,
+        "Bench T-Bill",
+        "BTB",
+        agent=agent.address,
+        jurisdictions=[(country, (True, 1, 2_000, 500, 0)) for country in (US, DE)],
+    )
     renounce_temporary_roles(d)
     registry, engine = d.at("IdentityRegistry"), d.at("ComplianceEngine")
     token.unpause(sender=agent)
-    # maxBalance, minHolding, maxBalanceBps, lockup, daily, monthly, transfersOpenAt, totalCap, totalRetailCap
-    engine.setLimits((10**9 * UNIT, 0, 0, 0, 10**7 * UNIT, 10**8 * UNIT, 0, 10_000, 0), sender=governor)
+    # maxBalance, minHolding, maxBalanceBps, lockup, daily, monthly, transfersOpenAt, totalCap,
+    # totalRetailCap
+    engine.setLimits(
+        (10**9 * UNIT, 0, 0, 0, 10**7 * UNIT, 10**8 * UNIT, 0, 10_000, 0), sender=governor
+    )
     holders = [accounts.test_accounts[i] for i in (5, 6, 7)]
     for i, (wallet, country) in enumerate(zip(holders, (US, DE, US))):
-        registry.registerInvestor(wallet, f"0x{i + 1:040x}", country, ACCREDITED, FAR_FUTURE, sender=operator)
+        registry.registerInvestor(
+            wallet, f"0x{i + 1:040x}", country, ACCREDITED, FAR_FUTURE, sender=operator
+        )
     alice, bob, carol = holders
     gas = {"compliance.mint_new_holder": token.mint(alice, 1_000 * UNIT, sender=agent).gas_used}
     gas["compliance.transfer_to_new_holder"] = token.transfer(bob, 10 * UNIT, sender=alice).gas_used
-    gas["compliance.transfer_to_existing_holder"] = token.transfer(bob, 10 * UNIT, sender=alice).gas_used
+    gas["compliance.transfer_to_existing_holder"] = token.transfer(
+        bob, 10 * UNIT, sender=alice
+    ).gas_used
     batch = [accounts.test_accounts[8 + (i % 2)] for i in range(50)]
     for i, wallet in enumerate(batch[:2]):
-        registry.registerInvestor(wallet, f"0x{i + 100:040x}", US, ACCREDITED, FAR_FUTURE, sender=operator)
+        registry.registerInvestor(
+            wallet, f"0x{i + 100:040x}", US, ACCREDITED, FAR_FUTURE, sender=operator
+        )
     gas["compliance.batch_mint_50"] = token.batchMint(batch, [UNIT] * 50, sender=agent).gas_used
     return gas
 
@@ -79,9 +104,13 @@ def _call_frame_gas(txn_hash, callee: str) -> int:
     """Gas a transaction spent inside its (last) call to `callee`: the CALL's own cost (cold
     account access included) plus everything the callee executed, from an opcode trace."""
     txn_hash = txn_hash if isinstance(txn_hash, str) else txn_hash.hex()
-    trace = chain.provider.make_request("debug_traceTransaction", [
-        txn_hash if txn_hash.startswith("0x") else "0x" + txn_hash,
-        {"disableStorage": True, "disableMemory": True, "enableReturnData": False}])
+    trace = chain.provider.make_request(
+        "debug_traceTransaction",
+        [
+            txn_hash if txn_hash.startswith("0x") else "0x" + txn_hash,
+            {"disableStorage": True, "disableMemory": True, "enableReturnData": False},
+        ],
+    )
     logs = trace["structLogs"]
     target = int(callee, 16)
     start = None
@@ -99,17 +128,35 @@ def _call_frame_gas(txn_hash, callee: str) -> int:
 def measure_risk() -> dict[str, int]:
     """The pre-trade risk check of an 8-asset portfolio (settlement stablecoin + 7 security tokens,
     every asset held, 4 stress scenarios, every limit evaluated on the pass path), sent as a
-    transaction so the figure is full gas; plus sync (8 oracle reads), a model update and a trade."""
+    transaction so the figure is full gas; plus sync (8 oracle reads), a model update and a
+    trade."""
     deployer, governor, operator, agent = (accounts.test_accounts[i] for i in (0, 2, 3, 4))
     keeper, reporter, executor, investor = (accounts.test_accounts[i] for i in (10, 11, 12, 13))
     # Deployed by the deploy script's steps (keepers/<domain>/deploy.py).
     d = Deployment.in_memory(deployer)
-    deploy_access(d, {"GOVERNOR": governor, "OPERATOR": operator, "RISK_KEEPER": keeper, "PRICE_REPORTER": reporter,
-                      "EXECUTOR": executor})
-    registry = deploy_registry(d)
+    deploy_access(
+        d,
+        {
+            "GOVERNOR": governor,
+            "OPERATOR": operator,
+            "RISK_KEEPER": keeper,
+            "PRICE_REPORTER": reporter,
+            "EXECUTOR": executor,
+        },
+    )
+    deploy_registry(d)
     usdc = deploy_stablecoin(d, "USDC")
-    tokens = [usdc] + [deploy_security(d, f".BA{k}", f"Bench Asset {k}", f"BA{k}", agent=agent.address,
-                                       jurisdictions=[(US, (True, 1, 0, 0, 0))]) for k in range(7)]
+    tokens = [usdc] + [
+        deploy_security(
+            d,
+            f".BA{k}",
+            f"Bench Asset {k}",
+            f"BA{k}",
+            agent=agent.address,
+            jurisdictions=[(US, (True, 1, 0, 0, 0))],
+        )
+        for k in range(7)
+    ]
     for token in tokens[1:]:
         token.unpause(sender=agent)
     router = deploy_oracle(d)
@@ -117,22 +164,60 @@ def measure_risk() -> dict[str, int]:
     feeds = deploy_feeds(d, {s: 10**8 if s == "USDC" else 100 * 10**8 for s in symbols})
     set_feeds(d, router, {s: (t, feed_config(feeds[s].address)) for s, t in zip(symbols, tokens)})
     risk = deploy_risk_engine(d, router)
-    vault = deploy_vault(d, usdc, "Bench Fund", "BF", risk, router, share_jurisdictions=[(US, (True, 1, 0, 0, 0))])
+    vault = deploy_vault(
+        d, usdc, "Bench Fund", "BF", risk, router, share_jurisdictions=[(US, (True, 1, 0, 0, 0))]
+    )
     venue = d.deploy_contract("FixedRateVenue", "FixedRateVenue")
-    as_role(d, "GOVERNOR", vault_steps(d, vault, [(s, t.address) for s, t in zip(symbols[1:], tokens[1:])], [venue]))
-    as_role(d, "OPERATOR", register_steps(d, [("the vault", vault.address, f"0x{0xf0:040x}"),
-                                              ("the investor", investor.address, f"0x{0xf2:040x}"),
-                                              ("the venue", venue.address, f"0x{0xf1:040x}")]))
+    as_role(
+        d,
+        "GOVERNOR",
+        vault_steps(d, vault, [(s, t.address) for s, t in zip(symbols[1:], tokens[1:])], [venue]),
+    )
+    as_role(
+        d,
+        "OPERATOR",
+        register_steps(
+            d,
+            [
+                ("the vault", vault.address, f"0x{0xF0:040x}"),
+                ("the investor", investor.address, f"0x{0xF2:040x}"),
+                ("the venue", venue.address, f"0x{0xF1:040x}"),
+            ],
+        ),
+    )
     renounce_temporary_roles(d)
     assets = [(10_000, 0, True)] + [(2_000, 1 + k % 6, k < 2) for k in range(7)]
-    # minLiquid, var95, var99, es, stress, maxDD, hardDD, modelAge, priceAge, delay, vol, corr, stress chg, classes
-    limits = (1_000, 300, 400, 450, 2_500, 1_000, 2_000, 2 * 86_400, 3_600, 600, 5_000, 2_000, 2_000, [0] * 8)
+    # minLiquid, var95, var99, es, stress, maxDD, hardDD, modelAge, priceAge, delay, vol, corr,
+    # stress chg, classes
+    limits = (
+        1_000,
+        300,
+        400,
+        450,
+        2_500,
+        1_000,
+        2_000,
+        2 * 86_400,
+        3_600,
+        600,
+        5_000,
+        2_000,
+        2_000,
+        [0] * 8,
+    )
     risk.configure(vault, assets, limits, sender=governor)
     n = 8
     correlations = [2_000 + 100 * (k % 5) for k in range(n * (n - 1) // 2)]
     stress = [(300 * (i + 1) + 50 * s) for s in range(4) for i in range(n)]
-    update = (1, chain.pending_timestamp - 60, [500] + [3_000 + 1_000 * k for k in range(7)], correlations,
-              2_600_000, stress, (0,) * 11)
+    update = (
+        1,
+        chain.pending_timestamp - 60,
+        [500] + [3_000 + 1_000 * k for k in range(7)],
+        correlations,
+        2_600_000,
+        stress,
+        (0,) * 11,
+    )
     gas = {"risk.publish_model_8_assets": risk.publishModel(vault, update, sender=keeper).gas_used}
     usdc.mint(investor, 10_000_000 * 10**6, sender=operator)
     usdc.approve(vault, 2**256 - 1, sender=investor)
@@ -158,8 +243,12 @@ def measure_risk() -> dict[str, int]:
     result = risk.check(vault, before, after)
     if not result.ok or result.limit != 0:
         raise click.ClickException(f"benchmark portfolio should pass every limit, got {result}")
-    gas["risk.pre_trade_check_8_assets"] = risk.check.transact(vault, before, after, sender=deployer).gas_used
-    _RISK_CONTEXT.update(risk=risk, lens=d.at("RiskLens"), vault=vault, router=router, keeper=keeper)
+    gas["risk.pre_trade_check_8_assets"] = risk.check.transact(
+        vault, before, after, sender=deployer
+    ).gas_used
+    _RISK_CONTEXT.update(
+        risk=risk, lens=d.at("RiskLens"), vault=vault, router=router, keeper=keeper
+    )
     return gas
 
 
@@ -187,27 +276,79 @@ def measure_timings() -> dict[str, dict]:
     factors = rng.normal(size=(20, 20))
     cov = (factors @ factors.T / 20 + np.eye(20)) * 1e-4
     weights = np.full(20, 1 / 20)
-    timings = {"risk.monte_carlo_var_es_20_assets_1m_scenarios": timed(
-        lambda: monte_carlo_var(np.zeros(20), cov, weights, 0.99, scenarios=1_000_000, dof=5.0, seed=7),
-        TIMING_RUNS)}
+    timings = {
+        "risk.monte_carlo_var_es_20_assets_1m_scenarios": timed(
+            lambda: monte_carlo_var(
+                np.zeros(20), cov, weights, 0.99, scenarios=1_000_000, dof=5.0, seed=7
+            ),
+            TIMING_RUNS,
+        )
+    }
 
     spx, ndx = sp500.load(), nasdaq.load()
     symbols = ["USDC", "TB", "SPX", "NDX", "OIL", "SPXO", "NDXO", "SPXH"]
-    base = history(Portfolio("bench", "B", [PortfolioAsset("TB", "TB", "tbill", True, 10_000, "tbill", None)], {}))
-    prices = pd.DataFrame({"USDC": 1.0, "TB": base["TB"], "SPX": spx["Adj Close"], "NDX": ndx["Adj Close"],
-                           "OIL": wti.load()["DCOILWTICO"].reindex(spx.index).ffill(), "SPXO": spx["Open"],
-                           "NDXO": ndx["Open"], "SPXH": spx["High"]}).dropna().iloc[-500:]
-    classes = ["cash_stablecoin", "tbill", "equity", "equity", "commodity", "equity", "equity", "equity"]
-    portfolio = Portfolio("bench", "B", [PortfolioAsset(s, s, c, i < 2, 2_000, "constant", None)
-                                         for i, (s, c) in enumerate(zip(symbols, classes))], {})
-    risk, lens, vault, router, keeper = (_RISK_CONTEXT[k] for k in ("risk", "lens", "vault", "router", "keeper"))
+    base = history(
+        Portfolio(
+            "bench", "B", [PortfolioAsset("TB", "TB", "tbill", True, 10_000, "tbill", None)], {}
+        )
+    )
+    prices = (
+        pd.DataFrame(
+            {
+                "USDC": 1.0,
+                "TB": base["TB"],
+                "SPX": spx["Adj Close"],
+                "NDX": ndx["Adj Close"],
+                "OIL": wti.load()["DCOILWTICO"].reindex(spx.index).ffill(),
+                "SPXO": spx["Open"],
+                "NDXO": ndx["Open"],
+                "SPXH": spx["High"],
+            }
+        )
+        .dropna()
+        .iloc[-500:]
+    )
+    classes = [
+        "cash_stablecoin",
+        "tbill",
+        "equity",
+        "equity",
+        "commodity",
+        "equity",
+        "equity",
+        "equity",
+    ]
+    portfolio = Portfolio(
+        "bench",
+        "B",
+        [
+            PortfolioAsset(s, s, c, i < 2, 2_000, "constant", None)
+            for i, (s, c) in enumerate(zip(symbols, classes))
+        ],
+        {},
+    )
+    risk, lens, vault, router, keeper = (
+        _RISK_CONTEXT[k] for k in ("risk", "lens", "vault", "router", "keeper")
+    )
     db = store.open_store(f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite")
 
     def keeper_cycle():
         chain.pending_timestamp += 601  # the bench vault's minUpdateDelay is 600 s
         chain.mine()
         now = chain.pending_timestamp
-        result = publication.publish(db, chain.chain_id, risk, vault, router, portfolio, prices, now - 1, now, keeper, lens=lens)
+        result = publication.publish(
+            db,
+            chain.chain_id,
+            risk,
+            vault,
+            router,
+            portfolio,
+            prices,
+            now - 1,
+            now,
+            keeper,
+            lens=lens,
+        )
         if not result.get("published"):
             raise click.ClickException(f"keeper cycle did not publish: {result}")
 

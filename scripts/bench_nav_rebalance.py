@@ -8,7 +8,8 @@ with its compliance engine — oracle feeds, risk engine, vault with its share c
 liquidity venues with the NAV desk and the aggregator, the AutoRebalancer with the portfolio's
 strategy, intents signed by and bound to the signal keeper's key). As in the demo
 (`keepers/demo/rebalancing.py`), every trade routes through the NAV desk only, and each rebalance
-runs on a new UTC day (the desk's daily capacity starts afresh). Three rebalances of a $1,000,000 fund:
+runs on a new UTC day (the desk's daily capacity starts afresh). Three rebalances of a $1,000,000
+fund:
   - the first allocation: four subscriptions (cash into QTF, QSPX, QNDX, QOIL);
   - a steady-state rebalance a day later, after price moves: two redemptions and two subscriptions;
   - a de-risking rebalance the day after: four redemptions into cash.
@@ -38,7 +39,9 @@ from keepers.liquidity.codec import encode_legs, encode_route
 from keepers.rebalancing.intent import RebalanceIntent, account_signer
 from keepers.vault import load_portfolio
 
-_spec = importlib.util.spec_from_file_location("quantera_deploy", Path(__file__).with_name("deploy.py"))
+_spec = importlib.util.spec_from_file_location(
+    "quantera_deploy", Path(__file__).with_name("deploy.py")
+)
 deploy = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(deploy)
 
@@ -69,39 +72,92 @@ class NavDeskBench:
     def __init__(self, record_dir: Path):
         t = accounts.test_accounts
         self.deployer = t[DEPLOYER]
-        d = Deployment(sender=self.deployer, record=DeploymentRecord(network="ethereum:local", chain_id=chain.chain_id),
-                       path=record_dir / "ethereum-local.json", echo=click.echo)
-        # The deploy script's own sequence. No governor delay here: the benchmark's governor steps are
-        # the deployer's, granted for the occasion.
-        addresses = {i: t[i].address for i in (GUARDIAN, GOVERNOR, OPERATOR, AGENT, COMPLIANCE_KEEPER, RISK_KEEPER,
-                                               PRICE_REPORTER, EXECUTOR, SIGNAL_KEEPER)}
-        deploy.deploy_protocol(d, deploy.ProtocolConfig(
-            roles={"GUARDIAN": addresses[GUARDIAN], "GOVERNOR": addresses[GOVERNOR], "OPERATOR": addresses[OPERATOR]},
-            keepers={"RISK_KEEPER": addresses[RISK_KEEPER], "PRICE_REPORTER": addresses[PRICE_REPORTER],
-                     "EXECUTOR": addresses[EXECUTOR]},
-            governor_delay=0, token_agent=addresses[AGENT], compliance_keeper=addresses[COMPLIANCE_KEEPER],
-            signal_signers=[addresses[SIGNAL_KEEPER]], intent_relayer=addresses[SIGNAL_KEEPER]), None)
+        d = Deployment(
+            sender=self.deployer,
+            record=DeploymentRecord(network="ethereum:local", chain_id=chain.chain_id),
+            path=record_dir / "ethereum-local.json",
+            echo=click.echo,
+        )
+        # The deploy script's own sequence. No governor delay here: the benchmark's governor steps
+        # are the deployer's, granted for the occasion.
+        addresses = {
+            i: t[i].address
+            for i in (
+                GUARDIAN,
+                GOVERNOR,
+                OPERATOR,
+                AGENT,
+                COMPLIANCE_KEEPER,
+                RISK_KEEPER,
+                PRICE_REPORTER,
+                EXECUTOR,
+                SIGNAL_KEEPER,
+            )
+        }
+        deploy.deploy_protocol(
+            d,
+            deploy.ProtocolConfig(
+                roles={
+                    "GUARDIAN": addresses[GUARDIAN],
+                    "GOVERNOR": addresses[GOVERNOR],
+                    "OPERATOR": addresses[OPERATOR],
+                },
+                keepers={
+                    "RISK_KEEPER": addresses[RISK_KEEPER],
+                    "PRICE_REPORTER": addresses[PRICE_REPORTER],
+                    "EXECUTOR": addresses[EXECUTOR],
+                },
+                governor_delay=0,
+                token_agent=addresses[AGENT],
+                compliance_keeper=addresses[COMPLIANCE_KEEPER],
+                signal_signers=[addresses[SIGNAL_KEEPER]],
+                intent_relayer=addresses[SIGNAL_KEEPER],
+            ),
+            None,
+        )
         renounce_temporary_roles(d)
         record = d.record
         at = lambda kind, name: getattr(project, kind).at(record.address_of(name))  # noqa: E731
-        self.vault, self.risk = at("PortfolioVault", "PortfolioVault"), at("RiskEngine", "RiskEngine")
-        self.oracle, self.aggregator = at("OracleRouter", "OracleRouter"), at("LiquidityAggregator", "LiquidityAggregator")
-        self.rebalancer, self.nav = at("AutoRebalancer", "AutoRebalancer"), at("NavVenue", "NavVenue")
+        self.vault, self.risk = (
+            at("PortfolioVault", "PortfolioVault"),
+            at("RiskEngine", "RiskEngine"),
+        )
+        self.oracle, self.aggregator = (
+            at("OracleRouter", "OracleRouter"),
+            at("LiquidityAggregator", "LiquidityAggregator"),
+        )
+        self.rebalancer, self.nav = (
+            at("AutoRebalancer", "AutoRebalancer"),
+            at("NavVenue", "NavVenue"),
+        )
         self.lens = at("RebalancerLens", "RebalancerLens")
         self.manager = at("QuanteraAccessManager", "QuanteraAccessManager")
         self.tokens = [project.SecurityToken.at(a) for a in self.vault.assets()]
-        self.feeds = [project.ReporterPriceFeed.at(self.oracle.feedOf(a).primary) for a in self.vault.assets()]
+        self.feeds = [
+            project.ReporterPriceFeed.at(self.oracle.feedOf(a).primary) for a in self.vault.assets()
+        ]
         self.signer = t[SIGNAL_KEEPER]
         self.sign = account_signer(self.signer, DOMAIN, chain.chain_id, self.rebalancer.address)
-        self.names = {c.address.lower(): n for n, c in (
-            ("vault", self.vault), ("risk", self.risk), ("oracle", self.oracle), ("aggregator", self.aggregator),
-            ("rebalancer", self.rebalancer), ("NAV desk", self.nav), ("manager", self.manager))}
-        self.names.update({str(a).lower(): n for n, a in record.contracts.items() if n not in self.names.values()})
+        self.names = {
+            c.address.lower(): n
+            for n, c in (
+                ("vault", self.vault),
+                ("risk", self.risk),
+                ("oracle", self.oracle),
+                ("aggregator", self.aggregator),
+                ("rebalancer", self.rebalancer),
+                ("NAV desk", self.nav),
+                ("manager", self.manager),
+            )
+        }
+        self.names.update(
+            {str(a).lower(): n for n, a in record.contracts.items() if n not in self.names.values()}
+        )
         self.names.update({tk.address.lower(): s for s, tk in zip(SYMBOLS, self.tokens)})
         self.names.update({f.address.lower(): f"feed {s}" for s, f in zip(SYMBOLS, self.feeds)})
 
-        # The demo's opening: security tokens trading, a verified investor's deposit, the risk keeper's
-        # model and sync on the day's prices.
+        # The demo's opening: security tokens trading, a verified investor's deposit, the risk
+        # keeper's model and sync on the day's prices.
         agent, operator, investor = t[AGENT], t[OPERATOR], t[INVESTOR]
         for token in self.tokens[1:]:
             if token.paused():
@@ -114,30 +170,49 @@ class NavDeskBench:
         self.vault.deposit(DEPOSIT_USD * USDC_UNIT, investor, sender=investor)
         self.opening = [int(feed.latestRoundData()[1]) for feed in self.feeds]
         self.new_day(self.opening)
-        # A calm model (daily vols in ppm, correlations 1e-4) the portfolio's limits pass at both targets.
+        # A calm model (daily vols in ppm, correlations 1e-4) the portfolio's limits pass at both
+        # targets.
         vols = [100, 300, 12_000, 15_000, 20_000]
         correlations = [0, 0, 0, 0, 1_000, 1_000, 500, 8_000, 3_000, 3_000]
         stress = [0, 0, 1_500, 2_000, 3_000]
         metrics = (100, 150, 180, 800, 0, 0, 0, 0, 5_000, 2_500, 1)
-        model = (int(self.risk.metricsOf(self.vault)[1]) + 1, chain.blocks.head.timestamp - 1, vols, correlations,
-                 2_600_000, stress, metrics)
+        model = (
+            int(self.risk.metricsOf(self.vault)[1]) + 1,
+            chain.blocks.head.timestamp - 1,
+            vols,
+            correlations,
+            2_600_000,
+            stress,
+            metrics,
+        )
         self.risk.publishModel(self.vault, model, sender=t[RISK_KEEPER])
 
-        # The floor (contracts/test/BareRebalance.sol) for the same trades: the fund's assets, prices,
-        # venues, risk limits and model; a verified identity (it holds security tokens), one signer.
+        # The floor (contracts/test/BareRebalance.sol) for the same trades: the fund's assets,
+        # prices, venues, risk limits and model; a verified identity (it holds security tokens), one
+        # signer.
         self.agent, self.operator = agent, operator
         self.floor_key = Account.create("nav floor signer")
         self.floor = floor = self.deployer.deploy(
-            project.BareRebalance, self.oracle, self.aggregator, self.risk, [tk.address for tk in self.tokens],
-            [6, 18, 18, 18, 18], [self.floor_key.address], 1)
+            project.BareRebalance,
+            self.oracle,
+            self.aggregator,
+            self.risk,
+            [tk.address for tk in self.tokens],
+            [6, 18, 18, 18, 18],
+            [self.floor_key.address],
+            1,
+        )
         registry.registerInvestor(floor, "0x" + "fb" * 20, 840, 4, 2**40 - 1, sender=operator)
         portfolio = load_portfolio()
-        self.risk.configure(floor, portfolio.asset_risk(), portfolio.limits_tuple(), sender=t[GOVERNOR])
+        self.risk.configure(
+            floor, portfolio.asset_risk(), portfolio.limits_tuple(), sender=t[GOVERNOR]
+        )
         self.risk.publishModel(floor, (1,) + model[1:], sender=t[RISK_KEEPER])
         self.names[floor.address.lower()] = "floor"
 
     def new_day(self, prices) -> None:
-        """The next UTC day (the NAV desk's capacity restarts), the day's feed answers reported, a sync."""
+        """The next UTC day (the NAV desk's capacity restarts), the day's feed answers reported, a
+        sync."""
         now = chain.blocks.head.timestamp
         chain.mine(timestamp=(now // DAY + 1) * DAY + 60)
         for feed, price in zip(self.feeds, prices):
@@ -146,8 +221,16 @@ class NavDeskBench:
 
     def intent(self, targets) -> RebalanceIntent:
         rb, vault = self.rebalancer, self.vault
-        return RebalanceIntent(vault.address, self.lens.strategyOf(rb, vault)[1], targets, 100, rb.stateOf(vault)[0],
-                               chain.pending_timestamp + 600, b"\x01" * 32, b"\x02" * 32)
+        return RebalanceIntent(
+            vault.address,
+            self.lens.strategyOf(rb, vault)[1],
+            targets,
+            100,
+            rb.stateOf(vault)[0],
+            chain.pending_timestamp + 600,
+            b"\x01" * 32,
+            b"\x02" * 32,
+        )
 
     def rebalance(self, targets):
         rb = self.rebalancer
@@ -155,13 +238,23 @@ class NavDeskBench:
         preview = rb.previewRebalance(intent.as_tuple())
         if preview.blocker != b"\x00" * 4:
             raise click.ClickException(f"the rebalance would be refused: {preview.blocker.hex()}")
-        routes = [encode_legs([(1, [(self.nav.address, self.tokens[int(trade.buyIndex)].address, b"")])])
-                  for trade in preview.trades]
+        routes = [
+            encode_legs([(1, [(self.nav.address, self.tokens[int(trade.buyIndex)].address, b"")])])
+            for trade in preview.trades
+        ]
         _, signature = self.sign(intent)
-        receipt = rb.rebalance(intent.as_tuple(), [self.signer.address], [signature], routes, sender=self.signer)
+        receipt = rb.rebalance(
+            intent.as_tuple(), [self.signer.address], [signature], routes, sender=self.signer
+        )
         trades = [log for log in receipt.events if log.event_name == "Traded"]
-        if len(trades) != 4 or len([log for log in receipt.events if log.event_name in ("Subscribed", "Redeemed")]) != 4:
-            raise click.ClickException("each benchmark rebalance should make four trades through the NAV desk")
+        if (
+            len(trades) != 4
+            or len([log for log in receipt.events if log.event_name in ("Subscribed", "Redeemed")])
+            != 4
+        ):
+            raise click.ClickException(
+                "each benchmark rebalance should make four trades through the NAV desk"
+            )
         return receipt
 
 
@@ -184,17 +277,51 @@ def measure_floor(bench: NavDeskBench, targets, inspect=None) -> int:
             sell, buy, amount = int(trade.sellIndex), int(trade.buyIndex), int(trade.sellAmount)
             words.append(sell | buy << 8 | intent.max_slippage_bps << 16 | amount << 128)
             token_in, token_out = bench.tokens[sell].address, bench.tokens[buy].address
-            routes.append(encode_route(token_in, token_out, amount, 0, floor, intent.deadline, 0,
-                                       [(amount, [(bench.nav.address, token_out, b"")])]))
-        fields = encode(["uint256", "uint256", "address", "uint256", "uint16[]", "uint16", "bytes32", "bytes32"],
-                        [floor.nextNonce(), intent.deadline, intent.portfolio, intent.strategy_id,
-                         list(intent.target_weights_bps), intent.max_slippage_bps, intent.model_version,
-                         intent.signal_hash])
-        digest = keccak(b"\x19\x01" + keccak(encode(["uint256", "address"], [chain.chain_id, floor.address]))
-                        + keccak(fields))
+            routes.append(
+                encode_route(
+                    token_in,
+                    token_out,
+                    amount,
+                    0,
+                    floor,
+                    intent.deadline,
+                    0,
+                    [(amount, [(bench.nav.address, token_out, b"")])],
+                )
+            )
+        fields = encode(
+            [
+                "uint256",
+                "uint256",
+                "address",
+                "uint256",
+                "uint16[]",
+                "uint16",
+                "bytes32",
+                "bytes32",
+            ],
+            [
+                floor.nextNonce(),
+                intent.deadline,
+                intent.portfolio,
+                intent.strategy_id,
+                list(intent.target_weights_bps),
+                intent.max_slippage_bps,
+                intent.model_version,
+                intent.signal_hash,
+            ],
+        )
+        digest = keccak(
+            b"\x19\x01"
+            + keccak(encode(["uint256", "address"], [chain.chain_id, floor.address]))
+            + keccak(fields)
+        )
         signature = Account.unsafe_sign_hash(digest, bench.floor_key.key).signature
         receipt = floor.rebalance(fields, [signature], words, routes, sender=bench.signer)
-        if len(words) != 4 or sum(1 for log in receipt.events if log.event_name == "RouteExecuted") != 4:
+        if (
+            len(words) != 4
+            or sum(1 for log in receipt.events if log.event_name == "RouteExecuted") != 4
+        ):
             raise click.ClickException("the floor should make exactly the rebalancer's four trades")
         if inspect is not None:
             inspect(receipt)
@@ -213,11 +340,13 @@ def measure_gas(bench: NavDeskBench, keep_receipts: bool = False, inspect_floor=
     bench.new_day([round(p * m) for p, m in zip(bench.opening, MOVES_DAY2)])
     derisk_floor = measure_floor(bench, DERISK_TARGETS)
     derisk = bench.rebalance(DERISK_TARGETS)
-    gas = {"rebalance.nav_desk_first_allocation_5_assets_4_trades": first.gas_used,
-           "rebalance.nav_desk_steady_state_5_assets_4_trades": steady.gas_used,
-           "rebalance.nav_desk_derisk_5_assets_4_redemptions": derisk.gas_used,
-           "rebalance.nav_desk_floor_steady_state_5_assets_4_trades": steady_floor,
-           "rebalance.nav_desk_floor_derisk_5_assets_4_redemptions": derisk_floor}
+    gas = {
+        "rebalance.nav_desk_first_allocation_5_assets_4_trades": first.gas_used,
+        "rebalance.nav_desk_steady_state_5_assets_4_trades": steady.gas_used,
+        "rebalance.nav_desk_derisk_5_assets_4_redemptions": derisk.gas_used,
+        "rebalance.nav_desk_floor_steady_state_5_assets_4_trades": steady_floor,
+        "rebalance.nav_desk_floor_derisk_5_assets_4_redemptions": derisk_floor,
+    }
     if keep_receipts:
         return {**gas, "first_receipt": first, "steady_receipt": steady, "derisk_receipt": derisk}
     return gas
@@ -226,7 +355,8 @@ def measure_gas(bench: NavDeskBench, keep_receipts: bool = False, inspect_floor=
 @click.command(cls=ConnectedProviderCommand)
 @network_option(default="ethereum:local:foundry")
 def cli(ecosystem, network, provider):
-    """Measure the demo's NAV-desk rebalances (deployed protocol, security tokens) into benchmarks/."""
+    """Measure the demo's NAV-desk rebalances (deployed protocol, security tokens) into
+    benchmarks/."""
     if not network.is_local:
         raise click.UsageError("benchmarks run on a local network only")
     with tempfile.TemporaryDirectory() as record_dir:

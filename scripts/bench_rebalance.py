@@ -28,12 +28,25 @@ from keepers.access import as_role, deploy_access, renounce_temporary_roles
 from keepers.compliance import deploy_registry
 from keepers.core.benchmarking import merge_json, timed
 from keepers.core.deploying import Deployment
-from keepers.liquidity import deploy_adapters, deploy_aggregator, encode_legs, encode_route, list_sources
+from keepers.liquidity import (
+    deploy_adapters,
+    deploy_aggregator,
+    encode_legs,
+    encode_route,
+    list_sources,
+)
 from keepers.liquidity.artifacts import container
 from keepers.rebalancing import deploy_rebalancer, rebalance_vault
-from keepers.risk import configure_steps, deploy_feeds, deploy_oracle, deploy_risk_engine, feed_config, set_feeds
-from keepers.vault import deploy_stablecoin, deploy_vault, register_steps, vault_steps
 from keepers.rebalancing.intent import RebalanceIntent, sign_intent
+from keepers.risk import (
+    configure_steps,
+    deploy_feeds,
+    deploy_oracle,
+    deploy_risk_engine,
+    feed_config,
+    set_feeds,
+)
+from keepers.vault import deploy_stablecoin, deploy_vault, register_steps, vault_steps
 
 GAS_FILE = Path("benchmarks") / "gas.json"
 TIMINGS_FILE = Path("benchmarks") / "timings.json"
@@ -54,13 +67,21 @@ MAX_SNAPSHOT_AGE = 300
 class RebalanceBench:
     def __init__(self):
         d, governor, operator, reporter, keeper, investor, relayer = (
-            accounts.test_accounts[i] for i in (0, 2, 3, 11, 10, 13, 21))
+            accounts.test_accounts[i] for i in (0, 2, 3, 11, 10, 13, 21)
+        )
         self.relayer, self.deployer = relayer, d
-        # The protocol as the deploy script's steps build it (keepers/<domain>/deploy.py); the funds'
-        # tokens and their pools are the benchmark's own (plain ERC-20s, see above).
+        # The protocol as the deploy script's steps build it (keepers/<domain>/deploy.py); the
+        # funds' tokens and their pools are the benchmark's own (plain ERC-20s, see above).
         dep = Deployment.in_memory(d)
-        self.manager = deploy_access(dep, {"GOVERNOR": governor, "OPERATOR": operator, "RISK_KEEPER": keeper,
-                                           "PRICE_REPORTER": reporter})
+        self.manager = deploy_access(
+            dep,
+            {
+                "GOVERNOR": governor,
+                "OPERATOR": operator,
+                "RISK_KEEPER": keeper,
+                "PRICE_REPORTER": reporter,
+            },
+        )
         deploy_registry(dep)
         usdc = deploy_stablecoin(dep, "USDC")
         chain.provider.set_balance(d.address, 10**9 * UNIT)
@@ -71,20 +92,68 @@ class RebalanceBench:
         self.oracle = router = deploy_oracle(dep)
         symbols = ["USDC", "F1", "F2", "F3"]
         feeds = deploy_feeds(dep, {s: price * 10**8 for s, price in zip(symbols, PRICES)})
-        set_feeds(dep, router, {s: (t, feed_config(feeds[s].address)) for s, t in zip(symbols, self.tokens)})
+        set_feeds(
+            dep,
+            router,
+            {s: (t, feed_config(feeds[s].address)) for s, t in zip(symbols, self.tokens)},
+        )
         self.feeds = [feeds[s] for s in symbols]
         self.risk = risk = deploy_risk_engine(dep, router)
-        self.vault = vault = deploy_vault(dep, usdc, "Bench Fund", "BF", risk, router,
-                                          share_jurisdictions=[(US, (True, 1, 0, 0, 0))])
-        limits = (1_000, 300, 400, 450, 2_500, 1_000, 2_000, 2 * 86_400, 3_600, 600, 5_000, 2_000, 2_000, [0] * 8)
+        self.vault = vault = deploy_vault(
+            dep,
+            usdc,
+            "Bench Fund",
+            "BF",
+            risk,
+            router,
+            share_jurisdictions=[(US, (True, 1, 0, 0, 0))],
+        )
+        limits = (
+            1_000,
+            300,
+            400,
+            450,
+            2_500,
+            1_000,
+            2_000,
+            2 * 86_400,
+            3_600,
+            600,
+            5_000,
+            2_000,
+            2_000,
+            [0] * 8,
+        )
         risk_assets = [(10_000, 0, True), (5_000, 1, True), (5_000, 3, False), (5_000, 5, False)]
-        listings = vault_steps(dep, vault, [(s, t.address) for s, t in zip(symbols[1:], self.tokens[1:])])
-        as_role(dep, "GOVERNOR", listings + configure_steps(dep, risk, vault, risk_assets, limits,
-                                                            assets_to_list=len(listings)))
-        as_role(dep, "OPERATOR", register_steps(dep, [("the vault", vault.address, f"0x{0xF0:040x}"),
-                                                      ("the investor", investor.address, f"0x{0xF2:040x}")]))
-        model = (1, chain.pending_timestamp - 60, [500, 300, 6_000, 9_000], [0, 0, 0, 2_000, 1_000, 3_000],
-                 2_600_000, [0, 30, 1_200, 2_500], (0,) * 11)
+        listings = vault_steps(
+            dep, vault, [(s, t.address) for s, t in zip(symbols[1:], self.tokens[1:])]
+        )
+        as_role(
+            dep,
+            "GOVERNOR",
+            listings
+            + configure_steps(dep, risk, vault, risk_assets, limits, assets_to_list=len(listings)),
+        )
+        as_role(
+            dep,
+            "OPERATOR",
+            register_steps(
+                dep,
+                [
+                    ("the vault", vault.address, f"0x{0xF0:040x}"),
+                    ("the investor", investor.address, f"0x{0xF2:040x}"),
+                ],
+            ),
+        )
+        model = (
+            1,
+            chain.pending_timestamp - 60,
+            [500, 300, 6_000, 9_000],
+            [0, 0, 0, 2_000, 1_000, 3_000],
+            2_600_000,
+            [0, 30, 1_200, 2_500],
+            (0,) * 11,
+        )
         risk.publishModel(vault, model, sender=keeper)
 
         self.aggregator = aggregator = deploy_aggregator(dep, router, 300, 50)
@@ -103,12 +172,32 @@ class RebalanceBench:
 
         self.rebalancer = rb = deploy_rebalancer(dep)
         self.lens = dep.at("RebalancerLens")
-        self.keys = sorted((Account.create(f"bench signer {i}") for i in range(3)), key=lambda a: int(a.address, 16))
+        self.keys = sorted(
+            (Account.create(f"bench signer {i}") for i in range(3)),
+            key=lambda a: int(a.address, 16),
+        )
         # As deployed: intents bound to the keeper that relays them (SEC-4), which is also what
         # lets the strategy price with the RiskEngine's snapshot (RBL-14).
-        rebalance_vault(dep, rb, vault, ([500, 0, 0, 0], [10_000, 5_000, 5_000, 5_000], 100, 4_000, 200, 2, 3_600,
-                                         86_400, 500 * 10**9, 50_000 * UNIT, MAX_SNAPSHOT_AGE),
-                        [k.address for k in self.keys], self.relayer.address)
+        rebalance_vault(
+            dep,
+            rb,
+            vault,
+            (
+                [500, 0, 0, 0],
+                [10_000, 5_000, 5_000, 5_000],
+                100,
+                4_000,
+                200,
+                2,
+                3_600,
+                86_400,
+                500 * 10**9,
+                50_000 * UNIT,
+                MAX_SNAPSHOT_AGE,
+            ),
+            [k.address for k in self.keys],
+            self.relayer.address,
+        )
         renounce_temporary_roles(dep)
         usdc.transfer(investor, DEPOSIT_USD * USDC_UNIT, sender=d)
         usdc.approve(vault, DEPOSIT_USD * USDC_UNIT, sender=investor)
@@ -117,15 +206,31 @@ class RebalanceBench:
 
         # The floor (contracts/test/BareRebalance.sol): the same assets, prices, venues, risk limits
         # and model, signed by the same keys; funded only inside `measure_floor`'s snapshot.
-        self.floor = floor = d.deploy(project.BareRebalance, router, aggregator, risk, [t.address for t in self.tokens],
-                                      [6, 18, 18, 18], [k.address for k in self.keys], 2)
+        self.floor = floor = d.deploy(
+            project.BareRebalance,
+            router,
+            aggregator,
+            risk,
+            [t.address for t in self.tokens],
+            [6, 18, 18, 18],
+            [k.address for k in self.keys],
+            2,
+        )
         risk.configure(floor, risk_assets, limits, sender=governor)
         risk.publishModel(floor, model, sender=keeper)
 
     def intent(self, targets) -> RebalanceIntent:
         rb = self.rebalancer
-        return RebalanceIntent(self.vault.address, self.lens.strategyOf(rb, self.vault)[1], targets, 100, rb.stateOf(self.vault)[0],
-                               chain.pending_timestamp + 600, b"\x01" * 32, b"\x02" * 32)
+        return RebalanceIntent(
+            self.vault.address,
+            self.lens.strategyOf(rb, self.vault)[1],
+            targets,
+            100,
+            rb.stateOf(self.vault)[0],
+            chain.pending_timestamp + 600,
+            b"\x01" * 32,
+            b"\x02" * 32,
+        )
 
     def rebalance(self, targets) -> object:
         rb = self.rebalancer
@@ -134,10 +239,18 @@ class RebalanceBench:
         routes = []
         for trade in trades:
             risky = int(trade.buyIndex) if int(trade.sellIndex) == 0 else int(trade.sellIndex)
-            routes.append(encode_legs([(1, [(self.pairs[risky - 1], self.tokens[int(trade.buyIndex)].address, b"")])]))
+            routes.append(
+                encode_legs(
+                    [(1, [(self.pairs[risky - 1], self.tokens[int(trade.buyIndex)].address, b"")])]
+                )
+            )
         signers = self.keys[:2]
-        signatures = [sign_intent(intent, k.key, DOMAIN, chain.chain_id, rb.address)[1] for k in signers]
-        return rb.rebalance(intent.as_tuple(), [k.address for k in signers], signatures, routes, sender=self.relayer)
+        signatures = [
+            sign_intent(intent, k.key, DOMAIN, chain.chain_id, rb.address)[1] for k in signers
+        ]
+        return rb.rebalance(
+            intent.as_tuple(), [k.address for k in signers], signatures, routes, sender=self.relayer
+        )
 
 
 def measure_floor(bench: RebalanceBench, targets, inspect=None) -> int:
@@ -157,18 +270,51 @@ def measure_floor(bench: RebalanceBench, targets, inspect=None) -> int:
             words.append(sell | buy << 8 | intent.max_slippage_bps << 16 | amount << 128)
             pair = bench.pairs[max(sell, buy) - 1]
             token_in, token_out = bench.tokens[sell].address, bench.tokens[buy].address
-            routes.append(encode_route(token_in, token_out, amount, 0, floor, intent.deadline, 0,
-                                       [(amount, [(pair, token_out, b"")])]))
-        fields = encode(["uint256", "uint256", "address", "uint256", "uint16[]", "uint16", "bytes32", "bytes32"],
-                        [floor.nextNonce(), intent.deadline, intent.portfolio, intent.strategy_id,
-                         list(intent.target_weights_bps), intent.max_slippage_bps, intent.model_version,
-                         intent.signal_hash])
+            routes.append(
+                encode_route(
+                    token_in,
+                    token_out,
+                    amount,
+                    0,
+                    floor,
+                    intent.deadline,
+                    0,
+                    [(amount, [(pair, token_out, b"")])],
+                )
+            )
+        fields = encode(
+            [
+                "uint256",
+                "uint256",
+                "address",
+                "uint256",
+                "uint16[]",
+                "uint16",
+                "bytes32",
+                "bytes32",
+            ],
+            [
+                floor.nextNonce(),
+                intent.deadline,
+                intent.portfolio,
+                intent.strategy_id,
+                list(intent.target_weights_bps),
+                intent.max_slippage_bps,
+                intent.model_version,
+                intent.signal_hash,
+            ],
+        )
         domain = keccak(encode(["uint256", "address"], [chain.chain_id, floor.address]))
         digest = keccak(b"\x19\x01" + domain + keccak(fields))
         signatures = [Account.unsafe_sign_hash(digest, k.key).signature for k in bench.keys[:2]]
         receipt = floor.rebalance(fields, signatures, words, routes, sender=bench.relayer)
-        if len(words) != 3 or sum(1 for log in receipt.events if log.event_name == "RouteExecuted") != 3:
-            raise click.ClickException("the floor should make exactly the rebalancer's three trades")
+        if (
+            len(words) != 3
+            or sum(1 for log in receipt.events if log.event_name == "RouteExecuted") != 3
+        ):
+            raise click.ClickException(
+                "the floor should make exactly the rebalancer's three trades"
+            )
         if inspect is not None:
             inspect(receipt)
         return receipt.gas_used
@@ -187,15 +333,18 @@ def measure_gas(bench: RebalanceBench, keep_receipts: bool = False, inspect_floo
     chain.mine(timestamp=chain.blocks.head.timestamp + 12)
     first = bench.rebalance(FIRST_TARGETS)
     chain.mine(timestamp=chain.blocks.head.timestamp + 3_601)  # past the cooldown
-    bench.risk.sync(bench.vault, sender=bench.deployer)  # the risk keeper refreshes the engine's prices
+    # the risk keeper refreshes the engine's prices
+    bench.risk.sync(bench.vault, sender=bench.deployer)
     floor = measure_floor(bench, STEADY_TARGETS, inspect_floor)
     steady = bench.rebalance(STEADY_TARGETS)
     for receipt in (first, steady):
         if sum(1 for log in receipt.events if log.event_name == "Traded") != 3:
             raise click.ClickException("the benchmark rebalance should make exactly three trades")
-    gas = {"rebalance.first_allocation_4_assets_3_trades": first.gas_used,
-           "rebalance.steady_state_4_assets_3_trades": steady.gas_used,
-           "rebalance.floor_steady_state_4_assets_3_trades": floor}
+    gas = {
+        "rebalance.first_allocation_4_assets_3_trades": first.gas_used,
+        "rebalance.steady_state_4_assets_3_trades": steady.gas_used,
+        "rebalance.floor_steady_state_4_assets_3_trades": floor,
+    }
     return {**gas, "first_receipt": first, "steady_receipt": steady} if keep_receipts else gas
 
 
@@ -209,19 +358,36 @@ def measure_signal() -> dict[str, dict]:
 
     selector = TrainedSelector.load(DEFAULT_MODEL)
     market = load_market()
-    features = build_features(market.prices, market.risky, market.tbill,
-                              fit_until=selector.network.meta["splits"]["train_until"])
+    features = build_features(
+        market.prices,
+        market.risky,
+        market.tbill,
+        fit_until=selector.network.meta["splits"]["train_until"],
+    )
     row = features.iloc[[-1]]
     key = Account.create("bench signal signer")
     holdings = [10**12] + [10**21] * (len(market.portfolio.assets) - 1)
     prices = [10**18] + [100 * 10**18] * (len(market.portfolio.assets) - 1)
 
     def cycle():
-        signal_cycle(market, selector, holdings, prices, nonce=0, strategy_id=1, portfolio=ZERO,
-                     verifying_contract=ZERO, chain_id=31337, key=key.key, deadline=2**40)
+        signal_cycle(
+            market,
+            selector,
+            holdings,
+            prices,
+            nonce=0,
+            strategy_id=1,
+            portfolio=ZERO,
+            verifying_contract=ZERO,
+            chain_id=31337,
+            key=key.key,
+            deadline=2**40,
+        )
 
-    return {"signal.model_inference": timed(lambda: predict(selector, row), 200, warm_up=True),
-            "signal.full_cycle": timed(cycle, 10, warm_up=True)}
+    return {
+        "signal.model_inference": timed(lambda: predict(selector, row), 200, warm_up=True),
+        "signal.full_cycle": timed(cycle, 10, warm_up=True),
+    }
 
 
 @click.command(cls=ConnectedProviderCommand)
@@ -237,4 +403,6 @@ def cli(ecosystem, network, provider):
     timings = measure_signal()
     merge_json(TIMINGS_FILE, timings)
     for name, t in sorted(timings.items()):
-        click.echo(f"{name:50} median {t['median_s'] * 1000:.2f} ms, max {t['max_s'] * 1000:.2f} ms")
+        click.echo(
+            f"{name:50} median {t['median_s'] * 1000:.2f} ms, max {t['max_s'] * 1000:.2f} ms"
+        )

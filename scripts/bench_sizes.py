@@ -21,9 +21,14 @@ def main() -> int:
         print(f"error: {BUILD_FILE} not found: run `make build` first", file=sys.stderr)
         return 1
     sizes = contract_sizes(BUILD_FILE)
-    SIZES_FILE.write_text(json.dumps({"runtime_budget_bytes": RUNTIME_BUDGET, "contracts": sizes}, indent=2) + "\n")
+    SIZES_FILE.write_text(
+        json.dumps({"runtime_budget_bytes": RUNTIME_BUDGET, "contracts": sizes}, indent=2) + "\n"
+    )
     largest = max(sizes.items(), key=lambda item: item[1]["runtime_bytes"])
-    print(f"{len(sizes)} contracts written to {SIZES_FILE}; largest {largest[0]} {largest[1]['runtime_bytes']} bytes")
+    print(
+        f"{len(sizes)} contracts written to {SIZES_FILE}; "
+        f"largest {largest[0]} {largest[1]['runtime_bytes']} bytes"
+    )
     problems = size_budget_problems(sizes)
     for problem in problems:
         print(f"over budget: {problem}", file=sys.stderr)

@@ -54,7 +54,8 @@ def plain_numpy_var_es(mean, cov, weights, alpha, scenarios, dof, seed) -> tuple
 
 
 def exact_var_es(mean, cov, weights, alpha, dof) -> tuple[float, float]:
-    """The linear portfolio's exact Student-t VaR and ES (tests/keepers/risk/test_risk_models.py)."""
+    """The linear portfolio's exact Student-t VaR and ES
+    (tests/keepers/risk/test_risk_models.py)."""
     s = np.sqrt(weights @ cov @ weights * (dof - 2) / dof)
     q = stats.t.ppf(alpha, dof)
     tail_mean = stats.t.pdf(q, dof) * (dof + q**2) / ((dof - 1) * (1 - alpha))
@@ -70,14 +71,24 @@ def measure() -> tuple[dict[str, dict], tuple[float, float]]:
     mean, cov, weights = bench_portfolio()
 
     def ours(seed: int, asset_level: bool) -> tuple[float, float]:
-        result = monte_carlo_var(mean, cov, weights, ALPHA, scenarios=SCENARIOS, dof=DOF, seed=seed,
-                                 asset_level=asset_level)
+        result = monte_carlo_var(
+            mean,
+            cov,
+            weights,
+            ALPHA,
+            scenarios=SCENARIOS,
+            dof=DOF,
+            seed=seed,
+            asset_level=asset_level,
+        )
         return result.var, result.es
 
     candidates = {
         "ours_portfolio": lambda seed: ours(seed, asset_level=False),
         "ours_asset_level": lambda seed: ours(seed, asset_level=True),
-        "plain_numpy": lambda seed: plain_numpy_var_es(mean, cov, weights, ALPHA, SCENARIOS, DOF, seed),
+        "plain_numpy": lambda seed: plain_numpy_var_es(
+            mean, cov, weights, ALPHA, SCENARIOS, DOF, seed
+        ),
         "floor_20m_normals": floor_normals,
     }
     seconds: dict[str, list[float]] = {name: [] for name in candidates}
@@ -85,33 +96,47 @@ def measure() -> tuple[dict[str, dict], tuple[float, float]]:
     for seed in range(RUNS):
         for name, run in candidates.items():
             answer = []
-            seconds[name].append(timed(lambda: answer.append(run(seed)), 1)["median_s"])
+            # timed() runs the lambda before the loop moves on: no late binding (B023) to fear.
+            seconds[name].append(timed(lambda: answer.append(run(seed)), 1)["median_s"])  # noqa: B023
             if answer[0] is not None:
                 answers[name].append(answer[0])
     exact_var, exact_es = exact_var_es(mean, cov, weights, ALPHA, DOF)
     timings = {}
     for name, samples in seconds.items():
-        entry = {"median_s": round(statistics.median(samples), 5), "max_s": round(max(samples), 5),
-                 "runs": RUNS}
+        entry = {
+            "median_s": round(statistics.median(samples), 5),
+            "max_s": round(max(samples), 5),
+            "runs": RUNS,
+        }
         if answers[name]:
-            entry["max_rel_error_var"] = round(max(abs(var / exact_var - 1) for var, _ in answers[name]), 5)
-            entry["max_rel_error_es"] = round(max(abs(es / exact_es - 1) for _, es in answers[name]), 5)
+            entry["max_rel_error_var"] = round(
+                max(abs(var / exact_var - 1) for var, _ in answers[name]), 5
+            )
+            entry["max_rel_error_es"] = round(
+                max(abs(es / exact_es - 1) for _, es in answers[name]), 5
+            )
         timings[PREFIX + name] = entry
     return timings, (exact_var, exact_es)
 
 
 @click.command()
 def cli() -> None:
-    """Time Monte Carlo VaR + ES (ours, the plain numpy version, the draw floor) into timings.json."""
+    """Time Monte Carlo VaR + ES (ours, the plain numpy version, the draw floor) into
+    timings.json."""
     timings, (exact_var, exact_es) = measure()
     merge_json(TIMINGS_FILE, timings)
     click.echo(f"exact 99% VaR {exact_var:.6f}, ES {exact_es:.6f} (fractions of value)")
     plain = timings[PREFIX + "plain_numpy"]["median_s"]
     for name, t in timings.items():
-        errors = (f", max error VaR {t['max_rel_error_var']:.2%} ES {t['max_rel_error_es']:.2%}"
-                  if "max_rel_error_var" in t else "")
-        click.echo(f"{name:52} median {t['median_s']:.3f} s (plain / this {plain / t['median_s']:5.1f}x), "
-                   f"max {t['max_s']:.3f} s{errors}")
+        errors = (
+            f", max error VaR {t['max_rel_error_var']:.2%} ES {t['max_rel_error_es']:.2%}"
+            if "max_rel_error_var" in t
+            else ""
+        )
+        click.echo(
+            f"{name:52} median {t['median_s']:.3f} s (plain / this {plain / t['median_s']:5.1f}x), "
+            f"max {t['max_s']:.3f} s{errors}"
+        )
     click.echo(f"written to {TIMINGS_FILE}")
 
 

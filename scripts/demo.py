@@ -5,17 +5,28 @@ from pathlib import Path
 
 import click
 
-from keepers.demo.run import run_demo
 from keepers.core.errors import QuanteraError
+from keepers.demo.run import run_demo
 
 
 @click.command()
-@click.option("--blocks", type=click.IntRange(1, 10_000), default=40, show_default=True,
-              help="How many blocks the keepers run for before the demo stops them.")
-@click.option("--dir", "workdir", type=click.Path(path_type=Path), default=None,
-              help="Where logs, the deployment record and the keeper store go (default: a new temp folder).")
+@click.option(
+    "--blocks",
+    type=click.IntRange(1, 10_000),
+    default=40,
+    show_default=True,
+    help="How many blocks the keepers run for before the demo stops them.",
+)
+@click.option(
+    "--dir",
+    "workdir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Where logs, the deployment record and the keeper store go (default: a new temp folder).",
+)
 def cli(blocks: int, workdir: Path | None):
-    """Start a private anvil, deploy Quantera, run the keepers, print what happened, stop everything."""
+    """Start a private anvil, deploy Quantera, run the keepers, print what happened, stop
+    everything."""
     try:
         code = run_demo(blocks, workdir)
     except QuanteraError as err:

@@ -17,7 +17,6 @@ line and nothing sent. On live networks every state-changing step asks for confi
 `--yes`: then the deployment runs unattended. `--account` must name an Ape account alias there.
 """
 
-
 import json
 from dataclasses import dataclass, field
 
@@ -48,7 +47,9 @@ from keepers.core.preflight import (
 from keepers.core.waiting import WaitTimeout, wait_until
 
 MARKET_MAKER_ACCOUNT = 20  # local networks: the RFQ market maker's test account
-SIGNAL_KEEPER_ACCOUNT = 22  # local networks: the signal keeper (signs rebalance intents, relays them)
+SIGNAL_KEEPER_ACCOUNT = (
+    22  # local networks: the signal keeper (signs rebalance intents, relays them)
+)
 
 
 @dataclass(frozen=True)
@@ -70,18 +71,32 @@ class ProtocolConfig:
     intent_relayer: str | None = None
 
 
-def deploy_protocol(d: Deployment, config: ProtocolConfig, live: dict[str, LiveAsset] | None) -> None:
+def deploy_protocol(
+    d: Deployment, config: ProtocolConfig, live: dict[str, LiveAsset] | None
+) -> None:
     """Every domain's deploy steps in dependency order (a new domain adds one line here)."""
     from keepers.vault import deploy_fund, load_portfolio
 
     click.echo("Step 1: access")
     deploy_access(d, config.roles, config.governor_delay)
     click.echo("Step 2: compliance")
-    deploy_compliance(d, config.token_name, config.token_symbol, agent=config.token_agent,
-                      compliance_keeper=config.compliance_keeper, claim_cache_ttl=config.claim_cache_ttl)
+    deploy_compliance(
+        d,
+        config.token_name,
+        config.token_symbol,
+        agent=config.token_agent,
+        compliance_keeper=config.compliance_keeper,
+        claim_cache_ttl=config.claim_cache_ttl,
+    )
     click.echo("Step 3: the fund (tokens, feeds, oracle router, risk engine, vault)")
-    deploy_fund(d, load_portfolio(), live=live, agent=config.token_agent, keepers=config.keepers,
-                price_date=config.price_date)
+    deploy_fund(
+        d,
+        load_portfolio(),
+        live=live,
+        agent=config.token_agent,
+        keepers=config.keepers,
+        price_date=config.price_date,
+    )
     if config.with_liquidity:
         click.echo("Step 4: liquidity venues and the aggregator")
         deploy_venues(d, config.market_maker)
@@ -97,7 +112,9 @@ def deploy_venues(d: Deployment, market_maker: str | None) -> None:
     from keepers.vault import load_portfolio
 
     if not d.is_local:
-        click.echo("  = live network: liquidity venues are listed by governance, not seeded by this script")
+        click.echo(
+            "  = live network: liquidity venues are listed by governance, not seeded by this script"
+        )
         return
     if not is_admin(d, "liquidity layer"):
         return
@@ -126,7 +143,14 @@ def deploy_rebalancing(d: Deployment, signal_signers: list[str], relayer: str | 
     if not is_admin(d, "rebalancer"):
         return
     rebalancer = deploy_rebalancer(d)
-    rebalance_vault(d, rebalancer, d.at("PortfolioVault"), load_portfolio().strategy_tuple(), signal_signers, relayer)
+    rebalance_vault(
+        d,
+        rebalancer,
+        d.at("PortfolioVault"),
+        load_portfolio().strategy_tuple(),
+        signal_signers,
+        relayer,
+    )
 
 
 def _resolve_account(alias: str | None, is_local: bool):
@@ -140,7 +164,9 @@ def _resolve_account(alias: str | None, is_local: bool):
         raise click.BadParameter(str(err)) from None
 
 
-IN_FLIGHT_TIMEOUT_SECONDS = 600.0  # a hang guard: a live network mines a priced transaction far sooner
+IN_FLIGHT_TIMEOUT_SECONDS = (
+    600.0  # a hang guard: a live network mines a priced transaction far sooner
+)
 
 
 def await_in_flight(sender, timeout_seconds: float = IN_FLIGHT_TIMEOUT_SECONDS) -> None:
@@ -154,12 +180,20 @@ def await_in_flight(sender, timeout_seconds: float = IN_FLIGHT_TIMEOUT_SECONDS) 
 
     if (count := in_flight()) <= 0:
         return
-    click.echo(f"  ~ waiting for {count} transaction(s) sent by {address} in an earlier run to be mined")
+    click.echo(
+        f"  ~ waiting for {count} transaction(s) sent by {address} in an earlier run to be mined"
+    )
     try:
-        wait_until(lambda: in_flight() <= 0, f"the transactions {address} sent in an earlier run to be mined",
-                   timeout_seconds, poll=1.0)
+        wait_until(
+            lambda: in_flight() <= 0,
+            f"the transactions {address} sent in an earlier run to be mined",
+            timeout_seconds,
+            poll=1.0,
+        )
     except WaitTimeout as err:
-        raise click.ClickException(f"{err}: wait for them, or replace them, then rerun; no transaction sent") from None
+        raise click.ClickException(
+            f"{err}: wait for them, or replace them, then rerun; no transaction sent"
+        ) from None
 
 
 def _open_record(network_key: str, fresh: bool, is_local: bool) -> tuple[DeploymentRecord, object]:
@@ -173,7 +207,9 @@ def _open_record(network_key: str, fresh: bool, is_local: bool) -> tuple[Deploym
         raise click.ClickException(str(err)) from None
     if record.chain_id != chain_id:
         if is_local:
-            click.echo(f"  ! {path} is for chain {record.chain_id}, this is {chain_id}: starting fresh")
+            click.echo(
+                f"  ! {path} is for chain {record.chain_id}, this is {chain_id}: starting fresh"
+            )
             return DeploymentRecord(network=network_key, chain_id=chain_id), path
         raise click.ClickException(
             f"{path} records chain {record.chain_id} but the provider is on chain {chain_id}"
@@ -198,42 +234,116 @@ def cli():
 
 @cli.command(name="all", cls=ConnectedProviderCommand)
 @network_option()
-@click.option("--account", "account_alias", help="Ape account alias, or TEST::<n> (default on local networks: TEST::0).")
-@click.option("--fresh", is_flag=True, help="Ignore the existing deployment record and deploy everything anew.")
-@click.option("--yes", "assume_yes", is_flag=True,
-              help="Do not ask for confirmation on live networks: deploy unattended (a keyfile account is unlocked "
-              "once, from APE_ACCOUNTS_<alias>_PASSPHRASE or one prompt).")
+@click.option(
+    "--account",
+    "account_alias",
+    help="Ape account alias, or TEST::<n> (default on local networks: TEST::0).",
+)
+@click.option(
+    "--fresh",
+    is_flag=True,
+    help="Ignore the existing deployment record and deploy everything anew.",
+)
+@click.option(
+    "--yes",
+    "assume_yes",
+    is_flag=True,
+    help="Do not ask for confirmation on live networks: deploy unattended (a keyfile account is "
+    "unlocked once, from APE_ACCOUNTS_<alias>_PASSPHRASE or one prompt).",
+)
 @click.option("--guardian", help="Guardian address (local default: test account 1).")
 @click.option("--governor", help="Governor address (local default: test account 2).")
 @click.option("--operator", help="Operator address (local default: test account 3).")
-@click.option("--governor-delay", type=click.IntRange(0, 30 * 86400), default=3600, show_default=True,
-              help="Execution delay (s) of the governor role: every governor call is scheduled first.")
+@click.option(
+    "--governor-delay",
+    type=click.IntRange(0, 30 * 86400),
+    default=3600,
+    show_default=True,
+    help="Execution delay (s) of the governor role: every governor call is scheduled first.",
+)
 @click.option("--token-name", default="Quantera Treasury Fund", show_default=True)
 @click.option("--token-symbol", default="QTF", show_default=True)
-@click.option("--token-agent", help="Token agent with every capability (local default: test account 5).")
-@click.option("--compliance-keeper", help="Sanctions keeper: COMPLIANCE_KEEPER (the registry's identity-wide freeze) "
-              "and a freeze-only agent of the token (local default: test account 6).")
-@click.option("--claim-cache-ttl", type=click.IntRange(0, 30 * 86400), default=86400, show_default=True,
-              help="Seconds a verified ONCHAINID claim set stays cached.")
-@click.option("--risk-keeper", help="Risk keeper (publishes models; local default: test account 7).")
-@click.option("--price-reporter", help="Price keeper of local feeds (local default: test account 8).")
+@click.option(
+    "--token-agent", help="Token agent with every capability (local default: test account 5)."
+)
+@click.option(
+    "--compliance-keeper",
+    help="Sanctions keeper: COMPLIANCE_KEEPER (the registry's identity-wide freeze) "
+    "and a freeze-only agent of the token (local default: test account 6).",
+)
+@click.option(
+    "--claim-cache-ttl",
+    type=click.IntRange(0, 30 * 86400),
+    default=86400,
+    show_default=True,
+    help="Seconds a verified ONCHAINID claim set stays cached.",
+)
+@click.option(
+    "--risk-keeper", help="Risk keeper (publishes models; local default: test account 7)."
+)
+@click.option(
+    "--price-reporter", help="Price keeper of local feeds (local default: test account 8)."
+)
 @click.option("--executor", help="Vault trade executor (local default: test account 9).")
-@click.option("--price-date", help="Local networks: first answer of each price feed = the portfolio history's close "
-              "on this date (YYYY-MM-DD; default: the last day of the history).")
+@click.option(
+    "--price-date",
+    help="Local networks: first answer of each price feed = the portfolio history's close "
+    "on this date (YYYY-MM-DD; default: the last day of the history).",
+)
 @click.option("--market-maker", help="RFQ market maker (local default: test account 20).")
-@click.option("--liquidity/--no-liquidity", "with_liquidity", default=True, show_default=True,
-              help="Local networks: deploy and seed the venues and the liquidity aggregator.")
-@click.option("--signal-signer", "signal_signers", multiple=True,
-              help="Key allowed to sign rebalance intents (repeatable; local default: test account 22).")
-@click.option("--intent-relayer", help="The only address that may relay rebalance intents (local default: the "
-              "signal keeper, test account 22; none given on a live network: anyone may relay).")
+@click.option(
+    "--liquidity/--no-liquidity",
+    "with_liquidity",
+    default=True,
+    show_default=True,
+    help="Local networks: deploy and seed the venues and the liquidity aggregator.",
+)
+@click.option(
+    "--signal-signer",
+    "signal_signers",
+    multiple=True,
+    help="Key allowed to sign rebalance intents (repeatable; local default: test account 22).",
+)
+@click.option(
+    "--intent-relayer",
+    help="The only address that may relay rebalance intents (local default: the "
+    "signal keeper, test account 22; none given on a live network: anyone may relay).",
+)
 @click.option("--admin", help="Hand ADMIN to this address at the end and renounce the deployer's.")
-@click.option("--admin-delay", type=click.IntRange(0, 30 * 86400), default=86400, show_default=True,
-              help="Execution delay (s) the handed-over admin holds its role with.")
-def deploy_all(ecosystem, network, provider, account_alias, fresh, assume_yes, guardian, governor, operator,
-               governor_delay, token_name, token_symbol, token_agent, compliance_keeper, claim_cache_ttl, risk_keeper,
-               price_reporter, executor, price_date, market_maker, with_liquidity, signal_signers, intent_relayer, admin,
-               admin_delay):
+@click.option(
+    "--admin-delay",
+    type=click.IntRange(0, 30 * 86400),
+    default=86400,
+    show_default=True,
+    help="Execution delay (s) the handed-over admin holds its role with.",
+)
+def deploy_all(
+    ecosystem,
+    network,
+    provider,
+    account_alias,
+    fresh,
+    assume_yes,
+    guardian,
+    governor,
+    operator,
+    governor_delay,
+    token_name,
+    token_symbol,
+    token_agent,
+    compliance_keeper,
+    claim_cache_ttl,
+    risk_keeper,
+    price_reporter,
+    executor,
+    price_date,
+    market_maker,
+    with_liquidity,
+    signal_signers,
+    intent_relayer,
+    admin,
+    admin_delay,
+):
     """Deploy (or complete) the whole protocol in dependency order."""
     network_key = f"{ecosystem.name}:{network.name}"
     try:
@@ -244,33 +354,82 @@ def deploy_all(ecosystem, network, provider, account_alias, fresh, assume_yes, g
         def default(address: str | None, test_account: int) -> str | None:
             return address or (_test_address(test_account) if is_local else None)
 
-        roles = {"GUARDIAN": default(guardian, 1), "GOVERNOR": default(governor, 2), "OPERATOR": default(operator, 3)}
-        keepers_ = {"RISK_KEEPER": default(risk_keeper, 7), "PRICE_REPORTER": default(price_reporter, 8),
-                    "EXECUTOR": default(executor, 9)}
+        roles = {
+            "GUARDIAN": default(guardian, 1),
+            "GOVERNOR": default(governor, 2),
+            "OPERATOR": default(operator, 3),
+        }
+        keepers_ = {
+            "RISK_KEEPER": default(risk_keeper, 7),
+            "PRICE_REPORTER": default(price_reporter, 8),
+            "EXECUTOR": default(executor, 9),
+        }
         token_agent, compliance_keeper = default(token_agent, 5), default(compliance_keeper, 6)
-        signal_signers = list(signal_signers) or ([_test_address(SIGNAL_KEEPER_ACCOUNT)] if is_local else [])
+        signal_signers = list(signal_signers) or (
+            [_test_address(SIGNAL_KEEPER_ACCOUNT)] if is_local else []
+        )
         intent_relayer = default(intent_relayer, SIGNAL_KEEPER_ACCOUNT)
-        live = preflight(sender, record, network_key, is_local, [
-            ("--guardian", roles["GUARDIAN"]), ("--governor", roles["GOVERNOR"]), ("--operator", roles["OPERATOR"]),
-            ("--token-agent", token_agent), ("--compliance-keeper", compliance_keeper),
-            ("--risk-keeper", keepers_["RISK_KEEPER"]), ("--price-reporter", keepers_["PRICE_REPORTER"]),
-            ("--executor", keepers_["EXECUTOR"]), ("--market-maker", market_maker), ("--admin", admin),
-            ("--intent-relayer", intent_relayer), *(("--signal-signer", s) for s in signal_signers)])
+        live = preflight(
+            sender,
+            record,
+            network_key,
+            is_local,
+            [
+                ("--guardian", roles["GUARDIAN"]),
+                ("--governor", roles["GOVERNOR"]),
+                ("--operator", roles["OPERATOR"]),
+                ("--token-agent", token_agent),
+                ("--compliance-keeper", compliance_keeper),
+                ("--risk-keeper", keepers_["RISK_KEEPER"]),
+                ("--price-reporter", keepers_["PRICE_REPORTER"]),
+                ("--executor", keepers_["EXECUTOR"]),
+                ("--market-maker", market_maker),
+                ("--admin", admin),
+                ("--intent-relayer", intent_relayer),
+                *(("--signal-signer", s) for s in signal_signers),
+            ],
+        )
         try:
             unlock_account(sender)
         except QuanteraError as err:
             raise click.ClickException(f"{err}; no transaction sent") from None
         await_in_flight(sender)
-        held = {role for role, holder in {**roles, **keepers_, "COMPLIANCE_KEEPER": compliance_keeper}.items()
-                if holder and holder.lower() == sender.address.lower()}
-        d = Deployment(sender=sender, record=record, path=path, is_local=is_local, assume_yes=assume_yes,
-                       echo=click.echo, standing_roles=frozenset({"ADMIN", *held}))
+        held = {
+            role
+            for role, holder in {
+                **roles,
+                **keepers_,
+                "COMPLIANCE_KEEPER": compliance_keeper,
+            }.items()
+            if holder and holder.lower() == sender.address.lower()
+        }
+        d = Deployment(
+            sender=sender,
+            record=record,
+            path=path,
+            is_local=is_local,
+            assume_yes=assume_yes,
+            echo=click.echo,
+            standing_roles=frozenset({"ADMIN", *held}),
+        )
         config = ProtocolConfig(
-            roles=roles, keepers=keepers_, governor_delay=governor_delay, token_name=token_name,
-            token_symbol=token_symbol, token_agent=token_agent, compliance_keeper=compliance_keeper,
-            claim_cache_ttl=claim_cache_ttl, price_date=price_date, with_liquidity=with_liquidity,
-            market_maker=market_maker, signal_signers=signal_signers, intent_relayer=intent_relayer)
-        click.echo(f"Deploying Quantera to {network_key} (chain {record.chain_id}) from {sender.address}")
+            roles=roles,
+            keepers=keepers_,
+            governor_delay=governor_delay,
+            token_name=token_name,
+            token_symbol=token_symbol,
+            token_agent=token_agent,
+            compliance_keeper=compliance_keeper,
+            claim_cache_ttl=claim_cache_ttl,
+            price_date=price_date,
+            with_liquidity=with_liquidity,
+            market_maker=market_maker,
+            signal_signers=signal_signers,
+            intent_relayer=intent_relayer,
+        )
+        click.echo(
+            f"Deploying Quantera to {network_key} (chain {record.chain_id}) from {sender.address}"
+        )
         try:
             deploy_protocol(d, config, live)
         except click.Abort:  # the operator said no: send nothing more
@@ -292,17 +451,29 @@ def deploy_all(ecosystem, network, provider, account_alias, fresh, assume_yes, g
     except Exception as err:  # one line, never a traceback: what failed, and that a rerun resumes
         lines = str(err).strip().splitlines() or [""]
         raise click.ClickException(
-            f"deployment stopped: {type(err).__name__}: {lines[0]}; {record_path(network_key)} keeps what was "
-            "done: rerun the same command to complete") from None
+            f"deployment stopped: {type(err).__name__}: {lines[0]}; "
+            f"{record_path(network_key)} keeps what was done: rerun the same command to complete"
+        ) from None
 
 
 # Live networks: what the deployer pays for, to check its balance before the first transaction.
-LIVE_CONTRACTS = {name: name for name in ("QuanteraAccessManager", "IdentityRegistry", "SecurityToken", "ComplianceEngine",
-                                           "OracleRouter", "RiskEngine", "RiskLens", "PortfolioVault")}
+LIVE_CONTRACTS = {
+    name: name
+    for name in (
+        "QuanteraAccessManager",
+        "IdentityRegistry",
+        "SecurityToken",
+        "ComplianceEngine",
+        "OracleRouter",
+        "RiskEngine",
+        "RiskLens",
+        "PortfolioVault",
+    )
+}
 LIVE_CONTRACTS["ComplianceEngine.shares"] = "ComplianceEngine"  # record name -> contract type
 # Role wiring and configuration of a live deployment: 6.45M gas in 21 transactions measured on
-# tests/keepers/deploy/test_deploy_live.py's (most of it the jurisdiction defaults, token's and shares'),
-# rounded up.
+# tests/keepers/deploy/test_deploy_live.py's (most of it the jurisdiction defaults, token's and
+# shares'), rounded up.
 CONFIGURATION_GAS = 8_000_000
 
 
@@ -320,30 +491,47 @@ def estimated_gas(record: DeploymentRecord) -> int:
     return gas
 
 
-def preflight(sender, record: DeploymentRecord, network_key: str, is_local: bool,
-              options: list[tuple[str, str | None]]) -> dict[str, LiveAsset] | None:
-    """Checks every input before the first transaction (keepers/core/preflight.py) and stops with all
-    problems on one line. Returns the live network's checked feeds file (None on local ones)."""
+def preflight(
+    sender,
+    record: DeploymentRecord,
+    network_key: str,
+    is_local: bool,
+    options: list[tuple[str, str | None]],
+) -> dict[str, LiveAsset] | None:
+    """Checks every input before the first transaction (keepers/core/preflight.py) and stops with
+    all problems on one line. Returns the live network's checked feeds file (None on local ones)."""
     from keepers.vault import load_portfolio
 
-    problems = check_options(sender.address, options, () if is_local else ("--guardian", "--governor", "--operator"))
+    problems = check_options(
+        sender.address, options, () if is_local else ("--guardian", "--governor", "--operator")
+    )
     live = None
     if not is_local:
         portfolio = load_portfolio()
         compliance = next((a.symbol for a in portfolio.assets if a.token == "compliance"), None)
-        live, file_problems = load_feeds(feeds_path(deployments_dir(), network_key),
-                                         [a.symbol for a in portfolio.assets], compliance)
+        live, file_problems = load_feeds(
+            feeds_path(deployments_dir(), network_key),
+            [a.symbol for a in portfolio.assets],
+            compliance,
+        )
         problems += file_problems + check_feeds_on_chain(live, chain.provider)
-        # What ape offers per gas (maxFeePerGas), which the balance must cover for a transaction to be accepted.
-        max_fee = int(chain.provider.base_fee * chain.provider.network.config.base_fee_multiplier) \
+        # What ape offers per gas (maxFeePerGas), which the balance must cover for a transaction to
+        # be accepted.
+        max_fee = (
+            int(chain.provider.base_fee * chain.provider.network.config.base_fee_multiplier)
             + chain.provider.priority_fee
+        )
         gas, balance = estimated_gas(record), chain.provider.get_balance(sender.address)
         problems += check_balance(balance, gas, max_fee, sender.address)
     if problems:
-        raise click.ClickException(f"pre-flight check failed, no transaction sent: {'; '.join(problems)}")
+        raise click.ClickException(
+            f"pre-flight check failed, no transaction sent: {'; '.join(problems)}"
+        )
     if not is_local:
-        click.echo(f"Pre-flight checks passed: feeds file, addresses, roles; the deployer's {balance / 1e18:.4f} ETH "
-                   f"covers about {gas:,} gas at {max_fee / 1e9:.3f} gwei")
+        click.echo(
+            "Pre-flight checks passed: feeds file, addresses, roles; the deployer's "
+            f"{balance / 1e18:.4f} ETH covers about {gas:,} gas at {max_fee / 1e9:.3f} gwei"
+        )
     return live
 
 

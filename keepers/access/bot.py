@@ -55,12 +55,20 @@ def _row(log, timestamps: dict[int, int]) -> dict:
 
 def sync_to(block_number: int) -> int:
     """Stores every watched log after the cursor up to `block_number`; returns how many were new."""
-    scan = scan_range(engine, KEEPER_NAME, record, block_number,
-                      lambda ancestor: store.forget_governance_events_after(engine, chain.chain_id, ancestor))
+    scan = scan_range(
+        engine,
+        KEEPER_NAME,
+        record,
+        block_number,
+        lambda ancestor: store.forget_governance_events_after(engine, chain.chain_id, ancestor),
+    )
     if scan is None:
         return 0
     timestamps: dict[int, int] = {}
-    rows = [_row(log, timestamps) for log in fetch_logs(manager.address, _event_abis, scan.start, scan.stop)]
+    rows = [
+        _row(log, timestamps)
+        for log in fetch_logs(manager.address, _event_abis, scan.start, scan.stop)
+    ]
     inserted = store.insert_governance_events(engine, rows)
     crash_point("governance.after_store")
     finish_scan(engine, KEEPER_NAME, scan)

@@ -31,9 +31,17 @@ def deploy_access(d: Deployment, roles: dict[str, Any], governor_delay: int = 0)
     manager = d.deploy_contract(MANAGER, MANAGER, d.sender.address)
     if not is_admin(d, "role wiring"):
         return manager
-    send_to_manager(d, [
-        call for role, holder in roles.items() if holder
-        for call in grant_calls(d, role, _address(holder), governor_delay if role == "GOVERNOR" else 0)])
+    send_to_manager(
+        d,
+        [
+            call
+            for role, holder in roles.items()
+            if holder
+            for call in grant_calls(
+                d, role, _address(holder), governor_delay if role == "GOVERNOR" else 0
+            )
+        ],
+    )
     return manager
 
 
@@ -53,11 +61,13 @@ def send_to_manager(d: Deployment, calls: list[ManagerCall]) -> None:
     manager = manager_of(d)
     d.confirm("; ".join(description for description, _, _ in calls).capitalize())
     if len(calls) == 1:
-        (_, method, args), = calls
+        ((_, method, args),) = calls
         getattr(manager, method)(*args, sender=d.sender)
     else:
-        manager.multicall([getattr(manager, method).encode_input(*args) for _, method, args in calls],
-                          sender=d.sender)
+        manager.multicall(
+            [getattr(manager, method).encode_input(*args) for _, method, args in calls],
+            sender=d.sender,
+        )
     for description, _, _ in calls:
         d.echo(f"  + {description}")
 
@@ -67,7 +77,13 @@ def grant_calls(d: Deployment, role: str, account: str, delay: int = 0) -> list[
     if manager_of(d).hasRole(ROLE_IDS[role], account)[0]:
         d.echo(f"  = {role} already held by {account}")
         return []
-    return [(f"grant {role} to {account} (execution delay {delay}s)", "grantRole", (ROLE_IDS[role], account, delay))]
+    return [
+        (
+            f"grant {role} to {account} (execution delay {delay}s)",
+            "grantRole",
+            (ROLE_IDS[role], account, delay),
+        )
+    ]
 
 
 def wiring_calls(d: Deployment, contracts: list[tuple[Any, str]]) -> list[ManagerCall]:
@@ -77,12 +93,19 @@ def wiring_calls(d: Deployment, contracts: list[tuple[Any, str]]) -> list[Manage
         for role_id, sels in wiring(name, contract.contract_type):
             todo = [sel for sel in sels if manager.getTargetFunctionRole(contract, sel) != role_id]
             if todo:
-                calls.append((f"{name}: {len(todo)} functions -> role {role_id}", "setTargetFunctionRole",
-                              (contract.address, todo, role_id)))
+                calls.append(
+                    (
+                        f"{name}: {len(todo)} functions -> role {role_id}",
+                        "setTargetFunctionRole",
+                        (contract.address, todo, role_id),
+                    )
+                )
     return calls
 
 
-def wire(d: Deployment, contracts: list[tuple[Any, str]], grants: list[ManagerCall] | None = None) -> None:
+def wire(
+    d: Deployment, contracts: list[tuple[Any, str]], grants: list[ManagerCall] | None = None
+) -> None:
     """Wires `contracts` (and sends `grants`) in one transaction."""
     send_to_manager(d, wiring_calls(d, contracts) + (grants or []))
 
@@ -93,7 +116,13 @@ def hold_calls(d: Deployment, role: str, needed: bool = True) -> list[ManagerCal
     any role anyway), so a deployment pays one grant and one renunciation per role."""
     if not needed or manager_of(d).hasRole(ROLE_IDS[role], d.sender.address)[0]:
         return []
-    return [(f"deployer holds {role} for the deployment", "grantRole", (ROLE_IDS[role], d.sender.address, 0))]
+    return [
+        (
+            f"deployer holds {role} for the deployment",
+            "grantRole",
+            (ROLE_IDS[role], d.sender.address, 0),
+        )
+    ]
 
 
 def as_role(d: Deployment, role: str, steps: list[Step]) -> None:
@@ -110,10 +139,18 @@ def renounce_temporary_roles(d: Deployment) -> None:
     if not d.has(MANAGER):
         return
     manager = manager_of(d)
-    send_to_manager(d, [
-        (f"deployer renounces {role} (held for the deployment)", "renounceRole", (role_id, d.sender.address))
-        for role, role_id in ROLE_IDS.items()
-        if role not in d.standing_roles and manager.hasRole(role_id, d.sender.address)[0]])
+    send_to_manager(
+        d,
+        [
+            (
+                f"deployer renounces {role} (held for the deployment)",
+                "renounceRole",
+                (role_id, d.sender.address),
+            )
+            for role, role_id in ROLE_IDS.items()
+            if role not in d.standing_roles and manager.hasRole(role_id, d.sender.address)[0]
+        ],
+    )
 
 
 def hand_over_admin(d: Deployment, admin: str | None, admin_delay: int) -> None:
@@ -123,9 +160,17 @@ def hand_over_admin(d: Deployment, admin: str | None, admin_delay: int) -> None:
         return
     if not manager_of(d).hasRole(ADMIN_ROLE, d.sender.address)[0]:
         return
-    send_to_manager(d, grant_calls(d, "ADMIN", admin, admin_delay) + [
-        (f"deployer renounces ADMIN; admin is {admin} (delay {admin_delay}s)", "renounceRole",
-         (ADMIN_ROLE, d.sender.address))])
+    send_to_manager(
+        d,
+        grant_calls(d, "ADMIN", admin, admin_delay)
+        + [
+            (
+                f"deployer renounces ADMIN; admin is {admin} (delay {admin_delay}s)",
+                "renounceRole",
+                (ADMIN_ROLE, d.sender.address),
+            )
+        ],
+    )
 
 
 def _address(holder: Any) -> str:

@@ -3,16 +3,19 @@ benchmarks deploy one per scenario)."""
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from keepers.access.protocol import wiring
 from keepers.access.roles import ROLE_IDS
 
 
-def wired_manager(deployer: Any, role_holders: dict[str, Any]) -> tuple[Any, Callable[[Any, str], None]]:
+def wired_manager(
+    deployer: Any, role_holders: dict[str, Any]
+) -> tuple[Any, Callable[[Any, str], None]]:
     """A fresh QuanteraAccessManager with each role of `role_holders` granted without delay, and
-    `wire(contract, name)`, which applies keepers.access.protocol's role mapping to a contract as the
-    deploy script does."""
+    `wire(contract, name)`, which applies keepers.access.protocol's role mapping to a contract as
+    the deploy script does."""
     from ape import project
 
     manager = deployer.deploy(project.QuanteraAccessManager, deployer)

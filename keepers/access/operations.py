@@ -3,8 +3,9 @@ pending operations and role holders."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from keepers.core.jsonable import to_jsonable
 

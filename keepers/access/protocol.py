@@ -14,22 +14,46 @@ from keepers.access.roles import ROLE_IDS
 FUNCTION_ROLES: dict[str, dict[str, tuple[str, ...]]] = {
     "IdentityRegistry": {
         "OPERATOR": (
-            "registerInvestor", "registerIdentity", "batchRegisterIdentity", "setInvestorProfile",
-            "updateCountry", "updateIdentity", "deleteIdentity", "unfreeze",
+            "registerInvestor",
+            "registerIdentity",
+            "batchRegisterIdentity",
+            "setInvestorProfile",
+            "updateCountry",
+            "updateIdentity",
+            "deleteIdentity",
+            "unfreeze",
         ),
         "COMPLIANCE_KEEPER": ("freeze",),
-        "GOVERNOR": ("addClaimTopic", "removeClaimTopic", "setTrustedIssuer", "setClaimCacheTtl", "setSecurity"),
+        "GOVERNOR": (
+            "addClaimTopic",
+            "removeClaimTopic",
+            "setTrustedIssuer",
+            "setClaimCacheTtl",
+            "setSecurity",
+        ),
     },
     "ComplianceEngine": {
         "GOVERNOR": (
-            "setJurisdiction", "setJurisdictions", "setRoute", "setLimits", "bindToken",
-            "addModule", "removeModule", "callModuleFunction",
+            "setJurisdiction",
+            "setJurisdictions",
+            "setRoute",
+            "setLimits",
+            "bindToken",
+            "addModule",
+            "removeModule",
+            "callModuleFunction",
         ),
     },
     "SecurityToken": {
         "GOVERNOR": (
-            "setName", "setSymbol", "setOnchainID", "setIdentityRegistry", "setCompliance",
-            "addAgent", "removeAgent", "setAgentCapabilities",
+            "setName",
+            "setSymbol",
+            "setOnchainID",
+            "setIdentityRegistry",
+            "setCompliance",
+            "addAgent",
+            "removeAgent",
+            "setAgentCapabilities",
         ),
     },
     "OracleRouter": {"GOVERNOR": ("setFeed", "removeFeed")},
@@ -40,7 +64,8 @@ FUNCTION_ROLES: dict[str, dict[str, tuple[str, ...]]] = {
         "RISK_KEEPER": ("publishModel",),
     },
     "PortfolioVault": {
-        "GOVERNOR": ("addAsset", "setVenue", "setShareCompliance", "setDealingFee"), "EXECUTOR": ("trade", "tradeBatch"),
+        "GOVERNOR": ("addAsset", "setVenue", "setShareCompliance", "setDealingFee"),
+        "EXECUTOR": ("trade", "tradeBatch"),
     },
     "LocalStablecoin": {"OPERATOR": ("mint",)},
     "LiquidityAggregator": {

@@ -1,6 +1,7 @@
 """Compliance domain (contracts/compliance, contracts/identity): jurisdiction defaults
 (`jurisdictions`), onboarding (`onboarding`, `onboard_chain`), sanctions screening (`screening`),
-reports (`report`, `report_chain`), its deploy steps (`deploy`) and the sanctions screening keeper (`bot`).
+reports (`report`, `report_chain`), its deploy steps (`deploy`) and the sanctions screening keeper
+(`bot`).
 
 The CLI imports the names below from `keepers.compliance` only (loaded on first use, so the
 quantera CLI starts without ape)."""
@@ -11,11 +12,11 @@ from keepers.core.exports import lazy_exports
 
 if TYPE_CHECKING:
     from keepers.compliance.deploy import (
+        default_jurisdictions,
         deploy_compliance,
         deploy_registry,
         deploy_security,
         deploy_share_compliance,
-        default_jurisdictions,
     )
     from keepers.compliance.onboard_chain import onboard
     from keepers.compliance.report_chain import build_chain_report, parse_time

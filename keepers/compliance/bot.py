@@ -93,7 +93,10 @@ def recheck_recent_freezes(head: int) -> int:
     reopened = 0
     for decision in store.recently_enforced(engine, chain.chain_id, head - store.REORG_WINDOW):
         if not transaction_is_canonical(decision.tx_hash):
-            logger.warning(f"freeze of {decision.wallet} ({decision.tx_hash}) orphaned by a reorganisation: re-sending")
+            logger.warning(
+                f"freeze of {decision.wallet} ({decision.tx_hash}) orphaned by a reorganisation: "
+                "re-sending"
+            )
             store.reopen_decision(engine, decision.id)
             reopened += 1
     return reopened
@@ -114,12 +117,23 @@ def _our_freeze(wallet: str, since_block: int) -> tuple[str, int] | None:
 def decide(matches: list[Match], block_number: int, block_timestamp: int) -> int:
     """Records a pending freeze decision per match (once ever per wallet and entry)."""
     return sum(
-        store.record_decision(engine, {
-            "chain_id": chain.chain_id, "wallet": m.wallet, "ent_num": m.entry.ent_num, "entry_name": m.entry.name,
-            "program": m.entry.program, "list_source": sanctions.source, "list_version": sanctions.version,
-            "decided_at": block_timestamp, "block_number": block_number, "action": "freeze", "status": "pending",
-            "tx_hash": None,
-        })
+        store.record_decision(
+            engine,
+            {
+                "chain_id": chain.chain_id,
+                "wallet": m.wallet,
+                "ent_num": m.entry.ent_num,
+                "entry_name": m.entry.name,
+                "program": m.entry.program,
+                "list_source": sanctions.source,
+                "list_version": sanctions.version,
+                "decided_at": block_timestamp,
+                "block_number": block_number,
+                "action": "freeze",
+                "status": "pending",
+                "tx_hash": None,
+            },
+        )
         for m in matches
     )
 
@@ -140,7 +154,9 @@ def enforce_pending() -> int:
             continue
         receipt = registry.freeze(decision.wallet, sender=bot.signer)
         crash_point("screening.after_freeze")
-        store.complete_decision(engine, decision.id, "frozen", to_jsonable(receipt.txn_hash), receipt.block_number)
+        store.complete_decision(
+            engine, decision.id, "frozen", to_jsonable(receipt.txn_hash), receipt.block_number
+        )
         sent += 1
     return sent
 
@@ -155,14 +171,21 @@ def cycle(block, rescreen_all: bool) -> dict:
         wallets = store.known_wallets(engine, chain.chain_id) if rescreen_all else new
         decided = decide(screen(wallets, sanctions), block.number, block.timestamp)
         crash_point("screening.after_decide")
-        return {"new_wallets": len(new), "new_decisions": decided, "reopened": reopened,
-                "freezes_sent": enforce_pending()}
+        return {
+            "new_wallets": len(new),
+            "new_decisions": decided,
+            "reopened": reopened,
+            "freezes_sent": enforce_pending(),
+        }
 
 
 @bot.on_startup()
 def catch_up(startup_state: StateSnapshot) -> dict:
     """Catches up on logs, then re-screens every known wallet (the list may have changed)."""
-    return {"list_entries": len(sanctions.by_address), **cycle(chain.blocks.head, rescreen_all=True)}
+    return {
+        "list_entries": len(sanctions.by_address),
+        **cycle(chain.blocks.head, rescreen_all=True),
+    }
 
 
 @bot.on_(chain.blocks)

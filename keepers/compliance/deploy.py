@@ -8,7 +8,8 @@ Configuration is GOVERNOR's: the sender holds it for the deployment (`keepers.ac
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from keepers.access import as_role, grant_calls, hold_calls, is_admin, wire
 from keepers.compliance.jurisdictions import load_jurisdictions
@@ -27,13 +28,18 @@ def default_jurisdictions(now: int) -> list[Jurisdiction]:
     return [(default.iso, default.config(now)) for default in load_jurisdictions()]
 
 
-def jurisdiction_steps(d: Deployment, engine: Any, label: str,
-                       jurisdictions: Iterable[Jurisdiction] | None) -> list[Step]:
+def jurisdiction_steps(
+    d: Deployment, engine: Any, label: str, jurisdictions: Iterable[Jurisdiction] | None
+) -> list[Step]:
     """The rules (default: keepers/data/jurisdictions.yaml's) that differ on chain, in batches. A
     flowback window already running is kept (reruns do not extend it)."""
     from ape import chain
 
-    wanted_all = default_jurisdictions(chain.blocks.head.timestamp) if jurisdictions is None else list(jurisdictions)
+    wanted_all = (
+        default_jurisdictions(chain.blocks.head.timestamp)
+        if jurisdictions is None
+        else list(jurisdictions)
+    )
     countries, configs = [], []
     for iso, wanted in wanted_all:
         current = tuple(engine.jurisdiction(iso)[0])
@@ -42,10 +48,15 @@ def jurisdiction_steps(d: Deployment, engine: Any, label: str,
         if current != tuple(wanted):
             countries.append(iso)
             configs.append(tuple(wanted))
-    return [(f"set {len(countries[i:i + JURISDICTION_BATCH])} {label} jurisdictions",
-             lambda c=countries[i:i + JURISDICTION_BATCH], k=configs[i:i + JURISDICTION_BATCH]:
-             engine.setJurisdictions(c, k, sender=d.sender))
-            for i in range(0, len(countries), JURISDICTION_BATCH)]
+    return [
+        (
+            f"set {len(countries[i : i + JURISDICTION_BATCH])} {label} jurisdictions",
+            lambda c=countries[i : i + JURISDICTION_BATCH], k=configs[i : i + JURISDICTION_BATCH]: (
+                engine.setJurisdictions(c, k, sender=d.sender)
+            ),
+        )
+        for i in range(0, len(countries), JURISDICTION_BATCH)
+    ]
 
 
 def deploy_registry(d: Deployment, claim_cache_ttl: int = 86_400) -> Any:
@@ -61,13 +72,25 @@ def list_security_steps(d: Deployment, registry: Any, label: str, security: str)
     between identities while it does not know every security its engines keep), if it is not."""
     if security.lower() in {a.lower() for a in registry.securities()}:
         return []
-    return [(f"list {label} with the identity registry (SEC-9)",
-             lambda: registry.setSecurity(security, True, sender=d.sender))]
+    return [
+        (
+            f"list {label} with the identity registry (SEC-9)",
+            lambda: registry.setSecurity(security, True, sender=d.sender),
+        )
+    ]
 
 
-def deploy_security(d: Deployment, suffix: str, name: str, symbol: str, *, agent: str | None = None,
-                    freezer: str | None = None, jurisdictions: Iterable[Jurisdiction] | None = None,
-                    grants: list | None = None) -> Any:
+def deploy_security(
+    d: Deployment,
+    suffix: str,
+    name: str,
+    symbol: str,
+    *,
+    agent: str | None = None,
+    freezer: str | None = None,
+    jurisdictions: Iterable[Jurisdiction] | None = None,
+    grants: list | None = None,
+) -> Any:
     """A SecurityToken (`SecurityToken<suffix>` in the record) and its ComplianceEngine
     (`ComplianceEngine<suffix>`), wired, bound, listed with the registry, with `agent` holding
     every capability and `freezer` FREEZE only, and the jurisdiction rules (default: the defaults
@@ -76,51 +99,99 @@ def deploy_security(d: Deployment, suffix: str, name: str, symbol: str, *, agent
     manager, registry = d.at("QuanteraAccessManager"), d.at(REGISTRY)
     # The engine serves one token fixed at its construction: token first (no engine yet, paused),
     # then the engine, then `setCompliance`, which binds them.
-    token = d.deploy_contract(f"SecurityToken{suffix}", "SecurityToken", manager, name, symbol, 18, registry,
-                              ZERO_ADDRESS, ZERO_ADDRESS)
-    engine = d.deploy_contract(f"ComplianceEngine{suffix}", "ComplianceEngine", manager, registry, token)
+    token = d.deploy_contract(
+        f"SecurityToken{suffix}",
+        "SecurityToken",
+        manager,
+        name,
+        symbol,
+        18,
+        registry,
+        ZERO_ADDRESS,
+        ZERO_ADDRESS,
+    )
+    engine = d.deploy_contract(
+        f"ComplianceEngine{suffix}", "ComplianceEngine", manager, registry, token
+    )
     if not is_admin(d, f"{symbol} compliance wiring"):
         return token
     steps: list[Step] = []
     if token.compliance() != engine.address:
-        steps.append((f"bind {symbol}'s compliance engine", lambda: token.setCompliance(engine, sender=d.sender)))
-    for account, caps, label in ((agent, ALL_CAPABILITIES, "agent"), (freezer, FREEZE_ONLY, "freeze-only agent")):
+        steps.append(
+            (
+                f"bind {symbol}'s compliance engine",
+                lambda: token.setCompliance(engine, sender=d.sender),
+            )
+        )
+    for account, caps, label in (
+        (agent, ALL_CAPABILITIES, "agent"),
+        (freezer, FREEZE_ONLY, "freeze-only agent"),
+    ):
         if account and token.agentCapabilities(account) != caps:
-            steps.append((f"make {account} {symbol}'s {label}",
-                          lambda a=account, c=caps: token.setAgentCapabilities(a, c, sender=d.sender)))
+            steps.append(
+                (
+                    f"make {account} {symbol}'s {label}",
+                    lambda a=account, c=caps: token.setAgentCapabilities(a, c, sender=d.sender),
+                )
+            )
     steps += list_security_steps(d, registry, symbol, token.address)
     steps += jurisdiction_steps(d, engine, symbol, jurisdictions)
-    wire(d, [(token, "SecurityToken"), (engine, "ComplianceEngine")],
-         (grants or []) + hold_calls(d, "GOVERNOR", bool(steps)))
+    wire(
+        d,
+        [(token, "SecurityToken"), (engine, "ComplianceEngine")],
+        (grants or []) + hold_calls(d, "GOVERNOR", bool(steps)),
+    )
     as_role(d, "GOVERNOR", steps)
     return token
 
 
-def deploy_share_compliance(d: Deployment, name: str, security: Any,
-                            jurisdictions: Iterable[Jurisdiction] | None = None) -> Any:
+def deploy_share_compliance(
+    d: Deployment, name: str, security: Any, jurisdictions: Iterable[Jurisdiction] | None = None
+) -> Any:
     """A ComplianceEngine (`name` in the record) for a security that is not a SecurityToken (a
     fund's shares), wired, with the jurisdiction rules, and the security listed with the registry.
     Binding it is the security's own governance call (the vault's `setShareCompliance`)."""
     registry = d.at(REGISTRY)
-    engine = d.deploy_contract(name, "ComplianceEngine", d.at("QuanteraAccessManager"), registry, security)
+    engine = d.deploy_contract(
+        name, "ComplianceEngine", d.at("QuanteraAccessManager"), registry, security
+    )
     if not is_admin(d, f"{name} wiring"):
         return engine
-    steps = list_security_steps(d, registry, f"{name}'s security", security.address) \
-        + jurisdiction_steps(d, engine, name, jurisdictions)
+    steps = list_security_steps(
+        d, registry, f"{name}'s security", security.address
+    ) + jurisdiction_steps(d, engine, name, jurisdictions)
     wire(d, [(engine, "ComplianceEngine")], hold_calls(d, "GOVERNOR", bool(steps)))
     as_role(d, "GOVERNOR", steps)
     return engine
 
 
-def deploy_compliance(d: Deployment, token_name: str, token_symbol: str, *, agent: str | None = None,
-                      compliance_keeper: str | None = None, claim_cache_ttl: int = 86_400,
-                      jurisdictions: Iterable[Jurisdiction] | None = None) -> Any:
+def deploy_compliance(
+    d: Deployment,
+    token_name: str,
+    token_symbol: str,
+    *,
+    agent: str | None = None,
+    compliance_keeper: str | None = None,
+    claim_cache_ttl: int = 86_400,
+    jurisdictions: Iterable[Jurisdiction] | None = None,
+) -> Any:
     """The registry and the protocol's SecurityToken (record names `IdentityRegistry`,
     `SecurityToken`, `ComplianceEngine`); `compliance_keeper` holds COMPLIANCE_KEEPER (the
     registry's identity-wide sanctions freeze) and is the token's freeze-only agent. Returns the
     token."""
     deploy_registry(d, claim_cache_ttl)
-    grants = grant_calls(d, "COMPLIANCE_KEEPER", compliance_keeper) \
-        if compliance_keeper and is_admin(d, "COMPLIANCE_KEEPER grant") else []
-    return deploy_security(d, "", token_name, token_symbol, agent=agent, freezer=compliance_keeper,
-                           jurisdictions=jurisdictions, grants=grants)
+    grants = (
+        grant_calls(d, "COMPLIANCE_KEEPER", compliance_keeper)
+        if compliance_keeper and is_admin(d, "COMPLIANCE_KEEPER grant")
+        else []
+    )
+    return deploy_security(
+        d,
+        "",
+        token_name,
+        token_symbol,
+        agent=agent,
+        freezer=compliance_keeper,
+        jurisdictions=jurisdictions,
+        grants=grants,
+    )

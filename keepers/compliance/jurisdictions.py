@@ -1,4 +1,5 @@
-"""Jurisdiction defaults (keepers/data/jurisdictions.yaml) -> ComplianceEngine.setJurisdictions args."""
+"""Jurisdiction defaults (keepers/data/jurisdictions.yaml) -> ComplianceEngine.setJurisdictions
+args."""
 
 from __future__ import annotations
 
@@ -27,8 +28,16 @@ class JurisdictionDefault:
 
     def config(self, deployed_at: int) -> tuple:
         """The JurisdictionConfig tuple, with the flowback window counted from `deployed_at`."""
-        inbound_closed_until = deployed_at + self.flowback_days * SECONDS_PER_DAY if self.flowback_days else 0
-        return (self.allowed, self.min_class, self.holder_cap, self.non_accredited_cap, inbound_closed_until)
+        inbound_closed_until = (
+            deployed_at + self.flowback_days * SECONDS_PER_DAY if self.flowback_days else 0
+        )
+        return (
+            self.allowed,
+            self.min_class,
+            self.holder_cap,
+            self.non_accredited_cap,
+            inbound_closed_until,
+        )
 
 
 def default_path() -> Path:
@@ -52,12 +61,21 @@ def load_jurisdictions(path: Path | None = None) -> list[JurisdictionDefault]:
                 raise ValueError("missing source")
             allowed = bool(entry["allowed"])
             min_class = INVESTOR_CLASSES[entry.get("min_class", "retail")] if allowed else 1
-            result.append(JurisdictionDefault(
-                iso=iso, name=str(entry["name"]), allowed=allowed, min_class=min_class,
-                holder_cap=int(entry.get("holder_cap", 0)), non_accredited_cap=int(entry.get("non_accredited_cap", 0)),
-                flowback_days=int(entry.get("flowback_days", 0)), source=str(entry["source"]),
-            ))
+            result.append(
+                JurisdictionDefault(
+                    iso=iso,
+                    name=str(entry["name"]),
+                    allowed=allowed,
+                    min_class=min_class,
+                    holder_cap=int(entry.get("holder_cap", 0)),
+                    non_accredited_cap=int(entry.get("non_accredited_cap", 0)),
+                    flowback_days=int(entry.get("flowback_days", 0)),
+                    source=str(entry["source"]),
+                )
+            )
             seen.add(iso)
         except (KeyError, ValueError, TypeError) as err:
-            raise QuanteraError(f"{path}: entry {index} ({entry.get('name', '?')}): {err}") from None
+            raise QuanteraError(
+                f"{path}: entry {index} ({entry.get('name', '?')}): {err}"
+            ) from None
     return result

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from keepers.core.chain import connected, load_account
 from keepers.compliance.onboarding import OnChainInvestor, parse_kyc_file, plan
+from keepers.core.chain import connected, load_account
 
 ZERO = "0x0000000000000000000000000000000000000000"
 
@@ -24,18 +24,39 @@ def onboard(kyc_file: Path, network_choice: str, account_alias: str) -> dict:
             profile = registry.profileOf(kyc.identity)
             state = OnChainInvestor(
                 wallet_identity=None if wallet_identity == ZERO else wallet_identity,
-                identity_wallet_count=profile.walletCount, identity_country=profile.country,
-                identity_class=profile.investorClass, identity_expiry=profile.kycExpiry,
+                identity_wallet_count=profile.walletCount,
+                identity_country=profile.country,
+                identity_class=profile.investorClass,
+                identity_expiry=profile.kycExpiry,
             )
             action = plan(kyc, state)
             try:
                 if action == "register":
-                    registry.registerInvestor(kyc.wallet, kyc.identity, kyc.country, kyc.investor_class, kyc.expiry,
-                                              sender=sender)
+                    registry.registerInvestor(
+                        kyc.wallet,
+                        kyc.identity,
+                        kyc.country,
+                        kyc.investor_class,
+                        kyc.expiry,
+                        sender=sender,
+                    )
                 elif action == "update-profile":
-                    registry.setInvestorProfile(kyc.identity, kyc.country, kyc.investor_class, kyc.expiry, sender=sender)
+                    registry.setInvestorProfile(
+                        kyc.identity, kyc.country, kyc.investor_class, kyc.expiry, sender=sender
+                    )
             except ContractLogicError as err:
                 action = f"error: reverted {type(err).__name__} {err}"
-            rows.append({"line": kyc.line, "wallet": kyc.wallet, "identity": kyc.identity, "outcome": action})
+            rows.append(
+                {
+                    "line": kyc.line,
+                    "wallet": kyc.wallet,
+                    "identity": kyc.identity,
+                    "outcome": action,
+                }
+            )
     rows.sort(key=lambda r: r["line"])
-    return {"network": network_choice, "registry": record.address_of("IdentityRegistry"), "rows": rows}
+    return {
+        "network": network_choice,
+        "registry": record.address_of("IdentityRegistry"),
+        "rows": rows,
+    }

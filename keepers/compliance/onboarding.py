@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, replace
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from eth_utils import is_address, keccak, to_checksum_address
@@ -53,7 +53,9 @@ def _parse_expiry(value) -> int:
         return value
     if isinstance(value, str):
         try:
-            return int(datetime.combine(date.fromisoformat(value), datetime.min.time(), timezone.utc).timestamp())
+            return int(
+                datetime.combine(date.fromisoformat(value), datetime.min.time(), UTC).timestamp()
+            )
         except ValueError:
             pass
     raise ValueError(f"expiry must be a unix time or YYYY-MM-DD, got {value!r}")
@@ -66,7 +68,11 @@ def parse_row(line_number: int, text: str, now: int) -> KycRecord:
         raise ValueError(f"not valid JSON ({err.msg})") from None
     if not isinstance(row, dict):
         raise ValueError("a line must be a JSON object")
-    missing = [k for k in ("wallet", "country", "investor_class", "expiry", "provider_reference") if k not in row]
+    missing = [
+        k
+        for k in ("wallet", "country", "investor_class", "expiry", "provider_reference")
+        if k not in row
+    ]
     if missing:
         raise ValueError(f"missing field(s): {', '.join(missing)}")
     wallet = row["wallet"]
@@ -75,12 +81,17 @@ def parse_row(line_number: int, text: str, now: int) -> KycRecord:
     try:
         country = int(row["country"])
     except (TypeError, ValueError):
-        raise ValueError(f"country must be an ISO 3166-1 numeric code, got {row['country']!r}") from None
+        raise ValueError(
+            f"country must be an ISO 3166-1 numeric code, got {row['country']!r}"
+        ) from None
     if not 1 <= country <= 999:
         raise ValueError(f"country {country} is not an ISO 3166-1 numeric code (1-999)")
     investor_class = INVESTOR_CLASSES.get(str(row["investor_class"]).lower())
     if investor_class is None:
-        raise ValueError(f"investor_class must be one of {', '.join(INVESTOR_CLASSES)}, got {row['investor_class']!r}")
+        raise ValueError(
+            f"investor_class must be one of {', '.join(INVESTOR_CLASSES)}, "
+            f"got {row['investor_class']!r}"
+        )
     expiry = _parse_expiry(row["expiry"])
     if expiry <= now:
         raise ValueError(f"KYC already expired at {expiry}")
@@ -92,9 +103,13 @@ def parse_row(line_number: int, text: str, now: int) -> KycRecord:
     if identity is not None and (not isinstance(identity, str) or not is_address(identity)):
         raise ValueError(f"identity is not an address: {identity!r}")
     return KycRecord(
-        line=line_number, wallet=to_checksum_address(wallet),
+        line=line_number,
+        wallet=to_checksum_address(wallet),
         identity=to_checksum_address(identity) if identity else identity_for_reference(reference),
-        country=country, investor_class=investor_class, expiry=expiry, provider_reference=reference,
+        country=country,
+        investor_class=investor_class,
+        expiry=expiry,
+        provider_reference=reference,
     )
 
 
@@ -116,7 +131,12 @@ def parse_kyc_file(path: Path, now: int) -> tuple[list[KycRecord], list[RowError
             errors.append(RowError(line_number, str(err)))
             continue
         if record.wallet in seen:
-            errors.append(RowError(line_number, f"wallet {record.wallet} already given on line {seen[record.wallet]}"))
+            errors.append(
+                RowError(
+                    line_number,
+                    f"wallet {record.wallet} already given on line {seen[record.wallet]}",
+                )
+            )
             continue
         seen[record.wallet] = line_number
         records.append(record)
@@ -126,13 +146,21 @@ def parse_kyc_file(path: Path, now: int) -> tuple[list[KycRecord], list[RowError
     for record in records:
         first = country_of.setdefault(record.identity, (record.country, record.line))
         if first[0] != record.country:
-            errors.append(RowError(record.line, f"country {record.country} differs from {first[0]} given for the "
-                                                f"same identity on line {first[1]}"))
+            errors.append(
+                RowError(
+                    record.line,
+                    f"country {record.country} differs from {first[0]} given for the "
+                    f"same identity on line {first[1]}",
+                )
+            )
             continue
         latest[record.identity] = record
         kept.append(record)
     profile = {identity: (r.investor_class, r.expiry) for identity, r in latest.items()}
-    records = [replace(r, investor_class=profile[r.identity][0], expiry=profile[r.identity][1]) for r in kept]
+    records = [
+        replace(r, investor_class=profile[r.identity][0], expiry=profile[r.identity][1])
+        for r in kept
+    ]
     errors.sort(key=lambda e: e.line)
     return records, errors
 
@@ -149,12 +177,17 @@ class OnChainInvestor:
 
 
 def plan(record: KycRecord, state: OnChainInvestor) -> str:
-    """`register`, `update-profile`, `unchanged`, or an error message (wallet held by another identity,
-    country differing from the identity's)."""
+    """`register`, `update-profile`, `unchanged`, or an error message (wallet held by another
+    identity, country differing from the identity's)."""
     if state.wallet_identity and state.wallet_identity.lower() != record.identity.lower():
-        return f"error: wallet is registered to identity {state.wallet_identity}, not {record.identity}"
+        return (
+            f"error: wallet is registered to identity {state.wallet_identity}, "
+            f"not {record.identity}"
+        )
     if state.identity_wallet_count and state.identity_country != record.country:
-        return f"error: identity's country is {state.identity_country}, the KYC says {record.country}"
+        return (
+            f"error: identity's country is {state.identity_country}, the KYC says {record.country}"
+        )
     if not state.wallet_identity:
         return "register"
     same = (state.identity_class, state.identity_expiry) == (record.investor_class, record.expiry)

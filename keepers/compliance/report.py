@@ -33,7 +33,9 @@ def _ordered(events: list[dict]) -> list[dict]:
     return sorted(events, key=lambda e: (e["block"], e["log_index"]))
 
 
-def build_report(events: list[dict], period_start: int, period_end: int, jurisdiction: int | None = None) -> Report:
+def build_report(
+    events: list[dict], period_start: int, period_end: int, jurisdiction: int | None = None
+) -> Report:
     """`events`: every registry and token event from deployment up to the end of the period."""
     report = Report(period_start, period_end, jurisdiction)
     wallet_identity: dict[str, str] = {}
@@ -75,30 +77,61 @@ def build_report(events: list[dict], period_start: int, period_end: int, jurisdi
             to_country = country_of(recipient) if recipient != ZERO else None
             if not in_scope(from_country, to_country):
                 continue
-            category = "mint" if sender == ZERO else "burn" if recipient == ZERO else special.get(e["tx"], "transfer")
-            report.transactions.append({
-                "block": e["block"], "timestamp": e["timestamp"], "tx": e["tx"], "type": category,
-                "from": sender, "to": recipient, "amount": amount,
-                "from_country": from_country, "to_country": to_country,
-            })
-        elif kind == "WalletFrozen" and in_period:  # the registry's sanctions freeze (identity-wide)
+            category = (
+                "mint"
+                if sender == ZERO
+                else "burn"
+                if recipient == ZERO
+                else special.get(e["tx"], "transfer")
+            )
+            report.transactions.append(
+                {
+                    "block": e["block"],
+                    "timestamp": e["timestamp"],
+                    "tx": e["tx"],
+                    "type": category,
+                    "from": sender,
+                    "to": recipient,
+                    "amount": amount,
+                    "from_country": from_country,
+                    "to_country": to_country,
+                }
+            )
+        # the registry's sanctions freeze (identity-wide)
+        elif kind == "WalletFrozen" and in_period:
             wallet = e["wallet"]
             if not in_scope(country_of(wallet)):
                 continue
-            report.freezes.append({
-                "block": e["block"], "timestamp": e["timestamp"], "tx": e["tx"], "type": "SanctionsFreeze",
-                "wallet": wallet, "frozen": e.get("frozen"), "amount": None, "by": e.get("by"),
-                "country": country_of(wallet),
-            })
+            report.freezes.append(
+                {
+                    "block": e["block"],
+                    "timestamp": e["timestamp"],
+                    "tx": e["tx"],
+                    "type": "SanctionsFreeze",
+                    "wallet": wallet,
+                    "frozen": e.get("frozen"),
+                    "amount": None,
+                    "by": e.get("by"),
+                    "country": country_of(wallet),
+                }
+            )
         elif kind in ("AddressFrozen", "TokensFrozen", "TokensUnfrozen") and in_period:
             wallet = e["userAddress"]
             if not in_scope(country_of(wallet)):
                 continue
-            report.freezes.append({
-                "block": e["block"], "timestamp": e["timestamp"], "tx": e["tx"], "type": kind, "wallet": wallet,
-                "frozen": e.get("isFrozen"), "amount": e.get("amount"), "by": e.get("owner"),
-                "country": country_of(wallet),
-            })
+            report.freezes.append(
+                {
+                    "block": e["block"],
+                    "timestamp": e["timestamp"],
+                    "tx": e["tx"],
+                    "type": kind,
+                    "wallet": wallet,
+                    "frozen": e.get("isFrozen"),
+                    "amount": e.get("amount"),
+                    "by": e.get("owner"),
+                    "country": country_of(wallet),
+                }
+            )
     identity_balance: dict[str, int] = defaultdict(int)
     unregistered = 0
     for wallet, balance in balances.items():
@@ -115,7 +148,8 @@ def build_report(events: list[dict], period_start: int, period_end: int, jurisdi
             per_country[country][1] += balance
     report.holders = [
         {"country": country, "holders": count, "balance": balance}
-        for country, (count, balance) in sorted(per_country.items()) if in_scope(country)
+        for country, (count, balance) in sorted(per_country.items())
+        if in_scope(country)
     ]
     if unregistered and jurisdiction is None:
         report.holders.append({"country": None, "holders": None, "balance": unregistered})
@@ -126,7 +160,11 @@ def build_report(events: list[dict], period_start: int, period_end: int, jurisdi
 def write_report(report: Report, out_dir: Path) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, rows in (("transactions", report.transactions), ("freezes", report.freezes), ("holders", report.holders)):
+    for name, rows in (
+        ("transactions", report.transactions),
+        ("freezes", report.freezes),
+        ("holders", report.holders),
+    ):
         path = out_dir / f"{name}.csv"
         columns = list(rows[0]) if rows else []
         with path.open("w", newline="") as handle:

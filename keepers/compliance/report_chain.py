@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
-from keepers.core.chain import connected
 from keepers.compliance.report import Report, build_report, write_report
+from keepers.core.chain import connected
 from keepers.core.errors import QuanteraError
 from keepers.core.jsonable import to_jsonable
 
 REGISTRY_EVENTS = ("IdentityRegistered", "IdentityRemoved", "InvestorProfileSet", "WalletFrozen")
-TOKEN_EVENTS = ("Transfer", "ForcedTransfer", "RecoverySuccess", "AddressFrozen", "TokensFrozen", "TokensUnfrozen")
+TOKEN_EVENTS = (
+    "Transfer",
+    "ForcedTransfer",
+    "RecoverySuccess",
+    "AddressFrozen",
+    "TokensFrozen",
+    "TokensUnfrozen",
+)
 
 
 def parse_time(value: str, end_of_day: bool = False) -> int:
@@ -22,7 +29,7 @@ def parse_time(value: str, end_of_day: bool = False) -> int:
         day = date.fromisoformat(value)
     except ValueError:
         raise QuanteraError(f"not a date (YYYY-MM-DD) or unix time: {value!r}") from None
-    start = int(datetime.combine(day, datetime.min.time(), timezone.utc).timestamp())
+    start = int(datetime.combine(day, datetime.min.time(), UTC).timestamp())
     return start + 86_399 if end_of_day else start
 
 
@@ -56,16 +63,30 @@ def _events(contract, names: tuple[str, ...], start: int, stop: int) -> list[dic
         row = {str(k): to_jsonable(v) for k, v in log.event_arguments.items()}
         if log.event_name == "InvestorProfileSet":
             profile = log.event_arguments["next"]
-            country = profile["country"] if isinstance(profile, dict) else getattr(profile, "country", None)
+            country = (
+                profile["country"]
+                if isinstance(profile, dict)
+                else getattr(profile, "country", None)
+            )
             row["next"] = {"country": int(country if country is not None else profile[0])}
-        row.update(event=log.event_name, block=log.block_number, timestamp=timestamps[log.block_number],
-                   tx=to_jsonable(log.transaction_hash), log_index=log.log_index)
+        row.update(
+            event=log.event_name,
+            block=log.block_number,
+            timestamp=timestamps[log.block_number],
+            tx=to_jsonable(log.transaction_hash),
+            log_index=log.log_index,
+        )
         rows.append(row)
     return rows
 
 
-def build_chain_report(network_choice: str, period_start: int, period_end: int, jurisdiction: int | None,
-                       out_dir: Path | None) -> tuple[Report, list[Path]]:
+def build_chain_report(
+    network_choice: str,
+    period_start: int,
+    period_end: int,
+    jurisdiction: int | None,
+    out_dir: Path | None,
+) -> tuple[Report, list[Path]]:
     if period_end < period_start:
         raise QuanteraError(f"--to ({period_end}) is before --from ({period_start})")
     from ape import project
@@ -75,7 +96,13 @@ def build_chain_report(network_choice: str, period_start: int, period_end: int, 
         token = project.SecurityToken.at(record.address_of("SecurityToken"))
         stop = _last_block_at_or_before(period_end)
         start = record.block or 0
-        events = [] if stop < start else (
-            _events(registry, REGISTRY_EVENTS, start, stop) + _events(token, TOKEN_EVENTS, start, stop))
+        events = (
+            []
+            if stop < start
+            else (
+                _events(registry, REGISTRY_EVENTS, start, stop)
+                + _events(token, TOKEN_EVENTS, start, stop)
+            )
+        )
     report = build_report(events, period_start, period_end, jurisdiction)
     return report, (write_report(report, out_dir) if out_dir else [])

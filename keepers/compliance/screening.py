@@ -14,10 +14,10 @@ import hashlib
 import io
 import re
 import urllib.request
+from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Iterable
 
 from keepers.core.errors import QuanteraError
 
@@ -61,13 +61,20 @@ def parse_sdn_csv(text: str, source: str = "<text>") -> dict[str, SanctionsEntry
         if not row or all(not cell.strip() for cell in row):
             continue
         if len(row) < SDN_COLUMNS:
-            raise QuanteraError(f"{source}: line {line_number} has {len(row)} columns, SDN.CSV has {SDN_COLUMNS}")
+            raise QuanteraError(
+                f"{source}: line {line_number} has {len(row)} columns, SDN.CSV has {SDN_COLUMNS}"
+            )
         try:
             ent_num = int(row[0])
         except ValueError:
-            raise QuanteraError(f"{source}: line {line_number}: ent_num {row[0]!r} is not a number") from None
+            raise QuanteraError(
+                f"{source}: line {line_number}: ent_num {row[0]!r} is not a number"
+            ) from None
         for currency, address in ADDRESS_PATTERN.findall(row[11]):
-            entries.setdefault(address.lower(), SanctionsEntry(ent_num, row[1].strip(), row[3].strip(), currency, address))
+            entries.setdefault(
+                address.lower(),
+                SanctionsEntry(ent_num, row[1].strip(), row[3].strip(), currency, address),
+            )
     return entries
 
 

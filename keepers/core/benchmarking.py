@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 import statistics
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 
 def timed(fn: Callable[[], object], runs: int, warm_up: bool = False) -> dict:
@@ -19,7 +19,11 @@ def timed(fn: Callable[[], object], runs: int, warm_up: bool = False) -> dict:
         start = time.perf_counter()
         fn()
         samples.append(time.perf_counter() - start)
-    return {"median_s": round(statistics.median(samples), 5), "max_s": round(max(samples), 5), "runs": runs}
+    return {
+        "median_s": round(statistics.median(samples), 5),
+        "max_s": round(max(samples), 5),
+        "runs": runs,
+    }
 
 
 def merge_json(path: Path, values: dict) -> None:
@@ -45,9 +49,9 @@ def _code_bytes(code: dict | None) -> int:
 
 def contract_sizes(build_file: Path) -> dict[str, dict[str, int | str]]:
     """Runtime and init code size of every deployable contract the project compiles (ape's
-    `.build/__local__.json`): a contract with an ABI and code whose source still exists. Libraries of internal functions
-    (no ABI, a 57-byte stub that is never deployed) are left out; test contracts
-    (`contracts/test/`) are in, marked by their source."""
+    `.build/__local__.json`): a contract with an ABI and code whose source still exists. Libraries
+    of internal functions (no ABI, a 57-byte stub that is never deployed) are left out; test
+    contracts (`contracts/test/`) are in, marked by their source."""
     types = json.loads(build_file.read_text())["contractTypes"]
     root = build_file.resolve().parent.parent
     sizes = {}
@@ -57,9 +61,12 @@ def contract_sizes(build_file: Path) -> dict[str, dict[str, int | str]]:
             continue
         if not (root / contract_type["sourceId"]).is_file():
             continue  # a stale artifact: ape keeps the types of deleted sources in its cache
-        sizes[name] = {"source": contract_type["sourceId"], "runtime_bytes": runtime,
-                       "initcode_bytes": _code_bytes(contract_type.get("deploymentBytecode")),
-                       "headroom_bytes": EIP170_RUNTIME_LIMIT - runtime}
+        sizes[name] = {
+            "source": contract_type["sourceId"],
+            "runtime_bytes": runtime,
+            "initcode_bytes": _code_bytes(contract_type.get("deploymentBytecode")),
+            "headroom_bytes": EIP170_RUNTIME_LIMIT - runtime,
+        }
     return dict(sorted(sizes.items()))
 
 
@@ -68,8 +75,13 @@ def size_budget_problems(sizes: dict[str, dict[str, int | str]]) -> list[str]:
     problems = []
     for name, size in sizes.items():
         if int(size["runtime_bytes"]) > RUNTIME_BUDGET:
-            problems.append(f"{name}: runtime {size['runtime_bytes']} bytes > budget {RUNTIME_BUDGET} "
-                            f"(EIP-170 {EIP170_RUNTIME_LIMIT} - {SIZE_HEADROOM} headroom)")
+            problems.append(
+                f"{name}: runtime {size['runtime_bytes']} bytes > budget {RUNTIME_BUDGET} "
+                f"(EIP-170 {EIP170_RUNTIME_LIMIT} - {SIZE_HEADROOM} headroom)"
+            )
         if int(size["initcode_bytes"]) > EIP3860_INITCODE_LIMIT:
-            problems.append(f"{name}: init code {size['initcode_bytes']} bytes > EIP-3860 {EIP3860_INITCODE_LIMIT}")
+            problems.append(
+                f"{name}: init code {size['initcode_bytes']} bytes "
+                f"> EIP-3860 {EIP3860_INITCODE_LIMIT}"
+            )
     return problems

@@ -10,9 +10,9 @@ from ape.logging import logger
 def keeper_bot(name: str):
     """The keeper's SilverbackBot, hardened for months of running, restarts and several workers:
 
-    - named `quantera-<name>` unless $SILVERBACK_BOT_NAME says otherwise: silverback keeps each bot's
-      runner snapshot in `.silverback-sessions/<bot name>/…/state.json`, and under the default name
-      every keeper started from one folder wrote the same file;
+    - named `quantera-<name>` unless $SILVERBACK_BOT_NAME says otherwise: silverback keeps each
+      bot's runner snapshot in `.silverback-sessions/<bot name>/…/state.json`, and under the
+      default name every keeper started from one folder wrote the same file;
     - that snapshot written atomically, and an unreadable one ignored: silverback 0.7.38 rewrites it
       in place, so two writers at once or a `kill -9` mid-write left a file that failed every later
       start (found by the kill drill, KPR-4). Our keepers keep what they know in the keeper store,
@@ -39,13 +39,18 @@ def _harden_snapshots() -> None:
         try:
             return await read(self, bot_id)
         except ValueError as err:  # pydantic's ValidationError: a torn or foreign file
-            logger.warning(f"ignoring unreadable silverback snapshot {self.state_backup_file}: {err}")
+            logger.warning(
+                f"ignoring unreadable silverback snapshot {self.state_backup_file}: {err}"
+            )
             return None
 
     async def save(self, snapshot) -> None:
-        partial = self.state_backup_file.with_name(f"{self.state_backup_file.name}.{os.getpid()}.tmp")
+        partial = self.state_backup_file.with_name(
+            f"{self.state_backup_file.name}.{os.getpid()}.tmp"
+        )
         partial.write_text(snapshot.model_dump_json())
-        os.replace(partial, self.state_backup_file)  # atomic: readers see the old file or the new one
+        # atomic: readers see the old file or the new one
+        os.replace(partial, self.state_backup_file)
 
     Datastore.init, Datastore.save, Datastore._quantera_hardened = init, save, True
 

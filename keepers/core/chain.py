@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from keepers.core.deployments import DeploymentRecord, load, record_path
 from keepers.core.errors import QuanteraError
@@ -22,12 +22,17 @@ def connected(network_choice: str) -> Iterator[DeploymentRecord]:
         context = networks.parse_network_choice(network_choice)
         context.__enter__()
     except (ApeException, ValueError) as err:
-        raise QuanteraError(f"cannot connect to {network_choice}: {str(err).splitlines()[0]}") from None
+        raise QuanteraError(
+            f"cannot connect to {network_choice}: {str(err).splitlines()[0]}"
+        ) from None
     try:
         network = chain.provider.network
         record = load(record_path(f"{network.ecosystem.name}:{network.name}"))
         if record.chain_id != chain.chain_id:
-            raise QuanteraError(f"deployment record is for chain {record.chain_id}, {network_choice} is chain {chain.chain_id}")
+            raise QuanteraError(
+                f"deployment record is for chain {record.chain_id}, "
+                f"{network_choice} is chain {chain.chain_id}"
+            )
         yield record
     finally:
         context.__exit__(None, None, None)
@@ -61,15 +66,24 @@ def unlock_account(account) -> None:
     if passphrase is None:
         source = "the prompt"
         try:
-            passphrase = click.prompt(f"Passphrase of '{account.alias}' (or set {variable})", hide_input=True,
-                                      default="", show_default=False)
+            passphrase = click.prompt(
+                f"Passphrase of '{account.alias}' (or set {variable})",
+                hide_input=True,
+                default="",
+                show_default=False,
+            )
         except click.Abort:  # no terminal to ask on
-            raise QuanteraError(f"no passphrase for '{account.alias}': set {variable} to run unattended") from None
+            raise QuanteraError(
+                f"no passphrase for '{account.alias}': set {variable} to run unattended"
+            ) from None
     if not passphrase:
         raise QuanteraError(f"empty passphrase for '{account.alias}' (from {source})")
     try:
         account.set_autosign(True, passphrase=passphrase)
     except AccountsError:
-        raise QuanteraError(f"cannot unlock '{account.alias}': wrong passphrase (from {source})") from None
-    # Unlocked once on purpose: ape would otherwise warn "Using cached key" before every transaction.
+        raise QuanteraError(
+            f"cannot unlock '{account.alias}': wrong passphrase (from {source})"
+        ) from None
+    # Unlocked once on purpose: ape would otherwise warn "Using cached key" before every
+    # transaction.
     logging.getLogger("ape").addFilter(lambda log: not str(log.msg).startswith("Using cached key"))

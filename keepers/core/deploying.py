@@ -13,9 +13,10 @@ killed at any point completes on a rerun from the record.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from keepers.core.deployments import DeploymentRecord, PendingDeployment, save
 
@@ -38,7 +39,8 @@ class Deployment:
     (the deploy script), without one it lives in memory (test fixtures, benchmarks). On a live
     network (`is_local` false) every state-changing action asks for confirmation unless
     `assume_yes`. `standing_roles` are the roles the sender is meant to keep: any other it holds
-    was granted for the deployment and is renounced at its end (`keepers.access.renounce_temporary_roles`).
+    was granted for the deployment and is renounced at its end
+    (`keepers.access.renounce_temporary_roles`).
     """
 
     sender: Any
@@ -52,20 +54,31 @@ class Deployment:
     _contracts: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def in_memory(cls, sender: Any, echo: Callable[[str], None] = _silent, **kwargs: Any) -> "Deployment":
-        """A deployment on the connected local chain whose record is not saved (fixtures, benchmarks)."""
+    def in_memory(
+        cls, sender: Any, echo: Callable[[str], None] = _silent, **kwargs: Any
+    ) -> Deployment:
+        """A deployment on the connected local chain whose record is not saved (fixtures,
+        benchmarks)."""
         from ape import chain
 
-        return cls(sender=sender, record=DeploymentRecord(network="ethereum:local", chain_id=chain.chain_id),
-                   echo=echo, **kwargs)
+        return cls(
+            sender=sender,
+            record=DeploymentRecord(network="ethereum:local", chain_id=chain.chain_id),
+            echo=echo,
+            **kwargs,
+        )
 
-    def scoped(self, *names: str) -> "Deployment":
+    def scoped(self, *names: str) -> Deployment:
         """A new in-memory deployment by the same sender whose record starts with `names` of this
         one's (a fixture building a second stack on the first one's authority and registry)."""
-        child = Deployment(sender=self.sender, record=DeploymentRecord(network=self.record.network,
-                                                                      chain_id=self.record.chain_id),
-                           is_local=self.is_local, assume_yes=self.assume_yes, echo=self.echo,
-                           standing_roles=self.standing_roles)
+        child = Deployment(
+            sender=self.sender,
+            record=DeploymentRecord(network=self.record.network, chain_id=self.record.chain_id),
+            is_local=self.is_local,
+            assume_yes=self.assume_yes,
+            echo=self.echo,
+            standing_roles=self.standing_roles,
+        )
         child.record.contracts.update({name: self.address(name) for name in names})
         return child
 
@@ -95,7 +108,8 @@ class Deployment:
         return cached
 
     def confirm(self, action: str) -> None:
-        """Asks the operator before a state-changing action on a live network, unless `assume_yes`."""
+        """Asks the operator before a state-changing action on a live network, unless
+        `assume_yes`."""
         if self.is_local or self.assume_yes:
             return
         import click
@@ -117,17 +131,23 @@ class Deployment:
         pending = self.record.pending.pop(name, None)
         # The nonce has been used iff the chain's count is past it; code at the address it
         # creates is then `name`.
-        if pending and chain.provider.get_nonce(self.sender.address) > pending.nonce \
-                and chain.provider.get_code(pending.address):
+        if (
+            pending
+            and chain.provider.get_nonce(self.sender.address) > pending.nonce
+            and chain.provider.get_code(pending.address)
+        ):
             self.record.contracts[name] = pending.address
             self.save()
             self.echo(f"  = {name} found at {pending.address} (deployed by an interrupted run)")
             return pending.address
         self.confirm(f"Deploy {name}")
         nonce = chain.provider.get_nonce(self.sender.address)
-        if self.record.block is None:  # at or before the first deployment: keepers read logs from it
+        # at or before the first deployment: keepers read logs from it
+        if self.record.block is None:
             self.record.block = chain.blocks.head.number
-        self.record.pending[name] = PendingDeployment(nonce, self.sender.get_deployment_address(nonce))
+        self.record.pending[name] = PendingDeployment(
+            nonce, self.sender.get_deployment_address(nonce)
+        )
         self.save()
         contract = factory()
         del self.record.pending[name]

@@ -71,20 +71,24 @@ class DeploymentRecord:
             "contracts": dict(sorted(self.contracts.items())),
         }
         if self.pending:
-            data["pending"] = {name: {"nonce": p.nonce, "address": p.address}
-                               for name, p in sorted(self.pending.items())}
+            data["pending"] = {
+                name: {"nonce": p.nonce, "address": p.address}
+                for name, p in sorted(self.pending.items())
+            }
         return data
 
     @classmethod
-    def from_json(cls, data: dict) -> "DeploymentRecord":
+    def from_json(cls, data: dict) -> DeploymentRecord:
         try:
             return cls(
                 network=str(data["network"]),
                 chain_id=int(data["chain_id"]),
                 block=None if data.get("block") is None else int(data["block"]),
                 contracts={str(k): str(v) for k, v in data.get("contracts", {}).items()},
-                pending={str(k): PendingDeployment(int(v["nonce"]), str(v["address"]))
-                         for k, v in data.get("pending", {}).items()},
+                pending={
+                    str(k): PendingDeployment(int(v["nonce"]), str(v["address"]))
+                    for k, v in data.get("pending", {}).items()
+                },
             )
         except (KeyError, TypeError, ValueError) as err:
             raise DeploymentError(f"malformed deployment record: {err}") from None

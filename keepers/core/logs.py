@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from ape import chain
 from ape.types import LogFilter
@@ -20,7 +20,10 @@ def fetch_logs(address: str | list[str], event_abis: list, start: int, stop: int
     topics = [[encode_hex(keccak(text=abi.selector)) for abi in event_abis]]
     for chunk_start in range(start, stop + 1, MAX_LOG_RANGE):
         log_filter = LogFilter(
-            addresses=addresses, events=event_abis, topic_filter=topics,
-            start_block=chunk_start, stop_block=min(chunk_start + MAX_LOG_RANGE - 1, stop),
+            addresses=addresses,
+            events=event_abis,
+            topic_filter=topics,
+            start_block=chunk_start,
+            stop_block=min(chunk_start + MAX_LOG_RANGE - 1, stop),
         )
         yield from chain.provider.get_contract_logs(log_filter)

@@ -23,8 +23,16 @@ ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 MAX_FEED_DECIMALS = 36  # OracleRouter.MAX_FEED_DECIMALS
 MAX_TOKEN_DECIMALS = 36  # RiskEngine.MAX_DECIMALS
 UINT32_MAX, UINT128_MAX = 2**32 - 1, 2**128 - 1
-FEED_KEYS = {"token", "primary", "heartbeat", "secondary", "secondary_heartbeat", "max_deviation_bps",
-             "min_price", "max_price"}
+FEED_KEYS = {
+    "token",
+    "primary",
+    "heartbeat",
+    "secondary",
+    "secondary_heartbeat",
+    "max_deviation_bps",
+    "min_price",
+    "max_price",
+}
 
 DECIMALS = keccak(text="decimals()")[:4]
 LATEST_ROUND_DATA = keccak(text="latestRoundData()")[:4]
@@ -33,18 +41,24 @@ LATEST_ROUND_DATA = keccak(text="latestRoundData()")[:4]
 def checksummed(label: str, value: str, problems: list[str]) -> str | None:
     """`value` if it is a non-zero address in its EIP-55 checksummed form; else notes why not."""
     if not isinstance(value, str) or not is_hex_address(value):
-        problems.append(f"{label} {value!r} is not an address (0x and 40 hex digits, quoted in YAML)")
+        problems.append(
+            f"{label} {value!r} is not an address (0x and 40 hex digits, quoted in YAML)"
+        )
         return None
     if value.lower() == ZERO_ADDRESS:
         problems.append(f"{label} is the zero address")
         return None
     if value != to_checksum_address(value):
-        problems.append(f"{label} {value} is not checksummed (EIP-55: {to_checksum_address(value)})")
+        problems.append(
+            f"{label} {value} is not checksummed (EIP-55: {to_checksum_address(value)})"
+        )
         return None
     return value
 
 
-def check_options(deployer: str, options: list[tuple[str, str | None]], required: tuple[str, ...]) -> list[str]:
+def check_options(
+    deployer: str, options: list[tuple[str, str | None]], required: tuple[str, ...]
+) -> list[str]:
     """Address options as (`--governor`, address or None) pairs: each given one checksummed, the
     `required` ones present, and the holders that must differ distinct: the guardian only halts what
     the governor resumes; the deployer configures as a temporary delay-free governor, which an
@@ -90,7 +104,9 @@ def feeds_path(directory: Path, network_key: str) -> Path:
     return directory / f"feeds.{network_key.replace(':', '-')}.yaml"
 
 
-def load_feeds(path: Path, symbols: list[str], compliance_symbol: str | None) -> tuple[dict[str, LiveAsset], list[str]]:
+def load_feeds(
+    path: Path, symbols: list[str], compliance_symbol: str | None
+) -> tuple[dict[str, LiveAsset], list[str]]:
     """Reads and checks the feeds file against the portfolio's symbols (every one present, no
     other); `compliance_symbol`'s token may be left out (it is the compliance stack's token).
     Returns the entries that are well-formed, and the problems found (one string for the file)."""
@@ -120,19 +136,25 @@ def load_feeds(path: Path, symbols: list[str], compliance_symbol: str | None) ->
     tokens = [a.token.lower() for a in assets.values() if a.token]
     duplicated = sorted({t for t in tokens if tokens.count(t) > 1})
     if duplicated:
-        problems.append(f"token {', '.join(to_checksum_address(t) for t in duplicated)} is named for more "
-                        "than one asset (the vault lists each token once)")
+        problems.append(
+            f"token {', '.join(to_checksum_address(t) for t in duplicated)} is named for more "
+            "than one asset (the vault lists each token once)"
+        )
     return assets, [f"{path}: {'; '.join(problems)}"] if problems else []
 
 
 def _live_asset(symbol: str, entry, token_optional: bool, problems: list[str]) -> LiveAsset | None:
     if not isinstance(entry, dict):
-        problems.append(f"{symbol} must be a mapping (token, primary, heartbeat, min_price, max_price, ...)")
+        problems.append(
+            f"{symbol} must be a mapping (token, primary, heartbeat, min_price, max_price, ...)"
+        )
         return None
     before = len(problems)
     extra = sorted(set(map(str, entry)) - FEED_KEYS)
     if extra:
-        problems.append(f"{symbol}: unknown key(s) {', '.join(extra)} (allowed: {', '.join(sorted(FEED_KEYS))})")
+        problems.append(
+            f"{symbol}: unknown key(s) {', '.join(extra)} (allowed: {', '.join(sorted(FEED_KEYS))})"
+        )
 
     def address(key: str, required: bool) -> str:
         if key not in entry:
@@ -170,8 +192,19 @@ def _live_asset(symbol: str, entry, token_optional: bool, problems: list[str]) -
         problems.append(f"{symbol}.secondary is the primary feed")
     if len(problems) > before:
         return None
-    return LiveAsset(symbol, token, (primary, heartbeat, secondary, secondary_heartbeat if has_secondary else 0,
-                                     deviation if has_secondary else 0, min_price, max_price))
+    return LiveAsset(
+        symbol,
+        token,
+        (
+            primary,
+            heartbeat,
+            secondary,
+            secondary_heartbeat if has_secondary else 0,
+            deviation if has_secondary else 0,
+            min_price,
+            max_price,
+        ),
+    )
 
 
 def check_feeds_on_chain(assets: dict[str, LiveAsset], provider) -> list[str]:
@@ -181,12 +214,21 @@ def check_feeds_on_chain(assets: dict[str, LiveAsset], provider) -> list[str]:
     problems: list[str] = []
     for asset in assets.values():
         if asset.token is not None:
-            _check_decimals(f"{asset.symbol}.token {asset.token}", asset.token, MAX_TOKEN_DECIMALS, provider, problems)
+            _check_decimals(
+                f"{asset.symbol}.token {asset.token}",
+                asset.token,
+                MAX_TOKEN_DECIMALS,
+                provider,
+                problems,
+            )
         for key, feed in zip(("primary", "secondary"), asset.feeds):
             label = f"{asset.symbol}.{key} {feed}"
             if _check_decimals(label, feed, MAX_FEED_DECIMALS, provider, problems):
                 try:
-                    decode(["uint80", "int256", "uint256", "uint256", "uint80"], _call(provider, feed, LATEST_ROUND_DATA))
+                    decode(
+                        ["uint80", "int256", "uint256", "uint256", "uint80"],
+                        _call(provider, feed, LATEST_ROUND_DATA),
+                    )
                 except Exception:  # a revert or an answer of the wrong shape, either way unusable
                     problems.append(f"{label} does not answer latestRoundData()")
     return problems
@@ -216,6 +258,7 @@ def check_balance(balance_wei: int, gas: int, max_fee_wei: int, deployer: str) -
     needed = gas * max_fee_wei
     if balance_wei >= needed:
         return []
-    return [f"deployer {deployer} holds {balance_wei / 1e18:.6f} ETH; the deployment needs about "
-            f"{needed / 1e18:.6f} ETH ({gas:,} gas at {max_fee_wei / 1e9:.3f} gwei)"]
-
+    return [
+        f"deployer {deployer} holds {balance_wei / 1e18:.6f} ETH; the deployment needs about "
+        f"{needed / 1e18:.6f} ETH ({gas:,} gas at {max_fee_wei / 1e9:.3f} gwei)"
+    ]

@@ -21,9 +21,13 @@ def connected_record() -> DeploymentRecord:
 
 
 def share_contracts(record: DeploymentRecord) -> list[str]:
-    """Every deployed contract whose units are securities: each SecurityToken and the vault's shares."""
-    return [address for name, address in sorted(record.contracts.items())
-            if name == "PortfolioVault" or name == "SecurityToken" or name.startswith("SecurityToken.")]
+    """Every deployed contract whose units are securities: each SecurityToken and the vault's
+    shares."""
+    return [
+        address
+        for name, address in sorted(record.contracts.items())
+        if name == "PortfolioVault" or name == "SecurityToken" or name.startswith("SecurityToken.")
+    ]
 
 
 def portfolio_feeds(record: DeploymentRecord, portfolio: Any) -> tuple[Any, Any, dict[str, Any]]:
@@ -31,6 +35,8 @@ def portfolio_feeds(record: DeploymentRecord, portfolio: Any) -> tuple[Any, Any,
     (by symbol, in the vault's asset order) — what the risk and signal keepers read prices from."""
     vault = project.PortfolioVault.at(record.address_of("PortfolioVault"))
     router = project.OracleRouter.at(record.address_of("OracleRouter"))
-    feeds = {asset.symbol: project.ReporterPriceFeed.at(router.feedOf(token).primary)
-             for asset, token in zip(portfolio.assets, vault.assets())}
+    feeds = {
+        asset.symbol: project.ReporterPriceFeed.at(router.feedOf(token).primary)
+        for asset, token in zip(portfolio.assets, vault.assets())
+    }
     return vault, router, feeds

@@ -3,8 +3,8 @@ hashes, checkpoints in the keeper store, rewinding to the common ancestor."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from ape import chain
 from ape.exceptions import BlockNotFoundError
@@ -48,8 +48,9 @@ class Scan:
     stop_hash: str
 
 
-def scan_range(engine, keeper: str, record: DeploymentRecord, head: int,
-               on_reorg: Callable[[int], None]) -> Scan | None:
+def scan_range(
+    engine, keeper: str, record: DeploymentRecord, head: int, on_reorg: Callable[[int], None]
+) -> Scan | None:
     """The blocks after the keeper's cursor up to `head`, or None when there are none (never an
     empty or inverted range). When the cursor's block is no longer canonical (a reorganisation), the
     keeper rewinds first: to the newest checkpoint whose hash the chain still has (to the deployment
@@ -63,7 +64,10 @@ def scan_range(engine, keeper: str, record: DeploymentRecord, head: int,
         remembered = store.checkpoints(engine, keeper, chain_id)
         if remembered and remembered[0][0] == cursor and block_hash(cursor) != remembered[0][1]:
             ancestor = next((n for n, h in remembered[1:] if block_hash(n) == h), first - 1)
-            logger.warning(f"{keeper}: chain reorganised above block {ancestor} (cursor was {cursor}): rewinding")
+            logger.warning(
+                f"{keeper}: chain reorganised above block {ancestor} "
+                f"(cursor was {cursor}): rewinding"
+            )
             on_reorg(ancestor)
             store.rewind_cursor(engine, keeper, chain_id, ancestor)
             cursor = ancestor

@@ -21,8 +21,8 @@ import fcntl
 import os
 import threading
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from sqlalchemy import (
     JSON,
@@ -75,7 +75,9 @@ class GovernanceEvent(Base):
     """An AccessManager log (role grants, scheduled / executed / cancelled operations)."""
 
     __tablename__ = "governance_events"
-    __table_args__ = (UniqueConstraint("chain_id", "tx_hash", "log_index", name="uq_governance_log"),)
+    __table_args__ = (
+        UniqueConstraint("chain_id", "tx_hash", "log_index", name="uq_governance_log"),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     chain_id: Mapped[int] = mapped_column(BigInteger)
     block_number: Mapped[int] = mapped_column(BigInteger)
@@ -102,7 +104,9 @@ class ScreeningDecision(Base):
     restart never decides twice; `status` is `pending` until the freeze is confirmed on chain."""
 
     __tablename__ = "screening_decisions"
-    __table_args__ = (UniqueConstraint("chain_id", "wallet", "ent_num", name="uq_screening_decision"),)
+    __table_args__ = (
+        UniqueConstraint("chain_id", "wallet", "ent_num", name="uq_screening_decision"),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     chain_id: Mapped[int] = mapped_column(BigInteger)
     wallet: Mapped[str] = mapped_column(String(42))
@@ -116,7 +120,8 @@ class ScreeningDecision(Base):
     action: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(16))
     tx_hash: Mapped[str | None] = mapped_column(String(66), nullable=True)
-    enforced_block: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # where the freeze was mined
+    # where the freeze was mined
+    enforced_block: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
 class PriceObservation(Base):
@@ -128,7 +133,8 @@ class PriceObservation(Base):
     round_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     answer: Mapped[str] = mapped_column(String(80))
     updated_at: Mapped[int] = mapped_column(BigInteger)
-    block_number: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # of the round's log
+    # of the round's log
+    block_number: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
 class RiskPublication(Base):
@@ -137,7 +143,9 @@ class RiskPublication(Base):
     Unique per (chain, portfolio, update id): a restart never sends an id twice."""
 
     __tablename__ = "risk_publications"
-    __table_args__ = (UniqueConstraint("chain_id", "portfolio", "update_id", name="uq_risk_publication"),)
+    __table_args__ = (
+        UniqueConstraint("chain_id", "portfolio", "update_id", name="uq_risk_publication"),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     chain_id: Mapped[int] = mapped_column(BigInteger)
     portfolio: Mapped[str] = mapped_column(String(42))
@@ -160,7 +168,9 @@ class SignalIntent(Base):
     the keeper never signs a second intent for a nonce while one is live (deadline not passed)."""
 
     __tablename__ = "signal_intents"
-    __table_args__ = (UniqueConstraint("chain_id", "portfolio", "nonce", "digest", name="uq_signal_intent"),)
+    __table_args__ = (
+        UniqueConstraint("chain_id", "portfolio", "nonce", "digest", name="uq_signal_intent"),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     chain_id: Mapped[int] = mapped_column(BigInteger)
     portfolio: Mapped[str] = mapped_column(String(42))
@@ -179,7 +189,8 @@ class SignalIntent(Base):
 
 class SignalPrediction(Base):
     """One signal: the model's decision, what the keeper did with it, and the realised outcome (the
-    return of one vault share at oracle prices until the next signal), filled in by the next cycle."""
+    return of one vault share at oracle prices until the next signal), filled in by the next
+    cycle."""
 
     __tablename__ = "signal_predictions"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -209,8 +220,11 @@ def database_url() -> str:
 
 # Nullable columns added after a table was first shipped: a store created before them gets them on
 # open (create_all creates missing tables, never missing columns).
-_ADDED_COLUMNS = {"price_observations": ("block_number",), "risk_publications": ("block_number",),
-                  "screening_decisions": ("enforced_block",)}
+_ADDED_COLUMNS = {
+    "price_observations": ("block_number",),
+    "risk_publications": ("block_number",),
+    "screening_decisions": ("enforced_block",),
+}
 
 
 def open_store(url: str | None = None) -> Engine:
@@ -284,21 +298,29 @@ def insert_governance_events(engine: Engine, rows: list[dict]) -> int:
     """Inserts rows, ignoring ones already stored; returns how many were new."""
     if not rows:
         return 0
-    stmt = _insert(engine)(GovernanceEvent).values(rows).on_conflict_do_nothing(
-        index_elements=["chain_id", "tx_hash", "log_index"]
-    ).returning(GovernanceEvent.id)
-    # RETURNING counts inserted rows on every backend (rowcount is unreliable for multi-row inserts).
+    stmt = (
+        _insert(engine)(GovernanceEvent)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["chain_id", "tx_hash", "log_index"])
+        .returning(GovernanceEvent.id)
+    )
+    # RETURNING counts inserted rows on every backend (rowcount is unreliable for multi-row
+    # inserts).
     with engine.begin() as conn:
         return len(conn.execute(stmt).all())
 
 
-def governance_events(engine: Engine, chain_id: int, names: tuple[str, ...] | None = None) -> list[GovernanceEvent]:
+def governance_events(
+    engine: Engine, chain_id: int, names: tuple[str, ...] | None = None
+) -> list[GovernanceEvent]:
     """Stored events of a chain in log order, optionally only those named."""
     with Session(engine) as session:
         query = select(GovernanceEvent).where(GovernanceEvent.chain_id == chain_id)
         if names:
             query = query.where(GovernanceEvent.event.in_(names))
-        return list(session.scalars(query.order_by(GovernanceEvent.block_number, GovernanceEvent.log_index)))
+        return list(
+            session.scalars(query.order_by(GovernanceEvent.block_number, GovernanceEvent.log_index))
+        )
 
 
 def get_cursor(engine: Engine, keeper: str, chain_id: int) -> int | None:
@@ -307,7 +329,9 @@ def get_cursor(engine: Engine, keeper: str, chain_id: int) -> int | None:
         return None if row is None else row.last_block
 
 
-def advance_cursor(engine: Engine, keeper: str, chain_id: int, block: int, block_hash: str | None = None) -> None:
+def advance_cursor(
+    engine: Engine, keeper: str, chain_id: int, block: int, block_hash: str | None = None
+) -> None:
     """Moves the cursor forward only (a late, older block never rewinds it; `rewind_cursor` does,
     after a reorganisation). With `block_hash`, remembers the block as a checkpoint (the last
     REORG_WINDOW are kept)."""
@@ -320,19 +344,28 @@ def advance_cursor(engine: Engine, keeper: str, chain_id: int, block: int, block
         else:
             return
         if block_hash is not None:
-            session.merge(KeeperCheckpoint(keeper=keeper, chain_id=chain_id, block_number=block,
-                                           block_hash=block_hash))
-            session.execute(delete(KeeperCheckpoint).where(
-                KeeperCheckpoint.keeper == keeper, KeeperCheckpoint.chain_id == chain_id,
-                KeeperCheckpoint.block_number <= block - REORG_WINDOW))
+            session.merge(
+                KeeperCheckpoint(
+                    keeper=keeper, chain_id=chain_id, block_number=block, block_hash=block_hash
+                )
+            )
+            session.execute(
+                delete(KeeperCheckpoint).where(
+                    KeeperCheckpoint.keeper == keeper,
+                    KeeperCheckpoint.chain_id == chain_id,
+                    KeeperCheckpoint.block_number <= block - REORG_WINDOW,
+                )
+            )
 
 
 def checkpoints(engine: Engine, keeper: str, chain_id: int) -> list[tuple[int, str]]:
     """The keeper's remembered (block, hash) pairs, newest first."""
     with Session(engine) as session:
-        rows = session.scalars(select(KeeperCheckpoint).where(
-            KeeperCheckpoint.keeper == keeper, KeeperCheckpoint.chain_id == chain_id)
-            .order_by(KeeperCheckpoint.block_number.desc()))
+        rows = session.scalars(
+            select(KeeperCheckpoint)
+            .where(KeeperCheckpoint.keeper == keeper, KeeperCheckpoint.chain_id == chain_id)
+            .order_by(KeeperCheckpoint.block_number.desc())
+        )
         return [(r.block_number, r.block_hash) for r in rows]
 
 
@@ -343,28 +376,46 @@ def rewind_cursor(engine: Engine, keeper: str, chain_id: int, block: int) -> Non
         row = session.get(KeeperCursor, (keeper, chain_id))
         if row is not None:
             row.last_block = min(row.last_block, block)
-        session.execute(delete(KeeperCheckpoint).where(
-            KeeperCheckpoint.keeper == keeper, KeeperCheckpoint.chain_id == chain_id,
-            KeeperCheckpoint.block_number > block))
+        session.execute(
+            delete(KeeperCheckpoint).where(
+                KeeperCheckpoint.keeper == keeper,
+                KeeperCheckpoint.chain_id == chain_id,
+                KeeperCheckpoint.block_number > block,
+            )
+        )
 
 
 def forget_governance_events_after(engine: Engine, chain_id: int, block: int) -> int:
     """Deletes the stored events of blocks above `block` (orphaned by a reorganisation)."""
     with engine.begin() as conn:
-        return conn.execute(delete(GovernanceEvent).where(
-            GovernanceEvent.chain_id == chain_id, GovernanceEvent.block_number > block)).rowcount
+        return conn.execute(
+            delete(GovernanceEvent).where(
+                GovernanceEvent.chain_id == chain_id, GovernanceEvent.block_number > block
+            )
+        ).rowcount
 
 
-def add_known_wallets(engine: Engine, chain_id: int, wallets: dict[str, tuple[int, str]]) -> list[str]:
+def add_known_wallets(
+    engine: Engine, chain_id: int, wallets: dict[str, tuple[int, str]]
+) -> list[str]:
     """Stores wallets not seen before (wallet -> (block, source)); returns the new ones."""
     if not wallets:
         return []
     with Session(engine) as session, session.begin():
-        existing = set(session.scalars(select(KnownWallet.wallet).where(
-            KnownWallet.chain_id == chain_id, KnownWallet.wallet.in_(list(wallets)))))
+        existing = set(
+            session.scalars(
+                select(KnownWallet.wallet).where(
+                    KnownWallet.chain_id == chain_id, KnownWallet.wallet.in_(list(wallets))
+                )
+            )
+        )
         new = [w for w in wallets if w not in existing]
-        session.add_all(KnownWallet(chain_id=chain_id, wallet=w, first_seen_block=wallets[w][0], source=wallets[w][1])
-                        for w in new)
+        session.add_all(
+            KnownWallet(
+                chain_id=chain_id, wallet=w, first_seen_block=wallets[w][0], source=wallets[w][1]
+            )
+            for w in new
+        )
     return new
 
 
@@ -372,19 +423,29 @@ def forget_wallets_after(engine: Engine, chain_id: int, block: int) -> int:
     """Deletes wallets first seen above `block` (orphaned by a reorganisation): the rescan of the
     canonical blocks finds again the ones the canonical chain holds."""
     with engine.begin() as conn:
-        return conn.execute(delete(KnownWallet).where(
-            KnownWallet.chain_id == chain_id, KnownWallet.first_seen_block > block)).rowcount
+        return conn.execute(
+            delete(KnownWallet).where(
+                KnownWallet.chain_id == chain_id, KnownWallet.first_seen_block > block
+            )
+        ).rowcount
 
 
 def known_wallets(engine: Engine, chain_id: int) -> list[str]:
     with Session(engine) as session:
-        return list(session.scalars(select(KnownWallet.wallet).where(KnownWallet.chain_id == chain_id)))
+        return list(
+            session.scalars(select(KnownWallet.wallet).where(KnownWallet.chain_id == chain_id))
+        )
 
 
 def record_decision(engine: Engine, row: dict) -> bool:
-    """Inserts a decision unless one exists for (chain, wallet, entry); returns whether it was new."""
-    stmt = _insert(engine)(ScreeningDecision).values(row).on_conflict_do_nothing(
-        index_elements=["chain_id", "wallet", "ent_num"]).returning(ScreeningDecision.id)
+    """Inserts a decision unless one exists for (chain, wallet, entry); returns whether it was
+    new."""
+    stmt = (
+        _insert(engine)(ScreeningDecision)
+        .values(row)
+        .on_conflict_do_nothing(index_elements=["chain_id", "wallet", "ent_num"])
+        .returning(ScreeningDecision.id)
+    )
     with engine.begin() as conn:
         return len(conn.execute(stmt).all()) > 0
 
@@ -397,19 +458,38 @@ def decisions(engine: Engine, chain_id: int, status: str | None = None) -> list[
         return list(session.scalars(query.order_by(ScreeningDecision.id)))
 
 
-def complete_decision(engine: Engine, decision_id: int, action: str, tx_hash: str | None,
-                      enforced_block: int | None = None) -> None:
+def complete_decision(
+    engine: Engine,
+    decision_id: int,
+    action: str,
+    tx_hash: str | None,
+    enforced_block: int | None = None,
+) -> None:
     with Session(engine) as session, session.begin():
         row = session.get(ScreeningDecision, decision_id)
-        row.status, row.action, row.tx_hash, row.enforced_block = "done", action, tx_hash, enforced_block
+        row.status, row.action, row.tx_hash, row.enforced_block = (
+            "done",
+            action,
+            tx_hash,
+            enforced_block,
+        )
 
 
 def recently_enforced(engine: Engine, chain_id: int, since_block: int) -> list[ScreeningDecision]:
-    """Decisions whose freeze was mined at or after `since_block` (still within reorganisation reach)."""
+    """Decisions whose freeze was mined at or after `since_block` (still within reorganisation
+    reach)."""
     with Session(engine) as session:
-        return list(session.scalars(select(ScreeningDecision).where(
-            ScreeningDecision.chain_id == chain_id, ScreeningDecision.status == "done",
-            ScreeningDecision.enforced_block >= since_block).order_by(ScreeningDecision.id)))
+        return list(
+            session.scalars(
+                select(ScreeningDecision)
+                .where(
+                    ScreeningDecision.chain_id == chain_id,
+                    ScreeningDecision.status == "done",
+                    ScreeningDecision.enforced_block >= since_block,
+                )
+                .order_by(ScreeningDecision.id)
+            )
+        )
 
 
 def reopen_decision(engine: Engine, decision_id: int) -> None:
@@ -430,8 +510,12 @@ def add_price_observations(engine: Engine, rows: list[dict]) -> int:
     """Stores feed rounds not seen before; returns how many were new."""
     if not rows:
         return 0
-    stmt = _insert(engine)(PriceObservation).values(rows).on_conflict_do_nothing(
-        index_elements=["chain_id", "feed", "round_id"]).returning(PriceObservation.round_id)
+    stmt = (
+        _insert(engine)(PriceObservation)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["chain_id", "feed", "round_id"])
+        .returning(PriceObservation.round_id)
+    )
     with engine.begin() as conn:
         return len(conn.execute(stmt).all())
 
@@ -440,8 +524,11 @@ def forget_price_observations_after(engine: Engine, chain_id: int, block: int) -
     """Deletes the rounds observed in blocks above `block` (orphaned by a reorganisation; the
     canonical chain may hold another answer under the same round id)."""
     with engine.begin() as conn:
-        return conn.execute(delete(PriceObservation).where(
-            PriceObservation.chain_id == chain_id, PriceObservation.block_number > block)).rowcount
+        return conn.execute(
+            delete(PriceObservation).where(
+                PriceObservation.chain_id == chain_id, PriceObservation.block_number > block
+            )
+        ).rowcount
 
 
 def latest_observation_block(engine: Engine, chain_id: int) -> int | None:
@@ -449,14 +536,22 @@ def latest_observation_block(engine: Engine, chain_id: int) -> int | None:
     from sqlalchemy import func
 
     with Session(engine) as session:
-        return session.scalar(select(func.max(PriceObservation.block_number)).where(
-            PriceObservation.chain_id == chain_id))
+        return session.scalar(
+            select(func.max(PriceObservation.block_number)).where(
+                PriceObservation.chain_id == chain_id
+            )
+        )
 
 
 def price_observations(engine: Engine, chain_id: int, feed: str) -> list[PriceObservation]:
     with Session(engine) as session:
-        return list(session.scalars(select(PriceObservation).where(
-            PriceObservation.chain_id == chain_id, PriceObservation.feed == feed).order_by(PriceObservation.round_id)))
+        return list(
+            session.scalars(
+                select(PriceObservation)
+                .where(PriceObservation.chain_id == chain_id, PriceObservation.feed == feed)
+                .order_by(PriceObservation.round_id)
+            )
+        )
 
 
 def record_publication(engine: Engine, row: dict) -> bool:
@@ -464,9 +559,13 @@ def record_publication(engine: Engine, row: dict) -> bool:
     (an earlier attempt that never landed) is replaced; a confirmed one never is. Returns whether
     the row was written."""
     with Session(engine) as session, session.begin():
-        existing = session.scalars(select(RiskPublication).where(
-            RiskPublication.chain_id == row["chain_id"], RiskPublication.portfolio == row["portfolio"],
-            RiskPublication.update_id == row["update_id"])).one_or_none()
+        existing = session.scalars(
+            select(RiskPublication).where(
+                RiskPublication.chain_id == row["chain_id"],
+                RiskPublication.portfolio == row["portfolio"],
+                RiskPublication.update_id == row["update_id"],
+            )
+        ).one_or_none()
         if existing is None:
             session.add(RiskPublication(**row))
             return True
@@ -477,21 +576,35 @@ def record_publication(engine: Engine, row: dict) -> bool:
         return True
 
 
-def publications(engine: Engine, chain_id: int, portfolio: str, status: str | None = None) -> list[RiskPublication]:
+def publications(
+    engine: Engine, chain_id: int, portfolio: str, status: str | None = None
+) -> list[RiskPublication]:
     with Session(engine) as session:
-        query = select(RiskPublication).where(RiskPublication.chain_id == chain_id,
-                                              RiskPublication.portfolio == portfolio)
+        query = select(RiskPublication).where(
+            RiskPublication.chain_id == chain_id, RiskPublication.portfolio == portfolio
+        )
         if status:
             query = query.where(RiskPublication.status == status)
         return list(session.scalars(query.order_by(RiskPublication.update_id)))
 
 
-def set_publication_status(engine: Engine, chain_id: int, portfolio: str, update_id: int, status: str,
-                           tx_hash: str | None = None, note: str | None = None) -> None:
+def set_publication_status(
+    engine: Engine,
+    chain_id: int,
+    portfolio: str,
+    update_id: int,
+    status: str,
+    tx_hash: str | None = None,
+    note: str | None = None,
+) -> None:
     with Session(engine) as session, session.begin():
-        row = session.scalars(select(RiskPublication).where(
-            RiskPublication.chain_id == chain_id, RiskPublication.portfolio == portfolio,
-            RiskPublication.update_id == update_id)).one()
+        row = session.scalars(
+            select(RiskPublication).where(
+                RiskPublication.chain_id == chain_id,
+                RiskPublication.portfolio == portfolio,
+                RiskPublication.update_id == update_id,
+            )
+        ).one()
         row.status = status
         if tx_hash is not None:
             row.tx_hash = tx_hash
@@ -499,28 +612,47 @@ def set_publication_status(engine: Engine, chain_id: int, portfolio: str, update
             row.note = note
 
 
-def live_intent(engine: Engine, chain_id: int, portfolio: str, nonce: int, now: int) -> SignalIntent | None:
+def live_intent(
+    engine: Engine, chain_id: int, portfolio: str, nonce: int, now: int
+) -> SignalIntent | None:
     """The intent signed for this nonce that can still execute (signed, not past its deadline)."""
     with Session(engine) as session:
-        return session.scalars(select(SignalIntent).where(
-            SignalIntent.chain_id == chain_id, SignalIntent.portfolio == portfolio, SignalIntent.nonce == nonce,
-            SignalIntent.status == "signed", SignalIntent.deadline >= now)).one_or_none()
+        return session.scalars(
+            select(SignalIntent).where(
+                SignalIntent.chain_id == chain_id,
+                SignalIntent.portfolio == portfolio,
+                SignalIntent.nonce == nonce,
+                SignalIntent.status == "signed",
+                SignalIntent.deadline >= now,
+            )
+        ).one_or_none()
 
 
 def record_intent(engine: Engine, row: dict) -> None:
     """Stores a signed intent. Refuses a second live one for the same nonce (the restart guard)."""
     with Session(engine) as session, session.begin():
-        live = session.scalars(select(SignalIntent).where(
-            SignalIntent.chain_id == row["chain_id"], SignalIntent.portfolio == row["portfolio"],
-            SignalIntent.nonce == row["nonce"], SignalIntent.status == "signed",
-            SignalIntent.deadline >= row["created_at"])).first()
+        live = session.scalars(
+            select(SignalIntent).where(
+                SignalIntent.chain_id == row["chain_id"],
+                SignalIntent.portfolio == row["portfolio"],
+                SignalIntent.nonce == row["nonce"],
+                SignalIntent.status == "signed",
+                SignalIntent.deadline >= row["created_at"],
+            )
+        ).first()
         if live is not None:
             raise ValueError(f"a live intent for nonce {row['nonce']} exists ({live.digest})")
         session.add(SignalIntent(**row))
 
 
-def set_intent_status(engine: Engine, digest: str, status: str, tx_hash: str | None = None,
-                      loss_usd: float | None = None, note: str | None = None) -> None:
+def set_intent_status(
+    engine: Engine,
+    digest: str,
+    status: str,
+    tx_hash: str | None = None,
+    loss_usd: float | None = None,
+    note: str | None = None,
+) -> None:
     with Session(engine) as session, session.begin():
         row = session.scalars(select(SignalIntent).where(SignalIntent.digest == digest)).one()
         row.status = status
@@ -529,32 +661,55 @@ def set_intent_status(engine: Engine, digest: str, status: str, tx_hash: str | N
         row.note = note if note is not None else row.note
 
 
-def reopen_orphaned_intents(engine: Engine, chain_id: int, portfolio: str, next_nonce: int, now: int) -> int:
+def reopen_orphaned_intents(
+    engine: Engine, chain_id: int, portfolio: str, next_nonce: int, now: int
+) -> int:
     """Intents recorded `executed` for a nonce the chain has not spent (`next_nonce` or above: their
     block was orphaned by a reorganisation) go back to `signed` while their deadline allows, to be
-    sent again as they are (never a rival for the nonce), and to `expired` otherwise. Returns how many."""
+    sent again as they are (never a rival for the nonce), and to `expired` otherwise. Returns how
+    many."""
     with Session(engine) as session, session.begin():
-        rows = list(session.scalars(select(SignalIntent).where(
-            SignalIntent.chain_id == chain_id, SignalIntent.portfolio == portfolio,
-            SignalIntent.status == "executed", SignalIntent.nonce >= next_nonce)))
+        rows = list(
+            session.scalars(
+                select(SignalIntent).where(
+                    SignalIntent.chain_id == chain_id,
+                    SignalIntent.portfolio == portfolio,
+                    SignalIntent.status == "executed",
+                    SignalIntent.nonce >= next_nonce,
+                )
+            )
+        )
         for row in rows:
             row.note = f"orphaned by a reorganisation ({row.tx_hash})"[:256]
-            row.status, row.tx_hash, row.loss_usd = ("signed" if row.deadline >= now else "expired"), None, None
+            row.status, row.tx_hash, row.loss_usd = (
+                ("signed" if row.deadline >= now else "expired"),
+                None,
+                None,
+            )
         return len(rows)
 
 
 def intents(engine: Engine, chain_id: int, portfolio: str) -> list[SignalIntent]:
     with Session(engine) as session:
-        return list(session.scalars(select(SignalIntent).where(
-            SignalIntent.chain_id == chain_id, SignalIntent.portfolio == portfolio).order_by(SignalIntent.id)))
+        return list(
+            session.scalars(
+                select(SignalIntent)
+                .where(SignalIntent.chain_id == chain_id, SignalIntent.portfolio == portfolio)
+                .order_by(SignalIntent.id)
+            )
+        )
 
 
 def record_prediction(engine: Engine, row: dict) -> None:
     """Stores a signal and fills the realised return of the ones before it that still lack one."""
     with Session(engine) as session, session.begin():
-        open_rows = session.scalars(select(SignalPrediction).where(
-            SignalPrediction.chain_id == row["chain_id"], SignalPrediction.portfolio == row["portfolio"],
-            SignalPrediction.realised_return.is_(None)))
+        open_rows = session.scalars(
+            select(SignalPrediction).where(
+                SignalPrediction.chain_id == row["chain_id"],
+                SignalPrediction.portfolio == row["portfolio"],
+                SignalPrediction.realised_return.is_(None),
+            )
+        )
         for previous in open_rows:
             if previous.share_price > 0:
                 previous.realised_return = row["share_price"] / previous.share_price - 1
@@ -564,5 +719,12 @@ def record_prediction(engine: Engine, row: dict) -> None:
 
 def predictions(engine: Engine, chain_id: int, portfolio: str) -> list[SignalPrediction]:
     with Session(engine) as session:
-        return list(session.scalars(select(SignalPrediction).where(
-            SignalPrediction.chain_id == chain_id, SignalPrediction.portfolio == portfolio).order_by(SignalPrediction.id)))
+        return list(
+            session.scalars(
+                select(SignalPrediction)
+                .where(
+                    SignalPrediction.chain_id == chain_id, SignalPrediction.portfolio == portfolio
+                )
+                .order_by(SignalPrediction.id)
+            )
+        )

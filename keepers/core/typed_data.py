@@ -1,5 +1,6 @@
 """EIP-712 messages for eth_account: one domain layout (name, version, chainId, verifyingContract),
-used by every signed object of the protocol (RFQ quotes, rebalance intents) and by ERC-2612 permits."""
+used by every signed object of the protocol (RFQ quotes, rebalance intents) and by ERC-2612
+permits."""
 
 from __future__ import annotations
 
@@ -21,13 +22,24 @@ PERMIT_FIELDS = [
 ]
 
 
-def typed_message(primary_type: str, fields: list[dict], domain_name: str, version: str, chain_id: int,
-                  verifying_contract: str, message: dict) -> dict:
+def typed_message(
+    primary_type: str,
+    fields: list[dict],
+    domain_name: str,
+    version: str,
+    chain_id: int,
+    verifying_contract: str,
+    message: dict,
+) -> dict:
     return {
         "types": {"EIP712Domain": DOMAIN_FIELDS, primary_type: fields},
         "primaryType": primary_type,
-        "domain": {"name": domain_name, "version": version, "chainId": chain_id,
-                   "verifyingContract": verifying_contract},
+        "domain": {
+            "name": domain_name,
+            "version": version,
+            "chainId": chain_id,
+            "verifyingContract": verifying_contract,
+        },
         "message": message,
     }
 
@@ -37,8 +49,23 @@ def sign_typed(message: dict, private_key: bytes | str):
     return Account.sign_message(encode_typed_data(full_message=message), private_key)
 
 
-def permit_message(token_name: str, chain_id: int, token: str, owner: str, spender: str, value: int, nonce: int,
-                   deadline: int) -> dict:
+def permit_message(
+    token_name: str,
+    chain_id: int,
+    token: str,
+    owner: str,
+    spender: str,
+    value: int,
+    nonce: int,
+    deadline: int,
+) -> dict:
     """An ERC-2612 permit (OpenZeppelin ERC20Permit: domain version "1")."""
-    return typed_message("Permit", PERMIT_FIELDS, token_name, "1", chain_id, token,
-                         {"owner": owner, "spender": spender, "value": value, "nonce": nonce, "deadline": deadline})
+    return typed_message(
+        "Permit",
+        PERMIT_FIELDS,
+        token_name,
+        "1",
+        chain_id,
+        token,
+        {"owner": owner, "spender": spender, "value": value, "nonce": nonce, "deadline": deadline},
+    )

@@ -9,7 +9,8 @@ on a busy machine the condition is simply met later.
 from __future__ import annotations
 
 import time
-from typing import Callable, TypeVar
+from collections.abc import Callable
+from typing import TypeVar
 
 from keepers.core.errors import QuanteraError
 
@@ -22,8 +23,13 @@ class WaitTimeout(QuanteraError):
     """A condition was not met before its deadline; the message names the condition."""
 
 
-def wait_until(condition: Callable[[], T], what: str, timeout: float, poll: float = POLL_SECONDS,
-               on_poll: Callable[[], None] | None = None) -> T:
+def wait_until(
+    condition: Callable[[], T],
+    what: str,
+    timeout: float,
+    poll: float = POLL_SECONDS,
+    on_poll: Callable[[], None] | None = None,
+) -> T:
     """Polls `condition` until it returns a truthy value, which is returned. `on_poll` runs before
     each poll (a supervisor's health check, say; its exception ends the wait). Raises
     `WaitTimeout("timed out after Ns waiting for <what>")` once `timeout` seconds have passed
@@ -35,7 +41,8 @@ def wait_until(condition: Callable[[], T], what: str, timeout: float, poll: floa
     while True:
         if on_poll is not None:
             on_poll()
-        expired = time.monotonic() >= deadline  # read before the poll: the last poll is after the deadline
+        # read before the poll: the last poll is after the deadline
+        expired = time.monotonic() >= deadline
         value = condition()
         if value:
             return value
@@ -46,7 +53,8 @@ def wait_until(condition: Callable[[], T], what: str, timeout: float, poll: floa
 
 def blocks_after(block: int, head: int) -> tuple[int, int] | None:
     """The inclusive block range (block + 1, head) of the blocks mined after `block`, or None when
-    there are none yet (head <= block): a caller never asks a node for an empty or inverted range."""
+    there are none yet (head <= block): a caller never asks a node for an empty or inverted
+    range."""
     if block < 0 or head < 0:
         raise ValueError(f"block numbers must be non-negative, got {block} and {head}")
     return (block + 1, head) if head > block else None

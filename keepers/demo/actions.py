@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 
 @dataclass
@@ -19,7 +19,14 @@ class Action:
 class ActionLog:
     actions: list[Action] = field(default_factory=list)
 
-    def act(self, section: str, who: str, what: str, send: Callable[[], object], explain: Callable[[int], str] | None = None):
+    def act(
+        self,
+        section: str,
+        who: str,
+        what: str,
+        send: Callable[[], object],
+        explain: Callable[[int], str] | None = None,
+    ):
         """Sends one transaction; a revert is recorded with its custom error (and, for
         `TransferNotCompliant`, the reason code and its message) instead of stopping the demo."""
         from ape.exceptions import ContractLogicError

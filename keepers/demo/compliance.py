@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 from eth_utils import keccak, to_checksum_address
 
-from keepers.demo.actions import ActionLog
 from keepers.core.waiting import wait_until
+from keepers.demo.actions import ActionLog
 
 SECTION = "compliance"
 UNIT = 10**18
@@ -56,47 +56,108 @@ def exercise_compliance(log: ActionLog, record) -> list[InvestorRow]:
 
     for name, _, country, label, cls in INVESTORS:
         identity = to_checksum_address(keccak(text=f"demo identity {name}")[-20:])
-        act("operator", f"onboard {name} ({label}, {CLASS_NAMES[cls]})",
-            lambda w=wallets[name], i=identity, c=country, k=cls:
-            registry.registerInvestor(w, i, c, k, FAR_FUTURE, sender=operator))
+        act(
+            "operator",
+            f"onboard {name} ({label}, {CLASS_NAMES[cls]})",
+            lambda w=wallets[name], i=identity, c=country, k=cls: registry.registerInvestor(
+                w, i, c, k, FAR_FUTURE, sender=operator
+            ),
+        )
     act("token agent", "unpause the token", lambda: token.unpause(sender=agent))
-    act("token agent", "mint 1,000,000 QTF to alice", lambda: token.mint(wallets["alice"], 1_000_000 * UNIT, sender=agent))
-    act("token agent", "mint 250,000 QTF to bob", lambda: token.mint(wallets["bob"], 250_000 * UNIT, sender=agent))
-    act("alice", "transfer 50,000 to chen (US -> SG)",
-        lambda: token.transfer(wallets["chen"], 50_000 * UNIT, sender=wallets["alice"]))
-    act("alice", "transfer 10,000 to dmitri (US -> RU)",
-        lambda: token.transfer(wallets["dmitri"], 10_000 * UNIT, sender=wallets["alice"]))
-    act("alice", "transfer 10,000 to eve (retail, GB)",
-        lambda: token.transfer(wallets["eve"], 10_000 * UNIT, sender=wallets["alice"]))
-    act("bob", "transfer 5,000 to alice (DE -> US, Reg S flowback window)",
-        lambda: token.transfer(wallets["alice"], 5_000 * UNIT, sender=wallets["bob"]))
-    act("compliance keeper", "freeze chen's wallet (freeze-only key)",
-        lambda: token.setAddressFrozen(wallets["chen"], True, sender=keeper))
-    act("compliance keeper", "try to unfreeze it again (capability withheld)",
-        lambda: token.setAddressFrozen(wallets["chen"], False, sender=keeper))
-    act("chen", "transfer 1,000 back to alice while frozen",
-        lambda: token.transfer(wallets["alice"], 1_000 * UNIT, sender=wallets["chen"]))
+    act(
+        "token agent",
+        "mint 1,000,000 QTF to alice",
+        lambda: token.mint(wallets["alice"], 1_000_000 * UNIT, sender=agent),
+    )
+    act(
+        "token agent",
+        "mint 250,000 QTF to bob",
+        lambda: token.mint(wallets["bob"], 250_000 * UNIT, sender=agent),
+    )
+    act(
+        "alice",
+        "transfer 50,000 to chen (US -> SG)",
+        lambda: token.transfer(wallets["chen"], 50_000 * UNIT, sender=wallets["alice"]),
+    )
+    act(
+        "alice",
+        "transfer 10,000 to dmitri (US -> RU)",
+        lambda: token.transfer(wallets["dmitri"], 10_000 * UNIT, sender=wallets["alice"]),
+    )
+    act(
+        "alice",
+        "transfer 10,000 to eve (retail, GB)",
+        lambda: token.transfer(wallets["eve"], 10_000 * UNIT, sender=wallets["alice"]),
+    )
+    act(
+        "bob",
+        "transfer 5,000 to alice (DE -> US, Reg S flowback window)",
+        lambda: token.transfer(wallets["alice"], 5_000 * UNIT, sender=wallets["bob"]),
+    )
+    act(
+        "compliance keeper",
+        "freeze chen's wallet (freeze-only key)",
+        lambda: token.setAddressFrozen(wallets["chen"], True, sender=keeper),
+    )
+    act(
+        "compliance keeper",
+        "try to unfreeze it again (capability withheld)",
+        lambda: token.setAddressFrozen(wallets["chen"], False, sender=keeper),
+    )
+    act(
+        "chen",
+        "transfer 1,000 back to alice while frozen",
+        lambda: token.transfer(wallets["alice"], 1_000 * UNIT, sender=wallets["chen"]),
+    )
     new_wallet = accounts.test_accounts[ALICE_NEW_WALLET]
     alice_identity = registry.identity(wallets["alice"])
-    act("operator", "register alice's replacement wallet to her identity",
-        lambda: registry.registerInvestor(new_wallet, alice_identity, 840, ACCREDITED, FAR_FUTURE, sender=operator))
-    act("token agent", "recover alice's lost wallet to the new one",
-        lambda: token.recoveryAddress(wallets["alice"], new_wallet, alice_identity, sender=agent))
+    act(
+        "operator",
+        "register alice's replacement wallet to her identity",
+        lambda: registry.registerInvestor(
+            new_wallet, alice_identity, 840, ACCREDITED, FAR_FUTURE, sender=operator
+        ),
+    )
+    act(
+        "token agent",
+        "recover alice's lost wallet to the new one",
+        lambda: token.recoveryAddress(wallets["alice"], new_wallet, alice_identity, sender=agent),
+    )
 
     # A sanctions freeze is identity-wide: frank holds QTF in a wallet on no list; registering his
     # listed wallet to the same identity freezes both, for every token and the fund's shares.
     name, index, country, label, cls = LISTED_INVESTOR
     frank, frank_other = accounts.test_accounts[index], accounts.test_accounts[FRANK_OTHER_WALLET]
     frank_identity = to_checksum_address(keccak(text="demo identity frank")[-20:])
-    act("operator", "onboard frank (CH) with a wallet on no list",
-        lambda: registry.registerInvestor(frank_other, frank_identity, country, cls, FAR_FUTURE, sender=operator))
-    act("token agent", "mint 20,000 QTF to frank's wallet", lambda: token.mint(frank_other, 20_000 * UNIT, sender=agent))
-    act("operator", "register frank's second wallet - on the sample sanctions list",
-        lambda: registry.registerInvestor(frank, frank_identity, country, cls, FAR_FUTURE, sender=operator))
-    wait_until(lambda: registry.isFrozen(frank_other), "the screening keeper's sanctions freeze of frank's identity",
-               SCREENING_TIMEOUT_SECONDS)
-    act("frank", "transfer 1,000 to bob from his unlisted wallet (after the screening keeper ran)",
-        lambda: token.transfer(wallets["bob"], 1_000 * UNIT, sender=frank_other))
+    act(
+        "operator",
+        "onboard frank (CH) with a wallet on no list",
+        lambda: registry.registerInvestor(
+            frank_other, frank_identity, country, cls, FAR_FUTURE, sender=operator
+        ),
+    )
+    act(
+        "token agent",
+        "mint 20,000 QTF to frank's wallet",
+        lambda: token.mint(frank_other, 20_000 * UNIT, sender=agent),
+    )
+    act(
+        "operator",
+        "register frank's second wallet - on the sample sanctions list",
+        lambda: registry.registerInvestor(
+            frank, frank_identity, country, cls, FAR_FUTURE, sender=operator
+        ),
+    )
+    wait_until(
+        lambda: registry.isFrozen(frank_other),
+        "the screening keeper's sanctions freeze of frank's identity",
+        SCREENING_TIMEOUT_SECONDS,
+    )
+    act(
+        "frank",
+        "transfer 1,000 to bob from his unlisted wallet (after the screening keeper ran)",
+        lambda: token.transfer(wallets["bob"], 1_000 * UNIT, sender=frank_other),
+    )
     wallets["frank"] = frank
     wallets["frank (other wallet)"] = frank_other
 
@@ -104,7 +165,15 @@ def exercise_compliance(log: ActionLog, record) -> list[InvestorRow]:
     labels = {name: (label, cls) for name, _, _, label, cls in INVESTORS + (LISTED_INVESTOR,)}
     for name, wallet in list(wallets.items()) + [("alice (new wallet)", new_wallet)]:
         label, cls = labels.get(name.split(" (")[0], ("US", ACCREDITED))
-        rows.append(InvestorRow(name, wallet.address, label, CLASS_NAMES[cls], registry.isVerified(wallet),
-                                token.balanceOf(wallet) / UNIT,
-                                token.isFrozen(wallet) or registry.isFrozen(wallet)))
+        rows.append(
+            InvestorRow(
+                name,
+                wallet.address,
+                label,
+                CLASS_NAMES[cls],
+                registry.isVerified(wallet),
+                token.balanceOf(wallet) / UNIT,
+                token.isFrozen(wallet) or registry.isFrozen(wallet),
+            )
+        )
     return rows

@@ -59,30 +59,63 @@ def exercise_liquidity(log: ActionLog, record) -> LiquidityOutcome:
     for symbol in ("QSPX", "QNDX", "QOIL", "QTF"):
         token = project.SecurityToken.at(tokens[symbol])
         if token.paused():
-            act("token agent", f"open {symbol} for trading (unpause)", lambda t=token: t.unpause(sender=acct[AGENT]))
+            act(
+                "token agent",
+                f"open {symbol} for trading (unpause)",
+                lambda t=token: t.unpause(sender=acct[AGENT]),
+            )
     identity = to_checksum_address(keccak(text="demo institutional trader")[-20:])
-    act("operator", "onboard an institutional trader (US)", lambda: registry.registerInvestor(
-        acct[TRADER], identity, 840, INSTITUTIONAL, FAR_FUTURE, sender=acct[OPERATOR]))
-    act("operator", f"mint {ORDER_USD:,} USDC to the trader",
-        lambda: usdc.mint(acct[TRADER], ORDER_USD * USDC_UNIT, sender=acct[OPERATOR]))
+    act(
+        "operator",
+        "onboard an institutional trader (US)",
+        lambda: registry.registerInvestor(
+            acct[TRADER], identity, 840, INSTITUTIONAL, FAR_FUTURE, sender=acct[OPERATOR]
+        ),
+    )
+    act(
+        "operator",
+        f"mint {ORDER_USD:,} USDC to the trader",
+        lambda: usdc.mint(acct[TRADER], ORDER_USD * USDC_UNIT, sender=acct[OPERATOR]),
+    )
 
     amount = ORDER_USD * USDC_UNIT
-    maker = MarketMaker(acct[MAKER].address, acct[MAKER].private_key, record.address_of("RfqVenue"), chain.chain_id,
-                        oracle)
+    maker = MarketMaker(
+        acct[MAKER].address,
+        acct[MAKER].private_key,
+        record.address_of("RfqVenue"),
+        chain.chain_id,
+        oracle,
+    )
     signed = maker.quote(usdc, qspx, amount, chain.pending_timestamp, taker=acct[TRADER].address)
     nav = project.NavVenue.at(record.address_of("NavVenue"))
     router = Router(aggregator, sources_from_record(record.contracts))
-    plan = router.plan(usdc.address, qspx.address, amount, acct[TRADER].address, chain.pending_timestamp + 600,
-                       max_slippage_bps=100, slippage_tolerance_bps=0,
-                       source_data={record.address_of("RfqVenue").lower(): signed.hop_data()},
-                       depth_hints=[signed.quote.amount_in, int(nav.remainingCapacity(qspx))])
-    log.record(SECTION, "router", f"quote {ORDER_USD:,} USDC -> QSPX on {len(router.sources)} sources (one call)",
-               f"{len(plan.legs)} legs; predicted {plan.predicted_out / 10**outcome.token_decimals:,.4f} QSPX; "
-               f"best single source {plan.best_single[0]}")
+    plan = router.plan(
+        usdc.address,
+        qspx.address,
+        amount,
+        acct[TRADER].address,
+        chain.pending_timestamp + 600,
+        max_slippage_bps=100,
+        slippage_tolerance_bps=0,
+        source_data={record.address_of("RfqVenue").lower(): signed.hop_data()},
+        depth_hints=[signed.quote.amount_in, int(nav.remainingCapacity(qspx))],
+    )
+    log.record(
+        SECTION,
+        "router",
+        f"quote {ORDER_USD:,} USDC -> QSPX on {len(router.sources)} sources (one call)",
+        f"{len(plan.legs)} legs; predicted "
+        f"{plan.predicted_out / 10**outcome.token_decimals:,.4f} QSPX; "
+        f"best single source {plan.best_single[0]}",
+    )
     before = int(qspx.balanceOf(acct[TRADER]))
     result = execute_plan(plan, aggregator, usdc, acct[TRADER], None, None)
-    log.record(SECTION, "trader", "approve exactly, commit, reveal the split (oracle bound 1%)",
-               f"ok: received {int(result['amount_out']) / 10**outcome.token_decimals:,.4f} QSPX")
+    log.record(
+        SECTION,
+        "trader",
+        "approve exactly, commit, reveal the split (oracle bound 1%)",
+        f"ok: received {int(result['amount_out']) / 10**outcome.token_decimals:,.4f} QSPX",
+    )
     outcome.legs = plan.legs
     outcome.predicted_out = plan.predicted_out
     outcome.received = int(qspx.balanceOf(acct[TRADER])) - before
@@ -90,7 +123,8 @@ def exercise_liquidity(log: ActionLog, record) -> LiquidityOutcome:
     outcome.improvement_bps = plan.improvement_bps
     outcome.gas_used = int(result["gas_used"])
     outcome.commit_reveal = bool(result["commit_reveal"])
-    outcome.aggregator_empty = all(int(project.LocalStablecoin.at(t).balanceOf(aggregator)) == 0
-                                   for t in tokens.values())
+    outcome.aggregator_empty = all(
+        int(project.LocalStablecoin.at(t).balanceOf(aggregator)) == 0 for t in tokens.values()
+    )
     outcome.allowance_left = int(usdc.allowance(acct[TRADER], aggregator))
     return outcome

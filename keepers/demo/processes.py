@@ -24,7 +24,9 @@ ACCOUNTS = 24  # funded test accounts; matches `test.number_of_accounts` in ape-
 
 
 def rpc(url: str, method: str, params: list | None = None, timeout: float = 10.0):
-    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params or []}).encode()
+    body = json.dumps(
+        {"jsonrpc": "2.0", "id": 1, "method": method, "params": params or []}
+    ).encode()
     request = urllib.request.Request(url, data=body, headers={"content-type": "application/json"})
     with urllib.request.urlopen(request, timeout=timeout) as response:
         reply = json.loads(response.read())
@@ -41,12 +43,17 @@ class ProcessGroup:
         self.log_dir = log_dir
         self.children: list[tuple[str, subprocess.Popen]] = []
 
-    def start(self, name: str, argv: list[str], env: dict[str, str] | None = None,
-              append: bool = False) -> subprocess.Popen:
+    def start(
+        self, name: str, argv: list[str], env: dict[str, str] | None = None, append: bool = False
+    ) -> subprocess.Popen:
         log = open(self.log_dir / f"{name}.log", "ab" if append else "wb")
         proc = subprocess.Popen(
-            argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            env=env, start_new_session=True,
+            argv,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            start_new_session=True,
         )
         self.children.append((name, proc))
         return proc
@@ -92,8 +99,13 @@ class KeeperSupervisor:
     Restarts after the first wait `backoff_seconds` doubling up to `max_backoff_seconds` (systemd's
     `RestartSec`), so a keeper whose RPC endpoint is away for a while retries without spinning."""
 
-    def __init__(self, group: ProcessGroup, max_restarts: int = MAX_RESTARTS, backoff_seconds: float = 0.0,
-                 max_backoff_seconds: float = 10.0):
+    def __init__(
+        self,
+        group: ProcessGroup,
+        max_restarts: int = MAX_RESTARTS,
+        backoff_seconds: float = 0.0,
+        max_backoff_seconds: float = 10.0,
+    ):
         self.group = group
         self.max_restarts = max_restarts
         self.backoff_seconds = backoff_seconds
@@ -119,18 +131,26 @@ class KeeperSupervisor:
             if code is None:
                 return keeper
             if keeper.restarts >= self.max_restarts:
-                raise QuanteraError(f"{name} exited with {code} after {self.max_restarts} restarts "
-                                    f"(see {self.group.log_dir}/{name}.log)")
+                raise QuanteraError(
+                    f"{name} exited with {code} after {self.max_restarts} restarts "
+                    f"(see {self.group.log_dir}/{name}.log)"
+                )
             if keeper.restart_at is None:
-                delay = 0.0 if keeper.restarts == 0 else min(
-                    self.backoff_seconds * 2 ** (keeper.restarts - 1), self.max_backoff_seconds)
+                delay = (
+                    0.0
+                    if keeper.restarts == 0
+                    else min(
+                        self.backoff_seconds * 2 ** (keeper.restarts - 1), self.max_backoff_seconds
+                    )
+                )
                 keeper.restart_at = time.monotonic() + delay
             if time.monotonic() < keeper.restart_at:
                 return keeper  # backing off: restarted by a later check
             keeper.restart_at = None
             keeper.exit_codes.append(code)
             with open(self.group.log_dir / f"{name}.log", "ab") as log:
-                log.write(f"\n=== supervisor: exited with {code}; restart {keeper.restarts} ===\n".encode())
+                line = f"\n=== supervisor: exited with {code}; restart {keeper.restarts} ===\n"
+                log.write(line.encode())
             keeper.proc = self.group.start(name, keeper.argv, keeper.env, append=True)
             return keeper
 
@@ -158,8 +178,13 @@ ANVIL_LISTENING = re.compile(rb"Listening on 127\.0\.0\.1:(\d+)")
 
 
 def start_anvil(
-    group: ProcessGroup, chain_id: int, block_time_seconds: int = 1, startup_timeout: float = 120.0,
-    mixed_mining: bool = True, extra_args: tuple[str, ...] = (), name: str = "anvil",
+    group: ProcessGroup,
+    chain_id: int,
+    block_time_seconds: int = 1,
+    startup_timeout: float = 120.0,
+    mixed_mining: bool = True,
+    extra_args: tuple[str, ...] = (),
+    name: str = "anvil",
 ) -> str:
     """Starts anvil on a localhost port of its own choosing and returns its URL once it answers.
     Blocks come every `block_time_seconds` as on a live chain (polling keepers stop after 10 s
@@ -174,10 +199,24 @@ def start_anvil(
     anvil = shutil.which("anvil")
     if anvil is None:
         raise QuanteraError("anvil is not on PATH: run `make install`")
-    proc = group.start(name, [anvil, "--host", "127.0.0.1", "--port", "0", "--chain-id", str(chain_id),
-                               "--block-time", str(block_time_seconds),
-                               *(["--mixed-mining"] if mixed_mining else []),
-                               "--accounts", str(ACCOUNTS), *extra_args])
+    proc = group.start(
+        name,
+        [
+            anvil,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--chain-id",
+            str(chain_id),
+            "--block-time",
+            str(block_time_seconds),
+            *(["--mixed-mining"] if mixed_mining else []),
+            "--accounts",
+            str(ACCOUNTS),
+            *extra_args,
+        ],
+    )
     log_file = group.log_dir / f"{name}.log"
 
     def answering() -> str | None:

@@ -1,7 +1,7 @@
-"""The end-to-end demo's rebalancing report: markdown plus PNG plots (matplotlib) of what the keepers
-did on chain — NAV against the equal-weight benchmark, weights over time, the published VaR against
-the realised P&L with the exceptions marked, and the gas of every action. Pure: it draws the series
-it is given (collected from the chain and the keeper store by the demo)."""
+"""The end-to-end demo's rebalancing report: markdown plus PNG plots (matplotlib) of what the
+keepers did on chain — NAV against the equal-weight benchmark, weights over time, the published VaR
+against the realised P&L with the exceptions marked, and the gas of every action. Pure: it draws the
+series it is given (collected from the chain and the keeper store by the demo)."""
 
 from __future__ import annotations
 
@@ -32,7 +32,9 @@ def exceptions(series: RebalanceSeries) -> list[int]:
     return [i for i, (v, p) in enumerate(zip(series.var, series.pnl)) if v is not None and -p > v]
 
 
-def write_report(series: RebalanceSeries, out_dir: Path, title: str = "Quantera rebalancing demo") -> Path:
+def write_report(
+    series: RebalanceSeries, out_dir: Path, title: str = "Quantera rebalancing demo"
+) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     x = np.arange(len(series.dates))
     ticks = x[:: max(1, len(x) // 8)]
@@ -52,7 +54,9 @@ def write_report(series: RebalanceSeries, out_dir: Path, title: str = "Quantera 
     finish(fig, ax, "nav.png", "value (first day = 1)")
 
     fig, ax = plt.subplots(figsize=(8, 4))
-    ax.stackplot(x, *[np.asarray(w) * 100 for w in series.weights.values()], labels=list(series.weights))
+    ax.stackplot(
+        x, *[np.asarray(w) * 100 for w in series.weights.values()], labels=list(series.weights)
+    )
     finish(fig, ax, "weights.png", "% of NAV")
 
     fig, ax = plt.subplots(figsize=(8, 4))
@@ -61,7 +65,9 @@ def write_report(series: RebalanceSeries, out_dir: Path, title: str = "Quantera 
     ax.bar(x, pnl, label="realised daily P&L", color="grey")
     ax.plot(x, var, label="-VaR 95% (published on chain)", color="red")
     hits = exceptions(series)
-    ax.scatter(hits, pnl[hits] if hits else [], color="black", marker="x", zorder=3, label="exception")
+    ax.scatter(
+        hits, pnl[hits] if hits else [], color="black", marker="x", zorder=3, label="exception"
+    )
     finish(fig, ax, "var.png", "% of NAV")
 
     fig, ax = plt.subplots(figsize=(8, 4))
@@ -77,16 +83,29 @@ def write_report(series: RebalanceSeries, out_dir: Path, title: str = "Quantera 
     bench = series.benchmark[-1] / series.benchmark[0] - 1
     days_with_var = sum(v is not None for v in series.var)
     lines = [
-        f"# {title}", "",
-        f"{series.dates[0]} .. {series.dates[-1]}: {len(series.dates)} trading days replayed onto the feeds.", "",
-        "| | fund | equal-weight benchmark |", "| --- | --- | --- |",
-        f"| return | {fund:+.2%} | {bench:+.2%} |", "",
+        f"# {title}",
+        "",
+        f"{series.dates[0]} .. {series.dates[-1]}: "
+        f"{len(series.dates)} trading days replayed onto the feeds.",
+        "",
+        "| | fund | equal-weight benchmark |",
+        "| --- | --- | --- |",
+        f"| return | {fund:+.2%} | {bench:+.2%} |",
+        "",
         f"VaR exceptions: {len(hits)} of {days_with_var} days with a published VaR (95%: about "
-        f"{0.05 * days_with_var:.1f} expected).", "",
-        "| # | action | gas |", "| --- | --- | --- |",
-        *[f"| {i + 1} | {a} | {g:,} |" for i, (a, g) in enumerate(series.gas)], "",
-        *series.notes, "",
-        "![NAV](nav.png)", "![weights](weights.png)", "![VaR](var.png)", "![gas](gas.png)", "",
+        f"{0.05 * days_with_var:.1f} expected).",
+        "",
+        "| # | action | gas |",
+        "| --- | --- | --- |",
+        *[f"| {i + 1} | {a} | {g:,} |" for i, (a, g) in enumerate(series.gas)],
+        "",
+        *series.notes,
+        "",
+        "![NAV](nav.png)",
+        "![weights](weights.png)",
+        "![VaR](var.png)",
+        "![gas](gas.png)",
+        "",
     ]
     path = out_dir / "report.md"
     path.write_text("\n".join(lines))

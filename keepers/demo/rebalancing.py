@@ -1,10 +1,11 @@
 """Rebalancing part of the demo: the fund the crash halted is resumed by the governor (timelocked),
-early December 2008 is replayed onto the feeds day by day (each day a new UTC day on chain), the risk keeper (its silverback process)
-syncs and publishes, and the signal keeper's cycle — the code its silverback bot runs, driven once
-per replayed day so the replay is deterministic — computes the model's signal, previews the
-rebalance on chain, routes each trade with the smart order router, and signs and relays the intent
-when the benefit beats the cost. The AutoRebalancer trades through the aggregator on the real
-venues and the RiskEngine checks the result. A report (markdown + PNG plots) is written at the end.
+early December 2008 is replayed onto the feeds day by day (each day a new UTC day on chain), the
+risk keeper (its silverback process) syncs and publishes, and the signal keeper's cycle — the code
+its silverback bot runs, driven once per replayed day so the replay is deterministic — computes the
+model's signal, previews the rebalance on chain, routes each trade with the smart order router, and
+signs and relays the intent when the benefit beats the cost. The AutoRebalancer trades through the
+aggregator on the real venues and the RiskEngine checks the result. A report (markdown + PNG plots)
+is written at the end.
 """
 
 from __future__ import annotations
@@ -41,7 +42,9 @@ class RebalanceOutcome:
     exceptions: int = 0
 
 
-def exercise_rebalancing(log: ActionLog, record, rpc_url: str, rpc, db_url: str, out_dir: Path) -> RebalanceOutcome:
+def exercise_rebalancing(
+    log: ActionLog, record, rpc_url: str, rpc, db_url: str, out_dir: Path
+) -> RebalanceOutcome:
     from ape import accounts, chain, project
 
     from keepers.liquidity import Router, sources_from_record
@@ -59,58 +62,98 @@ def exercise_rebalancing(log: ActionLog, record, rpc_url: str, rpc, db_url: str,
     symbols = [a.symbol for a in portfolio.assets]
     prices = history(portfolio)
     at = lambda kind, name: getattr(project, kind).at(record.address_of(name))  # noqa: E731
-    manager, risk, vault = at("QuanteraAccessManager", "QuanteraAccessManager"), at("RiskEngine", "RiskEngine"), \
-        at("PortfolioVault", "PortfolioVault")
-    router, aggregator = at("OracleRouter", "OracleRouter"), at("LiquidityAggregator", "LiquidityAggregator")
+    manager, risk, vault = (
+        at("QuanteraAccessManager", "QuanteraAccessManager"),
+        at("RiskEngine", "RiskEngine"),
+        at("PortfolioVault", "PortfolioVault"),
+    )
+    router, aggregator = (
+        at("OracleRouter", "OracleRouter"),
+        at("LiquidityAggregator", "LiquidityAggregator"),
+    )
     rebalancer = at("AutoRebalancer", "AutoRebalancer")
     tokens = list(vault.assets())
-    feeds = {s: project.ReporterPriceFeed.at(router.feedOf(t).primary) for s, t in zip(symbols, tokens)}
-    governor, reporter, signer = (accounts.test_accounts[i] for i in (GOVERNOR, PRICE_REPORTER, SIGNAL_KEEPER))
+    feeds = {
+        s: project.ReporterPriceFeed.at(router.feedOf(t).primary) for s, t in zip(symbols, tokens)
+    }
+    governor, reporter, signer = (
+        accounts.test_accounts[i] for i in (GOVERNOR, PRICE_REPORTER, SIGNAL_KEEPER)
+    )
     act = lambda who, what, send: log.act(SECTION, who, what, send)  # noqa: E731
     outcome = RebalanceOutcome()
 
     db = store.open_store(db_url)
-    days = list(prices.loc[REPLAY_WINDOW[0]:REPLAY_WINDOW[1]].index)
+    days = list(prices.loc[REPLAY_WINDOW[0] : REPLAY_WINDOW[1]].index)
     current = {"day": days[0]}
     keeper = SignalKeeper(
-        chain, rebalancer, at("RebalancerLens", "RebalancerLens"), vault, router, aggregator, db,
-        lambda: load_market(prices.loc[:current["day"]]), TrainedSelector.load(DEFAULT_MODEL),
-        account_signer(signer, DOMAIN, chain.chain_id, rebalancer.address), signer.address, signer,
+        chain,
+        rebalancer,
+        at("RebalancerLens", "RebalancerLens"),
+        vault,
+        router,
+        aggregator,
+        db,
+        lambda: load_market(prices.loc[: current["day"]]),
+        TrainedSelector.load(DEFAULT_MODEL),
+        account_signer(signer, DOMAIN, chain.chain_id, rebalancer.address),
+        signer.address,
+        signer,
         # Through the issuer's NAV desk only: the demo's AMM pools keep the prices they were seeded
         # at in June 2008 (no arbitrageur runs during the replay), and routing a rebalance through
         # them would book the pools' staleness as performance.
-        KeeperConfig(), Router(aggregator, sources_from_record(record.contracts), only_kinds=("nav",)))
+        KeeperConfig(),
+        Router(aggregator, sources_from_record(record.contracts), only_kinds=("nav",)),
+    )
     caps = [a.max_weight_bps for a in portfolio.assets]
     first = prices.loc[days[0]]
     series = RebalanceSeries([], [], [], {s: [] for s in symbols}, [], [])
     share_unit = 10 ** int(vault.decimals())
+
     def replay_day(day) -> None:
-        # Each replayed trading day starts a new UTC day on chain (the NAV desk's capacity is daily).
+        # Each replayed trading day starts a new UTC day on chain (the NAV desk's capacity is
+        # daily).
         now = chain.blocks.head.timestamp
         rpc(rpc_url, "evm_increaseTime", [(now // DAY + 1) * DAY + 60 - now])
         rpc(rpc_url, "evm_mine")
         day_starts_at = chain.blocks.head.timestamp
-        last_report = max(feed.report(int(round(float(prices.loc[day, symbol]) * 10**FEED_DECIMALS)),
-                                      sender=reporter).block_number for symbol, feed in feeds.items())
+        last_report = max(
+            feed.report(
+                int(round(float(prices.loc[day, symbol]) * 10**FEED_DECIMALS)), sender=reporter
+            ).block_number
+            for symbol, feed in feeds.items()
+        )
         # A sync after the last report prices every asset (one after the first would still see the
         # others' answers from the day before, past their heartbeat, and keep the old NAV).
-        wait_until(lambda: synced_since(risk, vault, last_report), f"the risk keeper's sync of {day.date()}",
-                   KEEPER_WAIT_SECONDS)
+        wait_until(
+            lambda: synced_since(risk, vault, last_report),
+            f"the risk keeper's sync of {day.date()}",
+            KEEPER_WAIT_SECONDS,
+        )
         # ... and its model as of today's prices (the engine refuses trades on a model over two days
         # old): the model's as-of time is a round of today's, each reported after day_starts_at.
-        wait_until(lambda: int(risk.metricsOf(vault)[2]) >= day_starts_at,
-                   f"the risk keeper's model as of {day.date()}", KEEPER_WAIT_SECONDS)
+        wait_until(
+            lambda: int(risk.metricsOf(vault)[2]) >= day_starts_at,
+            f"the risk keeper's model as of {day.date()}",
+            KEEPER_WAIT_SECONDS,
+        )
 
     # The market is re-priced first, so the resume resets the high-water mark to today's NAV per
     # share (not to the one of the halt, weeks of losses ago).
     replay_day(days[0])
     if risk.isHalted(vault):
         data = risk.resume.encode_input(vault, True)
-        act("governor", "schedule resume of the fund (1 h timelock)", lambda: manager.schedule(risk, data, 0, sender=governor))
+        act(
+            "governor",
+            "schedule resume of the fund (1 h timelock)",
+            lambda: manager.schedule(risk, data, 0, sender=governor),
+        )
         rpc(rpc_url, "evm_increaseTime", [3_601])
         rpc(rpc_url, "evm_mine")
-        act("governor", "execute resume (high-water mark reset to today's NAV)",
-            lambda: manager.execute(risk, data, sender=governor))
+        act(
+            "governor",
+            "execute resume (high-water mark reset to today's NAV)",
+            lambda: manager.execute(risk, data, sender=governor),
+        )
     outcome.resumed = not risk.isHalted(vault)
     for index, day in enumerate(days):
         current["day"] = day
@@ -121,9 +164,14 @@ def exercise_rebalancing(log: ActionLog, record, rpc_url: str, rpc, db_url: str,
         outcome.decisions.append(f"{day.date()}: {result['decision']}")
         if result["decision"] == "executed":
             outcome.executed.append({"day": str(day.date()), **result})
-            series.gas.append((f"{day.date()} rebalance ({result['trades']} trades)", int(result["gas_used"])))
+            series.gas.append(
+                (f"{day.date()} rebalance ({result['trades']} trades)", int(result["gas_used"]))
+            )
         held = [int(h) for h in vault.holdings()]
-        values = [h * int(router.price(t)) / 10 ** (6 if i == 0 else 18) for i, (h, t) in enumerate(zip(held, tokens))]
+        values = [
+            h * int(router.price(t)) / 10 ** (6 if i == 0 else 18)
+            for i, (h, t) in enumerate(zip(held, tokens))
+        ]
         nav = sum(values)
         weights = [v / nav for v in values]
         outcome.within_caps &= all(w * 10_000 <= cap + 25 for w, cap in zip(weights, caps))
@@ -135,17 +183,31 @@ def exercise_rebalancing(log: ActionLog, record, rpc_url: str, rpc, db_url: str,
             series.weights[symbol].append(w)
         series.var.append(var_before)
         series.pnl.append(0.0 if len(series.nav) == 1 else series.nav[-1] / series.nav[-2] - 1)
-    log.record(SECTION, "signal keeper", f"one cycle per replayed day, {len(days)} days",
-               f"{len(outcome.executed)} rebalances executed")
+    log.record(
+        SECTION,
+        "signal keeper",
+        f"one cycle per replayed day, {len(days)} days",
+        f"{len(outcome.executed)} rebalances executed",
+    )
     series.nav = [v / series.nav[0] for v in series.nav]
-    for publication in store.publications(db, chain.chain_id, vault.address, status="confirmed")[-3:]:
+    for publication in store.publications(db, chain.chain_id, vault.address, status="confirmed")[
+        -3:
+    ]:
         if publication.tx_hash:
-            series.gas.append((f"risk model update {publication.update_id}",
-                               int(chain.provider.get_receipt(publication.tx_hash).gas_used)))
-    series.notes = ["Trades route through the issuer's NAV desk (oracle NAV +/- fee): the demo's AMM pools "
-                    "keep their June 2008 seeding prices during the replay.", "",
-                    "Signal keeper decisions, one per replayed day:", "",
-                    *[f"- {d}" for d in outcome.decisions]]
+            series.gas.append(
+                (
+                    f"risk model update {publication.update_id}",
+                    int(chain.provider.get_receipt(publication.tx_hash).gas_used),
+                )
+            )
+    series.notes = [
+        "Trades route through the issuer's NAV desk (oracle NAV +/- fee): the demo's AMM pools "
+        "keep their June 2008 seeding prices during the replay.",
+        "",
+        "Signal keeper decisions, one per replayed day:",
+        "",
+        *[f"- {d}" for d in outcome.decisions],
+    ]
     outcome.exceptions = len(exceptions(series))
     outcome.report = write_report(series, out_dir)
     return outcome

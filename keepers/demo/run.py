@@ -45,7 +45,11 @@ ADMIN_DELAY_SECONDS = 3600
 KEEPER_TIMEOUT_SECONDS = 600.0
 COMPLIANCE_KEEPER_ACCOUNT = 6  # freeze-only token agent set by the deploy script on local networks
 RISK_KEEPER_ACCOUNT = 7  # RISK_KEEPER set by the deploy script on local networks
-OPERATOR_ROLE, RISK_KEEPER_ROLE, ADMIN_ROLE = ROLE_IDS["OPERATOR"], ROLE_IDS["RISK_KEEPER"], ROLE_IDS["ADMIN"]
+OPERATOR_ROLE, RISK_KEEPER_ROLE, ADMIN_ROLE = (
+    ROLE_IDS["OPERATOR"],
+    ROLE_IDS["RISK_KEEPER"],
+    ROLE_IDS["ADMIN"],
+)
 
 console = Console()
 
@@ -54,7 +58,9 @@ def _bin(name: str) -> str:
     return str(Path(sys.executable).parent / name)
 
 
-def _wait_for_cursor(db_url: str, target_block: int, keepers: KeeperSupervisor, keeper: str = "governance") -> int:
+def _wait_for_cursor(
+    db_url: str, target_block: int, keepers: KeeperSupervisor, keeper: str = "governance"
+) -> int:
     """The keeper's store cursor once it reached `target_block`; the keeper is restarted meanwhile
     if it exits (and the wait fails once it keeps failing)."""
     engine = store.open_store(db_url)
@@ -63,8 +69,12 @@ def _wait_for_cursor(db_url: str, target_block: int, keepers: KeeperSupervisor, 
         cursor = store.get_cursor(engine, keeper, CHAIN_ID)
         return cursor if cursor is not None and cursor >= target_block else None
 
-    return wait_until(reached, f"the {keeper} keeper to process block {target_block}", KEEPER_TIMEOUT_SECONDS,
-                      on_poll=lambda: keepers.check(f"{keeper}-keeper"))
+    return wait_until(
+        reached,
+        f"the {keeper} keeper to process block {target_block}",
+        KEEPER_TIMEOUT_SECONDS,
+        on_poll=lambda: keepers.check(f"{keeper}-keeper"),
+    )
 
 
 @dataclass
@@ -74,7 +84,9 @@ class Progress:
     step: str = "start"
 
 
-def _exercise_governance(log: ActionLog, url: str, deployments_dir: Path, progress: Progress) -> dict:
+def _exercise_governance(
+    log: ActionLog, url: str, deployments_dir: Path, progress: Progress
+) -> dict:
     """Timelocked administration on the deployed AccessManager, as governance would do it."""
     from ape import accounts, chain, networks, project
     from ape.logging import logger
@@ -92,24 +104,47 @@ def _exercise_governance(log: ActionLog, url: str, deployments_dir: Path, progre
         grant_operator = manager.grantRole.encode_input(OPERATOR_ROLE, new_operator.address, 0)
         grant_wrong = manager.grantRole.encode_input(RISK_KEEPER_ROLE, wrong_keeper.address, 0)
         progress.step = "governance (timelocked role grants)"
-        act("governance", f"schedule grantRole(OPERATOR, {new_operator.address[:10]}…)",
-            lambda: manager.schedule(manager.address, grant_operator, 0, sender=governance))
-        act("governance", f"schedule grantRole(RISK_KEEPER, {wrong_keeper.address[:10]}…)",
-            lambda: manager.schedule(manager.address, grant_wrong, 0, sender=governance))
-        act("governance", "execute the OPERATOR grant before its delay",
-            lambda: manager.execute(manager.address, grant_operator, sender=governance))
-        act("governance", "cancel the mistaken RISK_KEEPER grant",
-            lambda: manager.cancel(governance.address, manager.address, grant_wrong, sender=governance))
-        act("deployer", "grantRole directly after renouncing ADMIN",
-            lambda: manager.grantRole(OPERATOR_ROLE, wrong_keeper.address, 0, sender=accounts.test_accounts[0]))
+        act(
+            "governance",
+            f"schedule grantRole(OPERATOR, {new_operator.address[:10]}…)",
+            lambda: manager.schedule(manager.address, grant_operator, 0, sender=governance),
+        )
+        act(
+            "governance",
+            f"schedule grantRole(RISK_KEEPER, {wrong_keeper.address[:10]}…)",
+            lambda: manager.schedule(manager.address, grant_wrong, 0, sender=governance),
+        )
+        act(
+            "governance",
+            "execute the OPERATOR grant before its delay",
+            lambda: manager.execute(manager.address, grant_operator, sender=governance),
+        )
+        act(
+            "governance",
+            "cancel the mistaken RISK_KEEPER grant",
+            lambda: manager.cancel(
+                governance.address, manager.address, grant_wrong, sender=governance
+            ),
+        )
+        act(
+            "deployer",
+            "grantRole directly after renouncing ADMIN",
+            lambda: manager.grantRole(
+                OPERATOR_ROLE, wrong_keeper.address, 0, sender=accounts.test_accounts[0]
+            ),
+        )
         rpc(url, "evm_increaseTime", [ADMIN_DELAY_SECONDS])
         rpc(url, "evm_mine")
-        act("governance", f"execute the OPERATOR grant after {ADMIN_DELAY_SECONDS}s",
-            lambda: manager.execute(manager.address, grant_operator, sender=governance))
+        act(
+            "governance",
+            f"execute the OPERATOR grant after {ADMIN_DELAY_SECONDS}s",
+            lambda: manager.execute(manager.address, grant_operator, sender=governance),
+        )
         on_chain = {
             "chain_time": chain.blocks.head.timestamp,
             "operator_holders": {
-                a.address for a in list(accounts.test_accounts)[:12]
+                a.address
+                for a in list(accounts.test_accounts)[:12]
                 if manager.hasRole(OPERATOR_ROLE, a.address)[0]
             },
             "operator_granted": manager.hasRole(OPERATOR_ROLE, new_operator.address)[0],
@@ -124,8 +159,14 @@ def _exercise_governance(log: ActionLog, url: str, deployments_dir: Path, progre
         progress.step = "risk (2008 replay, the risk keeper, the halt)"
         on_chain["risk"] = exercise_risk(log, record, url, rpc)
         progress.step = "rebalancing (resume, December 2008 replay, signed intents, report)"
-        on_chain["rebalancing"] = exercise_rebalancing(log, record, url, rpc, os.environ[store.DB_URL_ENV],
-                                                       deployments_dir.parent / "rebalancing-report")
+        on_chain["rebalancing"] = exercise_rebalancing(
+            log,
+            record,
+            url,
+            rpc,
+            os.environ[store.DB_URL_ENV],
+            deployments_dir.parent / "rebalancing-report",
+        )
     return on_chain
 
 
@@ -146,106 +187,257 @@ def _summary(record, log: ActionLog, on_chain: dict, db_url: str, head: int, blo
     pending = pending_operations(events, now=on_chain["chain_time"])
     holders = role_holders(events)
 
-    console.print(_table(f"Deployed on {record.network} (chain {record.chain_id})", ("contract", "address"),
-                         sorted(record.contracts.items())))
-    console.print(_table("Governance actions (ADMIN held by governance with a 1 h delay)",
-                         ("who", "action", "outcome", "gas used"),
-                         [(a.who, a.what, a.outcome[:100], "" if a.gas_used is None else f"{a.gas_used:,}")
-                          for a in log.section("governance")]))
-    console.print(_table("Compliance: onboarding, issuance, transfers explained before they fail",
-                         ("who", "action", "outcome", "gas used"),
-                         [(a.who, a.what, a.outcome, "" if a.gas_used is None else f"{a.gas_used:,}")
-                          for a in log.section("compliance")]))
+    console.print(
+        _table(
+            f"Deployed on {record.network} (chain {record.chain_id})",
+            ("contract", "address"),
+            sorted(record.contracts.items()),
+        )
+    )
+    console.print(
+        _table(
+            "Governance actions (ADMIN held by governance with a 1 h delay)",
+            ("who", "action", "outcome", "gas used"),
+            [
+                (a.who, a.what, a.outcome[:100], "" if a.gas_used is None else f"{a.gas_used:,}")
+                for a in log.section("governance")
+            ],
+        )
+    )
+    console.print(
+        _table(
+            "Compliance: onboarding, issuance, transfers explained before they fail",
+            ("who", "action", "outcome", "gas used"),
+            [
+                (a.who, a.what, a.outcome, "" if a.gas_used is None else f"{a.gas_used:,}")
+                for a in log.section("compliance")
+            ],
+        )
+    )
     investors = on_chain["investors"]
     screened = store.decisions(engine, CHAIN_ID)
-    console.print(_table("Sanctions screening decisions (keeper store)",
-                         ("wallet", "list entry", "program", "action", "status", "block"),
-                         [(d.wallet, f"{d.ent_num} {d.entry_name}", d.program, d.action, d.status, d.block_number)
-                          for d in screened]))
-    console.print(_table("Investors after the demo", ("investor", "wallet", "country", "class", "verified", "QTF", "frozen"),
-                         [(i.name, i.wallet[:12] + "…", i.country, i.investor_class, i.verified, f"{i.balance:,.0f}",
-                           i.frozen) for i in investors]))
+    console.print(
+        _table(
+            "Sanctions screening decisions (keeper store)",
+            ("wallet", "list entry", "program", "action", "status", "block"),
+            [
+                (
+                    d.wallet,
+                    f"{d.ent_num} {d.entry_name}",
+                    d.program,
+                    d.action,
+                    d.status,
+                    d.block_number,
+                )
+                for d in screened
+            ],
+        )
+    )
+    console.print(
+        _table(
+            "Investors after the demo",
+            ("investor", "wallet", "country", "class", "verified", "QTF", "frozen"),
+            [
+                (
+                    i.name,
+                    i.wallet[:12] + "…",
+                    i.country,
+                    i.investor_class,
+                    i.verified,
+                    f"{i.balance:,.0f}",
+                    i.frozen,
+                )
+                for i in investors
+            ],
+        )
+    )
     liquidity = on_chain["liquidity"]
     unit = 10**liquidity.token_decimals
-    console.print(_table("Liquidity: a $5,000,000 order for QSPX routed across the real venues",
-                         ("who", "action", "outcome", "gas used"),
-                         [(a.who, a.what, a.outcome[:110], "" if a.gas_used is None else f"{a.gas_used:,}")
-                          for a in log.section("liquidity")]))
-    console.print(_table("The split (router prediction = execution)", ("source", "USDC in", "QSPX out"),
-                         [(name, f"{amount / 10**6:,.2f}", f"{out / unit:,.4f}") for name, amount, out in liquidity.legs]
-                         + [("total (split)", f"{sum(a for _, a, _ in liquidity.legs) / 10**6:,.2f}",
-                             f"{liquidity.received / unit:,.4f}"),
-                            (f"best single source: {liquidity.best_single[0]}", "", f"{liquidity.best_single[1] / unit:,.4f}"),
-                            ("improvement", "", f"{liquidity.improvement_bps:,.1f} bps"),
-                            ("gas (approve excluded: commit + reveal)", "", f"{liquidity.gas_used:,}")]))
+    console.print(
+        _table(
+            "Liquidity: a $5,000,000 order for QSPX routed across the real venues",
+            ("who", "action", "outcome", "gas used"),
+            [
+                (a.who, a.what, a.outcome[:110], "" if a.gas_used is None else f"{a.gas_used:,}")
+                for a in log.section("liquidity")
+            ],
+        )
+    )
+    console.print(
+        _table(
+            "The split (router prediction = execution)",
+            ("source", "USDC in", "QSPX out"),
+            [
+                (name, f"{amount / 10**6:,.2f}", f"{out / unit:,.4f}")
+                for name, amount, out in liquidity.legs
+            ]
+            + [
+                (
+                    "total (split)",
+                    f"{sum(a for _, a, _ in liquidity.legs) / 10**6:,.2f}",
+                    f"{liquidity.received / unit:,.4f}",
+                ),
+                (
+                    f"best single source: {liquidity.best_single[0]}",
+                    "",
+                    f"{liquidity.best_single[1] / unit:,.4f}",
+                ),
+                ("improvement", "", f"{liquidity.improvement_bps:,.1f} bps"),
+                ("gas (approve excluded: commit + reveal)", "", f"{liquidity.gas_used:,}"),
+            ],
+        )
+    )
     risk = on_chain["risk"]
-    console.print(_table("Risk: 2008 replayed onto the feeds, a fund built, limits enforced",
-                         ("who", "action", "outcome", "gas used"),
-                         [(a.who, a.what, a.outcome[:110], "" if a.gas_used is None else f"{a.gas_used:,}")
-                          for a in log.section("risk")]))
+    console.print(
+        _table(
+            "Risk: 2008 replayed onto the feeds, a fund built, limits enforced",
+            ("who", "action", "outcome", "gas used"),
+            [
+                (a.who, a.what, a.outcome[:110], "" if a.gas_used is None else f"{a.gas_used:,}")
+                for a in log.section("risk")
+            ],
+        )
+    )
     published = store.publications(engine, CHAIN_ID, record.address_of("PortfolioVault"))
-    console.print(_table("Risk keeper publications (keeper store): metrics over time",
-                         ("update", "as of (block time)", "VaR95", "VaR99", "ES", "vol (ann.)", "grade", "held back",
-                          "status"),
-                         [(p.update_id, p.as_of, f"{p.metrics['var95_bps']} bp", f"{p.metrics['var99_bps']} bp",
-                           f"{p.metrics['es_bps']} bp", f"{p.metrics['volatility_bps'] / 100:.1f}%",
-                           "ABCDEF"[p.metrics["grade"]], len(p.clamped), p.status) for p in published]))
-    console.print(_table("Fund NAV through the crash (USDC) and the engine's state",
-                         ("day", "NAV", "keeper VaR99 (bp)", "halted"),
-                         [(d, f"{nav:,.0f}", v, h) for d, nav, v, h in risk.nav_path]))
+    console.print(
+        _table(
+            "Risk keeper publications (keeper store): metrics over time",
+            (
+                "update",
+                "as of (block time)",
+                "VaR95",
+                "VaR99",
+                "ES",
+                "vol (ann.)",
+                "grade",
+                "held back",
+                "status",
+            ),
+            [
+                (
+                    p.update_id,
+                    p.as_of,
+                    f"{p.metrics['var95_bps']} bp",
+                    f"{p.metrics['var99_bps']} bp",
+                    f"{p.metrics['es_bps']} bp",
+                    f"{p.metrics['volatility_bps'] / 100:.1f}%",
+                    "ABCDEF"[p.metrics["grade"]],
+                    len(p.clamped),
+                    p.status,
+                )
+                for p in published
+            ],
+        )
+    )
+    console.print(
+        _table(
+            "Fund NAV through the crash (USDC) and the engine's state",
+            ("day", "NAV", "keeper VaR99 (bp)", "halted"),
+            [(d, f"{nav:,.0f}", v, h) for d, nav, v, h in risk.nav_path],
+        )
+    )
     rebalancing = on_chain["rebalancing"]
-    console.print(_table(f"Rebalancing: {REPLAY_WINDOW[0]}..{REPLAY_WINDOW[1]} replayed; the signal keeper's intents",
-                         ("day", "nonce", "trades", "loss (USD)", "gas used"),
-                         [(e["day"], e["nonce"], e["trades"], f"{e['loss_usd']:,.2f}", f"{e['gas_used']:,}")
-                          for e in rebalancing.executed]))
-    console.print(f"VaR exceptions over the replay: {rebalancing.exceptions}. "
-                  f"Rebalancing report: [bold]{rebalancing.report}[/bold]")
+    console.print(
+        _table(
+            f"Rebalancing: {REPLAY_WINDOW[0]}..{REPLAY_WINDOW[1]} replayed; "
+            "the signal keeper's intents",
+            ("day", "nonce", "trades", "loss (USD)", "gas used"),
+            [
+                (e["day"], e["nonce"], e["trades"], f"{e['loss_usd']:,.2f}", f"{e['gas_used']:,}")
+                for e in rebalancing.executed
+            ],
+        )
+    )
+    console.print(
+        f"VaR exceptions over the replay: {rebalancing.exceptions}. "
+        f"Rebalancing report: [bold]{rebalancing.report}[/bold]"
+    )
     counts: dict[str, int] = {}
     for e in rows:
         counts[e.event] = counts.get(e.event, 0) + 1
-    console.print(_table(f"Recorded by the governance keeper over {blocks} blocks (to block {head})",
-                         ("event", "count"), sorted(counts.items())))
-    console.print(_table("Role holders, from the keeper's store", ("role", "accounts"),
-                         [(ROLE_NAMES.get(r, str(r)), "\n".join(sorted(a))) for r, a in sorted(holders.items())]))
+    console.print(
+        _table(
+            f"Recorded by the governance keeper over {blocks} blocks (to block {head})",
+            ("event", "count"),
+            sorted(counts.items()),
+        )
+    )
+    console.print(
+        _table(
+            "Role holders, from the keeper's store",
+            ("role", "accounts"),
+            [(ROLE_NAMES.get(r, str(r)), "\n".join(sorted(a))) for r, a in sorted(holders.items())],
+        )
+    )
     checks = {
         "early execution refused (AccessManagerNotReady)": any(
-            "NotReady" in a.outcome for a in log.section("governance")),
+            "NotReady" in a.outcome for a in log.section("governance")
+        ),
         "OPERATOR granted after the delay": on_chain["operator_granted"],
         "cancelled grant never took effect": not on_chain["wrong_keeper_granted"],
         "deployer renounced ADMIN, governance holds it": (
-            not on_chain["deployer_is_admin"] and on_chain["governance_is_admin"]),
+            not on_chain["deployer_is_admin"] and on_chain["governance_is_admin"]
+        ),
         "keeper store agrees with the chain on OPERATOR holders": (
-            holders.get(OPERATOR_ROLE, set()) == on_chain["operator_holders"]),
+            holders.get(OPERATOR_ROLE, set()) == on_chain["operator_holders"]
+        ),
         "no operation left pending": not pending,
-        "compliance: allowed transfer settled, refusals carry codes 8, 10, 21, 2": _compliance_ok(log),
+        "compliance: allowed transfer settled, refusals carry codes 8, 10, 21, 2": _compliance_ok(
+            log
+        ),
         "screening keeper froze the listed wallet's whole identity and recorded the list entry": (
             any(d.status == "done" and d.ent_num == 90001 for d in screened)
             and all(i.frozen for i in investors if i.name.startswith("frank"))
-            and any("frank" == a.who and "code 2:" in a.outcome for a in log.section("compliance"))),
+            and any("frank" == a.who and "code 2:" in a.outcome for a in log.section("compliance"))
+        ),
         "compliance: recovery moved alice's balance to her new wallet": (
-            investors[-1].balance > 0 and next(i for i in investors if i.name == "alice").balance == 0),
+            investors[-1].balance > 0
+            and next(i for i in investors if i.name == "alice").balance == 0
+        ),
         "liquidity: the order split over 3+ sources, received exactly the router's prediction": (
-            len(liquidity.legs) >= 3 and liquidity.received == liquidity.predicted_out > 0),
+            len(liquidity.legs) >= 3 and liquidity.received == liquidity.predicted_out > 0
+        ),
         "liquidity: the split beat the best single source": liquidity.improvement_bps > 0,
         "liquidity: commit-reveal used; aggregator holds nothing, no allowance left": (
-            liquidity.commit_reveal and liquidity.aggregator_empty and liquidity.allowance_left == 0),
+            liquidity.commit_reveal and liquidity.aggregator_empty and liquidity.allowance_left == 0
+        ),
         "risk: the keeper published model updates the engine accepted": (
-            bool(published) and all(p.status == "confirmed" for p in published)),
-        "risk: a risk-increasing trade was refused with its limit": risk.refused_before_crash.startswith(
-            "RiskLimitBreached"),
+            bool(published) and all(p.status == "confirmed" for p in published)
+        ),
+        "risk: a risk-increasing trade was refused with its limit": (
+            risk.refused_before_crash.startswith("RiskLimitBreached")
+        ),
         "risk: the 2008 crash took drawdown past the hard cap and the engine halted the fund": (
-            risk.halted_on is not None),
+            risk.halted_on is not None
+        ),
         "risk: halted, new risk refused while withdrawal and in-kind redemption worked": (
-            risk.refused_when_halted.startswith("RiskLimitBreached: Halted") and risk.withdrew_when_halted
-            and risk.redeemed_in_kind_when_halted),
-        f"rebalancing: resumed fund rebalanced by signed intents ({REPLAY_WINDOW[0][:7]} replay), within every cap": (
-            rebalancing.resumed and len(rebalancing.executed) >= 1 and rebalancing.within_caps),
+            risk.refused_when_halted.startswith("RiskLimitBreached: Halted")
+            and risk.withdrew_when_halted
+            and risk.redeemed_in_kind_when_halted
+        ),
+        f"rebalancing: resumed fund rebalanced by signed intents ({REPLAY_WINDOW[0][:7]} replay), "
+        "within every cap": (
+            rebalancing.resumed and len(rebalancing.executed) >= 1 and rebalancing.within_caps
+        ),
         "rebalancing: report written (markdown; NAV, weights, VaR vs P&L, gas plots)": (
-            rebalancing.report is not None and rebalancing.report.is_file()
-            and all((rebalancing.report.parent / f"{p}.png").is_file() for p in ("nav", "weights", "var", "gas"))),
+            rebalancing.report is not None
+            and rebalancing.report.is_file()
+            and all(
+                (rebalancing.report.parent / f"{p}.png").is_file()
+                for p in ("nav", "weights", "var", "gas")
+            )
+        ),
     }
-    console.print(_table("Checks", ("check", "result"),
-                         [(name, "[green]pass[/green]" if ok else "[red]FAIL[/red]") for name, ok in checks.items()]))
+    console.print(
+        _table(
+            "Checks",
+            ("check", "result"),
+            [
+                (name, "[green]pass[/green]" if ok else "[red]FAIL[/red]")
+                for name, ok in checks.items()
+            ],
+        )
+    )
     return all(checks.values())
 
 
@@ -278,24 +470,51 @@ def run_demo(blocks: int, keep_dir: Path | None = None) -> int:
         governance = "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65"  # test account 4
         progress.step = "deploy (ape run deploy all)"
         deploy = subprocess.run(
-            [_bin("ape"), "run", "deploy", "all", "--network", network,
-             "--admin", governance, "--admin-delay", str(ADMIN_DELAY_SECONDS), "--price-date", HISTORY_END],
-            env=env, capture_output=True, text=True,
+            [
+                _bin("ape"),
+                "run",
+                "deploy",
+                "all",
+                "--network",
+                network,
+                "--admin",
+                governance,
+                "--admin-delay",
+                str(ADMIN_DELAY_SECONDS),
+                "--price-date",
+                HISTORY_END,
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
         )
         (workdir / "deploy.log").write_text(deploy.stdout + deploy.stderr)
         if deploy.returncode != 0:
-            raise QuanteraError(f"deploy exited with {deploy.returncode} (see {workdir}/deploy.log)")
+            raise QuanteraError(
+                f"deploy exited with {deploy.returncode} (see {workdir}/deploy.log)"
+            )
         console.print("[bold]deployed[/bold] with `ape run deploy all`")
         os.environ.update(QUANTERA_DEPLOYMENTS_DIR=str(deployments_dir), QUANTERA_DB_URL=db_url)
         progress.step = "start the keepers"
-        keepers.start("governance-keeper", [_bin("silverback"), "run", "keepers.access.bot:bot",
-                                            "--network", network], env=env)
-        keepers.start("screening-keeper", [_bin("silverback"), "run", "keepers.compliance.bot:bot", "--network",
-                                           network],
-                      env=dict(env, SILVERBACK_SIGNER_ALIAS=f"TEST::{COMPLIANCE_KEEPER_ACCOUNT}"))
-        keepers.start("risk-keeper", [_bin("silverback"), "run", "keepers.risk.bot:bot", "--network", network],
-                      env=dict(env, SILVERBACK_SIGNER_ALIAS=f"TEST::{RISK_KEEPER_ACCOUNT}",
-                               QUANTERA_RISK_HISTORY_END=HISTORY_END))
+        keepers.start(
+            "governance-keeper",
+            [_bin("silverback"), "run", "keepers.access.bot:bot", "--network", network],
+            env=env,
+        )
+        keepers.start(
+            "screening-keeper",
+            [_bin("silverback"), "run", "keepers.compliance.bot:bot", "--network", network],
+            env=dict(env, SILVERBACK_SIGNER_ALIAS=f"TEST::{COMPLIANCE_KEEPER_ACCOUNT}"),
+        )
+        keepers.start(
+            "risk-keeper",
+            [_bin("silverback"), "run", "keepers.risk.bot:bot", "--network", network],
+            env=dict(
+                env,
+                SILVERBACK_SIGNER_ALIAS=f"TEST::{RISK_KEEPER_ACCOUNT}",
+                QUANTERA_RISK_HISTORY_END=HISTORY_END,
+            ),
+        )
         start_block = int(rpc(url, "eth_blockNumber"), 16)
         for keeper in ("governance", "screening", "risk"):
             _wait_for_cursor(db_url, start_block, keepers, keeper)
@@ -311,8 +530,10 @@ def run_demo(blocks: int, keep_dir: Path | None = None) -> int:
         restarts = {k.name: k.exit_codes for k in keepers.keepers.values() if k.restarts}
         keepers.stop_all(signal.SIGINT)
         for name, codes in restarts.items():
-            console.print(f"[yellow]{name} restarted {len(codes)}x by the supervisor[/yellow] (exit codes "
-                          f"{codes}; resumed from its store cursor; see {workdir}/{name}.log)")
+            console.print(
+                f"[yellow]{name} restarted {len(codes)}x by the supervisor[/yellow] (exit codes "
+                f"{codes}; resumed from its store cursor; see {workdir}/{name}.log)"
+            )
         progress.step = "summary"
         record = load(record_path("ethereum:local", deployments_dir))
         ok = _summary(record, log, on_chain, db_url, head, blocks)
@@ -323,8 +544,10 @@ def run_demo(blocks: int, keep_dir: Path | None = None) -> int:
         return 130
     except Exception as err:  # noqa: BLE001 - any failure is reported as one line, its trace kept in a file
         (workdir / "demo-error.log").write_text(traceback.format_exc())
-        sys.stderr.write(f"demo failed at step '{progress.step}': {one_line(err)} "
-                         f"(logs in {workdir}; traceback in {workdir / 'demo-error.log'})\n")
+        sys.stderr.write(
+            f"demo failed at step '{progress.step}': {one_line(err)} "
+            f"(logs in {workdir}; traceback in {workdir / 'demo-error.log'})\n"
+        )
         return 1
     finally:
         keepers.stop_all()

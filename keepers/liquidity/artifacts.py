@@ -7,7 +7,7 @@ Router02 (`UniswapV2Library.pairFor`) and the V3 periphery (`PoolAddress`) compu
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from keepers.core.errors import QuanteraError
@@ -20,8 +20,14 @@ ARTIFACTS = {
     "UniswapV2Pair": ("@uniswap/v2-core", "build/UniswapV2Pair.json"),
     "UniswapV2Router02": ("@uniswap/v2-periphery", "build/UniswapV2Router02.json"),
     "WETH9": ("@uniswap/v2-periphery", "build/WETH9.json"),
-    "UniswapV3Factory": ("@uniswap/v3-core", "artifacts/contracts/UniswapV3Factory.sol/UniswapV3Factory.json"),
-    "UniswapV3Pool": ("@uniswap/v3-core", "artifacts/contracts/UniswapV3Pool.sol/UniswapV3Pool.json"),
+    "UniswapV3Factory": (
+        "@uniswap/v3-core",
+        "artifacts/contracts/UniswapV3Factory.sol/UniswapV3Factory.json",
+    ),
+    "UniswapV3Pool": (
+        "@uniswap/v3-core",
+        "artifacts/contracts/UniswapV3Pool.sol/UniswapV3Pool.json",
+    ),
     "NonfungiblePositionManager": (
         "@uniswap/v3-periphery",
         "artifacts/contracts/NonfungiblePositionManager.sol/NonfungiblePositionManager.json",
@@ -31,7 +37,7 @@ ARTIFACTS = {
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def contract_type(name: str):
     """The ethpm ContractType of a Uniswap artifact (ABI + creation and runtime bytecode)."""
     from ethpm_types import ContractType
@@ -44,7 +50,9 @@ def contract_type(name: str):
         raise QuanteraError(f"{path} is missing: run `make install`")
     raw = json.loads(path.read_text())
     creation = raw.get("bytecode")
-    runtime = raw.get("deployedBytecode") or raw.get("evm", {}).get("deployedBytecode", {}).get("object")
+    runtime = raw.get("deployedBytecode") or raw.get("evm", {}).get("deployedBytecode", {}).get(
+        "object"
+    )
     if isinstance(creation, dict):
         creation = creation.get("object")
     return ContractType(

@@ -41,7 +41,9 @@ def resolve_token(tokens: dict[str, str], value: str) -> str:
     try:
         return tokens[value.upper()]
     except KeyError:
-        raise QuanteraError(f"unknown token {value!r} (known: {', '.join(sorted(tokens))})") from None
+        raise QuanteraError(
+            f"unknown token {value!r} (known: {', '.join(sorted(tokens))})"
+        ) from None
 
 
 def parse_amount(value: str, decimals: int) -> int:
@@ -54,8 +56,17 @@ def parse_amount(value: str, decimals: int) -> int:
     return int(amount * (Decimal(10) ** decimals))
 
 
-def _plan(record, token_in: str, token_out: str, amount: str, recipient: str | None, rfq_maker: str | None,
-          native_usd: float, oracle_bps: int, slippage_bps: int) -> tuple[Plan, object, object]:
+def _plan(
+    record,
+    token_in: str,
+    token_out: str,
+    amount: str,
+    recipient: str | None,
+    rfq_maker: str | None,
+    native_usd: float,
+    oracle_bps: int,
+    slippage_bps: int,
+) -> tuple[Plan, object, object]:
     from ape import chain, project
 
     from keepers.core.chain import load_account
@@ -70,16 +81,27 @@ def _plan(record, token_in: str, token_out: str, amount: str, recipient: str | N
     amount_in = parse_amount(amount, int(contract_in.decimals()))
     gas_price = int(chain.provider.gas_price)
     price_out = int(oracle.price(address_out))
-    gas_cost_out = gas_price / 1e18 * native_usd / (price_out / 1e18) * 10 ** int(contract_out.decimals()) if price_out else 0.0
+    gas_cost_out = (
+        gas_price / 1e18 * native_usd / (price_out / 1e18) * 10 ** int(contract_out.decimals())
+        if price_out
+        else 0.0
+    )
     router = Router(aggregator, sources_from_record(record.contracts), gas_cost_out)
     source_data, hints = {}, []
     if rfq_maker:
         maker_account = load_account(rfq_maker)
-        maker = MarketMaker(maker_account.address, maker_account.private_key, record.address_of("RfqVenue"),
-                            chain.chain_id, oracle)
+        maker = MarketMaker(
+            maker_account.address,
+            maker_account.private_key,
+            record.address_of("RfqVenue"),
+            chain.chain_id,
+            oracle,
+        )
         if not recipient:
             raise QuanteraError("--rfq-maker quotes a named taker: give --taker")
-        signed = maker.quote(contract_in, contract_out, amount_in, chain.pending_timestamp, taker=recipient)
+        signed = maker.quote(
+            contract_in, contract_out, amount_in, chain.pending_timestamp, taker=recipient
+        )
         source_data[record.address_of("RfqVenue").lower()] = signed.hop_data()
         hints.append(signed.quote.amount_in)
     nav = project.NavVenue.at(record.address_of("NavVenue"))
@@ -88,10 +110,23 @@ def _plan(record, token_in: str, token_out: str, amount: str, recipient: str | N
     if capacity and address_in.lower() == nav.cash().lower():
         hints.append(capacity)
     deadline = chain.pending_timestamp + 600
-    plan = router.plan(address_in, address_out, amount_in, recipient or ZERO_ADDRESS, deadline, oracle_bps, slippage_bps, source_data, hints)
+    plan = router.plan(
+        address_in,
+        address_out,
+        amount_in,
+        recipient or ZERO_ADDRESS,
+        deadline,
+        oracle_bps,
+        slippage_bps,
+        source_data,
+        hints,
+    )
     symbols = {v.lower(): k for k, v in tokens.items()}
     path_tokens = list(tokens.values())
-    probes = {address: 10 ** int(project.LocalStablecoin.at(address).decimals()) for address in path_tokens}
+    probes = {
+        address: 10 ** int(project.LocalStablecoin.at(address).decimals())
+        for address in path_tokens
+    }
     path, arbitrage = router.best_path(path_tokens, address_in, address_out, probes)
     if path is not None and len(path.tokens) > 2:
         plan.path = [symbols[path_tokens[t].lower()] for t in path.tokens]
@@ -111,25 +146,53 @@ def _show(plan: Plan, as_json: bool, extra: dict | None = None) -> None:
     for name, amount_in, out in plan.legs:
         table.add_row(name, str(amount_in), str(out))
     Console().print(table)
-    click.echo(f"predicted output {plan.predicted_out}; best single source {plan.best_single[0]} "
-               f"{plan.best_single[1]}; improvement {plan.improvement_bps:.1f} bps; gas estimate {plan.gas_estimate}")
+    click.echo(
+        f"predicted output {plan.predicted_out}; best single source {plan.best_single[0]} "
+        f"{plan.best_single[1]}; improvement {plan.improvement_bps:.1f} bps; "
+        f"gas estimate {plan.gas_estimate}"
+    )
     for key, value in (extra or {}).items():
         click.echo(f"{key}: {value}")
 
 
-network_option = click.option("--network", "network_choice", required=True,
-                              help="Ape network choice, e.g. ethereum:local:http://127.0.0.1:8545.")
+network_option = click.option(
+    "--network",
+    "network_choice",
+    required=True,
+    help="Ape network choice, e.g. ethereum:local:http://127.0.0.1:8545.",
+)
 common = [
-    click.option("--token-in", required=True, help="Symbol from the deployment record, or an address."),
+    click.option(
+        "--token-in", required=True, help="Symbol from the deployment record, or an address."
+    ),
     click.option("--token-out", required=True),
-    click.option("--amount", required=True, help="Amount of token-in, in whole units (e.g. 250000.5)."),
-    click.option("--rfq-maker", help="Ask this market maker account (alias or TEST::n) for a firm quote."),
-    click.option("--native-usd", type=click.FloatRange(0, min_open=True), default=NATIVE_USD_DEFAULT,
-                 show_default=True, help="Price of the gas token, to weigh a split's gas against its gain."),
-    click.option("--oracle-bps", type=click.IntRange(0, 10_000), default=100, show_default=True,
-                 help="Oracle bound of the route (0: none; large orders need one)."),
-    click.option("--slippage-bps", type=click.IntRange(0, 1_000), default=10, show_default=True,
-                 help="Minimum output = prediction less this."),
+    click.option(
+        "--amount", required=True, help="Amount of token-in, in whole units (e.g. 250000.5)."
+    ),
+    click.option(
+        "--rfq-maker", help="Ask this market maker account (alias or TEST::n) for a firm quote."
+    ),
+    click.option(
+        "--native-usd",
+        type=click.FloatRange(0, min_open=True),
+        default=NATIVE_USD_DEFAULT,
+        show_default=True,
+        help="Price of the gas token, to weigh a split's gas against its gain.",
+    ),
+    click.option(
+        "--oracle-bps",
+        type=click.IntRange(0, 10_000),
+        default=100,
+        show_default=True,
+        help="Oracle bound of the route (0: none; large orders need one).",
+    ),
+    click.option(
+        "--slippage-bps",
+        type=click.IntRange(0, 1_000),
+        default=10,
+        show_default=True,
+        help="Minimum output = prediction less this.",
+    ),
     click.option("--json", "as_json", is_flag=True),
 ]
 
@@ -147,39 +210,99 @@ def route() -> None:
 
 @route.command("quote")
 @with_common
-@click.option("--taker", help="Address that will send the order (and receive it): RFQ quotes are for it alone.")
-def route_quote(network_choice, token_in, token_out, amount, rfq_maker, native_usd, oracle_bps, slippage_bps,
-                as_json, taker) -> None:
+@click.option(
+    "--taker",
+    help="Address that will send the order (and receive it): RFQ quotes are for it alone.",
+)
+def route_quote(
+    network_choice,
+    token_in,
+    token_out,
+    amount,
+    rfq_maker,
+    native_usd,
+    oracle_bps,
+    slippage_bps,
+    as_json,
+    taker,
+) -> None:
     """The best split (and multi-hop path) for an order, priced exactly on the current state."""
     from keepers.core.chain import connected
 
     with connected(network_choice) as record:
-        plan, _, _ = _plan(record, token_in, token_out, amount, taker, rfq_maker, native_usd, oracle_bps,
-                           slippage_bps)
+        plan, _, _ = _plan(
+            record,
+            token_in,
+            token_out,
+            amount,
+            taker,
+            rfq_maker,
+            native_usd,
+            oracle_bps,
+            slippage_bps,
+        )
         _show(plan, as_json)
 
 
 @route.command("execute")
 @with_common
-@click.option("--account", "account_alias", required=True, help="Ape account alias, or TEST::<n> locally.")
+@click.option(
+    "--account", "account_alias", required=True, help="Ape account alias, or TEST::<n> locally."
+)
 @click.option("--recipient", help="Receiver of token-out (default: the account).")
-@click.option("--commit/--no-commit", "use_commit", default=None,
-              help="Commit-reveal (default: when the order is at or above the token's large-order threshold).")
-@click.option("--private-rpc", "private_rpc_url", help="Private transaction endpoint (or QUANTERA_PRIVATE_RPC); off by default.")
-def route_execute(network_choice, token_in, token_out, amount, rfq_maker, native_usd, oracle_bps, slippage_bps,
-                  as_json, account_alias, recipient, use_commit, private_rpc_url) -> None:
-    """Plans, then executes the order: an exact approval the swap consumes, then swap or commit-reveal."""
+@click.option(
+    "--commit/--no-commit",
+    "use_commit",
+    default=None,
+    help="Commit-reveal (default: when the order is at or above the token's large-order "
+    "threshold).",
+)
+@click.option(
+    "--private-rpc",
+    "private_rpc_url",
+    help="Private transaction endpoint (or QUANTERA_PRIVATE_RPC); off by default.",
+)
+def route_execute(
+    network_choice,
+    token_in,
+    token_out,
+    amount,
+    rfq_maker,
+    native_usd,
+    oracle_bps,
+    slippage_bps,
+    as_json,
+    account_alias,
+    recipient,
+    use_commit,
+    private_rpc_url,
+) -> None:
+    """Plans, then executes the order: an exact approval the swap consumes, then swap or
+    commit-reveal."""
     from keepers.core.chain import connected, load_account
 
     with connected(network_choice) as record:
         account = load_account(account_alias)
-        plan, aggregator, token = _plan(record, token_in, token_out, amount, recipient or account.address, rfq_maker,
-                                        native_usd, oracle_bps, slippage_bps)
-        extra = execute_plan(plan, aggregator, token, account, use_commit, private_rpc(private_rpc_url))
+        plan, aggregator, token = _plan(
+            record,
+            token_in,
+            token_out,
+            amount,
+            recipient or account.address,
+            rfq_maker,
+            native_usd,
+            oracle_bps,
+            slippage_bps,
+        )
+        extra = execute_plan(
+            plan, aggregator, token, account, use_commit, private_rpc(private_rpc_url)
+        )
         _show(plan, as_json, extra)
 
 
-def execute_plan(plan: Plan, aggregator, token, account, use_commit: bool | None, private_url: str | None) -> dict:
+def execute_plan(
+    plan: Plan, aggregator, token, account, use_commit: bool | None, private_url: str | None
+) -> dict:
     """Sends the plan; returns what the chain says happened (RouteExecuted, gas)."""
     threshold = int(aggregator.tokenPolicy(plan.token_in)[0])
     if use_commit is None:
@@ -198,7 +321,20 @@ def execute_plan(plan: Plan, aggregator, token, account, use_commit: bool | None
     if not done:
         raise QuanteraError(f"transaction {receipt.txn_hash} executed no route")
     # What each source took and gave, as the chain recorded it (execution quality from the chain).
-    fills = [{"venue": f.venue, "token_out": f.token_out, "amount_in": str(f.amount_in),
-              "amount_out": str(f.amount_out)} for f in decode_fills(done[0].fills)]
-    return {"amount_out": str(done[0].amountOut), "gas_used": gas, "tx": str(receipt.txn_hash),
-            "commit_reveal": bool(use_commit), "at": int(time.time()), "fills": fills}
+    fills = [
+        {
+            "venue": f.venue,
+            "token_out": f.token_out,
+            "amount_in": str(f.amount_in),
+            "amount_out": str(f.amount_out),
+        }
+        for f in decode_fills(done[0].fills)
+    ]
+    return {
+        "amount_out": str(done[0].amountOut),
+        "gas_used": gas,
+        "tx": str(receipt.txn_hash),
+        "commit_reveal": bool(use_commit),
+        "at": int(time.time()),
+        "fills": fills,
+    }

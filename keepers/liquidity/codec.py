@@ -10,7 +10,8 @@ its legs alone for `AutoRebalancer.rebalance`.
 
 from __future__ import annotations
 
-from typing import NamedTuple, Sequence
+from collections.abc import Sequence
+from typing import NamedTuple
 
 from eth_utils import to_canonical_address, to_checksum_address
 
@@ -50,16 +51,31 @@ def _address(value) -> bytes:
     return to_canonical_address(str(getattr(value, "address", value)))
 
 
-def encode_route(token_in, token_out, amount_in: int, min_out: int, recipient, deadline: int,
-                 max_slippage_bps: int, legs: Sequence[LegSpec]) -> bytes:
+def encode_route(
+    token_in,
+    token_out,
+    amount_in: int,
+    min_out: int,
+    recipient,
+    deadline: int,
+    max_slippage_bps: int,
+    legs: Sequence[LegSpec],
+) -> bytes:
     """Packs a route. `amount_in` is not encoded (the aggregator sums the legs): it must equal
     that sum, and every leg's last hop must buy `token_out` (the encoding omits it)."""
     legs_total = sum(int(amount) for amount, _ in legs)
     if legs_total != int(amount_in):
         raise RouteError(f"legs sum to {legs_total}, not the order's {int(amount_in)}")
-    return (_address(token_in) + _address(token_out) + _address(recipient) + _uint(min_out, 16, "minAmountOut")
-            + _uint(deadline, 5, "deadline") + _uint(max_slippage_bps, 2, "maxSlippageBps")
-            + _uint(len(legs), 1, "leg count") + encode_legs(legs, token_out))
+    return (
+        _address(token_in)
+        + _address(token_out)
+        + _address(recipient)
+        + _uint(min_out, 16, "minAmountOut")
+        + _uint(deadline, 5, "deadline")
+        + _uint(max_slippage_bps, 2, "maxSlippageBps")
+        + _uint(len(legs), 1, "leg count")
+        + encode_legs(legs, token_out)
+    )
 
 
 def encode_legs(legs: Sequence[LegSpec], token_out=None) -> bytes:
@@ -74,7 +90,9 @@ def encode_legs(legs: Sequence[LegSpec], token_out=None) -> bytes:
             if position + 1 < len(hops):
                 out += _address(hop_token_out)
             elif token_out is not None and _address(hop_token_out) != _address(token_out):
-                raise RouteError(f"leg {index} ends in {hop_token_out}, not the route's {token_out}")
+                raise RouteError(
+                    f"leg {index} ends in {hop_token_out}, not the route's {token_out}"
+                )
             data = bytes.fromhex(data[2:]) if isinstance(data, str) else bytes(data)
             out += _uint(len(data), 2, "hop data length") + data
     return bytes(out)
@@ -83,11 +101,12 @@ def encode_legs(legs: Sequence[LegSpec], token_out=None) -> bytes:
 def with_min_out(route: bytes, min_out: int) -> bytes:
     """The same route with another minimum output."""
     route = bytes(route)
-    return route[:MIN_OUT_AT] + _uint(min_out, 16, "minAmountOut") + route[MIN_OUT_AT + 16:]
+    return route[:MIN_OUT_AT] + _uint(min_out, 16, "minAmountOut") + route[MIN_OUT_AT + 16 :]
 
 
 def decode_route(route: bytes) -> DecodedRoute:
-    """The struct form of a packed route (for display and checks); raises RouteError if malformed."""
+    """The struct form of a packed route (for display and checks); raises RouteError if
+    malformed."""
     data = bytes(route)
     if len(data) < HEADER_BYTES:
         raise RouteError(f"a route has at least {HEADER_BYTES} bytes, this one {len(data)}")
@@ -95,7 +114,7 @@ def decode_route(route: bytes) -> DecodedRoute:
     def take(at: int, size: int) -> bytes:
         if at + size > len(data):
             raise RouteError(f"route ends at byte {len(data)}, reading {size} bytes at {at}")
-        return data[at:at + size]
+        return data[at : at + size]
 
     token_out = to_checksum_address(data[20:40])
     legs, at = [], HEADER_BYTES
@@ -116,6 +135,12 @@ def decode_route(route: bytes) -> DecodedRoute:
         legs.append((amount, hops))
     if at != len(data):
         raise RouteError(f"{len(data) - at} bytes left over after the last leg")
-    return DecodedRoute(to_checksum_address(data[0:20]), token_out, to_checksum_address(data[40:60]),
-                        int.from_bytes(data[60:76], "big"), int.from_bytes(data[76:81], "big"),
-                        int.from_bytes(data[81:83], "big"), legs)
+    return DecodedRoute(
+        to_checksum_address(data[0:20]),
+        token_out,
+        to_checksum_address(data[40:60]),
+        int.from_bytes(data[60:76], "big"),
+        int.from_bytes(data[76:81], "big"),
+        int.from_bytes(data[81:83], "big"),
+        legs,
+    )

@@ -12,10 +12,11 @@ as its own verified venue identity.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, getcontext
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import yaml
 
@@ -103,26 +104,51 @@ def deploy_uniswap(d: Deployment, spec: dict) -> Uniswap:
     manager, SwapRouter, QuoterV2), from the real compiled artifacts."""
     sender = d.sender.address
     weth = d.deploy("WETH9", lambda: d.sender.deploy(container("WETH9")))
-    v2_factories = {name: container("UniswapV2Factory").at(d.deploy(
-        f"UniswapV2Factory.{name}", lambda: d.sender.deploy(container("UniswapV2Factory"), sender)))
-        for name in spec["uniswap_v2"]}
+    v2_factories = {
+        name: container("UniswapV2Factory").at(
+            d.deploy(
+                f"UniswapV2Factory.{name}",
+                lambda: d.sender.deploy(container("UniswapV2Factory"), sender),
+            )
+        )
+        for name in spec["uniswap_v2"]
+    }
     first_v2 = next(iter(v2_factories))
-    router02 = d.deploy(f"UniswapV2Router02.{first_v2}", lambda: d.sender.deploy(
-        container("UniswapV2Router02"), v2_factories[first_v2], weth))
-    v3_factory = container("UniswapV3Factory").at(d.deploy(
-        "UniswapV3Factory", lambda: d.sender.deploy(container("UniswapV3Factory"))))
-    position_manager = container("NonfungiblePositionManager").at(d.deploy(
-        "NonfungiblePositionManager", lambda: d.sender.deploy(
-            container("NonfungiblePositionManager"), v3_factory, weth, ZERO_ADDRESS)))
-    swap_router = d.deploy("SwapRouter", lambda: d.sender.deploy(container("SwapRouter"), v3_factory, weth))
+    router02 = d.deploy(
+        f"UniswapV2Router02.{first_v2}",
+        lambda: d.sender.deploy(container("UniswapV2Router02"), v2_factories[first_v2], weth),
+    )
+    v3_factory = container("UniswapV3Factory").at(
+        d.deploy("UniswapV3Factory", lambda: d.sender.deploy(container("UniswapV3Factory")))
+    )
+    position_manager = container("NonfungiblePositionManager").at(
+        d.deploy(
+            "NonfungiblePositionManager",
+            lambda: d.sender.deploy(
+                container("NonfungiblePositionManager"), v3_factory, weth, ZERO_ADDRESS
+            ),
+        )
+    )
+    swap_router = d.deploy(
+        "SwapRouter", lambda: d.sender.deploy(container("SwapRouter"), v3_factory, weth)
+    )
     quoter = d.deploy("QuoterV2", lambda: d.sender.deploy(container("QuoterV2"), v3_factory, weth))
     return Uniswap(weth, v2_factories, router02, v3_factory, position_manager, swap_router, quoter)
 
 
-def deploy_aggregator(d: Deployment, oracle: Any, max_slippage_cap_bps: int, reveal_window_blocks: int) -> Any:
-    """The LiquidityAggregator over `oracle` (the zero address: no oracle bound on routes), wired."""
-    aggregator = d.deploy_contract("LiquidityAggregator", "LiquidityAggregator", d.at("QuanteraAccessManager"),
-                                   oracle, max_slippage_cap_bps, reveal_window_blocks)
+def deploy_aggregator(
+    d: Deployment, oracle: Any, max_slippage_cap_bps: int, reveal_window_blocks: int
+) -> Any:
+    """The LiquidityAggregator over `oracle` (the zero address: no oracle bound on routes),
+    wired."""
+    aggregator = d.deploy_contract(
+        "LiquidityAggregator",
+        "LiquidityAggregator",
+        d.at("QuanteraAccessManager"),
+        oracle,
+        max_slippage_cap_bps,
+        reveal_window_blocks,
+    )
     wire(d, [(aggregator, "LiquidityAggregator")])
     return aggregator
 
@@ -132,19 +158,32 @@ def deploy_rfq_venue(d: Deployment, aggregator: Any) -> str:
     return d.deploy_contract("RfqVenue", "RfqVenue", aggregator).address
 
 
-ADAPTERS = {"uniswap_v2": "UniswapV2Adapter", "uniswap_v3": "UniswapV3Adapter", "rfq": "RfqAdapter",
-            "nav": "NavVenueAdapter"}
+ADAPTERS = {
+    "uniswap_v2": "UniswapV2Adapter",
+    "uniswap_v3": "UniswapV3Adapter",
+    "rfq": "RfqAdapter",
+    "nav": "NavVenueAdapter",
+}
 
 
-def deploy_adapters(d: Deployment, kinds: tuple[str, ...] = tuple(ADAPTERS), quoter: str | None = None) -> dict[str, str]:
-    """One adapter per venue kind of `kinds` (the V3 one quotes through `quoter`): kind -> address."""
-    return {kind: d.deploy_contract(ADAPTERS[kind], ADAPTERS[kind], *((quoter,) if kind == "uniswap_v3" else ()))
-            .address for kind in kinds}
+def deploy_adapters(
+    d: Deployment, kinds: tuple[str, ...] = tuple(ADAPTERS), quoter: str | None = None
+) -> dict[str, str]:
+    """One adapter per venue kind of `kinds` (the V3 one quotes through `quoter`): kind ->
+    address."""
+    return {
+        kind: d.deploy_contract(
+            ADAPTERS[kind], ADAPTERS[kind], *((quoter,) if kind == "uniswap_v3" else ())
+        ).address
+        for kind in kinds
+    }
 
 
 def deploy_nav_venue(d: Deployment, cash: Any) -> Any:
     """The issuer's NAV venue settling in `cash`, priced by the record's OracleRouter, wired."""
-    nav = d.deploy_contract("NavVenue", "NavVenue", d.at("QuanteraAccessManager"), cash, d.at("OracleRouter"))
+    nav = d.deploy_contract(
+        "NavVenue", "NavVenue", d.at("QuanteraAccessManager"), cash, d.at("OracleRouter")
+    )
     wire(d, [(nav, "NavVenue")])
     return nav
 
@@ -185,13 +224,28 @@ def register_venue_steps(d: Deployment, holders: list[tuple[str, str]]) -> list[
     """OPERATOR steps registering each (label, address) not registered yet as its own verified
     venue identity: every contract that holds security tokens, the LP (deployer) and the maker."""
     registry = d.at("IdentityRegistry")
-    return [(f"register {name} as a verified venue identity",
-             lambda a=address: registry.registerInvestor(a, a, US, INSTITUTIONAL, NEVER_EXPIRES, sender=d.sender))
-            for name, address in holders if not registry.contains(address)]
+    return [
+        (
+            f"register {name} as a verified venue identity",
+            lambda a=address: registry.registerInvestor(
+                a, a, US, INSTITUTIONAL, NEVER_EXPIRES, sender=d.sender
+            ),
+        )
+        for name, address in holders
+        if not registry.contains(address)
+    ]
 
 
-def seed(d: Deployment, tokens: dict[str, Any], pools: Pools, uniswap: Uniswap, nav: Any, maker: str,
-         spec: dict, units: Callable[[str, float], int]) -> None:
+def seed(
+    d: Deployment,
+    tokens: dict[str, Any],
+    pools: Pools,
+    uniswap: Uniswap,
+    nav: Any,
+    maker: str,
+    spec: dict,
+    units: Callable[[str, float], int],
+) -> None:
     """Mints what every empty source needs (V2 pairs directly, V3 through the LP, the NAV venue's
     and the maker's inventories) and seeds the pools: USDC as OPERATOR, security tokens as a
     temporary agent of each (`_grant_agent`)."""
@@ -206,7 +260,7 @@ def seed(d: Deployment, tokens: dict[str, Any], pools: Pools, uniswap: Uniswap, 
             owe(a, pair.address, units(a, usd))
             owe(b, pair.address, units(b, usd))
     v3_todo = [seed for seed in pools.v3 if int(seed[0].liquidity()) == 0]
-    for pool, a, b, fee, pool_spec in v3_todo:
+    for _pool, a, b, _fee, pool_spec in v3_todo:
         owe(a, sender, units(a, pool_spec["usd_per_side"]))
         owe(b, sender, units(b, pool_spec["usd_per_side"]))
     nav_spec = spec["nav_venue"]
@@ -218,8 +272,10 @@ def seed(d: Deployment, tokens: dict[str, Any], pools: Pools, uniswap: Uniswap, 
     if all(int(tokens[s].balanceOf(maker)) == 0 for s in spec["rfq"]["inventory_usd"]):
         for symbol, usd in spec["rfq"]["inventory_usd"].items():
             owe(symbol, maker, units(symbol, usd))
-    security = sorted({symbol for symbol, _ in mints if symbol != "USDC"}
-                      | {symbol for _, a, b, _, _ in v3_todo for symbol in (a, b) if symbol != "USDC"})
+    security = sorted(
+        {symbol for symbol, _ in mints if symbol != "USDC"}
+        | {symbol for _, a, b, _, _ in v3_todo for symbol in (a, b) if symbol != "USDC"}
+    )
     _grant_agent(d, tokens, security, MINT_CAPABILITY | PAUSE_CAPABILITIES)
     _mint_all(d, tokens, mints)
     for pair, a, b, usd in pools.v2:
@@ -232,52 +288,86 @@ def seed(d: Deployment, tokens: dict[str, Any], pools: Pools, uniswap: Uniswap, 
     for symbol in paused:
         tokens[symbol].unpause(sender=d.sender)
     for pool, a, b, fee, pool_spec in v3_todo:
-        lower, upper = seed_v3_position(d.sender, uniswap.position_manager, pool, tokens[a], tokens[b], fee,
-                                        units(a, pool_spec["usd_per_side"]), units(b, pool_spec["usd_per_side"]),
-                                        float(pool_spec["range_pct"]))
+        lower, upper = seed_v3_position(
+            d.sender,
+            uniswap.position_manager,
+            pool,
+            tokens[a],
+            tokens[b],
+            fee,
+            units(a, pool_spec["usd_per_side"]),
+            units(b, pool_spec["usd_per_side"]),
+            float(pool_spec["range_pct"]),
+        )
         d.echo(f"  + seeded {a}/{b} V3 pool {pool.address} fee {fee} ticks [{lower}, {upper}]")
     for symbol in paused:
         tokens[symbol].pause(sender=d.sender)
     _grant_agent(d, tokens, security, 0)
 
 
-def nav_market_steps(d: Deployment, nav: Any, tokens: dict[str, Any], spec: dict,
-                     units: Callable[[str, float], int]) -> list[Step]:
+def nav_market_steps(
+    d: Deployment, nav: Any, tokens: dict[str, Any], spec: dict, units: Callable[[str, float], int]
+) -> list[Step]:
     """OPERATOR steps listing each market of the spec's `nav_venue` whose terms differ on chain."""
     steps = []
     for symbol, market in spec["nav_venue"].items():
         if not isinstance(market, dict):
             continue
-        terms = (market["subscribe_fee_bps"], market["redeem_fee_bps"], units("USDC", market["daily_capacity_usd"]),
-                 True)
+        terms = (
+            market["subscribe_fee_bps"],
+            market["redeem_fee_bps"],
+            units("USDC", market["daily_capacity_usd"]),
+            True,
+        )
         if tuple(nav.marketOf(tokens[symbol])) != terms:
-            steps.append((f"list {symbol} on the NAV venue",
-                          lambda t=tokens[symbol], m=terms: nav.setMarket(t, m, sender=d.sender)))
+            steps.append(
+                (
+                    f"list {symbol} on the NAV venue",
+                    lambda t=tokens[symbol], m=terms: nav.setMarket(t, m, sender=d.sender),
+                )
+            )
     return steps
 
 
-def list_sources(d: Deployment, aggregator: Any, adapters: dict[str, str],
-                 sources: dict[str, tuple[str, str]]) -> None:
+def list_sources(
+    d: Deployment, aggregator: Any, adapters: dict[str, str], sources: dict[str, tuple[str, str]]
+) -> None:
     """Allows each adapter and lists each source (name -> (address, adapter kind)) with its adapter
     (ADMIN: the sender), skipping what is set."""
     for adapter in adapters.values():
         if not aggregator.isAdapter(adapter):
             aggregator.setAdapter(adapter, True, sender=d.sender)
-    for name, (address, kind) in sources.items():
+    for address, kind in sources.values():
         if aggregator.adapterOf(address).lower() != adapters[kind].lower():
             aggregator.setVenue(address, adapters[kind], sender=d.sender)
 
 
-def policy_steps(d: Deployment, aggregator: Any, tokens: dict[str, Any], spec: dict,
-                 units: Callable[[str, float], int]) -> list[Step]:
-    """GOVERNOR steps setting each token's large-order (commit-reveal) threshold where it differs."""
+def policy_steps(
+    d: Deployment,
+    aggregator: Any,
+    tokens: dict[str, Any],
+    spec: dict,
+    units: Callable[[str, float], int],
+) -> list[Step]:
+    """GOVERNOR steps setting each token's large-order (commit-reveal) threshold where it
+    differs."""
     threshold_usd = spec["aggregator"]["commit_threshold_usd"]
-    return [(f"set the {symbol} large-order threshold",
-             lambda t=token, x=units(symbol, threshold_usd): aggregator.setTokenPolicy(t, (x,), sender=d.sender))
-            for symbol, token in tokens.items() if int(aggregator.tokenPolicy(token)[0]) != units(symbol, threshold_usd)]
+    return [
+        (
+            f"set the {symbol} large-order threshold",
+            # The defaults bind each step's token and threshold now, on purpose (B008).
+            lambda t=token, x=units(symbol, threshold_usd): aggregator.setTokenPolicy(  # noqa: B008
+                t, (x,), sender=d.sender
+            ),
+        )
+        for symbol, token in tokens.items()
+        if int(aggregator.tokenPolicy(token)[0]) != units(symbol, threshold_usd)
+    ]
 
 
-def deploy_liquidity(d: Deployment, tokens: dict[str, Any], maker: str, spec: dict | None = None) -> LiquidityDeployment:
+def deploy_liquidity(
+    d: Deployment, tokens: dict[str, Any], maker: str, spec: dict | None = None
+) -> LiquidityDeployment:
     """Deploys, seeds and wires every venue and the aggregator, on the record's authority, identity
     registry and OracleRouter. `tokens`: symbol -> contract (USDC the LocalStablecoin, the others
     SecurityTokens); prices come from the router."""
@@ -292,16 +382,27 @@ def deploy_liquidity(d: Deployment, tokens: dict[str, Any], maker: str, spec: di
     uniswap = deploy_uniswap(d, spec)
     nav = deploy_nav_venue(d, tokens["USDC"])
     policy = spec["aggregator"]
-    aggregator = deploy_aggregator(d, oracle, policy["max_slippage_cap_bps"], policy["reveal_window_blocks"])
+    aggregator = deploy_aggregator(
+        d, oracle, policy["max_slippage_cap_bps"], policy["reveal_window_blocks"]
+    )
     rfq_venue = deploy_rfq_venue(d, aggregator)
     adapters = deploy_adapters(d, quoter=uniswap.quoter)
     pools = create_pools(d, uniswap, tokens, spec)
     pools.sources["RfqVenue"] = (rfq_venue, "rfq")
     pools.sources["NavVenue"] = (nav.address, "nav")
     # QuoterV2 simulates swaps paying out to itself (then reverts): it must pass compliance too.
-    holders = [("liquidity provider", d.sender.address), ("market maker", maker),
-               ("LiquidityAggregator", aggregator.address), ("NavVenue", nav.address), ("QuoterV2", uniswap.quoter)]
-    holders += [(name, address) for name, (address, kind) in pools.sources.items() if kind.startswith("uniswap")]
+    holders = [
+        ("liquidity provider", d.sender.address),
+        ("market maker", maker),
+        ("LiquidityAggregator", aggregator.address),
+        ("NavVenue", nav.address),
+        ("QuoterV2", uniswap.quoter),
+    ]
+    holders += [
+        (name, address)
+        for name, (address, kind) in pools.sources.items()
+        if kind.startswith("uniswap")
+    ]
     as_role(d, "OPERATOR", register_venue_steps(d, holders))
     seed(d, tokens, pools, uniswap, nav, maker, spec, units)
     as_role(d, "OPERATOR", nav_market_steps(d, nav, tokens, spec, units))
@@ -313,34 +414,72 @@ def deploy_liquidity(d: Deployment, tokens: dict[str, Any], maker: str, spec: di
     list_sources(d, aggregator, adapters, pools.sources)
     as_role(d, "GOVERNOR", policy_steps(d, aggregator, tokens, spec, units))
     return LiquidityDeployment(
-        aggregator=aggregator.address, adapters=adapters,
+        aggregator=aggregator.address,
+        adapters=adapters,
         venues={name: address for name, (address, _) in pools.sources.items()},
-        router02=uniswap.router02, swap_router=uniswap.swap_router, quoter=uniswap.quoter, rfq_venue=rfq_venue,
-        nav_venue=nav.address, maker=maker,
-        extras={"NonfungiblePositionManager": uniswap.position_manager.address, "WETH9": uniswap.weth},
+        router02=uniswap.router02,
+        swap_router=uniswap.swap_router,
+        quoter=uniswap.quoter,
+        rfq_venue=rfq_venue,
+        nav_venue=nav.address,
+        maker=maker,
+        extras={
+            "NonfungiblePositionManager": uniswap.position_manager.address,
+            "WETH9": uniswap.weth,
+        },
     )
 
 
 def _mint_all(d: Deployment, tokens: dict[str, Any], mints: dict[tuple[str, str], int]) -> None:
     """USDC as OPERATOR; security tokens as the deployer, a temporary agent (see `_grant_agent`)."""
-    as_role(d, "OPERATOR", [(f"mint {amount / 10**6:,.0f} USDC to {to}",
-                             lambda t=to, x=amount: tokens["USDC"].mint(t, x, sender=d.sender))
-                            for (symbol, to), amount in mints.items() if symbol == "USDC"])
+    as_role(
+        d,
+        "OPERATOR",
+        [
+            (
+                f"mint {amount / 10**6:,.0f} USDC to {to}",
+                lambda t=to, x=amount: tokens["USDC"].mint(t, x, sender=d.sender),
+            )
+            for (symbol, to), amount in mints.items()
+            if symbol == "USDC"
+        ],
+    )
     for (symbol, to), amount in mints.items():
         if symbol != "USDC":
             tokens[symbol].mint(to, amount, sender=d.sender)
 
 
-def _grant_agent(d: Deployment, tokens: dict[str, Any], symbols: list[str], capabilities: int) -> None:
-    """Sets the deployer's agent capabilities on each token (GOVERNOR): granted for the seeding, 0 after."""
+def _grant_agent(
+    d: Deployment, tokens: dict[str, Any], symbols: list[str], capabilities: int
+) -> None:
+    """Sets the deployer's agent capabilities on each token (GOVERNOR): granted for the seeding, 0
+    after."""
     sender = d.sender.address
-    as_role(d, "GOVERNOR", [(f"set the deployer's {s} agent capabilities to {capabilities:#x}",
-                             lambda t=tokens[s]: t.setAgentCapabilities(sender, capabilities, sender=d.sender))
-                            for s in symbols if int(tokens[s].agentCapabilities(sender)) != capabilities])
+    as_role(
+        d,
+        "GOVERNOR",
+        [
+            (
+                f"set the deployer's {s} agent capabilities to {capabilities:#x}",
+                lambda t=tokens[s]: t.setAgentCapabilities(sender, capabilities, sender=d.sender),
+            )
+            for s in symbols
+            if int(tokens[s].agentCapabilities(sender)) != capabilities
+        ],
+    )
 
 
-def seed_v3_position(sender, position_manager, pool, token_a, token_b, fee: int, amount_a: int, amount_b: int,
-                     range_pct: float) -> tuple[int, int]:
+def seed_v3_position(
+    sender,
+    position_manager,
+    pool,
+    token_a,
+    token_b,
+    fee: int,
+    amount_a: int,
+    amount_b: int,
+    range_pct: float,
+) -> tuple[int, int]:
     """Initialises `pool` at the price amount_b / amount_a (if new) and mints a position of about
     those amounts through the real position manager; returns its tick range."""
     if int(token_a.address, 16) < int(token_b.address, 16):
@@ -354,7 +493,9 @@ def seed_v3_position(sender, position_manager, pool, token_a, token_b, fee: int,
     t0.approve(position_manager, amount0, sender=sender)
     t1.approve(position_manager, amount1, sender=sender)
     deadline = 2**255
-    position_manager.mint((t0, t1, fee, lower, upper, amount0, amount1, 0, 0, sender.address, deadline), sender=sender)
+    position_manager.mint(
+        (t0, t1, fee, lower, upper, amount0, amount1, 0, 0, sender.address, deadline), sender=sender
+    )
     for token in (t0, t1):
         if int(token.allowance(sender.address, position_manager)) != 0:
             token.approve(position_manager, 0, sender=sender)

@@ -33,7 +33,9 @@ class Arbitrage:
     gain: float  # product of rates around the cycle, > 1
 
 
-def best_path(n_tokens: int, edges: list[Edge], start: int, end: int, max_hops: int) -> PathResult | None:
+def best_path(
+    n_tokens: int, edges: list[Edge], start: int, end: int, max_hops: int
+) -> PathResult | None:
     """Hop-bounded Bellman-Ford (max_hops rounds, each relaxing from the previous round's distances,
     so a path never has more than max_hops edges)."""
     if not edges:
@@ -84,7 +86,8 @@ def best_path(n_tokens: int, edges: list[Edge], start: int, end: int, max_hops: 
 
 
 def find_arbitrage(n_tokens: int, edges: list[Edge]) -> Arbitrage | None:
-    """Classic Bellman-Ford from a virtual source: a relaxation in round n means a negative cycle."""
+    """Classic Bellman-Ford from a virtual source: a relaxation in round n means a negative
+    cycle."""
     if not edges:
         return None
     src = np.array([e.source for e in edges])

@@ -59,18 +59,46 @@ class SignedQuote:
 
 
 def typed_message(quote: RfqQuote, chain_id: int, venue: str) -> dict:
-    return _typed_message("RfqQuote", QUOTE_FIELDS, "Quantera RFQ", "1", chain_id, venue, {
-        "maker": quote.maker, "taker": quote.taker, "tokenIn": quote.token_in, "tokenOut": quote.token_out,
-        "amountIn": quote.amount_in, "amountOut": quote.amount_out, "nonce": quote.nonce, "expiry": quote.expiry,
-    })
+    return _typed_message(
+        "RfqQuote",
+        QUOTE_FIELDS,
+        "Quantera RFQ",
+        "1",
+        chain_id,
+        venue,
+        {
+            "maker": quote.maker,
+            "taker": quote.taker,
+            "tokenIn": quote.token_in,
+            "tokenOut": quote.token_out,
+            "amountIn": quote.amount_in,
+            "amountOut": quote.amount_out,
+            "nonce": quote.nonce,
+            "expiry": quote.expiry,
+        },
+    )
 
 
 def sign_quote(quote: RfqQuote, private_key: bytes | str, chain_id: int, venue: str) -> SignedQuote:
-    return SignedQuote(quote, bytes(sign_typed(typed_message(quote, chain_id, venue), private_key).signature))
+    return SignedQuote(
+        quote, bytes(sign_typed(typed_message(quote, chain_id, venue), private_key).signature)
+    )
 
 
-def make_quote(maker: str, token_in: str, token_out: str, amount_in: int, price_out_per_in: float,
-               spread_bps: int, nonce: int, expiry: int, taker: str = ZERO_ADDRESS) -> RfqQuote:
-    """A firm quote for up to `amount_in`, at `price_out_per_in` (raw units) less the maker's spread."""
+def make_quote(
+    maker: str,
+    token_in: str,
+    token_out: str,
+    amount_in: int,
+    price_out_per_in: float,
+    spread_bps: int,
+    nonce: int,
+    expiry: int,
+    taker: str = ZERO_ADDRESS,
+) -> RfqQuote:
+    """A firm quote for up to `amount_in`, at `price_out_per_in` (raw units) less the maker's
+    spread."""
     amount_out = int(amount_in * price_out_per_in * (10_000 - spread_bps) / 10_000)
-    return RfqQuote(maker, taker, token_in, token_out, int(amount_in), amount_out, int(nonce), int(expiry))
+    return RfqQuote(
+        maker, taker, token_in, token_out, int(amount_in), amount_out, int(nonce), int(expiry)
+    )

@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from keepers.core.errors import QuanteraError
+from keepers.core.units import BPS
 from keepers.liquidity.codec import encode_route, with_min_out
 from keepers.liquidity.graph import Arbitrage, Edge, PathResult, best_path, find_arbitrage
 from keepers.liquidity.split import Allocation, SplitError, best_split
-from keepers.core.units import BPS
 
 GRID_POINTS = 16
 # Gas one extra source adds to a route, by venue kind (benchmarks/gas.json, plain ERC-20 pairs);
@@ -58,14 +58,24 @@ class Plan:
 
     def as_dict(self) -> dict:
         return {
-            "token_in": self.token_in, "token_out": self.token_out, "amount_in": str(self.amount_in),
+            "token_in": self.token_in,
+            "token_out": self.token_out,
+            "amount_in": str(self.amount_in),
             "predicted_out": str(self.predicted_out),
-            "legs": [{"source": n, "amount_in": str(a), "predicted_out": str(o)} for n, a, o in self.legs],
-            "best_single_source": {"source": self.best_single[0], "amount_out": str(self.best_single[1])},
-            "improvement_bps": round(self.improvement_bps, 2), "gas_estimate": self.gas_estimate,
-            "compute_ms": round(self.compute_ms, 3), "path": self.path,
-            "arbitrage": None if self.arbitrage is None else
-            {"tokens": self.arbitrage.tokens, "gain": self.arbitrage.gain},
+            "legs": [
+                {"source": n, "amount_in": str(a), "predicted_out": str(o)} for n, a, o in self.legs
+            ],
+            "best_single_source": {
+                "source": self.best_single[0],
+                "amount_out": str(self.best_single[1]),
+            },
+            "improvement_bps": round(self.improvement_bps, 2),
+            "gas_estimate": self.gas_estimate,
+            "compute_ms": round(self.compute_ms, 3),
+            "path": self.path,
+            "arbitrage": None
+            if self.arbitrage is None
+            else {"tokens": self.arbitrage.tokens, "gain": self.arbitrage.gain},
             "calldata": self.calldata,
         }
 
@@ -79,7 +89,13 @@ def grid_for(amount: int, extra: list[int] | None = None, points: int = GRID_POI
 
 
 class Router:
-    def __init__(self, aggregator, sources: list[Source], gas_cost_out: float = 0.0, only_kinds: tuple[str, ...] = ()):
+    def __init__(
+        self,
+        aggregator,
+        sources: list[Source],
+        gas_cost_out: float = 0.0,
+        only_kinds: tuple[str, ...] = (),
+    ):
         """`gas_cost_out`: tokenOut units one unit of gas costs (0: split for output alone).
         `only_kinds`: route through these source kinds only (e.g. ("nav",)); empty = every venue."""
         self.aggregator = aggregator
@@ -89,12 +105,21 @@ class Router:
         self.only_kinds = only_kinds
 
     # ---------------------------------------------------------------- direct split
-    def plan(self, token_in: str, token_out: str, amount: int, recipient: str, deadline: int,
-             max_slippage_bps: int = 0, slippage_tolerance_bps: int = 0,
-             source_data: dict[str, bytes] | None = None, depth_hints: list[int] | None = None,
-             taker: str | None = None) -> Plan:
-        """`taker` sends the swap (default: the recipient): quotes are asked as from it, since an RFQ
-        quote named for a taker fills, and quotes, for that taker only."""
+    def plan(
+        self,
+        token_in: str,
+        token_out: str,
+        amount: int,
+        recipient: str,
+        deadline: int,
+        max_slippage_bps: int = 0,
+        slippage_tolerance_bps: int = 0,
+        source_data: dict[str, bytes] | None = None,
+        depth_hints: list[int] | None = None,
+        taker: str | None = None,
+    ) -> Plan:
+        """`taker` sends the swap (default: the recipient): quotes are asked as from it, since an
+        RFQ quote named for a taker fills, and quotes, for that taker only."""
         source_data = source_data or {}
         venues = [v for v in self.aggregator.venues()]
         data = [source_data.get(v.lower(), b"") for v in venues]
@@ -107,13 +132,19 @@ class Router:
             outs[[i for i, v in enumerate(venues) if self._kind(v) not in self.only_kinds]] = 0.0
         gas = np.array([GAS_PER_SOURCE.get(self._kind(v), 100_000) for v in venues])
         try:
-            allocation: Allocation = best_split(np.array(grid, dtype=float), outs, amount, gas,
-                                                self.gas_cost_out, BASE_ROUTE_GAS)
+            allocation: Allocation = best_split(
+                np.array(grid, dtype=float), outs, amount, gas, self.gas_cost_out, BASE_ROUTE_GAS
+            )
         except SplitError as err:
             raise QuanteraError(f"no route for {amount} {token_in} -> {token_out}: {err}") from None
         compute_ms = (time.perf_counter() - started) * 1000
-        legs = [(int(allocation.amounts_in[i]), [(venues[i], token_out, data[i])]) for i in allocation.used]
-        route = encode_route(token_in, token_out, amount, 0, recipient, deadline, max_slippage_bps, legs)
+        legs = [
+            (int(allocation.amounts_in[i]), [(venues[i], token_out, data[i])])
+            for i in allocation.used
+        ]
+        route = encode_route(
+            token_in, token_out, amount, 0, recipient, deadline, max_slippage_bps, legs
+        )
         predicted, hop_outputs = self.aggregator.quoteRoute.call(route, **as_taker)
         predicted = int(predicted)
         min_out = predicted * (BPS - slippage_tolerance_bps) // BPS
@@ -121,11 +152,18 @@ class Router:
         full = grid.index(amount)
         single_index = int(np.argmax(outs[:, full]))
         plan = Plan(
-            token_in, token_out, amount, route, predicted,
-            [(self._name(venues[i]), int(allocation.amounts_in[i]), int(hop_outputs[k][0]))
-             for k, i in enumerate(allocation.used)],
+            token_in,
+            token_out,
+            amount,
+            route,
+            predicted,
+            [
+                (self._name(venues[i]), int(allocation.amounts_in[i]), int(hop_outputs[k][0]))
+                for k, i in enumerate(allocation.used)
+            ],
             (self._name(venues[single_index]), int(outs[single_index, full])),
-            allocation.gas, compute_ms,
+            allocation.gas,
+            compute_ms,
         )
         plan.calldata = "0x" + bytes(self.aggregator.swap.encode_input(route)).hex()
         return plan
@@ -134,7 +172,9 @@ class Router:
     def graph_edges(self, tokens: list[str], probes: dict[str, int]) -> list[Edge]:
         """Every ordered token pair's best source rate for a probe amount, in one JSON-RPC batch."""
         pairs = [(i, j) for i in range(len(tokens)) for j in range(len(tokens)) if i != j]
-        results = batch_quotes(self.aggregator, [(tokens[i], tokens[j], [probes[tokens[i]]]) for i, j in pairs])
+        results = batch_quotes(
+            self.aggregator, [(tokens[i], tokens[j], [probes[tokens[i]]]) for i, j in pairs]
+        )
         edges = []
         for (i, j), (venues, outputs) in zip(pairs, results):
             for venue, row in zip(venues, outputs):
@@ -143,17 +183,40 @@ class Router:
                     edges.append(Edge(i, j, out / probes[tokens[i]], venue))
         return edges
 
-    def best_path(self, tokens: list[str], token_in: str, token_out: str, probes: dict[str, int],
-                  max_hops: int = 3) -> tuple[PathResult | None, Arbitrage | None]:
+    def best_path(
+        self,
+        tokens: list[str],
+        token_in: str,
+        token_out: str,
+        probes: dict[str, int],
+        max_hops: int = 3,
+    ) -> tuple[PathResult | None, Arbitrage | None]:
         edges = self.graph_edges(tokens, probes)
         start, end = tokens.index(token_in), tokens.index(token_out)
-        return best_path(len(tokens), edges, start, end, max_hops), find_arbitrage(len(tokens), edges)
+        return best_path(len(tokens), edges, start, end, max_hops), find_arbitrage(
+            len(tokens), edges
+        )
 
-    def plan_path(self, path: PathResult, tokens: list[str], amount: int, recipient: str, deadline: int,
-                  max_slippage_bps: int = 0) -> tuple[tuple, int]:
+    def plan_path(
+        self,
+        path: PathResult,
+        tokens: list[str],
+        amount: int,
+        recipient: str,
+        deadline: int,
+        max_slippage_bps: int = 0,
+    ) -> tuple[tuple, int]:
         hops = [(venue, tokens[t], b"") for venue, t in zip(path.venues, path.tokens[1:])]
-        route = encode_route(tokens[path.tokens[0]], tokens[path.tokens[-1]], amount, 0, recipient, deadline,
-                            max_slippage_bps, [(amount, hops)])
+        route = encode_route(
+            tokens[path.tokens[0]],
+            tokens[path.tokens[-1]],
+            amount,
+            0,
+            recipient,
+            deadline,
+            max_slippage_bps,
+            [(amount, hops)],
+        )
         predicted, _ = self.aggregator.quoteRoute.call(route)
         return with_min_out(route, int(predicted)), int(predicted)
 
@@ -166,7 +229,9 @@ class Router:
         return source.name if source else venue
 
 
-def batch_quotes(aggregator, requests: list[tuple[str, str, list[int]]]) -> list[tuple[list[str], list[list[int]]]]:
+def batch_quotes(
+    aggregator, requests: list[tuple[str, str, list[int]]]
+) -> list[tuple[list[str], list[list[int]]]]:
     """Many `quote` eth_calls in one JSON-RPC batch (one round trip)."""
     from ape import chain
     from eth_abi import decode
@@ -174,8 +239,14 @@ def batch_quotes(aggregator, requests: list[tuple[str, str, list[int]]]) -> list
     w3 = chain.provider.web3
     with w3.batch_requests() as batch:
         for token_in, token_out, amounts in requests:
-            batch.add(w3.eth.call({"to": aggregator.address,
-                                   "data": aggregator.quote.encode_input(token_in, token_out, amounts, [])}))
+            batch.add(
+                w3.eth.call(
+                    {
+                        "to": aggregator.address,
+                        "data": aggregator.quote.encode_input(token_in, token_out, amounts, []),
+                    }
+                )
+            )
         raw = batch.execute()
     decoded = []
     for result in raw:
@@ -186,8 +257,12 @@ def batch_quotes(aggregator, requests: list[tuple[str, str, list[int]]]) -> list
 
 def sources_from_record(contracts: dict[str, str]) -> list[Source]:
     """Aggregator sources named as the deploy script records them."""
-    kinds = (("UniswapV2Pair.", "uniswap_v2"), ("UniswapV3Pool.", "uniswap_v3"), ("RfqVenue", "rfq"),
-             ("NavVenue", "nav"))
+    kinds = (
+        ("UniswapV2Pair.", "uniswap_v2"),
+        ("UniswapV3Pool.", "uniswap_v3"),
+        ("RfqVenue", "rfq"),
+        ("NavVenue", "nav"),
+    )
     found = []
     for name, address in contracts.items():
         for prefix, kind in kinds:

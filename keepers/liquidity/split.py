@@ -40,7 +40,9 @@ def curves(grid: np.ndarray, outputs: np.ndarray) -> tuple[np.ndarray, np.ndarra
     grid = np.asarray(grid, dtype=float)
     order = np.argsort(grid)
     x = np.concatenate([[0.0], grid[order]])
-    y = np.concatenate([np.zeros((outputs.shape[0], 1)), np.asarray(outputs, dtype=float)[:, order]], axis=1)
+    y = np.concatenate(
+        [np.zeros((outputs.shape[0], 1)), np.asarray(outputs, dtype=float)[:, order]], axis=1
+    )
     # A zero after a positive quote means "cannot fill this much": the curve ends before it.
     feasible = np.concatenate([np.ones((y.shape[0], 1), dtype=bool), y[:, 1:] > 0], axis=1)
     feasible = np.logical_and.accumulate(feasible, axis=1)
@@ -48,7 +50,9 @@ def curves(grid: np.ndarray, outputs: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return x, y
 
 
-def water_fill(x: np.ndarray, y: np.ndarray, total: float, sources: list[int]) -> tuple[np.ndarray, float]:
+def water_fill(
+    x: np.ndarray, y: np.ndarray, total: float, sources: list[int]
+) -> tuple[np.ndarray, float]:
     """Fills `total` with the steepest segments first among `sources`; returns (amounts, output)."""
     seg_source, seg_width, seg_slope = [], [], []
     for s in sources:
@@ -58,7 +62,8 @@ def water_fill(x: np.ndarray, y: np.ndarray, total: float, sources: list[int]) -
             continue
         widths = np.diff(xs)
         slopes = np.diff(ys) / np.where(widths > 0, widths, 1.0)
-        # Concavity guard: a later segment may not be steeper (quote rounding); take the running min.
+        # Concavity guard: a later segment may not be steeper (quote rounding); take the running
+        # min.
         slopes = np.minimum.accumulate(slopes)
         seg_source.append(np.full(len(widths), s))
         seg_width.append(widths)
@@ -79,8 +84,14 @@ def water_fill(x: np.ndarray, y: np.ndarray, total: float, sources: list[int]) -
     return amounts, out
 
 
-def best_split(grid: np.ndarray, outputs: np.ndarray, total: int, gas_per_source: np.ndarray,
-               gas_cost_out: float, base_gas: int = 0) -> Allocation:
+def best_split(
+    grid: np.ndarray,
+    outputs: np.ndarray,
+    total: int,
+    gas_per_source: np.ndarray,
+    gas_cost_out: float,
+    base_gas: int = 0,
+) -> Allocation:
     """The allocation maximising output net of gas. `outputs[s, j]`: source s's output for grid[j];
     `gas_cost_out`: tokenOut units one unit of gas costs (0 ignores gas)."""
     x, y = curves(grid, outputs)

@@ -31,13 +31,19 @@ def send(account, contract_method, *args, private_url: str | None = None, **kwar
     if signed is None:
         raise QuanteraError("the account refused to sign the transaction")
     raw = "0x" + bytes(signed.serialize_transaction()).hex()
-    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "eth_sendRawTransaction", "params": [raw]}).encode()
-    request = urllib.request.Request(private_url, data=body, headers={"Content-Type": "application/json"})
+    body = json.dumps(
+        {"jsonrpc": "2.0", "id": 1, "method": "eth_sendRawTransaction", "params": [raw]}
+    ).encode()
+    request = urllib.request.Request(
+        private_url, data=body, headers={"Content-Type": "application/json"}
+    )
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             reply = json.loads(response.read())
     except OSError as err:
         raise QuanteraError(f"private RPC {private_url} unreachable: {err}") from None
     if "error" in reply:
-        raise QuanteraError(f"private RPC refused the transaction: {reply['error'].get('message', reply['error'])}")
+        raise QuanteraError(
+            f"private RPC refused the transaction: {reply['error'].get('message', reply['error'])}"
+        )
     return chain.provider.get_receipt(reply["result"])

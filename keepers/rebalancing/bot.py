@@ -3,10 +3,10 @@ AutoRebalancer's `previewRebalance` for the trades, cost and benefit, and signs 
 intent only when the benefit beats the cost; every prediction, intent and outcome goes to the
 keeper store. Retrains the model weekly (a scheduled task) and uses the new weights from then on.
 
-Run: `SILVERBACK_SIGNER_ALIAS=<signal keeper> silverback run keepers.rebalancing.bot:bot --network <choice>`.
-The signer must be an authorised intent signer of the portfolio's strategy (deploy `--signal-signer`);
-it needs no role: the contract bounds what any intent can do. See keepers/rebalancing/keeper.py for the
-restart and failure rules.
+Run: `SILVERBACK_SIGNER_ALIAS=<signal keeper> silverback run keepers.rebalancing.bot:bot --network
+<choice>`. The signer must be an authorised intent signer of the portfolio's strategy (deploy
+`--signal-signer`); it needs no role: the contract bounds what any intent can do. See
+keepers/rebalancing/keeper.py for the restart and failure rules.
 """
 
 from __future__ import annotations
@@ -56,10 +56,25 @@ def market():
 def make_keeper() -> SignalKeeper:
     signer = bot.signer
     if signer is None:
-        raise RuntimeError("the signal keeper needs SILVERBACK_SIGNER_ALIAS (an authorised intent signer)")
-    return SignalKeeper(chain, rebalancer, rebalancer_lens, vault, router, aggregator, db, market, selector,
-                        account_signer(signer, DOMAIN, chain.chain_id, rebalancer.address), signer.address, signer,
-                        KeeperConfig(), Router(aggregator, sources_from_record(record.contracts)))
+        raise RuntimeError(
+            "the signal keeper needs SILVERBACK_SIGNER_ALIAS (an authorised intent signer)"
+        )
+    return SignalKeeper(
+        chain,
+        rebalancer,
+        rebalancer_lens,
+        vault,
+        router,
+        aggregator,
+        db,
+        market,
+        selector,
+        account_signer(signer, DOMAIN, chain.chain_id, rebalancer.address),
+        signer.address,
+        signer,
+        KeeperConfig(),
+        Router(aggregator, sources_from_record(record.contracts)),
+    )
 
 
 def cycle(trigger: str) -> dict:

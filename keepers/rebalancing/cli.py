@@ -27,8 +27,13 @@ def signal() -> None:
 
 
 @signal.command("train")
-@click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Where to save the weights (default keepers/data/signal_model.npz).")
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Where to save the weights (default keepers/data/signal_model.npz).",
+)
 @click.option("--epochs", type=click.IntRange(1, 1_000), default=60, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--json", "as_json", is_flag=True)
@@ -43,25 +48,41 @@ def signal_train(out_path: Path | None, epochs: int, seed: int, as_json: bool) -
     selector.report["backtest"] = result
     path = out_path or DEFAULT_MODEL
     selector.save(path)
-    data = {"version": selector.version, "data_hash": selector.network.meta["data_hash"], "saved_to": str(path),
-            "evaluation": selector.report}
+    data = {
+        "version": selector.version,
+        "data_hash": selector.network.meta["data_hash"],
+        "saved_to": str(path),
+        "evaluation": selector.report,
+    }
     if as_json:
         click.echo(json.dumps(data, indent=2, sort_keys=True))
         return
     report = selector.report
     click.echo(f"model {selector.version} saved to {path}")
-    click.echo(f"out of sample ({report['test_samples']} decisions): accuracy {report['test_accuracy']:.3f} "
-               f"vs naive '{report['naive_baseline']}' {report['naive_accuracy']:.3f}; "
-               f"low-confidence fallbacks {report['fallback_share_test']:.0%}")
+    click.echo(
+        f"out of sample ({report['test_samples']} decisions): "
+        f"accuracy {report['test_accuracy']:.3f} "
+        f"vs naive '{report['naive_baseline']}' {report['naive_accuracy']:.3f}; "
+        f"low-confidence fallbacks {report['fallback_share_test']:.0%}"
+    )
     for name in ("selector", "equal_weight"):
         m = result[name]
-        click.echo(f"{name:13} return {m['annual_return']:.2%}/y  vol {m['annual_volatility']:.2%}  "
-                   f"Sharpe {m['sharpe']:.2f}  max drawdown {m['max_drawdown']:.2%}  ({result['period']})")
+        click.echo(
+            f"{name:13} return {m['annual_return']:.2%}/y  vol {m['annual_volatility']:.2%}  "
+            f"Sharpe {m['sharpe']:.2f}  max drawdown {m['max_drawdown']:.2%}  ({result['period']})"
+        )
 
 
 @signal.command("predict")
-@click.option("--model", "model_path", type=click.Path(dir_okay=False, path_type=Path), default=None)
-@click.option("--date", "as_of", default=None, help="Decision day (YYYY-MM-DD, default: the last day of history).")
+@click.option(
+    "--model", "model_path", type=click.Path(dir_okay=False, path_type=Path), default=None
+)
+@click.option(
+    "--date",
+    "as_of",
+    default=None,
+    help="Decision day (YYYY-MM-DD, default: the last day of history).",
+)
 @click.option("--json", "as_json", is_flag=True)
 def signal_predict(model_path: Path | None, as_of: str | None, as_json: bool) -> None:
     """The strategy for a day and its target weights (rule-based fallback when the model is missing
@@ -74,21 +95,43 @@ def signal_predict(model_path: Path | None, as_of: str | None, as_json: bool) ->
     path = model_path or DEFAULT_MODEL
     selector = TrainedSelector.load(path) if path.is_file() else None
     try:
-        day = len(prices) - 1 if as_of is None else int(prices.index.searchsorted(pd.Timestamp(as_of), side="right")) - 1
+        day = (
+            len(prices) - 1
+            if as_of is None
+            else int(prices.index.searchsorted(pd.Timestamp(as_of), side="right")) - 1
+        )
     except ValueError:
         raise QuanteraError(f"--date {as_of!r} is not a date (YYYY-MM-DD)") from None
     if day < 252:
         raise QuanteraError(f"--date {as_of} is before the first day with a year of history")
-    features = build_features(prices.iloc[:day + 1], RISKY, TBILL, fit_until=selector.network.meta["splits"]["train_until"]
-                              if selector else None)
+    features = build_features(
+        prices.iloc[: day + 1],
+        RISKY,
+        TBILL,
+        fit_until=selector.network.meta["splits"]["train_until"] if selector else None,
+    )
     result = predict(selector, features.iloc[[-1]])
     weights = strategy_weights(prices, day, limits)[STRATEGIES.index(result.strategy)]
-    data = {"date": str(prices.index[day].date()), "strategy": result.strategy, "fallback": result.fallback,
-            "reason": result.reason, "model_version": result.model_version, "probabilities": result.probabilities,
-            "target_weights_bps": {a.symbol: int(round(w * 10_000)) for a, w in zip(portfolio.assets, weights)}}
+    data = {
+        "date": str(prices.index[day].date()),
+        "strategy": result.strategy,
+        "fallback": result.fallback,
+        "reason": result.reason,
+        "model_version": result.model_version,
+        "probabilities": result.probabilities,
+        "target_weights_bps": {
+            a.symbol: int(round(w * 10_000)) for a, w in zip(portfolio.assets, weights)
+        },
+    }
     if as_json:
         click.echo(json.dumps(data, indent=2, sort_keys=True))
         return
-    source = "rule-based fallback: " + result.reason if result.fallback else f"model {result.model_version}"
+    source = (
+        "rule-based fallback: " + result.reason
+        if result.fallback
+        else f"model {result.model_version}"
+    )
     click.echo(f"{data['date']}: {result.strategy} ({source})")
-    click.echo("  " + "  ".join(f"{s} {w / 100:.1f}%" for s, w in data["target_weights_bps"].items()))
+    click.echo(
+        "  " + "  ".join(f"{s} {w / 100:.1f}%" for s, w in data["target_weights_bps"].items())
+    )

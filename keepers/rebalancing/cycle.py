@@ -2,8 +2,8 @@
 rule-based fallback), target weights within the RiskEngine's limits, the rebalance the chain would
 compute from them (exact mirror of RebalanceMath), and the signed EIP-712 intent.
 
-The signal keeper (`keepers.rebalancing.bot`) feeds it on-chain holdings and oracle prices and decides
-from the contract's own `previewRebalance`; the benchmark times it end to end.
+The signal keeper (`keepers.rebalancing.bot`) feeds it on-chain holdings and oracle prices and
+decides from the contract's own `previewRebalance`; the benchmark times it end to end.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from eth_utils import keccak
 
+from keepers.core.units import BPS
 from keepers.rebalancing.features import build_features
 from keepers.rebalancing.intent import RebalanceIntent, sign_intent
 from keepers.rebalancing.model import (
@@ -26,7 +27,6 @@ from keepers.rebalancing.model import (
 )
 from keepers.rebalancing.rebalance_plan import PlannedTrade, plan
 from keepers.rebalancing.strategies import STRATEGIES, Limits
-from keepers.core.units import BPS
 
 DOMAIN = "Quantera AutoRebalancer"
 TBILL_CLASS = "tbill"
@@ -43,7 +43,8 @@ class Market:
 
 
 def load_market(prices: pd.DataFrame | None = None) -> Market:
-    """The portfolio of keepers/data/portfolio.yaml and its price history (arch.data unless given)."""
+    """The portfolio of keepers/data/portfolio.yaml and its price history (arch.data unless
+    given)."""
     from keepers.vault import history, load_portfolio
 
     portfolio = load_portfolio()
@@ -61,8 +62,9 @@ def to_bps(weights: np.ndarray, cash_index: int = 0) -> tuple[int, ...]:
     return tuple(int(b) for b in bps)
 
 
-def fit_bounds(target_bps: tuple[int, ...], minimum: list[int], maximum: list[int],
-               reserve_index: int) -> tuple[int, ...]:
+def fit_bounds(
+    target_bps: tuple[int, ...], minimum: list[int], maximum: list[int], reserve_index: int
+) -> tuple[int, ...]:
     """Targets clipped to the strategy's per-asset bounds, the difference taken from (or given to)
     the reserve asset (the T-bill fund), then the other assets in order, so they sum to 10,000."""
     bps = [min(max(t, lo), hi) for t, lo, hi in zip(target_bps, minimum, maximum)]
@@ -96,10 +98,17 @@ def compute_signal(market: Market, selector: TrainedSelector | None) -> SignalRe
     day = len(market.prices) - 1
     weights = strategy_weights(market.prices, day, market.limits)[STRATEGIES.index(signal.strategy)]
     target = to_bps(weights)
-    payload = row.to_numpy(dtype=float).tobytes() + signal.strategy.encode() + bytes(str(target), "ascii")
+    payload = (
+        row.to_numpy(dtype=float).tobytes() + signal.strategy.encode() + bytes(str(target), "ascii")
+    )
     version = (signal.model_version or "rule-based").encode()
-    return SignalResult(signal, str(market.prices.index[-1].date()), target, keccak(payload),
-                        hashlib.sha256(version).digest())
+    return SignalResult(
+        signal,
+        str(market.prices.index[-1].date()),
+        target,
+        keccak(payload),
+        hashlib.sha256(version).digest(),
+    )
 
 
 @dataclass(frozen=True)
@@ -110,14 +119,39 @@ class SignedIntent:
     trades: list[PlannedTrade]
 
 
-def build_intent(result: SignalResult, holdings: list[int], prices: list[int], units: list[int], *, nonce: int,
-                 strategy_id: int, portfolio: str, verifying_contract: str, chain_id: int, key, deadline: int,
-                 max_slippage_bps: int, max_trade_bps: int, sign=None) -> SignedIntent:
+def build_intent(
+    result: SignalResult,
+    holdings: list[int],
+    prices: list[int],
+    units: list[int],
+    *,
+    nonce: int,
+    strategy_id: int,
+    portfolio: str,
+    verifying_contract: str,
+    chain_id: int,
+    key,
+    deadline: int,
+    max_slippage_bps: int,
+    max_trade_bps: int,
+    sign=None,
+) -> SignedIntent:
     """The intent for `result` and the trades the chain will compute for it now (exact mirror).
-    Signed with `key` (a private key) or by `sign(intent) -> (digest, signature)` (an ape account)."""
-    trades, _ = plan(holdings, prices, units, 0, list(result.target_bps), max_trade_bps, max_slippage_bps)
-    intent = RebalanceIntent(portfolio, strategy_id, result.target_bps, max_slippage_bps, nonce, deadline,
-                             result.model_version, result.signal_hash)
+    Signed with `key` (a private key) or by `sign(intent) -> (digest, signature)` (an ape
+    account)."""
+    trades, _ = plan(
+        holdings, prices, units, 0, list(result.target_bps), max_trade_bps, max_slippage_bps
+    )
+    intent = RebalanceIntent(
+        portfolio,
+        strategy_id,
+        result.target_bps,
+        max_slippage_bps,
+        nonce,
+        deadline,
+        result.model_version,
+        result.signal_hash,
+    )
     if sign is not None:
         digest, signature = sign(intent)
     else:
@@ -125,14 +159,39 @@ def build_intent(result: SignalResult, holdings: list[int], prices: list[int], u
     return SignedIntent(intent, digest, signature, trades)
 
 
-def signal_cycle(market: Market, selector: TrainedSelector | None, holdings: list[int], prices: list[int], *,
-                 nonce: int, strategy_id: int, portfolio: str, verifying_contract: str, chain_id: int, key,
-                 deadline: int, units: list[int] | None = None, max_slippage_bps: int = 100,
-                 max_trade_bps: int = 4_000) -> tuple[SignalResult, SignedIntent]:
+def signal_cycle(
+    market: Market,
+    selector: TrainedSelector | None,
+    holdings: list[int],
+    prices: list[int],
+    *,
+    nonce: int,
+    strategy_id: int,
+    portfolio: str,
+    verifying_contract: str,
+    chain_id: int,
+    key,
+    deadline: int,
+    units: list[int] | None = None,
+    max_slippage_bps: int = 100,
+    max_trade_bps: int = 4_000,
+) -> tuple[SignalResult, SignedIntent]:
     """Signal, plan and signature in one go (what the benchmark times)."""
     result = compute_signal(market, selector)
     units = units or [10**6] + [10**18] * (len(holdings) - 1)
-    signed = build_intent(result, holdings, prices, units, nonce=nonce, strategy_id=strategy_id,
-                          portfolio=portfolio, verifying_contract=verifying_contract, chain_id=chain_id, key=key,
-                          deadline=deadline, max_slippage_bps=max_slippage_bps, max_trade_bps=max_trade_bps)
+    signed = build_intent(
+        result,
+        holdings,
+        prices,
+        units,
+        nonce=nonce,
+        strategy_id=strategy_id,
+        portfolio=portfolio,
+        verifying_contract=verifying_contract,
+        chain_id=chain_id,
+        key=key,
+        deadline=deadline,
+        max_slippage_bps=max_slippage_bps,
+        max_trade_bps=max_trade_bps,
+    )
     return result, signed

@@ -30,8 +30,13 @@ def credit_and_rates(index: pd.DatetimeIndex) -> pd.DataFrame:
     return pd.DataFrame({"credit_spread": daily, "credit_spread_change_21d": daily.diff(21)})
 
 
-def build_features(prices: pd.DataFrame, risky: list[str], tbill: str | None = None,
-                   extra: pd.DataFrame | None = None, fit_until: str | None = None) -> pd.DataFrame:
+def build_features(
+    prices: pd.DataFrame,
+    risky: list[str],
+    tbill: str | None = None,
+    extra: pd.DataFrame | None = None,
+    fit_until: str | None = None,
+) -> pd.DataFrame:
     """One row per day, one column per feature (NaN where history is too short or missing)."""
     log_prices = np.log(prices[risky])
     returns = log_prices.diff()
@@ -41,11 +46,15 @@ def build_features(prices: pd.DataFrame, risky: list[str], tbill: str | None = N
             columns[f"{asset}_ret_{horizon}d"] = log_prices[asset].diff(horizon)
         variance = (returns[asset] ** 2).ewm(alpha=1 - EWMA_LAMBDA, adjust=False).mean()
         columns[f"{asset}_ewma_vol"] = np.sqrt(variance * 252)
-        columns[f"{asset}_momentum_12_1"] = log_prices[asset].shift(21) - log_prices[asset].shift(252)
-        columns[f"{asset}_drawdown_1y"] = prices[asset] / prices[asset].rolling(252, min_periods=21).max() - 1
+        columns[f"{asset}_momentum_12_1"] = log_prices[asset].shift(21) - log_prices[asset].shift(
+            252
+        )
+        columns[f"{asset}_drawdown_1y"] = (
+            prices[asset] / prices[asset].rolling(252, min_periods=21).max() - 1
+        )
     columns[f"{risky[0]}_garch_vol"] = garch_volatility(returns[risky[0]], fit_until)
     for i, first in enumerate(risky):
-        for second in risky[i + 1:]:
+        for second in risky[i + 1 :]:
             columns[f"corr_63d_{first}_{second}"] = returns[first].rolling(63).corr(returns[second])
     if tbill is not None:
         columns["tbill_rate_1y"] = np.log(prices[tbill]).diff(252)
@@ -58,7 +67,8 @@ def build_features(prices: pd.DataFrame, risky: list[str], tbill: str | None = N
 
 def garch_volatility(returns: pd.Series, fit_until: str | None = None) -> pd.Series:
     """Annualised GARCH(1,1) conditional volatility (arch). Parameters are fitted on the data up to
-    `fit_until` only (no look-ahead into validation or test), then the filter runs over every day."""
+    `fit_until` only (no look-ahead into validation or test), then the filter runs over every
+    day."""
     from arch import arch_model
 
     clean = returns.dropna() * 100
@@ -78,12 +88,16 @@ class Standardiser:
     scale: np.ndarray
 
     @classmethod
-    def fit(cls, frame: pd.DataFrame) -> "Standardiser":
+    def fit(cls, frame: pd.DataFrame) -> Standardiser:
         values = frame.ffill().to_numpy(dtype=float)
         finite = np.isfinite(values)
         # A feature with no training data at all (pool depth on history) gets 0, i.e. "no signal".
-        median = np.array([np.median(values[finite[:, j], j]) if finite[:, j].any() else 0.0
-                           for j in range(values.shape[1])])
+        median = np.array(
+            [
+                np.median(values[finite[:, j], j]) if finite[:, j].any() else 0.0
+                for j in range(values.shape[1])
+            ]
+        )
         filled = np.where(np.isfinite(values), values, median)
         mean, scale = filled.mean(axis=0), filled.std(axis=0)
         return cls(tuple(frame.columns), median, mean, np.where(scale > 0, scale, 1.0))

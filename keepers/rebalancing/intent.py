@@ -35,18 +35,36 @@ class RebalanceIntent:
         return values[:2] + (list(self.target_weights_bps),) + values[3:]
 
 
-def intent_message(intent: RebalanceIntent, domain_name: str, chain_id: int, verifying_contract: str) -> dict:
-    return typed_message("RebalanceIntent", INTENT_FIELDS, domain_name, "1", chain_id, verifying_contract, {
-        "portfolio": intent.portfolio, "strategyId": intent.strategy_id,
-        "targetWeightsBps": list(intent.target_weights_bps), "maxSlippageBps": intent.max_slippage_bps,
-        "nonce": intent.nonce, "deadline": intent.deadline, "modelVersion": intent.model_version,
-        "signalHash": intent.signal_hash,
-    })
+def intent_message(
+    intent: RebalanceIntent, domain_name: str, chain_id: int, verifying_contract: str
+) -> dict:
+    return typed_message(
+        "RebalanceIntent",
+        INTENT_FIELDS,
+        domain_name,
+        "1",
+        chain_id,
+        verifying_contract,
+        {
+            "portfolio": intent.portfolio,
+            "strategyId": intent.strategy_id,
+            "targetWeightsBps": list(intent.target_weights_bps),
+            "maxSlippageBps": intent.max_slippage_bps,
+            "nonce": intent.nonce,
+            "deadline": intent.deadline,
+            "modelVersion": intent.model_version,
+            "signalHash": intent.signal_hash,
+        },
+    )
 
 
-def sign_intent(intent: RebalanceIntent, private_key, domain_name: str, chain_id: int, verifying_contract: str):
+def sign_intent(
+    intent: RebalanceIntent, private_key, domain_name: str, chain_id: int, verifying_contract: str
+):
     """(digest, 65-byte signature)."""
-    signed = sign_typed(intent_message(intent, domain_name, chain_id, verifying_contract), private_key)
+    signed = sign_typed(
+        intent_message(intent, domain_name, chain_id, verifying_contract), private_key
+    )
     return bytes(signed.message_hash), bytes(signed.signature)
 
 
@@ -56,7 +74,9 @@ def account_signer(account, domain_name: str, chain_id: int, verifying_contract:
     from eth_account.messages import _hash_eip191_message, encode_typed_data
 
     def sign(intent: RebalanceIntent) -> tuple[bytes, bytes]:
-        signable = encode_typed_data(full_message=intent_message(intent, domain_name, chain_id, verifying_contract))
+        signable = encode_typed_data(
+            full_message=intent_message(intent, domain_name, chain_id, verifying_contract)
+        )
         signature = account.sign_message(signable)
         if signature is None:
             raise RuntimeError(f"account {account.address} refused to sign the rebalance intent")

@@ -6,15 +6,15 @@ checks every bound (targets, trade size, slippage, loss budget, cooldown, base f
 RiskEngine checks the result, so a compromised or buggy keeper can at worst send intents the
 strategy allows. Restart-safe: an intent is stored `signed` before it is sent, and while it can
 still execute (deadline not passed) the keeper re-sends that same intent instead of signing another
-for the nonce; an intent recorded executed whose nonce the chain has not spent (its block orphaned by
-a reorganisation) is re-opened and sent again the same way. Transport failures are retried; a revert
-is recorded with its reason, not retried.
+for the nonce; an intent recorded executed whose nonce the chain has not spent (its block orphaned
+by a reorganisation) is re-opened and sent again the same way. Transport failures are retried; a
+revert is recorded with its reason, not retried.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Callable
 
 from ape.exceptions import ContractLogicError
 from eth_utils import keccak
@@ -23,11 +23,11 @@ from keepers.core import store
 from keepers.core.errors import QuanteraError
 from keepers.core.retries import with_retries
 from keepers.core.tokens import token_decimals
+from keepers.core.units import BPS
 from keepers.liquidity import decode_route, encode_legs
 from keepers.rebalancing.cycle import Market, SignalResult, build_intent, compute_signal, fit_bounds
 from keepers.rebalancing.intent import RebalanceIntent
 from keepers.rebalancing.model import TrainedSelector
-from keepers.core.units import BPS
 
 USD = 10**18
 
@@ -41,7 +41,8 @@ class TradeUnfillable(Exception):
 class KeeperConfig:
     deadline_seconds: int = 900
     # Value of one unit of tracking error: the benefit counted for moving `x` bps of NAV closer to
-    # target is `x / 10,000 * NAV * benefit_per_tracking_error` (the expected cost of staying off it).
+    # target is `x / 10,000 * NAV * benefit_per_tracking_error` (the expected cost of staying off
+    # it).
     benefit_per_tracking_error: float = 0.05
     eth_usd: float = 3_000.0  # to price the gas estimate (a feed on live networks)
 
@@ -55,8 +56,16 @@ def _error_abi(selector: bytes):
     """The ABI of the custom error with this selector, from any contract a rebalance calls."""
     from ape import project
 
-    for contract in ("AutoRebalancer", "PortfolioVault", "RiskEngine", "LiquidityAggregator", "SecurityToken",
-                     "OracleRouter", "NavVenue", "RfqVenue"):
+    for contract in (
+        "AutoRebalancer",
+        "PortfolioVault",
+        "RiskEngine",
+        "LiquidityAggregator",
+        "SecurityToken",
+        "OracleRouter",
+        "NavVenue",
+        "RfqVenue",
+    ):
         for error in getattr(project, contract).contract_type.errors:
             if keccak(text=error.selector)[:4] == selector[:4]:
                 return error
@@ -106,8 +115,12 @@ class SignalKeeper:
         market = self.market()
         result = compute_signal(market, self.selector)
         symbols = [a.symbol for a in market.portfolio.assets]
-        bounded = fit_bounds(result.target_bps, [int(x) for x in _field(config, "minWeightBps", 0)],
-                             [int(x) for x in _field(config, "maxWeightBps", 1)], symbols.index(market.tbill))
+        bounded = fit_bounds(
+            result.target_bps,
+            [int(x) for x in _field(config, "minWeightBps", 0)],
+            [int(x) for x in _field(config, "maxWeightBps", 1)],
+            symbols.index(market.tbill),
+        )
         result = replace(result, target_bps=bounded)
         share_price = self._share_price()
         if paused:
@@ -117,37 +130,77 @@ class SignalKeeper:
         prices = [int(self.router.price(a)) for a in assets]
         units = [10 ** token_decimals(a) for a in assets]
         slippage = int(_field(config, "maxSlippageBps", 4))
-        signed = build_intent(result, holdings, prices, units, nonce=nonce, strategy_id=strategy_id,
-                              portfolio=portfolio, verifying_contract=self.rebalancer.address, chain_id=chain_id,
-                              key=None, deadline=now + self.config.deadline_seconds, max_slippage_bps=slippage,
-                              max_trade_bps=int(_field(config, "maxTradeBps", 3)), sign=self.sign)
+        signed = build_intent(
+            result,
+            holdings,
+            prices,
+            units,
+            nonce=nonce,
+            strategy_id=strategy_id,
+            portfolio=portfolio,
+            verifying_contract=self.rebalancer.address,
+            chain_id=chain_id,
+            key=None,
+            deadline=now + self.config.deadline_seconds,
+            max_slippage_bps=slippage,
+            max_trade_bps=int(_field(config, "maxTradeBps", 3)),
+            sign=self.sign,
+        )
         preview = self.rebalancer.previewRebalance(signed.intent.as_tuple())
         blocker = bytes(preview.blocker)
         if blocker != b"\x00" * 4:
             error = _error_abi(blocker)
-            return self._record(result, share_price, f"skipped: {error.name if error else '0x' + blocker.hex()}")
+            return self._record(
+                result, share_price, f"skipped: {error.name if error else '0x' + blocker.hex()}"
+            )
         try:
             routes, expected_cost = self._routes(preview, assets, prices, units, slippage)
         except TradeUnfillable as err:
             return self._record(result, share_price, f"skipped: {err}")
         nav = int(preview.nav) / USD
-        benefit = (int(preview.trackingErrorBeforeBps) - int(preview.trackingErrorAfterBps)) / BPS * nav \
+        benefit = (
+            (int(preview.trackingErrorBeforeBps) - int(preview.trackingErrorAfterBps))
+            / BPS
+            * nav
             * self.config.benefit_per_tracking_error
-        gas_usd = int(preview.gasEstimate) * self.chain.blocks.head.base_fee / 1e18 * self.config.eth_usd
+        )
+        gas_usd = (
+            int(preview.gasEstimate) * self.chain.blocks.head.base_fee / 1e18 * self.config.eth_usd
+        )
         cost = expected_cost + gas_usd
         if benefit <= cost:
-            return self._record(result, share_price, f"skipped: benefit {benefit:,.2f} <= cost {cost:,.2f} USD")
+            return self._record(
+                result, share_price, f"skipped: benefit {benefit:,.2f} <= cost {cost:,.2f} USD"
+            )
         if self.relayer is None:
             return self._record(result, share_price, "skipped: no relayer account")
         intent = signed.intent
-        row = {"portfolio": intent.portfolio, "strategy_id": intent.strategy_id,
-               "target_weights_bps": list(intent.target_weights_bps), "max_slippage_bps": intent.max_slippage_bps,
-               "nonce": intent.nonce, "deadline": intent.deadline, "model_version": intent.model_version.hex(),
-               "signal_hash": intent.signal_hash.hex()}
+        row = {
+            "portfolio": intent.portfolio,
+            "strategy_id": intent.strategy_id,
+            "target_weights_bps": list(intent.target_weights_bps),
+            "max_slippage_bps": intent.max_slippage_bps,
+            "nonce": intent.nonce,
+            "deadline": intent.deadline,
+            "model_version": intent.model_version.hex(),
+            "signal_hash": intent.signal_hash.hex(),
+        }
         digest = "0x" + signed.digest.hex()
-        store.record_intent(self.db, {
-            "chain_id": chain_id, "portfolio": portfolio, "nonce": nonce, "digest": digest, "deadline": intent.deadline,
-            "intent": row, "signature": signed.signature.hex(), "routes": routes, "created_at": now, "status": "signed"})
+        store.record_intent(
+            self.db,
+            {
+                "chain_id": chain_id,
+                "portfolio": portfolio,
+                "nonce": nonce,
+                "digest": digest,
+                "deadline": intent.deadline,
+                "intent": row,
+                "signature": signed.signature.hex(),
+                "routes": routes,
+                "created_at": now,
+                "status": "signed",
+            },
+        )
         self._record(result, share_price, f"sent: benefit {benefit:,.2f} > cost {cost:,.2f} USD")
         return self._send(digest, row, signed.signature, routes)
 
@@ -155,49 +208,75 @@ class SignalKeeper:
 
     def _share_price(self) -> float:
         share_unit = 10 ** int(self.vault.decimals())
-        return int(self.vault.convertToAssets(share_unit)) / 10 ** token_decimals(self.vault.asset())
+        return int(self.vault.convertToAssets(share_unit)) / 10 ** token_decimals(
+            self.vault.asset()
+        )
 
     def _record(self, result: SignalResult, share_price: float, decision: str) -> dict:
         s = result.signal
-        store.record_prediction(self.db, {
-            "chain_id": self.chain.chain_id, "portfolio": self.vault.address,
-            "computed_at": self.chain.blocks.head.timestamp, "as_of": result.as_of, "strategy": s.strategy,
-            "fallback": s.fallback, "reason": s.reason[:128], "model_version": s.model_version,
-            "probabilities": s.probabilities, "target_bps": list(result.target_bps), "share_price": share_price,
-            "decision": decision[:256]})
+        store.record_prediction(
+            self.db,
+            {
+                "chain_id": self.chain.chain_id,
+                "portfolio": self.vault.address,
+                "computed_at": self.chain.blocks.head.timestamp,
+                "as_of": result.as_of,
+                "strategy": s.strategy,
+                "fallback": s.fallback,
+                "reason": s.reason[:128],
+                "model_version": s.model_version,
+                "probabilities": s.probabilities,
+                "target_bps": list(result.target_bps),
+                "share_price": share_price,
+                "decision": decision[:256],
+            },
+        )
         return {"decision": decision, "strategy": s.strategy, "fallback": s.fallback}
 
     def _routes(self, preview, assets, prices, units, slippage) -> tuple[list, float]:
         """Each planned trade split across the aggregator's venues by the smart order router (or,
         without one, through the venue quoting the most), and the expected slippage cost in USD
-        against oracle prices. Raises TradeUnfillable when a trade's best output misses its minimum."""
+        against oracle prices. Raises TradeUnfillable when a trade's best output misses its
+        minimum."""
         routes, cost = [], 0.0
         deadline = self.chain.blocks.head.timestamp + self.config.deadline_seconds
         for k, trade in enumerate(preview.trades):
             sell, buy, amount = int(trade.sellIndex), int(trade.buyIndex), int(trade.sellAmount)
             if self.split_router is not None:
                 try:
-                    plan = self.split_router.plan(assets[sell], assets[buy], amount, self.vault.address, deadline)
+                    plan = self.split_router.plan(
+                        assets[sell], assets[buy], amount, self.vault.address, deadline
+                    )
                 except QuanteraError as err:  # no venue quotes the pair at this size
                     raise TradeUnfillable(f"trade {k}: {err}") from None
-                legs = [[int(a), [[h[0], h[1], "0x" + bytes(h[2]).hex()] for h in hops]] for a, hops in decode_route(plan.route).legs]
+                legs = [
+                    [int(a), [[h[0], h[1], "0x" + bytes(h[2]).hex()] for h in hops]]
+                    for a, hops in decode_route(plan.route).legs
+                ]
                 predicted = plan.predicted_out
             else:
                 venues, outs = self.aggregator.quote.call(assets[sell], assets[buy], [amount], [])
                 best = max(range(len(venues)), key=lambda i: int(outs[i][0]))
                 legs, predicted = [[1, [[venues[best], assets[buy], "0x"]]]], int(outs[best][0])
             if predicted < int(trade.minBuyAmount):
-                raise TradeUnfillable(f"trade {k} ({amount} of asset {sell} -> {buy}): best output {predicted} "
-                                      f"below the oracle minimum {int(trade.minBuyAmount)} at {slippage} bps")
+                raise TradeUnfillable(
+                    f"trade {k} ({amount} of asset {sell} -> {buy}): best output {predicted} "
+                    f"below the oracle minimum {int(trade.minBuyAmount)} at {slippage} bps"
+                )
             routes.append(legs)
             cost += max(0.0, int(trade.value) / USD - predicted * prices[buy] / units[buy] / USD)
         return routes, cost
 
     def _simulate(self, args: tuple) -> str | None:
         """The custom error `rebalance(*args)` reverts with now (by eth_call), or None if it passes.
-        A raw call: the error may come from the vault, the risk engine, the aggregator or a token."""
+        A raw call: the error may come from the vault, the risk engine, the aggregator or a
+        token."""
         relayer = getattr(self.relayer, "address", self.signer_address)
-        call = {"from": relayer, "to": self.rebalancer.address, "data": self.rebalancer.rebalance.encode_input(*args)}
+        call = {
+            "from": relayer,
+            "to": self.rebalancer.address,
+            "data": self.rebalancer.rebalance.encode_input(*args),
+        }
         try:
             with_retries(lambda: self.chain.provider.web3.eth.call(call))
         except Exception as err:  # noqa: BLE001 - a revert carries its data; anything else is re-raised
@@ -209,10 +288,22 @@ class SignalKeeper:
         return None
 
     def _send(self, digest: str, row: dict, signature: bytes, routes: list) -> dict:
-        intent = RebalanceIntent(row["portfolio"], row["strategy_id"], tuple(row["target_weights_bps"]),
-                                 row["max_slippage_bps"], row["nonce"], row["deadline"],
-                                 bytes.fromhex(row["model_version"]), bytes.fromhex(row["signal_hash"]))
-        args = (intent.as_tuple(), [self.signer_address], [signature], [encode_legs(legs) for legs in routes])
+        intent = RebalanceIntent(
+            row["portfolio"],
+            row["strategy_id"],
+            tuple(row["target_weights_bps"]),
+            row["max_slippage_bps"],
+            row["nonce"],
+            row["deadline"],
+            bytes.fromhex(row["model_version"]),
+            bytes.fromhex(row["signal_hash"]),
+        )
+        args = (
+            intent.as_tuple(),
+            [self.signer_address],
+            [signature],
+            [encode_legs(legs) for legs in routes],
+        )
         refusal = self._simulate(args)
         if refusal is not None:  # never send a transaction the chain would revert
             status = "expired" if refusal.startswith("IntentExpired") else "failed"
@@ -221,12 +312,21 @@ class SignalKeeper:
         try:
             receipt = with_retries(lambda: self.rebalancer.rebalance(*args, sender=self.relayer))
         except ContractLogicError as err:
-            reason = type(err).__name__ if type(err).__name__ != "ContractLogicError" else str(err)[:200]
+            reason = (
+                type(err).__name__ if type(err).__name__ != "ContractLogicError" else str(err)[:200]
+            )
             status = "expired" if "IntentExpired" in reason else "failed"
             store.set_intent_status(self.db, digest, status, note=reason)
             return {"decision": f"{status}: {reason}"}
         event = next(log for log in receipt.events if log.event_name == "Rebalanced")
         loss = int(event.loss) / USD
-        store.set_intent_status(self.db, digest, "executed", tx_hash=str(receipt.txn_hash), loss_usd=loss)
-        return {"decision": "executed", "nonce": int(event.nonce), "trades": int(event.trades), "loss_usd": loss,
-                "gas_used": receipt.gas_used}
+        store.set_intent_status(
+            self.db, digest, "executed", tx_hash=str(receipt.txn_hash), loss_usd=loss
+        )
+        return {
+            "decision": "executed",
+            "nonce": int(event.nonce),
+            "trades": int(event.trades),
+            "loss_usd": loss,
+            "gas_used": receipt.gas_used,
+        }

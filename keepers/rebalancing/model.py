@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -56,23 +56,32 @@ def portfolio_limits(portfolio) -> Limits:
 
 def strategy_weights(prices: pd.DataFrame, day: int, limits: Limits) -> np.ndarray:
     """(strategies, assets) target weights from the data up to row `day` (inclusive)."""
-    window = prices.iloc[day - LOOKBACK_DAYS:day + 1].to_numpy(dtype=float)
+    window = prices.iloc[day - LOOKBACK_DAYS : day + 1].to_numpy(dtype=float)
     returns = np.diff(np.log(window), axis=0)
     momentum = np.log(prices.iloc[day - 21].to_numpy() / prices.iloc[day - 252].to_numpy())
     return np.array([target_weights(s, returns, limits, momentum) for s in STRATEGIES])
 
 
-def build_dataset(prices: pd.DataFrame, risky: list[str], tbill: str, limits: Limits,
-                  fit_until: str = SPLITS[0]) -> Dataset:
+def build_dataset(
+    prices: pd.DataFrame, risky: list[str], tbill: str, limits: Limits, fit_until: str = SPLITS[0]
+) -> Dataset:
     features = build_features(prices, risky, tbill, fit_until=fit_until)
     days = list(range(WARMUP_DAYS, len(prices) - HORIZON_DAYS, DECISION_STEP_DAYS))
     values = prices.to_numpy(dtype=float)
-    forward = np.array([strategy_weights(prices, d, limits) @ (values[d + HORIZON_DAYS] / values[d] - 1) for d in days])
-    return Dataset(prices.index[days], features.iloc[days], forward.argmax(axis=1), forward, features)
+    forward = np.array(
+        [
+            strategy_weights(prices, d, limits) @ (values[d + HORIZON_DAYS] / values[d] - 1)
+            for d in days
+        ]
+    )
+    return Dataset(
+        prices.index[days], features.iloc[days], forward.argmax(axis=1), forward, features
+    )
 
 
 def split(dataset: Dataset, splits: tuple[str, str] = SPLITS) -> dict[str, np.ndarray]:
-    """Row masks by time with an embargo: a sample's 21-day forward window stays inside its split."""
+    """Row masks by time with an embargo: a sample's 21-day forward window stays inside its
+    split."""
     dates = dataset.dates
     ends = dates + pd.tseries.offsets.BDay(HORIZON_DAYS)
     train_end, val_end = (pd.Timestamp(s) for s in splits)
@@ -84,7 +93,9 @@ def split(dataset: Dataset, splits: tuple[str, str] = SPLITS) -> dict[str, np.nd
 
 
 def data_hash(x: np.ndarray, y: np.ndarray) -> str:
-    return hashlib.sha256(np.ascontiguousarray(x).tobytes() + np.ascontiguousarray(y).tobytes()).hexdigest()
+    return hashlib.sha256(
+        np.ascontiguousarray(x).tobytes() + np.ascontiguousarray(y).tobytes()
+    ).hexdigest()
 
 
 @dataclass
@@ -98,37 +109,55 @@ class TrainedSelector:
         return self.network.meta["version"]
 
     def save(self, path: Path) -> None:
-        self.network.meta["standardiser"] = {"columns": list(self.standardiser.columns),
-                                             "median": self.standardiser.median.tolist(),
-                                             "mean": self.standardiser.mean.tolist(),
-                                             "scale": self.standardiser.scale.tolist()}
+        self.network.meta["standardiser"] = {
+            "columns": list(self.standardiser.columns),
+            "median": self.standardiser.median.tolist(),
+            "mean": self.standardiser.mean.tolist(),
+            "scale": self.standardiser.scale.tolist(),
+        }
         self.network.meta["report"] = self.report
         path.parent.mkdir(parents=True, exist_ok=True)
         self.network.save(path)
 
     @classmethod
-    def load(cls, path: Path) -> "TrainedSelector":
+    def load(cls, path: Path) -> TrainedSelector:
         network = Network.load(path)
         s = network.meta["standardiser"]
-        standardiser = Standardiser(tuple(s["columns"]), np.array(s["median"]), np.array(s["mean"]), np.array(s["scale"]))
+        standardiser = Standardiser(
+            tuple(s["columns"]), np.array(s["median"]), np.array(s["mean"]), np.array(s["scale"])
+        )
         return cls(network, standardiser, network.meta.get("report", {}))
 
 
-def fit_selector(dataset: Dataset, epochs: int = 60, seed: int = 0, hidden: tuple[int, ...] | None = None) -> TrainedSelector:
+def fit_selector(
+    dataset: Dataset, epochs: int = 60, seed: int = 0, hidden: tuple[int, ...] | None = None
+) -> TrainedSelector:
     masks = split(dataset)
     standardiser = Standardiser.fit(dataset.features[masks["train"]])
     x = standardiser.transform(dataset.features)
     y = dataset.labels
     kwargs = {} if hidden is None else {"hidden": hidden}
     network = Network.initialise(x.shape[1], len(STRATEGIES), seed=seed, **kwargs)
-    fit = train(network, x[masks["train"]], y[masks["train"]], x[masks["validation"]], y[masks["validation"]],
-                epochs=epochs, seed=seed)
-    digest = data_hash(x[masks["train"] | masks["validation"]], y[masks["train"] | masks["validation"]])
+    fit = train(
+        network,
+        x[masks["train"]],
+        y[masks["train"]],
+        x[masks["validation"]],
+        y[masks["validation"]],
+        epochs=epochs,
+        seed=seed,
+    )
+    digest = data_hash(
+        x[masks["train"] | masks["validation"]], y[masks["train"] | masks["validation"]]
+    )
     network.meta = {
-        "version": f"selector-{datetime.now(timezone.utc):%Y%m%d}-{digest[:10]}",
-        "data_hash": digest, "features": list(standardiser.columns), "strategies": list(STRATEGIES),
-        "splits": {"train_until": SPLITS[0], "validation_until": SPLITS[1]}, "training": fit,
-        "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "version": f"selector-{datetime.now(UTC):%Y%m%d}-{digest[:10]}",
+        "data_hash": digest,
+        "features": list(standardiser.columns),
+        "strategies": list(STRATEGIES),
+        "splits": {"train_until": SPLITS[0], "validation_until": SPLITS[1]},
+        "training": fit,
+        "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     selector = TrainedSelector(network, standardiser)
     selector.report = evaluate(selector, dataset, masks)
@@ -149,15 +178,20 @@ def evaluate(selector: TrainedSelector, dataset: Dataset, masks: dict[str, np.nd
         "test_accuracy": float((probs[test].argmax(axis=1) == dataset.labels[test]).mean()),
         "naive_baseline": STRATEGIES[majority],
         "naive_accuracy": float((dataset.labels[test] == majority).mean()),
-        "label_shares_train": {s: float(np.mean(dataset.labels[train_rows] == i)) for i, s in enumerate(STRATEGIES)},
+        "label_shares_train": {
+            s: float(np.mean(dataset.labels[train_rows] == i)) for i, s in enumerate(STRATEGIES)
+        },
         "fallback_share_test": float(np.mean(probs[test].max(axis=1) < CONFIDENCE_FLOOR)),
-        "mean_21d_return_test": {"selector": float(picked[test].mean()),
-                                 **{s: float(dataset.forward[test, i].mean()) for i, s in enumerate(STRATEGIES)}},
+        "mean_21d_return_test": {
+            "selector": float(picked[test].mean()),
+            **{s: float(dataset.forward[test, i].mean()) for i, s in enumerate(STRATEGIES)},
+        },
     }
 
 
 def choose(probs: np.ndarray) -> np.ndarray:
-    """The predicted strategy, or the rule-based one where the model's confidence is below the floor."""
+    """The predicted strategy, or the rule-based one where the model's confidence is below the
+    floor."""
     picks = probs.argmax(axis=1)
     return np.where(probs.max(axis=1) < CONFIDENCE_FLOOR, STRATEGIES.index(RULE_BASED), picks)
 
@@ -172,19 +206,31 @@ class Signal:
 
 
 def predict(selector: TrainedSelector | None, features_row: pd.DataFrame) -> Signal:
-    """Today's strategy. No model, or a confidence below the floor: the rule-based strategy, said so."""
+    """Today's strategy. No model, or a confidence below the floor: the rule-based strategy, said
+    so."""
     if selector is None:
         return Signal(RULE_BASED, {}, True, "no trained model", None)
     probs = selector.network.predict_proba(selector.standardiser.transform(features_row))[0]
     best = int(probs.argmax())
     as_dict = {s: float(p) for s, p in zip(STRATEGIES, probs)}
     if probs[best] < CONFIDENCE_FLOOR:
-        return Signal(RULE_BASED, as_dict, True, f"confidence {probs[best]:.2f} below {CONFIDENCE_FLOOR}", selector.version)
+        return Signal(
+            RULE_BASED,
+            as_dict,
+            True,
+            f"confidence {probs[best]:.2f} below {CONFIDENCE_FLOOR}",
+            selector.version,
+        )
     return Signal(STRATEGIES[best], as_dict, False, "model", selector.version)
 
 
-def backtest(prices: pd.DataFrame, dataset: Dataset, selector: TrainedSelector, limits: Limits,
-             start: str = SPLITS[1]) -> dict:
+def backtest(
+    prices: pd.DataFrame,
+    dataset: Dataset,
+    selector: TrainedSelector,
+    limits: Limits,
+    start: str = SPLITS[1],
+) -> dict:
     """Rebalance every 21 trading days from `start`: the selector's strategy (with fallback) against
     an equal-weight portfolio projected onto the same limits; weights drift between rebalances."""
     values = prices.to_numpy(dtype=float)
@@ -195,8 +241,10 @@ def backtest(prices: pd.DataFrame, dataset: Dataset, selector: TrainedSelector, 
     equal = project(np.full(values.shape[1], 1.0 / values.shape[1]), limits)
     paths = {"selector": [], "equal_weight": []}
     for day in range(first, len(values) - 1, HORIZON_DAYS):
-        weights = {"selector": strategy_weights(prices, day, limits)[choose(probs_by_day[[day]])[0]],
-                   "equal_weight": equal}
+        weights = {
+            "selector": strategy_weights(prices, day, limits)[choose(probs_by_day[[day]])[0]],
+            "equal_weight": equal,
+        }
         for name, w in weights.items():
             w = w.copy()
             for d in range(day, min(day + HORIZON_DAYS, len(daily))):
@@ -205,7 +253,8 @@ def backtest(prices: pd.DataFrame, dataset: Dataset, selector: TrainedSelector, 
                 w = w * (1 + daily[d]) / (1 + r)
     rf = float(np.mean(daily[first:, 1]))  # the T-bill fund's daily return over the test period
     return {name: metrics(np.array(path), rf) for name, path in paths.items()} | {
-        "period": f"{prices.index[first].date()}..{prices.index[-1].date()}"}
+        "period": f"{prices.index[first].date()}..{prices.index[-1].date()}"
+    }
 
 
 def metrics(returns: np.ndarray, daily_rf: float) -> dict:
@@ -221,5 +270,13 @@ def metrics(returns: np.ndarray, daily_rf: float) -> dict:
 
 
 def report_json(selector: TrainedSelector, backtest_result: dict) -> str:
-    return json.dumps({"version": selector.version, "data_hash": selector.network.meta["data_hash"],
-                       "evaluation": selector.report, "backtest": backtest_result}, indent=2, sort_keys=True)
+    return json.dumps(
+        {
+            "version": selector.version,
+            "data_hash": selector.network.meta["data_hash"],
+            "evaluation": selector.report,
+            "backtest": backtest_result,
+        },
+        indent=2,
+        sort_keys=True,
+    )

@@ -17,8 +17,15 @@ class PlannedTrade:
     value: int  # 18-decimal USD at oracle prices
 
 
-def plan(holdings: list[int], prices: list[int], units: list[int], settlement: int, target_bps: list[int],
-         max_trade_bps: int, slippage_bps: int) -> tuple[list[PlannedTrade], int]:
+def plan(
+    holdings: list[int],
+    prices: list[int],
+    units: list[int],
+    settlement: int,
+    target_bps: list[int],
+    max_trade_bps: int,
+    slippage_bps: int,
+) -> tuple[list[PlannedTrade], int]:
     n = len(holdings)
     if not (len(prices) == len(units) == len(target_bps) == n):
         raise ValueError("lengths")

@@ -27,13 +27,16 @@ class Limits:
     min_liquid: float
 
 
-def project(target: np.ndarray, limits: Limits, cash_index: int = 0, reserve_index: int | None = None) -> np.ndarray:
+def project(
+    target: np.ndarray, limits: Limits, cash_index: int = 0, reserve_index: int | None = None
+) -> np.ndarray:
     """Fully invested weights within the limits: caps clip, class caps scale their class down, and
     the freed weight goes to `reserve_index` (the T-bill fund) up to its cap, then to the other
     liquid assets pro rata to their room."""
     w = np.clip(np.asarray(target, dtype=float), 0.0, None)
     w = w / w.sum() if w.sum() > 0 else np.eye(len(w))[cash_index]
-    for _ in range(len(w) + len(limits.class_cap) + 2):  # bounded: each pass pins at least one constraint
+    # bounded: each pass pins at least one constraint
+    for _ in range(len(w) + len(limits.class_cap) + 2):
         w = np.minimum(w, limits.max_weight)
         for cls, cap in limits.class_cap.items():
             members = limits.asset_class == cls
@@ -57,14 +60,21 @@ def project(target: np.ndarray, limits: Limits, cash_index: int = 0, reserve_ind
     return w / w.sum()
 
 
-def target_weights(strategy: str, returns: np.ndarray, limits: Limits, momentum: np.ndarray | None = None,
-                   tbill_index: int = 1, cash_index: int = 0) -> np.ndarray:
+def target_weights(
+    strategy: str,
+    returns: np.ndarray,
+    limits: Limits,
+    momentum: np.ndarray | None = None,
+    tbill_index: int = 1,
+    cash_index: int = 0,
+) -> np.ndarray:
     """`returns`: the last LOOKBACK_DAYS daily returns (rows) of every asset (columns)."""
     n = returns.shape[1]
     risky = np.ones(n, dtype=bool)
     risky[[tbill_index, cash_index]] = False
     # Cash and T-bills have near-zero volatility: inverse-vol over every asset would put everything
-    # there. The risky strategies spread risk over the risky assets; the caps send the rest to T-bills.
+    # there. The risky strategies spread risk over the risky assets; the caps send the rest to
+    # T-bills.
     vol = returns[:, risky].std(axis=0) * np.sqrt(252)
     vol = np.where(vol > 1e-6, vol, 1e-6)
     raw = np.zeros(n)
@@ -74,7 +84,11 @@ def target_weights(strategy: str, returns: np.ndarray, limits: Limits, momentum:
         cov = np.cov(returns[:, risky], rowvar=False) + np.eye(int(risky.sum())) * 1e-8
         raw[risky] = np.clip(np.linalg.solve(cov, np.ones(int(risky.sum()))), 0.0, None)
     elif strategy == "momentum_tilt":
-        score = np.zeros(int(risky.sum())) if momentum is None else np.asarray(momentum, dtype=float)[risky]
+        score = (
+            np.zeros(int(risky.sum()))
+            if momentum is None
+            else np.asarray(momentum, dtype=float)[risky]
+        )
         tilt = np.exp(MOMENTUM_TILT * 2 * np.clip(score / (np.abs(score).max() + 1e-12), -1, 1))
         raw[risky] = np.where(score < 0, 0.5, 1.0) * tilt / vol
     elif strategy == "defensive":

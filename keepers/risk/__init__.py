@@ -23,8 +23,19 @@ if TYPE_CHECKING:
 # The history the risk keeper starts from and the feed rounds it stores: the signal keeper's prices.
 _PUBLIC = {"bootstrap_history": "publication", "observed_history": "publication"}
 # Its deploy steps (the oracle router and feeds, the engine and its lens, a portfolio's limits).
-_PUBLIC.update({name: "deploy" for name in (
-    "configure_steps", "deploy_feeds", "deploy_oracle", "deploy_risk_engine", "feed_config",
-    "feed_steps", "set_feeds")})
+_PUBLIC.update(
+    {
+        name: "deploy"
+        for name in (
+            "configure_steps",
+            "deploy_feeds",
+            "deploy_oracle",
+            "deploy_risk_engine",
+            "feed_config",
+            "feed_steps",
+            "set_feeds",
+        )
+    }
+)
 __all__ = sorted(_PUBLIC)
 __getattr__ = lazy_exports(__name__, _PUBLIC)

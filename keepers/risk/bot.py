@@ -9,7 +9,8 @@ Restart-safe: observations are keyed by (chain, feed, round); publications by (c
 update id), confirmed against the engine's own update id, which refuses replays.
 Reorganisation-safe: rounds observed on orphaned blocks are dropped and read again from the
 canonical ones, and a publication the engine no longer holds is marked `reorged` and its id
-published again. One cycle at a time (the keeper's store lock), so two workers never publish at once.
+published again. One cycle at a time (the keeper's store lock), so two workers never publish at
+once.
 """
 
 from __future__ import annotations
@@ -45,8 +46,13 @@ _answer_updated = next(iter(feeds.values())).AnswerUpdated.abi
 
 
 def catch_up(block_number: int) -> int:
-    scan = scan_range(db, KEEPER_NAME, record, block_number,
-                      lambda ancestor: store.forget_price_observations_after(db, chain.chain_id, ancestor))
+    scan = scan_range(
+        db,
+        KEEPER_NAME,
+        record,
+        block_number,
+        lambda ancestor: store.forget_price_observations_after(db, chain.chain_id, ancestor),
+    )
     if scan is None:
         return 0
     new = observe(db, chain.chain_id, feeds, _answer_updated, scan.start, scan.stop)
@@ -86,13 +92,27 @@ def _cycle(block) -> dict:
         was_halted = risk.isHalted(vault)
         receipt = with_retries(lambda: risk.sync(vault, sender=bot.signer))
         crash_point("risk.after_sync")
-        store.advance_cursor(db, SYNC_MARK, chain.chain_id, receipt.block_number, block_hash(receipt.block_number))
+        store.advance_cursor(
+            db, SYNC_MARK, chain.chain_id, receipt.block_number, block_hash(receipt.block_number)
+        )
         result["halted"] = risk.isHalted(vault)
         if result["halted"] and not was_halted:
             logger.warning(f"portfolio {vault.address} halted by the engine on sync")
     prices, as_of = observed_history(db, chain.chain_id, feeds, FEED_DECIMALS, bootstrap)
-    outcome = publish(db, chain.chain_id, risk, vault, router, portfolio, prices, as_of, block.timestamp, bot.signer,
-                      head=block.number, lens=lens)
+    outcome = publish(
+        db,
+        chain.chain_id,
+        risk,
+        vault,
+        router,
+        portfolio,
+        prices,
+        as_of,
+        block.timestamp,
+        bot.signer,
+        head=block.number,
+        lens=lens,
+    )
     if "reason" in outcome:
         logger.info(f"no model update: {outcome.pop('reason')}")
     # Silverback metrics are numbers only.

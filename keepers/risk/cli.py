@@ -33,23 +33,62 @@ def risk() -> None:
 
 
 @risk.command("var")
-@click.option("--returns", "returns_file", type=existing_file, required=True,
-              help="CSV of daily returns, one column per asset (first column may be the date).")
-@click.option("--weights", "weights_file", type=existing_file, required=True,
-              help="Weights by asset: JSON object or CSV with columns asset,weight; must sum to 1.")
+@click.option(
+    "--returns",
+    "returns_file",
+    type=existing_file,
+    required=True,
+    help="CSV of daily returns, one column per asset (first column may be the date).",
+)
+@click.option(
+    "--weights",
+    "weights_file",
+    type=existing_file,
+    required=True,
+    help="Weights by asset: JSON object or CSV with columns asset,weight; must sum to 1.",
+)
 @click.option("--method", type=click.Choice(METHODS), default="historical", show_default=True)
-@click.option("--alpha", type=click.FloatRange(0.5, 1.0, min_open=True, max_open=True), default=0.99,
-              show_default=True, help="Confidence level.")
-@click.option("--horizon-days", type=click.IntRange(1, 250), default=1, show_default=True,
-              help="Horizon; above one day VaR scales with the square root of time.")
-@click.option("--scenarios", type=click.IntRange(1_000, 10_000_000), default=100_000, show_default=True,
-              help="Monte Carlo scenarios.")
-@click.option("--dof", type=click.FloatRange(2.0, 1_000.0, min_open=True), default=5.0, show_default=True,
-              help="Monte Carlo Student-t degrees of freedom.")
+@click.option(
+    "--alpha",
+    type=click.FloatRange(0.5, 1.0, min_open=True, max_open=True),
+    default=0.99,
+    show_default=True,
+    help="Confidence level.",
+)
+@click.option(
+    "--horizon-days",
+    type=click.IntRange(1, 250),
+    default=1,
+    show_default=True,
+    help="Horizon; above one day VaR scales with the square root of time.",
+)
+@click.option(
+    "--scenarios",
+    type=click.IntRange(1_000, 10_000_000),
+    default=100_000,
+    show_default=True,
+    help="Monte Carlo scenarios.",
+)
+@click.option(
+    "--dof",
+    type=click.FloatRange(2.0, 1_000.0, min_open=True),
+    default=5.0,
+    show_default=True,
+    help="Monte Carlo Student-t degrees of freedom.",
+)
 @click.option("--seed", type=int, default=0, show_default=True, help="Monte Carlo generator seed.")
 @click.option("--json", "as_json", is_flag=True)
-def risk_var(returns_file: Path, weights_file: Path, method: str, alpha: float, horizon_days: int, scenarios: int,
-             dof: float, seed: int, as_json: bool) -> None:
+def risk_var(
+    returns_file: Path,
+    weights_file: Path,
+    method: str,
+    alpha: float,
+    horizon_days: int,
+    scenarios: int,
+    dof: float,
+    seed: int,
+    as_json: bool,
+) -> None:
     """Value at Risk and Expected Shortfall of a portfolio, as fractions of its value."""
     returns = load_returns(returns_file)
     weights = load_weights(weights_file, list(returns.columns)).to_numpy()
@@ -61,13 +100,30 @@ def risk_var(returns_file: Path, weights_file: Path, method: str, alpha: float, 
     elif method == "cornish-fisher":
         result = models.cornish_fisher_var(r, weights, alpha, horizon_days)
     else:
-        result = models.monte_carlo_var(r.mean(axis=0), np.atleast_2d(np.cov(r, rowvar=False)), weights, alpha,
-                                        horizon_days, scenarios, dof, seed)
-    data = {"method": result.method, "alpha": alpha, "horizon_days": horizon_days, "var": result.var,
-            "es": result.es, "observations": int(r.shape[0]), "assets": list(returns.columns)}
+        result = models.monte_carlo_var(
+            r.mean(axis=0),
+            np.atleast_2d(np.cov(r, rowvar=False)),
+            weights,
+            alpha,
+            horizon_days,
+            scenarios,
+            dof,
+            seed,
+        )
+    data = {
+        "method": result.method,
+        "alpha": alpha,
+        "horizon_days": horizon_days,
+        "var": result.var,
+        "es": result.es,
+        "observations": int(r.shape[0]),
+        "assets": list(returns.columns),
+    }
     if method == "monte-carlo":
         data.update(scenarios=scenarios, dof=dof, seed=seed)
-    table = Table(title=f"{result.method} VaR, {alpha:.1%}, {horizon_days} day(s), {r.shape[0]} observations")
+    table = Table(
+        title=f"{result.method} VaR, {alpha:.1%}, {horizon_days} day(s), {r.shape[0]} observations"
+    )
     table.add_column("measure")
     table.add_column("loss (% of value)", justify="right")
     table.add_row("VaR", f"{result.var:.4%}")
@@ -76,11 +132,23 @@ def risk_var(returns_file: Path, weights_file: Path, method: str, alpha: float, 
 
 
 @risk.command("stress")
-@click.option("--weights", "weights_file", type=existing_file, required=True,
-              help="Weights by asset (JSON object or CSV asset,weight); must sum to 1.")
-@click.option("--classes", "classes_file", type=existing_file, required=True,
-              help="Asset class by asset (JSON object or CSV asset,class); classes as in the scenario file.")
-@click.option("--scenarios", "scenario_file", type=existing_file, default=DEFAULT_SCENARIOS, show_default=True)
+@click.option(
+    "--weights",
+    "weights_file",
+    type=existing_file,
+    required=True,
+    help="Weights by asset (JSON object or CSV asset,weight); must sum to 1.",
+)
+@click.option(
+    "--classes",
+    "classes_file",
+    type=existing_file,
+    required=True,
+    help="Asset class by asset (JSON object or CSV asset,class); classes as in the scenario file.",
+)
+@click.option(
+    "--scenarios", "scenario_file", type=existing_file, default=DEFAULT_SCENARIOS, show_default=True
+)
 @click.option("--json", "as_json", is_flag=True)
 def risk_stress(weights_file: Path, classes_file: Path, scenario_file: Path, as_json: bool) -> None:
     """Portfolio loss in each stress scenario (with its sources)."""
@@ -90,9 +158,14 @@ def risk_stress(weights_file: Path, classes_file: Path, scenario_file: Path, as_
     if missing:
         raise RiskInputError(f"{classes_file}: no asset class for {', '.join(missing)}")
     scenario_set = load_scenarios(scenario_file)
-    losses = stress_losses(weights.to_numpy(), [str(classes[a]) for a in weights.index], scenario_set)
-    data = {"losses": losses, "worst": max(losses, key=losses.get),
-            "sources": {s.name: s.sources for s in scenario_set.scenarios}}
+    losses = stress_losses(
+        weights.to_numpy(), [str(classes[a]) for a in weights.index], scenario_set
+    )
+    data = {
+        "losses": losses,
+        "worst": max(losses, key=losses.get),
+        "sources": {s.name: s.sources for s in scenario_set.scenarios},
+    }
     table = Table(title="stress scenarios")
     table.add_column("scenario")
     table.add_column("loss (% of value)", justify="right")
@@ -104,27 +177,57 @@ def risk_stress(weights_file: Path, classes_file: Path, scenario_file: Path, as_
 @risk.command("backtest")
 @click.option("--returns", "returns_file", type=existing_file, required=True)
 @click.option("--weights", "weights_file", type=existing_file, required=True)
-@click.option("--alpha", type=click.FloatRange(0.5, 1.0, min_open=True, max_open=True), default=0.99,
-              show_default=True)
-@click.option("--window", type=click.IntRange(50, 5_000), default=250, show_default=True,
-              help="Trailing days behind each one-day VaR forecast.")
-@click.option("--method", type=click.Choice(("historical", "parametric")), default="historical", show_default=True)
+@click.option(
+    "--alpha",
+    type=click.FloatRange(0.5, 1.0, min_open=True, max_open=True),
+    default=0.99,
+    show_default=True,
+)
+@click.option(
+    "--window",
+    type=click.IntRange(50, 5_000),
+    default=250,
+    show_default=True,
+    help="Trailing days behind each one-day VaR forecast.",
+)
+@click.option(
+    "--method",
+    type=click.Choice(("historical", "parametric")),
+    default="historical",
+    show_default=True,
+)
 @click.option("--json", "as_json", is_flag=True)
-def risk_backtest(returns_file: Path, weights_file: Path, alpha: float, window: int, method: str,
-                  as_json: bool) -> None:
+def risk_backtest(
+    returns_file: Path, weights_file: Path, alpha: float, window: int, method: str, as_json: bool
+) -> None:
     """Rolling one-day VaR backtest with the Kupiec proportion-of-failures test."""
     returns = load_returns(returns_file)
     weights = load_weights(weights_file, list(returns.columns)).to_numpy()
     _, result = models.rolling_var_backtest(returns.to_numpy() @ weights, alpha, window, method)
-    data = {"method": method, "alpha": alpha, "window": window, "observations": result.observations,
-            "exceptions": result.exceptions, "expected_rate": result.expected_rate,
-            "observed_rate": result.observed_rate, "lr_statistic": result.lr_statistic, "p_value": result.p_value,
-            "reject_at_5pct": result.reject_at_5pct}
+    data = {
+        "method": method,
+        "alpha": alpha,
+        "window": window,
+        "observations": result.observations,
+        "exceptions": result.exceptions,
+        "expected_rate": result.expected_rate,
+        "observed_rate": result.observed_rate,
+        "lr_statistic": result.lr_statistic,
+        "p_value": result.p_value,
+        "reject_at_5pct": result.reject_at_5pct,
+    }
     table = Table(title=f"Kupiec POF backtest, {method} VaR {alpha:.1%}, {window}-day window")
     table.add_column("measure")
     table.add_column("value", justify="right")
-    for key in ("observations", "exceptions", "expected_rate", "observed_rate", "lr_statistic", "p_value",
-                "reject_at_5pct"):
+    for key in (
+        "observations",
+        "exceptions",
+        "expected_rate",
+        "observed_rate",
+        "lr_statistic",
+        "p_value",
+        "reject_at_5pct",
+    ):
         value = data[key]
         table.add_row(key, f"{value:.4f}" if isinstance(value, float) else str(value))
     _emit(data, as_json, table)

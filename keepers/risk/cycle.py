@@ -59,13 +59,25 @@ class CycleResult:
     inputs: ModelInputs
     metrics: dict[str, float | int]
     as_of: int
-    # Inputs the bounds held back this cycle (name -> (wanted, published)); they converge next cycles.
+    # Inputs the bounds held back this cycle (name -> (wanted, published)); they converge next
+    # cycles.
     clamped: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     def metrics_tuple(self) -> tuple:
         m = self.metrics
-        return (m["var95_bps"], m["var99_bps"], m["es_bps"], m["volatility_bps"], m["sharpe_e4"], m["sortino_e4"],
-                m["max_drawdown_bps"], m["beta_e4"], m["liquidity_score_bps"], m["concentration_bps"], m["grade"])
+        return (
+            m["var95_bps"],
+            m["var99_bps"],
+            m["es_bps"],
+            m["volatility_bps"],
+            m["sharpe_e4"],
+            m["sortino_e4"],
+            m["max_drawdown_bps"],
+            m["beta_e4"],
+            m["liquidity_score_bps"],
+            m["concentration_bps"],
+            m["grade"],
+        )
 
 
 def correlation_matrix(correlations: list[int], n: int) -> np.ndarray:
@@ -76,12 +88,17 @@ def correlation_matrix(correlations: list[int], n: int) -> np.ndarray:
     return np.triu(matrix) + np.triu(matrix, 1).T
 
 
-def correlations_acceptable(correlations: list[int], n: int, margin: float = CORRELATION_TOLERANCE_MARGIN) -> bool:
+def correlations_acceptable(
+    correlations: list[int], n: int, margin: float = CORRELATION_TOLERANCE_MARGIN
+) -> bool:
     """True when the smallest eigenvalue is above -margin x n x 1e-4 (margin 1: the engine's own
     bound, `RiskUpdateRules.requireCorrelationMatrix`)."""
     if n < 2:
         return True
-    return float(np.linalg.eigvalsh(correlation_matrix(correlations, n)).min()) > -margin * n / CORRELATION_ONE
+    return (
+        float(np.linalg.eigvalsh(correlation_matrix(correlations, n)).min())
+        > -margin * n / CORRELATION_ONE
+    )
 
 
 def step_correlations(previous: list[int], wanted: list[int], max_change: int, n: int) -> list[int]:
@@ -113,11 +130,20 @@ def daily_volatility(returns: np.ndarray) -> float:
     return float(models.ewma_volatility(returns[:, None])[0])
 
 
-def compute(prices: pd.DataFrame, weights: np.ndarray, assets: list[AssetSpec], scenario_set: ScenarioSet,
-            benchmark: str | None = None, scenarios: int = 100_000, seed: int = 0) -> CycleResult:
+def compute(
+    prices: pd.DataFrame,
+    weights: np.ndarray,
+    assets: list[AssetSpec],
+    scenario_set: ScenarioSet,
+    benchmark: str | None = None,
+    scenarios: int = 100_000,
+    seed: int = 0,
+) -> CycleResult:
     """Model inputs and metrics from daily prices (one column per asset, in `assets` order)."""
     if list(prices.columns) != [a.symbol for a in assets]:
-        raise RiskInputError(f"price columns {list(prices.columns)} do not match assets {[a.symbol for a in assets]}")
+        raise RiskInputError(
+            f"price columns {list(prices.columns)} do not match assets {[a.symbol for a in assets]}"
+        )
     returns = prices.pct_change().dropna()
     r = models.check_returns(returns.to_numpy(), min_rows=60)
     w = models.check_weights(weights, len(assets))
@@ -128,11 +154,17 @@ def compute(prices: pd.DataFrame, weights: np.ndarray, assets: list[AssetSpec], 
         corr = np.where(np.outer(sd, sd) > 0, cov / np.outer(sd, sd), 0.0)
     corr = np.clip(corr, -1.0, 1.0)
     model_cov = corr * np.outer(vols, vols) + np.diag(np.full(len(vols), 1e-12))
-    mc = models.monte_carlo_var(np.zeros(len(vols)), model_cov, w, ES_ALPHA, scenarios=scenarios, dof=5.0, seed=seed)
+    mc = models.monte_carlo_var(
+        np.zeros(len(vols)), model_cov, w, ES_ALPHA, scenarios=scenarios, dof=5.0, seed=seed
+    )
     sigma_p = float(np.sqrt(w @ model_cov @ w))
     es_multiplier = mc.es / sigma_p if sigma_p > 0 else 2.337803
-    var95 = models.monte_carlo_var(np.zeros(len(vols)), model_cov, w, 0.95, scenarios=scenarios, dof=5.0, seed=seed)
-    var99 = models.monte_carlo_var(np.zeros(len(vols)), model_cov, w, 0.99, scenarios=scenarios, dof=5.0, seed=seed)
+    var95 = models.monte_carlo_var(
+        np.zeros(len(vols)), model_cov, w, 0.95, scenarios=scenarios, dof=5.0, seed=seed
+    )
+    var99 = models.monte_carlo_var(
+        np.zeros(len(vols)), model_cov, w, 0.99, scenarios=scenarios, dof=5.0, seed=seed
+    )
     portfolio = r @ w
     stress = scenario_set.loss_matrix_bps([a.asset_class for a in assets])
     beta = 0.0
@@ -147,7 +179,9 @@ def compute(prices: pd.DataFrame, weights: np.ndarray, assets: list[AssetSpec], 
         stress_bps=[int(np.clip(round(x), -10_000, 10_000)) for x in stress.ravel()],
     )
     metrics = {
-        "var95_bps": _bps(var95.var), "var99_bps": _bps(var99.var), "es_bps": _bps(mc.es),
+        "var95_bps": _bps(var95.var),
+        "var99_bps": _bps(var99.var),
+        "es_bps": _bps(mc.es),
         "volatility_bps": _bps(portfolio.std(ddof=1) * np.sqrt(models.TRADING_DAYS)),
         "sharpe_e4": int(round(models.sharpe_ratio(portfolio) * 1e4)),
         "sortino_e4": int(round(models.sortino_ratio(portfolio) * 1e4)),
@@ -157,7 +191,11 @@ def compute(prices: pd.DataFrame, weights: np.ndarray, assets: list[AssetSpec], 
         "concentration_bps": _bps(float(np.sum(w**2))),
         "grade": grade,
     }
-    as_of = int(pd.Timestamp(prices.index[-1]).timestamp()) if isinstance(prices.index, pd.DatetimeIndex) else 0
+    as_of = (
+        int(pd.Timestamp(prices.index[-1]).timestamp())
+        if isinstance(prices.index, pd.DatetimeIndex)
+        else 0
+    )
     return CycleResult(inputs, metrics, as_of)
 
 
@@ -188,17 +226,32 @@ def bound(result: CycleResult, previous: ModelInputs | None, bounds: UpdateBound
     n = len(result.inputs.vols_ppm)
     new = result.inputs
     # The engine bounds the shocks it already holds (the first scenarios); new scenarios are free.
-    prev_stress = list(previous.stress_bps[:len(new.stress_bps)]) + list(new.stress_bps[len(previous.stress_bps):])
-    correlations = step_correlations(previous.correlations, new.correlations,
-                                     max(1, int(bounds.max_correlation_change * BOUND_MARGIN)), n)
-    clamped.update({f"rho[{k}]": (wanted, got) for k, (wanted, got) in enumerate(zip(new.correlations, correlations))
-                    if wanted != got})
+    prev_stress = list(previous.stress_bps[: len(new.stress_bps)]) + list(
+        new.stress_bps[len(previous.stress_bps) :]
+    )
+    correlations = step_correlations(
+        previous.correlations,
+        new.correlations,
+        max(1, int(bounds.max_correlation_change * BOUND_MARGIN)),
+        n,
+    )
+    clamped.update(
+        {
+            f"rho[{k}]": (wanted, got)
+            for k, (wanted, got) in enumerate(zip(new.correlations, correlations))
+            if wanted != got
+        }
+    )
     inputs = ModelInputs(
         vols_ppm=[relative(f"vol[{i}]", previous.vols_ppm[i], new.vols_ppm[i]) for i in range(n)],
         correlations=correlations,
-        es_multiplier_ppm=relative("es_multiplier", previous.es_multiplier_ppm, new.es_multiplier_ppm),
-        stress_bps=[absolute(f"stress[{k}]", prev_stress[k], s, bounds.max_stress_change_bps)
-                    for k, s in enumerate(new.stress_bps)],
+        es_multiplier_ppm=relative(
+            "es_multiplier", previous.es_multiplier_ppm, new.es_multiplier_ppm
+        ),
+        stress_bps=[
+            absolute(f"stress[{k}]", prev_stress[k], s, bounds.max_stress_change_bps)
+            for k, s in enumerate(new.stress_bps)
+        ],
     )
     return CycleResult(inputs, result.metrics, result.as_of, clamped)
 

@@ -34,14 +34,27 @@ def deploy_feeds(d: Deployment, first_answers: dict[str, int]) -> dict[str, Any]
     """A ReporterPriceFeed per symbol (`PriceFeed.<symbol>` in the record), wired, with its first
     answer (FEED_DECIMALS) reported as PRICE_REPORTER when it has none."""
     manager = d.at("QuanteraAccessManager")
-    feeds = {symbol: d.deploy_contract(f"PriceFeed.{symbol}", "ReporterPriceFeed", manager, FEED_DECIMALS,
-                                       f"{symbol} / USD")
-             for symbol in first_answers}
+    feeds = {
+        symbol: d.deploy_contract(
+            f"PriceFeed.{symbol}", "ReporterPriceFeed", manager, FEED_DECIMALS, f"{symbol} / USD"
+        )
+        for symbol in first_answers
+    }
     if not is_admin(d, "feed wiring"):
         return feeds
-    steps: list[Step] = [(f"report the first {symbol} price", lambda f=feed, x=first_answers[symbol]: f.report(
-        x, sender=d.sender)) for symbol, feed in feeds.items() if feed.latestRound() == 0]
-    wire(d, [(feed, "ReporterPriceFeed") for feed in feeds.values()], hold_calls(d, "PRICE_REPORTER", bool(steps)))
+    steps: list[Step] = [
+        (
+            f"report the first {symbol} price",
+            lambda f=feed, x=first_answers[symbol]: f.report(x, sender=d.sender),
+        )
+        for symbol, feed in feeds.items()
+        if feed.latestRound() == 0
+    ]
+    wire(
+        d,
+        [(feed, "ReporterPriceFeed") for feed in feeds.values()],
+        hold_calls(d, "PRICE_REPORTER", bool(steps)),
+    )
     as_role(d, "PRICE_REPORTER", steps)  # feeds answer before the router takes them
     return feeds
 
@@ -49,9 +62,14 @@ def deploy_feeds(d: Deployment, first_answers: dict[str, int]) -> dict[str, Any]
 def feed_steps(d: Deployment, router: Any, configs: dict[str, tuple[str, tuple]]) -> list[Step]:
     """GOVERNOR steps setting each (token, FeedConfig) of `configs` (label -> pair) whose primary
     feed differs on the router."""
-    return [(f"set the {label} price feed", lambda t=token, c=config: router.setFeed(t, c, sender=d.sender))
-            for label, (token, config) in configs.items()
-            if tuple(router.feedOf(token))[0].lower() != str(config[0]).lower()]
+    return [
+        (
+            f"set the {label} price feed",
+            lambda t=token, c=config: router.setFeed(t, c, sender=d.sender),
+        )
+        for label, (token, config) in configs.items()
+        if tuple(router.feedOf(token))[0].lower() != str(config[0]).lower()
+    ]
 
 
 def set_feeds(d: Deployment, router: Any, configs: dict[str, tuple[str, tuple]]) -> None:
@@ -71,16 +89,30 @@ def deploy_risk_engine(d: Deployment, router: Any) -> Any:
     return engine
 
 
-def configure_steps(d: Deployment, engine: Any, portfolio: Any, asset_risk: list[tuple], limits: tuple,
-                    assets_to_list: int = 0) -> list[Step]:
+def configure_steps(
+    d: Deployment,
+    engine: Any,
+    portfolio: Any,
+    asset_risk: list[tuple],
+    limits: tuple,
+    assets_to_list: int = 0,
+) -> list[Step]:
     """The GOVERNOR step configuring `portfolio`'s asset risk and limits, unless the engine holds
     exactly them. `assets_to_list`: assets the portfolio will list before this step runs (its
     limits are then configured again over the longer list)."""
     current, assets = engine.limitsOf(portfolio)
-    if not assets_to_list and _same(current, limits) and [_plain(a) for a in assets] == [_plain(a) for a in asset_risk]:
+    if (
+        not assets_to_list
+        and _same(current, limits)
+        and [_plain(a) for a in assets] == [_plain(a) for a in asset_risk]
+    ):
         return []
-    return [("configure the portfolio's risk limits", lambda: engine.configure(portfolio, asset_risk, limits,
-                                                                                sender=d.sender))]
+    return [
+        (
+            "configure the portfolio's risk limits",
+            lambda: engine.configure(portfolio, asset_risk, limits, sender=d.sender),
+        )
+    ]
 
 
 def _plain(value: Any) -> Any:

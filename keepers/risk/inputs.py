@@ -35,7 +35,9 @@ def load_returns(path: Path) -> pd.DataFrame:
     if numeric.isna().any().any():
         column = numeric.isna().any()[numeric.isna().any()].index[0]
         row = int(np.argmax(numeric[column].isna().to_numpy()))
-        raise RiskInputError(f"{path}: missing value (NaN) in column {column!r}, data row {row + 1}")
+        raise RiskInputError(
+            f"{path}: missing value (NaN) in column {column!r}, data row {row + 1}"
+        )
     return numeric.astype(float)
 
 
@@ -55,7 +57,9 @@ def load_mapping(path: Path, value_name: str) -> dict[str, str]:
         return {str(k): v for k, v in data.items()}
     frame = pd.read_csv(path)
     if "asset" not in frame.columns or value_name not in frame.columns:
-        raise RiskInputError(f"{path}: CSV needs columns 'asset' and '{value_name}', found {list(frame.columns)}")
+        raise RiskInputError(
+            f"{path}: CSV needs columns 'asset' and '{value_name}', found {list(frame.columns)}"
+        )
     return dict(zip(frame["asset"].astype(str), frame[value_name]))
 
 
@@ -74,6 +78,8 @@ def load_weights(path: Path, assets: list[str] | None = None) -> pd.Series:
     if assets is not None:
         missing = sorted(set(weights.index) - set(assets))
         if missing:
-            raise RiskInputError(f"{path}: weights name assets missing from the returns: {', '.join(missing)}")
+            raise RiskInputError(
+                f"{path}: weights name assets missing from the returns: {', '.join(missing)}"
+            )
         weights = weights.reindex(assets, fill_value=0.0)
     return weights

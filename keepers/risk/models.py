@@ -28,6 +28,7 @@ class RiskInputError(QuanteraError, ValueError):
 
 # ---------------------------------------------------------------------------------------- checks
 
+
 def check_alpha(alpha: float) -> float:
     if not 0.5 < alpha < 1.0:
         raise RiskInputError(f"alpha must be in (0.5, 1), got {alpha}")
@@ -37,7 +38,9 @@ def check_alpha(alpha: float) -> float:
 def check_weights(weights: Array, n_assets: int, *, tolerance: float = 1e-6) -> Array:
     w = np.asarray(weights, dtype=float)
     if w.shape != (n_assets,):
-        raise RiskInputError(f"expected {n_assets} weights, got {w.shape[0] if w.ndim == 1 else w.shape}")
+        raise RiskInputError(
+            f"expected {n_assets} weights, got {w.shape[0] if w.ndim == 1 else w.shape}"
+        )
     if not np.all(np.isfinite(w)):
         raise RiskInputError("weights contain NaN or infinite values")
     if abs(w.sum() - 1.0) > tolerance:
@@ -62,11 +65,14 @@ def check_returns(returns: Array, *, min_rows: int = 2) -> Array:
         raise RiskInputError(f"need at least {min_rows} rows of returns, got shape {r.shape}")
     if not np.all(np.isfinite(r)):
         bad = np.argwhere(~np.isfinite(r))[0]
-        raise RiskInputError(f"returns contain NaN or infinite values (first at row {bad[0]}, column {bad[1]})")
+        raise RiskInputError(
+            f"returns contain NaN or infinite values (first at row {bad[0]}, column {bad[1]})"
+        )
     return r
 
 
 # ----------------------------------------------------------------------------------------- VaR/ES
+
 
 @dataclass(frozen=True)
 class VarResult:
@@ -77,7 +83,9 @@ class VarResult:
     es: float
 
 
-def historical_var(returns: Array, weights: Array, alpha: float = 0.99, horizon_days: int = 1) -> VarResult:
+def historical_var(
+    returns: Array, weights: Array, alpha: float = 0.99, horizon_days: int = 1
+) -> VarResult:
     """Empirical quantile of the portfolio's historical daily P&L (ES: mean loss beyond it)."""
     r = check_returns(returns, min_rows=20)
     w = check_weights(weights, r.shape[1])
@@ -89,7 +97,9 @@ def historical_var(returns: Array, weights: Array, alpha: float = 0.99, horizon_
     return VarResult("historical", alpha, horizon_days, var * scale, es * scale)
 
 
-def parametric_var(returns: Array, weights: Array, alpha: float = 0.99, horizon_days: int = 1) -> VarResult:
+def parametric_var(
+    returns: Array, weights: Array, alpha: float = 0.99, horizon_days: int = 1
+) -> VarResult:
     """Delta-normal VaR and ES from the sample mean and covariance (closed forms)."""
     r = check_returns(returns)
     w = check_weights(weights, r.shape[1])
@@ -107,7 +117,9 @@ def normal_var_es(mean: float, sigma: float, alpha: float, horizon_days: int = 1
     return VarResult("parametric", alpha, horizon_days, float(var), float(es))
 
 
-def cornish_fisher_var(returns: Array, weights: Array, alpha: float = 0.99, horizon_days: int = 1) -> VarResult:
+def cornish_fisher_var(
+    returns: Array, weights: Array, alpha: float = 0.99, horizon_days: int = 1
+) -> VarResult:
     """Normal VaR with the quantile corrected for sample skewness and excess kurtosis
     (Cornish-Fisher expansion); ES by integrating the corrected quantile over the tail."""
     r = check_returns(returns, min_rows=20)
@@ -180,8 +192,9 @@ def _student_t_inputs(mean: Array, cov: Array, dof: float, scenarios: int) -> tu
     return mu, chol
 
 
-def _student_t_blocks(mu: Array, chol: Array, dof: float, scenarios: int, seed: int,
-                      out: Array | None = None) -> Iterator[tuple[slice, Array]]:
+def _student_t_blocks(
+    mu: Array, chol: Array, dof: float, scenarios: int, seed: int, out: Array | None = None
+) -> Iterator[tuple[slice, Array]]:
     """Asset scenarios X = mu + sqrt((dof - 2) / (2 G)) L Z, block by block: Z standard normal
     (one row per scenario), G ~ Gamma(dof / 2) so that W = 2 G ~ chi-square(dof) and the factor is
     sqrt((dof - 2) / dof) / sqrt(W / dof). Yields (rows, block) with block = out[rows] when `out` is
@@ -204,8 +217,9 @@ def _student_t_blocks(mu: Array, chol: Array, dof: float, scenarios: int, seed: 
         yield rows, block
 
 
-def student_t_scenarios(mean: Array, cov: Array, scenarios: int = 100_000, dof: float = 5.0,
-                        seed: int = 0) -> Array:
+def student_t_scenarios(
+    mean: Array, cov: Array, scenarios: int = 100_000, dof: float = 5.0, seed: int = 0
+) -> Array:
     """One-day asset returns, `scenarios` x assets, drawn from the multivariate Student-t that
     `monte_carlo_var` uses (covariance `cov`, not cov dof / (dof - 2)): for what a linear
     portfolio's VaR cannot give, such as non-linear holdings or per-asset attribution. Seeded:
@@ -221,8 +235,15 @@ def _student_t_array(mu: Array, chol: Array, dof: float, scenarios: int, seed: i
     return out
 
 
-def _monte_carlo_inputs(mean: Array, cov: Array, weights: Array, alpha: float, horizon_days: int,
-                        scenarios: int, dof: float) -> tuple[Array, Array, Array]:
+def _monte_carlo_inputs(
+    mean: Array,
+    cov: Array,
+    weights: Array,
+    alpha: float,
+    horizon_days: int,
+    scenarios: int,
+    dof: float,
+) -> tuple[Array, Array, Array]:
     """Every input of a Monte Carlo VaR/ES checked: mean, Cholesky factor of cov, weights."""
     mu, chol = _student_t_inputs(mean, cov, dof, scenarios)
     w = check_weights(weights, mu.shape[0])
@@ -300,6 +321,7 @@ def monte_carlo_component_es(
 
 # ----------------------------------------------------------------------------------- volatility
 
+
 def ewma_volatility(returns: Array, lam: float = EWMA_LAMBDA) -> Array:
     """Latest RiskMetrics EWMA daily volatility per column: s2_t = lam s2_{t-1} + (1-lam) r2_{t-1},
     seeded with the first 20 days' variance."""
@@ -333,8 +355,8 @@ class GarchFit:
 
 def garch_volatility(returns: Array, dist: str = "t") -> GarchFit:
     """GARCH(1,1) fitted by the `arch` package; the one-day-ahead volatility forecast, back in
-    fractions. The optimiser needs the returns' variance between 1 and 1,000, so `arch` rescales them
-    by a power of ten (`fit.scale`): percent returns are enough for equities, but a T-bill or
+    fractions. The optimiser needs the returns' variance between 1 and 1,000, so `arch` rescales
+    them by a power of ten (`fit.scale`): percent returns are enough for equities, but a T-bill or
     money-market fund moves about 0.01% a day, and unscaled its fit can be off by orders of
     magnitude."""
     from arch import arch_model
@@ -357,6 +379,7 @@ def garch_volatility(returns: Array, dist: str = "t") -> GarchFit:
 
 
 # ------------------------------------------------------------------------------ performance
+
 
 def sharpe_ratio(returns: Array, risk_free_daily: float = 0.0) -> float:
     excess = np.asarray(returns, dtype=float) - risk_free_daily
@@ -387,6 +410,7 @@ def beta(returns: Array, benchmark: Array) -> float:
 
 # --------------------------------------------------------------------------------- backtest
 
+
 @dataclass(frozen=True)
 class KupiecResult:
     observations: int
@@ -403,7 +427,9 @@ def kupiec_pof(exceptions: int, observations: int, alpha: float) -> KupiecResult
     consistent with 1 - alpha? LR ~ chi-square(1) under the null."""
     check_alpha(alpha)
     if observations <= 0 or not 0 <= exceptions <= observations:
-        raise RiskInputError(f"need 0 <= exceptions <= observations > 0, got {exceptions}/{observations}")
+        raise RiskInputError(
+            f"need 0 <= exceptions <= observations > 0, got {exceptions}/{observations}"
+        )
     p = 1 - alpha
     x, t = exceptions, observations
     rate = x / t

@@ -20,7 +20,9 @@ from keepers.risk.stress import load_scenarios
 from keepers.vault import LIMIT_FIELDS, Portfolio, history
 
 HISTORY_END_ENV = "QUANTERA_RISK_HISTORY_END"
-SAMPLING_ENV = "QUANTERA_RISK_SAMPLING"  # "round": every feed round is one period (replays); "daily"
+SAMPLING_ENV = (
+    "QUANTERA_RISK_SAMPLING"  # "round": every feed round is one period (replays); "daily"
+)
 LOOKBACK_DAYS = 500
 
 
@@ -35,18 +37,27 @@ def bootstrap_history(portfolio: Portfolio) -> pd.DataFrame:
 
 
 def observe(db, chain_id: int, feeds: dict[str, object], event_abi, start: int, stop: int) -> int:
-    """Stores every AnswerUpdated round of the feeds in blocks [start, stop]; returns how many were new."""
+    """Stores every AnswerUpdated round of the feeds in blocks [start, stop]; returns how many were
+    new."""
     rows = []
     for feed in feeds.values():
         for log in fetch_logs(feed.address, [event_abi], start, stop):
-            rows.append({"chain_id": chain_id, "feed": feed.address, "round_id": int(log.roundId),
-                         "answer": str(int(log.current)), "updated_at": int(log.updatedAt),
-                         "block_number": int(log.block_number)})
+            rows.append(
+                {
+                    "chain_id": chain_id,
+                    "feed": feed.address,
+                    "round_id": int(log.roundId),
+                    "answer": str(int(log.current)),
+                    "updated_at": int(log.updatedAt),
+                    "block_number": int(log.block_number),
+                }
+            )
     return store.add_price_observations(db, rows)
 
 
-def observed_history(db, chain_id: int, feeds: dict[str, object], decimals: int,
-                     bootstrap: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+def observed_history(
+    db, chain_id: int, feeds: dict[str, object], decimals: int, bootstrap: pd.DataFrame
+) -> tuple[pd.DataFrame, int]:
     """Bootstrap history followed by the observed rounds (one period per round, or the last round
     of each UTC day with $QUANTERA_RISK_SAMPLING=daily); returns it and the newest round's time."""
     columns = {}
@@ -55,7 +66,9 @@ def observed_history(db, chain_id: int, feeds: dict[str, object], decimals: int,
         obs = store.price_observations(db, chain_id, feed.address)
         if not obs:
             continue
-        series = pd.Series([int(o.answer) / 10**decimals for o in obs], index=[o.updated_at for o in obs])
+        series = pd.Series(
+            [int(o.answer) / 10**decimals for o in obs], index=[o.updated_at for o in obs]
+        )
         latest = max(latest, int(series.index.max()))
         if os.environ.get(SAMPLING_ENV, "round") == "daily":
             series = series.groupby(series.index // 86_400).last()
@@ -73,7 +86,8 @@ def observed_history(db, chain_id: int, feeds: dict[str, object], decimals: int,
 
 
 def current_weights(vault, router, tokens: list[str]) -> np.ndarray:
-    """NAV weights of the vault's holdings at oracle prices; all cash when it holds nothing priced."""
+    """NAV weights of the vault's holdings at oracle prices; all cash when it holds nothing
+    priced."""
     held = vault.holdings()
     values = []
     for token, amount in zip(tokens, held):
@@ -93,9 +107,15 @@ def _published_in(risk, vault, update_id: int, since_block: int | None) -> str |
 
     if since_block is None:
         return None
-    for log in fetch_logs(risk.address, [risk.ModelPublished.abi], since_block, chain.blocks.head.number):
+    for log in fetch_logs(
+        risk.address, [risk.ModelPublished.abi], since_block, chain.blocks.head.number
+    ):
         if log.portfolio == vault.address and int(log.updateId) == update_id:
-            return log.transaction_hash if isinstance(log.transaction_hash, str) else log.transaction_hash.hex()
+            return (
+                log.transaction_hash
+                if isinstance(log.transaction_hash, str)
+                else log.transaction_hash.hex()
+            )
     return None
 
 
@@ -106,15 +126,41 @@ def reconcile(db, chain_id: int, risk, vault, update_id: int) -> None:
     is published again."""
     for row in store.publications(db, chain_id, vault.address):
         if row.status == "pending" and row.update_id <= update_id:
-            store.set_publication_status(db, chain_id, vault.address, row.update_id, "confirmed",
-                                         tx_hash=_published_in(risk, vault, row.update_id, row.block_number))
+            store.set_publication_status(
+                db,
+                chain_id,
+                vault.address,
+                row.update_id,
+                "confirmed",
+                tx_hash=_published_in(risk, vault, row.update_id, row.block_number),
+            )
         elif row.status == "confirmed" and row.update_id > update_id:
-            store.set_publication_status(db, chain_id, vault.address, row.update_id, "reorged",
-                                         note=f"orphaned by a reorganisation ({row.tx_hash})")
+            store.set_publication_status(
+                db,
+                chain_id,
+                vault.address,
+                row.update_id,
+                "reorged",
+                note=f"orphaned by a reorganisation ({row.tx_hash})",
+            )
 
 
-def publish(db, chain_id: int, risk, vault, router, portfolio: Portfolio, prices: pd.DataFrame, as_of: int,
-            now: int, signer, seed: int = 0, head: int | None = None, *, lens) -> dict:
+def publish(
+    db,
+    chain_id: int,
+    risk,
+    vault,
+    router,
+    portfolio: Portfolio,
+    prices: pd.DataFrame,
+    as_of: int,
+    now: int,
+    signer,
+    seed: int = 0,
+    head: int | None = None,
+    *,
+    lens,
+) -> dict:
     """Publishes the next model update if one is due; records it before and after sending.
     Never sends data older than the engine's maxModelAge, nor an id the engine already holds.
     `head` (the block the keeper is at) lets a restart find a sent update's transaction; `lens` is
@@ -125,41 +171,72 @@ def publish(db, chain_id: int, risk, vault, router, portfolio: Portfolio, prices
     if as_of <= on_chain_as_of:
         return {"published": False, "reason": "no new prices"}
     if now - as_of > limits["maxModelAge"]:
-        return {"published": False, "reason": "prices older than maxModelAge: not published as fresh"}
+        return {
+            "published": False,
+            "reason": "prices older than maxModelAge: not published as fresh",
+        }
     if published_at and now < published_at + limits["minUpdateDelay"]:
         return {"published": False, "reason": "minUpdateDelay not elapsed"}
     tokens = list(vault.assets())
     weights = current_weights(vault, router, tokens)
     assets = [cycle.AssetSpec(a.symbol, a.asset_class, a.liquid) for a in portfolio.assets]
-    result = cycle.compute(prices, weights, assets, load_scenarios(),
-                           benchmark=_benchmark(portfolio), seed=seed)
+    result = cycle.compute(
+        prices, weights, assets, load_scenarios(), benchmark=_benchmark(portfolio), seed=seed
+    )
     vols, correlations, es, stress = lens.modelInputsOf(risk, vault)
     previous = None
     if on_chain_as_of:
         previous = cycle.ModelInputs(list(vols), list(correlations), int(es), list(stress))
-    bounds = cycle.UpdateBounds(limits["maxVolChangeBps"], limits["maxCorrelationChange"],
-                                limits["maxStressChangeBps"])
+    bounds = cycle.UpdateBounds(
+        limits["maxVolChangeBps"], limits["maxCorrelationChange"], limits["maxStressChangeBps"]
+    )
     result = cycle.bound(result, previous, bounds)
     next_id = update_id + 1
-    row = {"chain_id": chain_id, "portfolio": vault.address, "update_id": next_id, "as_of": as_of,
-           "computed_at": now, "status": "pending", "tx_hash": None, "metrics": result.metrics,
-           "inputs": asdict(result.inputs), "clamped": {k: list(v) for k, v in result.clamped.items()}, "note": None,
-           "block_number": head}
+    row = {
+        "chain_id": chain_id,
+        "portfolio": vault.address,
+        "update_id": next_id,
+        "as_of": as_of,
+        "computed_at": now,
+        "status": "pending",
+        "tx_hash": None,
+        "metrics": result.metrics,
+        "inputs": asdict(result.inputs),
+        "clamped": {k: list(v) for k, v in result.clamped.items()},
+        "note": None,
+        "block_number": head,
+    }
     if not store.record_publication(db, row):
         return {"published": False, "reason": f"update {next_id} already confirmed"}
     crash_point("risk.after_record")
-    update = (next_id, as_of, result.inputs.vols_ppm, result.inputs.correlations, result.inputs.es_multiplier_ppm,
-              result.inputs.stress_bps, result.metrics_tuple())
+    update = (
+        next_id,
+        as_of,
+        result.inputs.vols_ppm,
+        result.inputs.correlations,
+        result.inputs.es_multiplier_ppm,
+        result.inputs.stress_bps,
+        result.metrics_tuple(),
+    )
     try:
         receipt = with_retries(lambda: risk.publishModel(vault, update, sender=signer))
     except ContractLogicError as err:
-        store.set_publication_status(db, chain_id, vault.address, next_id, "rejected", note=str(err)[:250])
+        store.set_publication_status(
+            db, chain_id, vault.address, next_id, "rejected", note=str(err)[:250]
+        )
         return {"published": False, "reason": f"engine refused the update: {err}"}
     crash_point("risk.after_publish")
     txn_hash = receipt.txn_hash if isinstance(receipt.txn_hash, str) else receipt.txn_hash.hex()
-    store.set_publication_status(db, chain_id, vault.address, next_id, "confirmed", tx_hash=txn_hash)
-    return {"published": True, "update_id": next_id, "as_of": as_of, "clamped": len(result.clamped),
-            **{k: result.metrics[k] for k in ("var99_bps", "es_bps", "grade")}}
+    store.set_publication_status(
+        db, chain_id, vault.address, next_id, "confirmed", tx_hash=txn_hash
+    )
+    return {
+        "published": True,
+        "update_id": next_id,
+        "as_of": as_of,
+        "clamped": len(result.clamped),
+        **{k: result.metrics[k] for k in ("var99_bps", "es_bps", "grade")},
+    }
 
 
 def _benchmark(portfolio: Portfolio) -> str | None:

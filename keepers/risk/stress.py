@@ -30,7 +30,10 @@ class ScenarioSet:
         """Loss in basis points of position value, scenario x asset, for assets of these classes."""
         unknown = sorted(set(classes) - set(self.asset_classes))
         if unknown:
-            raise RiskInputError(f"unknown asset class(es) {', '.join(unknown)}; known: {', '.join(self.asset_classes)}")
+            raise RiskInputError(
+                f"unknown asset class(es) {', '.join(unknown)}; "
+                f"known: {', '.join(self.asset_classes)}"
+            )
         return np.array([[s.losses_pct[c] * 100 for c in classes] for s in self.scenarios])
 
 
@@ -47,17 +50,30 @@ def load_scenarios(path: Path = DEFAULT_SCENARIOS) -> ScenarioSet:
         name = entry.get("name") or f"#{i + 1}"
         losses = entry.get("losses_pct") or {}
         if set(losses) != set(classes):
-            raise RiskInputError(f"{path}: scenario {name} must give a loss for every asset class {classes}")
+            raise RiskInputError(
+                f"{path}: scenario {name} must give a loss for every asset class {classes}"
+            )
         if not entry.get("sources"):
             raise RiskInputError(f"{path}: scenario {name} has no source")
-        scenarios.append(Scenario(name, str(entry.get("window", "")), {k: float(v) for k, v in losses.items()},
-                                  list(entry["sources"])))
+        scenarios.append(
+            Scenario(
+                name,
+                str(entry.get("window", "")),
+                {k: float(v) for k, v in losses.items()},
+                list(entry["sources"]),
+            )
+        )
     if not scenarios:
         raise RiskInputError(f"{path}: no scenarios")
     return ScenarioSet(classes, scenarios)
 
 
-def stress_losses(weights: np.ndarray, classes: list[str], scenario_set: ScenarioSet) -> dict[str, float]:
+def stress_losses(
+    weights: np.ndarray, classes: list[str], scenario_set: ScenarioSet
+) -> dict[str, float]:
     """Portfolio loss (fraction of value, positive = loss) per scenario."""
     matrix = scenario_set.loss_matrix_bps(classes) / 10_000
-    return {s.name: float(loss) for s, loss in zip(scenario_set.scenarios, matrix @ np.asarray(weights, dtype=float))}
+    return {
+        s.name: float(loss)
+        for s, loss in zip(scenario_set.scenarios, matrix @ np.asarray(weights, dtype=float))
+    }

@@ -15,8 +15,24 @@ from keepers.vault.portfolio import (
 )
 
 # Its deploy steps (loaded on first use).
-_DEPLOY = {name: "deploy" for name in (
-    "FUND_IDENTITY", "deploy_fund", "deploy_stablecoin", "deploy_vault", "register_steps", "vault_steps")}
-__all__ = ["LIMIT_FIELDS", "Portfolio", "PortfolioAsset", "PortfolioError", "history", "load_portfolio",
-           *sorted(_DEPLOY)]
+_DEPLOY = {
+    name: "deploy"
+    for name in (
+        "FUND_IDENTITY",
+        "deploy_fund",
+        "deploy_stablecoin",
+        "deploy_vault",
+        "register_steps",
+        "vault_steps",
+    )
+}
+__all__ = [
+    "LIMIT_FIELDS",
+    "Portfolio",
+    "PortfolioAsset",
+    "PortfolioError",
+    "history",
+    "load_portfolio",
+    *sorted(_DEPLOY),
+]
 __getattr__ = lazy_exports(__name__, _DEPLOY)

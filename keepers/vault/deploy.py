@@ -6,7 +6,8 @@ the compliance, risk and vault steps (the deploy script's third step).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterable
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from keepers.access import as_role, grant_calls, hold_calls, is_admin, send_to_manager, wire
 from keepers.core.deploying import Deployment, Step
@@ -22,45 +23,90 @@ US, INSTITUTIONAL, NEVER_EXPIRES = 840, 4, 2**40 - 1
 
 def deploy_stablecoin(d: Deployment, symbol: str, name: str = "USD Coin (local)") -> Any:
     """A local settlement stablecoin (`LocalStablecoin.<symbol>`; minted by OPERATOR), wired."""
-    coin = d.deploy_contract(f"LocalStablecoin.{symbol}", "LocalStablecoin", d.at("QuanteraAccessManager"), name,
-                             symbol)
+    coin = d.deploy_contract(
+        f"LocalStablecoin.{symbol}", "LocalStablecoin", d.at("QuanteraAccessManager"), name, symbol
+    )
     if is_admin(d, "stablecoin wiring"):
         wire(d, [(coin, "LocalStablecoin")])
     return coin
 
 
-def deploy_vault(d: Deployment, settlement: Any, fund_name: str, fund_symbol: str, risk_engine: Any, router: Any,
-                 *, name: str = "PortfolioVault", shares_name: str = "ComplianceEngine.shares",
-                 share_jurisdictions: Iterable[tuple[int, tuple]] | None = None) -> Any:
+def deploy_vault(
+    d: Deployment,
+    settlement: Any,
+    fund_name: str,
+    fund_symbol: str,
+    risk_engine: Any,
+    router: Any,
+    *,
+    name: str = "PortfolioVault",
+    shares_name: str = "ComplianceEngine.shares",
+    share_jurisdictions: Iterable[tuple[int, tuple]] | None = None,
+) -> Any:
     """A PortfolioVault (`name` in the record) settling in `settlement`, wired, with its shares'
     ComplianceEngine (`shares_name`; jurisdiction rules default to the defaults file) bound."""
     from keepers.compliance import deploy_share_compliance
 
     registry = d.at("IdentityRegistry")
-    vault = d.deploy_contract(name, "PortfolioVault", d.at("QuanteraAccessManager"), settlement, fund_name,
-                              fund_symbol, risk_engine, router, registry)
+    vault = d.deploy_contract(
+        name,
+        "PortfolioVault",
+        d.at("QuanteraAccessManager"),
+        settlement,
+        fund_name,
+        fund_symbol,
+        risk_engine,
+        router,
+        registry,
+    )
     if not is_admin(d, "vault wiring"):
         return vault
     wire(d, [(vault, "PortfolioVault")])
     shares = deploy_share_compliance(d, shares_name, vault, share_jurisdictions)
     if vault.shareCompliance().lower() != shares.address.lower():
-        as_role(d, "GOVERNOR", [("bind the shares' compliance engine",
-                                 lambda: vault.setShareCompliance(shares, sender=d.sender))])
+        as_role(
+            d,
+            "GOVERNOR",
+            [
+                (
+                    "bind the shares' compliance engine",
+                    lambda: vault.setShareCompliance(shares, sender=d.sender),
+                )
+            ],
+        )
     return vault
 
 
-def vault_steps(d: Deployment, vault: Any, assets: Iterable[tuple[str, str]] = (), venues: Iterable[str] = (),
-                dealing_fee_bps: int | None = None) -> list[Step]:
+def vault_steps(
+    d: Deployment,
+    vault: Any,
+    assets: Iterable[tuple[str, str]] = (),
+    venues: Iterable[str] = (),
+    dealing_fee_bps: int | None = None,
+) -> list[Step]:
     """GOVERNOR steps: list each (label, token) of `assets` not listed yet, allow each venue of
     `venues`, set the dealing fee."""
     listed = {a.lower() for a in vault.assets()}
-    steps: list[Step] = [(f"list {label} in the vault", lambda t=token: vault.addAsset(t, sender=d.sender))
-                         for label, token in assets if str(token).lower() not in listed]
-    steps += [(f"allow {venue} as the vault's venue", lambda v=venue: vault.setVenue(v, True, sender=d.sender))
-              for venue in venues if not vault.isVenue(venue)]
+    steps: list[Step] = [
+        (f"list {label} in the vault", lambda t=token: vault.addAsset(t, sender=d.sender))
+        for label, token in assets
+        if str(token).lower() not in listed
+    ]
+    steps += [
+        (
+            f"allow {venue} as the vault's venue",
+            lambda v=venue: vault.setVenue(v, True, sender=d.sender),
+        )
+        for venue in venues
+        if not vault.isVenue(venue)
+    ]
     if dealing_fee_bps is not None and vault.dealingFeeBps() != dealing_fee_bps:
-        steps.append((f"set the vault's dealing fee to {dealing_fee_bps} bps",
-                      lambda: vault.setDealingFee(dealing_fee_bps, sender=d.sender)))
+        steps.append(
+            (
+                f"set the vault's dealing fee to {dealing_fee_bps} bps",
+                lambda: vault.setDealingFee(dealing_fee_bps, sender=d.sender),
+            )
+        )
     return steps
 
 
@@ -68,15 +114,27 @@ def register_steps(d: Deployment, holders: Iterable[tuple[str, str, str]]) -> li
     """OPERATOR steps registering each (label, wallet, identity) not registered yet as a verified
     institutional identity in the US."""
     registry = d.at("IdentityRegistry")
-    return [(f"register {label} as a verified institutional identity",
-             lambda w=wallet, i=identity: registry.registerInvestor(w, i, US, INSTITUTIONAL, NEVER_EXPIRES,
-                                                                    sender=d.sender))
-            for label, wallet, identity in holders if not registry.contains(wallet)]
+    return [
+        (
+            f"register {label} as a verified institutional identity",
+            lambda w=wallet, i=identity: registry.registerInvestor(
+                w, i, US, INSTITUTIONAL, NEVER_EXPIRES, sender=d.sender
+            ),
+        )
+        for label, wallet, identity in holders
+        if not registry.contains(wallet)
+    ]
 
 
-def deploy_fund(d: Deployment, portfolio: "Portfolio", *, live: dict[str, "LiveAsset"] | None = None,
-                agent: str | None = None, keepers: dict[str, str | None] | None = None,
-                price_date: str | None = None) -> Any:
+def deploy_fund(
+    d: Deployment,
+    portfolio: Portfolio,
+    *,
+    live: dict[str, LiveAsset] | None = None,
+    agent: str | None = None,
+    keepers: dict[str, str | None] | None = None,
+    price_date: str | None = None,
+) -> Any:
     """The fund of `portfolio`: its tokens (local networks: a LocalStablecoin for cash, a
     SecurityToken per other asset, the protocol's token for the `compliance` one; live networks,
     `live`: the checked feeds file's), price feeds (local: opening at the portfolio history's close
@@ -105,29 +163,62 @@ def deploy_fund(d: Deployment, portfolio: "Portfolio", *, live: dict[str, "LiveA
         elif asset.asset_class == "cash_stablecoin":
             tokens[asset.symbol] = deploy_stablecoin(d, asset.symbol).address
         else:
-            tokens[asset.symbol] = deploy_security(d, f".{asset.symbol}", asset.name, asset.symbol,
-                                                   agent=agent).address
+            tokens[asset.symbol] = deploy_security(
+                d, f".{asset.symbol}", asset.name, asset.symbol, agent=agent
+            ).address
     if live is not None:
         configs = {a.symbol: (tokens[a.symbol], live[a.symbol].feed) for a in portfolio.assets}
     else:
         prices = history(portfolio)
         opening = prices.loc[:price_date].iloc[-1] if price_date else prices.iloc[-1]
-        feeds = deploy_feeds(d, {a.symbol: int(round(float(opening[a.symbol]) * 10**FEED_DECIMALS))
-                                 for a in portfolio.assets})
-        configs = {a.symbol: (tokens[a.symbol], feed_config(feeds[a.symbol].address)) for a in portfolio.assets}
+        feeds = deploy_feeds(
+            d,
+            {
+                a.symbol: int(round(float(opening[a.symbol]) * 10**FEED_DECIMALS))
+                for a in portfolio.assets
+            },
+        )
+        configs = {
+            a.symbol: (tokens[a.symbol], feed_config(feeds[a.symbol].address))
+            for a in portfolio.assets
+        }
     router = deploy_oracle(d)
     engine = deploy_risk_engine(d, router)
-    vault = deploy_vault(d, tokens[portfolio.assets[0].symbol], portfolio.name, portfolio.symbol, engine, router)
-    send_to_manager(d, [call for role, holder in (keepers or {}).items() if holder
-                        for call in grant_calls(d, role, holder)])
+    vault = deploy_vault(
+        d, tokens[portfolio.assets[0].symbol], portfolio.name, portfolio.symbol, engine, router
+    )
+    send_to_manager(
+        d,
+        [
+            call
+            for role, holder in (keepers or {}).items()
+            if holder
+            for call in grant_calls(d, role, holder)
+        ],
+    )
 
-    listings = vault_steps(d, vault, [(a.symbol, tokens[a.symbol]) for a in portfolio.assets[1:]],
-                           dealing_fee_bps=portfolio.dealing_fee_bps)
-    governor = feed_steps(d, router, configs) + listings + configure_steps(
-        d, engine, vault, portfolio.asset_risk(), portfolio.limits_tuple(),
-        assets_to_list=sum(1 for description, _ in listings if description.startswith("list ")))
+    listings = vault_steps(
+        d,
+        vault,
+        [(a.symbol, tokens[a.symbol]) for a in portfolio.assets[1:]],
+        dealing_fee_bps=portfolio.dealing_fee_bps,
+    )
+    governor = (
+        feed_steps(d, router, configs)
+        + listings
+        + configure_steps(
+            d,
+            engine,
+            vault,
+            portfolio.asset_risk(),
+            portfolio.limits_tuple(),
+            assets_to_list=sum(1 for description, _ in listings if description.startswith("list ")),
+        )
+    )
     operator = register_steps(d, [("the vault", vault.address, FUND_IDENTITY)])
-    send_to_manager(d, hold_calls(d, "GOVERNOR", bool(governor)) + hold_calls(d, "OPERATOR", bool(operator)))
+    send_to_manager(
+        d, hold_calls(d, "GOVERNOR", bool(governor)) + hold_calls(d, "OPERATOR", bool(operator))
+    )
     as_role(d, "GOVERNOR", governor)
     as_role(d, "OPERATOR", operator)
     return vault

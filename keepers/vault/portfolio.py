@@ -13,11 +13,33 @@ import yaml
 from keepers.core.errors import QuanteraError
 
 DEFAULT_PORTFOLIO = Path(__file__).resolve().parent.parent / "data" / "portfolio.yaml"
-CLASSES = ("cash_stablecoin", "tbill", "treasury_note", "ig_credit", "hy_credit", "equity", "commodity", "other")
+CLASSES = (
+    "cash_stablecoin",
+    "tbill",
+    "treasury_note",
+    "ig_credit",
+    "hy_credit",
+    "equity",
+    "commodity",
+    "other",
+)
 SERIES = ("constant", "tbill", "sp500", "nasdaq", "wti")
-LIMIT_FIELDS = ("minLiquidBps", "maxVar95Bps", "maxVar99Bps", "maxEsBps", "maxStressLossBps", "maxDrawdownBps",
-                "hardDrawdownBps", "maxModelAge", "maxPriceAge", "minUpdateDelay", "maxVolChangeBps",
-                "maxCorrelationChange", "maxStressChangeBps", "maxClassWeightBps")
+LIMIT_FIELDS = (
+    "minLiquidBps",
+    "maxVar95Bps",
+    "maxVar99Bps",
+    "maxEsBps",
+    "maxStressLossBps",
+    "maxDrawdownBps",
+    "hardDrawdownBps",
+    "maxModelAge",
+    "maxPriceAge",
+    "minUpdateDelay",
+    "maxVolChangeBps",
+    "maxCorrelationChange",
+    "maxStressChangeBps",
+    "maxClassWeightBps",
+)
 
 
 class PortfolioError(QuanteraError, ValueError):
@@ -55,10 +77,19 @@ class Portfolio:
         r = self.rebalancing
         minimum = [int(r["min_cash_bps"])] + [0] * (len(self.assets) - 1)
         maximum = [a.max_weight_bps for a in self.assets]
-        return (minimum, maximum, int(r["drift_threshold_bps"]), int(r["max_trade_bps"]), int(r["max_slippage_bps"]),
-                int(r["signer_threshold"]), int(r["cooldown"]), int(r["loss_refill_period"]),
-                int(r["max_base_fee_gwei"]) * 10**9, int(r["loss_budget_usd"]) * 10**18,
-                int(r.get("max_snapshot_age", 0)))
+        return (
+            minimum,
+            maximum,
+            int(r["drift_threshold_bps"]),
+            int(r["max_trade_bps"]),
+            int(r["max_slippage_bps"]),
+            int(r["signer_threshold"]),
+            int(r["cooldown"]),
+            int(r["loss_refill_period"]),
+            int(r["max_base_fee_gwei"]) * 10**9,
+            int(r["loss_budget_usd"]) * 10**18,
+            int(r.get("max_snapshot_age", 0)),
+        )
 
     def limits_tuple(self) -> tuple:
         return tuple(self.limits[f] for f in LIMIT_FIELDS)
@@ -71,20 +102,33 @@ def load_portfolio(path: Path = DEFAULT_PORTFOLIO) -> Portfolio:
     data = yaml.safe_load(path.read_text())
     assets = []
     for entry in data["assets"]:
-        asset = PortfolioAsset(entry["symbol"], entry.get("name", entry["symbol"]), entry["class"],
-                               bool(entry["liquid"]), int(entry["max_weight_bps"]), entry["series"], entry.get("token"))
+        asset = PortfolioAsset(
+            entry["symbol"],
+            entry.get("name", entry["symbol"]),
+            entry["class"],
+            bool(entry["liquid"]),
+            int(entry["max_weight_bps"]),
+            entry["series"],
+            entry.get("token"),
+        )
         if asset.asset_class not in CLASSES:
             raise PortfolioError(f"{path}: {asset.symbol}: unknown class {asset.asset_class!r}")
         if asset.series not in SERIES:
-            raise PortfolioError(f"{path}: {asset.symbol}: unknown series {asset.series!r} (one of {SERIES})")
+            raise PortfolioError(
+                f"{path}: {asset.symbol}: unknown series {asset.series!r} (one of {SERIES})"
+            )
         assets.append(asset)
     missing = [f for f in LIMIT_FIELDS if f not in data["limits"]]
     if missing:
         raise PortfolioError(f"{path}: limits missing {', '.join(missing)}")
     fee = int(data.get("dealing_fee_bps", 0))
     if not 0 <= fee <= 200:
-        raise PortfolioError(f"{path}: dealing_fee_bps {fee} outside 0..200 (the vault's MAX_DEALING_FEE_BPS)")
-    return Portfolio(data["name"], data["symbol"], assets, data["limits"], data.get("rebalancing"), fee)
+        raise PortfolioError(
+            f"{path}: dealing_fee_bps {fee} outside 0..200 (the vault's MAX_DEALING_FEE_BPS)"
+        )
+    return Portfolio(
+        data["name"], data["symbol"], assets, data["limits"], data.get("rebalancing"), fee
+    )
 
 
 def history(portfolio: Portfolio) -> pd.DataFrame:
@@ -97,7 +141,9 @@ def history(portfolio: Portfolio) -> pd.DataFrame:
     index = spx.index
     rf = frenchdata.load()["RF"] / 100
     # frenchdata's index encodes YYYYMM in nanoseconds since the epoch.
-    months = pd.PeriodIndex([pd.Period(f"{int(v) // 100}-{int(v) % 100:02d}", "M") for v in rf.index.asi8], freq="M")
+    months = pd.PeriodIndex(
+        [pd.Period(f"{int(v) // 100}-{int(v) % 100:02d}", "M") for v in rf.index.asi8], freq="M"
+    )
     rf_by_month = pd.Series(rf.to_numpy(), index=months)
     day_months = index.to_period("M")
     days_in_month = pd.Series(1, index=index).groupby(day_months).transform("count").to_numpy()

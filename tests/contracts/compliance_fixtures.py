@@ -61,9 +61,14 @@ def stack_deployment(deployer, governor, operator, agent, freezer):
     stacks extend it (`Deployment.scoped`)."""
     d = Deployment.in_memory(deployer)
     deploy_access(d, {"GOVERNOR": governor, "OPERATOR": operator})
-    token = deploy_compliance(d, "Quantera T-Bill 2027", "QTB27", agent=agent.address,
-                              compliance_keeper=freezer.address,
-                              jurisdictions=[(country, open_jurisdiction()) for country in OPEN_COUNTRIES])
+    token = deploy_compliance(
+        d,
+        "Quantera T-Bill 2027",
+        "QTB27",
+        agent=agent.address,
+        compliance_keeper=freezer.address,
+        jurisdictions=[(country, open_jurisdiction()) for country in OPEN_COUNTRIES],
+    )
     renounce_temporary_roles(d)
     token.unpause(sender=agent)
     return d
@@ -72,7 +77,12 @@ def stack_deployment(deployer, governor, operator, agent, freezer):
 @pytest.fixture(scope="session")
 def stack(stack_deployment):
     d = stack_deployment
-    return d.at("QuanteraAccessManager"), d.at("IdentityRegistry"), d.at("ComplianceEngine"), d.at("SecurityToken")
+    return (
+        d.at("QuanteraAccessManager"),
+        d.at("IdentityRegistry"),
+        d.at("ComplianceEngine"),
+        d.at("SecurityToken"),
+    )
 
 
 def extend(stack_deployment: Deployment) -> Deployment:
@@ -104,9 +114,13 @@ def identity_of(wallet) -> str:
 def onboard(stack, operator):
     _, registry, _, _ = stack
 
-    def onboard(wallet, country=US, investor_class=ACCREDITED, kyc_expiry=FAR_FUTURE, identity=None):
+    def onboard(
+        wallet, country=US, investor_class=ACCREDITED, kyc_expiry=FAR_FUTURE, identity=None
+    ):
         identity = identity or identity_of(wallet)
-        registry.registerInvestor(wallet, identity, country, investor_class, kyc_expiry, sender=operator)
+        registry.registerInvestor(
+            wallet, identity, country, investor_class, kyc_expiry, sender=operator
+        )
         return identity
 
     return onboard

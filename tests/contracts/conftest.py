@@ -40,11 +40,23 @@ def harness(project, deployer):
 @pytest.fixture(scope="session")
 def manager(deployer, guardian, governor):
     """An authority as the deploy script makes it: GUARDIAN at once, GOVERNOR with a delay."""
-    return deploy_access(Deployment.in_memory(deployer), {"GUARDIAN": guardian, "GOVERNOR": governor}, GOVERNOR_DELAY)
+    return deploy_access(
+        Deployment.in_memory(deployer), {"GUARDIAN": guardian, "GOVERNOR": governor}, GOVERNOR_DELAY
+    )
 
 
 from compliance_fixtures import (  # noqa: E402,F401
-    agent, engine, freezer, investors, onboard, operator, registry, stack, stack_deployment, token)
-from risk_fixtures import executor, fund_investor, reporter, risk_keeper, risk_stack  # noqa: E402,F401
+    agent,
+    engine,
+    freezer,
+    investors,
+    onboard,
+    operator,
+    registry,
+    stack,
+    stack_deployment,
+    token,
+)
 from liquidity_fixtures import liquidity, liquidity_deployment, maker, trader  # noqa: E402,F401
 from rebalancer_fixtures import rebalancing  # noqa: E402,F401
+from risk_fixtures import executor, fund_investor, reporter, risk_keeper, risk_stack  # noqa: E402,F401

@@ -12,8 +12,13 @@ from eth_utils import keccak
 
 
 def revert_data(chain, method, *args, sender) -> bytes:
-    """Revert data of `method(*args)` from `sender` on the current state; AssertionError if it passes."""
-    call = {"to": method.contract.address, "from": sender.address, "data": method.encode_input(*args)}
+    """Revert data of `method(*args)` from `sender` on the current state; AssertionError if it
+    passes."""
+    call = {
+        "to": method.contract.address,
+        "from": sender.address,
+        "data": method.encode_input(*args),
+    }
     try:
         chain.provider.web3.eth.call(call)
     except Exception as err:  # web3's ContractCustomError / ContractLogicError carry the data
@@ -25,7 +30,8 @@ def revert_data(chain, method, *args, sender) -> bytes:
 
 
 def assert_reverts(chain, method, *args, sender, error, **expected):
-    """`error` = (contract, name): the revert must be that custom error with the `expected` fields."""
+    """`error` = (contract, name): the revert must be that custom error with the `expected`
+    fields."""
     contract, name = error
     abi = next(e for e in contract.contract_type.errors if e.name == name)
     data = revert_data(chain, method, *args, sender=sender)

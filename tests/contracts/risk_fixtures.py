@@ -6,31 +6,67 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 import pytest
-from compliance_fixtures import US, extend, open_jurisdiction
 
+from compliance_fixtures import US, extend, open_jurisdiction
 from keepers.access import as_role, grant_calls, renounce_temporary_roles, send_to_manager
 from keepers.compliance import deploy_security
 from keepers.core.deploying import Deployment
 from keepers.core.units import FEED_DECIMALS
-from keepers.risk import configure_steps, deploy_feeds, deploy_oracle, deploy_risk_engine, feed_config, set_feeds
+from keepers.risk import (
+    configure_steps,
+    deploy_feeds,
+    deploy_oracle,
+    deploy_risk_engine,
+    feed_config,
+    set_feeds,
+)
 from keepers.vault import deploy_stablecoin, deploy_vault, register_steps, vault_steps
 
 USDC_UNIT, UNIT = 10**6, 10**18
 # index: symbol, decimals, class, liquid, max weight bps, price (USD)
-ASSETS = [("USDC", 6, 0, True, 10_000, 1.0), ("QTB", 18, 1, True, 10_000, 100.0),
-          ("QCORP", 18, 3, False, 4_000, 100.0), ("QSPX", 18, 5, False, 3_000, 50.0)]
+ASSETS = [
+    ("USDC", 6, 0, True, 10_000, 1.0),
+    ("QTB", 18, 1, True, 10_000, 100.0),
+    ("QCORP", 18, 3, False, 4_000, 100.0),
+    ("QSPX", 18, 5, False, 3_000, 50.0),
+]
 VOLS_PPM = [500, 300, 6_000, 12_000]  # daily: 0.05%, 0.03%, 0.6%, 1.2%
 CORRELATIONS = [0, 0, 0, 2_000, 1_000, 3_000]  # (0,1) (0,2) (0,3) (1,2) (1,3) (2,3), 1e-4
 ES_MULTIPLIER_PPM = 2_600_000  # fatter than normal's 2.3378
 # loss bps per asset for two scenarios (scenario-major)
 STRESS_BPS = [0, -30, 1_200, 4_000, 1_300, 50, 1_400, 1_000]
-LIMITS = dict(minLiquidBps=2_000, maxVar95Bps=150, maxVar99Bps=220, maxEsBps=260, maxStressLossBps=2_000,
-              maxDrawdownBps=1_000, hardDrawdownBps=2_000, maxModelAge=2 * 86_400, maxPriceAge=3_600,
-              minUpdateDelay=600, maxVolChangeBps=5_000, maxCorrelationChange=2_000, maxStressChangeBps=2_000,
-              maxClassWeightBps=[0, 0, 0, 5_000, 0, 3_500, 0, 0])
-LIMIT_FIELDS = ["minLiquidBps", "maxVar95Bps", "maxVar99Bps", "maxEsBps", "maxStressLossBps", "maxDrawdownBps",
-                "hardDrawdownBps", "maxModelAge", "maxPriceAge", "minUpdateDelay", "maxVolChangeBps",
-                "maxCorrelationChange", "maxStressChangeBps", "maxClassWeightBps"]
+LIMITS = dict(
+    minLiquidBps=2_000,
+    maxVar95Bps=150,
+    maxVar99Bps=220,
+    maxEsBps=260,
+    maxStressLossBps=2_000,
+    maxDrawdownBps=1_000,
+    hardDrawdownBps=2_000,
+    maxModelAge=2 * 86_400,
+    maxPriceAge=3_600,
+    minUpdateDelay=600,
+    maxVolChangeBps=5_000,
+    maxCorrelationChange=2_000,
+    maxStressChangeBps=2_000,
+    maxClassWeightBps=[0, 0, 0, 5_000, 0, 3_500, 0, 0],
+)
+LIMIT_FIELDS = [
+    "minLiquidBps",
+    "maxVar95Bps",
+    "maxVar99Bps",
+    "maxEsBps",
+    "maxStressLossBps",
+    "maxDrawdownBps",
+    "hardDrawdownBps",
+    "maxModelAge",
+    "maxPriceAge",
+    "minUpdateDelay",
+    "maxVolChangeBps",
+    "maxCorrelationChange",
+    "maxStressChangeBps",
+    "maxClassWeightBps",
+]
 ZERO_METRICS = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
 
 
@@ -43,8 +79,15 @@ def asset_risk(**max_weights):
     return [(max_weights.get(sym, cap), cls, liquid) for sym, _, cls, liquid, cap, _ in ASSETS]
 
 
-def model_update(update_id, as_of, vols=VOLS_PPM, correlations=CORRELATIONS, es=ES_MULTIPLIER_PPM,
-                 stress=STRESS_BPS, metrics=ZERO_METRICS):
+def model_update(
+    update_id,
+    as_of,
+    vols=VOLS_PPM,
+    correlations=CORRELATIONS,
+    es=ES_MULTIPLIER_PPM,
+    stress=STRESS_BPS,
+    metrics=ZERO_METRICS,
+):
     return (update_id, as_of, list(vols), list(correlations), es, list(stress), metrics)
 
 
@@ -90,32 +133,87 @@ US_OPEN = [(US, open_jurisdiction())]
 def deploy_security_token(d: Deployment, agent, name: str, symbol: str):
     """A SecurityToken and its engine as the deploy script makes them (`SecurityToken.<symbol>`),
     open in the US, `agent` holding every capability, unpaused."""
-    token = deploy_security(d, f".{symbol}", name, symbol, agent=agent.address, jurisdictions=US_OPEN)
+    token = deploy_security(
+        d, f".{symbol}", name, symbol, agent=agent.address, jurisdictions=US_OPEN
+    )
     token.unpause(sender=agent)
     return token
 
 
-def deploy_fund_vault(d: Deployment, settlement, name: str, symbol: str, engine, router, tokens, *, venues=(),
-                      identity: str, asset_risk_=None, limits=None):
+def deploy_fund_vault(
+    d: Deployment,
+    settlement,
+    name: str,
+    symbol: str,
+    engine,
+    router,
+    tokens,
+    *,
+    venues=(),
+    identity: str,
+    asset_risk_=None,
+    limits=None,
+):
     """A PortfolioVault as the deploy script makes it (its shares' engine open in the US), listing
     `tokens`, allowing `venues`, registered under `identity`, and configured on `engine` with
-    `asset_risk_` and `limits` (default: this module's) — the vault steps of keepers/vault/deploy.py."""
-    vault = deploy_vault(d, settlement, name, symbol, engine, router, name=f"PortfolioVault.{symbol}",
-                         shares_name=f"ComplianceEngine.{symbol}.shares", share_jurisdictions=US_OPEN)
+    `asset_risk_` and `limits` (default: this module's) — the vault steps of
+    keepers/vault/deploy.py."""
+    vault = deploy_vault(
+        d,
+        settlement,
+        name,
+        symbol,
+        engine,
+        router,
+        name=f"PortfolioVault.{symbol}",
+        shares_name=f"ComplianceEngine.{symbol}.shares",
+        share_jurisdictions=US_OPEN,
+    )
     listings = vault_steps(d, vault, [(t.symbol(), t.address) for t in tokens], venues)
-    as_role(d, "GOVERNOR", listings + configure_steps(d, engine, vault, asset_risk_ or asset_risk(),
-                                                      limits or limits_tuple(), assets_to_list=len(tokens)))
+    as_role(
+        d,
+        "GOVERNOR",
+        listings
+        + configure_steps(
+            d,
+            engine,
+            vault,
+            asset_risk_ or asset_risk(),
+            limits or limits_tuple(),
+            assets_to_list=len(tokens),
+        ),
+    )
     as_role(d, "OPERATOR", register_steps(d, [(name, vault.address, identity)]))
     return vault
 
 
 @pytest.fixture(scope="session")
-def risk_stack(chain, stack_deployment, deployer, guardian, operator, agent, risk_keeper, reporter, executor,
-               fund_investor):
+def risk_stack(
+    chain,
+    stack_deployment,
+    deployer,
+    guardian,
+    operator,
+    agent,
+    risk_keeper,
+    reporter,
+    executor,
+    fund_investor,
+):
     d = extend(stack_deployment)
-    send_to_manager(d, [call for role, account in (("GUARDIAN", guardian), ("RISK_KEEPER", risk_keeper),
-                                                  ("PRICE_REPORTER", reporter), ("EXECUTOR", executor))
-                        for call in grant_calls(d, role, account.address)])
+    send_to_manager(
+        d,
+        [
+            call
+            for role, account in (
+                ("GUARDIAN", guardian),
+                ("RISK_KEEPER", risk_keeper),
+                ("PRICE_REPORTER", reporter),
+                ("EXECUTOR", executor),
+            )
+            for call in grant_calls(d, role, account.address)
+        ],
+    )
     usdc = deploy_stablecoin(d, "USDC")
     # Its own tokens: the compliance tests' token keeps its supply to itself.
     qtb = deploy_security_token(d, agent, "Quantera T-Bill", "QTB")
@@ -123,16 +221,42 @@ def risk_stack(chain, stack_deployment, deployer, guardian, operator, agent, ris
     qspx = deploy_security_token(d, agent, "Quantera S&P 500", "QSPX")
     tokens = [usdc, qtb, qcorp, qspx]
     router = deploy_oracle(d)
-    feeds = deploy_feeds(d, {symbol: int(price * 10**FEED_DECIMALS) for symbol, _, _, _, _, price in ASSETS})
-    set_feeds(d, router, {symbol: (token, feed_config(feeds[symbol].address))
-                          for token, (symbol, *_) in zip(tokens, ASSETS)})
+    feeds = deploy_feeds(
+        d, {symbol: int(price * 10**FEED_DECIMALS) for symbol, _, _, _, _, price in ASSETS}
+    )
+    set_feeds(
+        d,
+        router,
+        {
+            symbol: (token, feed_config(feeds[symbol].address))
+            for token, (symbol, *_) in zip(tokens, ASSETS)
+        },
+    )
     engine = deploy_risk_engine(d, router)
     venue = d.deploy_contract("FixedRateVenue", "FixedRateVenue")
-    vault = deploy_fund_vault(d, usdc, "Quantera Income Fund", "QIF", engine, router, tokens[1:], venues=[venue],
-                              identity="0x" + "f0" * 20)
+    vault = deploy_fund_vault(
+        d,
+        usdc,
+        "Quantera Income Fund",
+        "QIF",
+        engine,
+        router,
+        tokens[1:],
+        venues=[venue],
+        identity="0x" + "f0" * 20,
+    )
     # The venue and the investor hold security tokens: verified identities.
-    as_role(d, "OPERATOR", register_steps(d, [("the venue", venue.address, "0x" + "f1" * 20),
-                                              ("the fund investor", fund_investor.address, "0x" + "f2" * 20)]))
+    as_role(
+        d,
+        "OPERATOR",
+        register_steps(
+            d,
+            [
+                ("the venue", venue.address, "0x" + "f1" * 20),
+                ("the fund investor", fund_investor.address, "0x" + "f2" * 20),
+            ],
+        ),
+    )
     renounce_temporary_roles(d)
     # Venue inventory, and the investor's cash.
     for token in tokens[1:]:
@@ -147,8 +271,17 @@ def risk_stack(chain, stack_deployment, deployer, guardian, operator, agent, ris
     usdc.approve(vault, 2**256 - 1, sender=fund_investor)
     vault.deposit(1_000_000 * USDC_UNIT, fund_investor, sender=fund_investor)
     engine.sync(vault, sender=deployer)
-    return RiskStack(d.at("QuanteraAccessManager"), d.at("IdentityRegistry"), router, engine, vault, venue, tokens,
-                     [feeds[symbol] for symbol, *_ in ASSETS], d.at("RiskLens"))
+    return RiskStack(
+        d.at("QuanteraAccessManager"),
+        d.at("IdentityRegistry"),
+        router,
+        engine,
+        vault,
+        venue,
+        tokens,
+        [feeds[symbol] for symbol, *_ in ASSETS],
+        d.at("RiskLens"),
+    )
 
 
 def swap_params(stack: RiskStack, sell: int, buy: int, amount: int, min_out: int = 0):

@@ -15,11 +15,38 @@ from statistics import NormalDist
 BPS, PPM = 10_000, 1_000_000
 Z95_PPM = round(NormalDist().inv_cdf(0.95) * PPM)  # 1_644_854
 Z99_PPM = round(NormalDist().inv_cdf(0.99) * PPM)  # 2_326_348
-(NONE, HALTED, STALE_MODEL, STALE_PRICES, UNPRICED, ASSET_CONC, CLASS_CONC, MIN_LIQ, VAR95, VAR99, ES, STRESS,
- DRAWDOWN, INVALID_MODEL) = range(14)
-LIMIT_NAMES = ["None", "Halted", "StaleModel", "StalePrices", "UnpricedAsset", "AssetConcentration",
-               "ClassConcentration", "MinLiquidity", "Var95", "Var99", "ExpectedShortfall", "StressLoss", "Drawdown",
-               "InvalidModel"]
+(
+    NONE,
+    HALTED,
+    STALE_MODEL,
+    STALE_PRICES,
+    UNPRICED,
+    ASSET_CONC,
+    CLASS_CONC,
+    MIN_LIQ,
+    VAR95,
+    VAR99,
+    ES,
+    STRESS,
+    DRAWDOWN,
+    INVALID_MODEL,
+) = range(14)
+LIMIT_NAMES = [
+    "None",
+    "Halted",
+    "StaleModel",
+    "StalePrices",
+    "UnpricedAsset",
+    "AssetConcentration",
+    "ClassConcentration",
+    "MinLiquidity",
+    "Var95",
+    "Var99",
+    "ExpectedShortfall",
+    "StressLoss",
+    "Drawdown",
+    "InvalidModel",
+]
 MAX_VOL_PPM = 1_000_000
 
 
@@ -36,6 +63,7 @@ def trunc_div(a: int, b: int) -> int:
 @dataclass(frozen=True)
 class Outcome:
     """What the engine's `check` returns: (ok, limit, subject, value, bound, riskReducing)."""
+
     ok: bool
     limit: int = NONE
     subject: int = 0
@@ -47,8 +75,10 @@ class Outcome:
         return (self.ok, self.limit, self.subject, self.value, self.bound, self.risk_reducing)
 
     def __str__(self):
-        return f"{LIMIT_NAMES[self.limit]}(subject={self.subject}, value={self.value}, bound={self.bound}, " \
-               f"riskReducing={self.risk_reducing}, ok={self.ok})"
+        return (
+            f"{LIMIT_NAMES[self.limit]}(subject={self.subject}, value={self.value}, "
+            f"bound={self.bound}, riskReducing={self.risk_reducing}, ok={self.ok})"
+        )
 
 
 @dataclass
@@ -134,41 +164,66 @@ class RiskModel:
         valid, sigma = self.sigma(values)
         if not valid:
             return (INVALID_MODEL, 0, 0, 0)
-        for limit, multiplier, bound in ((VAR95, Z95_PPM, "maxVar95Bps"), (VAR99, Z99_PPM, "maxVar99Bps"),
-                                         (ES, self.es_multiplier_ppm, "maxEsBps")):
+        for limit, multiplier, bound in (
+            (VAR95, Z95_PPM, "maxVar95Bps"),
+            (VAR99, Z99_PPM, "maxVar99Bps"),
+            (ES, self.es_multiplier_ppm, "maxEsBps"),
+        ):
             figure = ceil_div(sigma * multiplier * BPS, nav * PPM)
             if figure > limits[bound]:
                 return (limit, 0, figure, limits[bound])
         scenarios = len(self.stress_bps) // self.n
         worst, worst_scenario = 0, 0
         for k in range(scenarios):
-            loss = sum(v * shock for v, shock in zip(values, self.stress_bps[k * self.n:(k + 1) * self.n]))
+            loss = sum(
+                v * shock
+                for v, shock in zip(values, self.stress_bps[k * self.n : (k + 1) * self.n])
+            )
             if loss > worst:
                 worst, worst_scenario = loss, k
         loss_bps = ceil_div(worst, nav) if worst > 0 else 0
         if loss_bps > limits["maxStressLossBps"]:
-            return (STRESS, worst_scenario if worst > 0 else 0, loss_bps, limits["maxStressLossBps"])
+            return (
+                STRESS,
+                worst_scenario if worst > 0 else 0,
+                loss_bps,
+                limits["maxStressLossBps"],
+            )
         if self.drawdown_bps > limits["maxDrawdownBps"]:
             return (DRAWDOWN, 0, self.drawdown_bps, limits["maxDrawdownBps"])
         return None
 
     def _reduces_risk(self, before, after) -> bool:
-        """No non-liquid position grows, and sigma / NAV (99% VaR as a share of NAV) does not grow."""
+        """No non-liquid position grows, and sigma / NAV (99% VaR as a share of NAV) does not
+        grow."""
         if any(not self.liquid[i] and after[i] > before[i] for i in range(self.n)):
             return False
         post_values, pre_values = self.values(after), self.values(before)
-        (post_valid, post_sigma), (pre_valid, pre_sigma) = self.sigma(post_values), self.sigma(pre_values)
+        (post_valid, post_sigma), (pre_valid, pre_sigma) = (
+            self.sigma(post_values),
+            self.sigma(pre_values),
+        )
         if not post_valid or not pre_valid:
             return True
         return post_sigma * sum(pre_values) <= pre_sigma * sum(post_values)
 
     # ------------------------------------------------------------------ what changes it
 
-    def sync(self, held: list[int], answers: list[int], reported_at: list[int], heartbeat: int, feed_decimals: int,
-             supply: int, share_decimals: int, now: int):
-        """The engine's `sync` at `now`: a feed older than its heartbeat gives no price (its last good
-        price is kept, unusable); NAV per share and the drawdown move only when every held asset is
-        priced; the portfolio halts itself when nothing is priced or at the hard drawdown."""
+    def sync(
+        self,
+        held: list[int],
+        answers: list[int],
+        reported_at: list[int],
+        heartbeat: int,
+        feed_decimals: int,
+        supply: int,
+        share_decimals: int,
+        now: int,
+    ):
+        """The engine's `sync` at `now`: a feed older than its heartbeat gives no price (its last
+        good price is kept, unusable); NAV per share and the drawdown move only when every held
+        asset is priced; the portfolio halts itself when nothing is priced or at the hard
+        drawdown."""
         nav, complete = 0, True
         for i in range(self.n):
             fresh = now - reported_at[i] <= heartbeat and answers[i] > 0
@@ -212,4 +267,9 @@ class RiskModel:
         return None
 
     def publish(self, update_id: int, as_of: int, vols: list[int], now: int):
-        self.update_id, self.as_of, self.published_at, self.vols_ppm = update_id, as_of, now, list(vols)
+        self.update_id, self.as_of, self.published_at, self.vols_ppm = (
+            update_id,
+            as_of,
+            now,
+            list(vols),
+        )

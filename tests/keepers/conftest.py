@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from keepers.core import store
-from keepers.demo.processes import ProcessGroup, start_anvil
 from keepers.core.waiting import WaitTimeout, wait_until
+from keepers.demo.processes import ProcessGroup, start_anvil
 
 BIN = Path(sys.executable).parent
 # Guards against a hung process, not guesses at speed: on a busy machine a keeper's or a script's
@@ -42,13 +42,23 @@ def anvil(tmp_path):
 
 def run_ape(args, deployments_dir):
     env = dict(os.environ, QUANTERA_DEPLOYMENTS_DIR=str(deployments_dir))
-    return subprocess.run([str(BIN / "ape"), "run", *args], env=env, capture_output=True, text=True,
-                          timeout=SUBPROCESS_TIMEOUT_SECONDS)
+    return subprocess.run(
+        [str(BIN / "ape"), "run", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=SUBPROCESS_TIMEOUT_SECONDS,
+    )
 
 
 def run_quantera(args, deployments_dir, db_url=None):
     env = dict(os.environ, QUANTERA_DEPLOYMENTS_DIR=str(deployments_dir))
     if db_url:
         env["QUANTERA_DB_URL"] = db_url
-    return subprocess.run([str(BIN / "quantera"), *args], env=env, capture_output=True, text=True,
-                          timeout=SUBPROCESS_TIMEOUT_SECONDS)
+    return subprocess.run(
+        [str(BIN / "quantera"), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=SUBPROCESS_TIMEOUT_SECONDS,
+    )

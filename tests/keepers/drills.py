@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from conftest import BIN, wait_for
-
 from keepers.core import store
 from keepers.core.waiting import wait_until
 from keepers.demo.processes import ProcessGroup, rpc
@@ -30,8 +29,11 @@ CYCLE_SECONDS = 31
 KEEPERS = ("governance", "screening", "risk")
 SIGNERS = {"screening": COMPLIANCE_KEEPER, "risk": RISK_KEEPER}
 # Each keeper's silverback entry point: the bot of the domain it serves.
-ENTRY_POINTS = {"governance": "keepers.access.bot:bot", "screening": "keepers.compliance.bot:bot",
-                "risk": "keepers.risk.bot:bot"}
+ENTRY_POINTS = {
+    "governance": "keepers.access.bot:bot",
+    "screening": "keepers.compliance.bot:bot",
+    "risk": "keepers.risk.bot:bot",
+}
 
 
 def listed_wallet(i: int) -> str:
@@ -43,8 +45,12 @@ def listed_wallet(i: int) -> str:
 
 def write_sanctions_list(path: Path, count: int) -> None:
     """An OFAC SDN-format list naming `count` wallets (entries 70001...)."""
-    rows = [f'{70_001 + i},"DRILL LISTED WALLET {i}","-0- ","CYBER2","-0- ","-0- ","-0- ","-0- ","-0- ","-0- ",'
-            f'"-0- ","Digital Currency Address - ETH {listed_wallet(i)}."' for i in range(count)]
+    rows = [
+        f'{70_001 + i},"DRILL LISTED WALLET {i}","-0- ","CYBER2","-0- ","-0- ","-0- ",'
+        '"-0- ","-0- ","-0- ","-0- ",'
+        f'"Digital Currency Address - ETH {listed_wallet(i)}."'
+        for i in range(count)
+    ]
     path.write_text("\n".join(rows) + "\n")
 
 
@@ -69,7 +75,9 @@ class RpcProxy:
         """Resets the connection: linger 0 makes the close send RST; the shutdown first wakes a
         pump blocked in recv on it (a close alone would leave the kernel socket open, silent)."""
         try:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+            sock.setsockopt(
+                socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00"
+            )
             sock.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
@@ -139,9 +147,24 @@ class RedisServer:
         executable = shutil.which("redis-server") or "/usr/bin/redis-server"
         self.socket = folder / "redis.sock"
         self.url = f"unix://{self.socket}"
-        self.proc = group.start("redis", [executable, "--port", "0", "--unixsocket", str(self.socket),
-                                          "--unixsocketperm", "700", "--save", "", "--appendonly", "no",
-                                          "--dir", str(folder)])
+        self.proc = group.start(
+            "redis",
+            [
+                executable,
+                "--port",
+                "0",
+                "--unixsocket",
+                str(self.socket),
+                "--unixsocketperm",
+                "700",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(folder),
+            ],
+        )
         self.group = group
         wait_for(self._answering, "redis-server to answer on its socket", folder / "redis.log")
 
@@ -165,14 +188,17 @@ class RedisServer:
 def broker_env(redis_url: str, keeper: str) -> dict[str, str]:
     """Silverback's distributed settings for one keeper: its own task queue on the Redis broker,
     results through Redis (what README's operator section prescribes)."""
-    # socket_timeout null: a worker waits on the queue (BRPOP) for as long as no block comes; redis-py
-    # 8's default 5 s read timeout would end it then.
+    # socket_timeout null: a worker waits on the queue (BRPOP) for as long as no block comes;
+    # redis-py 8's default 5 s read timeout would end it then.
     return {
         "SILVERBACK_BROKER_CLASS": "taskiq_redis:ListQueueBroker",
-        "SILVERBACK_BROKER_KWARGS": json.dumps({"url": redis_url, "queue_name": f"quantera:{keeper}",
-                                                "socket_timeout": None}),
+        "SILVERBACK_BROKER_KWARGS": json.dumps(
+            {"url": redis_url, "queue_name": f"quantera:{keeper}", "socket_timeout": None}
+        ),
         "SILVERBACK_RESULT_BACKEND_CLASS": "taskiq_redis:RedisAsyncResultBackend",
-        "SILVERBACK_RESULT_BACKEND_KWARGS": json.dumps({"redis_url": redis_url, "result_ex_time": 600}),
+        "SILVERBACK_RESULT_BACKEND_KWARGS": json.dumps(
+            {"redis_url": redis_url, "result_ex_time": 600}
+        ),
     }
 
 
@@ -204,7 +230,9 @@ class Drill:
         self.risk = at("RiskEngine", "RiskEngine")
         self.vault = at("PortfolioVault", "PortfolioVault")
         router = at("OracleRouter", "OracleRouter")
-        self.feeds = [project.ReporterPriceFeed.at(router.feedOf(t).primary) for t in self.vault.assets()]
+        self.feeds = [
+            project.ReporterPriceFeed.at(router.feedOf(t).primary) for t in self.vault.assets()
+        ]
         self.sanctions = self.tmp / "drill-sdn.csv"
         write_sanctions_list(self.sanctions, self.listed)
         self.crash_file = self.tmp / "crash-point"
@@ -212,8 +240,13 @@ class Drill:
     # ---------------------------------------------------------------- processes
 
     def env(self, keeper: str, **extra: str) -> dict[str, str]:
-        env = dict(os.environ, QUANTERA_DEPLOYMENTS_DIR=str(self.deployments), QUANTERA_DB_URL=self.db_url,
-                   QUANTERA_SANCTIONS_LIST=str(self.sanctions), QUANTERA_CRASH_FILE=str(self.crash_file))
+        env = dict(
+            os.environ,
+            QUANTERA_DEPLOYMENTS_DIR=str(self.deployments),
+            QUANTERA_DB_URL=self.db_url,
+            QUANTERA_SANCTIONS_LIST=str(self.sanctions),
+            QUANTERA_CRASH_FILE=str(self.crash_file),
+        )
         if keeper in SIGNERS:
             env["SILVERBACK_SIGNER_ALIAS"] = f"TEST::{SIGNERS[keeper]}"
         env.update(extra)
@@ -221,8 +254,14 @@ class Drill:
 
     def argv(self, keeper: str, command: str = "run") -> list[str]:
         extra = ["-w", "1"] if command == "worker" else []
-        return [str(BIN / "silverback"), command, *extra, ENTRY_POINTS[keeper],
-                "--network", f"ethereum:local:{self.keeper_url}"]
+        return [
+            str(BIN / "silverback"),
+            command,
+            *extra,
+            ENTRY_POINTS[keeper],
+            "--network",
+            f"ethereum:local:{self.keeper_url}",
+        ]
 
     # ---------------------------------------------------------------- the chain's work
 
@@ -235,8 +274,12 @@ class Drill:
 
         frm = accounts.test_accounts[sender].address
         data = calldata(contract, method, *args)
-        tx_hash = rpc(self.url, "eth_sendTransaction", [{"from": frm, "to": contract.address, "data": data}])
-        receipt = wait_until(lambda: rpc(self.url, "eth_getTransactionReceipt", [tx_hash]), f"{method} mined", 600)
+        tx_hash = rpc(
+            self.url, "eth_sendTransaction", [{"from": frm, "to": contract.address, "data": data}]
+        )
+        receipt = wait_until(
+            lambda: rpc(self.url, "eth_getTransactionReceipt", [tx_hash]), f"{method} mined", 600
+        )
         assert int(receipt["status"], 16) == 1, f"{method} reverted"
         return receipt
 
@@ -266,7 +309,14 @@ class Drill:
         from eth_utils import keccak, to_checksum_address
 
         venue = to_checksum_address(keccak(text=f"drill venue {self.cycles}")[-20:])
-        self.send(GOVERNOR, self.manager, "schedule", self.vault, calldata(self.vault, "setVenue", venue, True), 0)
+        self.send(
+            GOVERNOR,
+            self.manager,
+            "schedule",
+            self.vault,
+            calldata(self.vault, "setVenue", venue, True),
+            0,
+        )
 
     def make_work(self, rng) -> None:
         """One cycle's work for every keeper."""
@@ -300,11 +350,20 @@ class Drill:
     def wait_done(self, what: str, supervisor=None) -> None:
         target = self.head()
         try:
-            wait_until(lambda: self.done(target), what, 600,
-                       on_poll=(lambda: [supervisor.check(k) for k in list(supervisor.keepers)]) if supervisor else None)
+            wait_until(
+                lambda: self.done(target),
+                what,
+                600,
+                on_poll=(lambda: [supervisor.check(k) for k in list(supervisor.keepers)])
+                if supervisor
+                else None,
+            )
         except Exception as err:  # noqa: BLE001 - the logs say why
-            logs = "\n".join(f"--- {p.name}\n{p.read_text()[-2500:]}" for p in sorted(self.tmp.glob("*.log"))
-                             if p.name != "anvil.log")
+            logs = "\n".join(
+                f"--- {p.name}\n{p.read_text()[-2500:]}"
+                for p in sorted(self.tmp.glob("*.log"))
+                if p.name != "anvil.log"
+            )
             raise AssertionError(f"{err}\n{logs}") from None
 
     def check_invariants(self) -> dict:
@@ -319,39 +378,67 @@ class Drill:
         first = self.record.block or 0
         keeper = accounts.test_accounts[COMPLIANCE_KEEPER].address
         # --- screening: one freeze per listed wallet, by a transaction that stands
-        freezes = [log for log in fetch_logs(self.registry.address, [self.registry.WalletFrozen.abi], first, head)
-                   if log.frozen and log.by == keeper]
+        freezes = [
+            log
+            for log in fetch_logs(
+                self.registry.address, [self.registry.WalletFrozen.abi], first, head
+            )
+            if log.frozen and log.by == keeper
+        ]
         frozen_by_tx = {log.wallet: log.transaction_hash for log in freezes}
-        assert len(frozen_by_tx) == len(freezes), f"a wallet frozen twice: {[log.wallet for log in freezes]}"
+        assert len(frozen_by_tx) == len(freezes), (
+            f"a wallet frozen twice: {[log.wallet for log in freezes]}"
+        )
         sent = int(rpc(self.url, "eth_getTransactionCount", [keeper, "latest"]), 16)
-        assert sent == len(freezes), f"the screening keeper sent {sent} transactions for {len(freezes)} freezes"
-        assert sorted(frozen_by_tx) == sorted(self.registered), "a registered listed wallet is not frozen"
+        assert sent == len(freezes), (
+            f"the screening keeper sent {sent} transactions for {len(freezes)} freezes"
+        )
+        assert sorted(frozen_by_tx) == sorted(self.registered), (
+            "a registered listed wallet is not frozen"
+        )
         decisions = store.decisions(self.engine, CHAIN_ID)
         assert sorted((d.wallet, d.status, d.action, _hex(d.tx_hash)) for d in decisions) == sorted(
-            (w, "done", "frozen", _hex(tx)) for w, tx in frozen_by_tx.items()), "decisions disagree with the chain"
+            (w, "done", "frozen", _hex(tx)) for w, tx in frozen_by_tx.items()
+        ), "decisions disagree with the chain"
         screened_to = store.get_cursor(self.engine, "screening", CHAIN_ID)
-        seen = {log.investorAddress for log in fetch_logs(
-            self.registry.address, [self.registry.IdentityRegistered.abi], first, screened_to)}
+        seen = {
+            log.investorAddress
+            for log in fetch_logs(
+                self.registry.address, [self.registry.IdentityRegistered.abi], first, screened_to
+            )
+        }
         seen |= self._transfer_wallets(first, screened_to) - {ZERO}
         known = set(store.known_wallets(self.engine, CHAIN_ID))
         assert known == seen, f"known wallets disagree with the chain: {sorted(known ^ seen)[:6]}"
         # --- risk: one publication per update id, each stored with the transaction that made it
-        published = [log for log in fetch_logs(self.risk.address, [self.risk.ModelPublished.abi], first, head)
-                     if log.portfolio == self.vault.address]
+        published = [
+            log
+            for log in fetch_logs(self.risk.address, [self.risk.ModelPublished.abi], first, head)
+            if log.portfolio == self.vault.address
+        ]
         ids = [int(log.updateId) for log in published]
         assert ids == list(range(1, len(ids) + 1)), f"update ids on chain: {ids}"
         rows = store.publications(self.engine, CHAIN_ID, self.vault.address)
         confirmed = {r.update_id: _hex(r.tx_hash) for r in rows if r.status == "confirmed"}
         assert confirmed == {int(log.updateId): _hex(log.transaction_hash) for log in published}, (
-            f"publications disagree with the chain: {[(r.update_id, r.status, r.tx_hash) for r in rows]}")
-        assert not [r for r in rows if r.status in ("pending", "rejected")], "a publication pending or rejected"
+            "publications disagree with the chain: "
+            f"{[(r.update_id, r.status, r.tx_hash) for r in rows]}"
+        )
+        assert not [r for r in rows if r.status in ("pending", "rejected")], (
+            "a publication pending or rejected"
+        )
         rounds = set()
         for feed in self.feeds:
             for log in fetch_logs(feed.address, [feed.AnswerUpdated.abi], first, head):
                 rounds.add((feed.address, int(log.roundId), str(int(log.current))))
-        observed = {(o.feed, o.round_id, o.answer) for feed in self.feeds
-                    for o in store.price_observations(self.engine, CHAIN_ID, feed.address)}
-        assert observed == rounds, f"observations disagree with the chain: {sorted(observed ^ rounds)[:6]}"
+        observed = {
+            (o.feed, o.round_id, o.answer)
+            for feed in self.feeds
+            for o in store.price_observations(self.engine, CHAIN_ID, feed.address)
+        }
+        assert observed == rounds, (
+            f"observations disagree with the chain: {sorted(observed ^ rounds)[:6]}"
+        )
         # --- governance: the mirrored events are the canonical ones
         from keepers.access.operations import WATCHED_EVENTS
 
@@ -359,16 +446,29 @@ class Drill:
         if "governance" in self.keepers:
             abis = [getattr(self.manager, name).abi for name in WATCHED_EVENTS]
             gov_cursor = store.get_cursor(self.engine, "governance", CHAIN_ID)
-            canonical = {(_hex(log.transaction_hash), log.log_index)
-                         for log in fetch_logs(self.manager.address, abis, first, gov_cursor)}
-            stored = {(_hex(e.tx_hash), e.log_index) for e in store.governance_events(self.engine, CHAIN_ID)}
-            assert stored == canonical, f"governance events disagree with the chain: {sorted(stored ^ canonical)[:6]}"
+            canonical = {
+                (_hex(log.transaction_hash), log.log_index)
+                for log in fetch_logs(self.manager.address, abis, first, gov_cursor)
+            }
+            stored = {
+                (_hex(e.tx_hash), e.log_index)
+                for e in store.governance_events(self.engine, CHAIN_ID)
+            }
+            assert stored == canonical, (
+                f"governance events disagree with the chain: {sorted(stored ^ canonical)[:6]}"
+            )
         # --- every cursor's checkpoint is a canonical block
         for name in self.keepers:
             [(number, stored_hash), *_] = store.checkpoints(self.engine, name, CHAIN_ID)
-            assert block_hash(number) == stored_hash, f"{name}'s cursor block {number} is not canonical"
-        return {"freezes": len(freezes), "publications": len(ids), "rounds": len(rounds),
-                "governance_events": len(stored)}
+            assert block_hash(number) == stored_hash, (
+                f"{name}'s cursor block {number} is not canonical"
+            )
+        return {
+            "freezes": len(freezes),
+            "publications": len(ids),
+            "rounds": len(rounds),
+            "governance_events": len(stored),
+        }
 
     def _transfer_wallets(self, first: int, head: int) -> set[str]:
         from ape import project
@@ -378,8 +478,11 @@ class Drill:
 
         securities = share_contracts(self.record)
         abi = project.SecurityToken.at(securities[0]).Transfer.abi
-        return {w for log in fetch_logs(securities, [abi], first, head)
-                for w in (log.event_arguments["from"], log.event_arguments["to"])}
+        return {
+            w
+            for log in fetch_logs(securities, [abi], first, head)
+            for w in (log.event_arguments["from"], log.event_arguments["to"])
+        }
 
 
 def calldata(contract, method: str, *args) -> str:
@@ -401,8 +504,21 @@ def deploy_state(folder: Path) -> tuple[Path, Path]:
     try:
         url = start_anvil(group, CHAIN_ID)
         env = dict(os.environ, QUANTERA_DEPLOYMENTS_DIR=str(folder))
-        deployed = subprocess.run([str(BIN / "ape"), "run", "deploy", "all", "--network", f"ethereum:local:{url}",
-                                   "--no-liquidity"], env=env, capture_output=True, text=True, timeout=1_200)
+        deployed = subprocess.run(
+            [
+                str(BIN / "ape"),
+                "run",
+                "deploy",
+                "all",
+                "--network",
+                f"ethereum:local:{url}",
+                "--no-liquidity",
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=1_200,
+        )
         assert deployed.returncode == 0, deployed.stdout[-2000:] + deployed.stderr[-2000:]
         state = folder / "state.hex"
         state.write_text(rpc(url, "anvil_dumpState"))

@@ -9,10 +9,9 @@ import pwd
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
-
 
 
 def available() -> str | None:
@@ -37,10 +36,25 @@ def postgres_server() -> Iterator[str]:
         user = pwd.getpwnam("postgres")
         os.chown(base, user.pw_uid, user.pw_gid)
         as_postgres = ["runuser", "-u", "postgres", "--"]
-    run = lambda *argv: subprocess.run([*as_postgres, *argv], check=True, capture_output=True, timeout=600)  # noqa: E731 (a hang guard)
+
+    def run(*argv: str) -> subprocess.CompletedProcess:
+        # timeout: a hang guard
+        return subprocess.run([*as_postgres, *argv], check=True, capture_output=True, timeout=600)
+
     run("initdb", "-D", str(data), "-A", "trust", "-U", "quantera", "--no-sync")
-    run("pg_ctl", "-D", str(data), "-l", str(base / "server.log"), "-w", "-t", "600", "-o",
-        f"-k {base} -c listen_addresses='' -c fsync=off", "start")
+    run(
+        "pg_ctl",
+        "-D",
+        str(data),
+        "-l",
+        str(base / "server.log"),
+        "-w",
+        "-t",
+        "600",
+        "-o",
+        f"-k {base} -c listen_addresses='' -c fsync=off",
+        "start",
+    )
     try:
         yield f"postgresql+psycopg://quantera@/postgres?host={base}"
     finally:

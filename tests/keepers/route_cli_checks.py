@@ -1,5 +1,6 @@
-"""`quantera route quote` against a real deployment (called from test_deploy_and_demo.py) (docs/specs.md LIQ-14): one call quotes every
-source, the RFQ maker's signed quote included; bad input is a one-line error."""
+"""`quantera route quote` against a real deployment (called from test_deploy_and_demo.py)
+(docs/specs.md LIQ-14): one call quotes every source, the RFQ maker's signed quote included; bad
+input is a one-line error."""
 
 import json
 
@@ -9,21 +10,30 @@ from conftest import run_quantera
 def check_route_quote(network, tmp_path):
     """Run by test_deploy_and_demo.py on its deployment (one deploy for both)."""
     base = ["route", "quote", "--network", network, "--token-in", "USDC", "--token-out", "QSPX"]
-    taker = "0x14dC79964da2C08b23698B3D3cc7Ca32193d9955"  # test account 7: the maker's quote names it
-    quoted = run_quantera([*base, "--amount", "2500000", "--rfq-maker", "TEST::20", "--taker", taker, "--json"],
-                          tmp_path)
+    taker = (
+        "0x14dC79964da2C08b23698B3D3cc7Ca32193d9955"  # test account 7: the maker's quote names it
+    )
+    quoted = run_quantera(
+        [*base, "--amount", "2500000", "--rfq-maker", "TEST::20", "--taker", taker, "--json"],
+        tmp_path,
+    )
     assert quoted.returncode == 0, quoted.stderr
-    plan = json.loads(quoted.stdout[quoted.stdout.index("{"):])
+    plan = json.loads(quoted.stdout[quoted.stdout.index("{") :])
     assert int(plan["predicted_out"]) >= int(plan["best_single_source"]["amount_out"]) > 0
     assert sum(int(leg["amount_in"]) for leg in plan["legs"]) == 2_500_000 * 10**6
     assert {leg["source"] for leg in plan["legs"]} >= {"RfqVenue"}
     assert plan["arbitrage"] is None
-    assert plan["calldata"].startswith("0x") and len(plan["calldata"]) > 10  # swap(route) for the aggregator
+    # swap(route) for the aggregator
+    assert plan["calldata"].startswith("0x") and len(plan["calldata"]) > 10
 
-    for args, message in (([*base, "--amount", "lots"], "error: --amount 'lots' is not a number"),
-                          ([*base[:5], "DOGE", *base[6:], "--amount", "1"], "error: unknown token 'DOGE'"),
-                          ([*base, "--amount", "1", "--rfq-maker", "TEST::20"],
-                           "error: --rfq-maker quotes a named taker: give --taker")):
+    for args, message in (
+        ([*base, "--amount", "lots"], "error: --amount 'lots' is not a number"),
+        ([*base[:5], "DOGE", *base[6:], "--amount", "1"], "error: unknown token 'DOGE'"),
+        (
+            [*base, "--amount", "1", "--rfq-maker", "TEST::20"],
+            "error: --rfq-maker quotes a named taker: give --taker",
+        ),
+    ):
         failed = run_quantera(args, tmp_path)
         assert failed.returncode == 1 and "Traceback" not in failed.stderr
         assert failed.stderr.strip().splitlines()[-1].startswith(message)

@@ -31,8 +31,10 @@ from slither.__main__ import get_detectors_and_printers
 ROOT = Path(__file__).resolve().parents[2]
 TRIAGE = Path(__file__).with_name("triage.json")
 REVIEWED_IMPACTS = {"High", "Medium"}
-REMAPPINGS = ["@openzeppelin/contracts/=node_modules/@openzeppelin/contracts/",
-              "@chainlink/contracts/=node_modules/@chainlink/contracts/"]
+REMAPPINGS = [
+    "@openzeppelin/contracts/=node_modules/@openzeppelin/contracts/",
+    "@chainlink/contracts/=node_modules/@chainlink/contracts/",
+]
 
 
 def _skipped(parts: tuple[str, ...]) -> bool:
@@ -41,18 +43,26 @@ def _skipped(parts: tuple[str, ...]) -> bool:
 
 def _input() -> dict:
     # Not the test harnesses, nor ape's dependency cache (contracts/.cache/ on a fresh machine).
-    sources = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "contracts").rglob("*.sol")
-                     if not _skipped(p.relative_to(ROOT / "contracts").parts))
+    sources = sorted(
+        p.relative_to(ROOT).as_posix()
+        for p in (ROOT / "contracts").rglob("*.sol")
+        if not _skipped(p.relative_to(ROOT / "contracts").parts)
+    )
     return {
         "language": "Solidity",
         "sources": {path: {"urls": [path]} for path in sources},
-        "settings": {"viaIR": True, "optimizer": {"enabled": True, "runs": 1_000_000}, "evmVersion": "cancun",
-                     "remappings": REMAPPINGS},
+        "settings": {
+            "viaIR": True,
+            "optimizer": {"enabled": True, "runs": 1_000_000},
+            "evmVersion": "cancun",
+            "remappings": REMAPPINGS,
+        },
     }
 
 
 class _CountingHandler(logging.Handler):
-    """Counts the functions slither could not lift to its IR instead of printing a traceback each."""
+    """Counts the functions slither could not lift to its IR instead of printing a traceback
+    each."""
 
     def __init__(self) -> None:
         super().__init__(logging.ERROR)
@@ -82,7 +92,8 @@ def main() -> int:
     skipped = _CountingHandler()
     logging.getLogger("ContractSolcParsing").addHandler(skipped)
     logging.getLogger("ContractSolcParsing").propagate = False
-    # crytic-compile runs the compiler named `solc` from PATH: the venv's bin holds a link to the front.
+    # crytic-compile runs the compiler named `solc` from PATH: the venv's bin holds a link to the
+    # front.
     os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
     compilation = CryticCompile(SolcStandardJson(_input()), solc_working_dir=str(ROOT))
     slither = Slither(compilation, filter_paths=["node_modules"])
@@ -103,14 +114,27 @@ def main() -> int:
         if key in findings:
             matched.add(key)
         else:
-            unreviewed.append(f"{result['impact']} {key[0]} {key[1]}: {result['description'].strip().splitlines()[0]}")
+            unreviewed.append(
+                f"{result['impact']} {key[0]} {key[1]}: "
+                f"{result['description'].strip().splitlines()[0]}"
+            )
     stale = sorted(set(findings) - matched)
-    print("slither 0.10.4 on contracts/: " + ", ".join(f"{counts[i]} {i.lower()}" for i in
-                                                       ("High", "Medium", "Low", "Informational", "Optimization")))
-    print(f"reviewed: {len(matched)} findings in tools/audit/triage.json, "
-          f"{len(whole_detectors)} detectors reviewed whole ({', '.join(sorted(whole_detectors))})")
+    print(
+        "slither 0.10.4 on contracts/: "
+        + ", ".join(
+            f"{counts[i]} {i.lower()}"
+            for i in ("High", "Medium", "Low", "Informational", "Optimization")
+        )
+    )
+    print(
+        f"reviewed: {len(matched)} findings in tools/audit/triage.json, "
+        f"{len(whole_detectors)} detectors reviewed whole ({', '.join(sorted(whole_detectors))})"
+    )
     if skipped.count:
-        print(f"not analysed: {skipped.count} functions slither could not lift to its IR ({', '.join(sorted(skipped.names))})")
+        print(
+            f"not analysed: {skipped.count} functions slither could not lift to its IR "
+            f"({', '.join(sorted(skipped.names))})"
+        )
     for line in unreviewed:
         print(f"UNREVIEWED {line}")
     for check, where in stale:

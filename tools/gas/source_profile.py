@@ -6,16 +6,16 @@
 
 Compiles `<path.sol>` with the project's exact settings (solc-js front, via-IR, 1,000,000 runs,
 Cancun, the dependency remappings of .build/__local__.json) asking for the deployed bytecode's
-source map, checks the code equals what ape built, then attributes every opcode the contract's frames
-execute (struct logs of `debug_traceTransaction`; a CALL counts its own cost, not the callee's) to
-the source range solc maps it to, summed per source line and per enclosing function.
+source map, checks the code equals what ape built, then attributes every opcode the contract's
+frames execute (struct logs of `debug_traceTransaction`; a CALL counts its own cost, not the
+callee's) to the source range solc maps it to, summed per source line and per enclosing function.
 """
 
 from __future__ import annotations
 
 import collections
-import os
 import json
+import os
 import re
 import subprocess
 import sys
@@ -25,8 +25,10 @@ ROOT = Path(__file__).resolve().parents[2]
 FRONT = ROOT / "tools" / "solc" / "solc-front.js"
 
 
-DEPENDENCIES = {"contracts/.cache/openzeppelin/5.4.0": "@openzeppelin_contracts/5_4_0",
-                "contracts/.cache/chainlink/1.2.0": "@chainlink_contracts/1_2_0"}
+DEPENDENCIES = {
+    "contracts/.cache/openzeppelin/5.4.0": "@openzeppelin_contracts/5_4_0",
+    "contracts/.cache/chainlink/1.2.0": "@chainlink_contracts/1_2_0",
+}
 
 
 def compile_source_map(contract: str, source: str) -> dict:
@@ -53,24 +55,44 @@ def compile_source_map(contract: str, source: str) -> dict:
 
 
 def _compile(contract: str, source: str) -> dict:
-    settings = json.loads((ROOT / ".build" / "__local__.json").read_text())["compilers"][0]["settings"]
+    settings = json.loads((ROOT / ".build" / "__local__.json").read_text())["compilers"][0][
+        "settings"
+    ]
     settings = {k: v for k, v in settings.items() if k != "outputSelection"}
     # ape records the remappings of its last compile only (a partial recompile may need fewer).
-    settings["remappings"] = ["@openzeppelin/contracts=contracts/.cache/openzeppelin/5.4.0",
-                              "@chainlink/contracts=contracts/.cache/chainlink/1.2.0"]
-    settings["outputSelection"] = {"*": {"*": ["evm.deployedBytecode.object", "evm.deployedBytecode.sourceMap"],
-                                         "": ["ast"]}}
+    settings["remappings"] = [
+        "@openzeppelin/contracts=contracts/.cache/openzeppelin/5.4.0",
+        "@chainlink/contracts=contracts/.cache/chainlink/1.2.0",
+    ]
+    settings["outputSelection"] = {
+        "*": {"*": ["evm.deployedBytecode.object", "evm.deployedBytecode.sourceMap"], "": ["ast"]}
+    }
     # Only the contract asked for is compiled: the others' output is not selected.
-    settings["outputSelection"] = {source: {contract: ["evm.deployedBytecode.object",
-                                                       "evm.deployedBytecode.sourceMap"]}, "*": {"": ["ast"]}}
+    settings["outputSelection"] = {
+        source: {contract: ["evm.deployedBytecode.object", "evm.deployedBytecode.sourceMap"]},
+        "*": {"": ["ast"]},
+    }
     # Every project source, as `ape compile --force` compiles them in one batch: the AST ids, hence
     # via-IR's code layout, then match what ape built.
-    files = sorted(str(f.relative_to(ROOT)) for d in ("contracts", "interfaces") for f in (ROOT / d).rglob("*.sol")
-                   if ".cache" not in f.parts)
-    request = {"language": "Solidity", "sources": {f: {"content": (ROOT / f).read_text()} for f in files},
-               "settings": settings}
-    out = subprocess.run(["node", str(FRONT), "--standard-json", "--base-path", str(ROOT)],
-                         input=json.dumps(request), capture_output=True, text=True, cwd=ROOT, check=True)
+    files = sorted(
+        str(f.relative_to(ROOT))
+        for d in ("contracts", "interfaces")
+        for f in (ROOT / d).rglob("*.sol")
+        if ".cache" not in f.parts
+    )
+    request = {
+        "language": "Solidity",
+        "sources": {f: {"content": (ROOT / f).read_text()} for f in files},
+        "settings": settings,
+    }
+    out = subprocess.run(
+        ["node", str(FRONT), "--standard-json", "--base-path", str(ROOT)],
+        input=json.dumps(request),
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
+    )
     result = json.loads(out.stdout)
     errors = [e for e in result.get("errors", []) if e["severity"] == "error"]
     if errors:
@@ -82,9 +104,15 @@ def _compile(contract: str, source: str) -> dict:
     # The metadata hash (CBOR tail) differs with the source set; the code before it must not.
     cut = int(ours[-4:], 16) * 2 + 4
     if ours[:-cut] != theirs[:-cut]:
-        raise SystemExit("the recompiled code differs from .build's: run `ape compile --force` first (a partial "
-                         "compile lays code out differently)")
-    data = {"object": ours, "sourceMap": evm["sourceMap"], "files": {str(k): v for k, v in files.items()}}
+        raise SystemExit(
+            "the recompiled code differs from .build's: run `ape compile --force` first (a partial "
+            "compile lays code out differently)"
+        )
+    data = {
+        "object": ours,
+        "sourceMap": evm["sourceMap"],
+        "files": {str(k): v for k, v in files.items()},
+    }
     (ROOT / ".build" / f"srcmap-{contract}.json").write_text(json.dumps(data))
     return data
 
@@ -114,21 +142,29 @@ def _function_at(text: bytes, start: int, length: int, path: str) -> str:
     """The Solidity function whose body holds source offset `start` (its header precedes it)."""
     if not text:
         return "<generated>"
-    head = text[:start + 1].decode(errors="replace")
+    head = text[: start + 1].decode(errors="replace")
     matches = list(re.finditer(r"\b(function|modifier|constructor)\s*([A-Za-z0-9_]*)", head))
     if not matches or length > 20_000:
         return f"<generated> {path.split('/')[-1]}"
     return f"{path.split('/')[-1]}:{matches[-1].group(2) or matches[-1].group(1)}"
 
 
-def profile(chain, txn_hash: str, address: str, contract: str, top: int = int(os.environ.get("PROFILE_TOP", "40"))) -> None:
+def profile(
+    chain,
+    txn_hash: str,
+    address: str,
+    contract: str,
+    top: int = int(os.environ.get("PROFILE_TOP", "40")),
+) -> None:
     data = json.loads((ROOT / ".build" / f"srcmap-{contract}.json").read_text())
     code = bytes.fromhex(data["object"])
     index_of = _pc_to_index(code)
     entries = _entries(data["sourceMap"])
     texts = {}
-    trace = chain.provider.make_request("debug_traceTransaction", [txn_hash, {
-        "disableStorage": True, "disableMemory": True, "enableReturnData": False}])["structLogs"]
+    trace = chain.provider.make_request(
+        "debug_traceTransaction",
+        [txn_hash, {"disableStorage": True, "disableMemory": True, "enableReturnData": False}],
+    )["structLogs"]
     # Which frames are the contract's: follow CALLs (the callee address is on the stack).
     target_of_tx = chain.provider.make_request("eth_getTransactionByHash", [txn_hash])["to"]
     frames = [target_of_tx.lower()]  # depth 1 is the transaction's target
@@ -138,7 +174,9 @@ def profile(chain, txn_hash: str, address: str, contract: str, top: int = int(os
     by_caller = collections.Counter()
     by_owner = collections.Counter()
     last_specific, last_owner = None, "<entry>"
-    calls: dict[int, list[str]] = {}  # per depth: the internal function stack (source-map jump types)
+    calls: dict[
+        int, list[str]
+    ] = {}  # per depth: the internal function stack (source-map jump types)
     pending_in: dict[int, bool] = {}
     total = 0
     for i, step in enumerate(trace):
@@ -167,7 +205,9 @@ def profile(chain, txn_hash: str, address: str, contract: str, top: int = int(os
                     child = trace[i + 1]["gas"] - (trace[j - 1]["gas"] - trace[j - 1]["gasCost"])
                 cost = step["gas"] - trace[j]["gas"] - child
         index = index_of.get(step["pc"])
-        start, length, file_id, jump = entries[index] if index is not None and index < len(entries) else (0, 0, -1, "-")
+        start, length, file_id, jump = (
+            entries[index] if index is not None and index < len(entries) else (0, 0, -1, "-")
+        )
         path = data["files"].get(str(file_id), "?")
         if path not in texts and path != "?":
             texts[path] = (ROOT / path).read_bytes() if (ROOT / path).exists() else b""
@@ -181,9 +221,13 @@ def profile(chain, txn_hash: str, address: str, contract: str, top: int = int(os
         elif step["op"] == "JUMP" and jump == "o" and len(stack_here) > 1:
             stack_here.pop()
         line = text[:start].count(b"\n") + 1 if text else 0
-        snippet = text[start:start + min(length, 90)].decode(errors="replace").replace("\n", " ") if text else ""
-        # Compiler-generated helpers (ABI coding, checked arithmetic, memory, storage packing) map to
-        # the whole contract, a constant, or nothing: charge them to the statement that ran last.
+        snippet = (
+            text[start : start + min(length, 90)].decode(errors="replace").replace("\n", " ")
+            if text
+            else ""
+        )
+        # Compiler-generated helpers (ABI coding, checked arithmetic, memory, storage packing) map
+        # to the whole contract, a constant, or nothing: charge them to the statement that ran last.
         generic = not text or length > 2_000 or length < 8
         key = (path.split("/")[-1], line, snippet)
         if generic and last_specific is not None:
@@ -209,7 +253,10 @@ def profile(chain, txn_hash: str, address: str, contract: str, top: int = int(os
     for name, gas in by_owner.most_common(30):
         print(f"{gas:>8,}  {name}")
     print("by opcode: " + ", ".join(f"{op} {g:,}" for op, g in by_op.most_common(15)))
-    print("steps of 2,000 gas or more: " + "; ".join(f"{op} {c:,} {p}:{ln}" for op, c, p, ln, _ in heavy))
+    print(
+        "steps of 2,000 gas or more: "
+        + "; ".join(f"{op} {c:,} {p}:{ln}" for op, c, p, ln, _ in heavy)
+    )
 
 
 if __name__ == "__main__":

@@ -2,8 +2,8 @@
 
 import ape
 import pytest
-from conftest import ADMIN, GOVERNOR, GOVERNOR_DELAY, GUARDIAN, OPERATOR
 
+from conftest import ADMIN, GOVERNOR, GOVERNOR_DELAY, GUARDIAN, OPERATOR
 from keepers.access.roles import ROLE_NAMES
 
 
@@ -19,8 +19,10 @@ def test_constructor__labels_every_role_and_makes_guardian_their_guardian(chain,
 
 
 def test_constructor__zero_admin__reverts_with_context(project, deployer):
-    with ape.reverts(project.QuanteraAccessManager.AccessManagerInvalidInitialAdmin,
-                     initialAdmin="0x0000000000000000000000000000000000000000"):
+    with ape.reverts(
+        project.QuanteraAccessManager.AccessManagerInvalidInitialAdmin,
+        initialAdmin="0x0000000000000000000000000000000000000000",
+    ):
         deployer.deploy(project.QuanteraAccessManager, "0x0000000000000000000000000000000000000000")
 
 
@@ -28,11 +30,15 @@ def test_constructor__zero_admin__reverts_with_context(project, deployer):
 def target(project, deployer, manager):
     """A managed contract whose setter belongs to the GOVERNOR role."""
     target = deployer.deploy(project.ManagedTarget, manager)
-    manager.setTargetFunctionRole(target, [target.setParameter.encode_input(0)[:4]], GOVERNOR, sender=deployer)
+    manager.setTargetFunctionRole(
+        target, [target.setParameter.encode_input(0)[:4]], GOVERNOR, sender=deployer
+    )
     return target
 
 
-def test_governor_call__before_delay__reverts_not_ready_then_executes(chain, manager, target, governor):
+def test_governor_call__before_delay__reverts_not_ready_then_executes(
+    chain, manager, target, governor
+):
     data = target.setParameter.encode_input(42)
     with ape.reverts(manager.AccessManagerNotScheduled):
         target.setParameter(42, sender=governor)
@@ -43,10 +49,14 @@ def test_governor_call__before_delay__reverts_not_ready_then_executes(chain, man
     chain.pending_timestamp += GOVERNOR_DELAY
     receipt = manager.execute(target, data, sender=governor)
     assert target.parameter() == 42
-    assert [(log.previous, log.next) for log in receipt.decode_logs(target.ParameterSet)] == [(0, 42)]
+    assert [(log.previous, log.next) for log in receipt.decode_logs(target.ParameterSet)] == [
+        (0, 42)
+    ]
 
 
-def test_guardian__scheduled_governor_operation__cancels_it_for_good(chain, manager, target, governor, guardian):
+def test_guardian__scheduled_governor_operation__cancels_it_for_good(
+    chain, manager, target, governor, guardian
+):
     data = target.setParameter.encode_input(7)
     manager.schedule(target, data, 0, sender=governor)
     receipt = manager.cancel(governor, target, data, sender=guardian)
@@ -57,7 +67,9 @@ def test_guardian__scheduled_governor_operation__cancels_it_for_good(chain, mana
     assert target.parameter() == 0
 
 
-def test_guardian__scheduled_admin_operation__cannot_cancel_it(manager, governor, guardian, deployer, outsider):
+def test_guardian__scheduled_admin_operation__cannot_cancel_it(
+    manager, governor, guardian, deployer, outsider
+):
     # OZ allows no guardian for ADMIN_ROLE (documented in IQuanteraAccessManager).
     manager.setRoleAdmin(OPERATOR, GOVERNOR, sender=deployer)
     data = manager.grantRole.encode_input(OPERATOR, outsider, 0)

@@ -1,16 +1,38 @@
-"""CMP-*: every compliance rule, through the token, with the explain view checked against transfer."""
+"""CMP-*: every compliance rule, through the token, with the explain view checked against
+transfer."""
 
 import ape
 import pytest
+
 from compliance_fixtures import (
-    ACCREDITED, CH, DE, FAR_FUTURE, GB, INSTITUTIONAL, KP, NO_LIMITS, QUALIFIED, RETAIL, SG, UNIT, US,
+    ACCREDITED,
+    CH,
+    DE,
+    GB,
+    INSTITUTIONAL,
+    KP,
+    NO_LIMITS,
+    QUALIFIED,
+    RETAIL,
+    SG,
+    UNIT,
+    US,
     open_jurisdiction,
 )
 
 
 def limits(**kw):
-    names = ["maxBalance", "minHolding", "maxBalanceBps", "lockupAfterAcquisition", "dailyLimit",
-             "monthlyLimit", "transfersOpenAt", "totalHolderCap", "totalNonAccreditedCap"]
+    names = [
+        "maxBalance",
+        "minHolding",
+        "maxBalanceBps",
+        "lockupAfterAcquisition",
+        "dailyLimit",
+        "monthlyLimit",
+        "transfersOpenAt",
+        "totalHolderCap",
+        "totalNonAccreditedCap",
+    ]
     values = dict(zip(names, NO_LIMITS))
     values.update(kw)
     return tuple(values[n] for n in names)
@@ -25,7 +47,10 @@ def registry_identity(token, wallet):
 def assert_refused(token, sender, to, amount, code):
     """The explain view and transfer agree: same code, and transfer reverts with it."""
     assert token.detectTransferRestriction(sender, to, amount) == code
-    with ape.reverts(token.TransferNotCompliant, **{"from": sender, "to": to, "amount": amount, "reasonCode": code}):
+    with ape.reverts(
+        token.TransferNotCompliant,
+        **{"from": sender, "to": to, "amount": amount, "reasonCode": code},
+    ):
         token.transfer(to, amount, sender=sender)
 
 
@@ -45,7 +70,9 @@ def holders(onboard, investors, token, agent):
     return alice, bob, carol
 
 
-def test_transfer__verified_parties__moves_tokens_and_updates_identity_ledger(holders, token, engine, onboard):
+def test_transfer__verified_parties__moves_tokens_and_updates_identity_ledger(
+    holders, token, engine, onboard
+):
     alice, bob, _ = holders
     assert_allowed(token, alice, bob, 100 * UNIT)
     assert token.balanceOf(alice) == 900 * UNIT
@@ -61,13 +88,17 @@ def test_transfer__unregistered_recipient__code_6(holders, token):
 
 def test_transfer__expired_kyc_sender__code_5(holders, token, onboard, chain, registry, operator):
     alice, bob, _ = holders
-    registry.setInvestorProfile(registry.identity(alice), US, ACCREDITED, chain.pending_timestamp + 10, sender=operator)
+    registry.setInvestorProfile(
+        registry.identity(alice), US, ACCREDITED, chain.pending_timestamp + 10, sender=operator
+    )
     chain.pending_timestamp += 100
     chain.mine()
     assert_refused(token, alice, bob, UNIT, 5)
 
 
-def test_transfer__blocked_recipient_jurisdiction__code_8(holders, token, engine, governor, onboard):
+def test_transfer__blocked_recipient_jurisdiction__code_8(
+    holders, token, engine, governor, onboard
+):
     alice, _, carol = holders
     onboard(carol, KP, INSTITUTIONAL)
     assert_refused(token, alice, carol, UNIT, 8)
@@ -77,7 +108,9 @@ def test_transfer__blocked_recipient_jurisdiction__code_8(holders, token, engine
 
 
 def test_set_jurisdiction__change__emits_previous_and_next(engine, governor):
-    receipt = engine.setJurisdiction(SG, open_jurisdiction(min_class=QUALIFIED, holder_cap=7), sender=governor)
+    receipt = engine.setJurisdiction(
+        SG, open_jurisdiction(min_class=QUALIFIED, holder_cap=7), sender=governor
+    )
     [log] = receipt.decode_logs(engine.JurisdictionSet)
     assert log.country == SG
     assert tuple(log.previous) == open_jurisdiction()
@@ -100,14 +133,18 @@ def test_transfer__blocked_route__code_9_and_reverse_route_open(holders, token, 
     assert_allowed(token, bob, alice, UNIT)
 
 
-def test_transfer__class_below_jurisdiction_minimum__code_10(holders, token, engine, governor, onboard):
+def test_transfer__class_below_jurisdiction_minimum__code_10(
+    holders, token, engine, governor, onboard
+):
     alice, _, carol = holders
     engine.setJurisdiction(GB, open_jurisdiction(min_class=QUALIFIED), sender=governor)
     onboard(carol, GB, ACCREDITED)
     assert_refused(token, alice, carol, UNIT, 10)
 
 
-def test_transfer__jurisdiction_holder_cap__code_11_unless_sender_frees_the_seat(holders, token, engine, governor, onboard):
+def test_transfer__jurisdiction_holder_cap__code_11_unless_sender_frees_the_seat(
+    holders, token, engine, governor, onboard
+):
     alice, bob, carol = holders
     engine.setJurisdiction(DE, open_jurisdiction(holder_cap=1), sender=governor)
     assert_allowed(token, alice, bob, UNIT)
@@ -118,7 +155,9 @@ def test_transfer__jurisdiction_holder_cap__code_11_unless_sender_frees_the_seat
     assert engine.jurisdiction(DE)[1] == 1
 
 
-def test_transfer__non_accredited_caps__codes_12_and_23(holders, token, engine, governor, onboard, accounts):
+def test_transfer__non_accredited_caps__codes_12_and_23(
+    holders, token, engine, governor, onboard, accounts
+):
     alice, _, carol = holders
     engine.setJurisdiction(CH, open_jurisdiction(non_accredited_cap=1), sender=governor)
     onboard(carol, CH, RETAIL)
@@ -138,7 +177,9 @@ def test_transfer__total_holder_cap__code_13(holders, token, engine, governor):
     assert_allowed(token, alice, bob, 1_000 * UNIT)  # alice leaves: bob takes her seat
 
 
-def test_transfer__max_balance_per_identity_across_wallets__code_14(holders, token, engine, governor, onboard, accounts, registry):
+def test_transfer__max_balance_per_identity_across_wallets__code_14(
+    holders, token, engine, governor, onboard, accounts, registry
+):
     alice, bob, _ = holders
     engine.setLimits(limits(maxBalance=150 * UNIT), sender=governor)
     bob_second_wallet = accounts[9]
@@ -164,7 +205,9 @@ def test_transfer__min_holding__code_16_for_dust_left_or_received(holders, token
     assert_allowed(token, alice, bob, 1_000 * UNIT)  # leaving entirely is allowed
 
 
-def test_transfer__issuance_and_acquisition_lockups__codes_17_and_18(holders, token, engine, governor, chain):
+def test_transfer__issuance_and_acquisition_lockups__codes_17_and_18(
+    holders, token, engine, governor, chain
+):
     alice, bob, _ = holders
     now = chain.pending_timestamp
     engine.setLimits(limits(transfersOpenAt=now + 1_000), sender=governor)
@@ -181,8 +224,9 @@ def at(chain, timestamp):
     chain.mine()
 
 
-def test_transfer__daily_limit__holds_over_a_rolling_24h_not_per_calendar_day__code_19(holders, token, engine,
-                                                                                         governor, chain):
+def test_transfer__daily_limit__holds_over_a_rolling_24h_not_per_calendar_day__code_19(
+    holders, token, engine, governor, chain
+):
     alice, bob, _ = holders
     day = 86_400
     midnight = (chain.pending_timestamp // day + 2) * day
@@ -190,11 +234,13 @@ def test_transfer__daily_limit__holds_over_a_rolling_24h_not_per_calendar_day__c
     at(chain, midnight - 3_600)
     assert_allowed(token, alice, bob, 6 * UNIT)  # 23:00
     at(chain, midnight + 1_800)
-    # 00:30 next day: a fixed UTC-day window (T-REX) would allow 10 again; the rolling limit does not.
+    # 00:30 next day: a fixed UTC-day window (T-REX) would allow 10 again; the rolling limit does
+    # not.
     assert engine.ledgerOf(registry_identity(token, alice)).dailyWindowSent == 6 * UNIT
     assert_refused(token, alice, bob, 5 * UNIT, 19)
     assert_allowed(token, alice, bob, 4 * UNIT)
-    # The 00:30 send keeps the next day closed too: sends count for 24-48 h (conservative, never lenient).
+    # The 00:30 send keeps the next day closed too: sends count for 24-48 h (conservative, never
+    # lenient).
     at(chain, midnight + day + 1_800)
     assert_refused(token, alice, bob, 7 * UNIT, 19)
     at(chain, midnight + 2 * day)
@@ -202,7 +248,9 @@ def test_transfer__daily_limit__holds_over_a_rolling_24h_not_per_calendar_day__c
     assert_allowed(token, alice, bob, 10 * UNIT)
 
 
-def test_transfer__monthly_limit__holds_over_a_rolling_30_days__code_20(holders, token, engine, governor, chain):
+def test_transfer__monthly_limit__holds_over_a_rolling_30_days__code_20(
+    holders, token, engine, governor, chain
+):
     alice, bob, _ = holders
     block = 30 * 86_400
     boundary = (chain.pending_timestamp // block + 2) * block
@@ -226,21 +274,33 @@ def test_transfer__monthly_limit__holds_over_a_rolling_30_days__code_20(holders,
 def test_set_limits__amount_with_too_many_significant_digits__reverts_not_rounded(engine, governor):
     with ape.reverts(engine.AmountNotRepresentable, amount=12_345_678_901):
         engine.setLimits(limits(maxBalance=12_345_678_901), sender=governor)
-    engine.setLimits(limits(maxBalance=1_234_567_890 * 10**15, dailyLimit=3 * UNIT), sender=governor)
-    assert engine.limits().maxBalance == 1_234_567_890 * 10**15 and engine.limits().dailyLimit == 3 * UNIT
+    engine.setLimits(
+        limits(maxBalance=1_234_567_890 * 10**15, dailyLimit=3 * UNIT), sender=governor
+    )
+    assert (
+        engine.limits().maxBalance == 1_234_567_890 * 10**15
+        and engine.limits().dailyLimit == 3 * UNIT
+    )
 
 
-def test_transfer__flowback_window__code_21_cross_border_only(holders, token, engine, governor, chain, onboard, accounts):
+def test_transfer__flowback_window__code_21_cross_border_only(
+    holders, token, engine, governor, chain, onboard, accounts
+):
     alice, bob, carol = holders
-    engine.setJurisdiction(US, open_jurisdiction(inbound_closed_until=chain.pending_timestamp + 40 * 86_400),
-                           sender=governor)
+    engine.setJurisdiction(
+        US,
+        open_jurisdiction(inbound_closed_until=chain.pending_timestamp + 40 * 86_400),
+        sender=governor,
+    )
     assert_allowed(token, alice, bob, 10 * UNIT)  # US -> DE: outbound is fine
     assert_refused(token, bob, alice, UNIT, 21)  # DE -> US: flowback refused
     onboard(carol, US, ACCREDITED)
     assert_allowed(token, alice, carol, UNIT)  # US -> US unaffected
 
 
-def test_transfer__same_identity_wallets__pass_identity_rules(holders, token, engine, governor, onboard, accounts, registry):
+def test_transfer__same_identity_wallets__pass_identity_rules(
+    holders, token, engine, governor, onboard, accounts, registry
+):
     alice, _, _ = holders
     engine.setLimits(limits(dailyLimit=1, maxBalance=1_000 * UNIT), sender=governor)
     alice_cold = accounts[9]
@@ -257,13 +317,17 @@ def test_mint__rules_apply_to_recipient(token, agent, onboard, investors, engine
         token.mint(alice, 101 * UNIT, sender=agent)
     with ape.reverts(token.TransferNotCompliant, to=carol, reasonCode=6):
         token.mint(carol, UNIT, sender=agent)
-    assert token.detectTransferRestriction("0x0000000000000000000000000000000000000000", carol, UNIT) != 0
+    assert (
+        token.detectTransferRestriction("0x0000000000000000000000000000000000000000", carol, UNIT)
+        != 0
+    )
 
 
 def test_lockup__zero_and_dust_sends_from_another_holder__do_not_restart_the_recipients_lockup(
-        holders, token, engine, governor, agent, chain):
-    """SEC-7 (attacker's read M1): a griefer who holds the token sends 0 and then 1 wei to a holder each
-    day; the lock-up after acquisition used to restart at every receipt (the stamp was the last
+    holders, token, engine, governor, agent, chain
+):
+    """SEC-7 (attacker's read M1): a griefer who holds the token sends 0 and then 1 wei to a holder
+    each day; the lock-up after acquisition used to restart at every receipt (the stamp was the last
     receipt's time), so the victim could never sell. The stamp is now the amount-weighted
     acquisition time: a zero send does not move it, dust moves it by (elapsed x dust / balance),
     and a real acquisition moves it in proportion to its size."""
@@ -278,12 +342,15 @@ def test_lockup__zero_and_dust_sends_from_another_holder__do_not_restart_the_rec
     token.transfer(alice, 0, sender=bob)
     assert engine.ledgerOf(alice_identity).lastAcquiredAt == stamp  # a zero send moves nothing
     token.transfer(alice, 1, sender=bob)
-    assert engine.ledgerOf(alice_identity).lastAcquiredAt == stamp  # 1 wei on 1,000 tokens: rounds to 0 s
+    # 1 wei on 1,000 tokens: rounds to 0 s
+    assert engine.ledgerOf(alice_identity).lastAcquiredAt == stamp
     assert_allowed(token, alice, bob, UNIT)
     # A real acquisition is weighted by its size: 1,000 more tokens on ~999 held restart about half.
     held = token.balanceOf(alice)
     before = engine.ledgerOf(alice_identity).lastAcquiredAt
     receipt = token.mint(alice, held, sender=agent)
     now = chain.provider.get_block(receipt.block_number).timestamp
-    assert engine.ledgerOf(alice_identity).lastAcquiredAt == before + (now - before) * held // (2 * held)
+    assert engine.ledgerOf(alice_identity).lastAcquiredAt == before + (now - before) * held // (
+        2 * held
+    )
     assert_refused(token, alice, bob, UNIT, 18)

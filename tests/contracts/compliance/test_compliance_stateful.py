@@ -1,18 +1,18 @@
-"""CMP-1..CMP-6 and CMP-15 as a hypothesis state machine: random onboarding changes, rule changes, mints,
-transfers, freezes, forced transfers and recoveries, with the invariants checked after every step."""
+"""CMP-1..CMP-6 and CMP-15 as a hypothesis state machine: random onboarding changes, rule changes,
+mints, transfers, freezes, forced transfers and recoveries, with the invariants checked after every
+step."""
 
-from compliance_fixtures import ACCREDITED, DE, FAR_FUTURE, RETAIL, SG, UNIT, US, open_jurisdiction
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
     initialize,
     invariant,
-    precondition,
     rule,
     run_state_machine_as_test,
 )
 
+from compliance_fixtures import ACCREDITED, DE, FAR_FUTURE, RETAIL, SG, UNIT, US, open_jurisdiction
 from keepers.access.protocol import wiring  # noqa: F401  (the stack fixture wired it)
 
 ZERO = "0x0000000000000000000000000000000000000000"
@@ -22,8 +22,14 @@ DAY = 86_400
 DE_HOLDER_CAP = 2
 TOTAL_HOLDER_CAP = 4
 # wallet index -> (identity label, country, class); wallets 10 and 11 share one identity.
-WALLETS = {10: ("id-a", US, ACCREDITED), 11: ("id-a", US, ACCREDITED), 12: ("id-b", DE, ACCREDITED),
-           13: ("id-c", DE, RETAIL), 14: ("id-d", SG, ACCREDITED), 15: ("id-e", DE, ACCREDITED)}
+WALLETS = {
+    10: ("id-a", US, ACCREDITED),
+    11: ("id-a", US, ACCREDITED),
+    12: ("id-b", DE, ACCREDITED),
+    13: ("id-c", DE, RETAIL),
+    14: ("id-d", SG, ACCREDITED),
+    15: ("id-e", DE, ACCREDITED),
+}
 amounts = st.integers(min_value=1, max_value=400).map(lambda n: n * UNIT)
 wallet_ids = st.sampled_from(sorted(WALLETS))
 
@@ -40,13 +46,24 @@ def test_compliance_state_machine(chain, accounts, stack, operator, agent, freez
         @initialize()
         def setup(self):
             self.snapshot = chain.snapshot()
-            self.forced_into: set[str] = set()  # identities that received forced transfers (limits bypassed)
-            self.sends: list[tuple[str, int, int]] = []  # (identity, timestamp, amount) of limited sends
+            # identities that received forced transfers (limits bypassed)
+            self.forced_into: set[str] = set()
+            self.sends: list[
+                tuple[str, int, int]
+            ] = []  # (identity, timestamp, amount) of limited sends
             engine.setJurisdiction(DE, open_jurisdiction(holder_cap=DE_HOLDER_CAP), sender=governor)
-            engine.setLimits((MAX_BALANCE, 0, 0, 0, DAILY_LIMIT, 0, 0, TOTAL_HOLDER_CAP, 0), sender=governor)
+            engine.setLimits(
+                (MAX_BALANCE, 0, 0, 0, DAILY_LIMIT, 0, 0, TOTAL_HOLDER_CAP, 0), sender=governor
+            )
             for index, (label, country, cls) in WALLETS.items():
-                registry.registerInvestor(wallets[index], identity_address(label), country, cls, FAR_FUTURE,
-                                          sender=operator)
+                registry.registerInvestor(
+                    wallets[index],
+                    identity_address(label),
+                    country,
+                    cls,
+                    FAR_FUTURE,
+                    sender=operator,
+                )
 
         def teardown(self):
             chain.restore(self.snapshot)
@@ -80,11 +97,15 @@ def test_compliance_state_machine(chain, accounts, stack, operator, agent, freez
             if moved:
                 assert registry.isVerified(wallets[to])  # CMP-2
                 identity = WALLETS[sender][0]
-                if identity != WALLETS[to][0]:  # transfers between one identity's wallets are not limited
+                # transfers between one identity's wallets are not limited
+                if identity != WALLETS[to][0]:
                     now = chain.blocks[receipt.block_number].timestamp
                     self.sends.append((identity, now, amount))
-                    # CMP-15: what the identity sent in the 24 h ending now is within the daily limit.
-                    window = sum(a for i, t, a in self.sends if i == identity and now - DAY < t <= now)
+                    # CMP-15: what the identity sent in the 24 h ending now is within the daily
+                    # limit.
+                    window = sum(
+                        a for i, t, a in self.sends if i == identity and now - DAY < t <= now
+                    )
                     assert window <= DAILY_LIMIT, (identity, window)
 
         @rule(wallet=wallet_ids, fraction=st.integers(min_value=0, max_value=100))
@@ -110,15 +131,22 @@ def test_compliance_state_machine(chain, accounts, stack, operator, agent, freez
         @rule(wallet=wallet_ids)
         def expire_kyc(self, wallet):
             label, country, cls = WALLETS[wallet]
-            # Expired at once: a few seconds' validity would make the rules' expected codes (views at
-            # the head block) depend on how fast the next transactions come.
-            registry.setInvestorProfile(identity_address(label), country, cls, chain.blocks.head.timestamp - 1,
-                                        sender=operator)
+            # Expired at once: a few seconds' validity would make the rules' expected codes (views
+            # at the head block) depend on how fast the next transactions come.
+            registry.setInvestorProfile(
+                identity_address(label),
+                country,
+                cls,
+                chain.blocks.head.timestamp - 1,
+                sender=operator,
+            )
 
         @rule(wallet=wallet_ids)
         def renew_kyc(self, wallet):
             label, country, cls = WALLETS[wallet]
-            registry.setInvestorProfile(identity_address(label), country, cls, FAR_FUTURE, sender=operator)
+            registry.setInvestorProfile(
+                identity_address(label), country, cls, FAR_FUTURE, sender=operator
+            )
 
         @rule(seconds=st.sampled_from([60, 3_600, 43_200, 86_401]))
         def advance_time(self, seconds):
@@ -153,11 +181,19 @@ def test_compliance_state_machine(chain, accounts, stack, operator, agent, freez
         def holder_counts_match_holdings_and_caps(self):  # CMP-4
             if not hasattr(self, "snapshot"):
                 return
-            holders = {label for i, (label, *_) in WALLETS.items() if token.balanceOf(wallets[i]) > 0}
+            holders = {
+                label for i, (label, *_) in WALLETS.items() if token.balanceOf(wallets[i]) > 0
+            }
             assert engine.holderCounts()[0] == len(holders)
             if not self.forced_into:
                 assert len(holders) <= TOTAL_HOLDER_CAP
 
-    run_state_machine_as_test(ComplianceMachine, settings=settings(
-        max_examples=12, stateful_step_count=12, deadline=None,
-        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]))
+    run_state_machine_as_test(
+        ComplianceMachine,
+        settings=settings(
+            max_examples=12,
+            stateful_step_count=12,
+            deadline=None,
+            suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+        ),
+    )

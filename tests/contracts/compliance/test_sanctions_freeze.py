@@ -9,11 +9,11 @@ identity registry, and every one of those moves is refused.
 
 import ape
 import pytest
+
 from compliance_fixtures import FAR_FUTURE, INSTITUTIONAL, US
 from isolation import isolated
-from risk_fixtures import UNIT, USDC_UNIT
-
 from keepers.access.roles import ROLE_IDS
+from risk_fixtures import UNIT, USDC_UNIT
 
 USDC, QTB, QCORP, QSPX = range(4)
 SENDER_FROZEN, RECIPIENT_FROZEN = 2, 3
@@ -28,8 +28,12 @@ def sanctions(chain, risk_stack, deployer, freezer, fund_investor, accounts, age
         risk_stack.manager.grantRole(ROLE_IDS["COMPLIANCE_KEEPER"], freezer, 0, sender=deployer)
         second_wallet, counterparty = accounts[14], accounts[15]
         registry = risk_stack.registry
-        registry.registerInvestor(second_wallet, FUND_INVESTOR_IDENTITY, US, INSTITUTIONAL, FAR_FUTURE, sender=operator)
-        registry.registerInvestor(counterparty, "0x" + "c1" * 20, US, INSTITUTIONAL, FAR_FUTURE, sender=operator)
+        registry.registerInvestor(
+            second_wallet, FUND_INVESTOR_IDENTITY, US, INSTITUTIONAL, FAR_FUTURE, sender=operator
+        )
+        registry.registerInvestor(
+            counterparty, "0x" + "c1" * 20, US, INSTITUTIONAL, FAR_FUTURE, sender=operator
+        )
         qtb, qcorp, qspx = risk_stack.tokens[QTB], risk_stack.tokens[QCORP], risk_stack.tokens[QSPX]
         qtb.mint(fund_investor, 1_000 * UNIT, sender=agent)
         qcorp.mint(fund_investor, 1_000 * UNIT, sender=agent)
@@ -39,7 +43,8 @@ def sanctions(chain, risk_stack, deployer, freezer, fund_investor, accounts, age
 
 
 def test_freeze__one_listed_wallet__every_token_share_and_wallet_of_the_identity_refused(
-        risk_stack, sanctions, freezer, fund_investor):
+    risk_stack, sanctions, freezer, fund_investor
+):
     second_wallet, counterparty = sanctions
     registry, vault = risk_stack.registry, risk_stack.vault
     qtb, qcorp, qspx = risk_stack.tokens[QTB], risk_stack.tokens[QCORP], risk_stack.tokens[QSPX]
@@ -47,7 +52,9 @@ def test_freeze__one_listed_wallet__every_token_share_and_wallet_of_the_identity
     assert shares > 0
 
     receipt = registry.freeze(fund_investor, sender=freezer)
-    assert receipt.events.filter(registry.WalletFrozen)[0].identity.lower() == FUND_INVESTOR_IDENTITY
+    assert (
+        receipt.events.filter(registry.WalletFrozen)[0].identity.lower() == FUND_INVESTOR_IDENTITY
+    )
     assert registry.isFrozen(fund_investor) and registry.isFrozen(second_wallet)
     assert not registry.isVerified(fund_investor) and not registry.isVerified(second_wallet)
 
@@ -73,7 +80,9 @@ def test_freeze__one_listed_wallet__every_token_share_and_wallet_of_the_identity
     assert vault.balanceOf(fund_investor) == shares
 
 
-def test_freeze__cash_to_a_frozen_receiver__refused(risk_stack, sanctions, freezer, fund_investor, accounts):
+def test_freeze__cash_to_a_frozen_receiver__refused(
+    risk_stack, sanctions, freezer, fund_investor, accounts
+):
     # A holder in good standing cannot pay a redemption out to a sanctioned wallet either, even an
     # unregistered one (frozen on its own).
     _, counterparty = sanctions
@@ -88,12 +97,15 @@ def test_freeze__cash_to_a_frozen_receiver__refused(risk_stack, sanctions, freez
 
 
 def test_freeze__wallet_listed_before_registration__freezes_the_identity_it_joins(
-        risk_stack, sanctions, freezer, operator, accounts, fund_investor):
+    risk_stack, sanctions, freezer, operator, accounts, fund_investor
+):
     registry = risk_stack.registry
     listed = accounts[17]
     registry.freeze(listed, sender=freezer)
     # Registered later to the fund investor's identity: the whole identity is frozen with it.
-    registry.registerInvestor(listed, FUND_INVESTOR_IDENTITY, US, INSTITUTIONAL, FAR_FUTURE, sender=operator)
+    registry.registerInvestor(
+        listed, FUND_INVESTOR_IDENTITY, US, INSTITUTIONAL, FAR_FUTURE, sender=operator
+    )
     assert registry.isFrozen(fund_investor) and registry.profileOf(FUND_INVESTOR_IDENTITY).frozen
     # A wallet removed from a frozen identity stays frozen on its own.
     registry.deleteIdentity(listed, sender=operator)
@@ -101,7 +113,8 @@ def test_freeze__wallet_listed_before_registration__freezes_the_identity_it_join
 
 
 def test_freeze__only_the_keeper_freezes_only_the_operator_lifts__whole_identity_restored(
-        risk_stack, sanctions, freezer, operator, fund_investor, outsider):
+    risk_stack, sanctions, freezer, operator, fund_investor, outsider
+):
     second_wallet, counterparty = sanctions
     registry, qspx = risk_stack.registry, risk_stack.tokens[QSPX]
     with ape.reverts(registry.AccessManagedUnauthorized):
@@ -111,9 +124,14 @@ def test_freeze__only_the_keeper_freezes_only_the_operator_lifts__whole_identity
         registry.freeze(second_wallet, sender=freezer)
     with ape.reverts(registry.AccessManagedUnauthorized):
         registry.unfreeze(fund_investor, sender=freezer)  # a keeper key never lifts a freeze
-    receipt = registry.unfreeze(second_wallet, sender=operator)  # any wallet of the identity: all of it
+    # any wallet of the identity: all of it
+    receipt = registry.unfreeze(second_wallet, sender=operator)
     event = receipt.events.filter(registry.WalletFrozen)[0]
-    assert (event.wallet, event.frozen, event.by) == (second_wallet.address, False, operator.address)
+    assert (event.wallet, event.frozen, event.by) == (
+        second_wallet.address,
+        False,
+        operator.address,
+    )
     assert not registry.isFrozen(fund_investor) and not registry.isFrozen(second_wallet)
     assert registry.isVerified(fund_investor)
     qspx.transfer(counterparty, UNIT, sender=second_wallet)

@@ -1,4 +1,5 @@
-"""CMP-8 (and CMP-2, CMP-10, SEC-5): ONCHAINID interoperability with the real `@onchain-id/solidity` 2.2.1 contracts.
+"""CMP-8 (and CMP-2, CMP-10, SEC-5): ONCHAINID interoperability with the real `@onchain-id/solidity`
+2.2.1 contracts.
 
 The registry checks ERC-735 claims from trusted issuers, asks the trusted issuer itself (never the
 issuer an identity reports: ERC-3643 #101), and refuses claims bound to another chain or registry.
@@ -10,12 +11,13 @@ from pathlib import Path
 import ape
 import pytest
 from ape.contracts import ContractContainer
-from compliance_fixtures import ACCREDITED, FAR_FUTURE, UNIT, US
 from eth_abi import encode
 from eth_account import Account
 from eth_account.messages import encode_defunct
 from eth_utils import keccak
 from ethpm_types import ContractType
+
+from compliance_fixtures import ACCREDITED, FAR_FUTURE, UNIT, US
 
 KYC_TOPIC = 1
 ARTIFACTS = Path("node_modules/@onchain-id/solidity/artifacts/contracts")
@@ -23,11 +25,16 @@ ARTIFACTS = Path("node_modules/@onchain-id/solidity/artifacts/contracts")
 
 def container(name: str) -> ContractContainer:
     artifact = json.loads((ARTIFACTS / f"{name}.sol" / f"{name}.json").read_text())
-    return ContractContainer(ContractType.model_validate({
-        "contractName": name, "abi": artifact["abi"],
-        "deploymentBytecode": {"bytecode": artifact["bytecode"]},
-        "runtimeBytecode": {"bytecode": artifact["deployedBytecode"]},
-    }))
+    return ContractContainer(
+        ContractType.model_validate(
+            {
+                "contractName": name,
+                "abi": artifact["abi"],
+                "deploymentBytecode": {"bytecode": artifact["bytecode"]},
+                "runtimeBytecode": {"bytecode": artifact["deployedBytecode"]},
+            }
+        )
+    )
 
 
 def claim_data(chain_id: int, registry: str, valid_until: int) -> bytes:
@@ -71,10 +78,17 @@ def add_claim(identity, holder, issuer, key, data):
 
 
 def test_verify_claims__valid_claim_from_trusted_issuer__wallet_verified_until_earliest_expiry(
-        chain, registry, operator, investors, investor_identity, claim_issuer, issuer_key, stack, agent):
+    chain, registry, operator, investors, investor_identity, claim_issuer, issuer_key, stack, agent
+):
     alice = investors[0]
     valid_until = chain.pending_timestamp + 10 * 86_400
-    add_claim(investor_identity, alice, claim_issuer, issuer_key, claim_data(chain.chain_id, registry.address, valid_until))
+    add_claim(
+        investor_identity,
+        alice,
+        claim_issuer,
+        issuer_key,
+        claim_data(chain.chain_id, registry.address, valid_until),
+    )
     registry.registerInvestor(alice, investor_identity, US, ACCREDITED, FAR_FUTURE, sender=operator)
     assert not registry.isVerified(alice)  # claims required, none checked yet
     receipt = registry.verifyClaims(investor_identity, sender=alice)
@@ -86,27 +100,40 @@ def test_verify_claims__valid_claim_from_trusted_issuer__wallet_verified_until_e
 
 
 def test_verify_claims__claim_bound_to_another_chain__not_verified(
-        chain, registry, investors, investor_identity, claim_issuer, issuer_key, operator):
+    chain, registry, investors, investor_identity, claim_issuer, issuer_key, operator
+):
     alice = investors[0]
-    add_claim(investor_identity, alice, claim_issuer, issuer_key,
-              claim_data(chain.chain_id + 1, registry.address, chain.pending_timestamp + 86_400))
+    add_claim(
+        investor_identity,
+        alice,
+        claim_issuer,
+        issuer_key,
+        claim_data(chain.chain_id + 1, registry.address, chain.pending_timestamp + 86_400),
+    )
     registry.registerInvestor(alice, investor_identity, US, ACCREDITED, FAR_FUTURE, sender=operator)
     with ape.reverts(registry.ClaimNotVerified, identity=investor_identity, topic=KYC_TOPIC):
         registry.verifyClaims(investor_identity, sender=alice)
 
 
 def test_verify_claims__claim_bound_to_another_registry__not_verified(
-        chain, registry, investors, investor_identity, claim_issuer, issuer_key, operator, outsider):
+    chain, registry, investors, investor_identity, claim_issuer, issuer_key, operator, outsider
+):
     alice = investors[0]
-    add_claim(investor_identity, alice, claim_issuer, issuer_key,
-              claim_data(chain.chain_id, outsider.address, chain.pending_timestamp + 86_400))
+    add_claim(
+        investor_identity,
+        alice,
+        claim_issuer,
+        issuer_key,
+        claim_data(chain.chain_id, outsider.address, chain.pending_timestamp + 86_400),
+    )
     registry.registerInvestor(alice, investor_identity, US, ACCREDITED, FAR_FUTURE, sender=operator)
     with ape.reverts(registry.ClaimNotVerified):
         registry.verifyClaims(investor_identity, sender=alice)
 
 
 def test_verify_claims__identity_names_an_untrusted_issuer__not_verified_erc3643_issue_101(
-        chain, project, registry, investors, claim_issuer, operator, deployer):
+    chain, project, registry, investors, claim_issuer, operator, deployer
+):
     alice = investors[0]
     attacker_key = Account.create("attacker")
     rogue_issuer = deployer.deploy(container("ClaimIssuer"), deployer)
@@ -120,7 +147,8 @@ def test_verify_claims__identity_names_an_untrusted_issuer__not_verified_erc3643
     forged.setAnswer(KYC_TOPIC, rogue_issuer, signature, data, sender=deployer)
     with ape.reverts(registry.ClaimNotVerified):
         registry.verifyClaims(forged, sender=alice)
-    # (b) it reports the trusted issuer, but the signature is the rogue one's: the trusted issuer says no.
+    # (b) it reports the trusted issuer, but the signature is the rogue one's: the trusted issuer
+    # says no.
     forged.setAnswer(KYC_TOPIC, claim_issuer, signature, data, sender=deployer)
     with ape.reverts(registry.ClaimNotVerified):
         registry.verifyClaims(forged, sender=alice)
@@ -128,10 +156,16 @@ def test_verify_claims__identity_names_an_untrusted_issuer__not_verified_erc3643
 
 
 def test_trusted_issuer_removed__cached_verification__invalidated_at_once(
-        chain, registry, investors, investor_identity, claim_issuer, issuer_key, operator, governor):
+    chain, registry, investors, investor_identity, claim_issuer, issuer_key, operator, governor
+):
     alice = investors[0]
-    add_claim(investor_identity, alice, claim_issuer, issuer_key,
-              claim_data(chain.chain_id, registry.address, chain.pending_timestamp + 86_400))
+    add_claim(
+        investor_identity,
+        alice,
+        claim_issuer,
+        issuer_key,
+        claim_data(chain.chain_id, registry.address, chain.pending_timestamp + 86_400),
+    )
     registry.registerInvestor(alice, investor_identity, US, ACCREDITED, FAR_FUTURE, sender=operator)
     registry.verifyClaims(investor_identity, sender=alice)
     assert registry.isVerified(alice)
@@ -143,13 +177,16 @@ def test_trusted_issuer_removed__cached_verification__invalidated_at_once(
 
 
 def test_revoked_claim__reverification__fails(
-        chain, registry, investors, investor_identity, claim_issuer, issuer_key, operator, deployer):
+    chain, registry, investors, investor_identity, claim_issuer, issuer_key, operator, deployer
+):
     alice = investors[0]
     data = claim_data(chain.chain_id, registry.address, chain.pending_timestamp + 86_400)
     add_claim(investor_identity, alice, claim_issuer, issuer_key, data)
     registry.registerInvestor(alice, investor_identity, US, ACCREDITED, FAR_FUTURE, sender=operator)
     registry.verifyClaims(investor_identity, sender=alice)
-    claim_issuer.revokeClaimBySignature(sign_claim(issuer_key, investor_identity.address, KYC_TOPIC, data), sender=deployer)
+    claim_issuer.revokeClaimBySignature(
+        sign_claim(issuer_key, investor_identity.address, KYC_TOPIC, data), sender=deployer
+    )
     with ape.reverts(registry.ClaimNotVerified):
         registry.verifyClaims(investor_identity, sender=alice)
 
@@ -163,11 +200,16 @@ def reencodings(signature: bytes) -> list[bytes]:
     r, s, v = signature[:32], int.from_bytes(signature[32:64], "big"), signature[64]
     high_s = (SECP256K1_N - s).to_bytes(32, "big")
     flipped = 55 - v  # 27 <-> 28
-    return [r + signature[32:64] + bytes([v - 27]), r + high_s + bytes([flipped]), r + high_s + bytes([flipped - 27])]
+    return [
+        r + signature[32:64] + bytes([v - 27]),
+        r + high_s + bytes([flipped]),
+        r + high_s + bytes([flipped - 27]),
+    ]
 
 
 def test_revoked_claim__same_signature_reencoded__never_verifies_again(
-        chain, registry, investors, investor_identity, claim_issuer, issuer_key, operator, deployer):
+    chain, registry, investors, investor_identity, claim_issuer, issuer_key, operator, deployer
+):
     """SEC-5 (attacker's read, H1): ClaimIssuer revokes by signature bytes, and the same signature
     has other encodings its ecrecover accepts. The investor re-adds the revoked claim re-encoded
     (the identity's management key may) and asks the registry to verify it: refused."""

@@ -1,7 +1,7 @@
-"""SEC-9 (attacker's read M2): a wallet cannot change identity, or leave the registry, while it holds
-a listed security. Each security's compliance engine keeps its ledger per identity; moving a holding
-wallet to another identity left its balance recorded under the old one (a phantom holder in the
-counts and caps) and made the wallet's next send revert on the new identity's empty ledger."""
+"""SEC-9 (attacker's read M2): a wallet cannot change identity, or leave the registry, while it
+holds a listed security. Each security's compliance engine keeps its ledger per identity; moving a
+holding wallet to another identity left its balance recorded under the old one (a phantom holder in
+the counts and caps) and made the wallet's next send revert on the new identity's empty ledger."""
 
 import ape
 import pytest
@@ -19,27 +19,38 @@ def holding(onboard, investors, token, agent):
 
 
 def test_update_or_delete_identity__holding_wallet__refused_with_the_security_and_balance(
-        holding, token, registry, engine, operator):
+    holding, token, registry, engine, operator
+):
     alice, _, _ = holding
     assert token.address in registry.securities()  # listed as the deploy script lists it
     elsewhere = "0x" + "77" * 20
-    with ape.reverts(registry.WalletHoldsSecurity, wallet=alice.address, security=token.address,
-                     balance=1_000 * UNIT):
+    with ape.reverts(
+        registry.WalletHoldsSecurity,
+        wallet=alice.address,
+        security=token.address,
+        balance=1_000 * UNIT,
+    ):
         registry.updateIdentity(alice, elsewhere, sender=operator)
-    with ape.reverts(registry.WalletHoldsSecurity, wallet=alice.address, security=token.address,
-                     balance=1_000 * UNIT):
+    with ape.reverts(
+        registry.WalletHoldsSecurity,
+        wallet=alice.address,
+        security=token.address,
+        balance=1_000 * UNIT,
+    ):
         registry.deleteIdentity(alice, sender=operator)
     assert registry.identity(alice).lower() == identity_of(alice).lower()
 
 
 def test_identity_move__after_recovery_to_a_wallet_of_the_same_identity__ledger_stays_exact(
-        holding, token, registry, engine, operator, agent, accounts):
+    holding, token, registry, engine, operator, agent, accounts
+):
     alice, bob, _ = holding
     identity = identity_of(alice)
     spare = accounts[15]
     registry.registerIdentity(spare, identity, US, sender=operator)
     counts = engine.holderCounts()
-    token.recoveryAddress(alice, spare, identity, sender=agent)  # the procedure: move the balance first
+    # the procedure: move the balance first
+    token.recoveryAddress(alice, spare, identity, sender=agent)
     registry.updateIdentity(alice, "0x" + "77" * 20, sender=operator)
     # The identity's ledger still matches what its wallets hold, counts unchanged, and it can send.
     assert engine.ledgerOf(identity).balance == token.balanceOf(spare) == 1_000 * UNIT

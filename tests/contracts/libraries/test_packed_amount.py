@@ -4,15 +4,21 @@ import ape
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-amounts = st.one_of(st.integers(min_value=0, max_value=2**96 - 1),
-                    st.builds(lambda m, e: m * 10**e, st.integers(0, 2**32 - 1), st.integers(0, 40)))
-totals = st.one_of(st.integers(min_value=0, max_value=2**100),
-                   st.builds(lambda m, e: m * 10**e, st.integers(0, 10**6), st.integers(0, 30)))
+amounts = st.one_of(
+    st.integers(min_value=0, max_value=2**96 - 1),
+    st.builds(lambda m, e: m * 10**e, st.integers(0, 2**32 - 1), st.integers(0, 40)),
+)
+totals = st.one_of(
+    st.integers(min_value=0, max_value=2**100),
+    st.builds(lambda m, e: m * 10**e, st.integers(0, 10**6), st.integers(0, 30)),
+)
 
 
 @settings(max_examples=60, deadline=None)
 @given(amount=totals)
-def test_total_encode_up__any_total__decodes_to_at_least_it_exactly_when_five_digits(harness, amount):
+def test_total_encode_up__any_total__decodes_to_at_least_it_exactly_when_five_digits(
+    harness, amount
+):
     packed = harness.totalEncodeUp(amount)
     assert packed < 2**23
     decoded = harness.totalDecode(packed)

@@ -8,7 +8,10 @@ from eth_account.messages import encode_typed_data
 from keepers.core.typed_data import typed_message as shared_typed_message
 
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
-ASSETS = ["0x0000000000000000000000000000000000000001", "0x0000000000000000000000000000000000000002"]
+ASSETS = [
+    "0x0000000000000000000000000000000000000001",
+    "0x0000000000000000000000000000000000000002",
+]
 WEIGHTS = [600_000_000_000_000_000, 400_000_000_000_000_000]
 WEIGHTS_FIELDS = [
     {"name": "assets", "type": "address[]"},
@@ -18,8 +21,15 @@ WEIGHTS_FIELDS = [
 
 
 def typed_message(chain_id: int, verifying_contract: str, nonce: int = 7) -> dict:
-    return shared_typed_message("Weights", WEIGHTS_FIELDS, "QuanteraLibraryHarness", "1", chain_id, verifying_contract,
-                                {"assets": ASSETS, "weights": WEIGHTS, "nonce": nonce})
+    return shared_typed_message(
+        "Weights",
+        WEIGHTS_FIELDS,
+        "QuanteraLibraryHarness",
+        "1",
+        chain_id,
+        verifying_contract,
+        {"assets": ASSETS, "weights": WEIGHTS, "nonce": nonce},
+    )
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +38,9 @@ def signer():
 
 
 def sign(signer, chain_id, contract):
-    return Account.sign_message(encode_typed_data(full_message=typed_message(chain_id, contract)), signer.key)
+    return Account.sign_message(
+        encode_typed_data(full_message=typed_message(chain_id, contract)), signer.key
+    )
 
 
 def test_digest__array_struct__matches_eth_account_reference(harness, chain, signer):

@@ -5,18 +5,26 @@ import ape
 import numpy as np
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from isolation import isolated
 
+from isolation import isolated
 from keepers.liquidity.codec import encode_route, with_min_out
 from keepers.liquidity.graph import best_path
 from keepers.liquidity.rfq import make_quote, sign_quote
 from keepers.liquidity.router import Router, Source
 
 USDC_UNIT, UNIT = 10**6, 10**18
-SOURCES = ["UniswapV2Pair.A.QSPX-USDC", "UniswapV2Pair.B.QSPX-USDC", "UniswapV3Pool.QSPX-USDC.3000",
-           "UniswapV3Pool.QSPX-USDC.500"]
-CHAIN_SETTINGS = dict(deadline=None, suppress_health_check=list(HealthCheck), derandomize=True,
-                      phases=[Phase.explicit, Phase.reuse, Phase.generate])
+SOURCES = [
+    "UniswapV2Pair.A.QSPX-USDC",
+    "UniswapV2Pair.B.QSPX-USDC",
+    "UniswapV3Pool.QSPX-USDC.3000",
+    "UniswapV3Pool.QSPX-USDC.500",
+]
+CHAIN_SETTINGS = dict(
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    derandomize=True,
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
+)
 
 
 def zero_balances(liq):
@@ -24,26 +32,39 @@ def zero_balances(liq):
 
 
 @settings(max_examples=6, **CHAIN_SETTINGS)
-@given(shares=st.lists(st.integers(0, 40_000), min_size=len(SOURCES), max_size=len(SOURCES)),
-       sell_qspx=st.booleans(), min_out_bps=st.integers(-50, 50))
-def test_property__output_at_least_min_or_revert_and_nothing_left(liquidity, chain, shares, sell_qspx, min_out_bps):
+@given(
+    shares=st.lists(st.integers(0, 40_000), min_size=len(SOURCES), max_size=len(SOURCES)),
+    sell_qspx=st.booleans(),
+    min_out_bps=st.integers(-50, 50),
+)
+def test_property__output_at_least_min_or_revert_and_nothing_left(
+    liquidity, chain, shares, sell_qspx, min_out_bps
+):
     """LIQ-1, LIQ-2, LIQ-3 over random splits, directions and minimums around the quote."""
     liq, trader = liquidity, liquidity.trader
     usdc, qspx = liq.tokens["USDC"], liq.tokens["QSPX"]
     token_in, token_out, unit = (qspx, usdc, UNIT // 50) if sell_qspx else (usdc, qspx, USDC_UNIT)
-    legs = [(share * unit, [(liq.venue(name), token_out.address, b"")]) for share, name in zip(shares, SOURCES) if share]
+    legs = [
+        (share * unit, [(liq.venue(name), token_out.address, b"")])
+        for share, name in zip(shares, SOURCES)
+        if share
+    ]
     if not legs:
         return
     amount = sum(a for a, _ in legs)
     with isolated(chain):
-        route = encode_route(token_in, token_out, amount, 1, trader.address, chain.pending_timestamp + 600, 0, legs)
+        route = encode_route(
+            token_in, token_out, amount, 1, trader.address, chain.pending_timestamp + 600, 0, legs
+        )
         quoted, _ = liq.aggregator.quoteRoute.call(route)
         min_out = max(1, quoted * (10_000 + min_out_bps) // 10_000)
         route = with_min_out(route, min_out)
         token_in.approve(liq.aggregator, amount, sender=trader)
         before = token_out.balanceOf(trader)
         if min_out > quoted:
-            with ape.reverts(liq.aggregator.InsufficientOutput, amountOut=quoted, minAmountOut=min_out):
+            with ape.reverts(
+                liq.aggregator.InsufficientOutput, amountOut=quoted, minAmountOut=min_out
+            ):
                 liq.aggregator.swap(route, sender=trader)
             assert token_out.balanceOf(trader) == before
         else:
@@ -56,16 +77,26 @@ def test_property__output_at_least_min_or_revert_and_nothing_left(liquidity, cha
 
 @settings(max_examples=6, **CHAIN_SETTINGS)
 @given(delay=st.integers(1, 8), by_other=st.booleans(), twice=st.booleans())
-def test_property__commitment_revealed_only_by_sender_in_window_once(liquidity, chain, accounts, delay, by_other,
-                                                                     twice):
-    """LIQ-5: outcome of a reveal `delay` blocks after the commit, by the committer or not, once or twice."""
+def test_property__commitment_revealed_only_by_sender_in_window_once(
+    liquidity, chain, accounts, delay, by_other, twice
+):
+    """LIQ-5: outcome of a reveal `delay` blocks after the commit, by the committer or not, once or
+    twice."""
     liq, trader, other = liquidity, liquidity.trader, accounts[19]
     agg, usdc, qspx = liq.aggregator, liq.tokens["USDC"], liq.tokens["QSPX"]
     amount, salt = 1_000 * USDC_UNIT, b"\x07" * 32
     window = agg.revealWindow()
     with isolated(chain):
-        route = encode_route(usdc, qspx, amount, 1, trader.address, chain.pending_timestamp + 3_600, 0,
-                            [(amount, [(liq.venue(SOURCES[0]), qspx.address, b"")])])
+        route = encode_route(
+            usdc,
+            qspx,
+            amount,
+            1,
+            trader.address,
+            chain.pending_timestamp + 3_600,
+            0,
+            [(amount, [(liq.venue(SOURCES[0]), qspx.address, b"")])],
+        )
         usdc.approve(agg, amount, sender=trader)
         committed_at = agg.commit(agg.commitmentOf(trader, route, salt), sender=trader).block_number
         if delay > 1:
@@ -88,7 +119,12 @@ def test_property__commitment_revealed_only_by_sender_in_window_once(liquidity, 
 
 def _router(liq):
     names = {address.lower(): name for name, address in liq.deployment.venues.items()}
-    kinds = {"UniswapV2Pair": "uniswap_v2", "UniswapV3Pool": "uniswap_v3", "RfqVenue": "rfq", "NavVenue": "nav"}
+    kinds = {
+        "UniswapV2Pair": "uniswap_v2",
+        "UniswapV3Pool": "uniswap_v3",
+        "RfqVenue": "rfq",
+        "NavVenue": "nav",
+    }
     sources = [Source(a, n, kinds[n.split(".")[0]]) for a, n in names.items()]
     return Router(liq.aggregator, sources)
 
@@ -99,14 +135,28 @@ def test_router__prediction_matches_execution_exactly(liquidity, chain):
     liq, trader = liquidity, liquidity.trader
     usdc, qspx = liq.tokens["USDC"], liq.tokens["QSPX"]
     amount = 200_000 * USDC_UNIT
-    quote = make_quote(liq.maker.address, usdc.address, qspx.address, 60_000 * USDC_UNIT, UNIT / USDC_UNIT / 50, 8, 5,
-                       chain.pending_timestamp + 600)
+    quote = make_quote(
+        liq.maker.address,
+        usdc.address,
+        qspx.address,
+        60_000 * USDC_UNIT,
+        UNIT / USDC_UNIT / 50,
+        8,
+        5,
+        chain.pending_timestamp + 600,
+    )
     signed = sign_quote(quote, liq.maker.private_key, chain.chain_id, liq.deployment.rfq_venue)
     router = _router(liq)
     with isolated(chain):
-        plan = router.plan(usdc.address, qspx.address, amount, trader.address, chain.pending_timestamp + 600,
-                           source_data={liq.deployment.rfq_venue.lower(): signed.hop_data()},
-                           depth_hints=[quote.amount_in, 300_000 * USDC_UNIT])
+        plan = router.plan(
+            usdc.address,
+            qspx.address,
+            amount,
+            trader.address,
+            chain.pending_timestamp + 600,
+            source_data={liq.deployment.rfq_venue.lower(): signed.hop_data()},
+            depth_hints=[quote.amount_in, 300_000 * USDC_UNIT],
+        )
         assert len(plan.legs) >= 3 and plan.predicted_out > plan.best_single[1]
         usdc.approve(liq.aggregator, amount, sender=trader)
         before = qspx.balanceOf(trader)
@@ -123,11 +173,14 @@ def test_router__multi_hop_path_and_no_false_arbitrage(liquidity, chain):
     probes = {tokens[0]: 100 * USDC_UNIT, tokens[1]: UNIT, tokens[2]: 2 * UNIT, tokens[3]: UNIT}
     router = _router(liq)
     edges = router.graph_edges(tokens, probes)
-    path = best_path(len(tokens), [e for e in edges if not (e.source == 0 and e.target == 2)], 0, 2, 3)
+    path = best_path(
+        len(tokens), [e for e in edges if not (e.source == 0 and e.target == 2)], 0, 2, 3
+    )
     assert path is not None and path.tokens == [0, 3, 2]
     with isolated(chain):
-        route, predicted = router.plan_path(path, tokens, 1_000 * USDC_UNIT, liq.trader.address,
-                                            chain.pending_timestamp + 600)
+        route, predicted = router.plan_path(
+            path, tokens, 1_000 * USDC_UNIT, liq.trader.address, chain.pending_timestamp + 600
+        )
         liq.tokens["USDC"].approve(liq.aggregator, 1_000 * USDC_UNIT, sender=liq.trader)
         before = liq.tokens["QSPX"].balanceOf(liq.trader)
         liq.aggregator.swap(route, sender=liq.trader)

@@ -7,7 +7,6 @@ import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from isolation import isolated
-
 from keepers.liquidity.submit import PRIVATE_RPC_ENV, private_rpc, send
 
 
@@ -20,7 +19,9 @@ class _Relay(BaseHTTPRequestHandler):
     def do_POST(self):  # noqa: N802 (http.server's naming)
         body = self.rfile.read(int(self.headers["Content-Length"]))
         _Relay.seen.append(json.loads(body)["method"])
-        request = urllib.request.Request(_Relay.upstream, data=body, headers={"Content-Type": "application/json"})
+        request = urllib.request.Request(
+            _Relay.upstream, data=body, headers={"Content-Type": "application/json"}
+        )
         with urllib.request.urlopen(request, timeout=30) as response:
             reply = response.read()
         self.send_response(200)
@@ -45,10 +46,18 @@ def test_private_rpc__off_by_default_and_used_only_when_configured(liquidity, ch
     usdc, trader, spender = liquidity.tokens["USDC"], liquidity.trader, liquidity.aggregator
     try:
         with isolated(chain):
-            receipt = send(trader, usdc.approve, spender.address, 1_234, private_url=f"http://127.0.0.1:{server.server_port}")
+            receipt = send(
+                trader,
+                usdc.approve,
+                spender.address,
+                1_234,
+                private_url=f"http://127.0.0.1:{server.server_port}",
+            )
             assert receipt.status == 1 and usdc.allowance(trader, spender) == 1_234
             assert _Relay.seen == ["eth_sendRawTransaction"]
             send(trader, usdc.approve, spender.address, 0)  # no private URL: the public provider
-            assert _Relay.seen == ["eth_sendRawTransaction"] and usdc.allowance(trader, spender) == 0
+            assert (
+                _Relay.seen == ["eth_sendRawTransaction"] and usdc.allowance(trader, spender) == 0
+            )
     finally:
         server.shutdown()

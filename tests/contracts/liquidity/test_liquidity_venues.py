@@ -23,14 +23,28 @@ def nav(liquidity, project):
 
 def quote_for(liq, chain, amount_in=10_000 * USDC_UNIT, nonce=1, taker=ZERO, expiry=None, key=None):
     usdc, qspx = liq.tokens["USDC"], liq.tokens["QSPX"]
-    quote = make_quote(liq.maker.address, usdc.address, qspx.address, amount_in, UNIT / USDC_UNIT / 50, 10, nonce,
-                       expiry or chain.pending_timestamp + 600, taker)
+    quote = make_quote(
+        liq.maker.address,
+        usdc.address,
+        qspx.address,
+        amount_in,
+        UNIT / USDC_UNIT / 50,
+        10,
+        nonce,
+        expiry or chain.pending_timestamp + 600,
+        taker,
+    )
     return sign_quote(quote, key or liq.maker.private_key, chain.chain_id, liq.deployment.rfq_venue)
 
 
 def test_rfq__fill_moves_both_legs_once(liquidity, rfq, chain):
-    liq, usdc, qspx, trader, maker = (liquidity, liquidity.tokens["USDC"], liquidity.tokens["QSPX"],
-                                      liquidity.trader, liquidity.maker)
+    liq, usdc, qspx, trader, maker = (
+        liquidity,
+        liquidity.tokens["USDC"],
+        liquidity.tokens["QSPX"],
+        liquidity.trader,
+        liquidity.maker,
+    )
     signed = quote_for(liq, chain)
     half = signed.quote.amount_in // 2
     with isolated(chain):
@@ -38,14 +52,17 @@ def test_rfq__fill_moves_both_legs_once(liquidity, rfq, chain):
         maker_usdc, trader_qspx = usdc.balanceOf(maker), qspx.balanceOf(trader)
         rfq.fill(signed.quote.as_tuple(), signed.signature, half, trader, sender=trader)
         assert usdc.balanceOf(maker) - maker_usdc == half
-        assert qspx.balanceOf(trader) - trader_qspx == signed.quote.fill_output(half)  # pro rata, rounded down
+        # pro rata, rounded down
+        assert qspx.balanceOf(trader) - trader_qspx == signed.quote.fill_output(half)
         assert rfq.isNonceUsed(maker, signed.quote.nonce)
         usdc.approve(rfq, half, sender=trader)
         with ape.reverts(rfq.QuoteNonceUsed, maker=maker.address, nonce=1):  # a quote settles once
             rfq.fill(signed.quote.as_tuple(), signed.signature, half, trader, sender=trader)
 
 
-def test_rfq__expired_wrong_taker_oversize_bad_or_malleable_signature_refused(liquidity, rfq, chain, accounts):
+def test_rfq__expired_wrong_taker_oversize_bad_or_malleable_signature_refused(
+    liquidity, rfq, chain, accounts
+):
     liq, usdc, trader = liquidity, liquidity.tokens["USDC"], liquidity.trader
     usdc.approve(rfq, 10**30, sender=trader)
     expired = quote_for(liq, chain, expiry=chain.pending_timestamp - 1)
@@ -55,18 +72,37 @@ def test_rfq__expired_wrong_taker_oversize_bad_or_malleable_signature_refused(li
     with ape.reverts(rfq.QuoteTakerMismatch, taker=accounts[19].address, caller=trader.address):
         rfq.fill(other.quote.as_tuple(), other.signature, 1_000, trader, sender=trader)
     signed = quote_for(liq, chain)
-    with ape.reverts(rfq.FillExceedsQuote, amountIn=signed.quote.amount_in + 1, quotedAmountIn=signed.quote.amount_in):
-        rfq.fill(signed.quote.as_tuple(), signed.signature, signed.quote.amount_in + 1, trader, sender=trader)
-    forged = quote_for(liq, chain, key=accounts[19].private_key)  # signed by someone else for the maker
+    with ape.reverts(
+        rfq.FillExceedsQuote,
+        amountIn=signed.quote.amount_in + 1,
+        quotedAmountIn=signed.quote.amount_in,
+    ):
+        rfq.fill(
+            signed.quote.as_tuple(),
+            signed.signature,
+            signed.quote.amount_in + 1,
+            trader,
+            sender=trader,
+        )
+    # signed by someone else for the maker
+    forged = quote_for(liq, chain, key=accounts[19].private_key)
     with ape.reverts(rfq.InvalidQuoteSignature, maker=liq.maker.address):
         rfq.fill(forged.quote.as_tuple(), forged.signature, 1_000, trader, sender=trader)
     # The same signature with s' = n - s and the other v recovers the same key: must be refused.
-    r, s, v = signed.signature[:32], int.from_bytes(signed.signature[32:64], "big"), signed.signature[64]
+    r, s, v = (
+        signed.signature[:32],
+        int.from_bytes(signed.signature[32:64], "big"),
+        signed.signature[64],
+    )
     malleable = r + (SECP256K1_N - s).to_bytes(32, "big") + bytes([55 - v])
     with ape.reverts(rfq.InvalidQuoteSignature):
         rfq.fill(signed.quote.as_tuple(), malleable, 1_000, trader, sender=trader)
-    tampered = SignedQuote(signed.quote.__class__(**{**signed.quote.__dict__, "amount_out": signed.quote.amount_out * 2}),
-                           signed.signature)
+    tampered = SignedQuote(
+        signed.quote.__class__(
+            **{**signed.quote.__dict__, "amount_out": signed.quote.amount_out * 2}
+        ),
+        signed.signature,
+    )
     with ape.reverts(rfq.InvalidQuoteSignature):
         rfq.fill(tampered.quote.as_tuple(), tampered.signature, 1_000, trader, sender=trader)
 
@@ -79,7 +115,9 @@ def test_rfq__maker_cancels_a_quote(liquidity, rfq, chain):
         usdc.approve(rfq, 1_000, sender=trader)
         with ape.reverts(rfq.QuoteNonceUsed):
             rfq.fill(signed.quote.as_tuple(), signed.signature, 1_000, trader, sender=trader)
-        amount_out, failure = rfq.quoteFill(signed.quote.as_tuple(), signed.signature, trader, 1_000)
+        amount_out, failure = rfq.quoteFill(
+            signed.quote.as_tuple(), signed.signature, trader, 1_000
+        )
         assert (amount_out, failure) == (0, 2)
 
 
@@ -98,8 +136,9 @@ def test_nav__subscribe_and_redeem_at_nav_plus_fee(liquidity, nav, chain):
         assert usdc.balanceOf(trader) - before == 4_990 * USDC_UNIT  # $5,000 less 20 bps
 
 
-def test_nav__inventory_withdrawal__governor_only_the_day_to_day_operator_refused(liquidity, nav, operator,
-                                                                                   governor, chain):
+def test_nav__inventory_withdrawal__governor_only_the_day_to_day_operator_refused(
+    liquidity, nav, operator, governor, chain
+):
     """SEC-8 (attacker's read M5): the NAV desk's inventory is the issuer's capital. OPERATOR is the
     day-to-day role (no execution delay) and used to be wired to `withdrawInventory`: one operator
     key could empty the desk. Withdrawal is now GOVERNOR's (scheduled, visible, cancellable on live
@@ -119,7 +158,9 @@ def test_nav__capacity_price_and_inventory_limits(liquidity, nav, chain, reporte
     usdc.approve(nav, 10**30, sender=trader)
     capacity = nav.remainingCapacity(qspx)
     assert capacity == 300_000 * USDC_UNIT
-    with ape.reverts(nav.CapacityExceeded, token=qspx.address, notional=capacity + 1, remaining=capacity):
+    with ape.reverts(
+        nav.CapacityExceeded, token=qspx.address, notional=capacity + 1, remaining=capacity
+    ):
         nav.swap(usdc, qspx, capacity + 1, 0, trader, sender=trader)
     assert nav.quote(usdc, qspx, capacity + 1) == 0
     with ape.reverts(nav.InsufficientOutput):

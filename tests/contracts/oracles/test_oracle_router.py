@@ -4,7 +4,18 @@ import ape
 import pytest
 
 NONE = "0x" + "00" * 20
-OK, PRIMARY_ONLY, FALLBACK, NO_FEED, REVERTED, NON_POSITIVE, STALE, FUTURE, OUT_OF_BOUNDS, DEVIATION = range(10)
+(
+    OK,
+    PRIMARY_ONLY,
+    FALLBACK,
+    NO_FEED,
+    REVERTED,
+    NON_POSITIVE,
+    STALE,
+    FUTURE,
+    OUT_OF_BOUNDS,
+    DEVIATION,
+) = range(10)
 ASSET = "0xA1A1a1a1A1A1A1A1A1a1a1a1a1a1A1A1a1A1a1a1"  # checksummed: reverts compare strings
 
 
@@ -37,17 +48,32 @@ def test_price_of__valid_feed__normalised_to_18_decimals(oracle, feeds, governor
     assert oracle.price(ASSET) == 100 * 10**18
 
 
-@pytest.mark.parametrize("case, expected", [("stale", STALE), ("negative", NON_POSITIVE), ("zero", NON_POSITIVE),
-                                            ("future", FUTURE), ("reverts", REVERTED), ("too_high", OUT_OF_BOUNDS),
-                                            ("too_low", OUT_OF_BOUNDS)])
-def test_price_of__failing_primary__status_and_no_price(oracle, feeds, governor, chain, case, expected):
+@pytest.mark.parametrize(
+    "case, expected",
+    [
+        ("stale", STALE),
+        ("negative", NON_POSITIVE),
+        ("zero", NON_POSITIVE),
+        ("future", FUTURE),
+        ("reverts", REVERTED),
+        ("too_high", OUT_OF_BOUNDS),
+        ("too_low", OUT_OF_BOUNDS),
+    ],
+)
+def test_price_of__failing_primary__status_and_no_price(
+    oracle, feeds, governor, chain, case, expected
+):
     primary, _ = feeds
     oracle.setFeed(ASSET, config(primary), sender=governor)
     now = chain.pending_timestamp
     answer, at, reverts = {
-        "stale": (100 * 10**8, now - 3_601 - 10, False), "negative": (-1, now, False), "zero": (0, now, False),
-        "future": (100 * 10**8, now + 600, False), "reverts": (100 * 10**8, now, True),
-        "too_high": (20_000 * 10**8, now, False), "too_low": (10**7, now, False),
+        "stale": (100 * 10**8, now - 3_601 - 10, False),
+        "negative": (-1, now, False),
+        "zero": (0, now, False),
+        "future": (100 * 10**8, now + 600, False),
+        "reverts": (100 * 10**8, now, True),
+        "too_high": (20_000 * 10**8, now, False),
+        "too_low": (10**7, now, False),
     }[case]
     primary.set(answer, at, reverts, sender=governor)
     status, price, updated_at = oracle.priceOf(ASSET)
@@ -69,7 +95,9 @@ def test_price_of__secondary_within_deviation__ok_beyond__deviation(oracle, feed
     assert oracle.priceOf(ASSET)[:2] == (DEVIATION, 0)
 
 
-def test_price_of__primary_down__fallback_to_secondary_with_its_status(oracle, feeds, governor, chain):
+def test_price_of__primary_down__fallback_to_secondary_with_its_status(
+    oracle, feeds, governor, chain
+):
     primary, secondary = feeds
     oracle.setFeed(ASSET, config(primary, secondary, deviation=100), sender=governor)
     primary.set(100 * 10**8, chain.pending_timestamp, True, sender=governor)
@@ -95,7 +123,10 @@ def test_set_feed__change__emits_previous_and_next(oracle, feeds, governor):
     oracle.setFeed(ASSET, config(primary), sender=governor)
     receipt = oracle.setFeed(ASSET, config(secondary), sender=governor)
     event = receipt.decode_logs(oracle.FeedSet)[0]
-    assert event.previous[0].lower() == primary.address.lower() and event.next[0].lower() == secondary.address.lower()
+    assert (
+        event.previous[0].lower() == primary.address.lower()
+        and event.next[0].lower() == secondary.address.lower()
+    )
     # The stored layout (two words for a one-feed read) gives the config back field by field.
     both = config(primary.address, secondary.address, deviation=150, lo=2 * 10**18, hi=3 * 10**20)
     oracle.setFeed(ASSET, both, sender=governor)
@@ -106,10 +137,10 @@ def test_set_feed__change__emits_previous_and_next(oracle, feeds, governor):
     assert tuple(oracle.feedOf(ASSET)) == (NONE, 0, NONE, 0, 0, 0, 0)
 
 
-def test_reporter_feed__report__new_round_chainlink_shape_and_reporter_only(project, deployer, stack, reporter,
-                                                                          outsider, chain):
+def test_reporter_feed__report__new_round_chainlink_shape_and_reporter_only(
+    project, deployer, stack, reporter, outsider, chain
+):
     from compliance_fixtures import wire
-
     from keepers.access.roles import ROLE_IDS
 
     manager = stack[0]

@@ -4,10 +4,9 @@ the loss budget, the risk check after, the guardian (docs/specs.md RBL-5..RBL-11
 import ape
 from eth_account import Account
 from eth_utils import keccak
+
 from fast_reverts import assert_reverts
 from isolation import isolated
-from rebalancer_fixtures import ORDER
-
 from keepers.liquidity.codec import encode_legs
 
 TARGETS = (4_000, 3_000, 1_500, 1_500)
@@ -21,23 +20,35 @@ def selector(contract, error_name):
 
 def relay(r, chain, intent, sender, chosen=(0, 1), routes=None):
     signers, signatures = r.sign(chain, intent, chosen)
-    return r.rebalancer.rebalance(intent.as_tuple(), signers, signatures, routes or r.routes(intent), sender=sender)
+    return r.rebalancer.rebalance(
+        intent.as_tuple(), signers, signatures, routes or r.routes(intent), sender=sender
+    )
 
 
-def test_rebalance__first_allocation__three_trades_towards_targets_never_past(rebalancing, chain, outsider):
+def test_rebalance__first_allocation__three_trades_towards_targets_never_past(
+    rebalancing, chain, outsider
+):
     r = rebalancing
     with isolated(chain):
         intent = r.intent(chain, TARGETS)
         preview = r.rebalancer.previewRebalance(intent.as_tuple())
         assert preview.blocker == b"\x00" * 4 and len(preview.trades) == 3
-        assert preview.driftBps == 6_000 and preview.trackingErrorAfterBps < preview.trackingErrorBeforeBps
+        assert (
+            preview.driftBps == 6_000
+            and preview.trackingErrorAfterBps < preview.trackingErrorBeforeBps
+        )
         nav = preview.nav
         receipt = relay(r, chain, intent, outsider)  # anyone may relay
         names = [log.event_name for log in receipt.events]
-        assert names.count("RouteExecuted") == 3 and names.count("Traded") == 3 and names[-1] == "Rebalanced"
+        assert (
+            names.count("RouteExecuted") == 3
+            and names.count("Traded") == 3
+            and names[-1] == "Rebalanced"
+        )
         event = receipt.events[-1]
         values = r.values()
-        for i, target in enumerate(TARGETS[1:], start=1):  # bought at pool prices worse than the oracle's
+        # bought at pool prices worse than the oracle's
+        for i, target in enumerate(TARGETS[1:], start=1):
             assert 0 < values[i] <= nav * target // 10_000
         assert values[0] >= nav * TARGETS[0] // 10_000  # cash never spent below its target
         loss = nav - sum(values)
@@ -49,8 +60,17 @@ def test_rebalance__first_allocation__three_trades_towards_targets_never_past(re
         assert all(int(t.allowance(r.vault, r.liq.aggregator)) == 0 for t in r.tokens)
         # The same intent again: its nonce is spent.
         with ape.reverts(r.rebalancer.InvalidNonce, nonce=0, expected=1):
-            relay(r, chain, intent, outsider, routes=[encode_legs([(1, [(r.liq.venue("UniswapV2Pair.A.QTB-USDC"),
-                                                                         r.tokens[1].address, b"")])])])
+            relay(
+                r,
+                chain,
+                intent,
+                outsider,
+                routes=[
+                    encode_legs(
+                        [(1, [(r.liq.venue("UniswapV2Pair.A.QTB-USDC"), r.tokens[1].address, b"")])]
+                    )
+                ],
+            )
 
 
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
@@ -61,9 +81,12 @@ def malleable(signature):
     return r + (SECP256K1_N - s).to_bytes(32, "big") + bytes([55 - v])
 
 
-def test_rebalance__every_refusal_before_any_trade(rebalancing, chain, outsider, governor, guardian, deployer):
-    """RBL-6, RBL-7: expired, foreign, malleable, stranger, under-signed, stale-strategy, out-of-bounds,
-    over-slippage, wrong-nonce intents, pause and revocation: each reverts with its reason."""
+def test_rebalance__every_refusal_before_any_trade(
+    rebalancing, chain, outsider, governor, guardian, deployer
+):
+    """RBL-6, RBL-7: expired, foreign, malleable, stranger, under-signed, stale-strategy,
+    out-of-bounds, over-slippage, wrong-nonce intents, pause and revocation: each reverts with its
+    reason."""
     r = rebalancing
     rb = r.rebalancer
     good = r.intent(chain, TARGETS)
@@ -73,7 +96,9 @@ def test_rebalance__every_refusal_before_any_trade(rebalancing, chain, outsider,
     def send(intent, signers_=None, signatures_=None, routes_=None):
         if signers_ is None:
             signers_, signatures_ = r.sign(chain, intent)
-        return rb.rebalance(intent.as_tuple(), signers_, signatures_, routes_ or routes, sender=outsider)
+        return rb.rebalance(
+            intent.as_tuple(), signers_, signatures_, routes_ or routes, sender=outsider
+        )
 
     with ape.reverts(rb.IntentExpired):
         send(r.intent(chain, TARGETS, deadline=chain.pending_timestamp - 1))
@@ -89,8 +114,13 @@ def test_rebalance__every_refusal_before_any_trade(rebalancing, chain, outsider,
         send(good, signers[::-1], signatures[::-1])
     stranger = Account.create("stranger")
     from keepers.rebalancing.intent import sign_intent
-    stranger_sig = sign_intent(good, stranger.key, "Quantera AutoRebalancer", chain.chain_id, rb.address)[1]
-    pair = sorted([(signers[0], signatures[0]), (stranger.address, stranger_sig)], key=lambda p: int(p[0], 16))
+
+    stranger_sig = sign_intent(
+        good, stranger.key, "Quantera AutoRebalancer", chain.chain_id, rb.address
+    )[1]
+    pair = sorted(
+        [(signers[0], signatures[0]), (stranger.address, stranger_sig)], key=lambda p: int(p[0], 16)
+    )
     with ape.reverts(rb.SignerNotAuthorised, signer=stranger.address):
         send(good, [p[0] for p in pair], [p[1] for p in pair])
     with ape.reverts(rb.StrategyMismatch, strategyId=2, current=1):
@@ -127,8 +157,10 @@ def test_rebalance__every_refusal_before_any_trade(rebalancing, chain, outsider,
             send(good, signers, signatures)
     with isolated(chain):
         from rebalancer_fixtures import strategy_tuple
+
         rb.setStrategy(r.vault, strategy_tuple(maxBaseFee=1), sender=governor)
-        with ape.reverts(rb.StrategyMismatch, strategyId=1, current=2):  # a new version voids old intents
+        # a new version voids old intents
+        with ape.reverts(rb.StrategyMismatch, strategyId=1, current=2):
             send(good, signers, signatures)
         chain.provider.make_request("anvil_setNextBlockBaseFeePerGas", [hex(10**9)])
         with ape.reverts(rb.BaseFeeTooHigh, baseFee=10**9, maxBaseFee=1):
@@ -142,16 +174,29 @@ def test_rebalance__risk_engine_refusal_reverts_everything(rebalancing, chain, o
     before = list(r.vault.holdings())
     intent = r.intent(chain, (3_500, 2_000, 1_000, 3_500))
     signers, signatures = r.sign(chain, intent)
-    assert_reverts(chain, r.rebalancer.rebalance, intent.as_tuple(), signers, signatures, r.routes(intent),
-                   sender=outsider, error=(r.engine, "RiskLimitBreached"), portfolio=r.vault.address,
-                   limit=ASSET_CONCENTRATION, subject=3)
+    assert_reverts(
+        chain,
+        r.rebalancer.rebalance,
+        intent.as_tuple(),
+        signers,
+        signatures,
+        r.routes(intent),
+        sender=outsider,
+        error=(r.engine, "RiskLimitBreached"),
+        portfolio=r.vault.address,
+        limit=ASSET_CONCENTRATION,
+        subject=3,
+    )
     assert list(r.vault.holdings()) == before and r.rebalancer.stateOf(r.vault)[0] == 0
 
 
-def test_rebalance__loss_budget_charged_refilled_and_never_overdrawn(rebalancing, chain, outsider, governor):
+def test_rebalance__loss_budget_charged_refilled_and_never_overdrawn(
+    rebalancing, chain, outsider, governor
+):
     """RBL-9: the loss is charged to the budget, refills linearly, and a rebalance that would
     overdraw it reverts whole."""
     from rebalancer_fixtures import strategy_tuple
+
     r = rebalancing
     rb = r.rebalancer
     with isolated(chain):
@@ -185,7 +230,8 @@ def test_should_rebalance__cooldown_then_drift(rebalancing, chain, outsider, rep
         preview = rb.previewRebalance(r.intent(chain, TARGETS).as_tuple())
         assert preview.blocker == selector(rb, "DriftBelowThreshold")
         r.liq.feeds["QSPX"].report(int(70 * 10**8), sender=reporter)  # QSPX +40%: 15% -> ~19.8%
-        r.engine.sync(r.vault, sender=reporter)  # the risk keeper's sync: the strategy prices from it
+        # the risk keeper's sync: the strategy prices from it
+        r.engine.sync(r.vault, sender=reporter)
         due, data = rb.shouldRebalance(r.vault)
-        strategy_id, nonce, drift = (int.from_bytes(data[i:i + 32], "big") for i in (0, 32, 64))
+        strategy_id, nonce, drift = (int.from_bytes(data[i : i + 32], "big") for i in (0, 32, 64))
         assert due and strategy_id == 1 and nonce == 1 and drift >= 200

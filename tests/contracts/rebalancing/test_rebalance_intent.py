@@ -17,12 +17,16 @@ def keys():
 
 
 def intent(nonce=1):
-    return RebalanceIntent("0x" + "f0" * 20, 7, (2_000, 3_000, 5_000), 50, nonce, 2**40, b"\x01" * 32, b"\x02" * 32)
+    return RebalanceIntent(
+        "0x" + "f0" * 20, 7, (2_000, 3_000, 5_000), 50, nonce, 2**40, b"\x01" * 32, b"\x02" * 32
+    )
 
 
 def signed(keys, chosen, chain_id, contract, the_intent=None):
     the_intent = the_intent or intent()
-    signatures = [sign_intent(the_intent, keys[i].key, DOMAIN, chain_id, contract)[1] for i in chosen]
+    signatures = [
+        sign_intent(the_intent, keys[i].key, DOMAIN, chain_id, contract)[1] for i in chosen
+    ]
     return [keys[i].address for i in chosen], signatures
 
 
@@ -40,7 +44,9 @@ def test_intent__quorum_two_of_three__and_every_refusal(harness, chain, keys, de
     with ape.reverts(harness.QuorumNotMet, signatures=2, threshold=3):
         harness.requireIntentQuorum(the_intent, signers, signatures, 3)
     with ape.reverts(harness.SignersNotAscending):  # duplicates are never ascending
-        harness.requireIntentQuorum(the_intent, [signers[0], signers[0]], [signatures[0], signatures[0]], 2)
+        harness.requireIntentQuorum(
+            the_intent, [signers[0], signers[0]], [signatures[0], signatures[0]], 2
+        )
     with ape.reverts(harness.SignersNotAscending):
         harness.requireIntentQuorum(the_intent, signers[::-1], signatures[::-1], 2)
     stranger = Account.create("not a signer")
@@ -48,8 +54,11 @@ def test_intent__quorum_two_of_three__and_every_refusal(harness, chain, keys, de
     with ape.reverts(harness.SignerNotAuthorised, signer=stranger.address):
         harness.requireIntentQuorum(the_intent, [stranger.address], [other], 1)
     # Signed for another chain, another contract, or another nonce: not this intent's signature.
-    for chain_id, contract, nonce in ((chain.chain_id + 1, harness.address, 1), (chain.chain_id, deployer.address, 1),
-                                      (chain.chain_id, harness.address, 2)):
+    for chain_id, contract, nonce in (
+        (chain.chain_id + 1, harness.address, 1),
+        (chain.chain_id, deployer.address, 1),
+        (chain.chain_id, harness.address, 2),
+    ):
         _, wrong = signed(keys, [0], chain_id, contract, intent(nonce))
         with ape.reverts(harness.InvalidSigner, expectedSigner=signers[0]):
             harness.requireIntentQuorum(the_intent, signers[:1], wrong, 1)

@@ -22,8 +22,11 @@ def markets(draw):
 @given(market=markets(), max_trade_bps=st.integers(0, 10_000), slippage_bps=st.integers(0, 500))
 def test_plan__library_equals_python_mirror(harness, market, max_trade_bps, slippage_bps):
     holdings, prices, units, targets = market
-    trades, nav = harness.planRebalance((holdings, prices, units, 0), targets, max_trade_bps, slippage_bps)
+    trades, nav = harness.planRebalance(
+        (holdings, prices, units, 0), targets, max_trade_bps, slippage_bps
+    )
     expected, expected_nav = plan(holdings, prices, units, 0, targets, max_trade_bps, slippage_bps)
     assert nav == expected_nav
-    assert [tuple(t) for t in trades] == [(e.sell_index, e.buy_index, e.sell_amount, e.min_buy_amount, e.value)
-                                          for e in expected]
+    assert [tuple(t) for t in trades] == [
+        (e.sell_index, e.buy_index, e.sell_amount, e.min_buy_amount, e.value) for e in expected
+    ]

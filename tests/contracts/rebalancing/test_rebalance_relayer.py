@@ -11,9 +11,9 @@ extracted.
 
 import ape
 import pytest
+
 from fast_reverts import revert_data
 from isolation import isolated
-
 from keepers.liquidity.codec import encode_route
 
 TARGETS = (4_000, 3_000, 1_500, 1_500)
@@ -24,16 +24,27 @@ USDC, QSPX = 0, 3
 
 def relay(r, chain, intent, sender):
     signers, signatures = r.sign(chain, intent)
-    return r.rebalancer.rebalance(intent.as_tuple(), signers, signatures, r.routes(intent), sender=sender)
+    return r.rebalancer.rebalance(
+        intent.as_tuple(), signers, signatures, r.routes(intent), sender=sender
+    )
 
 
 def move_pool(r, chain, searcher, fraction_of_reserve: float) -> None:
     """The searcher buys QSPX from the pool the vault will buy from, pushing its price up."""
     usdc, qspx = r.tokens[USDC], r.tokens[QSPX]
-    pool = ape.project.LocalStablecoin.at(r.liq.venue(POOL))  # ERC-20 views only: the pair's USDC reserve
+    # ERC-20 views only: the pair's USDC reserve
+    pool = ape.project.LocalStablecoin.at(r.liq.venue(POOL))
     amount = int(usdc.balanceOf(pool) * fraction_of_reserve)
-    route = encode_route(usdc, qspx, amount, 1, searcher.address, chain.pending_timestamp + 600, 0,
-                         [(amount, [(r.liq.venue(POOL), qspx.address, b"")])])
+    route = encode_route(
+        usdc,
+        qspx,
+        amount,
+        1,
+        searcher.address,
+        chain.pending_timestamp + 600,
+        0,
+        [(amount, [(r.liq.venue(POOL), qspx.address, b"")])],
+    )
     usdc.approve(r.liq.aggregator, amount, sender=searcher)
     r.liq.aggregator.swap(route, sender=searcher)
 
@@ -42,12 +53,15 @@ def move_pool(r, chain, searcher, fraction_of_reserve: float) -> None:
 def honest_loss(rebalancing, chain, outsider):
     """The loss (oracle USD, 18 decimals) of the first allocation relayed honestly."""
     with isolated(chain):
-        receipt = relay(rebalancing, chain, rebalancing.intent(chain, TARGETS, slippage=SLIPPAGE_BPS), outsider)
+        receipt = relay(
+            rebalancing, chain, rebalancing.intent(chain, TARGETS, slippage=SLIPPAGE_BPS), outsider
+        )
         return receipt.events[-1].loss
 
 
 def test_relayer__unbound_copy_through_a_moved_pool__extracts_up_to_the_slippage_bound(
-        rebalancing, chain, honest_loss):
+    rebalancing, chain, honest_loss
+):
     r, searcher = rebalancing, rebalancing.liq.trader
     with isolated(chain):
         intent = r.intent(chain, TARGETS, slippage=SLIPPAGE_BPS)
@@ -75,12 +89,16 @@ def test_relayer__unbound_copy_through_a_moved_pool__extracts_up_to_the_slippage
         # Bounded: every trade's output is at least its oracle value less the intent's slippage.
         traded = nav * (10_000 - TARGETS[USDC]) // 10_000
         assert loss <= traded * SLIPPAGE_BPS // 10_000
-        print(f"unbound: honest loss {honest_loss / 1e18:.2f} USD, copied-through-moved-pool loss "
-              f"{loss / 1e18:.2f} USD, extracted {extracted / 1e18:.2f} USD of {traded / 1e18:,.0f} traded")
+        print(
+            f"unbound: honest loss {honest_loss / 1e18:.2f} USD, copied-through-moved-pool loss "
+            f"{loss / 1e18:.2f} USD, extracted {extracted / 1e18:.2f} USD "
+            f"of {traded / 1e18:,.0f} traded"
+        )
 
 
 def test_relayer__bound__copy_reverts_and_the_relayer_executes_at_the_honest_loss(
-        rebalancing, chain, governor, outsider, honest_loss):
+    rebalancing, chain, governor, outsider, honest_loss
+):
     r, searcher, keeper = rebalancing, rebalancing.liq.trader, outsider
     with isolated(chain):
         receipt = r.rebalancer.setRelayer(r.vault, keeper, sender=governor)
@@ -89,12 +107,18 @@ def test_relayer__bound__copy_reverts_and_the_relayer_executes_at_the_honest_los
         assert r.rebalancer.relayerOf(r.vault) == keeper.address
         intent = r.intent(chain, TARGETS, slippage=SLIPPAGE_BPS)
         move_pool(r, chain, searcher, 0.001)
-        with ape.reverts(r.rebalancer.RelayerNotAllowed, portfolio=r.vault.address, caller=searcher.address,
-                         relayer=keeper.address):
+        with ape.reverts(
+            r.rebalancer.RelayerNotAllowed,
+            portfolio=r.vault.address,
+            caller=searcher.address,
+            relayer=keeper.address,
+        ):
             relay(r, chain, intent, searcher)
         with ape.reverts(r.rebalancer.AccessManagedUnauthorized):
             r.rebalancer.setRelayer(r.vault, searcher, sender=searcher)
     with isolated(chain):
         r.rebalancer.setRelayer(r.vault, keeper, sender=governor)
-        loss = relay(r, chain, r.intent(chain, TARGETS, slippage=SLIPPAGE_BPS), keeper).events[-1].loss
+        loss = (
+            relay(r, chain, r.intent(chain, TARGETS, slippage=SLIPPAGE_BPS), keeper).events[-1].loss
+        )
         assert loss == honest_loss  # nothing extracted: the copy never ran

@@ -1,11 +1,11 @@
 """RBL-13, RBL-14: a rebalance is priced with the RiskEngine's snapshot only while it is fresh and
 complete, and only for a strategy bound to its relayer.
 
-With a strategy's `maxSnapshotAge` set, the plan, every trade's minimum output, the drift and the loss
-use `IRiskEngine.priceSnapshot` when the snapshot priced every asset and is at most that old — the
-prices the risk check after the trades values holdings at — and the live oracle prices otherwise. A
-live price that moved since the sync shows which was used: the preview's and the event's
-`pricesSyncedAt` (0: live), the NAV and the minimum outputs.
+With a strategy's `maxSnapshotAge` set, the plan, every trade's minimum output, the drift and the
+loss use `IRiskEngine.priceSnapshot` when the snapshot priced every asset and is at most that old —
+the prices the risk check after the trades values holdings at — and the live oracle prices
+otherwise. A live price that moved since the sync shows which was used: the preview's and the
+event's `pricesSyncedAt` (0: live), the NAV and the minimum outputs.
 """
 
 import ape
@@ -13,10 +13,10 @@ import ape
 from compliance_fixtures import wire
 from fast_reverts import assert_reverts
 from isolation import isolated
+from keepers.core.units import BPS
 from liquidity_fixtures import PRICES
 from rebalancer_fixtures import ORDER, STRATEGY, strategy_tuple
 from risk_fixtures import FEED_DECIMALS
-from keepers.core.units import BPS
 
 TARGETS = (4_000, 3_000, 1_500, 1_500)  # three purchases from cash
 UNITS = [10**6, 10**18, 10**18, 10**18]
@@ -34,11 +34,13 @@ def min_out(value, price, unit, slippage_bps=100):
     return value * (BPS - slippage_bps) // BPS * unit // price
 
 
-def test_rebalance__fresh_complete_snapshot__plan_minimums_and_loss_at_its_prices(rebalancing, chain, reporter, outsider,
-                                                                                    governor):
+def test_rebalance__fresh_complete_snapshot__plan_minimums_and_loss_at_its_prices(
+    rebalancing, chain, reporter, outsider, governor
+):
     r = rebalancing
     with isolated(chain):
-        r.rebalancer.setRelayer(r.vault, outsider, sender=governor)  # snapshot prices need a bound relayer (RBL-14)
+        # snapshot prices need a bound relayer (RBL-14)
+        r.rebalancer.setRelayer(r.vault, outsider, sender=governor)
         r.engine.sync(r.vault, sender=reporter)
         synced_at, mask, snapshot = r.engine.priceSnapshot(r.vault)
         assert mask == 0b1111 and list(snapshot) == [int(PRICES[s] * 10**18) for s in ORDER]
@@ -50,13 +52,16 @@ def test_rebalance__fresh_complete_snapshot__plan_minimums_and_loss_at_its_price
         qspx_buy = next(t for t in preview.trades if int(t.buyIndex) == 3)
         assert qspx_buy.minBuyAmount == min_out(qspx_buy.value, snapshot[3], UNITS[3])
         signers, signatures = r.sign(chain, intent)
-        event = r.rebalancer.rebalance(intent.as_tuple(), signers, signatures, r.routes(intent), sender=outsider).events[-1]
+        event = r.rebalancer.rebalance(
+            intent.as_tuple(), signers, signatures, r.routes(intent), sender=outsider
+        ).events[-1]
         assert event.event_name == "Rebalanced" and event.pricesSyncedAt == synced_at
         assert event.navBefore == preview.nav
 
 
-def test_rebalance__snapshot_older_than_max_age__falls_back_to_live_prices(rebalancing, chain, reporter, outsider,
-                                                                            governor):
+def test_rebalance__snapshot_older_than_max_age__falls_back_to_live_prices(
+    rebalancing, chain, reporter, outsider, governor
+):
     r = rebalancing
     with isolated(chain):
         r.rebalancer.setRelayer(r.vault, outsider, sender=governor)
@@ -73,14 +78,20 @@ def test_rebalance__snapshot_older_than_max_age__falls_back_to_live_prices(rebal
         qspx_buy = next(t for t in preview.trades if int(t.buyIndex) == 3)
         assert qspx_buy.minBuyAmount == min_out(qspx_buy.value, live18[3], UNITS[3])
         # The same trades at the snapshot's QSPX price would have asked 10% more QSPX.
-        assert qspx_buy.minBuyAmount < min_out(qspx_buy.value, int(PRICES["QSPX"] * 10**18), UNITS[3])
+        assert qspx_buy.minBuyAmount < min_out(
+            qspx_buy.value, int(PRICES["QSPX"] * 10**18), UNITS[3]
+        )
         signers, signatures = r.sign(chain, intent)
         chain.pending_timestamp = chain.blocks.head.timestamp + 1  # still past the snapshot's age
-        event = r.rebalancer.rebalance(intent.as_tuple(), signers, signatures, r.routes(intent), sender=outsider).events[-1]
+        event = r.rebalancer.rebalance(
+            intent.as_tuple(), signers, signatures, r.routes(intent), sender=outsider
+        ).events[-1]
         assert event.pricesSyncedAt == 0 and event.navBefore == preview.nav
 
 
-def test_rebalance__snapshot_without_an_asset_price__falls_back_to_live_prices(rebalancing, chain, reporter, governor):
+def test_rebalance__snapshot_without_an_asset_price__falls_back_to_live_prices(
+    rebalancing, chain, reporter, governor
+):
     """A sync that could not price an asset keeps that asset's older price with its bit clear: the
     snapshot is fresh but incomplete, and live prices are used."""
     r = rebalancing
@@ -96,7 +107,8 @@ def test_rebalance__snapshot_without_an_asset_price__falls_back_to_live_prices(r
 
 
 def test_set_strategy__snapshot_age__bounded_zero_means_live_and_same_oracle_only(
-        rebalancing, chain, reporter, governor, deployer, project, stack):
+    rebalancing, chain, reporter, governor, deployer, project, stack
+):
     r = rebalancing
     rb = r.rebalancer
     with isolated(chain):
@@ -104,8 +116,10 @@ def test_set_strategy__snapshot_age__bounded_zero_means_live_and_same_oracle_onl
             rb.setStrategy(r.vault, strategy_tuple(maxSnapshotAge=3_601), sender=governor)
         rb.setStrategy(r.vault, strategy_tuple(maxSnapshotAge=0), sender=governor)
         r.engine.sync(r.vault, sender=reporter)
-        assert rb.previewRebalance(r.intent(chain, TARGETS).as_tuple()).pricesSyncedAt == 0  # fresh, not used
-        # A rebalancer pricing from another oracle than the vault's risk engine cannot use its snapshot.
+        # fresh, not used
+        assert rb.previewRebalance(r.intent(chain, TARGETS).as_tuple()).pricesSyncedAt == 0
+        # A rebalancer pricing from another oracle than the vault's risk engine cannot use its
+        # snapshot.
         other = deployer.deploy(project.OracleRouter, stack[0])
         foreign = deployer.deploy(project.AutoRebalancer, stack[0], r.liq.aggregator, other)
         wire(stack[0], foreign, "AutoRebalancer", deployer)
@@ -114,19 +128,22 @@ def test_set_strategy__snapshot_age__bounded_zero_means_live_and_same_oracle_onl
         foreign.setStrategy(r.vault, strategy_tuple(maxSnapshotAge=0), sender=governor)
 
 
-def test_rebalance__unbound_relayer__live_prices_so_a_copier_cannot_time_a_report(rebalancing, chain, reporter, outsider,
-                                                                                  governor):
-    """RBL-14 (attacker's read of the gas work, F1): with snapshot prices, whoever relays chooses the
-    oracle state of the last `maxSnapshotAge` seconds the minimums come from. A copier of an unbound
-    intent relays right after a report that made the buy asset 5% cheaper, before the keeper's sync:
-    at the snapshot's price the QSPX minimum asks ~5% fewer QSPX than the live price is worth, room
-    to sandwich a pool for the move on top of the slippage, uncounted by the loss. Unbound, the
-    rebalancer prices live; bound to its keeper, the snapshot is used (the keeper's own window)."""
+def test_rebalance__unbound_relayer__live_prices_so_a_copier_cannot_time_a_report(
+    rebalancing, chain, reporter, outsider, governor
+):
+    """RBL-14 (attacker's read of the gas work, F1): with snapshot prices, whoever relays chooses
+    the oracle state of the last `maxSnapshotAge` seconds the minimums come from. A copier of an
+    unbound intent relays right after a report that made the buy asset 5% cheaper, before the
+    keeper's sync: at the snapshot's price the QSPX minimum asks ~5% fewer QSPX than the live price
+    is worth, room to sandwich a pool for the move on top of the slippage, uncounted by the loss.
+    Unbound, the rebalancer prices live; bound to its keeper, the snapshot is used (the keeper's own
+    window)."""
     r = rebalancing
     with isolated(chain):
         r.engine.sync(r.vault, sender=reporter)
         synced_at, _, snapshot = r.engine.priceSnapshot(r.vault)
-        report(r, reporter, "QSPX", PRICES["QSPX"] * 0.95)  # the copier's moment: a report, no sync yet
+        # the copier's moment: a report, no sync yet
+        report(r, reporter, "QSPX", PRICES["QSPX"] * 0.95)
         intent = r.intent(chain, TARGETS)
         live18 = [int(r.liq.router.price(t)) for t in r.tokens]
         preview = r.rebalancer.previewRebalance(intent.as_tuple())
@@ -140,10 +157,21 @@ def test_rebalance__unbound_relayer__live_prices_so_a_copier_cannot_time_a_repor
         # fill the snapshot's minimum would have accepted is refused.
         # (Checked by eth_call: ape.reverts would walk the rebalance's whole trace, over a minute.)
         signers, signatures = r.sign(chain, intent)
-        assert_reverts(chain, r.rebalancer.rebalance, intent.as_tuple(), signers, signatures, r.routes(intent),
-                       sender=outsider, error=(r.liq.aggregator, "InsufficientOutput"))
+        assert_reverts(
+            chain,
+            r.rebalancer.rebalance,
+            intent.as_tuple(),
+            signers,
+            signatures,
+            r.routes(intent),
+            sender=outsider,
+            error=(r.liq.aggregator, "InsufficientOutput"),
+        )
     with isolated(chain):
         r.rebalancer.setRelayer(r.vault, outsider, sender=governor)
         r.engine.sync(r.vault, sender=reporter)
         synced_at = r.engine.priceSnapshot(r.vault)[0]
-        assert r.rebalancer.previewRebalance(r.intent(chain, TARGETS).as_tuple()).pricesSyncedAt == synced_at
+        assert (
+            r.rebalancer.previewRebalance(r.intent(chain, TARGETS).as_tuple()).pricesSyncedAt
+            == synced_at
+        )

@@ -6,10 +6,19 @@ from rebalancer_fixtures import strategy_tuple
 
 def test_rebalancer_lens__strategy__read_back_exactly(rebalancing, governor, guardian):
     rebalancer, vault, lens = rebalancing.rebalancer, rebalancing.vault, rebalancing.lens
-    distinct = strategy_tuple(minWeightBps=[0, 1, 2, 3], maxWeightBps=[10_000, 9_001, 8_002, 7_003],
-                              driftThresholdBps=101, maxTradeBps=4_321, maxSlippageBps=77, signerThreshold=2,
-                              cooldown=3_601, lossRefillPeriod=86_399, maxBaseFee=123 * 10**9,
-                              lossBudget=49_999 * 10**18 + 7, maxSnapshotAge=1_234)
+    distinct = strategy_tuple(
+        minWeightBps=[0, 1, 2, 3],
+        maxWeightBps=[10_000, 9_001, 8_002, 7_003],
+        driftThresholdBps=101,
+        maxTradeBps=4_321,
+        maxSlippageBps=77,
+        signerThreshold=2,
+        cooldown=3_601,
+        lossRefillPeriod=86_399,
+        maxBaseFee=123 * 10**9,
+        lossBudget=49_999 * 10**18 + 7,
+        maxSnapshotAge=1_234,
+    )
     before = lens.strategyOf(rebalancer, vault)[1]
     rebalancer.setStrategy(vault, distinct, sender=governor)
     config, strategy_id, paused = lens.strategyOf(rebalancer, vault)

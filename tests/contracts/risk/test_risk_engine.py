@@ -5,12 +5,35 @@ import ape
 import pytest
 
 from risk_fixtures import (
-    ASSETS, CORRELATIONS, ES_MULTIPLIER_PPM, STRESS_BPS, UNIT, USDC_UNIT, VOLS_PPM, asset_risk, limits_tuple, model_update,
+    ASSETS,
+    CORRELATIONS,
+    ES_MULTIPLIER_PPM,
+    STRESS_BPS,
+    UNIT,
+    USDC_UNIT,
+    VOLS_PPM,
+    asset_risk,
+    limits_tuple,
+    model_update,
     swap_params,
 )
 
-NONE, HALTED, STALE_MODEL, STALE_PRICES, UNPRICED, ASSET_CONC, CLASS_CONC, MIN_LIQ, VAR95, VAR99, ES, STRESS, \
-    DRAWDOWN, INVALID_MODEL = range(14)
+(
+    NONE,
+    HALTED,
+    STALE_MODEL,
+    STALE_PRICES,
+    UNPRICED,
+    ASSET_CONC,
+    CLASS_CONC,
+    MIN_LIQ,
+    VAR95,
+    VAR99,
+    ES,
+    STRESS,
+    DRAWDOWN,
+    INVALID_MODEL,
+) = range(14)
 USDC, QTB, QCORP, QSPX = range(4)
 
 
@@ -45,8 +68,21 @@ def test_trade__asset_concentration__reverts_with_asset_weight_and_cap(risk_stac
     engine, vault = risk_stack.engine, risk_stack.vault
     before, after = buy_with_cash(risk_stack, QSPX, 400_000)
     result = engine.check(vault, before, after)
-    assert (result.ok, result.limit, result.subject, result.value, result.bound) == (False, ASSET_CONC, QSPX, 4_000, 3_000)
-    with ape.reverts(engine.RiskLimitBreached, portfolio=vault, limit=ASSET_CONC, subject=QSPX, value=4_000, bound=3_000):
+    assert (result.ok, result.limit, result.subject, result.value, result.bound) == (
+        False,
+        ASSET_CONC,
+        QSPX,
+        4_000,
+        3_000,
+    )
+    with ape.reverts(
+        engine.RiskLimitBreached,
+        portfolio=vault,
+        limit=ASSET_CONC,
+        subject=QSPX,
+        value=4_000,
+        bound=3_000,
+    ):
         vault.trade(swap_params(risk_stack, USDC, QSPX, usdc(400_000)), sender=executor)
 
 
@@ -77,15 +113,19 @@ def test_check__stress_and_es__post_trade_weights(risk_stack, governor):
     engine.configure(vault, asset_risk(), limits_tuple(maxStressLossBps=900), sender=governor)
     before, after = buy_with_cash(risk_stack, QSPX, 250_000)
     r = engine.check(vault, before, after)
-    # Scenario 0 (crisis): 25% x 40% = 1,000 bps; scenario 1 (depeg): 75% x 13% + 25% x 10% = 1,225 bps.
+    # Scenario 0 (crisis): 25% x 40% = 1,000 bps; scenario 1 (depeg): 75% x 13% + 25% x 10% = 1,225
+    # bps.
     assert (r.limit, r.subject, r.value, r.bound) == (STRESS, 1, 1_225, 900)
     engine.configure(vault, asset_risk(), limits_tuple(maxEsBps=70), sender=governor)
     r = engine.check(vault, before, after)
-    # sigma = sqrt((75% x 0.05%)^2 + (25% x 1.2%)^2) = 0.3023%; ES = 2.6 x sigma = 78.6 -> 79 bps (rounded up).
+    # sigma = sqrt((75% x 0.05%)^2 + (25% x 1.2%)^2) = 0.3023%; ES = 2.6 x sigma = 78.6 -> 79 bps
+    # (rounded up).
     assert (r.limit, r.value, r.bound) == (ES, 79, 70)
 
 
-def test_check__stale_model__refuses_new_risk_allows_risk_reduction(risk_stack, governor, executor, chain):
+def test_check__stale_model__refuses_new_risk_allows_risk_reduction(
+    risk_stack, governor, executor, chain
+):
     engine, vault = risk_stack.engine, risk_stack.vault
     vault.trade(swap_params(risk_stack, USDC, QCORP, usdc(200_000)), sender=executor)
     engine.configure(vault, asset_risk(), limits_tuple(maxModelAge=30), sender=governor)
@@ -110,8 +150,9 @@ def test_check__stale_price_snapshot__refused(risk_stack, governor, chain):
     assert (r.limit, r.bound) == (STALE_PRICES, 60) and r.value >= 600
 
 
-def test_halt__guardian_halts_only_governor_resumes__new_risk_refused_meanwhile(risk_stack, guardian, governor,
-                                                                                executor):
+def test_halt__guardian_halts_only_governor_resumes__new_risk_refused_meanwhile(
+    risk_stack, guardian, governor, executor
+):
     engine, vault = risk_stack.engine, risk_stack.vault
     vault.trade(swap_params(risk_stack, USDC, QCORP, usdc(100_000)), sender=executor)
     receipt = engine.halt(vault, sender=guardian)
@@ -127,7 +168,9 @@ def test_halt__guardian_halts_only_governor_resumes__new_risk_refused_meanwhile(
         engine.resume(vault, False, sender=governor)
 
 
-def test_sync__crash_beyond_hard_drawdown__engine_halts_itself(risk_stack, executor, reporter, guardian):
+def test_sync__crash_beyond_hard_drawdown__engine_halts_itself(
+    risk_stack, executor, reporter, guardian
+):
     engine, vault, feeds = risk_stack.engine, risk_stack.vault, risk_stack.feeds
     vault.trade(swap_params(risk_stack, USDC, QSPX, usdc(280_000)), sender=executor)
     vault.trade(swap_params(risk_stack, USDC, QCORP, usdc(380_000)), sender=executor)
@@ -141,7 +184,9 @@ def test_sync__crash_beyond_hard_drawdown__engine_halts_itself(risk_stack, execu
     assert (halted.reason, engine.isHalted(vault)) == (DRAWDOWN, True)
 
 
-def test_sync__crash_after_a_rally_past_1_21_usd_a_share__still_halts(risk_stack, executor, reporter, guardian):
+def test_sync__crash_after_a_rally_past_1_21_usd_a_share__still_halts(
+    risk_stack, executor, reporter, guardian
+):
     """SEC-6 (attacker's read, H2): NAV per share was kept per share *unit* (1e18 x USD / 1e-12
     share) in 80 bits, which saturate at 1.21 USD a share: after a 21% rally the high-water mark and
     the NAV sat at the cap together, and the drawdown limit and the self-halt went silent. NAV per
@@ -150,7 +195,11 @@ def test_sync__crash_after_a_rally_past_1_21_usd_a_share__still_halts(risk_stack
     vault.trade(swap_params(risk_stack, USDC, QSPX, usdc(280_000)), sender=executor)
     feeds[QSPX].report(250 * 10**8, sender=reporter)  # 5,600 QSPX: NAV 720,000 + 1,400,000
     rally = engine.sync(vault, sender=guardian).decode_logs(engine.Synced)[0]
-    assert rally.navPerShare == rally.highWaterMark == 2_120_000 * 10**18 * 10**12 // vault.totalSupply()
+    assert (
+        rally.navPerShare
+        == rally.highWaterMark
+        == 2_120_000 * 10**18 * 10**12 // vault.totalSupply()
+    )
     assert not engine.isHalted(vault)
     feeds[QSPX].report(150 * 10**8, sender=reporter)  # NAV 720,000 + 840,000 = 1,560,000: -26.4%
     receipt = engine.sync(vault, sender=guardian)
@@ -167,8 +216,9 @@ def test_sync__every_feed_stale__halts(risk_stack, guardian, chain):
     assert receipt.decode_logs(engine.Synced)[0].pricedMask == 0
 
 
-def test_publish_model__replayed_id_too_soon_too_large_or_malformed__rejected(risk_stack, risk_keeper, chain,
-                                                                              outsider):
+def test_publish_model__replayed_id_too_soon_too_large_or_malformed__rejected(
+    risk_stack, risk_keeper, chain, outsider
+):
     engine, vault = risk_stack.engine, risk_stack.vault
     now = chain.pending_timestamp
     with ape.reverts(engine.StaleUpdate, portfolio=vault, expectedId=2, updateId=1):
@@ -178,23 +228,35 @@ def test_publish_model__replayed_id_too_soon_too_large_or_malformed__rejected(ri
     chain.pending_timestamp += 700
     now = chain.pending_timestamp
     doubled = [v * 2 if i == QSPX else v for i, v in enumerate(VOLS_PPM)]
-    with ape.reverts(engine.ModelChangeTooLarge, portfolio=vault, index=QSPX, previous=VOLS_PPM[QSPX],
-                     next=doubled[QSPX]):
+    with ape.reverts(
+        engine.ModelChangeTooLarge,
+        portfolio=vault,
+        index=QSPX,
+        previous=VOLS_PPM[QSPX],
+        next=doubled[QSPX],
+    ):
         engine.publishModel(vault, model_update(2, now, vols=doubled), sender=risk_keeper)
     with ape.reverts(engine.InvalidModelUpdate, portfolio=vault, reason="correlations length"):
-        engine.publishModel(vault, model_update(2, now, correlations=CORRELATIONS[:-1]), sender=risk_keeper)
+        engine.publishModel(
+            vault, model_update(2, now, correlations=CORRELATIONS[:-1]), sender=risk_keeper
+        )
     with ape.reverts(engine.InvalidModelUpdate, portfolio=vault, reason="asOf"):
         engine.publishModel(vault, model_update(2, now + 3_600), sender=risk_keeper)
     with ape.reverts(engine.AccessManagedUnauthorized):
         engine.publishModel(vault, model_update(2, now), sender=outsider)
     metrics = (120, 170, 200, 900, 15_000, 21_000, 800, 4_000, 7_500, 3_000, 1)
-    engine.publishModel(vault, model_update(2, now, vols=[int(v * 1.4) for v in VOLS_PPM], metrics=metrics),
-                        sender=risk_keeper)
+    engine.publishModel(
+        vault,
+        model_update(2, now, vols=[int(v * 1.4) for v in VOLS_PPM], metrics=metrics),
+        sender=risk_keeper,
+    )
     published, update_id, as_of, _ = engine.metricsOf(vault)
     assert (tuple(published), update_id, as_of) == (metrics, 2, now)
 
 
-def test_publish_model__update_id_gap_or_as_of_not_advancing__rejected(risk_stack, risk_keeper, chain):
+def test_publish_model__update_id_gap_or_as_of_not_advancing__rejected(
+    risk_stack, risk_keeper, chain
+):
     """RSK-3: the update id is the previous one + 1 (a gap is refused like a replay), and `asOf`
     advances and is not in the future."""
     engine, vault = risk_stack.engine, risk_stack.vault
@@ -210,19 +272,30 @@ def test_publish_model__update_id_gap_or_as_of_not_advancing__rejected(risk_stac
             engine.publishModel(vault, model_update(2, stale), sender=risk_keeper)
     with ape.reverts(engine.InvalidModelUpdate, portfolio=vault, reason="asOf", index=now + 600):
         engine.publishModel(vault, model_update(2, now + 600), sender=risk_keeper)
-    engine.publishModel(vault, model_update(2, as_of + 1), sender=risk_keeper)  # one second newer is enough
+    # one second newer is enough
+    engine.publishModel(vault, model_update(2, as_of + 1), sender=risk_keeper)
     assert engine.metricsOf(vault)[1:3] == (2, as_of + 1)
 
 
 def test_publish_model__correlation_stress_and_es_bounds__rejected_beyond_accepted_at_the_bound(
-        risk_stack, risk_keeper, chain):
+    risk_stack, risk_keeper, chain
+):
     """RSK-3: a correlation stays in [-10000, 10000] (1e-4) and moves by at most
     `maxCorrelationChange` per update, a stress shock stays in [-10000, 10000] bps and moves by at
     most `maxStressChangeBps`, the ES multiplier by at most `maxVolChangeBps` (relative); a change
     of exactly the bound passes. Absolute changes are reported offset by 10,000 (unsigned)."""
     engine, vault = risk_stack.engine, risk_stack.vault
-    limits = dict(zip(["maxVolChangeBps", "maxCorrelationChange", "maxStressChangeBps"], engine.limitsOf(vault)[0][10:13]))
-    assert limits == {"maxVolChangeBps": 5_000, "maxCorrelationChange": 2_000, "maxStressChangeBps": 2_000}
+    limits = dict(
+        zip(
+            ["maxVolChangeBps", "maxCorrelationChange", "maxStressChangeBps"],
+            engine.limitsOf(vault)[0][10:13],
+        )
+    )
+    assert limits == {
+        "maxVolChangeBps": 5_000,
+        "maxCorrelationChange": 2_000,
+        "maxStressChangeBps": 2_000,
+    }
     chain.pending_timestamp += 700
     now = chain.pending_timestamp
 
@@ -230,27 +303,52 @@ def test_publish_model__correlation_stress_and_es_bounds__rejected_beyond_accept
         return [value if i == index else v for i, v in enumerate(values)]
 
     pair, shock = 3, 3  # correlation (QTB, QCORP): 0.20; scenario 0's QSPX shock: 40% loss
-    for field, values, index in (("correlations", CORRELATIONS, pair), ("stress", STRESS_BPS, shock)):
+    for field, values, index in (
+        ("correlations", CORRELATIONS, pair),
+        ("stress", STRESS_BPS, shock),
+    ):
         reason = "correlation" if field == "correlations" else "stress"
         for out_of_range in (10_001, -10_001):
-            with ape.reverts(engine.InvalidModelUpdate, portfolio=vault, reason=reason, index=index):
-                engine.publishModel(vault, model_update(2, now, **{field: replaced(values, index, out_of_range)}),
-                                    sender=risk_keeper)
+            with ape.reverts(
+                engine.InvalidModelUpdate, portfolio=vault, reason=reason, index=index
+            ):
+                engine.publishModel(
+                    vault,
+                    model_update(2, now, **{field: replaced(values, index, out_of_range)}),
+                    sender=risk_keeper,
+                )
         for too_far in (values[index] + 2_001, values[index] - 2_001):  # both bounds are 2,000
-            with ape.reverts(engine.ModelChangeTooLarge, portfolio=vault, index=index, previous=values[index] + 10_000,
-                             next=too_far + 10_000):
-                engine.publishModel(vault, model_update(2, now, **{field: replaced(values, index, too_far)}),
-                                    sender=risk_keeper)
+            with ape.reverts(
+                engine.ModelChangeTooLarge,
+                portfolio=vault,
+                index=index,
+                previous=values[index] + 10_000,
+                next=too_far + 10_000,
+            ):
+                engine.publishModel(
+                    vault,
+                    model_update(2, now, **{field: replaced(values, index, too_far)}),
+                    sender=risk_keeper,
+                )
     es, n = ES_MULTIPLIER_PPM, len(ASSETS)
-    with ape.reverts(engine.ModelChangeTooLarge, portfolio=vault, index=n, previous=es, next=es * 3 // 2 + 1):
+    with ape.reverts(
+        engine.ModelChangeTooLarge, portfolio=vault, index=n, previous=es, next=es * 3 // 2 + 1
+    ):
         engine.publishModel(vault, model_update(2, now, es=es * 3 // 2 + 1), sender=risk_keeper)
     # Exactly at every bound: accepted and stored.
     correlations = replaced(CORRELATIONS, pair, CORRELATIONS[pair] + 2_000)
     stress = replaced(STRESS_BPS, shock, STRESS_BPS[shock] + 2_000)
-    engine.publishModel(vault, model_update(2, now, correlations=correlations, stress=stress, es=es * 3 // 2),
-                        sender=risk_keeper)
+    engine.publishModel(
+        vault,
+        model_update(2, now, correlations=correlations, stress=stress, es=es * 3 // 2),
+        sender=risk_keeper,
+    )
     _, stored_correlations, stored_es, stored_stress = risk_stack.lens.modelInputsOf(engine, vault)
-    assert (list(stored_correlations), stored_es, list(stored_stress)) == (correlations, es * 3 // 2, stress)
+    assert (list(stored_correlations), stored_es, list(stored_stress)) == (
+        correlations,
+        es * 3 // 2,
+        stress,
+    )
 
 
 def test_publish_model__dropping_the_stress_scenarios__rejected(risk_stack, risk_keeper, chain):
@@ -260,17 +358,25 @@ def test_publish_model__dropping_the_stress_scenarios__rejected(risk_stack, risk
     engine, vault = risk_stack.engine, risk_stack.vault
     chain.pending_timestamp += 700
     now = chain.pending_timestamp
-    with ape.reverts(engine.InvalidModelUpdate, portfolio=vault, reason="stress scenarios dropped", index=0):
+    with ape.reverts(
+        engine.InvalidModelUpdate, portfolio=vault, reason="stress scenarios dropped", index=0
+    ):
         engine.publishModel(vault, model_update(2, now, stress=[]), sender=risk_keeper)
-    with ape.reverts(engine.InvalidModelUpdate, portfolio=vault, reason="stress scenarios dropped", index=1):
+    with ape.reverts(
+        engine.InvalidModelUpdate, portfolio=vault, reason="stress scenarios dropped", index=1
+    ):
         engine.publishModel(vault, model_update(2, now, stress=STRESS_BPS[:4]), sender=risk_keeper)
     # A third scenario may be added.
-    engine.publishModel(vault, model_update(2, now, stress=STRESS_BPS + [0, 0, 100, 100]), sender=risk_keeper)
+    engine.publishModel(
+        vault, model_update(2, now, stress=STRESS_BPS + [0, 0, 100, 100]), sender=risk_keeper
+    )
 
 
 def test_configure__bad_limits__rejected_with_reason(risk_stack, governor):
     engine, vault = risk_stack.engine, risk_stack.vault
-    with ape.reverts(engine.InvalidRiskConfig, portfolio=vault, reason="hardDrawdownBps below maxDrawdownBps"):
+    with ape.reverts(
+        engine.InvalidRiskConfig, portfolio=vault, reason="hardDrawdownBps below maxDrawdownBps"
+    ):
         engine.configure(vault, asset_risk(), limits_tuple(hardDrawdownBps=500), sender=governor)
     with ape.reverts(engine.HoldingsLengthMismatch, expected=4, actual=3):
         engine.configure(vault, asset_risk()[:3], limits_tuple(), sender=governor)

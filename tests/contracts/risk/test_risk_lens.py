@@ -13,14 +13,32 @@ STRESS = [1, -30, 1_201, 3_999, 1_303, 57, 1_405, -999, -2, 3, -4, 5]
 
 def test_risk_lens__published_model__read_back_exactly(risk_stack, governor, chain, risk_keeper):
     engine, vault, lens = risk_stack.engine, risk_stack.vault, risk_stack.lens
-    engine.configure(vault, asset_risk(), limits_tuple(minUpdateDelay=0, maxVolChangeBps=60_000,
-                                                       maxCorrelationChange=20_000, maxStressChangeBps=20_000),
-                     sender=governor)
+    engine.configure(
+        vault,
+        asset_risk(),
+        limits_tuple(
+            minUpdateDelay=0,
+            maxVolChangeBps=60_000,
+            maxCorrelationChange=20_000,
+            maxStressChangeBps=20_000,
+        ),
+        sender=governor,
+    )
     next_id = engine.metricsOf(vault)[1] + 1
     chain.pending_timestamp += 1
     chain.mine()
-    engine.publishModel(vault, model_update(next_id, chain.pending_timestamp - 1, vols=VOLS, correlations=CORRELATIONS,
-                                            es=ES, stress=STRESS), sender=risk_keeper)
+    engine.publishModel(
+        vault,
+        model_update(
+            next_id,
+            chain.pending_timestamp - 1,
+            vols=VOLS,
+            correlations=CORRELATIONS,
+            es=ES,
+            stress=STRESS,
+        ),
+        sender=risk_keeper,
+    )
     vols, correlations, es, stress = lens.modelInputsOf(engine, vault)
     assert (list(vols), list(correlations), es, list(stress)) == (VOLS, CORRELATIONS, ES, STRESS)
 
@@ -28,7 +46,9 @@ def test_risk_lens__published_model__read_back_exactly(risk_stack, governor, cha
 def test_risk_lens__unconfigured_portfolio__empty_inputs_and_risk_refused(risk_stack, accounts):
     engine, lens = risk_stack.engine, risk_stack.lens
     stranger = accounts[20]
-    assert [list(x) if not isinstance(x, int) else x for x in lens.modelInputsOf(engine, stranger)] == [[], [], 0, []]
+    assert [
+        list(x) if not isinstance(x, int) else x for x in lens.modelInputsOf(engine, stranger)
+    ] == [[], [], 0, []]
     with ape.reverts(engine.PortfolioNotConfigured, portfolio=stranger):
         lens.portfolioRisk(engine, stranger, [])
     with ape.reverts(engine.HoldingsLengthMismatch, expected=4, actual=3):
@@ -46,4 +66,9 @@ def test_risk_lens__holdings__var_is_the_figure_the_engines_check_compares(risk_
     engine.configure(vault, asset_risk(), limits_tuple(maxVar95Bps=var95_bps - 1), sender=governor)
     check = engine.check(vault, holdings, holdings)
     # 8: Var95. Unchanged holdings grow nothing, so the trade would still pass as risk-reducing.
-    assert (check.limit, check.value, check.bound, check.riskReducing) == (8, var95_bps, var95_bps - 1, True)
+    assert (check.limit, check.value, check.bound, check.riskReducing) == (
+        8,
+        var95_bps,
+        var95_bps - 1,
+        True,
+    )

@@ -11,11 +11,27 @@ from eth_abi import decode
 from eth_utils import keccak
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    rule,
+    run_state_machine_as_test,
+)
 
 from fast_reverts import assert_reverts, revert_data
-from risk_fixtures import (ASSETS, CORRELATIONS, ES_MULTIPLIER_PPM, FEED_DECIMALS, LIMITS, STRESS_BPS, USDC_UNIT,
-                           VOLS_PPM, model_update, swap_params)
+from risk_fixtures import (
+    ASSETS,
+    CORRELATIONS,
+    ES_MULTIPLIER_PPM,
+    FEED_DECIMALS,
+    LIMITS,
+    STRESS_BPS,
+    USDC_UNIT,
+    VOLS_PPM,
+    model_update,
+    swap_params,
+)
 from risk_model import STALE_MODEL, STALE_PRICES, RiskModel
 
 USDC = 0
@@ -32,7 +48,10 @@ def agrees(expected, actual) -> bool:
     gate's value (an age) may be a few seconds older than the model's."""
     actual, expected = tuple(actual), expected.as_tuple()
     if expected[1] in (STALE_MODEL, STALE_PRICES):
-        return actual[:3] + actual[4:] == expected[:3] + expected[4:] and 0 <= actual[3] - expected[3] <= AGE_SLACK_SECONDS
+        return (
+            actual[:3] + actual[4:] == expected[:3] + expected[4:]
+            and 0 <= actual[3] - expected[3] <= AGE_SLACK_SECONDS
+        )
     return actual == expected
 
 
@@ -47,14 +66,22 @@ def refusal(chain, method, *args, sender, error):
 
 
 def venue_out(sell: int, buy: int, amount: int) -> int:
-    """The fixed-rate venue's output, from the fixture's prices (as risk_fixtures sets the rates)."""
+    """The fixed-rate venue's output, from the fixture's prices (as risk_fixtures sets the
+    rates)."""
     price_sell, price_buy = Fraction(ASSETS[sell][5]), Fraction(ASSETS[buy][5])
     rate = int(price_sell / price_buy * Fraction(10) ** (ASSETS[buy][1] - ASSETS[sell][1] + 18))
     return amount * rate // 10**18
 
 
-def test_risk_state_machine(risk_stack, chain, executor, guardian, governor, reporter, risk_keeper, fund_investor):
-    engine, vault, tokens, feeds = risk_stack.engine, risk_stack.vault, risk_stack.tokens, risk_stack.feeds
+def test_risk_state_machine(
+    risk_stack, chain, executor, guardian, governor, reporter, risk_keeper, fund_investor
+):
+    engine, vault, tokens, feeds = (
+        risk_stack.engine,
+        risk_stack.vault,
+        risk_stack.tokens,
+        risk_stack.feeds,
+    )
     share_decimals = vault.decimals()
 
     class RiskMachine(RuleBasedStateMachine):
@@ -66,11 +93,21 @@ def test_risk_state_machine(risk_stack, chain, executor, guardian, governor, rep
             # syncs once so that it knows when the engine's price snapshot was taken.
             _, update_id, as_of, published_at = engine.metricsOf(vault)
             self.model = RiskModel(
-                decimals=[d for _, d, *_ in ASSETS], max_weight_bps=[cap for *_, cap, _ in ASSETS],
-                asset_class=[cls for _, _, cls, *_ in ASSETS], liquid=[liquid for _, _, _, liquid, *_ in ASSETS],
-                limits=LIMITS, vols_ppm=list(VOLS_PPM), correlations=list(CORRELATIONS),
-                es_multiplier_ppm=ES_MULTIPLIER_PPM, stress_bps=list(STRESS_BPS), update_id=update_id,
-                as_of=as_of, published_at=published_at, prices_nano=[0] * len(ASSETS), priced=[False] * len(ASSETS))
+                decimals=[d for _, d, *_ in ASSETS],
+                max_weight_bps=[cap for *_, cap, _ in ASSETS],
+                asset_class=[cls for _, _, cls, *_ in ASSETS],
+                liquid=[liquid for _, _, _, liquid, *_ in ASSETS],
+                limits=LIMITS,
+                vols_ppm=list(VOLS_PPM),
+                correlations=list(CORRELATIONS),
+                es_multiplier_ppm=ES_MULTIPLIER_PPM,
+                stress_bps=list(STRESS_BPS),
+                update_id=update_id,
+                as_of=as_of,
+                published_at=published_at,
+                prices_nano=[0] * len(ASSETS),
+                priced=[False] * len(ASSETS),
+            )
             self.answers = [int(price * 10**FEED_DECIMALS) for *_, price in ASSETS]
             self.reported_at = [feed.latestRoundData()[3] for feed in feeds]
             self.prices = [price for *_, price in ASSETS]
@@ -81,8 +118,16 @@ def test_risk_state_machine(risk_stack, chain, executor, guardian, governor, rep
 
         def _sync(self):
             receipt = engine.sync(vault, sender=guardian)
-            self.model.sync(risk_stack.holdings(), self.answers, self.reported_at, HEARTBEAT, FEED_DECIMALS,
-                            vault.totalSupply(), share_decimals, receipt.timestamp)
+            self.model.sync(
+                risk_stack.holdings(),
+                self.answers,
+                self.reported_at,
+                HEARTBEAT,
+                FEED_DECIMALS,
+                vault.totalSupply(),
+                share_decimals,
+                receipt.timestamp,
+            )
 
         def _trade(self, sell, buy, amount):
             before = risk_stack.holdings()
@@ -102,10 +147,14 @@ def test_risk_state_machine(risk_stack, chain, executor, guardian, governor, rep
                 assert risk_stack.holdings() == after
             else:
                 # The vault's trade refuses it with the model's limit and numbers (enforce).
-                portfolio, *breached = refusal(chain, vault.trade, params, sender=executor,
-                                               error=(engine, "RiskLimitBreached"))
+                portfolio, *breached = refusal(
+                    chain, vault.trade, params, sender=executor, error=(engine, "RiskLimitBreached")
+                )
                 assert portfolio.lower() == vault.address.lower()
-                assert agrees(expected, [False, *breached, expected.risk_reducing]), (str(expected), breached)
+                assert agrees(expected, [False, *breached, expected.risk_reducing]), (
+                    str(expected),
+                    breached,
+                )
                 assert risk_stack.holdings() == before
 
         @rule(asset=RISKY, usd=st.integers(1_000, 300_000))
@@ -138,7 +187,9 @@ def test_risk_state_machine(risk_stack, chain, executor, guardian, governor, rep
         def move_price(self, asset, move_pct):
             self.prices[asset] = max(self.prices[asset] * (100 + move_pct) / 100, 0.01)
             self.answers[asset] = int(self.prices[asset] * 10**FEED_DECIMALS)
-            self.reported_at[asset] = feeds[asset].report(self.answers[asset], sender=reporter).timestamp
+            self.reported_at[asset] = (
+                feeds[asset].report(self.answers[asset], sender=reporter).timestamp
+            )
             self._sync()
 
         @rule(vol_scale=st.floats(0.3, 3.0))
@@ -159,14 +210,29 @@ def test_risk_state_machine(risk_stack, chain, executor, guardian, governor, rep
                 self.model.publish(update_id, as_of, vols, receipt.timestamp)
             else:
                 name, fields = refusal
-                assert_reverts(chain, engine.publishModel, vault, update, sender=risk_keeper, error=(engine, name),
-                               portfolio=vault.address, **fields)
+                assert_reverts(
+                    chain,
+                    engine.publishModel,
+                    vault,
+                    update,
+                    sender=risk_keeper,
+                    error=(engine, name),
+                    portfolio=vault.address,
+                    **fields,
+                )
 
         @rule()
         def replay_update(self):
             # RSK-3: a replayed update id is refused (the model says StaleUpdate, whatever else).
-            assert self.model.publish_refusal(self.model.update_id, chain.pending_timestamp, self.model.vols_ppm,
-                                              chain.blocks.head.timestamp)[0] == "StaleUpdate"
+            assert (
+                self.model.publish_refusal(
+                    self.model.update_id,
+                    chain.pending_timestamp,
+                    self.model.vols_ppm,
+                    chain.blocks.head.timestamp,
+                )[0]
+                == "StaleUpdate"
+            )
             self._publish(self.model.update_id, chain.pending_timestamp, self.model.vols_ppm)
 
         @rule(seconds=st.sampled_from([60, 3_700, 86_500]))
@@ -190,7 +256,8 @@ def test_risk_state_machine(risk_stack, chain, executor, guardian, governor, rep
         def redeem_in_kind(self, fraction):
             shares = vault.balanceOf(fund_investor) * fraction // 100
             if shares:
-                vault.redeemInKind(shares, fund_investor, fund_investor, sender=fund_investor)  # RSK-2: always works
+                # RSK-2: always works
+                vault.redeemInKind(shares, fund_investor, fund_investor, sender=fund_investor)
 
         @rule(fraction=st.integers(1, 20))
         def withdraw_cash(self, fraction):
@@ -199,9 +266,12 @@ def test_risk_state_machine(risk_stack, chain, executor, guardian, governor, rep
             halted = self.model.halted
             after = [before[0] - cash, *before[1:]]
             # Risk-checked like a trade unless halted (RSK-2: then investors may always leave).
-            expected = None if halted else self.model.check(before, after, chain.blocks.head.timestamp)
+            expected = (
+                None if halted else self.model.check(before, after, chain.blocks.head.timestamp)
+            )
             try:
-                # maxWithdraw values the shares at NAV: like withdraw, it needs every held asset priced.
+                # maxWithdraw values the shares at NAV: like withdraw, it needs every held asset
+                # priced.
                 if cash == 0 or cash > vault.maxWithdraw(fund_investor):
                     return
                 vault.withdraw(cash, fund_investor, fund_investor, sender=fund_investor)
@@ -210,10 +280,17 @@ def test_risk_state_machine(risk_stack, chain, executor, guardian, governor, rep
                 # RSK-2: a halted vault never refuses a cash withdrawal on risk grounds; an unpriced
                 # asset (no NAV) is the one reason it can fail, halted or not (in-kind still works).
                 name = type(err).__name__
-                # The router's PriceUnavailable reaches the caller as raw revert data (another contract's error).
-                unpriced = name == "PriceUnavailable" or PRICE_UNAVAILABLE in str(getattr(err, "message", err))
-                refused = name == "RiskLimitBreached" and expected is not None and not expected.ok \
+                # The router's PriceUnavailable reaches the caller as raw revert data (another
+                # contract's error).
+                unpriced = name == "PriceUnavailable" or PRICE_UNAVAILABLE in str(
+                    getattr(err, "message", err)
+                )
+                refused = (
+                    name == "RiskLimitBreached"
+                    and expected is not None
+                    and not expected.ok
                     and err.inputs["limit"] == expected.limit
+                )
                 assert unpriced or refused, (err, str(expected))
 
         @invariant()
@@ -227,9 +304,16 @@ def test_risk_state_machine(risk_stack, chain, executor, guardian, governor, rep
             if hasattr(self, "model"):
                 assert engine.isHalted(vault) == self.model.halted
 
-    run_state_machine_as_test(RiskMachine, settings=settings(
-        # Derandomised for a reproducible CI; no shrinking phase: each step is a transaction, and a
-        # failing example is reported as found rather than after minutes of shrinking.
-        max_examples=10, stateful_step_count=15, deadline=None, derandomize=True,
-        phases=[Phase.explicit, Phase.reuse, Phase.generate],
-        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]))
+    run_state_machine_as_test(
+        RiskMachine,
+        settings=settings(
+            # Derandomised for a reproducible CI; no shrinking phase: each step is a transaction,
+            # and a failing example is reported as found rather than after minutes of shrinking.
+            max_examples=10,
+            stateful_step_count=15,
+            deadline=None,
+            derandomize=True,
+            phases=[Phase.explicit, Phase.reuse, Phase.generate],
+            suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+        ),
+    )

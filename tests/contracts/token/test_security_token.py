@@ -1,10 +1,12 @@
-"""CMP-2, CMP-3, CMP-6, CMP-7, CMP-9, CMP-10, SEC-11: token roles, agent capabilities, freezes, forced transfers, recovery, ERC-3643 ABI."""
+"""CMP-2, CMP-3, CMP-6, CMP-7, CMP-9, CMP-10, SEC-11: token roles, agent capabilities, freezes,
+forced transfers, recovery, ERC-3643 ABI."""
 
 import json
 from pathlib import Path
 
 import ape
 import pytest
+
 from compliance_fixtures import ACCREDITED, BURN, DE, FREEZE, MINT, PAUSE, UNIT, US
 
 ZERO = "0x0000000000000000000000000000000000000000"
@@ -25,21 +27,34 @@ def signatures(abi: list[dict], kind: str) -> set[tuple]:
         return param["type"]
 
     return {
-        (e["name"], tuple(canonical(i) for i in e["inputs"]),
-         tuple(canonical(o) for o in e.get("outputs", [])) if kind == "function" else
-         tuple(i.get("indexed", False) for i in e["inputs"]))
-        for e in abi if e["type"] == kind
+        (
+            e["name"],
+            tuple(canonical(i) for i in e["inputs"]),
+            tuple(canonical(o) for o in e.get("outputs", []))
+            if kind == "function"
+            else tuple(i.get("indexed", False) for i in e["inputs"]),
+        )
+        for e in abi
+        if e["type"] == kind
     }
 
 
-@pytest.mark.parametrize("artifact,contract_name", [
-    ("token/IToken.sol/IToken.json", "SecurityToken"),
-    ("registry/interface/IIdentityRegistry.sol/IIdentityRegistry.json", "IdentityRegistry"),
-    ("compliance/modular/IModularCompliance.sol/IModularCompliance.json", "ComplianceEngine"),
-])
-def test_abi__erc3643_reference__every_function_and_event_present_unchanged(project, artifact, contract_name):
+@pytest.mark.parametrize(
+    "artifact,contract_name",
+    [
+        ("token/IToken.sol/IToken.json", "SecurityToken"),
+        ("registry/interface/IIdentityRegistry.sol/IIdentityRegistry.json", "IdentityRegistry"),
+        ("compliance/modular/IModularCompliance.sol/IModularCompliance.json", "ComplianceEngine"),
+    ],
+)
+def test_abi__erc3643_reference__every_function_and_event_present_unchanged(
+    project, artifact, contract_name
+):
     reference = json.loads((TREX / artifact).read_text())["abi"]
-    ours = [json.loads(item.model_dump_json(by_alias=True)) for item in getattr(project, contract_name).contract_type.abi]
+    ours = [
+        json.loads(item.model_dump_json(by_alias=True))
+        for item in getattr(project, contract_name).contract_type.abi
+    ]
     assert len(signatures(reference, "function")) >= 12
     for kind in ("function", "event"):
         missing = signatures(reference, kind) - signatures(ours, kind)
@@ -53,16 +68,22 @@ def test_constructor__starts_paused_with_registry_and_compliance(token, stack):
     assert token.decimals() == 18 and token.version() == "1.0.0"
 
 
-def test_agent_capabilities__freezer__can_freeze_but_not_unfreeze_mint_or_pause(funded, token, freezer):
+def test_agent_capabilities__freezer__can_freeze_but_not_unfreeze_mint_or_pause(
+    funded, token, freezer
+):
     alice, _, _ = funded
     receipt = token.setAddressFrozen(alice, True, sender=freezer)
-    assert [(l.userAddress, l.isFrozen, l.owner) for l in receipt.decode_logs(token.AddressFrozen)] == [
-        (alice.address, True, freezer.address)]
+    assert [
+        (log.userAddress, log.isFrozen, log.owner)
+        for log in receipt.decode_logs(token.AddressFrozen)
+    ] == [(alice.address, True, freezer.address)]
     assert token.isFrozen(alice)
-    for call, capability in ((lambda: token.setAddressFrozen(alice, False, sender=freezer), 8),
-                             (lambda: token.mint(alice, 1, sender=freezer), MINT),
-                             (lambda: token.pause(sender=freezer), PAUSE),
-                             (lambda: token.burn(alice, 1, sender=freezer), BURN)):
+    for call, capability in (
+        (lambda: token.setAddressFrozen(alice, False, sender=freezer), 8),
+        (lambda: token.mint(alice, 1, sender=freezer), MINT),
+        (lambda: token.pause(sender=freezer), PAUSE),
+        (lambda: token.burn(alice, 1, sender=freezer), BURN),
+    ):
         with ape.reverts(token.MissingCapability, agent=freezer, capability=capability):
             call()
 
@@ -111,19 +132,25 @@ def test_partial_freeze__only_unfrozen_amount_moves__code_4(funded, token, freez
     with ape.reverts(token.TransferNotCompliant, reasonCode=4):
         token.transfer(bob, 31 * UNIT, sender=alice)
     token.transfer(bob, 30 * UNIT, sender=alice)
-    with ape.reverts(token.FrozenAmountExceedsBalance, wallet=alice, balance=70 * UNIT, frozenAfter=71 * UNIT):
+    with ape.reverts(
+        token.FrozenAmountExceedsBalance, wallet=alice, balance=70 * UNIT, frozenAfter=71 * UNIT
+    ):
         token.freezePartialTokens(alice, 1 * UNIT, sender=freezer)
     with ape.reverts(token.UnfreezeExceedsFrozen):
         token.unfreezePartialTokens(alice, 71 * UNIT, sender=agent)
 
 
-def test_forced_transfer__frozen_tokens__moves_them_unfreezing_as_needed(funded, token, freezer, agent):
+def test_forced_transfer__frozen_tokens__moves_them_unfreezing_as_needed(
+    funded, token, freezer, agent
+):
     alice, bob, _ = funded
     token.setAddressFrozen(alice, True, sender=freezer)
     token.freezePartialTokens(alice, 90 * UNIT, sender=freezer)
     receipt = token.forcedTransfer(alice, bob, 95 * UNIT, sender=agent)
-    assert [l.amount for l in receipt.decode_logs(token.TokensUnfrozen)] == [85 * UNIT]
-    assert [(l.agent, l.amount) for l in receipt.decode_logs(token.ForcedTransfer)] == [(agent.address, 95 * UNIT)]
+    assert [log.amount for log in receipt.decode_logs(token.TokensUnfrozen)] == [85 * UNIT]
+    assert [(log.agent, log.amount) for log in receipt.decode_logs(token.ForcedTransfer)] == [
+        (agent.address, 95 * UNIT)
+    ]
     assert token.balanceOf(bob) == 95 * UNIT and token.getFrozenTokens(alice) == 5 * UNIT
 
 
@@ -133,16 +160,22 @@ def test_forced_transfer__unverified_recipient__code_6(funded, token, agent):
         token.forcedTransfer(alice, carol, UNIT, sender=agent)
 
 
-def test_recovery__new_wallet_of_same_identity__moves_balance_and_freeze_state(funded, token, agent, freezer, onboard, registry, accounts):
+def test_recovery__new_wallet_of_same_identity__moves_balance_and_freeze_state(
+    funded, token, agent, freezer, onboard, registry, accounts
+):
     alice, _, _ = funded
     identity = registry.identity(alice)
     new_wallet = accounts[9]
     onboard(new_wallet, US, ACCREDITED, identity=identity)
     token.freezePartialTokens(alice, 10 * UNIT, sender=freezer)
     receipt = token.recoveryAddress(alice, new_wallet, identity, sender=agent)
-    assert [(l.lostWallet, l.newWallet, l.investorOnchainID) for l in receipt.decode_logs(token.RecoverySuccess)] == [
-        (alice.address, new_wallet.address, identity)]
-    assert token.balanceOf(new_wallet) == 100 * UNIT and token.getFrozenTokens(new_wallet) == 10 * UNIT
+    assert [
+        (log.lostWallet, log.newWallet, log.investorOnchainID)
+        for log in receipt.decode_logs(token.RecoverySuccess)
+    ] == [(alice.address, new_wallet.address, identity)]
+    assert (
+        token.balanceOf(new_wallet) == 100 * UNIT and token.getFrozenTokens(new_wallet) == 10 * UNIT
+    )
     assert token.balanceOf(alice) == 0 and token.isFrozen(alice)
 
 
@@ -162,7 +195,9 @@ def test_recovery__to_the_same_wallet__refused_balance_kept(funded, token, agent
     assert token.balanceOf(alice) == 100 * UNIT
 
 
-def test_burn__frozen_tokens__burns_and_updates_supply_and_ledger(funded, token, agent, freezer, stack, registry):
+def test_burn__frozen_tokens__burns_and_updates_supply_and_ledger(
+    funded, token, agent, freezer, stack, registry
+):
     alice, _, _ = funded
     engine = stack[2]
     token.freezePartialTokens(alice, 100 * UNIT, sender=freezer)
@@ -183,14 +218,17 @@ def test_batches__length_mismatch_and_bound__revert_with_context(token, agent, i
 def test_transfer_from__allowance__spent_and_checked(funded, token):
     alice, bob, _ = funded
     token.approve(bob, 10 * UNIT, sender=alice)
-    with ape.reverts(token.ERC20InsufficientAllowance, spender=bob, allowance=10 * UNIT, needed=11 * UNIT):
+    with ape.reverts(
+        token.ERC20InsufficientAllowance, spender=bob, allowance=10 * UNIT, needed=11 * UNIT
+    ):
         token.transferFrom(alice, bob, 11 * UNIT, sender=bob)
     token.transferFrom(alice, bob, 10 * UNIT, sender=bob)
     assert token.allowance(alice, bob) == 0 and token.balanceOf(bob) == 10 * UNIT
 
 
-
-def test_engine_binding__one_token_fixed_at_construction__cannot_be_rebound_or_unbound(stack, governor, outsider):
+def test_engine_binding__one_token_fixed_at_construction__cannot_be_rebound_or_unbound(
+    stack, governor, outsider
+):
     _, _, engine, token = stack
     assert engine.boundToken() == token.address and engine.getTokenBound() == token.address
     with ape.reverts(engine.TokenAlreadyBound, boundToken=token):
@@ -203,7 +241,9 @@ def test_engine_binding__one_token_fixed_at_construction__cannot_be_rebound_or_u
         engine.checkAndRecordMint(outsider, 1, sender=outsider)
 
 
-def test_token_without_engine__transfer__reverts_compliance_not_set(project, deployer, stack, investors):
+def test_token_without_engine__transfer__reverts_compliance_not_set(
+    project, deployer, stack, investors
+):
     manager, registry, _, _ = stack
     bare = deployer.deploy(project.SecurityToken, manager, "Bare", "BARE", 18, registry, ZERO, ZERO)
     assert bare.compliance() == ZERO

@@ -27,11 +27,15 @@ def test_deposit__unverified_receiver_or_caller__reverts(risk_stack, accounts, f
 def test_shares__transfer_to_unverified__reverts(risk_stack, accounts, fund_investor):
     # The shares' compliance engine refuses it, as a SecurityToken's would (SEC-2).
     vault = risk_stack.vault
-    with ape.reverts(vault.TransferNotCompliant, to=accounts[14].address, reasonCode=RECIPIENT_NOT_VERIFIED):
+    with ape.reverts(
+        vault.TransferNotCompliant, to=accounts[14].address, reasonCode=RECIPIENT_NOT_VERIFIED
+    ):
         vault.transfer(accounts[14], 1, sender=fund_investor)
 
 
-def test_trade__outsider_unknown_venue_or_short_output__reverts(risk_stack, executor, outsider, deployer, project):
+def test_trade__outsider_unknown_venue_or_short_output__reverts(
+    risk_stack, executor, outsider, deployer, project
+):
     vault = risk_stack.vault
     params = swap_params(risk_stack, USDC, QCORP, 1_000 * USDC_UNIT)
     with ape.reverts(vault.AccessManagedUnauthorized):
@@ -45,22 +49,31 @@ def test_trade__outsider_unknown_venue_or_short_output__reverts(risk_stack, exec
 
 def test_trade__success__event_and_no_standing_allowance(risk_stack, executor):
     vault, usdc = risk_stack.vault, risk_stack.tokens[USDC]
-    receipt = vault.trade(swap_params(risk_stack, USDC, QCORP, 50_000 * USDC_UNIT, 500 * UNIT), sender=executor)
+    receipt = vault.trade(
+        swap_params(risk_stack, USDC, QCORP, 50_000 * USDC_UNIT, 500 * UNIT), sender=executor
+    )
     event = receipt.decode_logs(vault.Traded)[0]
     assert (event.sold, event.bought) == (50_000 * USDC_UNIT, 500 * UNIT)
     assert usdc.allowance(vault, risk_stack.venue) == 0
 
 
-def test_withdraw__would_break_min_liquidity__reverts_but_in_kind_redemption_works(risk_stack, executor,
-                                                                                  fund_investor, governor):
+def test_withdraw__would_break_min_liquidity__reverts_but_in_kind_redemption_works(
+    risk_stack, executor, fund_investor, governor
+):
     vault, engine = risk_stack.vault, risk_stack.engine
     # Caps loose enough that the liquidity floor is the limit a cash withdrawal meets first.
-    engine.configure(vault, asset_risk(QCORP=6_000, QSPX=6_000), limits_tuple(maxClassWeightBps=[0] * 8),
-                     sender=governor)
+    engine.configure(
+        vault,
+        asset_risk(QCORP=6_000, QSPX=6_000),
+        limits_tuple(maxClassWeightBps=[0] * 8),
+        sender=governor,
+    )
     vault.trade(swap_params(risk_stack, USDC, QCORP, 380_000 * USDC_UNIT), sender=executor)
     vault.trade(swap_params(risk_stack, USDC, QSPX, 280_000 * USDC_UNIT), sender=executor)
     # Cash 340,000 of 1,000,000: withdrawing 200,000 leaves 140/800 = 17.5% liquid < 20%.
-    with ape.reverts(engine.RiskLimitBreached, portfolio=vault, limit=MIN_LIQ, value=1_750, bound=2_000):
+    with ape.reverts(
+        engine.RiskLimitBreached, portfolio=vault, limit=MIN_LIQ, value=1_750, bound=2_000
+    ):
         vault.withdraw(200_000 * USDC_UNIT, fund_investor, fund_investor, sender=fund_investor)
     shares = vault.balanceOf(fund_investor) // 5
     supply = vault.totalSupply()
@@ -71,7 +84,9 @@ def test_withdraw__would_break_min_liquidity__reverts_but_in_kind_redemption_wor
     assert risk_stack.tokens[QCORP].balanceOf(fund_investor) == amounts[QCORP]
 
 
-def test_halted__no_deposits__withdrawals_and_in_kind_still_work(risk_stack, guardian, executor, fund_investor):
+def test_halted__no_deposits__withdrawals_and_in_kind_still_work(
+    risk_stack, guardian, executor, fund_investor
+):
     vault, engine = risk_stack.vault, risk_stack.engine
     vault.trade(swap_params(risk_stack, USDC, QCORP, 380_000 * USDC_UNIT), sender=executor)
     engine.halt(vault, sender=guardian)
@@ -80,5 +95,7 @@ def test_halted__no_deposits__withdrawals_and_in_kind_still_work(risk_stack, gua
     assert vault.maxDeposit(fund_investor) == 0
     # Halted: a cash withdrawal that breaks the liquidity floor still goes through.
     vault.withdraw(500_000 * USDC_UNIT, fund_investor, fund_investor, sender=fund_investor)
-    vault.redeemInKind(vault.balanceOf(fund_investor) // 2, fund_investor, fund_investor, sender=fund_investor)
+    vault.redeemInKind(
+        vault.balanceOf(fund_investor) // 2, fund_investor, fund_investor, sender=fund_investor
+    )
     assert engine.isHalted(vault)

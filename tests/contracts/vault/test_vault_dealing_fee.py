@@ -34,14 +34,16 @@ def round_trip_gain_usd(stack, investor) -> Fraction:
     return value - Fraction(DEPOSIT, USDC_UNIT)
 
 
-def test_round_trip__at_a_lagging_oracle__gains_without_a_fee_loses_with_it(risk_stack, executor, fund_investor,
-                                                                            governor, chain):
+def test_round_trip__at_a_lagging_oracle__gains_without_a_fee_loses_with_it(
+    risk_stack, executor, fund_investor, governor, chain
+):
     vault = risk_stack.vault
     vault.trade(swap_params(risk_stack, USDC, QSPX, 250_000 * USDC_UNIT), sender=executor)
     with isolated(chain):
         vault.setDealingFee(0, sender=governor)
         gain = round_trip_gain_usd(risk_stack, fund_investor)
-        assert 700 < gain < 760  # 1,500 USD of lag on the fund, half of it to a depositor of half the fund
+        # 1,500 USD of lag on the fund, half of it to a depositor of half the fund
+        assert 700 < gain < 760
     with isolated(chain):
         vault.setDealingFee(10, sender=governor)
         gain = round_trip_gain_usd(risk_stack, fund_investor)
@@ -50,8 +52,9 @@ def test_round_trip__at_a_lagging_oracle__gains_without_a_fee_loses_with_it(risk
         assert -800 < gain < -700
 
 
-def test_dealing_fee__previews_agree_with_execution_and_the_fee_stays_in_the_fund(risk_stack, fund_investor,
-                                                                                 governor, chain):
+def test_dealing_fee__previews_agree_with_execution_and_the_fee_stays_in_the_fund(
+    risk_stack, fund_investor, governor, chain
+):
     vault, usdc = risk_stack.vault, risk_stack.tokens[USDC]
     with isolated(chain):
         vault.setDealingFee(25, sender=governor)
@@ -71,7 +74,9 @@ def test_dealing_fee__previews_agree_with_execution_and_the_fee_stays_in_the_fun
         assert usdc.balanceOf(fund_investor) - cash_before == 10_000 * USDC_UNIT
         redeemable = vault.previewRedeem(vault.balanceOf(fund_investor) // 10)
         cash_before = usdc.balanceOf(fund_investor)
-        vault.redeem(vault.balanceOf(fund_investor) // 10, fund_investor, fund_investor, sender=fund_investor)
+        vault.redeem(
+            vault.balanceOf(fund_investor) // 10, fund_investor, fund_investor, sender=fund_investor
+        )
         assert usdc.balanceOf(fund_investor) - cash_before == redeemable
 
 

@@ -2,9 +2,9 @@
 15, finding "vault shares skip the rule table").
 
 The attack, as found: a share transfer checked only that the recipient was verified, so shares went
-to investors of jurisdictions the fund may not sell to, past holder caps and during lock-ups. Now the
-vault's shares have a ComplianceEngine of their own (bound by the governor), consulted on every mint,
-transfer and burn, with its identity ledger in step with the shares.
+to investors of jurisdictions the fund may not sell to, past holder caps and during lock-ups. Now
+the vault's shares have a ComplianceEngine of their own (bound by the governor), consulted on every
+mint, transfer and burn, with its identity ledger in step with the shares.
 """
 
 import ape
@@ -15,8 +15,17 @@ from isolation import isolated
 from risk_fixtures import USDC_UNIT
 
 RECIPIENT_JURISDICTION_BLOCKED, JURISDICTION_HOLDER_CAP, ACQUISITION_LOCKUP = 8, 11, 18
-LIMIT_NAMES = ["maxBalance", "minHolding", "maxBalanceBps", "lockupAfterAcquisition", "dailyLimit", "monthlyLimit",
-               "transfersOpenAt", "totalHolderCap", "totalNonAccreditedCap"]
+LIMIT_NAMES = [
+    "maxBalance",
+    "minHolding",
+    "maxBalanceBps",
+    "lockupAfterAcquisition",
+    "dailyLimit",
+    "monthlyLimit",
+    "transfersOpenAt",
+    "totalHolderCap",
+    "totalNonAccreditedCap",
+]
 
 
 @pytest.fixture
@@ -26,8 +35,12 @@ def shares(chain, risk_stack, project, accounts, operator):
     with isolated(chain):
         german, american = accounts[14], accounts[15]
         registry = risk_stack.registry
-        registry.registerInvestor(german, "0x" + "d1" * 20, DE, INSTITUTIONAL, FAR_FUTURE, sender=operator)
-        registry.registerInvestor(american, "0x" + "d2" * 20, US, INSTITUTIONAL, FAR_FUTURE, sender=operator)
+        registry.registerInvestor(
+            german, "0x" + "d1" * 20, DE, INSTITUTIONAL, FAR_FUTURE, sender=operator
+        )
+        registry.registerInvestor(
+            american, "0x" + "d2" * 20, US, INSTITUTIONAL, FAR_FUTURE, sender=operator
+        )
         usdc = risk_stack.tokens[0]
         for wallet in (german, american):
             usdc.mint(wallet, 100_000 * USDC_UNIT, sender=operator)
@@ -42,7 +55,10 @@ def test_shares__every_move_passes_the_rule_table(risk_stack, shares, fund_inves
     # Jurisdictions: the fund is open in the US only; a verified German investor gets no shares.
     with ape.reverts(vault.TransferNotCompliant, reasonCode=RECIPIENT_JURISDICTION_BLOCKED):
         vault.transfer(german, 10**12, sender=fund_investor)
-    assert vault.detectTransferRestriction(fund_investor, german, 10**12) == RECIPIENT_JURISDICTION_BLOCKED
+    assert (
+        vault.detectTransferRestriction(fund_investor, german, 10**12)
+        == RECIPIENT_JURISDICTION_BLOCKED
+    )
     # Holder caps: one US holder at most; a second one can neither subscribe nor receive.
     engine.setJurisdiction(US, open_jurisdiction(holder_cap=1), sender=governor)
     with ape.reverts(vault.TransferNotCompliant, reasonCode=JURISDICTION_HOLDER_CAP):
@@ -64,7 +80,9 @@ def test_shares__engine_ledger_follows_mints_transfers_and_burns(risk_stack, sha
     vault.deposit(5_000 * USDC_UNIT, american, sender=american)
     vault.transfer(fund_investor, vault.balanceOf(american) // 2, sender=american)
     vault.redeem(vault.balanceOf(american) // 2, american, american, sender=american)
-    vault.redeemInKind(vault.balanceOf(fund_investor) // 10, fund_investor, fund_investor, sender=fund_investor)
+    vault.redeemInKind(
+        vault.balanceOf(fund_investor) // 10, fund_investor, fund_investor, sender=fund_investor
+    )
     holders, _, supply = engine.holderCounts()
     assert (holders, supply) == (2, vault.totalSupply())
     for wallet in (american, fund_investor):
@@ -73,7 +91,8 @@ def test_shares__engine_ledger_follows_mints_transfers_and_burns(risk_stack, sha
 
 
 def test_shares__only_the_governor_binds_and_only_an_engine_built_for_the_vault(
-        risk_stack, project, deployer, outsider, governor, stack):
+    risk_stack, project, deployer, outsider, governor, stack
+):
     vault, manager, registry, token = risk_stack.vault, stack[0], stack[1], stack[3]
     with ape.reverts(vault.AccessManagedUnauthorized):
         vault.setShareCompliance(vault.shareCompliance(), sender=outsider)

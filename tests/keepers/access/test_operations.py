@@ -7,9 +7,19 @@ OP_A, OP_B = "0x" + "aa" * 32, "0x" + "bb" * 32
 
 
 def scheduled(block, op, nonce, ready_at, data="0x25c471a0" + "00" * 96):
-    return StoredEvent("OperationScheduled", block, 0, {
-        "operationId": op, "nonce": nonce, "schedule": ready_at, "caller": "0xCaller",
-        "target": "0xTarget", "data": data})
+    return StoredEvent(
+        "OperationScheduled",
+        block,
+        0,
+        {
+            "operationId": op,
+            "nonce": nonce,
+            "schedule": ready_at,
+            "caller": "0xCaller",
+            "target": "0xTarget",
+            "data": data,
+        },
+    )
 
 
 def closed(block, op, nonce, kind="OperationExecuted"):
@@ -17,13 +27,21 @@ def closed(block, op, nonce, kind="OperationExecuted"):
 
 
 def test_pending__scheduled_then_executed_or_cancelled__not_pending():
-    events = [scheduled(1, OP_A, 1, 100), scheduled(2, OP_B, 1, 200),
-              closed(3, OP_A, 1), closed(4, OP_B, 1, "OperationCanceled")]
+    events = [
+        scheduled(1, OP_A, 1, 100),
+        scheduled(2, OP_B, 1, 200),
+        closed(3, OP_A, 1),
+        closed(4, OP_B, 1, "OperationCanceled"),
+    ]
     assert pending_operations(events, now=500) == []
 
 
 def test_pending__rescheduled_with_new_nonce__pending_again_with_readiness():
-    events = [scheduled(1, OP_A, 1, 100), closed(2, OP_A, 1, "OperationCanceled"), scheduled(3, OP_A, 2, 400)]
+    events = [
+        scheduled(1, OP_A, 1, 100),
+        closed(2, OP_A, 1, "OperationCanceled"),
+        scheduled(3, OP_A, 2, 400),
+    ]
     [op] = pending_operations(events, now=150)
     assert (op.nonce, op.ready_at, op.ready_in_seconds, op.selector) == (2, 400, 250, "0x25c471a0")
     [op] = pending_operations(events, now=999)
@@ -32,16 +50,33 @@ def test_pending__rescheduled_with_new_nonce__pending_again_with_readiness():
 
 def test_pending__several__sorted_soonest_first_whatever_the_input_order():
     events = [scheduled(5, OP_B, 1, 300), scheduled(1, OP_A, 1, 900)]
-    assert [op.operation_id for op in pending_operations(list(reversed(events)), now=0)] == [OP_B, OP_A]
+    assert [op.operation_id for op in pending_operations(list(reversed(events)), now=0)] == [
+        OP_B,
+        OP_A,
+    ]
 
 
 def test_role_holders__grant_revoke_grant__reflects_last_state():
-    grant = lambda b, role, acct: StoredEvent("RoleGranted", b, 0, {"roleId": role, "account": acct})
-    revoke = lambda b, role, acct: StoredEvent("RoleRevoked", b, 0, {"roleId": role, "account": acct})
-    events = [grant(1, 0, "A"), grant(2, 3, "B"), revoke(3, 0, "A"), grant(4, 3, "C"), revoke(5, 3, "B")]
+    def grant(b, role, acct):
+        return StoredEvent("RoleGranted", b, 0, {"roleId": role, "account": acct})
+
+    def revoke(b, role, acct):
+        return StoredEvent("RoleRevoked", b, 0, {"roleId": role, "account": acct})
+
+    events = [
+        grant(1, 0, "A"),
+        grant(2, 3, "B"),
+        revoke(3, 0, "A"),
+        grant(4, 3, "C"),
+        revoke(5, 3, "B"),
+    ]
     assert role_holders(events) == {3: {"C"}}
 
 
 def test_to_jsonable__log_values__are_json_native():
     assert to_jsonable({"id": b"\x01\x02", "n": 2**200, "ok": True, "xs": (1, b"\xff")}) == {
-        "id": "0x0102", "n": 2**200, "ok": True, "xs": [1, "0xff"]}
+        "id": "0x0102",
+        "n": 2**200,
+        "ok": True,
+        "xs": [1, "0xff"],
+    }

@@ -1,4 +1,5 @@
-"""CMP-13: the regulatory report, rebuilt from chain events (pure part, then the CLI on a real deployment)."""
+"""CMP-13: the regulatory report, rebuilt from chain events (pure part, then the CLI on a real
+deployment)."""
 
 import csv
 import json
@@ -12,7 +13,14 @@ ZERO = "0x" + "00" * 20
 
 
 def ev(event, block, **args):
-    return {"event": event, "block": block, "timestamp": 1_000 + block, "tx": f"0x{block:02x}", "log_index": 0, **args}
+    return {
+        "event": event,
+        "block": block,
+        "timestamp": 1_000 + block,
+        "tx": f"0x{block:02x}",
+        "log_index": 0,
+        **args,
+    }
 
 
 EVENTS = [
@@ -32,11 +40,15 @@ EVENTS = [
 
 def test_build_report__period_and_jurisdiction__classified_and_counted_at_period_end():
     report = build_report(EVENTS, period_start=1_005, period_end=1_007)
-    assert [(t["type"], t["amount"], t["from_country"], t["to_country"]) for t in report.transactions] == [
-        ("transfer", 30, 840, 276), ("forced-transfer", 30, 276, 276)]
+    assert [
+        (t["type"], t["amount"], t["from_country"], t["to_country"]) for t in report.transactions
+    ] == [("transfer", 30, 840, 276), ("forced-transfer", 30, 276, 276)]
     assert [(f["type"], f["wallet"]) for f in report.freezes] == [("AddressFrozen", B)]
     # At the end of block 7: A holds 70 (US); IB's two wallets hold 30 in total (DE): one holder.
-    assert report.holders == [{"country": 276, "holders": 1, "balance": 30}, {"country": 840, "holders": 1, "balance": 70}]
+    assert report.holders == [
+        {"country": 276, "holders": 1, "balance": 30},
+        {"country": 840, "holders": 1, "balance": 70},
+    ]
     us_only = build_report(EVENTS, 1_000, 1_100, jurisdiction=840)
     assert [t["type"] for t in us_only.transactions] == ["mint", "transfer", "burn"]
     assert us_only.holders == [] and us_only.total_supply == 30
@@ -63,23 +75,55 @@ def test_report_cli__real_deployment__csv_and_json_match_the_chain(anvil, tmp_pa
         token.setAddressFrozen(bob, True, sender=keeper)
         supply = token.totalSupply()
         # The deploy script also seeded the local venues (verified US venue identities) with QTF.
-        venue_holders = sum(1 for name, address in record.contracts.items()
-                            if name.startswith(("UniswapV2Pair", "NavVenue")) and token.balanceOf(address) > 0)
+        venue_holders = sum(
+            1
+            for name, address in record.contracts.items()
+            if name.startswith(("UniswapV2Pair", "NavVenue")) and token.balanceOf(address) > 0
+        )
 
     out = tmp_path / "report"
-    result = run_quantera(["compliance", "report", "--from", "2000-01-01", "--to", "2100-12-31", "--network", network,
-                           "--out", str(out), "--json"], tmp_path)
+    result = run_quantera(
+        [
+            "compliance",
+            "report",
+            "--from",
+            "2000-01-01",
+            "--to",
+            "2100-12-31",
+            "--network",
+            network,
+            "--out",
+            str(out),
+            "--json",
+        ],
+        tmp_path,
+    )
     assert result.returncode == 0, result.stderr
-    data = json.loads(result.stdout[result.stdout.index("{"):])
+    data = json.loads(result.stdout[result.stdout.index("{") :])
     investors = {alice.address.lower(), bob.address.lower()}
-    ours = [t for t in data["transactions"] if {str(t.get("to", "")).lower(), str(t.get("from", "")).lower()} & investors]
+    ours = [
+        t
+        for t in data["transactions"]
+        if {str(t.get("to", "")).lower(), str(t.get("from", "")).lower()} & investors
+    ]
     assert [(t["type"], t["amount"]) for t in ours] == [("mint", 1_000), ("transfer", 400)]
-    assert data["holders"] == [{"country": 826, "holders": 1, "balance": 400},
-                               {"country": 840, "holders": 1 + venue_holders, "balance": supply - 400}]
+    assert data["holders"] == [
+        {"country": 826, "holders": 1, "balance": 400},
+        {"country": 840, "holders": 1 + venue_holders, "balance": supply - 400},
+    ]
     with (out / "freezes.csv").open() as handle:
         [freeze] = list(csv.DictReader(handle))
-    assert (freeze["type"], freeze["wallet"], freeze["country"]) == ("AddressFrozen", bob.address, "826")
+    assert (freeze["type"], freeze["wallet"], freeze["country"]) == (
+        "AddressFrozen",
+        bob.address,
+        "826",
+    )
 
-    bad = run_quantera(["compliance", "report", "--from", "yesterday", "--to", "2100-01-01", "--network", network],
-                       tmp_path)
-    assert bad.returncode == 1 and bad.stderr.strip() == "error: not a date (YYYY-MM-DD) or unix time: 'yesterday'"
+    bad = run_quantera(
+        ["compliance", "report", "--from", "yesterday", "--to", "2100-01-01", "--network", network],
+        tmp_path,
+    )
+    assert (
+        bad.returncode == 1
+        and bad.stderr.strip() == "error: not a date (YYYY-MM-DD) or unix time: 'yesterday'"
+    )

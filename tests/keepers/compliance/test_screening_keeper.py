@@ -6,7 +6,6 @@ import os
 import signal
 
 from conftest import BIN, run_ape, wait_for
-
 from keepers.core import store
 from keepers.core.deployments import load, record_path
 from keepers.demo.processes import ProcessGroup
@@ -17,15 +16,23 @@ SAME_IDENTITY = "0xbDA5747bFD65F08deb54cb465eB87D40e51B197E"  # test account 17:
 FAR_FUTURE = 2**40 - 1
 
 
-def test_screening_keeper__restart__no_repeat_and_pending_decisions_completed(anvil, tmp_path, monkeypatch):
+def test_screening_keeper__restart__no_repeat_and_pending_decisions_completed(
+    anvil, tmp_path, monkeypatch
+):
     from ape import accounts, networks, project
 
     network = f"ethereum:local:{anvil}"
-    assert run_ape(["deploy", "all", "--network", network, "--no-liquidity"], tmp_path).returncode == 0
+    assert (
+        run_ape(["deploy", "all", "--network", network, "--no-liquidity"], tmp_path).returncode == 0
+    )
     db_url = f"sqlite:///{tmp_path / 'keeper.sqlite'}"
     monkeypatch.setenv("QUANTERA_DEPLOYMENTS_DIR", str(tmp_path))
-    env = dict(os.environ, QUANTERA_DEPLOYMENTS_DIR=str(tmp_path), QUANTERA_DB_URL=db_url,
-               SILVERBACK_SIGNER_ALIAS="TEST::6")
+    env = dict(
+        os.environ,
+        QUANTERA_DEPLOYMENTS_DIR=str(tmp_path),
+        QUANTERA_DB_URL=db_url,
+        SILVERBACK_SIGNER_ALIAS="TEST::6",
+    )
     engine = store.open_store(db_url)
     group = ProcessGroup(tmp_path)
     bot_argv = [str(BIN / "silverback"), "run", "keepers.compliance.bot:bot", "--network", network]
@@ -35,37 +42,79 @@ def test_screening_keeper__restart__no_repeat_and_pending_decisions_completed(an
         token = project.SecurityToken.at(record.address_of("SecurityToken"))
         operator, agent = accounts.test_accounts[3], accounts.test_accounts[5]
         registry.registerInvestor(LISTED, "0x" + "0e" * 20, 756, 4, FAR_FUTURE, sender=operator)
-        registry.registerInvestor(SAME_IDENTITY, "0x" + "0e" * 20, 756, 4, FAR_FUTURE, sender=operator)
+        registry.registerInvestor(
+            SAME_IDENTITY, "0x" + "0e" * 20, 756, 4, FAR_FUTURE, sender=operator
+        )
         token.unpause(sender=agent)
         token.mint(SAME_IDENTITY, 10**18, sender=agent)
         try:
             bot = group.start("screening-1", bot_argv, env=env)
-            wait_for(lambda: registry.isFrozen(LISTED), "the keeper's freeze", tmp_path / "screening-1.log")
+            wait_for(
+                lambda: registry.isFrozen(LISTED),
+                "the keeper's freeze",
+                tmp_path / "screening-1.log",
+            )
             # Identity-wide: the unlisted wallet of the same investor cannot move its tokens either.
             assert registry.isFrozen(SAME_IDENTITY) and not registry.isVerified(SAME_IDENTITY)
-            assert token.detectTransferRestriction(SAME_IDENTITY, LISTED_2, 10**18) == 2  # SENDER_FROZEN
-            # The freeze is mined before the keeper records it done (pending -> done after the receipt).
-            wait_for(lambda: [d.status for d in store.decisions(engine, 1337)] == ["done"], "the decision done",
-                     tmp_path / "screening-1.log")
+            # SENDER_FROZEN
+            assert token.detectTransferRestriction(SAME_IDENTITY, LISTED_2, 10**18) == 2
+            # The freeze is mined before the keeper records it done (pending -> done after the
+            # receipt).
+            wait_for(
+                lambda: [d.status for d in store.decisions(engine, 1337)] == ["done"],
+                "the decision done",
+                tmp_path / "screening-1.log",
+            )
             [decision] = store.decisions(engine, 1337)
-            assert (decision.wallet, decision.ent_num, decision.status, decision.action) == (LISTED, 90001, "done", "frozen")
+            assert (decision.wallet, decision.ent_num, decision.status, decision.action) == (
+                LISTED,
+                90001,
+                "done",
+                "frozen",
+            )
             group.stop(bot, signal.SIGINT)
 
             # A compliance officer clears the wallet; a pending decision is left as if by a crash.
             registry.unfreeze(LISTED, sender=operator)
-            registry.registerInvestor(LISTED_2, "0x" + "0f" * 20, 756, 2, FAR_FUTURE, sender=operator)
-            store.record_decision(engine, {
-                "chain_id": 1337, "wallet": LISTED_2, "ent_num": 90002, "entry_name": "x", "program": "p",
-                "list_source": "sample", "list_version": "v", "decided_at": 0, "block_number": 0,
-                "action": "freeze", "status": "pending", "tx_hash": None})
+            registry.registerInvestor(
+                LISTED_2, "0x" + "0f" * 20, 756, 2, FAR_FUTURE, sender=operator
+            )
+            store.record_decision(
+                engine,
+                {
+                    "chain_id": 1337,
+                    "wallet": LISTED_2,
+                    "ent_num": 90002,
+                    "entry_name": "x",
+                    "program": "p",
+                    "list_source": "sample",
+                    "list_version": "v",
+                    "decided_at": 0,
+                    "block_number": 0,
+                    "action": "freeze",
+                    "status": "pending",
+                    "tx_hash": None,
+                },
+            )
 
             bot = group.start("screening-2", bot_argv, env=env)
-            wait_for(lambda: registry.isFrozen(LISTED_2), "the pending freeze", tmp_path / "screening-2.log")
-            wait_for(lambda: not store.decisions(engine, 1337, "pending"), "no decision pending",
-                     tmp_path / "screening-2.log")
+            wait_for(
+                lambda: registry.isFrozen(LISTED_2),
+                "the pending freeze",
+                tmp_path / "screening-2.log",
+            )
+            wait_for(
+                lambda: not store.decisions(engine, 1337, "pending"),
+                "no decision pending",
+                tmp_path / "screening-2.log",
+            )
             decisions = store.decisions(engine, 1337)
-            assert [(d.wallet, d.status) for d in decisions] == [(LISTED, "done"), (LISTED_2, "done")]
-            assert not registry.isFrozen(LISTED)  # the cleared wallet is not frozen again: no repeated decision
+            assert [(d.wallet, d.status) for d in decisions] == [
+                (LISTED, "done"),
+                (LISTED_2, "done"),
+            ]
+            # the cleared wallet is not frozen again: no repeated decision
+            assert not registry.isFrozen(LISTED)
             assert not token.isFrozen(LISTED)  # and the keeper never touches per-token freezes
         finally:
             group.stop_all()

@@ -1,11 +1,12 @@
-"""FND-10: the quantera CLI: --json output, one-line errors and non-zero exits, never a traceback."""
+"""FND-10: the quantera CLI: --json output, one-line errors and non-zero exits, never a
+traceback."""
 
 import json
 
 import pytest
 
-from keepers.core import store
 from keepers.cli import main
+from keepers.core import store
 from keepers.core.deployments import DeploymentRecord, save
 from test_store import row
 
@@ -13,8 +14,10 @@ from test_store import row
 @pytest.fixture
 def record_dir(tmp_path):
     directory = tmp_path / "deployments"
-    save(DeploymentRecord("ethereum:local", 1337, 4, {"QuanteraAccessManager": "0x" + "ab" * 20}),
-         directory / "ethereum-local.json")
+    save(
+        DeploymentRecord("ethereum:local", 1337, 4, {"QuanteraAccessManager": "0x" + "ab" * 20}),
+        directory / "ethereum-local.json",
+    )
     return directory
 
 
@@ -27,8 +30,12 @@ def test_help__lists_the_groups(capsys):
 def test_deployments_show__json__prints_the_record(record_dir, capsys):
     assert main(["deployments", "show", "--dir", str(record_dir), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert data == {"network": "ethereum:local", "chain_id": 1337, "block": 4,
-                    "contracts": {"QuanteraAccessManager": "0x" + "ab" * 20}}
+    assert data == {
+        "network": "ethereum:local",
+        "chain_id": 1337,
+        "block": 4,
+        "contracts": {"QuanteraAccessManager": "0x" + "ab" * 20},
+    }
 
 
 def test_deployments_show__missing_record__one_line_error_exit_1(tmp_path, capsys):
@@ -52,12 +59,35 @@ def test_governance__missing_option__usage_error_exit_2(capsys):
 def test_governance_roles_and_pending__json__read_the_store(tmp_path, capsys):
     url = f"sqlite:///{tmp_path / 'k.sqlite'}"
     engine = store.open_store(url)
-    scheduled = dict(row(7, 0, "OperationScheduled"), args={
-        "operationId": "0x" + "cd" * 32, "nonce": 1, "schedule": 5_000, "caller": "0xGov",
-        "target": "0xMgr", "data": "0x25c471a0"})
+    scheduled = dict(
+        row(7, 0, "OperationScheduled"),
+        args={
+            "operationId": "0x" + "cd" * 32,
+            "nonce": 1,
+            "schedule": 5_000,
+            "caller": "0xGov",
+            "target": "0xMgr",
+            "data": "0x25c471a0",
+        },
+    )
     store.insert_governance_events(engine, [row(5, 0), scheduled])
     assert main(["governance", "roles", "--chain-id", "1337", "--db-url", url, "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == {"OPERATOR": ["0x" + "22" * 20]}
-    assert main(["governance", "pending", "--chain-id", "1337", "--db-url", url, "--now", "4000", "--json"]) == 0
+    assert (
+        main(
+            [
+                "governance",
+                "pending",
+                "--chain-id",
+                "1337",
+                "--db-url",
+                url,
+                "--now",
+                "4000",
+                "--json",
+            ]
+        )
+        == 0
+    )
     [op] = json.loads(capsys.readouterr().out)
     assert op["ready_in_seconds"] == 1000 and op["selector"] == "0x25c471a0"

@@ -22,7 +22,12 @@ def sizes():
 
 
 def test_contract_sizes__every_deployable_contract__keeps_1000_bytes_below_eip170(sizes):
-    assert {"ComplianceEngine", "RiskEngine", "AutoRebalancer", "LiquidityAggregator"} <= sizes.keys()
+    assert {
+        "ComplianceEngine",
+        "RiskEngine",
+        "AutoRebalancer",
+        "LiquidityAggregator",
+    } <= sizes.keys()
     assert size_budget_problems(sizes) == []
     assert all(size["runtime_bytes"] <= RUNTIME_BUDGET for size in sizes.values())
 
@@ -36,7 +41,12 @@ def test_contract_sizes__over_budget_contract__is_reported_with_its_size():
 def test_contract_sizes__benchmark_file__lists_every_contract_at_its_built_size(sizes):
     recorded = json.loads(SIZES_FILE.read_text())
     assert recorded["runtime_budget_bytes"] == RUNTIME_BUDGET
-    assert recorded["contracts"].keys() == sizes.keys(), "contracts added or removed: run `make sizes`"
-    stale = {name: (recorded["contracts"][name]["runtime_bytes"], size["runtime_bytes"])
-             for name, size in sizes.items() if recorded["contracts"][name]["runtime_bytes"] != size["runtime_bytes"]}
+    assert recorded["contracts"].keys() == sizes.keys(), (
+        "contracts added or removed: run `make sizes`"
+    )
+    stale = {
+        name: (recorded["contracts"][name]["runtime_bytes"], size["runtime_bytes"])
+        for name, size in sizes.items()
+        if recorded["contracts"][name]["runtime_bytes"] != size["runtime_bytes"]
+    }
     assert stale == {}, f"sizes changed (recorded, built): run `make sizes` — {stale}"

@@ -14,12 +14,18 @@ NOT_A_DOMAIN = {"test"}  # contracts/test: test doubles, deployed by tests only
 
 def index_rows() -> list[dict[str, str]]:
     text = ARCHITECTURE.read_text()
-    section = text[text.index("## Domain index"):]
-    section = section[:section.index("\n## ", 1)]
-    rows = [line for line in section.splitlines() if line.startswith("| ") and not line.startswith("| ---")]
+    section = text[text.index("## Domain index") :]
+    section = section[: section.index("\n## ", 1)]
+    rows = [
+        line
+        for line in section.splitlines()
+        if line.startswith("| ") and not line.startswith("| ---")
+    ]
     header = [cell.strip() for cell in rows[0].strip("|").split("|")]
     assert tuple(header) == COLUMNS, header
-    return [dict(zip(COLUMNS, (cell.strip() for cell in row.strip("|").split("|")))) for row in rows[1:]]
+    return [
+        dict(zip(COLUMNS, (cell.strip() for cell in row.strip("|").split("|")))) for row in rows[1:]
+    ]
 
 
 def paths(cell: str) -> list[str]:
@@ -37,14 +43,18 @@ def test_domain_index__every_folder_listed_and_every_listed_path_exists():
     for name in listed["interfaces"]:
         if not (ROOT / "interfaces" / name).is_file():
             problems.append(f"interfaces: no `interfaces/{name}`")
-    for folder in sorted(p for p in (ROOT / "contracts").iterdir() if p.is_dir() and p.name not in NOT_A_DOMAIN):
+    for folder in sorted(
+        p for p in (ROOT / "contracts").iterdir() if p.is_dir() and p.name not in NOT_A_DOMAIN
+    ):
         if f"contracts/{folder.name}/" not in listed["contracts"]:
             problems.append(f"contracts/{folder.name}/ is in no row")
     for package in sorted(p for p in (ROOT / "keepers").iterdir() if (p / "__init__.py").is_file()):
         if f"keepers/{package.name}/" not in listed["keepers"]:
             problems.append(f"keepers/{package.name}/ is in no row")
     for runner in ("contracts", "keepers"):
-        for folder in sorted(p for p in (ROOT / "tests" / runner).iterdir() if p.is_dir() and p.name != "__pycache__"):
+        for folder in sorted(
+            p for p in (ROOT / "tests" / runner).iterdir() if p.is_dir() and p.name != "__pycache__"
+        ):
             if f"tests/{runner}/{folder.name}/" not in listed["tests"]:
                 problems.append(f"tests/{runner}/{folder.name}/ is in no row")
     for interface in sorted((ROOT / "interfaces").glob("I*.sol")):
@@ -55,5 +65,10 @@ def test_domain_index__every_folder_listed_and_every_listed_path_exists():
 
 def test_domain_index__spec_prefixes_are_the_ones_specs_md_uses():
     used = set(re.findall(r"\*\*([A-Z]+)-\d+\*\*", SPECS.read_text()))
-    named = {prefix.strip() for row in index_rows() for prefix in row["specs"].split(",") if prefix.strip()}
+    named = {
+        prefix.strip()
+        for row in index_rows()
+        for prefix in row["specs"].split(",")
+        if prefix.strip()
+    }
     assert named == used, (sorted(named - used), sorted(used - named))

@@ -21,9 +21,9 @@ import pytest
 
 from drills import KEEPERS, Drill, RedisServer, RpcProxy, broker_env, calldata, deploy_state
 from keepers.core import store
-from keepers.demo.processes import KeeperSupervisor, ProcessGroup, rpc, start_anvil
 from keepers.core.faults import POINTS
 from keepers.core.waiting import wait_until
+from keepers.demo.processes import KeeperSupervisor, ProcessGroup, rpc, start_anvil
 
 SEED = int(os.environ.get("QUANTERA_DRILL_SEED", "15"))
 # Every crash point once, in a seeded order, and a kill -9 at a random moment among them.
@@ -33,7 +33,8 @@ KILL_CYCLES = int(os.environ.get("QUANTERA_DRILL_CYCLES", str(len(CRASH_POINTS) 
 
 @pytest.fixture(scope="module")
 def deployment(tmp_path_factory):
-    """One deployment for every drill, saved as anvil state (each drill loads it into its own anvil)."""
+    """One deployment for every drill, saved as anvil state (each drill loads it into its own
+    anvil)."""
     return deploy_state(tmp_path_factory.mktemp("deployment"))
 
 
@@ -59,8 +60,14 @@ def make_drill(deployment, tmp_path):
         context = networks.parse_network_choice(f"ethereum:local:{url}")
         context.__enter__()
         contexts.append(context)
-        drill = Drill(tmp_path, url, forwarder.url if forwarder else url, deployments,
-                      f"sqlite:///{tmp_path / 'keeper.sqlite'}", listed)
+        drill = Drill(
+            tmp_path,
+            url,
+            forwarder.url if forwarder else url,
+            deployments,
+            f"sqlite:///{tmp_path / 'keeper.sqlite'}",
+            listed,
+        )
         return drill, group, forwarder
 
     try:
@@ -73,9 +80,12 @@ def make_drill(deployment, tmp_path):
             context.__exit__(None, None, None)
 
 
-def start_keepers(drill: Drill, group: ProcessGroup, max_restarts: int, backoff_seconds: float = 0.0):
-    supervisor = KeeperSupervisor(group, max_restarts=max_restarts, backoff_seconds=backoff_seconds,
-                                  max_backoff_seconds=4.0)
+def start_keepers(
+    drill: Drill, group: ProcessGroup, max_restarts: int, backoff_seconds: float = 0.0
+):
+    supervisor = KeeperSupervisor(
+        group, max_restarts=max_restarts, backoff_seconds=backoff_seconds, max_backoff_seconds=4.0
+    )
     for keeper in KEEPERS:
         supervisor.start(keeper, drill.argv(keeper), drill.env(keeper))
     return supervisor
@@ -89,12 +99,16 @@ def fault_schedule(rng, cycles: int) -> list[tuple[str, str]]:
         schedule.insert(int(rng.integers(0, len(schedule) + 1)), ("kill", str(rng.choice(KEEPERS))))
     while len(schedule) < cycles:
         keeper = str(rng.choice(KEEPERS))
-        schedule.append(("point", str(rng.choice(POINTS[keeper]))) if rng.random() < 0.6 else ("kill", keeper))
+        schedule.append(
+            ("point", str(rng.choice(POINTS[keeper]))) if rng.random() < 0.6 else ("kill", keeper)
+        )
     return schedule[:cycles]
 
 
 @pytest.mark.parametrize("seed", [SEED])
-def test_kill_9__random_points_of_many_cycles__nothing_duplicated_nothing_lost_store_canonical(make_drill, seed):
+def test_kill_9__random_points_of_many_cycles__nothing_duplicated_nothing_lost_store_canonical(
+    make_drill, seed
+):
     print(f"\nkill drill: seed {seed}, {KILL_CYCLES} cycles (replay: QUANTERA_DRILL_SEED={seed})")
     rng = np.random.default_rng(seed)
     schedule = fault_schedule(rng, KILL_CYCLES)
@@ -122,14 +136,21 @@ def test_kill_9__random_points_of_many_cycles__nothing_duplicated_nothing_lost_s
             drill.crash_file.unlink(missing_ok=True)
             fired += 0 if armed else 1
             counts = drill.check_invariants()
-            print(f"cycle {cycle}: {fault}{' (not reached)' if armed else ''}; "
-                  f"restarts {[supervisor.keepers[k].restarts for k in KEEPERS]}; {counts}")
+            print(
+                f"cycle {cycle}: {fault}{' (not reached)' if armed else ''}; "
+                f"restarts {[supervisor.keepers[k].restarts for k in KEEPERS]}; {counts}"
+            )
+
         # The keeper killed last may still be down (its work was done): wait for its restart.
         def restarts() -> int:
             return sum(supervisor.keepers[k].restarts for k in KEEPERS)
 
-        wait_until(lambda: restarts() >= fired, "the supervisor to restart every killed keeper", 600,
-                   on_poll=lambda: [supervisor.check(k) for k in KEEPERS])
+        wait_until(
+            lambda: restarts() >= fired,
+            "the supervisor to restart every killed keeper",
+            600,
+            on_poll=lambda: [supervisor.check(k) for k in KEEPERS],
+        )
         # At least one restart per fault; more when a keeper's runner also exited on its own under
         # load (seen: silverback's polling runner giving up on a slow endpoint) — restarted like any
         # exit, and the invariants above held after every cycle all the same.
@@ -140,7 +161,9 @@ def test_kill_9__random_points_of_many_cycles__nothing_duplicated_nothing_lost_s
         supervisor.stop_all()
 
 
-def test_rpc_endpoint_away__chain_moves_on__keepers_come_back_and_catch_up_from_their_cursors(make_drill):
+def test_rpc_endpoint_away__chain_moves_on__keepers_come_back_and_catch_up_from_their_cursors(
+    make_drill,
+):
     rng = np.random.default_rng(SEED)
     drill, group, proxy = make_drill(proxy=True)
     supervisor = start_keepers(drill, group, max_restarts=200, backoff_seconds=0.5)
@@ -154,22 +177,29 @@ def test_rpc_endpoint_away__chain_moves_on__keepers_come_back_and_catch_up_from_
         drill.make_work(rng)
         # The keepers find the endpoint closed (their calls fail; a keeper whose runner exits is
         # restarted with back-off and refused again) while the chain moves on.
-        wait_until(lambda: proxy.refused >= len(KEEPERS) and drill.head() >= cut_at + 5,
-                   "the keepers to find the endpoint closed while the chain moves on", 600,
-                   on_poll=lambda: [supervisor.check(k) for k in KEEPERS])
+        wait_until(
+            lambda: proxy.refused >= len(KEEPERS) and drill.head() >= cut_at + 5,
+            "the keepers to find the endpoint closed while the chain moves on",
+            600,
+            on_poll=lambda: [supervisor.check(k) for k in KEEPERS],
+        )
         assert not drill.done(), "the keepers did the work without an endpoint"
         proxy.restore()
         drill.wait_done("the keepers back on the endpoint, caught up", supervisor)
         after = drill.check_invariants()
-        print(f"\nRPC outage: {proxy.refused} connections refused, restarts "
-              f"{[supervisor.keepers[k].restarts for k in KEEPERS]}; before {before}; after {after}")
+        print(
+            f"\nRPC outage: {proxy.refused} connections refused, restarts "
+            f"{[supervisor.keepers[k].restarts for k in KEEPERS]}; before {before}; after {after}"
+        )
         assert after["freezes"] == before["freezes"] + 2
         assert after["publications"] > before["publications"]
     finally:
         supervisor.stop_all()
 
 
-def test_reorg__under_keepers_that_acted_on_the_orphaned_blocks__actions_redone_once_store_canonical(make_drill):
+def test_reorg__under_keepers_that_acted_on_orphaned_blocks__actions_redone_once_store_canonical(
+    make_drill,
+):
     from ape import accounts
 
     from keepers.core.scan import block_hash
@@ -186,7 +216,9 @@ def test_reorg__under_keepers_that_acted_on_the_orphaned_blocks__actions_redone_
         acted = drill.check_invariants()
         [wallet] = drill.registered[-1:]
         old_decision = [d for d in store.decisions(drill.engine, 1337) if d.wallet == wallet][0]
-        old_publication = max(store.publications(drill.engine, 1337, drill.vault.address), key=lambda r: r.update_id)
+        old_publication = max(
+            store.publications(drill.engine, 1337, drill.vault.address), key=lambda r: r.update_id
+        )
         # The chain stands still from here to the reorganisation (no block, not even a keeper's
         # transaction, is mined): a block mined between reading the head and `anvil_reorg` made the
         # reorganisation one block shallower than `depth`, and block fork + 1 survived it (seen
@@ -200,18 +232,38 @@ def test_reorg__under_keepers_that_acted_on_the_orphaned_blocks__actions_redone_
         operator, reporter = (accounts.test_accounts[i].address for i in (3, 8))
         feed = drill.feeds[1]
         answer = int(int(feed.latestRoundData()[1]) * 0.97)
-        txs = [[{"from": operator, "to": drill.registry.address, "gas": hex(1_000_000),
-                 "nonce": rpc(drill.url, "eth_getTransactionCount", [operator, hex(fork)]),
-                 "data": calldata(drill.registry, "registerInvestor", *drill.registration(wallet))}, 1],
-               [{"from": reporter, "to": feed.address, "gas": hex(500_000),
-                 "nonce": rpc(drill.url, "eth_getTransactionCount", [reporter, hex(fork)]),
-                 "data": calldata(feed, "report", answer)}, 2]]
+        txs = [
+            [
+                {
+                    "from": operator,
+                    "to": drill.registry.address,
+                    "gas": hex(1_000_000),
+                    "nonce": rpc(drill.url, "eth_getTransactionCount", [operator, hex(fork)]),
+                    "data": calldata(
+                        drill.registry, "registerInvestor", *drill.registration(wallet)
+                    ),
+                },
+                1,
+            ],
+            [
+                {
+                    "from": reporter,
+                    "to": feed.address,
+                    "gas": hex(500_000),
+                    "nonce": rpc(drill.url, "eth_getTransactionCount", [reporter, hex(fork)]),
+                    "data": calldata(feed, "report", answer),
+                },
+                2,
+            ],
+        ]
         rpc(drill.url, "anvil_reorg", [depth, txs])
         rpc(drill.url, "evm_setIntervalMining", [1])  # a block a second again, as on a live chain
         assert block_hash(fork) == fork_hash and block_hash(fork + 1) != orphan_hash
         assert not drill.registry.isFrozen(wallet), "the orphaned freeze is still on chain"
-        print(f"\nreorg: {depth} blocks deep above block {fork}; freeze {old_decision.tx_hash} and "
-              f"update {old_publication.update_id} ({old_publication.tx_hash}) orphaned")
+        print(
+            f"\nreorg: {depth} blocks deep above block {fork}; freeze {old_decision.tx_hash} and "
+            f"update {old_publication.update_id} ({old_publication.tx_hash}) orphaned"
+        )
         drill.wait_done("the keepers redoing what the reorganisation undid", supervisor)
         after = drill.check_invariants()
         assert after["freezes"] == acted["freezes"]
@@ -222,17 +274,29 @@ def test_reorg__under_keepers_that_acted_on_the_orphaned_blocks__actions_redone_
         # depending on the order its polls meet them. What holds: one publication per id, each
         # stored with its standing transaction (check_invariants), the model as of the latest round
         # (done), stored as confirmed with the transaction that stands on the new branch.
-        standing = max((r for r in store.publications(drill.engine, 1337, drill.vault.address)
-                        if r.status == "confirmed"), key=lambda r: r.update_id)
+        standing = max(
+            (
+                r
+                for r in store.publications(drill.engine, 1337, drill.vault.address)
+                if r.status == "confirmed"
+            ),
+            key=lambda r: r.update_id,
+        )
         metrics_id, metrics_as_of = (int(v) for v in drill.risk.metricsOf(drill.vault)[1:3])
         assert (metrics_id, metrics_as_of) == (standing.update_id, drill.latest_round_time())
         receipt = rpc(drill.url, "eth_getTransactionReceipt", [standing.tx_hash])
         assert receipt is not None and int(receipt["blockNumber"], 16) > fork
-        observed = {o.round_id: o.answer for o in store.price_observations(drill.engine, 1337, feed.address)}
-        assert observed[int(feed.latestRoundData()[0])] == str(answer)  # the canonical answer, not the orphaned one
-        # Mostly handled live; silverback's polling runner itself sometimes exits when a block it was
-        # reading vanishes (restarted: the keeper rewinds on start just the same).
-        print(f"restarts during the reorganisation: {[supervisor.keepers[k].restarts for k in KEEPERS]}")
+        observed = {
+            o.round_id: o.answer for o in store.price_observations(drill.engine, 1337, feed.address)
+        }
+        # the canonical answer, not the orphaned one
+        assert observed[int(feed.latestRoundData()[0])] == str(answer)
+        # Mostly handled live; silverback's polling runner itself sometimes exits when a block it
+        # was reading vanishes (restarted: the keeper rewinds on start just the same).
+        print(
+            "restarts during the reorganisation: "
+            f"{[supervisor.keepers[k].restarts for k in KEEPERS]}"
+        )
     finally:
         supervisor.stop_all()
 
@@ -243,7 +307,9 @@ def redis_available() -> str | None:
     return "redis-server is not installed (make test-keepers installs it with apt-get when it can)"
 
 
-def test_distributed_runner__two_workers_on_redis__screening_and_risk_act_once(make_drill, tmp_path):
+def test_distributed_runner__two_workers_on_redis__screening_and_risk_act_once(
+    make_drill, tmp_path
+):
     reason = redis_available()
     if reason:
         pytest.skip(reason)
@@ -268,19 +334,29 @@ def test_distributed_runner__two_workers_on_redis__screening_and_risk_act_once(m
         # transaction a freeze that stands, one publication per update id).
         ran = {}
         for keeper in ("screening", "risk"):
-            ran[keeper] = [(tmp_path / f"{keeper}-worker-{w}.log").read_text().count("on_block[") for w in (1, 2)]
+            ran[keeper] = [
+                (tmp_path / f"{keeper}-worker-{w}.log").read_text().count("on_block[")
+                for w in (1, 2)
+            ]
             assert min(ran[keeper]) > 0, f"{keeper}: a worker ran no block task ({ran[keeper]})"
         assert counts["freezes"] == 2
-        skipped = {k: (tmp_path / f"{k}-runner.log").read_text().count("skipped: True") for k in ("screening", "risk")}
-        print(f"\ndistributed runner: {counts}; block tasks per worker {ran}; cycles that found the "
-              f"keeper's lock held and skipped: {skipped}")
+        skipped = {
+            k: (tmp_path / f"{k}-runner.log").read_text().count("skipped: True")
+            for k in ("screening", "risk")
+        }
+        print(
+            f"\ndistributed runner: {counts}; block tasks per worker {ran}; cycles that found the "
+            f"keeper's lock held and skipped: {skipped}"
+        )
         assert sum(k.restarts for k in supervisor.keepers.values()) == 0
     finally:
         supervisor.stop_all()
         redis.stop()
 
 
-def test_silverback_snapshot__torn_by_a_kill__ignored_then_written_atomically(tmp_path, monkeypatch):
+def test_silverback_snapshot__torn_by_a_kill__ignored_then_written_atomically(
+    tmp_path, monkeypatch
+):
     """What the kill drill found: silverback 0.7.38 rewrites its runner snapshot in place (and every
     keeper of a folder shared one under the default bot name), so a torn file failed every later
     start. Our keepers ignore an unreadable one and write it atomically (`keeper_bot`)."""
@@ -296,7 +372,8 @@ def test_silverback_snapshot__torn_by_a_kill__ignored_then_written_atomically(tm
     bot_id = SilverbackID(name="quantera-screening", ecosystem="ethereum", network="local")
     folder = tmp_path / ".silverback-sessions" / "quantera-screening" / "ethereum" / "local"
     folder.mkdir(parents=True)
-    (folder / "state.json").write_text('{"last_block_seen":251,"last_block_processed":250}0"}')  # as found
+    # as found
+    (folder / "state.json").write_text('{"last_block_seen":251,"last_block_processed":250}0"}')
     datastore = Datastore()
     assert asyncio.run(datastore.init(bot_id)) is None
     asyncio.run(datastore.save(StateSnapshot(last_block_seen=7, last_block_processed=7)))

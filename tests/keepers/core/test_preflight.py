@@ -1,5 +1,5 @@
-"""FND-12: the deploy script's pre-flight checks of its inputs, without a chain (keepers/core/preflight.py).
-The same checks against a chain run in test_deploy_live.py."""
+"""FND-12: the deploy script's pre-flight checks of its inputs, without a chain
+(keepers/core/preflight.py). The same checks against a chain run in test_deploy_live.py."""
 
 import yaml
 
@@ -16,8 +16,14 @@ TOKEN_B = "0x976EA74026E726554dB657fA54763abd0C3a0aa9"
 
 
 def entry(token=None, primary=FEED_A, **extra) -> dict:
-    return {**({"token": token} if token else {}), "primary": primary, "heartbeat": 86400,
-            "min_price": 10**17, "max_price": 10**21, **extra}
+    return {
+        **({"token": token} if token else {}),
+        "primary": primary,
+        "heartbeat": 86400,
+        "min_price": 10**17,
+        "max_price": 10**21,
+        **extra,
+    }
 
 
 def feeds_file(tmp_path, data, text: str | None = None):
@@ -26,9 +32,19 @@ def feeds_file(tmp_path, data, text: str | None = None):
     return path
 
 
-def test_load_feeds__well_formed__feed_config_per_symbol_and_compliance_token_left_to_the_deployment(tmp_path):
-    path = feeds_file(tmp_path, {"USDC": entry(TOKEN_A), "QTF": entry(primary=FEED_B),
-                                 "QSPX": entry(TOKEN_B, secondary=FEED_B, secondary_heartbeat=3600, max_deviation_bps=100)})
+def test_load_feeds__well_formed__feed_config_per_symbol_and_compliance_token_left_to_deployment(
+    tmp_path,
+):
+    path = feeds_file(
+        tmp_path,
+        {
+            "USDC": entry(TOKEN_A),
+            "QTF": entry(primary=FEED_B),
+            "QSPX": entry(
+                TOKEN_B, secondary=FEED_B, secondary_heartbeat=3600, max_deviation_bps=100
+            ),
+        },
+    )
     assets, problems = load_feeds(path, SYMBOLS, "QTF")
     assert problems == []
     assert assets["USDC"].token == TOKEN_A and assets["QTF"].token is None
@@ -38,18 +54,29 @@ def test_load_feeds__well_formed__feed_config_per_symbol_and_compliance_token_le
 
 
 def test_load_feeds__every_kind_of_mistake__each_named_on_one_line(tmp_path):
-    text = yaml.safe_dump({
-        "USDC": entry(TOKEN_A, secondary=FEED_B),                     # no secondary heartbeat / deviation
-        "QSPX": entry(TOKEN_A, heartbeat=0, spare=1),                 # same token as USDC, zero heartbeat, unknown key
-        "QOIL": entry(TOKEN_B),                                       # not in the portfolio
-    }) + "QTF: {primary: 0x70997970C51812dc3A010C7d01b50e0d17dc79C8, heartbeat: 1, min_price: 2, max_price: 1}\n"
+    text = yaml.safe_dump(
+        {
+            "USDC": entry(TOKEN_A, secondary=FEED_B),  # no secondary heartbeat / deviation
+            # same token as USDC, zero heartbeat, unknown key
+            "QSPX": entry(TOKEN_A, heartbeat=0, spare=1),
+            "QOIL": entry(TOKEN_B),  # not in the portfolio
+        }
+    ) + (
+        "QTF: {primary: 0x70997970C51812dc3A010C7d01b50e0d17dc79C8, heartbeat: 1, "
+        "min_price: 2, max_price: 1}\n"
+    )
     assets, [problem] = load_feeds(feeds_file(tmp_path, None, text), SYMBOLS, "QTF")
     unquoted = int(FEED_A, 16)  # YAML reads an unquoted 0x... as a number
     assert "\n" not in problem and assets == {}
-    for expected in ("QOIL not in the portfolio", "USDC.secondary_heartbeat is missing", "USDC.max_deviation_bps is missing",
-                     "QSPX.heartbeat must be an integer in [1, 4294967295], not 0", "QSPX: unknown key(s) spare",
-                     f"QTF.primary {unquoted} is not an address (0x and 40 hex digits, quoted in YAML)",
-                     "QTF.min_price 2 is above max_price 1"):
+    for expected in (
+        "QOIL not in the portfolio",
+        "USDC.secondary_heartbeat is missing",
+        "USDC.max_deviation_bps is missing",
+        "QSPX.heartbeat must be an integer in [1, 4294967295], not 0",
+        "QSPX: unknown key(s) spare",
+        f"QTF.primary {unquoted} is not an address (0x and 40 hex digits, quoted in YAML)",
+        "QTF.min_price 2 is above max_price 1",
+    ):
         assert expected in problem, (expected, problem)
 
 
@@ -61,15 +88,24 @@ def test_load_feeds__duplicate_token__named(tmp_path):
 
 def test_load_feeds__missing_or_not_yaml__one_problem(tmp_path):
     assert load_feeds(tmp_path / "absent.yaml", SYMBOLS, "QTF")[1][0].endswith(
-        "absent.yaml is missing: live networks take token and feed addresses from it")
+        "absent.yaml is missing: live networks take token and feed addresses from it"
+    )
     _, [problem] = load_feeds(feeds_file(tmp_path, None, "USDC: [unclosed\n"), SYMBOLS, "QTF")
     assert "is not valid YAML" in problem and "(line" in problem
 
 
 def test_check_options__live_roles__required_checksummed_and_distinct():
-    problems = check_options(DEPLOYER, [("--guardian", GOVERNOR), ("--governor", GOVERNOR), ("--operator", None),
-                                        ("--token-agent", GUARDIAN.lower()), ("--compliance-keeper", ZERO_ADDRESS)],
-                             ("--guardian", "--governor", "--operator"))
+    problems = check_options(
+        DEPLOYER,
+        [
+            ("--guardian", GOVERNOR),
+            ("--governor", GOVERNOR),
+            ("--operator", None),
+            ("--token-agent", GUARDIAN.lower()),
+            ("--compliance-keeper", ZERO_ADDRESS),
+        ],
+        ("--guardian", "--governor", "--operator"),
+    )
     assert problems == [
         "--operator is required on live networks",
         f"--token-agent {GUARDIAN.lower()} is not checksummed (EIP-55: {GUARDIAN})",
@@ -77,13 +113,17 @@ def test_check_options__live_roles__required_checksummed_and_distinct():
         "--governor and --guardian must be different addresses",
     ]
     assert check_options(DEPLOYER, [("--governor", DEPLOYER), ("--guardian", GUARDIAN)], ()) == [
-        "--governor must not be the deploying account"]
-    assert check_options(DEPLOYER, [("--token-agent", GUARDIAN), ("--compliance-keeper", GUARDIAN)], ()) == [
-        "--token-agent and --compliance-keeper must be different addresses"]
+        "--governor must not be the deploying account"
+    ]
+    assert check_options(
+        DEPLOYER, [("--token-agent", GUARDIAN), ("--compliance-keeper", GUARDIAN)], ()
+    ) == ["--token-agent and --compliance-keeper must be different addresses"]
 
 
 def test_check_balance__below_estimate__names_what_is_held_and_needed():
     assert check_balance(10**18, 10_000_000, 10**9, DEPLOYER) == []
     [problem] = check_balance(10**15, 10_000_000, 10**9, DEPLOYER)
-    assert problem == (f"deployer {DEPLOYER} holds 0.001000 ETH; the deployment needs about 0.010000 ETH "
-                       "(10,000,000 gas at 1.000 gwei)")
+    assert problem == (
+        f"deployer {DEPLOYER} holds 0.001000 ETH; the deployment needs about 0.010000 ETH "
+        "(10,000,000 gas at 1.000 gwei)"
+    )

@@ -27,7 +27,8 @@ TESTS = ROOT / "tests"
 ID = re.compile(r"\b([A-Z]{3,4})-(\d+)\b")
 # Standards and other numbered names that are not requirement ids.
 NOT_REQUIREMENTS = {"ERC", "EIP", "BIP", "RFC", "ISO", "CVE", "UTF", "SHA"}
-# In a test's name an id is lower case with an underscore (test_rsk_3__...): only the spec's domains.
+# In a test's name an id is lower case with an underscore (test_rsk_3__...): only the spec's
+# domains.
 NAMED_ID = re.compile(r"(?<![a-z])([a-z]{3,4})_(\d+)(?![0-9])")
 DOMAINS = {"FND", "CMP", "ORC", "RSK", "LIQ", "RBL", "DEMO", "SEC", "KPR"}
 ITEM = re.compile(r"^- \*\*([A-Z]{3,4}-\d+)\*\*")
@@ -80,8 +81,10 @@ def parse_specs(text: str) -> SpecMap:
             if path is None:
                 if previous_path is None:
                     where = current.id if current else "a section introduction"
-                    problems.append(f"docs/specs.md:{number}: `{token}` under {where} continues no "
-                                    "reference: write its file (`tests/...py::name`)")
+                    problems.append(
+                        f"docs/specs.md:{number}: `{token}` under {where} continues no "
+                        "reference: write its file (`tests/...py::name`)"
+                    )
                     continue
                 path = previous_path
             elif not (path.startswith("tests/") or "/" not in path):
@@ -125,7 +128,9 @@ def read_test_file(path: Path) -> ParsedFile:
                     if isinstance(target, ast.Name):
                         names.add(target.id)
                         value = child.value
-                        if target.id.startswith("Test") or (isinstance(value, ast.Attribute) and value.attr == "TestCase"):
+                        if target.id.startswith("Test") or (
+                            isinstance(value, ast.Attribute) and value.attr == "TestCase"
+                        ):
                             tests.add(target.id)
             else:
                 visit(child, prefix)
@@ -151,8 +156,15 @@ def resolve(reference: Reference, files: list[Path]) -> tuple[bool, list[str]]:
         same_name = [p for p in files if p.name == Path(reference.path).name]
         if len(same_name) == 1:
             right = shown(same_name[0])
-            return False, [f"{where}: stale path {quoted}: the file is `{right}` (write `{reference.path}` as `{right}`)"]
-        hint = f" (several files are named so: {', '.join(shown(p) for p in same_name)})" if same_name else ""
+            return False, [
+                f"{where}: stale path {quoted}: the file is `{right}` "
+                f"(write `{reference.path}` as `{right}`)"
+            ]
+        hint = (
+            f" (several files are named so: {', '.join(shown(p) for p in same_name)})"
+            if same_name
+            else ""
+        )
         return False, [f"{where}: {quoted}: no file `{reference.path}`{hint}"]
     defined = read_test_file(path)
     if reference.name is None:
@@ -191,7 +203,9 @@ def claimed_ids(files: list[Path]) -> dict[str, list[str]]:
                 note(ast.get_docstring(node), f"{relative}::{node.name}")
                 for prefix, number in NAMED_ID.findall(node.name):
                     if prefix.upper() in DOMAINS:
-                        claims[f"{prefix.upper()}-{number}"].append(f"{relative}::{node.name} (name)")
+                        claims[f"{prefix.upper()}-{number}"].append(
+                            f"{relative}::{node.name} (name)"
+                        )
     return claims
 
 
@@ -203,7 +217,9 @@ def spec_map_problems(text: str, files: list[Path]) -> list[str]:
         lines[requirement.id].append(requirement.line)
     for id_, at in lines.items():
         if len(at) > 1:
-            problems.append(f"{id_} is defined {len(at)} times (docs/specs.md lines {', '.join(map(str, at))})")
+            problems.append(
+                f"{id_} is defined {len(at)} times (docs/specs.md lines {', '.join(map(str, at))})"
+            )
     for requirement in spec.requirements:
         names_a_test = False
         for reference in requirement.references:
@@ -211,13 +227,17 @@ def spec_map_problems(text: str, files: list[Path]) -> list[str]:
             names_a_test |= resolves_to_test
             problems += [f"{requirement.id}: {p}" for p in found]
         if not names_a_test:
-            problems.append(f"{requirement.id} (docs/specs.md:{requirement.line}) names no test "
-                            "(`tests/...py::test_name` or a test file)")
+            problems.append(
+                f"{requirement.id} (docs/specs.md:{requirement.line}) names no test "
+                "(`tests/...py::test_name` or a test file)"
+            )
     for reference in spec.loose:
         problems += resolve(reference, files)[1]
     for id_, where in sorted(claimed_ids(files).items()):
         if id_ not in lines:
-            problems.append(f"{id_} is claimed but not in docs/specs.md: {', '.join(sorted(set(where)))}")
+            problems.append(
+                f"{id_} is claimed but not in docs/specs.md: {', '.join(sorted(set(where)))}"
+            )
     return problems
 
 
@@ -231,26 +251,35 @@ def test_spec_map__every_requirement_names_existing_tests_and_every_claimed_id_e
 def test_spec_map__each_kind_of_problem__reported_with_the_fix(tmp_path):
     """The checker itself, on a small document and the real tests/ tree."""
     real = "tests/keepers/core/test_store.py"
-    text = "\n".join([
-        "## Domain",
-        "",
-        f"- **FND-1** holds. `{real}::test_insert__same_logs_twice__stored_once`,",
-        "  `::test_cursor__any_order_of_updates__is_the_maximum_seen`, `::test_no_such_test`.",
-        "- **FND-1** twice.",
-        f"  `{real}::test_insert__same_logs_twice__stored_once`.",
-        "- **FND-2** names nothing but a helper. `tests/contracts/isolation.py::isolated`.",
-        "- **FND-3** stale path. `tests/test_store.py::test_insert__same_logs_twice__stored_once`.",
-        "- **FND-4** no file. `tests/keepers/test_nowhere.py::test_x`.",
-        "- **FND-5** dangling. `::test_x`.",
-        "- **FND-6** a glob and a state machine. `tests/keepers/liquidity/test_routing.py::test_split__*`,",
-        "  `tests/contracts/risk/test_risk_stateful.py::RiskMachine`, `tests/keepers/core/test_cli.py`.",
-        "- **FND-7** moved. `tests/keepers/core/test_cli.py::test_insert__same_logs_twice__stored_once`.",
-    ])
+    text = "\n".join(
+        [
+            "## Domain",
+            "",
+            f"- **FND-1** holds. `{real}::test_insert__same_logs_twice__stored_once`,",
+            "  `::test_cursor__any_order_of_updates__is_the_maximum_seen`, `::test_no_such_test`.",
+            "- **FND-1** twice.",
+            f"  `{real}::test_insert__same_logs_twice__stored_once`.",
+            "- **FND-2** names nothing but a helper. `tests/contracts/isolation.py::isolated`.",
+            "- **FND-3** stale path. "
+            "`tests/test_store.py::test_insert__same_logs_twice__stored_once`.",
+            "- **FND-4** no file. `tests/keepers/test_nowhere.py::test_x`.",
+            "- **FND-5** dangling. `::test_x`.",
+            "- **FND-6** a glob and a state machine. "
+            "`tests/keepers/liquidity/test_routing.py::test_split__*`,",
+            "  `tests/contracts/risk/test_risk_stateful.py::RiskMachine`, "
+            "`tests/keepers/core/test_cli.py`.",
+            "- **FND-7** moved. "
+            "`tests/keepers/core/test_cli.py::test_insert__same_logs_twice__stored_once`.",
+        ]
+    )
     problems = "\n".join(spec_map_problems(text, files_under_tests()))
     assert "FND-1 is defined 2 times (docs/specs.md lines 3, 5)" in problems
     assert "defines no `test_no_such_test`" in problems
     assert "FND-2 (docs/specs.md:7) names no test" in problems
-    assert f"stale path `tests/test_store.py::test_insert__same_logs_twice__stored_once`: the file is `{real}`" in problems
+    assert (
+        "stale path `tests/test_store.py::test_insert__same_logs_twice__stored_once`: "
+        f"the file is `{real}`" in problems
+    )
     assert "no file `tests/keepers/test_nowhere.py`" in problems
     assert "`::test_x` under FND-5 continues no reference" in problems
     assert "FND-6" not in problems, problems
@@ -258,9 +287,14 @@ def test_spec_map__each_kind_of_problem__reported_with_the_fix(tmp_path):
     assert "FND-1 names no test" not in problems and "FND-3 (docs" in problems
     # A claim of an id the document does not define, from a test's docstring.
     claimed = tmp_path / "test_claims.py"
-    claimed.write_text('def test_a():\n    """RSK-99 and ERC-20: one requirement, one standard."""\n\n\n'
-                       "def test_sec_98__named_for_it():\n    pass\n")
+    claimed.write_text(
+        'def test_a():\n    """RSK-99 and ERC-20: one requirement, one standard."""\n\n\n'
+        "def test_sec_98__named_for_it():\n    pass\n"
+    )
     problems = "\n".join(spec_map_problems(text, [claimed]))
     assert f"RSK-99 is claimed but not in docs/specs.md: {claimed}::test_a" in problems
-    assert f"SEC-98 is claimed but not in docs/specs.md: {claimed}::test_sec_98__named_for_it (name)" in problems
+    assert (
+        f"SEC-98 is claimed but not in docs/specs.md: {claimed}::test_sec_98__named_for_it (name)"
+        in problems
+    )
     assert "ERC-20" not in problems

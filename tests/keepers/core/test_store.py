@@ -9,8 +9,13 @@ from keepers.core import store
 
 def row(block: int, log_index: int, event: str = "RoleGranted") -> dict:
     return event_row(
-        1337, event=event, block_number=block, block_timestamp=1_700_000_000 + block,
-        tx_hash=f"0x{block:064x}", log_index=log_index, contract="0x" + "11" * 20,
+        1337,
+        event=event,
+        block_number=block,
+        block_timestamp=1_700_000_000 + block,
+        tx_hash=f"0x{block:064x}",
+        log_index=log_index,
+        contract="0x" + "11" * 20,
         args={"roleId": 3, "account": "0x" + "22" * 20, "delay": 0, "since": 5, "newMember": True},
     )
 
@@ -65,7 +70,10 @@ def test_publications__pending_rewritten_confirmed_kept(engine):
 
 # KPR-3, KPR-5: reorganisation checkpoints, the keeper lock, old stores upgraded in place.
 
-def test_checkpoints__rewind_after_reorg__cursor_back_to_ancestor_and_orphaned_rows_forgotten(engine):
+
+def test_checkpoints__rewind_after_reorg__cursor_back_to_ancestor_and_orphaned_rows_forgotten(
+    engine,
+):
     for block in (10, 11, 12):
         store.advance_cursor(engine, "governance", 1337, block, f"0x{block:064x}")
     store.insert_governance_events(engine, [row(10, 0), row(12, 0)])
@@ -94,13 +102,25 @@ def test_keeper_lock__sqlite_file__exclusive_and_released_when_the_holder_is_kil
     url = f"sqlite:///{tmp_path / 'k.sqlite'}"
     engine = store.open_store(url)
     with store.keeper_lock(engine, "screening") as first:
-        with store.keeper_lock(engine, "screening") as second, store.keeper_lock(engine, "risk") as other:
+        with (
+            store.keeper_lock(engine, "screening") as second,
+            store.keeper_lock(engine, "risk") as other,
+        ):
             assert first and not second and other
-    holder = subprocess.Popen([sys.executable, "-c", (
-        "import sys, time; from keepers.core import store\n"
-        f"e = store.open_store({url!r})\n"
-        "with store.keeper_lock(e, 'screening') as mine:\n"
-        "    print(mine, flush=True); time.sleep(86_400)\n")], stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            (
+                "import sys, time; from keepers.core import store\n"
+                f"e = store.open_store({url!r})\n"
+                "with store.keeper_lock(e, 'screening') as mine:\n"
+                "    print(mine, flush=True); time.sleep(86_400)\n"
+            ),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "True"
         with store.keeper_lock(engine, "screening") as taken:
@@ -119,20 +139,43 @@ def test_open_store__store_from_before_the_reorg_columns__upgraded_in_place(tmp_
 
     path = tmp_path / "old.sqlite"
     with sqlite3.connect(path) as conn:
-        conn.execute("CREATE TABLE price_observations (chain_id BIGINT, feed VARCHAR(42), round_id BIGINT, "
-                     "answer VARCHAR(80), updated_at BIGINT, PRIMARY KEY (chain_id, feed, round_id))")
+        conn.execute(
+            "CREATE TABLE price_observations (chain_id BIGINT, feed VARCHAR(42), round_id BIGINT, "
+            "answer VARCHAR(80), updated_at BIGINT, PRIMARY KEY (chain_id, feed, round_id))"
+        )
         conn.execute("INSERT INTO price_observations VALUES (1337, '0xfeed', 1, '100', 5)")
     engine = store.open_store(f"sqlite:///{path}")
-    assert store.add_price_observations(engine, [{"chain_id": 1337, "feed": "0xfeed", "round_id": 2,
-                                                  "answer": "101", "updated_at": 6, "block_number": 40}]) == 1
+    assert (
+        store.add_price_observations(
+            engine,
+            [
+                {
+                    "chain_id": 1337,
+                    "feed": "0xfeed",
+                    "round_id": 2,
+                    "answer": "101",
+                    "updated_at": 6,
+                    "block_number": 40,
+                }
+            ],
+        )
+        == 1
+    )
     assert store.latest_observation_block(engine, 1337) == 40
     assert store.forget_price_observations_after(engine, 1337, 39) == 1
     assert [o.round_id for o in store.price_observations(engine, 1337, "0xfeed")] == [1]
 
 
 def test_reopen_orphaned_intents__nonce_not_spent_on_chain__signed_again_or_expired(engine):
-    base = {"chain_id": 1337, "portfolio": "0x" + "aa" * 20, "intent": {}, "signature": "00", "routes": [],
-            "created_at": 100, "status": "signed"}
+    base = {
+        "chain_id": 1337,
+        "portfolio": "0x" + "aa" * 20,
+        "intent": {},
+        "signature": "00",
+        "routes": [],
+        "created_at": 100,
+        "status": "signed",
+    }
     store.record_intent(engine, dict(base, nonce=3, digest="0x03", deadline=1_000))
     store.record_intent(engine, dict(base, nonce=4, digest="0x04", deadline=500))
     store.set_intent_status(engine, "0x03", "executed", tx_hash="0x" + "03" * 32)

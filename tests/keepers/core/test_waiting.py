@@ -21,7 +21,10 @@ def test_blocks_after__no_block_since__none_instead_of_an_inverted_range():
 
 def test_wait_until__condition_met_late__returns_its_value():
     calls = itertools.count()
-    assert wait_until(lambda: next(calls) >= 3 and "ready", "the third poll", timeout=60, poll=0.001) == "ready"
+    assert (
+        wait_until(lambda: next(calls) >= 3 and "ready", "the third poll", timeout=60, poll=0.001)
+        == "ready"
+    )
 
 
 def test_wait_until__never_met__times_out_naming_what_it_waited_for():
@@ -41,4 +44,6 @@ def test_wait_until__met_at_the_deadline__is_not_a_timeout():
     # The last poll starts after the deadline: a condition that holds from the deadline on is met,
     # however slowly the polls run.
     start = time.monotonic()
-    assert wait_until(lambda: time.monotonic() >= start + 0.05, "the deadline", timeout=0.05, poll=0.02)
+    assert wait_until(
+        lambda: time.monotonic() >= start + 0.05, "the deadline", timeout=0.05, poll=0.02
+    )

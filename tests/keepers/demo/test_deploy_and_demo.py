@@ -1,4 +1,5 @@
-"""FND-7, FND-9, LIQ-15: the real deploy script is re-runnable (venues wired and seeded too); the demo exits 0 and leaves no process.
+"""FND-7, FND-9, LIQ-15: the real deploy script is re-runnable (venues wired and seeded too); the
+demo exits 0 and leaves no process.
 
 These start their own anvil (like `make demo`) and run the real `ape run` commands.
 """
@@ -27,8 +28,12 @@ def deployed(tmp_path_factory):
         network = f"ethereum:local:{url}"
         first = run_ape(["deploy", "all", "--network", network], folder)
         assert first.returncode == 0, first.stderr
-        yield SimpleNamespace(url=url, network=network, folder=folder,
-                              record=json.loads((folder / "ethereum-local.json").read_text()))
+        yield SimpleNamespace(
+            url=url,
+            network=network,
+            folder=folder,
+            record=json.loads((folder / "ethereum-local.json").read_text()),
+        )
     finally:
         group.stop_all()
 
@@ -37,13 +42,17 @@ def test_deploy_show_and_route_quote__json__print_what_deploy_wrote_and_a_plan(d
     """FND-7 (show) and LIQ-14 (`quantera route quote` on the deployed venues), one deployment."""
     shown = run_ape(["deploy", "show", "--network", deployed.network, "--json"], deployed.folder)
     assert shown.returncode == 0, shown.stderr
-    assert json.loads(shown.stdout[shown.stdout.index("{"):]) == deployed.record
+    assert json.loads(shown.stdout[shown.stdout.index("{") :]) == deployed.record
     check_route_quote(deployed.network, deployed.folder)
 
 
 def test_deploy__run_twice__second_run_sends_nothing_and_record_is_unchanged(deployed):
     """Runs after the show test (file order): its `--fresh` run replaces the shared deployment."""
-    network, record_file, record = deployed.network, deployed.folder / "ethereum-local.json", deployed.record
+    network, record_file, record = (
+        deployed.network,
+        deployed.folder / "ethereum-local.json",
+        deployed.record,
+    )
     assert record["chain_id"] == 1337 and record["block"] >= 1
     address = record["contracts"]["QuanteraAccessManager"]
     assert rpc(deployed.url, "eth_getCode", [address, "latest"]) not in ("0x", "")
@@ -52,10 +61,15 @@ def test_deploy__run_twice__second_run_sends_nothing_and_record_is_unchanged(dep
     second = run_ape(["deploy", "all", "--network", network], deployed.folder)
     assert second.returncode == 0, second.stderr
     assert "QuanteraAccessManager already at" in second.stdout
-    assert rpc(deployed.url, "eth_getTransactionCount", [first_test_account(), "latest"]) == nonce_before
+    assert (
+        rpc(deployed.url, "eth_getTransactionCount", [first_test_account(), "latest"])
+        == nonce_before
+    )
     assert json.loads(record_file.read_text()) == record
 
-    fresh = run_ape(["deploy", "all", "--network", network, "--fresh", "--no-liquidity"], deployed.folder)
+    fresh = run_ape(
+        ["deploy", "all", "--network", network, "--fresh", "--no-liquidity"], deployed.folder
+    )
     assert fresh.returncode == 0, fresh.stderr
     assert json.loads(record_file.read_text())["contracts"]["QuanteraAccessManager"] != address
 
@@ -78,26 +92,40 @@ def assert_nothing_left(demo_stdout: str) -> None:
 
 
 def test_demo__bounded_blocks__exits_zero_all_checks_pass_and_leaves_no_process(tmp_path):
-    demo = subprocess.run([str(BIN / "ape"), "run", "demo", "--blocks", "5", "--dir", str(tmp_path)],
-                          capture_output=True, text=True, timeout=SUBPROCESS_TIMEOUT_SECONDS)
+    demo = subprocess.run(
+        [str(BIN / "ape"), "run", "demo", "--blocks", "5", "--dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=SUBPROCESS_TIMEOUT_SECONDS,
+    )
     assert demo.returncode == 0, demo.stdout[-3000:] + demo.stderr[-3000:]
     assert "FAIL" not in demo.stdout and demo.stdout.count("pass") == 18
     assert_nothing_left(demo.stdout)
     assert (tmp_path / "keeper.sqlite").is_file()
     report = (tmp_path / "rebalancing-report" / "report.md").read_text()
     assert "rebalance (" in report and "VaR exceptions:" in report
-    assert all((tmp_path / "rebalancing-report" / f"{p}.png").stat().st_size > 1_000 for p in ("nav", "weights", "var", "gas"))
+    assert all(
+        (tmp_path / "rebalancing-report" / f"{p}.png").stat().st_size > 1_000
+        for p in ("nav", "weights", "var", "gas")
+    )
 
 
 def test_demo__failing_step__one_line_names_it_exits_nonzero_and_leaves_no_process(tmp_path):
     """DEMO-2: an operator's wrong sanctions-list path makes the screening keeper exit at start,
     every time: the supervisor gives up after its restarts and the demo says so in one line."""
     env = dict(os.environ, QUANTERA_SANCTIONS_LIST=str(tmp_path / "no-such-list.csv"))
-    demo = subprocess.run([str(BIN / "ape"), "run", "demo", "--blocks", "5", "--dir", str(tmp_path / "demo")],
-                          capture_output=True, text=True, timeout=SUBPROCESS_TIMEOUT_SECONDS, env=env)
+    demo = subprocess.run(
+        [str(BIN / "ape"), "run", "demo", "--blocks", "5", "--dir", str(tmp_path / "demo")],
+        capture_output=True,
+        text=True,
+        timeout=SUBPROCESS_TIMEOUT_SECONDS,
+        env=env,
+    )
     assert demo.returncode == 1, demo.stdout[-3000:] + demo.stderr[-3000:]
     [line] = [line for line in demo.stderr.splitlines() if line.startswith("demo failed")]
-    assert line.startswith("demo failed at step 'start the keepers': QuanteraError: screening-keeper exited with")
+    assert line.startswith(
+        "demo failed at step 'start the keepers': QuanteraError: screening-keeper exited with"
+    )
     assert f"logs in {tmp_path / 'demo'}" in line
     assert "Traceback" not in demo.stdout + demo.stderr
     assert "cannot read sanctions list" in (tmp_path / "demo" / "screening-keeper.log").read_text()

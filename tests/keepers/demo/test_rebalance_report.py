@@ -13,7 +13,8 @@ def test_report__plots_exceptions_and_figures(tmp_path):
         var=[None, 0.015, 0.015, 0.01, 0.012, 0.012, 0.01, 0.01, 0.011, 0.011],
         pnl=[0.0, 0.01, -0.0198, 0.0101, 0.02, 0.0098, -0.0194, 0.0297, 0.0096, 0.0095],
         gas=[("rebalance (3 trades)", 650_000), ("risk model update", 240_000)],
-        notes=["note: replay"])
+        notes=["note: replay"],
+    )
     assert exceptions(series) == [2, 6]  # -1.98% < -1.5% and -1.94% < -1.0%; day 0 has no VaR
     path = write_report(series, tmp_path / "report")
     text = path.read_text()

@@ -1,4 +1,5 @@
-"""FND-12, FND-13: deploying to a live network as an operator does, unattended, with a keyfile account.
+"""FND-12, FND-13: deploying to a live network as an operator does, unattended, with a keyfile
+account.
 
 The chain is an anvil standing in for Sepolia: chain id 11155111, a block a second and no instant
 mining (a transaction waits for its block), and ape's Sepolia setting of 2 confirmations, so every
@@ -17,11 +18,11 @@ from types import SimpleNamespace
 
 import pytest
 import yaml
-from conftest import BIN, SUBPROCESS_TIMEOUT_SECONDS, wait_for
 from eth_abi import decode, encode
 from eth_account import Account
 from eth_utils import keccak, to_checksum_address
 
+from conftest import BIN, SUBPROCESS_TIMEOUT_SECONDS, wait_for
 from keepers.access.roles import ROLE_IDS
 from keepers.demo.processes import ProcessGroup, rpc, start_anvil
 
@@ -30,14 +31,24 @@ NETWORK_NAME = "ethereum:sepolia"
 ALIAS, PASSPHRASE = "deployer", "correct horse battery staple"
 DEPLOYER = Account.from_key(keccak(text="quantera live deployment test"))
 PAUPER = Account.from_key(keccak(text="quantera live deployment test: unfunded"))
-# Anvil's default accounts: 1 owns the stand-in feeds and tokens; 2-4 are the protocol's role holders.
+# Anvil's default accounts: 1 owns the stand-in feeds and tokens; 2-4 are the protocol's role
+# holders.
 FEED_OWNER = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
 GOVERNOR = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"
 GUARDIAN = "0x90F79bf6EB2c4f870365E785982E1f101E93b906"
 OPERATOR = "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65"
 ROLES = ["--governor", GOVERNOR, "--guardian", GUARDIAN, "--operator", OPERATOR]
-LIVE_CONTRACTS = {"QuanteraAccessManager", "IdentityRegistry", "SecurityToken", "ComplianceEngine", "OracleRouter",
-                  "RiskEngine", "RiskLens", "PortfolioVault", "ComplianceEngine.shares"}
+LIVE_CONTRACTS = {
+    "QuanteraAccessManager",
+    "IdentityRegistry",
+    "SecurityToken",
+    "ComplianceEngine",
+    "OracleRouter",
+    "RiskEngine",
+    "RiskLens",
+    "PortfolioVault",
+    "ComplianceEngine.shares",
+}
 # Ape polls for confirmations every int(block_time / 2) seconds: 2 makes it poll each second on this
 # one-second chain (its Sepolia default of 15 would sleep 7 s per transaction). Confirmations and
 # the live base-fee multiplier are ape's Sepolia defaults, stated because this replaces the section.
@@ -45,7 +56,9 @@ APE_SEPOLIA = json.dumps({"block_time": 2, "required_confirmations": 2, "base_fe
 
 
 def artifact(name: str) -> dict:
-    return json.loads((BIN.parent.parent / ".build" / "__local__.json").read_text())["contractTypes"][name]
+    return json.loads((BIN.parent.parent / ".build" / "__local__.json").read_text())[
+        "contractTypes"
+    ][name]
 
 
 def send(url: str, sender: str, to: str | None, data: bytes) -> str:
@@ -54,7 +67,9 @@ def send(url: str, sender: str, to: str | None, data: bytes) -> str:
 
 
 def receipt(url: str, tx_hash: str) -> dict:
-    got = wait_for(lambda: rpc(url, "eth_getTransactionReceipt", [tx_hash]), f"the receipt of {tx_hash}")
+    got = wait_for(
+        lambda: rpc(url, "eth_getTransactionReceipt", [tx_hash]), f"the receipt of {tx_hash}"
+    )
     assert int(got["status"], 16) == 1, got
     return got
 
@@ -62,14 +77,25 @@ def receipt(url: str, tx_hash: str) -> dict:
 def deploy_raw(url: str, contracts: list[tuple[str, list[str], list]]) -> list[str]:
     """Deploys each (artifact name, constructor types, arguments) from FEED_OWNER, all sent before
     any is awaited."""
-    sent = [send(url, FEED_OWNER, None, bytes.fromhex(artifact(name)["deploymentBytecode"]["bytecode"][2:])
-                 + encode(types, args)) for name, types, args in contracts]
+    sent = [
+        send(
+            url,
+            FEED_OWNER,
+            None,
+            bytes.fromhex(artifact(name)["deploymentBytecode"]["bytecode"][2:])
+            + encode(types, args),
+        )
+        for name, types, args in contracts
+    ]
     return [to_checksum_address(receipt(url, tx)["contractAddress"]) for tx in sent]
 
 
 def call(url: str, to: str, signature: str, types: list[str], args: list, returns: list[str]):
     data = keccak(text=signature)[:4] + encode(types, args)
-    return decode(returns, bytes.fromhex(rpc(url, "eth_call", [{"to": to, "data": "0x" + data.hex()}, "latest"])[2:]))
+    return decode(
+        returns,
+        bytes.fromhex(rpc(url, "eth_call", [{"to": to, "data": "0x" + data.hex()}, "latest"])[2:]),
+    )
 
 
 def nonce(url: str, address: str) -> int:
@@ -97,30 +123,72 @@ def sepolia(tmp_path_factory):
         rpc(url, "anvil_setBalance", [DEPLOYER.address, hex(10**18)])
         [manager] = deploy_raw(url, [("QuanteraAccessManager", ["address"], [FEED_OWNER])])
         prices = {"USDC": 1, "QTF": 100, "QSPX": 1500, "QNDX": 2500, "QOIL": 80}
-        # QTF is the compliance stack's token, which the deployment makes: the file names no token for it.
+        # QTF is the compliance stack's token, which the deployment makes: the file names no token
+        # for it.
         with_token = [symbol for symbol in prices if symbol != "QTF"]
-        deployed = deploy_raw(url, [
-            *(("ReporterPriceFeed", ["address", "uint8", "string"], [manager, 8, f"{s} / USD"]) for s in prices),
-            *(("LocalStablecoin", ["address", "string", "string"], [manager, f"{s} (stand-in)", s]) for s in with_token)])
-        feeds = {symbol: {"primary": feed, "heartbeat": 86400, "min_price": 10**17, "max_price": 10**22}
-                 for symbol, feed in zip(prices, deployed)}
-        for symbol, token in zip(with_token, deployed[len(prices):]):
+        deployed = deploy_raw(
+            url,
+            [
+                *(
+                    (
+                        "ReporterPriceFeed",
+                        ["address", "uint8", "string"],
+                        [manager, 8, f"{s} / USD"],
+                    )
+                    for s in prices
+                ),
+                *(
+                    (
+                        "LocalStablecoin",
+                        ["address", "string", "string"],
+                        [manager, f"{s} (stand-in)", s],
+                    )
+                    for s in with_token
+                ),
+            ],
+        )
+        feeds = {
+            symbol: {"primary": feed, "heartbeat": 86400, "min_price": 10**17, "max_price": 10**22}
+            for symbol, feed in zip(prices, deployed)
+        }
+        for symbol, token in zip(with_token, deployed[len(prices) :]):
             feeds[symbol]["token"] = token
         # The owner is the feeds' admin: `report` is ADMIN's until mapped to another role.
-        reports = [send(url, FEED_OWNER, feeds[symbol]["primary"],
-                        keccak(text="report(int256)")[:4] + encode(["int256"], [price * 10**8]))
-                   for symbol, price in prices.items()]
+        reports = [
+            send(
+                url,
+                FEED_OWNER,
+                feeds[symbol]["primary"],
+                keccak(text="report(int256)")[:4] + encode(["int256"], [price * 10**8]),
+            )
+            for symbol, price in prices.items()
+        ]
         for tx in reports:
             receipt(url, tx)
-        env = dict(os.environ, APE_DATA_FOLDER=str(data_folder), APE_ETHEREUM_SEPOLIA=APE_SEPOLIA,
-                   **{f"APE_ACCOUNTS_{ALIAS}_PASSPHRASE": PASSPHRASE})
+        env = dict(
+            os.environ,
+            APE_DATA_FOLDER=str(data_folder),
+            APE_ETHEREUM_SEPOLIA=APE_SEPOLIA,
+            **{f"APE_ACCOUNTS_{ALIAS}_PASSPHRASE": PASSPHRASE},
+        )
         yield SimpleNamespace(url=url, network=f"{NETWORK_NAME}:{url}", env=env, feeds=feeds)
     finally:
         group.stop_all()
 
 
 def deploy_argv(chain, *extra: str, account: str = ALIAS) -> list[str]:
-    return [str(BIN / "ape"), "run", "deploy", "all", "--network", chain.network, "--account", account, "--yes", *extra]
+    return [
+        str(BIN / "ape"),
+        "run",
+        "deploy",
+        "all",
+        "--network",
+        chain.network,
+        "--account",
+        account,
+        "--yes",
+        *extra,
+    ]
 
 
 def prepare(chain, directory, feeds: dict | None) -> dict:
@@ -131,16 +199,29 @@ def prepare(chain, directory, feeds: dict | None) -> dict:
     return dict(chain.env, QUANTERA_DEPLOYMENTS_DIR=str(directory))
 
 
-def run_deploy(chain, directory, *extra: str, feeds: dict | None = None, account: str = ALIAS,
-               env: dict | None = None, typed: str | None = None) -> subprocess.CompletedProcess:
+def run_deploy(
+    chain,
+    directory,
+    *extra: str,
+    feeds: dict | None = None,
+    account: str = ALIAS,
+    env: dict | None = None,
+    typed: str | None = None,
+) -> subprocess.CompletedProcess:
     """Runs the deployment to its end. `typed`: what the operator types, the passphrase variable
     unset (no terminal: the run is a session of its own, so the prompt reads standard input)."""
     env = {**prepare(chain, directory, feeds), **(env or {})}
     if typed is not None:
         del env[f"APE_ACCOUNTS_{ALIAS}_PASSPHRASE"]
-    return subprocess.run(deploy_argv(chain, *extra, account=account), env=env, capture_output=True, text=True,
-                          timeout=SUBPROCESS_TIMEOUT_SECONDS, start_new_session=True,
-                          **({"input": typed} if typed is not None else {"stdin": subprocess.DEVNULL}))
+    return subprocess.run(
+        deploy_argv(chain, *extra, account=account),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=SUBPROCESS_TIMEOUT_SECONDS,
+        start_new_session=True,
+        **({"input": typed} if typed is not None else {"stdin": subprocess.DEVNULL}),
+    )
 
 
 def assert_one_line_failure(run: subprocess.CompletedProcess, *expected: str) -> str:
@@ -154,11 +235,23 @@ def assert_one_line_failure(run: subprocess.CompletedProcess, *expected: str) ->
 def test_deploy_live__inputs_wrong__one_line_error_before_any_transaction(sepolia, tmp_path):
     nonces = nonce(sepolia.url, DEPLOYER.address), nonce(sepolia.url, PAUPER.address)
 
-    missing = run_deploy(sepolia, tmp_path / "missing", "--governor", GOVERNOR.lower(), "--guardian", GOVERNOR,
-                         account="pauper")
-    assert_one_line_failure(missing, "no transaction sent", "feeds.ethereum-sepolia.yaml is missing",
-                            f"--governor {GOVERNOR.lower()} is not checksummed", "--operator is required",
-                            f"deployer {PAUPER.address} holds 0.000000 ETH")
+    missing = run_deploy(
+        sepolia,
+        tmp_path / "missing",
+        "--governor",
+        GOVERNOR.lower(),
+        "--guardian",
+        GOVERNOR,
+        account="pauper",
+    )
+    assert_one_line_failure(
+        missing,
+        "no transaction sent",
+        "feeds.ethereum-sepolia.yaml is missing",
+        f"--governor {GOVERNOR.lower()} is not checksummed",
+        "--operator is required",
+        f"deployer {PAUPER.address} holds 0.000000 ETH",
+    )
 
     feeds = json.loads(json.dumps(sepolia.feeds))
     feeds["QSPX"]["primary"] = GUARDIAN  # an account, not a feed
@@ -166,14 +259,27 @@ def test_deploy_live__inputs_wrong__one_line_error_before_any_transaction(sepoli
     feeds["QNDX"]["min_price"] = 10**23
     del feeds["USDC"]
     wrong = run_deploy(sepolia, tmp_path / "wrong", *ROLES, feeds=feeds)
-    assert_one_line_failure(wrong, "no entry for USDC", "QOIL.token", "is not checksummed",
-                            "QNDX.min_price 100000000000000000000000 is above max_price",
-                            f"QSPX.primary {GUARDIAN} has no code on this chain")
+    assert_one_line_failure(
+        wrong,
+        "no entry for USDC",
+        "QOIL.token",
+        "is not checksummed",
+        "QNDX.min_price 100000000000000000000000 is above max_price",
+        f"QSPX.primary {GUARDIAN} has no code on this chain",
+    )
 
-    bad_passphrase = run_deploy(sepolia, tmp_path / "passphrase", *ROLES, feeds=sepolia.feeds,
-                                env={f"APE_ACCOUNTS_{ALIAS}_PASSPHRASE": "wrong"})
-    assert_one_line_failure(bad_passphrase, f"cannot unlock '{ALIAS}': wrong passphrase",
-                            f"APE_ACCOUNTS_{ALIAS}_PASSPHRASE")
+    bad_passphrase = run_deploy(
+        sepolia,
+        tmp_path / "passphrase",
+        *ROLES,
+        feeds=sepolia.feeds,
+        env={f"APE_ACCOUNTS_{ALIAS}_PASSPHRASE": "wrong"},
+    )
+    assert_one_line_failure(
+        bad_passphrase,
+        f"cannot unlock '{ALIAS}': wrong passphrase",
+        f"APE_ACCOUNTS_{ALIAS}_PASSPHRASE",
+    )
 
     assert (nonce(sepolia.url, DEPLOYER.address), nonce(sepolia.url, PAUPER.address)) == nonces
     assert not list(tmp_path.rglob("ethereum-sepolia.json"))
@@ -208,12 +314,22 @@ def run_until(chain, directory, log_path, condition, what: str) -> dict:
     with SIGKILL, as a crash or an operator's kill -9 would. Returns the record at that moment."""
     record_file = directory / "ethereum-sepolia.json"
     with open(log_path, "w") as log:
-        run = subprocess.Popen(deploy_argv(chain, *ROLES), env=prepare(chain, directory, chain.feeds), stdout=log,
-                               stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+        run = subprocess.Popen(
+            deploy_argv(chain, *ROLES),
+            env=prepare(chain, directory, chain.feeds),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         try:
+
             def reached() -> dict:
                 if run.poll() is not None:
-                    pytest.fail(f"the run ended ({run.returncode}) before {what}: {log_path.read_text()[-2000:]}")
+                    pytest.fail(
+                        f"the run ended ({run.returncode}) before {what}: "
+                        f"{log_path.read_text()[-2000:]}"
+                    )
                 record = read_record(record_file)
                 return record if record and condition(record) else {}
 
@@ -228,18 +344,29 @@ def run_until(chain, directory, log_path, condition, what: str) -> dict:
     return record
 
 
-def test_deploy_live__killed_twice_then_rerun__completes_from_the_record_without_deploying_twice(sepolia, tmp_path):
+def test_deploy_live__killed_twice_then_rerun__completes_from_the_record_without_deploying_twice(
+    sepolia, tmp_path
+):
     directory = tmp_path / "deployments"
 
     def deployment_in_flight(record: dict) -> bool:
         """Three contracts recorded and a fourth pending, its transaction sent (the nonce it was
         recorded with is taken): the kill lands between sending a deployment and recording it."""
         pending = list(record.get("pending", {}).values())
-        return len(record["contracts"]) == 3 and len(pending) == 1 and int(rpc(
-            sepolia.url, "eth_getTransactionCount", [DEPLOYER.address, "pending"]), 16) > pending[0]["nonce"]
+        return (
+            len(record["contracts"]) == 3
+            and len(pending) == 1
+            and int(rpc(sepolia.url, "eth_getTransactionCount", [DEPLOYER.address, "pending"]), 16)
+            > pending[0]["nonce"]
+        )
 
-    first = run_until(sepolia, directory, tmp_path / "first.log", deployment_in_flight,
-                      "a fourth deployment sent by the first run")
+    first = run_until(
+        sepolia,
+        directory,
+        tmp_path / "first.log",
+        deployment_in_flight,
+        "a fourth deployment sent by the first run",
+    )
     [(in_flight_name, in_flight)] = first["pending"].items()
 
     def configuring(record: dict) -> bool:
@@ -248,14 +375,27 @@ def test_deploy_live__killed_twice_then_rerun__completes_from_the_record_without
         if set(record["contracts"]) != LIVE_CONTRACTS:
             return False
         router = record["contracts"]["OracleRouter"]
-        primaries = [call(sepolia.url, router, "feedOf(address)", ["address"], [entry["token"]],
-                          ["(address,uint32,address,uint32,uint16,uint128,uint128)"])[0][0]
-                     for entry in sepolia.feeds.values() if "token" in entry]
+        primaries = [
+            call(
+                sepolia.url,
+                router,
+                "feedOf(address)",
+                ["address"],
+                [entry["token"]],
+                ["(address,uint32,address,uint32,uint16,uint128,uint128)"],
+            )[0][0]
+            for entry in sepolia.feeds.values()
+            if "token" in entry
+        ]
         return 0 < sum(int(p, 16) != 0 for p in primaries) < len(primaries)
 
-    second = run_until(sepolia, directory, tmp_path / "second.log", configuring, "the second run configuring feeds")
-    assert f"{in_flight_name} found at {in_flight['address']} (deployed by an interrupted run)" \
+    second = run_until(
+        sepolia, directory, tmp_path / "second.log", configuring, "the second run configuring feeds"
+    )
+    assert (
+        f"{in_flight_name} found at {in_flight['address']} (deployed by an interrupted run)"
         in (tmp_path / "second.log").read_text()
+    )
     assert all(second["contracts"][name] == address for name, address in first["contracts"].items())
 
     # The operator completes it typing the passphrase once, for every transaction left.
@@ -273,16 +413,34 @@ def test_deploy_live__killed_twice_then_rerun__completes_from_the_record_without
 
     # What the feeds file names is what the protocol uses, and the deployer kept only ADMIN.
     contracts = final["contracts"]
-    tokens = {symbol: entry.get("token", contracts["SecurityToken"]) for symbol, entry in sepolia.feeds.items()}
+    tokens = {
+        symbol: entry.get("token", contracts["SecurityToken"])
+        for symbol, entry in sepolia.feeds.items()
+    }
     for symbol, token in tokens.items():
-        (config,) = call(sepolia.url, contracts["OracleRouter"], "feedOf(address)", ["address"], [token],
-                         ["(address,uint32,address,uint32,uint16,uint128,uint128)"])
+        (config,) = call(
+            sepolia.url,
+            contracts["OracleRouter"],
+            "feedOf(address)",
+            ["address"],
+            [token],
+            ["(address,uint32,address,uint32,uint16,uint128,uint128)"],
+        )
         assert to_checksum_address(config[0]) == sepolia.feeds[symbol]["primary"], symbol
     (listed,) = call(sepolia.url, contracts["PortfolioVault"], "assets()", [], [], ["address[]"])
     assert [to_checksum_address(a) for a in listed] == list(tokens.values())
-    held = {role for role, role_id in ROLE_IDS.items()
-            if call(sepolia.url, contracts["QuanteraAccessManager"], "hasRole(uint64,address)", ["uint64", "address"],
-                    [role_id, DEPLOYER.address], ["bool", "uint32"])[0]}
+    held = {
+        role
+        for role, role_id in ROLE_IDS.items()
+        if call(
+            sepolia.url,
+            contracts["QuanteraAccessManager"],
+            "hasRole(uint64,address)",
+            ["uint64", "address"],
+            [role_id, DEPLOYER.address],
+            ["bool", "uint32"],
+        )[0]
+    }
     assert held == {"ADMIN"}
 
     # Complete: one more run finds everything done and sends nothing.

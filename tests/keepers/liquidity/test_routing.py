@@ -9,7 +9,8 @@ from keepers.liquidity.graph import Edge, best_path, find_arbitrage
 from keepers.liquidity.router import grid_for
 from keepers.liquidity.split import SplitError, best_split
 
-RESERVES = [(5e12, 2.5e21), (2e12, 1e21), (1e12, 5e20)]  # USDC / QSPX constant-product pools at $2,000
+# USDC / QSPX constant-product pools at $2,000
+RESERVES = [(5e12, 2.5e21), (2e12, 1e21), (1e12, 5e20)]
 
 
 def v2_out(amount, reserve_in, reserve_out):
@@ -17,11 +18,14 @@ def v2_out(amount, reserve_in, reserve_out):
 
 
 def v2_outputs(grid, pools=RESERVES):
-    return np.array([[v2_out(int(a), int(rin), int(rout)) for a in grid] for rin, rout in pools], dtype=float)
+    return np.array(
+        [[v2_out(int(a), int(rin), int(rout)) for a in grid] for rin, rout in pools], dtype=float
+    )
 
 
 def test_split__identical_fee_pools__shares_proportional_to_depth():
-    """Equal marginal prices across constant-product pools with one fee: x_i proportional to reserves."""
+    """Equal marginal prices across constant-product pools with one fee: x_i proportional to
+    reserves."""
     total = 400_000 * 10**6
     grid = grid_for(total, points=64)
     allocation = best_split(np.array(grid, dtype=float), v2_outputs(grid), total, np.zeros(3), 0.0)
@@ -31,7 +35,9 @@ def test_split__identical_fee_pools__shares_proportional_to_depth():
     for got, want in zip(allocation.amounts_in, expected):
         assert abs(int(got) - want) / want < 0.03
     single = max(v2_out(total, int(r), int(o)) for r, o in RESERVES)
-    split = sum(v2_out(int(a), int(r), int(o)) for a, (r, o) in zip(allocation.amounts_in, RESERVES))
+    split = sum(
+        v2_out(int(a), int(r), int(o)) for a, (r, o) in zip(allocation.amounts_in, RESERVES)
+    )
     assert split > single
 
 
@@ -39,15 +45,19 @@ def test_split__gas_cost__splits_only_when_the_gain_pays_for_it():
     small, large = 2_000 * 10**6, 2_000_000 * 10**6
     for total, gas_cost, expected_sources in ((small, 1e12, 1), (large, 0.0, 3), (large, 1e18, 1)):
         grid = grid_for(total)
-        allocation = best_split(np.array(grid, dtype=float), v2_outputs(grid), total, np.full(3, 100_000), gas_cost)
+        allocation = best_split(
+            np.array(grid, dtype=float), v2_outputs(grid), total, np.full(3, 100_000), gas_cost
+        )
         assert len(allocation.used) == expected_sources, (total, gas_cost, allocation.used)
 
 
 def test_split__depth_limited_source__filled_to_its_size_then_the_pools():
-    """An RFQ quote better than the pools but only for 100,000 USDC: taken whole, the rest to AMMs."""
+    """An RFQ quote better than the pools but only for 100,000 USDC: taken whole, the rest to
+    AMMs."""
     total, rfq_size = 300_000 * 10**6, 100_000 * 10**6
     grid = grid_for(total, extra=[rfq_size])
-    rfq = np.array([a * 5e8 * 0.9995 if a <= rfq_size else 0.0 for a in grid])  # 0.5 QSPX per USDC less 5 bp
+    # 0.5 QSPX per USDC less 5 bp
+    rfq = np.array([a * 5e8 * 0.9995 if a <= rfq_size else 0.0 for a in grid])
     outputs = np.vstack([v2_outputs(grid), rfq])
     allocation = best_split(np.array(grid, dtype=float), outputs, total, np.zeros(4), 0.0)
     assert int(allocation.amounts_in[3]) == rfq_size
@@ -64,17 +74,30 @@ def test_split__nothing_quotes_or_too_little_depth__split_error():
 
 
 def test_best_path__hop_bound_and_direction():
-    edges = [Edge(0, 1, 2.0, "a"), Edge(1, 2, 3.0, "b"), Edge(0, 2, 5.0, "direct"), Edge(2, 3, 1.0, "c")]
+    edges = [
+        Edge(0, 1, 2.0, "a"),
+        Edge(1, 2, 3.0, "b"),
+        Edge(0, 2, 5.0, "direct"),
+        Edge(2, 3, 1.0, "c"),
+    ]
     two_hops = best_path(4, edges, 0, 2, 3)
-    assert two_hops.tokens == [0, 1, 2] and two_hops.venues == ["a", "b"] and two_hops.rate == pytest.approx(6.0)
+    assert (
+        two_hops.tokens == [0, 1, 2]
+        and two_hops.venues == ["a", "b"]
+        and two_hops.rate == pytest.approx(6.0)
+    )
     one_hop = best_path(4, edges, 0, 2, 1)
     assert one_hop.tokens == [0, 2] and one_hop.rate == pytest.approx(5.0)
     assert best_path(4, edges, 3, 0, 3) is None  # no edge leads back
 
 
 def test_find_arbitrage__reports_a_profitable_cycle_only():
-    fair = [Edge(0, 1, 2.0 * 0.997, "p"), Edge(1, 0, 0.5 * 0.997, "q"), Edge(1, 2, 3.0 * 0.997, "r"),
-            Edge(2, 0, 1 / 6 * 0.997, "s")]
+    fair = [
+        Edge(0, 1, 2.0 * 0.997, "p"),
+        Edge(1, 0, 0.5 * 0.997, "q"),
+        Edge(1, 2, 3.0 * 0.997, "r"),
+        Edge(2, 0, 1 / 6 * 0.997, "s"),
+    ]
     assert find_arbitrage(3, fair) is None
     mispriced = fair + [Edge(2, 0, 0.2, "stale pool")]
     cycle = find_arbitrage(3, mispriced)
@@ -83,11 +106,22 @@ def test_find_arbitrage__reports_a_profitable_cycle_only():
 
 
 def test_decode_fills__72_bytes_per_hop_in_order():
-    """RouteExecuted.fills as FillLog packs them: venue, tokenOut, uint128 amountIn, uint128 amountOut."""
+    """RouteExecuted.fills as FillLog packs them: venue, tokenOut, uint128 amountIn, uint128
+    amountOut."""
     venue, token = "0x" + "11" * 20, "0x" + "22" * 20
-    packed = (bytes.fromhex(venue[2:]) + bytes.fromhex(token[2:]) + (5).to_bytes(16, "big") + (2**128 - 1).to_bytes(16, "big"))
+    packed = (
+        bytes.fromhex(venue[2:])
+        + bytes.fromhex(token[2:])
+        + (5).to_bytes(16, "big")
+        + (2**128 - 1).to_bytes(16, "big")
+    )
     (fill,) = decode_fills(packed)
-    assert (fill.venue.lower(), fill.token_out.lower(), fill.amount_in, fill.amount_out) == (venue, token, 5, 2**128 - 1)
+    assert (fill.venue.lower(), fill.token_out.lower(), fill.amount_in, fill.amount_out) == (
+        venue,
+        token,
+        5,
+        2**128 - 1,
+    )
     assert decode_fills(b"") == []
     with pytest.raises(ValueError, match="not a whole number"):
         decode_fills(packed[:-1])
@@ -97,15 +131,22 @@ def test_codec__packed_route_round_trips_and_refuses_what_the_aggregator_would()
     """LIQ-17: the Python encoder writes RouteCodec's layout (the contract tests execute it); the
     order's amount is the legs' sum and a leg's last hop buys the route's token by construction."""
     from keepers.liquidity.codec import RouteError, decode_route, encode_route, with_min_out
+
     usdc, qspx, qcorp, pair, pool, rfq, me = (f"0x{i:040x}" for i in range(1, 8))
     legs = [(600, [(pair, qspx, b"")]), (400, [(pool, qcorp, b""), (rfq, qspx, b"\x01\x02")])]
     route = encode_route(usdc, qspx, 1_000, 990, me, 1_700_000_000, 50, legs)
     # header 84 + leg 17 + hop 22 + leg 17 + hop with tokenOut 42 + last hop 22 with 2 bytes of data
     assert len(route) == 84 + 17 + 22 + 17 + 42 + 24
     decoded = decode_route(route)
-    assert decoded.amount_in == 1_000 and decoded.min_amount_out == 990 and decoded.max_slippage_bps == 50
+    assert (
+        decoded.amount_in == 1_000
+        and decoded.min_amount_out == 990
+        and decoded.max_slippage_bps == 50
+    )
     assert decoded.deadline == 1_700_000_000 and decoded.recipient.lower() == me
-    assert [(a, [(v.lower(), t.lower(), d) for v, t, d in hops]) for a, hops in decoded.legs] == legs
+    assert [
+        (a, [(v.lower(), t.lower(), d) for v, t, d in hops]) for a, hops in decoded.legs
+    ] == legs
     assert decode_route(with_min_out(route, 7)).min_amount_out == 7
     with pytest.raises(RouteError, match="legs sum to 1000, not the order's 999"):
         encode_route(usdc, qspx, 999, 0, me, 1, 0, legs)

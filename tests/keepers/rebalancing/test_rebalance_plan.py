@@ -32,7 +32,9 @@ def test_plan__never_overshoots_and_respects_every_bound(market, max_trade_bps, 
         assert t.value <= cap and t.sell_amount > 0
         if t.buy_index == 0:  # a sale into settlement
             assert t.sell_amount * prices[t.sell_index] // units[t.sell_index] <= t.value
-            assert t.min_buy_amount == (t.value * (BPS - slippage_bps) // BPS) * units[0] // prices[0]
+            assert (
+                t.min_buy_amount == (t.value * (BPS - slippage_bps) // BPS) * units[0] // prices[0]
+            )
             sold[t.sell_index] += t.value
         else:  # a purchase with settlement
             assert t.sell_index == 0
@@ -43,15 +45,25 @@ def test_plan__never_overshoots_and_respects_every_bound(market, max_trade_bps, 
         assert not (sold[i] and bought[i])
     settlement_after = values[0] + sum(sold) - sum(bought)
     assert settlement_after >= min(target[0], values[0] + sum(sold))
-    assert [t.buy_index for t in trades] == sorted((t.buy_index for t in trades), key=lambda b: b != 0)  # sales first
+    # sales first
+    assert [t.buy_index for t in trades] == sorted(
+        (t.buy_index for t in trades), key=lambda b: b != 0
+    )
 
 
 def test_plan__four_assets_three_trades_example():
-    """USDC 40%, QTF 10%, QSPX 40%, QOIL 10% of $1,000,000 towards 25/25/25/25: one sale, two buys."""
-    units, prices = [10**6, 10**18, 10**18, 10**18], [10**18, 100 * 10**18, 2_000 * 10**18, 50 * 10**18]
+    """USDC 40%, QTF 10%, QSPX 40%, QOIL 10% of $1,000,000 towards 25/25/25/25: one sale, two
+    buys."""
+    units, prices = (
+        [10**6, 10**18, 10**18, 10**18],
+        [10**18, 100 * 10**18, 2_000 * 10**18, 50 * 10**18],
+    )
     holdings = [400_000 * 10**6, 1_000 * 10**18, 200 * 10**18, 2_000 * 10**18]
     trades, nav = plan(holdings, prices, units, 0, [2_500] * 4, 10_000, 50)
     assert nav == 1_000_000 * 10**18
-    assert [(t.sell_index, t.buy_index, t.value // 10**18) for t in trades] == [(2, 0, 150_000), (0, 1, 150_000),
-                                                                                (0, 3, 150_000)]
+    assert [(t.sell_index, t.buy_index, t.value // 10**18) for t in trades] == [
+        (2, 0, 150_000),
+        (0, 1, 150_000),
+        (0, 3, 150_000),
+    ]
     assert trades[0].sell_amount == 75 * 10**18 and trades[0].min_buy_amount == 149_250 * 10**6

@@ -6,8 +6,8 @@ intent still live is re-sent, never replaced) and its cooldown decision (RBL-12)
 import os
 
 import pytest
-from conftest import BIN, run_ape, wait_for
 
+from conftest import BIN, run_ape, wait_for
 from keepers.core import store
 from keepers.core.deployments import load, record_path
 from keepers.demo.processes import ProcessGroup
@@ -19,7 +19,8 @@ SIGNAL_KEEPER, OPERATOR, AGENT, RISK_KEEPER, INVESTOR = 22, 3, 5, 7, 19
 
 @pytest.fixture(scope="module")
 def small_model():
-    """A small selector trained on the real history (fast: the loop, not the model, is under test)."""
+    """A small selector trained on the real history (fast: the loop, not the model, is under
+    test)."""
     from keepers.rebalancing.cycle import load_market
     from keepers.rebalancing.model import build_dataset, fit_selector
 
@@ -28,7 +29,9 @@ def small_model():
     return market, fit_selector(dataset, epochs=2, hidden=(16, 8, 4))
 
 
-def test_signal_loop__train_signal_sign_relay_execute_risk_check(anvil, tmp_path, monkeypatch, small_model):
+def test_signal_loop__train_signal_sign_relay_execute_risk_check(
+    anvil, tmp_path, monkeypatch, small_model
+):
     from ape import accounts, chain, networks, project
 
     from keepers.liquidity.router import Router, sources_from_record
@@ -48,32 +51,68 @@ def test_signal_loop__train_signal_sign_relay_execute_risk_check(anvil, tmp_path
     with networks.parse_network_choice(network):
         record = load(record_path("ethereum:local", tmp_path))
         at = lambda kind, name: getattr(project, kind).at(record.address_of(name))  # noqa: E731
-        vault, risk, router = at("PortfolioVault", "PortfolioVault"), at("RiskEngine", "RiskEngine"), at("OracleRouter", "OracleRouter")
-        rebalancer, aggregator = at("AutoRebalancer", "AutoRebalancer"), at("LiquidityAggregator", "LiquidityAggregator")
+        vault, risk, router = (
+            at("PortfolioVault", "PortfolioVault"),
+            at("RiskEngine", "RiskEngine"),
+            at("OracleRouter", "OracleRouter"),
+        )
+        rebalancer, aggregator = (
+            at("AutoRebalancer", "AutoRebalancer"),
+            at("LiquidityAggregator", "LiquidityAggregator"),
+        )
         registry = at("IdentityRegistry", "IdentityRegistry")
-        acct = {i: accounts.test_accounts[i] for i in (SIGNAL_KEEPER, OPERATOR, AGENT, RISK_KEEPER, INVESTOR)}
+        acct = {
+            i: accounts.test_accounts[i]
+            for i in (SIGNAL_KEEPER, OPERATOR, AGENT, RISK_KEEPER, INVESTOR)
+        }
         tokens, vault_address = list(vault.assets()), vault.address
         for token in tokens[1:]:
             security = project.SecurityToken.at(token)
             if security.paused():
                 security.unpause(sender=acct[AGENT])
         usdc = project.LocalStablecoin.at(tokens[0])
-        registry.registerInvestor(acct[INVESTOR], "0x" + "e9" * 20, 840, 4, 2**40 - 1, sender=acct[OPERATOR])
+        registry.registerInvestor(
+            acct[INVESTOR], "0x" + "e9" * 20, 840, 4, 2**40 - 1, sender=acct[OPERATOR]
+        )
         usdc.mint(acct[INVESTOR], DEPOSIT_USD * USDC_UNIT, sender=acct[OPERATOR])
         usdc.approve(vault, DEPOSIT_USD * USDC_UNIT, sender=acct[INVESTOR])
         vault.deposit(DEPOSIT_USD * USDC_UNIT, acct[INVESTOR], sender=acct[INVESTOR])
         # The risk keeper's part: a model update from the same history, then a sync of the prices.
         portfolio = load_portfolio()
         as_of = chain.blocks.head.timestamp - 1
-        published = publish(db, chain.chain_id, risk, vault, router, portfolio, market.prices.iloc[-500:], as_of,
-                            chain.blocks.head.timestamp, acct[RISK_KEEPER], lens=at("RiskLens", "RiskLens"))
+        published = publish(
+            db,
+            chain.chain_id,
+            risk,
+            vault,
+            router,
+            portfolio,
+            market.prices.iloc[-500:],
+            as_of,
+            chain.blocks.head.timestamp,
+            acct[RISK_KEEPER],
+            lens=at("RiskLens", "RiskLens"),
+        )
         assert published.get("published"), published
         risk.sync(vault, sender=acct[RISK_KEEPER])
 
         signer = acct[SIGNAL_KEEPER]
-        keeper = SignalKeeper(chain, rebalancer, at("RebalancerLens", "RebalancerLens"), vault, router, aggregator, db, lambda: market, selector,
-                              account_signer(signer, DOMAIN, chain.chain_id, rebalancer.address), signer.address,
-                              signer, KeeperConfig(), Router(aggregator, sources_from_record(record.contracts)))
+        keeper = SignalKeeper(
+            chain,
+            rebalancer,
+            at("RebalancerLens", "RebalancerLens"),
+            vault,
+            router,
+            aggregator,
+            db,
+            lambda: market,
+            selector,
+            account_signer(signer, DOMAIN, chain.chain_id, rebalancer.address),
+            signer.address,
+            signer,
+            KeeperConfig(),
+            Router(aggregator, sources_from_record(record.contracts)),
+        )
         assert rebalancer.shouldRebalance(vault)[0]
         outcome = keeper.run()
         assert outcome["decision"] == "executed", outcome
@@ -89,12 +128,18 @@ def test_signal_loop__train_signal_sign_relay_execute_risk_check(anvil, tmp_path
         assert all(project.SecurityToken.at(t).balanceOf(aggregator) == 0 for t in tokens[1:])
         # The weights now match the signal's targets within the plan's bounds; nothing past a cap.
         result = compute_signal(market, selector)
-        values = [h * router.price(t) // (10 ** (6 if i == 0 else 18)) for i, (h, t) in enumerate(zip(held, tokens))]
+        values = [
+            h * router.price(t) // (10 ** (6 if i == 0 else 18))
+            for i, (h, t) in enumerate(zip(held, tokens))
+        ]
         weights = [v * 10_000 // sum(values) for v in values]
         caps = [a.max_weight_bps for a in portfolio.assets]
         assert all(w <= cap for w, cap in zip(weights, caps)), (weights, caps)
         # Towards the targets, never past them (a few bps of rounding and price improvement aside).
-        assert all(w <= t + 25 for w, t in zip(weights[1:], result.target_bps[1:])), (weights, result.target_bps)
+        assert all(w <= t + 25 for w, t in zip(weights[1:], result.target_bps[1:])), (
+            weights,
+            result.target_bps,
+        )
         assert weights[0] >= result.target_bps[0] - 25, (weights, result.target_bps)
 
         # Right after: the cooldown; the keeper records its decision and signs nothing.
@@ -110,30 +155,77 @@ def test_signal_loop__train_signal_sign_relay_execute_risk_check(anvil, tmp_path
         chain.provider.make_request("evm_mine", [])
         risk.sync(vault, sender=acct[RISK_KEEPER])
         nonce = rebalancer.stateOf(vault)[0]
-        shifted = result.__class__(result.signal, result.as_of, (2_000, 6_000, 1_000, 500, 500), result.signal_hash,
-                                   result.model_version)
+        shifted = result.__class__(
+            result.signal,
+            result.as_of,
+            (2_000, 6_000, 1_000, 500, 500),
+            result.signal_hash,
+            result.model_version,
+        )
         assets_units = [10**6] + [10**18] * 4
-        signed = build_intent(shifted, [int(h) for h in vault.holdings()], [int(router.price(t)) for t in tokens],
-                              assets_units, nonce=nonce, strategy_id=at("RebalancerLens", "RebalancerLens").strategyOf(rebalancer, vault)[1],
-                              portfolio=vault.address, verifying_contract=rebalancer.address, chain_id=chain.chain_id,
-                              key=None, deadline=chain.blocks.head.timestamp + 900, max_slippage_bps=150,
-                              max_trade_bps=2_500, sign=keeper.sign)
+        signed = build_intent(
+            shifted,
+            [int(h) for h in vault.holdings()],
+            [int(router.price(t)) for t in tokens],
+            assets_units,
+            nonce=nonce,
+            strategy_id=at("RebalancerLens", "RebalancerLens").strategyOf(rebalancer, vault)[1],
+            portfolio=vault.address,
+            verifying_contract=rebalancer.address,
+            chain_id=chain.chain_id,
+            key=None,
+            deadline=chain.blocks.head.timestamp + 900,
+            max_slippage_bps=150,
+            max_trade_bps=2_500,
+            sign=keeper.sign,
+        )
         preview = rebalancer.previewRebalance(signed.intent.as_tuple())
-        routes, _ = keeper._routes(preview, tokens, [int(router.price(t)) for t in tokens], assets_units, 150)
+        routes, _ = keeper._routes(
+            preview, tokens, [int(router.price(t)) for t in tokens], assets_units, 150
+        )
         i = signed.intent
-        row = {"portfolio": i.portfolio, "strategy_id": i.strategy_id, "target_weights_bps": list(i.target_weights_bps),
-               "max_slippage_bps": i.max_slippage_bps, "nonce": i.nonce, "deadline": i.deadline,
-               "model_version": i.model_version.hex(), "signal_hash": i.signal_hash.hex()}
+        row = {
+            "portfolio": i.portfolio,
+            "strategy_id": i.strategy_id,
+            "target_weights_bps": list(i.target_weights_bps),
+            "max_slippage_bps": i.max_slippage_bps,
+            "nonce": i.nonce,
+            "deadline": i.deadline,
+            "model_version": i.model_version.hex(),
+            "signal_hash": i.signal_hash.hex(),
+        }
         digest = "0x" + signed.digest.hex()
-        store.record_intent(db, {"chain_id": chain.chain_id, "portfolio": vault.address, "nonce": nonce,
-                                 "digest": digest, "deadline": i.deadline, "intent": row,
-                                 "signature": signed.signature.hex(), "routes": routes,
-                                 "created_at": chain.blocks.head.timestamp, "status": "signed"})
+        store.record_intent(
+            db,
+            {
+                "chain_id": chain.chain_id,
+                "portfolio": vault.address,
+                "nonce": nonce,
+                "digest": digest,
+                "deadline": i.deadline,
+                "intent": row,
+                "signature": signed.signature.hex(),
+                "routes": routes,
+                "created_at": chain.blocks.head.timestamp,
+                "status": "signed",
+            },
+        )
         with pytest.raises(ValueError, match="live intent"):  # never two live intents for one nonce
-            store.record_intent(db, {"chain_id": chain.chain_id, "portfolio": vault.address, "nonce": nonce,
-                                     "digest": "0x" + "ab" * 32, "deadline": i.deadline, "intent": row,
-                                     "signature": "00", "routes": routes,
-                                     "created_at": chain.blocks.head.timestamp, "status": "signed"})
+            store.record_intent(
+                db,
+                {
+                    "chain_id": chain.chain_id,
+                    "portfolio": vault.address,
+                    "nonce": nonce,
+                    "digest": "0x" + "ab" * 32,
+                    "deadline": i.deadline,
+                    "intent": row,
+                    "signature": "00",
+                    "routes": routes,
+                    "created_at": chain.blocks.head.timestamp,
+                    "status": "signed",
+                },
+            )
         outcome = keeper.run()
         assert outcome["decision"] == "executed" and outcome["nonce"] == nonce, outcome
         rows = store.intents(db, chain.chain_id, vault.address)
@@ -141,17 +233,29 @@ def test_signal_loop__train_signal_sign_relay_execute_risk_check(anvil, tmp_path
         assert list(rebalancer.stateOf(vault)[3]) == [2_000, 6_000, 1_000, 500, 500]
 
     # The silverback bot itself (same store): its startup cycle meets the cooldown and records it.
-    env = dict(os.environ, QUANTERA_DEPLOYMENTS_DIR=str(tmp_path), QUANTERA_DB_URL=db_url,
-               SILVERBACK_SIGNER_ALIAS=f"TEST::{SIGNAL_KEEPER}", QUANTERA_SIGNAL_MODEL=str(tmp_path / "none.npz"))
+    env = dict(
+        os.environ,
+        QUANTERA_DEPLOYMENTS_DIR=str(tmp_path),
+        QUANTERA_DB_URL=db_url,
+        SILVERBACK_SIGNER_ALIAS=f"TEST::{SIGNAL_KEEPER}",
+        QUANTERA_SIGNAL_MODEL=str(tmp_path / "none.npz"),
+    )
     group = ProcessGroup(tmp_path)
     try:
-        group.start("signal", [str(BIN / "silverback"), "run", "keepers.rebalancing.bot:bot", "--network", network],
-                    env=env)
-        wait_for(lambda: len(store.predictions(db, 1337, vault_address)) >= 3, "the bot's startup prediction",
-                 tmp_path / "signal.log")
+        group.start(
+            "signal",
+            [str(BIN / "silverback"), "run", "keepers.rebalancing.bot:bot", "--network", network],
+            env=env,
+        )
+        wait_for(
+            lambda: len(store.predictions(db, 1337, vault_address)) >= 3,
+            "the bot's startup prediction",
+            tmp_path / "signal.log",
+        )
         rows = store.predictions(db, 1337, vault_address)
         assert len(rows) == 3, (tmp_path / "signal.log").read_text()[-3000:]
-        assert rows[-1].decision == "skipped: CooldownActive" and rows[-1].fallback  # no model file: rule-based
+        # no model file: rule-based
+        assert rows[-1].decision == "skipped: CooldownActive" and rows[-1].fallback
         assert rows[-1].reason == "no trained model"
     finally:
         group.stop_all()

@@ -1,5 +1,6 @@
-"""RBL-3: the signal model (issue 6, part 7): features, the numpy network, strategies within the risk
-limits, time-split training with an honest out-of-sample report, saved versions, the fallback."""
+"""RBL-3: the signal model (issue 6, part 7): features, the numpy network, strategies within the
+risk limits, time-split training with an honest out-of-sample report, saved versions, the
+fallback."""
 
 import json
 
@@ -49,7 +50,7 @@ def test_features__at_least_twenty_and_never_nan_after_standardising(market):
     _, prices, _ = market
     features = build_features(prices, RISKY, TBILL, fit_until=SPLITS[0])
     assert features.shape[1] >= 20
-    train = features.loc[:SPLITS[0]].iloc[300:]
+    train = features.loc[: SPLITS[0]].iloc[300:]
     damaged = features.copy()
     rng = np.random.default_rng(1)
     damaged = damaged.mask(rng.random(damaged.shape) < 0.1)  # 10% of values missing at random
@@ -94,7 +95,7 @@ def test_strategies__weights_respect_every_limit(market):
         start = int(rng.integers(300, len(returns) - 70))
         momentum = rng.normal(size=returns.shape[1])
         for strategy in STRATEGIES:
-            w = target_weights(strategy, returns[start:start + 63], limits, momentum)
+            w = target_weights(strategy, returns[start : start + 63], limits, momentum)
             assert w.sum() == pytest.approx(1.0) and (w >= -1e-12).all()
             assert (w <= limits.max_weight + 1e-9).all()
             for cls, cap in limits.class_cap.items():
@@ -104,9 +105,14 @@ def test_strategies__weights_respect_every_limit(market):
 
 def test_training__split_by_time_with_embargo_and_honest_report(dataset, selector):
     masks = split(dataset)
-    train_dates, val_dates, test_dates = (dataset.dates[masks[k]] for k in ("train", "validation", "test"))
+    train_dates, val_dates, test_dates = (
+        dataset.dates[masks[k]] for k in ("train", "validation", "test")
+    )
     assert train_dates.max() < val_dates.min() and val_dates.max() < test_dates.min()
-    assert not (masks["train"] & masks["validation"]).any() and not (masks["validation"] & masks["test"]).any()
+    assert (
+        not (masks["train"] & masks["validation"]).any()
+        and not (masks["validation"] & masks["test"]).any()
+    )
     assert (train_dates + pd.tseries.offsets.BDay(21)).max() <= pd.Timestamp(SPLITS[0])
     report = selector.report
     assert report["test_samples"] == masks["test"].sum() > 100
@@ -119,19 +125,34 @@ def test_save_load__same_predictions_version_and_data_hash(selector, dataset, tm
     selector.save(path)
     loaded = TrainedSelector.load(path)
     x = selector.standardiser.transform(dataset.features)
-    np.testing.assert_allclose(loaded.network.predict_proba(loaded.standardiser.transform(dataset.features)),
-                               selector.network.predict_proba(x))
-    assert loaded.version == selector.version and loaded.version.endswith(selector.network.meta["data_hash"][:10])
+    np.testing.assert_allclose(
+        loaded.network.predict_proba(loaded.standardiser.transform(dataset.features)),
+        selector.network.predict_proba(x),
+    )
+    assert loaded.version == selector.version and loaded.version.endswith(
+        selector.network.meta["data_hash"][:10]
+    )
     assert loaded.network.meta["features"] == list(dataset.features.columns)
 
 
 def test_predict__no_model_or_low_confidence__rule_based_and_says_why(selector, dataset):
     row = dataset.features.iloc[[-1]]
-    assert predict(None, row).strategy == RULE_BASED and predict(None, row).reason == "no trained model"
-    unsure = TrainedSelector(Network([w * 0 for w in selector.network.weights], [b * 0 for b in selector.network.biases],
-                                     dict(selector.network.meta)), selector.standardiser)
+    assert (
+        predict(None, row).strategy == RULE_BASED
+        and predict(None, row).reason == "no trained model"
+    )
+    unsure = TrainedSelector(
+        Network(
+            [w * 0 for w in selector.network.weights],
+            [b * 0 for b in selector.network.biases],
+            dict(selector.network.meta),
+        ),
+        selector.standardiser,
+    )
     signal = predict(unsure, row)  # all-zero network: uniform 25% < floor
-    assert signal.fallback and signal.strategy == RULE_BASED and str(CONFIDENCE_FLOOR) in signal.reason
+    assert (
+        signal.fallback and signal.strategy == RULE_BASED and str(CONFIDENCE_FLOOR) in signal.reason
+    )
 
 
 def test_backtest__metrics_for_selector_and_equal_weight(market, dataset, selector):
@@ -139,7 +160,9 @@ def test_backtest__metrics_for_selector_and_equal_weight(market, dataset, select
     result = backtest(prices, dataset, selector, limits)
     for name in ("selector", "equal_weight"):
         m = result[name]
-        assert np.isfinite([m["annual_return"], m["annual_volatility"], m["sharpe"], m["max_drawdown"]]).all()
+        assert np.isfinite(
+            [m["annual_return"], m["annual_volatility"], m["sharpe"], m["max_drawdown"]]
+        ).all()
         assert 0 <= m["max_drawdown"] < 1 and m["annual_volatility"] > 0
     assert result["period"].startswith("2015")
 
@@ -151,8 +174,9 @@ def test_cli__train_and_predict_json_and_one_line_errors(tmp_path, capsys):
     assert trained["version"].startswith("selector-") and model.is_file()
     assert main(["signal", "predict", "--model", str(model), "--date", "2016-06-24", "--json"]) == 0
     predicted = json.loads(capsys.readouterr().out)
-    assert predicted["model_version"] == trained["version"] and sum(predicted["target_weights_bps"].values()) in (
-        9_999, 10_000, 10_001)
+    assert predicted["model_version"] == trained["version"] and sum(
+        predicted["target_weights_bps"].values()
+    ) in (9_999, 10_000, 10_001)
     assert main(["signal", "predict", "--date", "not-a-day"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("error: --date 'not-a-day' is not a date") and err.count("\n") == 1

@@ -28,7 +28,8 @@ def equity_returns() -> pd.DataFrame:
 def test_normal_var_es__closed_forms():
     result = models.normal_var_es(0.0, 0.01, 0.99)
     assert result.var == pytest.approx(2.326348 * 0.01, rel=1e-6)
-    assert result.es == pytest.approx(0.01 * stats.norm.pdf(2.326348) / 0.01, rel=1e-5)  # 2.665 sigma
+    # 2.665 sigma
+    assert result.es == pytest.approx(0.01 * stats.norm.pdf(2.326348) / 0.01, rel=1e-5)
     ten_day = models.normal_var_es(0.0, 0.01, 0.99, horizon_days=10)
     assert ten_day.var == pytest.approx(result.var * np.sqrt(10))
 
@@ -49,7 +50,9 @@ def test_monte_carlo__normal_limit__converges_to_the_closed_form():
     exact = models.normal_var_es(0.0, sigma, 0.99)
     errors = []
     for scenarios in (20_000, 400_000):
-        mc = models.monte_carlo_var(np.zeros(2), cov, w, 0.99, scenarios=scenarios, dof=1_000.0, seed=11)
+        mc = models.monte_carlo_var(
+            np.zeros(2), cov, w, 0.99, scenarios=scenarios, dof=1_000.0, seed=11
+        )
         errors.append(abs(mc.var - exact.var) / exact.var)
         assert mc.es > mc.var
     assert errors[1] < 0.01 and errors[1] < errors[0] + 0.005
@@ -89,11 +92,21 @@ def exact_student_t_var_es(mean, cov, weights, alpha, dof, horizon_days=1) -> tu
 
 @pytest.mark.parametrize("asset_level", [False, True], ids=["portfolio_path", "asset_level_path"])
 @pytest.mark.parametrize("dof, alpha, horizon_days", [(5.0, 0.99, 1), (4.0, 0.975, 10)])
-def test_monte_carlo_var__linear_portfolio__matches_exact_student_t_var_and_es(asset_level, dof, alpha,
-                                                                               horizon_days):
+def test_monte_carlo_var__linear_portfolio__matches_exact_student_t_var_and_es(
+    asset_level, dof, alpha, horizon_days
+):
     exact_var, exact_es = exact_student_t_var_es(T_MEAN, T_COV, T_WEIGHTS, alpha, dof, horizon_days)
-    mc = models.monte_carlo_var(T_MEAN, T_COV, T_WEIGHTS, alpha, horizon_days, scenarios=1_000_000, dof=dof,
-                                seed=3, asset_level=asset_level)
+    mc = models.monte_carlo_var(
+        T_MEAN,
+        T_COV,
+        T_WEIGHTS,
+        alpha,
+        horizon_days,
+        scenarios=1_000_000,
+        dof=dof,
+        seed=3,
+        asset_level=asset_level,
+    )
     assert mc.var == pytest.approx(exact_var, rel=MC_TOLERANCE)
     assert mc.es == pytest.approx(exact_es, rel=MC_TOLERANCE)
     assert (mc.method, mc.alpha, mc.horizon_days) == ("monte-carlo", alpha, horizon_days)
@@ -102,15 +115,17 @@ def test_monte_carlo_var__linear_portfolio__matches_exact_student_t_var_and_es(a
 @pytest.mark.parametrize("asset_level", [False, True], ids=["portfolio_path", "asset_level_path"])
 def test_monte_carlo_var__same_seed__same_result__other_seed__other_sample(asset_level):
     def run(seed):
-        return models.monte_carlo_var(T_MEAN, T_COV, T_WEIGHTS, 0.99, scenarios=20_000, seed=seed,
-                                      asset_level=asset_level)
+        return models.monte_carlo_var(
+            T_MEAN, T_COV, T_WEIGHTS, 0.99, scenarios=20_000, seed=seed, asset_level=asset_level
+        )
 
     assert run(7) == run(7)
     assert run(7).var != run(8).var
 
 
-def test_student_t_scenarios__covariance_not_inflated__block_size_free__what_the_asset_path_evaluates(
-        monkeypatch):
+def test_student_t_scenarios__covariance_not_inflated__block_size_free__what_asset_path_evaluates(
+    monkeypatch,
+):
     x = models.student_t_scenarios(T_MEAN, T_COV, scenarios=400_000, dof=5.0, seed=4)
     assert x.shape == (400_000, 3)
     # Scaled to covariance T_COV, not T_COV * dof / (dof - 2) = 1.67 T_COV (the raw t's), with its
@@ -120,48 +135,67 @@ def test_student_t_scenarios__covariance_not_inflated__block_size_free__what_the
     np.testing.assert_allclose(sample_cov / np.outer(sd, sd), T_COV / np.outer(sd, sd), atol=0.01)
     np.testing.assert_allclose(x.mean(axis=0), T_MEAN, atol=1e-4)
     monkeypatch.setattr(models, "SCENARIO_BLOCK_VALUES", 3 * 1_000)
-    np.testing.assert_allclose(models.student_t_scenarios(T_MEAN, T_COV, 400_000, 5.0, seed=4), x, rtol=1e-12)
+    np.testing.assert_allclose(
+        models.student_t_scenarios(T_MEAN, T_COV, 400_000, 5.0, seed=4), x, rtol=1e-12
+    )
     # The asset-level path evaluates those scenarios: np.quantile (linear) and the mean beyond it.
     losses = -(x @ T_WEIGHTS)
     var = np.quantile(losses, 0.99)
-    mc = models.monte_carlo_var(T_MEAN, T_COV, T_WEIGHTS, 0.99, scenarios=400_000, dof=5.0, seed=4,
-                                asset_level=True)
+    mc = models.monte_carlo_var(
+        T_MEAN, T_COV, T_WEIGHTS, 0.99, scenarios=400_000, dof=5.0, seed=4, asset_level=True
+    )
     assert mc.var == pytest.approx(var, rel=1e-9)
     assert mc.es == pytest.approx(losses[losses >= var].mean(), rel=1e-9)
 
 
 def test_monte_carlo_component_es__elliptical__covariance_shares_of_the_exact_es():
-    """For an elliptical distribution with zero mean, E[X | w'X] is linear in w'X, so asset i's share
-    of the ES is w_i (cov w)_i / w' cov w."""
+    """For an elliptical distribution with zero mean, E[X | w'X] is linear in w'X, so asset i's
+    share of the ES is w_i (cov w)_i / w' cov w."""
     alpha, dof = 0.975, 5.0
-    components = models.monte_carlo_component_es(np.zeros(3), T_COV, T_WEIGHTS, alpha, scenarios=1_000_000,
-                                                 dof=dof, seed=2)
-    asset_level = models.monte_carlo_var(np.zeros(3), T_COV, T_WEIGHTS, alpha, scenarios=1_000_000, dof=dof,
-                                         seed=2, asset_level=True)
+    components = models.monte_carlo_component_es(
+        np.zeros(3), T_COV, T_WEIGHTS, alpha, scenarios=1_000_000, dof=dof, seed=2
+    )
+    asset_level = models.monte_carlo_var(
+        np.zeros(3), T_COV, T_WEIGHTS, alpha, scenarios=1_000_000, dof=dof, seed=2, asset_level=True
+    )
     assert components.sum() == pytest.approx(asset_level.es, rel=1e-9)
     _, exact_es = exact_student_t_var_es(np.zeros(3), T_COV, T_WEIGHTS, alpha, dof)
     shares = T_WEIGHTS * (T_COV @ T_WEIGHTS) / (T_WEIGHTS @ T_COV @ T_WEIGHTS)
     np.testing.assert_allclose(components, shares * exact_es, rtol=2 * MC_TOLERANCE)
 
 
-@pytest.mark.parametrize("change, message", [
-    ({"dof": 2.0}, "dof must be finite and above 2"),
-    ({"dof": float("nan")}, "dof must be finite and above 2"),
-    ({"scenarios": 999}, "need a whole number of at least 1,000 scenarios, got 999"),
-    ({"scenarios": 1e6}, "need a whole number of at least 1,000 scenarios, got 1000000.0"),
-    ({"cov": np.diag([1e-4, -1e-4, 1e-4])}, "covariance is not positive definite"),
-    ({"cov": T_COV + np.triu(np.full((3, 3), 1e-5), 1)}, "covariance is not symmetric"),
-    ({"cov": np.eye(2) * 1e-4}, "covariance must be 3x3, got (2, 2)"),
-    ({"cov": np.where(np.eye(3) > 0, np.nan, T_COV)}, "covariance contains NaN or infinite values"),
-    ({"mean": np.array([0.0, np.inf, 0.0])}, "mean contains NaN or infinite values"),
-    ({"weights": np.array([0.5, 0.3, 0.1])}, "weights sum to 0.900000, not 1"),
-    ({"alpha": 1.0}, "alpha must be in (0.5, 1)"),
-    ({"horizon_days": 0}, "horizon_days must be a whole number of at least 1, got 0"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"dof": 2.0}, "dof must be finite and above 2"),
+        ({"dof": float("nan")}, "dof must be finite and above 2"),
+        ({"scenarios": 999}, "need a whole number of at least 1,000 scenarios, got 999"),
+        ({"scenarios": 1e6}, "need a whole number of at least 1,000 scenarios, got 1000000.0"),
+        ({"cov": np.diag([1e-4, -1e-4, 1e-4])}, "covariance is not positive definite"),
+        ({"cov": T_COV + np.triu(np.full((3, 3), 1e-5), 1)}, "covariance is not symmetric"),
+        ({"cov": np.eye(2) * 1e-4}, "covariance must be 3x3, got (2, 2)"),
+        (
+            {"cov": np.where(np.eye(3) > 0, np.nan, T_COV)},
+            "covariance contains NaN or infinite values",
+        ),
+        ({"mean": np.array([0.0, np.inf, 0.0])}, "mean contains NaN or infinite values"),
+        ({"weights": np.array([0.5, 0.3, 0.1])}, "weights sum to 0.900000, not 1"),
+        ({"alpha": 1.0}, "alpha must be in (0.5, 1)"),
+        ({"horizon_days": 0}, "horizon_days must be a whole number of at least 1, got 0"),
+    ],
+)
 @pytest.mark.parametrize("asset_level", [False, True], ids=["portfolio_path", "asset_level_path"])
 def test_monte_carlo_var__bad_input__one_risk_input_error(change, message, asset_level):
-    args = {"mean": T_MEAN, "cov": T_COV, "weights": T_WEIGHTS, "alpha": 0.99, "horizon_days": 1,
-            "scenarios": 10_000, "dof": 5.0, "seed": 0} | change
+    args = {
+        "mean": T_MEAN,
+        "cov": T_COV,
+        "weights": T_WEIGHTS,
+        "alpha": 0.99,
+        "horizon_days": 1,
+        "scenarios": 10_000,
+        "dof": 5.0,
+        "seed": 0,
+    } | change
     with pytest.raises(RiskInputError) as raised:
         models.monte_carlo_var(**args, asset_level=asset_level)
     assert message in str(raised.value)
@@ -193,9 +227,9 @@ def test_garch__sp500__persistent_volatility_and_plausible_forecast(equity_retur
 
 @pytest.mark.parametrize("daily_sd", [1e-4, 2e-5])
 def test_garch__money_market_scale__forecast_in_the_series_units(daily_sd):
-    """RSK-8: a T-bill or money-market fund moves about 0.01% a day. Fitted unscaled (percent returns,
-    variance 1e-4) the optimiser forecast 2,000 times the true volatility; arch's rescaling keeps the
-    forecast within the series' own scale and raises no DataScaleWarning."""
+    """RSK-8: a T-bill or money-market fund moves about 0.01% a day. Fitted unscaled (percent
+    returns, variance 1e-4) the optimiser forecast 2,000 times the true volatility; arch's rescaling
+    keeps the forecast within the series' own scale and raises no DataScaleWarning."""
     import warnings
 
     from arch.utility.exceptions import DataScaleWarning
@@ -225,17 +259,21 @@ def test_backtest__real_history__historical_var_exception_rate_near_one_pct(equi
 def test_performance_measures__closed_forms():
     r = np.array([0.01, -0.02, 0.015, 0.0, -0.01])
     wealth = np.cumprod(1 + r)
-    expected_dd = max(1 - w / p for w, p in zip(wealth, np.maximum.accumulate(np.r_[1.0, wealth])[1:]))
+    expected_dd = max(
+        1 - w / p for w, p in zip(wealth, np.maximum.accumulate(np.r_[1.0, wealth])[1:])
+    )
     assert models.max_drawdown(r) == pytest.approx(expected_dd)
     assert models.sharpe_ratio(r) == pytest.approx(np.sqrt(252) * r.mean() / r.std(ddof=1))
     assert models.beta(2 * r, r) == pytest.approx(2.0)
-    assert models.sortino_ratio(r) == pytest.approx(np.sqrt(252) * r.mean() / 0.01)  # downside dev sqrt(5e-4/5)
+    # downside dev sqrt(5e-4/5)
+    assert models.sortino_ratio(r) == pytest.approx(np.sqrt(252) * r.mean() / 0.01)
 
 
 def test_stress__scenario_file__sources_and_linear_losses():
     scenario_set = load_scenarios()
     assert {"credit_crisis_2008", "covid_march_2020", "rates_up_200bp", "stablecoin_depeg"} <= {
-        s.name for s in scenario_set.scenarios}
+        s.name for s in scenario_set.scenarios
+    }
     assert all(s.sources for s in scenario_set.scenarios)
     losses = stress_losses(np.array([0.5, 0.5]), ["cash_stablecoin", "equity"], scenario_set)
     assert losses["stablecoin_depeg"] == pytest.approx(0.5 * 0.13 + 0.5 * 0.02)
@@ -253,8 +291,24 @@ def files(tmp_path, equity_returns):
 @pytest.mark.parametrize("method", ["historical", "parametric", "cornish-fisher", "monte-carlo"])
 def test_cli_var__each_method__json_result(files, method):
     returns, weights = files
-    out = CliRunner().invoke(cli, ["risk", "var", "--returns", str(returns), "--weights", str(weights),
-                                   "--method", method, "--scenarios", "20000", "--seed", "1", "--json"])
+    out = CliRunner().invoke(
+        cli,
+        [
+            "risk",
+            "var",
+            "--returns",
+            str(returns),
+            "--weights",
+            str(weights),
+            "--method",
+            method,
+            "--scenarios",
+            "20000",
+            "--seed",
+            "1",
+            "--json",
+        ],
+    )
     assert out.exit_code == 0, out.output
     data = json.loads(out.output)
     assert data["method"] == method and 0 < data["var"] < data["es"] < 0.2
@@ -263,7 +317,9 @@ def test_cli_var__each_method__json_result(files, method):
 def test_cli_var__bad_files__one_line_error_nonzero(tmp_path, files, capsys):
     returns, weights = files
     nan_returns = tmp_path / "nan.csv"
-    nan_returns.write_text("date,spx,ndx\n2020-01-01,0.01,0.02\n2020-01-02,,0.01\n2020-01-03,0.0,0.0\n")
+    nan_returns.write_text(
+        "date,spx,ndx\n2020-01-01,0.01,0.02\n2020-01-02,,0.01\n2020-01-03,0.0,0.0\n"
+    )
     bad_weights = tmp_path / "bad.json"
     bad_weights.write_text(json.dumps({"spx": 0.6, "ndx": 0.3}))
     unknown = tmp_path / "unknown.json"
@@ -283,10 +339,13 @@ def test_cli_stress_and_backtest__json(tmp_path, files):
     returns, weights = files
     classes = tmp_path / "classes.json"
     classes.write_text(json.dumps({"spx": "equity", "ndx": "equity"}))
-    out = CliRunner().invoke(cli, ["risk", "stress", "--weights", str(weights), "--classes", str(classes), "--json"])
+    out = CliRunner().invoke(
+        cli, ["risk", "stress", "--weights", str(weights), "--classes", str(classes), "--json"]
+    )
     assert out.exit_code == 0, out.output
     assert json.loads(out.output)["worst"] == "credit_crisis_2008"
-    out = CliRunner().invoke(cli, ["risk", "backtest", "--returns", str(returns), "--weights", str(weights),
-                                   "--json"])
+    out = CliRunner().invoke(
+        cli, ["risk", "backtest", "--returns", str(returns), "--weights", str(weights), "--json"]
+    )
     data = json.loads(out.output)
     assert data["observations"] == 750 and "p_value" in data
