@@ -210,7 +210,6 @@ interface IAutoRebalancer is IExtSloads {
     /// the threshold (or never rebalanced). `performData` = abi.encode(strategyId, nonce, driftBps).
     function shouldRebalance(address portfolio) external view returns (bool upkeepNeeded, bytes memory performData);
 
-
     /// @notice Next nonce, time of the last rebalance, loss budget available now, last targets.
     function stateOf(address portfolio)
         external

@@ -40,8 +40,22 @@ interface INavVenue {
     error PaymentNotReceived(address tokenIn, uint256 received, uint256 amountIn);
 
     event MarketSet(address indexed token, NavMarket previous, NavMarket market);
-    event Subscribed(address indexed token, address indexed payer, address indexed recipient, uint256 cashIn, uint256 tokensOut, uint256 nav18);
-    event Redeemed(address indexed token, address indexed payer, address indexed recipient, uint256 tokensIn, uint256 cashOut, uint256 nav18);
+    event Subscribed(
+        address indexed token,
+        address indexed payer,
+        address indexed recipient,
+        uint256 cashIn,
+        uint256 tokensOut,
+        uint256 nav18
+    );
+    event Redeemed(
+        address indexed token,
+        address indexed payer,
+        address indexed recipient,
+        uint256 tokensIn,
+        uint256 cashOut,
+        uint256 nav18
+    );
     event InventoryWithdrawn(address indexed token, address indexed to, uint256 amount);
 
     /// @notice Subscribes (tokenIn = cash) or redeems (tokenOut = cash); pulls `amountIn` from the caller.

@@ -124,9 +124,7 @@ interface IPortfolioVault is IERC4626, IRiskManagedPortfolio {
     /// of them (a rebalance may pass through states the limits would refuse on its way to one they
     /// accept). Each trade is bounded as in `trade`; assets not traded must not move.
     /// @dev Bounded: at most MAX_ASSETS trades.
-    function tradeBatch(TradeParams[] calldata trades)
-        external
-        returns (uint256[] memory sold, uint256[] memory bought);
+    function tradeBatch(TradeParams[] calldata trades) external returns (uint256[] memory sold, uint256[] memory bought);
 
     /// @notice Burns `shares` of `owner` and sends `receiver` the same fraction of every holding,
     /// less the dealing fee on each (rounded in the fund's favour). Works when halted and without prices. Security tokens still pass their compliance rules.

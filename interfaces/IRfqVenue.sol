@@ -62,9 +62,13 @@ interface IRfqVenue {
     /// @notice `fill` for the liquidity aggregator: the input is pulled from it, and the quote's
     /// taker must be `taker`, the caller of the aggregator's route. Reverts `OnlyAggregator`
     /// for any other caller.
-    function fillFor(RfqQuote calldata quote, bytes calldata signature, uint256 amountIn, address recipient, address taker)
-        external
-        returns (uint256 amountOut);
+    function fillFor(
+        RfqQuote calldata quote,
+        bytes calldata signature,
+        uint256 amountIn,
+        address recipient,
+        address taker
+    ) external returns (uint256 amountOut);
 
     /// @notice The liquidity aggregator whose route takers `fillFor` trusts.
     function aggregator() external view returns (address);

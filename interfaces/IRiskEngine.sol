@@ -159,7 +159,9 @@ interface IRiskEngine is IExtSloads {
     /// @notice A sync: `navPerShare` and `highWaterMark` are USD (18 decimals) per whole share
     /// (10**decimals() share units); a NAV per share above 2^80 - 1 (1.2 million USD) halts the
     /// portfolio with `InvalidModel`, since its drawdown can no longer be measured.
-    event Synced(address indexed portfolio, uint256 navPerShare, uint256 highWaterMark, uint16 drawdownBps, uint16 pricedMask);
+    event Synced(
+        address indexed portfolio, uint256 navPerShare, uint256 highWaterMark, uint16 drawdownBps, uint16 pricedMask
+    );
     event Halted(address indexed portfolio, address indexed by, RiskLimit reason);
     event Resumed(address indexed portfolio, address indexed by);
 
@@ -204,7 +206,6 @@ interface IRiskEngine is IExtSloads {
         external
         view
         returns (RiskCheck memory);
-
 
     /// @notice The price snapshot of the portfolio's last `sync`: when it was taken, which assets
     /// it priced (bit i set: asset i, in `assets()` order, had a valid oracle price then; a bit

@@ -3,12 +3,7 @@ pragma solidity ^0.8.24;
 
 import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
-import {
-    IComplianceEngine,
-    IdentityLedger,
-    JurisdictionConfig,
-    Limits
-} from "../../interfaces/IComplianceEngine.sol";
+import {IComplianceEngine, IdentityLedger, JurisdictionConfig, Limits} from "../../interfaces/IComplianceEngine.sol";
 import {IERC3643ModularCompliance, IERC3643Module} from "../../interfaces/erc3643/IERC3643Compliance.sol";
 import {IIdentityRegistry, Investor, InvestorClass} from "../../interfaces/IIdentityRegistry.sol";
 import {RestrictionCodes as RC} from "./RestrictionCodes.sol";
@@ -159,7 +154,9 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
     /// @inheritdoc IComplianceEngine
     function setLimits(Limits calldata next) external restricted {
         if (next.maxBalanceBps > BPS) revert InvalidLimits("maxBalanceBps above 10000");
-        if (next.maxBalance != 0 && next.minHolding > next.maxBalance) revert InvalidLimits("minHolding above maxBalance");
+        if (next.maxBalance != 0 && next.minHolding > next.maxBalance) {
+            revert InvalidLimits("minHolding above maxBalance");
+        }
         Limits memory previous = limits();
         Rules storage rules = _rules;
         rules.maxBalance = PackedAmount.encodeExact(next.maxBalance);
@@ -306,7 +303,8 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
         returns (JurisdictionConfig memory config, uint32 holderCount, uint32 nonAccreditedCount)
     {
         Jurisdiction memory j = _jurisdictions[country];
-        config = JurisdictionConfig(j.allowed, j.minInvestorClass, j.holderCap, j.nonAccreditedCap, j.inboundClosedUntil);
+        config =
+            JurisdictionConfig(j.allowed, j.minInvestorClass, j.holderCap, j.nonAccreditedCap, j.inboundClosedUntil);
         return (config, j.holderCount, j.nonAccreditedCount);
     }
 
@@ -321,9 +319,15 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
         Totals memory t = _totals;
         // No truncation: every limit was stored from a value of its declared width.
         return Limits(
-            uint96(PackedAmount.decode(r.maxBalance)), uint96(PackedAmount.decode(r.minHolding)), r.maxBalanceBps,
-            r.lockupAfterAcquisition, uint88(PackedAmount.decode(r.dailyLimit)),
-            uint88(PackedAmount.decode(r.monthlyLimit)), r.transfersOpenAt, t.totalHolderCap, t.totalNonAccreditedCap
+            uint96(PackedAmount.decode(r.maxBalance)),
+            uint96(PackedAmount.decode(r.minHolding)),
+            r.maxBalanceBps,
+            r.lockupAfterAcquisition,
+            uint88(PackedAmount.decode(r.dailyLimit)),
+            uint88(PackedAmount.decode(r.monthlyLimit)),
+            r.transfersOpenAt,
+            t.totalHolderCap,
+            t.totalNonAccreditedCap
         );
     }
 
@@ -429,13 +433,15 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
         uint256 rules = ctx.rules;
         if (block.timestamp < rules.transfersOpenAt()) return RC.ISSUANCE_LOCKUP;
         uint256 lockup = rules.lockupAfterAcquisition();
-        if (lockup != 0 && block.timestamp < uint256(ctx.fromH.lastAcquiredAt()) + lockup) return RC.ACQUISITION_LOCKUP;
+        if (lockup != 0 && block.timestamp < uint256(ctx.fromH.lastAcquiredAt()) + lockup) {
+            return RC.ACQUISITION_LOCKUP;
+        }
         if (rules.hasWindows()) {
             uint256 h = _rollWindows(ctx.fromH);
             uint256 dayCurrentSent = PackedTotal.decode(h.dayCurrent());
             uint256 monthCurrentSent = PackedTotal.decode(h.monthCurrent());
             (ctx.fromH, ctx.windowsRolled, ctx.dayCurrentSent, ctx.monthCurrentSent) =
-                (h, true, dayCurrentSent, monthCurrentSent);
+            (h, true, dayCurrentSent, monthCurrentSent);
             // The current and the previous bucket both count: see `_rollWindows`.
             // No overflow: decoded totals are below 2**124 and amount below 2**96 (checked on entry).
             unchecked {
@@ -524,8 +530,10 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
         if (!ctx.senderLeaves && t.totalHolderCap() != 0 && t.totalHolders() >= t.totalHolderCap()) {
             return RC.TOTAL_HOLDER_CAP;
         }
-        if (toRetail && !freesRetailSeat && t.totalNonAccreditedCap() != 0
-            && t.totalNonAccredited() >= t.totalNonAccreditedCap()) {
+        if (
+            toRetail && !freesRetailSeat && t.totalNonAccreditedCap() != 0
+                && t.totalNonAccredited() >= t.totalNonAccreditedCap()
+        ) {
             return RC.TOTAL_NON_ACCREDITED_CAP;
         }
         return RC.SUCCESS;
@@ -549,7 +557,9 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
         bool modules = ctx.rules.moduleCount() != 0;
         if (ctx.sameIdentity) {
             if (modules) {
-                _moduleActions(abi.encodeCall(IERC3643Module.moduleTransferAction, (ctx.fromWallet, ctx.toWallet, amount)));
+                _moduleActions(
+                    abi.encodeCall(IERC3643Module.moduleTransferAction, (ctx.fromWallet, ctx.toWallet, amount))
+                );
             }
             return;
         }
@@ -564,7 +574,7 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
                 if (!ctx.windowsRolled) {
                     fromH = _rollWindows(fromH);
                     (ctx.dayCurrentSent, ctx.monthCurrentSent) =
-                        (PackedTotal.decode(fromH.dayCurrent()), PackedTotal.decode(fromH.monthCurrent()));
+                    (PackedTotal.decode(fromH.dayCurrent()), PackedTotal.decode(fromH.monthCurrent()));
                 }
                 fromH = _addToWindows(fromH, ctx.dayCurrentSent + value, ctx.monthCurrentSent + value);
             }
@@ -606,7 +616,11 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
 
     /// @dev Stores the current buckets' new totals in a holding word already rolled to today
     /// (rounded up when packed).
-    function _addToWindows(uint256 h, uint256 dayCurrentSent, uint256 monthCurrentSent) internal pure returns (uint256) {
+    function _addToWindows(uint256 h, uint256 dayCurrentSent, uint256 monthCurrentSent)
+        internal
+        pure
+        returns (uint256)
+    {
         return h.withWindows(
             h.windowDay(),
             PackedTotal.encodeUp(dayCurrentSent),
@@ -719,5 +733,4 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
     function _requireCountry(uint16 country) internal pure {
         if (country == 0 || country > MAX_COUNTRY) revert InvalidCountry(country);
     }
-
 }

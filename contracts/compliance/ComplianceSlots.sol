@@ -103,13 +103,16 @@ library ComplianceSlots {
 
     /// @dev Replaces the window fields (bits 147..255); `day` is kept mod 2**16 (days since 1970 stay
     /// below 2**16 until 2149), each total is < 2**23 (a `PackedTotal`).
-    function withWindows(uint256 h, uint256 day, uint256 dayCurrent_, uint256 dayPrevious_, uint256 monthCurrent_, uint256 monthPrevious_)
-        internal
-        pure
-        returns (uint256)
-    {
-        return (h & ((uint256(1) << WINDOWS_SHIFT) - 1)) | (day & 0xffff) << 147 | dayCurrent_ << 163 | dayPrevious_ << 186
-            | monthCurrent_ << 209 | monthPrevious_ << 232;
+    function withWindows(
+        uint256 h,
+        uint256 day,
+        uint256 dayCurrent_,
+        uint256 dayPrevious_,
+        uint256 monthCurrent_,
+        uint256 monthPrevious_
+    ) internal pure returns (uint256) {
+        return (h & ((uint256(1) << WINDOWS_SHIFT) - 1)) | (day & 0xffff) << 147 | dayCurrent_ << 163 | dayPrevious_
+            << 186 | monthCurrent_ << 209 | monthPrevious_ << 232;
     }
 
     // ---------------------------------------------------------------- rules word
@@ -174,7 +177,11 @@ library ComplianceSlots {
         return uint96(t >> 128);
     }
 
-    function withCounts(uint256 t, uint32 holders, uint32 nonAccredited, uint96 supply_) internal pure returns (uint256) {
+    function withCounts(uint256 t, uint32 holders, uint32 nonAccredited, uint96 supply_)
+        internal
+        pure
+        returns (uint256)
+    {
         return uint256(uint64(t)) | uint256(holders) << 64 | uint256(nonAccredited) << 96 | uint256(supply_) << 128;
     }
 }

@@ -38,23 +38,33 @@ library RestrictionCodes {
         if (code == SENDER_FROZEN) return "Sender wallet is frozen";
         if (code == RECIPIENT_FROZEN) return "Recipient wallet is frozen";
         if (code == INSUFFICIENT_UNFROZEN_BALANCE) return "Amount exceeds the sender's unfrozen balance";
-        if (code == SENDER_NOT_VERIFIED) return "Sender is not a verified investor (unregistered, KYC or claims expired)";
-        if (code == RECIPIENT_NOT_VERIFIED) return "Recipient is not a verified investor (unregistered, KYC or claims expired)";
+        if (code == SENDER_NOT_VERIFIED) {
+            return "Sender is not a verified investor (unregistered, KYC or claims expired)";
+        }
+        if (code == RECIPIENT_NOT_VERIFIED) {
+            return "Recipient is not a verified investor (unregistered, KYC or claims expired)";
+        }
         if (code == SENDER_JURISDICTION_BLOCKED) return "Sender's jurisdiction is not allowed";
         if (code == RECIPIENT_JURISDICTION_BLOCKED) return "Recipient's jurisdiction is not allowed";
         if (code == ROUTE_BLOCKED) return "Transfers between these jurisdictions are blocked";
         if (code == INVESTOR_CLASS_TOO_LOW) return "Recipient's investor class is below the jurisdiction's minimum";
         if (code == JURISDICTION_HOLDER_CAP) return "Recipient's jurisdiction has reached its holder cap";
-        if (code == JURISDICTION_NON_ACCREDITED_CAP) return "Recipient's jurisdiction has reached its non-accredited holder cap";
+        if (code == JURISDICTION_NON_ACCREDITED_CAP) {
+            return "Recipient's jurisdiction has reached its non-accredited holder cap";
+        }
         if (code == TOTAL_HOLDER_CAP) return "Token has reached its total holder cap";
         if (code == MAX_BALANCE_EXCEEDED) return "Recipient's identity would exceed the maximum balance";
-        if (code == MAX_SHARE_OF_SUPPLY_EXCEEDED) return "Recipient's identity would exceed the maximum share of supply";
+        if (code == MAX_SHARE_OF_SUPPLY_EXCEEDED) {
+            return "Recipient's identity would exceed the maximum share of supply";
+        }
         if (code == BELOW_MIN_HOLDING) return "A holding would fall below the minimum holding";
         if (code == ISSUANCE_LOCKUP) return "Transfers are locked up after issuance";
         if (code == ACQUISITION_LOCKUP) return "Sender's tokens are in their post-acquisition lock-up";
         if (code == DAILY_LIMIT_EXCEEDED) return "Sender's identity would exceed its daily transfer limit";
         if (code == MONTHLY_LIMIT_EXCEEDED) return "Sender's identity would exceed its monthly transfer limit";
-        if (code == FLOWBACK_WINDOW) return "Recipient's jurisdiction is closed to inbound transfers (flowback window)";
+        if (code == FLOWBACK_WINDOW) {
+            return "Recipient's jurisdiction is closed to inbound transfers (flowback window)";
+        }
         if (code == MODULE_REJECTED) return "A bound ERC-3643 compliance module rejected the transfer";
         if (code == TOTAL_NON_ACCREDITED_CAP) return "Token has reached its total non-accredited holder cap";
         return "Unknown restriction code";

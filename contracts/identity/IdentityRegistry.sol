@@ -94,10 +94,11 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged {
     }
 
     /// @inheritdoc IERC3643IdentityRegistry
-    function batchRegisterIdentity(address[] calldata userAddresses, address[] calldata identities, uint16[] calldata countries)
-        external
-        restricted
-    {
+    function batchRegisterIdentity(
+        address[] calldata userAddresses,
+        address[] calldata identities,
+        uint16[] calldata countries
+    ) external restricted {
         uint256 count = userAddresses.length;
         if (identities.length != count) revert LengthMismatch(count, identities.length);
         if (countries.length != count) revert LengthMismatch(count, countries.length);
@@ -555,9 +556,8 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged {
     /// @dev Expiry of `issuer`'s claim on `topic` held by the identity, or 0 if it is not valid.
     /// A malformed answer from the identity contract reverts, which only blocks that identity.
     function _claimExpiry(address identity_, address issuer, uint256 topic) internal view returns (uint40) {
-        (bool ok, bytes memory answer) = identity_.staticcall(
-            abi.encodeCall(IERC735ClaimView.getClaim, (keccak256(abi.encode(issuer, topic))))
-        );
+        (bool ok, bytes memory answer) =
+            identity_.staticcall(abi.encodeCall(IERC735ClaimView.getClaim, (keccak256(abi.encode(issuer, topic)))));
         if (!ok) return 0;
         (uint256 claimTopic,, address claimIssuer, bytes memory sig, bytes memory data,) =
             abi.decode(answer, (uint256, uint256, address, bytes, bytes, string));

@@ -47,7 +47,11 @@ library RiskMath {
                 let amount := calldataload(add(held.offset, shl(5, i)))
                 if and(iszero(tooLarge), iszero(lt(amount, MAX_VALUE))) { tooLarge := add(i, 1) }
                 let param := shr(shl(5, and(i, 7)), mload(add(add(paramWords, 0x20), shl(5, shr(3, i)))))
-                let price := and(shr(shl(6, and(i, 3)), mload(add(add(priceWords, 0x20), shl(5, shr(2, i))))), 0xffffffffffffffff)
+                let price :=
+                    and(
+                        shr(shl(6, and(i, 3)), mload(add(add(priceWords, 0x20), shl(5, shr(2, i))))),
+                        0xffffffffffffffff
+                    )
                 let v := div(mul(mul(amount, price), PRICE_SCALE), exp(10, and(shr(25, param), 0x3f)))
                 mstore(add(valuesPtr, shl(5, i)), v)
                 nav := add(nav, v)

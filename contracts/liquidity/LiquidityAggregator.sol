@@ -439,9 +439,8 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
             unchecked {
                 next = dataAt + dataLength;
             }
-            (uint256 used, uint256 out) = _swapHop(
-                route[dataAt:next], venue, tokenIn, tokenOut, amount, payer, last ? recipient : address(this)
-            );
+            (uint256 used, uint256 out) =
+                _swapHop(route[dataAt:next], venue, tokenIn, tokenOut, amount, payer, last ? recipient : address(this));
             if (h == 0) amountInUsed = used;
             else _returnDust(tokenIn);
             FillLog.write(fills, filled, venue, tokenOut, used, out);

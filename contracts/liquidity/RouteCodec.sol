@@ -128,7 +128,9 @@ library RouteCodec {
         // Bounded by the caller's legs and hops (the aggregator refuses more than MAX_LEGS x MAX_HOPS).
         for (uint256 l; l < legs.length; ++l) {
             Hop[] memory hops = legs[l].hops;
-            route = bytes.concat(route, bytes16(SafeCast.toUint128(legs[l].amountIn)), bytes1(SafeCast.toUint8(hops.length)));
+            route = bytes.concat(
+                route, bytes16(SafeCast.toUint128(legs[l].amountIn)), bytes1(SafeCast.toUint8(hops.length))
+            );
             for (uint256 h; h < hops.length; ++h) {
                 Hop memory next = hops[h];
                 bool last = h + 1 == hops.length;
@@ -136,7 +138,11 @@ library RouteCodec {
                 route = last
                     ? bytes.concat(route, bytes20(next.venue), bytes2(SafeCast.toUint16(next.data.length)), next.data)
                     : bytes.concat(
-                        route, bytes20(next.venue), bytes20(next.tokenOut), bytes2(SafeCast.toUint16(next.data.length)), next.data
+                        route,
+                        bytes20(next.venue),
+                        bytes20(next.tokenOut),
+                        bytes2(SafeCast.toUint16(next.data.length)),
+                        next.data
                     );
             }
         }

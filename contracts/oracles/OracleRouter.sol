@@ -86,7 +86,8 @@ contract OracleRouter is IOracleRouter, AccessManaged {
             _read(feed.secondary, feed.secondaryHeartbeat, feed.secondaryDecimals, minPrice, maxPrice);
         if (status == PriceStatus.Ok) {
             if (secondaryStatus != PriceStatus.Ok) return (PriceStatus.PrimaryOnly, price18, updatedAt);
-            (uint256 low, uint256 high) = price18 < secondaryPrice ? (price18, secondaryPrice) : (secondaryPrice, price18);
+            (uint256 low, uint256 high) =
+                price18 < secondaryPrice ? (price18, secondaryPrice) : (secondaryPrice, price18);
             // No overflow: prices are bounded by maxPrice < 2**128.
             if ((high - low) * BPS > low * feed.maxDeviationBps) return (PriceStatus.Deviation, 0, 0);
             return (PriceStatus.Ok, price18, updatedAt);

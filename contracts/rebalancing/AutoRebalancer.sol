@@ -6,9 +6,7 @@ import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
-import {
-    IAutoRebalancer, RebalanceIntent, StrategyConfig, RebalancePreview
-} from "../../interfaces/IAutoRebalancer.sol";
+import {IAutoRebalancer, RebalanceIntent, StrategyConfig, RebalancePreview} from "../../interfaces/IAutoRebalancer.sol";
 import {ILiquidityAggregator} from "../../interfaces/ILiquidityAggregator.sol";
 import {RouteCodec} from "../liquidity/RouteCodec.sol";
 import {IOracleRouter} from "../../interfaces/IOracleRouter.sol";
@@ -89,7 +87,10 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
         Snapshot memory s = _snapshot(p, portfolio, targets);
         _revertWith(_stateError(p, intent, targets, _drift(s, targets)));
         RebalanceIntentLib.requireQuorum(
-            _hashTypedDataV4(RebalanceIntentLib.structHash(intent)), signers, signatures, _signers[portfolio],
+            _hashTypedDataV4(RebalanceIntentLib.structHash(intent)),
+            signers,
+            signatures,
+            _signers[portfolio],
             p.signerThreshold
         );
         RebalanceMath.Trade[] memory trades =
@@ -359,11 +360,12 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
 
     /// @dev The first state check `rebalance` fails, as revert data; empty when all pass.
     /// Signatures are checked separately (the preview has none).
-    function _stateError(RebalancePortfolio storage p, RebalanceIntent calldata intent, uint16[] memory targets, uint256 driftBps)
-        internal
-        view
-        returns (bytes memory)
-    {
+    function _stateError(
+        RebalancePortfolio storage p,
+        RebalanceIntent calldata intent,
+        uint16[] memory targets,
+        uint256 driftBps
+    ) internal view returns (bytes memory) {
         address portfolio = intent.portfolio;
         if (p.paused) return abi.encodeWithSelector(StrategyPaused.selector, portfolio);
         if (intent.strategyId != p.strategyId) {
@@ -372,12 +374,16 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
         if (block.timestamp > intent.deadline) {
             return abi.encodeWithSelector(IntentExpired.selector, intent.deadline, block.timestamp);
         }
-        if (intent.nonce != p.nonce) return abi.encodeWithSelector(InvalidNonce.selector, portfolio, intent.nonce, p.nonce);
+        if (intent.nonce != p.nonce) {
+            return abi.encodeWithSelector(InvalidNonce.selector, portfolio, intent.nonce, p.nonce);
+        }
         uint256 nextAllowedAt = uint256(p.lastRebalanceAt) + p.cooldown;
         if (p.lastRebalanceAt != 0 && block.timestamp < nextAllowedAt) {
             return abi.encodeWithSelector(CooldownActive.selector, portfolio, nextAllowedAt);
         }
-        if (block.basefee > p.maxBaseFee) return abi.encodeWithSelector(BaseFeeTooHigh.selector, block.basefee, p.maxBaseFee);
+        if (block.basefee > p.maxBaseFee) {
+            return abi.encodeWithSelector(BaseFeeTooHigh.selector, block.basefee, p.maxBaseFee);
+        }
         if (intent.maxSlippageBps > p.maxSlippageBps) {
             return abi.encodeWithSelector(SlippageAboveStrategy.selector, intent.maxSlippageBps, p.maxSlippageBps);
         }

@@ -51,7 +51,9 @@ library RebalanceIntentLib {
         mapping(address => bool) storage authorised,
         uint256 threshold
     ) internal view {
-        if (signers.length != signatures.length) revert SignatureCountMismatch(signers.length, signatures.length);
+        if (signers.length != signatures.length) {
+            revert SignatureCountMismatch(signers.length, signatures.length);
+        }
         if (signers.length > MAX_SIGNERS) revert TooManySignatures(signers.length, MAX_SIGNERS);
         if (signers.length < threshold || threshold == 0) revert QuorumNotMet(signers.length, threshold);
         address previous;

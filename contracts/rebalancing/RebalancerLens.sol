@@ -17,7 +17,9 @@ contract RebalancerLens is IRebalancerLens {
         uint256 first = RebalancerLayout.slotOf(portfolio);
         bytes32[] memory slots = new bytes32[](RebalancerLayout.STRATEGY_WORDS);
         // Bounded: STRATEGY_WORDS (5).
-        for (uint256 k; k < slots.length; ++k) slots[k] = bytes32(first + k);
+        for (uint256 k; k < slots.length; ++k) {
+            slots[k] = bytes32(first + k);
+        }
         bytes32[] memory words = rebalancer.extSloads(slots);
         uint256[] memory w;
         // Same length and layout: bytes32[] read as uint256[].

@@ -61,10 +61,7 @@ contract RiskEngine is IRiskEngine, AccessManaged, ExtSloads {
     // ================================================================ governance
 
     /// @inheritdoc IRiskEngine
-    function configure(address portfolio, AssetRisk[] calldata assets, RiskLimits calldata limits)
-        external
-        restricted
-    {
+    function configure(address portfolio, AssetRisk[] calldata assets, RiskLimits calldata limits) external restricted {
         address[] memory tokens = IRiskManagedPortfolio(portfolio).assets();
         uint256 n = tokens.length;
         if (n == 0 || n > MAX_ASSETS) revert InvalidRiskConfig(portfolio, "asset count");
@@ -89,19 +86,17 @@ contract RiskEngine is IRiskEngine, AccessManaged, ExtSloads {
             if (a.assetClass >= MAX_CLASSES) revert InvalidRiskConfig(portfolio, "assetClass");
             uint256 decimals = IERC20Metadata(tokens[i]).decimals();
             if (decimals > MAX_DECIMALS) revert InvalidRiskConfig(portfolio, "decimals");
-            p.assetParams[i] =
-                uint32(a.maxWeightBps) | uint32(a.assetClass) << 16 | (a.liquid ? uint32(1) << 24 : 0) | uint32(decimals) << 25;
+            p.assetParams[i] = uint32(a.maxWeightBps) | uint32(a.assetClass) << 16 | (a.liquid ? uint32(1) << 24 : 0)
+                | uint32(decimals) << 25;
         }
         Header storage h = p.header;
-        (h.minLiquidBps, h.maxVar95Bps, h.maxVar99Bps, h.maxEsBps, h.maxStressLossBps) = (
-            limits.minLiquidBps, limits.maxVar95Bps, limits.maxVar99Bps, limits.maxEsBps, limits.maxStressLossBps
-        );
+        (h.minLiquidBps, h.maxVar95Bps, h.maxVar99Bps, h.maxEsBps, h.maxStressLossBps) =
+        (limits.minLiquidBps, limits.maxVar95Bps, limits.maxVar99Bps, limits.maxEsBps, limits.maxStressLossBps);
         (h.maxDrawdownBps, h.hardDrawdownBps, h.maxModelAge, h.maxPriceAge, h.assetCount) =
-            (limits.maxDrawdownBps, limits.hardDrawdownBps, limits.maxModelAge, limits.maxPriceAge, uint8(n));
+        (limits.maxDrawdownBps, limits.hardDrawdownBps, limits.maxModelAge, limits.maxPriceAge, uint8(n));
         Bounds storage b = p.bounds;
-        (b.minUpdateDelay, b.maxVolChangeBps, b.maxCorrelationChange, b.maxStressChangeBps) = (
-            limits.minUpdateDelay, limits.maxVolChangeBps, limits.maxCorrelationChange, limits.maxStressChangeBps
-        );
+        (b.minUpdateDelay, b.maxVolChangeBps, b.maxCorrelationChange, b.maxStressChangeBps) =
+        (limits.minUpdateDelay, limits.maxVolChangeBps, limits.maxCorrelationChange, limits.maxStressChangeBps);
         p.classCaps = limits.maxClassWeightBps;
         emit PortfolioConfigured(portfolio, previous, limits, assets);
     }
@@ -156,7 +151,9 @@ contract RiskEngine is IRiskEngine, AccessManaged, ExtSloads {
         for (uint256 k; k < update.correlations.length; ++k) {
             int16 rho = update.correlations[k];
             if (rho > 10_000 || rho < -10_000) revert InvalidModelUpdate(portfolio, "correlation", k);
-            if (!first) RiskUpdateRules.requireAbsoluteChange(portfolio, k, p.correlations[k], rho, b.maxCorrelationChange);
+            if (!first) {
+                RiskUpdateRules.requireAbsoluteChange(portfolio, k, p.correlations[k], rho, b.maxCorrelationChange);
+            }
             p.correlations[k] = rho;
         }
         RiskUpdateRules.requireCorrelationMatrix(portfolio, update.correlations, n);
@@ -168,7 +165,11 @@ contract RiskEngine is IRiskEngine, AccessManaged, ExtSloads {
             }
             p.stressBps[k] = shock;
         }
-        if (!first) RiskUpdateRules.requireRelativeChange(portfolio, n, m.esMultiplierPpm, update.esMultiplierPpm, b.maxVolChangeBps);
+        if (!first) {
+            RiskUpdateRules.requireRelativeChange(
+                portfolio, n, m.esMultiplierPpm, update.esMultiplierPpm, b.maxVolChangeBps
+            );
+        }
         p.model = ModelHeader({
             updateId: update.updateId,
             asOf: update.asOf,
@@ -353,7 +354,9 @@ contract RiskEngine is IRiskEngine, AccessManaged, ExtSloads {
         uint256 modelAge = block.timestamp - m.asOf;
         if (m.asOf == 0 || modelAge > h.maxModelAge) return _fail(RiskLimit.StaleModel, 0, modelAge, h.maxModelAge);
         uint256 priceAge = block.timestamp - m.syncedAt;
-        if (m.syncedAt == 0 || priceAge > h.maxPriceAge) return _fail(RiskLimit.StalePrices, 0, priceAge, h.maxPriceAge);
+        if (m.syncedAt == 0 || priceAge > h.maxPriceAge) {
+            return _fail(RiskLimit.StalePrices, 0, priceAge, h.maxPriceAge);
+        }
         // Bounded: n <= MAX_ASSETS.
         for (uint256 i; i < n; ++i) {
             if (held[i] != 0 && (h.pricedMask >> i) & 1 == 0) return _fail(RiskLimit.UnpricedAsset, i, 0, 0);
@@ -443,7 +446,8 @@ contract RiskEngine is IRiskEngine, AccessManaged, ExtSloads {
     {
         s.paramWords = _words(RiskLayout.assetParamsSlot(p), RiskLayout.paramWordCount(n));
         uint256[] memory priceWords = _words(RiskLayout.pricesSlot(p), RiskLayout.priceWordCount(n));
-        (uint256[] memory values, uint256 nav, uint256 tooLarge) = RiskMath.positionValues(held, s.paramWords, priceWords);
+        (uint256[] memory values, uint256 nav, uint256 tooLarge) =
+            RiskMath.positionValues(held, s.paramWords, priceWords);
         if (tooLarge != 0) revert PositionTooLarge(portfolio, tooLarge - 1, held[tooLarge - 1]);
         if (nav >= RiskMath.MAX_VALUE) revert PositionTooLarge(portfolio, n, nav);
         s.values = values;

@@ -27,11 +27,15 @@ contract RiskLens is IRiskLens {
         correlations = new int16[](n == 0 ? 0 : n * (n - 1) / 2);
         stressBps = new int16[](scenarios * n);
         // Bounded: n <= MAX_ASSETS (16), pairs <= 120, shocks <= MAX_SCENARIOS * MAX_ASSETS.
-        for (uint256 i; i < n; ++i) volsPpm[i] = uint32(RiskLayout.element(volWords, i, 32));
+        for (uint256 i; i < n; ++i) {
+            volsPpm[i] = uint32(RiskLayout.element(volWords, i, 32));
+        }
         for (uint256 k; k < correlations.length; ++k) {
             correlations[k] = int16(uint16(RiskLayout.element(correlationWords, k, 16)));
         }
-        for (uint256 k; k < stressBps.length; ++k) stressBps[k] = int16(uint16(RiskLayout.element(stressWords, k, 16)));
+        for (uint256 k; k < stressBps.length; ++k) {
+            stressBps[k] = int16(uint16(RiskLayout.element(stressWords, k, 16)));
+        }
         esMultiplierPpm = uint32(RiskLayout.esMultiplierPpm(modelWord));
     }
 
@@ -76,7 +80,9 @@ contract RiskLens is IRiskLens {
     function _read(IRiskEngine engine, uint256 first, uint256 count) internal view returns (uint256[] memory out) {
         bytes32[] memory slots = new bytes32[](count);
         // Bounded: count <= 8 (120 correlations span 8 words).
-        for (uint256 k; k < count; ++k) slots[k] = bytes32(first + k);
+        for (uint256 k; k < count; ++k) {
+            slots[k] = bytes32(first + k);
+        }
         bytes32[] memory words = count == 0 ? slots : engine.extSloads(slots);
         // Same length and layout: bytes32[] read as uint256[].
         assembly ("memory-safe") {

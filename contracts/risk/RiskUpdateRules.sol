@@ -30,7 +30,9 @@ library RiskUpdateRules {
             revert IRiskEngine.InvalidModelUpdate(portfolio, "correlations length", u.correlations.length);
         }
         uint256 shocks = u.stressLossBps.length;
-        if (shocks % n != 0 || shocks / n > maxScenarios) revert IRiskEngine.InvalidModelUpdate(portfolio, "stress length", shocks);
+        if (shocks % n != 0 || shocks / n > maxScenarios) {
+            revert IRiskEngine.InvalidModelUpdate(portfolio, "stress length", shocks);
+        }
         if (u.esMultiplierPpm < RiskMath.PPM || u.esMultiplierPpm > 10 * RiskMath.PPM) {
             revert IRiskEngine.InvalidModelUpdate(portfolio, "esMultiplierPpm", u.esMultiplierPpm);
         }
@@ -82,7 +84,10 @@ library RiskUpdateRules {
                     let m := mul(signextend(1, calldataload(add(correlations.offset, shl(5, pair)))), unit)
                     for { let l := 0 } lt(l, k) { l := add(l, 1) } {
                         let dl := mload(add(f, shl(5, add(mul(l, n), l))))
-                        m := sub(m, sdiv(mul(sdiv(mul(mload(add(rowI, shl(5, l))), mload(add(rowK, shl(5, l)))), one), dl), one))
+                        m := sub(
+                            m,
+                            sdiv(mul(sdiv(mul(mload(add(rowI, shl(5, l))), mload(add(rowK, shl(5, l)))), one), dl), one)
+                        )
                     }
                     let lik := sdiv(mul(m, one), mload(add(rowK, shl(5, k))))
                     mstore(add(rowI, shl(5, k)), lik)

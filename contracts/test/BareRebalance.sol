@@ -110,9 +110,12 @@ contract BareRebalance {
     /// (16-31), amount sold (128-255).
     /// @param routes Per trade, the aggregator route selling that amount into this contract; its
     /// minimum output is overwritten with the oracle-derived one.
-    function rebalance(bytes calldata intent, bytes[] calldata signatures, uint256[] calldata trades, bytes[] calldata routes)
-        external
-    {
+    function rebalance(
+        bytes calldata intent,
+        bytes[] calldata signatures,
+        uint256[] calldata trades,
+        bytes[] calldata routes
+    ) external {
         bytes32 digest = keccak256(
             abi.encodePacked(hex"1901", keccak256(abi.encode(block.chainid, address(this))), keccak256(intent))
         );

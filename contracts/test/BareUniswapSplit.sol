@@ -12,9 +12,15 @@ import {UniswapHops} from "../liquidity/UniswapHops.sol";
 /// figure is exactly what those properties cost.
 contract BareUniswapSplit {
     /// @notice Sells `amountV2` at `pair` and `amountV3` at `pool` (either may be 0) for `to`.
-    function split(address pair, address pool, address tokenIn, address tokenOut, uint256 amountV2, uint256 amountV3, address to)
-        external
-    {
+    function split(
+        address pair,
+        address pool,
+        address tokenIn,
+        address tokenOut,
+        uint256 amountV2,
+        uint256 amountV3,
+        address to
+    ) external {
         if (amountV2 != 0) UniswapHops.swapV2(pair, tokenIn, tokenOut, amountV2, msg.sender, to);
         if (amountV3 != 0) UniswapHops.swapV3(pool, tokenIn, tokenOut, amountV3, msg.sender, to);
     }

@@ -17,7 +17,14 @@ contract ForgedClaimIdentity {
     function getClaim(bytes32)
         external
         view
-        returns (uint256 topic, uint256 scheme, address issuer, bytes memory signature, bytes memory data, string memory uri)
+        returns (
+            uint256 topic,
+            uint256 scheme,
+            address issuer,
+            bytes memory signature,
+            bytes memory data,
+            string memory uri
+        )
     {
         return (_topic, 1, _issuer, _signature, _data, "");
     }

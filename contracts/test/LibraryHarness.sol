@@ -32,16 +32,6 @@ contract LibraryHarness is EIP712 {
         return RouteCodec.encode(tokenIn, tokenOut, recipient, minAmountOut, deadline, maxSlippageBps, legs);
     }
 
-
-
-
-
-
-
-
-
-
-
     function packedEncodeExact(uint256 amount) external pure returns (uint40) {
         return PackedAmount.encodeExact(amount);
     }

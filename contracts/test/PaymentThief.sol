@@ -94,7 +94,9 @@ contract PaymentThief is INavVenueCallback {
     // ------------------------------------------------------------ as a NAV desk caller
 
     /// @notice Subscribes at `desk` paying `shortfall` less than owed in the callback.
-    function underpay(INavVenue desk, address tokenIn, address tokenOut, uint256 amountIn, uint256 shortfall_) external {
+    function underpay(INavVenue desk, address tokenIn, address tokenOut, uint256 amountIn, uint256 shortfall_)
+        external
+    {
         shortfall = shortfall_;
         desk.swapWithCallback(tokenIn, tokenOut, amountIn, 0, address(this), "");
     }

@@ -151,7 +151,9 @@ contract SecurityToken is ISecurityToken, AccessManaged, ReentrancyGuardTransien
     function freezePartialTokens(address userAddress, uint256 amount) public onlyCapability(Cap.FREEZE) {
         Account storage account = _accounts[userAddress];
         uint256 frozenAfter = uint256(account.frozenTokens) + amount;
-        if (frozenAfter > account.balance) revert FrozenAmountExceedsBalance(userAddress, account.balance, frozenAfter);
+        if (frozenAfter > account.balance) {
+            revert FrozenAmountExceedsBalance(userAddress, account.balance, frozenAfter);
+        }
         account.frozenTokens = uint120(frozenAfter); // No truncation: frozenAfter <= balance < 2^96.
         emit TokensFrozen(userAddress, amount);
     }

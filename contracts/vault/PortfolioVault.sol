@@ -87,7 +87,9 @@ contract PortfolioVault is IPortfolioVault, ISwapPayer, ERC4626, AccessManaged, 
         emit ShareComplianceSet(shareCompliance, engine);
         shareCompliance = engine;
         // An engine built for another token refuses (`OnlyBoundToken`): it serves that one only.
-        if (IComplianceEngine(engine).getTokenBound() != address(this)) IComplianceEngine(engine).bindToken(address(this));
+        if (IComplianceEngine(engine).getTokenBound() != address(this)) {
+            IComplianceEngine(engine).bindToken(address(this));
+        }
     }
 
     // ================================================================ trading (EXECUTOR)
@@ -140,7 +142,12 @@ contract PortfolioVault is IPortfolioVault, ISwapPayer, ERC4626, AccessManaged, 
 
     /// @inheritdoc ERC4626
     /// @dev Verified receiver and caller, portfolio not halted; NAV from live oracle prices.
-    function deposit(uint256 assets_, address receiver) public override(ERC4626, IERC4626) nonReentrant returns (uint256) {
+    function deposit(uint256 assets_, address receiver)
+        public
+        override(ERC4626, IERC4626)
+        nonReentrant
+        returns (uint256)
+    {
         _requireCanDeposit(receiver);
         return super.deposit(assets_, receiver);
     }
@@ -209,7 +216,8 @@ contract PortfolioVault is IPortfolioVault, ISwapPayer, ERC4626, AccessManaged, 
         // Bounded: assets <= MAX_ASSETS.
         for (uint256 i = 1; i < count; ++i) {
             if (held[i] == 0) continue;
-            uint256 value18 = Math.mulDiv(held[i], oracle.price(_assets[i]), 10 ** IERC20Metadata(_assets[i]).decimals());
+            uint256 value18 =
+                Math.mulDiv(held[i], oracle.price(_assets[i]), 10 ** IERC20Metadata(_assets[i]).decimals());
             total += Math.mulDiv(value18, settlementUnit, settlementPrice);
         }
     }

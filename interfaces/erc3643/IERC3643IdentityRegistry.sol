@@ -21,8 +21,11 @@ interface IERC3643IdentityRegistry {
     function setTrustedIssuersRegistry(address trustedIssuersRegistry) external;
     function updateCountry(address userAddress, uint16 country) external;
     function updateIdentity(address userAddress, address identity) external;
-    function batchRegisterIdentity(address[] calldata userAddresses, address[] calldata identities, uint16[] calldata countries)
-        external;
+    function batchRegisterIdentity(
+        address[] calldata userAddresses,
+        address[] calldata identities,
+        uint16[] calldata countries
+    ) external;
     function contains(address userAddress) external view returns (bool);
     function isVerified(address userAddress) external view returns (bool);
     function identity(address userAddress) external view returns (address);

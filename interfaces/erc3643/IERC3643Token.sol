@@ -9,7 +9,11 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 /// `IIdentityRegistry`/`IModularCompliance` parameters and returns are ABI-encoded as `address`.
 interface IERC3643Token is IERC20 {
     event UpdatedTokenInformation(
-        string indexed newName, string indexed newSymbol, uint8 newDecimals, string newVersion, address indexed newOnchainID
+        string indexed newName,
+        string indexed newSymbol,
+        uint8 newDecimals,
+        string newVersion,
+        address indexed newOnchainID
     );
     event IdentityRegistryAdded(address indexed identityRegistry);
     event ComplianceAdded(address indexed compliance);

@@ -16,7 +16,6 @@ from keepers.access.deploy import (
     send_to_manager,
     wire,
 )
-from keepers.access.manager import wired_manager
 from keepers.access.operations import (
     OPERATION_EVENTS,
     WATCHED_EVENTS,
@@ -48,6 +47,5 @@ __all__ = [
     "event_row",
     "pending_operations",
     "role_holders",
-    "wired_manager",
     "wiring",
 ]

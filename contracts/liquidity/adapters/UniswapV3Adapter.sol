@@ -47,7 +47,9 @@ contract UniswapV3Adapter is AdapterBase {
         if (amountIn == 0 || pool.token0() != token0 || pool.token1() != token1) return 0;
         try quoter.quoteExactInputSingle(
             IQuoterV2Minimal.QuoteExactInputSingleParams(tokenIn, tokenOut, amountIn, pool.fee(), 0)
-        ) returns (uint256 out, uint160, uint32, uint256) {
+        ) returns (
+            uint256 out, uint160, uint32, uint256
+        ) {
             amountOut = out;
         } catch {
             amountOut = 0; // No liquidity for this size, or the pool rejected it: the source cannot fill.

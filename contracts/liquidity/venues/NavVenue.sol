@@ -112,7 +112,11 @@ contract NavVenue is INavVenue, AccessManaged, ReentrancyGuardTransient {
         }
         NavMarket memory previous = _terms(_markets[token]);
         _markets[token] = Market(
-            market.subscribeFeeBps, market.redeemFeeBps, market.dailyCapacity, market.listed, IERC20Metadata(token).decimals()
+            market.subscribeFeeBps,
+            market.redeemFeeBps,
+            market.dailyCapacity,
+            market.listed,
+            IERC20Metadata(token).decimals()
         );
         emit MarketSet(token, previous, market);
     }
@@ -163,8 +167,11 @@ contract NavVenue is INavVenue, AccessManaged, ReentrancyGuardTransient {
         address recipient,
         uint256 nav18
     ) internal {
-        if (subscribing) emit Subscribed(tokenOut, msg.sender, recipient, amountIn, amountOut, nav18);
-        else emit Redeemed(tokenIn, msg.sender, recipient, amountIn, amountOut, nav18);
+        if (subscribing) {
+            emit Subscribed(tokenOut, msg.sender, recipient, amountIn, amountOut, nav18);
+        } else {
+            emit Redeemed(tokenIn, msg.sender, recipient, amountIn, amountOut, nav18);
+        }
     }
 
     /// @dev Capacity used today (0 when the word is from an earlier day).

@@ -45,11 +45,13 @@ contract RfqVenue is IRfqVenue, EIP712, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IRfqVenue
-    function fillFor(RfqQuote calldata quote, bytes calldata signature, uint256 amountIn, address recipient, address taker)
-        external
-        nonReentrant
-        returns (uint256)
-    {
+    function fillFor(
+        RfqQuote calldata quote,
+        bytes calldata signature,
+        uint256 amountIn,
+        address recipient,
+        address taker
+    ) external nonReentrant returns (uint256) {
         if (msg.sender != aggregator) revert OnlyAggregator(msg.sender, aggregator);
         return _fill(quote, signature, amountIn, recipient, taker);
     }
@@ -82,10 +84,13 @@ contract RfqVenue is IRfqVenue, EIP712, ReentrancyGuardTransient {
     }
 
     /// @dev The input comes from the caller (the taker itself, or the aggregator for its route's taker).
-    function _fill(RfqQuote calldata quote, bytes calldata signature, uint256 amountIn, address recipient, address taker)
-        internal
-        returns (uint256 amountOut)
-    {
+    function _fill(
+        RfqQuote calldata quote,
+        bytes calldata signature,
+        uint256 amountIn,
+        address recipient,
+        address taker
+    ) internal returns (uint256 amountOut) {
         bytes32 quoteHash = hashQuote(quote);
         uint8 failure;
         (amountOut, failure) = _check(quote, quoteHash, signature, taker, amountIn);
@@ -105,11 +110,13 @@ contract RfqVenue is IRfqVenue, EIP712, ReentrancyGuardTransient {
         );
     }
 
-    function _check(RfqQuote calldata quote, bytes32 quoteHash, bytes calldata signature, address taker, uint256 amountIn)
-        internal
-        view
-        returns (uint256 amountOut, uint8 failure)
-    {
+    function _check(
+        RfqQuote calldata quote,
+        bytes32 quoteHash,
+        bytes calldata signature,
+        address taker,
+        uint256 amountIn
+    ) internal view returns (uint256 amountOut, uint8 failure) {
         if (block.timestamp > quote.expiry) return (0, EXPIRED);
         if (isNonceUsed(quote.maker, quote.nonce)) return (0, NONCE_USED);
         if (!SignatureChecker.isValidSignatureNow(quote.maker, quoteHash, signature)) return (0, BAD_SIGNATURE);
