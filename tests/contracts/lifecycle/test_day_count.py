@@ -1,6 +1,6 @@
-"""contracts/lifecycle/DayCount.sol against QuantLib 1.44 (through keepers.lifecycle, whose
-functions are QuantLib's calls), through the test harness `DayCountHarness` (views, several dates
-per call).
+"""LCY-1 to LCY-7: contracts/lifecycle/DayCount.sol against QuantLib 1.44 (through
+keepers.lifecycle, whose functions are QuantLib's calls), through the test harness
+`DayCountHarness` (views, several dates per call).
 
 Exactness: the library's day counts are QuantLib's `dayCount`s, its dates QuantLib's dates, and
 its year fraction is floor(dayCount x 1e18 / denominator) — the exact floor of the rational that

@@ -1,6 +1,6 @@
-"""keepers.lifecycle.schedule: QuantLib's schedules, day counts and accrued interest, and the
-on-chain encodings of them (the Python side of the differential tests; the chain's side is
-tests/contracts/lifecycle/test_day_count.py).
+"""LCY-2 to LCY-7: keepers.lifecycle.schedule, QuantLib's schedules, day counts and accrued
+interest, and the on-chain encodings of them (the Python side of the differential tests; the
+chain's side is tests/contracts/lifecycle/test_day_count.py).
 
 Published worked examples:
 - ISDA, "30/360 Day Count Conventions" (2008-12-22; the worked examples of the 2006 ISDA
