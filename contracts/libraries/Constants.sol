@@ -4,3 +4,6 @@ pragma solidity ^0.8.24;
 /// @dev Basis points in one whole (100%): every `...Bps` figure of the protocol is out of this.
 /// Defined once, imported by every contract and library that scales by it.
 uint256 constant BPS = 10_000;
+
+/// @dev One whole in 18-decimal fixed point (a `...Wad` figure: rates, year fractions).
+uint256 constant WAD = 1e18;
