@@ -142,8 +142,9 @@ def measure_risk() -> dict[str, int]:
     registry.registerInvestor(venue, f"0x{0xf1:040x}", US, 4, FAR_FUTURE, sender=operator)
     vault.setVenue(venue, True, sender=governor)
     assets = [(10_000, 0, True)] + [(2_000, 1 + k % 6, k < 2) for k in range(7)]
-    # minLiquid, var95, var99, es, stress, maxDD, hardDD, modelAge, priceAge, delay, vol, corr, stress chg, classes
-    limits = (1_000, 300, 400, 450, 2_500, 1_000, 2_000, 2 * 86_400, 3_600, 600, 5_000, 2_000, 2_000, [0] * 8)
+    # minLiquid, var95, var99, es, stress, maxDD, hardDD, modelAge, priceAge, delay, vol, corr, stress chg,
+    # bound window (hours), classes
+    limits = (1_000, 300, 400, 450, 2_500, 1_000, 2_000, 2 * 86_400, 3_600, 600, 5_000, 2_000, 2_000, 24, [0] * 8)
     risk.configure(vault, assets, limits, sender=governor)
     n = 8
     correlations = [2_000 + 100 * (k % 5) for k in range(n * (n - 1) // 2)]

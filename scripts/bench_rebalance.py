@@ -85,7 +85,7 @@ class RebalanceBench:
             vault.addAsset(token, sender=governor)
         for account, identity in ((vault, 0xF0), (investor, 0xF2)):
             registry.registerInvestor(account, f"0x{identity:040x}", US, 4, FAR_FUTURE, sender=operator)
-        limits = (1_000, 300, 400, 450, 2_500, 1_000, 2_000, 2 * 86_400, 3_600, 600, 5_000, 2_000, 2_000, [0] * 8)
+        limits = (1_000, 300, 400, 450, 2_500, 1_000, 2_000, 2 * 86_400, 3_600, 600, 5_000, 2_000, 2_000, 24, [0] * 8)
         risk_assets = [(10_000, 0, True), (5_000, 1, True), (5_000, 3, False), (5_000, 5, False)]
         risk.configure(vault, risk_assets, limits, sender=governor)
         model = (1, chain.pending_timestamp - 60, [500, 300, 6_000, 9_000], [0, 0, 0, 2_000, 1_000, 3_000],

@@ -399,8 +399,8 @@ def deploy_risk(ctx: DeployContext, live: dict[str, LiveAsset] | None, agent: st
 
     router = project.OracleRouter.at(ctx.deploy("OracleRouter", lambda: ctx.sender.deploy(project.OracleRouter, manager)))
     risk = project.RiskEngine.at(ctx.deploy("RiskEngine", lambda: ctx.sender.deploy(project.RiskEngine, manager, router)))
-    # The engine's read-only periphery (model inputs, portfolio VaR/ES): stateless, nothing to wire.
-    ctx.deploy("RiskLens", lambda: ctx.sender.deploy(project.RiskLens))
+    # The engine's read-only periphery (limits, model inputs, portfolio VaR/ES): stateless, nothing to wire.
+    lens = project.RiskLens.at(ctx.deploy("RiskLens", lambda: ctx.sender.deploy(project.RiskLens)))
     vault = project.PortfolioVault.at(ctx.deploy("PortfolioVault", lambda: ctx.sender.deploy(
         project.PortfolioVault, manager, tokens[portfolio.assets[0].symbol], portfolio.name, portfolio.symbol, risk,
         router, registry)))
@@ -428,7 +428,7 @@ def deploy_risk(ctx: DeployContext, live: dict[str, LiveAsset] | None, agent: st
                                lambda c=countries, k=configs: shares.setJurisdictions(c, k, sender=ctx.sender)))
     # Read before the listings above are sent: a listing still to do means the limits were
     # configured (if ever) over fewer assets, so they are configured again after it.
-    limits, assets = risk.limitsOf(vault)
+    limits, assets = lens.limitsOf(risk, vault)
     if len(assets) != len(portfolio.assets) or tuple(limits) != portfolio.limits_tuple():
         governor_steps.append(("configure the vault's risk limits", lambda: risk.configure(
             vault, portfolio.asset_risk(), portfolio.limits_tuple(), sender=ctx.sender)))

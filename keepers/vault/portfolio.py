@@ -17,7 +17,7 @@ CLASSES = ("cash_stablecoin", "tbill", "treasury_note", "ig_credit", "hy_credit"
 SERIES = ("constant", "tbill", "sp500", "nasdaq", "wti")
 LIMIT_FIELDS = ("minLiquidBps", "maxVar95Bps", "maxVar99Bps", "maxEsBps", "maxStressLossBps", "maxDrawdownBps",
                 "hardDrawdownBps", "maxModelAge", "maxPriceAge", "minUpdateDelay", "maxVolChangeBps",
-                "maxCorrelationChange", "maxStressChangeBps", "maxClassWeightBps")
+                "maxCorrelationChange", "maxStressChangeBps", "boundWindowHours", "maxClassWeightBps")
 
 
 class PortfolioError(QuanteraError, ValueError):

@@ -22,10 +22,11 @@ STRESS_BPS = [0, -30, 1_200, 4_000, 1_300, 50, 1_400, 1_000]
 LIMITS = dict(minLiquidBps=2_000, maxVar95Bps=150, maxVar99Bps=220, maxEsBps=260, maxStressLossBps=2_000,
               maxDrawdownBps=1_000, hardDrawdownBps=2_000, maxModelAge=2 * 86_400, maxPriceAge=3_600,
               minUpdateDelay=600, maxVolChangeBps=5_000, maxCorrelationChange=2_000, maxStressChangeBps=2_000,
-              maxClassWeightBps=[0, 0, 0, 5_000, 0, 3_500, 0, 0])
+              # 0: every change bounded per update (RSK-3); the window's tests set one (RSK-17).
+              boundWindowHours=0, maxClassWeightBps=[0, 0, 0, 5_000, 0, 3_500, 0, 0])
 LIMIT_FIELDS = ["minLiquidBps", "maxVar95Bps", "maxVar99Bps", "maxEsBps", "maxStressLossBps", "maxDrawdownBps",
                 "hardDrawdownBps", "maxModelAge", "maxPriceAge", "minUpdateDelay", "maxVolChangeBps",
-                "maxCorrelationChange", "maxStressChangeBps", "maxClassWeightBps"]
+                "maxCorrelationChange", "maxStressChangeBps", "boundWindowHours", "maxClassWeightBps"]
 ZERO_METRICS = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
 
 

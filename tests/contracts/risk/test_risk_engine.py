@@ -221,8 +221,11 @@ def test_publish_model__correlation_stress_and_es_bounds__rejected_beyond_accept
     most `maxStressChangeBps`, the ES multiplier by at most `maxVolChangeBps` (relative); a change
     of exactly the bound passes. Absolute changes are reported offset by 10,000 (unsigned)."""
     engine, vault = risk_stack.engine, risk_stack.vault
-    limits = dict(zip(["maxVolChangeBps", "maxCorrelationChange", "maxStressChangeBps"], engine.limitsOf(vault)[0][10:13]))
-    assert limits == {"maxVolChangeBps": 5_000, "maxCorrelationChange": 2_000, "maxStressChangeBps": 2_000}
+    limits = dict(zip(["maxVolChangeBps", "maxCorrelationChange", "maxStressChangeBps", "boundWindowHours"],
+                      risk_stack.lens.limitsOf(engine, vault)[0][10:14]))
+    # No window: every change, up or down, its whole bound per update (RSK-17's window is 0).
+    assert limits == {"maxVolChangeBps": 5_000, "maxCorrelationChange": 2_000, "maxStressChangeBps": 2_000,
+                      "boundWindowHours": 0}
     chain.pending_timestamp += 700
     now = chain.pending_timestamp
 

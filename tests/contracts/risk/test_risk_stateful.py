@@ -1,9 +1,10 @@
-"""RSK-1..RSK-4 as a hypothesis state machine: random trades, price moves, model updates (valid
-and out of bounds), time jumps, halts, resumes, withdrawals and in-kind redemptions. The oracle is
-an independent Python model of the limits (`risk_model.RiskModel`, built from the fixture's inputs
-and the machine's own actions, never from the engine): every trade's outcome — passes, or which
-limit breaks, with its subject, value and bound — is predicted by the model and compared with both
-the engine's `check` view and its `enforce` (the vault's trade)."""
+"""RSK-1..RSK-4 and RSK-17 as a hypothesis state machine: random trades, price moves, model updates
+(valid and out of bounds, with or without the change bounds' time window), time jumps, halts,
+resumes, withdrawals and in-kind redemptions. The oracle is an independent Python model of the
+limits (`risk_model.RiskModel`, built from the fixture's inputs and the machine's own actions,
+never from the engine): every trade's outcome — passes, or which limit breaks, with its subject,
+value and bound — is predicted by the model and compared with both the engine's `check` view and
+its `enforce` (the vault's trade)."""
 
 from fractions import Fraction
 
@@ -15,7 +16,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 from fast_reverts import assert_reverts, revert_data
 from risk_fixtures import (ASSETS, CORRELATIONS, ES_MULTIPLIER_PPM, FEED_DECIMALS, LIMITS, STRESS_BPS, USDC_UNIT,
-                           VOLS_PPM, model_update, swap_params)
+                           VOLS_PPM, asset_risk, limits_tuple, model_update, swap_params)
 from risk_model import STALE_MODEL, STALE_PRICES, RiskModel
 
 USDC = 0
@@ -58,17 +59,20 @@ def test_risk_state_machine(risk_stack, chain, executor, guardian, governor, rep
     share_decimals = vault.decimals()
 
     class RiskMachine(RuleBasedStateMachine):
-        @initialize()
-        def setup(self):
+        @initialize(window_hours=st.sampled_from([0, 24]))
+        def setup(self, window_hours):
             self.snapshot = chain.snapshot()
-            # The model starts from the fixture's inputs: its limits, assets and model data, the id
-            # and times of the update it published (read back), and the feeds' rounds; the machine
-            # syncs once so that it knows when the engine's price snapshot was taken.
+            # The model starts from the fixture's inputs: its limits (with or without RSK-17's
+            # window: the same assets, so the engine keeps its model), assets and model data, the
+            # id and times of the update it published (read back), and the feeds' rounds; the
+            # machine syncs once so that it knows when the engine's price snapshot was taken.
+            limits = {**LIMITS, "boundWindowHours": window_hours}
+            engine.configure(vault, asset_risk(), limits_tuple(**limits), sender=governor)
             _, update_id, as_of, published_at = engine.metricsOf(vault)
             self.model = RiskModel(
                 decimals=[d for _, d, *_ in ASSETS], max_weight_bps=[cap for *_, cap, _ in ASSETS],
                 asset_class=[cls for _, _, cls, *_ in ASSETS], liquid=[liquid for _, _, _, liquid, *_ in ASSETS],
-                limits=LIMITS, vols_ppm=list(VOLS_PPM), correlations=list(CORRELATIONS),
+                limits=limits, vols_ppm=list(VOLS_PPM), correlations=list(CORRELATIONS),
                 es_multiplier_ppm=ES_MULTIPLIER_PPM, stress_bps=list(STRESS_BPS), update_id=update_id,
                 as_of=as_of, published_at=published_at, prices_nano=[0] * len(ASSETS), priced=[False] * len(ASSETS))
             self.answers = [int(price * 10**FEED_DECIMALS) for *_, price in ASSETS]
@@ -141,22 +145,25 @@ def test_risk_state_machine(risk_stack, chain, executor, guardian, governor, rep
             self.reported_at[asset] = feeds[asset].report(self.answers[asset], sender=reporter).timestamp
             self._sync()
 
-        @rule(vol_scale=st.floats(0.3, 3.0))
-        def publish(self, vol_scale):
-            chain.pending_timestamp += 601
+        @rule(vol_scale=st.floats(0.3, 3.0), es_scale=st.floats(0.5, 1.6), wait=st.sampled_from([601, 21_600]))
+        def publish(self, vol_scale, es_scale, wait):
+            chain.pending_timestamp += wait
             chain.mine()
             vols = [max(1, int(v * vol_scale)) for v in self.model.vols_ppm]
             update_id, as_of = self.model.update_id + 1, chain.pending_timestamp - 1
-            self._publish(update_id, as_of, vols)
+            self._publish(update_id, as_of, vols, int(self.model.es_multiplier_ppm * es_scale))
 
-        def _publish(self, update_id, as_of, vols):
-            # RSK-3: refused exactly when the model says, with its error (replay, vol change bound).
-            update = model_update(update_id, as_of, vols=vols)
+        def _publish(self, update_id, as_of, vols, es=None):
+            # RSK-3, RSK-17: refused exactly when the model says, with its error (replay, the vol
+            # and ES change bounds, per update or scaled by the time since the last model). A call
+            # runs at the head's time; a sent transaction later, which only widens the share.
+            es = self.model.es_multiplier_ppm if es is None else es
+            update = model_update(update_id, as_of, vols=vols, es=es)
             now = chain.blocks.head.timestamp
-            refusal = self.model.publish_refusal(update_id, as_of, vols, now)
+            refusal = self.model.publish_refusal(update_id, as_of, vols, now, es)
             if refusal is None:
                 receipt = engine.publishModel(vault, update, sender=risk_keeper)
-                self.model.publish(update_id, as_of, vols, receipt.timestamp)
+                self.model.publish(update_id, as_of, vols, receipt.timestamp, es)
             else:
                 name, fields = refusal
                 assert_reverts(chain, engine.publishModel, vault, update, sender=risk_keeper, error=(engine, name),
