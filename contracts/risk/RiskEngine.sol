@@ -257,7 +257,8 @@ contract RiskEngine is IRiskEngine, AccessManaged, ExtSloads {
             b.lastNavPerShare = uint80(navPerShare);
             if (navPerShare > b.highWaterMark) b.highWaterMark = uint80(navPerShare);
             h.drawdownBps = uint16((uint256(b.highWaterMark) - navPerShare) * BPS / b.highWaterMark);
-            p.bounds = b;
+            // The two fields sync owns (the whole struct's write costs a read and a write per field).
+            (p.bounds.highWaterMark, p.bounds.lastNavPerShare) = (b.highWaterMark, b.lastNavPerShare);
         }
         h.pricedMask = pricedMask;
         p.model.syncedAt = uint40(block.timestamp);
