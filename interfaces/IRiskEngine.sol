@@ -74,12 +74,20 @@ struct RiskLimits {
     uint32 maxPriceAge;
     /// Shortest time between two model updates.
     uint32 minUpdateDelay;
-    /// Largest relative change of one asset's volatility per update (basis points of the old value).
+    /// Largest relative change of one asset's volatility, and of the ES multiplier, per update
+    /// (basis points of the old value; scaled by time under `boundWindowHours`).
     uint16 maxVolChangeBps;
-    /// Largest absolute change of one correlation per update (1e-4 units).
+    /// Largest absolute change of one correlation per update (1e-4 units; scaled likewise).
     uint16 maxCorrelationChange;
-    /// Largest absolute change of one stress shock per update (basis points).
+    /// Largest absolute change of one stress shock per update (basis points; scaled likewise).
     uint16 maxStressChangeBps;
+    /// Hours over which a loosening change may use its whole bound (RSK-17; at most 8,760, one
+    /// year). 0: every change, up or down, is bounded per update (the bounds compound). Otherwise
+    /// a decrease of a volatility, the ES multiplier, a correlation or a stress shock (and an
+    /// increase of the volatility of an asset with a negative correlation) may use the share
+    /// min(elapsed, window) / window of its bound, `elapsed` the seconds since the last model,
+    /// and any other increase is bounded only by the absolute ranges (see `publishModel`).
+    uint16 boundWindowHours;
     /// Weight cap per asset class (index = class; 0 = no cap).
     uint16[8] maxClassWeightBps;
 }
@@ -140,8 +148,9 @@ struct RiskMetrics {
 /// (`InvalidModel`).
 /// Warning: VaR, ES and stress values are relative to NAV valued at the snapshot prices; trade
 /// execution prices are the executor's and the venue's concern (minimum outputs).
-/// Read-only views the checks do not need live in the periphery (`IRiskLens`), which reads this
-/// engine's words with `extSloads` at the slots `RiskLayout` gives.
+/// Read-only views the checks do not need live in the periphery (`IRiskLens`: the limits and
+/// asset parameters, the model inputs, a portfolio's VaR), which reads this engine's words with
+/// `extSloads` at the slots `RiskLayout` gives.
 interface IRiskEngine is IExtSloads {
     error RiskLimitBreached(address portfolio, RiskLimit limit, uint8 subject, uint256 value, uint256 bound);
     error PortfolioNotConfigured(address portfolio);
@@ -171,16 +180,50 @@ interface IRiskEngine is IExtSloads {
 
     /// @notice Publishes model inputs and metrics within the on-chain bounds (see `RiskLimits`):
     /// the next update id, an as-of after the last and not in the future, at most one update per
-    /// `minUpdateDelay`, vols in (0, MAX_VOL_PPM], correlations and shocks within +-1, each vol (and
-    /// the ES multiplier) within `maxVolChangeBps` of its previous value, each correlation within
-    /// `maxCorrelationChange` and each shock within `maxStressChangeBps`, and never fewer stress
-    /// scenarios than the model it replaces (RSK-14), and correlations that form a correlation
-    /// matrix: no eigenvalue at or below -n x 1e-4 (RSK-15; `InvalidModelUpdate "correlation
-    /// matrix"` with the first failing pivot). Costs about n^3 / 6 multiply-adds (16 assets: 680).
-    /// NOT checked: that the per-update bounds hold over several updates — they compound, at most
-    /// one update per `minUpdateDelay` (a compromised keeper can walk a vol down by
-    /// `maxVolChangeBps` each time). Bounded by the GUARDIAN's halt and by keeping
-    /// `minUpdateDelay` long on live networks.
+    /// `minUpdateDelay`, vols in (0, MAX_VOL_PPM], correlations and shocks within +-1, the ES
+    /// multiplier in [1, 10] (ppm), never fewer stress scenarios than the model it replaces
+    /// (RSK-14), correlations that form a correlation matrix: no eigenvalue at or below
+    /// -n x 1e-4 (RSK-15; `InvalidModelUpdate "correlation matrix"` with the first failing pivot),
+    /// and each input within its change bound of its previous value (RSK-3, RSK-17): each vol and
+    /// the ES multiplier within `maxVolChangeBps` of it (relative), each correlation within
+    /// `maxCorrelationChange` and each shock of the scenarios it had within `maxStressChangeBps`
+    /// (absolute; `ModelChangeTooLarge(portfolio, index, previous, next)`, the ES multiplier at
+    /// index n, correlations and shocks offset-binary, value + 10,000). The first model after
+    /// `configure` has nothing to compare with: only the absolute ranges apply.
+    /// With `boundWindowHours` 0, every change, up or down, may use its whole bound per update,
+    /// so the bounds compound: a compromised keeper walks a vol down by `maxVolChangeBps` every
+    /// `minUpdateDelay`. With a window of W hours, a LOOSENING change — a vol, the ES multiplier,
+    /// a correlation or a shock decreasing — may use the share min(t, W x 3600) / (W x 3600) of its
+    /// bound, t the seconds since the last model (relative: previous x maxVolChangeBps / 10,000 x
+    /// that share). The shares of the updates in any stretch of time sum to at most its length in
+    /// windows, so however the updates are split, a correlation or a shock falls by at most its
+    /// bound per window, and a vol or the ES multiplier by at most the factor (1 - b) per window,
+    /// b = maxVolChangeBps / 10,000: what one update per window at the whole bound does; splitting
+    /// only slows the fall (the product of the (1 - b s_k) is at least 1 - b times the sum of the
+    /// s_k; many small steps over one window leave e^(-b)). A TIGHTENING change (an increase of a
+    /// correlation, a shock, the ES multiplier, or the vol of an asset with no negative
+    /// correlation in the update) is bounded only by the absolute ranges: the vault is long-only
+    /// (holdings are unsigned), so in the portfolio variance sum_ij w_i w_j sigma_i sigma_j rho_ij,
+    /// every w_i >= 0, no term decreases when a correlation increases, nor when sigma_i increases
+    /// and every rho_ij of asset i is >= 0; ES (the multiplier times sigma) and a scenario's loss
+    /// sum_i w_i shock_i do not decrease when the multiplier or a shock does not. The vol of an
+    /// asset with a negative correlation (a hedge) is different: raising it lowers the variance
+    /// of a book the hedge offsets, as holding more of the hedge would, so its increase is
+    /// bounded like a decrease. The worst a compromised keeper does by tightening is refuse new
+    /// risk, a liveness failure (the GUARDIAN halts, the GOVERNOR replaces the keeper); it never
+    /// lets risk through. Costs about n^3 / 6 multiply-adds for the matrix check (16 assets: 680).
+    /// NOT checked: that the model is right. Within the bounds a compromised keeper still halves a
+    /// vol each window (5,000 bps; the fund's window is 24 h) and raises any other input at once,
+    /// and the metrics (`RiskMetrics`) are published as given (wallets read them; no check uses
+    /// them). An honest keeper's model lags too: a decrease, and a hedge's vol increase, at most
+    /// at that pace (in a crash a hedge's vol may be understated for days; the GOVERNOR's
+    /// `configure` with a shorter window, or none, lets it catch up). With `boundWindowHours` 0
+    /// the bounds compound as above, bounded only by the GUARDIAN's halt and a long
+    /// `minUpdateDelay`.
+    /// @dev The share uses `publishedAt`, the block time of the last accepted model; an update
+    /// refused for its size may be sent again later with a larger share. A keeper that keeps its
+    /// correlations a valid matrix by moving them one common fraction of the way to its estimate
+    /// (a convex combination) moves them only as far as its most constrained entry allows.
     function publishModel(address portfolio, ModelUpdate calldata update) external;
 
     /// @notice Takes the price snapshot (one oracle read per asset), updates NAV per share, its
@@ -228,7 +271,6 @@ interface IRiskEngine is IExtSloads {
         external
         view
         returns (RiskMetrics memory metrics, uint64 updateId, uint40 asOf, uint40 publishedAt);
-    function limitsOf(address portfolio) external view returns (RiskLimits memory, AssetRisk[] memory);
 }
 
 /// @notice What the risk engine reads from a portfolio (and its ERC-20 `totalSupply` of shares).

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity ^0.8.24;
 
-import {IRiskEngine} from "./IRiskEngine.sol";
+import {IRiskEngine, AssetRisk, RiskLimits} from "./IRiskEngine.sol";
 
 /// @title IRiskLens
 /// @notice Read-only periphery of the RiskEngine: the views its own checks do not need, computed
@@ -20,6 +20,14 @@ interface IRiskLens {
         external
         view
         returns (uint32[] memory volsPpm, int16[] memory correlations, uint32 esMultiplierPpm, int16[] memory stressBps);
+
+    /// @notice The limits and asset risk parameters `configure` last set for `portfolio` (assets
+    /// in the order of its `assets()`); all zero, with no assets, for a portfolio never
+    /// configured. The `PortfolioConfigured` events carry the same values, previous and next.
+    function limitsOf(IRiskEngine engine, address portfolio)
+        external
+        view
+        returns (RiskLimits memory limits, AssetRisk[] memory assets);
 
     /// @notice Parametric 1-day VaR at 95% and 99% and ES for the given holdings (token units,
     /// `assets()` order), at the engine's snapshot prices and published model, as 18-decimal

@@ -122,6 +122,7 @@ class RebalanceBench:
             5_000,
             2_000,
             2_000,
+            24,
             [0] * 8,
         )
         risk_assets = [(10_000, 0, True), (5_000, 1, True), (5_000, 3, False), (5_000, 5, False)]

@@ -68,7 +68,9 @@ contract RiskEngine is IRiskEngine, AccessManaged, ExtSloads {
         if (assets.length != n) revert HoldingsLengthMismatch(n, assets.length);
         RiskUpdateRules.validateLimits(portfolio, limits);
         Portfolio storage p = _portfolios[portfolio];
-        (RiskLimits memory previous,) = limitsOf(portfolio);
+        RiskLimits memory previous = RiskLayout.limits(
+            _word(RiskLayout.headerSlot(p)), _word(RiskLayout.boundsSlot(p)), _word(RiskLayout.classCapsSlot(p))
+        );
         bytes32 assetsHash = keccak256(abi.encode(tokens));
         if (p.assetsHash != assetsHash) {
             // New asset list: published model data and prices no longer line up; keep the update id.
@@ -95,8 +97,14 @@ contract RiskEngine is IRiskEngine, AccessManaged, ExtSloads {
         (h.maxDrawdownBps, h.hardDrawdownBps, h.maxModelAge, h.maxPriceAge, h.assetCount) =
         (limits.maxDrawdownBps, limits.hardDrawdownBps, limits.maxModelAge, limits.maxPriceAge, uint8(n));
         Bounds storage b = p.bounds;
-        (b.minUpdateDelay, b.maxVolChangeBps, b.maxCorrelationChange, b.maxStressChangeBps) =
-        (limits.minUpdateDelay, limits.maxVolChangeBps, limits.maxCorrelationChange, limits.maxStressChangeBps);
+        (b.minUpdateDelay, b.maxVolChangeBps, b.maxCorrelationChange, b.maxStressChangeBps, b.boundWindowHours) =
+        (
+            limits.minUpdateDelay,
+            limits.maxVolChangeBps,
+            limits.maxCorrelationChange,
+            limits.maxStressChangeBps,
+            limits.boundWindowHours
+        );
         p.classCaps = limits.maxClassWeightBps;
         emit PortfolioConfigured(portfolio, previous, limits, assets);
     }
@@ -135,41 +143,69 @@ contract RiskEngine is IRiskEngine, AccessManaged, ExtSloads {
             revert UpdateTooSoon(portfolio, m.publishedAt, b.minUpdateDelay);
         }
         RiskUpdateRules.checkShapes(portfolio, update, n, MAX_SCENARIOS);
-        bool first = m.asOf == 0; // Nothing to compare with: only absolute bounds apply.
+        // RSK-17: a loosening change may use the share of its bound the time since the last model
+        // allows; under a window a tightening one is free: any increase but the volatility of an
+        // asset with a negative correlation (a hedge). Without a window, every change its bound.
+        // The first model (asOf 0: never published, or reset by `configure`) has nothing to
+        // compare with: only the absolute ranges apply.
+        (uint256 num, uint256 den, bool free) =
+            RiskUpdateRules.changeShare(m.asOf == 0, block.timestamp - m.publishedAt, b.boundWindowHours);
+        // Hedges matter under a window only (den is 1 without one, and for the first model).
+        uint256 hedges = den == 1 ? 0 : RiskUpdateRules.negativelyCorrelated(update.correlations, n);
         // Stress scenarios are never dropped by the keeper (only governance's `configure` resets
-        // the model): an update without them would switch the stress limit off in one step (RSK-14).
-        if (!first && update.stressLossBps.length < uint256(m.scenarioCount) * n) {
+        // the model, to no scenarios): an update without them would switch the stress limit off
+        // in one step (RSK-14).
+        if (update.stressLossBps.length < uint256(m.scenarioCount) * n) {
             revert InvalidModelUpdate(portfolio, "stress scenarios dropped", update.stressLossBps.length / n);
         }
         // Bounded: n <= MAX_ASSETS, pairs <= 120, shocks <= MAX_SCENARIOS * n.
         for (uint256 i; i < n; ++i) {
             uint32 vol = update.volsPpm[i];
             if (vol == 0 || vol > MAX_VOL_PPM) revert InvalidModelUpdate(portfolio, "vol", i);
-            if (!first) RiskUpdateRules.requireRelativeChange(portfolio, i, p.volsPpm[i], vol, b.maxVolChangeBps);
+            RiskUpdateRules.requireChange(
+                portfolio,
+                i,
+                int256(uint256(p.volsPpm[i])),
+                int256(uint256(vol)),
+                b.maxVolChangeBps,
+                true,
+                num,
+                den,
+                free && (hedges >> i) & 1 == 0
+            );
             p.volsPpm[i] = vol;
         }
         for (uint256 k; k < update.correlations.length; ++k) {
             int16 rho = update.correlations[k];
             if (rho > 10_000 || rho < -10_000) revert InvalidModelUpdate(portfolio, "correlation", k);
-            if (!first) {
-                RiskUpdateRules.requireAbsoluteChange(portfolio, k, p.correlations[k], rho, b.maxCorrelationChange);
-            }
+            RiskUpdateRules.requireChange(
+                portfolio, k, p.correlations[k], rho, b.maxCorrelationChange, false, num, den, free
+            );
             p.correlations[k] = rho;
         }
         RiskUpdateRules.requireCorrelationMatrix(portfolio, update.correlations, n);
         for (uint256 k; k < update.stressLossBps.length; ++k) {
             int16 shock = update.stressLossBps[k];
             if (shock > 10_000 || shock < -10_000) revert InvalidModelUpdate(portfolio, "stress", k);
-            if (!first && k < uint256(m.scenarioCount) * n) {
-                RiskUpdateRules.requireAbsoluteChange(portfolio, k, p.stressBps[k], shock, b.maxStressChangeBps);
+            // Bounded are the shocks the model had; new scenarios are free.
+            if (k < uint256(m.scenarioCount) * n) {
+                RiskUpdateRules.requireChange(
+                    portfolio, k, p.stressBps[k], shock, b.maxStressChangeBps, false, num, den, free
+                );
             }
             p.stressBps[k] = shock;
         }
-        if (!first) {
-            RiskUpdateRules.requireRelativeChange(
-                portfolio, n, m.esMultiplierPpm, update.esMultiplierPpm, b.maxVolChangeBps
-            );
-        }
+        RiskUpdateRules.requireChange(
+            portfolio,
+            n,
+            int256(uint256(m.esMultiplierPpm)),
+            int256(uint256(update.esMultiplierPpm)),
+            b.maxVolChangeBps,
+            true,
+            num,
+            den,
+            free
+        );
         p.model = ModelHeader({
             updateId: update.updateId,
             asOf: update.asOf,
@@ -222,7 +258,8 @@ contract RiskEngine is IRiskEngine, AccessManaged, ExtSloads {
             b.lastNavPerShare = uint80(navPerShare);
             if (navPerShare > b.highWaterMark) b.highWaterMark = uint80(navPerShare);
             h.drawdownBps = uint16((uint256(b.highWaterMark) - navPerShare) * BPS / b.highWaterMark);
-            p.bounds = b;
+            // The two fields sync owns (the whole struct's write costs a read and a write per field).
+            (p.bounds.highWaterMark, p.bounds.lastNavPerShare) = (b.highWaterMark, b.lastNavPerShare);
         }
         h.pricedMask = pricedMask;
         p.model.syncedAt = uint40(block.timestamp);
@@ -286,35 +323,6 @@ contract RiskEngine is IRiskEngine, AccessManaged, ExtSloads {
     {
         Portfolio storage p = _portfolios[portfolio];
         return (p.metrics, p.model.updateId, p.model.asOf, p.model.publishedAt);
-    }
-
-    /// @inheritdoc IRiskEngine
-    function limitsOf(address portfolio) public view returns (RiskLimits memory limits, AssetRisk[] memory assets) {
-        Portfolio storage p = _portfolios[portfolio];
-        Header memory h = p.header;
-        Bounds memory b = p.bounds;
-        limits = RiskLimits({
-            minLiquidBps: h.minLiquidBps,
-            maxVar95Bps: h.maxVar95Bps,
-            maxVar99Bps: h.maxVar99Bps,
-            maxEsBps: h.maxEsBps,
-            maxStressLossBps: h.maxStressLossBps,
-            maxDrawdownBps: h.maxDrawdownBps,
-            hardDrawdownBps: h.hardDrawdownBps,
-            maxModelAge: h.maxModelAge,
-            maxPriceAge: h.maxPriceAge,
-            minUpdateDelay: b.minUpdateDelay,
-            maxVolChangeBps: b.maxVolChangeBps,
-            maxCorrelationChange: b.maxCorrelationChange,
-            maxStressChangeBps: b.maxStressChangeBps,
-            maxClassWeightBps: p.classCaps
-        });
-        assets = new AssetRisk[](h.assetCount);
-        // Bounded: assetCount <= MAX_ASSETS.
-        for (uint256 i; i < assets.length; ++i) {
-            uint32 a = p.assetParams[i];
-            assets[i] = AssetRisk(uint16(a), uint8(a >> 16), (a >> 24) & 1 != 0);
-        }
     }
 
     // ================================================================ internal
@@ -493,6 +501,13 @@ contract RiskEngine is IRiskEngine, AccessManaged, ExtSloads {
     // ---------------------------------------------------------------- packed storage reads
     // Static arrays pack elements from the low bits of consecutive slots; a check reads each
     // slot once instead of once per element, and decodes elements from the words.
+
+    /// @dev The storage word at `slot`.
+    function _word(uint256 slot) internal view returns (uint256 word) {
+        assembly ("memory-safe") {
+            word := sload(slot)
+        }
+    }
 
     /// @dev `count` consecutive storage words from `base` (count <= 8: the largest packed array,
     /// 120 correlations, spans 8 words).

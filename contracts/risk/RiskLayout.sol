@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity ^0.8.24;
 
-import {RiskMetrics} from "../../interfaces/IRiskEngine.sol";
+import {RiskLimits, RiskMetrics} from "../../interfaces/IRiskEngine.sol";
 
 /// @dev Hot word: every check reads it.
 struct Header {
@@ -30,12 +30,14 @@ struct ModelHeader {
     uint8 scenarioCount;
 }
 
-/// @dev Cold word: update bounds (publishing only) and the NAV high-water mark (sync only).
+/// @dev Cold word: update bounds (publishing only) and the NAV high-water mark (sync only);
+/// 32 + 4 x 16 + 2 x 80 = 256 bits.
 struct Bounds {
     uint32 minUpdateDelay;
     uint16 maxVolChangeBps;
     uint16 maxCorrelationChange;
     uint16 maxStressChangeBps;
+    uint16 boundWindowHours;
     uint80 highWaterMark;
     uint80 lastNavPerShare;
 }
@@ -86,6 +88,20 @@ library RiskLayout {
         ModelHeader storage m = p.model;
         assembly ("memory-safe") {
             slot := m.slot
+        }
+    }
+
+    function boundsSlot(Portfolio storage p) internal view returns (uint256 slot) {
+        Bounds storage b = p.bounds;
+        assembly ("memory-safe") {
+            slot := b.slot
+        }
+    }
+
+    function classCapsSlot(Portfolio storage p) internal view returns (uint256 slot) {
+        uint16[8] storage a = p.classCaps;
+        assembly ("memory-safe") {
+            slot := a.slot
         }
     }
 
@@ -160,6 +176,38 @@ library RiskLayout {
 
     function scenarioCount(uint256 modelWord) internal pure returns (uint256) {
         return uint8(modelWord >> 216);
+    }
+
+    /// @notice The limits `configure` set, from the header word (`Header`: seven uint16 from bit
+    /// 0, `maxModelAge` at 112, `maxPriceAge` at 144), the bounds word (`Bounds`: `minUpdateDelay`
+    /// at 0, then four uint16 from bit 32) and the class caps word (eight uint16 from bit 0).
+    function limits(uint256 headerWord, uint256 boundsWord, uint256 capsWord)
+        internal
+        pure
+        returns (RiskLimits memory l)
+    {
+        (l.minLiquidBps, l.maxVar95Bps, l.maxVar99Bps, l.maxEsBps, l.maxStressLossBps) =
+        (
+            uint16(headerWord),
+            uint16(headerWord >> 16),
+            uint16(headerWord >> 32),
+            uint16(headerWord >> 48),
+            uint16(headerWord >> 64)
+        );
+        (l.maxDrawdownBps, l.hardDrawdownBps, l.maxModelAge, l.maxPriceAge) =
+        (uint16(headerWord >> 80), uint16(headerWord >> 96), uint32(headerWord >> 112), uint32(headerWord >> 144));
+        (l.minUpdateDelay, l.maxVolChangeBps, l.maxCorrelationChange, l.maxStressChangeBps, l.boundWindowHours) =
+        (
+            uint32(boundsWord),
+            uint16(boundsWord >> 32),
+            uint16(boundsWord >> 48),
+            uint16(boundsWord >> 64),
+            uint16(boundsWord >> 80)
+        );
+        // Bounded: eight classes (RiskEngine.MAX_CLASSES).
+        for (uint256 c; c < l.maxClassWeightBps.length; ++c) {
+            l.maxClassWeightBps[c] = uint16(capsWord >> (16 * c));
+        }
     }
 
     /// @notice Element i of a packed array of `bits`-wide elements (`words` from its first word).

@@ -2,7 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
-import {IRiskEngine} from "../../interfaces/IRiskEngine.sol";
+import {IRiskEngine, AssetRisk, RiskLimits} from "../../interfaces/IRiskEngine.sol";
 import {IRiskLens} from "../../interfaces/IRiskLens.sol";
 import {RiskMath} from "../libraries/RiskMath.sol";
 import {RiskLayout, Portfolio} from "./RiskLayout.sol";
@@ -37,6 +37,29 @@ contract RiskLens is IRiskLens {
             stressBps[k] = int16(uint16(RiskLayout.element(stressWords, k, 16)));
         }
         esMultiplierPpm = uint32(RiskLayout.esMultiplierPpm(modelWord));
+    }
+
+    /// @inheritdoc IRiskLens
+    function limitsOf(IRiskEngine engine, address portfolio)
+        external
+        view
+        returns (RiskLimits memory limits, AssetRisk[] memory assets)
+    {
+        Portfolio storage p = RiskLayout.at(portfolio);
+        bytes32[] memory slots = new bytes32[](3);
+        slots[0] = bytes32(RiskLayout.headerSlot(p));
+        slots[1] = bytes32(RiskLayout.boundsSlot(p));
+        slots[2] = bytes32(RiskLayout.classCapsSlot(p));
+        bytes32[] memory words = engine.extSloads(slots);
+        limits = RiskLayout.limits(uint256(words[0]), uint256(words[1]), uint256(words[2]));
+        uint256 n = RiskLayout.assetCount(uint256(words[0]));
+        uint256[] memory paramWords = _read(engine, RiskLayout.assetParamsSlot(p), RiskLayout.paramWordCount(n));
+        assets = new AssetRisk[](n);
+        // Bounded: n <= MAX_ASSETS (16). Per asset: maxWeightBps 0..15 | class 16..23 | liquid 24.
+        for (uint256 i; i < n; ++i) {
+            uint256 a = RiskLayout.element(paramWords, i, 32);
+            assets[i] = AssetRisk(uint16(a), uint8(a >> 16), (a >> 24) & 1 != 0);
+        }
     }
 
     /// @inheritdoc IRiskLens

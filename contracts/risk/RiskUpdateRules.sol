@@ -7,8 +7,14 @@ import {BPS} from "../libraries/Constants.sol";
 
 /// @title RiskUpdateRules
 /// @notice What the risk engine accepts from governance (limits) and from the risk keeper (model
-/// updates): ranges, shapes and per-update change bounds, reverting with IRiskEngine's errors.
+/// updates): ranges, shapes and change bounds (per update, or scaled by the time since the last
+/// model: RSK-17), reverting with IRiskEngine's errors.
 library RiskUpdateRules {
+    /// @notice Longest `boundWindowHours` accepted: one year.
+    uint256 internal constant MAX_BOUND_WINDOW_HOURS = 8_760;
+    /// @notice A share numerator (`changeShare`) that lets any change pass: the first model's.
+    uint256 internal constant FREE = 2 ** 128;
+
     /// @notice Limits a portfolio may be configured with.
     function validateLimits(address portfolio, RiskLimits calldata l) internal pure {
         if (l.minLiquidBps > BPS || l.maxDrawdownBps > BPS || l.hardDrawdownBps > BPS) {
@@ -20,6 +26,9 @@ library RiskUpdateRules {
         if (l.maxModelAge == 0 || l.maxPriceAge == 0) revert IRiskEngine.InvalidRiskConfig(portfolio, "zero max age");
         if (l.maxVolChangeBps == 0 || l.maxCorrelationChange == 0 || l.maxStressChangeBps == 0) {
             revert IRiskEngine.InvalidRiskConfig(portfolio, "zero change bound");
+        }
+        if (l.boundWindowHours > MAX_BOUND_WINDOW_HOURS) {
+            revert IRiskEngine.InvalidRiskConfig(portfolio, "boundWindowHours above 8760");
         }
     }
 
@@ -104,24 +113,63 @@ library RiskUpdateRules {
         if (failed != 0) revert IRiskEngine.InvalidModelUpdate(portfolio, "correlation matrix", failed - 1);
     }
 
-    /// @notice |next - previous| <= previous * maxBps / 10,000.
-    function requireRelativeChange(address portfolio, uint256 index, uint256 previous, uint256 next, uint256 maxBps)
+    /// @notice The share `num / den` of its bound a loosening change may use, and whether a
+    /// tightening one is free (RSK-17): min(elapsed, window) / window and free under a window of
+    /// `windowHours` hours; 1 / 1 and bounded without one (every change its whole bound per
+    /// update); FREE / 1 and free for the first model (nothing to compare with).
+    function changeShare(bool first, uint256 elapsed, uint256 windowHours)
         internal
         pure
+        returns (uint256 num, uint256 den, bool freeIncrease)
     {
-        uint256 delta = next > previous ? next - previous : previous - next;
-        if (delta * BPS > previous * maxBps) revert IRiskEngine.ModelChangeTooLarge(portfolio, index, previous, next);
+        if (first) return (FREE, 1, true);
+        if (windowHours == 0) return (1, 1, false);
+        den = windowHours * 1 hours;
+        return (elapsed < den ? elapsed : den, den, true);
     }
 
-    /// @notice |next - previous| <= maxDelta.
-    function requireAbsoluteChange(address portfolio, uint256 index, int256 previous, int256 next, uint256 maxDelta)
-        internal
-        pure
-    {
-        uint256 delta = next > previous ? uint256(next - previous) : uint256(previous - next);
-        if (delta > maxDelta) {
-            // Reported as offset-binary (value + 10,000) so the error carries unsigned numbers.
-            revert IRiskEngine.ModelChangeTooLarge(portfolio, index, uint256(previous + 10_000), uint256(next + 10_000));
+    /// @notice Bit i set: asset i has a negative correlation in `correlations` (an n-asset upper
+    /// triangle, row by row, of the length `checkShapes` requires). Raising such an asset's
+    /// volatility can lower a long-only book's variance (it makes the asset a larger hedge), so
+    /// that increase is no tightening (RSK-17).
+    function negativelyCorrelated(int16[] calldata correlations, uint256 n) internal pure returns (uint256 mask) {
+        (uint256 i, uint256 j) = (0, 1);
+        // Bounded: n(n-1)/2 <= 120 pairs; (i, j) walks them in the same order.
+        for (uint256 k; k < correlations.length; ++k) {
+            if (correlations[k] < 0) mask |= (1 << i) | (1 << j);
+            if (++j == n) (i, j) = (i + 1, i + 2);
+        }
+    }
+
+    /// @notice Reverts `ModelChangeTooLarge(portfolio, index, previous, next)` unless the change
+    /// from `previous` to `next` is within `num / den` (`changeShare`) of its bound: previous x
+    /// `maxChange` / 10,000 when `relative` (volatilities, the ES multiplier), `maxChange`
+    /// otherwise (correlations and shocks, reported offset-binary, value + 10,000, so the error
+    /// carries unsigned numbers). An increase passes whatever its size when `freeIncrease` (a
+    /// tightening under a window, RSK-17; the caller checks the absolute ranges).
+    function requireChange(
+        address portfolio,
+        uint256 index,
+        int256 previous,
+        int256 next,
+        uint256 maxChange,
+        bool relative,
+        uint256 num,
+        uint256 den,
+        bool freeIncrease
+    ) internal pure {
+        uint256 delta;
+        if (next > previous) {
+            if (freeIncrease) return;
+            delta = uint256(next - previous);
+        } else {
+            delta = uint256(previous - next);
+        }
+        // No overflow: delta < 2**33 and 10,000 x den < 2**39; previous x maxChange < 2**49, num <= 2**128.
+        uint256 bound = relative ? uint256(previous) * maxChange : maxChange;
+        if (delta * (relative ? BPS : 1) * den > bound * num) {
+            int256 offset = relative ? int256(0) : int256(10_000);
+            revert IRiskEngine.ModelChangeTooLarge(portfolio, index, uint256(previous + offset), uint256(next + offset));
         }
     }
 }

@@ -39,11 +39,48 @@ class AssetSpec:
 
 @dataclass(frozen=True)
 class UpdateBounds:
-    """The engine's per-update bounds (RiskLimits)."""
+    """The engine's change bounds (RiskLimits) and the seconds since its last model (its
+    `publishedAt`; the engine measures to its block, later, so this is a lower bound).
+
+    RSK-17: with `bound_window_hours` 0 every change may use its whole bound per update; with a
+    window a decrease (and a hedge's vol increase) may use `share` of it, any other increase is
+    free (within the absolute ranges)."""
 
     max_vol_change_bps: int
     max_correlation_change: int
     max_stress_change_bps: int
+    bound_window_hours: int = 0
+    seconds_since_last: int = 0
+
+    @property
+    def window_seconds(self) -> int:
+        return self.bound_window_hours * 3_600
+
+    @property
+    def increases_free(self) -> bool:
+        return self.bound_window_hours != 0
+
+    @property
+    def share(self) -> float:
+        """The share of its bound a decrease may use: min(elapsed, window) / window (1 without a
+        window)."""
+        if not self.bound_window_hours:
+            return 1.0
+        return min(max(self.seconds_since_last, 0), self.window_seconds) / self.window_seconds
+
+    def absolute_step(self, limit: int) -> int:
+        """Largest move of a correlation or a shock the engine accepts in the bounded direction,
+        floor(limit x share) exactly (integers, as the engine compares), times BOUND_MARGIN but at
+        least 1 when that exact step is."""
+        if self.bound_window_hours:
+            exact = (
+                limit
+                * min(max(self.seconds_since_last, 0), self.window_seconds)
+                // self.window_seconds
+            )
+        else:
+            exact = limit
+        return min(exact, max(1, int(exact * BOUND_MARGIN)))
 
 
 @dataclass(frozen=True)
@@ -101,14 +138,19 @@ def correlations_acceptable(
     )
 
 
-def step_correlations(previous: list[int], wanted: list[int], max_change: int, n: int) -> list[int]:
+def step_correlations(
+    previous: list[int], wanted: list[int], max_change: int, n: int, increases_free: bool = False
+) -> list[int]:
     """Correlations moved from `previous` towards `wanted`, every entry by the same fraction of
-    its way, at most `max_change` each: a convex combination of two correlation matrices is one,
-    so the result stays positive semi-definite where a per-entry clamp would not (RSK-15). Halves
+    its way: a convex combination of two correlation matrices is one, so the result stays positive
+    semi-definite where a per-entry clamp would not (RSK-15). The fraction is the largest for which
+    every entry moves at most `max_change` — every decreasing entry only, when `increases_free`
+    (the engine's window, RSK-17), so the most constrained decrease sets the pace of all. Halves
     the step while the rounded result is not acceptable, and keeps `previous` (which the engine
     accepted) if none is."""
     deltas = np.asarray(wanted, dtype=float) - np.asarray(previous, dtype=float)
-    largest = float(np.abs(deltas).max()) if deltas.size else 0.0
+    bounded = deltas[deltas < 0] if increases_free else deltas
+    largest = float(np.abs(bounded).max()) if bounded.size else 0.0
     scale = 1.0 if largest <= max_change else max_change / largest
     for _ in range(CORRELATION_STEP_HALVINGS):
         candidate = [int(p + round(d * scale)) for p, d in zip(previous, deltas)]
@@ -116,6 +158,13 @@ def step_correlations(previous: list[int], wanted: list[int], max_change: int, n
             return candidate
         scale /= 2
     return list(previous)
+
+
+def negatively_correlated(correlations: list[int], n: int) -> set[int]:
+    """The assets with a negative correlation (the engine's hedges: raising such an asset's vol can
+    lower a long-only book's variance, so under a window that increase is bounded, RSK-17)."""
+    pairs = [(i, j) for i in range(n) for j in range(i + 1, n)]
+    return {a for (i, j), rho in zip(pairs, correlations) if rho < 0 for a in (i, j)}
 
 
 def daily_volatility(returns: np.ndarray) -> float:
@@ -200,25 +249,31 @@ def compute(
 
 
 def bound(result: CycleResult, previous: ModelInputs | None, bounds: UpdateBounds) -> CycleResult:
-    """Moves each input from `previous` towards the new estimate by at most the engine's bound
-    (times BOUND_MARGIN): volatilities, the ES multiplier and shocks each on their own, the
-    correlations together (`step_correlations`); a first publication is taken as is. Records what
-    was held back."""
+    """Moves each input from `previous` towards the new estimate as far as the engine accepts now
+    (each bound times BOUND_MARGIN, so rounding never crosses it): volatilities, the ES multiplier
+    and shocks each on their own, the correlations together (`step_correlations`); a first
+    publication is taken as is. Without a window, every change up to its bound (RSK-3); with one,
+    a decrease up to `bounds.share` of it and an increase freely but a hedge's vol, bounded like a
+    decrease (RSK-17). Records what was held back."""
     if previous is None:
         return result
     clamped: dict[str, tuple[int, int]] = {}
-    rel = bounds.max_vol_change_bps * BOUND_MARGIN / 10_000
+    rel = bounds.max_vol_change_bps * BOUND_MARGIN / 10_000 * bounds.share
 
-    def relative(name: str, old: int, new: int) -> int:
-        low, high = int(np.ceil(old * (1 - rel))), int(np.floor(old * (1 + rel)))
-        value = min(max(new, max(low, 1)), high)
+    def relative(name: str, old: int, new: int, free_up: bool) -> int:
+        low = int(np.ceil(old * (1 - rel)))
+        value = max(new, max(low, 1))
+        if not free_up:
+            value = min(value, int(np.floor(old * (1 + rel))))
         if value != new:
             clamped[name] = (new, value)
         return value
 
     def absolute(name: str, old: int, new: int, limit: int) -> int:
-        step = int(limit * BOUND_MARGIN)
-        value = min(max(new, old - step), old + step)
+        step = bounds.absolute_step(limit)
+        value = max(new, old - step)
+        if not bounds.increases_free:
+            value = min(value, old + step)
         if value != new:
             clamped[name] = (new, value)
         return value
@@ -232,8 +287,9 @@ def bound(result: CycleResult, previous: ModelInputs | None, bounds: UpdateBound
     correlations = step_correlations(
         previous.correlations,
         new.correlations,
-        max(1, int(bounds.max_correlation_change * BOUND_MARGIN)),
+        bounds.absolute_step(bounds.max_correlation_change),
         n,
+        bounds.increases_free,
     )
     clamped.update(
         {
@@ -242,11 +298,25 @@ def bound(result: CycleResult, previous: ModelInputs | None, bounds: UpdateBound
             if wanted != got
         }
     )
+    # Hedges: assets with a negative correlation in what is published (the engine reads the
+    # update's).
+    hedges = negatively_correlated(correlations, n)
     inputs = ModelInputs(
-        vols_ppm=[relative(f"vol[{i}]", previous.vols_ppm[i], new.vols_ppm[i]) for i in range(n)],
+        vols_ppm=[
+            relative(
+                f"vol[{i}]",
+                previous.vols_ppm[i],
+                new.vols_ppm[i],
+                bounds.increases_free and i not in hedges,
+            )
+            for i in range(n)
+        ],
         correlations=correlations,
         es_multiplier_ppm=relative(
-            "es_multiplier", previous.es_multiplier_ppm, new.es_multiplier_ppm
+            "es_multiplier",
+            previous.es_multiplier_ppm,
+            new.es_multiplier_ppm,
+            bounds.increases_free,
         ),
         stress_bps=[
             absolute(f"stress[{k}]", prev_stress[k], s, bounds.max_stress_change_bps)

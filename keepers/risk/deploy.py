@@ -100,7 +100,7 @@ def configure_steps(
     """The GOVERNOR step configuring `portfolio`'s asset risk and limits, unless the engine holds
     exactly them. `assets_to_list`: assets the portfolio will list before this step runs (its
     limits are then configured again over the longer list)."""
-    current, assets = engine.limitsOf(portfolio)
+    current, assets = d.at("RiskLens").limitsOf(engine, portfolio)
     if (
         not assets_to_list
         and _same(current, limits)

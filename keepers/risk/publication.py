@@ -164,9 +164,11 @@ def publish(
     """Publishes the next model update if one is due; records it before and after sending.
     Never sends data older than the engine's maxModelAge, nor an id the engine already holds.
     `head` (the block the keeper is at) lets a restart find a sent update's transaction; `lens` is
-    the deployment's RiskLens, which reads the engine's last published model inputs."""
+    the deployment's RiskLens, which reads the engine's limits and last published model inputs.
+    `now` is the time of the block the keeper is at: the engine, in a later block, sees at least as
+    much time since its last model, so the time-scaled bounds (RSK-17) it computes hold there."""
     metrics, update_id, on_chain_as_of, published_at = risk.metricsOf(vault)
-    limits = dict(zip(LIMIT_FIELDS, risk.limitsOf(vault)[0]))
+    limits = dict(zip(LIMIT_FIELDS, lens.limitsOf(risk, vault)[0]))
     reconcile(db, chain_id, risk, vault, update_id)
     if as_of <= on_chain_as_of:
         return {"published": False, "reason": "no new prices"}
@@ -187,8 +189,13 @@ def publish(
     previous = None
     if on_chain_as_of:
         previous = cycle.ModelInputs(list(vols), list(correlations), int(es), list(stress))
+    # The engine measures the window's share to its own block, at or after `now` (RSK-17).
     bounds = cycle.UpdateBounds(
-        limits["maxVolChangeBps"], limits["maxCorrelationChange"], limits["maxStressChangeBps"]
+        limits["maxVolChangeBps"],
+        limits["maxCorrelationChange"],
+        limits["maxStressChangeBps"],
+        limits["boundWindowHours"],
+        now - published_at,
     )
     result = cycle.bound(result, previous, bounds)
     next_id = update_id + 1

@@ -38,6 +38,7 @@ LIMIT_FIELDS = (
     "maxVolChangeBps",
     "maxCorrelationChange",
     "maxStressChangeBps",
+    "boundWindowHours",
     "maxClassWeightBps",
 )
 

@@ -49,6 +49,8 @@ LIMITS = dict(
     maxVolChangeBps=5_000,
     maxCorrelationChange=2_000,
     maxStressChangeBps=2_000,
+    # 0: every change bounded per update (RSK-3); the window's tests set one (RSK-17).
+    boundWindowHours=0,
     maxClassWeightBps=[0, 0, 0, 5_000, 0, 3_500, 0, 0],
 )
 LIMIT_FIELDS = [
@@ -65,6 +67,7 @@ LIMIT_FIELDS = [
     "maxVolChangeBps",
     "maxCorrelationChange",
     "maxStressChangeBps",
+    "boundWindowHours",
     "maxClassWeightBps",
 ]
 ZERO_METRICS = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)

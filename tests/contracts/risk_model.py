@@ -221,9 +221,9 @@ class RiskModel:
         now: int,
     ):
         """The engine's `sync` at `now`: a feed older than its heartbeat gives no price (its last
-        good price is kept, unusable); NAV per share and the drawdown move only when every held
-        asset is priced; the portfolio halts itself when nothing is priced or at the hard
-        drawdown."""
+        good
+        price is kept, unusable); NAV per share and the drawdown move only when every held asset is
+        priced; the portfolio halts itself when nothing is priced or at the hard drawdown."""
         nav, complete = 0, True
         for i in range(self.n):
             fresh = now - reported_at[i] <= heartbeat and answers[i] > 0
@@ -250,26 +250,72 @@ class RiskModel:
             self.high_water_mark = self.last_nav_per_share
             self.drawdown_bps = 0
 
-    def publish_refusal(self, update_id: int, as_of: int, vols: list[int], now: int):
-        """The error `publishModel` must raise for this update (same correlations, stress and ES
-        multiplier as held), as (name, fields), or None when it is accepted."""
+    def change_refusal(
+        self,
+        index: int,
+        old: int,
+        new: int,
+        relative: bool,
+        limit: int,
+        now: int,
+        free_up: bool = True,
+    ):
+        """RSK-3 / RSK-17, stated from the spec: the change from `old` to `new` may use the share
+        min(now - publishedAt, window) / window of its bound (relative: old x limit / 10,000;
+        absolute: limit) when it decreases, or when it increases and is not free; without a window
+        (`boundWindowHours` 0) every change its whole bound, up or down. As (name, fields), or
+        None."""
+        window = self.limits["boundWindowHours"] * 3_600
+        if new > old and window and free_up:
+            return None  # tightening under a window: only the absolute ranges
+        num, den = (1, 1) if not window else (min(now - self.published_at, window), window)
+        bound = old * limit if relative else limit
+        if abs(new - old) * (BPS if relative else 1) * den > bound * num:
+            offset = 0 if relative else 10_000
+            return "ModelChangeTooLarge", {
+                "index": index,
+                "previous": old + offset,
+                "next": new + offset,
+            }
+        return None
+
+    def publish_refusal(
+        self, update_id: int, as_of: int, vols: list[int], now: int, es: int | None = None
+    ):
+        """The error `publishModel` must raise at `now` for this update (same correlations and
+        stress as held; `es` the ES multiplier, held when None), as (name, fields), or None when it
+        is accepted. Checks in the engine's order: id, asOf, delay, each vol's range and change,
+        (correlations and shocks unchanged), the ES multiplier's change (at index n)."""
+        es = self.es_multiplier_ppm if es is None else es
         if update_id != self.update_id + 1:
             return "StaleUpdate", {"expectedId": self.update_id + 1, "updateId": update_id}
         if as_of <= self.as_of or as_of > now:
             return "InvalidModelUpdate", {"reason": "asOf", "index": as_of}
         if now < self.published_at + self.limits["minUpdateDelay"]:
             return "UpdateTooSoon", {"lastPublishedAt": self.published_at}
+        if es < PPM or es > 10 * PPM:
+            return "InvalidModelUpdate", {"reason": "esMultiplierPpm", "index": es}
+        pairs = [(i, j) for i in range(self.n) for j in range(i + 1, self.n)]
+        hedges = {a for (i, j), rho in zip(pairs, self.correlations) if rho < 0 for a in (i, j)}
         for i, (old, new) in enumerate(zip(self.vols_ppm, vols)):
             if new == 0 or new > MAX_VOL_PPM:
                 return "InvalidModelUpdate", {"reason": "vol", "index": i}
-            if abs(new - old) * BPS > old * self.limits["maxVolChangeBps"]:
-                return "ModelChangeTooLarge", {"index": i, "previous": old, "next": new}
-        return None
+            # A hedge's (negatively correlated asset's) vol increase is bounded like a decrease.
+            refused = self.change_refusal(
+                i, old, new, True, self.limits["maxVolChangeBps"], now, i not in hedges
+            )
+            if refused:
+                return refused
+        return self.change_refusal(
+            self.n, self.es_multiplier_ppm, es, True, self.limits["maxVolChangeBps"], now
+        )
 
-    def publish(self, update_id: int, as_of: int, vols: list[int], now: int):
+    def publish(self, update_id: int, as_of: int, vols: list[int], now: int, es: int | None = None):
         self.update_id, self.as_of, self.published_at, self.vols_ppm = (
             update_id,
             as_of,
             now,
             list(vols),
         )
+        if es is not None:
+            self.es_multiplier_ppm = es

@@ -272,8 +272,9 @@ def test_publish_model__update_id_gap_or_as_of_not_advancing__rejected(
             engine.publishModel(vault, model_update(2, stale), sender=risk_keeper)
     with ape.reverts(engine.InvalidModelUpdate, portfolio=vault, reason="asOf", index=now + 600):
         engine.publishModel(vault, model_update(2, now + 600), sender=risk_keeper)
-    # one second newer is enough
-    engine.publishModel(vault, model_update(2, as_of + 1), sender=risk_keeper)
+    engine.publishModel(
+        vault, model_update(2, as_of + 1), sender=risk_keeper
+    )  # one second newer is enough
     assert engine.metricsOf(vault)[1:3] == (2, as_of + 1)
 
 
@@ -287,14 +288,16 @@ def test_publish_model__correlation_stress_and_es_bounds__rejected_beyond_accept
     engine, vault = risk_stack.engine, risk_stack.vault
     limits = dict(
         zip(
-            ["maxVolChangeBps", "maxCorrelationChange", "maxStressChangeBps"],
-            engine.limitsOf(vault)[0][10:13],
+            ["maxVolChangeBps", "maxCorrelationChange", "maxStressChangeBps", "boundWindowHours"],
+            risk_stack.lens.limitsOf(engine, vault)[0][10:14],
         )
     )
+    # No window: every change, up or down, its whole bound per update (RSK-17's window is 0).
     assert limits == {
         "maxVolChangeBps": 5_000,
         "maxCorrelationChange": 2_000,
         "maxStressChangeBps": 2_000,
+        "boundWindowHours": 0,
     }
     chain.pending_timestamp += 700
     now = chain.pending_timestamp

@@ -1,5 +1,6 @@
-"""RSK-10: the risk keeper's publication step against the deployed engine: bounded, recorded,
-idempotent across restarts, and never publishing stale data as fresh."""
+"""RSK-10: the risk keeper's publication step against the deployed engine: bounded (RSK-17: by the
+time since the last model under a window), recorded, idempotent across restarts, and never
+publishing stale data as fresh."""
 
 import numpy as np
 import pandas as pd
@@ -8,7 +9,7 @@ import pytest
 from keepers.core import store
 from keepers.risk import publication
 from keepers.vault import Portfolio, PortfolioAsset
-from risk_fixtures import ASSETS, LIMITS
+from risk_fixtures import ASSETS, LIMITS, asset_risk, limits_tuple
 
 CLASSES = {0: "cash_stablecoin", 1: "tbill", 3: "ig_credit", 5: "equity"}
 
@@ -88,6 +89,52 @@ def test_publish__due_update__bounded_recorded_confirmed_and_not_repeated(
     )
     assert again == {"published": False, "reason": "no new prices"}
     assert engine.metricsOf(vault)[1] == 2
+
+
+def test_publish__window__decreases_held_to_the_time_share__engine_accepts(
+    risk_stack, risk_keeper, governor, portfolio, prices, db, chain
+):
+    """RSK-17 (keeper side, on chain): under a 24 h window the keeper reads the window (through the
+    lens) and the time since the engine's last model; 700 s after it, every falling input moves by
+    at most 700 / 86,400 of its bound (the cash vol from 500 ppm towards ~100: 2 ppm), and the
+    engine accepts the update."""
+    engine, vault, router, lens = (
+        risk_stack.engine,
+        risk_stack.vault,
+        risk_stack.router,
+        risk_stack.lens,
+    )
+    engine.configure(vault, asset_risk(), limits_tuple(boundWindowHours=24), sender=governor)
+    published_at = engine.metricsOf(vault)[3]
+    chain.pending_timestamp += 700
+    chain.mine()
+    now = chain.pending_timestamp
+    before_vols, before_rho, before_es, _ = lens.modelInputsOf(engine, vault)
+    result = publication.publish(
+        db,
+        chain.chain_id,
+        engine,
+        vault,
+        router,
+        portfolio,
+        prices,
+        now - 5,
+        now,
+        risk_keeper,
+        lens=lens,
+    )
+    assert result.get("published"), result
+    vols, rho, es, _ = lens.modelInputsOf(engine, vault)
+    elapsed = now - published_at
+    for old, new in [*zip(before_vols, vols), (before_es, es)]:
+        assert (
+            new >= old or (old - new) * 10_000 * 86_400 <= old * LIMITS["maxVolChangeBps"] * elapsed
+        )
+    for old, new in zip(before_rho, rho):
+        assert new >= old or (old - new) * 86_400 <= LIMITS["maxCorrelationChange"] * elapsed
+    assert 497 <= vols[0] < 500  # held back: the estimate is about 100 ppm
+    [row] = store.publications(db, chain.chain_id, vault.address)
+    assert row.clamped["vol[0]"][1] == vols[0]
 
 
 def test_publish__restart_after_send_before_record__confirms_instead_of_resending(

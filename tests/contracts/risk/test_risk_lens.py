@@ -1,9 +1,10 @@
 """RSK-16: the RiskEngine's read-only periphery (RiskLens) reads back exactly what the engine holds,
-from its storage words (`extSloads`) at the slots RiskLayout gives."""
+from its storage words (`extSloads`) at the slots RiskLayout gives: the limits and asset parameters
+`configure` set, the model inputs, a book's VaR."""
 
 import ape
 
-from risk_fixtures import asset_risk, limits_tuple, model_update
+from risk_fixtures import LIMIT_FIELDS, asset_risk, limits_tuple, model_update
 
 VOLS = [701, 302, 6_003, 11_999]
 CORRELATIONS = [-17, 5, 123, 2_222, -1_001, 2_999]
@@ -71,4 +72,54 @@ def test_risk_lens__holdings__var_is_the_figure_the_engines_check_compares(risk_
         var95_bps,
         var95_bps - 1,
         True,
+    )
+
+
+def test_risk_lens__limits__read_back_exactly_as_configured(risk_stack, governor):
+    """Every field of RiskLimits distinct (each bit offset of the header, bounds and class-cap words
+    checked), every asset's parameters: read back as configured, and what the engine itself logs as
+    `previous` at the next `configure` (it decodes the same words with the same library)."""
+    engine, vault, lens = risk_stack.engine, risk_stack.vault, risk_stack.lens
+    limits = dict(
+        minLiquidBps=1_001,
+        maxVar95Bps=102,
+        maxVar99Bps=203,
+        maxEsBps=304,
+        maxStressLossBps=2_005,
+        maxDrawdownBps=906,
+        hardDrawdownBps=1_907,
+        maxModelAge=2**32 - 8,
+        maxPriceAge=3_609,
+        minUpdateDelay=2**31 + 10,
+        maxVolChangeBps=65_511,
+        maxCorrelationChange=2_012,
+        maxStressChangeBps=1_013,
+        boundWindowHours=8_760,
+        maxClassWeightBps=[1, 2, 65_535, 4, 5, 6, 7, 8],
+    )
+    assets = [(9_999, 7, False), (10_000, 0, True), (1, 3, True), (3_001, 5, False)]
+    engine.configure(vault, assets, limits_tuple(**limits), sender=governor)
+    read, read_assets = lens.limitsOf(engine, vault)
+    assert (
+        dict(zip(LIMIT_FIELDS, [list(v) if isinstance(v, (list, tuple)) else v for v in read]))
+        == limits
+    )
+    assert [tuple(a) for a in read_assets] == assets
+    receipt = engine.configure(vault, asset_risk(), limits_tuple(), sender=governor)
+    [event] = receipt.decode_logs(engine.PortfolioConfigured)
+    assert (
+        dict(
+            zip(
+                LIMIT_FIELDS,
+                [list(v) if isinstance(v, (list, tuple)) else v for v in event.previous],
+            )
+        )
+        == limits
+    )
+
+
+def test_risk_lens__unconfigured_portfolio__zero_limits_and_no_assets(risk_stack, accounts):
+    limits, assets = risk_stack.lens.limitsOf(risk_stack.engine, accounts[20])
+    assert list(assets) == [] and all(
+        not any(v) if isinstance(v, (list, tuple)) else v == 0 for v in limits
     )

@@ -1,9 +1,10 @@
-"""RSK-1..RSK-4 as a hypothesis state machine: random trades, price moves, model updates (valid
-and out of bounds), time jumps, halts, resumes, withdrawals and in-kind redemptions. The oracle is
-an independent Python model of the limits (`risk_model.RiskModel`, built from the fixture's inputs
-and the machine's own actions, never from the engine): every trade's outcome — passes, or which
-limit breaks, with its subject, value and bound — is predicted by the model and compared with both
-the engine's `check` view and its `enforce` (the vault's trade)."""
+"""RSK-1..RSK-4 and RSK-17 as a hypothesis state machine: random trades, price moves, model updates
+(valid and out of bounds, with or without the change bounds' time window), time jumps, halts,
+resumes, withdrawals and in-kind redemptions. The oracle is an independent Python model of the
+limits (`risk_model.RiskModel`, built from the fixture's inputs and the machine's own actions,
+never from the engine): every trade's outcome — passes, or which limit breaks, with its subject,
+value and bound — is predicted by the model and compared with both the engine's `check` view and
+its `enforce` (the vault's trade)."""
 
 from fractions import Fraction
 
@@ -29,6 +30,8 @@ from risk_fixtures import (
     STRESS_BPS,
     USDC_UNIT,
     VOLS_PPM,
+    asset_risk,
+    limits_tuple,
     model_update,
     swap_params,
 )
@@ -85,19 +88,22 @@ def test_risk_state_machine(
     share_decimals = vault.decimals()
 
     class RiskMachine(RuleBasedStateMachine):
-        @initialize()
-        def setup(self):
+        @initialize(window_hours=st.sampled_from([0, 24]))
+        def setup(self, window_hours):
             self.snapshot = chain.snapshot()
-            # The model starts from the fixture's inputs: its limits, assets and model data, the id
-            # and times of the update it published (read back), and the feeds' rounds; the machine
-            # syncs once so that it knows when the engine's price snapshot was taken.
+            # The model starts from the fixture's inputs: its limits (with or without RSK-17's
+            # window: the same assets, so the engine keeps its model), assets and model data, the
+            # id and times of the update it published (read back), and the feeds' rounds; the
+            # machine syncs once so that it knows when the engine's price snapshot was taken.
+            limits = {**LIMITS, "boundWindowHours": window_hours}
+            engine.configure(vault, asset_risk(), limits_tuple(**limits), sender=governor)
             _, update_id, as_of, published_at = engine.metricsOf(vault)
             self.model = RiskModel(
                 decimals=[d for _, d, *_ in ASSETS],
                 max_weight_bps=[cap for *_, cap, _ in ASSETS],
                 asset_class=[cls for _, _, cls, *_ in ASSETS],
                 liquid=[liquid for _, _, _, liquid, *_ in ASSETS],
-                limits=LIMITS,
+                limits=limits,
                 vols_ppm=list(VOLS_PPM),
                 correlations=list(CORRELATIONS),
                 es_multiplier_ppm=ES_MULTIPLIER_PPM,
@@ -192,22 +198,29 @@ def test_risk_state_machine(
             )
             self._sync()
 
-        @rule(vol_scale=st.floats(0.3, 3.0))
-        def publish(self, vol_scale):
-            chain.pending_timestamp += 601
+        @rule(
+            vol_scale=st.floats(0.3, 3.0),
+            es_scale=st.floats(0.5, 1.6),
+            wait=st.sampled_from([601, 21_600]),
+        )
+        def publish(self, vol_scale, es_scale, wait):
+            chain.pending_timestamp += wait
             chain.mine()
             vols = [max(1, int(v * vol_scale)) for v in self.model.vols_ppm]
             update_id, as_of = self.model.update_id + 1, chain.pending_timestamp - 1
-            self._publish(update_id, as_of, vols)
+            self._publish(update_id, as_of, vols, int(self.model.es_multiplier_ppm * es_scale))
 
-        def _publish(self, update_id, as_of, vols):
-            # RSK-3: refused exactly when the model says, with its error (replay, vol change bound).
-            update = model_update(update_id, as_of, vols=vols)
+        def _publish(self, update_id, as_of, vols, es=None):
+            # RSK-3, RSK-17: refused exactly when the model says, with its error (replay, the vol
+            # and ES change bounds, per update or scaled by the time since the last model). A call
+            # runs at the head's time; a sent transaction later, which only widens the share.
+            es = self.model.es_multiplier_ppm if es is None else es
+            update = model_update(update_id, as_of, vols=vols, es=es)
             now = chain.blocks.head.timestamp
-            refusal = self.model.publish_refusal(update_id, as_of, vols, now)
+            refusal = self.model.publish_refusal(update_id, as_of, vols, now, es)
             if refusal is None:
                 receipt = engine.publishModel(vault, update, sender=risk_keeper)
-                self.model.publish(update_id, as_of, vols, receipt.timestamp)
+                self.model.publish(update_id, as_of, vols, receipt.timestamp, es)
             else:
                 name, fields = refusal
                 assert_reverts(
@@ -256,8 +269,9 @@ def test_risk_state_machine(
         def redeem_in_kind(self, fraction):
             shares = vault.balanceOf(fund_investor) * fraction // 100
             if shares:
-                # RSK-2: always works
-                vault.redeemInKind(shares, fund_investor, fund_investor, sender=fund_investor)
+                vault.redeemInKind(
+                    shares, fund_investor, fund_investor, sender=fund_investor
+                )  # RSK-2: always works
 
         @rule(fraction=st.integers(1, 20))
         def withdraw_cash(self, fraction):
@@ -308,7 +322,8 @@ def test_risk_state_machine(
         RiskMachine,
         settings=settings(
             # Derandomised for a reproducible CI; no shrinking phase: each step is a transaction,
-            # and a failing example is reported as found rather than after minutes of shrinking.
+            # and a
+            # failing example is reported as found rather than after minutes of shrinking.
             max_examples=10,
             stateful_step_count=15,
             deadline=None,
