@@ -5,6 +5,8 @@ import {InvestorClass} from "../../interfaces/IIdentityRegistry.sol";
 import {InvestorWord, InvestorWordLibrary} from "../libraries/InvestorWord.sol";
 import {JurisdictionWord, HoldingWord, RulesWord, TotalsWord} from "../compliance/ComplianceSlots.sol";
 import {WalletWord, WalletWordLibrary, ClaimsWord} from "../identity/RegistrySlots.sol";
+import {PackedBps, PackedBpsLibrary} from "../libraries/PackedBps.sol";
+import {StrategyWord, RelayerWord, ProgressWord, BoundsWord} from "../rebalancing/RebalancerLayout.sol";
 
 /// @title WordHarness
 /// @notice Test-only: exposes the accessors of every packed storage word type so tests can check
@@ -249,6 +251,136 @@ contract WordHarness {
     {
         for (uint256 i; i < fields.length; ++i) c = claimsWordSet(c, fields[i], values[i]);
         return c;
+    }
+
+    function strategyWordGet(StrategyWord w) external pure returns (uint256[] memory f) {
+        f = new uint256[](11);
+        (f[0], f[1], f[2], f[3]) = (w.strategyId(), w.driftThresholdBps(), w.maxTradeBps(), w.maxSlippageBps());
+        (f[4], f[5], f[6], f[7]) = (w.signerThreshold(), w.assetCount(), _bit(w.paused()), w.cooldown());
+        (f[8], f[9], f[10]) = (w.lossRefillPeriod(), w.maxBaseFee(), w.maxSnapshotAge());
+    }
+
+    function strategyWordSet(StrategyWord w, uint256 field, uint256 v) public pure returns (StrategyWord) {
+        if (field == 0) return w.setStrategyId(uint32(v));
+        if (field == 1) return w.setDriftThresholdBps(uint16(v));
+        if (field == 2) return w.setMaxTradeBps(uint16(v));
+        if (field == 3) return w.setMaxSlippageBps(uint16(v));
+        if (field == 4) return w.setSignerThreshold(uint8(v));
+        if (field == 5) return w.setAssetCount(uint8(v));
+        if (field == 6) return w.setPaused(v != 0);
+        if (field == 7) return w.setCooldown(uint32(v));
+        if (field == 8) return w.setLossRefillPeriod(uint32(v));
+        if (field == 9) return w.setMaxBaseFee(uint64(v));
+        if (field == 10) return w.setMaxSnapshotAge(uint16(v));
+        revert UnknownField(field);
+    }
+
+    function strategyWordSetMany(StrategyWord w, uint256[] calldata fields, uint256[] calldata values)
+        external
+        pure
+        returns (StrategyWord)
+    {
+        for (uint256 i; i < fields.length; ++i) w = strategyWordSet(w, fields[i], values[i]);
+        return w;
+    }
+
+    function relayerWordGet(RelayerWord w) external pure returns (uint256[] memory f) {
+        f = new uint256[](2);
+        (f[0], f[1]) = (uint160(w.relayer()), w.lossBudget());
+    }
+
+    function relayerWordSet(RelayerWord w, uint256 field, uint256 v) public pure returns (RelayerWord) {
+        if (field == 0) return w.setRelayer(address(uint160(v)));
+        if (field == 1) return w.setLossBudget(uint96(v));
+        revert UnknownField(field);
+    }
+
+    function relayerWordSetMany(RelayerWord w, uint256[] calldata fields, uint256[] calldata values)
+        external
+        pure
+        returns (RelayerWord)
+    {
+        for (uint256 i; i < fields.length; ++i) w = relayerWordSet(w, fields[i], values[i]);
+        return w;
+    }
+
+    /// @notice nonce, lastRebalanceAt, lossUsed, then the 16 assets' decimals.
+    function progressWordGet(ProgressWord w) external pure returns (uint256[] memory f) {
+        f = new uint256[](19);
+        (f[0], f[1], f[2]) = (w.nonce(), w.lastRebalanceAt(), w.lossUsed());
+        for (uint256 i; i < 16; ++i) f[3 + i] = w.assetDecimals(i);
+    }
+
+    function progressWordSet(ProgressWord w, uint256 field, uint256 v) public pure returns (ProgressWord) {
+        if (field == 0) return w.setNonce(uint24(v));
+        if (field == 1) return w.setLastRebalanceAt(uint40(v));
+        if (field == 2) return w.setLossUsed(uint96(v));
+        if (field < 19) return w.setAssetDecimals(field - 3, v);
+        revert UnknownField(field);
+    }
+
+    function progressWordSetMany(ProgressWord w, uint256[] calldata fields, uint256[] calldata values)
+        external
+        pure
+        returns (ProgressWord)
+    {
+        for (uint256 i; i < fields.length; ++i) w = progressWordSet(w, fields[i], values[i]);
+        return w;
+    }
+
+    function progressWordClearDecimals(ProgressWord w) external pure returns (ProgressWord) {
+        return w.clearDecimals();
+    }
+
+    /// @notice Asset k's minimum at 2 k, its maximum at 2 k + 1.
+    function boundsWordGet(BoundsWord w) external pure returns (uint256[] memory f) {
+        f = new uint256[](16);
+        for (uint256 k; k < 8; ++k) (f[2 * k], f[2 * k + 1]) = (w.minWeightBps(k), w.maxWeightBps(k));
+    }
+
+    function boundsWordSet(BoundsWord w, uint256 field, uint256 v) public pure returns (BoundsWord) {
+        if (field >= 16) revert UnknownField(field);
+        return field % 2 == 0 ? w.setMinWeightBps(field / 2, uint16(v)) : w.setMaxWeightBps(field / 2, uint16(v));
+    }
+
+    function boundsWordSetMany(BoundsWord w, uint256[] calldata fields, uint256[] calldata values)
+        external
+        pure
+        returns (BoundsWord)
+    {
+        for (uint256 i; i < fields.length; ++i) w = boundsWordSet(w, fields[i], values[i]);
+        return w;
+    }
+
+    function boundsWordSetBounds(BoundsWord w, uint256 k, uint16 min, uint16 max) external pure returns (BoundsWord) {
+        return w.setBounds(k, min, max);
+    }
+
+    function packedBpsGet(PackedBps w) external pure returns (uint256[] memory f) {
+        f = new uint256[](PackedBpsLibrary.CAPACITY);
+        for (uint256 i; i < f.length; ++i) f[i] = w.at(i);
+    }
+
+    function packedBpsSet(PackedBps w, uint256 field, uint256 v) public pure returns (PackedBps) {
+        if (field >= PackedBpsLibrary.CAPACITY) revert UnknownField(field);
+        return w.setAt(field, uint16(v));
+    }
+
+    function packedBpsSetMany(PackedBps w, uint256[] calldata fields, uint256[] calldata values)
+        external
+        pure
+        returns (PackedBps)
+    {
+        for (uint256 i; i < fields.length; ++i) w = packedBpsSet(w, fields[i], values[i]);
+        return w;
+    }
+
+    function packedBpsPack(uint16[] memory values) external pure returns (PackedBps) {
+        return PackedBpsLibrary.pack(values);
+    }
+
+    function packedBpsUnpack(PackedBps w, uint256 count) external pure returns (uint16[] memory) {
+        return w.unpack(count);
     }
 
     function _bit(bool flag) private pure returns (uint256) {

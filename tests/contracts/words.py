@@ -151,13 +151,51 @@ CLAIMS = Word("ClaimsWord", (
     Field("required", 64, 8, flag=True),
 ))
 
-WORDS = (JURISDICTION, HOLDING, RULES, TOTALS, INVESTOR, WALLET, CLAIMS)
+STRATEGY = Word("StrategyWord", (
+    Field("strategyId", 0, 32),
+    Field("driftThresholdBps", 32, 16),
+    Field("maxTradeBps", 48, 16),
+    Field("maxSlippageBps", 64, 16),
+    Field("signerThreshold", 80, 8),
+    Field("assetCount", 88, 8),
+    Field("paused", 96, 8, flag=True),
+    Field("cooldown", 104, 32),
+    Field("lossRefillPeriod", 136, 32),
+    Field("maxBaseFee", 168, 64),
+    Field("maxSnapshotAge", 232, 16),
+))
+
+RELAYER = Word("RelayerWord", (
+    Field("relayer", 0, 160),
+    Field("lossBudget", 160, 96),
+))
+
+MAX_ASSETS = 16
+PROGRESS = Word("ProgressWord", (
+    Field("nonce", 0, 24),
+    Field("lastRebalanceAt", 24, 40),
+    Field("lossUsed", 64, 96),
+    *(Field(f"decimals{i}", 160 + 6 * i, 6) for i in range(MAX_ASSETS)),
+))
+
+BOUNDS = Word("BoundsWord", tuple(
+    Field(f"{bound}{k}", 32 * k + 16 * j, 16) for k in range(8) for j, bound in enumerate(("min", "max"))
+))
+
+PACKED_BPS = Word("PackedBps", tuple(Field(f"bps{i}", 16 * i, 16) for i in range(MAX_ASSETS)))
+
+WORDS = (JURISDICTION, HOLDING, RULES, TOTALS, INVESTOR, WALLET, CLAIMS, STRATEGY, RELAYER, PROGRESS, BOUNDS,
+         PACKED_BPS)
 
 # Storage slots, in declaration order after AccessManaged's word (authority and a flag; the engine's
 # `_bound` flag packs into it too). A test that reads a word at its slot and finds what the
 # contract's views say also checks the slot.
 ENGINE_RULES_SLOT, ENGINE_TOTALS_SLOT, ENGINE_JURISDICTIONS_SLOT, ENGINE_HOLDINGS_SLOT = 1, 2, 3, 6
 REGISTRY_WALLETS_SLOT, REGISTRY_CLAIMS_SLOT = 1, 4
+# The AutoRebalancer's record of a portfolio: six consecutive words from mapping_slot(portfolio, 3)
+# (after AccessManaged's word and EIP712's two string fallbacks).
+REBALANCER_PORTFOLIOS_SLOT = 3
+REBALANCER_RECORD = (STRATEGY, RELAYER, PROGRESS, BOUNDS, BOUNDS, PACKED_BPS)
 
 
 def mapping_slot(key, slot: int) -> int:

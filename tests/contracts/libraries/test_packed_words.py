@@ -4,11 +4,14 @@ setter changes its own field's bits and no other, and the multi-field setters th
 write what the single ones would. The accessors (WordHarness) are checked against the Python mirror
 of the documented layouts (tests/contracts/words.py)."""
 
+import ape
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from words import HOLDING, INVESTOR, RULES, TOTALS, WALLET, WORD_MAX, WORDS, Word
+from words import (
+    BOUNDS, HOLDING, INVESTOR, MAX_ASSETS, PACKED_BPS, PROGRESS, RULES, TOTALS, WALLET, WORD_MAX, WORDS, Word,
+)
 
 WORD_IDS = [w.type_name for w in WORDS]
 
@@ -119,3 +122,26 @@ def test_wallet_and_investor_words__packing__same_profile_bits_and_flags(
                                         "frozen": int(frozen_byte != 0)})
     assert words.investorWordFromProfile(profile, verified, frozen) == INVESTOR.encode(
         {"verified": int(verified), "frozen": int(frozen)}, base=profile)
+
+
+@settings(max_examples=40, deadline=None)
+@given(bounds=raw_words(BOUNDS), asset=st.integers(0, 7), low=st.integers(0, 2**16 - 1),
+       high=st.integers(0, 2**16 - 1), progress=raw_words(PROGRESS),
+       values=st.lists(st.integers(0, 2**16 - 1), max_size=MAX_ASSETS), extra=st.integers(0, MAX_ASSETS))
+def test_rebalancer_words__bounds_pair_decimals_reset_and_targets_list__match_the_fields(
+        words, bounds, asset, low, high, progress, values, extra):
+    assert words.boundsWordSetBounds(bounds, asset, low, high) == BOUNDS.encode(
+        {f"min{asset}": low, f"max{asset}": high}, base=bounds)
+    assert words.progressWordClearDecimals(progress) == PROGRESS.encode(
+        {f"decimals{i}": 0 for i in range(MAX_ASSETS)}, base=progress)
+    packed = words.packedBpsPack(values)
+    assert packed == PACKED_BPS.encode({f"bps{i}": v for i, v in enumerate(values)})
+    count = min(len(values) + extra, MAX_ASSETS)  # past the packed values: zeros
+    assert list(words.packedBpsUnpack(packed, count)) == (values + [0] * MAX_ASSETS)[:count]
+
+
+def test_packed_bps__more_values_than_a_word_holds__reverts_with_count_and_capacity(words):
+    with ape.reverts(words.TooManyValues, count=MAX_ASSETS + 1, capacity=MAX_ASSETS):
+        words.packedBpsPack([1] * (MAX_ASSETS + 1))
+    with ape.reverts(words.TooManyValues, count=MAX_ASSETS + 1, capacity=MAX_ASSETS):
+        words.packedBpsUnpack(0, MAX_ASSETS + 1)
