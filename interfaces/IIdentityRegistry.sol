@@ -2,6 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {IERC3643IdentityRegistry} from "./erc3643/IERC3643IdentityRegistry.sol";
+import {InvestorWord} from "../contracts/libraries/InvestorWord.sol";
 
 /// @notice Investor classes, ordered from least to most sophisticated (a rule "at least X" compares
 /// with >=). `None` is never a valid class for a registered investor.
@@ -174,8 +175,8 @@ interface IIdentityRegistry is IERC3643IdentityRegistry {
     /// @notice `investorPair` packed as two words (see `InvestorWord`: identity | country << 160 |
     /// class << 176 | verified << 184 | frozen << 185), for the compliance engine's hot path.
     /// @dev The frozen bit is the identity's freeze; an unregistered frozen wallet reads as simply
-    /// unverified here (see `isFrozen`).
-    function investorWords(address from, address to) external view returns (uint256, uint256);
+    /// unverified here (see `isFrozen`). ABI: two `uint256`s (a value type encodes as its word).
+    function investorWords(address from, address to) external view returns (InvestorWord, InvestorWord);
     function investorOf(address wallet) external view returns (Investor memory);
     /// @notice Whether `wallet` is under a sanctions freeze (its own, or its identity's).
     function isFrozen(address wallet) external view returns (bool);

@@ -10,7 +10,7 @@ import {RestrictionCodes as RC} from "./RestrictionCodes.sol";
 import {PackedAmount} from "../libraries/PackedAmount.sol";
 import {PackedTotal} from "../libraries/PackedTotal.sol";
 import {InvestorWord} from "../libraries/InvestorWord.sol";
-import {ComplianceSlots} from "./ComplianceSlots.sol";
+import {JurisdictionWord, HoldingWord, RulesWord, TotalsWord} from "./ComplianceSlots.sol";
 import {BPS} from "../libraries/Constants.sol";
 
 /// @title ComplianceEngine
@@ -19,11 +19,11 @@ import {BPS} from "../libraries/Constants.sol";
 /// Storage is packed so that a transfer to an existing holder touches five slots: the rules, the two
 /// jurisdictions and the two identity holdings (the sender's transfer windows live in its holding).
 /// Limits are stored as `PackedAmount`s (exact: setLimits refuses values with more than 9-10
-/// significant digits) and window totals as `PackedTotal`s (rounded up, never understated).
+/// significant digits) and window totals as `PackedTotal`s (rounded up, never understated). Every
+/// packed word is a value type of `ComplianceSlots` (or `InvestorWord`), read and written only
+/// through its accessors.
 contract ComplianceEngine is IComplianceEngine, AccessManaged {
     using SafeCast for uint256;
-    using ComplianceSlots for uint256;
-    using InvestorWord for uint256;
 
     /// @notice Bound ERC-3643 modules (T-REX's bound).
     uint256 public constant MAX_MODULES = 25;
@@ -34,53 +34,22 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
     /// @notice Days in the monthly window; its buckets are 30-day blocks counted from 1970-01-01.
     uint256 internal constant DAYS_PER_MONTH_WINDOW = 30;
 
-    struct Jurisdiction {
-        bool allowed;
-        bool hasRouteBlocks;
-        InvestorClass minInvestorClass;
-        uint32 holderCap;
-        uint32 nonAccreditedCap;
-        uint32 holderCount;
-        uint32 nonAccreditedCount;
-        uint40 inboundClosedUntil;
-    }
-
-    /// @dev One slot: every token-wide limit a transfer checks, and the module count.
-    struct Rules {
-        uint40 maxBalance;
-        uint40 minHolding;
-        uint40 dailyLimit;
-        uint40 monthlyLimit;
-        uint16 maxBalanceBps;
-        uint32 lockupAfterAcquisition;
-        uint40 transfersOpenAt;
-        uint8 moduleCount;
-    }
-
-    struct Totals {
-        uint32 totalHolderCap;
-        uint32 totalNonAccreditedCap;
-        uint32 totalHolders;
-        uint32 totalNonAccredited;
-        uint96 supply;
-    }
-
-    /// @dev Everything one check reads, loaded once (one read per slot, kept as raw words laid out
-    /// as in `ComplianceSlots` / `InvestorWord`) and reused by the recording step.
+    /// @dev Everything one check reads, loaded once (one read per slot, kept as the stored words)
+    /// and reused by the recording step.
     struct Context {
         address fromWallet;
         address toWallet;
-        uint256 from;
-        uint256 to;
-        uint256 fromJ;
-        uint256 toJ;
-        uint256 fromH;
-        uint256 toH;
+        InvestorWord from;
+        InvestorWord to;
+        JurisdictionWord fromJ;
+        JurisdictionWord toJ;
+        HoldingWord fromH;
+        HoldingWord toH;
         /// Storage slots of the two holding words (hashed once, read and written through).
         uint256 fromSlot;
         uint256 toSlot;
-        uint256 rules;
-        uint256 totals;
+        RulesWord rules;
+        TotalsWord totals;
         /// `fromH`'s window buckets were rolled to today by the check, which also decoded the current
         /// buckets' totals (the recording step reuses all three).
         bool windowsRolled;
@@ -98,14 +67,14 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
     address public immutable boundToken;
 
     bool private _bound;
-    Rules private _rules;
-    Totals private _totals;
-    mapping(uint16 country => Jurisdiction) private _jurisdictions;
+    /// @dev One slot: every token-wide limit a transfer checks, and the module count.
+    RulesWord private _rules;
+    TotalsWord private _totals;
+    mapping(uint16 country => JurisdictionWord) private _jurisdictions;
     mapping(uint16 fromCountry => mapping(uint16 toCountry => bool)) private _routeBlocked;
     mapping(uint16 fromCountry => uint16) private _routeBlockCount;
-    /// @dev Holding words, laid out as in `ComplianceSlots` (balance, lock-up clock, holder-count
-    /// bucket, transfer windows).
-    mapping(address identity => uint256) private _holdings;
+    /// @dev Balance, lock-up clock, holder-count bucket and transfer windows of each identity.
+    mapping(address identity => HoldingWord) private _holdings;
     address[] private _modules;
 
     constructor(address authority, IIdentityRegistry identityRegistry_, address token) AccessManaged(authority) {
@@ -146,7 +115,7 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
             _routeBlocked[fromCountry][toCountry] = blocked;
             uint16 count = blocked ? _routeBlockCount[fromCountry] + 1 : _routeBlockCount[fromCountry] - 1;
             _routeBlockCount[fromCountry] = count;
-            _jurisdictions[fromCountry].hasRouteBlocks = count != 0;
+            _jurisdictions[fromCountry] = _jurisdictions[fromCountry].setHasRouteBlocks(count != 0);
         }
         emit RouteSet(fromCountry, toCountry, previous, blocked);
     }
@@ -158,17 +127,12 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
             revert InvalidLimits("minHolding above maxBalance");
         }
         Limits memory previous = limits();
-        Rules storage rules = _rules;
-        rules.maxBalance = PackedAmount.encodeExact(next.maxBalance);
-        rules.minHolding = PackedAmount.encodeExact(next.minHolding);
-        rules.dailyLimit = PackedAmount.encodeExact(next.dailyLimit);
-        rules.monthlyLimit = PackedAmount.encodeExact(next.monthlyLimit);
-        rules.maxBalanceBps = next.maxBalanceBps;
-        rules.lockupAfterAcquisition = next.lockupAfterAcquisition;
-        rules.transfersOpenAt = next.transfersOpenAt;
-        Totals storage totals = _totals;
-        totals.totalHolderCap = next.totalHolderCap;
-        totals.totalNonAccreditedCap = next.totalNonAccreditedCap;
+        _rules = _rules.setMaxBalance(PackedAmount.encodeExact(next.maxBalance))
+            .setMinHolding(PackedAmount.encodeExact(next.minHolding))
+            .setDailyLimit(PackedAmount.encodeExact(next.dailyLimit))
+            .setMonthlyLimit(PackedAmount.encodeExact(next.monthlyLimit)).setMaxBalanceBps(next.maxBalanceBps)
+            .setLockupAfterAcquisition(next.lockupAfterAcquisition).setTransfersOpenAt(next.transfersOpenAt);
+        _totals = _totals.setTotalHolderCap(next.totalHolderCap).setTotalNonAccreditedCap(next.totalNonAccreditedCap);
         emit LimitsSet(previous, next);
     }
 
@@ -198,7 +162,7 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
         IERC3643Module m = IERC3643Module(module);
         if (!m.isPlugAndPlay() && !m.canComplianceBind(address(this))) revert ModuleCannotBind(module);
         _modules.push(module);
-        _rules.moduleCount = uint8(count + 1); // No truncation: count < MAX_MODULES.
+        _rules = _rules.setModuleCount(uint8(count + 1)); // No truncation: count < MAX_MODULES.
         emit ModuleAdded(module);
         m.bindCompliance(address(this));
     }
@@ -211,7 +175,7 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
             if (_modules[i] == module) {
                 _modules[i] = _modules[count - 1];
                 _modules.pop();
-                _rules.moduleCount = uint8(count - 1);
+                _rules = _rules.setModuleCount(uint8(count - 1));
                 emit ModuleRemoved(module);
                 IERC3643Module(module).unbindCompliance(address(this));
                 return;
@@ -270,16 +234,16 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
         address identity = registry.investorOf(from).identity;
         uint96 value = amount.toUint96();
         uint256 slot = _holdingSlot(identity);
-        uint256 h = _sload(slot);
-        uint256 t = _sloadTotals();
+        HoldingWord h = _loadHolding(slot);
+        TotalsWord t = _totals;
         // Checked: a burn larger than the identity's recorded balance reverts (ledger out of sync).
         uint96 remaining = h.balance() - value;
-        h = h.withBalance(remaining);
-        t = t.withCounts(t.totalHolders(), t.totalNonAccredited(), t.supply() - value);
+        h = h.setBalance(remaining);
+        t = t.setSupply(t.supply() - value);
         if (remaining == 0 && value != 0) t = _countLeaver(h, t);
-        _sstore(slot, h);
-        _sstoreTotals(t);
-        if (_rules.moduleCount != 0) _moduleActions(abi.encodeCall(IERC3643Module.moduleBurnAction, (from, amount)));
+        _storeHolding(slot, h);
+        _totals = t;
+        if (_rules.moduleCount() != 0) _moduleActions(abi.encodeCall(IERC3643Module.moduleBurnAction, (from, amount)));
     }
 
     // ================================================================ views
@@ -302,10 +266,8 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
         view
         returns (JurisdictionConfig memory config, uint32 holderCount, uint32 nonAccreditedCount)
     {
-        Jurisdiction memory j = _jurisdictions[country];
-        config =
-            JurisdictionConfig(j.allowed, j.minInvestorClass, j.holderCap, j.nonAccreditedCap, j.inboundClosedUntil);
-        return (config, j.holderCount, j.nonAccreditedCount);
+        JurisdictionWord j = _jurisdictions[country];
+        return (_config(j), j.holderCount(), j.nonAccreditedCount());
     }
 
     /// @inheritdoc IComplianceEngine
@@ -315,30 +277,30 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
 
     /// @inheritdoc IComplianceEngine
     function limits() public view returns (Limits memory) {
-        Rules memory r = _rules;
-        Totals memory t = _totals;
+        RulesWord r = _rules;
+        TotalsWord t = _totals;
         // No truncation: every limit was stored from a value of its declared width.
         return Limits(
-            uint96(PackedAmount.decode(r.maxBalance)),
-            uint96(PackedAmount.decode(r.minHolding)),
-            r.maxBalanceBps,
-            r.lockupAfterAcquisition,
-            uint88(PackedAmount.decode(r.dailyLimit)),
-            uint88(PackedAmount.decode(r.monthlyLimit)),
-            r.transfersOpenAt,
-            t.totalHolderCap,
-            t.totalNonAccreditedCap
+            uint96(PackedAmount.decode(r.maxBalance())),
+            uint96(PackedAmount.decode(r.minHolding())),
+            r.maxBalanceBps(),
+            r.lockupAfterAcquisition(),
+            uint88(PackedAmount.decode(r.dailyLimit())),
+            uint88(PackedAmount.decode(r.monthlyLimit())),
+            r.transfersOpenAt(),
+            t.totalHolderCap(),
+            t.totalNonAccreditedCap()
         );
     }
 
     /// @inheritdoc IComplianceEngine
     function ledgerOf(address identity) external view returns (IdentityLedger memory ledger) {
-        uint256 h = _holdings[identity];
+        HoldingWord h = _holdings[identity];
         ledger.balance = h.balance();
         ledger.lastAcquiredAt = h.lastAcquiredAt();
         ledger.countedCountry = h.countedCountry();
         ledger.countedNonAccredited = h.countedNonAccredited();
-        uint256 rolled = _rollWindows(h);
+        HoldingWord rolled = _rollWindows(h);
         ledger.dailyWindowSent = PackedTotal.decode(rolled.dayCurrent()) + PackedTotal.decode(rolled.dayPrevious());
         ledger.monthlyWindowSent =
             PackedTotal.decode(rolled.monthCurrent()) + PackedTotal.decode(rolled.monthPrevious());
@@ -346,8 +308,8 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
 
     /// @inheritdoc IComplianceEngine
     function holderCounts() external view returns (uint32, uint32, uint96) {
-        Totals memory t = _totals;
-        return (t.totalHolders, t.totalNonAccredited, t.supply);
+        TotalsWord t = _totals;
+        return (t.totalHolders(), t.totalNonAccredited(), t.supply());
     }
 
     /// @inheritdoc IComplianceEngine
@@ -381,25 +343,25 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
         ctx.fromWallet = from;
         ctx.toWallet = to;
         ctx.isMint = isMint;
-        (uint256 fromWord, uint256 toWord) = registry.investorWords(from, to);
+        (InvestorWord fromWord, InvestorWord toWord) = registry.investorWords(from, to);
         ctx.from = fromWord;
         ctx.to = toWord;
         address fromIdentity = fromWord.identity();
         ctx.sameIdentity = !isMint && fromIdentity == toWord.identity() && fromIdentity != address(0);
-        ctx.rules = _sloadRules();
+        ctx.rules = _rules;
         if (ctx.sameIdentity) return ctx;
-        ctx.toJ = _sloadJurisdiction(toWord.country());
+        ctx.toJ = _jurisdictions[toWord.country()];
         ctx.toSlot = _holdingSlot(toWord.identity());
-        ctx.toH = _sload(ctx.toSlot);
+        ctx.toH = _loadHolding(ctx.toSlot);
         ctx.newHolder = ctx.toH.balance() == 0 && amount != 0;
         if (!isMint) {
-            ctx.fromJ = _sloadJurisdiction(fromWord.country());
+            ctx.fromJ = _jurisdictions[fromWord.country()];
             ctx.fromSlot = _holdingSlot(fromIdentity);
-            ctx.fromH = _sload(ctx.fromSlot);
+            ctx.fromH = _loadHolding(ctx.fromSlot);
             ctx.senderLeaves = ctx.fromH.balance() == amount && amount != 0;
         }
         // Totals are needed only when holder counts move or a share-of-supply cap applies.
-        if (isMint || ctx.newHolder || ctx.senderLeaves || ctx.rules.maxBalanceBps() != 0) ctx.totals = _sloadTotals();
+        if (isMint || ctx.newHolder || ctx.senderLeaves || ctx.rules.maxBalanceBps() != 0) ctx.totals = _totals;
     }
 
     /// @dev The single source of truth for both `detectTransferRestriction` and the recording path.
@@ -430,14 +392,14 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
         if (ctx.from.country() != ctx.to.country() && block.timestamp < ctx.toJ.inboundClosedUntil()) {
             return RC.FLOWBACK_WINDOW;
         }
-        uint256 rules = ctx.rules;
+        RulesWord rules = ctx.rules;
         if (block.timestamp < rules.transfersOpenAt()) return RC.ISSUANCE_LOCKUP;
         uint256 lockup = rules.lockupAfterAcquisition();
         if (lockup != 0 && block.timestamp < uint256(ctx.fromH.lastAcquiredAt()) + lockup) {
             return RC.ACQUISITION_LOCKUP;
         }
         if (rules.hasWindows()) {
-            uint256 h = _rollWindows(ctx.fromH);
+            HoldingWord h = _rollWindows(ctx.fromH);
             uint256 dayCurrentSent = PackedTotal.decode(h.dayCurrent());
             uint256 monthCurrentSent = PackedTotal.decode(h.monthCurrent());
             (ctx.fromH, ctx.windowsRolled, ctx.dayCurrentSent, ctx.monthCurrentSent) =
@@ -468,7 +430,7 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
     /// all lie in t's bucket or the one before, which t's check counted. The price is caution: a
     /// send stays counted until its bucket is two buckets old (24-48 h; 30-60 days).
     /// No truncation of the day before 2149 (16 bits).
-    function _rollWindows(uint256 h) internal view returns (uint256) {
+    function _rollWindows(HoldingWord h) internal view returns (HoldingWord) {
         uint256 today = block.timestamp / DAY;
         uint256 last = h.windowDay();
         if (last == today) return h;
@@ -481,11 +443,11 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
         uint256 monthPrevious;
         if (lastMonth == month) (monthCurrent, monthPrevious) = (h.monthCurrent(), h.monthPrevious());
         else if (lastMonth + 1 == month) monthPrevious = h.monthCurrent();
-        return h.withWindows(today, dayCurrent, dayPrevious, monthCurrent, monthPrevious);
+        return h.setWindows(today, dayCurrent, dayPrevious, monthCurrent, monthPrevious);
     }
 
     function _checkHoldings(Context memory ctx, uint256 amount) internal pure returns (uint8) {
-        uint256 rules = ctx.rules;
+        RulesWord rules = ctx.rules;
         uint256 newBalance;
         // No overflow: the balance is below 2**96 and amount below 2**96 (checked on entry).
         unchecked {
@@ -514,8 +476,8 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
 
     function _checkHolderCaps(Context memory ctx) internal pure returns (uint8) {
         if (!ctx.newHolder) return RC.SUCCESS;
-        uint256 j = ctx.toJ;
-        uint256 t = ctx.totals;
+        JurisdictionWord j = ctx.toJ;
+        TotalsWord t = ctx.totals;
         bool toRetail = ctx.to.investorClass() < uint8(InvestorClass.Accredited);
         // A sender leaving the same bucket frees the seat the recipient takes.
         bool freesCountrySeat = ctx.senderLeaves && ctx.fromH.countedCountry() == ctx.to.country();
@@ -564,11 +526,11 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
             return;
         }
         uint96 value = uint96(amount); // No truncation: every caller checked amount <= type(uint96).max.
-        uint256 totals = ctx.totals;
+        TotalsWord totals = ctx.totals;
         if (!ctx.isMint) {
-            uint256 fromH = ctx.fromH;
+            HoldingWord fromH = ctx.fromH;
             // Checked: a sender identity without the recorded balance reverts (ledger out of sync).
-            fromH = fromH.withBalance(fromH.balance() - value);
+            fromH = fromH.setBalance(fromH.balance() - value);
             if (ctx.senderLeaves) totals = _countLeaver(fromH, totals);
             if (ctx.rules.hasWindows()) {
                 if (!ctx.windowsRolled) {
@@ -578,19 +540,19 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
                 }
                 fromH = _addToWindows(fromH, ctx.dayCurrentSent + value, ctx.monthCurrentSent + value);
             }
-            _sstore(ctx.fromSlot, fromH);
+            _storeHolding(ctx.fromSlot, fromH);
         } else {
-            totals = totals.withCounts(totals.totalHolders(), totals.totalNonAccredited(), totals.supply() + value);
+            totals = totals.setSupply(totals.supply() + value);
         }
-        uint256 toH = ctx.toH;
+        HoldingWord toH = ctx.toH;
         if (ctx.newHolder) {
-            toH = toH.withCounted(ctx.to.country(), ctx.to.investorClass() < uint8(InvestorClass.Accredited));
+            toH = toH.setCounted(ctx.to.country(), ctx.to.investorClass() < uint8(InvestorClass.Accredited));
             totals = _countJoiner(toH, totals);
         }
         // Checked: an identity balance above 2**96 - 1 reverts (the token's supply bound keeps it below).
-        toH = toH.withBalance(toH.balance() + value).withLastAcquiredAt(_acquiredAt(toH, value));
-        _sstore(ctx.toSlot, toH);
-        if (ctx.isMint || ctx.newHolder || ctx.senderLeaves) _sstoreTotals(totals);
+        toH = toH.setBalance(toH.balance() + value).setLastAcquiredAt(_acquiredAt(toH, value));
+        _storeHolding(ctx.toSlot, toH);
+        if (ctx.isMint || ctx.newHolder || ctx.senderLeaves) _totals = totals;
         if (modules) {
             _moduleActions(
                 ctx.isMint
@@ -604,7 +566,7 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
     /// holding's time and now, rounded down (SEC-7). A zero receipt leaves it, dust moves it by
     /// (elapsed x dust / new balance) — so another holder cannot restart a victim's lock-up with
     /// 0- or 1-wei sends — and a first receipt sets it to now.
-    function _acquiredAt(uint256 h, uint96 value) internal view returns (uint40) {
+    function _acquiredAt(HoldingWord h, uint96 value) internal view returns (uint40) {
         uint256 held = h.balance();
         if (held == 0) return uint40(block.timestamp);
         uint256 stamp = h.lastAcquiredAt();
@@ -616,12 +578,12 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
 
     /// @dev Stores the current buckets' new totals in a holding word already rolled to today
     /// (rounded up when packed).
-    function _addToWindows(uint256 h, uint256 dayCurrentSent, uint256 monthCurrentSent)
+    function _addToWindows(HoldingWord h, uint256 dayCurrentSent, uint256 monthCurrentSent)
         internal
         pure
-        returns (uint256)
+        returns (HoldingWord)
     {
-        return h.withWindows(
+        return h.setWindows(
             h.windowDay(),
             PackedTotal.encodeUp(dayCurrentSent),
             h.dayPrevious(),
@@ -630,29 +592,34 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
         );
     }
 
-    function _countJoiner(uint256 h, uint256 totals) internal returns (uint256) {
-        Jurisdiction storage j = _jurisdictions[h.countedCountry()];
-        j.holderCount += 1;
+    /// @dev Counts the holding's identity in its bucket (checked: a count above 2**32 - 1 reverts).
+    function _countJoiner(HoldingWord h, TotalsWord totals) internal returns (TotalsWord) {
+        uint16 country = h.countedCountry();
         bool nonAccredited = h.countedNonAccredited();
-        if (nonAccredited) j.nonAccreditedCount += 1;
-        return totals.withCounts(
+        JurisdictionWord j = _jurisdictions[country];
+        j = j.setHolderCount(j.holderCount() + 1);
+        if (nonAccredited) j = j.setNonAccreditedCount(j.nonAccreditedCount() + 1);
+        _jurisdictions[country] = j;
+        return totals.setCounts(
             totals.totalHolders() + 1, totals.totalNonAccredited() + (nonAccredited ? 1 : 0), totals.supply()
         );
     }
 
-    function _countLeaver(uint256 h, uint256 totals) internal returns (uint256) {
-        Jurisdiction storage j = _jurisdictions[h.countedCountry()];
-        j.holderCount -= 1;
+    /// @dev Takes the holding's identity out of its bucket (checked: a count below 0 reverts).
+    function _countLeaver(HoldingWord h, TotalsWord totals) internal returns (TotalsWord) {
+        uint16 country = h.countedCountry();
         bool nonAccredited = h.countedNonAccredited();
-        if (nonAccredited) j.nonAccreditedCount -= 1;
-        return totals.withCounts(
+        JurisdictionWord j = _jurisdictions[country];
+        j = j.setHolderCount(j.holderCount() - 1);
+        if (nonAccredited) j = j.setNonAccreditedCount(j.nonAccreditedCount() - 1);
+        _jurisdictions[country] = j;
+        return totals.setCounts(
             totals.totalHolders() - 1, totals.totalNonAccredited() - (nonAccredited ? 1 : 0), totals.supply()
         );
     }
 
-    // ---------------------------------------------------------------- raw slots
-    // One SLOAD / SSTORE per slot on the hot path; the typed mappings stay valid for every other
-    // access because the layouts in ComplianceSlots follow Solidity's packing.
+    // ---------------------------------------------------------------- holding slots
+    // A transfer hashes each holding's slot once, then reads and writes the word through it.
 
     /// @dev The slot Solidity uses for `_holdings[identity]`.
     function _holdingSlot(address identity) internal pure returns (uint256 slot) {
@@ -663,48 +630,20 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
         }
     }
 
-    function _sload(uint256 slot) internal view returns (uint256 w) {
+    function _loadHolding(uint256 slot) internal view returns (HoldingWord h) {
         assembly ("memory-safe") {
-            w := sload(slot)
+            h := sload(slot)
         }
     }
 
-    function _sstore(uint256 slot, uint256 w) internal {
+    function _storeHolding(uint256 slot, HoldingWord h) internal {
         assembly ("memory-safe") {
-            sstore(slot, w)
-        }
-    }
-
-    function _sloadJurisdiction(uint16 country) internal view returns (uint256 w) {
-        Jurisdiction storage slot = _jurisdictions[country];
-        assembly ("memory-safe") {
-            w := sload(slot.slot)
-        }
-    }
-
-    function _sloadRules() internal view returns (uint256 w) {
-        Rules storage slot = _rules;
-        assembly ("memory-safe") {
-            w := sload(slot.slot)
-        }
-    }
-
-    function _sloadTotals() internal view returns (uint256 w) {
-        Totals storage slot = _totals;
-        assembly ("memory-safe") {
-            w := sload(slot.slot)
-        }
-    }
-
-    function _sstoreTotals(uint256 w) internal {
-        Totals storage slot = _totals;
-        assembly ("memory-safe") {
-            sstore(slot.slot, w)
+            sstore(slot, h)
         }
     }
 
     function _moduleActions(bytes memory call) internal {
-        if (_rules.moduleCount == 0) return;
+        if (_rules.moduleCount() == 0) return;
         uint256 count = _modules.length;
         // Bounded: count <= MAX_MODULES.
         for (uint256 i; i < count; ++i) {
@@ -719,15 +658,23 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
 
     function _setJurisdiction(uint16 country, JurisdictionConfig calldata config) internal {
         _requireCountry(country);
-        Jurisdiction storage j = _jurisdictions[country];
-        JurisdictionConfig memory previous =
-            JurisdictionConfig(j.allowed, j.minInvestorClass, j.holderCap, j.nonAccreditedCap, j.inboundClosedUntil);
-        j.allowed = config.allowed;
-        j.minInvestorClass = config.minInvestorClass;
-        j.holderCap = config.holderCap;
-        j.nonAccreditedCap = config.nonAccreditedCap;
-        j.inboundClosedUntil = config.inboundClosedUntil;
+        JurisdictionWord j = _jurisdictions[country];
+        JurisdictionConfig memory previous = _config(j);
+        _jurisdictions[country] = j.setAllowed(config.allowed).setMinInvestorClass(uint8(config.minInvestorClass))
+            .setHolderCap(config.holderCap).setNonAccreditedCap(config.nonAccreditedCap)
+            .setInboundClosedUntil(config.inboundClosedUntil);
         emit JurisdictionSet(country, previous, config);
+    }
+
+    /// @dev The governance part of a jurisdiction word (the two counts are the engine's).
+    function _config(JurisdictionWord j) internal pure returns (JurisdictionConfig memory) {
+        return JurisdictionConfig(
+            j.allowed(),
+            InvestorClass(j.minInvestorClass()),
+            j.holderCap(),
+            j.nonAccreditedCap(),
+            j.inboundClosedUntil()
+        );
     }
 
     function _requireCountry(uint16 country) internal pure {

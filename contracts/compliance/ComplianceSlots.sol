@@ -3,185 +3,418 @@ pragma solidity ^0.8.24;
 
 import {PackedTotal} from "../libraries/PackedTotal.sol";
 
-/// @title ComplianceSlots
-/// @notice Bit layouts of the compliance engine's hot storage words, so a transfer reads each slot
-/// once into a stack word and writes it once.
-/// @dev The jurisdiction, rules and totals layouts match Solidity's packing of the engine's structs
-/// (first member in the lowest bits), so typed access to those mappings stays valid; the holding
-/// word has no struct (its fields are not byte-aligned) and is only read through this library.
-library ComplianceSlots {
-    // ---------------------------------------------------------------- jurisdiction word
-    // allowed 0..7 | hasRouteBlocks 8..15 | minInvestorClass 16..23 | holderCap 24..55 |
-    // nonAccreditedCap 56..87 | holderCount 88..119 | nonAccreditedCount 120..151 | inboundClosedUntil 152..191
-    function allowed(uint256 j) internal pure returns (bool) {
-        return uint8(j) != 0;
+// The compliance engine's storage words, each a user-defined value type with one library of
+// accessors (Uniswap v4's `Slot0` pattern): the offsets and masks below are the only description
+// of each layout, used by every reader and writer, so a transfer reads each slot once into a stack
+// word and writes it once. Getters return the field; setters return the word with that field
+// replaced and every other bit kept. Fields are listed from the lowest bit.
+
+/// @notice A jurisdiction (`ComplianceEngine._jurisdictions[country]`): allowed 0..7 |
+/// hasRouteBlocks 8..15 | minInvestorClass 16..23 | holderCap 24..55 | nonAccreditedCap 56..87 |
+/// holderCount 88..119 | nonAccreditedCount 120..151 | inboundClosedUntil 152..191 | unused 192..255.
+/// @dev A flag is a byte (0 or 1; read as set when the byte is not zero).
+type JurisdictionWord is uint256;
+
+/// @notice An identity's holding (`ComplianceEngine._holdings[identity]`): balance 0..95 |
+/// lastAcquiredAt 96..135 | countedCountry 136..145 | countedNonAccredited 146 | windowDay 147..162 |
+/// dayCurrent 163..185 | dayPrevious 186..208 | monthCurrent 209..231 | monthPrevious 232..254 |
+/// unused 255. The four window totals are `PackedTotal`s.
+type HoldingWord is uint256;
+
+/// @notice The token-wide rules (`ComplianceEngine._rules`): maxBalance 0..39 | minHolding 40..79 |
+/// dailyLimit 80..119 | monthlyLimit 120..159 (the four limits are `PackedAmount`s) |
+/// maxBalanceBps 160..175 | lockupAfterAcquisition 176..207 | transfersOpenAt 208..247 | moduleCount 248..255.
+type RulesWord is uint256;
+
+/// @notice The token-wide totals (`ComplianceEngine._totals`): totalHolderCap 0..31 |
+/// totalNonAccreditedCap 32..63 | totalHolders 64..95 | totalNonAccredited 96..127 | supply 128..223 |
+/// unused 224..255.
+type TotalsWord is uint256;
+
+using JurisdictionWordLibrary for JurisdictionWord global;
+using HoldingWordLibrary for HoldingWord global;
+using RulesWordLibrary for RulesWord global;
+using TotalsWordLibrary for TotalsWord global;
+
+library JurisdictionWordLibrary {
+    uint256 internal constant FLAG_MASK = type(uint8).max;
+    uint256 internal constant ALLOWED_OFFSET = 0;
+    uint256 internal constant HAS_ROUTE_BLOCKS_OFFSET = 8;
+    uint256 internal constant MIN_INVESTOR_CLASS_OFFSET = 16;
+    uint256 internal constant MIN_INVESTOR_CLASS_MASK = type(uint8).max;
+    uint256 internal constant COUNT_MASK = type(uint32).max;
+    uint256 internal constant HOLDER_CAP_OFFSET = 24;
+    uint256 internal constant NON_ACCREDITED_CAP_OFFSET = 56;
+    uint256 internal constant HOLDER_COUNT_OFFSET = 88;
+    uint256 internal constant NON_ACCREDITED_COUNT_OFFSET = 120;
+    uint256 internal constant INBOUND_CLOSED_UNTIL_OFFSET = 152;
+    uint256 internal constant INBOUND_CLOSED_UNTIL_MASK = type(uint40).max;
+
+    function allowed(JurisdictionWord j) internal pure returns (bool) {
+        return uint8(JurisdictionWord.unwrap(j) >> ALLOWED_OFFSET) != 0;
     }
 
-    function hasRouteBlocks(uint256 j) internal pure returns (bool) {
-        return uint8(j >> 8) != 0;
+    function hasRouteBlocks(JurisdictionWord j) internal pure returns (bool) {
+        return uint8(JurisdictionWord.unwrap(j) >> HAS_ROUTE_BLOCKS_OFFSET) != 0;
     }
 
-    function minInvestorClass(uint256 j) internal pure returns (uint8) {
-        return uint8(j >> 16);
+    /// @notice The `InvestorClass`, as its number (classes compare by rank).
+    function minInvestorClass(JurisdictionWord j) internal pure returns (uint8) {
+        return uint8(JurisdictionWord.unwrap(j) >> MIN_INVESTOR_CLASS_OFFSET);
     }
 
-    function holderCap(uint256 j) internal pure returns (uint32) {
-        return uint32(j >> 24);
+    function holderCap(JurisdictionWord j) internal pure returns (uint32) {
+        return uint32(JurisdictionWord.unwrap(j) >> HOLDER_CAP_OFFSET);
     }
 
-    function nonAccreditedCap(uint256 j) internal pure returns (uint32) {
-        return uint32(j >> 56);
+    function nonAccreditedCap(JurisdictionWord j) internal pure returns (uint32) {
+        return uint32(JurisdictionWord.unwrap(j) >> NON_ACCREDITED_CAP_OFFSET);
     }
 
-    function holderCount(uint256 j) internal pure returns (uint32) {
-        return uint32(j >> 88);
+    function holderCount(JurisdictionWord j) internal pure returns (uint32) {
+        return uint32(JurisdictionWord.unwrap(j) >> HOLDER_COUNT_OFFSET);
     }
 
-    function nonAccreditedCount(uint256 j) internal pure returns (uint32) {
-        return uint32(j >> 120);
+    function nonAccreditedCount(JurisdictionWord j) internal pure returns (uint32) {
+        return uint32(JurisdictionWord.unwrap(j) >> NON_ACCREDITED_COUNT_OFFSET);
     }
 
-    function inboundClosedUntil(uint256 j) internal pure returns (uint40) {
-        return uint40(j >> 152);
+    function inboundClosedUntil(JurisdictionWord j) internal pure returns (uint40) {
+        return uint40(JurisdictionWord.unwrap(j) >> INBOUND_CLOSED_UNTIL_OFFSET);
     }
 
-    // ---------------------------------------------------------------- holding word (per identity)
-    // balance 0..95 | lastAcquiredAt 96..135 | countedCountry 136..145 | countedNonAccredited 146 |
-    // windowDay 147..162 | dayCurrent 163..185 | dayPrevious 186..208 | monthCurrent 209..231 |
-    // monthPrevious 232..254 (the four totals are `PackedTotal`s; bit 255 unused)
-    uint256 internal constant WINDOWS_SHIFT = 147;
-
-    function balance(uint256 h) internal pure returns (uint96) {
-        return uint96(h);
+    function setAllowed(JurisdictionWord j, bool value) internal pure returns (JurisdictionWord) {
+        return _set(j, ALLOWED_OFFSET, FLAG_MASK, value ? 1 : 0);
     }
 
-    function lastAcquiredAt(uint256 h) internal pure returns (uint40) {
-        return uint40(h >> 96);
+    function setHasRouteBlocks(JurisdictionWord j, bool value) internal pure returns (JurisdictionWord) {
+        return _set(j, HAS_ROUTE_BLOCKS_OFFSET, FLAG_MASK, value ? 1 : 0);
     }
 
-    function countedCountry(uint256 h) internal pure returns (uint16) {
-        return uint16((h >> 136) & 0x3ff);
+    function setMinInvestorClass(JurisdictionWord j, uint8 value) internal pure returns (JurisdictionWord) {
+        return _set(j, MIN_INVESTOR_CLASS_OFFSET, MIN_INVESTOR_CLASS_MASK, value);
     }
 
-    function countedNonAccredited(uint256 h) internal pure returns (bool) {
-        return (h >> 146) & 1 != 0;
+    function setHolderCap(JurisdictionWord j, uint32 value) internal pure returns (JurisdictionWord) {
+        return _set(j, HOLDER_CAP_OFFSET, COUNT_MASK, value);
     }
 
-    /// @dev UTC day (days since 1970-01-01, mod 2**16: exact until 2149) of the last recorded send.
-    function windowDay(uint256 h) internal pure returns (uint256) {
-        return (h >> 147) & 0xffff;
+    function setNonAccreditedCap(JurisdictionWord j, uint32 value) internal pure returns (JurisdictionWord) {
+        return _set(j, NON_ACCREDITED_CAP_OFFSET, COUNT_MASK, value);
     }
 
-    function dayCurrent(uint256 h) internal pure returns (uint256) {
-        return (h >> 163) & PackedTotal.MASK;
+    function setHolderCount(JurisdictionWord j, uint32 value) internal pure returns (JurisdictionWord) {
+        return _set(j, HOLDER_COUNT_OFFSET, COUNT_MASK, value);
     }
 
-    function dayPrevious(uint256 h) internal pure returns (uint256) {
-        return (h >> 186) & PackedTotal.MASK;
+    function setNonAccreditedCount(JurisdictionWord j, uint32 value) internal pure returns (JurisdictionWord) {
+        return _set(j, NON_ACCREDITED_COUNT_OFFSET, COUNT_MASK, value);
     }
 
-    function monthCurrent(uint256 h) internal pure returns (uint256) {
-        return (h >> 209) & PackedTotal.MASK;
+    function setInboundClosedUntil(JurisdictionWord j, uint40 value) internal pure returns (JurisdictionWord) {
+        return _set(j, INBOUND_CLOSED_UNTIL_OFFSET, INBOUND_CLOSED_UNTIL_MASK, value);
     }
 
-    function monthPrevious(uint256 h) internal pure returns (uint256) {
-        return (h >> 232) & PackedTotal.MASK;
+    /// @dev `value` fits `mask` (every caller passes a value of the field's width).
+    function _set(JurisdictionWord j, uint256 offset, uint256 mask, uint256 value)
+        private
+        pure
+        returns (JurisdictionWord)
+    {
+        return JurisdictionWord.wrap((JurisdictionWord.unwrap(j) & ~(mask << offset)) | value << offset);
+    }
+}
+
+library HoldingWordLibrary {
+    uint256 internal constant BALANCE_MASK = type(uint96).max;
+    uint256 internal constant LAST_ACQUIRED_AT_OFFSET = 96;
+    uint256 internal constant LAST_ACQUIRED_AT_MASK = type(uint40).max;
+    /// @notice ISO 3166-1 numeric codes are at most 999: 10 bits.
+    uint256 internal constant COUNTED_COUNTRY_OFFSET = 136;
+    uint256 internal constant COUNTED_COUNTRY_MASK = 0x3ff;
+    uint256 internal constant COUNTED_NON_ACCREDITED_OFFSET = 146;
+    /// @notice Days since 1970-01-01 mod 2**16 (exact until 2149).
+    uint256 internal constant WINDOW_DAY_OFFSET = 147;
+    uint256 internal constant WINDOW_DAY_MASK = 0xffff;
+    uint256 internal constant DAY_CURRENT_OFFSET = 163;
+    uint256 internal constant DAY_PREVIOUS_OFFSET = DAY_CURRENT_OFFSET + PackedTotal.BITS;
+    uint256 internal constant MONTH_CURRENT_OFFSET = DAY_PREVIOUS_OFFSET + PackedTotal.BITS;
+    uint256 internal constant MONTH_PREVIOUS_OFFSET = MONTH_CURRENT_OFFSET + PackedTotal.BITS;
+    /// @notice Both counted fields (`setCounted`).
+    uint256 internal constant COUNTED_MASK =
+        (COUNTED_COUNTRY_MASK << COUNTED_COUNTRY_OFFSET) | (uint256(1) << COUNTED_NON_ACCREDITED_OFFSET);
+    /// @notice Every window field, windowDay to monthPrevious (`setWindows`).
+    uint256 internal constant WINDOWS_MASK =
+        ((uint256(1) << (MONTH_PREVIOUS_OFFSET + PackedTotal.BITS)) - 1) & ~((uint256(1) << WINDOW_DAY_OFFSET) - 1);
+
+    function balance(HoldingWord h) internal pure returns (uint96) {
+        return uint96(HoldingWord.unwrap(h));
     }
 
-    function withBalance(uint256 h, uint96 value) internal pure returns (uint256) {
-        return (h & ~uint256(type(uint96).max)) | value;
+    function lastAcquiredAt(HoldingWord h) internal pure returns (uint40) {
+        return uint40(HoldingWord.unwrap(h) >> LAST_ACQUIRED_AT_OFFSET);
     }
 
-    function withLastAcquiredAt(uint256 h, uint40 value) internal pure returns (uint256) {
-        return (h & ~(uint256(type(uint40).max) << 96)) | uint256(value) << 96;
+    function countedCountry(HoldingWord h) internal pure returns (uint16) {
+        return uint16((HoldingWord.unwrap(h) >> COUNTED_COUNTRY_OFFSET) & COUNTED_COUNTRY_MASK);
     }
 
-    /// @dev `country_` <= 999 (the registry refuses larger codes), so it fits its 10 bits.
-    function withCounted(uint256 h, uint16 country_, bool nonAccredited) internal pure returns (uint256) {
-        return (h & ~(uint256(0x7ff) << 136)) | uint256(country_) << 136 | (nonAccredited ? uint256(1) << 146 : 0);
+    function countedNonAccredited(HoldingWord h) internal pure returns (bool) {
+        return (HoldingWord.unwrap(h) >> COUNTED_NON_ACCREDITED_OFFSET) & 1 != 0;
     }
 
-    /// @dev Replaces the window fields (bits 147..255); `day` is kept mod 2**16 (days since 1970 stay
-    /// below 2**16 until 2149), each total is < 2**23 (a `PackedTotal`).
-    function withWindows(
-        uint256 h,
+    /// @notice UTC day (days since 1970-01-01, mod 2**16: exact until 2149) of the last recorded send.
+    function windowDay(HoldingWord h) internal pure returns (uint256) {
+        return (HoldingWord.unwrap(h) >> WINDOW_DAY_OFFSET) & WINDOW_DAY_MASK;
+    }
+
+    function dayCurrent(HoldingWord h) internal pure returns (uint256) {
+        return (HoldingWord.unwrap(h) >> DAY_CURRENT_OFFSET) & PackedTotal.MASK;
+    }
+
+    function dayPrevious(HoldingWord h) internal pure returns (uint256) {
+        return (HoldingWord.unwrap(h) >> DAY_PREVIOUS_OFFSET) & PackedTotal.MASK;
+    }
+
+    function monthCurrent(HoldingWord h) internal pure returns (uint256) {
+        return (HoldingWord.unwrap(h) >> MONTH_CURRENT_OFFSET) & PackedTotal.MASK;
+    }
+
+    function monthPrevious(HoldingWord h) internal pure returns (uint256) {
+        return (HoldingWord.unwrap(h) >> MONTH_PREVIOUS_OFFSET) & PackedTotal.MASK;
+    }
+
+    function setBalance(HoldingWord h, uint96 value) internal pure returns (HoldingWord) {
+        return HoldingWord.wrap((HoldingWord.unwrap(h) & ~BALANCE_MASK) | value);
+    }
+
+    function setLastAcquiredAt(HoldingWord h, uint40 value) internal pure returns (HoldingWord) {
+        return _set(h, LAST_ACQUIRED_AT_OFFSET, LAST_ACQUIRED_AT_MASK, value);
+    }
+
+    /// @dev `value` <= 1023 (the registry refuses codes above 999).
+    function setCountedCountry(HoldingWord h, uint16 value) internal pure returns (HoldingWord) {
+        return _set(h, COUNTED_COUNTRY_OFFSET, COUNTED_COUNTRY_MASK, value);
+    }
+
+    function setCountedNonAccredited(HoldingWord h, bool value) internal pure returns (HoldingWord) {
+        return _set(h, COUNTED_NON_ACCREDITED_OFFSET, 1, value ? 1 : 0);
+    }
+
+    /// @dev `value` is kept mod 2**16.
+    function setWindowDay(HoldingWord h, uint256 value) internal pure returns (HoldingWord) {
+        return _set(h, WINDOW_DAY_OFFSET, WINDOW_DAY_MASK, value & WINDOW_DAY_MASK);
+    }
+
+    /// @dev `value` is a `PackedTotal` (< 2**23), as for the three setters below.
+    function setDayCurrent(HoldingWord h, uint256 value) internal pure returns (HoldingWord) {
+        return _set(h, DAY_CURRENT_OFFSET, PackedTotal.MASK, value);
+    }
+
+    function setDayPrevious(HoldingWord h, uint256 value) internal pure returns (HoldingWord) {
+        return _set(h, DAY_PREVIOUS_OFFSET, PackedTotal.MASK, value);
+    }
+
+    function setMonthCurrent(HoldingWord h, uint256 value) internal pure returns (HoldingWord) {
+        return _set(h, MONTH_CURRENT_OFFSET, PackedTotal.MASK, value);
+    }
+
+    function setMonthPrevious(HoldingWord h, uint256 value) internal pure returns (HoldingWord) {
+        return _set(h, MONTH_PREVIOUS_OFFSET, PackedTotal.MASK, value);
+    }
+
+    /// @notice `setCountedCountry` and `setCountedNonAccredited` in one step (the engine counts a
+    /// new holder in its bucket).
+    /// @dev `country_` <= 1023 (the registry refuses codes above 999).
+    function setCounted(HoldingWord h, uint16 country_, bool nonAccredited) internal pure returns (HoldingWord) {
+        return HoldingWord.wrap(
+            (HoldingWord.unwrap(h) & ~COUNTED_MASK) | uint256(country_) << COUNTED_COUNTRY_OFFSET
+                | (nonAccredited ? uint256(1) << COUNTED_NON_ACCREDITED_OFFSET : 0)
+        );
+    }
+
+    /// @notice Every window field in one step (the engine rolls or adds to the windows at once).
+    /// @dev `day` is kept mod 2**16; each total is a `PackedTotal` (< 2**23).
+    function setWindows(
+        HoldingWord h,
         uint256 day,
         uint256 dayCurrent_,
         uint256 dayPrevious_,
         uint256 monthCurrent_,
         uint256 monthPrevious_
-    ) internal pure returns (uint256) {
-        return (h & ((uint256(1) << WINDOWS_SHIFT) - 1)) | (day & 0xffff) << 147 | dayCurrent_ << 163 | dayPrevious_
-            << 186 | monthCurrent_ << 209 | monthPrevious_ << 232;
+    ) internal pure returns (HoldingWord) {
+        return HoldingWord.wrap(
+            (HoldingWord.unwrap(h) & ~WINDOWS_MASK) | (day & WINDOW_DAY_MASK) << WINDOW_DAY_OFFSET | dayCurrent_
+                << DAY_CURRENT_OFFSET | dayPrevious_ << DAY_PREVIOUS_OFFSET | monthCurrent_ << MONTH_CURRENT_OFFSET
+                | monthPrevious_ << MONTH_PREVIOUS_OFFSET
+        );
     }
 
-    // ---------------------------------------------------------------- rules word
-    // maxBalance 0..39 | minHolding 40..79 | dailyLimit 80..119 | monthlyLimit 120..159 |
-    // maxBalanceBps 160..175 | lockupAfterAcquisition 176..207 | transfersOpenAt 208..247 | moduleCount 248..255
-    function maxBalance(uint256 r) internal pure returns (uint40) {
-        return uint40(r);
+    /// @dev `value` fits `mask`.
+    function _set(HoldingWord h, uint256 offset, uint256 mask, uint256 value) private pure returns (HoldingWord) {
+        return HoldingWord.wrap((HoldingWord.unwrap(h) & ~(mask << offset)) | value << offset);
+    }
+}
+
+library RulesWordLibrary {
+    uint256 internal constant AMOUNT_MASK = type(uint40).max;
+    uint256 internal constant MAX_BALANCE_OFFSET = 0;
+    uint256 internal constant MIN_HOLDING_OFFSET = 40;
+    uint256 internal constant DAILY_LIMIT_OFFSET = 80;
+    uint256 internal constant MONTHLY_LIMIT_OFFSET = 120;
+    uint256 internal constant MAX_BALANCE_BPS_OFFSET = 160;
+    uint256 internal constant MAX_BALANCE_BPS_MASK = type(uint16).max;
+    uint256 internal constant LOCKUP_AFTER_ACQUISITION_OFFSET = 176;
+    uint256 internal constant LOCKUP_AFTER_ACQUISITION_MASK = type(uint32).max;
+    uint256 internal constant TRANSFERS_OPEN_AT_OFFSET = 208;
+    uint256 internal constant TRANSFERS_OPEN_AT_MASK = type(uint40).max;
+    uint256 internal constant MODULE_COUNT_OFFSET = 248;
+    uint256 internal constant MODULE_COUNT_MASK = type(uint8).max;
+    /// @notice The daily and monthly limits, next to each other.
+    uint256 internal constant WINDOW_LIMITS_MASK =
+        (AMOUNT_MASK << DAILY_LIMIT_OFFSET) | (AMOUNT_MASK << MONTHLY_LIMIT_OFFSET);
+
+    function maxBalance(RulesWord r) internal pure returns (uint40) {
+        return uint40(RulesWord.unwrap(r) >> MAX_BALANCE_OFFSET);
     }
 
-    function minHolding(uint256 r) internal pure returns (uint40) {
-        return uint40(r >> 40);
+    function minHolding(RulesWord r) internal pure returns (uint40) {
+        return uint40(RulesWord.unwrap(r) >> MIN_HOLDING_OFFSET);
     }
 
-    function dailyLimit(uint256 r) internal pure returns (uint40) {
-        return uint40(r >> 80);
+    function dailyLimit(RulesWord r) internal pure returns (uint40) {
+        return uint40(RulesWord.unwrap(r) >> DAILY_LIMIT_OFFSET);
     }
 
-    function monthlyLimit(uint256 r) internal pure returns (uint40) {
-        return uint40(r >> 120);
+    function monthlyLimit(RulesWord r) internal pure returns (uint40) {
+        return uint40(RulesWord.unwrap(r) >> MONTHLY_LIMIT_OFFSET);
     }
 
-    function maxBalanceBps(uint256 r) internal pure returns (uint16) {
-        return uint16(r >> 160);
+    function maxBalanceBps(RulesWord r) internal pure returns (uint16) {
+        return uint16(RulesWord.unwrap(r) >> MAX_BALANCE_BPS_OFFSET);
     }
 
-    function lockupAfterAcquisition(uint256 r) internal pure returns (uint32) {
-        return uint32(r >> 176);
+    function lockupAfterAcquisition(RulesWord r) internal pure returns (uint32) {
+        return uint32(RulesWord.unwrap(r) >> LOCKUP_AFTER_ACQUISITION_OFFSET);
     }
 
-    function transfersOpenAt(uint256 r) internal pure returns (uint40) {
-        return uint40(r >> 208);
+    function transfersOpenAt(RulesWord r) internal pure returns (uint40) {
+        return uint40(RulesWord.unwrap(r) >> TRANSFERS_OPEN_AT_OFFSET);
     }
 
-    function moduleCount(uint256 r) internal pure returns (uint8) {
-        return uint8(r >> 248);
+    function moduleCount(RulesWord r) internal pure returns (uint8) {
+        return uint8(RulesWord.unwrap(r) >> MODULE_COUNT_OFFSET);
     }
 
-    function hasWindows(uint256 r) internal pure returns (bool) {
-        return (r >> 80) & ((uint256(1) << 80) - 1) != 0;
+    /// @notice Whether a daily or a monthly limit is set.
+    function hasWindows(RulesWord r) internal pure returns (bool) {
+        return RulesWord.unwrap(r) & WINDOW_LIMITS_MASK != 0;
     }
 
-    // ---------------------------------------------------------------- totals word
-    // totalHolderCap 0..31 | totalNonAccreditedCap 32..63 | totalHolders 64..95 |
-    // totalNonAccredited 96..127 | supply 128..223
-    function totalHolderCap(uint256 t) internal pure returns (uint32) {
-        return uint32(t);
+    function setMaxBalance(RulesWord r, uint40 value) internal pure returns (RulesWord) {
+        return _set(r, MAX_BALANCE_OFFSET, AMOUNT_MASK, value);
     }
 
-    function totalNonAccreditedCap(uint256 t) internal pure returns (uint32) {
-        return uint32(t >> 32);
+    function setMinHolding(RulesWord r, uint40 value) internal pure returns (RulesWord) {
+        return _set(r, MIN_HOLDING_OFFSET, AMOUNT_MASK, value);
     }
 
-    function totalHolders(uint256 t) internal pure returns (uint32) {
-        return uint32(t >> 64);
+    function setDailyLimit(RulesWord r, uint40 value) internal pure returns (RulesWord) {
+        return _set(r, DAILY_LIMIT_OFFSET, AMOUNT_MASK, value);
     }
 
-    function totalNonAccredited(uint256 t) internal pure returns (uint32) {
-        return uint32(t >> 96);
+    function setMonthlyLimit(RulesWord r, uint40 value) internal pure returns (RulesWord) {
+        return _set(r, MONTHLY_LIMIT_OFFSET, AMOUNT_MASK, value);
     }
 
-    function supply(uint256 t) internal pure returns (uint96) {
-        return uint96(t >> 128);
+    function setMaxBalanceBps(RulesWord r, uint16 value) internal pure returns (RulesWord) {
+        return _set(r, MAX_BALANCE_BPS_OFFSET, MAX_BALANCE_BPS_MASK, value);
     }
 
-    function withCounts(uint256 t, uint32 holders, uint32 nonAccredited, uint96 supply_)
+    function setLockupAfterAcquisition(RulesWord r, uint32 value) internal pure returns (RulesWord) {
+        return _set(r, LOCKUP_AFTER_ACQUISITION_OFFSET, LOCKUP_AFTER_ACQUISITION_MASK, value);
+    }
+
+    function setTransfersOpenAt(RulesWord r, uint40 value) internal pure returns (RulesWord) {
+        return _set(r, TRANSFERS_OPEN_AT_OFFSET, TRANSFERS_OPEN_AT_MASK, value);
+    }
+
+    function setModuleCount(RulesWord r, uint8 value) internal pure returns (RulesWord) {
+        return _set(r, MODULE_COUNT_OFFSET, MODULE_COUNT_MASK, value);
+    }
+
+    /// @dev `value` fits `mask`.
+    function _set(RulesWord r, uint256 offset, uint256 mask, uint256 value) private pure returns (RulesWord) {
+        return RulesWord.wrap((RulesWord.unwrap(r) & ~(mask << offset)) | value << offset);
+    }
+}
+
+library TotalsWordLibrary {
+    uint256 internal constant COUNT_MASK = type(uint32).max;
+    uint256 internal constant TOTAL_HOLDER_CAP_OFFSET = 0;
+    uint256 internal constant TOTAL_NON_ACCREDITED_CAP_OFFSET = 32;
+    uint256 internal constant TOTAL_HOLDERS_OFFSET = 64;
+    uint256 internal constant TOTAL_NON_ACCREDITED_OFFSET = 96;
+    uint256 internal constant SUPPLY_OFFSET = 128;
+    uint256 internal constant SUPPLY_MASK = type(uint96).max;
+    /// @notice totalHolders, totalNonAccredited and supply (`setCounts`).
+    uint256 internal constant COUNTS_MASK = (COUNT_MASK << TOTAL_HOLDERS_OFFSET)
+        | (COUNT_MASK << TOTAL_NON_ACCREDITED_OFFSET) | (SUPPLY_MASK << SUPPLY_OFFSET);
+
+    function totalHolderCap(TotalsWord t) internal pure returns (uint32) {
+        return uint32(TotalsWord.unwrap(t) >> TOTAL_HOLDER_CAP_OFFSET);
+    }
+
+    function totalNonAccreditedCap(TotalsWord t) internal pure returns (uint32) {
+        return uint32(TotalsWord.unwrap(t) >> TOTAL_NON_ACCREDITED_CAP_OFFSET);
+    }
+
+    function totalHolders(TotalsWord t) internal pure returns (uint32) {
+        return uint32(TotalsWord.unwrap(t) >> TOTAL_HOLDERS_OFFSET);
+    }
+
+    function totalNonAccredited(TotalsWord t) internal pure returns (uint32) {
+        return uint32(TotalsWord.unwrap(t) >> TOTAL_NON_ACCREDITED_OFFSET);
+    }
+
+    function supply(TotalsWord t) internal pure returns (uint96) {
+        return uint96(TotalsWord.unwrap(t) >> SUPPLY_OFFSET);
+    }
+
+    function setTotalHolderCap(TotalsWord t, uint32 value) internal pure returns (TotalsWord) {
+        return _set(t, TOTAL_HOLDER_CAP_OFFSET, COUNT_MASK, value);
+    }
+
+    function setTotalNonAccreditedCap(TotalsWord t, uint32 value) internal pure returns (TotalsWord) {
+        return _set(t, TOTAL_NON_ACCREDITED_CAP_OFFSET, COUNT_MASK, value);
+    }
+
+    function setTotalHolders(TotalsWord t, uint32 value) internal pure returns (TotalsWord) {
+        return _set(t, TOTAL_HOLDERS_OFFSET, COUNT_MASK, value);
+    }
+
+    function setTotalNonAccredited(TotalsWord t, uint32 value) internal pure returns (TotalsWord) {
+        return _set(t, TOTAL_NON_ACCREDITED_OFFSET, COUNT_MASK, value);
+    }
+
+    function setSupply(TotalsWord t, uint96 value) internal pure returns (TotalsWord) {
+        return _set(t, SUPPLY_OFFSET, SUPPLY_MASK, value);
+    }
+
+    /// @notice The three running counts in one step (the engine moves them together).
+    function setCounts(TotalsWord t, uint32 holders, uint32 nonAccredited, uint96 supply_)
         internal
         pure
-        returns (uint256)
+        returns (TotalsWord)
     {
-        return uint256(uint64(t)) | uint256(holders) << 64 | uint256(nonAccredited) << 96 | uint256(supply_) << 128;
+        return TotalsWord.wrap(
+            (TotalsWord.unwrap(t) & ~COUNTS_MASK) | uint256(holders) << TOTAL_HOLDERS_OFFSET | uint256(nonAccredited)
+                << TOTAL_NON_ACCREDITED_OFFSET | uint256(supply_) << SUPPLY_OFFSET
+        );
+    }
+
+    /// @dev `value` fits `mask`.
+    function _set(TotalsWord t, uint256 offset, uint256 mask, uint256 value) private pure returns (TotalsWord) {
+        return TotalsWord.wrap((TotalsWord.unwrap(t) & ~(mask << offset)) | value << offset);
     }
 }

@@ -11,12 +11,15 @@ import {
 } from "../../interfaces/IIdentityRegistry.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC735ClaimView, IClaimIssuerView} from "../../interfaces/onchainid/IClaimIssuerView.sol";
+import {InvestorWord} from "../libraries/InvestorWord.sol";
+import {WalletWord, WalletWordLibrary, ClaimsWord} from "./RegistrySlots.sol";
 
 /// @title IdentityRegistry
 /// @notice Wallet -> investor identity, country, class and KYC expiry; ONCHAINID claim checks.
 /// @dev Role mapping (set by the deploy script on the AccessManager): registration functions and
 /// `unfreeze` -> OPERATOR; `freeze` -> COMPLIANCE_KEEPER; claim topics, trusted issuers, cache
-/// TTL and the securities list -> GOVERNOR.
+/// TTL and the securities list -> GOVERNOR. The packed words (a wallet's record, the claim
+/// settings) are value types of `RegistrySlots`, read and written only through their accessors.
 contract IdentityRegistry is IIdentityRegistry, AccessManaged {
     /// @notice Wallets one identity may have (bounds the profile propagation loop).
     uint256 public constant MAX_WALLETS_PER_IDENTITY = 16;
@@ -35,30 +38,13 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged {
     /// @notice ISO 3166-1 numeric codes are 1..999.
     uint16 internal constant MAX_COUNTRY = 999;
 
-    /// @dev One slot per wallet: everything a transfer check needs about it. Word layout (Solidity's
-    /// packing, read raw by `_rawInvestorWord`): identity 0..159 | country 160..175 | class
-    /// 176..183 | validUntil 184..223 | claimsEpoch 224..247 | frozen 248..255. The epoch is kept
-    /// in 24 bits (`_bumpClaimsEpoch` stops at 2^24 - 1: one per governance change).
-    struct WalletRecord {
-        address identity;
-        uint16 country;
-        InvestorClass investorClass;
-        uint40 validUntil;
-        uint24 claimsEpoch;
-        bool frozen;
-    }
-
-    /// @dev One slot of settings read on every verification.
-    struct ClaimsConfig {
-        uint32 epoch;
-        uint32 cacheTtl;
-        bool required;
-    }
-
-    mapping(address wallet => WalletRecord) private _wallets;
+    /// @dev One slot per wallet: everything a transfer check needs about it (`WalletWord`). The
+    /// epoch is kept in 24 bits (`_bumpClaimsEpoch` stops at 2^24 - 1: one per governance change).
+    mapping(address wallet => WalletWord) private _wallets;
     mapping(address identity => InvestorProfile) private _profiles;
     mapping(address identity => address[]) private _identityWallets;
-    ClaimsConfig private _claims;
+    /// @dev One slot of settings read on every verification (`ClaimsWord`).
+    ClaimsWord private _claims;
     uint256[] private _claimTopics;
     address[] private _issuers;
     mapping(address issuer => uint256[]) private _issuerTopics;
@@ -121,7 +107,7 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged {
 
     /// @inheritdoc IERC3643IdentityRegistry
     function updateCountry(address userAddress, uint16 country) external restricted {
-        address identity_ = _requireWallet(userAddress).identity;
+        address identity_ = _requireWallet(userAddress).identity();
         InvestorProfile memory p = _profiles[identity_];
         _writeProfile(identity_, country, p.investorClass, p.kycExpiry, p.claimsValidUntil, p.claimsEpoch);
         emit CountryUpdated(userAddress, country);
@@ -132,7 +118,7 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged {
     /// over the old identity's profile otherwise.
     function updateIdentity(address userAddress, address identity_) external restricted {
         if (identity_ == address(0)) revert ZeroAddress();
-        address oldIdentity = _requireWallet(userAddress).identity;
+        address oldIdentity = _requireWallet(userAddress).identity();
         _requireNoHoldings(userAddress);
         InvestorProfile memory old = _profiles[oldIdentity];
         _removeWallet(userAddress, oldIdentity);
@@ -147,7 +133,7 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged {
 
     /// @inheritdoc IERC3643IdentityRegistry
     function deleteIdentity(address userAddress) external restricted {
-        address identity_ = _requireWallet(userAddress).identity;
+        address identity_ = _requireWallet(userAddress).identity();
         _requireNoHoldings(userAddress);
         _removeWallet(userAddress, identity_);
         emit IdentityRemoved(userAddress, identity_);
@@ -155,7 +141,7 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged {
 
     /// @inheritdoc IIdentityRegistry
     function unfreeze(address wallet) external restricted {
-        address identity_ = _wallets[wallet].identity;
+        address identity_ = _wallets[wallet].identity();
         bool identityFrozen = identity_ != address(0) && _profiles[identity_].frozen;
         if (!identityFrozen && !_frozenWallets[wallet]) revert NotFrozen(wallet);
         delete _frozenWallets[wallet];
@@ -176,7 +162,7 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged {
     /// @inheritdoc IIdentityRegistry
     function freeze(address wallet) external restricted {
         if (wallet == address(0)) revert ZeroAddress();
-        address identity_ = _wallets[wallet].identity;
+        address identity_ = _wallets[wallet].identity();
         bool identityFrozen = identity_ != address(0) && _profiles[identity_].frozen;
         if (identityFrozen || _frozenWallets[wallet]) revert AlreadyFrozen(wallet);
         _frozenWallets[wallet] = true;
@@ -281,8 +267,8 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged {
     function verifyClaims(address identity_) external returns (uint40 validUntil) {
         InvestorProfile memory p = _profiles[identity_];
         if (p.walletCount == 0) revert UnknownIdentity(identity_);
-        ClaimsConfig memory cfg = _claims;
-        validUntil = uint40(block.timestamp + cfg.cacheTtl);
+        ClaimsWord cfg = _claims;
+        validUntil = uint40(block.timestamp + cfg.cacheTtl());
         uint256 topicCount = _claimTopics.length;
         if (topicCount == 0) validUntil = type(uint40).max;
         // Bounded: topicCount <= MAX_CLAIM_TOPICS.
@@ -292,29 +278,24 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged {
             if (topicValidUntil == 0) revert ClaimNotVerified(identity_, topic);
             if (topicValidUntil < validUntil) validUntil = topicValidUntil;
         }
-        _writeProfile(identity_, p.country, p.investorClass, p.kycExpiry, validUntil, cfg.epoch);
-        emit ClaimsVerified(identity_, validUntil, cfg.epoch);
+        _writeProfile(identity_, p.country, p.investorClass, p.kycExpiry, validUntil, cfg.epoch());
+        emit ClaimsVerified(identity_, validUntil, cfg.epoch());
     }
 
     // ================================================================ views
 
     /// @inheritdoc IIdentityRegistry
     function investorPair(address from, address to) external view returns (Investor memory, Investor memory) {
-        ClaimsConfig memory cfg = _claims;
+        ClaimsWord cfg = _claims;
         return (_investor(_wallets[from], cfg), _investor(_wallets[to], cfg));
     }
 
     /// @inheritdoc IIdentityRegistry
-    function investorWords(address from, address to) external view returns (uint256, uint256) {
-        ClaimsConfig storage slot = _claims;
-        uint256 cfg;
-        assembly ("memory-safe") {
-            cfg := sload(slot.slot)
-        }
-        // Raw ClaimsConfig word: epoch 0..31, cacheTtl 32..63, required 64..71.
-        bool required = uint8(cfg >> 64) != 0;
-        uint32 epoch = uint32(cfg);
-        return (_rawInvestorWord(from, required, epoch), _rawInvestorWord(to, required, epoch));
+    function investorWords(address from, address to) external view returns (InvestorWord, InvestorWord) {
+        ClaimsWord cfg = _claims;
+        bool required = cfg.required();
+        uint32 epoch = cfg.epoch();
+        return (_investorWord(_wallets[from], required, epoch), _investorWord(_wallets[to], required, epoch));
     }
 
     /// @inheritdoc IIdentityRegistry
@@ -324,7 +305,7 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged {
 
     /// @inheritdoc IIdentityRegistry
     function isFrozen(address wallet) external view returns (bool) {
-        return _frozenWallets[wallet] || _wallets[wallet].frozen;
+        return _frozenWallets[wallet] || _wallets[wallet].frozen();
     }
 
     /// @inheritdoc IERC3643IdentityRegistry
@@ -334,17 +315,17 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged {
 
     /// @inheritdoc IERC3643IdentityRegistry
     function contains(address userAddress) external view returns (bool) {
-        return _wallets[userAddress].identity != address(0);
+        return _wallets[userAddress].identity() != address(0);
     }
 
     /// @inheritdoc IERC3643IdentityRegistry
     function identity(address userAddress) external view returns (address) {
-        return _wallets[userAddress].identity;
+        return _wallets[userAddress].identity();
     }
 
     /// @inheritdoc IERC3643IdentityRegistry
     function investorCountry(address userAddress) external view returns (uint16) {
-        return _wallets[userAddress].country;
+        return _wallets[userAddress].country();
     }
 
     /// @inheritdoc IIdentityRegistry
@@ -379,17 +360,17 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged {
 
     /// @inheritdoc IIdentityRegistry
     function claimsRequired() external view returns (bool) {
-        return _claims.required;
+        return _claims.required();
     }
 
     /// @inheritdoc IIdentityRegistry
     function claimsEpoch() external view returns (uint32) {
-        return _claims.epoch;
+        return _claims.epoch();
     }
 
     /// @inheritdoc IIdentityRegistry
     function claimCacheTtl() external view returns (uint32) {
-        return _claims.cacheTtl;
+        return _claims.cacheTtl();
     }
 
     /// @inheritdoc IERC3643IdentityRegistry
@@ -409,25 +390,18 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged {
 
     // ================================================================ internal
 
-    function _investor(WalletRecord memory record, ClaimsConfig memory cfg) internal view returns (Investor memory) {
-        bool verified = !record.frozen
-            && _isVerified(record.identity, record.validUntil, record.claimsEpoch, cfg.required, cfg.epoch);
-        return Investor(record.identity, record.country, record.investorClass, verified, record.frozen);
+    function _investor(WalletWord record, ClaimsWord cfg) internal view returns (Investor memory) {
+        bool frozen = record.frozen();
+        bool verified = !frozen
+            && _isVerified(record.identity(), record.validUntil(), record.claimsEpoch(), cfg.required(), cfg.epoch());
+        return Investor(record.identity(), record.country(), record.investorClass(), verified, frozen);
     }
 
-    /// @dev The transfer hot path: one SLOAD per wallet. A WalletRecord word (layout at the struct)
-    /// has in its low 184 bits the InvestorWord's identity, country and class already.
-    function _rawInvestorWord(address wallet, bool claimsRequired_, uint32 epoch) internal view returns (uint256) {
-        WalletRecord storage record = _wallets[wallet];
-        uint256 w;
-        assembly ("memory-safe") {
-            w := sload(record.slot)
-        }
-        // Raw WalletRecord word: identity 0..159, validUntil 184..223, claimsEpoch 224..247, frozen 248..255.
-        bool frozen = uint8(w >> 248) != 0;
-        bool verified =
-            !frozen && _isVerified(address(uint160(w)), uint40(w >> 184), uint24(w >> 224), claimsRequired_, epoch);
-        return (w & ((uint256(1) << 184) - 1)) | (verified ? uint256(1) << 184 : 0) | (frozen ? uint256(1) << 185 : 0);
+    /// @dev The transfer hot path: one SLOAD per wallet (the record), no struct decoding.
+    function _investorWord(WalletWord record, bool claimsRequired_, uint32 epoch) internal view returns (InvestorWord) {
+        bool verified = !record.frozen()
+            && _isVerified(record.identity(), record.validUntil(), record.claimsEpoch(), claimsRequired_, epoch);
+        return record.toInvestorWord(verified);
     }
 
     /// @dev The one definition of "verified" (see IIdentityRegistry).
@@ -455,13 +429,14 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged {
         internal
     {
         if (wallet == address(0) || identity_ == address(0)) revert ZeroAddress();
-        address current = _wallets[wallet].identity;
+        WalletWord record = _wallets[wallet];
+        address current = record.identity();
         if (current != address(0)) revert WalletAlreadyRegistered(wallet, current);
         InvestorProfile memory p = _profiles[identity_];
         if (p.walletCount != 0 && p.country != country) revert CountryMismatch(identity_, p.country, country);
         if (p.walletCount >= MAX_WALLETS_PER_IDENTITY) revert TooManyWallets(identity_, MAX_WALLETS_PER_IDENTITY);
         _identityWallets[identity_].push(wallet);
-        _wallets[wallet].identity = identity_;
+        _wallets[wallet] = record.setIdentity(identity_);
         // A sanctioned wallet carries its freeze into the identity it joins (and all its wallets).
         if (_frozenWallets[wallet] && !p.frozen) _profiles[identity_].frozen = true;
         _writeProfile(identity_, country, investorClass, kycExpiry, p.claimsValidUntil, p.claimsEpoch);
@@ -492,11 +467,13 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged {
             frozen: previous.frozen // Changed only by `_setIdentityFrozen`.
         });
         _profiles[identity_] = next;
-        uint40 validUntil = _claims.required && claimsValidUntil < kycExpiry ? claimsValidUntil : kycExpiry;
-        // Bounded: count <= MAX_WALLETS_PER_IDENTITY. No truncation of the epoch: it stays below 2^24.
+        uint40 validUntil = _claims.required() && claimsValidUntil < kycExpiry ? claimsValidUntil : kycExpiry;
+        // No truncation of the epoch: it stays below 2^24.
+        WalletWord record =
+            WalletWordLibrary.pack(identity_, country, investorClass, validUntil, uint24(epoch), next.frozen);
+        // Bounded: count <= MAX_WALLETS_PER_IDENTITY.
         for (uint256 i; i < count; ++i) {
-            _wallets[wallets[i]] =
-                WalletRecord(identity_, country, investorClass, validUntil, uint24(epoch), next.frozen);
+            _wallets[wallets[i]] = record;
         }
         emit InvestorProfileSet(identity_, previous, next);
     }
@@ -510,7 +487,8 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged {
         uint256 count = wallets.length;
         // Bounded: count <= MAX_WALLETS_PER_IDENTITY.
         for (uint256 i; i < count; ++i) {
-            _wallets[wallets[i]].frozen = frozen;
+            address wallet = wallets[i];
+            _wallets[wallet] = _wallets[wallet].setFrozen(frozen);
         }
         emit InvestorProfileSet(identity_, previous, profile);
     }
@@ -519,7 +497,7 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged {
         // A wallet leaving a frozen identity stays frozen on its own.
         if (_profiles[identity_].frozen) _frozenWallets[wallet] = true;
         _removeAddress(_identityWallets[identity_], wallet);
-        delete _wallets[wallet];
+        _wallets[wallet] = WalletWord.wrap(0);
         // No underflow: the wallet was registered to this identity, so walletCount >= 1.
         unchecked {
             _profiles[identity_].walletCount -= 1;
@@ -537,9 +515,9 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged {
         }
     }
 
-    function _requireWallet(address wallet) internal view returns (WalletRecord memory record) {
+    function _requireWallet(address wallet) internal view returns (WalletWord record) {
         record = _wallets[wallet];
-        if (record.identity == address(0)) revert WalletNotRegistered(wallet);
+        if (record.identity() == address(0)) revert WalletNotRegistered(wallet);
     }
 
     /// @dev Latest expiry among the trusted issuers' valid claims for `topic`; 0 when none is valid.
@@ -599,20 +577,21 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged {
     }
 
     function _bumpClaimsEpoch() internal {
-        ClaimsConfig memory cfg = _claims;
+        ClaimsWord cfg = _claims;
+        uint32 epoch = cfg.epoch();
         // Wallet records keep the epoch in 24 bits: one increment per governance change.
-        if (cfg.epoch >= type(uint24).max) revert ClaimsEpochExhausted(cfg.epoch);
+        if (epoch >= type(uint24).max) revert ClaimsEpochExhausted(epoch);
         unchecked {
-            cfg.epoch += 1; // No overflow: checked above.
+            epoch += 1; // No overflow: checked above.
         }
-        cfg.required = _claimTopics.length != 0;
-        _claims = cfg;
+        _claims = cfg.setEpoch(epoch).setRequired(_claimTopics.length != 0);
     }
 
     function _setClaimCacheTtl(uint32 ttl) internal {
         if (ttl > MAX_CLAIM_CACHE_TTL) revert ClaimCacheTtlTooLong(ttl, MAX_CLAIM_CACHE_TTL);
-        emit ClaimCacheTtlSet(_claims.cacheTtl, ttl);
-        _claims.cacheTtl = ttl;
+        ClaimsWord cfg = _claims;
+        emit ClaimCacheTtlSet(cfg.cacheTtl(), ttl);
+        _claims = cfg.setCacheTtl(ttl);
     }
 
     function _contains(address[] storage list, address value) internal view returns (bool) {

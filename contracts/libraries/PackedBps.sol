@@ -1,34 +1,50 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity ^0.8.24;
 
-/// @title PackedBps
-/// @notice Up to 16 uint16 values (weights in bps, token decimals) in one storage word: a
-/// portfolio's per-asset bounds cost one SLOAD instead of one per asset. Slot i is bits
-/// [16 i, 16 i + 16). The vault's MAX_ASSETS is 16, so every portfolio fits.
-library PackedBps {
+/// @notice Up to 16 uint16 values (weights in bps) in one storage word: a portfolio's targets cost
+/// one SLOAD instead of one per asset. Value i is bits [16 i, 16 i + 16). The vault's MAX_ASSETS is
+/// 16, so every portfolio fits.
+type PackedBps is uint256;
+
+using PackedBpsLibrary for PackedBps global;
+
+/// @title PackedBpsLibrary
+/// @notice The one description of `PackedBps`.
+library PackedBpsLibrary {
     uint256 internal constant CAPACITY = 16;
+    uint256 internal constant VALUE_BITS = 16;
+    uint256 internal constant VALUE_MASK = type(uint16).max;
 
     error TooManyValues(uint256 count, uint256 capacity);
 
-    function pack(uint16[] memory values) internal pure returns (uint256 word) {
+    function pack(uint16[] memory values) internal pure returns (PackedBps) {
         uint256 count = values.length;
         if (count > CAPACITY) revert TooManyValues(count, CAPACITY);
+        uint256 word;
         // Bounded: count <= CAPACITY.
         for (uint256 i; i < count; ++i) {
-            word |= uint256(values[i]) << (16 * i);
+            word |= uint256(values[i]) << (VALUE_BITS * i);
         }
+        return PackedBps.wrap(word);
     }
 
-    function at(uint256 word, uint256 i) internal pure returns (uint16) {
-        return uint16(word >> (16 * i));
+    /// @dev `i` < CAPACITY (not checked: a larger index reads zero or another value's bits).
+    function at(PackedBps word, uint256 i) internal pure returns (uint16) {
+        return uint16(PackedBps.unwrap(word) >> (VALUE_BITS * i));
     }
 
-    function unpack(uint256 word, uint256 count) internal pure returns (uint16[] memory values) {
+    /// @dev `i` < CAPACITY (not checked).
+    function setAt(PackedBps word, uint256 i, uint16 value) internal pure returns (PackedBps) {
+        uint256 offset = VALUE_BITS * i;
+        return PackedBps.wrap((PackedBps.unwrap(word) & ~(VALUE_MASK << offset)) | uint256(value) << offset);
+    }
+
+    function unpack(PackedBps word, uint256 count) internal pure returns (uint16[] memory values) {
         if (count > CAPACITY) revert TooManyValues(count, CAPACITY);
         values = new uint16[](count);
         // Bounded: count <= CAPACITY.
         for (uint256 i; i < count; ++i) {
-            values[i] = uint16(word >> (16 * i));
+            values[i] = word.at(i);
         }
     }
 }

@@ -14,9 +14,16 @@ import {IPortfolioVault, TradeParams} from "../../interfaces/IPortfolioVault.sol
 import {IRiskEngine} from "../../interfaces/IRiskEngine.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {RebalanceMath} from "../libraries/RebalanceMath.sol";
-import {PackedBps} from "../libraries/PackedBps.sol";
+import {PackedBps, PackedBpsLibrary} from "../libraries/PackedBps.sol";
 import {RebalanceIntentLib} from "./RebalanceIntentLib.sol";
-import {RebalancerLayout, RebalancePortfolio} from "./RebalancerLayout.sol";
+import {
+    RebalancerLayout,
+    RebalancePortfolio,
+    StrategyWord,
+    ProgressWord,
+    BoundsWord,
+    BoundsWordLibrary
+} from "./RebalancerLayout.sol";
 import {ExtSloads} from "../libraries/ExtSloads.sol";
 import {BPS} from "../libraries/Constants.sol";
 
@@ -24,11 +31,7 @@ import {BPS} from "../libraries/Constants.sol";
 /// @notice Executes signed rebalance intents for PortfolioVaults within their strategies' bounds
 /// (see IAutoRebalancer).
 contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGuardTransient, ExtSloads {
-    using PackedBps for uint256;
-
-    /// @dev Token decimals are kept in 6 bits.
-    uint256 internal constant MAX_DECIMALS = 63;
-    /// @dev Most decimals an asset may have (the RiskEngine's bound too).
+    /// @dev Most decimals an asset may have (the RiskEngine's bound too; the record keeps 6 bits).
     uint256 internal constant MAX_ASSET_DECIMALS = 36;
     /// @notice Longest `maxSnapshotAge` a strategy may set (seconds).
     uint256 public constant MAX_SNAPSHOT_AGE = 3_600;
@@ -42,6 +45,11 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
 
     /// @dev A portfolio at oracle prices: what the plan, the drift and the loss are computed on.
     struct Snapshot {
+        /// The portfolio's strategy word, read once with the snapshot (the calls in between are
+        /// views: it stays the stored word). The first member: its address is the snapshot's, so
+        /// reading it adds nothing to `rebalance`'s full stack (placed last, via-IR moves one more
+        /// of that function's variables to memory).
+        StrategyWord strategy;
         address[] assets;
         RebalanceMath.Market market;
         uint256[] values;
@@ -53,7 +61,8 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
     ILiquidityAggregator public immutable aggregator;
     IOracleRouter public immutable oracle;
 
-    /// @dev At RebalancerLayout.PORTFOLIOS_SLOT (checked at construction), where the lens computes it.
+    /// @dev At RebalancerLayout.PORTFOLIOS_SLOT (checked at construction), where the lens computes it;
+    /// each word of a record is a value type of `RebalancerLayout`, read and written through its accessors.
     mapping(address portfolio => RebalancePortfolio) private _portfolios;
     mapping(address portfolio => mapping(address signer => bool)) private _signers;
 
@@ -81,7 +90,7 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
     ) external nonReentrant returns (uint256 loss) {
         address portfolio = intent.portfolio;
         RebalancePortfolio storage p = _portfolios[portfolio];
-        address relayer = p.relayer;
+        address relayer = p.relaying.relayer();
         if (relayer != address(0) && msg.sender != relayer) revert RelayerNotAllowed(portfolio, msg.sender, relayer);
         uint16[] memory targets = intent.targetWeightsBps; // copied to memory once
         Snapshot memory s = _snapshot(p, portfolio, targets);
@@ -91,31 +100,31 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
             signers,
             signatures,
             _signers[portfolio],
-            p.signerThreshold
+            s.strategy.signerThreshold()
         );
         RebalanceMath.Trade[] memory trades =
-            RebalanceMath.planFrom(s.market, s.values, s.nav, targets, p.maxTradeBps, intent.maxSlippageBps);
+            RebalanceMath.planFrom(s.market, s.values, s.nav, targets, s.strategy.maxTradeBps(), intent.maxSlippageBps);
         if (trades.length == 0) revert NothingToTrade(portfolio);
         if (routes.length != trades.length) revert RoutesLengthMismatch(routes.length, trades.length);
 
         // Effects before the trades: the nonce is spent and the clock restarts whatever the
         // trades do (a revert undoes both).
         uint256 available = _lossAvailable(p);
-        uint256 nonce = p.nonce;
+        ProgressWord progress = p.progress;
+        uint256 nonce = progress.nonce();
         if (nonce == type(uint24).max) revert InvalidNonce(portfolio, nonce + 1, nonce); // 16.7 million rebalances
-        p.nonce = uint24(nonce + 1);
-        p.lastRebalanceAt = uint40(block.timestamp);
-        p.lastTargets = PackedBps.pack(targets);
+        p.progress = progress.setNonce(uint24(nonce + 1)).setLastRebalanceAt(uint40(block.timestamp));
+        p.lastTargets = PackedBpsLibrary.pack(targets);
 
         // The loss is known only once the trades ran; the whole rebalance reverts if it overdraws.
         loss = _loss(s, trades, _tradeBatch(portfolio, _tradeBatchCall(s, trades, routes, portfolio)));
         if (loss > available) revert LossBudgetExceeded(portfolio, loss, available);
         // Safe cast: loss <= available <= lossBudget (uint96).
-        p.lossUsed = uint96(p.lossBudget - available + loss);
+        p.progress = p.progress.setLossUsed(uint96(p.relaying.lossBudget() - available + loss));
         emit Rebalanced(
             portfolio,
             intent.strategyId,
-            nonce,
+            intent.nonce, // `nonce`: `_stateError` required them equal (one stack slot less across the trades)
             intent.modelVersion,
             intent.signalHash,
             msg.sender,
@@ -134,13 +143,13 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
         uint16[] memory targets = intent.targetWeightsBps;
         Snapshot memory s = _snapshot(p, intent.portfolio, targets);
         uint16 slippage = intent.maxSlippageBps;
-        preview.trades = RebalanceMath.planFrom(s.market, s.values, s.nav, targets, p.maxTradeBps, slippage);
+        preview.trades = RebalanceMath.planFrom(s.market, s.values, s.nav, targets, s.strategy.maxTradeBps(), slippage);
         preview.nav = s.nav;
         preview.pricesSyncedAt = s.pricesSyncedAt;
         preview.driftBps = _drift(s, targets);
         preview.trackingErrorBeforeBps = _trackingError(s.values, s.nav, targets);
         uint256[] memory projected = s.values;
-        // Bounded: trades <= assets <= PackedBps.CAPACITY.
+        // Bounded: trades <= assets <= PackedBpsLibrary.CAPACITY.
         for (uint256 k; k < preview.trades.length; ++k) {
             RebalanceMath.Trade memory t = preview.trades[k];
             projected[t.sellIndex] -= t.value;
@@ -158,17 +167,21 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
     /// @inheritdoc IAutoRebalancer
     function shouldRebalance(address portfolio) external view returns (bool upkeepNeeded, bytes memory performData) {
         RebalancePortfolio storage p = _portfolios[portfolio];
-        if (p.strategyId == 0 || p.paused || block.basefee > p.maxBaseFee) return (false, "");
-        if (block.timestamp < uint256(p.lastRebalanceAt) + p.cooldown) return (false, "");
+        StrategyWord strategy = p.strategy;
+        ProgressWord progress = p.progress;
+        if (strategy.strategyId() == 0 || strategy.paused() || block.basefee > strategy.maxBaseFee()) {
+            return (false, "");
+        }
+        if (block.timestamp < uint256(progress.lastRebalanceAt()) + strategy.cooldown()) return (false, "");
         uint256 driftBps;
-        if (p.lastRebalanceAt == 0) {
+        if (progress.lastRebalanceAt() == 0) {
             upkeepNeeded = true; // Never rebalanced: there is no target yet to drift from.
         } else {
-            uint16[] memory targets = p.lastTargets.unpack(p.assetCount);
+            uint16[] memory targets = p.lastTargets.unpack(strategy.assetCount());
             driftBps = _drift(_snapshot(p, portfolio, targets), targets);
-            upkeepNeeded = driftBps >= p.driftThresholdBps;
+            upkeepNeeded = driftBps >= strategy.driftThresholdBps();
         }
-        performData = abi.encode(uint256(p.strategyId), uint256(p.nonce), driftBps);
+        performData = abi.encode(uint256(strategy.strategyId()), uint256(progress.nonce()), driftBps);
     }
 
     /// @inheritdoc IAutoRebalancer
@@ -178,7 +191,9 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
         returns (uint256 nonce, uint256 lastRebalanceAt, uint256 lossBudgetAvailable, uint16[] memory lastTargetsBps)
     {
         RebalancePortfolio storage p = _portfolios[portfolio];
-        return (p.nonce, p.lastRebalanceAt, _lossAvailable(p), p.lastTargets.unpack(p.assetCount));
+        ProgressWord progress = p.progress;
+        uint16[] memory targets = p.lastTargets.unpack(p.strategy.assetCount());
+        return (progress.nonce(), progress.lastRebalanceAt(), _lossAvailable(p), targets);
     }
 
     /// @inheritdoc IAutoRebalancer
@@ -200,11 +215,13 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
         if (config.minWeightBps.length != n || config.maxWeightBps.length != n) {
             revert InvalidStrategy("bounds length != vault assets");
         }
-        if (n > PackedBps.CAPACITY) revert InvalidStrategy("more than 16 assets");
+        if (n > PackedBpsLibrary.CAPACITY) revert InvalidStrategy("more than 16 assets");
+        RebalancePortfolio storage p = _portfolios[portfolio];
         uint256 minSum;
         uint256 maxSum;
-        uint256 decimals;
-        // Bounded: n <= PackedBps.CAPACITY (the vault's MAX_ASSETS).
+        // Keeps the nonce, the cooldown clock and the loss already used; the decimals are the new assets'.
+        ProgressWord progress = p.progress.clearDecimals();
+        // Bounded: n <= PackedBpsLibrary.CAPACITY (the vault's MAX_ASSETS).
         for (uint256 i; i < n; ++i) {
             if (config.minWeightBps[i] > config.maxWeightBps[i] || config.maxWeightBps[i] > BPS) {
                 revert InvalidStrategy("min > max or max > 10000");
@@ -214,7 +231,7 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
             uint256 assetDecimals = IERC20Metadata(assets[i]).decimals();
             // 36 as in the RiskEngine: units up to 1e36 keep the plan's checked products far from 2**256.
             if (assetDecimals > MAX_ASSET_DECIMALS) revert InvalidStrategy("asset decimals above 36");
-            decimals |= assetDecimals << (6 * i);
+            progress = progress.setAssetDecimals(i, assetDecimals);
         }
         if (minSum > BPS || maxSum < BPS) revert InvalidStrategy("no weights within bounds sum to 10000");
         if (config.signerThreshold == 0) revert InvalidStrategy("zero signer threshold");
@@ -227,25 +244,23 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
         if (config.maxSnapshotAge != 0 && IPortfolioVault(portfolio).riskEngine().oracle() != oracle) {
             revert InvalidStrategy("risk engine prices from another oracle");
         }
-        RebalancePortfolio storage p = _portfolios[portfolio];
-        uint256 strategyId = uint256(p.strategyId) + 1;
-        // Keeps `paused`, the nonce, the cooldown clock and the loss already used.
-        p.strategyId = uint32(strategyId);
-        p.driftThresholdBps = config.driftThresholdBps;
-        p.maxTradeBps = config.maxTradeBps;
-        p.maxSlippageBps = config.maxSlippageBps;
-        p.signerThreshold = config.signerThreshold;
-        p.assetCount = uint8(n);
-        p.cooldown = config.cooldown;
-        p.lossRefillPeriod = config.lossRefillPeriod;
-        p.maxBaseFee = config.maxBaseFee;
-        p.maxSnapshotAge = uint16(config.maxSnapshotAge); // No truncation: at most MAX_SNAPSHOT_AGE.
-        p.lossBudget = uint96(config.lossBudget); // No truncation: checked above.
-        p.decimals = uint96(decimals); // No truncation: n <= PackedBps.CAPACITY, 6 bits each.
-        uint256[2] memory bounds;
-        // Bounded: n <= PackedBps.CAPACITY (checked above).
+        StrategyWord strategy = p.strategy;
+        uint256 strategyId = uint256(strategy.strategyId()) + 1;
+        // Keeps `paused`. No truncation: n <= PackedBpsLibrary.CAPACITY, maxSnapshotAge <= MAX_SNAPSHOT_AGE.
+        p.strategy = strategy.setStrategyId(uint32(strategyId)).setDriftThresholdBps(config.driftThresholdBps)
+            .setMaxTradeBps(config.maxTradeBps).setMaxSlippageBps(config.maxSlippageBps)
+            .setSignerThreshold(config.signerThreshold).setAssetCount(uint8(n)).setCooldown(config.cooldown)
+            .setLossRefillPeriod(config.lossRefillPeriod).setMaxBaseFee(config.maxBaseFee)
+            .setMaxSnapshotAge(uint16(config.maxSnapshotAge));
+        p.relaying = p.relaying.setLossBudget(uint96(config.lossBudget)); // No truncation: checked above.
+        p.progress = progress;
+        BoundsWord[2] memory bounds;
+        // Bounded: n <= PackedBpsLibrary.CAPACITY (checked above).
         for (uint256 i; i < n; ++i) {
-            bounds[i / 8] |= (uint256(config.minWeightBps[i]) | uint256(config.maxWeightBps[i]) << 16) << (32 * (i % 8));
+            uint256 word = i / BoundsWordLibrary.ASSETS_PER_WORD;
+            bounds[word] = bounds[word].setBounds(
+                i % BoundsWordLibrary.ASSETS_PER_WORD, config.minWeightBps[i], config.maxWeightBps[i]
+            );
         }
         p.bounds = bounds;
         emit StrategySet(portfolio, strategyId, config);
@@ -254,13 +269,13 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
     /// @inheritdoc IAutoRebalancer
     function setRelayer(address portfolio, address relayer) external restricted {
         RebalancePortfolio storage p = _portfolios[portfolio];
-        emit RelayerSet(portfolio, p.relayer, relayer);
-        p.relayer = relayer;
+        emit RelayerSet(portfolio, p.relaying.relayer(), relayer);
+        p.relaying = p.relaying.setRelayer(relayer);
     }
 
     /// @inheritdoc IAutoRebalancer
     function relayerOf(address portfolio) external view returns (address) {
-        return _portfolios[portfolio].relayer;
+        return _portfolios[portfolio].relaying.relayer();
     }
 
     /// @inheritdoc IAutoRebalancer
@@ -278,13 +293,15 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
 
     /// @inheritdoc IAutoRebalancer
     function pause(address portfolio) external restricted {
-        _portfolios[portfolio].paused = true;
+        RebalancePortfolio storage p = _portfolios[portfolio];
+        p.strategy = p.strategy.setPaused(true);
         emit PausedSet(portfolio, true, msg.sender);
     }
 
     /// @inheritdoc IAutoRebalancer
     function unpause(address portfolio) external restricted {
-        _portfolios[portfolio].paused = false;
+        RebalancePortfolio storage p = _portfolios[portfolio];
+        p.strategy = p.strategy.setPaused(false);
         emit PausedSet(portfolio, false, msg.sender);
     }
 
@@ -300,11 +317,13 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
         view
         returns (Snapshot memory s)
     {
-        if (p.strategyId == 0) revert UnknownPortfolio(portfolio);
-        uint256 n = p.assetCount;
+        StrategyWord strategy = p.strategy;
+        if (strategy.strategyId() == 0) revert UnknownPortfolio(portfolio);
+        s.strategy = strategy;
+        uint256 n = strategy.assetCount();
         if (targets.length != n) revert TargetsLengthMismatch(targets.length, n);
         uint256 sum;
-        // Bounded: n <= PackedBps.CAPACITY.
+        // Bounded: n <= PackedBpsLibrary.CAPACITY.
         for (uint256 i; i < n; ++i) {
             sum += targets[i];
         }
@@ -314,16 +333,17 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
         uint256[] memory prices;
         // Snapshot prices only for a strategy bound to its relayer: an unbound intent can be copied
         // and relayed by anyone, who could pick the sync whose prices suit a sandwich (RBL-14).
-        (prices, s.pricesSyncedAt) = _prices(p.relayer == address(0) ? 0 : p.maxSnapshotAge, portfolio, s.assets);
+        (prices, s.pricesSyncedAt) =
+            _prices(p.relaying.relayer() == address(0) ? 0 : s.strategy.maxSnapshotAge(), portfolio, s.assets);
         uint256[] memory holdings = s.market.holdings;
         uint256[] memory units = new uint256[](n);
         uint256[] memory values = new uint256[](n);
-        uint256 decimals = p.decimals;
+        ProgressWord progress = p.progress;
         uint256 nav;
-        // Bounded: n <= PackedBps.CAPACITY. No overflow: holdings and prices are far below 2**128
+        // Bounded: n <= PackedBpsLibrary.CAPACITY. No overflow: holdings and prices are far below 2**128
         // (the RiskEngine refuses positions of 2**100 USD and more).
         for (uint256 i; i < n; ++i) {
-            uint256 unit = 10 ** ((decimals >> (6 * i)) & MAX_DECIMALS);
+            uint256 unit = 10 ** progress.assetDecimals(i);
             units[i] = unit;
             uint256 value = holdings[i] * prices[i] / unit;
             values[i] = value;
@@ -351,7 +371,7 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
             ) return (prices, syncedAt);
         }
         prices = new uint256[](n);
-        // Bounded: n <= PackedBps.CAPACITY.
+        // Bounded: n <= PackedBpsLibrary.CAPACITY.
         for (uint256 i; i < n; ++i) {
             prices[i] = oracle.price(assets[i]);
         }
@@ -367,38 +387,45 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
         uint256 driftBps
     ) internal view returns (bytes memory) {
         address portfolio = intent.portfolio;
-        if (p.paused) return abi.encodeWithSelector(StrategyPaused.selector, portfolio);
-        if (intent.strategyId != p.strategyId) {
-            return abi.encodeWithSelector(StrategyMismatch.selector, portfolio, intent.strategyId, p.strategyId);
+        if (p.strategy.paused()) return abi.encodeWithSelector(StrategyPaused.selector, portfolio);
+        if (intent.strategyId != p.strategy.strategyId()) {
+            return
+                abi.encodeWithSelector(StrategyMismatch.selector, portfolio, intent.strategyId, p.strategy.strategyId());
         }
         if (block.timestamp > intent.deadline) {
             return abi.encodeWithSelector(IntentExpired.selector, intent.deadline, block.timestamp);
         }
-        if (intent.nonce != p.nonce) {
-            return abi.encodeWithSelector(InvalidNonce.selector, portfolio, intent.nonce, p.nonce);
+        if (intent.nonce != p.progress.nonce()) {
+            return abi.encodeWithSelector(InvalidNonce.selector, portfolio, intent.nonce, p.progress.nonce());
         }
-        uint256 nextAllowedAt = uint256(p.lastRebalanceAt) + p.cooldown;
-        if (p.lastRebalanceAt != 0 && block.timestamp < nextAllowedAt) {
+        uint256 nextAllowedAt = uint256(p.progress.lastRebalanceAt()) + p.strategy.cooldown();
+        if (p.progress.lastRebalanceAt() != 0 && block.timestamp < nextAllowedAt) {
             return abi.encodeWithSelector(CooldownActive.selector, portfolio, nextAllowedAt);
         }
-        if (block.basefee > p.maxBaseFee) {
-            return abi.encodeWithSelector(BaseFeeTooHigh.selector, block.basefee, p.maxBaseFee);
+        if (block.basefee > p.strategy.maxBaseFee()) {
+            return abi.encodeWithSelector(BaseFeeTooHigh.selector, block.basefee, p.strategy.maxBaseFee());
         }
-        if (intent.maxSlippageBps > p.maxSlippageBps) {
-            return abi.encodeWithSelector(SlippageAboveStrategy.selector, intent.maxSlippageBps, p.maxSlippageBps);
+        if (intent.maxSlippageBps > p.strategy.maxSlippageBps()) {
+            return
+                abi.encodeWithSelector(
+                    SlippageAboveStrategy.selector, intent.maxSlippageBps, p.strategy.maxSlippageBps()
+                );
         }
-        uint256 bounds = p.bounds[0];
-        // Bounded: the targets' length equals assetCount <= PackedBps.CAPACITY (_snapshot checked).
+        BoundsWord bounds = p.bounds[0];
+        // Bounded: the targets' length equals assetCount <= PackedBpsLibrary.CAPACITY (_snapshot checked).
         for (uint256 i; i < targets.length; ++i) {
             uint16 target = targets[i];
-            if (i == 8) bounds = p.bounds[1]; // assets 8 to 15: the second word
-            (uint16 low, uint16 high) = (bounds.at(2 * (i % 8)), bounds.at(2 * (i % 8) + 1));
+            if (i == BoundsWordLibrary.ASSETS_PER_WORD) bounds = p.bounds[1]; // assets 8 to 15: the second word
+            (uint16 low, uint16 high) = (
+                bounds.minWeightBps(i % BoundsWordLibrary.ASSETS_PER_WORD),
+                bounds.maxWeightBps(i % BoundsWordLibrary.ASSETS_PER_WORD)
+            );
             if (target < low || target > high) {
                 return abi.encodeWithSelector(TargetOutOfBounds.selector, i, target, low, high);
             }
         }
-        if (driftBps < p.driftThresholdBps) {
-            return abi.encodeWithSelector(DriftBelowThreshold.selector, driftBps, p.driftThresholdBps);
+        if (driftBps < p.strategy.driftThresholdBps()) {
+            return abi.encodeWithSelector(DriftBelowThreshold.selector, driftBps, p.strategy.driftThresholdBps());
         }
         return "";
     }
@@ -409,7 +436,7 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
         if (nav == 0) return 0;
         uint256[] memory values = s.values;
         uint256 widest; // the largest gap, in USD: one division at the end
-        // Bounded: targets.length == assets <= PackedBps.CAPACITY. No overflow: values < 2**128.
+        // Bounded: targets.length == assets <= PackedBpsLibrary.CAPACITY. No overflow: values < 2**128.
         for (uint256 i; i < targets.length; ++i) {
             uint256 target = nav * targets[i] / BPS;
             uint256 value = values[i];
@@ -427,7 +454,7 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
     {
         if (nav == 0) return 0;
         uint256 sumSquares;
-        // Bounded: targets.length == assets <= PackedBps.CAPACITY.
+        // Bounded: targets.length == assets <= PackedBpsLibrary.CAPACITY.
         for (uint256 i; i < targets.length; ++i) {
             uint256 weight = Math.mulDiv(values[i], BPS, nav);
             uint256 gap = weight > targets[i] ? weight - targets[i] : targets[i] - weight;
@@ -438,9 +465,10 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
 
     /// @dev Loss budget left now: what was used at the last rebalance, less the linear refill since.
     function _lossAvailable(RebalancePortfolio storage p) internal view returns (uint256) {
-        uint256 budget = p.lossBudget;
-        uint256 refill = Math.mulDiv(block.timestamp - p.lastRebalanceAt, budget, p.lossRefillPeriod);
-        uint256 used = p.lossUsed > refill ? p.lossUsed - refill : 0;
+        uint256 budget = p.relaying.lossBudget();
+        uint256 elapsed = block.timestamp - p.progress.lastRebalanceAt();
+        uint256 refill = Math.mulDiv(elapsed, budget, p.strategy.lossRefillPeriod());
+        uint256 used = p.progress.lossUsed() > refill ? p.progress.lossUsed() - refill : 0;
         return budget > used ? budget - used : 0;
     }
 
@@ -469,7 +497,7 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
     ) internal view returns (bytes memory batch) {
         uint256 count = trades.length;
         uint256 size = 68 + 32 * count; // selector, array offset and length, one offset per tuple
-        // Bounded: trades <= assets <= PackedBps.CAPACITY.
+        // Bounded: trades <= assets <= PackedBpsLibrary.CAPACITY.
         for (uint256 k; k < count; ++k) {
             // five words, data offset, data length, then the data (selector, offset, length: 68
             // bytes; the route, padded), the whole padded to a word
@@ -656,7 +684,7 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
         if (!wellFormed) revert InvalidStrategy("vault returned an unexpected trade report");
         uint256[] memory prices = s.market.prices;
         uint256[] memory units = s.market.units;
-        // Bounded: trades <= assets <= PackedBps.CAPACITY.
+        // Bounded: trades <= assets <= PackedBpsLibrary.CAPACITY.
         for (uint256 k; k < count; ++k) {
             RebalanceMath.Trade memory t = trades[k];
             uint256 sold;

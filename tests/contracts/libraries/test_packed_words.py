@@ -1,0 +1,214 @@
+"""FND-15: every packed storage word has one typed description (a value type and its accessors), and
+its round trips hold: every field written through its setter reads back through its getter, a
+setter changes its own field's bits and no other, and the multi-field setters the contracts use
+write what the single ones would. The accessors (WordHarness) are checked against the Python mirror
+of the documented layouts (tests/contracts/words.py)."""
+
+import ape
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from words import (
+    BOUNDS,
+    HOLDING,
+    INVESTOR,
+    MAX_ASSETS,
+    PACKED_BPS,
+    PROGRESS,
+    RULES,
+    TOTALS,
+    WALLET,
+    WORD_MAX,
+    WORDS,
+    Word,
+)
+
+WORD_IDS = [w.type_name for w in WORDS]
+
+
+@pytest.fixture(scope="session")
+def words(project, deployer):
+    return deployer.deploy(project.WordHarness)
+
+
+def accessors(harness, word: Word):
+    return (
+        getattr(harness, f"{word.prefix}Get"),
+        getattr(harness, f"{word.prefix}Set"),
+        getattr(harness, f"{word.prefix}SetMany"),
+    )
+
+
+@st.composite
+def raw_words(draw, word: Word):
+    """Any 256 bits (all set, none, uniformly random bytes, or hypothesis' integers, which favour
+    small ones), except that a bounded field (an enum) holds one of its values: the bits a contract
+    could find in the slot."""
+    raw = draw(
+        st.one_of(
+            st.sampled_from([0, WORD_MAX]),
+            st.binary(min_size=32, max_size=32).map(lambda b: int.from_bytes(b, "big")),
+            st.integers(0, WORD_MAX),
+        )
+    )
+    for f in word.fields:
+        if f.top is not None:
+            raw = f.write(raw, draw(st.integers(0, f.top)))
+    return raw
+
+
+@st.composite
+def field_values(draw, word: Word):
+    """A value for every field, one of them at its maximum (the others anywhere in their range)."""
+    at_max = draw(st.sampled_from(word.fields))
+    return {f.name: f.max if f is at_max else draw(st.integers(0, f.max)) for f in word.fields}
+
+
+def test_mirror__every_word__fields_fit_and_do_not_overlap():
+    for word in WORDS:
+        word.check_layout()
+
+
+@pytest.mark.parametrize("word", WORDS, ids=WORD_IDS)
+@settings(max_examples=40, deadline=None)
+@given(data=st.data())
+def test_setters__every_field_written_in_any_order__reads_back_and_other_bits_kept(
+    words, word, data
+):
+    get, _, set_many = accessors(words, word)
+    start = data.draw(raw_words(word))
+    values = data.draw(field_values(word))
+    order = data.draw(st.permutations(range(len(word.fields))))
+    written = set_many(start, list(order), [values[word.fields[i].name] for i in order])
+    assert written == word.encode(values, base=start)  # the unused bits are the start word's
+    assert list(get(written)) == [values[f.name] for f in word.fields]
+
+
+@pytest.mark.parametrize("word", WORDS, ids=WORD_IDS)
+@settings(max_examples=40, deadline=None)
+@given(data=st.data())
+def test_setter__one_field_at_any_value__changes_only_that_fields_bits(words, word, data):
+    get, set_one, _ = accessors(words, word)
+    start = data.draw(raw_words(word))
+    index = data.draw(st.integers(0, len(word.fields) - 1))
+    field = word.fields[index]
+    value = data.draw(st.one_of(st.just(field.max), st.just(0), st.integers(0, field.max)))
+    written = set_one(start, index, value)
+    assert (written ^ start) & ~field.mask == 0
+    assert field.read(written) == value
+    before, after = list(get(start)), list(get(written))
+    assert before == [f.read(start) for f in word.fields]  # the getters read the documented layout
+    assert after == before[:index] + [value] + before[index + 1 :]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    start=raw_words(HOLDING),
+    country=st.integers(0, 1023),
+    non_accredited=st.booleans(),
+    day=st.integers(0, 2**40),
+    totals=st.lists(st.integers(0, 2**23 - 1), min_size=4, max_size=4),
+)
+def test_holding_word__multi_field_setters__write_what_the_single_ones_do(
+    words, start, country, non_accredited, day, totals
+):
+    assert words.holdingWordSetCounted(start, country, non_accredited) == HOLDING.encode(
+        {"countedCountry": country, "countedNonAccredited": int(non_accredited)}, base=start
+    )
+    windows = dict(zip(("dayCurrent", "dayPrevious", "monthCurrent", "monthPrevious"), totals))
+    assert words.holdingWordSetWindows(start, day, *totals) == HOLDING.encode(
+        {"windowDay": day % 2**16, **windows}, base=start
+    )  # the day is kept mod 2**16
+    assert words.holdingWordSet(start, 4, day) == HOLDING.encode(
+        {"windowDay": day % 2**16}, base=start
+    )
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    start=raw_words(TOTALS),
+    holders=st.integers(0, 2**32 - 1),
+    retail=st.integers(0, 2**32 - 1),
+    supply=st.integers(0, 2**96 - 1),
+    rules=raw_words(RULES),
+)
+def test_totals_and_rules_words__counts_setter_and_window_flag__match_the_fields(
+    words, start, holders, retail, supply, rules
+):
+    assert words.totalsWordSetCounts(start, holders, retail, supply) == TOTALS.encode(
+        {"totalHolders": holders, "totalNonAccredited": retail, "supply": supply}, base=start
+    )
+    limits = RULES.decode(rules)
+    assert words.rulesWordHasWindows(rules) == (
+        limits["dailyLimit"] != 0 or limits["monthlyLimit"] != 0
+    )
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    values=field_values(WALLET),
+    verified=st.booleans(),
+    frozen_byte=st.integers(0, 255),
+    profile=st.integers(0, 2**184 - 1),
+    frozen=st.booleans(),
+)
+def test_wallet_and_investor_words__packing__same_profile_bits_and_flags(
+    words, values, verified, frozen_byte, profile, frozen
+):
+    wallet = words.walletWordPack(
+        f"0x{values['identity']:040x}",
+        values["country"],
+        values["investorClass"],
+        values["validUntil"],
+        values["claimsEpoch"],
+        bool(values["frozen"]),
+    )
+    assert wallet == WALLET.encode(values)
+    # A stored frozen byte reads as frozen whatever its non-zero value.
+    stored = (wallet & ~WALLET.field("frozen").mask) | frozen_byte << WALLET.field("frozen").offset
+    investor = words.walletWordToInvestorWord(stored, verified)
+    assert investor == INVESTOR.encode(
+        {
+            "identity": values["identity"],
+            "country": values["country"],
+            "investorClass": values["investorClass"],
+            "verified": int(verified),
+            "frozen": int(frozen_byte != 0),
+        }
+    )
+    assert words.investorWordFromProfile(profile, verified, frozen) == INVESTOR.encode(
+        {"verified": int(verified), "frozen": int(frozen)}, base=profile
+    )
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    bounds=raw_words(BOUNDS),
+    asset=st.integers(0, 7),
+    low=st.integers(0, 2**16 - 1),
+    high=st.integers(0, 2**16 - 1),
+    progress=raw_words(PROGRESS),
+    values=st.lists(st.integers(0, 2**16 - 1), max_size=MAX_ASSETS),
+    extra=st.integers(0, MAX_ASSETS),
+)
+def test_rebalancer_words__bounds_pair_decimals_reset_and_targets_list__match_the_fields(
+    words, bounds, asset, low, high, progress, values, extra
+):
+    assert words.boundsWordSetBounds(bounds, asset, low, high) == BOUNDS.encode(
+        {f"min{asset}": low, f"max{asset}": high}, base=bounds
+    )
+    assert words.progressWordClearDecimals(progress) == PROGRESS.encode(
+        {f"decimals{i}": 0 for i in range(MAX_ASSETS)}, base=progress
+    )
+    packed = words.packedBpsPack(values)
+    assert packed == PACKED_BPS.encode({f"bps{i}": v for i, v in enumerate(values)})
+    count = min(len(values) + extra, MAX_ASSETS)  # past the packed values: zeros
+    assert list(words.packedBpsUnpack(packed, count)) == (values + [0] * MAX_ASSETS)[:count]
+
+
+def test_packed_bps__more_values_than_a_word_holds__reverts_with_count_and_capacity(words):
+    with ape.reverts(words.TooManyValues, count=MAX_ASSETS + 1, capacity=MAX_ASSETS):
+        words.packedBpsPack([1] * (MAX_ASSETS + 1))
+    with ape.reverts(words.TooManyValues, count=MAX_ASSETS + 1, capacity=MAX_ASSETS):
+        words.packedBpsUnpack(0, MAX_ASSETS + 1)

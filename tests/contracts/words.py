@@ -1,0 +1,272 @@
+"""Python mirror of every packed storage word type (FND-15), written from the layouts the contracts
+document (`ComplianceSlots`, `InvestorWord`, `RegistrySlots`, `RebalancerLayout`), not from their
+accessors: the round-trip tests compare the two descriptions. Also where each word is stored, so a
+test can read the raw slot (`stored_word`) and decode it here.
+
+A field is `bits` wide at `offset` (from the lowest bit). A flag is written 0 or 1 and reads as set
+when any of its bits is (Solidity's bool byte); `top` bounds a field below its width (an enum).
+"""
+
+from dataclasses import dataclass
+
+from eth_utils import keccak, to_canonical_address
+
+WORD_BITS = 256
+WORD_MAX = (1 << WORD_BITS) - 1
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    offset: int
+    bits: int
+    flag: bool = False
+    top: int | None = None
+
+    @property
+    def mask(self) -> int:
+        return ((1 << self.bits) - 1) << self.offset
+
+    @property
+    def max(self) -> int:
+        """The largest value a setter takes for this field."""
+        if self.flag:
+            return 1
+        return self.top if self.top is not None else (1 << self.bits) - 1
+
+    def read(self, word: int) -> int:
+        raw = (word >> self.offset) & ((1 << self.bits) - 1)
+        return int(raw != 0) if self.flag else raw
+
+    def write(self, word: int, value: int) -> int:
+        if not 0 <= value <= self.max:
+            raise ValueError(f"{self.name}: {value} outside 0..{self.max}")
+        return (word & ~self.mask & WORD_MAX) | value << self.offset
+
+
+@dataclass(frozen=True)
+class Word:
+    type_name: str  # the Solidity value type
+    fields: tuple[Field, ...]
+
+    @property
+    def prefix(self) -> str:
+        """The WordHarness functions' prefix (`holdingWordGet`, ...)."""
+        return self.type_name[0].lower() + self.type_name[1:]
+
+    @property
+    def used_mask(self) -> int:
+        mask = 0
+        for f in self.fields:
+            mask |= f.mask
+        return mask
+
+    def field(self, name: str) -> Field:
+        return next(f for f in self.fields if f.name == name)
+
+    def decode(self, word: int) -> dict[str, int]:
+        return {f.name: f.read(word) for f in self.fields}
+
+    def encode(self, values: dict[str, int], base: int = 0) -> int:
+        """`base` with the named fields written (the bits of the other fields and unused bits
+        kept)."""
+        word = base
+        for name, value in values.items():
+            word = self.field(name).write(word, value)
+        return word
+
+    def check_layout(self) -> None:
+        """Fields neither overlap nor leave the word."""
+        seen = 0
+        for f in self.fields:
+            assert f.offset + f.bits <= WORD_BITS, f.name
+            assert seen & f.mask == 0, f.name
+            seen |= f.mask
+
+
+PACKED_TOTAL_BITS = 23
+INVESTOR_CLASSES = 4  # InvestorClass: None, Retail, Accredited, Qualified, Institutional
+
+JURISDICTION = Word(
+    "JurisdictionWord",
+    (
+        Field("allowed", 0, 8, flag=True),
+        Field("hasRouteBlocks", 8, 8, flag=True),
+        Field("minInvestorClass", 16, 8),
+        Field("holderCap", 24, 32),
+        Field("nonAccreditedCap", 56, 32),
+        Field("holderCount", 88, 32),
+        Field("nonAccreditedCount", 120, 32),
+        Field("inboundClosedUntil", 152, 40),
+    ),
+)
+
+HOLDING = Word(
+    "HoldingWord",
+    (
+        Field("balance", 0, 96),
+        Field("lastAcquiredAt", 96, 40),
+        Field("countedCountry", 136, 10),
+        Field("countedNonAccredited", 146, 1, flag=True),
+        Field("windowDay", 147, 16),
+        Field("dayCurrent", 163, PACKED_TOTAL_BITS),
+        Field("dayPrevious", 186, PACKED_TOTAL_BITS),
+        Field("monthCurrent", 209, PACKED_TOTAL_BITS),
+        Field("monthPrevious", 232, PACKED_TOTAL_BITS),
+    ),
+)
+
+RULES = Word(
+    "RulesWord",
+    (
+        Field("maxBalance", 0, 40),
+        Field("minHolding", 40, 40),
+        Field("dailyLimit", 80, 40),
+        Field("monthlyLimit", 120, 40),
+        Field("maxBalanceBps", 160, 16),
+        Field("lockupAfterAcquisition", 176, 32),
+        Field("transfersOpenAt", 208, 40),
+        Field("moduleCount", 248, 8),
+    ),
+)
+
+TOTALS = Word(
+    "TotalsWord",
+    (
+        Field("totalHolderCap", 0, 32),
+        Field("totalNonAccreditedCap", 32, 32),
+        Field("totalHolders", 64, 32),
+        Field("totalNonAccredited", 96, 32),
+        Field("supply", 128, 96),
+    ),
+)
+
+INVESTOR = Word(
+    "InvestorWord",
+    (
+        Field("identity", 0, 160),
+        Field("country", 160, 16),
+        Field("investorClass", 176, 8),
+        Field("verified", 184, 1, flag=True),
+        Field("frozen", 185, 1, flag=True),
+    ),
+)
+
+WALLET = Word(
+    "WalletWord",
+    (
+        Field("identity", 0, 160),
+        Field("country", 160, 16),
+        Field("investorClass", 176, 8, top=INVESTOR_CLASSES),
+        Field("validUntil", 184, 40),
+        Field("claimsEpoch", 224, 24),
+        Field("frozen", 248, 8, flag=True),
+    ),
+)
+
+CLAIMS = Word(
+    "ClaimsWord",
+    (
+        Field("epoch", 0, 32),
+        Field("cacheTtl", 32, 32),
+        Field("required", 64, 8, flag=True),
+    ),
+)
+
+STRATEGY = Word(
+    "StrategyWord",
+    (
+        Field("strategyId", 0, 32),
+        Field("driftThresholdBps", 32, 16),
+        Field("maxTradeBps", 48, 16),
+        Field("maxSlippageBps", 64, 16),
+        Field("signerThreshold", 80, 8),
+        Field("assetCount", 88, 8),
+        Field("paused", 96, 8, flag=True),
+        Field("cooldown", 104, 32),
+        Field("lossRefillPeriod", 136, 32),
+        Field("maxBaseFee", 168, 64),
+        Field("maxSnapshotAge", 232, 16),
+    ),
+)
+
+RELAYER = Word(
+    "RelayerWord",
+    (
+        Field("relayer", 0, 160),
+        Field("lossBudget", 160, 96),
+    ),
+)
+
+MAX_ASSETS = 16
+PROGRESS = Word(
+    "ProgressWord",
+    (
+        Field("nonce", 0, 24),
+        Field("lastRebalanceAt", 24, 40),
+        Field("lossUsed", 64, 96),
+        *(Field(f"decimals{i}", 160 + 6 * i, 6) for i in range(MAX_ASSETS)),
+    ),
+)
+
+BOUNDS = Word(
+    "BoundsWord",
+    tuple(
+        Field(f"{bound}{k}", 32 * k + 16 * j, 16)
+        for k in range(8)
+        for j, bound in enumerate(("min", "max"))
+    ),
+)
+
+PACKED_BPS = Word("PackedBps", tuple(Field(f"bps{i}", 16 * i, 16) for i in range(MAX_ASSETS)))
+
+WORDS = (
+    JURISDICTION,
+    HOLDING,
+    RULES,
+    TOTALS,
+    INVESTOR,
+    WALLET,
+    CLAIMS,
+    STRATEGY,
+    RELAYER,
+    PROGRESS,
+    BOUNDS,
+    PACKED_BPS,
+)
+
+# Storage slots, in declaration order after AccessManaged's word (authority and a flag; the engine's
+# `_bound` flag packs into it too). A test that reads a word at its slot and finds what the
+# contract's views say also checks the slot.
+ENGINE_RULES_SLOT, ENGINE_TOTALS_SLOT, ENGINE_JURISDICTIONS_SLOT, ENGINE_HOLDINGS_SLOT = 1, 2, 3, 6
+REGISTRY_WALLETS_SLOT, REGISTRY_CLAIMS_SLOT = 1, 4
+# The AutoRebalancer's record of a portfolio: six consecutive words from mapping_slot(portfolio, 3)
+# (after AccessManaged's word and EIP712's two string fallbacks).
+REBALANCER_PORTFOLIOS_SLOT = 3
+REBALANCER_RECORD = (STRATEGY, RELAYER, PROGRESS, BOUNDS, BOUNDS, PACKED_BPS)
+
+
+def mapping_slot(key, slot: int) -> int:
+    """Where Solidity keeps `map[key]` of a mapping at `slot` (an address or an unsigned integer
+    key)."""
+    key = getattr(key, "address", key)
+    key_word = (
+        to_canonical_address(key).rjust(32, b"\0")
+        if isinstance(key, str)
+        else int(key).to_bytes(32, "big")
+    )
+    return int.from_bytes(keccak(key_word + slot.to_bytes(32, "big")), "big")
+
+
+def stored_word(chain, contract, slot: int) -> int:
+    return int.from_bytes(bytes(chain.provider.get_storage(contract.address, slot)), "big")
+
+
+def packed_amount(packed: int) -> int:
+    """`PackedAmount.decode`: a 32-bit mantissa times 10 to an 8-bit exponent."""
+    return (packed >> 8) * 10 ** (packed & 0xFF)
+
+
+def packed_total(packed: int) -> int:
+    """`PackedTotal.decode`: an 18-bit mantissa times 10 to a 5-bit exponent."""
+    return (packed & ((1 << 18) - 1)) * 10 ** ((packed >> 18) & 0x1F)
