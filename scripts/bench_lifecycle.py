@@ -1,89 +1,162 @@
-"""`ape run bench_lifecycle` (run by `make bench`): gas of the lifecycle domain's `DayCount`
-library — `yearFraction` and `accrued` under each day count convention, and `couponPeriod` (a
-coupon's accrual dates from the schedule terms) — through the test harness `DayCountHarness`.
+"""`make bench` / `ape run bench_lifecycle`: the lifecycle domain's gas from real receipts on a
+fresh anvil — registering instruments, status moves, NAV strikes, listing a settlement asset — and
+its views as `eth_estimateGas` of a call (full transaction gas, 21,000 base included: what a
+contract calling them pays is less), merged into benchmarks/gas.json.
 
-Two figures per scenario, written to benchmarks/gas.json: `..._in_call`, the gas the library code
-uses inside a call (`gasleft()` before and after it in the harness: what a fund pays when it calls
-the library inline; the largest over the sample periods), and `..._tx`, the whole transaction a
-call to the harness view would be (`eth_estimateGas`: 21,000 base, calldata and dispatch included,
-on the first period). The library has no loop: its gas moves by a few branches with the dates,
-never with their distance (checked below: within MAX_SPREAD over periods decades apart).
+The stack is built by the deploy steps (keepers/<domain>/deploy.py), as the deploy script does.
 """
 
-from __future__ import annotations
-
-import datetime as dt
 from pathlib import Path
 
 import click
-from ape import accounts, project
+from ape import accounts, chain
 from ape.cli import ConnectedProviderCommand, network_option
 
+from keepers.access import deploy_access, grant_calls, renounce_temporary_roles, send_to_manager
+from keepers.compliance import deploy_registry, deploy_security
 from keepers.core.benchmarking import merge_json
-from keepers.lifecycle import BusinessDayConvention, DayCountConvention, to_timestamp
+from keepers.core.deploying import Deployment
+from keepers.core.units import FEED_DECIMALS
+from keepers.lifecycle import (
+    BusinessDayConvention,
+    CallTerms,
+    CouponTerms,
+    DayCountConvention,
+    InstrumentKind,
+    InstrumentTerms,
+    SettlementAssetType,
+    approve_issuers,
+    deploy_lifecycle,
+    list_settlement_assets,
+    utc_midnight,
+)
+from keepers.risk import deploy_feeds, feed_config, set_feeds
+from keepers.vault import deploy_stablecoin
 
 GAS_FILE = Path("benchmarks") / "gas.json"
-FACE_UNITS = 1_000_000 * 10**6  # one million of a 6-decimal settlement asset
-RATE_WAD = 4_25 * 10**14  # 4.25 %
-NAMES = {
-    DayCountConvention.ACTUAL_360: "act360",
-    DayCountConvention.ACTUAL_365_FIXED: "act365f",
-    DayCountConvention.THIRTY_360_BOND_BASIS: "thirty360_bond_basis",
-}
-# A semi-annual period with a settlement inside it; month ends (30/360's day-31 rules); a period
-# in 2149; one 120 years long.
-PERIODS = [
-    (dt.date(2025, 1, 15), dt.date(2025, 7, 15), dt.date(2025, 4, 1)),
-    (dt.date(2025, 3, 31), dt.date(2025, 8, 31), dt.date(2025, 5, 31)),
-    (dt.date(2149, 8, 31), dt.date(2150, 2, 28), dt.date(2149, 12, 31)),
-    (dt.date(1980, 1, 1), dt.date(2100, 1, 1), dt.date(2040, 6, 30)),
-]
-MAX_SPREAD = 100  # gas between the cheapest and dearest period of one scenario
-# A ten-year semi-annual note at month end, ModifiedFollowing with the end-of-month rule:
-# coupon 7's accrual dates.
-MODIFIED_FOLLOWING = BusinessDayConvention.MODIFIED_FOLLOWING
-NOTE = (dt.date(2025, 2, 28), dt.date(2035, 2, 28), 2, True, MODIFIED_FOLLOWING)
+DAY, YEAR = 86_400, 365 * 86_400
+US = 840
+# A year of daily strikes before the history lookups are measured.
+STRIKES = 365
 
 
-def measure(harness, sender) -> dict[str, int]:
+def measure_lifecycle() -> dict[str, int]:
+    deployer, guardian, governor, operator, agent = (accounts.test_accounts[i] for i in range(5))
+    reporter, issuer = accounts.test_accounts[11], accounts.test_accounts[14]
+    d = Deployment.in_memory(deployer)
+    deploy_access(d, {"GOVERNOR": governor, "GUARDIAN": guardian, "OPERATOR": operator})
+    send_to_manager(d, grant_calls(d, "PRICE_REPORTER", reporter.address))
+    deploy_registry(d)
+    coins = {s: deploy_stablecoin(d, s, f"{s} (local)") for s in ("USDC", "WCBDC")}
+    tdep = deploy_security(
+        d, ".TDEP", "Deposit token", "TDEP", agent=agent.address, jurisdictions=[(US, _open())]
+    )
+    shares = {
+        s: deploy_security(
+            d, f".{s}", f"Bench {s}", s, agent=agent.address, jurisdictions=[(US, _open())]
+        )
+        for s in ("BNOTE", "BMMF")
+    }
+    tokens = {**coins, "TDEP": tdep, **shares}
+    feeds = deploy_feeds(
+        d, {s: (100 if s.startswith("B") else 1) * 10**FEED_DECIMALS for s in tokens}
+    )
+    registry = deploy_lifecycle(d)
+    router, assets = d.at("OracleRouter"), d.at("SettlementAssets")
+    set_feeds(d, router, {s: (t, feed_config(feeds[s].address)) for s, t in tokens.items()})
     gas: dict[str, int] = {}
-    for convention, name in NAMES.items():
-        in_call: dict[str, set[int]] = {"year_fraction": set(), "accrued": set()}
-        for start, end, settlement in PERIODS:
-            s, e, t = to_timestamp(start), to_timestamp(end), to_timestamp(settlement)
-            in_call["year_fraction"].add(harness.gasOfYearFraction(convention, s, e).gasUsed)
-            args = (FACE_UNITS, RATE_WAD, convention, s, e, t)
-            in_call["accrued"].add(harness.gasOfAccrued(*args).gasUsed)
-        for what, used in in_call.items():
-            if max(used) - min(used) > MAX_SPREAD:
-                raise click.ClickException(f"{what} {name}: gas moves with the dates: {used}")
-            gas[f"lifecycle.{what}_{name}_in_call"] = max(used)
-        start, end, settlement = (to_timestamp(d) for d in PERIODS[0])
-        gas[f"lifecycle.year_fraction_{name}_tx"] = harness.yearFraction.estimate_gas_cost(
-            convention, start, end, sender=sender
+    list_settlement_assets(
+        d,
+        assets,
+        {
+            "USDC": (coins["USDC"].address, (SettlementAssetType.RESERVE_BACKED, 10_000, 3, 100)),
+            "WCBDC": (coins["WCBDC"].address, (SettlementAssetType.WHOLESALE_CBDC, 0, 1, 50)),
+        },
+    )
+    approve_issuers(d, registry, {"the issuer": issuer.address})
+    renounce_temporary_roles(d)
+    gas["lifecycle.list_settlement_asset"] = assets.listAsset(
+        tdep, (SettlementAssetType.TOKENIZED_DEPOSIT, 2_000, 2, 50), sender=governor
+    ).gas_used
+
+    now = chain.pending_timestamp
+    issue = utc_midnight(now) - 30 * DAY
+    note = InstrumentTerms(
+        kind=InstrumentKind.FIXED_COUPON_NOTE,
+        isin="US912810TM09",
+        cusip="912810TM0",
+        share_token=shares["BNOTE"].address,
+        settlement_assets=[coins["USDC"].address, tdep.address],
+        face_value=100 * 10**18,
+        coupon=CouponTerms(
+            425,
+            0,
+            0,
+            2,
+            DayCountConvention.THIRTY_360_BOND_BASIS,
+            BusinessDayConvention.FOLLOWING,
+            1,
+        ),
+        issue_date=issue,
+        maturity_date=issue + 2 * YEAR,
+        call=CallTerms(True, issue + YEAR, 10_100),
+    )
+    fund = InstrumentTerms(
+        kind=InstrumentKind.MONEY_MARKET_FUND,
+        isin="US0378331005",
+        share_token=shares["BMMF"].address,
+        settlement_assets=[coins["WCBDC"].address, coins["USDC"].address],
+        issue_date=issue,
+    )
+    gas["lifecycle.register_fixed_coupon_note_2_assets"] = registry.register(
+        note.as_tuple(), sender=issuer
+    ).gas_used
+    gas["lifecycle.register_money_market_fund_2_assets"] = registry.register(
+        fund.as_tuple(), sender=issuer
+    ).gas_used
+    gas["lifecycle.activate"] = registry.activate(1, sender=issuer).gas_used
+    gas["lifecycle.guardian_suspend"] = registry.guardianSuspend(1, sender=guardian).gas_used
+    gas["lifecycle.resume"] = registry.resume(1, sender=governor).gas_used
+    gas["lifecycle.strike_nav_first"] = registry.strikeNav(1, sender=issuer).gas_used
+    strikes = []
+    for day in range(STRIKES):
+        chain.pending_timestamp += DAY
+        # A NAV walking within the move bound: +-0.5% around 100.
+        feeds["BNOTE"].report(
+            (100 * 10**FEED_DECIMALS) + (day % 5 - 2) * 25_000_000, sender=reporter
         )
-        gas[f"lifecycle.accrued_{name}_tx"] = harness.accrued.estimate_gas_cost(
-            FACE_UNITS, RATE_WAD, convention, start, end, settlement, sender=sender
-        )
-    issue, maturity, frequency, end_of_month, roll = NOTE
-    note = (to_timestamp(issue), to_timestamp(maturity), frequency, end_of_month, roll)
-    gas["lifecycle.coupon_period_in_call"] = harness.gasOfCouponPeriod(*note, 7).gasUsed
-    gas["lifecycle.coupon_period_tx"] = harness.couponPeriod.estimate_gas_cost(
-        *note, 7, sender=sender
+        strikes.append(registry.strikeNav(1, sender=issuer))
+    gas["lifecycle.strike_nav"] = strikes[-1].gas_used
+    head = chain.blocks.head.number
+    gas["lifecycle.nav_at_latest_view"] = registry.navAt.estimate_gas_cost(1, head)
+    gas["lifecycle.nav_at_a_year_ago_view"] = registry.navAt.estimate_gas_cost(
+        1, strikes[0].block_number
+    )
+    gas["lifecycle.latest_nav_view"] = registry.latestNav.estimate_gas_cost(1)
+    for symbol in ("USDC", "WCBDC", "TDEP"):  # a year on: fresh answers for the peg views
+        feeds[symbol].report(10**FEED_DECIMALS, sender=reporter)
+    gas["lifecycle.is_depegged_view"] = assets.isDepegged.estimate_gas_cost(coins["USDC"])
+    gas["lifecycle.convert_view"] = assets.convert.estimate_gas_cost(coins["USDC"], tdep, 10**12)
+    accepted = [coins["USDC"], tdep, coins["WCBDC"]]
+    gas["lifecycle.preferred_payout_3_assets_view"] = assets.preferredPayout.estimate_gas_cost(
+        accepted, [10**12, 10**24, 10**12], 1_000 * 10**18
     )
     return gas
+
+
+def _open():
+    """A jurisdiction open to every class (the bench's tokens are never transferred)."""
+    return (True, 1, 0, 0, 0)
 
 
 @click.command(cls=ConnectedProviderCommand)
 @network_option(default="ethereum:local:foundry")
 def cli(ecosystem, network, provider):
-    """Measure DayCount's gas (year fractions, accrued interest, coupon periods) into gas.json."""
+    """Measure the lifecycle domain's gas and merge it into benchmarks/gas.json."""
     if not network.is_local:
         raise click.UsageError("benchmarks run on a local network only")
-    deployer = accounts.test_accounts[0]
-    harness = deployer.deploy(project.DayCountHarness)
-    gas = measure(harness, deployer)
-    merge_json(GAS_FILE, gas)
-    for name, value in sorted(gas.items()):
-        click.echo(f"{name:50} {value:>10,}")
+    measured = measure_lifecycle()
+    merge_json(GAS_FILE, measured)
+    for name, gas in sorted(measured.items()):
+        click.echo(f"{name:45} {gas:>10,}")
     click.echo(f"written to {GAS_FILE}")

@@ -2,8 +2,9 @@
 
 The steps are each domain's own (`keepers/<domain>/deploy.py`, run in a `Deployment`,
 keepers/core/deploying.py), the same the contract test fixtures, the benchmarks and the demo run:
-access, compliance, the fund (tokens, feeds, oracle router, risk engine, vault), liquidity venues
-and the rebalancer (`deploy_protocol`).
+access, compliance, the lifecycle (the oracle router, settlement assets, instrument registry; no
+asset listed, no instrument registered), the fund (tokens, feeds, risk engine, vault), liquidity
+venues and the rebalancer (`deploy_protocol`).
 
 Re-runnable: whatever `deployments/<ecosystem>-<network>.json` records (and the chain still has code
 for) is skipped unless `--fresh`. Every step reads the chain before it sends, and a deployment is
@@ -75,6 +76,7 @@ def deploy_protocol(
     d: Deployment, config: ProtocolConfig, live: dict[str, LiveAsset] | None
 ) -> None:
     """Every domain's deploy steps in dependency order (a new domain adds one line here)."""
+    from keepers.lifecycle import deploy_lifecycle
     from keepers.vault import deploy_fund, load_portfolio
 
     click.echo("Step 1: access")
@@ -88,7 +90,9 @@ def deploy_protocol(
         compliance_keeper=config.compliance_keeper,
         claim_cache_ttl=config.claim_cache_ttl,
     )
-    click.echo("Step 3: the fund (tokens, feeds, oracle router, risk engine, vault)")
+    click.echo("Step 3: the lifecycle (oracle router, settlement assets, instrument registry)")
+    deploy_lifecycle(d)
+    click.echo("Step 4: the fund (tokens, feeds, risk engine, vault)")
     deploy_fund(
         d,
         load_portfolio(),
@@ -98,9 +102,9 @@ def deploy_protocol(
         price_date=config.price_date,
     )
     if config.with_liquidity:
-        click.echo("Step 4: liquidity venues and the aggregator")
+        click.echo("Step 5: liquidity venues and the aggregator")
         deploy_venues(d, config.market_maker)
-        click.echo("Step 5: the rebalancer")
+        click.echo("Step 6: the rebalancer")
         deploy_rebalancing(d, config.signal_signers, config.intent_relayer)
 
 
@@ -468,12 +472,16 @@ LIVE_CONTRACTS = {
         "RiskEngine",
         "RiskLens",
         "PortfolioVault",
+        "SettlementAssets",
+        "TermsValidator",
+        "InstrumentRegistry",
     )
 }
 LIVE_CONTRACTS["ComplianceEngine.shares"] = "ComplianceEngine"  # record name -> contract type
 # Role wiring and configuration of a live deployment: 6.45M gas in 21 transactions measured on
 # tests/keepers/deploy/test_deploy_live.py's (most of it the jurisdiction defaults, token's and
-# shares'), rounded up.
+# shares'), plus the lifecycle's wiring (2 transactions, 6 selectors: under 250,000 gas, checked by
+# tests/contracts/lifecycle/test_lifecycle_deploy.py), rounded up.
 CONFIGURATION_GAS = 8_000_000
 
 

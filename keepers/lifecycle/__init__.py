@@ -1,6 +1,9 @@
-"""Lifecycle domain (contracts/lifecycle): the life of an instrument — coupon schedules, day
-counts and accrued interest computed with QuantLib, and their on-chain encodings (`schedule`, the
-off-chain twin of `contracts/lifecycle/DayCount.sol`).
+"""Lifecycle domain (contracts/lifecycle): the life of an instrument — its conventions
+(`conventions`: day counts and business-day rolls, the chain's `DayCount` enums), coupon schedules,
+day counts and accrued interest computed with QuantLib and their on-chain encodings (`schedule`,
+the off-chain twin of `contracts/lifecycle/DayCount.sol`), the instrument registry's and the
+settlement assets' vocabulary with the ISIN and CUSIP check digits (`instruments`, no chain access)
+and the domain's deploy steps (`deploy`).
 
 Other domains, the CLI and the demo import the names below from `keepers.lifecycle` only (loaded
 on first use: QuantLib is imported then, not when the CLI starts)."""
@@ -10,11 +13,36 @@ from typing import TYPE_CHECKING
 from keepers.core.exports import lazy_exports
 
 if TYPE_CHECKING:
-    from keepers.lifecycle.schedule import (
-        BusinessDayConvention,
-        CouponPeriod,
+    from keepers.lifecycle.conventions import BusinessDayConvention, DayCountConvention
+    from keepers.lifecycle.deploy import (
+        approve_issuers,
+        deploy_instrument_registry,
+        deploy_lifecycle,
+        deploy_settlement_assets,
+        issuer_steps,
+        list_settlement_assets,
+        settlement_asset_steps,
+    )
+    from keepers.lifecycle.instruments import (
+        ALL_OPERATIONS,
+        FLOATING_INDEXES,
+        OPERATIONS,
+        RISK_WEIGHT_FLOOR_BPS,
+        CallTerms,
         CouponTerms,
-        DayCountConvention,
+        InstrumentKind,
+        InstrumentStatus,
+        InstrumentTerms,
+        SettlementAssetType,
+        cusip_check_digit,
+        is_valid_cusip,
+        is_valid_isin,
+        isin_check_digit,
+        utc_midnight,
+    )
+    from keepers.lifecycle.schedule import (
+        CouponPeriod,
+        CouponSchedule,
         accrued_interest,
         accrued_interest_units,
         add_months,
@@ -31,14 +59,12 @@ if TYPE_CHECKING:
         year_fraction_wad,
     )
 
-# Schedules, day counts, accrued interest and their on-chain encodings.
-_PUBLIC = {
-    name: "schedule"
-    for name in (
-        "BusinessDayConvention",
+_MODULES = {
+    "conventions": ("BusinessDayConvention", "DayCountConvention"),
+    # Schedules, day counts, accrued interest and their on-chain encodings (QuantLib).
+    "schedule": (
         "CouponPeriod",
-        "CouponTerms",
-        "DayCountConvention",
+        "CouponSchedule",
         "accrued_interest",
         "accrued_interest_units",
         "add_months",
@@ -53,7 +79,36 @@ _PUBLIC = {
         "weekday",
         "year_fraction",
         "year_fraction_wad",
-    )
+    ),
+    # The registry's vocabulary and the identifier checks (pure).
+    "instruments": (
+        "ALL_OPERATIONS",
+        "FLOATING_INDEXES",
+        "OPERATIONS",
+        "RISK_WEIGHT_FLOOR_BPS",
+        "CallTerms",
+        "CouponTerms",
+        "InstrumentKind",
+        "InstrumentStatus",
+        "InstrumentTerms",
+        "SettlementAssetType",
+        "cusip_check_digit",
+        "is_valid_cusip",
+        "is_valid_isin",
+        "isin_check_digit",
+        "utc_midnight",
+    ),
+    # Its deploy steps (the settlement assets, the registry and its validator; listings, issuers).
+    "deploy": (
+        "approve_issuers",
+        "deploy_instrument_registry",
+        "deploy_lifecycle",
+        "deploy_settlement_assets",
+        "issuer_steps",
+        "list_settlement_assets",
+        "settlement_asset_steps",
+    ),
 }
+_PUBLIC = {name: module for module, names in _MODULES.items() for name in names}
 __all__ = sorted(_PUBLIC)
 __getattr__ = lazy_exports(__name__, _PUBLIC)

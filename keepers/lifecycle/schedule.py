@@ -31,12 +31,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
-from enum import IntEnum
 from fractions import Fraction
 
 import QuantLib as ql
 
 from keepers.core.units import WAD
+from keepers.lifecycle.conventions import BusinessDayConvention, DayCountConvention
 
 SECONDS_PER_DAY = 86_400
 EPOCH = dt.date(1970, 1, 1)
@@ -44,23 +44,6 @@ FIRST_DATE = EPOCH
 LAST_DATE = dt.date(2199, 12, 31)  # QuantLib's last date (the chain goes on to 2200-12-31)
 FREQUENCIES = (1, 2, 4, 12)
 DECIMAL_DIGITS = 50  # significant digits of every Decimal returned
-
-
-class DayCountConvention(IntEnum):
-    """The on-chain `DayCountConvention` (its uint8 is the value)."""
-
-    ACTUAL_360 = 0
-    ACTUAL_365_FIXED = 1
-    THIRTY_360_BOND_BASIS = 2
-
-
-class BusinessDayConvention(IntEnum):
-    """The on-chain `BusinessDayConvention` (its uint8 is the value)."""
-
-    UNADJUSTED = 0
-    FOLLOWING = 1
-    MODIFIED_FOLLOWING = 2
-    PRECEDING = 3
 
 
 _DENOMINATOR = {
@@ -269,7 +252,7 @@ class CouponPeriod:
 
 
 @dataclass(frozen=True)
-class CouponTerms:
+class CouponSchedule:
     """A fixed-rate instrument's coupon terms, validated on construction."""
 
     issue: dt.date

@@ -1,7 +1,7 @@
 """Vault domain deploy steps (contracts/vault): a local settlement stablecoin, a PortfolioVault with
 its shares' compliance engine (the shares are securities), its listings, venues and dealing fee,
 its verified identity — and `deploy_fund`, the fund of keepers/data/portfolio.yaml assembled from
-the compliance, risk and vault steps (the deploy script's third step).
+the compliance, risk and vault steps (the deploy script's fourth step).
 """
 
 from __future__ import annotations

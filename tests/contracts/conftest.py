@@ -57,6 +57,13 @@ from compliance_fixtures import (  # noqa: E402,F401
     stack_deployment,
     token,
 )
+from lifecycle_fixtures import (  # noqa: E402,F401
+    fund_contract,
+    issuer,
+    issuer_operator,
+    lifecycle,
+    other_issuer,
+)
 from liquidity_fixtures import liquidity, liquidity_deployment, maker, trader  # noqa: E402,F401
 from rebalancer_fixtures import rebalancing  # noqa: E402,F401
 from risk_fixtures import executor, fund_investor, reporter, risk_keeper, risk_stack  # noqa: E402,F401

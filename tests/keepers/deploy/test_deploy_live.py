@@ -48,6 +48,9 @@ LIVE_CONTRACTS = {
     "RiskLens",
     "PortfolioVault",
     "ComplianceEngine.shares",
+    "SettlementAssets",
+    "TermsValidator",
+    "InstrumentRegistry",
 }
 # Ape polls for confirmations every int(block_time / 2) seconds: 2 makes it poll each second on this
 # one-second chain (its Sepolia default of 15 would sleep 7 s per transaction). Confirmations and

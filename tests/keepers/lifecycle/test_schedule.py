@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from keepers.core.units import WAD
 from keepers.lifecycle import (
     BusinessDayConvention,
-    CouponTerms,
+    CouponSchedule,
     DayCountConvention,
     accrued_interest,
     accrued_interest_units,
@@ -170,7 +170,7 @@ def test_coupons_and_accrued__any_period__exact_and_within_one_unit_of_quantlib(
 def test_coupon_terms__a_two_year_semi_annual_note__quantlibs_bond_cash_flows():
     """The note of the lifecycle demo's shape: 2 years, 4.25 % semi-annual, 30/360, Following,
     issued 2024-01-15: QuantLib's FixedRateBond pays the same coupons and accrues the same."""
-    terms = CouponTerms(
+    terms = CouponSchedule(
         issue=D(2024, 1, 15),
         maturity=D(2026, 1, 15),
         frequency=2,

@@ -1,0 +1,103 @@
+"""Lifecycle domain deploy steps (contracts/lifecycle): the SettlementAssets list and the
+InstrumentRegistry with its TermsValidator, both over the OracleRouter and wired
+(`deploy_lifecycle`, the deploy script's third step); and the GOVERNOR steps that list settlement
+assets and approve issuers, for the fixtures, the benchmarks and the demo. The deploy script lists
+no asset and registers no instrument: that is governance's and the issuers' business.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from keepers.access import as_role, is_admin, wire
+from keepers.core.deploying import Deployment, Step
+
+SETTLEMENT_ASSETS = "SettlementAssets"
+TERMS_VALIDATOR = "TermsValidator"
+INSTRUMENT_REGISTRY = "InstrumentRegistry"
+
+
+def deploy_settlement_assets(d: Deployment, router: Any) -> Any:
+    """The SettlementAssets list over `router`, wired (listing is GOVERNOR's)."""
+    assets = d.deploy_contract(
+        SETTLEMENT_ASSETS, SETTLEMENT_ASSETS, d.at("QuanteraAccessManager"), router
+    )
+    if is_admin(d, "settlement assets wiring"):
+        wire(d, [(assets, SETTLEMENT_ASSETS)])
+    return assets
+
+
+def deploy_instrument_registry(d: Deployment, router: Any, settlement_assets: Any) -> Any:
+    """The TermsValidator over `settlement_assets` (stateless: nothing to wire) and the
+    InstrumentRegistry over `router` and it, wired (issuer approval, NAV bounds and resuming are
+    GOVERNOR's, the guardian's suspension GUARDIAN's)."""
+    validator = d.deploy_contract(TERMS_VALIDATOR, TERMS_VALIDATOR, settlement_assets)
+    registry = d.deploy_contract(
+        INSTRUMENT_REGISTRY,
+        INSTRUMENT_REGISTRY,
+        d.at("QuanteraAccessManager"),
+        router,
+        validator,
+    )
+    if is_admin(d, "instrument registry wiring"):
+        wire(d, [(registry, INSTRUMENT_REGISTRY)])
+    return registry
+
+
+def deploy_lifecycle(d: Deployment) -> Any:
+    """The lifecycle domain over the recorded OracleRouter (deployed first if it is not: the risk
+    domain's step, which the fund step then finds done): the settlement assets and the instrument
+    registry, wired. Returns the registry."""
+    from keepers.risk import deploy_oracle
+
+    router = d.at("OracleRouter") if d.has("OracleRouter") else deploy_oracle(d)
+    settlement_assets = deploy_settlement_assets(d, router)
+    return deploy_instrument_registry(d, router, settlement_assets)
+
+
+def settlement_asset_steps(
+    d: Deployment, settlement_assets: Any, listings: dict[str, tuple[str, tuple]]
+) -> list[Step]:
+    """GOVERNOR steps listing each (token, SettlementAssetConfig tuple) of `listings` (label ->
+    pair) whose listing differs on chain. The router must have each token's feed first."""
+    steps: list[Step] = []
+    for label, (token, config) in listings.items():
+        if settlement_assets.isListed(token):
+            current, _ = settlement_assets.configOf(token)
+            if [int(v) for v in current] == [int(v) for v in config]:
+                continue
+        steps.append(
+            (
+                f"list {label} as a settlement asset",
+                lambda t=token, c=tuple(config): settlement_assets.listAsset(t, c, sender=d.sender),
+            )
+        )
+    return steps
+
+
+def issuer_steps(d: Deployment, registry: Any, issuers: dict[str, str]) -> list[Step]:
+    """GOVERNOR steps approving each issuer of `issuers` (label -> address) not approved yet."""
+    return [
+        (
+            f"approve {label} as an issuer",
+            lambda a=address: registry.setIssuer(a, True, sender=d.sender),
+        )
+        for label, address in issuers.items()
+        if not registry.isIssuer(address)
+    ]
+
+
+def list_settlement_assets(
+    d: Deployment, settlement_assets: Any, listings: dict[str, tuple[str, tuple]]
+) -> None:
+    """Lists `listings` (see `settlement_asset_steps`) as GOVERNOR."""
+    steps = settlement_asset_steps(d, settlement_assets, listings)
+    if steps and is_admin(d, "settlement asset listings"):
+        as_role(d, "GOVERNOR", steps)
+
+
+def approve_issuers(d: Deployment, registry: Any, issuers: dict[str, str]) -> None:
+    """Approves `issuers` (see `issuer_steps`) as GOVERNOR."""
+    steps = issuer_steps(d, registry, issuers)
+    if steps and is_admin(d, "issuer approvals"):
+        as_role(d, "GOVERNOR", steps)
