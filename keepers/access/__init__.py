@@ -1,6 +1,7 @@
 """Access domain (contracts/access): the role vocabulary (`roles`), who may call which protocol
 function (`protocol`), its deploy steps (`deploy`: the authority, role grants, wiring, acting under
-a role), the governance watch over AccessManager events (`operations`) and its silverback keeper (`bot`).
+a role), the governance watch over AccessManager events (`operations`) and its silverback keeper
+(`bot`).
 
 Other domains, the CLI and the demo import these names from `keepers.access` only."""
 
