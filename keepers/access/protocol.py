@@ -42,6 +42,7 @@ FUNCTION_ROLES: dict[str, dict[str, tuple[str, ...]]] = {
             "addModule",
             "removeModule",
             "callModuleFunction",
+            "setInvestmentMinimums",
         ),
     },
     "SecurityToken": {
