@@ -81,6 +81,14 @@ FUNCTION_ROLES: dict[str, dict[str, tuple[str, ...]]] = {
     # Inventory is the issuer's capital: withdrawing it is a scheduled governance act (SEC-8), not
     # a day-to-day operator call; market terms stay with the operator (fees bounded on-chain).
     "NavVenue": {"OPERATOR": ("setMarket",), "GOVERNOR": ("withdrawInventory",)},
+    # A fund's dealing: the NAV agent strikes (once per period, after the cut-off, at the NAV
+    # source's price; it moves no money); the issuer's investment manager moves free cash to the
+    # custodian governance set, never pending subscriptions or cash reserved for redemptions.
+    "FundVault": {
+        "GOVERNOR": ("setGate", "setDealingInterval", "setCustodian"),
+        "NAV_AGENT": ("strike",),
+        "FUND_MANAGER": ("investCash",),
+    },
 }
 
 
