@@ -57,6 +57,7 @@ from compliance_fixtures import (  # noqa: E402,F401
     stack_deployment,
     token,
 )
+from fund_fixtures import fund_math, fund_stack  # noqa: E402,F401
 from liquidity_fixtures import liquidity, liquidity_deployment, maker, trader  # noqa: E402,F401
 from rebalancer_fixtures import rebalancing  # noqa: E402,F401
 from risk_fixtures import executor, fund_investor, reporter, risk_keeper, risk_stack  # noqa: E402,F401
