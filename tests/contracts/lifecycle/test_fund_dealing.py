@@ -434,3 +434,65 @@ def test_redeem_claim__after_1_or_12_carried_periods__costs_the_same_gas(chain, 
     with isolated(chain):
         twelve = _claim_gas(chain, fund, 12)
     assert abs(one - twelve) <= one // 50, (one, twelve)
+
+
+def test_gate__queue_carried_through_two_rescales__claims_match_the_replica_and_the_exact_share(
+    chain, fund
+):
+    """Strikes that each leave a millionth of a share of a million-share queue (1 - r = 1e-12):
+    the running product falls below 2^63 twice (two rescales); requests entered before, between
+    and after them are paid what the integer replica computes, never above their exact share."""
+    vault, custodian = fund.vault, fund.custodian
+    labels = ("alice", "bob", "carol", "dave", "erin")
+    subscribe(chain, fund, dict.fromkeys(labels, 1_000_000))  # 5M shares at $1
+    replica = Replica()
+    replica.strike(0, 0, nav18(1))
+    vault.investCash(vault.freeCash(), sender=fund.fund_manager)  # all cash out
+    fund.usdc.approve(vault, 2**256 - 1, sender=custodian)
+    entries, exact, pending = {}, {}, 0
+    rest = shares(Fraction(1, 10**6))  # one millionth of a share: 10^12 units, $0.000001
+
+    def request(label):
+        nonlocal pending
+        wallet = fund.investors[label]
+        vault.requestRedeem(shares(1_000_000), wallet, wallet, sender=wallet)
+        entries[label] = vault.dealing()[0]
+        exact[label] = {"pending": Fraction(shares(1_000_000)), "earned": Fraction(0)}
+        pending += shares(1_000_000)
+
+    def strike_leaving(rest_units):
+        nonlocal pending
+        fulfilled = pending - rest_units
+        vault.returnCash(fulfilled // 10**12, sender=custodian)  # $1 buys 10^18 units
+        log = fund.strike(chain, 1).decode_logs(vault.PeriodStruck)[0]
+        assert (log.pendingShares, log.fulfilledShares) == (pending, fulfilled)
+        replica.strike(pending, fulfilled, nav18(1))
+        for state in exact.values():
+            served = state["pending"] * Fraction(fulfilled, pending)
+            state["earned"] += served * 10**18
+            state["pending"] -= served
+        pending -= fulfilled
+
+    request("alice")
+    strike_leaving(rest)  # C ~ 2^127 * 1e-12 ~ 2^87
+    request("bob")
+    strike_leaving(rest)  # C ~ 2^47: rescaled (scale 1)
+    assert vault.strikeOf(entries["bob"])[4] == 1
+    request("carol")
+    strike_leaving(rest)  # ~ 2^71
+    request("dave")
+    strike_leaving(rest)  # ~ 2^31: rescaled (scale 2)
+    assert vault.strikeOf(entries["dave"])[4] == 2
+    for label, entry in entries.items():
+        wallet = fund.investors[label]
+        remaining, nav_shares = replica.request(shares(1_000_000), entry)
+        assert vault.pendingRedeemRequest(0, wallet) == remaining <= exact[label]["pending"]
+        assets = assets_for(nav_shares, USD_UNIT, SHARE_UNIT)
+        assert vault.maxWithdraw(wallet) == assets
+        owed = exact[label]["earned"] * USD_UNIT / (SHARE_UNIT * 10**18)
+        assert assets <= owed < assets + 2
+    # alice entered two rescales ago: what is left of her (below 2^-64 of it) counts as served
+    assert vault.pendingRedeemRequest(0, fund.investors["alice"]) == 0
+    assert exact["alice"]["pending"] < shares(1_000_000) / 2**64
+    total = sum(vault.maxWithdraw(fund.investors[x]) for x in entries)
+    assert total <= vault.reservedAssets()
