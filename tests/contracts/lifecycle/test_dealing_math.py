@@ -1,4 +1,4 @@
-"""LCY-20 and LCY-21 at the library level: the FundVault's packed words round-trip, and DealingMath
+"""LCY-21 at the library level: the FundVault's packed words round-trip, and DealingMath
 computes what its Python replica (tests/contracts/fund_model.py) computes, never more than the
 exact pro-rata entitlement in fractions, across eras and rescales."""
 
