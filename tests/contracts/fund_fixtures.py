@@ -59,6 +59,7 @@ def fresh_account(accounts, chain):
 
 @dataclass
 class FundStack:
+    deployment: object
     manager: object
     registry: object
     vault: object
@@ -151,6 +152,7 @@ def fund_stack(chain, accounts, project, stack_deployment, governor, operator, a
     share.unpause(sender=agent)
     registry = d.at("IdentityRegistry")
     stack = FundStack(
+        deployment=d,
         manager=d.at("QuanteraAccessManager"),
         registry=registry,
         vault=vault,

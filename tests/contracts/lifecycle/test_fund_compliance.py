@@ -8,8 +8,8 @@ import pytest
 
 from compliance_fixtures import DE, US, extend
 from fast_reverts import assert_reverts
-from fund_fixtures import SHARE_UNIT, USD_UNIT, VAULT_IDENTITY
-from keepers.lifecycle import set_investment_minimums
+from fund_fixtures import INSTRUMENT_ID, SHARE_UNIT, USD_UNIT, VAULT_IDENTITY
+from keepers.lifecycle import deploy_fund_vault, set_investment_minimums
 
 ZERO = "0x" + "00" * 20
 
@@ -100,6 +100,24 @@ def test_request_deposit__unregistered_controller__reverts_not_verified(accounts
 def test_vault__agent_with_mint_and_burn_only__and_a_registered_identity(fund):
     assert fund.share.agentCapabilities(fund.vault) == MINT | BURN
     assert fund.registry.investorOf(fund.vault).identity.lower() == VAULT_IDENTITY.lower()
+
+
+def test_deploy_step__run_again__sends_nothing(chain, fund):
+    d, deployer = fund.deployment, fund.deployment.sender
+    nonce = deployer.nonce
+    vault = deploy_fund_vault(
+        d,
+        fund.share,
+        fund.usdc,
+        fund.nav_source,
+        INSTRUMENT_ID,
+        identity=VAULT_IDENTITY,
+        nav_agent=fund.nav_agent.address,
+        fund_manager=fund.fund_manager.address,
+        custodian=fund.custodian.address,
+    )
+    assert vault.address == fund.vault.address
+    assert deployer.nonce == nonce
 
 
 def test_claim__controller_frozen_after_its_request__mint_refused_until_unfrozen(
