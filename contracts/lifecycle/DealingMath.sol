@@ -36,8 +36,10 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 /// ones (induction on the strikes since its entry), and the sum of what all requests can claim is
 /// at most the sum of every strike's `F * nav`, which the vault reserves rounded up. Earnings are
 /// converted to assets rounding down. An investor's loss to rounding per request is below
-/// `s / C[e-1] + 1` units of shares x nav18 per strike (s < 2^96, C >= 2^63: under 2^33 / 1e18 of
-/// one share's value) plus one asset base unit per conversion.
+/// `s / C[e-1] + 1` units of (share base units x nav18) per strike since its entry — under 2^34
+/// (s < 2^96, C >= 2^63), a value of 2^34 / (10^shareDecimals * 1e18) currency units — plus the
+/// shares carried rounded down (relative error below 2^-63 per strike) and one asset base unit per
+/// conversion.
 library DealingMath {
     /// @notice C at the start of an era.
     uint256 internal constant ONE = 1 << 127;
