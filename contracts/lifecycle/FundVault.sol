@@ -695,8 +695,10 @@ contract FundVault is IFundVault, AccessManaged, ReentrancyGuardTransient {
 
     /// @dev Shares a strike can redeem: the gate on the share supply, and what the free cash buys
     /// (this period's deposits become the fund's now; later ones and the reserve are not free).
+    /// Ungated, the supply is not read: the queue is escrowed shares, never above it.
     function _redeemable(Late late, uint256 reserved, uint256 nav18) internal view returns (uint256) {
-        uint256 gate = Math.mulDiv(SHARE.totalSupply(), late.gateBps(), BPS);
+        uint256 bps = late.gateBps();
+        uint256 gate = bps == BPS ? type(uint256).max : Math.mulDiv(SHARE.totalSupply(), bps, BPS);
         uint256 held = late.deposits() + reserved;
         uint256 balance = ASSET.balanceOf(address(this));
         uint256 free = balance > held ? balance - held : 0;
