@@ -98,6 +98,10 @@ interface IFundNavSource {
 /// identity apply to the vault's escrow: `maxBalance` / `maxBalanceBps` can refuse a redemption
 /// request (the queue would exceed them), `lockupAfterAcquisition` and the daily/monthly send
 /// limits can refuse a cancellation's return. Configure the engine with the vault in mind.
+/// Warning: the vault assumes it alone moves its escrow. A token agent's forced transfer or burn of
+/// the vault's shares, or a freeze of its wallet or identity (powers the vault does not hold; an
+/// issuer's agent or the sanctions keeper may), leaves the queue unbacked or immovable: requests,
+/// cancellations and the strike's burn then revert until it is undone.
 /// Warning: the asset must be a plain ERC-20 (no fee on transfer, no rebasing); the vault keeps
 /// pending and reserved amounts by count and reads its balance for the free cash.
 /// NOT in this contract (extension points, issue 17's later parts): instant subscription and
