@@ -47,7 +47,7 @@ def subscribe(chain, fund, amounts: dict, price=1):
 
 def test_strike__before_cutoff__reverts_with_period_cutoff_and_time(chain, fund):
     period, cutoff = fund.vault.dealing()[:2]
-    chain.pending_timestamp = cutoff - 10
+    chain.pending_timestamp = cutoff - 600  # well before: blocks follow the wall clock
     fund.report_nav(1)
     with ape.reverts(fund.vault.StrikeBeforeCutoff, period=period, cutoff=cutoff):
         fund.vault.strike(sender=fund.nav_agent)
