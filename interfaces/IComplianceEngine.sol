@@ -44,6 +44,16 @@ struct Limits {
     uint32 totalNonAccreditedCap;
 }
 
+/// @notice Least subscription of an investor of one jurisdiction, in base units of the settlement
+/// asset of the token's fund vaults (the engine does not know that asset: set the table for it).
+/// 0: no minimum.
+struct InvestmentMinimums {
+    /// A first subscription: the investor's identity holds none of the token.
+    uint128 minInitial;
+    /// Every later one.
+    uint128 minSubsequent;
+}
+
 /// @notice What the engine keeps per identity.
 struct IdentityLedger {
     uint96 balance;
@@ -104,12 +114,17 @@ interface IComplianceEngine is IERC3643ModularCompliance {
     event JurisdictionSet(uint16 indexed country, JurisdictionConfig previous, JurisdictionConfig next);
     event RouteSet(uint16 indexed fromCountry, uint16 indexed toCountry, bool previousBlocked, bool blocked);
     event LimitsSet(Limits previous, Limits next);
+    event InvestmentMinimumsSet(uint16 indexed country, InvestmentMinimums previous, InvestmentMinimums next);
 
     // ------------------------------------------------------------ governance (GOVERNOR role)
     function setJurisdiction(uint16 country, JurisdictionConfig calldata config) external;
     function setJurisdictions(uint16[] calldata countries, JurisdictionConfig[] calldata configs) external;
     function setRoute(uint16 fromCountry, uint16 toCountry, bool blocked) external;
     function setLimits(Limits calldata limits) external;
+    /// @notice Sets the minimum initial and subsequent subscription of `country`'s investors, which
+    /// the token's fund vaults enforce on deposit requests (IFundVault). Not a transfer rule: the
+    /// engine itself never checks it.
+    function setInvestmentMinimums(uint16 country, InvestmentMinimums calldata minimums) external;
 
     // ------------------------------------------------------------ bound token only
     /// @notice Checks a transfer and records it; reverts `TransferNotCompliant` with the reason.
@@ -132,4 +147,14 @@ interface IComplianceEngine is IERC3643ModularCompliance {
     function ledgerOf(address identity) external view returns (IdentityLedger memory);
     function holderCounts() external view returns (uint32 totalHolders, uint32 totalNonAccredited, uint96 supply);
     function identityRegistry() external view returns (address);
+    function investmentMinimums(uint16 country) external view returns (InvestmentMinimums memory);
+    /// @notice What a fund vault checks on a subscription by `wallet`, in one call: its
+    /// jurisdiction's minimums, whether it is verified now, and whether its identity holds any of
+    /// the token (then `minSubsequent` applies, else `minInitial`).
+    /// @dev Warning: an unregistered wallet reads the (unset) minimums of country 0 and
+    /// `verified == false`; callers refuse it on `verified`.
+    function subscriptionTerms(address wallet)
+        external
+        view
+        returns (uint256 minInitial, uint256 minSubsequent, bool verified, bool holds);
 }

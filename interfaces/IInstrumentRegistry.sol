@@ -4,6 +4,7 @@ pragma solidity ^0.8.24;
 import {IOracleRouter, PriceStatus} from "./IOracleRouter.sol";
 import {ISettlementAssets} from "./ISettlementAssets.sol";
 import {ITermsValidator} from "./ITermsValidator.sol";
+import {IFundNavSource} from "./IFundVault.sol";
 import {BusinessDayConvention, DayCountConvention} from "../contracts/lifecycle/DayCount.sol";
 
 /// @notice What an instrument is; it decides which coupon, maturity and call terms are valid.
@@ -159,7 +160,7 @@ library InstrumentOperations {
 /// NAV strike trusts the router's price of the share token (the router validates its feed) within
 /// the instrument's move and age bounds; the first strike has no previous NAV to bound its move.
 /// A GOVERNOR call executed through the AccessManager after its delay shows the manager as `by`.
-interface IInstrumentRegistry {
+interface IInstrumentRegistry is IFundNavSource {
     // ------------------------------------------------------------ errors
 
     error UnknownInstrument(uint256 id);
@@ -289,13 +290,13 @@ interface IInstrumentRegistry {
     /// @notice Matured -> Closed (the issuer only).
     function close(uint256 id) external;
 
-    /// @notice Records the router's price of the share token as the NAV of `id` at this block.
-    /// @dev Callers: the instrument's fund, its issuer, or an operator with STRIKE. Needs status
-    /// Active, a usable router price (`NavUnavailable`) no older than `maxNavAge` (`StaleNav`),
-    /// and a move from the latest checkpoint of at most `maxNavMoveBps` (`NavMoveTooLarge`; the
-    /// bound is inclusive). A second strike in one block replaces that block's checkpoint.
-    /// @return nav The NAV recorded (18 decimals, the router's quote currency per whole share).
-    function strikeNav(uint256 id) external returns (uint256 nav);
+    // `strikeNav(id)` (IFundNavSource, the fund's NAV source): records the router's price of the
+    // share token as the NAV of `id` at this block and returns it (18 decimals, the router's quote
+    // currency per whole share). Callers: the instrument's fund (`setFund`), its issuer, or an
+    // operator with STRIKE. Needs status Active, a usable router price (`NavUnavailable`) no older
+    // than `maxNavAge` (`StaleNav`), and a move from the latest checkpoint of at most
+    // `maxNavMoveBps` (`NavMoveTooLarge`; the bound is inclusive). A second strike in one block
+    // replaces that block's checkpoint. `isDealing(id)` (IFundNavSource): status Active (one read).
 
     // ------------------------------------------------------------ views
 

@@ -24,8 +24,15 @@ library Roles {
     uint64 internal constant PRICE_REPORTER = 6;
     /// @notice Contracts allowed to trade a portfolio (rebalancer, aggregator).
     uint64 internal constant EXECUTOR = 7;
+    /// @notice Strikes a fund's dealing period at the registry's NAV (FundVault.strike): the fund
+    /// administrator's NAV agent keeper. Bounded by the vault: once per period, after its cut-off,
+    /// at the NAV source's price; it moves no money.
+    uint64 internal constant NAV_AGENT = 8;
+    /// @notice The issuer's investment manager: moves a fund's free cash to its custodian
+    /// (FundVault.investCash); never pending subscriptions or cash reserved for redemptions.
+    uint64 internal constant FUND_MANAGER = 9;
     /// @notice Highest role id above; the constructor of the manager walks 1..LAST_ROLE.
-    uint64 internal constant LAST_ROLE = 7;
+    uint64 internal constant LAST_ROLE = 9;
 
     /// @notice Human label of a role id, as emitted in `RoleLabel`.
     function label(uint64 roleId) internal pure returns (string memory) {
@@ -37,6 +44,8 @@ library Roles {
         if (roleId == COMPLIANCE_KEEPER) return "COMPLIANCE_KEEPER";
         if (roleId == PRICE_REPORTER) return "PRICE_REPORTER";
         if (roleId == EXECUTOR) return "EXECUTOR";
+        if (roleId == NAV_AGENT) return "NAV_AGENT";
+        if (roleId == FUND_MANAGER) return "FUND_MANAGER";
         return "";
     }
 }

@@ -3,7 +3,13 @@ pragma solidity ^0.8.24;
 
 import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
-import {IComplianceEngine, IdentityLedger, JurisdictionConfig, Limits} from "../../interfaces/IComplianceEngine.sol";
+import {
+    IComplianceEngine,
+    IdentityLedger,
+    InvestmentMinimums,
+    JurisdictionConfig,
+    Limits
+} from "../../interfaces/IComplianceEngine.sol";
 import {IERC3643ModularCompliance, IERC3643Module} from "../../interfaces/erc3643/IERC3643Compliance.sol";
 import {IIdentityRegistry, Investor, InvestorClass} from "../../interfaces/IIdentityRegistry.sol";
 import {RestrictionCodes as RC} from "./RestrictionCodes.sol";
@@ -76,6 +82,9 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
     /// @dev Balance, lock-up clock, holder-count bucket and transfer windows of each identity.
     mapping(address identity => HoldingWord) private _holdings;
     address[] private _modules;
+    /// @dev Subscription minimums per jurisdiction, read by the token's fund vaults only (no
+    /// transfer reads them).
+    mapping(uint16 country => InvestmentMinimums) private _investmentMinimums;
 
     constructor(address authority, IIdentityRegistry identityRegistry_, address token) AccessManaged(authority) {
         if (address(identityRegistry_) == address(0) || token == address(0)) revert ZeroAddress();
@@ -134,6 +143,14 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
             .setLockupAfterAcquisition(next.lockupAfterAcquisition).setTransfersOpenAt(next.transfersOpenAt);
         _totals = _totals.setTotalHolderCap(next.totalHolderCap).setTotalNonAccreditedCap(next.totalNonAccreditedCap);
         emit LimitsSet(previous, next);
+    }
+
+    /// @inheritdoc IComplianceEngine
+    function setInvestmentMinimums(uint16 country, InvestmentMinimums calldata next) external restricted {
+        _requireCountry(country);
+        InvestmentMinimums memory previous = _investmentMinimums[country];
+        _investmentMinimums[country] = next;
+        emit InvestmentMinimumsSet(country, previous, next);
     }
 
     /// @inheritdoc IERC3643ModularCompliance
@@ -315,6 +332,22 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
     /// @inheritdoc IComplianceEngine
     function identityRegistry() external view returns (address) {
         return address(registry);
+    }
+
+    /// @inheritdoc IComplianceEngine
+    function investmentMinimums(uint16 country) external view returns (InvestmentMinimums memory) {
+        return _investmentMinimums[country];
+    }
+
+    /// @inheritdoc IComplianceEngine
+    function subscriptionTerms(address wallet)
+        external
+        view
+        returns (uint256 minInitial, uint256 minSubsequent, bool verified, bool holds)
+    {
+        (InvestorWord word,) = registry.investorWords(wallet, wallet);
+        InvestmentMinimums memory minimums = _investmentMinimums[word.country()];
+        return (minimums.minInitial, minimums.minSubsequent, word.verified(), _holdings[word.identity()].balance() != 0);
     }
 
     /// @inheritdoc IERC3643ModularCompliance

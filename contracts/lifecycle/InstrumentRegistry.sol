@@ -14,6 +14,7 @@ import {
 import {IOracleRouter, PriceStatus} from "../../interfaces/IOracleRouter.sol";
 import {ISettlementAssets} from "../../interfaces/ISettlementAssets.sol";
 import {ITermsValidator} from "../../interfaces/ITermsValidator.sol";
+import {IFundNavSource} from "../../interfaces/IFundVault.sol";
 import {
     DelegationWord,
     DelegationWordLibrary,
@@ -228,7 +229,7 @@ contract InstrumentRegistry is IInstrumentRegistry, AccessManaged {
         _move(id, s, InstrumentStatus.Closed);
     }
 
-    /// @inheritdoc IInstrumentRegistry
+    /// @inheritdoc IFundNavSource
     function strikeNav(uint256 id) external returns (uint256 nav) {
         Instrument storage inst = _instrument(id);
         InstrumentWord s = inst.state;
@@ -297,6 +298,11 @@ contract InstrumentRegistry is IInstrumentRegistry, AccessManaged {
     /// @inheritdoc IInstrumentRegistry
     function statusOf(uint256 id) external view returns (InstrumentStatus) {
         return _instruments[id].state.status();
+    }
+
+    /// @inheritdoc IFundNavSource
+    function isDealing(uint256 id) external view returns (bool) {
+        return _instruments[id].state.status() == InstrumentStatus.Active;
     }
 
     /// @inheritdoc IInstrumentRegistry

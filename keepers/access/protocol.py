@@ -42,6 +42,7 @@ FUNCTION_ROLES: dict[str, dict[str, tuple[str, ...]]] = {
             "addModule",
             "removeModule",
             "callModuleFunction",
+            "setInvestmentMinimums",
         ),
     },
     "SecurityToken": {
@@ -88,6 +89,14 @@ FUNCTION_ROLES: dict[str, dict[str, tuple[str, ...]]] = {
         "GUARDIAN": ("guardianSuspend",),
     },
     "SettlementAssets": {"GOVERNOR": ("listAsset", "delistAsset")},
+    # A fund's dealing: the NAV agent strikes (once per period, after the cut-off, at the NAV
+    # source's price; it moves no money); the issuer's investment manager moves free cash to the
+    # custodian governance set, never pending subscriptions or cash reserved for redemptions.
+    "FundVault": {
+        "GOVERNOR": ("setGate", "setDealingInterval", "setCustodian"),
+        "NAV_AGENT": ("strike",),
+        "FUND_MANAGER": ("investCash",),
+    },
 }
 
 

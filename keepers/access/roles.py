@@ -9,5 +9,7 @@ ROLE_IDS: dict[str, int] = {
     "COMPLIANCE_KEEPER": 5,
     "PRICE_REPORTER": 6,
     "EXECUTOR": 7,
+    "NAV_AGENT": 8,
+    "FUND_MANAGER": 9,
 }
 ROLE_NAMES: dict[int, str] = {role_id: name for name, role_id in ROLE_IDS.items()}

@@ -3,7 +3,8 @@
 day counts and accrued interest computed with QuantLib and their on-chain encodings (`schedule`,
 the off-chain twin of `contracts/lifecycle/DayCount.sol`), the instrument registry's and the
 settlement assets' vocabulary with the ISIN and CUSIP check digits (`instruments`, no chain access)
-and the domain's deploy steps (`deploy`).
+and the domain's deploy steps (`deploy`: the registry and the settlement assets; `fund_deploy`: a
+fund's ERC-7540 dealing vault).
 
 Other domains, the CLI and the demo import the names below from `keepers.lifecycle` only (loaded
 on first use: QuantLib is imported then, not when the CLI starts)."""
@@ -22,6 +23,13 @@ if TYPE_CHECKING:
         issuer_steps,
         list_settlement_assets,
         settlement_asset_steps,
+    )
+    from keepers.lifecycle.fund_deploy import (
+        FUND_VAULT,
+        deploy_fund_vault,
+        investment_minimum_steps,
+        next_cutoff,
+        set_investment_minimums,
     )
     from keepers.lifecycle.instruments import (
         ALL_OPERATIONS,
@@ -107,6 +115,14 @@ _MODULES = {
         "issuer_steps",
         "list_settlement_assets",
         "settlement_asset_steps",
+    ),
+    # A fund's dealing vault (FundVault) and the share engine's subscription minimums.
+    "fund_deploy": (
+        "FUND_VAULT",
+        "deploy_fund_vault",
+        "investment_minimum_steps",
+        "next_cutoff",
+        "set_investment_minimums",
     ),
 }
 _PUBLIC = {name: module for module, names in _MODULES.items() for name in names}

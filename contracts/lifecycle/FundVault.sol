@@ -1,0 +1,774 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity ^0.8.24;
+
+import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {IFundNavSource, IFundVault} from "../../interfaces/IFundVault.sol";
+import {IERC7540Deposit, IERC7540Operator, IERC7540Redeem, IERC7575} from "../../interfaces/erc7540/IERC7540.sol";
+import {ISecurityToken} from "../../interfaces/ISecurityToken.sol";
+import {IComplianceEngine} from "../../interfaces/IComplianceEngine.sol";
+import {BPS} from "../libraries/Constants.sol";
+import {DealingMath} from "./DealingMath.sol";
+import {AccrualWord, Claim, Dealing, FundWords, Late, Position, StrikeWord} from "./FundWords.sol";
+
+/// @title FundVault
+/// @notice ERC-7540 subscriptions and redemptions at the next NAV over one SecurityToken share
+/// class, with dealing periods, a redemption gate with pro-rata carry, and O(1) strikes and claims.
+/// @dev Everything the vault knows is in the words below (FundWords): the open period, the late
+/// requests and settings, the reserved cash, and per controller one position and two claims; per
+/// struck period two words (its NAV and the queue after it); per closed era-and-scale one sum.
+contract FundVault is IFundVault, AccessManaged, ReentrancyGuardTransient {
+    using SafeERC20 for IERC20;
+
+    /// @notice Bounds of `dealingInterval`.
+    uint256 public constant MIN_DEALING_INTERVAL = 1 hours;
+    uint256 public constant MAX_DEALING_INTERVAL = 366 days;
+    /// @notice Largest pending amount per controller and per period total (storage width).
+    uint256 internal constant MAX_AMOUNT = type(uint96).max;
+    /// @notice Largest claimable amount per controller (storage width).
+    uint256 internal constant MAX_CLAIM = type(uint128).max;
+    /// @notice Token decimals the fixed-point range supports.
+    uint8 internal constant MAX_DECIMALS = 36;
+
+    ISecurityToken internal immutable SHARE;
+    IERC20 internal immutable ASSET;
+    IFundNavSource internal immutable NAV_SOURCE;
+    uint256 internal immutable INSTRUMENT_ID;
+    /// @dev 10**asset decimals.
+    uint256 internal immutable ASSET_UNIT;
+    /// @dev 10**share decimals * 1e18 (a NAV is 18-decimal per whole share).
+    uint256 internal immutable SHARE_SCALE;
+
+    Dealing private _dealing;
+    Late private _late;
+    uint256 private _reserved;
+    address private _custodian;
+    mapping(address controller => Position) private _positions;
+    mapping(address controller => Claim) private _depositClaims;
+    mapping(address controller => Claim) private _redeemClaims;
+    mapping(address controller => mapping(address operator => bool)) private _operators;
+    /// @dev Per struck period: its NAV, and the redemption queue after its strike (period 0: the start).
+    mapping(uint256 period => StrikeWord) private _strikes;
+    mapping(uint256 period => AccrualWord) private _accruals;
+    /// @dev Final A of each closed era-and-scale, keyed `era << 32 | scale`.
+    mapping(uint256 eraScale => uint256) private _closedA;
+
+    /// @param firstCutoff Cut-off of period 1 (in the future).
+    constructor(
+        address authority,
+        ISecurityToken share_,
+        IERC20 asset_,
+        IFundNavSource navSource_,
+        uint256 instrumentId_,
+        uint256 firstCutoff,
+        uint32 interval,
+        uint16 gateBps_
+    ) AccessManaged(authority) {
+        if (address(share_) == address(0) || address(asset_) == address(0) || address(navSource_) == address(0)) {
+            revert ZeroAddress();
+        }
+        uint8 assetDecimals = IERC20Metadata(address(asset_)).decimals();
+        uint8 shareDecimals = share_.decimals();
+        if (assetDecimals > MAX_DECIMALS) revert UnsupportedDecimals(address(asset_), assetDecimals);
+        if (shareDecimals > MAX_DECIMALS) revert UnsupportedDecimals(address(share_), shareDecimals);
+        _checkInterval(interval);
+        _checkGate(gateBps_);
+        if (firstCutoff <= block.timestamp || firstCutoff > type(uint32).max) {
+            revert CutoffPassed(1, firstCutoff);
+        }
+        SHARE = share_;
+        ASSET = asset_;
+        NAV_SOURCE = navSource_;
+        INSTRUMENT_ID = instrumentId_;
+        ASSET_UNIT = 10 ** assetDecimals;
+        SHARE_SCALE = 10 ** shareDecimals * DealingMath.NAV_UNIT;
+        _dealing = FundWords.toDealing(1, firstCutoff, 0, 0);
+        _late = Late.wrap(0).withGateBps(gateBps_).withInterval(interval);
+        _strikes[0] = FundWords.toStrikeWord(DealingMath.ONE, 0, 0);
+        emit GateSet(0, gateBps_);
+        emit DealingIntervalSet(0, interval);
+    }
+
+    // ================================================================ governance
+
+    /// @inheritdoc IFundVault
+    function setGate(uint16 bps) external restricted {
+        _checkGate(bps);
+        Late late = _late;
+        _late = late.withGateBps(bps);
+        emit GateSet(late.gateBps(), bps);
+    }
+
+    /// @inheritdoc IFundVault
+    function setDealingInterval(uint32 interval) external restricted {
+        _checkInterval(interval);
+        Late late = _late;
+        _late = late.withInterval(interval);
+        emit DealingIntervalSet(late.interval(), interval);
+    }
+
+    /// @inheritdoc IFundVault
+    function setCustodian(address next) external restricted {
+        address previous = _custodian;
+        _custodian = next;
+        emit CustodianSet(previous, next);
+    }
+
+    // ================================================================ NAV agent
+
+    /// @inheritdoc IFundVault
+    function strike() external restricted nonReentrant returns (uint256 period, uint256 nav18) {
+        Dealing dealing_ = _dealing;
+        period = dealing_.period();
+        uint256 cutoff = dealing_.cutoff();
+        if (block.timestamp < cutoff) revert StrikeBeforeCutoff(period, cutoff, block.timestamp);
+        // The NAV is this strike's input: the registry (immutable, the protocol's own) records the
+        // checkpoint and answers; nothing here is written yet, and the guard above stops re-entry.
+        nav18 = NAV_SOURCE.strikeNav(INSTRUMENT_ID);
+        if (nav18 == 0 || nav18 > DealingMath.MAX_NAV) revert NavOutOfRange(nav18, DealingMath.MAX_NAV);
+        Late late = _late;
+        uint256 pending = dealing_.redemptions();
+        uint256 reserved;
+        uint256 fulfilled;
+        uint256 reserve;
+        if (pending != 0) {
+            reserved = _reserved;
+            fulfilled = Math.min(pending, _redeemable(late, reserved, nav18));
+            // Rounded up: the claims of this strike (each rounded down) never exceed it.
+            reserve = DealingMath.assetsFor(fulfilled * nav18, ASSET_UNIT, SHARE_SCALE, Math.Rounding.Ceil);
+        }
+        DealingMath.Queue memory before = _queueAt(period - 1);
+        (DealingMath.Queue memory next, bool closed, uint256 closedA) =
+            DealingMath.fulfil(before, pending, fulfilled, nav18);
+        uint256 nextCutoff = _nextCutoff(cutoff, late.interval());
+
+        if (closed) _closedA[_eraScale(before.era, before.scale)] = closedA;
+        _strikes[period] = FundWords.toStrikeWord(next.c, nav18, next.era);
+        _accruals[period] = FundWords.toAccrualWord(next.a, next.scale);
+        if (reserve != 0) _reserved = reserved + reserve;
+        // No underflow: fulfilled <= pending. No overflow of 96 bits: the carried and late shares
+        // are all in the vault's escrow, below the token's supply bound (2^96 - 1); the late
+        // deposits were bounded when requested.
+        _dealing =
+            FundWords.toDealing(period + 1, nextCutoff, late.deposits(), pending - fulfilled + late.redemptions());
+        if (late.deposits() | late.redemptions() != 0) _late = late.withRequests(0, 0);
+
+        uint256 deposits = dealing_.deposits();
+        emit PeriodStruck(
+            period,
+            nav18,
+            deposits,
+            DealingMath.sharesFor(deposits, nav18, ASSET_UNIT, SHARE_SCALE),
+            pending,
+            fulfilled,
+            reserve,
+            nextCutoff
+        );
+        // The period's fulfilled shares leave the escrow through the engine's ledger.
+        if (fulfilled != 0) SHARE.burn(address(this), fulfilled);
+    }
+
+    // ================================================================ issuer
+
+    /// @inheritdoc IFundVault
+    function investCash(uint256 assets) external restricted nonReentrant {
+        address to = _custodian;
+        if (to == address(0)) revert NoCustodian();
+        uint256 free = freeCash();
+        if (assets > free) revert InsufficientFreeCash(assets, free);
+        // No underflow: assets <= free checked above.
+        emit CashInvested(to, assets, free - assets);
+        ASSET.safeTransfer(to, assets);
+    }
+
+    /// @inheritdoc IFundVault
+    function returnCash(uint256 assets) external nonReentrant {
+        if (assets == 0) revert ZeroAmount();
+        emit CashReturned(msg.sender, assets);
+        ASSET.safeTransferFrom(msg.sender, address(this), assets);
+    }
+
+    // ================================================================ operators
+
+    /// @inheritdoc IERC7540Operator
+    function setOperator(address operator, bool approved) external returns (bool) {
+        if (operator == msg.sender) revert SelfOperator(msg.sender);
+        _operators[msg.sender][operator] = approved;
+        emit OperatorSet(msg.sender, operator, approved);
+        return true;
+    }
+
+    // ================================================================ requests
+
+    /// @inheritdoc IERC7540Deposit
+    function requestDeposit(uint256 assets, address controller, address owner)
+        external
+        nonReentrant
+        returns (uint256 requestId)
+    {
+        _requireOwnerOrOperator(owner);
+        if (assets == 0) revert ZeroAmount();
+        if (controller == address(0)) revert ZeroAddress();
+        _requireDealing();
+        Dealing dealing_ = _dealing;
+        (uint256 target, bool late) = _requestPeriod(dealing_);
+        Position position = _positions[controller];
+        uint256 pending = position.depositAssets();
+        Claim claim;
+        bool settled;
+        if (pending != 0 && position.depositPeriod() != target) {
+            // An earlier period's request: struck (it becomes claimable) or still waiting for its strike.
+            uint256 nav18 = _strikes[position.depositPeriod()].nav();
+            if (nav18 == 0) revert PendingInEarlierPeriod(controller, position.depositPeriod(), target);
+            claim = _addClaim(
+                _depositClaims[controller], pending, DealingMath.sharesFor(pending, nav18, ASSET_UNIT, SHARE_SCALE)
+            );
+            (pending, settled) = (0, true);
+        }
+        _checkMinimum(controller, assets, pending != 0 || settled);
+        uint256 total = pending + assets;
+        if (total > MAX_AMOUNT) revert AmountTooLarge(total, MAX_AMOUNT);
+
+        _positions[controller] = position.withDeposit(total, target);
+        if (settled) _depositClaims[controller] = claim;
+        if (late) {
+            Late lateWord = _late;
+            _late = lateWord.withRequests(_bounded(lateWord.deposits() + assets), lateWord.redemptions());
+        } else {
+            _dealing = FundWords.toDealing(
+                dealing_.period(), dealing_.cutoff(), _bounded(dealing_.deposits() + assets), dealing_.redemptions()
+            );
+        }
+        emit DepositRequest(controller, owner, 0, msg.sender, assets);
+        ASSET.safeTransferFrom(owner, address(this), assets);
+        return 0;
+    }
+
+    /// @inheritdoc IERC7540Redeem
+    function requestRedeem(uint256 shares, address controller, address owner)
+        external
+        nonReentrant
+        returns (uint256 requestId)
+    {
+        _requireOwnerOrOperator(owner);
+        if (shares == 0) revert ZeroAmount();
+        if (controller == address(0)) revert ZeroAddress();
+        _requireDealing();
+        Dealing dealing_ = _dealing;
+        (uint256 target, bool late) = _requestPeriod(dealing_);
+        (Position position, bool settled, uint256 servedShares, uint256 servedAssets) =
+            _settleRedeem(controller, dealing_.period() - 1);
+        uint256 pending = position.redeemShares();
+        if (pending != 0 && position.redeemPeriod() != target) {
+            revert PendingInEarlierPeriod(controller, position.redeemPeriod(), target);
+        }
+        uint256 total = pending + shares;
+        if (total > MAX_AMOUNT) revert AmountTooLarge(total, MAX_AMOUNT);
+
+        _positions[controller] = position.withRedeem(total, target);
+        if (settled) _redeemClaims[controller] = _addClaim(_redeemClaims[controller], servedAssets, servedShares);
+        if (late) {
+            Late lateWord = _late;
+            _late = lateWord.withRequests(lateWord.deposits(), _bounded(lateWord.redemptions() + shares));
+        } else {
+            _dealing = FundWords.toDealing(
+                dealing_.period(), dealing_.cutoff(), dealing_.deposits(), _bounded(dealing_.redemptions() + shares)
+            );
+        }
+        emit RedeemRequest(controller, owner, 0, msg.sender, shares);
+        // The escrow: a rule-checked transfer owner -> vault (the owner approved the vault).
+        SHARE.transferFrom(owner, address(this), shares);
+        return 0;
+    }
+
+    /// @inheritdoc IFundVault
+    function cancelDepositRequest(address controller, address receiver) external nonReentrant returns (uint256 assets) {
+        _requireControllerOrOperator(controller);
+        Position position = _positions[controller];
+        assets = position.depositAssets();
+        uint256 period = position.depositPeriod();
+        // A struck request is claimable, not pending.
+        if (assets == 0 || _strikes[period].nav() != 0) revert NothingPending(controller);
+        Dealing dealing_ = _dealing;
+        bool late = period != dealing_.period();
+        _requireCancellable(late, dealing_);
+
+        _positions[controller] = position.withDeposit(0, period);
+        // No underflow: the period totals include every pending request.
+        if (late) {
+            Late lateWord = _late;
+            _late = lateWord.withRequests(lateWord.deposits() - assets, lateWord.redemptions());
+        } else {
+            _dealing = FundWords.toDealing(
+                dealing_.period(), dealing_.cutoff(), dealing_.deposits() - assets, dealing_.redemptions()
+            );
+        }
+        emit DepositRequestCancelled(controller, receiver, msg.sender, assets);
+        ASSET.safeTransfer(receiver, assets);
+    }
+
+    /// @inheritdoc IFundVault
+    function cancelRedeemRequest(address controller, address receiver) external nonReentrant returns (uint256 shares) {
+        _requireControllerOrOperator(controller);
+        Dealing dealing_ = _dealing;
+        (Position position, bool settled, uint256 servedShares, uint256 servedAssets) =
+            _settleRedeem(controller, dealing_.period() - 1);
+        shares = position.redeemShares();
+        if (shares == 0) revert NothingPending(controller);
+        bool late = position.redeemPeriod() != dealing_.period();
+        _requireCancellable(late, dealing_);
+
+        _positions[controller] = position.withRedeem(0, position.redeemPeriod());
+        if (settled) _redeemClaims[controller] = _addClaim(_redeemClaims[controller], servedAssets, servedShares);
+        // No underflow: a request's computed pending part is at most its exact share of the total.
+        if (late) {
+            Late lateWord = _late;
+            _late = lateWord.withRequests(lateWord.deposits(), lateWord.redemptions() - shares);
+        } else {
+            _dealing = FundWords.toDealing(
+                dealing_.period(), dealing_.cutoff(), dealing_.deposits(), dealing_.redemptions() - shares
+            );
+        }
+        emit RedeemRequestCancelled(controller, receiver, msg.sender, shares);
+        // A rule-checked transfer vault -> receiver.
+        SHARE.transfer(receiver, shares);
+    }
+
+    // ================================================================ claims
+
+    /// @inheritdoc IERC7575
+    function deposit(uint256 assets, address receiver) external returns (uint256 shares) {
+        return deposit(assets, receiver, msg.sender);
+    }
+
+    /// @inheritdoc IERC7540Deposit
+    function deposit(uint256 assets, address receiver, address controller)
+        public
+        nonReentrant
+        returns (uint256 shares)
+    {
+        _requireControllerOrOperator(controller);
+        (Position position, Claim claim, bool settled) = _settledDepositClaim(controller);
+        uint256 claimable = claim.assets();
+        if (assets > claimable) revert ExceedsClaimable(controller, assets, claimable);
+        shares = assets == claimable ? claim.shares() : Math.mulDiv(claim.shares(), assets, claimable);
+
+        if (settled) _positions[controller] = position;
+        // No underflow: assets <= claimable and shares <= claim.shares() (rounded down).
+        _depositClaims[controller] = FundWords.toClaim(claimable - assets, claim.shares() - shares);
+        emit Deposit(controller, receiver, assets, shares);
+        // A mint through the engine: `receiver` must be an investor it admits.
+        if (shares != 0) SHARE.mint(receiver, shares);
+    }
+
+    /// @inheritdoc IERC7575
+    function mint(uint256 shares, address receiver) external returns (uint256 assets) {
+        return mint(shares, receiver, msg.sender);
+    }
+
+    /// @inheritdoc IERC7540Deposit
+    function mint(uint256 shares, address receiver, address controller) public nonReentrant returns (uint256 assets) {
+        _requireControllerOrOperator(controller);
+        (Position position, Claim claim, bool settled) = _settledDepositClaim(controller);
+        uint256 claimable = claim.shares();
+        if (shares > claimable) revert ExceedsClaimable(controller, shares, claimable);
+        // Rounded up: a partial mint uses at least its share of the claim's assets.
+        assets =
+            shares == claimable ? claim.assets() : Math.mulDiv(claim.assets(), shares, claimable, Math.Rounding.Ceil);
+
+        if (settled) _positions[controller] = position;
+        // No underflow: assets <= claim.assets() (shares < claimable in the rounded-up case).
+        _depositClaims[controller] = FundWords.toClaim(claim.assets() - assets, claimable - shares);
+        emit Deposit(controller, receiver, assets, shares);
+        if (shares != 0) SHARE.mint(receiver, shares);
+    }
+
+    /// @inheritdoc IERC7575
+    /// @dev ERC-7540: the third argument is the controller.
+    function withdraw(uint256 assets, address receiver, address controller)
+        external
+        nonReentrant
+        returns (uint256 shares)
+    {
+        _requireControllerOrOperator(controller);
+        (Position position, Claim claim, bool settled) = _settledRedeemClaim(controller);
+        uint256 claimable = claim.assets();
+        if (assets > claimable) revert ExceedsClaimable(controller, assets, claimable);
+        // Rounded up: a partial withdrawal uses at least its share of the claim's shares.
+        shares =
+            assets == claimable ? claim.shares() : Math.mulDiv(claim.shares(), assets, claimable, Math.Rounding.Ceil);
+        _payRedemption(controller, receiver, position, settled, claim, assets, shares);
+    }
+
+    /// @inheritdoc IERC7575
+    /// @dev ERC-7540: the third argument is the controller.
+    function redeem(uint256 shares, address receiver, address controller)
+        external
+        nonReentrant
+        returns (uint256 assets)
+    {
+        _requireControllerOrOperator(controller);
+        (Position position, Claim claim, bool settled) = _settledRedeemClaim(controller);
+        uint256 claimable = claim.shares();
+        if (shares > claimable) revert ExceedsClaimable(controller, shares, claimable);
+        assets = shares == claimable ? claim.assets() : Math.mulDiv(claim.assets(), shares, claimable);
+        _payRedemption(controller, receiver, position, settled, claim, assets, shares);
+    }
+
+    // ================================================================ views: ERC-7540
+
+    /// @inheritdoc IERC7540Operator
+    function isOperator(address controller, address operator) external view returns (bool) {
+        return _operators[controller][operator];
+    }
+
+    /// @inheritdoc IERC7540Deposit
+    /// @dev Every request is requestId 0 (aggregated per controller); `requestId` is not read.
+    function pendingDepositRequest(uint256, address controller) external view returns (uint256) {
+        Position position = _positions[controller];
+        return _strikes[position.depositPeriod()].nav() == 0 ? position.depositAssets() : 0;
+    }
+
+    /// @inheritdoc IERC7540Deposit
+    function claimableDepositRequest(uint256, address controller) external view returns (uint256) {
+        (, Claim claim,) = _settledDepositClaim(controller);
+        return claim.assets();
+    }
+
+    /// @inheritdoc IERC7540Redeem
+    function pendingRedeemRequest(uint256, address controller) external view returns (uint256) {
+        (Position position,,,) = _settleRedeem(controller, _dealing.period() - 1);
+        return position.redeemShares();
+    }
+
+    /// @inheritdoc IERC7540Redeem
+    function claimableRedeemRequest(uint256, address controller) external view returns (uint256) {
+        (, Claim claim,) = _settledRedeemClaim(controller);
+        return claim.shares();
+    }
+
+    // ================================================================ views: ERC-4626 / ERC-7575
+
+    /// @inheritdoc IERC7575
+    function asset() external view returns (address) {
+        return address(ASSET);
+    }
+
+    /// @inheritdoc IERC7575
+    function share() external view returns (address) {
+        return address(SHARE);
+    }
+
+    /// @inheritdoc IERC7575
+    /// @dev The share supply at the last struck NAV (0 before the first strike).
+    function totalAssets() external view returns (uint256) {
+        return convertToAssets(SHARE.totalSupply());
+    }
+
+    /// @inheritdoc IERC7575
+    /// @dev At the last struck NAV, rounded down (0 before the first strike): an estimate only,
+    /// requests deal at the next NAV.
+    function convertToShares(uint256 assets) public view returns (uint256) {
+        uint256 nav18 = _lastNav();
+        return nav18 == 0 ? 0 : DealingMath.sharesFor(assets, nav18, ASSET_UNIT, SHARE_SCALE);
+    }
+
+    /// @inheritdoc IERC7575
+    /// @dev At the last struck NAV, rounded down (0 before the first strike).
+    function convertToAssets(uint256 shares) public view returns (uint256) {
+        return DealingMath.assetsFor(shares * _lastNav(), ASSET_UNIT, SHARE_SCALE, Math.Rounding.Floor);
+    }
+
+    /// @inheritdoc IERC7575
+    /// @dev The controller's claimable deposit assets (ERC-7540).
+    function maxDeposit(address controller) external view returns (uint256) {
+        (, Claim claim,) = _settledDepositClaim(controller);
+        return claim.assets();
+    }
+
+    /// @inheritdoc IERC7575
+    /// @dev The controller's claimable deposit shares (ERC-7540).
+    function maxMint(address controller) external view returns (uint256) {
+        (, Claim claim,) = _settledDepositClaim(controller);
+        return claim.shares();
+    }
+
+    /// @inheritdoc IERC7575
+    /// @dev The controller's claimable redemption assets (ERC-7540).
+    function maxWithdraw(address controller) external view returns (uint256) {
+        (, Claim claim,) = _settledRedeemClaim(controller);
+        return claim.assets();
+    }
+
+    /// @inheritdoc IERC7575
+    /// @dev The controller's claimable redemption shares (ERC-7540).
+    function maxRedeem(address controller) external view returns (uint256) {
+        (, Claim claim,) = _settledRedeemClaim(controller);
+        return claim.shares();
+    }
+
+    /// @inheritdoc IERC7575
+    function previewDeposit(uint256) external pure returns (uint256) {
+        revert AsyncFlow();
+    }
+
+    /// @inheritdoc IERC7575
+    function previewMint(uint256) external pure returns (uint256) {
+        revert AsyncFlow();
+    }
+
+    /// @inheritdoc IERC7575
+    function previewWithdraw(uint256) external pure returns (uint256) {
+        revert AsyncFlow();
+    }
+
+    /// @inheritdoc IERC7575
+    function previewRedeem(uint256) external pure returns (uint256) {
+        revert AsyncFlow();
+    }
+
+    /// @inheritdoc IERC165
+    function supportsInterface(bytes4 interfaceId) external pure returns (bool) {
+        return interfaceId == type(IERC7540Operator).interfaceId || interfaceId == type(IERC7540Deposit).interfaceId
+            || interfaceId == type(IERC7540Redeem).interfaceId || interfaceId == type(IERC7575).interfaceId
+            || interfaceId == type(IERC165).interfaceId;
+    }
+
+    // ================================================================ views: dealing
+
+    /// @inheritdoc IFundVault
+    function navSource() external view returns (IFundNavSource, uint256) {
+        return (NAV_SOURCE, INSTRUMENT_ID);
+    }
+
+    /// @inheritdoc IFundVault
+    function dealing() external view returns (uint256, uint256, uint256, uint256, uint256, uint256) {
+        (Dealing dealing_, Late late) = (_dealing, _late);
+        return (
+            dealing_.period(),
+            dealing_.cutoff(),
+            dealing_.deposits(),
+            dealing_.redemptions(),
+            late.deposits(),
+            late.redemptions()
+        );
+    }
+
+    /// @inheritdoc IFundVault
+    function strikeOf(uint256 period)
+        external
+        view
+        returns (uint256 nav18, uint256 c, uint256 a, uint256 era, uint256 scale)
+    {
+        (StrikeWord s, AccrualWord w) = (_strikes[period], _accruals[period]);
+        return (s.nav(), s.c(), w.a(), s.era(), w.scale());
+    }
+
+    /// @inheritdoc IFundVault
+    function reservedAssets() external view returns (uint256) {
+        return _reserved;
+    }
+
+    /// @inheritdoc IFundVault
+    function freeCash() public view returns (uint256) {
+        uint256 held = _dealing.deposits() + _late.deposits() + _reserved;
+        uint256 balance = ASSET.balanceOf(address(this));
+        return balance > held ? balance - held : 0;
+    }
+
+    /// @inheritdoc IFundVault
+    function gateBps() external view returns (uint256) {
+        return _late.gateBps();
+    }
+
+    /// @inheritdoc IFundVault
+    function dealingInterval() external view returns (uint256) {
+        return _late.interval();
+    }
+
+    /// @inheritdoc IFundVault
+    function custodian() external view returns (address) {
+        return _custodian;
+    }
+
+    // ================================================================ internal
+
+    /// @dev The period a request made now joins: the open one before its cut-off, else the next.
+    function _requestPeriod(Dealing dealing_) internal view returns (uint256 target, bool late) {
+        late = block.timestamp >= dealing_.cutoff();
+        target = late ? dealing_.period() + 1 : dealing_.period();
+    }
+
+    /// @dev The controller's position and claimable deposit with a struck pending deposit moved
+    /// into the claim (not stored).
+    function _settledDepositClaim(address controller)
+        internal
+        view
+        returns (Position position, Claim claim, bool settled)
+    {
+        position = _positions[controller];
+        claim = _depositClaims[controller];
+        uint256 pending = position.depositAssets();
+        if (pending == 0) return (position, claim, false);
+        uint256 nav18 = _strikes[position.depositPeriod()].nav();
+        if (nav18 == 0) return (position, claim, false);
+        claim = _addClaim(claim, pending, DealingMath.sharesFor(pending, nav18, ASSET_UNIT, SHARE_SCALE));
+        // The period stays: the slot is never zeroed, so a later request rewrites it (no new slot).
+        return (position.withDeposit(0, position.depositPeriod()), claim, true);
+    }
+
+    /// @dev The controller's position and claimable redemption with the served part of its
+    /// pending redemption moved into the claim (not stored).
+    function _settledRedeemClaim(address controller)
+        internal
+        view
+        returns (Position position, Claim claim, bool settled)
+    {
+        uint256 servedShares;
+        uint256 servedAssets;
+        (position, settled, servedShares, servedAssets) = _settleRedeem(controller, _dealing.period() - 1);
+        claim = _redeemClaims[controller];
+        if (settled) claim = _addClaim(claim, servedAssets, servedShares);
+    }
+
+    /// @dev The controller's redemption request seen after strike `lastStruck` (O(1)): what was
+    /// served since it entered (shares, and assets rounded down) and the position with what is
+    /// still pending re-entered in the open period (`lastStruck + 1`).
+    function _settleRedeem(address controller, uint256 lastStruck)
+        internal
+        view
+        returns (Position position, bool settled, uint256 servedShares, uint256 servedAssets)
+    {
+        position = _positions[controller];
+        uint256 shares = position.redeemShares();
+        uint256 entryPeriod = position.redeemPeriod();
+        if (shares == 0 || entryPeriod > lastStruck) return (position, false, 0, 0);
+        DealingMath.Queue memory entry = _queueAt(entryPeriod - 1);
+        DealingMath.Queue memory current = _queueAt(lastStruck);
+        uint256 distance = DealingMath.distance(entry, current);
+        uint256 closedAt;
+        uint256 closedAfter;
+        if (distance != 0) {
+            uint256 key = _eraScale(entry.era, entry.scale);
+            closedAt = _closedA[key];
+            if (distance == 2) closedAfter = _closedA[key + 1];
+        }
+        (uint256 remaining, uint256 navShares) = DealingMath.progress(shares, entry, current, closedAt, closedAfter);
+        // No underflow: remaining <= shares (C only decreases within a scale; see DealingMath).
+        servedShares = shares - remaining;
+        servedAssets = DealingMath.assetsFor(navShares, ASSET_UNIT, SHARE_SCALE, Math.Rounding.Floor);
+        // Served in full: the period stays (the slot is never zeroed). Else what is pending is in
+        // the open period's queue and re-enters it: its entry state is the last strike's.
+        position = position.withRedeem(remaining, remaining == 0 ? entryPeriod : lastStruck + 1);
+        settled = true;
+    }
+
+    function _payRedemption(
+        address controller,
+        address receiver,
+        Position position,
+        bool settled,
+        Claim claim,
+        uint256 assets,
+        uint256 shares
+    ) internal {
+        if (settled) _positions[controller] = position;
+        // No underflow: assets and shares are at most the claim's (checked or rounded within it).
+        _redeemClaims[controller] = FundWords.toClaim(claim.assets() - assets, claim.shares() - shares);
+        // No underflow: the reserve covers every claim (rounded up per strike, claims rounded down).
+        _reserved -= assets;
+        emit Withdraw(msg.sender, receiver, controller, assets, shares);
+        if (assets != 0) ASSET.safeTransfer(receiver, assets);
+    }
+
+    /// @dev The redemption queue after strike `period` (period 0: before any strike).
+    function _queueAt(uint256 period) internal view returns (DealingMath.Queue memory) {
+        (StrikeWord s, AccrualWord w) = (_strikes[period], _accruals[period]);
+        return DealingMath.Queue(s.c(), w.a(), s.era(), w.scale());
+    }
+
+    /// @dev Shares a strike can redeem: the gate on the share supply, and what the free cash buys
+    /// (this period's deposits become the fund's now; later ones and the reserve are not free).
+    /// Ungated, the supply is not read: the queue is escrowed shares, never above it.
+    function _redeemable(Late late, uint256 reserved, uint256 nav18) internal view returns (uint256) {
+        uint256 bps = late.gateBps();
+        uint256 gate = bps == BPS ? type(uint256).max : Math.mulDiv(SHARE.totalSupply(), bps, BPS);
+        uint256 held = late.deposits() + reserved;
+        uint256 balance = ASSET.balanceOf(address(this));
+        uint256 free = balance > held ? balance - held : 0;
+        return Math.min(gate, DealingMath.sharesFor(free, nav18, ASSET_UNIT, SHARE_SCALE));
+    }
+
+    /// @dev The first `cutoff + k * interval` (k >= 1) after now.
+    function _nextCutoff(uint256 cutoff, uint256 interval) internal view returns (uint256 next) {
+        next = cutoff + interval;
+        if (next <= block.timestamp) next += ((block.timestamp - next) / interval + 1) * interval;
+        next = SafeCast.toUint32(next); // A cut-off after 2106 reverts (the Dealing word's 32 bits).
+    }
+
+    function _lastNav() internal view returns (uint256) {
+        return _strikes[_dealing.period() - 1].nav();
+    }
+
+    function _checkMinimum(address controller, uint256 assets, bool investedHere) internal view {
+        (uint256 minInitial, uint256 minSubsequent, bool verified, bool holds) =
+            IComplianceEngine(SHARE.compliance()).subscriptionTerms(controller);
+        if (!verified) revert ControllerNotVerified(controller);
+        bool initial = !holds && !investedHere && Claim.unwrap(_depositClaims[controller]) == 0;
+        uint256 minimum = initial ? minInitial : minSubsequent;
+        if (assets < minimum) revert BelowMinimumInvestment(controller, assets, minimum, initial);
+    }
+
+    function _requireCancellable(bool late, Dealing dealing_) internal view {
+        // A late request's period (the next) has not reached its cut-off: the strike sets it.
+        if (late || block.timestamp < dealing_.cutoff()) return;
+        if (NAV_SOURCE.isDealing(INSTRUMENT_ID)) revert CutoffPassed(dealing_.period(), dealing_.cutoff());
+    }
+
+    function _requireDealing() internal view {
+        if (!NAV_SOURCE.isDealing(INSTRUMENT_ID)) revert NotDealing(INSTRUMENT_ID);
+    }
+
+    function _requireOwnerOrOperator(address owner) internal view {
+        if (msg.sender != owner && !_operators[owner][msg.sender]) revert NotOwnerOrOperator(msg.sender, owner);
+    }
+
+    function _requireControllerOrOperator(address controller) internal view {
+        if (msg.sender != controller && !_operators[controller][msg.sender]) {
+            revert NotControllerOrOperator(msg.sender, controller);
+        }
+    }
+
+    function _addClaim(Claim claim, uint256 assets, uint256 shares) internal pure returns (Claim) {
+        uint256 totalAssets_ = claim.assets() + assets;
+        uint256 totalShares = claim.shares() + shares;
+        if (totalAssets_ > MAX_CLAIM) revert AmountTooLarge(totalAssets_, MAX_CLAIM);
+        if (totalShares > MAX_CLAIM) revert AmountTooLarge(totalShares, MAX_CLAIM);
+        return FundWords.toClaim(totalAssets_, totalShares);
+    }
+
+    function _bounded(uint256 total) internal pure returns (uint256) {
+        if (total > MAX_AMOUNT) revert AmountTooLarge(total, MAX_AMOUNT);
+        return total;
+    }
+
+    function _eraScale(uint256 era, uint256 scale) internal pure returns (uint256) {
+        return (era << 32) | scale;
+    }
+
+    function _checkGate(uint256 bps) internal pure {
+        if (bps == 0 || bps > BPS) revert GateOutOfRange(bps, BPS);
+    }
+
+    function _checkInterval(uint256 interval) internal pure {
+        if (interval < MIN_DEALING_INTERVAL || interval > MAX_DEALING_INTERVAL) {
+            revert IntervalOutOfRange(interval, MIN_DEALING_INTERVAL, MAX_DEALING_INTERVAL);
+        }
+    }
+}

@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity ^0.8.24;
+
+import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
+import {IERC7540Deposit, IERC7540Operator, IERC7540Redeem, IERC7575} from "./erc7540/IERC7540.sol";
+
+/// @title IFundNavSource
+/// @notice What a FundVault needs from the instrument registry: the NAV of its instrument, struck
+/// once per dealing period, and whether the instrument deals at all.
+/// @dev The InstrumentRegistry implements it (issue 17, item 1). Requirements on an implementation:
+/// - `strikeNav` records the NAV as a checkpoint (readable later by block) and returns it; it MUST
+///   revert when the instrument is not dealing or has no usable price (stale, out of bounds, moved
+///   more than its maximum per update), and SHOULD accept calls only from the instrument's fund
+///   vault (or its STRIKE operators): every call writes a checkpoint.
+/// - `isDealing` is true only while the instrument is active (not registered-only, suspended,
+///   matured or closed), and cheap: the vault reads it on every request.
+/// Warning: the vault trusts the NAV it is given within (0, 2^96); it does NOT check its move
+/// against the previous strike, its age or its source: the registry does (OracleRouter bounds,
+/// maximum move per update, staleness).
+interface IFundNavSource {
+    /// @notice Strikes the NAV of `instrumentId` now and records it as a checkpoint.
+    /// @return nav18 The value of one whole share in the instrument's currency, 18 decimals (> 0).
+    function strikeNav(uint256 instrumentId) external returns (uint256 nav18);
+
+    /// @notice Whether `instrumentId` accepts subscriptions, redemptions and strikes now.
+    function isDealing(uint256 instrumentId) external view returns (bool);
+}
+
+/// @title IFundVault
+/// @notice A fund's dealing desk: ERC-7540 asynchronous subscriptions and redemptions at the next
+/// NAV (forward pricing) over one share class of one instrument, settled in one ERC-20 asset.
+/// Investors request (`requestDeposit` locks assets, `requestRedeem` escrows shares); the NAV
+/// agent strikes each dealing period after its cut-off at the registry's NAV; investors then claim
+/// through the ERC-4626 calls (`deposit`/`mint` for shares, `redeem`/`withdraw` for assets).
+///
+/// The share token IS a SecurityToken (ERC-3643) with its own ComplianceEngine: the vault is its
+/// agent with MINT and BURN only, and every share movement passes the engine — the mint on a claim
+/// (receiver checked like any mint: verified, jurisdiction, class, holder caps, limits), the escrow
+/// transfer on `requestRedeem` (owner -> vault, a rule-checked transfer), the return on a
+/// cancellation (vault -> receiver), and the burn of the period's fulfilled shares at the strike
+/// (recorded in the engine's ledger). Nothing is allowed on an "is verified" look-up alone.
+/// The vault is itself a registered identity (it holds the escrowed shares): to the engine it is a
+/// holder like any other.
+///
+/// Dealing periods. Period `p` accepts requests until `cutoff(p)`; a request after it joins
+/// period `p + 1`, whose cut-off `strike()` sets (the next multiple of `dealingInterval` after the
+/// struck cut-off that lies in the future). `strike()` (role NAV_AGENT), once `now >= cutoff(p)`:
+/// takes the NAV from the source (`IFundNavSource.strikeNav`), prices all of period `p`'s
+/// deposits at it, fulfils the period's redemptions up to the gate and the free cash, burns the
+/// fulfilled shares, reserves their assets for the claims and opens period `p + 1`.
+///
+/// Redemption gate and carry. With `P` shares pending at the strike, the period fulfils
+/// `F = min(P, gate, shares the free cash buys)` with `gate = totalSupply * gateBps / 10_000`
+/// (the share supply before the burn, ≈ the same fraction of NAV), at ratio `r = F / P` for every
+/// pending share alike; `P - F` is carried to the next period, and again, until served: nobody
+/// starves. O(1) whatever the queue: per period the vault keeps the running product
+/// `C = prod(1 - r)` and the running sum `A = sum(C_prev * r * nav)`; a request of `s` shares that
+/// entered after period `e - 1` has, after period `q`, `s * C[q] / C[e-1]` shares still pending and
+/// earned `s * (A[q] - A[e-1]) / C[e-1]` (value in shares x NAV). An era restarts when a period
+/// clears its whole queue; `C` is rescaled by 2^64 when it falls below 2^63 (a scale), and a
+/// request spans at most one rescale exactly (beyond two its remainder is below 2^-64 of it and is
+/// treated as served, in the fund's favour). A strike and every claim cost the same for 1 and for
+/// 1,000 pending requests.
+///
+/// Requests are aggregated per controller (ERC-7540 `requestId` 0): a controller has at most one
+/// pending deposit and one pending redemption, each in one period. A new request first settles
+/// the controller's earlier one (the struck part becomes claimable, O(1)) and then adds to what
+/// is still pending, in the same period. After the cut-off of a period in which the controller
+/// still has something pending, a new request (which would join the next period) reverts
+/// `PendingInEarlierPeriod`: it waits for the strike.
+///
+/// Rounding never favours the investor: shares and assets paid round down, shares carried round
+/// down for the investor (the difference stays in the queue and is served, unowned), cash
+/// reserved for redemptions rounds up; so the claims never exceed what the vault holds for them
+/// (`reservedAssets() >=` the sum of claimable assets) and each investor receives at most its exact
+/// entitlement at the struck NAVs.
+///
+/// Cash. The vault's balance of `asset()` is: pending deposits (investors' until their strike),
+/// reserved cash (claimable redemptions, never leaves but to a claim), and free cash (the fund's).
+/// FUND_MANAGER moves free cash to the custodian GOVERNOR set (`investCash`); anyone brings it
+/// back (`returnCash`).
+///
+/// @dev Role mapping (deploy step keepers/lifecycle/fund_deploy.py): `strike` -> NAV_AGENT;
+/// `investCash` -> FUND_MANAGER; `setGate`, `setDealingInterval`, `setCustodian` -> GOVERNOR.
+/// ERC-165: ERC-7540 operator (0xe3bc4e65), asynchronous deposit (0xce3bbe50), asynchronous
+/// redemption (0x620ee8e4), ERC-7575 vault (0x2f0a18c5) and ERC-165 itself.
+/// Deviations from ERC-7540, on purpose:
+/// - `requestRedeem` from an address that is neither the owner nor its operator reverts
+///   `NotOwnerOrOperator`, even with an ERC-20 allowance over the owner's shares: an ERC-3643
+///   token gives a third party no way to spend an allowance through the vault. The owner approves
+///   the VAULT on the share token (`approve(vault, shares)`), and the escrow is that owner -> vault
+///   transfer, checked by the engine; an allowance to anyone else is not looked at.
+/// - The `preview*` functions revert (`AsyncFlow`), as ERC-7540 requires for asynchronous flows.
+/// - Cancellation (not in ERC-7540) is synchronous: `cancelDepositRequest` / `cancelRedeemRequest`
+///   return the pending part at once, before the cut-off of its period (or any time while the
+///   instrument does not deal).
+/// Warning: the vault's identity is an ordinary holder to the engine. Engine rules keyed on an
+/// identity apply to the vault's escrow: `maxBalance` / `maxBalanceBps` can refuse a redemption
+/// request (the queue would exceed them), `lockupAfterAcquisition` and the daily/monthly send
+/// limits can refuse a cancellation's return. Configure the engine with the vault in mind.
+/// Warning: the vault assumes it alone moves its escrow. A token agent's forced transfer or burn of
+/// the vault's shares, or a freeze of its wallet or identity (powers the vault does not hold; an
+/// issuer's agent or the sanctions keeper may), leaves the queue unbacked or immovable: requests,
+/// cancellations and the strike's burn then revert until it is undone.
+/// Warning: the asset must be a plain ERC-20 (no fee on transfer, no rebasing); the vault keeps
+/// pending and reserved amounts by count and reads its balance for the free cash.
+/// NOT in this contract (extension points, issue 17's later parts): instant subscription and
+/// redemption up to a liquidity buffer (would price at the last struck NAV through the same
+/// period totals), fees (would be taken where `strike` prices a period), several settlement assets
+/// (ERC-7575: one FundVault per asset over the same share token; the gate is per vault), dividends
+/// and coupons (the share token's income index), maturity (the registry's status: `isDealing`
+/// false stops requests and strikes, and opens cancellation).
+interface IFundVault is IERC7575, IERC7540Operator, IERC7540Deposit, IERC7540Redeem, IERC165 {
+    // ------------------------------------------------------------ errors
+    /// @notice `sender` is neither `controller` nor an operator `controller` approved.
+    error NotControllerOrOperator(address sender, address controller);
+    /// @notice `sender` is neither `owner` nor an operator `owner` approved.
+    error NotOwnerOrOperator(address sender, address owner);
+    /// @notice `setOperator` naming the caller itself.
+    error SelfOperator(address controller);
+    /// @notice The NAV source says the instrument does not deal now (suspended, matured, closed).
+    error NotDealing(uint256 instrumentId);
+    /// @notice The controller of a deposit request is not a verified investor of the registry.
+    error ControllerNotVerified(address controller);
+    /// @notice A deposit request below its jurisdiction's minimum (the share engine's table): the
+    /// initial minimum while the controller's identity holds no shares and has nothing pending or
+    /// claimable here, else the subsequent one.
+    error BelowMinimumInvestment(address controller, uint256 assets, uint256 minimum, bool initial);
+    error ZeroAmount();
+    /// @notice A pending amount or a period total would exceed its storage width (2^96 - 1).
+    error AmountTooLarge(uint256 amount, uint256 max);
+    /// @notice `controller` still has a request pending in `pendingPeriod` (not struck) and this
+    /// request would join `requestPeriod` (the cut-off has passed): wait for the strike.
+    error PendingInEarlierPeriod(address controller, uint256 pendingPeriod, uint256 requestPeriod);
+    /// @notice Nothing pending to cancel.
+    error NothingPending(address controller);
+    /// @notice The pending request belongs to `period`, whose cut-off has passed: it will be struck.
+    error CutoffPassed(uint256 period, uint256 cutoff);
+    /// @notice `strike()` before the period's cut-off.
+    error StrikeBeforeCutoff(uint256 period, uint256 cutoff, uint256 timestamp);
+    /// @notice The NAV source returned 0 or more than `max` (2^96 - 1).
+    error NavOutOfRange(uint256 nav18, uint256 max);
+    /// @notice A claim of more than the controller's claimable amount.
+    error ExceedsClaimable(address controller, uint256 requested, uint256 claimable);
+    /// @notice `preview*` on an asynchronous flow (ERC-7540: MUST revert).
+    error AsyncFlow();
+    error GateOutOfRange(uint256 gateBps, uint256 max);
+    error IntervalOutOfRange(uint256 interval, uint256 min, uint256 max);
+    /// @notice `investCash` of more than the free cash.
+    error InsufficientFreeCash(uint256 requested, uint256 free);
+    /// @notice `investCash` while GOVERNOR has set no custodian.
+    error NoCustodian();
+    error ZeroAddress();
+    /// @notice A token's `decimals()` above 36 (the vault's fixed-point range).
+    error UnsupportedDecimals(address token, uint8 decimals);
+
+    // ------------------------------------------------------------ events
+    /// @notice Period `period` struck at `nav18`: `depositAssets` subscribed for `depositShares`
+    /// (sum before per-investor rounding), `fulfilledShares` of `pendingShares` redeemed (burned)
+    /// for `reservedAssets`, the rest carried; the next period's cut-off is `nextCutoff`.
+    event PeriodStruck(
+        uint256 indexed period,
+        uint256 nav18,
+        uint256 depositAssets,
+        uint256 depositShares,
+        uint256 pendingShares,
+        uint256 fulfilledShares,
+        uint256 reservedAssets,
+        uint256 nextCutoff
+    );
+    event DepositRequestCancelled(address indexed controller, address indexed receiver, address sender, uint256 assets);
+    event RedeemRequestCancelled(address indexed controller, address indexed receiver, address sender, uint256 shares);
+    event GateSet(uint256 previousBps, uint256 nextBps);
+    event DealingIntervalSet(uint256 previous, uint256 next);
+    event CustodianSet(address previous, address next);
+    /// @notice Free cash sent to the custodian; `freeCashAfter` is what is left free.
+    event CashInvested(address indexed custodian, uint256 assets, uint256 freeCashAfter);
+    event CashReturned(address indexed from, uint256 assets);
+
+    // ------------------------------------------------------------ governance (GOVERNOR)
+    /// @notice Sets the redemption gate: at most `gateBps` / 10,000 of the share supply is redeemed
+    /// per period (10,000: no gate). From the next strike. Bounds: 1..10,000.
+    function setGate(uint16 gateBps) external;
+
+    /// @notice Sets the spacing of cut-offs, applied from the cut-off the next strike sets.
+    /// Bounds: MIN_DEALING_INTERVAL..MAX_DEALING_INTERVAL.
+    function setDealingInterval(uint32 interval) external;
+
+    /// @notice Sets where `investCash` sends free cash (zero: nowhere, investing stops).
+    function setCustodian(address custodian) external;
+
+    // ------------------------------------------------------------ NAV agent (NAV_AGENT)
+    /// @notice Strikes the current period (see the contract notice); reverts `StrikeBeforeCutoff`
+    /// before its cut-off and whatever the NAV source reverts with (not dealing, no price).
+    /// @dev Cost independent of the number of pending requests (a fixed set of slots).
+    /// @return period The period struck.
+    /// @return nav18 The NAV it was struck at.
+    function strike() external returns (uint256 period, uint256 nav18);
+
+    // ------------------------------------------------------------ issuer (FUND_MANAGER)
+    /// @notice Sends `assets` of free cash (not pending, not reserved) to the custodian.
+    function investCash(uint256 assets) external;
+
+    /// @notice Brings `assets` back from the caller (it approved the vault); they become free cash.
+    function returnCash(uint256 assets) external;
+
+    // ------------------------------------------------------------ investors
+    /// @notice Cancels `controller`'s pending deposit and sends its assets to `receiver`, before
+    /// the cut-off of its period (any time while the instrument does not deal).
+    /// @return assets The assets returned (all of the pending deposit).
+    function cancelDepositRequest(address controller, address receiver) external returns (uint256 assets);
+
+    /// @notice Cancels what is still pending of `controller`'s redemption (its struck part stays
+    /// claimable) and transfers those shares to `receiver` (a rule-checked transfer from the vault),
+    /// before the cut-off of the period it is pending in (any time while the instrument does not deal).
+    /// @return shares The shares returned.
+    function cancelRedeemRequest(address controller, address receiver) external returns (uint256 shares);
+
+    // ------------------------------------------------------------ views
+    /// @notice The NAV source and the instrument this vault deals in.
+    function navSource() external view returns (IFundNavSource source, uint256 instrumentId);
+
+    /// @notice The open period and its totals.
+    /// @return period The period accepting requests until `cutoff` (then struck).
+    /// @return cutoff Its cut-off (unix seconds).
+    /// @return depositAssets Assets pending for `period`.
+    /// @return redeemShares Shares pending for `period`, carried ones included.
+    /// @return lateDepositAssets Assets requested after `cutoff`, for `period + 1`.
+    /// @return lateRedeemShares Shares requested after `cutoff`, for `period + 1`.
+    function dealing()
+        external
+        view
+        returns (
+            uint256 period,
+            uint256 cutoff,
+            uint256 depositAssets,
+            uint256 redeemShares,
+            uint256 lateDepositAssets,
+            uint256 lateRedeemShares
+        );
+
+    /// @notice What the strike of `period` recorded (zeros before it): its NAV and the redemption
+    /// queue's running product `c` (fixed point, 2^127 at an era's start), running sum `a`, era and
+    /// scale after it.
+    function strikeOf(uint256 period)
+        external
+        view
+        returns (uint256 nav18, uint256 c, uint256 a, uint256 era, uint256 scale);
+
+    /// @notice Assets held for claimable redemptions (>= the sum of every controller's `maxWithdraw`).
+    function reservedAssets() external view returns (uint256);
+
+    /// @notice The fund's cash in the vault: its balance less pending deposits and reserved cash.
+    function freeCash() external view returns (uint256);
+
+    function gateBps() external view returns (uint256);
+    function dealingInterval() external view returns (uint256);
+    function custodian() external view returns (address);
+}

@@ -1,0 +1,155 @@
+"""Lifecycle domain deploy steps of the dealing core (contracts/lifecycle/FundVault.sol): a fund
+vault over one SecurityToken share class (the token and its engine come from
+`keepers.compliance.deploy_security`), its restricted functions wired
+(keepers/access/protocol.py), its NAV agent and fund manager granted their roles, made the token's
+agent with MINT and BURN only, its identity registered (it escrows the shares of pending
+redemptions, so the engine must know it), and the share engine's subscription minimums.
+
+Configuration is GOVERNOR's and registration OPERATOR's: the sender holds them for the deployment
+(`keepers.access.as_role`). The NAV source (the instrument registry) is deployed by its own steps.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from keepers.access import as_role, grant_calls, hold_calls, is_admin, wire
+from keepers.core.deploying import ZERO_ADDRESS, Deployment, Step
+
+FUND_VAULT = "FundVault"
+MINT_AND_BURN = (1 << 0) | (1 << 1)  # AgentCapabilities.MINT | BURN
+US, INSTITUTIONAL, NEVER_EXPIRES = 840, 4, 2**40 - 1
+DAY = 86_400
+NO_GATE_BPS = 10_000
+
+
+def next_cutoff(now: int, interval: int = DAY) -> int:
+    """The first multiple of `interval` (unix time) after `now`: cut-offs on a regular grid."""
+    return (now // interval + 1) * interval
+
+
+def deploy_fund_vault(
+    d: Deployment,
+    share: Any,
+    asset: Any,
+    nav_source: Any,
+    instrument_id: int,
+    *,
+    identity: str,
+    name: str = FUND_VAULT,
+    first_cutoff: int | None = None,
+    dealing_interval: int = DAY,
+    gate_bps: int = NO_GATE_BPS,
+    country: int = US,
+    investor_class: int = INSTITUTIONAL,
+    custodian: str | None = None,
+    nav_agent: str | None = None,
+    fund_manager: str | None = None,
+) -> Any:
+    """A FundVault (`name` in the record) dealing in `share` (a SecurityToken) against `asset` at
+    `nav_source`'s NAV of `instrument_id`, wired; `nav_agent` and `fund_manager` granted NAV_AGENT
+    and FUND_MANAGER; the vault made `share`'s MINT|BURN agent and registered as `identity`
+    (`country`, `investor_class`) with the identity registry; `custodian` set. The first cut-off
+    defaults to the next multiple of `dealing_interval`. Returns the vault."""
+    from ape import chain
+
+    cutoff = first_cutoff or next_cutoff(chain.blocks.head.timestamp, dealing_interval)
+    vault = d.deploy_contract(
+        name,
+        "FundVault",
+        d.at("QuanteraAccessManager"),
+        share,
+        asset,
+        nav_source,
+        instrument_id,
+        cutoff,
+        dealing_interval,
+        gate_bps,
+    )
+    if not is_admin(d, f"{name} wiring"):
+        return vault
+    grants = [
+        call
+        for role, holder in (("NAV_AGENT", nav_agent), ("FUND_MANAGER", fund_manager))
+        if holder
+        for call in grant_calls(d, role, holder)
+    ]
+    governor = vault_governor_steps(d, vault, share, custodian)
+    operator = identity_steps(d, vault, identity, country, investor_class)
+    wire(
+        d,
+        [(vault, "FundVault")],
+        grants
+        + hold_calls(d, "GOVERNOR", bool(governor))
+        + hold_calls(d, "OPERATOR", bool(operator)),
+    )
+    as_role(d, "GOVERNOR", governor)
+    as_role(d, "OPERATOR", operator)
+    return vault
+
+
+def vault_governor_steps(
+    d: Deployment, vault: Any, share: Any, custodian: str | None = None
+) -> list[Step]:
+    """GOVERNOR steps: the vault as `share`'s agent with MINT and BURN only, and its custodian."""
+    steps: list[Step] = []
+    if share.agentCapabilities(vault) != MINT_AND_BURN:
+        steps.append(
+            (
+                f"make {vault.address} the MINT|BURN agent of {share.symbol()}",
+                lambda: share.setAgentCapabilities(vault, MINT_AND_BURN, sender=d.sender),
+            )
+        )
+    wanted = custodian or ZERO_ADDRESS
+    if vault.custodian().lower() != wanted.lower():
+        steps.append(
+            (
+                f"set the fund vault's custodian to {wanted}",
+                lambda: vault.setCustodian(wanted, sender=d.sender),
+            )
+        )
+    return steps
+
+
+def identity_steps(
+    d: Deployment, vault: Any, identity: str, country: int, investor_class: int
+) -> list[Step]:
+    """OPERATOR step registering the vault (it holds escrowed shares) as `identity`, unless it
+    is registered."""
+    registry = d.at("IdentityRegistry")
+    if registry.contains(vault):
+        return []
+    return [
+        (
+            f"register the fund vault {vault.address} as identity {identity}",
+            lambda: registry.registerInvestor(
+                vault, identity, country, investor_class, NEVER_EXPIRES, sender=d.sender
+            ),
+        )
+    ]
+
+
+def investment_minimum_steps(
+    d: Deployment, engine: Any, minimums: dict[int, tuple[int, int]]
+) -> list[Step]:
+    """GOVERNOR steps setting each country's (minimum initial, minimum subsequent) subscription, in
+    base units of the fund's settlement asset, on the share's compliance engine where it differs."""
+    return [
+        (
+            f"set the subscription minimums of country {country} to {initial} / {subsequent}",
+            lambda c=country, m=(initial, subsequent): engine.setInvestmentMinimums(
+                c, m, sender=d.sender
+            ),
+        )
+        for country, (initial, subsequent) in minimums.items()
+        if tuple(engine.investmentMinimums(country)) != (initial, subsequent)
+    ]
+
+
+def set_investment_minimums(
+    d: Deployment, engine: Any, minimums: dict[int, tuple[int, int]]
+) -> None:
+    """Applies `investment_minimum_steps` as GOVERNOR."""
+    steps = investment_minimum_steps(d, engine, minimums)
+    if steps and is_admin(d, "subscription minimums"):
+        as_role(d, "GOVERNOR", steps)
