@@ -4,7 +4,7 @@ pragma solidity ^0.8.24;
 import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
-import {ISecurityToken, IERC3643Token} from "../../interfaces/ISecurityToken.sol";
+import {BalanceChange, ISecurityToken, IERC3643Token} from "../../interfaces/ISecurityToken.sol";
 import {IComplianceEngine} from "../../interfaces/IComplianceEngine.sol";
 import {IIdentityRegistry} from "../../interfaces/IIdentityRegistry.sol";
 import {RestrictionCodes as RC} from "../compliance/RestrictionCodes.sol";
@@ -12,6 +12,10 @@ import {AgentCapabilities as Cap} from "./AgentCapabilities.sol";
 
 /// @title SecurityToken
 /// @notice ERC-20 + ERC-3643 permissioned security token; rules live in the ComplianceEngine.
+/// @dev Extension point: every function that moves a balance first calls `_beforeBalanceChange`
+/// (empty here), before it reads any balance; share classes that keep per-holder accruals
+/// (contracts/lifecycle: IncomeShareToken, BondShareToken) settle them there. Their storage is
+/// `internal` for the same reason.
 contract SecurityToken is ISecurityToken, AccessManaged, ReentrancyGuardTransient {
     /// @notice Entries in one batch call.
     uint256 public constant MAX_BATCH = 100;
@@ -32,10 +36,10 @@ contract SecurityToken is ISecurityToken, AccessManaged, ReentrancyGuardTransien
         bool paused;
     }
 
-    Core private _core;
+    Core internal _core;
     IIdentityRegistry private _registry;
-    uint256 private _totalSupply;
-    mapping(address wallet => Account) private _accounts;
+    uint256 internal _totalSupply;
+    mapping(address wallet => Account) internal _accounts;
     mapping(address owner => mapping(address spender => uint256)) private _allowances;
     mapping(address agent => uint8) private _capabilities;
     string private _name;
@@ -172,6 +176,7 @@ contract SecurityToken is ISecurityToken, AccessManaged, ReentrancyGuardTransien
     /// @inheritdoc IERC3643Token
     function mint(address to, uint256 amount) public onlyCapability(Cap.MINT) nonReentrant {
         if (to == address(0)) revert ERC20InvalidReceiver(address(0));
+        _beforeBalanceChange(BalanceChange.Mint, address(0), to);
         uint256 supplyAfter = _totalSupply + amount;
         if (supplyAfter > MAX_SUPPLY) revert SupplyCapExceeded(supplyAfter, MAX_SUPPLY);
         IComplianceEngine engine = _requireCompliance();
@@ -187,6 +192,7 @@ contract SecurityToken is ISecurityToken, AccessManaged, ReentrancyGuardTransien
     /// @inheritdoc IERC3643Token
     function burn(address userAddress, uint256 amount) public onlyCapability(Cap.BURN) nonReentrant {
         IComplianceEngine engine = _requireCompliance();
+        _beforeBalanceChange(BalanceChange.Burn, userAddress, address(0));
         _debitUnfreezing(userAddress, amount);
         // No underflow: amount <= a balance <= total supply.
         unchecked {
@@ -206,6 +212,7 @@ contract SecurityToken is ISecurityToken, AccessManaged, ReentrancyGuardTransien
         if (to == address(0)) revert ERC20InvalidReceiver(address(0));
         if (!_registry.isVerified(to)) revert TransferNotCompliant(from, to, amount, RC.RECIPIENT_NOT_VERIFIED);
         IComplianceEngine engine = _requireCompliance();
+        _beforeBalanceChange(BalanceChange.ForcedTransfer, from, to);
         _debitUnfreezing(from, amount);
         // No overflow: balance <= supply <= MAX_SUPPLY < 2^128.
         unchecked {
@@ -225,6 +232,7 @@ contract SecurityToken is ISecurityToken, AccessManaged, ReentrancyGuardTransien
         returns (bool)
     {
         if (lostWallet == newWallet) revert RecoveryToSameWallet(lostWallet);
+        _beforeBalanceChange(BalanceChange.Recovery, lostWallet, newWallet);
         Account memory lost = _accounts[lostWallet];
         if (lost.balance == 0) revert NothingToRecover(lostWallet);
         IComplianceEngine engine = _requireCompliance();
@@ -345,7 +353,12 @@ contract SecurityToken is ISecurityToken, AccessManaged, ReentrancyGuardTransien
     // ================================================================ views
 
     /// @inheritdoc ISecurityToken
-    function detectTransferRestriction(address from, address to, uint256 amount) external view returns (uint8) {
+    function detectTransferRestriction(address from, address to, uint256 amount)
+        external
+        view
+        virtual
+        returns (uint8)
+    {
         uint8 code = _tokenRestriction(_coreWord(), _accountWord(_accounts[from]), _accountWord(_accounts[to]), amount);
         if (code != RC.SUCCESS) return code;
         return _requireCompliance().detectTransferRestriction(from, to, amount);
@@ -357,7 +370,7 @@ contract SecurityToken is ISecurityToken, AccessManaged, ReentrancyGuardTransien
     }
 
     /// @inheritdoc IERC20
-    function balanceOf(address account) external view returns (uint256) {
+    function balanceOf(address account) external view virtual returns (uint256) {
         return _accounts[account].balance;
     }
 
@@ -433,11 +446,18 @@ contract SecurityToken is ISecurityToken, AccessManaged, ReentrancyGuardTransien
 
     // ================================================================ internal
 
+    /// @dev Runs first in every balance change, before any balance is read: a transfer (`transfer`,
+    /// `transferFrom`, `batchTransfer`; after the receiver check), `mint` (`from` address(0)),
+    /// `burn` (`to` address(0)), `forcedTransfer` and `recoveryAddress` (after their argument
+    /// checks, before the debit). Empty here.
+    function _beforeBalanceChange(BalanceChange kind, address from, address to) internal virtual {}
+
     function _transfer(address from, address to, uint256 amount) internal nonReentrant {
         if (to == address(0)) revert ERC20InvalidReceiver(address(0));
         uint256 core = _coreWord();
         IComplianceEngine compliance = IComplianceEngine(address(uint160(core)));
         if (address(compliance) == address(0)) revert ComplianceNotSet();
+        _beforeBalanceChange(BalanceChange.Transfer, from, to);
         Account storage senderSlot = _accounts[from];
         Account storage recipientSlot = _accounts[to];
         uint256 sender = _accountWord(senderSlot);

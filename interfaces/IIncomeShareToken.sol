@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity ^0.8.24;
+
+import {ISecurityToken} from "./ISecurityToken.sol";
+import {IInstrumentRegistry, InstrumentStatus} from "./IInstrumentRegistry.sol";
+
+/// @title IIncomeShareToken
+/// @notice A money-market fund's share class (a SecurityToken) whose daily dividend is paid in new
+/// shares, as BUIDL and BENJI pay theirs: the issuer declares `D` new shares for all holders at
+/// once, in O(1) whatever their number, and each holder's part is paid into its balance the next
+/// time its balance changes or anyone claims it for it.
+/// @dev The index. A multiplicative income index `I` starts at `INDEX_ONE` (1e27). A declaration of
+/// `D` shares over the supply `S` (which counts every share declared before, paid or not) sets
+/// `I <- floor(I * (S + D) / S)` and adds `D` to the supply and to the compliance engine's supply
+/// (`IComplianceEngine.incomeDeclared`). A holder's balance `b` last settled at index `I_h` is worth
+/// `floor(b * I / I_h)` now (`balanceOf`); settling pays it the difference: the balance grows, the
+/// engine's ledger records it for the holder's identity (`incomePaid`: record only) and
+/// `Transfer(address(0), holder, paid)` is emitted. Settling happens first in every balance change
+/// of the holder (transfers both sides, mints, burns, forced transfers, recoveries) and in
+/// `claimIncome`; so a balance changes only at the index of the moment, and shares bought mid-period
+/// earn from the moment they arrive.
+/// Exactness. Every rounding is down, so what is paid never exceeds what was declared, and no holder
+/// is ever paid more than its exact pro-rata entitlement (each declaration split over the holders'
+/// exact balances); the difference is dust that nobody is paid: it stays in the supply as income
+/// declared and never paid (at most one base unit per settlement, plus balance / 1e27 base units per
+/// declaration on an unsettled balance). docs/specs.md LCY-60..LCY-62.
+/// Who declares: the instrument's issuer, or an operator it delegated DECLARE to in the
+/// InstrumentRegistry (the token's instrument is the one whose share token it is), while the
+/// instrument is Active; declarations are numbered (a retried declaration never applies twice), at
+/// least `MIN_DECLARATION_INTERVAL` apart and at most `MAX_DECLARATION_BPS` of the supply each.
+/// Warning (not checked): income is paid without the compliance rules (it is an entitlement of a
+/// holding the rules admitted): it can take a holding past the engine's `maxBalance`, and it is paid
+/// into frozen wallets (frozen with them) as into any other; it is free balance, not frozen tokens.
+/// `freezePartialTokens` counts the settled balance only (`claimIncome` first to include income).
+/// `detectTransferRestriction` counts the sender's accrued income at the token, but the engine's
+/// part of the answer reads its ledger before that income is settled. A wallet that pends
+/// redemptions in a FundVault escrow earns nothing on them: the escrow (the vault) earns it.
+interface IIncomeShareToken is ISecurityToken {
+    /// @notice The token is not the share token of an instrument of `instrumentRegistry()`.
+    error NoInstrument(address shareToken);
+    /// @notice `caller` is neither the instrument's issuer nor an operator with DECLARE.
+    error NotDeclarer(uint256 instrumentId, address caller);
+    error InstrumentNotActive(uint256 instrumentId, InstrumentStatus status);
+    /// @notice Declarations are numbered 1, 2, ...: `number` is not the next one.
+    error UnexpectedDeclaration(uint256 number, uint256 expected);
+    /// @notice The previous declaration was less than `MIN_DECLARATION_INTERVAL` ago.
+    error DeclarationTooSoon(uint256 lastDeclaredAt, uint256 earliest);
+    /// @notice 0 shares, or more than `MAX_DECLARATION_BPS` of the supply (`maxShares`).
+    error DeclarationOutOfBounds(uint256 shares, uint256 supply, uint256 maxShares);
+
+    /// @notice Declaration `number` of `shares` new shares over `supplyBefore`: the index moved
+    /// from `previousIndex` to `nextIndex`.
+    event IncomeDeclared(
+        uint256 indexed number,
+        uint256 shares,
+        uint256 supplyBefore,
+        uint256 previousIndex,
+        uint256 nextIndex,
+        address indexed by
+    );
+
+    /// @notice The index's value at issue (1e27).
+    function INDEX_ONE() external view returns (uint256);
+    /// @notice Largest declaration, basis points of the supply (50: 0.5%).
+    function MAX_DECLARATION_BPS() external view returns (uint256);
+    /// @notice Least time between two declarations (12 hours).
+    function MIN_DECLARATION_INTERVAL() external view returns (uint256);
+
+    /// @notice Declares `shares` new shares of income for every holder, pro rata to their balances
+    /// (with income not yet paid): O(1). `number` must be the next declaration's (1 for the first).
+    /// @dev Reverts `NoInstrument`, `NotDeclarer`, `InstrumentNotActive`, `UnexpectedDeclaration`,
+    /// `DeclarationTooSoon`, `DeclarationOutOfBounds`, `SupplyCapExceeded`; the engine must be set.
+    function declareIncome(uint256 number, uint256 shares) external;
+
+    /// @notice Pays `holder` its accrued income into its balance (anyone may call: it only credits
+    /// the holder). Returns the shares paid (0 when none).
+    function claimIncome(address holder) external returns (uint256 paid);
+
+    /// @notice The holder's balance with its accrued income (what it can transfer now).
+    /// @dev ERC-20 `balanceOf`. The sum over holders is at most `totalSupply()`: the difference is
+    /// the income not yet paid plus the dust.
+    // function balanceOf(address holder) external view returns (uint256);
+
+    /// @notice Income accrued to `holder` and not yet paid into its balance.
+    function accruedIncomeOf(address holder) external view returns (uint256);
+    /// @notice The balance paid in so far (`balanceOf` less the accrued income).
+    function settledBalanceOf(address holder) external view returns (uint256);
+    /// @notice The index now, the number of the last declaration and its time (0: none).
+    function incomeIndex() external view returns (uint256 index, uint256 declarations, uint256 lastDeclaredAt);
+    /// @notice The index at the holder's last settlement (0: it never held).
+    function holderIndexOf(address holder) external view returns (uint256);
+    /// @notice Every share declared so far (paid or not).
+    function totalIncomeDeclared() external view returns (uint256);
+    /// @notice Where the token's instrument, its issuer and their DECLARE operators are read.
+    function instrumentRegistry() external view returns (IInstrumentRegistry);
+}
