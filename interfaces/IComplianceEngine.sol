@@ -131,19 +131,6 @@ interface IComplianceEngine is IERC3643ModularCompliance {
     function checkAndRecordTransfer(address from, address to, uint256 amount) external;
     /// @notice Checks a mint and records it; reverts `TransferNotCompliant(address(0), to, ...)`.
     function checkAndRecordMint(address to, uint256 amount) external;
-    /// @notice Income a share class declared as new shares for all its holders at once
-    /// (IIncomeShareToken): the engine's supply grows by `amount` now; the holdings grow as the
-    /// token settles it (`incomePaid`). Record only: no rule is checked.
-    function incomeDeclared(uint256 amount) external;
-    /// @notice Declared income paid into the balances of wallets `a` and `b` (an amount of 0
-    /// records nothing for its wallet): each wallet's identity holding grows by its amount.
-    /// Record only, like ERC-3643's `created`: no rule is checked (a dividend in kind is an
-    /// entitlement of a holding the rules admitted, so it can push a holding past `maxBalance`),
-    /// the acquisition time and the transfer windows stay (shares received as a dividend count as
-    /// held since the holding they were paid on, as Rule 144(d)(3)(i) tacks stock dividends), the
-    /// supply stays (`incomeDeclared` counted it) and no holder is counted (income is paid only on
-    /// a positive balance). Bound modules see a `moduleMintAction` per wallet paid.
-    function incomePaid(address a, uint256 amountA, address b, uint256 amountB) external;
 
     // ------------------------------------------------------------ views
     /// @notice ERC-1404: 0 when the engine's rules allow the transfer, else the reason code.

@@ -2,19 +2,19 @@
 pragma solidity ^0.8.24;
 
 import {ISecurityToken} from "./ISecurityToken.sol";
-import {IInstrumentRegistry, InstrumentStatus} from "./IInstrumentRegistry.sol";
 
 /// @title IIncomeShareToken
 /// @notice A money-market fund's share class (a SecurityToken) whose daily dividend is paid in new
 /// shares, as BUIDL and BENJI pay theirs: the issuer declares `D` new shares for all holders at
 /// once, in O(1) whatever their number, and each holder's part is paid into its balance the next
 /// time its balance changes or anyone claims it for it.
-/// @dev The index. A multiplicative income index `I` starts at `INDEX_ONE` (1e27). A declaration of
+/// @dev The index. A multiplicative income index `I` starts at 1e27. A declaration of
 /// `D` shares over the supply `S` (which counts every share declared before, paid or not) sets
-/// `I <- floor(I * (S + D) / S)` and adds `D` to the supply and to the compliance engine's supply
-/// (`IComplianceEngine.incomeDeclared`). A holder's balance `b` last settled at index `I_h` is worth
-/// `floor(b * I / I_h)` now (`balanceOf`); settling pays it the difference: the balance grows, the
-/// engine's ledger records it for the holder's identity (`incomePaid`: record only) and
+/// `I <- floor(I * (S + D) / S)` and adds `D` to `totalSupply()` at once. A holder's balance `b`
+/// last settled at index `I_h` is worth `floor(b * I / I_h)` now (`balanceOf`); settling pays it the
+/// difference: the balance grows, the compliance engine records it through its ERC-3643 mint record
+/// `created(holder, paid)` (record only: no rule checked; the engine's supply and the identity's
+/// holding grow then, so the engine's supply counts income when it is paid, not when declared) and
 /// `Transfer(address(0), holder, paid)` is emitted. Settling happens first in every balance change
 /// of the holder (transfers both sides, mints, burns, forced transfers, recoveries) and in
 /// `claimIncome`; so a balance changes only at the index of the moment, and shares bought mid-period
@@ -24,23 +24,22 @@ import {IInstrumentRegistry, InstrumentStatus} from "./IInstrumentRegistry.sol";
 /// exact balances); the difference is dust that nobody is paid: it stays in the supply as income
 /// declared and never paid (at most one base unit per settlement, plus balance / 1e27 base units per
 /// declaration on an unsettled balance). docs/specs.md LCY-60..LCY-62.
-/// Who declares: the instrument's issuer, or an operator it delegated DECLARE to in the
-/// InstrumentRegistry (the token's instrument is the one whose share token it is), while the
-/// instrument is Active; declarations are numbered (a retried declaration never applies twice), at
+/// Who declares: an agent of the token with the MINT capability (declaring income is minting: the
+/// fund's NAV agent keeper, or the issuer's agent; the registry's DECLARE delegation is not read
+/// here, to keep the token within EIP-170); declarations are numbered (a retried declaration never applies twice), at
 /// least `MIN_DECLARATION_INTERVAL` apart and at most `MAX_DECLARATION_BPS` of the supply each.
 /// Warning (not checked): income is paid without the compliance rules (it is an entitlement of a
 /// holding the rules admitted): it can take a holding past the engine's `maxBalance`, and it is paid
 /// into frozen wallets (frozen with them) as into any other; it is free balance, not frozen tokens.
+/// The engine records income as a mint (`created`): the identity's acquisition time moves by the
+/// amount-weighted mean (income shares count as acquired when paid, so a lock-up after acquisition
+/// lengthens by at most `elapsed * paid / balance`: conservative), and the engine's supply (read by
+/// its share-of-supply cap) lags `totalSupply()` by the income not yet paid (a stricter cap).
 /// `freezePartialTokens` counts the settled balance only (`claimIncome` first to include income).
 /// `detectTransferRestriction` counts the sender's accrued income at the token, but the engine's
 /// part of the answer reads its ledger before that income is settled. A wallet that pends
 /// redemptions in a FundVault escrow earns nothing on them: the escrow (the vault) earns it.
 interface IIncomeShareToken is ISecurityToken {
-    /// @notice The token is not the share token of an instrument of `instrumentRegistry()`.
-    error NoInstrument(address shareToken);
-    /// @notice `caller` is neither the instrument's issuer nor an operator with DECLARE.
-    error NotDeclarer(uint256 instrumentId, address caller);
-    error InstrumentNotActive(uint256 instrumentId, InstrumentStatus status);
     /// @notice Declarations are numbered 1, 2, ...: `number` is not the next one.
     error UnexpectedDeclaration(uint256 number, uint256 expected);
     /// @notice The previous declaration was less than `MIN_DECLARATION_INTERVAL` ago.
@@ -59,8 +58,6 @@ interface IIncomeShareToken is ISecurityToken {
         address indexed by
     );
 
-    /// @notice The index's value at issue (1e27).
-    function INDEX_ONE() external view returns (uint256);
     /// @notice Largest declaration, basis points of the supply (50: 0.5%).
     function MAX_DECLARATION_BPS() external view returns (uint256);
     /// @notice Least time between two declarations (12 hours).
@@ -68,7 +65,7 @@ interface IIncomeShareToken is ISecurityToken {
 
     /// @notice Declares `shares` new shares of income for every holder, pro rata to their balances
     /// (with income not yet paid): O(1). `number` must be the next declaration's (1 for the first).
-    /// @dev Reverts `NoInstrument`, `NotDeclarer`, `InstrumentNotActive`, `UnexpectedDeclaration`,
+    /// @dev Reverts `MissingCapability` (MINT), `UnexpectedDeclaration`,
     /// `DeclarationTooSoon`, `DeclarationOutOfBounds`, `SupplyCapExceeded`; the engine must be set.
     function declareIncome(uint256 number, uint256 shares) external;
 
@@ -83,14 +80,6 @@ interface IIncomeShareToken is ISecurityToken {
 
     /// @notice Income accrued to `holder` and not yet paid into its balance.
     function accruedIncomeOf(address holder) external view returns (uint256);
-    /// @notice The balance paid in so far (`balanceOf` less the accrued income).
-    function settledBalanceOf(address holder) external view returns (uint256);
     /// @notice The index now, the number of the last declaration and its time (0: none).
     function incomeIndex() external view returns (uint256 index, uint256 declarations, uint256 lastDeclaredAt);
-    /// @notice The index at the holder's last settlement (0: it never held).
-    function holderIndexOf(address holder) external view returns (uint256);
-    /// @notice Every share declared so far (paid or not).
-    function totalIncomeDeclared() external view returns (uint256);
-    /// @notice Where the token's instrument, its issuer and their DECLARE operators are read.
-    function instrumentRegistry() external view returns (IInstrumentRegistry);
 }

@@ -263,20 +263,6 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
         if (_rules.moduleCount() != 0) _moduleActions(abi.encodeCall(IERC3643Module.moduleBurnAction, (from, amount)));
     }
 
-    /// @inheritdoc IComplianceEngine
-    function incomeDeclared(uint256 amount) external onlyToken {
-        TotalsWord t = _totals;
-        // Checked: a supply above 2**96 - 1 reverts (the token's supply bound keeps it below).
-        _totals = t.setSupply(t.supply() + amount.toUint96());
-    }
-
-    /// @inheritdoc IComplianceEngine
-    function incomePaid(address a, uint256 amountA, address b, uint256 amountB) external onlyToken {
-        (InvestorWord wordA, InvestorWord wordB) = registry.investorWords(a, b);
-        if (amountA != 0) _creditIncome(wordA.identity(), a, amountA);
-        if (amountB != 0) _creditIncome(wordB.identity(), b, amountB);
-    }
-
     // ================================================================ views
 
     /// @inheritdoc IERC3643ModularCompliance
@@ -686,19 +672,6 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
     function _storeHolding(uint256 slot, HoldingWord h) internal {
         assembly ("memory-safe") {
             sstore(slot, h)
-        }
-    }
-
-    /// @dev Adds declared income to an identity's holding: its acquisition time, its windows and
-    /// the holder counts stay (income is paid only on a positive balance), the supply already
-    /// counts it (`incomeDeclared`); bound modules see it as a mint.
-    function _creditIncome(address identity, address wallet, uint256 amount) internal {
-        uint256 slot = _holdingSlot(identity);
-        HoldingWord h = _loadHolding(slot);
-        // Checked: an identity balance above 2**96 - 1 reverts.
-        _storeHolding(slot, h.setBalance(h.balance() + amount.toUint96()));
-        if (_rules.moduleCount() != 0) {
-            _moduleActions(abi.encodeCall(IERC3643Module.moduleMintAction, (wallet, amount)));
         }
     }
 

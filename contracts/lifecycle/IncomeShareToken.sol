@@ -2,16 +2,12 @@
 pragma solidity ^0.8.24;
 
 import {IIncomeShareToken} from "../../interfaces/IIncomeShareToken.sol";
-import {
-    IInstrumentRegistry,
-    InstrumentOperations as Ops,
-    InstrumentStatus
-} from "../../interfaces/IInstrumentRegistry.sol";
 import {IComplianceEngine} from "../../interfaces/IComplianceEngine.sol";
 import {IIdentityRegistry} from "../../interfaces/IIdentityRegistry.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {BalanceChange, ISecurityToken} from "../../interfaces/ISecurityToken.sol";
 import {SecurityToken} from "../token/SecurityToken.sol";
+import {AgentCapabilities as Cap} from "../token/AgentCapabilities.sol";
 import {IncomeWord, IncomeWordLibrary} from "./IncomeWords.sol";
 import {BPS} from "../libraries/Constants.sol";
 
@@ -22,17 +18,14 @@ import {BPS} from "../libraries/Constants.sol";
 /// time), the total declared, and one index per holder. Settling runs in SecurityToken's
 /// `_beforeBalanceChange` hook, before any balance is read.
 contract IncomeShareToken is IIncomeShareToken, SecurityToken {
-    /// @inheritdoc IIncomeShareToken
-    uint256 public constant INDEX_ONE = 1e27;
+    /// @dev The index at issue (IIncomeShareToken: 1e27).
+    uint256 internal constant INDEX_ONE = 1e27;
     /// @inheritdoc IIncomeShareToken
     uint256 public constant MAX_DECLARATION_BPS = 50;
     /// @inheritdoc IIncomeShareToken
     uint256 public constant MIN_DECLARATION_INTERVAL = 12 hours;
 
-    IInstrumentRegistry internal immutable INSTRUMENTS;
-
     IncomeWord private _income;
-    uint256 private _declared;
     mapping(address holder => uint256 index) private _holderIndex;
 
     constructor(
@@ -42,25 +35,15 @@ contract IncomeShareToken is IIncomeShareToken, SecurityToken {
         uint8 decimals_,
         IIdentityRegistry registry_,
         IComplianceEngine compliance_,
-        address onchainID_,
-        IInstrumentRegistry instruments_
+        address onchainID_
     ) SecurityToken(authority, name_, symbol_, decimals_, registry_, compliance_, onchainID_) {
-        if (address(instruments_) == address(0)) revert ZeroAddress();
-        INSTRUMENTS = instruments_;
         _income = IncomeWordLibrary.pack(INDEX_ONE, 0, 0);
     }
 
     // ================================================================ issuer (DECLARE)
 
     /// @inheritdoc IIncomeShareToken
-    function declareIncome(uint256 number, uint256 shares) external nonReentrant {
-        // The registry is immutable and the protocol's own: its answers are this call's inputs.
-        uint256 id = INSTRUMENTS.idOfShareToken(address(this));
-        if (id == 0) revert NoInstrument(address(this));
-        if (!INSTRUMENTS.canAct(id, msg.sender, Ops.DECLARE)) revert NotDeclarer(id, msg.sender);
-        InstrumentStatus status = INSTRUMENTS.statusOf(id);
-        if (status != InstrumentStatus.Active) revert InstrumentNotActive(id, status);
-        IComplianceEngine engine = _requireCompliance();
+    function declareIncome(uint256 number, uint256 shares) external onlyCapability(Cap.MINT) nonReentrant {
         IncomeWord income = _income;
         if (number != income.declarations() + 1) revert UnexpectedDeclaration(number, income.declarations() + 1);
         uint256 earliest = income.lastDeclaredAt() + MIN_DECLARATION_INTERVAL;
@@ -80,18 +63,19 @@ contract IncomeShareToken is IIncomeShareToken, SecurityToken {
         if (next > IncomeWordLibrary.INDEX_MASK) revert DeclarationOutOfBounds(shares, supply, 0);
 
         _income = IncomeWordLibrary.pack(next, number, block.timestamp);
-        _declared += shares;
         _totalSupply = supplyAfter;
         emit IncomeDeclared(number, shares, supply, previous, next, msg.sender);
-        engine.incomeDeclared(shares);
     }
 
     // ================================================================ holders
 
     /// @inheritdoc IIncomeShareToken
-    function claimIncome(address holder) external nonReentrant returns (uint256 paid) {
+    /// @dev No reentrancy guard: every balance change calls it on this token (see
+    /// `_beforeBalanceChange`) inside its own guard; it writes before its one external call (the
+    /// bound engine's record) and settling twice pays nothing the second time.
+    function claimIncome(address holder) external returns (uint256 paid) {
         paid = _settle(holder, _income.index());
-        if (paid != 0) _requireCompliance().incomePaid(holder, paid, address(0), 0);
+        if (paid != 0) _requireCompliance().created(holder, paid);
     }
 
     // ================================================================ views
@@ -101,34 +85,9 @@ contract IncomeShareToken is IIncomeShareToken, SecurityToken {
         return _accounts[holder].balance + accruedIncomeOf(holder);
     }
 
-    /// @notice ERC-1404, as SecurityToken's (ISecurityToken).
-    /// @dev The sender's accrued income counts at the token (a transfer settles it first); the
-    /// engine's part reads its ledger as it is (see the interface's warning).
-    function detectTransferRestriction(address from, address to, uint256 amount)
-        external
-        view
-        override(ISecurityToken, SecurityToken)
-        returns (uint8)
-    {
-        // No carry out of the balance field: balance + accrued < 2**96.
-        uint8 code = _tokenRestriction(
-            _coreWord(),
-            _accountWord(_accounts[from]) + accruedIncomeOf(from),
-            _accountWord(_accounts[to]),
-            amount
-        );
-        if (code != 0) return code;
-        return _requireCompliance().detectTransferRestriction(from, to, amount);
-    }
-
     /// @inheritdoc IIncomeShareToken
     function accruedIncomeOf(address holder) public view returns (uint256) {
         return _accrued(_accounts[holder].balance, _holderIndex[holder], _income.index());
-    }
-
-    /// @inheritdoc IIncomeShareToken
-    function settledBalanceOf(address holder) external view returns (uint256) {
-        return _accounts[holder].balance;
     }
 
     /// @inheritdoc IIncomeShareToken
@@ -137,30 +96,28 @@ contract IncomeShareToken is IIncomeShareToken, SecurityToken {
         return (income.index(), income.declarations(), income.lastDeclaredAt());
     }
 
-    /// @inheritdoc IIncomeShareToken
-    function holderIndexOf(address holder) external view returns (uint256) {
-        return _holderIndex[holder];
-    }
-
-    /// @inheritdoc IIncomeShareToken
-    function totalIncomeDeclared() external view returns (uint256) {
-        return _declared;
-    }
-
-    /// @inheritdoc IIncomeShareToken
-    function instrumentRegistry() external view returns (IInstrumentRegistry) {
-        return INSTRUMENTS;
-    }
-
     // ================================================================ internal
 
-    /// @dev Settles both wallets at the index of the moment, then records what was paid in the
-    /// engine's ledger in one call.
+    /// @dev Settles both wallets at the index of the moment (`claimIncome`, called on this token:
+    /// SecurityToken calls the hook from every balance-changing function, and one external entry
+    /// keeps one copy of the settlement in the bytecode, within EIP-170). What each is paid is
+    /// recorded in the engine's ledger through its ERC-3643 mint record `created` (record only).
     function _beforeBalanceChange(BalanceChange, address from, address to) internal override {
-        uint256 index = _income.index();
-        uint256 paidFrom = from == address(0) ? 0 : _settle(from, index);
-        uint256 paidTo = to == address(0) || to == from ? 0 : _settle(to, index);
-        if (paidFrom | paidTo != 0) IComplianceEngine(_core.compliance).incomePaid(from, paidFrom, to, paidTo);
+        if (from != address(0)) _claimHere(from);
+        if (to != address(0) && to != from) _claimHere(to);
+    }
+
+    /// @dev `this.claimIncome(holder)`, reverting with its revert data.
+    function _claimHere(address holder) private {
+        bytes4 selector = this.claimIncome.selector;
+        assembly ("memory-safe") {
+            mstore(0x00, selector)
+            mstore(0x04, holder)
+            if iszero(call(gas(), address(), 0, 0x00, 0x24, 0x00, 0x00)) {
+                returndatacopy(0x00, 0x00, returndatasize())
+                revert(0x00, returndatasize())
+            }
+        }
     }
 
     /// @dev Pays `holder` its income up to `index` into its balance and moves its index there.
