@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from keepers.lifecycle.conventions import BusinessDayConvention, DayCountConvention
     from keepers.lifecycle.deploy import (
         approve_issuers,
+        deploy_income_share_token,
         deploy_instrument_registry,
         deploy_lifecycle,
         deploy_settlement_assets,
@@ -106,9 +107,11 @@ _MODULES = {
         "isin_check_digit",
         "utc_midnight",
     ),
-    # Its deploy steps (the settlement assets, the registry and its validator; listings, issuers).
+    # Its deploy steps (the settlement assets, the registry and its validator; listings, issuers;
+    # a money-market share class paying its dividend in new shares).
     "deploy": (
         "approve_issuers",
+        "deploy_income_share_token",
         "deploy_instrument_registry",
         "deploy_lifecycle",
         "deploy_settlement_assets",

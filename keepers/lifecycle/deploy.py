@@ -1,7 +1,8 @@
 """Lifecycle domain deploy steps (contracts/lifecycle): the SettlementAssets list and the
 InstrumentRegistry with its TermsValidator, both over the OracleRouter and wired
-(`deploy_lifecycle`, the deploy script's third step); and the GOVERNOR steps that list settlement
-assets and approve issuers, for the fixtures, the benchmarks and the demo. The deploy script lists
+(`deploy_lifecycle`, the deploy script's third step); the GOVERNOR steps that list settlement
+assets and approve issuers, for the fixtures, the benchmarks and the demo; and a money-market
+share class paying its dividend in new shares (`deploy_income_share_token`). The deploy script lists
 no asset and registers no instrument: that is governance's and the issuers' business.
 """
 
@@ -15,6 +16,7 @@ from keepers.core.deploying import Deployment, Step
 SETTLEMENT_ASSETS = "SettlementAssets"
 TERMS_VALIDATOR = "TermsValidator"
 INSTRUMENT_REGISTRY = "InstrumentRegistry"
+INCOME_SHARE_TOKEN = "IncomeShareToken"
 
 
 def deploy_settlement_assets(d: Deployment, router: Any) -> Any:
@@ -101,3 +103,30 @@ def approve_issuers(d: Deployment, registry: Any, issuers: dict[str, str]) -> No
     steps = issuer_steps(d, registry, issuers)
     if steps and is_admin(d, "issuer approvals"):
         as_role(d, "GOVERNOR", steps)
+
+
+def deploy_income_share_token(
+    d: Deployment,
+    name: str,
+    symbol: str,
+    *,
+    agent: str,
+    jurisdictions: Any = None,
+) -> Any:
+    """A money-market share class (`IncomeShareToken.<symbol>` in the record) with its
+    ComplianceEngine (`ComplianceEngine.<symbol>`), built by the compliance domain's SecurityToken
+    step (bound, listed with the identity registry, the jurisdiction rules applied), `agent`
+    holding every capability (MINT declares income). Left paused, as an issuer opens its offering
+    (`agent` unpauses). Returns the token."""
+    from keepers.compliance import deploy_security
+
+    token = deploy_security(
+        d,
+        f".{symbol}",
+        name,
+        symbol,
+        agent=agent,
+        jurisdictions=jurisdictions,
+        contract_type=INCOME_SHARE_TOKEN,
+    )
+    return token
