@@ -1,32 +1,25 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity ^0.8.24;
 
-import {IIncomeShareToken} from "../../interfaces/IIncomeShareToken.sol";
 import {IComplianceEngine} from "../../interfaces/IComplianceEngine.sol";
 import {IIdentityRegistry} from "../../interfaces/IIdentityRegistry.sol";
-import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
-import {BalanceChange, ISecurityToken} from "../../interfaces/ISecurityToken.sol";
+import {IIncomeShareToken} from "../../interfaces/IIncomeShareToken.sol";
+import {BalanceChange} from "../../interfaces/ISecurityToken.sol";
 import {SecurityToken} from "../token/SecurityToken.sol";
-import {AgentCapabilities as Cap} from "../token/AgentCapabilities.sol";
-import {IncomeWord, IncomeWordLibrary} from "./IncomeWords.sol";
-import {BPS} from "../libraries/Constants.sol";
+import {IncomeAccount, IncomeWord, IncomeWordLibrary} from "./IncomeWords.sol";
 
-/// @title IncomeShareToken
-/// @notice A money-market share class paying its dividends in new shares through a multiplicative
-/// income index, settled lazily per holder (see IIncomeShareToken).
+/// @title IncomeShareBase
+/// @notice The storage and the ERC-20 balance of a money-market share class paying its dividends
+/// in new shares (IIncomeShareToken), shared by the token and its logic: both inherit it, so the
+/// logic, run by DELEGATECALL in the token's context, reads and writes the token's own layout.
 /// @dev State added to SecurityToken's: one word (`_income`: the index, the declaration count and
-/// time), the total declared, and one index per holder. Settling runs in SecurityToken's
-/// `_beforeBalanceChange` hook, before any balance is read.
-contract IncomeShareToken is IIncomeShareToken, SecurityToken {
+/// time) and one word per holder (`_holders`: its index and its income settled and not paid).
+abstract contract IncomeShareBase is SecurityToken {
     /// @dev The index at issue (IIncomeShareToken: 1e27).
     uint256 internal constant INDEX_ONE = 1e27;
-    /// @inheritdoc IIncomeShareToken
-    uint256 public constant MAX_DECLARATION_BPS = 50;
-    /// @inheritdoc IIncomeShareToken
-    uint256 public constant MIN_DECLARATION_INTERVAL = 12 hours;
 
-    IncomeWord private _income;
-    mapping(address holder => uint256 index) private _holderIndex;
+    IncomeWord internal _income;
+    mapping(address holder => IncomeAccount) internal _holders;
 
     constructor(
         address authority,
@@ -40,107 +33,80 @@ contract IncomeShareToken is IIncomeShareToken, SecurityToken {
         _income = IncomeWordLibrary.pack(INDEX_ONE, 0, 0);
     }
 
-    // ================================================================ issuer (DECLARE)
+    /// @notice ERC-20 balance: the paid balance with the income settled or accrued and not paid
+    /// (IIncomeShareToken).
+    function balanceOf(address holder) external view override returns (uint256) {
+        IncomeAccount a = _holders[holder];
+        uint256 held = _accounts[holder].balance + a.pending();
+        return held + _accrued(held, a.index(), _income.index());
+    }
 
-    /// @inheritdoc IIncomeShareToken
-    function declareIncome(uint256 number, uint256 shares) external onlyCapability(Cap.MINT) nonReentrant {
-        IncomeWord income = _income;
-        if (number != income.declarations() + 1) revert UnexpectedDeclaration(number, income.declarations() + 1);
-        uint256 earliest = income.lastDeclaredAt() + MIN_DECLARATION_INTERVAL;
-        if (income.declarations() != 0 && block.timestamp < earliest) {
-            revert DeclarationTooSoon(income.lastDeclaredAt(), earliest);
+    /// @dev floor(held * index / last) - held: 0 for a wallet that never held (`last` 0: it held
+    /// nothing, every receipt settles it first). No overflow: held < 2**96, index < 2**160.
+    function _accrued(uint256 held, uint256 last, uint256 index) internal pure returns (uint256) {
+        if (held == 0 || last == 0 || last == index) return 0;
+        // No underflow: the index never decreases, so index >= last and the quotient >= held.
+        unchecked {
+            return held * index / last - held;
         }
-        uint256 supply = _totalSupply;
-        uint256 maxShares = supply * MAX_DECLARATION_BPS / BPS;
-        if (shares == 0 || shares > maxShares) revert DeclarationOutOfBounds(shares, supply, maxShares);
-        // No overflow: shares <= supply / 200 and supply <= MAX_SUPPLY < 2**96.
-        uint256 supplyAfter = supply + shares;
-        if (supplyAfter > MAX_SUPPLY) revert SupplyCapExceeded(supplyAfter, MAX_SUPPLY);
-        uint256 previous = income.index();
-        // Rounded down (never in a holder's favour). No overflow: index < 2**160 (checked next) and
-        // supplyAfter < 2**96; supply != 0 since shares != 0 and shares <= supply / 200.
-        uint256 next = previous * supplyAfter / supply;
-        if (next > IncomeWordLibrary.INDEX_MASK) revert DeclarationOutOfBounds(shares, supply, 0);
+    }
+}
 
-        _income = IncomeWordLibrary.pack(next, number, block.timestamp);
-        _totalSupply = supplyAfter;
-        emit IncomeDeclared(number, shares, supply, previous, next, msg.sender);
+/// @title IncomeShareToken
+/// @notice A money-market share class paying its dividends in new shares through a multiplicative
+/// income index, settled lazily per holder: the SecurityToken, its ERC-20 balance with income, and
+/// its balance-change hook; the income functions of IIncomeShareToken (`declareIncome`,
+/// `settleIncome`, the views) run in `IncomeShareLogic` by DELEGATECALL (the fallback), so the
+/// token stays within EIP-170 (SecurityToken leaves 2.4 kB of the budget). Use it through
+/// IIncomeShareToken's ABI.
+/// @dev The logic is fixed at construction (immutable): no upgrade path.
+contract IncomeShareToken is IncomeShareBase {
+    /// @notice The income logic (IIncomeShareToken's functions beyond ISecurityToken).
+    address public immutable incomeLogic;
+
+    constructor(
+        address authority,
+        string memory name_,
+        string memory symbol_,
+        uint8 decimals_,
+        IIdentityRegistry registry_,
+        IComplianceEngine compliance_,
+        address onchainID_,
+        address incomeLogic_
+    ) IncomeShareBase(authority, name_, symbol_, decimals_, registry_, compliance_, onchainID_) {
+        if (incomeLogic_.code.length == 0) revert ZeroAddress();
+        incomeLogic = incomeLogic_;
     }
 
-    // ================================================================ holders
-
-    /// @inheritdoc IIncomeShareToken
-    /// @dev No reentrancy guard: every balance change calls it on this token (see
-    /// `_beforeBalanceChange`) inside its own guard; it writes before its one external call (the
-    /// bound engine's record) and settling twice pays nothing the second time.
-    function claimIncome(address holder) external returns (uint256 paid) {
-        paid = _settle(holder, _income.index());
-        if (paid != 0) _requireCompliance().created(holder, paid);
+    /// @notice IIncomeShareToken's income functions, run by the logic in this token's context.
+    fallback() external {
+        address logic = incomeLogic;
+        assembly {
+            calldatacopy(0x00, 0x00, calldatasize())
+            let ok := delegatecall(gas(), logic, 0x00, calldatasize(), 0x00, 0x00)
+            returndatacopy(0x00, 0x00, returndatasize())
+            if iszero(ok) { revert(0x00, returndatasize()) }
+            return(0x00, returndatasize())
+        }
     }
 
-    // ================================================================ views
-
-    /// @notice ERC-20 balance: the settled balance with the accrued income (IIncomeShareToken).
-    function balanceOf(address holder) external view override(IERC20, SecurityToken) returns (uint256) {
-        return _accounts[holder].balance + accruedIncomeOf(holder);
-    }
-
-    /// @inheritdoc IIncomeShareToken
-    function accruedIncomeOf(address holder) public view returns (uint256) {
-        return _accrued(_accounts[holder].balance, _holderIndex[holder], _income.index());
-    }
-
-    /// @inheritdoc IIncomeShareToken
-    function incomeIndex() external view returns (uint256 index, uint256 declarations, uint256 lastDeclaredAt) {
-        IncomeWord income = _income;
-        return (income.index(), income.declarations(), income.lastDeclaredAt());
-    }
-
-    // ================================================================ internal
-
-    /// @dev Settles both wallets at the index of the moment (`claimIncome`, called on this token:
-    /// SecurityToken calls the hook from every balance-changing function, and one external entry
-    /// keeps one copy of the settlement in the bytecode, within EIP-170). What each is paid is
-    /// recorded in the engine's ledger through its ERC-3643 mint record `created` (record only).
-    function _beforeBalanceChange(BalanceChange, address from, address to) internal override {
-        if (from != address(0)) _claimHere(from);
-        if (to != address(0) && to != from) _claimHere(to);
-    }
-
-    /// @dev `this.claimIncome(holder)`, reverting with its revert data.
-    function _claimHere(address holder) private {
-        bytes4 selector = this.claimIncome.selector;
+    /// @dev Settles both wallets at the index of the moment and pays the sender's income into its
+    /// balance when its paid balance is short of `amount`: the logic's `settleIncome`, by
+    /// DELEGATECALL (SecurityToken calls the hook from every balance-changing function; one call
+    /// out keeps one copy of the settlement in the bytecode).
+    function _beforeBalanceChange(BalanceChange, address from, address to, uint256 amount) internal override {
+        address logic = incomeLogic;
+        bytes4 selector = IIncomeShareToken.settleIncome.selector;
         assembly ("memory-safe") {
-            mstore(0x00, selector)
-            mstore(0x04, holder)
-            if iszero(call(gas(), address(), 0, 0x00, 0x24, 0x00, 0x00)) {
+            let p := mload(0x40)
+            mstore(p, selector)
+            mstore(add(p, 0x04), from)
+            mstore(add(p, 0x24), to)
+            mstore(add(p, 0x44), amount)
+            if iszero(delegatecall(gas(), logic, p, 0x64, 0x00, 0x00)) {
                 returndatacopy(0x00, 0x00, returndatasize())
                 revert(0x00, returndatasize())
             }
-        }
-    }
-
-    /// @dev Pays `holder` its income up to `index` into its balance and moves its index there.
-    /// Returns the shares paid; the caller records them in the engine.
-    function _settle(address holder, uint256 index) internal returns (uint256 paid) {
-        uint256 last = _holderIndex[holder];
-        if (last == index) return 0;
-        _holderIndex[holder] = index;
-        Account storage account = _accounts[holder];
-        paid = _accrued(account.balance, last, index);
-        if (paid == 0) return 0;
-        // No overflow: the paid income was counted in the supply, which is below 2**96.
-        account.balance += uint128(paid);
-        emit Transfer(address(0), holder, paid);
-    }
-
-    /// @dev floor(balance * index / last) - balance: 0 for a wallet that never held (`last` 0: its
-    /// balance is 0, every receipt settles it first). No overflow: balance < 2**96, index < 2**160.
-    function _accrued(uint256 balance, uint256 last, uint256 index) internal pure returns (uint256) {
-        if (balance == 0 || last == 0 || last == index) return 0;
-        // No underflow: the index never decreases, so index >= last and the quotient >= balance.
-        unchecked {
-            return balance * index / last - balance;
         }
     }
 }

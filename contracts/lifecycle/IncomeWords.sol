@@ -13,6 +13,11 @@ pragma solidity ^0.8.24;
 /// unused 232..255.
 type IncomeWord is uint256;
 
+/// @notice One holder's income (`IncomeShareToken._holders[wallet]`): index 0..159 (the income
+/// index at its last settlement; 0: never settled) | pending 160..255 (income settled and not yet
+/// paid into its balance, shares).
+type IncomeAccount is uint256;
+
 /// @notice One holder's coupon account (`BondServicer._holders[wallet]`): couponIndex 0..127 (the
 /// coupon index at its last settlement, value per whole share, 18 decimals) | owed 128..255 (coupons
 /// settled and not claimed, settlement-asset base units).
@@ -26,6 +31,7 @@ type CouponAccount is uint256;
 type ServicingWord is uint256;
 
 using IncomeWordLibrary for IncomeWord global;
+using IncomeAccountLibrary for IncomeAccount global;
 using CouponAccountLibrary for CouponAccount global;
 using ServicingWordLibrary for ServicingWord global;
 
@@ -58,6 +64,24 @@ library IncomeWordLibrary {
             (index_ & INDEX_MASK) | (declarations_ & DECLARATIONS_MASK) << DECLARATIONS_OFFSET
                 | (lastDeclaredAt_ & DATE_MASK) << LAST_DECLARED_AT_OFFSET
         );
+    }
+}
+
+library IncomeAccountLibrary {
+    uint256 internal constant INDEX_MASK = type(uint160).max;
+    uint256 internal constant PENDING_OFFSET = 160;
+
+    function index(IncomeAccount a) internal pure returns (uint256) {
+        return IncomeAccount.unwrap(a) & INDEX_MASK;
+    }
+
+    function pending(IncomeAccount a) internal pure returns (uint256) {
+        return IncomeAccount.unwrap(a) >> PENDING_OFFSET;
+    }
+
+    /// @notice The whole word (`pending_` must be below 2**96: callers bound it by the supply).
+    function pack(uint256 index_, uint256 pending_) internal pure returns (IncomeAccount) {
+        return IncomeAccount.wrap((index_ & INDEX_MASK) | pending_ << PENDING_OFFSET);
     }
 }
 

@@ -176,7 +176,7 @@ contract SecurityToken is ISecurityToken, AccessManaged, ReentrancyGuardTransien
     /// @inheritdoc IERC3643Token
     function mint(address to, uint256 amount) public onlyCapability(Cap.MINT) nonReentrant {
         if (to == address(0)) revert ERC20InvalidReceiver(address(0));
-        _beforeBalanceChange(BalanceChange.Mint, address(0), to);
+        _beforeBalanceChange(BalanceChange.Mint, address(0), to, amount);
         uint256 supplyAfter = _totalSupply + amount;
         if (supplyAfter > MAX_SUPPLY) revert SupplyCapExceeded(supplyAfter, MAX_SUPPLY);
         IComplianceEngine engine = _requireCompliance();
@@ -192,7 +192,7 @@ contract SecurityToken is ISecurityToken, AccessManaged, ReentrancyGuardTransien
     /// @inheritdoc IERC3643Token
     function burn(address userAddress, uint256 amount) public onlyCapability(Cap.BURN) nonReentrant {
         IComplianceEngine engine = _requireCompliance();
-        _beforeBalanceChange(BalanceChange.Burn, userAddress, address(0));
+        _beforeBalanceChange(BalanceChange.Burn, userAddress, address(0), amount);
         _debitUnfreezing(userAddress, amount);
         // No underflow: amount <= a balance <= total supply.
         unchecked {
@@ -212,7 +212,7 @@ contract SecurityToken is ISecurityToken, AccessManaged, ReentrancyGuardTransien
         if (to == address(0)) revert ERC20InvalidReceiver(address(0));
         if (!_registry.isVerified(to)) revert TransferNotCompliant(from, to, amount, RC.RECIPIENT_NOT_VERIFIED);
         IComplianceEngine engine = _requireCompliance();
-        _beforeBalanceChange(BalanceChange.ForcedTransfer, from, to);
+        _beforeBalanceChange(BalanceChange.ForcedTransfer, from, to, amount);
         _debitUnfreezing(from, amount);
         // No overflow: balance <= supply <= MAX_SUPPLY < 2^128.
         unchecked {
@@ -232,7 +232,7 @@ contract SecurityToken is ISecurityToken, AccessManaged, ReentrancyGuardTransien
         returns (bool)
     {
         if (lostWallet == newWallet) revert RecoveryToSameWallet(lostWallet);
-        _beforeBalanceChange(BalanceChange.Recovery, lostWallet, newWallet);
+        _beforeBalanceChange(BalanceChange.Recovery, lostWallet, newWallet, type(uint256).max);
         Account memory lost = _accounts[lostWallet];
         if (lost.balance == 0) revert NothingToRecover(lostWallet);
         IComplianceEngine engine = _requireCompliance();
@@ -449,15 +449,16 @@ contract SecurityToken is ISecurityToken, AccessManaged, ReentrancyGuardTransien
     /// @dev Runs first in every balance change, before any balance is read: a transfer (`transfer`,
     /// `transferFrom`, `batchTransfer`; after the receiver check), `mint` (`from` address(0)),
     /// `burn` (`to` address(0)), `forcedTransfer` and `recoveryAddress` (after their argument
-    /// checks, before the debit). Empty here.
-    function _beforeBalanceChange(BalanceChange kind, address from, address to) internal virtual {}
+    /// checks, before the debit). `amount` is what leaves `from` (`type(uint256).max` for a
+    /// recovery: the whole balance, read after the hook). Empty here.
+    function _beforeBalanceChange(BalanceChange kind, address from, address to, uint256 amount) internal virtual {}
 
     function _transfer(address from, address to, uint256 amount) internal nonReentrant {
         if (to == address(0)) revert ERC20InvalidReceiver(address(0));
         uint256 core = _coreWord();
         IComplianceEngine compliance = IComplianceEngine(address(uint160(core)));
         if (address(compliance) == address(0)) revert ComplianceNotSet();
-        _beforeBalanceChange(BalanceChange.Transfer, from, to);
+        _beforeBalanceChange(BalanceChange.Transfer, from, to, amount);
         Account storage senderSlot = _accounts[from];
         Account storage recipientSlot = _accounts[to];
         uint256 sender = _accountWord(senderSlot);

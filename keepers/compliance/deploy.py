@@ -91,9 +91,11 @@ def deploy_security(
     jurisdictions: Iterable[Jurisdiction] | None = None,
     grants: list | None = None,
     contract_type: str = "SecurityToken",
+    extra_args: tuple = (),
 ) -> Any:
     """A SecurityToken (`<contract_type><suffix>` in the record; `contract_type` a SecurityToken
-    with the same constructor, e.g. the lifecycle's IncomeShareToken) and its ComplianceEngine
+    whose constructor takes SecurityToken's arguments then `extra_args`, e.g. the lifecycle's
+    IncomeShareToken) and its ComplianceEngine
     (`ComplianceEngine<suffix>`), wired, bound, listed with the registry, with `agent` holding
     every capability and `freezer` FREEZE only, and the jurisdiction rules (default: the defaults
     file). The token is left paused, as an issuer opens its offering. `grants` (AccessManager
@@ -111,6 +113,7 @@ def deploy_security(
         registry,
         ZERO_ADDRESS,
         ZERO_ADDRESS,
+        *extra_args,
     )
     engine = d.deploy_contract(
         f"ComplianceEngine{suffix}", "ComplianceEngine", manager, registry, token

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from keepers.lifecycle.conventions import BusinessDayConvention, DayCountConvention
     from keepers.lifecycle.deploy import (
         approve_issuers,
+        deploy_income_share_logic,
         deploy_income_share_token,
         deploy_instrument_registry,
         deploy_lifecycle,
@@ -111,6 +112,7 @@ _MODULES = {
     # a money-market share class paying its dividend in new shares).
     "deploy": (
         "approve_issuers",
+        "deploy_income_share_logic",
         "deploy_income_share_token",
         "deploy_instrument_registry",
         "deploy_lifecycle",

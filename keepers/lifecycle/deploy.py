@@ -17,6 +17,7 @@ SETTLEMENT_ASSETS = "SettlementAssets"
 TERMS_VALIDATOR = "TermsValidator"
 INSTRUMENT_REGISTRY = "InstrumentRegistry"
 INCOME_SHARE_TOKEN = "IncomeShareToken"
+INCOME_SHARE_LOGIC = "IncomeShareLogic"
 
 
 def deploy_settlement_assets(d: Deployment, router: Any) -> Any:
@@ -105,6 +106,14 @@ def approve_issuers(d: Deployment, registry: Any, issuers: dict[str, str]) -> No
         as_role(d, "GOVERNOR", steps)
 
 
+def deploy_income_share_logic(d: Deployment) -> Any:
+    """The IncomeShareLogic every income share class runs its income functions in (by
+    DELEGATECALL): deployed once (`IncomeShareLogic` in the record), nothing to wire."""
+    return d.deploy_contract(
+        INCOME_SHARE_LOGIC, INCOME_SHARE_LOGIC, d.at("QuanteraAccessManager"), d.at("IdentityRegistry")
+    )
+
+
 def deploy_income_share_token(
     d: Deployment,
     name: str,
@@ -113,13 +122,18 @@ def deploy_income_share_token(
     agent: str,
     jurisdictions: Any = None,
 ) -> Any:
-    """A money-market share class (`IncomeShareToken.<symbol>` in the record) with its
-    ComplianceEngine (`ComplianceEngine.<symbol>`), built by the compliance domain's SecurityToken
-    step (bound, listed with the identity registry, the jurisdiction rules applied), `agent`
-    holding every capability (MINT declares income). Left paused, as an issuer opens its offering
-    (`agent` unpauses). Returns the token."""
+    """A money-market share class (`IncomeShareToken.<symbol>` in the record) over the
+    IncomeShareLogic (deployed first if it is not), with its ComplianceEngine
+    (`ComplianceEngine.<symbol>`), built by the compliance domain's SecurityToken step (bound,
+    listed with the identity registry, the jurisdiction rules applied), `agent` holding every
+    capability (MINT declares income). Left paused, as an issuer opens its offering (`agent`
+    unpauses). Returns the token with IncomeShareLogic's ABI, which is IIncomeShareToken's (the
+    income functions are reached through the token's fallback)."""
+    from ape import project
+
     from keepers.compliance import deploy_security
 
+    logic = deploy_income_share_logic(d)
     token = deploy_security(
         d,
         f".{symbol}",
@@ -128,5 +142,6 @@ def deploy_income_share_token(
         agent=agent,
         jurisdictions=jurisdictions,
         contract_type=INCOME_SHARE_TOKEN,
+        extra_args=(logic,),
     )
-    return token
+    return project.IncomeShareLogic.at(token.address)

@@ -10,6 +10,17 @@ from isolation import isolated
 
 INDEX_ONE = 10**27
 ZERO = "0x" + "00" * 20
+ALL = 2**256 - 1
+
+
+def claim(token, wallet, sender):
+    """A claim: settle `wallet` and pay all its income into its balance."""
+    return token.settleIncome(wallet, ZERO, ALL, sender=sender)
+
+
+def unpaid(token, wallet) -> int:
+    """Income settled or accrued to `wallet` and not paid into its balance."""
+    return token.balanceOf(wallet) - token.incomeAccountOf(wallet)[0]
 
 
 @pytest.fixture
@@ -37,7 +48,7 @@ def test_declare__by_mint_agent__index_grows_by_supply_ratio_and_supply_at_once(
     assert tx.events[0].event_name == "IncomeDeclared"
     event = tx.events[0]
     assert (event.number, event.shares, event.supplyBefore) == (1, shares, supply)
-    assert (event.previousIndex, event.nextIndex) == (INDEX_ONE, index)
+    assert (event.nextIndex, event.by) == (index, income.agent.address)
     # nothing paid yet: the engine's ledger counts income when it is paid
     assert income.engine.holderCounts()[2] == supply
 
@@ -51,7 +62,7 @@ def test_declare__not_a_mint_agent__reverts(income):
 def test_declare__numbering_interval_and_bounds__enforced(income, chain):
     token, agent = income.token, income.agent
     supply = supply_of(income)
-    with ape.reverts(token.UnexpectedDeclaration, number=2, expected=1):
+    with ape.reverts(token.DeclarationNotOpen, number=2, expected=1, earliest=0):
         token.declareIncome(2, SHARE_UNIT, sender=agent)
     cap = supply * 50 // 10_000
     with ape.reverts(token.DeclarationOutOfBounds, shares=cap + 1, supply=supply, maxShares=cap):
@@ -60,14 +71,11 @@ def test_declare__numbering_interval_and_bounds__enforced(income, chain):
         token.declareIncome(1, 0, sender=agent)
     tx = token.declareIncome(1, cap, sender=agent)
     # a retried declaration 1 never applies twice
-    with ape.reverts(token.UnexpectedDeclaration, number=1, expected=2):
+    earliest = tx.timestamp + DECLARATION_INTERVAL
+    with ape.reverts(token.DeclarationNotOpen, number=1, expected=2, earliest=earliest):
         token.declareIncome(1, SHARE_UNIT, sender=agent)
     chain.pending_timestamp = tx.timestamp + DECLARATION_INTERVAL - 10
-    with ape.reverts(
-        token.DeclarationTooSoon,
-        lastDeclaredAt=tx.timestamp,
-        earliest=tx.timestamp + DECLARATION_INTERVAL,
-    ):
+    with ape.reverts(token.DeclarationNotOpen, number=2, expected=2, earliest=earliest):
         token.declareIncome(2, SHARE_UNIT, sender=agent)
     chain.pending_timestamp = tx.timestamp + DECLARATION_INTERVAL
     token.declareIncome(2, SHARE_UNIT, sender=agent)
@@ -83,42 +91,59 @@ def test_accrual__pro_rata_in_balance_of__paid_on_claim_through_the_engine(incom
     index = token.incomeIndex()[0]
     owed = accrued(before, INDEX_ONE, index)
     assert owed > 0
-    assert token.accruedIncomeOf(alice) == owed
+    assert unpaid(token, alice) == owed
     assert token.balanceOf(alice) == before + owed
     assert engine.ledgerOf(income_identity("alice")).balance == before  # not paid yet
     supply_engine = engine.holderCounts()[2]
-    tx = income.token.claimIncome(alice, sender=income.outsider)  # anyone may claim for alice
+    tx = claim(token, alice, sender=income.outsider)  # anyone may claim for alice
     transfer = [e for e in tx.events if e.event_name == "Transfer"]
     assert [(e["from"], e.to, e.value) for e in transfer] == [(ZERO, alice.address, owed)]
-    assert token.accruedIncomeOf(alice) == 0
+    assert unpaid(token, alice) == 0
+    assert token.incomeAccountOf(alice) == (before + owed, 0, index)
     assert token.balanceOf(alice) == before + owed
     assert engine.ledgerOf(income_identity("alice")).balance == before + owed
     assert engine.holderCounts()[2] == supply_engine + owed
     # a second claim pays nothing
-    assert token.claimIncome.call(alice) == 0
+    assert token.settleIncome.call(alice, ZERO, ALL) == 0
 
 
-def test_transfer_mid_period__sender_settled_first__recipient_earns_from_arrival(income):
+def test_transfer_mid_period__both_settled__recipient_earns_from_arrival(income):
     token, engine = income.token, income.engine
     alice, dave = income.holders["alice"], income.holders["dave"]
     a0, d0 = token.balanceOf(alice), token.balanceOf(dave)
     income.declare_next(ape.chain, supply_of(income) // 500)
     i1 = token.incomeIndex()[0]
     a_owed, d_owed = accrued(a0, INDEX_ONE, i1), accrued(d0, INDEX_ONE, i1)
-    amount = token.balanceOf(alice)  # the whole balance, income included
-    token.transfer(dave, amount, sender=alice)
+    amount = token.balanceOf(alice)  # the whole balance, income included: alice's is paid first
+    tx = token.transfer(dave, amount, sender=alice)
+    transfers = [(e["from"], e.to, e.value) for e in tx.events if e.event_name == "Transfer"]
+    assert transfers == [(ZERO, alice.address, a_owed), (alice.address, dave.address, amount)]
+    assert amount == a0 + a_owed
     assert token.balanceOf(alice) == 0
     assert token.balanceOf(dave) == d0 + d_owed + amount
-    assert amount == a0 + a_owed
-    # the engine's ledger matches both settled balances
+    # dave's income is settled (his index moved) and pending, not paid: the engine has his paid
+    # balance, alice's paid income went through the engine
+    assert token.incomeAccountOf(dave) == (d0 + amount, d_owed, i1)
     assert engine.ledgerOf(income_identity("alice")).balance == 0
-    assert engine.ledgerOf(income_identity("dave")).balance == d0 + d_owed + amount
-    # the next declaration pays dave on everything he holds, alice nothing
+    assert engine.ledgerOf(income_identity("dave")).balance == d0 + amount
+    # the next declaration pays dave on everything he holds (pending income included), alice nothing
     held = token.balanceOf(dave)
     income.declare_next(ape.chain, supply_of(income) // 500)
     i2 = token.incomeIndex()[0]
-    assert token.accruedIncomeOf(alice) == 0
-    assert token.accruedIncomeOf(dave) == accrued(held, i1, i2)
+    assert unpaid(token, alice) == 0
+    assert token.balanceOf(dave) == held + accrued(held, i1, i2)
+
+
+def test_transfer_within_paid_balance__income_settled_not_paid(income):
+    token, engine = income.token, income.engine
+    bob, carol = income.holders["bob"], income.holders["carol"]
+    b0 = token.balanceOf(bob)
+    income.declare_next(ape.chain, supply_of(income) // 1_000)
+    i1 = token.incomeIndex()[0]
+    tx = token.transfer(carol, SHARE_UNIT, sender=bob)
+    assert [e.event_name for e in tx.events] == ["Transfer"]  # the transfer's own only
+    assert token.incomeAccountOf(bob) == (b0 - SHARE_UNIT, accrued(b0, INDEX_ONE, i1), i1)
+    assert engine.ledgerOf(income_identity("bob")).balance == b0 - SHARE_UNIT
 
 
 def test_transfer__to_unverified_wallet__refused_with_income_accrued(income):
@@ -128,7 +153,7 @@ def test_transfer__to_unverified_wallet__refused_with_income_accrued(income):
     with ape.reverts(token.TransferNotCompliant):
         token.transfer(outsider, SHARE_UNIT, sender=alice)
     assert token.balanceOf(outsider) == 0
-    assert token.accruedIncomeOf(alice) > 0  # the refused transfer paid nothing either
+    assert unpaid(token, alice) > 0  # the refused transfer paid nothing either
 
 
 def test_mint_and_burn__settle_first__new_shares_earn_from_arrival(income):
@@ -139,8 +164,8 @@ def test_mint_and_burn__settle_first__new_shares_earn_from_arrival(income):
     token.mint(bob, 1_000 * SHARE_UNIT, sender=agent)
     settled = b0 + accrued(b0, INDEX_ONE, i1) + 1_000 * SHARE_UNIT
     assert token.balanceOf(bob) == settled
-    assert token.accruedIncomeOf(bob) == 0
-    token.burn(bob, settled, sender=agent)
+    assert token.incomeAccountOf(bob) == (b0 + 1_000 * SHARE_UNIT, settled - b0 - 1_000 * SHARE_UNIT, i1)
+    token.burn(bob, settled, sender=agent)  # more than the paid balance: the income is paid first
     assert token.balanceOf(bob) == 0
     assert income.engine.ledgerOf(income_identity("bob")).balance == 0
 
@@ -155,9 +180,11 @@ def test_sum_of_balances__never_above_supply__dust_unpaid(income):
     total = sum(token.balanceOf(w) for w in income.holders.values())
     assert total <= token.totalSupply()
     for wallet in income.holders.values():
-        token.claimIncome(wallet, sender=wallet)
+        claim(token, wallet, sender=wallet)
     settled = sum(token.balanceOf(w) for w in income.holders.values())
     assert settled == total  # claiming moves nothing: balanceOf counted the income
+    assert settled == sum(token.incomeAccountOf(w)[0] for w in income.holders.values())
+    assert settled == income.engine.holderCounts()[2]
     # what nobody is paid: a few base units per settlement and declaration
     assert 0 <= token.totalSupply() - settled <= 5 * (len(income.holders) + 5)
     assert sum(OPENING_SHARES.values()) * SHARE_UNIT < settled
