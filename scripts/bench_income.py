@@ -7,9 +7,11 @@ IncomeShareToken (keepers/lifecycle/deploy.py) whose ComplianceEngine has jurisd
 holder caps (US: 20,000 holders) and a maximum balance. Scenarios:
 - a declaration with 1 holder and with HOLDERS holders (registered 100 a transaction, minted 100
   a transaction): the declaration reads and writes no per-holder state, so the two are equal;
-- a claim of accrued income (the holder's balance and the engine's ledger grow);
-- a compliant transfer between two existing holders without accrued income, and the same transfer
-  when both have income accrued (both settled first, each through the engine's `created`);
+- a claim of accrued income (`settleIncome(holder, 0, max)`: the holder's balance and the
+  engine's ledger grow through the engine's `created`);
+- a compliant transfer between two existing holders without accrued income, the same transfer
+  when both have income accrued (both settled: their pending income words written), and a
+  transfer of a whole balance with income (the sender's income paid first, through the engine);
 - the same transfer on a plain SecurityToken of the same stack (the base the hook must not tax).
 """
 
@@ -33,6 +35,7 @@ UNIT = 10**18
 US, ACCREDITED, FAR_FUTURE = 840, 2, 2**40 - 1
 INTERVAL = 12 * 3_600  # IncomeShareToken.MIN_DECLARATION_INTERVAL
 HOLDERS = 10_000
+ZERO, ALL = "0x" + "00" * 20, 2**256 - 1
 BATCH = 100  # IdentityRegistry.MAX_BATCH, SecurityToken.MAX_BATCH
 JURISDICTION = (True, 1, 20_000, 0, 0)  # allowed, retail and up, 20,000 holders
 
@@ -107,9 +110,14 @@ def measure(b: IncomeBench, holders: int) -> dict[str, int]:
         bob, 10 * UNIT, sender=alice
     ).gas_used
     b.declare()
-    gas["income.claim"] = token.claimIncome(seed, sender=seed).gas_used
+    gas["income.claim"] = token.settleIncome(seed, ZERO, ALL, sender=seed).gas_used
     gas["income.transfer_with_accrued_income"] = token.transfer(
         bob, 10 * UNIT, sender=alice
+    ).gas_used
+    # the sender spends past its paid balance: its income is paid first (through the engine)
+    b.declare()
+    gas["income.transfer_paying_accrued_income"] = token.transfer(
+        bob, token.balanceOf(alice), sender=alice
     ).gas_used
     # the base token, same engine rules, same holders
     plain = b.plain
