@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from keepers.lifecycle.conventions import BusinessDayConvention, DayCountConvention
     from keepers.lifecycle.deploy import (
         approve_issuers,
+        deploy_bond_share_token,
         deploy_income_share_logic,
         deploy_income_share_token,
         deploy_instrument_registry,
@@ -109,9 +110,11 @@ _MODULES = {
         "utc_midnight",
     ),
     # Its deploy steps (the settlement assets, the registry and its validator; listings, issuers;
-    # a money-market share class paying its dividend in new shares).
+    # a money-market share class paying its dividend in new shares; a note's share token and its
+    # coupon and redemption servicer).
     "deploy": (
         "approve_issuers",
+        "deploy_bond_share_token",
         "deploy_income_share_logic",
         "deploy_income_share_token",
         "deploy_instrument_registry",
