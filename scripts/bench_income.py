@@ -12,7 +12,11 @@ holder caps (US: 20,000 holders) and a maximum balance. Scenarios:
 - a compliant transfer between two existing holders without accrued income, the same transfer
   when both have income accrued (both settled: their pending income words written), and a
   transfer of a whole balance with income (the sender's income paid first, through the engine);
-- the same transfer on a plain SecurityToken of the same stack (the base the hook must not tax).
+- the same transfer on a plain SecurityToken of the same stack (the base the hook must not tax);
+- a note's share token (BondShareToken + BondServicer, a two-year 4.25% semi-annual note on the
+  InstrumentRegistry, paying in a local stablecoin): recording a coupon (O(1): nothing per holder),
+  claiming coupons, a transfer between two holders with unclaimed coupons (both settled) and one
+  before any coupon, and a redemption at maturity (coupons and face value paid).
 """
 
 from __future__ import annotations
@@ -28,13 +32,30 @@ from keepers.access import deploy_access, renounce_temporary_roles
 from keepers.compliance import deploy_registry, deploy_security
 from keepers.core.benchmarking import merge_json
 from keepers.core.deploying import Deployment
-from keepers.lifecycle import deploy_income_share_token
+from keepers.core.units import FEED_DECIMALS
+from keepers.lifecycle import (
+    BusinessDayConvention,
+    CouponTerms,
+    DayCountConvention,
+    InstrumentKind,
+    InstrumentTerms,
+    SettlementAssetType,
+    approve_issuers,
+    deploy_bond_share_token,
+    deploy_income_share_token,
+    deploy_lifecycle,
+    list_settlement_assets,
+    utc_midnight,
+)
+from keepers.risk import deploy_feeds, feed_config, set_feeds
+from keepers.vault import deploy_stablecoin
 
 GAS_FILE = Path("benchmarks") / "gas.json"
 UNIT = 10**18
 US, ACCREDITED, FAR_FUTURE = 840, 2, 2**40 - 1
 INTERVAL = 12 * 3_600  # IncomeShareToken.MIN_DECLARATION_INTERVAL
 HOLDERS = 10_000
+USD, DAY = 10**6, 86_400
 ZERO, ALL = "0x" + "00" * 20, 2**256 - 1
 BATCH = 100  # IdentityRegistry.MAX_BATCH, SecurityToken.MAX_BATCH
 JURISDICTION = (True, 1, 20_000, 0, 0)  # allowed, retail and up, 20,000 holders
@@ -46,7 +67,11 @@ class IncomeBench:
         self.deployer, governor, self.operator, self.agent = (test[i] for i in (0, 2, 3, 4))
         self.seed, self.alice, self.bob = (test[i] for i in (5, 6, 7))
         d = Deployment.in_memory(self.deployer)
-        deploy_access(d, {"GOVERNOR": governor, "OPERATOR": self.operator})
+        self.issuer = test[8]
+        reporter = test[9]
+        deploy_access(
+            d, {"GOVERNOR": governor, "OPERATOR": self.operator, "PRICE_REPORTER": reporter}
+        )
         self.registry = deploy_registry(d)
         self.token = deploy_income_share_token(
             d,
@@ -63,6 +88,7 @@ class IncomeBench:
             agent=self.agent.address,
             jurisdictions=[(US, JURISDICTION)],
         )
+        self.deploy_bond(d)
         renounce_temporary_roles(d)
         limits = (10**9 * UNIT, 0, 0, 0, 0, 0, 0, 0, 0)  # maxBalance 1e9 shares
         for symbol, token in (("BMMFI", self.token), ("BPLAIN", self.plain)):
@@ -74,6 +100,32 @@ class IncomeBench:
             self.registry.registerInvestor(
                 wallet, f"0x{0xA0 + i:040x}", US, ACCREDITED, FAR_FUTURE, sender=self.operator
             )
+
+    def deploy_bond(self, d: Deployment) -> None:
+        """The instrument registry, a listed stablecoin, an approved issuer and the note's share
+        token with its servicer (registered and activated later, in `measure_bond`)."""
+        self.usd = deploy_stablecoin(d, "USDB", "Bond Dollar (local)")
+        feeds = deploy_feeds(d, {"USDB": 10**FEED_DECIMALS})
+        self.instruments = deploy_lifecycle(d)
+        set_feeds(
+            d, d.at("OracleRouter"), {"USDB": (self.usd.address, feed_config(feeds["USDB"].address))}
+        )
+        list_settlement_assets(
+            d,
+            d.at("SettlementAssets"),
+            {"USDB": (self.usd.address, (SettlementAssetType.RESERVE_BACKED, 10_000, 1, 100))},
+        )
+        approve_issuers(d, self.instruments, {"the issuer": self.issuer.address})
+        self.bond = deploy_bond_share_token(
+            d,
+            "Bench Note",
+            "BNOTE",
+            agent=self.agent.address,
+            instruments=self.instruments,
+            payment_asset=self.usd,
+            jurisdictions=[(US, JURISDICTION)],
+        )
+        self.servicer = d.at("BondServicer", "BondServicer.BNOTE")
 
     def declare(self, bps: int = 2):
         """The next declaration, `bps` of the supply, at the interval."""
@@ -133,6 +185,57 @@ def measure(b: IncomeBench, holders: int) -> dict[str, int]:
     return gas
 
 
+def measure_bond(b: IncomeBench) -> dict[str, int]:
+    bond, servicer, usd, issuer = b.bond, b.servicer, b.usd, b.issuer
+    gas: dict[str, int] = {}
+    now = chain.pending_timestamp
+    issue = utc_midnight(now) - 30 * DAY
+    terms = InstrumentTerms(
+        kind=InstrumentKind.FIXED_COUPON_NOTE,
+        isin="US912810TM09",
+        share_token=bond.address,
+        settlement_assets=[usd.address],
+        face_value=100 * UNIT,
+        coupon=CouponTerms(
+            fixed_rate_bps=425,
+            frequency=2,
+            day_count=DayCountConvention.THIRTY_360_BOND_BASIS,
+            roll=BusinessDayConvention.MODIFIED_FOLLOWING,
+            record_date_offset_days=1,
+        ),
+        issue_date=issue,
+        maturity_date=issue + 2 * 365 * DAY,
+    )
+    instrument = b.instruments.register(terms.as_tuple(), sender=issuer).return_value
+    b.instruments.activate(instrument, sender=issuer)
+    bond.unpause(sender=b.agent)
+    for wallet in (b.seed, b.alice, b.bob):
+        bond.mint(wallet, 1_000 * UNIT, sender=b.agent)
+    usd.mint(issuer, 10**9 * USD, sender=b.operator)
+    usd.approve(servicer, 2**256 - 1, sender=issuer)
+    servicer.startServicing(sender=issuer)
+    servicer.fundCoupons(100_000 * USD, sender=issuer)
+    gas["bond.transfer_before_any_coupon"] = bond.transfer(b.bob, UNIT, sender=b.alice).gas_used
+    for number in (1, 2):
+        chain.pending_timestamp = max(chain.pending_timestamp, servicer.servicing()[2])
+        tx = servicer.recordCoupon(number, sender=issuer)
+    gas["bond.record_coupon"] = tx.gas_used
+    gas["bond.transfer_with_unclaimed_coupons"] = bond.transfer(
+        b.bob, UNIT, sender=b.alice
+    ).gas_used
+    gas["bond.transfer_coupons_settled"] = bond.transfer(b.bob, UNIT, sender=b.alice).gas_used
+    gas["bond.claim_coupons"] = servicer.claimCoupons(b.seed, sender=b.seed).gas_used
+    for number in (3, 4):
+        chain.pending_timestamp = max(chain.pending_timestamp, servicer.servicing()[2])
+        servicer.recordCoupon(number, sender=issuer)
+    chain.pending_timestamp = max(chain.pending_timestamp, terms.maturity_date)
+    b.instruments.mature(instrument, sender=issuer)
+    servicer.fundRedemption(300_000 * USD, sender=issuer)
+    servicer.startRedemption(sender=issuer)
+    gas["bond.redeem"] = servicer.redeem(b.alice, sender=b.alice).gas_used
+    return gas
+
+
 @click.command(cls=ConnectedProviderCommand)
 @network_option(default="ethereum:local:foundry")
 @click.option("--holders", default=HOLDERS, show_default=True, help="holders for the 2nd figure")
@@ -140,7 +243,9 @@ def cli(ecosystem, network, provider, holders):
     """Measure the IncomeShareToken's declaration, claim and transfer gas into gas.json."""
     if not network.is_local:
         raise click.UsageError("benchmarks run on a local network only")
-    gas = measure(IncomeBench(), holders)
+    bench = IncomeBench()
+    gas = measure_bond(bench)
+    gas.update(measure(bench, holders))
     merge_json(GAS_FILE, gas)
     for name, value in sorted(gas.items()):
         click.echo(f"{name:50} {value:>10,}")
