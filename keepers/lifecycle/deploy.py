@@ -3,8 +3,9 @@ InstrumentRegistry with its TermsValidator, both over the OracleRouter and wired
 (`deploy_lifecycle`, the deploy script's third step); the GOVERNOR steps that list settlement
 assets and approve issuers, for the fixtures, the benchmarks and the demo; a money-market
 share class paying its dividend in new shares (`deploy_income_share_token`); and a note's or a
-bill's share token with its coupon and redemption servicer (`deploy_bond_share_token`). The deploy script lists
-no asset and registers no instrument: that is governance's and the issuers' business.
+bill's share token with its coupon and redemption servicer (`deploy_bond_share_token`). The
+deploy script lists no asset and registers no instrument: that is governance's and the issuers'
+business.
 """
 
 from __future__ import annotations
@@ -113,7 +114,10 @@ def deploy_income_share_logic(d: Deployment) -> Any:
     """The IncomeShareLogic every income share class runs its income functions in (by
     DELEGATECALL): deployed once (`IncomeShareLogic` in the record), nothing to wire."""
     return d.deploy_contract(
-        INCOME_SHARE_LOGIC, INCOME_SHARE_LOGIC, d.at("QuanteraAccessManager"), d.at("IdentityRegistry")
+        INCOME_SHARE_LOGIC,
+        INCOME_SHARE_LOGIC,
+        d.at("QuanteraAccessManager"),
+        d.at("IdentityRegistry"),
     )
 
 

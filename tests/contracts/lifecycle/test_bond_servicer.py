@@ -5,94 +5,10 @@ and `Defaulted`; at maturity transfers stop and holders redeem face value from a
 funds (pro rata while short, a late top-up pays everyone the same fraction); an issuer call pays
 the call price plus the coupon accrued (LCY-65..LCY-68)."""
 
-from decimal import Decimal
-
 import ape
-import pytest
 
-from compliance_fixtures import ACCREDITED, FAR_FUTURE, US
-from isolation import isolated
-from keepers.access import renounce_temporary_roles
-from keepers.lifecycle import deploy_bond_share_token
-from keepers.lifecycle.schedule import CouponSchedule, day_count, from_timestamp, to_timestamp
-from lifecycle_fixtures import note_terms
-
-DAY = 86_400
-SHARE_UNIT, USD_UNIT = 10**18, 10**6
-SCALE = 10**36
-FACE = 100 * 10**18  # note_terms: 100 per share, 18 decimals
-RATE_BPS = 425
-HOLDINGS = {"alice": 600, "bob": 400}  # whole shares
-
-
-class Bond:
-    def __init__(self, chain, lifecycle, token, servicer, instrument, holders, usdc, issuer):
-        self.chain, self.lifecycle, self.token, self.servicer = chain, lifecycle, token, servicer
-        self.instrument, self.holders, self.usdc, self.issuer = instrument, holders, usdc, issuer
-        self.terms = lifecycle.registry.termsOf(instrument)
-
-    def period(self, number):
-        """Coupon `number`'s (start, end) timestamps: QuantLib's schedule of the terms."""
-        t = self.terms
-        schedule = CouponSchedule(
-            from_timestamp(t.issueDate),
-            from_timestamp(t.maturityDate),
-            t.coupon.frequency,
-            Decimal(RATE_BPS) / 10_000,
-            t.coupon.dayCount,
-            t.coupon.roll,
-        )
-        p = schedule.periods()[number - 1]
-        return to_timestamp(p.start), to_timestamp(p.end)
-
-    def coupon_per_share(self, number) -> int:
-        """floor(face x rate x days / 360 / 1e18) x 1e6: payment-asset units x 1e18 per share."""
-        start, end = self.period(number)
-        days = day_count(self.terms.coupon.dayCount, from_timestamp(start), from_timestamp(end))
-        return FACE * RATE_BPS * 10**14 * days // (360 * 10**18) * USD_UNIT
-
-    def at(self, timestamp):
-        self.chain.pending_timestamp = max(self.chain.pending_timestamp, int(timestamp))
-
-
-@pytest.fixture
-def bond(chain, accounts, lifecycle, issuer, agent, operator):
-    """A two-year 4.25% semi-annual note (note_terms) whose share token is a BondShareToken paying
-    in USDC, registered and active, servicing started; alice 600 and bob 400 shares; the issuer
-    holding $1,000,000 USDC approved to the servicer."""
-    with isolated(chain):
-        usdc = lifecycle.tokens["USDC"]
-        d = lifecycle.d.scoped("QuanteraAccessManager", "IdentityRegistry")
-        token = deploy_bond_share_token(
-            d,
-            "Quantera Note 2028 (serviced)",
-            "QTN28S",
-            agent=agent.address,
-            instruments=lifecycle.registry,
-            payment_asset=usdc,
-            jurisdictions=[(US, (True, 1, 0, 0, 0))],
-        )
-        renounce_temporary_roles(d)
-        token.unpause(sender=agent)
-        servicer = d.at("BondServicer", "BondServicer.QTN28S")
-        now = chain.pending_timestamp
-        terms = note_terms(lifecycle, now, share_token=token.address)
-        instrument = lifecycle.registry.register(terms.as_tuple(), sender=issuer).return_value
-        lifecycle.registry.activate(instrument, sender=issuer)
-        holders = {}
-        for label, whole in HOLDINGS.items():
-            wallet = accounts.generate_test_account()
-            chain.provider.set_balance(wallet.address, 10**21)
-            d.at("IdentityRegistry").registerInvestor(
-                wallet, "0x" + ("b0" + label.encode().hex()).rjust(40, "0"), US, ACCREDITED,
-                FAR_FUTURE, sender=operator,
-            )
-            token.mint(wallet, whole * SHARE_UNIT, sender=agent)
-            holders[label] = wallet
-        usdc.mint(issuer, 1_000_000 * USD_UNIT, sender=operator)
-        usdc.approve(servicer, 2**256 - 1, sender=issuer)
-        servicer.startServicing(sender=issuer)
-        yield Bond(chain, lifecycle, token, servicer, instrument, holders, usdc, issuer)
+from bond_fixtures import DAY, FACE, RATE_BPS, SCALE, SHARE_UNIT, USD_UNIT
+from keepers.lifecycle.schedule import day_count, from_timestamp
 
 
 def record(bond, number, sender=None):
@@ -135,7 +51,9 @@ def test_coupon__holders_of_record_paid_pro_rata__claimable_once(bond):
     assert servicer.claimCoupons.call(alice) == 0
     # unclaimed coupons stay: bob claims after coupon 2 is recorded too
     record(bond, 2)
-    owed = 400 * SHARE_UNIT * per_share // SCALE + 500 * SHARE_UNIT * bond.coupon_per_share(2) // SCALE
+    owed = (
+        400 * SHARE_UNIT * per_share // SCALE + 500 * SHARE_UNIT * bond.coupon_per_share(2) // SCALE
+    )
     assert servicer.couponsOwed(bob) == owed
     reserve, shortfall = servicer.couponPool()
     assert reserve == 100_000 * USD_UNIT - due - (-(-supply * bond.coupon_per_share(2) // SCALE))
@@ -182,10 +100,16 @@ def test_maturity__transfers_stop__pro_rata_from_an_underfunded_pool__top_up_pay
     price = FACE * USD_UNIT
     defaulted = tx.decode_logs(servicer.Defaulted)[0]
     assert (defaulted.couponNumber, defaulted.due, defaulted.paid) == (
-        0, 100_000 * USD_UNIT, 50_000 * USD_UNIT
+        0,
+        100_000 * USD_UNIT,
+        50_000 * USD_UNIT,
     )
     assert servicer.redemptionPool() == (
-        price, 1_000 * SHARE_UNIT, 50_000 * USD_UNIT, price // 2, 50_000 * USD_UNIT
+        price,
+        1_000 * SHARE_UNIT,
+        50_000 * USD_UNIT,
+        price // 2,
+        50_000 * USD_UNIT,
     )
     with ape.reverts(servicer.BalancesFixed, couponNumber=0):
         token.transfer(bob, SHARE_UNIT, sender=alice)
@@ -215,9 +139,7 @@ def test_call__by_the_issuer_after_the_first_call_date__call_price_plus_accrued(
     called_at = registry.stateOf(bond.instrument).calledAt
     servicer.fundRedemption(200_000 * USD_UNIT, sender=bond.issuer)
     tx = servicer.startRedemption(sender=bond.holders["bob"])
-    days = day_count(
-        bond.terms.coupon.dayCount, from_timestamp(start), from_timestamp(called_at)
-    )
+    days = day_count(bond.terms.coupon.dayCount, from_timestamp(start), from_timestamp(called_at))
     accrued = FACE * RATE_BPS * 10**14 * days // (360 * 10**18) * USD_UNIT
     price = FACE * 10_100 // 10_000 * USD_UNIT + accrued
     started = tx.decode_logs(servicer.RedemptionStarted)[0]

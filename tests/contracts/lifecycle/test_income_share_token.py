@@ -164,7 +164,11 @@ def test_mint_and_burn__settle_first__new_shares_earn_from_arrival(income):
     token.mint(bob, 1_000 * SHARE_UNIT, sender=agent)
     settled = b0 + accrued(b0, INDEX_ONE, i1) + 1_000 * SHARE_UNIT
     assert token.balanceOf(bob) == settled
-    assert token.incomeAccountOf(bob) == (b0 + 1_000 * SHARE_UNIT, settled - b0 - 1_000 * SHARE_UNIT, i1)
+    assert token.incomeAccountOf(bob) == (
+        b0 + 1_000 * SHARE_UNIT,
+        settled - b0 - 1_000 * SHARE_UNIT,
+        i1,
+    )
     token.burn(bob, settled, sender=agent)  # more than the paid balance: the income is paid first
     assert token.balanceOf(bob) == 0
     assert income.engine.ledgerOf(income_identity("bob")).balance == 0
@@ -174,9 +178,7 @@ def test_sum_of_balances__never_above_supply__dust_unpaid(income):
     token = income.token
     for bps in (50, 1, 17, 50, 3):
         income.declare_next(ape.chain, supply_of(income) * bps // 10_000)
-        token.transfer(
-            income.holders["dave"], 3 * SHARE_UNIT // 7, sender=income.holders["carol"]
-        )
+        token.transfer(income.holders["dave"], 3 * SHARE_UNIT // 7, sender=income.holders["carol"])
     total = sum(token.balanceOf(w) for w in income.holders.values())
     assert total <= token.totalSupply()
     for wallet in income.holders.values():

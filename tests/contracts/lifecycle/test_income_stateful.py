@@ -75,13 +75,9 @@ def test_income_state_machine(chain, income_stack):
             shares = supply * bps // 10_000
             if count:
                 due = last + DECLARATION_INTERVAL
-                chain.pending_timestamp = max(
-                    chain.pending_timestamp, due if on_time else due - 60
-                )
+                chain.pending_timestamp = max(chain.pending_timestamp, due if on_time else due - 60)
                 if chain.pending_timestamp < due:
-                    data = revert_data(
-                        chain, token.declareIncome, count + 1, shares, sender=agent
-                    )
+                    data = revert_data(chain, token.declareIncome, count + 1, shares, sender=agent)
                     assert data[:4] == selector(token, "DeclarationNotOpen")
                     return
             token.declareIncome(count + 1, shares, sender=agent)
