@@ -57,7 +57,6 @@ interface IIncomeShareToken is ISecurityToken {
         uint256 indexed number, uint256 shares, uint256 supplyBefore, uint256 nextIndex, address indexed by
     );
 
-
     /// @notice Declares `shares` new shares of income for every holder, pro rata to their balances
     /// (with income not yet paid): O(1). `number` must be the next declaration's (1 for the first).
     /// @dev Reverts `MissingCapability` (MINT), `DeclarationNotOpen`, `DeclarationOutOfBounds`; the engine must be set.

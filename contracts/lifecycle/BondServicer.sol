@@ -119,9 +119,8 @@ contract BondServicer is IBondServicer, ReentrancyGuardTransient {
         InstrumentTerms memory t = INSTRUMENTS.termsOf(id);
         uint256 count = _couponCount(t);
         if (number > count) revert UnexpectedCoupon(number, 0);
-        (uint256 start, uint256 end) = DayCount.couponPeriod(
-            t.issueDate, t.maturityDate, t.coupon.frequency, END_OF_MONTH, t.coupon.roll, number
-        );
+        (uint256 start, uint256 end) =
+            DayCount.couponPeriod(t.issueDate, t.maturityDate, t.coupon.frequency, END_OF_MONTH, t.coupon.roll, number);
         uint256 earliest = INSTRUMENTS.canAct(id, msg.sender, Ops.DECLARE) ? _recordDate(t, number) : end;
         if (block.timestamp < earliest) revert CouponNotDue(number, earliest, msg.sender);
 
@@ -243,7 +242,8 @@ contract BondServicer is IBondServicer, ReentrancyGuardTransient {
         view
         returns (uint256 pricePerShare, uint256 supply, uint256 funded, uint256 index, uint256 shortfall)
     {
-        (pricePerShare, supply, funded, index) = (_redemptionPrice, _redemptionSupply, _redemptionFunded, _redemptionIndex);
+        (pricePerShare, supply, funded, index) =
+        (_redemptionPrice, _redemptionSupply, _redemptionFunded, _redemptionIndex);
         uint256 due = Math.mulDiv(supply, pricePerShare, SCALE, Math.Rounding.Ceil);
         shortfall = due > funded ? due - funded : 0;
     }

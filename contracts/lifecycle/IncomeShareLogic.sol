@@ -43,7 +43,9 @@ contract IncomeShareLogic is IIncomeShareToken, IncomeShareBase {
         // Rounded down (never in a holder's favour); supply != 0 since 0 < shares <= supply / 200.
         // Checked: reverts (panic) only past an index of 2**159 (a growth of 7e20 times).
         uint256 next = previous * supplyAfter / supply;
-        if (supplyAfter > MAX_SUPPLY || next > IncomeWordLibrary.INDEX_MASK) revert DeclarationOutOfBounds(shares, supply, 0);
+        if (supplyAfter > MAX_SUPPLY || next > IncomeWordLibrary.INDEX_MASK) {
+            revert DeclarationOutOfBounds(shares, supply, 0);
+        }
 
         _income = IncomeWordLibrary.pack(next, number, block.timestamp);
         _totalSupply = supplyAfter;

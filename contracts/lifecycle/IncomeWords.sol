@@ -55,11 +55,7 @@ library IncomeWordLibrary {
     }
 
     /// @notice The whole word (unused bits 0).
-    function pack(uint256 index_, uint256 declarations_, uint256 lastDeclaredAt_)
-        internal
-        pure
-        returns (IncomeWord)
-    {
+    function pack(uint256 index_, uint256 declarations_, uint256 lastDeclaredAt_) internal pure returns (IncomeWord) {
         return IncomeWord.wrap(
             (index_ & INDEX_MASK) | (declarations_ & DECLARATIONS_MASK) << DECLARATIONS_OFFSET
                 | (lastDeclaredAt_ & DATE_MASK) << LAST_DECLARED_AT_OFFSET
@@ -134,8 +130,8 @@ library ServicingWordLibrary {
     {
         return ServicingWord.wrap(
             (couponIndex_ & INDEX_MASK) | (lastRecorded_ & LAST_RECORDED_MASK) << LAST_RECORDED_OFFSET
-                | (nextRecordDate_ & DATE_MASK) << NEXT_RECORD_DATE_OFFSET
-                | (redeeming_ ? uint256(1) : 0) << REDEEMING_OFFSET
+                | (nextRecordDate_ & DATE_MASK) << NEXT_RECORD_DATE_OFFSET | (redeeming_ ? uint256(1) : 0)
+                << REDEEMING_OFFSET
         );
     }
 }

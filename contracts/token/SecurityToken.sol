@@ -353,12 +353,7 @@ contract SecurityToken is ISecurityToken, AccessManaged, ReentrancyGuardTransien
     // ================================================================ views
 
     /// @inheritdoc ISecurityToken
-    function detectTransferRestriction(address from, address to, uint256 amount)
-        external
-        view
-        virtual
-        returns (uint8)
-    {
+    function detectTransferRestriction(address from, address to, uint256 amount) external view virtual returns (uint8) {
         uint8 code = _tokenRestriction(_coreWord(), _accountWord(_accounts[from]), _accountWord(_accounts[to]), amount);
         if (code != RC.SUCCESS) return code;
         return _requireCompliance().detectTransferRestriction(from, to, amount);
