@@ -141,21 +141,14 @@ contract RiskEngine is IRiskEngine, AccessManaged, ExtSloads {
         if (n == 0) revert PortfolioNotConfigured(portfolio);
         ModelWord m = p.model;
         RiskBoundsWord b = p.bounds;
-        if (update.updateId != m.updateId() + 1) revert StaleUpdate(portfolio, m.updateId() + 1, update.updateId);
-        if (update.asOf <= m.asOf() || update.asOf > block.timestamp) {
-            revert InvalidModelUpdate(portfolio, "asOf", update.asOf);
-        }
-        if (m.publishedAt() != 0 && block.timestamp < uint256(m.publishedAt()) + b.minUpdateDelay()) {
-            revert UpdateTooSoon(portfolio, m.publishedAt(), b.minUpdateDelay());
-        }
+        RiskUpdateRules.checkSequence(portfolio, update, m, b);
         RiskUpdateRules.checkShapes(portfolio, update, n, MAX_SCENARIOS);
         // RSK-17: a loosening change may use the share of its bound the time since the last model
         // allows; under a window a tightening one is free: any increase but the volatility of an
         // asset with a negative correlation (a hedge). Without a window, every change its bound.
         // The first model (asOf 0: never published, or reset by `configure`) has nothing to
         // compare with: only the absolute ranges apply.
-        (uint256 num, uint256 den, bool free) =
-            RiskUpdateRules.changeShare(m.asOf() == 0, block.timestamp - m.publishedAt(), b.boundWindowHours());
+        (uint256 num, uint256 den, bool free) = RiskUpdateRules.changeShare(m, b);
         // Hedges matter under a window only (den is 1 without one, and for the first model).
         uint256 hedges = den == 1 ? 0 : RiskUpdateRules.negativelyCorrelated(update.correlations, n);
         // Stress scenarios are never dropped by the keeper (only governance's `configure` resets
@@ -275,10 +268,11 @@ contract RiskEngine is IRiskEngine, AccessManaged, ExtSloads {
         p.header = p.header.setPricedMask(pricedMask).setDrawdownBps(drawdownBps);
         emit Synced(portfolio, b.lastNavPerShare(), b.highWaterMark(), drawdownBps, pricedMask);
         if (!wasHalted) {
-            if (pricedMask == 0) _halt(portfolio, RiskLimit.StalePrices);
-            else if (h.hardDrawdownBps() != 0 && drawdownBps >= h.hardDrawdownBps()) _halt(
-                portfolio, RiskLimit.Drawdown
-            );
+            if (pricedMask == 0) {
+                _halt(portfolio, RiskLimit.StalePrices);
+            } else if (h.hardDrawdownBps() != 0 && drawdownBps >= h.hardDrawdownBps()) {
+                _halt(portfolio, RiskLimit.Drawdown);
+            }
         }
         return p.header.halted();
     }
