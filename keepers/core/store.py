@@ -281,6 +281,36 @@ class CouponRecord(Base):
     block_number: Mapped[int] = mapped_column(BigInteger)
 
 
+class IncomeDeclaration(Base):
+    """One income declaration of a money-market fund's share token (`IIncomeShareToken.
+    declareIncome(number, shares)`) as the NAV agent keeper handled it (keepers/lifecycle/
+    declaring.py): the statuses of `NavStrike`, keyed by the token's declaration number. The
+    number is the token's replay guard (a declaration whose number is not the next one reverts),
+    so a declaration is applied once on chain whatever the keeper sends; the row makes a restart
+    find what it sent. `start`/`end`: the accrual window (unix seconds); amounts as strings."""
+
+    __tablename__ = "income_declarations"
+    __table_args__ = (
+        UniqueConstraint("chain_id", "token", "number", name="uq_income_declaration"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    chain_id: Mapped[int] = mapped_column(BigInteger)
+    token: Mapped[str] = mapped_column(String(42))
+    instrument_id: Mapped[int] = mapped_column(BigInteger)
+    number: Mapped[int] = mapped_column(BigInteger)
+    start: Mapped[int] = mapped_column(BigInteger)
+    end: Mapped[int] = mapped_column(BigInteger)
+    supply: Mapped[str] = mapped_column(String(80))
+    shares: Mapped[str] = mapped_column(String(80))
+    status: Mapped[str] = mapped_column(String(16))
+    inputs: Mapped[dict] = mapped_column(JSON)
+    block_number: Mapped[int] = mapped_column(BigInteger)
+    nonce: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    raw_tx: Mapped[str | None] = mapped_column(String(4096), nullable=True)
+    tx_hash: Mapped[str | None] = mapped_column(String(66), nullable=True)
+    note: Mapped[str | None] = mapped_column(String(256), nullable=True)
+
+
 def database_url() -> str:
     url = os.environ.get(DB_URL_ENV)
     if url:
@@ -923,4 +953,68 @@ def coupon_records(
             query = query.where(CouponRecord.instrument_id == instrument_id)
         return list(
             session.scalars(query.order_by(CouponRecord.instrument_id, CouponRecord.number))
+        )
+
+
+# ------------------------------------------------------------------ lifecycle: income declarations
+
+# Rows in these states have nothing in flight: a new attempt replaces them.
+REPLACEABLE = ("held", "failed", "unsent", "reorged")
+
+
+def _declaration(session: Session, chain_id: int, token: str, number: int):
+    return session.scalars(
+        select(IncomeDeclaration).where(
+            IncomeDeclaration.chain_id == chain_id,
+            IncomeDeclaration.token == token,
+            IncomeDeclaration.number == number,
+        )
+    ).one_or_none()
+
+
+def income_declaration(
+    engine: Engine, chain_id: int, token: str, number: int
+) -> IncomeDeclaration | None:
+    with Session(engine) as session:
+        return _declaration(session, chain_id, token, number)
+
+
+def record_income_declaration(engine: Engine, row: dict) -> bool:
+    """Stores declaration attempt (chain, token, number): a `held`, `failed`, `unsent` or
+    `reorged` row is replaced, a `pending`, `sent` or `confirmed` one never is. Returns whether
+    the row was written."""
+    with Session(engine) as session, session.begin():
+        existing = _declaration(session, row["chain_id"], row["token"], row["number"])
+        if existing is None:
+            session.add(IncomeDeclaration(**row))
+            return True
+        if existing.status not in REPLACEABLE:
+            return False
+        for key, value in row.items():
+            setattr(existing, key, value)
+        return True
+
+
+def update_income_declaration(
+    engine: Engine, chain_id: int, token: str, number: int, **fields
+) -> None:
+    with Session(engine) as session, session.begin():
+        row = _declaration(session, chain_id, token, number)
+        if row is None:
+            raise LookupError(f"no declaration {number} of {token} on chain {chain_id}")
+        for key, value in fields.items():
+            setattr(row, key, value)
+
+
+def income_declarations(
+    engine: Engine, chain_id: int, token: str | None = None, status: str | None = None
+) -> list[IncomeDeclaration]:
+    with Session(engine) as session:
+        query = select(IncomeDeclaration).where(IncomeDeclaration.chain_id == chain_id)
+        if token is not None:
+            query = query.where(IncomeDeclaration.token == token)
+        if status is not None:
+            query = query.where(IncomeDeclaration.status == status)
+        return list(
+            session.scalars(query.order_by(IncomeDeclaration.token, IncomeDeclaration.number))
         )

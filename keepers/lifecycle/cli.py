@@ -584,26 +584,114 @@ def fund_strike(fund_ref, network_choice, account_alias, dry_run, db_url, as_jso
         _emit(data, as_json, _table(f"strike of period {row.period}", data))
 
 
+def _investor(address: str) -> str:
+    if not (address.startswith("0x") and len(address) == 42):
+        raise QuanteraError(f"{address!r} is not an address")
+    try:
+        int(address[2:], 16)
+    except ValueError:
+        raise QuanteraError(f"{address!r} is not an address") from None
+    return address
+
+
 @fund.command("position")
 @click.argument("address")
 @fund_option
 @network_option
 @json_option
 def fund_position(address, fund_ref, network_choice, as_json) -> None:
-    """An investor's pending and claimable requests, shares and history (from the vault's logs)."""
+    """An investor's pending and claimable requests and its shares."""
     from ape import chain
 
     from keepers.core.chain import connected
     from keepers.lifecycle.funds import position
 
-    if not (address.startswith("0x") and len(address) == 42):
-        raise QuanteraError(f"{address!r} is not an address")
+    _investor(address)
     with connected(network_choice) as record:
         s = _Session(record, fund_ref)
         data = position(s.fund, address, record.block or 0, chain.blocks.head.number)
-        rows = {k: v for k, v in data.items() if k != "history"}
-        lines = [f"{h['block']} {h['event']} {h['tx']}" for h in data["history"]]
-        _emit(data, as_json, _table(f"position of {address}", rows), lines)
+        data.pop("history")
+        _emit(data, as_json, _table(f"position of {address}", data))
+
+
+@fund.command("history")
+@click.argument("address")
+@fund_option
+@network_option
+@json_option
+def fund_history(address, fund_ref, network_choice, as_json) -> None:
+    """An investor's requests, cancellations and claims, from the vault's events."""
+    from ape import chain
+
+    from keepers.core.chain import connected
+    from keepers.lifecycle.funds import position
+
+    _investor(address)
+    with connected(network_choice) as record:
+        s = _Session(record, fund_ref)
+        history = position(s.fund, address, record.block or 0, chain.blocks.head.number)["history"]
+        data = {"account": address, "vault": s.vault.address, "history": history}
+        lines = [f"{h['block']} {h['event']} {h['tx']}" for h in history] or ["no events"]
+        _emit(data, as_json, lines=lines)
+
+
+@fund.command("declare")
+@fund_option
+@network_option
+@click.option("--account", "account_alias", help="The issuer or its operator with DECLARE.")
+@click.option("--dry-run", is_flag=True, help="Compute the dividend and show it; send nothing.")
+@click.option(
+    "--db-url", default=None, help="Keeper store URL (default: $QUANTERA_DB_URL or SQLite)."
+)
+@json_option
+def fund_declare(fund_ref, network_choice, account_alias, dry_run, db_url, as_json) -> None:
+    """Declare the daily dividend as the NAV agent keeper does (new shares at the short rate,
+    numbered declarations recorded in the keeper store: never applied twice)."""
+    from ape import chain
+
+    from keepers.core import store
+    from keepers.core.chain import connected
+    from keepers.lifecycle.keeper import KEEPER_NAME, LifecycleKeeper
+    from keepers.lifecycle.rates import french_rf
+    from keepers.lifecycle.striking import Head
+
+    if not dry_run and account_alias is None:
+        raise QuanteraError("--account is required to declare (or give --dry-run)")
+    with connected(network_choice) as record:
+        s = _Session(record, fund_ref, None if dry_run else account_alias)
+        db = store.open_store(db_url)
+        keeper = LifecycleKeeper(db, record, s.registry, french_rf(), s.account)
+        declarer = keeper.declarer(s.fund)
+        if declarer is None:
+            raise QuanteraError(f"the share token {s.fund.share.address} pays no income")
+        block = chain.blocks.head
+        head = Head(int(block.number), int(block.timestamp))
+        if dry_run:
+            dividend = declarer.compute(head)
+            if dividend is None:
+                raise QuanteraError("no declaration is due yet (one a UTC day)")
+            data = {**dividend.as_record(), "sent": False}
+            _emit(data, as_json, _table("dividend (dry run)", data))
+            return
+        with store.keeper_lock(db, KEEPER_NAME) as mine:
+            if not mine:
+                raise QuanteraError("the lifecycle keeper is running a cycle: try again")
+            outcome = declarer.step(head)
+        if outcome["action"] != "declared":
+            raise QuanteraError(f"nothing declared: {outcome['reason']}")
+        row = store.income_declaration(
+            db, chain.chain_id, declarer.token.address, outcome["number"]
+        )
+        data = {
+            "number": row.number,
+            "shares": row.shares,
+            "supply": row.supply,
+            "start": row.start,
+            "end": row.end,
+            "status": row.status,
+            "tx": row.tx_hash,
+        }
+        _emit(data, as_json, _table(f"declaration {row.number}", data))
 
 
 @fund.command("status")

@@ -7,7 +7,9 @@ bot.py runs it on silverback; `quantera fund strike` runs one for one fund; test
    (reorganisation-safe: `keepers.core.scan`);
 3. for each fund, at most one strike (keepers/lifecycle/striking.py): reconcile what was sent,
    then, past the open period's cut-off, compute the NAV, report it and strike;
-4. once a chain day, the coupons of every bond instrument whose record date has come, recorded
+4. for each fund whose share token pays income in new shares, at most one declaration a UTC day
+   (keepers/lifecycle/declaring.py): the dividend of the short rate, numbered, never twice;
+5. once a chain day, the coupons of every bond instrument whose record date has come, recorded
    in the keeper store (logged, not paid: no on-chain coupon payment exists yet).
 """
 
@@ -21,6 +23,7 @@ from ape.logging import logger
 from keepers.core import store
 from keepers.core.scan import finish_scan, scan_range
 from keepers.lifecycle.coupons import due_coupons, is_bond
+from keepers.lifecycle.declaring import FundDeclarer, income_token
 from keepers.lifecycle.funds import Fund, discover_funds, flow_rows
 from keepers.lifecycle.instruments import InstrumentStatus, InstrumentTerms
 from keepers.lifecycle.rates import MonthlyRates
@@ -79,6 +82,13 @@ class LifecycleKeeper:
     def striker(self, fund: Fund) -> FundStriker:
         return FundStriker(self.db, self.chain_id, fund, self.rates, self.signer)
 
+    def declarer(self, fund: Fund) -> FundDeclarer | None:
+        """The fund's dividend declarer, or None when its share token pays no income."""
+        token = income_token(fund)
+        if token is None:
+            return None
+        return FundDeclarer(self.db, self.chain_id, fund, token, self.rates, self.signer)
+
     def cycle(self, head: Head, only: str | None = None) -> dict:
         """One cycle (`only`: one fund's vault address); skipped when another worker holds the
         lock (the next block's cycle catches up)."""
@@ -86,7 +96,16 @@ class LifecycleKeeper:
             return self._cycle(head, only) if mine else {"skipped": True}
 
     def _cycle(self, head: Head, only: str | None) -> dict:
-        result = {"funds": 0, "flows": 0, "struck": 0, "held": 0, "waiting": 0, "outcomes": {}}
+        result = {
+            "funds": 0,
+            "flows": 0,
+            "struck": 0,
+            "held": 0,
+            "waiting": 0,
+            "declared": 0,
+            "outcomes": {},
+            "declarations": {},
+        }
         for fund in self.funds(head.number):
             if only is not None and fund.address.lower() != only.lower():
                 continue
@@ -97,6 +116,11 @@ class LifecycleKeeper:
             action = outcome["action"]
             if action in ("struck", "held", "waiting"):
                 result[action] += 1
+            declarer = self.declarer(fund)
+            if declarer is not None:
+                declared = declarer.step(head)
+                result["declarations"][fund.address] = declared
+                result["declared"] += declared["action"] == "declared"
         if only is None:
             result["coupons"] = self.record_coupons(head)
         return result
