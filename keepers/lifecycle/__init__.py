@@ -25,6 +25,7 @@ if TYPE_CHECKING:
         all_coupons,
         coming_coupons,
         due_coupons,
+        next_coupon,
     )
     from keepers.lifecycle.deploy import (
         approve_issuers,
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
         list_settlement_assets,
         settlement_asset_steps,
     )
+    from keepers.lifecycle.dividends import Dividend, compute_dividend, is_due, window_start
     from keepers.lifecycle.fund_deploy import (
         FUND_VAULT,
         deploy_fund_vault,
@@ -83,7 +85,16 @@ if TYPE_CHECKING:
 _MODULES = {
     "conventions": ("BusinessDayConvention", "DayCountConvention"),
     # The coupon scheduler (pure) and the NAV agent's model: the short rate, the NAV (pure).
-    "coupons": ("Coupon", "accrued_per_unit", "all_coupons", "coming_coupons", "due_coupons"),
+    "coupons": (
+        "Coupon",
+        "accrued_per_unit",
+        "all_coupons",
+        "coming_coupons",
+        "due_coupons",
+        "next_coupon",
+    ),
+    # The daily dividend in new shares (pure).
+    "dividends": ("Dividend", "compute_dividend", "is_due", "window_start"),
     "nav": ("Flow", "Holdings", "Nav", "compute_nav", "custodian_value"),
     "rates": ("MonthlyRates", "french_rf"),
     # Schedules, day counts, accrued interest and their on-chain encodings (QuantLib).

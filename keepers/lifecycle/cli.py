@@ -250,7 +250,7 @@ def instrument_schedule(
     from ape import chain
 
     from keepers.core.chain import connected
-    from keepers.lifecycle.coupons import accrued_per_unit, all_coupons, is_bond
+    from keepers.lifecycle.coupons import accrued_per_unit, all_coupons, is_bond, next_coupon
     from keepers.lifecycle.funds import registry_of
     from keepers.lifecycle.instruments import InstrumentTerms
 
@@ -271,7 +271,10 @@ def instrument_schedule(
         )
     listed = [c.as_json() for c in all_coupons(terms)]
     accrued = accrued_per_unit(terms, day)
+    coming = next_coupon(terms, day)
     data = {
+        "next_record_date": None if coming is None else coming.record_date.isoformat(),
+        "next_payment_date": None if coming is None else coming.payment_date.isoformat(),
         "id": instrument_id,
         "as_of": day.isoformat(),
         "coupons": listed,

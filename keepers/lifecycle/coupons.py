@@ -120,6 +120,17 @@ def coming_coupons(
     return coming if count is None else coming[:count]
 
 
+def next_coupon(
+    terms: InstrumentTerms, today: dt.date, end_of_month: bool = False
+) -> Coupon | None:
+    """The next coupon whose record date is on or after `today` (its holders of record are not
+    fixed yet), or None when every record date has passed (or the instrument pays none)."""
+    for coupon in all_coupons(terms, end_of_month):
+        if coupon.record_date >= today:
+            return coupon
+    return None
+
+
 def due_coupons(terms: InstrumentTerms, today: dt.date, end_of_month: bool = False) -> list[Coupon]:
     """The coupons whose holders of record are fixed by `today` (record date on or before it)."""
     return [c for c in all_coupons(terms, end_of_month) if c.record_date <= today]
