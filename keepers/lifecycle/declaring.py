@@ -26,7 +26,7 @@ from typing import Any
 from ape import chain
 from ape.exceptions import ApeException, ContractLogicError
 from ape.logging import logger
-from eth_utils import to_hex
+from eth_utils import function_signature_to_4byte_selector, to_hex
 
 from keepers.core import store
 from keepers.core.faults import crash_point
@@ -46,6 +46,7 @@ from keepers.lifecycle.striking import (
 
 DECLARE_OPERATION = 1 << 3  # InstrumentOperations.DECLARE
 OPEN = ("pending", "sent")
+INCOME_INDEX_SELECTOR = function_signature_to_4byte_selector("incomeIndex()")
 
 
 def _fn(name: str, inputs: list[tuple[str, str]], outputs: list[str], mutability: str) -> dict:
@@ -69,15 +70,19 @@ INCOME_ABI = [
 
 
 def income_token(fund: Fund) -> Any | None:
-    """The fund's share token as an income token, or None when it pays no income."""
+    """The fund's share token as an income token, or None when it pays no income (a plain
+    SecurityToken: `incomeIndex()` is probed with a bare eth_call, so nothing is traced)."""
     from ape import Contract
 
-    token = Contract(fund.share.address, abi=INCOME_ABI)
+    call = {"to": fund.share.address, "data": to_hex(INCOME_INDEX_SELECTOR)}
     try:
-        token.incomeIndex()
-    except (ApeException, ValueError):
+        answer = chain.provider.make_request("eth_call", [call, "latest"])
+    except (ApeException, ValueError):  # reverted: no such function
         return None
-    return token
+    raw = bytes.fromhex(answer[2:]) if isinstance(answer, str) else bytes(answer or b"")
+    if len(raw) != 96:
+        return None
+    return Contract(fund.share.address, abi=INCOME_ABI)
 
 
 class FundDeclarer:
