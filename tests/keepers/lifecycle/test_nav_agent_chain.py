@@ -265,3 +265,76 @@ def test_fund_cli_and_keeper__subscribe_strike_claim_redeem__nav_from_holdings_s
         "RedeemRequest",
         "Withdraw",
     ]
+
+
+class Crash(BaseException):
+    """A kill between two statements (not an error anything would catch)."""
+
+
+def test_keeper__crash_between_signing_and_broadcast__restart_resends_the_same_strike_once(
+    fund_chain, capsys, monkeypatch
+):
+    from ape import accounts, chain, networks, project
+
+    from keepers.lifecycle import french_rf, striking
+    from keepers.lifecycle.funds import registry_of
+    from keepers.lifecycle.keeper import LifecycleKeeper
+    from keepers.lifecycle.striking import Head
+
+    network, record, instrument, db_url = fund_chain
+    as_investor = ["--network", network, "--account", f"TEST::{INVESTOR}", "--json"]
+    assert run(capsys, "fund", "subscribe", "--amount", "5000", *as_investor)[0] == 0
+    db = store.open_store(db_url)
+    with networks.parse_network_choice(network):
+        vault = project.FundVault.at(record.address_of("FundVault"))
+        period, cutoff = (int(v) for v in vault.dealing()[:2])
+    set_time(network, cutoff + 60)
+    fresh_usdc_price(network, record)
+
+    def keeper():
+        """A keeper as a (re)started process makes it: nothing in memory, the store on disk."""
+        return LifecycleKeeper(
+            db, record, registry_of(record), french_rf(0), accounts.test_accounts[NAV_AGENT]
+        )
+
+    def head():
+        block = chain.blocks.head
+        return Head(int(block.number), int(block.timestamp))
+
+    with networks.parse_network_choice(network):
+        real_broadcast = striking.broadcast
+
+        def crash(raw):
+            raise Crash(raw)
+
+        monkeypatch.setattr(striking, "broadcast", crash)
+        with pytest.raises(Crash):
+            keeper().cycle(head())
+        [row] = store.nav_strikes(db, record.chain_id)
+        # Signed and recorded, never broadcast: the vault's period is still open.
+        assert row.status == "sent" and row.raw_tx and row.tx_hash and row.period == period
+        assert int(vault.dealing()[0]) == period
+        monkeypatch.setattr(striking, "broadcast", real_broadcast)
+
+        restarted = keeper()
+        outcome = restarted.cycle(head())
+        # The restart finds the signed strike unknown to the node and sends the same bytes.
+        assert outcome["waiting"] == 1 and outcome["struck"] == 0
+        chain.provider.make_request("evm_mine", [])
+        outcome = restarted.cycle(head())
+        assert outcome["struck"] == 0
+        [row] = store.nav_strikes(db, record.chain_id)
+        assert row.status == "confirmed" and row.note is None
+        assert int(vault.dealing()[0]) == period + 1
+        struck = [
+            log
+            for log in vault.PeriodStruck.range(0, chain.blocks.head.number + 1)
+            if int(log.period) == period
+        ]
+        # Struck once, by the very transaction signed before the crash.
+        assert len(struck) == 1 and striking._hex(struck[0].transaction_hash) == row.tx_hash
+        # Run again and again: the next period's cut-off has not come; nothing is sent.
+        nonce = chain.provider.get_nonce(accounts.test_accounts[NAV_AGENT].address)
+        for _ in range(2):
+            assert keeper().cycle(head())["struck"] == 0
+        assert chain.provider.get_nonce(accounts.test_accounts[NAV_AGENT].address) == nonce
