@@ -64,6 +64,14 @@ def build_fund(network, directory):
             jurisdictions=OPEN_US,
         )
         share.unpause(sender=acct[AGENT])
+        deploy_security(  # the note's share class (SecurityToken.QTN28)
+            d,
+            ".QTN28",
+            "Quantera Note 2028",
+            "QTN28",
+            agent=acct[AGENT].address,
+            jurisdictions=OPEN_US,
+        )
         usdc = deploy_stablecoin(d, "USDC")
         send_to_manager(d, grant_calls(d, "PRICE_REPORTER", acct[NAV_AGENT].address))
         one = 10**FEED_DECIMALS
@@ -338,3 +346,98 @@ def test_keeper__crash_between_signing_and_broadcast__restart_resends_the_same_s
         for _ in range(2):
             assert keeper().cycle(head())["struck"] == 0
         assert chain.provider.get_nonce(accounts.test_accounts[NAV_AGENT].address) == nonce
+
+
+def test_instrument_cli_and_coupon_scheduler__register_show_schedule__coupons_recorded_once(
+    fund_chain, capsys, tmp_path
+):
+    """LCY-49: a note registered from a terms file through the CLI, shown and scheduled (QuantLib,
+    as the chain rounds it); the coupons whose record dates passed recorded once, whatever the
+    cycles and restarts."""
+    from ape import chain, networks
+
+    from keepers.lifecycle import french_rf
+    from keepers.lifecycle.coupons import all_coupons
+    from keepers.lifecycle.funds import registry_of
+    from keepers.lifecycle.keeper import LifecycleKeeper
+    from keepers.lifecycle.striking import Head
+    from keepers.lifecycle.terms_file import load_terms
+
+    network, record, _, db_url = fund_chain
+    terms_file = tmp_path / "note.json"
+    terms_file.write_text(
+        json.dumps(
+            {
+                "kind": "fixed_coupon_note",
+                "isin": "US912810TM09",
+                "cusip": "912810TM0",
+                "share_token": "SecurityToken.QTN28",
+                "settlement_assets": ["LocalStablecoin.USDC"],
+                "face_value": "100",
+                "issue_date": "2025-01-15",
+                "maturity_date": "2027-01-15",
+                "coupon": {
+                    "fixed_rate_bps": 425,
+                    "frequency": 2,
+                    "day_count": "30/360",
+                    "roll": "modified_following",
+                    "record_date_offset_days": 1,
+                },
+            }
+        )
+    )
+    issuer = ["--network", network, "--account", f"TEST::{ISSUER}", "--json"]
+    code, registered = run(capsys, "instrument", "register", "--terms", str(terms_file), *issuer)
+    assert code == 0 and registered["kind"] == "fixed_coupon_note"
+    note = registered["id"]
+    # The same ISIN again: the registry's refusal, one line with its error and arguments.
+    code, line = run(capsys, "instrument", "register", "--terms", str(terms_file), *issuer)
+    assert code == 1 and line.startswith("error: register reverted: ")
+    code, moved = run(capsys, "instrument", "activate", str(note), *issuer)
+    assert code == 0 and (moved["previous"], moved["status"]) == ("registered", "active")
+
+    code, shown = run(capsys, "instrument", "show", "US912810TM09", "--network", network, "--json")
+    assert code == 0 and shown["id"] == note and shown["cusip"] == "912810TM0"
+    assert shown["face_value"] == "100" and shown["coupon"]["day_count"] == "thirty_360_bond_basis"
+    code, schedule = run(
+        capsys,
+        "instrument",
+        "schedule",
+        str(note),
+        "--network",
+        network,
+        "--as-of",
+        "2025-04-15",
+        "--json",
+    )
+    terms = load_terms(terms_file, record.address_of)
+    expected = [c.as_json() for c in all_coupons(terms)]
+    assert code == 0 and schedule["coupons"] == expected and len(expected) == 4
+    # 90 of 180 days of 2.125 per 100.
+    assert schedule["accrued_per_unit"] == str(2_125 * 10**15 // 2)
+    assert (schedule["next_record_date"], schedule["next_payment_date"]) == (
+        "2025-07-14",
+        "2025-07-15",
+    )
+
+    db = store.open_store(db_url)
+    with networks.parse_network_choice(network):
+        block = chain.blocks.head
+        head = Head(int(block.number), int(block.timestamp))
+        first = LifecycleKeeper(db, record, registry_of(record), french_rf(0))
+        recorded = first.record_coupons(head)
+        again = first.record_coupons(head)
+        restarted = LifecycleKeeper(db, record, registry_of(record), french_rf(0))
+        after_restart = restarted.record_coupons(head)
+    due = [c for c in expected if c["record_date"] <= _utc_date(head.timestamp)]
+    assert recorded == len(due) >= 3 and again == 0 and after_restart == 0
+    rows = store.coupon_records(db, record.chain_id, note)
+    assert [(r.number, r.record_date, r.amount_per_unit) for r in rows] == [
+        (c["number"], c["record_date"], c["amount_per_unit"]) for c in due
+    ]
+
+
+def _utc_date(timestamp: int) -> str:
+    import datetime as dt
+
+    return dt.datetime.fromtimestamp(timestamp, dt.UTC).date().isoformat()
