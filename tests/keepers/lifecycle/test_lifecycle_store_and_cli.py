@@ -130,12 +130,14 @@ def test_cli__bad_input__one_line_error_exit_nonzero_nothing_sent(
 
 
 def test_cli__bad_terms_file__the_field_named_before_connecting(capsys, tmp_path):
+    from test_coupons_and_terms import GOOD
+
     path = tmp_path / "terms.json"
-    path.write_text(json.dumps({"kind": "fixed_coupon_note", "isin": "US912810TM08"}))
+    path.write_text(json.dumps({**GOOD, "isin": "US912810TM08"}))
     code = main(["instrument", "register", "--terms", str(path), *NETWORK, "--account", "TEST::1"])
     err = capsys.readouterr().err
     assert code == 1 and err.count("\n") == 1
-    assert "not a valid ISIN" in err or "missing" in err
+    assert err.startswith(f"error: {path}: isin: 'US912810TM08' is not a valid ISIN")
 
 
 def test_cli__help__instrument_and_fund_commands(capsys):
