@@ -210,6 +210,12 @@ def test_fund_cli_and_keeper__subscribe_strike_claim_redeem__nav_from_holdings_s
         cutoff = int(vault.dealing()[1])
     set_time(network, cutoff + 60)
     fresh_usdc_price(network, record)
+    code, dry = run(capsys, "fund", "strike", "--dry-run", *net, "--json")
+    assert code == 0 and not dry["sent"] and dry["hold"] is None and dry["period"] == period
+    assert dry["nav18"] == str(WAD)
+    code, status = run(capsys, "fund", "status", *net, "--json")
+    assert code == 0 and status["period"] == period  # the dry run sent nothing
+    assert status["pending_deposit_assets"] == str(100_000 * USDC)
     code, struck = run(capsys, "fund", "strike", *as_agent)
     # No share outstanding before the first strike: the share class's opening $1.00.
     assert code == 0 and struck["status"] == "confirmed" and struck["period"] == period
@@ -220,6 +226,11 @@ def test_fund_cli_and_keeper__subscribe_strike_claim_redeem__nav_from_holdings_s
     [row] = store.nav_strikes(store.open_store(db_url), record.chain_id)
     assert (row.period, row.status, row.tx_hash) == (period, "confirmed", struck["tx"])
 
+    # A plain SecurityToken share class pays no income: nothing to declare, one line.
+    assert run(capsys, "fund", "declare", "--dry-run", *net) == (
+        1,
+        f"error: the share token {status['share']} pays no income",
+    )
     code, claimed = run(capsys, "fund", "claim", *as_investor)
     assert code == 0 and claimed["claimed"]["shares"]["amount"] == str(100_000 * WAD)
 
