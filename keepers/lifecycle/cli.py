@@ -641,7 +641,7 @@ def fund_history(address, fund_ref, network_choice, as_json) -> None:
 @fund.command("declare")
 @fund_option
 @network_option
-@click.option("--account", "account_alias", help="The issuer or its operator with DECLARE.")
+@click.option("--account", "account_alias", help="A MINT agent of the share token (the NAV agent).")
 @click.option("--dry-run", is_flag=True, help="Compute the dividend and show it; send nothing.")
 @click.option(
     "--db-url", default=None, help="Keeper store URL (default: $QUANTERA_DB_URL or SQLite)."

@@ -15,8 +15,8 @@ raw bytes again, unless its nonce went to another transaction.
 The window of declaration n starts where n - 1's ended (its row's `end`; the token's
 `lastDeclaredAt` when the store has no row for it), so income accrues without gap or overlap.
 
-Until the income token merges, its ABI is the fragment below (the signature of
-/work/wt-lifecycle-income's interfaces/IIncomeShareToken.sol); a share token without
+Until the income token merges, its ABI is the fragment below (the signature of the income
+branch's interfaces/IIncomeShareToken.sol, not on main yet); a share token without
 `incomeIndex()` (a plain SecurityToken) pays no income and the keeper declares nothing for it."""
 
 from __future__ import annotations
@@ -44,7 +44,9 @@ from keepers.lifecycle.striking import (
     broadcast,
 )
 
-DECLARE_OPERATION = 1 << 3  # InstrumentOperations.DECLARE
+# Who declares (IIncomeShareToken at /work/wt-lifecycle-income 2c738f4): an agent of the token
+# with the MINT capability (AgentCapabilities.MINT) - declaring income is minting.
+MINT_CAPABILITY = 1 << 0
 OPEN = ("pending", "sent")
 INCOME_INDEX_SELECTOR = function_signature_to_4byte_selector("incomeIndex()")
 
@@ -161,14 +163,16 @@ class FundDeclarer:
         )
 
     def _blocker(self) -> str | None:
+        """Why no declaration can be sent now. The token's own refusal (its check of the sender)
+        is caught when the transaction is estimated, before anything is signed (`failed`)."""
         fund = self.fund
         if self.signer is None:
             return "no signer: observing only"
         status = InstrumentStatus(int(fund.registry.statusOf(fund.instrument_id)))
         if status is not InstrumentStatus.ACTIVE:
             return f"instrument {fund.instrument_id} is {status.name.lower()}, not active"
-        if not fund.registry.canAct(fund.instrument_id, self.signer.address, DECLARE_OPERATION):
-            return f"signer {self.signer.address} may not DECLARE on {fund.instrument_id}"
+        if not int(fund.share.agentCapabilities(self.signer.address)) & MINT_CAPABILITY:
+            return f"signer {self.signer.address} is not a MINT agent of {fund.share.address}"
         return None
 
     def step(self, head: Head) -> dict:
