@@ -9,10 +9,8 @@ signing and broadcasting (the restart re-sends the same signed bytes)."""
 import json
 
 import pytest
-from click.testing import CliRunner
 
 from keepers.access import grant_calls, renounce_temporary_roles, send_to_manager
-from keepers.cli import cli
 from keepers.compliance import deploy_compliance, deploy_security
 from keepers.core import store
 from keepers.core.deploying import Deployment
@@ -41,7 +39,7 @@ DEPLOYER, GOVERNOR, OPERATOR, AGENT, ISSUER, NAV_AGENT, MANAGER, INVESTOR = 0, 1
 CUSTODIAN = "0x" + "c5" * 20
 
 
-def build_fund(network, directory):
+def build_fund(network, directory, share_class=None):
     """The stack, the share class registered and active, its vault the registry's fund; the
     investor verified with 1,000,000 USDC. Saves the deployment record for the CLI."""
     from ape import accounts, chain, networks
@@ -55,15 +53,7 @@ def build_fund(network, directory):
         deploy_compliance(
             d, "Quantera T-Bill 2027", "QTB27", agent=acct[AGENT].address, jurisdictions=OPEN_US
         )
-        share = deploy_security(
-            d,
-            ".QMMF",
-            "Quantera Money Market",
-            "QMMF",
-            agent=acct[AGENT].address,
-            jurisdictions=OPEN_US,
-        )
-        share.unpause(sender=acct[AGENT])
+        share = (share_class or default_share_class)(d, acct)
         deploy_security(  # the note's share class (SecurityToken.QTN28)
             d,
             ".QTN28",
@@ -125,13 +115,19 @@ def build_fund(network, directory):
         return d.record, instrument
 
 
-def quantera(*args):
-    """`quantera ...` in process; returns (exit code, parsed JSON or the error line)."""
-    result = CliRunner().invoke(cli, list(args), catch_exceptions=True)
-    if result.exit_code == 0 and "--json" in args:
-        out = result.output
-        return 0, json.loads(out[out.index("{") :])
-    return result.exit_code, result.output.strip().splitlines()[-1] if result.output else ""
+def default_share_class(d, acct):
+    """The fund's share class: a SecurityToken (`SecurityToken.QMMF`), AGENT its agent,
+    unpaused."""
+    share = deploy_security(
+        d,
+        ".QMMF",
+        "Quantera Money Market",
+        "QMMF",
+        agent=acct[AGENT].address,
+        jurisdictions=OPEN_US,
+    )
+    share.unpause(sender=acct[AGENT])
+    return share
 
 
 def set_time(network, timestamp):
@@ -151,13 +147,17 @@ def fresh_usdc_price(network, record):
         feed.report(10**FEED_DECIMALS, sender=accounts.test_accounts[NAV_AGENT])
 
 
-@pytest.fixture
-def fund_chain(anvil, tmp_path, monkeypatch):
+def chain_with_fund(anvil, tmp_path, monkeypatch, share_class=None):
     monkeypatch.setenv("QUANTERA_DEPLOYMENTS_DIR", str(tmp_path))
     monkeypatch.setenv("QUANTERA_NAV_RF_SHIFT_DAYS", "0")
     network = f"ethereum:local:{anvil}"
-    record, instrument = build_fund(network, tmp_path)
+    record, instrument = build_fund(network, tmp_path, share_class)
     return network, record, instrument, f"sqlite:///{tmp_path / 'keeper.sqlite'}"
+
+
+@pytest.fixture
+def fund_chain(anvil, tmp_path, monkeypatch):
+    return chain_with_fund(anvil, tmp_path, monkeypatch)
 
 
 def run(capsys, *args):
