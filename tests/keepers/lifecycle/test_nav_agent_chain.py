@@ -357,6 +357,21 @@ def test_keeper__crash_between_signing_and_broadcast__restart_resends_the_same_s
         for _ in range(2):
             assert keeper().cycle(head())["struck"] == 0
         assert chain.provider.get_nonce(accounts.test_accounts[NAV_AGENT].address) == nonce
+        next_cutoff_at = int(vault.dealing()[1])
+
+    # The settlement asset 3% off its peg: the NAV moves 300 bps, beyond the registry's 200 per
+    # strike. The keeper holds the period (recorded with why) and sends nothing.
+    set_time(network, next_cutoff_at + 60)
+    with networks.parse_network_choice(network):
+        feed = project.ReporterPriceFeed.at(record.address_of("PriceFeed.USDC"))
+        feed.report(97 * 10**FEED_DECIMALS // 100, sender=accounts.test_accounts[NAV_AGENT])
+        nonce = chain.provider.get_nonce(accounts.test_accounts[NAV_AGENT].address)
+        outcome = keeper().cycle(head())
+        assert outcome["held"] == 1 and outcome["struck"] == 0
+        held = store.nav_strike(db, record.chain_id, vault.address, period + 1)
+        assert held.status == "held" and "above the registry's 200 bps bound" in held.note
+        assert int(vault.dealing()[0]) == period + 1
+        assert chain.provider.get_nonce(accounts.test_accounts[NAV_AGENT].address) == nonce
 
 
 def test_instrument_cli_and_coupon_scheduler__register_show_schedule__coupons_recorded_once(
