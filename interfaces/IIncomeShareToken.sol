@@ -44,9 +44,11 @@ import {ISecurityToken} from "./ISecurityToken.sol";
 /// succeeds although `detectTransferRestriction` reports INSUFFICIENT_UNFROZEN_BALANCE. A wallet that pends
 /// redemptions in a FundVault escrow earns nothing on them: the escrow (the vault) earns it.
 interface IIncomeShareToken is ISecurityToken {
-    /// @notice Declarations are numbered 1, 2, ... and at least 12 hours apart: `number` is not
-    /// the next one (`expected`), or the next one opens at `earliest` (0 for the first).
-    error DeclarationNotOpen(uint256 number, uint256 expected, uint256 earliest);
+    /// @notice Declarations are numbered 1, 2, ...: `number` is not the next one.
+    error UnexpectedDeclaration(uint256 number, uint256 expected);
+    /// @notice The previous declaration (at `lastDeclaredAt`) was less than
+    /// `MIN_DECLARATION_INTERVAL` ago: the next one opens at `earliest`.
+    error DeclarationTooSoon(uint256 lastDeclaredAt, uint256 earliest);
     /// @notice 0 shares, or more than 50 basis points of the supply (`maxShares`); `maxShares` 0
     /// when the supply would pass `MAX_SUPPLY` or the index its 160 bits.
     error DeclarationOutOfBounds(uint256 shares, uint256 supply, uint256 maxShares);
@@ -57,9 +59,15 @@ interface IIncomeShareToken is ISecurityToken {
         uint256 indexed number, uint256 shares, uint256 supplyBefore, uint256 nextIndex, address indexed by
     );
 
+    /// @notice Largest declaration, basis points of the supply (50: 0.5%).
+    function MAX_DECLARATION_BPS() external view returns (uint256);
+    /// @notice Least time between two declarations (12 hours).
+    function MIN_DECLARATION_INTERVAL() external view returns (uint256);
+
     /// @notice Declares `shares` new shares of income for every holder, pro rata to their balances
     /// (with income not yet paid): O(1). `number` must be the next declaration's (1 for the first).
-    /// @dev Reverts `MissingCapability` (MINT), `DeclarationNotOpen`, `DeclarationOutOfBounds`; the engine must be set.
+    /// @dev Reverts `MissingCapability` (MINT), `UnexpectedDeclaration`, `DeclarationTooSoon`,
+    /// `DeclarationOutOfBounds`; the engine must be set.
     function declareIncome(uint256 number, uint256 shares) external;
 
     /// @notice Settles `payer` and `other` (address(0) skipped) at the index of the moment, and

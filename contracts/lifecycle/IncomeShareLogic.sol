@@ -16,10 +16,10 @@ import {BPS} from "../libraries/Constants.sol";
 /// @dev Its own storage is a SecurityToken nobody is an agent of (paused, no engine): called
 /// directly it declares nothing (no MINT capability) and settles no holding.
 contract IncomeShareLogic is IIncomeShareToken, IncomeShareBase {
-    /// @dev Largest declaration, basis points of the supply (IIncomeShareToken).
-    uint256 internal constant MAX_DECLARATION_BPS = 50;
-    /// @dev Least time between two declarations (IIncomeShareToken).
-    uint256 internal constant MIN_DECLARATION_INTERVAL = 12 hours;
+    /// @inheritdoc IIncomeShareToken
+    uint256 public constant MAX_DECLARATION_BPS = 50;
+    /// @inheritdoc IIncomeShareToken
+    uint256 public constant MIN_DECLARATION_INTERVAL = 12 hours;
 
     constructor(address authority, IIdentityRegistry registry_)
         IncomeShareBase(authority, "IncomeShareLogic", "ISL", 18, registry_, IComplianceEngine(address(0)), address(0))
@@ -32,8 +32,9 @@ contract IncomeShareLogic is IIncomeShareToken, IncomeShareBase {
         // No reentrancy guard: no external call.
         IncomeWord income = _income;
         uint256 expected = income.declarations() + 1;
-        uint256 earliest = expected == 1 ? 0 : income.lastDeclaredAt() + MIN_DECLARATION_INTERVAL;
-        if (number != expected || block.timestamp < earliest) revert DeclarationNotOpen(number, expected, earliest);
+        if (number != expected) revert UnexpectedDeclaration(number, expected);
+        uint256 earliest = income.lastDeclaredAt() + MIN_DECLARATION_INTERVAL;
+        if (expected != 1 && block.timestamp < earliest) revert DeclarationTooSoon(income.lastDeclaredAt(), earliest);
         uint256 supply = _totalSupply;
         uint256 maxShares = supply * MAX_DECLARATION_BPS / BPS;
         if (shares == 0 || shares > maxShares) revert DeclarationOutOfBounds(shares, supply, maxShares);
@@ -67,7 +68,7 @@ contract IncomeShareLogic is IIncomeShareToken, IncomeShareBase {
     /// @inheritdoc IIncomeShareToken
     function incomeAccountOf(address holder) external view returns (uint256 paid, uint256 pending, uint256 index) {
         IncomeAccount a = _holders[holder];
-        return (_accounts[holder].balance, a.pending(), a.index());
+        return (_accounts[holder].balance(), a.pending(), a.index());
     }
 
     /// @inheritdoc IIncomeShareToken
@@ -92,7 +93,7 @@ contract IncomeShareLogic is IIncomeShareToken, IncomeShareBase {
     function _settle(address holder, uint256 index, uint256 needed) internal returns (uint256 paid) {
         if (holder == address(0)) return 0;
         IncomeAccount a = _holders[holder];
-        uint256 balance = _accounts[holder].balance;
+        uint256 balance = _accounts[holder].balance();
         uint256 last = a.index();
         uint256 pending = a.pending();
         if (last != index) pending += _accrued(balance + pending, last, index);
@@ -100,9 +101,9 @@ contract IncomeShareLogic is IIncomeShareToken, IncomeShareBase {
         if (last != index || paid != 0) _holders[holder] = IncomeAccountLibrary.pack(index, pending);
         if (paid != 0) {
             // No overflow: pending income was counted in the supply, below 2**96.
-            _accounts[holder].balance = uint128(balance + paid);
+            _accounts[holder] = _accounts[holder].credit(paid);
             emit Transfer(address(0), holder, paid);
-            _core.compliance.created(holder, paid);
+            _core.compliance().created(holder, paid);
         }
     }
 }

@@ -37,7 +37,7 @@ abstract contract IncomeShareBase is SecurityToken {
     /// (IIncomeShareToken).
     function balanceOf(address holder) external view override returns (uint256) {
         IncomeAccount a = _holders[holder];
-        uint256 held = _accounts[holder].balance + a.pending();
+        uint256 held = _accounts[holder].balance() + a.pending();
         return held + _accrued(held, a.index(), _income.index());
     }
 

@@ -62,7 +62,7 @@ def test_declare__not_a_mint_agent__reverts(income):
 def test_declare__numbering_interval_and_bounds__enforced(income, chain):
     token, agent = income.token, income.agent
     supply = supply_of(income)
-    with ape.reverts(token.DeclarationNotOpen, number=2, expected=1, earliest=0):
+    with ape.reverts(token.UnexpectedDeclaration, number=2, expected=1):
         token.declareIncome(2, SHARE_UNIT, sender=agent)
     cap = supply * 50 // 10_000
     with ape.reverts(token.DeclarationOutOfBounds, shares=cap + 1, supply=supply, maxShares=cap):
@@ -72,10 +72,10 @@ def test_declare__numbering_interval_and_bounds__enforced(income, chain):
     tx = token.declareIncome(1, cap, sender=agent)
     # a retried declaration 1 never applies twice
     earliest = tx.timestamp + DECLARATION_INTERVAL
-    with ape.reverts(token.DeclarationNotOpen, number=1, expected=2, earliest=earliest):
+    with ape.reverts(token.UnexpectedDeclaration, number=1, expected=2):
         token.declareIncome(1, SHARE_UNIT, sender=agent)
     chain.pending_timestamp = tx.timestamp + DECLARATION_INTERVAL - 10
-    with ape.reverts(token.DeclarationNotOpen, number=2, expected=2, earliest=earliest):
+    with ape.reverts(token.DeclarationTooSoon, lastDeclaredAt=tx.timestamp, earliest=earliest):
         token.declareIncome(2, SHARE_UNIT, sender=agent)
     chain.pending_timestamp = tx.timestamp + DECLARATION_INTERVAL
     token.declareIncome(2, SHARE_UNIT, sender=agent)

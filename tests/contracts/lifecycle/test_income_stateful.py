@@ -78,7 +78,7 @@ def test_income_state_machine(chain, income_stack):
                 chain.pending_timestamp = max(chain.pending_timestamp, due if on_time else due - 60)
                 if chain.pending_timestamp < due:
                     data = revert_data(chain, token.declareIncome, count + 1, shares, sender=agent)
-                    assert data[:4] == selector(token, "DeclarationNotOpen")
+                    assert data[:4] == selector(token, "DeclarationTooSoon")
                     return
             token.declareIncome(count + 1, shares, sender=agent)
             new_index = token.incomeIndex()[0]
