@@ -39,9 +39,10 @@ import {ISecurityToken} from "./ISecurityToken.sol";
 /// amount-weighted mean (income shares count as acquired when paid, so a lock-up after acquisition
 /// lengthens by at most `elapsed * paid / balance`: conservative), and the engine's supply (read by
 /// its share-of-supply cap) lags `totalSupply()` by the income not yet paid (a stricter cap).
-/// `freezePartialTokens` and `detectTransferRestriction` count the paid balance only (a claim (`settleIncome`)
-/// first to include income): a transfer of more than the paid balance and at most `balanceOf`
-/// succeeds although `detectTransferRestriction` reports INSUFFICIENT_UNFROZEN_BALANCE. A wallet that pends
+/// `freezePartialTokens` counts the paid balance only (a claim, `settleIncome`, first to include
+/// income). `detectTransferRestriction` counts the sender's unpaid income at the token, but the
+/// engine's part of the answer reads its ledger before that income is paid (its holding rules
+/// see the paid balance). A wallet that pends
 /// redemptions in a FundVault escrow earns nothing on them: the escrow (the vault) earns it.
 interface IIncomeShareToken is ISecurityToken {
     /// @notice Declarations are numbered 1, 2, ...: `number` is not the next one.

@@ -36,9 +36,28 @@ abstract contract IncomeShareBase is SecurityToken {
     /// @notice ERC-20 balance: the paid balance with the income settled or accrued and not paid
     /// (IIncomeShareToken).
     function balanceOf(address holder) external view override returns (uint256) {
+        return _accounts[holder].balance() + _unpaid(holder);
+    }
+
+    /// @notice ERC-1404, as SecurityToken's, with the sender's unpaid income counted at the token
+    /// (a transfer pays it first when it needs it); the engine's part reads its ledger as it is.
+    function detectTransferRestriction(address from, address to, uint256 amount)
+        external
+        view
+        override
+        returns (uint8)
+    {
+        // No carry out of the balance field: balance + unpaid income <= supply < 2**96.
+        uint8 code = _tokenRestriction(_core, _accounts[from].credit(_unpaid(from)), _accounts[to], amount);
+        if (code != 0) return code;
+        return _requireCompliance().detectTransferRestriction(from, to, amount);
+    }
+
+    /// @dev Income settled or accrued to `holder` and not paid into its balance.
+    function _unpaid(address holder) internal view returns (uint256) {
         IncomeAccount a = _holders[holder];
-        uint256 held = _accounts[holder].balance() + a.pending();
-        return held + _accrued(held, a.index(), _income.index());
+        uint256 pending = a.pending();
+        return pending + _accrued(_accounts[holder].balance() + pending, a.index(), _income.index());
     }
 
     /// @dev floor(held * index / last) - held: 0 for a wallet that never held (`last` 0: it held

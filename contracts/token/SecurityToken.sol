@@ -350,7 +350,7 @@ contract SecurityToken is ISecurityToken, AccessManaged, ReentrancyGuardTransien
     // ================================================================ views
 
     /// @inheritdoc ISecurityToken
-    function detectTransferRestriction(address from, address to, uint256 amount) external view returns (uint8) {
+    function detectTransferRestriction(address from, address to, uint256 amount) external view virtual returns (uint8) {
         uint8 code = _tokenRestriction(_core, _accounts[from], _accounts[to], amount);
         if (code != RC.SUCCESS) return code;
         return _requireCompliance().detectTransferRestriction(from, to, amount);
