@@ -190,3 +190,27 @@ def test_sum_of_balances__never_above_supply__dust_unpaid(income):
     # what nobody is paid: a few base units per settlement and declaration
     assert 0 <= token.totalSupply() - settled <= 5 * (len(income.holders) + 5)
     assert sum(OPENING_SHARES.values()) * SHARE_UNIT < settled
+
+
+def test_income_words__read_raw__decode_to_the_views_by_the_documented_layout(income, chain):
+    """IncomeWords.sol's layouts: `_income` is index 0..159 | declarations 160..191 |
+    lastDeclaredAt 192..231; `_holders[wallet]` is index 0..159 | pending 160..255 (the mapping
+    right after `_income`)."""
+    from eth_utils import keccak
+
+    from words import stored_word as read_slot
+
+    token, alice, bob = income.token, income.holders["alice"], income.holders["bob"]
+    income.declare_next(chain, supply_of(income) // 1_000)
+    token.transfer(bob, SHARE_UNIT, sender=alice)  # both settled: pending income, no payment
+    index, count, last = token.incomeIndex()
+    word = index | count << 160 | last << 192
+    slots = [read_slot(chain, token, slot) for slot in range(40)]
+    assert slots.count(word) == 1
+    holders_slot = slots.index(word) + 1
+    for wallet in (alice, bob):
+        key = keccak(bytes.fromhex(wallet.address[2:].rjust(64, "0")) + holders_slot.to_bytes(32))
+        raw = read_slot(chain, token, int.from_bytes(key, "big"))
+        _, pending, holder_index = token.incomeAccountOf(wallet)
+        assert pending > 0 and holder_index == index
+        assert raw == holder_index | pending << 160
