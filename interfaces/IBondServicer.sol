@@ -37,7 +37,9 @@ import {IInstrumentRegistry} from "./IInstrumentRegistry.sol";
 /// record of each holder's claim on later top-ups.
 /// Exactness: every per-holder amount rounds down and every pool debit rounds up, so what is paid
 /// never exceeds what was funded (docs/specs.md LCY-65..LCY-68).
-/// Warning (not checked): the payment asset is paid at par with the instrument's currency (its
+/// Warning (not checked): the token's `detectTransferRestriction` does not see the record-date
+/// windows nor the redemption (the servicer refuses the change itself, `BalancesFixed`); the
+/// payment asset is paid at par with the instrument's currency (its
 /// peg is the SettlementAssets' business); floating-rate notes are refused (`FloatingCoupon`:
 /// the index is off chain); recovering a lost wallet moves its unclaimed coupons with it, but no
 /// balance changes once redemption starts (recover wallets before maturity); the schedule is
