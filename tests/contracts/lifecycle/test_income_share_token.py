@@ -214,3 +214,20 @@ def test_income_words__read_raw__decode_to_the_views_by_the_documented_layout(in
         _, pending, holder_index = token.incomeAccountOf(wallet)
         assert pending > 0 and holder_index == index
         assert raw == holder_index | pending << 160
+
+
+def test_gas__declaration_flat_in_holders__transfer_with_income_within_15000(income):
+    """LCY-64 in a test: a declaration touches no holder (the same gas with four holders and with
+    three), and a transfer between holders with income accrued on both sides costs within 15,000
+    of the same transfer without (the figures of record are `scripts/bench_income.py`'s)."""
+    token = income.token
+    alice, bob, carol = (income.holders[name] for name in ("alice", "bob", "carol"))
+    plain = token.transfer(carol, SHARE_UNIT, sender=bob).gas_used  # no income declared yet
+    first = income.declare_next(ape.chain, supply_of(income) // 1_000).gas_used
+    with_income = token.transfer(carol, SHARE_UNIT, sender=bob).gas_used  # both sides accrued
+    claim(token, alice, alice)
+    token.transfer(income.holders["dave"], token.balanceOf(alice), sender=alice)  # alice leaves
+    second = income.declare_next(ape.chain, supply_of(income) // 1_000).gas_used
+    # equal up to calldata (the numbers and amounts differ in their bytes: 12 gas a nonzero byte)
+    assert abs(first - second) <= 64
+    assert plain < with_income <= plain + 15_000
