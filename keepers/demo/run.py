@@ -373,27 +373,19 @@ def _summary(record, log: ActionLog, on_chain: dict, db_url: str, head: int, blo
     )
     console.print(
         _table(
-            "The fund's NAV, yield, flows and redemption queue at each cut-off",
-            (
-                "cut-off",
-                "NAV",
-                "yield",
-                "T-bill",
-                "subscribed",
-                "queue",
-                "redeemed",
-                "free cash",
-            ),
+            "The fund at each cut-off: NAV, yield (annualised) against the T-bill rate's, "
+            "subscriptions and redemptions (thousands)",
+            ("cut-off", "NAV", "yield", "T-bill", "in $k", "queue k", "out k", "cash $k"),
             [
                 (
                     s.history_date,
                     f"{s.nav18 / 10**18:.6f}",
                     f"{s.yield_bps / 100:.2f}%",
                     f"{s.rf_yield_bps / 100:.2f}%",
-                    f"{s.subscribed_usdc / 10**6:,.0f}",
-                    f"{s.redeem_pending_shares / 10**18:,.0f}",
-                    f"{s.redeem_fulfilled_shares / 10**18:,.0f}",
-                    f"{s.free_cash_usdc / 10**6:,.0f}",
+                    f"{s.subscribed_usdc / 10**9:,.0f}",
+                    f"{s.redeem_pending_shares / 10**21:,.0f}",
+                    f"{s.redeem_fulfilled_shares / 10**21:,.0f}",
+                    f"{s.free_cash_usdc / 10**9:,.0f}",
                 )
                 for s in lifecycle.strikes
             ],
