@@ -81,8 +81,8 @@ class Strike:
     subscribed_usdc: int
     redeem_pending_shares: int
     redeem_fulfilled_shares: int
-    free_cash_usdc: int
-    custodian_usdc: int
+    free_cash_usdc: int  # after the period's claims (and, at the first, the T-bill purchase)
+    custodian_usdc: int  # principal at the custodian: sent, less returned (it accrues RF besides)
     served_ratio: dict[str, float]  # per investor in the run: claimable / requested so far
     supply_before_shares: int  # the share supply the gate applied to (escrowed shares included)
 
@@ -242,6 +242,8 @@ def _build(d, acct, day0: int):
 
 
 def exercise_lifecycle(log: ActionLog, rpc_url: str, rpc, db_url: str) -> LifecycleResult:
+    """Builds the fund, then runs its `PERIODS` weekly cut-offs (see the module notice): chain
+    time set explicitly before each strike, the keeper's cycle strikes, every investor claims."""
     from ape import accounts, chain
 
     from keepers.core import store
