@@ -21,8 +21,9 @@ redeem 25% of the fund; the gate serves at most 10% of the shares a period, each
 fraction (the vault's fulfilment ratio), the rest carried; the manager recalls cash from the
 custodian to meet it. Not shown: a second settlement asset (a FundVault deals in one asset and the
 NAV model values one vault's holdings against the whole share supply, so two vaults over one share
-class would each misprice it), daily dividends in new shares (the IncomeShareToken is not on main)
-and the two-year note (its coupon contracts are not on main).
+class would each misprice it); daily dividends in new shares (the share class accumulates: the
+income is in the NAV; the IncomeShareToken is not exercised here) and the two-year note with its
+coupons (the BondServicer is not exercised here): see docs/lifecycle.md.
 """
 
 from __future__ import annotations
