@@ -6,7 +6,8 @@
 3. start the real keepers (`silverback run ...`) against it;
 4. exercise what is deployed: a timelocked role grant that is refused early, cancelled, then
    executed after the delay; compliance, liquidity, risk (2008 replay) and rebalancing (the signal
-   keeper's intents on the resumed fund, with its report);
+   keeper's intents on the resumed fund, with its report) and the lifecycle (a T-bill money-market
+   fund through the autumn of 2008: NAV at the real T-bill rate, a gated Lehman-week run);
 5. let the keepers run until they have processed N blocks, then print what they recorded next to
    what the chain says;
 6. stop every process started, also on Ctrl-C or failure.
@@ -33,6 +34,8 @@ from keepers.core.errors import QuanteraError
 from keepers.core.waiting import wait_until
 from keepers.demo.actions import ActionLog
 from keepers.demo.compliance import exercise_compliance
+from keepers.demo.lifecycle import PERIODS as LIFECYCLE_PERIODS
+from keepers.demo.lifecycle import exercise_lifecycle
 from keepers.demo.liquidity import exercise_liquidity
 from keepers.demo.processes import KeeperSupervisor, ProcessGroup, rpc, start_anvil
 from keepers.demo.rebalancing import REPLAY_WINDOW, exercise_rebalancing
@@ -167,6 +170,10 @@ def _exercise_governance(
             os.environ[store.DB_URL_ENV],
             deployments_dir.parent / "rebalancing-report",
         )
+        progress.step = "lifecycle (a money-market fund through 2008, the Lehman-week run)"
+        lifecycle = exercise_lifecycle(log, url, rpc, os.environ[store.DB_URL_ENV])
+        lifecycle.write_report(deployments_dir.parent / "lifecycle-report.json")
+        on_chain["lifecycle"] = lifecycle
     return on_chain
 
 
@@ -352,6 +359,38 @@ def _summary(record, log: ActionLog, on_chain: dict, db_url: str, head: int, blo
         f"VaR exceptions over the replay: {rebalancing.exceptions}. "
         f"Rebalancing report: [bold]{rebalancing.report}[/bold]"
     )
+    lifecycle = on_chain["lifecycle"]
+    console.print(
+        _table(
+            "Lifecycle: a T-bill money-market fund, autumn 2008 (weekly dealing, "
+            "NAV from holdings at French's one-month T-bill rate)",
+            ("who", "action", "outcome", "gas used"),
+            [
+                (a.who, a.what, a.outcome[:110], "" if a.gas_used is None else f"{a.gas_used:,}")
+                for a in log.section("lifecycle")
+            ],
+        )
+    )
+    console.print(
+        _table(
+            "The fund at each cut-off: NAV, yield (annualised) against the T-bill rate's, "
+            "subscriptions and redemptions (thousands)",
+            ("cut-off", "NAV", "yield", "T-bill", "in $k", "queue k", "out k", "cash $k"),
+            [
+                (
+                    s.history_date,
+                    f"{s.nav18 / 10**18:.6f}",
+                    f"{s.yield_bps / 100:.2f}%",
+                    f"{s.rf_yield_bps / 100:.2f}%",
+                    f"{s.subscribed_usdc / 10**9:,.0f}",
+                    f"{s.redeem_pending_shares / 10**21:,.0f}",
+                    f"{s.redeem_fulfilled_shares / 10**21:,.0f}",
+                    f"{s.free_cash_usdc / 10**9:,.0f}",
+                )
+                for s in lifecycle.strikes
+            ],
+        )
+    )
     counts: dict[str, int] = {}
     for e in rows:
         counts[e.event] = counts.get(e.event, 0) + 1
@@ -426,6 +465,19 @@ def _summary(record, log: ActionLog, on_chain: dict, db_url: str, head: int, blo
                 (rebalancing.report.parent / f"{p}.png").is_file()
                 for p in ("nav", "weights", "var", "gas")
             )
+        ),
+        f"lifecycle: the NAV agent keeper struck {LIFECYCLE_PERIODS} weekly periods, each once": (
+            len(lifecycle.strikes) == LIFECYCLE_PERIODS
+            and lifecycle.keeper_statuses == ["confirmed"] * LIFECYCLE_PERIODS
+        ),
+        "lifecycle: the NAV rose with the 2008 T-bill rate, its yield fell with it (Sep > Oct)": (
+            lifecycle.nav_follows_rate
+        ),
+        "lifecycle: the Lehman-week run was gated (10% a period) and served pro rata to the end": (
+            len(lifecycle.gated_periods) >= 2
+            and lifecycle.within_gate
+            and lifecycle.pro_rata
+            and set(lifecycle.run_paid_usdc) == set(lifecycle.run_requested)
         ),
     }
     console.print(

@@ -99,7 +99,7 @@ def test_demo__bounded_blocks__exits_zero_all_checks_pass_and_leaves_no_process(
         timeout=SUBPROCESS_TIMEOUT_SECONDS,
     )
     assert demo.returncode == 0, demo.stdout[-3000:] + demo.stderr[-3000:]
-    assert "FAIL" not in demo.stdout and demo.stdout.count("pass") == 18
+    assert "FAIL" not in demo.stdout and demo.stdout.count("pass") == 21
     assert_nothing_left(demo.stdout)
     assert (tmp_path / "keeper.sqlite").is_file()
     report = (tmp_path / "rebalancing-report" / "report.md").read_text()
@@ -108,6 +108,61 @@ def test_demo__bounded_blocks__exits_zero_all_checks_pass_and_leaves_no_process(
         (tmp_path / "rebalancing-report" / f"{p}.png").stat().st_size > 1_000
         for p in ("nav", "weights", "var", "gas")
     )
+    check_lifecycle_report(json.loads((tmp_path / "lifecycle-report.json").read_text()))
+
+
+def check_lifecycle_report(report: dict) -> None:
+    """The lifecycle act (issue 17 item 9): nine weekly cut-offs of autumn 2008 struck by the NAV
+    agent keeper; the NAV grew at French's one-month T-bill rate (Sept 0.15%, Oct 0.08% a month);
+    the Lehman-week run queued behind the 10% gate and served pro rata over the next periods."""
+    strikes = report["strikes"]
+    assert [s["history_date"] for s in strikes] == [
+        "2008-09-01",
+        "2008-09-08",
+        "2008-09-15",
+        "2008-09-22",
+        "2008-09-29",
+        "2008-10-06",
+        "2008-10-13",
+        "2008-10-20",
+        "2008-10-27",
+    ]
+    assert report["keeper_statuses"] == ["confirmed"] * 9
+    # Three subscriptions struck at the opening $1.00: 10,000,000 USDC.
+    assert strikes[0]["nav18"] == 10**18 and strikes[0]["subscribed_usdc"] == 10_000_000 * 10**6
+    assert [s["rf_monthly_pct"] for s in strikes] == ["0.15"] * 5 + ["0.08"] * 4
+    navs = [s["nav18"] for s in strikes]
+    assert all(b > a for a, b in zip(navs, navs[1:]))
+    # Free cash earns nothing: the fund's yield is at most the T-bill rate's; 80% invested in
+    # September, fully invested once the run took the sleeve: then the rate's, within 1%.
+    for s in strikes[1:]:
+        assert 0 < s["yield_bps"] <= s["rf_yield_bps"] * 1.001
+    assert 0.79 < strikes[1]["yield_bps"] / strikes[1]["rf_yield_bps"] < 0.81
+    assert abs(strikes[-1]["yield_bps"] / strikes[-1]["rf_yield_bps"] - 1) < 0.01
+    assert strikes[-1]["yield_bps"] < 0.6 * strikes[1]["rf_yield_bps"]  # October's lower rate
+    # The run: 2,000,000 + 600,000 shares requested in Lehman week (16 September).
+    requested = report["run_requested"]
+    assert requested == {"pension fund": 2_000_000 * 10**18, "corporate treasury": 600_000 * 10**18}
+    queue = [(s["redeem_pending_shares"], s["redeem_fulfilled_shares"]) for s in strikes]
+    assert queue[:3] == [(0, 0)] * 3
+    # Gated twice at 10% of the supply (escrow included), the rest carried, then all served.
+    assert queue[3] == (2_600_000 * 10**18, 1_000_000 * 10**18)
+    assert queue[4] == (1_600_000 * 10**18, 900_000 * 10**18)
+    assert queue[5] == (700_000 * 10**18, 700_000 * 10**18)
+    assert all(p == f == 0 for p, f in queue[6:])
+    for s in strikes[3:]:
+        assert s["redeem_fulfilled_shares"] * 10_000 <= s["supply_before_shares"] * 1_000
+        ratios = list(s["served_ratio"].values())
+        assert len(ratios) == 2 and max(ratios) - min(ratios) < 1e-9  # pro rata
+    assert [round(s["served_ratio"]["pension fund"], 6) for s in strikes[3:6]] == [
+        round(1_000 / 2_600, 6),
+        round(1_900 / 2_600, 6),
+        1.0,
+    ]
+    # Paid in cash at the NAVs of the three strikes: a little more than $1.00 a share.
+    for name, shares in requested.items():
+        paid = report["run_paid_usdc"][name]
+        assert shares // 10**12 < paid < shares // 10**12 * 1_002 // 1_000
 
 
 def test_demo__failing_step__one_line_names_it_exits_nonzero_and_leaves_no_process(tmp_path):
