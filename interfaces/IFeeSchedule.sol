@@ -86,6 +86,8 @@ interface IFeeSchedule {
 
     /// @notice `field`'s rate `bps` is above its maximum `maxBps`.
     error FeeAboveMaximum(FeeField field, uint256 bps, uint256 maxBps);
+    /// @notice `field` would rise from `previousBps` to `bps`, more than `maxIncreaseBps` in one change.
+    error FeeIncreaseTooLarge(FeeField field, uint256 previousBps, uint256 bps, uint256 maxIncreaseBps);
     /// @notice More tiers than `MAX_TIERS`.
     error TooManyTiers(uint256 count, uint256 max);
     /// @notice Tier `index` starts at `minVolume`, not above the previous tier's `previousMinVolume`
@@ -114,7 +116,8 @@ interface IFeeSchedule {
 
     // ------------------------------------------------------------ GOVERNOR
     /// @notice Replaces `vault`'s fee schedule. Every rate at most its maximum
-    /// (`FeeAboveMaximum(field, bps, max)`), tiers as `FeeTerms` says (`TooManyTiers`,
+    /// (`FeeAboveMaximum(field, bps, max)`) and at most `MAX_FEE_INCREASE_BPS` above its previous
+    /// value (`FeeIncreaseTooLarge`; lowering is unbounded), tiers as `FeeTerms` says (`TooManyTiers`,
     /// `TiersNotIncreasing`, `TierDiscountOutOfBounds`), a recipient if any rate is not 0
     /// (`NoRecipient`). Calls `vault.accrueFees()` first when `vault` has code (the management fee
     /// accrues at the old rate until now).

@@ -22,6 +22,9 @@ contract FeeSchedule is IFeeSchedule, AccessManaged {
     /// @notice Volume tiers per schedule (bounds the tier look-up's loop).
     uint256 public constant MAX_TIERS = 4;
     uint16 public constant MAX_TIER_DISCOUNT_BPS = 7_500;
+    /// @notice Most any rate rises in one change (decreases are not bounded): raising a fee by
+    /// more takes several changes, each behind the GOVERNOR timelock.
+    uint16 public constant MAX_FEE_INCREASE_BPS = 100;
     /// @notice Longest interval one management accrual charges (a fund not dealt for longer is
     /// charged this much): with MAX_MANAGEMENT_BPS, f <= 15% < 1.
     uint256 public constant MAX_ACCRUAL = 5 * 365 days;
@@ -40,7 +43,8 @@ contract FeeSchedule is IFeeSchedule, AccessManaged {
 
     /// @inheritdoc IFeeSchedule
     function setFeeSchedule(address vault, FeeTerms calldata terms) external restricted {
-        _check(vault, terms);
+        FeeWord before = _fees[vault];
+        _check(vault, before, terms);
         FeeTerms memory previous = termsOf(vault);
         // The management fee accrues at the old rate up to now: the vault reads this contract's
         // views only (no state here changes before the writes below).
@@ -156,12 +160,12 @@ contract FeeSchedule is IFeeSchedule, AccessManaged {
         }
     }
 
-    function _check(address vault, FeeTerms calldata terms) internal pure {
-        _checkRate(FeeField.Subscription, terms.subscriptionBps, MAX_SUBSCRIPTION_BPS);
-        _checkRate(FeeField.Redemption, terms.redemptionBps, MAX_REDEMPTION_BPS);
-        _checkRate(FeeField.Instant, terms.instantBps, MAX_INSTANT_BPS);
-        _checkRate(FeeField.Urgency, terms.urgencyBps, MAX_URGENCY_BPS);
-        _checkRate(FeeField.Management, terms.managementBps, MAX_MANAGEMENT_BPS);
+    function _check(address vault, FeeWord before, FeeTerms calldata terms) internal pure {
+        _checkRate(FeeField.Subscription, before.subscriptionBps(), terms.subscriptionBps, MAX_SUBSCRIPTION_BPS);
+        _checkRate(FeeField.Redemption, before.redemptionBps(), terms.redemptionBps, MAX_REDEMPTION_BPS);
+        _checkRate(FeeField.Instant, before.instantBps(), terms.instantBps, MAX_INSTANT_BPS);
+        _checkRate(FeeField.Urgency, before.urgencyBps(), terms.urgencyBps, MAX_URGENCY_BPS);
+        _checkRate(FeeField.Management, before.managementBps(), terms.managementBps, MAX_MANAGEMENT_BPS);
         uint256 count = terms.tiers.length;
         if (count > MAX_TIERS) revert TooManyTiers(count, MAX_TIERS);
         uint256 previousVolume;
@@ -180,7 +184,10 @@ contract FeeSchedule is IFeeSchedule, AccessManaged {
         if (charges && terms.recipient == address(0)) revert NoRecipient(vault);
     }
 
-    function _checkRate(FeeField field, uint256 bps, uint256 maxBps) internal pure {
+    function _checkRate(FeeField field, uint256 previousBps, uint256 bps, uint256 maxBps) internal pure {
         if (bps > maxBps) revert FeeAboveMaximum(field, bps, maxBps);
+        if (bps > previousBps + MAX_FEE_INCREASE_BPS) {
+            revert FeeIncreaseTooLarge(field, previousBps, bps, MAX_FEE_INCREASE_BPS);
+        }
     }
 }

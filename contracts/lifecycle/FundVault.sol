@@ -13,16 +13,20 @@ import {IFundNavSource, IFundVault} from "../../interfaces/IFundVault.sol";
 import {IERC7540Deposit, IERC7540Operator, IERC7540Redeem, IERC7575} from "../../interfaces/erc7540/IERC7540.sol";
 import {ISecurityToken} from "../../interfaces/ISecurityToken.sol";
 import {IComplianceEngine} from "../../interfaces/IComplianceEngine.sol";
+import {FeeKind, IFeeAccruer, IFeeSchedule} from "../../interfaces/IFeeSchedule.sol";
 import {BPS} from "../libraries/Constants.sol";
 import {DealingMath} from "./DealingMath.sol";
-import {AccrualWord, Claim, Dealing, FundWords, Late, Position, StrikeWord} from "./FundWords.sol";
+import {
+    AccrualWord, Claim, Dealing, FeeLedger, FundWords, InstantWord, Late, Position, StrikeWord
+} from "./FundWords.sol";
 
 /// @title FundVault
 /// @notice ERC-7540 subscriptions and redemptions at the next NAV over one SecurityToken share
 /// class, with dealing periods, a redemption gate with pro-rata carry, and O(1) strikes and claims.
 /// @dev Everything the vault knows is in the words below (FundWords): the open period, the late
 /// requests and settings, the reserved cash, and per controller one position and two claims; per
-/// struck period two words (its NAV and the queue after it); per closed era-and-scale one sum.
+/// struck period two words (its NAV and the queue after it); per closed era-and-scale one sum;
+/// the fees held for the recipient and the period's instant liquidity used, one word each.
 contract FundVault is IFundVault, AccessManaged, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
@@ -44,6 +48,7 @@ contract FundVault is IFundVault, AccessManaged, ReentrancyGuardTransient {
     uint256 internal immutable ASSET_UNIT;
     /// @dev 10**share decimals * 1e18 (a NAV is 18-decimal per whole share).
     uint256 internal immutable SHARE_SCALE;
+    IFeeSchedule internal immutable FEES;
 
     Dealing private _dealing;
     Late private _late;
@@ -58,6 +63,10 @@ contract FundVault is IFundVault, AccessManaged, ReentrancyGuardTransient {
     mapping(uint256 period => AccrualWord) private _accruals;
     /// @dev Final A of each closed era-and-scale, keyed `era << 32 | scale`.
     mapping(uint256 eraScale => uint256) private _closedA;
+    FeeLedger private _feeLedger;
+    InstantWord private _instant;
+    /// @dev Instant subscriptions, and separately instant redemptions, per period (assets, gross).
+    uint256 private _instantLimit;
 
     /// @param firstCutoff Cut-off of period 1 (in the future).
     constructor(
@@ -68,11 +77,13 @@ contract FundVault is IFundVault, AccessManaged, ReentrancyGuardTransient {
         uint256 instrumentId_,
         uint256 firstCutoff,
         uint32 interval,
-        uint16 gateBps_
+        uint16 gateBps_,
+        IFeeSchedule fees_
     ) AccessManaged(authority) {
-        if (address(share_) == address(0) || address(asset_) == address(0) || address(navSource_) == address(0)) {
-            revert ZeroAddress();
-        }
+        if (
+            address(share_) == address(0) || address(asset_) == address(0) || address(navSource_) == address(0)
+                || address(fees_) == address(0)
+        ) revert ZeroAddress();
         uint8 assetDecimals = IERC20Metadata(address(asset_)).decimals();
         uint8 shareDecimals = share_.decimals();
         if (assetDecimals > MAX_DECIMALS) revert UnsupportedDecimals(address(asset_), assetDecimals);
@@ -88,6 +99,8 @@ contract FundVault is IFundVault, AccessManaged, ReentrancyGuardTransient {
         INSTRUMENT_ID = instrumentId_;
         ASSET_UNIT = 10 ** assetDecimals;
         SHARE_SCALE = 10 ** shareDecimals * DealingMath.NAV_UNIT;
+        FEES = fees_;
+        _feeLedger = FundWords.toFeeLedger(0, 0, block.timestamp);
         _dealing = FundWords.toDealing(1, firstCutoff, 0, 0);
         _late = Late.wrap(0).withGateBps(gateBps_).withInterval(interval);
         _strikes[0] = FundWords.toStrikeWord(DealingMath.ONE, 0, 0);
@@ -120,6 +133,13 @@ contract FundVault is IFundVault, AccessManaged, ReentrancyGuardTransient {
         emit CustodianSet(previous, next);
     }
 
+    /// @inheritdoc IFundVault
+    function setInstantLimit(uint96 assets) external restricted {
+        uint256 previous = _instantLimit;
+        _instantLimit = assets;
+        emit InstantLimitSet(previous, assets);
+    }
+
     // ================================================================ NAV agent
 
     /// @inheritdoc IFundVault
@@ -133,13 +153,15 @@ contract FundVault is IFundVault, AccessManaged, ReentrancyGuardTransient {
         nav18 = NAV_SOURCE.strikeNav(INSTRUMENT_ID);
         if (nav18 == 0 || nav18 > DealingMath.MAX_NAV) revert NavOutOfRange(nav18, DealingMath.MAX_NAV);
         Late late = _late;
+        // The management fee up to now, on the supply before this period's burn.
+        (FeeLedger ledger, uint256 feeShares) = _accrued();
         uint256 pending = dealing_.redemptions();
         uint256 reserved;
         uint256 fulfilled;
         uint256 reserve;
         if (pending != 0) {
             reserved = _reserved;
-            fulfilled = Math.min(pending, _redeemable(late, reserved, nav18));
+            fulfilled = Math.min(pending, _redeemable(late, reserved + ledger.assets(), nav18));
             // Rounded up: the claims of this strike (each rounded down) never exceed it.
             reserve = DealingMath.assetsFor(fulfilled * nav18, ASSET_UNIT, SHARE_SCALE, Math.Rounding.Ceil);
         }
@@ -149,6 +171,7 @@ contract FundVault is IFundVault, AccessManaged, ReentrancyGuardTransient {
         uint256 nextCutoff = _nextCutoff(cutoff, late.interval());
 
         if (closed) _closedA[_eraScale(before.era, before.scale)] = closedA;
+        _feeLedger = ledger;
         _strikes[period] = FundWords.toStrikeWord(next.c, nav18, next.era);
         _accruals[period] = FundWords.toAccrualWord(next.a, next.scale);
         if (reserve != 0) _reserved = reserved + reserve;
@@ -160,6 +183,7 @@ contract FundVault is IFundVault, AccessManaged, ReentrancyGuardTransient {
         if (late.deposits() | late.redemptions() != 0) _late = late.withRequests(0, 0);
 
         uint256 deposits = dealing_.deposits();
+        if (feeShares != 0) emit ManagementFeeAccrued(feeShares, ledger.accruedAt());
         emit PeriodStruck(
             period,
             nav18,
@@ -192,6 +216,79 @@ contract FundVault is IFundVault, AccessManaged, ReentrancyGuardTransient {
         if (assets == 0) revert ZeroAmount();
         emit CashReturned(msg.sender, assets);
         ASSET.safeTransferFrom(msg.sender, address(this), assets);
+    }
+
+    // ================================================================ fees
+
+    /// @inheritdoc IFeeAccruer
+    function accrueFees() external nonReentrant {
+        (FeeLedger ledger, uint256 feeShares) = _accrued();
+        _feeLedger = ledger;
+        if (feeShares != 0) emit ManagementFeeAccrued(feeShares, ledger.accruedAt());
+    }
+
+    /// @inheritdoc IFundVault
+    function collectFees() external nonReentrant returns (uint256 shares, uint256 assets) {
+        FeeLedger ledger = _feeLedger;
+        address recipient = FEES.recipientOf(address(this));
+        if (recipient == address(0)) revert NoFeeRecipient();
+        (shares, assets) = (ledger.shares(), ledger.assets());
+        _feeLedger = FundWords.toFeeLedger(0, 0, ledger.accruedAt());
+        emit FeesCollected(recipient, shares, assets);
+        // A mint through the engine: the recipient must be a holder it admits.
+        if (shares != 0) SHARE.mint(recipient, shares);
+        if (assets != 0) ASSET.safeTransfer(recipient, assets);
+    }
+
+    // ================================================================ instant liquidity
+
+    /// @inheritdoc IFundVault
+    function instantDeposit(uint256 assets, address receiver) external nonReentrant returns (uint256 shares) {
+        if (assets == 0) revert ZeroAmount();
+        (uint256 period, uint256 nav18) = _instantWindow();
+        _checkMinimum(receiver, assets, false);
+        InstantWord used = _instantUsed(period);
+        uint256 subscribed = _withinInstantLimit(used.subscribed(), assets);
+        // The schedule is the protocol's (immutable): it records the volume and returns the fee.
+        uint256 fee = FEES.charge(FeeKind.InstantSubscription, receiver, assets, 0);
+        // No underflow: fee <= assets (IFeeSchedule). Rounded down: shares at most what the net buys.
+        shares = DealingMath.sharesFor(assets - fee, nav18, ASSET_UNIT, SHARE_SCALE);
+        if (shares == 0) revert ZeroAmount();
+
+        _instant = FundWords.toInstantWord(period, subscribed, used.redeemed());
+        if (fee != 0) _addFees(0, fee);
+        emit InstantDeposit(msg.sender, receiver, assets, fee, shares, nav18);
+        ASSET.safeTransferFrom(msg.sender, address(this), assets);
+        // A mint through the engine: `receiver` must be an investor it admits.
+        SHARE.mint(receiver, shares);
+    }
+
+    /// @inheritdoc IFundVault
+    function instantRedeem(uint256 shares, address receiver, address owner)
+        external
+        nonReentrant
+        returns (uint256 assets)
+    {
+        _requireOwnerOrOperator(owner);
+        if (shares == 0) revert ZeroAmount();
+        (uint256 period, uint256 nav18) = _instantWindow();
+        InstantWord used = _instantUsed(period);
+        uint256 gross = DealingMath.assetsFor(shares * nav18, ASSET_UNIT, SHARE_SCALE, Math.Rounding.Floor);
+        if (gross == 0) revert ZeroAmount();
+        uint256 redeemed = _withinInstantLimit(used.redeemed(), gross);
+        uint256 free = freeCash();
+        if (gross > free) revert InsufficientFreeCash(gross, free);
+        uint256 fee = FEES.charge(FeeKind.InstantRedemption, owner, gross, _utilisationBps(redeemed));
+        // No underflow: fee <= gross (IFeeSchedule).
+        assets = gross - fee;
+
+        _instant = FundWords.toInstantWord(period, used.subscribed(), redeemed);
+        if (fee != 0) _addFees(0, fee);
+        emit InstantRedeem(msg.sender, receiver, owner, shares, gross, fee, nav18);
+        // The escrow is a rule-checked transfer owner -> vault (as `requestRedeem`), then the burn.
+        SHARE.transferFrom(owner, address(this), shares);
+        SHARE.burn(address(this), shares);
+        if (assets != 0) ASSET.safeTransfer(receiver, assets);
     }
 
     // ================================================================ operators
@@ -362,6 +459,8 @@ contract FundVault is IFundVault, AccessManaged, ReentrancyGuardTransient {
         if (settled) _positions[controller] = position;
         // No underflow: assets <= claimable and shares <= claim.shares() (rounded down).
         _depositClaims[controller] = FundWords.toClaim(claimable - assets, claim.shares() - shares);
+        // The receiver gets the claimed shares less the subscription fee's (rounded up).
+        shares -= _subscriptionFee(controller, assets, shares);
         emit Deposit(controller, receiver, assets, shares);
         // A mint through the engine: `receiver` must be an investor it admits.
         if (shares != 0) SHARE.mint(receiver, shares);
@@ -385,8 +484,9 @@ contract FundVault is IFundVault, AccessManaged, ReentrancyGuardTransient {
         if (settled) _positions[controller] = position;
         // No underflow: assets <= claim.assets() (shares < claimable in the rounded-up case).
         _depositClaims[controller] = FundWords.toClaim(claim.assets() - assets, claimable - shares);
-        emit Deposit(controller, receiver, assets, shares);
-        if (shares != 0) SHARE.mint(receiver, shares);
+        uint256 net = shares - _subscriptionFee(controller, assets, shares);
+        emit Deposit(controller, receiver, assets, net);
+        if (net != 0) SHARE.mint(receiver, net);
     }
 
     /// @inheritdoc IERC7575
@@ -407,7 +507,7 @@ contract FundVault is IFundVault, AccessManaged, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IERC7575
-    /// @dev ERC-7540: the third argument is the controller.
+    /// @dev ERC-7540: the third argument is the controller. Returns the assets paid, net of the fee.
     function redeem(uint256 shares, address receiver, address controller)
         external
         nonReentrant
@@ -418,7 +518,7 @@ contract FundVault is IFundVault, AccessManaged, ReentrancyGuardTransient {
         uint256 claimable = claim.shares();
         if (shares > claimable) revert ExceedsClaimable(controller, shares, claimable);
         assets = shares == claimable ? claim.assets() : Math.mulDiv(claim.assets(), shares, claimable);
-        _payRedemption(controller, receiver, position, settled, claim, assets, shares);
+        assets = _payRedemption(controller, receiver, position, settled, claim, assets, shares);
     }
 
     // ================================================================ views: ERC-7540
@@ -577,9 +677,26 @@ contract FundVault is IFundVault, AccessManaged, ReentrancyGuardTransient {
 
     /// @inheritdoc IFundVault
     function freeCash() public view returns (uint256) {
-        uint256 held = _dealing.deposits() + _late.deposits() + _reserved;
+        uint256 held = _dealing.deposits() + _late.deposits() + _reserved + _feeLedger.assets();
         uint256 balance = ASSET.balanceOf(address(this));
         return balance > held ? balance - held : 0;
+    }
+
+    /// @inheritdoc IFundVault
+    function feeSchedule() external view returns (IFeeSchedule) {
+        return FEES;
+    }
+
+    /// @inheritdoc IFundVault
+    function heldFees() external view returns (uint256 shares, uint256 assets, uint256 accruedAt) {
+        FeeLedger ledger = _feeLedger;
+        return (ledger.shares(), ledger.assets(), ledger.accruedAt());
+    }
+
+    /// @inheritdoc IFundVault
+    function instantLiquidity() external view returns (uint256 limit, uint256 subscribed, uint256 redeemed) {
+        InstantWord used = _instantUsed(_dealing.period());
+        return (_instantLimit, used.subscribed(), used.redeemed());
     }
 
     /// @inheritdoc IFundVault
@@ -677,14 +794,19 @@ contract FundVault is IFundVault, AccessManaged, ReentrancyGuardTransient {
         Claim claim,
         uint256 assets,
         uint256 shares
-    ) internal {
+    ) internal returns (uint256 net) {
+        // The schedule is the protocol's (immutable): it records the volume and returns the fee.
+        uint256 fee = FEES.charge(FeeKind.Redemption, controller, assets, 0);
         if (settled) _positions[controller] = position;
         // No underflow: assets and shares are at most the claim's (checked or rounded within it).
         _redeemClaims[controller] = FundWords.toClaim(claim.assets() - assets, claim.shares() - shares);
         // No underflow: the reserve covers every claim (rounded up per strike, claims rounded down).
         _reserved -= assets;
-        emit Withdraw(msg.sender, receiver, controller, assets, shares);
-        if (assets != 0) ASSET.safeTransfer(receiver, assets);
+        if (fee != 0) _addFees(0, fee);
+        // No underflow: fee <= assets (IFeeSchedule).
+        net = assets - fee;
+        emit Withdraw(msg.sender, receiver, controller, net, shares);
+        if (net != 0) ASSET.safeTransfer(receiver, net);
     }
 
     /// @dev The redemption queue after strike `period` (period 0: before any strike).
@@ -710,6 +832,67 @@ contract FundVault is IFundVault, AccessManaged, ReentrancyGuardTransient {
         next = cutoff + interval;
         if (next <= block.timestamp) next += ((block.timestamp - next) / interval + 1) * interval;
         next = SafeCast.toUint32(next); // A cut-off after 2106 reverts (the Dealing word's 32 bits).
+    }
+
+    /// @dev The ledger with the management fee accrued up to now on the share supply and the
+    /// shares already owed to the recipient (not stored), and the shares it adds.
+    function _accrued() internal view returns (FeeLedger ledger, uint256 feeShares) {
+        ledger = _feeLedger;
+        // No underflow: accruedAt is a past block's time.
+        uint256 elapsed = block.timestamp - ledger.accruedAt();
+        if (elapsed == 0) return (ledger, 0);
+        uint256 owed = ledger.shares();
+        feeShares = FEES.managementFeeShares(address(this), SHARE.totalSupply() + owed, elapsed);
+        ledger = FundWords.toFeeLedger(_bounded(owed + feeShares), ledger.assets(), block.timestamp);
+    }
+
+    /// @dev Adds to the fees held for the recipient (shares owed, assets held).
+    function _addFees(uint256 shares, uint256 assets) internal {
+        FeeLedger ledger = _feeLedger;
+        _feeLedger =
+            FundWords.toFeeLedger(_bounded(ledger.shares() + shares), _bounded(ledger.assets() + assets), ledger.accruedAt());
+    }
+
+    /// @dev Charges the subscription fee on a claim of `assets` for `shares`: the fee's part of
+    /// the shares (rounded up), owed to the recipient.
+    function _subscriptionFee(address controller, uint256 assets, uint256 shares) internal returns (uint256 feeShares) {
+        // The schedule is the protocol's (immutable): it records the volume and returns the fee.
+        uint256 fee = FEES.charge(FeeKind.Subscription, controller, assets, 0);
+        if (fee == 0) return 0;
+        // No division by zero: 0 < fee <= assets. At most `shares`: fee <= assets.
+        feeShares = Math.mulDiv(shares, fee, assets, Math.Rounding.Ceil);
+        _addFees(feeShares, 0);
+    }
+
+    /// @dev The open period and the last struck NAV, while instant dealing is open: the
+    /// instrument deals, a NAV was struck and the open period's cut-off has not passed (between
+    /// a cut-off and its strike the last NAV is about to change: no instant dealing).
+    function _instantWindow() internal view returns (uint256 period, uint256 nav18) {
+        _requireDealing();
+        Dealing dealing_ = _dealing;
+        period = dealing_.period();
+        if (block.timestamp >= dealing_.cutoff()) revert CutoffPassed(period, dealing_.cutoff());
+        nav18 = _strikes[period - 1].nav();
+        if (nav18 == 0) revert NoStruckNav();
+    }
+
+    /// @dev The instant liquidity used in `period` (an older period's word reads as unused).
+    function _instantUsed(uint256 period) internal view returns (InstantWord used) {
+        used = _instant;
+        if (used.period() != period) used = FundWords.toInstantWord(period, 0, 0);
+    }
+
+    /// @dev `used + assets`, refused above the per-period limit.
+    function _withinInstantLimit(uint256 used, uint256 assets) internal view returns (uint256 total) {
+        uint256 limit = _instantLimit;
+        total = used + assets;
+        if (total > limit) revert InstantLimitExceeded(assets, limit > used ? limit - used : 0);
+    }
+
+    /// @dev The share of the period's instant redemption limit used, `redeemed` included (rounded
+    /// up: the urgency premium never favours the investor). The limit is > 0: checked before.
+    function _utilisationBps(uint256 redeemed) internal view returns (uint256) {
+        return Math.mulDiv(redeemed, BPS, _instantLimit, Math.Rounding.Ceil);
     }
 
     function _lastNav() internal view returns (uint256) {

@@ -33,12 +33,23 @@ type StrikeWord is uint256;
 /// @notice A period's strike, second word: a 0..223 | scale 224..255.
 type AccrualWord is uint256;
 
+/// @notice Fees the vault holds for the fee recipient and the management fee's clock:
+/// shares 0..95 (owed, minted at collection) | assets 96..191 (held, paid at collection) |
+/// accruedAt 192..223 (the management fee is accrued up to this second).
+type FeeLedger is uint256;
+
+/// @notice Instant liquidity used in one dealing period (usage of an older period reads as 0):
+/// period 0..31 | subscribed 32..127 | redeemed 128..223 (assets, gross of fees).
+type InstantWord is uint256;
+
 using FundWords for Position global;
 using FundWords for Claim global;
 using FundWords for Dealing global;
 using FundWords for Late global;
 using FundWords for StrikeWord global;
 using FundWords for AccrualWord global;
+using FundWords for FeeLedger global;
+using FundWords for InstantWord global;
 
 library FundWords {
     uint256 internal constant MASK_32 = type(uint32).max;
@@ -165,5 +176,43 @@ library FundWords {
 
     function toAccrualWord(uint256 a_, uint256 scale_) internal pure returns (AccrualWord) {
         return AccrualWord.wrap(a_ | (scale_ << 224));
+    }
+
+    // ---------------------------------------------------------------- FeeLedger
+    function shares(FeeLedger f) internal pure returns (uint256) {
+        return FeeLedger.unwrap(f) & MASK_96;
+    }
+
+    function assets(FeeLedger f) internal pure returns (uint256) {
+        return (FeeLedger.unwrap(f) >> 96) & MASK_96;
+    }
+
+    function accruedAt(FeeLedger f) internal pure returns (uint256) {
+        return (FeeLedger.unwrap(f) >> 192) & MASK_32;
+    }
+
+    function toFeeLedger(uint256 shares_, uint256 assets_, uint256 accruedAt_) internal pure returns (FeeLedger) {
+        return FeeLedger.wrap(shares_ | (assets_ << 96) | (accruedAt_ << 192));
+    }
+
+    // ---------------------------------------------------------------- InstantWord
+    function period(InstantWord w) internal pure returns (uint256) {
+        return InstantWord.unwrap(w) & MASK_32;
+    }
+
+    function subscribed(InstantWord w) internal pure returns (uint256) {
+        return (InstantWord.unwrap(w) >> 32) & MASK_96;
+    }
+
+    function redeemed(InstantWord w) internal pure returns (uint256) {
+        return (InstantWord.unwrap(w) >> 128) & MASK_96;
+    }
+
+    function toInstantWord(uint256 period_, uint256 subscribed_, uint256 redeemed_)
+        internal
+        pure
+        returns (InstantWord)
+    {
+        return InstantWord.wrap(period_ | (subscribed_ << 32) | (redeemed_ << 128));
     }
 }
