@@ -3,7 +3,6 @@ pragma solidity ^0.8.24;
 
 import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
-import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
@@ -16,6 +15,8 @@ import {IComplianceEngine} from "../../interfaces/IComplianceEngine.sol";
 import {FeeKind, IFeeAccruer, IFeeSchedule} from "../../interfaces/IFeeSchedule.sol";
 import {BPS} from "../libraries/Constants.sol";
 import {DealingMath} from "./DealingMath.sol";
+import {FundInstant} from "./FundInstant.sol";
+import {FundState} from "./FundState.sol";
 import {
     AccrualWord, Claim, Dealing, FeeLedger, FundWords, InstantWord, Late, Position, StrikeWord
 } from "./FundWords.sol";
@@ -27,47 +28,15 @@ import {
 /// requests and settings, the reserved cash, and per controller one position and two claims; per
 /// struck period two words (its NAV and the queue after it); per closed era-and-scale one sum;
 /// the fees held for the recipient and the period's instant liquidity used, one word each.
-contract FundVault is IFundVault, AccessManaged, ReentrancyGuardTransient {
+contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
+
+    /// @notice The instant liquidity module (FundInstant), deployed by the constructor.
+    address internal immutable INSTANT;
 
     /// @notice Bounds of `dealingInterval`.
     uint256 public constant MIN_DEALING_INTERVAL = 1 hours;
     uint256 public constant MAX_DEALING_INTERVAL = 366 days;
-    /// @notice Largest pending amount per controller and per period total (storage width).
-    uint256 internal constant MAX_AMOUNT = type(uint96).max;
-    /// @notice Largest claimable amount per controller (storage width).
-    uint256 internal constant MAX_CLAIM = type(uint128).max;
-    /// @notice Token decimals the fixed-point range supports.
-    uint8 internal constant MAX_DECIMALS = 36;
-
-    ISecurityToken internal immutable SHARE;
-    IERC20 internal immutable ASSET;
-    IFundNavSource internal immutable NAV_SOURCE;
-    uint256 internal immutable INSTRUMENT_ID;
-    /// @dev 10**asset decimals.
-    uint256 internal immutable ASSET_UNIT;
-    /// @dev 10**share decimals * 1e18 (a NAV is 18-decimal per whole share).
-    uint256 internal immutable SHARE_SCALE;
-    IFeeSchedule internal immutable FEES;
-
-    Dealing private _dealing;
-    Late private _late;
-    uint256 private _reserved;
-    address private _custodian;
-    mapping(address controller => Position) private _positions;
-    mapping(address controller => Claim) private _depositClaims;
-    mapping(address controller => Claim) private _redeemClaims;
-    mapping(address controller => mapping(address operator => bool)) private _operators;
-    /// @dev Per struck period: its NAV, and the redemption queue after its strike (period 0: the start).
-    mapping(uint256 period => StrikeWord) private _strikes;
-    mapping(uint256 period => AccrualWord) private _accruals;
-    /// @dev Final A of each closed era-and-scale, keyed `era << 32 | scale`.
-    mapping(uint256 eraScale => uint256) private _closedA;
-    FeeLedger private _feeLedger;
-    InstantWord private _instant;
-    /// @dev Instant subscriptions, and separately instant redemptions, per period (assets, gross).
-    uint256 private _instantLimit;
-
     /// @param firstCutoff Cut-off of period 1 (in the future).
     constructor(
         address authority,
@@ -79,27 +48,14 @@ contract FundVault is IFundVault, AccessManaged, ReentrancyGuardTransient {
         uint32 interval,
         uint16 gateBps_,
         IFeeSchedule fees_
-    ) AccessManaged(authority) {
-        if (
-            address(share_) == address(0) || address(asset_) == address(0) || address(navSource_) == address(0)
-                || address(fees_) == address(0)
-        ) revert ZeroAddress();
-        uint8 assetDecimals = IERC20Metadata(address(asset_)).decimals();
-        uint8 shareDecimals = share_.decimals();
-        if (assetDecimals > MAX_DECIMALS) revert UnsupportedDecimals(address(asset_), assetDecimals);
-        if (shareDecimals > MAX_DECIMALS) revert UnsupportedDecimals(address(share_), shareDecimals);
+    ) FundState(share_, asset_, navSource_, instrumentId_, fees_) AccessManaged(authority) {
         _checkInterval(interval);
         _checkGate(gateBps_);
         if (firstCutoff <= block.timestamp || firstCutoff > type(uint32).max) {
             revert CutoffPassed(1, firstCutoff);
         }
-        SHARE = share_;
-        ASSET = asset_;
-        NAV_SOURCE = navSource_;
-        INSTRUMENT_ID = instrumentId_;
-        ASSET_UNIT = 10 ** assetDecimals;
-        SHARE_SCALE = 10 ** shareDecimals * DealingMath.NAV_UNIT;
-        FEES = fees_;
+        // The module's code only: it runs on this vault's storage (`_delegateToInstant`).
+        INSTANT = address(new FundInstant(share_, asset_, navSource_, instrumentId_, fees_));
         _feeLedger = FundWords.toFeeLedger(0, 0, block.timestamp);
         _dealing = FundWords.toDealing(1, firstCutoff, 0, 0);
         _late = Late.wrap(0).withGateBps(gateBps_).withInterval(interval);
@@ -204,7 +160,7 @@ contract FundVault is IFundVault, AccessManaged, ReentrancyGuardTransient {
     function investCash(uint256 assets) external restricted nonReentrant {
         address to = _custodian;
         if (to == address(0)) revert NoCustodian();
-        uint256 free = freeCash();
+        uint256 free = _freeCash();
         if (assets > free) revert InsufficientFreeCash(assets, free);
         // No underflow: assets <= free checked above.
         emit CashInvested(to, assets, free - assets);
@@ -242,53 +198,18 @@ contract FundVault is IFundVault, AccessManaged, ReentrancyGuardTransient {
 
     // ================================================================ instant liquidity
 
-    /// @inheritdoc IFundVault
-    function instantDeposit(uint256 assets, address receiver) external nonReentrant returns (uint256 shares) {
-        if (assets == 0) revert ZeroAmount();
-        (uint256 period, uint256 nav18) = _instantWindow();
-        _checkMinimum(receiver, assets, false);
-        InstantWord used = _instantUsed(period);
-        uint256 subscribed = _withinInstantLimit(used.subscribed(), assets);
-        // The schedule is the protocol's (immutable): it records the volume and returns the fee.
-        uint256 fee = FEES.charge(FeeKind.InstantSubscription, receiver, assets, 0);
-        // No underflow: fee <= assets (IFeeSchedule). Rounded down: shares at most what the net buys.
-        shares = DealingMath.sharesFor(assets - fee, nav18, ASSET_UNIT, SHARE_SCALE);
-        if (shares == 0) revert ZeroAmount();
+    // ================================================================ instant liquidity
 
-        _instant = FundWords.toInstantWord(period, subscribed, used.redeemed());
-        if (fee != 0) _addFees(0, fee);
-        emit InstantDeposit(msg.sender, receiver, assets, fee, shares, nav18);
-        ASSET.safeTransferFrom(msg.sender, address(this), assets);
-        // A mint through the engine: `receiver` must be an investor it admits.
-        SHARE.mint(receiver, shares);
+    /// @inheritdoc IFundVault
+    /// @dev Runs the FundInstant module's code on this vault's storage (the size budget).
+    function instantDeposit(uint256, address) external nonReentrant returns (uint256) {
+        return abi.decode(_delegateToInstant(), (uint256));
     }
 
     /// @inheritdoc IFundVault
-    function instantRedeem(uint256 shares, address receiver, address owner)
-        external
-        nonReentrant
-        returns (uint256 assets)
-    {
-        _requireOwnerOrOperator(owner);
-        if (shares == 0) revert ZeroAmount();
-        (uint256 period, uint256 nav18) = _instantWindow();
-        InstantWord used = _instantUsed(period);
-        uint256 gross = DealingMath.assetsFor(shares * nav18, ASSET_UNIT, SHARE_SCALE, Math.Rounding.Floor);
-        if (gross == 0) revert ZeroAmount();
-        uint256 redeemed = _withinInstantLimit(used.redeemed(), gross);
-        uint256 free = freeCash();
-        if (gross > free) revert InsufficientFreeCash(gross, free);
-        uint256 fee = FEES.charge(FeeKind.InstantRedemption, owner, gross, _utilisationBps(redeemed));
-        // No underflow: fee <= gross (IFeeSchedule).
-        assets = gross - fee;
-
-        _instant = FundWords.toInstantWord(period, used.subscribed(), redeemed);
-        if (fee != 0) _addFees(0, fee);
-        emit InstantRedeem(msg.sender, receiver, owner, shares, gross, fee, nav18);
-        // The escrow is a rule-checked transfer owner -> vault (as `requestRedeem`), then the burn.
-        SHARE.transferFrom(owner, address(this), shares);
-        SHARE.burn(address(this), shares);
-        if (assets != 0) ASSET.safeTransfer(receiver, assets);
+    /// @dev Runs the FundInstant module's code on this vault's storage (the size budget).
+    function instantRedeem(uint256, address, address) external nonReentrant returns (uint256) {
+        return abi.decode(_delegateToInstant(), (uint256));
     }
 
     // ================================================================ operators
@@ -445,25 +366,13 @@ contract FundVault is IFundVault, AccessManaged, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IERC7540Deposit
+    /// @dev Returns the shares minted to `receiver`, net of the subscription fee.
     function deposit(uint256 assets, address receiver, address controller)
         public
         nonReentrant
         returns (uint256 shares)
     {
-        _requireControllerOrOperator(controller);
-        (Position position, Claim claim, bool settled) = _settledDepositClaim(controller);
-        uint256 claimable = claim.assets();
-        if (assets > claimable) revert ExceedsClaimable(controller, assets, claimable);
-        shares = assets == claimable ? claim.shares() : Math.mulDiv(claim.shares(), assets, claimable);
-
-        if (settled) _positions[controller] = position;
-        // No underflow: assets <= claimable and shares <= claim.shares() (rounded down).
-        _depositClaims[controller] = FundWords.toClaim(claimable - assets, claim.shares() - shares);
-        // The receiver gets the claimed shares less the subscription fee's (rounded up).
-        shares -= _subscriptionFee(controller, assets, shares);
-        emit Deposit(controller, receiver, assets, shares);
-        // A mint through the engine: `receiver` must be an investor it admits.
-        if (shares != 0) SHARE.mint(receiver, shares);
+        (, shares) = _claimDeposit(controller, receiver, assets, false);
     }
 
     /// @inheritdoc IERC7575
@@ -472,38 +381,20 @@ contract FundVault is IFundVault, AccessManaged, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IERC7540Deposit
+    /// @dev Takes `shares` of the claim; `receiver` gets them net of the subscription fee.
     function mint(uint256 shares, address receiver, address controller) public nonReentrant returns (uint256 assets) {
-        _requireControllerOrOperator(controller);
-        (Position position, Claim claim, bool settled) = _settledDepositClaim(controller);
-        uint256 claimable = claim.shares();
-        if (shares > claimable) revert ExceedsClaimable(controller, shares, claimable);
-        // Rounded up: a partial mint uses at least its share of the claim's assets.
-        assets =
-            shares == claimable ? claim.assets() : Math.mulDiv(claim.assets(), shares, claimable, Math.Rounding.Ceil);
-
-        if (settled) _positions[controller] = position;
-        // No underflow: assets <= claim.assets() (shares < claimable in the rounded-up case).
-        _depositClaims[controller] = FundWords.toClaim(claim.assets() - assets, claimable - shares);
-        uint256 net = shares - _subscriptionFee(controller, assets, shares);
-        emit Deposit(controller, receiver, assets, net);
-        if (net != 0) SHARE.mint(receiver, net);
+        (assets,) = _claimDeposit(controller, receiver, shares, true);
     }
 
     /// @inheritdoc IERC7575
-    /// @dev ERC-7540: the third argument is the controller.
+    /// @dev ERC-7540: the third argument is the controller. Takes `assets` of the claim;
+    /// `receiver` gets them net of the redemption fee.
     function withdraw(uint256 assets, address receiver, address controller)
         external
         nonReentrant
         returns (uint256 shares)
     {
-        _requireControllerOrOperator(controller);
-        (Position position, Claim claim, bool settled) = _settledRedeemClaim(controller);
-        uint256 claimable = claim.assets();
-        if (assets > claimable) revert ExceedsClaimable(controller, assets, claimable);
-        // Rounded up: a partial withdrawal uses at least its share of the claim's shares.
-        shares =
-            assets == claimable ? claim.shares() : Math.mulDiv(claim.shares(), assets, claimable, Math.Rounding.Ceil);
-        _payRedemption(controller, receiver, position, settled, claim, assets, shares);
+        (, shares) = _claimRedemption(controller, receiver, assets, false);
     }
 
     /// @inheritdoc IERC7575
@@ -513,12 +404,7 @@ contract FundVault is IFundVault, AccessManaged, ReentrancyGuardTransient {
         nonReentrant
         returns (uint256 assets)
     {
-        _requireControllerOrOperator(controller);
-        (Position position, Claim claim, bool settled) = _settledRedeemClaim(controller);
-        uint256 claimable = claim.shares();
-        if (shares > claimable) revert ExceedsClaimable(controller, shares, claimable);
-        assets = shares == claimable ? claim.assets() : Math.mulDiv(claim.assets(), shares, claimable);
-        assets = _payRedemption(controller, receiver, position, settled, claim, assets, shares);
+        (assets,) = _claimRedemption(controller, receiver, shares, true);
     }
 
     // ================================================================ views: ERC-7540
@@ -676,10 +562,8 @@ contract FundVault is IFundVault, AccessManaged, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IFundVault
-    function freeCash() public view returns (uint256) {
-        uint256 held = _dealing.deposits() + _late.deposits() + _reserved + _feeLedger.assets();
-        uint256 balance = ASSET.balanceOf(address(this));
-        return balance > held ? balance - held : 0;
+    function freeCash() external view returns (uint256) {
+        return _freeCash();
     }
 
     /// @inheritdoc IFundVault
@@ -786,27 +670,69 @@ contract FundVault is IFundVault, AccessManaged, ReentrancyGuardTransient {
         settled = true;
     }
 
-    function _payRedemption(
-        address controller,
-        address receiver,
-        Position position,
-        bool settled,
-        Claim claim,
-        uint256 assets,
-        uint256 shares
-    ) internal returns (uint256 net) {
-        // The schedule is the protocol's (immutable): it records the volume and returns the fee.
-        uint256 fee = FEES.charge(FeeKind.Redemption, controller, assets, 0);
+    /// @dev A deposit claim of `amount` assets (or shares when `byShares`) of `controller`'s
+    /// claimable deposit: the shares, less the subscription fee's part, minted to `receiver`.
+    function _claimDeposit(address controller, address receiver, uint256 amount, bool byShares)
+        internal
+        returns (uint256 assets, uint256 shares)
+    {
+        _requireControllerOrOperator(controller);
+        (Position position, Claim claim, bool settled) = _settledDepositClaim(controller);
+        (uint256 claimAssets, uint256 claimShares) = (claim.assets(), claim.shares());
+        uint256 claimable = byShares ? claimShares : claimAssets;
+        if (amount > claimable) revert ExceedsClaimable(controller, amount, claimable);
+        if (byShares) {
+            // Rounded up: a partial mint uses at least its share of the claim's assets.
+            (assets, shares) = (
+                amount == claimable ? claimAssets : Math.mulDiv(claimAssets, amount, claimable, Math.Rounding.Ceil),
+                amount
+            );
+        } else {
+            (assets, shares) = (amount, amount == claimable ? claimShares : Math.mulDiv(claimShares, amount, claimable));
+        }
+
         if (settled) _positions[controller] = position;
         // No underflow: assets and shares are at most the claim's (checked or rounded within it).
-        _redeemClaims[controller] = FundWords.toClaim(claim.assets() - assets, claim.shares() - shares);
+        _depositClaims[controller] = FundWords.toClaim(claimAssets - assets, claimShares - shares);
+        // The receiver gets the claimed shares less the subscription fee's (rounded up).
+        shares -= _subscriptionFee(controller, assets, shares);
+        emit Deposit(controller, receiver, assets, shares);
+        // A mint through the engine: `receiver` must be an investor it admits.
+        if (shares != 0) SHARE.mint(receiver, shares);
+    }
+
+    /// @dev A redemption claim of `amount` shares (or assets when not `byShares`) of
+    /// `controller`'s claimable redemption: the assets, less the redemption fee, paid to `receiver`.
+    function _claimRedemption(address controller, address receiver, uint256 amount, bool byShares)
+        internal
+        returns (uint256 assets, uint256 shares)
+    {
+        _requireControllerOrOperator(controller);
+        (Position position, Claim claim, bool settled) = _settledRedeemClaim(controller);
+        (uint256 claimAssets, uint256 claimShares) = (claim.assets(), claim.shares());
+        uint256 claimable = byShares ? claimShares : claimAssets;
+        if (amount > claimable) revert ExceedsClaimable(controller, amount, claimable);
+        if (byShares) {
+            (assets, shares) = (amount == claimable ? claimAssets : Math.mulDiv(claimAssets, amount, claimable), amount);
+        } else {
+            // Rounded up: a partial withdrawal uses at least its share of the claim's shares.
+            (assets, shares) = (
+                amount, amount == claimable ? claimShares : Math.mulDiv(claimShares, amount, claimable, Math.Rounding.Ceil)
+            );
+        }
+        // The schedule is the protocol's (immutable): it records the volume and returns the fee.
+        uint256 fee = FEES.charge(FeeKind.Redemption, controller, assets, 0);
+
+        if (settled) _positions[controller] = position;
+        // No underflow: assets and shares are at most the claim's (checked or rounded within it).
+        _redeemClaims[controller] = FundWords.toClaim(claimAssets - assets, claimShares - shares);
         // No underflow: the reserve covers every claim (rounded up per strike, claims rounded down).
         _reserved -= assets;
         if (fee != 0) _addFees(0, fee);
         // No underflow: fee <= assets (IFeeSchedule).
-        net = assets - fee;
-        emit Withdraw(msg.sender, receiver, controller, net, shares);
-        if (net != 0) ASSET.safeTransfer(receiver, net);
+        assets -= fee;
+        emit Withdraw(msg.sender, receiver, controller, assets, shares);
+        if (assets != 0) ASSET.safeTransfer(receiver, assets);
     }
 
     /// @dev The redemption queue after strike `period` (period 0: before any strike).
@@ -846,13 +772,6 @@ contract FundVault is IFundVault, AccessManaged, ReentrancyGuardTransient {
         ledger = FundWords.toFeeLedger(_bounded(owed + feeShares), ledger.assets(), block.timestamp);
     }
 
-    /// @dev Adds to the fees held for the recipient (shares owed, assets held).
-    function _addFees(uint256 shares, uint256 assets) internal {
-        FeeLedger ledger = _feeLedger;
-        _feeLedger =
-            FundWords.toFeeLedger(_bounded(ledger.shares() + shares), _bounded(ledger.assets() + assets), ledger.accruedAt());
-    }
-
     /// @dev Charges the subscription fee on a claim of `assets` for `shares`: the fee's part of
     /// the shares (rounded up), owed to the recipient.
     function _subscriptionFee(address controller, uint256 assets, uint256 shares) internal returns (uint256 feeShares) {
@@ -864,62 +783,26 @@ contract FundVault is IFundVault, AccessManaged, ReentrancyGuardTransient {
         _addFees(feeShares, 0);
     }
 
-    /// @dev The open period and the last struck NAV, while instant dealing is open: the
-    /// instrument deals, a NAV was struck and the open period's cut-off has not passed (between
-    /// a cut-off and its strike the last NAV is about to change: no instant dealing).
-    function _instantWindow() internal view returns (uint256 period, uint256 nav18) {
-        _requireDealing();
-        Dealing dealing_ = _dealing;
-        period = dealing_.period();
-        if (block.timestamp >= dealing_.cutoff()) revert CutoffPassed(period, dealing_.cutoff());
-        nav18 = _strikes[period - 1].nav();
-        if (nav18 == 0) revert NoStruckNav();
-    }
-
-    /// @dev The instant liquidity used in `period` (an older period's word reads as unused).
-    function _instantUsed(uint256 period) internal view returns (InstantWord used) {
-        used = _instant;
-        if (used.period() != period) used = FundWords.toInstantWord(period, 0, 0);
-    }
-
-    /// @dev `used + assets`, refused above the per-period limit.
-    function _withinInstantLimit(uint256 used, uint256 assets) internal view returns (uint256 total) {
-        uint256 limit = _instantLimit;
-        total = used + assets;
-        if (total > limit) revert InstantLimitExceeded(assets, limit > used ? limit - used : 0);
-    }
-
-    /// @dev The share of the period's instant redemption limit used, `redeemed` included (rounded
-    /// up: the urgency premium never favours the investor). The limit is > 0: checked before.
-    function _utilisationBps(uint256 redeemed) internal view returns (uint256) {
-        return Math.mulDiv(redeemed, BPS, _instantLimit, Math.Rounding.Ceil);
+    /// @dev Delegates the call to the instant module (immutable, deployed by the constructor),
+    /// bubbling its revert.
+    function _delegateToInstant() internal returns (bytes memory result) {
+        bool ok;
+        (ok, result) = INSTANT.delegatecall(msg.data);
+        if (!ok) {
+            assembly ("memory-safe") {
+                revert(add(result, 32), mload(result))
+            }
+        }
     }
 
     function _lastNav() internal view returns (uint256) {
         return _strikes[_dealing.period() - 1].nav();
     }
 
-    function _checkMinimum(address controller, uint256 assets, bool investedHere) internal view {
-        (uint256 minInitial, uint256 minSubsequent, bool verified, bool holds) =
-            IComplianceEngine(SHARE.compliance()).subscriptionTerms(controller);
-        if (!verified) revert ControllerNotVerified(controller);
-        bool initial = !holds && !investedHere && Claim.unwrap(_depositClaims[controller]) == 0;
-        uint256 minimum = initial ? minInitial : minSubsequent;
-        if (assets < minimum) revert BelowMinimumInvestment(controller, assets, minimum, initial);
-    }
-
     function _requireCancellable(bool late, Dealing dealing_) internal view {
         // A late request's period (the next) has not reached its cut-off: the strike sets it.
         if (late || block.timestamp < dealing_.cutoff()) return;
         if (NAV_SOURCE.isDealing(INSTRUMENT_ID)) revert CutoffPassed(dealing_.period(), dealing_.cutoff());
-    }
-
-    function _requireDealing() internal view {
-        if (!NAV_SOURCE.isDealing(INSTRUMENT_ID)) revert NotDealing(INSTRUMENT_ID);
-    }
-
-    function _requireOwnerOrOperator(address owner) internal view {
-        if (msg.sender != owner && !_operators[owner][msg.sender]) revert NotOwnerOrOperator(msg.sender, owner);
     }
 
     function _requireControllerOrOperator(address controller) internal view {
@@ -934,11 +817,6 @@ contract FundVault is IFundVault, AccessManaged, ReentrancyGuardTransient {
         if (totalAssets_ > MAX_CLAIM) revert AmountTooLarge(totalAssets_, MAX_CLAIM);
         if (totalShares > MAX_CLAIM) revert AmountTooLarge(totalShares, MAX_CLAIM);
         return FundWords.toClaim(totalAssets_, totalShares);
-    }
-
-    function _bounded(uint256 total) internal pure returns (uint256) {
-        if (total > MAX_AMOUNT) revert AmountTooLarge(total, MAX_AMOUNT);
-        return total;
     }
 
     function _eraScale(uint256 era, uint256 scale) internal pure returns (uint256) {
