@@ -3,7 +3,7 @@
 day counts and accrued interest computed with QuantLib and their on-chain encodings (`schedule`,
 the off-chain twin of `contracts/lifecycle/DayCount.sol`), the instrument registry's and the
 settlement assets' vocabulary with the ISIN and CUSIP check digits (`instruments`, no chain access)
-and the domain's deploy steps (`deploy`: the registry and the settlement assets; `fund_deploy`: a
+and the domain's deploy steps (`deploy`: the registry, the settlement assets and the fee schedule; `fund_deploy`: a
 fund's ERC-7540 dealing vault).
 
 Other domains, the CLI and the demo import the names below from `keepers.lifecycle` only (loaded
@@ -17,11 +17,14 @@ if TYPE_CHECKING:
     from keepers.lifecycle.conventions import BusinessDayConvention, DayCountConvention
     from keepers.lifecycle.deploy import (
         approve_issuers,
+        deploy_fee_schedule,
         deploy_instrument_registry,
         deploy_lifecycle,
         deploy_settlement_assets,
+        fee_schedule_steps,
         issuer_steps,
         list_settlement_assets,
+        set_fee_schedule,
         settlement_asset_steps,
     )
     from keepers.lifecycle.fund_deploy import (
@@ -109,11 +112,14 @@ _MODULES = {
     # Its deploy steps (the settlement assets, the registry and its validator; listings, issuers).
     "deploy": (
         "approve_issuers",
+        "deploy_fee_schedule",
         "deploy_instrument_registry",
         "deploy_lifecycle",
         "deploy_settlement_assets",
+        "fee_schedule_steps",
         "issuer_steps",
         "list_settlement_assets",
+        "set_fee_schedule",
         "settlement_asset_steps",
     ),
     # A fund's dealing vault (FundVault) and the share engine's subscription minimums.
