@@ -180,7 +180,7 @@ contract FeeSchedule is IFeeSchedule, AccessManaged {
             (previousVolume, previousDiscount) = (tier.minVolume, tier.discountBps);
         }
         bool charges = terms.subscriptionBps | terms.redemptionBps | terms.instantBps | terms.urgencyBps
-            | terms.managementBps != 0;
+                | terms.managementBps != 0;
         if (charges && terms.recipient == address(0)) revert NoRecipient(vault);
     }
 

@@ -11,7 +11,15 @@ import {IFeeSchedule} from "../../interfaces/IFeeSchedule.sol";
 import {BPS} from "../libraries/Constants.sol";
 import {DealingMath} from "./DealingMath.sol";
 import {
-    AccrualWord, Claim, Dealing, FeeLedger, FundWords, InstantWord, Late, Position, StrikeWord
+    AccrualWord,
+    Claim,
+    Dealing,
+    FeeLedger,
+    FundWords,
+    InstantWord,
+    Late,
+    Position,
+    StrikeWord
 } from "./FundWords.sol";
 
 /// @title FundState

@@ -18,7 +18,15 @@ import {DealingMath} from "./DealingMath.sol";
 import {FundInstant} from "./FundInstant.sol";
 import {FundState} from "./FundState.sol";
 import {
-    AccrualWord, Claim, Dealing, FeeLedger, FundWords, InstantWord, Late, Position, StrikeWord
+    AccrualWord,
+    Claim,
+    Dealing,
+    FeeLedger,
+    FundWords,
+    InstantWord,
+    Late,
+    Position,
+    StrikeWord
 } from "./FundWords.sol";
 
 /// @title FundVault
@@ -37,6 +45,7 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
     /// @notice Bounds of `dealingInterval`.
     uint256 public constant MIN_DEALING_INTERVAL = 1 hours;
     uint256 public constant MAX_DEALING_INTERVAL = 366 days;
+
     /// @param firstCutoff Cut-off of period 1 (in the future).
     constructor(
         address authority,
@@ -683,7 +692,8 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
         if (amount > claimable) revert ExceedsClaimable(controller, amount, claimable);
         if (byShares) {
             // Rounded up: a partial mint uses at least its share of the claim's assets.
-            (assets, shares) = (
+            (assets, shares) =
+            (
                 amount == claimable ? claimAssets : Math.mulDiv(claimAssets, amount, claimable, Math.Rounding.Ceil),
                 amount
             );
@@ -716,8 +726,10 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
             (assets, shares) = (amount == claimable ? claimAssets : Math.mulDiv(claimAssets, amount, claimable), amount);
         } else {
             // Rounded up: a partial withdrawal uses at least its share of the claim's shares.
-            (assets, shares) = (
-                amount, amount == claimable ? claimShares : Math.mulDiv(claimShares, amount, claimable, Math.Rounding.Ceil)
+            (assets, shares) =
+            (
+                amount,
+                amount == claimable ? claimShares : Math.mulDiv(claimShares, amount, claimable, Math.Rounding.Ceil)
             );
         }
         // The schedule is the protocol's (immutable): it records the volume and returns the fee.

@@ -3,8 +3,8 @@
 day counts and accrued interest computed with QuantLib and their on-chain encodings (`schedule`,
 the off-chain twin of `contracts/lifecycle/DayCount.sol`), the instrument registry's and the
 settlement assets' vocabulary with the ISIN and CUSIP check digits (`instruments`, no chain access)
-and the domain's deploy steps (`deploy`: the registry, the settlement assets and the fee schedule; `fund_deploy`: a
-fund's ERC-7540 dealing vault).
+and the domain's deploy steps (`deploy`: the registry, the settlement assets and the fee
+schedule; `fund_deploy`: a fund's ERC-7540 dealing vault).
 
 Other domains, the CLI and the demo import the names below from `keepers.lifecycle` only (loaded
 on first use: QuantLib is imported then, not when the CLI starts)."""

@@ -249,7 +249,9 @@ def test_instant_redeem__urgency_premium_rises_with_utilisation_up_to_the_limit(
     paid = []
     for utilisation_bps in (2_500, 5_000):
         rate = 30 * BPS + 100 * utilisation_bps
-        preview = schedule.previewFee(vault, INSTANT_REDEMPTION, alice, usd(25_000), utilisation_bps)
+        preview = schedule.previewFee(
+            vault, INSTANT_REDEMPTION, alice, usd(25_000), utilisation_bps
+        )
         assert preview == fee_of(usd(25_000), rate)
         tx = vault.instantRedeem(shares(25_000), alice, alice, sender=alice)
         [log] = tx.decode_logs(vault.InstantRedeem)
