@@ -71,9 +71,10 @@ struct FeeTerms {
 /// is the buffer's real utilisation, or that a vault uses the fee it is told: the vault's job.
 /// Volumes are per vault and never decrease (a redemption adds to it like a subscription). A
 /// schedule change does not reprice requests already struck; it applies to fees charged after it
-/// (the vault charges at the claim, see IFundVault). Before the change takes effect the vault
-/// accrues the management fee at the old rate (`IFeeAccruer.accrueFees` on the vault), so the new
-/// rate applies from that second on.
+/// (the vault charges at the claim, see IFundVault). As the change is written the vault accrues
+/// the management fee at the old rate (`IFeeAccruer.accrueFees` on the vault) and caches the new
+/// terms, so the new rate applies from that second on. Volumes count the dealing of a vault while
+/// its schedule has a dealing fee or tiers (otherwise the vault does not call `charge`).
 interface IFeeSchedule {
     /// @notice Which bounded field of `FeeTerms` a refusal is about.
     enum FeeField {
@@ -119,8 +120,9 @@ interface IFeeSchedule {
     /// (`FeeAboveMaximum(field, bps, max)`) and at most `MAX_FEE_INCREASE_BPS` above its previous
     /// value (`FeeIncreaseTooLarge`; lowering is unbounded), tiers as `FeeTerms` says (`TooManyTiers`,
     /// `TiersNotIncreasing`, `TierDiscountOutOfBounds`), a recipient if any rate is not 0
-    /// (`NoRecipient`). Calls `vault.accrueFees()` first when `vault` has code (the management fee
-    /// accrues at the old rate until now).
+    /// (`NoRecipient`). Then calls `vault.accrueFees()` when `vault` has code: the vault accrues
+    /// the management fee up to now at the rate it had cached (the old one) and caches the new
+    /// terms (`accrualTermsOf`).
     function setFeeSchedule(address vault, FeeTerms calldata terms) external;
 
     // ------------------------------------------------------------ vaults
@@ -143,6 +145,11 @@ interface IFeeSchedule {
     /// @notice Management fee shares owed on `base` shares after `elapsed` seconds (see the notice).
     function managementFeeShares(address vault, uint256 base, uint256 elapsed) external view returns (uint256);
 
+    /// @notice What `vault` caches of its schedule (on `accrueFees`, which `setFeeSchedule` calls
+    /// after writing): the management rate, and whether it charges dealing fees or has tiers (a
+    /// vault whose schedule has neither does not call `charge`: its dealing adds to no volume).
+    function accrualTermsOf(address vault) external view returns (uint256 managementBps, bool charges);
+
     /// @notice `vault`'s schedule (all zeros and no tiers when none was set).
     function termsOf(address vault) external view returns (FeeTerms memory);
 
@@ -162,6 +169,7 @@ interface IFeeSchedule {
 /// @title IFeeAccruer
 /// @notice What a fee schedule change asks of a vault: accrue its management fee up to now.
 interface IFeeAccruer {
-    /// @notice Accrues the management fee up to now (idempotent within a block; anyone may call).
+    /// @notice Accrues the management fee up to now at the cached rate, then caches the schedule's
+    /// current terms (idempotent within a block; anyone may call).
     function accrueFees() external;
 }

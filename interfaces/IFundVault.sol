@@ -121,8 +121,10 @@ interface IFundNavSource {
 /// - management: `managementBps` a year of the share supply (plus the shares owed to the
 ///   recipient), accrued per second as new shares owed to the recipient (`f / (1 - f)` of the
 ///   base, so the recipient holds `f` of the fund after the mint): at every strike (on the supply
-///   before its burn), on `accrueFees` (anyone; the schedule calls it before a change) and on
-///   `collectFees`.
+///   before its burn) and on `accrueFees` (anyone; the schedule calls it as it writes a change),
+///   at the rate the vault cached at its last `accrueFees` (the schedule's rate since then).
+/// The vault caches its schedule's management rate and whether it has any dealing fee or tier
+/// (`IFeeSchedule.accrualTermsOf`); without either it does not call the schedule when it deals.
 /// Fee assets held are not free cash (`freeCash`, the strike's cash bound, `investCash`).
 ///
 /// Instant liquidity (the Ondo / BUIDL facility pattern): while the open period's cut-off has

@@ -23,6 +23,9 @@ using FeeMath for TierWord global;
 library FeeMath {
     /// @notice The management fee's year: 365 days (ACT/365F).
     uint256 internal constant YEAR = 365 days;
+    /// @notice Longest interval one management accrual charges (a fund not accrued for longer is
+    /// charged this much): with the schedule's maximum management rate, f <= 15% < 1.
+    uint256 internal constant MAX_ACCRUAL = 5 * 365 days;
     /// @notice Rates are scaled by BPS once more inside `fee` (the urgency premium's fraction).
     uint256 internal constant RATE_SCALE = BPS * BPS * BPS;
 
@@ -113,9 +116,9 @@ library FeeMath {
     }
 
     /// @notice `floor(base * f / (1 - f))`, `f = managementBps * elapsed / (BPS * YEAR)`.
-    /// @dev The caller caps `elapsed` so that `f < 1` (FeeSchedule: `MAX_ACCRUAL`).
+    /// @dev `elapsed` is capped at `MAX_ACCRUAL` so that `f < 1` (management <= 300 bps).
     function managementShares(uint256 base, uint256 managementBps_, uint256 elapsed) internal pure returns (uint256) {
-        uint256 accrued = managementBps_ * elapsed;
+        uint256 accrued = managementBps_ * Math.min(elapsed, MAX_ACCRUAL);
         if (accrued == 0 || base == 0) return 0;
         return Math.mulDiv(base, accrued, BPS * YEAR - accrued);
     }

@@ -25,9 +25,8 @@ contract FeeSchedule is IFeeSchedule, AccessManaged {
     /// @notice Most any rate rises in one change (decreases are not bounded): raising a fee by
     /// more takes several changes, each behind the GOVERNOR timelock.
     uint16 public constant MAX_FEE_INCREASE_BPS = 100;
-    /// @notice Longest interval one management accrual charges (a fund not dealt for longer is
-    /// charged this much): with MAX_MANAGEMENT_BPS, f <= 15% < 1.
-    uint256 public constant MAX_ACCRUAL = 5 * 365 days;
+    /// @notice Longest interval one management accrual charges (FeeMath's).
+    uint256 public constant MAX_ACCRUAL = FeeMath.MAX_ACCRUAL;
 
     IIdentityRegistry public immutable identities;
 
@@ -46,9 +45,6 @@ contract FeeSchedule is IFeeSchedule, AccessManaged {
         FeeWord before = _fees[vault];
         _check(vault, before, terms);
         FeeTerms memory previous = termsOf(vault);
-        // The management fee accrues at the old rate up to now: the vault reads this contract's
-        // views only (no state here changes before the writes below).
-        if (vault.code.length != 0) IFeeAccruer(vault).accrueFees();
         uint256 count = terms.tiers.length;
         _fees[vault] = FeeMath.pack(
             terms.subscriptionBps,
@@ -66,6 +62,9 @@ contract FeeSchedule is IFeeSchedule, AccessManaged {
         }
         _tiers[vault] = words;
         emit FeeScheduleSet(vault, previous, terms);
+        // The vault accrues its management fee up to now at the rate it cached (the old one), then
+        // caches the new terms (`accrualTermsOf`). It reads this contract's views only.
+        if (vault.code.length != 0) IFeeAccruer(vault).accrueFees();
     }
 
     // ================================================================ vaults
@@ -100,7 +99,15 @@ contract FeeSchedule is IFeeSchedule, AccessManaged {
 
     /// @inheritdoc IFeeSchedule
     function managementFeeShares(address vault, uint256 base, uint256 elapsed) external view returns (uint256) {
-        return FeeMath.managementShares(base, _fees[vault].managementBps(), Math.min(elapsed, MAX_ACCRUAL));
+        return FeeMath.managementShares(base, _fees[vault].managementBps(), elapsed);
+    }
+
+    /// @inheritdoc IFeeSchedule
+    function accrualTermsOf(address vault) external view returns (uint256 managementBps, bool charges) {
+        FeeWord word = _fees[vault];
+        managementBps = word.managementBps();
+        charges = word.subscriptionBps() | word.redemptionBps() | word.instantBps() | word.urgencyBps()
+                | word.tierCount() != 0;
     }
 
     /// @inheritdoc IFeeSchedule

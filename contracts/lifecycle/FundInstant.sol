@@ -37,8 +37,7 @@ contract FundInstant is FundState {
         _checkMinimum(receiver, assets, false);
         InstantWord used = _instantUsed(period);
         uint256 subscribed = _withinInstantLimit(used.subscribed(), assets);
-        // The schedule is the protocol's (immutable): it records the volume and returns the fee.
-        uint256 fee = FEES.charge(FeeKind.InstantSubscription, receiver, assets, 0);
+        uint256 fee = _charge(FeeKind.InstantSubscription, receiver, assets, 0);
         // No underflow: fee <= assets (IFeeSchedule). Rounded down: shares at most what the net buys.
         shares = DealingMath.sharesFor(assets - fee, nav18, ASSET_UNIT, SHARE_SCALE);
         if (shares == 0) revert IFundVault.ZeroAmount();
@@ -62,7 +61,7 @@ contract FundInstant is FundState {
         uint256 redeemed = _withinInstantLimit(used.redeemed(), gross);
         uint256 free = _freeCash();
         if (gross > free) revert IFundVault.InsufficientFreeCash(gross, free);
-        uint256 fee = FEES.charge(FeeKind.InstantRedemption, owner, gross, _utilisationBps(redeemed));
+        uint256 fee = _charge(FeeKind.InstantRedemption, owner, gross, _utilisationBps(redeemed));
         // No underflow: fee <= gross (IFeeSchedule).
         assets = gross - fee;
 

@@ -7,7 +7,7 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {IFundNavSource, IFundVault} from "../../interfaces/IFundVault.sol";
 import {ISecurityToken} from "../../interfaces/ISecurityToken.sol";
 import {IComplianceEngine} from "../../interfaces/IComplianceEngine.sol";
-import {IFeeSchedule} from "../../interfaces/IFeeSchedule.sol";
+import {FeeKind, IFeeSchedule} from "../../interfaces/IFeeSchedule.sol";
 import {BPS} from "../libraries/Constants.sol";
 import {DealingMath} from "./DealingMath.sol";
 import {
@@ -102,9 +102,18 @@ abstract contract FundState {
     /// @dev Adds to the fees held for the recipient (shares owed, assets held).
     function _addFees(uint256 shares, uint256 assets) internal {
         FeeLedger ledger = _feeLedger;
-        _feeLedger = FundWords.toFeeLedger(
-            _bounded(ledger.shares() + shares), _bounded(ledger.assets() + assets), ledger.accruedAt()
-        );
+        _feeLedger = ledger.withAmounts(_bounded(ledger.shares() + shares), _bounded(ledger.assets() + assets));
+    }
+
+    /// @dev The fee of `kind` on `amount` for `investor`: 0 without asking when the cached terms
+    /// have no dealing fee and no tier; else the schedule's `charge` (the protocol's, immutable:
+    /// it records the identity's volume and returns the fee, at most `amount`).
+    function _charge(FeeKind kind, address investor, uint256 amount, uint256 utilisationBps)
+        internal
+        returns (uint256)
+    {
+        if (!_feeLedger.charges()) return 0;
+        return FEES.charge(kind, investor, amount, utilisationBps);
     }
 
     /// @dev The open period and the last struck NAV, while instant dealing is open: the

@@ -17,6 +17,7 @@ import {BPS} from "../libraries/Constants.sol";
 import {DealingMath} from "./DealingMath.sol";
 import {FundInstant} from "./FundInstant.sol";
 import {FundState} from "./FundState.sol";
+import {FeeMath} from "./FeeMath.sol";
 import {
     AccrualWord,
     Claim,
@@ -65,7 +66,9 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
         }
         // The module's code only: it runs on this vault's storage (`_delegateToInstant`).
         INSTANT = address(new FundInstant(share_, asset_, navSource_, instrumentId_, fees_));
-        _feeLedger = FundWords.toFeeLedger(0, 0, block.timestamp);
+        // A schedule set for this address before it existed applies from now.
+        (uint256 managementBps, bool charges) = fees_.accrualTermsOf(address(this));
+        _feeLedger = FeeLedger.wrap(0).withAccruedAt(block.timestamp).withTerms(managementBps, charges);
         _dealing = FundWords.toDealing(1, firstCutoff, 0, 0);
         _late = Late.wrap(0).withGateBps(gateBps_).withInterval(interval);
         _strikes[0] = FundWords.toStrikeWord(DealingMath.ONE, 0, 0);
@@ -119,7 +122,8 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
         if (nav18 == 0 || nav18 > DealingMath.MAX_NAV) revert NavOutOfRange(nav18, DealingMath.MAX_NAV);
         Late late = _late;
         // The management fee up to now, on the supply before this period's burn.
-        (FeeLedger ledger, uint256 feeShares) = _accrued();
+        FeeLedger stored = _feeLedger;
+        (FeeLedger ledger, uint256 feeShares) = _accrued(stored);
         uint256 pending = dealing_.redemptions();
         uint256 reserved;
         uint256 fulfilled;
@@ -136,7 +140,7 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
         uint256 nextCutoff = _nextCutoff(cutoff, late.interval());
 
         if (closed) _closedA[_eraScale(before.era, before.scale)] = closedA;
-        _feeLedger = ledger;
+        if (FeeLedger.unwrap(ledger) != FeeLedger.unwrap(stored)) _feeLedger = ledger;
         _strikes[period] = FundWords.toStrikeWord(next.c, nav18, next.era);
         _accruals[period] = FundWords.toAccrualWord(next.a, next.scale);
         if (reserve != 0) _reserved = reserved + reserve;
@@ -187,9 +191,12 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
 
     /// @inheritdoc IFeeAccruer
     function accrueFees() external nonReentrant {
-        (FeeLedger ledger, uint256 feeShares) = _accrued();
+        (FeeLedger ledger, uint256 feeShares) = _accrued(_feeLedger);
+        // The schedule is the protocol's (immutable); its view only.
+        (uint256 managementBps, bool charges) = FEES.accrualTermsOf(address(this));
+        ledger = ledger.withAccruedAt(block.timestamp).withTerms(managementBps, charges);
         _feeLedger = ledger;
-        if (feeShares != 0) emit ManagementFeeAccrued(feeShares, ledger.accruedAt());
+        if (feeShares != 0) emit ManagementFeeAccrued(feeShares, block.timestamp);
     }
 
     /// @inheritdoc IFundVault
@@ -198,7 +205,7 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
         address recipient = FEES.recipientOf(address(this));
         if (recipient == address(0)) revert NoFeeRecipient();
         (shares, assets) = (ledger.shares(), ledger.assets());
-        _feeLedger = FundWords.toFeeLedger(0, 0, ledger.accruedAt());
+        _feeLedger = ledger.withAmounts(0, 0);
         emit FeesCollected(recipient, shares, assets);
         // A mint through the engine: the recipient must be a holder it admits.
         if (shares != 0) SHARE.mint(recipient, shares);
@@ -732,8 +739,7 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
                 amount == claimable ? claimShares : Math.mulDiv(claimShares, amount, claimable, Math.Rounding.Ceil)
             );
         }
-        // The schedule is the protocol's (immutable): it records the volume and returns the fee.
-        uint256 fee = FEES.charge(FeeKind.Redemption, controller, assets, 0);
+        uint256 fee = _charge(FeeKind.Redemption, controller, assets, 0);
 
         if (settled) _positions[controller] = position;
         // No underflow: assets and shares are at most the claim's (checked or rounded within it).
@@ -774,21 +780,24 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
 
     /// @dev The ledger with the management fee accrued up to now on the share supply and the
     /// shares already owed to the recipient (not stored), and the shares it adds.
-    function _accrued() internal view returns (FeeLedger ledger, uint256 feeShares) {
-        ledger = _feeLedger;
+    /// At a 0 rate nothing accrues and the clock is not moved: `accrueFees`, which caches a new
+    /// rate, moves it first.
+    function _accrued(FeeLedger stored) internal view returns (FeeLedger ledger, uint256 feeShares) {
+        ledger = stored;
+        uint256 managementBps = ledger.managementBps();
+        if (managementBps == 0) return (ledger, 0);
         // No underflow: accruedAt is a past block's time.
         uint256 elapsed = block.timestamp - ledger.accruedAt();
         if (elapsed == 0) return (ledger, 0);
         uint256 owed = ledger.shares();
-        feeShares = FEES.managementFeeShares(address(this), SHARE.totalSupply() + owed, elapsed);
-        ledger = FundWords.toFeeLedger(_bounded(owed + feeShares), ledger.assets(), block.timestamp);
+        feeShares = FeeMath.managementShares(SHARE.totalSupply() + owed, managementBps, elapsed);
+        ledger = ledger.withAmounts(_bounded(owed + feeShares), ledger.assets()).withAccruedAt(block.timestamp);
     }
 
     /// @dev Charges the subscription fee on a claim of `assets` for `shares`: the fee's part of
     /// the shares (rounded up), owed to the recipient.
     function _subscriptionFee(address controller, uint256 assets, uint256 shares) internal returns (uint256 feeShares) {
-        // The schedule is the protocol's (immutable): it records the volume and returns the fee.
-        uint256 fee = FEES.charge(FeeKind.Subscription, controller, assets, 0);
+        uint256 fee = _charge(FeeKind.Subscription, controller, assets, 0);
         if (fee == 0) return 0;
         // No division by zero: 0 < fee <= assets. At most `shares`: fee <= assets.
         feeShares = Math.mulDiv(shares, fee, assets, Math.Rounding.Ceil);

@@ -33,9 +33,11 @@ type StrikeWord is uint256;
 /// @notice A period's strike, second word: a 0..223 | scale 224..255.
 type AccrualWord is uint256;
 
-/// @notice Fees the vault holds for the fee recipient and the management fee's clock:
-/// shares 0..95 (owed, minted at collection) | assets 96..191 (held, paid at collection) |
-/// accruedAt 192..223 (the management fee is accrued up to this second).
+/// @notice Fees the vault holds for the fee recipient, the management fee's clock and the fee
+/// terms the vault caches from its schedule: shares 0..95 (owed, minted at collection) |
+/// assets 96..191 (held, paid at collection) | accruedAt 192..223 (the management fee is accrued
+/// up to this second) | managementBps 224..239 | charges 240 (the schedule has a dealing fee or
+/// tiers: the vault asks it at each dealing).
 type FeeLedger is uint256;
 
 /// @notice Instant liquidity used in one dealing period (usage of an older period reads as 0):
@@ -191,8 +193,27 @@ library FundWords {
         return (FeeLedger.unwrap(f) >> 192) & MASK_32;
     }
 
-    function toFeeLedger(uint256 shares_, uint256 assets_, uint256 accruedAt_) internal pure returns (FeeLedger) {
-        return FeeLedger.wrap(shares_ | (assets_ << 96) | (accruedAt_ << 192));
+    function managementBps(FeeLedger f) internal pure returns (uint256) {
+        return (FeeLedger.unwrap(f) >> 224) & type(uint16).max;
+    }
+
+    function charges(FeeLedger f) internal pure returns (bool) {
+        return (FeeLedger.unwrap(f) >> 240) & 1 != 0;
+    }
+
+    function withAmounts(FeeLedger f, uint256 shares_, uint256 assets_) internal pure returns (FeeLedger) {
+        return FeeLedger.wrap((FeeLedger.unwrap(f) & ~uint256(type(uint192).max)) | shares_ | (assets_ << 96));
+    }
+
+    function withAccruedAt(FeeLedger f, uint256 accruedAt_) internal pure returns (FeeLedger) {
+        return FeeLedger.wrap((FeeLedger.unwrap(f) & ~(MASK_32 << 192)) | (accruedAt_ << 192));
+    }
+
+    function withTerms(FeeLedger f, uint256 managementBps_, bool charges_) internal pure returns (FeeLedger) {
+        uint256 flag = charges_ ? 1 : 0;
+        return FeeLedger.wrap(
+            (FeeLedger.unwrap(f) & ~(uint256(type(uint24).max) << 224)) | (managementBps_ << 224) | (flag << 240)
+        );
     }
 
     // ---------------------------------------------------------------- InstantWord

@@ -13,6 +13,8 @@ from compliance_fixtures import FAR_FUTURE, INSTITUTIONAL, US
 from conftest import GOVERNOR, GOVERNOR_DELAY
 from fund_fixtures import SHARE_UNIT, USD_UNIT, fresh_account, identity_for
 from isolation import isolated
+from keepers.access import ROLE_IDS
+from keepers.access.protocol import FUNCTION_ROLES, selectors
 
 ZERO = "0x" + "00" * 20
 SUBSCRIPTION, REDEMPTION, INSTANT_SUBSCRIPTION, INSTANT_REDEMPTION = range(4)
@@ -374,3 +376,16 @@ def test_instant_round_trip__no_value_created_by_rounding(
         assert paid + value_left <= amount - exact_fee_in
         assert fund.usdc.balanceOf(vault) - balance == amount - paid
         assert fees.held()[1] - held == log.fee + fee_out
+
+
+def test_deploy_step__fee_schedule_and_instant_limit_wired_to_governor(fees):
+    fund, schedule, manager = fees.fund, fees.schedule, fees.fund.manager
+    for contract, name in ((schedule, "FeeSchedule"), (fund.vault, "FundVault")):
+        for role, functions in FUNCTION_ROLES[name].items():
+            for selector in selectors(contract.contract_type, functions):
+                assert manager.getTargetFunctionRole(contract, selector) == ROLE_IDS[role]
+    # `charge` (each vault's own ledger), `accrueFees` and `collectFees` are anyone's.
+    open_functions = ("charge",)
+    for selector in selectors(schedule.contract_type, open_functions):
+        assert manager.getTargetFunctionRole(schedule, selector) == ROLE_IDS["ADMIN"]
+    assert schedule.identities() == fund.registry.address
