@@ -5,7 +5,6 @@ import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManage
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {FeeKind, FeeTerms, FeeTier, IFeeAccruer, IFeeSchedule} from "../../interfaces/IFeeSchedule.sol";
 import {IIdentityRegistry} from "../../interfaces/IIdentityRegistry.sol";
-import {InvestorWord} from "../libraries/InvestorWord.sol";
 import {BPS} from "../libraries/Constants.sol";
 import {FeeMath, FeeWord, TierWord} from "./FeeMath.sol";
 
@@ -142,8 +141,9 @@ contract FeeSchedule is IFeeSchedule, AccessManaged {
 
     /// @inheritdoc IFeeSchedule
     function identityOf(address investor) public view returns (address identity) {
-        (InvestorWord word,) = identities.investorWords(investor, address(0));
-        identity = word.identity();
+        // One slot read (the wallet's registry word); the frozen and expiry bits are not read: a
+        // frozen investor's dealing is stopped by the share's engine, not here.
+        identity = identities.identity(investor);
         if (identity == address(0)) identity = investor;
     }
 
