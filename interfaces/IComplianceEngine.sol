@@ -76,7 +76,7 @@ struct IdentityLedger {
 /// and non-accredited ones), maximum balance per identity (absolute and % of supply), minimum
 /// holding, lock-up after issuance and after acquisition, daily and monthly transfer limits, and a
 /// Reg-S-style flowback window. Rules change without redeploying; every change emits previous and
-/// new values. ERC-3643 modules (`IModule`) can be bound alongside (at most `MAX_MODULES`).
+/// new values. ERC-3643 modules (`IModule`) can be bound alongside (at most 25, T-REX's bound).
 /// @dev The engine serves exactly one token, fixed at construction (`boundToken`); `bindToken`
 /// records the ERC-3643 binding once and `unbindToken` reverts (`TokenBindingImmutable`).
 /// Also the ERC-3643 `IModularCompliance`: `canTransfer` is the view check, and
@@ -118,6 +118,7 @@ interface IComplianceEngine is IERC3643ModularCompliance {
 
     // ------------------------------------------------------------ governance (GOVERNOR role)
     function setJurisdiction(uint16 country, JurisdictionConfig calldata config) external;
+    /// @notice Sets up to 100 jurisdictions at once (`InvalidLimits` on more or on a length mismatch).
     function setJurisdictions(uint16[] calldata countries, JurisdictionConfig[] calldata configs) external;
     function setRoute(uint16 fromCountry, uint16 toCountry, bool blocked) external;
     function setLimits(Limits calldata limits) external;

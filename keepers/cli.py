@@ -27,6 +27,7 @@ from keepers.access import (
 from keepers.core import store
 from keepers.core.deployments import DeploymentError, deployments_dir, load, record_path
 from keepers.core.errors import QuanteraError
+from keepers.lifecycle import cli as lifecycle_commands
 from keepers.liquidity import cli as route_commands
 from keepers.rebalancing import cli as signal_commands
 from keepers.risk import cli as risk_commands
@@ -47,7 +48,7 @@ def emit(data: Any, as_json: bool, table: Table | None = None) -> None:
 @click.pass_context
 def cli(ctx: click.Context, debug: bool) -> None:
     """Quantera operator tools: deployments, keepers' store, and (as they land) compliance, risk,
-    routing and signals."""
+    routing, signals, instruments and funds."""
     ctx.ensure_object(dict)["debug"] = debug
 
 
@@ -234,6 +235,8 @@ def compliance_report(
         )
 
 
+cli.add_command(lifecycle_commands.instrument)
+cli.add_command(lifecycle_commands.fund)
 cli.add_command(risk_commands.risk)
 cli.add_command(route_commands.route)
 cli.add_command(signal_commands.signal)

@@ -31,10 +31,11 @@ import {BPS} from "../libraries/Constants.sol";
 contract ComplianceEngine is IComplianceEngine, AccessManaged {
     using SafeCast for uint256;
 
-    /// @notice Bound ERC-3643 modules (T-REX's bound).
-    uint256 public constant MAX_MODULES = 25;
-    /// @notice Jurisdictions set in one `setJurisdictions` call.
-    uint256 public constant MAX_BATCH = 100;
+    /// @dev Bound ERC-3643 modules (T-REX's bound). Not exposed as getters: every external function
+    /// lengthens the dispatcher every transfer goes through (the interface states both bounds).
+    uint256 internal constant MAX_MODULES = 25;
+    /// @dev Jurisdictions set in one `setJurisdictions` call.
+    uint256 internal constant MAX_BATCH = 100;
     uint16 internal constant MAX_COUNTRY = 999;
     uint256 internal constant DAY = 1 days;
     /// @notice Days in the monthly window; its buckets are 30-day blocks counted from 1970-01-01.
@@ -67,10 +68,13 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
         bool senderLeaves;
     }
 
-    IIdentityRegistry public immutable registry;
-    /// @notice The one token this engine keeps the ledger of (immutable: the hot path reads no slot
-    /// to authenticate its caller). Deploy the token first, then the engine, then `setCompliance`.
-    address public immutable boundToken;
+    /// @dev Read through `identityRegistry()` (no second getter: every external function lengthens
+    /// the dispatcher every transfer goes through).
+    IIdentityRegistry internal immutable registry;
+    /// @dev The one token this engine keeps the ledger of (immutable: the hot path reads no slot to
+    /// authenticate its caller), read through `getTokenBound()`. Deploy the token first, then the
+    /// engine, then `setCompliance`.
+    address internal immutable boundToken;
 
     bool private _bound;
     /// @dev One slot: every token-wide limit a transfer checks, and the module count.

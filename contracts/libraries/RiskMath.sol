@@ -3,6 +3,7 @@ pragma solidity ^0.8.24;
 
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {BPS} from "./Constants.sol";
+import {ASSET_DECIMALS_OFFSET, ASSET_DECIMALS_MASK} from "../risk/RiskLayout.sol";
 
 /// @title RiskMath
 /// @notice Fixed-point portfolio risk: delta-normal variance from position values, daily
@@ -27,7 +28,7 @@ library RiskMath {
     uint256 internal constant MAX_VALUE = 2 ** 100;
 
     /// @notice Each position's value at the snapshot prices and their sum (NAV), from the packed
-    /// asset-parameter words (decimals at bits 25..30 of each 32-bit parameter) and price words
+    /// asset-parameter words (`AssetParams`, eight 32-bit elements a word) and price words
     /// (64-bit nano prices): value_i = held_i * priceNano_i * 1e9 / 10**decimals_i, rounded down.
     /// `tooLarge` is 1 + the index of the first holding >= MAX_VALUE (0: none); the caller reverts
     /// on it and on nav >= MAX_VALUE.
@@ -52,7 +53,11 @@ library RiskMath {
                         shr(shl(6, and(i, 3)), mload(add(add(priceWords, 0x20), shl(5, shr(2, i))))),
                         0xffffffffffffffff
                     )
-                let v := div(mul(mul(amount, price), PRICE_SCALE), exp(10, and(shr(25, param), 0x3f)))
+                let v :=
+                    div(
+                        mul(mul(amount, price), PRICE_SCALE),
+                        exp(10, and(shr(ASSET_DECIMALS_OFFSET, param), ASSET_DECIMALS_MASK))
+                    )
                 mstore(add(valuesPtr, shl(5, i)), v)
                 nav := add(nav, v)
             }

@@ -21,6 +21,7 @@ import {RouteCodec} from "./RouteCodec.sol";
 import {RouteTaker} from "./RouteTaker.sol";
 import {RoutePayer} from "./RoutePayer.sol";
 import {BPS} from "../libraries/Constants.sol";
+import {VenueWord, VenueWordLibrary, SettingsWord} from "./AggregatorSlots.sol";
 
 /// @title LiquidityAggregator
 /// @notice Split and multi-hop order execution across allow-listed venues (see ILiquidityAggregator).
@@ -34,29 +35,12 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
     uint256 internal constant USED = type(uint256).max;
     uint32 internal constant MAX_REVEAL_WINDOW = 7200; // About a day of 12 s blocks.
 
-    /// @dev Read by a swap only when the route asks for an oracle bound.
-    struct Settings {
-        IOracleRouter oracle;
-        uint16 maxSlippageCapBps;
-        uint32 revealWindow;
-        bool paused;
-    }
-
-    /// @dev One word per venue, read once per hop: its adapter, its pauses (VENUE_PAUSE: the
-    /// venue's own; GLOBAL_PAUSE: the global pause, written into every venue so a swap reads no
-    /// separate flag; a hop needs both clear) and the adapter's native kind (swapped by built-in
-    /// code, without a delegatecall).
-    struct VenueConfig {
-        address adapter;
-        uint8 pauses;
-        IVenueAdapter.NativeKind kind;
-    }
-
-    uint8 internal constant VENUE_PAUSE = 1;
-    uint8 internal constant GLOBAL_PAUSE = 2;
-
-    Settings private _settings;
-    mapping(address venue => VenueConfig) private _venueConfig;
+    /// @dev Oracle, slippage cap, reveal window and pause (`AggregatorSlots`): read by a swap only
+    /// when the route asks for an oracle bound.
+    SettingsWord private _settings;
+    /// @dev One word per venue (`AggregatorSlots`), read once per hop: its adapter, its pauses and
+    /// the adapter's native kind.
+    mapping(address venue => VenueWord) private _venueConfig;
     mapping(address adapter => bool) public isAdapter;
     EnumerableSet.AddressSet private _venues;
     mapping(address token => TokenPolicy) private _policies;
@@ -109,7 +93,7 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
         if (committedAt == 0) revert CommitmentNotFound(commitment);
         if (committedAt == USED) revert CommitmentUsed(commitment);
         if (block.number <= committedAt) revert RevealTooEarly(commitment, committedAt, block.number);
-        uint256 lastBlock = committedAt + _settings.revealWindow;
+        uint256 lastBlock = committedAt + _settings.revealWindow();
         if (block.number > lastBlock) revert CommitmentExpired(commitment, committedAt, lastBlock);
         commitments[commitment] = USED;
         emit Revealed(msg.sender, commitment);
@@ -196,7 +180,7 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
     /// @inheritdoc ILiquidityAggregator
     function setVenue(address venue, address adapter) external restricted {
         if (adapter != address(0) && !isAdapter[adapter]) revert AdapterNotAllowed(adapter);
-        address previous = _venueConfig[venue].adapter;
+        address previous = _venueConfig[venue].adapter();
         if (previous == address(0) && adapter != address(0)) {
             if (_venues.length() >= MAX_VENUES) revert TooManyVenues(MAX_VENUES);
             _venues.add(venue);
@@ -205,7 +189,8 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
         }
         IVenueAdapter.NativeKind kind =
             adapter == address(0) ? IVenueAdapter.NativeKind.NONE : IVenueAdapter(adapter).nativeKind();
-        _venueConfig[venue] = VenueConfig(adapter, adapter != address(0) && _settings.paused ? GLOBAL_PAUSE : 0, kind);
+        uint8 pauses = adapter != address(0) && _settings.paused() ? VenueWordLibrary.GLOBAL_PAUSE : 0;
+        _venueConfig[venue] = VenueWordLibrary.pack(adapter, pauses, kind);
         emit VenueSet(venue, previous, adapter);
     }
 
@@ -255,12 +240,12 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
 
     /// @inheritdoc ILiquidityAggregator
     function adapterOf(address venue) external view returns (address) {
-        return _venueConfig[venue].adapter;
+        return _venueConfig[venue].adapter();
     }
 
     /// @inheritdoc ILiquidityAggregator
     function isVenuePaused(address venue) external view returns (bool) {
-        return _venueConfig[venue].pauses != 0;
+        return _venueConfig[venue].paused();
     }
 
     /// @inheritdoc ILiquidityAggregator
@@ -275,22 +260,22 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
 
     /// @inheritdoc ILiquidityAggregator
     function oracle() external view returns (address) {
-        return address(_settings.oracle);
+        return address(_settings.oracle());
     }
 
     /// @inheritdoc ILiquidityAggregator
     function maxSlippageCapBps() external view returns (uint16) {
-        return _settings.maxSlippageCapBps;
+        return _settings.maxSlippageCapBps();
     }
 
     /// @inheritdoc ILiquidityAggregator
     function revealWindow() external view returns (uint32) {
-        return _settings.revealWindow;
+        return _settings.revealWindow();
     }
 
     /// @inheritdoc ILiquidityAggregator
     function paused() external view returns (bool) {
-        return _settings.paused;
+        return _settings.paused();
     }
 
     /// @inheritdoc ILiquidityAggregator
@@ -301,20 +286,26 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
     /// @dev The global pause: its flag, and its bit in every listed venue's word (a venue's own
     /// pause bit is left as it is, so lifting the global pause never lifts a venue's own).
     function _setGlobalPause(bool paused_) internal {
-        _settings.paused = paused_;
+        _settings = _settings.setPaused(paused_);
         address[] memory listed = _venues.values();
         // Bounded: venues <= MAX_VENUES.
         for (uint256 i; i < listed.length; ++i) {
-            VenueConfig storage config = _venueConfig[listed[i]];
-            config.pauses = paused_ ? config.pauses | GLOBAL_PAUSE : config.pauses & ~GLOBAL_PAUSE;
+            address venue = listed[i];
+            VenueWord config = _venueConfig[venue];
+            uint8 pauses = config.pauses();
+            _venueConfig[venue] = config.setPauses(
+                paused_ ? pauses | VenueWordLibrary.GLOBAL_PAUSE : pauses & ~VenueWordLibrary.GLOBAL_PAUSE
+            );
         }
         emit PausedSet(paused_);
     }
 
     function _setVenuePause(address venue, bool paused_) internal {
-        VenueConfig storage config = _venueConfig[venue];
-        if (config.adapter == address(0)) revert VenueNotListed(venue);
-        config.pauses = paused_ ? config.pauses | VENUE_PAUSE : config.pauses & ~VENUE_PAUSE;
+        VenueWord config = _venueConfig[venue];
+        if (config.adapter() == address(0)) revert VenueNotListed(venue);
+        uint8 pauses = config.pauses();
+        _venueConfig[venue] =
+            config.setPauses(paused_ ? pauses | VenueWordLibrary.VENUE_PAUSE : pauses & ~VenueWordLibrary.VENUE_PAUSE);
         emit VenuePausedSet(venue, paused_);
     }
 
@@ -468,9 +459,11 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
         address payer,
         address to
     ) internal returns (uint256 used, uint256 out) {
-        (address adapter, bool venuePaused, IVenueAdapter.NativeKind kind) = _venueWord(venue);
+        VenueWord config = _venueConfig[venue];
+        address adapter = config.adapter();
         if (adapter == address(0)) revert VenueNotListed(venue);
-        if (venuePaused) revert VenuePaused(venue);
+        if (config.paused()) revert VenuePaused(venue);
+        IVenueAdapter.NativeKind kind = config.kind();
         if (kind == IVenueAdapter.NativeKind.UNISWAP_V2) {
             return (amount, UniswapHops.swapV2(venue, tokenIn, tokenOut, amount, payer, to));
         }
@@ -485,23 +478,6 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
         );
         if (!ok) revert AdapterFailed(venue, result);
         (used, out) = abi.decode(result, (uint256, uint256));
-    }
-
-    /// @dev The venue's word read as one value (a memory VenueConfig costs an allocation per hop).
-    function _venueWord(address venue)
-        internal
-        view
-        returns (address adapter, bool venuePaused, IVenueAdapter.NativeKind kind)
-    {
-        VenueConfig storage config = _venueConfig[venue];
-        uint256 word;
-        assembly ("memory-safe") {
-            word := sload(config.slot)
-        }
-        // VenueConfig's layout: adapter in bits 0-159, paused in 160-167, kind in 168-175.
-        adapter = address(uint160(word));
-        venuePaused = (word >> 160) & 0xff != 0;
-        kind = IVenueAdapter.NativeKind((word >> 168) & 0xff);
     }
 
     /// @dev `token.balanceOf(account)` without the high-level call's allocation and return-data
@@ -523,7 +499,7 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
         internal
         returns (uint256)
     {
-        address adapter = _venueConfig[venue].adapter;
+        address adapter = _venueConfig[venue].adapter();
         if (adapter == address(0) || amount == 0) return 0;
         try IVenueAdapter(adapter).quote(venue, tokenIn, tokenOut, amount, data) returns (uint256 out) {
             return out;
@@ -547,11 +523,11 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
         uint256 amountIn,
         uint256 amountOut
     ) internal view {
-        Settings memory settings = _settings;
-        if (maxSlippageBps > settings.maxSlippageCapBps) {
-            revert SlippageAboveCap(maxSlippageBps, settings.maxSlippageCapBps);
+        SettingsWord settings = _settings;
+        if (maxSlippageBps > settings.maxSlippageCapBps()) {
+            revert SlippageAboveCap(maxSlippageBps, settings.maxSlippageCapBps());
         }
-        IOracleRouter oracle_ = settings.oracle;
+        IOracleRouter oracle_ = settings.oracle();
         if (address(oracle_) == address(0)) revert OraclePriceUnavailable(tokenIn, uint8(PriceStatus.NoFeed));
         uint256 priceIn = _validPrice(oracle_, tokenIn);
         uint256 priceOut = _validPrice(oracle_, tokenOut);
@@ -572,14 +548,15 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
 
     function _setOracle(address oracle_, uint16 maxSlippageCapBps_) internal {
         if (maxSlippageCapBps_ > BPS) revert SlippageAboveCap(maxSlippageCapBps_, uint16(BPS));
-        emit OracleSet(address(_settings.oracle), oracle_, maxSlippageCapBps_);
-        _settings.oracle = IOracleRouter(oracle_);
-        _settings.maxSlippageCapBps = maxSlippageCapBps_;
+        SettingsWord settings = _settings;
+        emit OracleSet(address(settings.oracle()), oracle_, maxSlippageCapBps_);
+        _settings = settings.setOracle(IOracleRouter(oracle_)).setMaxSlippageCapBps(maxSlippageCapBps_);
     }
 
     function _setRevealWindow(uint32 blocks) internal {
         if (blocks == 0 || blocks > MAX_REVEAL_WINDOW) revert InvalidRevealWindow(blocks);
-        emit RevealWindowSet(_settings.revealWindow, blocks);
-        _settings.revealWindow = blocks;
+        SettingsWord settings = _settings;
+        emit RevealWindowSet(settings.revealWindow(), blocks);
+        _settings = settings.setRevealWindow(blocks);
     }
 }

@@ -18,7 +18,21 @@ import {IOracleRouter} from "../../interfaces/IOracleRouter.sol";
 import {RiskMath} from "../libraries/RiskMath.sol";
 import {RiskUpdateRules} from "./RiskUpdateRules.sol";
 import {ExtSloads} from "../libraries/ExtSloads.sol";
-import {RiskLayout, Portfolio, Header, ModelHeader, Bounds} from "./RiskLayout.sol";
+import {
+    RiskLayout,
+    Portfolio,
+    RiskHeaderWord,
+    ModelWord,
+    ModelWordLibrary,
+    RiskBoundsWord,
+    ClassCapsWord,
+    ClassCapsWordLibrary,
+    AssetParams,
+    AssetParamsLibrary,
+    ASSET_MAX_WEIGHT_BPS_MASK,
+    ASSET_CLASS_OFFSET,
+    ASSET_LIQUID_OFFSET
+} from "./RiskLayout.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {BPS} from "../libraries/Constants.sol";
 
@@ -68,17 +82,13 @@ contract RiskEngine is IRiskEngine, AccessManaged, ExtSloads {
         if (assets.length != n) revert HoldingsLengthMismatch(n, assets.length);
         RiskUpdateRules.validateLimits(portfolio, limits);
         Portfolio storage p = _portfolios[portfolio];
-        RiskLimits memory previous = RiskLayout.limits(
-            _word(RiskLayout.headerSlot(p)), _word(RiskLayout.boundsSlot(p)), _word(RiskLayout.classCapsSlot(p))
-        );
+        RiskLimits memory previous = RiskLayout.limits(p.header, p.bounds, p.classCaps);
         bytes32 assetsHash = keccak256(abi.encode(tokens));
         if (p.assetsHash != assetsHash) {
             // New asset list: published model data and prices no longer line up; keep the update id.
-            uint64 lastId = p.model.updateId;
-            delete p.model;
-            p.model.updateId = lastId;
+            p.model = ModelWord.wrap(0).setUpdateId(p.model.updateId());
             delete p.pricesNano;
-            p.header.pricedMask = 0;
+            p.header = p.header.setPricedMask(0);
             p.assetsHash = assetsHash;
         }
         // Bounded: n <= MAX_ASSETS.
@@ -88,24 +98,17 @@ contract RiskEngine is IRiskEngine, AccessManaged, ExtSloads {
             if (a.assetClass >= MAX_CLASSES) revert InvalidRiskConfig(portfolio, "assetClass");
             uint256 decimals = IERC20Metadata(tokens[i]).decimals();
             if (decimals > MAX_DECIMALS) revert InvalidRiskConfig(portfolio, "decimals");
-            p.assetParams[i] = uint32(a.maxWeightBps) | uint32(a.assetClass) << 16 | (a.liquid ? uint32(1) << 24 : 0)
-                | uint32(decimals) << 25;
+            p.assetParams[i] = AssetParamsLibrary.pack(a.maxWeightBps, a.assetClass, a.liquid, decimals);
         }
-        Header storage h = p.header;
-        (h.minLiquidBps, h.maxVar95Bps, h.maxVar99Bps, h.maxEsBps, h.maxStressLossBps) =
-        (limits.minLiquidBps, limits.maxVar95Bps, limits.maxVar99Bps, limits.maxEsBps, limits.maxStressLossBps);
-        (h.maxDrawdownBps, h.hardDrawdownBps, h.maxModelAge, h.maxPriceAge, h.assetCount) =
-        (limits.maxDrawdownBps, limits.hardDrawdownBps, limits.maxModelAge, limits.maxPriceAge, uint8(n));
-        Bounds storage b = p.bounds;
-        (b.minUpdateDelay, b.maxVolChangeBps, b.maxCorrelationChange, b.maxStressChangeBps, b.boundWindowHours) =
-        (
-            limits.minUpdateDelay,
-            limits.maxVolChangeBps,
-            limits.maxCorrelationChange,
-            limits.maxStressChangeBps,
-            limits.boundWindowHours
-        );
-        p.classCaps = limits.maxClassWeightBps;
+        p.header = p.header.setMinLiquidBps(limits.minLiquidBps).setMaxVar95Bps(limits.maxVar95Bps)
+            .setMaxVar99Bps(limits.maxVar99Bps).setMaxEsBps(limits.maxEsBps)
+            .setMaxStressLossBps(limits.maxStressLossBps).setMaxDrawdownBps(limits.maxDrawdownBps)
+            .setHardDrawdownBps(limits.hardDrawdownBps).setMaxModelAge(limits.maxModelAge)
+            .setMaxPriceAge(limits.maxPriceAge).setAssetCount(uint8(n));
+        p.bounds = p.bounds.setMinUpdateDelay(limits.minUpdateDelay).setMaxVolChangeBps(limits.maxVolChangeBps)
+            .setMaxCorrelationChange(limits.maxCorrelationChange).setMaxStressChangeBps(limits.maxStressChangeBps)
+            .setBoundWindowHours(limits.boundWindowHours);
+        p.classCaps = ClassCapsWordLibrary.pack(limits.maxClassWeightBps);
         emit PortfolioConfigured(portfolio, previous, limits, assets);
     }
 
@@ -117,12 +120,15 @@ contract RiskEngine is IRiskEngine, AccessManaged, ExtSloads {
     /// @inheritdoc IRiskEngine
     function resume(address portfolio, bool resetHighWaterMark) external restricted {
         Portfolio storage p = _portfolios[portfolio];
-        if (!p.header.halted) revert NotHalted(portfolio);
-        p.header.halted = false;
+        RiskHeaderWord h = p.header;
+        if (!h.halted()) revert NotHalted(portfolio);
+        h = h.setHalted(false);
         if (resetHighWaterMark) {
-            p.bounds.highWaterMark = p.bounds.lastNavPerShare;
-            p.header.drawdownBps = 0;
+            RiskBoundsWord b = p.bounds;
+            p.bounds = b.setHighWaterMark(b.lastNavPerShare());
+            h = h.setDrawdownBps(0);
         }
+        p.header = h;
         emit Resumed(portfolio, msg.sender);
     }
 
@@ -131,31 +137,24 @@ contract RiskEngine is IRiskEngine, AccessManaged, ExtSloads {
     /// @inheritdoc IRiskEngine
     function publishModel(address portfolio, ModelUpdate calldata update) external restricted {
         Portfolio storage p = _portfolios[portfolio];
-        uint256 n = p.header.assetCount;
+        uint256 n = p.header.assetCount();
         if (n == 0) revert PortfolioNotConfigured(portfolio);
-        ModelHeader memory m = p.model;
-        Bounds memory b = p.bounds;
-        if (update.updateId != m.updateId + 1) revert StaleUpdate(portfolio, m.updateId + 1, update.updateId);
-        if (update.asOf <= m.asOf || update.asOf > block.timestamp) {
-            revert InvalidModelUpdate(portfolio, "asOf", update.asOf);
-        }
-        if (m.publishedAt != 0 && block.timestamp < uint256(m.publishedAt) + b.minUpdateDelay) {
-            revert UpdateTooSoon(portfolio, m.publishedAt, b.minUpdateDelay);
-        }
+        ModelWord m = p.model;
+        RiskBoundsWord b = p.bounds;
+        RiskUpdateRules.checkSequence(portfolio, update, m, b);
         RiskUpdateRules.checkShapes(portfolio, update, n, MAX_SCENARIOS);
         // RSK-17: a loosening change may use the share of its bound the time since the last model
         // allows; under a window a tightening one is free: any increase but the volatility of an
         // asset with a negative correlation (a hedge). Without a window, every change its bound.
         // The first model (asOf 0: never published, or reset by `configure`) has nothing to
         // compare with: only the absolute ranges apply.
-        (uint256 num, uint256 den, bool free) =
-            RiskUpdateRules.changeShare(m.asOf == 0, block.timestamp - m.publishedAt, b.boundWindowHours);
+        (uint256 num, uint256 den, bool free) = RiskUpdateRules.changeShare(m, b);
         // Hedges matter under a window only (den is 1 without one, and for the first model).
         uint256 hedges = den == 1 ? 0 : RiskUpdateRules.negativelyCorrelated(update.correlations, n);
         // Stress scenarios are never dropped by the keeper (only governance's `configure` resets
         // the model, to no scenarios): an update without them would switch the stress limit off
         // in one step (RSK-14).
-        if (update.stressLossBps.length < uint256(m.scenarioCount) * n) {
+        if (update.stressLossBps.length < uint256(m.scenarioCount()) * n) {
             revert InvalidModelUpdate(portfolio, "stress scenarios dropped", update.stressLossBps.length / n);
         }
         // Bounded: n <= MAX_ASSETS, pairs <= 120, shocks <= MAX_SCENARIOS * n.
@@ -167,7 +166,7 @@ contract RiskEngine is IRiskEngine, AccessManaged, ExtSloads {
                 i,
                 int256(uint256(p.volsPpm[i])),
                 int256(uint256(vol)),
-                b.maxVolChangeBps,
+                b.maxVolChangeBps(),
                 true,
                 num,
                 den,
@@ -179,7 +178,7 @@ contract RiskEngine is IRiskEngine, AccessManaged, ExtSloads {
             int16 rho = update.correlations[k];
             if (rho > 10_000 || rho < -10_000) revert InvalidModelUpdate(portfolio, "correlation", k);
             RiskUpdateRules.requireChange(
-                portfolio, k, p.correlations[k], rho, b.maxCorrelationChange, false, num, den, free
+                portfolio, k, p.correlations[k], rho, b.maxCorrelationChange(), false, num, den, free
             );
             p.correlations[k] = rho;
         }
@@ -188,9 +187,9 @@ contract RiskEngine is IRiskEngine, AccessManaged, ExtSloads {
             int16 shock = update.stressLossBps[k];
             if (shock > 10_000 || shock < -10_000) revert InvalidModelUpdate(portfolio, "stress", k);
             // Bounded are the shocks the model had; new scenarios are free.
-            if (k < uint256(m.scenarioCount) * n) {
+            if (k < uint256(m.scenarioCount()) * n) {
                 RiskUpdateRules.requireChange(
-                    portfolio, k, p.stressBps[k], shock, b.maxStressChangeBps, false, num, den, free
+                    portfolio, k, p.stressBps[k], shock, b.maxStressChangeBps(), false, num, den, free
                 );
             }
             p.stressBps[k] = shock;
@@ -198,22 +197,22 @@ contract RiskEngine is IRiskEngine, AccessManaged, ExtSloads {
         RiskUpdateRules.requireChange(
             portfolio,
             n,
-            int256(uint256(m.esMultiplierPpm)),
+            int256(uint256(m.esMultiplierPpm())),
             int256(uint256(update.esMultiplierPpm)),
-            b.maxVolChangeBps,
+            b.maxVolChangeBps(),
             true,
             num,
             den,
             free
         );
-        p.model = ModelHeader({
-            updateId: update.updateId,
-            asOf: update.asOf,
-            publishedAt: uint40(block.timestamp),
-            syncedAt: m.syncedAt,
-            esMultiplierPpm: update.esMultiplierPpm,
-            scenarioCount: uint8(update.stressLossBps.length / n)
-        });
+        p.model = ModelWordLibrary.pack(
+            update.updateId,
+            update.asOf,
+            uint40(block.timestamp),
+            m.syncedAt(),
+            update.esMultiplierPpm,
+            uint8(update.stressLossBps.length / n)
+        );
         p.metrics = update.metrics;
         emit ModelPublished(portfolio, update.updateId, update.asOf, update.metrics);
     }
@@ -221,8 +220,8 @@ contract RiskEngine is IRiskEngine, AccessManaged, ExtSloads {
     /// @inheritdoc IRiskEngine
     function sync(address portfolio) external returns (bool halted) {
         Portfolio storage p = _portfolios[portfolio];
-        Header memory h = p.header;
-        uint256 n = h.assetCount;
+        RiskHeaderWord h = p.header;
+        uint256 n = h.assetCount();
         if (n == 0) revert PortfolioNotConfigured(portfolio);
         address[] memory tokens = IRiskManagedPortfolio(portfolio).assets();
         uint256[] memory held = IRiskManagedPortfolio(portfolio).holdings();
@@ -238,39 +237,44 @@ contract RiskEngine is IRiskEngine, AccessManaged, ExtSloads {
             if (priceNano != 0 && priceNano <= type(uint64).max) {
                 pricedMask |= uint16(1 << i);
                 p.pricesNano[i] = uint64(priceNano);
-                nav += _value(portfolio, i, held[i], priceNano, _decimals(p.assetParams[i]));
+                nav += _value(portfolio, i, held[i], priceNano, p.assetParams[i].decimals());
             } else if (held[i] != 0) {
                 navComplete = false; // Keep the last good price; the check refuses new risk in it.
             }
         }
-        Bounds memory b = p.bounds;
+        RiskBoundsWord b = p.bounds;
+        uint16 drawdownBps = h.drawdownBps();
+        bool wasHalted = h.halted();
         if (navComplete && supply != 0) {
             // USD (1e18) per whole share: 80 bits hold 1.2 million USD a share. Beyond that the
             // drawdown cannot be measured, and the portfolio halts rather than go unwatched.
             uint256 navPerShare = nav * 10 ** IERC20Metadata(portfolio).decimals() / supply;
             if (navPerShare > type(uint80).max) {
                 navPerShare = type(uint80).max;
-                if (!h.halted) {
+                if (!wasHalted) {
                     _halt(portfolio, RiskLimit.InvalidModel);
-                    h.halted = true;
+                    wasHalted = true;
                 }
             }
-            b.lastNavPerShare = uint80(navPerShare);
-            if (navPerShare > b.highWaterMark) b.highWaterMark = uint80(navPerShare);
-            h.drawdownBps = uint16((uint256(b.highWaterMark) - navPerShare) * BPS / b.highWaterMark);
-            // The two fields sync owns (the whole struct's write costs a read and a write per field).
-            (p.bounds.highWaterMark, p.bounds.lastNavPerShare) = (b.highWaterMark, b.lastNavPerShare);
+            uint256 highWaterMark = b.highWaterMark();
+            if (navPerShare > highWaterMark) highWaterMark = navPerShare;
+            drawdownBps = uint16((highWaterMark - navPerShare) * BPS / highWaterMark);
+            b = b.setHighWaterMark(uint80(highWaterMark)).setLastNavPerShare(uint80(navPerShare));
+            // The two fields sync owns, on the word as stored now (the decimals call came between).
+            p.bounds = p.bounds.setHighWaterMark(uint80(highWaterMark)).setLastNavPerShare(uint80(navPerShare));
         }
-        h.pricedMask = pricedMask;
-        p.model.syncedAt = uint40(block.timestamp);
-        p.header.pricedMask = pricedMask;
-        p.header.drawdownBps = h.drawdownBps;
-        emit Synced(portfolio, b.lastNavPerShare, b.highWaterMark, h.drawdownBps, pricedMask);
-        if (!h.halted) {
-            if (pricedMask == 0) _halt(portfolio, RiskLimit.StalePrices);
-            else if (h.hardDrawdownBps != 0 && h.drawdownBps >= h.hardDrawdownBps) _halt(portfolio, RiskLimit.Drawdown);
+        p.model = p.model.setSyncedAt(uint40(block.timestamp));
+        // The two header fields sync owns, on the word as stored now (with a halt above, if any).
+        p.header = p.header.setPricedMask(pricedMask).setDrawdownBps(drawdownBps);
+        emit Synced(portfolio, b.lastNavPerShare(), b.highWaterMark(), drawdownBps, pricedMask);
+        if (!wasHalted) {
+            if (pricedMask == 0) {
+                _halt(portfolio, RiskLimit.StalePrices);
+            } else if (h.hardDrawdownBps() != 0 && drawdownBps >= h.hardDrawdownBps()) {
+                _halt(portfolio, RiskLimit.Drawdown);
+            }
         }
-        return p.header.halted;
+        return p.header.halted();
     }
 
     // ================================================================ checks
@@ -301,18 +305,18 @@ contract RiskEngine is IRiskEngine, AccessManaged, ExtSloads {
         returns (uint256 syncedAt, uint256 pricedMask, uint256[] memory prices18)
     {
         Portfolio storage p = _portfolios[portfolio];
-        uint256 n = p.header.assetCount;
+        uint256 n = p.header.assetCount();
         prices18 = new uint256[](n);
         // Bounded: n <= MAX_ASSETS. No overflow: a uint64 price times 1e9.
         for (uint256 i; i < n; ++i) {
             prices18[i] = uint256(p.pricesNano[i]) * RiskMath.PRICE_SCALE;
         }
-        return (p.model.syncedAt, p.header.pricedMask, prices18);
+        return (p.model.syncedAt(), p.header.pricedMask(), prices18);
     }
 
     /// @inheritdoc IRiskEngine
     function isHalted(address portfolio) external view returns (bool) {
-        return _portfolios[portfolio].header.halted;
+        return _portfolios[portfolio].header.halted();
     }
 
     /// @inheritdoc IRiskEngine
@@ -322,7 +326,8 @@ contract RiskEngine is IRiskEngine, AccessManaged, ExtSloads {
         returns (RiskMetrics memory metrics, uint64 updateId, uint40 asOf, uint40 publishedAt)
     {
         Portfolio storage p = _portfolios[portfolio];
-        return (p.metrics, p.model.updateId, p.model.asOf, p.model.publishedAt);
+        ModelWord m = p.model;
+        return (p.metrics, m.updateId(), m.asOf(), m.publishedAt());
     }
 
     // ================================================================ internal
@@ -335,12 +340,12 @@ contract RiskEngine is IRiskEngine, AccessManaged, ExtSloads {
         returns (RiskCheck memory r)
     {
         Portfolio storage p = _portfolios[portfolio];
-        Header memory h = p.header;
-        uint256 n = h.assetCount;
+        RiskHeaderWord h = p.header;
+        uint256 n = h.assetCount();
         if (n == 0) revert PortfolioNotConfigured(portfolio);
         if (before.length != n) revert HoldingsLengthMismatch(n, before.length);
         if (afterTrade.length != n) revert HoldingsLengthMismatch(n, afterTrade.length);
-        ModelHeader memory m = p.model;
+        ModelWord m = p.model;
         State memory s = _state(portfolio, p, afterTrade, n);
         r = _gates(h, m, afterTrade, n);
         // Past the gates every held asset is priced, so a zero NAV means nothing is left at risk.
@@ -353,25 +358,28 @@ contract RiskEngine is IRiskEngine, AccessManaged, ExtSloads {
         r.ok = r.riskReducing;
     }
 
-    function _gates(Header memory h, ModelHeader memory m, uint256[] calldata held, uint256 n)
+    function _gates(RiskHeaderWord h, ModelWord m, uint256[] calldata held, uint256 n)
         internal
         view
         returns (RiskCheck memory r)
     {
-        if (h.halted) return _fail(RiskLimit.Halted, 0, 0, 0);
-        uint256 modelAge = block.timestamp - m.asOf;
-        if (m.asOf == 0 || modelAge > h.maxModelAge) return _fail(RiskLimit.StaleModel, 0, modelAge, h.maxModelAge);
-        uint256 priceAge = block.timestamp - m.syncedAt;
-        if (m.syncedAt == 0 || priceAge > h.maxPriceAge) {
-            return _fail(RiskLimit.StalePrices, 0, priceAge, h.maxPriceAge);
+        if (h.halted()) return _fail(RiskLimit.Halted, 0, 0, 0);
+        uint256 modelAge = block.timestamp - m.asOf();
+        if (m.asOf() == 0 || modelAge > h.maxModelAge()) {
+            return _fail(RiskLimit.StaleModel, 0, modelAge, h.maxModelAge());
         }
+        uint256 priceAge = block.timestamp - m.syncedAt();
+        if (m.syncedAt() == 0 || priceAge > h.maxPriceAge()) {
+            return _fail(RiskLimit.StalePrices, 0, priceAge, h.maxPriceAge());
+        }
+        uint256 pricedMask = h.pricedMask();
         // Bounded: n <= MAX_ASSETS.
         for (uint256 i; i < n; ++i) {
-            if (held[i] != 0 && (h.pricedMask >> i) & 1 == 0) return _fail(RiskLimit.UnpricedAsset, i, 0, 0);
+            if (held[i] != 0 && (pricedMask >> i) & 1 == 0) return _fail(RiskLimit.UnpricedAsset, i, 0, 0);
         }
     }
 
-    function _limits(Portfolio storage p, Header memory h, ModelHeader memory m, State memory s, uint256 n)
+    function _limits(Portfolio storage p, RiskHeaderWord h, ModelWord m, State memory s, uint256 n)
         internal
         view
         returns (RiskCheck memory)
@@ -383,47 +391,53 @@ contract RiskEngine is IRiskEngine, AccessManaged, ExtSloads {
         uint256 breachWeight;
         uint256[] memory values = s.values;
         uint256[] memory paramWords = s.paramWords;
-        // Per asset: weight (bps, rounded up) against its cap; class and liquid sums.
+        // Per asset: weight (bps, rounded up) against its cap; class and liquid sums. The loop reads
+        // `AssetParams` in place (32-bit elements, eight to a word) by its layout's constants; the
+        // class is masked to an index below MAX_CLASSES (8), which `configure` checks it is.
         // Bounded: n <= MAX_ASSETS. No overflow: values < 2**100 and they sum to nav < 2**100 (> 0).
         assembly ("memory-safe") {
             for { let i := 0 } lt(i, n) { i := add(i, 1) } {
                 let param := shr(shl(5, and(i, 7)), mload(add(add(paramWords, 0x20), shl(5, shr(3, i)))))
                 let value := mload(add(add(values, 0x20), shl(5, i)))
                 let weight := div(add(mul(value, BPS), sub(nav, 1)), nav)
-                if gt(weight, and(param, 0xffff)) {
+                if gt(weight, and(param, ASSET_MAX_WEIGHT_BPS_MASK)) {
                     breach := add(i, 1)
                     breachWeight := weight
                     break
                 }
-                let classSlot := add(classValue, shl(5, and(shr(16, param), 7)))
+                let classSlot := add(classValue, shl(5, and(shr(ASSET_CLASS_OFFSET, param), 7)))
                 mstore(classSlot, add(mload(classSlot), value))
-                if and(shr(24, param), 1) { liquidValue := add(liquidValue, value) }
+                if and(shr(ASSET_LIQUID_OFFSET, param), 1) { liquidValue := add(liquidValue, value) }
             }
         }
         if (breach != 0) {
-            return _fail(RiskLimit.AssetConcentration, breach - 1, breachWeight, uint16(_param(paramWords, breach - 1)));
+            uint256 cap = AssetParamsLibrary.at(paramWords, breach - 1).maxWeightBps();
+            return _fail(RiskLimit.AssetConcentration, breach - 1, breachWeight, cap);
         }
-        uint16[8] memory caps = p.classCaps;
+        ClassCapsWord caps = p.classCaps;
         for (uint256 c; c < MAX_CLASSES; ++c) {
             uint256 weight = RiskMath.toBps(classValue[c], nav);
-            if (caps[c] != 0 && weight > caps[c]) return _fail(RiskLimit.ClassConcentration, c, weight, caps[c]);
+            uint256 cap = caps.cap(c);
+            if (cap != 0 && weight > cap) return _fail(RiskLimit.ClassConcentration, c, weight, cap);
         }
         uint256 liquidBps = liquidValue * BPS / nav; // Rounded down: never overstated.
-        if (liquidBps < h.minLiquidBps) return _fail(RiskLimit.MinLiquidity, 0, liquidBps, h.minLiquidBps);
+        if (liquidBps < h.minLiquidBps()) return _fail(RiskLimit.MinLiquidity, 0, liquidBps, h.minLiquidBps());
         if (!s.modelValid) return _fail(RiskLimit.InvalidModel, 0, 0, 0);
         uint256 var95 = RiskMath.scaledBps(s.sigma, RiskMath.Z95_PPM, nav);
-        if (var95 > h.maxVar95Bps) return _fail(RiskLimit.Var95, 0, var95, h.maxVar95Bps);
+        if (var95 > h.maxVar95Bps()) return _fail(RiskLimit.Var95, 0, var95, h.maxVar95Bps());
         uint256 var99 = RiskMath.scaledBps(s.sigma, RiskMath.Z99_PPM, nav);
-        if (var99 > h.maxVar99Bps) return _fail(RiskLimit.Var99, 0, var99, h.maxVar99Bps);
-        uint256 es = RiskMath.scaledBps(s.sigma, m.esMultiplierPpm, nav);
-        if (es > h.maxEsBps) return _fail(RiskLimit.ExpectedShortfall, 0, es, h.maxEsBps);
-        uint256 scenarios = m.scenarioCount;
+        if (var99 > h.maxVar99Bps()) return _fail(RiskLimit.Var99, 0, var99, h.maxVar99Bps());
+        uint256 es = RiskMath.scaledBps(s.sigma, m.esMultiplierPpm(), nav);
+        if (es > h.maxEsBps()) return _fail(RiskLimit.ExpectedShortfall, 0, es, h.maxEsBps());
+        uint256 scenarios = m.scenarioCount();
         if (scenarios != 0) {
             uint256[] memory shockWords = _words(RiskLayout.stressSlot(p), RiskLayout.stressWordCount(n, scenarios));
             (uint256 loss, uint256 scenario) = RiskMath.worstStress(s.values, shockWords, scenarios, nav);
-            if (loss > h.maxStressLossBps) return _fail(RiskLimit.StressLoss, scenario, loss, h.maxStressLossBps);
+            if (loss > h.maxStressLossBps()) return _fail(RiskLimit.StressLoss, scenario, loss, h.maxStressLossBps());
         }
-        if (h.drawdownBps > h.maxDrawdownBps) return _fail(RiskLimit.Drawdown, 0, h.drawdownBps, h.maxDrawdownBps);
+        if (h.drawdownBps() > h.maxDrawdownBps()) {
+            return _fail(RiskLimit.Drawdown, 0, h.drawdownBps(), h.maxDrawdownBps());
+        }
         return _fail(RiskLimit.None, 0, 0, 0);
     }
 
@@ -438,7 +452,7 @@ contract RiskEngine is IRiskEngine, AccessManaged, ExtSloads {
     ) internal view returns (bool) {
         // Bounded: n <= MAX_ASSETS.
         for (uint256 i; i < n; ++i) {
-            if ((_param(post.paramWords, i) >> 24) & 1 == 0 && afterTrade[i] > before[i]) return false;
+            if (!AssetParamsLibrary.at(post.paramWords, i).liquid() && afterTrade[i] > before[i]) return false;
         }
         State memory pre = _state(portfolio, p, before, n);
         if (!post.modelValid || !pre.modelValid) return true; // Only the position test is meaningful.
@@ -478,10 +492,6 @@ contract RiskEngine is IRiskEngine, AccessManaged, ExtSloads {
         if (value >= RiskMath.MAX_VALUE) revert PositionTooLarge(portfolio, index, value);
     }
 
-    function _decimals(uint256 params) internal pure returns (uint256) {
-        return (params >> 25) & 0x3f;
-    }
-
     function _fail(RiskLimit limit, uint256 subject, uint256 value, uint256 bound)
         internal
         pure
@@ -493,21 +503,15 @@ contract RiskEngine is IRiskEngine, AccessManaged, ExtSloads {
 
     function _halt(address portfolio, RiskLimit reason) internal {
         Portfolio storage p = _portfolios[portfolio];
-        if (p.header.assetCount == 0) revert PortfolioNotConfigured(portfolio);
-        p.header.halted = true;
+        RiskHeaderWord h = p.header;
+        if (h.assetCount() == 0) revert PortfolioNotConfigured(portfolio);
+        p.header = h.setHalted(true);
         emit Halted(portfolio, msg.sender, reason);
     }
 
     // ---------------------------------------------------------------- packed storage reads
     // Static arrays pack elements from the low bits of consecutive slots; a check reads each
     // slot once instead of once per element, and decodes elements from the words.
-
-    /// @dev The storage word at `slot`.
-    function _word(uint256 slot) internal view returns (uint256 word) {
-        assembly ("memory-safe") {
-            word := sload(slot)
-        }
-    }
 
     /// @dev `count` consecutive storage words from `base` (count <= 8: the largest packed array,
     /// 120 correlations, spans 8 words).
@@ -522,10 +526,5 @@ contract RiskEngine is IRiskEngine, AccessManaged, ExtSloads {
             }
             out[k] = word;
         }
-    }
-
-    /// @dev Asset i's 32-bit parameters from the packed `assetParams` words.
-    function _param(uint256[] memory paramWords, uint256 i) internal pure returns (uint256) {
-        return uint32(paramWords[i >> 3] >> ((i & 7) * 32));
     }
 }

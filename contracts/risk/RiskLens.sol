@@ -5,7 +5,16 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {IRiskEngine, AssetRisk, RiskLimits} from "../../interfaces/IRiskEngine.sol";
 import {IRiskLens} from "../../interfaces/IRiskLens.sol";
 import {RiskMath} from "../libraries/RiskMath.sol";
-import {RiskLayout, Portfolio} from "./RiskLayout.sol";
+import {
+    RiskLayout,
+    Portfolio,
+    RiskHeaderWord,
+    ModelWord,
+    RiskBoundsWord,
+    ClassCapsWord,
+    AssetParams,
+    AssetParamsLibrary
+} from "./RiskLayout.sol";
 
 /// @title RiskLens
 /// @notice The RiskEngine's read-only periphery (see IRiskLens).
@@ -17,8 +26,8 @@ contract RiskLens is IRiskLens {
         returns (uint32[] memory volsPpm, int16[] memory correlations, uint32 esMultiplierPpm, int16[] memory stressBps)
     {
         Portfolio storage p = RiskLayout.at(portfolio);
-        (uint256 n, uint256 modelWord) = _counts(engine, p);
-        uint256 scenarios = RiskLayout.scenarioCount(modelWord);
+        (uint256 n, ModelWord m) = _counts(engine, p);
+        uint256 scenarios = m.scenarioCount();
         uint256[] memory volWords = _read(engine, RiskLayout.volsSlot(p), RiskLayout.volWordCount(n));
         uint256[] memory correlationWords =
             _read(engine, RiskLayout.correlationsSlot(p), n == 0 ? 0 : RiskLayout.correlationWordCount(n));
@@ -36,7 +45,7 @@ contract RiskLens is IRiskLens {
         for (uint256 k; k < stressBps.length; ++k) {
             stressBps[k] = int16(uint16(RiskLayout.element(stressWords, k, 16)));
         }
-        esMultiplierPpm = uint32(RiskLayout.esMultiplierPpm(modelWord));
+        esMultiplierPpm = m.esMultiplierPpm();
     }
 
     /// @inheritdoc IRiskLens
@@ -47,18 +56,20 @@ contract RiskLens is IRiskLens {
     {
         Portfolio storage p = RiskLayout.at(portfolio);
         bytes32[] memory slots = new bytes32[](3);
-        slots[0] = bytes32(RiskLayout.headerSlot(p));
-        slots[1] = bytes32(RiskLayout.boundsSlot(p));
-        slots[2] = bytes32(RiskLayout.classCapsSlot(p));
+        slots[0] = bytes32(RiskLayout.wordSlot(p, RiskLayout.HEADER_WORD));
+        slots[1] = bytes32(RiskLayout.wordSlot(p, RiskLayout.BOUNDS_WORD));
+        slots[2] = bytes32(RiskLayout.wordSlot(p, RiskLayout.CLASS_CAPS_WORD));
         bytes32[] memory words = engine.extSloads(slots);
-        limits = RiskLayout.limits(uint256(words[0]), uint256(words[1]), uint256(words[2]));
-        uint256 n = RiskLayout.assetCount(uint256(words[0]));
+        RiskHeaderWord header = RiskHeaderWord.wrap(uint256(words[0]));
+        limits =
+            RiskLayout.limits(header, RiskBoundsWord.wrap(uint256(words[1])), ClassCapsWord.wrap(uint256(words[2])));
+        uint256 n = header.assetCount();
         uint256[] memory paramWords = _read(engine, RiskLayout.assetParamsSlot(p), RiskLayout.paramWordCount(n));
         assets = new AssetRisk[](n);
-        // Bounded: n <= MAX_ASSETS (16). Per asset: maxWeightBps 0..15 | class 16..23 | liquid 24.
+        // Bounded: n <= MAX_ASSETS (16).
         for (uint256 i; i < n; ++i) {
-            uint256 a = RiskLayout.element(paramWords, i, 32);
-            assets[i] = AssetRisk(uint16(a), uint8(a >> 16), (a >> 24) & 1 != 0);
+            AssetParams a = AssetParamsLibrary.at(paramWords, i);
+            assets[i] = AssetRisk(a.maxWeightBps(), a.assetClass(), a.liquid());
         }
     }
 
@@ -69,7 +80,7 @@ contract RiskLens is IRiskLens {
         returns (uint256 var95Wad, uint256 var99Wad, uint256 esWad)
     {
         Portfolio storage p = RiskLayout.at(portfolio);
-        (uint256 n, uint256 modelWord) = _counts(engine, p);
+        (uint256 n, ModelWord m) = _counts(engine, p);
         if (n == 0) revert IRiskEngine.PortfolioNotConfigured(portfolio);
         if (holdings.length != n) revert IRiskEngine.HoldingsLengthMismatch(n, holdings.length);
         (uint256[] memory values, uint256 nav, uint256 tooLarge) = RiskMath.positionValues(
@@ -87,16 +98,16 @@ contract RiskLens is IRiskLens {
         );
         var95Wad = Math.mulDiv(sigma * RiskMath.Z95_PPM, 1e18, nav * RiskMath.PPM);
         var99Wad = Math.mulDiv(sigma * RiskMath.Z99_PPM, 1e18, nav * RiskMath.PPM);
-        esWad = Math.mulDiv(sigma * RiskLayout.esMultiplierPpm(modelWord), 1e18, nav * RiskMath.PPM);
+        esWad = Math.mulDiv(sigma * m.esMultiplierPpm(), 1e18, nav * RiskMath.PPM);
     }
 
     /// @dev The portfolio's asset count (header word) and its model header word.
-    function _counts(IRiskEngine engine, Portfolio storage p) internal view returns (uint256 n, uint256 modelWord) {
+    function _counts(IRiskEngine engine, Portfolio storage p) internal view returns (uint256 n, ModelWord m) {
         bytes32[] memory slots = new bytes32[](2);
-        slots[0] = bytes32(RiskLayout.headerSlot(p));
-        slots[1] = bytes32(RiskLayout.modelSlot(p));
+        slots[0] = bytes32(RiskLayout.wordSlot(p, RiskLayout.HEADER_WORD));
+        slots[1] = bytes32(RiskLayout.wordSlot(p, RiskLayout.MODEL_WORD));
         bytes32[] memory words = engine.extSloads(slots);
-        return (RiskLayout.assetCount(uint256(words[0])), uint256(words[1]));
+        return (RiskHeaderWord.wrap(uint256(words[0])).assetCount(), ModelWord.wrap(uint256(words[1])));
     }
 
     /// @dev `count` consecutive words of the engine's storage from `first` (count <= 8).

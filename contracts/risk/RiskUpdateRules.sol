@@ -4,6 +4,7 @@ pragma solidity ^0.8.24;
 import {IRiskEngine, ModelUpdate, RiskLimits} from "../../interfaces/IRiskEngine.sol";
 import {RiskMath} from "../libraries/RiskMath.sol";
 import {BPS} from "../libraries/Constants.sol";
+import {ModelWord, RiskBoundsWord} from "./RiskLayout.sol";
 
 /// @title RiskUpdateRules
 /// @notice What the risk engine accepts from governance (limits) and from the risk keeper (model
@@ -29,6 +30,19 @@ library RiskUpdateRules {
         }
         if (l.boundWindowHours > MAX_BOUND_WINDOW_HOURS) {
             revert IRiskEngine.InvalidRiskConfig(portfolio, "boundWindowHours above 8760");
+        }
+    }
+
+    /// @notice Reverts unless `u` follows the model `m` (the stored model word): its id the next
+    /// one, its as-of time after the model's and not in the future, and the minimum delay of the
+    /// bounds word `b` passed since the model was published (none before the first).
+    function checkSequence(address portfolio, ModelUpdate calldata u, ModelWord m, RiskBoundsWord b) internal view {
+        if (u.updateId != m.updateId() + 1) revert IRiskEngine.StaleUpdate(portfolio, m.updateId() + 1, u.updateId);
+        if (u.asOf <= m.asOf() || u.asOf > block.timestamp) {
+            revert IRiskEngine.InvalidModelUpdate(portfolio, "asOf", u.asOf);
+        }
+        if (m.publishedAt() != 0 && block.timestamp < uint256(m.publishedAt()) + b.minUpdateDelay()) {
+            revert IRiskEngine.UpdateTooSoon(portfolio, m.publishedAt(), b.minUpdateDelay());
         }
     }
 
@@ -114,17 +128,21 @@ library RiskUpdateRules {
     }
 
     /// @notice The share `num / den` of its bound a loosening change may use, and whether a
-    /// tightening one is free (RSK-17): min(elapsed, window) / window and free under a window of
-    /// `windowHours` hours; 1 / 1 and bounded without one (every change its whole bound per
-    /// update); FREE / 1 and free for the first model (nothing to compare with).
-    function changeShare(bool first, uint256 elapsed, uint256 windowHours)
+    /// tightening one is free (RSK-17), from the model word `m` and the bounds word `b`: with a
+    /// window of `b.boundWindowHours()` hours, min(elapsed, window) / window and free (elapsed:
+    /// the time since `m` was published); 1 / 1 and bounded without one (every change its whole
+    /// bound per update); FREE / 1 and free for the first model (`m.asOf()` 0: nothing to compare
+    /// with).
+    function changeShare(ModelWord m, RiskBoundsWord b)
         internal
-        pure
+        view
         returns (uint256 num, uint256 den, bool freeIncrease)
     {
-        if (first) return (FREE, 1, true);
+        if (m.asOf() == 0) return (FREE, 1, true);
+        uint256 windowHours = b.boundWindowHours();
         if (windowHours == 0) return (1, 1, false);
         den = windowHours * 1 hours;
+        uint256 elapsed = block.timestamp - m.publishedAt();
         return (elapsed < den ? elapsed : den, den, true);
     }
 

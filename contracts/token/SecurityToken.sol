@@ -9,6 +9,7 @@ import {IComplianceEngine} from "../../interfaces/IComplianceEngine.sol";
 import {IIdentityRegistry} from "../../interfaces/IIdentityRegistry.sol";
 import {RestrictionCodes as RC} from "../compliance/RestrictionCodes.sol";
 import {AgentCapabilities as Cap} from "./AgentCapabilities.sol";
+import {AccountWord, CoreWord, CoreWordLibrary} from "./TokenSlots.sol";
 
 /// @title SecurityToken
 /// @notice ERC-20 + ERC-3643 permissioned security token; rules live in the ComplianceEngine.
@@ -19,23 +20,13 @@ contract SecurityToken is ISecurityToken, AccessManaged, ReentrancyGuardTransien
     uint256 public constant MAX_SUPPLY = type(uint96).max;
     string private constant VERSION = "1.0.0";
 
-    /// @dev One slot per wallet: balance and freeze state are read together on every transfer.
-    struct Account {
-        uint128 balance;
-        uint120 frozenTokens;
-        bool frozen;
-    }
-
-    /// @dev One slot read on every transfer.
-    struct Core {
-        IComplianceEngine compliance;
-        bool paused;
-    }
-
-    Core private _core;
+    /// @dev The compliance engine and the pause (`TokenSlots`): one slot read on every transfer.
+    CoreWord private _core;
     IIdentityRegistry private _registry;
     uint256 private _totalSupply;
-    mapping(address wallet => Account) private _accounts;
+    /// @dev One slot per wallet (`TokenSlots`): balance and freeze state are read together on
+    /// every transfer; the hot paths hash a wallet's slot once (`_accountSlot`).
+    mapping(address wallet => AccountWord) private _accounts;
     mapping(address owner => mapping(address spender => uint256)) private _allowances;
     mapping(address agent => uint8) private _capabilities;
     string private _name;
@@ -58,7 +49,7 @@ contract SecurityToken is ISecurityToken, AccessManaged, ReentrancyGuardTransien
         _decimals = decimals_;
         _onchainID = onchainID_;
         _registry = registry_;
-        _core = Core(compliance_, true); // Paused until the issuer opens it, as T-REX.
+        _core = CoreWordLibrary.pack(compliance_, true); // Paused until the issuer opens it, as T-REX.
         emit IdentityRegistryAdded(address(registry_));
         if (address(compliance_) != address(0)) emit ComplianceAdded(address(compliance_));
         emit UpdatedTokenInformation(name_, symbol_, decimals_, VERSION, onchainID_);
@@ -102,7 +93,7 @@ contract SecurityToken is ISecurityToken, AccessManaged, ReentrancyGuardTransien
     /// or to one whose ledger mirrors the holdings.
     function setCompliance(address compliance_) external restricted {
         if (compliance_ == address(0)) revert ZeroAddress();
-        _core.compliance = IComplianceEngine(compliance_);
+        _core = _core.setCompliance(IComplianceEngine(compliance_));
         emit ComplianceAdded(compliance_);
         if (IComplianceEngine(compliance_).getTokenBound() != address(this)) {
             IComplianceEngine(compliance_).bindToken(address(this));
@@ -130,41 +121,46 @@ contract SecurityToken is ISecurityToken, AccessManaged, ReentrancyGuardTransien
 
     /// @inheritdoc IERC3643Token
     function pause() external onlyCapability(Cap.PAUSE) {
-        _core.paused = true;
+        _core = _core.setPaused(true);
         emit Paused(msg.sender);
     }
 
     /// @inheritdoc IERC3643Token
     function unpause() external onlyCapability(Cap.UNPAUSE) {
-        _core.paused = false;
+        _core = _core.setPaused(false);
         emit Unpaused(msg.sender);
     }
 
     /// @inheritdoc IERC3643Token
     function setAddressFrozen(address userAddress, bool freeze) public {
         _requireCapability(freeze ? Cap.FREEZE : Cap.UNFREEZE);
-        _accounts[userAddress].frozen = freeze;
+        uint256 slot = _accountSlot(userAddress);
+        _storeAccount(slot, _loadAccount(slot).setFrozen(freeze));
         emit AddressFrozen(userAddress, freeze, msg.sender);
     }
 
     /// @inheritdoc IERC3643Token
     function freezePartialTokens(address userAddress, uint256 amount) public onlyCapability(Cap.FREEZE) {
-        Account storage account = _accounts[userAddress];
-        uint256 frozenAfter = uint256(account.frozenTokens) + amount;
-        if (frozenAfter > account.balance) {
-            revert FrozenAmountExceedsBalance(userAddress, account.balance, frozenAfter);
+        uint256 slot = _accountSlot(userAddress);
+        AccountWord account = _loadAccount(slot);
+        uint256 frozenAfter = uint256(account.frozenTokens()) + amount;
+        if (frozenAfter > account.balance()) {
+            revert FrozenAmountExceedsBalance(userAddress, account.balance(), frozenAfter);
         }
-        account.frozenTokens = uint120(frozenAfter); // No truncation: frozenAfter <= balance < 2^96.
+        // No truncation: frozenAfter <= balance < 2^96.
+        _storeAccount(slot, account.setFrozenTokens(uint120(frozenAfter)));
         emit TokensFrozen(userAddress, amount);
     }
 
     /// @inheritdoc IERC3643Token
     function unfreezePartialTokens(address userAddress, uint256 amount) public onlyCapability(Cap.UNFREEZE) {
-        Account storage account = _accounts[userAddress];
-        if (amount > account.frozenTokens) revert UnfreezeExceedsFrozen(userAddress, account.frozenTokens, amount);
+        uint256 slot = _accountSlot(userAddress);
+        AccountWord account = _loadAccount(slot);
+        uint120 frozenTokens = account.frozenTokens();
+        if (amount > frozenTokens) revert UnfreezeExceedsFrozen(userAddress, frozenTokens, amount);
         // No underflow: amount <= frozenTokens checked above.
         unchecked {
-            account.frozenTokens -= uint120(amount);
+            _storeAccount(slot, account.setFrozenTokens(frozenTokens - uint120(amount)));
         }
         emit TokensUnfrozen(userAddress, amount);
     }
@@ -177,9 +173,8 @@ contract SecurityToken is ISecurityToken, AccessManaged, ReentrancyGuardTransien
         IComplianceEngine engine = _requireCompliance();
         _totalSupply = supplyAfter;
         // No overflow: balance <= supply <= MAX_SUPPLY < 2^128.
-        unchecked {
-            _accounts[to].balance += uint128(amount);
-        }
+        uint256 slot = _accountSlot(to);
+        _storeAccount(slot, _loadAccount(slot).credit(amount));
         emit Transfer(address(0), to, amount);
         engine.checkAndRecordMint(to, amount);
     }
@@ -208,9 +203,8 @@ contract SecurityToken is ISecurityToken, AccessManaged, ReentrancyGuardTransien
         IComplianceEngine engine = _requireCompliance();
         _debitUnfreezing(from, amount);
         // No overflow: balance <= supply <= MAX_SUPPLY < 2^128.
-        unchecked {
-            _accounts[to].balance += uint128(amount);
-        }
+        uint256 slot = _accountSlot(to);
+        _storeAccount(slot, _loadAccount(slot).credit(amount));
         emit Transfer(from, to, amount);
         emit ForcedTransfer(msg.sender, from, to, amount);
         engine.transferred(from, to, amount);
@@ -225,8 +219,9 @@ contract SecurityToken is ISecurityToken, AccessManaged, ReentrancyGuardTransien
         returns (bool)
     {
         if (lostWallet == newWallet) revert RecoveryToSameWallet(lostWallet);
-        Account memory lost = _accounts[lostWallet];
-        if (lost.balance == 0) revert NothingToRecover(lostWallet);
+        uint256 lostSlot = _accountSlot(lostWallet);
+        AccountWord lost = _loadAccount(lostSlot);
+        if (lost.balance() == 0) revert NothingToRecover(lostWallet);
         IComplianceEngine engine = _requireCompliance();
         if (
             investorOnchainID == address(0) || _registry.identity(lostWallet) != investorOnchainID
@@ -234,20 +229,22 @@ contract SecurityToken is ISecurityToken, AccessManaged, ReentrancyGuardTransien
         ) {
             revert RecoveryIdentityMismatch(lostWallet, newWallet, investorOnchainID);
         }
-        Account storage fresh = _accounts[newWallet];
+        uint256 freshSlot = _accountSlot(newWallet);
+        AccountWord fresh = _loadAccount(freshSlot);
         // No overflow: both balances <= supply <= MAX_SUPPLY < 2^119.
         unchecked {
-            fresh.balance += lost.balance;
-            fresh.frozenTokens += lost.frozenTokens;
+            fresh = fresh.setBalance(fresh.balance() + lost.balance())
+                .setFrozenTokens(fresh.frozenTokens() + lost.frozenTokens());
         }
-        if (lost.frozen) fresh.frozen = true;
-        _accounts[lostWallet] = Account(0, 0, true);
-        emit Transfer(lostWallet, newWallet, lost.balance);
-        if (lost.frozenTokens != 0) emit TokensFrozen(newWallet, lost.frozenTokens);
-        if (lost.frozen) emit AddressFrozen(newWallet, true, msg.sender);
+        if (lost.frozen()) fresh = fresh.setFrozen(true);
+        _storeAccount(freshSlot, fresh);
+        _storeAccount(lostSlot, AccountWord.wrap(0).setFrozen(true));
+        emit Transfer(lostWallet, newWallet, lost.balance());
+        if (lost.frozenTokens() != 0) emit TokensFrozen(newWallet, lost.frozenTokens());
+        if (lost.frozen()) emit AddressFrozen(newWallet, true, msg.sender);
         emit AddressFrozen(lostWallet, true, msg.sender);
         emit RecoverySuccess(lostWallet, newWallet, investorOnchainID);
-        engine.transferred(lostWallet, newWallet, lost.balance);
+        engine.transferred(lostWallet, newWallet, lost.balance());
         return true;
     }
 
@@ -346,7 +343,7 @@ contract SecurityToken is ISecurityToken, AccessManaged, ReentrancyGuardTransien
 
     /// @inheritdoc ISecurityToken
     function detectTransferRestriction(address from, address to, uint256 amount) external view returns (uint8) {
-        uint8 code = _tokenRestriction(_coreWord(), _accountWord(_accounts[from]), _accountWord(_accounts[to]), amount);
+        uint8 code = _tokenRestriction(_core, _accounts[from], _accounts[to], amount);
         if (code != RC.SUCCESS) return code;
         return _requireCompliance().detectTransferRestriction(from, to, amount);
     }
@@ -358,7 +355,7 @@ contract SecurityToken is ISecurityToken, AccessManaged, ReentrancyGuardTransien
 
     /// @inheritdoc IERC20
     function balanceOf(address account) external view returns (uint256) {
-        return _accounts[account].balance;
+        return _accounts[account].balance();
     }
 
     /// @inheritdoc IERC20
@@ -373,22 +370,22 @@ contract SecurityToken is ISecurityToken, AccessManaged, ReentrancyGuardTransien
 
     /// @inheritdoc IERC3643Token
     function isFrozen(address userAddress) external view returns (bool) {
-        return _accounts[userAddress].frozen;
+        return _accounts[userAddress].frozen();
     }
 
     /// @inheritdoc IERC3643Token
     function getFrozenTokens(address userAddress) external view returns (uint256) {
-        return _accounts[userAddress].frozenTokens;
+        return _accounts[userAddress].frozenTokens();
     }
 
     /// @inheritdoc IERC3643Token
     function paused() external view returns (bool) {
-        return _core.paused;
+        return _core.paused();
     }
 
     /// @inheritdoc IERC3643Token
     function compliance() external view returns (address) {
-        return address(_core.compliance);
+        return address(_core.compliance());
     }
 
     /// @inheritdoc IERC3643Token
@@ -435,22 +432,20 @@ contract SecurityToken is ISecurityToken, AccessManaged, ReentrancyGuardTransien
 
     function _transfer(address from, address to, uint256 amount) internal nonReentrant {
         if (to == address(0)) revert ERC20InvalidReceiver(address(0));
-        uint256 core = _coreWord();
-        IComplianceEngine compliance = IComplianceEngine(address(uint160(core)));
+        CoreWord core = _core;
+        IComplianceEngine compliance = core.compliance();
         if (address(compliance) == address(0)) revert ComplianceNotSet();
-        Account storage senderSlot = _accounts[from];
-        Account storage recipientSlot = _accounts[to];
-        uint256 sender = _accountWord(senderSlot);
-        uint256 recipient = _accountWord(recipientSlot);
+        uint256 senderSlot = _accountSlot(from);
+        uint256 recipientSlot = _accountSlot(to);
+        AccountWord sender = _loadAccount(senderSlot);
+        AccountWord recipient = _loadAccount(recipientSlot);
         uint8 code = _tokenRestriction(core, sender, recipient, amount);
         if (code != RC.SUCCESS) revert TransferNotCompliant(from, to, amount, code);
         if (from != to) {
-            // The balance is the word's low 128 bits. No borrow or carry into the freeze state:
-            // amount <= balance - frozenTokens (checked above) and balances <= supply < 2**96.
-            unchecked {
-                _storeAccountWord(senderSlot, sender - amount);
-                _storeAccountWord(recipientSlot, recipient + amount);
-            }
+            // No borrow or carry into the freeze state: amount <= balance - frozenTokens (checked
+            // above) and balances <= supply < 2**96.
+            _storeAccount(senderSlot, sender.debit(amount));
+            _storeAccount(recipientSlot, recipient.credit(amount));
         }
         emit Transfer(from, to, amount);
         // The engine checks its rules on the pre-transfer ledger and reverts the whole call with
@@ -458,63 +453,64 @@ contract SecurityToken is ISecurityToken, AccessManaged, ReentrancyGuardTransien
         compliance.checkAndRecordTransfer(from, to, amount);
     }
 
-    /// @dev Token-level checks, in the order `detectTransferRestriction` reports them, on the raw
-    /// words of `_core` and two `Account`s (layouts below).
-    function _tokenRestriction(uint256 core, uint256 sender, uint256 recipient, uint256 amount)
+    /// @dev Token-level checks, in the order `detectTransferRestriction` reports them, on the
+    /// words of `_core` and two accounts.
+    function _tokenRestriction(CoreWord core, AccountWord sender, AccountWord recipient, uint256 amount)
         internal
         pure
         returns (uint8)
     {
-        if (uint8(core >> 160) != 0) return RC.TOKEN_PAUSED;
-        if (sender >> 248 != 0) return RC.SENDER_FROZEN;
-        if (recipient >> 248 != 0) return RC.RECIPIENT_FROZEN;
+        if (core.paused()) return RC.TOKEN_PAUSED;
+        if (sender.frozen()) return RC.SENDER_FROZEN;
+        if (recipient.frozen()) return RC.RECIPIENT_FROZEN;
         // Checked: frozenTokens <= balance is an invariant; a violation reverts rather than wraps.
-        if (amount > uint256(uint128(sender)) - uint120(sender >> 128)) return RC.INSUFFICIENT_UNFROZEN_BALANCE;
+        if (amount > uint256(sender.balance()) - sender.frozenTokens()) return RC.INSUFFICIENT_UNFROZEN_BALANCE;
         return RC.SUCCESS;
     }
 
-    // Raw slot words read on every transfer, laid out as Solidity packs the structs:
-    // Core: compliance 0..159 | paused 160..167.
-    // Account: balance 0..127 | frozenTokens 128..247 | frozen 248..255.
-
-    function _coreWord() internal view returns (uint256 word) {
-        Core storage core = _core;
+    /// @dev The slot of `wallet`'s account (`_accounts[wallet]`), hashed once per use.
+    function _accountSlot(address wallet) internal pure returns (uint256 slot) {
         assembly ("memory-safe") {
-            word := sload(core.slot)
+            mstore(0x00, wallet)
+            mstore(0x20, _accounts.slot)
+            slot := keccak256(0x00, 0x40)
         }
     }
 
-    function _accountWord(Account storage account) internal view returns (uint256 word) {
+    function _loadAccount(uint256 slot) internal view returns (AccountWord account) {
         assembly ("memory-safe") {
-            word := sload(account.slot)
+            account := sload(slot)
         }
     }
 
-    function _storeAccountWord(Account storage account, uint256 word) internal {
+    function _storeAccount(uint256 slot, AccountWord account) internal {
         assembly ("memory-safe") {
-            sstore(account.slot, word)
+            sstore(slot, account)
         }
     }
 
     /// @dev Debits `amount`, unfreezing partially frozen tokens if the free balance is short.
     function _debitUnfreezing(address wallet, uint256 amount) internal {
-        Account memory account = _accounts[wallet];
-        if (amount > account.balance) revert InsufficientBalance(wallet, account.balance, amount);
+        uint256 slot = _accountSlot(wallet);
+        AccountWord account = _loadAccount(slot);
+        uint128 balance = account.balance();
+        if (amount > balance) revert InsufficientBalance(wallet, balance, amount);
         // No underflow: frozenTokens <= balance (invariant) and amount <= balance (checked).
         unchecked {
-            uint256 free = uint256(account.balance) - account.frozenTokens;
+            uint120 frozenTokens = account.frozenTokens();
+            uint256 free = uint256(balance) - frozenTokens;
             if (amount > free) {
                 uint256 toUnfreeze = amount - free;
-                account.frozenTokens -= uint120(toUnfreeze);
+                account = account.setFrozenTokens(frozenTokens - uint120(toUnfreeze));
                 emit TokensUnfrozen(wallet, toUnfreeze);
             }
-            account.balance -= uint128(amount);
+            account = account.setBalance(balance - uint128(amount));
         }
-        _accounts[wallet] = account;
+        _storeAccount(slot, account);
     }
 
     function _requireCompliance() internal view returns (IComplianceEngine engine) {
-        engine = _core.compliance;
+        engine = _core.compliance();
         if (address(engine) == address(0)) revert ComplianceNotSet();
     }
 

@@ -19,6 +19,12 @@ POINTS = {
     "governance": ("governance.after_store",),
     "screening": ("screening.after_scan", "screening.after_decide", "screening.after_freeze"),
     "risk": ("risk.after_observe", "risk.after_sync", "risk.after_record", "risk.after_publish"),
+    "lifecycle": (
+        "lifecycle.after_record",
+        "lifecycle.after_report",
+        "lifecycle.after_sign",
+        "lifecycle.after_strike",
+    ),
 }
 
 

@@ -210,6 +210,107 @@ class SignalPrediction(Base):
     realised_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
+class NavStrike(Base):
+    """One dealing period of a fund as the NAV agent keeper handled it (keepers/lifecycle):
+    `held` (not struck, the reason in `note`), `pending` (recorded, about to report and strike),
+    `sent` (the strike transaction signed, its hash, nonce and raw bytes kept, then broadcast),
+    `confirmed` (the vault's period moved past it: `tx_hash` struck it), `failed` (the strike
+    reverted or can no longer land), `unsent` (recorded, never signed) or `reorged` (its block
+    orphaned): after these a new attempt may follow. Unique per (chain,
+    vault, period): a restart finds what it sent instead of sending again."""
+
+    __tablename__ = "nav_strikes"
+    __table_args__ = (UniqueConstraint("chain_id", "vault", "period", name="uq_nav_strike"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    chain_id: Mapped[int] = mapped_column(BigInteger)
+    vault: Mapped[str] = mapped_column(String(42))
+    instrument_id: Mapped[int] = mapped_column(BigInteger)
+    period: Mapped[int] = mapped_column(BigInteger)
+    cutoff: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16))
+    nav18: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    answer: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    inputs: Mapped[dict] = mapped_column(JSON)
+    computed_at: Mapped[int] = mapped_column(BigInteger)
+    # The head when the strike was computed: its transaction, if it landed, is in a later block.
+    block_number: Mapped[int] = mapped_column(BigInteger)
+    nonce: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    raw_tx: Mapped[str | None] = mapped_column(String(4096), nullable=True)
+    tx_hash: Mapped[str | None] = mapped_column(String(66), nullable=True)
+    strike_block: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    note: Mapped[str | None] = mapped_column(String(256), nullable=True)
+
+
+class FundFlow(Base):
+    """A FundVault event the NAV is computed from (keepers/lifecycle/nav.py): cash sent to and
+    back from the custodian, deposit shares struck and claimed. Amounts as decimal strings."""
+
+    __tablename__ = "fund_flows"
+    __table_args__ = (UniqueConstraint("chain_id", "tx_hash", "log_index", name="uq_fund_flow"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    chain_id: Mapped[int] = mapped_column(BigInteger)
+    vault: Mapped[str] = mapped_column(String(42))
+    block_number: Mapped[int] = mapped_column(BigInteger)
+    timestamp: Mapped[int] = mapped_column(BigInteger)
+    tx_hash: Mapped[str] = mapped_column(String(66))
+    log_index: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))
+    assets: Mapped[str] = mapped_column(String(80))
+    shares: Mapped[str] = mapped_column(String(80))
+
+
+class CouponRecord(Base):
+    """A bond coupon whose record date has come (keepers/lifecycle/coupons.py): recorded once per
+    (chain, instrument, coupon number). No payment is made from it (issue 17's income contract
+    pays coupons); `amount_per_unit` is None for a floating coupon."""
+
+    __tablename__ = "coupon_records"
+    __table_args__ = (
+        UniqueConstraint("chain_id", "instrument_id", "number", name="uq_coupon_record"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    chain_id: Mapped[int] = mapped_column(BigInteger)
+    instrument_id: Mapped[int] = mapped_column(BigInteger)
+    number: Mapped[int] = mapped_column(Integer)
+    accrual_start: Mapped[str] = mapped_column(String(10))
+    payment_date: Mapped[str] = mapped_column(String(10))
+    record_date: Mapped[str] = mapped_column(String(10))
+    amount_per_unit: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    status: Mapped[str] = mapped_column(String(16))
+    recorded_at: Mapped[int] = mapped_column(BigInteger)
+    block_number: Mapped[int] = mapped_column(BigInteger)
+
+
+class IncomeDeclaration(Base):
+    """One income declaration of a money-market fund's share token (`IIncomeShareToken.
+    declareIncome(number, shares)`) as the NAV agent keeper handled it (keepers/lifecycle/
+    declaring.py): the statuses of `NavStrike`, keyed by the token's declaration number. The
+    number is the token's replay guard (a declaration whose number is not the next one reverts),
+    so a declaration is applied once on chain whatever the keeper sends; the row makes a restart
+    find what it sent. `start`/`end`: the accrual window (unix seconds); amounts as strings."""
+
+    __tablename__ = "income_declarations"
+    __table_args__ = (
+        UniqueConstraint("chain_id", "token", "number", name="uq_income_declaration"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    chain_id: Mapped[int] = mapped_column(BigInteger)
+    token: Mapped[str] = mapped_column(String(42))
+    instrument_id: Mapped[int] = mapped_column(BigInteger)
+    number: Mapped[int] = mapped_column(BigInteger)
+    start: Mapped[int] = mapped_column(BigInteger)
+    end: Mapped[int] = mapped_column(BigInteger)
+    supply: Mapped[str] = mapped_column(String(80))
+    shares: Mapped[str] = mapped_column(String(80))
+    status: Mapped[str] = mapped_column(String(16))
+    inputs: Mapped[dict] = mapped_column(JSON)
+    block_number: Mapped[int] = mapped_column(BigInteger)
+    nonce: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    raw_tx: Mapped[str | None] = mapped_column(String(4096), nullable=True)
+    tx_hash: Mapped[str | None] = mapped_column(String(66), nullable=True)
+    note: Mapped[str | None] = mapped_column(String(256), nullable=True)
+
+
 def database_url() -> str:
     url = os.environ.get(DB_URL_ENV)
     if url:
@@ -727,4 +828,193 @@ def predictions(engine: Engine, chain_id: int, portfolio: str) -> list[SignalPre
                 )
                 .order_by(SignalPrediction.id)
             )
+        )
+
+
+# ------------------------------------------------------------------ lifecycle: the NAV agent
+
+
+def nav_strike(engine: Engine, chain_id: int, vault: str, period: int) -> NavStrike | None:
+    with Session(engine) as session:
+        return session.scalars(
+            select(NavStrike).where(
+                NavStrike.chain_id == chain_id,
+                NavStrike.vault == vault,
+                NavStrike.period == period,
+            )
+        ).one_or_none()
+
+
+def record_nav_strike(engine: Engine, row: dict) -> bool:
+    """Stores a strike attempt for (chain, vault, period). A `held`, `failed`, `unsent` or
+    `reorged` row (nothing in flight) is replaced; a `pending`, `sent` or `confirmed` one never
+    is. Returns whether the row was written."""
+    with Session(engine) as session, session.begin():
+        existing = session.scalars(
+            select(NavStrike).where(
+                NavStrike.chain_id == row["chain_id"],
+                NavStrike.vault == row["vault"],
+                NavStrike.period == row["period"],
+            )
+        ).one_or_none()
+        if existing is None:
+            session.add(NavStrike(**row))
+            return True
+        if existing.status not in ("held", "failed", "unsent", "reorged"):
+            return False
+        for key, value in row.items():
+            setattr(existing, key, value)
+        return True
+
+
+def update_nav_strike(engine: Engine, chain_id: int, vault: str, period: int, **fields) -> None:
+    """Sets `fields` of the row of (chain, vault, period)."""
+    with Session(engine) as session, session.begin():
+        row = session.scalars(
+            select(NavStrike).where(
+                NavStrike.chain_id == chain_id,
+                NavStrike.vault == vault,
+                NavStrike.period == period,
+            )
+        ).one()
+        for key, value in fields.items():
+            setattr(row, key, value)
+
+
+def nav_strikes(
+    engine: Engine, chain_id: int, vault: str | None = None, status: str | None = None
+) -> list[NavStrike]:
+    with Session(engine) as session:
+        query = select(NavStrike).where(NavStrike.chain_id == chain_id)
+        if vault is not None:
+            query = query.where(NavStrike.vault == vault)
+        if status is not None:
+            query = query.where(NavStrike.status == status)
+        return list(session.scalars(query.order_by(NavStrike.vault, NavStrike.period)))
+
+
+def add_fund_flows(engine: Engine, rows: list[dict]) -> int:
+    """Stores FundVault events not seen before; returns how many were new."""
+    if not rows:
+        return 0
+    stmt = (
+        _insert(engine)(FundFlow)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["chain_id", "tx_hash", "log_index"])
+        .returning(FundFlow.id)
+    )
+    with engine.begin() as conn:
+        return len(conn.execute(stmt).all())
+
+
+def forget_fund_flows_after(engine: Engine, chain_id: int, vault: str, block: int) -> int:
+    """Deletes a vault's events of blocks above `block` (orphaned by a reorganisation)."""
+    with engine.begin() as conn:
+        return conn.execute(
+            delete(FundFlow).where(
+                FundFlow.chain_id == chain_id,
+                FundFlow.vault == vault,
+                FundFlow.block_number > block,
+            )
+        ).rowcount
+
+
+def fund_flows(engine: Engine, chain_id: int, vault: str) -> list[FundFlow]:
+    with Session(engine) as session:
+        return list(
+            session.scalars(
+                select(FundFlow)
+                .where(FundFlow.chain_id == chain_id, FundFlow.vault == vault)
+                .order_by(FundFlow.block_number, FundFlow.log_index)
+            )
+        )
+
+
+def record_coupons(engine: Engine, rows: list[dict]) -> int:
+    """Stores coupons not recorded yet; returns how many were new."""
+    if not rows:
+        return 0
+    stmt = (
+        _insert(engine)(CouponRecord)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["chain_id", "instrument_id", "number"])
+        .returning(CouponRecord.id)
+    )
+    with engine.begin() as conn:
+        return len(conn.execute(stmt).all())
+
+
+def coupon_records(
+    engine: Engine, chain_id: int, instrument_id: int | None = None
+) -> list[CouponRecord]:
+    with Session(engine) as session:
+        query = select(CouponRecord).where(CouponRecord.chain_id == chain_id)
+        if instrument_id is not None:
+            query = query.where(CouponRecord.instrument_id == instrument_id)
+        return list(
+            session.scalars(query.order_by(CouponRecord.instrument_id, CouponRecord.number))
+        )
+
+
+# ------------------------------------------------------------------ lifecycle: income declarations
+
+# Rows in these states have nothing in flight: a new attempt replaces them.
+REPLACEABLE = ("held", "failed", "unsent", "reorged")
+
+
+def _declaration(session: Session, chain_id: int, token: str, number: int):
+    return session.scalars(
+        select(IncomeDeclaration).where(
+            IncomeDeclaration.chain_id == chain_id,
+            IncomeDeclaration.token == token,
+            IncomeDeclaration.number == number,
+        )
+    ).one_or_none()
+
+
+def income_declaration(
+    engine: Engine, chain_id: int, token: str, number: int
+) -> IncomeDeclaration | None:
+    with Session(engine) as session:
+        return _declaration(session, chain_id, token, number)
+
+
+def record_income_declaration(engine: Engine, row: dict) -> bool:
+    """Stores declaration attempt (chain, token, number): a `held`, `failed`, `unsent` or
+    `reorged` row is replaced, a `pending`, `sent` or `confirmed` one never is. Returns whether
+    the row was written."""
+    with Session(engine) as session, session.begin():
+        existing = _declaration(session, row["chain_id"], row["token"], row["number"])
+        if existing is None:
+            session.add(IncomeDeclaration(**row))
+            return True
+        if existing.status not in REPLACEABLE:
+            return False
+        for key, value in row.items():
+            setattr(existing, key, value)
+        return True
+
+
+def update_income_declaration(
+    engine: Engine, chain_id: int, token: str, number: int, **fields
+) -> None:
+    with Session(engine) as session, session.begin():
+        row = _declaration(session, chain_id, token, number)
+        if row is None:
+            raise LookupError(f"no declaration {number} of {token} on chain {chain_id}")
+        for key, value in fields.items():
+            setattr(row, key, value)
+
+
+def income_declarations(
+    engine: Engine, chain_id: int, token: str | None = None, status: str | None = None
+) -> list[IncomeDeclaration]:
+    with Session(engine) as session:
+        query = select(IncomeDeclaration).where(IncomeDeclaration.chain_id == chain_id)
+        if token is not None:
+            query = query.where(IncomeDeclaration.token == token)
+        if status is not None:
+            query = query.where(IncomeDeclaration.status == status)
+        return list(
+            session.scalars(query.order_by(IncomeDeclaration.token, IncomeDeclaration.number))
         )

@@ -4,7 +4,11 @@ day counts and accrued interest computed with QuantLib and their on-chain encodi
 the off-chain twin of `contracts/lifecycle/DayCount.sol`), the instrument registry's and the
 settlement assets' vocabulary with the ISIN and CUSIP check digits (`instruments`, no chain access)
 and the domain's deploy steps (`deploy`: the registry, the settlement assets and the fee
-schedule; `fund_deploy`: a fund's ERC-7540 dealing vault).
+schedule; `fund_deploy`: a fund's ERC-7540 dealing vault). The NAV agent and the coupon scheduler: the short rate (`rates`:
+French's monthly RF from arch.data, spread daily), the NAV model (`nav`), the coupons of a bond's
+terms (`coupons`) — all pure —; the funds read from the registry (`funds`), one fund's strikes,
+recorded before they are sent (`striking`), the keeper's cycle (`keeper`), its silverback bot
+(`bot`), `quantera instrument|fund` (`cli`) and terms files (`terms_file`).
 
 Other domains, the CLI and the demo import the names below from `keepers.lifecycle` only (loaded
 on first use: QuantLib is imported then, not when the CLI starts)."""
@@ -15,6 +19,14 @@ from keepers.core.exports import lazy_exports
 
 if TYPE_CHECKING:
     from keepers.lifecycle.conventions import BusinessDayConvention, DayCountConvention
+    from keepers.lifecycle.coupons import (
+        Coupon,
+        accrued_per_unit,
+        all_coupons,
+        coming_coupons,
+        due_coupons,
+        next_coupon,
+    )
     from keepers.lifecycle.deploy import (
         approve_issuers,
         deploy_fee_schedule,
@@ -27,6 +39,7 @@ if TYPE_CHECKING:
         set_fee_schedule,
         settlement_asset_steps,
     )
+    from keepers.lifecycle.dividends import Dividend, compute_dividend, is_due, window_start
     from keepers.lifecycle.fund_deploy import (
         FUND_VAULT,
         deploy_fund_vault,
@@ -51,6 +64,8 @@ if TYPE_CHECKING:
         isin_check_digit,
         utc_midnight,
     )
+    from keepers.lifecycle.nav import Flow, Holdings, Nav, compute_nav, custodian_value
+    from keepers.lifecycle.rates import MonthlyRates, french_rf
     from keepers.lifecycle.schedule import (
         CouponPeriod,
         CouponSchedule,
@@ -72,6 +87,19 @@ if TYPE_CHECKING:
 
 _MODULES = {
     "conventions": ("BusinessDayConvention", "DayCountConvention"),
+    # The coupon scheduler (pure) and the NAV agent's model: the short rate, the NAV (pure).
+    "coupons": (
+        "Coupon",
+        "accrued_per_unit",
+        "all_coupons",
+        "coming_coupons",
+        "due_coupons",
+        "next_coupon",
+    ),
+    # The daily dividend in new shares (pure).
+    "dividends": ("Dividend", "compute_dividend", "is_due", "window_start"),
+    "nav": ("Flow", "Holdings", "Nav", "compute_nav", "custodian_value"),
+    "rates": ("MonthlyRates", "french_rf"),
     # Schedules, day counts, accrued interest and their on-chain encodings (QuantLib).
     "schedule": (
         "CouponPeriod",

@@ -173,6 +173,32 @@ class InstrumentTerms:
     coupon: CouponTerms = field(default_factory=CouponTerms)
     call: CallTerms = field(default_factory=CallTerms)
 
+    @classmethod
+    def from_chain(cls, value) -> InstrumentTerms:
+        """The terms as `termsOf(id)` returns them (a struct, read by position)."""
+        coupon, call = value[7], value[10]
+        return cls(
+            kind=InstrumentKind(int(value[0])),
+            isin=_text(value[1]),
+            cusip=_text(value[2]),
+            currency=_text(value[3]),
+            share_token=str(value[4]),
+            settlement_assets=[str(a) for a in value[5]],
+            face_value=int(value[6]),
+            coupon=CouponTerms(
+                fixed_rate_bps=int(coupon[0]),
+                floating_index=int(coupon[1]),
+                spread_bps=int(coupon[2]),
+                frequency=int(coupon[3]),
+                day_count=DayCountConvention(int(coupon[4])),
+                roll=BusinessDayConvention(int(coupon[5])),
+                record_date_offset_days=int(coupon[6]),
+            ),
+            issue_date=int(value[8]),
+            maturity_date=int(value[9]),
+            call=CallTerms(bool(call[0]), int(call[1]), int(call[2])),
+        )
+
     def as_tuple(self) -> tuple:
         return (
             int(self.kind),
@@ -187,6 +213,12 @@ class InstrumentTerms:
             self.maturity_date,
             self.call.as_tuple(),
         )
+
+
+def _text(value) -> str:
+    """A fixed-size ASCII field (bytes12, bytes9, bytes3) without its zero padding."""
+    raw = bytes.fromhex(value[2:]) if isinstance(value, str) else bytes(value)
+    return raw.rstrip(b"\0").decode("ascii")
 
 
 def utc_midnight(timestamp: int) -> int:

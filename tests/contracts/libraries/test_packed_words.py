@@ -1,8 +1,9 @@
 """FND-15: every packed storage word has one typed description (a value type and its accessors), and
 its round trips hold: every field written through its setter reads back through its getter, a
 setter changes its own field's bits and no other, and the multi-field setters the contracts use
-write what the single ones would. The accessors (WordHarness) are checked against the Python mirror
-of the documented layouts (tests/contracts/words.py)."""
+write what the single ones would. The accessors (WordHarness, and WordHarness2 for the risk
+engine's, the token's and the aggregator's words) are checked against the Python mirror of the
+documented layouts (tests/contracts/words.py)."""
 
 import ape
 import pytest
@@ -10,18 +11,27 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from words import (
+    ACCOUNT,
+    ASSET_PARAMS,
+    ASSET_PARAMS_BITS,
     BOUNDS,
+    CLASS_CAPS,
+    CORE,
     HOLDING,
     INVESTOR,
     MAX_ASSETS,
+    MODEL,
     PACKED_BPS,
     PROGRESS,
+    RISK_CLASSES,
     RULES,
+    SECOND_HARNESS_WORDS,
     TOTALS,
+    VENUE,
     WALLET,
-    WORD_MAX,
     WORDS,
     Word,
+    element,
 )
 
 WORD_IDS = [w.type_name for w in WORDS]
@@ -32,7 +42,13 @@ def words(project, deployer):
     return deployer.deploy(project.WordHarness)
 
 
-def accessors(harness, word: Word):
+@pytest.fixture(scope="session")
+def words2(project, deployer):
+    return deployer.deploy(project.WordHarness2)
+
+
+def accessors(words, words2, word: Word):
+    harness = words2 if word in SECOND_HARNESS_WORDS else words
     return (
         getattr(harness, f"{word.prefix}Get"),
         getattr(harness, f"{word.prefix}Set"),
@@ -42,14 +58,16 @@ def accessors(harness, word: Word):
 
 @st.composite
 def raw_words(draw, word: Word):
-    """Any 256 bits (all set, none, uniformly random bytes, or hypothesis' integers, which favour
-    small ones), except that a bounded field (an enum) holds one of its values: the bits a contract
-    could find in the slot."""
+    """Any bits of the word's width (all set, none, uniformly random bytes, or hypothesis'
+    integers, which favour small ones), except that a bounded field (an enum) holds one of its
+    values: the bits a contract could find in the slot."""
     raw = draw(
         st.one_of(
-            st.sampled_from([0, WORD_MAX]),
-            st.binary(min_size=32, max_size=32).map(lambda b: int.from_bytes(b, "big")),
-            st.integers(0, WORD_MAX),
+            st.sampled_from([0, word.max]),
+            st.binary(min_size=word.bits // 8, max_size=word.bits // 8).map(
+                lambda b: int.from_bytes(b, "big")
+            ),
+            st.integers(0, word.max),
         )
     )
     for f in word.fields:
@@ -74,9 +92,9 @@ def test_mirror__every_word__fields_fit_and_do_not_overlap():
 @settings(max_examples=40, deadline=None)
 @given(data=st.data())
 def test_setters__every_field_written_in_any_order__reads_back_and_other_bits_kept(
-    words, word, data
+    words, words2, word, data
 ):
-    get, _, set_many = accessors(words, word)
+    get, _, set_many = accessors(words, words2, word)
     start = data.draw(raw_words(word))
     values = data.draw(field_values(word))
     order = data.draw(st.permutations(range(len(word.fields))))
@@ -88,8 +106,8 @@ def test_setters__every_field_written_in_any_order__reads_back_and_other_bits_ke
 @pytest.mark.parametrize("word", WORDS, ids=WORD_IDS)
 @settings(max_examples=40, deadline=None)
 @given(data=st.data())
-def test_setter__one_field_at_any_value__changes_only_that_fields_bits(words, word, data):
-    get, set_one, _ = accessors(words, word)
+def test_setter__one_field_at_any_value__changes_only_that_fields_bits(words, words2, word, data):
+    get, set_one, _ = accessors(words, words2, word)
     start = data.draw(raw_words(word))
     index = data.draw(st.integers(0, len(word.fields) - 1))
     field = word.fields[index]
@@ -212,3 +230,76 @@ def test_packed_bps__more_values_than_a_word_holds__reverts_with_count_and_capac
         words.packedBpsPack([1] * (MAX_ASSETS + 1))
     with ape.reverts(words.TooManyValues, count=MAX_ASSETS + 1, capacity=MAX_ASSETS):
         words.packedBpsUnpack(0, MAX_ASSETS + 1)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    updated=st.integers(0, 2**64 - 1),
+    times=st.lists(st.integers(0, 2**40 - 1), min_size=3, max_size=3),
+    es=st.integers(0, 2**32 - 1),
+    scenarios=st.integers(0, 255),
+    caps=st.lists(st.integers(0, 2**16 - 1), min_size=RISK_CLASSES, max_size=RISK_CLASSES),
+    params=st.lists(
+        st.tuples(
+            st.integers(0, 2**16 - 1), st.integers(0, 255), st.booleans(), st.integers(0, 63)
+        ),
+        min_size=1,
+        max_size=MAX_ASSETS,
+    ),
+    index=st.integers(0, MAX_ASSETS - 1),
+)
+def test_risk_words__pack_unpack_and_packed_array_element__match_the_fields(
+    words2, updated, times, es, scenarios, caps, params, index
+):
+    model = dict(zip(("updateId", "asOf", "publishedAt", "syncedAt"), (updated, *times)))
+    assert words2.modelWordPack(updated, *times, es, scenarios) == MODEL.encode(
+        {**model, "esMultiplierPpm": es, "scenarioCount": scenarios}
+    )
+    packed_caps = words2.classCapsWordPack(caps)
+    assert packed_caps == CLASS_CAPS.encode({f"cap{c}": cap for c, cap in enumerate(caps)})
+    assert list(words2.classCapsWordUnpack(packed_caps)) == caps
+    elements = [
+        ASSET_PARAMS.encode(
+            {"maxWeightBps": w, "assetClass": c, "liquid": int(liquid), "decimals": d}
+        )
+        for w, c, liquid, d in params
+    ]
+    assert [words2.assetParamsPack(w, c, liquid, d) for w, c, liquid, d in params] == elements
+    # The elements laid out eight to a word, as Solidity packs `AssetParams[16]` in storage.
+    per_word = 256 // ASSET_PARAMS_BITS
+    packed = [0] * (MAX_ASSETS // per_word)
+    for i, e in enumerate(elements):
+        packed[i // per_word] |= e << (i % per_word * ASSET_PARAMS_BITS)
+    assert words2.assetParamsAt(packed, index) == element(
+        packed[index // per_word], index % per_word, ASSET_PARAMS_BITS
+    )
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    account=raw_words(ACCOUNT),
+    amount=st.integers(0, 2**128 - 1),
+    compliance=st.integers(0, 2**160 - 1),
+    paused=st.booleans(),
+    adapter=st.integers(0, 2**160 - 1),
+    pauses=st.integers(0, 255),
+    kind=st.integers(0, 3),
+)
+def test_token_and_venue_words__credit_debit_and_packing__match_the_fields(
+    words2, account, amount, compliance, paused, adapter, pauses, kind
+):
+    balance = ACCOUNT.field("balance").read(account)
+    credit = min(amount, 2**128 - 1 - balance)  # `credit`'s precondition: no carry
+    debit = min(amount, balance)  # `debit`'s: no borrow
+    assert words2.accountWordCredit(account, credit) == ACCOUNT.encode(
+        {"balance": balance + credit}, base=account
+    )
+    assert words2.accountWordDebit(account, debit) == ACCOUNT.encode(
+        {"balance": balance - debit}, base=account
+    )
+    assert words2.coreWordPack(f"0x{compliance:040x}", paused) == CORE.encode(
+        {"compliance": compliance, "paused": int(paused)}
+    )
+    venue = words2.venueWordPack(f"0x{adapter:040x}", pauses, kind)
+    assert venue == VENUE.encode({"adapter": adapter, "pauses": pauses, "kind": kind})
+    assert words2.venueWordPaused(venue) == (pauses != 0)  # either pause bit stops the venue

@@ -230,7 +230,7 @@ def test_engine_binding__one_token_fixed_at_construction__cannot_be_rebound_or_u
     stack, governor, outsider
 ):
     _, _, engine, token = stack
-    assert engine.boundToken() == token.address and engine.getTokenBound() == token.address
+    assert engine.getTokenBound() == token.address
     with ape.reverts(engine.TokenAlreadyBound, boundToken=token):
         engine.bindToken(token, sender=governor)
     with ape.reverts(engine.OnlyBoundToken, caller=outsider, boundToken=token):

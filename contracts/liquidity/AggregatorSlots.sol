@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity ^0.8.24;
+
+import {IOracleRouter} from "../../interfaces/IOracleRouter.sol";
+import {IVenueAdapter} from "../../interfaces/IVenueAdapter.sol";
+
+// The liquidity aggregator's packed storage words, each a user-defined value type with one library
+// of accessors (Uniswap v4's `Slot0` pattern): the offsets and masks below are the only description
+// of each layout, used by every reader and writer. Getters return the field; setters return the
+// word with that field replaced and every other bit kept. Fields are listed from the lowest bit.
+
+/// @notice A venue (`LiquidityAggregator._venueConfig[venue]`), read once per hop: adapter 0..159 |
+/// pauses 160..167 | kind 168..175 | unused 176..255. `pauses` holds two bits: VENUE_PAUSE (the
+/// venue's own) and GLOBAL_PAUSE (the global pause, written into every venue so a swap reads no
+/// separate flag); a hop needs both clear. `kind` is the adapter's `NativeKind` (swapped by
+/// built-in code, without a delegatecall).
+type VenueWord is uint256;
+
+/// @notice The aggregator's settings (`LiquidityAggregator._settings`), read by a swap only when the
+/// route asks for an oracle bound: oracle 0..159 | maxSlippageCapBps 160..175 |
+/// revealWindow 176..207 | paused 208..215 | unused 216..255.
+/// @dev The paused flag is a byte (0 or 1; read as set when the byte is not zero).
+type SettingsWord is uint256;
+
+using VenueWordLibrary for VenueWord global;
+using SettingsWordLibrary for SettingsWord global;
+
+library VenueWordLibrary {
+    uint256 internal constant ADAPTER_MASK = type(uint160).max;
+    uint256 internal constant PAUSES_OFFSET = 160;
+    uint256 internal constant KIND_OFFSET = 168;
+    uint256 internal constant BYTE_MASK = type(uint8).max;
+    /// @notice The bits of `pauses`.
+    uint8 internal constant VENUE_PAUSE = 1;
+    uint8 internal constant GLOBAL_PAUSE = 2;
+
+    function adapter(VenueWord v) internal pure returns (address) {
+        return address(uint160(VenueWord.unwrap(v)));
+    }
+
+    function pauses(VenueWord v) internal pure returns (uint8) {
+        return uint8(VenueWord.unwrap(v) >> PAUSES_OFFSET);
+    }
+
+    /// @notice Either pause is set: no hop may use the venue.
+    function paused(VenueWord v) internal pure returns (bool) {
+        return pauses(v) != 0;
+    }
+
+    /// @dev Reverts (Panic 0x21) on a byte that is no `NativeKind`: no writer stores one.
+    function kind(VenueWord v) internal pure returns (IVenueAdapter.NativeKind) {
+        return IVenueAdapter.NativeKind(uint8(VenueWord.unwrap(v) >> KIND_OFFSET));
+    }
+
+    function setAdapter(VenueWord v, address value) internal pure returns (VenueWord) {
+        return VenueWord.wrap((VenueWord.unwrap(v) & ~ADAPTER_MASK) | uint256(uint160(value)));
+    }
+
+    function setPauses(VenueWord v, uint8 value) internal pure returns (VenueWord) {
+        return _set(v, PAUSES_OFFSET, value);
+    }
+
+    function setKind(VenueWord v, IVenueAdapter.NativeKind value) internal pure returns (VenueWord) {
+        return _set(v, KIND_OFFSET, uint8(value));
+    }
+
+    /// @notice The word of these fields (the unused bits zero).
+    function pack(address adapter_, uint8 pauses_, IVenueAdapter.NativeKind kind_) internal pure returns (VenueWord) {
+        return VenueWord.wrap(
+            uint256(uint160(adapter_)) | uint256(pauses_) << PAUSES_OFFSET | uint256(uint8(kind_)) << KIND_OFFSET
+        );
+    }
+
+    /// @dev `value` is a byte.
+    function _set(VenueWord v, uint256 offset, uint256 value) private pure returns (VenueWord) {
+        return VenueWord.wrap((VenueWord.unwrap(v) & ~(BYTE_MASK << offset)) | value << offset);
+    }
+}
+
+library SettingsWordLibrary {
+    uint256 internal constant ORACLE_MASK = type(uint160).max;
+    uint256 internal constant MAX_SLIPPAGE_CAP_BPS_OFFSET = 160;
+    uint256 internal constant MAX_SLIPPAGE_CAP_BPS_MASK = type(uint16).max;
+    uint256 internal constant REVEAL_WINDOW_OFFSET = 176;
+    uint256 internal constant REVEAL_WINDOW_MASK = type(uint32).max;
+    uint256 internal constant PAUSED_OFFSET = 208;
+    uint256 internal constant PAUSED_MASK = type(uint8).max;
+
+    function oracle(SettingsWord s) internal pure returns (IOracleRouter) {
+        return IOracleRouter(address(uint160(SettingsWord.unwrap(s))));
+    }
+
+    function maxSlippageCapBps(SettingsWord s) internal pure returns (uint16) {
+        return uint16(SettingsWord.unwrap(s) >> MAX_SLIPPAGE_CAP_BPS_OFFSET);
+    }
+
+    /// @notice Blocks after a commitment in which it may be revealed.
+    function revealWindow(SettingsWord s) internal pure returns (uint32) {
+        return uint32(SettingsWord.unwrap(s) >> REVEAL_WINDOW_OFFSET);
+    }
+
+    function paused(SettingsWord s) internal pure returns (bool) {
+        return uint8(SettingsWord.unwrap(s) >> PAUSED_OFFSET) != 0;
+    }
+
+    function setOracle(SettingsWord s, IOracleRouter value) internal pure returns (SettingsWord) {
+        return SettingsWord.wrap((SettingsWord.unwrap(s) & ~ORACLE_MASK) | uint256(uint160(address(value))));
+    }
+
+    function setMaxSlippageCapBps(SettingsWord s, uint16 value) internal pure returns (SettingsWord) {
+        return _set(s, MAX_SLIPPAGE_CAP_BPS_OFFSET, MAX_SLIPPAGE_CAP_BPS_MASK, value);
+    }
+
+    function setRevealWindow(SettingsWord s, uint32 value) internal pure returns (SettingsWord) {
+        return _set(s, REVEAL_WINDOW_OFFSET, REVEAL_WINDOW_MASK, value);
+    }
+
+    function setPaused(SettingsWord s, bool value) internal pure returns (SettingsWord) {
+        return _set(s, PAUSED_OFFSET, PAUSED_MASK, value ? 1 : 0);
+    }
+
+    /// @dev `value` fits `mask`.
+    function _set(SettingsWord s, uint256 offset, uint256 mask, uint256 value) private pure returns (SettingsWord) {
+        return SettingsWord.wrap((SettingsWord.unwrap(s) & ~(mask << offset)) | value << offset);
+    }
+}

@@ -1,0 +1,712 @@
+"""`quantera instrument ...` and `quantera fund ...`: instruments in the registry (register from a
+terms file, show, coupon schedule, activate, suspend) and a fund's dealing (ERC-7540 requests and
+claims, the NAV agent's strike, an investor's position, the fund's period and queue).
+
+Every command takes `--json`; bad input fails with one line and exit 1 before anything is sent
+(identifiers are checked here first), and a revert is reported as one line naming the error and its
+arguments. Only click and rich load with the CLI: ape, QuantLib and arch load when a command runs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.table import Table
+
+from keepers.core.errors import QuanteraError
+
+network_option = click.option(
+    "--network",
+    "network_choice",
+    required=True,
+    help="Ape network choice, e.g. ethereum:local:http://127.0.0.1:8545.",
+)
+account_option = click.option(
+    "--account", "account_alias", required=True, help="Ape account alias, or TEST::<n> locally."
+)
+fund_option = click.option(
+    "--fund",
+    "fund_ref",
+    default=None,
+    help="Instrument id, ISIN or vault address (default: the deployment's only fund).",
+)
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+
+
+def _emit(data: Any, as_json: bool, table: Table | None = None, lines: list[str] = ()) -> None:
+    if as_json:
+        click.echo(json.dumps(data, indent=2, sort_keys=True))
+        return
+    if table is not None:
+        from rich.console import Console
+
+        Console().print(table)
+    for line in lines:
+        click.echo(line)
+
+
+def _table(title: str, rows: dict[str, Any]) -> Table:
+    table = Table(title=title)
+    table.add_column("field")
+    table.add_column("value", overflow="fold")
+    for key, value in rows.items():
+        table.add_row(key, json.dumps(value) if isinstance(value, (list, dict)) else str(value))
+    return table
+
+
+def _revert(err: Exception) -> str:
+    """A revert as one line: the custom error with its arguments, or the node's first line."""
+    from ape.exceptions import CustomError
+
+    if isinstance(err, CustomError):
+        return repr(err)
+    return (str(err).splitlines() or [type(err).__name__])[0]
+
+
+def _send(what: str, call, *args, account) -> Any:
+    """Sends `call(*args)` from `account`; a revert becomes a one-line QuanteraError."""
+    from ape.exceptions import ContractLogicError
+
+    try:
+        return call(*args, sender=account)
+    except ContractLogicError as err:
+        raise QuanteraError(f"{what} reverted: {_revert(err)}") from None
+
+
+def parse_units(value: str, decimals: int, what: str) -> int:
+    """A positive decimal amount in whole units as base units; more decimals than the token has
+    is an error, never silently cut."""
+    try:
+        amount = Decimal(value)
+    except InvalidOperation:
+        raise QuanteraError(f"{what} {value!r} is not a number") from None
+    if not amount.is_finite() or amount <= 0:
+        raise QuanteraError(f"{what} must be a positive amount, not {value}")
+    units = amount * (Decimal(10) ** decimals)
+    if units != units.to_integral_value():
+        raise QuanteraError(f"{what} {value} has more than {decimals} decimals")
+    return int(units)
+
+
+def _date(timestamp: int) -> str | None:
+    return dt.datetime.fromtimestamp(timestamp, dt.UTC).date().isoformat() if timestamp else None
+
+
+def _amount(units: int, decimals: int) -> str:
+    return str(Decimal(units) / (Decimal(10) ** decimals))
+
+
+# ============================================================================ instrument
+
+
+@click.group()
+def instrument() -> None:
+    """Instruments in the InstrumentRegistry: register, show, schedule, activate, suspend."""
+
+
+def _resolver(record):
+    """Record name or address -> address (a one-line error for an unknown name)."""
+
+    def resolve(value: str) -> str:
+        if value.startswith("0x") and len(value) == 42:
+            return value
+        if value in record.contracts:
+            return record.contracts[value]
+        raise QuanteraError(f"{value!r} is neither an address nor a contract of the record")
+
+    return resolve
+
+
+def _instrument_id(registry, reference: str) -> int:
+    text = reference.strip()
+    if text.isdigit():
+        instrument_id = int(text)
+    else:
+        instrument_id = int(registry.idOfIsin(text.upper().encode("ascii").ljust(12, b"\0")))
+        if instrument_id == 0:
+            raise QuanteraError(f"no instrument with ISIN {text}")
+    if not 1 <= instrument_id <= int(registry.instrumentCount()):
+        raise QuanteraError(f"no instrument {instrument_id}")
+    return instrument_id
+
+
+def terms_json(terms) -> dict:
+    from keepers.lifecycle.instruments import FLOATING_INDEXES
+
+    coupon, call = terms.coupon, terms.call
+    index_names = {v: k for k, v in FLOATING_INDEXES.items()}
+    return {
+        "kind": terms.kind.name.lower(),
+        "isin": terms.isin,
+        "cusip": terms.cusip or None,
+        "currency": terms.currency,
+        "share_token": terms.share_token,
+        "settlement_assets": list(terms.settlement_assets),
+        "face_value": _amount(terms.face_value, 18),
+        "issue_date": _date(terms.issue_date),
+        "maturity_date": _date(terms.maturity_date),
+        "coupon": {
+            "fixed_rate_bps": coupon.fixed_rate_bps,
+            "floating_index": index_names.get(coupon.floating_index, coupon.floating_index)
+            if coupon.floating_index
+            else None,
+            "spread_bps": coupon.spread_bps,
+            "frequency": coupon.frequency,
+            "day_count": coupon.day_count.name.lower(),
+            "roll": coupon.roll.name.lower(),
+            "record_date_offset_days": coupon.record_date_offset_days,
+        },
+        "call": {
+            "callable": call.callable,
+            "first_call_date": _date(call.first_call_date),
+            "call_price_bps": call.call_price_bps,
+        },
+    }
+
+
+@instrument.command("register")
+@click.option(
+    "--terms",
+    "terms_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="YAML or JSON terms (see keepers/lifecycle/terms_file.py).",
+)
+@network_option
+@account_option
+@json_option
+def instrument_register(
+    terms_file: Path, network_choice: str, account_alias: str, as_json: bool
+) -> None:
+    """Register an instrument as its issuer (the account): terms checked here first."""
+    from keepers.core.chain import connected, load_account, unlock_account
+    from keepers.lifecycle.funds import registry_of
+    from keepers.lifecycle.terms_file import load_terms
+
+    if not terms_file.is_file():
+        raise QuanteraError(f"{terms_file}: no such file")
+    # The identifiers and the form of every term are checked before connecting.
+    load_terms(terms_file, lambda value: "0x" + "00" * 20)
+    with connected(network_choice) as record:
+        terms = load_terms(terms_file, _resolver(record))
+        account = load_account(account_alias)
+        unlock_account(account)
+        registry = registry_of(record)
+        receipt = _send("register", registry.register, terms.as_tuple(), account=account)
+        [event] = receipt.decode_logs(registry.InstrumentRegistered)
+        data = {"id": int(event.id), "tx": str(receipt.txn_hash), **terms_json(terms)}
+        _emit(data, as_json, lines=[f"registered instrument {data['id']} ({terms.isin})"])
+
+
+@instrument.command("show")
+@click.argument("reference")
+@network_option
+@json_option
+def instrument_show(reference: str, network_choice: str, as_json: bool) -> None:
+    """Terms, status and latest NAV (with its block) of an instrument (id or ISIN)."""
+    from keepers.core.chain import connected
+    from keepers.lifecycle.funds import fund_of, registry_of
+    from keepers.lifecycle.instruments import InstrumentStatus, InstrumentTerms
+
+    with connected(network_choice) as record:
+        registry = registry_of(record)
+        instrument_id = _instrument_id(registry, reference)
+        terms = InstrumentTerms.from_chain(registry.termsOf(instrument_id))
+        state = registry.stateOf(instrument_id)
+        nav18, nav_block, nav_time = registry.latestNav(instrument_id)
+        fund = fund_of(registry, instrument_id)
+        data = {
+            "id": instrument_id,
+            **terms_json(terms),
+            "status": InstrumentStatus(int(state[1])).name.lower(),
+            "issuer": str(state[0]),
+            "guardian_hold": bool(state[2]),
+            "fund": str(state[3]),
+            "fund_is_vault": fund is not None,
+            "max_nav_move_bps": int(state[5]),
+            "max_nav_age": int(state[6]),
+            "nav18": str(int(nav18)),
+            "nav": _amount(int(nav18), 18),
+            "nav_block": int(nav_block),
+            "nav_time": int(nav_time),
+        }
+        _emit(data, as_json, _table(f"instrument {instrument_id}", data))
+
+
+@instrument.command("schedule")
+@click.argument("reference")
+@network_option
+@click.option("--as-of", help="Date of the accrued interest (YYYY-MM-DD; default: the chain's).")
+@json_option
+def instrument_schedule(
+    reference: str, network_choice: str, as_of: str | None, as_json: bool
+) -> None:
+    """Coupon dates, record dates and amounts per unit, and the interest accrued (QuantLib)."""
+    from ape import chain
+
+    from keepers.core.chain import connected
+    from keepers.lifecycle.coupons import accrued_per_unit, all_coupons, is_bond, next_coupon
+    from keepers.lifecycle.funds import registry_of
+    from keepers.lifecycle.instruments import InstrumentTerms
+
+    day = None
+    if as_of is not None:
+        try:
+            day = dt.date.fromisoformat(as_of)
+        except ValueError:
+            raise QuanteraError(f"--as-of {as_of!r} is not a date (YYYY-MM-DD)") from None
+    with connected(network_choice) as record:
+        registry = registry_of(record)
+        instrument_id = _instrument_id(registry, reference)
+        terms = InstrumentTerms.from_chain(registry.termsOf(instrument_id))
+        day = day or dt.datetime.fromtimestamp(chain.blocks.head.timestamp, dt.UTC).date()
+    if not is_bond(terms):
+        raise QuanteraError(
+            f"instrument {instrument_id} ({terms.kind.name.lower()}) pays no coupon"
+        )
+    listed = [c.as_json() for c in all_coupons(terms)]
+    accrued = accrued_per_unit(terms, day)
+    coming = next_coupon(terms, day)
+    data = {
+        "next_record_date": None if coming is None else coming.record_date.isoformat(),
+        "next_payment_date": None if coming is None else coming.payment_date.isoformat(),
+        "id": instrument_id,
+        "as_of": day.isoformat(),
+        "coupons": listed,
+        "accrued_per_unit": None if accrued is None else str(accrued),
+        "accrued": None if accrued is None else _amount(accrued, 18),
+        "units": f"{terms.currency} per whole share (18 decimals in *_per_unit)",
+    }
+    table = Table(title=f"instrument {instrument_id} coupons ({terms.currency} per share)")
+    for column in ("n", "accrual start", "payment", "record", "amount"):
+        table.add_column(column)
+    for c in listed:
+        amount = (
+            "floating" if c["amount_per_unit"] is None else _amount(int(c["amount_per_unit"]), 18)
+        )
+        table.add_row(
+            str(c["number"]), c["accrual_start"], c["payment_date"], c["record_date"], amount
+        )
+    _emit(data, as_json, table, [f"accrued on {day}: {data['accrued'] or 'floating'}"])
+
+
+def _status_move(verb: str, reference: str, network_choice: str, account_alias: str, as_json):
+    from keepers.core.chain import connected, load_account, unlock_account
+    from keepers.lifecycle.funds import registry_of
+    from keepers.lifecycle.instruments import InstrumentStatus
+
+    with connected(network_choice) as record:
+        registry = registry_of(record)
+        instrument_id = _instrument_id(registry, reference)
+        account = load_account(account_alias)
+        unlock_account(account)
+        receipt = _send(verb, getattr(registry, verb), instrument_id, account=account)
+        [event] = receipt.decode_logs(registry.StatusChanged)
+        data = {
+            "id": instrument_id,
+            "previous": InstrumentStatus(int(event.previous)).name.lower(),
+            "status": InstrumentStatus(int(event.next)).name.lower(),
+            "tx": str(receipt.txn_hash),
+        }
+        _emit(
+            data,
+            as_json,
+            lines=[f"instrument {instrument_id}: {data['previous']} -> {data['status']}"],
+        )
+
+
+@instrument.command("activate")
+@click.argument("reference")
+@network_option
+@account_option
+@json_option
+def instrument_activate(reference, network_choice, account_alias, as_json) -> None:
+    """Registered or suspended -> active (the issuer, or an operator with ACTIVATE)."""
+    _status_move("activate", reference, network_choice, account_alias, as_json)
+
+
+@instrument.command("suspend")
+@click.argument("reference")
+@network_option
+@account_option
+@json_option
+def instrument_suspend(reference, network_choice, account_alias, as_json) -> None:
+    """Active -> suspended (the issuer, or an operator with SUSPEND)."""
+    _status_move("suspend", reference, network_choice, account_alias, as_json)
+
+
+# ============================================================================ fund
+
+
+@click.group()
+def fund() -> None:
+    """A fund's dealing: requests, claims, the NAV strike, positions, status."""
+
+
+class _Session:
+    """A connected command's fund and, for state-changing ones, its account."""
+
+    def __init__(self, record, fund_ref: str | None, account_alias: str | None = None):
+        from keepers.core.chain import load_account, unlock_account
+        from keepers.lifecycle.funds import registry_of, resolve_fund
+
+        self.record = record
+        self.registry = registry_of(record)
+        self.fund = resolve_fund(self.registry, fund_ref)
+        self.vault = self.fund.vault
+        self.account = None
+        if account_alias is not None:
+            self.account = load_account(account_alias)
+            unlock_account(self.account)
+
+    @property
+    def asset_decimals(self) -> int:
+        return int(self.fund.asset.decimals())
+
+    @property
+    def share_decimals(self) -> int:
+        return int(self.fund.share.decimals())
+
+
+def _request_result(session: _Session, what: str, receipt, amount: int, decimals: int) -> dict:
+    return {
+        "request": what,
+        "vault": session.vault.address,
+        "controller": session.account.address,
+        "amount": str(amount),
+        "amount_units": _amount(amount, decimals),
+        "period": int(session.vault.dealing()[0]),
+        "tx": str(receipt.txn_hash),
+    }
+
+
+@fund.command("subscribe")
+@click.option("--amount", required=True, help="Settlement asset, in whole units (e.g. 250000.5).")
+@fund_option
+@network_option
+@account_option
+@json_option
+def fund_subscribe(amount, fund_ref, network_choice, account_alias, as_json) -> None:
+    """Request a subscription (ERC-7540 requestDeposit; the account is owner and controller)."""
+    from keepers.core.chain import connected
+
+    with connected(network_choice) as record:
+        s = _Session(record, fund_ref, account_alias)
+        assets = parse_units(amount, s.asset_decimals, "--amount")
+        _send("approve", s.fund.asset.approve, s.vault.address, assets, account=s.account)
+        receipt = _send(
+            "requestDeposit",
+            s.vault.requestDeposit,
+            assets,
+            s.account,
+            s.account,
+            account=s.account,
+        )
+        data = _request_result(s, "deposit", receipt, assets, s.asset_decimals)
+        _emit(
+            data, as_json, lines=[f"subscription of {amount} requested for period {data['period']}"]
+        )
+
+
+@fund.command("redeem")
+@click.option("--shares", required=True, help="Shares to redeem, in whole shares.")
+@fund_option
+@network_option
+@account_option
+@json_option
+def fund_redeem(shares, fund_ref, network_choice, account_alias, as_json) -> None:
+    """Request a redemption (ERC-7540 requestRedeem; the shares go to the vault's escrow)."""
+    from keepers.core.chain import connected
+
+    with connected(network_choice) as record:
+        s = _Session(record, fund_ref, account_alias)
+        units = parse_units(shares, s.share_decimals, "--shares")
+        held = int(s.fund.share.balanceOf(s.account))
+        if units > held:
+            raise QuanteraError(
+                f"--shares {shares} is more than the {_amount(held, s.share_decimals)} held"
+            )
+        _send("approve", s.fund.share.approve, s.vault.address, units, account=s.account)
+        receipt = _send(
+            "requestRedeem", s.vault.requestRedeem, units, s.account, s.account, account=s.account
+        )
+        data = _request_result(s, "redeem", receipt, units, s.share_decimals)
+        _emit(
+            data,
+            as_json,
+            lines=[f"redemption of {shares} shares requested for period {data['period']}"],
+        )
+
+
+@fund.command("cancel")
+@click.option(
+    "--request",
+    "which",
+    type=click.Choice(["deposit", "redeem", "both"]),
+    default="both",
+    show_default=True,
+    help="Which pending request to cancel (both: whichever is pending).",
+)
+@fund_option
+@network_option
+@account_option
+@json_option
+def fund_cancel(which, fund_ref, network_choice, account_alias, as_json) -> None:
+    """Cancel pending requests before their cut-off; assets and shares return to the account."""
+    from keepers.core.chain import connected
+
+    with connected(network_choice) as record:
+        s = _Session(record, fund_ref, account_alias)
+        pending = {
+            "deposit": int(s.vault.pendingDepositRequest(0, s.account)),
+            "redeem": int(s.vault.pendingRedeemRequest(0, s.account)),
+        }
+        chosen = [k for k in ("deposit", "redeem") if which in (k, "both")]
+        todo = [k for k in chosen if pending[k]]
+        if not todo:
+            raise QuanteraError(f"nothing pending to cancel ({', '.join(chosen)})")
+        data = {"vault": s.vault.address, "controller": s.account.address, "cancelled": {}}
+        for kind in todo:
+            call = (
+                s.vault.cancelDepositRequest if kind == "deposit" else s.vault.cancelRedeemRequest
+            )
+            receipt = _send(f"cancel {kind}", call, s.account, s.account, account=s.account)
+            data["cancelled"][kind] = {"amount": str(pending[kind]), "tx": str(receipt.txn_hash)}
+        _emit(data, as_json, lines=[f"cancelled: {', '.join(todo)}"])
+
+
+@fund.command("claim")
+@fund_option
+@network_option
+@account_option
+@json_option
+def fund_claim(fund_ref, network_choice, account_alias, as_json) -> None:
+    """Claim everything claimable: struck subscriptions as shares, redemptions as assets."""
+    from keepers.core.chain import connected
+
+    with connected(network_choice) as record:
+        s = _Session(record, fund_ref, account_alias)
+        vault, account = s.vault, s.account
+        deposit_assets, redeem_shares = (
+            int(vault.maxDeposit(account)),
+            int(vault.maxRedeem(account)),
+        )
+        if not deposit_assets and not redeem_shares:
+            raise QuanteraError(f"nothing claimable for {account.address}")
+        data = {"vault": vault.address, "controller": account.address, "claimed": {}}
+        if deposit_assets:
+            receipt = _send(
+                "deposit", vault.deposit, deposit_assets, account, account, account=account
+            )
+            [event] = receipt.decode_logs(vault.Deposit)
+            data["claimed"]["shares"] = {
+                "amount": str(int(event.shares)),
+                "tx": str(receipt.txn_hash),
+            }
+        if redeem_shares:
+            receipt = _send(
+                "redeem", vault.redeem, redeem_shares, account, account, account=account
+            )
+            [event] = receipt.decode_logs(vault.Withdraw)
+            data["claimed"]["assets"] = {
+                "amount": str(int(event.assets)),
+                "tx": str(receipt.txn_hash),
+            }
+        _emit(
+            data, as_json, lines=[f"claimed {k}: {v['amount']}" for k, v in data["claimed"].items()]
+        )
+
+
+@fund.command("strike")
+@fund_option
+@network_option
+@click.option("--account", "account_alias", help="The NAV agent (NAV_AGENT and PRICE_REPORTER).")
+@click.option("--dry-run", is_flag=True, help="Compute the NAV and show it; send nothing.")
+@click.option(
+    "--db-url", default=None, help="Keeper store URL (default: $QUANTERA_DB_URL or SQLite)."
+)
+@json_option
+def fund_strike(fund_ref, network_choice, account_alias, dry_run, db_url, as_json) -> None:
+    """Strike the open period as the NAV agent keeper does: compute the NAV, report it, strike —
+    recorded in the keeper store under the keeper's lock, so it never strikes a period twice."""
+    from ape import chain
+
+    from keepers.core import store
+    from keepers.core.chain import connected
+    from keepers.lifecycle.keeper import LifecycleKeeper
+    from keepers.lifecycle.rates import french_rf
+    from keepers.lifecycle.striking import Head
+
+    if not dry_run and account_alias is None:
+        raise QuanteraError("--account is required to strike (or give --dry-run)")
+    with connected(network_choice) as record:
+        s = _Session(record, fund_ref, None if dry_run else account_alias)
+        db = store.open_store(db_url)
+        keeper = LifecycleKeeper(db, record, s.registry, french_rf(), s.account)
+        block = chain.blocks.head
+        head = Head(int(block.number), int(block.timestamp))
+        period, cutoff = keeper.striker(s.fund).open_period()
+        if dry_run:
+            keeper.scan_flows(s.fund, head.number)
+            nav18, answer, inputs, reason = keeper.striker(s.fund).compute(head)
+            data = {
+                "period": period,
+                "cutoff": cutoff,
+                "nav18": str(nav18),
+                "nav": _amount(nav18, 18),
+                "answer": str(answer),
+                "hold": reason,
+                "inputs": inputs,
+                "sent": False,
+            }
+            _emit(data, as_json, _table(f"NAV of {s.vault.address} (dry run)", data))
+            return
+        result = keeper.cycle(head, only=s.vault.address)
+        if result.get("skipped"):
+            raise QuanteraError("the lifecycle keeper is running a cycle: try again")
+        outcome = result["outcomes"][s.vault.address]
+        if outcome["action"] != "struck":
+            raise QuanteraError(
+                f"period {outcome.get('period', period)} not struck: {outcome['reason']}"
+            )
+        row = store.nav_strike(db, chain.chain_id, s.vault.address, outcome["period"])
+        data = {
+            "period": row.period,
+            "status": row.status,
+            "nav18": row.nav18,
+            "nav": _amount(int(row.nav18), 18),
+            "tx": row.tx_hash,
+            "block": row.strike_block,
+            "inputs": row.inputs,
+        }
+        _emit(data, as_json, _table(f"strike of period {row.period}", data))
+
+
+def _investor(address: str) -> str:
+    if not (address.startswith("0x") and len(address) == 42):
+        raise QuanteraError(f"{address!r} is not an address")
+    try:
+        int(address[2:], 16)
+    except ValueError:
+        raise QuanteraError(f"{address!r} is not an address") from None
+    return address
+
+
+@fund.command("position")
+@click.argument("address")
+@fund_option
+@network_option
+@json_option
+def fund_position(address, fund_ref, network_choice, as_json) -> None:
+    """An investor's pending and claimable requests and its shares."""
+    from ape import chain
+
+    from keepers.core.chain import connected
+    from keepers.lifecycle.funds import position
+
+    _investor(address)
+    with connected(network_choice) as record:
+        s = _Session(record, fund_ref)
+        data = position(s.fund, address, record.block or 0, chain.blocks.head.number)
+        data.pop("history")
+        _emit(data, as_json, _table(f"position of {address}", data))
+
+
+@fund.command("history")
+@click.argument("address")
+@fund_option
+@network_option
+@json_option
+def fund_history(address, fund_ref, network_choice, as_json) -> None:
+    """An investor's requests, cancellations and claims, from the vault's events."""
+    from ape import chain
+
+    from keepers.core.chain import connected
+    from keepers.lifecycle.funds import position
+
+    _investor(address)
+    with connected(network_choice) as record:
+        s = _Session(record, fund_ref)
+        history = position(s.fund, address, record.block or 0, chain.blocks.head.number)["history"]
+        data = {"account": address, "vault": s.vault.address, "history": history}
+        lines = [f"{h['block']} {h['event']} {h['tx']}" for h in history] or ["no events"]
+        _emit(data, as_json, lines=lines)
+
+
+@fund.command("declare")
+@fund_option
+@network_option
+@click.option("--account", "account_alias", help="A MINT agent of the share token (the NAV agent).")
+@click.option("--dry-run", is_flag=True, help="Compute the dividend and show it; send nothing.")
+@click.option(
+    "--db-url", default=None, help="Keeper store URL (default: $QUANTERA_DB_URL or SQLite)."
+)
+@json_option
+def fund_declare(fund_ref, network_choice, account_alias, dry_run, db_url, as_json) -> None:
+    """Declare the daily dividend as the NAV agent keeper does (new shares at the short rate,
+    numbered declarations recorded in the keeper store: never applied twice)."""
+    from ape import chain
+
+    from keepers.core import store
+    from keepers.core.chain import connected
+    from keepers.lifecycle.keeper import KEEPER_NAME, LifecycleKeeper
+    from keepers.lifecycle.rates import french_rf
+    from keepers.lifecycle.striking import Head
+
+    if not dry_run and account_alias is None:
+        raise QuanteraError("--account is required to declare (or give --dry-run)")
+    with connected(network_choice) as record:
+        s = _Session(record, fund_ref, None if dry_run else account_alias)
+        db = store.open_store(db_url)
+        keeper = LifecycleKeeper(db, record, s.registry, french_rf(), s.account)
+        declarer = keeper.declarer(s.fund)
+        if declarer is None:
+            raise QuanteraError(f"the share token {s.fund.share.address} pays no income")
+        block = chain.blocks.head
+        head = Head(int(block.number), int(block.timestamp))
+        if dry_run:
+            dividend = declarer.compute(head)
+            if dividend is None:
+                raise QuanteraError("no declaration is due yet (one a UTC day)")
+            data = {**dividend.as_record(), "sent": False}
+            _emit(data, as_json, _table("dividend (dry run)", data))
+            return
+        with store.keeper_lock(db, KEEPER_NAME) as mine:
+            if not mine:
+                raise QuanteraError("the lifecycle keeper is running a cycle: try again")
+            outcome = declarer.step(head)
+        if outcome["action"] != "declared":
+            raise QuanteraError(f"nothing declared: {outcome['reason']}")
+        row = store.income_declaration(
+            db, chain.chain_id, declarer.token.address, outcome["number"]
+        )
+        data = {
+            "number": row.number,
+            "shares": row.shares,
+            "supply": row.supply,
+            "start": row.start,
+            "end": row.end,
+            "status": row.status,
+            "tx": row.tx_hash,
+        }
+        _emit(data, as_json, _table(f"declaration {row.number}", data))
+
+
+@fund.command("status")
+@fund_option
+@network_option
+@json_option
+def fund_status_command(fund_ref, network_choice, as_json) -> None:
+    """The open period, its cut-off, the queue, the gate, the reserve and the free cash."""
+    from keepers.core.chain import connected
+    from keepers.lifecycle.funds import fund_status
+
+    with connected(network_choice) as record:
+        s = _Session(record, fund_ref)
+        data = fund_status(s.fund)
+        _emit(data, as_json, _table(f"fund {s.vault.address}", data))

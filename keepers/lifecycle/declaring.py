@@ -1,0 +1,251 @@
+"""The NAV agent's daily dividend for one fund whose share token pays income in new shares
+(`IIncomeShareToken`, issue 17 item 5): once a UTC day, compute the dividend
+(keepers/lifecycle/dividends.py) and declare it with `declareIncome(number, shares)` — recorded
+before anything is sent, confirmed after, never applied twice.
+
+Never twice. The token numbers its declarations 1, 2, ... and refuses any `number` but the next
+(`UnexpectedDeclaration`): a declaration the keeper sends twice (a restart, a re-broadcast, a
+second worker) lands at most once, whatever the store says. The store (`income_declarations`,
+one row per (chain, token, number)) is how a restart finds what it sent: `pending` is written
+before signing, `sent` (hash, nonce, raw bytes) before broadcasting, `confirmed` once the token's
+declaration count reaches the number. The reconciliation of a `sent` row is the strike's
+(keepers/lifecycle/striking.py): mined and reverted -> `failed`; unknown to the node -> the same
+raw bytes again, unless its nonce went to another transaction.
+
+The window of declaration n starts where n - 1's ended (its row's `end`; the token's
+`lastDeclaredAt` when the store has no row for it), so income accrues without gap or overlap.
+
+Until the income token merges, its ABI is the fragment below (the signature of the income
+branch's interfaces/IIncomeShareToken.sol, not on main yet); a share token without
+`incomeIndex()` (a plain SecurityToken) pays no income and the keeper declares nothing for it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ape import chain
+from ape.exceptions import ApeException, ContractLogicError
+from ape.logging import logger
+from eth_utils import function_signature_to_4byte_selector, to_hex
+
+from keepers.core import store
+from keepers.core.faults import crash_point
+from keepers.core.retries import with_retries
+from keepers.lifecycle.dividends import Dividend, compute_dividend, is_due, window_start
+from keepers.lifecycle.funds import Fund
+from keepers.lifecycle.instruments import InstrumentStatus
+from keepers.lifecycle.rates import MonthlyRates
+from keepers.lifecycle.striking import (
+    RETRY_AFTER_BLOCKS,
+    Head,
+    _hex,
+    _int,
+    _tx_state,
+    broadcast,
+)
+
+# Who declares (IIncomeShareToken at /work/wt-lifecycle-income 2c738f4): an agent of the token
+# with the MINT capability (AgentCapabilities.MINT) - declaring income is minting.
+MINT_CAPABILITY = 1 << 0
+OPEN = ("pending", "sent")
+INCOME_INDEX_SELECTOR = function_signature_to_4byte_selector("incomeIndex()")
+
+
+def _fn(name: str, inputs: list[tuple[str, str]], outputs: list[str], mutability: str) -> dict:
+    return {
+        "type": "function",
+        "name": name,
+        "stateMutability": mutability,
+        "inputs": [{"name": n, "type": t} for n, t in inputs],
+        "outputs": [{"name": "", "type": t} for t in outputs],
+    }
+
+
+# The parts of IIncomeShareToken the keeper uses.
+INCOME_ABI = [
+    _fn("declareIncome", [("number", "uint256"), ("shares", "uint256")], [], "nonpayable"),
+    _fn("incomeIndex", [], ["uint256", "uint256", "uint256"], "view"),
+    _fn("MAX_DECLARATION_BPS", [], ["uint256"], "view"),
+    _fn("MIN_DECLARATION_INTERVAL", [], ["uint256"], "view"),
+    _fn("totalSupply", [], ["uint256"], "view"),
+]
+
+
+def income_token(fund: Fund) -> Any | None:
+    """The fund's share token as an income token, or None when it pays no income (a plain
+    SecurityToken: `incomeIndex()` is probed with a bare eth_call, so nothing is traced)."""
+    from ape import Contract
+
+    call = {"to": fund.share.address, "data": to_hex(INCOME_INDEX_SELECTOR)}
+    try:
+        answer = chain.provider.make_request("eth_call", [call, "latest"])
+    except (ApeException, ValueError):  # reverted: no such function
+        return None
+    raw = bytes.fromhex(answer[2:]) if isinstance(answer, str) else bytes(answer or b"")
+    if len(raw) != 96:
+        return None
+    return Contract(fund.share.address, abi=INCOME_ABI)
+
+
+class FundDeclarer:
+    """Declares one fund's daily dividends (see the module notice). `signer` None: observe."""
+
+    def __init__(
+        self, db, chain_id: int, fund: Fund, token, rates: MonthlyRates, signer=None, fee_bps=0
+    ):
+        self.db, self.chain_id, self.fund, self.token = db, chain_id, fund, token
+        self.rates, self.signer, self.fee_bps = rates, signer, fee_bps
+
+    def declared(self) -> tuple[int, int]:
+        """(declarations so far, the last one's time) as the token says."""
+        _, declarations, last_at = self.token.incomeIndex()
+        return int(declarations), int(last_at)
+
+    def _update(self, number: int, **fields) -> None:
+        store.update_income_declaration(
+            self.db, self.chain_id, self.token.address, number, **fields
+        )
+
+    def reconcile(self) -> bool:
+        """Brings the token's rows in line with the chain; returns whether one is in flight."""
+        declarations, _ = self.declared()
+        in_flight = False
+        for row in store.income_declarations(self.db, self.chain_id, self.token.address):
+            if row.status == "confirmed" and row.number > declarations:
+                self._update(row.number, status="reorged", note=f"orphaned ({row.tx_hash})")
+            elif row.status in OPEN:
+                in_flight |= self._reconcile_open(row, declarations)
+        return in_flight
+
+    def _reconcile_open(self, row, declarations: int) -> bool:
+        if row.number <= declarations:  # declared: by this row's transaction or another
+            self._update(row.number, status="confirmed")
+            return False
+        if row.status == "pending":
+            self._update(row.number, status="unsent", note="recorded, never signed")
+            return False
+        state, receipt = _tx_state(row.tx_hash)
+        if state == "mined":
+            if _int(receipt["status"]) == 0:
+                self._update(row.number, status="failed", note=f"{row.tx_hash} reverted")
+                return False
+            return True  # a node behind its own receipt
+        if state == "in flight":
+            return True
+        signer = row.inputs.get("signer")
+        if signer and chain.provider.get_nonce(signer) > (row.nonce or 0):
+            self._update(row.number, status="failed", note=f"nonce {row.nonce} used by another tx")
+            return False
+        logger.warning(f"declaration {row.number} {row.tx_hash} unknown to the node: resent")
+        with_retries(lambda: broadcast(row.raw_tx))
+        return True
+
+    def compute(self, head: Head) -> Dividend | None:
+        """The next declaration if one is due now (None: not yet)."""
+        declarations, last_at = self.declared()
+        previous = (
+            store.income_declaration(self.db, self.chain_id, self.token.address, declarations)
+            if declarations
+            else None
+        )
+        last_end = previous.end if previous is not None and previous.status == "confirmed" else None
+        start = window_start(declarations, last_at, last_end, head.timestamp)
+        if not is_due(start, last_at, int(self.token.MIN_DECLARATION_INTERVAL()), head.timestamp):
+            return None
+        return compute_dividend(
+            declarations + 1,
+            int(self.token.totalSupply()),
+            start,
+            head.timestamp,
+            self.rates,
+            fee_bps=self.fee_bps,
+            max_declaration_bps=int(self.token.MAX_DECLARATION_BPS()),
+        )
+
+    def _blocker(self) -> str | None:
+        """Why no declaration can be sent now. The token's own refusal (its check of the sender)
+        is caught when the transaction is estimated, before anything is signed (`failed`)."""
+        fund = self.fund
+        if self.signer is None:
+            return "no signer: observing only"
+        status = InstrumentStatus(int(fund.registry.statusOf(fund.instrument_id)))
+        if status is not InstrumentStatus.ACTIVE:
+            return f"instrument {fund.instrument_id} is {status.name.lower()}, not active"
+        if not int(fund.share.agentCapabilities(self.signer.address)) & MINT_CAPABILITY:
+            return f"signer {self.signer.address} is not a MINT agent of {fund.share.address}"
+        return None
+
+    def step(self, head: Head) -> dict:
+        """At most one declaration: reconcile, then declare if one is due and nothing holds it."""
+        if self.reconcile():
+            return {"action": "waiting", "reason": "a declaration is in flight"}
+        declarations, _ = self.declared()
+        last = store.income_declaration(
+            self.db, self.chain_id, self.token.address, declarations + 1
+        )
+        if (
+            last is not None
+            and last.status in ("held", "failed")
+            and head.number < last.block_number + RETRY_AFTER_BLOCKS
+        ):
+            return {
+                "action": "none",
+                "number": last.number,
+                "reason": f"{last.status}: {last.note}",
+            }
+        dividend = self.compute(head)
+        if dividend is None:
+            return {"action": "none", "reason": "not due"}
+        reason = dividend.hold or self._blocker()
+        row = {
+            "chain_id": self.chain_id,
+            "token": self.token.address,
+            "instrument_id": self.fund.instrument_id,
+            "number": dividend.number,
+            "start": dividend.start,
+            "end": dividend.end,
+            "supply": str(dividend.supply),
+            "shares": str(dividend.shares),
+            "inputs": {
+                **dividend.as_record(),
+                "rf_shift_days": self.rates.shift_days,
+                "signer": None if self.signer is None else self.signer.address,
+            },
+            "block_number": head.number,
+            "nonce": None,
+            "raw_tx": None,
+            "tx_hash": None,
+        }
+        if reason is not None:
+            store.record_income_declaration(
+                self.db, {**row, "status": "held", "note": reason[:256]}
+            )
+            return {"action": "held", "number": dividend.number, "reason": reason}
+        if not store.record_income_declaration(self.db, {**row, "status": "pending", "note": None}):
+            return {"action": "none", "number": dividend.number, "reason": "already recorded"}
+        crash_point("lifecycle.after_record")
+        return self._send(dividend)
+
+    def _send(self, dividend: Dividend) -> dict:
+        number = dividend.number
+        try:
+            txn = self.token.declareIncome.as_transaction(
+                number, dividend.shares, sender=self.signer, sign=True
+            )
+        except (ContractLogicError, ApeException) as err:
+            note = f"refused before sending: {str(err).splitlines()[0]}"[:256]
+            self._update(number, status="failed", note=note)
+            return {"action": "failed", "number": number, "reason": note}
+        raw, tx_hash = to_hex(txn.serialize_transaction()), _hex(txn.txn_hash)
+        self._update(number, status="sent", nonce=int(txn.nonce), raw_tx=raw, tx_hash=tx_hash)
+        crash_point("lifecycle.after_sign")
+        with_retries(lambda: broadcast(raw))
+        self.reconcile()
+        row = store.income_declaration(self.db, self.chain_id, self.token.address, number)
+        logger.info(f"declaration {number} of {dividend.shares} shares: {row.status}")
+        return {
+            "action": "declared",
+            "number": number,
+            "shares": dividend.shares,
+            "status": row.status,
+        }

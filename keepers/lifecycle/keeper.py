@@ -1,0 +1,164 @@
+"""The lifecycle keeper's cycle, one block at a time under the keeper's lock (keepers/lifecycle/
+bot.py runs it on silverback; `quantera fund strike` runs one for one fund; tests in process):
+
+1. the funds of the deployment, from the instrument registry (read again when its instrument count
+   changes, and every DISCOVERY_BLOCKS blocks: an issuer may name a new fund);
+2. for each fund, the vault's NAV-ledger events since its cursor, kept in the keeper store
+   (reorganisation-safe: `keepers.core.scan`);
+3. for each fund, at most one strike (keepers/lifecycle/striking.py): reconcile what was sent,
+   then, past the open period's cut-off, compute the NAV, report it and strike;
+4. for each fund whose share token pays income in new shares, at most one declaration a UTC day
+   (keepers/lifecycle/declaring.py): the dividend of the short rate, numbered, never twice;
+5. once a chain day, the coupons of every bond instrument whose record date has come, recorded
+   in the keeper store (logged, not paid: no on-chain coupon payment exists yet).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ape import chain
+from ape.logging import logger
+
+from keepers.core import store
+from keepers.core.scan import finish_scan, scan_range
+from keepers.lifecycle.coupons import due_coupons, is_bond
+from keepers.lifecycle.declaring import FundDeclarer, income_token
+from keepers.lifecycle.funds import Fund, discover_funds, flow_rows
+from keepers.lifecycle.instruments import InstrumentStatus, InstrumentTerms
+from keepers.lifecycle.rates import MonthlyRates
+from keepers.lifecycle.striking import FundStriker, Head
+
+KEEPER_NAME = "lifecycle"
+DISCOVERY_BLOCKS = 50
+# Coupons are recorded for instruments in these states (a suspended bond still owes its coupons).
+COUPON_STATES = (InstrumentStatus.ACTIVE, InstrumentStatus.SUSPENDED, InstrumentStatus.MATURED)
+
+
+def flows_keeper(vault: str) -> str:
+    """The cursor name of a vault's NAV-ledger scan."""
+    return f"{KEEPER_NAME}.flows.{vault}"
+
+
+class LifecycleKeeper:
+    """The NAV agent and the coupon scheduler over one deployment's registry."""
+
+    def __init__(self, db, record, registry, rates: MonthlyRates, signer=None):
+        self.db, self.record, self.registry, self.rates, self.signer = (
+            db,
+            record,
+            registry,
+            rates,
+            signer,
+        )
+        self.chain_id = chain.chain_id
+        self._funds: list[Fund] = []
+        self._count = -1
+        self._found_at = -(10**9)
+        self._coupon_day: dt.date | None = None
+
+    def funds(self, head: int) -> list[Fund]:
+        count = int(self.registry.instrumentCount())
+        if count != self._count or head >= self._found_at + DISCOVERY_BLOCKS:
+            self._funds, self._count, self._found_at = discover_funds(self.registry), count, head
+        return self._funds
+
+    def scan_flows(self, fund: Fund, head: int) -> int:
+        """Stores the fund's NAV-ledger events up to `head`; returns how many were new."""
+        name, vault = flows_keeper(fund.address), fund.address
+        scan = scan_range(
+            self.db,
+            name,
+            self.record,
+            head,
+            lambda ancestor: store.forget_fund_flows_after(self.db, self.chain_id, vault, ancestor),
+        )
+        if scan is None:
+            return 0
+        new = store.add_fund_flows(self.db, flow_rows(fund, self.chain_id, scan.start, scan.stop))
+        finish_scan(self.db, name, scan)
+        return new
+
+    def striker(self, fund: Fund) -> FundStriker:
+        return FundStriker(self.db, self.chain_id, fund, self.rates, self.signer)
+
+    def declarer(self, fund: Fund) -> FundDeclarer | None:
+        """The fund's dividend declarer, or None when its share token pays no income."""
+        token = income_token(fund)
+        if token is None:
+            return None
+        return FundDeclarer(self.db, self.chain_id, fund, token, self.rates, self.signer)
+
+    def cycle(self, head: Head, only: str | None = None) -> dict:
+        """One cycle (`only`: one fund's vault address); skipped when another worker holds the
+        lock (the next block's cycle catches up)."""
+        with store.keeper_lock(self.db, KEEPER_NAME) as mine:
+            return self._cycle(head, only) if mine else {"skipped": True}
+
+    def _cycle(self, head: Head, only: str | None) -> dict:
+        result = {
+            "funds": 0,
+            "flows": 0,
+            "struck": 0,
+            "held": 0,
+            "waiting": 0,
+            "declared": 0,
+            "outcomes": {},
+            "declarations": {},
+        }
+        for fund in self.funds(head.number):
+            if only is not None and fund.address.lower() != only.lower():
+                continue
+            result["funds"] += 1
+            result["flows"] += self.scan_flows(fund, head.number)
+            outcome = self.striker(fund).step(head)
+            result["outcomes"][fund.address] = outcome
+            action = outcome["action"]
+            if action in ("struck", "held", "waiting"):
+                result[action] += 1
+            declarer = self.declarer(fund)
+            if declarer is not None:
+                declared = declarer.step(head)
+                result["declarations"][fund.address] = declared
+                result["declared"] += declared["action"] == "declared"
+        if only is None:
+            result["coupons"] = self.record_coupons(head)
+        return result
+
+    def record_coupons(self, head: Head) -> int:
+        """Once per chain day: records the coupons whose record date has come (new ones logged)."""
+        today = dt.datetime.fromtimestamp(head.timestamp, dt.UTC).date()
+        if today == self._coupon_day:
+            return 0
+        rows = []
+        for instrument_id in range(1, int(self.registry.instrumentCount()) + 1):
+            status = InstrumentStatus(int(self.registry.statusOf(instrument_id)))
+            if status not in COUPON_STATES:
+                continue
+            terms = InstrumentTerms.from_chain(self.registry.termsOf(instrument_id))
+            if not is_bond(terms):
+                continue
+            for coupon in due_coupons(terms, today):
+                rows.append(
+                    {
+                        "chain_id": self.chain_id,
+                        "instrument_id": instrument_id,
+                        "number": coupon.number,
+                        "accrual_start": coupon.accrual_start.isoformat(),
+                        "payment_date": coupon.payment_date.isoformat(),
+                        "record_date": coupon.record_date.isoformat(),
+                        "amount_per_unit": None
+                        if coupon.amount_per_unit is None
+                        else str(coupon.amount_per_unit),
+                        "status": "due",
+                        "recorded_at": head.timestamp,
+                        "block_number": head.number,
+                    }
+                )
+        new = store.record_coupons(self.db, rows)
+        if new:
+            logger.info(
+                f"{new} coupon(s) reached their record date (recorded; no on-chain payment yet)"
+            )
+        self._coupon_day = today
+        return new

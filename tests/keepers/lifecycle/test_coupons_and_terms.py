@@ -1,0 +1,235 @@
+"""LCY-43 and LCY-44: the coupon scheduler over a registered instrument's terms (QuantLib dates,
+record dates, amounts and accrued interest as the chain rounds them) and the terms file checked
+before anything is sent (keepers/lifecycle/{coupons,terms_file}.py)."""
+
+import datetime as dt
+import json
+
+import pytest
+import QuantLib as ql
+
+from keepers.lifecycle import (
+    BusinessDayConvention,
+    CallTerms,
+    CouponTerms,
+    DayCountConvention,
+    InstrumentKind,
+    InstrumentTerms,
+    accrued_interest_units,
+    all_coupons,
+    coming_coupons,
+    coupon_amount_units,
+    due_coupons,
+    next_coupon,
+    to_timestamp,
+)
+from keepers.lifecycle.coupons import accrued_per_unit
+from keepers.lifecycle.terms_file import TermsError, load_terms
+
+D = dt.date
+WAD = 10**18
+USDC = "0x" + "a0" * 20
+SHARE = "0x" + "b1" * 20
+
+
+def note(**overrides):
+    """A two-year 4.25% semi-annual 30/360 note issued 2026-01-15, record date one day before."""
+    values = dict(
+        kind=InstrumentKind.FIXED_COUPON_NOTE,
+        isin="US912810TM09",
+        cusip="912810TM0",
+        share_token=SHARE,
+        settlement_assets=[USDC],
+        face_value=100 * WAD,
+        coupon=CouponTerms(
+            fixed_rate_bps=425,
+            frequency=2,
+            day_count=DayCountConvention.THIRTY_360_BOND_BASIS,
+            roll=BusinessDayConvention.MODIFIED_FOLLOWING,
+            record_date_offset_days=1,
+        ),
+        issue_date=to_timestamp(D(2026, 1, 15)),
+        maturity_date=to_timestamp(D(2028, 1, 15)),
+        call=CallTerms(),
+    )
+    values.update(overrides)
+    return InstrumentTerms(**values)
+
+
+def quantlib_dates(issue, maturity, months, convention):
+    schedule = ql.Schedule(
+        ql.Date(issue.day, issue.month, issue.year),
+        ql.Date(maturity.day, maturity.month, maturity.year),
+        ql.Period(months, ql.Months),
+        ql.WeekendsOnly(),
+        convention,
+        convention,
+        ql.DateGeneration.Backward,
+        False,
+    )
+    return [D(d.year(), d.month(), d.dayOfMonth()) for d in schedule]
+
+
+# ------------------------------------------------------------------ LCY-43: the coupon scheduler
+
+
+def test_all_coupons__note__quantlib_dates_record_dates_and_chain_rounded_amounts():
+    coupons = all_coupons(note())
+    dates = quantlib_dates(D(2026, 1, 15), D(2028, 1, 15), 6, ql.ModifiedFollowing)
+    assert [c.accrual_start for c in coupons] == dates[:-1]
+    assert [c.payment_date for c in coupons] == dates[1:]
+    assert [c.number for c in coupons] == [1, 2, 3, 4]
+    # 2027-01-15 is a Friday, 2026-07-15 a Wednesday: 30/360 gives 180 days, 2.125 per 100.
+    assert coupons[0].payment_date == D(2026, 7, 15)
+    assert all(c.record_date == c.payment_date - dt.timedelta(days=1) for c in coupons)
+    for c in coupons:
+        assert c.amount_per_unit == coupon_amount_units(
+            100 * WAD,
+            425 * WAD // 10_000,
+            DayCountConvention.THIRTY_360_BOND_BASIS,
+            c.accrual_start,
+            c.payment_date,
+        )
+    assert coupons[0].amount_per_unit == 2_125 * 10**15  # 100 x 4.25% / 2 exactly
+    assert coupons[0].amount_per_unit <= coupons[0].amount * WAD
+
+
+def test_all_coupons__weekend_payment__rolled_by_the_terms_convention():
+    # 2026-08-15 is a Saturday: modified following pays Monday the 17th, preceding Friday the 14th.
+    terms = note(
+        issue_date=to_timestamp(D(2026, 2, 15)), maturity_date=to_timestamp(D(2027, 2, 15))
+    )
+    assert all_coupons(terms)[0].payment_date == D(2026, 8, 17)
+    preceding = note(
+        issue_date=terms.issue_date,
+        maturity_date=terms.maturity_date,
+        coupon=CouponTerms(
+            425, 0, 0, 2, DayCountConvention.ACTUAL_360, BusinessDayConvention.PRECEDING, 3
+        ),
+    )
+    first = all_coupons(preceding)[0]
+    assert first.payment_date == D(2026, 8, 14) and first.record_date == D(2026, 8, 11)
+
+
+def test_accrued_per_unit__zero_at_the_start_the_chains_rounding_inside_zero_after_maturity():
+    terms = note()
+    assert accrued_per_unit(terms, D(2026, 1, 15)) == 0
+    inside = accrued_per_unit(terms, D(2026, 4, 15))
+    assert inside == accrued_interest_units(
+        100 * WAD,
+        425 * WAD // 10_000,
+        DayCountConvention.THIRTY_360_BOND_BASIS,
+        D(2026, 1, 15),
+        D(2026, 7, 15),
+        D(2026, 4, 15),
+    )
+    assert inside == 2_125 * 10**15 // 2  # 90 of 180 days
+    # Maturity, 2028-01-15, is a Saturday: the last coupon is paid (and accrues to) Monday the 17th.
+    assert accrued_per_unit(terms, D(2028, 1, 15)) > accrued_per_unit(terms, D(2028, 1, 14))
+    assert all_coupons(terms)[-1].payment_date == D(2028, 1, 17)
+    assert accrued_per_unit(terms, D(2028, 1, 17)) == 0
+    floating = note(
+        kind=InstrumentKind.FLOATING_RATE_NOTE,
+        coupon=CouponTerms(
+            0, 1, 25, 4, DayCountConvention.ACTUAL_360, BusinessDayConvention.FOLLOWING, 0
+        ),
+    )
+    assert accrued_per_unit(floating, D(2026, 4, 15)) is None
+    assert all(c.amount_per_unit is None for c in all_coupons(floating))
+
+
+def test_next_due_and_coming__by_record_date_and_payment_date():
+    terms = note()
+    assert next_coupon(terms, D(2026, 7, 14)).number == 1  # its record date: not fixed yet
+    assert next_coupon(terms, D(2026, 7, 15)).number == 2
+    assert [c.number for c in due_coupons(terms, D(2026, 7, 14))] == [1]
+    assert due_coupons(terms, D(2026, 7, 13)) == []
+    assert [c.number for c in coming_coupons(terms, D(2026, 7, 15), 2)] == [1, 2]
+    assert next_coupon(terms, D(2028, 1, 16)).number == 4  # record date of the rolled last one
+    assert next_coupon(terms, D(2028, 1, 17)) is None
+
+
+def test_money_market_fund__no_coupons():
+    fund = note(kind=InstrumentKind.MONEY_MARKET_FUND, coupon=CouponTerms(), maturity_date=0)
+    assert all_coupons(fund) == [] and accrued_per_unit(fund, D(2026, 4, 1)) == 0
+    assert next_coupon(fund, D(2026, 4, 1)) is None
+
+
+# ------------------------------------------------------------------ LCY-44: the terms file
+
+GOOD = {
+    "kind": "fixed_coupon_note",
+    "isin": "US912810TM09",
+    "cusip": "912810TM0",
+    "share_token": "SecurityToken.QTN28",
+    "settlement_assets": ["LocalStablecoin.USDC"],
+    "face_value": "100",
+    "issue_date": "2026-01-15",
+    "maturity_date": "2028-01-15",
+    "coupon": {
+        "fixed_rate_bps": 425,
+        "frequency": 2,
+        "day_count": "30/360",
+        "roll": "modified_following",
+        "record_date_offset_days": 1,
+    },
+}
+NAMES = {"SecurityToken.QTN28": SHARE, "LocalStablecoin.USDC": USDC}
+
+
+def write(tmp_path, data, name="terms.json"):
+    path = tmp_path / name
+    path.write_text(json.dumps(data))
+    return path
+
+
+def test_load_terms__json_and_yaml__the_terms_the_scheduler_uses(tmp_path):
+    terms = load_terms(write(tmp_path, GOOD), NAMES.__getitem__)
+    assert terms == note()
+    yaml_text = "\n".join(
+        [
+            "kind: fixed_coupon_note",
+            "isin: US912810TM09",
+            "cusip: 912810TM0",
+            "share_token: SecurityToken.QTN28",
+            "settlement_assets: [LocalStablecoin.USDC]",
+            'face_value: "100"',
+            "issue_date: 2026-01-15",
+            "maturity_date: 2028-01-15",
+            "coupon: {fixed_rate_bps: 425, frequency: 2, day_count: 30/360,"
+            " roll: modified_following, record_date_offset_days: 1}",
+        ]
+    )
+    path = tmp_path / "terms.yaml"
+    path.write_text(yaml_text)
+    assert load_terms(path, NAMES.__getitem__) == note()
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"isin": "US912810TM08"}, "isin: 'US912810TM08' is not a valid ISIN"),
+        ({"cusip": "912810TM1"}, "cusip: '912810TM1' is not a valid CUSIP"),
+        ({"kind": "equity"}, "kind: 'equity' is not one of"),
+        ({"face_value": "1.0000000000000000001"}, "face_value: 1.0000000000000000001 has more"),
+        ({"issue_date": "15/01/2026"}, "issue_date: '15/01/2026' is not a date"),
+        ({"colour": "blue"}, "unknown field(s) colour"),
+        ({"coupon": {**GOOD["coupon"], "frequency": 3}}, "coupon.frequency: 3 is not 0, 1, 2"),
+        ({"coupon": {**GOOD["coupon"], "day_count": "ACT/ACT"}}, "'ACT/ACT' is not one of"),
+    ],
+)
+def test_load_terms__bad_field__one_error_naming_the_file_and_field(tmp_path, change, message):
+    path = write(tmp_path, {**GOOD, **change})
+    with pytest.raises(TermsError) as err:
+        load_terms(path, NAMES.__getitem__)
+    assert message in str(err.value) and str(err.value).count("\n") == 0
+    assert str(path) in str(err.value) or "terms" in str(err.value)
+
+
+def test_load_terms__missing_or_unparsable_file__one_error(tmp_path):
+    with pytest.raises(TermsError, match="terms.json"):
+        load_terms(tmp_path / "terms.json", NAMES.__getitem__)
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    with pytest.raises(TermsError, match="not valid json"):
+        load_terms(bad, NAMES.__getitem__)

@@ -1,0 +1,469 @@
+"""LCY-47 and LCY-48: the NAV agent keeper and `quantera instrument|fund` against a real local chain
+(anvil): a money-market share class registered in the InstrumentRegistry with its FundVault, built
+in process by the domains' own deploy steps; an investor subscribes, the keeper strikes at the
+cut-off at the NAV computed from the vault's holdings (cash and a custodian account growing at
+French's RF), the investor claims, redeems and reads its position and history through the CLI —
+and the keeper never strikes a period twice: not when run again, and not after a crash between
+signing and broadcasting (the restart re-sends the same signed bytes)."""
+
+import json
+
+import pytest
+
+from keepers.access import grant_calls, renounce_temporary_roles, send_to_manager
+from keepers.compliance import deploy_compliance, deploy_security
+from keepers.core import store
+from keepers.core.deploying import Deployment
+from keepers.core.deployments import record_path, save
+from keepers.core.units import FEED_DECIMALS, WAD
+from keepers.lifecycle import (
+    InstrumentKind,
+    InstrumentTerms,
+    SettlementAssetType,
+    approve_issuers,
+    deploy_fund_vault,
+    deploy_lifecycle,
+    list_settlement_assets,
+    next_cutoff,
+    utc_midnight,
+)
+from keepers.risk import deploy_feeds, feed_config, set_feeds
+from keepers.vault import deploy_stablecoin
+
+DAY = 86_400
+USDC = 10**6
+US, INSTITUTIONAL, FAR_FUTURE = 840, 4, 2**40 - 1
+OPEN_US = [(US, (True, 1, 0, 0, 0))]
+ISIN = "US0378331005"  # Apple's (check digit valid), standing in for a fund share class
+DEPLOYER, GOVERNOR, OPERATOR, AGENT, ISSUER, NAV_AGENT, MANAGER, INVESTOR = 0, 1, 3, 4, 9, 10, 11, 6
+CUSTODIAN = "0x" + "c5" * 20
+
+
+def build_fund(network, directory, share_class=None):
+    """The stack, the share class registered and active, its vault the registry's fund; the
+    investor verified with 1,000,000 USDC. Saves the deployment record for the CLI."""
+    from ape import accounts, chain, networks
+
+    with networks.parse_network_choice(network):
+        acct = {i: accounts.test_accounts[i] for i in range(12)}
+        d = Deployment.in_memory(acct[DEPLOYER])
+        from keepers.access import deploy_access
+
+        deploy_access(d, {"GOVERNOR": acct[GOVERNOR].address, "OPERATOR": acct[OPERATOR].address})
+        deploy_compliance(
+            d, "Quantera T-Bill 2027", "QTB27", agent=acct[AGENT].address, jurisdictions=OPEN_US
+        )
+        share = (share_class or default_share_class)(d, acct)
+        deploy_security(  # the note's share class (SecurityToken.QTN28)
+            d,
+            ".QTN28",
+            "Quantera Note 2028",
+            "QTN28",
+            agent=acct[AGENT].address,
+            jurisdictions=OPEN_US,
+        )
+        usdc = deploy_stablecoin(d, "USDC")
+        send_to_manager(d, grant_calls(d, "PRICE_REPORTER", acct[NAV_AGENT].address))
+        one = 10**FEED_DECIMALS
+        feeds = deploy_feeds(d, {"QMMF": one, "USDC": one})
+        registry = deploy_lifecycle(d)
+        router = d.at("OracleRouter")
+        set_feeds(
+            d,
+            router,
+            {
+                "QMMF": (share, feed_config(feeds["QMMF"].address)),
+                "USDC": (usdc, feed_config(feeds["USDC"].address)),
+            },
+        )
+        list_settlement_assets(
+            d,
+            d.at("SettlementAssets"),
+            {"USDC": (usdc.address, (SettlementAssetType.RESERVE_BACKED, 10_000, 3, 100))},
+        )
+        approve_issuers(d, registry, {"the issuer": acct[ISSUER].address})
+        now = chain.blocks.head.timestamp
+        terms = InstrumentTerms(
+            kind=InstrumentKind.MONEY_MARKET_FUND,
+            isin=ISIN,
+            share_token=share.address,
+            settlement_assets=[usdc.address],
+            issue_date=utc_midnight(now) - DAY,
+        )
+        instrument = registry.register(terms.as_tuple(), sender=acct[ISSUER]).return_value
+        registry.activate(instrument, sender=acct[ISSUER])
+        vault = deploy_fund_vault(
+            d,
+            share,
+            usdc,
+            registry,
+            instrument,
+            identity="0x" + "f6" * 20,
+            first_cutoff=next_cutoff(now, DAY) + DAY,
+            nav_agent=acct[NAV_AGENT].address,
+            fund_manager=acct[MANAGER].address,
+            custodian=CUSTODIAN,
+        )
+        renounce_temporary_roles(d)
+        registry.setFund(instrument, vault, sender=acct[ISSUER])
+        d.at("IdentityRegistry").registerInvestor(
+            acct[INVESTOR], "0x" + "f5" * 20, US, INSTITUTIONAL, FAR_FUTURE, sender=acct[OPERATOR]
+        )
+        usdc.mint(acct[INVESTOR], 1_000_000 * USDC, sender=acct[OPERATOR])
+        d.record.block = 0
+        save(d.record, record_path("ethereum:local", directory))
+        return d.record, instrument
+
+
+def default_share_class(d, acct):
+    """The fund's share class: a SecurityToken (`SecurityToken.QMMF`), AGENT its agent,
+    unpaused."""
+    share = deploy_security(
+        d,
+        ".QMMF",
+        "Quantera Money Market",
+        "QMMF",
+        agent=acct[AGENT].address,
+        jurisdictions=OPEN_US,
+    )
+    share.unpause(sender=acct[AGENT])
+    return share
+
+
+def set_time(network, timestamp):
+    from ape import chain, networks
+
+    with networks.parse_network_choice(network):
+        chain.provider.make_request("evm_setNextBlockTimestamp", [timestamp])
+        chain.provider.make_request("evm_mine", [])
+
+
+def fresh_usdc_price(network, record):
+    """The settlement asset's feed reported again (its heartbeat is a day: time jumps stale it)."""
+    from ape import accounts, networks, project
+
+    with networks.parse_network_choice(network):
+        feed = project.ReporterPriceFeed.at(record.address_of("PriceFeed.USDC"))
+        feed.report(10**FEED_DECIMALS, sender=accounts.test_accounts[NAV_AGENT])
+
+
+def chain_with_fund(anvil, tmp_path, monkeypatch, share_class=None):
+    monkeypatch.setenv("QUANTERA_DEPLOYMENTS_DIR", str(tmp_path))
+    monkeypatch.setenv("QUANTERA_NAV_RF_SHIFT_DAYS", "0")
+    network = f"ethereum:local:{anvil}"
+    record, instrument = build_fund(network, tmp_path, share_class)
+    return network, record, instrument, f"sqlite:///{tmp_path / 'keeper.sqlite'}"
+
+
+@pytest.fixture
+def fund_chain(anvil, tmp_path, monkeypatch):
+    return chain_with_fund(anvil, tmp_path, monkeypatch)
+
+
+def run(capsys, *args):
+    """`quantera ...` in process (keepers.cli.main: one-line errors); (exit code, JSON or the
+    error line)."""
+    from keepers.cli import main
+
+    code = main(list(args))
+    captured = capsys.readouterr()
+    if code == 0 and "--json" in args:
+        return 0, json.loads(captured.out[captured.out.index("{") :])
+    assert "Traceback" not in captured.err
+    return code, (captured.err.strip().splitlines() or [""])[-1]
+
+
+def test_fund_cli_and_keeper__subscribe_strike_claim_redeem__nav_from_holdings_struck_once(
+    fund_chain, capsys
+):
+    from ape import accounts, chain, networks, project
+
+    from keepers.lifecycle import Flow, Holdings, compute_nav, french_rf
+
+    network, record, instrument, db_url = fund_chain
+    net = ["--network", network]
+    investor = accounts.test_accounts[INVESTOR].address
+    as_investor = [*net, "--account", f"TEST::{INVESTOR}", "--json"]
+    as_agent = [*net, "--account", f"TEST::{NAV_AGENT}", "--db-url", db_url, "--json"]
+
+    code, shown = run(capsys, "instrument", "show", ISIN, *net, "--json")
+    assert code == 0 and shown["id"] == instrument and shown["kind"] == "money_market_fund"
+    assert shown["status"] == "active" and shown["fund_is_vault"] and shown["nav18"] == "0"
+    assert run(capsys, "instrument", "schedule", str(instrument), *net) == (
+        1,
+        f"error: instrument {instrument} (money_market_fund) pays no coupon",
+    )
+
+    code, subscribed = run(capsys, "fund", "subscribe", "--amount", "100000", *as_investor)
+    assert code == 0 and subscribed["amount"] == str(100_000 * USDC)
+    period = subscribed["period"]
+    code, extra = run(capsys, "fund", "subscribe", "--amount", "2500.5", *as_investor)
+    code, cancelled = run(capsys, "fund", "cancel", "--request", "deposit", *as_investor)
+    assert code == 0 and cancelled["cancelled"]["deposit"]["amount"] == str(102_500_500_000)
+    code, subscribed = run(capsys, "fund", "subscribe", "--amount", "100000", *as_investor)
+    # Before the cut-off: nothing struck, one line saying why.
+    code, line = run(capsys, "fund", "strike", *as_agent)
+    assert code == 1 and line == f"error: period {period} not struck: before the cut-off"
+
+    with networks.parse_network_choice(network):
+        vault = project.FundVault.at(record.address_of("FundVault"))
+        cutoff = int(vault.dealing()[1])
+    set_time(network, cutoff + 60)
+    fresh_usdc_price(network, record)
+    code, dry = run(capsys, "fund", "strike", "--dry-run", *net, "--json")
+    assert code == 0 and not dry["sent"] and dry["hold"] is None and dry["period"] == period
+    assert dry["nav18"] == str(WAD)
+    code, status = run(capsys, "fund", "status", *net, "--json")
+    assert code == 0 and status["period"] == period  # the dry run sent nothing
+    assert status["pending_deposit_assets"] == str(100_000 * USDC)
+    code, struck = run(capsys, "fund", "strike", *as_agent)
+    # No share outstanding before the first strike: the share class's opening $1.00.
+    assert code == 0 and struck["status"] == "confirmed" and struck["period"] == period
+    assert struck["nav18"] == str(WAD) and struck["inputs"]["basis"] == "initial"
+    # Run again at once: the next period's cut-off has not come; the struck one is not struck again.
+    code, line = run(capsys, "fund", "strike", *as_agent)
+    assert code == 1 and line == f"error: period {period + 1} not struck: before the cut-off"
+    [row] = store.nav_strikes(store.open_store(db_url), record.chain_id)
+    assert (row.period, row.status, row.tx_hash) == (period, "confirmed", struck["tx"])
+
+    # A plain SecurityToken share class pays no income: nothing to declare, one line.
+    assert run(capsys, "fund", "declare", "--dry-run", *net) == (
+        1,
+        f"error: the share token {status['share']} pays no income",
+    )
+    code, claimed = run(capsys, "fund", "claim", *as_investor)
+    assert code == 0 and claimed["claimed"]["shares"]["amount"] == str(100_000 * WAD)
+
+    # The fund manager sends half the cash to the custodian (T-bills): it grows at the short rate.
+    with networks.parse_network_choice(network):
+        vault = project.FundVault.at(record.address_of("FundVault"))
+        receipt = vault.investCash(50_000 * USDC, sender=accounts.test_accounts[MANAGER])
+        invested_at = chain.provider.get_block(receipt.block_number).timestamp
+        cutoff = int(vault.dealing()[1])
+    code, redeemed = run(capsys, "fund", "redeem", "--shares", "10000", *as_investor)
+    assert code == 0 and redeemed["amount"] == str(10_000 * WAD)
+    code, line = run(capsys, "fund", "redeem", "--shares", "1000000", *as_investor)
+    assert code == 1 and "is more than the" in line
+
+    set_time(network, cutoff + 60)
+    fresh_usdc_price(network, record)
+    code, struck = run(capsys, "fund", "strike", *as_agent)
+    assert code == 0 and struck["status"] == "confirmed" and struck["period"] == period + 1
+    # The NAV from holdings, recomputed here from what the chain holds: 50,000 USDC in the vault
+    # and 50,000 at the custodian since `invested_at`, over 100,000 shares (10,000 escrowed).
+    inputs = struck["inputs"]
+    expected = compute_nav(
+        Holdings(inputs["valued_at"], 50_000 * USDC, WAD, 6, 100_000 * WAD, 18, WAD),
+        [
+            Flow("invested", invested_at, assets=50_000 * USDC),
+            Flow("struck", 0, shares=100_000 * WAD),
+            Flow("claimed", 1, shares=100_000 * WAD),
+        ],
+        french_rf(shift_days=0),
+    )
+    assert inputs["basis"] == "holdings" and inputs["rf_held"] is True  # past Nov 2018: held
+    assert int(struck["nav18"]) == expected.nav18 // 10**10 * 10**10  # the feed's 8 decimals
+    assert WAD < int(struck["nav18"]) < WAD + WAD // 10_000
+
+    code, claimed = run(capsys, "fund", "claim", *as_investor)
+    # 10,000 shares at the struck NAV in 6-decimal USDC, rounded down (within the vault's 2 units).
+    exact = 10_000 * int(struck["nav18"]) // 10**12
+    assert code == 0 and exact - 2 <= int(claimed["claimed"]["assets"]["amount"]) <= exact
+
+    code, position = run(capsys, "fund", "position", investor, *net, "--json")
+    assert code == 0 and position["shares"] == str(90_000 * WAD)
+    assert position["pending_redeem_shares"] == position["pending_deposit_assets"] == "0"
+    code, history = run(capsys, "fund", "history", investor, *net, "--json")
+    events = [h["event"] for h in history["history"]]
+    assert events == [
+        "DepositRequest",
+        "DepositRequest",
+        "DepositRequestCancelled",
+        "DepositRequest",
+        "Deposit",
+        "RedeemRequest",
+        "Withdraw",
+    ]
+
+
+class Crash(BaseException):
+    """A kill between two statements (not an error anything would catch)."""
+
+
+def test_keeper__crash_between_signing_and_broadcast__restart_resends_the_same_strike_once(
+    fund_chain, capsys, monkeypatch
+):
+    from ape import accounts, chain, networks, project
+
+    from keepers.lifecycle import french_rf, striking
+    from keepers.lifecycle.funds import registry_of
+    from keepers.lifecycle.keeper import LifecycleKeeper
+    from keepers.lifecycle.striking import Head
+
+    network, record, instrument, db_url = fund_chain
+    as_investor = ["--network", network, "--account", f"TEST::{INVESTOR}", "--json"]
+    assert run(capsys, "fund", "subscribe", "--amount", "5000", *as_investor)[0] == 0
+    db = store.open_store(db_url)
+    with networks.parse_network_choice(network):
+        vault = project.FundVault.at(record.address_of("FundVault"))
+        period, cutoff = (int(v) for v in vault.dealing()[:2])
+    set_time(network, cutoff + 60)
+    fresh_usdc_price(network, record)
+
+    def keeper():
+        """A keeper as a (re)started process makes it: nothing in memory, the store on disk."""
+        return LifecycleKeeper(
+            db, record, registry_of(record), french_rf(0), accounts.test_accounts[NAV_AGENT]
+        )
+
+    def head():
+        block = chain.blocks.head
+        return Head(int(block.number), int(block.timestamp))
+
+    with networks.parse_network_choice(network):
+        real_broadcast = striking.broadcast
+
+        def crash(raw):
+            raise Crash(raw)
+
+        monkeypatch.setattr(striking, "broadcast", crash)
+        with pytest.raises(Crash):
+            keeper().cycle(head())
+        [row] = store.nav_strikes(db, record.chain_id)
+        # Signed and recorded, never broadcast: the vault's period is still open.
+        assert row.status == "sent" and row.raw_tx and row.tx_hash and row.period == period
+        assert int(vault.dealing()[0]) == period
+        monkeypatch.setattr(striking, "broadcast", real_broadcast)
+
+        restarted = keeper()
+        outcome = restarted.cycle(head())
+        # The restart finds the signed strike unknown to the node and sends the same bytes.
+        assert outcome["waiting"] == 1 and outcome["struck"] == 0
+        chain.provider.make_request("evm_mine", [])
+        outcome = restarted.cycle(head())
+        assert outcome["struck"] == 0
+        [row] = store.nav_strikes(db, record.chain_id)
+        assert row.status == "confirmed" and row.note is None
+        assert int(vault.dealing()[0]) == period + 1
+        struck = [
+            log
+            for log in vault.PeriodStruck.range(0, chain.blocks.head.number + 1)
+            if int(log.period) == period
+        ]
+        # Struck once, by the very transaction signed before the crash.
+        assert len(struck) == 1 and striking._hex(struck[0].transaction_hash) == row.tx_hash
+        # Run again and again: the next period's cut-off has not come; nothing is sent.
+        nonce = chain.provider.get_nonce(accounts.test_accounts[NAV_AGENT].address)
+        for _ in range(2):
+            assert keeper().cycle(head())["struck"] == 0
+        assert chain.provider.get_nonce(accounts.test_accounts[NAV_AGENT].address) == nonce
+        next_cutoff_at = int(vault.dealing()[1])
+
+    # The settlement asset 3% off its peg: the NAV moves 300 bps, beyond the registry's 200 per
+    # strike. The keeper holds the period (recorded with why) and sends nothing.
+    set_time(network, next_cutoff_at + 60)
+    with networks.parse_network_choice(network):
+        feed = project.ReporterPriceFeed.at(record.address_of("PriceFeed.USDC"))
+        feed.report(97 * 10**FEED_DECIMALS // 100, sender=accounts.test_accounts[NAV_AGENT])
+        nonce = chain.provider.get_nonce(accounts.test_accounts[NAV_AGENT].address)
+        outcome = keeper().cycle(head())
+        assert outcome["held"] == 1 and outcome["struck"] == 0
+        held = store.nav_strike(db, record.chain_id, vault.address, period + 1)
+        assert held.status == "held" and "above the registry's 200 bps bound" in held.note
+        assert int(vault.dealing()[0]) == period + 1
+        assert chain.provider.get_nonce(accounts.test_accounts[NAV_AGENT].address) == nonce
+
+
+def test_instrument_cli_and_coupon_scheduler__register_show_schedule__coupons_recorded_once(
+    fund_chain, capsys, tmp_path
+):
+    """LCY-49: a note registered from a terms file through the CLI, shown and scheduled (QuantLib,
+    as the chain rounds it); the coupons whose record dates passed recorded once, whatever the
+    cycles and restarts."""
+    from ape import chain, networks
+
+    from keepers.lifecycle import french_rf
+    from keepers.lifecycle.coupons import all_coupons
+    from keepers.lifecycle.funds import registry_of
+    from keepers.lifecycle.keeper import LifecycleKeeper
+    from keepers.lifecycle.striking import Head
+    from keepers.lifecycle.terms_file import load_terms
+
+    network, record, _, db_url = fund_chain
+    terms_file = tmp_path / "note.json"
+    terms_file.write_text(
+        json.dumps(
+            {
+                "kind": "fixed_coupon_note",
+                "isin": "US912810TM09",
+                "cusip": "912810TM0",
+                "share_token": "SecurityToken.QTN28",
+                "settlement_assets": ["LocalStablecoin.USDC"],
+                "face_value": "100",
+                "issue_date": "2025-01-15",
+                "maturity_date": "2027-01-15",
+                "coupon": {
+                    "fixed_rate_bps": 425,
+                    "frequency": 2,
+                    "day_count": "30/360",
+                    "roll": "modified_following",
+                    "record_date_offset_days": 1,
+                },
+            }
+        )
+    )
+    issuer = ["--network", network, "--account", f"TEST::{ISSUER}", "--json"]
+    code, registered = run(capsys, "instrument", "register", "--terms", str(terms_file), *issuer)
+    assert code == 0 and registered["kind"] == "fixed_coupon_note"
+    note = registered["id"]
+    # The same ISIN again: the registry's refusal, one line with its error and arguments.
+    code, line = run(capsys, "instrument", "register", "--terms", str(terms_file), *issuer)
+    assert code == 1 and line.startswith("error: register reverted: ")
+    code, moved = run(capsys, "instrument", "activate", str(note), *issuer)
+    assert code == 0 and (moved["previous"], moved["status"]) == ("registered", "active")
+
+    code, shown = run(capsys, "instrument", "show", "US912810TM09", "--network", network, "--json")
+    assert code == 0 and shown["id"] == note and shown["cusip"] == "912810TM0"
+    assert shown["face_value"] == "100" and shown["coupon"]["day_count"] == "thirty_360_bond_basis"
+    code, schedule = run(
+        capsys,
+        "instrument",
+        "schedule",
+        str(note),
+        "--network",
+        network,
+        "--as-of",
+        "2025-04-15",
+        "--json",
+    )
+    terms = load_terms(terms_file, record.address_of)
+    expected = [c.as_json() for c in all_coupons(terms)]
+    assert code == 0 and schedule["coupons"] == expected and len(expected) == 4
+    # 90 of 180 days of 2.125 per 100.
+    assert schedule["accrued_per_unit"] == str(2_125 * 10**15 // 2)
+    assert (schedule["next_record_date"], schedule["next_payment_date"]) == (
+        "2025-07-14",
+        "2025-07-15",
+    )
+
+    db = store.open_store(db_url)
+    with networks.parse_network_choice(network):
+        block = chain.blocks.head
+        head = Head(int(block.number), int(block.timestamp))
+        first = LifecycleKeeper(db, record, registry_of(record), french_rf(0))
+        recorded = first.record_coupons(head)
+        again = first.record_coupons(head)
+        restarted = LifecycleKeeper(db, record, registry_of(record), french_rf(0))
+        after_restart = restarted.record_coupons(head)
+    due = [c for c in expected if c["record_date"] <= _utc_date(head.timestamp)]
+    assert recorded == len(due) >= 3 and again == 0 and after_restart == 0
+    rows = store.coupon_records(db, record.chain_id, note)
+    assert [(r.number, r.record_date, r.amount_per_unit) for r in rows] == [
+        (c["number"], c["record_date"], c["amount_per_unit"]) for c in due
+    ]
+
+
+def _utc_date(timestamp: int) -> str:
+    import datetime as dt
+
+    return dt.datetime.fromtimestamp(timestamp, dt.UTC).date().isoformat()
