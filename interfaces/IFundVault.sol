@@ -126,6 +126,9 @@ interface IFundNavSource {
 /// The vault caches its schedule's management rate and whether it has any dealing fee or tier
 /// (`IFeeSchedule.accrualTermsOf`); without either it does not call the schedule when it deals.
 /// Fee assets held are not free cash (`freeCash`, the strike's cash bound, `investCash`).
+/// Shares outstanding (for a NAV): `share().totalSupply()` + `heldFees().shares` (owed, not yet
+/// minted) + the struck deposit shares not yet claimed, i.e. the sum of
+/// `PeriodStruck.depositShares` less the sum of `Deposit.shares` and `SubscriptionFeeHeld.shares`.
 ///
 /// Instant liquidity (the Ondo / BUIDL facility pattern): while the open period's cut-off has
 /// not passed, the instrument deals and a NAV was struck, anyone subscribes (`instantDeposit`) or
@@ -234,6 +237,9 @@ interface IFundVault is IERC7575, IERC7540Operator, IERC7540Deposit, IERC7540Red
         uint256 fee,
         uint256 nav18
     );
+    /// @notice A deposit claim of `controller` paid its subscription fee (`assets`, as charged) as
+    /// `shares` of the claimed shares, now owed to the recipient (the `Deposit` event has the rest).
+    event SubscriptionFeeHeld(address indexed controller, uint256 assets, uint256 shares);
     /// @notice Management fee `shares` owed to the recipient, accrued up to `accruedAt`.
     event ManagementFeeAccrued(uint256 shares, uint256 accruedAt);
     /// @notice The fees held (`shares` owed, `assets`) paid to `recipient`.

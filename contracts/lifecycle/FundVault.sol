@@ -802,6 +802,7 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
         // No division by zero: 0 < fee <= assets. At most `shares`: fee <= assets.
         feeShares = Math.mulDiv(shares, fee, assets, Math.Rounding.Ceil);
         _addFees(feeShares, 0);
+        emit SubscriptionFeeHeld(controller, fee, feeShares);
     }
 
     /// @dev Delegates the call to the instant module (immutable, deployed by the constructor),

@@ -4,8 +4,8 @@ day counts and accrued interest computed with QuantLib and their on-chain encodi
 the off-chain twin of `contracts/lifecycle/DayCount.sol`), the instrument registry's and the
 settlement assets' vocabulary with the ISIN and CUSIP check digits (`instruments`, no chain access)
 and the domain's deploy steps (`deploy`: the registry, the settlement assets and the fee
-schedule; `fund_deploy`: a fund's ERC-7540 dealing vault). The NAV agent and the coupon scheduler: the short rate (`rates`:
-French's monthly RF from arch.data, spread daily), the NAV model (`nav`), the coupons of a bond's
+schedule; `fund_deploy`: a fund's ERC-7540 dealing vault). The NAV agent and the coupon
+scheduler: the short rate (`rates`: French's monthly RF from arch.data, spread daily), the NAV model (`nav`), the coupons of a bond's
 terms (`coupons`) — all pure —; the funds read from the registry (`funds`), one fund's strikes,
 recorded before they are sent (`striking`), the keeper's cycle (`keeper`), its silverback bot
 (`bot`), `quantera instrument|fund` (`cli`) and terms files (`terms_file`).

@@ -209,6 +209,10 @@ def test_claims__subscription_and_redemption_fees__preview_equals_charged_and_he
     fee_shares = ceil(Fraction(shares(800) * preview, usd(1_000)))  # the fee's part, rounded up
     assert tx.return_value == shares(800) - fee_shares == fund.share.balanceOf(alice)
     assert fees.held()[:2] == (fee_shares, 0)
+    [held] = tx.decode_logs(vault.SubscriptionFeeHeld)
+    assert (held.controller, held.assets, held.shares) == (alice.address, preview, fee_shares)
+    [deposit] = tx.decode_logs(vault.Deposit)  # the struck shares: the receiver's and the fee's
+    assert deposit.shares + held.shares == shares(800)
 
     vault.requestRedeem(shares(400), alice, alice, sender=alice)
     fund.strike(chain, 1.25)
