@@ -1,14 +1,14 @@
 """Lifecycle domain (contracts/lifecycle): the life of an instrument — its conventions
 (`conventions`: day counts and business-day rolls, the chain's `DayCount` enums), coupon schedules,
-day counts and accrued interest computed with QuantLib and their on-chain encodings (`schedule`,
-the off-chain twin of `contracts/lifecycle/DayCount.sol`), the instrument registry's and the
-settlement assets' vocabulary with the ISIN and CUSIP check digits (`instruments`, no chain access)
-and the domain's deploy steps (`deploy`: the registry, the settlement assets and the fee
-schedule; `fund_deploy`: a fund's ERC-7540 dealing vault). The NAV agent and the coupon
-scheduler: the short rate (`rates`: French's monthly RF from arch.data, spread daily), the NAV model (`nav`), the coupons of a bond's
-terms (`coupons`) — all pure —; the funds read from the registry (`funds`), one fund's strikes,
-recorded before they are sent (`striking`), the keeper's cycle (`keeper`), its silverback bot
-(`bot`), `quantera instrument|fund` (`cli`) and terms files (`terms_file`).
+day counts and accrued interest computed with QuantLib and their on-chain encodings (`schedule`, the
+off-chain twin of `contracts/lifecycle/DayCount.sol`), the instrument registry's and the settlement
+assets' vocabulary with the ISIN and CUSIP check digits (`instruments`, no chain access) and the
+domain's deploy steps (`deploy`: the registry, the settlement assets and the fee schedule;
+`fund_deploy`: a fund's ERC-7540 dealing vault). The NAV agent and the coupon scheduler: the short
+rate (`rates`: French's monthly RF from arch.data, spread daily), the NAV model (`nav`), the coupons
+of a bond's terms (`coupons`) — all pure —; the funds read from the registry (`funds`), one fund's
+strikes, recorded before they are sent (`striking`), the keeper's cycle (`keeper`), its silverback
+bot (`bot`), `quantera instrument|fund` (`cli`) and terms files (`terms_file`).
 
 Other domains, the CLI and the demo import the names below from `keepers.lifecycle` only (loaded
 on first use: QuantLib is imported then, not when the CLI starts)."""
