@@ -58,6 +58,8 @@ library FundWords {
     uint256 internal constant MASK_96 = type(uint96).max;
     uint256 internal constant MASK_128 = type(uint128).max;
     uint256 internal constant MASK_224 = type(uint224).max;
+    /// @dev FeeLedger's managementBps and charges bits (17).
+    uint256 internal constant TERMS_MASK = (1 << 17) - 1;
 
     // ---------------------------------------------------------------- Position
     function depositAssets(Position p) internal pure returns (uint256) {
@@ -211,9 +213,7 @@ library FundWords {
 
     function withTerms(FeeLedger f, uint256 managementBps_, bool charges_) internal pure returns (FeeLedger) {
         uint256 flag = charges_ ? 1 : 0;
-        return FeeLedger.wrap(
-            (FeeLedger.unwrap(f) & ~(uint256(type(uint24).max) << 224)) | (managementBps_ << 224) | (flag << 240)
-        );
+        return FeeLedger.wrap((FeeLedger.unwrap(f) & ~(TERMS_MASK << 224)) | (managementBps_ << 224) | (flag << 240));
     }
 
     // ---------------------------------------------------------------- InstantWord

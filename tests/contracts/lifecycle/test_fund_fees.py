@@ -393,3 +393,37 @@ def test_deploy_step__fee_schedule_and_instant_limit_wired_to_governor(fees):
     for selector in selectors(schedule.contract_type, open_functions):
         assert manager.getTargetFunctionRole(schedule, selector) == ROLE_IDS["ADMIN"]
     assert schedule.identities() == fund.registry.address
+
+
+# ---------------------------------------------------------------- LCY-57: the fee words
+
+U16, U32, U96 = 2**16 - 1, 2**32 - 1, 2**96 - 1
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.sampled_from([0, 2**256 - 1]),
+    st.integers(0, U96),
+    st.integers(0, U96),
+    st.integers(0, U32),
+    st.integers(0, U16),
+    st.booleans(),
+)
+def test_fee_ledger__any_fields__round_trip_setters_touch_only_their_bits(
+    fund_math, start, owed, held, accrued_at, management_bps, charges
+):
+    word, fields = fund_math.feeLedger(start, owed, held, accrued_at, management_bps, charges)
+    assert list(fields) == [owed, held, accrued_at, management_bps, int(charges)]
+    # the documented layout: shares 0..95 | assets 96..191 | accruedAt 192..223 |
+    # managementBps 224..239 | charges 240; the spare high bits keep what they were
+    expected = owed | held << 96 | accrued_at << 192 | management_bps << 224 | int(charges) << 240
+    assert word & (2**241 - 1) == expected
+    assert word >> 241 == (start >> 241)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, U32), st.integers(0, U96), st.integers(0, U96))
+def test_instant_word__any_fields__round_trip(fund_math, period, subscribed, redeemed):
+    word, fields = fund_math.instantWord(period, subscribed, redeemed)
+    assert list(fields) == [period, subscribed, redeemed]
+    assert word == period | subscribed << 32 | redeemed << 128
