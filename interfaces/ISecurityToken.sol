@@ -3,6 +3,21 @@ pragma solidity ^0.8.24;
 
 import {IERC3643Token} from "./erc3643/IERC3643Token.sol";
 
+/// @notice Which kind of balance change a SecurityToken is about to make (its extension hook's
+/// argument; share classes that keep per-holder accruals treat some kinds differently).
+enum BalanceChange {
+    /// `transfer`, `transferFrom`, `batchTransfer`: the holder's own, rule-checked.
+    Transfer,
+    /// An agent's `mint` (from address(0)).
+    Mint,
+    /// An agent's `burn` (to address(0)).
+    Burn,
+    /// An agent's `forcedTransfer`.
+    ForcedTransfer,
+    /// An agent's `recoveryAddress` (between two wallets of one identity).
+    Recovery
+}
+
 /// @title ISecurityToken
 /// @notice A permissioned security token: ERC-20 plus the complete ERC-3643 (T-REX 4.x) `IToken`
 /// surface, plus ERC-1404 explanations (`detectTransferRestriction` /

@@ -4,7 +4,7 @@ pragma solidity ^0.8.24;
 import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
-import {ISecurityToken, IERC3643Token} from "../../interfaces/ISecurityToken.sol";
+import {BalanceChange, ISecurityToken, IERC3643Token} from "../../interfaces/ISecurityToken.sol";
 import {IComplianceEngine} from "../../interfaces/IComplianceEngine.sol";
 import {IIdentityRegistry} from "../../interfaces/IIdentityRegistry.sol";
 import {RestrictionCodes as RC} from "../compliance/RestrictionCodes.sol";
@@ -13,6 +13,10 @@ import {AccountWord, CoreWord, CoreWordLibrary} from "./TokenSlots.sol";
 
 /// @title SecurityToken
 /// @notice ERC-20 + ERC-3643 permissioned security token; rules live in the ComplianceEngine.
+/// @dev Extension point: every function that moves a balance first calls `_beforeBalanceChange`
+/// (empty here), before it reads any balance; share classes that keep per-holder accruals
+/// (contracts/lifecycle: IncomeShareToken, BondShareToken) act there. The storage they read is
+/// `internal` for the same reason.
 contract SecurityToken is ISecurityToken, AccessManaged, ReentrancyGuardTransient {
     /// @notice Entries in one batch call.
     uint256 public constant MAX_BATCH = 100;
@@ -21,12 +25,12 @@ contract SecurityToken is ISecurityToken, AccessManaged, ReentrancyGuardTransien
     string private constant VERSION = "1.0.0";
 
     /// @dev The compliance engine and the pause (`TokenSlots`): one slot read on every transfer.
-    CoreWord private _core;
+    CoreWord internal _core;
     IIdentityRegistry private _registry;
-    uint256 private _totalSupply;
+    uint256 internal _totalSupply;
     /// @dev One slot per wallet (`TokenSlots`): balance and freeze state are read together on
     /// every transfer; the hot paths hash a wallet's slot once (`_accountSlot`).
-    mapping(address wallet => AccountWord) private _accounts;
+    mapping(address wallet => AccountWord) internal _accounts;
     mapping(address owner => mapping(address spender => uint256)) private _allowances;
     mapping(address agent => uint8) private _capabilities;
     string private _name;
@@ -168,6 +172,7 @@ contract SecurityToken is ISecurityToken, AccessManaged, ReentrancyGuardTransien
     /// @inheritdoc IERC3643Token
     function mint(address to, uint256 amount) public onlyCapability(Cap.MINT) nonReentrant {
         if (to == address(0)) revert ERC20InvalidReceiver(address(0));
+        _beforeBalanceChange(BalanceChange.Mint, address(0), to, amount);
         uint256 supplyAfter = _totalSupply + amount;
         if (supplyAfter > MAX_SUPPLY) revert SupplyCapExceeded(supplyAfter, MAX_SUPPLY);
         IComplianceEngine engine = _requireCompliance();
@@ -182,6 +187,7 @@ contract SecurityToken is ISecurityToken, AccessManaged, ReentrancyGuardTransien
     /// @inheritdoc IERC3643Token
     function burn(address userAddress, uint256 amount) public onlyCapability(Cap.BURN) nonReentrant {
         IComplianceEngine engine = _requireCompliance();
+        _beforeBalanceChange(BalanceChange.Burn, userAddress, address(0), amount);
         _debitUnfreezing(userAddress, amount);
         // No underflow: amount <= a balance <= total supply.
         unchecked {
@@ -201,6 +207,7 @@ contract SecurityToken is ISecurityToken, AccessManaged, ReentrancyGuardTransien
         if (to == address(0)) revert ERC20InvalidReceiver(address(0));
         if (!_registry.isVerified(to)) revert TransferNotCompliant(from, to, amount, RC.RECIPIENT_NOT_VERIFIED);
         IComplianceEngine engine = _requireCompliance();
+        _beforeBalanceChange(BalanceChange.ForcedTransfer, from, to, amount);
         _debitUnfreezing(from, amount);
         // No overflow: balance <= supply <= MAX_SUPPLY < 2^128.
         uint256 slot = _accountSlot(to);
@@ -219,6 +226,7 @@ contract SecurityToken is ISecurityToken, AccessManaged, ReentrancyGuardTransien
         returns (bool)
     {
         if (lostWallet == newWallet) revert RecoveryToSameWallet(lostWallet);
+        _beforeBalanceChange(BalanceChange.Recovery, lostWallet, newWallet, type(uint256).max);
         uint256 lostSlot = _accountSlot(lostWallet);
         AccountWord lost = _loadAccount(lostSlot);
         if (lost.balance() == 0) revert NothingToRecover(lostWallet);
@@ -342,7 +350,7 @@ contract SecurityToken is ISecurityToken, AccessManaged, ReentrancyGuardTransien
     // ================================================================ views
 
     /// @inheritdoc ISecurityToken
-    function detectTransferRestriction(address from, address to, uint256 amount) external view returns (uint8) {
+    function detectTransferRestriction(address from, address to, uint256 amount) external view virtual returns (uint8) {
         uint8 code = _tokenRestriction(_core, _accounts[from], _accounts[to], amount);
         if (code != RC.SUCCESS) return code;
         return _requireCompliance().detectTransferRestriction(from, to, amount);
@@ -354,7 +362,7 @@ contract SecurityToken is ISecurityToken, AccessManaged, ReentrancyGuardTransien
     }
 
     /// @inheritdoc IERC20
-    function balanceOf(address account) external view returns (uint256) {
+    function balanceOf(address account) external view virtual returns (uint256) {
         return _accounts[account].balance();
     }
 
@@ -430,11 +438,19 @@ contract SecurityToken is ISecurityToken, AccessManaged, ReentrancyGuardTransien
 
     // ================================================================ internal
 
+    /// @dev Runs first in every balance change, before any balance is read: a transfer (`transfer`,
+    /// `transferFrom`, `batchTransfer`; after the receiver check), `mint` (`from` address(0)),
+    /// `burn` (`to` address(0)), `forcedTransfer` and `recoveryAddress` (after their argument
+    /// checks, before the debit). `amount` is what leaves `from` (`type(uint256).max` for a
+    /// recovery: the whole balance, read after the hook). Empty here.
+    function _beforeBalanceChange(BalanceChange kind, address from, address to, uint256 amount) internal virtual {}
+
     function _transfer(address from, address to, uint256 amount) internal nonReentrant {
         if (to == address(0)) revert ERC20InvalidReceiver(address(0));
         CoreWord core = _core;
         IComplianceEngine compliance = core.compliance();
         if (address(compliance) == address(0)) revert ComplianceNotSet();
+        _beforeBalanceChange(BalanceChange.Transfer, from, to, amount);
         uint256 senderSlot = _accountSlot(from);
         uint256 recipientSlot = _accountSlot(to);
         AccountWord sender = _loadAccount(senderSlot);

@@ -90,8 +90,12 @@ def deploy_security(
     freezer: str | None = None,
     jurisdictions: Iterable[Jurisdiction] | None = None,
     grants: list | None = None,
+    contract_type: str = "SecurityToken",
+    extra_args: tuple = (),
 ) -> Any:
-    """A SecurityToken (`SecurityToken<suffix>` in the record) and its ComplianceEngine
+    """A SecurityToken (`<contract_type><suffix>` in the record; `contract_type` a SecurityToken
+    whose constructor takes SecurityToken's arguments then `extra_args`, e.g. the lifecycle's
+    IncomeShareToken) and its ComplianceEngine
     (`ComplianceEngine<suffix>`), wired, bound, listed with the registry, with `agent` holding
     every capability and `freezer` FREEZE only, and the jurisdiction rules (default: the defaults
     file). The token is left paused, as an issuer opens its offering. `grants` (AccessManager
@@ -100,8 +104,8 @@ def deploy_security(
     # The engine serves one token fixed at its construction: token first (no engine yet, paused),
     # then the engine, then `setCompliance`, which binds them.
     token = d.deploy_contract(
-        f"SecurityToken{suffix}",
-        "SecurityToken",
+        f"{contract_type}{suffix}",
+        contract_type,
         manager,
         name,
         symbol,
@@ -109,6 +113,7 @@ def deploy_security(
         registry,
         ZERO_ADDRESS,
         ZERO_ADDRESS,
+        *extra_args,
     )
     engine = d.deploy_contract(
         f"ComplianceEngine{suffix}", "ComplianceEngine", manager, registry, token

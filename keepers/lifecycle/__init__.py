@@ -29,7 +29,10 @@ if TYPE_CHECKING:
     )
     from keepers.lifecycle.deploy import (
         approve_issuers,
+        deploy_bond_share_token,
         deploy_fee_schedule,
+        deploy_income_share_logic,
+        deploy_income_share_token,
         deploy_instrument_registry,
         deploy_lifecycle,
         deploy_settlement_assets,
@@ -137,10 +140,15 @@ _MODULES = {
         "isin_check_digit",
         "utc_midnight",
     ),
-    # Its deploy steps (the settlement assets, the registry and its validator; listings, issuers).
+    # Its deploy steps (the settlement assets, the registry and its validator; listings, issuers;
+    # a money-market share class paying its dividend in new shares; a note's share token and its
+    # coupon and redemption servicer; the fee schedule).
     "deploy": (
         "approve_issuers",
+        "deploy_bond_share_token",
         "deploy_fee_schedule",
+        "deploy_income_share_logic",
+        "deploy_income_share_token",
         "deploy_instrument_registry",
         "deploy_lifecycle",
         "deploy_settlement_assets",

@@ -1,8 +1,11 @@
 """Lifecycle domain deploy steps (contracts/lifecycle): the SettlementAssets list and the
 InstrumentRegistry with its TermsValidator, both over the OracleRouter and wired
-(`deploy_lifecycle`, the deploy script's third step); and the GOVERNOR steps that list settlement
-assets and approve issuers, for the fixtures, the benchmarks and the demo. The deploy script lists
-no asset and registers no instrument: that is governance's and the issuers' business.
+(`deploy_lifecycle`, the deploy script's third step); the GOVERNOR steps that list settlement
+assets and approve issuers, for the fixtures, the benchmarks and the demo; a money-market
+share class paying its dividend in new shares (`deploy_income_share_token`); and a note's or a
+bill's share token with its coupon and redemption servicer (`deploy_bond_share_token`). The
+deploy script lists no asset and registers no instrument: that is governance's and the issuers'
+business.
 """
 
 from __future__ import annotations
@@ -16,6 +19,10 @@ SETTLEMENT_ASSETS = "SettlementAssets"
 FEE_SCHEDULE = "FeeSchedule"
 TERMS_VALIDATOR = "TermsValidator"
 INSTRUMENT_REGISTRY = "InstrumentRegistry"
+INCOME_SHARE_TOKEN = "IncomeShareToken"
+INCOME_SHARE_LOGIC = "IncomeShareLogic"
+BOND_SHARE_TOKEN = "BondShareToken"
+BOND_SERVICER = "BondServicer"
 
 
 def deploy_settlement_assets(d: Deployment, router: Any) -> Any:
@@ -141,3 +148,84 @@ def approve_issuers(d: Deployment, registry: Any, issuers: dict[str, str]) -> No
     steps = issuer_steps(d, registry, issuers)
     if steps and is_admin(d, "issuer approvals"):
         as_role(d, "GOVERNOR", steps)
+
+
+def deploy_income_share_logic(d: Deployment) -> Any:
+    """The IncomeShareLogic every income share class runs its income functions in (by
+    DELEGATECALL): deployed once (`IncomeShareLogic` in the record), nothing to wire."""
+    return d.deploy_contract(
+        INCOME_SHARE_LOGIC,
+        INCOME_SHARE_LOGIC,
+        d.at("QuanteraAccessManager"),
+        d.at("IdentityRegistry"),
+    )
+
+
+def deploy_income_share_token(
+    d: Deployment,
+    name: str,
+    symbol: str,
+    *,
+    agent: str,
+    jurisdictions: Any = None,
+) -> Any:
+    """A money-market share class (`IncomeShareToken.<symbol>` in the record) over the
+    IncomeShareLogic (deployed first if it is not), with its ComplianceEngine
+    (`ComplianceEngine.<symbol>`), built by the compliance domain's SecurityToken step (bound,
+    listed with the identity registry, the jurisdiction rules applied), `agent` holding every
+    capability (MINT declares income). Left paused, as an issuer opens its offering (`agent`
+    unpauses). Returns the token with IncomeShareLogic's ABI, which is IIncomeShareToken's (the
+    income functions are reached through the token's fallback)."""
+    from ape import project
+
+    from keepers.compliance import deploy_security
+
+    logic = deploy_income_share_logic(d)
+    token = deploy_security(
+        d,
+        f".{symbol}",
+        name,
+        symbol,
+        agent=agent,
+        jurisdictions=jurisdictions,
+        contract_type=INCOME_SHARE_TOKEN,
+        extra_args=(logic,),
+    )
+    return project.IncomeShareLogic.at(token.address)
+
+
+def deploy_bond_share_token(
+    d: Deployment,
+    name: str,
+    symbol: str,
+    *,
+    agent: str,
+    instruments: Any,
+    payment_asset: Any,
+    jurisdictions: Any = None,
+) -> Any:
+    """A note's or a bill's share token (`BondShareToken.<symbol>` in the record, 18 decimals)
+    with its BondServicer (`BondServicer.<symbol>`: coupons and redemption in `payment_asset` on
+    `instruments`' terms, bound to the token by its constructor) and its ComplianceEngine, built by
+    the compliance domain's SecurityToken step, `agent` holding every capability. Left paused.
+    Registering the instrument (the token as its share token) and `startServicing` are the
+    issuer's. Returns the token."""
+    from keepers.compliance import deploy_security
+    from keepers.core.deployments import DeploymentError
+
+    servicer = d.deploy_contract(
+        f"{BOND_SERVICER}.{symbol}", BOND_SERVICER, instruments, payment_asset
+    )
+    token = deploy_security(
+        d,
+        f".{symbol}",
+        name,
+        symbol,
+        agent=agent,
+        jurisdictions=jurisdictions,
+        contract_type=BOND_SHARE_TOKEN,
+        extra_args=(servicer,),
+    )
+    if servicer.token().lower() != token.address.lower():
+        raise DeploymentError(f"{symbol}'s servicer is bound to {servicer.token()}, not the token")
+    return token

@@ -45,6 +45,7 @@ def manager(deployer, guardian, governor):
     )
 
 
+from bond_fixtures import bond  # noqa: E402,F401
 from compliance_fixtures import (  # noqa: E402,F401
     agent,
     engine,
@@ -58,6 +59,7 @@ from compliance_fixtures import (  # noqa: E402,F401
     token,
 )
 from fund_fixtures import fund_math, fund_stack  # noqa: E402,F401
+from income_fixtures import income_stack  # noqa: E402,F401
 from lifecycle_fixtures import (  # noqa: E402,F401
     fund_contract,
     issuer,

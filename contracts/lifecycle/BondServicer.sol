@@ -1,0 +1,341 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity ^0.8.24;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {IBondServicer} from "../../interfaces/IBondServicer.sol";
+import {
+    IInstrumentRegistry,
+    InstrumentOperations as Ops,
+    InstrumentState,
+    InstrumentStatus,
+    InstrumentTerms
+} from "../../interfaces/IInstrumentRegistry.sol";
+import {BalanceChange} from "../../interfaces/ISecurityToken.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {DayCount} from "./DayCount.sol";
+import {CouponAccount, CouponAccountLibrary, ServicingWord, ServicingWordLibrary} from "./IncomeWords.sol";
+import {BPS, WAD} from "../libraries/Constants.sol";
+
+error ZeroAddressGiven();
+
+/// @title BondServicer
+/// @notice Pays a fixed-coupon note's or a bill's coupons and redemption through per-share indices,
+/// O(1) per holder (see IBondServicer); its share token (`BondShareToken`) calls it first in every
+/// balance change.
+/// @dev State: the servicing word (read on every balance change), one coupon account per holder,
+/// the pools and one redemption index per holder. Balances and supply are the token's.
+contract BondServicer is IBondServicer, ReentrancyGuardTransient {
+    using SafeERC20 for IERC20;
+    using SafeCast for uint256;
+
+    /// @inheritdoc IBondServicer
+    bool public constant END_OF_MONTH = false;
+    uint256 internal constant DAY = 1 days;
+    /// @dev 1e14: a basis point in WAD.
+    uint256 internal constant BPS_TO_WAD = WAD / BPS;
+
+    IInstrumentRegistry internal immutable INSTRUMENTS;
+    IERC20 internal immutable PAYMENT_ASSET;
+    /// @dev 10**decimals of the payment asset: converts 18-decimal currency amounts at par.
+    uint256 internal immutable ASSET_UNIT;
+    /// @inheritdoc IBondServicer
+    uint256 public constant SCALE = WAD * 1e18;
+
+    /// @inheritdoc IBondServicer
+    IERC20 public token;
+
+    ServicingWord private _state;
+    mapping(address holder => CouponAccount) private _coupons;
+    uint256 private _couponReserve;
+    uint256 private _couponShortfall;
+    uint256 private _redemptionPrice;
+    uint256 private _redemptionSupply;
+    uint256 private _redemptionFunded;
+    uint256 private _redemptionIndex;
+    mapping(address holder => uint256 index) private _redeemedIndex;
+
+    constructor(IInstrumentRegistry instruments_, IERC20 paymentAsset_) {
+        if (address(instruments_) == address(0) || address(paymentAsset_) == address(0)) revert ZeroAddressGiven();
+        INSTRUMENTS = instruments_;
+        PAYMENT_ASSET = paymentAsset_;
+        ASSET_UNIT = 10 ** IERC20Metadata(address(paymentAsset_)).decimals();
+    }
+
+    /// @inheritdoc IBondServicer
+    function bindToken() external {
+        if (address(token) != address(0)) revert TokenAlreadyBound(address(token));
+        token = IERC20(msg.sender);
+    }
+
+    // ================================================================ servicing
+
+    /// @inheritdoc IBondServicer
+    function startServicing() external nonReentrant {
+        uint256 id = _id();
+        ServicingWord w = _state;
+        if (w.nextRecordDate() != 0) revert ServicingAlreadyStarted(id);
+        InstrumentTerms memory t = INSTRUMENTS.termsOf(id);
+        if (t.coupon.floatingIndex != 0) revert FloatingCoupon(id, t.coupon.floatingIndex);
+        bool accepted;
+        // Bounded: the registry caps settlement assets (MAX_SETTLEMENT_ASSETS).
+        for (uint256 i; i < t.settlementAssets.length; ++i) {
+            if (t.settlementAssets[i] == address(PAYMENT_ASSET)) accepted = true;
+        }
+        if (!accepted) revert PaymentAssetNotAccepted(id, address(PAYMENT_ASSET));
+        uint256 count = _couponCount(t);
+        uint256 first = count == 0 ? t.maturityDate : _recordDate(t, 1);
+        _state = ServicingWordLibrary.pack(0, 0, first, false);
+        emit ServicingStarted(id, count, first);
+    }
+
+    /// @inheritdoc IBondServicer
+    function fundCoupons(uint256 amount) external nonReentrant {
+        if (amount == 0) revert ZeroAmount();
+        _couponReserve += amount;
+        emit Funded(false, amount, msg.sender);
+        PAYMENT_ASSET.safeTransferFrom(msg.sender, address(this), amount);
+    }
+
+    /// @inheritdoc IBondServicer
+    function fundRedemption(uint256 amount) external nonReentrant {
+        if (amount == 0) revert ZeroAmount();
+        _redemptionFunded += amount;
+        emit Funded(true, amount, msg.sender);
+        if (_state.redeeming()) _raiseRedemptionIndex();
+        PAYMENT_ASSET.safeTransferFrom(msg.sender, address(this), amount);
+    }
+
+    /// @inheritdoc IBondServicer
+    function recordCoupon(uint256 number) external nonReentrant {
+        uint256 id = _id();
+        ServicingWord w = _state;
+        if (w.nextRecordDate() == 0) revert ServicingNotStarted(id);
+        if (w.redeeming()) revert RedemptionAlreadyStarted(id);
+        if (number != w.lastRecorded() + 1) revert UnexpectedCoupon(number, w.lastRecorded() + 1);
+        InstrumentTerms memory t = INSTRUMENTS.termsOf(id);
+        uint256 count = _couponCount(t);
+        if (number > count) revert UnexpectedCoupon(number, 0);
+        (uint256 start, uint256 end) =
+            DayCount.couponPeriod(t.issueDate, t.maturityDate, t.coupon.frequency, END_OF_MONTH, t.coupon.roll, number);
+        uint256 earliest = INSTRUMENTS.canAct(id, msg.sender, Ops.DECLARE) ? _recordDate(t, number) : end;
+        if (block.timestamp < earliest) revert CouponNotDue(number, earliest, msg.sender);
+
+        uint256 perShare = _couponPerShare(t, start, end);
+        uint256 supply = token.totalSupply();
+        uint256 increase = perShare;
+        uint256 paid;
+        if (supply != 0) {
+            uint256 due = Math.mulDiv(supply, perShare, SCALE, Math.Rounding.Ceil);
+            uint256 reserve = _couponReserve;
+            if (due > reserve) {
+                increase = reserve * SCALE / supply;
+                _couponShortfall += due - Math.mulDiv(supply, increase, SCALE, Math.Rounding.Ceil);
+            }
+            paid = Math.mulDiv(supply, increase, SCALE, Math.Rounding.Ceil);
+            // No underflow: paid <= due when funded, else paid <= reserve by the floor above.
+            _couponReserve = reserve - paid;
+            if (due > reserve) emit Defaulted(id, number, due, paid);
+        }
+        uint256 next = number < count ? _recordDate(t, number + 1) : t.maturityDate;
+        _state = ServicingWordLibrary.pack((w.couponIndex() + increase).toUint128(), number, next, false);
+        emit CouponRecorded(number, supply, perShare, increase, paid, next, msg.sender);
+    }
+
+    /// @inheritdoc IBondServicer
+    function claimCoupons(address holder) external nonReentrant returns (uint256 paid) {
+        paid = _takeCoupons(holder);
+        if (paid != 0) {
+            emit Paid(holder, paid, 0, msg.sender);
+            PAYMENT_ASSET.safeTransfer(holder, paid);
+        }
+    }
+
+    /// @inheritdoc IBondServicer
+    function startRedemption() external nonReentrant {
+        uint256 id = _id();
+        ServicingWord w = _state;
+        if (w.nextRecordDate() == 0) revert ServicingNotStarted(id);
+        if (w.redeeming()) revert RedemptionAlreadyStarted(id);
+        InstrumentState memory s = INSTRUMENTS.stateOf(id);
+        if (s.status != InstrumentStatus.Matured && s.status != InstrumentStatus.Closed) revert NotMatured(id);
+        InstrumentTerms memory t = INSTRUMENTS.termsOf(id);
+        uint256 count = _couponCount(t);
+        uint256 next = w.lastRecorded() + 1;
+        bool called = s.calledAt != 0;
+        uint256 price;
+        if (!called) {
+            if (next <= count) revert CouponOutstanding(next);
+            price = t.faceValue * ASSET_UNIT;
+        } else {
+            price = t.faceValue * t.call.callPriceBps / BPS * ASSET_UNIT;
+            if (next <= count) {
+                (uint256 start, uint256 end) = DayCount.couponPeriod(
+                    t.issueDate, t.maturityDate, t.coupon.frequency, END_OF_MONTH, t.coupon.roll, next
+                );
+                if (end <= s.calledAt) revert CouponOutstanding(next);
+                // The last coupon: accrued from its start to the call date.
+                if (s.calledAt > start) price += _couponPerShare(t, start, s.calledAt);
+            }
+        }
+        uint256 supply = token.totalSupply();
+        _redemptionPrice = price;
+        _redemptionSupply = supply;
+        _state = ServicingWordLibrary.pack(w.couponIndex(), w.lastRecorded(), w.nextRecordDate(), true);
+        emit RedemptionStarted(id, price, supply, called);
+        _raiseRedemptionIndex();
+        uint256 due = Math.mulDiv(supply, price, SCALE, Math.Rounding.Ceil);
+        if (_redemptionFunded < due) emit Defaulted(id, 0, due, _redemptionFunded);
+    }
+
+    /// @inheritdoc IBondServicer
+    function redeem(address holder) external nonReentrant returns (uint256 coupons, uint256 redemption) {
+        if (!_state.redeeming()) revert NotMatured(_id());
+        coupons = _takeCoupons(holder);
+        uint256 index = _redemptionIndex;
+        uint256 last = _redeemedIndex[holder];
+        if (index != last) {
+            _redeemedIndex[holder] = index;
+            // No underflow: the redemption index never decreases.
+            redemption = token.balanceOf(holder) * (index - last) / SCALE;
+        }
+        if (coupons | redemption != 0) {
+            emit Paid(holder, coupons, redemption, msg.sender);
+            PAYMENT_ASSET.safeTransfer(holder, coupons + redemption);
+        }
+    }
+
+    // ================================================================ views
+
+    /// @inheritdoc IBondServicer
+    function servicing()
+        external
+        view
+        returns (uint256 couponIndex, uint256 lastRecorded, uint256 nextRecordDate, bool redeeming)
+    {
+        ServicingWord w = _state;
+        return (w.couponIndex(), w.lastRecorded(), w.nextRecordDate(), w.redeeming());
+    }
+
+    /// @inheritdoc IBondServicer
+    function couponsOwed(address holder) external view returns (uint256) {
+        CouponAccount a = _coupons[holder];
+        return a.owed() + _accruedCoupons(holder, a, _state.couponIndex());
+    }
+
+    /// @inheritdoc IBondServicer
+    function redeemable(address holder) external view returns (uint256) {
+        return token.balanceOf(holder) * (_redemptionIndex - _redeemedIndex[holder]) / SCALE;
+    }
+
+    /// @inheritdoc IBondServicer
+    function couponPool() external view returns (uint256 reserve, uint256 shortfall) {
+        return (_couponReserve, _couponShortfall);
+    }
+
+    /// @inheritdoc IBondServicer
+    function redemptionPool()
+        external
+        view
+        returns (uint256 pricePerShare, uint256 supply, uint256 funded, uint256 index, uint256 shortfall)
+    {
+        (pricePerShare, supply, funded, index) =
+        (_redemptionPrice, _redemptionSupply, _redemptionFunded, _redemptionIndex);
+        uint256 due = Math.mulDiv(supply, pricePerShare, SCALE, Math.Rounding.Ceil);
+        shortfall = due > funded ? due - funded : 0;
+    }
+
+    /// @inheritdoc IBondServicer
+    function paymentAsset() external view returns (IERC20) {
+        return PAYMENT_ASSET;
+    }
+
+    /// @inheritdoc IBondServicer
+    function instrumentRegistry() external view returns (IInstrumentRegistry) {
+        return INSTRUMENTS;
+    }
+
+    // ================================================================ internal
+
+    /// @inheritdoc IBondServicer
+    /// @dev A recovery moves the lost wallet's unclaimed coupons to the new one.
+    function beforeBalanceChange(BalanceChange kind, address from, address to) external {
+        if (msg.sender != address(token)) revert OnlyToken(msg.sender, address(token));
+        ServicingWord w = _state;
+        uint256 next = w.nextRecordDate();
+        if (w.redeeming()) revert BalancesFixed(0, next);
+        if (next != 0 && block.timestamp >= next) revert BalancesFixed(w.lastRecorded() + 1, next);
+        uint256 index = w.couponIndex();
+        if (index == 0) return; // No coupon recorded yet: nothing to settle.
+        uint256 owedFrom;
+        if (from != address(0)) owedFrom = _settleCoupons(from, index);
+        if (to != address(0) && to != from) {
+            uint256 owedTo = _settleCoupons(to, index);
+            if (kind == BalanceChange.Recovery && owedFrom != 0) {
+                _coupons[from] = CouponAccountLibrary.pack(index, 0);
+                _coupons[to] = CouponAccountLibrary.pack(index, owedTo + owedFrom);
+            }
+        }
+    }
+
+    /// @dev Settles `holder`'s coupons up to `index`; returns what it is owed.
+    function _settleCoupons(address holder, uint256 index) internal returns (uint256 owed) {
+        CouponAccount a = _coupons[holder];
+        owed = a.owed();
+        if (a.couponIndex() == index) return owed;
+        owed += _accruedCoupons(holder, a, index);
+        _coupons[holder] = CouponAccountLibrary.pack(index, owed);
+    }
+
+    /// @dev Settles and zeroes `holder`'s coupons; returns them.
+    function _takeCoupons(address holder) internal returns (uint256 owed) {
+        uint256 index = _state.couponIndex();
+        CouponAccount a = _coupons[holder];
+        owed = a.owed() + _accruedCoupons(holder, a, index);
+        if (owed != 0 || a.couponIndex() != index) _coupons[holder] = CouponAccountLibrary.pack(index, 0);
+    }
+
+    /// @dev floor(balance * (index - holder's index) / SCALE). No overflow: balance < 2**96, index
+    /// < 2**128; no underflow: the coupon index never decreases.
+    function _accruedCoupons(address holder, CouponAccount a, uint256 index) internal view returns (uint256) {
+        return token.balanceOf(holder) * (index - a.couponIndex()) / SCALE;
+    }
+
+    /// @dev R <- min(price, funded * SCALE / supply) (0 supply: the price); never lowered.
+    function _raiseRedemptionIndex() internal {
+        uint256 price = _redemptionPrice;
+        uint256 supply = _redemptionSupply;
+        uint256 next = supply == 0 ? price : Math.min(price, _redemptionFunded * SCALE / supply);
+        uint256 previous = _redemptionIndex;
+        if (next <= previous) return;
+        _redemptionIndex = next;
+        emit RedemptionIndexRaised(previous, next);
+    }
+
+    /// @dev Coupon per whole share over [start, end], payment-asset base units times 1e18.
+    function _couponPerShare(InstrumentTerms memory t, uint256 start, uint256 end) internal view returns (uint256) {
+        return DayCount.couponAmount(
+            t.faceValue, uint256(t.coupon.fixedRateBps) * BPS_TO_WAD, t.coupon.dayCount, start, end
+        ) * ASSET_UNIT;
+    }
+
+    function _couponCount(InstrumentTerms memory t) internal pure returns (uint256) {
+        if (t.coupon.frequency == 0 || t.coupon.fixedRateBps == 0) return 0;
+        return DayCount.couponCount(t.issueDate, t.maturityDate, t.coupon.frequency, END_OF_MONTH, t.coupon.roll);
+    }
+
+    /// @dev Coupon `number`'s record date: its payment date less the record-date offset.
+    function _recordDate(InstrumentTerms memory t, uint256 number) internal pure returns (uint256) {
+        (, uint256 end) =
+            DayCount.couponPeriod(t.issueDate, t.maturityDate, t.coupon.frequency, END_OF_MONTH, t.coupon.roll, number);
+        return end - uint256(t.coupon.recordDateOffsetDays) * DAY;
+    }
+
+    function _id() internal view returns (uint256 id) {
+        id = INSTRUMENTS.idOfShareToken(address(token));
+        if (id == 0) revert NoInstrument(address(token));
+    }
+}

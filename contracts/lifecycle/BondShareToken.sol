@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity ^0.8.24;
+
+import {IBondServicer} from "../../interfaces/IBondServicer.sol";
+import {IComplianceEngine} from "../../interfaces/IComplianceEngine.sol";
+import {IIdentityRegistry} from "../../interfaces/IIdentityRegistry.sol";
+import {BalanceChange} from "../../interfaces/ISecurityToken.sol";
+import {SecurityToken} from "../token/SecurityToken.sol";
+
+/// @title BondShareToken
+/// @notice A fixed-coupon note's or a bill's share token: a SecurityToken (18 decimals) whose every
+/// balance change first calls its BondServicer (coupons settled per holder, balances fixed from a
+/// record date until its coupon is recorded and for good once redemption starts).
+/// @dev The servicer is fixed at construction and bound to this token by it (`bindToken`).
+contract BondShareToken is SecurityToken {
+    /// @notice The servicer this token calls first in every balance change.
+    IBondServicer public immutable servicer;
+
+    constructor(
+        address authority,
+        string memory name_,
+        string memory symbol_,
+        uint8 decimals_,
+        IIdentityRegistry registry_,
+        IComplianceEngine compliance_,
+        address onchainID_,
+        IBondServicer servicer_
+    ) SecurityToken(authority, name_, symbol_, decimals_, registry_, compliance_, onchainID_) {
+        // The servicer's coupon and redemption indices are per 10**18 base units.
+        if (decimals_ != 18 || address(servicer_) == address(0)) revert ZeroAddress();
+        servicer = servicer_;
+        servicer_.bindToken();
+    }
+
+    /// @dev `servicer.beforeBalanceChange(kind, from, to)`, reverting with its revert data (a
+    /// low-level call: SecurityToken calls the hook from every balance-changing function).
+    function _beforeBalanceChange(BalanceChange kind, address from, address to, uint256) internal override {
+        address target = address(servicer);
+        bytes4 selector = IBondServicer.beforeBalanceChange.selector;
+        assembly ("memory-safe") {
+            let p := mload(0x40)
+            mstore(p, selector)
+            mstore(add(p, 0x04), kind)
+            mstore(add(p, 0x24), from)
+            mstore(add(p, 0x44), to)
+            if iszero(call(gas(), target, 0, p, 0x64, 0x00, 0x00)) {
+                returndatacopy(0x00, 0x00, returndatasize())
+                revert(0x00, returndatasize())
+            }
+        }
+    }
+}

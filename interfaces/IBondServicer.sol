@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity ^0.8.24;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {BalanceChange} from "./ISecurityToken.sol";
+import {IInstrumentRegistry} from "./IInstrumentRegistry.sol";
+
+/// @title IBondServicer
+/// @notice The servicer of a fixed-coupon note's or a bill's share token (`BondShareToken`, a
+/// SecurityToken that calls it first in every balance change): coupons in its
+/// payment asset on the InstrumentRegistry's schedule (DayCount.sol) to the holders of record, and
+/// redemption at maturity (or at an issuer call the terms allow) at face value (the call price) plus
+/// the last coupon, from pools the issuer funds; an underfunded coupon or redemption pays pro rata,
+/// records the shortfall and emits `Defaulted`. Every cost is O(1) in the number of holders.
+/// @dev Coupons. A coupon index `C` (payment-asset base units per whole share, 18 extra decimals)
+/// starts at 0; recording coupon `n` raises it by the coupon per whole share, `couponAmount(face,
+/// rate, dayCount, start_n, end_n)` converted at par into the payment asset (`couponPerShare`).
+/// Each holder keeps the index at its last settlement and the coupons settled and not claimed;
+/// settling (first in every balance change, both sides, and in `claimCoupons`) adds
+/// `floor(balance * (C - C_holder) / SCALE)` to what it is owed. From coupon `n`'s record date
+/// (payment date less `recordDateOffsetDays`) until it is recorded every balance change is refused
+/// (`BalancesFixed`), so the holders at recording are the holders of record. Recording is open to
+/// anyone from the payment date, to the issuer (or its DECLARE operator) from the record date.
+/// Funding. The issuer (anyone) funds coupons (`fundCoupons`) and the redemption (`fundRedemption`)
+/// in the payment asset; recording coupon `n` takes `ceil(supply * couponPerShare / SCALE)` from
+/// the coupon reserve. When the reserve is short the index rises by what the reserve pays pro rata
+/// (`floor(reserve * SCALE / supply)` per share), the shortfall is added to `couponShortfall()` and
+/// `Defaulted(id, n, due, paid)` is emitted; the coupon is recorded all the same (transfers reopen).
+/// Maturity. Once the registry has the instrument Matured (at maturity by anyone, or by the
+/// issuer's call), `startRedemption` (anyone) fixes the price per whole share (face value, or the
+/// call price plus the coupon accrued to the call date) and the supply, and stops every balance
+/// change for good. A redemption index `R` (per whole share, like `C`) is
+/// `min(price, funded * SCALE / supply)`: a late top-up raises it and pays everyone the same
+/// fraction; `redeem(holder)` pays `floor(balance * (R - R_holder) / SCALE)` plus the coupons owed.
+/// While `R` is below the price the shortfall is `redemptionShortfall()`; `Defaulted(id, 0, due,
+/// funded)` is emitted when redemption starts underfunded. Shares are not burnt: they stay the
+/// record of each holder's claim on later top-ups.
+/// Exactness: every per-holder amount rounds down and every pool debit rounds up, so what is paid
+/// never exceeds what was funded (docs/specs.md LCY-65..LCY-68).
+/// Warning (not checked): the token's `detectTransferRestriction` does not see the record-date
+/// windows nor the redemption (the servicer refuses the change itself, `BalancesFixed`); the
+/// payment asset is paid at par with the instrument's currency (its
+/// peg is the SettlementAssets' business); floating-rate notes are refused (`FloatingCoupon`:
+/// the index is off chain); recovering a lost wallet moves its unclaimed coupons with it, but no
+/// balance changes once redemption starts (recover wallets before maturity); the schedule is
+/// generated without the end-of-month rule (`END_OF_MONTH` false, keepers/lifecycle/schedule.py's
+/// default).
+interface IBondServicer {
+    /// @notice The token is not the share token of an instrument of `instrumentRegistry()`.
+    error NoInstrument(address shareToken);
+    /// @notice A token is bound already (`bindToken` is its constructor's, once).
+    error TokenAlreadyBound(address token);
+    /// @notice Only the bound token calls the balance-change hook.
+    error OnlyToken(address caller, address token);
+    /// @notice Servicing was started already.
+    error ServicingAlreadyStarted(uint256 instrumentId);
+    /// @notice Coupons and redemption need `startServicing` first.
+    error ServicingNotStarted(uint256 instrumentId);
+    /// @notice The instrument's floating coupon (index `floatingIndex`) is set off chain: not here.
+    error FloatingCoupon(uint256 instrumentId, uint16 floatingIndex);
+    /// @notice The token's payment asset is not among the instrument's settlement assets.
+    error PaymentAssetNotAccepted(uint256 instrumentId, address asset);
+    /// @notice Balances are fixed from coupon `couponNumber`'s record date until it is recorded,
+    /// and for good once redemption starts (`couponNumber` 0; `since` its start).
+    error BalancesFixed(uint256 couponNumber, uint256 since);
+    /// @notice Coupons are recorded in order: `number` is not the next one (`expected`).
+    error UnexpectedCoupon(uint256 number, uint256 expected);
+    /// @notice Coupon `number` cannot be recorded before `earliest` by `caller`.
+    error CouponNotDue(uint256 number, uint256 earliest, address caller);
+    /// @notice The instrument is not Matured in the registry.
+    error NotMatured(uint256 instrumentId);
+    /// @notice Redemption has started already.
+    error RedemptionAlreadyStarted(uint256 instrumentId);
+    /// @notice Redemption needs coupon `number` (paid on or before the redemption date) recorded.
+    error CouponOutstanding(uint256 number);
+    /// @notice Funding of 0.
+    error ZeroAmount();
+
+    /// @notice Servicing of `instrumentId` started: `coupons` on the schedule, the first record
+    /// date `firstRecordDate` (the maturity date when there are none).
+    event ServicingStarted(uint256 indexed instrumentId, uint256 coupons, uint256 firstRecordDate);
+    /// @notice Coupon `number` recorded on `supply` shares: due `couponPerShare` per whole share
+    /// (scaled, see `SCALE`), the index moved by `indexIncrease` (less when underfunded); `paid`
+    /// taken from the reserve; the next record date `nextRecordDate` (maturity after the last).
+    event CouponRecorded(
+        uint256 indexed number,
+        uint256 supply,
+        uint256 couponPerShare,
+        uint256 indexIncrease,
+        uint256 paid,
+        uint256 nextRecordDate,
+        address indexed by
+    );
+    /// @notice Funds arrived: `amount` for coupons (`redemption` false) or the redemption.
+    event Funded(bool indexed redemption, uint256 amount, address indexed by);
+    /// @notice Redemption started at `pricePerShare` (scaled) on `supply` shares; `called` when by
+    /// the issuer's call.
+    event RedemptionStarted(uint256 indexed instrumentId, uint256 pricePerShare, uint256 supply, bool called);
+    /// @notice The redemption index moved from `previous` to `next` (a top-up).
+    event RedemptionIndexRaised(uint256 previous, uint256 next);
+    /// @notice `couponNumber` (0: the redemption) was due `due` and only `paid` was there: a
+    /// payment default of `due - paid`.
+    event Defaulted(uint256 indexed instrumentId, uint256 indexed couponNumber, uint256 due, uint256 paid);
+    /// @notice `holder` was paid `coupons` and `redemption` (payment-asset base units).
+    event Paid(address indexed holder, uint256 coupons, uint256 redemption, address indexed by);
+
+    /// @notice Index denominator: 1e18 times one whole share (10**18 base units: the share token
+    /// has 18 decimals).
+    function SCALE() external view returns (uint256);
+    /// @notice The schedule's end-of-month rule (false).
+    function END_OF_MONTH() external view returns (bool);
+
+    /// @notice Binds the caller as the serviced token (its constructor calls it; once). A deploy
+    /// checks `token()` afterwards (someone binding first makes the token's deployment revert).
+    function bindToken() external;
+
+    /// @notice The token's hook, first in every balance change (only the bound token): refuses the
+    /// change in a record-date window or after redemption started (`BalancesFixed`), and settles
+    /// both wallets' coupons (a recovery moves the lost wallet's unclaimed coupons).
+    function beforeBalanceChange(BalanceChange kind, address from, address to) external;
+
+    /// @notice Starts coupon servicing (anyone, once, after registration): checks the terms (fixed
+    /// coupon or none, the payment asset accepted) and fixes the first record date. Until then no
+    /// balance change is refused and no coupon accrues.
+    function startServicing() external;
+
+    /// @notice Funds the coupon reserve with `amount` of the payment asset from the caller.
+    function fundCoupons(uint256 amount) external;
+
+    /// @notice Funds the redemption pool with `amount` from the caller; after redemption started
+    /// it raises the redemption index (a late top-up).
+    function fundRedemption(uint256 amount) external;
+
+    /// @notice Records coupon `number` (the next one): from its payment date anyone, from its
+    /// record date the issuer or its DECLARE operator. O(1).
+    function recordCoupon(uint256 number) external;
+
+    /// @notice Pays `holder` its coupons owed (anyone may call: only the holder is paid). O(1).
+    function claimCoupons(address holder) external returns (uint256 paid);
+
+    /// @notice Starts the redemption (anyone) once the registry has the instrument Matured; by a
+    /// call, the next coupon must end after the call date (record the earlier ones first).
+    function startRedemption() external;
+
+    /// @notice Pays `holder` its redemption share so far and its coupons owed (anyone may call).
+    function redeem(address holder) external returns (uint256 coupons, uint256 redemption);
+
+    // ------------------------------------------------------------ views
+    /// @notice The coupon index, the last coupon recorded, the next record date (0: servicing not
+    /// started) and whether redemption started.
+    function servicing()
+        external
+        view
+        returns (uint256 couponIndex, uint256 lastRecorded, uint256 nextRecordDate, bool redeeming);
+    /// @notice Coupons owed to `holder` (settled and not), payment-asset base units.
+    function couponsOwed(address holder) external view returns (uint256);
+    /// @notice Redemption `holder` can be paid now.
+    function redeemable(address holder) external view returns (uint256);
+    /// @notice Unpaid reserve, total coupon shortfall.
+    function couponPool() external view returns (uint256 reserve, uint256 shortfall);
+    /// @notice Price per whole share (scaled), supply at start, funded, index, shortfall.
+    function redemptionPool()
+        external
+        view
+        returns (uint256 pricePerShare, uint256 supply, uint256 funded, uint256 index, uint256 shortfall);
+    function paymentAsset() external view returns (IERC20);
+    /// @notice The serviced share token (0 until bound).
+    function token() external view returns (IERC20);
+    function instrumentRegistry() external view returns (IInstrumentRegistry);
+}

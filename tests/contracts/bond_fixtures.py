@@ -1,0 +1,104 @@
+"""A note's share token with its servicer (issue 17 item 6) as deployed: the BondShareToken and
+its BondServicer by the lifecycle domain's deploy step (keepers/lifecycle/deploy.py
+`deploy_bond_share_token`) on the lifecycle stack (lifecycle_fixtures: the instrument registry,
+the settlement assets, an approved issuer), the note registered on note_terms and active."""
+
+from decimal import Decimal
+
+import pytest
+
+from compliance_fixtures import ACCREDITED, FAR_FUTURE, US
+from isolation import isolated
+from keepers.access import renounce_temporary_roles
+from keepers.lifecycle import deploy_bond_share_token
+from keepers.lifecycle.schedule import CouponSchedule, day_count, from_timestamp, to_timestamp
+from lifecycle_fixtures import note_terms
+
+DAY = 86_400
+SHARE_UNIT, USD_UNIT = 10**18, 10**6
+SCALE = 10**36
+FACE = 100 * 10**18  # note_terms: 100 per share, 18 decimals
+RATE_BPS = 425
+HOLDINGS = {"alice": 600, "bob": 400}  # whole shares
+
+
+class Bond:
+    def __init__(self, chain, lifecycle, token, servicer, instrument, holders, usdc, issuer):
+        self.chain, self.lifecycle, self.token, self.servicer = chain, lifecycle, token, servicer
+        self.instrument, self.holders, self.usdc, self.issuer = instrument, holders, usdc, issuer
+        self.terms = lifecycle.registry.termsOf(instrument)
+
+    def period(self, number):
+        """Coupon `number`'s (start, end) timestamps: QuantLib's schedule of the terms."""
+        t = self.terms
+        schedule = CouponSchedule(
+            from_timestamp(t.issueDate),
+            from_timestamp(t.maturityDate),
+            t.coupon.frequency,
+            Decimal(RATE_BPS) / 10_000,
+            t.coupon.dayCount,
+            t.coupon.roll,
+        )
+        p = schedule.periods()[number - 1]
+        return to_timestamp(p.start), to_timestamp(p.end)
+
+    def coupon_per_share(self, number) -> int:
+        """floor(face x rate x days / 360 / 1e18) x 1e6: payment-asset units x 1e18 per share."""
+        start, end = self.period(number)
+        days = day_count(self.terms.coupon.dayCount, from_timestamp(start), from_timestamp(end))
+        return FACE * RATE_BPS * 10**14 * days // (360 * 10**18) * USD_UNIT
+
+    def at(self, timestamp):
+        self.chain.pending_timestamp = max(self.chain.pending_timestamp, int(timestamp))
+
+
+@pytest.fixture
+def bond(chain, accounts, lifecycle, issuer, agent, operator):
+    """A two-year 4.25% semi-annual note (note_terms) whose share token is a BondShareToken paying
+    in USDC, registered and active, servicing started; alice 600 and bob 400 shares, carol
+    verified with none; the issuer
+    holding $1,000,000 USDC approved to the servicer."""
+    with isolated(chain):
+        usdc = lifecycle.tokens["USDC"]
+        d = lifecycle.d.scoped("QuanteraAccessManager", "IdentityRegistry")
+        token = deploy_bond_share_token(
+            d,
+            "Quantera Note 2028 (serviced)",
+            "QTN28S",
+            agent=agent.address,
+            instruments=lifecycle.registry,
+            payment_asset=usdc,
+            jurisdictions=[(US, (True, 1, 0, 0, 0))],
+        )
+        renounce_temporary_roles(d)
+        token.unpause(sender=agent)
+        servicer = d.at("BondServicer", "BondServicer.QTN28S")
+        now = chain.pending_timestamp
+        terms = note_terms(lifecycle, now, share_token=token.address)
+        instrument = lifecycle.registry.register(terms.as_tuple(), sender=issuer).return_value
+        lifecycle.registry.activate(instrument, sender=issuer)
+        holders = {}
+        for label, whole in HOLDINGS.items():
+            wallet = accounts.generate_test_account()
+            chain.provider.set_balance(wallet.address, 10**21)
+            d.at("IdentityRegistry").registerInvestor(
+                wallet,
+                "0x" + ("b0" + label.encode().hex()).rjust(40, "0"),
+                US,
+                ACCREDITED,
+                FAR_FUTURE,
+                sender=operator,
+            )
+            token.mint(wallet, whole * SHARE_UNIT, sender=agent)
+            holders[label] = wallet
+        carol = accounts.generate_test_account()  # verified, holding nothing yet
+        chain.provider.set_balance(carol.address, 10**21)
+        d.at("IdentityRegistry").registerInvestor(
+            carol, "0x" + "c4" * 20, US, ACCREDITED, FAR_FUTURE, sender=operator
+        )
+        usdc.mint(issuer, 1_000_000 * USD_UNIT, sender=operator)
+        usdc.approve(servicer, 2**256 - 1, sender=issuer)
+        servicer.startServicing(sender=issuer)
+        bond = Bond(chain, lifecycle, token, servicer, instrument, holders, usdc, issuer)
+        bond.carol = carol
+        yield bond
