@@ -3,6 +3,7 @@ pragma solidity ^0.8.24;
 
 import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
 import {IERC7540Deposit, IERC7540Operator, IERC7540Redeem, IERC7575} from "./erc7540/IERC7540.sol";
+import {IFeeAccruer, IFeeSchedule} from "./IFeeSchedule.sol";
 
 /// @title IFundNavSource
 /// @notice What a FundVault needs from the instrument registry: the NAV of its instrument, struck
@@ -81,7 +82,9 @@ interface IFundNavSource {
 /// back (`returnCash`).
 ///
 /// @dev Role mapping (deploy step keepers/lifecycle/fund_deploy.py): `strike` -> NAV_AGENT;
-/// `investCash` -> FUND_MANAGER; `setGate`, `setDealingInterval`, `setCustodian` -> GOVERNOR.
+/// `investCash` -> FUND_MANAGER; `setGate`, `setDealingInterval`, `setCustodian`,
+/// `setInstantLimit` -> GOVERNOR. `accrueFees`, `collectFees` are anyone's (they pay only the
+/// schedule's recipient).
 /// ERC-165: ERC-7540 operator (0xe3bc4e65), asynchronous deposit (0xce3bbe50), asynchronous
 /// redemption (0x620ee8e4), ERC-7575 vault (0x2f0a18c5) and ERC-165 itself.
 /// Deviations from ERC-7540, on purpose:
@@ -104,13 +107,48 @@ interface IFundNavSource {
 /// cancellations and the strike's burn then revert until it is undone.
 /// Warning: the asset must be a plain ERC-20 (no fee on transfer, no rebasing); the vault keeps
 /// pending and reserved amounts by count and reads its balance for the free cash.
-/// NOT in this contract (extension points, issue 17's later parts): instant subscription and
-/// redemption up to a liquidity buffer (would price at the last struck NAV through the same
-/// period totals), fees (would be taken where `strike` prices a period), several settlement assets
+/// Fees (the protocol's FeeSchedule, `feeSchedule()`, GOVERNOR's and timelocked there). Every fee
+/// is the schedule's `charge` for the investor's identity, in assets, rounded up, and is held by
+/// the vault for the schedule's recipient until anyone calls `collectFees` (owed shares minted to
+/// the recipient through the engine, held assets sent to it):
+/// - subscription: charged at the claim (`deposit`/`mint`) on the assets claimed; the fee's part
+///   of the claimed shares (rounded up) is owed to the recipient, the receiver gets the rest (the
+///   `Deposit` event and the return value are the receiver's net shares; `mint(shares)` takes
+///   `shares` of the claim, gross);
+/// - redemption: charged at the claim (`redeem`/`withdraw`) on the assets claimed; the reserve
+///   pays the fee into the held assets and the rest to the receiver (`Withdraw` event and the
+///   return of `redeem`: net assets; `withdraw(assets)` takes `assets` of the claim, gross);
+/// - management: `managementBps` a year of the share supply (plus the shares owed to the
+///   recipient), accrued per second as new shares owed to the recipient (`f / (1 - f)` of the
+///   base, so the recipient holds `f` of the fund after the mint): at every strike (on the supply
+///   before its burn) and on `accrueFees` (anyone; the schedule calls it as it writes a change),
+///   at the rate the vault cached at its last `accrueFees` (the schedule's rate since then).
+/// The vault caches its schedule's management rate and whether it has any dealing fee or tier
+/// (`IFeeSchedule.accrualTermsOf`); without either it does not call the schedule when it deals.
+/// Fee assets held are not free cash (`freeCash`, the strike's cash bound, `investCash`).
+/// Shares outstanding (for a NAV): `share().totalSupply()` + `heldFees().shares` (owed, not yet
+/// minted) + the struck deposit shares not yet claimed, i.e. the sum of
+/// `PeriodStruck.depositShares` less the sum of `Deposit.shares` and `SubscriptionFeeHeld.shares`.
+///
+/// Instant liquidity (the Ondo / BUIDL facility pattern): while the open period's cut-off has
+/// not passed, the instrument deals and a NAV was struck, anyone subscribes (`instantDeposit`) or
+/// an owner redeems (`instantRedeem`) at once at the LAST STRUCK NAV, up to `instantLimit` assets
+/// per period in each direction (gross of fees; GOVERNOR sets it, 0 closes the facility):
+/// - `instantDeposit(assets, receiver)`: the caller pays `assets`; the instant subscription fee
+///   (`subscriptionBps + instantBps`) is held for the recipient; `receiver` (the subscription
+///   minimums apply to it) is minted what the rest buys, rounded down, through the engine; the
+///   cash is the fund's free cash at once.
+/// - `instantRedeem(shares, receiver, owner)`: the owner's shares are escrowed (a rule-checked
+///   transfer) and burned; their value at the last NAV (rounded down) comes out of FREE cash (the
+///   buffer; pending deposits, reserved and fee cash never pay it); the instant redemption fee
+///   (`redemptionBps + instantBps` plus `urgencyBps` x the period's redemption limit utilisation
+///   after this one, rounded up) is held, the rest paid to `receiver`.
+/// Both go through the FeeSchedule's tiers and volumes like the dealing fees.
+/// NOT in this contract (extension points, issue 17's later parts): several settlement assets
 /// (ERC-7575: one FundVault per asset over the same share token; the gate is per vault), dividends
 /// and coupons (the share token's income index), maturity (the registry's status: `isDealing`
 /// false stops requests and strikes, and opens cancellation).
-interface IFundVault is IERC7575, IERC7540Operator, IERC7540Deposit, IERC7540Redeem, IERC165 {
+interface IFundVault is IERC7575, IERC7540Operator, IERC7540Deposit, IERC7540Redeem, IERC165, IFeeAccruer {
     // ------------------------------------------------------------ errors
     /// @notice `sender` is neither `controller` nor an operator `controller` approved.
     error NotControllerOrOperator(address sender, address controller);
@@ -151,6 +189,13 @@ interface IFundVault is IERC7575, IERC7540Operator, IERC7540Deposit, IERC7540Red
     /// @notice `investCash` while GOVERNOR has set no custodian.
     error NoCustodian();
     error ZeroAddress();
+    /// @notice Instant dealing before the first strike (no NAV to deal at).
+    error NoStruckNav();
+    /// @notice An instant subscription or redemption of `requested` assets (gross) beyond what
+    /// is left of the period's limit in its direction, `available`.
+    error InstantLimitExceeded(uint256 requested, uint256 available);
+    /// @notice `collectFees` while the fee schedule names no recipient.
+    error NoFeeRecipient();
     /// @notice A token's `decimals()` above 36 (the vault's fixed-point range).
     error UnsupportedDecimals(address token, uint8 decimals);
 
@@ -176,6 +221,29 @@ interface IFundVault is IERC7575, IERC7540Operator, IERC7540Deposit, IERC7540Red
     /// @notice Free cash sent to the custodian; `freeCashAfter` is what is left free.
     event CashInvested(address indexed custodian, uint256 assets, uint256 freeCashAfter);
     event CashReturned(address indexed from, uint256 assets);
+    event InstantLimitSet(uint256 previous, uint256 next);
+    /// @notice `sender` paid `assets` (gross) for `receiver`'s `shares` at `nav18`, `fee` held.
+    event InstantDeposit(
+        address indexed sender, address indexed receiver, uint256 assets, uint256 fee, uint256 shares, uint256 nav18
+    );
+    /// @notice `owner`'s `shares` redeemed at `nav18` for `assets` (gross), `fee` held, the rest
+    /// paid to `receiver`.
+    event InstantRedeem(
+        address indexed sender,
+        address indexed receiver,
+        address indexed owner,
+        uint256 shares,
+        uint256 assets,
+        uint256 fee,
+        uint256 nav18
+    );
+    /// @notice A deposit claim of `controller` paid its subscription fee (`assets`, as charged) as
+    /// `shares` of the claimed shares, now owed to the recipient (the `Deposit` event has the rest).
+    event SubscriptionFeeHeld(address indexed controller, uint256 assets, uint256 shares);
+    /// @notice Management fee `shares` owed to the recipient, accrued up to `accruedAt`.
+    event ManagementFeeAccrued(uint256 shares, uint256 accruedAt);
+    /// @notice The fees held (`shares` owed, `assets`) paid to `recipient`.
+    event FeesCollected(address indexed recipient, uint256 shares, uint256 assets);
 
     // ------------------------------------------------------------ governance (GOVERNOR)
     /// @notice Sets the redemption gate: at most `gateBps` / 10,000 of the share supply is redeemed
@@ -188,6 +256,11 @@ interface IFundVault is IERC7575, IERC7540Operator, IERC7540Deposit, IERC7540Red
 
     /// @notice Sets where `investCash` sends free cash (zero: nowhere, investing stops).
     function setCustodian(address custodian) external;
+
+    /// @notice Sets the instant liquidity limit: at most `assets` (gross of fees) of instant
+    /// subscriptions, and as much of instant redemptions, per dealing period. 0 closes the
+    /// facility. Applies at once, to what the open period has used already.
+    function setInstantLimit(uint96 assets) external;
 
     // ------------------------------------------------------------ NAV agent (NAV_AGENT)
     /// @notice Strikes the current period (see the contract notice); reverts `StrikeBeforeCutoff`
@@ -203,6 +276,30 @@ interface IFundVault is IERC7575, IERC7540Operator, IERC7540Deposit, IERC7540Red
 
     /// @notice Brings `assets` back from the caller (it approved the vault); they become free cash.
     function returnCash(uint256 assets) external;
+
+    // ------------------------------------------------------------ fees (anyone)
+    /// @notice Pays the fees held (owed shares minted, assets sent) to the schedule's recipient;
+    /// reverts `NoFeeRecipient` without one. The management fee is paid as accrued so far (at the
+    /// last strike or `accrueFees`: call it first to collect up to now).
+    /// @dev The mint passes the engine: a recipient it refuses stops the collection (the fees
+    /// stay held).
+    function collectFees() external returns (uint256 shares, uint256 assets);
+
+    // ------------------------------------------------------------ instant liquidity
+    /// @notice Subscribes `assets` from the caller at once at the last struck NAV, less the
+    /// instant subscription fee, for `receiver` (see the notice). Reverts `CutoffPassed` between
+    /// the cut-off and its strike, `NoStruckNav` before the first strike, `NotDealing`,
+    /// `InstantLimitExceeded`, the minimums' `BelowMinimumInvestment` / `ControllerNotVerified`,
+    /// and whatever the engine refuses the mint with.
+    /// @return shares Minted to `receiver` (rounded down).
+    function instantDeposit(uint256 assets, address receiver) external returns (uint256 shares);
+
+    /// @notice Redeems `owner`'s `shares` at once at the last struck NAV from the free cash, less
+    /// the instant redemption fee with its urgency premium, paid to `receiver` (the caller is the
+    /// owner or its operator). Reverts as `instantDeposit`, and `InsufficientFreeCash(gross,
+    /// free)` when the free cash cannot pay the gross value.
+    /// @return assets Paid to `receiver` (net of the fee).
+    function instantRedeem(uint256 shares, address receiver, address owner) external returns (uint256 assets);
 
     // ------------------------------------------------------------ investors
     /// @notice Cancels `controller`'s pending deposit and sends its assets to `receiver`, before
@@ -252,6 +349,16 @@ interface IFundVault is IERC7575, IERC7540Operator, IERC7540Deposit, IERC7540Red
 
     /// @notice The fund's cash in the vault: its balance less pending deposits and reserved cash.
     function freeCash() external view returns (uint256);
+
+    /// @notice The protocol's fee schedule this vault charges through.
+    function feeSchedule() external view returns (IFeeSchedule);
+
+    /// @notice Fees held for the recipient as `collectFees` would pay them now: shares owed
+    /// (management fee accrued up to `accruedAt`, the management clock) and assets held.
+    function heldFees() external view returns (uint256 shares, uint256 assets, uint256 accruedAt);
+
+    /// @notice The instant limit per period and what the open period used of it, per direction.
+    function instantLiquidity() external view returns (uint256 limit, uint256 subscribed, uint256 redeemed);
 
     function gateBps() external view returns (uint256);
     function dealingInterval() external view returns (uint256);

@@ -12,7 +12,11 @@ a ReporterPriceFeed, a checkpoint written per strike). Scenarios:
 - strikes: a gated period whose queue is one carried request, and the same with 999 more
   (500 subscriptions, 499 redemptions, each of its own controller): 1 or 1,000 pending requests;
 - floors: the share transfer and the agent burn the vault's escrow and strike contain, as their
-  own transactions, and the strike's NAV-source and access-check call frames (opcode trace).
+  own transactions, and the strike's NAV-source and access-check call frames (opcode trace);
+- fees (on a snapshot, so the figures above are of a vault whose schedule is empty): with every
+  fee set and a volume tier, a strike accruing the management fee, deposit and redemption claims
+  paying their fees, instant subscription and redemption (urgency premium), the FeeSchedule's
+  `charge` frame inside a claim, `previewFee` (eth_estimateGas of the view) and `collectFees`.
 """
 
 from __future__ import annotations
@@ -109,6 +113,7 @@ class FundBench:
         # totalHolderCap, totalNonAccreditedCap
         self.engine.setLimits((10**9 * UNIT, 0, 0, 0, 0, 0, 0, 10_000, 0), sender=governor)
         self.governor, self.reporter = governor, reporter
+        self.fees = project.FeeSchedule.at(self.vault.feeSchedule())
         for i, wallet in enumerate((self.seed, self.alice, self.bob, self.carol)):
             self.registry.registerInvestor(
                 wallet, f"0x{0xA0 + i:040x}", US, ACCREDITED, FAR_FUTURE, sender=operator
@@ -175,6 +180,9 @@ def measure(b: FundBench) -> dict[str, int]:
         alice, 1_000 * UNIT, sender=seed
     ).gas_used
     gas["lifecycle.floor_agent_burn"] = b.share.burn(seed, 1_000 * UNIT, sender=b.agent).gas_used
+    before_fees = chain.snapshot()
+    gas.update(measure_fees(b))
+    chain.restore(before_fees)
     # Strikes of a gated period carrying a queue: bob's request alone, or with 999 new ones.
     vault.setGate(100, sender=b.governor)  # 1% of the supply per period
     vault.requestRedeem(50_000 * UNIT, bob, bob, sender=bob)
@@ -192,6 +200,46 @@ def measure(b: FundBench) -> dict[str, int]:
     for i in range(PENDING_REQUESTS - deposits - 1):
         vault.requestRedeem(1 * UNIT, f"0x{0xE0E00000 + i:040x}", seed, sender=seed)
     gas["lifecycle.strike_1000_pending_requests"] = b.strike(1.01).gas_used
+    return gas
+
+
+def measure_fees(b: FundBench) -> dict[str, int]:
+    """The dealing paths with every fee set (see the module notice)."""
+    vault, schedule, alice = b.vault, b.fees, b.alice
+    recipient, dave = accounts.test_accounts[14], accounts.test_accounts[15]
+    for i, wallet in enumerate((recipient, dave)):
+        b.registry.registerInvestor(
+            wallet, f"0x{0xB0 + i:040x}", US, ACCREDITED, FAR_FUTURE, sender=b.operator
+        )
+    b.usdc.mint(dave, 10**9 * USD, sender=b.operator)
+    b.usdc.approve(vault, 2**256 - 1, sender=dave)
+    # subscription, redemption, instant, urgency, management bps; recipient; one volume tier
+    terms = (10, 10, 20, 100, 50, recipient.address, [(1_000_000 * USD, 2_500)])
+    schedule.setFeeSchedule(vault, terms, sender=b.governor)
+    vault.setInstantLimit(10_000_000 * USD, sender=b.governor)
+    vault.requestDeposit(100_000 * USD, alice, alice, sender=alice)
+    vault.requestDeposit(100_000 * USD, dave, dave, sender=dave)
+    vault.requestRedeem(10_000 * UNIT, alice, alice, sender=alice)
+    gas = {"lifecycle.strike_accruing_management_fee": b.strike().gas_used}
+    gas["lifecycle.claim_deposit_new_holder_with_fee"] = vault.deposit(
+        100_000 * USD, dave, sender=dave
+    ).gas_used
+    claim = vault.deposit(100_000 * USD, alice, sender=alice)
+    gas["lifecycle.claim_deposit_existing_holder_with_fee"] = claim.gas_used
+    gas["lifecycle.fee_charge_frame"] = frame_gas(claim.txn_hash, schedule.address)
+    gas["lifecycle.claim_redeem_with_fee"] = vault.redeem(
+        vault.maxRedeem(alice), alice, alice, sender=alice
+    ).gas_used
+    gas["lifecycle.instant_deposit_existing_holder"] = vault.instantDeposit(
+        50_000 * USD, alice, sender=alice
+    ).gas_used
+    gas["lifecycle.instant_redeem"] = vault.instantRedeem(
+        10_000 * UNIT, alice, alice, sender=alice
+    ).gas_used
+    gas["lifecycle.preview_fee_call"] = schedule.previewFee.estimate_gas_cost(
+        vault, 3, alice, 10_000 * USD, 5_000
+    )
+    gas["lifecycle.collect_fees"] = vault.collectFees(sender=alice).gas_used
     return gas
 
 

@@ -3,7 +3,6 @@ pragma solidity ^0.8.24;
 
 import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
-import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
@@ -13,51 +12,40 @@ import {IFundNavSource, IFundVault} from "../../interfaces/IFundVault.sol";
 import {IERC7540Deposit, IERC7540Operator, IERC7540Redeem, IERC7575} from "../../interfaces/erc7540/IERC7540.sol";
 import {ISecurityToken} from "../../interfaces/ISecurityToken.sol";
 import {IComplianceEngine} from "../../interfaces/IComplianceEngine.sol";
+import {FeeKind, IFeeAccruer, IFeeSchedule} from "../../interfaces/IFeeSchedule.sol";
 import {BPS} from "../libraries/Constants.sol";
 import {DealingMath} from "./DealingMath.sol";
-import {AccrualWord, Claim, Dealing, FundWords, Late, Position, StrikeWord} from "./FundWords.sol";
+import {FundInstant} from "./FundInstant.sol";
+import {FundState} from "./FundState.sol";
+import {FeeMath} from "./FeeMath.sol";
+import {
+    AccrualWord,
+    Claim,
+    Dealing,
+    FeeLedger,
+    FundWords,
+    InstantWord,
+    Late,
+    Position,
+    StrikeWord
+} from "./FundWords.sol";
 
 /// @title FundVault
 /// @notice ERC-7540 subscriptions and redemptions at the next NAV over one SecurityToken share
 /// class, with dealing periods, a redemption gate with pro-rata carry, and O(1) strikes and claims.
 /// @dev Everything the vault knows is in the words below (FundWords): the open period, the late
 /// requests and settings, the reserved cash, and per controller one position and two claims; per
-/// struck period two words (its NAV and the queue after it); per closed era-and-scale one sum.
-contract FundVault is IFundVault, AccessManaged, ReentrancyGuardTransient {
+/// struck period two words (its NAV and the queue after it); per closed era-and-scale one sum;
+/// the fees held for the recipient and the period's instant liquidity used, one word each.
+contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
+
+    /// @notice The instant liquidity module (FundInstant), deployed by the constructor.
+    address internal immutable INSTANT;
 
     /// @notice Bounds of `dealingInterval`.
     uint256 public constant MIN_DEALING_INTERVAL = 1 hours;
     uint256 public constant MAX_DEALING_INTERVAL = 366 days;
-    /// @notice Largest pending amount per controller and per period total (storage width).
-    uint256 internal constant MAX_AMOUNT = type(uint96).max;
-    /// @notice Largest claimable amount per controller (storage width).
-    uint256 internal constant MAX_CLAIM = type(uint128).max;
-    /// @notice Token decimals the fixed-point range supports.
-    uint8 internal constant MAX_DECIMALS = 36;
-
-    ISecurityToken internal immutable SHARE;
-    IERC20 internal immutable ASSET;
-    IFundNavSource internal immutable NAV_SOURCE;
-    uint256 internal immutable INSTRUMENT_ID;
-    /// @dev 10**asset decimals.
-    uint256 internal immutable ASSET_UNIT;
-    /// @dev 10**share decimals * 1e18 (a NAV is 18-decimal per whole share).
-    uint256 internal immutable SHARE_SCALE;
-
-    Dealing private _dealing;
-    Late private _late;
-    uint256 private _reserved;
-    address private _custodian;
-    mapping(address controller => Position) private _positions;
-    mapping(address controller => Claim) private _depositClaims;
-    mapping(address controller => Claim) private _redeemClaims;
-    mapping(address controller => mapping(address operator => bool)) private _operators;
-    /// @dev Per struck period: its NAV, and the redemption queue after its strike (period 0: the start).
-    mapping(uint256 period => StrikeWord) private _strikes;
-    mapping(uint256 period => AccrualWord) private _accruals;
-    /// @dev Final A of each closed era-and-scale, keyed `era << 32 | scale`.
-    mapping(uint256 eraScale => uint256) private _closedA;
 
     /// @param firstCutoff Cut-off of period 1 (in the future).
     constructor(
@@ -68,26 +56,19 @@ contract FundVault is IFundVault, AccessManaged, ReentrancyGuardTransient {
         uint256 instrumentId_,
         uint256 firstCutoff,
         uint32 interval,
-        uint16 gateBps_
-    ) AccessManaged(authority) {
-        if (address(share_) == address(0) || address(asset_) == address(0) || address(navSource_) == address(0)) {
-            revert ZeroAddress();
-        }
-        uint8 assetDecimals = IERC20Metadata(address(asset_)).decimals();
-        uint8 shareDecimals = share_.decimals();
-        if (assetDecimals > MAX_DECIMALS) revert UnsupportedDecimals(address(asset_), assetDecimals);
-        if (shareDecimals > MAX_DECIMALS) revert UnsupportedDecimals(address(share_), shareDecimals);
+        uint16 gateBps_,
+        IFeeSchedule fees_
+    ) FundState(share_, asset_, navSource_, instrumentId_, fees_) AccessManaged(authority) {
         _checkInterval(interval);
         _checkGate(gateBps_);
         if (firstCutoff <= block.timestamp || firstCutoff > type(uint32).max) {
             revert CutoffPassed(1, firstCutoff);
         }
-        SHARE = share_;
-        ASSET = asset_;
-        NAV_SOURCE = navSource_;
-        INSTRUMENT_ID = instrumentId_;
-        ASSET_UNIT = 10 ** assetDecimals;
-        SHARE_SCALE = 10 ** shareDecimals * DealingMath.NAV_UNIT;
+        // The module's code only: it runs on this vault's storage (`_delegateToInstant`).
+        INSTANT = address(new FundInstant(share_, asset_, navSource_, instrumentId_, fees_));
+        // A schedule set for this address before it existed applies from now.
+        (uint256 managementBps, bool charges) = fees_.accrualTermsOf(address(this));
+        _feeLedger = FeeLedger.wrap(0).withAccruedAt(block.timestamp).withTerms(managementBps, charges);
         _dealing = FundWords.toDealing(1, firstCutoff, 0, 0);
         _late = Late.wrap(0).withGateBps(gateBps_).withInterval(interval);
         _strikes[0] = FundWords.toStrikeWord(DealingMath.ONE, 0, 0);
@@ -120,6 +101,13 @@ contract FundVault is IFundVault, AccessManaged, ReentrancyGuardTransient {
         emit CustodianSet(previous, next);
     }
 
+    /// @inheritdoc IFundVault
+    function setInstantLimit(uint96 assets) external restricted {
+        uint256 previous = _instantLimit;
+        _instantLimit = assets;
+        emit InstantLimitSet(previous, assets);
+    }
+
     // ================================================================ NAV agent
 
     /// @inheritdoc IFundVault
@@ -133,13 +121,16 @@ contract FundVault is IFundVault, AccessManaged, ReentrancyGuardTransient {
         nav18 = NAV_SOURCE.strikeNav(INSTRUMENT_ID);
         if (nav18 == 0 || nav18 > DealingMath.MAX_NAV) revert NavOutOfRange(nav18, DealingMath.MAX_NAV);
         Late late = _late;
+        // The management fee up to now, on the supply before this period's burn.
+        FeeLedger stored = _feeLedger;
+        (FeeLedger ledger, uint256 feeShares) = _accrued(stored);
         uint256 pending = dealing_.redemptions();
         uint256 reserved;
         uint256 fulfilled;
         uint256 reserve;
         if (pending != 0) {
             reserved = _reserved;
-            fulfilled = Math.min(pending, _redeemable(late, reserved, nav18));
+            fulfilled = Math.min(pending, _redeemable(late, reserved + ledger.assets(), nav18));
             // Rounded up: the claims of this strike (each rounded down) never exceed it.
             reserve = DealingMath.assetsFor(fulfilled * nav18, ASSET_UNIT, SHARE_SCALE, Math.Rounding.Ceil);
         }
@@ -149,6 +140,7 @@ contract FundVault is IFundVault, AccessManaged, ReentrancyGuardTransient {
         uint256 nextCutoff = _nextCutoff(cutoff, late.interval());
 
         if (closed) _closedA[_eraScale(before.era, before.scale)] = closedA;
+        if (FeeLedger.unwrap(ledger) != FeeLedger.unwrap(stored)) _feeLedger = ledger;
         _strikes[period] = FundWords.toStrikeWord(next.c, nav18, next.era);
         _accruals[period] = FundWords.toAccrualWord(next.a, next.scale);
         if (reserve != 0) _reserved = reserved + reserve;
@@ -160,6 +152,7 @@ contract FundVault is IFundVault, AccessManaged, ReentrancyGuardTransient {
         if (late.deposits() | late.redemptions() != 0) _late = late.withRequests(0, 0);
 
         uint256 deposits = dealing_.deposits();
+        if (feeShares != 0) emit ManagementFeeAccrued(feeShares, ledger.accruedAt());
         emit PeriodStruck(
             period,
             nav18,
@@ -180,7 +173,7 @@ contract FundVault is IFundVault, AccessManaged, ReentrancyGuardTransient {
     function investCash(uint256 assets) external restricted nonReentrant {
         address to = _custodian;
         if (to == address(0)) revert NoCustodian();
-        uint256 free = freeCash();
+        uint256 free = _freeCash();
         if (assets > free) revert InsufficientFreeCash(assets, free);
         // No underflow: assets <= free checked above.
         emit CashInvested(to, assets, free - assets);
@@ -192,6 +185,47 @@ contract FundVault is IFundVault, AccessManaged, ReentrancyGuardTransient {
         if (assets == 0) revert ZeroAmount();
         emit CashReturned(msg.sender, assets);
         ASSET.safeTransferFrom(msg.sender, address(this), assets);
+    }
+
+    // ================================================================ fees
+
+    /// @inheritdoc IFeeAccruer
+    function accrueFees() external nonReentrant {
+        (FeeLedger ledger, uint256 feeShares) = _accrued(_feeLedger);
+        // The schedule is the protocol's (immutable); its view only.
+        (uint256 managementBps, bool charges) = FEES.accrualTermsOf(address(this));
+        ledger = ledger.withAccruedAt(block.timestamp).withTerms(managementBps, charges);
+        _feeLedger = ledger;
+        if (feeShares != 0) emit ManagementFeeAccrued(feeShares, block.timestamp);
+    }
+
+    /// @inheritdoc IFundVault
+    function collectFees() external nonReentrant returns (uint256 shares, uint256 assets) {
+        FeeLedger ledger = _feeLedger;
+        address recipient = FEES.recipientOf(address(this));
+        if (recipient == address(0)) revert NoFeeRecipient();
+        (shares, assets) = (ledger.shares(), ledger.assets());
+        _feeLedger = ledger.withAmounts(0, 0);
+        emit FeesCollected(recipient, shares, assets);
+        // A mint through the engine: the recipient must be a holder it admits.
+        if (shares != 0) SHARE.mint(recipient, shares);
+        if (assets != 0) ASSET.safeTransfer(recipient, assets);
+    }
+
+    // ================================================================ instant liquidity
+
+    // ================================================================ instant liquidity
+
+    /// @inheritdoc IFundVault
+    /// @dev Runs the FundInstant module's code on this vault's storage (the size budget).
+    function instantDeposit(uint256, address) external nonReentrant returns (uint256) {
+        return abi.decode(_delegateToInstant(), (uint256));
+    }
+
+    /// @inheritdoc IFundVault
+    /// @dev Runs the FundInstant module's code on this vault's storage (the size budget).
+    function instantRedeem(uint256, address, address) external nonReentrant returns (uint256) {
+        return abi.decode(_delegateToInstant(), (uint256));
     }
 
     // ================================================================ operators
@@ -348,23 +382,13 @@ contract FundVault is IFundVault, AccessManaged, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IERC7540Deposit
+    /// @dev Returns the shares minted to `receiver`, net of the subscription fee.
     function deposit(uint256 assets, address receiver, address controller)
         public
         nonReentrant
         returns (uint256 shares)
     {
-        _requireControllerOrOperator(controller);
-        (Position position, Claim claim, bool settled) = _settledDepositClaim(controller);
-        uint256 claimable = claim.assets();
-        if (assets > claimable) revert ExceedsClaimable(controller, assets, claimable);
-        shares = assets == claimable ? claim.shares() : Math.mulDiv(claim.shares(), assets, claimable);
-
-        if (settled) _positions[controller] = position;
-        // No underflow: assets <= claimable and shares <= claim.shares() (rounded down).
-        _depositClaims[controller] = FundWords.toClaim(claimable - assets, claim.shares() - shares);
-        emit Deposit(controller, receiver, assets, shares);
-        // A mint through the engine: `receiver` must be an investor it admits.
-        if (shares != 0) SHARE.mint(receiver, shares);
+        (, shares) = _claimDeposit(controller, receiver, assets, false);
     }
 
     /// @inheritdoc IERC7575
@@ -373,52 +397,30 @@ contract FundVault is IFundVault, AccessManaged, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IERC7540Deposit
+    /// @dev Takes `shares` of the claim; `receiver` gets them net of the subscription fee.
     function mint(uint256 shares, address receiver, address controller) public nonReentrant returns (uint256 assets) {
-        _requireControllerOrOperator(controller);
-        (Position position, Claim claim, bool settled) = _settledDepositClaim(controller);
-        uint256 claimable = claim.shares();
-        if (shares > claimable) revert ExceedsClaimable(controller, shares, claimable);
-        // Rounded up: a partial mint uses at least its share of the claim's assets.
-        assets =
-            shares == claimable ? claim.assets() : Math.mulDiv(claim.assets(), shares, claimable, Math.Rounding.Ceil);
-
-        if (settled) _positions[controller] = position;
-        // No underflow: assets <= claim.assets() (shares < claimable in the rounded-up case).
-        _depositClaims[controller] = FundWords.toClaim(claim.assets() - assets, claimable - shares);
-        emit Deposit(controller, receiver, assets, shares);
-        if (shares != 0) SHARE.mint(receiver, shares);
+        (assets,) = _claimDeposit(controller, receiver, shares, true);
     }
 
     /// @inheritdoc IERC7575
-    /// @dev ERC-7540: the third argument is the controller.
+    /// @dev ERC-7540: the third argument is the controller. Takes `assets` of the claim;
+    /// `receiver` gets them net of the redemption fee.
     function withdraw(uint256 assets, address receiver, address controller)
         external
         nonReentrant
         returns (uint256 shares)
     {
-        _requireControllerOrOperator(controller);
-        (Position position, Claim claim, bool settled) = _settledRedeemClaim(controller);
-        uint256 claimable = claim.assets();
-        if (assets > claimable) revert ExceedsClaimable(controller, assets, claimable);
-        // Rounded up: a partial withdrawal uses at least its share of the claim's shares.
-        shares =
-            assets == claimable ? claim.shares() : Math.mulDiv(claim.shares(), assets, claimable, Math.Rounding.Ceil);
-        _payRedemption(controller, receiver, position, settled, claim, assets, shares);
+        (, shares) = _claimRedemption(controller, receiver, assets, false);
     }
 
     /// @inheritdoc IERC7575
-    /// @dev ERC-7540: the third argument is the controller.
+    /// @dev ERC-7540: the third argument is the controller. Returns the assets paid, net of the fee.
     function redeem(uint256 shares, address receiver, address controller)
         external
         nonReentrant
         returns (uint256 assets)
     {
-        _requireControllerOrOperator(controller);
-        (Position position, Claim claim, bool settled) = _settledRedeemClaim(controller);
-        uint256 claimable = claim.shares();
-        if (shares > claimable) revert ExceedsClaimable(controller, shares, claimable);
-        assets = shares == claimable ? claim.assets() : Math.mulDiv(claim.assets(), shares, claimable);
-        _payRedemption(controller, receiver, position, settled, claim, assets, shares);
+        (assets,) = _claimRedemption(controller, receiver, shares, true);
     }
 
     // ================================================================ views: ERC-7540
@@ -576,10 +578,25 @@ contract FundVault is IFundVault, AccessManaged, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IFundVault
-    function freeCash() public view returns (uint256) {
-        uint256 held = _dealing.deposits() + _late.deposits() + _reserved;
-        uint256 balance = ASSET.balanceOf(address(this));
-        return balance > held ? balance - held : 0;
+    function freeCash() external view returns (uint256) {
+        return _freeCash();
+    }
+
+    /// @inheritdoc IFundVault
+    function feeSchedule() external view returns (IFeeSchedule) {
+        return FEES;
+    }
+
+    /// @inheritdoc IFundVault
+    function heldFees() external view returns (uint256 shares, uint256 assets, uint256 accruedAt) {
+        FeeLedger ledger = _feeLedger;
+        return (ledger.shares(), ledger.assets(), ledger.accruedAt());
+    }
+
+    /// @inheritdoc IFundVault
+    function instantLiquidity() external view returns (uint256 limit, uint256 subscribed, uint256 redeemed) {
+        InstantWord used = _instantUsed(_dealing.period());
+        return (_instantLimit, used.subscribed(), used.redeemed());
     }
 
     /// @inheritdoc IFundVault
@@ -669,20 +686,69 @@ contract FundVault is IFundVault, AccessManaged, ReentrancyGuardTransient {
         settled = true;
     }
 
-    function _payRedemption(
-        address controller,
-        address receiver,
-        Position position,
-        bool settled,
-        Claim claim,
-        uint256 assets,
-        uint256 shares
-    ) internal {
+    /// @dev A deposit claim of `amount` assets (or shares when `byShares`) of `controller`'s
+    /// claimable deposit: the shares, less the subscription fee's part, minted to `receiver`.
+    function _claimDeposit(address controller, address receiver, uint256 amount, bool byShares)
+        internal
+        returns (uint256 assets, uint256 shares)
+    {
+        _requireControllerOrOperator(controller);
+        (Position position, Claim claim, bool settled) = _settledDepositClaim(controller);
+        (uint256 claimAssets, uint256 claimShares) = (claim.assets(), claim.shares());
+        uint256 claimable = byShares ? claimShares : claimAssets;
+        if (amount > claimable) revert ExceedsClaimable(controller, amount, claimable);
+        if (byShares) {
+            // Rounded up: a partial mint uses at least its share of the claim's assets.
+            (assets, shares) =
+            (
+                amount == claimable ? claimAssets : Math.mulDiv(claimAssets, amount, claimable, Math.Rounding.Ceil),
+                amount
+            );
+        } else {
+            (assets, shares) = (amount, amount == claimable ? claimShares : Math.mulDiv(claimShares, amount, claimable));
+        }
+
         if (settled) _positions[controller] = position;
         // No underflow: assets and shares are at most the claim's (checked or rounded within it).
-        _redeemClaims[controller] = FundWords.toClaim(claim.assets() - assets, claim.shares() - shares);
+        _depositClaims[controller] = FundWords.toClaim(claimAssets - assets, claimShares - shares);
+        // The receiver gets the claimed shares less the subscription fee's (rounded up).
+        shares -= _subscriptionFee(controller, assets, shares);
+        emit Deposit(controller, receiver, assets, shares);
+        // A mint through the engine: `receiver` must be an investor it admits.
+        if (shares != 0) SHARE.mint(receiver, shares);
+    }
+
+    /// @dev A redemption claim of `amount` shares (or assets when not `byShares`) of
+    /// `controller`'s claimable redemption: the assets, less the redemption fee, paid to `receiver`.
+    function _claimRedemption(address controller, address receiver, uint256 amount, bool byShares)
+        internal
+        returns (uint256 assets, uint256 shares)
+    {
+        _requireControllerOrOperator(controller);
+        (Position position, Claim claim, bool settled) = _settledRedeemClaim(controller);
+        (uint256 claimAssets, uint256 claimShares) = (claim.assets(), claim.shares());
+        uint256 claimable = byShares ? claimShares : claimAssets;
+        if (amount > claimable) revert ExceedsClaimable(controller, amount, claimable);
+        if (byShares) {
+            (assets, shares) = (amount == claimable ? claimAssets : Math.mulDiv(claimAssets, amount, claimable), amount);
+        } else {
+            // Rounded up: a partial withdrawal uses at least its share of the claim's shares.
+            (assets, shares) =
+            (
+                amount,
+                amount == claimable ? claimShares : Math.mulDiv(claimShares, amount, claimable, Math.Rounding.Ceil)
+            );
+        }
+        uint256 fee = _charge(FeeKind.Redemption, controller, assets, 0);
+
+        if (settled) _positions[controller] = position;
+        // No underflow: assets and shares are at most the claim's (checked or rounded within it).
+        _redeemClaims[controller] = FundWords.toClaim(claimAssets - assets, claimShares - shares);
         // No underflow: the reserve covers every claim (rounded up per strike, claims rounded down).
         _reserved -= assets;
+        if (fee != 0) _addFees(0, fee);
+        // No underflow: fee <= assets (IFeeSchedule).
+        assets -= fee;
         emit Withdraw(msg.sender, receiver, controller, assets, shares);
         if (assets != 0) ASSET.safeTransfer(receiver, assets);
     }
@@ -712,31 +778,53 @@ contract FundVault is IFundVault, AccessManaged, ReentrancyGuardTransient {
         next = SafeCast.toUint32(next); // A cut-off after 2106 reverts (the Dealing word's 32 bits).
     }
 
-    function _lastNav() internal view returns (uint256) {
-        return _strikes[_dealing.period() - 1].nav();
+    /// @dev The ledger with the management fee accrued up to now on the share supply and the
+    /// shares already owed to the recipient (not stored), and the shares it adds.
+    /// At a 0 rate nothing accrues and the clock is not moved: `accrueFees`, which caches a new
+    /// rate, moves it first.
+    function _accrued(FeeLedger stored) internal view returns (FeeLedger ledger, uint256 feeShares) {
+        ledger = stored;
+        uint256 managementBps = ledger.managementBps();
+        if (managementBps == 0) return (ledger, 0);
+        // No underflow: accruedAt is a past block's time.
+        uint256 elapsed = block.timestamp - ledger.accruedAt();
+        if (elapsed == 0) return (ledger, 0);
+        uint256 owed = ledger.shares();
+        feeShares = FeeMath.managementShares(SHARE.totalSupply() + owed, managementBps, elapsed);
+        ledger = ledger.withAmounts(_bounded(owed + feeShares), ledger.assets()).withAccruedAt(block.timestamp);
     }
 
-    function _checkMinimum(address controller, uint256 assets, bool investedHere) internal view {
-        (uint256 minInitial, uint256 minSubsequent, bool verified, bool holds) =
-            IComplianceEngine(SHARE.compliance()).subscriptionTerms(controller);
-        if (!verified) revert ControllerNotVerified(controller);
-        bool initial = !holds && !investedHere && Claim.unwrap(_depositClaims[controller]) == 0;
-        uint256 minimum = initial ? minInitial : minSubsequent;
-        if (assets < minimum) revert BelowMinimumInvestment(controller, assets, minimum, initial);
+    /// @dev Charges the subscription fee on a claim of `assets` for `shares`: the fee's part of
+    /// the shares (rounded up), owed to the recipient.
+    function _subscriptionFee(address controller, uint256 assets, uint256 shares) internal returns (uint256 feeShares) {
+        uint256 fee = _charge(FeeKind.Subscription, controller, assets, 0);
+        if (fee == 0) return 0;
+        // No division by zero: 0 < fee <= assets. At most `shares`: fee <= assets.
+        feeShares = Math.mulDiv(shares, fee, assets, Math.Rounding.Ceil);
+        _addFees(feeShares, 0);
+        emit SubscriptionFeeHeld(controller, fee, feeShares);
+    }
+
+    /// @dev Delegates the call to the instant module (immutable, deployed by the constructor),
+    /// bubbling its revert.
+    function _delegateToInstant() internal returns (bytes memory result) {
+        bool ok;
+        (ok, result) = INSTANT.delegatecall(msg.data);
+        if (!ok) {
+            assembly ("memory-safe") {
+                revert(add(result, 32), mload(result))
+            }
+        }
+    }
+
+    function _lastNav() internal view returns (uint256) {
+        return _strikes[_dealing.period() - 1].nav();
     }
 
     function _requireCancellable(bool late, Dealing dealing_) internal view {
         // A late request's period (the next) has not reached its cut-off: the strike sets it.
         if (late || block.timestamp < dealing_.cutoff()) return;
         if (NAV_SOURCE.isDealing(INSTRUMENT_ID)) revert CutoffPassed(dealing_.period(), dealing_.cutoff());
-    }
-
-    function _requireDealing() internal view {
-        if (!NAV_SOURCE.isDealing(INSTRUMENT_ID)) revert NotDealing(INSTRUMENT_ID);
-    }
-
-    function _requireOwnerOrOperator(address owner) internal view {
-        if (msg.sender != owner && !_operators[owner][msg.sender]) revert NotOwnerOrOperator(msg.sender, owner);
     }
 
     function _requireControllerOrOperator(address controller) internal view {
@@ -751,11 +839,6 @@ contract FundVault is IFundVault, AccessManaged, ReentrancyGuardTransient {
         if (totalAssets_ > MAX_CLAIM) revert AmountTooLarge(totalAssets_, MAX_CLAIM);
         if (totalShares > MAX_CLAIM) revert AmountTooLarge(totalShares, MAX_CLAIM);
         return FundWords.toClaim(totalAssets_, totalShares);
-    }
-
-    function _bounded(uint256 total) internal pure returns (uint256) {
-        if (total > MAX_AMOUNT) revert AmountTooLarge(total, MAX_AMOUNT);
-        return total;
     }
 
     function _eraScale(uint256 era, uint256 scale) internal pure returns (uint256) {

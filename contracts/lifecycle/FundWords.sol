@@ -33,18 +33,33 @@ type StrikeWord is uint256;
 /// @notice A period's strike, second word: a 0..223 | scale 224..255.
 type AccrualWord is uint256;
 
+/// @notice Fees the vault holds for the fee recipient, the management fee's clock and the fee
+/// terms the vault caches from its schedule: shares 0..95 (owed, minted at collection) |
+/// assets 96..191 (held, paid at collection) | accruedAt 192..223 (the management fee is accrued
+/// up to this second) | managementBps 224..239 | charges 240 (the schedule has a dealing fee or
+/// tiers: the vault asks it at each dealing).
+type FeeLedger is uint256;
+
+/// @notice Instant liquidity used in one dealing period (usage of an older period reads as 0):
+/// period 0..31 | subscribed 32..127 | redeemed 128..223 (assets, gross of fees).
+type InstantWord is uint256;
+
 using FundWords for Position global;
 using FundWords for Claim global;
 using FundWords for Dealing global;
 using FundWords for Late global;
 using FundWords for StrikeWord global;
 using FundWords for AccrualWord global;
+using FundWords for FeeLedger global;
+using FundWords for InstantWord global;
 
 library FundWords {
     uint256 internal constant MASK_32 = type(uint32).max;
     uint256 internal constant MASK_96 = type(uint96).max;
     uint256 internal constant MASK_128 = type(uint128).max;
     uint256 internal constant MASK_224 = type(uint224).max;
+    /// @dev FeeLedger's managementBps and charges bits (17).
+    uint256 internal constant TERMS_MASK = (1 << 17) - 1;
 
     // ---------------------------------------------------------------- Position
     function depositAssets(Position p) internal pure returns (uint256) {
@@ -165,5 +180,60 @@ library FundWords {
 
     function toAccrualWord(uint256 a_, uint256 scale_) internal pure returns (AccrualWord) {
         return AccrualWord.wrap(a_ | (scale_ << 224));
+    }
+
+    // ---------------------------------------------------------------- FeeLedger
+    function shares(FeeLedger f) internal pure returns (uint256) {
+        return FeeLedger.unwrap(f) & MASK_96;
+    }
+
+    function assets(FeeLedger f) internal pure returns (uint256) {
+        return (FeeLedger.unwrap(f) >> 96) & MASK_96;
+    }
+
+    function accruedAt(FeeLedger f) internal pure returns (uint256) {
+        return (FeeLedger.unwrap(f) >> 192) & MASK_32;
+    }
+
+    function managementBps(FeeLedger f) internal pure returns (uint256) {
+        return (FeeLedger.unwrap(f) >> 224) & type(uint16).max;
+    }
+
+    function charges(FeeLedger f) internal pure returns (bool) {
+        return (FeeLedger.unwrap(f) >> 240) & 1 != 0;
+    }
+
+    function withAmounts(FeeLedger f, uint256 shares_, uint256 assets_) internal pure returns (FeeLedger) {
+        return FeeLedger.wrap((FeeLedger.unwrap(f) & ~uint256(type(uint192).max)) | shares_ | (assets_ << 96));
+    }
+
+    function withAccruedAt(FeeLedger f, uint256 accruedAt_) internal pure returns (FeeLedger) {
+        return FeeLedger.wrap((FeeLedger.unwrap(f) & ~(MASK_32 << 192)) | (accruedAt_ << 192));
+    }
+
+    function withTerms(FeeLedger f, uint256 managementBps_, bool charges_) internal pure returns (FeeLedger) {
+        uint256 flag = charges_ ? 1 : 0;
+        return FeeLedger.wrap((FeeLedger.unwrap(f) & ~(TERMS_MASK << 224)) | (managementBps_ << 224) | (flag << 240));
+    }
+
+    // ---------------------------------------------------------------- InstantWord
+    function period(InstantWord w) internal pure returns (uint256) {
+        return InstantWord.unwrap(w) & MASK_32;
+    }
+
+    function subscribed(InstantWord w) internal pure returns (uint256) {
+        return (InstantWord.unwrap(w) >> 32) & MASK_96;
+    }
+
+    function redeemed(InstantWord w) internal pure returns (uint256) {
+        return (InstantWord.unwrap(w) >> 128) & MASK_96;
+    }
+
+    function toInstantWord(uint256 period_, uint256 subscribed_, uint256 redeemed_)
+        internal
+        pure
+        returns (InstantWord)
+    {
+        return InstantWord.wrap(period_ | (subscribed_ << 32) | (redeemed_ << 128));
     }
 }

@@ -2,7 +2,17 @@
 pragma solidity ^0.8.24;
 
 import {DealingMath} from "../lifecycle/DealingMath.sol";
-import {AccrualWord, Claim, Dealing, FundWords, Late, Position, StrikeWord} from "../lifecycle/FundWords.sol";
+import {
+    AccrualWord,
+    Claim,
+    Dealing,
+    FeeLedger,
+    FundWords,
+    InstantWord,
+    Late,
+    Position,
+    StrikeWord
+} from "../lifecycle/FundWords.sol";
 
 /// @title FundMathHarness
 /// @notice Test-only: exposes the FundVault's libraries (DealingMath, the FundWords value types) so
@@ -77,5 +87,29 @@ contract FundMathHarness {
         StrikeWord s = FundWords.toStrikeWord(c, nav18, era);
         AccrualWord w = FundWords.toAccrualWord(a, scale);
         return (StrikeWord.unwrap(s), AccrualWord.unwrap(w), [s.c(), s.nav(), s.era(), w.a(), w.scale()]);
+    }
+
+    /// @notice A FeeLedger built from `start` by the setters in the vault's order (terms, clock,
+    /// amounts), and its fields.
+    function feeLedger(
+        uint256 start,
+        uint256 shares,
+        uint256 assets,
+        uint256 accruedAt,
+        uint256 managementBps,
+        bool charges
+    ) external pure returns (uint256 word, uint256[5] memory fields) {
+        FeeLedger f = FeeLedger.wrap(start).withTerms(managementBps, charges).withAccruedAt(accruedAt)
+            .withAmounts(shares, assets);
+        return (FeeLedger.unwrap(f), [f.shares(), f.assets(), f.accruedAt(), f.managementBps(), f.charges() ? 1 : 0]);
+    }
+
+    function instantWord(uint256 period, uint256 subscribed, uint256 redeemed)
+        external
+        pure
+        returns (uint256 word, uint256[3] memory fields)
+    {
+        InstantWord w = FundWords.toInstantWord(period, subscribed, redeemed);
+        return (InstantWord.unwrap(w), [w.period(), w.subscribed(), w.redeemed()]);
     }
 }

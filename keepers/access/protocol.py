@@ -89,11 +89,15 @@ FUNCTION_ROLES: dict[str, dict[str, tuple[str, ...]]] = {
         "GUARDIAN": ("guardianSuspend",),
     },
     "SettlementAssets": {"GOVERNOR": ("listAsset", "delistAsset")},
+    # Fee schedules are governance's, behind GOVERNOR's execution delay (the deploy script's
+    # `governor_delay`): bounded on-chain (maximums, maximum increase per change), logged with the
+    # previous and next terms. Vaults charge through `charge` (open; each writes its own ledger).
+    "FeeSchedule": {"GOVERNOR": ("setFeeSchedule",)},
     # A fund's dealing: the NAV agent strikes (once per period, after the cut-off, at the NAV
     # source's price; it moves no money); the issuer's investment manager moves free cash to the
     # custodian governance set, never pending subscriptions or cash reserved for redemptions.
     "FundVault": {
-        "GOVERNOR": ("setGate", "setDealingInterval", "setCustodian"),
+        "GOVERNOR": ("setGate", "setDealingInterval", "setCustodian", "setInstantLimit"),
         "NAV_AGENT": ("strike",),
         "FUND_MANAGER": ("investCash",),
     },

@@ -1,14 +1,14 @@
 """Lifecycle domain (contracts/lifecycle): the life of an instrument — its conventions
 (`conventions`: day counts and business-day rolls, the chain's `DayCount` enums), coupon schedules,
-day counts and accrued interest computed with QuantLib and their on-chain encodings (`schedule`,
-the off-chain twin of `contracts/lifecycle/DayCount.sol`), the instrument registry's and the
-settlement assets' vocabulary with the ISIN and CUSIP check digits (`instruments`, no chain access)
-and the domain's deploy steps (`deploy`: the registry and the settlement assets; `fund_deploy`: a
-fund's ERC-7540 dealing vault). The NAV agent and the coupon scheduler: the short rate (`rates`:
-French's monthly RF from arch.data, spread daily), the NAV model (`nav`), the coupons of a bond's
-terms (`coupons`) — all pure —; the funds read from the registry (`funds`), one fund's strikes,
-recorded before they are sent (`striking`), the keeper's cycle (`keeper`), its silverback bot
-(`bot`), `quantera instrument|fund` (`cli`) and terms files (`terms_file`).
+day counts and accrued interest computed with QuantLib and their on-chain encodings (`schedule`, the
+off-chain twin of `contracts/lifecycle/DayCount.sol`), the instrument registry's and the settlement
+assets' vocabulary with the ISIN and CUSIP check digits (`instruments`, no chain access) and the
+domain's deploy steps (`deploy`: the registry, the settlement assets and the fee schedule;
+`fund_deploy`: a fund's ERC-7540 dealing vault). The NAV agent and the coupon scheduler: the short
+rate (`rates`: French's monthly RF from arch.data, spread daily), the NAV model (`nav`), the coupons
+of a bond's terms (`coupons`) — all pure —; the funds read from the registry (`funds`), one fund's
+strikes, recorded before they are sent (`striking`), the keeper's cycle (`keeper`), its silverback
+bot (`bot`), `quantera instrument|fund` (`cli`) and terms files (`terms_file`).
 
 Other domains, the CLI and the demo import the names below from `keepers.lifecycle` only (loaded
 on first use: QuantLib is imported then, not when the CLI starts)."""
@@ -30,13 +30,16 @@ if TYPE_CHECKING:
     from keepers.lifecycle.deploy import (
         approve_issuers,
         deploy_bond_share_token,
+        deploy_fee_schedule,
         deploy_income_share_logic,
         deploy_income_share_token,
         deploy_instrument_registry,
         deploy_lifecycle,
         deploy_settlement_assets,
+        fee_schedule_steps,
         issuer_steps,
         list_settlement_assets,
+        set_fee_schedule,
         settlement_asset_steps,
     )
     from keepers.lifecycle.dividends import Dividend, compute_dividend, is_due, window_start
@@ -139,17 +142,20 @@ _MODULES = {
     ),
     # Its deploy steps (the settlement assets, the registry and its validator; listings, issuers;
     # a money-market share class paying its dividend in new shares; a note's share token and its
-    # coupon and redemption servicer).
+    # coupon and redemption servicer; the fee schedule).
     "deploy": (
         "approve_issuers",
         "deploy_bond_share_token",
+        "deploy_fee_schedule",
         "deploy_income_share_logic",
         "deploy_income_share_token",
         "deploy_instrument_registry",
         "deploy_lifecycle",
         "deploy_settlement_assets",
+        "fee_schedule_steps",
         "issuer_steps",
         "list_settlement_assets",
+        "set_fee_schedule",
         "settlement_asset_steps",
     ),
     # A fund's dealing vault (FundVault) and the share engine's subscription minimums.

@@ -16,6 +16,7 @@ from keepers.access import as_role, is_admin, wire
 from keepers.core.deploying import Deployment, Step
 
 SETTLEMENT_ASSETS = "SettlementAssets"
+FEE_SCHEDULE = "FeeSchedule"
 TERMS_VALIDATOR = "TermsValidator"
 INSTRUMENT_REGISTRY = "InstrumentRegistry"
 INCOME_SHARE_TOKEN = "IncomeShareToken"
@@ -49,6 +50,45 @@ def deploy_instrument_registry(d: Deployment, router: Any, settlement_assets: An
     if is_admin(d, "instrument registry wiring"):
         wire(d, [(registry, INSTRUMENT_REGISTRY)])
     return registry
+
+
+def deploy_fee_schedule(d: Deployment) -> Any:
+    """The protocol's FeeSchedule (every fund vault's fees and its investors' volumes) over the
+    recorded IdentityRegistry (tiers are by identity), wired: `setFeeSchedule` is GOVERNOR's,
+    behind GOVERNOR's execution delay where the authority has one. Deployed once; each FundVault
+    names it (`deploy_fund_vault`)."""
+    schedule = d.deploy_contract(
+        FEE_SCHEDULE, FEE_SCHEDULE, d.at("QuanteraAccessManager"), d.at("IdentityRegistry")
+    )
+    if is_admin(d, "fee schedule wiring"):
+        wire(d, [(schedule, FEE_SCHEDULE)])
+    return schedule
+
+
+def fee_schedule_steps(d: Deployment, schedule: Any, vault: Any, terms: tuple) -> list[Step]:
+    """The GOVERNOR step setting `vault`'s fee terms (a FeeTerms tuple: subscription, redemption,
+    instant, urgency and management bps, recipient, tiers as (minVolume, discountBps) pairs),
+    unless they are set. Where GOVERNOR has an execution delay this is scheduled on the
+    AccessManager first (keepers.access: `as_role` holds the role without delay for a deployer)."""
+    current = schedule.termsOf(vault)
+    wanted = [int(v) for v in terms[:5]] + [str(terms[5]).lower()]
+    have = [int(v) for v in list(current)[:5]] + [str(current[5]).lower()]
+    tiers = [tuple(int(x) for x in t) for t in terms[6]]
+    if have == wanted and [tuple(int(x) for x in t) for t in current[6]] == tiers:
+        return []
+    return [
+        (
+            f"set the fee schedule of {vault.address}",
+            lambda: schedule.setFeeSchedule(vault, terms, sender=d.sender),
+        )
+    ]
+
+
+def set_fee_schedule(d: Deployment, vault: Any, terms: tuple) -> None:
+    """Applies `fee_schedule_steps` as GOVERNOR (the recorded FeeSchedule)."""
+    steps = fee_schedule_steps(d, d.at(FEE_SCHEDULE), vault, terms)
+    if steps and is_admin(d, "fee schedule"):
+        as_role(d, "GOVERNOR", steps)
 
 
 def deploy_lifecycle(d: Deployment) -> Any:

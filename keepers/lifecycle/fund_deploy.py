@@ -45,14 +45,20 @@ def deploy_fund_vault(
     custodian: str | None = None,
     nav_agent: str | None = None,
     fund_manager: str | None = None,
+    instant_limit: int = 0,
 ) -> Any:
     """A FundVault (`name` in the record) dealing in `share` (a SecurityToken) against `asset` at
     `nav_source`'s NAV of `instrument_id`, wired; `nav_agent` and `fund_manager` granted NAV_AGENT
     and FUND_MANAGER; the vault made `share`'s MINT|BURN agent and registered as `identity`
     (`country`, `investor_class`) with the identity registry; `custodian` set. The first cut-off
-    defaults to the next multiple of `dealing_interval`. Returns the vault."""
+    defaults to the next multiple of `dealing_interval`. The vault charges through the recorded
+    FeeSchedule (deployed first if none is: `deploy_fee_schedule`); `instant_limit` (assets per
+    period, each direction) opens its instant liquidity. Returns the vault."""
     from ape import chain
 
+    from keepers.lifecycle.deploy import FEE_SCHEDULE, deploy_fee_schedule
+
+    fees = d.at(FEE_SCHEDULE) if d.has(FEE_SCHEDULE) else deploy_fee_schedule(d)
     cutoff = first_cutoff or next_cutoff(chain.blocks.head.timestamp, dealing_interval)
     vault = d.deploy_contract(
         name,
@@ -65,6 +71,7 @@ def deploy_fund_vault(
         cutoff,
         dealing_interval,
         gate_bps,
+        fees,
     )
     if not is_admin(d, f"{name} wiring"):
         return vault
@@ -74,7 +81,7 @@ def deploy_fund_vault(
         if holder
         for call in grant_calls(d, role, holder)
     ]
-    governor = vault_governor_steps(d, vault, share, custodian)
+    governor = vault_governor_steps(d, vault, share, custodian, instant_limit)
     operator = identity_steps(d, vault, identity, country, investor_class)
     wire(
         d,
@@ -89,9 +96,10 @@ def deploy_fund_vault(
 
 
 def vault_governor_steps(
-    d: Deployment, vault: Any, share: Any, custodian: str | None = None
+    d: Deployment, vault: Any, share: Any, custodian: str | None = None, instant_limit: int = 0
 ) -> list[Step]:
-    """GOVERNOR steps: the vault as `share`'s agent with MINT and BURN only, and its custodian."""
+    """GOVERNOR steps: the vault as `share`'s agent with MINT and BURN only, its custodian and
+    its instant liquidity limit."""
     steps: list[Step] = []
     if share.agentCapabilities(vault) != MINT_AND_BURN:
         steps.append(
@@ -106,6 +114,13 @@ def vault_governor_steps(
             (
                 f"set the fund vault's custodian to {wanted}",
                 lambda: vault.setCustodian(wanted, sender=d.sender),
+            )
+        )
+    if vault.instantLiquidity()[0] != instant_limit:
+        steps.append(
+            (
+                f"set the fund vault's instant limit to {instant_limit} per period",
+                lambda: vault.setInstantLimit(instant_limit, sender=d.sender),
             )
         )
     return steps

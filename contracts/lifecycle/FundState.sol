@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity ^0.8.24;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {IFundNavSource, IFundVault} from "../../interfaces/IFundVault.sol";
+import {ISecurityToken} from "../../interfaces/ISecurityToken.sol";
+import {IComplianceEngine} from "../../interfaces/IComplianceEngine.sol";
+import {FeeKind, IFeeSchedule} from "../../interfaces/IFeeSchedule.sol";
+import {BPS} from "../libraries/Constants.sol";
+import {DealingMath} from "./DealingMath.sol";
+import {
+    AccrualWord,
+    Claim,
+    Dealing,
+    FeeLedger,
+    FundWords,
+    InstantWord,
+    Late,
+    Position,
+    StrikeWord
+} from "./FundWords.sol";
+
+/// @title FundState
+/// @notice The FundVault's storage, immutables and the helpers its instant liquidity module
+/// (FundInstant) shares with it. The vault and the module inherit it alone at the root, so the
+/// module, run by `delegatecall` from the vault, sees the vault's storage at the same slots.
+/// @dev Warning: any storage added to FundVault or to one of its other bases lands after these
+/// slots; the module declares none of its own. Errors and events are IFundVault's.
+abstract contract FundState {
+    /// @notice Largest pending amount per controller and per period total (storage width).
+    uint256 internal constant MAX_AMOUNT = type(uint96).max;
+    /// @notice Largest claimable amount per controller (storage width).
+    uint256 internal constant MAX_CLAIM = type(uint128).max;
+    /// @notice Token decimals the fixed-point range supports.
+    uint8 internal constant MAX_DECIMALS = 36;
+
+    ISecurityToken internal immutable SHARE;
+    IERC20 internal immutable ASSET;
+    IFundNavSource internal immutable NAV_SOURCE;
+    uint256 internal immutable INSTRUMENT_ID;
+    /// @dev 10**asset decimals.
+    uint256 internal immutable ASSET_UNIT;
+    /// @dev 10**share decimals * 1e18 (a NAV is 18-decimal per whole share).
+    uint256 internal immutable SHARE_SCALE;
+    IFeeSchedule internal immutable FEES;
+
+    Dealing internal _dealing;
+    Late internal _late;
+    uint256 internal _reserved;
+    address internal _custodian;
+    mapping(address controller => Position) internal _positions;
+    mapping(address controller => Claim) internal _depositClaims;
+    mapping(address controller => Claim) internal _redeemClaims;
+    mapping(address controller => mapping(address operator => bool)) internal _operators;
+    /// @dev Per struck period: its NAV, and the redemption queue after its strike (period 0: the start).
+    mapping(uint256 period => StrikeWord) internal _strikes;
+    mapping(uint256 period => AccrualWord) internal _accruals;
+    /// @dev Final A of each closed era-and-scale, keyed `era << 32 | scale`.
+    mapping(uint256 eraScale => uint256) internal _closedA;
+    /// @dev The fees held for the recipient and the management fee's clock.
+    FeeLedger internal _feeLedger;
+    /// @dev The open period's instant liquidity used.
+    InstantWord internal _instant;
+    /// @dev Instant subscriptions, and separately instant redemptions, per period (assets, gross).
+    uint256 internal _instantLimit;
+
+    constructor(
+        ISecurityToken share_,
+        IERC20 asset_,
+        IFundNavSource navSource_,
+        uint256 instrumentId_,
+        IFeeSchedule fees_
+    ) {
+        if (
+            address(share_) == address(0) || address(asset_) == address(0) || address(navSource_) == address(0)
+                || address(fees_) == address(0)
+        ) revert IFundVault.ZeroAddress();
+        uint8 assetDecimals = IERC20Metadata(address(asset_)).decimals();
+        uint8 shareDecimals = share_.decimals();
+        if (assetDecimals > MAX_DECIMALS) revert IFundVault.UnsupportedDecimals(address(asset_), assetDecimals);
+        if (shareDecimals > MAX_DECIMALS) revert IFundVault.UnsupportedDecimals(address(share_), shareDecimals);
+        SHARE = share_;
+        ASSET = asset_;
+        NAV_SOURCE = navSource_;
+        INSTRUMENT_ID = instrumentId_;
+        ASSET_UNIT = 10 ** assetDecimals;
+        SHARE_SCALE = 10 ** shareDecimals * DealingMath.NAV_UNIT;
+        FEES = fees_;
+    }
+
+    // ================================================================ internal
+
+    /// @dev The vault's balance less pending deposits, reserved cash and fee cash held.
+    function _freeCash() internal view returns (uint256) {
+        uint256 held = _dealing.deposits() + _late.deposits() + _reserved + _feeLedger.assets();
+        uint256 balance = ASSET.balanceOf(address(this));
+        return balance > held ? balance - held : 0;
+    }
+
+    /// @dev Adds to the fees held for the recipient (shares owed, assets held).
+    function _addFees(uint256 shares, uint256 assets) internal {
+        FeeLedger ledger = _feeLedger;
+        _feeLedger = ledger.withAmounts(_bounded(ledger.shares() + shares), _bounded(ledger.assets() + assets));
+    }
+
+    /// @dev The fee of `kind` on `amount` for `investor`: 0 without asking when the cached terms
+    /// have no dealing fee and no tier; else the schedule's `charge` (the protocol's, immutable:
+    /// it records the identity's volume and returns the fee, at most `amount`).
+    function _charge(FeeKind kind, address investor, uint256 amount, uint256 utilisationBps)
+        internal
+        returns (uint256)
+    {
+        if (!_feeLedger.charges()) return 0;
+        return FEES.charge(kind, investor, amount, utilisationBps);
+    }
+
+    /// @dev The open period and the last struck NAV, while instant dealing is open: the
+    /// instrument deals, a NAV was struck and the open period's cut-off has not passed (between
+    /// a cut-off and its strike the last NAV is about to change: no instant dealing).
+    function _instantWindow() internal view returns (uint256 period, uint256 nav18) {
+        _requireDealing();
+        Dealing dealing_ = _dealing;
+        period = dealing_.period();
+        if (block.timestamp >= dealing_.cutoff()) revert IFundVault.CutoffPassed(period, dealing_.cutoff());
+        nav18 = _strikes[period - 1].nav();
+        if (nav18 == 0) revert IFundVault.NoStruckNav();
+    }
+
+    /// @dev The instant liquidity used in `period` (an older period's word reads as unused).
+    function _instantUsed(uint256 period) internal view returns (InstantWord used) {
+        used = _instant;
+        if (used.period() != period) used = FundWords.toInstantWord(period, 0, 0);
+    }
+
+    /// @dev `used + assets`, refused above the per-period limit.
+    function _withinInstantLimit(uint256 used, uint256 assets) internal view returns (uint256 total) {
+        uint256 limit = _instantLimit;
+        total = used + assets;
+        if (total > limit) revert IFundVault.InstantLimitExceeded(assets, limit > used ? limit - used : 0);
+    }
+
+    /// @dev The share of the period's instant redemption limit used, `redeemed` included (rounded
+    /// up: the urgency premium never favours the investor). The limit is > 0: checked before.
+    function _utilisationBps(uint256 redeemed) internal view returns (uint256) {
+        return Math.mulDiv(redeemed, BPS, _instantLimit, Math.Rounding.Ceil);
+    }
+
+    function _checkMinimum(address controller, uint256 assets, bool investedHere) internal view {
+        (uint256 minInitial, uint256 minSubsequent, bool verified, bool holds) =
+            IComplianceEngine(SHARE.compliance()).subscriptionTerms(controller);
+        if (!verified) revert IFundVault.ControllerNotVerified(controller);
+        bool initial = !holds && !investedHere && Claim.unwrap(_depositClaims[controller]) == 0;
+        uint256 minimum = initial ? minInitial : minSubsequent;
+        if (assets < minimum) revert IFundVault.BelowMinimumInvestment(controller, assets, minimum, initial);
+    }
+
+    function _requireDealing() internal view {
+        if (!NAV_SOURCE.isDealing(INSTRUMENT_ID)) revert IFundVault.NotDealing(INSTRUMENT_ID);
+    }
+
+    function _requireOwnerOrOperator(address owner) internal view {
+        if (msg.sender != owner && !_operators[owner][msg.sender]) {
+            revert IFundVault.NotOwnerOrOperator(msg.sender, owner);
+        }
+    }
+
+    function _bounded(uint256 total) internal pure returns (uint256) {
+        if (total > MAX_AMOUNT) revert IFundVault.AmountTooLarge(total, MAX_AMOUNT);
+        return total;
+    }
+}
