@@ -9,12 +9,13 @@ const path = require('path');
 const solc = require('solc');
 
 function parseArgs(argv) {
-  const opts = { roots: [], standardJson: false, version: false };
+  const opts = { roots: [], standardJson: false, version: false, singleRun: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const next = () => argv[++i];
     if (arg === '--version') opts.version = true;
     else if (arg === '--standard-json') opts.standardJson = true;
+    else if (arg === '--single-run') opts.singleRun = true; // a batch's child: compile as given
     else if (arg === '--base-path') opts.roots.unshift(next());
     else if (arg.startsWith('--base-path=')) opts.roots.unshift(arg.slice(12));
     else if (arg === '--include-path') opts.roots.push(next());
@@ -45,6 +46,83 @@ function makeImportReader(roots) {
   };
 }
 
+// solc-js runs in a WebAssembly heap of at most 4 GiB: one via-IR compile of the whole tree at
+// 1,000,000 optimizer runs outgrows it ("RuntimeError: memory access out of bounds") once the tree
+// is large enough. So the files whose outputs are asked for are compiled in batches, each batch in
+// a child process of its own (a fresh heap), every batch with the same sources (solc numbers
+// sources the same way each time) and the outputs merged. The bytecode is the same: solc generates
+// each contract's code independently of the others it is asked for.
+const BATCH_FILES = Number(process.env.SOLC_FRONT_BATCH_FILES || 6);
+
+function selectedFiles(input) {
+  const selection = (input.settings && input.settings.outputSelection) || {};
+  return Object.keys(selection).filter((f) => f !== '*');
+}
+
+function batches(input) {
+  const files = selectedFiles(input);
+  if (files.length <= BATCH_FILES) return [input];
+  const selection = input.settings.outputSelection;
+  const out = [];
+  for (let i = 0; i < files.length; i += BATCH_FILES) {
+    const part = {};
+    if (selection['*']) part['*'] = selection['*'];
+    for (const f of files.slice(i, i + BATCH_FILES)) part[f] = selection[f];
+    out.push({ ...input, settings: { ...input.settings, outputSelection: part } });
+  }
+  return out;
+}
+
+function compileInChild(input, opts) {
+  const { spawnSync } = require('child_process');
+  const args = [__filename, '--standard-json', '--single-run'];
+  for (const root of opts.roots) args.push('--include-path', root);
+  const child = spawnSync(process.execPath, args, {
+    input: JSON.stringify(input),
+    maxBuffer: 1 << 30,
+    encoding: 'utf8',
+  });
+  if (child.status !== 0) {
+    throw new Error(`solc-front: a batch failed (exit ${child.status}): ${child.stderr.trim()}`);
+  }
+  return JSON.parse(child.stdout);
+}
+
+function merge(outputs) {
+  const merged = { contracts: {}, sources: {}, errors: [] };
+  const seen = new Set();
+  for (const out of outputs) {
+    for (const [file, contracts] of Object.entries(out.contracts || {})) {
+      merged.contracts[file] = { ...(merged.contracts[file] || {}), ...contracts };
+    }
+    for (const [file, source] of Object.entries(out.sources || {})) {
+      const known = merged.sources[file];
+      if (!known || (source.ast && !known.ast)) merged.sources[file] = source;
+    }
+    for (const error of out.errors || []) {
+      const key = error.formattedMessage || error.message;
+      if (!seen.has(key)) {
+        seen.add(key);
+        merged.errors.push(error);
+      }
+    }
+  }
+  if (merged.errors.length === 0) delete merged.errors;
+  return merged;
+}
+
+function compile(input, opts) {
+  const findImports = makeImportReader(opts.roots);
+  if (opts.singleRun) return solc.compile(input, { import: findImports });
+  const parsed = JSON.parse(input);
+  const parts = batches(parsed);
+  if (parts.length === 1) return solc.compile(input, { import: findImports });
+  const outputs = parts.map((part) => compileInChild(part, opts));
+  const failed = outputs.find((o) => (o.errors || []).some((e) => e.severity === 'error'));
+  // On a compile error one batch's answer says it all (every batch sees every source).
+  return JSON.stringify(failed || merge(outputs));
+}
+
 function main() {
   const opts = parseArgs(process.argv.slice(2));
   if (opts.version) {
@@ -60,7 +138,7 @@ function main() {
   process.stdin.on('data', (c) => chunks.push(c));
   process.stdin.on('end', () => {
     const input = Buffer.concat(chunks).toString('utf8');
-    const output = solc.compile(input, { import: makeImportReader(opts.roots) });
+    const output = compile(input, opts);
     // No process.exit(): it would cut a large piped stdout at 64 KiB. Let Node drain and end.
     process.stdout.write(output);
   });
