@@ -250,9 +250,7 @@ def exercise_lifecycle(log: ActionLog, rpc_url: str, rpc, db_url: str) -> Lifecy
     from keepers.core import store
     from keepers.core.deploying import Deployment
     from keepers.core.units import FEED_DECIMALS
-    from keepers.lifecycle import french_rf
-    from keepers.lifecycle.keeper import LifecycleKeeper
-    from keepers.lifecycle.striking import Head
+    from keepers.lifecycle import Head, LifecycleKeeper, french_rf
 
     acct = {i: accounts.test_accounts[i] for i in range(24)}
     act = lambda who, what, send: log.act(SECTION, who, what, send)  # noqa: E731

@@ -67,6 +67,7 @@ if TYPE_CHECKING:
         isin_check_digit,
         utc_midnight,
     )
+    from keepers.lifecycle.keeper import LifecycleKeeper
     from keepers.lifecycle.nav import Flow, Holdings, Nav, compute_nav, custodian_value
     from keepers.lifecycle.rates import MonthlyRates, french_rf
     from keepers.lifecycle.schedule import (
@@ -87,6 +88,7 @@ if TYPE_CHECKING:
         year_fraction,
         year_fraction_wad,
     )
+    from keepers.lifecycle.striking import Head
 
 _MODULES = {
     "conventions": ("BusinessDayConvention", "DayCountConvention"),
@@ -158,6 +160,9 @@ _MODULES = {
         "set_fee_schedule",
         "settlement_asset_steps",
     ),
+    # The NAV agent's cycle and the chain head its strikes are timed by (the demo runs them).
+    "keeper": ("LifecycleKeeper",),
+    "striking": ("Head",),
     # A fund's dealing vault (FundVault) and the share engine's subscription minimums.
     "fund_deploy": (
         "FUND_VAULT",
