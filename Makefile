@@ -20,7 +20,7 @@ export PYTHONUNBUFFERED := 1
 PY_STAMP   := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: install build sizes lint lint-python lint-solidity test test-contracts test-keepers test-deploys test-drills redis-server bench demo audit clean lock help
+.PHONY: install build sizes lint lint-python lint-solidity test test-contracts test-contracts-lifecycle test-contracts-core test-keepers test-deploys test-drills redis-server bench demo audit clean lock help
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
@@ -71,11 +71,20 @@ lint-solidity: $(NODE_STAMP) ## Only the Solidity half of lint: forge fmt --chec
 KEEPER_DEPLOY_TESTS := tests/keepers/demo/test_deploy_and_demo.py tests/keepers/deploy/test_deploy_live.py
 KEEPER_DRILL_TESTS := tests/keepers/core/test_fault_drills.py
 
-test: lint build ## Lint, then run every test (contract suite, keeper suite, deployment/demo and drill tests in parallel)
-	$(MAKE) --no-print-directory -j3 --output-sync=target test-contracts test-deploys test-keepers test-drills
+test: lint build ## Lint, then run every test (contract suites, keeper suite, deployment/demo and drill tests in parallel)
+	$(MAKE) --no-print-directory -j4 --output-sync=target \
+	  test-contracts-lifecycle test-contracts-core test-deploys test-keepers test-drills
 
+# The contract suite in two processes (each its own anvil), longest first: most of each is waiting
+# on anvil, so two share the two cores well. `test-contracts` runs the whole suite in one.
 test-contracts: build
 	$(BIN)/ape test tests/contracts -q --durations=10
+
+test-contracts-lifecycle: build
+	$(BIN)/ape test tests/contracts/lifecycle -q --durations=5
+
+test-contracts-core: build
+	$(BIN)/ape test tests/contracts -q --durations=5 --ignore=tests/contracts/lifecycle
 
 # build first: the demo test runs `ape run`, which must not start a second compile of its own.
 test-keepers: build
