@@ -313,6 +313,15 @@ def exercise_lifecycle(log: ActionLog, rpc_url: str, rpc, db_url: str) -> Lifecy
         block = chain.blocks.head
         outcome = keeper.cycle(Head(int(block.number), int(block.timestamp)))
         step = outcome["outcomes"].get(vault.address, {})
+        if step.get("status") == "sent":
+            # Broadcast, not yet in a block (the chain mines at its next block, however busy the
+            # machine): wait for the receipt, then let the keeper's next cycle reconcile its row.
+            row = store.nav_strike(keeper.db, keeper.chain_id, vault.address, period)
+            chain.provider.web3.eth.wait_for_transaction_receipt(row.tx_hash, timeout=300)
+            head = chain.blocks.head
+            keeper.cycle(Head(int(head.number), int(head.timestamp)))
+            row = store.nav_strike(keeper.db, keeper.chain_id, vault.address, period)
+            step = {**step, "status": row.status}
         result.keeper_statuses.append(str(step.get("status") or step.get("action")))
         struck = [
             log_
