@@ -256,6 +256,11 @@ def test_fee_keeper_and_cli__collected_once__fees_shown_nav_counts_fee_shares(fe
         assert c.nonce() == nonce and len(c.collected_logs(vault)) == 1
     code, line = run(capsys, "fund", "fees", "--fund", "7", *net)
     assert (code, line) == (1, "error: no instrument 7")
+    from keepers.cli import main
+
+    assert main(["fund", "fees", *net, "--db-url", c.db_url]) == 0  # a table per fund
+    out = capsys.readouterr().out
+    assert "fees of fund 1" in out and "fees of fund 2" in out and "owed shares" in out
 
     code, shown = run(capsys, "fund", "fees", "--fund", "1", *net, "--db-url", c.db_url, "--json")
     [first] = shown["funds"]
