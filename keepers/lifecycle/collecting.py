@@ -147,9 +147,10 @@ class FundCollector:
 
     # ------------------------------------------------------------------ one collection
 
-    def step(self, head: Head, min_interval_seconds: int) -> dict:
-        """At most one collection of this vault: reconcile, then collect if something is due."""
-        if self.reconcile(head):
+    def step(self, head: Head, min_interval_seconds: int, reconciled: bool = False) -> dict:
+        """At most one collection of this vault: reconcile (unless the caller just did, and
+        nothing was in flight), then collect if something is due."""
+        if not reconciled and self.reconcile(head):
             return {"action": "waiting", "reason": "a collection is in flight"}
         rows = self.rows()
         last = rows[-1] if rows else None
@@ -258,20 +259,22 @@ class FeeKeeper:
             for fund in self._funds.at(head.number)
             if only is None or fund.address.lower() == only.lower()
         }
+        # Every vault reconciled first (what is in flight, what a reorganisation dropped), then
+        # tried in order: never or least recently collected first.
+        in_flight = {v: c.reconcile(head) for v, c in collectors.items()}
         order = collection_order((v, c.last_collected_at()) for v, c in collectors.items())
         result = {"funds": len(collectors), "collected": 0, "waiting": 0, "deferred": 0}
         result["outcomes"], attempts = {}, 0
         for vault in order:
-            collector = collectors[vault]
-            if attempts >= self.max_per_cycle:
-                # Bound reached: what is in flight is still reconciled, nothing new is sent.
-                waiting = collector.reconcile(head)
+            if in_flight[vault]:
+                outcome = {"action": "waiting", "reason": "a collection is in flight"}
+            elif attempts >= self.max_per_cycle:
                 outcome = {
-                    "action": "waiting" if waiting else "deferred",
+                    "action": "deferred",
                     "reason": f"this cycle's {self.max_per_cycle} collection(s) made",
                 }
             else:
-                outcome = collector.step(head, self.min_interval_seconds)
+                outcome = collectors[vault].step(head, self.min_interval_seconds, reconciled=True)
             result["outcomes"][vault] = outcome
             attempts += outcome["action"] in ATTEMPTS
             if outcome["action"] in ("collected", "waiting", "deferred"):

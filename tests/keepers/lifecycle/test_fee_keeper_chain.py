@@ -321,11 +321,13 @@ def test_fee_keeper__crashes_around_the_broadcast__reconciled_never_reapplied_bo
     with c.net:
         nonce = c.nonce()
         result = c.cycle(c.keeper(max_per_cycle=1))
-        # The restart reconciled fund 1 by its receipt (nothing sent for it: collected just now)
-        # and, its bound of one collection not used, collected fund 2.
+        # The restart reconciled fund 1 by its receipt (nothing sent for it), so fund 2, never
+        # collected, came first and took the cycle's one collection.
         assert result["outcomes"][second]["action"] == "collected"
-        assert result["outcomes"][first]["action"] == "none"
-        assert "collected at" in result["outcomes"][first]["reason"]
+        assert result["outcomes"][first] == {
+            "action": "deferred",
+            "reason": "this cycle's 1 collection(s) made",
+        }
         [row, other] = (
             store.fee_collections(c.db, c.record.chain_id, v)[0] for v in (first, second)
         )
@@ -339,7 +341,11 @@ def test_fee_keeper__crashes_around_the_broadcast__reconciled_never_reapplied_bo
         # Within the interval: nothing due; nothing sent, whatever the cycles.
         nonce = c.nonce()
         for _ in range(2):
-            assert c.cycle(c.keeper())["collected"] == 0
+            result = c.cycle(c.keeper())
+            assert result["collected"] == 0
+            # Just collected: nothing accrued yet in this block, or within the interval.
+            reasons = [o["reason"] for o in result["outcomes"].values()]
+            assert all(r == "nothing due" or r.startswith("collected at") for r in reasons)
         assert c.nonce() == nonce
         later = int(chain.blocks.head.timestamp) + DAY + 1
 
@@ -374,3 +380,36 @@ def test_fee_keeper__crashes_around_the_broadcast__reconciled_never_reapplied_bo
         assert _hex(logs[-1].transaction_hash) == signed.tx_hash
         assert int(logs[-1].shares) == owed == int(signed.shares)
         assert [int(v) for v in c.vaults[0].heldFees()[:2]] == [0, 0]
+
+
+def test_fee_keeper__collection_dropped_by_a_reorganisation__marked_reorged_and_collected_again(
+    fees, built
+):
+    """LCY-58: a confirmed collection whose transaction a reorganisation dropped (anvil reverted
+    to before it) is marked `reorged`; the fees are held again on the canonical chain and the next
+    cycle collects them, once."""
+    from ape import chain
+
+    from keepers.lifecycle.striking import _hex
+
+    c, (url, _, _, rpc) = fees, built
+    vault = c.vaults[0]
+    with c.net:
+        before = rpc(url, "evm_snapshot")
+        result = c.cycle(c.keeper(max_per_cycle=1))
+        assert result["outcomes"][vault.address]["status"] == "confirmed"
+        assert len(c.collected_logs(vault)) == 1
+        assert rpc(url, "evm_revert", [before]) is True  # the collection's blocks orphaned
+        assert c.collected_logs(vault) == [] and int(vault.heldFees()[0]) > 0
+        # Bound 1: reconciled first, fund 1 is never collected again (its one collection
+        # orphaned) and is tried before fund 2.
+        result = c.cycle(c.keeper(max_per_cycle=1))
+        assert result["outcomes"][vault.address]["action"] == "collected"
+        assert result["outcomes"][c.vaults[1].address]["action"] == "deferred"
+        rows = store.fee_collections(c.db, c.record.chain_id, vault.address)
+        assert [(r.number, r.status) for r in rows] == [(1, "reorged"), (2, "confirmed")]
+        assert rows[0].note == f"orphaned ({rows[0].tx_hash})"
+        [log] = c.collected_logs(vault)
+        assert _hex(log.transaction_hash) == rows[1].tx_hash
+        assert int(c.shares[0].balanceOf(c.recipient)) == int(log.shares) == int(rows[1].shares)
+        assert chain.blocks.head.number >= int(log.block_number)
