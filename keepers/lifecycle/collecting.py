@@ -23,7 +23,9 @@ again from its raw bytes (the same hash: it can land once) unless its nonce went
 transaction. A restart after a crash between broadcasting and recording thus finds the receipt and
 records it: it sends nothing new (the vault's last collection is then recent: nothing is due
 before the interval). A confirmed collection whose transaction a reorganisation dropped is marked
-`reorged`; the fees it paid are held again on the canonical chain and the next collection pays them.
+`reorged` (or `sent` again while the node holds it in its pool: it may land again); the fees it
+paid are held again on the canonical chain and the next collection pays them. Every vault is
+reconciled before the cycle orders them.
 """
 
 from __future__ import annotations
@@ -106,7 +108,11 @@ class FundCollector:
         confirmed = [r for r in rows if r.status == "confirmed" and r.tx_hash]
         if confirmed and head.number - (confirmed[-1].collect_block or 0) <= REORG_WINDOW:
             last = confirmed[-1]
-            if _tx_state(last.tx_hash)[0] != "mined":
+            state = _tx_state(last.tx_hash)[0]
+            if state == "in flight":  # orphaned, back in the node's pool: it may land again
+                self._update(last.number, status="sent", note="orphaned, pending again")
+                in_flight = True
+            elif state == "unknown":
                 self._update(last.number, status="reorged", note=f"orphaned ({last.tx_hash})")
         return in_flight
 
