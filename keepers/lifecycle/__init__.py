@@ -8,7 +8,9 @@ domain's deploy steps (`deploy`: the registry, the settlement assets and the fee
 rate (`rates`: French's monthly RF from arch.data, spread daily), the NAV model (`nav`), the coupons
 of a bond's terms (`coupons`) — all pure —; the funds read from the registry (`funds`), one fund's
 strikes, recorded before they are sent (`striking`), the keeper's cycle (`keeper`), its silverback
-bot (`bot`), `quantera instrument|fund` (`cli`) and terms files (`terms_file`).
+bot (`bot`), `quantera instrument|fund` (`cli`) and terms files (`terms_file`). The fee keeper:
+what a vault owes its fee recipient and when it is collected (`fees`, pure), the collections,
+recorded before they are sent (`collecting`), and its silverback bot (`fee_bot`).
 
 Other domains, the CLI and the demo import the names below from `keepers.lifecycle` only (loaded
 on first use: QuantLib is imported then, not when the CLI starts)."""
@@ -18,6 +20,7 @@ from typing import TYPE_CHECKING
 from keepers.core.exports import lazy_exports
 
 if TYPE_CHECKING:
+    from keepers.lifecycle.collecting import FeeKeeper
     from keepers.lifecycle.conventions import BusinessDayConvention, DayCountConvention
     from keepers.lifecycle.coupons import (
         Coupon,
@@ -43,6 +46,7 @@ if TYPE_CHECKING:
         settlement_asset_steps,
     )
     from keepers.lifecycle.dividends import Dividend, compute_dividend, is_due, window_start
+    from keepers.lifecycle.fees import MAX_COLLECTIONS_PER_CYCLE, FeesDue
     from keepers.lifecycle.fund_deploy import (
         FUND_VAULT,
         deploy_fund_vault,
@@ -163,6 +167,9 @@ _MODULES = {
     # The NAV agent's cycle and the chain head its strikes are timed by (the demo runs them).
     "keeper": ("LifecycleKeeper",),
     "striking": ("Head",),
+    # The fee keeper: what a vault owes its fee recipient (pure) and its collection cycle.
+    "fees": ("MAX_COLLECTIONS_PER_CYCLE", "FeesDue"),
+    "collecting": ("FeeKeeper",),
     # A fund's dealing vault (FundVault) and the share engine's subscription minimums.
     "fund_deploy": (
         "FUND_VAULT",

@@ -9,17 +9,22 @@ from typing import Any
 
 from keepers.core.errors import QuanteraError
 from keepers.core.logs import fetch_logs
+from keepers.lifecycle.fees import FeesDue
 from keepers.lifecycle.instruments import InstrumentStatus
-from keepers.lifecycle.nav import CLAIMED, INVESTED, RETURNED, STRUCK, Holdings
+from keepers.lifecycle.nav import CLAIMED, FEE_HELD, INVESTED, RETURNED, STRUCK, Holdings
 
 ZERO_ADDRESS = "0x" + "00" * 20
 REGISTRY = "InstrumentRegistry"
+# The funds are read from the registry again every this many blocks (an issuer may name a new
+# fund without registering an instrument) and whenever its instrument count changes.
+DISCOVERY_BLOCKS = 50
 # The FundVault events the NAV ledger keeps (keepers/lifecycle/nav.py), by flow kind.
 FLOW_EVENTS = {
     "CashInvested": INVESTED,
     "CashReturned": RETURNED,
     "PeriodStruck": STRUCK,
     "Deposit": CLAIMED,
+    "SubscriptionFeeHeld": FEE_HELD,
 }
 # An investor's history: the events naming it as controller (the argument that does).
 POSITION_EVENTS = {
@@ -96,6 +101,23 @@ def discover_funds(registry) -> list[Fund]:
     return funds
 
 
+class FundList:
+    """A keeper's view of the deployment's funds (`discover_funds`), read again when the
+    registry's instrument count changes and every DISCOVERY_BLOCKS blocks."""
+
+    def __init__(self, registry):
+        self.registry = registry
+        self._funds: list[Fund] = []
+        self._count = -1
+        self._found_at = -(10**9)
+
+    def at(self, head: int) -> list[Fund]:
+        count = int(self.registry.instrumentCount())
+        if count != self._count or head >= self._found_at + DISCOVERY_BLOCKS:
+            self._funds, self._count, self._found_at = discover_funds(self.registry), count, head
+        return self._funds
+
+
 def resolve_fund(registry, reference: str | None) -> Fund:
     """The fund named by `reference`: an instrument id, an ISIN or a vault address; without one,
     the deployment's only fund."""
@@ -125,10 +147,28 @@ def resolve_fund(registry, reference: str | None) -> Fund:
     return fund
 
 
+def fee_schedule(fund: Fund) -> Any:
+    from ape import project
+
+    return project.FeeSchedule.at(fund.vault.feeSchedule())
+
+
+def fees_due(fund: Fund, schedule: Any, at: int) -> FeesDue:
+    """The vault's fees as `collectFees` would pay them after `accrueFees` at time `at`."""
+    owed, assets, accrued_at = (int(v) for v in fund.vault.heldFees())
+    elapsed = max(at - accrued_at, 0)
+    accruing = 0
+    if elapsed:
+        base = int(fund.share.totalSupply()) + owed
+        accruing = int(schedule.managementFeeShares(fund.vault.address, base, elapsed))
+    return FeesDue(at, owed, assets, accruing, accrued_at, str(schedule.recipientOf(fund.vault)))
+
+
 def holdings(fund: Fund, valued_at: int) -> tuple[Holdings, dict]:
     """The vault's holdings now (`valued_at`: the head's time) and what they were read from."""
     status, price18, updated_at = fund.router.priceOf(fund.asset.address)
     nav18, _, _ = fund.registry.latestNav(fund.instrument_id)
+    due = fees_due(fund, fee_schedule(fund), valued_at)
     read = Holdings(
         valued_at=valued_at,
         free_cash=int(fund.vault.freeCash()),
@@ -137,8 +177,14 @@ def holdings(fund: Fund, valued_at: int) -> tuple[Holdings, dict]:
         share_supply=int(fund.share.totalSupply()),
         share_decimals=int(fund.share.decimals()),
         previous_nav18=int(nav18),
+        fee_shares=due.shares,
     )
-    return read, {"asset_price_status": int(status), "asset_price_updated_at": int(updated_at)}
+    return read, {
+        "asset_price_status": int(status),
+        "asset_price_updated_at": int(updated_at),
+        "fee_shares_owed": due.owed_shares,
+        "fee_shares_accruing": due.accruing_shares,
+    }
 
 
 def fund_status(fund: Fund) -> dict:
