@@ -246,16 +246,20 @@ def measure_bond(b: IncomeBench) -> dict[str, int]:
 @click.command(cls=ConnectedProviderCommand)
 @network_option(default="ethereum:local:foundry")
 @click.option("--holders", default=HOLDERS, show_default=True, help="holders for the 2nd figure")
-def cli(ecosystem, network, provider, holders):
+@click.option("--bond-only", is_flag=True, help="only the bond.* figures (no holders to set up)")
+def cli(ecosystem, network, provider, holders, bond_only):
     """Measure the IncomeShareToken's declaration, claim and transfer gas into gas.json."""
     if not network.is_local:
         raise click.UsageError("benchmarks run on a local network only")
     bench = IncomeBench()
     gas = measure_bond(bench)
-    gas.update(measure(bench, holders))
+    if not bond_only:
+        gas.update(measure(bench, holders))
     merge_json(GAS_FILE, gas)
     for name, value in sorted(gas.items()):
         click.echo(f"{name:50} {value:>10,}")
+    if bond_only:
+        return
     one, many = gas["income.declare_1_holder"], gas[f"income.declare_{holders}_holders"]
     click.echo(f"declaration 1 vs {holders:,} holders: {abs(many - one) / one:.2%} apart")
     delta = (

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
         all_coupons,
         coming_coupons,
         due_coupons,
+        floating_coupon_per_unit,
         next_coupon,
     )
     from keepers.lifecycle.deploy import (
@@ -39,8 +40,10 @@ if TYPE_CHECKING:
         fee_schedule_steps,
         issuer_steps,
         list_settlement_assets,
+        rate_index_feed_config,
         set_fee_schedule,
         settlement_asset_steps,
+        wire_rate_index,
     )
     from keepers.lifecycle.dividends import Dividend, compute_dividend, is_due, window_start
     from keepers.lifecycle.fund_deploy import (
@@ -54,6 +57,7 @@ if TYPE_CHECKING:
         ALL_OPERATIONS,
         FLOATING_INDEXES,
         OPERATIONS,
+        RATE_INDEX_KEY_DOMAIN,
         RISK_WEIGHT_FLOOR_BPS,
         CallTerms,
         CouponTerms,
@@ -65,6 +69,7 @@ if TYPE_CHECKING:
         is_valid_cusip,
         is_valid_isin,
         isin_check_digit,
+        rate_index_key,
         utc_midnight,
     )
     from keepers.lifecycle.keeper import LifecycleKeeper
@@ -73,6 +78,7 @@ if TYPE_CHECKING:
     from keepers.lifecycle.schedule import (
         CouponPeriod,
         CouponSchedule,
+        FloatingCoupon,
         accrued_interest,
         accrued_interest_units,
         add_months,
@@ -80,6 +86,8 @@ if TYPE_CHECKING:
         coupon_amount_units,
         coupon_schedule,
         day_count,
+        floating_coupon,
+        floating_rate,
         from_timestamp,
         roll,
         to_timestamp,
@@ -99,6 +107,7 @@ _MODULES = {
         "all_coupons",
         "coming_coupons",
         "due_coupons",
+        "floating_coupon_per_unit",
         "next_coupon",
     ),
     # The daily dividend in new shares (pure).
@@ -109,6 +118,7 @@ _MODULES = {
     "schedule": (
         "CouponPeriod",
         "CouponSchedule",
+        "FloatingCoupon",
         "accrued_interest",
         "accrued_interest_units",
         "add_months",
@@ -116,6 +126,8 @@ _MODULES = {
         "coupon_amount_units",
         "coupon_schedule",
         "day_count",
+        "floating_coupon",
+        "floating_rate",
         "from_timestamp",
         "roll",
         "to_timestamp",
@@ -129,6 +141,7 @@ _MODULES = {
         "ALL_OPERATIONS",
         "FLOATING_INDEXES",
         "OPERATIONS",
+        "RATE_INDEX_KEY_DOMAIN",
         "RISK_WEIGHT_FLOOR_BPS",
         "CallTerms",
         "CouponTerms",
@@ -140,11 +153,12 @@ _MODULES = {
         "is_valid_cusip",
         "is_valid_isin",
         "isin_check_digit",
+        "rate_index_key",
         "utc_midnight",
     ),
     # Its deploy steps (the settlement assets, the registry and its validator; listings, issuers;
     # a money-market share class paying its dividend in new shares; a note's share token and its
-    # coupon and redemption servicer; the fee schedule).
+    # coupon and redemption servicer; a floating index's feed on the router; the fee schedule).
     "deploy": (
         "approve_issuers",
         "deploy_bond_share_token",
@@ -157,8 +171,10 @@ _MODULES = {
         "fee_schedule_steps",
         "issuer_steps",
         "list_settlement_assets",
+        "rate_index_feed_config",
         "set_fee_schedule",
         "settlement_asset_steps",
+        "wire_rate_index",
     ),
     # The NAV agent's cycle and the chain head its strikes are timed by (the demo runs them).
     "keeper": ("LifecycleKeeper",),

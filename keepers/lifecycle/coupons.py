@@ -16,8 +16,10 @@ From the terms (`InstrumentTerms`, as registered):
   exact figure beside it;
 - the accrued interest on a date is the coupon of [period start, date] of the period accruing then.
 
-Fixed-coupon notes only have amounts: a floating-rate note's dates are scheduled the same way but
-its amount needs the index's fixing (not known here: `None`); bills and fund share classes have no
+Fixed-coupon notes only have amounts in the schedule: a floating-rate note's dates are scheduled
+the same way but its amount needs the index's fixing (`None` here); given a fixing,
+`floating_coupon_per_unit` is the coupon the BondServicer pays (differential-tested against
+QuantLib's `IborCoupon`, `schedule.floating_coupon`); bills and fund share classes have no
 coupon. No payment is made here: the on-chain coupon payment (income, issue 17 item 5) is another
 contract's."""
 
@@ -34,7 +36,9 @@ from keepers.lifecycle.schedule import (
     accrued_interest_units,
     coupon_amount,
     coupon_amount_units,
+    floating_rate,
     from_timestamp,
+    to_wad,
 )
 
 BOND_KINDS = (InstrumentKind.FIXED_COUPON_NOTE, InstrumentKind.FLOATING_RATE_NOTE)
@@ -70,6 +74,25 @@ def is_bond(terms: InstrumentTerms) -> bool:
 def rate_wad(terms: InstrumentTerms) -> int:
     """The fixed rate as the chain's 18-decimal fraction (425 bps -> 0.0425e18)."""
     return terms.coupon.fixed_rate_bps * WAD // BPS
+
+
+def floating_coupon_per_unit(
+    terms: InstrumentTerms, number: int, index: Decimal, end_of_month: bool = False
+) -> int:
+    """Floating coupon `number` per whole share (18-decimal units of the currency, rounded down
+    once as on chain) when its index is fixed at `index` (an annual fraction, 0.0530 = 5.30%):
+    the chain's `couponAmount` at `floating_rate(index, spreadBps)` floored to 1e18 (the
+    BondServicer's fixing; QuantLib's `IborCoupon` at that fixing is `schedule.floating_coupon`)."""
+    if terms.kind is not InstrumentKind.FLOATING_RATE_NOTE:
+        raise ValueError(f"a {terms.kind.name} has no floating coupon")
+    periods = coupon_schedule_of(terms, end_of_month).periods()
+    if not 1 <= number <= len(periods):
+        raise ValueError(f"coupon {number} is not one of 1..{len(periods)}")
+    period = periods[number - 1]
+    rate = to_wad(floating_rate(index, terms.coupon.spread_bps))
+    return coupon_amount_units(
+        terms.face_value, rate, terms.coupon.day_count, period.start, period.end
+    )
 
 
 def coupon_schedule_of(terms: InstrumentTerms, end_of_month: bool = False) -> CouponSchedule:

@@ -52,6 +52,43 @@ class Bond:
         self.chain.pending_timestamp = max(self.chain.pending_timestamp, int(timestamp))
 
 
+def serviced_token(d, lifecycle, agent, name, symbol):
+    """A BondShareToken paying in USDC and its BondServicer by the deploy step, the deployer's
+    temporary roles renounced, unpaused; (token, servicer)."""
+    token = deploy_bond_share_token(
+        d,
+        name,
+        symbol,
+        agent=agent.address,
+        instruments=lifecycle.registry,
+        payment_asset=lifecycle.tokens["USDC"],
+        jurisdictions=[(US, (True, 1, 0, 0, 0))],
+    )
+    renounce_temporary_roles(d)
+    token.unpause(sender=agent)
+    return token, d.at("BondServicer", f"BondServicer.{symbol}")
+
+
+def mint_to_new_holders(chain, accounts, d, token, holdings, tag, agent, operator) -> dict:
+    """New funded wallets, each registered as a US accredited investor (identity `tag` + label)
+    and minted its whole shares of `holdings` (label -> shares); label -> wallet."""
+    holders = {}
+    for label, whole in holdings.items():
+        wallet = accounts.generate_test_account()
+        chain.provider.set_balance(wallet.address, 10**21)
+        d.at("IdentityRegistry").registerInvestor(
+            wallet,
+            "0x" + (tag + label.encode().hex()).rjust(40, "0"),
+            US,
+            ACCREDITED,
+            FAR_FUTURE,
+            sender=operator,
+        )
+        token.mint(wallet, whole * SHARE_UNIT, sender=agent)
+        holders[label] = wallet
+    return holders
+
+
 @pytest.fixture
 def bond(chain, accounts, lifecycle, issuer, agent, operator):
     """A two-year 4.25% semi-annual note (note_terms) whose share token is a BondShareToken paying
@@ -61,36 +98,14 @@ def bond(chain, accounts, lifecycle, issuer, agent, operator):
     with isolated(chain):
         usdc = lifecycle.tokens["USDC"]
         d = lifecycle.d.scoped("QuanteraAccessManager", "IdentityRegistry")
-        token = deploy_bond_share_token(
-            d,
-            "Quantera Note 2028 (serviced)",
-            "QTN28S",
-            agent=agent.address,
-            instruments=lifecycle.registry,
-            payment_asset=usdc,
-            jurisdictions=[(US, (True, 1, 0, 0, 0))],
+        token, servicer = serviced_token(
+            d, lifecycle, agent, "Quantera Note 2028 (serviced)", "QTN28S"
         )
-        renounce_temporary_roles(d)
-        token.unpause(sender=agent)
-        servicer = d.at("BondServicer", "BondServicer.QTN28S")
         now = chain.pending_timestamp
         terms = note_terms(lifecycle, now, share_token=token.address)
         instrument = lifecycle.registry.register(terms.as_tuple(), sender=issuer).return_value
         lifecycle.registry.activate(instrument, sender=issuer)
-        holders = {}
-        for label, whole in HOLDINGS.items():
-            wallet = accounts.generate_test_account()
-            chain.provider.set_balance(wallet.address, 10**21)
-            d.at("IdentityRegistry").registerInvestor(
-                wallet,
-                "0x" + ("b0" + label.encode().hex()).rjust(40, "0"),
-                US,
-                ACCREDITED,
-                FAR_FUTURE,
-                sender=operator,
-            )
-            token.mint(wallet, whole * SHARE_UNIT, sender=agent)
-            holders[label] = wallet
+        holders = mint_to_new_holders(chain, accounts, d, token, HOLDINGS, "b0", agent, operator)
         carol = accounts.generate_test_account()  # verified, holding nothing yet
         chain.provider.set_balance(carol.address, 10**21)
         d.at("IdentityRegistry").registerInvestor(

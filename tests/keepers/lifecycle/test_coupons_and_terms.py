@@ -4,6 +4,7 @@ before anything is sent (keepers/lifecycle/{coupons,terms_file}.py)."""
 
 import datetime as dt
 import json
+from decimal import Decimal
 
 import pytest
 import QuantLib as ql
@@ -18,8 +19,13 @@ from keepers.lifecycle import (
     accrued_interest_units,
     all_coupons,
     coming_coupons,
+    coupon_amount,
     coupon_amount_units,
+    day_count,
     due_coupons,
+    floating_coupon,
+    floating_coupon_per_unit,
+    floating_rate,
     next_coupon,
     to_timestamp,
 )
@@ -233,3 +239,45 @@ def test_load_terms__missing_or_unparsable_file__one_error(tmp_path):
     bad.write_text("{not json")
     with pytest.raises(TermsError, match="not valid json"):
         load_terms(bad, NAMES.__getitem__)
+
+
+# ------------------------------------------------- LCY-87, LCY-88: floating coupons at a fixing
+
+
+def frn(convention):
+    """A two-year quarterly floating-rate note on SOFR + 25 bps, record date one day before."""
+    return note(
+        kind=InstrumentKind.FLOATING_RATE_NOTE,
+        coupon=CouponTerms(0, 1, 25, 4, convention, BusinessDayConvention.MODIFIED_FOLLOWING, 1),
+    )
+
+
+def test_floating_rate__index_floored_at_zero__then_the_rate():
+    assert floating_rate(Decimal("0.0530"), 15) == Decimal("0.0545")
+    assert floating_rate(Decimal("-0.004"), 15) == Decimal("0.0015")  # the index counts as 0
+    assert floating_rate(Decimal("0.001"), -50) == 0  # a rate below 0 pays 0
+    assert floating_rate(Decimal("-0.004"), -50) == 0
+    with pytest.raises(TypeError):
+        floating_rate(0.05, 15)
+    with pytest.raises(ValueError, match="no floating coupon"):
+        floating_coupon_per_unit(note(), 1, Decimal("0.05"))
+    with pytest.raises(ValueError, match="coupon 9 is not one of 1..8"):
+        floating_coupon_per_unit(frn(DayCountConvention.ACTUAL_360), 9, Decimal("0.05"))
+
+
+@pytest.mark.parametrize("convention", list(DayCountConvention))
+@pytest.mark.parametrize("index", ["0.0530", "0.00001234", "-0.004", "0.1234"])
+def test_floating_coupon__quantlib_ibor_coupon__equals_chain_rounding(convention, index):
+    """Every period of the note: QuantLib's IborCoupon fixed in arrears at the record date pays
+    what the chain's rounding of the same rate pays, within a double's precision."""
+    terms, fixing = frn(convention), Decimal(index)
+    rate = floating_rate(fixing, terms.coupon.spread_bps)
+    for coupon in all_coupons(terms):
+        start, end = coupon.accrual_start, coupon.payment_date
+        quantlib = floating_coupon(Decimal(100), fixing, 25, convention, start, end, 1)
+        assert quantlib.fixing_date == coupon.record_date
+        assert quantlib.accrual_days == day_count(convention, start, end)
+        assert Decimal(repr(quantlib.rate)) == pytest.approx(rate, abs=Decimal("1e-15"))
+        units = floating_coupon_per_unit(terms, coupon.number, fixing)
+        assert units == int(coupon_amount(100 * WAD, rate, convention, start, end))
+        assert abs(Decimal(units) / WAD - Decimal(quantlib.amount)) <= Decimal("1e-13")
