@@ -17,12 +17,18 @@ holder caps (US: 20,000 holders) and a maximum balance. Scenarios:
 - a note's share token (BondShareToken + BondServicer, a two-year 4.25% semi-annual note on the
   InstrumentRegistry, paying in a local stablecoin): recording a coupon (O(1): nothing per holder),
   claiming coupons, a transfer between two holders with unclaimed coupons (both settled) and one
-  before any coupon, and a redemption at maturity (coupons and face value paid).
+  before any coupon, and a redemption at maturity (coupons and face value paid);
+- a floating-rate note on the same servicer code (SOFR + 15 bps, its index feed wired into the
+  OracleRouter by `wire_rate_index`): recording a coupon, its rate fixed from the router
+  (`bond.record_floating_coupon`, against `bond.record_coupon`).
+
+`--bond-only` measures the bond figures alone (no holders to set up: seconds, not minutes).
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -47,6 +53,7 @@ from keepers.lifecycle import (
     deploy_lifecycle,
     list_settlement_assets,
     utc_midnight,
+    wire_rate_index,
 )
 from keepers.risk import deploy_feeds, feed_config, set_feeds
 from keepers.vault import deploy_stablecoin
@@ -73,7 +80,7 @@ class IncomeBench:
         self.seed, self.alice, self.bob = (test[i] for i in (5, 6, 7))
         d = Deployment.in_memory(self.deployer)
         self.issuer = test[8]
-        reporter = test[9]
+        reporter = self.reporter = test[9]
         deploy_access(
             d, {"GOVERNOR": governor, "OPERATOR": self.operator, "PRICE_REPORTER": reporter}
         )
@@ -133,6 +140,17 @@ class IncomeBench:
             jurisdictions=[(US, JURISDICTION)],
         )
         self.servicer = d.at("BondServicer", "BondServicer.BNOTE")
+        self.rate_feed = wire_rate_index(d, "SOFR", first_rate_bps=530)
+        self.frn = deploy_bond_share_token(
+            d,
+            "Bench Floating-Rate Note",
+            "BFRN",
+            agent=self.agent.address,
+            instruments=self.instruments,
+            payment_asset=self.usd,
+            jurisdictions=[(US, JURISDICTION)],
+        )
+        self.frn_servicer = d.at("BondServicer", "BondServicer.BFRN")
 
     def declare(self, bps: int = 2):
         """The next declaration, `bps` of the supply, at the interval."""
@@ -213,20 +231,36 @@ def measure_bond(b: IncomeBench) -> dict[str, int]:
         issue_date=issue,
         maturity_date=issue + 2 * 365 * DAY,
     )
-    instrument = b.instruments.register(terms.as_tuple(), sender=issuer).return_value
-    b.instruments.activate(instrument, sender=issuer)
-    bond.unpause(sender=b.agent)
-    for wallet in (b.seed, b.alice, b.bob):
-        bond.mint(wallet, 1_000 * UNIT, sender=b.agent)
+    floating = replace(
+        terms,
+        kind=InstrumentKind.FLOATING_RATE_NOTE,
+        isin="US0378331005",
+        share_token=b.frn.address,
+        coupon=replace(terms.coupon, fixed_rate_bps=0, floating_index=1, spread_bps=15),
+    )
     usd.mint(issuer, 10**9 * USD, sender=b.operator)
-    usd.approve(servicer, 2**256 - 1, sender=issuer)
-    servicer.startServicing(sender=issuer)
-    servicer.fundCoupons(100_000 * USD, sender=issuer)
+    ids = []
+    for token, servicer_, instrument_terms in (
+        (bond, servicer, terms),
+        (b.frn, b.frn_servicer, floating),
+    ):
+        ids.append(b.instruments.register(instrument_terms.as_tuple(), sender=issuer).return_value)
+        b.instruments.activate(ids[-1], sender=issuer)
+        token.unpause(sender=b.agent)
+        for wallet in (b.seed, b.alice, b.bob):
+            token.mint(wallet, 1_000 * UNIT, sender=b.agent)
+        usd.approve(servicer_, 2**256 - 1, sender=issuer)
+        servicer_.startServicing(sender=issuer)
+        servicer_.fundCoupons(100_000 * USD, sender=issuer)
     gas["bond.transfer_before_any_coupon"] = bond.transfer(b.bob, UNIT, sender=b.alice).gas_used
     for number in (1, 2):
         chain.pending_timestamp = max(chain.pending_timestamp, servicer.servicing()[2])
         tx = servicer.recordCoupon(number, sender=issuer)
     gas["bond.record_coupon"] = tx.gas_used
+    for number, index_bps in ((1, 530), (2, 525)):  # late for 1: the issuer records from its date
+        b.rate_feed.report(index_bps * 10 ** (FEED_DECIMALS - 4), sender=b.reporter)
+        tx = b.frn_servicer.recordCoupon(number, sender=issuer)
+    gas["bond.record_floating_coupon"] = tx.gas_used
     gas["bond.transfer_with_unclaimed_coupons"] = bond.transfer(
         b.bob, UNIT, sender=b.alice
     ).gas_used
@@ -236,7 +270,7 @@ def measure_bond(b: IncomeBench) -> dict[str, int]:
         chain.pending_timestamp = max(chain.pending_timestamp, servicer.servicing()[2])
         servicer.recordCoupon(number, sender=issuer)
     chain.pending_timestamp = max(chain.pending_timestamp, terms.maturity_date)
-    b.instruments.mature(instrument, sender=issuer)
+    b.instruments.mature(ids[0], sender=issuer)
     servicer.fundRedemption(300_000 * USD, sender=issuer)
     servicer.startRedemption(sender=issuer)
     gas["bond.redeem"] = servicer.redeem(b.alice, sender=b.alice).gas_used
