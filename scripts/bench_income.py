@@ -130,27 +130,22 @@ class IncomeBench:
             {"USDB": (self.usd.address, (SettlementAssetType.RESERVE_BACKED, 10_000, 1, 100))},
         )
         approve_issuers(d, self.instruments, {"the issuer": self.issuer.address})
-        self.bond = deploy_bond_share_token(
-            d,
-            "Bench Note",
-            "BNOTE",
-            agent=self.agent.address,
-            instruments=self.instruments,
-            payment_asset=self.usd,
-            jurisdictions=[(US, JURISDICTION)],
-        )
-        self.servicer = d.at("BondServicer", "BondServicer.BNOTE")
         self.rate_feed = wire_rate_index(d, "SOFR", first_rate_bps=530)
-        self.frn = deploy_bond_share_token(
-            d,
-            "Bench Floating-Rate Note",
-            "BFRN",
-            agent=self.agent.address,
-            instruments=self.instruments,
-            payment_asset=self.usd,
-            jurisdictions=[(US, JURISDICTION)],
+        (self.bond, self.servicer), (self.frn, self.frn_servicer) = (
+            (
+                deploy_bond_share_token(
+                    d,
+                    name,
+                    symbol,
+                    agent=self.agent.address,
+                    instruments=self.instruments,
+                    payment_asset=self.usd,
+                    jurisdictions=[(US, JURISDICTION)],
+                ),
+                d.at("BondServicer", f"BondServicer.{symbol}"),
+            )
+            for name, symbol in (("Bench Note", "BNOTE"), ("Bench Floating-Rate Note", "BFRN"))
         )
-        self.frn_servicer = d.at("BondServicer", "BondServicer.BFRN")
 
     def declare(self, bps: int = 2):
         """The next declaration, `bps` of the supply, at the interval."""
