@@ -37,7 +37,13 @@ from keepers.lifecycle import (
 )
 from keepers.lifecycle.deploy import RATE_INDEX_HEARTBEAT
 from keepers.lifecycle.instruments import InstrumentTerms
-from keepers.lifecycle.schedule import to_timestamp
+from keepers.lifecycle.schedule import (
+    coupon_amount_units,
+    floating_rate,
+    from_timestamp,
+    to_timestamp,
+    to_wad,
+)
 from lifecycle_fixtures import note_terms
 
 HOLDINGS = {"alice": 600, "bob": 400}  # whole shares
@@ -90,6 +96,7 @@ def create_frn(chain, accounts, project, lifecycle, issuer, agent, operator):
             index="SOFR",
             wired=True,
             feed=None,
+            callable_after_days=0,
         ):
             usdc = lifecycle.tokens["USDC"]
             d = lifecycle.d.scoped("QuanteraAccessManager", "IdentityRegistry", "OracleRouter")
@@ -115,7 +122,9 @@ def create_frn(chain, accounts, project, lifecycle, issuer, agent, operator):
                     record_date_offset_days=1,
                 ),
                 maturity_date=base.issue_date + 365 * DAY,
-                call=CallTerms(),
+                call=CallTerms(True, base.issue_date + callable_after_days * DAY, 10_100)
+                if callable_after_days
+                else CallTerms(),
             )
             instrument = lifecycle.registry.register(terms.as_tuple(), sender=issuer).return_value
             lifecycle.registry.activate(instrument, sender=issuer)
@@ -293,3 +302,30 @@ def test_maturity__frn__face_plus_every_floating_coupon(create_frn):
     before = frn.usdc.balanceOf(alice)
     frn.servicer.redeem(alice, sender=alice)
     assert frn.usdc.balanceOf(alice) - before == expected + 600 * 100 * USD_UNIT
+
+
+def test_call__between_payment_dates__last_coupon_fixed_at_redemption_start(create_frn):
+    """LCY-89: an issuer call mid-period fixes the last coupon's rate when redemption starts; the
+    price is the call price plus that coupon accrued to the call date at the fixing."""
+    frn = create_frn(callable_after_days=120)
+    frn.record(1, Decimal("0.05"))
+    second = frn.coupons[1]
+    start = to_timestamp(second.accrual_start)
+    frn.at(max(start + 30 * DAY, frn.terms.call.first_call_date))
+    frn.registry.exerciseCall(frn.instrument, sender=frn.issuer)
+    called_at = frn.registry.stateOf(frn.instrument).calledAt
+    frn.servicer.fundRedemption(200_000 * USD_UNIT, sender=frn.issuer)
+    index = Decimal("0.06")
+    frn.fix(index)
+    tx = frn.servicer.startRedemption(sender=frn.holders["bob"])
+    fixed = tx.decode_logs(frn.servicer.CouponFixed)[0]
+    rate = to_wad(floating_rate(index, SPREAD_BPS))
+    assert (fixed.number, fixed.index, fixed.rateWad) == (2, 6 * 10**16, rate)
+    accrued = coupon_amount_units(
+        FACE, rate, frn.terms.coupon.day_count, second.accrual_start, from_timestamp(called_at)
+    )
+    started = tx.decode_logs(frn.servicer.RedemptionStarted)[0]
+    assert (started.pricePerShare, started.called) == (
+        (FACE * 10_100 // 10_000 + accrued) * USD_UNIT,
+        True,
+    )
