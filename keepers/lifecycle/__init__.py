@@ -27,6 +27,7 @@ if TYPE_CHECKING:
         due_coupons,
         floating_coupon_per_unit,
         next_coupon,
+        with_fixings,
     )
     from keepers.lifecycle.deploy import (
         approve_issuers,
@@ -109,6 +110,7 @@ _MODULES = {
         "due_coupons",
         "floating_coupon_per_unit",
         "next_coupon",
+        "with_fixings",
     ),
     # The daily dividend in new shares (pure).
     "dividends": ("Dividend", "compute_dividend", "is_due", "window_start"),

@@ -26,7 +26,7 @@ contract's."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from keepers.core.units import BPS, WAD
@@ -47,7 +47,8 @@ BOND_KINDS = (InstrumentKind.FIXED_COUPON_NOTE, InstrumentKind.FLOATING_RATE_NOT
 @dataclass(frozen=True)
 class Coupon:
     """Coupon `number` (1 = the first). Amounts are per whole share, in 18-decimal units of the
-    instrument's currency; None for a floating coupon."""
+    instrument's currency; `rate_wad` the annual rate (1e18 = 100%). All three None for a
+    floating coupon whose rate is not fixed yet (`with_fixings` sets those the chain fixed)."""
 
     number: int
     accrual_start: dt.date
@@ -55,6 +56,7 @@ class Coupon:
     record_date: dt.date
     amount_per_unit: int | None
     amount: Decimal | None
+    rate_wad: int | None = None
 
     def as_json(self) -> dict:
         return {
@@ -64,6 +66,7 @@ class Coupon:
             "record_date": self.record_date.isoformat(),
             "amount_per_unit": None if self.amount_per_unit is None else str(self.amount_per_unit),
             "amount": None if self.amount is None else str(self.amount),
+            "rate": None if self.rate_wad is None else str(Decimal(self.rate_wad) / WAD),
         }
 
 
@@ -128,8 +131,41 @@ def all_coupons(terms: InstrumentTerms, end_of_month: bool = False) -> list[Coup
                 terms.face_value, schedule.rate, schedule.day_count, period.start, period.end
             )
         result.append(
-            Coupon(period.number, period.start, period.end, period.end - offset, units, exact)
+            Coupon(
+                period.number,
+                period.start,
+                period.end,
+                period.end - offset,
+                units,
+                exact,
+                rate_wad(terms) if fixed else None,
+            )
         )
+    return result
+
+
+def with_fixings(
+    terms: InstrumentTerms, coupons: list[Coupon], fixings: dict[int, int]
+) -> list[Coupon]:
+    """`coupons` with each floating coupon the chain has fixed (`fixings`: number -> the rate of
+    its `CouponFixed`, WAD) given that rate and its amount at it (rounded as on chain); the
+    others as they are (a fixed coupon has its rate; an unfixed floating one none)."""
+    result = []
+    for c in coupons:
+        rate = fixings.get(c.number)
+        if c.rate_wad is None and rate is not None:
+            units = coupon_amount_units(
+                terms.face_value, rate, terms.coupon.day_count, c.accrual_start, c.payment_date
+            )
+            exact = coupon_amount(
+                terms.face_value,
+                Decimal(rate) / WAD,
+                terms.coupon.day_count,
+                c.accrual_start,
+                c.payment_date,
+            )
+            c = replace(c, amount_per_unit=units, amount=exact, rate_wad=rate)
+        result.append(c)
     return result
 
 

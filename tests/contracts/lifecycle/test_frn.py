@@ -34,8 +34,10 @@ from keepers.lifecycle import (
     floating_coupon_per_unit,
     rate_index_key,
     wire_rate_index,
+    with_fixings,
 )
 from keepers.lifecycle.deploy import RATE_INDEX_HEARTBEAT
+from keepers.lifecycle.funds import coupon_fixings
 from keepers.lifecycle.instruments import InstrumentTerms
 from keepers.lifecycle.schedule import (
     coupon_amount_units,
@@ -291,6 +293,13 @@ def test_maturity__frn__face_plus_every_floating_coupon(create_frn):
         frn.record(number, index)
         index_sum += floating_coupon_per_unit(frn.terms, number, index) * USD_UNIT
     assert frn.servicer.servicing()[0] == index_sum
+    # the schedule `quantera instrument schedule` shows: each coupon's fixing from CouponFixed
+    fixings = coupon_fixings(frn.servicer, frn.instrument, 0, frn.chain.blocks.head.number)
+    rates = [to_wad(floating_rate(index, SPREAD_BPS)) for index in indexes]
+    assert fixings == dict(enumerate(rates, start=1))
+    listed = with_fixings(frn.terms, frn.coupons, fixings)
+    assert [c.rate_wad for c in listed] == rates
+    assert sum(c.amount_per_unit for c in listed) * USD_UNIT == index_sum
     expected = 600 * SHARE_UNIT * index_sum // SCALE
     with ape.reverts(frn.servicer.UnexpectedCoupon):
         frn.servicer.recordCoupon(5, sender=frn.issuer)

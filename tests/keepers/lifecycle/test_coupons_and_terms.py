@@ -28,6 +28,7 @@ from keepers.lifecycle import (
     floating_rate,
     next_coupon,
     to_timestamp,
+    with_fixings,
 )
 from keepers.lifecycle.coupons import accrued_per_unit
 from keepers.lifecycle.terms_file import TermsError, load_terms
@@ -281,3 +282,19 @@ def test_floating_coupon__quantlib_ibor_coupon__equals_chain_rounding(convention
         units = floating_coupon_per_unit(terms, coupon.number, fixing)
         assert units == int(coupon_amount(100 * WAD, rate, convention, start, end))
         assert abs(Decimal(units) / WAD - Decimal(quantlib.amount)) <= Decimal("1e-13")
+
+
+def test_with_fixings__fixed_floating_coupons_get_rate_and_amount__others_unchanged():
+    """`quantera instrument schedule`: the rate the chain fixed for past floating coupons,
+    "floating" (None) for the coming ones; a fixed note's coupons keep their fixed rate."""
+    terms = frn(DayCountConvention.ACTUAL_360)
+    rate = 555 * 10**14  # SOFR 5.30% + 25 bps
+    listed = with_fixings(terms, all_coupons(terms), {1: rate, 2: 0})
+    assert [c.rate_wad for c in listed[:3]] == [rate, 0, None]
+    assert listed[0].amount_per_unit == floating_coupon_per_unit(terms, 1, Decimal("0.0530"))
+    assert listed[0].amount_per_unit == int(listed[0].amount)  # the exact amount rounded down
+    assert listed[1].amount_per_unit == 0 and listed[2].amount_per_unit is None
+    assert listed[0].as_json()["rate"] == "0.0555" and listed[2].as_json()["rate"] is None
+    fixed = note()
+    assert with_fixings(fixed, all_coupons(fixed), {1: rate}) == all_coupons(fixed)
+    assert all_coupons(fixed)[0].rate_wad == 425 * 10**14
