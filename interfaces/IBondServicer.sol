@@ -18,8 +18,8 @@ function rateIndexKey(uint16 index) pure returns (address) {
 }
 
 /// @title IBondServicer
-/// @notice The servicer of a fixed-coupon note's, a floating-rate note's or a bill's share token (`BondShareToken`, a
-/// SecurityToken that calls it first in every balance change): coupons in its
+/// @notice The servicer of a fixed-coupon note's, a floating-rate note's or a bill's share token
+/// (`BondShareToken`, a SecurityToken that calls it first in every balance change): coupons in its
 /// payment asset on the InstrumentRegistry's schedule (DayCount.sol) to the holders of record, and
 /// redemption at maturity (or at an issuer call the terms allow) at face value (the call price) plus
 /// the last coupon, from pools the issuer funds; an underfunded coupon or redemption pays pro rata,
@@ -40,8 +40,9 @@ function rateIndexKey(uint16 index) pure returns (address) {
 /// between the feeds) refuses the recording, which can be retried once the feed is fixed; the
 /// balances stay fixed meanwhile. `CouponFixed` records each fixing. A call between two payment
 /// dates fixes the last coupon's rate at `startRedemption` the same way. The coupon per share is
-/// then `couponAmount(face, rate, dayCount, start, end)` as for a fixed coupon (QuantLib's
-/// `FixedRateCoupon` at that rate, keepers/lifecycle/coupons.py `floating_coupon_per_unit`).
+/// then `couponAmount(face, rate, dayCount, start, end)` as for a fixed coupon: QuantLib's
+/// `IborCoupon` fixed in arrears at the record date at the same fixing, rounded down
+/// (keepers/lifecycle/coupons.py `floating_coupon_per_unit`, docs/specs.md LCY-85..LCY-90).
 /// Each holder keeps the index at its last settlement and the coupons settled and not claimed;
 /// settling (first in every balance change, both sides, and in `claimCoupons`) adds
 /// `floor(balance * (C - C_holder) / SCALE)` to what it is owed. From coupon `n`'s record date

@@ -129,7 +129,8 @@ def wire_rate_index(
     GOVERNOR step, skipped when the router has that feed already. `feed`: a Chainlink-compatible
     feed answering the index as an annual fraction (5.30% is 0.0530 in its decimals); without one
     (local and test networks) a ReporterPriceFeed (`RateFeed.<index>` in the record,
-    FEED_DECIMALS) reporting `first_rate_bps` first, its later fixings the PRICE_REPORTER's.
+    FEED_DECIMALS) reporting `first_rate_bps` first, its later fixings the PRICE_REPORTER's (it
+    takes positive answers only: a negative index, floored at 0 on chain, needs a real feed).
     Returns the feed."""
     from keepers.lifecycle.instruments import FLOATING_INDEXES, rate_index_key
     from keepers.risk import deploy_feeds, set_feeds
