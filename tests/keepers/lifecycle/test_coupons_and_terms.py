@@ -8,6 +8,8 @@ from decimal import Decimal
 
 import pytest
 import QuantLib as ql
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from keepers.lifecycle import (
     BusinessDayConvention,
@@ -298,3 +300,38 @@ def test_with_fixings__fixed_floating_coupons_get_rate_and_amount__others_unchan
     fixed = note()
     assert with_fixings(fixed, all_coupons(fixed), {1: rate}) == all_coupons(fixed)
     assert all_coupons(fixed)[0].rate_wad == 425 * 10**14
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    issue_day=st.integers(0, 3_000),
+    years=st.integers(1, 3),
+    frequency=st.sampled_from([1, 2, 4, 12]),
+    convention=st.sampled_from(list(DayCountConvention)),
+    roll=st.sampled_from(list(BusinessDayConvention)),
+    offset=st.integers(0, 14),
+    index_millionths=st.integers(-20_000, 200_000),
+    spread_bps=st.integers(-500, 500),
+)
+def test_floating_coupon__any_schedule_and_fixing__quantlib_and_chain_rounding_agree(
+    issue_day, years, frequency, convention, roll, offset, index_millionths, spread_bps
+):
+    """LCY-88 over random terms: QuantLib's in-arrears fixing date is the record date, its
+    accrual days the chain's day count, its amount the chain's rounded coupon within 1e-13."""
+    issue = D(2026, 1, 1) + dt.timedelta(days=issue_day)
+    maturity = D(issue.year + years, issue.month, min(issue.day, 28))
+    offset = min(offset, 27) if frequency == 12 else offset
+    terms = note(
+        kind=InstrumentKind.FLOATING_RATE_NOTE,
+        coupon=CouponTerms(0, 1, spread_bps, frequency, convention, roll, offset),
+        issue_date=to_timestamp(issue),
+        maturity_date=to_timestamp(maturity),
+    )
+    index = Decimal(index_millionths) / 1_000_000
+    for coupon in all_coupons(terms):
+        start, end = coupon.accrual_start, coupon.payment_date
+        quantlib = floating_coupon(Decimal(100), index, spread_bps, convention, start, end, offset)
+        assert quantlib.fixing_date == coupon.record_date
+        assert quantlib.accrual_days == day_count(convention, start, end)
+        units = floating_coupon_per_unit(terms, coupon.number, index)
+        assert abs(Decimal(units) / WAD - Decimal(quantlib.amount)) <= Decimal("1e-13")
