@@ -73,10 +73,13 @@ class Frn:
         self.at(to_timestamp(self.coupons[number - 1].record_date))
 
     def fix(self, index: Decimal, age: int = 0):
-        """The index published `age` seconds before the next block (a SettableFeed)."""
+        """The index (a SettableFeed) published exactly `age` seconds before the next block: the
+        feed's update is mined at `now`, the next transaction at `now + 1` (both timestamps set,
+        so no wall-clock second slips in)."""
         now = self.chain.pending_timestamp
-        self.feed.set(answer(index), now - age, False, sender=self.issuer)
-        self.at(now)
+        self.chain.pending_timestamp = now
+        self.feed.set(answer(index), now + 1 - age, False, sender=self.issuer)
+        self.chain.pending_timestamp = now + 1
 
     def record(self, number, index: Decimal):
         self.to_record_date(number)
@@ -240,7 +243,10 @@ def test_fixing__stale_index__reverts_with_publication_and_heartbeat__retried_wh
         ):
             frn.servicer.recordCoupon(1, sender=frn.issuer)
     assert frn.servicer.servicing()[1] == 0
-    frn.fix(Decimal("0.05"), age=RATE_INDEX_HEARTBEAT - 60)  # within the heartbeat: fresh
+    alice, bob = frn.holders["alice"], frn.holders["bob"]
+    with ape.reverts(frn.servicer.BalancesFixed, couponNumber=1):
+        frn.token.transfer(bob, SHARE_UNIT, sender=alice)
+    frn.fix(Decimal("0.05"), age=RATE_INDEX_HEARTBEAT)  # exactly the heartbeat old: fresh
     frn.servicer.recordCoupon(1, sender=frn.issuer)
     assert frn.servicer.servicing()[1] == 1
 
