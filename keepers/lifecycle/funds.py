@@ -204,8 +204,9 @@ def position(fund: Fund, account: str, from_block: int, to_block: int) -> dict:
 
 def coupon_fixings(servicer: Any, instrument_id: int, start: int, stop: int) -> dict[int, int]:
     """The floating coupons `servicer` (a BondServicer) fixed for `instrument_id` in blocks
-    [start, stop]: coupon number -> the rate of its `CouponFixed` (WAD), the last one kept (a
-    call's fixing at redemption replaces none: each number is fixed once)."""
+    [start, stop]: coupon number -> the rate of its `CouponFixed` (WAD). Each number is fixed
+    once: at its recording, or the last one at `startRedemption` after a call (a refused fixing
+    reverts, emitting nothing)."""
     fixings = {}
     for log in fetch_logs(servicer.address, [servicer.CouponFixed.abi], start, stop):
         args = log.event_arguments

@@ -22,6 +22,10 @@ significant digits, or floored to 1e18 (the chain's encoding, `year_fraction_wad
 `yearFraction` is the same ratio rounded to a double. A coupon is face x rate x year fraction;
 in settlement-asset units it is rounded down once (`coupon_amount_units`), as on chain.
 
+Floating coupons: `floating_coupon` is QuantLib's `IborCoupon` fixed in arrears at the record
+date at a given index value, the index floored at 0 and the rate at 0 (`floating_rate`, the
+BondServicer's rule); on chain the coupon is then the fixed-rate formula at that rate.
+
 Dates are `datetime.date`s within 1970-01-01 .. 2199-12-31: the chain's domain (1970-2200) cut
 to QuantLib's (1901-2199).
 """

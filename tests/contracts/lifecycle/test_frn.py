@@ -1,9 +1,10 @@
-"""Floating-rate notes on the BondServicer (issue 17 item 1, LCY-85..LCY-89): each floating coupon's
-rate is fixed at its recording (the record date) from the OracleRouter's answer for the index's
-key (`rateIndexKey`, wired by keepers/lifecycle/deploy.py `wire_rate_index`) as max(0, max(0,
-index) + spread); a stale or missing index refuses the recording with its context; the coupon
-per share equals QuantLib's `IborCoupon` at that fixing for ACT/360, ACT/365F and 30/360; the
-holders of record claim it; maturity pays face value and the last coupon."""
+"""Floating-rate notes on the BondServicer (issue 17 follow-up item 1, LCY-85 to LCY-90): each
+floating coupon's rate is fixed at its recording (the record date) from the OracleRouter's answer
+for the index's key (`rateIndexKey`, wired by keepers/lifecycle/deploy.py `wire_rate_index`) as
+max(0, max(0, index) + spread); a stale or missing index refuses the recording with its context;
+the coupon per share equals QuantLib's `IborCoupon` at that fixing for ACT/360, ACT/365F and
+30/360; the holders of record claim it; maturity pays face value and the coupons, a call fixes
+the last coupon when redemption starts; the schedule reads the fixings back from `CouponFixed`."""
 
 from decimal import Decimal
 
