@@ -28,7 +28,9 @@ if TYPE_CHECKING:
         all_coupons,
         coming_coupons,
         due_coupons,
+        floating_coupon_per_unit,
         next_coupon,
+        with_fixings,
     )
     from keepers.lifecycle.deploy import (
         approve_issuers,
@@ -42,8 +44,10 @@ if TYPE_CHECKING:
         fee_schedule_steps,
         issuer_steps,
         list_settlement_assets,
+        rate_index_feed_config,
         set_fee_schedule,
         settlement_asset_steps,
+        wire_rate_index,
     )
     from keepers.lifecycle.dividends import Dividend, compute_dividend, is_due, window_start
     from keepers.lifecycle.fees import MAX_COLLECTIONS_PER_CYCLE, FeesDue
@@ -58,6 +62,7 @@ if TYPE_CHECKING:
         ALL_OPERATIONS,
         FLOATING_INDEXES,
         OPERATIONS,
+        RATE_INDEX_KEY_DOMAIN,
         RISK_WEIGHT_FLOOR_BPS,
         CallTerms,
         CouponTerms,
@@ -69,6 +74,7 @@ if TYPE_CHECKING:
         is_valid_cusip,
         is_valid_isin,
         isin_check_digit,
+        rate_index_key,
         utc_midnight,
     )
     from keepers.lifecycle.keeper import LifecycleKeeper
@@ -77,6 +83,7 @@ if TYPE_CHECKING:
     from keepers.lifecycle.schedule import (
         CouponPeriod,
         CouponSchedule,
+        FloatingCoupon,
         accrued_interest,
         accrued_interest_units,
         add_months,
@@ -84,6 +91,8 @@ if TYPE_CHECKING:
         coupon_amount_units,
         coupon_schedule,
         day_count,
+        floating_coupon,
+        floating_rate,
         from_timestamp,
         roll,
         to_timestamp,
@@ -103,7 +112,9 @@ _MODULES = {
         "all_coupons",
         "coming_coupons",
         "due_coupons",
+        "floating_coupon_per_unit",
         "next_coupon",
+        "with_fixings",
     ),
     # The daily dividend in new shares (pure).
     "dividends": ("Dividend", "compute_dividend", "is_due", "window_start"),
@@ -113,6 +124,7 @@ _MODULES = {
     "schedule": (
         "CouponPeriod",
         "CouponSchedule",
+        "FloatingCoupon",
         "accrued_interest",
         "accrued_interest_units",
         "add_months",
@@ -120,6 +132,8 @@ _MODULES = {
         "coupon_amount_units",
         "coupon_schedule",
         "day_count",
+        "floating_coupon",
+        "floating_rate",
         "from_timestamp",
         "roll",
         "to_timestamp",
@@ -133,6 +147,7 @@ _MODULES = {
         "ALL_OPERATIONS",
         "FLOATING_INDEXES",
         "OPERATIONS",
+        "RATE_INDEX_KEY_DOMAIN",
         "RISK_WEIGHT_FLOOR_BPS",
         "CallTerms",
         "CouponTerms",
@@ -144,11 +159,12 @@ _MODULES = {
         "is_valid_cusip",
         "is_valid_isin",
         "isin_check_digit",
+        "rate_index_key",
         "utc_midnight",
     ),
     # Its deploy steps (the settlement assets, the registry and its validator; listings, issuers;
     # a money-market share class paying its dividend in new shares; a note's share token and its
-    # coupon and redemption servicer; the fee schedule).
+    # coupon and redemption servicer; a floating index's feed on the router; the fee schedule).
     "deploy": (
         "approve_issuers",
         "deploy_bond_share_token",
@@ -161,8 +177,10 @@ _MODULES = {
         "fee_schedule_steps",
         "issuer_steps",
         "list_settlement_assets",
+        "rate_index_feed_config",
         "set_fee_schedule",
         "settlement_asset_steps",
+        "wire_rate_index",
     ),
     # The NAV agent's cycle and the chain head its strikes are timed by (the demo runs them).
     "keeper": ("LifecycleKeeper",),

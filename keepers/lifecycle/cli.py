@@ -251,9 +251,15 @@ def instrument_schedule(
     from ape import chain
 
     from keepers.core.chain import connected
-    from keepers.lifecycle.coupons import accrued_per_unit, all_coupons, is_bond, next_coupon
+    from keepers.lifecycle.coupons import (
+        accrued_per_unit,
+        all_coupons,
+        is_bond,
+        next_coupon,
+        with_fixings,
+    )
     from keepers.lifecycle.funds import registry_of
-    from keepers.lifecycle.instruments import InstrumentTerms
+    from keepers.lifecycle.instruments import InstrumentKind, InstrumentTerms
 
     day = None
     if as_of is not None:
@@ -266,11 +272,16 @@ def instrument_schedule(
         instrument_id = _instrument_id(registry, reference)
         terms = InstrumentTerms.from_chain(registry.termsOf(instrument_id))
         day = day or dt.datetime.fromtimestamp(chain.blocks.head.timestamp, dt.UTC).date()
+        fixings = (
+            _fixings(terms, instrument_id, record.block or 0, chain.blocks.head.number)
+            if terms.kind is InstrumentKind.FLOATING_RATE_NOTE
+            else {}
+        )
     if not is_bond(terms):
         raise QuanteraError(
             f"instrument {instrument_id} ({terms.kind.name.lower()}) pays no coupon"
         )
-    listed = [c.as_json() for c in all_coupons(terms)]
+    listed = [c.as_json() for c in with_fixings(terms, all_coupons(terms), fixings)]
     accrued = accrued_per_unit(terms, day)
     coming = next_coupon(terms, day)
     data = {
@@ -284,16 +295,32 @@ def instrument_schedule(
         "units": f"{terms.currency} per whole share (18 decimals in *_per_unit)",
     }
     table = Table(title=f"instrument {instrument_id} coupons ({terms.currency} per share)")
-    for column in ("n", "accrual start", "payment", "record", "amount"):
+    for column in ("n", "accrual start", "payment", "record", "rate", "amount"):
         table.add_column(column)
     for c in listed:
         amount = (
             "floating" if c["amount_per_unit"] is None else _amount(int(c["amount_per_unit"]), 18)
         )
+        rate = "floating" if c["rate"] is None else f"{Decimal(c['rate']) * 100:.4f}%"
         table.add_row(
-            str(c["number"]), c["accrual_start"], c["payment_date"], c["record_date"], amount
+            str(c["number"]), c["accrual_start"], c["payment_date"], c["record_date"], rate, amount
         )
     _emit(data, as_json, table, [f"accrued on {day}: {data['accrued'] or 'floating'}"])
+
+
+def _fixings(terms, instrument_id: int, start: int, stop: int) -> dict[int, int]:
+    """A floating-rate note's fixings so far (`coupon_fixings`) from its share token's servicer;
+    none when the share token is not a BondShareToken (nothing services its coupons)."""
+    from ape import project
+    from ape.exceptions import ApeException
+
+    from keepers.lifecycle.funds import coupon_fixings
+
+    try:
+        servicer = project.BondServicer.at(project.BondShareToken.at(terms.share_token).servicer())
+    except ApeException:
+        return {}
+    return coupon_fixings(servicer, instrument_id, start, stop)
 
 
 def _status_move(verb: str, reference: str, network_choice: str, account_alias: str, as_json):

@@ -248,6 +248,19 @@ def position(fund: Fund, account: str, from_block: int, to_block: int) -> dict:
     }
 
 
+def coupon_fixings(servicer: Any, instrument_id: int, start: int, stop: int) -> dict[int, int]:
+    """The floating coupons `servicer` (a BondServicer) fixed for `instrument_id` in blocks
+    [start, stop]: coupon number -> the rate of its `CouponFixed` (WAD). Each number is fixed
+    once: at its recording, or the last one at `startRedemption` after a call (a refused fixing
+    reverts, emitting nothing)."""
+    fixings = {}
+    for log in fetch_logs(servicer.address, [servicer.CouponFixed.abi], start, stop):
+        args = log.event_arguments
+        if int(args["instrumentId"]) == instrument_id:
+            fixings[int(args["number"])] = int(args["rateWad"])
+    return fixings
+
+
 def flow_rows(fund: Fund, chain_id: int, start: int, stop: int) -> list[dict]:
     """The vault's NAV-ledger events in blocks [start, stop] as keeper-store rows."""
     from ape import chain
