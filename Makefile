@@ -20,7 +20,7 @@ export PYTHONUNBUFFERED := 1
 PY_STAMP   := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: install build sizes lint lint-python lint-solidity test test-contracts test-contracts-lifecycle test-contracts-core test-keepers test-deploys test-drills redis-server bench demo audit clean lock help
+.PHONY: install build sizes lint lint-python lint-solidity test test-demo test-contracts test-contracts-lifecycle test-contracts-core test-keepers test-deploys test-drills redis-server bench demo audit clean lock help
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
@@ -63,17 +63,19 @@ lint-python: $(PY_STAMP) ## Only the Python half of lint: ruff check and ruff fo
 lint-solidity: $(NODE_STAMP) ## Only the Solidity half of lint: forge fmt --check on contracts/ and interfaces/
 	forge fmt --check contracts interfaces
 
-# Four jobs, three at a time (each starts its own anvils on ports of their choosing and its own
-# PostgreSQL on a Unix socket): the contract suite; the keeper tests that mostly wait on running
-# processes and 1-second blocks — the deployments and the demo, then the fault drills once the
-# quick keeper suite has made room. Each job's output is printed whole when it ends, so they never
-# interleave; the slowest tests of each keeper job are listed.
-KEEPER_DEPLOY_TESTS := tests/keepers/demo/test_deploy_and_demo.py tests/keepers/deploy/test_deploy_live.py
+# Six jobs at once (each starts its own anvils on ports of their choosing and its own PostgreSQL
+# on a Unix socket): the contract suite in two halves; the keeper tests that mostly wait on running
+# processes and 1-second blocks — the demo, the live deployments, the fault drills — each its own
+# job, beside the quick keeper suite. Most of each job waits on a chain, so six share two cores.
+# Each job's output is printed whole when it ends, so they never interleave; the slowest tests of
+# each job are listed.
+KEEPER_DEMO_TESTS := tests/keepers/demo/test_deploy_and_demo.py
+KEEPER_DEPLOY_TESTS := tests/keepers/deploy/test_deploy_live.py
 KEEPER_DRILL_TESTS := tests/keepers/core/test_fault_drills.py
 
 test: lint build ## Lint, then run every test (contract suites, keeper suite, deployment/demo and drill tests in parallel)
-	$(MAKE) --no-print-directory -j4 --output-sync=target \
-	  test-contracts-lifecycle test-contracts-core test-deploys test-keepers test-drills
+	$(MAKE) --no-print-directory -j6 --output-sync=target \
+	  test-demo test-contracts-lifecycle test-contracts-core test-deploys test-keepers test-drills
 
 # The contract suite in two processes (each its own anvil), longest first: most of each is waiting
 # on anvil, so two share the two cores well. `test-contracts` runs the whole suite in one.
@@ -89,7 +91,10 @@ test-contracts-core: build
 # build first: the demo test runs `ape run`, which must not start a second compile of its own.
 test-keepers: build
 	$(BIN)/pytest tests/keepers -q -p no:ape_test --durations=5 \
-	  $(addprefix --ignore=,$(KEEPER_DEPLOY_TESTS) $(KEEPER_DRILL_TESTS))
+	  $(addprefix --ignore=,$(KEEPER_DEMO_TESTS) $(KEEPER_DEPLOY_TESTS) $(KEEPER_DRILL_TESTS))
+
+test-demo: build
+	$(BIN)/pytest $(KEEPER_DEMO_TESTS) -q -p no:ape_test --durations=5
 
 test-deploys: build
 	$(BIN)/pytest $(KEEPER_DEPLOY_TESTS) -q -p no:ape_test --durations=5
