@@ -44,7 +44,9 @@ if TYPE_CHECKING:
     )
     from keepers.lifecycle.dividends import Dividend, compute_dividend, is_due, window_start
     from keepers.lifecycle.fund_deploy import (
+        FUND_DESK,
         FUND_VAULT,
+        deploy_fund_desk,
         deploy_fund_vault,
         investment_minimum_steps,
         next_cutoff,
@@ -165,7 +167,9 @@ _MODULES = {
     "striking": ("Head",),
     # A fund's dealing vault (FundVault) and the share engine's subscription minimums.
     "fund_deploy": (
+        "FUND_DESK",
         "FUND_VAULT",
+        "deploy_fund_desk",
         "deploy_fund_vault",
         "investment_minimum_steps",
         "next_cutoff",
