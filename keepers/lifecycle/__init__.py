@@ -70,7 +70,16 @@ if TYPE_CHECKING:
         utc_midnight,
     )
     from keepers.lifecycle.keeper import LifecycleKeeper
-    from keepers.lifecycle.nav import Flow, Holdings, Nav, compute_nav, custodian_value
+    from keepers.lifecycle.nav import (
+        ClassNav,
+        Flow,
+        Holdings,
+        Nav,
+        VaultHoldings,
+        compute_class_nav,
+        compute_nav,
+        custodian_value,
+    )
     from keepers.lifecycle.rates import MonthlyRates, french_rf
     from keepers.lifecycle.schedule import (
         CouponPeriod,
@@ -105,7 +114,16 @@ _MODULES = {
     ),
     # The daily dividend in new shares (pure).
     "dividends": ("Dividend", "compute_dividend", "is_due", "window_start"),
-    "nav": ("Flow", "Holdings", "Nav", "compute_nav", "custodian_value"),
+    "nav": (
+        "ClassNav",
+        "Flow",
+        "Holdings",
+        "Nav",
+        "VaultHoldings",
+        "compute_class_nav",
+        "compute_nav",
+        "custodian_value",
+    ),
     "rates": ("MonthlyRates", "french_rf"),
     # Schedules, day counts, accrued interest and their on-chain encodings (QuantLib).
     "schedule": (

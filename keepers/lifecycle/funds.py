@@ -1,6 +1,7 @@
 """The funds of a deployment as the NAV agent keeper and `quantera fund` see them: found in the
-instrument registry (an instrument whose fund is a FundVault dealing in it), with their state,
-holdings and investors' positions read from the chain. Reads only: nothing here sends."""
+instrument registry (an instrument whose fund is a FundVault dealing in it, or a FundDesk over one
+FundVault per settlement asset), with their state, holdings and investors' positions read from the
+chain. Reads only: nothing here sends."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 from keepers.core.errors import QuanteraError
 from keepers.core.logs import fetch_logs
 from keepers.lifecycle.instruments import InstrumentStatus
-from keepers.lifecycle.nav import CLAIMED, INVESTED, RETURNED, STRUCK, Holdings
+from keepers.lifecycle.nav import CLAIMED, INVESTED, RETURNED, STRUCK, Flow, Holdings, VaultHoldings
 
 ZERO_ADDRESS = "0x" + "00" * 20
 REGISTRY = "InstrumentRegistry"
@@ -35,7 +36,10 @@ POSITION_EVENTS = {
 @dataclass
 class Fund:
     """A FundVault and what it deals in: the registry's instrument, the share token (a
-    SecurityToken), the settlement asset (an ERC-20), the router pricing both."""
+    SecurityToken), the settlement asset (an ERC-20), the router pricing both. A share class in
+    several assets is a FundDesk (`desk`) over `members`, its (vault, asset) pairs in the desk's
+    order; `vault` and `asset` are then its first (the vaults share their cut-offs: the first is
+    the period clock), and the desk is what is struck."""
 
     instrument_id: int
     registry: Any
@@ -43,10 +47,22 @@ class Fund:
     share: Any
     asset: Any
     router: Any
+    desk: Any = None
+    members: tuple = ()
 
     @property
     def address(self) -> str:
-        return self.vault.address
+        """The fund's address: the desk's, else the vault's (the keeper store's key)."""
+        return (self.desk or self.vault).address
+
+    @property
+    def strike_target(self) -> Any:
+        """What the NAV agent strikes: the desk (every due vault at one NAV), else the vault."""
+        return self.desk or self.vault
+
+    def parts(self) -> list[tuple[Any, Any]]:
+        """Every (vault, asset) of the fund."""
+        return list(self.members) or [(self.vault, self.asset)]
 
     def feed(self) -> Any:
         """The share's primary price feed on the router (a ReporterPriceFeed on local chains)."""
@@ -62,13 +78,17 @@ def registry_of(record) -> Any:
 
 
 def fund_of(registry, instrument_id: int) -> Fund | None:
-    """The instrument's fund, if the registry names one and it is a FundVault dealing in it."""
+    """The instrument's fund, if the registry names one and it is a FundVault or a FundDesk
+    dealing in it."""
     from ape import project
     from ape.exceptions import ApeException
 
     address = str(registry.stateOf(instrument_id)[3])
     if address.lower() == ZERO_ADDRESS:
         return None
+    desk = desk_of(registry, instrument_id, address)
+    if desk is not None:
+        return desk
     vault = project.FundVault.at(address)
     try:
         source, dealt = vault.navSource()
@@ -83,6 +103,36 @@ def fund_of(registry, instrument_id: int) -> Fund | None:
         project.SecurityToken.at(vault.share()),
         project.LocalStablecoin.at(vault.asset()),  # ERC-20 views only
         project.OracleRouter.at(registry.oracle()),
+    )
+
+
+def desk_of(registry, instrument_id: int, address: str) -> Fund | None:
+    """The FundDesk at `address` dealing in the instrument, with its vaults; None if `address` is
+    no FundDesk (a vault has no `vaults()`), deals in another instrument or has no vault yet."""
+    from ape import project
+    from ape.exceptions import ApeException
+
+    desk = project.FundDesk.at(address)
+    try:
+        addresses = desk.vaults()
+        source, dealt = desk.navSource()
+    except (ApeException, ValueError):  # no code, or not a FundDesk
+        return None
+    if str(source).lower() != registry.address.lower() or int(dealt) != instrument_id:
+        return None
+    if not addresses:
+        return None
+    vaults = [project.FundVault.at(a) for a in addresses]
+    members = tuple((v, project.LocalStablecoin.at(v.asset())) for v in vaults)  # ERC-20 views
+    return Fund(
+        instrument_id,
+        registry,
+        members[0][0],
+        project.SecurityToken.at(desk.share()),
+        members[0][1],
+        project.OracleRouter.at(registry.oracle()),
+        desk=desk,
+        members=members,
     )
 
 
@@ -139,6 +189,31 @@ def holdings(fund: Fund, valued_at: int) -> tuple[Holdings, dict]:
         previous_nav18=int(nav18),
     )
     return read, {"asset_price_status": int(status), "asset_price_updated_at": int(updated_at)}
+
+
+def vault_holdings(
+    fund: Fund, flows: dict[str, list[Flow]]
+) -> tuple[list[VaultHoldings], dict[str, dict]]:
+    """Each vault's free cash and its asset's router price now, with its flows (`flows`: vault
+    address -> NAV-ledger flows), and what the prices were read as (vault address -> status,
+    update time)."""
+    parts, read = [], {}
+    for vault, asset in fund.parts():
+        status, price18, updated_at = fund.router.priceOf(asset.address)
+        parts.append(
+            VaultHoldings(
+                int(vault.freeCash()),
+                int(price18),
+                int(asset.decimals()),
+                tuple(flows.get(vault.address, ())),
+            )
+        )
+        read[vault.address] = {
+            "asset": asset.address,
+            "asset_price_status": int(status),
+            "asset_price_updated_at": int(updated_at),
+        }
+    return parts, read
 
 
 def fund_status(fund: Fund) -> dict:
@@ -202,11 +277,11 @@ def position(fund: Fund, account: str, from_block: int, to_block: int) -> dict:
     }
 
 
-def flow_rows(fund: Fund, chain_id: int, start: int, stop: int) -> list[dict]:
-    """The vault's NAV-ledger events in blocks [start, stop] as keeper-store rows."""
+def flow_rows(vault: Any, chain_id: int, start: int, stop: int) -> list[dict]:
+    """A vault's NAV-ledger events in blocks [start, stop] as keeper-store rows."""
     from ape import chain
 
-    vault, times, rows = fund.vault, {}, []
+    times, rows = {}, []
     abis = [getattr(vault, name).abi for name in FLOW_EVENTS]
     for log in fetch_logs(vault.address, abis, start, stop):
         kind, args = FLOW_EVENTS[log.event_name], log.event_arguments

@@ -83,15 +83,7 @@ def build_fund(network, directory, share_class=None):
         )
         approve_issuers(d, registry, {"the issuer": acct[ISSUER].address})
         now = chain.blocks.head.timestamp
-        terms = InstrumentTerms(
-            kind=InstrumentKind.MONEY_MARKET_FUND,
-            isin=ISIN,
-            share_token=share.address,
-            settlement_assets=[usdc.address],
-            issue_date=utc_midnight(now) - DAY,
-        )
-        instrument = registry.register(terms.as_tuple(), sender=acct[ISSUER]).return_value
-        registry.activate(instrument, sender=acct[ISSUER])
+        instrument = register_active_fund(registry, share, [usdc.address], acct[ISSUER], now)
         vault = deploy_fund_vault(
             d,
             share,
@@ -113,6 +105,20 @@ def build_fund(network, directory, share_class=None):
         d.record.block = 0
         save(d.record, record_path("ethereum:local", directory))
         return d.record, instrument
+
+
+def register_active_fund(registry, share, settlement_assets, issuer, now) -> int:
+    """A money-market share class (`ISIN`) registered by `issuer` and active; its id."""
+    terms = InstrumentTerms(
+        kind=InstrumentKind.MONEY_MARKET_FUND,
+        isin=ISIN,
+        share_token=share.address,
+        settlement_assets=settlement_assets,
+        issue_date=utc_midnight(now) - DAY,
+    )
+    instrument = registry.register(terms.as_tuple(), sender=issuer).return_value
+    registry.activate(instrument, sender=issuer)
+    return instrument
 
 
 def default_share_class(d, acct):
