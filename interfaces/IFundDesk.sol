@@ -20,9 +20,11 @@ import {ISettlementAssets} from "./ISettlementAssets.sol";
 ///   (bit `i`: the asset of `vaults()[i]`, the registration order, which never changes). Among
 ///   the accepted vaults whose free cash covers the shares at that vault's last struck NAV
 ///   (`freeCash() >= convertToAssets(shares)`: what an instant redemption pays from, and what a
-///   strike redeems with), SettlementAssets' `preferredPayout` picks the one whose asset has the
-///   lowest rank and is not depegged (ties: the lower index). None qualifies:
-///   `NoPayoutAsset(acceptedMask, shares)`.
+///   strike redeems with), the one whose asset SettlementAssets ranks lowest and does not see
+///   depegged (its `preferredPayout`; ties: the lower index, while the ranks are those the assets
+///   had when their vaults were added). None qualifies: `NoPayoutAsset(acceptedMask, shares)`.
+///   The desk asks for the best accepted asset first and reads the liquidity of its vault only,
+///   then the next best if it lacks the cash: usually one price read and one vault read.
 /// The owner of the shares (and of the assets, for a deposit) is always the caller: the desk
 /// never moves anyone else's tokens. It holds no shares and no assets: each request is the
 /// chosen vault's own ERC-7540 request (or instant redemption) made by the desk as the caller's

@@ -6,7 +6,7 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 import {TransientSlot} from "@openzeppelin/contracts/utils/TransientSlot.sol";
 import {IFundDesk} from "../../interfaces/IFundDesk.sol";
 import {IFundNavSource, IFundVault} from "../../interfaces/IFundVault.sol";
-import {ISettlementAssets} from "../../interfaces/ISettlementAssets.sol";
+import {ISettlementAssets, SettlementAssetConfig} from "../../interfaces/ISettlementAssets.sol";
 
 /// @title FundDesk
 /// @notice One share class dealt in several settlement assets: routes requests to the vault of
@@ -28,9 +28,18 @@ contract FundDesk is IFundDesk, AccessManaged, ReentrancyGuardTransient {
     uint256 internal immutable INSTRUMENT_ID;
 
     IFundVault[] internal _vaults;
+    /// @dev The asset of each vault, same index (read when routing without calling the vaults).
+    address[] internal _assets;
     mapping(address asset => IFundVault) internal _vaultOf;
     /// @dev Index + 1 of each vault (0: not a vault of this desk).
     mapping(address vault => uint256) internal _slotOf;
+    /// @dev Routing order, a hint: byte `p` is the index of the vault tried `p`-th, by the rank its
+    /// asset had when the vault was added (ties: the lower index first). Only the order in which
+    /// `preferredPayout` sees the candidates (the best first: it then prices no other); the ranks
+    /// it compares are SettlementAssets' current ones, so a stale hint costs gas, never the choice.
+    uint256 internal _routeOrder;
+    /// @dev Byte `i`: the rank of vault `i`'s asset when it was added (builds `_routeOrder`).
+    uint256 internal _addedRanks;
 
     constructor(
         address authority,
@@ -64,9 +73,14 @@ contract FundDesk is IFundDesk, AccessManaged, ReentrancyGuardTransient {
         index = _vaults.length;
         if (index >= MAX_VAULTS) revert TooManyVaults(index + 1, MAX_VAULTS);
 
+        (SettlementAssetConfig memory config,) = ASSETS.configOf(asset);
+        (uint256 order, uint256 ranks) = _withRouteEntry(_routeOrder, _addedRanks, index, config.rank);
+
         _vaults.push(vault_);
+        _assets.push(asset);
         _vaultOf[asset] = vault_;
         _slotOf[address(vault_)] = index + 1;
+        (_routeOrder, _addedRanks) = (order, ranks);
         emit VaultAdded(asset, address(vault_), index);
     }
 
@@ -201,33 +215,70 @@ contract FundDesk is IFundDesk, AccessManaged, ReentrancyGuardTransient {
         if (address(target) == address(0)) revert NoPayoutAsset(acceptedMask, shares);
     }
 
-    /// @dev The accepted vaults whose free cash covers `shares` at their last struck NAV are the
-    /// candidates; SettlementAssets' `preferredPayout` picks the listed, pegged asset of lowest
-    /// rank among them (ties: the lower index).
+    /// @dev The accepted vaults in routing order go to SettlementAssets' `preferredPayout`, which
+    /// returns the listed, pegged asset of lowest rank (as holding "enough": the liquidity is
+    /// tested here, at the vault's own NAV); if its vault's free cash does not cover `shares`, it
+    /// leaves the list and the next best is asked for. The routing order puts the best first, so
+    /// in the usual case one asset is priced and one vault read.
     function _choose(uint256 shares, uint256 acceptedMask) internal view returns (IFundVault, address) {
         uint256 n = _vaults.length;
+        uint256 order = _routeOrder;
         address[] memory accepted = new address[](n);
         uint256[] memory held = new uint256[](n);
         uint256 count;
-        // Bounded: n <= MAX_VAULTS; two reads of each accepted vault.
-        for (uint256 i; i < n; ++i) {
+        // Bounded: n <= MAX_VAULTS.
+        for (uint256 p; p < n; ++p) {
+            uint256 i = (order >> (8 * p)) & 0xff;
             if (acceptedMask & (1 << i) == 0) continue;
-            IFundVault v = _vaults[i];
-            uint256 needed = v.convertToAssets(shares);
-            if (needed == 0 || v.freeCash() < needed) continue;
-            (accepted[count], held[count]) = (v.asset(), type(uint256).max);
+            (accepted[count], held[count]) = (_assets[i], type(uint256).max);
             ++count;
         }
-        if (count == 0) return (IFundVault(address(0)), address(0));
-        // Shrink the lists to the candidates (memory arrays: their length word).
-        assembly ("memory-safe") {
-            mstore(accepted, count)
-            mstore(held, count)
+        // Bounded: each round drops one of at most MAX_VAULTS candidates.
+        while (count != 0) {
+            assembly ("memory-safe") {
+                mstore(accepted, count)
+                mstore(held, count)
+            }
+            // The value it converts is not used: every entry holds "enough" (tested below).
+            (address asset,) = ASSETS.preferredPayout(accepted, held, 0);
+            if (asset == address(0)) break;
+            IFundVault v = _vaultOf[asset];
+            uint256 needed = v.convertToAssets(shares);
+            if (needed != 0 && v.freeCash() >= needed) return (v, asset);
+            count = _without(accepted, count, asset);
         }
-        // Every candidate holds "enough" (checked above at its own NAV): `preferredPayout` only
-        // ranks them and drops the unlisted and the depegged; the value it converts is not used.
-        (address asset,) = ASSETS.preferredPayout(accepted, held, 0);
-        if (asset == address(0)) return (IFundVault(address(0)), address(0));
-        return (_vaultOf[asset], asset);
+        return (IFundVault(address(0)), address(0));
+    }
+
+    /// @dev `list[0:count]` without `asset` (which it holds), the order kept; the new count.
+    function _without(address[] memory list, uint256 count, address asset) internal pure returns (uint256) {
+        uint256 k;
+        // Bounded: count <= MAX_VAULTS.
+        while (list[k] != asset) ++k;
+        for (; k + 1 < count; ++k) {
+            list[k] = list[k + 1];
+        }
+        return count - 1;
+    }
+
+    /// @dev The routing order with vault `index` (rank `rank`) placed after every vault of a rank
+    /// at most its own, and the ranks with its own.
+    function _withRouteEntry(uint256 order, uint256 ranks, uint256 index, uint256 rank)
+        internal
+        pure
+        returns (uint256, uint256)
+    {
+        uint256 position = index;
+        // Bounded: index < MAX_VAULTS.
+        for (uint256 p; p < index; ++p) {
+            if ((ranks >> (8 * ((order >> (8 * p)) & 0xff))) & 0xff > rank) {
+                position = p;
+                break;
+            }
+        }
+        // No overflow: at most MAX_VAULTS (16) bytes are used.
+        uint256 below = order & ((1 << (8 * position)) - 1);
+        uint256 above = (order >> (8 * position)) << (8 * (position + 1));
+        return (below | (index << (8 * position)) | above, ranks | (rank << (8 * index)));
     }
 }

@@ -7,7 +7,7 @@ deposit refused in a depegged asset (LCY-73); every vault struck at one NAV, onl
 import ape
 import pytest
 
-from desk_fixtures import ALL, CBDC_BIT, DESK_INSTRUMENT_ID, TOK_BIT, USD_BIT
+from desk_fixtures import ALL, CBDC_BIT, DESK_ASSETS, DESK_INSTRUMENT_ID, TOK_BIT, USD_BIT
 from fast_reverts import assert_reverts
 from fund_fixtures import DAY, SHARE_UNIT, USD_UNIT
 from keepers.access import ROLE_IDS
@@ -206,6 +206,21 @@ def test_request_redeem__preferred_asset_depegged__skipped(funded):
     assert funded.assets.isDepegged(funded.coins["DTOK"])
     tx = desk.requestRedeem(shares(1_000), alice, ALL, sender=alice)
     assert routed(tx, funded).vault == funded.vaults["DUSD"].address
+
+
+def test_request_redeem__ranks_changed_after_registration__the_current_rank_decides(funded):
+    desk, alice = funded.desk, funded.investors["alice"]
+    # DUSD relisted as the most preferred (rank 0): the routing order is stale, not the choice.
+    funded.assets.listAsset(
+        funded.coins["DUSD"], (DESK_ASSETS["DUSD"][0], 10_000, 0, 100), sender=funded.governor
+    )
+    tx = desk.requestRedeem(shares(1_000), alice, ALL, sender=alice)
+    assert routed(tx, funded).vault == funded.vaults["DUSD"].address
+    # DTOK tied with DUSD at rank 0: the earlier in the routing order (DTOK's rank was better).
+    funded.assets.listAsset(
+        funded.coins["DTOK"], (DESK_ASSETS["DTOK"][0], 2_000, 0, 50), sender=funded.governor
+    )
+    assert desk.payoutVault(shares(1_000), ALL)[0] == funded.vaults["DTOK"].address
 
 
 def test_request_redeem__desk_not_the_owners_operator__vault_refuses(chain, funded):
