@@ -6,15 +6,19 @@ deposit refused in a depegged asset (LCY-73); every vault struck at one NAV, onl
 
 import ape
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from desk_fixtures import ALL, CBDC_BIT, DESK_ASSETS, DESK_INSTRUMENT_ID, TOK_BIT, USD_BIT
 from fast_reverts import assert_reverts
 from fund_fixtures import DAY, SHARE_UNIT, USD_UNIT
+from isolation import isolated
 from keepers.access import ROLE_IDS
 from keepers.access.protocol import FUNCTION_ROLES, selectors
 from keepers.lifecycle import deploy_fund_desk
 
 ACQUISITION_LOCKUP = 18
+ZERO = "0x" + "00" * 20
 DEPEG_0_99_BPS = 100  # 1% off par, rounded up
 
 
@@ -388,3 +392,62 @@ def test_desk__holds_no_shares_and_no_assets(chain, funded):
     assert funded.share.balanceOf(desk) == 0
     for coin in funded.coins.values():
         assert coin.balanceOf(desk) == 0
+
+
+# ==================================================================== LCY-71 against a model
+
+LABELS = list(DESK_ASSETS)  # vault index order
+THRESHOLDS = [config[3] for config in DESK_ASSETS.values()]
+# The routing order the fixture's ranks gave at registration (CBDC 1, TOK 2, USD 3): 2, 1, 0.
+ROUTE = sorted(range(3), key=lambda i: (DESK_ASSETS[LABELS[i]][2], i))
+
+
+def model_choice(ranks, prices_bps, cash, needed, mask):
+    """The vault index LCY-71 names: accepted, pegged (|price - 1| within the threshold), its
+    free cash covering the shares; the lowest current rank, ties in routing order."""
+    qualifying = [
+        i
+        for i in range(3)
+        if mask >> i & 1
+        and abs(prices_bps[i] - 10_000) <= THRESHOLDS[i]
+        and cash[i] >= needed
+        and needed > 0
+    ]
+    return min(qualifying, key=lambda i: (ranks[i], ROUTE.index(i)), default=None)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    ranks=st.lists(st.integers(0, 3), min_size=3, max_size=3),
+    prices_bps=st.lists(st.sampled_from([10_000, 9_950, 9_920, 10_060]), min_size=3, max_size=3),
+    extra_usd=st.lists(st.sampled_from([0, 300_000, 600_000]), min_size=3, max_size=3),
+    shares_usd=st.sampled_from([100_000, 400_000, 900_000]),
+)
+def test_payout_vault__any_ranks_pegs_and_cash__the_models_choice_for_every_mask(
+    chain, funded, ranks, prices_bps, extra_usd, shares_usd
+):
+    desk, carol = funded.desk, funded.investors["carol"]
+    with isolated(chain):
+        for i, label in enumerate(LABELS):
+            asset_type, weight, _, threshold = DESK_ASSETS[label]
+            coin = funded.coins[label]
+            funded.assets.listAsset(
+                coin, (asset_type, weight, ranks[i], threshold), sender=funded.governor
+            )
+            funded.report(funded.coin_feeds[label], prices_bps[i] / 10_000)
+            if extra_usd[i]:
+                funded.vaults[label].returnCash(usd(extra_usd[i]), sender=carol)
+        cash = [int(funded.vaults[label].freeCash()) for label in LABELS]
+        for mask in range(8):
+            expected = model_choice(ranks, prices_bps, cash, usd(shares_usd), mask)
+            vault, asset = desk.payoutVault(shares(shares_usd), mask)
+            if expected is None:
+                assert (vault, asset) == (ZERO, ZERO), (mask, ranks, prices_bps, cash)
+            else:
+                label = LABELS[expected]
+                assert (vault, asset) == (
+                    funded.vaults[label].address,
+                    funded.coins[label].address,
+                ), (mask, ranks, prices_bps, cash)
