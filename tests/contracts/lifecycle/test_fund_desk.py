@@ -353,6 +353,25 @@ def test_strike__before_any_cutoff__nothing_due_names_the_cutoff(desk):
         desk.desk.strike(sender=desk.investors["alice"])
 
 
+def test_strike__gas_flat_in_the_number_of_pending_requests(chain, funded):
+    """Each vault's strike is O(1): the desk's strike with one pending redemption per vault costs
+    what it costs with 40 more (each of its own controller), within 1%."""
+    desk, alice, bob = funded.desk, funded.investors["alice"], funded.investors["bob"]
+    desk.requestRedeem(shares(1_000), alice, USD_BIT, sender=alice)
+    desk.requestRedeem(shares(1_000), bob, TOK_BIT, sender=bob)
+
+    def strike_gas():
+        with isolated(chain):
+            return funded.strike(chain).gas_used
+
+    one = strike_gas()
+    for i in range(40):
+        controller = f"0x{0xDE5C0000 + i:040x}"
+        desk.requestRedeem(shares(10), controller, USD_BIT if i % 2 else TOK_BIT, sender=alice)
+    many = strike_gas()
+    assert abs(many - one) <= one // 100, (one, many)
+
+
 # ==================================================================== LCY-75 compliance
 
 
