@@ -10,6 +10,7 @@ from keepers.access import deploy_access, grant_calls, renounce_temporary_roles,
 from keepers.compliance import deploy_compliance
 from keepers.core import store
 from keepers.core.deploying import Deployment
+from keepers.core.deployments import record_path, save
 from keepers.core.units import FEED_DECIMALS, WAD
 from keepers.lifecycle import (
     Flow,
@@ -43,6 +44,8 @@ from test_nav_agent_chain import (
     US,
     default_share_class,
     register_active_fund,
+    run,
+    set_time,
 )
 
 UNIT = 10**6
@@ -187,3 +190,73 @@ def test_desk_keeper__nav_over_both_vaults_at_oracle_prices__both_struck_at_it_o
     nonce = chain.provider.get_nonce(agent.address)
     assert cycle()["struck"] == 0
     assert chain.provider.get_nonce(agent.address) == nonce
+
+
+@pytest.fixture
+def desk_record(anvil, tmp_path, monkeypatch):
+    """The desk fund built and its deployment record saved for the CLI."""
+    from ape import accounts, chain, networks
+
+    monkeypatch.setenv("QUANTERA_DEPLOYMENTS_DIR", str(tmp_path))
+    monkeypatch.setenv("QUANTERA_NAV_RF_SHIFT_DAYS", "0")
+    network = f"ethereum:local:{anvil}"
+    with networks.parse_network_choice(network):
+        built = build_desk_fund(accounts, chain)
+        built[0].record.block = 0
+        save(built[0].record, record_path("ethereum:local", tmp_path))
+    return network, built, f"sqlite:///{tmp_path / 'keeper.sqlite'}"
+
+
+def test_fund_cli__desk_fund__subscribe_in_each_asset_redeem_routed_to_the_accepted_one(
+    desk_record, capsys
+):
+    """LCY-77: `quantera fund subscribe --asset` and `fund redeem --accept` on a fund in several
+    settlement assets go through its desk; the strike through the keeper strikes both vaults."""
+    from ape import accounts, networks
+
+    network, built, db_url = desk_record
+    _, _, _, desk, vaults, coins, feeds = built
+    investor = accounts.test_accounts[INVESTOR]
+    as_investor = ["--network", network, "--account", f"TEST::{INVESTOR}", "--json"]
+    as_agent = ["--network", network, "--account", f"TEST::{NAV_AGENT}", "--db-url", db_url]
+
+    code, usdc = run(capsys, "fund", "subscribe", "--amount", "1000", *as_investor)
+    assert code == 0 and usdc["vault"] == vaults["USDC"].address  # the first asset by default
+    code, usdt = run(
+        capsys, "fund", "subscribe", "--amount", "500", "--asset", "usdt", *as_investor
+    )
+    assert code == 0 and (usdt["vault"], usdt["asset"]) == (
+        vaults["USDT"].address,
+        coins["USDT"].address,
+    )
+    assert run(capsys, "fund", "subscribe", "--amount", "1", "--asset", "EURX", *as_investor) == (
+        1,
+        "error: the fund deals in no asset EURX (its assets: USDC, USDT)",
+    )
+    with networks.parse_network_choice(network):
+        assert int(vaults["USDT"].pendingDepositRequest(0, investor)) == 500 * UNIT
+        cutoff = int(vaults["USDC"].dealing()[1])
+    set_time(network, cutoff + 60)
+    with networks.parse_network_choice(network):
+        for label in COINS:
+            feeds[label].report(10**FEED_DECIMALS, sender=accounts.test_accounts[NAV_AGENT])
+    code, struck = run(capsys, "fund", "strike", *as_agent, "--json")
+    assert code == 0 and struck["status"] == "confirmed"
+    with networks.parse_network_choice(network):
+        assert [int(v.strikeOf(1)[0]) for v in vaults.values()] == [WAD, WAD]
+        for vault in vaults.values():
+            vault.deposit(vault.maxDeposit(investor), investor, sender=investor)
+    # USDC is preferred (rank 3 < 5), but the investor accepts USDT only.
+    code, redeemed = run(
+        capsys, "fund", "redeem", "--shares", "100", "--accept", "USDT", *as_investor
+    )
+    assert code == 0 and redeemed["vault"] == vaults["USDT"].address
+    code, preferred = run(capsys, "fund", "redeem", "--shares", "100", *as_investor)
+    assert code == 0 and preferred["vault"] == vaults["USDC"].address
+    assert run(capsys, "fund", "redeem", "--shares", "600", "--accept", "USDT", *as_investor) == (
+        1,
+        "error: no accepted asset (USDT) holds enough for 600 shares",
+    )
+    with networks.parse_network_choice(network):
+        assert int(vaults["USDT"].pendingRedeemRequest(0, investor)) == 100 * WAD
+        assert int(vaults["USDC"].pendingRedeemRequest(0, investor)) == 100 * WAD
