@@ -285,6 +285,7 @@ def measure_desk(b: FundBench) -> dict[str, int]:
         DESK_INSTRUMENT_ID,
         coins,
         identities={label: f"0x{0xF800 + i:040x}" for i, label in enumerate(coins)},
+        first_cutoff=next_cutoff(chain.blocks.head.timestamp, DAY) + DAY,
         nav_agent=b.nav_agent.address,
         instant_limit=10_000_000 * USD,
     )
