@@ -86,8 +86,8 @@ def fund_of(registry, instrument_id: int) -> Fund | None:
     address = str(registry.stateOf(instrument_id)[3])
     if address.lower() == ZERO_ADDRESS:
         return None
-    desk = desk_of(registry, instrument_id, address)
-    if desk is not None:
+    is_desk, desk = desk_of(registry, instrument_id, address)
+    if is_desk:
         return desk
     vault = project.FundVault.at(address)
     try:
@@ -106,9 +106,10 @@ def fund_of(registry, instrument_id: int) -> Fund | None:
     )
 
 
-def desk_of(registry, instrument_id: int, address: str) -> Fund | None:
-    """The FundDesk at `address` dealing in the instrument, with its vaults; None if `address` is
-    no FundDesk (a vault has no `vaults()`), deals in another instrument or has no vault yet."""
+def desk_of(registry, instrument_id: int, address: str) -> tuple[bool, Fund | None]:
+    """(whether `address` is a FundDesk, its fund): the fund with its vaults when it deals in the
+    instrument and has a vault, else None (a desk with another source or instrument, or none
+    yet, is no fund). A vault has no `vaults()`: (False, None)."""
     from ape import project
     from ape.exceptions import ApeException
 
@@ -117,14 +118,14 @@ def desk_of(registry, instrument_id: int, address: str) -> Fund | None:
         addresses = desk.vaults()
         source, dealt = desk.navSource()
     except (ApeException, ValueError):  # no code, or not a FundDesk
-        return None
+        return False, None
     if str(source).lower() != registry.address.lower() or int(dealt) != instrument_id:
-        return None
+        return True, None
     if not addresses:
-        return None
+        return True, None
     vaults = [project.FundVault.at(a) for a in addresses]
     members = tuple((v, project.LocalStablecoin.at(v.asset())) for v in vaults)  # ERC-20 views
-    return Fund(
+    return True, Fund(
         instrument_id,
         registry,
         members[0][0],

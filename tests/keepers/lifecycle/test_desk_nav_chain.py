@@ -190,6 +190,22 @@ def test_desk_keeper__nav_over_both_vaults_at_oracle_prices__both_struck_at_it_o
     nonce = chain.provider.get_nonce(agent.address)
     assert cycle()["struck"] == 0
     assert chain.provider.get_nonce(agent.address) == nonce
+    # A desk without a vault named as the fund: no fund (found, not mistaken for a vault).
+    from ape import project
+
+    from keepers.lifecycle.funds import fund_of
+
+    assert fund_of(registry, instrument).desk.address == desk.address
+    empty = accounts.test_accounts[DEPLOYER].deploy(
+        project.FundDesk,
+        d.at("QuanteraAccessManager"),
+        desk.share(),
+        desk.settlementAssets(),
+        registry,
+        instrument,
+    )
+    registry.setFund(instrument, empty, sender=accounts.test_accounts[ISSUER])
+    assert fund_of(registry, instrument) is None
 
 
 @pytest.fixture
