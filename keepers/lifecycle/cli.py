@@ -548,35 +548,44 @@ def fund_claim(fund_ref, network_choice, account_alias, as_json) -> None:
 
     with connected(network_choice) as record:
         s = _Session(record, fund_ref, account_alias)
-        vault, account = s.vault, s.account
-        deposit_assets, redeem_shares = (
-            int(vault.maxDeposit(account)),
-            int(vault.maxRedeem(account)),
-        )
-        if not deposit_assets and not redeem_shares:
-            raise QuanteraError(f"nothing claimable for {account.address}")
-        data = {"vault": vault.address, "controller": account.address, "claimed": {}}
-        if deposit_assets:
-            receipt = _send(
-                "deposit", vault.deposit, deposit_assets, account, account, account=account
-            )
-            [event] = receipt.decode_logs(vault.Deposit)
-            data["claimed"]["shares"] = {
-                "amount": str(int(event.shares)),
-                "tx": str(receipt.txn_hash),
-            }
-        if redeem_shares:
-            receipt = _send(
-                "redeem", vault.redeem, redeem_shares, account, account, account=account
-            )
-            [event] = receipt.decode_logs(vault.Withdraw)
-            data["claimed"]["assets"] = {
-                "amount": str(int(event.assets)),
-                "tx": str(receipt.txn_hash),
-            }
-        _emit(
-            data, as_json, lines=[f"claimed {k}: {v['amount']}" for k, v in data["claimed"].items()]
-        )
+        # Every vault of a fund in several settlement assets (its desk's), else its one vault.
+        claims = [(vault, *_claimable(vault, s.account)) for vault, _ in s.fund.parts()]
+        if not any(deposit or redeem for _, deposit, redeem in claims):
+            raise QuanteraError(f"nothing claimable for {s.account.address}")
+        results = [
+            _claim(vault, s.account, deposit, redeem)
+            for vault, deposit, redeem in claims
+            if deposit or redeem
+        ]
+        data = {**results[0], "controller": s.account.address}
+        if s.fund.desk is not None:
+            data = {"controller": s.account.address, "vaults": results}
+        where = (lambda r: f" from {r['vault']}") if s.fund.desk is not None else (lambda r: "")
+        lines = [
+            f"claimed {k}{where(r)}: {v['amount']}"
+            for r in results
+            for k, v in r["claimed"].items()
+        ]
+        _emit(data, as_json, lines=lines)
+
+
+def _claimable(vault, account) -> tuple[int, int]:
+    """(claimable deposit assets, claimable redemption shares) of `account` at `vault`."""
+    return int(vault.maxDeposit(account)), int(vault.maxRedeem(account))
+
+
+def _claim(vault, account, deposit_assets: int, redeem_shares: int) -> dict:
+    """Claims `deposit_assets` (as shares) and `redeem_shares` (as assets) at `vault`."""
+    data = {"vault": vault.address, "claimed": {}}
+    if deposit_assets:
+        receipt = _send("deposit", vault.deposit, deposit_assets, account, account, account=account)
+        [event] = receipt.decode_logs(vault.Deposit)
+        data["claimed"]["shares"] = {"amount": str(int(event.shares)), "tx": str(receipt.txn_hash)}
+    if redeem_shares:
+        receipt = _send("redeem", vault.redeem, redeem_shares, account, account, account=account)
+        [event] = receipt.decode_logs(vault.Withdraw)
+        data["claimed"]["assets"] = {"amount": str(int(event.assets)), "tx": str(receipt.txn_hash)}
+    return data
 
 
 @fund.command("strike")

@@ -227,7 +227,8 @@ def test_fund_cli__desk_fund__subscribe_in_each_asset_redeem_routed_to_the_accep
     desk_record, capsys
 ):
     """LCY-77: `quantera fund subscribe --asset` and `fund redeem --accept` on a fund in several
-    settlement assets go through its desk; the strike through the keeper strikes both vaults."""
+    settlement assets go through its desk; the strike through the keeper strikes both vaults;
+    `fund claim` claims at every vault."""
     from ape import accounts, networks
 
     network, built, db_url = desk_record
@@ -260,8 +261,11 @@ def test_fund_cli__desk_fund__subscribe_in_each_asset_redeem_routed_to_the_accep
     assert code == 0 and struck["status"] == "confirmed"
     with networks.parse_network_choice(network):
         assert [int(v.strikeOf(1)[0]) for v in vaults.values()] == [WAD, WAD]
-        for vault in vaults.values():
-            vault.deposit(vault.maxDeposit(investor), investor, sender=investor)
+    # One claim takes both vaults' shares.
+    code, claimed = run(capsys, "fund", "claim", *as_investor)
+    assert code == 0 and [
+        (c["vault"], c["claimed"]["shares"]["amount"]) for c in claimed["vaults"]
+    ] == [(vaults["USDC"].address, str(1_000 * WAD)), (vaults["USDT"].address, str(500 * WAD))]
     # USDC is preferred (rank 3 < 5), but the investor accepts USDT only.
     code, redeemed = run(
         capsys, "fund", "redeem", "--shares", "100", "--accept", "USDT", *as_investor
