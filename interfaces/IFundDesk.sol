@@ -53,7 +53,9 @@ import {ISettlementAssets} from "./ISettlementAssets.sol";
 ///   depegged asset and redemptions are never routed to one; within the threshold a vault pays
 ///   and takes its asset at par, not at the oracle price.
 /// - requests made on a vault directly skip the desk: no depeg check on a direct deposit, no
-///   preference on a direct redemption. Route through the desk to get them.
+///   preference on a direct redemption. Route through the desk to get them. Instant
+///   subscriptions are not routed (the vault's `instantDeposit` takes the assets from its caller,
+///   and the desk holds none): they are made on a vault directly, without the desk's depeg check.
 /// - the free cash the routing compares is read at the request; an asynchronous redemption is
 ///   paid at the strike of its period, within that vault's gate and its free cash then (the rest
 ///   is carried, as for any request): the routing is a preference, not a reservation.
