@@ -219,62 +219,89 @@ def vault_holdings(
 
 def fund_status(fund: Fund) -> dict:
     """The open period, its cut-off and queue, the gate, the reserve, the free cash, and the
-    instrument's last NAV."""
-    period, cutoff, deposits, redemptions, late_deposits, late_redemptions = fund.vault.dealing()
+    instrument's last NAV; a fund in several settlement assets adds each vault's (`vaults`; the
+    top level is then its first vault's, the desk's address as `vault`)."""
     nav18, nav_block, nav_time = fund.registry.latestNav(fund.instrument_id)
     status = InstrumentStatus(int(fund.registry.statusOf(fund.instrument_id)))
-    return {
+    data = {
         "instrument_id": fund.instrument_id,
         "vault": fund.address,
         "share": fund.share.address,
         "asset": fund.asset.address,
         "status": status.name.lower(),
+        **_vault_status(fund.vault),
+        "share_supply": str(int(fund.share.totalSupply())),
+        "nav18": str(int(nav18)),
+        "nav_block": int(nav_block),
+        "nav_time": int(nav_time),
+    }
+    if fund.desk is not None:
+        data["vaults"] = [
+            {"vault": v.address, "asset": a.address, **_vault_status(v)} for v, a in fund.parts()
+        ]
+    return data
+
+
+def _vault_status(vault: Any) -> dict:
+    period, cutoff, deposits, redemptions, late_deposits, late_redemptions = vault.dealing()
+    return {
         "period": int(period),
         "cutoff": int(cutoff),
         "pending_deposit_assets": str(int(deposits)),
         "pending_redeem_shares": str(int(redemptions)),
         "late_deposit_assets": str(int(late_deposits)),
         "late_redeem_shares": str(int(late_redemptions)),
-        "gate_bps": int(fund.vault.gateBps()),
-        "dealing_interval": int(fund.vault.dealingInterval()),
-        "reserved_assets": str(int(fund.vault.reservedAssets())),
-        "free_cash": str(int(fund.vault.freeCash())),
-        "custodian": str(fund.vault.custodian()),
-        "share_supply": str(int(fund.share.totalSupply())),
-        "nav18": str(int(nav18)),
-        "nav_block": int(nav_block),
-        "nav_time": int(nav_time),
+        "gate_bps": int(vault.gateBps()),
+        "dealing_interval": int(vault.dealingInterval()),
+        "reserved_assets": str(int(vault.reservedAssets())),
+        "free_cash": str(int(vault.freeCash())),
+        "custodian": str(vault.custodian()),
     }
 
 
 def position(fund: Fund, account: str, from_block: int, to_block: int) -> dict:
     """An investor's pending and claimable requests, its shares, and its history from the vault's
-    events in blocks [from_block, to_block]."""
-    vault = fund.vault
+    events in blocks [from_block, to_block]; a fund in several settlement assets adds each
+    vault's requests (`vaults`) and its history spans them all (each entry names its vault)."""
+    desk = fund.desk is not None
     history = []
-    abis = [getattr(vault, name).abi for name in POSITION_EVENTS]
-    for log in fetch_logs(vault.address, abis, from_block, to_block):
-        if str(log.event_arguments[POSITION_EVENTS[log.event_name]]).lower() != account.lower():
-            continue
-        history.append(
-            {
-                "event": log.event_name,
-                "block": int(log.block_number),
-                "tx": _hex(log.transaction_hash),
-                **{k: str(v) for k, v in log.event_arguments.items()},
-            }
-        )
-    return {
+    for vault, _ in fund.parts():
+        abis = [getattr(vault, name).abi for name in POSITION_EVENTS]
+        for log in fetch_logs(vault.address, abis, from_block, to_block):
+            if str(log.event_arguments[POSITION_EVENTS[log.event_name]]).lower() != account.lower():
+                continue
+            history.append(
+                {
+                    "event": log.event_name,
+                    "block": int(log.block_number),
+                    "tx": _hex(log.transaction_hash),
+                    **({"vault": vault.address} if desk else {}),
+                    **{k: str(v) for k, v in log.event_arguments.items()},
+                }
+            )
+    data = {
         "account": account,
-        "vault": vault.address,
+        "vault": fund.vault.address,
+        **_vault_position(fund.vault, account),
+        "shares": str(int(fund.share.balanceOf(account))),
+        "history": sorted(history, key=lambda h: h["block"]),
+    }
+    if desk:
+        data["vaults"] = [
+            {"vault": v.address, "asset": a.address, **_vault_position(v, account)}
+            for v, a in fund.parts()
+        ]
+    return data
+
+
+def _vault_position(vault: Any, account: str) -> dict:
+    return {
         "pending_deposit_assets": str(int(vault.pendingDepositRequest(0, account))),
         "claimable_deposit_assets": str(int(vault.claimableDepositRequest(0, account))),
         "claimable_deposit_shares": str(int(vault.maxMint(account))),
         "pending_redeem_shares": str(int(vault.pendingRedeemRequest(0, account))),
         "claimable_redeem_shares": str(int(vault.claimableRedeemRequest(0, account))),
         "claimable_redeem_assets": str(int(vault.maxWithdraw(account))),
-        "shares": str(int(fund.share.balanceOf(account))),
-        "history": history,
     }
 
 

@@ -228,7 +228,7 @@ def test_fund_cli__desk_fund__subscribe_in_each_asset_redeem_routed_to_the_accep
 ):
     """LCY-77: `quantera fund subscribe --asset` and `fund redeem --accept` on a fund in several
     settlement assets go through its desk; the strike through the keeper strikes both vaults;
-    `fund claim` claims at every vault."""
+    `fund claim` claims at every vault; `fund status|position|history` show every vault."""
     from ape import accounts, networks
 
     network, built, db_url = desk_record
@@ -280,3 +280,23 @@ def test_fund_cli__desk_fund__subscribe_in_each_asset_redeem_routed_to_the_accep
     with networks.parse_network_choice(network):
         assert int(vaults["USDT"].pendingRedeemRequest(0, investor)) == 100 * WAD
         assert int(vaults["USDC"].pendingRedeemRequest(0, investor)) == 100 * WAD
+    code, status = run(capsys, "fund", "status", "--network", network, "--json")
+    assert code == 0 and status["vault"] == desk.address
+    assert [(v["vault"], v["pending_redeem_shares"], v["period"]) for v in status["vaults"]] == [
+        (vaults["USDC"].address, str(100 * WAD), 2),
+        (vaults["USDT"].address, str(100 * WAD), 2),
+    ]
+    code, position = run(
+        capsys, "fund", "position", investor.address, "--network", network, "--json"
+    )
+    assert code == 0 and position["shares"] == str(1_300 * WAD)
+    assert [v["pending_redeem_shares"] for v in position["vaults"]] == [str(100 * WAD)] * 2
+    code, history = run(capsys, "fund", "history", investor.address, "--network", network, "--json")
+    assert [(h["event"], h["vault"]) for h in history["history"]] == [
+        ("DepositRequest", vaults["USDC"].address),
+        ("DepositRequest", vaults["USDT"].address),
+        ("Deposit", vaults["USDC"].address),
+        ("Deposit", vaults["USDT"].address),
+        ("RedeemRequest", vaults["USDT"].address),
+        ("RedeemRequest", vaults["USDC"].address),
+    ]
