@@ -519,22 +519,35 @@ def fund_cancel(which, fund_ref, network_choice, account_alias, as_json) -> None
 
     with connected(network_choice) as record:
         s = _Session(record, fund_ref, account_alias)
-        pending = {
-            "deposit": int(s.vault.pendingDepositRequest(0, s.account)),
-            "redeem": int(s.vault.pendingRedeemRequest(0, s.account)),
-        }
         chosen = [k for k in ("deposit", "redeem") if which in (k, "both")]
-        todo = [k for k in chosen if pending[k]]
-        if not todo:
+        # Every vault of a fund in several settlement assets (its desk's), else its one vault.
+        plans = [(vault, _pending(vault, s.account, chosen)) for vault, _ in s.fund.parts()]
+        if not any(pending for _, pending in plans):
             raise QuanteraError(f"nothing pending to cancel ({', '.join(chosen)})")
-        data = {"vault": s.vault.address, "controller": s.account.address, "cancelled": {}}
-        for kind in todo:
-            call = (
-                s.vault.cancelDepositRequest if kind == "deposit" else s.vault.cancelRedeemRequest
-            )
-            receipt = _send(f"cancel {kind}", call, s.account, s.account, account=s.account)
-            data["cancelled"][kind] = {"amount": str(pending[kind]), "tx": str(receipt.txn_hash)}
-        _emit(data, as_json, lines=[f"cancelled: {', '.join(todo)}"])
+        results = [_cancel(vault, s.account, pending) for vault, pending in plans if pending]
+        data = {**results[0], "controller": s.account.address}
+        if s.fund.desk is not None:
+            data = {"controller": s.account.address, "vaults": results}
+        done = sorted({kind for r in results for kind in r["cancelled"]})
+        _emit(data, as_json, lines=[f"cancelled: {', '.join(done)}"])
+
+
+def _pending(vault, account, kinds: list[str]) -> dict[str, int]:
+    """The account's pending requests of `kinds` at `vault` (kind -> amount, nonzero only)."""
+    amounts = {
+        "deposit": lambda: int(vault.pendingDepositRequest(0, account)),
+        "redeem": lambda: int(vault.pendingRedeemRequest(0, account)),
+    }
+    return {kind: amount for kind in kinds if (amount := amounts[kind]())}
+
+
+def _cancel(vault, account, pending: dict[str, int]) -> dict:
+    data = {"vault": vault.address, "cancelled": {}}
+    for kind, amount in pending.items():
+        call = vault.cancelDepositRequest if kind == "deposit" else vault.cancelRedeemRequest
+        receipt = _send(f"cancel {kind}", call, account, account, account=account)
+        data["cancelled"][kind] = {"amount": str(amount), "tx": str(receipt.txn_hash)}
+    return data
 
 
 @fund.command("claim")

@@ -228,7 +228,8 @@ def test_fund_cli__desk_fund__subscribe_in_each_asset_redeem_routed_to_the_accep
 ):
     """LCY-77: `quantera fund subscribe --asset` and `fund redeem --accept` on a fund in several
     settlement assets go through its desk; the strike through the keeper strikes both vaults;
-    `fund claim` claims at every vault; `fund status|position|history` show every vault."""
+    `fund claim` and `fund cancel` act at every vault; `fund status|position|history` show every
+    vault."""
     from ape import accounts, networks
 
     network, built, db_url = desk_record
@@ -300,3 +301,10 @@ def test_fund_cli__desk_fund__subscribe_in_each_asset_redeem_routed_to_the_accep
         ("RedeemRequest", vaults["USDT"].address),
         ("RedeemRequest", vaults["USDC"].address),
     ]
+    # One cancel takes back the redemptions pending at both vaults.
+    code, cancelled = run(capsys, "fund", "cancel", "--request", "redeem", *as_investor)
+    assert code == 0 and [
+        (c["vault"], c["cancelled"]["redeem"]["amount"]) for c in cancelled["vaults"]
+    ] == [(vaults["USDC"].address, str(100 * WAD)), (vaults["USDT"].address, str(100 * WAD))]
+    with networks.parse_network_choice(network):
+        assert all(int(v.pendingRedeemRequest(0, investor)) == 0 for v in vaults.values())
