@@ -4,10 +4,22 @@ pragma solidity ^0.8.24;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {BalanceChange} from "./ISecurityToken.sol";
 import {IInstrumentRegistry} from "./IInstrumentRegistry.sol";
+import {PriceStatus} from "./IOracleRouter.sol";
+
+/// @notice The OracleRouter key under which rate index `index` (an instrument's `floatingIndex`,
+/// e.g. 1 = SOFR in keepers/lifecycle/instruments.py, whose `rate_index_key` is its twin) is
+/// published: the low 160 bits of `keccak256(abi.encodePacked("quantera.rate-index", uint16
+/// index))`, a key no token has. Its feed answers the index as an annual fraction in its own
+/// decimals (5.30% is 0.0530; the router normalises it to 18 decimals).
+/// @dev A free function, not a servicer entry point: one more selector would cost every
+/// transfer's hook call a dispatch step.
+function rateIndexKey(uint16 index) pure returns (address) {
+    return address(uint160(uint256(keccak256(abi.encodePacked("quantera.rate-index", index)))));
+}
 
 /// @title IBondServicer
-/// @notice The servicer of a fixed-coupon note's or a bill's share token (`BondShareToken`, a
-/// SecurityToken that calls it first in every balance change): coupons in its
+/// @notice The servicer of a fixed-coupon note's, a floating-rate note's or a bill's share token
+/// (`BondShareToken`, a SecurityToken that calls it first in every balance change): coupons in its
 /// payment asset on the InstrumentRegistry's schedule (DayCount.sol) to the holders of record, and
 /// redemption at maturity (or at an issuer call the terms allow) at face value (the call price) plus
 /// the last coupon, from pools the issuer funds; an underfunded coupon or redemption pays pro rata,
@@ -15,6 +27,22 @@ import {IInstrumentRegistry} from "./IInstrumentRegistry.sol";
 /// @dev Coupons. A coupon index `C` (payment-asset base units per whole share, 18 extra decimals)
 /// starts at 0; recording coupon `n` raises it by the coupon per whole share, `couponAmount(face,
 /// rate, dayCount, start_n, end_n)` converted at par into the payment asset (`couponPerShare`).
+/// Floating-rate notes. A floating coupon's rate is fixed when the coupon is recorded (from its
+/// record date: the issuer's keeper records at the record date, anyone from the payment date) from
+/// the OracleRouter's answer for the key `rateIndexKey(floatingIndex)` — the index as an
+/// 18-decimal annual fraction (0.0530e18 is 5.30%) — as `rate = max(0, max(0, index) + spread)`
+/// with the terms' `spreadBps` (1e14 in WAD each): a negative index is floored at 0 (a zero floor
+/// on the index, then on the rate when the spread is negative). The router's own checks apply
+/// (heartbeat, bounds, secondary feed); a non-positive answer, which the router reports as
+/// `NonPositive` with no value, counts as 0 when its primary feed's round is within the
+/// heartbeat. A stale index (`StaleFixing(id, updatedAt, heartbeat)`) or none usable
+/// (`FixingUnavailable(id, index, status)`: no feed, a reverting feed, out of bounds, a deviation
+/// between the feeds) refuses the recording, which can be retried once the feed is fixed; the
+/// balances stay fixed meanwhile. `CouponFixed` records each fixing. A call between two payment
+/// dates fixes the last coupon's rate at `startRedemption` the same way. The coupon per share is
+/// then `couponAmount(face, rate, dayCount, start, end)` as for a fixed coupon: QuantLib's
+/// `IborCoupon` fixed in arrears at the record date at the same fixing, rounded down
+/// (keepers/lifecycle/coupons.py `floating_coupon_per_unit`, docs/specs.md LCY-85..LCY-90).
 /// Each holder keeps the index at its last settlement and the coupons settled and not claimed;
 /// settling (first in every balance change, both sides, and in `claimCoupons`) adds
 /// `floor(balance * (C - C_holder) / SCALE)` to what it is owed. From coupon `n`'s record date
@@ -40,8 +68,10 @@ import {IInstrumentRegistry} from "./IInstrumentRegistry.sol";
 /// Warning (not checked): the token's `detectTransferRestriction` does not see the record-date
 /// windows nor the redemption (the servicer refuses the change itself, `BalancesFixed`); the
 /// payment asset is paid at par with the instrument's currency (its
-/// peg is the SettlementAssets' business); floating-rate notes are refused (`FloatingCoupon`:
-/// the index is off chain); recovering a lost wallet moves its unclaimed coupons with it, but no
+/// peg is the SettlementAssets' business); a floating coupon is fixed at its recording, not at a
+/// chosen past instant (the router gives the latest answer only): a recording later than the
+/// record date takes the index of that later moment, so the issuer's keeper records at the record
+/// date; recovering a lost wallet moves its unclaimed coupons with it, but no
 /// balance changes once redemption starts (recover wallets before maturity); the schedule is
 /// generated without the end-of-month rule (`END_OF_MONTH` false, keepers/lifecycle/schedule.py's
 /// default).
@@ -56,8 +86,12 @@ interface IBondServicer {
     error ServicingAlreadyStarted(uint256 instrumentId);
     /// @notice Coupons and redemption need `startServicing` first.
     error ServicingNotStarted(uint256 instrumentId);
-    /// @notice The instrument's floating coupon (index `floatingIndex`) is set off chain: not here.
-    error FloatingCoupon(uint256 instrumentId, uint16 floatingIndex);
+    /// @notice The rate index of a floating coupon was published at `updatedAt`, more than its
+    /// feed's heartbeat `maxAge` (seconds) ago: no fixing.
+    error StaleFixing(uint256 instrumentId, uint256 updatedAt, uint256 maxAge);
+    /// @notice The OracleRouter has no usable answer for rate index `floatingIndex` (`status`:
+    /// `NoFeed`, `FeedReverted`, `OutOfBounds`, `Deviation`, `FutureTimestamp`).
+    error FixingUnavailable(uint256 instrumentId, uint16 floatingIndex, PriceStatus status);
     /// @notice The token's payment asset is not among the instrument's settlement assets.
     error PaymentAssetNotAccepted(uint256 instrumentId, address asset);
     /// @notice Balances are fixed from coupon `couponNumber`'s record date until it is recorded,
@@ -91,6 +125,17 @@ interface IBondServicer {
         uint256 nextRecordDate,
         address indexed by
     );
+    /// @notice Floating coupon `number`'s rate fixed: the index (18 decimals, 0 when the answer
+    /// was not positive: the floor), the terms' spread (bps), the annual rate used (WAD,
+    /// `max(0, index + spread)`) and when the index was published.
+    event CouponFixed(
+        uint256 indexed instrumentId,
+        uint256 indexed number,
+        uint256 index,
+        int256 spreadBps,
+        uint256 rateWad,
+        uint256 indexUpdatedAt
+    );
     /// @notice Funds arrived: `amount` for coupons (`redemption` false) or the redemption.
     event Funded(bool indexed redemption, uint256 amount, address indexed by);
     /// @notice Redemption started at `pricePerShare` (scaled) on `supply` shares; `called` when by
@@ -119,8 +164,9 @@ interface IBondServicer {
     /// both wallets' coupons (a recovery moves the lost wallet's unclaimed coupons).
     function beforeBalanceChange(BalanceChange kind, address from, address to) external;
 
-    /// @notice Starts coupon servicing (anyone, once, after registration): checks the terms (fixed
-    /// coupon or none, the payment asset accepted) and fixes the first record date. Until then no
+    /// @notice Starts coupon servicing (anyone, once, after registration): checks the terms (the
+    /// payment asset accepted) and fixes the first record date. A floating index's feed is not
+    /// read here: its fixings are checked at each recording. Until then no
     /// balance change is refused and no coupon accrues.
     function startServicing() external;
 
@@ -132,7 +178,8 @@ interface IBondServicer {
     function fundRedemption(uint256 amount) external;
 
     /// @notice Records coupon `number` (the next one): from its payment date anyone, from its
-    /// record date the issuer or its DECLARE operator. O(1).
+    /// record date the issuer or its DECLARE operator; a floating coupon's rate is fixed now from
+    /// the OracleRouter (`CouponFixed`; `StaleFixing`, `FixingUnavailable`). O(1).
     function recordCoupon(uint256 number) external;
 
     /// @notice Pays `holder` its coupons owed (anyone may call: only the holder is paid). O(1).

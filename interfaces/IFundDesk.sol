@@ -61,6 +61,9 @@ import {ISettlementAssets} from "./ISettlementAssets.sol";
 ///   is carried, as for any request): the routing is a preference, not a reservation.
 /// - each vault keeps its own gate, cut-off, instant limit, fees and reserve; the desk strikes
 ///   the vaults that are due and skips the others (GOVERNOR keeps their schedules aligned).
+/// - fees: each vault charges its own FeeSchedule terms, and a vault's management fee accrues on
+///   the WHOLE share supply (FundVault): set on several vaults of a desk, it is charged once per
+///   vault. GOVERNOR sets the management fee on one vault of a desk only.
 /// - the settlement assets' listing: an asset delisted after its vault was added keeps its vault;
 ///   `preferredPayout` skips it and `requestDeposit` reverts (`pegOf` refuses an unlisted asset).
 /// - there is no removal of a vault: `MAX_VAULTS` bounds the list.

@@ -17,12 +17,18 @@ holder caps (US: 20,000 holders) and a maximum balance. Scenarios:
 - a note's share token (BondShareToken + BondServicer, a two-year 4.25% semi-annual note on the
   InstrumentRegistry, paying in a local stablecoin): recording a coupon (O(1): nothing per holder),
   claiming coupons, a transfer between two holders with unclaimed coupons (both settled) and one
-  before any coupon, and a redemption at maturity (coupons and face value paid).
+  before any coupon, and a redemption at maturity (coupons and face value paid);
+- a floating-rate note on the same servicer code (SOFR + 15 bps, its index feed wired into the
+  OracleRouter by `wire_rate_index`): recording a coupon, its rate fixed from the router
+  (`bond.record_floating_coupon`, against `bond.record_coupon`).
+
+`--bond-only` measures the bond figures alone (no holders to set up: seconds, not minutes).
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -47,6 +53,7 @@ from keepers.lifecycle import (
     deploy_lifecycle,
     list_settlement_assets,
     utc_midnight,
+    wire_rate_index,
 )
 from keepers.risk import deploy_feeds, feed_config, set_feeds
 from keepers.vault import deploy_stablecoin
@@ -73,7 +80,7 @@ class IncomeBench:
         self.seed, self.alice, self.bob = (test[i] for i in (5, 6, 7))
         d = Deployment.in_memory(self.deployer)
         self.issuer = test[8]
-        reporter = test[9]
+        reporter = self.reporter = test[9]
         deploy_access(
             d, {"GOVERNOR": governor, "OPERATOR": self.operator, "PRICE_REPORTER": reporter}
         )
@@ -123,16 +130,22 @@ class IncomeBench:
             {"USDB": (self.usd.address, (SettlementAssetType.RESERVE_BACKED, 10_000, 1, 100))},
         )
         approve_issuers(d, self.instruments, {"the issuer": self.issuer.address})
-        self.bond = deploy_bond_share_token(
-            d,
-            "Bench Note",
-            "BNOTE",
-            agent=self.agent.address,
-            instruments=self.instruments,
-            payment_asset=self.usd,
-            jurisdictions=[(US, JURISDICTION)],
+        self.rate_feed = wire_rate_index(d, "SOFR", first_rate_bps=530)
+        (self.bond, self.servicer), (self.frn, self.frn_servicer) = (
+            (
+                deploy_bond_share_token(
+                    d,
+                    name,
+                    symbol,
+                    agent=self.agent.address,
+                    instruments=self.instruments,
+                    payment_asset=self.usd,
+                    jurisdictions=[(US, JURISDICTION)],
+                ),
+                d.at("BondServicer", f"BondServicer.{symbol}"),
+            )
+            for name, symbol in (("Bench Note", "BNOTE"), ("Bench Floating-Rate Note", "BFRN"))
         )
-        self.servicer = d.at("BondServicer", "BondServicer.BNOTE")
 
     def declare(self, bps: int = 2):
         """The next declaration, `bps` of the supply, at the interval."""
@@ -213,20 +226,36 @@ def measure_bond(b: IncomeBench) -> dict[str, int]:
         issue_date=issue,
         maturity_date=issue + 2 * 365 * DAY,
     )
-    instrument = b.instruments.register(terms.as_tuple(), sender=issuer).return_value
-    b.instruments.activate(instrument, sender=issuer)
-    bond.unpause(sender=b.agent)
-    for wallet in (b.seed, b.alice, b.bob):
-        bond.mint(wallet, 1_000 * UNIT, sender=b.agent)
+    floating = replace(
+        terms,
+        kind=InstrumentKind.FLOATING_RATE_NOTE,
+        isin="US0378331005",
+        share_token=b.frn.address,
+        coupon=replace(terms.coupon, fixed_rate_bps=0, floating_index=1, spread_bps=15),
+    )
     usd.mint(issuer, 10**9 * USD, sender=b.operator)
-    usd.approve(servicer, 2**256 - 1, sender=issuer)
-    servicer.startServicing(sender=issuer)
-    servicer.fundCoupons(100_000 * USD, sender=issuer)
+    ids = []
+    for token, servicer_, instrument_terms in (
+        (bond, servicer, terms),
+        (b.frn, b.frn_servicer, floating),
+    ):
+        ids.append(b.instruments.register(instrument_terms.as_tuple(), sender=issuer).return_value)
+        b.instruments.activate(ids[-1], sender=issuer)
+        token.unpause(sender=b.agent)
+        for wallet in (b.seed, b.alice, b.bob):
+            token.mint(wallet, 1_000 * UNIT, sender=b.agent)
+        usd.approve(servicer_, 2**256 - 1, sender=issuer)
+        servicer_.startServicing(sender=issuer)
+        servicer_.fundCoupons(100_000 * USD, sender=issuer)
     gas["bond.transfer_before_any_coupon"] = bond.transfer(b.bob, UNIT, sender=b.alice).gas_used
     for number in (1, 2):
         chain.pending_timestamp = max(chain.pending_timestamp, servicer.servicing()[2])
         tx = servicer.recordCoupon(number, sender=issuer)
     gas["bond.record_coupon"] = tx.gas_used
+    for number, index_bps in ((1, 530), (2, 525)):  # late for 1: the issuer records from its date
+        b.rate_feed.report(index_bps * 10 ** (FEED_DECIMALS - 4), sender=b.reporter)
+        tx = b.frn_servicer.recordCoupon(number, sender=issuer)
+    gas["bond.record_floating_coupon"] = tx.gas_used
     gas["bond.transfer_with_unclaimed_coupons"] = bond.transfer(
         b.bob, UNIT, sender=b.alice
     ).gas_used
@@ -236,7 +265,7 @@ def measure_bond(b: IncomeBench) -> dict[str, int]:
         chain.pending_timestamp = max(chain.pending_timestamp, servicer.servicing()[2])
         servicer.recordCoupon(number, sender=issuer)
     chain.pending_timestamp = max(chain.pending_timestamp, terms.maturity_date)
-    b.instruments.mature(instrument, sender=issuer)
+    b.instruments.mature(ids[0], sender=issuer)
     servicer.fundRedemption(300_000 * USD, sender=issuer)
     servicer.startRedemption(sender=issuer)
     gas["bond.redeem"] = servicer.redeem(b.alice, sender=b.alice).gas_used
@@ -246,16 +275,20 @@ def measure_bond(b: IncomeBench) -> dict[str, int]:
 @click.command(cls=ConnectedProviderCommand)
 @network_option(default="ethereum:local:foundry")
 @click.option("--holders", default=HOLDERS, show_default=True, help="holders for the 2nd figure")
-def cli(ecosystem, network, provider, holders):
+@click.option("--bond-only", is_flag=True, help="only the bond.* figures (no holders to set up)")
+def cli(ecosystem, network, provider, holders, bond_only):
     """Measure the IncomeShareToken's declaration, claim and transfer gas into gas.json."""
     if not network.is_local:
         raise click.UsageError("benchmarks run on a local network only")
     bench = IncomeBench()
     gas = measure_bond(bench)
-    gas.update(measure(bench, holders))
+    if not bond_only:
+        gas.update(measure(bench, holders))
     merge_json(GAS_FILE, gas)
     for name, value in sorted(gas.items()):
         click.echo(f"{name:50} {value:>10,}")
+    if bond_only:
+        return
     one, many = gas["income.declare_1_holder"], gas[f"income.declare_{holders}_holders"]
     click.echo(f"declaration 1 vs {holders:,} holders: {abs(many - one) / one:.2%} apart")
     delta = (

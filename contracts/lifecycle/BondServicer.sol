@@ -6,7 +6,7 @@ import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IER
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
-import {IBondServicer} from "../../interfaces/IBondServicer.sol";
+import {IBondServicer, rateIndexKey} from "../../interfaces/IBondServicer.sol";
 import {
     IInstrumentRegistry,
     InstrumentOperations as Ops,
@@ -14,6 +14,7 @@ import {
     InstrumentStatus,
     InstrumentTerms
 } from "../../interfaces/IInstrumentRegistry.sol";
+import {FeedConfig, IOracleRouter, PriceStatus} from "../../interfaces/IOracleRouter.sol";
 import {BalanceChange} from "../../interfaces/ISecurityToken.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {DayCount} from "./DayCount.sol";
@@ -23,9 +24,9 @@ import {BPS, WAD} from "../libraries/Constants.sol";
 error ZeroAddressGiven();
 
 /// @title BondServicer
-/// @notice Pays a fixed-coupon note's or a bill's coupons and redemption through per-share indices,
-/// O(1) per holder (see IBondServicer); its share token (`BondShareToken`) calls it first in every
-/// balance change.
+/// @notice Pays a fixed-coupon note's, a floating-rate note's or a bill's coupons and redemption
+/// through per-share indices, O(1) per holder (see IBondServicer); its share token
+/// (`BondShareToken`) calls it first in every balance change.
 /// @dev State: the servicing word (read on every balance change), one coupon account per holder,
 /// the pools and one redemption index per holder. Balances and supply are the token's.
 contract BondServicer is IBondServicer, ReentrancyGuardTransient {
@@ -79,7 +80,6 @@ contract BondServicer is IBondServicer, ReentrancyGuardTransient {
         ServicingWord w = _state;
         if (w.nextRecordDate() != 0) revert ServicingAlreadyStarted(id);
         InstrumentTerms memory t = INSTRUMENTS.termsOf(id);
-        if (t.coupon.floatingIndex != 0) revert FloatingCoupon(id, t.coupon.floatingIndex);
         bool accepted;
         // Bounded: the registry caps settlement assets (MAX_SETTLEMENT_ASSETS).
         for (uint256 i; i < t.settlementAssets.length; ++i) {
@@ -121,10 +121,12 @@ contract BondServicer is IBondServicer, ReentrancyGuardTransient {
         if (number > count) revert UnexpectedCoupon(number, 0);
         (uint256 start, uint256 end) =
             DayCount.couponPeriod(t.issueDate, t.maturityDate, t.coupon.frequency, END_OF_MONTH, t.coupon.roll, number);
-        uint256 earliest = INSTRUMENTS.canAct(id, msg.sender, Ops.DECLARE) ? _recordDate(t, number) : end;
+        // The record date (`_recordDate`) from this period's end: no second schedule walk.
+        uint256 earliest =
+            INSTRUMENTS.canAct(id, msg.sender, Ops.DECLARE) ? end - uint256(t.coupon.recordDateOffsetDays) * DAY : end;
         if (block.timestamp < earliest) revert CouponNotDue(number, earliest, msg.sender);
 
-        uint256 perShare = _couponPerShare(t, start, end);
+        uint256 perShare = _couponPerShare(t, _rateWad(id, t, number), start, end);
         uint256 supply = token.totalSupply();
         uint256 increase = perShare;
         uint256 paid;
@@ -178,7 +180,7 @@ contract BondServicer is IBondServicer, ReentrancyGuardTransient {
                 );
                 if (end <= s.calledAt) revert CouponOutstanding(next);
                 // The last coupon: accrued from its start to the call date.
-                if (s.calledAt > start) price += _couponPerShare(t, start, s.calledAt);
+                if (s.calledAt > start) price += _couponPerShare(t, _rateWad(id, t, next), start, s.calledAt);
             }
         }
         uint256 supply = token.totalSupply();
@@ -315,15 +317,47 @@ contract BondServicer is IBondServicer, ReentrancyGuardTransient {
         emit RedemptionIndexRaised(previous, next);
     }
 
-    /// @dev Coupon per whole share over [start, end], payment-asset base units times 1e18.
-    function _couponPerShare(InstrumentTerms memory t, uint256 start, uint256 end) internal view returns (uint256) {
-        return DayCount.couponAmount(
-            t.faceValue, uint256(t.coupon.fixedRateBps) * BPS_TO_WAD, t.coupon.dayCount, start, end
-        ) * ASSET_UNIT;
+    /// @dev Coupon per whole share over [start, end] at `rateWad`, payment-asset base units times 1e18.
+    function _couponPerShare(InstrumentTerms memory t, uint256 rateWad, uint256 start, uint256 end)
+        internal
+        view
+        returns (uint256)
+    {
+        return DayCount.couponAmount(t.faceValue, rateWad, t.coupon.dayCount, start, end) * ASSET_UNIT;
+    }
+
+    /// @dev Coupon `number`'s annual rate in WAD: the fixed rate, or for a floating coupon its
+    /// fixing now (see IBondServicer: max(0, max(0, index) + spread), the index from the
+    /// OracleRouter under `rateIndexKey`), emitting `CouponFixed`.
+    function _rateWad(uint256 id, InstrumentTerms memory t, uint256 number) internal returns (uint256) {
+        uint16 floatingIndex = t.coupon.floatingIndex;
+        if (floatingIndex == 0) return uint256(t.coupon.fixedRateBps) * BPS_TO_WAD;
+        IOracleRouter router = INSTRUMENTS.oracle();
+        address key = rateIndexKey(floatingIndex);
+        (PriceStatus status, uint256 index, uint256 updatedAt) = router.priceOf(key);
+        if (index == 0) {
+            // The router gives no value for a non-positive answer and no timestamp for a stale
+            // one: the primary feed's own round says when it was published.
+            if (status != PriceStatus.NonPositive && status != PriceStatus.Stale) {
+                revert FixingUnavailable(id, floatingIndex, status);
+            }
+            FeedConfig memory feed = router.feedOf(key);
+            (,,, updatedAt,) = feed.primary.latestRoundData();
+            if (updatedAt > block.timestamp) revert FixingUnavailable(id, floatingIndex, PriceStatus.FutureTimestamp);
+            if (block.timestamp - updatedAt > feed.primaryHeartbeat) {
+                revert StaleFixing(id, updatedAt, feed.primaryHeartbeat);
+            }
+            // A fresh non-positive index counts as 0 (the floor): index stays 0.
+        }
+        int256 rate = int256(index) + int256(t.coupon.spreadBps) * int256(BPS_TO_WAD);
+        uint256 rateWad = rate > 0 ? uint256(rate) : 0;
+        emit CouponFixed(id, number, index, t.coupon.spreadBps, rateWad, updatedAt);
+        return rateWad;
     }
 
     function _couponCount(InstrumentTerms memory t) internal pure returns (uint256) {
-        if (t.coupon.frequency == 0 || t.coupon.fixedRateBps == 0) return 0;
+        // The registry's terms pay coupons exactly when they have a frequency (fixed or floating).
+        if (t.coupon.frequency == 0) return 0;
         return DayCount.couponCount(t.issueDate, t.maturityDate, t.coupon.frequency, END_OF_MONTH, t.coupon.roll);
     }
 

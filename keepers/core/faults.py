@@ -25,6 +25,7 @@ POINTS = {
         "lifecycle.after_sign",
         "lifecycle.after_strike",
     ),
+    "fees": ("fees.after_record", "fees.after_sign", "fees.after_collect"),
 }
 
 

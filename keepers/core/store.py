@@ -311,6 +311,44 @@ class IncomeDeclaration(Base):
     note: Mapped[str | None] = mapped_column(String(256), nullable=True)
 
 
+class FeeCollection(Base):
+    """One collection of a fund vault's fees (`IFundVault.collectFees`, after `accrueFees` when
+    management fee is accruing) as the fee keeper handled it (keepers/lifecycle/collecting.py):
+    `pending` (recorded, about to send), `sent` (the collection signed, its hash, nonce and raw
+    bytes kept, then broadcast), `confirmed` (its receipt read: `shares` and `assets` are what its
+    `FeesCollected` paid), `failed` (it reverted or can no longer land), `unsent` (recorded, never
+    signed) or `reorged` (its block orphaned). `number` counts a vault's collections 1, 2, ...; a
+    new one is recorded only while none of the vault is `pending` or `sent`, so a restart finds
+    what it sent (by its receipt) instead of sending again. Amounts as decimal strings."""
+
+    __tablename__ = "fee_collections"
+    __table_args__ = (UniqueConstraint("chain_id", "vault", "number", name="uq_fee_collection"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    chain_id: Mapped[int] = mapped_column(BigInteger)
+    vault: Mapped[str] = mapped_column(String(42))
+    instrument_id: Mapped[int] = mapped_column(BigInteger)
+    number: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16))
+    recipient: Mapped[str] = mapped_column(String(42))
+    # What was due when the collection was decided: shares owed (with the management fee accruing
+    # since the vault's last accrual) and assets held.
+    due_shares: Mapped[str] = mapped_column(String(80))
+    due_assets: Mapped[str] = mapped_column(String(80))
+    inputs: Mapped[dict] = mapped_column(JSON)
+    decided_at: Mapped[int] = mapped_column(BigInteger)
+    # The head when the collection was decided: its transactions, if they landed, are later.
+    block_number: Mapped[int] = mapped_column(BigInteger)
+    accrue_tx: Mapped[str | None] = mapped_column(String(66), nullable=True)
+    nonce: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    raw_tx: Mapped[str | None] = mapped_column(String(4096), nullable=True)
+    tx_hash: Mapped[str | None] = mapped_column(String(66), nullable=True)
+    collect_block: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    collected_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    shares: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    assets: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    note: Mapped[str | None] = mapped_column(String(256), nullable=True)
+
+
 def database_url() -> str:
     url = os.environ.get(DB_URL_ENV)
     if url:
@@ -1018,3 +1056,56 @@ def income_declarations(
         return list(
             session.scalars(query.order_by(IncomeDeclaration.token, IncomeDeclaration.number))
         )
+
+
+# ------------------------------------------------------------------ lifecycle: fee collections
+
+# A vault's collection in these states may still land: no new one is recorded beside it.
+COLLECTION_OPEN = ("pending", "sent")
+
+
+def record_fee_collection(engine: Engine, row: dict) -> int | None:
+    """Records the vault's next collection (`number` = its last number + 1) unless one of the
+    vault's rows is `pending` or `sent`; returns the number, or None when one is open."""
+    with Session(engine) as session, session.begin():
+        rows = list(
+            session.scalars(
+                select(FeeCollection).where(
+                    FeeCollection.chain_id == row["chain_id"],
+                    FeeCollection.vault == row["vault"],
+                )
+            )
+        )
+        if any(r.status in COLLECTION_OPEN for r in rows):
+            return None
+        number = max((r.number for r in rows), default=0) + 1
+        session.add(FeeCollection(**row, number=number))
+        return number
+
+
+def update_fee_collection(engine: Engine, chain_id: int, vault: str, number: int, **fields) -> None:
+    with Session(engine) as session, session.begin():
+        row = session.scalars(
+            select(FeeCollection).where(
+                FeeCollection.chain_id == chain_id,
+                FeeCollection.vault == vault,
+                FeeCollection.number == number,
+            )
+        ).one_or_none()
+        if row is None:
+            raise LookupError(f"no fee collection {number} of {vault} on chain {chain_id}")
+        for key, value in fields.items():
+            setattr(row, key, value)
+
+
+def fee_collections(
+    engine: Engine, chain_id: int, vault: str | None = None, status: str | None = None
+) -> list[FeeCollection]:
+    """A chain's collections (a vault's, in one status), by vault and number."""
+    with Session(engine) as session:
+        query = select(FeeCollection).where(FeeCollection.chain_id == chain_id)
+        if vault is not None:
+            query = query.where(FeeCollection.vault == vault)
+        if status is not None:
+            query = query.where(FeeCollection.status == status)
+        return list(session.scalars(query.order_by(FeeCollection.vault, FeeCollection.number)))

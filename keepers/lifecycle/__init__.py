@@ -8,7 +8,9 @@ domain's deploy steps (`deploy`: the registry, the settlement assets and the fee
 rate (`rates`: French's monthly RF from arch.data, spread daily), the NAV model (`nav`), the coupons
 of a bond's terms (`coupons`) — all pure —; the funds read from the registry (`funds`), one fund's
 strikes, recorded before they are sent (`striking`), the keeper's cycle (`keeper`), its silverback
-bot (`bot`), `quantera instrument|fund` (`cli`) and terms files (`terms_file`).
+bot (`bot`), `quantera instrument|fund` (`cli`) and terms files (`terms_file`). The fee keeper:
+what a vault owes its fee recipient and when it is collected (`fees`, pure), the collections,
+recorded before they are sent (`collecting`), and its silverback bot (`fee_bot`).
 
 Other domains, the CLI and the demo import the names below from `keepers.lifecycle` only (loaded
 on first use: QuantLib is imported then, not when the CLI starts)."""
@@ -18,6 +20,7 @@ from typing import TYPE_CHECKING
 from keepers.core.exports import lazy_exports
 
 if TYPE_CHECKING:
+    from keepers.lifecycle.collecting import FeeKeeper
     from keepers.lifecycle.conventions import BusinessDayConvention, DayCountConvention
     from keepers.lifecycle.coupons import (
         Coupon,
@@ -25,7 +28,9 @@ if TYPE_CHECKING:
         all_coupons,
         coming_coupons,
         due_coupons,
+        floating_coupon_per_unit,
         next_coupon,
+        with_fixings,
     )
     from keepers.lifecycle.deploy import (
         approve_issuers,
@@ -39,10 +44,13 @@ if TYPE_CHECKING:
         fee_schedule_steps,
         issuer_steps,
         list_settlement_assets,
+        rate_index_feed_config,
         set_fee_schedule,
         settlement_asset_steps,
+        wire_rate_index,
     )
     from keepers.lifecycle.dividends import Dividend, compute_dividend, is_due, window_start
+    from keepers.lifecycle.fees import MAX_COLLECTIONS_PER_CYCLE, FeesDue
     from keepers.lifecycle.fund_deploy import (
         FUND_DESK,
         FUND_VAULT,
@@ -56,6 +64,7 @@ if TYPE_CHECKING:
         ALL_OPERATIONS,
         FLOATING_INDEXES,
         OPERATIONS,
+        RATE_INDEX_KEY_DOMAIN,
         RISK_WEIGHT_FLOOR_BPS,
         CallTerms,
         CouponTerms,
@@ -67,6 +76,7 @@ if TYPE_CHECKING:
         is_valid_cusip,
         is_valid_isin,
         isin_check_digit,
+        rate_index_key,
         utc_midnight,
     )
     from keepers.lifecycle.keeper import LifecycleKeeper
@@ -84,6 +94,7 @@ if TYPE_CHECKING:
     from keepers.lifecycle.schedule import (
         CouponPeriod,
         CouponSchedule,
+        FloatingCoupon,
         accrued_interest,
         accrued_interest_units,
         add_months,
@@ -91,6 +102,8 @@ if TYPE_CHECKING:
         coupon_amount_units,
         coupon_schedule,
         day_count,
+        floating_coupon,
+        floating_rate,
         from_timestamp,
         roll,
         to_timestamp,
@@ -110,7 +123,9 @@ _MODULES = {
         "all_coupons",
         "coming_coupons",
         "due_coupons",
+        "floating_coupon_per_unit",
         "next_coupon",
+        "with_fixings",
     ),
     # The daily dividend in new shares (pure).
     "dividends": ("Dividend", "compute_dividend", "is_due", "window_start"),
@@ -129,6 +144,7 @@ _MODULES = {
     "schedule": (
         "CouponPeriod",
         "CouponSchedule",
+        "FloatingCoupon",
         "accrued_interest",
         "accrued_interest_units",
         "add_months",
@@ -136,6 +152,8 @@ _MODULES = {
         "coupon_amount_units",
         "coupon_schedule",
         "day_count",
+        "floating_coupon",
+        "floating_rate",
         "from_timestamp",
         "roll",
         "to_timestamp",
@@ -149,6 +167,7 @@ _MODULES = {
         "ALL_OPERATIONS",
         "FLOATING_INDEXES",
         "OPERATIONS",
+        "RATE_INDEX_KEY_DOMAIN",
         "RISK_WEIGHT_FLOOR_BPS",
         "CallTerms",
         "CouponTerms",
@@ -160,11 +179,12 @@ _MODULES = {
         "is_valid_cusip",
         "is_valid_isin",
         "isin_check_digit",
+        "rate_index_key",
         "utc_midnight",
     ),
     # Its deploy steps (the settlement assets, the registry and its validator; listings, issuers;
     # a money-market share class paying its dividend in new shares; a note's share token and its
-    # coupon and redemption servicer; the fee schedule).
+    # coupon and redemption servicer; a floating index's feed on the router; the fee schedule).
     "deploy": (
         "approve_issuers",
         "deploy_bond_share_token",
@@ -177,12 +197,17 @@ _MODULES = {
         "fee_schedule_steps",
         "issuer_steps",
         "list_settlement_assets",
+        "rate_index_feed_config",
         "set_fee_schedule",
         "settlement_asset_steps",
+        "wire_rate_index",
     ),
     # The NAV agent's cycle and the chain head its strikes are timed by (the demo runs them).
     "keeper": ("LifecycleKeeper",),
     "striking": ("Head",),
+    # The fee keeper: what a vault owes its fee recipient (pure) and its collection cycle.
+    "fees": ("MAX_COLLECTIONS_PER_CYCLE", "FeesDue"),
+    "collecting": ("FeeKeeper",),
     # A fund's dealing vault (FundVault) and the share engine's subscription minimums.
     "fund_deploy": (
         "FUND_DESK",

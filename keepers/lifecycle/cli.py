@@ -1,6 +1,7 @@
 """`quantera instrument ...` and `quantera fund ...`: instruments in the registry (register from a
 terms file, show, coupon schedule, activate, suspend) and a fund's dealing (ERC-7540 requests and
-claims, the NAV agent's strike, an investor's position, the fund's period and queue).
+claims, the NAV agent's strike, an investor's position, the fund's period and queue) and fees
+(what each fund owes its fee recipient, and the fee keeper's collection cycle).
 
 Every command takes `--json`; bad input fails with one line and exit 1 before anything is sent
 (identifiers are checked here first), and a revert is reported as one line naming the error and its
@@ -250,9 +251,15 @@ def instrument_schedule(
     from ape import chain
 
     from keepers.core.chain import connected
-    from keepers.lifecycle.coupons import accrued_per_unit, all_coupons, is_bond, next_coupon
+    from keepers.lifecycle.coupons import (
+        accrued_per_unit,
+        all_coupons,
+        is_bond,
+        next_coupon,
+        with_fixings,
+    )
     from keepers.lifecycle.funds import registry_of
-    from keepers.lifecycle.instruments import InstrumentTerms
+    from keepers.lifecycle.instruments import InstrumentKind, InstrumentTerms
 
     day = None
     if as_of is not None:
@@ -265,11 +272,16 @@ def instrument_schedule(
         instrument_id = _instrument_id(registry, reference)
         terms = InstrumentTerms.from_chain(registry.termsOf(instrument_id))
         day = day or dt.datetime.fromtimestamp(chain.blocks.head.timestamp, dt.UTC).date()
+        fixings = (
+            _fixings(terms, instrument_id, record.block or 0, chain.blocks.head.number)
+            if terms.kind is InstrumentKind.FLOATING_RATE_NOTE
+            else {}
+        )
     if not is_bond(terms):
         raise QuanteraError(
             f"instrument {instrument_id} ({terms.kind.name.lower()}) pays no coupon"
         )
-    listed = [c.as_json() for c in all_coupons(terms)]
+    listed = [c.as_json() for c in with_fixings(terms, all_coupons(terms), fixings)]
     accrued = accrued_per_unit(terms, day)
     coming = next_coupon(terms, day)
     data = {
@@ -283,16 +295,32 @@ def instrument_schedule(
         "units": f"{terms.currency} per whole share (18 decimals in *_per_unit)",
     }
     table = Table(title=f"instrument {instrument_id} coupons ({terms.currency} per share)")
-    for column in ("n", "accrual start", "payment", "record", "amount"):
+    for column in ("n", "accrual start", "payment", "record", "rate", "amount"):
         table.add_column(column)
     for c in listed:
         amount = (
             "floating" if c["amount_per_unit"] is None else _amount(int(c["amount_per_unit"]), 18)
         )
+        rate = "floating" if c["rate"] is None else f"{Decimal(c['rate']) * 100:.4f}%"
         table.add_row(
-            str(c["number"]), c["accrual_start"], c["payment_date"], c["record_date"], amount
+            str(c["number"]), c["accrual_start"], c["payment_date"], c["record_date"], rate, amount
         )
     _emit(data, as_json, table, [f"accrued on {day}: {data['accrued'] or 'floating'}"])
+
+
+def _fixings(terms, instrument_id: int, start: int, stop: int) -> dict[int, int]:
+    """A floating-rate note's fixings so far (`coupon_fixings`) from its share token's servicer;
+    none when the share token is not a BondShareToken (nothing services its coupons)."""
+    from ape import project
+    from ape.exceptions import ApeException
+
+    from keepers.lifecycle.funds import coupon_fixings
+
+    try:
+        servicer = project.BondServicer.at(project.BondShareToken.at(terms.share_token).servicer())
+    except ApeException:
+        return {}
+    return coupon_fixings(servicer, instrument_id, start, stop)
 
 
 def _status_move(verb: str, reference: str, network_choice: str, account_alias: str, as_json):
@@ -345,7 +373,7 @@ def instrument_suspend(reference, network_choice, account_alias, as_json) -> Non
 
 @click.group()
 def fund() -> None:
-    """A fund's dealing: requests, claims, the NAV strike, positions, status."""
+    """A fund's dealing: requests, claims, the NAV strike, positions, status, fees."""
 
 
 class _Session:
@@ -774,6 +802,129 @@ def fund_declare(fund_ref, network_choice, account_alias, dry_run, db_url, as_js
             "tx": row.tx_hash,
         }
         _emit(data, as_json, _table(f"declaration {row.number}", data))
+
+
+every_fund_option = click.option(
+    "--fund",
+    "fund_ref",
+    default=None,
+    help="Instrument id, ISIN or vault address (default: every fund of the deployment).",
+)
+db_url_option = click.option(
+    "--db-url", default=None, help="Keeper store URL (default: $QUANTERA_DB_URL or SQLite)."
+)
+
+
+def _funds(registry, fund_ref: str | None) -> list:
+    from keepers.lifecycle.funds import discover_funds, resolve_fund
+
+    if fund_ref is not None:
+        return [resolve_fund(registry, fund_ref)]
+    funds = discover_funds(registry)
+    if not funds:
+        raise QuanteraError("the registry lists no fund")
+    return funds
+
+
+def _fee_table(report: dict, share_decimals: int, asset_decimals: int) -> Table:
+    terms = report["terms"]
+    rows = {
+        **{k: v for k, v in terms.items() if k != "tiers"},
+        "tiers": terms["tiers"],
+        "owed shares": _amount(int(report["owed_shares"]), share_decimals),
+        "management fee accruing (shares)": _amount(int(report["accruing_shares"]), share_decimals),
+        "accrued up to": report["accrued_at"],
+        "held assets": _amount(int(report["held_assets"]), asset_decimals),
+        "collections on chain": report["collections_total"],
+        "last collections": report["collections"],
+        "keeper's last collections": report["keeper_collections"],
+    }
+    return _table(f"fees of fund {report['instrument_id']} ({report['vault']})", rows)
+
+
+@fund.command("fees")
+@every_fund_option
+@network_option
+@db_url_option
+@json_option
+def fund_fees(fund_ref, network_choice, db_url, as_json) -> None:
+    """Per fund: its fee schedule's terms, the fee shares owed and the management fee accruing
+    since the vault's last accrual, the fee assets held, and its last collections."""
+    from ape import chain
+
+    from keepers.core import store
+    from keepers.core.chain import connected
+    from keepers.lifecycle.collecting import fee_report
+    from keepers.lifecycle.funds import registry_of
+
+    with connected(network_choice) as record:
+        registry = registry_of(record)
+        db = store.open_store(db_url)
+        head = chain.blocks.head
+        reports, tables = [], []
+        for f in _funds(registry, fund_ref):
+            report = fee_report(f, int(head.timestamp), record.block or 0, int(head.number), db)
+            reports.append(report)
+            tables.append(_fee_table(report, int(f.share.decimals()), int(f.asset.decimals())))
+        if as_json:
+            _emit({"block": int(head.number), "funds": reports}, True)
+            return
+        for table in tables:
+            _emit(None, False, table)
+
+
+@fund.command("fees-collect")
+@every_fund_option
+@network_option
+@click.option("--account", "account_alias", required=True, help="Any funded key (no role needed).")
+@click.option(
+    "--min-interval",
+    default=None,
+    help="Seconds since a vault's last collection before the next "
+    "(default: $QUANTERA_FEE_COLLECT_INTERVAL or a day).",
+)
+@db_url_option
+@json_option
+def fund_fees_collect(fund_ref, network_choice, account_alias, min_interval, db_url, as_json):
+    """One cycle of the fee keeper: crystallise the management fee and collect each due fund's
+    fees to its recipient — recorded in the keeper store under the fee keeper's lock, so a
+    collection is never applied twice."""
+    from ape import chain
+
+    from keepers.core import store
+    from keepers.core.chain import connected, load_account, unlock_account
+    from keepers.lifecycle.collecting import FeeKeeper
+    from keepers.lifecycle.fees import collect_interval_seconds
+    from keepers.lifecycle.funds import registry_of
+    from keepers.lifecycle.striking import Head
+
+    interval = collect_interval_seconds(min_interval)  # checked before connecting
+    with connected(network_choice) as record:
+        registry = registry_of(record)
+        only = None if fund_ref is None else _funds(registry, fund_ref)[0].address
+        account = load_account(account_alias)
+        unlock_account(account)
+        keeper = FeeKeeper(
+            store.open_store(db_url), registry, account, min_interval_seconds=interval
+        )
+        block = chain.blocks.head
+        head = Head(int(block.number), int(block.timestamp))
+        result = keeper.cycle(head, only=only)
+        if result.get("skipped"):
+            raise QuanteraError("the fee keeper is running a cycle: try again")
+        keeper.settle(result, head)
+        if only is not None and result["outcomes"][only]["action"] != "collected":
+            raise QuanteraError(f"nothing collected: {result['outcomes'][only]['reason']}")
+        lines = [
+            f"{vault}: {o['action']}"
+            + (
+                f" {o['shares']} shares, {o['assets']} assets ({o['status']})"
+                if o["action"] == "collected"
+                else f" ({o['reason']})"
+            )
+            for vault, o in result["outcomes"].items()
+        ]
+        _emit(result, as_json, lines=lines)
 
 
 @fund.command("status")

@@ -16,15 +16,17 @@ From the terms (`InstrumentTerms`, as registered):
   exact figure beside it;
 - the accrued interest on a date is the coupon of [period start, date] of the period accruing then.
 
-Fixed-coupon notes only have amounts: a floating-rate note's dates are scheduled the same way but
-its amount needs the index's fixing (not known here: `None`); bills and fund share classes have no
+Fixed-coupon notes only have amounts in the schedule: a floating-rate note's dates are scheduled
+the same way but its amount needs the index's fixing (`None` here); given a fixing,
+`floating_coupon_per_unit` is the coupon the BondServicer pays (differential-tested against
+QuantLib's `IborCoupon`, `schedule.floating_coupon`); bills and fund share classes have no
 coupon. No payment is made here: the on-chain coupon payment (income, issue 17 item 5) is another
 contract's."""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from keepers.core.units import BPS, WAD
@@ -34,7 +36,9 @@ from keepers.lifecycle.schedule import (
     accrued_interest_units,
     coupon_amount,
     coupon_amount_units,
+    floating_rate,
     from_timestamp,
+    to_wad,
 )
 
 BOND_KINDS = (InstrumentKind.FIXED_COUPON_NOTE, InstrumentKind.FLOATING_RATE_NOTE)
@@ -43,7 +47,8 @@ BOND_KINDS = (InstrumentKind.FIXED_COUPON_NOTE, InstrumentKind.FLOATING_RATE_NOT
 @dataclass(frozen=True)
 class Coupon:
     """Coupon `number` (1 = the first). Amounts are per whole share, in 18-decimal units of the
-    instrument's currency; None for a floating coupon."""
+    instrument's currency; `rate_wad` the annual rate (1e18 = 100%). All three None for a
+    floating coupon whose rate is not fixed yet (`with_fixings` sets those the chain fixed)."""
 
     number: int
     accrual_start: dt.date
@@ -51,6 +56,7 @@ class Coupon:
     record_date: dt.date
     amount_per_unit: int | None
     amount: Decimal | None
+    rate_wad: int | None = None
 
     def as_json(self) -> dict:
         return {
@@ -60,6 +66,7 @@ class Coupon:
             "record_date": self.record_date.isoformat(),
             "amount_per_unit": None if self.amount_per_unit is None else str(self.amount_per_unit),
             "amount": None if self.amount is None else str(self.amount),
+            "rate": None if self.rate_wad is None else str(Decimal(self.rate_wad) / WAD),
         }
 
 
@@ -70,6 +77,25 @@ def is_bond(terms: InstrumentTerms) -> bool:
 def rate_wad(terms: InstrumentTerms) -> int:
     """The fixed rate as the chain's 18-decimal fraction (425 bps -> 0.0425e18)."""
     return terms.coupon.fixed_rate_bps * WAD // BPS
+
+
+def floating_coupon_per_unit(
+    terms: InstrumentTerms, number: int, index: Decimal, end_of_month: bool = False
+) -> int:
+    """Floating coupon `number` per whole share (18-decimal units of the currency, rounded down
+    once as on chain) when its index is fixed at `index` (an annual fraction, 0.0530 = 5.30%):
+    the chain's `couponAmount` at `floating_rate(index, spreadBps)` floored to 1e18 (the
+    BondServicer's fixing; QuantLib's `IborCoupon` at that fixing is `schedule.floating_coupon`)."""
+    if terms.kind is not InstrumentKind.FLOATING_RATE_NOTE:
+        raise ValueError(f"a {terms.kind.name} has no floating coupon")
+    periods = coupon_schedule_of(terms, end_of_month).periods()
+    if not 1 <= number <= len(periods):
+        raise ValueError(f"coupon {number} is not one of 1..{len(periods)}")
+    period = periods[number - 1]
+    rate = to_wad(floating_rate(index, terms.coupon.spread_bps))
+    return coupon_amount_units(
+        terms.face_value, rate, terms.coupon.day_count, period.start, period.end
+    )
 
 
 def coupon_schedule_of(terms: InstrumentTerms, end_of_month: bool = False) -> CouponSchedule:
@@ -105,8 +131,41 @@ def all_coupons(terms: InstrumentTerms, end_of_month: bool = False) -> list[Coup
                 terms.face_value, schedule.rate, schedule.day_count, period.start, period.end
             )
         result.append(
-            Coupon(period.number, period.start, period.end, period.end - offset, units, exact)
+            Coupon(
+                period.number,
+                period.start,
+                period.end,
+                period.end - offset,
+                units,
+                exact,
+                rate_wad(terms) if fixed else None,
+            )
         )
+    return result
+
+
+def with_fixings(
+    terms: InstrumentTerms, coupons: list[Coupon], fixings: dict[int, int]
+) -> list[Coupon]:
+    """`coupons` with each floating coupon the chain has fixed (`fixings`: number -> the rate of
+    its `CouponFixed`, WAD) given that rate and its amount at it (rounded as on chain); the
+    others as they are (a fixed coupon has its rate; an unfixed floating one none)."""
+    result = []
+    for c in coupons:
+        rate = fixings.get(c.number)
+        if c.rate_wad is None and rate is not None:
+            units = coupon_amount_units(
+                terms.face_value, rate, terms.coupon.day_count, c.accrual_start, c.payment_date
+            )
+            exact = coupon_amount(
+                terms.face_value,
+                Decimal(rate) / WAD,
+                terms.coupon.day_count,
+                c.accrual_start,
+                c.payment_date,
+            )
+            c = replace(c, amount_per_unit=units, amount=exact, rate_wad=rate)
+        result.append(c)
     return result
 
 

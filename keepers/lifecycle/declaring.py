@@ -30,7 +30,6 @@ from eth_utils import function_signature_to_4byte_selector, to_hex
 
 from keepers.core import store
 from keepers.core.faults import crash_point
-from keepers.core.retries import with_retries
 from keepers.lifecycle.dividends import Dividend, compute_dividend, is_due, window_start
 from keepers.lifecycle.funds import Fund
 from keepers.lifecycle.instruments import InstrumentStatus
@@ -38,10 +37,11 @@ from keepers.lifecycle.rates import MonthlyRates
 from keepers.lifecycle.striking import (
     RETRY_AFTER_BLOCKS,
     Head,
-    _hex,
     _int,
-    _tx_state,
     broadcast,
+    follow_sent,
+    record_then_broadcast,
+    refusal,
 )
 
 # Who declares (IIncomeShareToken at /work/wt-lifecycle-income 2c738f4): an agent of the token
@@ -124,21 +124,14 @@ class FundDeclarer:
         if row.status == "pending":
             self._update(row.number, status="unsent", note="recorded, never signed")
             return False
-        state, receipt = _tx_state(row.tx_hash)
-        if state == "mined":
-            if _int(receipt["status"]) == 0:
-                self._update(row.number, status="failed", note=f"{row.tx_hash} reverted")
-                return False
-            return True  # a node behind its own receipt
-        if state == "in flight":
-            return True
-        signer = row.inputs.get("signer")
-        if signer and chain.provider.get_nonce(signer) > (row.nonce or 0):
+        state, receipt = follow_sent(row, f"declaration {row.number}")
+        if state == "mined" and _int(receipt["status"]) == 0:
+            self._update(row.number, status="failed", note=f"{row.tx_hash} reverted")
+            return False
+        if state == "replaced":
             self._update(row.number, status="failed", note=f"nonce {row.nonce} used by another tx")
             return False
-        logger.warning(f"declaration {row.number} {row.tx_hash} unknown to the node: resent")
-        with_retries(lambda: broadcast(row.raw_tx))
-        return True
+        return True  # in flight, resent, or mined and a node behind its own receipt
 
     def compute(self, head: Head) -> Dividend | None:
         """The next declaration if one is due now (None: not yet)."""
@@ -233,13 +226,17 @@ class FundDeclarer:
                 number, dividend.shares, sender=self.signer, sign=True
             )
         except (ContractLogicError, ApeException) as err:
-            note = f"refused before sending: {str(err).splitlines()[0]}"[:256]
+            note = refusal(err)
             self._update(number, status="failed", note=note)
             return {"action": "failed", "number": number, "reason": note}
-        raw, tx_hash = to_hex(txn.serialize_transaction()), _hex(txn.txn_hash)
-        self._update(number, status="sent", nonce=int(txn.nonce), raw_tx=raw, tx_hash=tx_hash)
-        crash_point("lifecycle.after_sign")
-        with_retries(lambda: broadcast(raw))
+        record_then_broadcast(
+            txn,
+            lambda nonce, raw, tx_hash: self._update(
+                number, status="sent", nonce=nonce, raw_tx=raw, tx_hash=tx_hash
+            ),
+            "lifecycle.after_sign",
+            broadcast,
+        )
         self.reconcile()
         row = store.income_declaration(self.db, self.chain_id, self.token.address, number)
         logger.info(f"declaration {number} of {dividend.shares} shares: {row.status}")

@@ -3,7 +3,8 @@ InstrumentRegistry with its TermsValidator, both over the OracleRouter and wired
 (`deploy_lifecycle`, the deploy script's third step); the GOVERNOR steps that list settlement
 assets and approve issuers, for the fixtures, the benchmarks and the demo; a money-market
 share class paying its dividend in new shares (`deploy_income_share_token`); and a note's or a
-bill's share token with its coupon and redemption servicer (`deploy_bond_share_token`). The
+bill's share token with its coupon and redemption servicer (`deploy_bond_share_token`); a
+floating-rate note's index feed wired into the OracleRouter (`wire_rate_index`). The
 deploy script lists no asset and registers no instrument: that is governance's and the issuers'
 business.
 """
@@ -13,7 +14,8 @@ from __future__ import annotations
 from typing import Any
 
 from keepers.access import as_role, is_admin, wire
-from keepers.core.deploying import Deployment, Step
+from keepers.core.deploying import ZERO_ADDRESS, Deployment, Step
+from keepers.core.units import FEED_DECIMALS
 
 SETTLEMENT_ASSETS = "SettlementAssets"
 FEE_SCHEDULE = "FeeSchedule"
@@ -23,6 +25,12 @@ INCOME_SHARE_TOKEN = "IncomeShareToken"
 INCOME_SHARE_LOGIC = "IncomeShareLogic"
 BOND_SHARE_TOKEN = "BondShareToken"
 BOND_SERVICER = "BondServicer"
+# A rate index's feed on the OracleRouter: a business-day fixing (SOFR, ESTR, SONIA) is
+# republished within four days even over a long weekend; the router's bounds take its 18-decimal
+# value from 1 (0 and below are the router's NonPositive, floored at 0 by the servicer) to 100% a
+# year, a circuit breaker on a feed gone wrong.
+RATE_INDEX_HEARTBEAT = 4 * 86_400
+RATE_INDEX_MAX = 10**18
 
 
 def deploy_settlement_assets(d: Deployment, router: Any) -> Any:
@@ -100,6 +108,47 @@ def deploy_lifecycle(d: Deployment) -> Any:
     router = d.at("OracleRouter") if d.has("OracleRouter") else deploy_oracle(d)
     settlement_assets = deploy_settlement_assets(d, router)
     return deploy_instrument_registry(d, router, settlement_assets)
+
+
+def rate_index_feed_config(feed: str, heartbeat: int = RATE_INDEX_HEARTBEAT) -> tuple:
+    """The router's FeedConfig of a rate index's feed: no fallback, the index within
+    (0, RATE_INDEX_MAX]."""
+    return (feed, heartbeat, ZERO_ADDRESS, 0, 0, 1, RATE_INDEX_MAX)
+
+
+def wire_rate_index(
+    d: Deployment,
+    index: str,
+    *,
+    feed: Any = None,
+    first_rate_bps: int | None = None,
+    heartbeat: int = RATE_INDEX_HEARTBEAT,
+) -> Any:
+    """Wires floating index `index` (a FLOATING_INDEXES name) into the recorded OracleRouter under
+    its key (`rate_index_key`, `rateIndexKey` of interfaces/IBondServicer.sol), the router's
+    GOVERNOR step, skipped when the router has that feed already. `feed`: a Chainlink-compatible
+    feed answering the index as an annual fraction (5.30% is 0.0530 in its decimals); without one
+    (local and test networks) a ReporterPriceFeed (`RateFeed.<index>` in the record,
+    FEED_DECIMALS) reporting `first_rate_bps` first, its later fixings the PRICE_REPORTER's (it
+    takes positive answers only: a negative index, floored at 0 on chain, needs a real feed).
+    Returns the feed."""
+    from keepers.lifecycle.instruments import FLOATING_INDEXES, rate_index_key
+    from keepers.risk import deploy_feeds, set_feeds
+
+    name = index.upper()
+    if name not in FLOATING_INDEXES:
+        raise ValueError(f"{index!r} is not one of {', '.join(FLOATING_INDEXES)}")
+    if feed is None:
+        if first_rate_bps is None or first_rate_bps <= 0:
+            raise ValueError("a local rate feed needs first_rate_bps above 0")
+        answer = first_rate_bps * 10 ** (FEED_DECIMALS - 4)
+        feed = deploy_feeds(
+            d, {name: answer}, record="RateFeed.{}", description="{} (annual rate)"
+        )[name]
+    key = rate_index_key(FLOATING_INDEXES[name])
+    config = rate_index_feed_config(getattr(feed, "address", feed), heartbeat)
+    set_feeds(d, d.at("OracleRouter"), {f"{name} rate index": (key, config)})
+    return feed
 
 
 def settlement_asset_steps(

@@ -10,17 +10,31 @@ from typing import Any
 
 from keepers.core.errors import QuanteraError
 from keepers.core.logs import fetch_logs
+from keepers.lifecycle.fees import FeesDue
 from keepers.lifecycle.instruments import InstrumentStatus
-from keepers.lifecycle.nav import CLAIMED, INVESTED, RETURNED, STRUCK, Flow, Holdings, VaultHoldings
+from keepers.lifecycle.nav import (
+    CLAIMED,
+    FEE_HELD,
+    INVESTED,
+    RETURNED,
+    STRUCK,
+    Flow,
+    Holdings,
+    VaultHoldings,
+)
 
 ZERO_ADDRESS = "0x" + "00" * 20
 REGISTRY = "InstrumentRegistry"
+# The funds are read from the registry again every this many blocks (an issuer may name a new
+# fund without registering an instrument) and whenever its instrument count changes.
+DISCOVERY_BLOCKS = 50
 # The FundVault events the NAV ledger keeps (keepers/lifecycle/nav.py), by flow kind.
 FLOW_EVENTS = {
     "CashInvested": INVESTED,
     "CashReturned": RETURNED,
     "PeriodStruck": STRUCK,
     "Deposit": CLAIMED,
+    "SubscriptionFeeHeld": FEE_HELD,
 }
 # An investor's history: the events naming it as controller (the argument that does).
 POSITION_EVENTS = {
@@ -147,6 +161,23 @@ def discover_funds(registry) -> list[Fund]:
     return funds
 
 
+class FundList:
+    """A keeper's view of the deployment's funds (`discover_funds`), read again when the
+    registry's instrument count changes and every DISCOVERY_BLOCKS blocks."""
+
+    def __init__(self, registry):
+        self.registry = registry
+        self._funds: list[Fund] = []
+        self._count = -1
+        self._found_at = -(10**9)
+
+    def at(self, head: int) -> list[Fund]:
+        count = int(self.registry.instrumentCount())
+        if count != self._count or head >= self._found_at + DISCOVERY_BLOCKS:
+            self._funds, self._count, self._found_at = discover_funds(self.registry), count, head
+        return self._funds
+
+
 def resolve_fund(registry, reference: str | None) -> Fund:
     """The fund named by `reference`: an instrument id, an ISIN or a vault address; without one,
     the deployment's only fund."""
@@ -176,10 +207,30 @@ def resolve_fund(registry, reference: str | None) -> Fund:
     return fund
 
 
+def fee_schedule(fund: Fund) -> Any:
+    from ape import project
+
+    return project.FeeSchedule.at(fund.vault.feeSchedule())
+
+
+def fees_due(fund: Fund, schedule: Any, at: int, vault: Any = None) -> FeesDue:
+    """The vault's fees (`vault`: one of a desk fund's; default the fund's) as `collectFees` would
+    pay them after `accrueFees` at time `at`."""
+    vault = vault or fund.vault
+    owed, assets, accrued_at = (int(v) for v in vault.heldFees())
+    elapsed = max(at - accrued_at, 0)
+    accruing = 0
+    if elapsed:
+        base = int(fund.share.totalSupply()) + owed
+        accruing = int(schedule.managementFeeShares(vault.address, base, elapsed))
+    return FeesDue(at, owed, assets, accruing, accrued_at, str(schedule.recipientOf(vault)))
+
+
 def holdings(fund: Fund, valued_at: int) -> tuple[Holdings, dict]:
     """The vault's holdings now (`valued_at`: the head's time) and what they were read from."""
     status, price18, updated_at = fund.router.priceOf(fund.asset.address)
     nav18, _, _ = fund.registry.latestNav(fund.instrument_id)
+    due = fees_due(fund, fee_schedule(fund), valued_at)
     read = Holdings(
         valued_at=valued_at,
         free_cash=int(fund.vault.freeCash()),
@@ -188,31 +239,42 @@ def holdings(fund: Fund, valued_at: int) -> tuple[Holdings, dict]:
         share_supply=int(fund.share.totalSupply()),
         share_decimals=int(fund.share.decimals()),
         previous_nav18=int(nav18),
+        fee_shares=due.shares,
     )
-    return read, {"asset_price_status": int(status), "asset_price_updated_at": int(updated_at)}
+    return read, {
+        "asset_price_status": int(status),
+        "asset_price_updated_at": int(updated_at),
+        "fee_shares_owed": due.owed_shares,
+        "fee_shares_accruing": due.accruing_shares,
+    }
 
 
 def vault_holdings(
-    fund: Fund, flows: dict[str, list[Flow]]
+    fund: Fund, flows: dict[str, list[Flow]], valued_at: int
 ) -> tuple[list[VaultHoldings], dict[str, dict]]:
-    """Each vault's free cash and its asset's router price now, with its flows (`flows`: vault
-    address -> NAV-ledger flows), and what the prices were read as (vault address -> status,
-    update time)."""
+    """Each vault's free cash, its asset's router price and its fee shares owed and accruing at
+    `valued_at`, with its flows (`flows`: vault address -> NAV-ledger flows), and what they were
+    read as (vault address -> asset, price status and update time, fee shares)."""
+    schedule = fee_schedule(fund)
     parts, read = [], {}
     for vault, asset in fund.parts():
         status, price18, updated_at = fund.router.priceOf(asset.address)
+        due = fees_due(fund, schedule, valued_at, vault)
         parts.append(
             VaultHoldings(
                 int(vault.freeCash()),
                 int(price18),
                 int(asset.decimals()),
                 tuple(flows.get(vault.address, ())),
+                due.shares,
             )
         )
         read[vault.address] = {
             "asset": asset.address,
             "asset_price_status": int(status),
             "asset_price_updated_at": int(updated_at),
+            "fee_shares_owed": due.owed_shares,
+            "fee_shares_accruing": due.accruing_shares,
         }
     return parts, read
 
@@ -303,6 +365,19 @@ def _vault_position(vault: Any, account: str) -> dict:
         "claimable_redeem_shares": str(int(vault.claimableRedeemRequest(0, account))),
         "claimable_redeem_assets": str(int(vault.maxWithdraw(account))),
     }
+
+
+def coupon_fixings(servicer: Any, instrument_id: int, start: int, stop: int) -> dict[int, int]:
+    """The floating coupons `servicer` (a BondServicer) fixed for `instrument_id` in blocks
+    [start, stop]: coupon number -> the rate of its `CouponFixed` (WAD). Each number is fixed
+    once: at its recording, or the last one at `startRedemption` after a call (a refused fixing
+    reverts, emitting nothing)."""
+    fixings = {}
+    for log in fetch_logs(servicer.address, [servicer.CouponFixed.abi], start, stop):
+        args = log.event_arguments
+        if int(args["instrumentId"]) == instrument_id:
+            fixings[int(args["number"])] = int(args["rateWad"])
+    return fixings
 
 
 def flow_rows(vault: Any, chain_id: int, start: int, stop: int) -> list[dict]:

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import IntEnum
 
+from eth_utils import keccak, to_checksum_address
+
 from keepers.lifecycle.conventions import BusinessDayConvention, DayCountConvention
 
 DAY_SECONDS = 86_400
@@ -67,6 +69,18 @@ RISK_WEIGHT_FLOOR_BPS: dict[SettlementAssetType, int] = {
 # Floating index ids (CouponTerms.floatingIndex): the registry only requires a non-zero id; the
 # keepers read the rate of each from its published source.
 FLOATING_INDEXES: dict[str, int] = {"SOFR": 1, "ESTR": 2, "SONIA": 3}
+# The prefix hashed with an index id into the OracleRouter key its feed is set under
+# (`rateIndexKey` in interfaces/IBondServicer.sol).
+RATE_INDEX_KEY_DOMAIN = b"quantera.rate-index"
+
+
+def rate_index_key(index: int) -> str:
+    """The OracleRouter key of floating index `index` (an id of FLOATING_INDEXES), as
+    `rateIndexKey` (interfaces/IBondServicer.sol): the low 20 bytes of
+    keccak256("quantera.rate-index" ++ the id as two bytes)."""
+    if not 0 < index < 2**16:
+        raise ValueError(f"floating index {index} is not a uint16 above 0")
+    return to_checksum_address(keccak(RATE_INDEX_KEY_DOMAIN + index.to_bytes(2, "big"))[-20:])
 
 
 def _char_value(char: str, extra: str = "") -> int:

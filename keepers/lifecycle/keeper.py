@@ -25,13 +25,12 @@ from keepers.core import store
 from keepers.core.scan import finish_scan, scan_range
 from keepers.lifecycle.coupons import due_coupons, is_bond
 from keepers.lifecycle.declaring import FundDeclarer, income_token
-from keepers.lifecycle.funds import Fund, discover_funds, flow_rows
+from keepers.lifecycle.funds import Fund, FundList, flow_rows
 from keepers.lifecycle.instruments import InstrumentStatus, InstrumentTerms
 from keepers.lifecycle.rates import MonthlyRates
 from keepers.lifecycle.striking import FundStriker, Head
 
 KEEPER_NAME = "lifecycle"
-DISCOVERY_BLOCKS = 50
 # Coupons are recorded for instruments in these states (a suspended bond still owes its coupons).
 COUPON_STATES = (InstrumentStatus.ACTIVE, InstrumentStatus.SUSPENDED, InstrumentStatus.MATURED)
 
@@ -53,16 +52,11 @@ class LifecycleKeeper:
             signer,
         )
         self.chain_id = chain.chain_id
-        self._funds: list[Fund] = []
-        self._count = -1
-        self._found_at = -(10**9)
+        self._funds = FundList(registry)
         self._coupon_day: dt.date | None = None
 
     def funds(self, head: int) -> list[Fund]:
-        count = int(self.registry.instrumentCount())
-        if count != self._count or head >= self._found_at + DISCOVERY_BLOCKS:
-            self._funds, self._count, self._found_at = discover_funds(self.registry), count, head
-        return self._funds
+        return self._funds.at(head)
 
     def scan_flows(self, fund: Fund, head: int) -> int:
         """Stores the NAV-ledger events of every vault of the fund up to `head` (one cursor per

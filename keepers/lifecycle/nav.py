@@ -14,11 +14,15 @@ The model, for a fund whose assets are cash and US Treasury bills:
   the vault earns nothing.
 - Price: the holdings are in the settlement asset's base units; they are valued at the
   OracleRouter's price of that asset (18 decimals, USD), so a depeg shows in the NAV.
-- Shares outstanding: the share token's supply (it includes the shares escrowed for pending
-  redemptions: they are the fund's until burned at a strike) plus the shares struck for deposits
-  and not yet claimed (minted only on claim): the sum of `PeriodStruck.depositShares` less the
-  shares of every `Deposit` claim. (`depositShares` is the period's total before per-investor
-  rounding, so a few units of dust stay counted: the NAV is lower by less than 1e-18 a share.)
+- Shares outstanding (IFundVault's definition): the share token's supply (it includes the shares
+  escrowed for pending redemptions: they are the fund's until burned at a strike), plus the fee
+  shares owed to the fee schedule's recipient (`heldFees().shares`, minted only when collected)
+  with the management fee accrued since the vault's last accrual (the strike crystallises it
+  before it deals at this NAV), plus the shares struck for deposits and not yet claimed (minted
+  only on claim): the sum of `PeriodStruck.depositShares` less the shares of every `Deposit` claim
+  and of every `SubscriptionFeeHeld` (the subscription fee's part of a claim, owed from then on).
+  (`depositShares` is the period's total before per-investor rounding, so a few units of dust stay
+  counted: the NAV is lower by less than 1e-18 a share.)
 - NAV per whole share (18 decimals, USD) = value / shares outstanding, rounded down. With no share
   outstanding (before the first subscription is struck) the NAV does not come from holdings: the
   last struck NAV holds, or the share class's initial NAV ($1.00) before any strike.
@@ -41,9 +45,16 @@ from keepers.core.units import BPS, WAD
 from keepers.lifecycle.rates import PRECISION, MonthlyRates
 
 INITIAL_NAV18 = WAD  # $1.00 a share: a money-market share class's opening NAV
-# The FundVault events the ledger is built from (FundFlow kinds).
-INVESTED, RETURNED, STRUCK, CLAIMED = "invested", "returned", "struck", "claimed"
-FLOW_KINDS = (INVESTED, RETURNED, STRUCK, CLAIMED)
+# The FundVault events the ledger is built from (FundFlow kinds): cash to and from the
+# custodian, deposit shares struck, claimed, and owed to the fee recipient at a claim.
+INVESTED, RETURNED, STRUCK, CLAIMED, FEE_HELD = (
+    "invested",
+    "returned",
+    "struck",
+    "claimed",
+    "fee_held",
+)
+FLOW_KINDS = (INVESTED, RETURNED, STRUCK, CLAIMED, FEE_HELD)
 
 
 @dataclass(frozen=True)
@@ -83,12 +94,14 @@ def custodian_value(flows: Iterable[Flow], at: int, rates: MonthlyRates) -> Deci
 
 
 def unclaimed_deposit_shares(flows: Iterable[Flow]) -> int:
-    """Shares struck for deposits and not claimed yet (never below zero)."""
+    """Shares struck for deposits and not claimed yet (never below zero): a claim's shares go to
+    its receiver (`Deposit`) or, its subscription fee's part, to the fee shares owed
+    (`SubscriptionFeeHeld`)."""
     struck = claimed = 0
     for flow in flows:
         if flow.kind == STRUCK:
             struck += flow.shares
-        elif flow.kind == CLAIMED:
+        elif flow.kind in (CLAIMED, FEE_HELD):
             claimed += flow.shares
     return max(struck - claimed, 0)
 
@@ -109,9 +122,12 @@ class Holdings:
     share_decimals: int
     previous_nav18: int = 0  # the registry's last NAV (0: never struck)
     initial_nav18: int = INITIAL_NAV18
+    # Fee shares owed to the fee recipient, not minted yet (`heldFees().shares` and the management
+    # fee accrued since the vault's last accrual).
+    fee_shares: int = 0
 
     def __post_init__(self):
-        for name in ("free_cash", "asset_price18", "share_supply", "previous_nav18"):
+        for name in ("free_cash", "asset_price18", "share_supply", "previous_nav18", "fee_shares"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} {getattr(self, name)} is negative")
         for name in ("asset_decimals", "share_decimals"):
@@ -151,7 +167,7 @@ def compute_nav(holdings: Holdings, flows: list[Flow], rates: MonthlyRates) -> N
         custodian = custodian_value(flows, holdings.valued_at, rates)
         total = holdings.free_cash + custodian
         value = total * holdings.asset_price18 / (Decimal(10) ** holdings.asset_decimals)
-        shares = holdings.share_supply + unclaimed_deposit_shares(flows)
+        shares = holdings.share_supply + holdings.fee_shares + unclaimed_deposit_shares(flows)
         nav18, basis = _per_share(value, shares, holdings)
     return Nav(nav18, basis, custodian, total, int(value.to_integral_value(ROUND_FLOOR)), shares)
 
@@ -159,15 +175,17 @@ def compute_nav(holdings: Holdings, flows: list[Flow], rates: MonthlyRates) -> N
 @dataclass(frozen=True)
 class VaultHoldings:
     """One vault of a share class dealt in several assets: its free cash (base units of its
-    asset), the asset's oracle price (USD, 18 decimals) and decimals, and its NAV-ledger flows."""
+    asset), the asset's oracle price (USD, 18 decimals) and decimals, its NAV-ledger flows and the
+    fee shares it owes the fee recipient (`Holdings.fee_shares`, per vault)."""
 
     free_cash: int
     asset_price18: int
     asset_decimals: int
     flows: tuple[Flow, ...] = ()
+    fee_shares: int = 0
 
     def __post_init__(self):
-        if self.free_cash < 0 or self.asset_price18 < 0:
+        if self.free_cash < 0 or self.asset_price18 < 0 or self.fee_shares < 0:
             raise ValueError(f"a vault's cash and price are not negative: {self}")
         if not 0 <= self.asset_decimals <= 36:
             raise ValueError(f"asset_decimals {self.asset_decimals} outside 0..36")
@@ -196,14 +214,15 @@ def compute_class_nav(
 ) -> ClassNav:
     """The NAV per whole share (18 decimals, rounded down) of a share class dealt in several
     settlement assets: `holdings` gives the time, the share supply, its decimals and the previous
-    and initial NAVs (its own cash, price and decimals are not read: each vault has its own).
+    and initial NAVs (its own cash, price, decimals and fee shares are not read: each vault has
+    its own, and the shares outstanding add every vault's fee shares and unclaimed deposits).
     `nav.custodian_assets` and `nav.total_assets` are then USD values (18 decimals) summed over
     the vaults (amounts in different assets do not add)."""
     if not vaults:
         raise ValueError("a share class has at least one vault")
     with localcontext() as context:
         context.prec = PRECISION
-        parts, value, custodian_usd, unclaimed = [], Decimal(0), Decimal(0), 0
+        parts, value, custodian_usd, owed = [], Decimal(0), Decimal(0), 0
         for vault in vaults:
             custodian = custodian_value(vault.flows, holdings.valued_at, rates)
             total = vault.free_cash + custodian
@@ -213,8 +232,8 @@ def compute_class_nav(
             )
             value += total * unit_price
             custodian_usd += custodian * unit_price
-            unclaimed += unclaimed_deposit_shares(vault.flows)
-        shares = holdings.share_supply + unclaimed
+            owed += vault.fee_shares + unclaimed_deposit_shares(vault.flows)
+        shares = holdings.share_supply + owed
         nav18, basis = _per_share(value, shares, holdings)
         value_usd18 = int(value.to_integral_value(ROUND_FLOOR))
     return ClassNav(Nav(nav18, basis, custodian_usd, value, value_usd18, shares), tuple(parts))

@@ -22,6 +22,10 @@ significant digits, or floored to 1e18 (the chain's encoding, `year_fraction_wad
 `yearFraction` is the same ratio rounded to a double. A coupon is face x rate x year fraction;
 in settlement-asset units it is rounded down once (`coupon_amount_units`), as on chain.
 
+Floating coupons: `floating_coupon` is QuantLib's `IborCoupon` fixed in arrears at the record
+date at a given index value, the index floored at 0 and the rate at 0 (`floating_rate`, the
+BondServicer's rule); on chain the coupon is then the fixed-rate formula at that rate.
+
 Dates are `datetime.date`s within 1970-01-01 .. 2199-12-31: the chain's domain (1970-2200) cut
 to QuantLib's (1901-2199).
 """
@@ -186,6 +190,88 @@ def accrued_interest(
     [start, end]: the coupon of [start, settlement] (QuantLib's `FixedRateCoupon.accruedAmount`)."""
     _require_within(settlement, start, end)
     return coupon_amount(face, rate, convention, start, settlement)
+
+
+def floating_rate(index: Decimal, spread_bps: int) -> Decimal:
+    """A floating coupon's annual rate as `BondServicer` fixes it: max(0, max(0, index) + spread)
+    (a negative index counts as 0, and so does a rate a negative spread takes below 0)."""
+    if isinstance(index, float):
+        raise TypeError("index must be a Decimal, not a float")
+    return max(Decimal(0), max(Decimal(0), Decimal(index)) + Decimal(spread_bps) / 10_000)
+
+
+@dataclass(frozen=True)
+class FloatingCoupon:
+    """QuantLib's `IborCoupon` of a floating-rate period, fixed in arrears at a given index value:
+    its fixing date, accrual days, rate and amount (doubles, as QuantLib computes them)."""
+
+    fixing_date: dt.date
+    accrual_days: int
+    rate: float
+    amount: float
+
+
+_RATE_INDEX = "QuanteraRateIndex"  # QuantLib keeps fixings by index name: cleared after each use
+
+
+def floating_coupon(
+    face: Decimal | int,
+    index: Decimal,
+    spread_bps: int,
+    convention: DayCountConvention,
+    start: dt.date,
+    end: dt.date,
+    fixing_days: int = 0,
+) -> FloatingCoupon:
+    """The coupon on `face` for [start, end] of a note paying `index` + `spread_bps`, fixed in
+    arrears `fixing_days` calendar days before `end` (the record date), computed by QuantLib's
+    `IborCoupon` over an index whose fixing on that date is max(0, `index`) (the zero floor on
+    the index); a rate a negative spread takes below 0 pays 0 (`floating_rate`)."""
+    _period(start, end)
+    floored = max(Decimal(0), Decimal(index))
+    settings = ql.Settings.instance()
+    evaluation = settings.evaluationDate
+    rate_index = ql.IborIndex(
+        _RATE_INDEX,
+        ql.Period((end - start).days, ql.Days),  # the tenor matters only for forecasts: none here
+        0,
+        ql.USDCurrency(),
+        ql.NullCalendar(),  # calendar days: the fixing date is the record date, weekend or not
+        ql.Unadjusted,
+        False,
+        day_counter(convention),
+    )
+    coupon = ql.IborCoupon(
+        ql_date(end),
+        float(_non_negative(face, "face")),
+        ql_date(start),
+        ql_date(end),
+        int(fixing_days),
+        rate_index,
+        1.0,
+        float(Decimal(spread_bps) / 10_000),
+        ql.Date(),
+        ql.Date(),
+        day_counter(convention),
+        True,  # in arrears: fixed at the record date, not at the period's start
+    )
+    # In arrears QuantLib's pricer asks for a volatility (its convexity adjustment, 0 for a fixing
+    # already known): a flat zero one.
+    volatility = ql.ConstantOptionletVolatility(
+        0, ql.NullCalendar(), ql.Unadjusted, 0.0, day_counter(convention)
+    )
+    coupon.setPricer(ql.BlackIborCouponPricer(ql.OptionletVolatilityStructureHandle(volatility)))
+    try:
+        settings.evaluationDate = coupon.fixingDate()  # a past (known) fixing: no curve needed
+        rate_index.addFixing(coupon.fixingDate(), float(floored), True)
+        rate, amount = coupon.rate(), coupon.amount()
+        fixing_date = py_date(coupon.fixingDate())
+    finally:
+        rate_index.clearFixings()
+        settings.evaluationDate = evaluation
+    if rate < 0:
+        rate = amount = 0.0
+    return FloatingCoupon(fixing_date, coupon.accrualDays(), rate, amount)
 
 
 def _non_negative(value: Decimal | int, what: str) -> Decimal | int:

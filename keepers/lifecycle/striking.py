@@ -101,6 +101,39 @@ def broadcast(raw: str) -> None:
             raise
 
 
+def refusal(err: Exception) -> str:
+    """A transaction refused before it was sent (its estimate reverted), as a row's note."""
+    return f"refused before sending: {str(err).splitlines()[0]}"[:256]
+
+
+def follow_sent(row, what: str) -> tuple[str, dict | None]:
+    """What became of a signed transaction a keeper-store row says was sent (`row.tx_hash`,
+    `raw_tx`, `nonce`, `inputs["signer"]`): "mined" with its receipt (whose status says whether it
+    reverted), "in flight" (known to the node, not mined), "replaced" (unknown to the node and its
+    nonce used by another transaction: it can never land) or "resent" (unknown to the node: its
+    raw bytes broadcast again, the same hash, so it lands at most once)."""
+    state, receipt = _tx_state(row.tx_hash)
+    if state != "unknown":
+        return state, receipt
+    signer = row.inputs.get("signer")
+    if signer and chain.provider.get_nonce(signer) > (row.nonce or 0):
+        return "replaced", None
+    logger.warning(f"{what} {row.tx_hash} unknown to the node: resent")
+    with_retries(lambda: broadcast(row.raw_tx))
+    return "resent", None
+
+
+def record_then_broadcast(txn, record_sent, crash_at: str, send=None) -> str:
+    """Records a signed transaction (`record_sent(nonce, raw, tx_hash)`) before broadcasting it
+    (`send`, `broadcast` by default), the crash point `crash_at` between the two; returns its
+    hash."""
+    raw, tx_hash = to_hex(txn.serialize_transaction()), _hex(txn.txn_hash)
+    record_sent(int(txn.nonce), raw, tx_hash)
+    crash_point(crash_at)
+    with_retries(lambda: (send or broadcast)(raw))
+    return tx_hash
+
+
 class FundStriker:
     """Strikes one fund's periods (see the module notice). `signer` None: observe only."""
 
@@ -140,21 +173,15 @@ class FundStriker:
         if row.status == "pending":  # recorded, never signed: nothing can strike
             self._update(row.period, status="unsent", note="recorded, never signed")
             return False
-        state, receipt = _tx_state(row.tx_hash)
-        if state == "mined":
-            if _int(receipt["status"]) == 0:
-                self._update(row.period, status="failed", note=f"{row.tx_hash} reverted")
-                return False
-            # Mined, and yet the period reads open: a node behind its own receipt. Wait for it.
-            return True
-        if state == "in flight":
-            return True
-        signer = row.inputs.get("signer")
-        if signer and chain.provider.get_nonce(signer) > (row.nonce or 0):
+        state, receipt = follow_sent(row, f"strike of period {row.period}")
+        if state == "mined" and _int(receipt["status"]) == 0:
+            self._update(row.period, status="failed", note=f"{row.tx_hash} reverted")
+            return False
+        if state == "replaced":
             self._update(row.period, status="failed", note=f"nonce {row.nonce} used by another tx")
             return False
-        logger.warning(f"strike {row.tx_hash} of period {row.period} unknown to the node: resent")
-        with_retries(lambda: broadcast(row.raw_tx))
+        # In flight or resent; or mined, and yet the period reads open: a node behind its own
+        # receipt. Wait for it.
         return True
 
     def _confirm(self, row) -> None:
@@ -202,7 +229,7 @@ class FundStriker:
             record = nav.as_record()
         else:
             flows = {vault.address: self.flows(vault.address) for vault, _ in fund.parts()}
-            parts, prices = vault_holdings(fund, flows)
+            parts, prices = vault_holdings(fund, flows, head.timestamp)
             class_nav = compute_class_nav(read, parts, self.rates)
             nav, record = class_nav.nav, {**class_nav.as_record(), "prices": prices}
             unpriced = next(
@@ -327,14 +354,17 @@ class FundStriker:
             crash_point("lifecycle.after_report")
             txn = self.target.strike.as_transaction(sender=self.signer, sign=True)
         except (ContractLogicError, ApeException) as err:
-            note = f"refused before sending: {str(err).splitlines()[0]}"[:256]
+            note = refusal(err)
             self._update(period, status="failed", note=note)
             logger.warning(f"fund {self.key} period {period}: {note}")
             return {"action": "failed", "period": period, "reason": note}
-        raw, tx_hash = to_hex(txn.serialize_transaction()), _hex(txn.txn_hash)
-        self._update(period, status="sent", nonce=int(txn.nonce), raw_tx=raw, tx_hash=tx_hash)
-        crash_point("lifecycle.after_sign")
-        with_retries(lambda: broadcast(raw))
+        record_then_broadcast(
+            txn,
+            lambda nonce, raw, tx_hash: self._update(
+                period, status="sent", nonce=nonce, raw_tx=raw, tx_hash=tx_hash
+            ),
+            "lifecycle.after_sign",
+        )
         crash_point("lifecycle.after_strike")
         self.reconcile()
         row = store.nav_strike(self.db, self.chain_id, self.key, period)

@@ -30,13 +30,24 @@ def deploy_oracle(d: Deployment) -> Any:
     return router
 
 
-def deploy_feeds(d: Deployment, first_answers: dict[str, int]) -> dict[str, Any]:
-    """A ReporterPriceFeed per symbol (`PriceFeed.<symbol>` in the record), wired, with its first
-    answer (FEED_DECIMALS) reported as PRICE_REPORTER when it has none."""
+def deploy_feeds(
+    d: Deployment,
+    first_answers: dict[str, int],
+    *,
+    record: str = "PriceFeed.{}",
+    description: str = "{} / USD",
+) -> dict[str, Any]:
+    """A ReporterPriceFeed per symbol (`record` formatted with the symbol names it in the record,
+    `PriceFeed.<symbol>` by default; `description` its Chainlink description), wired, with its
+    first answer (FEED_DECIMALS) reported as PRICE_REPORTER when it has none."""
     manager = d.at("QuanteraAccessManager")
     feeds = {
         symbol: d.deploy_contract(
-            f"PriceFeed.{symbol}", "ReporterPriceFeed", manager, FEED_DECIMALS, f"{symbol} / USD"
+            record.format(symbol),
+            "ReporterPriceFeed",
+            manager,
+            FEED_DECIMALS,
+            description.format(symbol),
         )
         for symbol in first_answers
     }

@@ -47,45 +47,167 @@ function makeImportReader(roots) {
 }
 
 // solc-js runs in a WebAssembly heap of at most 4 GiB: one via-IR compile of the whole tree at
-// 1,000,000 optimizer runs outgrows it ("RuntimeError: memory access out of bounds") once the tree
-// is large enough. So the files whose outputs are asked for are compiled in batches, each batch in
-// a child process of its own (a fresh heap), every batch with the same sources (solc numbers
-// sources the same way each time) and the outputs merged. The bytecode is the same: solc generates
-// each contract's code independently of the others it is asked for.
+// 1,000,000 optimizer runs outgrows it ("RuntimeError: memory access out of bounds"), and so did
+// batches that each parsed and analysed every source of the tree. So the files whose outputs are
+// asked for are compiled in batches of BATCH_FILES, each batch in a child process of its own (a
+// fresh heap) given only the import closure of its files, at most JOBS children at a time, and
+// the outputs merged. solc numbers sources by their sorted unit names, so a batch's source ids
+// are its own: the merge renumbers them to the ids of one compile of the whole closure (in
+// `sources`, in source maps and in every AST location), so the output reads as one compile's. The
+// bytecode is the same: solc generates each contract's code from that contract's own imports.
 const BATCH_FILES = Number(process.env.SOLC_FRONT_BATCH_FILES || 6);
+const JOBS = Number(process.env.SOLC_FRONT_JOBS || Math.min(2, require('os').cpus().length));
 
 function selectedFiles(input) {
   const selection = (input.settings && input.settings.outputSelection) || {};
   return Object.keys(selection).filter((f) => f !== '*');
 }
 
-function batches(input) {
+// The paths a source imports. Comments are dropped first; an import path never holds a quote.
+const IMPORT = /\bimport\s+(?:[^;"']*?\bfrom\s+)?["']([^"']+)["']/g;
+function importPaths(content) {
+  const code = content.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/[^\n]*/g, '');
+  return [...code.matchAll(IMPORT)].map((m) => m[1]);
+}
+
+// solc's resolution of an import to a source unit name: relative to the importing unit when it
+// starts with ./ or ../, then the longest matching remapping prefix (remappings without context).
+function resolveImport(from, importPath, remappings) {
+  let name = importPath;
+  if (name.startsWith('./') || name.startsWith('../')) {
+    name = path.posix.normalize(path.posix.join(path.posix.dirname(from), name));
+  }
+  let best = null;
+  for (const r of remappings) {
+    const [prefix, target] = r.includes(':') ? r.split(':')[1].split('=') : r.split('=');
+    if (name.startsWith(prefix) && (!best || prefix.length > best[0].length)) best = [prefix, target];
+  }
+  return best ? best[1] + name.slice(best[0].length) : name;
+}
+
+// Every source unit `roots` reach, with its content (read from disk when the input lacks it), or
+// null when an import cannot be found (the batch then falls back to the whole input).
+function closure(roots, sources, remappings, findImports) {
+  const found = {};
+  const todo = [...roots];
+  while (todo.length > 0) {
+    const name = todo.pop();
+    if (found[name] !== undefined) continue;
+    let content = sources[name] && sources[name].content;
+    if (content === undefined) {
+      const read = findImports(name);
+      if (read.error) return null;
+      content = read.contents;
+    }
+    found[name] = content;
+    for (const p of importPaths(content)) todo.push(resolveImport(name, p, remappings));
+  }
+  return found;
+}
+
+function batches(input, findImports) {
   const files = selectedFiles(input);
-  if (files.length <= BATCH_FILES) return [input];
+  if (files.length <= BATCH_FILES) return null;
   const selection = input.settings.outputSelection;
-  const out = [];
+  const remappings = input.settings.remappings || [];
+  const all = closure(Object.keys(input.sources), input.sources, remappings, findImports);
+  const parts = [];
   for (let i = 0; i < files.length; i += BATCH_FILES) {
+    const chosen = files.slice(i, i + BATCH_FILES);
     const part = {};
     if (selection['*']) part['*'] = selection['*'];
-    for (const f of files.slice(i, i + BATCH_FILES)) part[f] = selection[f];
-    out.push({ ...input, settings: { ...input.settings, outputSelection: part } });
+    for (const f of chosen) part[f] = selection[f];
+    const own = all && closure(chosen, input.sources, remappings, findImports);
+    const sources = own
+      ? Object.fromEntries(Object.entries(own).map(([n, content]) => [n, { content }]))
+      : input.sources;
+    parts.push({ ...input, sources, settings: { ...input.settings, outputSelection: part } });
   }
-  return out;
+  // The ids one compile of everything would give: sorted unit names (null: keep the batch's ids).
+  const ids = all ? new Map(Object.keys(all).sort().map((n, i) => [n, i])) : null;
+  return { parts, ids };
 }
 
 function compileInChild(input, opts) {
-  const { spawnSync } = require('child_process');
+  const { spawn } = require('child_process');
   const args = [__filename, '--standard-json', '--single-run'];
   for (const root of opts.roots) args.push('--include-path', root);
-  const child = spawnSync(process.execPath, args, {
-    input: JSON.stringify(input),
-    maxBuffer: 1 << 30,
-    encoding: 'utf8',
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const out = [];
+    const err = [];
+    child.stdout.on('data', (c) => out.push(c));
+    child.stderr.on('data', (c) => err.push(c));
+    child.on('error', reject);
+    child.on('close', (status) => {
+      if (status !== 0) {
+        const why = Buffer.concat(err).toString('utf8').trim();
+        reject(new Error(`solc-front: a batch failed (exit ${status}): ${why}`));
+      } else resolve(JSON.parse(Buffer.concat(out).toString('utf8')));
+    });
+    child.stdin.end(JSON.stringify(input));
   });
-  if (child.status !== 0) {
-    throw new Error(`solc-front: a batch failed (exit ${child.status}): ${child.stderr.trim()}`);
+}
+
+async function inPool(items, jobs, run) {
+  const results = new Array(items.length);
+  let next = 0;
+  async function worker() {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await run(items[i]);
+    }
   }
-  return JSON.parse(child.stdout);
+  await Promise.all(Array.from({ length: Math.min(jobs, items.length) }, worker));
+  return results;
+}
+
+// Renumbers one batch's output to the global ids: `sources[*].id`, the file field of source maps
+// (ids past the batch's sources name generated Yul sources: shifted past the global ones) and the
+// "start:length:file" locations of the AST.
+function renumber(out, ids) {
+  const local = new Map(Object.entries(out.sources || {}).map(([n, s]) => [s.id, ids.get(n)]));
+  const count = local.size;
+  const id = (f) => {
+    const n = Number(f);
+    if (n < 0) return n;
+    if (n < count) return local.get(n);
+    return ids.size + (n - count);
+  };
+  const loc = (v) => {
+    const at = v.split(':');
+    return at.length === 3 ? `${at[0]}:${at[1]}:${id(at[2])}` : v;
+  };
+  const walk = (node) => {
+    if (Array.isArray(node)) return node.forEach(walk);
+    if (!node || typeof node !== 'object') return;
+    for (const [k, v] of Object.entries(node)) {
+      if ((k === 'src' || k === 'nameLocation') && typeof v === 'string') node[k] = loc(v);
+      else if (k === 'nameLocations' && Array.isArray(v)) node[k] = v.map(loc);
+      else if (typeof v === 'object') walk(v);
+    }
+  };
+  const sourceMap = (map) =>
+    map
+      .split(';')
+      .map((entry) => {
+        const f = entry.split(':');
+        if (f.length > 2 && f[2] !== '') f[2] = String(id(f[2]));
+        return f.join(':');
+      })
+      .join(';');
+  for (const [name, source] of Object.entries(out.sources || {})) {
+    source.id = ids.get(name);
+    if (source.ast) walk(source.ast);
+  }
+  for (const contracts of Object.values(out.contracts || {})) {
+    for (const c of Object.values(contracts)) {
+      for (const code of [c.evm && c.evm.bytecode, c.evm && c.evm.deployedBytecode]) {
+        if (code && typeof code.sourceMap === 'string') code.sourceMap = sourceMap(code.sourceMap);
+      }
+    }
+  }
+  return out;
 }
 
 function merge(outputs) {
@@ -107,20 +229,22 @@ function merge(outputs) {
       }
     }
   }
+  // A batch sees only its own closure: a compile error is reported by the batches that hold it,
+  // and every batch's errors are kept (as one compile of the whole tree would report them).
+  if (merged.errors.some((e) => e.severity === 'error')) {
+    return { errors: merged.errors, sources: merged.sources };
+  }
   if (merged.errors.length === 0) delete merged.errors;
   return merged;
 }
 
-function compile(input, opts) {
+async function compile(input, opts) {
   const findImports = makeImportReader(opts.roots);
   if (opts.singleRun) return solc.compile(input, { import: findImports });
-  const parsed = JSON.parse(input);
-  const parts = batches(parsed);
-  if (parts.length === 1) return solc.compile(input, { import: findImports });
-  const outputs = parts.map((part) => compileInChild(part, opts));
-  const failed = outputs.find((o) => (o.errors || []).some((e) => e.severity === 'error'));
-  // On a compile error one batch's answer says it all (every batch sees every source).
-  return JSON.stringify(failed || merge(outputs));
+  const plan = batches(JSON.parse(input), findImports);
+  if (!plan) return solc.compile(input, { import: findImports });
+  const outputs = await inPool(plan.parts, JOBS, (part) => compileInChild(part, opts));
+  return JSON.stringify(merge(plan.ids ? outputs.map((o) => renumber(o, plan.ids)) : outputs));
 }
 
 function main() {
@@ -138,9 +262,15 @@ function main() {
   process.stdin.on('data', (c) => chunks.push(c));
   process.stdin.on('end', () => {
     const input = Buffer.concat(chunks).toString('utf8');
-    const output = compile(input, opts);
-    // No process.exit(): it would cut a large piped stdout at 64 KiB. Let Node drain and end.
-    process.stdout.write(output);
+    if (process.env.SOLC_FRONT_DUMP && !opts.singleRun) fs.writeFileSync(process.env.SOLC_FRONT_DUMP, input);
+    compile(input, opts).then(
+      // No process.exit(): it would cut a large piped stdout at 64 KiB. Let Node drain and end.
+      (output) => process.stdout.write(output),
+      (error) => {
+        process.stderr.write(`${error.message}\n`);
+        process.exitCode = 1;
+      },
+    );
   });
 }
 

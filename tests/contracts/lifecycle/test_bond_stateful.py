@@ -1,4 +1,5 @@
-"""LCY-66 and LCY-67 as a hypothesis state machine over the note's BondShareToken and BondServicer:
+"""LCY-66 and LCY-67 as a hypothesis state machine over the note's BondShareToken and BondServicer
+(the fixed-coupon note, and the same note with a floating coupon fixed at each recording):
 random coupon funding (short of the coupon or not), transfers of random parts of a balance
 between three holders (inside a record-date window too), coupons recorded on the schedule, claims
 by anyone, and at the end the maturity with a pool funded at a random fraction of what is due and
@@ -15,6 +16,7 @@ each step:
 
 from fractions import Fraction
 
+import pytest
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -29,12 +31,14 @@ from hypothesis.stateful import (
 from bond_fixtures import SCALE, USD_UNIT
 from fast_reverts import revert_data
 from isolation import isolated
+from keepers.core.units import FEED_DECIMALS
 
 LABELS = ("alice", "bob", "carol")
 HOLDER = st.sampled_from(LABELS)
 PARTS = st.one_of(st.sampled_from((Fraction(1), Fraction(1, 2))), st.fractions(0, 1))
 FUNDING = st.sampled_from((0, 500, 2_000, 2_125, 10_000))  # USD; a coupon is 2,125 on 1,000 shares
 COUPONS = 4
+INDEX_BPS = st.sampled_from((-25, 0, 425, 530, 900))  # a floating coupon's fixing
 
 
 def selector(contract, name: str) -> bytes:
@@ -44,7 +48,13 @@ def selector(contract, name: str) -> bytes:
     return keccak(text=abi.selector)[:4]
 
 
-def test_bond_state_machine(chain, bond):
+@pytest.mark.parametrize("kind", ["fixed", "floating"])
+def test_bond_state_machine(chain, lifecycle, request, kind):
+    """Over the fixed note, and over the same note with a floating coupon whose index (a random
+    fixing, negative ones too) is published at each record date before the recording (LCY-85).
+    `lifecycle` (session) is requested here so that it is deployed before this test's snapshot:
+    a session fixture first built inside `getfixturevalue` would be reverted with the test."""
+    bond = request.getfixturevalue("bond" if kind == "fixed" else "floating_bond")
     servicer, token, usdc, issuer = bond.servicer, bond.token, bond.usdc, bond.issuer
     wallets = {**bond.holders, "carol": bond.carol}
 
@@ -94,12 +104,18 @@ def test_bond_state_machine(chain, bond):
             chain.mine()  # the revert checks (eth_call) run on the latest block's time
 
         @precondition(lambda self: self.recorded < COUPONS and not self.redeemed)
-        @rule()
-        def record(self):
+        @rule(index_bps=INDEX_BPS)
+        def record(self, index_bps):
             bond.at(servicer.servicing()[2])
+            if bond.feed is not None:  # the fixing, published now (fresh for days)
+                answer = index_bps * 10 ** (FEED_DECIMALS - 4)
+                bond.feed.set(answer, chain.pending_timestamp, False, sender=issuer)
             held = self.balances()
             tx = servicer.recordCoupon(self.recorded + 1, sender=issuer)
             event = tx.decode_logs(servicer.CouponRecorded)[0]
+            if bond.feed is not None:  # the index floored at 0, plus the 15 bps spread
+                fixed = tx.decode_logs(servicer.CouponFixed)[0]
+                assert fixed.rateWad == (max(index_bps, 0) + 15) * 10**14
             for label in LABELS:
                 self.exact[label] += Fraction(held[label] * event.indexIncrease, SCALE)
             due = -(-event.supply * event.couponPerShare // SCALE)

@@ -4,9 +4,12 @@ before anything is sent (keepers/lifecycle/{coupons,terms_file}.py)."""
 
 import datetime as dt
 import json
+from decimal import Decimal
 
 import pytest
 import QuantLib as ql
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from keepers.lifecycle import (
     BusinessDayConvention,
@@ -18,10 +21,16 @@ from keepers.lifecycle import (
     accrued_interest_units,
     all_coupons,
     coming_coupons,
+    coupon_amount,
     coupon_amount_units,
+    day_count,
     due_coupons,
+    floating_coupon,
+    floating_coupon_per_unit,
+    floating_rate,
     next_coupon,
     to_timestamp,
+    with_fixings,
 )
 from keepers.lifecycle.coupons import accrued_per_unit
 from keepers.lifecycle.terms_file import TermsError, load_terms
@@ -233,3 +242,96 @@ def test_load_terms__missing_or_unparsable_file__one_error(tmp_path):
     bad.write_text("{not json")
     with pytest.raises(TermsError, match="not valid json"):
         load_terms(bad, NAMES.__getitem__)
+
+
+# ------------------------------------------------- LCY-87, LCY-88: floating coupons at a fixing
+
+
+def frn(convention):
+    """A two-year quarterly floating-rate note on SOFR + 25 bps, record date one day before."""
+    return note(
+        kind=InstrumentKind.FLOATING_RATE_NOTE,
+        coupon=CouponTerms(0, 1, 25, 4, convention, BusinessDayConvention.MODIFIED_FOLLOWING, 1),
+    )
+
+
+def test_floating_rate__index_floored_at_zero__then_the_rate():
+    assert floating_rate(Decimal("0.0530"), 15) == Decimal("0.0545")
+    assert floating_rate(Decimal("-0.004"), 15) == Decimal("0.0015")  # the index counts as 0
+    assert floating_rate(Decimal("0.001"), -50) == 0  # a rate below 0 pays 0
+    assert floating_rate(Decimal("-0.004"), -50) == 0
+    with pytest.raises(TypeError):
+        floating_rate(0.05, 15)
+    with pytest.raises(ValueError, match="no floating coupon"):
+        floating_coupon_per_unit(note(), 1, Decimal("0.05"))
+    with pytest.raises(ValueError, match="coupon 9 is not one of 1..8"):
+        floating_coupon_per_unit(frn(DayCountConvention.ACTUAL_360), 9, Decimal("0.05"))
+
+
+@pytest.mark.parametrize("convention", list(DayCountConvention))
+@pytest.mark.parametrize("index", ["0.0530", "0.00001234", "-0.004", "0.1234"])
+def test_floating_coupon__quantlib_ibor_coupon__equals_chain_rounding(convention, index):
+    """Every period of the note: QuantLib's IborCoupon fixed in arrears at the record date pays
+    what the chain's rounding of the same rate pays, within a double's precision."""
+    terms, fixing = frn(convention), Decimal(index)
+    rate = floating_rate(fixing, terms.coupon.spread_bps)
+    for coupon in all_coupons(terms):
+        start, end = coupon.accrual_start, coupon.payment_date
+        quantlib = floating_coupon(Decimal(100), fixing, 25, convention, start, end, 1)
+        assert quantlib.fixing_date == coupon.record_date
+        assert quantlib.accrual_days == day_count(convention, start, end)
+        assert Decimal(repr(quantlib.rate)) == pytest.approx(rate, abs=Decimal("1e-15"))
+        units = floating_coupon_per_unit(terms, coupon.number, fixing)
+        assert units == int(coupon_amount(100 * WAD, rate, convention, start, end))
+        assert abs(Decimal(units) / WAD - Decimal(quantlib.amount)) <= Decimal("1e-13")
+
+
+def test_with_fixings__fixed_floating_coupons_get_rate_and_amount__others_unchanged():
+    """`quantera instrument schedule`: the rate the chain fixed for past floating coupons,
+    "floating" (None) for the coming ones; a fixed note's coupons keep their fixed rate."""
+    terms = frn(DayCountConvention.ACTUAL_360)
+    rate = 555 * 10**14  # SOFR 5.30% + 25 bps
+    listed = with_fixings(terms, all_coupons(terms), {1: rate, 2: 0})
+    assert [c.rate_wad for c in listed[:3]] == [rate, 0, None]
+    assert listed[0].amount_per_unit == floating_coupon_per_unit(terms, 1, Decimal("0.0530"))
+    assert listed[0].amount_per_unit == int(listed[0].amount)  # the exact amount rounded down
+    assert listed[1].amount_per_unit == 0 and listed[2].amount_per_unit is None
+    assert listed[0].as_json()["rate"] == "0.0555" and listed[2].as_json()["rate"] is None
+    fixed = note()
+    assert with_fixings(fixed, all_coupons(fixed), {1: rate}) == all_coupons(fixed)
+    assert all_coupons(fixed)[0].rate_wad == 425 * 10**14
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    issue_day=st.integers(0, 3_000),
+    years=st.integers(1, 3),
+    frequency=st.sampled_from([1, 2, 4, 12]),
+    convention=st.sampled_from(list(DayCountConvention)),
+    roll=st.sampled_from(list(BusinessDayConvention)),
+    offset=st.integers(0, 14),
+    index_millionths=st.integers(-20_000, 200_000),
+    spread_bps=st.integers(-500, 500),
+)
+def test_floating_coupon__any_schedule_and_fixing__quantlib_and_chain_rounding_agree(
+    issue_day, years, frequency, convention, roll, offset, index_millionths, spread_bps
+):
+    """LCY-88 over random terms: QuantLib's in-arrears fixing date is the record date, its
+    accrual days the chain's day count, its amount the chain's rounded coupon within 1e-13."""
+    issue = D(2026, 1, 1) + dt.timedelta(days=issue_day)
+    maturity = D(issue.year + years, issue.month, min(issue.day, 28))
+    offset = min(offset, 27) if frequency == 12 else offset
+    terms = note(
+        kind=InstrumentKind.FLOATING_RATE_NOTE,
+        coupon=CouponTerms(0, 1, spread_bps, frequency, convention, roll, offset),
+        issue_date=to_timestamp(issue),
+        maturity_date=to_timestamp(maturity),
+    )
+    index = Decimal(index_millionths) / 1_000_000
+    for coupon in all_coupons(terms):
+        start, end = coupon.accrual_start, coupon.payment_date
+        quantlib = floating_coupon(Decimal(100), index, spread_bps, convention, start, end, offset)
+        assert quantlib.fixing_date == coupon.record_date
+        assert quantlib.accrual_days == day_count(convention, start, end)
+        units = floating_coupon_per_unit(terms, coupon.number, index)
+        assert abs(Decimal(units) / WAD - Decimal(quantlib.amount)) <= Decimal("1e-13")

@@ -39,10 +39,11 @@ DEPLOYER, GOVERNOR, OPERATOR, AGENT, ISSUER, NAV_AGENT, MANAGER, INVESTOR = 0, 1
 CUSTODIAN = "0x" + "c5" * 20
 
 
-def build_fund(network, directory, share_class=None):
+def build_fund(network, directory, share_class=None, extra=None):
     """The stack, the share class registered and active, its vault the registry's fund; the
-    investor verified with 1,000,000 USDC. Saves the deployment record for the CLI."""
-    from ape import accounts, chain, networks
+    investor verified with 1,000,000 USDC. `extra(d, acct, registry, usdc)` deploys more while the
+    deployer still holds its temporary roles. Saves the deployment record for the CLI."""
+    from ape import accounts, networks
 
     with networks.parse_network_choice(network):
         acct = {i: accounts.test_accounts[i] for i in range(12)}
@@ -82,20 +83,20 @@ def build_fund(network, directory, share_class=None):
             {"USDC": (usdc.address, (SettlementAssetType.RESERVE_BACKED, 10_000, 3, 100))},
         )
         approve_issuers(d, registry, {"the issuer": acct[ISSUER].address})
-        now = chain.blocks.head.timestamp
-        instrument = register_active_fund(registry, share, [usdc.address], acct[ISSUER], now)
-        vault = deploy_fund_vault(
+        instrument, vault = register_fund(
             d,
+            acct,
+            registry,
             share,
             usdc,
-            registry,
-            instrument,
+            ISIN,
             identity="0x" + "f6" * 20,
-            first_cutoff=next_cutoff(now, DAY) + DAY,
             nav_agent=acct[NAV_AGENT].address,
             fund_manager=acct[MANAGER].address,
             custodian=CUSTODIAN,
         )
+        if extra is not None:
+            extra(d, acct, registry, usdc)
         renounce_temporary_roles(d)
         registry.setFund(instrument, vault, sender=acct[ISSUER])
         d.at("IdentityRegistry").registerInvestor(
@@ -107,11 +108,33 @@ def build_fund(network, directory, share_class=None):
         return d.record, instrument
 
 
-def register_active_fund(registry, share, settlement_assets, issuer, now) -> int:
-    """A money-market share class (`ISIN`) registered by `issuer` and active; its id."""
+def register_fund(d, acct, registry, share, usdc, isin, **vault_options):
+    """A money-market fund: `share` registered by the issuer as `isin` (issued yesterday) and
+    activated, its FundVault deployed (first cut-off tomorrow's midnight, daily dealing;
+    `vault_options` for `deploy_fund_vault`). Returns (instrument id, vault); the registry does
+    not name the vault its fund yet (`setFund`)."""
+    from ape import chain
+
+    now = chain.blocks.head.timestamp
+    instrument = register_active_fund(registry, share, [usdc.address], acct[ISSUER], now, isin)
+    vault = deploy_fund_vault(
+        d,
+        share,
+        usdc,
+        registry,
+        instrument,
+        first_cutoff=next_cutoff(now, DAY) + DAY,
+        **vault_options,
+    )
+    return instrument, vault
+
+
+def register_active_fund(registry, share, settlement_assets, issuer, now, isin=ISIN) -> int:
+    """A money-market share class registered by `issuer` as `isin` (issued yesterday, settling
+    in `settlement_assets`) and activated; its id."""
     terms = InstrumentTerms(
         kind=InstrumentKind.MONEY_MARKET_FUND,
-        isin=ISIN,
+        isin=isin,
         share_token=share.address,
         settlement_assets=settlement_assets,
         issue_date=utc_midnight(now) - DAY,
@@ -153,11 +176,11 @@ def fresh_usdc_price(network, record):
         feed.report(10**FEED_DECIMALS, sender=accounts.test_accounts[NAV_AGENT])
 
 
-def chain_with_fund(anvil, tmp_path, monkeypatch, share_class=None):
+def chain_with_fund(anvil, tmp_path, monkeypatch, share_class=None, extra=None):
     monkeypatch.setenv("QUANTERA_DEPLOYMENTS_DIR", str(tmp_path))
     monkeypatch.setenv("QUANTERA_NAV_RF_SHIFT_DAYS", "0")
     network = f"ethereum:local:{anvil}"
-    record, instrument = build_fund(network, tmp_path, share_class)
+    record, instrument = build_fund(network, tmp_path, share_class, extra)
     return network, record, instrument, f"sqlite:///{tmp_path / 'keeper.sqlite'}"
 
 

@@ -178,6 +178,12 @@ def test_compute_class_nav__vaults_in_two_assets__each_at_its_price_over_one_sup
     assert both.nav.nav18 == int(exact)
     assert [v for _, _, v in both.vault_values] == [2_000_800 * WAD, 495_000 * WAD]
     assert both.nav.value_usd18 == 2_495_800 * WAD
+    # Each vault's fee shares owed count once (the share side's own `fee_shares` is not read).
+    owing = VaultHoldings(1_000_000 * USDC, WAD, 6, flows, fee_shares=50 * WAD)
+    with_fees = compute_class_nav(
+        holdings(valued_at=ts(2008, 11, 1), fee_shares=7), [owing, other], rf
+    )
+    assert with_fees.nav.shares_outstanding == both.nav.shares_outstanding + 50 * WAD
     with pytest.raises(ValueError, match="at least one vault"):
         compute_class_nav(base, [], rf)
 
