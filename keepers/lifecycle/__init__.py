@@ -52,7 +52,9 @@ if TYPE_CHECKING:
     from keepers.lifecycle.dividends import Dividend, compute_dividend, is_due, window_start
     from keepers.lifecycle.fees import MAX_COLLECTIONS_PER_CYCLE, FeesDue
     from keepers.lifecycle.fund_deploy import (
+        FUND_DESK,
         FUND_VAULT,
+        deploy_fund_desk,
         deploy_fund_vault,
         investment_minimum_steps,
         next_cutoff,
@@ -78,7 +80,16 @@ if TYPE_CHECKING:
         utc_midnight,
     )
     from keepers.lifecycle.keeper import LifecycleKeeper
-    from keepers.lifecycle.nav import Flow, Holdings, Nav, compute_nav, custodian_value
+    from keepers.lifecycle.nav import (
+        ClassNav,
+        Flow,
+        Holdings,
+        Nav,
+        VaultHoldings,
+        compute_class_nav,
+        compute_nav,
+        custodian_value,
+    )
     from keepers.lifecycle.rates import MonthlyRates, french_rf
     from keepers.lifecycle.schedule import (
         CouponPeriod,
@@ -118,7 +129,16 @@ _MODULES = {
     ),
     # The daily dividend in new shares (pure).
     "dividends": ("Dividend", "compute_dividend", "is_due", "window_start"),
-    "nav": ("Flow", "Holdings", "Nav", "compute_nav", "custodian_value"),
+    "nav": (
+        "ClassNav",
+        "Flow",
+        "Holdings",
+        "Nav",
+        "VaultHoldings",
+        "compute_class_nav",
+        "compute_nav",
+        "custodian_value",
+    ),
     "rates": ("MonthlyRates", "french_rf"),
     # Schedules, day counts, accrued interest and their on-chain encodings (QuantLib).
     "schedule": (
@@ -190,7 +210,9 @@ _MODULES = {
     "collecting": ("FeeKeeper",),
     # A fund's dealing vault (FundVault) and the share engine's subscription minimums.
     "fund_deploy": (
+        "FUND_DESK",
         "FUND_VAULT",
+        "deploy_fund_desk",
         "deploy_fund_vault",
         "investment_minimum_steps",
         "next_cutoff",

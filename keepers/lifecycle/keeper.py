@@ -3,10 +3,11 @@ bot.py runs it on silverback; `quantera fund strike` runs one for one fund; test
 
 1. the funds of the deployment, from the instrument registry (read again when its instrument count
    changes, and every DISCOVERY_BLOCKS blocks: an issuer may name a new fund);
-2. for each fund, the vault's NAV-ledger events since its cursor, kept in the keeper store
-   (reorganisation-safe: `keepers.core.scan`);
+2. for each fund, the NAV-ledger events of its vault (of each vault of a FundDesk) since its
+   cursor, kept in the keeper store (reorganisation-safe: `keepers.core.scan`);
 3. for each fund, at most one strike (keepers/lifecycle/striking.py): reconcile what was sent,
-   then, past the open period's cut-off, compute the NAV, report it and strike;
+   then, past the open period's cut-off, compute the NAV (of the whole share class for a desk),
+   report it and strike (a desk strikes every due vault at that one NAV);
 4. for each fund whose share token pays income in new shares, at most one declaration a UTC day
    (keepers/lifecycle/declaring.py): the dividend of the short rate, numbered, never twice;
 5. once a chain day, the coupons of every bond instrument whose record date has come, recorded
@@ -58,19 +59,25 @@ class LifecycleKeeper:
         return self._funds.at(head)
 
     def scan_flows(self, fund: Fund, head: int) -> int:
-        """Stores the fund's NAV-ledger events up to `head`; returns how many were new."""
-        name, vault = flows_keeper(fund.address), fund.address
-        scan = scan_range(
-            self.db,
-            name,
-            self.record,
-            head,
-            lambda ancestor: store.forget_fund_flows_after(self.db, self.chain_id, vault, ancestor),
-        )
-        if scan is None:
-            return 0
-        new = store.add_fund_flows(self.db, flow_rows(fund, self.chain_id, scan.start, scan.stop))
-        finish_scan(self.db, name, scan)
+        """Stores the NAV-ledger events of every vault of the fund up to `head` (one cursor per
+        vault); returns how many were new."""
+        new = 0
+        for vault, _ in fund.parts():
+            name, address = flows_keeper(vault.address), vault.address
+            scan = scan_range(
+                self.db,
+                name,
+                self.record,
+                head,
+                lambda ancestor, a=address: store.forget_fund_flows_after(
+                    self.db, self.chain_id, a, ancestor
+                ),
+            )
+            if scan is None:
+                continue
+            rows = flow_rows(vault, self.chain_id, scan.start, scan.stop)
+            new += store.add_fund_flows(self.db, rows)
+            finish_scan(self.db, name, scan)
         return new
 
     def striker(self, fund: Fund) -> FundStriker:
