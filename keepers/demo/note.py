@@ -20,7 +20,11 @@ cycle: the fund's act is over (its cycle would strike a period and declare a div
 late, on the fund the report has already read).
 
 Between the first and second coupons the pension fund sells notes to the insurer: the holders of
-record of the later coupons are not those of the first."""
+record of the later coupons are not those of the first.
+
+Dates are the chain's: the fund's read as 2008 through the short rate's shift, but a fixed coupon
+needs no rate, and the registry, DayCount.sol and QuantLib's schedule all work on chain time (the
+weekends they roll over are the chain dates')."""
 
 from __future__ import annotations
 

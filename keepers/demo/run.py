@@ -360,97 +360,8 @@ def _summary(record, log: ActionLog, on_chain: dict, db_url: str, head: int, blo
         f"Rebalancing report: [bold]{rebalancing.report}[/bold]"
     )
     lifecycle = on_chain["lifecycle"]
-    console.print(
-        _actions(
-            log,
-            "lifecycle",
-            110,
-            "Lifecycle: a T-bill money-market fund, autumn 2008 (weekly dealing, "
-            "NAV from holdings at French's one-month T-bill rate)",
-        )
-    )
-    console.print(
-        _table(
-            "The fund at each cut-off: NAV, return (NAV x income index) and dividend yields "
-            "(annualised) against the T-bill rate's, flows and queue (thousands)",
-            ("cut-off", "NAV", "return", "div.", "T-bill", "in $k", "queue k", "out k", "cash $k"),
-            [
-                (
-                    s.history_date,
-                    f"{s.nav18 / 10**18:.6f}",
-                    f"{s.yield_bps / 100:.2f}%",
-                    f"{s.dividend_yield_bps / 100:.2f}%",
-                    f"{s.rf_yield_bps / 100:.2f}%",
-                    f"{s.subscribed_usdc / 10**9:,.0f}",
-                    f"{s.redeem_pending_shares / 10**21:,.0f}",
-                    f"{s.redeem_fulfilled_shares / 10**21:,.0f}",
-                    f"{s.free_cash_usdc / 10**9:,.0f}",
-                )
-                for s in lifecycle.strikes
-            ],
-        )
-    )
-    income = lifecycle.income
-    console.print(
-        _table(
-            f"Daily dividends in new shares: {len(lifecycle.declarations)} declarations by the "
-            "NAV agent keeper (each week's, in the index at its cut-off)",
-            ("week to", "declarations", "shares", "yield", "T-bill"),
-            [
-                (
-                    s.history_date,
-                    sum(1 for d in lifecycle.declarations if prev.at < d.at < s.at),
-                    f"{s.dividend_shares / 10**18:,.2f}",
-                    f"{s.dividend_yield_bps / 100:.2f}%",
-                    f"{s.rf_yield_bps / 100:.2f}%",
-                )
-                for prev, s in zip(lifecycle.strikes, lifecycle.strikes[1:])
-            ],
-        )
-    )
-    console.print(
-        _table(
-            "Dividends claimed by each holder (settleIncome) against those declared",
-            ("holder", "shares paid"),
-            [(name, f"{paid / 10**18:,.6f}") for name, paid in income.paid_shares.items()]
-            + [
-                ("total paid", f"{income.paid_total / 10**18:,.6f}"),
-                ("declared", f"{income.declared_shares / 10**18:,.6f}"),
-                (
-                    "unpaid: dust",
-                    f"{income.unpaid_shares} units (bound {income.dust_bound})",
-                ),
-            ],
-        )
-    )
+    print_lifecycle(log, lifecycle)
     note = lifecycle.note
-    console.print(_actions(log, "note", 110, "Lifecycle: a two-year note, serviced on chain"))
-    console.print(
-        _table(
-            f"The note {note.isin}: {note.issue_date} to {note.maturity_date}, coupons recorded "
-            "by the keeper on their record dates, claimed by the holders of record (USDC)",
-            ("coupon", "record date", "paid", "per note", *(n.split()[0] for n in note.redeemed)),
-            [
-                (
-                    c.number,
-                    c.record_date,
-                    c.payment_date,
-                    f"{c.coupon_per_share / 10**24:.4f}",
-                    *(f"{v / 10**6:,.2f}" for v in c.paid.values()),
-                )
-                for c in note.coupons
-            ]
-            + [
-                (
-                    "face",
-                    "",
-                    note.maturity_date,
-                    f"{note.redemption_price / 10**24:.2f}",
-                    *(f"{v / 10**6:,.2f}" for v in note.redeemed.values()),
-                )
-            ],
-        )
-    )
     counts: dict[str, int] = {}
     for e in rows:
         counts[e.event] = counts.get(e.event, 0) + 1
@@ -567,6 +478,109 @@ def _summary(record, log: ActionLog, on_chain: dict, db_url: str, head: int, blo
         )
     )
     return all(checks.values())
+
+
+def print_lifecycle(log: ActionLog, lifecycle) -> None:
+    """The lifecycle act's tables: the fund's actions, its cut-offs, dividends and holders, the
+    note's actions, coupons and redemption."""
+    console.print(
+        _actions(
+            log,
+            "lifecycle",
+            110,
+            "Lifecycle: a T-bill money-market fund, autumn 2008 (weekly dealing, "
+            "NAV from holdings at French's one-month T-bill rate)",
+        )
+    )
+    console.print(
+        _table(
+            "The fund at each cut-off: NAV, return (NAV x income index) and dividend yields "
+            "(annualised) against the T-bill rate's, flows and queue (thousands)",
+            ("cut-off", "NAV", "return", "div.", "T-bill", "in $k", "queue k", "out k", "cash $k"),
+            [
+                (
+                    s.history_date,
+                    f"{s.nav18 / 10**18:.6f}",
+                    f"{s.yield_bps / 100:.2f}%",
+                    f"{s.dividend_yield_bps / 100:.2f}%",
+                    f"{s.rf_yield_bps / 100:.2f}%",
+                    f"{s.subscribed_usdc / 10**9:,.0f}",
+                    f"{s.redeem_pending_shares / 10**21:,.0f}",
+                    f"{s.redeem_fulfilled_shares / 10**21:,.0f}",
+                    f"{s.free_cash_usdc / 10**9:,.0f}",
+                )
+                for s in lifecycle.strikes
+            ],
+        )
+    )
+    income = lifecycle.income
+    console.print(
+        _table(
+            f"Daily dividends in new shares: {len(lifecycle.declarations)} declarations by the "
+            "NAV agent keeper (each week's, in the index at its cut-off)",
+            ("week to", "declarations", "shares", "yield", "T-bill"),
+            [
+                (
+                    s.history_date,
+                    sum(1 for d in lifecycle.declarations if prev.at < d.at < s.at),
+                    f"{s.dividend_shares / 10**18:,.2f}",
+                    f"{s.dividend_yield_bps / 100:.2f}%",
+                    f"{s.rf_yield_bps / 100:.2f}%",
+                )
+                for prev, s in zip(lifecycle.strikes, lifecycle.strikes[1:])
+            ],
+        )
+    )
+    console.print(
+        _table(
+            "Dividends claimed by each holder (settleIncome) against those declared",
+            ("holder", "shares paid"),
+            [(name, f"{paid / 10**18:,.6f}") for name, paid in income.paid_shares.items()]
+            + [
+                ("total paid", f"{income.paid_total / 10**18:,.6f}"),
+                ("declared", f"{income.declared_shares / 10**18:,.6f}"),
+                (
+                    "unpaid: dust",
+                    f"{income.unpaid_shares} units (bound {income.dust_bound})",
+                ),
+            ],
+        )
+    )
+    note = lifecycle.note
+    console.print(_actions(log, "note", 110, "Lifecycle: a two-year note, serviced on chain"))
+    console.print(
+        _table(
+            f"The note {note.isin}: {note.issue_date} to {note.maturity_date} (chain dates), "
+            "coupons recorded by the keeper on their record dates, claimed by the holders of "
+            "record (USDC)",
+            (
+                "coupon",
+                "record date",
+                "payment",
+                "per note",
+                *(n.split()[0] for n in note.redeemed),
+            ),
+            [
+                (
+                    c.number,
+                    c.record_date,
+                    c.payment_date,
+                    f"{c.coupon_per_share / 10**24:.4f}",
+                    *(f"{v / 10**6:,.2f}" for v in c.paid.values()),
+                )
+                for c in note.coupons
+            ]
+            + [
+                (
+                    "face",
+                    "",
+                    note.maturity_date,
+                    f"{note.redemption_price / 10**24:.2f}",
+                    *(f"{v / 10**6:,.2f}" for v in note.redeemed.values()),
+                )
+            ],
+        )
+    )
 
 
 def _income_on_chain(lifecycle) -> bool:
