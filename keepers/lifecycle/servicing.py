@@ -10,7 +10,8 @@ restart or a second worker sends at worst a transaction the servicer refuses whe
 anyone from the payment date (the servicer's rule, read through `canAct`): a keeper that is
 neither waits for the payment date, while the note's balances stay fixed. One transaction per
 coupon (a few a year): sent and waited for by its receipt, then the keeper store's coupon row is
-marked `recorded` (it was `due`).
+marked `recorded` (it was `due`). A recording refused when it is estimated is logged and tried
+again at the keeper's next daily step.
 
 A share token without `servicer()` (a plain SecurityToken registered as a note) has its coupons
 scheduled and logged only."""
