@@ -7,7 +7,8 @@ domain's deploy steps (`deploy`: the registry, the settlement assets and the fee
 `fund_deploy`: a fund's ERC-7540 dealing vault). The NAV agent and the coupon scheduler: the short
 rate (`rates`: French's monthly RF from arch.data, spread daily), the NAV model (`nav`), the coupons
 of a bond's terms (`coupons`) — all pure —; the funds read from the registry (`funds`), one fund's
-strikes, recorded before they are sent (`striking`), the keeper's cycle (`keeper`), its silverback
+strikes, recorded before they are sent (`striking`), a serviced note's coupons recorded on its
+BondServicer (`servicing`), the keeper's cycle (`keeper`), its silverback
 bot (`bot`), `quantera instrument|fund` (`cli`) and terms files (`terms_file`). The fee keeper:
 what a vault owes its fee recipient and when it is collected (`fees`, pure), the collections,
 recorded before they are sent (`collecting`), and its silverback bot (`fee_bot`).

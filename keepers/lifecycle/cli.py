@@ -779,7 +779,7 @@ def fund_declare(fund_ref, network_choice, account_alias, dry_run, db_url, as_js
         if dry_run:
             dividend = declarer.compute(head)
             if dividend is None:
-                raise QuanteraError("no declaration is due yet (one a UTC day)")
+                raise QuanteraError("no declaration is due (one a UTC day, none before a share)")
             data = {**dividend.as_record(), "sent": False}
             _emit(data, as_json, _table("dividend (dry run)", data))
             return

@@ -11,7 +11,8 @@ bot.py runs it on silverback; `quantera fund strike` runs one for one fund; test
 4. for each fund whose share token pays income in new shares, at most one declaration a UTC day
    (keepers/lifecycle/declaring.py): the dividend of the short rate, numbered, never twice;
 5. once a chain day, the coupons of every bond instrument whose record date has come, recorded
-   in the keeper store (logged, not paid: no on-chain coupon payment exists yet).
+   in the keeper store, and, for a note serviced on chain (a BondShareToken), recorded on its
+   BondServicer in order, each once (keepers/lifecycle/servicing.py): the holders claim from it.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from keepers.lifecycle.declaring import FundDeclarer, income_token
 from keepers.lifecycle.funds import Fund, FundList, flow_rows
 from keepers.lifecycle.instruments import InstrumentStatus, InstrumentTerms
 from keepers.lifecycle.rates import MonthlyRates
+from keepers.lifecycle.servicing import record_due_coupons
 from keepers.lifecycle.striking import FundStriker, Head
 
 KEEPER_NAME = "lifecycle"
@@ -54,6 +56,7 @@ class LifecycleKeeper:
         self.chain_id = chain.chain_id
         self._funds = FundList(registry)
         self._coupon_day: dt.date | None = None
+        self.on_chain: list[tuple[int, int]] = []  # (instrument, coupon) recorded by the last step
 
     def funds(self, head: int) -> list[Fund]:
         return self._funds.at(head)
@@ -127,11 +130,12 @@ class LifecycleKeeper:
         return result
 
     def record_coupons(self, head: Head) -> int:
-        """Once per chain day: records the coupons whose record date has come (new ones logged)."""
+        """Once per chain day: stores the coupons whose record date has come (new ones logged), then
+        records the serviced notes' due coupons on chain (`self.on_chain`: their numbers)."""
         today = dt.datetime.fromtimestamp(head.timestamp, dt.UTC).date()
         if today == self._coupon_day:
             return 0
-        rows = []
+        rows, serviced = [], []
         for instrument_id in range(1, int(self.registry.instrumentCount()) + 1):
             status = InstrumentStatus(int(self.registry.statusOf(instrument_id)))
             if status not in COUPON_STATES:
@@ -139,7 +143,10 @@ class LifecycleKeeper:
             terms = InstrumentTerms.from_chain(self.registry.termsOf(instrument_id))
             if not is_bond(terms):
                 continue
-            for coupon in due_coupons(terms, today):
+            due = due_coupons(terms, today)
+            if due:
+                serviced.append((instrument_id, due))
+            for coupon in due:
                 rows.append(
                     {
                         "chain_id": self.chain_id,
@@ -158,8 +165,19 @@ class LifecycleKeeper:
                 )
         new = store.record_coupons(self.db, rows)
         if new:
-            logger.info(
-                f"{new} coupon(s) reached their record date (recorded; no on-chain payment yet)"
+            logger.info(f"{new} coupon(s) reached their record date")
+        self.on_chain = [
+            (instrument_id, number)
+            for instrument_id, due in serviced
+            for number in record_due_coupons(
+                self.db,
+                self.chain_id,
+                self.registry,
+                instrument_id,
+                due,
+                self.signer,
+                head.timestamp,
             )
+        ]
         self._coupon_day = today
         return new
