@@ -48,7 +48,11 @@ interface IFundNavSource {
 /// struck cut-off that lies in the future). `strike()` (role NAV_AGENT), once `now >= cutoff(p)`:
 /// takes the NAV from the source (`IFundNavSource.strikeNav`), prices all of period `p`'s
 /// deposits at it, fulfils the period's redemptions up to the gate and the free cash, burns the
-/// fulfilled shares, reserves their assets for the claims and opens period `p + 1`.
+/// fulfilled shares, reserves their assets for the claims and opens period `p + 1`. It also burns
+/// whatever the vault holds beyond the requests it escrows: with an IncomeShareToken, the income
+/// declared on escrowed shares (`EscrowIncomeBurned`). A redeemer stops earning income when its
+/// shares enter the escrow (its request); that income's value stays in the fund, for the holders
+/// who remain (the supply falls, the NAV per share rises by as much). See docs/lifecycle.md.
 ///
 /// Redemption gate and carry. With `P` shares pending at the strike, the period fulfils
 /// `F = min(P, gate, shares the free cash buys)` with `gate = totalSupply * gateBps / 10_000`
@@ -213,6 +217,10 @@ interface IFundVault is IERC7575, IERC7540Operator, IERC7540Deposit, IERC7540Red
         uint256 reservedAssets,
         uint256 nextCutoff
     );
+    /// @notice The strike of `period` burned `shares` the vault held beyond its escrow: the income
+    /// an IncomeShareToken paid on escrowed shares (and any shares sent to the vault), owned by no
+    /// investor; their value stays in the fund, for the remaining holders.
+    event EscrowIncomeBurned(uint256 indexed period, uint256 shares);
     event DepositRequestCancelled(address indexed controller, address indexed receiver, address sender, uint256 assets);
     event RedeemRequestCancelled(address indexed controller, address indexed receiver, address sender, uint256 shares);
     event GateSet(uint256 previousBps, uint256 nextBps);

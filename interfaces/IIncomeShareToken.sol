@@ -43,7 +43,8 @@ import {ISecurityToken} from "./ISecurityToken.sol";
 /// income). `detectTransferRestriction` counts the sender's unpaid income at the token, but the
 /// engine's part of the answer reads its ledger before that income is paid (its holding rules
 /// see the paid balance). A wallet that pends
-/// redemptions in a FundVault escrow earns nothing on them: the escrow (the vault) earns it.
+/// redemptions in a FundVault escrow earns nothing on them: the escrow (the vault) earns it, and the
+/// vault burns that income at its next strike (IFundVault `EscrowIncomeBurned`).
 interface IIncomeShareToken is ISecurityToken {
     /// @notice Declarations are numbered 1, 2, ...: `number` is not the next one.
     error UnexpectedDeclaration(uint256 number, uint256 expected);

@@ -134,6 +134,15 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
             // Rounded up: the claims of this strike (each rounded down) never exceed it.
             reserve = DealingMath.assetsFor(fulfilled * nav18, ASSET_UNIT, SHARE_SCALE, Math.Rounding.Ceil);
         }
+        // The shares the escrow keeps after this strike: the carried and the late requests'. The
+        // vault's balance beyond them and the fulfilled shares is income an IncomeShareToken paid
+        // on the escrow (or shares sent to the vault): owned by no investor, it is burned with the
+        // fulfilled shares, so the supply the NAV divides by holds investors' shares only. One
+        // balance read: no loop over requests. Never below `fulfilled` (the vault alone moves its
+        // escrow; if an agent took from it, the burn reverts as before).
+        uint256 kept = pending - fulfilled + late.redemptions();
+        uint256 held = SHARE.balanceOf(address(this));
+        uint256 income = held > kept + fulfilled ? held - kept - fulfilled : 0;
         DealingMath.Queue memory before = _queueAt(period - 1);
         (DealingMath.Queue memory next, bool closed, uint256 closedA) =
             DealingMath.fulfil(before, pending, fulfilled, nav18);
@@ -147,8 +156,7 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
         // No underflow: fulfilled <= pending. No overflow of 96 bits: the carried and late shares
         // are all in the vault's escrow, below the token's supply bound (2^96 - 1); the late
         // deposits were bounded when requested.
-        _dealing =
-            FundWords.toDealing(period + 1, nextCutoff, late.deposits(), pending - fulfilled + late.redemptions());
+        _dealing = FundWords.toDealing(period + 1, nextCutoff, late.deposits(), kept);
         if (late.deposits() | late.redemptions() != 0) _late = late.withRequests(0, 0);
 
         uint256 deposits = dealing_.deposits();
@@ -163,8 +171,10 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
             reserve,
             nextCutoff
         );
-        // The period's fulfilled shares leave the escrow through the engine's ledger.
-        if (fulfilled != 0) SHARE.burn(address(this), fulfilled);
+        if (income != 0) emit EscrowIncomeBurned(period, income);
+        // The period's fulfilled shares and the escrow's income leave it through the engine's
+        // ledger (the token pays the income into the vault's balance first, recorded `created`).
+        if (fulfilled + income != 0) SHARE.burn(address(this), fulfilled + income);
     }
 
     // ================================================================ issuer

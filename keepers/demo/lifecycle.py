@@ -646,7 +646,12 @@ def _settle_income(act, share, vault, wallets, principal, keeper, rates, shift, 
         )
     holders = {**wallets, "the vault (escrow)": vault}
     result.holders = {name: str(getattr(w, "address", w)) for name, w in holders.items()}
-    principal = {**principal, "the vault (escrow)": 0}  # every escrowed share was burned
+    # Every escrowed share was burned, and with them, at each strike, the income the escrow earned
+    # (`EscrowIncomeBurned`): paid to the vault, then burned, counted in its paid shares.
+    burned = sum(
+        int(e.shares) for e in vault.EscrowIncomeBurned.range(0, chain.blocks.head.number + 1)
+    )
+    principal = {**principal, "the vault (escrow)": -burned}
     paid_balances = {name: int(share.incomeAccountOf(w)[0]) for name, w in holders.items()}
     supply = int(share.totalSupply())
     declarations = len(events)

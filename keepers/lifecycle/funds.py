@@ -226,6 +226,15 @@ def fees_due(fund: Fund, schedule: Any, at: int, vault: Any = None) -> FeesDue:
     return FeesDue(at, owed, assets, accruing, accrued_at, str(schedule.recipientOf(vault)))
 
 
+def escrow_income(share: Any, vault: Any) -> int:
+    """The shares `vault` holds beyond the redemptions it escrows (open period and late): with an
+    IncomeShareToken, the income declared on escrowed shares. Owned by no investor, the strike
+    burns them (IFundVault `EscrowIncomeBurned`), so the NAV does not count them."""
+    dealing = vault.dealing()
+    escrowed = int(dealing[3]) + int(dealing[5])
+    return max(int(share.balanceOf(vault.address)) - escrowed, 0)
+
+
 def holdings(fund: Fund, valued_at: int) -> tuple[Holdings, dict]:
     """The vault's holdings now (`valued_at`: the head's time) and what they were read from."""
     status, price18, updated_at = fund.router.priceOf(fund.asset.address)
@@ -240,6 +249,7 @@ def holdings(fund: Fund, valued_at: int) -> tuple[Holdings, dict]:
         share_decimals=int(fund.share.decimals()),
         previous_nav18=int(nav18),
         fee_shares=due.shares,
+        escrow_income=escrow_income(fund.share, fund.vault),
     )
     return read, {
         "asset_price_status": int(status),
@@ -267,6 +277,7 @@ def vault_holdings(
                 int(asset.decimals()),
                 tuple(flows.get(vault.address, ())),
                 due.shares,
+                escrow_income(fund.share, vault),
             )
         )
         read[vault.address] = {

@@ -22,7 +22,10 @@ The model, for a fund whose assets are cash and US Treasury bills:
   only on claim): the sum of `PeriodStruck.depositShares` less the shares of every `Deposit` claim
   and of every `SubscriptionFeeHeld` (the subscription fee's part of a claim, owed from then on).
   (`depositShares` is the period's total before per-investor rounding, so a few units of dust stay
-  counted: the NAV is lower by less than 1e-18 a share.)
+  counted: the NAV is lower by less than 1e-18 a share.) Less the vault's escrow income: the
+  shares it holds beyond the redemptions it escrows (with an IncomeShareToken, the dividends
+  declared on escrowed shares), owned by no investor and burned by the strike
+  (`EscrowIncomeBurned`), so the NAV struck is the one per share of the supply after it.
 - NAV per whole share (18 decimals, USD) = value / shares outstanding, rounded down. With no share
   outstanding (before the first subscription is struck) the NAV does not come from holdings: the
   last struck NAV holds, or the share class's initial NAV ($1.00) before any strike.
@@ -125,11 +128,25 @@ class Holdings:
     # Fee shares owed to the fee recipient, not minted yet (`heldFees().shares` and the management
     # fee accrued since the vault's last accrual).
     fee_shares: int = 0
+    # Shares the vault holds beyond the redemptions it escrows (`escrow_income`), in the supply
+    # and burned by the strike: not outstanding.
+    escrow_income: int = 0
 
     def __post_init__(self):
-        for name in ("free_cash", "asset_price18", "share_supply", "previous_nav18", "fee_shares"):
+        for name in (
+            "free_cash",
+            "asset_price18",
+            "share_supply",
+            "previous_nav18",
+            "fee_shares",
+            "escrow_income",
+        ):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} {getattr(self, name)} is negative")
+        if self.escrow_income > self.share_supply:
+            raise ValueError(
+                f"escrow_income {self.escrow_income} above share_supply {self.share_supply}"
+            )
         for name in ("asset_decimals", "share_decimals"):
             if not 0 <= getattr(self, name) <= 36:
                 raise ValueError(f"{name} {getattr(self, name)} outside 0..36")
@@ -167,7 +184,12 @@ def compute_nav(holdings: Holdings, flows: list[Flow], rates: MonthlyRates) -> N
         custodian = custodian_value(flows, holdings.valued_at, rates)
         total = holdings.free_cash + custodian
         value = total * holdings.asset_price18 / (Decimal(10) ** holdings.asset_decimals)
-        shares = holdings.share_supply + holdings.fee_shares + unclaimed_deposit_shares(flows)
+        shares = (
+            holdings.share_supply
+            - holdings.escrow_income
+            + holdings.fee_shares
+            + unclaimed_deposit_shares(flows)
+        )
         nav18, basis = _per_share(value, shares, holdings)
     return Nav(nav18, basis, custodian, total, int(value.to_integral_value(ROUND_FLOOR)), shares)
 
@@ -176,16 +198,18 @@ def compute_nav(holdings: Holdings, flows: list[Flow], rates: MonthlyRates) -> N
 class VaultHoldings:
     """One vault of a share class dealt in several assets: its free cash (base units of its
     asset), the asset's oracle price (USD, 18 decimals) and decimals, its NAV-ledger flows and the
-    fee shares it owes the fee recipient (`Holdings.fee_shares`, per vault)."""
+    fee shares it owes the fee recipient (`Holdings.fee_shares`, per vault) and its escrow income
+    (`Holdings.escrow_income`, per vault)."""
 
     free_cash: int
     asset_price18: int
     asset_decimals: int
     flows: tuple[Flow, ...] = ()
     fee_shares: int = 0
+    escrow_income: int = 0
 
     def __post_init__(self):
-        if self.free_cash < 0 or self.asset_price18 < 0 or self.fee_shares < 0:
+        if min(self.free_cash, self.asset_price18, self.fee_shares, self.escrow_income) < 0:
             raise ValueError(f"a vault's cash and price are not negative: {self}")
         if not 0 <= self.asset_decimals <= 36:
             raise ValueError(f"asset_decimals {self.asset_decimals} outside 0..36")
@@ -215,7 +239,8 @@ def compute_class_nav(
     """The NAV per whole share (18 decimals, rounded down) of a share class dealt in several
     settlement assets: `holdings` gives the time, the share supply, its decimals and the previous
     and initial NAVs (its own cash, price, decimals and fee shares are not read: each vault has
-    its own, and the shares outstanding add every vault's fee shares and unclaimed deposits).
+    its own, and the shares outstanding add every vault's fee shares and unclaimed deposits and
+    take out every vault's escrow income).
     `nav.custodian_assets` and `nav.total_assets` are then USD values (18 decimals) summed over
     the vaults (amounts in different assets do not add)."""
     if not vaults:
@@ -233,6 +258,7 @@ def compute_class_nav(
             value += total * unit_price
             custodian_usd += custodian * unit_price
             owed += vault.fee_shares + unclaimed_deposit_shares(vault.flows)
+            owed -= vault.escrow_income
         shares = holdings.share_supply + owed
         nav18, basis = _per_share(value, shares, holdings)
         value_usd18 = int(value.to_integral_value(ROUND_FLOOR))

@@ -25,7 +25,7 @@ from compliance_fixtures import (
 from keepers.access import grant_calls, renounce_temporary_roles, send_to_manager
 from keepers.compliance import deploy_security
 from keepers.core.units import FEED_DECIMALS
-from keepers.lifecycle import deploy_fund_vault, next_cutoff
+from keepers.lifecycle import deploy_fund_vault, deploy_income_share_token, next_cutoff
 from keepers.risk import deploy_feeds, deploy_oracle, feed_config, set_feeds
 from keepers.vault import deploy_stablecoin
 
@@ -33,6 +33,7 @@ INSTRUMENT_ID = 17
 USD_UNIT, SHARE_UNIT, NAV_UNIT = 10**6, 10**18, 10**18
 DAY = 86_400
 VAULT_IDENTITY = "0x" + "f7" * 20
+INCOME_VAULT_IDENTITY = "0x" + "e7" * 20
 FUND_COUNTRIES = (US, DE, GB)
 # label -> (country, class); every investor wallet has its own identity.
 INVESTORS = {
@@ -117,23 +118,44 @@ def fund_stack(chain, accounts, project, stack_deployment, governor, operator, a
     gate), its share open in the US, Germany and the UK to retail and up, the vault registered
     as a US institutional identity; six investors registered (INVESTORS) and funded with
     $10,000,000 each, the vault approved for their stablecoin and shares."""
+    return build_fund_stack(
+        chain, accounts, project, stack_deployment, governor, operator, agent, "QMMF"
+    )
+
+
+@pytest.fixture(scope="session")
+def income_fund_stack(chain, accounts, project, stack_deployment, governor, operator, agent):
+    """`fund_stack` over a share class paying its daily dividend in new shares ("QMMFD", an
+    IncomeShareToken by keepers/lifecycle/deploy.py's `deploy_income_share_token`; `agent`
+    declares, its MINT capability)."""
+    return build_fund_stack(
+        chain, accounts, project, stack_deployment, governor, operator, agent, "QMMFD", income=True
+    )
+
+
+def build_fund_stack(
+    chain, accounts, project, stack_deployment, governor, operator, agent, symbol, *, income=False
+):
+    """The stack of `fund_stack` for share class `symbol` (an IncomeShareToken if `income`)."""
     d = extend(stack_deployment)
     nav_agent, fund_manager, custodian, reporter = (
         fresh_account(accounts, chain) for _ in range(4)
     )
     send_to_manager(d, grant_calls(d, "PRICE_REPORTER", reporter.address))
-    usdc = deploy_stablecoin(d, "USDF", "Fund Dollar (local)")
-    share = deploy_security(
-        d,
-        ".QMMF",
-        "Quantera Money Market Fund",
-        "QMMF",
-        agent=agent.address,
-        jurisdictions=[(country, open_jurisdiction()) for country in FUND_COUNTRIES],
-    )
+    usdc = deploy_stablecoin(d, "USDFD" if income else "USDF", "Fund Dollar (local)")
+    jurisdictions = [(country, open_jurisdiction()) for country in FUND_COUNTRIES]
+    name = "Quantera Money Market Fund" + (" (income)" if income else "")
+    if income:
+        share = deploy_income_share_token(
+            d, name, symbol, agent=agent.address, jurisdictions=jurisdictions
+        )
+    else:
+        share = deploy_security(
+            d, f".{symbol}", name, symbol, agent=agent.address, jurisdictions=jurisdictions
+        )
     router = deploy_oracle(d)
-    feeds = deploy_feeds(d, {"QMMF": 10**FEED_DECIMALS})
-    set_feeds(d, router, {"QMMF": (share.address, feed_config(feeds["QMMF"].address))})
+    feeds = deploy_feeds(d, {symbol: 10**FEED_DECIMALS})
+    set_feeds(d, router, {symbol: (share.address, feed_config(feeds[symbol].address))})
     nav_source = d.sender.deploy(project.FundNavDouble, router)  # test double
     vault = deploy_fund_vault(
         d,
@@ -141,7 +163,7 @@ def fund_stack(chain, accounts, project, stack_deployment, governor, operator, a
         usdc,
         nav_source,
         INSTRUMENT_ID,
-        identity=VAULT_IDENTITY,
+        identity=INCOME_VAULT_IDENTITY if income else VAULT_IDENTITY,
         first_cutoff=next_cutoff(chain.blocks.head.timestamp, DAY) + DAY,
         nav_agent=nav_agent.address,
         fund_manager=fund_manager.address,
@@ -157,10 +179,10 @@ def fund_stack(chain, accounts, project, stack_deployment, governor, operator, a
         registry=registry,
         vault=vault,
         share=share,
-        engine=d.at("ComplianceEngine", "ComplianceEngine.QMMF"),
+        engine=d.at("ComplianceEngine", f"ComplianceEngine.{symbol}"),
         usdc=usdc,
         router=router,
-        feed=feeds["QMMF"],
+        feed=feeds[symbol],
         nav_source=nav_source,
         nav_agent=nav_agent,
         fund_manager=fund_manager,

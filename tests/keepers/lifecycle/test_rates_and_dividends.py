@@ -188,6 +188,24 @@ def test_compute_class_nav__vaults_in_two_assets__each_at_its_price_over_one_sup
         compute_class_nav(base, [], rf)
 
 
+def test_compute_nav__escrow_income__not_outstanding_in_one_vault_or_a_class(rf):
+    """LCY-91: the shares a vault holds beyond its escrow (income on escrowed shares) are burned
+    by the strike, so the NAV struck divides by the supply without them."""
+    base = holdings(valued_at=ts(2008, 11, 1))
+    plain = compute_nav(base, [], rf)
+    net = compute_nav(holdings(valued_at=ts(2008, 11, 1), escrow_income=1_161 * WAD), [], rf)
+    assert net.shares_outstanding == plain.shares_outstanding - 1_161 * WAD
+    # $1,000,000 over 1,998,839 shares: higher than over the whole supply.
+    assert net.nav18 == int(Decimal(1_000_000) * WAD / Decimal(1_998_839)) > plain.nav18
+    vault = VaultHoldings(1_000_000 * USDC, WAD, 6, (), escrow_income=1_161 * WAD)
+    class_nav = compute_class_nav(base, [vault], rf).nav
+    assert (class_nav.nav18, class_nav.shares_outstanding) == (net.nav18, net.shares_outstanding)
+    with pytest.raises(ValueError, match="escrow_income"):
+        holdings(share_supply=10, escrow_income=11)
+    with pytest.raises(ValueError, match="negative"):
+        VaultHoldings(0, WAD, 6, (), escrow_income=-1)
+
+
 def test_move_bound_and_feed_answer__the_registrys_inclusive_rule_and_rounding_down():
     assert within_move_bound(0, 5 * WAD, 50)  # no previous NAV
     assert within_move_bound(WAD, WAD + WAD // 200, 50)  # exactly 50 bps: allowed
