@@ -140,3 +140,21 @@ def test_strike__cancelled_request_earned_income__burned_at_next_strike(chain, f
 
     assert [e.shares for e in tx.decode_logs(fund.vault.EscrowIncomeBurned)] == [income]
     assert fund.share.balanceOf(fund.vault) == 0
+
+
+def test_gas__strike_burning_escrow_income__within_25000_of_the_same_strike_without(chain, fund):
+    """The burn of the escrow's income costs a bounded amount whatever the number of requests:
+    the token's payment of the vault's income (one account word, the engine's `created`) and a
+    larger burn amount, on top of the strike's one balance read."""
+    subscribe(chain, fund, {"alice": 1_000_000, "bob": 500_000})
+    alice = fund.investors["alice"]
+    fund.vault.requestRedeem(100_000 * SHARE_UNIT, alice, alice, sender=alice)
+    baseline = chain.snapshot()
+    without = fund.strike(chain, 1)
+    assert not without.decode_logs(fund.vault.EscrowIncomeBurned)
+    chain.restore(baseline)
+    declare(chain, fund, 1)
+    burning = fund.strike(chain, 1)
+    assert burning.decode_logs(fund.vault.EscrowIncomeBurned)
+    print(f"strike {without.gas_used:,} gas; burning escrow income {burning.gas_used:,} gas")
+    assert 0 < burning.gas_used - without.gas_used < 25_000
