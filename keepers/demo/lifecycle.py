@@ -114,6 +114,10 @@ class Strike:
     at: int = 0  # chain time of the strike's block
     income_index: int = INDEX_ONE  # the share's income index at the strike (1e27 at the start)
     dividend_yield_bps: float = 0.0  # the index's growth since the previous strike, annualised
+    # The income the escrow earned that this strike burned (EscrowIncomeBurned), and the NAV's
+    # rise it brings the holders who remain (its share of the supply after it), annualised.
+    escrow_income_burned_shares: int = 0
+    escrow_uplift_bps: float = 0.0
     dividend_shares: int = 0  # shares declared as income since the previous strike
     redeemed: dict[str, tuple[int, int]] = field(default_factory=dict)  # name: (shares, USDC)
 
@@ -193,7 +197,9 @@ class LifecycleResult:
     @property
     def nav_follows_rate(self) -> bool:
         """The fund's return (NAV x income index) rose at every strike, never faster than the
-        T-bill rate (free cash earns nothing), and its yield fell with the rate: September's (RF
+        T-bill rate (free cash earns nothing) plus the escrow's burned income (the income of the
+        shares queued for redemption goes to the holders who remain: `escrow_uplift_bps`), and
+        its yield fell with the rate: September's (RF
         0.15% a month) above October's (0.08%), which, fully invested after the run, is the
         rate's within 1%; the NAV itself stayed within 10 bp of $1.00 (the income is paid in
         shares)."""
@@ -205,7 +211,7 @@ class LifecycleResult:
         october = [s.yield_bps for s in moves if s.history_date >= "2008-10-08"]
         return (
             all(b > a for a, b in zip(values, values[1:]))
-            and all(s.yield_bps <= s.rf_yield_bps * 1.001 for s in moves)
+            and all(s.yield_bps <= s.rf_yield_bps * 1.001 + s.escrow_uplift_bps for s in moves)
             and bool(september)
             and bool(october)
             and min(september) > max(october)
@@ -510,6 +516,12 @@ def exercise_lifecycle(log: ActionLog, rpc_url: str, rpc, db_url: str) -> Lifecy
         fund_yield = (growth - 1) * 365 / days * 10_000 if days else 0.0
         dividend_yield = (index / previous_index - 1) * 365 / days * 10_000 if days else 0.0
         rf_yield = float(rates.growth(previous_at, at) - 1) * 365 / days * 10_000 if days else 0.0
+        burned = sum(
+            int(e.shares)
+            for e in vault.EscrowIncomeBurned.range(event.block_number, event.block_number + 1)
+            if int(e.period) == period
+        )
+        uplift = burned / (supply_before - burned) * 365 / days * 10_000 if days else 0.0
         quote = rates.quote(dt.datetime.fromtimestamp(at - shift * DAY, dt.UTC).timetuple()[:2])
         # Claims: subscriptions as shares, redemptions as cash (each at the period's NAV).
         for name, wallet in wallets.items():
@@ -555,6 +567,8 @@ def exercise_lifecycle(log: ActionLog, rpc_url: str, rpc, db_url: str) -> Lifecy
                 at=at,
                 income_index=index,
                 dividend_yield_bps=dividend_yield,
+                escrow_income_burned_shares=burned,
+                escrow_uplift_bps=uplift,
                 redeemed=redeemed,
             )
         )
