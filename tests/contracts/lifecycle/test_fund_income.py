@@ -1,5 +1,5 @@
 """A FundVault over a share class paying its dividends in new shares (IncomeShareToken): the income
-declared on shares escrowed for pending redemptions leaves the supply at the strike (LCY-91), so
+declared on shares escrowed for pending redemptions leaves the supply at the strike (LCY-92), so
 after a strike the vault holds only what its requests are owed, the holders' shares sum to the
 supply, the NAV per share of the holders who remain is not diluted, and the NAV agent's share
 count (keepers/lifecycle/nav.py) is the supply after the strike."""

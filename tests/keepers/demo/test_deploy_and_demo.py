@@ -141,7 +141,7 @@ def check_lifecycle_report(report: dict) -> None:
     values = [s["nav18"] * s["income_index"] for s in strikes]
     assert all(b > a for a, b in zip(values, values[1:]))
     # Free cash earns nothing: the fund's return is at most the T-bill rate's, plus the income the
-    # escrow earned and the strike burned (LCY-91: it goes to the holders who remain); 80%
+    # escrow earned and the strike burned (LCY-92: it goes to the holders who remain); 80%
     # invested in September, fully invested once the run took the sleeve: then the rate's, within
     # 1%.
     assert sum(s["escrow_income_burned_shares"] for s in strikes) > 0  # the run's queue earned

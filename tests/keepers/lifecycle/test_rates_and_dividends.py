@@ -189,7 +189,7 @@ def test_compute_class_nav__vaults_in_two_assets__each_at_its_price_over_one_sup
 
 
 def test_compute_nav__escrow_income__not_outstanding_in_one_vault_or_a_class(rf):
-    """LCY-91: the shares a vault holds beyond its escrow (income on escrowed shares) are burned
+    """LCY-92: the shares a vault holds beyond its escrow (income on escrowed shares) are burned
     by the strike, so the NAV struck divides by the supply without them."""
     base = holdings(valued_at=ts(2008, 11, 1))
     plain = compute_nav(base, [], rf)
