@@ -59,7 +59,7 @@ from lifecycle_fixtures import note_terms
 
 HOLDINGS = {"alice": 600, "bob": 400}  # whole shares
 SPREAD_BPS = 15
-PRICE_STATUS = {"NoFeed": 3, "FeedReverted": 4}  # IOracleRouter.PriceStatus
+PRICE_STATUS = {"NoFeed": 3, "FeedReverted": 4, "OutOfBounds": 8}  # IOracleRouter.PriceStatus
 
 
 def answer(index: Decimal) -> int:
@@ -354,14 +354,18 @@ def test_fixing__stale_at_the_record_date__reverts_with_publication_and_heartbea
     assert frn.servicer.servicing()[1] == 2
 
 
-@pytest.mark.parametrize("failure", ["NoFeed", "FeedReverted"])
-def test_fixing__no_feed_or_a_failing_feed__reverts_fixing_unavailable(create_frn, failure):
-    """LCY-86: no feed for the index (ESTR is not wired) or a reverting feed: FixingUnavailable
-    with the index and the status."""
+@pytest.mark.parametrize("failure", ["NoFeed", "FeedReverted", "OutOfBounds"])
+def test_fixing__no_feed_a_failing_feed_or_out_of_bounds__reverts_fixing_unavailable(
+    create_frn, failure
+):
+    """LCY-86: no feed for the index (ESTR is not wired), a reverting feed, or a round whose index
+    is outside the router's bounds ((0, 100%] from `wire_rate_index`): FixingUnavailable with the
+    index and the status."""
     index = "ESTR" if failure == "NoFeed" else "SOFR"
     frn = create_frn(index=index, wired=failure != "NoFeed")
     frn.to_record_date(1)
-    round_id = frn.publish(Decimal("0.05"), frn.record_date(1))
+    published = Decimal("1.5") if failure == "OutOfBounds" else Decimal("0.05")
+    round_id = frn.publish(published, frn.record_date(1))
     if failure == "FeedReverted":
         frn.feed.set(answer(Decimal("0.05")), frn.record_date(1), True, sender=frn.issuer)
     with ape.reverts(
