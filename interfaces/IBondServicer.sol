@@ -215,8 +215,8 @@ interface IBondServicer {
     /// call, the next coupon must end after the call date (record the earlier ones first), and a
     /// floating note's coupon accrued to the call date is fixed at the index in force at the call
     /// date, round `fixingRound` of its feed (proven as in `recordFloatingCoupon`; ignored
-    /// otherwise: pass 0).
-    function startRedemption(uint80 fixingRound) external;
+    /// otherwise: pass 0; above 2**80 - 1 reverts `SafeCastOverflowedUintDowncast` on that path).
+    function startRedemption(uint256 fixingRound) external;
 
     /// @notice Pays `holder` its redemption share so far and its coupons owed (anyone may call).
     function redeem(address holder) external returns (uint256 coupons, uint256 redemption);

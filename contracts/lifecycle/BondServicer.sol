@@ -148,7 +148,11 @@ contract BondServicer is IBondServicer, ReentrancyGuardTransient {
         uint256 earliest = INSTRUMENTS.canAct(id, msg.sender, Ops.DECLARE) ? recordDate : end;
         if (block.timestamp < earliest) revert CouponNotDue(number, earliest, msg.sender);
 
-        uint256 perShare = _couponPerShare(t, _rateWad(id, t, number, fixingRound, recordDate), start, end);
+        // The fixed rate read here, not in `_rateWad`: the fixed path carries no fixing arguments.
+        uint256 rateWad = t.coupon.floatingIndex == 0
+            ? uint256(t.coupon.fixedRateBps) * BPS_TO_WAD
+            : _rateWad(id, t, number, fixingRound, recordDate);
+        uint256 perShare = _couponPerShare(t, rateWad, start, end);
         uint256 supply = token.totalSupply();
         uint256 increase = perShare;
         uint256 paid;
@@ -170,7 +174,9 @@ contract BondServicer is IBondServicer, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IBondServicer
-    function startRedemption(uint80 fixingRound) external nonReentrant {
+    /// @dev `fixingRound` is a uint256 (a uint80 round id) so that the selector sorts where
+    /// `startRedemption()`'s did: the other entry points keep their dispatch cost.
+    function startRedemption(uint256 fixingRound) external nonReentrant {
         uint256 id = _id();
         ServicingWord w = _state;
         if (w.nextRecordDate() == 0) revert ServicingNotStarted(id);
@@ -194,7 +200,9 @@ contract BondServicer is IBondServicer, ReentrancyGuardTransient {
                 if (end <= s.calledAt) revert CouponOutstanding(next);
                 // The last coupon: accrued from its start to the call date.
                 if (s.calledAt > start) {
-                    price += _couponPerShare(t, _rateWad(id, t, next, fixingRound, s.calledAt), start, s.calledAt);
+                    price += _couponPerShare(
+                        t, _rateWad(id, t, next, fixingRound.toUint80(), s.calledAt), start, s.calledAt
+                    );
                 }
             }
         }
