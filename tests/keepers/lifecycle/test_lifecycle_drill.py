@@ -23,6 +23,7 @@ import pytest
 
 from drills import (
     CHAIN_ID,
+    calldata,
     check_checkpoints,
     fault_schedule,
     keeper_env,
@@ -30,6 +31,8 @@ from drills import (
     wait_with_logs,
 )
 from keepers.core import store
+from keepers.core.faults import POINTS
+from keepers.core.units import FEED_DECIMALS
 from keepers.demo.processes import KeeperSupervisor, ProcessGroup, rpc, start_anvil
 from test_dividend_chain import income_share_class
 from test_fee_keeper_chain import COLLECTOR, USDC, build_fee_chain
@@ -43,7 +46,7 @@ HOUR, DAY = 3_600, 86_400
 # Two collections of a vault at least this far apart: the due window (the cycles are a day apart).
 COLLECT_INTERVAL = 12 * HOUR
 # Every crash point of the NAV agent once and a kill from outside: the schedule's length.
-CYCLES = 5
+CYCLES = len(POINTS["lifecycle"]) + 1
 
 
 def grant_reporter(d, acct, registry, usdc):
@@ -65,6 +68,13 @@ class LifecycleDrill:
         self.supervisor = KeeperSupervisor(group, max_restarts=4 * CYCLES)
 
     def start(self) -> None:
+        from ape import chain
+
+        self._started_at = self._scanned = int(self.head().number)
+        self._sent: list[dict] = []
+        self._nonces = {
+            bot: chain.provider.get_nonce(self.c.acct[SIGNERS[bot]].address) for bot in BOTS
+        }
         for bot in BOTS:
             env = keeper_env(
                 self.c.record_dir,
@@ -86,10 +96,32 @@ class LifecycleDrill:
     def jump_past_cutoff(self) -> int:
         """The clock an hour past the open period's cut-off, in a block whose transaction reports
         the settlement asset's price (fresh at the strike). Returns the block's timestamp."""
+        from ape import project
+
         at = int(self.vault.dealing()[1]) + HOUR
-        rpc(self.url, "evm_setNextBlockTimestamp", [at])
-        receipt = fresh_usdc_price(self.c.network, self.c.record, REPORTER)
-        assert self.block_time(receipt.block_number) == at
+        feed = project.ReporterPriceFeed.at(self.c.record.address_of("PriceFeed.USDC"))
+        # No interval block may take the timestamp before the report: the chain stands still while
+        # the report waits in the pool, then one block at `at` holds it, then a block a second.
+        rpc(self.url, "evm_setIntervalMining", [0])
+        try:
+            tx_hash = rpc(
+                self.url,
+                "eth_sendTransaction",
+                [
+                    {
+                        "from": self.c.acct[REPORTER].address,
+                        "to": feed.address,
+                        "data": calldata(feed, "report", 10**FEED_DECIMALS),
+                    }
+                ],
+            )
+            rpc(self.url, "evm_setNextBlockTimestamp", [at])
+            rpc(self.url, "evm_mine", [])
+        finally:
+            rpc(self.url, "evm_setIntervalMining", [1])
+        receipt = rpc(self.url, "eth_getTransactionReceipt", [tx_hash])
+        assert int(receipt["status"], 16) == 1
+        assert self.block_time(int(receipt["blockNumber"], 16)) == at
         return at
 
     # ---------------------------------------------------------------- state
@@ -147,13 +179,13 @@ class LifecycleDrill:
         periods = [int(log.period) for log in struck]
         assert periods == list(range(1, int(vault.dealing()[0]))), f"periods struck: {periods}"
         confirmed = {
-            r.period: r.tx_hash.lower()
+            r.period: (r.tx_hash.lower(), int(r.nav18))
             for r in store.nav_strikes(db, CHAIN_ID, vault.address)
             if r.status == "confirmed"
         }
-        assert confirmed == {int(log.period): _hex(log.transaction_hash) for log in struck}, (
-            "strikes disagree with the chain"
-        )
+        assert confirmed == {
+            int(log.period): (_hex(log.transaction_hash), int(log.nav18)) for log in struck
+        }, "strikes disagree with the chain"
         declared = list(fetch_logs(token.address, [token.IncomeDeclared.abi], 0, head))
         numbers = [int(log.number) for log in declared]
         assert numbers == list(range(1, self.declarations() + 1)), f"declarations: {numbers}"
@@ -162,13 +194,14 @@ class LifecycleDrill:
             for log in declared
         ]
         assert len(set(days)) == len(days), f"two declarations on one UTC day: {days}"
-        rows = store.income_declarations(db, CHAIN_ID, token.address)
-        assert {r.number: (r.tx_hash or "").lower() for r in rows if r.status == "confirmed"} == {
-            int(log.number): _hex(log.transaction_hash) for log in declared
-        }, f"declarations disagree with the chain: {[(r.number, r.status) for r in rows]}"
-        assert {r.number: int(r.shares) for r in rows if r.status == "confirmed"} == {
-            int(log.number): int(log.shares) for log in declared
-        }
+        rows_declared = store.income_declarations(db, CHAIN_ID, token.address)
+        assert {
+            r.number: ((r.tx_hash or "").lower(), int(r.shares))
+            for r in rows_declared
+            if r.status == "confirmed"
+        } == {int(log.number): (_hex(log.transaction_hash), int(log.shares)) for log in declared}, (
+            f"declarations disagree with the chain: {[(r.number, r.status) for r in rows_declared]}"
+        )
         collected = self.collections()
         times = [self.block_time(log.block_number) for log in collected]
         gaps = [b - a for a, b in zip(times, times[1:])]
@@ -181,8 +214,67 @@ class LifecycleDrill:
         } == {
             _hex(log.transaction_hash): (int(log.shares), int(log.assets)) for log in collected
         }, f"collections disagree with the chain: {[(r.number, r.status) for r in rows]}"
+        # The dividends' windows end to end: no gap, no day paid twice.
+        windows = [(r.start, r.end) for r in rows_declared if r.status == "confirmed"]
+        assert all(b[0] == a[1] for a, b in zip(windows, windows[1:])), f"windows {windows}"
         check_checkpoints(db, [flows_keeper(vault.address)])
-        return {"periods": len(periods), "declarations": len(numbers), "collections": len(times)}
+        sent = self.check_keeper_transactions(struck, declared, collected)
+        return {
+            "periods": len(periods),
+            "declarations": len(numbers),
+            "collections": len(times),
+            "sent": sent,
+        }
+
+    def check_keeper_transactions(self, struck, declared, collected) -> dict:
+        """Every transaction the keepers' keys sent since they started (the blocks read one by
+        one): none reverted — a strike, declaration or collection sent twice would be refused —
+        each a call the keeper makes, as many strikes, declarations and collections as the chain
+        holds from then on, and each key's nonce accounted for."""
+        from ape import chain
+        from eth_utils import function_signature_to_4byte_selector, to_hex
+
+        head = int(self.head().number)
+        keys = {self.c.acct[SIGNERS[bot]].address.lower(): bot for bot in BOTS}
+        for number in range(self._scanned + 1, head + 1):
+            block = rpc(self.url, "eth_getBlockByNumber", [hex(number), True])
+            for tx in block["transactions"]:
+                if tx["from"].lower() in keys:
+                    self._sent.append(tx)
+        self._scanned = head
+        selector = {
+            to_hex(function_signature_to_4byte_selector(s)): s.split("(")[0]
+            for s in (
+                "strike()",
+                "report(int256)",
+                "declareIncome(uint256,uint256)",
+                "accrueFees()",
+                "collectFees()",
+            )
+        }
+        calls = {bot: {} for bot in BOTS}
+        for tx in self._sent:
+            receipt = rpc(self.url, "eth_getTransactionReceipt", [tx["hash"]])
+            name = selector.get(tx["input"][:10], tx["input"][:10])
+            assert int(receipt["status"], 16) == 1, f"{name} {tx['hash']} reverted"
+            bot = keys[tx["from"].lower()]
+            calls[bot][name] = calls[bot].get(name, 0) + 1
+        after = self._started_at
+        assert calls["lifecycle"].get("strike", 0) == sum(
+            1 for log in struck if log.block_number > after
+        )
+        assert calls["lifecycle"].get("declareIncome", 0) == sum(
+            1 for log in declared if log.block_number > after
+        )
+        assert calls["fees"].get("collectFees", 0) == sum(
+            1 for log in collected if log.block_number > after
+        )
+        assert set(calls["lifecycle"]) <= {"strike", "report", "declareIncome"}, calls
+        assert set(calls["fees"]) <= {"accrueFees", "collectFees"}, calls
+        for bot in BOTS:
+            nonce = chain.provider.get_nonce(self.c.acct[SIGNERS[bot]].address) - self._nonces[bot]
+            assert nonce == sum(calls[bot].values()), f"{bot}: nonce moved {nonce}, {calls[bot]}"
+        return calls
 
 
 @pytest.fixture
@@ -198,6 +290,9 @@ def drill(tmp_path, monkeypatch):
             url, tmp_path, monkeypatch, income_share_class, funds=1, extra=grant_reporter
         )
         c.record_dir = tmp_path
+        # From here a transaction waits for its block (a block a second), as on a live chain: a
+        # keeper's transaction is in flight while its cycle goes on.
+        assert rpc(url, "evm_setAutomine", [False]) is None
         with networks.parse_network_choice(c.network):
             drill = LifecycleDrill(c, url, tmp_path, group)
             try:
@@ -248,3 +343,11 @@ def test_kill_9__lifecycle_keepers_across_cutoffs__struck_declared_collected_onc
         )
     counts = drill.check_invariants()
     assert counts["declarations"] == CYCLES + 1 and counts["collections"] == CYCLES + 1
+    # Each keeper restarted once per fault and never died of an error of its own: no cycle raised
+    # (one did when a cycle's second transaction took the nonce of its first, in flight).
+    for bot in BOTS:
+        assert drill.supervisor.keepers[bot].restarts == CYCLES, f"{bot} exited on its own"
+        log = (drill.folder / f"{bot}.log").read_text()
+        assert "Traceback" not in log, (
+            f"{bot}: a cycle raised\n{log[log.index('Traceback') :][:3000]}"
+        )
