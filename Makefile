@@ -121,7 +121,7 @@ bench: sizes ## Measure gas from real receipts on anvil into benchmarks/ (and th
 	$(BIN)/ape run bench_day_count
 	$(BIN)/ape run bench_lifecycle
 	$(BIN)/ape run bench_fund
-	$(BIN)/ape run bench_income
+	$(BIN)/python scripts/on_plain_anvil.py -- $(BIN)/ape run bench_income
 	$(BIN)/python scripts/bench_var.py
 
 # Slither lives in its own venv: its web3 6 / eth-account pins clash with eth-ape's.

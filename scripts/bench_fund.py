@@ -17,6 +17,12 @@ a ReporterPriceFeed, a checkpoint written per strike). Scenarios:
   fee set and a volume tier, a strike accruing the management fee, deposit and redemption claims
   paying their fees, instant subscription and redemption (urgency premium), the FeeSchedule's
   `charge` frame inside a claim, `previewFee` (eth_estimateGas of the view) and `collectFees`.
+- the desk (on a snapshot; `--only desk` runs it alone): the share class in two settlement assets
+  through a FundDesk (`deploy_fund_desk`, one FundVault per asset, listed on the SettlementAssets
+  with their feeds): a deposit request routed to a pegged asset (a new controller), the desk's
+  strike of both vaults at one NAV, a redemption request and an instant redemption each routed to
+  the more preferred asset among the two the investor accepts (a new controller of that vault,
+  whose escrow already holds shares, as `request_redeem_new_controller`).
 """
 
 from __future__ import annotations
@@ -32,7 +38,14 @@ from keepers.compliance import deploy_registry, deploy_security
 from keepers.core.benchmarking import merge_json
 from keepers.core.deploying import Deployment
 from keepers.core.units import FEED_DECIMALS
-from keepers.lifecycle import deploy_fund_vault, next_cutoff
+from keepers.lifecycle import (
+    SettlementAssetType,
+    deploy_fund_desk,
+    deploy_fund_vault,
+    deploy_settlement_assets,
+    list_settlement_assets,
+    next_cutoff,
+)
 from keepers.risk import deploy_feeds, deploy_oracle, feed_config, set_feeds
 from keepers.vault import deploy_stablecoin
 
@@ -77,7 +90,7 @@ class FundBench:
         self.nav_agent, manager, custodian, reporter = (test[i] for i in (10, 11, 12, 13))
         self.operator = operator
         self.seed, self.alice, self.bob, self.carol = (test[i] for i in (5, 6, 7, 8))
-        d = Deployment.in_memory(self.deployer)
+        self.d = d = Deployment.in_memory(self.deployer)
         deploy_access(d, {"GOVERNOR": governor, "OPERATOR": operator, "PRICE_REPORTER": reporter})
         self.registry = deploy_registry(d)
         self.usdc = deploy_stablecoin(d, "USDF", "Fund Dollar (local)")
@@ -90,7 +103,7 @@ class FundBench:
             jurisdictions=[(country, (True, 1, 2_000, 500, 0)) for country in (US, DE)],
         )
         self.engine = d.at("ComplianceEngine", "ComplianceEngine.BMMF")
-        router = deploy_oracle(d)
+        self.router = router = deploy_oracle(d)
         self.feed = deploy_feeds(d, {"BMMF": 10**FEED_DECIMALS})["BMMF"]
         set_feeds(d, router, {"BMMF": (self.share.address, feed_config(self.feed.address))})
         self.nav_source = d.sender.deploy(project.FundNavDouble, router)  # the registry's stand-in
@@ -243,13 +256,96 @@ def measure_fees(b: FundBench) -> dict[str, int]:
     return gas
 
 
+DESK_INSTRUMENT_ID = 2
+# The desk's assets in vault order: (SettlementAssetConfig: type, weight bps, rank, depeg bps).
+DESK_ASSETS = {
+    "DUSD": (SettlementAssetType.RESERVE_BACKED, 10_000, 2, 100),
+    "DTOK": (SettlementAssetType.TOKENIZED_DEPOSIT, 2_000, 1, 50),
+}
+BOTH = 0b11
+
+
+def measure_desk(b: FundBench) -> dict[str, int]:
+    """The FundDesk's routed dealing (see the module notice) on the bench's share class."""
+    d, share, seed, alice, bob = b.d, b.share, b.seed, b.alice, b.bob
+    coins = {label: deploy_stablecoin(d, label, f"{label} (local)") for label in DESK_ASSETS}
+    feeds = deploy_feeds(d, {label: 10**FEED_DECIMALS for label in DESK_ASSETS})
+    set_feeds(
+        d, b.router, {k: (coins[k].address, feed_config(feeds[k].address)) for k in DESK_ASSETS}
+    )
+    assets = deploy_settlement_assets(d, b.router)
+    list_settlement_assets(
+        d, assets, {label: (coins[label].address, c) for label, c in DESK_ASSETS.items()}
+    )
+    desk, vaults = deploy_fund_desk(
+        d,
+        share,
+        assets,
+        b.nav_source,
+        DESK_INSTRUMENT_ID,
+        coins,
+        identities={label: f"0x{0xF800 + i:040x}" for i, label in enumerate(coins)},
+        first_cutoff=next_cutoff(chain.blocks.head.timestamp, DAY) + DAY,
+        nav_agent=b.nav_agent.address,
+        instant_limit=10_000_000 * USD,
+    )
+    renounce_temporary_roles(d)
+    b.nav_source.configure(DESK_INSTRUMENT_ID, share, desk, True, sender=b.deployer)
+    for wallet in (seed, alice, bob):
+        for coin, vault in zip(coins.values(), vaults.values(), strict=True):
+            coin.mint(wallet, 10**9 * USD, sender=b.operator)
+            coin.approve(vault, 2**256 - 1, sender=wallet)
+            share.approve(vault, 2**256 - 1, sender=wallet)
+            vault.setOperator(desk, True, sender=wallet)
+
+    def strike():
+        chain.pending_timestamp = max(chain.pending_timestamp, vaults["DUSD"].dealing()[1])
+        for feed in (b.feed, *feeds.values()):
+            feed.report(10**FEED_DECIMALS, sender=b.reporter)
+        return desk.strike(sender=b.nav_agent)
+
+    gas: dict[str, int] = {}
+    for label, wallet in (("DUSD", seed), ("DTOK", bob)):
+        desk.requestDeposit(coins[label], 1_000_000 * USD, wallet, sender=wallet)
+    gas["lifecycle.desk_request_deposit_new_controller"] = desk.requestDeposit(
+        coins["DTOK"], 100_000 * USD, alice, sender=alice
+    ).gas_used
+    gas["lifecycle.desk_strike_2_vaults"] = strike().gas_used
+    for label, wallet in (("DUSD", seed), ("DTOK", bob), ("DTOK", alice)):
+        vaults[label].deposit(vaults[label].maxDeposit(wallet), wallet, sender=wallet)
+    desk.requestRedeem(10_000 * UNIT, bob, BOTH, sender=bob)  # the DTOK escrow holds shares
+    gas["lifecycle.desk_request_redeem_routed_2_assets"] = desk.requestRedeem(
+        10_000 * UNIT, seed, BOTH, sender=seed
+    ).gas_used
+    gas["lifecycle.desk_instant_redeem_routed_2_assets"] = desk.instantRedeem(
+        10_000 * UNIT, alice, BOTH, sender=alice
+    ).gas_used
+    return gas
+
+
 @click.command(cls=ConnectedProviderCommand)
 @network_option(default="ethereum:local:foundry")
-def cli(ecosystem, network, provider):
+@click.option(
+    "--only",
+    type=click.Choice(["all", "desk"]),
+    default="all",
+    help="desk: the FundDesk's scenarios alone.",
+)
+def cli(ecosystem, network, provider, only):
     """Measure the FundVault's dealing gas into benchmarks/gas.json."""
     if not network.is_local:
         raise click.UsageError("benchmarks run on a local network only")
-    gas = measure(FundBench())
+    bench = FundBench()
+    if only == "desk":
+        gas = measure_desk(bench)
+        merge_json(GAS_FILE, gas)
+        for name, value in sorted(gas.items()):
+            click.echo(f"{name:50} {value:>10,}")
+        return
+    before_desk = chain.snapshot()
+    gas = measure_desk(bench)
+    chain.restore(before_desk)
+    gas.update(measure(bench))
     merge_json(GAS_FILE, gas)
     for name, value in sorted(gas.items()):
         click.echo(f"{name:50} {value:>10,}")

@@ -101,6 +101,10 @@ FUNCTION_ROLES: dict[str, dict[str, tuple[str, ...]]] = {
         "NAV_AGENT": ("strike",),
         "FUND_MANAGER": ("investCash",),
     },
+    # One share class in several settlement assets (one FundVault per asset): governance adds a
+    # vault; the NAV agent strikes them all at one NAV through the desk (which holds NAV_AGENT on
+    # its vaults' `strike`). Investors route requests through it as themselves (no role).
+    "FundDesk": {"GOVERNOR": ("addVault",), "NAV_AGENT": ("strike",)},
 }
 
 

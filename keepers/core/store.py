@@ -261,8 +261,9 @@ class FundFlow(Base):
 
 class CouponRecord(Base):
     """A bond coupon whose record date has come (keepers/lifecycle/coupons.py): recorded once per
-    (chain, instrument, coupon number). No payment is made from it (issue 17's income contract
-    pays coupons); `amount_per_unit` is None for a floating coupon."""
+    (chain, instrument, coupon number), `due`; `recorded` once the keeper recorded it on the note's
+    BondServicer (keepers/lifecycle/servicing.py), which pays it; `amount_per_unit` is None for a
+    floating coupon."""
 
     __tablename__ = "coupon_records"
     __table_args__ = (
@@ -980,6 +981,20 @@ def record_coupons(engine: Engine, rows: list[dict]) -> int:
     )
     with engine.begin() as conn:
         return len(conn.execute(stmt).all())
+
+
+def update_coupon_record(
+    engine: Engine, chain_id: int, instrument_id: int, number: int, **fields
+) -> None:
+    """Sets `fields` on a stored coupon (`status`: "due" when its record date came, "recorded"
+    once the keeper recorded it on the note's BondServicer)."""
+    with Session(engine) as session, session.begin():
+        key = {"chain_id": chain_id, "instrument_id": instrument_id, "number": number}
+        row = session.scalars(select(CouponRecord).filter_by(**key)).one_or_none()
+        if row is None:
+            raise LookupError(f"no coupon {number} of instrument {instrument_id} on {chain_id}")
+        for key, value in fields.items():
+            setattr(row, key, value)
 
 
 def coupon_records(

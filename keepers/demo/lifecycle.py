@@ -17,13 +17,28 @@ as 2008: chain time shifted back to 25 August 2008 at the start), reports the NA
 Weekly cut-offs from 1 September to 27 October 2008: three institutions subscribe in USDC before
 the first; the fund manager keeps a 20% liquidity sleeve and sends the rest to the custodian; in
 Lehman week (requests on 16 September, the day the Reserve Primary Fund broke the buck) they ask to
-redeem 25% of the fund; the gate serves at most 10% of the shares a period, each request the same
+redeem 2,600,000 shares; the gate serves at most 10% of the shares a period, each request the same
 fraction (the vault's fulfilment ratio), the rest carried; the manager recalls cash from the
-custodian to meet it. Not shown: a second settlement asset (a FundVault deals in one asset and the
-NAV model values one vault's holdings against the whole share supply, so two vaults over one share
-class would each misprice it); daily dividends in new shares (the share class accumulates: the
-income is in the NAV; the IncomeShareToken is not exercised here) and the two-year note with its
-coupons (the BondServicer is not exercised here): see docs/lifecycle.md.
+custodian to meet it.
+
+The share class is an IncomeShareToken: its daily dividend is paid in new shares (BUIDL / BENJI),
+declared by the same keeper's declaring path (`keepers.lifecycle.declaring`: the short rate of the
+window since the previous declaration on the whole supply, numbered, never twice) every business
+day of the act (Monday to Friday: the chain's schedules roll over weekends only, with no holiday
+calendar), from the first claim of shares to the last cut-off; the holders claim their income at
+the end (`settleIncome`) and the act checks that what was paid is what was declared, less the
+token's documented dust. The dividend pays the rate on every share while the 20% cash sleeve earns
+nothing, so the NAV per share drifts a little below $1.00 until the run has spent the sleeve; the
+fund's return is the NAV times the income index.
+
+A second settlement asset: not here (the hook). `SETTLEMENT_ASSETS` lists the assets the share
+class accepts (each listed, fed and on the instrument's terms), `_build` returns one vault per
+asset, and each investor of `INVESTORS` names the asset it subscribes in. A FundDesk (several
+ERC-7575 vaults over one share token, one per settlement asset) plugs in there; until then
+`_build` refuses a second asset (a FundVault prices the whole share supply against its own
+holdings, and the registry names one fund per instrument).
+
+After the fund, the act runs a two-year note (keepers/demo/note.py).
 """
 
 from __future__ import annotations
@@ -32,24 +47,33 @@ import calendar
 import datetime as dt
 import json
 from dataclasses import asdict, dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
+from keepers.core.errors import QuanteraError
 from keepers.demo.actions import ActionLog
+from keepers.demo.note import NoteResult, exercise_note
 
 SECTION = "lifecycle"
 DAY, WEEK = 86_400, 7 * 86_400
-USDC, WAD = 10**6, 10**18
+USDC, WAD, INDEX_ONE = 10**6, 10**18, 10**27
 US, INSTITUTIONAL, FAR_FUTURE = 840, 4, 2**40 - 1
 OPEN_US = [(US, (True, 1, 0, 0, 0))]
 ISIN = "US00QMMF0086"  # a valid ISO 6166 check digit (checked by the registry)
 GATE_BPS = 1_000  # at most 10% of the shares redeemed per period
 SLEEVE_BPS = 2_000  # the cash the manager keeps in the vault; the rest buys T-bills
 RECALL_MARGIN_BPS = 10  # recalled above the queue's value at the last NAV: the next is higher
+MINT = 1 << 0  # AgentCapabilities.MINT: declaring income is minting
 # Chain day 0 of the act reads as this day of history (Monday 25 August 2008).
 HISTORY_START = dt.date(2008, 8, 25)
 PERIODS = 9  # weekly cut-offs 1 September .. 27 October 2008
 RUN_AFTER_PERIOD = 3  # the run's requests come after the 15 September cut-off (Lehman week)
-RUN_DAY_OFFSET = DAY  # ... on 16 September
+RUN_DAY_OFFSET = DAY + 12 * 3_600  # ... at noon on Tuesday 16 September
+BUSINESS_DAYS = 5  # the keeper's cycles: the cut-off Monday and the four days after it
+CYCLE_AFTER_SECONDS = 60  # each cycle a minute after midnight (the cut-off), chain time
+# The settlement assets the share class accepts, each dealt in by its own vault (`_build`'s
+# `vaults`). A FundDesk's second asset is listed here, with its vault.
+SETTLEMENT_ASSETS = ("USDC",)
 # Roles of the fund's own stack (test accounts; none is a background keeper's).
 DEPLOYER, GOVERNOR, OPERATOR, AGENT, ISSUER, NAV_AGENT, MANAGER, CUSTODIAN = (
     0,
@@ -61,11 +85,12 @@ DEPLOYER, GOVERNOR, OPERATOR, AGENT, ISSUER, NAV_AGENT, MANAGER, CUSTODIAN = (
     11,
     19,
 )
-# name, test account, USDC subscribed, share of the holding redeemed in the run (bps)
+# name, test account, settlement asset, amount subscribed (whole units), shares requested in the
+# Lehman-week run (whole shares)
 INVESTORS = (
-    ("pension fund", 12, 5_000_000, 4_000),
-    ("corporate treasury", 13, 3_000_000, 2_000),
-    ("insurer", 14, 2_000_000, 0),
+    ("pension fund", 12, "USDC", 5_000_000, 2_000_000),
+    ("corporate treasury", 13, "USDC", 3_000_000, 600_000),
+    ("insurer", 14, "USDC", 2_000_000, 0),
 )
 
 
@@ -76,7 +101,7 @@ class Strike:
     period: int
     history_date: str
     nav18: int
-    yield_bps: float  # annualised from the NAV's move since the previous strike
+    yield_bps: float  # the fund's return (NAV x income index) since the previous strike, annual
     rf_monthly_pct: str  # French's RF of the month (% per month)
     rf_yield_bps: float  # the same period's T-bill growth, annualised
     subscribed_usdc: int
@@ -86,17 +111,60 @@ class Strike:
     custodian_usdc: int  # principal at the custodian: sent, less returned (it accrues RF besides)
     served_ratio: dict[str, float]  # per investor in the run: claimable / requested so far
     supply_before_shares: int  # the share supply the gate applied to (escrowed shares included)
+    at: int = 0  # chain time of the strike's block
+    income_index: int = INDEX_ONE  # the share's income index at the strike (1e27 at the start)
+    dividend_yield_bps: float = 0.0  # the index's growth since the previous strike, annualised
+    dividend_shares: int = 0  # shares declared as income since the previous strike
+    redeemed: dict[str, tuple[int, int]] = field(default_factory=dict)  # name: (shares, USDC)
+
+
+@dataclass
+class Declaration:
+    """One daily dividend as the token recorded it (`IncomeDeclared`) and the keeper computed it."""
+
+    number: int
+    history_date: str
+    at: int  # chain time of its block
+    shares: int
+    supply_before: int
+    start: int  # the accrual window (chain time), from the keeper store's row
+    end: int
+    status: str  # the keeper store's
+
+
+@dataclass
+class Income:
+    """The dividends at the end of the act, after every holder claimed: from chain reads."""
+
+    declared_shares: int  # sum of IncomeDeclared.shares
+    paid_shares: dict[str, int]  # per holder: paid balance less its principal (the vault too)
+    unpaid_shares: int  # totalSupply - sum of the holders' paid balances: the dust
+    dust_bound: int  # the token's documented bound: a unit per holder per declaration, and one
+    total_supply: int
+    index: int
+    growth: str  # the index's growth from the first declaration to the last (Decimal as text)
+    rf_growth: str  # French's RF over the same windows
+    weekdays: list[str]  # the history dates (Monday..Friday) the act expected a declaration on
+
+    @property
+    def paid_total(self) -> int:
+        return sum(self.paid_shares.values())
 
 
 @dataclass
 class LifecycleResult:
     vault: str
+    share: str
     instrument_id: int
     shift_days: int
     strikes: list[Strike] = field(default_factory=list)
     run_requested: dict[str, int] = field(default_factory=dict)  # shares, per investor
     run_paid_usdc: dict[str, int] = field(default_factory=dict)
     keeper_statuses: list[str] = field(default_factory=list)
+    declarations: list[Declaration] = field(default_factory=list)
+    income: Income | None = None
+    holders: dict[str, str] = field(default_factory=dict)  # the share's holders: name, address
+    note: NoteResult | None = None  # the two-year note after the fund (keepers/demo/note.py)
 
     @property
     def gated_periods(self) -> list[Strike]:
@@ -115,23 +183,34 @@ class LifecycleResult:
         return bool(last) and all(r == 1.0 for r in last.values())
 
     @property
+    def paid_at_nav(self) -> bool:
+        """Every redemption claim paid its shares at its period's NAV (rounded down, a unit)."""
+        claims = [(s.nav18, *r) for s in self.strikes for r in s.redeemed.values()]
+        return bool(claims) and all(
+            0 <= shares * nav18 // WAD // 10**12 - paid <= 1 for nav18, shares, paid in claims
+        )
+
+    @property
     def nav_follows_rate(self) -> bool:
-        """The NAV rose at every strike, never faster than the T-bill rate (free cash earns
-        nothing), and its yield fell with the rate: September's (RF 0.15% a month) above
-        October's (0.08%), which, fully invested after the run, is the rate's within 1%."""
+        """The fund's return (NAV x income index) rose at every strike, never faster than the
+        T-bill rate (free cash earns nothing), and its yield fell with the rate: September's (RF
+        0.15% a month) above October's (0.08%), which, fully invested after the run, is the
+        rate's within 1%; the NAV itself stayed within 10 bp of $1.00 (the income is paid in
+        shares)."""
         moves = self.strikes[1:]
         if not moves:
             return False
-        navs = [s.nav18 for s in self.strikes]
+        values = [s.nav18 * s.income_index for s in self.strikes]
         september = [s.yield_bps for s in moves if s.history_date < "2008-10-01"]
         october = [s.yield_bps for s in moves if s.history_date >= "2008-10-08"]
         return (
-            all(b > a for a, b in zip(navs, navs[1:]))
+            all(b > a for a, b in zip(values, values[1:]))
             and all(s.yield_bps <= s.rf_yield_bps * 1.001 for s in moves)
             and bool(september)
             and bool(october)
             and min(september) > max(october)
             and all(abs(s.yield_bps - s.rf_yield_bps) <= s.rf_yield_bps / 100 for s in moves[-2:])
+            and all(abs(s.nav18 - WAD) * 10_000 <= WAD * 10 for s in self.strikes)
         )
 
     @property
@@ -140,6 +219,35 @@ class LifecycleResult:
         return all(
             s.redeem_fulfilled_shares * 10_000 <= s.supply_before_shares * GATE_BPS
             for s in self.strikes
+        )
+
+    @property
+    def declared_daily(self) -> bool:
+        """One declaration a business day (Monday to Friday) from the first claim of shares to
+        the last cut-off, numbered 1, 2, ... each once, confirmed in the keeper store, each window
+        starting where the previous one ended."""
+        got = self.declarations
+        return (
+            self.income is not None
+            and [d.history_date for d in got] == self.income.weekdays
+            and [d.number for d in got] == list(range(1, len(got) + 1))
+            and all(d.status == "confirmed" for d in got)
+            and all(a.end == b.start for a, b in zip(got, got[1:]))
+        )
+
+    @property
+    def income_exact(self) -> bool:
+        """What the holders were paid is what was declared, less dust within the token's bound
+        (never more), and the dividends compounded at French's RF over their windows (1e-9)."""
+        income = self.income
+        if income is None or not self.declarations:
+            return False
+        unpaid = income.declared_shares - income.paid_total
+        return (
+            income.declared_shares == sum(d.shares for d in self.declarations)
+            and unpaid == income.unpaid_shares
+            and 0 <= unpaid <= income.dust_bound
+            and abs(Decimal(income.growth) / Decimal(income.rf_growth) - 1) < Decimal("1e-9")
         )
 
     def write_report(self, path: Path) -> Path:
@@ -161,10 +269,16 @@ def _history_date(timestamp: int, shift_days: int) -> str:
 
 
 def _build(d, acct, day0: int):
-    """The fund's stack (see the module notice). Returns (vault, share, usdc, feed, registry,
-    instrument id)."""
-    from keepers.access import deploy_access, grant_calls, renounce_temporary_roles, send_to_manager
-    from keepers.compliance import deploy_registry, deploy_security
+    """The fund's stack (see the module notice). Returns (vaults by settlement asset, share,
+    tokens by symbol, the USDC feed, registry, instrument id)."""
+    from keepers.access import (
+        as_role,
+        deploy_access,
+        grant_calls,
+        renounce_temporary_roles,
+        send_to_manager,
+    )
+    from keepers.compliance import deploy_registry
     from keepers.core.units import FEED_DECIMALS
     from keepers.lifecycle import (
         InstrumentKind,
@@ -172,6 +286,7 @@ def _build(d, acct, day0: int):
         SettlementAssetType,
         approve_issuers,
         deploy_fund_vault,
+        deploy_income_share_token,
         deploy_lifecycle,
         list_settlement_assets,
     )
@@ -180,71 +295,100 @@ def _build(d, acct, day0: int):
 
     deploy_access(d, {"GOVERNOR": acct[GOVERNOR].address, "OPERATOR": acct[OPERATOR].address})
     identities = deploy_registry(d)
-    share = deploy_security(
+    share = deploy_income_share_token(
         d,
-        ".QMMF",
         "Quantera Treasury Money Market",
         "QMMF",
         agent=acct[AGENT].address,
         jurisdictions=OPEN_US,
     )
-    usdc = deploy_stablecoin(d, "USDC")
+    tokens = {symbol: deploy_stablecoin(d, symbol) for symbol in SETTLEMENT_ASSETS}
     send_to_manager(d, grant_calls(d, "PRICE_REPORTER", acct[NAV_AGENT].address))
     one = 10**FEED_DECIMALS
-    feeds = deploy_feeds(d, {"QMMF": one, "USDC": one})
+    feeds = deploy_feeds(d, {"QMMF": one, **{symbol: one for symbol in SETTLEMENT_ASSETS}})
     registry = deploy_lifecycle(d)
     set_feeds(
         d,
         d.at("OracleRouter"),
         {
             "QMMF": (share, feed_config(feeds["QMMF"].address)),
-            "USDC": (usdc, feed_config(feeds["USDC"].address)),
+            **{s: (tokens[s], feed_config(feeds[s].address)) for s in SETTLEMENT_ASSETS},
         },
     )
     list_settlement_assets(
         d,
         d.at("SettlementAssets"),
-        {"USDC": (usdc.address, (SettlementAssetType.RESERVE_BACKED, 10_000, 3, 100))},
+        {
+            s: (tokens[s].address, (SettlementAssetType.RESERVE_BACKED, 10_000, 3, 100))
+            for s in SETTLEMENT_ASSETS
+        },
     )
     approve_issuers(d, registry, {"the fund's issuer": acct[ISSUER].address})
     terms = InstrumentTerms(
         kind=InstrumentKind.MONEY_MARKET_FUND,
         isin=ISIN,
         share_token=share.address,
-        settlement_assets=[usdc.address],
+        settlement_assets=[tokens[s].address for s in SETTLEMENT_ASSETS],
         issue_date=day0 - DAY,
     )
     instrument = registry.register(terms.as_tuple(), sender=acct[ISSUER]).return_value
     registry.activate(instrument, sender=acct[ISSUER])
-    vault = deploy_fund_vault(
+    # One vault per settlement asset. A FundVault prices the whole share supply against its own
+    # holdings and the registry names one fund per instrument: a second asset needs the FundDesk.
+    if len(SETTLEMENT_ASSETS) != 1:
+        raise QuanteraError(
+            f"the act deals in one settlement asset until the FundDesk: {SETTLEMENT_ASSETS}"
+        )
+    [asset] = SETTLEMENT_ASSETS
+    vaults = {
+        asset: deploy_fund_vault(
+            d,
+            share,
+            tokens[asset],
+            registry,
+            instrument,
+            identity="0x" + "f7" * 20,
+            first_cutoff=day0 + WEEK,
+            dealing_interval=WEEK,
+            gate_bps=GATE_BPS,
+            nav_agent=acct[NAV_AGENT].address,
+            fund_manager=acct[MANAGER].address,
+            custodian=acct[CUSTODIAN].address,
+        )
+    }
+    # The NAV agent declares the daily dividend: a MINT agent of the share (declaring is minting).
+    nav_agent = acct[NAV_AGENT].address
+    as_role(
         d,
-        share,
-        usdc,
-        registry,
-        instrument,
-        identity="0x" + "f7" * 20,
-        first_cutoff=day0 + WEEK,
-        dealing_interval=WEEK,
-        gate_bps=GATE_BPS,
-        nav_agent=acct[NAV_AGENT].address,
-        fund_manager=acct[MANAGER].address,
-        custodian=acct[CUSTODIAN].address,
+        "GOVERNOR",
+        [
+            (
+                "make the NAV agent a MINT agent of QMMF (it declares the dividends)",
+                lambda: share.setAgentCapabilities(nav_agent, MINT, sender=d.sender),
+            )
+        ],
     )
     renounce_temporary_roles(d)
-    registry.setFund(instrument, vault, sender=acct[ISSUER])
+    registry.setFund(instrument, vaults[asset], sender=acct[ISSUER])
     share.unpause(sender=acct[AGENT])
     identities.batchRegisterIdentity(
-        [acct[i].address for _, i, _, _ in INVESTORS],
-        [f"0x{0xF1F0 + i:040x}" for _, i, _, _ in INVESTORS],
+        [acct[i].address for _, i, *_ in INVESTORS],
+        [f"0x{0xF1F0 + i:040x}" for _, i, *_ in INVESTORS],
         [US] * len(INVESTORS),
         sender=acct[OPERATOR],
     )
-    return vault, share, usdc, feeds["USDC"], registry, instrument
+    return vaults, share, tokens, feeds["USDC"], registry, instrument
+
+
+def _weekdays(first: dt.date, last: dt.date) -> list[str]:
+    days = (first + dt.timedelta(days=n) for n in range((last - first).days + 1))
+    return [day.isoformat() for day in days if day.weekday() < 5]
 
 
 def exercise_lifecycle(log: ActionLog, rpc_url: str, rpc, db_url: str) -> LifecycleResult:
     """Builds the fund, then runs its `PERIODS` weekly cut-offs (see the module notice): chain
-    time set explicitly before each strike, the keeper's cycle strikes, every investor claims."""
+    time set explicitly before each of the keeper's cycles (the strike on the cut-off Monday, the
+    dividend every business day), every investor claims after each strike."""
     from ape import accounts, chain
 
     from keepers.core import store
@@ -260,37 +404,71 @@ def exercise_lifecycle(log: ActionLog, rpc_url: str, rpc, db_url: str) -> Lifecy
         rpc(rpc_url, "evm_setNextBlockTimestamp", [max(timestamp, head + 1)])
         rpc(rpc_url, "evm_mine")
 
+    def head_now() -> Head:
+        block = chain.blocks.head
+        return Head(int(block.number), int(block.timestamp))
+
     head = chain.blocks.head
     day0 = (int(head.timestamp) // DAY + 1) * DAY
     d = Deployment.in_memory(acct[DEPLOYER])
     d.record.block = int(head.number)
-    vault, share, usdc, usdc_feed, registry, instrument = _build(d, acct, day0)
+    vaults, share, tokens, usdc_feed, registry, instrument = _build(d, acct, day0)
+    vault, usdc = vaults["USDC"], tokens["USDC"]
     shift = _history_shift(day0)
     rates = french_rf(shift_days=shift)
-    result = LifecycleResult(vault.address, int(instrument), shift)
+    result = LifecycleResult(vault.address, share.address, int(instrument), shift)
     keeper = LifecycleKeeper(store.open_store(db_url), d.record, registry, rates, acct[NAV_AGENT])
+
+    def cycle() -> dict:
+        """One keeper cycle at the head; what it sent and the chain has not mined yet (the
+        demo's anvil mines at its next block, however busy the machine) is waited for by its
+        receipt and reconciled by a second cycle, so no day's declaration waits on the next."""
+        outcome = keeper.cycle(head_now())
+        sent = []
+        strike = outcome["outcomes"].get(vault.address, {})
+        if strike.get("status") == "sent":
+            sent.append(
+                store.nav_strike(keeper.db, keeper.chain_id, vault.address, strike["period"])
+            )
+        declared = outcome["declarations"].get(vault.address, {})
+        if declared.get("status") == "sent":
+            sent.append(
+                store.income_declaration(
+                    keeper.db, keeper.chain_id, share.address, declared["number"]
+                )
+            )
+        if sent:
+            for row in sent:
+                chain.provider.web3.eth.wait_for_transaction_receipt(row.tx_hash, timeout=300)
+            keeper.cycle(head_now())
+            if strike.get("status") == "sent":
+                row = store.nav_strike(keeper.db, keeper.chain_id, vault.address, strike["period"])
+                outcome["outcomes"][vault.address] = {**strike, "status": row.status}
+        return outcome
+
     log.record(
         SECTION,
         "deployer",
-        f"deploy the fund (instrument {instrument}, ISIN {ISIN}), weekly dealing, "
-        f"{GATE_BPS // 100}% gate",
+        f"deploy the fund (instrument {instrument}, ISIN {ISIN}, share class paying its "
+        f"dividend in new shares), weekly dealing, {GATE_BPS // 100}% gate",
         "ok",
     )
 
     set_time(day0)  # 25 August 2008
-    wallets = {name: acct[i] for name, i, _, _ in INVESTORS}
-    for name, _, amount, _ in INVESTORS:
-        wallet = wallets[name]
-        usdc.mint(wallet, amount * USDC, sender=acct[OPERATOR])
-        usdc.approve(vault, 2**256 - 1, sender=wallet)
+    wallets = {name: acct[i] for name, i, *_ in INVESTORS}
+    principal = dict.fromkeys(wallets, 0)  # shares claimed less shares sent to the escrow
+    for name, _, asset, amount, _ in INVESTORS:
+        wallet, token = wallets[name], tokens[asset]
+        token.mint(wallet, amount * USDC, sender=acct[OPERATOR])
+        token.approve(vaults[asset], 2**256 - 1, sender=wallet)
         act(
             name,
-            f"subscribe {amount:,} USDC",
-            lambda w=wallet, a=amount: vault.requestDeposit(a * USDC, w, w, sender=w),
+            f"subscribe {amount:,} {asset}",
+            lambda w=wallet, a=amount, v=vaults[asset]: v.requestDeposit(a * USDC, w, w, sender=w),
         )
     usdc.approve(vault, 2**256 - 1, sender=acct[CUSTODIAN])
 
-    previous_nav18, previous_at, custodian = 0, 0, 0
+    previous_nav18, previous_at, previous_index, custodian = 0, 0, INDEX_ONE, 0
     for k in range(1, PERIODS + 1):
         period, cutoff, deposit_assets, redeem_shares, *_ = (int(v) for v in vault.dealing())
         if redeem_shares:
@@ -308,20 +486,13 @@ def exercise_lifecycle(log: ActionLog, rpc_url: str, rpc, db_url: str) -> Lifecy
                     lambda s=short: vault.returnCash(s, sender=acct[CUSTODIAN]),
                 )
         supply_before = int(share.totalSupply())
-        set_time(cutoff + 60)
+        set_time(cutoff + CYCLE_AFTER_SECONDS)
         usdc_feed.report(10**FEED_DECIMALS, sender=acct[NAV_AGENT])  # a day's heartbeat
         block = chain.blocks.head
-        outcome = keeper.cycle(Head(int(block.number), int(block.timestamp)))
+        # The index at the strike (the cycle's declaration, if any, comes after its strike).
+        index = int(share.incomeIndex()[0])
+        outcome = cycle()
         step = outcome["outcomes"].get(vault.address, {})
-        if step.get("status") == "sent":
-            # Broadcast, not yet in a block (the chain mines at its next block, however busy the
-            # machine): wait for the receipt, then let the keeper's next cycle reconcile its row.
-            row = store.nav_strike(keeper.db, keeper.chain_id, vault.address, period)
-            chain.provider.web3.eth.wait_for_transaction_receipt(row.tx_hash, timeout=300)
-            head = chain.blocks.head
-            keeper.cycle(Head(int(head.number), int(head.timestamp)))
-            row = store.nav_strike(keeper.db, keeper.chain_id, vault.address, period)
-            step = {**step, "status": row.status}
         result.keeper_statuses.append(str(step.get("status") or step.get("action")))
         struck = [
             log_
@@ -335,15 +506,19 @@ def exercise_lifecycle(log: ActionLog, rpc_url: str, rpc, db_url: str) -> Lifecy
         nav18 = int(event.nav18)
         at = int(chain.provider.get_block(event.block_number).timestamp)
         days = (at - previous_at) / DAY if previous_at else 0
-        fund_yield = (nav18 / previous_nav18 - 1) * 365 / days * 10_000 if days else 0.0
+        growth = nav18 * index / (previous_nav18 * previous_index) if previous_nav18 else 1
+        fund_yield = (growth - 1) * 365 / days * 10_000 if days else 0.0
+        dividend_yield = (index / previous_index - 1) * 365 / days * 10_000 if days else 0.0
         rf_yield = float(rates.growth(previous_at, at) - 1) * 365 / days * 10_000 if days else 0.0
         quote = rates.quote(dt.datetime.fromtimestamp(at - shift * DAY, dt.UTC).timetuple()[:2])
         # Claims: subscriptions as shares, redemptions as cash (each at the period's NAV).
-        for wallet in wallets.values():
+        for name, wallet in wallets.items():
             assets = int(vault.maxDeposit(wallet))
             if assets:
+                before = int(share.balanceOf(wallet))
                 vault.deposit(assets, wallet, sender=wallet)
-        served = {}
+                principal[name] += int(share.balanceOf(wallet)) - before
+        served, redeemed = {}, {}
         for name, requested in result.run_requested.items():
             wallet = wallets[name]
             claimable = int(vault.maxRedeem(wallet))
@@ -352,6 +527,7 @@ def exercise_lifecycle(log: ActionLog, rpc_url: str, rpc, db_url: str) -> Lifecy
                 before = int(usdc.balanceOf(wallet))
                 vault.redeem(claimable, wallet, wallet, sender=wallet)
                 paid = int(usdc.balanceOf(wallet)) - before
+                redeemed[name] = (claimable, paid)
                 result.run_paid_usdc[name] = result.run_paid_usdc.get(name, 0) + paid
         if k == 1:
             invest = int(vault.freeCash()) * (10_000 - SLEEVE_BPS) // 10_000
@@ -376,22 +552,119 @@ def exercise_lifecycle(log: ActionLog, rpc_url: str, rpc, db_url: str) -> Lifecy
                 custodian_usdc=custodian,
                 served_ratio=served,
                 supply_before_shares=supply_before,
+                at=at,
+                income_index=index,
+                dividend_yield_bps=dividend_yield,
+                redeemed=redeemed,
             )
         )
-        previous_nav18, previous_at = nav18, at
-        if k == RUN_AFTER_PERIOD:
-            set_time(int(vault.dealing()[1]) - WEEK + RUN_DAY_OFFSET)  # Tuesday 16 September
-            for name, _, _, run_bps in INVESTORS:
-                if not run_bps:
-                    continue
-                wallet = wallets[name]
-                shares = int(share.balanceOf(wallet)) * run_bps // 10_000
-                share.approve(vault, shares, sender=wallet)
-                if act(
-                    name,
-                    f"request to redeem {run_bps // 100}% of its shares "
-                    f"({shares / WAD:,.0f}) in Lehman week",
-                    lambda w=wallet, s=shares: vault.requestRedeem(s, w, w, sender=w),
-                ):
-                    result.run_requested[name] = shares
+        previous_nav18, previous_at, previous_index = nav18, at, index
+        if k == PERIODS:
+            break
+        # The business days after the cut-off: the keeper's cycle declares each day's dividend.
+        for offset in range(1, BUSINESS_DAYS):
+            set_time(cutoff + offset * DAY + CYCLE_AFTER_SECONDS)
+            cycle()
+            if k == RUN_AFTER_PERIOD and offset == 1:
+                set_time(cutoff + RUN_DAY_OFFSET)  # Tuesday 16 September, noon
+                _run(act, share, vault, wallets, principal, result)
+    _settle_income(
+        act, share, vault, wallets, principal, keeper, rates, shift, result, acct[MANAGER]
+    )
+    people = {
+        "issuer": acct[ISSUER],
+        "agent": acct[AGENT],
+        "NAV agent": acct[NAV_AGENT],
+        "operator": acct[OPERATOR],
+        **wallets,
+    }
+    result.note = exercise_note(log, d, registry, usdc, keeper, people, OPEN_US, set_time, head_now)
     return result
+
+
+def _run(act, share, vault, wallets, principal, result: LifecycleResult) -> None:
+    """Lehman week: two institutions ask to redeem (see `INVESTORS`)."""
+    for name, _, _, _, run_shares in INVESTORS:
+        if not run_shares:
+            continue
+        wallet, shares = wallets[name], run_shares * WAD
+        share.approve(vault, shares, sender=wallet)
+        if act(
+            name,
+            f"request to redeem {run_shares:,} shares in Lehman week",
+            lambda w=wallet, s=shares: vault.requestRedeem(s, w, w, sender=w),
+        ):
+            result.run_requested[name] = shares
+            principal[name] -= shares
+
+
+def _settle_income(act, share, vault, wallets, principal, keeper, rates, shift, result, manager):
+    """The end of the act: every holder (the vault too: the escrow earned on the shares it held)
+    claims its dividends; the declarations, what was paid and the dust, from chain reads and the
+    keeper store."""
+    from ape import chain
+
+    from keepers.core import store
+
+    for name, wallet in wallets.items():
+        act(
+            name,
+            "claim its dividends (settleIncome)",
+            lambda w=wallet: share.settleIncome(w, "0x" + "00" * 20, 2**256 - 1, sender=w),
+        )
+    act(
+        "fund manager",
+        "settle the vault's dividends (on the escrowed shares: the escrow earns them)",
+        lambda: share.settleIncome(vault, "0x" + "00" * 20, 2**256 - 1, sender=manager),
+    )
+    rows = {
+        r.number: r for r in store.income_declarations(keeper.db, keeper.chain_id, share.address)
+    }
+    events = list(share.IncomeDeclared.range(0, chain.blocks.head.number + 1))
+    growth = Decimal(1)
+    for e in events:
+        number, row = int(e.number), rows.get(int(e.number))
+        at = int(chain.provider.get_block(e.block_number).timestamp)
+        result.declarations.append(
+            Declaration(
+                number=number,
+                history_date=_history_date(at, shift),
+                at=at,
+                shares=int(e.shares),
+                supply_before=int(e.supplyBefore),
+                start=row.start if row else 0,
+                end=row.end if row else 0,
+                status=row.status if row else "not in the store",
+            )
+        )
+        growth *= 1 + Decimal(int(e.shares)) / int(e.supplyBefore)
+    # The dividends in each strike's index: declared after the previous strike, before this one
+    # (a cut-off's own declaration follows its strike in the keeper's cycle).
+    for previous, strike in zip(result.strikes, result.strikes[1:]):
+        strike.dividend_shares = sum(
+            d.shares for d in result.declarations if previous.at < d.at < strike.at
+        )
+    holders = {**wallets, "the vault (escrow)": vault}
+    result.holders = {name: str(getattr(w, "address", w)) for name, w in holders.items()}
+    principal = {**principal, "the vault (escrow)": 0}  # every escrowed share was burned
+    paid_balances = {name: int(share.incomeAccountOf(w)[0]) for name, w in holders.items()}
+    supply = int(share.totalSupply())
+    declarations = len(events)
+    first = result.declarations[0] if result.declarations else None
+    last = result.declarations[-1] if result.declarations else None
+    result.income = Income(
+        declared_shares=sum(int(e.shares) for e in events),
+        paid_shares={n: paid_balances[n] - principal[n] for n in holders},
+        unpaid_shares=supply - sum(paid_balances.values()),
+        dust_bound=(len(holders) + 1) * declarations,
+        total_supply=supply,
+        index=int(share.incomeIndex()[0]),
+        growth=str(growth),
+        rf_growth=str(rates.growth(first.start, last.end) if first and last else Decimal(1)),
+        weekdays=_weekdays(
+            dt.date.fromisoformat(result.strikes[0].history_date) + dt.timedelta(days=1),
+            dt.date.fromisoformat(result.strikes[-1].history_date),
+        )
+        if result.strikes
+        else [],
+    )

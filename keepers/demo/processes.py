@@ -190,7 +190,7 @@ def start_anvil(
     Blocks come every `block_time_seconds` as on a live chain (polling keepers stop after 10 s
     without a block), and each transaction is also mined at once (mixed mining), so the demo's
     replays do not wait; without `mixed_mining` a transaction waits for its block, as on a live
-    chain.
+    chain. `block_time_seconds=0`: a block per transaction only (automine), for benchmarks.
 
     Anvil binds port 0 and the port is read back from the line it logs: no port is picked first
     and bound later, so two anvils started at once (a test suite beside the demo) can never race
@@ -209,9 +209,8 @@ def start_anvil(
             "0",
             "--chain-id",
             str(chain_id),
-            "--block-time",
-            str(block_time_seconds),
-            *(["--mixed-mining"] if mixed_mining else []),
+            *(["--block-time", str(block_time_seconds)] if block_time_seconds else []),
+            *(["--mixed-mining"] if mixed_mining and block_time_seconds else []),
             "--accounts",
             str(ACCOUNTS),
             *extra_args,

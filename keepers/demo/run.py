@@ -174,6 +174,8 @@ def _exercise_governance(
         lifecycle = exercise_lifecycle(log, url, rpc, os.environ[store.DB_URL_ENV])
         lifecycle.write_report(deployments_dir.parent / "lifecycle-report.json")
         on_chain["lifecycle"] = lifecycle
+        on_chain["lifecycle_income_on_chain"] = _income_on_chain(lifecycle)
+        on_chain["note_on_chain"] = _note_on_chain(lifecycle.note)
     return on_chain
 
 
@@ -184,6 +186,18 @@ def _table(title: str, columns: tuple[str, ...], rows: list[tuple]) -> Table:
     for row in rows:
         table.add_row(*(str(cell) for cell in row))
     return table
+
+
+def _actions(log: ActionLog, section: str, width: int | None, title: str) -> Table:
+    """A section's actions: who, what, outcome (cut to `width`), gas."""
+    return _table(
+        title,
+        ("who", "action", "outcome", "gas used"),
+        [
+            (a.who, a.what, a.outcome[:width], "" if a.gas_used is None else f"{a.gas_used:,}")
+            for a in log.section(section)
+        ],
+    )
 
 
 def _summary(record, log: ActionLog, on_chain: dict, db_url: str, head: int, blocks: int) -> bool:
@@ -202,23 +216,16 @@ def _summary(record, log: ActionLog, on_chain: dict, db_url: str, head: int, blo
         )
     )
     console.print(
-        _table(
-            "Governance actions (ADMIN held by governance with a 1 h delay)",
-            ("who", "action", "outcome", "gas used"),
-            [
-                (a.who, a.what, a.outcome[:100], "" if a.gas_used is None else f"{a.gas_used:,}")
-                for a in log.section("governance")
-            ],
+        _actions(
+            log, "governance", 100, "Governance actions (ADMIN held by governance with a 1 h delay)"
         )
     )
     console.print(
-        _table(
+        _actions(
+            log,
+            "compliance",
+            None,
             "Compliance: onboarding, issuance, transfers explained before they fail",
-            ("who", "action", "outcome", "gas used"),
-            [
-                (a.who, a.what, a.outcome, "" if a.gas_used is None else f"{a.gas_used:,}")
-                for a in log.section("compliance")
-            ],
         )
     )
     investors = on_chain["investors"]
@@ -261,13 +268,11 @@ def _summary(record, log: ActionLog, on_chain: dict, db_url: str, head: int, blo
     liquidity = on_chain["liquidity"]
     unit = 10**liquidity.token_decimals
     console.print(
-        _table(
+        _actions(
+            log,
+            "liquidity",
+            110,
             "Liquidity: a $5,000,000 order for QSPX routed across the real venues",
-            ("who", "action", "outcome", "gas used"),
-            [
-                (a.who, a.what, a.outcome[:110], "" if a.gas_used is None else f"{a.gas_used:,}")
-                for a in log.section("liquidity")
-            ],
         )
     )
     console.print(
@@ -296,13 +301,8 @@ def _summary(record, log: ActionLog, on_chain: dict, db_url: str, head: int, blo
     )
     risk = on_chain["risk"]
     console.print(
-        _table(
-            "Risk: 2008 replayed onto the feeds, a fund built, limits enforced",
-            ("who", "action", "outcome", "gas used"),
-            [
-                (a.who, a.what, a.outcome[:110], "" if a.gas_used is None else f"{a.gas_used:,}")
-                for a in log.section("risk")
-            ],
+        _actions(
+            log, "risk", 110, "Risk: 2008 replayed onto the feeds, a fund built, limits enforced"
         )
     )
     published = store.publications(engine, CHAIN_ID, record.address_of("PortfolioVault"))
@@ -360,37 +360,8 @@ def _summary(record, log: ActionLog, on_chain: dict, db_url: str, head: int, blo
         f"Rebalancing report: [bold]{rebalancing.report}[/bold]"
     )
     lifecycle = on_chain["lifecycle"]
-    console.print(
-        _table(
-            "Lifecycle: a T-bill money-market fund, autumn 2008 (weekly dealing, "
-            "NAV from holdings at French's one-month T-bill rate)",
-            ("who", "action", "outcome", "gas used"),
-            [
-                (a.who, a.what, a.outcome[:110], "" if a.gas_used is None else f"{a.gas_used:,}")
-                for a in log.section("lifecycle")
-            ],
-        )
-    )
-    console.print(
-        _table(
-            "The fund at each cut-off: NAV, yield (annualised) against the T-bill rate's, "
-            "subscriptions and redemptions (thousands)",
-            ("cut-off", "NAV", "yield", "T-bill", "in $k", "queue k", "out k", "cash $k"),
-            [
-                (
-                    s.history_date,
-                    f"{s.nav18 / 10**18:.6f}",
-                    f"{s.yield_bps / 100:.2f}%",
-                    f"{s.rf_yield_bps / 100:.2f}%",
-                    f"{s.subscribed_usdc / 10**9:,.0f}",
-                    f"{s.redeem_pending_shares / 10**21:,.0f}",
-                    f"{s.redeem_fulfilled_shares / 10**21:,.0f}",
-                    f"{s.free_cash_usdc / 10**9:,.0f}",
-                )
-                for s in lifecycle.strikes
-            ],
-        )
-    )
+    print_lifecycle(log, lifecycle)
+    note = lifecycle.note
     counts: dict[str, int] = {}
     for e in rows:
         counts[e.event] = counts.get(e.event, 0) + 1
@@ -470,14 +441,30 @@ def _summary(record, log: ActionLog, on_chain: dict, db_url: str, head: int, blo
             len(lifecycle.strikes) == LIFECYCLE_PERIODS
             and lifecycle.keeper_statuses == ["confirmed"] * LIFECYCLE_PERIODS
         ),
-        "lifecycle: the NAV rose with the 2008 T-bill rate, its yield fell with it (Sep > Oct)": (
-            lifecycle.nav_follows_rate
-        ),
-        "lifecycle: the Lehman-week run was gated (10% a period) and served pro rata to the end": (
+        "lifecycle: the fund returned the 2008 T-bill rate, its yield fell with it (Sep > Oct), "
+        "its NAV held at $1.00": lifecycle.nav_follows_rate,
+        "lifecycle: the Lehman-week run was gated (10% a period), served pro rata at the NAV": (
             len(lifecycle.gated_periods) >= 2
             and lifecycle.within_gate
             and lifecycle.pro_rata
+            and lifecycle.paid_at_nav
             and set(lifecycle.run_paid_usdc) == set(lifecycle.run_requested)
+        ),
+        "lifecycle: a dividend declared every business day by the keeper, each once": (
+            lifecycle.declared_daily
+        ),
+        "lifecycle: dividends paid = declared less the token's dust, at French's RF": (
+            lifecycle.income_exact and on_chain["lifecycle_income_on_chain"]
+        ),
+        "lifecycle: the note's 4 coupons recorded by the keeper on their record dates (QuantLib's "
+        "amounts), paid to the holders of record": (
+            note is not None
+            and note.coupons_on_schedule
+            and note.holders_changed
+            and on_chain["note_on_chain"]
+        ),
+        "lifecycle: the note matured and was redeemed at face from the issuer's pool": (
+            note is not None and note.redeemed_at_face and on_chain["note_on_chain"]
         ),
     }
     console.print(
@@ -491,6 +478,161 @@ def _summary(record, log: ActionLog, on_chain: dict, db_url: str, head: int, blo
         )
     )
     return all(checks.values())
+
+
+def print_lifecycle(log: ActionLog, lifecycle) -> None:
+    """The lifecycle act's tables: the fund's actions, its cut-offs, dividends and holders, the
+    note's actions, coupons and redemption."""
+    console.print(
+        _actions(
+            log,
+            "lifecycle",
+            110,
+            "Lifecycle: a T-bill money-market fund, autumn 2008 (weekly dealing, "
+            "NAV from holdings at French's one-month T-bill rate)",
+        )
+    )
+    console.print(
+        _table(
+            "The fund at each cut-off: NAV, return (NAV x income index) and dividend yields "
+            "(annualised) against the T-bill rate's, flows and queue (thousands)",
+            ("cut-off", "NAV", "return", "div.", "T-bill", "in $k", "queue k", "out k", "cash $k"),
+            [
+                (
+                    s.history_date,
+                    f"{s.nav18 / 10**18:.6f}",
+                    f"{s.yield_bps / 100:.2f}%",
+                    f"{s.dividend_yield_bps / 100:.2f}%",
+                    f"{s.rf_yield_bps / 100:.2f}%",
+                    f"{s.subscribed_usdc / 10**9:,.0f}",
+                    f"{s.redeem_pending_shares / 10**21:,.0f}",
+                    f"{s.redeem_fulfilled_shares / 10**21:,.0f}",
+                    f"{s.free_cash_usdc / 10**9:,.0f}",
+                )
+                for s in lifecycle.strikes
+            ],
+        )
+    )
+    income = lifecycle.income
+    console.print(
+        _table(
+            f"Daily dividends in new shares: {len(lifecycle.declarations)} declarations by the "
+            "NAV agent keeper (each week's, in the index at its cut-off)",
+            ("week to", "declarations", "shares", "yield", "T-bill"),
+            [
+                (
+                    s.history_date,
+                    sum(1 for d in lifecycle.declarations if prev.at < d.at < s.at),
+                    f"{s.dividend_shares / 10**18:,.2f}",
+                    f"{s.dividend_yield_bps / 100:.2f}%",
+                    f"{s.rf_yield_bps / 100:.2f}%",
+                )
+                for prev, s in zip(lifecycle.strikes, lifecycle.strikes[1:])
+            ],
+        )
+    )
+    console.print(
+        _table(
+            "Dividends claimed by each holder (settleIncome) against those declared",
+            ("holder", "shares paid"),
+            [(name, f"{paid / 10**18:,.6f}") for name, paid in income.paid_shares.items()]
+            + [
+                ("total paid", f"{income.paid_total / 10**18:,.6f}"),
+                ("declared", f"{income.declared_shares / 10**18:,.6f}"),
+                (
+                    "unpaid: dust",
+                    f"{income.unpaid_shares} units (bound {income.dust_bound})",
+                ),
+            ],
+        )
+    )
+    note = lifecycle.note
+    console.print(_actions(log, "note", 110, "Lifecycle: a two-year note, serviced on chain"))
+    console.print(
+        _table(
+            f"The note {note.isin}: {note.issue_date} to {note.maturity_date} (chain dates), "
+            "coupons recorded by the keeper on their record dates, claimed by the holders of "
+            "record (USDC)",
+            (
+                "coupon",
+                "record date",
+                "payment",
+                "per note",
+                *(n.split()[0] for n in note.redeemed),
+            ),
+            [
+                (
+                    c.number,
+                    c.record_date,
+                    c.payment_date,
+                    f"{c.coupon_per_share / 10**24:.4f}",
+                    *(f"{v / 10**6:,.2f}" for v in c.paid.values()),
+                )
+                for c in note.coupons
+            ]
+            + [
+                (
+                    "face",
+                    "",
+                    note.maturity_date,
+                    f"{note.redemption_price / 10**24:.2f}",
+                    *(f"{v / 10**6:,.2f}" for v in note.redeemed.values()),
+                )
+            ],
+        )
+    )
+
+
+def _income_on_chain(lifecycle) -> bool:
+    """The act's income figures against the chain now: the share's supply, index and declaration
+    count, and each holder's paid balance with nothing left pending."""
+    from ape import project
+
+    share = project.IncomeShareLogic.at(lifecycle.share)
+    income = lifecycle.income
+    index, declarations, _ = (int(v) for v in share.incomeIndex())
+    return (
+        int(share.totalSupply()) == income.total_supply
+        and (index, declarations) == (income.index, len(lifecycle.declarations))
+        and all(int(share.incomeAccountOf(w)[1]) == 0 for w in lifecycle.holders.values())
+        and sum(int(share.balanceOf(w)) for w in lifecycle.holders.values())
+        == income.total_supply - income.unpaid_shares
+    )
+
+
+def _note_on_chain(note) -> bool:
+    """The note's figures against the chain now: every coupon recorded, none short, the
+    redemption started at face with nothing short, the registry's status Matured, every holder
+    paid all it was owed, and the servicer's events the report's."""
+    from ape import chain, project
+
+    from keepers.lifecycle import InstrumentStatus, is_valid_isin
+
+    if note is None:
+        return False
+    servicer = project.BondServicer.at(note.servicer)
+    registry = project.InstrumentRegistry.at(servicer.instrumentRegistry())
+    token = project.BondShareToken.at(note.token)
+    _, last, _, redeeming = servicer.servicing()
+    head = chain.blocks.head.number + 1
+    recorded = list(servicer.CouponRecorded.range(0, head))
+    payments = list(servicer.Paid.range(0, head))
+    wallets = {str(e.holder) for e in payments}
+    return (
+        is_valid_isin(note.isin)
+        and int(registry.idOfIsin(note.isin.encode())) == note.instrument_id
+        and InstrumentStatus(int(registry.statusOf(note.instrument_id))) is InstrumentStatus.MATURED
+        and (int(last), bool(redeeming)) == (len(note.coupons), True)
+        and int(servicer.couponPool()[1]) == 0
+        and tuple(int(v) for v in servicer.redemptionPool())[0::4]
+        == (note.redemption_price, note.redemption_shortfall)
+        and [(int(e.number), int(e.couponPerShare), str(e.by)) for e in recorded]
+        == [(c.number, c.coupon_per_share, c.recorded_by) for c in note.coupons]
+        and int(token.totalSupply()) == sum(note.redeemed_notes.values())
+        and sum(int(e.coupons) for e in payments) == sum(sum(c.paid.values()) for c in note.coupons)
+        and sum(int(e.redemption) for e in payments) == sum(note.redeemed.values())
+        and all(int(servicer.couponsOwed(w)) == int(servicer.redeemable(w)) == 0 for w in wallets)
+    )
 
 
 def _compliance_ok(log: ActionLog) -> bool:

@@ -7,7 +7,8 @@ domain's deploy steps (`deploy`: the registry, the settlement assets and the fee
 `fund_deploy`: a fund's ERC-7540 dealing vault). The NAV agent and the coupon scheduler: the short
 rate (`rates`: French's monthly RF from arch.data, spread daily), the NAV model (`nav`), the coupons
 of a bond's terms (`coupons`) — all pure —; the funds read from the registry (`funds`), one fund's
-strikes, recorded before they are sent (`striking`), the keeper's cycle (`keeper`), its silverback
+strikes, recorded before they are sent (`striking`), a serviced note's coupons recorded on its
+BondServicer (`servicing`), the keeper's cycle (`keeper`), its silverback
 bot (`bot`), `quantera instrument|fund` (`cli`) and terms files (`terms_file`). The fee keeper:
 what a vault owes its fee recipient and when it is collected (`fees`, pure), the collections,
 recorded before they are sent (`collecting`), and its silverback bot (`fee_bot`).
@@ -52,7 +53,9 @@ if TYPE_CHECKING:
     from keepers.lifecycle.dividends import Dividend, compute_dividend, is_due, window_start
     from keepers.lifecycle.fees import MAX_COLLECTIONS_PER_CYCLE, FeesDue
     from keepers.lifecycle.fund_deploy import (
+        FUND_DESK,
         FUND_VAULT,
+        deploy_fund_desk,
         deploy_fund_vault,
         investment_minimum_steps,
         next_cutoff,
@@ -78,7 +81,16 @@ if TYPE_CHECKING:
         utc_midnight,
     )
     from keepers.lifecycle.keeper import LifecycleKeeper
-    from keepers.lifecycle.nav import Flow, Holdings, Nav, compute_nav, custodian_value
+    from keepers.lifecycle.nav import (
+        ClassNav,
+        Flow,
+        Holdings,
+        Nav,
+        VaultHoldings,
+        compute_class_nav,
+        compute_nav,
+        custodian_value,
+    )
     from keepers.lifecycle.rates import MonthlyRates, french_rf
     from keepers.lifecycle.schedule import (
         CouponPeriod,
@@ -118,7 +130,16 @@ _MODULES = {
     ),
     # The daily dividend in new shares (pure).
     "dividends": ("Dividend", "compute_dividend", "is_due", "window_start"),
-    "nav": ("Flow", "Holdings", "Nav", "compute_nav", "custodian_value"),
+    "nav": (
+        "ClassNav",
+        "Flow",
+        "Holdings",
+        "Nav",
+        "VaultHoldings",
+        "compute_class_nav",
+        "compute_nav",
+        "custodian_value",
+    ),
     "rates": ("MonthlyRates", "french_rf"),
     # Schedules, day counts, accrued interest and their on-chain encodings (QuantLib).
     "schedule": (
@@ -190,7 +211,9 @@ _MODULES = {
     "collecting": ("FeeKeeper",),
     # A fund's dealing vault (FundVault) and the share engine's subscription minimums.
     "fund_deploy": (
+        "FUND_DESK",
         "FUND_VAULT",
+        "deploy_fund_desk",
         "deploy_fund_vault",
         "investment_minimum_steps",
         "next_cutoff",

@@ -396,6 +396,35 @@ class _Session:
     def asset_decimals(self) -> int:
         return int(self.fund.asset.decimals())
 
+    def desk_member(self, reference: str | None) -> tuple[Any, Any]:
+        """The (vault, asset) of a desk fund whose asset is `reference` (a symbol or an address;
+        default: the first)."""
+        members = self.fund.parts()
+        if reference is None:
+            return members[0]
+        for vault, asset in members:
+            if reference.lower() in (asset.address.lower(), str(asset.symbol()).lower()):
+                return vault, asset
+        names = ", ".join(str(asset.symbol()) for _, asset in members)
+        raise QuanteraError(f"the fund deals in no asset {reference} (its assets: {names})")
+
+    def accepted_mask(self, references: str | None) -> int:
+        """The desk's mask of the comma-separated assets (default: every one)."""
+        members = self.fund.parts()
+        if not references:
+            return (1 << len(members)) - 1
+        mask = 0
+        for reference in references.split(","):
+            vault, _ = self.desk_member(reference.strip())
+            mask |= 1 << [v.address for v, _ in members].index(vault.address)
+        return mask
+
+    def desk_operator(self, vault) -> None:
+        """Makes the fund's desk the account's ERC-7540 operator on `vault`, unless it is."""
+        desk = self.fund.desk
+        if not vault.isOperator(self.account, desk):
+            _send("setOperator", vault.setOperator, desk.address, True, account=self.account)
+
     @property
     def share_decimals(self) -> int:
         return int(self.fund.share.decimals())
@@ -415,27 +444,36 @@ def _request_result(session: _Session, what: str, receipt, amount: int, decimals
 
 @fund.command("subscribe")
 @click.option("--amount", required=True, help="Settlement asset, in whole units (e.g. 250000.5).")
+@click.option(
+    "--asset",
+    "asset_ref",
+    default=None,
+    help="A fund in several assets: the one to pay in (symbol or address; default: the first).",
+)
 @fund_option
 @network_option
 @account_option
 @json_option
-def fund_subscribe(amount, fund_ref, network_choice, account_alias, as_json) -> None:
-    """Request a subscription (ERC-7540 requestDeposit; the account is owner and controller)."""
+def fund_subscribe(amount, asset_ref, fund_ref, network_choice, account_alias, as_json) -> None:
+    """Request a subscription (ERC-7540 requestDeposit; the account is owner and controller).
+    A fund in several settlement assets takes it through its desk (refused in a depegged asset)."""
     from keepers.core.chain import connected
 
     with connected(network_choice) as record:
         s = _Session(record, fund_ref, account_alias)
-        assets = parse_units(amount, s.asset_decimals, "--amount")
-        _send("approve", s.fund.asset.approve, s.vault.address, assets, account=s.account)
-        receipt = _send(
-            "requestDeposit",
-            s.vault.requestDeposit,
-            assets,
-            s.account,
-            s.account,
-            account=s.account,
-        )
-        data = _request_result(s, "deposit", receipt, assets, s.asset_decimals)
+        if s.fund.desk is None and asset_ref is not None:
+            raise QuanteraError("--asset: this fund deals in one settlement asset")
+        s.vault, asset = s.desk_member(asset_ref)
+        decimals = int(asset.decimals())
+        assets = parse_units(amount, decimals, "--amount")
+        _send("approve", asset.approve, s.vault.address, assets, account=s.account)
+        if s.fund.desk is None:
+            call = (s.vault.requestDeposit, assets, s.account, s.account)
+        else:
+            s.desk_operator(s.vault)
+            call = (s.fund.desk.requestDeposit, asset.address, assets, s.account)
+        receipt = _send("requestDeposit", *call, account=s.account)
+        data = {**_request_result(s, "deposit", receipt, assets, decimals), "asset": asset.address}
         _emit(
             data, as_json, lines=[f"subscription of {amount} requested for period {data['period']}"]
         )
@@ -443,12 +481,19 @@ def fund_subscribe(amount, fund_ref, network_choice, account_alias, as_json) -> 
 
 @fund.command("redeem")
 @click.option("--shares", required=True, help="Shares to redeem, in whole shares.")
+@click.option(
+    "--accept",
+    default=None,
+    help="A fund in several assets: the assets you accept, comma-separated (default: all); "
+    "paid in the most preferred the fund holds enough of.",
+)
 @fund_option
 @network_option
 @account_option
 @json_option
-def fund_redeem(shares, fund_ref, network_choice, account_alias, as_json) -> None:
-    """Request a redemption (ERC-7540 requestRedeem; the shares go to the vault's escrow)."""
+def fund_redeem(shares, accept, fund_ref, network_choice, account_alias, as_json) -> None:
+    """Request a redemption (ERC-7540 requestRedeem; the shares go to the vault's escrow). A fund
+    in several settlement assets routes it through its desk to the preferred accepted asset."""
     from keepers.core.chain import connected
 
     with connected(network_choice) as record:
@@ -459,10 +504,22 @@ def fund_redeem(shares, fund_ref, network_choice, account_alias, as_json) -> Non
             raise QuanteraError(
                 f"--shares {shares} is more than the {_amount(held, s.share_decimals)} held"
             )
+        if s.fund.desk is None:
+            if accept is not None:
+                raise QuanteraError("--accept: this fund deals in one settlement asset")
+            call = (s.vault.requestRedeem, units, s.account, s.account)
+        else:
+            mask = s.accepted_mask(accept)
+            vault, _ = s.fund.desk.payoutVault(units, mask)
+            if int(vault, 16) == 0:
+                raise QuanteraError(
+                    f"no accepted asset ({accept or 'all'}) holds enough for {shares} shares"
+                )
+            s.vault = next(v for v, _ in s.fund.parts() if v.address.lower() == vault.lower())
+            s.desk_operator(s.vault)
+            call = (s.fund.desk.requestRedeem, units, s.account, mask)
         _send("approve", s.fund.share.approve, s.vault.address, units, account=s.account)
-        receipt = _send(
-            "requestRedeem", s.vault.requestRedeem, units, s.account, s.account, account=s.account
-        )
+        receipt = _send("requestRedeem", *call, account=s.account)
         data = _request_result(s, "redeem", receipt, units, s.share_decimals)
         _emit(
             data,
@@ -490,22 +547,35 @@ def fund_cancel(which, fund_ref, network_choice, account_alias, as_json) -> None
 
     with connected(network_choice) as record:
         s = _Session(record, fund_ref, account_alias)
-        pending = {
-            "deposit": int(s.vault.pendingDepositRequest(0, s.account)),
-            "redeem": int(s.vault.pendingRedeemRequest(0, s.account)),
-        }
         chosen = [k for k in ("deposit", "redeem") if which in (k, "both")]
-        todo = [k for k in chosen if pending[k]]
-        if not todo:
+        # Every vault of a fund in several settlement assets (its desk's), else its one vault.
+        plans = [(vault, _pending(vault, s.account, chosen)) for vault, _ in s.fund.parts()]
+        if not any(pending for _, pending in plans):
             raise QuanteraError(f"nothing pending to cancel ({', '.join(chosen)})")
-        data = {"vault": s.vault.address, "controller": s.account.address, "cancelled": {}}
-        for kind in todo:
-            call = (
-                s.vault.cancelDepositRequest if kind == "deposit" else s.vault.cancelRedeemRequest
-            )
-            receipt = _send(f"cancel {kind}", call, s.account, s.account, account=s.account)
-            data["cancelled"][kind] = {"amount": str(pending[kind]), "tx": str(receipt.txn_hash)}
-        _emit(data, as_json, lines=[f"cancelled: {', '.join(todo)}"])
+        results = [_cancel(vault, s.account, pending) for vault, pending in plans if pending]
+        data = {**results[0], "controller": s.account.address}
+        if s.fund.desk is not None:
+            data = {"controller": s.account.address, "vaults": results}
+        done = sorted({kind for r in results for kind in r["cancelled"]})
+        _emit(data, as_json, lines=[f"cancelled: {', '.join(done)}"])
+
+
+def _pending(vault, account, kinds: list[str]) -> dict[str, int]:
+    """The account's pending requests of `kinds` at `vault` (kind -> amount, nonzero only)."""
+    amounts = {
+        "deposit": lambda: int(vault.pendingDepositRequest(0, account)),
+        "redeem": lambda: int(vault.pendingRedeemRequest(0, account)),
+    }
+    return {kind: amount for kind in kinds if (amount := amounts[kind]())}
+
+
+def _cancel(vault, account, pending: dict[str, int]) -> dict:
+    data = {"vault": vault.address, "cancelled": {}}
+    for kind, amount in pending.items():
+        call = vault.cancelDepositRequest if kind == "deposit" else vault.cancelRedeemRequest
+        receipt = _send(f"cancel {kind}", call, account, account, account=account)
+        data["cancelled"][kind] = {"amount": str(amount), "tx": str(receipt.txn_hash)}
+    return data
 
 
 @fund.command("claim")
@@ -519,35 +589,44 @@ def fund_claim(fund_ref, network_choice, account_alias, as_json) -> None:
 
     with connected(network_choice) as record:
         s = _Session(record, fund_ref, account_alias)
-        vault, account = s.vault, s.account
-        deposit_assets, redeem_shares = (
-            int(vault.maxDeposit(account)),
-            int(vault.maxRedeem(account)),
-        )
-        if not deposit_assets and not redeem_shares:
-            raise QuanteraError(f"nothing claimable for {account.address}")
-        data = {"vault": vault.address, "controller": account.address, "claimed": {}}
-        if deposit_assets:
-            receipt = _send(
-                "deposit", vault.deposit, deposit_assets, account, account, account=account
-            )
-            [event] = receipt.decode_logs(vault.Deposit)
-            data["claimed"]["shares"] = {
-                "amount": str(int(event.shares)),
-                "tx": str(receipt.txn_hash),
-            }
-        if redeem_shares:
-            receipt = _send(
-                "redeem", vault.redeem, redeem_shares, account, account, account=account
-            )
-            [event] = receipt.decode_logs(vault.Withdraw)
-            data["claimed"]["assets"] = {
-                "amount": str(int(event.assets)),
-                "tx": str(receipt.txn_hash),
-            }
-        _emit(
-            data, as_json, lines=[f"claimed {k}: {v['amount']}" for k, v in data["claimed"].items()]
-        )
+        # Every vault of a fund in several settlement assets (its desk's), else its one vault.
+        claims = [(vault, *_claimable(vault, s.account)) for vault, _ in s.fund.parts()]
+        if not any(deposit or redeem for _, deposit, redeem in claims):
+            raise QuanteraError(f"nothing claimable for {s.account.address}")
+        results = [
+            _claim(vault, s.account, deposit, redeem)
+            for vault, deposit, redeem in claims
+            if deposit or redeem
+        ]
+        data = {**results[0], "controller": s.account.address}
+        if s.fund.desk is not None:
+            data = {"controller": s.account.address, "vaults": results}
+        where = (lambda r: f" from {r['vault']}") if s.fund.desk is not None else (lambda r: "")
+        lines = [
+            f"claimed {k}{where(r)}: {v['amount']}"
+            for r in results
+            for k, v in r["claimed"].items()
+        ]
+        _emit(data, as_json, lines=lines)
+
+
+def _claimable(vault, account) -> tuple[int, int]:
+    """(claimable deposit assets, claimable redemption shares) of `account` at `vault`."""
+    return int(vault.maxDeposit(account)), int(vault.maxRedeem(account))
+
+
+def _claim(vault, account, deposit_assets: int, redeem_shares: int) -> dict:
+    """Claims `deposit_assets` (as shares) and `redeem_shares` (as assets) at `vault`."""
+    data = {"vault": vault.address, "claimed": {}}
+    if deposit_assets:
+        receipt = _send("deposit", vault.deposit, deposit_assets, account, account, account=account)
+        [event] = receipt.decode_logs(vault.Deposit)
+        data["claimed"]["shares"] = {"amount": str(int(event.shares)), "tx": str(receipt.txn_hash)}
+    if redeem_shares:
+        receipt = _send("redeem", vault.redeem, redeem_shares, account, account, account=account)
+        [event] = receipt.decode_logs(vault.Withdraw)
+        data["claimed"]["assets"] = {"amount": str(int(event.assets)), "tx": str(receipt.txn_hash)}
+    return data
 
 
 @fund.command("strike")
@@ -592,17 +671,17 @@ def fund_strike(fund_ref, network_choice, account_alias, dry_run, db_url, as_jso
                 "inputs": inputs,
                 "sent": False,
             }
-            _emit(data, as_json, _table(f"NAV of {s.vault.address} (dry run)", data))
+            _emit(data, as_json, _table(f"NAV of {s.fund.address} (dry run)", data))
             return
-        result = keeper.cycle(head, only=s.vault.address)
+        result = keeper.cycle(head, only=s.fund.address)
         if result.get("skipped"):
             raise QuanteraError("the lifecycle keeper is running a cycle: try again")
-        outcome = result["outcomes"][s.vault.address]
+        outcome = result["outcomes"][s.fund.address]
         if outcome["action"] != "struck":
             raise QuanteraError(
                 f"period {outcome.get('period', period)} not struck: {outcome['reason']}"
             )
-        row = store.nav_strike(db, chain.chain_id, s.vault.address, outcome["period"])
+        row = store.nav_strike(db, chain.chain_id, s.fund.address, outcome["period"])
         data = {
             "period": row.period,
             "status": row.status,
@@ -700,7 +779,7 @@ def fund_declare(fund_ref, network_choice, account_alias, dry_run, db_url, as_js
         if dry_run:
             dividend = declarer.compute(head)
             if dividend is None:
-                raise QuanteraError("no declaration is due yet (one a UTC day)")
+                raise QuanteraError("no declaration is due (one a UTC day, none before a share)")
             data = {**dividend.as_record(), "sent": False}
             _emit(data, as_json, _table("dividend (dry run)", data))
             return

@@ -135,7 +135,7 @@ class FundDeclarer:
         return True  # in flight, resent, or mined and a node behind its own receipt
 
     def compute(self, head: Head) -> Dividend | None:
-        """The next declaration if one is due now (None: not yet)."""
+        """The next declaration if one is due now (None: not yet, or no share outstanding)."""
         declarations, last_at = self.declared()
         previous = (
             store.income_declaration(self.db, self.chain_id, self.token.address, declarations)
@@ -146,9 +146,14 @@ class FundDeclarer:
         start = window_start(declarations, last_at, last_end, head.timestamp)
         if not is_due(start, last_at, int(self.token.MIN_DECLARATION_INTERVAL()), head.timestamp):
             return None
+        supply = int(self.token.totalSupply())
+        if supply == 0:
+            # No share yet (a share class before its first subscription is claimed): nothing
+            # accrues, so nothing is recorded either (a held row would hold the next days too).
+            return None
         return compute_dividend(
             declarations + 1,
-            int(self.token.totalSupply()),
+            supply,
             start,
             head.timestamp,
             self.rates,

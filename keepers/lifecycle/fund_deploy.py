@@ -168,3 +168,76 @@ def set_investment_minimums(
     steps = investment_minimum_steps(d, engine, minimums)
     if steps and is_admin(d, "subscription minimums"):
         as_role(d, "GOVERNOR", steps)
+
+
+FUND_DESK = "FundDesk"
+
+
+def deploy_fund_desk(
+    d: Deployment,
+    share: Any,
+    settlement_assets: Any,
+    nav_source: Any,
+    instrument_id: int,
+    assets: dict[str, Any],
+    *,
+    identities: dict[str, str],
+    name: str = FUND_DESK,
+    nav_agent: str | None = None,
+    **vault_settings: Any,
+) -> tuple[Any, dict[str, Any]]:
+    """A FundDesk (`name`) over `share` with one FundVault per settlement asset of `assets` (label
+    -> ERC-20, each listed on `settlement_assets`; the vault recorded as `{name}.{label}`,
+    registered as `identities[label]`), in the order given (a vault's index, its bit in accepted
+    masks). The vaults take their NAV from the desk, the desk from `nav_source`'s
+    `instrument_id` (its issuer names the desk the instrument's fund, or a test double the
+    desk's striker). Every vault gets `deploy_fund_vault`'s `vault_settings` (gate, custodian,
+    fund manager, instant limit, ...) and one first cut-off (the desk strikes the vaults that are
+    due, at one NAV). The desk is wired (`addVault` GOVERNOR, `strike` NAV_AGENT), `nav_agent`
+    may strike it and its vaults, the desk itself holds NAV_AGENT (it strikes its vaults), and
+    GOVERNOR adds each vault not added yet. Returns (desk, label -> vault)."""
+    from ape import chain
+
+    interval = vault_settings.get("dealing_interval", DAY)
+    vault_settings["first_cutoff"] = vault_settings.get("first_cutoff") or next_cutoff(
+        chain.blocks.head.timestamp, interval
+    )
+    manager = d.at("QuanteraAccessManager")
+    desk = d.deploy_contract(
+        name, "FundDesk", manager, share, settlement_assets, nav_source, instrument_id
+    )
+    vaults = {
+        label: deploy_fund_vault(
+            d,
+            share,
+            asset,
+            desk,
+            instrument_id,
+            identity=identities[label],
+            name=f"{name}.{label}",
+            nav_agent=nav_agent,
+            **vault_settings,
+        )
+        for label, asset in assets.items()
+    }
+    if not is_admin(d, f"{name} wiring"):
+        return desk, vaults
+    holders = [holder for holder in (desk.address, nav_agent) if holder]
+    grants = [call for holder in holders for call in grant_calls(d, "NAV_AGENT", holder)]
+    governor = desk_governor_steps(d, desk, list(vaults.values()))
+    wire(d, [(desk, "FundDesk")], grants + hold_calls(d, "GOVERNOR", bool(governor)))
+    as_role(d, "GOVERNOR", governor)
+    return desk, vaults
+
+
+def desk_governor_steps(d: Deployment, desk: Any, vaults: list[Any]) -> list[Step]:
+    """GOVERNOR steps adding each vault the desk does not hold yet, in order."""
+    added = {address.lower() for address in desk.vaults()}
+    return [
+        (
+            f"add the fund vault {vault.address} to the desk {desk.address}",
+            lambda v=vault: desk.addVault(v, sender=d.sender),
+        )
+        for vault in vaults
+        if vault.address.lower() not in added
+    ]

@@ -1,6 +1,7 @@
 """The funds of a deployment as the NAV agent keeper and `quantera fund` see them: found in the
-instrument registry (an instrument whose fund is a FundVault dealing in it), with their state,
-holdings and investors' positions read from the chain. Reads only: nothing here sends."""
+instrument registry (an instrument whose fund is a FundVault dealing in it, or a FundDesk over one
+FundVault per settlement asset), with their state, holdings and investors' positions read from the
+chain. Reads only: nothing here sends."""
 
 from __future__ import annotations
 
@@ -11,7 +12,16 @@ from keepers.core.errors import QuanteraError
 from keepers.core.logs import fetch_logs
 from keepers.lifecycle.fees import FeesDue
 from keepers.lifecycle.instruments import InstrumentStatus
-from keepers.lifecycle.nav import CLAIMED, FEE_HELD, INVESTED, RETURNED, STRUCK, Holdings
+from keepers.lifecycle.nav import (
+    CLAIMED,
+    FEE_HELD,
+    INVESTED,
+    RETURNED,
+    STRUCK,
+    Flow,
+    Holdings,
+    VaultHoldings,
+)
 
 ZERO_ADDRESS = "0x" + "00" * 20
 REGISTRY = "InstrumentRegistry"
@@ -40,7 +50,10 @@ POSITION_EVENTS = {
 @dataclass
 class Fund:
     """A FundVault and what it deals in: the registry's instrument, the share token (a
-    SecurityToken), the settlement asset (an ERC-20), the router pricing both."""
+    SecurityToken), the settlement asset (an ERC-20), the router pricing both. A share class in
+    several assets is a FundDesk (`desk`) over `members`, its (vault, asset) pairs in the desk's
+    order; `vault` and `asset` are then its first (the vaults share their cut-offs: the first is
+    the period clock), and the desk is what is struck."""
 
     instrument_id: int
     registry: Any
@@ -48,10 +61,22 @@ class Fund:
     share: Any
     asset: Any
     router: Any
+    desk: Any = None
+    members: tuple = ()
 
     @property
     def address(self) -> str:
-        return self.vault.address
+        """The fund's address: the desk's, else the vault's (the keeper store's key)."""
+        return (self.desk or self.vault).address
+
+    @property
+    def strike_target(self) -> Any:
+        """What the NAV agent strikes: the desk (every due vault at one NAV), else the vault."""
+        return self.desk or self.vault
+
+    def parts(self) -> list[tuple[Any, Any]]:
+        """Every (vault, asset) of the fund."""
+        return list(self.members) or [(self.vault, self.asset)]
 
     def feed(self) -> Any:
         """The share's primary price feed on the router (a ReporterPriceFeed on local chains)."""
@@ -67,13 +92,17 @@ def registry_of(record) -> Any:
 
 
 def fund_of(registry, instrument_id: int) -> Fund | None:
-    """The instrument's fund, if the registry names one and it is a FundVault dealing in it."""
+    """The instrument's fund, if the registry names one and it is a FundVault or a FundDesk
+    dealing in it."""
     from ape import project
     from ape.exceptions import ApeException
 
     address = str(registry.stateOf(instrument_id)[3])
     if address.lower() == ZERO_ADDRESS:
         return None
+    is_desk, desk = desk_of(registry, instrument_id, address)
+    if is_desk:
+        return desk
     vault = project.FundVault.at(address)
     try:
         source, dealt = vault.navSource()
@@ -88,6 +117,37 @@ def fund_of(registry, instrument_id: int) -> Fund | None:
         project.SecurityToken.at(vault.share()),
         project.LocalStablecoin.at(vault.asset()),  # ERC-20 views only
         project.OracleRouter.at(registry.oracle()),
+    )
+
+
+def desk_of(registry, instrument_id: int, address: str) -> tuple[bool, Fund | None]:
+    """(whether `address` is a FundDesk, its fund): the fund with its vaults when it deals in the
+    instrument and has a vault, else None (a desk with another source or instrument, or none
+    yet, is no fund). A vault has no `vaults()`: (False, None)."""
+    from ape import project
+    from ape.exceptions import ApeException
+
+    desk = project.FundDesk.at(address)
+    try:
+        addresses = desk.vaults()
+        source, dealt = desk.navSource()
+    except (ApeException, ValueError):  # no code, or not a FundDesk
+        return False, None
+    if str(source).lower() != registry.address.lower() or int(dealt) != instrument_id:
+        return True, None
+    if not addresses:
+        return True, None
+    vaults = [project.FundVault.at(a) for a in addresses]
+    members = tuple((v, project.LocalStablecoin.at(v.asset())) for v in vaults)  # ERC-20 views
+    return True, Fund(
+        instrument_id,
+        registry,
+        members[0][0],
+        project.SecurityToken.at(desk.share()),
+        members[0][1],
+        project.OracleRouter.at(registry.oracle()),
+        desk=desk,
+        members=members,
     )
 
 
@@ -153,15 +213,17 @@ def fee_schedule(fund: Fund) -> Any:
     return project.FeeSchedule.at(fund.vault.feeSchedule())
 
 
-def fees_due(fund: Fund, schedule: Any, at: int) -> FeesDue:
-    """The vault's fees as `collectFees` would pay them after `accrueFees` at time `at`."""
-    owed, assets, accrued_at = (int(v) for v in fund.vault.heldFees())
+def fees_due(fund: Fund, schedule: Any, at: int, vault: Any = None) -> FeesDue:
+    """The vault's fees (`vault`: one of a desk fund's; default the fund's) as `collectFees` would
+    pay them after `accrueFees` at time `at`."""
+    vault = vault or fund.vault
+    owed, assets, accrued_at = (int(v) for v in vault.heldFees())
     elapsed = max(at - accrued_at, 0)
     accruing = 0
     if elapsed:
         base = int(fund.share.totalSupply()) + owed
-        accruing = int(schedule.managementFeeShares(fund.vault.address, base, elapsed))
-    return FeesDue(at, owed, assets, accruing, accrued_at, str(schedule.recipientOf(fund.vault)))
+        accruing = int(schedule.managementFeeShares(vault.address, base, elapsed))
+    return FeesDue(at, owed, assets, accruing, accrued_at, str(schedule.recipientOf(vault)))
 
 
 def holdings(fund: Fund, valued_at: int) -> tuple[Holdings, dict]:
@@ -187,64 +249,121 @@ def holdings(fund: Fund, valued_at: int) -> tuple[Holdings, dict]:
     }
 
 
+def vault_holdings(
+    fund: Fund, flows: dict[str, list[Flow]], valued_at: int
+) -> tuple[list[VaultHoldings], dict[str, dict]]:
+    """Each vault's free cash, its asset's router price and its fee shares owed and accruing at
+    `valued_at`, with its flows (`flows`: vault address -> NAV-ledger flows), and what they were
+    read as (vault address -> asset, price status and update time, fee shares)."""
+    schedule = fee_schedule(fund)
+    parts, read = [], {}
+    for vault, asset in fund.parts():
+        status, price18, updated_at = fund.router.priceOf(asset.address)
+        due = fees_due(fund, schedule, valued_at, vault)
+        parts.append(
+            VaultHoldings(
+                int(vault.freeCash()),
+                int(price18),
+                int(asset.decimals()),
+                tuple(flows.get(vault.address, ())),
+                due.shares,
+            )
+        )
+        read[vault.address] = {
+            "asset": asset.address,
+            "asset_price_status": int(status),
+            "asset_price_updated_at": int(updated_at),
+            "fee_shares_owed": due.owed_shares,
+            "fee_shares_accruing": due.accruing_shares,
+        }
+    return parts, read
+
+
 def fund_status(fund: Fund) -> dict:
     """The open period, its cut-off and queue, the gate, the reserve, the free cash, and the
-    instrument's last NAV."""
-    period, cutoff, deposits, redemptions, late_deposits, late_redemptions = fund.vault.dealing()
+    instrument's last NAV; a fund in several settlement assets adds each vault's (`vaults`; the
+    top level is then its first vault's, the desk's address as `vault`)."""
     nav18, nav_block, nav_time = fund.registry.latestNav(fund.instrument_id)
     status = InstrumentStatus(int(fund.registry.statusOf(fund.instrument_id)))
-    return {
+    data = {
         "instrument_id": fund.instrument_id,
         "vault": fund.address,
         "share": fund.share.address,
         "asset": fund.asset.address,
         "status": status.name.lower(),
+        **_vault_status(fund.vault),
+        "share_supply": str(int(fund.share.totalSupply())),
+        "nav18": str(int(nav18)),
+        "nav_block": int(nav_block),
+        "nav_time": int(nav_time),
+    }
+    if fund.desk is not None:
+        data["vaults"] = [
+            {"vault": v.address, "asset": a.address, **_vault_status(v)} for v, a in fund.parts()
+        ]
+    return data
+
+
+def _vault_status(vault: Any) -> dict:
+    period, cutoff, deposits, redemptions, late_deposits, late_redemptions = vault.dealing()
+    return {
         "period": int(period),
         "cutoff": int(cutoff),
         "pending_deposit_assets": str(int(deposits)),
         "pending_redeem_shares": str(int(redemptions)),
         "late_deposit_assets": str(int(late_deposits)),
         "late_redeem_shares": str(int(late_redemptions)),
-        "gate_bps": int(fund.vault.gateBps()),
-        "dealing_interval": int(fund.vault.dealingInterval()),
-        "reserved_assets": str(int(fund.vault.reservedAssets())),
-        "free_cash": str(int(fund.vault.freeCash())),
-        "custodian": str(fund.vault.custodian()),
-        "share_supply": str(int(fund.share.totalSupply())),
-        "nav18": str(int(nav18)),
-        "nav_block": int(nav_block),
-        "nav_time": int(nav_time),
+        "gate_bps": int(vault.gateBps()),
+        "dealing_interval": int(vault.dealingInterval()),
+        "reserved_assets": str(int(vault.reservedAssets())),
+        "free_cash": str(int(vault.freeCash())),
+        "custodian": str(vault.custodian()),
     }
 
 
 def position(fund: Fund, account: str, from_block: int, to_block: int) -> dict:
     """An investor's pending and claimable requests, its shares, and its history from the vault's
-    events in blocks [from_block, to_block]."""
-    vault = fund.vault
+    events in blocks [from_block, to_block]; a fund in several settlement assets adds each
+    vault's requests (`vaults`) and its history spans them all (each entry names its vault)."""
+    desk = fund.desk is not None
     history = []
-    abis = [getattr(vault, name).abi for name in POSITION_EVENTS]
-    for log in fetch_logs(vault.address, abis, from_block, to_block):
-        if str(log.event_arguments[POSITION_EVENTS[log.event_name]]).lower() != account.lower():
-            continue
-        history.append(
-            {
-                "event": log.event_name,
-                "block": int(log.block_number),
-                "tx": _hex(log.transaction_hash),
-                **{k: str(v) for k, v in log.event_arguments.items()},
-            }
-        )
-    return {
+    for vault, _ in fund.parts():
+        abis = [getattr(vault, name).abi for name in POSITION_EVENTS]
+        for log in fetch_logs(vault.address, abis, from_block, to_block):
+            if str(log.event_arguments[POSITION_EVENTS[log.event_name]]).lower() != account.lower():
+                continue
+            history.append(
+                {
+                    "event": log.event_name,
+                    "block": int(log.block_number),
+                    "tx": _hex(log.transaction_hash),
+                    **({"vault": vault.address} if desk else {}),
+                    **{k: str(v) for k, v in log.event_arguments.items()},
+                }
+            )
+    data = {
         "account": account,
-        "vault": vault.address,
+        "vault": fund.vault.address,
+        **_vault_position(fund.vault, account),
+        "shares": str(int(fund.share.balanceOf(account))),
+        "history": sorted(history, key=lambda h: h["block"]),
+    }
+    if desk:
+        data["vaults"] = [
+            {"vault": v.address, "asset": a.address, **_vault_position(v, account)}
+            for v, a in fund.parts()
+        ]
+    return data
+
+
+def _vault_position(vault: Any, account: str) -> dict:
+    return {
         "pending_deposit_assets": str(int(vault.pendingDepositRequest(0, account))),
         "claimable_deposit_assets": str(int(vault.claimableDepositRequest(0, account))),
         "claimable_deposit_shares": str(int(vault.maxMint(account))),
         "pending_redeem_shares": str(int(vault.pendingRedeemRequest(0, account))),
         "claimable_redeem_shares": str(int(vault.claimableRedeemRequest(0, account))),
         "claimable_redeem_assets": str(int(vault.maxWithdraw(account))),
-        "shares": str(int(fund.share.balanceOf(account))),
-        "history": history,
     }
 
 
@@ -261,11 +380,11 @@ def coupon_fixings(servicer: Any, instrument_id: int, start: int, stop: int) -> 
     return fixings
 
 
-def flow_rows(fund: Fund, chain_id: int, start: int, stop: int) -> list[dict]:
-    """The vault's NAV-ledger events in blocks [start, stop] as keeper-store rows."""
+def flow_rows(vault: Any, chain_id: int, start: int, stop: int) -> list[dict]:
+    """A vault's NAV-ledger events in blocks [start, stop] as keeper-store rows."""
     from ape import chain
 
-    vault, times, rows = fund.vault, {}, []
+    times, rows = {}, []
     abis = [getattr(vault, name).abi for name in FLOW_EVENTS]
     for log in fetch_logs(vault.address, abis, start, stop):
         kind, args = FLOW_EVENTS[log.event_name], log.event_arguments

@@ -3,14 +3,16 @@ bot.py runs it on silverback; `quantera fund strike` runs one for one fund; test
 
 1. the funds of the deployment, from the instrument registry (read again when its instrument count
    changes, and every DISCOVERY_BLOCKS blocks: an issuer may name a new fund);
-2. for each fund, the vault's NAV-ledger events since its cursor, kept in the keeper store
-   (reorganisation-safe: `keepers.core.scan`);
+2. for each fund, the NAV-ledger events of its vault (of each vault of a FundDesk) since its
+   cursor, kept in the keeper store (reorganisation-safe: `keepers.core.scan`);
 3. for each fund, at most one strike (keepers/lifecycle/striking.py): reconcile what was sent,
-   then, past the open period's cut-off, compute the NAV, report it and strike;
+   then, past the open period's cut-off, compute the NAV (of the whole share class for a desk),
+   report it and strike (a desk strikes every due vault at that one NAV);
 4. for each fund whose share token pays income in new shares, at most one declaration a UTC day
    (keepers/lifecycle/declaring.py): the dividend of the short rate, numbered, never twice;
 5. once a chain day, the coupons of every bond instrument whose record date has come, recorded
-   in the keeper store (logged, not paid: no on-chain coupon payment exists yet).
+   in the keeper store, and, for a note serviced on chain (a BondShareToken), recorded on its
+   BondServicer in order, each once (keepers/lifecycle/servicing.py): the holders claim from it.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from keepers.lifecycle.declaring import FundDeclarer, income_token
 from keepers.lifecycle.funds import Fund, FundList, flow_rows
 from keepers.lifecycle.instruments import InstrumentStatus, InstrumentTerms
 from keepers.lifecycle.rates import MonthlyRates
+from keepers.lifecycle.servicing import record_due_coupons
 from keepers.lifecycle.striking import FundStriker, Head
 
 KEEPER_NAME = "lifecycle"
@@ -53,24 +56,31 @@ class LifecycleKeeper:
         self.chain_id = chain.chain_id
         self._funds = FundList(registry)
         self._coupon_day: dt.date | None = None
+        self.on_chain: list[tuple[int, int]] = []  # (instrument, coupon) recorded by the last step
 
     def funds(self, head: int) -> list[Fund]:
         return self._funds.at(head)
 
     def scan_flows(self, fund: Fund, head: int) -> int:
-        """Stores the fund's NAV-ledger events up to `head`; returns how many were new."""
-        name, vault = flows_keeper(fund.address), fund.address
-        scan = scan_range(
-            self.db,
-            name,
-            self.record,
-            head,
-            lambda ancestor: store.forget_fund_flows_after(self.db, self.chain_id, vault, ancestor),
-        )
-        if scan is None:
-            return 0
-        new = store.add_fund_flows(self.db, flow_rows(fund, self.chain_id, scan.start, scan.stop))
-        finish_scan(self.db, name, scan)
+        """Stores the NAV-ledger events of every vault of the fund up to `head` (one cursor per
+        vault); returns how many were new."""
+        new = 0
+        for vault, _ in fund.parts():
+            name, address = flows_keeper(vault.address), vault.address
+            scan = scan_range(
+                self.db,
+                name,
+                self.record,
+                head,
+                lambda ancestor, a=address: store.forget_fund_flows_after(
+                    self.db, self.chain_id, a, ancestor
+                ),
+            )
+            if scan is None:
+                continue
+            rows = flow_rows(vault, self.chain_id, scan.start, scan.stop)
+            new += store.add_fund_flows(self.db, rows)
+            finish_scan(self.db, name, scan)
         return new
 
     def striker(self, fund: Fund) -> FundStriker:
@@ -120,11 +130,12 @@ class LifecycleKeeper:
         return result
 
     def record_coupons(self, head: Head) -> int:
-        """Once per chain day: records the coupons whose record date has come (new ones logged)."""
+        """Once per chain day: stores the coupons whose record date has come (new ones logged), then
+        records the serviced notes' due coupons on chain (`self.on_chain`: their numbers)."""
         today = dt.datetime.fromtimestamp(head.timestamp, dt.UTC).date()
         if today == self._coupon_day:
             return 0
-        rows = []
+        rows, serviced = [], []
         for instrument_id in range(1, int(self.registry.instrumentCount()) + 1):
             status = InstrumentStatus(int(self.registry.statusOf(instrument_id)))
             if status not in COUPON_STATES:
@@ -132,7 +143,10 @@ class LifecycleKeeper:
             terms = InstrumentTerms.from_chain(self.registry.termsOf(instrument_id))
             if not is_bond(terms):
                 continue
-            for coupon in due_coupons(terms, today):
+            due = due_coupons(terms, today)
+            if due:
+                serviced.append((instrument_id, due))
+            for coupon in due:
                 rows.append(
                     {
                         "chain_id": self.chain_id,
@@ -151,8 +165,19 @@ class LifecycleKeeper:
                 )
         new = store.record_coupons(self.db, rows)
         if new:
-            logger.info(
-                f"{new} coupon(s) reached their record date (recorded; no on-chain payment yet)"
+            logger.info(f"{new} coupon(s) reached their record date")
+        self.on_chain = [
+            (instrument_id, number)
+            for instrument_id, due in serviced
+            for number in record_due_coupons(
+                self.db,
+                self.chain_id,
+                self.registry,
+                instrument_id,
+                due,
+                self.signer,
+                head.timestamp,
             )
+        ]
         self._coupon_day = today
         return new

@@ -28,7 +28,12 @@ The model, for a fund whose assets are cash and US Treasury bills:
   last struck NAV holds, or the share class's initial NAV ($1.00) before any strike.
 
 The valuation time is the time of the block the keeper reads; a late strike is valued when it is
-struck, as the registry's `strikeNav` records it ("the NAV now")."""
+struck, as the registry's `strikeNav` records it ("the NAV now").
+
+A share class in several settlement assets (a FundDesk, one FundVault per asset:
+`compute_class_nav`): the value sums every vault's free cash and custodian account, each valued at
+its own asset's oracle price, and the shares outstanding are the one share supply plus every
+vault's struck and unclaimed subscription shares; every vault is struck at that NAV."""
 
 from __future__ import annotations
 
@@ -163,17 +168,86 @@ def compute_nav(holdings: Holdings, flows: list[Flow], rates: MonthlyRates) -> N
         total = holdings.free_cash + custodian
         value = total * holdings.asset_price18 / (Decimal(10) ** holdings.asset_decimals)
         shares = holdings.share_supply + holdings.fee_shares + unclaimed_deposit_shares(flows)
-        value_usd18 = int(value.to_integral_value(ROUND_FLOOR))
-        if shares == 0:
-            nav18, basis = (
-                (holdings.previous_nav18, "previous")
-                if holdings.previous_nav18
-                else (holdings.initial_nav18, "initial")
+        nav18, basis = _per_share(value, shares, holdings)
+    return Nav(nav18, basis, custodian, total, int(value.to_integral_value(ROUND_FLOOR)), shares)
+
+
+@dataclass(frozen=True)
+class VaultHoldings:
+    """One vault of a share class dealt in several assets: its free cash (base units of its
+    asset), the asset's oracle price (USD, 18 decimals) and decimals, its NAV-ledger flows and the
+    fee shares it owes the fee recipient (`Holdings.fee_shares`, per vault)."""
+
+    free_cash: int
+    asset_price18: int
+    asset_decimals: int
+    flows: tuple[Flow, ...] = ()
+    fee_shares: int = 0
+
+    def __post_init__(self):
+        if self.free_cash < 0 or self.asset_price18 < 0 or self.fee_shares < 0:
+            raise ValueError(f"a vault's cash and price are not negative: {self}")
+        if not 0 <= self.asset_decimals <= 36:
+            raise ValueError(f"asset_decimals {self.asset_decimals} outside 0..36")
+
+
+@dataclass(frozen=True)
+class ClassNav:
+    """The NAV of a share class over several vaults, with each vault's custodian account and
+    total (base units of its asset) and value (USD, 18 decimals, rounded down)."""
+
+    nav: Nav
+    vault_values: tuple[tuple[Decimal, Decimal, int], ...]
+
+    def as_record(self) -> dict:
+        return {
+            **self.nav.as_record(),
+            "vaults": [
+                {"custodian_assets": str(c), "total_assets": str(t), "value_usd18": str(v)}
+                for c, t, v in self.vault_values
+            ],
+        }
+
+
+def compute_class_nav(
+    holdings: Holdings, vaults: list[VaultHoldings], rates: MonthlyRates
+) -> ClassNav:
+    """The NAV per whole share (18 decimals, rounded down) of a share class dealt in several
+    settlement assets: `holdings` gives the time, the share supply, its decimals and the previous
+    and initial NAVs (its own cash, price, decimals and fee shares are not read: each vault has
+    its own, and the shares outstanding add every vault's fee shares and unclaimed deposits).
+    `nav.custodian_assets` and `nav.total_assets` are then USD values (18 decimals) summed over
+    the vaults (amounts in different assets do not add)."""
+    if not vaults:
+        raise ValueError("a share class has at least one vault")
+    with localcontext() as context:
+        context.prec = PRECISION
+        parts, value, custodian_usd, owed = [], Decimal(0), Decimal(0), 0
+        for vault in vaults:
+            custodian = custodian_value(vault.flows, holdings.valued_at, rates)
+            total = vault.free_cash + custodian
+            unit_price = Decimal(vault.asset_price18) / (Decimal(10) ** vault.asset_decimals)
+            parts.append(
+                (custodian, total, int((total * unit_price).to_integral_value(ROUND_FLOOR)))
             )
-        else:
-            exact = value * (Decimal(10) ** holdings.share_decimals) / shares
-            nav18, basis = int(exact.to_integral_value(ROUND_FLOOR)), "holdings"
-    return Nav(nav18, basis, custodian, total, value_usd18, shares)
+            value += total * unit_price
+            custodian_usd += custodian * unit_price
+            owed += vault.fee_shares + unclaimed_deposit_shares(vault.flows)
+        shares = holdings.share_supply + owed
+        nav18, basis = _per_share(value, shares, holdings)
+        value_usd18 = int(value.to_integral_value(ROUND_FLOOR))
+    return ClassNav(Nav(nav18, basis, custodian_usd, value, value_usd18, shares), tuple(parts))
+
+
+def _per_share(value: Decimal, shares: int, holdings: Holdings) -> tuple[int, str]:
+    """(NAV per whole share rounded down, basis); without a share outstanding the previous NAV
+    holds, or the initial one before any strike."""
+    if shares == 0:
+        if holdings.previous_nav18:
+            return holdings.previous_nav18, "previous"
+        return holdings.initial_nav18, "initial"
+    exact = value * (Decimal(10) ** holdings.share_decimals) / shares
+    return int(exact.to_integral_value(ROUND_FLOOR)), "holdings"
 
 
 def feed_answer(nav18: int, feed_decimals: int) -> int:

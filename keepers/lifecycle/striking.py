@@ -1,6 +1,9 @@
 """The NAV agent's chain side for one fund: when the open dealing period's cut-off has passed,
 compute the NAV (keepers/lifecycle/nav.py), report it to the share's price feed, and strike the
-period — recorded before anything is sent, confirmed after, never twice.
+period — recorded before anything is sent, confirmed after, never twice. A fund in several
+settlement assets (a FundDesk) is valued as one share class over all its vaults and struck through
+the desk, which strikes every due vault at that one NAV; its first vault is the period clock (the
+vaults share their cut-offs) and its rows are keyed by the desk's address.
 
 Restart safety. The vault's open period is the truth: `strike()` always strikes the open period,
 so a period is struck once the vault's period has moved past it, whoever sent it. Each attempt is a
@@ -36,11 +39,12 @@ from keepers.core import store
 from keepers.core.faults import crash_point
 from keepers.core.logs import fetch_logs
 from keepers.core.retries import with_retries
-from keepers.lifecycle.funds import Fund, holdings
+from keepers.lifecycle.funds import Fund, holdings, vault_holdings
 from keepers.lifecycle.instruments import InstrumentStatus
 from keepers.lifecycle.nav import (
     Flow,
     answer_nav18,
+    compute_class_nav,
     compute_nav,
     feed_answer,
     move_bps,
@@ -159,7 +163,8 @@ class FundStriker:
             rates,
             signer,
         )
-        self.vault = fund.vault
+        # The period clock (a desk's first vault), the store's key, and what is struck.
+        self.vault, self.key, self.target = fund.vault, fund.address, fund.strike_target
 
     # ------------------------------------------------------------------ reconciliation
 
@@ -171,7 +176,7 @@ class FundStriker:
         """Brings the fund's rows in line with the chain; returns whether a strike is in flight."""
         period, _ = self.open_period()
         in_flight = False
-        rows = store.nav_strikes(self.db, self.chain_id, self.vault.address)
+        rows = store.nav_strikes(self.db, self.chain_id, self.key)
         for row in rows:
             if row.status == "confirmed" and row.period >= period:
                 self._update(row.period, status="reorged", note=f"orphaned ({row.tx_hash})")
@@ -221,21 +226,38 @@ class FundStriker:
         )
 
     def _update(self, period: int, **fields) -> None:
-        store.update_nav_strike(self.db, self.chain_id, self.vault.address, period, **fields)
+        store.update_nav_strike(self.db, self.chain_id, self.key, period, **fields)
 
     # ------------------------------------------------------------------ the NAV
 
-    def flows(self) -> list[Flow]:
+    def flows(self, vault: str | None = None) -> list[Flow]:
+        """The NAV-ledger flows of `vault` (default: the period clock's) from the keeper store."""
         return [
             Flow(f.kind, f.timestamp, int(f.assets), int(f.shares))
-            for f in store.fund_flows(self.db, self.chain_id, self.vault.address)
+            for f in store.fund_flows(self.db, self.chain_id, vault or self.vault.address)
         ]
 
     def compute(self, head: Head) -> tuple[int, int, dict, str | None]:
         """(nav18 as reported, feed answer, inputs, reason to hold or None)."""
         fund = self.fund
         read, extra = holdings(fund, head.timestamp)
-        nav = compute_nav(read, self.flows(), self.rates)
+        unpriced = None if read.asset_price18 else fund.asset.address
+        if fund.desk is None:
+            nav = compute_nav(read, self.flows(), self.rates)
+            record = nav.as_record()
+        else:
+            flows = {vault.address: self.flows(vault.address) for vault, _ in fund.parts()}
+            parts, prices = vault_holdings(fund, flows, head.timestamp)
+            class_nav = compute_class_nav(read, parts, self.rates)
+            nav, record = class_nav.nav, {**class_nav.as_record(), "prices": prices}
+            unpriced = next(
+                (
+                    prices[v.address]["asset"]
+                    for (v, _), p in zip(fund.parts(), parts)
+                    if not p.asset_price18
+                ),
+                None,
+            )
         feed = fund.feed()
         decimals = int(feed.decimals())
         answer = feed_answer(nav.nav18, decimals)
@@ -244,7 +266,7 @@ class FundStriker:
         max_bps = int(state[5])
         quote = self.rates.quote(month_of(head.timestamp - self.rates.shift_days * 86_400))
         inputs = {
-            **nav.as_record(),
+            **record,
             **{k: str(v) for k, v in extra.items()},
             "free_cash": str(read.free_cash),
             "asset_price18": str(read.asset_price18),
@@ -263,8 +285,8 @@ class FundStriker:
             "signer": None if self.signer is None else self.signer.address,
         }
         reason = None
-        if read.asset_price18 == 0:
-            reason = f"settlement asset {fund.asset.address} has no usable price"
+        if unpriced is not None:
+            reason = f"settlement asset {unpriced} has no usable price"
         elif answer == 0:
             reason = f"NAV {nav.nav18} is below the feed's smallest unit"
         elif not within_move_bound(read.previous_nav18, reported, max_bps):
@@ -284,7 +306,7 @@ class FundStriker:
         period, cutoff = self.open_period()
         if head.timestamp < cutoff:
             return {"action": "none", "period": period, "reason": "before the cut-off"}
-        row = store.nav_strike(self.db, self.chain_id, self.vault.address, period)
+        row = store.nav_strike(self.db, self.chain_id, self.key, period)
         if (
             row is not None
             and row.status in ("held", "failed")
@@ -297,7 +319,7 @@ class FundStriker:
             nav18, answer, inputs, reason = self.compute(head)
         base = {
             "chain_id": self.chain_id,
-            "vault": self.vault.address,
+            "vault": self.key,
             "instrument_id": self.fund.instrument_id,
             "period": period,
             "cutoff": cutoff,
@@ -313,7 +335,7 @@ class FundStriker:
         }
         if reason is not None:
             store.record_nav_strike(self.db, {**base, "status": "held", "note": reason[:256]})
-            logger.warning(f"fund {self.vault.address} period {period} not struck: {reason}")
+            logger.warning(f"fund {self.key} period {period} not struck: {reason}")
             return {"action": "held", "period": period, "reason": reason}
         if not store.record_nav_strike(self.db, {**base, "status": "pending", "note": None}):
             return {"action": "none", "period": period, "reason": "already recorded"}
@@ -330,7 +352,7 @@ class FundStriker:
             return f"instrument {fund.instrument_id} is {status.name.lower()}, not active"
         manager = self._manager()
         for target, selector, role in (
-            (self.vault.address, STRIKE_SELECTOR, "NAV_AGENT"),
+            (self.target.address, STRIKE_SELECTOR, "NAV_AGENT"),
             (fund.feed().address, REPORT_SELECTOR, "PRICE_REPORTER"),
         ):
             immediate, _ = manager.canCall(self.signer.address, target, selector)
@@ -349,13 +371,13 @@ class FundStriker:
             signer = self.signer
             with_retries(lambda: feed.report(answer, sender=signer, nonce=next_nonce(signer)))
             crash_point("lifecycle.after_report")
-            txn = self.vault.strike.as_transaction(
+            txn = self.target.strike.as_transaction(
                 sender=signer, sign=True, nonce=next_nonce(signer)
             )
         except (ContractLogicError, ApeException) as err:
             note = refusal(err)
             self._update(period, status="failed", note=note)
-            logger.warning(f"fund {self.vault.address} period {period}: {note}")
+            logger.warning(f"fund {self.key} period {period}: {note}")
             return {"action": "failed", "period": period, "reason": note}
         record_then_broadcast(
             txn,
@@ -366,6 +388,6 @@ class FundStriker:
         )
         crash_point("lifecycle.after_strike")
         self.reconcile()
-        row = store.nav_strike(self.db, self.chain_id, self.vault.address, period)
-        logger.info(f"fund {self.vault.address} period {period} struck at {nav18}: {row.status}")
+        row = store.nav_strike(self.db, self.chain_id, self.key, period)
+        logger.info(f"fund {self.key} period {period} struck at {nav18}: {row.status}")
         return {"action": "struck", "period": period, "nav18": nav18, "status": row.status}

@@ -58,6 +58,7 @@ from compliance_fixtures import (  # noqa: E402,F401
     stack_deployment,
     token,
 )
+from desk_fixtures import desk_stack  # noqa: E402,F401
 from fund_fixtures import fund_math, fund_stack  # noqa: E402,F401
 from income_fixtures import income_stack  # noqa: E402,F401
 from lifecycle_fixtures import (  # noqa: E402,F401

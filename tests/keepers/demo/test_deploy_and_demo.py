@@ -4,10 +4,12 @@ demo exits 0 and leaves no process.
 These start their own anvil (like `make demo`) and run the real `ape run` commands.
 """
 
+import datetime as dt
 import json
 import os
 import re
 import subprocess
+from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
@@ -99,7 +101,7 @@ def test_demo__bounded_blocks__exits_zero_all_checks_pass_and_leaves_no_process(
         timeout=SUBPROCESS_TIMEOUT_SECONDS,
     )
     assert demo.returncode == 0, demo.stdout[-3000:] + demo.stderr[-3000:]
-    assert "FAIL" not in demo.stdout and demo.stdout.count("pass") == 21
+    assert "FAIL" not in demo.stdout and demo.stdout.count("pass") == 25
     assert_nothing_left(demo.stdout)
     assert (tmp_path / "keeper.sqlite").is_file()
     report = (tmp_path / "rebalancing-report" / "report.md").read_text()
@@ -113,8 +115,10 @@ def test_demo__bounded_blocks__exits_zero_all_checks_pass_and_leaves_no_process(
 
 def check_lifecycle_report(report: dict) -> None:
     """The lifecycle act (issue 17 item 9): nine weekly cut-offs of autumn 2008 struck by the NAV
-    agent keeper; the NAV grew at French's one-month T-bill rate (Sept 0.15%, Oct 0.08% a month);
-    the Lehman-week run queued behind the 10% gate and served pro rata over the next periods."""
+    agent keeper; the fund returned French's one-month T-bill rate (Sept 0.15%, Oct 0.08% a
+    month), paid as a daily dividend in new shares declared by the keeper every business day; the
+    Lehman-week run queued behind the 10% gate and served pro rata over the next periods; then a
+    two-year note whose four coupons the keeper recorded, redeemed at face at maturity."""
     strikes = report["strikes"]
     assert [s["history_date"] for s in strikes] == [
         "2008-09-01",
@@ -131,12 +135,16 @@ def check_lifecycle_report(report: dict) -> None:
     # Three subscriptions struck at the opening $1.00: 10,000,000 USDC.
     assert strikes[0]["nav18"] == 10**18 and strikes[0]["subscribed_usdc"] == 10_000_000 * 10**6
     assert [s["rf_monthly_pct"] for s in strikes] == ["0.15"] * 5 + ["0.08"] * 4
-    navs = [s["nav18"] for s in strikes]
-    assert all(b > a for a, b in zip(navs, navs[1:]))
-    # Free cash earns nothing: the fund's yield is at most the T-bill rate's; 80% invested in
+    # The income is paid in shares: the NAV holds at $1.00 (within 10 bp: the cash sleeve earns
+    # nothing while the dividend pays the rate on every share); the return is NAV x index.
+    assert all(abs(s["nav18"] - 10**18) <= 10**15 for s in strikes)
+    values = [s["nav18"] * s["income_index"] for s in strikes]
+    assert all(b > a for a, b in zip(values, values[1:]))
+    # Free cash earns nothing: the fund's return is at most the T-bill rate's; 80% invested in
     # September, fully invested once the run took the sleeve: then the rate's, within 1%.
     for s in strikes[1:]:
         assert 0 < s["yield_bps"] <= s["rf_yield_bps"] * 1.001
+        assert s["dividend_shares"] > 0 and s["income_index"] > strikes[0]["income_index"]
     assert 0.79 < strikes[1]["yield_bps"] / strikes[1]["rf_yield_bps"] < 0.81
     assert abs(strikes[-1]["yield_bps"] / strikes[-1]["rf_yield_bps"] - 1) < 0.01
     assert strikes[-1]["yield_bps"] < 0.6 * strikes[1]["rf_yield_bps"]  # October's lower rate
@@ -145,24 +153,90 @@ def check_lifecycle_report(report: dict) -> None:
     assert requested == {"pension fund": 2_000_000 * 10**18, "corporate treasury": 600_000 * 10**18}
     queue = [(s["redeem_pending_shares"], s["redeem_fulfilled_shares"]) for s in strikes]
     assert queue[:3] == [(0, 0)] * 3
-    # Gated twice at 10% of the supply (escrow included), the rest carried, then all served.
-    assert queue[3] == (2_600_000 * 10**18, 1_000_000 * 10**18)
-    assert queue[4] == (1_600_000 * 10**18, 900_000 * 10**18)
-    assert queue[5] == (700_000 * 10**18, 700_000 * 10**18)
+    # Gated twice at 10% of the supply (escrow and declared income included), the rest carried,
+    # then all served.
+    gate = [s["supply_before_shares"] // 10 for s in strikes]
+    assert queue[3] == (2_600_000 * 10**18, gate[3])
+    assert queue[4] == (2_600_000 * 10**18 - gate[3], gate[4])
+    assert queue[5][0] == queue[5][1] == 2_600_000 * 10**18 - gate[3] - gate[4] > 0
     assert all(p == f == 0 for p, f in queue[6:])
     for s in strikes[3:]:
         assert s["redeem_fulfilled_shares"] * 10_000 <= s["supply_before_shares"] * 1_000
         ratios = list(s["served_ratio"].values())
         assert len(ratios) == 2 and max(ratios) - min(ratios) < 1e-9  # pro rata
     assert [round(s["served_ratio"]["pension fund"], 6) for s in strikes[3:6]] == [
-        round(1_000 / 2_600, 6),
-        round(1_900 / 2_600, 6),
+        round(gate[3] / (2_600_000 * 10**18), 6),
+        round((gate[3] + gate[4]) / (2_600_000 * 10**18), 6),
         1.0,
     ]
-    # Paid in cash at the NAVs of the three strikes: a little more than $1.00 a share.
+    # Paid in cash at each strike's NAV (rounded down), all of each request in the end.
+    for s in strikes:
+        for shares, paid in s["redeemed"].values():
+            assert 0 <= shares * s["nav18"] // 10**30 - paid <= 1
     for name, shares in requested.items():
-        paid = report["run_paid_usdc"][name]
-        assert shares // 10**12 < paid < shares // 10**12 * 1_002 // 1_000
+        claimed = sum(s["redeemed"][name][0] for s in strikes if name in s["redeemed"])
+        paid = sum(s["redeemed"][name][1] for s in strikes if name in s["redeemed"])
+        assert claimed == shares and paid == report["run_paid_usdc"][name]
+    check_dividends(report)
+    check_note(report["note"])
+
+
+def check_dividends(report: dict) -> None:
+    """A dividend a business day from 2 September (the day after the first claims) to the last
+    cut-off, numbered once each, windows end to end; paid = declared less the token's dust; the
+    dividends compounded at French's RF (the insurer, who never redeemed, grew by it)."""
+    declarations, income = report["declarations"], report["income"]
+    days = [d["history_date"] for d in declarations]
+    assert days[0] == "2008-09-02" and days[-1] == "2008-10-27" and len(days) == 40
+    assert all(dt.date.fromisoformat(day).weekday() < 5 for day in days)
+    assert len(set(days)) == len(days) and days == income["weekdays"]
+    assert [d["number"] for d in declarations] == list(range(1, 41))
+    assert all(d["status"] == "confirmed" for d in declarations)
+    assert all(a["end"] == b["start"] for a, b in zip(declarations, declarations[1:]))
+    declared = sum(d["shares"] for d in declarations)
+    paid = sum(income["paid_shares"].values())
+    assert income["declared_shares"] == declared
+    assert declared - paid == income["unpaid_shares"]
+    assert 0 <= income["unpaid_shares"] <= income["dust_bound"] == 5 * 40
+    growth = Decimal(income["growth"])
+    assert abs(growth / Decimal(income["rf_growth"]) - 1) < Decimal("1e-9")
+    insurer = Decimal(income["paid_shares"]["insurer"]) / (2_000_000 * 10**18)
+    assert abs(insurer / (growth - 1) - 1) < Decimal("1e-9")
+    assert income["paid_shares"]["the vault (escrow)"] > 0  # escrowed shares earn for the vault
+
+
+def check_note(note: dict) -> None:
+    """The two-year 3% semi-annual 30/360 note: a valid ISIN; four coupons recorded by the keeper
+    on their record dates at QuantLib's amounts, each holder of record paid its notes x the
+    coupon (the pension fund sold 5,000 notes to the insurer after the first); redeemed at face."""
+    from keepers.lifecycle import is_valid_isin
+
+    assert is_valid_isin(note["isin"]) and note["isin"].startswith("US00QNOTE10")
+    coupons = note["coupons"]
+    assert [c["number"] for c in coupons] == [1, 2, 3, 4] and note["keeper_recorded"] == [
+        1,
+        2,
+        3,
+        4,
+    ]
+    first = {"pension fund": 20_000, "corporate treasury": 10_000, "insurer": 30_000}
+    later = {"pension fund": 15_000, "corporate treasury": 10_000, "insurer": 35_000}
+    for c in coupons:
+        assert c["recorded_by"] == note["keeper"] and not c["defaulted"]
+        assert c["refused_before_recording"].startswith("refused: BalancesFixed")
+        record = dt.date.fromisoformat(c["record_date"])
+        assert record == dt.date.fromisoformat(c["payment_date"]) - dt.timedelta(days=1)
+        assert dt.date.fromisoformat(c["payment_date"]).weekday() < 5  # rolled off weekends
+        assert 176 <= c["days"] <= 184
+        assert c["amount_per_note"] == 3 * 10**18 * c["days"] // 360  # 3% of 100, 30/360
+        assert c["coupon_per_share"] == c["amount_per_note"] * 10**6  # in USDC, at par
+        holders = first if c["number"] == 1 else later
+        assert c["holders_of_record"] == {n: v * 10**18 for n, v in holders.items()}
+        assert c["paid"] == {n: v * c["coupon_per_share"] // 10**18 for n, v in holders.items()}
+    assert sum(c["days"] for c in coupons) in range(718, 723)
+    assert note["redemption_shortfall"] == 0
+    assert note["redemption_price"] == 100 * 10**24
+    assert note["redeemed"] == {n: v * 100 * 10**6 for n, v in later.items()}
 
 
 def test_demo__failing_step__one_line_names_it_exits_nonzero_and_leaves_no_process(tmp_path):

@@ -116,15 +116,7 @@ def register_fund(d, acct, registry, share, usdc, isin, **vault_options):
     from ape import chain
 
     now = chain.blocks.head.timestamp
-    terms = InstrumentTerms(
-        kind=InstrumentKind.MONEY_MARKET_FUND,
-        isin=isin,
-        share_token=share.address,
-        settlement_assets=[usdc.address],
-        issue_date=utc_midnight(now) - DAY,
-    )
-    instrument = registry.register(terms.as_tuple(), sender=acct[ISSUER]).return_value
-    registry.activate(instrument, sender=acct[ISSUER])
+    instrument = register_active_fund(registry, share, [usdc.address], acct[ISSUER], now, isin)
     vault = deploy_fund_vault(
         d,
         share,
@@ -135,6 +127,21 @@ def register_fund(d, acct, registry, share, usdc, isin, **vault_options):
         **vault_options,
     )
     return instrument, vault
+
+
+def register_active_fund(registry, share, settlement_assets, issuer, now, isin=ISIN) -> int:
+    """A money-market share class registered by `issuer` as `isin` (issued yesterday, settling
+    in `settlement_assets`) and activated; its id."""
+    terms = InstrumentTerms(
+        kind=InstrumentKind.MONEY_MARKET_FUND,
+        isin=isin,
+        share_token=share.address,
+        settlement_assets=settlement_assets,
+        issue_date=utc_midnight(now) - DAY,
+    )
+    instrument = registry.register(terms.as_tuple(), sender=issuer).return_value
+    registry.activate(instrument, sender=issuer)
+    return instrument
 
 
 def default_share_class(d, acct):

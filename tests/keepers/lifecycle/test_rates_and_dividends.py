@@ -17,6 +17,8 @@ from keepers.lifecycle.nav import (
     STRUCK,
     Flow,
     Holdings,
+    VaultHoldings,
+    compute_class_nav,
     compute_nav,
     custodian_value,
     feed_answer,
@@ -155,6 +157,35 @@ def test_compute_nav__no_share_outstanding__previous_nav_then_initial(rf):
     assert compute_nav(empty, [], rf).nav18 == WAD
     held = compute_nav(holdings(share_supply=0, previous_nav18=WAD + 5), [], rf)
     assert (held.nav18, held.basis) == (WAD + 5, "previous")
+
+
+def test_compute_class_nav__vaults_in_two_assets__each_at_its_price_over_one_supply(rf):
+    flows = (
+        Flow(INVESTED, ts(2008, 10, 1), assets=1_000_000 * USDC),
+        Flow(STRUCK, ts(2008, 10, 1), shares=600 * WAD),
+        Flow(CLAIMED, ts(2008, 10, 2), shares=200 * WAD),
+    )
+    base = holdings(valued_at=ts(2008, 11, 1))
+    # One vault: the single-asset NAV exactly.
+    single = compute_class_nav(base, [VaultHoldings(1_000_000 * USDC, WAD, 6, flows)], rf)
+    assert single.nav.nav18 == compute_nav(base, list(flows), rf).nav18
+    # A second vault, 18 decimals, its asset 1% under par, with 100 shares struck unclaimed.
+    other = VaultHoldings(500_000 * WAD, 99 * WAD // 100, 18, (Flow(STRUCK, 0, shares=100 * WAD),))
+    both = compute_class_nav(base, [VaultHoldings(1_000_000 * USDC, WAD, 6, flows), other], rf)
+    assert both.nav.shares_outstanding == 2_000_000 * WAD + 400 * WAD + 100 * WAD
+    # (1,000,000 + 1,000,800 + 495,000) USD over 2,000,500 shares, rounded down.
+    exact = Decimal(2_495_800) * WAD / Decimal(2_000_500)
+    assert both.nav.nav18 == int(exact)
+    assert [v for _, _, v in both.vault_values] == [2_000_800 * WAD, 495_000 * WAD]
+    assert both.nav.value_usd18 == 2_495_800 * WAD
+    # Each vault's fee shares owed count once (the share side's own `fee_shares` is not read).
+    owing = VaultHoldings(1_000_000 * USDC, WAD, 6, flows, fee_shares=50 * WAD)
+    with_fees = compute_class_nav(
+        holdings(valued_at=ts(2008, 11, 1), fee_shares=7), [owing, other], rf
+    )
+    assert with_fees.nav.shares_outstanding == both.nav.shares_outstanding + 50 * WAD
+    with pytest.raises(ValueError, match="at least one vault"):
+        compute_class_nav(base, [], rf)
 
 
 def test_move_bound_and_feed_answer__the_registrys_inclusive_rule_and_rounding_down():
