@@ -39,6 +39,7 @@ from keepers.core import store
 from keepers.core.errors import QuanteraError
 from keepers.lifecycle.coupons import Coupon
 from keepers.lifecycle.instruments import OPERATIONS, InstrumentTerms, rate_index_key
+from keepers.lifecycle.striking import next_nonce
 
 SERVICER_SELECTOR = function_signature_to_4byte_selector("servicer()")
 # Rounds `fixing_round` walks back from a feed's latest: a daily index's three years, an hourly
@@ -125,10 +126,14 @@ def record_due_coupons(
             break
         try:
             if feed is None:
-                receipt = servicer.recordCoupon(coupon.number, sender=signer)
+                receipt = servicer.recordCoupon(
+                    coupon.number, sender=signer, nonce=next_nonce(signer)
+                )
             else:
                 round_id = fixing_round(feed, _midnight(coupon.record_date))
-                receipt = servicer.recordFloatingCoupon(coupon.number, round_id, sender=signer)
+                receipt = servicer.recordFloatingCoupon(
+                    coupon.number, round_id, sender=signer, nonce=next_nonce(signer)
+                )
         except (ContractLogicError, ApeException, QuanteraError) as err:
             # Recorded by someone else meanwhile, or refused: the next cycle reads the servicer.
             logger.warning(f"coupon {coupon.number}: not recorded ({str(err).splitlines()[0]})")
