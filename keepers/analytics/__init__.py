@@ -2,8 +2,8 @@
 (`metrics`: return, CAGR, volatility, Sharpe, Sortino, maximum drawdown and its duration, rolling
 windows, alpha and beta against a benchmark, with empyrical-reloaded), Brinson-Fachler attribution
 per segment and period, linked over periods by Carino's method (`attribution`), the Fama-French
-three-factor decomposition with the factors of arch.data (`factors`), `quantera analytics`
-(`cli`) and the errors they raise (`errors`).
+three-factor decomposition with the factors of arch.data (`factors`), a portfolio's whole
+analysis in one call (`analysis`) and the errors they raise (`errors`).
 
 The console, the CLI and the demo report import the names below from `keepers.analytics` only
 (loaded on first use: empyrical and pandas are imported then, not when the CLI starts)."""
@@ -13,7 +13,13 @@ from typing import TYPE_CHECKING
 from keepers.core.exports import lazy_exports
 
 if TYPE_CHECKING:
-    from keepers.analytics.attribution import Attribution, LinkedAttribution, brinson_fachler
+    from keepers.analytics.analysis import Analysis, full_analysis
+    from keepers.analytics.attribution import (
+        Attribution,
+        LinkedAttribution,
+        brinson_fachler,
+        from_holdings,
+    )
     from keepers.analytics.errors import AnalyticsError
     from keepers.analytics.factors import (
         FACTORS,
@@ -46,7 +52,9 @@ _MODULES = {
         "rolling",
     ),
     # Brinson-Fachler per segment and period, Carino-linked.
-    "attribution": ("Attribution", "LinkedAttribution", "brinson_fachler"),
+    "attribution": ("Attribution", "LinkedAttribution", "brinson_fachler", "from_holdings"),
+    # A portfolio's whole analysis in one call (what the console and the benchmark run).
+    "analysis": ("Analysis", "full_analysis"),
     # Fama-French three factors from arch.data, one least-squares solve for every asset.
     "factors": (
         "FACTORS",

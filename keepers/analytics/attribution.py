@@ -174,3 +174,40 @@ def brinson_fachler(
         portfolio_returns=total_portfolio,
         benchmark_returns=total_benchmark,
     )
+
+
+def _segment_returns(weights: Array, returns: Array, membership: Array, fill: Array) -> Array:
+    """Each segment's return: its assets' returns weighted within it; `fill` where it holds
+    nothing (the segment's return then only ever meets a zero weight or a convention)."""
+    segment_weights = weights @ membership
+    held = segment_weights > 0
+    contribution = (weights * returns) @ membership
+    return np.where(held, contribution / np.where(held, segment_weights, 1.0), fill)
+
+
+def from_holdings(
+    portfolio_weights: ArrayLike,
+    benchmark_weights: ArrayLike,
+    asset_returns: ArrayLike,
+    asset_classes: Sequence[str],
+) -> Attribution:
+    """Brinson-Fachler by asset class from asset-level holdings: weights and returns of shape
+    (periods, assets), each asset in one class. A class's weight is the sum of its assets'
+    weights and its return their weighted mean. Conventions where a side holds nothing of a
+    class: the benchmark's class return is then the benchmark's total (no allocation effect for
+    a class it does not hold), and the portfolio's class return is the benchmark's class return
+    (no selection in a class the portfolio does not hold)."""
+    w = _periods("portfolio_weights", portfolio_weights)
+    big_w = _periods("benchmark_weights", benchmark_weights)
+    returns = _periods("asset_returns", asset_returns)
+    if not (w.shape == big_w.shape == returns.shape):
+        raise AnalyticsError(f"holdings shapes differ: {[w.shape, big_w.shape, returns.shape]}")
+    if len(asset_classes) != w.shape[1]:
+        raise AnalyticsError(f"{len(asset_classes)} asset classes for {w.shape[1]} assets")
+    names, index = np.unique(np.asarray(asset_classes, dtype=str), return_inverse=True)
+    membership = np.zeros((w.shape[1], names.size))
+    membership[np.arange(w.shape[1]), index] = 1.0
+    benchmark_total = (big_w * returns).sum(axis=1, keepdims=True)
+    b = _segment_returns(big_w, returns, membership, benchmark_total)
+    r = _segment_returns(w, returns, membership, b)
+    return brinson_fachler(w @ membership, r, big_w @ membership, b, tuple(names))
