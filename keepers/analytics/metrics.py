@@ -108,10 +108,14 @@ class Metrics:
     beta: Array | None = None
 
     def row(self, asset: int = 0) -> dict[str, float | int | bool | None]:
-        """One asset's metrics as plain Python values (JSON-ready)."""
+        """One asset's metrics as plain Python values, JSON-ready: a figure that is not finite
+        (a Sortino ratio with no period below the target, a Sharpe ratio of constant returns)
+        is None, as JSON has no infinity."""
         out: dict[str, float | int | bool | None] = {}
         for name, values in asdict(self).items():
-            out[name] = None if values is None else values[asset].item()
+            value = None if values is None else values[asset].item()
+            finite = not isinstance(value, float) or np.isfinite(value)
+            out[name] = value if finite else None
         return out
 
 
