@@ -106,6 +106,17 @@ class LinkedAttribution:
             for i, name in enumerate(self.segments)
         }
 
+    def by_period(self) -> list[dict[str, float]]:
+        """Each period's allocation, selection and interaction over all segments (linked: the
+        periods add up to the totals)."""
+        sums = {
+            "allocation": self.allocation.sum(axis=1),
+            "selection": self.selection.sum(axis=1),
+            "interaction": self.interaction.sum(axis=1),
+        }
+        periods = self.allocation.shape[0]
+        return [{name: float(v[t]) for name, v in sums.items()} for t in range(periods)]
+
     def totals(self) -> dict[str, float]:
         return {
             "allocation": float(self.allocation.sum()),

@@ -90,6 +90,12 @@ def test_anl_5__carino_linking__effects_sum_to_compounded_excess_return(seed):
     assert sum(sum(effects.values()) for effects in by_segment.values()) == pytest.approx(
         result.excess_return, rel=1e-12
     )
+    by_period = linked.by_period()
+    assert len(by_period) == 60
+    for effect in ("allocation", "selection", "interaction"):
+        assert sum(p[effect] for p in by_period) == pytest.approx(
+            linked.totals()[effect], rel=1e-12, abs=1e-15
+        )
     expected = np.prod(1 + (w * r).sum(axis=1)) - np.prod(1 + (big_w * b).sum(axis=1))
     assert result.excess_return == pytest.approx(expected, rel=1e-12)
 
