@@ -622,24 +622,22 @@ def exercise_lifecycle(log: ActionLog, rpc_url: str, rpc, db_url: str) -> Lifecy
         rf_yield = float(rates.growth(previous_at, at) - 1) * 365 / days * 10_000 if days else 0.0
         quote = rates.quote(dt.datetime.fromtimestamp(at - shift * DAY, dt.UTC).timetuple()[:2])
         # Claims: subscriptions as shares, redemptions as cash (each at the period's NAV), each on
-        # the vault of its asset.
-        for name, wallet in wallets.items():
-            for v in vaults.values():
-                assets = int(v.maxDeposit(wallet))
-                if assets:
-                    before = int(share.balanceOf(wallet))
-                    v.deposit(assets, wallet, sender=wallet)
-                    principal[name] += int(share.balanceOf(wallet)) - before
+        # the vault its request was made on: the investor's asset's, the routed one's (no other
+        # vault pays anything: `flows_match` compares every vault's Withdraw events).
+        for name, _, asset, *_ in INVESTORS:
+            wallet, v = wallets[name], vaults[asset]
+            assets = int(v.maxDeposit(wallet))
+            if assets:
+                before = int(share.balanceOf(wallet))
+                v.deposit(assets, wallet, sender=wallet)
+                principal[name] += int(share.balanceOf(wallet)) - before
         served, redeemed = {}, {}
         for routing in result.routings:
-            name, requested = routing.name, result.run_requested[routing.name]
-            wallet = wallets[name]
-            pending = sum(int(v.pendingRedeemRequest(0, wallet)) for v in vaults.values())
-            served[name] = (requested - pending) / requested
-            for asset, v in vaults.items():
-                claimable = int(v.maxRedeem(wallet))
-                if not claimable:
-                    continue
+            name, asset = routing.name, routing.routed
+            wallet, v, requested = wallets[name], vaults[asset], result.run_requested[name]
+            served[name] = (requested - int(v.pendingRedeemRequest(0, wallet))) / requested
+            claimable = int(v.maxRedeem(wallet))
+            if claimable:
                 before = int(tokens[asset].balanceOf(wallet))
                 v.redeem(claimable, wallet, wallet, sender=wallet)
                 paid = int(tokens[asset].balanceOf(wallet)) - before
@@ -761,9 +759,11 @@ def _run(act, share, desk, vaults, tokens, wallets, principal, result: Lifecycle
         accepted = list(ACCEPTS[name])
         mask = sum(1 << order.index(a) for a in accepted)
         expected, candidates = _expected_route(desk, vaults, tokens, shares, accepted)
-        for v in vaults.values():  # the vault the desk picks takes the shares into its escrow
-            share.approve(v, shares, sender=wallet)
-            v.setOperator(desk, True, sender=wallet)
+        if expected:  # the vault the rule names takes the shares into its escrow
+            target = vaults[expected]
+            share.approve(target, shares, sender=wallet)
+            if not target.isOperator(wallet, desk):
+                target.setOperator(desk, True, sender=wallet)
         receipt = act(
             name,
             f"request to redeem {run_shares:,} shares in Lehman week through the desk, "
