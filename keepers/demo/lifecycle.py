@@ -1,21 +1,24 @@
 """Lifecycle part of the demo (issue 17 item 9): a T-bill money-market fund through the autumn of
 2008, on the demo's anvil.
 
-The fund is built by the domains' own deploy steps, as `scripts/deploy.py`'s `deploy_protocol`
-runs them (access, the identity registry, the share class as a SecurityToken with its compliance
-engine, a settlement stablecoin and its feeds, the lifecycle's settlement assets and instrument
-registry, the FundVault): a stack of its own, with its own authority, because the protocol `deploy
-all` put on the chain has handed ADMIN to timelocked governance (wiring a new vault there is a
-scheduled operation per call). The share class is registered in the InstrumentRegistry as a
-money-market fund and activated; the vault is its fund, dealing weekly, with a 10% redemption gate.
+The fund is built by the domains' own deploy steps, as `scripts/deploy.py`'s `deploy_protocol` runs
+them (access, the identity registry, the share class as a SecurityToken with its compliance engine,
+two settlement assets and their feeds, the lifecycle's settlement assets and instrument registry,
+the FundDesk and its FundVaults): a stack of its own, with its own authority, because the protocol
+`deploy all` put on the chain has handed ADMIN to timelocked governance (wiring a new vault there is
+a scheduled operation per call). The share class is registered in the InstrumentRegistry as a
+money-market fund and activated; the desk is its fund, its vaults dealing weekly, each with a 10%
+redemption gate.
 
 The NAV agent is the lifecycle keeper's own cycle (`keepers.lifecycle.keeper.LifecycleKeeper`, in
-process, its store the demo's): at each cut-off it values the vault's free cash and the custodian
+process, its store the demo's): at each cut-off it values the vaults' free cash and the custodian
 account (T-bills growing at Kenneth French's one-month T-bill rate, `keepers.lifecycle.rates`, read
-as 2008: chain time shifted back to 25 August 2008 at the start), reports the NAV and strikes.
+as 2008: chain time shifted back to 25 August 2008 at the start), reports the NAV and strikes the
+desk (every vault at that NAV).
 
-Weekly cut-offs from 1 September to 27 October 2008: three institutions subscribe in USDC before
-the first; the fund manager keeps a 20% liquidity sleeve and sends the rest to the custodian; in
+Weekly cut-offs from 1 September to 27 October 2008: three institutions subscribe (USDC or TDUSD)
+before the first; the fund manager keeps a 20% liquidity sleeve (in USDC) and sends the rest to the
+custodian; in
 Lehman week (requests on 16 September, the day the Reserve Primary Fund broke the buck) they ask to
 redeem 2,600,000 shares; the gate serves at most 10% of the shares a period, each request the same
 fraction (the vault's fulfilment ratio), the rest carried; the manager recalls cash from the
