@@ -71,7 +71,8 @@ lint-solidity: $(NODE_STAMP) ## Only the Solidity half of lint: forge fmt --chec
 # each job are listed.
 KEEPER_DEMO_TESTS := tests/keepers/demo/test_deploy_and_demo.py
 KEEPER_DEPLOY_TESTS := tests/keepers/deploy/test_deploy_live.py
-KEEPER_DRILL_TESTS := tests/keepers/core/test_fault_drills.py
+KEEPER_DRILL_TESTS := tests/keepers/core/test_fault_drills.py \
+  tests/keepers/lifecycle/test_lifecycle_drill.py
 
 test: lint build ## Lint, then run every test (contract suites, keeper suite, deployment/demo and drill tests in parallel)
 	$(MAKE) --no-print-directory -j6 --output-sync=target \
@@ -122,6 +123,7 @@ bench: sizes ## Measure gas from real receipts on anvil into benchmarks/ (and th
 	$(BIN)/ape run bench_fund
 	$(BIN)/python scripts/on_plain_anvil.py -- $(BIN)/ape run bench_income
 	$(BIN)/python scripts/bench_var.py
+	$(BIN)/python scripts/bench_analytics.py
 
 # Slither lives in its own venv: its web3 6 / eth-account pins clash with eth-ape's.
 AUDIT_VENV  := .venv-audit

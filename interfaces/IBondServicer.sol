@@ -27,22 +27,30 @@ function rateIndexKey(uint16 index) pure returns (address) {
 /// @dev Coupons. A coupon index `C` (payment-asset base units per whole share, 18 extra decimals)
 /// starts at 0; recording coupon `n` raises it by the coupon per whole share, `couponAmount(face,
 /// rate, dayCount, start_n, end_n)` converted at par into the payment asset (`couponPerShare`).
-/// Floating-rate notes. A floating coupon's rate is fixed when the coupon is recorded (from its
-/// record date: the issuer's keeper records at the record date, anyone from the payment date) from
-/// the OracleRouter's answer for the key `rateIndexKey(floatingIndex)` — the index as an
-/// 18-decimal annual fraction (0.0530e18 is 5.30%) — as `rate = max(0, max(0, index) + spread)`
-/// with the terms' `spreadBps` (1e14 in WAD each): a negative index is floored at 0 (a zero floor
-/// on the index, then on the rate when the spread is negative). The router's own checks apply
-/// (heartbeat, bounds, secondary feed); a non-positive answer, which the router reports as
-/// `NonPositive` with no value, counts as 0 when its primary feed's round is within the
-/// heartbeat. A stale index (`StaleFixing(id, updatedAt, heartbeat)`) or none usable
-/// (`FixingUnavailable(id, index, status)`: no feed, a reverting feed, out of bounds, a deviation
-/// between the feeds) refuses the recording, which can be retried once the feed is fixed; the
-/// balances stay fixed meanwhile. `CouponFixed` records each fixing. A call between two payment
-/// dates fixes the last coupon's rate at `startRedemption` the same way. The coupon per share is
+/// Floating-rate notes. A floating coupon's rate is the index in force at its record date (payment
+/// date less `recordDateOffsetDays`), whoever records it and whenever: the recorder names the
+/// round (`recordFloatingCoupon(n, fixingRound)`) of the index's primary feed — the feed the
+/// OracleRouter holds under `rateIndexKey(floatingIndex)` (`feedOf(key).primary`) — and the
+/// servicer proves it in O(1) (at most four reads of the feed): the round was published at or
+/// before the record date (`NotFixingRound(id, round, updatedAt, recordDate)` otherwise, updatedAt
+/// 0 for no such round), and the round after it was published after the record date, or there is
+/// none and the round is the latest (`FixingRoundSuperseded(id, round, next, nextUpdatedAt,
+/// recordDate)` otherwise). Round ids are Chainlink proxy ids (`phaseId << 64 | aggregatorRound`):
+/// the round after `r` is `r + 1` in its phase; when there is none and `r` is not the latest, it
+/// is the next phase's first round (`(phaseId + 1) << 64 | 1`, an aggregator upgrade). The index
+/// is `answer` normalised to 18 decimals (an annual fraction: 0.0530e18 is 5.30%), within the
+/// router's bounds (`FixingUnavailable(id, index, OutOfBounds)`), and the rate `max(0, max(0,
+/// index) + spread)` with the terms' `spreadBps` (1e14 in WAD each): a negative index is floored
+/// at 0 (a zero floor on the index, then on the rate when the spread is negative). An index older
+/// than the feed's heartbeat AT the record date (`StaleFixing(id, updatedAt, heartbeat)`) refuses
+/// the recording, as do no feed (`FixingUnavailable(id, index, NoFeed)`) and a feed that answers
+/// nothing (`FeedReverted`): the balances stay fixed meanwhile. `CouponFixed` records each fixing
+/// with its round's publication time. A call between two payment dates fixes the last coupon's
+/// rate at the call date the same way (`startRedemption(fixingRound)`). The coupon per share is
 /// then `couponAmount(face, rate, dayCount, start, end)` as for a fixed coupon: QuantLib's
 /// `IborCoupon` fixed in arrears at the record date at the same fixing, rounded down
-/// (keepers/lifecycle/coupons.py `floating_coupon_per_unit`, docs/specs.md LCY-85..LCY-90).
+/// (keepers/lifecycle/coupons.py `floating_coupon_per_unit`, docs/specs.md LCY-85..LCY-90; the
+/// keeper finds the round, keepers/lifecycle/servicing.py `fixing_round`).
 /// Each holder keeps the index at its last settlement and the coupons settled and not claimed;
 /// settling (first in every balance change, both sides, and in `claimCoupons`) adds
 /// `floor(balance * (C - C_holder) / SCALE)` to what it is owed. From coupon `n`'s record date
@@ -68,10 +76,12 @@ function rateIndexKey(uint16 index) pure returns (address) {
 /// Warning (not checked): the token's `detectTransferRestriction` does not see the record-date
 /// windows nor the redemption (the servicer refuses the change itself, `BalancesFixed`); the
 /// payment asset is paid at par with the instrument's currency (its
-/// peg is the SettlementAssets' business); a floating coupon is fixed at its recording, not at a
-/// chosen past instant (the router gives the latest answer only): a recording later than the
-/// record date takes the index of that later moment, so the issuer's keeper records at the record
-/// date; recovering a lost wallet moves its unclaimed coupons with it, but no
+/// peg is the SettlementAssets' business); a floating coupon's fixing is the primary feed's
+/// round alone: the router's secondary feed (cross-check, fallback) is not consulted for a past
+/// round, nor is `startedAt` or the deprecated `answeredInRound`; a phase of the proxy skipped
+/// entirely (no round in phase p + 1) cannot be ordered and is refused; a feed that was stale at
+/// the record date leaves the coupon unrecordable (history does not change: governance must
+/// decide a fallback); recovering a lost wallet moves its unclaimed coupons with it, but no
 /// balance changes once redemption starts (recover wallets before maturity); the schedule is
 /// generated without the end-of-month rule (`END_OF_MONTH` false, keepers/lifecycle/schedule.py's
 /// default).
@@ -86,11 +96,21 @@ interface IBondServicer {
     error ServicingAlreadyStarted(uint256 instrumentId);
     /// @notice Coupons and redemption need `startServicing` first.
     error ServicingNotStarted(uint256 instrumentId);
-    /// @notice The rate index of a floating coupon was published at `updatedAt`, more than its
-    /// feed's heartbeat `maxAge` (seconds) ago: no fixing.
+    /// @notice The rate index in force at a floating coupon's fixing date was published at
+    /// `updatedAt`, more than its feed's heartbeat `maxAge` (seconds) before that date: no fixing.
     error StaleFixing(uint256 instrumentId, uint256 updatedAt, uint256 maxAge);
-    /// @notice The OracleRouter has no usable answer for rate index `floatingIndex` (`status`:
-    /// `NoFeed`, `FeedReverted`, `OutOfBounds`, `Deviation`, `FutureTimestamp`).
+    /// @notice Round `roundId` of the index's primary feed was not published at or before the
+    /// fixing date `fixingDate` (`updatedAt`: its publication, 0 when there is no such round).
+    error NotFixingRound(uint256 instrumentId, uint80 roundId, uint256 updatedAt, uint256 fixingDate);
+    /// @notice Round `roundId` was no longer the index at `fixingDate`: round `nextRoundId` was
+    /// published at `nextUpdatedAt`, at or before it (0: a later round, the latest, that cannot be
+    /// ordered, a proxy phase being skipped).
+    error FixingRoundSuperseded(
+        uint256 instrumentId, uint80 roundId, uint80 nextRoundId, uint256 nextUpdatedAt, uint256 fixingDate
+    );
+    /// @notice No usable fixing for rate index `floatingIndex` (`status`: `NoFeed` in the
+    /// OracleRouter, `FeedReverted` its primary feed answers nothing, `OutOfBounds` the round's
+    /// index is outside the router's bounds).
     error FixingUnavailable(uint256 instrumentId, uint16 floatingIndex, PriceStatus status);
     /// @notice The token's payment asset is not among the instrument's settlement assets.
     error PaymentAssetNotAccepted(uint256 instrumentId, address asset);
@@ -177,17 +197,26 @@ interface IBondServicer {
     /// it raises the redemption index (a late top-up).
     function fundRedemption(uint256 amount) external;
 
-    /// @notice Records coupon `number` (the next one): from its payment date anyone, from its
-    /// record date the issuer or its DECLARE operator; a floating coupon's rate is fixed now from
-    /// the OracleRouter (`CouponFixed`; `StaleFixing`, `FixingUnavailable`). O(1).
+    /// @notice Records coupon `number` (the next one) of a fixed-coupon note or a bill: from its
+    /// payment date anyone, from its record date the issuer or its DECLARE operator. O(1). A
+    /// floating coupon reverts `NotFixingRound(id, 0, 0, recordDate)`: it needs its round.
     function recordCoupon(uint256 number) external;
+
+    /// @notice Records floating coupon `number` (the next one; who and when as `recordCoupon`),
+    /// its rate fixed at the index in force at its record date: round `fixingRound` of the
+    /// index's primary feed, proven so (`CouponFixed`; `NotFixingRound`, `FixingRoundSuperseded`,
+    /// `StaleFixing`, `FixingUnavailable`). O(1). On a fixed note the round is ignored.
+    function recordFloatingCoupon(uint256 number, uint80 fixingRound) external;
 
     /// @notice Pays `holder` its coupons owed (anyone may call: only the holder is paid). O(1).
     function claimCoupons(address holder) external returns (uint256 paid);
 
     /// @notice Starts the redemption (anyone) once the registry has the instrument Matured; by a
-    /// call, the next coupon must end after the call date (record the earlier ones first).
-    function startRedemption() external;
+    /// call, the next coupon must end after the call date (record the earlier ones first), and a
+    /// floating note's coupon accrued to the call date is fixed at the index in force at the call
+    /// date, round `fixingRound` of its feed (proven as in `recordFloatingCoupon`; ignored
+    /// otherwise: pass 0; above 2**80 - 1 reverts `SafeCastOverflowedUintDowncast` on that path).
+    function startRedemption(uint256 fixingRound) external;
 
     /// @notice Pays `holder` its redemption share so far and its coupons owed (anyone may call).
     function redeem(address holder) external returns (uint256 coupons, uint256 redemption);

@@ -24,6 +24,7 @@ from keepers.access import (
     pending_operations,
     role_holders,
 )
+from keepers.analytics import cli as analytics_commands
 from keepers.core import store
 from keepers.core.deployments import DeploymentError, deployments_dir, load, record_path
 from keepers.core.errors import QuanteraError
@@ -238,6 +239,7 @@ def compliance_report(
 cli.add_command(lifecycle_commands.instrument)
 cli.add_command(lifecycle_commands.fund)
 cli.add_command(risk_commands.risk)
+cli.add_command(analytics_commands.analytics)
 cli.add_command(route_commands.route)
 cli.add_command(signal_commands.signal)
 

@@ -19,7 +19,9 @@ holder caps (US: 20,000 holders) and a maximum balance. Scenarios:
   claiming coupons, a transfer between two holders with unclaimed coupons (both settled) and one
   before any coupon, and a redemption at maturity (coupons and face value paid);
 - a floating-rate note on the same servicer code (SOFR + 15 bps, its index feed wired into the
-  OracleRouter by `wire_rate_index`): recording a coupon, its rate fixed from the router
+  OracleRouter by `wire_rate_index`): recording a coupon, its rate fixed at the index's round in
+  force at the record date, named by the recorder and proven by the servicer (the latest round
+  here: the costliest proof, three reads of the feed and `decimals`)
   (`bond.record_floating_coupon`, against `bond.record_coupon`).
 
 `--bond-only` measures the bond figures alone (no holders to set up: seconds, not minutes).
@@ -248,14 +250,16 @@ def measure_bond(b: IncomeBench) -> dict[str, int]:
         servicer_.startServicing(sender=issuer)
         servicer_.fundCoupons(100_000 * USD, sender=issuer)
     gas["bond.transfer_before_any_coupon"] = bond.transfer(b.bob, UNIT, sender=b.alice).gas_used
-    for number in (1, 2):
+    # The two notes share a schedule: at each record date the index is published (the round in
+    # force at that date), then both coupons are recorded; the floating one names its round.
+    for number, index_bps in ((1, 530), (2, 525)):
         chain.pending_timestamp = max(chain.pending_timestamp, servicer.servicing()[2])
-        tx = servicer.recordCoupon(number, sender=issuer)
-    gas["bond.record_coupon"] = tx.gas_used
-    for number, index_bps in ((1, 530), (2, 525)):  # late for 1: the issuer records from its date
         b.rate_feed.report(index_bps * 10 ** (FEED_DECIMALS - 4), sender=b.reporter)
-        tx = b.frn_servicer.recordCoupon(number, sender=issuer)
-    gas["bond.record_floating_coupon"] = tx.gas_used
+        fixing = b.rate_feed.latestRound()
+        tx = servicer.recordCoupon(number, sender=issuer)
+        floating_tx = b.frn_servicer.recordFloatingCoupon(number, fixing, sender=issuer)
+    gas["bond.record_coupon"] = tx.gas_used
+    gas["bond.record_floating_coupon"] = floating_tx.gas_used
     gas["bond.transfer_with_unclaimed_coupons"] = bond.transfer(
         b.bob, UNIT, sender=b.alice
     ).gas_used
@@ -267,7 +271,7 @@ def measure_bond(b: IncomeBench) -> dict[str, int]:
     chain.pending_timestamp = max(chain.pending_timestamp, terms.maturity_date)
     b.instruments.mature(ids[0], sender=issuer)
     servicer.fundRedemption(300_000 * USD, sender=issuer)
-    servicer.startRedemption(sender=issuer)
+    servicer.startRedemption(0, sender=issuer)
     gas["bond.redeem"] = servicer.redeem(b.alice, sender=b.alice).gas_used
     return gas
 

@@ -14,7 +14,8 @@ import {
     InstrumentStatus,
     InstrumentTerms
 } from "../../interfaces/IInstrumentRegistry.sol";
-import {FeedConfig, IOracleRouter, PriceStatus} from "../../interfaces/IOracleRouter.sol";
+import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interfaces/AggregatorV3Interface.sol";
+import {FeedConfig, PriceStatus} from "../../interfaces/IOracleRouter.sol";
 import {BalanceChange} from "../../interfaces/ISecurityToken.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {DayCount} from "./DayCount.sol";
@@ -38,6 +39,8 @@ contract BondServicer is IBondServicer, ReentrancyGuardTransient {
     uint256 internal constant DAY = 1 days;
     /// @dev 1e14: a basis point in WAD.
     uint256 internal constant BPS_TO_WAD = WAD / BPS;
+    /// @dev A Chainlink proxy round id is `phaseId << 64 | aggregatorRoundId`.
+    uint256 internal constant PHASE_OFFSET = 64;
 
     IInstrumentRegistry internal immutable INSTRUMENTS;
     IERC20 internal immutable PAYMENT_ASSET;
@@ -111,6 +114,25 @@ contract BondServicer is IBondServicer, ReentrancyGuardTransient {
 
     /// @inheritdoc IBondServicer
     function recordCoupon(uint256 number) external nonReentrant {
+        _recordCoupon(number, 0);
+    }
+
+    /// @inheritdoc IBondServicer
+    function recordFloatingCoupon(uint256 number, uint80 fixingRound) external nonReentrant {
+        _recordCoupon(number, fixingRound);
+    }
+
+    /// @inheritdoc IBondServicer
+    function claimCoupons(address holder) external nonReentrant returns (uint256 paid) {
+        paid = _takeCoupons(holder);
+        if (paid != 0) {
+            emit Paid(holder, paid, 0, msg.sender);
+            PAYMENT_ASSET.safeTransfer(holder, paid);
+        }
+    }
+
+    /// @dev Records coupon `number`; a floating one fixed from round `fixingRound` (0: none given).
+    function _recordCoupon(uint256 number, uint80 fixingRound) internal {
         uint256 id = _id();
         ServicingWord w = _state;
         if (w.nextRecordDate() == 0) revert ServicingNotStarted(id);
@@ -122,11 +144,15 @@ contract BondServicer is IBondServicer, ReentrancyGuardTransient {
         (uint256 start, uint256 end) =
             DayCount.couponPeriod(t.issueDate, t.maturityDate, t.coupon.frequency, END_OF_MONTH, t.coupon.roll, number);
         // The record date (`_recordDate`) from this period's end: no second schedule walk.
-        uint256 earliest =
-            INSTRUMENTS.canAct(id, msg.sender, Ops.DECLARE) ? end - uint256(t.coupon.recordDateOffsetDays) * DAY : end;
+        uint256 recordDate = end - uint256(t.coupon.recordDateOffsetDays) * DAY;
+        uint256 earliest = INSTRUMENTS.canAct(id, msg.sender, Ops.DECLARE) ? recordDate : end;
         if (block.timestamp < earliest) revert CouponNotDue(number, earliest, msg.sender);
 
-        uint256 perShare = _couponPerShare(t, _rateWad(id, t, number), start, end);
+        // The fixed rate read here, not in `_rateWad`: the fixed path carries no fixing arguments.
+        uint256 rateWad = t.coupon.floatingIndex == 0
+            ? uint256(t.coupon.fixedRateBps) * BPS_TO_WAD
+            : _rateWad(id, t, number, fixingRound, recordDate);
+        uint256 perShare = _couponPerShare(t, rateWad, start, end);
         uint256 supply = token.totalSupply();
         uint256 increase = perShare;
         uint256 paid;
@@ -148,16 +174,10 @@ contract BondServicer is IBondServicer, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IBondServicer
-    function claimCoupons(address holder) external nonReentrant returns (uint256 paid) {
-        paid = _takeCoupons(holder);
-        if (paid != 0) {
-            emit Paid(holder, paid, 0, msg.sender);
-            PAYMENT_ASSET.safeTransfer(holder, paid);
-        }
-    }
-
-    /// @inheritdoc IBondServicer
-    function startRedemption() external nonReentrant {
+    /// @dev `fixingRound` is a uint256 (a uint80 round id): via-IR dispatches by selector in a
+    /// linear order, and 0x38b0ea85 sorts after `claimCoupons` (the uint80 selector 0x0724d14b
+    /// cost it and four others 22 gas; this one costs `redeemable` and `fundCoupons` 22).
+    function startRedemption(uint256 fixingRound) external nonReentrant {
         uint256 id = _id();
         ServicingWord w = _state;
         if (w.nextRecordDate() == 0) revert ServicingNotStarted(id);
@@ -180,7 +200,11 @@ contract BondServicer is IBondServicer, ReentrancyGuardTransient {
                 );
                 if (end <= s.calledAt) revert CouponOutstanding(next);
                 // The last coupon: accrued from its start to the call date.
-                if (s.calledAt > start) price += _couponPerShare(t, _rateWad(id, t, next), start, s.calledAt);
+                if (s.calledAt > start) {
+                    price += _couponPerShare(
+                        t, _rateWad(id, t, next, fixingRound.toUint80(), s.calledAt), start, s.calledAt
+                    );
+                }
             }
         }
         uint256 supply = token.totalSupply();
@@ -326,33 +350,80 @@ contract BondServicer is IBondServicer, ReentrancyGuardTransient {
         return DayCount.couponAmount(t.faceValue, rateWad, t.coupon.dayCount, start, end) * ASSET_UNIT;
     }
 
-    /// @dev Coupon `number`'s annual rate in WAD: the fixed rate, or for a floating coupon its
-    /// fixing now (see IBondServicer: max(0, max(0, index) + spread), the index from the
-    /// OracleRouter under `rateIndexKey`), emitting `CouponFixed`.
-    function _rateWad(uint256 id, InstrumentTerms memory t, uint256 number) internal returns (uint256) {
+    /// @dev Coupon `number`'s annual rate in WAD: the fixed rate, or for a floating coupon the
+    /// index in force at `fixingDate` (see IBondServicer: round `roundId` of the primary feed the
+    /// OracleRouter holds under `rateIndexKey`, proven the last published at or before
+    /// `fixingDate`), as max(0, max(0, index) + spread), emitting `CouponFixed`.
+    function _rateWad(uint256 id, InstrumentTerms memory t, uint256 number, uint80 roundId, uint256 fixingDate)
+        internal
+        returns (uint256)
+    {
         uint16 floatingIndex = t.coupon.floatingIndex;
         if (floatingIndex == 0) return uint256(t.coupon.fixedRateBps) * BPS_TO_WAD;
-        IOracleRouter router = INSTRUMENTS.oracle();
-        address key = rateIndexKey(floatingIndex);
-        (PriceStatus status, uint256 index, uint256 updatedAt) = router.priceOf(key);
-        if (index == 0) {
-            // The router gives no value for a non-positive answer and no timestamp for a stale
-            // one: the primary feed's own round says when it was published.
-            if (status != PriceStatus.NonPositive && status != PriceStatus.Stale) {
-                revert FixingUnavailable(id, floatingIndex, status);
+        FeedConfig memory config = INSTRUMENTS.oracle().feedOf(rateIndexKey(floatingIndex));
+        AggregatorV3Interface feed = config.primary;
+        if (address(feed) == address(0)) revert FixingUnavailable(id, floatingIndex, PriceStatus.NoFeed);
+        (bool found, int256 answer, uint256 updatedAt) = _round(feed, roundId);
+        if (!found) {
+            // A feed that answers nothing at all is down; one that answers its latest round was given a wrong id.
+            try feed.latestRoundData() returns (uint80, int256, uint256, uint256, uint80) {}
+            catch {
+                revert FixingUnavailable(id, floatingIndex, PriceStatus.FeedReverted);
             }
-            FeedConfig memory feed = router.feedOf(key);
-            (,,, updatedAt,) = feed.primary.latestRoundData();
-            if (updatedAt > block.timestamp) revert FixingUnavailable(id, floatingIndex, PriceStatus.FutureTimestamp);
-            if (block.timestamp - updatedAt > feed.primaryHeartbeat) {
-                revert StaleFixing(id, updatedAt, feed.primaryHeartbeat);
-            }
-            // A fresh non-positive index counts as 0 (the floor): index stays 0.
         }
+        if (!found || updatedAt > fixingDate) revert NotFixingRound(id, roundId, updatedAt, fixingDate);
+        _checkNextRound(id, feed, roundId, fixingDate);
+        // No underflow: updatedAt <= fixingDate above.
+        if (fixingDate - updatedAt > config.primaryHeartbeat) {
+            revert StaleFixing(id, updatedAt, config.primaryHeartbeat);
+        }
+        uint256 index;
+        if (answer > 0) {
+            // The router's normalisation to 18 decimals and bounds, on the round's answer.
+            uint8 decimals = feed.decimals();
+            index = decimals <= 18 ? uint256(answer) * 10 ** (18 - decimals) : uint256(answer) / 10 ** (decimals - 18);
+            if (index < config.minPrice || index > config.maxPrice) {
+                revert FixingUnavailable(id, floatingIndex, PriceStatus.OutOfBounds);
+            }
+        }
+        // A non-positive index counts as 0 (the floor): index stays 0.
         int256 rate = int256(index) + int256(t.coupon.spreadBps) * int256(BPS_TO_WAD);
         uint256 rateWad = rate > 0 ? uint256(rate) : 0;
         emit CouponFixed(id, number, index, t.coupon.spreadBps, rateWad, updatedAt);
         return rateWad;
+    }
+
+    /// @dev Reverts `FixingRoundSuperseded` unless round `roundId` (published at or before
+    /// `fixingDate`) was still the feed's answer at `fixingDate`: the round after it, `roundId + 1`
+    /// in its phase, was published after `fixingDate`; or there is none and `roundId` is the
+    /// latest; or `roundId` is the last of its phase and the next phase's first round was published
+    /// after `fixingDate` (an aggregator upgrade behind the proxy). A later round that cannot be
+    /// ordered this way (a phase skipped) is refused: `FixingRoundSuperseded(.., latest, 0, ..)`.
+    function _checkNextRound(uint256 id, AggregatorV3Interface feed, uint80 roundId, uint256 fixingDate) internal view {
+        uint80 next = roundId + 1;
+        (bool found,, uint256 nextAt) = _round(feed, next);
+        if (!found) {
+            (uint80 latest,,,,) = feed.latestRoundData();
+            if (latest == roundId) return;
+            next = uint80((((uint256(roundId) >> PHASE_OFFSET) + 1) << PHASE_OFFSET) | 1);
+            (found,, nextAt) = _round(feed, next);
+            if (!found) revert FixingRoundSuperseded(id, roundId, latest, 0, fixingDate);
+        }
+        if (nextAt <= fixingDate) revert FixingRoundSuperseded(id, roundId, next, nextAt, fixingDate);
+    }
+
+    /// @dev Round `roundId` of `feed`: `found` false when the feed reverts or has no such round
+    /// (Chainlink's aggregators either revert or answer a zero timestamp).
+    function _round(AggregatorV3Interface feed, uint80 roundId)
+        internal
+        view
+        returns (bool found, int256 answer, uint256 updatedAt)
+    {
+        try feed.getRoundData(roundId) returns (uint80, int256 answer_, uint256, uint256 updatedAt_, uint80) {
+            return (updatedAt_ != 0, answer_, updatedAt_);
+        } catch {
+            return (false, 0, 0);
+        }
     }
 
     function _couponCount(InstrumentTerms memory t) internal pure returns (uint256) {

@@ -24,8 +24,11 @@ POINTS = {
         "lifecycle.after_report",
         "lifecycle.after_sign",
         "lifecycle.after_strike",
+        "lifecycle.after_declare_record",
+        "lifecycle.after_declare_sign",
+        "lifecycle.after_declare",
     ),
-    "fees": ("fees.after_record", "fees.after_sign", "fees.after_collect"),
+    "fees": ("fees.after_record", "fees.after_accrue", "fees.after_sign", "fees.after_collect"),
 }
 
 

@@ -1,21 +1,24 @@
 """Lifecycle part of the demo (issue 17 item 9): a T-bill money-market fund through the autumn of
 2008, on the demo's anvil.
 
-The fund is built by the domains' own deploy steps, as `scripts/deploy.py`'s `deploy_protocol`
-runs them (access, the identity registry, the share class as a SecurityToken with its compliance
-engine, a settlement stablecoin and its feeds, the lifecycle's settlement assets and instrument
-registry, the FundVault): a stack of its own, with its own authority, because the protocol `deploy
-all` put on the chain has handed ADMIN to timelocked governance (wiring a new vault there is a
-scheduled operation per call). The share class is registered in the InstrumentRegistry as a
-money-market fund and activated; the vault is its fund, dealing weekly, with a 10% redemption gate.
+The fund is built by the domains' own deploy steps, as `scripts/deploy.py`'s `deploy_protocol` runs
+them (access, the identity registry, the share class as a SecurityToken with its compliance engine,
+two settlement assets and their feeds, the lifecycle's settlement assets and instrument registry,
+the FundDesk and its FundVaults): a stack of its own, with its own authority, because the protocol
+`deploy all` put on the chain has handed ADMIN to timelocked governance (wiring a new vault there is
+a scheduled operation per call). The share class is registered in the InstrumentRegistry as a
+money-market fund and activated; the desk is its fund, its vaults dealing weekly, each with a 10%
+redemption gate.
 
 The NAV agent is the lifecycle keeper's own cycle (`keepers.lifecycle.keeper.LifecycleKeeper`, in
-process, its store the demo's): at each cut-off it values the vault's free cash and the custodian
+process, its store the demo's): at each cut-off it values the vaults' free cash and the custodian
 account (T-bills growing at Kenneth French's one-month T-bill rate, `keepers.lifecycle.rates`, read
-as 2008: chain time shifted back to 25 August 2008 at the start), reports the NAV and strikes.
+as 2008: chain time shifted back to 25 August 2008 at the start), reports the NAV and strikes the
+desk (every vault at that NAV).
 
-Weekly cut-offs from 1 September to 27 October 2008: three institutions subscribe in USDC before
-the first; the fund manager keeps a 20% liquidity sleeve and sends the rest to the custodian; in
+Weekly cut-offs from 1 September to 27 October 2008: three institutions subscribe (USDC or TDUSD)
+before the first; the fund manager keeps a 20% liquidity sleeve (in USDC) and sends the rest to the
+custodian; in
 Lehman week (requests on 16 September, the day the Reserve Primary Fund broke the buck) they ask to
 redeem 2,600,000 shares; the gate serves at most 10% of the shares a period, each request the same
 fraction (the vault's fulfilment ratio), the rest carried; the manager recalls cash from the
@@ -31,12 +34,18 @@ token's documented dust. The dividend pays the rate on every share while the 20%
 nothing, so the NAV per share drifts a little below $1.00 until the run has spent the sleeve; the
 fund's return is the NAV times the income index.
 
-A second settlement asset: not here (the hook). `SETTLEMENT_ASSETS` lists the assets the share
-class accepts (each listed, fed and on the instrument's terms), `_build` returns one vault per
-asset, and each investor of `INVESTORS` names the asset it subscribes in. A FundDesk (several
-ERC-7575 vaults over one share token, one per settlement asset) plugs in there; until then
-`_build` refuses a second asset (a FundVault prices the whole share supply against its own
-holdings, and the registry names one fund per instrument).
+Two settlement assets, through a FundDesk (LCY-70..77): the share class is dealt in USDC (a
+reserve-backed stablecoin) and TDUSD (a bank's tokenized deposit), each listed in SettlementAssets
+with its type, risk weight and preference rank (`SETTLEMENT_ASSETS`: the deposit token is
+preferred for payouts), one FundVault per asset under one desk, the desk the instrument's fund of
+record. Each investor subscribes in its asset through the desk (`INVESTORS`); the manager buys
+T-bills with every deposit token and keeps the fund's cash sleeve in USDC. The Lehman-week run is
+requested through the desk with each investor's accepted set (`ACCEPTS`): the desk routes it to
+the most preferred accepted asset whose vault holds the cash for it (its free cash covers the
+shares at its last NAV), so the preferred deposit token, fully invested, is passed over for USDC
+(the fallback); the act checks each routing against the rule recomputed from chain reads before
+the request (`Routing`). The keeper strikes the desk: both vaults at one NAV. Flows per asset
+(`AssetFlows`) are read back from the vaults' events.
 
 After the fund, the act runs a two-year note (keepers/demo/note.py).
 """
@@ -50,7 +59,6 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from keepers.core.errors import QuanteraError
 from keepers.demo.actions import ActionLog
 from keepers.demo.note import NoteResult, exercise_note
 
@@ -71,9 +79,15 @@ RUN_AFTER_PERIOD = 3  # the run's requests come after the 15 September cut-off (
 RUN_DAY_OFFSET = DAY + 12 * 3_600  # ... at noon on Tuesday 16 September
 BUSINESS_DAYS = 5  # the keeper's cycles: the cut-off Monday and the four days after it
 CYCLE_AFTER_SECONDS = 60  # each cycle a minute after midnight (the cut-off), chain time
-# The settlement assets the share class accepts, each dealt in by its own vault (`_build`'s
-# `vaults`). A FundDesk's second asset is listed here, with its vault.
-SETTLEMENT_ASSETS = ("USDC",)
+# The settlement assets the share class accepts, in the desk's vault order (a vault's index is its
+# bit in an accepted set): symbol -> (token name, SettlementAssetConfig as (type, risk weight bps,
+# preference rank: the lower the more preferred for payouts, depeg threshold bps)).
+SETTLEMENT_ASSETS = {
+    "USDC": ("USD Coin (local)", ("RESERVE_BACKED", 10_000, 3, 100)),
+    "TDUSD": ("Bank deposit token (local)", ("TOKENIZED_DEPOSIT", 2_000, 1, 100)),
+}
+# Where the manager keeps the fund's cash sleeve (the other assets all buy T-bills).
+SLEEVE_ASSET = "USDC"
 # Roles of the fund's own stack (test accounts; none is a background keeper's).
 DEPLOYER, GOVERNOR, OPERATOR, AGENT, ISSUER, NAV_AGENT, MANAGER, CUSTODIAN = (
     0,
@@ -89,9 +103,11 @@ DEPLOYER, GOVERNOR, OPERATOR, AGENT, ISSUER, NAV_AGENT, MANAGER, CUSTODIAN = (
 # Lehman-week run (whole shares)
 INVESTORS = (
     ("pension fund", 12, "USDC", 5_000_000, 2_000_000),
-    ("corporate treasury", 13, "USDC", 3_000_000, 600_000),
+    ("corporate treasury", 13, "TDUSD", 3_000_000, 600_000),
     ("insurer", 14, "USDC", 2_000_000, 0),
 )
+# The settlement assets each investor in the run accepts its redemption in (its accepted set).
+ACCEPTS = {"pension fund": ("USDC", "TDUSD"), "corporate treasury": ("TDUSD", "USDC")}
 
 
 @dataclass
@@ -119,7 +135,53 @@ class Strike:
     escrow_income_burned_shares: int = 0
     escrow_uplift_bps: float = 0.0
     dividend_shares: int = 0  # shares declared as income since the previous strike
-    redeemed: dict[str, tuple[int, int]] = field(default_factory=dict)  # name: (shares, USDC)
+    redeemed: dict[str, tuple[int, int]] = field(default_factory=dict)  # name: (shares, paid)
+    # Per settlement asset (its vault's PeriodStruck): assets subscribed, shares redeemed.
+    subscribed: dict[str, int] = field(default_factory=dict)
+    fulfilled: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class Routing:
+    """A run request made through the desk: the routing rule recomputed from chain reads just
+    before it, and where the desk sent it (its `RedeemRouted` event)."""
+
+    name: str
+    shares: int
+    accepted: list[str]  # the investor's accepted set, as symbols
+    mask: int  # ... as the desk's bitmask (bit i: the asset of `vaults()[i]`)
+    # per accepted asset: its rank, its vault's free cash, the shares' value at its last NAV
+    # (`convertToAssets`), its peg
+    candidates: dict[str, dict[str, int | bool]]
+    expected: str  # the most preferred accepted, pegged asset whose vault's free cash covers it
+    routed: str  # the asset of the vault `RedeemRouted` names
+    vault: str
+    paid: dict[str, int] = field(default_factory=dict)  # its claims, per asset (balance changes)
+
+    @property
+    def fallback(self) -> bool:
+        """Routed past the investor's most preferred accepted asset (which lacked the cash)."""
+        best = min(self.candidates, key=lambda a: self.candidates[a]["rank"])
+        return self.routed != best
+
+
+@dataclass
+class AssetFlows:
+    """One settlement asset's flows over the act: what the act sent, and chain reads of its vault
+    (its events)."""
+
+    token: str
+    vault: str
+    asset_type: str
+    risk_weight_bps: int
+    rank: int
+    subscribed: int  # what the investors subscribing in it requested (the act's amounts)
+    received: int  # the vault's PeriodStruck.depositAssets, summed (chain)
+    redeemed_shares: int  # the vault's PeriodStruck.fulfilledShares, summed (chain)
+    paid: int  # the vault's Withdraw.assets, summed (chain)
+    paid_to_investors: int  # the investors' balance changes at their redemption claims
+    invested: int  # sent to the custodian (InvestedCash-free: the act's amounts)
+    returned: int  # returned by the custodian
 
 
 @dataclass
@@ -169,6 +231,33 @@ class LifecycleResult:
     income: Income | None = None
     holders: dict[str, str] = field(default_factory=dict)  # the share's holders: name, address
     note: NoteResult | None = None  # the two-year note after the fund (keepers/demo/note.py)
+    desk: str = ""  # the FundDesk, the instrument's fund of record
+    vaults: dict[str, str] = field(default_factory=dict)  # settlement asset: its vault
+    flows: dict[str, AssetFlows] = field(default_factory=dict)
+    routings: list[Routing] = field(default_factory=list)
+
+    @property
+    def flows_match(self) -> bool:
+        """Dealt in every settlement asset: each vault received what its investors subscribed,
+        and paid (its Withdraw events) what the investors got in its asset."""
+        flows = list(self.flows.values())
+        return (
+            len(flows) == len(self.vaults) >= 2
+            and all(f.subscribed == f.received > 0 for f in flows)
+            and all(f.paid == f.paid_to_investors for f in flows)
+            and sum(f.paid for f in flows) == sum(self.run_paid_usdc.values())
+        )
+
+    @property
+    def routed_by_rule(self) -> bool:
+        """Every run request went where the routing rule says (the most preferred accepted asset
+        whose vault held the cash) and was paid in that asset only, in full."""
+        return bool(self.routings) and all(
+            r.routed == r.expected
+            and set(r.paid) == {r.routed}
+            and r.paid[r.routed] == self.run_paid_usdc.get(r.name)
+            for r in self.routings
+        )
 
     @property
     def gated_periods(self) -> list[Strike]:
@@ -275,8 +364,8 @@ def _history_date(timestamp: int, shift_days: int) -> str:
 
 
 def _build(d, acct, day0: int):
-    """The fund's stack (see the module notice). Returns (vaults by settlement asset, share,
-    tokens by symbol, the USDC feed, registry, instrument id)."""
+    """The fund's stack (see the module notice). Returns (the desk, vaults by settlement asset,
+    share, tokens by symbol, feeds by symbol, registry, instrument id)."""
     from keepers.access import (
         as_role,
         deploy_access,
@@ -291,7 +380,7 @@ def _build(d, acct, day0: int):
         InstrumentTerms,
         SettlementAssetType,
         approve_issuers,
-        deploy_fund_vault,
+        deploy_fund_desk,
         deploy_income_share_token,
         deploy_lifecycle,
         list_settlement_assets,
@@ -308,7 +397,10 @@ def _build(d, acct, day0: int):
         agent=acct[AGENT].address,
         jurisdictions=OPEN_US,
     )
-    tokens = {symbol: deploy_stablecoin(d, symbol) for symbol in SETTLEMENT_ASSETS}
+    tokens = {
+        symbol: deploy_stablecoin(d, symbol, name)
+        for symbol, (name, _) in SETTLEMENT_ASSETS.items()
+    }
     send_to_manager(d, grant_calls(d, "PRICE_REPORTER", acct[NAV_AGENT].address))
     one = 10**FEED_DECIMALS
     feeds = deploy_feeds(d, {"QMMF": one, **{symbol: one for symbol in SETTLEMENT_ASSETS}})
@@ -325,8 +417,8 @@ def _build(d, acct, day0: int):
         d,
         d.at("SettlementAssets"),
         {
-            s: (tokens[s].address, (SettlementAssetType.RESERVE_BACKED, 10_000, 3, 100))
-            for s in SETTLEMENT_ASSETS
+            s: (tokens[s].address, (SettlementAssetType[kind], *config))
+            for s, (_, (kind, *config)) in SETTLEMENT_ASSETS.items()
         },
     )
     approve_issuers(d, registry, {"the fund's issuer": acct[ISSUER].address})
@@ -339,29 +431,22 @@ def _build(d, acct, day0: int):
     )
     instrument = registry.register(terms.as_tuple(), sender=acct[ISSUER]).return_value
     registry.activate(instrument, sender=acct[ISSUER])
-    # One vault per settlement asset. A FundVault prices the whole share supply against its own
-    # holdings and the registry names one fund per instrument: a second asset needs the FundDesk.
-    if len(SETTLEMENT_ASSETS) != 1:
-        raise QuanteraError(
-            f"the act deals in one settlement asset until the FundDesk: {SETTLEMENT_ASSETS}"
-        )
-    [asset] = SETTLEMENT_ASSETS
-    vaults = {
-        asset: deploy_fund_vault(
-            d,
-            share,
-            tokens[asset],
-            registry,
-            instrument,
-            identity="0x" + "f7" * 20,
-            first_cutoff=day0 + WEEK,
-            dealing_interval=WEEK,
-            gate_bps=GATE_BPS,
-            nav_agent=acct[NAV_AGENT].address,
-            fund_manager=acct[MANAGER].address,
-            custodian=acct[CUSTODIAN].address,
-        )
-    }
+    # One vault per settlement asset under one desk, which strikes them all at one NAV.
+    desk, vaults = deploy_fund_desk(
+        d,
+        share,
+        d.at("SettlementAssets"),
+        registry,
+        instrument,
+        {s: tokens[s] for s in SETTLEMENT_ASSETS},
+        identities={s: f"0x{0xF700 + n:040x}" for n, s in enumerate(SETTLEMENT_ASSETS)},
+        nav_agent=acct[NAV_AGENT].address,
+        first_cutoff=day0 + WEEK,
+        dealing_interval=WEEK,
+        gate_bps=GATE_BPS,
+        fund_manager=acct[MANAGER].address,
+        custodian=acct[CUSTODIAN].address,
+    )
     # The NAV agent declares the daily dividend: a MINT agent of the share (declaring is minting).
     nav_agent = acct[NAV_AGENT].address
     as_role(
@@ -375,7 +460,7 @@ def _build(d, acct, day0: int):
         ],
     )
     renounce_temporary_roles(d)
-    registry.setFund(instrument, vaults[asset], sender=acct[ISSUER])
+    registry.setFund(instrument, desk, sender=acct[ISSUER])
     share.unpause(sender=acct[AGENT])
     identities.batchRegisterIdentity(
         [acct[i].address for _, i, *_ in INVESTORS],
@@ -383,7 +468,7 @@ def _build(d, acct, day0: int):
         [US] * len(INVESTORS),
         sender=acct[OPERATOR],
     )
-    return vaults, share, tokens, feeds["USDC"], registry, instrument
+    return desk, vaults, share, tokens, feeds, registry, instrument
 
 
 def _weekdays(first: dt.date, last: dt.date) -> list[str]:
@@ -418,25 +503,27 @@ def exercise_lifecycle(log: ActionLog, rpc_url: str, rpc, db_url: str) -> Lifecy
     day0 = (int(head.timestamp) // DAY + 1) * DAY
     d = Deployment.in_memory(acct[DEPLOYER])
     d.record.block = int(head.number)
-    vaults, share, tokens, usdc_feed, registry, instrument = _build(d, acct, day0)
-    vault, usdc = vaults["USDC"], tokens["USDC"]
+    desk, vaults, share, tokens, feeds, registry, instrument = _build(d, acct, day0)
+    vault, usdc = vaults[SLEEVE_ASSET], tokens["USDC"]  # the sleeve's vault: the run's escrow
     shift = _history_shift(day0)
     rates = french_rf(shift_days=shift)
     result = LifecycleResult(vault.address, share.address, int(instrument), shift)
+    result.desk, result.vaults = desk.address, {a: v.address for a, v in vaults.items()}
     keeper = LifecycleKeeper(store.open_store(db_url), d.record, registry, rates, acct[NAV_AGENT])
 
     def cycle() -> dict:
         """One keeper cycle at the head; what it sent and the chain has not mined yet (the
         demo's anvil mines at its next block, however busy the machine) is waited for by its
-        receipt and reconciled by a second cycle, so no day's declaration waits on the next."""
+        receipt and reconciled by a second cycle, so no day's declaration waits on the next.
+        The desk is the fund: the keeper strikes it (every vault at one NAV)."""
         outcome = keeper.cycle(head_now())
         sent = []
-        strike = outcome["outcomes"].get(vault.address, {})
+        strike = outcome["outcomes"].get(desk.address, {})
         if strike.get("status") == "sent":
             sent.append(
-                store.nav_strike(keeper.db, keeper.chain_id, vault.address, strike["period"])
+                store.nav_strike(keeper.db, keeper.chain_id, desk.address, strike["period"])
             )
-        declared = outcome["declarations"].get(vault.address, {})
+        declared = outcome["declarations"].get(desk.address, {})
         if declared.get("status") == "sent":
             sent.append(
                 store.income_declaration(
@@ -448,31 +535,55 @@ def exercise_lifecycle(log: ActionLog, rpc_url: str, rpc, db_url: str) -> Lifecy
                 chain.provider.web3.eth.wait_for_transaction_receipt(row.tx_hash, timeout=300)
             keeper.cycle(head_now())
             if strike.get("status") == "sent":
-                row = store.nav_strike(keeper.db, keeper.chain_id, vault.address, strike["period"])
-                outcome["outcomes"][vault.address] = {**strike, "status": row.status}
+                row = store.nav_strike(keeper.db, keeper.chain_id, desk.address, strike["period"])
+                outcome["outcomes"][desk.address] = {**strike, "status": row.status}
         return outcome
 
     log.record(
         SECTION,
         "deployer",
         f"deploy the fund (instrument {instrument}, ISIN {ISIN}, share class paying its "
-        f"dividend in new shares), weekly dealing, {GATE_BPS // 100}% gate",
+        f"dividend in new shares), a FundDesk dealing in {' and '.join(SETTLEMENT_ASSETS)} "
+        f"(one vault each, preferred for payouts: {_preference(SETTLEMENT_ASSETS)}), weekly "
+        f"dealing, {GATE_BPS // 100}% gate",
         "ok",
     )
 
     set_time(day0)  # 25 August 2008
+
+    def heartbeat() -> None:
+        """Each asset's price at par, now (the desk checks the peg; the NAV values each)."""
+        for asset in vaults:
+            feeds[asset].report(10**FEED_DECIMALS, sender=acct[NAV_AGENT])
+
+    heartbeat()
     wallets = {name: acct[i] for name, i, *_ in INVESTORS}
     principal = dict.fromkeys(wallets, 0)  # shares claimed less shares sent to the escrow
     for name, _, asset, amount, _ in INVESTORS:
         wallet, token = wallets[name], tokens[asset]
         token.mint(wallet, amount * USDC, sender=acct[OPERATOR])
         token.approve(vaults[asset], 2**256 - 1, sender=wallet)
+        vaults[asset].setOperator(desk, True, sender=wallet)  # ERC-7540: the desk requests
         act(
             name,
-            f"subscribe {amount:,} {asset}",
-            lambda w=wallet, a=amount, v=vaults[asset]: v.requestDeposit(a * USDC, w, w, sender=w),
+            f"subscribe {amount:,} {asset} through the desk",
+            lambda w=wallet, a=amount, t=token: desk.requestDeposit(t, a * USDC, w, sender=w),
         )
-    usdc.approve(vault, 2**256 - 1, sender=acct[CUSTODIAN])
+    for asset, v in vaults.items():
+        tokens[asset].approve(v, 2**256 - 1, sender=acct[CUSTODIAN])
+    invested = dict.fromkeys(vaults, 0)
+    returned = dict.fromkeys(vaults, 0)
+
+    def recall(short: int, why: str) -> None:
+        """The custodian returns `short` USDC to the sleeve's vault (T-bills sold)."""
+        nonlocal custodian
+        custodian -= short
+        returned[SLEEVE_ASSET] += short
+        act(
+            "custodian",
+            f"return {short / USDC:,.0f} {SLEEVE_ASSET} to its vault {why}",
+            lambda: vault.returnCash(short, sender=acct[CUSTODIAN]),
+        )
 
     previous_nav18, previous_at, previous_index, custodian = 0, 0, INDEX_ONE, 0
     for k in range(1, PERIODS + 1):
@@ -485,30 +596,32 @@ def exercise_lifecycle(log: ActionLog, rpc_url: str, rpc, db_url: str) -> Lifecy
             need += need * RECALL_MARGIN_BPS // 10_000  # the strike's NAV is a little higher
             short = need - int(vault.freeCash())
             if short > 0:
-                custodian -= short
-                act(
-                    "custodian",
-                    f"return {short / USDC:,.0f} USDC to the vault to meet the gate",
-                    lambda s=short: vault.returnCash(s, sender=acct[CUSTODIAN]),
-                )
+                recall(short, "to meet the gate")
         supply_before = int(share.totalSupply())
         set_time(cutoff + CYCLE_AFTER_SECONDS)
-        usdc_feed.report(10**FEED_DECIMALS, sender=acct[NAV_AGENT])  # a day's heartbeat
+        heartbeat()
         block = chain.blocks.head
         # The index at the strike (the cycle's declaration, if any, comes after its strike).
         index = int(share.incomeIndex()[0])
         outcome = cycle()
-        step = outcome["outcomes"].get(vault.address, {})
+        step = outcome["outcomes"].get(desk.address, {})
         result.keeper_statuses.append(str(step.get("status") or step.get("action")))
-        struck = [
-            log_
-            for log_ in vault.PeriodStruck.range(int(block.number), chain.blocks.head.number + 1)
-            if int(log_.period) == period
-        ]
-        if not struck:
+        events = {
+            asset: [
+                e
+                for e in v.PeriodStruck.range(int(block.number), chain.blocks.head.number + 1)
+                if int(e.period) == period
+            ]
+            for asset, v in vaults.items()
+        }
+        if not all(events.values()):
             log.record(SECTION, "NAV agent", f"strike period {period}", f"not struck: {step}")
             break
-        event = struck[0]
+        struck = {asset: found[0] for asset, found in events.items()}
+        if len({int(e.nav18) for e in struck.values()}) != 1:
+            log.record(SECTION, "NAV agent", f"strike period {period}", "vaults at two NAVs")
+            break
+        event = struck[SLEEVE_ASSET]
         nav18 = int(event.nav18)
         at = int(chain.provider.get_block(event.block_number).timestamp)
         days = (at - previous_at) / DAY if previous_at else 0
@@ -518,37 +631,47 @@ def exercise_lifecycle(log: ActionLog, rpc_url: str, rpc, db_url: str) -> Lifecy
         rf_yield = float(rates.growth(previous_at, at) - 1) * 365 / days * 10_000 if days else 0.0
         burned = sum(
             int(e.shares)
-            for e in vault.EscrowIncomeBurned.range(event.block_number, event.block_number + 1)
+            for v in vaults.values()
+            for e in v.EscrowIncomeBurned.range(event.block_number, event.block_number + 1)
             if int(e.period) == period
         )
         uplift = burned / (supply_before - burned) * 365 / days * 10_000 if days else 0.0
         quote = rates.quote(dt.datetime.fromtimestamp(at - shift * DAY, dt.UTC).timetuple()[:2])
-        # Claims: subscriptions as shares, redemptions as cash (each at the period's NAV).
-        for name, wallet in wallets.items():
-            assets = int(vault.maxDeposit(wallet))
+        # Claims: subscriptions as shares, redemptions as cash (each at the period's NAV), each on
+        # the vault its request was made on: the investor's asset's, the routed one's (no other
+        # vault pays anything: `flows_match` compares every vault's Withdraw events).
+        for name, _, asset, *_ in INVESTORS:
+            wallet, v = wallets[name], vaults[asset]
+            assets = int(v.maxDeposit(wallet))
             if assets:
                 before = int(share.balanceOf(wallet))
-                vault.deposit(assets, wallet, sender=wallet)
+                v.deposit(assets, wallet, sender=wallet)
                 principal[name] += int(share.balanceOf(wallet)) - before
         served, redeemed = {}, {}
-        for name, requested in result.run_requested.items():
-            wallet = wallets[name]
-            claimable = int(vault.maxRedeem(wallet))
-            served[name] = (requested - int(vault.pendingRedeemRequest(0, wallet))) / requested
+        for routing in result.routings:
+            name, asset = routing.name, routing.routed
+            wallet, v, requested = wallets[name], vaults[asset], result.run_requested[name]
+            served[name] = (requested - int(v.pendingRedeemRequest(0, wallet))) / requested
+            claimable = int(v.maxRedeem(wallet))
             if claimable:
-                before = int(usdc.balanceOf(wallet))
-                vault.redeem(claimable, wallet, wallet, sender=wallet)
-                paid = int(usdc.balanceOf(wallet)) - before
+                before = int(tokens[asset].balanceOf(wallet))
+                v.redeem(claimable, wallet, wallet, sender=wallet)
+                paid = int(tokens[asset].balanceOf(wallet)) - before
                 redeemed[name] = (claimable, paid)
                 result.run_paid_usdc[name] = result.run_paid_usdc.get(name, 0) + paid
+                routing.paid[asset] = routing.paid.get(asset, 0) + paid
         if k == 1:
-            invest = int(vault.freeCash()) * (10_000 - SLEEVE_BPS) // 10_000
-            custodian += invest
-            act(
-                "fund manager",
-                f"buy T-bills: send {invest / USDC:,.0f} USDC to the custodian",
-                lambda i=invest: vault.investCash(i, sender=acct[MANAGER]),
-            )
+            # The sleeve is kept in USDC; every other asset buys T-bills in full.
+            sleeve = sum(int(v.freeCash()) for v in vaults.values()) * SLEEVE_BPS // 10_000
+            for asset, v in vaults.items():
+                amount = int(v.freeCash()) - (sleeve if asset == SLEEVE_ASSET else 0)
+                custodian += amount
+                invested[asset] += amount
+                act(
+                    "fund manager",
+                    f"buy T-bills: send {amount / USDC:,.0f} {asset} to the custodian",
+                    lambda i=amount, v=v: v.investCash(i, sender=acct[MANAGER]),
+                )
         result.strikes.append(
             Strike(
                 period=period,
@@ -557,10 +680,10 @@ def exercise_lifecycle(log: ActionLog, rpc_url: str, rpc, db_url: str) -> Lifecy
                 yield_bps=fund_yield,
                 rf_monthly_pct=f"{quote.monthly * 100:.2f}",
                 rf_yield_bps=rf_yield,
-                subscribed_usdc=int(event.depositAssets),
-                redeem_pending_shares=int(event.pendingShares),
-                redeem_fulfilled_shares=int(event.fulfilledShares),
-                free_cash_usdc=int(vault.freeCash()),
+                subscribed_usdc=sum(int(e.depositAssets) for e in struck.values()),
+                redeem_pending_shares=sum(int(e.pendingShares) for e in struck.values()),
+                redeem_fulfilled_shares=sum(int(e.fulfilledShares) for e in struck.values()),
+                free_cash_usdc=sum(int(v.freeCash()) for v in vaults.values()),
                 custodian_usdc=custodian,
                 served_ratio=served,
                 supply_before_shares=supply_before,
@@ -570,6 +693,8 @@ def exercise_lifecycle(log: ActionLog, rpc_url: str, rpc, db_url: str) -> Lifecy
                 escrow_income_burned_shares=burned,
                 escrow_uplift_bps=uplift,
                 redeemed=redeemed,
+                subscribed={a: int(e.depositAssets) for a, e in struck.items()},
+                fulfilled={a: int(e.fulfilledShares) for a, e in struck.items()},
             )
         )
         previous_nav18, previous_at, previous_index = nav18, at, index
@@ -581,10 +706,20 @@ def exercise_lifecycle(log: ActionLog, rpc_url: str, rpc, db_url: str) -> Lifecy
             cycle()
             if k == RUN_AFTER_PERIOD and offset == 1:
                 set_time(cutoff + RUN_DAY_OFFSET)  # Tuesday 16 September, noon
-                _run(act, share, vault, wallets, principal, result)
+                heartbeat()
+                # The institutions have called: the manager sells T-bills so that the sleeve's
+                # vault holds the run's value at the last NAV (the desk pays only from a vault
+                # that does).
+                nav18 = int(registry.latestNav(instrument)[0])
+                run = sum(s for *_, s in INVESTORS) * WAD * nav18 // WAD // 10**12
+                short = run + run * RECALL_MARGIN_BPS // 10_000 - int(vault.freeCash())
+                if short > 0:
+                    recall(short, "ahead of the run the institutions announced")
+                _run(act, share, desk, vaults, tokens, wallets, principal, result)
     _settle_income(
-        act, share, vault, wallets, principal, keeper, rates, shift, result, acct[MANAGER]
+        act, share, vaults, wallets, principal, keeper, rates, shift, result, acct[MANAGER]
     )
+    result.flows = _flows(vaults, tokens, INVESTORS, invested, returned, result)
     people = {
         "issuer": acct[ISSUER],
         "agent": acct[AGENT],
@@ -596,26 +731,104 @@ def exercise_lifecycle(log: ActionLog, rpc_url: str, rpc, db_url: str) -> Lifecy
     return result
 
 
-def _run(act, share, vault, wallets, principal, result: LifecycleResult) -> None:
-    """Lehman week: two institutions ask to redeem (see `INVESTORS`)."""
+def _preference(assets) -> str:
+    """The assets by preference for payouts (rank, then vault order), as text."""
+    order = sorted(assets, key=lambda a: (SETTLEMENT_ASSETS[a][1][2], list(assets).index(a)))
+    return " > ".join(order)
+
+
+def _expected_route(desk, vaults, tokens, shares: int, accepted) -> tuple[str, dict]:
+    """The routing rule (IFundDesk) recomputed from chain reads: among the accepted assets
+    whose price is on its peg and whose vault's free cash covers `shares` at its last NAV (a
+    value above zero), the
+    lowest SettlementAssets rank (ties: the lower vault index). Returns (the asset or "", the
+    candidates' reads)."""
+    assets = desk.settlementAssets()
+    from ape import project
+
+    registry = project.SettlementAssets.at(assets)
+    order = list(vaults)
+    candidates = {}
+    for asset in accepted:
+        v = vaults[asset]
+        config, _ = registry.configOf(tokens[asset])
+        candidates[asset] = {
+            "rank": int(config[2]),
+            "free_cash": int(v.freeCash()),
+            "needed": int(v.convertToAssets(shares)),
+            "depegged": bool(registry.pegOf(tokens[asset])[2]),
+        }
+    ok = [
+        a for a, c in candidates.items() if not c["depegged"] and 0 < c["needed"] <= c["free_cash"]
+    ]
+    best = min(ok, key=lambda a: (candidates[a]["rank"], order.index(a)), default="")
+    return best, candidates
+
+
+def _run(act, share, desk, vaults, tokens, wallets, principal, result: LifecycleResult) -> None:
+    """Lehman week: two institutions ask to redeem (see `INVESTORS`) through the desk, each with
+    its accepted set (`ACCEPTS`); the rule each routing should follow is read from the chain
+    just before it, and the routing from the desk's `RedeemRouted` event."""
+    order = list(vaults)
     for name, _, _, _, run_shares in INVESTORS:
         if not run_shares:
             continue
         wallet, shares = wallets[name], run_shares * WAD
-        share.approve(vault, shares, sender=wallet)
-        if act(
+        accepted = list(ACCEPTS[name])
+        mask = sum(1 << order.index(a) for a in accepted)
+        expected, candidates = _expected_route(desk, vaults, tokens, shares, accepted)
+        if expected:  # the vault the rule names takes the shares into its escrow
+            target = vaults[expected]
+            share.approve(target, shares, sender=wallet)
+            if not target.isOperator(wallet, desk):
+                target.setOperator(desk, True, sender=wallet)
+        receipt = act(
             name,
-            f"request to redeem {run_shares:,} shares in Lehman week",
-            lambda w=wallet, s=shares: vault.requestRedeem(s, w, w, sender=w),
-        ):
+            f"request to redeem {run_shares:,} shares in Lehman week through the desk, "
+            f"accepting {' or '.join(accepted)}",
+            lambda w=wallet, s=shares, m=mask: desk.requestRedeem(s, w, m, sender=w),
+        )
+        if receipt:
+            [routed] = receipt.decode_logs(desk.RedeemRouted)
+            asset = next(a for a, v in vaults.items() if v.address == routed.vault)
             result.run_requested[name] = shares
             principal[name] -= shares
+            result.routings.append(
+                Routing(name, shares, accepted, mask, candidates, expected, asset, routed.vault)
+            )
 
 
-def _settle_income(act, share, vault, wallets, principal, keeper, rates, shift, result, manager):
-    """The end of the act: every holder (the vault too: the escrow earned on the shares it held)
-    claims its dividends; the declarations, what was paid and the dust, from chain reads and the
-    keeper store."""
+def _flows(vaults, tokens, investors, invested, returned, result) -> dict[str, AssetFlows]:
+    """Each asset's flows: the act's amounts against its vault's events (chain reads)."""
+    from ape import chain
+
+    end = chain.blocks.head.number + 1
+    flows = {}
+    for asset, v in vaults.items():
+        struck = list(v.PeriodStruck.range(0, end))
+        withdrawn = list(v.Withdraw.range(0, end))
+        kind, risk_weight, rank, _ = SETTLEMENT_ASSETS[asset][1]
+        flows[asset] = AssetFlows(
+            token=tokens[asset].address,
+            vault=v.address,
+            asset_type=kind,
+            risk_weight_bps=risk_weight,
+            rank=rank,
+            subscribed=sum(a * USDC for _, _, s, a, _ in investors if s == asset),
+            received=sum(int(e.depositAssets) for e in struck),
+            redeemed_shares=sum(int(e.fulfilledShares) for e in struck),
+            paid=sum(int(e.assets) for e in withdrawn),
+            paid_to_investors=sum(r.paid.get(asset, 0) for r in result.routings),
+            invested=invested[asset],
+            returned=returned[asset],
+        )
+    return flows
+
+
+def _settle_income(act, share, vaults, wallets, principal, keeper, rates, shift, result, manager):
+    """The end of the act: every holder (the vaults the run's requests were routed to too: the
+    escrow earned on the shares it held) claims its dividends; the declarations, what was paid and
+    the dust, from chain reads and the keeper store."""
     from ape import chain
 
     from keepers.core import store
@@ -626,11 +839,13 @@ def _settle_income(act, share, vault, wallets, principal, keeper, rates, shift, 
             "claim its dividends (settleIncome)",
             lambda w=wallet: share.settleIncome(w, "0x" + "00" * 20, 2**256 - 1, sender=w),
         )
-    act(
-        "fund manager",
-        "settle the vault's dividends (on the escrowed shares: the escrow earns them)",
-        lambda: share.settleIncome(vault, "0x" + "00" * 20, 2**256 - 1, sender=manager),
-    )
+    escrows = {f"the {r.routed} vault (escrow)": vaults[r.routed] for r in result.routings}
+    for name, vault in escrows.items():
+        act(
+            "fund manager",
+            f"settle the dividends of {name} (on the escrowed shares: the escrow earns them)",
+            lambda v=vault: share.settleIncome(v, "0x" + "00" * 20, 2**256 - 1, sender=manager),
+        )
     rows = {
         r.number: r for r in store.income_declarations(keeper.db, keeper.chain_id, share.address)
     }
@@ -658,14 +873,18 @@ def _settle_income(act, share, vault, wallets, principal, keeper, rates, shift, 
         strike.dividend_shares = sum(
             d.shares for d in result.declarations if previous.at < d.at < strike.at
         )
-    holders = {**wallets, "the vault (escrow)": vault}
+    holders = {**wallets, **escrows}
     result.holders = {name: str(getattr(w, "address", w)) for name, w in holders.items()}
     # Every escrowed share was burned, and with them, at each strike, the income the escrow earned
     # (`EscrowIncomeBurned`): paid to the vault, then burned, counted in its paid shares.
-    burned = sum(
-        int(e.shares) for e in vault.EscrowIncomeBurned.range(0, chain.blocks.head.number + 1)
-    )
-    principal = {**principal, "the vault (escrow)": -burned}
+    head = chain.blocks.head.number + 1
+    principal = {
+        **principal,
+        **{
+            name: -sum(int(e.shares) for e in escrow.EscrowIncomeBurned.range(0, head))
+            for name, escrow in escrows.items()
+        },
+    }
     paid_balances = {name: int(share.incomeAccountOf(w)[0]) for name, w in holders.items()}
     supply = int(share.totalSupply())
     declarations = len(events)

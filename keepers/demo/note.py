@@ -347,7 +347,11 @@ def exercise_note(
         "mature the note (anyone, at maturity)",
         lambda: registry.mature(instrument, sender=holder),
     )
-    act("insurer", "start the redemption (anyone)", lambda: servicer.startRedemption(sender=holder))
+    act(
+        "insurer",
+        "start the redemption (anyone)",
+        lambda: servicer.startRedemption(0, sender=holder),
+    )
     for name, wallet in wallets.items():
         result.redeemed_notes[name] = int(token.balanceOf(wallet))
         before_usdc = int(usdc.balanceOf(wallet))

@@ -175,6 +175,7 @@ def _exercise_governance(
         lifecycle.write_report(deployments_dir.parent / "lifecycle-report.json")
         on_chain["lifecycle"] = lifecycle
         on_chain["lifecycle_income_on_chain"] = _income_on_chain(lifecycle)
+        on_chain["lifecycle_desk_on_chain"] = _desk_on_chain(lifecycle)
         on_chain["note_on_chain"] = _note_on_chain(lifecycle.note)
     return on_chain
 
@@ -450,6 +451,13 @@ def _summary(record, log: ActionLog, on_chain: dict, db_url: str, head: int, blo
             and lifecycle.paid_at_nav
             and set(lifecycle.run_paid_usdc) == set(lifecycle.run_requested)
         ),
+        "lifecycle: dealt in two settlement assets through the FundDesk: each vault received its "
+        "asset's subscriptions, all struck at one NAV, each redemption paid in the asset the "
+        "routing rule names": (
+            lifecycle.flows_match
+            and lifecycle.routed_by_rule
+            and on_chain["lifecycle_desk_on_chain"]
+        ),
         "lifecycle: a dividend declared every business day by the keeper, each once": (
             lifecycle.declared_daily
         ),
@@ -510,6 +518,61 @@ def print_lifecycle(log: ActionLog, lifecycle) -> None:
                     f"{s.free_cash_usdc / 10**9:,.0f}",
                 )
                 for s in lifecycle.strikes
+            ],
+        )
+    )
+    console.print(
+        _table(
+            "Flows per settlement asset, one vault each under the FundDesk (thousands; rank: "
+            "preference for payouts, the lower the preferred)",
+            (
+                "asset",
+                "type",
+                "risk wt",
+                "rank",
+                "subscribed",
+                "vault got",
+                "T-bills",
+                "recalled",
+                "redeemed sh",
+                "paid",
+            ),
+            [
+                (
+                    asset,
+                    f.asset_type.lower().replace("_", " "),
+                    f"{f.risk_weight_bps / 100:.0f}%",
+                    f.rank,
+                    f"{f.subscribed / 10**9:,.0f}",
+                    f"{f.received / 10**9:,.0f}",
+                    f"{f.invested / 10**9:,.0f}",
+                    f"{f.returned / 10**9:,.0f}",
+                    f"{f.redeemed_shares / 10**21:,.0f}",
+                    f"{f.paid / 10**9:,.0f}",
+                )
+                for asset, f in lifecycle.flows.items()
+            ],
+        )
+    )
+    console.print(
+        _table(
+            "The Lehman-week run through the desk: each request routed to the most preferred "
+            "accepted asset whose vault holds the cash for it (free cash / needed, $k)",
+            ("investor", "shares k", "accepts", "candidates", "routed", "paid $k"),
+            [
+                (
+                    r.name,
+                    f"{r.shares / 10**21:,.0f}",
+                    " or ".join(r.accepted),
+                    ", ".join(
+                        f"{a} rank {c['rank']}: {int(c['free_cash']) / 10**9:,.0f}"
+                        f" / {int(c['needed']) / 10**9:,.0f}"
+                        for a, c in r.candidates.items()
+                    ),
+                    r.routed + (" (fallback)" if r.fallback else ""),
+                    ", ".join(f"{p / 10**9:,.0f} {a}" for a, p in r.paid.items()),
+                )
+                for r in lifecycle.routings
             ],
         )
     )
@@ -597,6 +660,42 @@ def _income_on_chain(lifecycle) -> bool:
         and all(int(share.incomeAccountOf(w)[1]) == 0 for w in lifecycle.holders.values())
         and sum(int(share.balanceOf(w)) for w in lifecycle.holders.values())
         == income.total_supply - income.unpaid_shares
+    )
+
+
+def _desk_on_chain(lifecycle) -> bool:
+    """The act's desk figures against the chain now: the desk's vaults (in order) and their
+    assets, each asset's listing (type, risk weight, rank), one `DeskStruck` per strike naming
+    every vault, each vault's strikes at that NAV, and one `RedeemRouted` per run request to the
+    vault the act recorded."""
+    from ape import chain, project
+
+    from keepers.lifecycle import SettlementAssetType
+
+    desk = project.FundDesk.at(lifecycle.desk)
+    listings = project.SettlementAssets.at(desk.settlementAssets())
+    end = chain.blocks.head.number + 1
+    vaults = {a: project.FundVault.at(v) for a, v in lifecycle.vaults.items()}
+    struck = list(desk.DeskStruck.range(0, end))
+    routed = [(str(e.controller), str(e.vault)) for e in desk.RedeemRouted.range(0, end)]
+    holders = lifecycle.holders
+    listed = all(
+        str(vaults[a].asset()) == f.token
+        and [int(v) for v in listings.configOf(f.token)[0]][:3]
+        == [SettlementAssetType[f.asset_type], f.risk_weight_bps, f.rank]
+        for a, f in lifecycle.flows.items()
+    )
+    return (
+        [str(v) for v in desk.vaults()] == list(lifecycle.vaults.values())
+        and listed
+        and [int(e.nav18) for e in struck] == [s.nav18 for s in lifecycle.strikes]
+        and all(int(e.struckMask) == int(desk.allVaultsMask()) for e in struck)
+        and all(
+            int(v.strikeOf(s.period)[0]) == s.nav18
+            for v in vaults.values()
+            for s in lifecycle.strikes
+        )
+        and routed == [(holders[r.name], r.vault) for r in lifecycle.routings]
     )
 
 

@@ -56,6 +56,7 @@ from keepers.lifecycle.striking import (
     _tx_state,
     broadcast,
     follow_sent,
+    next_nonce,
     record_then_broadcast,
     refusal,
 )
@@ -195,9 +196,15 @@ class FundCollector:
     def _send(self, number: int, due: FeesDue, head: Head) -> dict:
         try:
             if due.accruing_shares:
-                receipt = with_retries(lambda: self.vault.accrueFees(sender=self.signer))
+                signer = self.signer
+                receipt = with_retries(
+                    lambda: self.vault.accrueFees(sender=signer, nonce=next_nonce(signer))
+                )
+                crash_point("fees.after_accrue")
                 self._update(number, accrue_tx=_hex(receipt.txn_hash))
-            txn = self.vault.collectFees.as_transaction(sender=self.signer, sign=True)
+            txn = self.vault.collectFees.as_transaction(
+                sender=self.signer, sign=True, nonce=next_nonce(self.signer)
+            )
         except (ContractLogicError, ApeException) as err:
             note = refusal(err)
             self._update(number, status="failed", note=note)

@@ -40,6 +40,7 @@ from keepers.lifecycle.striking import (
     _int,
     broadcast,
     follow_sent,
+    next_nonce,
     record_then_broadcast,
     refusal,
 )
@@ -221,14 +222,18 @@ class FundDeclarer:
             return {"action": "held", "number": dividend.number, "reason": reason}
         if not store.record_income_declaration(self.db, {**row, "status": "pending", "note": None}):
             return {"action": "none", "number": dividend.number, "reason": "already recorded"}
-        crash_point("lifecycle.after_record")
+        crash_point("lifecycle.after_declare_record")
         return self._send(dividend)
 
     def _send(self, dividend: Dividend) -> dict:
         number = dividend.number
         try:
             txn = self.token.declareIncome.as_transaction(
-                number, dividend.shares, sender=self.signer, sign=True
+                number,
+                dividend.shares,
+                sender=self.signer,
+                sign=True,
+                nonce=next_nonce(self.signer),
             )
         except (ContractLogicError, ApeException) as err:
             note = refusal(err)
@@ -239,9 +244,10 @@ class FundDeclarer:
             lambda nonce, raw, tx_hash: self._update(
                 number, status="sent", nonce=nonce, raw_tx=raw, tx_hash=tx_hash
             ),
-            "lifecycle.after_sign",
+            "lifecycle.after_declare_sign",
             broadcast,
         )
+        crash_point("lifecycle.after_declare")
         self.reconcile()
         row = store.income_declaration(self.db, self.chain_id, self.token.address, number)
         logger.info(f"declaration {number} of {dividend.shares} shares: {row.status}")

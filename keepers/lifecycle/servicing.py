@@ -1,7 +1,8 @@
 """The coupon scheduler's chain side for a note whose share token is a BondShareToken: each coupon
-whose record date has come is recorded on the note's BondServicer (`recordCoupon(number)`), in
-order, once — the recording fixes the holders of record and raises the coupon index they claim
-from (contracts/lifecycle/BondServicer.sol).
+whose record date has come is recorded on the note's BondServicer (`recordCoupon(number)`; for a
+floating-rate note `recordFloatingCoupon(number, round)`, see below), in order, once — the
+recording fixes the holders of record and raises the coupon index they claim from
+(contracts/lifecycle/BondServicer.sol).
 
 Never twice. The servicer numbers its coupons and refuses any but the next (`UnexpectedCoupon`);
 the keeper reads `servicing().lastRecorded` before each send and records only the next one, so a
@@ -12,6 +13,14 @@ neither waits for the payment date, while the note's balances stay fixed. One tr
 coupon (a few a year): sent and waited for by its receipt, then the keeper store's coupon row is
 marked `recorded` (it was `due`). A recording refused when it is estimated is logged and tried
 again at the keeper's next daily step.
+
+Floating coupons. The servicer fixes a floating coupon at the index in force at its record date
+and needs the id of that round of the index's primary feed (the OracleRouter's
+`feedOf(rate_index_key(index)).primary`), which it checks in O(1): `fixing_round` finds it by
+walking back from the feed's latest round, one round a call, at most MAX_FIXING_ROUND_WALK rounds
+and never across a Chainlink proxy phase (round ids `phase << 64 | n`); beyond either it raises
+and the coupon waits (logged), as a late recording needs a newer walk only if the feed published
+more than that many rounds since the record date.
 
 A share token without `servicer()` (a plain SecurityToken registered as a note) has its coupons
 scheduled and logged only."""
@@ -27,10 +36,50 @@ from ape.logging import logger
 from eth_utils import function_signature_to_4byte_selector, to_hex
 
 from keepers.core import store
+from keepers.core.errors import QuanteraError
 from keepers.lifecycle.coupons import Coupon
-from keepers.lifecycle.instruments import OPERATIONS
+from keepers.lifecycle.instruments import OPERATIONS, InstrumentTerms, rate_index_key
+from keepers.lifecycle.striking import next_nonce
 
 SERVICER_SELECTOR = function_signature_to_4byte_selector("servicer()")
+# Rounds `fixing_round` walks back from a feed's latest: a daily index's three years, an hourly
+# one's six weeks (a recording that late is refused and logged, not guessed).
+MAX_FIXING_ROUND_WALK = 1_000
+# A Chainlink proxy round id is `phaseId << PHASE_OFFSET | aggregatorRoundId`.
+PHASE_OFFSET = 64
+
+
+def fixing_round(feed, fixing_date: int, max_walk: int = MAX_FIXING_ROUND_WALK) -> int:
+    """The id of `feed`'s round in force at `fixing_date` (a Unix time): the last one published at
+    or before it, found walking back from the latest round within its phase, at most `max_walk`
+    rounds; raises QuanteraError when there is none that near."""
+    round_id, _, _, updated_at, _ = feed.latestRoundData()
+    round_id, updated_at = int(round_id), int(updated_at)
+    phase_start = (round_id >> PHASE_OFFSET) << PHASE_OFFSET
+    for walked in range(max_walk + 1):
+        if 0 < updated_at <= fixing_date:
+            return round_id
+        if walked == max_walk:
+            break
+        if round_id - 1 <= phase_start:
+            raise QuanteraError(
+                f"feed {feed.address}: no round of its phase {round_id >> PHASE_OFFSET} "
+                f"published at or before {fixing_date} (round {round_id} at {updated_at})"
+            )
+        round_id -= 1
+        updated_at = int(feed.getRoundData(round_id)[3])
+    raise QuanteraError(
+        f"feed {feed.address}: no round at or before {fixing_date} within {max_walk} rounds "
+        f"of the latest (walked back to round {round_id}, published at {updated_at})"
+    )
+
+
+def index_feed(registry, floating_index: int) -> Any:
+    """The primary feed the OracleRouter of `registry` holds for floating index `floating_index`."""
+    from ape import project
+
+    router = project.OracleRouter.at(registry.oracle())
+    return project.ReporterPriceFeed.at(router.feedOf(rate_index_key(floating_index))[0])
 
 
 def bond_servicer(share_token: str) -> Any | None:
@@ -60,21 +109,32 @@ def record_due_coupons(
     keepers/lifecycle/coupons.py) the signer may record at `now`; returns the numbers recorded."""
     if signer is None:
         return []
-    servicer = bond_servicer(str(registry.termsOf(instrument_id)[4]))
+    terms = registry.termsOf(instrument_id)
+    servicer = bond_servicer(str(terms[4]))
     if servicer is None:
         return []
     _, last_recorded, next_record_date, _ = servicer.servicing()
     if int(next_record_date) == 0:  # servicing not started by the issuer: nothing accrues
         return []
     may_declare = bool(registry.canAct(instrument_id, signer.address, OPERATIONS["DECLARE"]))
+    floating_index = InstrumentTerms.from_chain(terms).coupon.floating_index
+    feed = index_feed(registry, floating_index) if floating_index else None
     recorded = []
     for coupon in coupons[int(last_recorded) :]:
         earliest = _midnight(coupon.record_date if may_declare else coupon.payment_date)
         if now < earliest:
             break
         try:
-            receipt = servicer.recordCoupon(coupon.number, sender=signer)
-        except (ContractLogicError, ApeException) as err:
+            if feed is None:
+                receipt = servicer.recordCoupon(
+                    coupon.number, sender=signer, nonce=next_nonce(signer)
+                )
+            else:
+                round_id = fixing_round(feed, _midnight(coupon.record_date))
+                receipt = servicer.recordFloatingCoupon(
+                    coupon.number, round_id, sender=signer, nonce=next_nonce(signer)
+                )
+        except (ContractLogicError, ApeException, QuanteraError) as err:
             # Recorded by someone else meanwhile, or refused: the next cycle reads the servicer.
             logger.warning(f"coupon {coupon.number}: not recorded ({str(err).splitlines()[0]})")
             break

@@ -88,16 +88,34 @@ def _int(value: Any) -> int:
     return int(value, 16) if isinstance(value, str) else int(value)
 
 
+# A node's refusals of signed bytes that say the transaction, or another of its nonce, is known.
+KNOWN_REFUSALS = (
+    "already known",
+    "known transaction",
+    "nonce too low",
+    "replacement transaction underpriced",
+)
+
+
+def next_nonce(signer) -> int:
+    """The signer's next nonce after its transactions still in the node's pool. Ape's default
+    (the `latest` count) gave a keeper's second transaction of a cycle the nonce of its first
+    while that one was in flight (a strike broadcast, not yet mined, then the declaration): the
+    node refused it as an underpriced replacement and the cycle died with it — at a restart, the
+    whole keeper (found by the lifecycle kill drill, LCY-91)."""
+    return int(chain.provider.get_nonce(signer.address, "pending"))
+
+
 def broadcast(raw: str) -> None:
-    """Sends signed bytes; a node that already has them (or has mined their nonce) is not an error:
-    the reconciliation reads what became of them."""
+    """Sends signed bytes; a node that already has them, has mined their nonce or holds another
+    transaction of their nonce is not an error: the reconciliation reads what became of them."""
     try:
         chain.provider.make_request("eth_sendRawTransaction", [raw])
     except (ConnectionError, TimeoutError, OSError):
         raise
     except Exception as err:  # noqa: BLE001 - the node's refusal, whatever its client type
         message = str(err).lower()
-        if not any(s in message for s in ("already known", "known transaction", "nonce too low")):
+        if not any(s in message for s in KNOWN_REFUSALS):
             raise
 
 
@@ -350,9 +368,12 @@ class FundStriker:
     def _send(self, period: int, nav18: int, answer: int, head: Head) -> dict:
         feed = self.fund.feed()
         try:
-            with_retries(lambda: feed.report(answer, sender=self.signer))
+            signer = self.signer
+            with_retries(lambda: feed.report(answer, sender=signer, nonce=next_nonce(signer)))
             crash_point("lifecycle.after_report")
-            txn = self.target.strike.as_transaction(sender=self.signer, sign=True)
+            txn = self.target.strike.as_transaction(
+                sender=signer, sign=True, nonce=next_nonce(signer)
+            )
         except (ContractLogicError, ApeException) as err:
             note = refusal(err)
             self._update(period, status="failed", note=note)

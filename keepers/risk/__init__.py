@@ -18,10 +18,13 @@ if TYPE_CHECKING:
         feed_steps,
         set_feeds,
     )
+    from keepers.risk.inputs import load_returns
     from keepers.risk.publication import bootstrap_history, observed_history
 
 # The history the risk keeper starts from and the feed rounds it stores: the signal keeper's prices.
 _PUBLIC = {"bootstrap_history": "publication", "observed_history": "publication"}
+# The operators' return files, read by `quantera risk` and `quantera analytics` alike.
+_PUBLIC["load_returns"] = "inputs"
 # Its deploy steps (the oracle router and feeds, the engine and its lens, a portfolio's limits).
 _PUBLIC.update(
     {

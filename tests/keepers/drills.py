@@ -16,6 +16,7 @@ from pathlib import Path
 
 from conftest import BIN, wait_for
 from keepers.core import store
+from keepers.core.faults import POINTS
 from keepers.core.waiting import wait_until
 from keepers.demo.processes import ProcessGroup, rpc
 
@@ -33,7 +34,89 @@ ENTRY_POINTS = {
     "governance": "keepers.access.bot:bot",
     "screening": "keepers.compliance.bot:bot",
     "risk": "keepers.risk.bot:bot",
+    # The lifecycle drill's (tests/keepers/lifecycle/test_lifecycle_drill.py): the NAV agent and
+    # the fee keeper.
+    "lifecycle": "keepers.lifecycle.bot:bot",
+    "fees": "keepers.lifecycle.fee_bot:bot",
 }
+
+
+def silverback_argv(keeper: str, url: str, command: str = "run") -> list[str]:
+    """The command line of a keeper's silverback process (`command` run, or worker: one worker)
+    against the RPC endpoint `url`."""
+    extra = ["-w", "1"] if command == "worker" else []
+    return [
+        str(BIN / "silverback"),
+        command,
+        *extra,
+        ENTRY_POINTS[keeper],
+        "--network",
+        f"ethereum:local:{url}",
+    ]
+
+
+def keeper_env(
+    deployments: Path, db_url: str, crash_file: Path, signer: int | None = None, **extra: str
+) -> dict[str, str]:
+    """A keeper process's environment: the deployment record's folder, the keeper store, the
+    drill's crash file (keepers/core/faults.py) and the test account it signs with."""
+    env = dict(
+        os.environ,
+        QUANTERA_DEPLOYMENTS_DIR=str(deployments),
+        QUANTERA_DB_URL=db_url,
+        QUANTERA_CRASH_FILE=str(crash_file),
+    )
+    if signer is not None:
+        env["SILVERBACK_SIGNER_ALIAS"] = f"TEST::{signer}"
+    env.update(extra)
+    return env
+
+
+def fault_schedule(rng, cycles: int, keepers: tuple[str, ...] = KEEPERS) -> list[tuple[str, str]]:
+    """Every crash point of `keepers` once in a seeded order with a kill -9 at a random moment
+    inserted, cut or extended (random faults) to `cycles`."""
+    schedule = [("point", str(p)) for p in rng.permutation(crash_points(keepers))]
+    schedule.insert(int(rng.integers(0, len(schedule) + 1)), ("kill", str(rng.choice(keepers))))
+    while len(schedule) < cycles:
+        keeper = str(rng.choice(keepers))
+        schedule.append(
+            ("point", str(rng.choice(POINTS[keeper]))) if rng.random() < 0.6 else ("kill", keeper)
+        )
+    return schedule[:cycles]
+
+
+def crash_points(keepers: tuple[str, ...] = KEEPERS) -> list[str]:
+    return [point for keeper in keepers for point in POINTS[keeper]]
+
+
+def wait_with_logs(folder: Path, condition, what: str, supervisor=None) -> None:
+    """Waits (600 s at most) for `condition()`, restarting through `supervisor` every keeper that
+    exited; on a timeout the assertion carries the tail of every process log in `folder`."""
+    try:
+        wait_until(
+            condition,
+            what,
+            600,
+            on_poll=(lambda: [supervisor.check(k) for k in list(supervisor.keepers)])
+            if supervisor
+            else None,
+        )
+    except Exception as err:  # noqa: BLE001 - the logs say why
+        logs = "\n".join(
+            f"--- {p.name}\n{p.read_text()[-2500:]}"
+            for p in sorted(folder.glob("*.log"))
+            if p.name != "anvil.log"
+        )
+        raise AssertionError(f"{err}\n{logs}") from None
+
+
+def check_checkpoints(engine, names) -> None:
+    """Every named cursor's last checkpoint is a canonical block (KPR-3)."""
+    from keepers.core.scan import block_hash
+
+    for name in names:
+        [(number, stored_hash), *_] = store.checkpoints(engine, name, CHAIN_ID)
+        assert block_hash(number) == stored_hash, f"{name}'s cursor block {number} is not canonical"
 
 
 def listed_wallet(i: int) -> str:
@@ -240,28 +323,17 @@ class Drill:
     # ---------------------------------------------------------------- processes
 
     def env(self, keeper: str, **extra: str) -> dict[str, str]:
-        env = dict(
-            os.environ,
-            QUANTERA_DEPLOYMENTS_DIR=str(self.deployments),
-            QUANTERA_DB_URL=self.db_url,
+        return keeper_env(
+            self.deployments,
+            self.db_url,
+            self.crash_file,
+            SIGNERS.get(keeper),
             QUANTERA_SANCTIONS_LIST=str(self.sanctions),
-            QUANTERA_CRASH_FILE=str(self.crash_file),
+            **extra,
         )
-        if keeper in SIGNERS:
-            env["SILVERBACK_SIGNER_ALIAS"] = f"TEST::{SIGNERS[keeper]}"
-        env.update(extra)
-        return env
 
     def argv(self, keeper: str, command: str = "run") -> list[str]:
-        extra = ["-w", "1"] if command == "worker" else []
-        return [
-            str(BIN / "silverback"),
-            command,
-            *extra,
-            ENTRY_POINTS[keeper],
-            "--network",
-            f"ethereum:local:{self.keeper_url}",
-        ]
+        return silverback_argv(keeper, self.keeper_url, command)
 
     # ---------------------------------------------------------------- the chain's work
 
@@ -349,22 +421,7 @@ class Drill:
 
     def wait_done(self, what: str, supervisor=None) -> None:
         target = self.head()
-        try:
-            wait_until(
-                lambda: self.done(target),
-                what,
-                600,
-                on_poll=(lambda: [supervisor.check(k) for k in list(supervisor.keepers)])
-                if supervisor
-                else None,
-            )
-        except Exception as err:  # noqa: BLE001 - the logs say why
-            logs = "\n".join(
-                f"--- {p.name}\n{p.read_text()[-2500:]}"
-                for p in sorted(self.tmp.glob("*.log"))
-                if p.name != "anvil.log"
-            )
-            raise AssertionError(f"{err}\n{logs}") from None
+        wait_with_logs(self.tmp, lambda: self.done(target), what, supervisor)
 
     def check_invariants(self) -> dict:
         """KPR-1 (no action duplicated), KPR-2 (none lost) and KPR-3 (the store agrees with the
@@ -372,7 +429,6 @@ class Drill:
         from ape import accounts
 
         from keepers.core.logs import fetch_logs
-        from keepers.core.scan import block_hash
 
         head = self.head()
         first = self.record.block or 0
@@ -458,11 +514,7 @@ class Drill:
                 f"governance events disagree with the chain: {sorted(stored ^ canonical)[:6]}"
             )
         # --- every cursor's checkpoint is a canonical block
-        for name in self.keepers:
-            [(number, stored_hash), *_] = store.checkpoints(self.engine, name, CHAIN_ID)
-            assert block_hash(number) == stored_hash, (
-                f"{name}'s cursor block {number} is not canonical"
-            )
+        check_checkpoints(self.engine, self.keepers)
         return {
             "freezes": len(freezes),
             "publications": len(ids),

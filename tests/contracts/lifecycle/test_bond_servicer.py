@@ -90,13 +90,13 @@ def test_maturity__transfers_stop__pro_rata_from_an_underfunded_pool__top_up_pay
     alice, bob = bond.holders["alice"], bond.holders["bob"]
     record_all(bond)
     with ape.reverts(servicer.NotMatured, instrumentId=bond.instrument):
-        servicer.startRedemption(sender=alice)
+        servicer.startRedemption(0, sender=alice)
     bond.at(bond.terms.maturityDate)
     with ape.reverts(servicer.BalancesFixed):
         token.transfer(bob, SHARE_UNIT, sender=alice)
     registry.mature(bond.instrument, sender=alice)  # anyone, at maturity
     servicer.fundRedemption(50_000 * USD_UNIT, sender=bond.issuer)  # of 100,000 due
-    tx = servicer.startRedemption(sender=alice)
+    tx = servicer.startRedemption(0, sender=alice)
     price = FACE * USD_UNIT
     defaulted = tx.decode_logs(servicer.Defaulted)[0]
     assert (defaulted.couponNumber, defaulted.due, defaulted.paid) == (
@@ -138,7 +138,7 @@ def test_call__by_the_issuer_after_the_first_call_date__call_price_plus_accrued(
     registry.exerciseCall(bond.instrument, sender=bond.issuer)
     called_at = registry.stateOf(bond.instrument).calledAt
     servicer.fundRedemption(200_000 * USD_UNIT, sender=bond.issuer)
-    tx = servicer.startRedemption(sender=bond.holders["bob"])
+    tx = servicer.startRedemption(0, sender=bond.holders["bob"])
     days = day_count(bond.terms.coupon.dayCount, from_timestamp(start), from_timestamp(called_at))
     accrued = FACE * RATE_BPS * 10**14 * days // (360 * 10**18) * USD_UNIT
     price = FACE * 10_100 // 10_000 * USD_UNIT + accrued

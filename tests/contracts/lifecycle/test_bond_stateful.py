@@ -104,14 +104,22 @@ def test_bond_state_machine(chain, lifecycle, request, kind):
             chain.mine()  # the revert checks (eth_call) run on the latest block's time
 
         @precondition(lambda self: self.recorded < COUPONS and not self.redeemed)
-        @rule(index_bps=INDEX_BPS)
-        def record(self, index_bps):
-            bond.at(servicer.servicing()[2])
-            if bond.feed is not None:  # the fixing, published now (fresh for days)
-                answer = index_bps * 10 ** (FEED_DECIMALS - 4)
-                bond.feed.set(answer, chain.pending_timestamp, False, sender=issuer)
+        @rule(index_bps=INDEX_BPS, later_bps=st.none() | INDEX_BPS)
+        def record(self, index_bps, later_bps):
+            record_date = servicer.servicing()[2]
+            bond.at(record_date)
             held = self.balances()
-            tx = servicer.recordCoupon(self.recorded + 1, sender=issuer)
+            if bond.feed is None:
+                tx = servicer.recordCoupon(self.recorded + 1, sender=issuer)
+            else:  # the fixing published at the record date; maybe a newer round since
+                bond.feed.set(
+                    index_bps * 10 ** (FEED_DECIMALS - 4), record_date, False, sender=issuer
+                )
+                fixing = bond.feed.latestRound()
+                if later_bps is not None:
+                    later = later_bps * 10 ** (FEED_DECIMALS - 4)
+                    bond.feed.set(later, record_date + 1, False, sender=issuer)
+                tx = servicer.recordFloatingCoupon(self.recorded + 1, fixing, sender=issuer)
             event = tx.decode_logs(servicer.CouponRecorded)[0]
             if bond.feed is not None:  # the index floored at 0, plus the 15 bps spread
                 fixed = tx.decode_logs(servicer.CouponFixed)[0]
@@ -142,7 +150,7 @@ def test_bond_state_machine(chain, lifecycle, request, kind):
             funded = int(due * fraction)
             if funded:
                 servicer.fundRedemption(funded, sender=issuer)
-            tx = servicer.startRedemption(sender=issuer)
+            tx = servicer.startRedemption(0, sender=issuer)
             assert bool(tx.decode_logs(servicer.Defaulted)) == (funded < due)
             assert servicer.redemptionPool()[4] == max(due - funded, 0)
             paid = 0

@@ -1,10 +1,12 @@
 """Floating-rate notes on the BondServicer (issue 17 follow-up item 1, LCY-85 to LCY-90): each
-floating coupon's rate is fixed at its recording (the record date) from the OracleRouter's answer
-for the index's key (`rateIndexKey`, wired by keepers/lifecycle/deploy.py `wire_rate_index`) as
-max(0, max(0, index) + spread); a stale or missing index refuses the recording with its context;
+floating coupon's rate is the index in force at its record date — the round of the index's
+primary feed (the OracleRouter's under `rateIndexKey`, wired by keepers/lifecycle/deploy.py
+`wire_rate_index`) the recorder names and the servicer proves, however late it records — as
+max(0, max(0, index) + spread); a wrong round, or an index stale at the record date or missing,
+refuses the recording with its context; the keeper finds the round (`fixing_round`);
 the coupon per share equals QuantLib's `IborCoupon` at that fixing for ACT/360, ACT/365F and
 30/360; the holders of record claim it; maturity pays face value and the coupons, a call fixes
-the last coupon when redemption starts; the schedule reads the fixings back from `CouponFixed`."""
+the last coupon at the call date; the schedule reads the fixings back from `CouponFixed`."""
 
 from decimal import Decimal
 
@@ -22,6 +24,8 @@ from bond_fixtures import (
 )
 from isolation import isolated
 from keepers.access import renounce_temporary_roles
+from keepers.core import store
+from keepers.core.errors import QuanteraError
 from keepers.core.units import FEED_DECIMALS
 from keepers.lifecycle import (
     FLOATING_INDEXES,
@@ -29,10 +33,13 @@ from keepers.lifecycle import (
     CallTerms,
     CouponTerms,
     DayCountConvention,
+    Head,
     InstrumentKind,
+    LifecycleKeeper,
     all_coupons,
     floating_coupon,
     floating_coupon_per_unit,
+    french_rf,
     rate_index_key,
     wire_rate_index,
     with_fixings,
@@ -47,11 +54,12 @@ from keepers.lifecycle.schedule import (
     to_timestamp,
     to_wad,
 )
+from keepers.lifecycle.servicing import fixing_round
 from lifecycle_fixtures import note_terms
 
 HOLDINGS = {"alice": 600, "bob": 400}  # whole shares
 SPREAD_BPS = 15
-PRICE_STATUS = {"NoFeed": 3, "FeedReverted": 4}  # IOracleRouter.PriceStatus
+PRICE_STATUS = {"NoFeed": 3, "FeedReverted": 4, "OutOfBounds": 8}  # IOracleRouter.PriceStatus
 
 
 def answer(index: Decimal) -> int:
@@ -70,22 +78,23 @@ class Frn:
     def at(self, timestamp):
         self.chain.pending_timestamp = max(self.chain.pending_timestamp, int(timestamp))
 
+    def record_date(self, number) -> int:
+        return to_timestamp(self.coupons[number - 1].record_date)
+
     def to_record_date(self, number):
-        self.at(to_timestamp(self.coupons[number - 1].record_date))
+        self.at(self.record_date(number))
 
-    def fix(self, index: Decimal, age: int = 0):
-        """The index (a SettableFeed) published exactly `age` seconds before the next block: the
-        feed's update is mined at `now`, the next transaction at `now + 1` (both timestamps set,
-        so no wall-clock second slips in)."""
-        now = self.chain.pending_timestamp
-        self.chain.pending_timestamp = now
-        self.feed.set(answer(index), now + 1 - age, False, sender=self.issuer)
-        self.chain.pending_timestamp = now + 1
+    def publish(self, index: Decimal, at: int) -> int:
+        """Opens a round of the index's feed (a SettableFeed) answering `index`, published at
+        `at`; returns its round id."""
+        self.feed.set(answer(index), int(at), False, sender=self.issuer)
+        return int(self.feed.latestRound())
 
-    def record(self, number, index: Decimal):
+    def record(self, number, index: Decimal, sender=None):
+        """Coupon `number` recorded at its record date on `index` published then."""
         self.to_record_date(number)
-        self.fix(index)
-        return self.servicer.recordCoupon(number, sender=self.issuer)
+        round_id = self.publish(index, self.record_date(number))
+        return self.servicer.recordFloatingCoupon(number, round_id, sender=sender or self.issuer)
 
 
 @pytest.fixture
@@ -161,12 +170,13 @@ def test_wire_rate_index__local_reporter_feed__fixing_at_record_date_paid_to_hol
     frn = create_frn(feed=feed, wired=False)
     alice, bob = frn.holders["alice"], frn.holders["bob"]
     frn.to_record_date(1)
+    index = Decimal("0.0530")
+    feed.report(answer(index), sender=reporter)  # mined at the record date
+    round_id, _, _, published, _ = feed.latestRoundData()
+    assert published == frn.record_date(1)
     with ape.reverts(frn.servicer.BalancesFixed, couponNumber=1):
         frn.token.transfer(bob, SHARE_UNIT, sender=alice)
-    index = Decimal("0.0530")
-    feed.report(answer(index), sender=reporter)
-    published = feed.latestRoundData()[3]
-    tx = frn.servicer.recordCoupon(1, sender=frn.issuer)
+    tx = frn.servicer.recordFloatingCoupon(1, round_id, sender=frn.issuer)
     fixed = tx.decode_logs(frn.servicer.CouponFixed)[0]
     rate_wad = 530 * 10**14 + SPREAD_BPS * 10**14
     assert (fixed.instrumentId, fixed.number, fixed.index) == (frn.instrument, 1, 530 * 10**14)
@@ -226,48 +236,145 @@ def test_floating_coupon__differential__equals_quantlib_ibor_coupon(
     assert frn.servicer.servicing()[1] == len(indexes)
 
 
-def test_fixing__stale_index__reverts_with_publication_and_heartbeat__retried_when_fresh(
+def test_fixing__recorded_late_after_newer_rounds__the_round_in_force_at_the_record_date(
     create_frn,
 ):
-    """LCY-86: a stale index (positive or not) refuses the recording; balances stay fixed; a fresh
-    one records."""
+    """LCY-85: whoever records and however late, the fixing is the index in force at the record
+    date: recorded by anyone at the payment date after two newer rounds, coupon 1 is fixed at the
+    round published before its record date, not at the latest answer."""
     frn = create_frn()
+    record_date, bob = frn.record_date(1), frn.holders["bob"]
+    frn.to_record_date(1)
+    in_force = frn.publish(Decimal("0.0530"), record_date - 3_600)
+    frn.publish(Decimal("0.0610"), record_date + 60)  # after the record date: not the fixing
+    frn.at(to_timestamp(frn.coupons[0].payment_date))
+    latest = frn.publish(Decimal("0.0700"), frn.chain.pending_timestamp)
+    assert latest == in_force + 2
+    tx = frn.servicer.recordFloatingCoupon(1, in_force, sender=bob)
+    fixed = tx.decode_logs(frn.servicer.CouponFixed)[0]
+    assert (fixed.index, fixed.indexUpdatedAt) == (530 * 10**14, record_date - 3_600)
+    assert fixed.rateWad == (530 + SPREAD_BPS) * 10**14
+    recorded = tx.decode_logs(frn.servicer.CouponRecorded)[0]
+    per_share = floating_coupon_per_unit(frn.terms, 1, Decimal("0.0530")) * USD_UNIT
+    assert (recorded.couponPerShare, recorded.by) == (per_share, bob.address)
+
+
+def test_fixing__wrong_round__reverts_with_the_round_and_the_record_date(create_frn):
+    """LCY-85: a round published after the record date (or none: 0, or recordCoupon without a
+    round) reverts NotFixingRound; one superseded before it reverts FixingRoundSuperseded naming
+    the round after it; nothing is recorded."""
+    frn = create_frn()
+    record_date, id_ = frn.record_date(1), frn.instrument
+    frn.to_record_date(1)
+    older = frn.publish(Decimal("0.05"), record_date - 7_200)
+    in_force = frn.publish(Decimal("0.051"), record_date)  # at the record date: in force
+    newer = frn.publish(Decimal("0.052"), record_date + 1)
+    cases = [
+        (newer, frn.servicer.NotFixingRound, dict(updatedAt=record_date + 1)),
+        (newer + 1, frn.servicer.NotFixingRound, dict(updatedAt=0)),
+        (
+            older,
+            frn.servicer.FixingRoundSuperseded,
+            dict(nextRoundId=in_force, nextUpdatedAt=record_date),
+        ),
+    ]
+    for round_id, error, context in cases:
+        with ape.reverts(
+            error, instrumentId=id_, roundId=round_id, fixingDate=record_date, **context
+        ):
+            frn.servicer.recordFloatingCoupon(1, round_id, sender=frn.issuer)
+    with ape.reverts(frn.servicer.NotFixingRound, roundId=0, updatedAt=0, fixingDate=record_date):
+        frn.servicer.recordCoupon(1, sender=frn.issuer)
+    assert frn.servicer.servicing()[1] == 0
+    tx = frn.servicer.recordFloatingCoupon(1, in_force, sender=frn.issuer)
+    assert tx.decode_logs(frn.servicer.CouponFixed)[0].index == 510 * 10**14
+
+
+def test_fixing__proxy_phase_change__last_round_of_a_phase_in_force_until_the_next_phases_first(
+    create_frn,
+):
+    """LCY-85: Chainlink proxy round ids (phase << 64 | round): the last round of phase 1 is in
+    force at the record date when phase 2's first round came after it, and superseded when phase
+    2's first round came at or before it."""
+    frn = create_frn()
+    record_date = frn.record_date(1)
+    frn.to_record_date(1)
+    last_of_phase = frn.publish(Decimal("0.045"), record_date - 60)
+    frn.feed.startPhase(sender=frn.issuer)
+    first_of_next = frn.publish(Decimal("0.046"), record_date + 60)
+    assert (last_of_phase >> 64, first_of_next) == (1, (2 << 64) | 1)
+    tx = frn.servicer.recordFloatingCoupon(1, last_of_phase, sender=frn.issuer)
+    assert tx.decode_logs(frn.servicer.CouponFixed)[0].index == 450 * 10**14
+
+    record_date = frn.record_date(2)
+    frn.to_record_date(2)
+    last_of_phase = frn.publish(Decimal("0.047"), record_date - 60)
+    frn.feed.startPhase(sender=frn.issuer)
+    first_of_next = frn.publish(Decimal("0.048"), record_date)
+    with ape.reverts(
+        frn.servicer.FixingRoundSuperseded,
+        roundId=last_of_phase,
+        nextRoundId=first_of_next,
+        nextUpdatedAt=record_date,
+    ):
+        frn.servicer.recordFloatingCoupon(2, last_of_phase, sender=frn.issuer)
+    tx = frn.servicer.recordFloatingCoupon(2, first_of_next, sender=frn.issuer)
+    assert tx.decode_logs(frn.servicer.CouponFixed)[0].index == 480 * 10**14
+
+
+def test_fixing__stale_at_the_record_date__reverts_with_publication_and_heartbeat(create_frn):
+    """LCY-86: the round in force at the record date older than the heartbeat there (positive or
+    not) refuses the recording, even after a fresh round was published since; balances stay
+    fixed. Exactly the heartbeat old is fresh."""
+    frn = create_frn()
+    alice, bob = frn.holders["alice"], frn.holders["bob"]
+    record_date = frn.record_date(1)
     frn.to_record_date(1)
     for index in (Decimal("0.05"), Decimal("-0.001")):
-        frn.fix(index, age=RATE_INDEX_HEARTBEAT + 1)
-        published = frn.feed.updatedAt()
+        stale = frn.publish(index, record_date - RATE_INDEX_HEARTBEAT - 1)
+        frn.publish(Decimal("0.05"), record_date + 1)  # fresh now, but after the record date
         with ape.reverts(
             frn.servicer.StaleFixing,
             instrumentId=frn.instrument,
-            updatedAt=published,
+            updatedAt=record_date - RATE_INDEX_HEARTBEAT - 1,
             maxAge=RATE_INDEX_HEARTBEAT,
         ):
-            frn.servicer.recordCoupon(1, sender=frn.issuer)
+            frn.servicer.recordFloatingCoupon(1, stale, sender=frn.issuer)
     assert frn.servicer.servicing()[1] == 0
-    alice, bob = frn.holders["alice"], frn.holders["bob"]
     with ape.reverts(frn.servicer.BalancesFixed, couponNumber=1):
         frn.token.transfer(bob, SHARE_UNIT, sender=alice)
-    frn.fix(Decimal("0.05"), age=RATE_INDEX_HEARTBEAT)  # exactly the heartbeat old: fresh
-    frn.servicer.recordCoupon(1, sender=frn.issuer)
-    assert frn.servicer.servicing()[1] == 1
+
+    record_date = frn.record_date(2)
+    frn.servicer.recordFloatingCoupon(
+        1, frn.publish(Decimal("0.05"), frn.record_date(1)), sender=frn.issuer
+    )
+    frn.to_record_date(2)
+    oldest_fresh = frn.publish(Decimal("0.05"), record_date - RATE_INDEX_HEARTBEAT)
+    frn.servicer.recordFloatingCoupon(2, oldest_fresh, sender=frn.issuer)
+    assert frn.servicer.servicing()[1] == 2
 
 
-@pytest.mark.parametrize("failure", ["NoFeed", "FeedReverted"])
-def test_fixing__no_feed_or_a_failing_feed__reverts_fixing_unavailable(create_frn, failure):
-    """LCY-86: no feed for the index (ESTR is not wired) or a reverting feed: FixingUnavailable
-    with the index and the router's status."""
+@pytest.mark.parametrize("failure", ["NoFeed", "FeedReverted", "OutOfBounds"])
+def test_fixing__no_feed_a_failing_feed_or_out_of_bounds__reverts_fixing_unavailable(
+    create_frn, failure
+):
+    """LCY-86: no feed for the index (ESTR is not wired), a reverting feed, or a round whose index
+    is outside the router's bounds ((0, 100%] from `wire_rate_index`): FixingUnavailable with the
+    index and the status."""
     index = "ESTR" if failure == "NoFeed" else "SOFR"
     frn = create_frn(index=index, wired=failure != "NoFeed")
     frn.to_record_date(1)
+    published = Decimal("1.5") if failure == "OutOfBounds" else Decimal("0.05")
+    round_id = frn.publish(published, frn.record_date(1))
     if failure == "FeedReverted":
-        frn.feed.set(answer(Decimal("0.05")), frn.chain.pending_timestamp, True, sender=frn.issuer)
+        frn.feed.set(answer(Decimal("0.05")), frn.record_date(1), True, sender=frn.issuer)
     with ape.reverts(
         frn.servicer.FixingUnavailable,
         instrumentId=frn.instrument,
         floatingIndex=FLOATING_INDEXES[index],
         status=PRICE_STATUS[failure],
     ):
-        frn.servicer.recordCoupon(1, sender=frn.issuer)
+        frn.servicer.recordFloatingCoupon(1, round_id, sender=frn.issuer)
     assert frn.servicer.servicing()[1] == 0
 
 
@@ -309,20 +416,21 @@ def test_maturity__frn__face_plus_every_floating_coupon(create_frn):
     assert sum(c.amount_per_unit for c in listed) * USD_UNIT == index_sum
     expected = 600 * SHARE_UNIT * index_sum // SCALE
     with ape.reverts(frn.servicer.UnexpectedCoupon):
-        frn.servicer.recordCoupon(5, sender=frn.issuer)
+        frn.servicer.recordFloatingCoupon(5, frn.feed.latestRound(), sender=frn.issuer)
     frn.at(frn.terms.maturity_date)
     frn.registry.mature(frn.instrument, sender=alice)
     frn.servicer.fundRedemption(100_000 * USD_UNIT, sender=frn.issuer)
-    frn.servicer.startRedemption(sender=alice)
+    frn.servicer.startRedemption(0, sender=alice)
     assert frn.servicer.couponsOwed(alice) == expected
     before = frn.usdc.balanceOf(alice)
     frn.servicer.redeem(alice, sender=alice)
     assert frn.usdc.balanceOf(alice) - before == expected + 600 * 100 * USD_UNIT
 
 
-def test_call__between_payment_dates__last_coupon_fixed_at_redemption_start(create_frn):
-    """LCY-89: an issuer call mid-period fixes the last coupon's rate when redemption starts; the
-    price is the call price plus that coupon accrued to the call date at the fixing."""
+def test_call__between_payment_dates__last_coupon_fixed_at_the_call_date(create_frn):
+    """LCY-89: an issuer call mid-period fixes the last coupon's rate at the index in force at
+    the call date (the round named to `startRedemption`, however late it starts); the price is
+    the call price plus that coupon accrued to the call date at the fixing."""
     frn = create_frn(callable_after_days=120)
     frn.record(1, Decimal("0.05"))
     second = frn.coupons[1]
@@ -332,8 +440,12 @@ def test_call__between_payment_dates__last_coupon_fixed_at_redemption_start(crea
     called_at = frn.registry.stateOf(frn.instrument).calledAt
     frn.servicer.fundRedemption(200_000 * USD_UNIT, sender=frn.issuer)
     index = Decimal("0.06")
-    frn.fix(index)
-    tx = frn.servicer.startRedemption(sender=frn.holders["bob"])
+    in_force = frn.publish(index, called_at)
+    frn.at(called_at + 10 * DAY)
+    later = frn.publish(Decimal("0.07"), frn.chain.pending_timestamp)
+    with ape.reverts(frn.servicer.NotFixingRound, roundId=later, fixingDate=called_at):
+        frn.servicer.startRedemption(later, sender=frn.holders["bob"])
+    tx = frn.servicer.startRedemption(in_force, sender=frn.holders["bob"])
     fixed = tx.decode_logs(frn.servicer.CouponFixed)[0]
     rate = to_wad(floating_rate(index, SPREAD_BPS))
     assert (fixed.number, fixed.index, fixed.rateWad) == (2, 6 * 10**16, rate)
@@ -345,3 +457,34 @@ def test_call__between_payment_dates__last_coupon_fixed_at_redemption_start(crea
         (FACE * 10_100 // 10_000 + accrued) * USD_UNIT,
         True,
     )
+
+
+def test_keeper__frn_recorded_late__finds_each_record_dates_round(create_frn):
+    """LCY-69, LCY-85: the coupon keeper records a floating note's due coupons with the round in
+    force at each record date (`fixing_round`, walking back from the latest round), even past
+    the payment dates and after newer rounds; a walk longer than its bound refuses, naming it."""
+    frn = create_frn()
+    published = {}
+    for number, (before, after) in enumerate(((530, 540), (510, 520)), start=1):
+        record_date = frn.record_date(number)
+        frn.to_record_date(number)
+        frn.publish(Decimal(before) / 10_000, record_date - 600)
+        for minute in range(1, 4):  # newer rounds the keeper walks back over
+            frn.publish(Decimal(after) / 10_000, record_date + 60 * minute)
+        published[number] = (before * 10**14, record_date - 600)
+    frn.at(to_timestamp(frn.coupons[1].payment_date))
+    frn.chain.mine()
+    latest = int(frn.feed.latestRound())
+    with pytest.raises(QuanteraError, match="within 2 rounds"):
+        fixing_round(frn.feed, frn.record_date(2), max_walk=2)
+    assert fixing_round(frn.feed, frn.record_date(2), max_walk=3) == latest - 3
+    assert fixing_round(frn.feed, frn.record_date(2)) == latest - 3
+
+    db = store.open_store("sqlite://")
+    bob = frn.holders["bob"]  # not the issuer: records from the payment date
+    keeper = LifecycleKeeper(db, None, frn.registry, french_rf(0), bob)
+    block = frn.chain.blocks.head
+    keeper.record_coupons(Head(int(block.number), int(block.timestamp)))
+    assert keeper.on_chain == [(frn.instrument, 1), (frn.instrument, 2)]
+    fixed = list(frn.servicer.CouponFixed.range(0, frn.chain.blocks.head.number + 1))
+    assert {e.number: (e.index, e.indexUpdatedAt) for e in fixed} == published

@@ -19,15 +19,24 @@ import time
 import numpy as np
 import pytest
 
-from drills import KEEPERS, Drill, RedisServer, RpcProxy, broker_env, calldata, deploy_state
+from drills import (
+    KEEPERS,
+    Drill,
+    RedisServer,
+    RpcProxy,
+    broker_env,
+    calldata,
+    crash_points,
+    deploy_state,
+    fault_schedule,
+)
 from keepers.core import store
-from keepers.core.faults import POINTS
 from keepers.core.waiting import wait_until
 from keepers.demo.processes import KeeperSupervisor, ProcessGroup, rpc, start_anvil
 
 SEED = int(os.environ.get("QUANTERA_DRILL_SEED", "15"))
 # Every crash point once, in a seeded order, and a kill -9 at a random moment among them.
-CRASH_POINTS = [point for keeper in KEEPERS for point in POINTS[keeper]]
+CRASH_POINTS = crash_points(KEEPERS)
 KILL_CYCLES = int(os.environ.get("QUANTERA_DRILL_CYCLES", str(len(CRASH_POINTS) + 1)))
 
 
@@ -89,20 +98,6 @@ def start_keepers(
     for keeper in KEEPERS:
         supervisor.start(keeper, drill.argv(keeper), drill.env(keeper))
     return supervisor
-
-
-def fault_schedule(rng, cycles: int) -> list[tuple[str, str]]:
-    """Every crash point once in a seeded order with a kill -9 at a random moment inserted, cut or
-    extended (random faults) to `cycles`."""
-    schedule = [("point", str(p)) for p in rng.permutation(CRASH_POINTS)]
-    for _ in range(1):
-        schedule.insert(int(rng.integers(0, len(schedule) + 1)), ("kill", str(rng.choice(KEEPERS))))
-    while len(schedule) < cycles:
-        keeper = str(rng.choice(KEEPERS))
-        schedule.append(
-            ("point", str(rng.choice(POINTS[keeper]))) if rng.random() < 0.6 else ("kill", keeper)
-        )
-    return schedule[:cycles]
 
 
 @pytest.mark.parametrize("seed", [SEED])

@@ -101,7 +101,7 @@ def test_demo__bounded_blocks__exits_zero_all_checks_pass_and_leaves_no_process(
         timeout=SUBPROCESS_TIMEOUT_SECONDS,
     )
     assert demo.returncode == 0, demo.stdout[-3000:] + demo.stderr[-3000:]
-    assert "FAIL" not in demo.stdout and demo.stdout.count("pass") == 25
+    assert "FAIL" not in demo.stdout and demo.stdout.count("pass") == 26
     assert_nothing_left(demo.stdout)
     assert (tmp_path / "keeper.sqlite").is_file()
     report = (tmp_path / "rebalancing-report" / "report.md").read_text()
@@ -180,8 +180,45 @@ def check_lifecycle_report(report: dict) -> None:
         claimed = sum(s["redeemed"][name][0] for s in strikes if name in s["redeemed"])
         paid = sum(s["redeemed"][name][1] for s in strikes if name in s["redeemed"])
         assert claimed == shares and paid == report["run_paid_usdc"][name]
+    check_settlement_assets(report)
     check_dividends(report)
     check_note(report["note"])
+
+
+def check_settlement_assets(report: dict) -> None:
+    """The fund dealt in two settlement assets through one FundDesk (LCY-70..77): USDC (reserve-
+    backed, rank 3) and TDUSD (a tokenized deposit, rank 1: preferred for payouts). Each vault
+    received its investors' subscriptions (its PeriodStruck events) and paid what they were paid
+    (its Withdraw events); the run's requests, accepting both, passed the preferred TDUSD (fully
+    invested: no free cash) for USDC, as the rule recomputed before each request says."""
+    flows, routings = report["flows"], report["routings"]
+    assert list(report["vaults"]) == list(flows) == ["USDC", "TDUSD"]
+    assert report["desk"] not in report["vaults"].values()
+    m = 10**6
+    assert {a: (f["asset_type"], f["risk_weight_bps"], f["rank"]) for a, f in flows.items()} == {
+        "USDC": ("RESERVE_BACKED", 10_000, 3),
+        "TDUSD": ("TOKENIZED_DEPOSIT", 2_000, 1),
+    }
+    assert {a: (f["subscribed"], f["received"]) for a, f in flows.items()} == {
+        "USDC": (7_000_000 * m, 7_000_000 * m),
+        "TDUSD": (3_000_000 * m, 3_000_000 * m),
+    }
+    assert report["strikes"][0]["subscribed"] == {"USDC": 7_000_000 * m, "TDUSD": 3_000_000 * m}
+    # The sleeve (20% of the fund) kept in USDC, every deposit token in T-bills.
+    assert (flows["USDC"]["invested"], flows["TDUSD"]["invested"]) == (5_000_000 * m, 3_000_000 * m)
+    for f in flows.values():
+        assert f["paid"] == f["paid_to_investors"]
+    assert flows["TDUSD"]["paid"] == flows["TDUSD"]["redeemed_shares"] == 0
+    assert flows["USDC"]["paid"] == sum(report["run_paid_usdc"].values())
+    assert flows["USDC"]["redeemed_shares"] == 2_600_000 * 10**18
+    assert [r["name"] for r in routings] == ["pension fund", "corporate treasury"]
+    for r in routings:
+        candidates = r["candidates"]
+        assert set(candidates) == {"USDC", "TDUSD"} and r["mask"] == 0b11
+        assert candidates["TDUSD"]["free_cash"] < candidates["TDUSD"]["needed"]  # fully invested
+        assert candidates["USDC"]["free_cash"] >= candidates["USDC"]["needed"] > 0
+        assert r["expected"] == r["routed"] == "USDC" and r["vault"] == report["vaults"]["USDC"]
+        assert r["paid"] == {"USDC": report["run_paid_usdc"][r["name"]]}
 
 
 def check_dividends(report: dict) -> None:
@@ -205,7 +242,8 @@ def check_dividends(report: dict) -> None:
     assert abs(growth / Decimal(income["rf_growth"]) - 1) < Decimal("1e-9")
     insurer = Decimal(income["paid_shares"]["insurer"]) / (2_000_000 * 10**18)
     assert abs(insurer / (growth - 1) - 1) < Decimal("1e-9")
-    assert income["paid_shares"]["the vault (escrow)"] > 0  # escrowed shares earn for the vault
+    # escrowed shares earn for the vault the run was routed to
+    assert income["paid_shares"]["the USDC vault (escrow)"] > 0
 
 
 def check_note(note: dict) -> None:

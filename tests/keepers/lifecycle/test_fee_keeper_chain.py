@@ -45,12 +45,15 @@ def second_fund(d, acct, registry, usdc):
     registry.setFund(instrument, vault, sender=acct[ISSUER])
 
 
+FUND_NAMES = ("FundVault", "FundVault.2")
+
+
 class FeeChain:
-    """Two funds charging fees to one recipient: fund 1 a subscription fee (its investor's
-    claim paid it in shares) and a management fee, fund 2 a management fee on shares its agent
+    """Funds charging fees to one recipient: fund 1 a subscription fee (its investor's claim paid
+    it in shares) and a management fee, fund 2 (when built) a management fee on shares its agent
     minted."""
 
-    def __init__(self, network, record, db_url):
+    def __init__(self, network, record, db_url, funds: int = 2):
         from ape import accounts, networks, project
 
         self.network, self.record, self.db_url = network, record, db_url
@@ -59,8 +62,7 @@ class FeeChain:
         with self.net:
             self.acct = {i: accounts.test_accounts[i] for i in range(12)}
             self.vaults = [
-                project.FundVault.at(record.address_of(name))
-                for name in ("FundVault", "FundVault.2")
+                project.FundVault.at(record.address_of(name)) for name in FUND_NAMES[:funds]
             ]
             self.shares = [project.SecurityToken.at(v.share()) for v in self.vaults]
             self.schedule = project.FeeSchedule.at(record.address_of("FeeSchedule"))
@@ -102,10 +104,14 @@ class FeeChain:
         return list(vault.FeesCollected.range(0, chain.blocks.head.number + 1))
 
 
-def build_fee_chain(anvil, directory, monkeypatch) -> FeeChain:
+def build_fee_chain(
+    anvil, directory, monkeypatch, share_class=None, funds=2, extra=None
+) -> FeeChain:
     """The fee schedules set, the recipient verified; fund 1's investor subscribed 100,000 USDC,
     struck at $1.00 and claimed (its subscription fee: 500 shares owed); fund 2's investor holds
-    50,000 shares; then 30 days pass (the management fee accrues)."""
+    50,000 shares; then 30 days pass (the management fee accrues). `share_class` makes fund 1's
+    share token and `extra` deploys more (test_nav_agent_chain.build_fund); `funds=1` builds fund 1
+    only."""
     from ape import chain, project
 
     from keepers.lifecycle import french_rf
@@ -113,8 +119,15 @@ def build_fee_chain(anvil, directory, monkeypatch) -> FeeChain:
     from keepers.lifecycle.keeper import LifecycleKeeper
 
     assert is_valid_isin(SECOND_ISIN)
-    network, record, _, db_url = chain_with_fund(anvil, directory, monkeypatch, extra=second_fund)
-    c = FeeChain(network, record, db_url)
+
+    def more(d, acct, registry, usdc):
+        if funds == 2:
+            second_fund(d, acct, registry, usdc)
+        if extra is not None:
+            extra(d, acct, registry, usdc)
+
+    network, record, _, db_url = chain_with_fund(anvil, directory, monkeypatch, share_class, more)
+    c = FeeChain(network, record, db_url, funds)
     investor = c.acct[INVESTOR]
     with c.net:
         project.IdentityRegistry.at(record.address_of("IdentityRegistry")).registerInvestor(
@@ -137,7 +150,8 @@ def build_fee_chain(anvil, directory, monkeypatch) -> FeeChain:
         [strike] = store.nav_strikes(c.db, record.chain_id, vault.address)
         chain.provider.web3.eth.wait_for_transaction_receipt(strike.tx_hash, timeout=120)
         vault.deposit(int(vault.maxDeposit(investor)), investor, investor, sender=investor)
-        c.shares[1].mint(investor, 50_000 * WAD, sender=c.acct[AGENT])
+        if funds == 2:
+            c.shares[1].mint(investor, 50_000 * WAD, sender=c.acct[AGENT])
         assert int(vault.heldFees()[0]) == 500 * WAD  # 50 bps of 100,000 shares at $1.00
         start = int(chain.blocks.head.timestamp)
     set_time(network, start + 30 * DAY)

@@ -167,13 +167,14 @@ def set_time(network, timestamp):
         chain.provider.make_request("evm_mine", [])
 
 
-def fresh_usdc_price(network, record):
-    """The settlement asset's feed reported again (its heartbeat is a day: time jumps stale it)."""
+def fresh_usdc_price(network, record, reporter=NAV_AGENT):
+    """The settlement asset's feed reported again (its heartbeat is a day: time jumps stale it) by
+    the test account `reporter` (a PRICE_REPORTER). Returns the receipt."""
     from ape import accounts, networks, project
 
     with networks.parse_network_choice(network):
         feed = project.ReporterPriceFeed.at(record.address_of("PriceFeed.USDC"))
-        feed.report(10**FEED_DECIMALS, sender=accounts.test_accounts[NAV_AGENT])
+        return feed.report(10**FEED_DECIMALS, sender=accounts.test_accounts[reporter])
 
 
 def chain_with_fund(anvil, tmp_path, monkeypatch, share_class=None, extra=None):
