@@ -41,11 +41,19 @@ function rateIndexKey(uint16 index) pure returns (address) {
 /// is `answer` normalised to 18 decimals (an annual fraction: 0.0530e18 is 5.30%), within the
 /// router's bounds (`FixingUnavailable(id, index, OutOfBounds)`), and the rate `max(0, max(0,
 /// index) + spread)` with the terms' `spreadBps` (1e14 in WAD each): a negative index is floored
-/// at 0 (a zero floor on the index, then on the rate when the spread is negative). An index older
-/// than the feed's heartbeat AT the record date (`StaleFixing(id, updatedAt, heartbeat)`) refuses
-/// the recording, as do no feed (`FixingUnavailable(id, index, NoFeed)`) and a feed that answers
-/// nothing (`FeedReverted`): the balances stay fixed meanwhile. `CouponFixed` records each fixing
-/// with its round's publication time. A call between two payment dates fixes the last coupon's
+/// at 0 (a zero floor on the index, then on the rate when the spread is negative). Fallback: when
+/// the round in force at the record date is older than the feed's heartbeat AT the record date
+/// (or there is none), the coupon is fixed at the first round published after the record date
+/// (as ISDA's fallbacks take the first publication after the fixing date): the recorder names
+/// that round, and the servicer checks in O(1) that it was published after the record date and
+/// that its predecessor (`round - 1` in its phase) was published at or before it and was stale
+/// then, or that it is phase 1's (or a phase-0 feed's) first round; otherwise
+/// `NotFixingRound(id, round, updatedAt, recordDate)`. `FixingFallback(id, n, round, updatedAt)`
+/// marks such a fixing. Naming the stale round in force reverts `StaleFixing(id, updatedAt,
+/// heartbeat)`: until a round is published after the record date that is all there is, and the
+/// coupon waits for it. No feed (`FixingUnavailable(id, index, NoFeed)`) or a feed that answers
+/// nothing (`FeedReverted`) refuses the recording too: the balances stay fixed meanwhile.
+/// `CouponFixed` records each fixing with its round's publication time. A call between two payment dates fixes the last coupon's
 /// rate at the call date the same way (`startRedemption(fixingRound)`). The coupon per share is
 /// then `couponAmount(face, rate, dayCount, start, end)` as for a fixed coupon: QuantLib's
 /// `IborCoupon` fixed in arrears at the record date at the same fixing, rounded down
@@ -79,9 +87,10 @@ function rateIndexKey(uint16 index) pure returns (address) {
 /// peg is the SettlementAssets' business); a floating coupon's fixing is the primary feed's
 /// round alone: the router's secondary feed (cross-check, fallback) is not consulted for a past
 /// round, nor is `startedAt` or the deprecated `answeredInRound`; a phase of the proxy skipped
-/// entirely (no round in phase p + 1) cannot be ordered and is refused; a feed that was stale at
-/// the record date leaves the coupon unrecordable (history does not change: governance must
-/// decide a fallback); recovering a lost wallet moves its unclaimed coupons with it, but no
+/// entirely (no round in phase p + 1) cannot be ordered and is refused; the fallback round cannot
+/// be the first round of a phase after the first (its predecessor, the previous phase's last
+/// round, cannot be found in O(1)): a feed stale at the record date whose next publication opened
+/// a new proxy phase leaves the coupon unrecordable; recovering a lost wallet moves its unclaimed coupons with it, but no
 /// balance changes once redemption starts (recover wallets before maturity); the schedule is
 /// generated without the end-of-month rule (`END_OF_MONTH` false, keepers/lifecycle/schedule.py's
 /// default).
@@ -100,7 +109,8 @@ interface IBondServicer {
     /// `updatedAt`, more than its feed's heartbeat `maxAge` (seconds) before that date: no fixing.
     error StaleFixing(uint256 instrumentId, uint256 updatedAt, uint256 maxAge);
     /// @notice Round `roundId` of the index's primary feed was not published at or before the
-    /// fixing date `fixingDate` (`updatedAt`: its publication, 0 when there is no such round).
+    /// fixing date `fixingDate` (`updatedAt`: its publication, 0 when there is no such round), nor
+    /// is it the fallback (the first round after `fixingDate`, the one in force then stale).
     error NotFixingRound(uint256 instrumentId, uint80 roundId, uint256 updatedAt, uint256 fixingDate);
     /// @notice Round `roundId` was no longer the index at `fixingDate`: round `nextRoundId` was
     /// published at `nextUpdatedAt`, at or before it (0: a later round, the latest, that cannot be
@@ -156,6 +166,11 @@ interface IBondServicer {
         uint256 rateWad,
         uint256 indexUpdatedAt
     );
+    /// @notice Floating coupon `number` (or the coupon accrued to a call) fixed by the fallback:
+    /// the round in force at the fixing date was stale then (or there was none), so round
+    /// `roundId`, the first published after that date (at `updatedAt`), fixes it (`CouponFixed`
+    /// follows with that round's index).
+    event FixingFallback(uint256 indexed instrumentId, uint256 indexed number, uint80 roundId, uint256 updatedAt);
     /// @notice Funds arrived: `amount` for coupons (`redemption` false) or the redemption.
     event Funded(bool indexed redemption, uint256 amount, address indexed by);
     /// @notice Redemption started at `pricePerShare` (scaled) on `supply` shares; `called` when by
@@ -204,8 +219,10 @@ interface IBondServicer {
 
     /// @notice Records floating coupon `number` (the next one; who and when as `recordCoupon`),
     /// its rate fixed at the index in force at its record date: round `fixingRound` of the
-    /// index's primary feed, proven so (`CouponFixed`; `NotFixingRound`, `FixingRoundSuperseded`,
-    /// `StaleFixing`, `FixingUnavailable`). O(1). On a fixed note the round is ignored.
+    /// index's primary feed, proven so, or when that round was stale at the record date the first
+    /// round published after it (`FixingFallback`) (`CouponFixed`; `NotFixingRound`,
+    /// `FixingRoundSuperseded`, `StaleFixing`, `FixingUnavailable`). O(1). On a fixed note the
+    /// round is ignored.
     function recordFloatingCoupon(uint256 number, uint80 fixingRound) external;
 
     /// @notice Pays `holder` its coupons owed (anyone may call: only the holder is paid). O(1).

@@ -353,7 +353,8 @@ contract BondServicer is IBondServicer, ReentrancyGuardTransient {
     /// @dev Coupon `number`'s annual rate in WAD: the fixed rate, or for a floating coupon the
     /// index in force at `fixingDate` (see IBondServicer: round `roundId` of the primary feed the
     /// OracleRouter holds under `rateIndexKey`, proven the last published at or before
-    /// `fixingDate`), as max(0, max(0, index) + spread), emitting `CouponFixed`.
+    /// `fixingDate`, or when that one was stale the first after it, `FixingFallback`), as
+    /// max(0, max(0, index) + spread), emitting `CouponFixed`.
     function _rateWad(uint256 id, InstrumentTerms memory t, uint256 number, uint80 roundId, uint256 fixingDate)
         internal
         returns (uint256)
@@ -370,12 +371,18 @@ contract BondServicer is IBondServicer, ReentrancyGuardTransient {
             catch {
                 revert FixingUnavailable(id, floatingIndex, PriceStatus.FeedReverted);
             }
+            revert NotFixingRound(id, roundId, 0, fixingDate);
         }
-        if (!found || updatedAt > fixingDate) revert NotFixingRound(id, roundId, updatedAt, fixingDate);
-        _checkNextRound(id, feed, roundId, fixingDate);
-        // No underflow: updatedAt <= fixingDate above.
-        if (fixingDate - updatedAt > config.primaryHeartbeat) {
-            revert StaleFixing(id, updatedAt, config.primaryHeartbeat);
+        if (updatedAt > fixingDate) {
+            // The fallback: the first round after `fixingDate` when the one in force was stale.
+            _checkFallback(id, feed, roundId, updatedAt, fixingDate, config.primaryHeartbeat);
+            emit FixingFallback(id, number, roundId, updatedAt);
+        } else {
+            _checkNextRound(id, feed, roundId, fixingDate);
+            // No underflow: updatedAt <= fixingDate here.
+            if (fixingDate - updatedAt > config.primaryHeartbeat) {
+                revert StaleFixing(id, updatedAt, config.primaryHeartbeat);
+            }
         }
         uint256 index;
         if (answer > 0) {
@@ -410,6 +417,29 @@ contract BondServicer is IBondServicer, ReentrancyGuardTransient {
             if (!found) revert FixingRoundSuperseded(id, roundId, latest, 0, fixingDate);
         }
         if (nextAt <= fixingDate) revert FixingRoundSuperseded(id, roundId, next, nextAt, fixingDate);
+    }
+
+    /// @dev Reverts `NotFixingRound(id, roundId, updatedAt, fixingDate)` unless round `roundId`,
+    /// published at `updatedAt` after `fixingDate`, is the fallback fixing: the first round after
+    /// `fixingDate`, the round in force then stale (older than `heartbeat`) or none. Its
+    /// predecessor is `roundId - 1` in its phase; phase 1's first round has none; a later phase's
+    /// first round is refused (the previous phase's last round cannot be found in O(1)).
+    function _checkFallback(
+        uint256 id,
+        AggregatorV3Interface feed,
+        uint80 roundId,
+        uint256 updatedAt,
+        uint256 fixingDate,
+        uint256 heartbeat
+    ) internal view {
+        if (uint64(roundId) > 1) {
+            (bool found,, uint256 previousAt) = _round(feed, roundId - 1);
+            // No underflow: previousAt <= fixingDate checked first.
+            if (found && previousAt <= fixingDate && fixingDate - previousAt > heartbeat) return;
+        } else if (uint64(roundId) == 1 && roundId >> PHASE_OFFSET <= 1) {
+            return;
+        }
+        revert NotFixingRound(id, roundId, updatedAt, fixingDate);
     }
 
     /// @dev Round `roundId` of `feed`: `found` false when the feed reverts or has no such round

@@ -20,7 +20,10 @@ and needs the id of that round of the index's primary feed (the OracleRouter's
 walking back from the feed's latest round, one round a call, at most MAX_FIXING_ROUND_WALK rounds
 and never across a Chainlink proxy phase (round ids `phase << 64 | n`); beyond either it raises
 and the coupon waits (logged), as a late recording needs a newer walk only if the feed published
-more than that many rounds since the record date.
+more than that many rounds since the record date. When the round in force was older than the
+feed's heartbeat at the record date the servicer takes the fallback, the first round published
+after the record date (LCY-86): the walk returns that round, and until one is published the
+coupon waits.
 
 A share token without `servicer()` (a plain SecurityToken registered as a note) has its coupons
 scheduled and logged only."""
@@ -49,23 +52,41 @@ MAX_FIXING_ROUND_WALK = 1_000
 PHASE_OFFSET = 64
 
 
-def fixing_round(feed, fixing_date: int, max_walk: int = MAX_FIXING_ROUND_WALK) -> int:
-    """The id of `feed`'s round in force at `fixing_date` (a Unix time): the last one published at
-    or before it, found walking back from the latest round within its phase, at most `max_walk`
-    rounds; raises QuanteraError when there is none that near."""
+def fixing_round(
+    feed, fixing_date: int, max_walk: int = MAX_FIXING_ROUND_WALK, heartbeat: int | None = None
+) -> int:
+    """The id of `feed`'s round that fixes at `fixing_date` (a Unix time): the one in force then,
+    the last published at or before it, found walking back from the latest round within its
+    phase, at most `max_walk` rounds; when that round is older than `heartbeat` (seconds) at
+    `fixing_date`, or there is none in phase 1, the fallback the servicer accepts: the first
+    round published after `fixing_date`. Raises QuanteraError when there is none that near, or
+    the fallback is not published yet (the coupon waits) or opened a later proxy phase."""
     round_id, _, _, updated_at, _ = feed.latestRoundData()
     round_id, updated_at = int(round_id), int(updated_at)
-    phase_start = (round_id >> PHASE_OFFSET) << PHASE_OFFSET
+    phase = round_id >> PHASE_OFFSET
+    phase_start = phase << PHASE_OFFSET
+    later = None  # the round after `round_id` in the walk: published after `fixing_date`
     for walked in range(max_walk + 1):
         if 0 < updated_at <= fixing_date:
-            return round_id
+            if heartbeat is None or fixing_date - updated_at <= heartbeat:
+                return round_id
+            if later is None:
+                raise QuanteraError(
+                    f"feed {feed.address}: round {round_id} in force at {fixing_date} was stale "
+                    f"(published at {updated_at}, heartbeat {heartbeat}) and no round since: "
+                    "the fallback fixing waits for the next publication"
+                )
+            return later
         if walked == max_walk:
             break
         if round_id - 1 <= phase_start:
+            if phase <= 1:  # phase 1's first round, after `fixing_date`: the fallback
+                return round_id
             raise QuanteraError(
-                f"feed {feed.address}: no round of its phase {round_id >> PHASE_OFFSET} "
+                f"feed {feed.address}: no round of its phase {phase} "
                 f"published at or before {fixing_date} (round {round_id} at {updated_at})"
             )
+        later = round_id
         round_id -= 1
         updated_at = int(feed.getRoundData(round_id)[3])
     raise QuanteraError(
@@ -74,12 +95,14 @@ def fixing_round(feed, fixing_date: int, max_walk: int = MAX_FIXING_ROUND_WALK) 
     )
 
 
-def index_feed(registry, floating_index: int) -> Any:
-    """The primary feed the OracleRouter of `registry` holds for floating index `floating_index`."""
+def index_feed(registry, floating_index: int) -> tuple[Any, int]:
+    """The primary feed the OracleRouter of `registry` holds for floating index `floating_index`,
+    and its heartbeat (seconds)."""
     from ape import project
 
     router = project.OracleRouter.at(registry.oracle())
-    return project.ReporterPriceFeed.at(router.feedOf(rate_index_key(floating_index))[0])
+    config = router.feedOf(rate_index_key(floating_index))
+    return project.ReporterPriceFeed.at(config[0]), int(config[1])
 
 
 def bond_servicer(share_token: str) -> Any | None:
@@ -118,7 +141,7 @@ def record_due_coupons(
         return []
     may_declare = bool(registry.canAct(instrument_id, signer.address, OPERATIONS["DECLARE"]))
     floating_index = InstrumentTerms.from_chain(terms).coupon.floating_index
-    feed = index_feed(registry, floating_index) if floating_index else None
+    feed, heartbeat = index_feed(registry, floating_index) if floating_index else (None, None)
     recorded = []
     for coupon in coupons[int(last_recorded) :]:
         earliest = _midnight(coupon.record_date if may_declare else coupon.payment_date)
@@ -130,7 +153,7 @@ def record_due_coupons(
                     coupon.number, sender=signer, nonce=next_nonce(signer)
                 )
             else:
-                round_id = fixing_round(feed, _midnight(coupon.record_date))
+                round_id = fixing_round(feed, _midnight(coupon.record_date), heartbeat=heartbeat)
                 receipt = servicer.recordFloatingCoupon(
                     coupon.number, round_id, sender=signer, nonce=next_nonce(signer)
                 )

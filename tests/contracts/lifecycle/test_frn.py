@@ -322,36 +322,106 @@ def test_fixing__proxy_phase_change__last_round_of_a_phase_in_force_until_the_ne
     assert tx.decode_logs(frn.servicer.CouponFixed)[0].index == 480 * 10**14
 
 
-def test_fixing__stale_at_the_record_date__reverts_with_publication_and_heartbeat(create_frn):
+def test_fixing__stale_at_the_record_date__falls_back_to_the_first_round_after(create_frn):
     """LCY-86: the round in force at the record date older than the heartbeat there (positive or
-    not) refuses the recording, even after a fresh round was published since; balances stay
-    fixed. Exactly the heartbeat old is fresh."""
+    not) refuses the recording while no round was published since (StaleFixing: the coupon waits,
+    balances stay fixed); then the first round published after the record date fixes it
+    (FixingFallback, CouponFixed at that round) and the holders of record are paid; a later round
+    is refused with its publication. Exactly the heartbeat old is fresh: no fallback then."""
     frn = create_frn()
-    alice, bob = frn.holders["alice"], frn.holders["bob"]
+    alice, bob, id_ = frn.holders["alice"], frn.holders["bob"], frn.instrument
     record_date = frn.record_date(1)
     frn.to_record_date(1)
     for index in (Decimal("0.05"), Decimal("-0.001")):
         stale = frn.publish(index, record_date - RATE_INDEX_HEARTBEAT - 1)
-        frn.publish(Decimal("0.05"), record_date + 1)  # fresh now, but after the record date
         with ape.reverts(
             frn.servicer.StaleFixing,
-            instrumentId=frn.instrument,
+            instrumentId=id_,
             updatedAt=record_date - RATE_INDEX_HEARTBEAT - 1,
             maxAge=RATE_INDEX_HEARTBEAT,
         ):
             frn.servicer.recordFloatingCoupon(1, stale, sender=frn.issuer)
-    assert frn.servicer.servicing()[1] == 0
+    with ape.reverts(frn.servicer.NotFixingRound, roundId=stale + 1, updatedAt=0):
+        frn.servicer.recordFloatingCoupon(1, stale + 1, sender=frn.issuer)
     with ape.reverts(frn.servicer.BalancesFixed, couponNumber=1):
         frn.token.transfer(bob, SHARE_UNIT, sender=alice)
 
-    record_date = frn.record_date(2)
-    frn.servicer.recordFloatingCoupon(
-        1, frn.publish(Decimal("0.05"), frn.record_date(1)), sender=frn.issuer
+    fallback = frn.publish(Decimal("0.0520"), record_date + 1)
+    second = frn.publish(Decimal("0.0100"), record_date + 2)
+    with ape.reverts(
+        frn.servicer.NotFixingRound,
+        instrumentId=id_,
+        roundId=second,
+        updatedAt=record_date + 2,
+        fixingDate=record_date,
+    ):
+        frn.servicer.recordFloatingCoupon(1, second, sender=frn.issuer)
+    assert frn.servicer.servicing()[1] == 0
+    tx = frn.servicer.recordFloatingCoupon(1, fallback, sender=frn.issuer)
+    marked = tx.decode_logs(frn.servicer.FixingFallback)
+    assert [(e.instrumentId, e.number, e.roundId, e.updatedAt) for e in marked] == [
+        (id_, 1, fallback, record_date + 1)
+    ]
+    fixed = tx.decode_logs(frn.servicer.CouponFixed)[0]
+    assert (fixed.index, fixed.rateWad, fixed.indexUpdatedAt) == (
+        520 * 10**14,
+        (520 + SPREAD_BPS) * 10**14,
+        record_date + 1,
     )
+    per_share = floating_coupon_per_unit(frn.terms, 1, Decimal("0.0520")) * USD_UNIT
+    assert tx.decode_logs(frn.servicer.CouponRecorded)[0].couponPerShare == per_share
+    frn.token.transfer(bob, 100 * SHARE_UNIT, sender=alice)  # balances reopened
+    before = frn.usdc.balanceOf(alice)
+    frn.servicer.claimCoupons(alice, sender=bob)
+    assert frn.usdc.balanceOf(alice) - before == 600 * SHARE_UNIT * per_share // SCALE
+
+    record_date = frn.record_date(2)
     frn.to_record_date(2)
     oldest_fresh = frn.publish(Decimal("0.05"), record_date - RATE_INDEX_HEARTBEAT)
-    frn.servicer.recordFloatingCoupon(2, oldest_fresh, sender=frn.issuer)
+    after = frn.publish(Decimal("0.06"), record_date + 1)
+    with ape.reverts(
+        frn.servicer.NotFixingRound,
+        roundId=after,
+        updatedAt=record_date + 1,
+        fixingDate=record_date,
+    ):
+        frn.servicer.recordFloatingCoupon(2, after, sender=frn.issuer)
+    tx = frn.servicer.recordFloatingCoupon(2, oldest_fresh, sender=frn.issuer)
+    assert tx.decode_logs(frn.servicer.FixingFallback) == []
     assert frn.servicer.servicing()[1] == 2
+
+
+def test_keeper__stale_in_force_round__records_the_fallback_round(create_frn):
+    """LCY-86: with the feed's heartbeat the keeper's walk returns the first round after the
+    record date when the round in force was stale then (none yet: it raises, the coupon waits),
+    and the keeper records coupon 1 with it (FixingFallback)."""
+    frn = create_frn()
+    record_date = frn.record_date(1)
+    frn.to_record_date(1)
+    stale = frn.publish(Decimal("0.05"), record_date - RATE_INDEX_HEARTBEAT - 1)
+    with pytest.raises(QuanteraError, match="waits for the next publication"):
+        fixing_round(frn.feed, record_date, heartbeat=RATE_INDEX_HEARTBEAT)
+    assert fixing_round(frn.feed, record_date) == stale  # no heartbeat given: the round in force
+    fallback = frn.publish(Decimal("0.0530"), record_date + 60)
+    for minute in range(2, 5):  # newer rounds the keeper walks back over
+        frn.publish(Decimal("0.0610"), record_date + 60 * minute)
+    assert fixing_round(frn.feed, record_date, heartbeat=RATE_INDEX_HEARTBEAT) == fallback
+    assert fixing_round(frn.feed, record_date, heartbeat=RATE_INDEX_HEARTBEAT + 1) == stale
+
+    frn.at(to_timestamp(frn.coupons[0].payment_date))
+    frn.chain.mine()
+    db = store.open_store("sqlite://")
+    bob = frn.holders["bob"]  # not the issuer: records from the payment date
+    keeper = LifecycleKeeper(db, None, frn.registry, french_rf(0), bob)
+    block = frn.chain.blocks.head
+    keeper.record_coupons(Head(int(block.number), int(block.timestamp)))
+    assert keeper.on_chain == [(frn.instrument, 1)]
+    head = frn.chain.blocks.head.number + 1
+    assert [e.roundId for e in frn.servicer.FixingFallback.range(0, head)] == [fallback]
+    fixed = list(frn.servicer.CouponFixed.range(0, head))
+    assert [(e.number, e.index, e.indexUpdatedAt) for e in fixed] == [
+        (1, 530 * 10**14, record_date + 60)
+    ]
 
 
 @pytest.mark.parametrize("failure", ["NoFeed", "FeedReverted", "OutOfBounds"])
