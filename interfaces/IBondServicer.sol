@@ -49,9 +49,9 @@ function rateIndexKey(uint16 index) pure returns (address) {
 /// that its predecessor (`round - 1` in its phase) was published at or before it and was stale
 /// then, or that it is phase 1's (or a phase-0 feed's) first round; otherwise
 /// `NotFixingRound(id, round, updatedAt, recordDate)`. `FixingFallback(id, n, round, updatedAt)`
-/// marks such a fixing. Naming the stale round in force reverts `StaleFixing(id, updatedAt,
-/// heartbeat)`: until a round is published after the record date that is all there is, and the
-/// coupon waits for it. No feed (`FixingUnavailable(id, index, NoFeed)`) or a feed that answers
+/// marks such a fixing. Naming the stale round in force fixes at the round after it (the same
+/// fallback, found as in the superseded check, across a proxy phase too), or reverts
+/// `StaleFixing(id, updatedAt, heartbeat)` when no round was published since: the coupon waits. No feed (`FixingUnavailable(id, index, NoFeed)`) or a feed that answers
 /// nothing (`FeedReverted`) refuses the recording too: the balances stay fixed meanwhile.
 /// `CouponFixed` records each fixing with its round's publication time. A call between two payment dates fixes the last coupon's
 /// rate at the call date the same way (`startRedemption(fixingRound)`). The coupon per share is
@@ -87,10 +87,9 @@ function rateIndexKey(uint16 index) pure returns (address) {
 /// peg is the SettlementAssets' business); a floating coupon's fixing is the primary feed's
 /// round alone: the router's secondary feed (cross-check, fallback) is not consulted for a past
 /// round, nor is `startedAt` or the deprecated `answeredInRound`; a phase of the proxy skipped
-/// entirely (no round in phase p + 1) cannot be ordered and is refused; the fallback round cannot
-/// be the first round of a phase after the first (its predecessor, the previous phase's last
-/// round, cannot be found in O(1)): a feed stale at the record date whose next publication opened
-/// a new proxy phase leaves the coupon unrecordable; recovering a lost wallet moves its unclaimed coupons with it, but no
+/// entirely (no round in phase p + 1) cannot be ordered and is refused; a fallback round that is
+/// the first of a phase after the first is refused when named itself (its predecessor, the
+/// previous phase's last round, cannot be found in O(1)): name the stale round in force; recovering a lost wallet moves its unclaimed coupons with it, but no
 /// balance changes once redemption starts (recover wallets before maturity); the schedule is
 /// generated without the end-of-month rule (`END_OF_MONTH` false, keepers/lifecycle/schedule.py's
 /// default).

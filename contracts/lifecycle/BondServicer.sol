@@ -374,14 +374,17 @@ contract BondServicer is IBondServicer, ReentrancyGuardTransient {
             revert NotFixingRound(id, roundId, 0, fixingDate);
         }
         if (updatedAt > fixingDate) {
-            // The fallback: the first round after `fixingDate` when the one in force was stale.
+            // The fallback named: the first round after `fixingDate`, the one in force stale.
             _checkFallback(id, feed, roundId, updatedAt, fixingDate, config.primaryHeartbeat);
             emit FixingFallback(id, number, roundId, updatedAt);
         } else {
-            _checkNextRound(id, feed, roundId, fixingDate);
+            (uint80 next, int256 nextAnswer, uint256 nextAt) = _checkNextRound(id, feed, roundId, fixingDate);
             // No underflow: updatedAt <= fixingDate here.
             if (fixingDate - updatedAt > config.primaryHeartbeat) {
-                revert StaleFixing(id, updatedAt, config.primaryHeartbeat);
+                // Stale: the fallback is the round after it, if one was published yet.
+                if (next == 0) revert StaleFixing(id, updatedAt, config.primaryHeartbeat);
+                (roundId, answer, updatedAt) = (next, nextAnswer, nextAt);
+                emit FixingFallback(id, number, roundId, updatedAt);
             }
         }
         uint256 index;
@@ -406,14 +409,20 @@ contract BondServicer is IBondServicer, ReentrancyGuardTransient {
     /// latest; or `roundId` is the last of its phase and the next phase's first round was published
     /// after `fixingDate` (an aggregator upgrade behind the proxy). A later round that cannot be
     /// ordered this way (a phase skipped) is refused: `FixingRoundSuperseded(.., latest, 0, ..)`.
-    function _checkNextRound(uint256 id, AggregatorV3Interface feed, uint80 roundId, uint256 fixingDate) internal view {
-        uint80 next = roundId + 1;
-        (bool found,, uint256 nextAt) = _round(feed, next);
+    /// Returns that next round (id, answer, publication), id 0 when there is none.
+    function _checkNextRound(uint256 id, AggregatorV3Interface feed, uint80 roundId, uint256 fixingDate)
+        internal
+        view
+        returns (uint80 next, int256 nextAnswer, uint256 nextAt)
+    {
+        next = roundId + 1;
+        bool found;
+        (found, nextAnswer, nextAt) = _round(feed, next);
         if (!found) {
             (uint80 latest,,,,) = feed.latestRoundData();
-            if (latest == roundId) return;
+            if (latest == roundId) return (0, 0, 0);
             next = uint80((((uint256(roundId) >> PHASE_OFFSET) + 1) << PHASE_OFFSET) | 1);
-            (found,, nextAt) = _round(feed, next);
+            (found, nextAnswer, nextAt) = _round(feed, next);
             if (!found) revert FixingRoundSuperseded(id, roundId, latest, 0, fixingDate);
         }
         if (nextAt <= fixingDate) revert FixingRoundSuperseded(id, roundId, next, nextAt, fixingDate);
@@ -423,7 +432,8 @@ contract BondServicer is IBondServicer, ReentrancyGuardTransient {
     /// published at `updatedAt` after `fixingDate`, is the fallback fixing: the first round after
     /// `fixingDate`, the round in force then stale (older than `heartbeat`) or none. Its
     /// predecessor is `roundId - 1` in its phase; phase 1's first round has none; a later phase's
-    /// first round is refused (the previous phase's last round cannot be found in O(1)).
+    /// first round is refused (the previous phase's last round cannot be found in O(1): name the
+    /// stale round in force instead, `_rateWad` then takes the round after it).
     function _checkFallback(
         uint256 id,
         AggregatorV3Interface feed,

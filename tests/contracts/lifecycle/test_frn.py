@@ -325,9 +325,10 @@ def test_fixing__proxy_phase_change__last_round_of_a_phase_in_force_until_the_ne
 def test_fixing__stale_at_the_record_date__falls_back_to_the_first_round_after(create_frn):
     """LCY-86: the round in force at the record date older than the heartbeat there (positive or
     not) refuses the recording while no round was published since (StaleFixing: the coupon waits,
-    balances stay fixed); then the first round published after the record date fixes it
-    (FixingFallback, CouponFixed at that round) and the holders of record are paid; a later round
-    is refused with its publication. Exactly the heartbeat old is fresh: no fallback then."""
+    balances stay fixed); then the first round published after the record date fixes it, named
+    itself or through the stale round in force (FixingFallback, CouponFixed at that round), the
+    holders of record are paid; a later round is refused with its publication, and so is a next
+    proxy phase's first round named itself. Exactly the heartbeat old is fresh: no fallback then."""
     frn = create_frn()
     alice, bob, id_ = frn.holders["alice"], frn.holders["bob"], frn.instrument
     record_date = frn.record_date(1)
@@ -375,8 +376,25 @@ def test_fixing__stale_at_the_record_date__falls_back_to_the_first_round_after(c
     frn.servicer.claimCoupons(alice, sender=bob)
     assert frn.usdc.balanceOf(alice) - before == 600 * SHARE_UNIT * per_share // SCALE
 
+    # the stale round in force the last of its proxy phase, the fallback the next phase's first:
+    # named itself it is refused (its predecessor cannot be found in O(1)); naming the stale
+    # round in force fixes at the round after it
     record_date = frn.record_date(2)
     frn.to_record_date(2)
+    stale = frn.publish(Decimal("0.05"), record_date - RATE_INDEX_HEARTBEAT - 1)
+    frn.feed.startPhase(sender=frn.issuer)
+    first_of_next = frn.publish(Decimal("0.0490"), record_date + 1)
+    assert first_of_next == (2 << 64) | 1
+    with ape.reverts(frn.servicer.NotFixingRound, roundId=first_of_next, updatedAt=record_date + 1):
+        frn.servicer.recordFloatingCoupon(2, first_of_next, sender=frn.issuer)
+    tx = frn.servicer.recordFloatingCoupon(2, stale, sender=frn.issuer)
+    marked = tx.decode_logs(frn.servicer.FixingFallback)[0]
+    assert (marked.number, marked.roundId, marked.updatedAt) == (2, first_of_next, record_date + 1)
+    fixed = tx.decode_logs(frn.servicer.CouponFixed)[0]
+    assert (fixed.index, fixed.indexUpdatedAt) == (490 * 10**14, record_date + 1)
+
+    record_date = frn.record_date(3)
+    frn.to_record_date(3)
     oldest_fresh = frn.publish(Decimal("0.05"), record_date - RATE_INDEX_HEARTBEAT)
     after = frn.publish(Decimal("0.06"), record_date + 1)
     with ape.reverts(
@@ -385,10 +403,12 @@ def test_fixing__stale_at_the_record_date__falls_back_to_the_first_round_after(c
         updatedAt=record_date + 1,
         fixingDate=record_date,
     ):
-        frn.servicer.recordFloatingCoupon(2, after, sender=frn.issuer)
-    tx = frn.servicer.recordFloatingCoupon(2, oldest_fresh, sender=frn.issuer)
+        frn.servicer.recordFloatingCoupon(3, after, sender=frn.issuer)
+    tx = frn.servicer.recordFloatingCoupon(3, oldest_fresh, sender=frn.issuer)
     assert tx.decode_logs(frn.servicer.FixingFallback) == []
-    assert frn.servicer.servicing()[1] == 2
+    fixed = tx.decode_logs(frn.servicer.CouponFixed)[0]
+    assert fixed.indexUpdatedAt == record_date - RATE_INDEX_HEARTBEAT
+    assert frn.servicer.servicing()[1] == 3
 
 
 def test_keeper__stale_in_force_round__records_the_fallback_round(create_frn):
