@@ -431,9 +431,9 @@ contract BondServicer is IBondServicer, ReentrancyGuardTransient {
     /// @dev Reverts `NotFixingRound(id, roundId, updatedAt, fixingDate)` unless round `roundId`,
     /// published at `updatedAt` after `fixingDate`, is the fallback fixing: the first round after
     /// `fixingDate`, the round in force then stale (older than `heartbeat`) or none. Its
-    /// predecessor is `roundId - 1` in its phase; phase 1's first round has none; a later phase's
-    /// first round is refused (the previous phase's last round cannot be found in O(1): name the
-    /// stale round in force instead, `_rateWad` then takes the round after it).
+    /// predecessor is `roundId - 1` (phase 1's first round may have none, a feed's first); a
+    /// later phase's first round is refused (the previous phase's last round cannot be found in
+    /// O(1): name the stale round in force instead, `_rateWad` then takes the round after it).
     function _checkFallback(
         uint256 id,
         AggregatorV3Interface feed,
@@ -442,12 +442,12 @@ contract BondServicer is IBondServicer, ReentrancyGuardTransient {
         uint256 fixingDate,
         uint256 heartbeat
     ) internal view {
-        if (uint64(roundId) > 1) {
+        if (roundId != 0) {
             (bool found,, uint256 previousAt) = _round(feed, roundId - 1);
             // No underflow: previousAt <= fixingDate checked first.
             if (found && previousAt <= fixingDate && fixingDate - previousAt > heartbeat) return;
-        } else if (uint64(roundId) == 1 && roundId >> PHASE_OFFSET <= 1) {
-            return;
+            // The feed's first round: none before it.
+            if (!found && uint64(roundId) == 1 && roundId >> PHASE_OFFSET <= 1) return;
         }
         revert NotFixingRound(id, roundId, updatedAt, fixingDate);
     }

@@ -411,6 +411,28 @@ def test_fixing__stale_at_the_record_date__falls_back_to_the_first_round_after(c
     assert frn.servicer.servicing()[1] == 3
 
 
+def test_fixing__only_the_feeds_deploy_round_before__its_first_round_after_is_the_fallback(
+    create_frn,
+):
+    """LCY-86: the feed's only round before the record date (the SettableFeed's round at its
+    deploy, aggregator round 0 of phase 1) stale there: named, StaleFixing while nothing since;
+    the first round after the record date (phase 1's round 1, its predecessor that round 0) is
+    the fallback."""
+    frn = create_frn()
+    record_date = frn.record_date(1)
+    deployed = int(frn.feed.latestRound())
+    deployed_at = int(frn.feed.getRoundData(deployed)[3])
+    assert deployed == 1 << 64 and record_date - deployed_at > RATE_INDEX_HEARTBEAT
+    frn.to_record_date(1)
+    with ape.reverts(frn.servicer.StaleFixing, updatedAt=deployed_at):
+        frn.servicer.recordFloatingCoupon(1, deployed, sender=frn.issuer)
+    first = frn.publish(Decimal("0.0440"), record_date + 3_600)
+    assert first == (1 << 64) | 1
+    tx = frn.servicer.recordFloatingCoupon(1, first, sender=frn.issuer)
+    assert tx.decode_logs(frn.servicer.FixingFallback)[0].roundId == first
+    assert tx.decode_logs(frn.servicer.CouponFixed)[0].index == 440 * 10**14
+
+
 def test_keeper__stale_in_force_round__records_the_fallback_round(create_frn):
     """LCY-86: with the feed's heartbeat the keeper's walk returns the first round after the
     record date when the round in force was stale then (none yet: it raises, the coupon waits),
