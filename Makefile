@@ -20,7 +20,7 @@ export PYTHONUNBUFFERED := 1
 PY_STAMP   := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: install build sizes lint lint-python lint-solidity test test-demo test-contracts test-contracts-lifecycle test-contracts-core test-keepers test-deploys test-drills redis-server bench demo audit clean lock help
+.PHONY: install build sizes lint lint-python lint-solidity test test-demo test-contracts test-contracts-lifecycle-stateful test-contracts-lifecycle test-contracts-core test-keepers test-deploys test-drills redis-server bench demo audit clean lock help
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
@@ -75,16 +75,23 @@ KEEPER_DRILL_TESTS := tests/keepers/core/test_fault_drills.py \
   tests/keepers/lifecycle/test_lifecycle_drill.py
 
 test: lint build ## Lint, then run every test (contract suites, keeper suite, deployment/demo and drill tests in parallel)
-	$(MAKE) --no-print-directory -j6 --output-sync=target \
-	  test-demo test-contracts-lifecycle test-contracts-core test-deploys test-keepers test-drills
+	$(MAKE) --no-print-directory -j7 --output-sync=target \
+	  test-demo test-contracts-lifecycle-stateful test-contracts-lifecycle test-contracts-core \
+	  test-deploys test-keepers test-drills
 
-# The contract suite in two processes (each its own anvil), longest first: most of each is waiting
-# on anvil, so two share the two cores well. `test-contracts` runs the whole suite in one.
+# The contract suite in three processes (each its own anvil), longest first: the lifecycle state
+# machines, the rest of the lifecycle suite, the other domains. Most of each waits on anvil, so
+# they share the two cores well (one lifecycle job had become the critical path of a fresh-clone
+# run: 20m46s). `test-contracts` runs the whole suite in one.
+LIFECYCLE_STATEFUL := $(wildcard tests/contracts/lifecycle/test_*_stateful.py)
 test-contracts: build
 	$(BIN)/ape test tests/contracts -q --durations=10
 
+test-contracts-lifecycle-stateful: build
+	$(BIN)/ape test $(LIFECYCLE_STATEFUL) -q --durations=5
+
 test-contracts-lifecycle: build
-	$(BIN)/ape test tests/contracts/lifecycle -q --durations=5
+	$(BIN)/ape test tests/contracts/lifecycle -q --durations=5 $(addprefix --ignore=,$(LIFECYCLE_STATEFUL))
 
 test-contracts-core: build
 	$(BIN)/ape test tests/contracts -q --durations=5 --ignore=tests/contracts/lifecycle
