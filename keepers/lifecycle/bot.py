@@ -28,7 +28,7 @@ from keepers.core.record import connected_record
 from keepers.lifecycle.funds import registry_of
 from keepers.lifecycle.keeper import LifecycleKeeper
 from keepers.lifecycle.rates import french_rf
-from keepers.lifecycle.striking import Head
+from keepers.lifecycle.striking import bot_cycle
 
 bot = keeper_bot("lifecycle")
 record = connected_record()
@@ -36,10 +36,7 @@ keeper = LifecycleKeeper(store.open_store(), record, registry_of(record), french
 
 
 def cycle(block) -> dict:
-    keeper.signer = bot.signer
-    result = keeper.cycle(Head(int(block.number), int(block.timestamp)))
-    # Silverback metrics are numbers only.
-    return {k: v for k, v in result.items() if isinstance(v, (int, float, bool))}
+    return bot_cycle(keeper, bot.signer, block)
 
 
 @bot.on_startup()

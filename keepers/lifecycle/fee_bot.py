@@ -26,17 +26,14 @@ from keepers.core.bot import keeper_bot
 from keepers.core.record import connected_record
 from keepers.lifecycle.collecting import FeeKeeper
 from keepers.lifecycle.funds import registry_of
-from keepers.lifecycle.striking import Head
+from keepers.lifecycle.striking import bot_cycle
 
 bot = keeper_bot("lifecycle-fees")
 keeper = FeeKeeper(store.open_store(), registry_of(connected_record()))
 
 
 def cycle(block) -> dict:
-    keeper.signer = bot.signer
-    result = keeper.cycle(Head(int(block.number), int(block.timestamp)))
-    # Silverback metrics are numbers only.
-    return {k: v for k, v in result.items() if isinstance(v, (int, float, bool))}
+    return bot_cycle(keeper, bot.signer, block)
 
 
 @bot.on_startup()

@@ -67,6 +67,15 @@ class Head:
     timestamp: int
 
 
+def bot_cycle(keeper: Any, signer: Any, block: Any) -> dict:
+    """One cycle of a lifecycle keeper (`cycle(head)`) at a silverback block, signed by the bot's
+    signer; the result as silverback metrics (numbers only). Shared by the NAV agent's and the fee
+    keeper's bots."""
+    keeper.signer = signer
+    result = keeper.cycle(Head(int(block.number), int(block.timestamp)))
+    return {k: v for k, v in result.items() if isinstance(v, (int, float, bool))}
+
+
 def _hex(value: Any) -> str:
     return value if isinstance(value, str) else to_hex(value)
 
