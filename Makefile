@@ -145,8 +145,8 @@ $(AUDIT_STAMP): tools/audit/requirements.lock $(SOLC_FRONT)
 audit: $(AUDIT_STAMP) ## Static analysis (slither) of contracts/: fails on any medium/high finding not reviewed in tools/audit/triage.json
 	$(AUDIT_VENV)/bin/python tools/audit/slither_check.py
 
-demo: build ## Start a private anvil, deploy, run the keepers for DEMO_BLOCKS blocks, summarise
-	$(BIN)/ape run demo --blocks $(DEMO_BLOCKS)
+demo: build ## Start a private anvil, deploy, run the keepers for DEMO_BLOCKS blocks, summarise (SERVE=1: then keep it up for `quantera console`)
+	$(BIN)/ape run demo --blocks $(DEMO_BLOCKS) $(if $(SERVE),--serve)
 
 lock: $(PY_STAMP) ## Re-freeze the Python dependency tree into requirements.lock
 	{ echo "# Full pinned dependency tree for the quantera venv (pip freeze). Regenerate with \`make lock\`."; \

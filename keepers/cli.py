@@ -25,6 +25,7 @@ from keepers.access import (
     role_holders,
 )
 from keepers.analytics import cli as analytics_commands
+from keepers.console import cli as console_commands
 from keepers.core import store
 from keepers.core.deployments import DeploymentError, deployments_dir, load, record_path
 from keepers.core.errors import QuanteraError
@@ -240,6 +241,7 @@ cli.add_command(lifecycle_commands.instrument)
 cli.add_command(lifecycle_commands.fund)
 cli.add_command(risk_commands.risk)
 cli.add_command(analytics_commands.analytics)
+cli.add_command(console_commands.console)
 cli.add_command(route_commands.route)
 cli.add_command(signal_commands.signal)
 

@@ -24,11 +24,17 @@ from keepers.demo.run import run_demo
     default=None,
     help="Where logs, the deployment record and the keeper store go (default: a new temp folder).",
 )
-def cli(blocks: int, workdir: Path | None):
+@click.option(
+    "--serve",
+    is_flag=True,
+    help="After the summary, keep the chain and its keepers up for `quantera console` until "
+    "Ctrl-C.",
+)
+def cli(blocks: int, workdir: Path | None, serve: bool):
     """Start a private anvil, deploy Quantera, run the keepers, print what happened, stop
-    everything."""
+    everything (with --serve: once interrupted)."""
     try:
-        code = run_demo(blocks, workdir)
+        code = run_demo(blocks, workdir, serve)
     except QuanteraError as err:
         click.echo(f"error: {err}", err=True)
         sys.exit(1)

@@ -31,6 +31,7 @@ from keepers.access import ROLE_IDS, ROLE_NAMES, StoredEvent, pending_operations
 from keepers.core import store
 from keepers.core.deployments import load, record_path
 from keepers.core.errors import QuanteraError
+from keepers.core.running_demo import RunningDemo, remove_running_demo, write_running_demo
 from keepers.core.waiting import wait_until
 from keepers.demo.actions import ActionLog
 from keepers.demo.compliance import exercise_compliance
@@ -744,8 +745,60 @@ def _raise_interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
-def run_demo(blocks: int, keep_dir: Path | None = None) -> int:
-    """Runs the whole demo; returns the process exit code. Every child is stopped on exit."""
+def _start_keepers(keepers: KeeperSupervisor, env: dict[str, str], network: str) -> None:
+    """The governance, screening and risk keepers (silverback processes) on `network`."""
+    keepers.start(
+        "governance-keeper",
+        [_bin("silverback"), "run", "keepers.access.bot:bot", "--network", network],
+        env=env,
+    )
+    keepers.start(
+        "screening-keeper",
+        [_bin("silverback"), "run", "keepers.compliance.bot:bot", "--network", network],
+        env=dict(env, SILVERBACK_SIGNER_ALIAS=f"TEST::{COMPLIANCE_KEEPER_ACCOUNT}"),
+    )
+    keepers.start(
+        "risk-keeper",
+        [_bin("silverback"), "run", "keepers.risk.bot:bot", "--network", network],
+        env=dict(
+            env,
+            SILVERBACK_SIGNER_ALIAS=f"TEST::{RISK_KEEPER_ACCOUNT}",
+            QUANTERA_RISK_HISTORY_END=HISTORY_END,
+        ),
+    )
+
+
+def _serve(group: ProcessGroup, env: dict[str, str], url: str, workdir: Path, db_url: str) -> None:
+    """Leaves the chain up with its keepers running again (under a new supervisor: they resume
+    from their store cursors), announced in the running-demo file (`quantera console` connects to
+    it by default), until SIGINT or SIGTERM."""
+    keepers = KeeperSupervisor(group)
+    _start_keepers(keepers, env, f"ethereum:local:{url}")
+    running = write_running_demo(
+        RunningDemo(
+            rpc_url=url,
+            deployments_dir=str(workdir / "deployments"),
+            db_url=db_url,
+            pid=os.getpid(),
+            workdir=str(workdir),
+        )
+    )
+    console.print(
+        f"[bold]serving[/bold] the demo chain on {url} (announced in {running}); "
+        "`quantera console` connects to it; Ctrl-C stops everything"
+    )
+    try:
+        while True:
+            signal.pause()  # the supervisor's thread restarts a keeper that exits
+    finally:
+        remove_running_demo(os.getpid())
+        keepers.stop_all()
+
+
+def run_demo(blocks: int, keep_dir: Path | None = None, serve: bool = False) -> int:
+    """Runs the whole demo; returns the process exit code. Every child is stopped on exit.
+    `serve`: once the summary is printed, keep the chain and its keepers up for the operator
+    console until interrupted (SIGINT/SIGTERM then ends the demo with the summary's code)."""
     workdir = keep_dir or Path(tempfile.mkdtemp(prefix="quantera-demo-"))
     workdir.mkdir(parents=True, exist_ok=True)
     deployments_dir = workdir / "deployments"
@@ -789,25 +842,7 @@ def run_demo(blocks: int, keep_dir: Path | None = None) -> int:
         console.print("[bold]deployed[/bold] with `ape run deploy all`")
         os.environ.update(QUANTERA_DEPLOYMENTS_DIR=str(deployments_dir), QUANTERA_DB_URL=db_url)
         progress.step = "start the keepers"
-        keepers.start(
-            "governance-keeper",
-            [_bin("silverback"), "run", "keepers.access.bot:bot", "--network", network],
-            env=env,
-        )
-        keepers.start(
-            "screening-keeper",
-            [_bin("silverback"), "run", "keepers.compliance.bot:bot", "--network", network],
-            env=dict(env, SILVERBACK_SIGNER_ALIAS=f"TEST::{COMPLIANCE_KEEPER_ACCOUNT}"),
-        )
-        keepers.start(
-            "risk-keeper",
-            [_bin("silverback"), "run", "keepers.risk.bot:bot", "--network", network],
-            env=dict(
-                env,
-                SILVERBACK_SIGNER_ALIAS=f"TEST::{RISK_KEEPER_ACCOUNT}",
-                QUANTERA_RISK_HISTORY_END=HISTORY_END,
-            ),
-        )
+        _start_keepers(keepers, env, network)
         start_block = int(rpc(url, "eth_blockNumber"), 16)
         for keeper in ("governance", "screening", "risk"):
             _wait_for_cursor(db_url, start_block, keepers, keeper)
@@ -831,7 +866,14 @@ def run_demo(blocks: int, keep_dir: Path | None = None) -> int:
         record = load(record_path("ethereum:local", deployments_dir))
         ok = _summary(record, log, on_chain, db_url, head, blocks)
         console.print(f"Logs, deployment record and keeper store: [bold]{workdir}[/bold]")
-        return 0 if ok else 1
+        code = 0 if ok else 1
+        if serve:
+            progress.step = "serve"
+            try:
+                _serve(group, env, url, workdir, db_url)
+            except KeyboardInterrupt:
+                console.print("[yellow]stopping the served demo[/yellow]")
+        return code
     except KeyboardInterrupt:
         console.print("[yellow]interrupted: stopping everything the demo started[/yellow]")
         return 130

@@ -1,0 +1,282 @@
+"""The console's ASGI application (Starlette): server-rendered pages (Jinja2) made live by
+server-sent events, the JSON API behind them, the audit export, and prepared actions.
+
+Routes:
+    GET  /                      -> the first page
+    GET  /<page>                -> the page (`?fragment=1`: only its live part, what a page
+                                   fetches again on each new block)
+    GET  /api/<page>            -> the page's data as JSON
+    GET  /events                -> server-sent events: `hello`, then `block` / `error` messages
+    GET  /governance/audit.csv  -> the audit log, filtered (contract, event, q), as CSV
+    POST /actions/<name>        -> a Safe Transaction Builder batch (JSON), or 400 {"error": ...}
+    GET  /health                -> head block and feed state
+Nothing here signs or holds a key.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+import threading
+from collections.abc import Mapping
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sse_starlette.sse import EventSourceResponse
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import (
+    HTMLResponse,
+    JSONResponse,
+    RedirectResponse,
+    Response,
+    StreamingResponse,
+)
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from keepers.console.actions import (
+    SAFE_FIELD,
+    Action,
+    parse_field,
+    parse_form,
+    prepare,
+    safe_batch,
+)
+from keepers.console.index import EventIndex
+from keepers.console.live import LiveFeed
+from keepers.console.pages import Page, all_pages
+from keepers.console.pages.governance import filter_audit
+from keepers.console.source import ChainSource, ConsoleError
+
+HERE = Path(__file__).parent
+AUDIT_COLUMNS = ("block", "log_index", "time_utc", "tx", "contract", "address", "event", "args")
+AUDIT_API_ROWS = 1_000  # newest first; the CSV export has every matching row
+
+
+def _plotly_js() -> Path:
+    import plotly
+
+    return Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+
+
+class PageCache:
+    """Each page's data computed once per indexed head, whoever asks."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._data: dict[str, tuple[int, dict[str, Any]]] = {}
+
+    def get(self, page: Page, source: ChainSource, index: EventIndex) -> dict[str, Any]:
+        head = index.head
+        with self._lock:
+            cached = self._data.get(page.slug)
+        if cached is not None and cached[0] == head:
+            return cached[1]
+        data = {"head": head, **page.read(source, index)}
+        with self._lock:
+            self._data[page.slug] = (head, data)
+        return data
+
+
+def _fmt_time(value: int) -> str:
+    import datetime as dt
+
+    return dt.datetime.fromtimestamp(int(value), dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _short(value: str, keep: int = 10) -> str:
+    text = str(value)
+    return text if len(text) <= keep + 4 else f"{text[:keep]}…{text[-4:]}"
+
+
+def templates() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(HERE / "templates"),
+        autoescape=select_autoescape(["html"]),
+    )
+    env.filters.update(
+        time=_fmt_time,
+        short=_short,
+        tojson_attr=lambda v: json.dumps(v, sort_keys=True),
+        num=lambda v, d=2: f"{float(v):,.{d}f}",
+    )
+    return env
+
+
+def create_app(
+    source: ChainSource,
+    safe: str | None = None,
+    pages: tuple[Page, ...] | None = None,
+    poll_seconds: float | None = None,
+) -> Starlette:
+    """`safe`: the multisig the prepared batches are for (the AccessManager routes its calls);
+    without it, the operator names one in each form."""
+    pages = pages or all_pages()
+    by_slug = {p.slug: p for p in pages}
+    actions: dict[str, tuple[Page, Action]] = {a.name: (p, a) for p in pages for a in p.actions}
+    index = EventIndex(source)
+    feed = LiveFeed(index) if poll_seconds is None else LiveFeed(index, poll_seconds)
+    cache = PageCache()
+    env = templates()
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette):
+        await asyncio.to_thread(index.sync)
+        feed.head = index.head
+        feed.start()
+        yield
+        await feed.stop()
+
+    def context(page: Page, data: Mapping[str, Any], request: Request) -> dict[str, Any]:
+        return {
+            "page": page,
+            "pages": pages,
+            "data": data,
+            "network": source.network,
+            "chain_id": source.chain_id,
+            "head": index.head,
+            "feed_error": feed.error,
+            "safe": safe or "",
+            "request": request,
+        }
+
+    async def page_data(page: Page) -> dict[str, Any]:
+        return await run_in_threadpool(cache.get, page, source, index)
+
+    async def home(request: Request) -> Response:
+        return RedirectResponse(f"/{pages[0].slug}")
+
+    async def show(request: Request) -> Response:
+        page = by_slug.get(request.path_params["slug"])
+        if page is None:
+            return HTMLResponse(f"no page {request.path_params['slug']!r}", status_code=404)
+        try:
+            data = await page_data(page)
+        except ConsoleError as err:
+            data = {"error": str(err)}
+        except Exception as err:  # noqa: BLE001 - the chain may be away: say so on the page
+            data = {"error": f"cannot read the chain: {str(err).splitlines()[0]}"}
+        ctx = context(page, data, request)
+        if request.query_params.get("fragment"):
+            template = env.get_template(page.template)
+            return HTMLResponse("".join(template.blocks["live"](template.new_context(ctx))))
+        return HTMLResponse(env.get_template(page.template).render(**ctx))
+
+    async def api(request: Request) -> Response:
+        page = by_slug.get(request.path_params["slug"])
+        if page is None:
+            return JSONResponse({"error": "no such page"}, status_code=404)
+        try:
+            return JSONResponse(await page_data(page))
+        except Exception as err:  # noqa: BLE001
+            return JSONResponse({"error": str(err).splitlines()[0]}, status_code=503)
+
+    async def events(request: Request) -> Response:
+        async def stream():
+            async for message in feed.messages():
+                yield {"event": message["type"], "data": json.dumps(message)}
+
+        return EventSourceResponse(stream(), ping=15)
+
+    async def audit_csv(request: Request) -> Response:
+        q = request.query_params
+        rows = filter_audit(index, q.get("contract"), q.get("event"), q.get("q"))
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(
+            ["block", "log_index", "time_utc", "tx", "contract", "address", "event", "args"]
+        )
+        for e in rows:
+            writer.writerow(
+                [
+                    e.block_number,
+                    e.log_index,
+                    _fmt_time(e.block_time),
+                    e.tx_hash,
+                    e.contract,
+                    e.address,
+                    e.event,
+                    json.dumps(e.args, sort_keys=True),
+                ]
+            )
+        return StreamingResponse(
+            iter([out.getvalue()]),
+            media_type="text/csv",
+            headers={"Content-Disposition": 'attachment; filename="quantera-audit.csv"'},
+        )
+
+    async def audit_api(request: Request) -> Response:
+        q = request.query_params
+        rows = filter_audit(index, q.get("contract"), q.get("event"), q.get("q"))
+        return JSONResponse(
+            {"total": len(rows), "rows": [e.to_json() for e in rows[::-1][:AUDIT_API_ROWS]]}
+        )
+
+    async def act(request: Request) -> Response:
+        found = actions.get(request.path_params["name"])
+        if found is None:
+            return JSONResponse({"error": "no such action"}, status_code=404)
+        _, action = found
+        form = dict(await request.form())
+        try:
+            values = parse_form(action, form)
+            signer = parse_field(SAFE_FIELD, safe or form.get("safe"))
+
+            def build() -> dict[str, Any]:
+                calls = action.build(source, values)
+                prepared = prepare(source, signer, calls)
+                batch = safe_batch(
+                    source.chain_id,
+                    signer,
+                    prepared,
+                    action.title,
+                    "; ".join(p.summary for p in prepared),
+                )
+                return {
+                    "batch": batch,
+                    "routes": [
+                        {"summary": p.summary, "route": p.route, "notes": p.notes} for p in prepared
+                    ],
+                }
+
+            return JSONResponse(await run_in_threadpool(build))
+        except ConsoleError as err:
+            return JSONResponse({"error": str(err)}, status_code=400)
+
+    plotly_bytes: list[bytes] = []
+
+    async def plotly_js(request: Request) -> Response:
+        if not plotly_bytes:
+            plotly_bytes.append(await asyncio.to_thread(_plotly_js().read_bytes))
+        return Response(
+            plotly_bytes[0],
+            media_type="application/javascript",
+            headers={"Cache-Control": "max-age=86400"},
+        )
+
+    async def health(request: Request) -> Response:
+        return JSONResponse({"head": index.head, "feed_error": feed.error})
+
+    routes = [
+        Route("/", home),
+        Route("/health", health),
+        Route("/events", events),
+        Route("/governance/audit.csv", audit_csv),
+        Route("/api/governance/audit", audit_api),
+        Route("/api/{slug}", api),
+        Route("/actions/{name}", act, methods=["POST"]),
+        Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+        Route("/vendor/plotly.min.js", plotly_js),
+        Route("/{slug}", show),
+    ]
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.index = index
+    app.state.feed = feed
+    app.state.source = source
+    return app

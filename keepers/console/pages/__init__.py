@@ -1,0 +1,36 @@
+"""The console's pages: each a `Page` with a reader (chain and index -> a JSON-able dict, the same
+data the page, `/api/<slug>` and GraphQL serve), a template, and its actions.
+
+A page module defines `PAGE`; PAGES lists them in menu order. Adding a page: a module here, a
+template `templates/<slug>.html`, a line below.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from keepers.console.actions import Action
+from keepers.console.index import EventIndex
+from keepers.console.source import ChainSource
+
+Reader = Callable[[ChainSource, EventIndex], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Page:
+    slug: str
+    title: str
+    read: Reader
+    actions: tuple[Action, ...] = ()
+
+    @property
+    def template(self) -> str:
+        return f"{self.slug}.html"
+
+
+def all_pages() -> tuple[Page, ...]:
+    from keepers.console.pages import governance
+
+    return (governance.PAGE,)
