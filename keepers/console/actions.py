@@ -159,7 +159,7 @@ def _as_text(kind: str, value: Any) -> str:
 
 def encode_call(function_abi: Mapping[str, Any], args: Sequence[Any]) -> str:
     types = [_canonical(i) for i in function_abi.get("inputs", [])]
-    selector = function_abi_to_4byte_selector(function_abi)
+    selector = function_abi_to_4byte_selector({"type": "function", **function_abi})
     return "0x" + (selector + encode(types, list(args))).hex()
 
 
@@ -315,7 +315,7 @@ def safe_batch(
     return batch
 
 
-def batch_calldata(batch: Mapping[str, Any], abi_types: Callable[[dict], Any] | None = None):
+def batch_calldata(batch: Mapping[str, Any]) -> list[tuple[str, str]]:
     """(to, data) of every transaction of a batch file, method entries encoded from their values
     (what `quantera console sign` sends). Raises ActionInputError on a malformed file."""
     try:
@@ -327,7 +327,7 @@ def batch_calldata(batch: Mapping[str, Any], abi_types: Callable[[dict], Any] | 
                 method = tx["contractMethod"]
                 values = tx.get("contractInputsValues") or {}
                 args = [_from_text(i["type"], values[i["name"]]) for i in method["inputs"]]
-                out.append((to, encode_call({"name": method["name"], **method}, args)))
+                out.append((to, encode_call({"type": "function", **method}, args)))
             elif tx.get("data"):
                 out.append((to, str(tx["data"])))
             else:

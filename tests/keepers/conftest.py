@@ -62,3 +62,25 @@ def run_quantera(args, deployments_dir, db_url=None):
         text=True,
         timeout=SUBPROCESS_TIMEOUT_SECONDS,
     )
+
+
+@pytest.fixture(scope="session")
+def served_demo(tmp_path_factory):
+    """The demo, left up (`ape run demo --serve`), for the whole session; stopped at its end if
+    no test stopped it (see served_demo.py)."""
+    from served_demo import start_served_demo
+
+    demo = start_served_demo(tmp_path_factory.mktemp("served-demo"))
+    try:
+        yield demo
+    finally:
+        if demo.proc is not None:
+            demo.stop()
+
+
+from console_fixtures import (  # noqa: E402,F401 - the console's browser-test fixtures
+    browser,
+    browser_page,
+    chain_reads,
+    console_url,
+)

@@ -1,0 +1,118 @@
+"""CON-1..CON-6: the console against the served demo, in a real browser: the governance page
+shows what the AccessManager holds, updates live, prepares Safe batches and refuses bad input."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import wait_for
+from console_checks import open_page, screenshot
+from keepers.access import ROLE_IDS
+from keepers.console.actions import batch_calldata, checksum
+
+GOVERNANCE = "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65"  # test account 4, the demo's ADMIN
+OUTSIDER = "0x976EA74026E726554dB657fA54763abd0C3a0aa9"  # test account 6: no ADMIN role
+
+
+def test_governance__roles_match_the_access_manager(browser_page, console_url, chain_reads):
+    """CON-1: every holder shown holds the role on chain, and every role id shown exists."""
+    open_page(browser_page, console_url, "governance")
+    manager = chain_reads.contract("QuanteraAccessManager")
+    rows = browser_page.locator("[data-testid=roles] tbody tr")
+    assert rows.count() >= 3
+    shown = {}
+    for k in range(rows.count()):
+        row = rows.nth(k)
+        role = row.get_attribute("data-role")
+        holders = [c.inner_text() for c in row.locator("code").all()]
+        shown[role] = holders
+        for holder in holders:
+            is_member, _ = manager.functions.hasRole(ROLE_IDS[role], holder).call()
+            assert is_member, f"{holder} shown as {role} but does not hold it"
+    assert GOVERNANCE in shown["ADMIN"]
+    screenshot(browser_page, "governance")
+    assert manager.functions.hasRole(ROLE_IDS["ADMIN"], GOVERNANCE).call()[0]
+
+
+def test_governance__a_scheduled_operation_appears_live_with_its_eta(
+    browser_page, console_url, chain_reads
+):
+    """CON-2: an operation scheduled on chain appears without a reload, with the chain's ETA."""
+    open_page(browser_page, console_url, "governance")
+    refreshed = browser_page.locator("#live").get_attribute("data-refreshed")
+    manager = chain_reads.contract("QuanteraAccessManager")
+    # A timelocked grant (ADMIN has a delay in the demo): scheduled, not executed.
+    data = manager.encode_abi("grantRole", [ROLE_IDS["GUARDIAN"], OUTSIDER, 0])
+    tx = manager.functions.schedule(manager.address, data, 0).transact({"from": GOVERNANCE})
+    chain_reads.w3.eth.wait_for_transaction_receipt(tx)
+    operation = (
+        "0x" + manager.functions.hashOperation(GOVERNANCE, manager.address, data).call().hex()
+    )
+    eta = manager.functions.getSchedule(operation).call()
+    assert eta > 0
+    row = browser_page.locator(f"[data-testid=pending] tr[data-operation='{operation}']")
+    wait_for(lambda: row.count() == 1 or None, "the scheduled operation to appear on the page")
+    assert (
+        browser_page.locator("#live").get_attribute("data-refreshed") != refreshed
+    )  # swapped live
+    from keepers.console.app import _fmt_time
+
+    assert _fmt_time(eta) in row.inner_text()
+    # and the audit log has the event, exportable as CSV with the same row
+    csv = browser_page.request.get(
+        f"{console_url}/governance/audit.csv?event=OperationScheduled"
+    ).text()
+    assert operation in csv
+
+
+def test_governance__bad_input_is_refused_with_a_message(browser_page, console_url):
+    """CON-3: a bad address or an unknown function is refused next to the form; nothing is
+    prepared."""
+    open_page(browser_page, console_url, "governance")
+    form = browser_page.locator("[data-testid=action-governance-call]")
+    form.locator("input[name=safe]").fill("not-an-address")
+    form.locator("input[name=contract]").fill("QuanteraAccessManager")
+    form.locator("input[name=function]").fill("grantRole")
+    form.locator("input[name=args]").fill(json.dumps([2, OUTSIDER, 0]))
+    form.locator("button[type=submit]").click()
+    error = browser_page.locator("[data-testid=error-governance-call]")
+    wait_for(lambda: error.inner_text() or None, "the refusal message")
+    assert error.inner_text() == "Safe address: 'not-an-address' is not an address"
+    assert browser_page.locator("[data-testid=result-governance-call]").inner_text() == ""
+
+    form.locator("input[name=safe]").fill(GOVERNANCE)
+    form.locator("input[name=function]").fill("noSuchFunction")
+    form.locator("button[type=submit]").click()
+    wait_for(lambda: "noSuchFunction" in error.inner_text() or None, "the unknown-function message")
+
+
+def test_governance__prepares_a_safe_batch_routed_through_the_timelock(
+    browser_page, console_url, chain_reads
+):
+    """CON-4: a grant by a role with a delay is prepared as `schedule` on the AccessManager, in
+    the Safe Transaction Builder format with the app's checksum; the batch signed locally
+    (`quantera console sign` semantics) schedules exactly that call."""
+    open_page(browser_page, console_url, "governance")
+    form = browser_page.locator("[data-testid=action-governance-call]")
+    form.locator("input[name=safe]").fill(GOVERNANCE)
+    form.locator("input[name=contract]").fill("QuanteraAccessManager")
+    form.locator("input[name=function]").fill("grantRole")
+    form.locator("input[name=args]").fill(json.dumps([ROLE_IDS["OPERATOR"], OUTSIDER, 0]))
+    form.locator("button[type=submit]").click()
+    pre = browser_page.locator("[data-testid=result-governance-call] pre")
+    wait_for(lambda: pre.count() == 1 or None, "the prepared batch")
+    batch = json.loads(pre.inner_text())
+    assert batch["chainId"] == str(chain_reads.w3.eth.chain_id)
+    assert batch["meta"]["createdFromSafeAddress"] == GOVERNANCE
+    assert batch["meta"]["checksum"] == checksum(batch)
+    [(to, data)] = batch_calldata(batch)
+    manager = chain_reads.contract("QuanteraAccessManager")
+    assert to == manager.address
+    fn, args = manager.decode_function_input(data)
+    assert fn.fn_name == "schedule"
+    inner = manager.encode_abi("grantRole", [ROLE_IDS["OPERATOR"], OUTSIDER, 0])
+    assert args["target"] == manager.address and "0x" + args["data"].hex() == inner
+    assert (
+        "scheduled (delay"
+        in browser_page.locator("[data-testid=result-governance-call] li").inner_text()
+    )
