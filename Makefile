@@ -20,7 +20,7 @@ export PYTHONUNBUFFERED := 1
 PY_STAMP   := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: install build sizes lint lint-python lint-solidity test test-demo test-contracts test-contracts-lifecycle-stateful test-contracts-lifecycle test-contracts-core test-keepers test-deploys test-drills redis-server bench demo audit clean lock help
+.PHONY: install build sizes lint lint-python lint-solidity chromium test test-demo test-contracts test-contracts-lifecycle-stateful test-contracts-lifecycle test-contracts-core test-keepers test-deploys test-drills redis-server bench demo audit clean lock help
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
@@ -69,7 +69,9 @@ lint-solidity: $(NODE_STAMP) ## Only the Solidity half of lint: forge fmt --chec
 # job, beside the quick keeper suite. Most of each job waits on a chain, so six share two cores.
 # Each job's output is printed whole when it ends, so they never interleave; the slowest tests of
 # each job are listed.
-KEEPER_DEMO_TESTS := tests/keepers/demo/test_deploy_and_demo.py
+# The console's browser tests first, then the demo test: they share the session's one demo, left
+# up (`--serve`) for the console and stopped (and checked) by the demo test.
+KEEPER_DEMO_TESTS := tests/keepers/console tests/keepers/demo/test_deploy_and_demo.py
 KEEPER_DEPLOY_TESTS := tests/keepers/deploy/test_deploy_live.py
 KEEPER_DRILL_TESTS := tests/keepers/core/test_fault_drills.py \
   tests/keepers/lifecycle/test_lifecycle_drill.py
@@ -101,8 +103,8 @@ test-keepers: build
 	$(BIN)/pytest tests/keepers -q -p no:ape_test --durations=5 \
 	  $(addprefix --ignore=,$(KEEPER_DEMO_TESTS) $(KEEPER_DEPLOY_TESTS) $(KEEPER_DRILL_TESTS))
 
-test-demo: build
-	$(BIN)/pytest $(KEEPER_DEMO_TESTS) -q -p no:ape_test --durations=5
+test-demo: build chromium
+	$(BIN)/pytest $(KEEPER_DEMO_TESTS) -q -p no:ape_test --durations=5 -rs
 
 test-deploys: build
 	$(BIN)/pytest $(KEEPER_DEPLOY_TESTS) -q -p no:ape_test --durations=5
@@ -113,6 +115,16 @@ test-drills: build redis-server
 # The keeper drills run silverback's distributed runner on Debian's redis-server (the test starts and
 # stops its own on a Unix socket). Installed here when missing and we are root with apt-get (CI);
 # otherwise that one drill is skipped and says why.
+# The console's browser tests drive Debian's chromium with Playwright (Playwright's own browser
+# download is impossible here). Installed when missing and we are root with apt-get (CI); otherwise
+# those tests are skipped, loudly (`-rs` prints the reason).
+chromium:
+	@test -x /usr/bin/chromium || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	      || echo "chromium could not be installed: the console's browser tests will be skipped" >&2; \
+	  else echo "chromium is not installed (apt-get install chromium): the console's browser tests will be skipped" >&2; fi; }
+
 redis-server:
 	@command -v redis-server >/dev/null || test -x /usr/bin/redis-server || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \

@@ -193,7 +193,7 @@ def prepare(source: ChainSource, safe: str, calls: Sequence[Call]) -> list[Prepa
             f"{call.contract}.{call.function}({', '.join(_as_text('', a) for a in call.args)})"
         )
         immediate, delay = True, 0
-        if manager is not None and contract.address != manager.address:
+        if manager is not None:  # the manager's own functions too (OZ `_canCallSelf`)
             immediate, delay = manager.functions.canCall(
                 safe, contract.address, bytes.fromhex(data[2:10])
             ).call()

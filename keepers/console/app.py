@@ -223,7 +223,16 @@ def create_app(
         if found is None:
             return JSONResponse({"error": "no such action"}, status_code=404)
         _, action = found
-        form = dict(await request.form())
+        try:
+            form = await request.json()
+        except ValueError:
+            return JSONResponse(
+                {"error": "the form must be sent as a JSON object"}, status_code=400
+            )
+        if not isinstance(form, dict):
+            return JSONResponse(
+                {"error": "the form must be sent as a JSON object"}, status_code=400
+            )
         try:
             values = parse_form(action, form)
             signer = parse_field(SAFE_FIELD, safe or form.get("safe"))

@@ -51,8 +51,11 @@ def run_ape(args, deployments_dir):
     )
 
 
-def run_quantera(args, deployments_dir, db_url=None):
-    env = dict(os.environ, QUANTERA_DEPLOYMENTS_DIR=str(deployments_dir))
+def run_quantera(args, deployments_dir=None, db_url=None, env=None):
+    """`quantera ARGS` with the deployment records of `deployments_dir` (or in `env` as given)."""
+    env = dict(env or os.environ)
+    if deployments_dir is not None:
+        env["QUANTERA_DEPLOYMENTS_DIR"] = str(deployments_dir)
     if db_url:
         env["QUANTERA_DB_URL"] = db_url
     return subprocess.run(

@@ -37,3 +37,11 @@ def screenshot(page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path))
     return path
+
+
+def fresh_address(w3, salt: str) -> str:
+    """An address no test used before on this chain (from the head block and `salt`), so a test
+    re-run against a reused demo never meets its own earlier operation."""
+    from eth_utils import keccak, to_checksum_address
+
+    return to_checksum_address(keccak(text=f"{salt}:{w3.eth.block_number}")[:20])

@@ -97,8 +97,18 @@
     const error = form.querySelector(".error");
     const result = form.querySelector(".result");
     error.textContent = ""; result.innerHTML = "";
-    const response = await fetch("/actions/" + name, { method: "POST", body: new FormData(form) });
-    const body = await response.json();
+    let response, body;
+    try {
+      response = await fetch("/actions/" + name, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(Object.fromEntries(new FormData(form))),
+      });
+      body = await response.json();
+    } catch (err) {
+      error.textContent = "the console did not answer: " + err;
+      return;
+    }
     if (!response.ok) { error.textContent = body.error || ("refused (" + response.status + ")"); return; }
     const text = JSON.stringify(body.batch, null, 2);
     const link = document.createElement("a");

@@ -1,4 +1,4 @@
-"""CON-1..CON-6: the console against the served demo, in a real browser: the governance page
+"""CON-1..CON-4: the console against the served demo, in a real browser: the governance page
 shows what the AccessManager holds, updates live, prepares Safe batches and refuses bad input."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from conftest import wait_for
-from console_checks import open_page, screenshot
+from console_checks import fresh_address, open_page, screenshot
 from keepers.access import ROLE_IDS
 from keepers.console.actions import batch_calldata, checksum
 
@@ -42,7 +42,8 @@ def test_governance__a_scheduled_operation_appears_live_with_its_eta(
     refreshed = browser_page.locator("#live").get_attribute("data-refreshed")
     manager = chain_reads.contract("QuanteraAccessManager")
     # A timelocked grant (ADMIN has a delay in the demo): scheduled, not executed.
-    data = manager.encode_abi("grantRole", [ROLE_IDS["GUARDIAN"], OUTSIDER, 0])
+    grantee = fresh_address(chain_reads.w3, "CON-2")
+    data = manager.encode_abi("grantRole", [ROLE_IDS["GUARDIAN"], grantee, 0])
     tx = manager.functions.schedule(manager.address, data, 0).transact({"from": GOVERNANCE})
     chain_reads.w3.eth.wait_for_transaction_receipt(tx)
     operation = (
