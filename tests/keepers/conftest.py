@@ -71,9 +71,9 @@ def run_quantera(args, deployments_dir=None, db_url=None, env=None):
 def served_demo(tmp_path_factory):
     """The demo, left up (`ape run demo --serve`), for the whole session; stopped at its end if
     no test stopped it (see served_demo.py)."""
-    from served_demo import start_served_demo
+    from served_demo import session_demo
 
-    demo = start_served_demo(tmp_path_factory.mktemp("served-demo"))
+    demo = session_demo(tmp_path_factory.mktemp("served-demo"))
     try:
         yield demo
     finally:

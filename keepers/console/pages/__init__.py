@@ -24,6 +24,8 @@ class Page:
     title: str
     read: Reader
     actions: tuple[Action, ...] = ()
+    # Whether the page draws charts: only then does it load Plotly (4.6 MB of script to parse).
+    charts: bool = False
 
     @property
     def template(self) -> str:

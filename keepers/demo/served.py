@@ -1,0 +1,92 @@
+"""The demo run in the background and left up (`ape run demo --serve`), for whoever needs a chain
+with every act on it: the console's browser tests (one per test session) and its page-load
+benchmark. `start_served_demo` returns once the demo announces its chain; `stop` ends it as
+Ctrl-C would and returns its exit code and output.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from keepers.core.errors import QuanteraError
+from keepers.core.running_demo import RunningDemo
+from keepers.core.waiting import wait_until
+
+DEMO_BLOCKS = 5
+# A guard against a hung demo, not a guess at its speed (minutes of CPU on a busy machine).
+SERVE_TIMEOUT_SECONDS = 1_800.0
+
+
+@dataclass
+class ServedDemo:
+    workdir: Path
+    demo_file: Path
+    proc: subprocess.Popen | None
+    running: RunningDemo | None = None
+    result: tuple[int, str, str] | None = field(default=None, repr=False)
+
+    @property
+    def record(self) -> dict:
+        return json.loads((Path(self.running.deployments_dir) / "ethereum-local.json").read_text())
+
+    @property
+    def env(self) -> dict[str, str]:
+        """The environment a `quantera` command needs to find this demo by default."""
+        return dict(os.environ, QUANTERA_DEMO_FILE=str(self.demo_file))
+
+    def stop(self, timeout: float = SERVE_TIMEOUT_SECONDS) -> tuple[int, str, str]:
+        """SIGTERM, then the demo's exit code, stdout and stderr (once; later calls repeat it)."""
+        if self.result is None:
+            if self.proc is None:
+                raise QuanteraError("a reused demo is not stopped here")
+            if self.proc.poll() is None:
+                self.proc.send_signal(signal.SIGTERM)
+            code = self.proc.wait(timeout=timeout)
+            self.result = (
+                code,
+                (self.workdir / "demo.stdout").read_text(),
+                (self.workdir / "demo.stderr").read_text(),
+            )
+        return self.result
+
+
+def reuse_served_demo(demo_file: Path, workdir: Path) -> ServedDemo:
+    """A demo served elsewhere (`make demo SERVE=1`): neither checked nor stopped by its user."""
+    demo = ServedDemo(workdir, demo_file, None)
+    demo.running = RunningDemo(**json.loads(demo_file.read_text()))
+    return demo
+
+
+def start_served_demo(workdir: Path, blocks: int = DEMO_BLOCKS) -> ServedDemo:
+    workdir.mkdir(parents=True, exist_ok=True)
+    demo_file = workdir / "demo.json"
+    env = dict(os.environ, QUANTERA_DEMO_FILE=str(demo_file))
+    ape = str(Path(sys.executable).parent / "ape")
+    argv = [ape, "run", "demo", "--blocks", str(blocks), "--dir", str(workdir / "run"), "--serve"]
+    with open(workdir / "demo.stdout", "w") as out, open(workdir / "demo.stderr", "w") as err:
+        proc = subprocess.Popen(argv, stdout=out, stderr=err, env=env)
+    demo = ServedDemo(workdir, demo_file, proc)
+
+    def announced() -> RunningDemo | None:
+        if proc.poll() is not None:
+            code, stdout, stderr = demo.stop()
+            raise QuanteraError(
+                f"the demo exited with {code} before serving:\n{stdout[-3000:]}\n{stderr[-3000:]}"
+            )
+        if not demo_file.exists():
+            return None
+        return RunningDemo(**json.loads(demo_file.read_text()))
+
+    try:
+        demo.running = wait_until(announced, "the demo to serve its chain", SERVE_TIMEOUT_SECONDS)
+    except BaseException:
+        if proc.poll() is None:
+            demo.stop()
+        raise
+    return demo

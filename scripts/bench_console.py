@@ -1,0 +1,121 @@
+"""`make bench` (`.venv/bin/python scripts/bench_console.py [--demo-file F]`): how long each
+operator-console page takes to load in a real browser (issue 18: under 2 seconds each).
+
+The chain is the demo's, left up with every act on it (`ape run demo --serve`, started here in a
+temporary folder and stopped at the end; `--demo-file .quantera/demo.json` measures against a
+demo already served by `make demo SERVE=1` instead). `quantera console --port 0` serves it, and
+Debian's chromium (driven by Playwright) loads every page RUNS times after one warm-up load, each
+in a fresh browser context (no cache). The figure is the browser's own navigation timing:
+navigation start to the end of the load event (HTML, CSS, the console's script and Plotly parsed,
+the page's first chart drawn). Median and max per page go to benchmarks/console_pages.json; the
+command fails when a median misses the goal."""
+
+from __future__ import annotations
+
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+
+from keepers.core.benchmarking import merge_json
+from keepers.core.waiting import wait_until
+from keepers.demo.served import reuse_served_demo, start_served_demo
+
+RESULT_FILE = Path("benchmarks") / "console_pages.json"
+RUNS = 5
+GOAL_S = 2.0
+CHROMIUM = "/usr/bin/chromium"
+CONSOLE_LINE = re.compile(r"console: (http://127\.0\.0\.1:\d+)/")
+LOAD_SECONDS_JS = (
+    "() => { const n = performance.getEntriesByType('navigation')[0];"
+    " return (n.loadEventEnd - n.startTime) / 1000; }"
+)
+
+
+def measure(url: str, slugs: list[str], runs: int) -> dict[str, dict]:
+    from playwright.sync_api import sync_playwright
+
+    results = {}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        try:
+            for slug in slugs:
+                samples = []
+                for k in range(runs + 1):
+                    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+                    page = context.new_page()
+                    response = page.goto(f"{url}/{slug}", wait_until="load")
+                    if response is None or not response.ok:
+                        raise click.ClickException(
+                            f"/{slug} answered {response and response.status}"
+                        )
+                    if k:  # the first load warms the server's page cache and the OS file cache
+                        samples.append(page.evaluate(LOAD_SECONDS_JS))
+                    context.close()
+                results[f"console.page_load.{slug}"] = {
+                    "median_s": round(statistics.median(samples), 4),
+                    "max_s": round(max(samples), 4),
+                    "runs": runs,
+                    "goal_s": GOAL_S,
+                    "within_goal": statistics.median(samples) < GOAL_S,
+                    "machine": f"{platform.machine()}, chromium (Debian), Playwright",
+                }
+        finally:
+            browser.close()
+    return results
+
+
+@click.command()
+@click.option("--runs", default=RUNS, show_default=True)
+@click.option(
+    "--demo-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="A demo served already (its .quantera/demo.json); default: serve one here.",
+)
+def cli(runs: int, demo_file: Path | None) -> None:
+    """Time every console page's load in chromium into benchmarks/console_pages.json."""
+    from keepers.console.pages import all_pages
+
+    workdir = Path(tempfile.mkdtemp(prefix="quantera-bench-console-"))
+    demo = reuse_served_demo(demo_file, workdir) if demo_file else start_served_demo(workdir)
+    log = workdir / "console.log"
+    console = None
+    try:
+        with open(log, "w") as out:
+            console = subprocess.Popen(
+                [str(Path(sys.executable).parent / "quantera"), "console", "--port", "0"],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env=demo.env,
+            )
+
+        def listening() -> str | None:
+            if console.poll() is not None:
+                raise click.ClickException(f"the console exited: {log.read_text()[-500:]}")
+            found = CONSOLE_LINE.search(log.read_text())
+            return found.group(1) if found else None
+
+        url = wait_until(listening, "the console to listen", 600.0)
+        results = measure(url, [p.slug for p in all_pages()], runs)
+    finally:
+        if console is not None:
+            console.terminate()
+            console.wait(timeout=60)
+        if demo.proc is not None:
+            demo.stop()
+    merge_json(RESULT_FILE, results)
+    for key, entry in results.items():
+        click.echo(f"{key}: median {entry['median_s']:.3f} s, max {entry['max_s']:.3f} s")
+    missed = [k for k, e in results.items() if not e["within_goal"]]
+    if missed:
+        raise click.ClickException(f"over the {GOAL_S} s goal: {', '.join(missed)}")
+
+
+if __name__ == "__main__":
+    cli()
