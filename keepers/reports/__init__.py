@@ -2,7 +2,8 @@
 (`pdf`: the document template, tables, charts, the footer with the data's block and time and the
 page number; `client`: the client report's data, computed with keepers.analytics and keepers.risk,
 and its rendering; `compliance_pdf`: the compliance report's rows rendered). Every renderer takes
-plain data, so it is tested without a chain.
+plain data, so it is tested without a chain; the chain reads are apart (`client_chain`: a client's
+share of a PortfolioVault and its fund shares, fees and income), and `quantera report` (`cli`).
 
 The CLI imports the names below from `keepers.reports` only (loaded on first use: reportlab,
 matplotlib and pandas are imported then, not when the CLI starts)."""

@@ -210,10 +210,13 @@ def _performance_chart(report: ClientReport):  # -> matplotlib Figure
 
 
 def _holdings_table(report: ClientReport):
+    """Every holding with a balance (the JSON has the others: a vault's listed assets it holds
+    none of, a benchmark's assets the client does not hold)."""
     total = report.total_value_usd
     rows = [
         [h.symbol, h.asset_class, f"{h.quantity:,.4f}", usd(h.price_usd), usd(h.value_usd), pct(w)]
         for h, w in zip(report.holdings, report.weights())
+        if h.quantity > 0
     ]
     rows.append(["Total", "", "", "", usd(total), pct(1.0)])
     header = ("asset", "class", "quantity", "price (USD)", "value (USD)", "weight")

@@ -103,11 +103,11 @@ def render_compliance(
     stamp: DataStamp,
     target: Path | io.BytesIO,
     country_names: Mapping[int, str] | None = None,
-    token: str = "",
 ) -> None:
     """`data`: a `Report.to_json()`; `country_names`: ISO numeric code -> name, to label codes.
     A4 landscape: every address and transaction hash in full."""
     names = country_names or {}
+    token = data.get("token")
     scope = (
         "all jurisdictions"
         if data["jurisdiction"] is None

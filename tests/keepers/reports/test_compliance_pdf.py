@@ -23,6 +23,7 @@ from pdf_text import flat, pdf_pages
 
 ZERO = "0x" + "00" * 20
 NAMES = {840: "United States", 276: "Germany"}
+TOKEN = "0x" + "ab" * 20
 STAMP = DataStamp("ethereum:local", 5_000, 1_700_005_000)
 WALLETS = [f"0x{i:040x}" for i in range(1, 31)]
 
@@ -59,13 +60,15 @@ def events(transfers: int) -> list[dict]:
 
 def rendered(report) -> list[str]:
     buffer = io.BytesIO()
-    render_compliance(report.to_json(), STAMP, buffer, NAMES, "QTF 0x" + "ab" * 20)
+    render_compliance(report.to_json(), STAMP, buffer, NAMES)
     return pdf_pages(buffer.getvalue())
 
 
 @pytest.fixture(scope="module")
 def report():
-    return build_report(events(40), 1_700_000_000, 1_700_004_000)
+    report = build_report(events(40), 1_700_000_000, 1_700_004_000)
+    report.token = TOKEN
+    return report
 
 
 @pytest.fixture(scope="module")
@@ -100,6 +103,7 @@ def test_rpt_5__compliance_pdf__every_row_as_the_report_has_it(report, pages):
     assert "Transactions: 72; freeze events: 1;" in text
     assert f"Period: {utc(1_700_000_000)} to {utc(1_700_004_000)} (inclusive); scope: all" in text
     assert "Data: ethereum:local, block 5000 at " in text
+    assert f"Token: {TOKEN}." in text
     # The forced transfer and the burn keep their classification.
     assert [t["type"] for t in report.transactions[-2:]] == ["forced-transfer", "burn"]
 
