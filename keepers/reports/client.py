@@ -12,9 +12,11 @@ import io
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 import numpy as np
 import pandas as pd
+from reportlab.lib.units import mm
 
 from keepers.core.errors import QuanteraError
 from keepers.reports.pdf import (
@@ -42,6 +44,7 @@ METRICS = (
 EFFECTS = ("allocation", "selection", "interaction")
 RISK_LEVELS = (0.95, 0.99)
 CHART_WIDTH_MM = 170
+FEE_WIDTHS_MM = (62, 24, 26, 68)  # the detail wraps within its column
 
 
 class ReportError(QuanteraError, ValueError):
@@ -268,27 +271,40 @@ def _risk_table(report: ClientReport):
 
 def _fees_table(report: ClientReport):
     rows = [
-        [f.item, f"{f.amount:,.6g}" if f.unit == "bps" else usd(f.amount), f.unit, f.detail]
+        [
+            f.item,
+            f"{f.amount:,.6g}" if f.unit == "bps" else usd(f.amount),
+            f.unit,
+            paragraph(escape(f.detail), small=True),
+        ]
         for f in report.fees_income
     ]
-    return table(("item", "amount", "unit", "detail"), rows, numeric=(1,))
+    widths = [w * mm for w in FEE_WIDTHS_MM]
+    return table(("item", "amount", "unit", "detail"), rows, numeric=(1,), widths=widths)
 
 
 def render_client(report: ClientReport, target: Path | io.BytesIO) -> None:
     """The client report as a PDF (A4): holdings, performance against the benchmark with a chart,
-    attribution, risk, fees and income; the footer names the data's block and time."""
+    attribution, risk, fees and income; the footer names the data's block and time. Text from
+    the data is escaped (paragraphs are reportlab markup: 'S&P' stays 'S&P')."""
     first, last = report.dates[0], report.dates[-1]
     story = [
-        paragraph(f"<b>Client:</b> {report.client}<br/><b>Portfolio:</b> {report.portfolio}"),
-        paragraph(f"<b>{report.stamp.text()}</b>"),
+        paragraph(
+            f"<b>Client:</b> {escape(report.client)}<br/>"
+            f"<b>Portfolio:</b> {escape(report.portfolio)}"
+        ),
+        paragraph(f"<b>{escape(report.stamp.text())}</b>"),
         heading("Holdings", 2),
-        paragraph("Quantities and oracle prices as the chain held them at the block above."),
+        paragraph(
+            "Quantities and oracle prices as the chain held them at the block above.", intro=True
+        ),
         _holdings_table(report),
         heading("Performance against the benchmark", 2),
         paragraph(
-            f"<b>Return series:</b> {report.returns_source} From {first} to {last}, "
-            f"{len(report.dates)} trading days. <b>Benchmark:</b> {report.benchmark}, "
-            "rebalanced monthly."
+            f"<b>Return series:</b> {escape(report.returns_source)} From {first} to {last}, "
+            f"{len(report.dates)} trading days. <b>Benchmark:</b> {escape(report.benchmark)}, "
+            "rebalanced monthly.",
+            intro=True,
         ),
         chart(_performance_chart(report), CHART_WIDTH_MM),
         spacer(),
@@ -296,13 +312,15 @@ def render_client(report: ClientReport, target: Path | io.BytesIO) -> None:
         heading("Attribution (Brinson-Fachler, by asset class)", 2),
         paragraph(
             "Monthly allocation, selection and interaction effects, linked over the months by "
-            "Carino's method: they sum to the active return."
+            "Carino's method: they sum to the active return.",
+            intro=True,
         ),
         _attribution_table(report),
         heading("Risk", 2),
         paragraph(
             "One-day value at risk and expected shortfall of the current holdings over the "
-            "return series above (losses as a share of the holdings' value and in USD)."
+            "return series above (losses as a share of the holdings' value and in USD).",
+            intro=True,
         ),
         _risk_table(report),
         heading("Fees and income", 2),

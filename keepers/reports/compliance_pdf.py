@@ -9,6 +9,7 @@ import io
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape
 
 from reportlab.lib.units import mm
 
@@ -111,13 +112,13 @@ def render_compliance(
     scope = (
         "all jurisdictions"
         if data["jurisdiction"] is None
-        else f"jurisdiction {country(data['jurisdiction'], names)}"
+        else f"jurisdiction {escape(country(data['jurisdiction'], names))}"
     )
     summary = (
         f"<b>Period:</b> {utc(data['period_start'])} to {utc(data['period_end'])} "
         f"(inclusive); <b>scope:</b> {scope}."
-        + (f" <b>Token:</b> {token}." if token else "")
-        + f"<br/><b>{stamp.text()}</b><br/>"
+        + (f" <b>Token:</b> {escape(token)}." if token else "")
+        + f"<br/><b>{escape(stamp.text())}</b><br/>"
         f"<b>Transactions:</b> {len(data['transactions'])}; <b>freeze events:</b> "
         f"{len(data['freezes'])}; <b>total supply at period end:</b> "
         f"{amount(data['total_supply'])} (token base units)."
@@ -129,6 +130,7 @@ def render_compliance(
             "Investors (identities, across their wallets) holding a positive balance, per "
             "jurisdiction of their identity; balances in token base units.",
             small=True,
+            intro=True,
         ),
         table(("jurisdiction", "holders", "balance"), _holders(data, names), numeric=(1, 2)),
         heading("Transactions in the period", 2),
@@ -136,6 +138,7 @@ def render_compliance(
             "Mints, burns, transfers, forced transfers and recoveries, in chain order: sender "
             "above recipient, and their jurisdictions likewise; amounts in token base units.",
             small=True,
+            intro=True,
         ),
         _wide_table(TRANSACTION_COLUMNS, _transactions(data, names), TRANSACTION_WIDTHS),
         heading("Freezes in the period", 2),

@@ -37,6 +37,11 @@ ZEBRA = colors.HexColor("#eef2f7")
 _STYLES = getSampleStyleSheet()
 BODY = ParagraphStyle("body", parent=_STYLES["BodyText"], fontSize=9, leading=12)
 SMALL = ParagraphStyle("small", parent=BODY, fontSize=7.5, leading=9.5, textColor=colors.grey)
+# Headings and a table's or chart's introduction stay on the page of what they introduce.
+TITLE = ParagraphStyle("title", parent=_STYLES["Heading1"], keepWithNext=1)
+SECTION = ParagraphStyle("section", parent=_STYLES["Heading2"], keepWithNext=1)
+INTRO = ParagraphStyle("intro", parent=BODY, keepWithNext=1)
+SMALL_INTRO = ParagraphStyle("small_intro", parent=SMALL, keepWithNext=1)
 
 
 @dataclass(frozen=True)
@@ -80,10 +85,13 @@ def ratio(value: float | None) -> str:
 
 
 def heading(text: str, level: int = 1) -> Paragraph:
-    return Paragraph(text, _STYLES["Heading1" if level == 1 else "Heading2"])
+    return Paragraph(text, TITLE if level == 1 else SECTION)
 
 
-def paragraph(text: str, small: bool = False) -> Paragraph:
+def paragraph(text: str, small: bool = False, intro: bool = False) -> Paragraph:
+    """Body text; `intro`: it introduces the next flowable and stays on its page."""
+    if intro:
+        return Paragraph(text, SMALL_INTRO if small else INTRO)
     return Paragraph(text, SMALL if small else BODY)
 
 
@@ -104,8 +112,11 @@ def table(
 ) -> Table:
     """A table with a header repeated on every page it spans, zebra rows, the `numeric` columns
     right-aligned and the `monospace` ones (addresses, hashes) in Courier; `total_row` bolds the
-    last row. An empty `rows` gives one row saying so."""
-    body = [[str(cell) for cell in row] for row in rows] or [["none"] + [""] * (len(header) - 1)]
+    last row. A cell is text, or a flowable (a `paragraph` wraps within its column). An empty
+    `rows` gives one row saying so."""
+    body = [
+        [cell if isinstance(cell, Flowable) else str(cell) for cell in row] for row in rows
+    ] or [["none"] + [""] * (len(header) - 1)]
     grid = Table([list(header), *body], colWidths=widths, repeatRows=1, hAlign="LEFT")
     style = [
         ("FONT", (0, 0), (-1, -1), "Helvetica", font_size),

@@ -35,7 +35,7 @@ FEES = (
     FeeIncome("Subscription fees paid", 1_234.56, "USDC", "2 subscriptions"),
     FeeIncome("Income received", 789.01, "QMMF shares", "daily dividends"),
 )
-SOURCE = "Hypothetical: the holdings' weights applied to seeded synthetic daily returns."
+SOURCE = "Hypothetical: the holdings' weights applied to seeded synthetic S&P <500> returns."
 
 
 def daily_returns(seed: int = 7, days: int = 504) -> pd.DataFrame:
