@@ -104,6 +104,7 @@ class ClientReport:
     attribution_totals: dict[str, float]  # the effects' totals and the excess they sum to
     risk: tuple[RiskFigure, ...]
     fees_income: tuple[FeeIncome, ...] = field(default_factory=tuple)
+    notes: tuple[str, ...] = ()  # said under the holdings (a fund without a NAV yet, ...)
 
     @property
     def total_value_usd(self) -> float:
@@ -131,6 +132,7 @@ def client_report(
     benchmark_weights: Mapping[str, float],
     returns_source: str,
     fees_income: Sequence[FeeIncome] = (),
+    notes: Sequence[str] = (),
 ) -> ClientReport:
     """The report's figures from the client's holdings and the daily returns of their assets
     (`daily_returns`: one column per holding's symbol, DatetimeIndex); the benchmark holds
@@ -191,6 +193,7 @@ def client_report(
         attribution_totals=linked.totals(),
         risk=risk,
         fees_income=tuple(fees_income),
+        notes=tuple(notes),
     )
 
 
@@ -299,6 +302,7 @@ def render_client(report: ClientReport, target: Path | io.BytesIO) -> None:
             "Quantities and oracle prices as the chain held them at the block above.", intro=True
         ),
         _holdings_table(report),
+        *(paragraph(f"Note: {escape(note)}", small=True) for note in report.notes),
         heading("Performance against the benchmark", 2),
         paragraph(
             f"<b>Return series:</b> {escape(report.returns_source)} From {first} to {last}, "

@@ -44,7 +44,7 @@ DEFAULT_BENCHMARK = "QSPX=60,QTF=40"  # a 60/40 of the S&P 500 fund and T-bills
 DEFAULT_FROM, DEFAULT_TO = "2014-01-01", "2018-12-31"  # arch.data's last five years
 WAD = 10**18
 SOURCE = (
-    "Hypothetical, not the vault's realised NAV: the current holdings' weights applied to the "
+    "Hypothetical, not the portfolio's realised NAV: the current holdings' weights applied to the "
     "daily price history of the series each asset follows (arch.data via keepers.vault: S&P 500, "
     "Nasdaq and WTI closes; a T-bill fund accruing French's risk-free rate, which money-market "
     "and T-bill fund shares follow too), rebalanced monthly."
@@ -305,6 +305,11 @@ def build_client_report(
             units = read.client_shares / 10**read.share_decimals
             parts[-1] += f" ({units:,.4f} shares, {read.client_fraction:.4%} of the vault)"
     parts += [f"fund {f.symbol} (instrument {f.instrument_id}, {f.kind})" for f in funds]
+    notes = tuple(
+        f"{f.symbol}: the fund has struck no NAV yet; its shares are valued at 0."
+        for f in funds
+        if f.nav18 == 0
+    )
     return client_report(
         client,
         "; ".join(parts),
@@ -314,4 +319,5 @@ def build_client_report(
         weights,
         SOURCE,
         fees_and_income(read, funds),
+        notes,
     )

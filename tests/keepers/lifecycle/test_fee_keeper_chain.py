@@ -477,6 +477,12 @@ def test_rpt_8__report_client__fund_shares_fees_and_management_rate_from_the_cha
     for symbol in held:
         assert f"{symbol}: management fee {MANAGEMENT_BPS} bps" in text
     assert "fund QMMF (instrument 1, money_market_fund)" in text
+    # A fund that has struck no NAV yet is said to be valued at 0, not silently.
+    unpriced = [symbol for symbol, (_, price) in held.items() if price == 0]
+    for symbol in unpriced:
+        note = f"{symbol}: the fund has struck no NAV yet; its shares are valued at 0."
+        assert f"Note: {note}" in text and note in data["notes"]
+    assert len(data["notes"]) == len(unpriced)
     lines = {(f["item"], f["amount"], f["unit"]) for f in data["fees_income"]}
     assert ("QMMF: subscription fees paid", 500.0, "USDC") in lines
     # No income line: this share class is a plain SecurityToken (no income accounts).

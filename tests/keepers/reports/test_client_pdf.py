@@ -51,7 +51,10 @@ def daily_returns(seed: int = 7, days: int = 504) -> pd.DataFrame:
 def report():
     portfolio = "PortfolioVault 0x" + "aa" * 20
     returns = daily_returns()
-    return client_report(CLIENT, portfolio, STAMP, HOLDINGS, returns, BENCHMARK, SOURCE, FEES)
+    notes = ["QMMF: the fund has struck no NAV yet; its shares are valued at 0."]
+    return client_report(
+        CLIENT, portfolio, STAMP, HOLDINGS, returns, BENCHMARK, SOURCE, FEES, notes
+    )
 
 
 @pytest.fixture(scope="module")
@@ -78,6 +81,7 @@ def test_rpt_1__client_pdf__holdings_values_weights_and_total_as_given(report, p
         assert "Data: ethereum:local, block 4321 at 2025-11-25 05:53:20 UTC" in page
         assert f"Page {number}" in page
     assert f"Client: {CLIENT}" in text
+    assert "Note: QMMF: the fund has struck no NAV yet; its shares are valued at 0." in text
 
 
 def test_rpt_2__client_pdf__performance_against_benchmark_and_what_the_series_is(report, pages):

@@ -126,7 +126,8 @@ def test_rpt_6__report_client_pdf__holdings_as_the_chain_holds_them(deployed, tm
     assert_stamp(text, deployed.network)
     assert "Benchmark: QTF 40%, QSPX 60%" in text
     assert (
-        "Return series: Hypothetical, not the vault's realised NAV: the current holdings'" in text
+        "Return series: Hypothetical, not the portfolio's realised NAV: the current holdings'"
+        in text
     )
     totals = data["attribution_totals"]
     active = (
