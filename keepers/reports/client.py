@@ -151,8 +151,10 @@ def client_report(
     if unknown:
         raise ReportError(f"benchmark assets not among the holdings: {', '.join(unknown)}")
     values = np.array([h.value_usd for h in holdings])
-    if np.any(values < 0) or values.sum() <= 0:
-        raise ReportError("holdings must have a positive total value")
+    if np.any(values < 0):
+        raise ReportError(f"a negative holding: {symbols[int(np.argmin(values))]}")
+    if values.sum() <= 0:
+        raise ReportError("the holdings are worth nothing (no position with a balance)")
     weights = values / values.sum()
     bench = np.array([float(benchmark_weights.get(s, 0.0)) for s in symbols])
     if abs(bench.sum() - 1.0) > 1e-9 or np.any(bench < 0):

@@ -157,6 +157,16 @@ def test_rpt_4__client_report_json__the_same_figures(report):
     ("holdings", "benchmark", "message"),
     [
         ((), BENCHMARK, "holds nothing"),
+        (
+            tuple(Holding(h.symbol, h.asset_class, 0.0, h.price_usd) for h in HOLDINGS),
+            BENCHMARK,
+            "the holdings are worth nothing",
+        ),
+        (
+            (Holding("QTF", "tbill", -1.0, 100.0), *HOLDINGS[2:]),
+            {"QSPX": 1.0},
+            "negative holding: QTF",
+        ),
         ((*HOLDINGS, Holding("QGLD", "commodity", 1, 1)), BENCHMARK, "no return history for QGLD"),
         (HOLDINGS, {"QSPX": 0.6, "QGLD": 0.4}, "benchmark assets not among the holdings: QGLD"),
         (HOLDINGS, {"QSPX": 0.6, "QTF": 0.3}, "benchmark weights sum to 0.9, not 1"),
