@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from keepers.core.exports import lazy_exports
 
 if TYPE_CHECKING:
-    from keepers.analytics.analysis import Analysis, full_analysis
+    from keepers.analytics.analysis import Analysis, full_analysis, portfolio_returns
     from keepers.analytics.attribution import (
         Attribution,
         LinkedAttribution,
@@ -54,7 +54,7 @@ _MODULES = {
     # Brinson-Fachler per segment and period, Carino-linked.
     "attribution": ("Attribution", "LinkedAttribution", "brinson_fachler", "from_holdings"),
     # A portfolio's whole analysis in one call (what the console and the benchmark run).
-    "analysis": ("Analysis", "full_analysis"),
+    "analysis": ("Analysis", "full_analysis", "portfolio_returns"),
     # Fama-French three factors from arch.data, one least-squares solve for every asset.
     "factors": (
         "FACTORS",

@@ -61,12 +61,7 @@ def full_analysis(
         monthly.to_numpy(),
         asset_classes,
     )
-    # The portfolio's daily returns: within a month its holdings drift with their returns from
-    # the weights set at the month's start.
-    growth = (1.0 + daily_returns).groupby(daily_returns.index.to_period("M")).cumprod()
-    value = growth.to_numpy() @ w
-    previous = np.where(monthly_starts(daily_returns.index), 1.0, np.r_[1.0, value[:-1]])
-    portfolio = value / previous - 1.0
+    portfolio = portfolio_returns(daily_returns, w)
 
     columns = np.column_stack([daily_returns.to_numpy(), portfolio])
     bench = benchmark_returns.to_numpy()
@@ -81,6 +76,20 @@ def full_analysis(
         attribution=attribution,
         factors=fit,
     )
+
+
+def portfolio_returns(daily_returns: pd.DataFrame, weights: Sequence[float]) -> np.ndarray:
+    """The daily returns of a portfolio holding `weights` of the columns of `daily_returns`,
+    rebalanced to them at every month start: within a month its holdings drift with their
+    returns from the weights set at the month's start (so they compound to the monthly returns
+    `from_holdings` attributes)."""
+    w = np.asarray(weights, dtype=np.float64)
+    if w.shape != (daily_returns.shape[1],):
+        raise AnalyticsError(f"{w.size} weights for {daily_returns.shape[1]} assets")
+    growth = (1.0 + daily_returns).groupby(daily_returns.index.to_period("M")).cumprod()
+    value = growth.to_numpy() @ w
+    previous = np.where(monthly_starts(daily_returns.index), 1.0, np.r_[1.0, value[:-1]])
+    return value / previous - 1.0
 
 
 def monthly_starts(index: pd.DatetimeIndex) -> np.ndarray:

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
         deploy_security,
         deploy_share_compliance,
     )
+    from keepers.compliance.jurisdictions import load_jurisdictions
     from keepers.compliance.onboard_chain import onboard
     from keepers.compliance.report_chain import build_chain_report, parse_time
 
@@ -28,6 +29,7 @@ _PUBLIC = {
     "deploy_registry": "deploy",
     "deploy_security": "deploy",
     "deploy_share_compliance": "deploy",
+    "load_jurisdictions": "jurisdictions",
     "onboard": "onboard_chain",
     "parse_time": "report_chain",
 }

@@ -24,6 +24,11 @@ class Report:
     freezes: list[dict] = field(default_factory=list)
     holders: list[dict] = field(default_factory=list)
     total_supply: int = 0
+    # Read from the chain (None when built from given events): the token, and the last block read
+    # (the last at or before the period's end) with its time.
+    token: str | None = None
+    block: int | None = None
+    block_timestamp: int | None = None
 
     def to_json(self) -> dict:
         return asdict(self)

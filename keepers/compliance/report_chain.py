@@ -89,7 +89,7 @@ def build_chain_report(
 ) -> tuple[Report, list[Path]]:
     if period_end < period_start:
         raise QuanteraError(f"--to ({period_end}) is before --from ({period_start})")
-    from ape import project
+    from ape import chain, project
 
     with connected(network_choice) as record:
         registry = project.IdentityRegistry.at(record.address_of("IdentityRegistry"))
@@ -104,5 +104,8 @@ def build_chain_report(
                 + _events(token, TOKEN_EVENTS, start, stop)
             )
         )
+        block = max(min(stop, chain.blocks.head.number), 0)
+        block_timestamp = int(chain.blocks[block].timestamp)
     report = build_report(events, period_start, period_end, jurisdiction)
+    report.token, report.block, report.block_timestamp = token.address, block, block_timestamp
     return report, (write_report(report, out_dir) if out_dir else [])

@@ -61,6 +61,7 @@ if TYPE_CHECKING:
         next_cutoff,
         set_investment_minimums,
     )
+    from keepers.lifecycle.funds import Fund, discover_funds, registry_of
     from keepers.lifecycle.instruments import (
         ALL_OPERATIONS,
         FLOATING_INDEXES,
@@ -209,6 +210,8 @@ _MODULES = {
     # The fee keeper: what a vault owes its fee recipient (pure) and its collection cycle.
     "fees": ("MAX_COLLECTIONS_PER_CYCLE", "FeesDue"),
     "collecting": ("FeeKeeper",),
+    # The funds of a deployment as the registry lists them (the reports read their holders').
+    "funds": ("Fund", "discover_funds", "registry_of"),
     # A fund's dealing vault (FundVault) and the share engine's subscription minimums.
     "fund_deploy": (
         "FUND_DESK",

@@ -19,12 +19,15 @@ if TYPE_CHECKING:
         set_feeds,
     )
     from keepers.risk.inputs import load_returns
+    from keepers.risk.models import VarResult, historical_var, parametric_var
     from keepers.risk.publication import bootstrap_history, observed_history
 
 # The history the risk keeper starts from and the feed rounds it stores: the signal keeper's prices.
 _PUBLIC = {"bootstrap_history": "publication", "observed_history": "publication"}
 # The operators' return files, read by `quantera risk` and `quantera analytics` alike.
 _PUBLIC["load_returns"] = "inputs"
+# VaR and ES of a portfolio's return history (the reports' risk section).
+_PUBLIC.update({name: "models" for name in ("VarResult", "historical_var", "parametric_var")})
 # Its deploy steps (the oracle router and feeds, the engine and its lens, a portfolio's limits).
 _PUBLIC.update(
     {

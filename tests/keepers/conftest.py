@@ -1,6 +1,8 @@
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -65,6 +67,22 @@ def run_quantera(args, deployments_dir=None, db_url=None, env=None):
         text=True,
         timeout=SUBPROCESS_TIMEOUT_SECONDS,
     )
+
+
+@contextmanager
+def deployed_all(folder: Path) -> Iterator[tuple[str, str]]:
+    """`ape run deploy all` on a private anvil (chain id 1337), the record in `folder`: yields the
+    anvil's URL and the network choice, and stops the anvil on exit. A full deployment costs about
+    a minute of CPU here: a test module shares one (a module-scoped fixture)."""
+    group = ProcessGroup(folder)
+    try:
+        url = start_anvil(group, chain_id=1337)
+        network = f"ethereum:local:{url}"
+        deployed = run_ape(["deploy", "all", "--network", network], folder)
+        assert deployed.returncode == 0, deployed.stderr[-4000:]
+        yield url, network
+    finally:
+        group.stop_all()
 
 
 @pytest.fixture(scope="session")

@@ -14,8 +14,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from conftest import BIN, SUBPROCESS_TIMEOUT_SECONDS, run_ape
-from keepers.demo.processes import ProcessGroup, rpc, start_anvil
+from conftest import BIN, SUBPROCESS_TIMEOUT_SECONDS, deployed_all, run_ape
+from keepers.demo.processes import rpc
 from route_cli_checks import check_route_quote
 
 
@@ -24,20 +24,13 @@ def deployed(tmp_path_factory):
     """One `deploy all` on a private anvil, shared by the tests below (each full deployment costs
     about a minute of CPU on this machine): they read it first and replace it last."""
     folder = tmp_path_factory.mktemp("deployed")
-    group = ProcessGroup(folder)
-    try:
-        url = start_anvil(group, chain_id=1337)
-        network = f"ethereum:local:{url}"
-        first = run_ape(["deploy", "all", "--network", network], folder)
-        assert first.returncode == 0, first.stderr
+    with deployed_all(folder) as (url, network):
         yield SimpleNamespace(
             url=url,
             network=network,
             folder=folder,
             record=json.loads((folder / "ethereum-local.json").read_text()),
         )
-    finally:
-        group.stop_all()
 
 
 def test_deploy_show_and_route_quote__json__print_what_deploy_wrote_and_a_plan(deployed):

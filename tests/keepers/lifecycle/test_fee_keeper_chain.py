@@ -427,3 +427,69 @@ def test_fee_keeper__collection_dropped_by_a_reorganisation__marked_reorged_and_
         assert _hex(log.transaction_hash) == rows[1].tx_hash
         assert int(c.shares[0].balanceOf(c.recipient)) == int(log.shares) == int(rows[1].shares)
         assert chain.blocks.head.number >= int(log.block_number)
+
+
+def test_rpt_8__report_client__fund_shares_fees_and_management_rate_from_the_chain(
+    fees, tmp_path, capsys
+):
+    """RPT-8 on this module's chain (no deployment of its own; the funds have no PortfolioVault):
+    `quantera report client --investor` lists the investor's shares of each fund at its last
+    struck NAV, the subscription fee it paid (its FeeCharged events) and each fund's management
+    fee rate, in the JSON and the PDF."""
+    from ape import chain
+
+    from keepers.cli import main
+    from keepers.reports.pdf import pct, usd
+    from pdf_text import flat, pdf_pages
+
+    c = fees
+    investor = c.acct[INVESTOR].address
+    args = ["report", "client", "--network", c.network, "--investor", investor]
+    code, data = run(capsys, *args, "--json")
+    assert code == 0, data
+    pdf = tmp_path / "client.pdf"
+    assert main([*args, "--pdf", str(pdf)]) == 0
+    text = flat(pdf_pages(pdf.read_bytes()))
+    with c.net:
+        registry = c.vaults[0].navSource()[0]
+        charged = [
+            log
+            for log in c.schedule.FeeCharged.range(0, chain.blocks.head.number + 1)
+            if log.investor == investor
+        ]
+        held = {}
+        for number, share in enumerate(c.shares, start=1):
+            nav18 = int(project_registry(registry).latestNav(number)[0])
+            held[share.symbol()] = (int(share.balanceOf(investor)) / WAD, nav18 / WAD)
+    assert held["QMMF"][0] == 99_500  # 100,000 USDC at $1.00 less the 50 bps fee's shares
+    assert [(int(log.kind), int(log.fee)) for log in charged] == [(0, 500 * USDC)]
+    rows = {h["symbol"]: h for h in data["holdings"]}
+    total = sum(q * p for q, p in held.values())
+    for symbol, (quantity, price) in held.items():
+        assert (rows[symbol]["quantity"], rows[symbol]["price_usd"]) == (quantity, price)
+        assert rows[symbol]["asset_class"] == "money_market_fund"
+        if quantity * price > 0:
+            weight = pct(quantity * price / total)
+            cells = f"{quantity:,.4f} {usd(price)} {usd(quantity * price)} {weight}"
+            assert f"{symbol} money_market_fund {cells}" in text
+    assert data["total_value_usd"] == total
+    assert "QMMF: subscription fees paid 500.00 USDC 1 charge" in text
+    for symbol in held:
+        assert f"{symbol}: management fee {MANAGEMENT_BPS} bps" in text
+    assert "fund QMMF (instrument 1, money_market_fund)" in text
+    # A fund that has struck no NAV yet is said to be valued at 0, not silently.
+    unpriced = [symbol for symbol, (_, price) in held.items() if price == 0]
+    for symbol in unpriced:
+        note = f"{symbol}: the fund has struck no NAV yet; its shares are valued at 0."
+        assert f"Note: {note}" in text and note in data["notes"]
+    assert len(data["notes"]) == len(unpriced)
+    lines = {(f["item"], f["amount"], f["unit"]) for f in data["fees_income"]}
+    assert ("QMMF: subscription fees paid", 500.0, "USDC") in lines
+    # No income line: this share class is a plain SecurityToken (no income accounts).
+    assert not [f for f in data["fees_income"] if "income" in f["item"]]
+
+
+def project_registry(address):
+    from ape import project
+
+    return project.InstrumentRegistry.at(address)

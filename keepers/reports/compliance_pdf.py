@@ -1,0 +1,147 @@
+"""The regulator-facing compliance report as a PDF: the rows of `quantera compliance report` (its
+JSON: the period, the jurisdiction, transactions, freezes and holders per jurisdiction at the
+period's end, the total supply; keepers/compliance/report.py), every row and every figure as the
+CSV files have them. Pure: renders the report's plain data (`Report.to_json()`)."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
+
+from reportlab.lib.units import mm
+
+from keepers.reports.pdf import DataStamp, heading, paragraph, render, table, utc
+
+TITLE = "Compliance report"
+TRANSACTION_COLUMNS = ("block", "time (UTC)", "type", "from\nto", "amount", "country", "tx")
+FREEZE_COLUMNS = ("block", "time (UTC)", "type\nfrozen", "wallet\nby", "amount", "country", "tx")
+# Column widths (mm) of A4 landscape: an address or a hash in full on one line (Courier 5.5 pt).
+TRANSACTION_WIDTHS = (12, 25, 19, 52, 42, 30, 80)
+FREEZE_WIDTHS = (12, 25, 21, 52, 42, 30, 80)
+MONO_SIZE = 5.5
+FONT_SIZE = 6.5
+
+
+def amount(value: Any) -> str:
+    """A token amount in base units, grouped by thousands ('' when there is none)."""
+    return "" if value is None else f"{int(value):,}"
+
+
+def frozen(value: Any) -> str:
+    """A freeze event's new state: frozen (yes), lifted (no), or none stated ('')."""
+    return "" if value is None else ("yes" if value else "no")
+
+
+def country(code: Any, names: Mapping[int, str]) -> str:
+    """An ISO 3166-1 numeric code with its name when known; '-' for none."""
+    if code is None:
+        return "-"
+    name = names.get(int(code))
+    return f"{int(code)} {name}" if name else str(int(code))
+
+
+def _transactions(data: dict, names: Mapping[int, str]) -> list[list[str]]:
+    return [
+        [
+            str(t["block"]),
+            utc(int(t["timestamp"]))[:-4],
+            t["type"],
+            f"{t['from']}\n{t['to']}",
+            amount(t["amount"]),
+            f"{country(t['from_country'], names)}\n{country(t['to_country'], names)}",
+            t["tx"],
+        ]
+        for t in data["transactions"]
+    ]
+
+
+def _freezes(data: dict, names: Mapping[int, str]) -> list[list[str]]:
+    return [
+        [
+            str(f["block"]),
+            utc(int(f["timestamp"]))[:-4],
+            f"{f['type']}\n{frozen(f['frozen'])}",
+            f"{f['wallet']}\n{f['by'] or ''}",
+            amount(f["amount"]),
+            country(f["country"], names),
+            f["tx"],
+        ]
+        for f in data["freezes"]
+    ]
+
+
+def _holders(data: dict, names: Mapping[int, str]) -> list[list[str]]:
+    rows = [
+        [
+            "unregistered wallets" if h["country"] is None else country(h["country"], names),
+            "" if h["holders"] is None else str(h["holders"]),
+            amount(h["balance"]),
+        ]
+        for h in data["holders"]
+    ]
+    return rows
+
+
+def _wide_table(columns: tuple[str, ...], rows: list[list[str]], widths_mm: tuple[int, ...]):
+    """A table of events: the block and the amount right-aligned, the addresses (column 3) and
+    the hash (the last) in Courier, at the widths that fit them in full."""
+    return table(
+        columns,
+        rows,
+        numeric=(0, 4),
+        monospace=(3, len(columns) - 1),
+        font_size=FONT_SIZE,
+        mono_size=MONO_SIZE,
+        widths=[w * mm for w in widths_mm],
+    )
+
+
+def render_compliance(
+    data: dict,
+    stamp: DataStamp,
+    target: Path | io.BytesIO,
+    country_names: Mapping[int, str] | None = None,
+) -> None:
+    """`data`: a `Report.to_json()`; `country_names`: ISO numeric code -> name, to label codes.
+    A4 landscape: every address and transaction hash in full."""
+    names = country_names or {}
+    token = data.get("token")
+    scope = (
+        "all jurisdictions"
+        if data["jurisdiction"] is None
+        else f"jurisdiction {escape(country(data['jurisdiction'], names))}"
+    )
+    summary = (
+        f"<b>Period:</b> {utc(data['period_start'])} to {utc(data['period_end'])} "
+        f"(inclusive); <b>scope:</b> {scope}."
+        + (f" <b>Token:</b> {escape(token)}." if token else "")
+        + f"<br/><b>{escape(stamp.text())}</b><br/>"
+        f"<b>Transactions:</b> {len(data['transactions'])}; <b>freeze events:</b> "
+        f"{len(data['freezes'])}; <b>total supply at period end:</b> "
+        f"{amount(data['total_supply'])} (token base units)."
+    )
+    story = [
+        paragraph(summary),
+        heading("Holders per jurisdiction at period end", 2),
+        paragraph(
+            "Investors (identities, across their wallets) holding a positive balance, per "
+            "jurisdiction of their identity; balances in token base units.",
+            small=True,
+            intro=True,
+        ),
+        table(("jurisdiction", "holders", "balance"), _holders(data, names), numeric=(1, 2)),
+        heading("Transactions in the period", 2),
+        paragraph(
+            "Mints, burns, transfers, forced transfers and recoveries, in chain order: sender "
+            "above recipient, and their jurisdictions likewise; amounts in token base units.",
+            small=True,
+            intro=True,
+        ),
+        _wide_table(TRANSACTION_COLUMNS, _transactions(data, names), TRANSACTION_WIDTHS),
+        heading("Freezes in the period", 2),
+        _wide_table(FREEZE_COLUMNS, _freezes(data, names), FREEZE_WIDTHS),
+    ]
+    render(target, TITLE, stamp, story, wide=True)
