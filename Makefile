@@ -137,6 +137,7 @@ bench: sizes ## Measure gas from real receipts on anvil into benchmarks/ (and th
 	$(BIN)/ape run bench_liquidity
 	$(BIN)/ape run bench_rebalance
 	$(BIN)/ape run bench_nav_rebalance
+	$(BIN)/python scripts/on_plain_anvil.py -- $(BIN)/ape run bench_bulk_rebalance
 	$(BIN)/ape run bench_day_count
 	$(BIN)/ape run bench_lifecycle
 	$(BIN)/ape run bench_fund

@@ -159,6 +159,10 @@ interface IAutoRebalancer is IExtSloads {
     error LossBudgetExceeded(address portfolio, uint256 loss, uint256 available);
     error InvalidStrategy(string reason);
     error RelayerNotAllowed(address portfolio, address caller, address relayer);
+    /// @notice `rebalanceBatch` was given no call, or more than `max`.
+    error BatchSizeInvalid(uint256 count, uint256 max);
+    /// @notice Item `index` of a batch does not start with `rebalance`'s selector.
+    error NotARebalance(uint256 index);
 
     event StrategySet(address indexed portfolio, uint256 indexed strategyId, StrategyConfig config);
     event SignerSet(address indexed portfolio, address indexed signer, bool authorised);
@@ -180,6 +184,12 @@ interface IAutoRebalancer is IExtSloads {
         uint256 loss
     );
 
+    /// @notice Item `index` of a `rebalanceBatch` reverted with `reason` (its revert data: a custom
+    /// error of this contract, the vault, the risk engine, the aggregator or a token); nothing of
+    /// that item happened, the batch's other items are unaffected. `portfolio` is read from the
+    /// item's encoding (the intent's first field).
+    event RebalanceFailed(address indexed portfolio, uint256 indexed index, bytes reason);
+
     // ---------------------------------------------------------------- execution (anyone)
 
     /// @notice Executes `intent`, signed by at least the strategy's threshold of authorised
@@ -197,6 +207,18 @@ interface IAutoRebalancer is IExtSloads {
         bytes[] calldata signatures,
         bytes[] calldata routes
     ) external returns (uint256 loss);
+
+    /// @notice Relays up to MAX_BATCH (32) intents in one transaction: each item of `calls` is the
+    /// ABI-encoded calldata of one `rebalance` (selector included), executed as if its relayer had
+    /// sent it alone (same caller, same checks, same events). An item that reverts is undone and
+    /// reported by `RebalanceFailed`; the others proceed. The whole batch reverts only for a batch
+    /// of zero or more than MAX_BATCH items (`BatchSizeInvalid`), an item that is not a
+    /// `rebalance` call (`NotARebalance`), or when called from within a rebalance (reentrancy).
+    /// @dev Warning: an item runs with whatever gas is left (63/64 of it): one that exhausts it
+    /// leaves the rest of the batch to fail for lack of gas, reported each by `RebalanceFailed`
+    /// with empty `reason`; size the gas limit for the batch (GAS_BASE + GAS_PER_TRADE per trade,
+    /// per item).
+    function rebalanceBatch(bytes[] calldata calls) external;
 
     // ---------------------------------------------------------------- views
 

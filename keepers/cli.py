@@ -32,6 +32,7 @@ from keepers.core.errors import QuanteraError
 from keepers.lifecycle import cli as lifecycle_commands
 from keepers.liquidity import cli as route_commands
 from keepers.rebalancing import cli as signal_commands
+from keepers.rebalancing import manager_cli as manager_commands
 from keepers.reports import cli as report_commands
 from keepers.risk import cli as risk_commands
 
@@ -246,6 +247,7 @@ cli.add_command(console_commands.console)
 cli.add_command(route_commands.route)
 cli.add_command(signal_commands.signal)
 cli.add_command(report_commands.report)
+cli.add_command(manager_commands.manager)
 
 
 def main(argv: list[str] | None = None) -> int:

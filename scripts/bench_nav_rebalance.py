@@ -78,43 +78,8 @@ class NavDeskBench:
             path=record_dir / "ethereum-local.json",
             echo=click.echo,
         )
-        # The deploy script's own sequence. No governor delay here: the benchmark's governor steps
-        # are the deployer's, granted for the occasion.
-        addresses = {
-            i: t[i].address
-            for i in (
-                GUARDIAN,
-                GOVERNOR,
-                OPERATOR,
-                AGENT,
-                COMPLIANCE_KEEPER,
-                RISK_KEEPER,
-                PRICE_REPORTER,
-                EXECUTOR,
-                SIGNAL_KEEPER,
-            )
-        }
-        deploy.deploy_protocol(
-            d,
-            deploy.ProtocolConfig(
-                roles={
-                    "GUARDIAN": addresses[GUARDIAN],
-                    "GOVERNOR": addresses[GOVERNOR],
-                    "OPERATOR": addresses[OPERATOR],
-                },
-                keepers={
-                    "RISK_KEEPER": addresses[RISK_KEEPER],
-                    "PRICE_REPORTER": addresses[PRICE_REPORTER],
-                    "EXECUTOR": addresses[EXECUTOR],
-                },
-                governor_delay=0,
-                token_agent=addresses[AGENT],
-                compliance_keeper=addresses[COMPLIANCE_KEEPER],
-                signal_signers=[addresses[SIGNAL_KEEPER]],
-                intent_relayer=addresses[SIGNAL_KEEPER],
-            ),
-            None,
-        )
+        # The deploy script's own sequence, as `deploy all` configures a local network.
+        deploy.deploy_protocol(d, deploy.local_test_config(), None)
         renounce_temporary_roles(d)
         record = d.record
         at = lambda kind, name: getattr(project, kind).at(record.address_of(name))  # noqa: E731

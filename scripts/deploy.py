@@ -231,6 +231,30 @@ def _test_address(index: int) -> str:
     return accounts.test_accounts[index].address
 
 
+def local_test_config(governor_delay: int = 0) -> ProtocolConfig:
+    """What `deploy all` configures on a local network (its test accounts as role holders, the
+    signal keeper's key signing and relaying intents), for the benchmarks that run
+    `deploy_protocol` in-process; no governor delay by default (their governor steps are the
+    deployer's, granted for the occasion)."""
+    return ProtocolConfig(
+        roles={
+            "GUARDIAN": _test_address(1),
+            "GOVERNOR": _test_address(2),
+            "OPERATOR": _test_address(3),
+        },
+        keepers={
+            "RISK_KEEPER": _test_address(7),
+            "PRICE_REPORTER": _test_address(8),
+            "EXECUTOR": _test_address(9),
+        },
+        governor_delay=governor_delay,
+        token_agent=_test_address(5),
+        compliance_keeper=_test_address(6),
+        signal_signers=[_test_address(SIGNAL_KEEPER_ACCOUNT)],
+        intent_relayer=_test_address(SIGNAL_KEEPER_ACCOUNT),
+    )
+
+
 @click.group()
 def cli():
     """Deploy and inspect Quantera deployments."""

@@ -42,6 +42,8 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
     /// NAV-desk path: about 100,000 a trade).
     uint256 public constant GAS_BASE = 215_000;
     uint256 public constant GAS_PER_TRADE = 78_000;
+    /// @dev Most intents one `rebalanceBatch` relays (IAutoRebalancer states it: no getter, for size).
+    uint256 internal constant MAX_BATCH = 32;
 
     /// @dev A portfolio at oracle prices: what the plan, the drift and the loss are computed on.
     struct Snapshot {
@@ -133,6 +135,34 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
             s.pricesSyncedAt,
             loss
         );
+    }
+
+    /// @inheritdoc IAutoRebalancer
+    function rebalanceBatch(bytes[] calldata calls) external {
+        uint256 count = calls.length;
+        if (count > MAX_BATCH) revert BatchSizeInvalid(count, MAX_BATCH);
+        // Not from within a rebalance (a venue's callback): each item takes the guard itself.
+        if (_reentrancyGuardEntered()) revert ReentrancyGuardReentrantCall();
+        // Bounded: count <= MAX_BATCH.
+        for (uint256 i; i < count; ++i) {
+            bytes calldata call = calls[i];
+            if (bytes4(call) != this.rebalance.selector) revert NotARebalance(i);
+            // A delegatecall to this contract keeps msg.sender (the relayer binding holds) and
+            // undoes only this item when it reverts.
+            (bool ok, bytes memory reason) = address(this).delegatecall(call);
+            if (!ok) {
+                address portfolio;
+                assembly ("memory-safe") {
+                    // The intent's offset, then its first word; a malformed item reads what is there.
+                    let args := add(call.offset, 4)
+                    portfolio := and(
+                        calldataload(add(args, calldataload(args))),
+                        0xffffffffffffffffffffffffffffffffffffffff
+                    )
+                }
+                emit RebalanceFailed(portfolio, i, reason);
+            }
+        }
     }
 
     // ================================================================ views

@@ -187,6 +187,51 @@ class SignalIntent(Base):
     note: Mapped[str | None] = mapped_column(String(256), nullable=True)
 
 
+class ModelPortfolio(Base):
+    """A model portfolio of the asset manager's book (off-chain): target weights in bps per asset
+    address, summing to 10,000. Redefining a name replaces its weights and increments `version`."""
+
+    __tablename__ = "model_portfolios"
+    chain_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    weights: Mapped[dict] = mapped_column(JSON)  # asset address -> bps
+    version: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[int] = mapped_column(BigInteger)
+
+
+class ModelAssignment(Base):
+    """Which model portfolio a client portfolio (a PortfolioVault) follows: one model per client."""
+
+    __tablename__ = "model_assignments"
+    chain_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    portfolio: Mapped[str] = mapped_column(String(42), primary_key=True)
+    model: Mapped[str] = mapped_column(String(64))
+    assigned_at: Mapped[int] = mapped_column(BigInteger)
+
+
+class BulkOutcome(Base):
+    """One client's outcome in a bulk rebalance run (`run_id`): `rebalanced`, `skipped` (the reason:
+    within the drift threshold, cooldown, paused, nothing to trade) or `failed` (the revert
+    reason); the intent's nonce and digest, the batch transaction and the client's share of its gas
+    (the batch's gas over its items), the drift from the model's targets before and after (bps)."""
+
+    __tablename__ = "bulk_outcomes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(String(36))
+    chain_id: Mapped[int] = mapped_column(BigInteger)
+    model: Mapped[str] = mapped_column(String(64))
+    portfolio: Mapped[str] = mapped_column(String(42))
+    status: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    nonce: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    digest: Mapped[str | None] = mapped_column(String(66), nullable=True)
+    tx_hash: Mapped[str | None] = mapped_column(String(66), nullable=True)
+    gas_used: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    drift_before_bps: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    drift_after_bps: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    recorded_at: Mapped[int] = mapped_column(BigInteger)
+
+
 class SignalPrediction(Base):
     """One signal: the model's decision, what the keeper did with it, and the realised outcome (the
     return of one vault share at oracle prices until the next signal), filled in by the next
@@ -838,6 +883,77 @@ def intents(engine: Engine, chain_id: int, portfolio: str) -> list[SignalIntent]
                 .order_by(SignalIntent.id)
             )
         )
+
+
+def define_model(engine: Engine, chain_id: int, name: str, weights: dict, now: int) -> int:
+    """Stores (or replaces) a model portfolio's weights; returns its version (1, 2, ...)."""
+    with Session(engine) as session, session.begin():
+        row = session.get(ModelPortfolio, (chain_id, name))
+        if row is None:
+            session.add(
+                ModelPortfolio(
+                    chain_id=chain_id, name=name, weights=weights, version=1, updated_at=now
+                )
+            )
+            return 1
+        row.weights, row.version, row.updated_at = weights, row.version + 1, now
+        return row.version
+
+
+def model_portfolios(engine: Engine, chain_id: int) -> list[ModelPortfolio]:
+    with Session(engine) as session:
+        return list(
+            session.scalars(
+                select(ModelPortfolio)
+                .where(ModelPortfolio.chain_id == chain_id)
+                .order_by(ModelPortfolio.name)
+            )
+        )
+
+
+def assign_model(engine: Engine, chain_id: int, portfolios: list[str], model: str, now: int) -> int:
+    """Makes each of `portfolios` follow `model` (replacing what it followed); returns how many
+    changed."""
+    changed = 0
+    with Session(engine) as session, session.begin():
+        for portfolio in portfolios:
+            row = session.get(ModelAssignment, (chain_id, portfolio))
+            if row is None:
+                session.add(
+                    ModelAssignment(
+                        chain_id=chain_id, portfolio=portfolio, model=model, assigned_at=now
+                    )
+                )
+            elif row.model != model:
+                row.model, row.assigned_at = model, now
+            else:
+                continue
+            changed += 1
+    return changed
+
+
+def model_assignments(
+    engine: Engine, chain_id: int, model: str | None = None
+) -> list[ModelAssignment]:
+    with Session(engine) as session:
+        query = select(ModelAssignment).where(ModelAssignment.chain_id == chain_id)
+        if model is not None:
+            query = query.where(ModelAssignment.model == model)
+        return list(session.scalars(query.order_by(ModelAssignment.portfolio)))
+
+
+def record_bulk_outcomes(engine: Engine, rows: list[dict]) -> None:
+    if rows:
+        with Session(engine) as session, session.begin():
+            session.add_all(BulkOutcome(**row) for row in rows)
+
+
+def bulk_outcomes(engine: Engine, chain_id: int, run_id: str | None = None) -> list[BulkOutcome]:
+    with Session(engine) as session:
+        query = select(BulkOutcome).where(BulkOutcome.chain_id == chain_id)
+        if run_id is not None:
+            query = query.where(BulkOutcome.run_id == run_id)
+        return list(session.scalars(query.order_by(BulkOutcome.id)))
 
 
 def record_prediction(engine: Engine, row: dict) -> None:

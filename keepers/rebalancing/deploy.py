@@ -5,11 +5,13 @@ vaults it rebalances, and a vault's strategy, intent signers and relayer.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from keepers.access import as_role, grant_calls, is_admin, wire
 from keepers.core.deploying import Deployment, Step
+
+US, INSTITUTIONAL, NEVER_EXPIRES = 840, 4, 2**40 - 1  # a client investor's identity
 
 
 def deploy_rebalancer(d: Deployment) -> Any:
@@ -91,3 +93,176 @@ def rebalance_vault(
     steps += strategy_steps(d, rebalancer, vault, strategy, signers, relayer)
     if steps and is_admin(d, "rebalancing configuration"):
         as_role(d, "GOVERNOR", steps)
+
+
+# An identity registry lists at most 32 securities (IdentityRegistry.MAX_SECURITIES); a client
+# vault's shares are one.
+CLIENTS_PER_SHARE_REGISTRY = 24
+# What a group of clients' deployment shares with the protocol's (`deploy_vault`'s reads).
+SHARED_CONTRACTS = ("QuanteraAccessManager", "RiskLens", "RiskEngine", "OracleRouter")
+
+
+def client_name(index: int) -> str:
+    """The record name of client portfolio `index` (`PortfolioVault.client-007`)."""
+    return f"PortfolioVault.client-{index:03d}"
+
+
+def deploy_client_portfolios(
+    d: Deployment,
+    count: int,
+    strategy: tuple,
+    signers: Iterable[str] = (),
+    relayer: str | None = None,
+    *,
+    template: str = "PortfolioVault",
+    first: int = 0,
+) -> list[Any]:
+    """`count` client portfolios (an asset manager's clients): each a PortfolioVault with its
+    shares' compliance engine (`client_name(i)`, `ComplianceEngine.client-i.shares`), reusing the
+    `template` vault's assets, RiskEngine (its asset risk and limits), OracleRouter and the
+    LiquidityAggregator, registered as a verified identity (it holds the security tokens), with
+    `strategy` on the AutoRebalancer, `signers` and `relayer`. An identity registry lists at most
+    32 securities (a vault's shares are one), so the clients' shares are verified against
+    registries of their own, one per CLIENTS_PER_SHARE_REGISTRY clients
+    (`IdentityRegistry.clients-<g>`). Re-runnable like every step (recorded clients are skipped).
+    Returns the vaults. Funding them is `fund_client_portfolios`."""
+    from keepers.compliance import deploy_registry
+    from keepers.risk import configure_steps
+    from keepers.vault import deploy_vault, register_steps, vault_steps
+
+    base = d.at("PortfolioVault", template)
+    engine = d.at("RiskEngine")
+    router = d.at("OracleRouter")
+    rebalancer = d.at("AutoRebalancer")
+    assets = [str(a) for a in base.assets()]
+    # The template's own risk configuration (RiskLens: limits, then per-asset risk).
+    limits_read, risk_read = d.at("RiskLens").limitsOf(engine, base)
+    asset_risk = [(int(cap), int(cls), bool(liquid)) for cap, cls, liquid in risk_read]
+    limits = tuple(
+        [int(x) for x in v] if isinstance(v, (list, tuple)) else int(v) for v in limits_read
+    )
+    vaults = []
+    groups: dict[int, Deployment] = {}
+    for index in range(first, first + count):
+        tag = f"client-{index:03d}"
+        group = index // CLIENTS_PER_SHARE_REGISTRY
+        if group not in groups:
+            # The group's deployment: the shared contracts, and its own registry as the one
+            # `IdentityRegistry` its vaults and share engines are built on.
+            child = groups[group] = d.scoped(*(n for n in SHARED_CONTRACTS if d.has(n)))
+            registry_name = f"IdentityRegistry.clients-{group}"
+            if d.has(registry_name):
+                child.record.contracts["IdentityRegistry"] = d.address(registry_name)
+            else:
+                deploy_registry(child)
+                d.record.contracts[registry_name] = child.address("IdentityRegistry")
+                d.save()
+        child = groups[group]
+        for name in (client_name(index), f"ComplianceEngine.{tag}.shares"):
+            if d.has(name):
+                child.record.contracts[name] = d.address(name)
+        vault = deploy_vault(
+            child,
+            assets[0],
+            f"Quantera client {index:03d}",
+            f"QC{index:03d}",
+            engine,
+            router,
+            name=client_name(index),
+            shares_name=f"ComplianceEngine.{tag}.shares",
+        )
+        for name in (client_name(index), f"ComplianceEngine.{tag}.shares"):
+            d.record.contracts[name] = child.address(name)
+        d.save()
+        listings = vault_steps(d, vault, [(f"asset {i}", a) for i, a in enumerate(assets) if i])
+        as_role(
+            d,
+            "GOVERNOR",
+            listings
+            + configure_steps(d, engine, vault, asset_risk, limits, assets_to_list=len(listings)),
+        )
+        as_role(
+            d,
+            "OPERATOR",
+            register_steps(d, [(tag, vault.address, f"0x{0xC1 << 152 | index:040x}")]),
+        )
+        rebalance_vault(d, rebalancer, vault, strategy, signers, relayer)
+        vaults.append(vault)
+    return vaults
+
+
+def fund_client_portfolios(
+    d: Deployment,
+    vaults: list[Any],
+    investor: Any,
+    cash_units: list[int],
+    risk_model: Callable[[Any], tuple],
+) -> None:
+    """Local networks: `investor` (a test account, registered as a verified identity if it is not)
+    deposits `cash_units[i]` of the settlement asset (minted for it, as OPERATOR) into vault i; the
+    RiskEngine gets `risk_model(vault)` (a ModelUpdate, as RISK_KEEPER) and a sync, so each client
+    can trade at once. Local funding for benchmarks, tests and demo data, not a deploy step."""
+    from ape import project
+
+    coin = project.LocalStablecoin.at(vaults[0].asset())
+    engine = d.at("RiskEngine")
+    registries = {str(v.registry()): project.IdentityRegistry.at(v.registry()) for v in vaults}
+    as_role(
+        d,
+        "OPERATOR",
+        [
+            (
+                f"register the clients' investor with {address}",
+                lambda r=registry: r.registerInvestor(
+                    investor, "0x" + "c0" * 20, US, INSTITUTIONAL, NEVER_EXPIRES, sender=d.sender
+                ),
+            )
+            for address, registry in registries.items()
+            if not registry.contains(investor)
+        ]
+        + [
+            (
+                "mint the clients' cash to the investor",
+                lambda: coin.mint(investor, sum(cash_units), sender=d.sender),
+            )
+        ],
+    )
+    for vault, amount in zip(vaults, cash_units):
+        if vault.totalSupply() == 0:
+            coin.approve(vault, amount, sender=investor)
+            vault.deposit(amount, investor, sender=investor)
+    as_role(
+        d,
+        "RISK_KEEPER",
+        [
+            (
+                f"publish the risk model of {vault.address}",
+                lambda v=vault: engine.publishModel(v, risk_model(v), sender=d.sender),
+            )
+            for vault in vaults
+            if int(engine.metricsOf(vault)[1]) == 0
+        ]
+        + [
+            (f"sync {vault.address}", lambda v=vault: engine.sync(v, sender=d.sender))
+            for vault in vaults
+        ],
+    )
+
+
+def calm_risk_model(engine: Any, now: Callable[[], int]) -> Callable[[Any], tuple]:
+    """A calm RiskEngine ModelUpdate for a vault of keepers/data/portfolio.yaml's five assets
+    (daily vols in ppm, correlations in 1e-4, stress losses in bps, as bench_nav_rebalance's): the
+    portfolio's limits pass it at a balanced allocation. The next update id, as of `now() - 1`."""
+
+    def model(vault: Any) -> tuple:
+        return (
+            int(engine.metricsOf(vault)[1]) + 1,
+            now() - 1,
+            [100, 300, 12_000, 15_000, 20_000],
+            [0, 0, 0, 0, 1_000, 1_000, 500, 8_000, 3_000, 3_000],
+            2_600_000,
+            [0, 0, 1_500, 2_000, 3_000],
+            (100, 150, 180, 800, 0, 0, 0, 0, 5_000, 2_500, 1),
+        )
+
+    return model

@@ -34,6 +34,32 @@ class RebalanceIntent:
         values = astuple(self)
         return values[:2] + (list(self.target_weights_bps),) + values[3:]
 
+    def as_row(self) -> dict:
+        """The intent as the keeper store keeps it (`SignalIntent.intent`, JSON)."""
+        return {
+            "portfolio": self.portfolio,
+            "strategy_id": self.strategy_id,
+            "target_weights_bps": list(self.target_weights_bps),
+            "max_slippage_bps": self.max_slippage_bps,
+            "nonce": self.nonce,
+            "deadline": self.deadline,
+            "model_version": self.model_version.hex(),
+            "signal_hash": self.signal_hash.hex(),
+        }
+
+    @classmethod
+    def from_row(cls, row: dict) -> RebalanceIntent:
+        return cls(
+            row["portfolio"],
+            row["strategy_id"],
+            tuple(row["target_weights_bps"]),
+            row["max_slippage_bps"],
+            row["nonce"],
+            row["deadline"],
+            bytes.fromhex(row["model_version"]),
+            bytes.fromhex(row["signal_hash"]),
+        )
+
 
 def intent_message(
     intent: RebalanceIntent, domain_name: str, chain_id: int, verifying_contract: str

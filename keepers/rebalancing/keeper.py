@@ -175,16 +175,7 @@ class SignalKeeper:
         if self.relayer is None:
             return self._record(result, share_price, "skipped: no relayer account")
         intent = signed.intent
-        row = {
-            "portfolio": intent.portfolio,
-            "strategy_id": intent.strategy_id,
-            "target_weights_bps": list(intent.target_weights_bps),
-            "max_slippage_bps": intent.max_slippage_bps,
-            "nonce": intent.nonce,
-            "deadline": intent.deadline,
-            "model_version": intent.model_version.hex(),
-            "signal_hash": intent.signal_hash.hex(),
-        }
+        row = intent.as_row()
         digest = "0x" + signed.digest.hex()
         store.record_intent(
             self.db,
@@ -288,16 +279,7 @@ class SignalKeeper:
         return None
 
     def _send(self, digest: str, row: dict, signature: bytes, routes: list) -> dict:
-        intent = RebalanceIntent(
-            row["portfolio"],
-            row["strategy_id"],
-            tuple(row["target_weights_bps"]),
-            row["max_slippage_bps"],
-            row["nonce"],
-            row["deadline"],
-            bytes.fromhex(row["model_version"]),
-            bytes.fromhex(row["signal_hash"]),
-        )
+        intent = RebalanceIntent.from_row(row)
         args = (
             intent.as_tuple(),
             [self.signer_address],
