@@ -457,4 +457,4 @@ HALT = Action(
     help="Halt: the GUARDIAN, at once. Resume: the GOVERNOR, behind its delay.",
 )
 
-PAGE = Page("risk", "Risk", read, (SET_LIMIT, HALT))
+PAGE = Page("risk", "Risk", read, (SET_LIMIT, HALT), charts=True)
