@@ -25,9 +25,12 @@ def batch_call(
     calls: Sequence[ViewCall],
     block: int | str = "latest",
     blocks: Sequence[int | str] | None = None,
+    allow_failure: bool = False,
 ) -> list[Any]:
     """The results of `calls`, in order, all read at `block` (or each at its entry of `blocks`:
-    historical reads of the same batch)."""
+    historical reads of the same batch). One failing call fails the batch, unless
+    `allow_failure`: then the calls are made again one by one and a failed one's result is the
+    one-line reason (a str), e.g. a node that no longer holds an old block's state."""
     if len(calls) > MAX_BATCH_CALLS:
         raise ConsoleError(f"{len(calls)} calls in one batch: at most {MAX_BATCH_CALLS}")
     if not calls:
@@ -47,7 +50,14 @@ def batch_call(
         try:
             raw = batch.execute()
         except Exception as err:  # noqa: BLE001 - one revert fails the batch: say which batch
-            raise ConsoleError(f"a batched read failed: {str(err).splitlines()[0]}") from None
+            if not allow_failure:
+                raise ConsoleError(f"a batched read failed: {str(err).splitlines()[0]}") from None
+            raw = None
+    if raw is None:
+        return [
+            _one(source, call, block if blocks is None else blocks[k])
+            for k, call in enumerate(calls)
+        ]
     results = []
     for (contract, name, _), abi, data in zip(calls, abis, raw, strict=True):
         types = get_abi_output_types(abi)
@@ -57,3 +67,12 @@ def batch_call(
             raise ConsoleError(f"{name} at {contract.address}: undecodable result") from None
         results.append(values[0] if len(values) == 1 else tuple(values))
     return results
+
+
+def _one(source: ChainSource, call: ViewCall, block: int | str) -> Any:
+    contract, name, args = call
+    try:
+        return contract.get_function_by_name(name)(*args).call(block_identifier=block)
+    except Exception as err:  # noqa: BLE001 - the reason is the result
+        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+        return f"{name} at block {block}: {reason}"

@@ -43,8 +43,9 @@ USED = 2**256 - 1  # `commitments(c)` of a revealed commitment
 ZERO = "0x0000000000000000000000000000000000000000"
 
 _quotes_lock = threading.Lock()
-# (chain id, tx, log index) -> (best single venue, its output) at the block before the route
-_best_single: dict[tuple[int, str, int], tuple[str | None, int]] = {}
+# (chain id, tx, log index) -> (best single venue, its output, why there is none) at the block
+# before the route
+_best_single: dict[tuple[int, str, int], tuple[str | None, int, str | None]] = {}
 
 
 def _display(amount: int, decimals: int, places: int = 2) -> str:
@@ -203,16 +204,21 @@ def _best_singles(source: ChainSource, routes: list[ChainEvent]) -> None:
             for r in missing
         ],
         blocks=[r.block_number - 1 for r in missing],
+        allow_failure=True,
     )
     with _quotes_lock:
-        for r, (venues, outputs) in zip(missing, quotes, strict=True):
+        for r, quoted in zip(missing, quotes, strict=True):
+            if isinstance(quoted, str):  # e.g. the node keeps no state that old
+                _best_single[(source.chain_id, r.tx_hash, r.log_index)] = (None, 0, quoted)
+                continue
+            venues, outputs = quoted
             best = max(
                 ((to_checksum_address(v), int(o[0])) for v, o in zip(venues, outputs, strict=True)),
                 key=lambda pair: pair[1],
                 default=(None, 0),
             )
             _best_single[(source.chain_id, r.tx_hash, r.log_index)] = (
-                best if best[1] > 0 else (None, 0)
+                (*best, None) if best[1] > 0 else (None, 0, None)
             )
 
 
@@ -255,7 +261,7 @@ def read_routes(
         a = r.args
         meta = token_meta(source, [a["tokenIn"], a["tokenOut"]])
         (sym_in, dec_in), (sym_out, dec_out) = meta[a["tokenIn"]], meta[a["tokenOut"]]
-        best_venue, best_out = _best_single[(source.chain_id, r.tx_hash, r.log_index)]
+        best_venue, best_out, unquoted = _best_single[(source.chain_id, r.tx_hash, r.log_index)]
         fills = _fills(source, a, names, symbols)
         rows.append(
             {
@@ -274,6 +280,7 @@ def read_routes(
                 "committed": r.tx_hash in revealed,
                 "best_single_venue": names.get(best_venue, best_venue) if best_venue else None,
                 "best_single_out": best_out,
+                "best_single_unavailable": unquoted,
                 "best_single_out_display": f"{best_out / 10**dec_out:,.4f}",
                 "improvement_bps": (int(a["amountOut"]) - best_out) * BPS / best_out
                 if best_out

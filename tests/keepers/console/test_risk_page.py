@@ -10,7 +10,7 @@ import json
 import pytest
 
 from conftest import wait_for
-from console_checks import load_seconds, open_page, screenshot
+from console_checks import frozen, load_seconds, open_page, screenshot
 from keepers.console.actions import batch_calldata
 from keepers.risk import load_scenarios
 from keepers.vault import LIMIT_FIELDS
@@ -20,17 +20,6 @@ GUARDIAN = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"  # test account 1, the d
 DONOR = "0x09DB0a93B389bEF724429898f539AEB7ac2Dd55f"  # the demo's RFQ market maker: holds USDC
 BPS = 10_000
 WAD = 10**18
-
-
-def frozen(browser_page):
-    """A copy of the live part as it is now: a new block may swap #live at any time, and the
-    assertions compare one block's figures with the chain's at that block."""
-    browser_page.evaluate(
-        "() => { document.getElementById('frozen')?.remove();"
-        " const c = document.getElementById('live').cloneNode(true);"
-        " c.id = 'frozen'; document.body.appendChild(c); }"
-    )
-    return browser_page.locator("#frozen")
 
 
 def _portfolio(root, address: str):
