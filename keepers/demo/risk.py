@@ -13,6 +13,7 @@ from eth_utils import keccak, to_checksum_address
 from keepers.core.units import FEED_DECIMALS
 from keepers.core.waiting import blocks_after, wait_until
 from keepers.demo.actions import ActionLog
+from keepers.risk import RISK_LIMIT_NAMES
 from keepers.vault import history, load_portfolio
 
 SECTION = "risk"
@@ -31,22 +32,7 @@ TARGETS = {"QTF": 1_500, "QSPX": 3_000, "QNDX": 2_000, "QOIL": 1_400}
 # A guard against a keeper that hangs, not a guess at how long one takes: on a busy machine the
 # keeper's model fit and transactions simply arrive later.
 KEEPER_WAIT_SECONDS = 600.0
-LIMIT_NAMES = (
-    "None",
-    "Halted",
-    "StaleModel",
-    "StalePrices",
-    "UnpricedAsset",
-    "AssetConcentration",
-    "ClassConcentration",
-    "MinLiquidity",
-    "Var95",
-    "Var99",
-    "ExpectedShortfall",
-    "StressLoss",
-    "Drawdown",
-    "InvalidModel",
-)
+LIMIT_NAMES = RISK_LIMIT_NAMES
 
 
 @dataclass

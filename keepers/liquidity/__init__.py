@@ -24,13 +24,16 @@ if TYPE_CHECKING:
         list_sources,
         seed_v3_position,
     )
+    from keepers.liquidity.fills import Fill, decode_fills
     from keepers.liquidity.market_maker import MarketMaker
-    from keepers.liquidity.router import Router, sources_from_record
+    from keepers.liquidity.router import Router, Source, sources_from_record
 
 _PUBLIC = {
+    "Fill": "fills",
     "LiquidityDeployment": "deploy",
     "MarketMaker": "market_maker",
     "Router": "router",
+    "decode_fills": "fills",
     "decode_route": "codec",
     "deploy_adapters": "deploy",
     "deploy_aggregator": "deploy",
@@ -42,6 +45,7 @@ _PUBLIC = {
     "execute_plan": "cli",
     "list_sources": "deploy",
     "seed_v3_position": "deploy",
+    "Source": "router",
     "sources_from_record": "router",
     "token_addresses": "cli",
 }

@@ -19,8 +19,10 @@ if TYPE_CHECKING:
         set_feeds,
     )
     from keepers.risk.inputs import load_returns
+    from keepers.risk.limits import RISK_LIMIT_NAMES
     from keepers.risk.models import VarResult, historical_var, parametric_var
     from keepers.risk.publication import bootstrap_history, observed_history
+    from keepers.risk.stress import load_scenarios, stress_losses
 
 # The history the risk keeper starts from and the feed rounds it stores: the signal keeper's prices.
 _PUBLIC = {"bootstrap_history": "publication", "observed_history": "publication"}
@@ -28,6 +30,10 @@ _PUBLIC = {"bootstrap_history": "publication", "observed_history": "publication"
 _PUBLIC["load_returns"] = "inputs"
 # VaR and ES of a portfolio's return history (the reports' risk section).
 _PUBLIC.update({name: "models" for name in ("VarResult", "historical_var", "parametric_var")})
+# The stress scenarios and their losses on given weights (the console's risk page).
+_PUBLIC.update({"load_scenarios": "stress", "stress_losses": "stress"})
+# The engine's RiskLimit names (a check's failure, a halt's reason).
+_PUBLIC["RISK_LIMIT_NAMES"] = "limits"
 # Its deploy steps (the oracle router and feeds, the engine and its lens, a portfolio's limits).
 _PUBLIC.update(
     {

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from math import isqrt
 from statistics import NormalDist
 
+from keepers.risk import RISK_LIMIT_NAMES
+
 BPS, PPM = 10_000, 1_000_000
 Z95_PPM = round(NormalDist().inv_cdf(0.95) * PPM)  # 1_644_854
 Z99_PPM = round(NormalDist().inv_cdf(0.99) * PPM)  # 2_326_348
@@ -31,22 +33,7 @@ Z99_PPM = round(NormalDist().inv_cdf(0.99) * PPM)  # 2_326_348
     DRAWDOWN,
     INVALID_MODEL,
 ) = range(14)
-LIMIT_NAMES = [
-    "None",
-    "Halted",
-    "StaleModel",
-    "StalePrices",
-    "UnpricedAsset",
-    "AssetConcentration",
-    "ClassConcentration",
-    "MinLiquidity",
-    "Var95",
-    "Var99",
-    "ExpectedShortfall",
-    "StressLoss",
-    "Drawdown",
-    "InvalidModel",
-]
+LIMIT_NAMES = RISK_LIMIT_NAMES
 MAX_VOL_PPM = 1_000_000
 
 

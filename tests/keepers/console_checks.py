@@ -22,6 +22,17 @@ def live_text(page) -> str:
     return page.locator("#live").inner_text()
 
 
+def frozen(page):
+    """A copy of the live part as it is now, to read one block's figures from: a new block may
+    swap #live between two reads (the copy's id is `frozen`)."""
+    page.evaluate(
+        "() => { document.getElementById('frozen')?.remove();"
+        " const c = document.getElementById('live').cloneNode(true);"
+        " c.id = 'frozen'; document.body.appendChild(c); }"
+    )
+    return page.locator("#frozen")
+
+
 def load_seconds(page) -> float:
     """The page's load time as the browser measured it (navigation start to load end)."""
     return page.evaluate(

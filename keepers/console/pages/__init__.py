@@ -33,6 +33,6 @@ class Page:
 
 
 def all_pages() -> tuple[Page, ...]:
-    from keepers.console.pages import governance
+    from keepers.console.pages import governance, liquidity, risk
 
-    return (governance.PAGE,)
+    return (risk.PAGE, liquidity.PAGE, governance.PAGE)

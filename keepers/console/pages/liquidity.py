@@ -1,0 +1,378 @@
+"""Liquidity: the LiquidityAggregator's venues (Uniswap V2 pairs, V3 pools, the RFQ venue, the NAV
+desk) with their depth and paused state, the recent routes with their fills and their improvement
+over the best single venue, and the commit-reveal orders still pending.
+
+Depth is what the venue holds of the tokens it trades (a pool's reserves, the NAV desk's
+inventory and the day's remaining capacity), valued at OracleRouter prices where the router has a
+valid price; the RFQ venue holds nothing (its market maker signs a quote per order). A route's
+fills are its `RouteExecuted.fills` (`keepers.liquidity.decode_fills`); the best single venue is
+the aggregator's own `quote` of the whole order at every venue, read at the block before the
+route's (an RFQ venue quotes only with a signed quote, so it is not in that comparison).
+
+Bounded: the newest MAX_ROUTES routes (their historical quotes read once, then kept: history does
+not change) and MAX_COMMITS commitments; one JSON-RPC batch per kind of read.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from eth_utils import to_checksum_address
+
+from keepers.console.actions import Action, ActionInputError, Call, Field
+from keepers.console.calls import batch_call
+from keepers.console.index import ChainEvent, EventIndex
+from keepers.console.pages import Page
+from keepers.console.prices import (
+    erc20,
+    oracle_calls,
+    oracle_prices,
+    token_meta,
+    value_usd18,
+)
+from keepers.console.source import ChainSource
+from keepers.liquidity import decode_fills, sources_from_record
+
+AGGREGATOR = "LiquidityAggregator"
+NAV_VENUE = "NavVenue"
+MAX_ROUTES = 20
+MAX_COMMITS = 50
+BPS = 10_000
+USED = 2**256 - 1  # `commitments(c)` of a revealed commitment
+ZERO = "0x0000000000000000000000000000000000000000"
+
+_quotes_lock = threading.Lock()
+# (chain id, tx, log index) -> (best single venue, its output, why there is none) at the block
+# before the route
+_best_single: dict[tuple[int, str, int], tuple[str | None, int, str | None]] = {}
+
+
+def _display(amount: int, decimals: int, places: int = 2) -> str:
+    return f"{int(amount) / 10**decimals:,.{places}f}"
+
+
+def token_symbols(source: ChainSource) -> dict[str, str]:
+    """Symbol -> address of the deployment's tokens (as `keepers.liquidity.token_addresses`, read
+    with web3)."""
+    tokens = {}
+    plain = []
+    for name, address in source.record.contracts.items():
+        if name.startswith(("LocalStablecoin.", "SecurityToken.")):
+            tokens[name.split(".", 1)[1]] = to_checksum_address(address)
+        elif name == "SecurityToken":
+            plain.append(to_checksum_address(address))
+    for address, (symbol, _) in token_meta(source, plain).items():
+        tokens[symbol] = address
+    return tokens
+
+
+def venue_tokens(name: str, kind: str, symbols: dict[str, str]) -> list[str]:
+    """The tokens a pool trades, from its record name (`UniswapV2Pair.A.QNDX-USDC`,
+    `UniswapV3Pool.QSPX-USDC.500`)."""
+    if kind not in ("uniswap_v2", "uniswap_v3"):
+        return []
+    parts = name.split(".")
+    pair = parts[2] if kind == "uniswap_v2" else parts[1]
+    return [symbols[s] for s in pair.split("-") if s in symbols]
+
+
+def _nav_markets(index: EventIndex) -> list[str]:
+    listed: dict[str, bool] = {}
+    for e in index.events(contract=NAV_VENUE, names=["MarketSet"]):
+        listed[e.args["token"]] = True
+    return list(listed)
+
+
+def read_venues(source: ChainSource, index: EventIndex, block: int) -> dict[str, Any]:
+    aggregator = source.contract(AGGREGATOR)
+    venues, paused, reveal_window = batch_call(
+        source,
+        [(aggregator, "venues", ()), (aggregator, "paused", ()), (aggregator, "revealWindow", ())],
+        block,
+    )
+    venues = [to_checksum_address(v) for v in venues]
+    known = {s.address.lower(): s for s in sources_from_record(source.record.contracts)}
+    adapters = {to_checksum_address(a): n for n, a in source.record.contracts.items()}
+    symbols = token_symbols(source)
+    nav = source.address(NAV_VENUE) if source.has(NAV_VENUE) else None
+    markets = _nav_markets(index) if nav else []
+    cash = None
+    holdings: dict[str, list[str]] = {}
+    for venue in venues:
+        s = known.get(venue.lower())
+        holdings[venue] = venue_tokens(s.name, s.kind, symbols) if s else []
+    calls = []
+    for venue in venues:
+        calls += [(aggregator, "adapterOf", (venue,)), (aggregator, "isVenuePaused", (venue,))]
+    if nav is not None:
+        cash = to_checksum_address(
+            batch_call(source, [(source.contract(NAV_VENUE), "cash", ())], block)[0]
+        )
+    if nav in venues:
+        holdings[nav] = [cash, *markets]
+        calls += [(source.contract(NAV_VENUE), "remainingCapacity", (t,)) for t in markets]
+    balance_calls = [
+        (erc20(source, token), "balanceOf", (venue,))
+        for venue in venues
+        for token in holdings[venue]
+    ]
+    every_token = sorted({t for tokens in holdings.values() for t in tokens})
+    meta = token_meta(source, every_token)
+    results = batch_call(source, calls + balance_calls + oracle_calls(source, every_token), block)
+    per_venue, rest = results[: 2 * len(venues)], results[2 * len(venues) :]
+    capacity = dict(zip(markets, rest[: len(markets)], strict=True)) if nav in venues else {}
+    rest = rest[len(capacity) :]
+    balances, priced = rest[: len(balance_calls)], rest[len(balance_calls) :]
+    prices = dict(zip(every_token, oracle_prices(priced), strict=True)) if priced else {}
+    rows = []
+    k = 0
+    for v, venue in enumerate(venues):
+        adapter, venue_paused = per_venue[2 * v], per_venue[2 * v + 1]
+        s = known.get(venue.lower())
+        sides = []
+        for token in holdings[venue]:
+            symbol, decimals = meta[token]
+            amount = int(balances[k])
+            k += 1
+            price = prices.get(token)
+            sides.append(
+                {
+                    "token": token,
+                    "symbol": symbol,
+                    "amount": amount,
+                    "amount_display": f"{amount / 10**decimals:,.2f}",
+                    "usd18": value_usd18(amount, decimals, price.price18)
+                    if price is not None and price.valid
+                    else None,
+                    "remaining_capacity": int(capacity[token])
+                    if venue == nav and token in capacity
+                    else None,
+                    "remaining_capacity_display": _display(capacity[token], meta[cash][1])
+                    if venue == nav and token in capacity
+                    else None,
+                }
+            )
+        priced_sides = [x["usd18"] for x in sides if x["usd18"] is not None]
+        basis = "oracle" if priced_sides else None
+        if len(priced_sides) < len(sides) and s and s.kind.startswith("uniswap") and cash:
+            # No valid oracle price: a pool with a cash side is worth twice that side at its own
+            # price (a V2 pair exactly; a V3 pool's balances are its in-range and out-of-range
+            # liquidity together, so this is an approximation there), the cash at 1 USD.
+            cash_sides = [x for x in sides if x["token"] == cash]
+            if cash_sides:
+                _, cash_decimals = meta[cash]
+                priced_sides = [2 * cash_sides[0]["amount"] * 10 ** (18 - cash_decimals)]
+                basis = "pool price, cash at 1 USD"
+        rows.append(
+            {
+                "venue": venue,
+                "name": s.name if s else venue,
+                "kind": s.kind if s else "unknown",
+                "adapter": to_checksum_address(adapter),
+                "adapter_name": adapters.get(to_checksum_address(adapter), "unknown"),
+                "paused": bool(venue_paused),
+                "depth": sides,
+                "depth_usd18": sum(priced_sides) if priced_sides else None,
+                "depth_basis": basis,
+                "unpriced": basis == "oracle" and len(priced_sides) < len(sides),
+            }
+        )
+    return {
+        "venues": rows,
+        "cash": cash,
+        "paused": bool(paused),
+        "reveal_window": int(reveal_window),
+        "symbols": {a: sym for sym, a in symbols.items()},
+    }
+
+
+def _best_singles(source: ChainSource, routes: list[ChainEvent]) -> None:
+    """Fills `_best_single` for the routes not yet in it: one batch of historical quotes."""
+    missing = [
+        r
+        for r in routes
+        if (source.chain_id, r.tx_hash, r.log_index) not in _best_single and r.block_number > 0
+    ]
+    if not missing:
+        return
+    aggregator = source.contract(AGGREGATOR)
+    quotes = batch_call(
+        source,
+        [
+            (aggregator, "quote", (r.args["tokenIn"], r.args["tokenOut"], [r.args["amountIn"]], []))
+            for r in missing
+        ],
+        blocks=[r.block_number - 1 for r in missing],
+        allow_failure=True,
+    )
+    with _quotes_lock:
+        for r, quoted in zip(missing, quotes, strict=True):
+            if isinstance(quoted, str):  # e.g. the node keeps no state that old
+                _best_single[(source.chain_id, r.tx_hash, r.log_index)] = (None, 0, quoted)
+                continue
+            venues, outputs = quoted
+            best = max(
+                ((to_checksum_address(v), int(o[0])) for v, o in zip(venues, outputs, strict=True)),
+                key=lambda pair: pair[1],
+                default=(None, 0),
+            )
+            _best_single[(source.chain_id, r.tx_hash, r.log_index)] = (
+                (*best, None) if best[1] > 0 else (None, 0, None)
+            )
+
+
+def _fills(
+    source: ChainSource, route: dict[str, Any], names: dict[str, str], symbols: dict[str, str]
+) -> list[dict[str, Any]]:
+    """A route's fills with the token each hop sold: a leg's first hop sells the route's tokenIn,
+    a later hop what the hop before bought (a leg ends at the route's tokenOut)."""
+    fills = decode_fills(bytes.fromhex(route["fills"].removeprefix("0x")))
+    token_out = to_checksum_address(route["tokenOut"])
+    meta = token_meta(source, [route["tokenIn"], *(f.token_out for f in fills)])
+    rows = []
+    selling = to_checksum_address(route["tokenIn"])
+    for f in fills:
+        (sym_in, dec_in), (sym_out, dec_out) = meta[selling], meta[f.token_out]
+        rows.append(
+            {
+                "venue": f.venue,
+                "venue_name": names.get(f.venue, f.venue),
+                "token_in": sym_in,
+                "token_out": sym_out,
+                "amount_in": f.amount_in,
+                "amount_out": f.amount_out,
+                "amount_in_display": f"{f.amount_in / 10**dec_in:,.4f}",
+                "amount_out_display": f"{f.amount_out / 10**dec_out:,.4f}",
+            }
+        )
+        selling = to_checksum_address(route["tokenIn"]) if f.token_out == token_out else f.token_out
+    return rows
+
+
+def read_routes(
+    source: ChainSource, index: EventIndex, names: dict[str, str], symbols: dict[str, str]
+) -> list[dict[str, Any]]:
+    routes = index.events(contract=AGGREGATOR, names=["RouteExecuted"])[-MAX_ROUTES:]
+    revealed = {e.tx_hash for e in index.events(contract=AGGREGATOR, names=["Revealed"])}
+    _best_singles(source, routes)
+    rows = []
+    for r in reversed(routes):
+        a = r.args
+        meta = token_meta(source, [a["tokenIn"], a["tokenOut"]])
+        (sym_in, dec_in), (sym_out, dec_out) = meta[a["tokenIn"]], meta[a["tokenOut"]]
+        best_venue, best_out, unquoted = _best_single[(source.chain_id, r.tx_hash, r.log_index)]
+        fills = _fills(source, a, names, symbols)
+        rows.append(
+            {
+                "block": r.block_number,
+                "time": r.block_time,
+                "tx": r.tx_hash,
+                "log_index": r.log_index,
+                "payer": a["payer"],
+                "token_in": sym_in,
+                "token_out": sym_out,
+                "amount_in": int(a["amountIn"]),
+                "amount_out": int(a["amountOut"]),
+                "amount_in_display": f"{int(a['amountIn']) / 10**dec_in:,.4f}",
+                "amount_out_display": f"{int(a['amountOut']) / 10**dec_out:,.4f}",
+                "fills": fills,
+                "committed": r.tx_hash in revealed,
+                "best_single_venue": names.get(best_venue, best_venue) if best_venue else None,
+                "best_single_out": best_out,
+                "best_single_unavailable": unquoted,
+                "best_single_out_display": f"{best_out / 10**dec_out:,.4f}",
+                "improvement_bps": (int(a["amountOut"]) - best_out) * BPS / best_out
+                if best_out
+                else None,
+            }
+        )
+    return rows
+
+
+def read_commits(
+    source: ChainSource, index: EventIndex, block: int, reveal_window: int
+) -> list[dict[str, Any]]:
+    commits = index.events(contract=AGGREGATOR, names=["Committed"])[-MAX_COMMITS:]
+    aggregator = source.contract(AGGREGATOR)
+    states = batch_call(
+        source,
+        [(aggregator, "commitments", (bytes.fromhex(c.args["commitment"][2:]),)) for c in commits],
+        block,
+    )
+    rows = []
+    for c, state in zip(reversed(commits), reversed(states), strict=True):
+        committed_at = int(c.args["blockNumber"])
+        last_block = committed_at + reveal_window
+        if int(state) == USED:
+            status = "revealed"
+        elif block > last_block:
+            status = "expired"
+        else:
+            status = "pending"
+        rows.append(
+            {
+                "commitment": c.args["commitment"],
+                "sender": c.args["sender"],
+                "committed_block": committed_at,
+                "time": c.block_time,
+                "reveal_from_block": committed_at + 1,
+                "last_block": last_block,
+                "blocks_left": max(last_block - block, 0),
+                "status": status,
+            }
+        )
+    return rows
+
+
+def read(source: ChainSource, index: EventIndex) -> dict[str, Any]:
+    block = index.head
+    venues = read_venues(source, index, block)
+    names = {v["venue"]: v["name"] for v in venues["venues"]}
+    commits = read_commits(source, index, block, venues["reveal_window"])
+    return {
+        "block": block,
+        **venues,
+        "routes": read_routes(source, index, names, venues["symbols"]),
+        "commits": commits,
+        "pending_commits": sum(1 for c in commits if c["status"] == "pending"),
+        "max_routes": MAX_ROUTES,
+        "max_commits": MAX_COMMITS,
+    }
+
+
+# ---------------------------------------------------------------- actions
+
+
+def _pause(source: ChainSource, form: dict[str, Any]) -> list[Call]:
+    """pauseVenue (GUARDIAN, at once) or unpauseVenue (GOVERNOR, behind its delay) of a listed
+    venue whose state it changes."""
+    venue, operation = form["venue"], form["operation"]
+    aggregator = source.contract(AGGREGATOR)
+    adapter, paused = batch_call(
+        source, [(aggregator, "adapterOf", (venue,)), (aggregator, "isVenuePaused", (venue,))]
+    )
+    if int(adapter, 16) == 0:
+        raise ActionInputError(f"Venue: {venue} is not listed on the LiquidityAggregator")
+    if operation == "pause":
+        if paused:
+            raise ActionInputError(f"Venue: {venue} is already paused")
+        return [Call(AGGREGATOR, "pauseVenue", (venue,))]
+    if not paused:
+        raise ActionInputError(f"Venue: {venue} is not paused")
+    return [Call(AGGREGATOR, "unpauseVenue", (venue,))]
+
+
+PAUSE = Action(
+    name="liquidity-venue-pause",
+    title="Pause or unpause a venue",
+    fields=(
+        Field("venue", "Venue", "address", "a venue listed on the aggregator"),
+        Field("operation", "Operation", "choice", choices=("pause", "unpause"), default="pause"),
+    ),
+    build=_pause,
+    help="Pause: the GUARDIAN, at once (routes through the venue revert VenuePaused). Unpause: "
+    "the GOVERNOR, behind its delay.",
+)
+
+PAGE = Page("liquidity", "Liquidity", read, (PAUSE,))

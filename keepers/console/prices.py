@@ -1,0 +1,92 @@
+"""Token metadata and USD prices as the console's pages show them: each ERC-20's symbol and
+decimals (read once per process: they never change), and its OracleRouter price with the router's
+status, so a page can say when a price is not valid rather than show a stale one as current.
+
+Any ERC-20 is read with the LocalStablecoin ABI (the project's plain ERC-20: `symbol`, `decimals`,
+`balanceOf`); the deployment's tokens are its SecurityTokens and that stablecoin.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from eth_utils import to_checksum_address
+
+from keepers.console.calls import ViewCall, batch_call
+from keepers.console.source import ChainSource
+
+ERC20_ABI = "LocalStablecoin"
+ORACLE = "OracleRouter"
+WAD = 10**18
+# IOracleRouter.PriceStatus: Ok, PrimaryOnly and Fallback carry a valid price; the others do not.
+PRICE_STATUS = (
+    "ok",
+    "primary only",
+    "fallback",
+    "no feed",
+    "feed reverted",
+    "non-positive",
+    "stale",
+    "future timestamp",
+    "out of bounds",
+    "deviation",
+)
+VALID_STATUSES = frozenset({0, 1, 2})
+
+_meta_lock = threading.Lock()
+_meta: dict[tuple[int, str], tuple[str, int]] = {}  # (chain id, token) -> (symbol, decimals)
+
+
+@dataclass(frozen=True)
+class OraclePrice:
+    status: int
+    price18: int
+    updated_at: int
+
+    @property
+    def valid(self) -> bool:
+        return self.status in VALID_STATUSES and self.price18 > 0
+
+    @property
+    def status_name(self) -> str:
+        return PRICE_STATUS[self.status] if self.status < len(PRICE_STATUS) else str(self.status)
+
+
+def erc20(source: ChainSource, token: str) -> Any:
+    return source.contract(ERC20_ABI, token, abi_of=ERC20_ABI)
+
+
+def token_meta(source: ChainSource, tokens: Sequence[str]) -> dict[str, tuple[str, int]]:
+    """Checksummed address -> (symbol, decimals) of each token; read in one batch the first time,
+    then cached per chain and address."""
+    wanted = [to_checksum_address(t) for t in tokens]
+    with _meta_lock:
+        missing = sorted({t for t in wanted if (source.chain_id, t) not in _meta})
+    if missing:
+        calls = [(erc20(source, t), name, ()) for t in missing for name in ("symbol", "decimals")]
+        values = batch_call(source, calls)
+        with _meta_lock:
+            for k, token in enumerate(missing):
+                _meta[(source.chain_id, token)] = (str(values[2 * k]), int(values[2 * k + 1]))
+    with _meta_lock:
+        return {t: _meta[(source.chain_id, t)] for t in wanted}
+
+
+def oracle_calls(source: ChainSource, tokens: Sequence[str]) -> list[ViewCall]:
+    """The OracleRouter's `priceOf` of each token, for a batch (none without a router)."""
+    if not source.has(ORACLE):
+        return []
+    router = source.contract(ORACLE)
+    return [(router, "priceOf", (to_checksum_address(t),)) for t in tokens]
+
+
+def oracle_prices(results: Sequence[Any]) -> list[OraclePrice]:
+    return [OraclePrice(int(s), int(p), int(u)) for s, p, u in results]
+
+
+def value_usd18(amount: int, decimals: int, price18: int) -> int:
+    """USD with 18 decimals of `amount` token units at `price18` USD (18 decimals) per token."""
+    return amount * price18 // 10**decimals

@@ -1,0 +1,158 @@
+"""CON-20..CON-23: the liquidity page against the served demo, in a real browser: the venues, their
+depth and paused state, the routes with their fills and improvement over the best single venue,
+and the commit-reveal orders are what the LiquidityAggregator and the venues hold (read directly,
+at the block the page says it shows); a commitment appears live; the venue action refuses bad
+input and prepares the aggregator's own call."""
+
+from __future__ import annotations
+
+import json
+import secrets
+
+from web3.exceptions import Web3RPCError
+
+from conftest import wait_for
+from console_checks import frozen, load_seconds, open_page, screenshot
+from keepers.console.actions import batch_calldata
+from keepers.liquidity import decode_fills
+
+GUARDIAN = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"  # test account 1, the demo's GUARDIAN
+COMMITTER = "0x1CBd3b2770909D4e10f157cABC84C7264073C9Ec"  # test account 13: no role, no tokens
+USED = 2**256 - 1
+BPS = 10_000
+
+
+def test_liquidity__venues_depth_and_routes_match_the_chain(
+    browser_page, console_url, chain_reads, record_property
+):
+    """CON-20, CON-21: every listed venue with its paused state and the balances its depth shows;
+    every route of the newest shown with its output, its fills as logged, and its improvement
+    over the best single venue's quote of the whole order at the block before."""
+    open_page(browser_page, console_url, "liquidity")
+    load = load_seconds(browser_page)
+    record_property("liquidity_page_load_seconds", load)
+    print(f"liquidity page load: {load:.3f} s")
+    page = frozen(browser_page)
+    block = int(page.locator("[data-testid=as-of]").get_attribute("data-block"))
+    at = {"block_identifier": block}
+    aggregator = chain_reads.contract("LiquidityAggregator")
+
+    venues = aggregator.functions.venues().call(**at)
+    rows = page.locator("[data-testid=venues] tbody tr")
+    assert [rows.nth(k).get_attribute("data-venue") for k in range(rows.count())] == venues
+    for venue in venues:
+        row = page.locator(f"[data-testid=venues] tr[data-venue='{venue}']")
+        paused = aggregator.functions.isVenuePaused(venue).call(**at)
+        assert row.get_attribute("data-paused") == ("true" if paused else "false")
+        sides = row.locator("[data-token]")
+        for k in range(sides.count()):
+            side = sides.nth(k)
+            token = chain_reads.contract(
+                "LocalStablecoin", side.get_attribute("data-token"), "LocalStablecoin"
+            )
+            assert int(side.get_attribute("data-amount")) == token.functions.balanceOf(venue).call(
+                **at
+            )
+    contracts = chain_reads.record["contracts"]
+    pairs = [a for n, a in contracts.items() if n.startswith("UniswapV2Pair.")]
+    assert pairs
+    for pair in pairs:
+        sides = page.locator(f"[data-testid=venues] tr[data-venue='{pair}'] [data-token]")
+        assert sides.count() == 2, f"{pair} shows its two reserves"
+    aggregator_paused = aggregator.functions.paused().call(**at)
+    assert page.locator("[data-testid=aggregator-paused]").inner_text() == (
+        "aggregator paused" if aggregator_paused else "aggregator trading"
+    )
+
+    logs = aggregator.events.RouteExecuted.get_logs(
+        from_block=chain_reads.record["block"], to_block=block
+    )
+    shown = page.locator("[data-testid=routes] tbody tr[data-tx]")
+    assert 0 < shown.count() <= 20
+    assert shown.count() == min(len(logs), 20)
+    for log in logs[-20:]:
+        tx = "0x" + log.transactionHash.hex().removeprefix("0x")
+        row = page.locator(
+            f"[data-testid=routes] tr[data-tx='{tx}'][data-log-index='{log.logIndex}']"
+        )
+        assert int(row.get_attribute("data-amount-out")) == log.args.amountOut
+        fills = row.locator("li[data-venue]")
+        expected = decode_fills(log.args.fills)
+        assert fills.count() == len(expected)
+        for k, fill in enumerate(expected):
+            assert fills.nth(k).get_attribute("data-venue") == fill.venue
+            assert int(fills.nth(k).get_attribute("data-amount-in")) == fill.amount_in
+            assert int(fills.nth(k).get_attribute("data-amount-out")) == fill.amount_out
+        try:
+            _, outputs = aggregator.functions.quote(
+                log.args.tokenIn, log.args.tokenOut, [log.args.amountIn], []
+            ).call(block_identifier=log.blockNumber - 1)
+        except Web3RPCError:  # the node keeps no state that old: the page says so too
+            assert row.get_attribute("data-improvement-bps") == ""
+            continue
+        best = max(o[0] for o in outputs)
+        shown_bps = row.get_attribute("data-improvement-bps")
+        if best == 0:
+            assert shown_bps == ""
+        else:
+            assert float(shown_bps) == (log.args.amountOut - best) * BPS / best
+    screenshot(browser_page, "liquidity")
+
+
+def test_liquidity__a_commitment_appears_live_as_pending(browser_page, console_url, chain_reads):
+    """CON-22: a commitment sent to the aggregator appears on the open page without a reload, as
+    pending, with the last block it may be revealed in (commit block + revealWindow)."""
+    open_page(browser_page, console_url, "liquidity")
+    aggregator = chain_reads.contract("LiquidityAggregator")
+    commitment = secrets.token_bytes(32)  # never revealed: it expires after the window
+    tx = aggregator.functions.commit(commitment).transact({"from": COMMITTER})
+    receipt = chain_reads.w3.eth.wait_for_transaction_receipt(tx)
+    assert receipt.status == 1
+    window = aggregator.functions.revealWindow().call(block_identifier=receipt.blockNumber)
+    assert aggregator.functions.commitments(commitment).call() == receipt.blockNumber
+    row = browser_page.locator(f"[data-testid=commits] tr[data-commitment='0x{commitment.hex()}']")
+    wait_for(lambda: row.count() == 1 or None, "the commitment to appear on the page")
+    assert int(row.get_attribute("data-last-block")) == receipt.blockNumber + window
+    status = row.get_attribute("data-status")
+    head = chain_reads.w3.eth.block_number
+    assert status == ("pending" if head <= receipt.blockNumber + window else "expired")
+
+
+def test_liquidity__venue_action_refuses_bad_input_and_prepares_the_pause(
+    browser_page, console_url, chain_reads
+):
+    """CON-23: an address that is not a listed venue, and unpausing a venue that is not paused,
+    are refused next to the form naming the field, nothing prepared; pausing a listed venue is the
+    GUARDIAN's direct `pauseVenue` of it."""
+    open_page(browser_page, console_url, "liquidity")
+    aggregator = chain_reads.contract("LiquidityAggregator")
+    form = browser_page.locator("[data-testid=action-liquidity-venue-pause]")
+    error = browser_page.locator("[data-testid=error-liquidity-venue-pause]")
+    result = browser_page.locator("[data-testid=result-liquidity-venue-pause]")
+    form.locator("input[name=safe]").fill(GUARDIAN)
+
+    form.locator("input[name=venue]").fill(COMMITTER)
+    form.locator("select[name=operation]").select_option("pause")
+    form.locator("button[type=submit]").click()
+    wait_for(lambda: "is not listed" in error.inner_text() or None, "the not-listed refusal")
+    assert error.inner_text().startswith("Venue: ") and result.inner_text() == ""
+
+    venue = next(
+        v
+        for v in aggregator.functions.venues().call()
+        if not aggregator.functions.isVenuePaused(v).call()
+    )
+    form.locator("input[name=venue]").fill(venue)
+    form.locator("select[name=operation]").select_option("unpause")
+    form.locator("button[type=submit]").click()
+    wait_for(lambda: "is not paused" in error.inner_text() or None, "the not-paused refusal")
+    assert result.inner_text() == ""
+
+    form.locator("select[name=operation]").select_option("pause")
+    form.locator("button[type=submit]").click()
+    pre = browser_page.locator("[data-testid=result-liquidity-venue-pause] pre")
+    wait_for(lambda: pre.count() == 1 or None, "the prepared pause batch")
+    [(to, data)] = batch_calldata(json.loads(pre.inner_text()))
+    fn, args = aggregator.decode_function_input(data)
+    assert to == aggregator.address and fn.fn_name == "pauseVenue" and args["venue"] == venue
+    assert "direct" in result.locator("li").inner_text()
