@@ -18,11 +18,16 @@ if TYPE_CHECKING:
         deploy_security,
         deploy_share_compliance,
     )
-    from keepers.compliance.jurisdictions import load_jurisdictions
+    from keepers.compliance.jurisdictions import INVESTOR_CLASSES, load_jurisdictions
     from keepers.compliance.onboard_chain import onboard
+    from keepers.compliance.onboarding import OnChainInvestor, parse_kyc_csv, plan
     from keepers.compliance.report_chain import build_chain_report, parse_time
 
 _PUBLIC = {
+    "INVESTOR_CLASSES": "jurisdictions",
+    "OnChainInvestor": "onboarding",
+    "parse_kyc_csv": "onboarding",
+    "plan": "onboarding",
     "build_chain_report": "report_chain",
     "default_jurisdictions": "deploy",
     "deploy_compliance": "deploy",

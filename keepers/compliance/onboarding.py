@@ -12,7 +12,10 @@ provider verified for one applicant lands on one identity and shares its limits.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -51,6 +54,8 @@ def identity_for_reference(reference: str) -> str:
 def _parse_expiry(value) -> int:
     if isinstance(value, int) and not isinstance(value, bool):
         return value
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
     if isinstance(value, str):
         try:
             return int(
@@ -61,18 +66,24 @@ def _parse_expiry(value) -> int:
     raise ValueError(f"expiry must be a unix time or YYYY-MM-DD, got {value!r}")
 
 
+REQUIRED_FIELDS = ("wallet", "country", "investor_class", "expiry", "provider_reference")
+CSV_COLUMNS = (*REQUIRED_FIELDS, "identity")  # `identity` optional
+
+
 def parse_row(line_number: int, text: str, now: int) -> KycRecord:
+    """One JSON line (see the module notice)."""
     try:
         row = json.loads(text)
     except json.JSONDecodeError as err:
         raise ValueError(f"not valid JSON ({err.msg})") from None
     if not isinstance(row, dict):
         raise ValueError("a line must be a JSON object")
-    missing = [
-        k
-        for k in ("wallet", "country", "investor_class", "expiry", "provider_reference")
-        if k not in row
-    ]
+    return parse_fields(line_number, row, now)
+
+
+def parse_fields(line_number: int, row: dict, now: int) -> KycRecord:
+    """One investor's fields (a JSON line's object or a CSV row), validated."""
+    missing = [k for k in REQUIRED_FIELDS if k not in row]
     if missing:
         raise ValueError(f"missing field(s): {', '.join(missing)}")
     wallet = row["wallet"]
@@ -114,7 +125,52 @@ def parse_row(line_number: int, text: str, now: int) -> KycRecord:
 
 
 def parse_kyc_file(path: Path, now: int) -> tuple[list[KycRecord], list[RowError]]:
-    """Every valid row, and one error per bad row (with its line number); blank lines are skipped.
+    """Every valid row of a JSON-lines file, and one error per bad row (with its line number);
+    blank lines are skipped. See `parse_rows` for the rules across rows."""
+    lines = [
+        (n, lambda n=n, t=text: parse_row(n, t, now))
+        for n, text in enumerate(path.read_text().splitlines(), start=1)
+        if text.strip()
+    ]
+    return parse_rows(lines)
+
+
+def parse_kyc_csv(text: str, now: int) -> tuple[list[KycRecord], list[RowError]]:
+    """The same rows as CSV with a header line naming the columns (`CSV_COLUMNS`; `identity` may
+    be left out or empty), e.g. ``wallet,country,investor_class,expiry,provider_reference``.
+    Line numbers are the text's (the header is line 1); blank lines are skipped."""
+    reader = csv.reader(io.StringIO(text.strip("\n")))
+    header = [h.strip().lower() for h in next(reader, [])]
+    missing = [c for c in REQUIRED_FIELDS if c not in header]
+    if missing:
+        return [], [RowError(1, f"the header line lacks column(s) {', '.join(missing)}")]
+    unknown = [h for h in header if h not in CSV_COLUMNS]
+    if unknown:
+        return [], [RowError(1, f"unknown column(s) {', '.join(unknown)}")]
+    lines = []
+    for cells in reader:
+        line = reader.line_num
+        if not any(c.strip() for c in cells):
+            continue
+        if len(cells) != len(header):
+            lines.append((line, _fails(f"{len(cells)} cells, the header has {len(header)}")))
+            continue
+        row = {h: c.strip() for h, c in zip(header, cells, strict=True) if c.strip()}
+        lines.append((line, lambda n=line, r=row: parse_fields(n, r, now)))
+    return parse_rows(lines)
+
+
+def _fails(message: str) -> Callable[[], KycRecord]:
+    def parse() -> KycRecord:
+        raise ValueError(message)
+
+    return parse
+
+
+def parse_rows(
+    lines: Iterable[tuple[int, Callable[[], KycRecord]]],
+) -> tuple[list[KycRecord], list[RowError]]:
+    """Every valid row, and one error per bad row (with its line number).
 
     Rows of one identity share its profile: the last row of that identity gives the class and the
     expiry for all of them (so a re-run finds nothing to change), and a row whose country differs
@@ -122,11 +178,9 @@ def parse_kyc_file(path: Path, now: int) -> tuple[list[KycRecord], list[RowError
     records: list[KycRecord] = []
     errors: list[RowError] = []
     seen: dict[str, int] = {}
-    for line_number, text in enumerate(path.read_text().splitlines(), start=1):
-        if not text.strip():
-            continue
+    for line_number, parse in lines:
         try:
-            record = parse_row(line_number, text, now)
+            record = parse()
         except ValueError as err:
             errors.append(RowError(line_number, str(err)))
             continue

@@ -174,10 +174,11 @@ def prepare(source: ChainSource, safe: str, calls: Sequence[Call]) -> list[Prepa
     """Each call routed as `safe` must make it; ActionInputError if the Safe may not make it."""
     if len(calls) > MAX_CALLS_PER_BATCH:
         raise ActionInputError(f"{len(calls)} calls: a batch holds at most {MAX_CALLS_PER_BATCH}")
-    manager = source.contract(MANAGER) if source.has(MANAGER) else None
+    record_manager = source.contract(MANAGER) if source.has(MANAGER) else None
     prepared: list[Prepared] = []
     for call in calls:
         contract, fn = _function_abi(source, call)
+        manager = _manager_of(source, contract, record_manager)
         try:
             args = tuple(
                 _coerce(i, a) for i, a in zip(fn.get("inputs", []), call.args, strict=True)
@@ -233,6 +234,17 @@ def prepare(source: ChainSource, safe: str, calls: Sequence[Call]) -> list[Prepa
             )
         )
     return prepared
+
+
+def _manager_of(source: ChainSource, contract: Any, default: Any) -> Any:
+    """The AccessManager that governs `contract`: its own `authority()` when it is AccessManaged
+    (a fund's stack may have an authority of its own), else the record's."""
+    if default is None or not any(i.get("name") == "authority" for i in contract.abi):
+        return default
+    authority = contract.functions.authority().call()
+    if authority.lower() == default.address.lower():
+        return default
+    return source.contract(MANAGER, authority)
 
 
 def _serialise(value: Any) -> str:

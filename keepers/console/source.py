@@ -39,8 +39,9 @@ def load_abis(manifest: Path = BUILD_MANIFEST) -> dict[str, list[dict[str, Any]]
 
 
 def abi_name(record_name: str) -> str:
-    """The contract type of a record entry: records name instances `Type` or `Type:label`."""
-    return record_name.split(":", 1)[0]
+    """The contract type of a record entry: records name instances `Type`, `Type.label` (what the
+    deploy steps write: `ComplianceEngine.QNDX`, `UniswapV2Pair.A.QSPX-USDC`) or `Type:label`."""
+    return record_name.split(":", 1)[0].split(".", 1)[0]
 
 
 @dataclass
@@ -83,3 +84,19 @@ class ChainSource:
 
     def block_time(self, number: int | str = "latest") -> int:
         return int(self.w3.eth.get_block(number)["timestamp"])
+
+
+BATCH_CALLS = 200  # views per JSON-RPC batch
+
+
+def read_all(w3: Any, functions: list[Any]) -> list[Any]:
+    """The results of `functions` (web3 contract function calls, e.g.
+    `c.functions.balanceOf(a)`), read in JSON-RPC batches of BATCH_CALLS: one round trip each
+    instead of one per view."""
+    results: list[Any] = []
+    for start in range(0, len(functions), BATCH_CALLS):
+        with w3.batch_requests() as batch:
+            for fn in functions[start : start + BATCH_CALLS]:
+                batch.add(fn)
+            results.extend(batch.execute())
+    return results

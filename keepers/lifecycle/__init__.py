@@ -88,9 +88,13 @@ if TYPE_CHECKING:
         Holdings,
         Nav,
         VaultHoldings,
+        answer_nav18,
         compute_class_nav,
         compute_nav,
         custodian_value,
+        feed_answer,
+        move_bps,
+        within_move_bound,
     )
     from keepers.lifecycle.rates import MonthlyRates, french_rf
     from keepers.lifecycle.schedule import (
@@ -137,9 +141,13 @@ _MODULES = {
         "Holdings",
         "Nav",
         "VaultHoldings",
+        "answer_nav18",
         "compute_class_nav",
         "compute_nav",
         "custodian_value",
+        "feed_answer",
+        "move_bps",
+        "within_move_bound",
     ),
     "rates": ("MonthlyRates", "french_rf"),
     # Schedules, day counts, accrued interest and their on-chain encodings (QuantLib).

@@ -83,7 +83,7 @@ def chain_reads(served_demo):
     pages show is checked against these, never against the console's own output."""
     from web3 import Web3
 
-    from keepers.console.source import load_abis
+    from keepers.console.source import abi_name, load_abis
 
     w3 = Web3(Web3.HTTPProvider(served_demo.running.rpc_url))
     abis = load_abis()
@@ -92,7 +92,7 @@ def chain_reads(served_demo):
     def contract(name: str, address: str | None = None, abi: str | None = None):
         return w3.eth.contract(
             address=Web3.to_checksum_address(address or record["contracts"][name]),
-            abi=abis[abi or name.split(":", 1)[0]],
+            abi=abis[abi or abi_name(name)],
         )
 
     return SimpleNamespace(w3=w3, record=record, contract=contract)

@@ -33,6 +33,6 @@ class Page:
 
 
 def all_pages() -> tuple[Page, ...]:
-    from keepers.console.pages import governance, liquidity, risk
+    from keepers.console.pages import compliance, funds, governance, liquidity, risk
 
-    return (risk.PAGE, liquidity.PAGE, governance.PAGE)
+    return (risk.PAGE, liquidity.PAGE, compliance.PAGE, funds.PAGE, governance.PAGE)

@@ -1,0 +1,421 @@
+"""Compliance: investors by jurisdiction and class, holder counts against each engine's caps, KYC
+expiries due, frozen wallets with the screening keeper's decisions behind them, the rule-change
+log (previous and new values), transfer refusals by ERC-1404 reason code; actions: approve an
+onboarding batch (a pasted CSV), freeze or unfreeze a wallet.
+
+Sources: the IdentityRegistry's and every ComplianceEngine's events (the EventIndex) and views;
+the screening keeper's decisions (keeper store, `screening_decisions`); refused transfers are
+failed transactions replayed for their revert reason (keepers/console/refusals.py: a refusal
+reverts, it has no event)."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from typing import Any
+
+from keepers.compliance import INVESTOR_CLASSES, OnChainInvestor, parse_kyc_csv, plan
+from keepers.console.actions import Action, ActionInputError, Call, Field
+from keepers.console.index import ChainEvent, EventIndex
+from keepers.console.keeper_store import kept, store_of
+from keepers.console.pages import Page
+from keepers.console.refusals import RefusalScanner
+from keepers.console.source import ChainSource, abi_name, read_all
+
+REGISTRY = "IdentityRegistry"
+ENGINE = "ComplianceEngine"
+TOKEN = "SecurityToken"
+DAY = 86_400
+KYC_DUE_DAYS = 30  # "due": a KYC expiring within the next 30 days (expired ones too)
+MAX_IDENTITIES = 1_000  # identities read from the registry per refresh (profileOf each)
+MAX_FROZEN_SHOWN = 200
+RULE_ROWS_SHOWN = 100  # the newest rule changes; the count says how many there are
+RECENT_REFUSALS_SHOWN = 20
+MAX_ONBOARDING_ROWS = 100
+WARN_RATIO = 0.8  # a holder count at 80% of its cap is amber, at the cap red
+CLASS_NAMES = {v: k for k, v in INVESTOR_CLASSES.items()}
+ZERO = "0x0000000000000000000000000000000000000000"
+
+# Rule events: the arguments naming what changed (the key), and where the event keeps the
+# previous and the new value (None: the event carries no previous value; it is the value the
+# previous event of the same key set).
+RULE_EVENTS: dict[str, tuple[tuple[str, ...], str | None, str]] = {
+    "JurisdictionSet": (("country",), "previous", "next"),
+    "RouteSet": (("fromCountry", "toCountry"), "previousBlocked", "blocked"),
+    "LimitsSet": ((), "previous", "next"),
+    "InvestmentMinimumsSet": (("country",), "previous", "next"),
+    "ClaimTopicAdded": (("topic",), None, "required"),
+    "ClaimTopicRemoved": (("topic",), None, "required"),
+    "TrustedIssuerSet": (("issuer",), "previousTopics", "topics"),
+    "ClaimCacheTtlSet": ((), "previous", "next"),
+    "SecurityListed": (("security",), None, "listed"),
+}
+
+
+def _level(count: int, cap: int) -> str:
+    if cap == 0:
+        return "ok"
+    return "bad" if count >= cap else "warn" if count >= WARN_RATIO * cap else "ok"
+
+
+def _engines(source: ChainSource) -> list[str]:
+    return sorted(n for n in source.record.contracts if abi_name(n) == ENGINE and source.has(n))
+
+
+def investors(source: ChainSource, index: EventIndex, now: int) -> list[dict[str, Any]]:
+    """Every identity the registry has registered and still holds wallets, with its profile."""
+    identities: list[str] = []
+    seen: set[str] = set()
+    for e in index.events(contract=REGISTRY, names=("IdentityRegistered", "InvestorProfileSet")):
+        identity = e.args.get("identity")
+        if identity and identity not in seen:
+            seen.add(identity)
+            identities.append(identity)
+    registry = source.contract(REGISTRY)
+    identities = identities[-MAX_IDENTITIES:]
+    profiles = read_all(source.w3, [registry.functions.profileOf(i) for i in identities])
+    rows = []
+    for identity, profile in zip(identities, profiles, strict=True):
+        country, klass, expiry, _, _, wallets, frozen = profile
+        if wallets == 0:
+            continue
+        rows.append(
+            {
+                "identity": identity,
+                "country": int(country),
+                "class": CLASS_NAMES.get(int(klass), str(klass)),
+                "kyc_expiry": int(expiry),
+                "wallets": int(wallets),
+                "frozen": bool(frozen),
+                "days_left": (int(expiry) - now) // DAY,
+            }
+        )
+    return rows
+
+
+def by_jurisdiction(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    table: dict[int, Counter] = defaultdict(Counter)
+    wallets: Counter = Counter()
+    for r in rows:
+        table[r["country"]][r["class"]] += 1
+        wallets[r["country"]] += r["wallets"]
+    return [
+        {
+            "country": country,
+            "classes": {name: counts.get(name, 0) for name in INVESTOR_CLASSES},
+            "identities": sum(counts.values()),
+            "wallets": wallets[country],
+        }
+        for country, counts in sorted(table.items())
+    ]
+
+
+def holder_caps(
+    source: ChainSource, index: EventIndex, countries: set[int]
+) -> list[dict[str, Any]]:
+    """Per engine: the totals against the token-wide caps, and each jurisdiction that has a cap
+    or investors against its caps (every view of every engine in one batch)."""
+    engines = [source.contract(name) for name in _engines(source)]
+    scopes = []
+    for name in _engines(source):
+        capped = {
+            int(e.args["country"])
+            for e in index.events(contract=name, names=("JurisdictionSet",))
+            if e.args["next"]["holderCap"] or e.args["next"]["nonAccreditedCap"]
+        }
+        scopes.append(sorted(capped | countries))
+    views = read_all(
+        source.w3,
+        [
+            fn
+            for engine, scope in zip(engines, scopes, strict=True)
+            for fn in (
+                engine.functions.limits(),
+                engine.functions.holderCounts(),
+                *(engine.functions.jurisdiction(c) for c in scope),
+            )
+        ],
+    )
+    out = []
+    at = 0
+    for name, engine, scope in zip(_engines(source), engines, scopes, strict=True):
+        limits, (total, non_accredited, supply) = views[at], views[at + 1]
+        configs = views[at + 2 : at + 2 + len(scope)]
+        at += 2 + len(scope)
+        jurisdictions = []
+        for country, (config, holders, retail) in zip(scope, configs, strict=True):
+            jurisdictions.append(
+                {
+                    "country": country,
+                    "allowed": bool(config[0]),
+                    "holders": int(holders),
+                    "holder_cap": int(config[2]),
+                    "holder_level": _level(int(holders), int(config[2])),
+                    "non_accredited": int(retail),
+                    "non_accredited_cap": int(config[3]),
+                    "non_accredited_level": _level(int(retail), int(config[3])),
+                }
+            )
+        out.append(
+            {
+                "engine": name,
+                "address": engine.address,
+                "holders": int(total),
+                "holder_cap": int(limits[7]),
+                "holder_level": _level(int(total), int(limits[7])),
+                "non_accredited": int(non_accredited),
+                "non_accredited_cap": int(limits[8]),
+                "non_accredited_level": _level(int(non_accredited), int(limits[8])),
+                "supply": str(int(supply)),
+                "jurisdictions": jurisdictions,
+            }
+        )
+    return out
+
+
+def _decision_json(d: Any) -> dict[str, Any]:
+    return {
+        "entry": d.entry_name,
+        "ent_num": int(d.ent_num),
+        "program": d.program,
+        "list_version": d.list_version,
+        "list_source": d.list_source,
+        "decided_at": int(d.decided_at),
+        "status": d.status,
+        "action": d.action,
+        "tx": d.tx_hash,
+    }
+
+
+def frozen_wallets(source: ChainSource, index: EventIndex) -> dict[str, Any]:
+    """Wallets whose last WalletFrozen froze them, each with the screening decisions behind it;
+    and decisions not carried out yet."""
+    last: dict[str, ChainEvent] = {}
+    for e in index.events(contract=REGISTRY, names=("WalletFrozen",)):
+        last[e.args["wallet"]] = e
+    decisions: dict[str, list[Any]] = defaultdict(list)
+    pending = []
+    engine = store_of(source)
+    if engine is not None:
+        from keepers.core.store import decisions as stored_decisions
+
+        for d in stored_decisions(engine, source.chain_id):
+            decisions[d.wallet.lower()].append(d)
+            if d.status == "pending":
+                pending.append({"wallet": d.wallet, **_decision_json(d)})
+    registry = source.contract(REGISTRY)
+    rows = []
+    frozen = [e for e in last.values() if e.args["frozen"]]
+    for e in sorted(frozen, key=lambda e: (e.block_number, e.log_index))[-MAX_FROZEN_SHOWN:]:
+        wallet = e.args["wallet"]
+        rows.append(
+            {
+                "wallet": wallet,
+                "identity": e.args["identity"],
+                "by": e.args["by"],
+                "block": e.block_number,
+                "time": e.block_time,
+                "tx": e.tx_hash,
+                "frozen_on_chain": bool(registry.functions.isFrozen(wallet).call()),
+                "decisions": [_decision_json(d) for d in decisions.get(wallet.lower(), [])],
+            }
+        )
+    return {"frozen": rows[::-1], "pending_decisions": pending, "store": engine is not None}
+
+
+def _key(event: ChainEvent, key_args: tuple[str, ...]) -> str:
+    parts = [f"{a}={event.args[a]}" for a in key_args]
+    return ", ".join(parts) or "token-wide"
+
+
+def _changes(previous: Any, new: Any) -> list[dict[str, Any]]:
+    if isinstance(previous, dict) and isinstance(new, dict):
+        return [
+            {"field": k, "previous": previous.get(k), "next": v}
+            for k, v in new.items()
+            if previous.get(k) != v
+        ]
+    return [] if previous == new else [{"field": "", "previous": previous, "next": new}]
+
+
+def rule_changes(source: ChainSource, index: EventIndex) -> list[dict[str, Any]]:
+    """Every rule change of the registry and the engines, oldest first, each with its previous
+    value (the event's own, or the value the previous event of the same key set) and its new one."""
+    contracts = {REGISTRY, *_engines(source)}
+    events = [e for e in index.events(names=RULE_EVENTS) if e.contract in contracts]
+    state: dict[tuple[str, str, str], Any] = {}
+    rows = []
+    for e in events:
+        key_args, previous_arg, next_arg = RULE_EVENTS[e.event]
+        key = _key(e, key_args)
+        group = "ClaimTopic" if e.event.startswith("ClaimTopic") else e.event
+        slot = (e.contract, group, key)
+        if e.event == "ClaimTopicAdded":
+            new: Any = True
+        elif e.event == "ClaimTopicRemoved":
+            new = False
+        else:
+            new = e.args[next_arg]
+        previous = e.args[previous_arg] if previous_arg else state.get(slot)
+        state[slot] = new
+        rows.append(
+            {
+                "block": e.block_number,
+                "time": e.block_time,
+                "tx": e.tx_hash,
+                "contract": e.contract,
+                "event": e.event,
+                "key": key,
+                "previous": previous,
+                "next": new,
+                "changes": _changes(previous, new),
+            }
+        )
+    return rows
+
+
+def refusals(source: ChainSource, index: EventIndex) -> dict[str, Any]:
+    scanner = kept(source, "refusals", lambda: RefusalScanner(source))
+    scanner.sync(index.head)
+    found = scanner.refusals()
+    messages: dict[int, str] = kept(source, "restriction-messages", dict)
+    by_code: dict[tuple[int | None, str], dict[str, Any]] = {}
+    for r in found:
+        slot = (r.code, r.error)
+        if slot not in by_code:
+            if r.code is not None and r.code not in messages and source.has(TOKEN):
+                token = source.contract(TOKEN)
+                messages[r.code] = token.functions.messageForTransferRestriction(r.code).call()
+            by_code[slot] = {
+                "code": r.code,
+                "error": r.error or "(no custom error)",
+                "message": messages.get(r.code, "") if r.code is not None else "",
+                "count": 0,
+                "last_block": 0,
+            }
+        by_code[slot]["count"] += 1
+        by_code[slot]["last_block"] = max(by_code[slot]["last_block"], r.block)
+    return {
+        "by_code": sorted(
+            by_code.values(), key=lambda g: (g["code"] is None, g["code"] or 0, g["error"])
+        ),
+        "recent": [r.to_json() for r in found[-RECENT_REFUSALS_SHOWN:][::-1]],
+        "total": len(found),
+        "watched": sorted(scanner.watched.values()),
+        "scanned_to": scanner.next_block - 1,
+    }
+
+
+def read(source: ChainSource, index: EventIndex) -> dict[str, Any]:
+    now = source.block_time()
+    rows = investors(source, index, now)
+    due = sorted(
+        (r for r in rows if r["kyc_expiry"] <= now + KYC_DUE_DAYS * DAY),
+        key=lambda r: r["kyc_expiry"],
+    )
+    rules = rule_changes(source, index)
+    return {
+        "chain_time": now,
+        "investors": len(rows),
+        "by_jurisdiction": by_jurisdiction(rows),
+        "classes": list(INVESTOR_CLASSES),
+        "caps": holder_caps(source, index, {r["country"] for r in rows}),
+        "kyc_due_days": KYC_DUE_DAYS,
+        "kyc_due": [{**r, "expired": r["kyc_expiry"] <= now} for r in due],
+        **frozen_wallets(source, index),
+        "rules": rules[-RULE_ROWS_SHOWN:][::-1],
+        "rules_total": len(rules),
+        "refusals": refusals(source, index),
+    }
+
+
+# ------------------------------------------------------------------------------------- actions
+
+
+def _onboard(source: ChainSource, form: dict[str, Any]) -> list[Call]:
+    """The registry calls that bring every row of the CSV on chain (nothing for rows already
+    there as given); refused whole, naming the first bad row, when any row is bad."""
+    records, errors = parse_kyc_csv(form["csv"], now=source.block_time())
+    if errors:
+        first, rest = errors[0], errors[1:]
+        more = f" (and {len(rest)} more bad line(s): {', '.join(str(e.line) for e in rest)})"
+        raise ActionInputError(
+            f"Onboarding CSV: line {first.line}: {first.error}{more if rest else ''}"
+        )
+    if not records:
+        raise ActionInputError("Onboarding CSV: no investor rows after the header line")
+    if len(records) > MAX_ONBOARDING_ROWS:
+        raise ActionInputError(
+            f"Onboarding CSV: {len(records)} rows; a batch holds at most {MAX_ONBOARDING_ROWS}"
+        )
+    registry = source.contract(REGISTRY)
+    calls: list[Call] = []
+    updated: set[str] = set()
+    for kyc in records:
+        wallet_identity = registry.functions.identity(kyc.wallet).call()
+        country, klass, expiry, _, _, wallets, _ = registry.functions.profileOf(kyc.identity).call()
+        state = OnChainInvestor(
+            wallet_identity=None if wallet_identity == ZERO else wallet_identity,
+            identity_wallet_count=int(wallets),
+            identity_country=int(country),
+            identity_class=int(klass),
+            identity_expiry=int(expiry),
+        )
+        action = plan(kyc, state)
+        if action.startswith("error"):
+            raise ActionInputError(f"Onboarding CSV: line {kyc.line}: {action[7:]}")
+        if action == "register":
+            args = (kyc.wallet, kyc.identity, kyc.country, kyc.investor_class, kyc.expiry)
+            calls.append(Call(REGISTRY, "registerInvestor", args))
+        elif action == "update-profile" and kyc.identity not in updated:
+            updated.add(kyc.identity)
+            args = (kyc.identity, kyc.country, kyc.investor_class, kyc.expiry)
+            calls.append(Call(REGISTRY, "setInvestorProfile", args))
+    if not calls:
+        raise ActionInputError("Onboarding CSV: every row is already on chain as given")
+    return calls
+
+
+ONBOARD = Action(
+    name="compliance-onboard",
+    title="Approve an onboarding batch",
+    fields=(
+        Field(
+            "csv",
+            "Onboarding CSV",
+            "textarea",
+            "wallet,country,investor_class,expiry,provider_reference[,identity]",
+            default="wallet,country,investor_class,expiry,provider_reference",
+        ),
+    ),
+    build=_onboard,
+    help=(
+        "KYC results, one wallet a row: country ISO 3166-1 numeric, investor_class retail / "
+        "accredited / qualified / institutional, expiry YYYY-MM-DD. Every row is checked; a batch "
+        f"with a bad row is refused. At most {MAX_ONBOARDING_ROWS} rows."
+    ),
+)
+
+
+def _freeze(source: ChainSource, form: dict[str, Any]) -> list[Call]:
+    wallet, action = form["wallet"], form["action"]
+    frozen = source.contract(REGISTRY).functions.isFrozen(wallet).call()
+    if action == "freeze" and frozen:
+        raise ActionInputError(f"Wallet: {wallet} is already frozen")
+    if action == "unfreeze" and not frozen:
+        raise ActionInputError(f"Wallet: {wallet} is not frozen")
+    return [Call(REGISTRY, action, (wallet,))]
+
+
+FREEZE = Action(
+    name="compliance-freeze",
+    title="Freeze or unfreeze a wallet",
+    fields=(
+        Field("wallet", "Wallet", "address", "0x…"),
+        Field("action", "Action", "choice", choices=("freeze", "unfreeze"), default="freeze"),
+    ),
+    build=_freeze,
+    help="Identity-wide: every wallet of the wallet's identity (freeze: COMPLIANCE_KEEPER; "
+    "unfreeze: OPERATOR, a person's decision).",
+)
+
+PAGE = Page("compliance", "Compliance", read, (ONBOARD, FREEZE))

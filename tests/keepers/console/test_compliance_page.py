@@ -1,0 +1,248 @@
+"""CON-30..CON-35: the compliance page against the served demo, in a real browser: investors,
+holder caps, frozen wallets and transfer refusals as the chain holds them, live updates, the
+onboarding batch and its refusals."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections import Counter
+
+from eth_utils import function_signature_to_4byte_selector, to_checksum_address
+
+from conftest import wait_for
+from console_checks import load_seconds, open_page, screenshot
+from keepers.compliance import INVESTOR_CLASSES
+from keepers.compliance.onboarding import parse_kyc_csv
+from keepers.console.actions import batch_calldata, checksum
+
+OPERATOR = "0x90F79bf6EB2c4f870365E785982E1f101E93b906"  # test account 3: the demo's OPERATOR
+KEEPER = "0x976EA74026E726554dB657fA54763abd0C3a0aa9"  # test account 6: COMPLIANCE_KEEPER
+CLASS_NAMES = {v: k for k, v in INVESTOR_CLASSES.items()}
+NOT_COMPLIANT_SELECTOR = function_signature_to_4byte_selector(
+    "TransferNotCompliant(address,address,uint256,uint8)"
+)
+LOAD_SECONDS: dict[str, float] = {}
+
+
+def _fresh_wallet() -> str:
+    return to_checksum_address("0x" + secrets.token_hex(20))
+
+
+def _identities(chain_reads) -> list[str]:
+    registry = chain_reads.contract("IdentityRegistry")
+    logs = registry.events.IdentityRegistered().get_logs(from_block=chain_reads.record["block"])
+    return list(dict.fromkeys(log.args.identity for log in logs))
+
+
+def _cell(row, col: str) -> str:
+    return row.locator(f"[data-col={col}]").inner_text()
+
+
+def test_compliance__shows_the_investors_caps_freezes_and_refusals_the_chain_holds(
+    browser_page, console_url, chain_reads
+):
+    """CON-30: investors by jurisdiction and class are the registry's profiles; each engine's
+    holder counts and caps are its views; each frozen wallet is frozen on chain; each refusal
+    shown is a failed transaction whose revert data (its trace) carries that reason code."""
+    open_page(browser_page, console_url, "compliance")
+    LOAD_SECONDS["compliance"] = load_seconds(browser_page)
+    print(f"compliance page load: {LOAD_SECONDS['compliance']:.2f} s")
+    registry = chain_reads.contract("IdentityRegistry")
+    expected: Counter = Counter()
+    for identity in _identities(chain_reads):
+        country, klass, *_, wallets, _ = registry.functions.profileOf(identity).call()
+        if wallets:
+            expected[(country, CLASS_NAMES[klass])] += 1
+    shown: Counter = Counter()
+    rows = browser_page.locator("[data-testid=investors] tbody tr[data-country]")
+    for k in range(rows.count()):
+        row = rows.nth(k)
+        for name in INVESTOR_CLASSES:
+            count = int(row.locator(f"[data-class={name}]").inner_text())
+            if count:
+                shown[(int(row.get_attribute("data-country")), name)] = count
+    assert shown == expected and sum(expected.values()) >= 10
+
+    caps = browser_page.locator("[data-testid=caps] tbody tr")
+    assert caps.count() >= 5
+    for k in range(caps.count()):
+        row = caps.nth(k)
+        engine = chain_reads.contract(row.get_attribute("data-engine"))
+        scope = row.get_attribute("data-scope")
+        if scope == "total":
+            holders, non_accredited, _ = engine.functions.holderCounts().call()
+            limits = engine.functions.limits().call()
+            caps_on_chain = (limits[7], limits[8])
+        else:
+            config, holders, non_accredited = engine.functions.jurisdiction(int(scope)).call()
+            caps_on_chain = (config[2], config[3])
+        assert int(_cell(row, "holders")) == holders
+        assert int(_cell(row, "non-accredited")) == non_accredited
+        assert _cell(row, "holder-cap") == (str(caps_on_chain[0]) if caps_on_chain[0] else "—")
+
+    frozen = browser_page.locator("[data-testid=frozen] tbody tr[data-wallet]")
+    assert frozen.count() >= 1  # the demo's sanctioned wallet, frozen by the screening keeper
+    for k in range(frozen.count()):
+        assert registry.functions.isFrozen(frozen.nth(k).get_attribute("data-wallet")).call()
+    assert (
+        "SAMPLE SANCTIONED WALLET ONE" in browser_page.locator("[data-testid=frozen]").inner_text()
+    )
+
+    token = chain_reads.contract("SecurityToken")
+    recent = browser_page.locator("[data-testid=recent-refusals] tbody tr[data-tx]")
+    assert recent.count() >= 3
+    refused: Counter = Counter()
+    for k in range(recent.count()):
+        tx_hash = recent.nth(k).get_attribute("data-tx")
+        assert chain_reads.w3.eth.get_transaction_receipt(tx_hash).status == 0
+        tx = chain_reads.w3.eth.get_transaction(tx_hash)
+        if tx["to"] != token.address or tx["input"][:4] != bytes.fromhex("a9059cbb"):
+            continue
+        # the revert data the node kept (the transaction's trace): TransferNotCompliant's code
+        [frame] = [
+            f
+            for f in chain_reads.w3.provider.make_request("trace_transaction", [tx_hash])["result"]
+            if not f["traceAddress"]
+        ]
+        output = bytes.fromhex(frame["result"]["output"][2:])
+        assert output[:4] == NOT_COMPLIANT_SELECTOR
+        code = output[-1]
+        assert code != 0
+        refused[code] += 1
+        assert f"({code})" in recent.nth(k).text_content()  # in a closed <details>
+    assert refused, "no refused token transfer among the latest refusals"
+    for code in refused:
+        group = browser_page.locator(f"[data-testid=refusals] tr[data-code='{code}']")
+        assert token.functions.messageForTransferRestriction(code).call() in group.inner_text()
+    screenshot(browser_page, "compliance")
+
+
+def test_compliance__a_freeze_and_a_refused_transfer_appear_live(
+    browser_page, console_url, chain_reads
+):
+    """CON-31: a freeze and a refused transfer sent on chain appear without a reload: the wallet
+    among the frozen ones, the refusal counted under the code the token's ERC-1404 gives it."""
+    open_page(browser_page, console_url, "compliance")
+    w3 = chain_reads.w3
+    registry = chain_reads.contract("IdentityRegistry")
+    token = chain_reads.contract("SecurityToken")
+    outsider = _fresh_wallet()
+    # An unlocked account of the node that holds the token if one does: its transfer to an
+    # unregistered wallet is refused whatever else holds.
+    unlocked = w3.eth.accounts
+    sender = next(
+        (a for a in unlocked if token.functions.balanceOf(a).call() > 0),
+        unlocked[0],
+    )
+    code = token.functions.detectTransferRestriction(sender, outsider, 1).call()
+    assert code != 0
+    group = browser_page.locator(f"[data-testid=refusals] tr[data-code='{code}']")
+    before = int(_cell(group, "count")) if group.count() else 0
+
+    tx = registry.functions.freeze(outsider).transact({"from": KEEPER})
+    assert w3.eth.wait_for_transaction_receipt(tx).status == 1
+    assert registry.functions.isFrozen(outsider).call()
+    # sent with its gas given, so the node mines it although it reverts (no estimate first)
+    refused = token.functions.transfer(outsider, 1).transact({"from": sender, "gas": 500_000})
+    assert w3.eth.wait_for_transaction_receipt(refused).status == 0
+
+    row = browser_page.locator(f"[data-testid=frozen] tr[data-wallet='{outsider}']")
+    wait_for(lambda: row.count() == 1 or None, "the frozen wallet to appear")
+    assert "manual freeze" in row.inner_text()  # no screening decision behind it
+    wait_for(
+        lambda: (group.count() and int(_cell(group, "count")) == before + 1) or None,
+        f"the refusal under code {code}",
+    )
+    assert (
+        browser_page.locator(
+            f"[data-testid=recent-refusals] tr[data-tx='{refused.to_0x_hex()}']"
+        ).count()
+        == 1
+    )
+
+
+def test_compliance__bad_input_is_refused_naming_the_row(browser_page, console_url):
+    """CON-32: an onboarding CSV with a bad row is refused whole with a one-line message naming
+    its line; unfreezing a wallet that is not frozen is refused; nothing is prepared."""
+    open_page(browser_page, console_url, "compliance")
+    form = browser_page.locator("[data-testid=action-compliance-onboard]")
+    form.locator("input[name=safe]").fill(OPERATOR)
+    good = f"{_fresh_wallet()},840,institutional,2031-01-31,kyc:good"
+    form.locator("textarea[name=csv]").fill(
+        "wallet,country,investor_class,expiry,provider_reference\n"
+        f"{good}\nnot-a-wallet,840,retail,2031-01-31,kyc:bad\n"
+        f"{_fresh_wallet()},840,sovereign,2031-01-31,kyc:bad-class\n"
+    )
+    form.locator("button[type=submit]").click()
+    error = browser_page.locator("[data-testid=error-compliance-onboard]")
+    wait_for(lambda: error.inner_text() or None, "the refusal message")
+    assert error.inner_text() == (
+        "Onboarding CSV: line 3: wallet is not an address: 'not-a-wallet' "
+        "(and 1 more bad line(s): 4)"
+    )
+    assert browser_page.locator("[data-testid=result-compliance-onboard]").inner_text() == ""
+
+    freeze = browser_page.locator("[data-testid=action-compliance-freeze]")
+    freeze.locator("input[name=safe]").fill(OPERATOR)
+    wallet = _fresh_wallet()
+    freeze.locator("input[name=wallet]").fill(wallet)
+    freeze.locator("select[name=action]").select_option("unfreeze")
+    freeze.locator("button[type=submit]").click()
+    error = browser_page.locator("[data-testid=error-compliance-freeze]")
+    wait_for(lambda: error.inner_text() or None, "the unfreeze refusal")
+    assert error.inner_text() == f"Wallet: {wallet} is not frozen"
+
+
+def test_compliance__onboarding_batch_registers_every_row(browser_page, console_url, chain_reads):
+    """CON-33: a valid CSV becomes one `registerInvestor` per new wallet, prepared for the
+    OPERATOR's Safe (direct), in the Transaction Builder format; each call succeeds when the
+    Safe simulates it (eth_call: nothing is sent)."""
+    open_page(browser_page, console_url, "compliance")
+    wallets = [_fresh_wallet(), _fresh_wallet()]
+    form = browser_page.locator("[data-testid=action-compliance-onboard]")
+    form.locator("input[name=safe]").fill(OPERATOR)
+    form.locator("textarea[name=csv]").fill(
+        "wallet,country,investor_class,expiry,provider_reference\n"
+        f"{wallets[0]},840,institutional,2031-01-31,kyc:console:{wallets[0]}\n"
+        f"{wallets[1]},756,qualified,2031-01-31,kyc:console:{wallets[1]}\n"
+    )
+    form.locator("button[type=submit]").click()
+    pre = browser_page.locator("[data-testid=result-compliance-onboard] pre")
+    wait_for(lambda: pre.count() == 1 or None, "the prepared batch")
+    batch = json.loads(pre.inner_text())
+    assert batch["meta"]["checksum"] == checksum(batch)
+    registry = chain_reads.contract("IdentityRegistry")
+    calls = batch_calldata(batch)
+    assert len(calls) == 2
+    for (to, data), wallet, country in zip(calls, wallets, (840, 756), strict=True):
+        assert to == registry.address
+        fn, args = registry.decode_function_input(data)
+        assert fn.fn_name == "registerInvestor"
+        assert args["wallet"] == wallet and args["country"] == country
+        chain_reads.w3.eth.call({"from": OPERATOR, "to": to, "data": data})
+    assert (
+        "direct"
+        in browser_page.locator("[data-testid=result-compliance-onboard] li").first.inner_text()
+    )
+
+
+def test_parse_kyc_csv__every_bad_line_named():
+    """CON-32 (pure part): each bad line is reported with its line number; the header may be in
+    any order and `identity` is optional."""
+    now = 1_800_000_000
+    text = (
+        "provider_reference,wallet,country,investor_class,expiry\n"
+        "kyc:1,0x00000000000000000000000000000000000000a1,840,retail,2031-01-01\n"
+        "\n"
+        "kyc:2,0x00000000000000000000000000000000000000a2,0,retail,2031-01-01\n"
+        "kyc:3,0x00000000000000000000000000000000000000a3,840,retail\n"
+    )
+    records, errors = parse_kyc_csv(text, now)
+    assert [r.line for r in records] == [2]
+    assert [(e.line, e.error) for e in errors] == [
+        (4, "country 0 is not an ISO 3166-1 numeric code (1-999)"),
+        (5, "4 cells, the header has 5"),
+    ]
+    _, header_errors = parse_kyc_csv("wallet,country\n", now)
+    assert header_errors[0].line == 1 and "investor_class" in header_errors[0].error
