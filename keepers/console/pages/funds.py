@@ -459,4 +459,4 @@ STRIKE = Action(
     "strike (NAV_AGENT), which prices the period's requests at it and applies the gate.",
 )
 
-PAGE = Page("funds", "Funds", read, (STRIKE,))
+PAGE = Page("funds", "Funds", read, (STRIKE,), charts=True)

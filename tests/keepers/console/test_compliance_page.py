@@ -1,4 +1,4 @@
-"""CON-30..CON-35: the compliance page against the served demo, in a real browser: investors,
+"""CON-30..CON-33: the compliance page against the served demo, in a real browser: investors,
 holder caps, frozen wallets and transfer refusals as the chain holds them, live updates, the
 onboarding batch and its refusals."""
 

@@ -1,4 +1,4 @@
-"""CON-40..CON-44: the funds page against the served demo, in a real browser: instruments, struck
+"""CON-40..CON-43: the funds page against the served demo, in a real browser: instruments, struck
 NAVs, the dealing queue, the gate, income and maturities as the chain holds them; a redemption
 request appears live; the strike action is checked as the chain checks it and prepared for the NAV
 agent's Safe."""
@@ -67,7 +67,8 @@ def test_funds__shows_the_instruments_navs_queue_and_income_the_chain_holds(
         assert nav18 == by_period[int(row.get_attribute("data-period"))]
     chart = json.loads(card.locator("[data-testid=nav-chart]").get_attribute("data-chart"))
     assert chart["data"][0]["y"] == [log.args.nav18 / 10**18 for log in struck]
-    assert card.locator("[data-testid=nav-chart] .main-svg").count() >= 1  # drawn by Plotly
+    drawn = card.locator("[data-testid=nav-chart] .main-svg")
+    wait_for(lambda: drawn.count() >= 1 or None, "Plotly to draw the NAV chart")
 
     for address in vaults:
         vault = chain_reads.contract(None, address, "FundVault")
