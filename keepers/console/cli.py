@@ -39,11 +39,17 @@ def open_source(network_choice: str | None, db_url: str | None = None) -> Iterat
         yield ChainSource(chain.provider.web3, record, abis, db_url, network_choice)
 
 
+LISTEN_BACKLOG = 128
+
+
 def _bind(host: str, port: int) -> socket.socket:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
+        # Listening now: a browser that connects while the app starts (the event index's first
+        # sync) waits in the backlog instead of being refused.
+        sock.listen(LISTEN_BACKLOG)
     except OSError as err:
         raise ConsoleError(f"cannot listen on {host}:{port}: {err.strerror}") from None
     return sock
