@@ -9,6 +9,8 @@ Routes:
     GET  /events                -> server-sent events: `hello`, then `block` / `error` messages
     GET  /governance/audit.csv  -> the audit log, filtered (contract, event, q), as CSV
     POST /actions/<name>        -> a Safe Transaction Builder batch (JSON), or 400 {"error": ...}
+    POST /graphql               -> the GraphQL API over the pages' data (GET: GraphiQL), bounded
+                                   (keepers/console/graphql/; schema in docs/console.graphql)
     GET  /health                -> head block and feed state
 Nothing here signs or holds a key.
 """
@@ -48,6 +50,7 @@ from keepers.console.actions import (
     prepare,
     safe_batch,
 )
+from keepers.console.graphql import ConsoleContext, graphql_app
 from keepers.console.index import EventIndex
 from keepers.console.live import LiveFeed
 from keepers.console.pages import Page, all_pages
@@ -278,8 +281,10 @@ def create_app(
     async def health(request: Request) -> Response:
         return JSONResponse({"head": index.head, "feed_error": feed.error})
 
+    graphql = graphql_app(lambda: ConsoleContext(source, index, cache, by_slug))
     routes = [
         Route("/", home),
+        Route("/graphql", graphql, methods=["GET", "POST"]),
         Route("/health", health),
         Route("/events", events),
         Route("/governance/audit.csv", audit_csv),
