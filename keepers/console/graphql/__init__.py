@@ -24,12 +24,14 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.asgi import GraphQL
 from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter
+from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 from strawberry.utils.logging import StrawberryLogger
 
 from keepers.console.graphql.context import ConsoleContext
 from keepers.console.graphql.paging import MAX_PAGE_SIZE, QueryInputError
+from keepers.console.graphql.scalars import SCALARS
 
 MAX_QUERY_DEPTH = 8
 MAX_ALIASES = 16
@@ -69,9 +71,10 @@ def build_schema() -> strawberry.Schema:
     return ConsoleSchema(
         query=merge_types("Query", query_types()),
         extensions=[
-            QueryDepthLimiter(max_depth=MAX_QUERY_DEPTH),
-            MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+            lambda: QueryDepthLimiter(max_depth=MAX_QUERY_DEPTH),
+            lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
         ],
+        config=StrawberryConfig(scalar_map=SCALARS),
     )
 
 

@@ -1,5 +1,6 @@
 """The API's integer scalars. GraphQL's Int is 32-bit: block times pass 2^31 in 2038 and token
-amounts are uint256, so integers the chain holds are one of these two."""
+amounts are uint256, so integers the chain holds are one of these two (SCALARS: the schema's
+scalar_map)."""
 
 from __future__ import annotations
 
@@ -27,18 +28,22 @@ def _big_int(value: object) -> int:
         raise ValueError(f"BigInt: {value!r} is not a decimal string") from None
 
 
-Long = strawberry.scalar(
-    NewType("Long", int),
-    description="An integer up to 2^53 - 1, as a JSON number: block numbers, times (Unix "
-    "seconds), durations.",
-    serialize=_long,
-    parse_value=_long,
-)
+Long = NewType("Long", int)
+BigInt = NewType("BigInt", int)
 
-BigInt = strawberry.scalar(
-    NewType("BigInt", int),
-    description="An integer of any size (uint256), as a decimal string: token amounts in base "
-    "units, role ids.",
-    serialize=lambda value: str(_big_int(value)),
-    parse_value=_big_int,
-)
+SCALARS = {
+    Long: strawberry.scalar(
+        name="Long",
+        description="An integer up to 2^53 - 1, as a JSON number: block numbers, times (Unix "
+        "seconds), durations.",
+        serialize=_long,
+        parse_value=_long,
+    ),
+    BigInt: strawberry.scalar(
+        name="BigInt",
+        description="An integer of any size (uint256), as a decimal string: token amounts in "
+        "base units, role ids.",
+        serialize=lambda value: str(_big_int(value)),
+        parse_value=_big_int,
+    ),
+}
