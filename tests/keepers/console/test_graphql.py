@@ -1,0 +1,257 @@
+"""CON-50..CON-56: the console's GraphQL API against the served demo (no browser: HTTP to the
+running `quantera console`): its schema is the committed SDL, its values are what the chain
+holds, and its bounds (depth, aliases, page size) refuse a query with a message naming them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+from graphql import (
+    build_client_schema,
+    build_schema,
+    get_introspection_query,
+    lexicographic_sort_schema,
+    print_schema,
+)
+from graphql.utilities.coerce_input_value import coerce_default_value
+
+from conftest import wait_for
+from keepers.access import ROLE_IDS
+from keepers.console.graphql import MAX_ALIASES, MAX_PAGE_SIZE, MAX_QUERY_DEPTH, sdl
+
+SDL = Path(__file__).resolve().parents[3] / "docs" / "console.graphql"
+GOVERNANCE = "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65"  # test account 4, the demo's ADMIN
+OUTSIDER = "0x14dC79964da2C08b23698B3D3cc7Ca32193d9955"  # test account 7: no role in the demo
+
+
+def _answers(url: str) -> bool | None:
+    try:
+        return httpx.get(f"{url}/health", timeout=60).status_code == 200 or None
+    except httpx.TransportError:  # bound, not yet listening: the index syncs first
+        return None
+
+
+@pytest.fixture(scope="module")
+def api(console_url) -> str:
+    """The console's URL once it serves (it prints it before its first index sync ends)."""
+    wait_for(lambda: _answers(console_url), "the console to serve")
+    return console_url
+
+
+def post(url: str, query: str, variables: dict | None = None) -> dict:
+    response = httpx.post(
+        f"{url}/graphql", json={"query": query, "variables": variables or {}}, timeout=60
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def data_of(url: str, query: str, variables: dict | None = None) -> dict:
+    answer = post(url, query, variables)
+    assert "errors" not in answer, answer["errors"]
+    return answer["data"]
+
+
+def error_of(url: str, query: str) -> str:
+    """The one error a refused query gets (and no data)."""
+    answer = post(url, query)
+    assert answer.get("data") is None, answer
+    [error] = answer["errors"]
+    return error["message"]
+
+
+@pytest.fixture(scope="module")
+def served_schema(api):
+    """The schema as the running server introspects it."""
+    answer = data_of(
+        api,
+        get_introspection_query(
+            descriptions=True,
+            specified_by_url=True,
+            directive_is_repeatable=True,
+            schema_description=True,
+            input_value_deprecation=True,
+        ),
+    )
+    return build_client_schema(answer)
+
+
+def test_graphql__the_served_schema_is_the_committed_sdl(served_schema):
+    """CON-50: introspecting the running server gives docs/console.graphql, which is what the
+    code generates (`python -m keepers.console.graphql > docs/console.graphql`)."""
+    committed = SDL.read_text()
+    assert committed == sdl(), "docs/console.graphql is stale: regenerate it"
+    assert print_schema(lexicographic_sort_schema(served_schema)) == print_schema(
+        lexicographic_sort_schema(build_schema(committed))
+    )
+    assert "governance" in served_schema.query_type.fields
+
+
+def test_graphql__every_list_is_a_page_bounded_by_first(served_schema):
+    """CON-51: every list the schema serves is the `nodes` of a connection, and every field
+    returning a connection takes `first` (default at most MAX_PAGE_SIZE) and `after`."""
+    from graphql import GraphQLList, GraphQLObjectType, get_named_type, get_nullable_type
+
+    connections = 0
+    for name, gql_type in served_schema.type_map.items():
+        if name.startswith("__") or not isinstance(gql_type, GraphQLObjectType):
+            continue
+        for field_name, field in gql_type.fields.items():
+            if isinstance(get_nullable_type(field.type), GraphQLList):
+                assert name.endswith("Connection") and field_name == "nodes", (name, field_name)
+            if get_named_type(field.type).name.endswith("Connection"):
+                connections += 1
+                assert {"first", "after"} <= set(field.args), (name, field_name)
+                assert 0 < coerce_default_value(field.args["first"]) <= MAX_PAGE_SIZE
+    assert connections >= 5
+
+
+def test_graphql__roles_and_accounts_match_the_access_manager(api, chain_reads):
+    """CON-52: every holder of every role listed holds it on chain (`hasRole`), and an account's
+    roles are exactly the role ids it holds on chain."""
+    manager = chain_reads.contract("QuanteraAccessManager")
+    data = data_of(
+        api,
+        """query ($who: String!) { governance {
+            roles(first: 100) { totalCount nodes { roleId name holders(first: 100) {
+                totalCount nodes { address } } } }
+            account(address: $who) { address roles { nodes { roleId name } } } } }""",
+        {"who": GOVERNANCE.lower()},
+    )["governance"]
+    roles = data["roles"]["nodes"]
+    assert len(roles) == data["roles"]["totalCount"] >= 3
+    for role in roles:
+        assert ROLE_IDS[role["name"]] == int(role["roleId"])
+        holders = [h["address"] for h in role["holders"]["nodes"]]
+        assert holders and len(holders) == role["holders"]["totalCount"]
+        for holder in holders:
+            assert manager.functions.hasRole(int(role["roleId"]), holder).call()[0], (role, holder)
+    account = data["account"]
+    assert account["address"] == GOVERNANCE
+    listed = {int(r["roleId"]) for r in account["roles"]["nodes"]}
+    on_chain = {
+        role_id
+        for role_id in ROLE_IDS.values()
+        if manager.functions.hasRole(role_id, GOVERNANCE).call()[0]
+    }
+    assert listed == on_chain and ROLE_IDS["ADMIN"] in listed
+
+
+PENDING = """{ governance { head pendingOperations(first: 100) { totalCount
+    nodes { operationId eta caller { address } targetContract } } } }"""
+
+
+def test_graphql__pending_operations_carry_the_chains_eta(api, chain_reads):
+    """CON-53: each pending operation's ETA is the AccessManager's `getSchedule`. When the demo
+    has none pending, one timelocked grant is scheduled first (to an account with no role)."""
+    manager = chain_reads.contract("QuanteraAccessManager")
+    pending = data_of(api, PENDING)["governance"]["pendingOperations"]
+    if pending["totalCount"] == 0:
+        data = manager.encode_abi("grantRole", [ROLE_IDS["GUARDIAN"], OUTSIDER, 0])
+        tx = manager.functions.schedule(manager.address, data, 0).transact({"from": GOVERNANCE})
+        chain_reads.w3.eth.wait_for_transaction_receipt(tx)
+        pending = wait_for(
+            lambda: (
+                p
+                if (p := data_of(api, PENDING)["governance"]["pendingOperations"])["totalCount"]
+                else None
+            ),
+            "the scheduled operation to be served",
+        )
+    assert len(pending["nodes"]) == pending["totalCount"] > 0
+    etas = [op["eta"] for op in pending["nodes"]]
+    assert etas == sorted(etas)  # soonest first
+    for op in pending["nodes"]:
+        assert op["eta"] == manager.functions.getSchedule(op["operationId"]).call(), op
+        assert op["targetContract"] and op["caller"]["address"]
+
+
+def test_graphql__the_audit_log_filters_then_pages(api, chain_reads):
+    """CON-54: the audit log filtered by event counts the chain's own logs of that event up to
+    the served head, and paging it (`first`, `after`) yields each of them once, newest first."""
+    audit = """query ($after: String) { governance { head auditCompleteFromBlock
+        auditEvents(event: "OperationScheduled", contract: "QuanteraAccessManager", first: 2,
+                    after: $after) {
+            totalCount pageInfo { endCursor hasNextPage } nodes { block logIndex tx event args }
+        } } }"""
+    first = data_of(api, audit)["governance"]
+    manager = chain_reads.contract("QuanteraAccessManager")
+    logs = manager.events.OperationScheduled.get_logs(
+        from_block=first["auditCompleteFromBlock"], to_block=first["head"]
+    )
+    expected = sorted(((lg.blockNumber, lg.logIndex) for lg in logs), reverse=True)
+    assert first["auditEvents"]["totalCount"] == len(expected) > 0
+
+    rows, after = [], None
+    while True:
+        page = data_of(api, audit, {"after": after})["governance"]["auditEvents"]
+        assert len(page["nodes"]) <= 2
+        rows += page["nodes"]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    # pages stop at the first head: later events (none of this kind, here) do not shift them
+    rows = [r for r in rows if r["block"] <= first["head"]]
+    assert [(r["block"], r["logIndex"]) for r in rows] == expected
+    by_position = {(lg.blockNumber, lg.logIndex): lg for lg in logs}
+    for row in rows:
+        log = by_position[(row["block"], row["logIndex"])]
+        assert row["event"] == "OperationScheduled"
+        assert row["args"]["operationId"] == "0x" + log.args.operationId.hex().removeprefix("0x")
+        assert row["args"]["schedule"] == log.args.schedule
+
+
+def _query_of_depth(depth: int) -> str:
+    """A valid query whose deepest field is `depth` levels below the root's fields (the way
+    strawberry's QueryDepthLimiter counts), through the roles <-> accounts cycle."""
+    cycle = [("roles", "totalCount"), ("nodes", "name"), ("holders", "totalCount")]
+    cycle.append(("nodes", "address"))
+    path = [("governance", "head"), (f'account(address: "{GOVERNANCE}")', "address")]
+    while len(path) < depth:
+        path.append(cycle[(len(path) - 2) % len(cycle)])
+    query = path[depth - 1][1]
+    for name, _ in reversed(path[:depth]):
+        query = f"{name} {{ {query} }}"
+    return f"{{ {query} }}"
+
+
+def test_graphql__a_query_deeper_than_MAX_QUERY_DEPTH_is_refused(api):
+    """CON-55: a query MAX_QUERY_DEPTH deep is answered; one level deeper is refused, naming
+    the limit, before anything is read."""
+    assert data_of(api, _query_of_depth(MAX_QUERY_DEPTH))["governance"]
+    message = error_of(api, _query_of_depth(MAX_QUERY_DEPTH + 1))
+    assert message.endswith(f"exceeds maximum operation depth of {MAX_QUERY_DEPTH}"), message
+
+
+def test_graphql__page_sizes_and_aliases_beyond_their_caps_are_refused(api):
+    """CON-56: `first` above MAX_PAGE_SIZE on any list, a negative `first`, a cursor this API did
+    not give, and more than MAX_ALIASES aliases are each refused with a one-line message naming
+    the bound; `first: MAX_PAGE_SIZE` is answered."""
+    lists = {  # FIRST: the page size asked for
+        "roles": "roles(first: FIRST) { totalCount }",
+        "holders": "roles(first: 1) { nodes { holders(first: FIRST) { totalCount } } }",
+        "account roles": f'account(address: "{GOVERNANCE}") {{ roles(first: FIRST) '
+        "{ totalCount } }",
+        "pending": "pendingOperations(first: FIRST) { totalCount }",
+        "audit": "auditEvents(first: FIRST) { totalCount }",
+    }
+    for what, selection in lists.items():
+        at_cap = selection.replace("FIRST", str(MAX_PAGE_SIZE))
+        assert data_of(api, f"{{ governance {{ {at_cap} }} }}")["governance"]
+        above = selection.replace("FIRST", str(MAX_PAGE_SIZE + 1))
+        message = error_of(api, f"{{ governance {{ {above} }} }}")
+        assert message == (
+            f"first: {MAX_PAGE_SIZE + 1} is above MAX_PAGE_SIZE ({MAX_PAGE_SIZE}); "
+            "page with `after: pageInfo.endCursor`"
+        ), (what, message)
+    assert error_of(api, "{ governance { roles(first: -1) { totalCount } } }") == (
+        "first: -1 is negative"
+    )
+    assert error_of(api, '{ governance { roles(after: "bm9wZQ") { totalCount } } }') == (
+        "after: 'bm9wZQ' is not a cursor of this list"
+    )
+    aliases = " ".join(f"h{k}: head" for k in range(MAX_ALIASES + 1))
+    message = error_of(api, f"{{ governance {{ {aliases} }} }}")
+    assert str(MAX_ALIASES) in message and "aliases" in message, message
