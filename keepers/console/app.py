@@ -281,7 +281,8 @@ def create_app(
     async def health(request: Request) -> Response:
         return JSONResponse({"head": index.head, "feed_error": feed.error})
 
-    graphql = graphql_app(lambda: ConsoleContext(source, index, cache, by_slug))
+    graphql_context = ConsoleContext(source, index, cache, by_slug)
+    graphql = graphql_app(lambda: graphql_context)
     routes = [
         Route("/", home),
         Route("/graphql", graphql, methods=["GET", "POST"]),

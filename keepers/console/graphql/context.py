@@ -1,11 +1,15 @@
 """What every resolver reaches through `info.context`: the console's chain source, its event
-index and the pages' data, read once per indexed head by the same cache the HTML pages use."""
+index and the pages' data, read once per indexed head by the same cache the HTML pages use; a
+small cache of in-memory walks (the audit log's filters) shared by every request; and what this
+request has spent of its per-query budgets."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any, Protocol
+import threading
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeVar
 
 from starlette.concurrency import run_in_threadpool
 
@@ -14,9 +18,34 @@ from keepers.console.index import EventIndex
 from keepers.console.pages import Page
 from keepers.console.source import ChainSource
 
+WALKS_KEPT = 16
+T = TypeVar("T")
+
 
 class PageData(Protocol):
     def get(self, page: Page, source: ChainSource, index: EventIndex) -> dict[str, Any]: ...
+
+
+class WalkCache:
+    """The last WALKS_KEPT results of in-memory walks, by key (which names the head walked to):
+    the same filtered walk asked again, by aliases or by another client, is not walked again."""
+
+    def __init__(self, kept: int = WALKS_KEPT) -> None:
+        self._kept = kept
+        self._lock = threading.Lock()
+        self._results: OrderedDict[Hashable, Any] = OrderedDict()
+
+    def get(self, key: Hashable, walk: Callable[[], T]) -> T:
+        with self._lock:
+            if key in self._results:
+                self._results.move_to_end(key)
+                return self._results[key]
+        result = walk()
+        with self._lock:
+            self._results[key] = result
+            while len(self._results) > self._kept:
+                self._results.popitem(last=False)
+        return result
 
 
 @dataclass
@@ -25,8 +54,10 @@ class ConsoleContext:
     index: EventIndex
     cache: PageData
     pages: Mapping[str, Page]
+    walks: WalkCache = field(default_factory=WalkCache)
     request: Any = None
     response: Any = None
+    spent: Counter[str] = field(default_factory=Counter)  # per request (see graphql_app)
 
     async def page_data(self, slug: str) -> dict[str, Any]:
         """The page's reader output (with `head`, the block it is as of), off the event loop."""
@@ -34,3 +65,9 @@ class ConsoleContext:
         if page is None:
             raise QueryInputError(f"this console serves no {slug} page")
         return await run_in_threadpool(self.cache.get, page, self.source, self.index)
+
+    def spend(self, what: str, bound: str, limit: int) -> None:
+        """Counts one `what` against this query's `limit` (named `bound` in the refusal)."""
+        self.spent[what] += 1
+        if self.spent[what] > limit:
+            raise QueryInputError(f"{what}: at most {bound} ({limit}) per query")

@@ -31,6 +31,7 @@ from keepers.console.index import ChainEvent
 from keepers.console.pages.governance import filter_audit
 
 PAGE = "governance"
+MAX_AUDIT_WALKS = 2  # auditEvents fields per query (each may walk the whole index once)
 
 
 @dataclass
@@ -211,7 +212,8 @@ class Governance:
     @strawberry.field(
         description="The audit log, newest first: every filter given applies (contract and event "
         "exact, text a case-insensitive substring of the event's JSON, blocks inclusive), then the "
-        "page. Read from the console's index in memory, up to `head`."
+        "page. Read from the console's index in memory, up to `head`; at most MAX_AUDIT_WALKS "
+        "per query."
     )
     async def audit_events(
         self,
@@ -226,6 +228,7 @@ class Governance:
     ) -> Connection[AuditEvent]:
         check_first(first)  # before the walk
         context: ConsoleContext = info.context
+        context.spend("auditEvents", "MAX_AUDIT_WALKS", MAX_AUDIT_WALKS)
         low = 0 if from_block is None else from_block
         high = self.head if to_block is None else min(to_block, self.head)
 
@@ -233,7 +236,8 @@ class Governance:
             rows = filter_audit(context.index, contract, event, text)
             return [e for e in rows if low <= e.block_number <= high][::-1]
 
-        rows = await run_in_threadpool(walk)
+        key = ("audit", self.head, contract, event, (text or "").lower(), low, high)
+        rows = await run_in_threadpool(context.walks.get, key, walk)
         page = paginate(rows, first, after, lambda e: (-e.block_number, -e.log_index))
         return Connection[AuditEvent](
             total_count=page.total_count,

@@ -19,7 +19,14 @@ from graphql.utilities.coerce_input_value import coerce_default_value
 
 from conftest import wait_for
 from keepers.access import ROLE_IDS
-from keepers.console.graphql import MAX_ALIASES, MAX_PAGE_SIZE, MAX_QUERY_DEPTH, sdl
+from keepers.console.graphql import (
+    MAX_ALIASES,
+    MAX_AUDIT_WALKS,
+    MAX_PAGE_SIZE,
+    MAX_QUERY_DEPTH,
+    sdl,
+)
+from keepers.console.graphql.context import WalkCache
 
 SDL = Path(__file__).resolve().parents[3] / "docs" / "console.graphql"
 GOVERNANCE = "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65"  # test account 4, the demo's ADMIN
@@ -203,6 +210,21 @@ def test_graphql__the_audit_log_filters_then_pages(api, chain_reads):
         assert row["args"]["schedule"] == log.args.schedule
 
 
+def test_walk_cache__a_walk_asked_again_is_not_walked_again():
+    """CON-54: the same filtered walk (same key, which names the head) is served from the cache;
+    the oldest walk is dropped beyond the cache's size."""
+    cache, walked = WalkCache(kept=2), []
+
+    def walk(key):
+        return lambda: walked.append(key) or [key]
+
+    assert cache.get("a", walk("a")) == ["a"] and cache.get("a", walk("a")) == ["a"]
+    cache.get("b", walk("b"))
+    cache.get("c", walk("c"))  # drops "a"
+    cache.get("a", walk("a"))
+    assert walked == ["a", "b", "c", "a"]
+
+
 def _query_of_depth(depth: int) -> str:
     """A valid query whose deepest field is `depth` levels below the root's fields (the way
     strawberry's QueryDepthLimiter counts), through the roles <-> accounts cycle."""
@@ -227,7 +249,8 @@ def test_graphql__a_query_deeper_than_MAX_QUERY_DEPTH_is_refused(api):
 
 def test_graphql__page_sizes_and_aliases_beyond_their_caps_are_refused(api):
     """CON-56: `first` above MAX_PAGE_SIZE on any list, a negative `first`, a cursor this API did
-    not give, and more than MAX_ALIASES aliases are each refused with a one-line message naming
+    not give, more audit walks than MAX_AUDIT_WALKS and more than MAX_ALIASES aliases are each
+    refused with a one-line message naming
     the bound; `first: MAX_PAGE_SIZE` is answered."""
     lists = {  # FIRST: the page size asked for
         "roles": "roles(first: FIRST) { totalCount }",
@@ -251,6 +274,12 @@ def test_graphql__page_sizes_and_aliases_beyond_their_caps_are_refused(api):
     )
     assert error_of(api, '{ governance { roles(after: "bm9wZQ") { totalCount } } }') == (
         "after: 'bm9wZQ' is not a cursor of this list"
+    )
+    walks = [f'w{k}: auditEvents(text: "w{k}") {{ totalCount }}' for k in range(MAX_AUDIT_WALKS)]
+    assert data_of(api, f"{{ governance {{ {' '.join(walks)} }} }}")["governance"]
+    walks.append('again: auditEvents(text: "again") { totalCount }')
+    assert error_of(api, f"{{ governance {{ {' '.join(walks)} }} }}") == (
+        f"auditEvents: at most MAX_AUDIT_WALKS ({MAX_AUDIT_WALKS}) per query"
     )
     aliases = " ".join(f"h{k}: head" for k in range(MAX_ALIASES + 1))
     message = error_of(api, f"{{ governance {{ {aliases} }} }}")
