@@ -103,3 +103,14 @@ def paginate(
         ),
         nodes=page,
     )
+
+
+def paginate_listed(nodes: Sequence[T], first: int, after: str | None) -> Connection[T]:
+    """A list in the reader's own stable order (positions in a vault, scenarios in their file):
+    the cursor is the position."""
+    page = paginate(list(enumerate(nodes)), first, after, lambda pair: (pair[0],))
+    return Connection(
+        total_count=page.total_count,
+        page_info=page.page_info,
+        nodes=[node for _, node in page.nodes],
+    )
