@@ -85,6 +85,9 @@ class Route:
     )
     best_single_out_display: str | None
     best_single_venue: str | None
+    best_single_unavailable: str | None = strawberry.field(
+        description="Why there is no best-single quote (e.g. the node keeps no state that old)."
+    )
     improvement_bps: float | None
     committed: bool = strawberry.field(description="Executed by commit-reveal.")
     fill_rows: strawberry.Private[list[Fill]]

@@ -288,3 +288,99 @@ def test_graphql__page_sizes_and_aliases_beyond_their_caps_are_refused(api):
     aliases = " ".join(f"h{k}: head" for k in range(MAX_ALIASES + 1))
     message = error_of(api, f"{{ governance {{ {aliases} }} }}")
     assert str(MAX_ALIASES) in message and "aliases" in message, message
+
+
+RISK = """{ risk { head portfolios(first: 100) { totalCount nodes {
+    portfolio halted navUsd18
+    publication { updateId asOf publishedAt }
+    figures { nodes { name valueBps limitBps } }
+    assets(first: 100) { totalCount nodes { token holding } }
+    limits(first: 100) { nodes { name value } } } } } }"""
+
+
+def test_graphql__risk_equals_the_engine_and_the_vaults(api, chain_reads):
+    """CON-57: each portfolio's holdings are its vault's `positions`, halted its engine's
+    `isHalted`, the publication its `metricsOf`, VaR and ES the RiskLens's `portfolioRisk` on
+    those holdings against `limitsOf`, all at the served head."""
+    risk = data_of(api, RISK)["risk"]
+    head = risk["head"]
+    engine = chain_reads.contract("RiskEngine")
+    lens = chain_reads.contract("RiskLens")
+    portfolios = risk["portfolios"]["nodes"]
+    assert len(portfolios) == risk["portfolios"]["totalCount"] >= 1
+    for p in portfolios:
+        address = p["portfolio"]
+        vault = chain_reads.contract("PortfolioVault", address)
+        tokens, held = vault.functions.positions().call(block_identifier=head)
+        assets = p["assets"]["nodes"]
+        assert [(a["token"], int(a["holding"])) for a in assets] == list(
+            zip(tokens, held, strict=True)
+        )
+        assert p["halted"] == engine.functions.isHalted(address).call(block_identifier=head)
+        _, update_id, as_of, published_at = engine.functions.metricsOf(address).call(
+            block_identifier=head
+        )
+        assert (p["publication"]["updateId"], p["publication"]["asOf"]) == (update_id, as_of)
+        assert p["publication"]["publishedAt"] == published_at
+        var95, var99, es = lens.functions.portfolioRisk(engine.address, address, held).call(
+            block_identifier=head
+        )
+        limits, _ = lens.functions.limitsOf(engine.address, address).call(block_identifier=head)
+        served = {f["name"]: f for f in p["figures"]["nodes"]}
+        for (name, wad), limit in zip(
+            (("VaR 95% (1 day)", var95), ("VaR 99% (1 day)", var99), ("ES 97.5% (1 day)", es)),
+            (limits[1], limits[2], limits[3]),  # maxVar95Bps, maxVar99Bps, maxEsBps
+            strict=True,
+        ):
+            assert served[name]["valueBps"] == pytest.approx(wad * 10_000 / 10**18, rel=1e-12)
+            assert served[name]["limitBps"] == limit
+        assert int(p["navUsd18"]) > 0
+
+
+LIQUIDITY = """{ liquidity { head venues(first: 100) { totalCount nodes { venue adapter paused
+    depth { nodes { token amount } } } }
+    routes(first: 100) { totalCount nodes { tx logIndex amountIn amountOut
+        fills { totalCount } } } } }"""
+
+
+def test_graphql__liquidity_equals_the_aggregator_and_the_venues(api, chain_reads):
+    """CON-58: each venue's adapter and paused state are the aggregator's (`adapterOf`,
+    `isVenuePaused`), its depth the tokens' `balanceOf` the venue, and each route's amounts its
+    transaction's `RouteExecuted`, all at the served head."""
+    from web3 import Web3
+    from web3.logs import DISCARD
+
+    liquidity = data_of(api, LIQUIDITY)["liquidity"]
+    head = liquidity["head"]
+    aggregator = chain_reads.contract("LiquidityAggregator")
+    venues = liquidity["venues"]["nodes"]
+    listed = aggregator.functions.venues().call(block_identifier=head)
+    assert [v["venue"] for v in venues] == [Web3.to_checksum_address(v) for v in listed]
+    sides = 0
+    for v in venues:
+        assert v["adapter"] == aggregator.functions.adapterOf(v["venue"]).call(
+            block_identifier=head
+        )
+        assert v["paused"] == aggregator.functions.isVenuePaused(v["venue"]).call(
+            block_identifier=head
+        )
+        for side in v["depth"]["nodes"]:
+            token = chain_reads.contract("LocalStablecoin", side["token"], abi="SecurityToken")
+            balance = token.functions.balanceOf(v["venue"]).call(block_identifier=head)
+            assert int(side["amount"]) == balance, (v["venue"], side)
+            sides += 1
+    assert sides > 0
+    routes = liquidity["routes"]["nodes"]
+    assert routes
+    for route in routes:
+        receipt = chain_reads.w3.eth.get_transaction_receipt(route["tx"])
+        [executed] = [
+            e
+            for e in aggregator.events.RouteExecuted().process_receipt(receipt, errors=DISCARD)
+            if e.logIndex == route["logIndex"]
+        ]
+        assert (int(route["amountIn"]), int(route["amountOut"])) == (
+            executed.args.amountIn,
+            executed.args.amountOut,
+        )
+        assert route["fills"]["totalCount"] >= 1
