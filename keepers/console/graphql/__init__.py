@@ -54,9 +54,9 @@ __all__ = [
 
 def query_types() -> tuple[type, ...]:
     """Each page's `Query` (one field each), merged into the schema's root."""
-    from keepers.console.graphql import governance, liquidity, risk
+    from keepers.console.graphql import compliance, funds, governance, liquidity, risk
 
-    return (governance.Query, risk.Query, liquidity.Query)
+    return (governance.Query, risk.Query, liquidity.Query, compliance.Query, funds.Query)
 
 
 class ConsoleSchema(strawberry.Schema):

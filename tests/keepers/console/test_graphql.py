@@ -384,3 +384,75 @@ def test_graphql__liquidity_equals_the_aggregator_and_the_venues(api, chain_read
             executed.args.amountOut,
         )
         assert route["fills"]["totalCount"] >= 1
+
+
+COMPLIANCE = """{ compliance { head
+    tokenCaps(first: 100) { totalCount nodes { engine holders holderCap nonAccredited supply } }
+    frozenWallets(first: 100) { totalCount nodes { wallet frozenOnChain } }
+    kycDue(first: 100) { nodes { identity kycExpiry } }
+    refusals { total recent(first: 100) { nodes { tx } } } } }"""
+
+
+def test_graphql__compliance_equals_the_engines_and_the_registry(api, chain_reads):
+    """CON-59: each compliance engine's holder counts, cap and supply are its `holderCounts` and
+    `limits`; each frozen wallet's state is the registry's `isFrozen`; each KYC due is the
+    identity's `profileOf` expiry; each refusal's transaction reverted on chain."""
+    compliance = data_of(api, COMPLIANCE)["compliance"]
+    head = compliance["head"]
+    caps = compliance["tokenCaps"]["nodes"]
+    assert caps
+    for cap in caps:
+        engine = chain_reads.contract(cap["engine"])
+        total, non_accredited, supply = engine.functions.holderCounts().call(block_identifier=head)
+        assert (cap["holders"], cap["nonAccredited"], int(cap["supply"])) == (
+            total,
+            non_accredited,
+            supply,
+        )
+        assert cap["holderCap"] == engine.functions.limits().call(block_identifier=head)[7]
+    registry = chain_reads.contract("IdentityRegistry")
+    frozen = compliance["frozenWallets"]["nodes"]
+    assert frozen
+    for row in frozen:
+        assert row["frozenOnChain"] == registry.functions.isFrozen(row["wallet"]).call(
+            block_identifier=head
+        )
+    for row in compliance["kycDue"]["nodes"]:
+        profile = registry.functions.profileOf(row["identity"]).call(block_identifier=head)
+        assert row["kycExpiry"] == profile[2]
+    recent = compliance["refusals"]["recent"]["nodes"]
+    assert recent and compliance["refusals"]["total"] >= len(recent)
+    for row in recent:
+        assert chain_reads.w3.eth.get_transaction_receipt(row["tx"]).status == 0, row
+
+
+FUNDS = """{ funds { head
+    instruments(first: 100) { nodes { registry id nav18 navAt } }
+    funds(first: 100) { nodes { share { address } income { index }
+        vaults(first: 100) {
+            nodes { address openPeriod gateBps freeCash reservedAssets } } } } } }"""
+
+
+def test_graphql__funds_equal_the_registries_and_the_vaults(api, chain_reads):
+    """CON-59: each instrument's NAV is its registry's `latestNav`; each fund vault's open period,
+    gate, free cash and reserved assets are the vault's (`dealing`, `gateBps`, `freeCash`,
+    `reservedAssets`); a fund's income index is its share token's `incomeIndex`."""
+    funds = data_of(api, FUNDS)["funds"]
+    instruments = funds["instruments"]["nodes"]
+    assert instruments
+    for row in instruments:
+        registry = chain_reads.contract("InstrumentRegistry", row["registry"])
+        nav, _, nav_at = registry.functions.latestNav(row["id"]).call()
+        assert (int(row["nav18"]), row["navAt"]) == (nav, nav_at)
+    vaults = [v for f in funds["funds"]["nodes"] for v in f["vaults"]["nodes"]]
+    assert vaults
+    for row in vaults:
+        vault = chain_reads.contract("FundVault", row["address"])
+        assert row["openPeriod"] == vault.functions.dealing().call()[0]
+        assert row["gateBps"] == vault.functions.gateBps().call()
+        assert int(row["freeCash"]) == vault.functions.freeCash().call()
+        assert int(row["reservedAssets"]) == vault.functions.reservedAssets().call()
+    for fund in funds["funds"]["nodes"]:
+        if fund["income"] is not None:
+            token = chain_reads.contract("IncomeShareLogic", fund["share"]["address"])
+            assert int(fund["income"]["index"]) == token.functions.incomeIndex().call()[0]
