@@ -1,5 +1,6 @@
 import pytest
 from ape_ethereum.trace import Trace
+from ape_foundry.provider import FoundryProvider
 
 from keepers.access import deploy_access
 from keepers.core.deploying import Deployment
@@ -7,6 +8,15 @@ from keepers.core.deploying import Deployment
 # ape-foundry prints the whole call tree of every reverted transaction (Trace.show), expected
 # reverts included: minutes on a rebalance's trace. Failures still carry the decoded error.
 Trace.show = lambda self, *args, **kwargs: None
+
+# ape-foundry starts the test anvil with `--steps-tracing`: anvil then records every opcode step
+# (stack included) of every transaction, for geth struct-log traces nothing here reads. Return
+# values and revert data come from parity traces (`trace_transaction`, ape-foundry's approach) and
+# from the calls themselves, which anvil serves without it.
+_anvil_command = FoundryProvider.build_command
+FoundryProvider.build_command = lambda self: [
+    arg for arg in _anvil_command(self) if arg != "--steps-tracing"
+]
 
 ADMIN, GOVERNOR, GUARDIAN, OPERATOR = 0, 1, 2, 3
 GOVERNOR_DELAY = 3600

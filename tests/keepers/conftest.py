@@ -1,4 +1,6 @@
+import gzip
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -38,6 +40,36 @@ def anvil(tmp_path):
     group = ProcessGroup(tmp_path)
     try:
         yield start_anvil(group, chain_id=1337)
+    finally:
+        group.stop_all()
+
+
+@pytest.fixture(scope="session")
+def deployment_state(tmp_path_factory):
+    """One `ape run deploy all` (venues seeded) for the session, saved as anvil state with its
+    record (drills.deploy_state): a full deployment costs about 20 s of CPU, and four test files
+    each ran their own."""
+    from drills import deploy_state
+
+    dumped, record = deploy_state(tmp_path_factory.mktemp("deployment"), liquidity=True)
+    # anvil_dumpState's reply is the gzipped JSON state in hex. Seeded venues make it too large for
+    # anvil_loadState's request ("Invalid request"), so anvils load it at start (--load-state),
+    # which reads the JSON.
+    state = dumped.with_suffix(".json")
+    state.write_bytes(gzip.decompress(bytes.fromhex(dumped.read_text().removeprefix("0x"))))
+    return state, record
+
+
+@pytest.fixture
+def deployed_anvil(deployment_state, tmp_path):
+    """A private anvil (chain id 1337) started on the session's deployment, its record copied into
+    `tmp_path` (the test's QUANTERA_DEPLOYMENTS_DIR); stopped after the test. Returns the URL."""
+    state, record = deployment_state
+    group = ProcessGroup(tmp_path)
+    try:
+        url = start_anvil(group, chain_id=1337, extra_args=("--load-state", str(state)))
+        shutil.copy(record, tmp_path / record.name)
+        yield url
     finally:
         group.stop_all()
 

@@ -547,9 +547,10 @@ def _hex(value) -> str | None:
     return (value if isinstance(value, str) else "0x" + bytes(value).hex()).lower()
 
 
-def deploy_state(folder: Path) -> tuple[Path, Path]:
-    """Deploys once (`ape run deploy all --no-liquidity`) on a private anvil and saves its state
-    and the deployment record: each drill loads them into an anvil of its own."""
+def deploy_state(folder: Path, liquidity: bool = False) -> tuple[Path, Path]:
+    """Deploys once (`ape run deploy all`, `--no-liquidity` unless `liquidity`) on a private anvil
+    and saves its state and the deployment record: each drill (or test) loads them into an anvil
+    of its own."""
     from keepers.demo.processes import start_anvil
 
     group = ProcessGroup(folder)
@@ -564,7 +565,7 @@ def deploy_state(folder: Path) -> tuple[Path, Path]:
                 "all",
                 "--network",
                 f"ethereum:local:{url}",
-                "--no-liquidity",
+                *([] if liquidity else ["--no-liquidity"]),
             ],
             env=env,
             capture_output=True,

@@ -4,7 +4,7 @@ line."""
 import json
 from datetime import date, timedelta
 
-from conftest import run_ape, run_quantera
+from conftest import run_quantera
 
 WALLETS = ["0x" + f"{i:02x}" * 20 for i in (0xA1, 0xA2, 0xA3)]
 
@@ -12,11 +12,10 @@ WALLETS = ["0x" + f"{i:02x}" * 20 for i in (0xA1, 0xA2, 0xA3)]
 EXPIRY = (date.today() + timedelta(days=5 * 365)).isoformat()
 
 
-def test_onboard__file_with_bad_rows__good_rows_registered_once_bad_rows_reported(anvil, tmp_path):
-    network = f"ethereum:local:{anvil}"
-    assert (
-        run_ape(["deploy", "all", "--network", network, "--no-liquidity"], tmp_path).returncode == 0
-    )
+def test_onboard__file_with_bad_rows__good_rows_registered_once_bad_rows_reported(
+    deployed_anvil, tmp_path
+):
+    network = f"ethereum:local:{deployed_anvil}"
     kyc = tmp_path / "kyc.jsonl"
     kyc.write_text(
         "\n".join(

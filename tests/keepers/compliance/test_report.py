@@ -4,7 +4,7 @@ deployment)."""
 import csv
 import json
 
-from conftest import run_ape, run_quantera
+from conftest import run_quantera
 from keepers.compliance.report import build_report
 
 A, B, C = "0x" + "aa" * 20, "0x" + "bb" * 20, "0x" + "cc" * 20
@@ -54,13 +54,12 @@ def test_build_report__period_and_jurisdiction__classified_and_counted_at_period
     assert us_only.holders == [] and us_only.total_supply == 30
 
 
-def test_report_cli__real_deployment__csv_and_json_match_the_chain(anvil, tmp_path):
+def test_report_cli__real_deployment__csv_and_json_match_the_chain(deployed_anvil, tmp_path):
     from ape import accounts, networks, project
 
     from keepers.core.deployments import load, record_path
 
-    network = f"ethereum:local:{anvil}"
-    assert run_ape(["deploy", "all", "--network", network], tmp_path).returncode == 0
+    network = f"ethereum:local:{deployed_anvil}"
     with networks.parse_network_choice(network):
         record = load(record_path("ethereum:local", tmp_path))
         registry = project.IdentityRegistry.at(record.address_of("IdentityRegistry"))

@@ -5,7 +5,7 @@ repeats a decision after a restart, and completes a decision left pending by a c
 import os
 import signal
 
-from conftest import BIN, run_ape, wait_for
+from conftest import BIN, wait_for
 from keepers.core import store
 from keepers.core.deployments import load, record_path
 from keepers.demo.processes import ProcessGroup
@@ -17,14 +17,11 @@ FAR_FUTURE = 2**40 - 1
 
 
 def test_screening_keeper__restart__no_repeat_and_pending_decisions_completed(
-    anvil, tmp_path, monkeypatch
+    deployed_anvil, tmp_path, monkeypatch
 ):
     from ape import accounts, networks, project
 
-    network = f"ethereum:local:{anvil}"
-    assert (
-        run_ape(["deploy", "all", "--network", network, "--no-liquidity"], tmp_path).returncode == 0
-    )
+    network = f"ethereum:local:{deployed_anvil}"
     db_url = f"sqlite:///{tmp_path / 'keeper.sqlite'}"
     monkeypatch.setenv("QUANTERA_DEPLOYMENTS_DIR", str(tmp_path))
     env = dict(

@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from conftest import BIN, run_ape, wait_for
+from conftest import BIN, wait_for
 from keepers.core import store
 from keepers.core.deployments import load, record_path
 from keepers.demo.processes import ProcessGroup
@@ -30,7 +30,7 @@ def small_model():
 
 
 def test_signal_loop__train_signal_sign_relay_execute_risk_check(
-    anvil, tmp_path, monkeypatch, small_model
+    deployed_anvil, tmp_path, monkeypatch, small_model
 ):
     from ape import accounts, chain, networks, project
 
@@ -42,9 +42,7 @@ def test_signal_loop__train_signal_sign_relay_execute_risk_check(
     from keepers.vault import load_portfolio
 
     market, selector = small_model
-    network = f"ethereum:local:{anvil}"
-    deployed = run_ape(["deploy", "all", "--network", network], tmp_path)
-    assert deployed.returncode == 0, deployed.stdout[-2000:] + deployed.stderr[-2000:]
+    network = f"ethereum:local:{deployed_anvil}"
     monkeypatch.setenv("QUANTERA_DEPLOYMENTS_DIR", str(tmp_path))
     db_url = f"sqlite:///{tmp_path / 'keeper.sqlite'}"
     db = store.open_store(db_url)
