@@ -256,25 +256,41 @@ def build_client_report(
 ) -> ClientReport:
     """The client report of `investor` (its share of the vault and its fund shares; None: the
     whole vault) from the chain at its head, with the return history of [start, end]."""
+    with connected(network_choice) as record:
+        return client_report_at_head(
+            network_choice, record, vault_ref, investor, benchmark, start, end
+        )
+
+
+def client_report_at_head(
+    network: str,
+    record: Any,
+    vault_ref: str | None,
+    investor: str | None,
+    benchmark: str = DEFAULT_BENCHMARK,
+    start: str = DEFAULT_FROM,
+    end: str = DEFAULT_TO,
+) -> ClientReport:
+    """`build_client_report` on the network ape is connected to (`record` its deployment record;
+    `network` names it on the report)."""
     from ape import chain
 
     from keepers.vault import load_portfolio
 
     weights = parse_benchmark(benchmark)
-    with connected(network_choice) as record:
-        head = chain.blocks.head
-        block, timestamp = int(head.number), int(head.timestamp)
-        address = vault_ref if vault_ref and vault_ref.startswith("0x") else None
-        if address is None and (vault_ref or DEFAULT_VAULT) in record.contracts:
-            address = record.address_of(vault_ref or DEFAULT_VAULT)
-        elif address is None and vault_ref is not None:
-            raise QuanteraError(f"no contract {vault_ref!r} in the deployment record")
-        read = None if address is None else read_vault(address, investor)
-        funds = []
-        if investor is not None and REGISTRY in record.contracts:
-            from keepers.lifecycle import registry_of
+    head = chain.blocks.head
+    block, timestamp = int(head.number), int(head.timestamp)
+    address = vault_ref if vault_ref and vault_ref.startswith("0x") else None
+    if address is None and (vault_ref or DEFAULT_VAULT) in record.contracts:
+        address = record.address_of(vault_ref or DEFAULT_VAULT)
+    elif address is None and vault_ref is not None:
+        raise QuanteraError(f"no contract {vault_ref!r} in the deployment record")
+    read = None if address is None else read_vault(address, investor)
+    funds = []
+    if investor is not None and REGISTRY in record.contracts:
+        from keepers.lifecycle import registry_of
 
-            funds = read_funds(registry_of(record), investor, record.block or 0, block)
+        funds = read_funds(registry_of(record), investor, record.block or 0, block)
     if read is not None and read.client_shares == 0:
         read = None  # an investor outside the vault: its funds only
     if read is None and not funds:
@@ -313,7 +329,7 @@ def build_client_report(
     return client_report(
         client,
         "; ".join(parts),
-        DataStamp(network_choice, block, timestamp),
+        DataStamp(network, block, timestamp),
         held,
         returns,
         weights,
