@@ -1,0 +1,158 @@
+"""CON-60..CON-64: the asset manager page against the served demo, in a real browser: portfolios as
+the AutoRebalancer holds them, the book written from the page (a model defined and assigned,
+shown live with the drift the chain's positions and prices give), bad input refused, the bulk
+rebalance replaced by its CLI command without the operator's opt-in, client PDF reports."""
+
+from __future__ import annotations
+
+import time
+
+from conftest import wait_for
+from console_checks import fresh_address, load_seconds, open_page, screenshot
+
+BPS = 10_000
+USABLE_PRICE_STATUS = 3  # IOracleRouter.PriceStatus: Ok, PrimaryOnly, Fallback
+REPORT_BOUND_SECONDS = 5.0
+
+
+def _chain_state(chain_reads, vault: str) -> dict:
+    """A portfolio's positions at the router's prices, read directly (not through the console)."""
+    router = chain_reads.contract("OracleRouter")
+    contract = chain_reads.contract("PortfolioVault", vault)
+    assets, held = contract.functions.positions().call()
+    values, priced, symbols = [], True, []
+    for asset, amount in zip(assets, held):
+        token = chain_reads.contract("LocalStablecoin", asset)
+        status, price18, _ = router.functions.priceOf(asset).call()
+        priced &= status < USABLE_PRICE_STATUS
+        values.append(amount * price18 / 10 ** token.functions.decimals().call() / 1e18)
+        symbols.append(token.functions.symbol().call())
+    return {"assets": assets, "symbols": symbols, "values": values, "priced": priced}
+
+
+def _submit(page, form: str, values: dict[str, str]) -> None:
+    box = page.locator(f"[data-testid=form-{form}]")
+    for name, value in values.items():
+        box.locator(f"input[name={name}]").fill(value)
+    box.locator("button[type=submit]").click()
+
+
+def test_manager__portfolios_match_the_rebalancer(browser_page, console_url, chain_reads):
+    """CON-60: every PortfolioVault of the record is listed with the strategy id, pause and nonce
+    the AutoRebalancer holds for it, and an unusable oracle price is shown, not valued."""
+    open_page(browser_page, console_url, "manager")
+    print(f"manager page load: {load_seconds(browser_page):.2f} s")
+    rebalancer = chain_reads.contract("AutoRebalancer")
+    lens = chain_reads.contract("RebalancerLens")
+    vaults = {
+        n: a for n, a in chain_reads.record["contracts"].items() if n.startswith("PortfolioVault")
+    }
+    rows = browser_page.locator("[data-testid=clients] tbody tr")
+    assert rows.count() == len(vaults) >= 1
+    for k in range(rows.count()):
+        row = rows.nth(k)
+        vault = row.get_attribute("data-vault")
+        assert vaults[row.get_attribute("data-name")] == vault
+        _, strategy_id, paused = lens.functions.strategyOf(rebalancer.address, vault).call()
+        nonce = rebalancer.functions.stateOf(vault).call()[0]
+        text = row.inner_text()
+        assert f"#{strategy_id}" in text and f"nonce {nonce}" in text
+        assert ("paused" in text) == paused
+        state = _chain_state(chain_reads, vault)
+        assert ("price unavailable" in text) == (not state["priced"])
+    screenshot(browser_page, "manager")
+
+
+def test_manager__a_model_assigned_from_the_page_shows_the_chains_drift(
+    browser_page, console_url, chain_reads
+):
+    """CON-61: a model defined and assigned from the page appears on the open page without a
+    reload, in the book's history, and the client's drift shown is max |weight - target| of its
+    positions at the router's prices (none when a price is unusable)."""
+    open_page(browser_page, console_url, "manager")
+    vault = chain_reads.record["contracts"]["PortfolioVault"]
+    state = _chain_state(chain_reads, vault)
+    name = "con61-" + fresh_address(chain_reads.w3, "CON-61")[2:10].lower()
+    targets = [BPS // len(state["assets"])] * len(state["assets"])
+    targets[0] += BPS - sum(targets)
+    weights = ",".join(f"{s}={t}" for s, t in zip(state["symbols"], targets))
+    _submit(browser_page, "models", {"name": name, "weights": weights})
+    model_row = browser_page.locator(f"[data-testid=models] tr[data-model='{name}']")
+    wait_for(lambda: model_row.count() == 1 or None, "the new model on the page")
+    assert browser_page.locator("[data-testid=result-models]").inner_text() == (
+        f"model {name} v1 defined"
+    )
+    _submit(browser_page, "assign", {"model": name, "clients": "PortfolioVault"})
+    row = browser_page.locator(f"[data-testid=clients] tr[data-vault='{vault}']")
+    wait_for(
+        lambda: row.locator("[data-testid=model]").inner_text() == name or None,
+        "the assignment on the page",
+    )
+    assert f"{vault} follows {name}" in browser_page.locator("[data-testid=history]").inner_text()
+    shown = row.locator("[data-testid=drift]").get_attribute("data-bps")
+    nav = sum(state["values"])
+    if not state["priced"] or nav == 0:
+        assert shown == ""
+        return
+    drift = max(abs(v / nav * BPS - t) for v, t in zip(state["values"], targets))
+    assert abs(float(shown) - drift) < 0.01
+
+
+def test_manager__bad_book_entries_are_refused_with_a_message(browser_page, console_url):
+    """CON-62: weights not summing to 10,000 bps, an unknown asset, an unknown client or model are
+    refused next to the form in one line; nothing is written."""
+    open_page(browser_page, console_url, "manager")
+    error = browser_page.locator("[data-testid=error-models]")
+    _submit(browser_page, "models", {"name": "con62-bad", "weights": "USDC=5000,QTF=4000"})
+    wait_for(lambda: error.inner_text() or None, "the refusal of the bad weights")
+    assert error.inner_text() == "Weights: they sum to 9,000 bps, not 10,000"
+    _submit(browser_page, "models", {"name": "con62-bad", "weights": "USDC=5000,NOPE=5000"})
+    wait_for(lambda: "NOPE" in error.inner_text() or None, "the refusal of the unknown asset")
+    assert error.inner_text().startswith("Weights: unknown asset 'NOPE' (known: USDC")
+    assert browser_page.locator("[data-testid=models] tr[data-model='con62-bad']").count() == 0
+    assign_error = browser_page.locator("[data-testid=error-assign]")
+    _submit(browser_page, "assign", {"model": "con62-bad", "clients": "client-999"})
+    wait_for(lambda: assign_error.inner_text() or None, "the refusal of the unknown client")
+    assert assign_error.inner_text() == (
+        "Clients: 'client-999' is not a client portfolio of the deployment"
+    )
+
+
+def test_manager__without_the_opt_in_the_rebalance_is_the_cli_command(browser_page, console_url):
+    """CON-63: a console started without --signer/--relayer shows the `quantera manager
+    rebalance` command instead of the button, and refuses a start posted anyway."""
+    open_page(browser_page, console_url, "manager")
+    command = browser_page.locator("[data-testid=rebalance-command]").inner_text()
+    assert "quantera manager rebalance --model MODEL --signer ALIAS --relayer ALIAS" in command
+    assert browser_page.locator("[data-testid=form-rebalance] button").count() == 0
+    models = browser_page.locator("[data-testid=models] tr[data-model]")
+    wait_for(lambda: models.count() >= 1 or None, "a model on the page (CON-61 defines one)")
+    response = browser_page.request.post(
+        f"{console_url}/manager/rebalance",
+        data={"model": models.first.get_attribute("data-model")},
+    )
+    if response.status == 400:  # the model has no client on this store
+        assert "no client portfolio follows" in response.json()["error"]
+        return
+    assert response.status == 403
+    assert "this console does not sign" in response.json()["error"]
+
+
+def test_manager__client_report_link_answers_a_pdf(browser_page, console_url, chain_reads):
+    """CON-64: each client's report link answers the keepers.reports client PDF within 5 s; a
+    portfolio the chain cannot price is refused with the reason instead."""
+    open_page(browser_page, console_url, "manager")
+    vault = chain_reads.record["contracts"]["PortfolioVault"]
+    link = browser_page.locator(f"tr[data-vault='{vault}'] [data-testid=report]")
+    assert link.get_attribute("href") == f"/manager/report/{vault}.pdf"
+    started = time.perf_counter()
+    response = browser_page.request.get(f"{console_url}/manager/report/{vault}.pdf")
+    seconds = time.perf_counter() - started
+    print(f"client report: {seconds:.2f} s")
+    if not _chain_state(chain_reads, vault)["priced"]:
+        assert response.status == 422 and "no price for" in response.json()["error"]
+        return
+    assert response.status == 200
+    assert response.headers["content-type"] == "application/pdf"
+    assert response.body()[:5] == b"%PDF-"
+    assert seconds < REPORT_BOUND_SECONDS
