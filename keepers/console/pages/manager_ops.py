@@ -74,7 +74,9 @@ class BulkRunner:
                 }
             )
         except Exception as err:  # noqa: BLE001 - shown on the page, one line
-            text = str(err).splitlines()[0] if str(err) else type(err).__name__
+            text = str(err).splitlines()[0] if str(err) else ""
+            if not isinstance(err, QuanteraError):  # a revert's bare data says little alone
+                text = f"{type(err).__name__}: {text}".rstrip(": ")
             self.notify({"type": "progress", "model": model, "finished": True, "error": text})
         finally:
             with self._lock:
