@@ -16,7 +16,6 @@ from typing import Any
 
 import pandas as pd
 
-from keepers.core.chain import connected
 from keepers.core.errors import QuanteraError
 from keepers.reports.client import ClientReport, FeeIncome, Holding, ReportError, client_report
 from keepers.reports.pdf import DataStamp
@@ -246,22 +245,6 @@ def read_funds(registry: Any, investor: str, start: int, stop: int) -> list[Fund
     return reads
 
 
-def build_client_report(
-    network_choice: str,
-    vault_ref: str | None,
-    investor: str | None,
-    benchmark: str = DEFAULT_BENCHMARK,
-    start: str = DEFAULT_FROM,
-    end: str = DEFAULT_TO,
-) -> ClientReport:
-    """The client report of `investor` (its share of the vault and its fund shares; None: the
-    whole vault) from the chain at its head, with the return history of [start, end]."""
-    with connected(network_choice) as record:
-        return client_report_at_head(
-            network_choice, record, vault_ref, investor, benchmark, start, end
-        )
-
-
 def client_report_at_head(
     network: str,
     record: Any,
@@ -271,8 +254,9 @@ def client_report_at_head(
     start: str = DEFAULT_FROM,
     end: str = DEFAULT_TO,
 ) -> ClientReport:
-    """`build_client_report` on the network ape is connected to (`record` its deployment record;
-    `network` names it on the report)."""
+    """The client report of `investor` (its share of the vault and its fund shares; None: the
+    whole vault) from the network ape is connected to (`record`: its deployment record; `network`
+    names it on the report) at its head, with the return history of [start, end]."""
     from ape import chain
 
     from keepers.vault import load_portfolio

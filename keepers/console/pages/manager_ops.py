@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -143,6 +144,28 @@ async def _form(request: Request) -> dict[str, Any]:
     return {k: str(v).strip() for k, v in form.items()}
 
 
+def write_model(source: ChainSource, form: dict[str, str]) -> dict[str, Any]:
+    """Defines (or redefines) the form's model in the book."""
+    from keepers.rebalancing import define_model
+
+    weights = parse_weights(source, form.get("weights", ""))
+    model = define_model(
+        _store(source), source.chain_id, form.get("name", ""), weights, source.block_time()
+    )
+    message = f"model {model.name} v{model.version} defined"
+    return {"name": model.name, "version": model.version, "message": message}
+
+
+def write_assignment(source: ChainSource, form: dict[str, str]) -> dict[str, Any]:
+    """Makes the form's clients follow its model."""
+    from keepers.rebalancing import assign_model
+
+    chosen, model = parse_clients(source, form.get("clients", "")), form.get("model", "")
+    changed = assign_model(_store(source), source.chain_id, model, chosen, source.block_time())
+    message = f"{len(chosen)} client(s) follow {model}"
+    return {"model": model, "assigned": len(chosen), "changed": changed, "message": message}
+
+
 def client_report_pdf(source: ChainSource, vault: str) -> bytes:
     """The client report of `vault` (the whole vault) as PDF bytes, read at the head."""
     import io
@@ -162,55 +185,19 @@ def routes(ctx) -> list[Route]:
     def refused(err: Exception, status: int = 400) -> JSONResponse:
         return JSONResponse({"error": str(err).splitlines()[0]}, status_code=status)
 
-    async def define(request: Request) -> Response:
-        from keepers.rebalancing import define_model
+    def book_route(write: Callable[[ChainSource, dict[str, str]], dict[str, Any]]):
+        """A form writing the book: `write(source, form)` in a thread, then the pages refresh."""
 
-        try:
-            form = await _form(request)
+        async def route(request: Request) -> Response:
+            try:
+                form = await _form(request)
+                result = await run_in_threadpool(write, source, form)
+            except QuanteraError as err:
+                return refused(err)
+            ctx.changed("manager")
+            return JSONResponse(result)
 
-            def write() -> dict[str, Any]:
-                weights = parse_weights(source, form.get("weights", ""))
-                model = define_model(
-                    _store(source),
-                    source.chain_id,
-                    form.get("name", ""),
-                    weights,
-                    source.block_time(),
-                )
-                return {"name": model.name, "version": model.version}
-
-            result = await run_in_threadpool(write)
-        except QuanteraError as err:
-            return refused(err)
-        ctx.changed("manager")
-        return JSONResponse(
-            {**result, "message": f"model {result['name']} v{result['version']} defined"}
-        )
-
-    async def assign(request: Request) -> Response:
-        from keepers.rebalancing import assign_model
-
-        try:
-            form = await _form(request)
-
-            def write() -> dict[str, Any]:
-                chosen = parse_clients(source, form.get("clients", ""))
-                changed = assign_model(
-                    _store(source),
-                    source.chain_id,
-                    form.get("model", ""),
-                    chosen,
-                    source.block_time(),
-                )
-                return {"model": form.get("model"), "assigned": len(chosen), "changed": changed}
-
-            result = await run_in_threadpool(write)
-        except QuanteraError as err:
-            return refused(err)
-        ctx.changed("manager")
-        return JSONResponse(
-            {**result, "message": f"{result['assigned']} client(s) follow {result['model']}"}
-        )
+        return route
 
     async def rebalance(request: Request) -> Response:
         from keepers.rebalancing import clients_of, get_model
@@ -253,8 +240,8 @@ def routes(ctx) -> list[Route]:
         )
 
     return [
-        Route("/manager/models", define, methods=["POST"]),
-        Route("/manager/assign", assign, methods=["POST"]),
+        Route("/manager/models", book_route(write_model), methods=["POST"]),
+        Route("/manager/assign", book_route(write_assignment), methods=["POST"]),
         Route("/manager/rebalance", rebalance, methods=["POST"]),
         Route("/manager/report/{vault}.pdf", report),
     ]
