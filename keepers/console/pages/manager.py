@@ -9,6 +9,7 @@ rebalance runs from the page only when the console was started with `--signer` a
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
@@ -35,6 +36,14 @@ def client_vaults(source: ChainSource) -> dict[str, str]:
     return {n: source.address(n) for n in names[:MAX_CLIENTS]}
 
 
+@functools.lru_cache(maxsize=4)
+def keeper_store(url: str):
+    """The keeper store's engine, opened (tables checked) once per URL, not per refresh."""
+    from keepers.core import store
+
+    return store.open_store(url)
+
+
 class _Vault:
     """A web3 PortfolioVault as keepers.rebalancing.models reads one (`positions()`, `address`)."""
 
@@ -58,14 +67,13 @@ def known_assets(source: ChainSource) -> dict[str, str]:
 
 
 def read(source: ChainSource, index: EventIndex) -> dict[str, Any]:
-    from keepers.core import store
     from keepers.rebalancing import Positions, assignments, client_drifts, list_models
 
     vaults = client_vaults(source)
     rebalancer = source.contract("AutoRebalancer") if source.has("AutoRebalancer") else None
     lens = source.contract("RebalancerLens") if source.has("RebalancerLens") else None
     router = source.contract("OracleRouter")
-    db = store.open_store(source.db_url) if source.db_url else None
+    db = keeper_store(source.db_url) if source.db_url else None
     chain_id = source.chain_id
     models = list_models(db, chain_id) if db is not None else []
     following = assignments(db, chain_id) if db is not None else {}

@@ -23,7 +23,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from keepers.console.pages.manager import client_vaults, parse_clients, parse_weights
+from keepers.console.pages.manager import (
+    client_vaults,
+    keeper_store,
+    parse_clients,
+    parse_weights,
+)
 from keepers.console.source import ChainSource, ConsoleError
 from keepers.core.errors import QuanteraError
 
@@ -104,7 +109,6 @@ class BulkRunner:
     def _bulk(self, model: str):
         from ape import chain, project
 
-        from keepers.core import store
         from keepers.core.chain import load_account
         from keepers.rebalancing import DOMAIN, BulkRebalance, account_signer
 
@@ -118,7 +122,7 @@ class BulkRunner:
             project.RebalancerLens.at(record.address_of("RebalancerLens")),
             project.LiquidityAggregator.at(record.address_of("LiquidityAggregator")),
             project.OracleRouter.at(record.address_of("OracleRouter")),
-            store.open_store(self.source.db_url),
+            keeper_store(self.source.db_url),
             project.PortfolioVault.at,
             account_signer(signer, DOMAIN, chain.chain_id, rebalancer.address),
             signer.address,
@@ -127,11 +131,10 @@ class BulkRunner:
 
 
 def _store(source: ChainSource):
-    from keepers.core import store
 
     if not source.db_url:
         raise ConsoleError("the console has no keeper store (--db-url)")
-    return store.open_store(source.db_url)
+    return keeper_store(source.db_url)
 
 
 async def _form(request: Request) -> dict[str, Any]:
