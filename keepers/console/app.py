@@ -25,6 +25,7 @@ import threading
 from collections.abc import Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -92,6 +93,11 @@ class PageCache:
             self._data[page.slug] = (head, data)
         return data
 
+    def forget(self, slug: str) -> None:
+        """Drops a page's data (it changed off chain: the keeper store), read again when asked."""
+        with self._lock:
+            self._data.pop(slug, None)
+
 
 def _fmt_time(value: int) -> str:
     import datetime as dt
@@ -123,9 +129,12 @@ def create_app(
     safe: str | None = None,
     pages: tuple[Page, ...] | None = None,
     poll_seconds: float | None = None,
+    operator: Mapping[str, str] | None = None,
 ) -> Starlette:
     """`safe`: the multisig the prepared batches are for (the AccessManager routes its calls);
-    without it, the operator names one in each form."""
+    without it, the operator names one in each form. `operator`: the Ape account aliases
+    (`signer`, `relayer`) the operator opted in to sign with (`quantera console --signer
+    --relayer`); without them the console sends nothing."""
     pages = pages or all_pages()
     by_slug = {p.slug: p for p in pages}
     actions: dict[str, tuple[Page, Action]] = {a.name: (p, a) for p in pages for a in p.actions}
@@ -136,6 +145,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: Starlette):
+        loop.append(asyncio.get_running_loop())
         await asyncio.to_thread(index.sync)
         feed.head = index.head
         feed.start()
@@ -152,6 +162,7 @@ def create_app(
             "head": index.head,
             "feed_error": feed.error,
             "safe": safe or "",
+            "operator": app_context.operator,
             "request": request,
         }
 
@@ -283,6 +294,29 @@ def create_app(
 
     graphql_context = ConsoleContext(source, index, cache, by_slug)
     graphql = graphql_app(lambda: graphql_context)
+
+    loop: list[asyncio.AbstractEventLoop] = []
+
+    def changed(slug: str) -> None:
+        """A page's off-chain data changed: read it again, refresh the open pages (thread-safe)."""
+        cache.forget(slug)
+        notify({"type": "block", "head": index.head, "events": []})
+
+    def notify(message: dict[str, Any]) -> None:
+        """Pushes a message to every open page, from any thread."""
+        if loop:
+            loop[0].call_soon_threadsafe(feed.publish, message)
+
+    app_context = SimpleNamespace(
+        source=source,
+        index=index,
+        feed=feed,
+        operator=dict(operator or {}),
+        changed=changed,
+        notify=notify,
+    )
+    page_routes = [r for p in pages if p.routes is not None for r in p.routes(app_context)]
+
     routes = [
         Route("/", home),
         Route("/graphql", graphql, methods=["GET", "POST"]),
@@ -294,6 +328,7 @@ def create_app(
         Route("/actions/{name}", act, methods=["POST"]),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
         Route("/vendor/plotly.min.js", plotly_js),
+        *page_routes,
         Route("/{slug}", show),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)

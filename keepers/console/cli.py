@@ -73,6 +73,18 @@ network_option = click.option(
     help="The multisig that prepared batches are for (else each form asks for it).",
 )
 @click.option("--db-url", default=None, help="Keeper store (default: the demo's, if any).")
+@click.option(
+    "--signer",
+    "signer_alias",
+    default=None,
+    help="Opt in: the Ape account (TEST::n locally) that signs bulk rebalance intents.",
+)
+@click.option(
+    "--relayer",
+    "relayer_alias",
+    default=None,
+    help="Opt in: the Ape account that relays them (with --signer).",
+)
 @click.pass_context
 def console(
     ctx: click.Context,
@@ -81,11 +93,15 @@ def console(
     port: int,
     safe: str | None,
     db_url: str | None,
+    signer_alias: str | None,
+    relayer_alias: str | None,
 ) -> None:
-    """Serve the operator console (read-only; actions are prepared as Safe batches). Prints its
-    URL, then serves until Ctrl-C."""
+    """Serve the operator console (read-only; actions are prepared as Safe batches, except the
+    bulk rebalance with --signer and --relayer). Prints its URL, then serves until Ctrl-C."""
     if ctx.invoked_subcommand is not None:
         return
+    if (signer_alias is None) != (relayer_alias is None):
+        raise ConsoleError("give both --signer and --relayer, or neither")
     import uvicorn
 
     from keepers.console.actions import SAFE_FIELD, parse_field
@@ -95,7 +111,14 @@ def console(
         safe = parse_field(SAFE_FIELD, safe)
     with open_source(network_choice, db_url) as source:
         sock = _bind(host, port)
-        app = create_app(source, safe=safe)
+        operator = {}
+        if signer_alias and relayer_alias:
+            from keepers.core.chain import load_account, unlock_account
+
+            for alias in dict.fromkeys((signer_alias, relayer_alias)):
+                unlock_account(load_account(alias))  # asks a passphrase now, not mid-run
+            operator = {"signer": signer_alias, "relayer": relayer_alias}
+        app = create_app(source, safe=safe, operator=operator)
         bound_host, bound_port = sock.getsockname()[:2]
         click.echo(f"console: http://{bound_host}:{bound_port}/ ({source.network})", err=False)
         sys.stdout.flush()

@@ -62,6 +62,10 @@ class LiveFeed:
                     )
             await asyncio.sleep(self.poll_seconds)
 
+    def publish(self, message: dict[str, Any]) -> None:
+        """Pushes `message` (a dict with a `type`) to every open page; call it on the loop."""
+        self._publish(message)
+
     def _publish(self, message: dict[str, Any]) -> None:
         for queue in list(self._subscribers):
             if queue.full():

@@ -27,10 +27,13 @@ if TYPE_CHECKING:
     from keepers.rebalancing.keeper import KeeperConfig, SignalKeeper
     from keepers.rebalancing.model import DEFAULT_MODEL, TrainedSelector
     from keepers.rebalancing.models import (
+        Positions,
         assign_model,
+        assignments,
         client_drifts,
         clients_of,
         define_model,
+        get_model,
         list_models,
     )
 
@@ -38,7 +41,10 @@ _PUBLIC = {
     "BulkRebalance": "bulk",
     "BulkReport": "bulk",
     "ClientOutcome": "bulk",
+    "Positions": "models",
     "assign_model": "models",
+    "assignments": "models",
+    "get_model": "models",
     "bulk_rebalance": "bulk",
     "client_drifts": "models",
     "clients_of": "models",

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
         client_report,
         render_client,
     )
+    from keepers.reports.client_chain import client_report_at_head
     from keepers.reports.compliance_pdf import render_compliance
     from keepers.reports.pdf import DataStamp
 
@@ -36,6 +37,7 @@ _MODULES = {
         "client_report",
         "render_client",
     ),
+    "client_chain": ("client_report_at_head",),
     "compliance_pdf": ("render_compliance",),
 }
 _PUBLIC = {name: module for module, names in _MODULES.items() for name in names}

@@ -64,10 +64,13 @@ def report_client(
     """Holdings at oracle prices, performance against the benchmark, attribution by asset class,
     VaR and ES, fees and income of a client's portfolio."""
     _output(pdf, as_json)
-    from keepers.reports import render_client
-    from keepers.reports.client_chain import build_client_report
+    from keepers.core.chain import connected
+    from keepers.reports import client_report_at_head, render_client
 
-    data = build_client_report(network_choice, vault_ref, investor, benchmark, start, end)
+    with connected(network_choice) as record:
+        data = client_report_at_head(
+            network_choice, record, vault_ref, investor, benchmark, start, end
+        )
     if as_json:
         click.echo(json.dumps(data.to_json(), indent=2, sort_keys=True))
         return

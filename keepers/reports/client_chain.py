@@ -16,7 +16,6 @@ from typing import Any
 
 import pandas as pd
 
-from keepers.core.chain import connected
 from keepers.core.errors import QuanteraError
 from keepers.reports.client import ClientReport, FeeIncome, Holding, ReportError, client_report
 from keepers.reports.pdf import DataStamp
@@ -246,8 +245,9 @@ def read_funds(registry: Any, investor: str, start: int, stop: int) -> list[Fund
     return reads
 
 
-def build_client_report(
-    network_choice: str,
+def client_report_at_head(
+    network: str,
+    record: Any,
     vault_ref: str | None,
     investor: str | None,
     benchmark: str = DEFAULT_BENCHMARK,
@@ -255,26 +255,26 @@ def build_client_report(
     end: str = DEFAULT_TO,
 ) -> ClientReport:
     """The client report of `investor` (its share of the vault and its fund shares; None: the
-    whole vault) from the chain at its head, with the return history of [start, end]."""
+    whole vault) from the network ape is connected to (`record`: its deployment record; `network`
+    names it on the report) at its head, with the return history of [start, end]."""
     from ape import chain
 
     from keepers.vault import load_portfolio
 
     weights = parse_benchmark(benchmark)
-    with connected(network_choice) as record:
-        head = chain.blocks.head
-        block, timestamp = int(head.number), int(head.timestamp)
-        address = vault_ref if vault_ref and vault_ref.startswith("0x") else None
-        if address is None and (vault_ref or DEFAULT_VAULT) in record.contracts:
-            address = record.address_of(vault_ref or DEFAULT_VAULT)
-        elif address is None and vault_ref is not None:
-            raise QuanteraError(f"no contract {vault_ref!r} in the deployment record")
-        read = None if address is None else read_vault(address, investor)
-        funds = []
-        if investor is not None and REGISTRY in record.contracts:
-            from keepers.lifecycle import registry_of
+    head = chain.blocks.head
+    block, timestamp = int(head.number), int(head.timestamp)
+    address = vault_ref if vault_ref and vault_ref.startswith("0x") else None
+    if address is None and (vault_ref or DEFAULT_VAULT) in record.contracts:
+        address = record.address_of(vault_ref or DEFAULT_VAULT)
+    elif address is None and vault_ref is not None:
+        raise QuanteraError(f"no contract {vault_ref!r} in the deployment record")
+    read = None if address is None else read_vault(address, investor)
+    funds = []
+    if investor is not None and REGISTRY in record.contracts:
+        from keepers.lifecycle import registry_of
 
-            funds = read_funds(registry_of(record), investor, record.block or 0, block)
+        funds = read_funds(registry_of(record), investor, record.block or 0, block)
     if read is not None and read.client_shares == 0:
         read = None  # an investor outside the vault: its funds only
     if read is None and not funds:
@@ -313,7 +313,7 @@ def build_client_report(
     return client_report(
         client,
         "; ".join(parts),
-        DataStamp(network_choice, block, timestamp),
+        DataStamp(network, block, timestamp),
         held,
         returns,
         weights,

@@ -26,6 +26,9 @@ class Page:
     actions: tuple[Action, ...] = ()
     # Whether the page draws charts: only then does it load Plotly (4.6 MB of script to parse).
     charts: bool = False
+    # Extra routes of the page's own (forms that write the keeper store, downloads...):
+    # `routes(app_context) -> [starlette Route]`, mounted before the `/<slug>` route.
+    routes: Callable[[Any], list] | None = None
 
     @property
     def template(self) -> str:
@@ -33,6 +36,6 @@ class Page:
 
 
 def all_pages() -> tuple[Page, ...]:
-    from keepers.console.pages import compliance, funds, governance, liquidity, risk
+    from keepers.console.pages import compliance, funds, governance, liquidity, manager, risk
 
-    return (risk.PAGE, liquidity.PAGE, compliance.PAGE, funds.PAGE, governance.PAGE)
+    return (risk.PAGE, liquidity.PAGE, compliance.PAGE, funds.PAGE, manager.PAGE, governance.PAGE)
