@@ -54,9 +54,16 @@ __all__ = [
 
 def query_types() -> tuple[type, ...]:
     """Each page's `Query` (one field each), merged into the schema's root."""
-    from keepers.console.graphql import compliance, funds, governance, liquidity, risk
+    from keepers.console.graphql import compliance, funds, governance, liquidity, manager, risk
 
-    return (governance.Query, risk.Query, liquidity.Query, compliance.Query, funds.Query)
+    return (
+        governance.Query,
+        risk.Query,
+        liquidity.Query,
+        compliance.Query,
+        funds.Query,
+        manager.Query,
+    )
 
 
 class ConsoleSchema(strawberry.Schema):

@@ -456,3 +456,43 @@ def test_graphql__funds_equal_the_registries_and_the_vaults(api, chain_reads):
         if fund["income"] is not None:
             token = chain_reads.contract("IncomeShareLogic", fund["share"]["address"])
             assert int(fund["income"]["index"]) == token.functions.incomeIndex().call()[0]
+
+
+MANAGER = """{ manager { head
+    clients(first: 100) { totalCount nodes { name vault strategyId paused nonce relayer
+        weights(first: 100) { totalCount } } }
+    assets(first: 100) { nodes { address } } } }"""
+
+
+def test_graphql__manager_clients_equal_the_record_and_the_rebalancer(api, chain_reads):
+    """CON-66: the client portfolios served are the record's PortfolioVaults, each with the
+    strategy id and pause of `RebalancerLens.strategyOf`, the nonce of the AutoRebalancer's
+    `stateOf`, its `relayerOf` and one weight per position of its `positions`, all at the served
+    head; the assets are every token the vaults hold."""
+    manager = data_of(api, MANAGER)["manager"]
+    head = manager["head"]
+    rebalancer = chain_reads.contract("AutoRebalancer")
+    lens = chain_reads.contract("RebalancerLens")
+    vaults = {
+        n: a for n, a in chain_reads.record["contracts"].items() if n.startswith("PortfolioVault")
+    }
+    clients = manager["clients"]["nodes"]
+    assert {c["name"]: c["vault"] for c in clients} == vaults
+    assert manager["clients"]["totalCount"] == len(vaults) >= 1
+    held_tokens = set()
+    for c in clients:
+        vault = c["vault"]
+        _, strategy_id, paused = lens.functions.strategyOf(rebalancer.address, vault).call(
+            block_identifier=head
+        )
+        assert (c["strategyId"], c["paused"]) == (strategy_id, paused)
+        assert c["nonce"] == rebalancer.functions.stateOf(vault).call(block_identifier=head)[0]
+        assert c["relayer"] == rebalancer.functions.relayerOf(vault).call(block_identifier=head)
+        tokens, _ = (
+            chain_reads.contract("PortfolioVault", vault)
+            .functions.positions()
+            .call(block_identifier=head)
+        )
+        assert c["weights"]["totalCount"] == len(tokens)
+        held_tokens.update(tokens)
+    assert {a["address"] for a in manager["assets"]["nodes"]} == held_tokens
