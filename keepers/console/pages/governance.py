@@ -3,6 +3,7 @@ and the audit log of every administrative event of the deployment's contracts.""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from keepers.access import (
@@ -12,7 +13,7 @@ from keepers.access import (
     pending_operations,
     role_holders,
 )
-from keepers.console.actions import Action, Call, Field
+from keepers.console.actions import Action, ActionInputError, Call, Field
 from keepers.console.index import ChainEvent, EventIndex
 from keepers.console.pages import Page
 from keepers.console.source import ChainSource
@@ -67,10 +68,6 @@ def filter_audit(
 
 def _schedule(source: ChainSource, form: dict[str, Any]) -> list[Call]:
     """Any restricted call, routed through the AccessManager (timelocked per the Safe's role)."""
-    import json
-
-    from keepers.console.actions import ActionInputError
-
     try:
         args = json.loads(form["args"] or "[]")
     except ValueError:

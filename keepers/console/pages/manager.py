@@ -9,13 +9,13 @@ rebalance runs from the page only when the console was started with `--signer` a
 
 from __future__ import annotations
 
-import functools
 import math
 from typing import Any
 
 import numpy as np
 
 from keepers.console.index import EventIndex
+from keepers.console.keeper_store import store_of
 from keepers.console.pages import Page
 from keepers.console.source import ChainSource, ConsoleError
 
@@ -34,14 +34,6 @@ def client_vaults(source: ChainSource) -> dict[str, str]:
         n for n in source.record.contracts if n == CLIENT_PREFIX or n.startswith("PortfolioVault.")
     )
     return {n: source.address(n) for n in names[:MAX_CLIENTS]}
-
-
-@functools.lru_cache(maxsize=4)
-def keeper_store(url: str):
-    """The keeper store's engine, opened (tables checked) once per URL, not per refresh."""
-    from keepers.core import store
-
-    return store.open_store(url)
 
 
 class _Vault:
@@ -73,7 +65,7 @@ def read(source: ChainSource, index: EventIndex) -> dict[str, Any]:
     rebalancer = source.contract("AutoRebalancer") if source.has("AutoRebalancer") else None
     lens = source.contract("RebalancerLens") if source.has("RebalancerLens") else None
     router = source.contract("OracleRouter")
-    db = keeper_store(source.db_url) if source.db_url else None
+    db = store_of(source)
     chain_id = source.chain_id
     models = list_models(db, chain_id) if db is not None else []
     following = assignments(db, chain_id) if db is not None else {}

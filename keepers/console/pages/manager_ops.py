@@ -23,16 +23,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from keepers.console.keeper_store import store_of
 from keepers.console.pages.manager import (
     client_vaults,
-    keeper_store,
     parse_clients,
     parse_weights,
 )
 from keepers.console.source import ChainSource, ConsoleError
 from keepers.core.errors import QuanteraError
-
-REPORT_BOUND_SECONDS = 5.0  # the bound for one PDF report (RPT-7 measures it)
 
 
 def rebalance_command(model: str) -> str:
@@ -122,7 +120,7 @@ class BulkRunner:
             project.RebalancerLens.at(record.address_of("RebalancerLens")),
             project.LiquidityAggregator.at(record.address_of("LiquidityAggregator")),
             project.OracleRouter.at(record.address_of("OracleRouter")),
-            keeper_store(self.source.db_url),
+            _store(self.source),
             project.PortfolioVault.at,
             account_signer(signer, DOMAIN, chain.chain_id, rebalancer.address),
             signer.address,
@@ -131,10 +129,10 @@ class BulkRunner:
 
 
 def _store(source: ChainSource):
-
-    if not source.db_url:
+    db = store_of(source)
+    if db is None:
         raise ConsoleError("the console has no keeper store (--db-url)")
-    return keeper_store(source.db_url)
+    return db
 
 
 async def _form(request: Request) -> dict[str, Any]:

@@ -13,7 +13,6 @@ the engine holds (`modelInputsOf`) applied to the same weights. Bounded: MAX_POR
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
 from eth_utils import to_checksum_address
@@ -21,6 +20,7 @@ from eth_utils import to_checksum_address
 from keepers.console.actions import Action, ActionInputError, Call, Field
 from keepers.console.calls import batch_call
 from keepers.console.index import ChainEvent, EventIndex
+from keepers.console.keeper_store import store_of
 from keepers.console.pages import Page
 from keepers.console.prices import WAD, oracle_calls, oracle_prices, token_meta, value_usd18
 from keepers.console.source import ChainSource
@@ -117,20 +117,14 @@ def correlation_matrix(upper: list[int], n: int) -> list[list[float]]:
     return matrix
 
 
-@cache
-def _store(url: str) -> Any:
-    from keepers.core import store
-
-    return store.open_store(url)
-
-
 def _publication(source: ChainSource, portfolio: str) -> dict[str, Any] | None:
     """The risk keeper's own record of its last publication (the keeper store), when known."""
-    if not source.db_url:
+    db = store_of(source)
+    if db is None:
         return None
     from keepers.core import store
 
-    rows = store.publications(_store(source.db_url), source.chain_id, portfolio)
+    rows = store.publications(db, source.chain_id, portfolio)
     if not rows:
         return None
     row = rows[-1]

@@ -56,6 +56,11 @@
       setFeed(true, "live");
       refresh();
     });
+    // A page's own messages (the manager page's bulk-run `progress`), re-dispatched on the
+    // document: one connection per page, whoever listens.
+    source.addEventListener("progress", function (msg) {
+      document.dispatchEvent(new CustomEvent("quantera:progress", { detail: JSON.parse(msg.data) }));
+    });
     source.addEventListener("error", function (msg) {
       if (msg.data) { setFeed(false, "feed down: " + JSON.parse(msg.data).error); }
     });
@@ -89,6 +94,25 @@
     applyFilters();
   });
 
+  // Posts a form's fields as JSON; the answer's body, or null with the refusal shown in `error`.
+  async function postJson(url, form, error) {
+    let response, body;
+    try {
+      response = await fetch(url, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(Object.fromEntries(new FormData(form))),
+      });
+      body = await response.json();
+    } catch (err) {
+      error.textContent = "the console did not answer: " + err;
+      return null;
+    }
+    if (!response.ok) { error.textContent = body.error || ("refused (" + response.status + ")"); return null; }
+    return body;
+  }
+  window.quanteraPostJson = postJson;
+
   document.addEventListener("submit", async function (ev) {
     const form = ev.target.closest("form[data-action]");
     if (!form) return;
@@ -97,19 +121,8 @@
     const error = form.querySelector(".error");
     const result = form.querySelector(".result");
     error.textContent = ""; result.innerHTML = "";
-    let response, body;
-    try {
-      response = await fetch("/actions/" + name, {
-        method: "POST",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify(Object.fromEntries(new FormData(form))),
-      });
-      body = await response.json();
-    } catch (err) {
-      error.textContent = "the console did not answer: " + err;
-      return;
-    }
-    if (!response.ok) { error.textContent = body.error || ("refused (" + response.status + ")"); return; }
+    const body = await postJson("/actions/" + name, form, error);
+    if (!body) return;
     const text = JSON.stringify(body.batch, null, 2);
     const link = document.createElement("a");
     link.href = URL.createObjectURL(new Blob([text], { type: "application/json" }));
