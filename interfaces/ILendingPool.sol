@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity ^0.8.24;
+
+/// @notice The pool's interest-rate model: a kinked line of utilisation (Aave's and Compound's
+/// "jump rate"). All annual figures are simple annual rates in basis points; the per-second rate is
+/// the annual rate / 365 days, compounded per accrual by a three-term Taylor expansion of e^(rt)
+/// (Morpho Blue's `wTaylorCompounded`).
+/// rate(u) = baseBps + slope1Bps x u / kinkBps                              for u <= kinkBps
+///         = baseBps + slope1Bps + slope2Bps x (u - kinkBps) / (BPS - kinkBps)  above it
+/// with u = debt / (cash + debt) in bps.
+struct RateModel {
+    uint16 baseBps;
+    uint16 slope1Bps;
+    /// The steep part above the kink (may exceed 100% a year: up to `MAX_SLOPE2_BPS`).
+    uint32 slope2Bps;
+    /// Utilisation at the kink, in (0, BPS).
+    uint16 kinkBps;
+    /// Share of interest kept as reserves (first loss on bad debt), at most `MAX_RESERVE_FACTOR_BPS`.
+    uint16 reserveFactorBps;
+}
+
+/// @notice The pool's accounting, one read: everything a lender's claim and a rate depend on.
+struct PoolState {
+    /// Tokens the pool holds for lenders and reserves (tracked: a donation is not counted until
+    /// `skim`... it is never counted).
+    uint256 cash;
+    /// Total debt, accrued to now: `totalScaledDebt x borrowIndex`, rounded up.
+    uint256 totalDebt;
+    /// The part of `cash + totalDebt` that belongs to the reserves, not to lenders.
+    uint256 reserves;
+    /// Bad debt realised against lenders so far (after the reserves were exhausted).
+    uint256 badDebtRealised;
+    /// Bad debt the reserves absorbed so far.
+    uint256 badDebtAbsorbed;
+    /// Cumulative borrow index, 27 decimals (RAY), at `lastAccrual` (1e27 at deployment).
+    uint256 borrowIndexRay;
+    uint256 lastAccrual;
+    /// debt / (cash + debt), bps.
+    uint256 utilisationBps;
+    /// The annual borrow rate now, bps (the rate model at `utilisationBps`).
+    uint256 borrowRateBps;
+}
+
+/// @title ILendingPool
+/// @notice A permissioned lending pool for one asset (a settlement stablecoin, or a security an
+/// account may short). Verified lenders deposit the asset for ERC-4626 shares; the shares are a
+/// compliant holding (every mint and transfer passes the pool's share compliance engine, as the
+/// PortfolioVault's shares do). The prime broker is its only borrower: it borrows for margin
+/// accounts and repays for them. Interest accrues per second on one borrow index (no loop over
+/// accounts); a share of it goes to reserves.
+///
+/// Debt per account is kept as scaled debt (`debt = scaled x index`), plus the account's own spread
+/// (its credit line's rate above the pool rate), accrued lazily: on each borrow or repay of the
+/// account, the spread since its last touch is added to its debt and to the reserves (simple
+/// interest between touches; `touch` compounds it). So the pool's `totalDebt` is the sum of
+/// the accounts' `debtOf` minus their pending spread (PRM-1), up to one unit of rounding each.
+///
+/// Bad debt (`realiseBadDebt`, broker only, once the account has no collateral left): the reserves
+/// absorb it first; the rest lowers `totalAssets`, so every lender's claim falls pro rata, and it
+/// is recorded (`badDebtRealised`). Lenders' claims never exceed the pool's cash plus its debt
+/// (PRM-5).
+/// @dev Role mapping (deploy script): `setRateModel` and `withdrawReserves` -> GOVERNOR
+/// (timelocked); `borrow`, `repay`, `touch` and `realiseBadDebt` are the broker's (immutable).
+/// Warning: does not price anything: credit limits and margin are the broker's. Withdrawals are
+/// limited by cash (a fully utilised pool pays lenders as borrowers repay, and its rate climbs
+/// the slope above the kink to make them).
+interface ILendingPool {
+    error OnlyBroker(address caller);
+    error InvalidRateModel(string reason);
+    /// @notice The pool does not hold `needed` of cash (a borrow, a withdrawal or a reserve payout).
+    error InsufficientCash(uint256 cash, uint256 needed);
+    /// @notice `repay` found fewer tokens paid in than it accounts for.
+    error RepaymentNotReceived(uint256 received, uint256 expected);
+    error ReservesExceeded(uint256 reserves, uint256 amount);
+    error ShareComplianceNotSet();
+    error LenderNotVerified(address lender);
+    error ZeroAmount();
+
+    event RateModelSet(RateModel previous, RateModel next);
+    event ShareComplianceSet(address previous, address engine);
+    /// @notice Interest accrued since the last accrual: the new index, the interest and what of it
+    /// went to reserves.
+    event Accrued(uint256 borrowIndexRay, uint256 interest, uint256 toReserves);
+    event Borrowed(address indexed account, address indexed to, uint256 assets, uint256 debtAfter);
+    event Repaid(address indexed account, uint256 assets, uint256 debtAfter);
+    /// @notice The account's spread since its last touch, added to its debt and the reserves.
+    event SpreadCharged(address indexed account, uint16 spreadBps, uint256 amount);
+    event BadDebtRealised(address indexed account, uint256 amount, uint256 fromReserves, uint256 fromLenders);
+    event ReservesWithdrawn(address indexed to, uint256 amount);
+
+    // ---------------------------------------------------------------- governance
+    /// @notice Sets the rate model (accrues first at the old one). Bounds: 0 < kink < BPS,
+    /// reserve factor <= MAX_RESERVE_FACTOR_BPS, slope2 <= MAX_SLOPE2_BPS.
+    function setRateModel(RateModel calldata model) external;
+    /// @notice The compliance engine every share mint and transfer passes (bound to this pool).
+    function setShareCompliance(address engine) external;
+    /// @notice Pays `amount` of the reserves out of cash to `to`.
+    function withdrawReserves(uint256 amount, address to) external;
+
+    // ---------------------------------------------------------------- the broker
+    /// @notice Lends `assets` to `account` (a margin account of the broker), sent to `to`.
+    /// Accrues, charges the account's pending spread, then adds the debt.
+    /// @return debtAfter The account's debt after the borrow.
+    function borrow(address account, uint256 assets, uint16 spreadBps, address to) external returns (uint256 debtAfter);
+    /// @notice Books a repayment of `assets` (at most the account's debt) that the broker has
+    /// already transferred in (pay-then-call: the pool checks its balance grew by it).
+    /// @return debtAfter The account's debt after the repayment.
+    function repay(address account, uint256 assets, uint16 spreadBps) external returns (uint256 debtAfter);
+    /// @notice Accrues and charges the account's pending spread (compounds it into its debt).
+    function touch(address account, uint16 spreadBps) external returns (uint256 debt);
+    /// @notice Writes the account's whole debt off: reserves first, then lenders (PRM-4).
+    function realiseBadDebt(address account, uint16 spreadBps) external returns (uint256 amount);
+
+    // ---------------------------------------------------------------- views
+    function broker() external view returns (address);
+    /// @notice The account's debt now: scaled debt at the current index plus its pending spread
+    /// (`spreadBps` is the broker's figure for the account), rounded up.
+    function debtOf(address account, uint16 spreadBps) external view returns (uint256);
+    function state() external view returns (PoolState memory);
+    function rateModel() external view returns (RateModel memory);
+    /// @notice The annual borrow rate at `utilisationBps` under the current model, bps.
+    function borrowRateAt(uint256 utilisationBps) external view returns (uint256);
+}

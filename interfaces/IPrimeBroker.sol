@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity ^0.8.24;
+
+import {ILendingPool} from "./ILendingPool.sol";
+
+/// @notice Margin ratios and liquidation terms of a tier. Ratios are adjusted collateral over
+/// adjusted debt (see IPrimeBroker "Health"), in bps: 15,000 is 150%.
+struct MarginTier {
+    /// After any borrow, withdrawal or new position the ratio must be at least this (default 150%).
+    uint16 initialBps;
+    /// Below it a margin call may be issued (default 125%).
+    uint16 maintenanceBps;
+    /// Below it the account may be liquidated at once (default 110%).
+    uint16 liquidationBps;
+    /// Most of one debt a liquidation may repay, bps of that debt (100% once the ratio is < 100%).
+    uint16 closeFactorBps;
+    /// Collateral the liquidator receives above the debt it repays, bps of the repaid value.
+    uint16 bonusBps;
+    /// Seconds between a margin call and the liquidation it allows (while the ratio stays below
+    /// maintenance).
+    uint32 gracePeriod;
+}
+
+/// @notice How an asset counts as collateral.
+struct CollateralConfig {
+    /// BIS-style risk weight, bps (T-bills 2,000, corporates 10,000; 125,000 = 1250%). The haircut
+    /// is 8% of it (Basel's minimum capital ratio), capped at 100%: `haircutBps = min(BPS, rw x 8%)`.
+    uint32 riskWeightBps;
+    /// Most of the asset all accounts together may post, token units (0: not accepted any more;
+    /// what is posted stays and counts).
+    uint128 capTotal;
+    /// Most one account may post, token units.
+    uint128 capPerAccount;
+}
+
+/// @notice A credit line: what an account may borrow and at what rate above the pools'.
+struct CreditLine {
+    /// Most debt the account may have, USD with 18 decimals at oracle prices (0: none).
+    uint128 limitUsd;
+    /// Annual rate added to each pool's rate for this account, bps.
+    uint16 spreadBps;
+    /// The account's margin tier (< MAX_TIERS).
+    uint8 tier;
+}
+
+/// @notice What an account's action in a batch does (see `execute`).
+enum ActionKind {
+    /// Pull `amount` of `asset` from the caller into the account (counts as collateral).
+    Deposit,
+    /// Send `amount` of `asset` from the account to `to`, a verified wallet of the account's identity.
+    Withdraw,
+    /// Borrow `amount` of `asset` from its pool: `to` zero keeps it in the account (to trade it: a
+    /// long or a short), otherwise it is sent to `to`, a verified wallet of the identity.
+    Borrow,
+    /// Repay `amount` of the account's `asset` debt (type(uint256).max: all of it) from the
+    /// account's own balance of `asset` (`to` zero) or from the caller's wallet (`to` = caller).
+    Repay,
+    /// Sell through the aggregator: `data` is a packed route (ILiquidityAggregator) whose recipient
+    /// is the broker; its input comes from the account's balance of the route's `tokenIn`, its
+    /// output is credited to the account. `asset`, `amount` and `to` are not used.
+    Swap
+}
+
+struct Action {
+    ActionKind kind;
+    address asset;
+    uint256 amount;
+    address to;
+    bytes data;
+}
+
+/// @notice An account's health, one read (USD figures with 18 decimals at oracle prices).
+struct AccountHealth {
+    /// Collateral at market value.
+    uint256 collateralUsd;
+    /// Collateral after haircuts.
+    uint256 adjustedCollateralUsd;
+    /// Debt at market value.
+    uint256 debtUsd;
+    /// Debt with each borrowed asset's haircut added (a short of a risky asset weighs more).
+    uint256 adjustedDebtUsd;
+    /// adjustedCollateral / adjustedDebt in bps (type(uint256).max without debt).
+    uint256 ratioBps;
+    /// When the open margin call was issued (0: none).
+    uint256 marginCallAt;
+    /// When it allows liquidation (0: no call).
+    uint256 deadline;
+    bool liquidatable;
+}
+
+/// @title IPrimeBroker
+/// @notice Cross-margin credit for institutions against tokenized collateral (docs/prime.md).
+///
+/// Accounts. An institution — an identity of the IdentityRegistry of class Institutional — opens
+/// one margin account, keyed by its identity (an ONCHAINID address); every verified, unfrozen
+/// wallet of that identity may operate it. Governance sets its credit line (an increase through
+/// GOVERNOR's timelock, `setCreditLine`; a decrease by the GUARDIAN at once, `reduceCreditLimit`).
+///
+/// Collateral. Any listed ERC-20 with an OracleRouter price: stablecoins, fund shares, lifecycle
+/// instruments, vault shares. The broker holds the tokens (it is a registered wallet of the
+/// platform's own identity), so collateral stays a compliant holding: depositing and withdrawing
+/// are token transfers that pass the token's compliance engine, and a withdrawal goes only to a
+/// verified wallet of the account's identity. Caps per asset and per account.
+///
+/// Funding. One ILendingPool per borrowable asset; the broker borrows and repays for accounts.
+///
+/// Health. adjustedCollateral = sum of balance x price x (1 - haircut); adjustedDebt = sum of
+/// debt x price x (1 + haircut of the borrowed asset); ratio = adjustedCollateral / adjustedDebt.
+/// Every batch of actions (`execute`) is checked once, after its last action (EVC-style deferred
+/// check): a batch with a Withdraw or a Borrow must leave the ratio at or above the tier's initial
+/// margin; any other batch (deposits, repayments, swaps) must leave it at or above initial margin,
+/// or not lower than before with no more debt (a risk-reducing batch: what an account under a
+/// margin call may always do). So a hedged position opens in one transaction.
+///
+/// Margin. Below maintenance anyone may issue a margin call (`marginCall`): the account has the
+/// tier's grace period to top up or reduce. It is liquidatable below the liquidation ratio, or
+/// below maintenance once the grace period of its open call has passed. A call clears when the
+/// ratio is back at maintenance (`clearMarginCall`, or any batch of the account).
+///
+/// Liquidation, by verified liquidators only (role LIQUIDATOR): repay up to the close factor of
+/// one debt, receive collateral worth the repaid value plus the bonus at oracle prices — taken
+/// (the liquidator must be allowed to hold it: the token's compliance decides) or sold through
+/// the aggregator, oracle-bounded, with the liquidator keeping the proceeds above the debt. The
+/// bonus shrinks so that a liquidation does not lower the account's ratio (Euler's dynamic
+/// discount) while the ratio allows it. When the account has no collateral left, its remaining
+/// debt is bad debt: each pool's reserves absorb it first, then its lenders (recorded).
+///
+/// Halts. The GUARDIAN (and the risk keeper, by role) halts one account or the whole book: no
+/// borrow, withdrawal or risk-increasing swap; deposits, repayments and liquidations go on.
+/// @dev Role mapping (deploy script): `setTier`, `setCollateral`, `setPool`, `setCreditLine`,
+/// `resume` -> GOVERNOR (timelocked); `reduceCreditLimit`, `halt` -> GUARDIAN; `liquidate` ->
+/// LIQUIDATOR. `openAccount`, `execute`, `marginCall`, `clearMarginCall` are the public's (each
+/// checks its caller).
+/// Warning: prices are the OracleRouter's, read live: a stale or deviating feed reverts every
+/// health check that needs that asset (`PriceUnavailable`), which blocks borrowing and
+/// liquidating against it alike until the feed is back or the asset is delisted by governance.
+/// Not checked: the per-identity limits of a collateral token's compliance see the broker's
+/// identity as the holder while the collateral is posted.
+interface IPrimeBroker {
+    // ---------------------------------------------------------------- errors
+    error NotInstitutional(address wallet, address identity, uint8 investorClass);
+    error WalletNotVerified(address wallet);
+    error NotAccountWallet(address wallet, address account);
+    error AccountExists(address account);
+    error NoAccount(address account);
+    error InvalidTier(uint8 tier, string reason);
+    error InvalidCollateral(address asset, string reason);
+    error CreditIncreaseNotAllowed(address account, uint128 limitUsd, uint128 requestedUsd);
+    error AssetNotListed(address asset);
+    error NoPool(address asset);
+    error TooManyAssets(address account, uint256 max);
+    error CapExceeded(address asset, uint256 amount, uint256 cap, bool perAccount);
+    error InsufficientBalance(address account, address asset, uint256 balance, uint256 needed);
+    error CreditLimitExceeded(address account, uint256 debtUsd, uint256 limitUsd);
+    /// @notice The batch leaves the account below initial margin (and is not risk-reducing).
+    error InitialMarginBreached(address account, uint256 ratioBps, uint256 initialBps);
+    error Halted(address account);
+    error InvalidRoute(string reason);
+    error SwapOutputBelowOracle(uint256 amountOut, uint256 oracleMinimum);
+    error NotBelowMaintenance(address account, uint256 ratioBps, uint256 maintenanceBps);
+    error MarginCallOpen(address account, uint256 calledAt);
+    error NoMarginCall(address account);
+    error NotLiquidatable(address account, uint256 ratioBps, uint256 deadline);
+    error StaleLiquidation(address account, uint32 expected, uint32 actual);
+    error NoDebt(address account, address asset);
+    error RepayAboveCloseFactor(uint256 repay, uint256 maxRepay);
+    error LiquidatorNotVerified(address liquidator);
+    error InsufficientProceeds(uint256 proceeds, uint256 repay);
+    error PaymentNotExpected(address caller, address token);
+    error ZeroAmount();
+
+    // ---------------------------------------------------------------- events
+    event TierSet(uint8 indexed tier, MarginTier previous, MarginTier next);
+    event CollateralSet(address indexed asset, CollateralConfig previous, CollateralConfig next);
+    event PoolSet(address indexed asset, address previous, address pool);
+    event AccountOpened(address indexed account, address indexed wallet);
+    event CreditLineSet(address indexed account, CreditLine previous, CreditLine next);
+    event Deposited(address indexed account, address indexed asset, address from, uint256 amount);
+    event Withdrawn(address indexed account, address indexed asset, address to, uint256 amount);
+    event Borrowed(address indexed account, address indexed asset, address to, uint256 amount);
+    event Repaid(address indexed account, address indexed asset, address from, uint256 amount);
+    event Swapped(address indexed account, address tokenIn, address tokenOut, uint256 amountIn, uint256 amountOut);
+    /// @notice The batch's checked outcome: the ratio before and after.
+    event Checked(address indexed account, uint256 ratioBeforeBps, uint256 ratioAfterBps);
+    event MarginCalled(address indexed account, uint256 ratioBps, uint256 shortfallUsd, uint256 deadline);
+    event MarginCallCleared(address indexed account, uint256 ratioBps);
+    event Liquidated(
+        address indexed account,
+        address indexed liquidator,
+        address debtAsset,
+        address collateralAsset,
+        uint256 repaid,
+        uint256 seized,
+        uint256 proceeds,
+        uint256 ratioBeforeBps,
+        uint256 ratioAfterBps
+    );
+    event BadDebt(address indexed account, address indexed asset, uint256 amount);
+    event HaltSet(address indexed account, bool halted);
+
+    // ---------------------------------------------------------------- governance
+    function setTier(uint8 tier, MarginTier calldata terms) external;
+    function setCollateral(address asset, CollateralConfig calldata config) external;
+    /// @notice Makes `asset` borrowable from `pool` (whose broker must be this contract). Lists it.
+    function setPool(address asset, ILendingPool pool) external;
+    /// @notice GOVERNOR (timelocked): the account's whole credit line (its pools are touched at the
+    /// old spread first).
+    function setCreditLine(address account, CreditLine calldata line) external;
+    /// @notice GUARDIAN: lowers the account's limit at once (never raises it).
+    function reduceCreditLimit(address account, uint128 limitUsd) external;
+    /// @notice Halts `account` (address(0): the whole book).
+    function halt(address account) external;
+    function resume(address account) external;
+
+    // ---------------------------------------------------------------- accounts
+    /// @notice Opens the margin account of the caller's identity (verified, Institutional).
+    /// @return account The identity.
+    function openAccount() external returns (address account);
+    /// @notice Runs `actions` on `account` in order, then checks its margin once (see "Health").
+    /// The caller must be a verified, unfrozen wallet of the account's identity.
+    /// @return ratioBps The account's ratio after the batch.
+    function execute(address account, Action[] calldata actions) external returns (uint256 ratioBps);
+
+    // ---------------------------------------------------------------- margin
+    /// @notice Anyone: opens a margin call on an account below maintenance (once per shortfall).
+    function marginCall(address account) external returns (uint256 deadline);
+    /// @notice Anyone: closes the open call of an account back at or above maintenance.
+    function clearMarginCall(address account) external;
+    /// @notice LIQUIDATOR (a verified wallet): repays `repay` of the account's `debtAsset` debt and
+    /// receives `collateralAsset` worth it plus the bonus — or, with a `route` (tokenIn the
+    /// collateral, tokenOut the debt asset, recipient this broker), has that collateral sold and
+    /// keeps the proceeds above `repay`. `expectedLiquidations` must equal the account's count of
+    /// liquidations (a keeper's replayed transaction cannot liquidate twice).
+    /// @return repaid The debt repaid (below `repay` when the collateral ran out).
+    /// @return seized The collateral taken from the account.
+    function liquidate(
+        address account,
+        address debtAsset,
+        uint256 repay,
+        address collateralAsset,
+        bytes calldata route,
+        uint32 expectedLiquidations
+    ) external returns (uint256 repaid, uint256 seized);
+
+    // ---------------------------------------------------------------- views
+    function health(address account) external view returns (AccountHealth memory);
+    /// @notice Listed collateral and borrowable assets, in listing order (at most MAX_ASSETS).
+    function assets() external view returns (address[] memory);
+    function poolOf(address asset) external view returns (ILendingPool);
+    function collateralOf(address asset) external view returns (CollateralConfig memory);
+    function tierOf(uint8 tier) external view returns (MarginTier memory);
+    function creditLineOf(address account) external view returns (CreditLine memory);
+    /// @notice The account's balances and debts of every listed asset, in `assets()` order.
+    function positionsOf(address account)
+        external
+        view
+        returns (address[] memory assets_, uint256[] memory balances, uint256[] memory debts);
+    function totalCollateral(address asset) external view returns (uint256);
+    function isOpen(address account) external view returns (bool);
+    function isHalted(address account) external view returns (bool);
+    function liquidationCount(address account) external view returns (uint32);
+    /// @notice The haircut of an asset, bps: min(BPS, riskWeightBps x 8%).
+    function haircutBps(address asset) external view returns (uint256);
+}
