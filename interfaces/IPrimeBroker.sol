@@ -2,6 +2,9 @@
 pragma solidity ^0.8.24;
 
 import {ILendingPool} from "./ILendingPool.sol";
+import {IIdentityRegistry} from "./IIdentityRegistry.sol";
+import {IOracleRouter} from "./IOracleRouter.sol";
+import {ILiquidityAggregator} from "./ILiquidityAggregator.sol";
 
 /// @notice Margin ratios and liquidation terms of a tier. Ratios are adjusted collateral over
 /// adjusted debt (see IPrimeBroker "Health"), in bps: 15,000 is 150%.
@@ -35,8 +38,9 @@ struct CollateralConfig {
 
 /// @notice A credit line: what an account may borrow and at what rate above the pools'.
 struct CreditLine {
-    /// Most debt the account may have, USD with 18 decimals at oracle prices (0: none).
-    uint128 limitUsd;
+    /// Most debt the account may have, USD with 18 decimals at oracle prices (0: none; at most
+    /// about 79 billion USD).
+    uint96 limitUsd;
     /// Annual rate added to each pool's rate for this account, bps.
     uint16 spreadBps;
     /// The account's margin tier (< MAX_TIERS).
@@ -88,55 +92,8 @@ struct AccountHealth {
     bool liquidatable;
 }
 
-/// @title IPrimeBroker
-/// @notice Cross-margin credit for institutions against tokenized collateral (docs/prime.md).
-///
-/// Accounts. An institution — an identity of the IdentityRegistry of class Institutional — opens
-/// one margin account, keyed by its identity (an ONCHAINID address); every verified, unfrozen
-/// wallet of that identity may operate it. Governance sets its credit line (an increase through
-/// GOVERNOR's timelock, `setCreditLine`; a decrease by the GUARDIAN at once, `reduceCreditLimit`).
-///
-/// Collateral. Any listed ERC-20 with an OracleRouter price: stablecoins, fund shares, lifecycle
-/// instruments, vault shares. The broker holds the tokens (it is a registered wallet of the
-/// platform's own identity), so collateral stays a compliant holding: depositing and withdrawing
-/// are token transfers that pass the token's compliance engine, and a withdrawal goes only to a
-/// verified wallet of the account's identity. Caps per asset and per account.
-///
-/// Funding. One ILendingPool per borrowable asset; the broker borrows and repays for accounts.
-///
-/// Health. adjustedCollateral = sum of balance x price x (1 - haircut); adjustedDebt = sum of
-/// debt x price x (1 + haircut of the borrowed asset); ratio = adjustedCollateral / adjustedDebt.
-/// Every batch of actions (`execute`) is checked once, after its last action (EVC-style deferred
-/// check): a batch with a Withdraw or a Borrow must leave the ratio at or above the tier's initial
-/// margin; any other batch (deposits, repayments, swaps) must leave it at or above initial margin,
-/// or not lower than before with no more debt (a risk-reducing batch: what an account under a
-/// margin call may always do). So a hedged position opens in one transaction.
-///
-/// Margin. Below maintenance anyone may issue a margin call (`marginCall`): the account has the
-/// tier's grace period to top up or reduce. It is liquidatable below the liquidation ratio, or
-/// below maintenance once the grace period of its open call has passed. A call clears when the
-/// ratio is back at maintenance (`clearMarginCall`, or any batch of the account).
-///
-/// Liquidation, by verified liquidators only (role LIQUIDATOR): repay up to the close factor of
-/// one debt, receive collateral worth the repaid value plus the bonus at oracle prices — taken
-/// (the liquidator must be allowed to hold it: the token's compliance decides) or sold through
-/// the aggregator, oracle-bounded, with the liquidator keeping the proceeds above the debt. The
-/// bonus shrinks so that a liquidation does not lower the account's ratio (Euler's dynamic
-/// discount) while the ratio allows it. When the account has no collateral left, its remaining
-/// debt is bad debt: each pool's reserves absorb it first, then its lenders (recorded).
-///
-/// Halts. The GUARDIAN (and the risk keeper, by role) halts one account or the whole book: no
-/// borrow, withdrawal or risk-increasing swap; deposits, repayments and liquidations go on.
-/// @dev Role mapping (deploy script): `setTier`, `setCollateral`, `setPool`, `setCreditLine`,
-/// `resume` -> GOVERNOR (timelocked); `reduceCreditLimit`, `halt` -> GUARDIAN; `liquidate` ->
-/// LIQUIDATOR. `openAccount`, `execute`, `marginCall`, `clearMarginCall` are the public's (each
-/// checks its caller).
-/// Warning: prices are the OracleRouter's, read live: a stale or deviating feed reverts every
-/// health check that needs that asset (`PriceUnavailable`), which blocks borrowing and
-/// liquidating against it alike until the feed is back or the asset is delisted by governance.
-/// Not checked: the per-identity limits of a collateral token's compliance see the broker's
-/// identity as the holder while the collateral is posted.
-interface IPrimeBroker {
+/// @notice The prime broker's errors and events (shared by the broker and its liquidation module).
+interface IPrimeBrokerErrors {
     // ---------------------------------------------------------------- errors
     error NotInstitutional(address wallet, address identity, uint8 investorClass);
     error WalletNotVerified(address wallet);
@@ -145,7 +102,7 @@ interface IPrimeBroker {
     error NoAccount(address account);
     error InvalidTier(uint8 tier, string reason);
     error InvalidCollateral(address asset, string reason);
-    error CreditIncreaseNotAllowed(address account, uint128 limitUsd, uint128 requestedUsd);
+    error CreditIncreaseNotAllowed(address account, uint96 limitUsd, uint96 requestedUsd);
     error AssetNotListed(address asset);
     error NoPool(address asset);
     error TooManyAssets(address account, uint256 max);
@@ -197,7 +154,61 @@ interface IPrimeBroker {
     );
     event BadDebt(address indexed account, address indexed asset, uint256 amount);
     event HaltSet(address indexed account, bool halted);
+    /// @notice A call the broker neither implements nor serves from its liquidation module.
+    error UnknownCall(bytes4 selector);
+}
 
+/// @title IPrimeBroker
+/// @notice Cross-margin credit for institutions against tokenized collateral (docs/prime.md).
+///
+/// Accounts. An institution — an identity of the IdentityRegistry of class Institutional — opens
+/// one margin account, keyed by its identity (an ONCHAINID address); every verified, unfrozen
+/// wallet of that identity may operate it. Governance sets its credit line (an increase through
+/// GOVERNOR's timelock, `setCreditLine`; a decrease by the GUARDIAN at once, `reduceCreditLimit`).
+///
+/// Collateral. Any listed ERC-20 with an OracleRouter price: stablecoins, fund shares, lifecycle
+/// instruments, vault shares. The broker holds the tokens (it is a registered wallet of the
+/// platform's own identity), so collateral stays a compliant holding: depositing and withdrawing
+/// are token transfers that pass the token's compliance engine, and a withdrawal goes only to a
+/// verified wallet of the account's identity. Caps per asset and per account.
+///
+/// Funding. One ILendingPool per borrowable asset; the broker borrows and repays for accounts.
+///
+/// Health. adjustedCollateral = sum of balance x price x (1 - haircut); adjustedDebt = sum of
+/// debt x price x (1 + haircut of the borrowed asset); ratio = adjustedCollateral / adjustedDebt.
+/// Every batch of actions (`execute`) is checked once, after its last action (EVC-style deferred
+/// check): a batch with a Withdraw or a Borrow must leave the ratio at or above the tier's initial
+/// margin; any other batch (deposits, repayments, swaps) must leave it at or above initial margin,
+/// or not lower than before with no more debt (a risk-reducing batch: what an account under a
+/// margin call may always do). So a hedged position opens in one transaction.
+///
+/// Margin. Below maintenance anyone may issue a margin call (`marginCall`): the account has the
+/// tier's grace period to top up or reduce. It is liquidatable below the liquidation ratio, or
+/// below maintenance once the grace period of its open call has passed. A call clears when the
+/// ratio is back at maintenance (`clearMarginCall`, or any batch of the account).
+///
+/// Liquidation, by verified liquidators only (role LIQUIDATOR): repay up to the close factor of
+/// one debt, receive collateral worth the repaid value plus the bonus at oracle prices — taken
+/// (the liquidator must be allowed to hold it: the token's compliance decides) or sold through
+/// the aggregator, oracle-bounded, with the liquidator keeping the proceeds above the debt. The
+/// bonus shrinks so that a liquidation does not lower the account's ratio (Euler's dynamic
+/// discount) while the ratio allows it. When the account has no collateral left, its remaining
+/// debt is bad debt: each pool's reserves absorb it first, then its lenders (recorded).
+///
+/// Halts. The GUARDIAN (and the risk keeper, by role) halts one account or the whole book: no
+/// borrow, withdrawal or risk-increasing swap; deposits, repayments and liquidations go on.
+/// Liquidation runs in a module (IPrimeLiquidation) the broker calls by DELEGATECALL on its own
+/// storage; the module's `previewLiquidation` view is served at the broker's address too.
+/// @dev Role mapping (deploy script): `setTier`, `setCollateral`, `setPool`, `setCreditLine`,
+/// `resume` -> GOVERNOR (timelocked); `reduceCreditLimit`, `halt` -> GUARDIAN; `liquidate` ->
+/// LIQUIDATOR. `openAccount`, `execute`, `marginCall`, `clearMarginCall` are the public's (each
+/// checks its caller).
+/// Warning: prices are the OracleRouter's, read live: a stale or deviating feed reverts every
+/// health check that needs that asset (`PriceUnavailable`), which blocks borrowing and
+/// liquidating against it alike until the feed is back or the asset is delisted by governance.
+/// Not checked: the per-identity limits of a collateral token's compliance see the broker's
+/// identity as the holder while the collateral is posted.
+interface IPrimeBroker is IPrimeBrokerErrors {
     // ---------------------------------------------------------------- governance
     function setTier(uint8 tier, MarginTier calldata terms) external;
     function setCollateral(address asset, CollateralConfig calldata config) external;
@@ -207,7 +218,7 @@ interface IPrimeBroker {
     /// old spread first).
     function setCreditLine(address account, CreditLine calldata line) external;
     /// @notice GUARDIAN: lowers the account's limit at once (never raises it).
-    function reduceCreditLimit(address account, uint128 limitUsd) external;
+    function reduceCreditLimit(address account, uint96 limitUsd) external;
     /// @notice Halts `account` (address(0): the whole book).
     function halt(address account) external;
     function resume(address account) external;
@@ -243,19 +254,20 @@ interface IPrimeBroker {
     ) external returns (uint256 repaid, uint256 seized);
 
     // ---------------------------------------------------------------- views
-    function health(address account) external view returns (AccountHealth memory);
     /// @notice Listed collateral and borrowable assets, in listing order (at most MAX_ASSETS).
     function assets() external view returns (address[] memory);
     function poolOf(address asset) external view returns (ILendingPool);
     function collateralOf(address asset) external view returns (CollateralConfig memory);
     function tierOf(uint8 tier) external view returns (MarginTier memory);
     function creditLineOf(address account) external view returns (CreditLine memory);
-    /// @notice The account's balances and debts of every listed asset, in `assets()` order.
-    function positionsOf(address account)
-        external
-        view
-        returns (address[] memory assets_, uint256[] memory balances, uint256[] memory debts);
+    /// @notice Collateral of `asset` posted by all accounts together, token units (the cap's measure).
     function totalCollateral(address asset) external view returns (uint256);
+    /// @notice The account's balance of `asset` held by the broker (posted, bought or borrowed).
+    function balanceOf(address account, address asset) external view returns (uint256);
+    function registry() external view returns (IIdentityRegistry);
+    function oracle() external view returns (IOracleRouter);
+    function aggregator() external view returns (ILiquidityAggregator);
+    function bookHalted() external view returns (bool);
     function isOpen(address account) external view returns (bool);
     function isHalted(address account) external view returns (bool);
     function liquidationCount(address account) external view returns (uint32);

@@ -31,8 +31,12 @@ library Roles {
     /// @notice The issuer's investment manager: moves a fund's free cash to its custodian
     /// (FundVault.investCash); never pending subscriptions or cash reserved for redemptions.
     uint64 internal constant FUND_MANAGER = 9;
+    /// @notice Liquidates prime-brokerage margin accounts that are liquidatable (PrimeBroker
+    /// `liquidate`): bounded by the broker (close factor, oracle-priced bonus, oracle-bounded sale);
+    /// each holder must also be a verified wallet.
+    uint64 internal constant LIQUIDATOR = 10;
     /// @notice Highest role id above; the constructor of the manager walks 1..LAST_ROLE.
-    uint64 internal constant LAST_ROLE = 9;
+    uint64 internal constant LAST_ROLE = 10;
 
     /// @notice Human label of a role id, as emitted in `RoleLabel`.
     function label(uint64 roleId) internal pure returns (string memory) {
@@ -46,6 +50,7 @@ library Roles {
         if (roleId == EXECUTOR) return "EXECUTOR";
         if (roleId == NAV_AGENT) return "NAV_AGENT";
         if (roleId == FUND_MANAGER) return "FUND_MANAGER";
+        if (roleId == LIQUIDATOR) return "LIQUIDATOR";
         return "";
     }
 }

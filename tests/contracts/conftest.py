@@ -56,6 +56,7 @@ def manager(deployer, guardian, governor):
 
 
 from bond_fixtures import bond, floating_bond  # noqa: E402,F401
+from broker_fixtures import prime_stack  # noqa: E402,F401
 from compliance_fixtures import (  # noqa: E402,F401
     agent,
     engine,

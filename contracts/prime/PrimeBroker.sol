@@ -1,0 +1,419 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity ^0.8.24;
+
+import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {
+    IPrimeBroker,
+    MarginTier,
+    CollateralConfig,
+    CreditLine,
+    Action,
+    ActionKind,
+    AccountHealth
+} from "../../interfaces/IPrimeBroker.sol";
+import {ILendingPool} from "../../interfaces/ILendingPool.sol";
+import {ILiquidityAggregator, ISwapPayer} from "../../interfaces/ILiquidityAggregator.sol";
+import {IPrimeMargin} from "../../interfaces/IPrimeMargin.sol";
+import {IOracleRouter} from "../../interfaces/IOracleRouter.sol";
+import {IIdentityRegistry, Investor, InvestorClass} from "../../interfaces/IIdentityRegistry.sol";
+import {TradePayment} from "../vault/TradePayment.sol";
+import {RouteCodec} from "../liquidity/RouteCodec.sol";
+import {MarginMath} from "./MarginMath.sol";
+import {PrimeLayout} from "./PrimeLayout.sol";
+import {BPS} from "../libraries/Constants.sol";
+
+/// @title PrimeBroker
+/// @notice Cross-margin accounts for institutions against tokenized collateral (see IPrimeBroker).
+/// Margin calls and liquidations run in the margin module (PrimeMargin) by DELEGATECALL on this
+/// storage; its views (`health`, `previewLiquidation`) are served here too, through the fallback.
+contract PrimeBroker is IPrimeBroker, PrimeLayout, ISwapPayer, AccessManaged, ReentrancyGuardTransient {
+    using SafeERC20 for IERC20;
+
+    /// @notice The margin module (same storage layout; runs only by this contract's DELEGATECALL).
+    address public immutable marginModule;
+
+    constructor(
+        address authority,
+        IIdentityRegistry registry_,
+        IOracleRouter oracle_,
+        ILiquidityAggregator aggregator_,
+        address marginModule_
+    ) PrimeLayout(registry_, oracle_, aggregator_) AccessManaged(authority) {
+        marginModule = marginModule_;
+        // The product plan's defaults: 150% / 125% / 110%, half a debt per liquidation, 5% bonus,
+        // a day's grace.
+        MarginTier memory standard = MarginTier(15_000, 12_500, 11_000, 5_000, 500, 1 days);
+        _tiers[0] = standard;
+        emit TierSet(0, MarginTier(0, 0, 0, 0, 0, 0), standard);
+    }
+
+    // ================================================================ governance
+
+    /// @inheritdoc IPrimeBroker
+    function setTier(uint8 tier, MarginTier calldata t) external restricted {
+        if (tier >= MAX_TIERS) revert InvalidTier(tier, "index");
+        if (t.liquidationBps < MIN_LIQUIDATION_BPS) revert InvalidTier(tier, "liquidation ratio");
+        if (t.maintenanceBps <= t.liquidationBps) revert InvalidTier(tier, "maintenance <= liquidation");
+        if (t.initialBps <= t.maintenanceBps || t.initialBps > MAX_INITIAL_BPS) revert InvalidTier(tier, "initial");
+        if (t.bonusBps > MAX_BONUS_BPS || t.bonusBps > t.liquidationBps - BPS) revert InvalidTier(tier, "bonus");
+        if (t.closeFactorBps < MIN_CLOSE_FACTOR_BPS || t.closeFactorBps > BPS) {
+            revert InvalidTier(tier, "close factor");
+        }
+        if (t.gracePeriod < MIN_GRACE_PERIOD || t.gracePeriod > MAX_GRACE_PERIOD) revert InvalidTier(tier, "grace");
+        emit TierSet(tier, _tiers[tier], t);
+        _tiers[tier] = t;
+    }
+
+    /// @inheritdoc IPrimeBroker
+    function setCollateral(address asset, CollateralConfig calldata c) external restricted {
+        if (c.riskWeightBps > MAX_RISK_WEIGHT_BPS) revert InvalidCollateral(asset, "risk weight");
+        if (c.capPerAccount > c.capTotal) revert InvalidCollateral(asset, "account cap above total");
+        Listing storage l = _listings[asset];
+        if (l.slot == 0) {
+            // Reverts for an asset without a usable price: nothing unpriced is listed.
+            _oracle.price(asset);
+            uint256 count = _assets.length;
+            if (count >= MAX_ASSETS) revert TooManyAssets(address(0), MAX_ASSETS);
+            _assets.push(asset);
+            l.slot = uint8(count + 1);
+            l.decimals = IERC20Metadata(asset).decimals();
+        }
+        Caps memory caps = _caps[asset];
+        emit CollateralSet(asset, CollateralConfig(l.riskWeightBps, caps.capTotal, caps.capPerAccount), c);
+        l.riskWeightBps = c.riskWeightBps;
+        _caps[asset] = Caps(c.capTotal, c.capPerAccount);
+    }
+
+    /// @inheritdoc IPrimeBroker
+    function setPool(address asset, ILendingPool pool) external restricted {
+        Listing storage l = _listings[asset];
+        if (l.slot == 0) revert AssetNotListed(asset);
+        if (pool.broker() != address(this)) revert InvalidCollateral(asset, "pool of another broker");
+        emit PoolSet(asset, address(l.pool), address(pool));
+        l.pool = pool;
+    }
+
+    /// @inheritdoc IPrimeBroker
+    function setCreditLine(address account, CreditLine calldata line) external restricted {
+        Account memory a = _requireOpen(account);
+        if (line.tier >= MAX_TIERS || _tiers[line.tier].initialBps == 0) revert InvalidTier(line.tier, "unset");
+        // The spread so far is charged at the old rate before the new one applies.
+        if (line.spreadBps != a.spreadBps) _touchDebts(account, a);
+        emit CreditLineSet(account, CreditLine(a.limitUsd, a.spreadBps, a.tier), line);
+        a.limitUsd = line.limitUsd;
+        a.spreadBps = line.spreadBps;
+        a.tier = line.tier;
+        _accounts[account] = a;
+    }
+
+    /// @inheritdoc IPrimeBroker
+    function reduceCreditLimit(address account, uint96 limitUsd) external restricted {
+        Account memory a = _requireOpen(account);
+        if (limitUsd > a.limitUsd) revert CreditIncreaseNotAllowed(account, a.limitUsd, limitUsd);
+        emit CreditLineSet(
+            account, CreditLine(a.limitUsd, a.spreadBps, a.tier), CreditLine(limitUsd, a.spreadBps, a.tier)
+        );
+        _accounts[account].limitUsd = limitUsd;
+    }
+
+    /// @inheritdoc IPrimeBroker
+    function halt(address account) external restricted {
+        _setHalt(account, true);
+    }
+
+    /// @inheritdoc IPrimeBroker
+    function resume(address account) external restricted {
+        _setHalt(account, false);
+    }
+
+    // ================================================================ accounts
+
+    /// @inheritdoc IPrimeBroker
+    function openAccount() external returns (address account) {
+        Investor memory investor = _registry.investorOf(msg.sender);
+        if (!investor.verified || investor.frozen) revert WalletNotVerified(msg.sender);
+        if (investor.investorClass != InvestorClass.Institutional) {
+            revert NotInstitutional(msg.sender, investor.identity, uint8(investor.investorClass));
+        }
+        account = investor.identity;
+        if (_accounts[account].open) revert AccountExists(account);
+        _accounts[account].open = true;
+        emit AccountOpened(account, msg.sender);
+    }
+
+    /// @inheritdoc IPrimeBroker
+    function execute(address account, Action[] calldata actions) external nonReentrant returns (uint256 ratioBps) {
+        Account memory a = _requireOpen(account);
+        _requireWallet(msg.sender, account);
+        // What the batch does decides its check: a withdrawal or a borrow must end at initial
+        // margin; swaps must end there or be risk-reducing; deposits and repayments only reduce risk.
+        bool increasing;
+        bool swaps;
+        for (uint256 i; i < actions.length; ++i) {
+            ActionKind kind = actions[i].kind;
+            if (kind == ActionKind.Withdraw || kind == ActionKind.Borrow) increasing = true;
+            else if (kind == ActionKind.Swap) swaps = true;
+        }
+        bool halted = a.halted || _bookHalted;
+        if (halted && increasing) revert Halted(account);
+        uint256 ratioBefore;
+        uint256 debtBefore;
+        if (swaps && (!increasing || halted)) {
+            Figures memory f = _figures(account, a);
+            (ratioBefore, debtBefore) = (f.ratioBps, f.debtUsd);
+        }
+        bool borrowed;
+        for (uint256 i; i < actions.length; ++i) {
+            Action calldata action = actions[i];
+            ActionKind kind = action.kind;
+            if (kind == ActionKind.Deposit) _deposit(account, a, action.asset, action.amount);
+            else if (kind == ActionKind.Withdraw) _withdraw(account, a, action.asset, action.amount, action.to);
+            else if (kind == ActionKind.Borrow) borrowed = _borrow(account, a, action.asset, action.amount, action.to);
+            else if (kind == ActionKind.Repay) _repay(account, a, action.asset, action.amount, action.to);
+            else _swap(account, a, action.data);
+            // Written back after each action: a view called during the next one's token transfer
+            // sees the masks that match the balances.
+            _accounts[account] = a;
+        }
+        if (!increasing && !swaps && a.marginCallAt == 0) return 0;
+        Figures memory post = _figures(account, a);
+        ratioBps = post.ratioBps;
+        uint256 initial = _tiers[a.tier].initialBps;
+        bool reducing = ratioBps >= ratioBefore && post.debtUsd <= debtBefore;
+        if (increasing || swaps) {
+            if (ratioBps < initial && (increasing || !reducing)) {
+                revert InitialMarginBreached(account, ratioBps, initial);
+            }
+            if (halted && !reducing) revert Halted(account);
+        }
+        if (borrowed && post.debtUsd > a.limitUsd) revert CreditLimitExceeded(account, post.debtUsd, a.limitUsd);
+        if (a.marginCallAt != 0 && ratioBps >= _tiers[a.tier].maintenanceBps) _clearCall(account, ratioBps);
+        emit Checked(account, ratioBefore, ratioBps);
+    }
+
+    // ================================================================ margin
+
+    /// @inheritdoc IPrimeBroker
+    function marginCall(address) external returns (uint256) {
+        _delegate();
+    }
+
+    /// @inheritdoc IPrimeBroker
+    function clearMarginCall(address) external {
+        _delegate();
+    }
+
+    /// @inheritdoc IPrimeBroker
+    function liquidate(address, address, uint256, address, bytes calldata, uint32)
+        external
+        restricted
+        nonReentrant
+        returns (uint256, uint256)
+    {
+        _delegate();
+    }
+
+    /// @notice Serves the margin module's views (IPrimeMargin: `health`, `previewLiquidation`) on
+    /// this storage; any other unknown call reverts.
+    fallback() external {
+        if (msg.sig != IPrimeMargin.health.selector && msg.sig != IPrimeMargin.previewLiquidation.selector) {
+            revert UnknownCall(msg.sig);
+        }
+        _delegate();
+    }
+
+    /// @notice Pays the aggregator's venue during this broker's own sale: only the running sale's
+    /// token, at most what the sale may spend (TradePayment's transient record).
+    function payForSwap(address token, address to, uint256 amount) external {
+        (address payer, address sellAsset, uint256 remaining) = TradePayment.current();
+        if (payer == address(0) || msg.sender != address(_aggregator) || token != sellAsset) {
+            revert PaymentNotExpected(msg.sender, token);
+        }
+        if (amount > remaining) revert InsufficientBalance(address(0), token, remaining, amount);
+        unchecked {
+            TradePayment.setRemaining(remaining - amount);
+        }
+        IERC20(token).safeTransfer(to, amount);
+    }
+
+    // ================================================================ views
+
+    /// @inheritdoc IPrimeBroker
+    function assets() external view returns (address[] memory) {
+        return _assets;
+    }
+
+    /// @inheritdoc IPrimeBroker
+    function poolOf(address asset) external view returns (ILendingPool) {
+        return _listings[asset].pool;
+    }
+
+    /// @inheritdoc IPrimeBroker
+    function collateralOf(address asset) external view returns (CollateralConfig memory) {
+        Caps memory caps = _caps[asset];
+        return CollateralConfig(_listings[asset].riskWeightBps, caps.capTotal, caps.capPerAccount);
+    }
+
+    /// @inheritdoc IPrimeBroker
+    function tierOf(uint8 tier) external view returns (MarginTier memory) {
+        return _tiers[tier];
+    }
+
+    /// @inheritdoc IPrimeBroker
+    function creditLineOf(address account) external view returns (CreditLine memory) {
+        Account memory a = _accounts[account];
+        return CreditLine(a.limitUsd, a.spreadBps, a.tier);
+    }
+
+    /// @inheritdoc IPrimeBroker
+    function totalCollateral(address asset) external view returns (uint256) {
+        return _totalCollateral[asset];
+    }
+
+    /// @inheritdoc IPrimeBroker
+    function balanceOf(address account, address asset) external view returns (uint256) {
+        return _balances[account][asset];
+    }
+
+    /// @inheritdoc IPrimeBroker
+    function registry() external view returns (IIdentityRegistry) {
+        return _registry;
+    }
+
+    /// @inheritdoc IPrimeBroker
+    function oracle() external view returns (IOracleRouter) {
+        return _oracle;
+    }
+
+    /// @inheritdoc IPrimeBroker
+    function aggregator() external view returns (ILiquidityAggregator) {
+        return _aggregator;
+    }
+
+    /// @inheritdoc IPrimeBroker
+    function bookHalted() external view returns (bool) {
+        return _bookHalted;
+    }
+
+    /// @inheritdoc IPrimeBroker
+    function isOpen(address account) external view returns (bool) {
+        return _accounts[account].open;
+    }
+
+    /// @inheritdoc IPrimeBroker
+    function isHalted(address account) external view returns (bool) {
+        return _bookHalted || _accounts[account].halted;
+    }
+
+    /// @inheritdoc IPrimeBroker
+    function liquidationCount(address account) external view returns (uint32) {
+        return _accounts[account].liquidations;
+    }
+
+    /// @inheritdoc IPrimeBroker
+    function haircutBps(address asset) external view returns (uint256) {
+        return MarginMath.haircutBps(_listings[asset].riskWeightBps);
+    }
+
+    // ================================================================ internal: actions
+
+    /// @dev Runs the current call's data in the margin module on this storage and returns or
+    /// reverts with what it returned.
+    function _delegate() internal {
+        address module = marginModule;
+        assembly ("memory-safe") {
+            calldatacopy(0, 0, calldatasize())
+            let ok := delegatecall(gas(), module, 0, calldatasize(), 0, 0)
+            returndatacopy(0, 0, returndatasize())
+            if iszero(ok) { revert(0, returndatasize()) }
+            return(0, returndatasize())
+        }
+    }
+
+    function _deposit(address account, Account memory a, address asset, uint256 amount) internal {
+        Listing memory l = _requireListed(asset);
+        if (amount == 0) revert ZeroAmount();
+        _credit(account, a, l, asset, amount, true);
+        emit Deposited(account, asset, msg.sender, amount);
+        IERC20(asset).safeTransferFrom(msg.sender, address(this), amount);
+    }
+
+    function _withdraw(address account, Account memory a, address asset, uint256 amount, address to) internal {
+        Listing memory l = _requireListed(asset);
+        if (to != msg.sender) _requireWallet(to, account);
+        _debit(account, a, l, asset, amount);
+        emit Withdrawn(account, asset, to, amount);
+        IERC20(asset).safeTransfer(to, amount);
+    }
+
+    function _borrow(address account, Account memory a, address asset, uint256 amount, address to)
+        internal
+        returns (bool)
+    {
+        Listing memory l = _requireListed(asset);
+        if (address(l.pool) == address(0)) revert NoPool(asset);
+        if (amount == 0) revert ZeroAmount();
+        a.debtMask |= _bit(l);
+        if (to == address(0)) {
+            // Kept in the account, to trade: counted as its holding (no cap: a borrowed leg).
+            _credit(account, a, l, asset, amount, false);
+            to = address(this);
+        } else if (to != msg.sender) {
+            _requireWallet(to, account);
+        }
+        emit Borrowed(account, asset, to, amount);
+        l.pool.borrow(account, amount, a.spreadBps, to);
+        return true;
+    }
+
+    function _repay(address account, Account memory a, address asset, uint256 amount, address from) internal {
+        Listing memory l = _requireListed(asset);
+        if (address(l.pool) == address(0)) revert NoPool(asset);
+        uint256 debt = l.pool.debtOf(account, a.spreadBps);
+        if (debt == 0) revert NoDebt(account, asset);
+        if (amount > debt) amount = debt;
+        if (amount == 0) revert ZeroAmount();
+        if (from == address(0)) {
+            _debit(account, a, l, asset, amount);
+            IERC20(asset).safeTransfer(address(l.pool), amount);
+        } else {
+            IERC20(asset).safeTransferFrom(msg.sender, address(l.pool), amount);
+        }
+        emit Repaid(account, asset, from == address(0) ? address(this) : msg.sender, amount);
+        if (l.pool.repay(account, amount, a.spreadBps) == 0) a.debtMask &= ~_bit(l);
+    }
+
+    function _swap(address account, Account memory a, bytes calldata route) internal {
+        address tokenIn = RouteCodec.tokenIn(route);
+        address tokenOut = RouteCodec.tokenOut(route);
+        Listing memory lIn = _requireListed(tokenIn);
+        Listing memory lOut = _requireListed(tokenOut);
+        uint256 available = _balances[account][tokenIn];
+        (uint256 sold, uint256 bought) = _sell(route, tokenIn, tokenOut, available);
+        _debit(account, a, lIn, tokenIn, sold);
+        _credit(account, a, lOut, tokenOut, bought, true);
+        emit Swapped(account, tokenIn, tokenOut, sold, bought);
+    }
+
+    function _touchDebts(address account, Account memory a) internal {
+        uint256 mask = a.debtMask;
+        for (uint256 i; mask != 0; ++i) {
+            if (mask & 1 != 0) _listings[_assets[i]].pool.touch(account, a.spreadBps);
+            mask >>= 1;
+        }
+    }
+
+    function _setHalt(address account, bool halted) internal {
+        if (account == address(0)) {
+            _bookHalted = halted;
+        } else {
+            _requireOpen(account);
+            _accounts[account].halted = halted;
+        }
+        emit HaltSet(account, halted);
+    }
+}

@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity ^0.8.24;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {IPrimeBrokerErrors, MarginTier} from "../../interfaces/IPrimeBroker.sol";
+import {ILendingPool} from "../../interfaces/ILendingPool.sol";
+import {ILiquidityAggregator} from "../../interfaces/ILiquidityAggregator.sol";
+import {IOracleRouter} from "../../interfaces/IOracleRouter.sol";
+import {IIdentityRegistry, Investor} from "../../interfaces/IIdentityRegistry.sol";
+import {RouteCodec} from "../liquidity/RouteCodec.sol";
+import {TradePayment} from "../vault/TradePayment.sol";
+import {MarginMath} from "./MarginMath.sol";
+import {BPS} from "../libraries/Constants.sol";
+
+/// @title PrimeLayout
+/// @notice The prime broker's storage, described once, and the accounting both its halves use: the
+/// broker (governance, accounts, margin) and the liquidation module it runs by DELEGATECALL on
+/// this same storage (so that each stays under the EIP-170 limit with room; Euler v1's and
+/// Aave v3's split of one state over several code contracts). Nothing here is external.
+abstract contract PrimeLayout is IPrimeBrokerErrors {
+    using SafeERC20 for IERC20;
+
+    /// @notice Listed assets (collateral and borrowable together): the bound of every loop over an
+    /// account's holdings and debts (each a bit of a 16-bit mask).
+    uint256 public constant MAX_ASSETS = 16;
+    uint256 public constant MAX_TIERS = 4;
+    /// @notice Tier bounds: liquidation at 102% at least, initial margin at most 400%, a bonus of at
+    /// most 15% (Morpho Blue's cap) and below the liquidation ratio's excess, a grace period of an
+    /// hour to a week, a close factor of 20% to 100%.
+    uint256 public constant MIN_LIQUIDATION_BPS = 10_200;
+    uint256 public constant MAX_INITIAL_BPS = 40_000;
+    uint256 public constant MAX_BONUS_BPS = 1_500;
+    uint256 public constant MIN_GRACE_PERIOD = 1 hours;
+    uint256 public constant MAX_GRACE_PERIOD = 7 days;
+    uint256 public constant MIN_CLOSE_FACTOR_BPS = 2_000;
+    /// @notice Basel's 1250%: the largest risk weight (a 100% haircut).
+    uint256 public constant MAX_RISK_WEIGHT_BPS = 125_000;
+    /// @notice A liquidation sale must fetch at least the oracle value of what it sells less this.
+    uint256 public constant MAX_LIQUIDATION_SLIPPAGE_BPS = 300;
+
+    IIdentityRegistry internal immutable _registry;
+    IOracleRouter internal immutable _oracle;
+    ILiquidityAggregator internal immutable _aggregator;
+
+    /// @dev One listed asset, one word: its 1-based index in `_assets` (0: not listed), decimals,
+    /// risk weight and lending pool (zero: not borrowable).
+    struct Listing {
+        uint8 slot;
+        uint8 decimals;
+        uint32 riskWeightBps;
+        ILendingPool pool;
+    }
+
+    /// @dev One account, one word. `heldMask` / `debtMask`: bit i set when the account holds / owes
+    /// asset i of `_assets`.
+    struct Account {
+        bool open;
+        bool halted;
+        uint8 tier;
+        uint16 spreadBps;
+        uint40 marginCallAt;
+        uint32 liquidations;
+        uint16 heldMask;
+        uint16 debtMask;
+        uint96 limitUsd;
+    }
+
+    /// @dev Caps, read only where collateral grows.
+    struct Caps {
+        uint128 capTotal;
+        uint128 capPerAccount;
+    }
+
+    /// @dev An account's figures in one pass over its assets.
+    struct Figures {
+        uint256 collateralUsd;
+        uint256 adjustedCollateralUsd;
+        uint256 debtUsd;
+        uint256 adjustedDebtUsd;
+        uint256 ratioBps;
+    }
+
+    address[] internal _assets;
+    mapping(address asset => Listing) internal _listings;
+    mapping(address asset => Caps) internal _caps;
+    mapping(address asset => uint256) internal _totalCollateral;
+    MarginTier[MAX_TIERS] internal _tiers;
+    mapping(address account => Account) internal _accounts;
+    mapping(address account => mapping(address asset => uint256)) internal _balances;
+    bool internal _bookHalted;
+
+    constructor(IIdentityRegistry registry_, IOracleRouter oracle_, ILiquidityAggregator aggregator_) {
+        _registry = registry_;
+        _oracle = oracle_;
+        _aggregator = aggregator_;
+    }
+
+    /// @dev Runs `route` (tokenIn `sell`, tokenOut `buy`, recipient this broker) paying at most
+    /// `most` of `sell`; returns what it spent and the broker's measured gain of `buy`.
+    function _sell(bytes calldata route, address sell, address buy, uint256 most)
+        internal
+        returns (uint256 sold, uint256 bought)
+    {
+        if (RouteCodec.tokenIn(route) != sell || RouteCodec.tokenOut(route) != buy) {
+            revert InvalidRoute("tokens");
+        }
+        if (RouteCodec.recipient(route) != address(this)) revert InvalidRoute("recipient");
+        uint256 before = IERC20(buy).balanceOf(address(this));
+        TradePayment.open(address(_aggregator), sell, most);
+        _aggregator.swapWithCallback(route);
+        (,, uint256 remaining) = TradePayment.current();
+        TradePayment.close();
+        sold = most - remaining;
+        bought = IERC20(buy).balanceOf(address(this)) - before;
+    }
+
+    // ================================================================ internal: accounting
+
+    function _credit(address account, Account memory a, Listing memory l, address asset, uint256 amount, bool capped)
+        internal
+    {
+        uint256 balance = _balances[account][asset] + amount;
+        uint256 total = _totalCollateral[asset] + amount;
+        if (capped) {
+            Caps memory caps = _caps[asset];
+            if (total > caps.capTotal) revert CapExceeded(asset, total, caps.capTotal, false);
+            if (balance > caps.capPerAccount) revert CapExceeded(asset, balance, caps.capPerAccount, true);
+        }
+        _balances[account][asset] = balance;
+        _totalCollateral[asset] = total;
+        if (amount != 0) a.heldMask |= _bit(l);
+    }
+
+    function _debit(address account, Account memory a, Listing memory l, address asset, uint256 amount) internal {
+        uint256 balance = _balances[account][asset];
+        if (amount > balance) revert InsufficientBalance(account, asset, balance, amount);
+        // No underflow: amount <= balance <= totalCollateral.
+        unchecked {
+            _balances[account][asset] = balance - amount;
+            _totalCollateral[asset] -= amount;
+        }
+        if (balance == amount) a.heldMask &= ~_bit(l);
+    }
+
+    function _realiseBadDebt(address account, Account memory a) internal {
+        uint256 mask = a.debtMask;
+        // Bounded by MAX_ASSETS: one bit per listed asset.
+        for (uint256 i; mask != 0; ++i) {
+            if (mask & 1 != 0) {
+                address asset = _assets[i];
+                uint256 amount = _listings[asset].pool.realiseBadDebt(account, a.spreadBps);
+                emit BadDebt(account, asset, amount);
+            }
+            mask >>= 1;
+        }
+        a.debtMask = 0;
+        a.marginCallAt = 0;
+    }
+
+    function _clearCall(address account, uint256 ratio) internal {
+        _accounts[account].marginCallAt = 0;
+        emit MarginCallCleared(account, ratio);
+    }
+
+    // ================================================================ internal: views
+
+    /// @dev One pass over the account's held and owed assets (bounded by MAX_ASSETS), live prices.
+    function _figures(address account, Account memory a) internal view returns (Figures memory f) {
+        uint256 mask = uint256(a.heldMask) | a.debtMask;
+        for (uint256 i; mask != 0; ++i) {
+            if (mask & 1 != 0) {
+                address asset = _assets[i];
+                Listing memory l = _listings[asset];
+                uint256 price = _oracle.price(asset);
+                uint256 haircut = MarginMath.haircutBps(l.riskWeightBps);
+                if ((a.heldMask >> i) & 1 != 0) {
+                    uint256 value = MarginMath.valueDown(_balances[account][asset], price, l.decimals);
+                    f.collateralUsd += value;
+                    f.adjustedCollateralUsd += MarginMath.adjustedCollateral(value, haircut);
+                }
+                if ((a.debtMask >> i) & 1 != 0) {
+                    uint256 value = MarginMath.valueUp(l.pool.debtOf(account, a.spreadBps), price, l.decimals);
+                    f.debtUsd += value;
+                    f.adjustedDebtUsd += MarginMath.adjustedDebt(value, haircut);
+                }
+            }
+            mask >>= 1;
+        }
+        f.ratioBps = MarginMath.ratioBps(f.adjustedCollateralUsd, f.adjustedDebtUsd);
+    }
+
+    function _requireOpen(address account) internal view returns (Account memory a) {
+        a = _accounts[account];
+        if (!a.open) revert NoAccount(account);
+    }
+
+    function _requireListed(address asset) internal view returns (Listing memory l) {
+        l = _listings[asset];
+        if (l.slot == 0) revert AssetNotListed(asset);
+    }
+
+    /// @dev `wallet` is a verified, unfrozen wallet of the identity `account`.
+    function _requireWallet(address wallet, address account) internal view {
+        Investor memory investor = _registry.investorOf(wallet);
+        if (!investor.verified || investor.frozen) revert WalletNotVerified(wallet);
+        if (investor.identity != account) revert NotAccountWallet(wallet, account);
+    }
+
+    function _bit(Listing memory l) internal pure returns (uint16) {
+        return uint16(1 << (l.slot - 1));
+    }
+}

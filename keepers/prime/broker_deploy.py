@@ -1,0 +1,105 @@
+"""Prime brokerage deploy steps (contracts/prime): the broker and its margin module, wired to the
+AccessManager, registered as the platform's verified institutional wallet (it holds the posted
+collateral, so every token it receives or sends passes that token's compliance), its collateral
+listings and its pools. `deploy_lending_pool` (keepers.prime.pool_deploy) deploys each pool
+against this broker; `prime_steps` lists them here."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from keepers.access import as_role, hold_calls, is_admin, send_to_manager, wire
+from keepers.core.deploying import Deployment, Step
+
+# The platform's own identity, under which the broker holds the posted collateral.
+PRIME_IDENTITY = "0x" + "b0" * 20
+US, INSTITUTIONAL, NEVER_EXPIRES = 840, 4, 2**40 - 1
+
+
+@dataclass(frozen=True)
+class CollateralTerms:
+    """How one asset counts (IPrimeBroker's CollateralConfig), in token units."""
+
+    risk_weight_bps: int
+    cap_total: int
+    cap_per_account: int
+
+    def as_tuple(self) -> tuple[int, int, int]:
+        return (self.risk_weight_bps, self.cap_total, self.cap_per_account)
+
+
+def deploy_prime_broker(d: Deployment) -> Any:
+    """The PrimeBroker (`PrimeBroker` in the record) over the deployment's IdentityRegistry,
+    OracleRouter and LiquidityAggregator, with its margin module, wired and registered."""
+    registry = d.at("IdentityRegistry")
+    oracle = d.at("OracleRouter")
+    aggregator = d.at("LiquidityAggregator")
+    margin = d.deploy_contract("PrimeMargin", "PrimeMargin", registry, oracle, aggregator)
+    broker = d.deploy_contract(
+        "PrimeBroker",
+        "PrimeBroker",
+        d.at("QuanteraAccessManager"),
+        registry,
+        oracle,
+        aggregator,
+        margin,
+    )
+    if not is_admin(d, "prime broker wiring"):
+        return broker
+    wire(d, [(broker, "PrimeBroker")])
+    operator: list[Step] = []
+    if not registry.contains(broker):
+        operator.append(
+            (
+                "register the prime broker as the platform's verified institutional wallet",
+                lambda: registry.registerInvestor(
+                    broker, PRIME_IDENTITY, US, INSTITUTIONAL, NEVER_EXPIRES, sender=d.sender
+                ),
+            )
+        )
+    send_to_manager(d, hold_calls(d, "OPERATOR", bool(operator)))
+    as_role(d, "OPERATOR", operator)
+    return broker
+
+
+def prime_steps(
+    d: Deployment,
+    broker: Any,
+    collateral: Mapping[str, tuple[Any, CollateralTerms]],
+    pools: Mapping[str, tuple[Any, Any]],
+) -> list[Step]:
+    """GOVERNOR steps: list each (token, terms) of `collateral` whose terms differ from the
+    broker's, then make each (token, pool) of `pools` borrowable."""
+    steps: list[Step] = []
+    for symbol, (token, terms) in collateral.items():
+        config = terms.as_tuple()
+        if tuple(broker.collateralOf(token)) != config:
+            steps.append(
+                (
+                    f"list {symbol} as prime collateral (risk weight {terms.risk_weight_bps} bps)",
+                    lambda t=token, c=config: broker.setCollateral(t, c, sender=d.sender),
+                )
+            )
+    for symbol, (token, pool) in pools.items():
+        if str(broker.poolOf(token)).lower() != str(pool.address).lower():
+            steps.append(
+                (
+                    f"make {symbol} borrowable from its lending pool",
+                    lambda t=token, p=pool: broker.setPool(t, p, sender=d.sender),
+                )
+            )
+    return steps
+
+
+def configure_prime(
+    d: Deployment,
+    broker: Any,
+    collateral: Mapping[str, tuple[Any, CollateralTerms]],
+    pools: Mapping[str, tuple[Any, Any]],
+) -> None:
+    """Runs `prime_steps` as GOVERNOR (the deployer holds it for the deployment)."""
+    steps = prime_steps(d, broker, collateral, pools)
+    send_to_manager(d, hold_calls(d, "GOVERNOR", bool(steps)))
+    as_role(d, "GOVERNOR", steps)

@@ -1,0 +1,131 @@
+"""The prime broker's margin arithmetic in Python (contracts/prime/MarginMath.sol, PrimeLayout's
+`_figures`, PrimeMargin's `_quote`), to the wei: the differential tests compare the contracts with
+it, the margin keeper and `quantera margin` preview with it, the stress replay runs on it.
+
+USD figures have 18 decimals; a price is the USD value of one whole token, 18 decimals. Rounding
+is the contract's: collateral down, debt up."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+BPS = 10_000
+HAIRCUT_PER_RISK_WEIGHT_BPS = 800
+NO_DEBT_RATIO = 2**256 - 1
+
+
+def ceil_div(a: int, b: int) -> int:
+    return -(-a // b)
+
+
+def haircut_bps(risk_weight_bps: int) -> int:
+    """min(BPS, risk weight x 8%): Basel's 8% capital ratio per unit of risk weight."""
+    return min(BPS, risk_weight_bps * HAIRCUT_PER_RISK_WEIGHT_BPS // BPS)
+
+
+def value_down(amount: int, price18: int, decimals: int) -> int:
+    return amount * price18 // 10**decimals
+
+
+def value_up(amount: int, price18: int, decimals: int) -> int:
+    return ceil_div(amount * price18, 10**decimals)
+
+
+def ratio_bps(adjusted_collateral: int, adjusted_debt: int) -> int:
+    return NO_DEBT_RATIO if adjusted_debt == 0 else adjusted_collateral * BPS // adjusted_debt
+
+
+@dataclass(frozen=True)
+class Holding:
+    """One asset of an account: its balance and debt (token units), price, decimals, risk weight."""
+
+    balance: int
+    debt: int
+    price18: int
+    decimals: int
+    risk_weight_bps: int
+
+
+@dataclass(frozen=True)
+class Figures:
+    collateral_usd: int
+    adjusted_collateral_usd: int
+    debt_usd: int
+    adjusted_debt_usd: int
+
+    @property
+    def ratio_bps(self) -> int:
+        return ratio_bps(self.adjusted_collateral_usd, self.adjusted_debt_usd)
+
+    def shortfall(self, target_bps: int) -> int:
+        """Adjusted collateral to add for the ratio to reach `target_bps`."""
+        needed = ceil_div(self.adjusted_debt_usd * target_bps, BPS)
+        return max(0, needed - self.adjusted_collateral_usd)
+
+
+def figures(holdings: Iterable[Holding]) -> Figures:
+    """PrimeLayout._figures: one pass, collateral rounded down, debt up."""
+    c = ca = d = da = 0
+    for h in holdings:
+        hc = haircut_bps(h.risk_weight_bps)
+        if h.balance:
+            v = value_down(h.balance, h.price18, h.decimals)
+            c += v
+            ca += v * (BPS - hc) // BPS
+        if h.debt:
+            v = value_up(h.debt, h.price18, h.decimals)
+            d += v
+            da += ceil_div(v * (BPS + hc), BPS)
+    return Figures(c, ca, d, da)
+
+
+def max_repay(debt: int, ratio: int, close_factor_bps: int) -> int:
+    return debt if ratio < BPS else debt * close_factor_bps // BPS
+
+
+def bonus_bps(tier_bonus_bps: int, ratio: int, collateral_haircut: int, debt_haircut: int) -> int:
+    """The dynamic bonus: the tier's, at most what keeps the ratio ((1+b)(1-hc)/(1+hd) <= ratio)."""
+    if collateral_haircut >= BPS:
+        return tier_bonus_bps
+    neutral = min(ratio, 2**128 - 1) * (BPS + debt_haircut) // (BPS - collateral_haircut)
+    return 0 if neutral <= BPS else min(tier_bonus_bps, neutral - BPS)
+
+
+def seized(repaid: int, debt: Holding, collateral: Holding, bonus: int) -> int:
+    usd = value_down(repaid, debt.price18, debt.decimals) * (BPS + bonus) // BPS
+    return usd * 10**collateral.decimals // collateral.price18
+
+
+def repayable(seized_units: int, collateral: Holding, debt: Holding, bonus: int) -> int:
+    usd = value_down(seized_units, collateral.price18, collateral.decimals) * BPS // (BPS + bonus)
+    return usd * 10**debt.decimals // debt.price18
+
+
+@dataclass(frozen=True)
+class Quote:
+    repaid: int
+    seized: int
+    bonus_bps: int
+
+
+def quote(
+    repay: int,
+    debt: Holding,
+    collateral: Holding,
+    ratio: int,
+    tier_bonus_bps: int,
+) -> Quote:
+    """PrimeMargin._quote's amounts (its checks — liquidatable, close factor — are the caller's)."""
+    b = bonus_bps(
+        tier_bonus_bps,
+        ratio,
+        haircut_bps(collateral.risk_weight_bps),
+        haircut_bps(debt.risk_weight_bps),
+    )
+    s = seized(repay, debt, collateral, b)
+    r = repay
+    if s > collateral.balance:
+        s = collateral.balance
+        r = repayable(s, collateral, debt, b)
+    return Quote(r, s, b)

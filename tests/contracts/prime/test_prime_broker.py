@@ -1,0 +1,479 @@
+"""PrimeBroker: institutional margin accounts, collateral, borrowing and positions with a deferred
+margin check, margin calls with a grace period, liquidation (taken or sold through the aggregator),
+bad debt and halts (PRM-10 to PRM-21). Prices: USDC 1, QTB 100, QSPX 50, QCORP 80 (the liquidity
+stack's feeds and Uniswap pools); risk weights 0%, 20%, 100%, 100% (haircuts 0, 1.6%, 8%, 8%)."""
+
+from __future__ import annotations
+
+import ape
+import pytest
+
+from broker_fixtures import CLIENT_ID, NEVER, QUALIFIED, UNIT, US
+from keepers.liquidity.codec import encode_route
+from keepers.prime import model
+
+DEPOSIT, WITHDRAW, BORROW, REPAY, SWAP = range(5)
+ZERO = "0x" + "00" * 20
+
+
+def act(kind, asset=ZERO, amount=0, to=ZERO, data=b""):
+    return (kind, getattr(asset, "address", asset), amount, getattr(to, "address", to), data)
+
+
+def post(p, wallet, books: dict[str, int]):
+    """Approves and deposits `books` (symbol -> whole tokens) in one batch."""
+    actions = []
+    for symbol, whole in books.items():
+        amount = whole * UNIT[symbol]
+        p.tokens[symbol].approve(p.broker, amount, sender=wallet)
+        actions.append(act(DEPOSIT, p.tokens[symbol], amount))
+    return p.broker.execute(CLIENT_ID, actions, sender=wallet)
+
+
+def route(p, chain, sell: str, buy: str, amount: int, recipient=None, slippage_bps=300):
+    """One leg through the stack's Uniswap V2 pool A of the pair."""
+    pair = f"{sell}-{buy}" if sell != "USDC" else f"{buy}-{sell}"
+    venue = p.venues[f"UniswapV2Pair.A.{pair}"]
+    return encode_route(
+        p.tokens[sell],
+        p.tokens[buy],
+        amount,
+        1,
+        recipient or p.broker.address,
+        chain.pending_timestamp + 600,
+        slippage_bps,
+        [(amount, [(venue, p.tokens[buy].address, b"")])],
+    )
+
+
+@pytest.fixture
+def p(prime_stack):
+    return prime_stack
+
+
+def holdings(p):
+    """The client's book as the model takes it, read from the chain."""
+    out = []
+    assets, balances, debts = [], [], []
+    for symbol, token in p.tokens.items():
+        balance = p.broker.balanceOf(CLIENT_ID, token)
+        pool = p.pools.get(symbol)
+        debt = pool.debtOf(CLIENT_ID, 0) if pool else 0
+        assets.append(symbol)
+        balances.append(balance)
+        debts.append(debt)
+        out.append(
+            model.Holding(
+                balance,
+                debt,
+                p.deployment.at("OracleRouter").price(token),
+                token.decimals(),
+                p.broker.collateralOf(token).riskWeightBps,
+            )
+        )
+    return out
+
+
+def fund_liquidator(p, amount):
+    p.fund(p.liquidator, "USDC", amount)
+    p.tokens["USDC"].approve(p.broker, amount, sender=p.liquidator)
+
+
+def borrowed_book(p, qspx=2_000, usdc_debt=60_000):
+    """The client posts `qspx` QSPX and borrows `usdc_debt` USDC to its wallet."""
+    post(p, p.client, {"QSPX": qspx})
+    p.broker.execute(
+        CLIENT_ID,
+        [act(BORROW, p.tokens["USDC"], usdc_debt * UNIT["USDC"], p.client)],
+        sender=p.client,
+    )
+
+
+# ---------------------------------------------------------------- accounts and credit
+
+
+def test_prm_10__open_account__institutions_only__every_wallet_of_the_identity_operates(
+    p, accounts, chain
+):
+    """PRM-10."""
+    qualified = accounts.generate_test_account()
+    chain.provider.set_balance(qualified.address, 10**21)
+    p.registry.registerInvestor(
+        qualified, "0x" + "ab" * 20, US, QUALIFIED, NEVER, sender=p.operator
+    )
+    with ape.reverts(p.broker.NotInstitutional, wallet=qualified.address, investorClass=QUALIFIED):
+        p.broker.openAccount(sender=qualified)
+    with ape.reverts(p.broker.AccountExists, account=CLIENT_ID):
+        p.broker.openAccount(sender=p.client2)
+    stranger = accounts.generate_test_account()
+    with ape.reverts(p.broker.WalletNotVerified, wallet=stranger.address):
+        p.broker.openAccount(sender=stranger)
+    # The second wallet of the identity operates the same account; another identity's does not.
+    p.fund(p.client2, "QTB", 10 * UNIT["QTB"])
+    p.tokens["QTB"].approve(p.broker, 10 * UNIT["QTB"], sender=p.client2)
+    p.broker.execute(CLIENT_ID, [act(DEPOSIT, p.tokens["QTB"], 10 * UNIT["QTB"])], sender=p.client2)
+    assert p.broker.balanceOf(CLIENT_ID, p.tokens["QTB"]) == 10 * UNIT["QTB"]
+    with ape.reverts(p.broker.NotAccountWallet, wallet=p.lender.address, account=CLIENT_ID):
+        p.broker.execute(CLIENT_ID, [], sender=p.lender)
+    with ape.reverts(p.broker.NoAccount, account=p.lender.address):
+        p.broker.execute(p.lender.address, [], sender=p.lender)
+
+
+def test_prm_11__credit_line__increase_scheduled_by_governor__decrease_by_guardian_at_once(
+    p, chain
+):
+    """PRM-11."""
+    manager = p.deployment.at("QuanteraAccessManager")
+    line = (2 * 10**24, 150, 0)
+    with ape.reverts(manager.AccessManagerNotScheduled):
+        p.broker.setCreditLine(CLIENT_ID, line, sender=p.governor)
+    data = p.broker.setCreditLine.as_transaction(CLIENT_ID, line, sender=p.governor).data
+    manager.schedule(p.broker, data, 0, sender=p.governor)
+    chain.pending_timestamp += 3_601
+    p.broker.setCreditLine(CLIENT_ID, line, sender=p.governor)
+    assert tuple(p.broker.creditLineOf(CLIENT_ID)) == line
+    # The guardian lowers it at once and can never raise it.
+    receipt = p.broker.reduceCreditLimit(CLIENT_ID, 10**23, sender=p.guardian)
+    assert tuple(p.broker.creditLineOf(CLIENT_ID)) == (10**23, 150, 0)
+    assert receipt.events[0].event_name == "CreditLineSet"
+    with ape.reverts(p.broker.CreditIncreaseNotAllowed, limitUsd=10**23, requestedUsd=10**24):
+        p.broker.reduceCreditLimit(CLIENT_ID, 10**24, sender=p.guardian)
+    with ape.reverts(p.broker.AccessManagedUnauthorized):
+        p.broker.reduceCreditLimit(CLIENT_ID, 1, sender=p.client)
+
+
+# ---------------------------------------------------------------- collateral
+
+
+def test_prm_12__collateral__four_assets__caps__withdrawals_only_to_the_identitys_wallets(p):
+    """PRM-12."""
+    post(p, p.client, {"USDC": 100_000, "QTB": 1_000, "QSPX": 2_000, "QCORP": 1_250})
+    for symbol, whole in (("USDC", 100_000), ("QTB", 1_000), ("QSPX", 2_000), ("QCORP", 1_250)):
+        assert p.broker.balanceOf(CLIENT_ID, p.tokens[symbol]) == whole * UNIT[symbol]
+        assert p.broker.totalCollateral(p.tokens[symbol]) == whole * UNIT[symbol]
+    health = p.margin.health(CLIENT_ID)
+    assert health.collateralUsd == 400_000 * 10**18
+    # 100k + 98.4k (QTB, 1.6%) + 92k + 92k (8%).
+    assert health.adjustedCollateralUsd == 382_400 * 10**18
+    # Caps: per account.
+    qcorp = p.tokens["QCORP"]
+    p.governed(
+        (
+            "cap QCORP at 1,300 per account",
+            lambda: p.broker.setCollateral(
+                qcorp,
+                (10_000, 500_000 * UNIT["QCORP"], 1_300 * UNIT["QCORP"]),
+                sender=p.deployment.sender,
+            ),
+        )
+    )
+    qcorp.approve(p.broker, 100 * UNIT["QCORP"], sender=p.client)
+    with ape.reverts(
+        p.broker.CapExceeded,
+        asset=qcorp.address,
+        amount=1_350 * UNIT["QCORP"],
+        cap=1_300 * UNIT["QCORP"],
+    ):
+        p.broker.execute(CLIENT_ID, [act(DEPOSIT, qcorp, 100 * UNIT["QCORP"])], sender=p.client)
+    # Withdrawals go to a verified wallet of the same identity only.
+    qtb = p.tokens["QTB"]
+    before = qtb.balanceOf(p.client2)
+    p.broker.execute(CLIENT_ID, [act(WITHDRAW, qtb, 5 * UNIT["QTB"], p.client2)], sender=p.client)
+    assert qtb.balanceOf(p.client2) - before == 5 * UNIT["QTB"]
+    with ape.reverts(p.broker.NotAccountWallet, wallet=p.lender.address, account=CLIENT_ID):
+        p.broker.execute(CLIENT_ID, [act(WITHDRAW, qtb, 1, p.lender)], sender=p.client)
+    with ape.reverts(p.broker.InsufficientBalance, account=CLIENT_ID, asset=qtb.address):
+        p.broker.execute(CLIENT_ID, [act(WITHDRAW, qtb, 10**30, p.client)], sender=p.client)
+
+
+# ---------------------------------------------------------------- borrowing and positions
+
+
+def test_prm_13__borrow__within_initial_margin_and_the_credit_line(p):
+    """PRM-13."""
+    usdc = p.tokens["USDC"]
+    post(p, p.client, {"USDC": 100_000, "QTB": 1_000, "QSPX": 2_000, "QCORP": 1_250})
+    before = usdc.balanceOf(p.client)
+    receipt = p.broker.execute(
+        CLIENT_ID, [act(BORROW, usdc, 250_000 * UNIT["USDC"], p.client)], sender=p.client
+    )
+    assert usdc.balanceOf(p.client) - before == 250_000 * UNIT["USDC"]
+    assert p.pools["USDC"].debtOf(CLIENT_ID, 0) == 250_000 * UNIT["USDC"]
+    # 382,400 / 250,000 = 152.96%.
+    assert receipt.return_value == 15_296
+    with ape.reverts(p.broker.InitialMarginBreached, account=CLIENT_ID, initialBps=15_000):
+        p.broker.execute(
+            CLIENT_ID, [act(BORROW, usdc, 5_000 * UNIT["USDC"], p.client)], sender=p.client
+        )
+    # Withdrawing collateral is checked the same way.
+    with ape.reverts(p.broker.InitialMarginBreached, account=CLIENT_ID, initialBps=15_000):
+        p.broker.execute(
+            CLIENT_ID, [act(WITHDRAW, usdc, 10_000 * UNIT["USDC"], p.client)], sender=p.client
+        )
+    # The credit line binds even with margin to spare.
+    p.broker.reduceCreditLimit(CLIENT_ID, 250_000 * 10**18, sender=p.guardian)
+    post(p, p.client, {"USDC": 100_000})
+    with ape.reverts(p.broker.CreditLimitExceeded, account=CLIENT_ID, limitUsd=250_000 * 10**18):
+        p.broker.execute(
+            CLIENT_ID, [act(BORROW, usdc, 1 * UNIT["USDC"], p.client)], sender=p.client
+        )
+
+
+def test_prm_14__deferred_check__a_hedged_short_opens_in_one_batch(p, chain):
+    """PRM-14: borrowing QSPX alone would leave the account far below initial margin; selling it
+    and posting cash in the same batch is checked once, at the end."""
+    usdc, qspx = p.tokens["USDC"], p.tokens["QSPX"]
+    short = 1_000 * UNIT["QSPX"]
+    p.tokens["USDC"].approve(p.broker, 100_000 * UNIT["USDC"], sender=p.client)
+    batch = [
+        act(BORROW, qspx, short),
+        act(SWAP, data=route(p, chain, "QSPX", "USDC", short)),
+        act(DEPOSIT, usdc, 100_000 * UNIT["USDC"]),
+    ]
+    receipt = p.broker.execute(CLIENT_ID, batch, sender=p.client)
+    assert p.pools["QSPX"].debtOf(CLIENT_ID, 0) == short
+    assert p.broker.balanceOf(CLIENT_ID, qspx) == 0
+    proceeds = p.broker.balanceOf(CLIENT_ID, usdc) - 100_000 * UNIT["USDC"]
+    # The V2 pool's price is the oracle's: the sale fetched 50,000 less fees and impact.
+    assert 48_000 * UNIT["USDC"] < proceeds < 50_000 * UNIT["USDC"]
+    figures = model.figures(holdings(p))
+    assert receipt.return_value == figures.ratio_bps >= 15_000
+    # The first action alone is refused: the check is the batch's, not the action's.
+    with ape.reverts(p.broker.InitialMarginBreached, account=CLIENT_ID):
+        p.broker.execute(CLIENT_ID, [act(BORROW, qspx, 10 * short)], sender=p.client)
+
+
+def test_prm_15__health__equals_the_python_model_across_prices(p, chain):
+    """PRM-15 (differential)."""
+    usdc, qspx = p.tokens["USDC"], p.tokens["QSPX"]
+    post(p, p.client, {"USDC": 50_000, "QTB": 700, "QSPX": 1_500, "QCORP": 900})
+    p.broker.execute(
+        CLIENT_ID,
+        [
+            act(BORROW, usdc, 120_000 * UNIT["USDC"], p.client),
+            act(BORROW, qspx, 300 * UNIT["QSPX"], p.client),
+        ],
+        sender=p.client,
+    )
+    for prices in ({"QSPX": 50.0}, {"QSPX": 43.21, "QTB": 99.87}, {"QCORP": 61.5, "QSPX": 57.3}):
+        for symbol, usd in prices.items():
+            p.set_price(symbol, usd)
+        chain.mine()
+        expected = model.figures(holdings(p))
+        health = p.margin.health(CLIENT_ID)
+        assert (
+            health.collateralUsd,
+            health.adjustedCollateralUsd,
+            health.debtUsd,
+            health.adjustedDebtUsd,
+            health.ratioBps,
+        ) == (
+            expected.collateral_usd,
+            expected.adjusted_collateral_usd,
+            expected.debt_usd,
+            expected.adjusted_debt_usd,
+            expected.ratio_bps,
+        )
+
+
+# ---------------------------------------------------------------- margin calls and liquidation
+
+
+def test_prm_16__margin_call__grace_period__then_liquidation(p, chain, accounts):
+    """PRM-16: below maintenance (125%) but above liquidation (110%), an account is called and
+    has the grace period (1 day) before it may be liquidated; a top-up clears the call."""
+    borrowed_book(p)
+    p.set_price("QSPX", 40)  # 2,000 x 40 x 92% / 60,000 = 122.66%
+    with ape.reverts(p.broker.NotLiquidatable, account=CLIENT_ID, ratioBps=12_266, deadline=0):
+        p.broker.liquidate(
+            CLIENT_ID, p.tokens["USDC"], 1, p.tokens["QSPX"], b"", 0, sender=p.liquidator
+        )
+    receipt = p.broker.marginCall(CLIENT_ID, sender=accounts[9])
+    (called,) = [e for e in receipt.events if e.event_name == "MarginCalled"]
+    deadline = called.deadline
+    assert deadline == chain.blocks.head.timestamp + 86_400
+    assert called.ratioBps == 12_266
+    # Shortfall to initial margin: 60,000 x 1.5 - 73,600.
+    assert called.shortfallUsd == 16_400 * 10**18
+    with ape.reverts(p.broker.MarginCallOpen, account=CLIENT_ID):
+        p.broker.marginCall(CLIENT_ID, sender=accounts[9])
+    with ape.reverts(p.broker.NotLiquidatable, account=CLIENT_ID, deadline=deadline):
+        p.broker.liquidate(
+            CLIENT_ID, p.tokens["USDC"], 1, p.tokens["QSPX"], b"", 0, sender=p.liquidator
+        )
+    chain.pending_timestamp = deadline + 1
+    repay = 10_000 * UNIT["USDC"]
+    fund_liquidator(p, repay)
+    qspx = p.tokens["QSPX"]
+    before = qspx.balanceOf(p.liquidator)
+    receipt = p.broker.liquidate(
+        CLIENT_ID, p.tokens["USDC"], repay, qspx, b"", 0, sender=p.liquidator
+    )
+    # 10,000 x 1.05 / 40 = 262.5 QSPX (the tier's 5% bonus: the ratio allows it).
+    assert qspx.balanceOf(p.liquidator) - before == 2625 * UNIT["QSPX"] // 10
+    assert p.pools["USDC"].debtOf(CLIENT_ID, 0) == 50_000 * UNIT["USDC"]
+    assert p.broker.liquidationCount(CLIENT_ID) == 1
+    (done,) = [e for e in receipt.events if e.event_name == "Liquidated"]
+    assert done.ratioAfterBps > done.ratioBeforeBps == 12_266
+    # A replayed liquidation (the keeper restarted) cannot liquidate twice.
+    with ape.reverts(p.broker.StaleLiquidation, account=CLIENT_ID, expected=0, actual=1):
+        p.broker.liquidate(CLIENT_ID, p.tokens["USDC"], repay, qspx, b"", 0, sender=p.liquidator)
+
+
+def test_prm_16__margin_call__cleared_by_a_top_up(p, accounts):
+    """PRM-16: a deposit bringing the ratio back to maintenance closes the call."""
+    borrowed_book(p)
+    p.set_price("QSPX", 40)
+    with ape.reverts(p.broker.NoMarginCall, account=CLIENT_ID):
+        p.broker.clearMarginCall(CLIENT_ID, sender=accounts[9])
+    p.broker.marginCall(CLIENT_ID, sender=accounts[9])
+    receipt = post(p, p.client, {"USDC": 20_000})
+    assert [e.event_name for e in receipt.events if e.event_name.startswith("MarginCall")] == [
+        "MarginCallCleared"
+    ]
+    assert p.margin.health(CLIENT_ID).marginCallAt == 0
+
+
+def test_prm_17__liquidation_below_110__at_once__close_factor__bonus_keeps_the_ratio(p):
+    """PRM-17: below the liquidation ratio no grace applies; at most the close factor (50%) of a
+    debt per liquidation; the bonus never lowers the account's ratio; only verified LIQUIDATORs."""
+    borrowed_book(p)
+    p.set_price("QSPX", 34)  # 2,000 x 34 x 92% / 60,000 = 104.26%
+    usdc, qspx = p.tokens["USDC"], p.tokens["QSPX"]
+    fund_liquidator(p, 40_000 * UNIT["USDC"])
+    with ape.reverts(p.broker.RepayAboveCloseFactor, maxRepay=30_000 * UNIT["USDC"]):
+        p.broker.liquidate(
+            CLIENT_ID, usdc, 30_001 * UNIT["USDC"], qspx, b"", 0, sender=p.liquidator
+        )
+    with ape.reverts(p.broker.AccessManagedUnauthorized):
+        p.broker.liquidate(CLIENT_ID, usdc, 1, qspx, b"", 0, sender=p.lender)
+    preview = p.margin.previewLiquidation(CLIENT_ID, usdc, 30_000 * UNIT["USDC"], qspx)
+    receipt = p.broker.liquidate(
+        CLIENT_ID, usdc, 30_000 * UNIT["USDC"], qspx, b"", 0, sender=p.liquidator
+    )
+    (done,) = [e for e in receipt.events if e.event_name == "Liquidated"]
+    assert (done.repaid, done.seized) == (preview.repaid, preview.seized)
+    h = holdings(p)
+    expected = model.quote(
+        30_000 * UNIT["USDC"],
+        model.Holding(0, 60_000 * UNIT["USDC"], 10**18, 6, 0),
+        model.Holding(2_000 * UNIT["QSPX"], 0, 34 * 10**18, 18, 10_000),
+        10_426,
+        500,
+    )
+    assert (preview.repaid, preview.seized, preview.bonusBps) == (
+        expected.repaid,
+        expected.seized,
+        expected.bonus_bps,
+    )
+    assert done.ratioAfterBps >= done.ratioBeforeBps == 10_426
+    assert model.figures(h).ratio_bps == done.ratioAfterBps
+
+
+def test_prm_18__liquidation_sold_through_the_aggregator__oracle_bounded(p, chain):
+    """PRM-18: the collateral is sold along the liquidator's route (recipient the broker): the
+    pool gets the repayment, the liquidator the proceeds above it; the account is made
+    liquidatable by a stricter tier (prices stay at the pools')."""
+    borrowed_book(p, qspx=400, usdc_debt=12_000)
+    broker, usdc, qspx = p.broker, p.tokens["USDC"], p.tokens["QSPX"]
+    p.governed(
+        (
+            "a strict tier",
+            lambda: broker.setTier(
+                1, (30_000, 25_000, 22_000, 5_000, 500, 3_600), sender=p.deployment.sender
+            ),
+        ),
+        (
+            "the client on it",
+            lambda: broker.setCreditLine(CLIENT_ID, (10**24, 0, 1), sender=p.deployment.sender),
+        ),
+    )
+    repay = 6_000 * UNIT["USDC"]
+    preview = p.margin.previewLiquidation(CLIENT_ID, usdc, repay, qspx)
+    sale = route(p, chain, "QSPX", "USDC", preview.seized)
+    with ape.reverts(broker.InvalidRoute, reason="recipient"):
+        broker.liquidate(
+            CLIENT_ID,
+            usdc,
+            repay,
+            qspx,
+            route(p, chain, "QSPX", "USDC", preview.seized, p.liquidator.address),
+            0,
+            sender=p.liquidator,
+        )
+    cash_before = p.pools["USDC"].state().cash
+    before = usdc.balanceOf(p.liquidator)
+    receipt = broker.liquidate(CLIENT_ID, usdc, repay, qspx, sale, 0, sender=p.liquidator)
+    (done,) = [e for e in receipt.events if e.event_name == "Liquidated"]
+    assert done.seized == preview.seized and done.repaid == repay
+    assert done.proceeds > repay
+    assert usdc.balanceOf(p.liquidator) - before == done.proceeds - repay
+    assert p.pools["USDC"].state().cash - cash_before == repay
+    assert p.pools["USDC"].debtOf(CLIENT_ID, 0) == 6_000 * UNIT["USDC"]
+    assert broker.balanceOf(CLIENT_ID, qspx) == 400 * UNIT["QSPX"] - preview.seized
+    # The aggregator holds nothing; the broker holds exactly the accounts' balances.
+    assert usdc.balanceOf(p.aggregator) == 0
+    assert qspx.balanceOf(broker) == broker.totalCollateral(qspx)
+
+
+def test_prm_19__bad_debt__reserves_first_then_lenders__recorded(p, chain):
+    """PRM-19: the collateral no longer covers the debt; once the account has none left, its
+    remaining debt is written off: the pool's reserves first, then its lenders (share price)."""
+    borrowed_book(p)
+    pool, usdc, qspx = p.pools["USDC"], p.tokens["USDC"], p.tokens["QSPX"]
+    chain.pending_timestamp += 30 * 86_400  # some interest, some reserves
+    chain.mine()
+    p.set_price("QSPX", 20)  # collateral 40,000 against 60,000 and interest
+    fund_liquidator(p, 70_000 * UNIT["USDC"])
+    debt = pool.debtOf(CLIENT_ID, 0)
+    state = pool.state()
+    reserves, assets_before = state.reserves, pool.totalAssets()
+    assert reserves > 0
+    # Ratio below 100%: the whole debt may be repaid; the bonus falls to zero (it would lower it).
+    preview = p.margin.previewLiquidation(CLIENT_ID, usdc, debt, qspx)
+    assert preview.bonusBps == 0 and preview.seized == 2_000 * UNIT["QSPX"]
+    receipt = p.broker.liquidate(CLIENT_ID, usdc, debt, qspx, b"", 0, sender=p.liquidator)
+    (bad,) = [e for e in receipt.events if e.event_name == "BadDebt"]
+    assert bad.amount == debt - preview.repaid
+    after = pool.state()
+    assert after.badDebtAbsorbed == min(reserves, bad.amount)
+    assert after.badDebtRealised == bad.amount - after.badDebtAbsorbed
+    assert pool.debtOf(CLIENT_ID, 0) == 0
+    # Lenders lose what the reserves could not absorb (and gain the repayment's interest).
+    assert pool.totalAssets() < assets_before
+    health = p.margin.health(CLIENT_ID)
+    assert health.debtUsd == 0 and health.collateralUsd == 0
+
+
+def test_prm_20__halts__no_new_risk__repayment_and_liquidation_go_on(p):
+    """PRM-20."""
+    borrowed_book(p)
+    broker, usdc = p.broker, p.tokens["USDC"]
+    broker.halt(CLIENT_ID, sender=p.guardian)
+    with ape.reverts(broker.Halted, account=CLIENT_ID):
+        broker.execute(CLIENT_ID, [act(BORROW, usdc, UNIT["USDC"], p.client)], sender=p.client)
+    usdc.approve(broker, 1_000 * UNIT["USDC"], sender=p.client)
+    broker.execute(CLIENT_ID, [act(REPAY, usdc, 1_000 * UNIT["USDC"], p.client)], sender=p.client)
+    assert p.pools["USDC"].debtOf(CLIENT_ID, 0) == 59_000 * UNIT["USDC"]
+    with ape.reverts(broker.AccessManagedUnauthorized):
+        broker.resume(CLIENT_ID, sender=p.guardian)
+    # The whole book.
+    broker.halt(ZERO, sender=p.guardian)
+    assert broker.bookHalted() and broker.isHalted(p.lender.address)
+    p.set_price("QSPX", 30)
+    fund_liquidator(p, 10_000 * UNIT["USDC"])
+    broker.liquidate(
+        CLIENT_ID, usdc, 10_000 * UNIT["USDC"], p.tokens["QSPX"], b"", 0, sender=p.liquidator
+    )
+    assert broker.liquidationCount(CLIENT_ID) == 1
+
+
+def test_prm_21__margin_module__runs_only_on_the_brokers_storage(p, project):
+    """PRM-21: the module refuses direct calls; the broker serves only its views and entries."""
+    module = project.PrimeMargin.at(p.broker.marginModule())
+    with ape.reverts(module.DirectCall):
+        module.health(CLIENT_ID)
+    with ape.reverts(module.DirectCall):
+        module.marginCall(CLIENT_ID, sender=p.client)
+    with ape.reverts(p.broker.UnknownCall, selector="0x12345678"):
+        p.client.transfer(p.broker, 0, data="0x12345678")
