@@ -105,6 +105,9 @@ FUNCTION_ROLES: dict[str, dict[str, tuple[str, ...]]] = {
     # vault; the NAV agent strikes them all at one NAV through the desk (which holds NAV_AGENT on
     # its vaults' `strike`). Investors route requests through it as themselves (no role).
     "FundDesk": {"GOVERNOR": ("addVault",), "NAV_AGENT": ("strike",)},
+    # A lending pool of the prime broker: its rate model, reserves and share compliance are
+    # governance's (timelocked); borrowing and repaying are its immutable broker's, not a role's.
+    "LendingPool": {"GOVERNOR": ("setRateModel", "withdrawReserves", "setShareCompliance")},
 }
 
 

@@ -30,7 +30,21 @@ NOT_REQUIREMENTS = {"ERC", "EIP", "BIP", "RFC", "ISO", "CVE", "UTF", "SHA"}
 # In a test's name an id is lower case with an underscore (test_rsk_3__...): only the spec's
 # domains.
 NAMED_ID = re.compile(r"(?<![a-z])([a-z]{3,4})_(\d+)(?![0-9])")
-DOMAINS = {"FND", "CMP", "ORC", "RSK", "LIQ", "RBL", "DEMO", "SEC", "KPR", "LCY", "ANL", "RPT"}
+DOMAINS = {
+    "FND",
+    "CMP",
+    "ORC",
+    "RSK",
+    "LIQ",
+    "RBL",
+    "DEMO",
+    "SEC",
+    "KPR",
+    "LCY",
+    "ANL",
+    "RPT",
+    "PRM",
+}
 ITEM = re.compile(r"^- \*\*([A-Z]{3,4}-\d+)\*\*")
 BACKTICKED = re.compile(r"`([^`]+)`")
 # `tests/x/test_y.py`, `tests/x/test_y.py::name`, `test_y.py::name` (a path to fix), `::name`.

@@ -1,0 +1,21 @@
+"""Prime-brokerage domain (contracts/prime): the lending pool's maths in Python (`pool_model`:
+the rate model, the compounded borrow index, scaled debt and spread, and the pool's accounting
+replayed, no chain access) and its deploy steps (`pool_deploy`).
+
+Other domains, the CLI and the demo import the names below from `keepers.prime` only (loaded on
+first use)."""
+
+from typing import TYPE_CHECKING
+
+from keepers.core.exports import lazy_exports
+
+if TYPE_CHECKING:
+    from keepers.prime.pool_deploy import LENDING_POOL, deploy_lending_pool, rate_model_steps
+    from keepers.prime.pool_model import PoolModel, RateModel
+
+_PUBLIC = {name: "pool_model" for name in ("PoolModel", "RateModel")}
+_PUBLIC.update(
+    {name: "pool_deploy" for name in ("LENDING_POOL", "deploy_lending_pool", "rate_model_steps")}
+)
+__all__ = sorted(_PUBLIC)
+__getattr__ = lazy_exports(__name__, _PUBLIC)
