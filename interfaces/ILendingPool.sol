@@ -21,8 +21,7 @@ struct RateModel {
 
 /// @notice The pool's accounting, one read: everything a lender's claim and a rate depend on.
 struct PoolState {
-    /// Tokens the pool holds for lenders and reserves (tracked: a donation is not counted until
-    /// `skim`... it is never counted).
+    /// Tokens the pool holds for lenders and reserves (tracked: a donation is never counted).
     uint256 cash;
     /// Total debt, accrued to now: `totalScaledDebt x borrowIndex`, rounded up.
     uint256 totalDebt;
@@ -74,6 +73,11 @@ interface ILendingPool {
     error ReservesExceeded(uint256 reserves, uint256 amount);
     error ShareComplianceNotSet();
     error LenderNotVerified(address lender);
+    /// @notice `account` (a caller, receiver or share holder) is under a sanctions freeze.
+    error LenderFrozen(address account);
+    /// @notice The share compliance engine refused a share movement (raised by the engine, declared
+    /// here so the pool's ABI decodes it).
+    error TransferNotCompliant(address from, address to, uint256 amount, uint8 reasonCode);
     error ZeroAmount();
 
     event RateModelSet(RateModel previous, RateModel next);
@@ -90,7 +94,8 @@ interface ILendingPool {
 
     // ---------------------------------------------------------------- governance
     /// @notice Sets the rate model (accrues first at the old one). Bounds: 0 < kink < BPS,
-    /// reserve factor <= MAX_RESERVE_FACTOR_BPS, slope2 <= MAX_SLOPE2_BPS.
+    /// reserve factor <= MAX_RESERVE_FACTOR_BPS, slope2 <= MAX_SLOPE2_BPS, base + slope1 <= BPS
+    /// (`InvalidRateModel(reason)` names the bound).
     function setRateModel(RateModel calldata model) external;
     /// @notice The compliance engine every share mint and transfer passes (bound to this pool).
     function setShareCompliance(address engine) external;
@@ -104,6 +109,10 @@ interface ILendingPool {
     function borrow(address account, uint256 assets, uint16 spreadBps, address to) external returns (uint256 debtAfter);
     /// @notice Books a repayment of `assets` (at most the account's debt) that the broker has
     /// already transferred in (pay-then-call: the pool checks its balance grew by it).
+    /// @dev `assets` above the debt (`type(uint256).max`) repays the whole debt: the pool then
+    /// expects the debt paid in (`debtOf` in the same block). Warning: the check is on the
+    /// pool's balance above its cash, so tokens sent to the pool without a call (never counted
+    /// as cash) count towards the next repayment.
     /// @return debtAfter The account's debt after the repayment.
     function repay(address account, uint256 assets, uint16 spreadBps) external returns (uint256 debtAfter);
     /// @notice Accrues and charges the account's pending spread (compounds it into its debt).
@@ -113,6 +122,13 @@ interface ILendingPool {
 
     // ---------------------------------------------------------------- views
     function broker() external view returns (address);
+    /// @notice The ComplianceEngine the shares pass (zero until governance binds one: no share
+    /// moves before).
+    function shareCompliance() external view returns (address);
+    /// @notice Highest reserve factor `setRateModel` accepts, bps.
+    function MAX_RESERVE_FACTOR_BPS() external view returns (uint256);
+    /// @notice Steepest slope above the kink `setRateModel` accepts, bps a year.
+    function MAX_SLOPE2_BPS() external view returns (uint256);
     /// @notice The account's debt now: scaled debt at the current index plus its pending spread
     /// (`spreadBps` is the broker's figure for the account), rounded up.
     function debtOf(address account, uint16 spreadBps) external view returns (uint256);

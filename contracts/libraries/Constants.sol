@@ -7,3 +7,7 @@ uint256 constant BPS = 10_000;
 
 /// @dev One whole in 18-decimal fixed point (a `...Wad` figure: rates, year fractions).
 uint256 constant WAD = 1e18;
+
+/// @dev One whole in 27-decimal fixed point (a `...Ray` figure: the lending pool's borrow index and
+/// per-second rate, where 18 decimals would lose the small per-second rates' precision).
+uint256 constant RAY = 1e27;

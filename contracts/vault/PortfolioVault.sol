@@ -17,6 +17,7 @@ import {IOracleRouter} from "../../interfaces/IOracleRouter.sol";
 import {IIdentityRegistry} from "../../interfaces/IIdentityRegistry.sol";
 import {IComplianceEngine} from "../../interfaces/IComplianceEngine.sol";
 import {TradePayment} from "./TradePayment.sol";
+import {ShareCompliance} from "../libraries/ShareCompliance.sol";
 import {BPS} from "../libraries/Constants.sol";
 
 /// @title PortfolioVault
@@ -86,10 +87,7 @@ contract PortfolioVault is IPortfolioVault, ISwapPayer, ERC4626, AccessManaged, 
     function setShareCompliance(address engine) external restricted {
         emit ShareComplianceSet(shareCompliance, engine);
         shareCompliance = engine;
-        // An engine built for another token refuses (`OnlyBoundToken`): it serves that one only.
-        if (IComplianceEngine(engine).getTokenBound() != address(this)) {
-            IComplianceEngine(engine).bindToken(address(this));
-        }
+        ShareCompliance.bind(engine);
     }
 
     // ================================================================ trading (EXECUTOR)
@@ -420,9 +418,7 @@ contract PortfolioVault is IPortfolioVault, ISwapPayer, ERC4626, AccessManaged, 
         if (engine == address(0)) revert ShareComplianceNotSet();
         if (from != address(0) && registry.isFrozen(from)) revert InvestorFrozen(from);
         super._update(from, to, value);
-        if (from == address(0)) IComplianceEngine(engine).checkAndRecordMint(to, value);
-        else if (to == address(0)) IComplianceEngine(engine).destroyed(from, value);
-        else IComplianceEngine(engine).checkAndRecordTransfer(from, to, value);
+        ShareCompliance.record(engine, from, to, value);
     }
 
     /// @dev Whoever sends or receives value out of the vault is not under a sanctions freeze.

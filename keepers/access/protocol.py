@@ -113,6 +113,9 @@ FUNCTION_ROLES: dict[str, dict[str, tuple[str, ...]]] = {
         "GUARDIAN": ("reduceCreditLimit", "halt"),
         "LIQUIDATOR": ("liquidate",),
     },
+    # A lending pool of the prime broker: its rate model, reserves and share compliance are
+    # governance's (timelocked); borrowing and repaying are its immutable broker's, not a role's.
+    "LendingPool": {"GOVERNOR": ("setRateModel", "withdrawReserves", "setShareCompliance")},
 }
 
 

@@ -12,6 +12,7 @@ from keepers.core.exports import lazy_exports
 
 if TYPE_CHECKING:
     from keepers.compliance.deploy import (
+        bind_share_compliance,
         default_jurisdictions,
         deploy_compliance,
         deploy_registry,
@@ -28,6 +29,7 @@ _PUBLIC = {
     "OnChainInvestor": "onboarding",
     "parse_kyc_csv": "onboarding",
     "plan": "onboarding",
+    "bind_share_compliance": "deploy",
     "build_chain_report": "report_chain",
     "default_jurisdictions": "deploy",
     "deploy_compliance": "deploy",

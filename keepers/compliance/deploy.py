@@ -170,6 +170,33 @@ def deploy_share_compliance(
     return engine
 
 
+def bind_share_compliance(
+    d: Deployment,
+    security: Any,
+    name: str,
+    jurisdictions: Iterable[Jurisdiction] | None = None,
+    label: str = "the shares'",
+) -> Any:
+    """`deploy_share_compliance` for `security` (a contract with `shareCompliance()` and a
+    GOVERNOR `setShareCompliance(engine)`: the PortfolioVault, a LendingPool), then the
+    security's binding of it as GOVERNOR unless it is bound. Returns the engine."""
+    shares = deploy_share_compliance(d, name, security, jurisdictions)
+    if is_admin(d, f"{name} binding") and (
+        security.shareCompliance().lower() != shares.address.lower()
+    ):
+        as_role(
+            d,
+            "GOVERNOR",
+            [
+                (
+                    f"bind {label} compliance engine",
+                    lambda: security.setShareCompliance(shares, sender=d.sender),
+                )
+            ],
+        )
+    return shares
+
+
 def deploy_compliance(
     d: Deployment,
     token_name: str,

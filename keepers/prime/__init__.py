@@ -1,19 +1,41 @@
-"""Prime brokerage domain (contracts/prime): the broker's deploy steps, its lending pools' deploy
-steps, and the margin arithmetic in Python (`model`).
+"""Prime-brokerage domain (contracts/prime): the broker's deploy steps (`broker_deploy`), the
+lending pool's maths in Python (`pool_model`: the rate model, the compounded borrow index, scaled
+debt and spread, and the pool's accounting replayed, no chain access) and its deploy steps
+(`pool_deploy`), and the broker's margin arithmetic in Python (`model`).
 
-Other domains, the CLI and the demo import these names from `keepers.prime` only."""
+Other domains, the CLI and the demo import the names below from `keepers.prime` only (loaded on
+first use)."""
+
+from typing import TYPE_CHECKING
 
 from keepers.core.exports import lazy_exports
 
-_DEPLOY = {
-    name: "broker_deploy"
-    for name in (
-        "PRIME_IDENTITY",
-        "CollateralTerms",
-        "configure_prime",
-        "deploy_prime_broker",
-        "prime_steps",
+if TYPE_CHECKING:
+    from keepers.prime.broker_deploy import (
+        PRIME_IDENTITY,
+        CollateralTerms,
+        configure_prime,
+        deploy_prime_broker,
+        prime_steps,
     )
-}
-__all__ = [*sorted(_DEPLOY)]
-__getattr__ = lazy_exports(__name__, _DEPLOY)
+    from keepers.prime.pool_deploy import LENDING_POOL, deploy_lending_pool, rate_model_steps
+    from keepers.prime.pool_model import PoolModel, RateModel
+
+_PUBLIC = {name: "pool_model" for name in ("PoolModel", "RateModel")}
+_PUBLIC.update(
+    {name: "pool_deploy" for name in ("LENDING_POOL", "deploy_lending_pool", "rate_model_steps")}
+)
+_PUBLIC.update(
+    {
+        name: "broker_deploy"
+        for name in (
+            "PRIME_IDENTITY",
+            "CollateralTerms",
+            "configure_prime",
+            "deploy_prime_broker",
+            "prime_steps",
+        )
+    }
+)
+__all__ = sorted(_PUBLIC)
+__getattr__ = lazy_exports(__name__, _PUBLIC)

@@ -45,7 +45,7 @@ def deploy_vault(
 ) -> Any:
     """A PortfolioVault (`name` in the record) settling in `settlement`, wired, with its shares'
     ComplianceEngine (`shares_name`; jurisdiction rules default to the defaults file) bound."""
-    from keepers.compliance import deploy_share_compliance
+    from keepers.compliance import bind_share_compliance
 
     registry = d.at("IdentityRegistry")
     vault = d.deploy_contract(
@@ -62,18 +62,7 @@ def deploy_vault(
     if not is_admin(d, "vault wiring"):
         return vault
     wire(d, [(vault, "PortfolioVault")])
-    shares = deploy_share_compliance(d, shares_name, vault, share_jurisdictions)
-    if vault.shareCompliance().lower() != shares.address.lower():
-        as_role(
-            d,
-            "GOVERNOR",
-            [
-                (
-                    "bind the shares' compliance engine",
-                    lambda: vault.setShareCompliance(shares, sender=d.sender),
-                )
-            ],
-        )
+    bind_share_compliance(d, vault, shares_name, share_jurisdictions)
     return vault
 
 

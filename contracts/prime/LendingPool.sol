@@ -1,0 +1,403 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity ^0.8.24;
+
+import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
+import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
+import {ERC4626} from "@openzeppelin/contracts/token/ERC20/extensions/ERC4626.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {ILendingPool, PoolState, RateModel} from "../../interfaces/ILendingPool.sol";
+import {IIdentityRegistry} from "../../interfaces/IIdentityRegistry.sol";
+import {PoolMath} from "./PoolMath.sol";
+import {ShareCompliance} from "../libraries/ShareCompliance.sol";
+import {BPS, RAY} from "../libraries/Constants.sol";
+
+/// @title LendingPool
+/// @notice Permissioned lending pool of one asset, lent to the prime broker (see ILendingPool).
+contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTransient {
+    using SafeERC20 for IERC20;
+    using SafeCast for uint256;
+
+    /// @inheritdoc ILendingPool
+    uint256 public constant MAX_RESERVE_FACTOR_BPS = PoolMath.MAX_RESERVE_FACTOR_BPS;
+    /// @inheritdoc ILendingPool
+    uint256 public constant MAX_SLOPE2_BPS = PoolMath.MAX_SLOPE2_BPS;
+    /// @dev Virtual shares (OpenZeppelin's inflation-attack defence): shares have 6 more decimals.
+    uint8 internal constant DECIMALS_OFFSET = 6;
+
+    /// @inheritdoc ILendingPool
+    address public immutable broker;
+    IIdentityRegistry public immutable registry;
+
+    /// @dev The accounting the hot path reads, in three slots (totalDebt is derived:
+    /// `totalScaledDebt x borrowIndexRay`, rounded up).
+    struct Market {
+        uint128 cash;
+        uint128 reserves;
+        uint128 totalScaledDebt;
+        uint128 borrowIndexRay;
+        uint40 lastAccrual;
+    }
+
+    /// @dev One margin account's debt: scaled by the borrow index, and when its spread was last
+    /// charged (one slot).
+    struct Account {
+        uint128 scaled;
+        uint40 lastTouch;
+    }
+
+    Market internal _market;
+    RateModel internal _model;
+    uint128 internal _badDebtRealised;
+    uint128 internal _badDebtAbsorbed;
+    mapping(address account => Account) internal _accounts;
+    /// @inheritdoc ILendingPool
+    address public shareCompliance;
+
+    constructor(
+        address authority,
+        IERC20 asset_,
+        string memory name_,
+        string memory symbol_,
+        IIdentityRegistry registry_,
+        address broker_,
+        RateModel memory model
+    ) ERC4626(asset_) ERC20(name_, symbol_) AccessManaged(authority) {
+        registry = registry_;
+        broker = broker_;
+        _market.borrowIndexRay = uint128(RAY);
+        _market.lastAccrual = uint40(block.timestamp);
+        _setRateModel(model);
+    }
+
+    modifier onlyBroker() {
+        if (msg.sender != broker) revert OnlyBroker(msg.sender);
+        _;
+    }
+
+    // ================================================================ governance
+
+    /// @inheritdoc ILendingPool
+    function setRateModel(RateModel calldata model) external restricted {
+        _accrue();
+        _setRateModel(model);
+    }
+
+    /// @inheritdoc ILendingPool
+    function setShareCompliance(address engine) external restricted {
+        emit ShareComplianceSet(shareCompliance, engine);
+        shareCompliance = engine;
+        ShareCompliance.bind(engine);
+    }
+
+    /// @inheritdoc ILendingPool
+    function withdrawReserves(uint256 amount, address to) external restricted nonReentrant {
+        Market memory m = _accrue();
+        if (amount > m.reserves) revert ReservesExceeded(m.reserves, amount);
+        if (amount > m.cash) revert InsufficientCash(m.cash, amount);
+        // No underflow: both compared just above.
+        unchecked {
+            _market.reserves = m.reserves - uint128(amount);
+            _market.cash = m.cash - uint128(amount);
+        }
+        emit ReservesWithdrawn(to, amount);
+        IERC20(asset()).safeTransfer(to, amount);
+    }
+
+    // ================================================================ the broker
+
+    /// @inheritdoc ILendingPool
+    function borrow(address account, uint256 assets, uint16 spreadBps, address to)
+        external
+        onlyBroker
+        nonReentrant
+        returns (uint256 debtAfter)
+    {
+        if (assets == 0) revert ZeroAmount();
+        (Market memory m, Account memory a) = _accrueAndCharge(account, spreadBps);
+        if (assets > m.cash) revert InsufficientCash(m.cash, assets);
+        // Rounded up: the account owes at least what it received.
+        uint128 scaled = PoolMath.toScaled(assets, m.borrowIndexRay, true).toUint128();
+        a.scaled += scaled;
+        m.totalScaledDebt += scaled;
+        m.cash -= uint128(assets); // No truncation: assets <= cash, a uint128.
+        debtAfter = _store(account, m, a);
+        emit Borrowed(account, to, assets, debtAfter);
+        IERC20(asset()).safeTransfer(to, assets);
+    }
+
+    /// @inheritdoc ILendingPool
+    function repay(address account, uint256 assets, uint16 spreadBps)
+        external
+        onlyBroker
+        nonReentrant
+        returns (uint256 debtAfter)
+    {
+        if (assets == 0) revert ZeroAmount();
+        (Market memory m, Account memory a) = _accrueAndCharge(account, spreadBps);
+        uint256 debt = PoolMath.toDebt(a.scaled, m.borrowIndexRay);
+        if (assets > debt) assets = debt;
+        uint256 balance = IERC20(asset()).balanceOf(address(this));
+        uint256 received = balance > m.cash ? balance - m.cash : 0;
+        if (received < assets) revert RepaymentNotReceived(received, assets);
+        // Rounded down: a partial repayment never clears more debt than it pays; paying the whole
+        // debt clears the scaled debt (`toScaled(toDebt(s)) >= s`).
+        uint256 burned = Math.min(PoolMath.toScaled(assets, m.borrowIndexRay, false), a.scaled);
+        // No underflow: burned <= a.scaled <= totalScaledDebt (the sum of the accounts').
+        unchecked {
+            a.scaled -= uint128(burned);
+            m.totalScaledDebt -= uint128(burned);
+        }
+        m.cash += assets.toUint128();
+        debtAfter = _store(account, m, a);
+        emit Repaid(account, assets, debtAfter);
+    }
+
+    /// @inheritdoc ILendingPool
+    function touch(address account, uint16 spreadBps) external onlyBroker returns (uint256) {
+        (Market memory m, Account memory a) = _accrueAndCharge(account, spreadBps);
+        return _store(account, m, a);
+    }
+
+    /// @inheritdoc ILendingPool
+    /// @dev The whole debt leaves `totalDebt` with the account's scaled debt; the reserves give up
+    /// what they can, and the rest is the lenders' loss (their claim, `totalAssets`, falls by it).
+    function realiseBadDebt(address account, uint16 spreadBps) external onlyBroker returns (uint256 amount) {
+        (Market memory m, Account memory a) = _accrueAndCharge(account, spreadBps);
+        amount = PoolMath.toDebt(a.scaled, m.borrowIndexRay);
+        uint256 fromReserves = Math.min(amount, m.reserves);
+        uint256 fromLenders = amount - fromReserves;
+        // No underflow: a.scaled is part of the total; fromReserves <= reserves.
+        unchecked {
+            m.totalScaledDebt -= a.scaled;
+            m.reserves -= uint128(fromReserves);
+        }
+        a.scaled = 0;
+        _store(account, m, a);
+        _badDebtAbsorbed += uint128(fromReserves);
+        _badDebtRealised += fromLenders.toUint128();
+        emit BadDebtRealised(account, amount, fromReserves, fromLenders);
+    }
+
+    // ================================================================ lenders
+
+    /// @inheritdoc ERC4626
+    /// @dev Verified receiver (`LenderNotVerified`); accrues first, so the shares are priced at the
+    /// interest to date.
+    function deposit(uint256 assets, address receiver) public override nonReentrant returns (uint256) {
+        _requireVerified(receiver);
+        _accrue();
+        return super.deposit(assets, receiver);
+    }
+
+    /// @inheritdoc ERC4626
+    function mint(uint256 shares, address receiver) public override nonReentrant returns (uint256) {
+        _requireVerified(receiver);
+        _accrue();
+        return super.mint(shares, receiver);
+    }
+
+    /// @inheritdoc ERC4626
+    /// @dev Up to the owner's claim (`ERC4626ExceededMaxWithdraw`) and the pool's cash
+    /// (`InsufficientCash`).
+    function withdraw(uint256 assets, address receiver, address owner)
+        public
+        override
+        nonReentrant
+        returns (uint256 shares)
+    {
+        _accrue();
+        uint256 claim = previewRedeem(balanceOf(owner));
+        if (assets > claim) revert ERC4626ExceededMaxWithdraw(owner, assets, claim);
+        shares = previewWithdraw(assets);
+        _withdraw(_msgSender(), receiver, owner, assets, shares);
+    }
+
+    /// @inheritdoc ERC4626
+    /// @dev Up to the owner's shares (`ERC4626ExceededMaxRedeem`) and the pool's cash
+    /// (`InsufficientCash`).
+    function redeem(uint256 shares, address receiver, address owner)
+        public
+        override
+        nonReentrant
+        returns (uint256 assets)
+    {
+        _accrue();
+        uint256 held = balanceOf(owner);
+        if (shares > held) revert ERC4626ExceededMaxRedeem(owner, shares, held);
+        assets = previewRedeem(shares);
+        _withdraw(_msgSender(), receiver, owner, assets, shares);
+    }
+
+    // ================================================================ views
+
+    /// @inheritdoc ERC4626
+    /// @dev Accrued to now: cash + totalDebt - reserves (what the lenders own).
+    function totalAssets() public view override returns (uint256) {
+        (Market memory m,,) = _accrued();
+        uint256 gross = m.cash + PoolMath.toDebt(m.totalScaledDebt, m.borrowIndexRay);
+        // Saturating: reserves are part of `gross` up to the debt's rounding.
+        return gross > m.reserves ? gross - m.reserves : 0;
+    }
+
+    /// @inheritdoc ERC4626
+    /// @dev Limited by cash: a fully utilised pool pays lenders as borrowers repay.
+    function maxWithdraw(address owner) public view override returns (uint256) {
+        (Market memory m,,) = _accrued();
+        return Math.min(previewRedeem(balanceOf(owner)), m.cash);
+    }
+
+    /// @inheritdoc ERC4626
+    function maxRedeem(address owner) public view override returns (uint256) {
+        (Market memory m,,) = _accrued();
+        return Math.min(balanceOf(owner), convertToShares(m.cash));
+    }
+
+    /// @inheritdoc ERC4626
+    /// @dev 0 for an unverified receiver (ERC-4626: deposits disabled for it).
+    function maxDeposit(address receiver) public view override returns (uint256) {
+        return registry.isVerified(receiver) ? type(uint256).max : 0;
+    }
+
+    /// @inheritdoc ERC4626
+    function maxMint(address receiver) public view override returns (uint256) {
+        return registry.isVerified(receiver) ? type(uint256).max : 0;
+    }
+
+    /// @inheritdoc ILendingPool
+    function debtOf(address account, uint16 spreadBps) external view returns (uint256) {
+        (Market memory m,,) = _accrued();
+        Account memory a = _accounts[account];
+        uint256 debt = PoolMath.toDebt(a.scaled, m.borrowIndexRay);
+        return debt + PoolMath.spread(debt, spreadBps, block.timestamp - a.lastTouch);
+    }
+
+    /// @inheritdoc ILendingPool
+    function state() external view returns (PoolState memory s) {
+        (Market memory m,,) = _accrued();
+        s.cash = m.cash;
+        s.totalDebt = PoolMath.toDebt(m.totalScaledDebt, m.borrowIndexRay);
+        s.reserves = m.reserves;
+        s.badDebtRealised = _badDebtRealised;
+        s.badDebtAbsorbed = _badDebtAbsorbed;
+        s.borrowIndexRay = m.borrowIndexRay;
+        s.lastAccrual = m.lastAccrual;
+        s.utilisationBps = PoolMath.utilisationBps(s.cash, s.totalDebt);
+        s.borrowRateBps = PoolMath.borrowRateBps(_model, s.utilisationBps);
+    }
+
+    /// @inheritdoc ILendingPool
+    function rateModel() external view returns (RateModel memory) {
+        return _model;
+    }
+
+    /// @inheritdoc ILendingPool
+    function borrowRateAt(uint256 utilisationBps) external view returns (uint256) {
+        return PoolMath.borrowRateBps(_model, utilisationBps);
+    }
+
+    // ================================================================ internal
+
+    /// @dev The market accrued to now (not stored), with the interest and its reserve share since
+    /// the last accrual. The index moves only while there is debt, at the rate of the utilisation
+    /// at the last accrual; the interest is the growth of `totalDebt`.
+    function _accrued() internal view returns (Market memory m, uint256 interest, uint256 toReserves) {
+        m = _market;
+        uint256 elapsed = block.timestamp - m.lastAccrual;
+        if (elapsed == 0) return (m, 0, 0);
+        m.lastAccrual = uint40(block.timestamp);
+        if (m.totalScaledDebt == 0) return (m, 0, 0);
+        RateModel memory model = _model;
+        uint256 debtBefore = PoolMath.toDebt(m.totalScaledDebt, m.borrowIndexRay);
+        uint256 rate = PoolMath.borrowRateBps(model, PoolMath.utilisationBps(m.cash, debtBefore));
+        m.borrowIndexRay = PoolMath.compound(m.borrowIndexRay, rate, elapsed).toUint128();
+        interest = PoolMath.toDebt(m.totalScaledDebt, m.borrowIndexRay) - debtBefore;
+        toReserves = interest * model.reserveFactorBps / BPS;
+        m.reserves += toReserves.toUint128();
+    }
+
+    /// @dev Stores the accrual and returns the market, for the caller to move and store.
+    function _accrue() internal returns (Market memory m) {
+        uint256 interest;
+        uint256 toReserves;
+        (m, interest, toReserves) = _accrued();
+        if (m.lastAccrual == _market.lastAccrual) return m;
+        _market = m;
+        if (interest != 0) emit Accrued(m.borrowIndexRay, interest, toReserves);
+    }
+
+    /// @dev Accrues (stored), then adds `account`'s spread since its last touch to its scaled debt
+    /// (rounded up), to the market's total and to the reserves, and stamps the touch — in memory:
+    /// the caller moves both and stores them (`_store`).
+    function _accrueAndCharge(address account, uint16 spreadBps) internal returns (Market memory m, Account memory a) {
+        m = _accrue();
+        a = _accounts[account];
+        uint256 amount =
+            PoolMath.spread(PoolMath.toDebt(a.scaled, m.borrowIndexRay), spreadBps, block.timestamp - a.lastTouch);
+        a.lastTouch = uint40(block.timestamp);
+        if (amount == 0) return (m, a);
+        uint128 scaled = PoolMath.toScaled(amount, m.borrowIndexRay, true).toUint128();
+        a.scaled += scaled;
+        m.totalScaledDebt += scaled;
+        m.reserves += amount.toUint128();
+        emit SpreadCharged(account, spreadBps, amount);
+    }
+
+    /// @dev Stores the market and the account; the account's debt.
+    function _store(address account, Market memory m, Account memory a) internal returns (uint256) {
+        _market = m;
+        _accounts[account] = a;
+        return PoolMath.toDebt(a.scaled, m.borrowIndexRay);
+    }
+
+    function _setRateModel(RateModel memory model) internal {
+        string memory reason = PoolMath.invalidity(model);
+        if (bytes(reason).length != 0) revert InvalidRateModel(reason);
+        emit RateModelSet(_model, model);
+        _model = model;
+    }
+
+    /// @dev Deposits are counted as cash (tokens arriving otherwise are not).
+    function _deposit(address caller, address receiver, uint256 assets, uint256 shares) internal override {
+        _market.cash += assets.toUint128();
+        super._deposit(caller, receiver, assets, shares);
+    }
+
+    /// @dev Paid out of cash (`InsufficientCash`), to callers and receivers not frozen.
+    function _withdraw(address caller, address receiver, address owner, uint256 assets, uint256 shares)
+        internal
+        override
+    {
+        uint128 cash = _market.cash;
+        if (assets > cash) revert InsufficientCash(cash, assets);
+        if (registry.isFrozen(caller)) revert LenderFrozen(caller);
+        if (registry.isFrozen(receiver)) revert LenderFrozen(receiver);
+        // No truncation or underflow: assets <= cash, a uint128.
+        unchecked {
+            _market.cash = cash - uint128(assets);
+        }
+        super._withdraw(caller, receiver, owner, assets, shares);
+    }
+
+    /// @dev Every share movement passes the share compliance engine, as the PortfolioVault's shares
+    /// do (a refusal reverts `TransferNotCompliant` with the reason code); a frozen sender is
+    /// refused here (a burn is only recorded by the engine).
+    function _update(address from, address to, uint256 value) internal override {
+        address engine = shareCompliance;
+        if (engine == address(0)) revert ShareComplianceNotSet();
+        if (from != address(0) && registry.isFrozen(from)) revert LenderFrozen(from);
+        super._update(from, to, value);
+        ShareCompliance.record(engine, from, to, value);
+    }
+
+    function _decimalsOffset() internal pure override returns (uint8) {
+        return DECIMALS_OFFSET;
+    }
+
+    function _requireVerified(address receiver) internal view {
+        if (!registry.isVerified(receiver)) revert LenderNotVerified(receiver);
+    }
+}

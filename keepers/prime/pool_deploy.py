@@ -1,0 +1,90 @@
+"""Prime-brokerage deploy steps of the lending pool (contracts/prime/LendingPool.sol): a pool of one
+asset lent to one broker (immutable), its restricted functions wired (keepers/access/protocol.py:
+`setRateModel`, `withdrawReserves`, `setShareCompliance` -> GOVERNOR), its shares' ComplianceEngine
+deployed and bound the way the PortfolioVault's is (`keepers.compliance.bind_share_compliance`),
+its rate model brought to the one asked for, and — for a pool of a security, which must be a
+verified holder of it — its identity registered.
+
+Configuration is GOVERNOR's and registration OPERATOR's: the sender holds them for the deployment
+(`keepers.access.as_role`). The broker (contracts/prime/PrimeBroker.sol) has its own steps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from keepers.access import as_role, is_admin, wire
+from keepers.core.deploying import Deployment, Step
+from keepers.core.deployments import DeploymentError
+from keepers.prime.pool_model import RateModel
+
+LENDING_POOL = "LendingPool"
+
+
+def deploy_lending_pool(
+    d: Deployment,
+    asset: Any,
+    broker: Any,
+    rate_model: RateModel | Mapping[str, int] | Any,
+    *,
+    name: str | None = None,
+    shares_name: str | None = None,
+    share_jurisdictions: Iterable[tuple[int, tuple]] | None = None,
+    pool_name: str | None = None,
+    pool_symbol: str | None = None,
+    identity: str | None = None,
+) -> Any:
+    """A LendingPool of `asset` lent to `broker` (`name` in the record, `LendingPool.<symbol>` by
+    default) on the recorded authority and identity registry, wired, with its shares'
+    ComplianceEngine (`shares_name`, `ComplianceEngine.<name>` by default; jurisdiction rules
+    default to the defaults file) bound and `rate_model` (a RateModel, a mapping of its fields or
+    a 5-tuple) set. `identity`: register the pool as a verified institutional holder (a pool of a
+    security). Returns the pool. A recorded pool lent to another broker is an error (the broker is
+    immutable)."""
+    model = RateModel.of(rate_model)
+    reason = model.invalidity()
+    if reason:
+        raise ValueError(f"invalid rate model {model}: {reason}")
+    symbol = asset.symbol()
+    name = name or f"{LENDING_POOL}.{symbol}"
+    broker_address = broker if isinstance(broker, str) else broker.address
+    pool = d.deploy_contract(
+        name,
+        LENDING_POOL,
+        d.at("QuanteraAccessManager"),
+        asset,
+        pool_name or f"Quantera {symbol} lending pool",
+        pool_symbol or f"qp{symbol}",
+        d.at("IdentityRegistry"),
+        broker_address,
+        model.as_tuple(),
+    )
+    if pool.broker().lower() != broker_address.lower():
+        raise DeploymentError(f"{name} at {pool.address} lends to {pool.broker()}, not {broker}")
+    if not is_admin(d, f"{name} wiring"):
+        return pool
+    from keepers.compliance import bind_share_compliance
+
+    wire(d, [(pool, LENDING_POOL)])
+    bind_share_compliance(
+        d, pool, shares_name or f"ComplianceEngine.{name}", share_jurisdictions, f"{name}'s shares'"
+    )
+    as_role(d, "GOVERNOR", rate_model_steps(d, pool, model))
+    if identity is not None:
+        from keepers.vault import register_steps
+
+        as_role(d, "OPERATOR", register_steps(d, [(name, pool.address, identity)]))
+    return pool
+
+
+def rate_model_steps(d: Deployment, pool: Any, rate_model: RateModel) -> list[Step]:
+    """The GOVERNOR step setting `rate_model` on `pool`, unless it holds it."""
+    if RateModel.of(pool.rateModel()) == rate_model:
+        return []
+    return [
+        (
+            f"set the pool's rate model to {rate_model}",
+            lambda: pool.setRateModel(rate_model.as_tuple(), sender=d.sender),
+        )
+    ]

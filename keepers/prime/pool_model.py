@@ -1,0 +1,223 @@
+"""The lending pool's maths in Python, integer for integer (contracts/prime/PoolMath.sol): the
+kinked rate model and its bounds, the Taylor-compounded borrow index, the debt and scaled-debt
+conversions and the spread — and `PoolModel`, the pool's accounting replayed from its calls, which
+the differential and stateful tests hold the contract to (PRM-1 to PRM-5).
+
+No chain access: every figure is computed from its arguments.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+BPS = 10_000
+RAY = 10**27
+YEAR = 365 * 86_400
+MAX_RESERVE_FACTOR_BPS = 5_000
+MAX_SLOPE2_BPS = 100_000
+RATE_FIELDS = ("base_bps", "slope1_bps", "slope2_bps", "kink_bps", "reserve_factor_bps")
+
+
+def _ceil_div(numerator: int, denominator: int) -> int:
+    return -(-numerator // denominator)
+
+
+@dataclass(frozen=True)
+class RateModel:
+    """The pool's kinked rate model (ILendingPool's `RateModel`, in its field order)."""
+
+    base_bps: int
+    slope1_bps: int
+    slope2_bps: int
+    kink_bps: int
+    reserve_factor_bps: int
+
+    @classmethod
+    def of(cls, model: RateModel | Mapping[str, int] | Any) -> RateModel:
+        """A model from a RateModel, a mapping with RATE_FIELDS' keys (snake case or the
+        contract's camel case) or a struct read from the chain (a 5-tuple)."""
+        if isinstance(model, RateModel):
+            return model
+        if isinstance(model, Mapping):
+            camel = {name: _camel(name) for name in RATE_FIELDS}
+            missing = [n for n in RATE_FIELDS if n not in model and camel[n] not in model]
+            if missing:
+                raise ValueError(f"rate model lacks {', '.join(missing)}")
+            return cls(*(int(model.get(n, model.get(camel[n]))) for n in RATE_FIELDS))
+        return cls(*(int(value) for value in model))
+
+    def as_tuple(self) -> tuple[int, int, int, int, int]:
+        """The contract's struct argument."""
+        return (
+            self.base_bps,
+            self.slope1_bps,
+            self.slope2_bps,
+            self.kink_bps,
+            self.reserve_factor_bps,
+        )
+
+    def invalidity(self) -> str:
+        """Why the pool refuses the model (`InvalidRateModel(reason)`), or "" within bounds."""
+        if not 0 < self.kink_bps < BPS:
+            return "kink not in (0, BPS)"
+        if self.reserve_factor_bps > MAX_RESERVE_FACTOR_BPS:
+            return "reserve factor above max"
+        if self.slope2_bps > MAX_SLOPE2_BPS:
+            return "slope2 above max"
+        if self.base_bps + self.slope1_bps > BPS:
+            return "base + slope1 above BPS"
+        return ""
+
+    def borrow_rate_bps(self, utilisation_bps: int) -> int:
+        """The annual borrow rate at `utilisation_bps`, bps, rounded down."""
+        kink = self.kink_bps
+        if utilisation_bps <= kink:
+            return self.base_bps + self.slope1_bps * utilisation_bps // kink
+        return (
+            self.base_bps
+            + self.slope1_bps
+            + self.slope2_bps * (utilisation_bps - kink) // (BPS - kink)
+        )
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.capitalize() if part != "bps" else "Bps" for part in rest)
+
+
+def utilisation_bps(cash: int, debt: int) -> int:
+    """debt / (cash + debt) in bps, rounded down; 0 without debt."""
+    return 0 if debt == 0 else debt * BPS // (cash + debt)
+
+
+def compound(index_ray: int, rate_bps: int, elapsed: int) -> int:
+    """The index after `elapsed` seconds at `rate_bps` a year: x + x^2/2 + x^3/6 of e^x, each term
+    rounded down, on the per-second rate rounded down."""
+    first = rate_bps * RAY // (BPS * YEAR) * elapsed
+    second = first * first // (2 * RAY)
+    third = second * first // (3 * RAY)
+    return index_ray + index_ray * (first + second + third) // RAY
+
+
+def to_debt(scaled: int, index_ray: int) -> int:
+    """The debt of `scaled` at `index_ray`, rounded up."""
+    return _ceil_div(scaled * index_ray, RAY)
+
+
+def to_scaled(assets: int, index_ray: int, up: bool) -> int:
+    """The scaled debt of `assets` at `index_ray`, rounded up (a borrow) or down (a repayment)."""
+    return _ceil_div(assets * RAY, index_ray) if up else assets * RAY // index_ray
+
+
+def spread(debt: int, spread_bps: int, elapsed: int) -> int:
+    """Simple interest on `debt` at `spread_bps` a year for `elapsed` seconds, rounded up."""
+    return _ceil_div(debt * spread_bps * elapsed, BPS * YEAR)
+
+
+@dataclass
+class Account:
+    scaled: int = 0
+    last_touch: int = 0
+
+
+@dataclass
+class PoolModel:
+    """The pool's accounting replayed from its calls (each at a block timestamp `now`)."""
+
+    model: RateModel
+    last_accrual: int
+    cash: int = 0
+    reserves: int = 0
+    total_scaled: int = 0
+    index_ray: int = RAY
+    bad_debt_realised: int = 0
+    bad_debt_absorbed: int = 0
+    accounts: dict[str, Account] = field(default_factory=dict)
+
+    @property
+    def total_debt(self) -> int:
+        return to_debt(self.total_scaled, self.index_ray)
+
+    def total_assets(self) -> int:
+        return max(self.cash + self.total_debt - self.reserves, 0)
+
+    def accrue(self, now: int) -> tuple[int, int]:
+        """Moves the index to `now`; returns (interest, to reserves)."""
+        elapsed = now - self.last_accrual
+        self.last_accrual = now
+        if elapsed == 0 or self.total_scaled == 0:
+            return 0, 0
+        before = self.total_debt
+        rate = self.model.borrow_rate_bps(utilisation_bps(self.cash, before))
+        self.index_ray = compound(self.index_ray, rate, elapsed)
+        interest = self.total_debt - before
+        to_reserves = interest * self.model.reserve_factor_bps // BPS
+        self.reserves += to_reserves
+        return interest, to_reserves
+
+    def debt_of(self, account: str, spread_bps: int, now: int) -> int:
+        """`debtOf`: the account's debt with its pending spread (after `accrue(now)`)."""
+        a = self.accounts.get(account, Account())
+        debt = to_debt(a.scaled, self.index_ray)
+        return debt + spread(debt, spread_bps, now - a.last_touch)
+
+    def charge(self, account: str, spread_bps: int, now: int) -> int:
+        """Charges the account's pending spread into its debt and the reserves; the amount."""
+        a = self.accounts.setdefault(account, Account())
+        amount = spread(to_debt(a.scaled, self.index_ray), spread_bps, now - a.last_touch)
+        a.last_touch = now
+        if amount:
+            scaled = to_scaled(amount, self.index_ray, up=True)
+            a.scaled += scaled
+            self.total_scaled += scaled
+            self.reserves += amount
+        return amount
+
+    def borrow(self, account: str, assets: int, spread_bps: int, now: int) -> int:
+        self.accrue(now)
+        self.charge(account, spread_bps, now)
+        if assets > self.cash:
+            raise ValueError(f"InsufficientCash({self.cash}, {assets})")
+        scaled = to_scaled(assets, self.index_ray, up=True)
+        self.accounts[account].scaled += scaled
+        self.total_scaled += scaled
+        self.cash -= assets
+        return to_debt(self.accounts[account].scaled, self.index_ray)
+
+    def repay(self, account: str, assets: int, spread_bps: int, now: int) -> tuple[int, int]:
+        """Books a repayment of at most the debt; returns (assets booked, debt after)."""
+        self.accrue(now)
+        self.charge(account, spread_bps, now)
+        a = self.accounts[account]
+        assets = min(assets, to_debt(a.scaled, self.index_ray))
+        burned = min(to_scaled(assets, self.index_ray, up=False), a.scaled)
+        a.scaled -= burned
+        self.total_scaled -= burned
+        self.cash += assets
+        return assets, to_debt(a.scaled, self.index_ray)
+
+    def realise_bad_debt(self, account: str, spread_bps: int, now: int) -> tuple[int, int, int]:
+        """Writes the account's debt off; returns (amount, from reserves, from lenders)."""
+        self.accrue(now)
+        self.charge(account, spread_bps, now)
+        a = self.accounts[account]
+        amount = to_debt(a.scaled, self.index_ray)
+        from_reserves = min(amount, self.reserves)
+        self.total_scaled -= a.scaled
+        self.reserves -= from_reserves
+        a.scaled = 0
+        self.bad_debt_absorbed += from_reserves
+        self.bad_debt_realised += amount - from_reserves
+        return amount, from_reserves, amount - from_reserves
+
+    def deposit(self, assets: int, now: int) -> None:
+        self.accrue(now)
+        self.cash += assets
+
+    def withdraw(self, assets: int, now: int) -> None:
+        self.accrue(now)
+        if assets > self.cash:
+            raise ValueError(f"InsufficientCash({self.cash}, {assets})")
+        self.cash -= assets

@@ -1,0 +1,389 @@
+"""The prime brokerage's lending pool (contracts/prime/LendingPool.sol) against its specification
+(interfaces/ILendingPool.sol, PRM-1 to PRM-9) and against keepers/prime/pool_model.py, the same
+maths in Python: every index, debt, interest and reserve figure is the model's to the unit.
+
+A test account plays the broker (`pool_stack.broker`); each test runs on a snapshot of the stack."""
+
+import ape
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from isolation import isolated
+from keepers.access import ROLE_IDS, wiring
+from keepers.prime import LENDING_POOL, PoolModel, RateModel, deploy_lending_pool
+from keepers.prime.pool_model import BPS, RAY, YEAR, compound, spread, to_debt
+from prime_fixtures import RATE_MODEL, SHARE_JURISDICTIONS, USD, assert_state, model_of
+
+DAY = 86_400
+RECIPIENT_JURISDICTION_BLOCKED = 8
+RECIPIENT_NOT_VERIFIED = 2
+
+
+@pytest.fixture
+def stack(chain, pool_stack):
+    with isolated(chain):
+        yield pool_stack
+
+
+def wait(chain, seconds: int) -> None:
+    chain.pending_timestamp = chain.pending_timestamp + seconds
+
+
+def mine_after(chain, seconds: int) -> int:
+    """Mines a block `seconds` after the pending timestamp (views then read it); its timestamp."""
+    wait(chain, seconds)
+    chain.mine()
+    return chain.blocks.head.timestamp
+
+
+def deposit(stack, label: str, assets: int, model: PoolModel | None = None):
+    tx = stack.pool.deposit(assets, stack.lenders[label], sender=stack.lenders[label])
+    if model is not None:
+        model.deposit(assets, tx.timestamp)
+    return tx
+
+
+# ---------------------------------------------------------------- lenders and their shares
+
+
+def test_prm_6__deposit_and_redeem__verified_lender__shares_at_the_pool_price(stack):
+    pool, alice, bob = stack.pool, stack.lenders["alice"], stack.lenders["bob"]
+    tx = deposit(stack, "alice", 1_000_000 * USD)
+    # Six more decimals on the shares (virtual shares), priced 1:1 on an empty pool.
+    assert pool.decimals() == 12
+    assert pool.balanceOf(alice) == 1_000_000 * USD * 10**6
+    [event] = tx.decode_logs(pool.Deposit)
+    assert (event.assets, event.shares) == (1_000_000 * USD, 1_000_000 * USD * 10**6)
+    assert pool.state().cash == 1_000_000 * USD
+    # The share engine's ledger follows the shares (mint, transfer, burn).
+    pool.transfer(bob, pool.balanceOf(alice) // 4, sender=alice)
+    before = stack.usdc.balanceOf(alice)
+    pool.redeem(pool.balanceOf(alice) // 3, alice, alice, sender=alice)
+    assert stack.usdc.balanceOf(alice) - before == 250_000 * USD
+    assert pool.state().cash == 750_000 * USD
+    for wallet in (alice, bob):
+        identity = stack.registry.identity(wallet)
+        assert stack.engine.ledgerOf(identity).balance == pool.balanceOf(wallet)
+
+
+def test_prm_6__deposit__unverified_receiver__refused(stack):
+    pool, outsider, alice = stack.pool, stack.outsider, stack.lenders["alice"]
+    assert pool.maxDeposit(outsider) == 0 and pool.maxMint(outsider) == 0
+    with ape.reverts(pool.LenderNotVerified, lender=outsider.address):
+        pool.deposit(1_000 * USD, outsider, sender=outsider)
+    with ape.reverts(pool.LenderNotVerified, lender=outsider.address):
+        pool.mint(10**12, outsider, sender=alice)
+    # A verified lender outside the shares' jurisdictions gets no shares either (the engine).
+    greta = stack.lenders["greta"]
+    with ape.reverts(pool.TransferNotCompliant, reasonCode=RECIPIENT_JURISDICTION_BLOCKED):
+        pool.deposit(1_000 * USD, greta, sender=greta)
+
+
+def test_prm_6__share_transfer__to_an_unverified_holder__not_compliant(stack):
+    pool, alice = stack.pool, stack.lenders["alice"]
+    deposit(stack, "alice", 1_000 * USD)
+    with ape.reverts(pool.TransferNotCompliant, to=stack.outsider.address):
+        pool.transfer(stack.outsider, 10**12, sender=alice)
+    with ape.reverts(pool.TransferNotCompliant, reasonCode=RECIPIENT_JURISDICTION_BLOCKED):
+        pool.transfer(stack.lenders["greta"], 10**12, sender=alice)
+
+
+# ---------------------------------------------------------------- interest (differential)
+
+
+def test_prm_2__borrow_repay_and_accrual__index_debt_and_reserves_as_the_model(stack, chain):
+    pool, broker = stack.pool, stack.broker
+    model = model_of(pool)
+    deposit(stack, "alice", 1_000_000 * USD, model)
+    account = "0x" + "a1" * 20
+    wait(chain, DAY)
+    tx = pool.borrow(account, 850_000 * USD, 0, broker, sender=broker)  # 85%: above the kink
+    debt = model.borrow(account, 850_000 * USD, 0, tx.timestamp)
+    [event] = tx.decode_logs(pool.Borrowed)
+    assert (event.account.lower(), event.to, event.assets, event.debtAfter) == (
+        account,
+        broker.address,
+        850_000 * USD,
+        debt,
+    )
+    assert pool.state().utilisationBps == 8_500
+    assert pool.state().borrowRateBps == RATE_MODEL.borrow_rate_bps(8_500) == 1_000 + 30_000 // 4
+    # A month at 85%: the index compounds by the Taylor terms; the interest is the debt's growth.
+    wait(chain, 30 * DAY)
+    tx = pool.touch(account, 0, sender=broker)
+    interest, to_reserves = model.accrue(tx.timestamp)
+    model.charge(account, 0, tx.timestamp)
+    [accrued] = tx.decode_logs(pool.Accrued)
+    assert (accrued.borrowIndexRay, accrued.interest, accrued.toReserves) == (
+        model.index_ray,
+        interest,
+        to_reserves,
+    )
+    assert interest > 850_000 * USD * 8_500 // BPS * 30 // 365 // 10  # 85% a year, roughly
+    assert_state(pool, model)
+    # A partial repayment, paid in first; then the rest with `type(uint256).max`.
+    stack.usdc.transfer(pool, 400_000 * USD, sender=broker)
+    wait(chain, 7 * DAY)
+    tx = pool.repay(account, 400_000 * USD, 0, sender=broker)
+    booked, debt_after = model.repay(account, 400_000 * USD, 0, tx.timestamp)
+    [repaid] = tx.decode_logs(pool.Repaid)
+    assert (repaid.assets, repaid.debtAfter) == (booked, debt_after)
+    assert_state(pool, model)
+    wait(chain, DAY)
+    chain.mine()
+    rest = pool.debtOf(account, 0)
+    stack.usdc.transfer(pool, rest + 10 * USD, sender=broker)  # due a block later: a little more
+    tx = pool.repay(account, 2**256 - 1, 0, sender=broker)
+    booked, debt_after = model.repay(account, 2**256 - 1, 0, tx.timestamp)
+    assert debt_after == 0 and pool.debtOf(account, 0) == 0 and booked > rest - 10 * USD
+    assert_state(pool, model)
+    # Repaid in full: the pool holds its lenders' deposit, their interest and the reserves in cash.
+    assert pool.totalAssets() + pool.state().reserves == pool.state().cash
+    assert pool.totalAssets() > 1_000_000 * USD and pool.state().reserves > 0
+
+
+@settings(
+    max_examples=8,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    base=st.integers(0, 1_000),
+    slope1=st.integers(0, 9_000),
+    slope2=st.integers(0, 100_000),
+    kink=st.integers(1, 9_999),
+    reserve_factor=st.integers(0, 5_000),
+    utilisation=st.integers(1, 10_000),
+    elapsed=st.integers(1, 5 * 365 * DAY),
+    probe=st.integers(0, 10_000),
+)
+def test_prm_2__random_rate_models__rate_and_accrued_debt_as_the_model(
+    chain, pool_stack, base, slope1, slope2, kink, reserve_factor, utilisation, elapsed, probe
+):
+    stack = pool_stack
+    pool, broker = stack.pool, stack.broker
+    model = RateModel(base, slope1, slope2, kink, reserve_factor)
+    with isolated(chain):
+        pool.setRateModel(model.as_tuple(), sender=stack.governor)
+        assert pool.borrowRateAt(probe) == model.borrow_rate_bps(probe)
+        replay = model_of(pool)
+        deposit(stack, "alice", 1_000_000 * USD, replay)
+        account = "0x" + "b2" * 20
+        amount = max(1_000_000 * USD * utilisation // BPS, 1)
+        tx = pool.borrow(account, amount, 0, broker, sender=broker)
+        replay.borrow(account, amount, 0, tx.timestamp)
+        now = mine_after(chain, elapsed)
+        replay.accrue(now)
+        assert_state(pool, replay)
+        assert pool.debtOf(account, 0) == replay.debt_of(account, 0, now)
+        # One accrual from RAY at the borrow's utilisation: e^(rt) by three Taylor terms, above
+        # its first-order term.
+        rate = model.borrow_rate_bps(amount * BPS // (1_000_000 * USD))
+        seconds = now - tx.timestamp
+        first = rate * RAY // (BPS * YEAR) * seconds
+        assert pool.state().borrowIndexRay == compound(RAY, rate, seconds) >= RAY + first
+
+
+# ---------------------------------------------------------------- spread and reserves
+
+
+def test_prm_3__spread__charged_to_the_account_and_the_reserves_not_the_lenders(stack, chain):
+    pool, broker = stack.pool, stack.broker
+    model = model_of(pool)
+    deposit(stack, "alice", 1_000_000 * USD, model)
+    plain, spread_account = "0x" + "c1" * 20, "0x" + "c2" * 20
+    tx = pool.borrow(plain, 200_000 * USD, 0, broker, sender=broker)
+    model.borrow(plain, 200_000 * USD, 0, tx.timestamp)
+    tx = pool.borrow(spread_account, 200_000 * USD, 300, broker, sender=broker)
+    model.borrow(spread_account, 200_000 * USD, 300, tx.timestamp)
+    now = mine_after(chain, 90 * DAY)
+    # Pending: the spread shows in debtOf (simple interest since the last touch), not in totalDebt.
+    pending = pool.debtOf(spread_account, 300) - pool.debtOf(spread_account, 0)
+    model.accrue(now)
+    assert pending == spread(model.debt_of(spread_account, 0, now), 300, 90 * DAY)
+    assert pool.state().totalDebt == model.total_debt
+    assets_before = pool.totalAssets()
+    tx = pool.touch(spread_account, 300, sender=broker)
+    model.accrue(tx.timestamp)
+    charged = model.charge(spread_account, 300, tx.timestamp)
+    [event] = tx.decode_logs(pool.SpreadCharged)
+    assert (event.spreadBps, event.amount) == (300, charged)
+    assert charged >= 200_000 * USD * 300 * 90 // (BPS * 365)
+    assert_state(pool, model)
+    # The spread went to the reserves whole: the lenders' claim moved only by the pool's interest.
+    assert pool.totalAssets() - assets_before < charged
+    assert pool.debtOf(spread_account, 300) == to_debt(
+        model.accounts[spread_account].scaled, model.index_ray
+    )
+    # Reserves are paid out of cash by governance only, up to what they hold.
+    reserves = pool.state().reserves
+    with ape.reverts(pool.AccessManagedUnauthorized):
+        pool.withdrawReserves(1, stack.outsider, sender=stack.outsider)
+    with ape.reverts(pool.ReservesExceeded, amount=reserves + 10**9):
+        pool.withdrawReserves(reserves + 10**9, stack.governor, sender=stack.governor)
+
+
+def test_prm_3__withdraw_reserves__paid_out_of_cash_to_governance(stack, chain):
+    pool, broker = stack.pool, stack.broker
+    deposit(stack, "alice", 1_000_000 * USD)
+    pool.borrow("0x" + "c3" * 20, 500_000 * USD, 500, broker, sender=broker)
+    wait(chain, 365 * DAY)
+    pool.touch("0x" + "c3" * 20, 500, sender=broker)
+    s = pool.state()
+    assets = pool.totalAssets()
+    tx = pool.withdrawReserves(s.reserves, stack.governor, sender=stack.governor)
+    [event] = tx.decode_logs(pool.ReservesWithdrawn)
+    assert (event.to, event.amount) == (stack.governor.address, s.reserves)
+    assert stack.usdc.balanceOf(stack.governor) >= s.reserves
+    after = pool.state()
+    assert (after.reserves, after.cash) == (0, s.cash - s.reserves)
+    assert pool.totalAssets() == assets  # the lenders' claim is untouched
+
+
+# ---------------------------------------------------------------- bad debt
+
+
+def test_prm_4__bad_debt__reserves_absorb_first_then_lenders_share_price_falls(stack, chain):
+    pool, broker = stack.pool, stack.broker
+    model = model_of(pool)
+    deposit(stack, "alice", 1_000_000 * USD, model)
+    small, large = "0x" + "d1" * 20, "0x" + "d2" * 20
+    for account, amount in ((small, 1_000 * USD), (large, 600_000 * USD)):
+        tx = pool.borrow(account, amount, 200, broker, sender=broker)
+        model.borrow(account, amount, 200, tx.timestamp)
+    wait(chain, 180 * DAY)
+    tx = pool.touch(large, 200, sender=broker)
+    model.accrue(tx.timestamp)
+    model.charge(large, 200, tx.timestamp)
+    unit = 10**12  # one share
+    # A small write-off the reserves cover: the share price does not move.
+    price = pool.convertToAssets(unit)
+    tx = pool.realiseBadDebt(small, 200, sender=broker)
+    amount, from_reserves, from_lenders = model.realise_bad_debt(small, 200, tx.timestamp)
+    [event] = tx.decode_logs(pool.BadDebtRealised)
+    assert (event.amount, event.fromReserves, event.fromLenders) == (amount, amount, 0)
+    assert pool.convertToAssets(unit) >= price - 1  # no loss to lenders (a second's interest)
+    assert_state(pool, model)
+    # A large one: the reserves give all they hold, the lenders lose the rest pro rata, recorded.
+    reserves = pool.state().reserves
+    assets_before = pool.totalAssets()
+    tx = pool.realiseBadDebt(large, 200, sender=broker)
+    amount, from_reserves, from_lenders = model.realise_bad_debt(large, 200, tx.timestamp)
+    [event] = tx.decode_logs(pool.BadDebtRealised)
+    assert (event.amount, event.fromReserves, event.fromLenders) == (
+        amount,
+        from_reserves,
+        from_lenders,
+    )
+    assert from_reserves >= reserves and from_lenders == amount - from_reserves > 500_000 * USD
+    s = pool.state()
+    assert (s.reserves, s.totalDebt) == (0, 0)
+    assert s.badDebtRealised == from_lenders and s.badDebtAbsorbed == model.bad_debt_absorbed
+    assert_state(pool, model)
+    assert pool.totalAssets() == s.cash == model.cash
+    assert assets_before - pool.totalAssets() <= from_lenders
+    assert pool.convertToAssets(unit) < price * 5 // 10
+    assert pool.debtOf(large, 200) == 0
+
+
+# ---------------------------------------------------------------- cash, bounds, roles
+
+
+def test_prm_7__withdraw_beyond_cash__insufficient_cash_and_max_views_limited(stack):
+    pool, broker, alice = stack.pool, stack.broker, stack.lenders["alice"]
+    deposit(stack, "alice", 1_000_000 * USD)
+    pool.borrow("0x" + "e1" * 20, 900_000 * USD, 0, broker, sender=broker)
+    cash = pool.state().cash
+    assert cash == 100_000 * USD
+    assert pool.maxWithdraw(alice) == cash
+    assert pool.maxRedeem(alice) == pool.convertToShares(cash)
+    with ape.reverts(pool.InsufficientCash, cash=cash, needed=cash + 1):
+        pool.withdraw(cash + 1, alice, alice, sender=alice)
+    with ape.reverts(pool.InsufficientCash, cash=cash):
+        pool.redeem(pool.balanceOf(alice), alice, alice, sender=alice)
+    with ape.reverts(pool.InsufficientCash, cash=cash, needed=cash + 1):
+        pool.borrow("0x" + "e2" * 20, cash + 1, 0, broker, sender=broker)
+    # Beyond the owner's claim, the ERC-4626 error (not the cash).
+    with ape.reverts(pool.ERC4626ExceededMaxWithdraw):
+        pool.withdraw(1, stack.lenders["bob"], stack.lenders["bob"], sender=stack.lenders["bob"])
+    pool.withdraw(cash, alice, alice, sender=alice)
+    assert pool.state().cash == 0 and pool.maxWithdraw(alice) == 0
+
+
+@pytest.mark.parametrize(
+    "changes, reason",
+    [
+        ({"kink_bps": 0}, "kink not in (0, BPS)"),
+        ({"kink_bps": 10_000}, "kink not in (0, BPS)"),
+        ({"reserve_factor_bps": 5_001}, "reserve factor above max"),
+        ({"slope2_bps": 100_001}, "slope2 above max"),
+        ({"base_bps": 2_000, "slope1_bps": 8_001}, "base + slope1 above BPS"),
+    ],
+)
+def test_prm_8__set_rate_model__out_of_bounds__refused_with_the_bound(stack, changes, reason):
+    pool = stack.pool
+    wanted = RateModel(**{**RATE_MODEL.__dict__, **changes})
+    assert wanted.invalidity() == reason
+    with ape.reverts(pool.InvalidRateModel, reason=reason):
+        pool.setRateModel(wanted.as_tuple(), sender=stack.governor)
+
+
+def test_prm_8__set_rate_model__governor_only__logged_with_previous_and_next(stack):
+    pool = stack.pool
+    assert (pool.MAX_RESERVE_FACTOR_BPS(), pool.MAX_SLOPE2_BPS()) == (5_000, 100_000)
+    edge = RateModel(base_bps=2_000, slope1_bps=8_000, slope2_bps=100_000, kink_bps=9_999,
+                     reserve_factor_bps=5_000)  # fmt: skip
+    with ape.reverts(pool.AccessManagedUnauthorized):
+        pool.setRateModel(edge.as_tuple(), sender=stack.outsider)
+    tx = pool.setRateModel(edge.as_tuple(), sender=stack.governor)
+    [event] = tx.decode_logs(pool.RateModelSet)
+    assert RateModel.of(event.previous) == RATE_MODEL and RateModel.of(event.next) == edge
+    assert RateModel.of(pool.rateModel()) == edge
+    assert pool.borrowRateAt(10_000) == 2_000 + 8_000 + 100_000
+
+
+def test_prm_9__broker_only__and_repayment_must_be_paid_in(stack):
+    pool, broker, outsider = stack.pool, stack.broker, stack.outsider
+    deposit(stack, "alice", 1_000_000 * USD)
+    account = "0x" + "f1" * 20
+    with ape.reverts(pool.OnlyBroker, caller=outsider.address):
+        pool.borrow(account, 1, 0, outsider, sender=outsider)
+    with ape.reverts(pool.OnlyBroker, caller=outsider.address):
+        pool.repay(account, 1, 0, sender=outsider)
+    with ape.reverts(pool.OnlyBroker, caller=outsider.address):
+        pool.touch(account, 0, sender=outsider)
+    with ape.reverts(pool.OnlyBroker, caller=outsider.address):
+        pool.realiseBadDebt(account, 0, sender=outsider)
+    with ape.reverts(pool.ZeroAmount):
+        pool.borrow(account, 0, 0, broker, sender=broker)
+    pool.borrow(account, 100_000 * USD, 0, broker, sender=broker)
+    # Pay-then-call: nothing paid in, nothing booked; a part paid, only that part accepted.
+    with ape.reverts(pool.RepaymentNotReceived, received=0, expected=50_000 * USD):
+        pool.repay(account, 50_000 * USD, 0, sender=broker)
+    stack.usdc.transfer(pool, 20_000 * USD, sender=broker)
+    with ape.reverts(pool.RepaymentNotReceived, received=20_000 * USD, expected=50_000 * USD):
+        pool.repay(account, 50_000 * USD, 0, sender=broker)
+    pool.repay(account, 20_000 * USD, 0, sender=broker)
+    assert pool.state().cash == 920_000 * USD
+
+
+def test_prm_9__deploy_lending_pool__wired_bound_and_a_rerun_sends_nothing(stack, project):
+    d, pool = stack.deployment, stack.pool
+    manager = d.at("QuanteraAccessManager")
+    [(role, selectors)] = wiring(LENDING_POOL, pool.contract_type)
+    assert role == ROLE_IDS["GOVERNOR"] and len(selectors) == 3
+    for selector in selectors:
+        assert manager.getTargetFunctionRole(pool, selector) == role
+    assert pool.shareCompliance() == stack.engine.address
+    assert stack.engine.getTokenBound() == pool.address
+    assert pool.broker() == stack.broker.address
+    assert d.address(f"{LENDING_POOL}.USDC") == pool.address
+    nonce = d.sender.nonce
+    again = deploy_lending_pool(
+        d, stack.usdc, stack.broker, RATE_MODEL.__dict__, share_jurisdictions=SHARE_JURISDICTIONS
+    )
+    assert again.address == pool.address and d.sender.nonce == nonce
+    with pytest.raises(Exception, match="lends to"):
+        deploy_lending_pool(d, stack.usdc, stack.outsider, RATE_MODEL)
