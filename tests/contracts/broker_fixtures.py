@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
+from eth_utils import to_checksum_address
 
 from keepers.access import as_role, grant_calls, renounce_temporary_roles, send_to_manager
 from keepers.core.deploying import Deployment
@@ -20,10 +21,10 @@ from keepers.prime import (
 )
 
 US, QUALIFIED, INSTITUTIONAL, NEVER = 840, 3, 4, 2**40 - 1
-CLIENT_ID = "0x" + "c1" * 20
-LENDER_ID = "0x" + "1e" * 20
-LIQUIDATOR_ID = "0x" + "11" * 20
-FUND_ID = "0x" + "f3" * 20
+CLIENT_ID = to_checksum_address("0x" + "c1" * 20)
+LENDER_ID = to_checksum_address("0x" + "1e" * 20)
+LIQUIDATOR_ID = to_checksum_address("0x" + "11" * 20)
+POOL_ID = to_checksum_address("0x" + "b1" * 20)
 RATE_MODEL = {
     "base_bps": 100,
     "slope1_bps": 400,
@@ -71,6 +72,11 @@ class PrimeStack:
     def set_price(self, symbol: str, usd: float) -> None:
         self.feeds[symbol].report(int(round(usd * 10**8)), sender=self.reporter)
 
+    def refresh_prices(self) -> None:
+        """Reports every feed's current answer again (after a jump in time, so none is stale)."""
+        for feed in self.feeds.values():
+            feed.report(feed.latestRoundData()[1], sender=self.reporter)
+
     def fund(self, wallet, symbol: str, amount: int) -> None:
         token = self.tokens[symbol]
         sender = self.operator if symbol == "USDC" else self.agent
@@ -106,7 +112,10 @@ def prime_stack(
     tokens = liquidity.tokens
     broker = deploy_prime_broker(d)
     pools = {
-        symbol: deploy_lending_pool(d, tokens[symbol], broker, RATE_MODEL)
+        # The QSPX pool holds a security: it is registered as a verified holder.
+        symbol: deploy_lending_pool(
+            d, tokens[symbol], broker, RATE_MODEL, identity=None if symbol == "USDC" else POOL_ID
+        )
         for symbol in ("USDC", "QSPX")
     }
     configure_prime(

@@ -9,6 +9,7 @@ import ape
 import pytest
 
 from broker_fixtures import CLIENT_ID, NEVER, QUALIFIED, UNIT, US
+from keepers.access import ROLE_IDS
 from keepers.liquidity.codec import encode_route
 from keepers.prime import model
 
@@ -106,6 +107,7 @@ def test_prm_10__open_account__institutions_only__every_wallet_of_the_identity_o
     with ape.reverts(p.broker.AccountExists, account=CLIENT_ID):
         p.broker.openAccount(sender=p.client2)
     stranger = accounts.generate_test_account()
+    chain.provider.set_balance(stranger.address, 10**21)
     with ape.reverts(p.broker.WalletNotVerified, wallet=stranger.address):
         p.broker.openAccount(sender=stranger)
     # The second wallet of the identity operates the same account; another identity's does not.
@@ -120,17 +122,22 @@ def test_prm_10__open_account__institutions_only__every_wallet_of_the_identity_o
 
 
 def test_prm_11__credit_line__increase_scheduled_by_governor__decrease_by_guardian_at_once(
-    p, chain
+    p, chain, accounts
 ):
-    """PRM-11."""
+    """PRM-11: GOVERNOR as deployed on a live network, with an execution delay (one hour)."""
     manager = p.deployment.at("QuanteraAccessManager")
+    governor = accounts.generate_test_account()
+    chain.provider.set_balance(governor.address, 10**21)
+    manager.grantRole(ROLE_IDS["GOVERNOR"], governor, 3_600, sender=p.deployment.sender)
     line = (2 * 10**24, 150, 0)
     with ape.reverts(manager.AccessManagerNotScheduled):
-        p.broker.setCreditLine(CLIENT_ID, line, sender=p.governor)
-    data = p.broker.setCreditLine.as_transaction(CLIENT_ID, line, sender=p.governor).data
-    manager.schedule(p.broker, data, 0, sender=p.governor)
+        p.broker.setCreditLine(CLIENT_ID, line, sender=governor)
+    data = p.broker.setCreditLine.as_transaction(CLIENT_ID, line, sender=governor).data
+    manager.schedule(p.broker, data, 0, sender=governor)
+    with ape.reverts(manager.AccessManagerNotReady):
+        p.broker.setCreditLine(CLIENT_ID, line, sender=governor)
     chain.pending_timestamp += 3_601
-    p.broker.setCreditLine(CLIENT_ID, line, sender=p.governor)
+    p.broker.setCreditLine(CLIENT_ID, line, sender=governor)
     assert tuple(p.broker.creditLineOf(CLIENT_ID)) == line
     # The guardian lowers it at once and can never raise it.
     receipt = p.broker.reduceCreditLimit(CLIENT_ID, 10**23, sender=p.guardian)
@@ -293,8 +300,10 @@ def test_prm_16__margin_call__grace_period__then_liquidation(p, chain, accounts)
     deadline = called.deadline
     assert deadline == chain.blocks.head.timestamp + 86_400
     assert called.ratioBps == 12_266
-    # Shortfall to initial margin: 60,000 x 1.5 - 73,600.
-    assert called.shortfallUsd == 16_400 * 10**18
+    # Shortfall to initial margin: 60,000 (and interest) x 1.5 - 73,600, in the call's block.
+    at_call = p.margin.health(CLIENT_ID, block_id=receipt.block_number)
+    assert called.shortfallUsd == at_call.adjustedDebtUsd * 3 // 2 - 73_600 * 10**18
+    assert 16_400 * 10**18 <= called.shortfallUsd < 16_401 * 10**18
     with ape.reverts(p.broker.MarginCallOpen, account=CLIENT_ID):
         p.broker.marginCall(CLIENT_ID, sender=accounts[9])
     with ape.reverts(p.broker.NotLiquidatable, account=CLIENT_ID, deadline=deadline):
@@ -302,6 +311,7 @@ def test_prm_16__margin_call__grace_period__then_liquidation(p, chain, accounts)
             CLIENT_ID, p.tokens["USDC"], 1, p.tokens["QSPX"], b"", 0, sender=p.liquidator
         )
     chain.pending_timestamp = deadline + 1
+    p.refresh_prices()
     repay = 10_000 * UNIT["USDC"]
     fund_liquidator(p, repay)
     qspx = p.tokens["QSPX"]
@@ -311,7 +321,8 @@ def test_prm_16__margin_call__grace_period__then_liquidation(p, chain, accounts)
     )
     # 10,000 x 1.05 / 40 = 262.5 QSPX (the tier's 5% bonus: the ratio allows it).
     assert qspx.balanceOf(p.liquidator) - before == 2625 * UNIT["QSPX"] // 10
-    assert p.pools["USDC"].debtOf(CLIENT_ID, 0) == 50_000 * UNIT["USDC"]
+    (booked,) = p.pools["USDC"].Repaid.from_receipt(receipt)
+    assert booked.assets == repay and booked.debtAfter >= 50_000 * UNIT["USDC"]
     assert p.broker.liquidationCount(CLIENT_ID) == 1
     (done,) = [e for e in receipt.events if e.event_name == "Liquidated"]
     assert done.ratioAfterBps > done.ratioBeforeBps == 12_266
@@ -341,9 +352,10 @@ def test_prm_17__liquidation_below_110__at_once__close_factor__bonus_keeps_the_r
     p.set_price("QSPX", 34)  # 2,000 x 34 x 92% / 60,000 = 104.26%
     usdc, qspx = p.tokens["USDC"], p.tokens["QSPX"]
     fund_liquidator(p, 40_000 * UNIT["USDC"])
-    with ape.reverts(p.broker.RepayAboveCloseFactor, maxRepay=30_000 * UNIT["USDC"]):
+    # Half the debt (60,000 and the interest of the seconds since the borrow).
+    with ape.reverts(p.broker.RepayAboveCloseFactor, repay=31_000 * UNIT["USDC"]):
         p.broker.liquidate(
-            CLIENT_ID, usdc, 30_001 * UNIT["USDC"], qspx, b"", 0, sender=p.liquidator
+            CLIENT_ID, usdc, 31_000 * UNIT["USDC"], qspx, b"", 0, sender=p.liquidator
         )
     with ape.reverts(p.broker.AccessManagedUnauthorized):
         p.broker.liquidate(CLIENT_ID, usdc, 1, qspx, b"", 0, sender=p.lender)
@@ -405,11 +417,15 @@ def test_prm_18__liquidation_sold_through_the_aggregator__oracle_bounded(p, chai
     before = usdc.balanceOf(p.liquidator)
     receipt = broker.liquidate(CLIENT_ID, usdc, repay, qspx, sale, 0, sender=p.liquidator)
     (done,) = [e for e in receipt.events if e.event_name == "Liquidated"]
+    (booked,) = p.pools["USDC"].Repaid.from_receipt(receipt)
     assert done.seized == preview.seized and done.repaid == repay
     assert done.proceeds > repay
     assert usdc.balanceOf(p.liquidator) - before == done.proceeds - repay
     assert p.pools["USDC"].state().cash - cash_before == repay
-    assert p.pools["USDC"].debtOf(CLIENT_ID, 0) == 6_000 * UNIT["USDC"]
+    # The pool booked the repayment (interest accrued since the borrow stays owed).
+    assert booked.assets == repay
+    assert booked.debtAfter >= 6_000 * UNIT["USDC"]
+    assert p.pools["USDC"].debtOf(CLIENT_ID, 0) >= booked.debtAfter
     assert broker.balanceOf(CLIENT_ID, qspx) == 400 * UNIT["QSPX"] - preview.seized
     # The aggregator holds nothing; the broker holds exactly the accounts' balances.
     assert usdc.balanceOf(p.aggregator) == 0
@@ -422,7 +438,7 @@ def test_prm_19__bad_debt__reserves_first_then_lenders__recorded(p, chain):
     borrowed_book(p)
     pool, usdc, qspx = p.pools["USDC"], p.tokens["USDC"], p.tokens["QSPX"]
     chain.pending_timestamp += 30 * 86_400  # some interest, some reserves
-    chain.mine()
+    p.refresh_prices()
     p.set_price("QSPX", 20)  # collateral 40,000 against 60,000 and interest
     fund_liquidator(p, 70_000 * UNIT["USDC"])
     debt = pool.debtOf(CLIENT_ID, 0)
@@ -434,7 +450,8 @@ def test_prm_19__bad_debt__reserves_first_then_lenders__recorded(p, chain):
     assert preview.bonusBps == 0 and preview.seized == 2_000 * UNIT["QSPX"]
     receipt = p.broker.liquidate(CLIENT_ID, usdc, debt, qspx, b"", 0, sender=p.liquidator)
     (bad,) = [e for e in receipt.events if e.event_name == "BadDebt"]
-    assert bad.amount == debt - preview.repaid
+    # The debt read a block earlier, plus the interest of the seconds until the liquidation's.
+    assert debt - preview.repaid <= bad.amount <= debt - preview.repaid + 1_000
     after = pool.state()
     assert after.badDebtAbsorbed == min(reserves, bad.amount)
     assert after.badDebtRealised == bad.amount - after.badDebtAbsorbed
@@ -475,5 +492,5 @@ def test_prm_21__margin_module__runs_only_on_the_brokers_storage(p, project):
         module.health(CLIENT_ID)
     with ape.reverts(module.DirectCall):
         module.marginCall(CLIENT_ID, sender=p.client)
-    with ape.reverts(p.broker.UnknownCall, selector="0x12345678"):
+    with ape.reverts(p.broker.UnknownCall, selector=bytes.fromhex("12345678")):
         p.client.transfer(p.broker, 0, data="0x12345678")
