@@ -150,6 +150,7 @@ bench: sizes ## Measure gas from real receipts on anvil into benchmarks/ (and th
 	$(BIN)/ape run bench_lifecycle
 	$(BIN)/ape run bench_fund
 	$(BIN)/python scripts/on_plain_anvil.py -- $(BIN)/ape run bench_income
+	$(BIN)/python scripts/on_plain_anvil.py -- $(BIN)/ape run bench_prime
 	$(BIN)/python scripts/bench_var.py
 	$(BIN)/python scripts/bench_analytics.py
 	$(BIN)/python scripts/bench_console.py
