@@ -28,6 +28,7 @@ if TYPE_CHECKING:
         morpho_at,
     )
     from keepers.prime.morpho_artifacts import morpho_container
+    from keepers.prime.morpho_model import MorphoPathReplay, replay_morpho_path
     from keepers.prime.pool_deploy import LENDING_POOL, deploy_lending_pool, rate_model_steps
     from keepers.prime.pool_model import PoolModel, RateModel
 
@@ -55,6 +56,8 @@ _MORPHO = {
     "deploy_morpho_baseline": "morpho",
     "morpho_at": "morpho",
     "morpho_container": "morpho_artifacts",
+    "MorphoPathReplay": "morpho_model",
+    "replay_morpho_path": "morpho_model",
 }
 _PUBLIC.update(_MORPHO)
 __all__ = sorted(_PUBLIC)

@@ -7,7 +7,8 @@ Two forms of the same rules:
   shares, its rounding directions), equal to the contract's result to the unit; the differential
   test checks it against the deployed Morpho (tests/contracts/prime/test_morpho_baseline.py).
 - `is_healthy`, `liquidation_incentive_factor`, `liquidate_all`: numpy over accounts, in real
-  numbers (token amounts, loan-token prices), for the replay of a whole book at each price step.
+  numbers (token amounts, loan-token prices), for the replay of a whole book at each price step;
+  `replay_morpho_path` runs a price path (the 2008 history) through them.
 
 No chain access: pure computation, testable and benchmarkable alone.
 """
@@ -94,6 +95,63 @@ def liquidate_all(
         collateral_after=np.where(needed >= c, 0.0, collateral_after),
         borrowed_after=b - repaid - bad_debt,
     )
+
+
+@dataclass(frozen=True)
+class MorphoPathReplay:
+    """A price path replayed on a book under Morpho's rules: each step's `BookLiquidation` (per
+    account), and per step the accounts liquidated and the debt repaid, collateral seized and bad
+    debt realised."""
+
+    steps: tuple[BookLiquidation, ...]
+
+    def _per_step(self, field: str) -> NDArray[np.float64]:
+        return np.array([getattr(step, field).sum() for step in self.steps], dtype=np.float64)
+
+    @property
+    def liquidations(self) -> NDArray[np.int64]:
+        return self._per_step("liquidated").astype(np.int64)
+
+    @property
+    def repaid(self) -> NDArray[np.float64]:
+        return self._per_step("repaid")
+
+    @property
+    def seized(self) -> NDArray[np.float64]:
+        return self._per_step("seized")
+
+    @property
+    def bad_debt(self) -> NDArray[np.float64]:
+        return self._per_step("bad_debt")
+
+    @property
+    def total_bad_debt(self) -> float:
+        return float(self.bad_debt.sum())
+
+    @property
+    def borrowed_after(self) -> NDArray[np.float64]:
+        """What each account still owes at the end of the path."""
+        return self.steps[-1].borrowed_after
+
+
+def replay_morpho_path(
+    collateral: ArrayLike, borrowed: ArrayLike, prices: ArrayLike, lltv: float
+) -> MorphoPathReplay:
+    """Replays `prices` (one row per step: a price for every account, or one for all) on a book
+    of one Morpho market: at each step every unhealthy account is liquidated in full
+    (`liquidate_all`), with no grace period, and the book carries on with what is left. No
+    interest: a path of days is short against the rate, and the comparison is of the rules."""
+    c = np.asarray(collateral, dtype=np.float64)
+    b = np.asarray(borrowed, dtype=np.float64)
+    rows = np.asarray(prices, dtype=np.float64)
+    if rows.size == 0:
+        raise ValueError("the price path is empty")
+    steps = []
+    for price in rows.reshape(len(rows), -1):
+        step = liquidate_all(c, b, price if price.size > 1 else price[0], lltv)
+        steps.append(step)
+        c, b = step.collateral_after, step.borrowed_after
+    return MorphoPathReplay(tuple(steps))
 
 
 # ---------------------------------------------------------------------- Morpho's integer maths

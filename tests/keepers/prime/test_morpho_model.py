@@ -17,6 +17,7 @@ from keepers.prime.morpho_model import (
     liquidate_exact,
     liquidation_incentive_factor,
     liquidation_incentive_factor_wad,
+    replay_morpho_path,
 )
 
 USD, ETH = 10**6, 10**18
@@ -101,3 +102,29 @@ def test_exact__inconsistent_input__refused_as_morpho_does():
                 market, position, price, 86 * WAD // 100, seized_assets=seized, repaid_shares=shares
             )
     assert ORACLE_PRICE_SCALE == 10**36
+
+
+def test_replay__a_falling_path__liquidates_once_each_and_conserves_the_book():
+    """PRM-44 over a path: an account liquidated in full leaves the book (nothing left to
+    liquidate twice); repaid + bad debt + what is still owed is what was owed."""
+    collateral = np.array([10.0, 10.0, 10.0, 30.0])
+    borrowed = np.array([25_000.0, 20_000.0, 15_000.0, 25_000.0])
+    path = [3_000.0, 2_800.0, 2_300.0, 1_800.0, 1_200.0]
+    replay = replay_morpho_path(collateral, borrowed, path, 0.86)
+    # thresholds 25,000/8.6 = 2,907; 20,000/8.6 = 2,326; 15,000/8.6 = 1,744; 25,000/25.8 = 969
+    assert replay.liquidations.tolist() == [0, 1, 1, 0, 1]
+    assert replay.borrowed_after.tolist() == [0, 0, 0, 25_000]
+    total = replay.repaid.sum() + replay.total_bad_debt + replay.borrowed_after.sum()
+    assert total == pytest.approx(borrowed.sum())
+    # the first two are liquidated before their collateral falls short; the third's threshold
+    # (1,744) is gapped over (1,800 -> 1,200): 10 x 1,200 / LIF repays part, the rest is bad debt
+    assert replay.bad_debt.tolist()[:4] == [0, 0, 0, 0]
+    assert replay.total_bad_debt == pytest.approx(15_000 - 10 * 1_200 * 0.958, rel=1e-12)
+    crash = replay_morpho_path(collateral, borrowed, [3_000.0, 1_200.0], 0.86)
+    assert crash.liquidations.tolist() == [0, 3]
+    # the three 10-WETH accounts each repay 10 x 1,200 / LIF; the rest of their 60,000 is bad debt
+    assert crash.total_bad_debt == pytest.approx(60_000 - 3 * 10 * 1_200 * 0.958, rel=1e-12)
+    # one price per account per step (several collateral assets, each its own market)
+    two_steps = [[3_000.0] * 4, [2_800.0, 3_000.0, 3_000.0, 3_000.0]]
+    per_account = replay_morpho_path(collateral, borrowed, two_steps, 0.86)
+    assert per_account.liquidations.tolist() == [0, 1]
