@@ -25,6 +25,7 @@ if TYPE_CHECKING:
         MorphoBaseline,
         deploy_morpho,
         deploy_morpho_baseline,
+        list_collateral,
         morpho_at,
     )
     from keepers.prime.morpho_artifacts import morpho_container
@@ -54,6 +55,7 @@ _MORPHO = {
     "MorphoBaseline": "morpho",
     "deploy_morpho": "morpho",
     "deploy_morpho_baseline": "morpho",
+    "list_collateral": "morpho",
     "morpho_at": "morpho",
     "morpho_container": "morpho_artifacts",
     "MorphoPathReplay": "morpho_model",

@@ -116,42 +116,60 @@ def create_market(d: Deployment, morpho: Any, params: MarketParams) -> MarketPar
     return params
 
 
+def list_collateral(
+    d: Deployment,
+    stack: MorphoBaseline,
+    collateral: Any,
+    symbol: str,
+    price_usd: float,
+    irms: tuple[str, ...] = (IRM_MOCK,),
+    lltv: int = LLTV_86,
+) -> tuple[Any, dict[str, MarketParams]]:
+    """`collateral` against the stack's loan token: a reporter feed (`PriceFeed.<symbol>`) at
+    `price_usd` set on the router (as GOVERNOR: the sender still admin), an oracle adapter
+    (`MorphoOracleAdapter.<symbol>-<loan symbol>`) and a market per IRM of `irms` at `lltv` (an
+    LLTV `deploy_morpho` enabled). Returns the adapter and the markets by IRM name."""
+    from keepers.risk import deploy_feeds, feed_config, set_feeds
+
+    feeds = deploy_feeds(d, {symbol: round(price_usd * 10**FEED_DECIMALS)})
+    set_feeds(d, stack.router, {symbol: (collateral.address, feed_config(feeds[symbol].address))})
+    stack.feeds.update(feeds)
+    oracle = deploy_oracle_adapter(
+        d, stack.router, collateral, stack.loan, f"{symbol}-{stack.loan.symbol()}"
+    )
+    markets = {
+        irm: create_market(
+            d,
+            stack.morpho,
+            MarketParams(
+                stack.loan.address, collateral.address, oracle.address, irm_address(d, irm), lltv
+            ),
+        )
+        for irm in irms
+    }
+    return oracle, markets
+
+
 def deploy_morpho_baseline(
     d: Deployment, prices_usd: dict[str, float] | None = None, lltv: int = LLTV_86
 ) -> MorphoBaseline:
     """The baseline stack on `d` (its access manager deployed, the sender admin): a USDC
-    stablecoin (the loan token), WETH9 (the collateral), the OracleRouter with a reporter feed per
-    token at `prices_usd`, Morpho with a WETH/USDC oracle adapter and two markets at `lltv`, one
-    per IRM (`IRM_NONE`, `IRM_MOCK`)."""
+    stablecoin (the loan token), the OracleRouter with a reporter feed per token at `prices_usd`,
+    Morpho, and WETH9 listed as collateral (`list_collateral`) in two markets at `lltv`, one per
+    IRM (`IRM_NONE`, `IRM_MOCK`)."""
     from keepers.liquidity import container
     from keepers.risk import deploy_feeds, deploy_oracle, feed_config, set_feeds
     from keepers.vault import deploy_stablecoin
 
     prices_usd = prices_usd or BASELINE_PRICES_USD
     loan = deploy_stablecoin(d, "USDC")
-    collateral = container("WETH9").at(
-        d.deploy("WETH9", lambda: d.sender.deploy(container("WETH9")))
-    )
     router = deploy_oracle(d)
-    feeds = deploy_feeds(
-        d, {symbol: round(price * 10**FEED_DECIMALS) for symbol, price in prices_usd.items()}
-    )
-    tokens = {"USDC": loan, "WETH": collateral}
-    set_feeds(
-        d,
-        router,
-        {symbol: (tokens[symbol].address, feed_config(feeds[symbol].address)) for symbol in tokens},
-    )
+    feeds = deploy_feeds(d, {"USDC": round(prices_usd["USDC"] * 10**FEED_DECIMALS)})
+    set_feeds(d, router, {"USDC": (loan.address, feed_config(feeds["USDC"].address))})
     morpho = deploy_morpho(d, (lltv,))
-    oracle = deploy_oracle_adapter(d, router, collateral, loan, "WETH-USDC")
-    markets = {
-        irm: create_market(
-            d,
-            morpho,
-            MarketParams(
-                loan.address, collateral.address, oracle.address, irm_address(d, irm), lltv
-            ),
-        )
-        for irm in (IRM_NONE, IRM_MOCK)
-    }
-    return MorphoBaseline(morpho, loan, collateral, router, feeds, oracle, markets)
+    weth = container("WETH9").at(d.deploy("WETH9", lambda: d.sender.deploy(container("WETH9"))))
+    stack = MorphoBaseline(morpho, loan, weth, router, feeds, oracle=None, markets={})
+    stack.oracle, stack.markets = list_collateral(
+        d, stack, weth, "WETH", prices_usd["WETH"], (IRM_NONE, IRM_MOCK), lltv
+    )
+    return stack
