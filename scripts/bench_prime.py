@@ -15,8 +15,10 @@ base included — into benchmarks/prime_gas.json, one section per side:
 - `morpho_blue_security_collateral`: the same scenarios on a market whose collateral is a Quantera
   SecurityToken (a T-bill fund share at $100; Morpho and the wallets verified institutional
   holders): every collateral move passes the compliance engine, as the PrimeBroker's will.
-- `quantera`: the PrimeBroker (the lead's side, to add as `quantera_side`: deposit x4 collateral,
-  a borrow against four collateral assets, repay, a liquidation including its aggregator swap).
+- `quantera`: the PrimeBroker (the lead's side, to add to `SIDES` as a function like
+  `morpho_blue_side`: deposit x4 collateral, a borrow against four collateral assets, repay, a
+  liquidation including its aggregator swap). `goal_lines` reads its `borrow_4_collateral` and
+  `liquidate_with_swap` scenarios.
 
 Each side is a function returning {scenario: gas}; `measured` is the one measuring helper. With
 both sides present the issue's goals are checked: a borrow against four collateral assets within

@@ -88,7 +88,8 @@ function main() {
   for (const [name, unit] of Object.entries(TARGETS)) {
     const c = output.contracts[unit][name];
     const [eventsUnit, library] = EVENTS_FROM[name] || [];
-    const events = library ? output.contracts[eventsUnit][library].abi.filter((e) => e.type === 'event') : [];
+    const libraryAbi = library ? output.contracts[eventsUnit][library].abi : [];
+    const events = libraryAbi.filter((e) => e.type === 'event');
     const artifact = {
       contractName: name,
       sourceId: `@morpho-org/morpho-blue/${unit}`,
