@@ -45,7 +45,15 @@ $(SOLC_FRONT): tools/solc/solc-front.js $(NODE_STAMP) $(PY_STAMP)
 
 install: $(PY_STAMP) $(NODE_STAMP) $(SOLC_FRONT) ## Create .venv and node_modules from the pins, install the solc front
 
-build: install ## Install if needed, then compile the contracts
+# Morpho Blue, the prime-brokerage baseline, from its npm package's source: pinned to solc 0.8.19,
+# so compiled by the solc-js 0.8.19 installed under the npm alias `solc-0.8.19` at Morpho's own
+# settings (tools/solc/build-morpho.js), not by ape (whose tree is 0.8.28). Loaded by
+# keepers/prime/morpho_artifacts.py.
+MORPHO_BUILD := .build/morpho/Morpho.json
+$(MORPHO_BUILD): tools/solc/build-morpho.js $(NODE_STAMP)
+	node tools/solc/build-morpho.js $(dir $@)
+
+build: install $(MORPHO_BUILD) ## Install if needed, then compile the contracts (and Morpho Blue)
 	$(BIN)/ape compile
 
 sizes: build ## Record every deployable contract's runtime size in benchmarks/contract_sizes.json
@@ -142,6 +150,7 @@ bench: sizes ## Measure gas from real receipts on anvil into benchmarks/ (and th
 	$(BIN)/ape run bench_lifecycle
 	$(BIN)/ape run bench_fund
 	$(BIN)/python scripts/on_plain_anvil.py -- $(BIN)/ape run bench_income
+	$(BIN)/python scripts/on_plain_anvil.py -- $(BIN)/ape run bench_prime
 	$(BIN)/python scripts/bench_var.py
 	$(BIN)/python scripts/bench_analytics.py
 	$(BIN)/python scripts/bench_console.py

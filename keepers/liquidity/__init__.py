@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from keepers.core.exports import lazy_exports
 
 if TYPE_CHECKING:
+    from keepers.liquidity.artifacts import container
     from keepers.liquidity.cli import execute_plan, token_addresses
     from keepers.liquidity.codec import decode_route, encode_legs, encode_route
     from keepers.liquidity.deploy import (
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from keepers.liquidity.router import Router, Source, sources_from_record
 
 _PUBLIC = {
+    "container": "artifacts",
     "Fill": "fills",
     "LiquidityDeployment": "deploy",
     "MarketMaker": "market_maker",

@@ -6,10 +6,10 @@ Router02 (`UniswapV2Library.pairFor`) and the V3 periphery (`PoolAddress`) compu
 
 from __future__ import annotations
 
-import json
 from functools import cache
 from pathlib import Path
 
+from keepers.core.artifacts import load_contract_type
 from keepers.core.errors import QuanteraError
 
 NODE_MODULES = Path(__file__).resolve().parents[2] / "node_modules"
@@ -40,27 +40,10 @@ ARTIFACTS = {
 @cache
 def contract_type(name: str):
     """The ethpm ContractType of a Uniswap artifact (ABI + creation and runtime bytecode)."""
-    from ethpm_types import ContractType
-
     if name not in ARTIFACTS:
         raise QuanteraError(f"unknown Uniswap artifact {name!r} (known: {', '.join(ARTIFACTS)})")
     package, relative = ARTIFACTS[name]
-    path = NODE_MODULES / package / relative
-    if not path.is_file():
-        raise QuanteraError(f"{path} is missing: run `make install`")
-    raw = json.loads(path.read_text())
-    creation = raw.get("bytecode")
-    runtime = raw.get("deployedBytecode") or raw.get("evm", {}).get("deployedBytecode", {}).get(
-        "object"
-    )
-    if isinstance(creation, dict):
-        creation = creation.get("object")
-    return ContractType(
-        contractName=name,
-        abi=raw["abi"],
-        deploymentBytecode={"bytecode": _hex(creation)},
-        runtimeBytecode={"bytecode": _hex(runtime)} if runtime else {},
-    )
+    return load_contract_type(name, NODE_MODULES / package / relative)
 
 
 def container(name: str):
@@ -68,9 +51,3 @@ def container(name: str):
     from ape.contracts import ContractContainer
 
     return ContractContainer(contract_type(name))
-
-
-def _hex(code: str | None) -> str | None:
-    if code is None:
-        return None
-    return code if code.startswith("0x") else "0x" + code

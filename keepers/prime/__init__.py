@@ -1,7 +1,9 @@
 """Prime-brokerage domain (contracts/prime): the broker's deploy steps (`broker_deploy`), the
 lending pool's maths in Python (`pool_model`: the rate model, the compounded borrow index, scaled
 debt and spread, and the pool's accounting replayed, no chain access) and its deploy steps
-(`pool_deploy`), and the broker's margin arithmetic in Python (`model`).
+(`pool_deploy`), and the broker's margin arithmetic in Python (`model`). The Morpho Blue baseline
+(issue 19): its artifacts built from the npm package (`morpho_artifacts`), its deployment
+(`morpho`) and its liquidation rules as a model for the stress replay (`morpho_model`).
 
 Other domains, the CLI and the demo import the names below from `keepers.prime` only (loaded on
 first use)."""
@@ -18,6 +20,16 @@ if TYPE_CHECKING:
         deploy_prime_broker,
         prime_steps,
     )
+    from keepers.prime.morpho import (
+        MarketParams,
+        MorphoBaseline,
+        deploy_morpho,
+        deploy_morpho_baseline,
+        list_collateral,
+        morpho_at,
+    )
+    from keepers.prime.morpho_artifacts import morpho_container
+    from keepers.prime.morpho_model import MorphoPathReplay, replay_morpho_path
     from keepers.prime.pool_deploy import LENDING_POOL, deploy_lending_pool, rate_model_steps
     from keepers.prime.pool_model import PoolModel, RateModel
 
@@ -37,5 +49,18 @@ _PUBLIC.update(
         )
     }
 )
+# The Morpho Blue baseline.
+_MORPHO = {
+    "MarketParams": "morpho",
+    "MorphoBaseline": "morpho",
+    "deploy_morpho": "morpho",
+    "deploy_morpho_baseline": "morpho",
+    "list_collateral": "morpho",
+    "morpho_at": "morpho",
+    "morpho_container": "morpho_artifacts",
+    "MorphoPathReplay": "morpho_model",
+    "replay_morpho_path": "morpho_model",
+}
+_PUBLIC.update(_MORPHO)
 __all__ = sorted(_PUBLIC)
 __getattr__ = lazy_exports(__name__, _PUBLIC)

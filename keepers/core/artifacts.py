@@ -1,0 +1,38 @@
+"""Compiled contracts that ape does not build: an artifact JSON (an npm package's own, or one a
+build step wrote) as an ethpm ContractType and an ape ContractContainer. Hardhat, Truffle and
+solc standard-JSON layouts are read alike (`bytecode` as a hex string or `{object}`)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from keepers.core.errors import QuanteraError
+
+
+def load_contract_type(name: str, path: Path, missing_hint: str = "run `make install`"):
+    """The ContractType of the artifact at `path` (ABI, creation and runtime bytecode), named
+    `name`; a QuanteraError saying `missing_hint` when the file is absent."""
+    from ethpm_types import ContractType
+
+    if not path.is_file():
+        raise QuanteraError(f"{path} is missing: {missing_hint}")
+    raw = json.loads(path.read_text())
+    creation = raw.get("bytecode")
+    runtime = raw.get("deployedBytecode") or raw.get("evm", {}).get("deployedBytecode", {}).get(
+        "object"
+    )
+    if isinstance(creation, dict):
+        creation = creation.get("object")
+    return ContractType(
+        contractName=name,
+        abi=raw["abi"],
+        deploymentBytecode={"bytecode": _hex(creation)},
+        runtimeBytecode={"bytecode": _hex(runtime)} if runtime else {},
+    )
+
+
+def _hex(code: str | None) -> str | None:
+    if code is None:
+        return None
+    return code if code.startswith("0x") else "0x" + code
