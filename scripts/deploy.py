@@ -48,6 +48,7 @@ from keepers.core.preflight import (
 from keepers.core.waiting import WaitTimeout, wait_until
 
 MARKET_MAKER_ACCOUNT = 20  # local networks: the RFQ market maker's test account
+LIQUIDATOR_ACCOUNT = 4  # local networks: the margin keeper's key (LIQUIDATOR, a verified wallet)
 SIGNAL_KEEPER_ACCOUNT = (
     22  # local networks: the signal keeper (signs rebalance intents, relays them)
 )
@@ -58,7 +59,7 @@ class ProtocolConfig:
     """Who holds what in a deployment, and what it deploys (the `deploy all` options)."""
 
     roles: dict[str, str | None]  # GUARDIAN, GOVERNOR, OPERATOR
-    keepers: dict[str, str | None]  # RISK_KEEPER, PRICE_REPORTER, EXECUTOR
+    keepers: dict[str, str | None]  # RISK_KEEPER, PRICE_REPORTER, EXECUTOR, LIQUIDATOR
     governor_delay: int = 3600
     token_name: str = "Quantera Treasury Fund"
     token_symbol: str = "QTF"
@@ -106,6 +107,8 @@ def deploy_protocol(
         deploy_venues(d, config.market_maker)
         click.echo("Step 6: the rebalancer")
         deploy_rebalancing(d, config.signal_signers, config.intent_relayer)
+        click.echo("Step 7: prime brokerage (broker, lending pools, collateral listings)")
+        deploy_prime_brokerage(d, config.keepers.get("LIQUIDATOR"))
 
 
 def deploy_venues(d: Deployment, market_maker: str | None) -> None:
@@ -113,7 +116,6 @@ def deploy_venues(d: Deployment, market_maker: str | None) -> None:
     keepers/data/liquidity.yaml, and the LiquidityAggregator over them. Live networks list their
     existing venues with the aggregator's `setVenue` (governance), not here."""
     from keepers.liquidity import deploy_liquidity
-    from keepers.vault import load_portfolio
 
     if not d.is_local:
         click.echo(
@@ -122,6 +124,13 @@ def deploy_venues(d: Deployment, market_maker: str | None) -> None:
         return
     if not is_admin(d, "liquidity layer"):
         return
+    deploy_liquidity(d, fund_tokens(d), market_maker or _test_address(MARKET_MAKER_ACCOUNT))
+
+
+def fund_tokens(d: Deployment) -> dict:
+    """The fund's tokens by symbol, as the fund step recorded them (local networks)."""
+    from keepers.vault import load_portfolio
+
     tokens = {}
     for asset in load_portfolio().assets:
         if asset.asset_class == "cash_stablecoin":
@@ -130,7 +139,19 @@ def deploy_venues(d: Deployment, market_maker: str | None) -> None:
             tokens[asset.symbol] = d.at("SecurityToken")
         else:
             tokens[asset.symbol] = d.at("SecurityToken", f"SecurityToken.{asset.symbol}")
-    deploy_liquidity(d, tokens, market_maker or _test_address(MARKET_MAKER_ACCOUNT))
+    return tokens
+
+
+def deploy_prime_brokerage(d: Deployment, liquidator: str | None) -> None:
+    """The prime broker over the fund's tokens, the oracle router and the aggregator, with the
+    collateral and pools of keepers/data/prime.yaml; `liquidator` holds LIQUIDATOR (the margin
+    keeper's key)."""
+    from keepers.prime import deploy_prime
+
+    if not d.has("LiquidityAggregator"):
+        click.echo("  = no LiquidityAggregator in the record: prime brokerage skipped")
+        return
+    deploy_prime(d, fund_tokens(d), liquidator=liquidator)
 
 
 def deploy_rebalancing(d: Deployment, signal_signers: list[str], relayer: str | None) -> None:
@@ -246,6 +267,7 @@ def local_test_config(governor_delay: int = 0) -> ProtocolConfig:
             "RISK_KEEPER": _test_address(7),
             "PRICE_REPORTER": _test_address(8),
             "EXECUTOR": _test_address(9),
+            "LIQUIDATOR": _test_address(LIQUIDATOR_ACCOUNT),
         },
         governor_delay=governor_delay,
         token_agent=_test_address(5),
@@ -314,6 +336,10 @@ def cli():
 )
 @click.option("--executor", help="Vault trade executor (local default: test account 9).")
 @click.option(
+    "--liquidator",
+    help="The margin keeper's key: LIQUIDATOR of the prime broker (local default: test account 4).",
+)
+@click.option(
     "--price-date",
     help="Local networks: first answer of each price feed = the portfolio history's close "
     "on this date (YYYY-MM-DD; default: the last day of the history).",
@@ -364,6 +390,7 @@ def deploy_all(
     risk_keeper,
     price_reporter,
     executor,
+    liquidator,
     price_date,
     market_maker,
     with_liquidity,
@@ -391,6 +418,7 @@ def deploy_all(
             "RISK_KEEPER": default(risk_keeper, 7),
             "PRICE_REPORTER": default(price_reporter, 8),
             "EXECUTOR": default(executor, 9),
+            "LIQUIDATOR": default(liquidator, LIQUIDATOR_ACCOUNT),
         }
         token_agent, compliance_keeper = default(token_agent, 5), default(compliance_keeper, 6)
         signal_signers = list(signal_signers) or (
@@ -411,6 +439,7 @@ def deploy_all(
                 ("--risk-keeper", keepers_["RISK_KEEPER"]),
                 ("--price-reporter", keepers_["PRICE_REPORTER"]),
                 ("--executor", keepers_["EXECUTOR"]),
+                ("--liquidator", keepers_["LIQUIDATOR"]),
                 ("--market-maker", market_maker),
                 ("--admin", admin),
                 ("--intent-relayer", intent_relayer),

@@ -17,7 +17,9 @@ if TYPE_CHECKING:
         PRIME_IDENTITY,
         CollateralTerms,
         configure_prime,
+        deploy_prime,
         deploy_prime_broker,
+        load_prime_spec,
         prime_steps,
     )
     from keepers.prime.morpho import (
@@ -46,6 +48,8 @@ _PUBLIC.update(
             "configure_prime",
             "deploy_prime_broker",
             "prime_steps",
+            "deploy_prime",
+            "load_prime_spec",
         )
     }
 )

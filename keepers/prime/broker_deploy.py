@@ -8,10 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 from keepers.access import as_role, hold_calls, is_admin, send_to_manager, wire
 from keepers.core.deploying import Deployment, Step
+from keepers.core.deployments import DeploymentError
 
 # The platform's own identity, under which the broker holds the posted collateral.
 PRIME_IDENTITY = "0x" + "b0" * 20
@@ -103,3 +107,91 @@ def configure_prime(
     steps = prime_steps(d, broker, collateral, pools)
     send_to_manager(d, hold_calls(d, "GOVERNOR", bool(steps)))
     as_role(d, "GOVERNOR", steps)
+
+
+DEFAULT_SPEC = Path(__file__).resolve().parent.parent / "data" / "prime.yaml"
+# The platform's identity for the pools that hold a security (they must be verified holders).
+POOL_IDENTITY = "0x" + "b1" * 20
+# The identity of the margin keeper's liquidating wallet.
+LIQUIDATOR_IDENTITY = "0x" + "b2" * 20
+
+
+def load_prime_spec(path: Path = DEFAULT_SPEC) -> dict:
+    """The collateral and pools of keepers/data/prime.yaml (or `path`)."""
+    try:
+        return yaml.safe_load(path.read_text())
+    except (OSError, yaml.YAMLError) as err:
+        raise DeploymentError(f"cannot read the prime brokerage spec {path}: {err}") from err
+
+
+def deploy_prime(
+    d: Deployment,
+    tokens: Mapping[str, Any],
+    spec: Mapping[str, Any] | None = None,
+    liquidator: str | None = None,
+) -> Any:
+    """The prime brokerage on the deployment's registry, oracle and aggregator: the broker, a pool
+    per `spec["pools"]` asset (a security's pool registered as a verified holder), every
+    `spec["collateral"]` listing (caps in whole tokens), and LIQUIDATOR for `liquidator`. `tokens`:
+    symbol -> token contract. Idempotent: a rerun sends nothing. Returns the broker."""
+    from keepers.access import grant_calls
+    from keepers.prime.pool_deploy import deploy_lending_pool
+
+    spec = spec or load_prime_spec()
+    missing = sorted((set(spec["collateral"]) | set(spec["pools"])) - set(tokens))
+    if missing:
+        raise DeploymentError(f"prime spec names tokens the deployment lacks: {', '.join(missing)}")
+    broker = deploy_prime_broker(d)
+    if not is_admin(d, "prime brokerage"):
+        return broker
+    pools = {
+        symbol: deploy_lending_pool(
+            d,
+            tokens[symbol],
+            broker,
+            model,
+            identity=POOL_IDENTITY if _is_security(d, tokens[symbol]) else None,
+        )
+        for symbol, model in spec["pools"].items()
+    }
+    collateral = {
+        symbol: (
+            tokens[symbol],
+            CollateralTerms(
+                int(terms["risk_weight_bps"]),
+                int(terms["cap_total"]) * 10 ** tokens[symbol].decimals(),
+                int(terms["cap_per_account"]) * 10 ** tokens[symbol].decimals(),
+            ),
+        )
+        for symbol, terms in spec["collateral"].items()
+    }
+    configure_prime(d, broker, collateral, {s: (tokens[s], pools[s]) for s in pools})
+    if liquidator:
+        # A liquidator must be a verified wallet (it may receive collateral): the platform's own.
+        registry = d.at("IdentityRegistry")
+        operator: list[Step] = []
+        if not registry.contains(liquidator):
+            operator.append(
+                (
+                    "register the liquidator as a verified wallet of the platform's identity",
+                    lambda: registry.registerInvestor(
+                        liquidator,
+                        LIQUIDATOR_IDENTITY,
+                        US,
+                        INSTITUTIONAL,
+                        NEVER_EXPIRES,
+                        sender=d.sender,
+                    ),
+                )
+            )
+        send_to_manager(
+            d, grant_calls(d, "LIQUIDATOR", liquidator) + hold_calls(d, "OPERATOR", bool(operator))
+        )
+        as_role(d, "OPERATOR", operator)
+    return broker
+
+
+def _is_security(d: Deployment, token: Any) -> bool:
+    """Whether `token` is a listed security of the registry (its holders must be verified)."""
+    registry = d.at("IdentityRegistry")
+    return str(token.address).lower() in {str(s).lower() for s in registry.securities()}
