@@ -89,6 +89,21 @@ def test_prm_6__share_transfer__to_an_unverified_holder__not_compliant(stack):
         pool.transfer(stack.lenders["greta"], 10**12, sender=alice)
 
 
+def test_prm_6__frozen_lender__can_neither_redeem_nor_move_shares(stack, freezer):
+    pool, alice, bob = stack.pool, stack.lenders["alice"], stack.lenders["bob"]
+    deposit(stack, "alice", 1_000 * USD)
+    deposit(stack, "bob", 1_000 * USD)
+    stack.registry.freeze(alice, sender=freezer)
+    with ape.reverts(pool.LenderFrozen, account=alice.address):
+        pool.redeem(10**12, alice, alice, sender=alice)
+    with ape.reverts(pool.LenderFrozen, account=alice.address):
+        pool.transfer(bob, 10**12, sender=alice)
+    # Nor receive them: a frozen wallet is not verified.
+    assert pool.maxDeposit(alice) == 0
+    with ape.reverts(pool.TransferNotCompliant, to=alice.address):
+        pool.transfer(alice, 10**12, sender=bob)
+
+
 # ---------------------------------------------------------------- interest (differential)
 
 
@@ -202,7 +217,8 @@ def test_prm_3__spread__charged_to_the_account_and_the_reserves_not_the_lenders(
     # Pending: the spread shows in debtOf (simple interest since the last touch), not in totalDebt.
     pending = pool.debtOf(spread_account, 300) - pool.debtOf(spread_account, 0)
     model.accrue(now)
-    assert pending == spread(model.debt_of(spread_account, 0, now), 300, 90 * DAY)
+    since = now - model.accounts[spread_account].last_touch  # 90 days and the blocks' seconds
+    assert pending == spread(model.debt_of(spread_account, 0, now), 300, since)
     assert pool.state().totalDebt == model.total_debt
     assets_before = pool.totalAssets()
     tx = pool.touch(spread_account, 300, sender=broker)
