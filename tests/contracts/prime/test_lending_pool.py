@@ -190,9 +190,9 @@ def test_prm_2__random_rate_models__rate_and_accrued_debt_as_the_model(
         tx = pool.borrow(account, amount, 0, broker, sender=broker)
         replay.borrow(account, amount, 0, tx.timestamp)
         now = mine_after(chain, elapsed)
-        replay.accrue(now)
-        assert_state(pool, replay)
-        assert pool.debtOf(account, 0) == replay.debt_of(account, 0, now)
+        view = replay.viewed_at(now)
+        assert_state(pool, view)
+        assert pool.debtOf(account, 0) == view.debt_of(account, 0, now)
         # One accrual from RAY at the borrow's utilisation: e^(rt) by three Taylor terms, above
         # its first-order term.
         rate = model.borrow_rate_bps(amount * BPS // (1_000_000 * USD))
@@ -216,10 +216,10 @@ def test_prm_3__spread__charged_to_the_account_and_the_reserves_not_the_lenders(
     now = mine_after(chain, 90 * DAY)
     # Pending: the spread shows in debtOf (simple interest since the last touch), not in totalDebt.
     pending = pool.debtOf(spread_account, 300) - pool.debtOf(spread_account, 0)
-    model.accrue(now)
+    view = model.viewed_at(now)
     since = now - model.accounts[spread_account].last_touch  # 90 days and the blocks' seconds
-    assert pending == spread(model.debt_of(spread_account, 0, now), 300, since)
-    assert pool.state().totalDebt == model.total_debt
+    assert pending == spread(view.debt_of(spread_account, 0, now), 300, since)
+    assert pool.state().totalDebt == view.total_debt
     assets_before = pool.totalAssets()
     tx = pool.touch(spread_account, 300, sender=broker)
     model.accrue(tx.timestamp)
