@@ -403,3 +403,26 @@ def test_prm_9__deploy_lending_pool__wired_bound_and_a_rerun_sends_nothing(stack
     assert again.address == pool.address and d.sender.nonce == nonce
     with pytest.raises(Exception, match="lends to"):
         deploy_lending_pool(d, stack.usdc, stack.outsider, RATE_MODEL)
+
+
+def test_prm_9__deploy_lending_pool__a_pool_of_a_security__registered_as_its_holder(
+    stack, liquidity
+):
+    d, qspx = stack.deployment, liquidity.tokens["QSPX"]
+    with pytest.raises(ValueError, match="QSPX is a security: .*pass identity="):
+        deploy_lending_pool(d, qspx, stack.broker, RATE_MODEL)
+    identity = "0x" + "b0" * 20
+    pool = deploy_lending_pool(
+        d,
+        qspx,
+        stack.broker,
+        RATE_MODEL,
+        identity=identity,
+        share_jurisdictions=SHARE_JURISDICTIONS,
+    )
+    assert stack.registry.identity(pool).lower() == identity and stack.registry.isVerified(pool)
+    alice = stack.lenders["alice"]
+    qspx.transfer(alice, 10**18, sender=liquidity.trader)
+    qspx.approve(pool, 10**18, sender=alice)
+    pool.deposit(10**18, alice, sender=alice)
+    assert pool.balanceOf(alice) == 10**24 and pool.state().cash == 10**18
