@@ -30,6 +30,7 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
 
     /// @inheritdoc ILendingPool
     address public immutable broker;
+    /// @notice Where lenders are verified (deposits) and frozen (every share movement, payouts).
     IIdentityRegistry public immutable registry;
 
     /// @dev The accounting the hot path reads, in three slots (totalDebt is derived:

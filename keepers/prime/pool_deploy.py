@@ -47,6 +47,10 @@ def deploy_lending_pool(
     if reason:
         raise ValueError(f"invalid rate model {model}: {reason}")
     symbol = asset.symbol()
+    if identity is None and _is_security(asset):
+        raise ValueError(
+            f"{symbol} is a security: its pool must hold it as a verified identity (pass identity=)"
+        )
     name = name or f"{LENDING_POOL}.{symbol}"
     broker_address = broker if isinstance(broker, str) else broker.address
     pool = d.deploy_contract(
@@ -88,3 +92,9 @@ def rate_model_steps(d: Deployment, pool: Any, rate_model: RateModel) -> list[St
             lambda: pool.setRateModel(rate_model.as_tuple(), sender=d.sender),
         )
     ]
+
+
+def _is_security(asset: Any) -> bool:
+    """Whether `asset` is a permissioned token (an ERC-3643 SecurityToken: it names the identity
+    registry its holders must be verified in)."""
+    return any(abi.name == "identityRegistry" for abi in asset.contract_type.view_methods)

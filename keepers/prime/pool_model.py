@@ -9,6 +9,7 @@ No chain access: every figure is computed from its arguments.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from copy import deepcopy
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -156,6 +157,14 @@ class PoolModel:
         to_reserves = interest * self.model.reserve_factor_bps // BPS
         self.reserves += to_reserves
         return interest, to_reserves
+
+    def viewed_at(self, now: int) -> PoolModel:
+        """A copy accrued to `now`: what the pool's views show at a time it stored no accrual
+        (accruing the model itself there would split the next accrual in two, which compounds
+        differently)."""
+        view = deepcopy(self)
+        view.accrue(now)
+        return view
 
     def debt_of(self, account: str, spread_bps: int, now: int) -> int:
         """`debtOf`: the account's debt with its pending spread (after `accrue(now)`)."""

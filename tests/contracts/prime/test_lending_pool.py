@@ -89,6 +89,21 @@ def test_prm_6__share_transfer__to_an_unverified_holder__not_compliant(stack):
         pool.transfer(stack.lenders["greta"], 10**12, sender=alice)
 
 
+def test_prm_6__frozen_lender__can_neither_redeem_nor_move_shares(stack, freezer):
+    pool, alice, bob = stack.pool, stack.lenders["alice"], stack.lenders["bob"]
+    deposit(stack, "alice", 1_000 * USD)
+    deposit(stack, "bob", 1_000 * USD)
+    stack.registry.freeze(alice, sender=freezer)
+    with ape.reverts(pool.LenderFrozen, account=alice.address):
+        pool.redeem(10**12, alice, alice, sender=alice)
+    with ape.reverts(pool.LenderFrozen, account=alice.address):
+        pool.transfer(bob, 10**12, sender=alice)
+    # Nor receive them: a frozen wallet is not verified.
+    assert pool.maxDeposit(alice) == 0
+    with ape.reverts(pool.TransferNotCompliant, to=alice.address):
+        pool.transfer(alice, 10**12, sender=bob)
+
+
 # ---------------------------------------------------------------- interest (differential)
 
 
@@ -175,9 +190,9 @@ def test_prm_2__random_rate_models__rate_and_accrued_debt_as_the_model(
         tx = pool.borrow(account, amount, 0, broker, sender=broker)
         replay.borrow(account, amount, 0, tx.timestamp)
         now = mine_after(chain, elapsed)
-        replay.accrue(now)
-        assert_state(pool, replay)
-        assert pool.debtOf(account, 0) == replay.debt_of(account, 0, now)
+        view = replay.viewed_at(now)
+        assert_state(pool, view)
+        assert pool.debtOf(account, 0) == view.debt_of(account, 0, now)
         # One accrual from RAY at the borrow's utilisation: e^(rt) by three Taylor terms, above
         # its first-order term.
         rate = model.borrow_rate_bps(amount * BPS // (1_000_000 * USD))
@@ -201,9 +216,10 @@ def test_prm_3__spread__charged_to_the_account_and_the_reserves_not_the_lenders(
     now = mine_after(chain, 90 * DAY)
     # Pending: the spread shows in debtOf (simple interest since the last touch), not in totalDebt.
     pending = pool.debtOf(spread_account, 300) - pool.debtOf(spread_account, 0)
-    model.accrue(now)
-    assert pending == spread(model.debt_of(spread_account, 0, now), 300, 90 * DAY)
-    assert pool.state().totalDebt == model.total_debt
+    view = model.viewed_at(now)
+    since = now - model.accounts[spread_account].last_touch  # 90 days and the blocks' seconds
+    assert pending == spread(view.debt_of(spread_account, 0, now), 300, since)
+    assert pool.state().totalDebt == view.total_debt
     assets_before = pool.totalAssets()
     tx = pool.touch(spread_account, 300, sender=broker)
     model.accrue(tx.timestamp)
@@ -387,3 +403,26 @@ def test_prm_9__deploy_lending_pool__wired_bound_and_a_rerun_sends_nothing(stack
     assert again.address == pool.address and d.sender.nonce == nonce
     with pytest.raises(Exception, match="lends to"):
         deploy_lending_pool(d, stack.usdc, stack.outsider, RATE_MODEL)
+
+
+def test_prm_9__deploy_lending_pool__a_pool_of_a_security__registered_as_its_holder(
+    stack, liquidity
+):
+    d, qspx = stack.deployment, liquidity.tokens["QSPX"]
+    with pytest.raises(ValueError, match="QSPX is a security: .*pass identity="):
+        deploy_lending_pool(d, qspx, stack.broker, RATE_MODEL)
+    identity = "0x" + "b0" * 20
+    pool = deploy_lending_pool(
+        d,
+        qspx,
+        stack.broker,
+        RATE_MODEL,
+        identity=identity,
+        share_jurisdictions=SHARE_JURISDICTIONS,
+    )
+    assert stack.registry.identity(pool).lower() == identity and stack.registry.isVerified(pool)
+    alice = stack.lenders["alice"]
+    qspx.transfer(alice, 10**18, sender=liquidity.trader)
+    qspx.approve(pool, 10**18, sender=alice)
+    pool.deposit(10**18, alice, sender=alice)
+    assert pool.balanceOf(alice) == 10**24 and pool.state().cash == 10**18
