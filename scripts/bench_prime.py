@@ -20,7 +20,9 @@ base included — into benchmarks/prime_gas.json, one section per side:
   liquidation including its aggregator swap). `goal_lines` reads its `borrow_4_collateral` and
   `liquidate_with_swap` scenarios.
 
-Each side is a function returning {scenario: gas}; `measured` is the one measuring helper. With
+Each side is a function returning {scenario: gas}; `measured` is the one measuring helper.
+`PRIME_GAS_REPORT=1` prints ape's per-call gas report of the last liquidation and borrow (where
+the gas goes: docs/prime.md "Gas"). With
 both sides present the issue's goals are checked: a borrow against four collateral assets within
 1.5x Morpho's single-collateral borrow, a liquidation with its swap under 300,000 gas.
 """
@@ -28,12 +30,13 @@ both sides present the issue's goals are checked: a borrow against four collater
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import click
-from ape import accounts, chain
+from ape import accounts, chain, project
 from ape.cli import ConnectedProviderCommand, network_option
 
 from keepers.access import deploy_access, renounce_temporary_roles
@@ -189,10 +192,165 @@ def morpho_blue_security_collateral_side() -> dict[str, int]:
     return morpho_scenarios(market, roles, funded)
 
 
-# side name -> the function measuring it; the lead adds "quantera".
+# Test accounts as `ape run deploy all` assigns them on a local network.
+DEPLOYER, GOVERNOR, OPERATOR, AGENT, REPORTER, LIQUIDATOR = 0, 2, 3, 5, 8, 4
+QUANTERA_CLIENT, QUANTERA_LENDER, QUANTERA_SINGLE = 14, 15, 16
+DEPOSIT, WITHDRAW, BORROW, REPAY = 0, 1, 2, 3
+CLIENT_IDENTITY = "0x" + "c7" * 20
+SINGLE_IDENTITY = "0x" + "c8" * 20
+LENDER_IDENTITY = "0x" + "1d" * 20
+
+
+def quantera_side() -> dict[str, int]:
+    """The PrimeBroker's gas on the protocol as `ape run deploy all` deploys it (step 7, prime
+    brokerage, from keepers/data/prime.yaml): an institution posts four collateral assets (USDC,
+    the T-bill fund QTF, the equity funds QSPX and QNDX: security tokens, each transfer through
+    their compliance engine), borrows USDC against all four (the goal's figure), repays, withdraws;
+    then QSPX's oracle price falls and the margin keeper's key liquidates, once taking QSPX and
+    once selling it through the aggregator (Uniswap V2 QSPX/USDC) into the broker."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("deploy", Path(__file__).with_name("deploy.py"))
+    deploy = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(deploy)
+    from keepers.core.deployments import DeploymentRecord
+    from keepers.liquidity.codec import encode_route
+
+    t = accounts.test_accounts
+    d = Deployment(sender=t[DEPLOYER], record=DeploymentRecord("ethereum:local", chain.chain_id))
+    deploy.deploy_protocol(d, deploy.local_test_config(), None)
+    renounce_temporary_roles(d)
+    tokens = deploy.fund_tokens(d)
+    for symbol, token in tokens.items():
+        if symbol != "USDC" and token.paused():
+            token.unpause(sender=t[AGENT])
+    broker = d.at("PrimeBroker")
+    margin = project.PrimeMargin.at(broker.address)
+    registry, client, lender = d.at("IdentityRegistry"), t[QUANTERA_CLIENT], t[QUANTERA_LENDER]
+    single = t[QUANTERA_SINGLE]
+    for wallet, identity in (
+        (client, CLIENT_IDENTITY),
+        (lender, LENDER_IDENTITY),
+        (single, SINGLE_IDENTITY),
+    ):
+        registry.registerInvestor(
+            wallet, identity, US, INSTITUTIONAL, FAR_FUTURE, sender=t[OPERATOR]
+        )
+
+    def mint(symbol: str, wallet, whole: int) -> int:
+        token = tokens[symbol]
+        amount = whole * 10 ** token.decimals()
+        token.mint(wallet, amount, sender=t[OPERATOR] if symbol == "USDC" else t[AGENT])
+        return amount
+
+    pool = d.at("LendingPool", "LendingPool.USDC")
+    lent = mint("USDC", lender, 5_000_000)
+    tokens["USDC"].approve(pool, lent, sender=lender)
+    pool.deposit(lent, lender, sender=lender)
+    # A book of $460,000, mostly the equity fund, in whole tokens at the deployment's prices.
+    router = d.at("OracleRouter")
+    book_usd = {"USDC": 20_000, "QTF": 20_000, "QSPX": 400_000, "QNDX": 20_000}
+    book = {s: max(1, usd * 10**18 // router.price(tokens[s])) for s, usd in book_usd.items()}
+    posted = {symbol: mint(symbol, client, 2 * whole) for symbol, whole in book.items()}
+    for symbol, amount in posted.items():
+        tokens[symbol].approve(broker, amount, sender=client)
+    broker.openAccount(sender=client)
+    account = registry.investorOf(client).identity
+    broker.setCreditLine(account, (10**25, 50, 0), sender=t[GOVERNOR])
+
+    def run(*actions):
+        return lambda: broker.execute(account, list(actions), sender=client)
+
+    def units(symbol, whole):
+        return whole * 10 ** tokens[symbol].decimals()
+
+    zero = "0x" + "00" * 20
+    gas = {
+        "deposit_4_collateral": measured(
+            run(*((DEPOSIT, tokens[s], units(s, w), zero, b"") for s, w in book.items()))
+        ),
+        "deposit": measured(run((DEPOSIT, tokens["QTF"], units("QTF", 10), zero, b""))),
+    }
+    usdc = tokens["USDC"]
+    # 90% of what initial margin allows, then 1% more.
+    most = margin.health(account).adjustedCollateralUsd * 10_000 // 15_000 // 10**12
+    gas["borrow_4_collateral_first"] = measured(
+        run((BORROW, usdc, most * 9 // 10, client.address, b""))
+    )
+    gas["borrow_4_collateral"] = measured(run((BORROW, usdc, most // 100, client.address, b"")))
+    gas["repay_partial"] = measured(run((REPAY, usdc, units("USDC", 5_000), client.address, b"")))
+    gas["withdraw"] = measured(
+        run((WITHDRAW, tokens["QTF"], units("QTF", 10), client.address, b""))
+    )
+    # A second institution with one collateral asset (QSPX) and a USDC debt: the like-for-like
+    # figure for Morpho's single-market liquidation (one collateral price, one loan price).
+    one = mint("QSPX", single, book["QSPX"])
+    tokens["QSPX"].approve(broker, one, sender=single)
+    broker.openAccount(sender=single)
+    single_account = registry.investorOf(single).identity
+    broker.setCreditLine(single_account, (10**25, 50, 0), sender=t[GOVERNOR])
+    broker.execute(single_account, [(DEPOSIT, tokens["QSPX"], one, zero, b"")], sender=single)
+    most_single = margin.health(single_account).adjustedCollateralUsd * 10_000 // 15_000 // 10**12
+    broker.execute(
+        single_account, [(BORROW, usdc, most_single * 9 // 10, single.address, b"")], sender=single
+    )
+    gas["borrow_1_collateral"] = measured(
+        lambda: broker.execute(
+            single_account, [(BORROW, usdc, most_single // 100, single.address, b"")], sender=single
+        )
+    )
+    # QSPX's price falls 40%: both accounts are below the liquidation ratio.
+    feed = d.at("ReporterPriceFeed", "PriceFeed.QSPX")
+    feed.report(feed.latestRoundData()[1] * 3 // 5, sender=t[REPORTER])
+    assert margin.health(account).liquidatable, "the account should be liquidatable"
+    assert margin.health(single_account).liquidatable, "the single account should be liquidatable"
+    liquidator, qspx = t[LIQUIDATOR], tokens["QSPX"]
+    cash = mint("USDC", liquidator, 100_000)
+    usdc.approve(broker, cash, sender=liquidator)
+    repay = units("USDC", 5_000)
+    gas["liquidate_take"] = measured(
+        lambda: broker.liquidate(account, usdc, repay, qspx, b"", 0, sender=liquidator)
+    )
+    seized = margin.previewLiquidation(account, usdc, repay, qspx).seized
+    venue = d.address("UniswapV2Pair.A.QSPX-USDC")
+    route = encode_route(
+        qspx,
+        usdc,
+        seized,
+        1,
+        broker.address,
+        chain.blocks.head.timestamp + 3_600,
+        300,
+        [(seized, [(venue, usdc.address, b"")])],
+    )
+    gas["liquidate_with_swap"] = measured(
+        lambda: broker.liquidate(account, usdc, repay, qspx, route, 1, sender=liquidator)
+    )
+    seized = margin.previewLiquidation(single_account, usdc, repay, qspx).seized
+    route = encode_route(
+        qspx,
+        usdc,
+        seized,
+        1,
+        broker.address,
+        chain.blocks.head.timestamp + 3_600,
+        300,
+        [(seized, [(venue, usdc.address, b"")])],
+    )
+    gas["liquidate_with_swap_1_collateral"] = measured(
+        lambda: broker.liquidate(single_account, usdc, repay, qspx, route, 0, sender=liquidator)
+    )
+    if os.environ.get("PRIME_GAS_REPORT"):
+        chain.history[liquidator.address][-1].show_gas_report()
+        chain.history[client.address][-4].show_gas_report()
+    return gas
+
+
+# side name -> the function measuring it.
 SIDES: dict[str, Callable[[], dict[str, int]]] = {
     "morpho_blue": morpho_blue_side,
     "morpho_blue_security_collateral": morpho_blue_security_collateral_side,
+    "quantera": quantera_side,
 }
 
 

@@ -76,15 +76,17 @@ contract PrimeBroker is IPrimeBroker, PrimeLayout, ISwapPayer, AccessManaged, Re
         if (l.slot == 0) {
             // Reverts for an asset without a usable price: nothing unpriced is listed.
             _oracle.price(asset);
-            uint256 count = _assets.length;
+            uint256 count = _assetCount;
             if (count >= MAX_ASSETS) revert TooManyAssets(address(0), MAX_ASSETS);
-            _assets.push(asset);
+            _assetCount = count + 1;
             l.slot = uint8(count + 1);
             l.decimals = IERC20Metadata(asset).decimals();
+            _entries[count] = Entry(asset, l.decimals, 0);
         }
         Caps memory caps = _caps[asset];
         emit CollateralSet(asset, CollateralConfig(l.riskWeightBps, caps.capTotal, caps.capPerAccount), c);
         l.riskWeightBps = c.riskWeightBps;
+        _entries[l.slot - 1].riskWeightBps = c.riskWeightBps;
         _caps[asset] = Caps(c.capTotal, c.capPerAccount);
     }
 
@@ -244,7 +246,12 @@ contract PrimeBroker is IPrimeBroker, PrimeLayout, ISwapPayer, AccessManaged, Re
 
     /// @inheritdoc IPrimeBroker
     function assets() external view returns (address[] memory) {
-        return _assets;
+        uint256 count = _assetCount;
+        address[] memory list = new address[](count);
+        for (uint256 i; i < count; ++i) {
+            list[i] = _entries[i].asset;
+        }
+        return list;
     }
 
     /// @inheritdoc IPrimeBroker
@@ -402,7 +409,7 @@ contract PrimeBroker is IPrimeBroker, PrimeLayout, ISwapPayer, AccessManaged, Re
     function _touchDebts(address account, Account memory a) internal {
         uint256 mask = a.debtMask;
         for (uint256 i; mask != 0; ++i) {
-            if (mask & 1 != 0) _listings[_assets[i]].pool.touch(account, a.spreadBps);
+            if (mask & 1 != 0) _listings[_entries[i].asset].pool.touch(account, a.spreadBps);
             mask >>= 1;
         }
     }

@@ -43,8 +43,8 @@ abstract contract PrimeLayout is IPrimeBrokerErrors {
     IOracleRouter internal immutable _oracle;
     ILiquidityAggregator internal immutable _aggregator;
 
-    /// @dev One listed asset, one word: its 1-based index in `_assets` (0: not listed), decimals,
-    /// risk weight and lending pool (zero: not borrowable).
+    /// @dev One listed asset, one word, by address: its 1-based index in `_entries` (0: not
+    /// listed), decimals, risk weight and lending pool (zero: not borrowable).
     struct Listing {
         uint8 slot;
         uint8 decimals;
@@ -52,8 +52,17 @@ abstract contract PrimeLayout is IPrimeBrokerErrors {
         ILendingPool pool;
     }
 
+    /// @dev The same listed asset by index, one word (the index an account's masks use): what the
+    /// margin check's loop reads per asset in one cold load instead of two. Written only with its
+    /// Listing (`setCollateral`), which it mirrors.
+    struct Entry {
+        address asset;
+        uint8 decimals;
+        uint32 riskWeightBps;
+    }
+
     /// @dev One account, one word. `heldMask` / `debtMask`: bit i set when the account holds / owes
-    /// asset i of `_assets`.
+    /// asset i of `_entries`.
     struct Account {
         bool open;
         bool halted;
@@ -72,16 +81,22 @@ abstract contract PrimeLayout is IPrimeBrokerErrors {
         uint128 capPerAccount;
     }
 
-    /// @dev An account's figures in one pass over its assets.
+    /// @dev An account's figures in one pass over its assets; with the prices of two assets the
+    /// caller named (a liquidation's debt and collateral) read on the way, zero if not held or owed.
     struct Figures {
         uint256 collateralUsd;
         uint256 adjustedCollateralUsd;
         uint256 debtUsd;
         uint256 adjustedDebtUsd;
         uint256 ratioBps;
+        uint256 priceX;
+        uint256 priceY;
+        /// The account's debt of `x` (units).
+        uint256 debtX;
     }
 
-    address[] internal _assets;
+    Entry[MAX_ASSETS] internal _entries;
+    uint256 internal _assetCount;
     mapping(address asset => Listing) internal _listings;
     mapping(address asset => Caps) internal _caps;
     mapping(address asset => uint256) internal _totalCollateral;
@@ -148,7 +163,7 @@ abstract contract PrimeLayout is IPrimeBrokerErrors {
         // Bounded by MAX_ASSETS: one bit per listed asset.
         for (uint256 i; mask != 0; ++i) {
             if (mask & 1 != 0) {
-                address asset = _assets[i];
+                address asset = _entries[i].asset;
                 uint256 amount = _listings[asset].pool.realiseBadDebt(account, a.spreadBps);
                 emit BadDebt(account, asset, amount);
             }
@@ -165,22 +180,34 @@ abstract contract PrimeLayout is IPrimeBrokerErrors {
 
     // ================================================================ internal: views
 
-    /// @dev One pass over the account's held and owed assets (bounded by MAX_ASSETS), live prices.
-    function _figures(address account, Account memory a) internal view returns (Figures memory f) {
+    function _figures(address account, Account memory a) internal view returns (Figures memory) {
+        return _figures(account, a, address(0), address(0));
+    }
+
+    /// @dev One pass over the account's held and owed assets (bounded by MAX_ASSETS), live prices;
+    /// the prices of `x` and `y` kept when the account holds or owes them.
+    function _figures(address account, Account memory a, address x, address y)
+        internal
+        view
+        returns (Figures memory f)
+    {
         uint256 mask = uint256(a.heldMask) | a.debtMask;
         for (uint256 i; mask != 0; ++i) {
             if (mask & 1 != 0) {
-                address asset = _assets[i];
-                Listing memory l = _listings[asset];
-                uint256 price = _oracle.price(asset);
-                uint256 haircut = MarginMath.haircutBps(l.riskWeightBps);
+                Entry memory e = _entries[i];
+                uint256 price = _oracle.price(e.asset);
+                if (e.asset == x) f.priceX = price;
+                if (e.asset == y) f.priceY = price;
+                uint256 haircut = MarginMath.haircutBps(e.riskWeightBps);
                 if ((a.heldMask >> i) & 1 != 0) {
-                    uint256 value = MarginMath.valueDown(_balances[account][asset], price, l.decimals);
+                    uint256 value = MarginMath.valueDown(_balances[account][e.asset], price, e.decimals);
                     f.collateralUsd += value;
                     f.adjustedCollateralUsd += MarginMath.adjustedCollateral(value, haircut);
                 }
                 if ((a.debtMask >> i) & 1 != 0) {
-                    uint256 value = MarginMath.valueUp(l.pool.debtOf(account, a.spreadBps), price, l.decimals);
+                    uint256 debt = _listings[e.asset].pool.debtOf(account, a.spreadBps);
+                    if (e.asset == x) f.debtX = debt;
+                    uint256 value = MarginMath.valueUp(debt, price, e.decimals);
                     f.debtUsd += value;
                     f.adjustedDebtUsd += MarginMath.adjustedDebt(value, haircut);
                 }

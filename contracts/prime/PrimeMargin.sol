@@ -107,12 +107,13 @@ contract PrimeMargin is IPrimeMargin, PrimeLayout {
         } else {
             proceeds = _sellSeized(account, a, q, route, collateralAsset, debtAsset);
         }
-        if (q.debt.pool.repay(account, q.repaid, a.spreadBps) == 0) a.debtMask &= ~_bit(q.debt);
+        uint256 debtAfter = q.debt.pool.repay(account, q.repaid, a.spreadBps);
+        if (debtAfter == 0) a.debtMask &= ~_bit(q.debt);
         uint256 ratioAfter = MarginMath.NO_DEBT_RATIO;
         if (a.heldMask == 0) {
             _realiseBadDebt(account, a);
         } else {
-            ratioAfter = _figures(account, a).ratioBps;
+            ratioAfter = _ratioAfter(q, _balances[account][collateralAsset], debtAfter);
             if (a.marginCallAt != 0 && ratioAfter >= q.maintenanceBps) {
                 a.marginCallAt = 0;
                 emit MarginCallCleared(account, ratioAfter);
@@ -155,6 +156,10 @@ contract PrimeMargin is IPrimeMargin, PrimeLayout {
         uint256 seized;
         uint256 ratioBeforeBps;
         uint256 maintenanceBps;
+        uint256 adjustedCollateralUsd;
+        uint256 adjustedDebtUsd;
+        uint256 debtBefore;
+        uint256 balanceBefore;
     }
 
     function _quote(address account, Account memory a, address debtAsset, uint256 repay, address collateralAsset)
@@ -162,7 +167,8 @@ contract PrimeMargin is IPrimeMargin, PrimeLayout {
         view
         returns (Quote memory q)
     {
-        Figures memory f = _figures(account, a);
+        // One pass: the ratio, and the two assets' prices and the debt on the way.
+        Figures memory f = _figures(account, a, debtAsset, collateralAsset);
         MarginTier memory t = _tiers[a.tier];
         uint256 deadline = a.marginCallAt == 0 ? 0 : a.marginCallAt + t.gracePeriod;
         bool overdue = deadline != 0 && block.timestamp >= deadline && f.ratioBps < t.maintenanceBps;
@@ -170,14 +176,18 @@ contract PrimeMargin is IPrimeMargin, PrimeLayout {
         q.debt = _listings[debtAsset];
         q.collateral = _requireListed(collateralAsset);
         if (address(q.debt.pool) == address(0)) revert NoPool(debtAsset);
-        uint256 debt = q.debt.pool.debtOf(account, a.spreadBps);
-        if (debt == 0) revert NoDebt(account, debtAsset);
-        uint256 most = MarginMath.maxRepay(debt, f.ratioBps, t.closeFactorBps);
+        q.debtBefore = f.debtX;
+        if (q.debtBefore == 0) revert NoDebt(account, debtAsset);
+        q.balanceBefore = _balances[account][collateralAsset];
+        if (q.balanceBefore == 0) revert InsufficientBalance(account, collateralAsset, 0, 1);
+        uint256 most = MarginMath.maxRepay(q.debtBefore, f.ratioBps, t.closeFactorBps);
         if (repay > most) revert RepayAboveCloseFactor(repay, most);
         q.ratioBeforeBps = f.ratioBps;
+        q.adjustedCollateralUsd = f.adjustedCollateralUsd;
+        q.adjustedDebtUsd = f.adjustedDebtUsd;
         q.maintenanceBps = t.maintenanceBps;
-        q.debtPrice = _oracle.price(debtAsset);
-        q.colPrice = _oracle.price(collateralAsset);
+        q.debtPrice = f.priceX;
+        q.colPrice = f.priceY;
         q.bonusBps = MarginMath.bonusBps(
             t.bonusBps,
             f.ratioBps,
@@ -186,14 +196,31 @@ contract PrimeMargin is IPrimeMargin, PrimeLayout {
         );
         q.repaid = repay;
         q.seized = MarginMath.seized(repay, q.debtPrice, q.debt.decimals, q.colPrice, q.collateral.decimals, q.bonusBps);
-        uint256 balance = _balances[account][collateralAsset];
-        if (q.seized > balance) {
-            q.seized = balance;
+        if (q.seized > q.balanceBefore) {
+            q.seized = q.balanceBefore;
             q.repaid = MarginMath.repayable(
-                balance, q.colPrice, q.collateral.decimals, q.debtPrice, q.debt.decimals, q.bonusBps
+                q.seized, q.colPrice, q.collateral.decimals, q.debtPrice, q.debt.decimals, q.bonusBps
             );
         }
         if (q.repaid == 0) revert ZeroAmount();
+    }
+
+    /// @dev The ratio after the liquidation, exactly as `_figures` would compute it, from the one
+    /// before: only the seized asset's collateral term and the repaid asset's debt term changed
+    /// (no other price, balance or debt moved), so they are replaced (no second pass of oracle
+    /// reads).
+    function _ratioAfter(Quote memory q, uint256 balanceAfter, uint256 debtAfter) internal pure returns (uint256) {
+        uint256 hc = MarginMath.haircutBps(q.collateral.riskWeightBps);
+        uint256 hd = MarginMath.haircutBps(q.debt.riskWeightBps);
+        uint8 cd = q.collateral.decimals;
+        uint8 dd = q.debt.decimals;
+        uint256 collateral = q.adjustedCollateralUsd
+            - MarginMath.adjustedCollateral(MarginMath.valueDown(q.balanceBefore, q.colPrice, cd), hc)
+            + MarginMath.adjustedCollateral(MarginMath.valueDown(balanceAfter, q.colPrice, cd), hc);
+        uint256 debt = q.adjustedDebtUsd
+            - MarginMath.adjustedDebt(MarginMath.valueUp(q.debtBefore, q.debtPrice, dd), hd)
+            + MarginMath.adjustedDebt(MarginMath.valueUp(debtAfter, q.debtPrice, dd), hd);
+        return MarginMath.ratioBps(collateral, debt);
     }
 
     /// @dev Sells the seized collateral along `route`; what the route did not spend goes back to the
