@@ -5,7 +5,7 @@ import {AccountHealth} from "./IPrimeBroker.sol";
 
 /// @title IPrimeMargin
 /// @notice The prime broker's margin module: `marginCall`, `clearMarginCall` and `liquidate`
-/// (documented in IPrimeBroker) and the views `health` and `previewLiquidation`, all run on the
+/// (documented in IPrimeBroker) and the views `health`, `topUp`, `maxBorrow` and `previewLiquidation`, all run on the
 /// broker's storage by the broker's DELEGATECALL. Call them at the broker's address: the module
 /// itself holds no state and refuses direct calls (`DirectCall`).
 interface IPrimeMargin {
@@ -22,6 +22,15 @@ interface IPrimeMargin {
     /// @notice The account's collateral and debt at oracle prices, with and without haircuts, its
     /// ratio, its open margin call and whether it may be liquidated now.
     function health(address account) external view returns (AccountHealth memory);
+    /// @notice What to post to get back to initial margin: `units` of `asset` (rounded up), worth
+    /// `adjustedUsd` of collateral after its haircut (0 and 0 when the account is there already).
+    /// Reverts `InvalidCollateral(asset, "no collateral value")` for an asset with a 100% haircut.
+    function topUp(address account, address asset) external view returns (uint256 units, uint256 adjustedUsd);
+    /// @notice The most of `asset` the account can borrow to a wallet now: the least of what keeps
+    /// it at initial margin (the borrowed asset's debt weighs price x (1 + haircut)), what its
+    /// credit line leaves, and the pool's cash. Not checked: a borrow kept in the account (to
+    /// trade) also adds the asset as collateral, so it allows a little more.
+    function maxBorrow(address account, address asset) external view returns (uint256 units);
     function marginCall(address account) external returns (uint256 deadline);
     function clearMarginCall(address account) external;
     function liquidate(

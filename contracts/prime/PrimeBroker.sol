@@ -29,7 +29,7 @@ import {BPS} from "../libraries/Constants.sol";
 /// @title PrimeBroker
 /// @notice Cross-margin accounts for institutions against tokenized collateral (see IPrimeBroker).
 /// Margin calls and liquidations run in the margin module (PrimeMargin) by DELEGATECALL on this
-/// storage; its views (`health`, `previewLiquidation`) are served here too, through the fallback.
+/// storage; its views (`health`, `topUp`, `maxBorrow`, `previewLiquidation`) are served here too, through the fallback.
 contract PrimeBroker is IPrimeBroker, PrimeLayout, ISwapPayer, AccessManaged, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
@@ -219,12 +219,14 @@ contract PrimeBroker is IPrimeBroker, PrimeLayout, ISwapPayer, AccessManaged, Re
         _delegate();
     }
 
-    /// @notice Serves the margin module's views (IPrimeMargin: `health`, `previewLiquidation`) on
-    /// this storage; any other unknown call reverts.
+    /// @notice Serves the margin module's views (IPrimeMargin: `health`, `topUp`, `maxBorrow`,
+    /// `previewLiquidation`) on this storage; any other unknown call reverts.
     fallback() external {
-        if (msg.sig != IPrimeMargin.health.selector && msg.sig != IPrimeMargin.previewLiquidation.selector) {
-            revert UnknownCall(msg.sig);
-        }
+        bytes4 sig = msg.sig;
+        if (
+            sig != IPrimeMargin.health.selector && sig != IPrimeMargin.previewLiquidation.selector
+                && sig != IPrimeMargin.topUp.selector && sig != IPrimeMargin.maxBorrow.selector
+        ) revert UnknownCall(sig);
         _delegate();
     }
 

@@ -11,6 +11,7 @@ import {PrimeLayout} from "./PrimeLayout.sol";
 import {IPrimeMargin} from "../../interfaces/IPrimeMargin.sol";
 import {MarginMath} from "./MarginMath.sol";
 import {BPS} from "../libraries/Constants.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 
 /// @title PrimeMargin
 /// @notice The prime broker's margin module: margin calls, liquidation and the views that value an
@@ -74,6 +75,38 @@ contract PrimeMargin is IPrimeMargin, PrimeLayout {
         h.deadline = a.marginCallAt == 0 ? 0 : a.marginCallAt + t.gracePeriod;
         h.liquidatable = f.ratioBps < t.liquidationBps
             || (h.deadline != 0 && block.timestamp >= h.deadline && f.ratioBps < t.maintenanceBps);
+    }
+
+    /// @inheritdoc IPrimeMargin
+    function topUp(address account, address asset) external view returns (uint256 units, uint256 adjustedUsd) {
+        _requireDelegated();
+        Account memory a = _requireOpen(account);
+        Listing memory l = _requireListed(asset);
+        Figures memory f = _figures(account, a);
+        adjustedUsd = MarginMath.shortfall(f.adjustedCollateralUsd, f.adjustedDebtUsd, _tiers[a.tier].initialBps);
+        if (adjustedUsd == 0) return (0, 0);
+        uint256 haircut = MarginMath.haircutBps(l.riskWeightBps);
+        if (haircut >= BPS) revert InvalidCollateral(asset, "no collateral value");
+        // Adjusted value per whole token: price x (1 - haircut); units rounded up.
+        uint256 perToken = _oracle.price(asset) * (BPS - haircut) / BPS;
+        units = Math.mulDiv(adjustedUsd, 10 ** l.decimals, perToken, Math.Rounding.Ceil);
+    }
+
+    /// @inheritdoc IPrimeMargin
+    function maxBorrow(address account, address asset) external view returns (uint256 units) {
+        _requireDelegated();
+        Account memory a = _requireOpen(account);
+        Listing memory l = _requireListed(asset);
+        if (address(l.pool) == address(0)) revert NoPool(asset);
+        Figures memory f = _figures(account, a);
+        uint256 room = f.adjustedCollateralUsd * BPS / _tiers[a.tier].initialBps;
+        if (room <= f.adjustedDebtUsd || f.debtUsd >= a.limitUsd) return 0;
+        uint256 price = _oracle.price(asset);
+        uint256 byMargin = Math.mulDiv(
+            room - f.adjustedDebtUsd, 10 ** l.decimals * BPS, price * (BPS + MarginMath.haircutBps(l.riskWeightBps))
+        );
+        uint256 byCredit = Math.mulDiv(a.limitUsd - f.debtUsd, 10 ** l.decimals, price);
+        units = Math.min(Math.min(byMargin, byCredit), l.pool.state().cash);
     }
 
     /// @inheritdoc IPrimeMargin

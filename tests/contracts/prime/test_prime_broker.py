@@ -494,3 +494,53 @@ def test_prm_21__margin_module__runs_only_on_the_brokers_storage(p, project):
         module.marginCall(CLIENT_ID, sender=p.client)
     with ape.reverts(p.broker.UnknownCall, selector=bytes.fromhex("12345678")):
         p.client.transfer(p.broker, 0, data="0x12345678")
+
+
+def test_prm_50__a_leveraged_long_opens_in_one_batch(p, chain):
+    """PRM-50: borrow cash into the account and buy QSPX with it through the aggregator, checked
+    once at the end; the bought QSPX is collateral, the cash a debt."""
+    usdc, qspx = p.tokens["USDC"], p.tokens["QSPX"]
+    post(p, p.client, {"QTB": 1_000})
+    cash = 40_000 * UNIT["USDC"]
+    receipt = p.broker.execute(
+        CLIENT_ID,
+        [act(BORROW, usdc, cash), act(SWAP, data=route(p, chain, "USDC", "QSPX", cash))],
+        sender=p.client,
+    )
+    bought = p.broker.balanceOf(CLIENT_ID, qspx)
+    # About 800 QSPX at $50 less fees and impact.
+    assert 780 * UNIT["QSPX"] < bought < 800 * UNIT["QSPX"]
+    assert p.broker.balanceOf(CLIENT_ID, usdc) == 0
+    assert p.pools["USDC"].debtOf(CLIENT_ID, 0) == cash
+    (swapped,) = [e for e in receipt.events if e.event_name == "Swapped"]
+    assert (swapped.amountIn, swapped.amountOut) == (cash, bought)
+    assert receipt.return_value == model.figures(holdings(p)).ratio_bps >= 15_000
+
+
+def test_prm_51__views__top_up_and_max_borrow_equal_the_model(p):
+    """PRM-51: `topUp` is what brings the account back to initial margin, `maxBorrow` the most it
+    can borrow (margin, credit line and pool cash): both equal the Python model, and borrowing
+    `maxBorrow` passes while one unit more does not."""
+    usdc, qtb = p.tokens["USDC"], p.tokens["QTB"]
+    post(p, p.client, {"QTB": 1_000, "QSPX": 1_000})
+    most = p.margin.maxBorrow(CLIENT_ID, usdc)
+    figures = model.figures(holdings(p))
+    # No debt yet: (98,400 + 46,000) / 1.5 = 96,266.66 USDC (debt haircut 0).
+    assert most == figures.adjusted_collateral_usd * 10_000 // 15_000 // 10**12
+    with pytest.raises(ape.exceptions.ContractLogicError):
+        p.broker.execute(CLIENT_ID, [act(BORROW, usdc, most + 1, p.client)], sender=p.client)
+    p.broker.execute(CLIENT_ID, [act(BORROW, usdc, most, p.client)], sender=p.client)
+    assert p.margin.maxBorrow(CLIENT_ID, usdc) == 0
+    assert tuple(p.margin.topUp(CLIENT_ID, qtb)) == (0, 0)
+    p.set_price("QSPX", 40)
+    units, adjusted = p.margin.topUp(CLIENT_ID, qtb)
+    after = model.figures(holdings(p))
+    assert adjusted == after.shortfall(15_000) > 0
+    per_token = 100 * 10**18 * (10_000 - model.haircut_bps(2_000)) // 10_000
+    assert units == model.ceil_div(adjusted * UNIT["QTB"], per_token)
+    # Posting exactly that brings the account back to initial margin.
+    qtb_units = units
+    p.fund(p.client, "QTB", qtb_units)
+    qtb.approve(p.broker, qtb_units, sender=p.client)
+    p.broker.execute(CLIENT_ID, [act(DEPOSIT, qtb, qtb_units)], sender=p.client)
+    assert p.margin.health(CLIENT_ID).ratioBps >= 15_000
