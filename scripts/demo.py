@@ -30,11 +30,18 @@ from keepers.demo.run import run_demo
     help="After the summary, keep the chain and its keepers up for `quantera console` until "
     "Ctrl-C.",
 )
-def cli(blocks: int, workdir: Path | None, serve: bool):
+@click.option(
+    "--serve-keepers/--serve-without-keepers",
+    default=True,
+    show_default=True,
+    help="With --serve: restart the keepers for the served chain (a test session that only reads "
+    "the chain leaves them off: they would poll every block for nothing).",
+)
+def cli(blocks: int, workdir: Path | None, serve: bool, serve_keepers: bool):
     """Start a private anvil, deploy Quantera, run the keepers, print what happened, stop
     everything (with --serve: once interrupted)."""
     try:
-        code = run_demo(blocks, workdir, serve)
+        code = run_demo(blocks, workdir, serve, serve_keepers=serve_keepers)
     except QuanteraError as err:
         click.echo(f"error: {err}", err=True)
         sys.exit(1)

@@ -768,12 +768,20 @@ def _start_keepers(keepers: KeeperSupervisor, env: dict[str, str], network: str)
     )
 
 
-def _serve(group: ProcessGroup, env: dict[str, str], url: str, workdir: Path, db_url: str) -> None:
+def _serve(
+    group: ProcessGroup,
+    env: dict[str, str],
+    url: str,
+    workdir: Path,
+    db_url: str,
+    with_keepers: bool = True,
+) -> None:
     """Leaves the chain up with its keepers running again (under a new supervisor: they resume
-    from their store cursors), announced in the running-demo file (`quantera console` connects to
-    it by default), until SIGINT or SIGTERM."""
+    from their store cursors; `with_keepers` False leaves them stopped), announced in the
+    running-demo file (`quantera console` connects to it by default), until SIGINT or SIGTERM."""
     keepers = KeeperSupervisor(group)
-    _start_keepers(keepers, env, f"ethereum:local:{url}")
+    if with_keepers:
+        _start_keepers(keepers, env, f"ethereum:local:{url}")
     running = write_running_demo(
         RunningDemo(
             rpc_url=url,
@@ -795,8 +803,11 @@ def _serve(group: ProcessGroup, env: dict[str, str], url: str, workdir: Path, db
         keepers.stop_all()
 
 
-def run_demo(blocks: int, keep_dir: Path | None = None, serve: bool = False) -> int:
+def run_demo(
+    blocks: int, keep_dir: Path | None = None, serve: bool = False, serve_keepers: bool = True
+) -> int:
     """Runs the whole demo; returns the process exit code. Every child is stopped on exit.
+    `serve_keepers` False: serve the chain without restarting the keepers.
     `serve`: once the summary is printed, keep the chain and its keepers up for the operator
     console until interrupted (SIGINT/SIGTERM then ends the demo with the summary's code)."""
     workdir = keep_dir or Path(tempfile.mkdtemp(prefix="quantera-demo-"))
@@ -870,7 +881,7 @@ def run_demo(blocks: int, keep_dir: Path | None = None, serve: bool = False) -> 
         if serve:
             progress.step = "serve"
             try:
-                _serve(group, env, url, workdir, db_url)
+                _serve(group, env, url, workdir, db_url, serve_keepers)
             except KeyboardInterrupt:
                 console.print("[yellow]stopping the served demo[/yellow]")
         return code

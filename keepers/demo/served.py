@@ -63,12 +63,20 @@ def reuse_served_demo(demo_file: Path, workdir: Path) -> ServedDemo:
     return demo
 
 
-def start_served_demo(workdir: Path, blocks: int = DEMO_BLOCKS) -> ServedDemo:
+def start_served_demo(
+    workdir: Path, blocks: int = DEMO_BLOCKS, with_keepers: bool = False
+) -> ServedDemo:
+    """The demo started in the background and served once its summary is printed. Its keepers
+    run through the demo's acts as always; `with_keepers` also restarts them for the served chain
+    (off by default: the console's tests and benchmark only read the chain and send their own
+    transactions, and three keepers polling 1-second blocks cost minutes of CPU meanwhile)."""
     workdir.mkdir(parents=True, exist_ok=True)
     demo_file = workdir / "demo.json"
     env = dict(os.environ, QUANTERA_DEMO_FILE=str(demo_file))
     ape = str(Path(sys.executable).parent / "ape")
     argv = [ape, "run", "demo", "--blocks", str(blocks), "--dir", str(workdir / "run"), "--serve"]
+    if not with_keepers:
+        argv.append("--serve-without-keepers")
     with open(workdir / "demo.stdout", "w") as out, open(workdir / "demo.stderr", "w") as err:
         proc = subprocess.Popen(argv, stdout=out, stderr=err, env=env)
     demo = ServedDemo(workdir, demo_file, proc)
