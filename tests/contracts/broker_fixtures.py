@@ -25,7 +25,17 @@ CLIENT_ID = to_checksum_address("0x" + "c1" * 20)
 LENDER_ID = to_checksum_address("0x" + "1e" * 20)
 LIQUIDATOR_ID = to_checksum_address("0x" + "11" * 20)
 POOL_ID = to_checksum_address("0x" + "b1" * 20)
-RATE_MODEL = {
+# Interest-free pools: a test reads a debt at one block and acts at the next, so it must not
+# depend on the seconds between them (a busy machine). Interest has its own tests (PRM-1 to PRM-9);
+# a broker test that needs it sets INTEREST for its own span (`PrimeStack.set_rates`).
+ZERO_RATES = {
+    "base_bps": 0,
+    "slope1_bps": 0,
+    "slope2_bps": 0,
+    "kink_bps": 8_000,
+    "reserve_factor_bps": 0,
+}
+INTEREST = {
     "base_bps": 100,
     "slope1_bps": 400,
     "slope2_bps": 6_000,
@@ -72,6 +82,16 @@ class PrimeStack:
     def set_price(self, symbol: str, usd: float) -> None:
         self.feeds[symbol].report(int(round(usd * 10**8)), sender=self.reporter)
 
+    def set_rates(self, symbol: str, model: dict) -> None:
+        """The pool's rate model (accrued at the old one first), as GOVERNOR."""
+        pool = self.pools[symbol]
+        self.governed(
+            (
+                f"{symbol} pool rates",
+                lambda: pool.setRateModel(tuple(model.values()), sender=self.deployment.sender),
+            )
+        )
+
     def refresh_prices(self) -> None:
         """Reports every feed's current answer again (after a jump in time, so none is stale)."""
         for feed in self.feeds.values():
@@ -114,7 +134,7 @@ def prime_stack(
     pools = {
         # The QSPX pool holds a security: it is registered as a verified holder.
         symbol: deploy_lending_pool(
-            d, tokens[symbol], broker, RATE_MODEL, identity=None if symbol == "USDC" else POOL_ID
+            d, tokens[symbol], broker, ZERO_RATES, identity=None if symbol == "USDC" else POOL_ID
         )
         for symbol in ("USDC", "QSPX")
     }

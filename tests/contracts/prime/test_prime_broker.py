@@ -8,7 +8,7 @@ from __future__ import annotations
 import ape
 import pytest
 
-from broker_fixtures import CLIENT_ID, NEVER, QUALIFIED, UNIT, US
+from broker_fixtures import CLIENT_ID, INTEREST, NEVER, QUALIFIED, UNIT, US, ZERO_RATES
 from keepers.access import ROLE_IDS
 from keepers.liquidity.codec import encode_route
 from keepers.prime import model
@@ -300,10 +300,8 @@ def test_prm_16__margin_call__grace_period__then_liquidation(p, chain, accounts)
     deadline = called.deadline
     assert deadline == chain.blocks.head.timestamp + 86_400
     assert called.ratioBps == 12_266
-    # Shortfall to initial margin: 60,000 (and interest) x 1.5 - 73,600, in the call's block.
-    at_call = p.margin.health(CLIENT_ID, block_id=receipt.block_number)
-    assert called.shortfallUsd == at_call.adjustedDebtUsd * 3 // 2 - 73_600 * 10**18
-    assert 16_400 * 10**18 <= called.shortfallUsd < 16_401 * 10**18
+    # Shortfall to initial margin: 60,000 x 1.5 - 73,600.
+    assert called.shortfallUsd == 16_400 * 10**18
     with ape.reverts(p.broker.MarginCallOpen, account=CLIENT_ID):
         p.broker.marginCall(CLIENT_ID, sender=accounts[9])
     with ape.reverts(p.broker.NotLiquidatable, account=CLIENT_ID, deadline=deadline):
@@ -322,7 +320,8 @@ def test_prm_16__margin_call__grace_period__then_liquidation(p, chain, accounts)
     # 10,000 x 1.05 / 40 = 262.5 QSPX (the tier's 5% bonus: the ratio allows it).
     assert qspx.balanceOf(p.liquidator) - before == 2625 * UNIT["QSPX"] // 10
     (booked,) = p.pools["USDC"].Repaid.from_receipt(receipt)
-    assert booked.assets == repay and booked.debtAfter >= 50_000 * UNIT["USDC"]
+    assert (booked.assets, booked.debtAfter) == (repay, 50_000 * UNIT["USDC"])
+    assert p.pools["USDC"].debtOf(CLIENT_ID, 0) == 50_000 * UNIT["USDC"]
     assert p.broker.liquidationCount(CLIENT_ID) == 1
     (done,) = [e for e in receipt.events if e.event_name == "Liquidated"]
     assert done.ratioAfterBps > done.ratioBeforeBps == 12_266
@@ -352,10 +351,10 @@ def test_prm_17__liquidation_below_110__at_once__close_factor__bonus_keeps_the_r
     p.set_price("QSPX", 34)  # 2,000 x 34 x 92% / 60,000 = 104.26%
     usdc, qspx = p.tokens["USDC"], p.tokens["QSPX"]
     fund_liquidator(p, 40_000 * UNIT["USDC"])
-    # Half the debt (60,000 and the interest of the seconds since the borrow).
-    with ape.reverts(p.broker.RepayAboveCloseFactor, repay=31_000 * UNIT["USDC"]):
+    # Half the debt.
+    with ape.reverts(p.broker.RepayAboveCloseFactor, maxRepay=30_000 * UNIT["USDC"]):
         p.broker.liquidate(
-            CLIENT_ID, usdc, 31_000 * UNIT["USDC"], qspx, b"", 0, sender=p.liquidator
+            CLIENT_ID, usdc, 30_001 * UNIT["USDC"], qspx, b"", 0, sender=p.liquidator
         )
     with ape.reverts(p.broker.AccessManagedUnauthorized):
         p.broker.liquidate(CLIENT_ID, usdc, 1, qspx, b"", 0, sender=p.lender)
@@ -422,10 +421,8 @@ def test_prm_18__liquidation_sold_through_the_aggregator__oracle_bounded(p, chai
     assert done.proceeds > repay
     assert usdc.balanceOf(p.liquidator) - before == done.proceeds - repay
     assert p.pools["USDC"].state().cash - cash_before == repay
-    # The pool booked the repayment (interest accrued since the borrow stays owed).
-    assert booked.assets == repay
-    assert booked.debtAfter >= 6_000 * UNIT["USDC"]
-    assert p.pools["USDC"].debtOf(CLIENT_ID, 0) >= booked.debtAfter
+    assert (booked.assets, booked.debtAfter) == (repay, 6_000 * UNIT["USDC"])
+    assert p.pools["USDC"].debtOf(CLIENT_ID, 0) == 6_000 * UNIT["USDC"]
     assert broker.balanceOf(CLIENT_ID, qspx) == 400 * UNIT["QSPX"] - preview.seized
     # The aggregator holds nothing; the broker holds exactly the accounts' balances.
     assert usdc.balanceOf(p.aggregator) == 0
@@ -435,10 +432,13 @@ def test_prm_18__liquidation_sold_through_the_aggregator__oracle_bounded(p, chai
 def test_prm_19__bad_debt__reserves_first_then_lenders__recorded(p, chain):
     """PRM-19: the collateral no longer covers the debt; once the account has none left, its
     remaining debt is written off: the pool's reserves first, then its lenders (share price)."""
+    p.set_rates("USDC", INTEREST)
     borrowed_book(p)
     pool, usdc, qspx = p.pools["USDC"], p.tokens["USDC"], p.tokens["QSPX"]
     chain.pending_timestamp += 30 * 86_400  # some interest, some reserves
     p.refresh_prices()
+    # The month's interest accrued, then no more: the debt read below is the liquidation's.
+    p.set_rates("USDC", ZERO_RATES)
     p.set_price("QSPX", 20)  # collateral 40,000 against 60,000 and interest
     fund_liquidator(p, 70_000 * UNIT["USDC"])
     debt = pool.debtOf(CLIENT_ID, 0)
@@ -450,8 +450,9 @@ def test_prm_19__bad_debt__reserves_first_then_lenders__recorded(p, chain):
     assert preview.bonusBps == 0 and preview.seized == 2_000 * UNIT["QSPX"]
     receipt = p.broker.liquidate(CLIENT_ID, usdc, debt, qspx, b"", 0, sender=p.liquidator)
     (bad,) = [e for e in receipt.events if e.event_name == "BadDebt"]
-    # The debt read a block earlier, plus the interest of the seconds until the liquidation's.
-    assert debt - preview.repaid <= bad.amount <= debt - preview.repaid + 1_000
+    # The repayment burns scaled debt rounded down (the pool's rounding, in lenders' favour): what
+    # is left is the debt less the repayment, or one unit more.
+    assert bad.amount - (debt - preview.repaid) in (0, 1)
     after = pool.state()
     assert after.badDebtAbsorbed == min(reserves, bad.amount)
     assert after.badDebtRealised == bad.amount - after.badDebtAbsorbed
