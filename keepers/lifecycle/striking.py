@@ -33,12 +33,23 @@ from typing import Any
 from ape import chain
 from ape.exceptions import ApeException, ContractLogicError
 from ape.logging import logger
-from eth_utils import function_signature_to_4byte_selector, to_hex
+from eth_utils import function_signature_to_4byte_selector
 
 from keepers.core import store
 from keepers.core.faults import crash_point
 from keepers.core.logs import fetch_logs
 from keepers.core.retries import with_retries
+from keepers.core.sending import (  # noqa: F401 - the lifecycle keepers' names for them
+    KNOWN_REFUSALS,
+    broadcast,
+    follow_sent,
+    next_nonce,
+    record_then_broadcast,
+    refusal,
+)
+from keepers.core.sending import hex_of as _hex
+from keepers.core.sending import int_of as _int
+from keepers.core.sending import tx_state as _tx_state  # noqa: F401 - the fee keeper's
 from keepers.lifecycle.funds import Fund, holdings, vault_holdings
 from keepers.lifecycle.instruments import InstrumentStatus
 from keepers.lifecycle.nav import (
@@ -76,89 +87,8 @@ def bot_cycle(keeper: Any, signer: Any, block: Any) -> dict:
     return {k: v for k, v in result.items() if isinstance(v, (int, float, bool))}
 
 
-def _hex(value: Any) -> str:
-    return value if isinstance(value, str) else to_hex(value)
-
-
-def _tx_state(tx_hash: str) -> tuple[str, dict | None]:
-    """ "mined" (with the receipt), "in flight" (known, not mined) or "unknown" to the node."""
-    receipt = chain.provider.make_request("eth_getTransactionReceipt", [tx_hash])
-    if receipt and receipt.get("blockNumber") is not None:
-        return "mined", receipt
-    known = chain.provider.make_request("eth_getTransactionByHash", [tx_hash])
-    return ("in flight" if known else "unknown"), None
-
-
 def _month(month: tuple[int, int]) -> str:
     return f"{month[0]:04d}-{month[1]:02d}"
-
-
-def _int(value: Any) -> int:
-    return int(value, 16) if isinstance(value, str) else int(value)
-
-
-# A node's refusals of signed bytes that say the transaction, or another of its nonce, is known.
-KNOWN_REFUSALS = (
-    "already known",
-    "known transaction",
-    "nonce too low",
-    "replacement transaction underpriced",
-)
-
-
-def next_nonce(signer) -> int:
-    """The signer's next nonce after its transactions still in the node's pool. Ape's default
-    (the `latest` count) gave a keeper's second transaction of a cycle the nonce of its first
-    while that one was in flight (a strike broadcast, not yet mined, then the declaration): the
-    node refused it as an underpriced replacement and the cycle died with it — at a restart, the
-    whole keeper (found by the lifecycle kill drill, LCY-91)."""
-    return int(chain.provider.get_nonce(signer.address, "pending"))
-
-
-def broadcast(raw: str) -> None:
-    """Sends signed bytes; a node that already has them, has mined their nonce or holds another
-    transaction of their nonce is not an error: the reconciliation reads what became of them."""
-    try:
-        chain.provider.make_request("eth_sendRawTransaction", [raw])
-    except (ConnectionError, TimeoutError, OSError):
-        raise
-    except Exception as err:  # noqa: BLE001 - the node's refusal, whatever its client type
-        message = str(err).lower()
-        if not any(s in message for s in KNOWN_REFUSALS):
-            raise
-
-
-def refusal(err: Exception) -> str:
-    """A transaction refused before it was sent (its estimate reverted), as a row's note."""
-    return f"refused before sending: {str(err).splitlines()[0]}"[:256]
-
-
-def follow_sent(row, what: str) -> tuple[str, dict | None]:
-    """What became of a signed transaction a keeper-store row says was sent (`row.tx_hash`,
-    `raw_tx`, `nonce`, `inputs["signer"]`): "mined" with its receipt (whose status says whether it
-    reverted), "in flight" (known to the node, not mined), "replaced" (unknown to the node and its
-    nonce used by another transaction: it can never land) or "resent" (unknown to the node: its
-    raw bytes broadcast again, the same hash, so it lands at most once)."""
-    state, receipt = _tx_state(row.tx_hash)
-    if state != "unknown":
-        return state, receipt
-    signer = row.inputs.get("signer")
-    if signer and chain.provider.get_nonce(signer) > (row.nonce or 0):
-        return "replaced", None
-    logger.warning(f"{what} {row.tx_hash} unknown to the node: resent")
-    with_retries(lambda: broadcast(row.raw_tx))
-    return "resent", None
-
-
-def record_then_broadcast(txn, record_sent, crash_at: str, send=None) -> str:
-    """Records a signed transaction (`record_sent(nonce, raw, tx_hash)`) before broadcasting it
-    (`send`, `broadcast` by default), the crash point `crash_at` between the two; returns its
-    hash."""
-    raw, tx_hash = to_hex(txn.serialize_transaction()), _hex(txn.txn_hash)
-    record_sent(int(txn.nonce), raw, tx_hash)
-    crash_point(crash_at)
-    with_retries(lambda: (send or broadcast)(raw))
-    return tx_hash
 
 
 class FundStriker:
@@ -394,6 +324,7 @@ class FundStriker:
                 period, status="sent", nonce=nonce, raw_tx=raw, tx_hash=tx_hash
             ),
             "lifecycle.after_sign",
+            broadcast,
         )
         crash_point("lifecycle.after_strike")
         self.reconcile()

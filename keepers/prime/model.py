@@ -129,3 +129,49 @@ def quote(
         s = collateral.balance
         r = repayable(s, collateral, debt, b)
     return Quote(r, s, b)
+
+
+def adjusted_value(balance: int, price18: int, decimals: int, risk_weight_bps: int) -> int:
+    """A collateral balance's adjusted value, as `figures` counts it."""
+    return value_down(balance, price18, decimals) * (BPS - haircut_bps(risk_weight_bps)) // BPS
+
+
+# `top_up_units` corrects its estimate one unit at a time at most this often (rounding only).
+MAX_TOP_UP_STEPS = 8
+
+
+def top_up_units(
+    adjusted_collateral_usd: int,
+    adjusted_debt_usd: int,
+    target_bps: int,
+    asset: Holding,
+) -> int | None:
+    """Units of `asset` (whose `balance` is what the account holds of it already) to deposit for
+    the ratio to reach `target_bps` (0: it is there; None: the asset counts for nothing, a 100%
+    haircut). The smallest such amount to the unit, with the contract's rounding."""
+    needed_usd = Figures(0, adjusted_collateral_usd, 0, adjusted_debt_usd).shortfall(target_bps)
+    if needed_usd == 0:
+        return 0
+    haircut = haircut_bps(asset.risk_weight_bps)
+    if haircut >= BPS or asset.price18 == 0:
+        return None
+    usd = ceil_div(needed_usd * BPS, BPS - haircut)
+    units = ceil_div(usd * 10**asset.decimals, asset.price18)
+    before = adjusted_value(asset.balance, asset.price18, asset.decimals, asset.risk_weight_bps)
+
+    def reached(x: int) -> bool:
+        after = adjusted_value(
+            asset.balance + x, asset.price18, asset.decimals, asset.risk_weight_bps
+        )
+        return ratio_bps(adjusted_collateral_usd - before + after, adjusted_debt_usd) >= target_bps
+
+    for _ in range(MAX_TOP_UP_STEPS):
+        if reached(units):
+            break
+        units += 1
+    # The ceilings above may overshoot by a unit or two: step back to the smallest.
+    for _ in range(MAX_TOP_UP_STEPS):
+        if units <= 1 or not reached(units - 1):
+            break
+        units -= 1
+    return units

@@ -1,0 +1,139 @@
+"""The margin keeper's decisions and the top-up amount, without a chain (keepers/prime/margin.py,
+keepers/prime/model.py): PRM-30 to PRM-32."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from keepers.prime import model
+from keepers.prime.margin import (
+    MAX_LIQUIDATIONS_PER_BLOCK,
+    Health,
+    Mark,
+    Tier,
+    choose_liquidation,
+    collateral_order,
+    needs_margin_call,
+    plan_cycle,
+)
+
+TIER = Tier(15_000, 12_500, 11_000, 5_000, 500, 86_400)
+USD = 10**18
+USDC, QSPX, QTB, QCORP = ("0x" + c * 40 for c in "1234")
+
+
+def mark(account: str, ratio_bps: int, called_at: int = 0, liquidatable: bool = False) -> Mark:
+    debt = 100_000 * USD
+    adjusted = debt * ratio_bps // 10_000
+    health = Health(0, adjusted, debt, debt, ratio_bps, called_at, 0, liquidatable)
+    return Mark(account, health, TIER, 0)
+
+
+def test_prm_30__plan__calls_below_maintenance__liquidates_lowest_ratio_first__bounded():
+    """PRM-30."""
+    marks = [
+        mark("0xa", 13_000),  # healthy: above maintenance
+        mark("0xb", 12_000),  # below maintenance: called
+        mark("0xc", 12_100, called_at=1),  # called already
+        *(mark(f"0xd{i}", 10_500 - i * 100, liquidatable=True) for i in range(5)),
+    ]
+    plan = plan_cycle(marks)
+    # The five liquidatable ones and 0xb are below maintenance without a call, lowest first.
+    assert plan.margin_calls == ["0xd4", "0xd3", "0xd2", "0xd1", "0xd0", "0xb"]
+    assert plan.liquidations == ["0xd4", "0xd3", "0xd2"][:MAX_LIQUIDATIONS_PER_BLOCK]
+    assert plan.deferred_liquidations == 5 - MAX_LIQUIDATIONS_PER_BLOCK
+    # One in flight is left alone until it is settled; the next one moves up.
+    busy = plan_cycle(marks, busy={"0xd4"})
+    assert busy.liquidations[0] == "0xd3" and "0xd4" not in busy.liquidations
+    # Bounds: calls too.
+    small = plan_cycle(marks, max_liquidations=1, max_calls=2)
+    assert (small.margin_calls, small.liquidations) == (["0xd4", "0xd3"], ["0xd4"])
+    assert small.deferred_calls == 4
+    with pytest.raises(ValueError):
+        plan_cycle(marks, max_liquidations=0)
+    # No debt: nothing to call or liquidate, whatever the flag says.
+    free = Mark("0xe", Health(1, 1, 0, 0, model.NO_DEBT_RATIO, 0, 0, False), TIER, 0)
+    assert not needs_margin_call(free) and plan_cycle([free]).margin_calls == []
+
+
+def test_prm_31__liquidation__largest_debt__largest_collateral__close_factor_and_bonus():
+    """PRM-31: the terms are the contract's quote (model.quote), the repayment the close factor's
+    maximum of the largest debt; the collateral the largest holding, the lower haircut first on a
+    tie."""
+    holdings = {
+        USDC: model.Holding(0, 60_000 * 10**6, USD, 6, 0),
+        QSPX: model.Holding(2_000 * USD, 100 * USD, 34 * USD, 18, 10_000),  # 68,000; owes 3,400
+        QTB: model.Holding(300 * USD, 0, 100 * USD, 18, 2_000),  # 30,000
+        QCORP: model.Holding(375 * USD, 0, 80 * USD, 18, 10_000),  # 30,000, higher haircut
+    }
+    assert collateral_order(holdings) == [QSPX, QTB, QCORP]
+    figures = model.figures(holdings.values())
+    ratio = figures.ratio_bps
+    chosen = choose_liquidation(holdings, ratio, TIER)
+    assert (chosen.debt_asset, chosen.collateral_asset) == (USDC, QSPX)
+    assert chosen.repay == 30_000 * 10**6  # 50% of 60,000
+    expected = model.quote(chosen.repay, holdings[USDC], holdings[QSPX], ratio, TIER.bonus_bps)
+    assert (chosen.repaid, chosen.seized, chosen.bonus_bps) == (
+        expected.repaid,
+        expected.seized,
+        expected.bonus_bps,
+    )
+    # The seized value is the repayment plus the bonus at oracle prices (rounded down, to the wei).
+    usd = 30_000 * USD * (10_000 + chosen.bonus_bps) // 10_000
+    assert 0 <= usd - model.value_down(chosen.seized, 34 * USD, 18) <= 34
+    # Only what the keeper may seize (e.g. hold, or sell) is chosen from.
+    assert choose_liquidation(holdings, ratio, TIER, seizable=[QTB]).collateral_asset == QTB
+    assert choose_liquidation(holdings, ratio, TIER, seizable=[]) is None
+    # Below 100% the whole debt may be repaid; the collateral caps what is repaid.
+    poor = {
+        USDC: model.Holding(0, 60_000 * 10**6, USD, 6, 0),
+        QSPX: model.Holding(1_000 * USD, 0, 20 * USD, 18, 10_000),
+    }
+    ratio = model.figures(poor.values()).ratio_bps
+    assert ratio < 10_000
+    chosen = choose_liquidation(poor, ratio, TIER)
+    assert chosen.repay == 60_000 * 10**6
+    assert chosen.seized == 1_000 * USD and chosen.repaid < chosen.repay
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    debt_usd=st.integers(1_000, 10**9),
+    ratio_pct=st.integers(50, 149),
+    price_cents=st.integers(1, 10**7),
+    decimals=st.sampled_from([6, 8, 18]),
+    risk_weight=st.sampled_from([0, 2_000, 5_000, 10_000, 12_000]),
+    held=st.integers(0, 10**6),
+)
+def test_prm_32__top_up__smallest_amount_that_reaches_initial_margin(
+    debt_usd, ratio_pct, price_cents, decimals, risk_weight, held
+):
+    """PRM-32: the top-up of an asset is the smallest deposit (to the unit, with the contract's
+    rounding) that brings the ratio to initial margin."""
+    price18 = price_cents * 10**16
+    debt = model.Holding(0, debt_usd * 10**6, USD, 6, 0)
+    asset = model.Holding(held * 10**decimals // 100, 0, price18, decimals, risk_weight)
+    others = model.Holding(1, 0, debt_usd * ratio_pct * USD // 100, 0, 0)  # the rest of the book
+    before = model.figures([debt, asset, others])
+    units = model.top_up_units(
+        before.adjusted_collateral_usd, before.adjusted_debt_usd, 15_000, asset
+    )
+    if before.ratio_bps >= 15_000:
+        assert units == 0
+        return
+    assert units is not None and units > 0
+
+    def ratio_with(extra: int) -> int:
+        topped = model.Holding(asset.balance + extra, 0, price18, decimals, risk_weight)
+        return model.figures([debt, topped, others]).ratio_bps
+
+    assert ratio_with(units) >= 15_000 > ratio_with(units - 1)
+
+
+def test_prm_32__top_up__an_asset_with_a_full_haircut_cannot_top_up():
+    """PRM-32."""
+    asset = model.Holding(0, 0, USD, 18, 125_000)
+    assert model.top_up_units(100 * USD, 100 * USD, 15_000, asset) is None
+    assert model.top_up_units(200 * USD, 100 * USD, 15_000, asset) == 0
