@@ -31,6 +31,7 @@ from keepers.core.deployments import DeploymentError, deployments_dir, load, rec
 from keepers.core.errors import QuanteraError
 from keepers.lifecycle import cli as lifecycle_commands
 from keepers.liquidity import cli as route_commands
+from keepers.prime import cli as margin_commands
 from keepers.rebalancing import cli as signal_commands
 from keepers.rebalancing import manager_cli as manager_commands
 from keepers.reports import cli as report_commands
@@ -248,6 +249,7 @@ cli.add_command(route_commands.route)
 cli.add_command(signal_commands.signal)
 cli.add_command(report_commands.report)
 cli.add_command(manager_commands.manager)
+cli.add_command(margin_commands.margin)
 
 
 def main(argv: list[str] | None = None) -> int:

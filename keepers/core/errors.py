@@ -4,3 +4,95 @@
 class QuanteraError(Exception):
     """A user-facing failure: bad input, missing file, inconsistent state. The message is the
     whole explanation."""
+
+
+def revert_line(err: Exception) -> str:
+    """A revert as one line: the custom error with its arguments (ape decodes it from the ABI,
+    e.g. `InitialMarginBreached(account=0x…, ratioBps=14000, initialBps=15000)`), or the node's
+    first line."""
+    from ape.exceptions import CustomError
+
+    if isinstance(err, CustomError):
+        return repr(err)
+    line = (str(err).splitlines() or [type(err).__name__])[0]
+    return decode_error_data(line) or line
+
+
+def decode_error_data(data: str) -> str | None:
+    """Revert data (`0x` + selector + arguments) as `Error(name=value, ...)`, the error looked up
+    among every project contract's errors: a revert raised by another contract than the one
+    called (a token's compliance refusing a transfer the broker makes) is not in the called
+    contract's ABI, so ape leaves it undecoded. None when no project error has the selector."""
+    from eth_abi import decode
+
+    text = data.strip()
+    if not text.startswith("0x") or len(text) < 10:
+        return None
+    try:
+        raw = bytes.fromhex(text[2:])
+    except ValueError:
+        return None
+    abi = _project_errors().get(raw[:4])
+    if abi is None:
+        return None
+    try:
+        values = decode([i.canonical_type for i in abi.inputs], raw[4:])
+    except Exception:  # noqa: BLE001 - not this error's encoding after all
+        return None
+    args = ", ".join(f"{i.name}={_plain(v)}" for i, v in zip(abi.inputs, values))
+    return f"{abi.name}({args})"
+
+
+_ERRORS: dict[bytes, object] = {}
+
+
+def _project_errors() -> dict[bytes, object]:
+    if not _ERRORS:
+        from ape import project
+        from eth_utils import keccak
+
+        for name in list(project.contracts):
+            for abi in project.contracts[name].errors:
+                _ERRORS.setdefault(keccak(text=abi.selector)[:4], abi)
+    return _ERRORS
+
+
+def _plain(value) -> str:
+    return "0x" + value.hex() if isinstance(value, bytes) else str(value)
+
+
+def send_or_explain(what: str, send):
+    """Runs `send()` (a transaction); a revert becomes a one-line QuanteraError naming `what`."""
+    from ape.exceptions import ContractLogicError
+
+    try:
+        return send()
+    except ContractLogicError as err:
+        raise QuanteraError(f"{what} reverted: {revert_line(err)}") from None
+
+
+def call_or_explain(what: str, contract, method: str, *args):
+    """A view call; a revert becomes a one-line QuanteraError naming the error and its arguments.
+    The revert data is read again by a plain eth_call (ape sometimes keeps only its arguments: a
+    view served through a DELEGATECALL fallback) and decoded from the project's errors."""
+    from ape.exceptions import ContractLogicError
+
+    try:
+        return getattr(contract, method)(*args)
+    except ContractLogicError as err:
+        data = _revert_data(contract, method, args)
+        explained = decode_error_data(data) if data else None
+        raise QuanteraError(f"{what} reverted: {explained or revert_line(err)}") from None
+
+
+def _revert_data(contract, method: str, args) -> str | None:
+    from ape import chain
+
+    call = {"to": contract.address, "data": getattr(contract, method).encode_input(*args)}
+    try:
+        chain.provider.web3.eth.call(call)
+    except Exception as err:  # noqa: BLE001 - web3's revert types vary: look for the data
+        for value in (getattr(err, "data", None), *err.args):
+            if isinstance(value, str) and value.startswith("0x"):
+                return value
+    return None

@@ -29,6 +29,12 @@ POINTS = {
         "lifecycle.after_declare",
     ),
     "fees": ("fees.after_record", "fees.after_accrue", "fees.after_sign", "fees.after_collect"),
+    "prime": (
+        "prime.after_call",
+        "prime.after_record",
+        "prime.after_sign",
+        "prime.after_liquidate",
+    ),
 }
 
 

@@ -395,6 +395,49 @@ class FeeCollection(Base):
     note: Mapped[str | None] = mapped_column(String(256), nullable=True)
 
 
+class PrimeAccount(Base):
+    """A prime-broker margin account the margin keeper found (its AccountOpened log): keyed by
+    (chain, broker, account), with the block it was opened in (a reorganisation forgets it)."""
+
+    __tablename__ = "prime_accounts"
+    chain_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    broker: Mapped[str] = mapped_column(String(42), primary_key=True)
+    account: Mapped[str] = mapped_column(String(42), primary_key=True)
+    opened_block: Mapped[int] = mapped_column(BigInteger)
+
+
+class PrimeLiquidation(Base):
+    """One liquidation the margin keeper decided (keepers/prime/keeper.py), keyed by the account's
+    liquidation count it expects (`count`, the broker's replay guard: a transaction for a count
+    the account has passed reverts StaleLiquidation). `pending` (recorded, about to sign), `sent`
+    (signed: hash, nonce and raw bytes kept, then broadcast), `confirmed` (the account's count moved
+    past `count`: `tx_hash` is what liquidated it, `note` says if another did), `failed` (reverted,
+    refused or replaced), `unsent` (recorded, never signed). Unique per (chain, broker, account,
+    count): a restart finds what it sent, so one shortfall is liquidated once."""
+
+    __tablename__ = "prime_liquidations"
+    __table_args__ = (
+        UniqueConstraint("chain_id", "broker", "account", "count", name="uq_prime_liquidation"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    chain_id: Mapped[int] = mapped_column(BigInteger)
+    broker: Mapped[str] = mapped_column(String(42))
+    account: Mapped[str] = mapped_column(String(42))
+    count: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16))
+    method: Mapped[str] = mapped_column(String(8))  # "sell" (through the router) or "take"
+    terms: Mapped[dict] = mapped_column(JSON)
+    inputs: Mapped[dict] = mapped_column(JSON)
+    decided_at: Mapped[int] = mapped_column(BigInteger)
+    # The head when it was decided: its transaction, if it landed, is in a later block.
+    block_number: Mapped[int] = mapped_column(BigInteger)
+    nonce: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    raw_tx: Mapped[str | None] = mapped_column(String(8192), nullable=True)
+    tx_hash: Mapped[str | None] = mapped_column(String(66), nullable=True)
+    mined_block: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    note: Mapped[str | None] = mapped_column(String(256), nullable=True)
+
+
 def database_url() -> str:
     url = os.environ.get(DB_URL_ENV)
     if url:
@@ -1240,3 +1283,90 @@ def fee_collections(
         if status is not None:
             query = query.where(FeeCollection.status == status)
         return list(session.scalars(query.order_by(FeeCollection.vault, FeeCollection.number)))
+
+
+def add_prime_accounts(engine: Engine, chain_id: int, broker: str, opened: dict[str, int]) -> int:
+    """Stores accounts not known yet (account -> opening block); returns how many were new."""
+    rows = [
+        {"chain_id": chain_id, "broker": broker, "account": a, "opened_block": b}
+        for a, b in opened.items()
+    ]
+    if not rows:
+        return 0
+    with engine.begin() as conn:
+        result = conn.execute(_insert(engine)(PrimeAccount).values(rows).on_conflict_do_nothing())
+        return max(result.rowcount or 0, 0)
+
+
+def forget_prime_accounts_after(engine: Engine, chain_id: int, block: int) -> int:
+    """Deletes accounts opened above `block` (orphaned by a reorganisation)."""
+    with engine.begin() as conn:
+        result = conn.execute(
+            delete(PrimeAccount).where(
+                PrimeAccount.chain_id == chain_id, PrimeAccount.opened_block > block
+            )
+        )
+        return result.rowcount or 0
+
+
+def prime_accounts(engine: Engine, chain_id: int, broker: str) -> list[str]:
+    with Session(engine) as session:
+        return list(
+            session.scalars(
+                select(PrimeAccount.account)
+                .where(PrimeAccount.chain_id == chain_id, PrimeAccount.broker == broker)
+                .order_by(PrimeAccount.opened_block, PrimeAccount.account)
+            )
+        )
+
+
+LIQUIDATION_OPEN = ("pending", "sent")
+
+
+def record_prime_liquidation(engine: Engine, row: dict) -> bool:
+    """Records a liquidation for (chain, broker, account, count) unless one is recorded that is
+    not `failed`, `unsent` or `reorged` (replaced by the new attempt); returns whether it was."""
+    key = (row["chain_id"], row["broker"], row["account"], row["count"])
+    with Session(engine) as session, session.begin():
+        existing = session.scalars(_prime_liquidation(*key)).one_or_none()
+        if existing is not None:
+            if existing.status not in ("failed", "unsent", "reorged"):
+                return False
+            session.delete(existing)
+            session.flush()
+        session.add(PrimeLiquidation(**row))
+        return True
+
+
+def _prime_liquidation(chain_id: int, broker: str, account: str, count: int):
+    return select(PrimeLiquidation).where(
+        PrimeLiquidation.chain_id == chain_id,
+        PrimeLiquidation.broker == broker,
+        PrimeLiquidation.account == account,
+        PrimeLiquidation.count == count,
+    )
+
+
+def update_prime_liquidation(
+    engine: Engine, chain_id: int, broker: str, account: str, count: int, **fields
+) -> None:
+    with Session(engine) as session, session.begin():
+        row = session.scalars(_prime_liquidation(chain_id, broker, account, count)).one_or_none()
+        if row is None:
+            raise LookupError(f"no liquidation {count} of {account} on chain {chain_id}")
+        for key, value in fields.items():
+            setattr(row, key, value)
+
+
+def prime_liquidations(
+    engine: Engine, chain_id: int, broker: str, account: str | None = None
+) -> list[PrimeLiquidation]:
+    """A broker's recorded liquidations (an account's), by account and count."""
+    with Session(engine) as session:
+        query = select(PrimeLiquidation).where(
+            PrimeLiquidation.chain_id == chain_id, PrimeLiquidation.broker == broker
+        )
+        if account is not None:
+            query = query.where(PrimeLiquidation.account == account)
+        order = (PrimeLiquidation.account, PrimeLiquidation.count)
+        return list(session.scalars(query.order_by(*order)))

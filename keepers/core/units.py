@@ -11,3 +11,22 @@ FEED_DECIMALS = 8
 # One whole in 18-decimal fixed point: every `..._wad` figure (rates, year fractions) is out of
 # this.
 WAD = 10**18
+
+
+def parse_units(value: str, decimals: int, what: str) -> int:
+    """A positive decimal amount in whole units as base units; more decimals than the token has
+    is an error, never silently cut."""
+    from decimal import Decimal, InvalidOperation
+
+    from keepers.core.errors import QuanteraError
+
+    try:
+        amount = Decimal(value)
+    except InvalidOperation:
+        raise QuanteraError(f"{what} {value!r} is not a number") from None
+    if not amount.is_finite() or amount <= 0:
+        raise QuanteraError(f"{what} must be a positive amount, not {value}")
+    units = amount * (Decimal(10) ** decimals)
+    if units != units.to_integral_value():
+        raise QuanteraError(f"{what} {value} has more than {decimals} decimals")
+    return int(units)

@@ -12,31 +12,23 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import click
 from rich.table import Table
 
-from keepers.core.errors import QuanteraError
+from keepers.core.cli_options import account_option, json_option, network_option
+from keepers.core.errors import QuanteraError, send_or_explain
+from keepers.core.units import parse_units
 
-network_option = click.option(
-    "--network",
-    "network_choice",
-    required=True,
-    help="Ape network choice, e.g. ethereum:local:http://127.0.0.1:8545.",
-)
-account_option = click.option(
-    "--account", "account_alias", required=True, help="Ape account alias, or TEST::<n> locally."
-)
 fund_option = click.option(
     "--fund",
     "fund_ref",
     default=None,
     help="Instrument id, ISIN or vault address (default: the deployment's only fund).",
 )
-json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 
 
 def _emit(data: Any, as_json: bool, table: Table | None = None, lines: list[str] = ()) -> None:
@@ -60,38 +52,9 @@ def _table(title: str, rows: dict[str, Any]) -> Table:
     return table
 
 
-def _revert(err: Exception) -> str:
-    """A revert as one line: the custom error with its arguments, or the node's first line."""
-    from ape.exceptions import CustomError
-
-    if isinstance(err, CustomError):
-        return repr(err)
-    return (str(err).splitlines() or [type(err).__name__])[0]
-
-
 def _send(what: str, call, *args, account) -> Any:
     """Sends `call(*args)` from `account`; a revert becomes a one-line QuanteraError."""
-    from ape.exceptions import ContractLogicError
-
-    try:
-        return call(*args, sender=account)
-    except ContractLogicError as err:
-        raise QuanteraError(f"{what} reverted: {_revert(err)}") from None
-
-
-def parse_units(value: str, decimals: int, what: str) -> int:
-    """A positive decimal amount in whole units as base units; more decimals than the token has
-    is an error, never silently cut."""
-    try:
-        amount = Decimal(value)
-    except InvalidOperation:
-        raise QuanteraError(f"{what} {value!r} is not a number") from None
-    if not amount.is_finite() or amount <= 0:
-        raise QuanteraError(f"{what} must be a positive amount, not {value}")
-    units = amount * (Decimal(10) ** decimals)
-    if units != units.to_integral_value():
-        raise QuanteraError(f"{what} {value} has more than {decimals} decimals")
-    return int(units)
+    return send_or_explain(what, lambda: call(*args, sender=account))
 
 
 def _date(timestamp: int) -> str | None:

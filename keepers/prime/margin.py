@@ -174,12 +174,13 @@ def choose_liquidation(
     ratio_bps: int,
     tier: Tier,
     seizable: Iterable[str] | None = None,
+    debt_asset: str | None = None,
 ) -> Liquidation | None:
     """The liquidation of the account whose assets are `holdings` (address -> Holding at oracle
-    prices) at `ratio_bps`: its largest debt repaid up to the close factor against its first
-    collateral in `collateral_order` (among `seizable`, when given). None: nothing to repay or
-    nothing to seize."""
-    debt_asset = largest_debt(holdings)
+    prices) at `ratio_bps`: its largest debt (or `debt_asset`'s) repaid up to the close factor
+    against its first collateral in `collateral_order` (among `seizable`, when given). None:
+    nothing to repay or nothing to seize."""
+    debt_asset = debt_asset or largest_debt(holdings)
     allowed = None if seizable is None else {a.lower() for a in seizable}
     order = [a for a in collateral_order(holdings) if allowed is None or a.lower() in allowed]
     if debt_asset is None or not order:

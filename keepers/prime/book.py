@@ -1,0 +1,153 @@
+"""The prime broker as the margin keeper and `quantera margin` read it: its listings, an account's
+holdings and debts at oracle prices (the model's `Holding`s), and every account marked to market —
+each in JSON-RPC batches (keepers.core.batch), one round trip per kind of read.
+
+`health`, `previewLiquidation` and the margin entries are the margin module's, served at the
+broker's address (IPrimeMargin): `margin` is that ABI at the broker."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from keepers.core.batch import read_views
+from keepers.core.tokens import token_decimals
+from keepers.prime import model
+from keepers.prime.margin import Health, Mark, Tier
+
+ZERO = "0x" + "00" * 20
+BROKER = "PrimeBroker"
+
+
+@dataclass(frozen=True)
+class Listing:
+    """A listed asset: symbol, decimals, risk weight and its lending pool (None: not borrowable)."""
+
+    asset: str
+    symbol: str
+    decimals: int
+    risk_weight_bps: int
+    pool: Any | None
+
+    def as_record(self) -> dict:
+        return {
+            "asset": self.asset,
+            "symbol": self.symbol,
+            "decimals": self.decimals,
+            "risk_weight_bps": self.risk_weight_bps,
+            "haircut_bps": model.haircut_bps(self.risk_weight_bps),
+            "pool": None if self.pool is None else self.pool.address,
+        }
+
+
+class PrimeBook:
+    """One deployed broker's reads."""
+
+    def __init__(self, broker_address: str):
+        from ape import project
+
+        self.broker = project.PrimeBroker.at(broker_address)
+        self.margin = project.PrimeMargin.at(broker_address)
+        self.oracle = project.OracleRouter.at(self.broker.oracle())
+        self.registry = project.IdentityRegistry.at(self.broker.registry())
+        self._listings: list[Listing] | None = None
+
+    @classmethod
+    def of_record(cls, record) -> PrimeBook:
+        return cls(record.address_of(BROKER))
+
+    @property
+    def address(self) -> str:
+        return self.broker.address
+
+    def listings(self, refresh: bool = False) -> list[Listing]:
+        """Listed assets in listing order (read once; `refresh` reads them again)."""
+        if self._listings is None or refresh:
+            from ape import project
+
+            assets = [str(a) for a in self.broker.assets()]
+            reads = read_views(
+                [(self.broker, "collateralOf", (a,)) for a in assets]
+                + [(self.broker, "poolOf", (a,)) for a in assets]
+            )
+            configs, pools = reads[: len(assets)], reads[len(assets) :]
+            self._listings = [
+                Listing(
+                    asset,
+                    str(project.SecurityToken.at(asset).symbol()),
+                    token_decimals(asset),
+                    int(config[0]),
+                    None if str(pool) == ZERO else project.LendingPool.at(str(pool)),
+                )
+                for asset, config, pool in zip(assets, configs, pools)
+            ]
+        return self._listings
+
+    def listing(self, reference: str) -> Listing:
+        """A listing by symbol or address (LookupError naming the listed ones)."""
+        for listing in self.listings():
+            if reference.lower() in (listing.asset.lower(), listing.symbol.lower()):
+                return listing
+        known = ", ".join(item.symbol for item in self.listings())
+        raise LookupError(f"{reference!r} is not listed by the broker (listed: {known})")
+
+    def holdings(self, account: str) -> dict[str, model.Holding]:
+        """The account's balance and debt of every listed asset, at oracle prices (asset ->
+        Holding). A price that cannot be read (a stale feed) raises its ContractLogicError."""
+        listings = self.listings()
+        spread = int(self.broker.creditLineOf(account)[1])
+        calls: list = [(self.broker, "balanceOf", (account, item.asset)) for item in listings]
+        calls += [(self.oracle, "price", (item.asset,)) for item in listings]
+        borrowable = [item for item in listings if item.pool is not None]
+        calls += [(item.pool, "debtOf", (account, spread)) for item in borrowable]
+        values = read_views(calls)
+        n = len(listings)
+        balances, prices, debts = values[:n], values[n : 2 * n], values[2 * n :]
+        debt_of = {item.asset: debt for item, debt in zip(borrowable, debts)}
+        out = {}
+        for item, balance, price in zip(listings, balances, prices):
+            debt = debt_of.get(item.asset, 0)
+            for value in (balance, price, debt):
+                if isinstance(value, Exception):
+                    raise value
+            out[item.asset] = model.Holding(
+                int(balance), int(debt), int(price), item.decimals, item.risk_weight_bps
+            )
+        return out
+
+    def marks(self, accounts: Sequence[str]) -> tuple[list[Mark], dict[str, str]]:
+        """Every account marked to market (its health, tier and liquidation count, three reads
+        each, batched), and the accounts whose health could not be read with the reason (a price
+        unavailable: the broker's own checks revert the same way)."""
+        calls: list = []
+        for account in accounts:
+            calls += [
+                (self.margin, "health", (account,)),
+                (self.broker, "liquidationCount", (account,)),
+                (self.broker, "creditLineOf", (account,)),
+            ]
+        values = read_views(calls)
+        tiers: dict[int, Tier] = {}
+        marks, unreadable = [], {}
+        for k, account in enumerate(accounts):
+            health, count, line = values[3 * k : 3 * k + 3]
+            failed = next((v for v in (health, count, line) if isinstance(v, Exception)), None)
+            if failed is not None:
+                unreadable[account] = _reason(failed)
+                continue
+            tier_id = int(tuple(line)[2])
+            if tier_id not in tiers:
+                tiers[tier_id] = Tier.of(self.broker.tierOf(tier_id))
+            marks.append(Mark(account, Health.of(health), tiers[tier_id], int(count)))
+        return marks, unreadable
+
+    def mark(self, account: str) -> Mark:
+        marks, unreadable = self.marks([account])
+        if unreadable:
+            raise LookupError(f"health of {account} unreadable: {unreadable[account]}")
+        return marks[0]
+
+
+def _reason(err: Exception) -> str:
+    return (str(err).splitlines() or [type(err).__name__])[0][:200]

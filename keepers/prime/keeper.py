@@ -1,0 +1,423 @@
+"""The margin keeper's chain side (keepers/prime/bot.py runs it on silverback, `quantera margin
+keep` once, tests in process): each block it finds the accounts opened since its cursor
+(AccountOpened logs, kept in the keeper store), marks every account to market (one batched read:
+health, tier, liquidation count), sends `marginCall` for each account below maintenance without an
+open call, and — when its key holds LIQUIDATOR and is a verified wallet — liquidates the
+liquidatable ones, most under-collateralised first, at most `max_liquidations` a block
+(keepers/prime/margin.py decides; the contract's preview confirms).
+
+A liquidation sells the seized collateral through the smart order router (keepers.liquidity's
+Router: the route's recipient is the broker, the pool gets the repayment and the keeper the
+proceeds above it) or, when configured to (`take`) and no sale covers the repayment, takes the
+collateral and pays the debt from the keeper's own balance.
+
+Never twice for one shortfall. The broker's `liquidate` takes the account's liquidation count
+(`expectedLiquidations`): a transaction for a count the account has passed reverts
+StaleLiquidation. The keeper records each liquidation (chain, broker, account, count) as `pending`
+before it signs, `sent` with its hash, nonce and raw bytes before it broadcasts
+(keepers.core.sending), and reconciles every open row against the chain first thing each cycle
+(the account's count moved past it: `confirmed`; mined and reverted, or its nonce used by another
+transaction: `failed`; unknown to the node: the same bytes broadcast again). An account with a
+liquidation in flight is not liquidated again until it is settled. A margin call needs no record:
+the keeper sends one only while the account's health shows none open, and a second one reverts
+(MarginCallOpen) — its effect on chain is once. Transport failures are retried
+(keepers.core.retries); a revert is an answer, recorded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ape import chain
+from ape.exceptions import ApeException, ContractLogicError
+from ape.logging import logger
+from eth_utils import function_signature_to_4byte_selector
+
+from keepers.core import store
+from keepers.core.faults import crash_point
+from keepers.core.logs import fetch_logs
+from keepers.core.retries import with_retries
+from keepers.core.scan import finish_scan, scan_range
+from keepers.core.sending import (
+    broadcast,
+    follow_sent,
+    hex_of,
+    int_of,
+    next_nonce,
+    record_then_broadcast,
+    refusal,
+)
+from keepers.core.units import BPS
+from keepers.prime.book import PrimeBook
+from keepers.prime.margin import (
+    MAX_LIQUIDATIONS_PER_BLOCK,
+    Liquidation,
+    Mark,
+    choose_liquidation,
+    largest_debt,
+    plan_cycle,
+)
+
+KEEPER_NAME = "prime.margin"
+LIQUIDATE_SELECTOR = function_signature_to_4byte_selector(
+    "liquidate(address,address,uint256,address,bytes,uint32)"
+)
+OPEN = store.LIQUIDATION_OPEN
+# A failed liquidation of an account is tried again this many blocks later (not every block).
+RETRY_AFTER_BLOCKS = 10
+# A sale's route: valid this long, its aggregator slippage bound (the broker's own floor is 3%
+# below the oracle value too), its minimum output this far below the router's prediction.
+ROUTE_DEADLINE_SECONDS = 600
+SALE_MAX_SLIPPAGE_BPS = 300
+SALE_TOLERANCE_BPS = 50
+# A sale spends this much less than the previewed seizure: a block's interest may lower the
+# dynamic bonus by a hair, and a route for more than is seized reverts.
+SALE_MARGIN_BPS = 1
+
+
+@dataclass(frozen=True)
+class Head:
+    number: int
+    timestamp: int
+
+
+class MarginKeeper:
+    """The margin keeper over one broker (see the module notice). `signer` None: observe only."""
+
+    def __init__(
+        self,
+        db,
+        record,
+        signer=None,
+        max_liquidations: int = MAX_LIQUIDATIONS_PER_BLOCK,
+        take: bool = False,
+    ):
+        if max_liquidations < 1:
+            raise ValueError(f"max_liquidations {max_liquidations} must be at least 1")
+        self.db, self.record, self.signer = db, record, signer
+        self.max_liquidations, self.take = max_liquidations, take
+        self.book = PrimeBook.of_record(record)
+        self.broker = self.book.broker
+        self.chain_id = chain.chain_id
+        self._router = None
+
+    # ------------------------------------------------------------------ the cycle
+
+    def cycle(self, head: Head) -> dict:
+        """One cycle; skipped when another worker holds the keeper's lock."""
+        with store.keeper_lock(self.db, KEEPER_NAME) as mine:
+            return self._cycle(head) if mine else {"skipped": True}
+
+    def _cycle(self, head: Head) -> dict:
+        new_accounts = self.discover(head.number)
+        settled = self.reconcile()
+        accounts = store.prime_accounts(self.db, self.chain_id, self.broker.address)
+        marks, unreadable = self.book.marks(accounts)
+        busy = {a.lower() for a, state in settled.items() if state == "in flight"}
+        busy |= self._retrying(head)
+        plan = plan_cycle(marks, busy, self.max_liquidations)
+        result: dict = {
+            "accounts": len(accounts),
+            "new_accounts": new_accounts,
+            "unreadable": len(unreadable),
+            "below_maintenance": sum(m.below_maintenance for m in marks),
+            "liquidatable": sum(m.health.liquidatable for m in marks),
+            "min_ratio_bps": min((m.health.ratio_bps for m in marks), default=0),
+            "in_flight": sum(state == "in flight" for state in settled.values()),
+            "confirmed": sum(state == "confirmed" for state in settled.values()),
+            "margin_calls": 0,
+            "liquidations": 0,
+            "deferred": plan.deferred_liquidations + plan.deferred_calls,
+            "outcomes": {},
+        }
+        for account, reason in unreadable.items():
+            logger.warning(f"prime account {account}: health unreadable ({reason})")
+        if self.signer is None:
+            result["reason"] = "no signer: observing only"
+            return result
+        by_account = {m.account: m for m in marks}
+        for account in plan.margin_calls:
+            outcome = self._margin_call(account)
+            result["outcomes"].setdefault(account, {})["margin_call"] = outcome
+            result["margin_calls"] += outcome["action"] == "called"
+        blocker = self.liquidation_blocker() if plan.liquidations else None
+        for account in plan.liquidations:
+            if blocker is not None:
+                outcome = {"action": "none", "reason": blocker}
+            else:
+                outcome = self._liquidate(by_account[account], head)
+            result["outcomes"].setdefault(account, {})["liquidation"] = outcome
+            result["liquidations"] += outcome["action"] == "liquidated"
+        return result
+
+    # ------------------------------------------------------------------ accounts
+
+    def discover(self, head: int) -> int:
+        """Stores the accounts opened since the cursor (AccountOpened logs); returns how many."""
+        scan = scan_range(
+            self.db,
+            KEEPER_NAME,
+            self.record,
+            head,
+            lambda ancestor: store.forget_prime_accounts_after(self.db, self.chain_id, ancestor),
+        )
+        if scan is None:
+            return 0
+        opened = {
+            str(log.account): int(log.block_number)
+            for log in fetch_logs(
+                self.broker.address, [self.broker.AccountOpened.abi], scan.start, scan.stop
+            )
+        }
+        new = store.add_prime_accounts(self.db, self.chain_id, self.broker.address, opened)
+        finish_scan(self.db, KEEPER_NAME, scan)
+        return new
+
+    # ------------------------------------------------------------------ margin calls
+
+    def _margin_call(self, account: str) -> dict:
+        signer = self.signer
+        try:
+            receipt = with_retries(
+                lambda: self.broker.marginCall(account, sender=signer, nonce=next_nonce(signer))
+            )
+        except (ContractLogicError, ApeException) as err:
+            note = refusal(err)
+            logger.warning(f"margin call of {account}: {note}")
+            return {"action": "failed", "reason": note}
+        crash_point("prime.after_call")
+        called = [e for e in receipt.events if e.event_name == "MarginCalled"]
+        deadline = int(called[0].deadline) if called else None
+        logger.info(f"margin call of {account}: deadline {deadline}")
+        return {"action": "called", "tx": hex_of(receipt.txn_hash), "deadline": deadline}
+
+    # ------------------------------------------------------------------ liquidations
+
+    def liquidation_blocker(self) -> str | None:
+        """Why this keeper's key cannot liquidate (None: it can)."""
+        from ape import project
+
+        signer = self.signer.address
+        manager = project.QuanteraAccessManager.at(self.broker.authority())
+        immediate, _ = manager.canCall(signer, self.broker.address, LIQUIDATE_SELECTOR)
+        if not immediate:
+            return f"signer {signer} may not liquidate: needs LIQUIDATOR"
+        if not self.book.registry.isVerified(signer):
+            return f"signer {signer} is not a verified wallet"
+        return None
+
+    def router(self):
+        if self._router is None:
+            from ape import project
+
+            from keepers.liquidity import Router, sources_from_record
+
+            aggregator = project.LiquidityAggregator.at(self.broker.aggregator())
+            self._router = Router(aggregator, sources_from_record(self.record.contracts))
+        return self._router
+
+    def _retrying(self, head: Head) -> set[str]:
+        """Accounts whose last liquidation failed less than RETRY_AFTER_BLOCKS ago."""
+        last: dict[str, object] = {}
+        for row in store.prime_liquidations(self.db, self.chain_id, self.broker.address):
+            last[row.account.lower()] = row
+        return {
+            account
+            for account, row in last.items()
+            if row.status == "failed" and head.number < row.block_number + RETRY_AFTER_BLOCKS
+        }
+
+    def _terms(self, mark: Mark, head: Head) -> tuple[Liquidation, str, bytes] | str:
+        """The liquidation of `mark`'s account: (terms, method, route), or why there is none."""
+        holdings = self.book.holdings(mark.account)
+        debt_asset = largest_debt(holdings)
+        if debt_asset is None:
+            return "no debt"
+        sellable = [a for a, h in holdings.items() if h.balance and a != debt_asset]
+        choice = choose_liquidation(holdings, mark.health.ratio_bps, mark.tier, sellable)
+        if choice is not None:
+            route = self._sale(mark.account, choice, head)
+            if isinstance(route, bytes):
+                return choice, "sell", route
+            reason = route
+        else:
+            reason = "no collateral to sell"
+        if not self.take:
+            return reason
+        choice = choose_liquidation(holdings, mark.health.ratio_bps, mark.tier)
+        if choice is None:
+            return "nothing to seize"
+        return choice, "take", b""
+
+    def _sale(self, account: str, choice: Liquidation, head: Head) -> bytes | str:
+        """The packed route selling the previewed seizure into the broker, or why there is none
+        (its predicted proceeds, less the tolerance, must cover the repayment)."""
+        from keepers.core.errors import QuanteraError
+
+        repaid, seized, _, _ = self.book.margin.previewLiquidation(
+            account, choice.debt_asset, choice.repay, choice.collateral_asset
+        )
+        amount = int(seized) * (BPS - SALE_MARGIN_BPS) // BPS
+        if amount == 0:
+            return "nothing to sell"
+        try:
+            plan = self.router().plan(
+                choice.collateral_asset,
+                choice.debt_asset,
+                amount,
+                self.broker.address,
+                head.timestamp + ROUTE_DEADLINE_SECONDS,
+                SALE_MAX_SLIPPAGE_BPS,
+                SALE_TOLERANCE_BPS,
+                taker=self.broker.address,
+            )
+        except (QuanteraError, ContractLogicError) as err:
+            return f"no sale route: {str(err).splitlines()[0]}"
+        floor = plan.predicted_out * (BPS - SALE_TOLERANCE_BPS) // BPS
+        if floor < int(repaid):
+            return f"a sale fetches {floor}, less than the {int(repaid)} to repay"
+        return bytes(plan.route)
+
+    def _take_ready(self, choice: Liquidation) -> str | None:
+        """Approves the broker for the repayment from the keeper's balance; why not, if not."""
+        from ape import project
+
+        token = project.SecurityToken.at(choice.debt_asset)  # any ERC-20's ABI
+        signer = self.signer
+        if int(token.balanceOf(signer.address)) < choice.repay:
+            return f"the keeper holds less than the {choice.repay} to repay"
+        if int(token.allowance(signer.address, self.broker.address)) < choice.repay:
+            with_retries(
+                lambda: token.approve(
+                    self.broker.address, choice.repay, sender=signer, nonce=next_nonce(signer)
+                )
+            )
+        return None
+
+    def _liquidate(self, mark: Mark, head: Head) -> dict:
+        try:
+            terms = self._terms(mark, head)
+        except ContractLogicError as err:
+            terms = f"unreadable: {refusal(err)}"
+        if isinstance(terms, str):
+            logger.warning(f"liquidation of {mark.account} not sent: {terms}")
+            return {"action": "none", "reason": terms}
+        choice, method, route = terms
+        if method == "take":
+            reason = self._take_ready(choice)
+            if reason is not None:
+                return {"action": "none", "reason": reason}
+        count = mark.liquidations
+        row = {
+            "chain_id": self.chain_id,
+            "broker": self.broker.address,
+            "account": mark.account,
+            "count": count,
+            "status": "pending",
+            "method": method,
+            "terms": choice.as_record(),
+            "inputs": {
+                "signer": self.signer.address,
+                "ratio_bps": mark.health.ratio_bps,
+                "route": "0x" + route.hex(),
+            },
+            "decided_at": head.timestamp,
+            "block_number": head.number,
+        }
+        if not store.record_prime_liquidation(self.db, row):
+            return {"action": "none", "reason": f"liquidation {count} already recorded"}
+        crash_point("prime.after_record")
+        signer = self.signer
+        try:
+            txn = self.broker.liquidate.as_transaction(
+                mark.account,
+                choice.debt_asset,
+                choice.repay,
+                choice.collateral_asset,
+                route,
+                count,
+                sender=signer,
+                sign=True,
+                nonce=next_nonce(signer),
+            )
+        except (ContractLogicError, ApeException) as err:
+            note = refusal(err)
+            self._update(mark.account, count, status="failed", note=note)
+            logger.warning(f"liquidation {count} of {mark.account}: {note}")
+            return {"action": "failed", "count": count, "reason": note}
+        tx_hash = record_then_broadcast(
+            txn,
+            lambda nonce, raw, tx: self._update(
+                mark.account, count, status="sent", nonce=nonce, raw_tx=raw, tx_hash=tx
+            ),
+            "prime.after_sign",
+            broadcast,
+        )
+        crash_point("prime.after_liquidate")
+        state = self.reconcile(mark.account).get(mark.account, "in flight")
+        logger.info(f"liquidation {count} of {mark.account} ({method}): {state}")
+        return {
+            "action": "liquidated",
+            "count": count,
+            "method": method,
+            "status": state,
+            "tx": tx_hash,
+            **choice.as_record(),
+        }
+
+    # ------------------------------------------------------------------ reconciliation
+
+    def _update(self, account: str, count: int, **fields) -> None:
+        store.update_prime_liquidation(
+            self.db, self.chain_id, self.broker.address, account, count, **fields
+        )
+
+    def reconcile(self, only: str | None = None) -> dict[str, str]:
+        """Brings the open rows (of `only`, an account) in line with the chain, and marks
+        `reorged` a confirmed one whose liquidation the chain no longer has; returns each
+        reconciled account's state: "confirmed", "failed", "unsent" or "in flight"."""
+        rows = store.prime_liquidations(self.db, self.chain_id, self.broker.address, only)
+        last: dict[str, object] = {}
+        for row in rows:
+            last[row.account] = row
+        states = {}
+        for account, row in last.items():
+            if row.status in OPEN:
+                states[account] = self._reconcile_open(row)
+            elif row.status == "confirmed" and self._count(account) <= row.count:
+                self._update(account, row.count, status="reorged", note=f"orphaned ({row.tx_hash})")
+        return states
+
+    def _count(self, account: str) -> int:
+        return int(with_retries(lambda: self.broker.liquidationCount(account)))
+
+    def _reconcile_open(self, row) -> str:
+        if self._count(row.account) > row.count:
+            self._confirm(row)
+            return "confirmed"
+        if row.status == "pending":  # recorded, never signed: nothing can liquidate
+            self._update(row.account, row.count, status="unsent", note="recorded, never signed")
+            return "unsent"
+        state, receipt = follow_sent(row, f"liquidation {row.count} of {row.account}")
+        if state == "mined" and int_of(receipt["status"]) == 0:
+            self._update(row.account, row.count, status="failed", note=f"{row.tx_hash} reverted")
+            return "failed"
+        if state == "replaced":
+            note = f"nonce {row.nonce} used by another tx"
+            self._update(row.account, row.count, status="failed", note=note)
+            return "failed"
+        # In flight or resent; or mined while the count reads unmoved: a node behind its own
+        # receipt. Wait for it.
+        return "in flight"
+
+    def _confirm(self, row) -> None:
+        """The account's count moved past the row's: confirmed, with the transaction that did it
+        (this keeper's, if its receipt says so)."""
+        mined, note, receipt = None, None, None
+        if row.tx_hash:
+            receipt = chain.provider.make_request("eth_getTransactionReceipt", [row.tx_hash])
+        if receipt and receipt.get("blockNumber") is not None and int_of(receipt["status"]) == 1:
+            mined = int_of(receipt["blockNumber"])
+        else:
+            note = "liquidated by another transaction"
+        self._update(row.account, row.count, status="confirmed", mined_block=mined, note=note)

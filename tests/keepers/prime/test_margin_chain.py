@@ -1,0 +1,383 @@
+"""The margin keeper and `quantera margin` on a real local chain: the session's saved deployment
+(`ape run deploy all`, venues seeded) loaded into one anvil for the module, the prime broker, its
+USDC lending pool and its listings added by the domain's own deploy steps (keepers.prime), a
+lender, a liquidator key for the keeper, and two institutions (one for the CLI, one the keeper
+liquidates). PRM-33 to PRM-37."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from eth_utils import to_checksum_address
+
+from conftest import run_quantera
+from keepers.core import store
+from keepers.core.deployments import load
+from keepers.core.sending import hex_of
+from keepers.demo.processes import ProcessGroup, start_anvil
+
+US, INSTITUTIONAL, NEVER = 840, 4, 2**40 - 1
+DEPLOYER, OPERATOR, AGENT, PRICE_REPORTER = 0, 3, 5, 8
+KEEPER, LENDER, CLI_CLIENT, BOOK_CLIENT = 14, 15, 16, 17
+CLI_ID, BOOK_ID, KEEPER_ID, LENDER_ID = ("0x" + c * 20 for c in ("c1", "b2", "4e", "1e"))
+USDC = 10**6
+WHOLE = 10**18
+RATE_MODEL = {
+    "base_bps": 100,
+    "slope1_bps": 400,
+    "slope2_bps": 6_000,
+    "kink_bps": 8_000,
+    "reserve_factor_bps": 1_000,
+}
+
+
+@dataclass
+class PrimeChain:
+    url: str
+    network: str
+    folder: Path
+    db_url: str
+    record: object
+    broker: object
+    margin: object
+    pool: object
+    tokens: dict
+    feeds: dict
+    acct: dict
+    deployment: object
+
+    def credit(self, identity: str) -> None:
+        """A credit line for the (open) account, set as GOVERNOR without its delay (test set-up:
+        the deploy steps' own way to act as a role)."""
+        from keepers.access import as_role, renounce_temporary_roles
+
+        d = self.deployment
+        line = (10**27, 0, 0)
+        as_role(
+            d,
+            "GOVERNOR",
+            [("credit line", lambda: self.broker.setCreditLine(identity, line, sender=d.sender))],
+        )
+        renounce_temporary_roles(d)
+
+    def report(self, symbol: str, usd: float) -> None:
+        self.feeds[symbol].report(int(round(usd * 10**8)), sender=self.acct[PRICE_REPORTER])
+
+    def price(self, symbol: str) -> float:
+        return int(self.record_oracle.price(self.tokens[symbol])) / WHOLE
+
+    @property
+    def record_oracle(self):
+        from ape import project
+
+        return project.OracleRouter.at(self.broker.oracle())
+
+
+def _deploy_prime(record_file: Path) -> dict:
+    """The broker, a USDC pool and the listings, by keepers.prime's deploy steps; the keeper's
+    key a verified LIQUIDATOR. Returns the contracts."""
+    from ape import accounts, project
+
+    from keepers.access import grant_calls, renounce_temporary_roles, send_to_manager
+    from keepers.core.deploying import Deployment
+    from keepers.prime import (
+        CollateralTerms,
+        configure_prime,
+        deploy_lending_pool,
+        deploy_prime_broker,
+    )
+
+    acct = {i: accounts.test_accounts[i] for i in range(24)}
+    d = Deployment(sender=acct[DEPLOYER], record=load(record_file), path=record_file)
+    tokens = {
+        "USDC": d.at("LocalStablecoin", "LocalStablecoin.USDC"),
+        "QSPX": d.at("SecurityToken", "SecurityToken.QSPX"),
+        "QNDX": d.at("SecurityToken", "SecurityToken.QNDX"),
+    }
+    for symbol in ("QSPX", "QNDX"):  # the deploy script leaves its fund tokens paused
+        if tokens[symbol].paused():
+            tokens[symbol].unpause(sender=acct[AGENT])
+    broker = deploy_prime_broker(d)
+    pool = deploy_lending_pool(d, tokens["USDC"], broker, RATE_MODEL)
+    big = 10**12 * WHOLE
+    terms = {
+        "USDC": CollateralTerms(0, 10**12 * USDC, 10**12 * USDC),
+        "QSPX": CollateralTerms(10_000, big, big),
+        "QNDX": CollateralTerms(10_000, big, big),
+    }
+    configure_prime(
+        d,
+        broker,
+        {s: (tokens[s], terms[s]) for s in tokens},
+        {"USDC": (tokens["USDC"], pool)},
+    )
+    registry = d.at("IdentityRegistry")
+    for index, identity in (
+        (KEEPER, KEEPER_ID),
+        (LENDER, LENDER_ID),
+        (CLI_CLIENT, CLI_ID),
+        (BOOK_CLIENT, BOOK_ID),
+    ):
+        registry.registerInvestor(
+            acct[index], identity, US, INSTITUTIONAL, NEVER, sender=acct[OPERATOR]
+        )
+    send_to_manager(d, grant_calls(d, "LIQUIDATOR", acct[KEEPER].address))
+    renounce_temporary_roles(d)
+    lent = 20_000_000 * USDC
+    tokens["USDC"].mint(acct[LENDER], lent, sender=acct[OPERATOR])
+    tokens["USDC"].approve(pool, lent, sender=acct[LENDER])
+    pool.deposit(lent, acct[LENDER], sender=acct[LENDER])
+    for client in (CLI_CLIENT, BOOK_CLIENT):
+        for symbol in ("QSPX", "QNDX"):
+            tokens[symbol].mint(acct[client], 5_000 * WHOLE, sender=acct[AGENT])
+        tokens["USDC"].mint(acct[client], 1_000_000 * USDC, sender=acct[OPERATOR])
+    feeds = {s: d.at("ReporterPriceFeed", f"PriceFeed.{s}") for s in ("QSPX", "QNDX")}
+    return {
+        "broker": broker,
+        "margin": project.PrimeMargin.at(broker.address),
+        "pool": pool,
+        "tokens": tokens,
+        "feeds": feeds,
+        "acct": acct,
+        "deployment": d,
+    }
+
+
+@pytest.fixture(scope="module")
+def prime_chain(deployment_state, tmp_path_factory):
+    from ape import networks
+
+    state, record = deployment_state
+    folder = tmp_path_factory.mktemp("prime-chain")
+    group = ProcessGroup(folder)
+    previous = os.environ.get("QUANTERA_DEPLOYMENTS_DIR")
+    os.environ["QUANTERA_DEPLOYMENTS_DIR"] = str(folder)
+    try:
+        url = start_anvil(group, chain_id=1337, extra_args=("--load-state", str(state)))
+        record_file = folder / record.name
+        shutil.copy(record, record_file)
+        network = f"ethereum:local:{url}"
+        with networks.parse_network_choice(network):
+            parts = _deploy_prime(record_file)
+            yield PrimeChain(
+                url,
+                network,
+                folder,
+                f"sqlite:///{folder / 'keeper.sqlite'}",
+                load(record_file),
+                **parts,
+            )
+    finally:
+        group.stop_all()
+        if previous is None:
+            os.environ.pop("QUANTERA_DEPLOYMENTS_DIR", None)
+        else:
+            os.environ["QUANTERA_DEPLOYMENTS_DIR"] = previous
+
+
+def margin(capsys, *args):
+    """`quantera margin ...` in process (keepers.cli.main): (exit code, JSON or the error line)."""
+    from keepers.cli import main
+
+    code = main(["margin", *args])
+    captured = capsys.readouterr()
+    if code == 0 and "--json" in args:
+        return 0, json.loads(captured.out[captured.out.index("{") :])
+    assert "Traceback" not in captured.err
+    lines = captured.err.strip().splitlines()
+    assert len(lines) <= 1, captured.err
+    return code, (lines or [""])[-1]
+
+
+def ok(capsys, *args) -> dict:
+    """`quantera margin ARGS` that must succeed: its JSON."""
+    code, out = margin(capsys, *args)
+    assert code == 0, out
+    return out
+
+
+def test_prm_35__cli__open_deposit_borrow_positions_health_repay_withdraw(prime_chain, capsys):
+    """PRM-35: the account's life from the command line, each figure the chain's."""
+    c = prime_chain
+    me = ["--network", c.network, "--account", f"TEST::{CLI_CLIENT}", "--json"]
+    opened = ok(capsys, "open", *me)
+    assert opened["account"].lower() == CLI_ID
+    c.credit(CLI_ID)
+    deposited = ok(capsys, "deposit", "QNDX", "1000", *me)
+    assert deposited["ratio_bps"] is None  # no debt yet
+    price = c.price("QNDX")
+    # 1,000 QNDX at 92% against a loan at 160%: ratio 9,200 x p / (16 x loan) = 15,000 + a bit.
+    loan = int(1_000 * price * 0.92 / 1.6)
+    borrowed = ok(capsys, "borrow", "USDC", str(loan), *me)
+    health = c.margin.health(CLI_ID)
+    assert borrowed["ratio_bps"] == health.ratioBps >= 15_000
+    positions = ok(capsys, "positions", *me)
+    by_asset = {p["asset"]: p for p in positions["positions"]}
+    assert by_asset["QNDX"]["balance"] == "1000"
+    assert int(float(by_asset["USDC"]["debt"])) == loan
+    read = ok(capsys, "health", "--network", c.network, "--identity", CLI_ID, "--json")
+    assert (read["ratio_bps"], read["liquidatable"], read["margin_call_at"]) == (
+        health.ratioBps,
+        False,
+        0,
+    )
+    assert Decimal(read["adjusted_debt_usd"]) == Decimal(health.adjustedDebtUsd) / 10**18
+    assert read["initial_bps"] == 15_000 and read["maintenance_bps"] == 12_500
+    # Repay half from the wallet, withdraw some collateral to it.
+    repaid = ok(capsys, "repay", "USDC", str(loan // 2), *me)
+    assert repaid["ratio_bps"] > borrowed["ratio_bps"]
+    qndx = c.tokens["QNDX"]
+    before = qndx.balanceOf(c.acct[CLI_CLIENT])
+    _ = ok(capsys, "withdraw", "QNDX", "100", *me)
+    assert qndx.balanceOf(c.acct[CLI_CLIENT]) - before == 100 * WHOLE
+    _ = ok(capsys, "repay", "USDC", "all", *me)
+    assert c.pool.debtOf(CLI_ID, 0) == 0
+
+
+def test_prm_36__cli__top_up_back_to_initial_margin__preview_liquidation(prime_chain, capsys):
+    """PRM-36: after a price fall the top-up of USDC, deposited, brings the account back to
+    initial margin (what is left to top up is the interest of the seconds in between); the
+    preview names the broker's refusal while the account is not liquidatable."""
+    c = prime_chain
+    me = ["--network", c.network, "--account", f"TEST::{CLI_CLIENT}", "--json"]
+    if not c.broker.isOpen(CLI_ID):
+        ok(capsys, "open", *me)
+        c.credit(CLI_ID)
+    price = c.price("QNDX")
+    if c.margin.health(CLI_ID).collateralUsd == 0:
+        ok(capsys, "deposit", "QNDX", "500", *me)
+    health = c.margin.health(CLI_ID)
+    loan = int((health.adjustedCollateralUsd / 1.55 - health.adjustedDebtUsd) / 10**18)
+    ok(capsys, "borrow", "USDC", str(loan), *me)
+    c.report("QNDX", price * 0.9)  # ratio about 139.5%: below initial, above maintenance
+    try:
+        top_up = ok(capsys, "top-up", "USDC", *me)
+        assert top_up["target_bps"] == 15_000 and top_up["ratio_bps"] < 15_000
+        after = ok(capsys, "deposit", "USDC", top_up["amount"], *me)
+        # The top-up is the minimum at the block it was read at; the debt accrues interest per
+        # second until the deposit lands (under 1 bp of ratio within an hour at these rates).
+        assert after["ratio_bps"] >= 14_999
+        again = ok(capsys, "top-up", "USDC", *me)
+        assert int(again["units"]) * 10_000 < int(top_up["units"])
+        code, line = margin(capsys, "preview-liquidation", *me)
+        assert code == 1 and "NotLiquidatable" in line and CLI_ID[2:10] in line.lower()
+    finally:
+        c.report("QNDX", price)
+
+
+def test_prm_37__cli__errors_are_one_line_naming_the_brokers_error(prime_chain, capsys):
+    """PRM-37: a refused action exits 1 with one line naming the broker's custom error and its
+    arguments; bad input fails before anything is sent."""
+    c = prime_chain
+    me = ["--network", c.network, "--account", f"TEST::{CLI_CLIENT}", "--json"]
+    if not c.broker.isOpen(CLI_ID):
+        ok(capsys, "open", *me)
+        c.credit(CLI_ID)
+    code, line = margin(capsys, "open", *me)
+    assert code == 1 and "AccountExists" in line
+    code, line = margin(capsys, "borrow", "USDC", "1000000", *me)
+    assert code == 1 and "InitialMarginBreached" in line and "initialBps=15000" in line
+    code, line = margin(capsys, "deposit", "QFOO", "1", *me)
+    assert code == 1 and "not listed" in line and "QSPX" in line
+    code, line = margin(capsys, "deposit", "QNDX", "0", *me)
+    assert code == 1 and "positive" in line
+    # A revert raised by another contract than the broker (the token refusing the transfer: it
+    # is paused) is decoded from the project's errors too.
+    c.tokens["QNDX"].pause(sender=c.acct[AGENT])
+    try:
+        code, line = margin(capsys, "deposit", "QNDX", "1", *me)
+    finally:
+        c.tokens["QNDX"].unpause(sender=c.acct[AGENT])
+    assert code == 1 and "TransferNotCompliant(" in line and "reasonCode=1" in line
+    stranger = ["--network", c.network, "--account", "TEST::23", "--json"]
+    code, line = margin(capsys, "health", *stranger)
+    assert code == 1 and "not a registered wallet" in line
+
+
+def keep(c: PrimeChain, crash_at: str | None = None):
+    """`quantera margin keep` as a process of its own (a crash point kills it as kill -9 would)."""
+    env = dict(os.environ)
+    crash_file = c.folder / "crash"
+    if crash_at:
+        crash_file.write_text(crash_at)
+        env["QUANTERA_CRASH_FILE"] = str(crash_file)
+    args = ["margin", "keep", "--network", c.network, "--account", f"TEST::{KEEPER}", "--json"]
+    return run_quantera(args, deployments_dir=c.folder, db_url=c.db_url, env=env)
+
+
+def test_prm_33__keeper__a_price_fall__margin_call_and_one_liquidation__even_across_a_kill(
+    prime_chain,
+):
+    """PRM-33 and PRM-34: a price report makes an account liquidatable; the keeper margin-calls
+    it and liquidates it once, selling the seized collateral through the smart order router into
+    the broker — killed right after broadcasting the liquidation, the restarted keeper confirms it
+    against the chain and sends nothing again; the account, back above the liquidation ratio but
+    still under its margin call, is left alone."""
+    from ape import chain
+
+    c = prime_chain
+    client = c.acct[BOOK_CLIENT]
+    qspx, usdc = c.tokens["QSPX"], c.tokens["USDC"]
+    price = c.price("QSPX")
+    c.broker.openAccount(sender=client)
+    c.credit(BOOK_ID)
+    qspx.approve(c.broker, 100 * WHOLE, sender=client)
+    loan = int(100 * price * 0.92 / 1.55) * USDC  # ratio 155%
+    c.broker.execute(
+        BOOK_ID,
+        [
+            (0, qspx.address, 100 * WHOLE, "0x" + "00" * 20, b""),
+            (2, usdc.address, loan, client, b""),
+        ],
+        sender=client,
+    )
+    c.report("QSPX", price * 1.04 / 1.55)  # ratio 104%: liquidatable at once
+    assert c.margin.health(BOOK_ID).liquidatable
+    keeper_usdc = usdc.balanceOf(c.acct[KEEPER])
+
+    killed = keep(c, crash_at="prime.after_liquidate")
+    assert killed.returncode == -9, killed.stderr[-2000:]
+    db = store.open_store(c.db_url)
+    [row] = store.prime_liquidations(db, 1337, c.broker.address, to_checksum_address(BOOK_ID))
+    # Recorded and broadcast (mined at once on this chain), never confirmed by the dead keeper.
+    assert (row.status, row.count, row.method) == ("sent", 0, "sell") and row.tx_hash
+
+    restarted = keep(c)
+    assert restarted.returncode == 0, restarted.stderr[-2000:]
+    cycle = json.loads(restarted.stdout[restarted.stdout.index("{") :])
+    assert cycle["confirmed"] == 1 and cycle["liquidations"] == 0
+    [row] = store.prime_liquidations(db, 1337, c.broker.address, to_checksum_address(BOOK_ID))
+    assert row.status == "confirmed" and row.note is None and row.mined_block
+
+    again = keep(c)
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert json.loads(again.stdout[again.stdout.index("{") :])["liquidations"] == 0
+
+    head = chain.blocks.head.number
+    liquidated = [
+        log for log in c.broker.Liquidated.range(0, head + 1) if str(log.account).lower() == BOOK_ID
+    ]
+    called = [
+        log
+        for log in c.broker.MarginCalled.range(0, head + 1)
+        if str(log.account).lower() == BOOK_ID
+    ]
+    assert len(liquidated) == 1 and len(called) == 1
+    assert c.broker.liquidationCount(BOOK_ID) == 1
+    done = liquidated[0]
+    assert hex_of(done.transaction_hash).lower() == row.tx_hash.lower()
+    # Sold through the router: the keeper holds the proceeds above the repayment, no collateral.
+    assert done.proceeds > done.repaid > 0
+    assert usdc.balanceOf(c.acct[KEEPER]) - keeper_usdc == done.proceeds - done.repaid
+    assert qspx.balanceOf(c.acct[KEEPER]) == 0
+    # 50% of the debt repaid (the close factor), the ratio back above 110%, the call still open.
+    assert loan // 2 <= done.repaid <= loan // 2 + loan // 10**4
+    health = c.margin.health(BOOK_ID)
+    assert 11_000 <= health.ratioBps < 12_500 and health.marginCallAt != 0
+    assert not health.liquidatable
