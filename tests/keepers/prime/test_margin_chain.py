@@ -28,6 +28,7 @@ KEEPER, LENDER, CLI_CLIENT, BOOK_CLIENT = 14, 15, 16, 17
 CLI_ID, BOOK_ID, KEEPER_ID, LENDER_ID = ("0x" + c * 20 for c in ("c1", "b2", "4e", "1e"))
 USDC = 10**6
 WHOLE = 10**18
+ZERO = "0x" + "00" * 20
 RATE_MODEL = {
     "base_bps": 100,
     "slope1_bps": 400,
@@ -322,23 +323,9 @@ def test_prm_33__keeper__a_price_fall__margin_call_and_one_liquidation__even_acr
     from ape import chain
 
     c = prime_chain
-    client = c.acct[BOOK_CLIENT]
     qspx, usdc = c.tokens["QSPX"], c.tokens["USDC"]
-    price = c.price("QSPX")
-    c.broker.openAccount(sender=client)
-    c.credit(BOOK_ID)
-    qspx.approve(c.broker, 100 * WHOLE, sender=client)
-    loan = int(100 * price * 0.92 / 1.55) * USDC  # ratio 155%
-    c.broker.execute(
-        BOOK_ID,
-        [
-            (0, qspx.address, 100 * WHOLE, "0x" + "00" * 20, b""),
-            (2, usdc.address, loan, client, b""),
-        ],
-        sender=client,
-    )
-    c.report("QSPX", price * 1.04 / 1.55)  # ratio 104%: liquidatable at once
-    assert c.margin.health(BOOK_ID).liquidatable
+    make_liquidatable(c)
+    debt = c.pool.debtOf(BOOK_ID, 0)
     keeper_usdc = usdc.balanceOf(c.acct[KEEPER])
 
     killed = keep(c, crash_at="prime.after_liquidate")
@@ -377,7 +364,92 @@ def test_prm_33__keeper__a_price_fall__margin_call_and_one_liquidation__even_acr
     assert usdc.balanceOf(c.acct[KEEPER]) - keeper_usdc == done.proceeds - done.repaid
     assert qspx.balanceOf(c.acct[KEEPER]) == 0
     # 50% of the debt repaid (the close factor), the ratio back above 110%, the call still open.
-    assert loan // 2 <= done.repaid <= loan // 2 + loan // 10**4
+    assert debt // 2 <= done.repaid <= debt // 2 + debt // 10**4
     health = c.margin.health(BOOK_ID)
     assert 11_000 <= health.ratioBps < 12_500 and health.marginCallAt != 0
     assert not health.liquidatable
+
+
+def make_liquidatable(c: PrimeChain) -> None:
+    """The book client's account (opened with 100 QSPX against a loan at 155% if it is not open)
+    brought to about 104% by a QSPX price report: below the liquidation ratio."""
+    client, qspx, usdc = c.acct[BOOK_CLIENT], c.tokens["QSPX"], c.tokens["USDC"]
+    if not c.broker.isOpen(BOOK_ID):
+        c.broker.openAccount(sender=client)
+        c.credit(BOOK_ID)
+        qspx.approve(c.broker, 100 * WHOLE, sender=client)
+        loan = int(100 * c.price("QSPX") * 0.92 / 1.55) * USDC
+        c.broker.execute(
+            BOOK_ID,
+            [(0, qspx.address, 100 * WHOLE, ZERO, b""), (2, usdc.address, loan, client, b"")],
+            sender=client,
+        )
+    ratio = c.margin.health(BOOK_ID).ratioBps
+    if ratio >= 10_600:
+        c.report("QSPX", c.price("QSPX") * 10_400 / ratio)
+    assert c.margin.health(BOOK_ID).liquidatable
+
+
+def test_prm_38__keeper__no_liquidator_role__margin_calls_only__no_signer__observes(prime_chain):
+    """PRM-38: a keeper whose key lacks LIQUIDATOR records and sends no liquidation and says why;
+    without a signer it marks the accounts and sends nothing."""
+    from ape import chain
+
+    from keepers.prime.keeper import Head, MarginKeeper
+
+    c = prime_chain
+    make_liquidatable(c)
+    stranger = c.acct[23]
+    db = store.open_store(f"sqlite:///{c.folder / 'no-role.sqlite'}")
+    nonce = chain.provider.get_nonce(stranger.address)
+    head = chain.blocks.head
+    observer = MarginKeeper(db, c.record)
+    seen = observer.cycle(Head(head.number, head.timestamp))
+    assert seen["reason"] == "no signer: observing only"
+    assert seen["liquidatable"] >= 1 and seen["accounts"] >= 2 and seen["outcomes"] == {}
+    keeper = MarginKeeper(db, c.record, stranger)
+    cycle = keeper.cycle(Head(head.number, head.timestamp))
+    outcome = cycle["outcomes"][to_checksum_address(BOOK_ID)]["liquidation"]
+    assert outcome["action"] == "none" and "needs LIQUIDATOR" in outcome["reason"]
+    assert cycle["liquidations"] == 0
+    assert store.prime_liquidations(db, 1337, c.broker.address) == []
+    # It sent nothing but margin calls (the book client's is open already: none at all here).
+    assert chain.provider.get_nonce(stranger.address) == nonce + cycle["margin_calls"]
+
+
+def test_prm_39__keeper__killed_between_signing_and_broadcast__restart_sends_the_same_bytes(
+    prime_chain,
+):
+    """PRM-39: killed after recording the signed liquidation and before broadcasting it, the
+    restarted keeper finds it unknown to the node and broadcasts the same bytes (the same hash):
+    the account is liquidated once for this count."""
+    from ape import chain
+
+    c = prime_chain
+    make_liquidatable(c)
+    count = int(c.broker.liquidationCount(BOOK_ID))
+    account = to_checksum_address(BOOK_ID)
+    killed = keep(c, crash_at="prime.after_sign")
+    assert killed.returncode == -9, killed.stderr[-2000:]
+    db = store.open_store(c.db_url)
+    row = store.prime_liquidations(db, 1337, c.broker.address, account)[-1]
+    assert (row.status, row.count) == ("sent", count) and row.raw_tx
+    assert c.broker.liquidationCount(BOOK_ID) == count  # signed, never broadcast
+
+    restarted = keep(c)
+    assert restarted.returncode == 0, restarted.stderr[-2000:]
+    assert c.broker.liquidationCount(BOOK_ID) == count + 1
+    # The next cycle confirms it (the resent bytes were in flight when the restart reconciled).
+    settled = keep(c)
+    assert settled.returncode == 0, settled.stderr[-2000:]
+    assert json.loads(settled.stdout[settled.stdout.index("{") :])["liquidations"] == 0
+    resent = store.prime_liquidations(db, 1337, c.broker.address, account)
+    assert [r.count for r in resent].count(count) == 1
+    row = next(r for r in resent if r.count == count)
+    assert row.status == "confirmed" and row.note is None
+    [done] = [
+        log
+        for log in c.broker.Liquidated.range(0, chain.blocks.head.number + 1)
+        if str(log.account).lower() == BOOK_ID and hex_of(log.transaction_hash) == row.tx_hash
+    ]
+    assert done.repaid > 0
