@@ -3,7 +3,9 @@ lending pool's maths in Python (`pool_model`: the rate model, the compounded bor
 debt and spread, and the pool's accounting replayed, no chain access) and its deploy steps
 (`pool_deploy`), and the broker's margin arithmetic in Python (`model`). The Morpho Blue baseline
 (issue 19): its artifacts built from the npm package (`morpho_artifacts`), its deployment
-(`morpho`) and its liquidation rules as a model for the stress replay (`morpho_model`).
+(`morpho`) and its liquidation rules as a model for the stress replay (`morpho_model`). The margin keeper: its
+decisions (`margin`), the broker's reads (`book`), its chain side (`keeper`, run by `bot`) and
+`quantera margin` (`cli`).
 
 Other domains, the CLI and the demo import the names below from `keepers.prime` only (loaded on
 first use)."""
@@ -13,6 +15,7 @@ from typing import TYPE_CHECKING
 from keepers.core.exports import lazy_exports
 
 if TYPE_CHECKING:
+    from keepers.prime.book import PrimeBook
     from keepers.prime.broker_deploy import (
         PRIME_IDENTITY,
         CollateralTerms,
@@ -22,6 +25,8 @@ if TYPE_CHECKING:
         load_prime_spec,
         prime_steps,
     )
+    from keepers.prime.keeper import MarginKeeper
+    from keepers.prime.margin import MAX_LIQUIDATIONS_PER_BLOCK, choose_liquidation, plan_cycle
     from keepers.prime.morpho import (
         MarketParams,
         MorphoBaseline,
@@ -66,5 +71,9 @@ _MORPHO = {
     "replay_morpho_path": "morpho_model",
 }
 _PUBLIC.update(_MORPHO)
+_PUBLIC.update({"PrimeBook": "book", "MarginKeeper": "keeper"})
+_PUBLIC.update(
+    {name: "margin" for name in ("MAX_LIQUIDATIONS_PER_BLOCK", "choose_liquidation", "plan_cycle")}
+)
 __all__ = sorted(_PUBLIC)
 __getattr__ = lazy_exports(__name__, _PUBLIC)
