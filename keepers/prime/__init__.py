@@ -3,9 +3,9 @@ lending pool's maths in Python (`pool_model`: the rate model, the compounded bor
 debt and spread, and the pool's accounting replayed, no chain access) and its deploy steps
 (`pool_deploy`), and the broker's margin arithmetic in Python (`model`). The Morpho Blue baseline
 (issue 19): its artifacts built from the npm package (`morpho_artifacts`), its deployment
-(`morpho`) and its liquidation rules as a model for the stress replay (`morpho_model`). The margin keeper: its
-decisions (`margin`), the broker's reads (`book`), its chain side (`keeper`, run by `bot`) and
-`quantera margin` (`cli`).
+(`morpho`) and its liquidation rules as a model for the stress replay (`morpho_model`). The margin
+keeper: its decisions (`margin`), the broker's reads (`book`), its chain side (`keeper`, run by
+`bot`) and `quantera margin` (`cli`).
 
 Other domains, the CLI and the demo import the names below from `keepers.prime` only (loaded on
 first use)."""

@@ -1,8 +1,7 @@
 """The margin keeper and `quantera margin` on a real local chain: the session's saved deployment
-(`ape run deploy all`, venues seeded) loaded into one anvil for the module, the prime broker, its
-USDC lending pool and its listings added by the domain's own deploy steps (keepers.prime), a
-lender, a liquidator key for the keeper, and two institutions (one for the CLI, one the keeper
-liquidates). PRM-33 to PRM-37."""
+(`ape run deploy all`, venues seeded, the prime brokerage its step 7) loaded into one anvil for the
+module, a lender funding the USDC pool, and two institutions (one for the CLI, one the keeper
+liquidates); the keeper signs with the deployment's LIQUIDATOR. PRM-33 to PRM-39."""
 
 from __future__ import annotations
 
@@ -24,18 +23,12 @@ from keepers.demo.processes import ProcessGroup, start_anvil
 
 US, INSTITUTIONAL, NEVER = 840, 4, 2**40 - 1
 DEPLOYER, OPERATOR, AGENT, PRICE_REPORTER = 0, 3, 5, 8
-KEEPER, LENDER, CLI_CLIENT, BOOK_CLIENT = 14, 15, 16, 17
-CLI_ID, BOOK_ID, KEEPER_ID, LENDER_ID = ("0x" + c * 20 for c in ("c1", "b2", "4e", "1e"))
+# The deployment's LIQUIDATOR (`deploy all --liquidator`'s local default) is the keeper's key.
+KEEPER, LENDER, CLI_CLIENT, BOOK_CLIENT = 4, 15, 16, 17
+CLI_ID, BOOK_ID, LENDER_ID = ("0x" + c * 20 for c in ("c1", "b2", "1e"))
 USDC = 10**6
 WHOLE = 10**18
 ZERO = "0x" + "00" * 20
-RATE_MODEL = {
-    "base_bps": 100,
-    "slope1_bps": 400,
-    "slope2_bps": 6_000,
-    "kink_bps": 8_000,
-    "reserve_factor_bps": 1_000,
-}
 
 
 @dataclass
@@ -80,19 +73,13 @@ class PrimeChain:
         return project.OracleRouter.at(self.broker.oracle())
 
 
-def _deploy_prime(record_file: Path) -> dict:
-    """The broker, a USDC pool and the listings, by keepers.prime's deploy steps; the keeper's
-    key a verified LIQUIDATOR. Returns the contracts."""
+def _fund_prime(record_file: Path) -> dict:
+    """The deployment's prime brokerage (`deploy all` step 7: the broker, its pools and listings,
+    LIQUIDATOR for test account 4), its USDC pool funded by a verified lender, two institutions'
+    wallets registered and funded. Returns the contracts."""
     from ape import accounts, project
 
-    from keepers.access import grant_calls, renounce_temporary_roles, send_to_manager
     from keepers.core.deploying import Deployment
-    from keepers.prime import (
-        CollateralTerms,
-        configure_prime,
-        deploy_lending_pool,
-        deploy_prime_broker,
-    )
 
     acct = {i: accounts.test_accounts[i] for i in range(24)}
     d = Deployment(sender=acct[DEPLOYER], record=load(record_file), path=record_file)
@@ -104,32 +91,13 @@ def _deploy_prime(record_file: Path) -> dict:
     for symbol in ("QSPX", "QNDX"):  # the deploy script leaves its fund tokens paused
         if tokens[symbol].paused():
             tokens[symbol].unpause(sender=acct[AGENT])
-    broker = deploy_prime_broker(d)
-    pool = deploy_lending_pool(d, tokens["USDC"], broker, RATE_MODEL)
-    big = 10**12 * WHOLE
-    terms = {
-        "USDC": CollateralTerms(0, 10**12 * USDC, 10**12 * USDC),
-        "QSPX": CollateralTerms(10_000, big, big),
-        "QNDX": CollateralTerms(10_000, big, big),
-    }
-    configure_prime(
-        d,
-        broker,
-        {s: (tokens[s], terms[s]) for s in tokens},
-        {"USDC": (tokens["USDC"], pool)},
-    )
+    broker = d.at("PrimeBroker")
+    pool = d.at("LendingPool", "LendingPool.USDC")
     registry = d.at("IdentityRegistry")
-    for index, identity in (
-        (KEEPER, KEEPER_ID),
-        (LENDER, LENDER_ID),
-        (CLI_CLIENT, CLI_ID),
-        (BOOK_CLIENT, BOOK_ID),
-    ):
+    for index, identity in ((LENDER, LENDER_ID), (CLI_CLIENT, CLI_ID), (BOOK_CLIENT, BOOK_ID)):
         registry.registerInvestor(
             acct[index], identity, US, INSTITUTIONAL, NEVER, sender=acct[OPERATOR]
         )
-    send_to_manager(d, grant_calls(d, "LIQUIDATOR", acct[KEEPER].address))
-    renounce_temporary_roles(d)
     lent = 20_000_000 * USDC
     tokens["USDC"].mint(acct[LENDER], lent, sender=acct[OPERATOR])
     tokens["USDC"].approve(pool, lent, sender=acct[LENDER])
@@ -165,7 +133,7 @@ def prime_chain(deployment_state, tmp_path_factory):
         shutil.copy(record, record_file)
         network = f"ethereum:local:{url}"
         with networks.parse_network_choice(network):
-            parts = _deploy_prime(record_file)
+            parts = _fund_prime(record_file)
             yield PrimeChain(
                 url,
                 network,
@@ -260,6 +228,9 @@ def test_prm_36__cli__top_up_back_to_initial_margin__preview_liquidation(prime_c
     try:
         top_up = ok(capsys, "top-up", "USDC", *me)
         assert top_up["target_bps"] == 15_000 and top_up["ratio_bps"] < 15_000
+        # The broker's own view agrees (within a block's interest: it is read a moment later).
+        chain_units, _ = c.margin.topUp(CLI_ID, c.tokens["USDC"])
+        assert abs(int(top_up["units"]) - int(chain_units)) <= int(chain_units) // 10**6 + 1
         after = ok(capsys, "deposit", "USDC", top_up["amount"], *me)
         # The top-up is the minimum at the block it was read at; the debt accrues interest per
         # second until the deposit lands (under 1 bp of ratio within an hour at these rates).
