@@ -116,7 +116,9 @@ class PrimeBook:
             )
         return out
 
-    def marks(self, accounts: Sequence[str]) -> tuple[list[Mark], dict[str, str]]:
+    def marks(
+        self, accounts: Sequence[str], block: int | str = "latest"
+    ) -> tuple[list[Mark], dict[str, str]]:
         """Every account marked to market (its health, tier and liquidation count, three reads
         each, batched), and the accounts whose health could not be read with the reason (a price
         unavailable: the broker's own checks revert the same way)."""
@@ -127,7 +129,7 @@ class PrimeBook:
                 (self.broker, "liquidationCount", (account,)),
                 (self.broker, "creditLineOf", (account,)),
             ]
-        values = read_views(calls)
+        values = read_views(calls, block)
         tiers: dict[int, Tier] = {}
         marks, unreadable = [], {}
         for k, account in enumerate(accounts):
@@ -142,8 +144,8 @@ class PrimeBook:
             marks.append(Mark(account, Health.of(health), tiers[tier_id], int(count)))
         return marks, unreadable
 
-    def mark(self, account: str) -> Mark:
-        marks, unreadable = self.marks([account])
+    def mark(self, account: str, block: int | str = "latest") -> Mark:
+        marks, unreadable = self.marks([account], block)
         if unreadable:
             raise LookupError(f"health of {account} unreadable: {unreadable[account]}")
         return marks[0]

@@ -118,8 +118,14 @@ def _execute(s: Session, what: str, actions: list[tuple]) -> dict:
     receipt = send_or_explain(
         what, lambda: s.book.broker.execute(s.account, actions, sender=s.wallet)
     )
-    ratio = int(s.book.margin.health(s.account, block_id=receipt.block_number).ratioBps)
-    return {"account": s.account, "tx": str(receipt.txn_hash), "ratio_bps": _ratio(ratio)}
+    block = receipt.block_number
+    ratio = int(s.book.margin.health(s.account, block_id=block).ratioBps)
+    return {
+        "account": s.account,
+        "tx": str(receipt.txn_hash),
+        "block": block,
+        "ratio_bps": _ratio(ratio),
+    }
 
 
 def _ratio(value: int | None) -> int | None:
@@ -322,16 +328,20 @@ def _holdings(s: Session) -> dict:
 
 
 def _health_record(s: Session) -> tuple[Any, dict]:
+    from ape import chain
+
     from keepers.prime.model import Figures
 
+    block = chain.blocks.head.number  # every figure as of one block
     try:
-        mark = s.book.mark(s.account)
+        mark = s.book.mark(s.account, block)
     except LookupError as err:
         raise QuanteraError(str(err)) from None
     h, tier = mark.health, mark.tier
     figures = Figures(h.collateral_usd, h.adjusted_collateral_usd, h.debt_usd, h.adjusted_debt_usd)
     return mark, {
         "account": s.account,
+        "block": block,
         **h.as_record(),
         "collateral_usd": usd(h.collateral_usd),
         "adjusted_collateral_usd": usd(h.adjusted_collateral_usd),

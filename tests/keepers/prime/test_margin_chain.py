@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from eth_utils import to_checksum_address
 
-from conftest import run_quantera
+from conftest import BIN, run_quantera, wait_for
 from keepers.core import store
 from keepers.core.deployments import load
 from keepers.core.sending import hex_of
@@ -184,13 +184,15 @@ def test_prm_35__cli__open_deposit_borrow_positions_health_repay_withdraw(prime_
     # 1,000 QNDX at 92% against a loan at 160%: ratio 9,200 x p / (16 x loan) = 15,000 + a bit.
     loan = int(1_000 * price * 0.92 / 1.6)
     borrowed = ok(capsys, "borrow", "USDC", str(loan), *me)
-    health = c.margin.health(CLI_ID)
-    assert borrowed["ratio_bps"] == health.ratioBps >= 15_000
+    assert borrowed["ratio_bps"] == c.margin.health(CLI_ID, block_id=borrowed["block"]).ratioBps
+    assert borrowed["ratio_bps"] >= 15_000
     positions = ok(capsys, "positions", *me)
     by_asset = {p["asset"]: p for p in positions["positions"]}
     assert by_asset["QNDX"]["balance"] == "1000"
-    assert int(float(by_asset["USDC"]["debt"])) == loan
+    # The loan and the interest of the seconds since (far under 0.01% of it).
+    assert loan <= Decimal(by_asset["USDC"]["debt"]) < loan * Decimal("1.0001")
     read = ok(capsys, "health", "--network", c.network, "--identity", CLI_ID, "--json")
+    health = c.margin.health(CLI_ID, block_id=read["block"])
     assert (read["ratio_bps"], read["liquidatable"], read["margin_call_at"]) == (
         health.ratioBps,
         False,
@@ -424,3 +426,73 @@ def test_prm_39__keeper__killed_between_signing_and_broadcast__restart_sends_the
         if str(log.account).lower() == BOOK_ID and hex_of(log.transaction_hash) == row.tx_hash
     ]
     assert done.repaid > 0
+
+
+def test_prm_34__keeper__takes_the_collateral_when_no_sale_covers_the_repayment(
+    prime_chain, monkeypatch
+):
+    """PRM-34: configured to take (`--take`), a keeper that finds no sale covering the repayment
+    repays from its own balance and receives the seized collateral (a verified wallet may hold
+    it)."""
+    from ape import chain
+
+    from keepers.prime.keeper import Head, MarginKeeper
+
+    c = prime_chain
+    make_liquidatable(c)
+    wallet, usdc, qspx = c.acct[KEEPER], c.tokens["USDC"], c.tokens["QSPX"]
+    usdc.mint(wallet, 2_000_000 * USDC, sender=c.acct[OPERATOR])
+    account = to_checksum_address(BOOK_ID)
+    count = int(c.broker.liquidationCount(BOOK_ID))
+    before = (usdc.balanceOf(wallet), qspx.balanceOf(wallet))
+    keeper = MarginKeeper(
+        store.open_store(f"sqlite:///{c.folder / 'take.sqlite'}"), c.record, wallet, take=True
+    )
+    monkeypatch.setattr(keeper, "_sale", lambda *args: "no sale route: the venues are dry")
+    head = chain.blocks.head
+    cycle = keeper.cycle(Head(head.number, head.timestamp))
+    outcome = cycle["outcomes"][account]["liquidation"]
+    assert (outcome["action"], outcome["method"], outcome["status"]) == (
+        "liquidated",
+        "take",
+        "confirmed",
+    )
+    assert c.broker.liquidationCount(BOOK_ID) == count + 1
+    done = [
+        log
+        for log in c.broker.Liquidated.range(head.number, chain.blocks.head.number + 1)
+        if str(log.account).lower() == BOOK_ID
+    ][-1]
+    assert done.proceeds == 0 and done.seized > 0
+    assert before[0] - usdc.balanceOf(wallet) == done.repaid
+    assert qspx.balanceOf(wallet) - before[1] == done.seized
+
+
+def test_prm_33__bot__on_silverback__liquidates_a_liquidatable_account(prime_chain):
+    """PRM-33: the silverback bot (keepers/prime/bot.py) runs the same keeper each block: an
+    account made liquidatable is liquidated once, recorded and confirmed in the keeper store."""
+    c = prime_chain
+    make_liquidatable(c)
+    account = to_checksum_address(BOOK_ID)
+    count = int(c.broker.liquidationCount(BOOK_ID))
+    db = store.open_store(c.db_url)
+    env = dict(
+        os.environ,
+        QUANTERA_DEPLOYMENTS_DIR=str(c.folder),
+        QUANTERA_DB_URL=c.db_url,
+        SILVERBACK_SIGNER_ALIAS=f"TEST::{KEEPER}",
+    )
+    env.pop("QUANTERA_CRASH_FILE", None)
+    group = ProcessGroup(c.folder)
+
+    def confirmed() -> bool:
+        rows = store.prime_liquidations(db, 1337, c.broker.address, account)
+        return any(r.count == count and r.status == "confirmed" for r in rows)
+
+    try:
+        argv = [str(BIN / "silverback"), "run", "keepers.prime.bot:bot", "--network", c.network]
+        group.start("prime-bot", argv, env)
+        wait_for(confirmed, "the bot's liquidation confirmed", c.folder / "prime-bot.log")
+    finally:
+        group.stop_all()
+    assert c.broker.liquidationCount(BOOK_ID) == count + 1
