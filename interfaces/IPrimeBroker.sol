@@ -178,9 +178,14 @@ interface IPrimeBrokerErrors {
 /// debt x price x (1 + haircut of the borrowed asset); ratio = adjustedCollateral / adjustedDebt.
 /// Every batch of actions (`execute`) is checked once, after its last action (EVC-style deferred
 /// check): a batch with a Withdraw or a Borrow must leave the ratio at or above the tier's initial
-/// margin; any other batch (deposits, repayments, swaps) must leave it at or above initial margin,
+/// margin; a batch with swaps (and no Withdraw or Borrow) must leave it at or above initial margin,
 /// or not lower than before with no more debt (a risk-reducing batch: what an account under a
-/// margin call may always do). So a hedged position opens in one transaction.
+/// margin call may always do). So a hedged position opens in one transaction. A batch of deposits
+/// and repayments only is not checked: a deposit only adds collateral and a repayment retires debt
+/// at par. Warning: below (1 - hc) / (1 + hd) — hc the repaid asset's haircut as collateral, hd as
+/// a debt — repaying from the account's own balance lowers the ratio (the collateral it spends
+/// weighs less than the debt it retires only above that line) while it still lowers what lenders
+/// are owed; the margin keeper and liquidators see the lower ratio at once.
 ///
 /// Margin. Below maintenance anyone may issue a margin call (`marginCall`): the account has the
 /// tier's grace period to top up or reduce. It is liquidatable below the liquidation ratio, or

@@ -13,14 +13,19 @@ from eth_utils import to_checksum_address
 
 from keepers.access import as_role, grant_calls, renounce_temporary_roles, send_to_manager
 from keepers.core.deploying import Deployment
+from keepers.liquidity.codec import encode_route
 from keepers.prime import (
     CollateralTerms,
     configure_prime,
     deploy_lending_pool,
     deploy_prime_broker,
+    model,
 )
 
 US, QUALIFIED, INSTITUTIONAL, NEVER = 840, 3, 4, 2**40 - 1
+# IPrimeBroker's ActionKind.
+DEPOSIT, WITHDRAW, BORROW, REPAY, SWAP = range(5)
+ZERO = "0x" + "00" * 20
 CLIENT_ID = to_checksum_address("0x" + "c1" * 20)
 LENDER_ID = to_checksum_address("0x" + "1e" * 20)
 LIQUIDATOR_ID = to_checksum_address("0x" + "11" * 20)
@@ -191,3 +196,40 @@ def prime_stack(
         )
     )
     return stack
+
+
+def act(kind, asset=ZERO, amount=0, to=ZERO, data=b""):
+    """One IPrimeBroker Action tuple (contracts and accounts may stand for their addresses)."""
+    return (kind, getattr(asset, "address", asset), amount, getattr(to, "address", to), data)
+
+
+def route(p: PrimeStack, chain, sell: str, buy: str, amount: int, recipient=None, slippage_bps=300):
+    """One leg through the stack's Uniswap V2 pool A of the pair."""
+    pair = f"{sell}-{buy}" if sell != "USDC" else f"{buy}-{sell}"
+    venue = p.venues[f"UniswapV2Pair.A.{pair}"]
+    return encode_route(
+        p.tokens[sell],
+        p.tokens[buy],
+        amount,
+        1,
+        recipient or p.broker.address,
+        chain.pending_timestamp + 600,
+        slippage_bps,
+        [(amount, [(venue, p.tokens[buy].address, b"")])],
+    )
+
+
+def holdings(p: PrimeStack, account=CLIENT_ID, spread_bps: int = 0) -> list:
+    """An account's book as keepers/prime/model.py takes it (one Holding per listed token, in
+    the stack's order), read from the chain; debts at the account's spread."""
+    oracle = p.deployment.at("OracleRouter")
+    return [
+        model.Holding(
+            p.broker.balanceOf(account, token),
+            p.pools[symbol].debtOf(account, spread_bps) if symbol in p.pools else 0,
+            oracle.price(token),
+            token.decimals(),
+            p.broker.collateralOf(token).riskWeightBps,
+        )
+        for symbol, token in p.tokens.items()
+    ]

@@ -8,17 +8,26 @@ from __future__ import annotations
 import ape
 import pytest
 
-from broker_fixtures import CLIENT_ID, INTEREST, NEVER, QUALIFIED, UNIT, US, ZERO_RATES
+from broker_fixtures import (
+    BORROW,
+    CLIENT_ID,
+    DEPOSIT,
+    INTEREST,
+    NEVER,
+    QUALIFIED,
+    REPAY,
+    SWAP,
+    UNIT,
+    US,
+    WITHDRAW,
+    ZERO,
+    ZERO_RATES,
+    act,
+    holdings,
+    route,
+)
 from keepers.access import ROLE_IDS
-from keepers.liquidity.codec import encode_route
 from keepers.prime import model
-
-DEPOSIT, WITHDRAW, BORROW, REPAY, SWAP = range(5)
-ZERO = "0x" + "00" * 20
-
-
-def act(kind, asset=ZERO, amount=0, to=ZERO, data=b""):
-    return (kind, getattr(asset, "address", asset), amount, getattr(to, "address", to), data)
 
 
 def post(p, wallet, books: dict[str, int]):
@@ -31,48 +40,9 @@ def post(p, wallet, books: dict[str, int]):
     return p.broker.execute(CLIENT_ID, actions, sender=wallet)
 
 
-def route(p, chain, sell: str, buy: str, amount: int, recipient=None, slippage_bps=300):
-    """One leg through the stack's Uniswap V2 pool A of the pair."""
-    pair = f"{sell}-{buy}" if sell != "USDC" else f"{buy}-{sell}"
-    venue = p.venues[f"UniswapV2Pair.A.{pair}"]
-    return encode_route(
-        p.tokens[sell],
-        p.tokens[buy],
-        amount,
-        1,
-        recipient or p.broker.address,
-        chain.pending_timestamp + 600,
-        slippage_bps,
-        [(amount, [(venue, p.tokens[buy].address, b"")])],
-    )
-
-
 @pytest.fixture
 def p(prime_stack):
     return prime_stack
-
-
-def holdings(p):
-    """The client's book as the model takes it, read from the chain."""
-    out = []
-    assets, balances, debts = [], [], []
-    for symbol, token in p.tokens.items():
-        balance = p.broker.balanceOf(CLIENT_ID, token)
-        pool = p.pools.get(symbol)
-        debt = pool.debtOf(CLIENT_ID, 0) if pool else 0
-        assets.append(symbol)
-        balances.append(balance)
-        debts.append(debt)
-        out.append(
-            model.Holding(
-                balance,
-                debt,
-                p.deployment.at("OracleRouter").price(token),
-                token.decimals(),
-                p.broker.collateralOf(token).riskWeightBps,
-            )
-        )
-    return out
 
 
 def fund_liquidator(p, amount):
