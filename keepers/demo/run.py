@@ -6,8 +6,10 @@
 3. start the real keepers (`silverback run ...`) against it;
 4. exercise what is deployed: a timelocked role grant that is refused early, cancelled, then
    executed after the delay; compliance, liquidity, risk (2008 replay) and rebalancing (the signal
-   keeper's intents on the resumed fund, with its report) and the lifecycle (a T-bill money-market
-   fund through the autumn of 2008: NAV at the real T-bill rate, a gated Lehman-week run);
+   keeper's intents on the resumed fund, with its report), the lifecycle (a T-bill money-market
+   fund through the autumn of 2008: NAV at the real T-bill rate, a gated Lehman-week run) and
+   prime brokerage (four institutions' margin accounts through 6-10 October 2008: margin calls,
+   a top-up, a liquidation after the grace period);
 5. let the keepers run until they have processed N blocks, then print what they recorded next to
    what the chain says;
 6. stop every process started, also on Ctrl-C or failure.
@@ -38,6 +40,7 @@ from keepers.demo.compliance import exercise_compliance
 from keepers.demo.lifecycle import PERIODS as LIFECYCLE_PERIODS
 from keepers.demo.lifecycle import exercise_lifecycle
 from keepers.demo.liquidity import exercise_liquidity
+from keepers.demo.prime import exercise_prime, prime_tables
 from keepers.demo.processes import KeeperSupervisor, ProcessGroup, rpc, start_anvil
 from keepers.demo.rebalancing import REPLAY_WINDOW, exercise_rebalancing
 from keepers.demo.risk import HISTORY_END, exercise_risk
@@ -178,6 +181,10 @@ def _exercise_governance(
         on_chain["lifecycle_income_on_chain"] = _income_on_chain(lifecycle)
         on_chain["lifecycle_desk_on_chain"] = _desk_on_chain(lifecycle)
         on_chain["note_on_chain"] = _note_on_chain(lifecycle.note)
+        progress.step = "prime brokerage (four institutions through 6-10 October 2008)"
+        prime = exercise_prime(log, record_path("ethereum:local", deployments_dir), url, rpc)
+        prime.write_report(deployments_dir.parent / "prime-report.json")
+        on_chain["prime"] = prime
     return on_chain
 
 
@@ -364,6 +371,10 @@ def _summary(record, log: ActionLog, on_chain: dict, db_url: str, head: int, blo
     lifecycle = on_chain["lifecycle"]
     print_lifecycle(log, lifecycle)
     note = lifecycle.note
+    prime = on_chain["prime"]
+    console.print(_actions(log, "prime", 110, "Prime brokerage: deployed, funded, margined"))
+    for title, columns, table_rows in prime_tables(prime):
+        console.print(_table(title, columns, table_rows))
     counts: dict[str, int] = {}
     for e in rows:
         counts[e.event] = counts.get(e.event, 0) + 1
@@ -474,6 +485,13 @@ def _summary(record, log: ActionLog, on_chain: dict, db_url: str, head: int, blo
         ),
         "lifecycle: the note matured and was redeemed at face from the issuer's pool": (
             note is not None and note.redeemed_at_face and on_chain["note_on_chain"]
+        ),
+        "prime: broker, margin module and USDC pool deployed by `deploy all`, in the record": (
+            {"PrimeBroker", "PrimeMargin", "LendingPool.USDC"} <= set(prime.recorded)
+        ),
+        "prime: October 2008 margin-called the levered funds; one topped up, one liquidated "
+        "after its grace period; the events agree": (
+            prime.calls >= 2 and prime.liquidations >= 1 and prime.on_chain
         ),
     }
     console.print(

@@ -5,7 +5,8 @@ debt and spread, and the pool's accounting replayed, no chain access) and its de
 (issue 19): its artifacts built from the npm package (`morpho_artifacts`), its deployment
 (`morpho`) and its liquidation rules as a model for the stress replay (`morpho_model`). The margin
 keeper: its decisions (`margin`), the broker's reads (`book`), its chain side (`keeper`, run by
-`bot`) and `quantera margin` (`cli`).
+`bot`) and `quantera margin` (`cli`). A keeper's margin pass over accounts on chain for replays
+(`replay`: the demo's prime act, the 2008 stress replay).
 
 Other domains, the CLI and the demo import the names below from `keepers.prime` only (loaded on
 first use)."""
@@ -39,8 +40,31 @@ if TYPE_CHECKING:
     from keepers.prime.morpho_model import MorphoPathReplay, replay_morpho_path
     from keepers.prime.pool_deploy import LENDING_POOL, deploy_lending_pool, rate_model_steps
     from keepers.prime.pool_model import PoolModel, RateModel
+    from keepers.prime.replay import (
+        BORROW,
+        DEPOSIT,
+        REPAY,
+        MarginEvent,
+        MarginPass,
+        action,
+        margin_pass,
+    )
 
 _PUBLIC = {name: "pool_model" for name in ("PoolModel", "RateModel")}
+_PUBLIC.update(
+    {
+        name: "replay"
+        for name in (
+            "BORROW",
+            "DEPOSIT",
+            "REPAY",
+            "MarginEvent",
+            "MarginPass",
+            "action",
+            "margin_pass",
+        )
+    }
+)
 _PUBLIC.update(
     {name: "pool_deploy" for name in ("LENDING_POOL", "deploy_lending_pool", "rate_model_steps")}
 )

@@ -97,7 +97,7 @@ def test_demo__bounded_blocks__exits_zero_all_checks_pass_and_leaves_no_process(
         pytest.skip(f"{REUSE_ENV}: a demo served elsewhere is neither checked nor stopped here")
     code, stdout, stderr = served_demo.stop()
     assert code == 0, stdout[-3000:] + stderr[-3000:]
-    assert "FAIL" not in stdout and stdout.count("pass") == 26
+    assert "FAIL" not in stdout and stdout.count("pass") == 28
     assert "serving" in stdout and not served_demo.demo_file.exists()
     assert_nothing_left(stdout)
     run = served_demo.workdir / "run"  # the demo's --dir
@@ -109,6 +109,72 @@ def test_demo__bounded_blocks__exits_zero_all_checks_pass_and_leaves_no_process(
         for p in ("nav", "weights", "var", "gas")
     )
     check_lifecycle_report(json.loads((run / "lifecycle-report.json").read_text()))
+    check_prime_report(json.loads((run / "prime-report.json").read_text()))
+
+
+def check_prime_report(report: dict) -> None:
+    """DEMO-4, the prime act (issue 19 item 9): the broker, its margin module and the USDC pool
+    `deploy all` recorded; four institutions opened at their target
+    ratios on 3 October 2008; the week's S&P 500 closes margin-call the macro fund on the 9th
+    (124.50%) and, with no top-up, its grace period of a day passes and the keeper liquidates half
+    its debt on the 10th, taking QSPX worth the repayment plus the 5% bonus at that day's close;
+    the multi-strategy fund, called on the 10th (124.17%), tops up to initial margin and its call
+    clears; the conservative books are never called; no bad debt; the events agree with the
+    report (the act's own check)."""
+    from keepers.prime import model
+    from keepers.vault import history, load_portfolio
+
+    assert {"PrimeBroker", "PrimeMargin", "LendingPool.USDC"} <= set(report["recorded"])
+    assert report["broker"] == report["recorded"]["PrimeBroker"]
+    assert report["on_chain"] and report["bad_debt"] == 0
+    accounts = {a["name"]: a for a in report["accounts"]}
+    opening = {n: a["opening_ratio_bps"] for n, a in accounts.items()}
+    targets = {
+        "Harbor pension plan": 25_000,
+        "Ashford insurer": 20_000,
+        "Meridian macro fund": 15_050,
+        "Calder multi-strategy fund": 15_050,
+    }
+    # Each borrowed to its target (rounded down), the ratio checked in the borrow's block.
+    assert all(targets[n] - 2 <= opening[n] <= targets[n] for n in targets), opening
+    # Interest and the seconds between blocks move a ratio by a basis point or two.
+    expected = {
+        "Harbor pension plan": [24_805, 24_527, 24_473, 24_130, 24_079],
+        "Ashford insurer": [19_795, 19_533, 19_496, 19_265, 19_274],
+        "Meridian macro fund": [14_468, 13_635, 13_479, 12_450, 12_302],
+        "Calder multi-strategy fund": [14_449, 13_615, 13_470, 12_518, 12_417],
+    }
+    for name, ratios in expected.items():
+        got = list(accounts[name]["ratios_bps"].values())
+        assert all(abs(g - e) <= 2 for g, e in zip(got, ratios, strict=True)), (name, got)
+    assert report["calls"] == 2 and report["liquidations"] == 1
+    meridian, calder = accounts["Meridian macro fund"], accounts["Calder multi-strategy fund"]
+    assert [c["day"] for c in meridian["calls"]] == ["2008-10-09"]
+    assert [c["day"] for c in calder["calls"]] == ["2008-10-10"]
+    (liquidation,) = meridian["liquidations"]
+    assert liquidation["day"] == "2008-10-10" and liquidation["collateral"] == "QSPX"
+    # Half the debt (the close factor) with four days' interest; QSPX at the 10 October close.
+    borrowed = meridian["borrowed_usdc"]
+    assert borrowed // 2 < liquidation["repaid_usdc"] < borrowed // 2 + 1_000 * 10**6
+    close = int(round(float(history(load_portfolio()).loc["2008-10-10", "QSPX"]) * 10**8))
+    quote = model.quote(
+        liquidation["repaid_usdc"],
+        model.Holding(0, 2 * liquidation["repaid_usdc"], 10**18, 6, 0),
+        model.Holding(2_000 * 10**18, 0, close * 10**10, 18, 10_000),
+        liquidation["ratio_before_bps"],
+        500,
+    )
+    assert (liquidation["seized"], quote.bonus_bps) == (quote.seized, 500)
+    assert liquidation["ratio_after_bps"] > liquidation["ratio_before_bps"]
+    assert report["liquidator_seized"]["QSPX"] == liquidation["seized"]
+    assert not any(accounts[n]["calls"] for n in ("Harbor pension plan", "Ashford insurer"))
+    # The top-up: the call's shortfall to initial margin, in USDC; the account back at 150%.
+    (top_up,) = calder["top_ups_usdc"]
+    assert top_up * 10**12 >= calder["calls"][0]["shortfall_usd"]
+    assert calder["ratio_end_bps"] >= 15_000 and meridian["ratio_end_bps"] > 14_900
+    days = report["pool_days"]
+    assert days["2008-10-10"]["total_debt_usdc"] < days["2008-10-09"]["total_debt_usdc"]
+    assert days["2008-10-10"]["utilisation_bps"] < days["2008-10-09"]["utilisation_bps"]
 
 
 def check_lifecycle_report(report: dict) -> None:
