@@ -6,7 +6,8 @@ debt and spread, and the pool's accounting replayed, no chain access) and its de
 (`morpho`) and its liquidation rules as a model for the stress replay (`morpho_model`). The margin
 keeper: its decisions (`margin`), the broker's reads (`book`), its chain side (`keeper`, run by
 `bot`) and `quantera margin` (`cli`). A keeper's margin pass over accounts on chain for replays
-(`replay`: the demo's prime act, the 2008 stress replay).
+(`replay`: the demo's prime act, the 2008 stress replay); the stress replay's pure parts
+(`stress`: prices, books, the Morpho baseline) and its chain driver (`stress_replay`).
 
 Other domains, the CLI and the demo import the names below from `keepers.prime` only (loaded on
 first use)."""
