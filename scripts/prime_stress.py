@@ -31,35 +31,9 @@ STRESS_FILE = Path("benchmarks") / "prime_stress.json"
 
 
 def _text_table(report: dict) -> str:
-    q, m = report["quantera"], report["morpho_blue"]
-    rows = [
-        ("accounts", report["accounts"], report["accounts"]),
-        ("borrowed (USD)", f"{q['borrowed_usd']:,.0f}", f"{m['borrowed_usd']:,.0f} (net of cash)"),
-        ("margin calls", q["margin_calls"], "- (none in Morpho)"),
-        ("liquidations", q["liquidations"], m["liquidations"]),
-        ("accounts liquidated", q["accounts_liquidated"], m["accounts_liquidated"]),
-        (
-            "median days call -> liquidation",
-            q["days_from_call_to_liquidation"]["median_calendar"],
-            "0 (no grace)",
-        ),
-        (
-            "repaid by liquidations (USD)",
-            f"{q['repaid_by_liquidations_usd']:,.0f}",
-            f"{m['repaid_usd']:,.0f}",
-        ),
-        (
-            "bad debt (USD)",
-            f"{sum(q['bad_debt_by_pool_usd'].values()):,.2f}",
-            f"{m['bad_debt_usd']:,.2f}",
-        ),
-        (
-            "worst account",
-            f"{q['worst_account']['name']} ({q['worst_account']['min_ratio_bps'] / 100:.1f}%)",
-            m["worst_account"] or "-",
-        ),
-        ("peak utilisation", f"{max(q['utilisation_bps_by_day'].values()) / 100:.1f}%", ""),
-    ]
+    from keepers.prime.stress import stress_headline
+
+    rows = stress_headline(report)
     width = max(len(str(r[0])) for r in rows)
     lines = [f"{'':{width}}  {'Quantera':>28}  {'Morpho Blue rules':>28}"]
     lines += [f"{a:{width}}  {str(b):>28}  {str(c):>28}" for a, b, c in rows]
@@ -97,6 +71,9 @@ def cli(ecosystem, network, provider, n_accounts, seed, open_day, end_day, out):
 
     if not network.is_local:
         raise click.UsageError("the stress replay runs on a local network only")
+    from ape.logging import logger
+
+    logger.set_level("WARNING")  # the report says what happened, not each receipt
     started = time.monotonic()
     try:
         prices = stress_prices(open_day, end_day)
@@ -110,6 +87,8 @@ def cli(ecosystem, network, provider, n_accounts, seed, open_day, end_day, out):
         return chain.provider.make_request(method, params)
 
     lender = int(sum(b.borrowed for b in books) * LENDER_HEADROOM)
+    days = [str(d.date()) for d in prices.index[1:]]
+    month_starts = {d for i, d in enumerate(days) if i == 0 or d[:7] != days[i - 1][:7]}
     try:
         stack = deploy_stress_stack(opening, rpc, lender)
         identities = open_books(stack, books, rpc)
@@ -119,10 +98,11 @@ def cli(ecosystem, network, provider, n_accounts, seed, open_day, end_day, out):
             identities,
             prices,
             rpc,
-            progress=lambda day: click.echo(f"  {day}", err=True) if day.endswith("-01") else None,
+            progress=lambda day: click.echo(f"  {day}", err=True) if day in month_starts else None,
         )
     except Exception as err:  # noqa: BLE001 - one line, as every quantera command
         raise click.ClickException(f"{type(err).__name__}: {str(err).splitlines()[0]}") from None
+    # Morpho's worst account: the first liquidated (the earliest LLTV crossing; ties by name).
     worst_morpho = min(
         morpho.first_liquidation_day.items(), key=lambda kv: (kv[1], kv[0]), default=(None, None)
     )

@@ -285,7 +285,14 @@ def exercise_prime(log: ActionLog, record_file: Path, rpc_url: str, rpc) -> Prim
             results[identity].ratios_bps[day] = ratio
         for e in step.events:
             a, i = results[e.account], by_identity[e.account]
-            if e.kind == "call":
+            if e.kind == "cleared":
+                log.record(
+                    SECTION,
+                    "margin keeper",
+                    f"{day}: clear the call on {i.name}",
+                    f"ratio back at {e.ratio_bps / 100:.2f}%",
+                )
+            elif e.kind == "call":
                 a.calls.append(
                     {
                         "day": day,
@@ -393,8 +400,28 @@ def _on_chain(broker, pool, outcome: PrimeOutcome, from_block: int, chain) -> bo
     )
 
 
+STRESS_FILE = Path(__file__).resolve().parents[2] / "benchmarks" / "prime_stress.json"
+
+
+def stress_table(path: Path = STRESS_FILE) -> tuple[str, tuple[str, ...], list[tuple]] | None:
+    """The 2008 stress replay's headline figures (committed by scripts/prime_stress.py), side by
+    side with Morpho Blue's rules, as a summary table; None without the file."""
+    if not path.is_file():
+        return None
+    r = json.loads(path.read_text())
+    from keepers.prime import stress_headline
+
+    return (
+        f"2008 stress replay ({r['accounts']} institutional accounts, {r['replayed'][0]} to "
+        f"{r['replayed'][1]}; benchmarks/prime_stress.json, scripts/prime_stress.py): the prime "
+        "broker on chain against Morpho Blue's rules on the same closes (in Python)",
+        ("", "Quantera", "Morpho Blue rules"),
+        stress_headline(r),
+    )
+
+
 def prime_tables(outcome: PrimeOutcome) -> list[tuple[str, tuple[str, ...], list[tuple]]]:
-    """The act's summary tables as (title, columns, rows)."""
+    """The act's summary tables as (title, columns, rows), and the stress replay's headline."""
     days = list(REPLAY_DAYS)
     books = [
         (
@@ -441,4 +468,5 @@ def prime_tables(outcome: PrimeOutcome) -> list[tuple[str, tuple[str, ...], list
             ("day", "utilisation", "borrow rate", "debt USDC"),
             pool,
         ),
+        *([stress] if (stress := stress_table()) else []),
     ]

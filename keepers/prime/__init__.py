@@ -50,6 +50,7 @@ if TYPE_CHECKING:
         action,
         margin_pass,
     )
+    from keepers.prime.stress import stress_headline
 
 _PUBLIC = {name: "pool_model" for name in ("PoolModel", "RateModel")}
 _PUBLIC.update(
@@ -66,6 +67,7 @@ _PUBLIC.update(
         )
     }
 )
+_PUBLIC["stress_headline"] = "stress"
 _PUBLIC.update(
     {name: "pool_deploy" for name in ("LENDING_POOL", "deploy_lending_pool", "rate_model_steps")}
 )

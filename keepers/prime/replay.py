@@ -1,7 +1,8 @@
 """A keeper's margin pass over prime accounts on chain, as the demo's prime act and the 2008 stress
 replay (scripts/prime_stress.py) run it once per replayed day: read each account's health at the
 broker, liquidate what is liquidatable (the keeper's liquidator takes the seized collateral: it is
-a verified holder, so no sale is needed), margin-call what fell below maintenance.
+a verified holder, so no sale is needed), margin-call what fell below maintenance, close the
+calls of accounts back at maintenance.
 
 The margin keeper (silverback, `keepers/prime/bot.py`) does the same every block; this pass is its
 synchronous core for replays, where a day is one step and nothing runs in the background.
@@ -35,7 +36,7 @@ class MarginEvent:
     """One thing the pass did to an account, with the figures of its transaction's events."""
 
     account: str
-    kind: str  # "call" or "liquidation"
+    kind: str  # "call", "cleared" (a call closed, the account back at maintenance) or "liquidation"
     ratio_bps: int  # the account's ratio before (the call's, or the liquidation's before)
     block: int
     deadline: int = 0  # a call's
@@ -76,9 +77,10 @@ def margin_pass(
 ) -> MarginPass:
     """One pass over `accounts` (identities; `oracle` the broker's OracleRouter) whose debt is
     in `debt_asset` (borrowed from `pool`): liquidate the liquidatable, call those below
-    maintenance without an open call. `caller` sends
-    the margin calls (anyone may; default the liquidator); `before_liquidation(repay)` lets the
-    caller fund the liquidator with the debt asset before each liquidation."""
+    maintenance without an open call, clear the open calls of those back at maintenance.
+    `caller` sends the calls and clears (anyone may; default the liquidator);
+    `before_liquidation(repay)` lets the caller fund the liquidator with the debt asset before each
+    liquidation."""
     caller = caller or liquidator
     out = MarginPass()
     tiers: dict[int, Any] = {}  # read once a pass
@@ -101,13 +103,22 @@ def margin_pass(
                 )
             )
             continue
+        called = int(health.marginCallAt) != 0
         # A maintenance ratio is a uint16: an account at or above 65,536 bps is never below it.
-        if _ratio(health) >= 2**16 or int(health.marginCallAt) != 0:
+        if _ratio(health) >= 2**16 and not called:
             continue
         tier_id = int(broker.creditLineOf(account).tier)
         if tier_id not in tiers:
             tiers[tier_id] = broker.tierOf(tier_id)
-        if _ratio(health) < int(tiers[tier_id].maintenanceBps):
+        below = _ratio(health) < int(tiers[tier_id].maintenanceBps)
+        if called and not below:
+            # Back at maintenance: the call is closed (anyone may), so a later fall is a new call
+            # with a grace period of its own.
+            receipt = broker.clearMarginCall(account, sender=caller)
+            out.events.append(
+                MarginEvent(account, "cleared", _ratio(health), int(receipt.block_number))
+            )
+        elif below and not called:
             receipt = broker.marginCall(account, sender=caller)
             (called,) = [e for e in receipt.events if e.event_name == "MarginCalled"]
             out.events.append(

@@ -228,3 +228,40 @@ def morpho_baseline(
     side.remaining_usd = float(remaining[-1])
     side.borrowed_by_day = {d: round(float(v), 2) for d, v in zip(days, remaining, strict=True)}
     return side
+
+
+# ---------------------------------------------------------------------- the report
+
+
+def stress_headline(report: Mapping) -> list[tuple[str, str, str]]:
+    """The stress report's headline rows: (figure, Quantera, Morpho Blue's rules)."""
+    q, m = report["quantera"], report["morpho_blue"]
+    worst = q["worst_account"]
+    return [
+        ("accounts", str(report["accounts"]), str(report["accounts"])),
+        ("borrowed (USD)", f"{q['borrowed_usd']:,.0f}", f"{m['borrowed_usd']:,.0f} (net of cash)"),
+        ("margin calls", str(q["margin_calls"]), "none (no call in Morpho)"),
+        ("accounts liquidated", str(q["accounts_liquidated"]), str(m["accounts_liquidated"])),
+        ("liquidations", str(q["liquidations"]), str(m["liquidations"])),
+        (
+            "median days from call to liquidation",
+            str(q["days_from_call_to_liquidation"]["median_calendar"]),
+            "0 (no grace)",
+        ),
+        (
+            "debt repaid by liquidations (USD)",
+            f"{q['repaid_by_liquidations_usd']:,.0f}",
+            f"{m['repaid_usd']:,.0f}",
+        ),
+        (
+            "bad debt (USD)",
+            f"{sum(q['bad_debt_by_pool_usd'].values()):,.0f}",
+            f"{m['bad_debt_usd']:,.0f}",
+        ),
+        (
+            "worst account",
+            f"{worst['name']} ({worst['min_ratio_bps'] / 100:.1f}%)",
+            str(m["worst_account"] or "-"),
+        ),
+        ("peak pool utilisation", f"{max(q['utilisation_bps_by_day'].values()) / 100:.1f}%", "-"),
+    ]

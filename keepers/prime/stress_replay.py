@@ -86,6 +86,7 @@ class ChainRun:
     # identity -> its ratio (bps) at each day's pass, in day order.
     ratios: dict[str, list[int]] = field(default_factory=dict)
     calls: list[tuple[str, str, int]] = field(default_factory=list)  # (day, identity, ratio)
+    cleared: list[tuple[str, str, int]] = field(default_factory=list)  # calls closed, the same
     liquidations: list[dict] = field(default_factory=list)
     end_debt: dict[str, int] = field(default_factory=dict)
     totals: dict[str, int] = field(default_factory=dict)
@@ -270,7 +271,9 @@ def replay(
             run.ratios[identity].append(ratio)
         bad = 0
         for e in step.events:
-            if e.kind == "call":
+            if e.kind == "cleared":
+                run.cleared.append((label, e.account, e.ratio_bps))
+            elif e.kind == "call":
                 run.calls.append((label, e.account, e.ratio_bps))
             else:
                 symbol = next(s for s, t in stack.tokens.items() if t.address == e.collateral)
@@ -302,6 +305,12 @@ def replay(
         )
         if progress is not None:
             progress(label)
+    # The pool accrues on its next interaction only: a deposit of one unit by the lender brings it
+    # (and its Accrued event) to the replay's end, so the event totals below balance its state.
+    usdc = stack.tokens["USDC"]
+    usdc.mint(stack.lender, 1, sender=stack.operator)
+    usdc.approve(stack.pool, 1, sender=stack.lender)
+    stack.pool.deposit(1, stack.lender, sender=stack.lender)
     run.end_debt = {i: int(stack.pool.debtOf(i, spreads[i])) for i in identities}
     run.totals = chain_totals(stack, int(chain.blocks.head.number))
     return run
@@ -320,6 +329,8 @@ def chain_totals(stack: StressStack, head: int) -> dict[str, int]:
         "spread_charged": sum(int(e.amount) for e in pool.SpreadCharged.range(start, end)),
         "bad_debt_written_off": sum(int(e.amount) for e in pool.BadDebtRealised.range(start, end)),
         "margin_calls": len(list(broker.MarginCalled.range(start, end))),
+        # By the keeper's clearMarginCall, or by a liquidation leaving the account at maintenance.
+        "calls_cleared": len(list(broker.MarginCallCleared.range(start, end))),
         "liquidations": len(list(broker.Liquidated.range(start, end))),
         "bad_debt_events": len(list(broker.BadDebt.range(start, end))),
         "total_debt": int(state.totalDebt),
@@ -375,6 +386,7 @@ def quantera_report(run: ChainRun, morpho_names: dict[str, str] | None = None) -
         "borrowed_usd": usd(t["borrowed"]),
         "margin_calls": len(run.calls),
         "accounts_called": len(calls_by_account),
+        "calls_cleared_by_the_keeper": len(run.cleared),
         "liquidations": len(run.liquidations),
         "accounts_liquidated": len(seen),
         "liquidated_without_a_call": without_call,

@@ -132,6 +132,7 @@ def test_prm_47__replay__counts_are_the_chains_events(replayed):
     events = report["chain_events"]
     assert report["margin_calls"] == events["margin_calls"] == len(run.calls) > 0
     assert report["liquidations"] == events["liquidations"] == len(run.liquidations) > 0
+    assert events["calls_cleared"] >= report["calls_cleared_by_the_keeper"] == len(run.cleared)
     start = stack.first_block
     liquidated = sorted(
         (str(e.account), int(e.repaid), int(e.seized))
