@@ -13,12 +13,13 @@ The book, opened at the close of Friday 3 October 2008 (`OPEN_DAY`): a pension p
 shares and an S&P 500 fund, at 250% of its debt), an insurer (T-bills, cash and a Nasdaq-100 fund,
 at 200%), and two equity funds levered to just above the 150% initial margin. Then each trading
 day of 6-10 October is a chain day (one day of chain time each): the price keeper reports the
-day's closes, and a keeper's margin pass (`keepers.prime.margin_pass`, with the LIQUIDATOR's key)
-marks every account to market, calls those below the 125% maintenance and liquidates those the
-broker lets it. The S&P 500 fell 18% that week: the macro fund is called on the 9th and, not
-topping up, liquidated after its one-day grace period on the 10th (half its debt repaid, the
-collateral taken by the verified liquidator with the 5% bonus); the multi-strategy fund, called
-on the 10th, tops up at once and its call clears.
+day's closes, and a keeper's margin pass (`keepers.prime.margin_pass`: the margin keeper's own
+reads and decisions, `PrimeBook.marks` and `choose_liquidation`, sent in line with the
+LIQUIDATOR's key, the seizure taken) marks every account to market, calls those below the 125%
+maintenance and liquidates those the broker lets it. The S&P 500 fell 18% that week: the macro
+fund is called on the 9th and, not topping up, liquidated after its one-day grace period on the
+10th (half its debt repaid, the collateral taken by the verified liquidator with the 5% bonus);
+the multi-strategy fund, called on the 10th, tops up at once and its call clears.
 
 Figures: `PrimeOutcome` (written as prime-report.json beside the lifecycle's), its `on_chain`
 check reads the broker's and the pool's events back.
@@ -119,7 +120,7 @@ def exercise_prime(log: ActionLog, record_file: Path, rpc_url: str, rpc) -> Prim
 
     from keepers.core.deployments import load
     from keepers.core.units import FEED_DECIMALS
-    from keepers.prime import BORROW, DEPOSIT, action, margin_pass, model
+    from keepers.prime import BORROW, DEPOSIT, PrimeBook, action, margin_pass, model
     from keepers.vault import history, load_portfolio
 
     acct = {i: accounts.test_accounts[i] for i in (GOVERNOR, OPERATOR, LIQUIDATOR, AGENT)}
@@ -131,6 +132,7 @@ def exercise_prime(log: ActionLog, record_file: Path, rpc_url: str, rpc) -> Prim
     oracle = project.OracleRouter.at(record.address_of("OracleRouter"))
     broker = project.PrimeBroker.at(record.address_of("PrimeBroker"))
     margin = project.PrimeMargin.at(broker.address)
+    book = PrimeBook(broker.address)
     pool = project.LendingPool.at(record.address_of("LendingPool.USDC"))
     tokens: dict[str, Any] = {
         "USDC": project.LocalStablecoin.at(record.address_of("LocalStablecoin.USDC")),
@@ -138,7 +140,10 @@ def exercise_prime(log: ActionLog, record_file: Path, rpc_url: str, rpc) -> Prim
         "QSPX": project.SecurityToken.at(record.address_of("SecurityToken.QSPX")),
         "QNDX": project.SecurityToken.at(record.address_of("SecurityToken.QNDX")),
     }
-    feeds = {s: project.ReporterPriceFeed.at(oracle.feedOf(t).primary) for s, t in tokens.items()}
+    # Every listed asset's feed is reported each day, QOIL's too though no book holds it: the
+    # keeper's reads (PrimeBook.holdings) price every listed asset.
+    listed = {**tokens, "QOIL": project.SecurityToken.at(record.address_of("SecurityToken.QOIL"))}
+    feeds = {s: project.ReporterPriceFeed.at(oracle.feedOf(t).primary) for s, t in listed.items()}
     prices = history(load_portfolio())
     liquidator = acct[LIQUIDATOR]
     outcome = PrimeOutcome(broker.address, pool.address)
@@ -175,7 +180,7 @@ def exercise_prime(log: ActionLog, record_file: Path, rpc_url: str, rpc) -> Prim
             )
     act(
         "price keeper",
-        f"report the {OPEN_DAY} closes of USDC, QTF, QSPX, QNDX",
+        f"report the {OPEN_DAY} closes of USDC, QTF, QSPX, QNDX, QOIL",
         lambda: report(OPEN_DAY),
     )
 
@@ -265,22 +270,15 @@ def exercise_prime(log: ActionLog, record_file: Path, rpc_url: str, rpc) -> Prim
     # --- the week, a chain day per trading day: prices, then the keeper's pass
     tokens["USDC"].approve(broker, 2**256 - 1, sender=liquidator)
 
-    def fund_liquidator(repay: int) -> None:
+    def fund_liquidator(asset: str, repay: int) -> None:
+        if asset != tokens["USDC"].address:
+            raise ValueError(f"the books borrow USDC only, not {asset}")
         tokens["USDC"].mint(liquidator, repay, sender=acct[OPERATOR])
 
     for day in REPLAY_DAYS:
         rpc(rpc_url, "evm_increaseTime", [DAY])
         report(day)
-        step = margin_pass(
-            broker,
-            margin,
-            oracle,
-            list(results),
-            tokens["USDC"],
-            pool,
-            liquidator,
-            before_liquidation=fund_liquidator,
-        )
+        step = margin_pass(book, list(results), liquidator, before_liquidation=fund_liquidator)
         for identity, ratio in step.ratios.items():
             results[identity].ratios_bps[day] = ratio
         for e in step.events:

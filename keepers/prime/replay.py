@@ -1,16 +1,18 @@
 """A keeper's margin pass over prime accounts on chain, as the demo's prime act and the 2008 stress
-replay (scripts/prime_stress.py) run it once per replayed day: read each account's health at the
-broker, liquidate what is liquidatable (the keeper's liquidator takes the seized collateral: it is
-a verified holder, so no sale is needed), margin-call what fell below maintenance, close the
-calls of accounts back at maintenance.
+replay (scripts/prime_stress.py) run it once per replayed day: the margin keeper's own reads and
+decisions (`PrimeBook.marks`, one batched read of every account's health, tier and liquidation
+count; `needs_margin_call`; `choose_liquidation`, keepers/prime/margin.py), sent synchronously:
+liquidate what is liquidatable, the seized collateral taken by the keeper's liquidator (a verified
+holder holding the debt asset: no sale needed), margin-call what fell below maintenance, and close
+the calls of accounts back at maintenance (`clearMarginCall`, anyone's) so that a later fall is a
+new call with a grace period of its own.
 
-The margin keeper (silverback, `keepers/prime/bot.py`) does the same every block; this pass is its
-synchronous core for replays, where a day is one step and nothing runs in the background.
-
-Liquidation sizing: the close factor of the debt (all of it below 100%), against the account's
-largest collateral by oracle value; a collateral that runs out repays less and the next largest is
-taken in the same pass (up to `MAX_LIQUIDATIONS_PER_PASS`), until the account is healthy again or
-has no collateral left — at which point the broker realises the rest as bad debt.
+The margin keeper (keepers/prime/keeper.py, silverback) runs the same decisions every block,
+records each liquidation before it signs and sells the seizure through the smart order router
+when a sale covers the repayment; a replay has no background and no AMM pools priced at the
+replayed day, so it sends in line and takes. A liquidation that leaves the account liquidatable is
+followed by the next (up to `MAX_LIQUIDATIONS_PER_PASS`), until it is healthy again or has no
+collateral left — at which point the broker realises the rest as bad debt.
 """
 
 from __future__ import annotations
@@ -19,9 +21,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from keepers.prime.book import PrimeBook
+from keepers.prime.margin import Mark, choose_liquidation, needs_margin_call
+
 DEPOSIT, WITHDRAW, BORROW, REPAY, SWAP = range(5)
 ZERO_ADDRESS = "0x" + "00" * 20
-BPS = 10_000
+NO_RATIO = 2**64 - 1  # a ratio without debt, as the reports print it
 # A keeper's bound on liquidations of one account in one pass (each one transaction).
 MAX_LIQUIDATIONS_PER_PASS = 8
 
@@ -36,7 +41,7 @@ class MarginEvent:
     """One thing the pass did to an account, with the figures of its transaction's events."""
 
     account: str
-    kind: str  # "call", "cleared" (a call closed, the account back at maintenance) or "liquidation"
+    kind: str  # "call", "cleared" (a call closed, the account back at maintenance), "liquidation"
     ratio_bps: int  # the account's ratio before (the call's, or the liquidation's before)
     block: int
     deadline: int = 0  # a call's
@@ -59,67 +64,36 @@ class MarginPass:
         return [e for e in self.events if e.kind == kind]
 
 
-def _ratio(health: Any) -> int:
-    return min(int(health.ratioBps), 2**64 - 1)
+def _ratio(bps: int) -> int:
+    return min(int(bps), NO_RATIO)
 
 
 def margin_pass(
-    broker: Any,
-    margin: Any,
-    oracle: Any,
+    book: PrimeBook,
     accounts: Iterable[str],
-    debt_asset: Any,
-    pool: Any,
     liquidator: Any,
     *,
     caller: Any | None = None,
-    before_liquidation: Callable[[int], None] | None = None,
+    before_liquidation: Callable[[str, int], None] | None = None,
 ) -> MarginPass:
-    """One pass over `accounts` (identities; `oracle` the broker's OracleRouter) whose debt is
-    in `debt_asset` (borrowed from `pool`): liquidate the liquidatable, call those below
-    maintenance without an open call, clear the open calls of those back at maintenance.
-    `caller` sends the calls and clears (anyone may; default the liquidator);
-    `before_liquidation(repay)` lets the caller fund the liquidator with the debt asset before each
-    liquidation."""
+    """One pass over `accounts` (identities) of `book`'s broker (see the module notice). `caller`
+    sends the calls and clears (anyone may; default the liquidator); `before_liquidation(asset,
+    repay)` lets the caller fund the liquidator with the debt asset before each liquidation."""
     caller = caller or liquidator
     out = MarginPass()
-    tiers: dict[int, Any] = {}  # read once a pass
-    for account in accounts:
-        health = margin.health(account)
-        out.ratios[account] = _ratio(health)
-        if int(health.debtUsd) == 0:
+    marks, unreadable = book.marks(list(accounts))
+    if unreadable:
+        account, reason = next(iter(unreadable.items()))
+        raise LookupError(f"health of {account} unreadable: {reason}")
+    for mark in marks:
+        health, account = mark.health, mark.account
+        out.ratios[account] = _ratio(health.ratio_bps)
+        if health.debt_usd == 0:
             continue
         if health.liquidatable:
-            out.events.extend(
-                _liquidate(
-                    broker,
-                    margin,
-                    oracle,
-                    account,
-                    debt_asset,
-                    pool,
-                    liquidator,
-                    before_liquidation,
-                )
-            )
-            continue
-        called = int(health.marginCallAt) != 0
-        # A maintenance ratio is a uint16: an account at or above 65,536 bps is never below it.
-        if _ratio(health) >= 2**16 and not called:
-            continue
-        tier_id = int(broker.creditLineOf(account).tier)
-        if tier_id not in tiers:
-            tiers[tier_id] = broker.tierOf(tier_id)
-        below = _ratio(health) < int(tiers[tier_id].maintenanceBps)
-        if called and not below:
-            # Back at maintenance: the call is closed (anyone may), so a later fall is a new call
-            # with a grace period of its own.
-            receipt = broker.clearMarginCall(account, sender=caller)
-            out.events.append(
-                MarginEvent(account, "cleared", _ratio(health), int(receipt.block_number))
-            )
-        elif below and not called:
-            receipt = broker.marginCall(account, sender=caller)
+            out.events.extend(_liquidate(book, mark, liquidator, before_liquidation))
+        elif needs_margin_call(mark):
+            receipt = book.broker.marginCall(account, sender=caller)
             (called,) = [e for e in receipt.events if e.event_name == "MarginCalled"]
             out.events.append(
                 MarginEvent(
@@ -131,66 +105,37 @@ def margin_pass(
                     shortfall_usd=int(called.shortfallUsd),
                 )
             )
+        elif health.margin_call_at != 0 and not mark.below_maintenance:
+            receipt = book.broker.clearMarginCall(account, sender=caller)
+            out.events.append(
+                MarginEvent(account, "cleared", _ratio(health.ratio_bps), receipt.block_number)
+            )
     return out
 
 
-_DECIMALS: dict[str, int] = {}
-
-
-def _decimals(asset: str) -> int:
-    if asset not in _DECIMALS:
-        from ape import project
-
-        # Any ERC-20 ABI reads decimals().
-        _DECIMALS[asset] = int(project.LocalStablecoin.at(asset).decimals())
-    return _DECIMALS[asset]
-
-
-def _collateral_by_value(broker: Any, oracle: Any, account: str) -> list[tuple[str, int]]:
-    """The account's posted assets with their oracle value (USD, 18 decimals), largest first
-    (ties by address)."""
-    held = []
-    for asset in broker.assets():
-        balance = int(broker.balanceOf(account, asset))
-        if balance:
-            held.append((str(asset), balance * int(oracle.price(asset)) // 10 ** _decimals(asset)))
-    return sorted(held, key=lambda item: (-item[1], item[0].lower()))
-
-
 def _liquidate(
-    broker: Any,
-    margin: Any,
-    oracle: Any,
-    account: str,
-    debt_asset: Any,
-    pool: Any,
+    book: PrimeBook,
+    mark: Mark,
     liquidator: Any,
-    before_liquidation: Callable[[int], None] | None,
+    before_liquidation: Callable[[str, int], None] | None,
 ) -> list[MarginEvent]:
     events: list[MarginEvent] = []
-    tier = broker.tierOf(broker.creditLineOf(account).tier)
-    spread = int(broker.creditLineOf(account).spreadBps)
+    account = mark.account
     for _ in range(MAX_LIQUIDATIONS_PER_PASS):
-        health = margin.health(account)
-        if not health.liquidatable:
+        if not mark.health.liquidatable:
             break
-        held = _collateral_by_value(broker, oracle, account)
-        if not held:
-            break
-        debt = int(pool.debtOf(account, spread))
-        repay = debt if _ratio(health) < BPS else debt * int(tier.closeFactorBps) // BPS
-        if repay == 0:
+        choice = choose_liquidation(book.holdings(account), mark.health.ratio_bps, mark.tier)
+        if choice is None:
             break
         if before_liquidation is not None:
-            before_liquidation(repay)
-        collateral = held[0][0]
-        receipt = broker.liquidate(
+            before_liquidation(choice.debt_asset, choice.repay)
+        receipt = book.broker.liquidate(
             account,
-            debt_asset,
-            repay,
-            collateral,
+            choice.debt_asset,
+            choice.repay,
+            choice.collateral_asset,
             b"",
-            int(broker.liquidationCount(account)),
+            mark.liquidations,
             sender=liquidator,
         )
         (done,) = [e for e in receipt.events if e.event_name == "Liquidated"]
@@ -201,13 +146,14 @@ def _liquidate(
                 "liquidation",
                 int(done.ratioBeforeBps),
                 int(receipt.block_number),
-                collateral=collateral,
+                collateral=choice.collateral_asset,
                 repaid=int(done.repaid),
                 seized=int(done.seized),
-                ratio_after_bps=min(int(done.ratioAfterBps), 2**64 - 1),
+                ratio_after_bps=_ratio(done.ratioAfterBps),
                 bad_debt=bad,
             )
         )
         if bad:
             break
+        mark = book.mark(account)
     return events

@@ -241,14 +241,17 @@ def replay(
     """Replays `prices`' rows after the first (the opening) day by day (see the module notice)."""
     from ape import chain
 
-    from keepers.prime import margin_pass
+    from keepers.prime import PrimeBook, margin_pass
 
     run = ChainRun(stack.broker.address, stack.pool.address, list(books), list(identities))
     run.ratios = {i: [] for i in identities}
     spreads = {i: b.spread_bps for i, b in zip(identities, books, strict=True)}
     previous = prices.index[0]
+    book = PrimeBook(stack.broker.address)
 
-    def fund(repay: int) -> None:
+    def fund(asset: str, repay: int) -> None:
+        if asset != stack.tokens["USDC"].address:
+            raise ValueError(f"the books borrow USDC only, not {asset}")
         stack.tokens["USDC"].mint(stack.liquidator, repay, sender=stack.operator)
 
     for day, row in prices.iloc[1:].iterrows():
@@ -257,16 +260,7 @@ def replay(
         previous = day
         for symbol, feed in stack.feeds.items():
             feed.report(feed_answer(float(row[symbol])), sender=stack.reporter)
-        step = margin_pass(
-            stack.broker,
-            stack.margin,
-            stack.oracle,
-            identities,
-            stack.tokens["USDC"],
-            stack.pool,
-            stack.liquidator,
-            before_liquidation=fund,
-        )
+        step = margin_pass(book, identities, stack.liquidator, before_liquidation=fund)
         for identity, ratio in step.ratios.items():
             run.ratios[identity].append(ratio)
         bad = 0
