@@ -94,7 +94,9 @@ class PrimeBook:
 
     def holdings(self, account: str) -> dict[str, model.Holding]:
         """The account's balance and debt of every listed asset, at oracle prices (asset ->
-        Holding). A price that cannot be read (a stale feed) raises its ContractLogicError."""
+        Holding). A price that cannot be read (a stale feed) raises its ContractLogicError when the
+        account holds or owes the asset — as the broker's own check would — and reads as 0
+        otherwise: a stale feed of an asset nobody in the account touches stops nothing."""
         listings = self.listings()
         spread = int(self.broker.creditLineOf(account)[1])
         calls: list = [(self.broker, "balanceOf", (account, item.asset)) for item in listings]
@@ -108,9 +110,13 @@ class PrimeBook:
         out = {}
         for item, balance, price in zip(listings, balances, prices):
             debt = debt_of.get(item.asset, 0)
-            for value in (balance, price, debt):
+            for value in (balance, debt):
                 if isinstance(value, Exception):
                     raise value
+            if isinstance(price, Exception):
+                if balance or debt:
+                    raise price
+                price = 0
             out[item.asset] = model.Holding(
                 int(balance), int(debt), int(price), item.decimals, item.risk_weight_bps
             )
