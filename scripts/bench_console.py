@@ -78,9 +78,20 @@ def measure(url: str, slugs: list[str], runs: int) -> dict[str, dict]:
     default=None,
     help="A demo served already (its .quantera/demo.json); default: serve one here.",
 )
-def cli(runs: int, demo_file: Path | None) -> None:
+@click.option(
+    "--page",
+    "slugs",
+    multiple=True,
+    help="Time only this page (repeatable; default: every page); the others' entries are kept.",
+)
+def cli(runs: int, demo_file: Path | None, slugs: tuple[str, ...]) -> None:
     """Time every console page's load in chromium into benchmarks/console_pages.json."""
     from keepers.console.pages import all_pages
+
+    known = [p.slug for p in all_pages()]
+    unknown = sorted(set(slugs) - set(known))
+    if unknown:
+        raise click.ClickException(f"no console page {', '.join(unknown)}: {', '.join(known)}")
 
     workdir = Path(tempfile.mkdtemp(prefix="quantera-bench-console-"))
     demo = reuse_served_demo(demo_file, workdir) if demo_file else start_served_demo(workdir)
@@ -102,7 +113,7 @@ def cli(runs: int, demo_file: Path | None) -> None:
             return found.group(1) if found else None
 
         url = wait_until(listening, "the console to listen", 600.0)
-        results = measure(url, [p.slug for p in all_pages()], runs)
+        results = measure(url, list(slugs) or known, runs)
     finally:
         if console is not None:
             console.terminate()

@@ -54,7 +54,15 @@ __all__ = [
 
 def query_types() -> tuple[type, ...]:
     """Each page's `Query` (one field each), merged into the schema's root."""
-    from keepers.console.graphql import compliance, funds, governance, liquidity, manager, risk
+    from keepers.console.graphql import (
+        compliance,
+        funds,
+        governance,
+        liquidity,
+        manager,
+        prime,
+        risk,
+    )
 
     return (
         governance.Query,
@@ -63,6 +71,7 @@ def query_types() -> tuple[type, ...]:
         compliance.Query,
         funds.Query,
         manager.Query,
+        prime.Query,
     )
 
 

@@ -36,6 +36,14 @@ class Page:
 
 
 def all_pages() -> tuple[Page, ...]:
-    from keepers.console.pages import compliance, funds, governance, liquidity, manager, risk
+    from keepers.console.pages import compliance, funds, governance, liquidity, manager, prime, risk
 
-    return (risk.PAGE, liquidity.PAGE, compliance.PAGE, funds.PAGE, manager.PAGE, governance.PAGE)
+    return (
+        risk.PAGE,
+        liquidity.PAGE,
+        compliance.PAGE,
+        funds.PAGE,
+        manager.PAGE,
+        prime.PAGE,
+        governance.PAGE,
+    )

@@ -1,0 +1,370 @@
+"""Prime brokerage: the margin accounts (each `AccountOpened` of the PrimeBroker) with their health
+— the ratio of adjusted collateral to adjusted debt, coloured by their tier's ratios — credit use
+(debt against the credit line's limit), tier and halted flag; the open margin calls with their
+deadlines; the recent liquidations and bad debt (the event index); and each lending pool's
+utilisation, borrow rate, cash, debt, reserves and realised bad debt.
+
+Figures are the chain's: `health` is the margin module's view served at the broker's address
+(IPrimeMargin), read with the PrimeMargin ABI there; the pools' `state()`. Bounded: the newest
+MAX_ACCOUNTS accounts opened (three views each, one JSON-RPC batch), the newest MAX_LIQUIDATIONS
+liquidations and MAX_BAD_DEBTS bad-debt records.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eth_utils import to_checksum_address
+
+from keepers.console.actions import Action, ActionInputError, Call, Field
+from keepers.console.calls import batch_call
+from keepers.console.index import EventIndex
+from keepers.console.pages import Page
+from keepers.console.pages.risk import duration
+from keepers.console.prices import token_meta
+from keepers.console.source import ChainSource, ConsoleError
+
+BROKER = "PrimeBroker"
+MARGIN_ABI = "PrimeMargin"  # the margin module's views, served at the broker's address
+POOL_PREFIX = "LendingPool."
+MAX_ACCOUNTS = 100
+MAX_LIQUIDATIONS = 20
+MAX_BAD_DEBTS = 20
+MAX_TIERS = 4  # PrimeLayout.MAX_TIERS
+BPS = 10_000
+WAD = 10**18
+NO_DEBT_RATIO = 2**256 - 1  # `health(account).ratioBps` of an account without debt
+CREDIT_WARN_SHARE = 0.8  # credit use at or above this share of the limit: warn; above it: bad
+TIER_FIELDS = (
+    "initial_bps",
+    "maintenance_bps",
+    "liquidation_bps",
+    "close_factor_bps",
+    "bonus_bps",
+    "grace_period",
+)
+
+
+def ratio_level(ratio_bps: int, tier: dict[str, int], liquidatable: bool) -> str:
+    """ok at or above maintenance; warn below it (a margin call may be issued); bad below the
+    liquidation ratio or once the account may be liquidated."""
+    if liquidatable or ratio_bps < tier["liquidation_bps"]:
+        return "bad"
+    return "warn" if ratio_bps < tier["maintenance_bps"] else "ok"
+
+
+def credit_level(debt_usd18: int, limit_usd18: int) -> str:
+    if debt_usd18 == 0:
+        return "ok"
+    if limit_usd18 == 0 or debt_usd18 > limit_usd18:
+        return "bad"
+    return "warn" if debt_usd18 >= CREDIT_WARN_SHARE * limit_usd18 else "ok"
+
+
+def accounts_opened(index: EventIndex) -> list[str]:
+    """Every account opened on the broker, in opening order (an account opens once)."""
+    seen: dict[str, None] = {}
+    for e in index.events(contract=BROKER, names=["AccountOpened"]):
+        seen.setdefault(to_checksum_address(e.args["account"]), None)
+    return list(seen)
+
+
+def _usd(usd18: int) -> float:
+    return usd18 / WAD
+
+
+def read_tiers(source: ChainSource, block: int) -> dict[int, dict[str, int]]:
+    broker = source.contract(BROKER)
+    terms = batch_call(source, [(broker, "tierOf", (k,)) for k in range(MAX_TIERS)], block)
+    return {
+        k: dict(zip(TIER_FIELDS, (int(v) for v in t), strict=True))
+        for k, t in enumerate(terms)
+        if int(t[0]) > 0
+    }
+
+
+def read_accounts(
+    source: ChainSource, index: EventIndex, block: int, now: int, tiers: dict[int, dict[str, int]]
+) -> tuple[list[dict[str, Any]], int]:
+    """The newest MAX_ACCOUNTS accounts, lowest ratio first; and how many accounts are open."""
+    opened = accounts_opened(index)
+    shown = opened[-MAX_ACCOUNTS:]
+    broker = source.contract(BROKER)
+    margin = source.contract(MARGIN_ABI, broker.address, abi_of=MARGIN_ABI)
+    calls = []
+    for account in shown:
+        calls += [
+            (margin, "health", (account,)),
+            (broker, "creditLineOf", (account,)),
+            (broker, "isHalted", (account,)),
+        ]
+    results = batch_call(source, calls, block)
+    called = {
+        to_checksum_address(e.args["account"]): e
+        for e in index.events(contract=BROKER, names=["MarginCalled"])
+    }
+    rows = []
+    for k, account in enumerate(shown):
+        health, line, halted = results[3 * k : 3 * k + 3]
+        (collateral, adj_collateral, debt, adj_debt, ratio, call_at, deadline, liquidatable) = (
+            health
+        )
+        limit, spread, tier_id = (int(x) for x in line)
+        tier = tiers.get(tier_id) or dict.fromkeys(TIER_FIELDS, 0)
+        no_debt = int(ratio) == NO_DEBT_RATIO
+        call = called.get(account) if int(call_at) else None
+        rows.append(
+            {
+                "account": account,
+                "collateral_usd18": int(collateral),
+                "adjusted_collateral_usd18": int(adj_collateral),
+                "debt_usd18": int(debt),
+                "adjusted_debt_usd18": int(adj_debt),
+                "collateral_usd": _usd(int(collateral)),
+                "adjusted_collateral_usd": _usd(int(adj_collateral)),
+                "debt_usd": _usd(int(debt)),
+                "adjusted_debt_usd": _usd(int(adj_debt)),
+                # A str: above 2**53 a JSON number loses digits (no debt: 2**256 - 1).
+                "ratio_bps": str(int(ratio)),
+                "ratio_percent": None if no_debt else int(ratio) / 100,
+                "level": "ok" if no_debt else ratio_level(int(ratio), tier, bool(liquidatable)),
+                "liquidatable": bool(liquidatable),
+                "limit_usd18": limit,
+                "limit_usd": _usd(limit),
+                "spread_bps": spread,
+                "credit_use_bps": int(debt) * BPS // limit if limit else None,
+                "credit_level": credit_level(int(debt), limit),
+                "tier": tier_id,
+                "tier_terms": tier,
+                "halted": bool(halted),
+                "margin_call_at": int(call_at),
+                "deadline": int(deadline),
+                "seconds_left": max(int(deadline) - now, 0) if int(call_at) else None,
+                "time_left": duration(int(deadline) - now) if int(call_at) else None,
+                "shortfall_usd18": int(call.args["shortfallUsd"]) if call else None,
+            }
+        )
+    rows.sort(key=lambda r: (int(r["ratio_bps"]), r["account"]))
+    return rows, len(opened)
+
+
+def read_pools(source: ChainSource, block: int) -> list[dict[str, Any]]:
+    names = sorted(n for n in source.record.contracts if n.startswith(POOL_PREFIX))
+    pools = [source.contract(n) for n in names]
+    results = batch_call(
+        source, [(p, f, ()) for p in pools for f in ("state", "asset", "rateModel")], block
+    )
+    assets = [to_checksum_address(results[3 * k + 1]) for k in range(len(pools))]
+    meta = token_meta(source, assets)
+    rows = []
+    for k, (name, pool) in enumerate(zip(names, pools, strict=True)):
+        state, _, model = results[3 * k : 3 * k + 3]
+        cash, debt, reserves, bad_realised, bad_absorbed, index_ray, _, util, rate = (
+            int(x) for x in state
+        )
+        symbol, decimals = meta[assets[k]]
+        unit = 10**decimals
+        rows.append(
+            {
+                "pool": pool.address,
+                "name": name,
+                "asset": assets[k],
+                "symbol": symbol,
+                "decimals": decimals,
+                "cash": cash,
+                "total_debt": debt,
+                "reserves": reserves,
+                "bad_debt_realised": bad_realised,
+                "bad_debt_absorbed": bad_absorbed,
+                "cash_display": f"{cash / unit:,.2f}",
+                "total_debt_display": f"{debt / unit:,.2f}",
+                "reserves_display": f"{reserves / unit:,.2f}",
+                "bad_debt_realised_display": f"{bad_realised / unit:,.2f}",
+                "bad_debt_absorbed_display": f"{bad_absorbed / unit:,.2f}",
+                "borrow_index_ray": str(index_ray),
+                "utilisation_bps": util,
+                "borrow_rate_bps": rate,
+                "kink_bps": int(model[3]),
+                "level": "bad" if util >= BPS else ("warn" if util > int(model[3]) else "ok"),
+            }
+        )
+    return rows
+
+
+def read_liquidations(source: ChainSource, index: EventIndex) -> list[dict[str, Any]]:
+    events = index.events(contract=BROKER, names=["Liquidated"])[-MAX_LIQUIDATIONS:]
+    meta = token_meta(
+        source, sorted({e.args[k] for e in events for k in ("debtAsset", "collateralAsset")})
+    )
+    rows = []
+    for e in reversed(events):
+        a = e.args
+        debt_sym, debt_dec = meta[a["debtAsset"]]
+        coll_sym, coll_dec = meta[a["collateralAsset"]]
+        rows.append(
+            {
+                "block": e.block_number,
+                "time": e.block_time,
+                "tx": e.tx_hash,
+                "log_index": e.log_index,
+                "account": a["account"],
+                "liquidator": a["liquidator"],
+                "debt_symbol": debt_sym,
+                "collateral_symbol": coll_sym,
+                "repaid": int(a["repaid"]),
+                "seized": int(a["seized"]),
+                "proceeds": int(a["proceeds"]),
+                "repaid_display": f"{int(a['repaid']) / 10**debt_dec:,.2f}",
+                "seized_display": f"{int(a['seized']) / 10**coll_dec:,.4f}",
+                "ratio_before_bps": int(a["ratioBeforeBps"]),
+                "ratio_after_bps": int(a["ratioAfterBps"]),
+            }
+        )
+    return rows
+
+
+def read_bad_debts(source: ChainSource, index: EventIndex) -> list[dict[str, Any]]:
+    events = index.events(contract=BROKER, names=["BadDebt"])[-MAX_BAD_DEBTS:]
+    meta = token_meta(source, sorted({e.args["asset"] for e in events}))
+    return [
+        {
+            "block": e.block_number,
+            "time": e.block_time,
+            "tx": e.tx_hash,
+            "account": e.args["account"],
+            "symbol": meta[e.args["asset"]][0],
+            "amount": int(e.args["amount"]),
+            "amount_display": f"{int(e.args['amount']) / 10 ** meta[e.args['asset']][1]:,.2f}",
+        }
+        for e in reversed(events)
+    ]
+
+
+def _ratio_chart(accounts: list[dict[str, Any]]) -> dict[str, Any]:
+    """Each indebted account's ratio against its tier's maintenance and liquidation ratios."""
+    indebted = [a for a in accounts if a["ratio_percent"] is not None]
+    labels = [a["account"][:10] + "…" for a in indebted]
+    colours = {"ok": "#1a7f37", "warn": "#b58100", "bad": "#c62828"}  # console.css
+    return {
+        "data": [
+            {
+                "type": "bar",
+                "name": "ratio",
+                "x": labels,
+                "y": [a["ratio_percent"] for a in indebted],
+                "marker": {"color": [colours[a["level"]] for a in indebted]},
+            },
+            *(
+                {
+                    "type": "scatter",
+                    "mode": "markers",
+                    "name": name,
+                    "x": labels,
+                    "y": [a["tier_terms"][key] / 100 for a in indebted],
+                    "marker": {"symbol": "line-ew-open", "size": 24, "color": colour},
+                }
+                for name, key, colour in (
+                    ("maintenance", "maintenance_bps", "#b58100"),
+                    ("liquidation", "liquidation_bps", "#c62828"),
+                )
+            ),
+        ],
+        "layout": {
+            "title": {"text": "Account ratios (%) and their tier's thresholds"},
+            "height": 320,
+            "margin": {"l": 50, "r": 10, "t": 40, "b": 60},
+            "yaxis": {"title": {"text": "%"}},
+            "showlegend": True,
+        },
+    }
+
+
+def read(source: ChainSource, index: EventIndex) -> dict[str, Any]:
+    if not source.has(BROKER):
+        raise ConsoleError("the deployment has no PrimeBroker (the deploy script's step 7)")
+    block = index.head
+    now = source.block_time(block)
+    broker = source.contract(BROKER)
+    (book_halted,) = batch_call(source, [(broker, "bookHalted", ())], block)
+    tiers = read_tiers(source, block)
+    accounts, opened = read_accounts(source, index, block, now, tiers)
+    calls = sorted((a for a in accounts if a["margin_call_at"]), key=lambda a: a["deadline"])
+    return {
+        "block": block,
+        "chain_time": now,
+        "broker": broker.address,
+        "book_halted": bool(book_halted),
+        "tiers": [{"tier": k, **t} for k, t in sorted(tiers.items())],
+        "accounts": accounts,
+        "accounts_opened": opened,
+        "max_accounts": MAX_ACCOUNTS,
+        "margin_calls": [
+            {
+                k: a[k]
+                for k in (
+                    "account",
+                    "ratio_bps",
+                    "ratio_percent",
+                    "level",
+                    "margin_call_at",
+                    "deadline",
+                    "seconds_left",
+                    "time_left",
+                    "shortfall_usd18",
+                    "liquidatable",
+                )
+            }
+            for a in calls
+        ],
+        "liquidations": read_liquidations(source, index),
+        "max_liquidations": MAX_LIQUIDATIONS,
+        "bad_debts": read_bad_debts(source, index),
+        "max_bad_debts": MAX_BAD_DEBTS,
+        "pools": read_pools(source, block),
+        "ratio_chart": _ratio_chart(accounts),
+        "credit_warn_share": CREDIT_WARN_SHARE,
+    }
+
+
+# ---------------------------------------------------------------- actions
+
+
+def _halt(source: ChainSource, form: dict[str, Any]) -> list[Call]:
+    """halt (GUARDIAN, at once) or resume (GOVERNOR, behind its delay) of an open account whose
+    state it changes."""
+    account, operation = form["account"], form["operation"]
+    broker = source.contract(BROKER)
+    is_open, halted, book_halted = batch_call(
+        source,
+        [
+            (broker, "isOpen", (account,)),
+            (broker, "isHalted", (account,)),
+            (broker, "bookHalted", ()),
+        ],
+    )
+    if not is_open:
+        raise ActionInputError(f"Account: {account} has no margin account on the PrimeBroker")
+    if operation == "halt":
+        if halted:
+            raise ActionInputError(f"Account: {account} is already halted")
+        return [Call(BROKER, "halt", (account,))]
+    if not halted:
+        raise ActionInputError(f"Account: {account} is not halted")
+    if book_halted:
+        raise ActionInputError("Account: the whole book is halted; resume the book first")
+    return [Call(BROKER, "resume", (account,))]
+
+
+HALT = Action(
+    name="prime-account-halt",
+    title="Halt or resume a margin account",
+    fields=(
+        Field("account", "Account", "address", "the account's identity (an AccountOpened)"),
+        Field("operation", "Operation", "choice", choices=("halt", "resume"), default="halt"),
+    ),
+    build=_halt,
+    help="Halt: the GUARDIAN, at once (no borrow, withdrawal or risk-increasing swap; deposits, "
+    "repayments and liquidations go on). Resume: the GOVERNOR, behind its delay.",
+)
+
+PAGE = Page("prime", "Prime brokerage", read, (HALT,), charts=True)
