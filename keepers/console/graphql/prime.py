@@ -71,6 +71,12 @@ class MarginCall:
         description="To initial margin, as the call's MarginCalled event says."
     )
     liquidatable: bool
+    top_up_symbol: str | None = strawberry.field(
+        description="The pools' cash asset (the lowest haircut) the top-up is in."
+    )
+    top_up_units: BigInt | None = strawberry.field(
+        description="Of it, to post to be back at initial margin now (`topUp`), base units."
+    )
 
 
 @strawberry.type(description="A liquidation (`Liquidated`).")

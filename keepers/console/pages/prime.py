@@ -18,7 +18,7 @@ from eth_utils import to_checksum_address
 
 from keepers.console.actions import Action, ActionInputError, Call, Field
 from keepers.console.calls import batch_call
-from keepers.console.index import EventIndex
+from keepers.console.index import ChainEvent, EventIndex
 from keepers.console.pages import Page
 from keepers.console.pages.risk import duration
 from keepers.console.prices import token_meta
@@ -61,10 +61,17 @@ def credit_level(debt_usd18: int, limit_usd18: int) -> str:
     return "warn" if debt_usd18 >= CREDIT_WARN_SHARE * limit_usd18 else "ok"
 
 
-def accounts_opened(index: EventIndex) -> list[str]:
-    """Every account opened on the broker, in opening order (an account opens once)."""
+def broker_events(index: EventIndex, name: str, block: int) -> list[ChainEvent]:
+    """The broker's `name` events up to `block`: the index may have moved past the block the page
+    reads the chain at while it reads (the live feed syncs it meanwhile)."""
+    return [e for e in index.events(contract=BROKER, names=[name]) if e.block_number <= block]
+
+
+def accounts_opened(index: EventIndex, block: int) -> list[str]:
+    """Every account opened on the broker up to `block`, in opening order (an account opens
+    once)."""
     seen: dict[str, None] = {}
-    for e in index.events(contract=BROKER, names=["AccountOpened"]):
+    for e in broker_events(index, "AccountOpened", block):
         seen.setdefault(to_checksum_address(e.args["account"]), None)
     return list(seen)
 
@@ -87,7 +94,7 @@ def read_accounts(
     source: ChainSource, index: EventIndex, block: int, now: int, tiers: dict[int, dict[str, int]]
 ) -> tuple[list[dict[str, Any]], int]:
     """The newest MAX_ACCOUNTS accounts, lowest ratio first; and how many accounts are open."""
-    opened = accounts_opened(index)
+    opened = accounts_opened(index, block)
     shown = opened[-MAX_ACCOUNTS:]
     broker = source.contract(BROKER)
     margin = source.contract(MARGIN_ABI, broker.address, abi_of=MARGIN_ABI)
@@ -101,7 +108,7 @@ def read_accounts(
     results = batch_call(source, calls, block)
     called = {
         to_checksum_address(e.args["account"]): e
-        for e in index.events(contract=BROKER, names=["MarginCalled"])
+        for e in broker_events(index, "MarginCalled", block)
     }
     rows = []
     for k, account in enumerate(shown):
@@ -148,6 +155,50 @@ def read_accounts(
     return rows, len(opened)
 
 
+CALL_FIELDS = (
+    "account",
+    "ratio_bps",
+    "ratio_percent",
+    "level",
+    "margin_call_at",
+    "deadline",
+    "seconds_left",
+    "time_left",
+    "shortfall_usd18",
+    "liquidatable",
+)
+
+
+def read_margin_calls(
+    source: ChainSource, accounts: list[dict[str, Any]], pools: list[dict[str, Any]], block: int
+) -> list[dict[str, Any]]:
+    """The accounts with an open call, soonest deadline first, each with the top-up that brings
+    it back to initial margin (`topUp`) in the pools' cash asset: the pool asset with the lowest
+    haircut (a stablecoin's is 0)."""
+    called = sorted((a for a in accounts if a["margin_call_at"]), key=lambda a: a["deadline"])
+    if not called:
+        return []
+    broker = source.contract(BROKER)
+    margin = source.contract(MARGIN_ABI, broker.address, abi_of=MARGIN_ABI)
+    haircuts = batch_call(source, [(broker, "haircutBps", (p["asset"],)) for p in pools], block)
+    cash = min(zip(haircuts, pools, strict=True), key=lambda h: int(h[0]), default=(BPS, None))
+    rows = [
+        {**{k: a[k] for k in CALL_FIELDS}, "top_up_symbol": None, "top_up_units": None}
+        for a in called
+    ]
+    if cash[1] is None or int(cash[0]) >= BPS:
+        return rows
+    asset, symbol, decimals = cash[1]["asset"], cash[1]["symbol"], cash[1]["decimals"]
+    calls = [(margin, "topUp", (a["account"], asset)) for a in called]
+    top_ups = batch_call(source, calls, block, allow_failure=True)
+    for row, top_up in zip(rows, top_ups, strict=True):
+        units = None if isinstance(top_up, str) else int(top_up[0])
+        row.update(top_up_symbol=symbol, top_up_units=units)
+        if units is not None:
+            row["top_up_display"] = f"{units / 10**decimals:,.2f}"
+    return rows
+
+
 def read_pools(source: ChainSource, block: int) -> list[dict[str, Any]]:
     names = sorted(n for n in source.record.contracts if n.startswith(POOL_PREFIX))
     pools = [source.contract(n) for n in names]
@@ -191,8 +242,8 @@ def read_pools(source: ChainSource, block: int) -> list[dict[str, Any]]:
     return rows
 
 
-def read_liquidations(source: ChainSource, index: EventIndex) -> list[dict[str, Any]]:
-    events = index.events(contract=BROKER, names=["Liquidated"])[-MAX_LIQUIDATIONS:]
+def read_liquidations(source: ChainSource, index: EventIndex, block: int) -> list[dict[str, Any]]:
+    events = broker_events(index, "Liquidated", block)[-MAX_LIQUIDATIONS:]
     meta = token_meta(
         source, sorted({e.args[k] for e in events for k in ("debtAsset", "collateralAsset")})
     )
@@ -223,8 +274,8 @@ def read_liquidations(source: ChainSource, index: EventIndex) -> list[dict[str, 
     return rows
 
 
-def read_bad_debts(source: ChainSource, index: EventIndex) -> list[dict[str, Any]]:
-    events = index.events(contract=BROKER, names=["BadDebt"])[-MAX_BAD_DEBTS:]
+def read_bad_debts(source: ChainSource, index: EventIndex, block: int) -> list[dict[str, Any]]:
+    events = broker_events(index, "BadDebt", block)[-MAX_BAD_DEBTS:]
     meta = token_meta(source, sorted({e.args["asset"] for e in events}))
     return [
         {
@@ -288,7 +339,7 @@ def read(source: ChainSource, index: EventIndex) -> dict[str, Any]:
     (book_halted,) = batch_call(source, [(broker, "bookHalted", ())], block)
     tiers = read_tiers(source, block)
     accounts, opened = read_accounts(source, index, block, now, tiers)
-    calls = sorted((a for a in accounts if a["margin_call_at"]), key=lambda a: a["deadline"])
+    pools = read_pools(source, block)
     return {
         "block": block,
         "chain_time": now,
@@ -298,29 +349,12 @@ def read(source: ChainSource, index: EventIndex) -> dict[str, Any]:
         "accounts": accounts,
         "accounts_opened": opened,
         "max_accounts": MAX_ACCOUNTS,
-        "margin_calls": [
-            {
-                k: a[k]
-                for k in (
-                    "account",
-                    "ratio_bps",
-                    "ratio_percent",
-                    "level",
-                    "margin_call_at",
-                    "deadline",
-                    "seconds_left",
-                    "time_left",
-                    "shortfall_usd18",
-                    "liquidatable",
-                )
-            }
-            for a in calls
-        ],
-        "liquidations": read_liquidations(source, index),
+        "margin_calls": read_margin_calls(source, accounts, pools, block),
+        "liquidations": read_liquidations(source, index, block),
         "max_liquidations": MAX_LIQUIDATIONS,
-        "bad_debts": read_bad_debts(source, index),
+        "bad_debts": read_bad_debts(source, index, block),
         "max_bad_debts": MAX_BAD_DEBTS,
-        "pools": read_pools(source, block),
+        "pools": pools,
         "ratio_chart": _ratio_chart(accounts),
         "credit_warn_share": CREDIT_WARN_SHARE,
     }

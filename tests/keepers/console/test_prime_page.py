@@ -148,15 +148,21 @@ def book(chain_reads):
     send(usdc.functions.mint(role[LIQUIDATOR], 50 * USDC), role[OPERATOR])
     send(usdc.functions.approve(broker.address, 50 * USDC), role[LIQUIDATOR])
     count = broker.functions.liquidationCount(b.identity).call()
-    send(
+    liquidated = send(
         broker.functions.liquidate(b.identity, usdc.address, 50 * USDC, usdc.address, b"", count),
         role[LIQUIDATOR],
     )
-    return SimpleNamespace(a=a, b=b, tier=tier, broker=broker)
+    return SimpleNamespace(
+        a=a, b=b, tier=tier, broker=broker, liquidated_block=liquidated.blockNumber
+    )
 
 
 def _margin(chain_reads):
     return chain_reads.contract("PrimeMargin", chain_reads.record["contracts"]["PrimeBroker"])
+
+
+def _logs(event, start: int, block: int) -> list:
+    return event.get_logs(from_block=start, to_block=block)
 
 
 def _expected_level(ratio: int, tier: tuple, liquidatable: bool) -> str:
@@ -185,7 +191,7 @@ def test_prime__accounts_pools_and_liquidations_match_the_chain(
     broker, margin = book.broker, _margin(chain_reads)
     start = chain_reads.record["block"]
 
-    opened = broker.events.AccountOpened.get_logs(from_block=start, to_block=block)
+    opened = _logs(broker.events.AccountOpened, start, block)
     accounts = list(dict.fromkeys(log.args.account for log in opened))[-100:]
     assert {book.a.identity, book.b.identity} <= set(accounts)
     rows = page.locator("[data-testid=accounts] tbody tr[data-account]")
@@ -228,9 +234,11 @@ def test_prime__accounts_pools_and_liquidations_match_the_chain(
     ]
     assert sorted(shown_calls) == sorted(open_calls)
 
-    liquidated = broker.events.Liquidated.get_logs(from_block=start, to_block=block)[-20:]
+    liquidated = _logs(broker.events.Liquidated, start, block)[-20:]
     shown = page.locator("[data-testid=liquidations] tbody tr[data-tx]")
-    assert shown.count() == len(liquidated) > 0
+    assert shown.count() == len(liquidated) > 0, (
+        f"page block {block}, the fixture's liquidation in block {book.liquidated_block}"
+    )
     for log in liquidated:
         tx = "0x" + log.transactionHash.hex().removeprefix("0x")
         row = page.locator(
@@ -243,7 +251,7 @@ def test_prime__accounts_pools_and_liquidations_match_the_chain(
         page.locator(f"[data-testid=liquidations] tr[data-account='{book.b.identity}']").count()
         == 1
     )
-    bad_debts = broker.events.BadDebt.get_logs(from_block=start, to_block=block)[-20:]
+    bad_debts = _logs(broker.events.BadDebt, start, block)[-20:]
     shown = page.locator("[data-testid=bad-debts] tbody tr[data-tx]")
     assert [int(shown.nth(k).get_attribute("data-amount")) for k in range(shown.count())] == [
         log.args.amount for log in reversed(bad_debts)
@@ -280,7 +288,8 @@ def test_prime__a_margin_call_appears_live_with_its_deadline(
     book, browser_page, console_url, chain_reads
 ):
     """CON-72: a margin call sent to the broker appears on the open page without a reload, with
-    the deadline of its MarginCalled event and the time left to it."""
+    the deadline of its MarginCalled event, the time left to it and the top-up back to initial
+    margin (`topUp` in the cash asset)."""
     open_page(browser_page, console_url, "prime")
     w3, broker = chain_reads.w3, book.broker
     call = broker.functions.marginCall(book.a.identity)
@@ -292,8 +301,18 @@ def test_prime__a_margin_call_appears_live_with_its_deadline(
     now = w3.eth.get_block(receipt.blockNumber)["timestamp"]
     assert called.args.deadline == now + STRICT[5]
     assert 0 < int(row.get_attribute("data-seconds-left")) <= STRICT[5]
-    account = browser_page.locator(f"[data-testid=accounts] tr[data-account='{book.a.identity}']")
+    page = frozen(browser_page)
+    block = int(page.locator("[data-testid=as-of]").get_attribute("data-block"))
+    account = page.locator(f"[data-testid=accounts] tr[data-account='{book.a.identity}']")
     assert int(account.get_attribute("data-margin-call-at")) == now
+    # The top-up back to initial margin, in USDC (the pools' cash asset: no haircut).
+    usdc = chain_reads.record["contracts"]["LocalStablecoin.USDC"]
+    units, _ = (
+        _margin(chain_reads).functions.topUp(book.a.identity, usdc).call(block_identifier=block)
+    )
+    called_row = page.locator(f"[data-testid=margin-calls] tr[data-account='{book.a.identity}']")
+    top_up = called_row.locator("[data-top-up-units]").get_attribute("data-top-up-units")
+    assert int(top_up) == units > 0
     screenshot(browser_page, "prime")
 
 
@@ -379,9 +398,7 @@ def test_graphql__prime_equals_the_broker_and_the_pools(book, console_url, chain
             node["utilisationBps"],
             node["borrowRateBps"],
         ) == (state[0], state[1], state[2], state[7], state[8])
-    logs = broker.events.Liquidated.get_logs(
-        from_block=chain_reads.record["block"], to_block=prime["head"]
-    )[-20:]
+    logs = _logs(broker.events.Liquidated, chain_reads.record["block"], prime["head"])[-20:]
     assert [
         (n["account"], int(n["repaid"]), int(n["seized"])) for n in prime["liquidations"]["nodes"]
     ] == [(log.args.account, log.args.repaid, log.args.seized) for log in reversed(logs)]
