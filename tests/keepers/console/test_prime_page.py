@@ -103,6 +103,8 @@ def book(chain_reads):
     # after the borrows), all scheduled now and executed once its delay has passed.
     limit = 10_000 * 10**18
     ops = []
+    if broker.functions.bookHalted().call():  # a demo act may leave the whole book halted
+        ops.append(broker.encode_abi("resume", [ZERO]))
     if tuple(broker.functions.tierOf(tier).call()) != STRICT:
         ops.append(broker.encode_abi("setTier", [tier, STRICT]))
     for inst in (a, b):
