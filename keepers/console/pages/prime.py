@@ -5,19 +5,21 @@ deadlines; the recent liquidations and bad debt (the event index); and each lend
 utilisation, borrow rate, cash, debt, reserves and realised bad debt.
 
 Figures are the chain's: `health` is the margin module's view served at the broker's address
-(IPrimeMargin), read with the PrimeMargin ABI there; the pools' `state()`. Bounded: the newest
-MAX_ACCOUNTS accounts opened (three views each, one JSON-RPC batch), the newest MAX_LIQUIDATIONS
-liquidations and MAX_BAD_DEBTS bad-debt records.
+(IPrimeMargin), read with the PrimeMargin ABI there; the pools' `state()`; the top-up of a called
+account its `topUp`. Bounded: the newest MAX_ACCOUNTS accounts opened (three views each, read in
+one JSON-RPC batch with the tiers and the pools; the open calls' top-ups in a second), the newest
+MAX_LIQUIDATIONS liquidations and MAX_BAD_DEBTS bad-debt records.
 """
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from eth_utils import to_checksum_address
 
 from keepers.console.actions import Action, ActionInputError, Call, Field
-from keepers.console.calls import batch_call
+from keepers.console.calls import ViewCall, batch_call
 from keepers.console.index import ChainEvent, EventIndex
 from keepers.console.pages import Page
 from keepers.console.pages.risk import duration
@@ -35,6 +37,8 @@ BPS = 10_000
 WAD = 10**18
 NO_DEBT_RATIO = 2**256 - 1  # `health(account).ratioBps` of an account without debt
 CREDIT_WARN_SHARE = 0.8  # credit use at or above this share of the limit: warn; above it: bad
+_assets_lock = threading.Lock()
+_assets: dict[tuple[int, str], str] = {}  # (chain id, pool) -> its asset
 TIER_FIELDS = (
     "initial_bps",
     "maintenance_bps",
@@ -80,9 +84,8 @@ def _usd(usd18: int) -> float:
     return usd18 / WAD
 
 
-def read_tiers(source: ChainSource, block: int) -> dict[int, dict[str, int]]:
-    broker = source.contract(BROKER)
-    terms = batch_call(source, [(broker, "tierOf", (k,)) for k in range(MAX_TIERS)], block)
+def tier_rows(terms: list[Any]) -> dict[int, dict[str, int]]:
+    """The set tiers (initial margin above 0) of `tierOf(0..MAX_TIERS-1)`."""
     return {
         k: dict(zip(TIER_FIELDS, (int(v) for v in t), strict=True))
         for k, t in enumerate(terms)
@@ -90,22 +93,29 @@ def read_tiers(source: ChainSource, block: int) -> dict[int, dict[str, int]]:
     }
 
 
-def read_accounts(
-    source: ChainSource, index: EventIndex, block: int, now: int, tiers: dict[int, dict[str, int]]
-) -> tuple[list[dict[str, Any]], int]:
-    """The newest MAX_ACCOUNTS accounts, lowest ratio first; and how many accounts are open."""
-    opened = accounts_opened(index, block)
-    shown = opened[-MAX_ACCOUNTS:]
+def account_calls(source: ChainSource, shown: list[str]) -> list[ViewCall]:
     broker = source.contract(BROKER)
     margin = source.contract(MARGIN_ABI, broker.address, abi_of=MARGIN_ABI)
-    calls = []
-    for account in shown:
-        calls += [
+    return [
+        call
+        for account in shown
+        for call in (
             (margin, "health", (account,)),
             (broker, "creditLineOf", (account,)),
             (broker, "isHalted", (account,)),
-        ]
-    results = batch_call(source, calls, block)
+        )
+    ]
+
+
+def account_rows(
+    index: EventIndex,
+    block: int,
+    now: int,
+    shown: list[str],
+    results: list[Any],
+    tiers: dict[int, dict[str, int]],
+) -> list[dict[str, Any]]:
+    """The `shown` accounts from their `account_calls` results, lowest ratio first."""
     called = {
         to_checksum_address(e.args["account"]): e
         for e in broker_events(index, "MarginCalled", block)
@@ -152,7 +162,7 @@ def read_accounts(
             }
         )
     rows.sort(key=lambda r: (int(r["ratio_bps"]), r["account"]))
-    return rows, len(opened)
+    return rows
 
 
 CALL_FIELDS = (
@@ -169,59 +179,86 @@ CALL_FIELDS = (
 )
 
 
-def read_margin_calls(
-    source: ChainSource, accounts: list[dict[str, Any]], pools: list[dict[str, Any]], block: int
+def margin_call_rows(
+    source: ChainSource,
+    accounts: list[dict[str, Any]],
+    pools: list[dict[str, Any]],
+    block: int,
 ) -> list[dict[str, Any]]:
     """The accounts with an open call, soonest deadline first, each with the top-up that brings
-    it back to initial margin (`topUp`) in the pools' cash asset: the pool asset with the lowest
-    haircut (a stablecoin's is 0)."""
+    it back to initial margin (`topUp`, one more batch) in the pools' cash asset: the pool asset
+    with the lowest haircut (a stablecoin's is 0)."""
     called = sorted((a for a in accounts if a["margin_call_at"]), key=lambda a: a["deadline"])
-    if not called:
-        return []
-    broker = source.contract(BROKER)
-    margin = source.contract(MARGIN_ABI, broker.address, abi_of=MARGIN_ABI)
-    haircuts = batch_call(source, [(broker, "haircutBps", (p["asset"],)) for p in pools], block)
-    cash = min(zip(haircuts, pools, strict=True), key=lambda h: int(h[0]), default=(BPS, None))
     rows = [
         {**{k: a[k] for k in CALL_FIELDS}, "top_up_symbol": None, "top_up_units": None}
         for a in called
     ]
-    if cash[1] is None or int(cash[0]) >= BPS:
+    cash = min(pools, key=lambda p: p["haircut_bps"], default=None)
+    if not rows or cash is None or cash["haircut_bps"] >= BPS:
         return rows
-    asset, symbol, decimals = cash[1]["asset"], cash[1]["symbol"], cash[1]["decimals"]
-    calls = [(margin, "topUp", (a["account"], asset)) for a in called]
+    broker = source.contract(BROKER)
+    margin = source.contract(MARGIN_ABI, broker.address, abi_of=MARGIN_ABI)
+    calls = [(margin, "topUp", (a["account"], cash["asset"])) for a in called]
     top_ups = batch_call(source, calls, block, allow_failure=True)
     for row, top_up in zip(rows, top_ups, strict=True):
         units = None if isinstance(top_up, str) else int(top_up[0])
-        row.update(top_up_symbol=symbol, top_up_units=units)
+        row.update(top_up_symbol=cash["symbol"], top_up_units=units)
         if units is not None:
-            row["top_up_display"] = f"{units / 10**decimals:,.2f}"
+            row["top_up_display"] = f"{units / 10 ** cash['decimals']:,.2f}"
     return rows
 
 
-def read_pools(source: ChainSource, block: int) -> list[dict[str, Any]]:
-    names = sorted(n for n in source.record.contracts if n.startswith(POOL_PREFIX))
-    pools = [source.contract(n) for n in names]
-    results = batch_call(
-        source, [(p, f, ()) for p in pools for f in ("state", "asset", "rateModel")], block
-    )
-    assets = [to_checksum_address(results[3 * k + 1]) for k in range(len(pools))]
-    meta = token_meta(source, assets)
+def pool_names(source: ChainSource) -> list[str]:
+    return sorted(n for n in source.record.contracts if n.startswith(POOL_PREFIX))
+
+
+def pool_assets(source: ChainSource, names: list[str]) -> dict[str, str]:
+    """Pool record name -> its asset (ERC-4626 `asset()`, immutable: read once per process)."""
+    with _assets_lock:
+        missing = [n for n in names if (source.chain_id, source.address(n)) not in _assets]
+    if missing:
+        assets = batch_call(source, [(source.contract(n), "asset", ()) for n in missing])
+        with _assets_lock:
+            for name, asset in zip(missing, assets, strict=True):
+                _assets[(source.chain_id, source.address(name))] = to_checksum_address(asset)
+    with _assets_lock:
+        return {n: _assets[(source.chain_id, source.address(n))] for n in names}
+
+
+def pool_calls(source: ChainSource, names: list[str], assets: dict[str, str]) -> list[ViewCall]:
+    broker = source.contract(BROKER)
+    return [
+        call
+        for n in names
+        for call in (
+            (source.contract(n), "state", ()),
+            (source.contract(n), "rateModel", ()),
+            (broker, "haircutBps", (assets[n],)),
+        )
+    ]
+
+
+def pool_rows(
+    source: ChainSource, names: list[str], assets: dict[str, str], results: list[Any]
+) -> list[dict[str, Any]]:
+    meta = token_meta(source, list(assets.values()))
     rows = []
-    for k, (name, pool) in enumerate(zip(names, pools, strict=True)):
-        state, _, model = results[3 * k : 3 * k + 3]
+    for k, name in enumerate(names):
+        state, model, haircut = results[3 * k : 3 * k + 3]
         cash, debt, reserves, bad_realised, bad_absorbed, index_ray, _, util, rate = (
             int(x) for x in state
         )
-        symbol, decimals = meta[assets[k]]
+        asset = assets[name]
+        symbol, decimals = meta[asset]
         unit = 10**decimals
         rows.append(
             {
-                "pool": pool.address,
+                "pool": source.address(name),
                 "name": name,
-                "asset": assets[k],
+                "asset": asset,
                 "symbol": symbol,
                 "decimals": decimals,
+                "haircut_bps": int(haircut),
                 "cash": cash,
                 "total_debt": debt,
                 "reserves": reserves,
@@ -331,15 +368,30 @@ def _ratio_chart(accounts: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def read(source: ChainSource, index: EventIndex) -> dict[str, Any]:
+    """Read at the index's head in one JSON-RPC batch (a second one for the top-ups when a margin
+    call is open)."""
     if not source.has(BROKER):
         raise ConsoleError("the deployment has no PrimeBroker (the deploy script's step 7)")
     block = index.head
     now = source.block_time(block)
     broker = source.contract(BROKER)
-    (book_halted,) = batch_call(source, [(broker, "bookHalted", ())], block)
-    tiers = read_tiers(source, block)
-    accounts, opened = read_accounts(source, index, block, now, tiers)
-    pools = read_pools(source, block)
+    opened = accounts_opened(index, block)
+    shown = opened[-MAX_ACCOUNTS:]
+    names = pool_names(source)
+    assets = pool_assets(source, names)
+    head_calls: list[ViewCall] = [
+        (broker, "bookHalted", ()),
+        *((broker, "tierOf", (k,)) for k in range(MAX_TIERS)),
+    ]
+    pooled = pool_calls(source, names, assets)
+    results = batch_call(source, head_calls + pooled + account_calls(source, shown), block)
+    book_halted, terms = results[0], results[1 : len(head_calls)]
+    pool_results = results[len(head_calls) : len(head_calls) + len(pooled)]
+    tiers = tier_rows(terms)
+    accounts = account_rows(
+        index, block, now, shown, results[len(head_calls) + len(pooled) :], tiers
+    )
+    pools = pool_rows(source, names, assets, pool_results)
     return {
         "block": block,
         "chain_time": now,
@@ -347,9 +399,9 @@ def read(source: ChainSource, index: EventIndex) -> dict[str, Any]:
         "book_halted": bool(book_halted),
         "tiers": [{"tier": k, **t} for k, t in sorted(tiers.items())],
         "accounts": accounts,
-        "accounts_opened": opened,
+        "accounts_opened": len(opened),
         "max_accounts": MAX_ACCOUNTS,
-        "margin_calls": read_margin_calls(source, accounts, pools, block),
+        "margin_calls": margin_call_rows(source, accounts, pools, block),
         "liquidations": read_liquidations(source, index, block),
         "max_liquidations": MAX_LIQUIDATIONS,
         "bad_debts": read_bad_debts(source, index, block),
