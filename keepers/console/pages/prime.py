@@ -432,7 +432,8 @@ def _halt(source: ChainSource, form: dict[str, Any]) -> list[Call]:
         raise ActionInputError(f"Account: {account} has no margin account on the PrimeBroker")
     if operation == "halt":
         if halted:
-            raise ActionInputError(f"Account: {account} is already halted")
+            why = " (the whole book is)" if book_halted else ""
+            raise ActionInputError(f"Account: {account} is already halted{why}")
         return [Call(BROKER, "halt", (account,))]
     if not halted:
         raise ActionInputError(f"Account: {account} is not halted")
