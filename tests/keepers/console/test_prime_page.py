@@ -163,6 +163,19 @@ def _margin(chain_reads):
     return chain_reads.contract("PrimeMargin", chain_reads.record["contracts"]["PrimeBroker"])
 
 
+def _datasets(page, selector: str) -> list[dict[str, str]]:
+    """Each matching element's data attributes (camelCased, as `dataset`), read in one go."""
+    return page.locator(selector).evaluate_all("rows => rows.map(r => ({...r.dataset}))")
+
+
+def _read_all(w3, functions: list, block: int) -> list:
+    """The results of web3 contract calls at `block`, in one JSON-RPC batch."""
+    with w3.batch_requests() as batch:
+        for fn in functions:
+            batch.add(fn.call(block_identifier=block))
+        return batch.execute()
+
+
 def _logs(event, start: int, block: int) -> list:
     return event.get_logs(from_block=start, to_block=block)
 
@@ -187,6 +200,11 @@ def test_prime__accounts_pools_and_liquidations_match_the_chain(
     load = load_seconds(browser_page)
     record_property("prime_page_load_seconds", load)
     print(f"prime page load: {load:.3f} s")
+    as_of = browser_page.locator("#live [data-testid=as-of]")
+    wait_for(
+        lambda: int(as_of.get_attribute("data-block")) >= book.liquidated_block or None,
+        "the page to show the block of the book's last transaction",
+    )
     page = frozen(browser_page)
     block = int(page.locator("[data-testid=as-of]").get_attribute("data-block"))
     at = {"block_identifier": block}
@@ -196,38 +214,48 @@ def test_prime__accounts_pools_and_liquidations_match_the_chain(
     opened = _logs(broker.events.AccountOpened, start, block)
     accounts = list(dict.fromkeys(log.args.account for log in opened))[-100:]
     assert {book.a.identity, book.b.identity} <= set(accounts)
-    rows = page.locator("[data-testid=accounts] tbody tr[data-account]")
-    assert sorted(rows.nth(k).get_attribute("data-account") for k in range(rows.count())) == sorted(
-        accounts
+    rows = _datasets(page, "[data-testid=accounts] tbody tr[data-account]")
+    assert sorted(r["account"] for r in rows) == sorted(accounts)
+    views = _read_all(
+        chain_reads.w3,
+        [
+            fn
+            for account in accounts
+            for fn in (
+                margin.functions.health(account),
+                broker.functions.creditLineOf(account),
+                broker.functions.isHalted(account),
+            )
+        ],
+        block,
     )
+    tiers = {}
     open_calls = []
-    for account in accounts:
-        row = page.locator(f"[data-testid=accounts] tr[data-account='{account}']")
-        h = margin.functions.health(account).call(**at)
-        line = broker.functions.creditLineOf(account).call(**at)
-        tier = broker.functions.tierOf(line[2]).call(**at)
+    by_account = {r["account"]: r for r in rows}
+    for k, account in enumerate(accounts):
+        row = by_account[account]
+        h, line, halted = views[3 * k : 3 * k + 3]
+        if line[2] not in tiers:
+            tiers[line[2]] = broker.functions.tierOf(line[2]).call(**at)
         shown = {
-            "data-collateral-usd18": h[0],
-            "data-adjusted-collateral-usd18": h[1],
-            "data-debt-usd18": h[2],
-            "data-adjusted-debt-usd18": h[3],
-            "data-ratio-bps": h[4],
-            "data-margin-call-at": h[5],
-            "data-limit-usd18": line[0],
-            "data-tier": line[2],
+            "collateralUsd18": h[0],
+            "adjustedCollateralUsd18": h[1],
+            "debtUsd18": h[2],
+            "adjustedDebtUsd18": h[3],
+            "ratioBps": h[4],
+            "marginCallAt": h[5],
+            "limitUsd18": line[0],
+            "tier": line[2],
         }
         for attr, value in shown.items():
-            assert int(row.get_attribute(attr)) == value, f"{account} {attr}"
-        halted = broker.functions.isHalted(account).call(**at)
-        assert row.get_attribute("data-halted") == ("true" if halted else "false")
-        assert row.get_attribute("data-level") == _expected_level(h[4], tier, h[7])
+            assert int(row[attr]) == value, f"{account} {attr}"
+        assert row["halted"] == ("true" if halted else "false")
+        assert row["level"] == _expected_level(h[4], tiers[line[2]], h[7])
         if h[5]:
             open_calls.append((account, h[6]))
-    a_row = page.locator(f"[data-testid=accounts] tr[data-account='{book.a.identity}']")
-    b_row = page.locator(f"[data-testid=accounts] tr[data-account='{book.b.identity}']")
-    assert a_row.get_attribute("data-level") == "warn"  # 1,000 / 550: between 160 % and 200 %
-    assert int(a_row.get_attribute("data-tier")) == book.tier
-    assert b_row.get_attribute("data-level") == "bad"  # below 160 % after the liquidation too
+    assert by_account[book.a.identity]["level"] == "warn"  # 1,000 / 550: in [160 %, 200 %)
+    assert int(by_account[book.a.identity]["tier"]) == book.tier
+    assert by_account[book.b.identity]["level"] == "bad"  # below 160 % after the liquidation too
 
     calls = page.locator("[data-testid=margin-calls] tbody tr[data-account]")
     shown_calls = [
@@ -276,11 +304,7 @@ def test_prime__accounts_pools_and_liquidations_match_the_chain(
             assert int(row.get_attribute(attr)) == value, f"{address} {attr}"
 
     chart = json.loads(page.locator("[data-testid=ratio-chart]").get_attribute("data-chart"))
-    indebted = [
-        int(rows.nth(k).get_attribute("data-ratio-bps")) / 100
-        for k in range(rows.count())
-        if int(rows.nth(k).get_attribute("data-ratio-bps")) != NO_DEBT
-    ]
+    indebted = [int(r["ratioBps"]) / 100 for r in rows if int(r["ratioBps"]) != NO_DEBT]
     assert chart["data"][0]["y"] == indebted
     drawn = browser_page.locator("[data-testid=ratio-chart] .main-svg")
     wait_for(lambda: drawn.count() > 0 or None, "the ratio chart to be drawn")
@@ -371,9 +395,13 @@ def test_graphql__prime_equals_the_broker_and_the_pools(book, console_url, chain
     `state()`, each liquidation its `Liquidated` log."""
     import httpx
 
-    answer = httpx.post(f"{console_url}/graphql", json={"query": PRIME_QUERY}, timeout=60).json()
-    assert "errors" not in answer, answer["errors"]
-    prime = answer["data"]["prime"]
+    def served() -> dict | None:
+        answer = httpx.post(f"{console_url}/graphql", json={"query": PRIME_QUERY}, timeout=60)
+        assert "errors" not in answer.json(), answer.json()["errors"]
+        prime = answer.json()["data"]["prime"]
+        return prime if prime["head"] >= book.liquidated_block else None
+
+    prime = wait_for(served, "the console to serve the block of the book's last transaction")
     at = {"block_identifier": prime["head"]}
     broker, margin = book.broker, _margin(chain_reads)
     nodes = {n["account"]: n for n in prime["accounts"]["nodes"]}
