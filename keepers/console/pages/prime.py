@@ -416,8 +416,8 @@ def read(source: ChainSource, index: EventIndex) -> dict[str, Any]:
 
 
 def _halt(source: ChainSource, form: dict[str, Any]) -> list[Call]:
-    """halt (GUARDIAN, at once) or resume (GOVERNOR, behind its delay) of an open account whose
-    state it changes."""
+    """halt (GUARDIAN, at once) or resume (GOVERNOR, behind its delay) of an open account, or of
+    the whole book (the zero address), whose state it changes."""
     account, operation = form["account"], form["operation"]
     broker = source.contract(BROKER)
     is_open, halted, book_halted = batch_call(
@@ -428,16 +428,20 @@ def _halt(source: ChainSource, form: dict[str, Any]) -> list[Call]:
             (broker, "bookHalted", ()),
         ],
     )
-    if not is_open:
+    book = int(account, 16) == 0
+    if book:
+        halted = book_halted
+    elif not is_open:
         raise ActionInputError(f"Account: {account} has no margin account on the PrimeBroker")
+    what = "the whole book" if book else account
     if operation == "halt":
         if halted:
-            why = " (the whole book is)" if book_halted else ""
-            raise ActionInputError(f"Account: {account} is already halted{why}")
+            why = " (the whole book is)" if book_halted and not book else ""
+            raise ActionInputError(f"Account: {what} is already halted{why}")
         return [Call(BROKER, "halt", (account,))]
     if not halted:
-        raise ActionInputError(f"Account: {account} is not halted")
-    if book_halted:
+        raise ActionInputError(f"Account: {what} is not halted")
+    if book_halted and not book:
         raise ActionInputError("Account: the whole book is halted; resume the book first")
     return [Call(BROKER, "resume", (account,))]
 
@@ -446,12 +450,18 @@ HALT = Action(
     name="prime-account-halt",
     title="Halt or resume a margin account",
     fields=(
-        Field("account", "Account", "address", "the account's identity (an AccountOpened)"),
+        Field(
+            "account",
+            "Account",
+            "address",
+            "the account's identity (an AccountOpened); 0x0000…0000: the whole book",
+        ),
         Field("operation", "Operation", "choice", choices=("halt", "resume"), default="halt"),
     ),
     build=_halt,
     help="Halt: the GUARDIAN, at once (no borrow, withdrawal or risk-increasing swap; deposits, "
-    "repayments and liquidations go on). Resume: the GOVERNOR, behind its delay.",
+    "repayments and liquidations go on). Resume: the GOVERNOR, behind its delay. The zero "
+    "address: the whole book.",
 )
 
 PAGE = Page("prime", "Prime brokerage", read, (HALT,), charts=True)

@@ -345,9 +345,9 @@ def test_prime__a_margin_call_appears_live_with_its_deadline(
 def test_prime__halt_action_refuses_bad_input_and_prepares_the_halt(
     book, browser_page, console_url, chain_reads
 ):
-    """CON-73: an address without a margin account, and resuming an account that is not halted,
-    are refused next to the form naming the field, nothing prepared; halting an open account is
-    the GUARDIAN's direct `halt` of it."""
+    """CON-73: an address without a margin account, and resuming an account (or the whole book)
+    that is not halted, are refused next to the form naming the field, nothing prepared; halting
+    an open account, or the whole book (the zero address), is the GUARDIAN's direct `halt`."""
     open_page(browser_page, console_url, "prime")
     guardian = chain_reads.w3.eth.accounts[GUARDIAN]
     form = browser_page.locator("[data-testid=action-prime-account-halt]")
@@ -380,6 +380,23 @@ def test_prime__halt_action_refuses_bad_input_and_prepares_the_halt(
     assert to == book.broker.address and fn.fn_name == "halt"
     assert args["account"] == book.a.identity
     assert "direct" in result.locator("li").inner_text()
+
+    # The zero address is the whole book: resuming it while it runs is refused, halting it is
+    # the GUARDIAN's direct `halt(0)`.
+    assert not book.broker.functions.bookHalted().call()
+    form.locator("input[name=account]").fill(ZERO)
+    form.locator("select[name=operation]").select_option("resume")
+    form.locator("button[type=submit]").click()
+    wait_for(lambda: "the whole book is not halted" in error.inner_text() or None, "the refusal")
+    form.locator("select[name=operation]").select_option("halt")
+    form.locator("button[type=submit]").click()
+    wait_for(lambda: error.inner_text() == "" or None, "the refusal to clear")
+    wait_for(
+        lambda: ZERO[2:] in pre.inner_text().lower() or None, "the prepared whole-book halt batch"
+    )
+    [(to, data)] = batch_calldata(json.loads(pre.inner_text()))
+    fn, args = book.broker.decode_function_input(data)
+    assert fn.fn_name == "halt" and int(args["account"], 16) == 0
 
 
 PRIME_QUERY = """{ prime { head accountsOpened
