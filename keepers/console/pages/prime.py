@@ -349,11 +349,16 @@ def _ratio_chart(accounts: list[dict[str, Any]]) -> dict[str, Any]:
                     "name": name,
                     "x": labels,
                     "y": [a["tier_terms"][key] / 100 for a in indebted],
-                    "marker": {"symbol": "line-ew-open", "size": 24, "color": colour},
+                    "marker": {
+                        "symbol": "line-ew-open",
+                        "size": 24,
+                        "color": colour,
+                        "line": {"width": 3, "color": colour},
+                    },
                 }
                 for name, key, colour in (
-                    ("maintenance", "maintenance_bps", "#b58100"),
-                    ("liquidation", "liquidation_bps", "#c62828"),
+                    ("maintenance", "maintenance_bps", "#1f5fbf"),
+                    ("liquidation", "liquidation_bps", "#111111"),
                 )
             ),
         ],
