@@ -17,8 +17,15 @@ from keepers.access import as_role, hold_calls, is_admin, send_to_manager, wire
 from keepers.core.deploying import Deployment, Step
 from keepers.core.deployments import DeploymentError
 
+
+def platform_identity(label: str) -> str:
+    """An identity address of the platform's own (its label's bytes, right-aligned): distinct from
+    any investor's, so registering it never meets another profile."""
+    return "0x" + label.encode().hex().rjust(40, "0")
+
+
 # The platform's own identity, under which the broker holds the posted collateral.
-PRIME_IDENTITY = "0x" + "b0" * 20
+PRIME_IDENTITY = platform_identity("quantera prime")
 US, INSTITUTIONAL, NEVER_EXPIRES = 840, 4, 2**40 - 1
 
 
@@ -111,9 +118,9 @@ def configure_prime(
 
 DEFAULT_SPEC = Path(__file__).resolve().parent.parent / "data" / "prime.yaml"
 # The platform's identity for the pools that hold a security (they must be verified holders).
-POOL_IDENTITY = "0x" + "b1" * 20
+POOL_IDENTITY = platform_identity("quantera pools")
 # The identity of the margin keeper's liquidating wallet.
-LIQUIDATOR_IDENTITY = "0x" + "b2" * 20
+LIQUIDATOR_IDENTITY = platform_identity("quantera liquidator")
 
 
 def load_prime_spec(path: Path = DEFAULT_SPEC) -> dict:
