@@ -311,32 +311,20 @@ def quantera_side() -> dict[str, int]:
     gas["liquidate_take"] = measured(
         lambda: broker.liquidate(account, usdc, repay, qspx, b"", 0, sender=liquidator)
     )
-    seized = margin.previewLiquidation(account, usdc, repay, qspx).seized
     venue = d.address("UniswapV2Pair.A.QSPX-USDC")
-    route = encode_route(
-        qspx,
-        usdc,
-        seized,
-        1,
-        broker.address,
-        chain.blocks.head.timestamp + 3_600,
-        300,
-        [(seized, [(venue, usdc.address, b"")])],
-    )
+
+    def sale(of_account) -> bytes:
+        """The seized QSPX sold on Uniswap V2 into the broker (3% oracle bound)."""
+        seized = margin.previewLiquidation(of_account, usdc, repay, qspx).seized
+        deadline = chain.blocks.head.timestamp + 3_600
+        legs = [(seized, [(venue, usdc.address, b"")])]
+        return encode_route(qspx, usdc, seized, 1, broker.address, deadline, 300, legs)
+
+    route = sale(account)
     gas["liquidate_with_swap"] = measured(
         lambda: broker.liquidate(account, usdc, repay, qspx, route, 1, sender=liquidator)
     )
-    seized = margin.previewLiquidation(single_account, usdc, repay, qspx).seized
-    route = encode_route(
-        qspx,
-        usdc,
-        seized,
-        1,
-        broker.address,
-        chain.blocks.head.timestamp + 3_600,
-        300,
-        [(seized, [(venue, usdc.address, b"")])],
-    )
+    route = sale(single_account)
     gas["liquidate_with_swap_1_collateral"] = measured(
         lambda: broker.liquidate(single_account, usdc, repay, qspx, route, 0, sender=liquidator)
     )

@@ -102,7 +102,10 @@ class EventIndex:
         contract: str | None = None,
         names: Iterable[str] | None = None,
         administrative: bool | None = None,
+        until_block: int | None = None,
     ) -> list[ChainEvent]:
+        """The indexed events, filtered; `until_block`: none after it (a page reading the chain at
+        a block keeps the events the live feed indexes meanwhile out of that page)."""
         wanted = set(names) if names is not None else None
         with self._lock:
             snapshot = list(self._events)
@@ -112,6 +115,7 @@ class EventIndex:
             if (contract is None or e.contract == contract)
             and (wanted is None or e.event in wanted)
             and (administrative is None or e.administrative == administrative)
+            and (until_block is None or e.block_number <= until_block)
         ]
 
     def sync(self, to_block: int | None = None) -> list[ChainEvent]:

@@ -32,9 +32,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from eth_utils import keccak, to_checksum_address
-
 from keepers.demo.actions import ActionLog
+from keepers.prime import identity_of
 
 SECTION = "prime"
 GOVERNOR, OPERATOR, LIQUIDATOR, AGENT, PRICE_REPORTER = 2, 3, 4, 5, 8
@@ -111,7 +110,7 @@ class PrimeOutcome:
 
 
 def _identity(name: str) -> str:
-    return to_checksum_address(keccak(text=f"prime demo {name}")[-20:])
+    return identity_of(f"prime demo {name}")
 
 
 def exercise_prime(log: ActionLog, record_file: Path, rpc_url: str, rpc) -> PrimeOutcome:

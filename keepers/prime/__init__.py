@@ -24,6 +24,7 @@ if TYPE_CHECKING:
         configure_prime,
         deploy_prime,
         deploy_prime_broker,
+        identity_of,
         load_prime_spec,
         prime_steps,
     )
@@ -77,6 +78,7 @@ _PUBLIC.update(
         for name in (
             "PRIME_IDENTITY",
             "CollateralTerms",
+            "identity_of",
             "configure_prime",
             "deploy_prime_broker",
             "prime_steps",

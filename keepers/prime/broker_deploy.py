@@ -18,14 +18,17 @@ from keepers.core.deploying import Deployment, Step
 from keepers.core.deployments import DeploymentError
 
 
-def platform_identity(label: str) -> str:
-    """An identity address of the platform's own (its label's bytes, right-aligned): distinct from
-    any investor's, so registering it never meets another profile."""
-    return "0x" + label.encode().hex().rjust(40, "0")
+def identity_of(label: str) -> str:
+    """The identity address a label stands for (the last 20 bytes of its keccak): the platform's
+    own identities, and the demo's and the stress replay's institutions, each distinct from any
+    investor's, so registering it never meets another profile."""
+    from eth_utils import keccak, to_checksum_address
+
+    return to_checksum_address(keccak(text=label)[-20:])
 
 
 # The platform's own identity, under which the broker holds the posted collateral.
-PRIME_IDENTITY = platform_identity("quantera prime")
+PRIME_IDENTITY = identity_of("quantera prime")
 US, INSTITUTIONAL, NEVER_EXPIRES = 840, 4, 2**40 - 1
 
 
@@ -118,9 +121,9 @@ def configure_prime(
 
 DEFAULT_SPEC = Path(__file__).resolve().parent.parent / "data" / "prime.yaml"
 # The platform's identity for the pools that hold a security (they must be verified holders).
-POOL_IDENTITY = platform_identity("quantera pools")
+POOL_IDENTITY = identity_of("quantera pools")
 # The identity of the margin keeper's liquidating wallet.
-LIQUIDATOR_IDENTITY = platform_identity("quantera liquidator")
+LIQUIDATOR_IDENTITY = identity_of("quantera liquidator")
 
 
 def load_prime_spec(path: Path = DEFAULT_SPEC) -> dict:

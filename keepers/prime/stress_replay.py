@@ -92,10 +92,10 @@ class ChainRun:
     totals: dict[str, int] = field(default_factory=dict)
 
 
-def identity_of(name: str) -> str:
-    from eth_utils import keccak, to_checksum_address
+def stress_identity(name: str) -> str:
+    from keepers.prime import identity_of
 
-    return to_checksum_address(keccak(text=f"prime stress {name}")[-20:])
+    return identity_of(f"prime stress {name}")
 
 
 def _funded_wallet(rpc: Callable[[str, list], Any]) -> Any:
@@ -175,7 +175,7 @@ def deploy_stress_stack(
     for symbol in names:
         tokens[symbol].unpause(sender=agent)
     registry.registerInvestor(
-        lender, identity_of("the lender"), US, INSTITUTIONAL, NEVER, sender=operator
+        lender, stress_identity("the lender"), US, INSTITUTIONAL, NEVER, sender=operator
     )
     tokens["USDC"].mint(lender, lender_usdc, sender=operator)
     tokens["USDC"].approve(pool, lender_usdc, sender=lender)
@@ -194,7 +194,7 @@ def open_books(stack: StressStack, books: Sequence[Book], rpc) -> list[str]:
     d = stack.deployment
     wallets, identities = [], []
     for book in books:
-        wallet, identity = _funded_wallet(rpc), identity_of(book.name)
+        wallet, identity = _funded_wallet(rpc), stress_identity(book.name)
         stack.registry.registerInvestor(
             wallet, identity, US, INSTITUTIONAL, NEVER, sender=stack.operator
         )

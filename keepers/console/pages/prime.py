@@ -68,7 +68,7 @@ def credit_level(debt_usd18: int, limit_usd18: int) -> str:
 def broker_events(index: EventIndex, name: str, block: int) -> list[ChainEvent]:
     """The broker's `name` events up to `block`: the index may have moved past the block the page
     reads the chain at while it reads (the live feed syncs it meanwhile)."""
-    return [e for e in index.events(contract=BROKER, names=[name]) if e.block_number <= block]
+    return index.events(contract=BROKER, names=[name], until_block=block)
 
 
 def accounts_opened(index: EventIndex, block: int) -> list[str]:
