@@ -137,7 +137,8 @@ interface IPrimeBrokerErrors {
     event Borrowed(address indexed account, address indexed asset, address to, uint256 amount);
     event Repaid(address indexed account, address indexed asset, address from, uint256 amount);
     event Swapped(address indexed account, address tokenIn, address tokenOut, uint256 amountIn, uint256 amountOut);
-    /// @notice The batch's checked outcome: the ratio before and after.
+    /// @notice The batch's checked outcome: the ratio after, and before (read only for a batch with
+    /// swaps that may pass as risk-reducing, or of a halted account: otherwise 0).
     event Checked(address indexed account, uint256 ratioBeforeBps, uint256 ratioAfterBps);
     event MarginCalled(address indexed account, uint256 ratioBps, uint256 shortfallUsd, uint256 deadline);
     event MarginCallCleared(address indexed account, uint256 ratioBps);
@@ -234,7 +235,8 @@ interface IPrimeBroker is IPrimeBrokerErrors {
     function openAccount() external returns (address account);
     /// @notice Runs `actions` on `account` in order, then checks its margin once (see "Health").
     /// The caller must be a verified, unfrozen wallet of the account's identity.
-    /// @return ratioBps The account's ratio after the batch.
+    /// @return ratioBps The account's ratio after the batch; 0 for a batch of deposits and
+    /// repayments only with no margin call open (not checked, so not computed: see "Health").
     function execute(address account, Action[] calldata actions) external returns (uint256 ratioBps);
 
     // ---------------------------------------------------------------- margin
