@@ -5,6 +5,7 @@ import {ILendingPool} from "./ILendingPool.sol";
 import {IIdentityRegistry} from "./IIdentityRegistry.sol";
 import {IOracleRouter} from "./IOracleRouter.sol";
 import {ILiquidityAggregator} from "./ILiquidityAggregator.sol";
+import {IRiskEngine} from "./IRiskEngine.sol";
 
 /// @notice Margin ratios and liquidation terms of a tier. Ratios are adjusted collateral over
 /// adjusted debt (see IPrimeBroker "Health"), in bps: 15,000 is 150%.
@@ -154,7 +155,6 @@ interface IPrimeBrokerErrors {
         uint256 ratioAfterBps
     );
     event BadDebt(address indexed account, address indexed asset, uint256 amount);
-    event HaltSet(address indexed account, bool halted);
     /// @notice A call the broker neither implements nor serves from its liquidation module.
     error UnknownCall(bytes4 selector);
 }
@@ -201,12 +201,14 @@ interface IPrimeBrokerErrors {
 /// discount) while the ratio allows it. When the account has no collateral left, its remaining
 /// debt is bad debt: each pool's reserves absorb it first, then its lenders (recorded).
 ///
-/// Halts. The GUARDIAN (and the risk keeper, by role) halts one account or the whole book: no
-/// borrow, withdrawal or risk-increasing swap; deposits, repayments and liquidations go on.
+/// Halts are the RiskEngine's (`riskEngine`), the protocol's one switch for vaults and the book
+/// alike: its `halt(broker)` halts the whole book, its `halt(account)` one account (by identity);
+/// GUARDIAN halts, GOVERNOR resumes, there. A halted account takes no borrow, withdrawal or
+/// risk-increasing swap; deposits, repayments, margin calls and liquidations go on.
 /// Liquidation runs in a module (IPrimeLiquidation) the broker calls by DELEGATECALL on its own
 /// storage; the module's `previewLiquidation` view is served at the broker's address too.
 /// @dev Role mapping (deploy script): `setTier`, `setCollateral`, `setPool`, `setCreditLine`,
-/// `resume` -> GOVERNOR (timelocked); `reduceCreditLimit`, `halt` -> GUARDIAN; `liquidate` ->
+/// -> GOVERNOR (timelocked); `reduceCreditLimit` -> GUARDIAN; `liquidate` ->
 /// LIQUIDATOR. `openAccount`, `execute`, `marginCall`, `clearMarginCall` are the public's (each
 /// checks its caller).
 /// Warning: prices are the OracleRouter's, read live: a stale or deviating feed reverts every
@@ -225,9 +227,6 @@ interface IPrimeBroker is IPrimeBrokerErrors {
     function setCreditLine(address account, CreditLine calldata line) external;
     /// @notice GUARDIAN: lowers the account's limit at once (never raises it).
     function reduceCreditLimit(address account, uint96 limitUsd) external;
-    /// @notice Halts `account` (address(0): the whole book).
-    function halt(address account) external;
-    function resume(address account) external;
 
     // ---------------------------------------------------------------- accounts
     /// @notice Opens the margin account of the caller's identity (verified, Institutional).
@@ -274,8 +273,12 @@ interface IPrimeBroker is IPrimeBrokerErrors {
     function registry() external view returns (IIdentityRegistry);
     function oracle() external view returns (IOracleRouter);
     function aggregator() external view returns (ILiquidityAggregator);
+    /// @notice The RiskEngine whose halts bind the book (`isHalted(broker)`) and each account.
+    function riskEngine() external view returns (IRiskEngine);
+    /// @notice Whether the RiskEngine halts the whole book.
     function bookHalted() external view returns (bool);
     function isOpen(address account) external view returns (bool);
+    /// @notice Whether the account is halted: the whole book, or the account itself, at the RiskEngine.
     function isHalted(address account) external view returns (bool);
     function liquidationCount(address account) external view returns (uint32);
     /// @notice The haircut of an asset, bps: min(BPS, riskWeightBps x 8%).

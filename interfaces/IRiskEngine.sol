@@ -232,8 +232,12 @@ interface IRiskEngine is IExtSloads {
     /// @return halted Whether the portfolio is halted after the call.
     function sync(address portfolio) external returns (bool halted);
 
-    /// @notice Guardian stop: the portfolio takes no new risk until `resume`.
-    function halt(address portfolio) external;
+    /// @notice Guardian stop: the subject takes no new risk until `resume`. A subject is a
+    /// configured portfolio or any address another contract reads `isHalted` of: the prime broker
+    /// halts its whole book on `halt(broker)` and an account on `halt(account identity)`.
+    /// Not checked: that anything reads the subject (a halt of an unknown address is recorded and
+    /// binds nothing). Reverts `InvalidRiskConfig` for the zero address.
+    function halt(address subject) external;
     /// @notice Lifts a halt (GOVERNOR, not the guardian). `resetHighWaterMark` restarts drawdown
     /// from the last synced NAV per share (otherwise a drawdown beyond the hard cap re-halts at
     /// the next `sync`).
@@ -266,7 +270,8 @@ interface IRiskEngine is IExtSloads {
     /// @notice The oracle the snapshots are taken from.
     function oracle() external view returns (IOracleRouter);
 
-    function isHalted(address portfolio) external view returns (bool);
+    /// @notice Whether `subject` (a portfolio, the prime broker, a margin account) is halted.
+    function isHalted(address subject) external view returns (bool);
     function metricsOf(address portfolio)
         external
         view

@@ -20,6 +20,7 @@ import {ILiquidityAggregator, ISwapPayer} from "../../interfaces/ILiquidityAggre
 import {IPrimeMargin} from "../../interfaces/IPrimeMargin.sol";
 import {IOracleRouter} from "../../interfaces/IOracleRouter.sol";
 import {IIdentityRegistry, Investor, InvestorClass} from "../../interfaces/IIdentityRegistry.sol";
+import {IRiskEngine} from "../../interfaces/IRiskEngine.sol";
 import {TradePayment} from "../vault/TradePayment.sol";
 import {RouteCodec} from "../liquidity/RouteCodec.sol";
 import {MarginMath} from "./MarginMath.sol";
@@ -35,15 +36,19 @@ contract PrimeBroker is IPrimeBroker, PrimeLayout, ISwapPayer, AccessManaged, Re
 
     /// @notice The margin module (same storage layout; runs only by this contract's DELEGATECALL).
     address public immutable marginModule;
+    /// @inheritdoc IPrimeBroker
+    IRiskEngine public immutable riskEngine;
 
     constructor(
         address authority,
         IIdentityRegistry registry_,
         IOracleRouter oracle_,
         ILiquidityAggregator aggregator_,
-        address marginModule_
+        address marginModule_,
+        IRiskEngine riskEngine_
     ) PrimeLayout(registry_, oracle_, aggregator_) AccessManaged(authority) {
         marginModule = marginModule_;
+        riskEngine = riskEngine_;
         // The product plan's defaults: 150% / 125% / 110%, half a debt per liquidation, 5% bonus,
         // a day's grace.
         MarginTier memory standard = MarginTier(15_000, 12_500, 11_000, 5_000, 500, 1 days);
@@ -122,16 +127,6 @@ contract PrimeBroker is IPrimeBroker, PrimeLayout, ISwapPayer, AccessManaged, Re
         _accounts[account].limitUsd = limitUsd;
     }
 
-    /// @inheritdoc IPrimeBroker
-    function halt(address account) external restricted {
-        _setHalt(account, true);
-    }
-
-    /// @inheritdoc IPrimeBroker
-    function resume(address account) external restricted {
-        _setHalt(account, false);
-    }
-
     // ================================================================ accounts
 
     /// @inheritdoc IPrimeBroker
@@ -160,7 +155,8 @@ contract PrimeBroker is IPrimeBroker, PrimeLayout, ISwapPayer, AccessManaged, Re
             if (kind == ActionKind.Withdraw || kind == ActionKind.Borrow) increasing = true;
             else if (kind == ActionKind.Swap) swaps = true;
         }
-        bool halted = a.halted || _bookHalted;
+        // Halts are the RiskEngine's (two reads); a batch of deposits and repayments needs none.
+        bool halted = (increasing || swaps) && _halted(account);
         if (halted && increasing) revert Halted(account);
         uint256 ratioBefore;
         uint256 debtBefore;
@@ -305,7 +301,7 @@ contract PrimeBroker is IPrimeBroker, PrimeLayout, ISwapPayer, AccessManaged, Re
 
     /// @inheritdoc IPrimeBroker
     function bookHalted() external view returns (bool) {
-        return _bookHalted;
+        return riskEngine.isHalted(address(this));
     }
 
     /// @inheritdoc IPrimeBroker
@@ -315,7 +311,7 @@ contract PrimeBroker is IPrimeBroker, PrimeLayout, ISwapPayer, AccessManaged, Re
 
     /// @inheritdoc IPrimeBroker
     function isHalted(address account) external view returns (bool) {
-        return _bookHalted || _accounts[account].halted;
+        return _halted(account);
     }
 
     /// @inheritdoc IPrimeBroker
@@ -416,13 +412,8 @@ contract PrimeBroker is IPrimeBroker, PrimeLayout, ISwapPayer, AccessManaged, Re
         }
     }
 
-    function _setHalt(address account, bool halted) internal {
-        if (account == address(0)) {
-            _bookHalted = halted;
-        } else {
-            _requireOpen(account);
-            _accounts[account].halted = halted;
-        }
-        emit HaltSet(account, halted);
+    /// @dev The whole book (the RiskEngine's halt of this broker) or the account (of its identity).
+    function _halted(address account) internal view returns (bool) {
+        return riskEngine.isHalted(address(this)) || riskEngine.isHalted(account);
     }
 }

@@ -65,7 +65,6 @@ abstract contract PrimeLayout is IPrimeBrokerErrors {
     /// asset i of `_entries`.
     struct Account {
         bool open;
-        bool halted;
         uint8 tier;
         uint16 spreadBps;
         uint40 marginCallAt;
@@ -103,7 +102,6 @@ abstract contract PrimeLayout is IPrimeBrokerErrors {
     MarginTier[MAX_TIERS] internal _tiers;
     mapping(address account => Account) internal _accounts;
     mapping(address account => mapping(address asset => uint256)) internal _balances;
-    bool internal _bookHalted;
 
     constructor(IIdentityRegistry registry_, IOracleRouter oracle_, ILiquidityAggregator aggregator_) {
         _registry = registry_;

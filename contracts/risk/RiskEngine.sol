@@ -113,8 +113,9 @@ contract RiskEngine is IRiskEngine, AccessManaged, ExtSloads {
     }
 
     /// @inheritdoc IRiskEngine
-    function halt(address portfolio) external restricted {
-        _halt(portfolio, RiskLimit.Halted);
+    function halt(address subject) external restricted {
+        if (subject == address(0)) revert InvalidRiskConfig(address(0), "zero subject");
+        _halt(subject, RiskLimit.Halted);
     }
 
     /// @inheritdoc IRiskEngine
@@ -315,8 +316,8 @@ contract RiskEngine is IRiskEngine, AccessManaged, ExtSloads {
     }
 
     /// @inheritdoc IRiskEngine
-    function isHalted(address portfolio) external view returns (bool) {
-        return _portfolios[portfolio].header.halted();
+    function isHalted(address subject) external view returns (bool) {
+        return _portfolios[subject].header.halted();
     }
 
     /// @inheritdoc IRiskEngine
@@ -501,12 +502,12 @@ contract RiskEngine is IRiskEngine, AccessManaged, ExtSloads {
         return RiskCheck(false, limit, uint8(subject), value, bound, false);
     }
 
-    function _halt(address portfolio, RiskLimit reason) internal {
-        Portfolio storage p = _portfolios[portfolio];
-        RiskHeaderWord h = p.header;
-        if (h.assetCount() == 0) revert PortfolioNotConfigured(portfolio);
-        p.header = h.setHalted(true);
-        emit Halted(portfolio, msg.sender, reason);
+    /// @dev Any subject: a configured portfolio, or another contract's subject that reads
+    /// `isHalted` (the prime broker's book and accounts). `sync` reaches it only for a configured one.
+    function _halt(address subject, RiskLimit reason) internal {
+        Portfolio storage p = _portfolios[subject];
+        p.header = p.header.setHalted(true);
+        emit Halted(subject, msg.sender, reason);
     }
 
     // ---------------------------------------------------------------- packed storage reads

@@ -106,11 +106,12 @@ FUNCTION_ROLES: dict[str, dict[str, tuple[str, ...]]] = {
     # its vaults' `strike`). Investors route requests through it as themselves (no role).
     "FundDesk": {"GOVERNOR": ("addVault",), "NAV_AGENT": ("strike",)},
     # Prime brokerage: terms, listings, pools and credit lines are governance's (an increase of a
-    # credit line is scheduled); the guardian halts and cuts a limit at once, never raises one;
-    # liquidators are a role (and must be verified wallets: the broker checks).
+    # credit line is scheduled); the guardian cuts a limit at once, never raises one (halts are
+    # the RiskEngine's: its `halt` of the broker or of an account); liquidators are a role (and
+    # must be verified wallets: the broker checks).
     "PrimeBroker": {
-        "GOVERNOR": ("setTier", "setCollateral", "setPool", "setCreditLine", "resume"),
-        "GUARDIAN": ("reduceCreditLimit", "halt"),
+        "GOVERNOR": ("setTier", "setCollateral", "setPool", "setCreditLine"),
+        "GUARDIAN": ("reduceCreditLimit",),
         "LIQUIDATOR": ("liquidate",),
     },
     # A lending pool of the prime broker: its rate model, reserves and share compliance are

@@ -46,7 +46,8 @@ class CollateralTerms:
 
 def deploy_prime_broker(d: Deployment) -> Any:
     """The PrimeBroker (`PrimeBroker` in the record) over the deployment's IdentityRegistry,
-    OracleRouter and LiquidityAggregator, with its margin module, wired and registered."""
+    OracleRouter and LiquidityAggregator, with its margin module, wired and registered; its halts
+    are the deployment's RiskEngine's (`halt(broker)` the book, `halt(account)` an account)."""
     registry = d.at("IdentityRegistry")
     oracle = d.at("OracleRouter")
     aggregator = d.at("LiquidityAggregator")
@@ -59,6 +60,7 @@ def deploy_prime_broker(d: Deployment) -> Any:
         oracle,
         aggregator,
         margin,
+        d.at("RiskEngine"),
     )
     if not is_admin(d, "prime broker wiring"):
         return broker

@@ -21,6 +21,7 @@ from keepers.prime import (
     deploy_prime_broker,
     model,
 )
+from keepers.risk import deploy_risk_engine
 
 US, QUALIFIED, INSTITUTIONAL, NEVER = 840, 3, 4, 2**40 - 1
 # IPrimeBroker's ActionKind.
@@ -77,6 +78,7 @@ class PrimeStack:
     guardian: object
     governor: object
     venues: dict
+    risk_engine: object  # whose halts bind the book and its accounts
 
     def governed(self, *steps) -> None:
         """Runs (label, thunk) steps as GOVERNOR without its delay (the deployer holds it for the
@@ -135,6 +137,7 @@ def prime_stack(
         "LiquidityAggregator",
     )
     tokens = liquidity.tokens
+    engine = deploy_risk_engine(d, d.at("OracleRouter"))
     broker = deploy_prime_broker(d)
     pools = {
         # The QSPX pool holds a security: it is registered as a verified holder.
@@ -179,6 +182,7 @@ def prime_stack(
         guardian,
         governor,
         liquidity.deployment.venues,
+        engine,
     )
     # Lenders: 2,000,000 USDC and 20,000 QSPX.
     for symbol, amount in (("USDC", 2_000_000 * UNIT["USDC"]), ("QSPX", 20_000 * UNIT["QSPX"])):

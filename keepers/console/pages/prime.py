@@ -27,6 +27,7 @@ from keepers.console.prices import token_meta
 from keepers.console.source import ChainSource, ConsoleError
 
 BROKER = "PrimeBroker"
+ENGINE = "RiskEngine"
 MARGIN_ABI = "PrimeMargin"  # the margin module's views, served at the broker's address
 POOL_PREFIX = "LendingPool."
 MAX_ACCOUNTS = 100
@@ -439,16 +440,18 @@ def _halt(source: ChainSource, form: dict[str, Any]) -> list[Call]:
     elif not is_open:
         raise ActionInputError(f"Account: {account} has no margin account on the PrimeBroker")
     what = "the whole book" if book else account
+    # Halts are the RiskEngine's: the broker itself for the whole book, the identity for one.
+    subject = source.address(BROKER) if book else account
     if operation == "halt":
         if halted:
             why = " (the whole book is)" if book_halted and not book else ""
             raise ActionInputError(f"Account: {what} is already halted{why}")
-        return [Call(BROKER, "halt", (account,))]
+        return [Call(ENGINE, "halt", (subject,))]
     if not halted:
         raise ActionInputError(f"Account: {what} is not halted")
     if book_halted and not book:
         raise ActionInputError("Account: the whole book is halted; resume the book first")
-    return [Call(BROKER, "resume", (account,))]
+    return [Call(ENGINE, "resume", (subject, False))]
 
 
 HALT = Action(
@@ -464,9 +467,10 @@ HALT = Action(
         Field("operation", "Operation", "choice", choices=("halt", "resume"), default="halt"),
     ),
     build=_halt,
-    help="Halt: the GUARDIAN, at once (no borrow, withdrawal or risk-increasing swap; deposits, "
-    "repayments and liquidations go on). Resume: the GOVERNOR, behind its delay. The zero "
-    "address: the whole book.",
+    help="At the RiskEngine, whose halts bind the broker. Halt: the GUARDIAN, at once (no borrow, "
+    "withdrawal or risk-increasing swap; deposits, repayments and liquidations go on). Resume: "
+    "the GOVERNOR, behind its delay. The zero address: the whole book (the engine's halt of the "
+    "broker).",
 )
 
 PAGE = Page("prime", "Prime brokerage", read, (HALT,), charts=True)

@@ -434,26 +434,46 @@ def test_prm_19__bad_debt__reserves_first_then_lenders__recorded(p, chain):
 
 
 def test_prm_20__halts__no_new_risk__repayment_and_liquidation_go_on(p):
-    """PRM-20."""
+    """PRM-20: the RiskEngine's halts bind the broker — `halt(account)` one account, `halt(broker)`
+    the whole book; only GOVERNOR resumes there."""
     borrowed_book(p)
-    broker, usdc = p.broker, p.tokens["USDC"]
-    broker.halt(CLIENT_ID, sender=p.guardian)
+    broker, usdc, qspx, engine = p.broker, p.tokens["USDC"], p.tokens["QSPX"], p.risk_engine
+    assert broker.riskEngine() == engine.address
+    # Another subject's halt binds nobody here.
+    engine.halt(p.lender.address, sender=p.guardian)
+    assert not broker.isHalted(CLIENT_ID) and not broker.bookHalted()
+    engine.halt(CLIENT_ID, sender=p.guardian)
+    assert broker.isHalted(CLIENT_ID) and not broker.bookHalted()
     with ape.reverts(broker.Halted, account=CLIENT_ID):
         broker.execute(CLIENT_ID, [act(BORROW, usdc, UNIT["USDC"], p.client)], sender=p.client)
+    with ape.reverts(broker.Halted, account=CLIENT_ID):
+        broker.execute(CLIENT_ID, [act(WITHDRAW, qspx, UNIT["QSPX"], p.client)], sender=p.client)
+    # Deposits and repayments go on.
     usdc.approve(broker, 1_000 * UNIT["USDC"], sender=p.client)
     broker.execute(CLIENT_ID, [act(REPAY, usdc, 1_000 * UNIT["USDC"], p.client)], sender=p.client)
     assert p.pools["USDC"].debtOf(CLIENT_ID, 0) == 59_000 * UNIT["USDC"]
-    with ape.reverts(broker.AccessManagedUnauthorized):
-        broker.resume(CLIENT_ID, sender=p.guardian)
-    # The whole book.
-    broker.halt(ZERO, sender=p.guardian)
-    assert broker.bookHalted() and broker.isHalted(p.lender.address)
+    post(p, p.client, {"QSPX": 10})
+    assert broker.balanceOf(CLIENT_ID, qspx) == 2_010 * UNIT["QSPX"]
+    with ape.reverts(engine.AccessManagedUnauthorized):
+        engine.resume(CLIENT_ID, False, sender=p.guardian)
+    p.governed(
+        ("resume the account", lambda: engine.resume(CLIENT_ID, False, sender=p.deployment.sender))
+    )
+    assert not broker.isHalted(CLIENT_ID)
+    broker.execute(CLIENT_ID, [act(BORROW, usdc, UNIT["USDC"], p.client)], sender=p.client)
+    # The whole book: every account halted, liquidations go on.
+    engine.halt(broker, sender=p.guardian)
+    assert broker.bookHalted() and broker.isHalted(CLIENT_ID) and broker.isHalted(p.lender.address)
+    with ape.reverts(broker.Halted, account=CLIENT_ID):
+        broker.execute(CLIENT_ID, [act(BORROW, usdc, UNIT["USDC"], p.client)], sender=p.client)
     p.set_price("QSPX", 30)
     fund_liquidator(p, 10_000 * UNIT["USDC"])
-    broker.liquidate(
-        CLIENT_ID, usdc, 10_000 * UNIT["USDC"], p.tokens["QSPX"], b"", 0, sender=p.liquidator
-    )
+    broker.liquidate(CLIENT_ID, usdc, 10_000 * UNIT["USDC"], qspx, b"", 0, sender=p.liquidator)
     assert broker.liquidationCount(CLIENT_ID) == 1
+    # The broker keeps no halt of its own.
+    assert not hasattr(broker, "halt") and not hasattr(broker, "resume")
+    with ape.reverts(engine.InvalidRiskConfig, reason="zero subject"):
+        engine.halt(ZERO, sender=p.guardian)
 
 
 def test_prm_21__margin_module__runs_only_on_the_brokers_storage(p, project):

@@ -102,9 +102,9 @@ def book(chain_reads):
     # GOVERNOR: the strict tier and both credit lines (standard tier 0 first, the strict tier
     # after the borrows), all scheduled now and executed once its delay has passed.
     limit = 10_000 * 10**18
+    # No demo act halts the book (the RiskEngine's `halt(broker)`): the accounts below must borrow.
+    assert not broker.functions.bookHalted().call(), "the demo left the whole book halted"
     ops = []
-    if broker.functions.bookHalted().call():  # a demo act may leave the whole book halted
-        ops.append(broker.encode_abi("resume", [ZERO]))
     if tuple(broker.functions.tierOf(tier).call()) != STRICT:
         ops.append(broker.encode_abi("setTier", [tier, STRICT]))
     for inst in (a, b):
@@ -347,7 +347,9 @@ def test_prime__halt_action_refuses_bad_input_and_prepares_the_halt(
 ):
     """CON-73: an address without a margin account, and resuming an account (or the whole book)
     that is not halted, are refused next to the form naming the field, nothing prepared; halting
-    an open account, or the whole book (the zero address), is the GUARDIAN's direct `halt`."""
+    an open account, or the whole book (the zero address), is the GUARDIAN's direct `halt` at the
+    RiskEngine, of the account's identity or of the broker."""
+    engine = chain_reads.contract("RiskEngine")
     open_page(browser_page, console_url, "prime")
     guardian = chain_reads.w3.eth.accounts[GUARDIAN]
     form = browser_page.locator("[data-testid=action-prime-account-halt]")
@@ -376,13 +378,13 @@ def test_prime__halt_action_refuses_bad_input_and_prepares_the_halt(
     pre = browser_page.locator("[data-testid=result-prime-account-halt] pre")
     wait_for(lambda: pre.count() == 1 or None, "the prepared halt batch")
     [(to, data)] = batch_calldata(json.loads(pre.inner_text()))
-    fn, args = book.broker.decode_function_input(data)
-    assert to == book.broker.address and fn.fn_name == "halt"
-    assert args["account"] == book.a.identity
+    fn, args = engine.decode_function_input(data)
+    assert to == engine.address and fn.fn_name == "halt"
+    assert args["subject"] == book.a.identity
     assert "direct" in result.locator("li").inner_text()
 
     # The zero address is the whole book: resuming it while it runs is refused, halting it is
-    # the GUARDIAN's direct `halt(0)`.
+    # the GUARDIAN's direct `halt(broker)` at the RiskEngine.
     assert not book.broker.functions.bookHalted().call()
     form.locator("input[name=account]").fill(ZERO)
     form.locator("select[name=operation]").select_option("resume")
@@ -391,12 +393,14 @@ def test_prime__halt_action_refuses_bad_input_and_prepares_the_halt(
     form.locator("select[name=operation]").select_option("halt")
     form.locator("button[type=submit]").click()
     wait_for(lambda: error.inner_text() == "" or None, "the refusal to clear")
+    broker_word = book.broker.address[2:].lower()
     wait_for(
-        lambda: ZERO[2:] in pre.inner_text().lower() or None, "the prepared whole-book halt batch"
+        lambda: broker_word in pre.inner_text().lower() or None, "the prepared whole-book halt"
     )
     [(to, data)] = batch_calldata(json.loads(pre.inner_text()))
-    fn, args = book.broker.decode_function_input(data)
-    assert fn.fn_name == "halt" and int(args["account"], 16) == 0
+    fn, args = engine.decode_function_input(data)
+    assert to == engine.address and fn.fn_name == "halt"
+    assert args["subject"] == book.broker.address
 
 
 PRIME_QUERY = """{ prime { head accountsOpened
