@@ -3,4 +3,11 @@ records (`deployments`, `record`), the keeper store (`store`), the hardened silv
 bounded log fetching (`logs`), the reorganisation-safe block scan (`scan`), retries (`retries`),
 token facts (`tokens`), JSON values (`jsonable`), EIP-712 signing (`typed_data`), waiting on
 conditions (`waiting`), crash points for the drills (`faults`), user-facing errors (`errors`), the
-deploy script's pre-flight checks (`preflight`) and the benchmarks' helpers (`benchmarking`)."""
+deploy script's pre-flight checks (`preflight`) and the benchmarks' helpers (`benchmarking`).
+
+Importing it installs `loopback.skip_environment_for_loopback` (requests skips its per-request
+proxy scan of the environment for plain HTTP to this machine: see that module)."""
+
+from keepers.core.loopback import skip_environment_for_loopback
+
+skip_environment_for_loopback()
