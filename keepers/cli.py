@@ -274,7 +274,9 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as err:  # last resort: operators get one line, --debug gives the traceback
         if debug:
             raise
-        click.echo(f"error: {type(err).__name__}: {err}", err=True)
+        # One line: some carry many (web3's CannotHandleRequest: the request's whole parameters).
+        first = next(iter(str(err).splitlines()), "")
+        click.echo(f"error: {type(err).__name__}: {first}", err=True)
         return 1
     return 0
 

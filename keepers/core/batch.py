@@ -13,7 +13,7 @@ from typing import Any
 
 from ape.exceptions import ContractLogicError
 
-from keepers.core.retries import with_retries
+from keepers.core.retries import TRANSPORT_ERRORS, with_retries
 
 # Calls per JSON-RPC batch (nodes cap a batch's size; Geth's default is 1,000).
 BATCH_CALLS = 200
@@ -41,7 +41,7 @@ def _batch(calls: Sequence[View], block: int | str) -> list[Any]:
                 data = method.encode_input(*args)
                 batch.add(w3.eth.call({"to": contract.address, "data": data}, block))
             raw = batch.execute()
-    except (ConnectionError, TimeoutError, OSError):
+    except TRANSPORT_ERRORS:
         raise
     except Exception:  # noqa: BLE001 - a revert fails the whole batch: read one by one
         return [_one(method, args, block) for method, (_, _, args) in zip(methods, calls)]

@@ -25,6 +25,8 @@ def connected(network_choice: str) -> Iterator[DeploymentRecord]:
         raise QuanteraError(
             f"cannot connect to {network_choice}: {str(err).splitlines()[0]}"
         ) from None
+    except OSError:  # a transport's failure: ape-node's NodeSoftwareNotInstalledError (5 lines)
+        raise QuanteraError(f"cannot connect to {network_choice}: no node answers there") from None
     try:
         network = chain.provider.network
         record = load(record_path(f"{network.ecosystem.name}:{network.name}"))

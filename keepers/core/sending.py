@@ -13,7 +13,7 @@ from ape.logging import logger
 from eth_utils import to_hex
 
 from keepers.core.faults import crash_point
-from keepers.core.retries import with_retries
+from keepers.core.retries import TRANSPORT_ERRORS, with_retries
 
 
 def hex_of(value: Any) -> str:
@@ -56,7 +56,7 @@ def broadcast(raw: str) -> None:
     transaction of their nonce is not an error: the reconciliation reads what became of them."""
     try:
         chain.provider.make_request("eth_sendRawTransaction", [raw])
-    except (ConnectionError, TimeoutError, OSError):
+    except TRANSPORT_ERRORS:
         raise
     except Exception as err:  # noqa: BLE001 - the node's refusal, whatever its client type
         message = str(err).lower()

@@ -514,6 +514,7 @@ def margin_keep(
 
     from keepers.core import store
     from keepers.core.chain import connected, load_account
+    from keepers.core.retries import TRANSPORT_ERRORS
     from keepers.prime.keeper import Head, MarginKeeper
     from keepers.prime.margin import MAX_LIQUIDATIONS_PER_BLOCK
 
@@ -525,6 +526,12 @@ def margin_keep(
             max_liquidations or MAX_LIQUIDATIONS_PER_BLOCK,
             take,
         )
-        block = chain.blocks.head
-        result = keeper.cycle(Head(int(block.number), int(block.timestamp)))
+        try:
+            block = chain.blocks.head
+            result = keeper.cycle(Head(int(block.number), int(block.timestamp)))
+        except TRANSPORT_ERRORS as err:  # after the keeper's retries
+            raise QuanteraError(
+                f"{network_choice} stopped answering during the cycle ({type(err).__name__}); "
+                "the keeper store holds what was signed: the next cycle follows it up"
+            ) from None
     _emit(result, as_json, "Margin keeper cycle")

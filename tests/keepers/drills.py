@@ -140,7 +140,9 @@ def write_sanctions_list(path: Path, count: int) -> None:
 class RpcProxy:
     """A TCP forwarder from a port of its own to anvil: the keepers' RPC endpoint. `cut()` resets
     every open connection and refuses new ones (reset at once) until `restore()`: the endpoint is
-    gone for the keepers while the chain goes on."""
+    gone for the keepers while the chain goes on. `cut_on(*markers)` cuts it at a moment of the
+    keeper's own: when a request carrying every marker (a JSON-RPC method's name, a selector's hex)
+    comes, instead of forwarding it."""
 
     def __init__(self, target_url: str):
         self.target = ("127.0.0.1", int(target_url.rsplit(":", 1)[1]))
@@ -148,6 +150,7 @@ class RpcProxy:
         self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
         self.up = True
         self.refused = 0
+        self._trip: tuple[bytes, ...] = ()
         self._open: set[socket.socket] = set()
         self._lock = threading.Lock()
         self._closed = False
@@ -190,12 +193,19 @@ class RpcProxy:
                     self._reset(upstream)
                     continue
                 self._open.update((client, upstream))
-            for a, b in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+            for a, b, outbound in ((client, upstream, True), (upstream, client, False)):
+                threading.Thread(target=self._pump, args=(a, b, outbound), daemon=True).start()
 
-    def _pump(self, source: socket.socket, sink: socket.socket) -> None:
+    def _pump(self, source: socket.socket, sink: socket.socket, outbound: bool) -> None:
+        request = b""  # the request so far, when a cut is armed (each one starts with its verb)
         try:
             while data := source.recv(65536):
+                if outbound and self._trip:
+                    request = data if data.startswith(b"POST ") else request + data
+                    if all(marker in request for marker in self._trip):
+                        self._trip = ()
+                        self.cut()  # the request, or its rest, never reaches the node
+                        return
                 sink.sendall(data)
         except OSError:
             pass
@@ -212,6 +222,12 @@ class RpcProxy:
             sockets, self._open = list(self._open), set()
         for sock in sockets:
             self._reset(sock)
+
+    def cut_on(self, *markers: str) -> None:
+        """Arms one cut: the first request carrying every one of `markers` is not forwarded (nor
+        its rest, if it came in pieces); the endpoint goes away then (`cut()`, until
+        `restore()`)."""
+        self._trip = tuple(marker.encode() for marker in markers)
 
     def restore(self) -> None:
         self.up = True

@@ -16,6 +16,7 @@ import pytest
 from eth_utils import to_checksum_address
 
 from conftest import BIN, run_quantera, wait_for
+from drills import RpcProxy
 from keepers.core import store
 from keepers.core.deployments import load
 from keepers.core.sending import hex_of
@@ -274,14 +275,16 @@ def test_prm_37__cli__errors_are_one_line_naming_the_brokers_error(prime_chain, 
     assert code == 1 and "not a registered wallet" in line
 
 
-def keep(c: PrimeChain, crash_at: str | None = None):
-    """`quantera margin keep` as a process of its own (a crash point kills it as kill -9 would)."""
+def keep(c: PrimeChain, crash_at: str | None = None, network: str | None = None):
+    """`quantera margin keep` as a process of its own (a crash point kills it as kill -9 would),
+    on the module's chain or through another endpoint to it (`network`)."""
     env = dict(os.environ)
     crash_file = c.folder / "crash"
     if crash_at:
         crash_file.write_text(crash_at)
         env["QUANTERA_CRASH_FILE"] = str(crash_file)
-    args = ["margin", "keep", "--network", c.network, "--account", f"TEST::{KEEPER}", "--json"]
+    network = network or c.network
+    args = ["margin", "keep", "--network", network, "--account", f"TEST::{KEEPER}", "--json"]
     return run_quantera(args, deployments_dir=c.folder, db_url=c.db_url, env=env)
 
 
@@ -496,3 +499,96 @@ def test_prm_33__bot__on_silverback__liquidates_a_liquidatable_account(prime_cha
     finally:
         group.stop_all()
     assert c.broker.liquidationCount(BOOK_ID) == count + 1
+
+
+def one_line_error(done) -> str:
+    """The error line of a `quantera` process that failed: exit 1, no traceback, one line."""
+    assert done.returncode == 1, (done.returncode, done.stdout[-1000:], done.stderr[-2000:])
+    assert "Traceback" not in done.stderr, done.stderr[-2000:]
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), done.stderr[-2000:]
+    return lines[0]
+
+
+def stored(c: PrimeChain, db) -> tuple:
+    """What the keeper store holds for the book client's account: its liquidations and the
+    keeper's cursor."""
+    rows = store.prime_liquidations(db, 1337, c.broker.address, to_checksum_address(BOOK_ID))
+    return (
+        [(r.count, r.status, r.tx_hash, r.nonce, r.raw_tx) for r in rows],
+        store.get_cursor(db, "prime.margin", 1337),
+    )
+
+
+def row_of(c: PrimeChain, db, count: int):
+    """The keeper store's liquidation of the book client's account for `count` (one at most)."""
+    account = to_checksum_address(BOOK_ID)
+    [row] = [
+        r for r in store.prime_liquidations(db, 1337, c.broker.address, account) if r.count == count
+    ]
+    return row
+
+
+def liquidated(c: PrimeChain) -> list:
+    """The book client's Liquidated events on the canonical chain, oldest first: the n-th is its
+    liquidation for count n."""
+    from ape import chain
+
+    head = chain.blocks.head.number
+    return [
+        log for log in c.broker.Liquidated.range(0, head + 1) if str(log.account).lower() == BOOK_ID
+    ]
+
+
+def test_prm_53__keeper__rpc_endpoint_away__one_line_error__the_signed_liquidation_lands_once(
+    prime_chain,
+):
+    """PRM-53: the keeper's RPC endpoint (a proxy to the chain) goes away. Away from the start,
+    `quantera margin keep` exits 1 with one line and records nothing; gone as the keeper broadcasts
+    its signed liquidation, the row stays `sent` with its bytes; back, the next cycle broadcasts
+    the same bytes and the one after confirms them: the account is liquidated once for its count."""
+    from ape import chain
+
+    from keepers.prime.keeper import LIQUIDATE_SELECTOR, MarginKeeper
+
+    c = prime_chain
+    make_liquidatable(c)
+    account = to_checksum_address(BOOK_ID)
+    count = int(c.broker.liquidationCount(BOOK_ID))
+    assert len(liquidated(c)) == count
+    db = store.open_store(c.db_url)
+    proxy = RpcProxy(c.url)
+    through = f"ethereum:local:{proxy.url}"
+    try:
+        before = stored(c, db)
+        proxy.cut()
+        line = one_line_error(keep(c, network=through))
+        assert line.endswith(f"cannot connect to {through}: no node answers there"), line
+        assert proxy.refused >= 1 and stored(c, db) == before
+
+        proxy.restore()
+        # Gone as the signed liquidation goes out (not a margin call, say).
+        proxy.cut_on("eth_sendRawTransaction", LIQUIDATE_SELECTOR.hex())
+        line = one_line_error(keep(c, network=through))
+        assert "stopped answering during the cycle" in line, line
+        row = store.prime_liquidations(db, 1337, c.broker.address, account)[-1]
+        assert (row.count, row.status) == (count, "sent") and row.raw_tx and row.tx_hash
+        assert chain.provider.make_request("eth_getTransactionByHash", [row.tx_hash]) is None
+        assert c.broker.liquidationCount(BOOK_ID) == count
+
+        proxy.restore()
+        back = keep(c, network=through)
+        assert back.returncode == 0, back.stderr[-2000:]
+        cycle = json.loads(back.stdout[back.stdout.index("{") :])
+        assert (cycle["in_flight"], cycle["liquidations"]) == (1, 0)  # resent, nothing new
+        assert c.broker.liquidationCount(BOOK_ID) == count + 1
+    finally:
+        proxy.close()
+    # The next cycle's reconciliation (in process: the module's own connection) confirms it.
+    keeper = MarginKeeper(db, c.record, c.acct[KEEPER])
+    assert keeper.reconcile(account) == {account: "confirmed"}
+    done = row_of(c, db, count)
+    assert (done.status, done.tx_hash, done.note) == ("confirmed", row.tx_hash, None)
+    events = liquidated(c)
+    assert len(events) == count + 1 == c.broker.liquidationCount(BOOK_ID)
+    assert hex_of(events[count].transaction_hash).lower() == row.tx_hash.lower()
