@@ -592,3 +592,76 @@ def test_prm_53__keeper__rpc_endpoint_away__one_line_error__the_signed_liquidati
     events = liquidated(c)
     assert len(events) == count + 1 == c.broker.liquidationCount(BOOK_ID)
     assert hex_of(events[count].transaction_hash).lower() == row.tx_hash.lower()
+
+
+def test_prm_54__keeper__a_reorg_orphans_its_liquidation__marked_reorged__liquidated_again_once(
+    prime_chain,
+):
+    """PRM-54: the keeper liquidates an account and confirms it; a reorganisation orphans the
+    blocks after the price report (the account still liquidatable on the new branch, its count
+    back). The next cycle marks the row `reorged` and liquidates the account again, once: one
+    Liquidated event for that count on the canonical chain, by the transaction the store's confirmed
+    row carries. Last in the module: the chain mines a block a second afterwards (no longer each
+    transaction at once)."""
+    from ape import chain
+
+    from keepers.core.scan import block_hash
+    from keepers.core.sending import int_of
+    from keepers.demo.processes import rpc
+    from keepers.prime.keeper import MarginKeeper
+
+    c = prime_chain
+    make_liquidatable(c)
+    account = to_checksum_address(BOOK_ID)
+    count = int(c.broker.liquidationCount(BOOK_ID))
+    db = store.open_store(c.db_url)
+    fork = chain.blocks.head.number  # the common ancestor: the price report stands
+    fork_hash = block_hash(fork)
+    first = keep(c)
+    assert first.returncode == 0, first.stderr[-2000:]
+    outcome = json.loads(first.stdout[first.stdout.index("{") :])["outcomes"][account]
+    assert (outcome["liquidation"]["action"], outcome["liquidation"]["status"]) == (
+        "liquidated",
+        "confirmed",
+    )
+    orphan = row_of(c, db, count)
+    assert orphan.status == "confirmed" and orphan.mined_block > fork
+    assert c.broker.liquidationCount(BOOK_ID) == count + 1
+
+    # The chain stands still from here to the reorganisation (a block mined in between would make
+    # it one block shallower than `depth`), then mines a block a second again.
+    rpc(c.url, "evm_setIntervalMining", [0])
+    try:
+        depth = chain.blocks.head.number - fork
+        rpc(c.url, "anvil_reorg", [depth, []])
+    finally:
+        rpc(c.url, "evm_setIntervalMining", [1])
+    assert block_hash(fork) == fork_hash
+    assert chain.provider.make_request("eth_getTransactionReceipt", [orphan.tx_hash]) is None
+    assert c.broker.liquidationCount(BOOK_ID) == count and c.margin.health(BOOK_ID).liquidatable
+
+    # The cycle's first step, reconciling, finds the confirmed liquidation gone.
+    keeper = MarginKeeper(db, c.record, c.acct[KEEPER])
+    keeper.reconcile(account)
+    reorged = row_of(c, db, count)
+    assert reorged.status == "reorged" and orphan.tx_hash in reorged.note
+    again = keep(c)
+    assert again.returncode == 0, again.stderr[-2000:]
+    cycle = json.loads(again.stdout[again.stdout.index("{") :])
+    assert cycle["liquidations"] == 1
+    row = row_of(c, db, count)
+    # Signed anew: the same hash as the orphan's when the new head's timestamp (the route's
+    # deadline) and the nonce came out the same — the same liquidation, landing once either way.
+    assert row.status in store.LIQUIDATION_OPEN + ("confirmed",) and row.tx_hash
+    wait_for(
+        lambda: chain.provider.make_request("eth_getTransactionReceipt", [row.tx_hash]),
+        "the new liquidation mined",
+    )
+    assert keeper.reconcile(account).get(account, "confirmed") == "confirmed"
+    row = row_of(c, db, count)
+    receipt = chain.provider.make_request("eth_getTransactionReceipt", [row.tx_hash])
+    assert row.status == "confirmed" and row.note is None
+    assert int_of(receipt["blockNumber"]) == row.mined_block > fork
+    events = liquidated(c)
+    assert len(events) == count + 1 == c.broker.liquidationCount(BOOK_ID)
+    assert hex_of(events[count].transaction_hash).lower() == row.tx_hash.lower()
