@@ -17,11 +17,12 @@ StaleLiquidation. The keeper records each liquidation (chain, broker, account, c
 before it signs, `sent` with its hash, nonce and raw bytes before it broadcasts
 (keepers.core.sending), and reconciles every open row against the chain first thing each cycle
 (the account's count moved past it: `confirmed`; mined and reverted, or its nonce used by another
-transaction: `failed`; unknown to the node: the same bytes broadcast again). An account with a
-liquidation in flight is not liquidated again until it is settled. A margin call needs no record:
-the keeper sends one only while the account's health shows none open, and a second one reverts
-(MarginCallOpen) — its effect on chain is once. Transport failures are retried
-(keepers.core.retries); a revert is an answer, recorded.
+transaction: `failed`; unknown to the node: the same bytes broadcast again; confirmed, then lost
+to a reorganisation: `sent` again while the node holds it in its pool, else `reorged` and the
+account liquidated anew). An account with a liquidation in flight is not liquidated again until it
+is settled. A margin call needs no record: the keeper sends one only while the account's health
+shows none open, and a second one reverts (MarginCallOpen) — its effect on chain is once. Transport
+failures are retried (keepers.core.retries); a revert is an answer, recorded.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ from keepers.core.sending import (
     next_nonce,
     record_then_broadcast,
     refusal,
+    tx_state,
 )
 from keepers.core.units import BPS
 from keepers.prime.book import PrimeBook
@@ -373,9 +375,9 @@ class MarginKeeper:
         )
 
     def reconcile(self, only: str | None = None) -> dict[str, str]:
-        """Brings the open rows (of `only`, an account) in line with the chain, and marks
-        `reorged` a confirmed one whose liquidation the chain no longer has; returns each
-        reconciled account's state: "confirmed", "failed", "unsent" or "in flight"."""
+        """Brings the open rows (of `only`, an account) in line with the chain, and reopens or
+        marks `reorged` a confirmed one whose liquidation the chain no longer has (`_orphaned`);
+        returns each reconciled account's state: "confirmed", "failed", "unsent" or "in flight"."""
         rows = store.prime_liquidations(self.db, self.chain_id, self.broker.address, only)
         last: dict[str, object] = {}
         for row in rows:
@@ -385,8 +387,23 @@ class MarginKeeper:
             if row.status in OPEN:
                 states[account] = self._reconcile_open(row)
             elif row.status == "confirmed" and self._count(account) <= row.count:
-                self._update(account, row.count, status="reorged", note=f"orphaned ({row.tx_hash})")
+                orphaned = self._orphaned(row)
+                if orphaned is not None:
+                    states[account] = orphaned
         return states
+
+    def _orphaned(self, row) -> str | None:
+        """A confirmed liquidation the chain no longer has. Back in the node's pool (a node puts
+        an orphaned block's transactions back) it is `sent` again, in flight: signing another
+        would spend the next nonce on a replay that reverts StaleLiquidation once the first lands.
+        Gone, it is `reorged` (None): the account may be liquidated anew."""
+        known = row.tx_hash and tx_state(row.tx_hash)[0] != "unknown"
+        if not known:
+            self._update(row.account, row.count, status="reorged", note=f"orphaned ({row.tx_hash})")
+            return None
+        note = "orphaned, back in the node's pool"
+        self._update(row.account, row.count, status="sent", mined_block=None, note=note)
+        return self._reconcile_open(row)
 
     def _count(self, account: str) -> int:
         return int(with_retries(lambda: self.broker.liquidationCount(account)))

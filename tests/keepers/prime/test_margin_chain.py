@@ -665,3 +665,65 @@ def test_prm_54__keeper__a_reorg_orphans_its_liquidation__marked_reorged__liquid
     events = liquidated(c)
     assert len(events) == count + 1 == c.broker.liquidationCount(BOOK_ID)
     assert hex_of(events[count].transaction_hash).lower() == row.tx_hash.lower()
+
+
+def test_prm_54__keeper__an_orphaned_liquidation_back_in_the_pool__awaited_not_signed_again(
+    prime_chain,
+):
+    """PRM-54: a reorganisation orphans the keeper's confirmed liquidation and the node puts the
+    transaction back in its pool (as geth does; here the drill sends its bytes back): the next
+    cycle finds it there, reopens the row (`sent`, in flight) and signs nothing — no second
+    transaction for the count to revert StaleLiquidation once the first lands — and the row is
+    confirmed with the transaction that stands on the new branch."""
+    from ape import chain
+
+    from keepers.core.sending import int_of
+    from keepers.demo.processes import rpc
+    from keepers.prime.keeper import MarginKeeper
+
+    c = prime_chain
+    make_liquidatable(c)
+    account = to_checksum_address(BOOK_ID)
+    count = int(c.broker.liquidationCount(BOOK_ID))
+    db = store.open_store(c.db_url)
+    keeper = MarginKeeper(db, c.record, c.acct[KEEPER])
+    signer = c.acct[KEEPER].address
+    fork = chain.blocks.head.number
+    first = keep(c)
+    assert first.returncode == 0, first.stderr[-2000:]
+    orphan = row_of(c, db, count)
+    wait_for(
+        lambda: chain.provider.make_request("eth_getTransactionReceipt", [orphan.tx_hash]),
+        "the liquidation mined",
+    )
+    keeper.reconcile(account)
+    assert row_of(c, db, count).status == "confirmed"
+    nonces = chain.provider.get_nonce(signer)
+
+    rpc(c.url, "evm_setIntervalMining", [0])  # still from here until the keeper's cycle is done
+    try:
+        rpc(c.url, "anvil_reorg", [chain.blocks.head.number - fork, []])
+        assert chain.provider.make_request("eth_getTransactionReceipt", [orphan.tx_hash]) is None
+        rpc(c.url, "eth_sendRawTransaction", [orphan.raw_tx])  # back in the node's pool
+        cycle = keep(c)
+        assert cycle.returncode == 0, cycle.stderr[-2000:]
+        result = json.loads(cycle.stdout[cycle.stdout.index("{") :])
+        assert (result["in_flight"], result["liquidations"]) == (1, 0)
+        row = row_of(c, db, count)
+        assert (row.status, row.tx_hash, row.mined_block) == ("sent", orphan.tx_hash, None)
+        assert int(rpc(c.url, "eth_getTransactionCount", [signer, "pending"]), 16) == nonces
+    finally:
+        rpc(c.url, "evm_setIntervalMining", [1])
+    wait_for(
+        lambda: chain.provider.make_request("eth_getTransactionReceipt", [orphan.tx_hash]),
+        "the orphaned liquidation mined again",
+    )
+    assert keeper.reconcile(account) == {account: "confirmed"}
+    row = row_of(c, db, count)
+    receipt = chain.provider.make_request("eth_getTransactionReceipt", [row.tx_hash])
+    assert (row.status, row.tx_hash, row.note) == ("confirmed", orphan.tx_hash, None)
+    assert int_of(receipt["blockNumber"]) == row.mined_block > fork
+    assert chain.provider.get_nonce(signer) == nonces  # one transaction for the count, no replay
+    events = liquidated(c)
+    assert len(events) == count + 1 == c.broker.liquidationCount(BOOK_ID)
+    assert hex_of(events[count].transaction_hash).lower() == row.tx_hash.lower()
