@@ -77,9 +77,9 @@ def venue_tokens(name: str, kind: str, symbols: dict[str, str]) -> list[str]:
     return [symbols[s] for s in pair.split("-") if s in symbols]
 
 
-def _nav_markets(index: EventIndex) -> list[str]:
+def _nav_markets(index: EventIndex, block: int) -> list[str]:
     listed: dict[str, bool] = {}
-    for e in index.events(contract=NAV_VENUE, names=["MarketSet"]):
+    for e in index.events(contract=NAV_VENUE, names=["MarketSet"], until_block=block):
         listed[e.args["token"]] = True
     return list(listed)
 
@@ -96,7 +96,7 @@ def read_venues(source: ChainSource, index: EventIndex, block: int) -> dict[str,
     adapters = {to_checksum_address(a): n for n, a in source.record.contracts.items()}
     symbols = token_symbols(source)
     nav = source.address(NAV_VENUE) if source.has(NAV_VENUE) else None
-    markets = _nav_markets(index) if nav else []
+    markets = _nav_markets(index, block) if nav else []
     cash = None
     holdings: dict[str, list[str]] = {}
     for venue in venues:
@@ -251,10 +251,18 @@ def _fills(
 
 
 def read_routes(
-    source: ChainSource, index: EventIndex, names: dict[str, str], symbols: dict[str, str]
+    source: ChainSource,
+    index: EventIndex,
+    names: dict[str, str],
+    symbols: dict[str, str],
+    block: int,
 ) -> list[dict[str, Any]]:
-    routes = index.events(contract=AGGREGATOR, names=["RouteExecuted"])[-MAX_ROUTES:]
-    revealed = {e.tx_hash for e in index.events(contract=AGGREGATOR, names=["Revealed"])}
+    """The newest routes up to `block` (the index may have moved past the block the page reads)."""
+    routes = index.events(contract=AGGREGATOR, names=["RouteExecuted"], until_block=block)
+    routes = routes[-MAX_ROUTES:]
+    revealed = {
+        e.tx_hash for e in index.events(contract=AGGREGATOR, names=["Revealed"], until_block=block)
+    }
     _best_singles(source, routes)
     rows = []
     for r in reversed(routes):
@@ -293,7 +301,8 @@ def read_routes(
 def read_commits(
     source: ChainSource, index: EventIndex, block: int, reveal_window: int
 ) -> list[dict[str, Any]]:
-    commits = index.events(contract=AGGREGATOR, names=["Committed"])[-MAX_COMMITS:]
+    commits = index.events(contract=AGGREGATOR, names=["Committed"], until_block=block)
+    commits = commits[-MAX_COMMITS:]
     aggregator = source.contract(AGGREGATOR)
     states = batch_call(
         source,
@@ -333,7 +342,7 @@ def read(source: ChainSource, index: EventIndex) -> dict[str, Any]:
     return {
         "block": block,
         **venues,
-        "routes": read_routes(source, index, names, venues["symbols"]),
+        "routes": read_routes(source, index, names, venues["symbols"], block),
         "commits": commits,
         "pending_commits": sum(1 for c in commits if c["status"] == "pending"),
         "max_routes": MAX_ROUTES,
