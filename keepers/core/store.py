@@ -857,7 +857,10 @@ def live_intent(
 
 
 def record_intent(engine: Engine, row: dict) -> None:
-    """Stores a signed intent. Refuses a second live one for the same nonce (the restart guard)."""
+    """Stores a signed intent. Refuses a second live one for the same nonce (the restart guard).
+    The same intent signed again after its row closed (failed or expired: an identical digest,
+    as when a retry falls in the same block second, so the same deadline) reopens that row with
+    this attempt's routes, time and status instead of a second row for one digest."""
     with Session(engine) as session, session.begin():
         live = session.scalars(
             select(SignalIntent).where(
@@ -870,7 +873,22 @@ def record_intent(engine: Engine, row: dict) -> None:
         ).first()
         if live is not None:
             raise ValueError(f"a live intent for nonce {row['nonce']} exists ({live.digest})")
-        session.add(SignalIntent(**row))
+        closed = session.scalars(
+            select(SignalIntent).where(
+                SignalIntent.chain_id == row["chain_id"],
+                SignalIntent.portfolio == row["portfolio"],
+                SignalIntent.nonce == row["nonce"],
+                SignalIntent.digest == row["digest"],
+            )
+        ).one_or_none()
+        if closed is None:
+            session.add(SignalIntent(**row))
+            return
+        if closed.status not in ("failed", "expired"):
+            raise ValueError(f"intent {closed.digest} is already {closed.status}")
+        for field, value in row.items():
+            setattr(closed, field, value)
+        closed.tx_hash, closed.loss_usd, closed.note = None, None, None
 
 
 def set_intent_status(

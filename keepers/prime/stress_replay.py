@@ -6,7 +6,8 @@ chain's events and state. scripts/prime_stress.py runs it and writes the report;
 
 The stack: an authority, an identity registry, USDC and three security tokens (QTB, QCORP, QSPX:
 each with its compliance engine, open to US institutions), reporter feeds behind an OracleRouter,
-a LiquidityAggregator (the broker's constructor needs one; no venue is listed), and the prime
+a LiquidityAggregator (the broker's constructor needs one; no venue is listed), a RiskEngine
+(whose halts the broker reads; nothing is halted here), and the prime
 brokerage by `keepers.prime.deploy_prime` (the deploy script's step): the PrimeBroker and its
 margin module, the four assets listed at their risk weights, one USDC LendingPool (funded by one
 verified lender), LIQUIDATOR for the keeper's liquidator — each by its domain's deploy steps.
@@ -118,7 +119,13 @@ def deploy_stress_stack(
     from keepers.core.deploying import Deployment
     from keepers.liquidity import deploy_aggregator
     from keepers.prime import deploy_prime, load_prime_spec
-    from keepers.risk import deploy_feeds, deploy_oracle, feed_config, set_feeds
+    from keepers.risk import (
+        deploy_feeds,
+        deploy_oracle,
+        deploy_risk_engine,
+        feed_config,
+        set_feeds,
+    )
     from keepers.vault import deploy_stablecoin
 
     test = accounts.test_accounts
@@ -144,6 +151,7 @@ def deploy_stress_stack(
     feeds = deploy_feeds(d, {s: feed_answer(float(opening[s])) for s in ASSETS})
     set_feeds(d, oracle, {s: (tokens[s], feed_config(feeds[s].address)) for s in ASSETS})
     deploy_aggregator(d, oracle, 300, 2)
+    deploy_risk_engine(d, oracle)  # whose halts the broker reads
     liquidator, lender = _funded_wallet(rpc), _funded_wallet(rpc)
     spec = {
         "collateral": {

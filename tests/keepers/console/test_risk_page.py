@@ -243,7 +243,7 @@ def test_risk__set_limit_and_halt_prepare_the_engines_calls(browser_page, consol
     wait_for(lambda: halt_pre.count() == 1 or None, "the prepared halt batch")
     [(to, data)] = batch_calldata(json.loads(halt_pre.inner_text()))
     fn, args = engine.decode_function_input(data)
-    assert to == engine.address and fn.fn_name == "halt" and args["portfolio"] == vault.address
+    assert to == engine.address and fn.fn_name == "halt" and args["subject"] == vault.address
 
     halt.locator("select[name=operation]").select_option("resume")
     halt.locator("button[type=submit]").click()

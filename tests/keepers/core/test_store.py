@@ -1,5 +1,6 @@
 """FND-8: the keeper store never repeats or loses a log, and its cursor only moves forward."""
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -186,3 +187,30 @@ def test_reopen_orphaned_intents__nonce_not_spent_on_chain__signed_again_or_expi
     assert (rows["0x03"].status, rows["0x03"].tx_hash) == ("signed", None)  # re-sent as it is
     assert rows["0x04"].status == "expired"
     assert store.live_intent(engine, 1337, base["portfolio"], 3, now=600).digest == "0x03"
+
+
+def test_record_intent__the_same_intent_again_after_it_failed__its_row_reopened(engine):
+    """A retry that signs the very intent that failed (same digest: same deadline second) reopens
+    its row; a live one still refuses a rival; an executed one is never signed again."""
+    base = {
+        "chain_id": 1337,
+        "portfolio": "0x" + "bb" * 20,
+        "nonce": 0,
+        "digest": "0x0a",
+        "deadline": 1_000,
+        "intent": {},
+        "signature": "00",
+        "routes": [],
+        "created_at": 100,
+        "status": "signed",
+    }
+    store.record_intent(engine, base)
+    with pytest.raises(ValueError, match="a live intent for nonce 0 exists"):
+        store.record_intent(engine, dict(base, digest="0x0b"))
+    store.set_intent_status(engine, "0x0a", "failed", note="RebalancerRevoked")
+    store.record_intent(engine, dict(base, routes=[[1]], created_at=101))
+    [row] = store.intents(engine, 1337, base["portfolio"])
+    assert (row.status, row.routes, row.created_at, row.note) == ("signed", [[1]], 101, None)
+    store.set_intent_status(engine, "0x0a", "executed", tx_hash="0x" + "0a" * 32)
+    with pytest.raises(ValueError, match="already executed"):
+        store.record_intent(engine, dict(base, created_at=2_000))
