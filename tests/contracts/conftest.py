@@ -1,4 +1,5 @@
 import pytest
+from ape.managers.chain import ChainManager
 from ape_ethereum.trace import Trace
 from ape_foundry.provider import FoundryProvider
 
@@ -17,6 +18,36 @@ _anvil_command = FoundryProvider.build_command
 FoundryProvider.build_command = lambda self: [
     arg for arg in _anvil_command(self) if arg != "--steps-tracing"
 ]
+
+# ape checks that a contract is there before every call and transaction (`_validate_is_contract`:
+# eth_getCode of the whole bytecode) and caches nothing on a local network, where a snapshot
+# restore can remove a contract: a quarter of a contract-test process's CPU (py-spy,
+# benchmarks/test_cpu.md). Here non-empty code is cached until the next restore (the only way code
+# leaves a chain in these tests: nothing sets code, no contract self-destructs), exactly the
+# answers the node would give.
+_get_code, _restore = ChainManager.get_code, ChainManager.restore
+_code: dict[tuple[int, str], object] = {}
+
+
+def _cached_code(self, address, block_id=None):
+    if block_id is not None:
+        return _get_code(self, address, block_id=block_id)
+    key = (id(self.provider), address)
+    code = _code.get(key)
+    if code is None:
+        code = _get_code(self, address)
+        if len(code):
+            _code[key] = code
+    return code
+
+
+def _restore_and_forget_code(self, snapshot_id=None):
+    _code.clear()
+    return _restore(self, snapshot_id)
+
+
+ChainManager.get_code = _cached_code
+ChainManager.restore = _restore_and_forget_code
 
 ADMIN, GOVERNOR, GUARDIAN, OPERATOR = 0, 1, 2, 3
 GOVERNOR_DELAY = 3600
