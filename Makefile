@@ -20,7 +20,7 @@ export PYTHONUNBUFFERED := 1
 PY_STAMP   := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: install build sizes lint lint-python lint-solidity chromium test test-demo test-contracts test-contracts-lifecycle-stateful test-contracts-lifecycle test-contracts-core test-keepers test-deploys test-drills redis-server bench demo audit clean lock help
+.PHONY: install build sizes lint lint-python lint-solidity chromium system-packages test test-demo test-contracts test-contracts-lifecycle-stateful test-contracts-lifecycle test-contracts-core test-keepers test-deploys test-drills redis-server bench demo audit clean lock help
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
@@ -84,27 +84,40 @@ KEEPER_DEPLOY_TESTS := tests/keepers/deploy/test_deploy_live.py
 KEEPER_DRILL_TESTS := tests/keepers/core/test_fault_drills.py \
   tests/keepers/lifecycle/test_lifecycle_drill.py
 
-test: lint build ## Lint, then run every test (contract suites, keeper suite, deployment/demo and drill tests in parallel)
+# First what the jobs need, at once where it can be: pip's install beside npm's and Morpho's build
+# (then the solc front), and the Debian packages (one apt-get after the other: two at once would
+# contend for dpkg's lock); then lint and the compile; then the jobs.
+test: ## Install, lint, build, then run every test (contract suites, keeper suite, deployment/demo and drill tests in parallel)
+	$(MAKE) --no-print-directory -j3 --output-sync=target install $(MORPHO_BUILD) system-packages
+	$(MAKE) --no-print-directory lint build
 	$(MAKE) --no-print-directory -j7 --output-sync=target \
 	  test-demo test-contracts-lifecycle-stateful test-contracts-lifecycle test-contracts-core \
 	  test-deploys test-keepers test-drills
+
+system-packages:
+	@$(MAKE) --no-print-directory chromium
+	@$(MAKE) --no-print-directory redis-server
 
 # The contract suite in three processes (each its own anvil), longest first: the lifecycle state
 # machines, the rest of the lifecycle suite, the other domains. Most of each waits on anvil, so
 # they share the two cores well (one lifecycle job had become the critical path of a fresh-clone
 # run: 20m46s). `test-contracts` runs the whole suite in one.
+# The contract jobs run at a lower CPU priority (nice 10): they only compute, while the demo, the
+# drills and the keeper suite wait on processes and blocks between bursts, and the longest of them
+# (the demo's) decides when `make test` ends; the contract jobs take what the others leave idle.
 LIFECYCLE_STATEFUL := $(wildcard tests/contracts/lifecycle/test_*_stateful.py)
+CONTRACT_NICE := nice -n 10
 test-contracts: build
-	$(BIN)/ape test tests/contracts -q --durations=10
+	$(CONTRACT_NICE) $(BIN)/ape test tests/contracts -q --durations=10
 
 test-contracts-lifecycle-stateful: build
-	$(BIN)/ape test $(LIFECYCLE_STATEFUL) -q --durations=5
+	$(CONTRACT_NICE) $(BIN)/ape test $(LIFECYCLE_STATEFUL) -q --durations=5
 
 test-contracts-lifecycle: build
-	$(BIN)/ape test tests/contracts/lifecycle -q --durations=5 $(addprefix --ignore=,$(LIFECYCLE_STATEFUL))
+	$(CONTRACT_NICE) $(BIN)/ape test tests/contracts/lifecycle -q --durations=5 $(addprefix --ignore=,$(LIFECYCLE_STATEFUL))
 
 test-contracts-core: build
-	$(BIN)/ape test tests/contracts -q --durations=5 --ignore=tests/contracts/lifecycle
+	$(CONTRACT_NICE) $(BIN)/ape test tests/contracts -q --durations=5 --ignore=tests/contracts/lifecycle
 
 # build first: the demo test runs `ape run`, which must not start a second compile of its own.
 test-keepers: build
