@@ -71,8 +71,8 @@ lint-python: $(PY_STAMP) ## Only the Python half of lint: ruff check and ruff fo
 lint-solidity: $(NODE_STAMP) ## Only the Solidity half of lint: forge fmt --check on contracts/ and interfaces/
 	forge fmt --check contracts interfaces
 
-# Six jobs at once (each starts its own anvils on ports of their choosing and its own PostgreSQL
-# on a Unix socket): the contract suite in two halves; the keeper tests that mostly wait on running
+# Seven jobs at once (each starts its own anvils on ports of their choosing and its own PostgreSQL
+# on a Unix socket): the contract suite in three; the keeper tests that mostly wait on running
 # processes and 1-second blocks — the demo, the live deployments, the fault drills — each its own
 # job, beside the quick keeper suite. Most of each job waits on a chain, so six share two cores.
 # Each job's output is printed whole when it ends, so they never interleave; the slowest tests of
@@ -90,7 +90,7 @@ KEEPER_DRILL_TESTS := tests/keepers/core/test_fault_drills.py \
 test: ## Install, lint, build, then run every test (contract suites, keeper suite, deployment/demo and drill tests in parallel)
 	$(MAKE) --no-print-directory -j3 --output-sync=target install $(MORPHO_BUILD) system-packages
 	$(MAKE) --no-print-directory lint build
-	$(MAKE) --no-print-directory -j7 --output-sync=target \
+	$(MAKE) --no-print-directory -j7 --output-sync=target SYSTEM_PACKAGES_CHECKED=1 \
 	  test-demo test-contracts-lifecycle-stateful test-contracts-lifecycle test-contracts-core \
 	  test-deploys test-keepers test-drills
 
@@ -102,22 +102,18 @@ system-packages:
 # machines, the rest of the lifecycle suite, the other domains. Most of each waits on anvil, so
 # they share the two cores well (one lifecycle job had become the critical path of a fresh-clone
 # run: 20m46s). `test-contracts` runs the whole suite in one.
-# The contract jobs run at a lower CPU priority (nice 10): they only compute, while the demo, the
-# drills and the keeper suite wait on processes and blocks between bursts, and the longest of them
-# (the demo's) decides when `make test` ends; the contract jobs take what the others leave idle.
 LIFECYCLE_STATEFUL := $(wildcard tests/contracts/lifecycle/test_*_stateful.py)
-CONTRACT_NICE := nice -n 10
 test-contracts: build
-	$(CONTRACT_NICE) $(BIN)/ape test tests/contracts -q --durations=10
+	$(BIN)/ape test tests/contracts -q --durations=10
 
 test-contracts-lifecycle-stateful: build
-	$(CONTRACT_NICE) $(BIN)/ape test $(LIFECYCLE_STATEFUL) -q --durations=5
+	$(BIN)/ape test $(LIFECYCLE_STATEFUL) -q --durations=5
 
 test-contracts-lifecycle: build
-	$(CONTRACT_NICE) $(BIN)/ape test tests/contracts/lifecycle -q --durations=5 $(addprefix --ignore=,$(LIFECYCLE_STATEFUL))
+	$(BIN)/ape test tests/contracts/lifecycle -q --durations=5 $(addprefix --ignore=,$(LIFECYCLE_STATEFUL))
 
 test-contracts-core: build
-	$(CONTRACT_NICE) $(BIN)/ape test tests/contracts -q --durations=5 --ignore=tests/contracts/lifecycle
+	$(BIN)/ape test tests/contracts -q --durations=5 --ignore=tests/contracts/lifecycle
 
 # build first: the demo test runs `ape run`, which must not start a second compile of its own.
 test-keepers: build
@@ -139,15 +135,18 @@ test-drills: build redis-server
 # The console's browser tests drive Debian's chromium with Playwright (Playwright's own browser
 # download is impossible here). Installed when missing and we are root with apt-get (CI); otherwise
 # those tests are skipped, loudly (`-rs` prints the reason).
+# Each installs its Debian package when missing (as root with apt-get). Under `make test` both
+# were tried once, one after the other, before the jobs (SYSTEM_PACKAGES_CHECKED): the jobs do not
+# try again at the same time.
 chromium:
-	@test -x /usr/bin/chromium || { \
+	@test -n "$(SYSTEM_PACKAGES_CHECKED)" || test -x /usr/bin/chromium || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 	      || echo "chromium could not be installed: the console's browser tests will be skipped" >&2; \
 	  else echo "chromium is not installed (apt-get install chromium): the console's browser tests will be skipped" >&2; fi; }
 
 redis-server:
-	@command -v redis-server >/dev/null || test -x /usr/bin/redis-server || { \
+	@test -n "$(SYSTEM_PACKAGES_CHECKED)" || command -v redis-server >/dev/null || test -x /usr/bin/redis-server || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null) \
 	      || echo "redis-server could not be installed: the distributed-runner drill will be skipped" >&2; \

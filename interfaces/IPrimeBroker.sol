@@ -113,6 +113,8 @@ interface IPrimeBrokerErrors {
     /// @notice The batch leaves the account below initial margin (and is not risk-reducing).
     error InitialMarginBreached(address account, uint256 ratioBps, uint256 initialBps);
     error Halted(address account);
+    /// @notice The identity is this broker's own address (the RiskEngine's subject for the book).
+    error ReservedAccount(address account);
     error InvalidRoute(string reason);
     error SwapOutputBelowOracle(uint256 amountOut, uint256 oracleMinimum);
     error NotBelowMaintenance(address account, uint256 ratioBps, uint256 maintenanceBps);
@@ -139,7 +141,7 @@ interface IPrimeBrokerErrors {
     event Repaid(address indexed account, address indexed asset, address from, uint256 amount);
     event Swapped(address indexed account, address tokenIn, address tokenOut, uint256 amountIn, uint256 amountOut);
     /// @notice The batch's checked outcome: the ratio after, and before (read only for a batch with
-    /// swaps that may pass as risk-reducing, or of a halted account: otherwise 0).
+    /// swaps and no borrow or withdrawal, which may pass as risk-reducing: otherwise 0).
     event Checked(address indexed account, uint256 ratioBeforeBps, uint256 ratioAfterBps);
     event MarginCalled(address indexed account, uint256 ratioBps, uint256 shortfallUsd, uint256 deadline);
     event MarginCallCleared(address indexed account, uint256 ratioBps);
@@ -205,11 +207,14 @@ interface IPrimeBrokerErrors {
 /// alike: its `halt(broker)` halts the whole book, its `halt(account)` one account (by identity);
 /// GUARDIAN halts, GOVERNOR resumes, there. A halted account takes no borrow, withdrawal or
 /// risk-increasing swap; deposits, repayments, margin calls and liquidations go on.
+/// Warning: the engine's subjects share one address space (portfolios, this broker, identities):
+/// an identity equal to this broker's address is refused an account (`ReservedAccount`); one equal
+/// to a configured portfolio would share that portfolio's halts (identities are ONCHAINID
+/// contracts, registered by the OPERATOR: not checked here).
 /// Liquidation runs in a module (IPrimeLiquidation) the broker calls by DELEGATECALL on its own
 /// storage; the module's `previewLiquidation` view is served at the broker's address too.
-/// @dev Role mapping (deploy script): `setTier`, `setCollateral`, `setPool`, `setCreditLine`,
-/// -> GOVERNOR (timelocked); `reduceCreditLimit` -> GUARDIAN; `liquidate` ->
-/// LIQUIDATOR. `openAccount`, `execute`, `marginCall`, `clearMarginCall` are the public's (each
+/// @dev Role mapping (deploy script): `setTier`, `setCollateral`, `setPool`, `setCreditLine` ->
+/// GOVERNOR (timelocked); `reduceCreditLimit` -> GUARDIAN; `liquidate` -> LIQUIDATOR. `openAccount`, `execute`, `marginCall`, `clearMarginCall` are the public's (each
 /// checks its caller).
 /// Warning: prices are the OracleRouter's, read live: a stale or deviating feed reverts every
 /// health check that needs that asset (`PriceUnavailable`), which blocks borrowing and

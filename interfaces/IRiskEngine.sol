@@ -237,6 +237,9 @@ interface IRiskEngine is IExtSloads {
     /// halts its whole book on `halt(broker)` and an account on `halt(account identity)`.
     /// Not checked: that anything reads the subject (a halt of an unknown address is recorded and
     /// binds nothing). Reverts `InvalidRiskConfig` for the zero address.
+    /// Warning: one address space for every subject: whoever holds `halt` halts vaults, the book
+    /// and accounts alike; an identity equal to a configured portfolio would share its halts (and
+    /// `sync`'s: see IPrimeBroker).
     function halt(address subject) external;
     /// @notice Lifts a halt (GOVERNOR, not the guardian). `resetHighWaterMark` restarts drawdown
     /// from the last synced NAV per share (otherwise a drawdown beyond the hard cap re-halts at

@@ -275,8 +275,9 @@ def main(argv: list[str] | None = None) -> int:
         if debug:
             raise
         # One line: some carry many (web3's CannotHandleRequest: the request's whole parameters).
-        first = next(iter(str(err).splitlines()), "")
-        click.echo(f"error: {type(err).__name__}: {first}", err=True)
+        lines = str(err).splitlines()
+        more = " (more with --debug)" if len(lines) > 1 else ""
+        click.echo(f"error: {type(err).__name__}: {lines[0] if lines else ''}{more}", err=True)
         return 1
     return 0
 

@@ -137,6 +137,8 @@ contract PrimeBroker is IPrimeBroker, PrimeLayout, ISwapPayer, AccessManaged, Re
             revert NotInstitutional(msg.sender, investor.identity, uint8(investor.investorClass));
         }
         account = investor.identity;
+        // The RiskEngine's subject for the whole book: no account may share its halts.
+        if (account == address(this)) revert ReservedAccount(account);
         if (_accounts[account].open) revert AccountExists(account);
         _accounts[account].open = true;
         emit AccountOpened(account, msg.sender);
@@ -160,7 +162,9 @@ contract PrimeBroker is IPrimeBroker, PrimeLayout, ISwapPayer, AccessManaged, Re
         if (halted && increasing) revert Halted(account);
         uint256 ratioBefore;
         uint256 debtBefore;
-        if (swaps && (!increasing || halted)) {
+        // The ratio before, for a batch that swaps without borrowing or withdrawing: it may pass as
+        // risk-reducing (the only way a halted account swaps; a halted borrow reverted above).
+        if (swaps && !increasing) {
             Figures memory f = _figures(account, a);
             (ratioBefore, debtBefore) = (f.ratioBps, f.debtUsd);
         }

@@ -886,9 +886,10 @@ def record_intent(engine: Engine, row: dict) -> None:
             return
         if closed.status not in ("failed", "expired"):
             raise ValueError(f"intent {closed.digest} is already {closed.status}")
+        previous = f"retried; was {closed.status}: {closed.note} ({closed.tx_hash})"[:256]
         for field, value in row.items():
             setattr(closed, field, value)
-        closed.tx_hash, closed.loss_usd, closed.note = None, None, None
+        closed.tx_hash, closed.loss_usd, closed.note = None, None, previous
 
 
 def set_intent_status(

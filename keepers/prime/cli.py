@@ -533,5 +533,5 @@ def margin_keep(
             raise QuanteraError(
                 f"{network_choice} stopped answering during the cycle ({type(err).__name__}); "
                 "the keeper store holds what was signed: the next cycle follows it up"
-            ) from None
+            ) from err
     _emit(result, as_json, "Margin keeper cycle")

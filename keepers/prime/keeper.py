@@ -396,9 +396,11 @@ class MarginKeeper:
         """A confirmed liquidation the chain no longer has. Back in the node's pool (a node puts
         an orphaned block's transactions back) it is `sent` again, in flight: signing another
         would spend the next nonce on a replay that reverts StaleLiquidation once the first lands.
-        Gone, it is `reorged` (None): the account may be liquidated anew."""
-        known = row.tx_hash and tx_state(row.tx_hash)[0] != "unknown"
-        if not known:
+        Gone — or mined but not counted (reverted on the new branch, or a node behind its own
+        receipt) — it is `reorged` (None): the account may be liquidated anew (the broker refuses a
+        stale count, so a second landing cannot liquidate twice)."""
+        pooled = bool(row.tx_hash) and tx_state(row.tx_hash)[0] == "in flight"
+        if not pooled:
             self._update(row.account, row.count, status="reorged", note=f"orphaned ({row.tx_hash})")
             return None
         note = "orphaned, back in the node's pool"

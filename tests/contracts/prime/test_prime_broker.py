@@ -12,6 +12,7 @@ from broker_fixtures import (
     BORROW,
     CLIENT_ID,
     DEPOSIT,
+    INSTITUTIONAL,
     INTEREST,
     NEVER,
     QUALIFIED,
@@ -433,9 +434,10 @@ def test_prm_19__bad_debt__reserves_first_then_lenders__recorded(p, chain):
     assert health.debtUsd == 0 and health.collateralUsd == 0
 
 
-def test_prm_20__halts__no_new_risk__repayment_and_liquidation_go_on(p):
+def test_prm_20__halts__no_new_risk__repayment_and_liquidation_go_on(p, accounts, chain):
     """PRM-20: the RiskEngine's halts bind the broker — `halt(account)` one account, `halt(broker)`
-    the whole book; only GOVERNOR resumes there."""
+    the whole book; only GUARDIAN halts, only GOVERNOR resumes there; no identity may be the
+    broker's own address."""
     borrowed_book(p)
     broker, usdc, qspx, engine = p.broker, p.tokens["USDC"], p.tokens["QSPX"], p.risk_engine
     assert broker.riskEngine() == engine.address
@@ -454,6 +456,17 @@ def test_prm_20__halts__no_new_risk__repayment_and_liquidation_go_on(p):
     assert p.pools["USDC"].debtOf(CLIENT_ID, 0) == 59_000 * UNIT["USDC"]
     post(p, p.client, {"QSPX": 10})
     assert broker.balanceOf(CLIENT_ID, qspx) == 2_010 * UNIT["QSPX"]
+    # A risk-reducing swap (collateral with an 8% haircut sold for cash) passes; its reverse not.
+    sell = 10 * UNIT["QSPX"]
+    broker.execute(
+        CLIENT_ID, [act(SWAP, data=route(p, chain, "QSPX", "USDC", sell))], sender=p.client
+    )
+    cash = broker.balanceOf(CLIENT_ID, usdc)
+    assert cash > 0 and broker.balanceOf(CLIENT_ID, qspx) == 2_000 * UNIT["QSPX"]
+    with ape.reverts(broker.Halted, account=CLIENT_ID):
+        broker.execute(
+            CLIENT_ID, [act(SWAP, data=route(p, chain, "USDC", "QSPX", cash))], sender=p.client
+        )
     with ape.reverts(engine.AccessManagedUnauthorized):
         engine.resume(CLIENT_ID, False, sender=p.guardian)
     p.governed(
@@ -470,6 +483,17 @@ def test_prm_20__halts__no_new_risk__repayment_and_liquidation_go_on(p):
     fund_liquidator(p, 10_000 * UNIT["USDC"])
     broker.liquidate(CLIENT_ID, usdc, 10_000 * UNIT["USDC"], qspx, b"", 0, sender=p.liquidator)
     assert broker.liquidationCount(CLIENT_ID) == 1
+    # Only the GUARDIAN halts; `sync`, open to anyone, halts only a configured portfolio.
+    with ape.reverts(engine.AccessManagedUnauthorized):
+        engine.halt(CLIENT_ID, sender=p.client)
+    with ape.reverts(engine.PortfolioNotConfigured, portfolio=broker.address):
+        engine.sync(broker, sender=p.client)
+    # The broker's own address is the book's subject: no account may be opened under it.
+    wallet = accounts.generate_test_account()
+    chain.provider.set_balance(wallet.address, 10**21)
+    p.registry.registerInvestor(wallet, broker.address, US, INSTITUTIONAL, NEVER, sender=p.operator)
+    with ape.reverts(broker.ReservedAccount, account=broker.address):
+        broker.openAccount(sender=wallet)
     # The broker keeps no halt of its own.
     assert not hasattr(broker, "halt") and not hasattr(broker, "resume")
     with ape.reverts(engine.InvalidRiskConfig, reason="zero subject"):

@@ -210,7 +210,8 @@ def test_record_intent__the_same_intent_again_after_it_failed__its_row_reopened(
     store.set_intent_status(engine, "0x0a", "failed", note="RebalancerRevoked")
     store.record_intent(engine, dict(base, routes=[[1]], created_at=101))
     [row] = store.intents(engine, 1337, base["portfolio"])
-    assert (row.status, row.routes, row.created_at, row.note) == ("signed", [[1]], 101, None)
+    assert (row.status, row.routes, row.created_at, row.tx_hash) == ("signed", [[1]], 101, None)
+    assert row.note == "retried; was failed: RebalancerRevoked (None)"  # the failure kept
     store.set_intent_status(engine, "0x0a", "executed", tx_hash="0x" + "0a" * 32)
     with pytest.raises(ValueError, match="already executed"):
         store.record_intent(engine, dict(base, created_at=2_000))
