@@ -150,6 +150,9 @@ interface IComplianceEngine is IERC3643ModularCompliance {
     /// receive to become a holder (0: none), by transfer or mint; refused below it with
     /// BELOW_MIN_HOLDING. Stored exactly (`AmountNotRepresentable` beyond 9-10 significant
     /// digits). Not checked against `Limits.maxBalance` (a minimum above it admits no new holder).
+    /// Warning: mints are bound too (a vault deposit can name any verified receiver): a fund's
+    /// share claim or fee mint below the minimum to an identity that holds none waits until it is
+    /// lowered; keep the funds' subscription minimums (`setInvestmentMinimums`) above it.
     function setMinFirstHolding(uint16 country, uint256 amount) external;
 
     // ------------------------------------------------------------ bound token only

@@ -57,7 +57,9 @@ enum BalanceChange {
 ///
 /// Registry (SEC-65): `setIdentityRegistry` hands the new registry to the compliance engine, which
 /// judges every later transfer and mint with it (and `setCompliance` hands a new engine the
-/// token's), so the token and its engine never read two registries.
+/// token's), so the token and its engine never read two registries. Migrate to a registry that
+/// registers the holders under the identities the engine's ledger keeps, and list the token with
+/// it (`IIdentityRegistry.setSecurity`, SEC-9): neither is checked here.
 /// Deployment: the token may be deployed with no compliance engine (the engine is built for one
 /// token and needs its address); everything but views then reverts `ComplianceNotSet` until
 /// `setCompliance`, which also binds the engine.
