@@ -48,7 +48,8 @@ enum BalanceChange {
 /// transfer, mint (a fund's share claim included) or forced transfer reaches it (RECIPIENT_FROZEN,
 /// code 3) — and sends nothing of its own (SENDER_FROZEN, code 2); its holding leaves only by an
 /// agent's burn, a forced transfer to another identity (a seizure, unfreezing what it takes) or a
-/// recovery to a wallet of its own identity (which carries the freeze). Frozen tokens (a partial
+/// recovery to a wallet of its own identity (which carries the freeze; a recovery onto a frozen
+/// wallet of the identity is allowed: the holding becomes frozen, stricter). Frozen tokens (a partial
 /// freeze) follow the same rule for their amount. Securities without token agents — the
 /// PortfolioVault's and LendingPool's shares (`ShareCompliance`) — have no token freeze: the
 /// sanctions freeze is their freeze, under the same rule (the share engine refuses a frozen
