@@ -87,7 +87,7 @@ contract PortfolioVault is IPortfolioVault, ISwapPayer, ERC4626, AccessManaged, 
     function setShareCompliance(address engine) external restricted {
         emit ShareComplianceSet(shareCompliance, engine);
         shareCompliance = engine;
-        ShareCompliance.bind(engine);
+        ShareCompliance.bind(engine, address(registry));
     }
 
     // ================================================================ trading (EXECUTOR)

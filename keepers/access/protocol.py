@@ -43,6 +43,7 @@ FUNCTION_ROLES: dict[str, dict[str, tuple[str, ...]]] = {
             "removeModule",
             "callModuleFunction",
             "setInvestmentMinimums",
+            "setMinFirstHolding",
         ),
     },
     "SecurityToken": {

@@ -1,7 +1,8 @@
-"""CMP-1..CMP-6 and CMP-15 as a hypothesis state machine: random onboarding changes, rule changes,
-mints, transfers, freezes, forced transfers and recoveries, with the invariants checked after every
-step."""
+"""CMP-1..CMP-6, CMP-15, SEC-66 and SEC-68 as a hypothesis state machine: random onboarding
+changes, rule changes, mints, transfers, freezes, forced transfers and recoveries, with the
+invariants checked after every step."""
 
+import ape
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -71,7 +72,12 @@ def test_compliance_state_machine(chain, accounts, stack, operator, agent, freez
         # ------------------------------------------------------------------ actions
         @rule(to=wallet_ids, amount=amounts)
         def mint(self, to, amount):
-            code = engine.detectTransferRestriction(ZERO, wallets[to], amount)
+            # SEC-68: a wallet frozen on the token is credited by nothing (the token refuses first).
+            code = (
+                3
+                if token.isFrozen(wallets[to])
+                else engine.detectTransferRestriction(ZERO, wallets[to], amount)
+            )
             before = token.balanceOf(wallets[to])
             try:
                 token.mint(wallets[to], amount, sender=agent)
@@ -124,6 +130,16 @@ def test_compliance_state_machine(chain, accounts, stack, operator, agent, freez
         def forced_transfer(self, sender, to, fraction):
             amount = token.balanceOf(wallets[sender]) * fraction // 100
             if amount == 0 or not registry.isVerified(wallets[to]):
+                return
+            frozen_before = token.getFrozenTokens(wallets[sender])
+            if WALLETS[sender][0] == WALLETS[to][0]:  # SEC-66: within one identity, a recovery
+                with ape.reverts():  # the engine's ForcedTransferWithinIdentity
+                    token.forcedTransfer(wallets[sender], wallets[to], amount, sender=agent)
+                assert token.getFrozenTokens(wallets[sender]) == frozen_before
+                return
+            if token.isFrozen(wallets[to]):  # SEC-68: nothing credits a frozen wallet
+                with ape.reverts(token.TransferNotCompliant, reasonCode=3):
+                    token.forcedTransfer(wallets[sender], wallets[to], amount, sender=agent)
                 return
             token.forcedTransfer(wallets[sender], wallets[to], amount, sender=agent)
             self.forced_into.add(WALLETS[to][0])
