@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from decimal import Decimal, InvalidOperation
@@ -12,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from keepers.core.errors import QuanteraError
+from keepers.core.jsonable import echo_json
 from keepers.liquidity.fills import decode_fills
 from keepers.liquidity.router import Plan, Router, sources_from_record
 from keepers.liquidity.submit import private_rpc, send
@@ -137,7 +137,7 @@ def _plan(
 def _show(plan: Plan, as_json: bool, extra: dict | None = None) -> None:
     data = {**plan.as_dict(), **(extra or {})}
     if as_json:
-        click.echo(json.dumps(data, indent=2, sort_keys=True))
+        echo_json(data)
         return
     table = Table(title=f"{plan.amount_in} {plan.token_in} -> {plan.token_out}")
     table.add_column("source")
