@@ -1,7 +1,9 @@
 """`quantera`: the operators' command line for everything off-chain.
 
-Every command that returns data takes `--json`. Failures print one line to stderr and exit 1
-(2 for usage errors); `--debug` shows the traceback instead.
+Every command that returns data takes `--json`, printed by one emitter as strict JSON
+(keepers.core.jsonable.echo_json: NaN and infinities are null). Operators' files are read by one
+strict reader (keepers.core.tables). Failures print one line to stderr and exit 1 (2 for usage
+errors); `--debug` shows the traceback instead.
 """
 
 from __future__ import annotations
