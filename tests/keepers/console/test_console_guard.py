@@ -110,10 +110,11 @@ def _models(chain) -> list[str]:
 
 
 def _posts(app) -> list[str]:
-    """Every path the app answers POST on (a path parameter filled in)."""
+    """Every path the app answers POST on (a path parameter filled in; a route of no declared
+    methods answers every one)."""
     paths = []
     for route in app.routes:
-        if isinstance(route, Route) and "POST" in (route.methods or ()):
+        if isinstance(route, Route) and (route.methods is None or "POST" in route.methods):
             paths.append(re.sub(r"\{[^}]+\}", "x", route.path))
     return paths
 
