@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import time
-from decimal import Decimal, InvalidOperation
 
 import click
 from rich.console import Console
@@ -47,13 +46,12 @@ def resolve_token(tokens: dict[str, str], value: str) -> str:
 
 
 def parse_amount(value: str, decimals: int) -> int:
-    try:
-        amount = Decimal(value)
-    except InvalidOperation:
-        raise QuanteraError(f"--amount {value!r} is not a number") from None
-    if amount <= 0:
-        raise QuanteraError("--amount must be positive")
-    return int(amount * (Decimal(10) ** decimals))
+    """`--amount` in whole units as base units: the shared parser (keepers.core.units), so NaN,
+    infinity and an amount finer than the token's decimals (which rounded to 0 base units) are
+    refused in one line like every other command's amounts."""
+    from keepers.core.units import parse_units
+
+    return parse_units(value, decimals, "--amount")
 
 
 def _plan(
