@@ -441,3 +441,40 @@ def test_sec_90__audit_export__no_cell_is_a_formula(console):
     for row in rows:
         for cell in row:
             assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
+
+
+def test_sec_98__client_reports__at_most_max_renders_at_once(chain, console, monkeypatch):
+    """SEC-98: while MAX_RENDERS client reports are being rendered (each held here until the
+    test lets it go), another is refused at once (429, one line) instead of queueing behind them
+    in the pages' thread pool; once they end, a report renders again."""
+    from keepers.console.pages import manager_ops
+
+    entered, release = threading.Semaphore(0), threading.Event()
+
+    def held(source, vault):
+        entered.release()
+        release.wait(timeout=60)
+        return b"%PDF-held"
+
+    monkeypatch.setattr(manager_ops, "client_report_pdf", held)
+    vault = chain.record.contracts["PortfolioVault"]
+    url = f"{console.url}/manager/report/{vault}.pdf"
+    answers: list[httpx.Response] = []
+    renders = [
+        threading.Thread(target=lambda: answers.append(httpx.get(url, timeout=120)))
+        for _ in range(manager_ops.MAX_RENDERS)
+    ]
+    for thread in renders:
+        thread.start()
+    try:
+        for _ in renders:
+            assert entered.acquire(timeout=60), "a render never started"
+        busy = httpx.get(url, timeout=10)
+        assert busy.status_code == 429, busy.text[:200]
+        assert "reports are being rendered" in busy.json()["error"]
+    finally:
+        release.set()
+        for thread in renders:
+            thread.join(timeout=120)
+    assert [a.status_code for a in answers] == [200] * manager_ops.MAX_RENDERS
+    assert httpx.get(url, timeout=120).content == b"%PDF-held"
