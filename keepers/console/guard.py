@@ -153,7 +153,7 @@ class ConsoleGuard:
             session = secrets.token_urlsafe(32)
         scope[SCOPE_TOKEN] = self.token_for(session)
         if method not in SAFE_METHODS:
-            error = self._unsafe_refusal(scope, headers, host, session, new_session)
+            error = self._unsafe_refusal(scope, headers, session, new_session)
             if error is not None:
                 await refuse(send, *error)
                 return
@@ -165,7 +165,7 @@ class ConsoleGuard:
         await self._serve(scope, self._bounded(receive, bound), send, session, new_session, bound)
 
     def _unsafe_refusal(
-        self, scope: Scope, headers: dict[str, str], host: str, session: str, new_session: bool
+        self, scope: Scope, headers: dict[str, str], session: str, new_session: bool
     ) -> tuple[int, str] | None:
         origin = headers.get("origin")
         if origin is not None:
