@@ -13,12 +13,17 @@ Routes:
                                    (keepers/console/graphql/; schema in docs/console.graphql)
     GET  /health                -> head block and feed state
 Nothing here signs or holds a key.
+
+Every request passes the guard first (guard.py: this console's Host only, nothing from another
+site, and a POST only as JSON from this console's own page with its session token); a refusal is
+one line of JSON. The event stream holds at most live.MAX_STREAMS clients at once.
 """
 
 from __future__ import annotations
 
 import asyncio
 import csv
+import html
 import io
 import json
 import threading
@@ -32,6 +37,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sse_starlette.sse import EventSourceResponse
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import (
     HTMLResponse,
@@ -52,11 +58,13 @@ from keepers.console.actions import (
     safe_batch,
 )
 from keepers.console.graphql import ConsoleContext, graphql_app
+from keepers.console.guard import MAX_GRAPHQL_BODY_BYTES, SCOPE_TOKEN, ConsoleGuard
 from keepers.console.index import EventIndex
-from keepers.console.live import LiveFeed
+from keepers.console.live import MAX_STREAMS, LiveFeed
 from keepers.console.pages import Page, all_pages
 from keepers.console.pages.governance import filter_audit
-from keepers.console.source import ChainSource, ConsoleError
+from keepers.console.source import ChainSource, ConsoleError, redact_urls
+from keepers.core.spreadsheet import safe_row
 
 HERE = Path(__file__).parent
 AUDIT_COLUMNS = ("block", "log_index", "time_utc", "tx", "contract", "address", "event", "args")
@@ -130,11 +138,15 @@ def create_app(
     pages: tuple[Page, ...] | None = None,
     poll_seconds: float | None = None,
     operator: Mapping[str, str] | None = None,
+    host: str | None = None,
+    secret: bytes | None = None,
 ) -> Starlette:
     """`safe`: the multisig the prepared batches are for (the AccessManager routes its calls);
     without it, the operator names one in each form. `operator`: the Ape account aliases
     (`signer`, `relayer`) the operator opted in to sign with (`quantera console --signer
-    --relayer`); without them the console sends nothing."""
+    --relayer`); without them the console sends nothing. `host`: the address the console listens
+    on, answered besides the loopback names (guard.py). `secret`: the session tokens' HMAC key
+    (random unless given)."""
     pages = pages or all_pages()
     by_slug = {p.slug: p for p in pages}
     actions: dict[str, tuple[Page, Action]] = {a.name: (p, a) for p in pages for a in p.actions}
@@ -157,13 +169,14 @@ def create_app(
             "page": page,
             "pages": pages,
             "data": data,
-            "network": source.network,
+            "network": redact_urls(source.network),
             "chain_id": source.chain_id,
             "head": index.head,
-            "feed_error": feed.error,
+            "feed_error": feed.error,  # redacted by the feed
             "safe": safe or "",
             "operator": app_context.operator,
             "request": request,
+            "token": request.scope.get(SCOPE_TOKEN, ""),
         }
 
     async def page_data(page: Page) -> dict[str, Any]:
@@ -174,14 +187,17 @@ def create_app(
 
     async def show(request: Request) -> Response:
         page = by_slug.get(request.path_params["slug"])
-        if page is None:
-            return HTMLResponse(f"no page {request.path_params['slug']!r}", status_code=404)
+        if page is None:  # the path is the visitor's: escaped, never markup
+            return HTMLResponse(
+                f"no page {html.escape(repr(request.path_params['slug']))}", status_code=404
+            )
         try:
             data = await page_data(page)
         except ConsoleError as err:
-            data = {"error": str(err)}
+            data = {"error": redact_urls(str(err))}
         except Exception as err:  # noqa: BLE001 - the chain may be away: say so on the page
-            data = {"error": f"cannot read the chain: {str(err).splitlines()[0]}"}
+            line = str(err).splitlines()[0] if str(err) else type(err).__name__
+            data = {"error": f"cannot read the chain: {redact_urls(line)}"}
         ctx = context(page, data, request)
         if request.query_params.get("fragment"):
             template = env.get_template(page.template)
@@ -195,9 +211,16 @@ def create_app(
         try:
             return JSONResponse(await page_data(page))
         except Exception as err:  # noqa: BLE001
-            return JSONResponse({"error": str(err).splitlines()[0]}, status_code=503)
+            line = str(err).splitlines()[0] if str(err) else type(err).__name__
+            return JSONResponse({"error": redact_urls(line)}, status_code=503)
 
     async def events(request: Request) -> Response:
+        if feed.streams >= MAX_STREAMS:
+            return JSONResponse(
+                {"error": f"refused: {MAX_STREAMS} event streams are open, the most at once"},
+                status_code=503,
+            )
+
         async def stream():
             async for message in feed.messages():
                 yield {"event": message["type"], "data": json.dumps(message)}
@@ -209,21 +232,21 @@ def create_app(
         rows = filter_audit(index, q.get("contract"), q.get("event"), q.get("q"))
         out = io.StringIO()
         writer = csv.writer(out)
-        writer.writerow(
-            ["block", "log_index", "time_utc", "tx", "contract", "address", "event", "args"]
-        )
+        writer.writerow(AUDIT_COLUMNS)
         for e in rows:
             writer.writerow(
-                [
-                    e.block_number,
-                    e.log_index,
-                    _fmt_time(e.block_time),
-                    e.tx_hash,
-                    e.contract,
-                    e.address,
-                    e.event,
-                    json.dumps(e.args, sort_keys=True),
-                ]
+                safe_row(
+                    [
+                        e.block_number,
+                        e.log_index,
+                        _fmt_time(e.block_time),
+                        e.tx_hash,
+                        e.contract,
+                        e.address,
+                        e.event,
+                        json.dumps(e.args, sort_keys=True),
+                    ]
+                )
             )
         return StreamingResponse(
             iter([out.getvalue()]),
@@ -331,7 +354,17 @@ def create_app(
         *page_routes,
         Route("/{slug}", show),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan)
+    # GraphQL has queries only (no mutation type): its POSTs change nothing, so an integrator's
+    # client needs no session token for them (every other check of the guard applies).
+    read_only = ["/graphql"] if graphql.schema._schema.mutation_type is None else []
+    guard = Middleware(
+        ConsoleGuard,
+        hosts=[host] if host else [],
+        read_only_posts=read_only,
+        body_bytes={"/graphql": MAX_GRAPHQL_BODY_BYTES},
+        secret=secret,
+    )
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=[guard])
     app.state.index = index
     app.state.feed = feed
     app.state.source = source

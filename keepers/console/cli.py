@@ -13,8 +13,9 @@ from pathlib import Path
 
 import click
 
-from keepers.console.source import ChainSource, ConsoleError, load_abis
+from keepers.console.source import ChainSource, ConsoleError, load_abis, redact_urls
 from keepers.core.deployments import DEPLOYMENTS_DIR_ENV
+from keepers.core.jsonable import echo_json
 from keepers.core.running_demo import read_running_demo
 
 
@@ -65,7 +66,12 @@ network_option = click.option(
 
 @click.group(invoke_without_command=True)
 @network_option
-@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on; requests must name it (or a loopback name) as their Host.",
+)
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
 @click.option(
     "--safe",
@@ -118,9 +124,10 @@ def console(
             for alias in dict.fromkeys((signer_alias, relayer_alias)):
                 unlock_account(load_account(alias))  # asks a passphrase now, not mid-run
             operator = {"signer": signer_alias, "relayer": relayer_alias}
-        app = create_app(source, safe=safe, operator=operator)
+        app = create_app(source, safe=safe, operator=operator, host=host)
         bound_host, bound_port = sock.getsockname()[:2]
-        click.echo(f"console: http://{bound_host}:{bound_port}/ ({source.network})", err=False)
+        network = redact_urls(source.network)
+        click.echo(f"console: http://{bound_host}:{bound_port}/ ({network})", err=False)
         sys.stdout.flush()
         server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
         server.run(sockets=[sock])
@@ -166,7 +173,7 @@ def sign(batch_file: Path, alias: str, network_choice: str | None, as_json: bool
                 ) from None
             sent.append({"to": to, "tx": receipt.txn_hash, "gas_used": receipt.gas_used})
         if as_json:
-            click.echo(json.dumps(sent, indent=2))
+            echo_json(sent, sort_keys=False)
         else:
             for row in sent:
                 click.echo(f"sent {row['tx']} to {row['to']} (gas {row['gas_used']:,})")

@@ -22,6 +22,7 @@ from rich.table import Table
 
 from keepers.core.cli_options import account_option, json_option, network_option
 from keepers.core.errors import QuanteraError
+from keepers.core.jsonable import echo_json
 
 DEPOSIT, WITHDRAW, BORROW, REPAY = range(4)
 ZERO = "0x" + "00" * 20
@@ -41,7 +42,7 @@ identity_option = click.option(
 
 def _emit(data: Any, as_json: bool, title: str) -> None:
     if as_json:
-        click.echo(json.dumps(data, indent=2, sort_keys=True))
+        echo_json(data)
         return
     from rich.console import Console
 
