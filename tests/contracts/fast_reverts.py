@@ -45,3 +45,20 @@ def assert_reverts(chain, method, *args, sender, error, **expected):
             actual, value = actual.lower(), value.lower()
         assert actual == value, f"{name}.{key} = {actual}, expected {value}"
     return fields
+
+
+def attempt(chain, method, *args, sender):
+    """An attack step: asks the node first (eth_call); when the call reverts, returns the custom
+    error's (name, {field: value}) decoded against `method`'s contract (`(selector hex, data)`
+    for an error that ABI does not declare), and sends nothing; when it passes, sends it as
+    `sender` and returns None (the step went through: the caller then checks its effect)."""
+    try:
+        data = revert_data(chain, method, *args, sender=sender)
+    except AssertionError:
+        method(*args, sender=sender)
+        return None
+    for abi in method.contract.contract_type.errors:
+        if keccak(text=abi.selector)[:4] == data[:4]:
+            values = decode([i.canonical_type for i in abi.inputs], data[4:])
+            return abi.name, {i.name: v for i, v in zip(abi.inputs, values)}
+    return data[:4].hex(), data
