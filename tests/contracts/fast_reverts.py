@@ -8,7 +8,7 @@ the ABI of the contract that defines the error.
 """
 
 from eth_abi import decode
-from eth_utils import keccak
+from eth_utils import keccak, to_checksum_address
 
 
 def revert_data(chain, method, *args, sender) -> bytes:
@@ -59,6 +59,10 @@ def attempt(chain, method, *args, sender):
         return None
     for abi in method.contract.contract_type.errors:
         if keccak(text=abi.selector)[:4] == data[:4]:
-            values = decode([i.canonical_type for i in abi.inputs], data[4:])
-            return abi.name, {i.name: v for i, v in zip(abi.inputs, values)}
+            types = [i.canonical_type for i in abi.inputs]
+            values = decode(types, data[4:])
+            return abi.name, {
+                i.name: to_checksum_address(v) if t == "address" else v
+                for i, t, v in zip(abi.inputs, types, values)
+            }
     return data[:4].hex(), data

@@ -11,6 +11,7 @@ from desk_fixtures import ALL, DESK_INSTRUMENT_ID
 from fast_reverts import attempt
 from fund_fixtures import DAY, SHARE_UNIT, USD_UNIT, identity_for
 from keepers.access import renounce_temporary_roles
+from keepers.core.deployments import DeploymentError
 from keepers.core.units import FEED_DECIMALS
 from keepers.lifecycle import SettlementAssetType, deploy_fund_vault, list_settlement_assets
 from keepers.risk import deploy_feeds, feed_config, set_feeds
@@ -102,3 +103,20 @@ def test_sec_34__asset_relisted_without_a_peg__no_deposit_and_no_routed_redempti
     assert desk.desk.payoutVault(shares(1_000), ALL) == ("0x" + "00" * 20,) * 2
     refused = attempt(chain, desk.desk.requestRedeem, shares(1_000), alice, ALL, sender=alice)
     assert refused == ("NoPayoutAsset", {"acceptedMask": ALL, "shares": shares(1_000)})
+
+
+def test_sec_34__standalone_vault_in_a_crypto_asset__refused_by_the_deploy_routine(lifecycle):
+    """A vault whose NAV source is the registry has no desk to refuse its asset on chain: the deploy
+    routine (`deploy_fund_vault`) refuses an asset SettlementAssets lists as `Crypto`."""
+    d = lifecycle.d.scoped("QuanteraAccessManager", "IdentityRegistry", "InstrumentRegistry")
+    with pytest.raises(DeploymentError, match="without a peg"):
+        deploy_fund_vault(
+            d,
+            lifecycle.shares["QMMF"],
+            lifecycle.tokens["QETH"],
+            lifecycle.registry,
+            1,
+            identity=identity_for("vault.QETH"),
+            name="FundVault.QETH",
+        )
+    assert not d.has("FundVault.QETH")

@@ -138,7 +138,9 @@ def test_sec_37__cutoffs_past_2106__strikes_go_on_and_pending_deposits_are_claim
 # ---------------------------------------------------------------- SEC-40: max* = what claims accept
 
 
-def test_sec_40__max_views__equal_what_each_claim_accepts_when_cash_is_short(chain, fund):
+def test_sec_40__max_views__equal_what_each_claim_accepts_when_cash_is_short(
+    chain, accounts, fund
+):
     """LendingPool's `maxWithdraw` overstated what it paid when its cash was short; the vault's
     claims are paid from cash reserved at the strike, so each `max*` is exactly what its call
     accepts, and one unit more is refused (`ExceedsClaimable`): with the strike short of free
@@ -146,6 +148,12 @@ def test_sec_40__max_views__equal_what_each_claim_accepts_when_cash_is_short(cha
     mint (main: `maxMint` named shares the claim could not mint)."""
     vault = fund.vault
     alice, bob, carol = fund.investors["alice"], fund.investors["bob"], fund.investors["carol"]
+    recipient = fresh_account(accounts, chain)
+    fund.registry.registerInvestor(
+        recipient, "0x" + "fc" * 20, US, INSTITUTIONAL, FAR_FUTURE, sender=fund.operator
+    )
+    schedule = fund.deployment.at("FeeSchedule")
+    schedule.setFeeSchedule(vault, (0, 50, 0, 0, 0, recipient, []), sender=fund.governor)
     for wallet in (alice, bob):
         vault.requestDeposit(usd(100_000), wallet, wallet, sender=wallet)
     fund.strike(chain, 1)
