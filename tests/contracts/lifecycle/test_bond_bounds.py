@@ -15,12 +15,18 @@ from isolation import isolated
 from keepers.access import renounce_temporary_roles
 from keepers.core.units import FEED_DECIMALS
 from keepers.lifecycle import (
+    MAX_COUPON_BPS,
+    MAX_FACE_VALUE,
+    MAX_TERM_DAYS,
+    BusinessDayConvention,
     CallTerms,
     CouponTerms,
     DayCountConvention,
+    InstrumentTerms,
     SettlementAssetType,
     deploy_bond_share_token,
     list_settlement_assets,
+    servicing_bounds,
 )
 from keepers.lifecycle.schedule import CouponSchedule, from_timestamp, to_timestamp
 from keepers.risk import deploy_feeds, feed_config, set_feeds
@@ -151,6 +157,65 @@ def test_sec_30__ten_year_note_in_an_18_decimal_asset__records_every_coupon_and_
             assert asset.balanceOf(holder) - before == notes * (20 * per_coupon + 1_000 * UNIT18)
 
 
+def test_sec_31__the_largest_accepted_note__every_coupon_recorded_on_chain(
+    chain, accounts, project, lifecycle, issuer, agent, operator
+):
+    """The corner of the registry's term space on chain: face 1e9 a share, 100% a year, annual,
+    ACT/360 (the largest year fraction), 100 years, paid in an 18-decimal asset. Its 101 coupons
+    (a short first one) take the index to about 1e47 (2^157: the field is 192 bits), exactly what
+    `coupons.servicing_bounds` computes; the holder is paid every coupon and face value."""
+    with isolated(chain):
+        asset = eighteen_decimal_asset(project, lifecycle, "USD18M")
+        issue = (chain.pending_timestamp // DAY) * DAY - 30 * DAY
+        token, servicer, instrument, terms, holders = serviced_note(
+            chain,
+            accounts,
+            lifecycle,
+            issuer,
+            agent,
+            operator,
+            asset,
+            "QTNMAX",
+            face_value=MAX_FACE_VALUE,
+            coupon=CouponTerms(
+                fixed_rate_bps=MAX_COUPON_BPS,
+                frequency=1,
+                day_count=DayCountConvention.ACTUAL_360,
+                roll=BusinessDayConvention.FOLLOWING,
+            ),
+            issue_date=issue,
+            maturity_date=issue + MAX_TERM_DAYS * DAY,
+            call=CallTerms(False, 0, 0),
+            settlement_assets=[asset.address],
+        )
+        expected = servicing_bounds(InstrumentTerms.from_chain(terms), 18)
+        notes = sum(HOLDINGS.values())
+        paid_coupons = notes * expected.coupon_index // 10**18
+        asset.mint(issuer, 2 * paid_coupons + notes * expected.redemption_price, sender=issuer)
+        asset.approve(servicer, 2**256 - 1, sender=issuer)
+        servicer.fundCoupons(2 * paid_coupons, sender=issuer)
+        dates = record_dates(terms)
+        assert len(dates) == 101
+        for number, record_date in enumerate(dates, start=1):
+            chain.pending_timestamp = max(chain.pending_timestamp, record_date)
+            servicer.recordCoupon(number, sender=issuer)
+        index = servicer.servicing()[0]
+        assert index == expected.coupon_index and 2**156 < index < 2**157
+        chain.pending_timestamp = max(chain.pending_timestamp, terms.maturityDate)
+        lifecycle.registry.mature(instrument, sender=issuer)
+        servicer.fundRedemption(notes * expected.redemption_price // 10**18, sender=issuer)
+        servicer.startRedemption(0, sender=issuer)
+        for label, whole in HOLDINGS.items():
+            holder = holders[label]
+            before = asset.balanceOf(holder)
+            servicer.redeem(holder, sender=issuer)
+            owed = (
+                whole * UNIT18 * index // 10**36
+                + whole * UNIT18 * expected.redemption_price // 10**36
+            )
+            assert asset.balanceOf(holder) - before == owed
+
+
 def test_sec_38__bind_servicer__a_front_runner_between_the_deploy_transactions__cannot_stop_it(
     chain, accounts, monkeypatch, lifecycle, agent, outsider
 ):
@@ -274,3 +339,51 @@ def test_sec_39__assets_above_18_decimals__refused_where_amounts_are_sized(
             10_000,
             fund.vault.feeSchedule(),
         )
+
+
+def test_sec_38__deploy_routine_rerun__completes_or_refuses_a_stale_prediction(
+    chain, monkeypatch, lifecycle, agent
+):
+    """A deploy killed between the servicer and its token completes on a rerun (the token takes
+    the address the servicer names); if the deployer's nonce moved meanwhile, the rerun refuses the
+    recorded servicer (`DeploymentError`) instead of deploying a token it does not serve."""
+    import keepers.compliance
+    from keepers.core.deployments import DeploymentError
+
+    real_deploy_security = keepers.compliance.deploy_security
+
+    def killed(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    def deploy(d, symbol):
+        return deploy_bond_share_token(
+            d,
+            f"Quantera Note ({symbol})",
+            symbol,
+            agent=agent.address,
+            instruments=lifecycle.registry,
+            payment_asset=lifecycle.tokens["USDC"],
+            jurisdictions=[(840, (True, 1, 0, 0, 0))],
+        )
+
+    with isolated(chain):
+        for symbol, nonce_moves in (("QTNRR", False), ("QTNRS", True)):
+            d = lifecycle.d.scoped("QuanteraAccessManager", "IdentityRegistry", "OracleRouter")
+            monkeypatch.setattr(keepers.compliance, "deploy_security", killed)
+            try:
+                deploy(d, symbol)
+            except KeyboardInterrupt:
+                pass
+            monkeypatch.setattr(keepers.compliance, "deploy_security", real_deploy_security)
+            servicer = d.at("BondServicer", f"BondServicer.{symbol}")
+            if nonce_moves:
+                d.sender.transfer(d.sender, 0)  # another transaction takes the predicted nonce
+                try:
+                    deploy(d, symbol)
+                    raise AssertionError("a token was deployed that its servicer does not serve")
+                except DeploymentError as err:
+                    assert "remove BondServicer.QTNRS" in str(err)
+            else:
+                token = deploy(d, symbol)
+                assert servicer.token() == token.address == d.address(f"BondShareToken.{symbol}")
+        renounce_temporary_roles(d)
