@@ -302,6 +302,25 @@ def test_sec_39__terms_the_servicer_cannot_serve__refused_at_registration(
             assert accepted
         except ape.exceptions.ContractLogicError as err:
             assert not accepted, err
+    # issue and maturity rolling to one day (a Saturday and the Sunday after it, Following): no
+    # coupon period, the schedule DayCount refuses at startServicing
+    saturday = now // DAY * DAY + DAY * 30
+    saturday += ((5 - (saturday // DAY + 3) % 7) % 7) * DAY  # 1970-01-01 was a Thursday
+    empty = note_terms(
+        lifecycle,
+        now,
+        issue_date=saturday,
+        maturity_date=saturday + DAY,
+        call=CallTerms(False, 0, 0),
+        coupon=CouponTerms(
+            fixed_rate_bps=425,
+            frequency=2,
+            day_count=DayCountConvention.THIRTY_360_BOND_BASIS,
+            roll=BusinessDayConvention.FOLLOWING,
+        ),
+    )
+    with ape.reverts(validator.InvalidTerms, field="maturityDate", value=saturday + DAY):
+        validator.validate(empty.as_tuple())
     max_face = validator.MAX_FACE_VALUE()
     validator.validate(note_terms(lifecycle, now, face_value=max_face).as_tuple())
     with ape.reverts(validator.InvalidTerms, field="faceValue", value=max_face + 1):

@@ -138,9 +138,7 @@ def test_sec_37__cutoffs_past_2106__strikes_go_on_and_pending_deposits_are_claim
 # ---------------------------------------------------------------- SEC-40: max* = what claims accept
 
 
-def test_sec_40__max_views__equal_what_each_claim_accepts_when_cash_is_short(
-    chain, accounts, fund
-):
+def test_sec_40__max_views__equal_what_each_claim_accepts_when_cash_is_short(chain, accounts, fund):
     """LendingPool's `maxWithdraw` overstated what it paid when its cash was short; the vault's
     claims are paid from cash reserved at the strike, so each `max*` is exactly what its call
     accepts, and one unit more is refused (`ExceedsClaimable`): with the strike short of free
