@@ -116,6 +116,44 @@ def test_sec_122__one_holder_fills_the_escrow_to_the_cap__others_still_redeem(ch
     )
 
 
+def test_sec_122__escrow_set_and_unset_while_holding__holder_counts_stay_exact(
+    chain, accounts, fund_stack
+):
+    """The escrow bit is GOVERNOR's and keeps the engine's counts exact: an escrow holding shares
+    is counted out when made one and back in (in its bucket) when it stops; a wallet the registry
+    does not know cannot be made one."""
+    fund, vault, engine = fund_stack, fund_stack.vault, fund_stack.engine
+    identity = fund.registry.identity(vault)
+    assert engine.ledgerOf(identity).escrow  # the deploy routine's step
+    subscribe(chain, fund, {"alice": 1_000})
+    vault.requestRedeem(
+        shares(400),
+        fund.investors["alice"],
+        fund.investors["alice"],
+        sender=fund.investors["alice"],
+    )
+    holders = engine.holderCounts()[0]  # alice counted, the vault's escrow not
+    tx = engine.setEscrow(vault, False, sender=fund.governor)
+    assert engine.holderCounts()[0] == holders + 1
+    [event] = tx.decode_logs(engine.EscrowSet)
+    assert (event.wallet, event.identity, event.previous, event.next) == (
+        vault.address,
+        identity,
+        True,
+        False,
+    )
+    engine.setEscrow(vault, True, sender=fund.governor)
+    assert engine.holderCounts()[0] == holders
+    stranger = fresh_account(accounts, chain)
+    assert attempt(chain, engine.setEscrow, stranger, True, sender=fund.governor) == (
+        "EscrowNotRegistered",
+        {"wallet": stranger.address},
+    )
+    assert attempt(chain, engine.setEscrow, stranger, True, sender=stranger)[0] == (
+        "AccessManagedUnauthorized"
+    )
+
+
 # ---------------------------------------------------------------- SEC-123: frozen controller
 
 
