@@ -188,8 +188,9 @@ interface IBondServicer {
     /// date `firstRecordDate` (the maturity date when there are none).
     event ServicingStarted(uint256 indexed instrumentId, uint256 coupons, uint256 firstRecordDate);
     /// @notice Coupon `number` recorded on `supply` shares: due `couponPerShare` per whole share
-    /// (scaled, see `SCALE`), the index moved by `indexIncrease` (less when underfunded); `paid`
-    /// taken from the reserve; the next record date `nextRecordDate` (maturity after the last).
+    /// (scaled, see `SCALE`), the index moved by `indexIncrease` (less when underfunded, more when
+    /// it also pays earlier coupons' arrears: `ArrearsPaid`); `paid` taken from the reserve; the
+    /// next record date `nextRecordDate` (maturity after the last).
     event CouponRecorded(
         uint256 indexed number,
         uint256 supply,
@@ -222,8 +223,8 @@ interface IBondServicer {
     event RedemptionStarted(uint256 indexed instrumentId, uint256 pricePerShare, uint256 supply, bool called);
     /// @notice The redemption index moved from `previous` to `next` (a top-up).
     event RedemptionIndexRaised(uint256 previous, uint256 next);
-    /// @notice `couponNumber` (0: the redemption) was due `due` and only `paid` was there: a
-    /// payment default of `due - paid`.
+    /// @notice `couponNumber` (0: the redemption) was due `due` (a coupon's with the arrears of
+    /// earlier ones, SEC-131) and only `paid` was there: a payment default of `due - paid`.
     event Defaulted(uint256 indexed instrumentId, uint256 indexed couponNumber, uint256 due, uint256 paid);
     /// @notice `holder` was paid `coupons` and `redemption` (payment-asset base units).
     event Paid(address indexed holder, uint256 coupons, uint256 redemption, address indexed by);

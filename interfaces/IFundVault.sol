@@ -241,7 +241,7 @@ interface IFundNavSource {
 /// NOT in this contract (extension points, issue 17's later parts): several settlement assets
 /// (ERC-7575: one FundVault per asset over the same share token; the gate is per vault), dividends
 /// and coupons (the share token's income index), maturity (the registry's status: `isDealing`
-/// false stops requests and strikes, and opens cancellation).
+/// false stops requests and strikes; wound up, `isWoundUp`, it opens cancellation after a cut-off).
 interface IFundVault is IERC7575, IERC7540Operator, IERC7540Deposit, IERC7540Redeem, IERC165, IFeeAccruer {
     // ------------------------------------------------------------ errors
     /// @notice `sender` is neither `controller` nor an operator `controller` approved.
@@ -415,25 +415,28 @@ interface IFundVault is IERC7575, IERC7540Operator, IERC7540Deposit, IERC7540Red
     function collectFees() external returns (uint256 shares, uint256 assets);
 
     // ------------------------------------------------------------ instant liquidity
-    /// @notice Subscribes `assets` from the caller at once at the last struck NAV, less the
-    /// instant subscription fee, for `receiver` (see the notice). Reverts `CutoffPassed` between
-    /// the cut-off and its strike, `NoStruckNav` before the first strike, `NotDealing`,
-    /// `InstantLimitExceeded`, the minimums' `BelowMinimumInvestment` / `ControllerNotVerified`,
-    /// and whatever the engine refuses the mint with.
+    /// @notice Subscribes `assets` from the caller at once at the last struck NAV (priced for the
+    /// income declared since, SEC-121), less the instant subscription fee, for `receiver` (see the
+    /// notice). Reverts `CutoffPassed` between the cut-off and its strike, `NoStruckNav` before
+    /// the first strike, `NotDealing`, `AssetDepegged` (SEC-120), `InstantLimitExceeded`, the
+    /// minimums' `BelowMinimumInvestment` / `ControllerNotVerified`, and whatever the engine
+    /// refuses the mint with.
     /// @return shares Minted to `receiver` (rounded down).
     function instantDeposit(uint256 assets, address receiver) external returns (uint256 shares);
 
     /// @notice Redeems `owner`'s `shares` at once at the last struck NAV from the free cash, less
     /// the instant redemption fee with its urgency premium, paid to `receiver` (the caller is the
-    /// owner or its operator). Reverts as `instantDeposit`, and `InsufficientFreeCash(gross,
+    /// owner or its operator). Reverts as `instantDeposit` (not `AssetDepegged` nor the minimums),
+    /// `WalletFrozen` for a frozen owner or receiver (SEC-123), and `InsufficientFreeCash(gross,
     /// free)` when the free cash cannot pay the gross value.
     /// @return assets Paid to `receiver` (net of the fee).
     function instantRedeem(uint256 shares, address receiver, address owner) external returns (uint256 assets);
 
     // ------------------------------------------------------------ investors
     /// @notice Cancels `controller`'s pending deposit and sends its assets to `receiver`, before
-    /// the cut-off of its period (any time while the instrument does not deal, or once its strike
-    /// refused it: `DepositsRefused`, a refund from the reserve).
+    /// the cut-off of its period (any time once the instrument is wound up, SEC-134, or once its
+    /// strike refused it: `DepositsRefused`, a refund from the reserve). The controller verified
+    /// and unfrozen, the receiver unfrozen (SEC-123: `WalletFrozen`, `ControllerNotVerified`).
     /// @dev Runs in the FundInstant module (the vault's size budget).
     /// @return assets The assets returned (all of the pending deposit).
     function cancelDepositRequest(address controller, address receiver) external returns (uint256 assets);
@@ -441,7 +444,8 @@ interface IFundVault is IERC7575, IERC7540Operator, IERC7540Deposit, IERC7540Red
     /// @notice Cancels what is still pending of `controller`'s redemption (its struck part stays
     /// claimable) and transfers those shares to `receiver` (a rule-checked transfer from the vault;
     /// `receiver` one `controller` may transfer to, `PairNotCompliant`), before the cut-off of the
-    /// period it is pending in (any time while the instrument does not deal).
+    /// period it is pending in (any time once the instrument is wound up, SEC-134). The controller
+    /// verified and unfrozen, the receiver unfrozen (SEC-123).
     /// @dev Runs in the FundInstant module (the vault's size budget).
     /// @return shares The shares returned.
     function cancelRedeemRequest(address controller, address receiver) external returns (uint256 shares);
