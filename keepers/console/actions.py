@@ -32,7 +32,6 @@ from typing import Any
 from eth_abi import encode
 from eth_utils import (
     function_abi_to_4byte_selector,
-    is_address,
     is_checksum_address,
     is_hex_address,
     keccak,
