@@ -63,6 +63,7 @@ from keepers.console.index import EventIndex
 from keepers.console.live import MAX_STREAMS, LiveFeed
 from keepers.console.pages import Page, all_pages
 from keepers.console.pages.governance import filter_audit
+from keepers.console.render import FILTERS, GuardExtension, fmt_time
 from keepers.console.source import ChainSource, ConsoleError, redact_urls
 from keepers.core.spreadsheet import safe_row
 
@@ -107,28 +108,17 @@ class PageCache:
             self._data.pop(slug, None)
 
 
-def _fmt_time(value: int) -> str:
-    import datetime as dt
-
-    return dt.datetime.fromtimestamp(int(value), dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-
-
-def _short(value: str, keep: int = 10) -> str:
-    text = str(value)
-    return text if len(text) <= keep + 4 else f"{text[:keep]}…{text[-4:]}"
+_fmt_time = fmt_time  # the pages' time format (tests compare against it)
 
 
 def templates() -> Environment:
+    """The pages' templates: autoescaped, total filters, the `guard` tag (render.py)."""
     env = Environment(
         loader=FileSystemLoader(HERE / "templates"),
         autoescape=select_autoescape(["html"]),
+        extensions=[GuardExtension],
     )
-    env.filters.update(
-        time=_fmt_time,
-        short=_short,
-        tojson_attr=lambda v: json.dumps(v, sort_keys=True),
-        num=lambda v, d=2: f"{float(v):,.{d}f}",
-    )
+    env.filters.update(FILTERS)
     return env
 
 
@@ -172,6 +162,8 @@ def create_app(
             "network": redact_urls(source.network),
             "chain_id": source.chain_id,
             "head": index.head,
+            "index_from": index.first_block,
+            "index_dropped": index.dropped,
             "feed_error": feed.error,  # redacted by the feed
             "safe": safe or "",
             "operator": app_context.operator,
@@ -198,11 +190,19 @@ def create_app(
         except Exception as err:  # noqa: BLE001 - the chain may be away: say so on the page
             line = str(err).splitlines()[0] if str(err) else type(err).__name__
             data = {"error": f"cannot read the chain: {redact_urls(line)}"}
-        ctx = context(page, data, request)
-        if request.query_params.get("fragment"):
-            template = env.get_template(page.template)
-            return HTMLResponse("".join(template.blocks["live"](template.new_context(ctx))))
-        return HTMLResponse(env.get_template(page.template).render(**ctx))
+        fragment = bool(request.query_params.get("fragment"))
+        try:
+            return HTMLResponse(render(page, context(page, data, request), fragment))
+        except Exception as err:  # noqa: BLE001 - past every guarded row: still a page, not a 500
+            line = str(err).splitlines()[0] if str(err) else type(err).__name__
+            error = f"this page could not be rendered: {type(err).__name__}: {redact_urls(line)}"
+            return HTMLResponse(render(page, context(page, {"error": error}, request), fragment))
+
+    def render(page: Page, ctx: dict[str, Any], fragment: bool) -> str:
+        template = env.get_template(page.template)
+        if fragment:
+            return "".join(template.blocks["live"](template.new_context(ctx)))
+        return template.render(**ctx)
 
     async def api(request: Request) -> Response:
         page = by_slug.get(request.path_params["slug"])
@@ -239,7 +239,7 @@ def create_app(
                     [
                         e.block_number,
                         e.log_index,
-                        _fmt_time(e.block_time),
+                        fmt_time(e.block_time),
                         e.tx_hash,
                         e.contract,
                         e.address,
@@ -313,7 +313,14 @@ def create_app(
         )
 
     async def health(request: Request) -> Response:
-        return JSONResponse({"head": index.head, "feed_error": feed.error})
+        return JSONResponse(
+            {
+                "head": index.head,
+                "feed_error": feed.error,
+                "index_complete_from_block": index.first_block,
+                "index_dropped": index.dropped,
+            }
+        )
 
     graphql_context = ConsoleContext(source, index, cache, by_slug)
     graphql = graphql_app(lambda: graphql_context)

@@ -427,3 +427,224 @@ def test_sec_105__token_metadata__a_failing_token_is_a_placeholder_not_an_error(
         row["token_out"].startswith(UNKNOWN_SYMBOL) and row["amount_out_display"] == "12,345.0000"
     )
     assert data["unreadable_routes"] == 0 and data["venues"]
+
+
+# ------------------------------------------------------------------ rendering (SEC-106, SEC-107)
+
+FAR_ETA = 2**48 - 1  # the latest `when` an AccessManager schedule takes (uint48)
+
+
+def _client(chain, pages=None):
+    from starlette.testclient import TestClient
+
+    from keepers.console.app import create_app
+
+    app = create_app(chain.source, pages=pages, poll_seconds=3_600)
+    return TestClient(app, base_url="http://127.0.0.1", raise_server_exceptions=False)
+
+
+def test_sec_106__an_eta_past_year_9999__governance_page_still_answers(chain):
+    """SEC-106: the red team's attack — a member of a delayed role (the GOVERNOR) schedules a call
+    with `when = 2^48 - 1` — no longer takes /governance down: the page and its live fragment
+    answer 200 with the roles, the operation shown with its ETA as a number past year 9999 and
+    flagged, the audit export too; every formatting filter answers for any value."""
+    from keepers.console.render import fmt_num, fmt_time
+
+    governor = chain.accounts[GOVERNOR_ACCOUNT]
+    manager = _manager(chain)
+    aggregator = chain.source.contract("LiquidityAggregator")
+    venue = chain.source.address("UniswapV2Pair.A.QSPX-USDC")
+    data = aggregator.encode_abi("unpauseVenue", [venue])
+    tx = manager.functions.schedule(aggregator.address, data, FAR_ETA).transact({"from": governor})
+    assert chain.w3.eth.wait_for_transaction_receipt(tx)["status"] == 1
+    operation = (
+        "0x" + manager.functions.hashOperation(governor, aggregator.address, data).call().hex()
+    )
+    # OZ's getSchedule itself reverts for it (its expiry check adds a week to 2^48 - 1 and
+    # overflows): the page cannot lean on that view for this operation.
+
+    with _client(chain) as client:
+        page = client.get("/governance")
+        fragment = client.get("/governance?fragment=1")
+        api = client.get("/api/governance")
+        export = client.get("/governance/audit.csv?event=OperationScheduled")
+    assert page.status_code == 200, page.text[:500]
+    assert fragment.status_code == 200, fragment.text[:500]
+    row = page.text[page.text.index(f'data-operation="{operation}"') :]
+    row = row[: row.index("</tr>")]
+    assert f"{FAR_ETA} (after year 9999)" in row and 'data-testid="far-eta"' in row
+    assert 'data-role="ADMIN"' in page.text and 'data-role="GOVERNOR"' in page.text
+    [shown] = [p for p in api.json()["pending"] if p["operation_id"] == operation]
+    assert shown["eta"] == FAR_ETA and shown["eta_far_future"]
+    assert export.status_code == 200 and operation[2:] in export.text
+
+    assert fmt_time(-(2**63)) == f"{-(2**63)} (before year 1)"
+    assert fmt_time(None) == "None" and fmt_time("x") == "x"
+    assert fmt_num(2**1100) == str(2**1100) and fmt_num(None) == "—"
+    assert fmt_num(float("nan")) == "nan" and fmt_num("12") == "12.00"
+
+
+def test_sec_107__one_value_a_row_cannot_render__costs_that_row_not_the_page(chain):
+    """SEC-107: a row whose value makes its template raise (a route whose improvement is text
+    where the template compares a number) is shown as one row saying it could not be shown; the
+    rest of the page (its venues, its other rows) renders, 200."""
+    from keepers.console.pages import Page, liquidity
+
+    def read(source, index):
+        data = liquidity.read(source, index)
+        good = {
+            "block": 1,
+            "time": 0,
+            "tx": "0x" + "01" * 32,
+            "log_index": 0,
+            "payer": ATTACKER,
+            "token_in": "USDC",
+            "token_out": "QNDX",
+            "amount_in": 1,
+            "amount_out": 1,
+            "amount_in_display": "1",
+            "amount_out_display": "1",
+            "fills": [],
+            "committed": False,
+            "best_single_venue": None,
+            "best_single_out": 0,
+            "best_single_unavailable": None,
+            "best_single_out_display": "0",
+            "improvement_bps": None,
+        }
+        bad = {**good, "tx": "0x" + "02" * 32, "improvement_bps": "not a number"}
+        return {**data, "routes": [good, bad]}
+
+    page = Page("liquidity", "Liquidity", read, liquidity.PAGE.actions)
+    with _client(chain, pages=(page,)) as client:
+        answer = client.get("/liquidity")
+    assert answer.status_code == 200, answer.text[:500]
+    assert 'data-testid="venues"' in answer.text
+    assert f'data-tx="0x{"01" * 32}"' in answer.text  # the good row
+    assert answer.text.count('data-unrendered="row"') == 1  # the bad one, alone
+    assert "this row could not be shown (TypeError" in answer.text
+
+
+# ------------------------------------------------------------------ event index (SEC-108, SEC-109)
+
+
+def test_sec_108__index_filled_with_permissionless_events__state_still_complete(chain):
+    """SEC-108: the red team's attack on the event index — a stranger fills it with
+    LiquidityAggregator commitments (permissionless, in multicalls) past its bound (scaled here to
+    what the deployment and one scheduled operation hold) — no longer erases state: the role
+    holders, the pending operation, the registered investors and a frozen wallet are all still
+    shown (each confirmed by the chain's views), and the pages say from which block the history
+    is complete (`first_block` moved past what was dropped)."""
+    from keepers.console.index import EventIndex
+    from keepers.console.pages import compliance, governance
+
+    w3 = chain.w3
+    governor, keeper = chain.accounts[GOVERNOR_ACCOUNT], chain.accounts[6]
+    manager, registry = _manager(chain), chain.source.contract("IdentityRegistry")
+    aggregator = chain.source.contract("LiquidityAggregator")
+    data = aggregator.encode_abi(
+        "unpauseVenue", [chain.source.address("UniswapV2Pair.B.QSPX-USDC")]
+    )
+    w3.eth.wait_for_transaction_receipt(
+        manager.functions.schedule(aggregator.address, data, 0).transact({"from": governor})
+    )
+    operation = (
+        "0x" + manager.functions.hashOperation(governor, aggregator.address, data).call().hex()
+    )
+    wallet = next(
+        e.args["investorAddress"]
+        for e in _synced(chain).events(contract="IdentityRegistry", names=["IdentityRegistered"])
+        if not registry.functions.isFrozen(e.args["investorAddress"]).call()
+    )
+    w3.eth.wait_for_transaction_receipt(
+        registry.functions.freeze(wallet).transact({"from": keeper})
+    )
+    held = len(_synced(chain).events())
+    index = EventIndex(chain.source, max_events=held)
+    index.sync()
+    before = governance.read(chain.source, index), compliance.read(chain.source, index)
+    assert index.dropped == 0
+    assert operation in {p["operation_id"] for p in before[0]["pending"]}
+
+    stranger = chain.accounts[LIQUIDITY_ATTACKER]
+    commits = [aggregator.encode_abi("commit", [_word(k)]) for k in range(held + 10)]
+    for start in range(0, len(commits), 400):
+        tx = aggregator.functions.multicall(commits[start : start + 400]).transact(
+            {"from": stranger, "gas": 25_000_000}
+        )
+        assert w3.eth.wait_for_transaction_receipt(tx)["status"] == 1
+    index.sync()
+    after = governance.read(chain.source, index), compliance.read(chain.source, index)
+    assert index.dropped > 0 and len(index._events) == held
+    assert after[0]["roles"] == before[0]["roles"], "role holders vanished with the history"
+    assert operation in {p["operation_id"] for p in after[0]["pending"]}, "the operation vanished"
+    assert after[1]["investors"] == before[1]["investors"] > 0
+    assert wallet in {f["wallet"] for f in after[1]["frozen"]}
+    first_kept = index._events[0].block_number
+    assert after[0]["audit_complete_from_block"] >= first_kept > chain.record.block
+    with _client(chain) as client:
+        client.app.state.index._events, client.app.state.index.dropped = index._events, 1
+        client.app.state.index.first_block = index.first_block
+        page = client.get("/governance").text
+        health = client.get("/health").json()
+    assert f"history from block {index.first_block}" in page
+    assert health["index_complete_from_block"] == index.first_block
+
+
+def _synced(chain):
+    from keepers.console.index import EventIndex
+
+    index = EventIndex(chain.source)
+    index.sync()
+    return index
+
+
+def _word(k: int) -> bytes:
+    from eth_utils import keccak
+
+    return keccak(text=f"SEC-108 commitment {k}")
+
+
+class _LogCappedEth:
+    """web3's `eth` of a provider that refuses an `eth_getLogs` answer of more than `cap` logs
+    (as Infura refuses more than 10,000), counting the windows asked."""
+
+    def __init__(self, eth, cap: int):
+        self._eth, self.cap, self.asked, self.refused = eth, cap, [], 0
+
+    def __getattr__(self, name):
+        return getattr(self._eth, name)
+
+    def get_logs(self, params):
+        self.asked.append((params["fromBlock"], params["toBlock"]))
+        logs = self._eth.get_logs(params)
+        if len(logs) > self.cap:
+            self.refused += 1
+            raise ValueError(
+                {"code": -32005, "message": f"query returned more than {self.cap} results"}
+            )
+        return logs
+
+
+def test_sec_109__provider_caps_log_results__index_splits_the_window(chain):
+    """SEC-109: on a provider that refuses any `eth_getLogs` answering more than N logs (N here the
+    most the deployment logged in one block; Infura's is 10,000), the index splits its window
+    and indexes every event (the same as an uncapped provider's), instead of failing the sync
+    (on main the console did not start, and its live feed retried the same window forever)."""
+    from keepers.console.index import EventIndex
+
+    whole = _synced(chain)
+    per_block: dict[int, int] = {}
+    for e in whole.events():
+        per_block[e.block_number] = per_block.get(e.block_number, 0) + 1
+    cap = max(per_block.values())
+    assert sum(per_block.values()) > cap  # the 2,000-block window is over the cap
+    capped_eth = _LogCappedEth(chain.w3.eth, cap)
+    capped_w3 = SimpleNamespace(eth=capped_eth, codec=chain.w3.codec, provider=chain.w3.provider)
+    source = ChainSource(capped_w3, chain.record, chain.source.abis, None, chain.source.network)
+    index = EventIndex(source)
+    index.sync(whole.head)
+    assert capped_eth.refused > 0
+    key = lambda e: (e.block_number, e.log_index)  # noqa: E731
+    assert [key(e) for e in index.events()] == [key(e) for e in whole.events()]
+    assert index.head == whole.head
