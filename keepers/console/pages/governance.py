@@ -28,6 +28,7 @@ from keepers.console.calls import MAX_BATCH_CALLS, CallFailure, batch_call
 from keepers.console.index import ChainEvent, EventIndex
 from keepers.console.pages import Page
 from keepers.console.source import ChainSource
+from keepers.console.walks import WalkCache
 
 MANAGER = "QuanteraAccessManager"
 AUDIT_ROWS_SHOWN = 50  # the newest; the filter and the CSV export reach every row
@@ -112,17 +113,45 @@ def _confirmed(
 
 
 def filter_audit(
-    index: EventIndex, contract: str | None, event: str | None, text: str | None
+    index: EventIndex,
+    contract: str | None,
+    event: str | None,
+    text: str | None,
+    until_block: int | None = None,
 ) -> list[ChainEvent]:
-    """The administrative events matching every filter given (case-insensitive substring)."""
+    """The administrative events matching every filter given (case-insensitive substring), up to
+    `until_block`, oldest first."""
     needle = (text or "").lower()
     return [
         e
-        for e in index.events(administrative=True)
+        for e in index.events(administrative=True, until_block=until_block)
         if (not contract or e.contract == contract)
         and (not event or e.event == event)
         and (not needle or needle in str(e.to_json()).lower())
     ]
+
+
+def audit_walk(
+    walks: WalkCache,
+    index: EventIndex,
+    head: int,
+    contract: str | None,
+    event: str | None,
+    text: str | None,
+    low: int = 0,
+    high: int | None = None,
+) -> list[ChainEvent]:
+    """The audit log filtered (blocks `low`..`high`, inclusive, at most `head`), newest first,
+    through the shared walk cache (walks.py: one walk per filter and head, whoever asks; at most
+    MAX_RUNNING_WALKS at once, else WalksBusy). Call it off the event loop."""
+    high = head if high is None else min(high, head)
+
+    def walk() -> list[ChainEvent]:
+        rows = filter_audit(index, contract, event, text, until_block=high)
+        return [e for e in rows if low <= e.block_number][::-1]
+
+    key = ("audit", head, contract or None, event or None, (text or "").lower(), low, high)
+    return walks.get(key, walk)
 
 
 def _schedule(source: ChainSource, form: dict[str, Any]) -> list[Call]:

@@ -648,3 +648,77 @@ def test_sec_109__provider_caps_log_results__index_splits_the_window(chain):
     key = lambda e: (e.block_number, e.log_index)  # noqa: E731
     assert [key(e) for e in index.events()] == [key(e) for e in whole.events()]
     assert index.head == whole.head
+
+
+# ------------------------------------------------------------------ audit exports (SEC-110)
+
+
+def test_sec_110__audit_exports__walked_off_the_loop_shared_and_bounded(chain, monkeypatch):
+    """SEC-110: the REST audit routes (`/governance/audit.csv`, `/api/governance/audit`: simple
+    GETs any page can send) walk the index in a worker thread: while a walk is held (here until
+    /health has answered, or 30 s), /health answers (on main the walk ran on the event loop and
+    froze every page, stream and query); at most MAX_RUNNING_WALKS run at once, the next refused
+    (429) at once; a walk asked again — by REST or GraphQL — is not walked again."""
+    import threading
+
+    import httpx
+
+    from console_checks import served
+    from keepers.console.app import create_app
+    from keepers.console.pages import governance
+    from keepers.console.walks import MAX_RUNNING_WALKS
+
+    app = create_app(chain.source, poll_seconds=3_600)  # one head: the walks' keys name it
+    index = app.state.index
+    real_events = index.events
+    walking, release = threading.Semaphore(0), threading.Event()
+
+    def held_events(*args, **kwargs):
+        if kwargs.get("administrative") and not release.is_set():
+            walking.release()
+            release.wait(timeout=30)
+        return real_events(*args, **kwargs)
+
+    monkeypatch.setattr(index, "events", held_events)
+    with served(app) as url:
+        answers: list[httpx.Response] = []
+        walks = [
+            threading.Thread(
+                target=lambda q=q: answers.append(
+                    httpx.get(f"{url}/governance/audit.csv", params={"q": q}, timeout=120)
+                )
+            )
+            for q in [f"walk{k}" for k in range(MAX_RUNNING_WALKS)]
+        ]
+        for thread in walks:
+            thread.start()
+        try:
+            for _ in walks:
+                assert walking.acquire(timeout=60), "a walk never started"
+            health = httpx.get(f"{url}/health", timeout=10)  # main: held behind the walk
+            assert health.status_code == 200
+            busy = httpx.get(f"{url}/api/governance/audit", params={"q": "another"}, timeout=10)
+            assert busy.status_code == 429, busy.text[:300]
+            assert "audit walks are running" in busy.json()["error"]
+        finally:
+            release.set()
+            for thread in walks:
+                thread.join(timeout=120)
+        assert [a.status_code for a in answers] == [200] * MAX_RUNNING_WALKS
+
+        filtered: list[tuple] = []
+        real_filter = governance.filter_audit
+        monkeypatch.setattr(
+            governance,
+            "filter_audit",
+            lambda *args, **kwargs: filtered.append(args[1:]) or real_filter(*args, **kwargs),
+        )
+        export = httpx.get(f"{url}/governance/audit.csv", params={"event": "RoleGranted"})
+        again = httpx.get(f"{url}/api/governance/audit", params={"event": "RoleGranted"})
+        query = '{ governance { auditEvents(event: "RoleGranted") { totalCount } } }'
+        graphql = httpx.post(f"{url}/graphql", json={"query": query}, timeout=120)
+        assert len(filtered) == 1, f"the same filter was walked {len(filtered)} times"
+        rows = export.text.strip().splitlines()[1:]
+        assert len(rows) == again.json()["total"] > 0
+        assert graphql.json()["data"]["governance"]["auditEvents"]["totalCount"] == len(rows)
+        assert all(",RoleGranted," in row for row in rows)
