@@ -16,6 +16,7 @@ import click
 from keepers.console.source import ChainSource, ConsoleError, load_abis, redact_urls
 from keepers.core.deployments import DEPLOYMENTS_DIR_ENV
 from keepers.core.jsonable import echo_json
+from keepers.core.redact import redact_logs
 from keepers.core.running_demo import read_running_demo
 
 
@@ -129,8 +130,9 @@ def console(
         network = redact_urls(source.network)
         click.echo(f"console: http://{bound_host}:{bound_port}/ ({network})", err=False)
         sys.stdout.flush()
-        server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-        server.run(sockets=[sock])
+        config = uvicorn.Config(app, log_level="warning", lifespan="on")
+        redact_logs("uvicorn", "uvicorn.access")  # uvicorn's handlers exist once configured
+        uvicorn.Server(config).run(sockets=[sock])
 
 
 NOT_ATOMIC = (

@@ -722,3 +722,177 @@ def test_sec_110__audit_exports__walked_off_the_loop_shared_and_bounded(chain, m
         assert len(rows) == again.json()["total"] > 0
         assert graphql.json()["data"]["governance"]["auditEvents"]["totalCount"] == len(rows)
         assert all(",RoleGranted," in row for row in rows)
+
+
+# ------------------------------------------------------------------ refusal scan (SEC-111)
+
+FAILED_TRANSFERS = 120
+
+
+def _counting_source(chain):
+    """A ChainSource whose provider counts its round trips and the JSON-RPC calls in them."""
+    from collections import Counter
+
+    from web3 import HTTPProvider, Web3
+
+    class Counting(HTTPProvider):
+        def __init__(self, url):
+            super().__init__(url)
+            self.round_trips, self.calls = 0, Counter()
+
+        def make_request(self, method, params):
+            self.round_trips += 1
+            self.calls[method] += 1
+            return super().make_request(method, params)
+
+        def make_batch_request(self, requests):
+            self.round_trips += 1
+            self.calls.update(method for method, _ in requests)
+            return super().make_batch_request(requests)
+
+    provider = Counting(chain.url)
+    return ChainSource(Web3(provider), chain.record, chain.source.abis), provider
+
+
+def test_sec_111__failed_transfers__a_page_read_makes_a_bounded_number_of_requests(chain):
+    """SEC-111: the red team's attack on the compliance page — a stranger sends many failing
+    `transfer`s straight to a security token (each mined with status 0, ~28k gas) — no longer
+    costs 3-4 sequential RPCs each (transaction, trace, replay, block time) inside the page read:
+    the read after FAILED_TRANSFERS of them makes as many round trips as a read with none plus a
+    constant few (receipts, their blocks' times, one batch of traces), reads at most
+    MAX_REASONS_PER_SYNC traces, counts every refusal at once, and later reads finish the
+    reasons."""
+    from keepers.console.index import EventIndex
+    from keepers.console.pages import compliance
+    from keepers.console.refusals import MAX_REASONS_PER_SYNC, REASON_NOT_READ
+
+    w3 = chain.w3
+    token = chain.source.contract("SecurityToken")
+    stranger = chain.accounts[LIQUIDITY_ATTACKER]
+    source, provider = _counting_source(chain)
+    index = EventIndex(source)
+    index.sync()
+    compliance.read(source, index)  # the scanner's first pass, up to the head
+    index.sync()
+    provider.round_trips, provider.calls = 0, type(provider.calls)()
+    compliance.read(source, index)
+    baseline = provider.round_trips
+
+    data = token.encode_abi("transfer", [stranger, 1])  # no balance: reverts
+    hashes = [
+        w3.eth.send_transaction(
+            {"from": stranger, "to": token.address, "data": data, "gas": 90_000}
+        )
+        for _ in range(FAILED_TRANSFERS)
+    ]
+    receipts = [w3.eth.wait_for_transaction_receipt(h) for h in hashes]
+    assert {r["status"] for r in receipts} == {0}
+    index.sync()
+    provider.round_trips, provider.calls = 0, type(provider.calls)()
+    read = compliance.read(source, index)["refusals"]
+    spent, traced = provider.round_trips, provider.calls["trace_transaction"]
+    print(f"SEC-111: {spent} round trips ({baseline} with nothing new), {traced} traces")
+    assert read["total"] >= FAILED_TRANSFERS  # every refusal counted at once
+    assert traced <= MAX_REASONS_PER_SYNC, f"{traced} traces in one page read"
+    assert spent <= baseline + 6, f"{spent} round trips for one page read ({baseline} before)"
+    assert read["unread"] == read["total"] - MAX_REASONS_PER_SYNC
+    recent = {r["tx"]: r for r in read["recent"]}
+    assert all(recent[h.to_0x_hex()]["error"] != REASON_NOT_READ for h in hashes[-10:])
+
+    for _ in range(FAILED_TRANSFERS // MAX_REASONS_PER_SYNC + 1):
+        index.sync()
+        read = compliance.read(source, index)["refusals"]
+    assert read["unread"] == 0
+    assert {g["error"] for g in read["by_code"]} - {"(no custom error)"}, read["by_code"]
+
+
+# ------------------------------------------------------------------ RPC keys (SEC-112)
+
+SECRET_PASSWORD, SECRET_KEY = "hunter2", "apikey0123456789"
+
+
+def _keyed(url: str) -> str:
+    """`url` with credentials and a key in its query, as an operator's provider URL has them
+    (anvil answers it as it answers `url`)."""
+    return url.replace("http://", f"http://operator:{SECRET_PASSWORD}@") + f"/?apikey={SECRET_KEY}"
+
+
+def test_sec_112__client_report_pdf__the_network_shows_no_credentials(tmp_path):
+    """SEC-112: a client report read over a network given with credentials and a key in its RPC
+    URL (what `client_report_at_head` stamps: the console's `--network`) prints the network's
+    scheme and host only in its PDF footer and its JSON, never the key."""
+    import io
+
+    import numpy as np
+    import pandas as pd
+
+    from keepers.reports import DataStamp, Holding, client_report, render_client
+    from pdf_text import flat, pdf_pages
+
+    network = f"ethereum:mainnet:{_keyed('http://node.example:8545')}"
+    holdings = (Holding("USDC", "cash_stablecoin", 1_000.0, 1.0), Holding("QTF", "tbill", 5, 100))
+    days = pd.bdate_range("2023-01-02", periods=504)
+    returns = pd.DataFrame(
+        np.random.default_rng(3).normal(0, 0.001, (504, 2)), index=days, columns=["USDC", "QTF"]
+    )
+    report = client_report(
+        "0x" + "c1" * 20,
+        "PortfolioVault",
+        DataStamp(network, 7, 1_764_050_000),
+        holdings,
+        returns,
+        {"QTF": 1.0},
+        "seeded synthetic returns",
+        (),
+        (),
+    )
+    out = io.BytesIO()
+    render_client(report, out)
+    text = flat(pdf_pages(out.getvalue()))
+    assert "Data: ethereum:mainnet:http://node.example:8545/…, block 7" in text
+    for secret in (SECRET_PASSWORD, SECRET_KEY):
+        assert secret not in text and secret not in json.dumps(report.to_json())
+
+
+def test_sec_112__cli_error_and_logs__the_rpc_url_is_cut_to_its_host(chain, tmp_path):
+    """SEC-112: a CLI error quoting the network (`quantera console` on a network that does not
+    answer) and a log record with a traceback quoting it (what uvicorn logs for a failed request
+    or start) show the URL's scheme and host only."""
+    import io
+    import logging
+    import os
+    import subprocess
+
+    from conftest import BIN
+    from keepers.core.redact import redact_logs
+
+    network = f"ethereum:local:{_keyed('http://127.0.0.1:1')}"
+    env = dict(os.environ, QUANTERA_DEPLOYMENTS_DIR=str(chain.folder))
+    run = subprocess.run(
+        [str(BIN / "quantera"), "console", "--port", "0", "--network", network],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert run.returncode == 1
+    [line] = run.stderr.strip().splitlines()[-1:]
+    assert line.startswith("error: cannot connect to ethereum:local:http://127.0.0.1:1/…"), line
+    assert SECRET_PASSWORD not in run.stderr + run.stdout and SECRET_KEY not in run.stderr
+
+    stream = io.StringIO()
+    logger = logging.getLogger("sec112.uvicorn")
+    handler = logging.StreamHandler(stream)
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        redact_logs("sec112.uvicorn")
+        try:
+            raise ConnectionError(f"Max retries exceeded with url: /?apikey={SECRET_KEY}")
+        except ConnectionError:
+            logger.exception("cannot reach %s", _keyed("http://127.0.0.1:1"))
+    finally:
+        logger.removeHandler(handler)
+    logged = stream.getvalue()
+    assert "cannot reach http://127.0.0.1:1/…" in logged and "ConnectionError" in logged
+    assert SECRET_PASSWORD not in logged and SECRET_KEY not in logged
