@@ -307,6 +307,7 @@ FAKE_RUNTIME = (
 )  # fmt: skip
 FAKE_INIT = "0x6040" "80" "600b" "6000" "39" "6000" "f3" + FAKE_RUNTIME  # fmt: skip
 OPERATOR_ACCOUNT = 3  # deploy all: OPERATOR (mints the local stablecoin)
+TOKEN_AGENT_ACCOUNT = 5  # deploy all: the security tokens' agent (they start paused)
 LIQUIDITY_ATTACKER = 19  # a test account with no role, no KYC and no tokens
 
 
@@ -344,6 +345,9 @@ def test_sec_105__dust_route_through_a_token_whose_symbol_reverts__page_stays_up
     the route shown with UNKNOWN_SYMBOL and its address."""
     w3 = chain.w3
     attacker = chain.accounts[LIQUIDITY_ATTACKER]
+    qndx = chain.source.contract("SecurityToken.QNDX")
+    if qndx.functions.paused().call():  # trading open, as on the demo
+        qndx.functions.unpause().transact({"from": chain.accounts[TOKEN_AGENT_ACCOUNT]})
     usdc = chain.source.contract("LocalStablecoin.USDC")
     pair_name = "UniswapV2Pair.A.QNDX-USDC"
     pair = chain.source.address(pair_name)
