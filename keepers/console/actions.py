@@ -46,6 +46,8 @@ PLAIN_TYPES = ("address", "bool", "string", "bytes")
 MANAGER = "QuanteraAccessManager"
 # The AccessManager's functions whose `data` argument is another call: decoded for display too.
 INNER_CALLS = frozenset({"schedule", "execute"})
+# The AccessManager's arguments that are role ids: shown with the role's name.
+ROLE_ARGUMENTS = frozenset({"roleId", "admin", "guardian"})
 _DECIMAL = re.compile(r"^-?(0|[1-9][0-9]*)$")
 _HEX = re.compile(r"^0x([0-9a-fA-F]{2})*$")
 
@@ -552,13 +554,21 @@ def _show(abi_input: Mapping[str, Any], value: Any, names: Mapping[str, str]) ->
     from keepers.access import ROLE_NAMES
 
     kind = abi_input["type"]
+    if kind.endswith("]"):
+        inner = {**abi_input, "type": kind[: kind.rindex("[")]}
+        return "[" + ", ".join(_show(inner, v, names) for v in value) + "]"
+    if kind == "tuple":
+        parts = zip(abi_input["components"], value, strict=True)
+        return "(" + ", ".join(f"{c['name']}={_show(c, v, names)}" for c, v in parts) + ")"
     if kind == "address":
         address = to_checksum_address(value)
         return f"{address} ({names[address]})" if address in names else address
-    if kind.startswith("uint") and "role" in abi_input.get("name", "").lower():
+    if kind == "uint64" and abi_input.get("name") in ROLE_ARGUMENTS:
         role = ROLE_NAMES.get(int(value))
         return f"{value} ({role})" if role else str(value)
-    return _as_text(kind, value) if not isinstance(value, (list, tuple)) else repr(value)
+    if kind == "string":  # quoted and escaped: a newline in it cannot fake a line of the listing
+        return json.dumps(value)
+    return _as_text(kind, value)
 
 
 def _coerce(abi_input: Mapping[str, Any], value: Any) -> Any:
