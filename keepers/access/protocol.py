@@ -64,8 +64,17 @@ FUNCTION_ROLES: dict[str, dict[str, tuple[str, ...]]] = {
         "GUARDIAN": ("halt",),
         "RISK_KEEPER": ("publishModel",),
     },
+    # Trade limits bound every EXECUTOR (SEC-50, SEC-51); a deal no price can settle is cancelled
+    # by governance (SEC-53); `settleDeal` is anyone's.
     "PortfolioVault": {
-        "GOVERNOR": ("addAsset", "setVenue", "setShareCompliance", "setDealingFee"),
+        "GOVERNOR": (
+            "addAsset",
+            "setVenue",
+            "setShareCompliance",
+            "setDealingFee",
+            "setTradeLimits",
+            "cancelDeal",
+        ),
         "EXECUTOR": ("trade", "tradeBatch"),
     },
     "LocalStablecoin": {"OPERATOR": ("mint",)},
