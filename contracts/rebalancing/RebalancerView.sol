@@ -66,8 +66,9 @@ library RebalancerView {
         uint256[] memory units = new uint256[](n);
         uint256[] memory values = new uint256[](n);
         uint256 nav;
-        // Bounded: n <= PackedBpsLibrary.CAPACITY. No overflow: a value is below 2**128 while the
-        // RiskEngine measures it (it halts the portfolio at 2**100 USD a holding, SEC-52).
+        // Bounded: n <= PackedBpsLibrary.CAPACITY. Checked: holding x price overflows only for a
+        // holding worth 1e23 USD or more (36 decimals; more for fewer), and the RiskEngine halts a
+        // portfolio holding 1.27e12 USD of one (SEC-52).
         for (uint256 i; i < n; ++i) {
             uint256 unit = 10 ** progress.assetDecimals(i);
             units[i] = unit;
