@@ -55,7 +55,7 @@ struct Deal {
 /// ledger) — and none moves while no engine is bound (`ShareComplianceNotSet`). A wallet under a
 /// sanctions freeze (IIdentityRegistry) sends, receives and redeems nothing, and is paid nothing.
 /// @dev Role mapping (deploy script): `addAsset`, `setVenue`, `setShareCompliance`, `setDealingFee`,
-/// `setTradeLimits`, `cancelDeal` -> GOVERNOR; `trade`, `tradeBatch` -> EXECUTOR.
+/// `setTradeLimits` -> GOVERNOR; `trade`, `tradeBatch` -> EXECUTOR. `settleDeal` is anyone's.
 /// Halted (RiskEngine): no deposits or mints; trades only when risk-reducing; cash withdrawals
 /// skip the risk check (investors can always leave); `redeemInKind` works in every state. So do
 /// cash withdrawals while the engine holds no configuration for the vault's asset list (never
@@ -96,9 +96,11 @@ struct Deal {
 /// oracle checks each is the first after the deal) — the shares the net cash buys of the other
 /// holders' book at those prices are minted or burnt to (that book holds the deal's dealing fee,
 /// the other holders' from the deal on: the deal is worth its net cash exactly at the strike, where
-/// an instant deal takes back its share of its own fee). A deal no price can settle (a feed that
-/// never publishes again, an invalid first round) is cancelled by GOVERNOR (`cancelDeal`: the
-/// provisional shares burnt, the net cash returned). Deals into an all-cash vault are exact at once
+/// an instant deal takes back its share of its own fee). A deal waits for its prices: a feed that
+/// stops publishing, or whose first round after the deal is out of its bounds, is the oracle
+/// governance's to mend (`IOracleRouter.setFeed`: a new feed publishes new rounds, new bounds are
+/// read at settlement) — no cancellation, which would let the holder choose between the strike
+/// and its money back. Deals into an all-cash vault are exact at once
 /// (no price in the NAV). The bound: whatever the next report, a deposit-then-redeem round trip
 /// returns the deposit less its two dealing fees. A holder extends its own deal (a second deposit
 /// moves the strike after it); a third party's deposit to a holder with an unsettled deal reverts
@@ -177,7 +179,6 @@ interface IPortfolioVault is IERC4626, IRiskManagedPortfolio {
     /// @notice `holder`'s deal priced: its `provisionalShares` became `shares`, `nav` the vault's NAV
     /// (settlement units) at the strike prices.
     event DealSettled(address indexed holder, uint256 provisionalShares, uint256 shares, uint256 assets, uint256 nav);
-    event DealCancelled(address indexed holder, uint256 shares, uint256 assets);
 
     /// @notice GOVERNOR: lists `asset` (at most MAX_ASSETS, never removed). Refused unless it
     /// answers `balanceOf` (`BalanceUnavailable`: an account without code answers nothing) and
@@ -209,9 +210,6 @@ interface IPortfolioVault is IERC4626, IRiskManagedPortfolio {
     /// (asset, status)`, `NotFirstRound` for a round that is not the first after the deal).
     /// @return shares The holder's shares for the deal, now free.
     function settleDeal(address holder, uint80[] calldata rounds) external returns (uint256 shares);
-    /// @notice GOVERNOR: cancels `holder`'s deal (one no price can settle): burns its provisional
-    /// shares and returns its net cash (the dealing fee stays in the fund).
-    function cancelDeal(address holder) external;
     function dealOf(address holder) external view returns (Deal memory);
     /// @notice Why a share transfer would be refused, from the share compliance engine (the
     /// tokens' ERC-1404 codes; 0: it would not). Does not include the sanctions freeze of an

@@ -259,16 +259,6 @@ contract PortfolioVault is IPortfolioVault, ISwapPayer, ERC4626, AccessManaged, 
     }
 
     /// @inheritdoc IPortfolioVault
-    function cancelDeal(address holder) external restricted nonReentrant {
-        Deal memory d = _deals[holder];
-        if (d.shares == 0) revert NoDeal(holder);
-        _closeDeal(holder, d, _pending);
-        emit DealCancelled(holder, d.shares, d.assets);
-        _burn(holder, d.shares);
-        IERC20(asset()).safeTransfer(holder, d.assets);
-    }
-
-    /// @inheritdoc IPortfolioVault
     function redeemInKind(uint256 shares, address receiver, address owner)
         external
         nonReentrant

@@ -64,8 +64,7 @@ FUNCTION_ROLES: dict[str, dict[str, tuple[str, ...]]] = {
         "GUARDIAN": ("halt",),
         "RISK_KEEPER": ("publishModel",),
     },
-    # Trade limits bound every EXECUTOR (SEC-50, SEC-51); a deal no price can settle is cancelled
-    # by governance (SEC-53); `settleDeal` is anyone's.
+    # Trade limits bound every EXECUTOR (SEC-50, SEC-51); `settleDeal` is anyone's (SEC-53).
     "PortfolioVault": {
         "GOVERNOR": (
             "addAsset",
@@ -73,7 +72,6 @@ FUNCTION_ROLES: dict[str, dict[str, tuple[str, ...]]] = {
             "setShareCompliance",
             "setDealingFee",
             "setTradeLimits",
-            "cancelDeal",
         ),
         "EXECUTOR": ("trade", "tradeBatch"),
     },
