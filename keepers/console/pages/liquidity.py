@@ -116,7 +116,8 @@ def read_venues(source: ChainSource, index: EventIndex, block: int) -> dict[str,
         )
     if nav in venues:
         holdings[nav] = [cash, *markets]
-        calls += [(source.contract(NAV_VENUE), "remainingCapacity", (t,)) for t in markets]
+        # The desk sells its market tokens on subscriptions: their side's depth is that direction's.
+        calls += [(source.contract(NAV_VENUE), "remainingCapacity", (t, True)) for t in markets]
     balance_calls = [
         (erc20(source, token), "balanceOf", (venue,))
         for venue in venues
