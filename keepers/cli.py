@@ -32,6 +32,7 @@ from keepers.core.cli_options import chain_id_option
 from keepers.core.deployments import DeploymentError, deployments_dir, load, record_path
 from keepers.core.errors import QuanteraError
 from keepers.core.jsonable import echo_json
+from keepers.core.redact import redact_urls
 from keepers.lifecycle import cli as lifecycle_commands
 from keepers.liquidity import cli as route_commands
 from keepers.prime import cli as margin_commands
@@ -259,7 +260,8 @@ cli.add_command(margin_commands.margin)
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Console-script entry point: one-line errors, never a traceback unless --debug."""
+    """Console-script entry point: one-line errors, never a traceback unless --debug; an RPC URL
+    in an error is cut to its scheme and host (keepers.core.redact)."""
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
     try:
@@ -270,12 +272,12 @@ def main(argv: list[str] | None = None) -> int:
     except click.ClickException as err:
         if debug:
             raise
-        click.echo(f"error: {err.format_message()}", err=True)
+        click.echo(f"error: {redact_urls(err.format_message())}", err=True)
         return err.exit_code
     except (QuanteraError, DeploymentError) as err:
         if debug:
             raise
-        click.echo(f"error: {err}", err=True)
+        click.echo(f"error: {redact_urls(str(err))}", err=True)
         return 1
     except Exception as err:  # last resort: operators get one line, --debug gives the traceback
         if debug:
@@ -283,7 +285,8 @@ def main(argv: list[str] | None = None) -> int:
         # One line: some carry many (web3's CannotHandleRequest: the request's whole parameters).
         lines = str(err).splitlines()
         more = " (more with --debug)" if len(lines) > 1 else ""
-        click.echo(f"error: {type(err).__name__}: {lines[0] if lines else ''}{more}", err=True)
+        line = redact_urls(lines[0] if lines else "")
+        click.echo(f"error: {type(err).__name__}: {line}{more}", err=True)
         return 1
     return 0
 

@@ -9,7 +9,6 @@ small reads per block. ABIs come from the compiled project (`.build/__local__.js
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -20,26 +19,9 @@ from eth_utils import to_checksum_address
 
 from keepers.core.deployments import DeploymentRecord
 from keepers.core.errors import QuanteraError
+from keepers.core.redact import redact_urls as redact_urls  # the console's pages import it here
 
 BUILD_MANIFEST = Path(".build") / "__local__.json"
-
-
-_URL = re.compile(r"\b([a-z][a-z0-9+.-]*://)([^\s/?#@'\"]*@)?([^\s/?#'\"]+)([^\s'\"]*)", re.I)
-
-
-_URL_PATH = re.compile(r"(with url: )\S+")  # requests' "Max retries exceeded with url: /v3/KEY"
-
-
-def redact_urls(text: str) -> str:
-    """`text` with every URL cut to its scheme and host: an RPC URL's credentials
-    (`user:pass@`) and key (`/v3/KEY`, `?apikey=`) are never shown on a page or in an answer
-    (a network choice, or an error that quotes its URL). What was cut shows as `/…`."""
-
-    def cut(found: re.Match[str]) -> str:
-        scheme, userinfo, host, rest = found.groups()
-        return f"{scheme}{host}" + ("/…" if userinfo or rest.strip("/") else "")
-
-    return _URL_PATH.sub(r"\1…", _URL.sub(cut, text))
 
 
 class ConsoleError(QuanteraError):

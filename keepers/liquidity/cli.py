@@ -104,8 +104,9 @@ def _plan(
         hints.append(signed.quote.amount_in)
     nav = project.NavVenue.at(record.address_of("NavVenue"))
     fund_token = address_out if address_in.lower() == nav.cash().lower() else address_in
-    capacity = int(nav.remainingCapacity(fund_token))
-    if capacity and address_in.lower() == nav.cash().lower():
+    subscribing = address_in.lower() == nav.cash().lower()
+    capacity = int(nav.remainingCapacity(fund_token, subscribing))
+    if capacity and subscribing:
         hints.append(capacity)
     deadline = chain.pending_timestamp + 600
     plan = router.plan(

@@ -14,6 +14,7 @@ import click
 
 from keepers.core.errors import QuanteraError
 from keepers.core.jsonable import echo_json
+from keepers.core.redact import redact_urls
 
 network_option = click.option(
     "--network",
@@ -231,7 +232,8 @@ def manager_rebalance(
             unlock_account(account)
         if not network_choice.startswith("ethereum:local") and not assume_yes:
             click.confirm(
-                f"Rebalance every client of {model_name} on {network_choice}?", abort=True
+                f"Rebalance every client of {model_name} on {redact_urls(network_choice)}?",
+                abort=True,
             )
         rebalancer = project.AutoRebalancer.at(record.address_of("AutoRebalancer"))
         bulk = BulkRebalance(

@@ -30,7 +30,7 @@ from keepers.console.pages.manager import (
     parse_clients,
     parse_weights,
 )
-from keepers.console.source import ChainSource, ConsoleError
+from keepers.console.source import ChainSource, ConsoleError, redact_urls
 from keepers.core.errors import QuanteraError
 
 # Client reports rendered at once: each is 1-2 s of CPU in the thread pool the pages read with,
@@ -191,7 +191,8 @@ def routes(ctx) -> list[Route]:
     renders = asyncio.Semaphore(MAX_RENDERS)
 
     def refused(err: Exception, status: int = 400) -> JSONResponse:
-        return JSONResponse({"error": str(err).splitlines()[0]}, status_code=status)
+        line = str(err).splitlines()[0] if str(err) else type(err).__name__
+        return JSONResponse({"error": redact_urls(line)}, status_code=status)
 
     def book_route(write: Callable[[ChainSource, dict[str, str]], dict[str, Any]]):
         """A form writing the book: `write(source, form)` in a thread, then the pages refresh."""

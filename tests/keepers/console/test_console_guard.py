@@ -15,10 +15,8 @@ import csv
 import io
 import json
 import re
-import socket
 import threading
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from types import SimpleNamespace
 
 import httpx
@@ -26,6 +24,7 @@ import pytest
 from starlette.routing import Route
 
 from conftest import wait_for
+from console_checks import served
 from keepers.console.source import ChainSource, load_abis
 from keepers.core import store
 from keepers.core.deployments import load
@@ -56,26 +55,6 @@ def _source(chain, network: str = "ethereum:local") -> ChainSource:
     return ChainSource(
         Web3(Web3.HTTPProvider(chain.url)), chain.record, load_abis(), chain.db_url, network
     )
-
-
-@contextmanager
-def served(app) -> Iterator[str]:
-    """`app` served by uvicorn on 127.0.0.1 (a port of its own) until the block ends."""
-    import uvicorn
-
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(128)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    try:
-        wait_for(lambda: server.started or None, "the console to serve")
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=60)
-        sock.close()
 
 
 @pytest.fixture(scope="module")
