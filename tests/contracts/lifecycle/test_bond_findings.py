@@ -53,7 +53,7 @@ def test_sec_124__coupons_after_a_call__refused_holders_paid_the_call_price_and_
     """The red team's path: called 30 days into coupon 3, the redemption not started at once;
     the issuer's keeper recorded coupon 3 at its record date and anyone coupon 4 at its payment
     date, and the redemption then paid both in full on top of the call price plus coupon 3's
-    accrued part (main: +$4,025.00 to two holders). A coupon ending after the call is refused
+    accrued part (main: +$3,907.64 to two holders). A coupon ending after the call is refused
     (`CouponAfterCall`): the holders are paid what the terms say."""
     servicer, registry = bond.servicer, bond.lifecycle.registry
     servicer.fundCoupons(10_000 * USD_UNIT, sender=bond.issuer)
@@ -96,7 +96,7 @@ def test_sec_125__after_redemption_start__agent_seizes_a_frozen_holding__its_cla
 ):
     """Once redemption started, balances were fixed for good: the agent could not seize a
     sanctioned holder's notes, and the servicer paid her in full anyway (main: frozen alice
-    received 62,550 USDC). An agent's forced transfer goes through with what the holding is
+    received 65,092.92 USDC). An agent's forced transfer goes through with what the holding is
     owed (its coupons and redemption), and no payout reaches a frozen holder."""
     servicer, token, usdc = bond.servicer, bond.token, bond.usdc
     alice, carol = bond.holders["alice"], bond.carol
