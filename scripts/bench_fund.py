@@ -210,8 +210,9 @@ def measure(b: FundBench) -> dict[str, int]:
     deposits = PENDING_REQUESTS // 2  # 500 subscriptions, 499 redemptions, bob's carried one
     for controller in b.controllers(deposits, 0):
         vault.requestDeposit(100 * USD, controller, seed, sender=seed)
-    for i in range(PENDING_REQUESTS - deposits - 1):
-        vault.requestRedeem(1 * UNIT, f"0x{0xE0E00000 + i:040x}", seed, sender=seed)
+    # Verified controllers: a request names one its owner may transfer to (SEC-33's pair check).
+    for controller in b.controllers(PENDING_REQUESTS - deposits - 1, deposits):
+        vault.requestRedeem(1 * UNIT, controller, seed, sender=seed)
     gas["lifecycle.strike_1000_pending_requests"] = b.strike(1.01).gas_used
     return gas
 
