@@ -111,7 +111,9 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
         // The loss is known only once the trades ran; the whole rebalance reverts if it overdraws.
         // A basket's loss is the vault's, at live oracle prices (its legs netted: IAutoRebalancer).
         loss = basket
-            ? abi.decode(_tradeBatch(portfolio, _basketCall(s, trades, address(bytes20(routes[0])), portfolio)), (uint256))
+            ? abi.decode(
+                _tradeBatch(portfolio, _basketCall(s, trades, address(bytes20(routes[0])), portfolio)), (uint256)
+            )
             : _loss(s, trades, _tradeBatch(portfolio, _tradeBatchCall(s, trades, routes, portfolio)));
         if (loss > available) revert LossBudgetExceeded(portfolio, loss, available);
         // Safe cast: loss <= available <= lossBudget (uint96).
