@@ -77,6 +77,7 @@ def test_rbl_21__steady_state_basket__cash_netted_in_one_transfer_cheaper_than_p
     per_trade = b.rebalance_per_trade(bench_module.STEADY_TARGETS)
     with isolated(chain):
         before = [int(h) for h in vault.holdings()]
+        available = int(vault.tradeLossAvailable())
         receipt = b.rebalance(bench_module.STEADY_TARGETS)
         after = [int(h) for h in vault.holdings()]
         # Two redemptions (QSPX, QNDX), two subscriptions (QTF, QOIL): four fills, one cash leg.
@@ -89,6 +90,15 @@ def test_rbl_21__steady_state_basket__cash_netted_in_one_transfer_cheaper_than_p
         assert after[1] > before[1] and after[4] > before[4]  # subscribed
         basket = [log for log in receipt.events if log.event_name == "BasketTraded"]
         assert len(basket) == 1 and basket[0].venue == desk.address
+        # The net loss at live oracle prices is the vault's budget use (SEC-51, written by the
+        # module) and the rebalancer's (`Rebalanced.loss`, the vault's figure).
+        loss = max(0, int(basket[0].valueSold) - int(basket[0].valueBought))
+        assert loss > 0  # the desk's fees
+        rebalanced = next(log for log in receipt.events if log.event_name == "Rebalanced")
+        assert int(rebalanced.loss) == loss
+        limits = vault.tradeLimits()
+        refill_per_s = int(limits.lossBudget) // int(limits.lossRefillPeriod) + 1
+        assert 0 <= int(vault.tradeLossAvailable()) - (available - loss) <= 30 * refill_per_s
         assert receipt.gas_used < per_trade - 80_000, (receipt.gas_used, per_trade)
 
 
