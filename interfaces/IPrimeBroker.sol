@@ -48,6 +48,26 @@ struct CreditLine {
     uint8 tier;
 }
 
+/// @notice How a listed asset pays income to whoever holds it — the broker, while it is posted —
+/// and so how the broker passes it on to each account (see IPrimeBroker "Income").
+enum IncomeKind {
+    /// None the broker knows of.
+    None,
+    /// A note's coupons and redemption, paid by its BondServicer (`source`) in its payment asset.
+    Coupons,
+    /// An income share class's dividend, paid in new shares into the holder's balance (IIncomeShareToken;
+    /// `source` is the token itself).
+    Shares
+}
+
+/// @notice A listed asset's income: its kind, what pays it and in what (`payAsset`: the servicer's
+/// payment asset for a note, the asset itself for income shares).
+struct IncomeConfig {
+    IncomeKind kind;
+    address source;
+    address payAsset;
+}
+
 /// @notice What an account's action in a batch does (see `execute`).
 enum ActionKind {
     /// Pull `amount` of `asset` from the caller into the account (counts as collateral).
@@ -86,11 +106,14 @@ struct AccountHealth {
     uint256 adjustedDebtUsd;
     /// adjustedCollateral / adjustedDebt in bps (type(uint256).max without debt).
     uint256 ratioBps;
-    /// When the open margin call was issued (0: none).
+    /// When the open margin call was issued (0: none, or one that lapsed: see "Margin").
     uint256 marginCallAt;
     /// When it allows liquidation (0: no call).
     uint256 deadline;
     bool liquidatable;
+    /// When the open call was last seen below maintenance (its issue or its last confirmation; 0:
+    /// none open). It lapses `min(gracePeriod, MARGIN_CALL_HEARTBEAT)` after this.
+    uint256 marginCallSeenAt;
 }
 
 /// @notice The prime broker's errors and events (shared by the broker and its liquidation module).
@@ -118,7 +141,6 @@ interface IPrimeBrokerErrors {
     error InvalidRoute(string reason);
     error SwapOutputBelowOracle(uint256 amountOut, uint256 oracleMinimum);
     error NotBelowMaintenance(address account, uint256 ratioBps, uint256 maintenanceBps);
-    error MarginCallOpen(address account, uint256 calledAt);
     error NoMarginCall(address account);
     error NotLiquidatable(address account, uint256 ratioBps, uint256 deadline);
     error StaleLiquidation(address account, uint32 expected, uint32 actual);
@@ -144,6 +166,9 @@ interface IPrimeBrokerErrors {
     /// swaps and no borrow or withdrawal, which may pass as risk-reducing: otherwise 0).
     event Checked(address indexed account, uint256 ratioBeforeBps, uint256 ratioAfterBps);
     event MarginCalled(address indexed account, uint256 ratioBps, uint256 shortfallUsd, uint256 deadline);
+    /// @notice The open call was seen below maintenance again (`marginCall` on it): it stays live
+    /// for another heartbeat.
+    event MarginCallConfirmed(address indexed account, uint256 ratioBps);
     event MarginCallCleared(address indexed account, uint256 ratioBps);
     event Liquidated(
         address indexed account,
@@ -157,6 +182,13 @@ interface IPrimeBrokerErrors {
         uint256 ratioAfterBps
     );
     event BadDebt(address indexed account, address indexed asset, uint256 amount);
+    event IncomeSet(address indexed asset, IncomeConfig previous, IncomeConfig next);
+    /// @notice `amount` of `payAsset` credited to the account as collateral: its share of `asset`'s
+    /// income since its last settlement (see "Income").
+    event IncomeCredited(address indexed account, address indexed asset, address payAsset, uint256 amount);
+    /// @notice The account's `units` of a matured note left its collateral (their redemption is paid
+    /// as cash collateral; they stay on its books, `balanceOf`, as its claim on a late top-up).
+    event CollateralMatured(address indexed account, address indexed asset, uint256 units);
     /// @notice A call the broker neither implements nor serves from its liquidation module.
     error UnknownCall(bytes4 selector);
 }
@@ -193,15 +225,49 @@ interface IPrimeBrokerErrors {
 /// Margin. Below maintenance anyone may issue a margin call (`marginCall`): the account has the
 /// tier's grace period to top up or reduce. It is liquidatable below the liquidation ratio, or
 /// below maintenance once the grace period of its open call has passed. A call clears when the
-/// ratio is back at maintenance (`clearMarginCall`, or any batch of the account).
+/// ratio is back at maintenance (`clearMarginCall`, or any batch of the account). A call counts
+/// only for the breach it was issued for (SEC-24): it lapses unless it is seen below maintenance
+/// again within its heartbeat, `min(gracePeriod, MARGIN_CALL_HEARTBEAT)` (one day) after it was
+/// issued or last seen — `marginCall` on an open call below maintenance confirms it
+/// (`MarginCallConfirmed`), as does a liquidation that leaves it open — so a call the account
+/// recovered from (nobody can confirm it while the account is above maintenance) lapses, and the
+/// next breach needs a call, with a grace period, of its own. Liquidation after the grace period
+/// therefore needs a confirmation after the call. Warning: a recovery shorter than the heartbeat
+/// between two confirmations is not seen here; the margin keeper clears every call of an account
+/// it finds back at maintenance (each block).
 ///
 /// Liquidation, by verified liquidators only (role LIQUIDATOR): repay up to the close factor of
 /// one debt, receive collateral worth the repaid value plus the bonus at oracle prices — taken
 /// (the liquidator must be allowed to hold it: the token's compliance decides) or sold through
 /// the aggregator, oracle-bounded, with the liquidator keeping the proceeds above the debt. The
 /// bonus shrinks so that a liquidation does not lower the account's ratio (Euler's dynamic
-/// discount) while the ratio allows it. When the account has no collateral left, its remaining
-/// debt is bad debt: each pool's reserves absorb it first, then its lenders (recorded).
+/// discount) while the ratio allows it. When the account has no collateral left — or what is left
+/// is worth less, at oracle prices with the bonus, than one unit of the debt being repaid (dust no
+/// liquidation can take: its repayment rounds to 0) — its remaining debt is bad debt: each pool's
+/// reserves absorb it first, then its lenders (recorded); the dust stays the account's (SEC-23). A
+/// liquidation whose collateral is such dust repays and seizes nothing and writes the debt off.
+///
+/// Income (SEC-20..22). A posted token's income is paid to its holder, the broker: a note's
+/// coupons and redemption by its BondServicer, an income share class's dividend into the broker's
+/// balance. Governance binds each such asset to its income (`setIncome`, before any of it is
+/// posted), and the broker passes it on to each account, exactly its share, O(1) per account:
+/// the account keeps the source's indices at its last settlement (a note's coupon and redemption
+/// indices, the share class's income index) and is credited `balance x (index - its index)` —
+/// what the source pays a holder of its balance, rounded down — in the payment asset, as
+/// collateral (a note's coupons in cash, income shares in more shares). Settling happens first
+/// whenever the account's balance of the asset moves (deposit, withdrawal, swap, liquidation) and
+/// whenever anyone calls `claimIncome`; a note's servicer is made to pay the broker then (or was
+/// made to by anyone: it pays the holder only). Not settled, income is not counted (health,
+/// previews). A note at maturity: its redemption (face value or call price, pro rata while
+/// underfunded, and each later top-up) is paid the same way as cash collateral, and the notes
+/// leave the account's collateral (`CollateralMatured`; they can no longer move, `BalancesFixed`,
+/// and stay on its books as its claim on a top-up): the account withdraws the cash, or a
+/// liquidator seizes it (a liquidation settles every income-bearing asset of the account first).
+/// Warning: what is credited never exceeds what the broker holds of the payment asset beyond the
+/// accounts' balances (rounding dust of the source's own settlements may leave the last claimant
+/// a unit short); an income-bearing asset is never borrowable (a pool would receive its income:
+/// `setPool` refuses it); an asset left unbound keeps the red team's loss (its income stays with
+/// the broker, credited to no account): binding is governance's duty when it lists one.
 ///
 /// Halts are the RiskEngine's (`riskEngine`), the protocol's one switch for vaults and the book
 /// alike: its `halt(broker)` halts the whole book, its `halt(account)` one account (by identity);
@@ -213,9 +279,10 @@ interface IPrimeBrokerErrors {
 /// contracts, registered by the OPERATOR: not checked here).
 /// Liquidation runs in a module (IPrimeLiquidation) the broker calls by DELEGATECALL on its own
 /// storage; the module's `previewLiquidation` view is served at the broker's address too.
-/// @dev Role mapping (deploy script): `setTier`, `setCollateral`, `setPool`, `setCreditLine` ->
-/// GOVERNOR (timelocked); `reduceCreditLimit` -> GUARDIAN; `liquidate` -> LIQUIDATOR. `openAccount`, `execute`, `marginCall`, `clearMarginCall` are the public's (each
-/// checks its caller).
+/// @dev Role mapping (deploy script): `setTier`, `setCollateral`, `setPool`, `setCreditLine`,
+/// `setIncome` -> GOVERNOR (timelocked); `reduceCreditLimit` -> GUARDIAN; `liquidate` ->
+/// LIQUIDATOR. `openAccount`, `execute`, `marginCall`, `clearMarginCall`, `claimIncome` are the
+/// public's (each checks its caller).
 /// Warning: prices are the OracleRouter's, read live: a stale or deviating feed reverts every
 /// health check that needs that asset (`PriceUnavailable`), which blocks borrowing and
 /// liquidating against it alike until the feed is back or the asset is delisted by governance.
@@ -226,7 +293,14 @@ interface IPrimeBroker is IPrimeBrokerErrors {
     function setTier(uint8 tier, MarginTier calldata terms) external;
     function setCollateral(address asset, CollateralConfig calldata config) external;
     /// @notice Makes `asset` borrowable from `pool` (whose broker must be this contract). Lists it.
+    /// Refuses an income-bearing asset (`InvalidCollateral(asset, "income-bearing")`, SEC-28).
     function setPool(address asset, ILendingPool pool) external;
+    /// @notice GOVERNOR (timelocked): binds listed `asset` to its income (see "Income"): `Coupons`
+    /// with its BondServicer as `source` (whose `token()` must be `asset`; its payment asset must
+    /// be listed and bear no income itself), `Shares` with the asset itself as `source`, `None` to
+    /// unbind. Only while none of it is posted (`InvalidCollateral(asset, "posted")`: the accounts'
+    /// marks start with it) and never for a borrowable asset (`"borrowable"`).
+    function setIncome(address asset, IncomeKind kind, address source) external;
     /// @notice GOVERNOR (timelocked): the account's whole credit line (its pools are touched at the
     /// old spread first).
     function setCreditLine(address account, CreditLine calldata line) external;
@@ -244,10 +318,17 @@ interface IPrimeBroker is IPrimeBrokerErrors {
     function execute(address account, Action[] calldata actions) external returns (uint256 ratioBps);
 
     // ---------------------------------------------------------------- margin
-    /// @notice Anyone: opens a margin call on an account below maintenance (once per shortfall).
+    /// @notice Anyone: opens a margin call on an account below maintenance, or confirms its open
+    /// call (see "Margin": it stays live for another heartbeat). `NotBelowMaintenance` otherwise.
+    /// @return deadline When the (open) call allows liquidation.
     function marginCall(address account) external returns (uint256 deadline);
     /// @notice Anyone: closes the open call of an account back at or above maintenance.
     function clearMarginCall(address account) external;
+    /// @notice Anyone: credits the account its income on `asset` since its last settlement (see
+    /// "Income"); for a matured note, its redemption too, the notes leaving its collateral.
+    /// Nothing (0) for an asset bound to no income.
+    /// @return credited What was credited, in the income's payment asset.
+    function claimIncome(address account, address asset) external returns (uint256 credited);
     /// @notice LIQUIDATOR (a verified wallet): repays `repay` of the account's `debtAsset` debt and
     /// receives `collateralAsset` worth it plus the bonus — or, with a `route` (tokenIn the
     /// collateral, tokenOut the debt asset, recipient this broker), has that collateral sold and

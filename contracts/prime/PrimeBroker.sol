@@ -13,7 +13,8 @@ import {
     CreditLine,
     Action,
     ActionKind,
-    AccountHealth
+    AccountHealth,
+    IncomeKind
 } from "../../interfaces/IPrimeBroker.sol";
 import {ILendingPool} from "../../interfaces/ILendingPool.sol";
 import {ILiquidityAggregator, ISwapPayer} from "../../interfaces/ILiquidityAggregator.sol";
@@ -29,8 +30,9 @@ import {BPS} from "../libraries/Constants.sol";
 
 /// @title PrimeBroker
 /// @notice Cross-margin accounts for institutions against tokenized collateral (see IPrimeBroker).
-/// Margin calls and liquidations run in the margin module (PrimeMargin) by DELEGATECALL on this
-/// storage; its views (`health`, `topUp`, `maxBorrow`, `previewLiquidation`) are served here too, through the fallback.
+/// Margin calls, liquidations and income run in the margin module (PrimeMargin) by DELEGATECALL on
+/// this storage; its views (`health`, `topUp`, `maxBorrow`, `previewLiquidation`, `incomeOf`,
+/// `incomeOwed`) are served here too, through the fallback.
 contract PrimeBroker is IPrimeBroker, PrimeLayout, ISwapPayer, AccessManaged, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
@@ -59,18 +61,9 @@ contract PrimeBroker is IPrimeBroker, PrimeLayout, ISwapPayer, AccessManaged, Re
     // ================================================================ governance
 
     /// @inheritdoc IPrimeBroker
-    function setTier(uint8 tier, MarginTier calldata t) external restricted {
-        if (tier >= MAX_TIERS) revert InvalidTier(tier, "index");
-        if (t.liquidationBps < MIN_LIQUIDATION_BPS) revert InvalidTier(tier, "liquidation ratio");
-        if (t.maintenanceBps <= t.liquidationBps) revert InvalidTier(tier, "maintenance <= liquidation");
-        if (t.initialBps <= t.maintenanceBps || t.initialBps > MAX_INITIAL_BPS) revert InvalidTier(tier, "initial");
-        if (t.bonusBps > MAX_BONUS_BPS || t.bonusBps > t.liquidationBps - BPS) revert InvalidTier(tier, "bonus");
-        if (t.closeFactorBps < MIN_CLOSE_FACTOR_BPS || t.closeFactorBps > BPS) {
-            revert InvalidTier(tier, "close factor");
-        }
-        if (t.gracePeriod < MIN_GRACE_PERIOD || t.gracePeriod > MAX_GRACE_PERIOD) revert InvalidTier(tier, "grace");
-        emit TierSet(tier, _tiers[tier], t);
-        _tiers[tier] = t;
+    /// @dev Checked and stored by the margin module (governance's path, not the hot one).
+    function setTier(uint8, MarginTier calldata) external restricted {
+        _delegate();
     }
 
     /// @inheritdoc IPrimeBroker
@@ -86,7 +79,7 @@ contract PrimeBroker is IPrimeBroker, PrimeLayout, ISwapPayer, AccessManaged, Re
             _assetCount = count + 1;
             l.slot = uint8(count + 1);
             l.decimals = IERC20Metadata(asset).decimals();
-            _entries[count] = Entry(asset, l.decimals, 0);
+            _entries[count] = Entry(asset, l.decimals, 0, false);
         }
         Caps memory caps = _caps[asset];
         emit CollateralSet(asset, CollateralConfig(l.riskWeightBps, caps.capTotal, caps.capPerAccount), c);
@@ -100,8 +93,15 @@ contract PrimeBroker is IPrimeBroker, PrimeLayout, ISwapPayer, AccessManaged, Re
         Listing storage l = _listings[asset];
         if (l.slot == 0) revert AssetNotListed(asset);
         if (pool.broker() != address(this)) revert InvalidCollateral(asset, "pool of another broker");
+        // A pool would receive the income of what it holds and count it for no lender (SEC-28).
+        if (l.income) revert InvalidCollateral(asset, "income-bearing");
         emit PoolSet(asset, address(l.pool), address(pool));
         l.pool = pool;
+    }
+
+    /// @inheritdoc IPrimeBroker
+    function setIncome(address, IncomeKind, address) external restricted {
+        _delegate();
     }
 
     /// @inheritdoc IPrimeBroker
@@ -210,6 +210,11 @@ contract PrimeBroker is IPrimeBroker, PrimeLayout, ISwapPayer, AccessManaged, Re
     }
 
     /// @inheritdoc IPrimeBroker
+    function claimIncome(address, address) external nonReentrant returns (uint256) {
+        _delegate();
+    }
+
+    /// @inheritdoc IPrimeBroker
     function liquidate(address, address, uint256, address, bytes calldata, uint32)
         external
         restricted
@@ -220,12 +225,14 @@ contract PrimeBroker is IPrimeBroker, PrimeLayout, ISwapPayer, AccessManaged, Re
     }
 
     /// @notice Serves the margin module's views (IPrimeMargin: `health`, `topUp`, `maxBorrow`,
-    /// `previewLiquidation`) on this storage; any other unknown call reverts.
+    /// `previewLiquidation`, `incomeOf`, `incomeOwed`) on this storage; any other unknown call
+    /// reverts.
     fallback() external {
         bytes4 sig = msg.sig;
         if (
             sig != IPrimeMargin.health.selector && sig != IPrimeMargin.previewLiquidation.selector
                 && sig != IPrimeMargin.topUp.selector && sig != IPrimeMargin.maxBorrow.selector
+                && sig != IPrimeMargin.incomeOf.selector && sig != IPrimeMargin.incomeOwed.selector
         ) revert UnknownCall(sig);
         _delegate();
     }
@@ -343,9 +350,29 @@ contract PrimeBroker is IPrimeBroker, PrimeLayout, ISwapPayer, AccessManaged, Re
         }
     }
 
+    /// @dev Settles the account's income on `asset` (the module's `claimIncome`, by DELEGATECALL:
+    /// it credits the payment asset, or retires matured notes, in storage) before its balance of
+    /// `asset` moves; `a` takes the masks it left.
+    function _settleIncome(address account, Account memory a, address asset) internal {
+        address module = marginModule;
+        bytes4 selector = IPrimeMargin.claimIncome.selector;
+        assembly ("memory-safe") {
+            let p := mload(0x40)
+            mstore(p, selector)
+            mstore(add(p, 0x04), account)
+            mstore(add(p, 0x24), asset)
+            if iszero(delegatecall(gas(), module, p, 0x44, 0x00, 0x00)) {
+                returndatacopy(p, 0x00, returndatasize())
+                revert(p, returndatasize())
+            }
+        }
+        a.heldMask = _accounts[account].heldMask;
+    }
+
     function _deposit(address account, Account memory a, address asset, uint256 amount) internal {
         Listing memory l = _requireListed(asset);
         if (amount == 0) revert ZeroAmount();
+        if (l.income) _settleIncome(account, a, asset);
         _credit(account, a, l, asset, amount, true);
         emit Deposited(account, asset, msg.sender, amount);
         IERC20(asset).safeTransferFrom(msg.sender, address(this), amount);
@@ -354,6 +381,7 @@ contract PrimeBroker is IPrimeBroker, PrimeLayout, ISwapPayer, AccessManaged, Re
     function _withdraw(address account, Account memory a, address asset, uint256 amount, address to) internal {
         Listing memory l = _requireListed(asset);
         if (to != msg.sender) _requireWallet(to, account);
+        if (l.income) _settleIncome(account, a, asset);
         _debit(account, a, l, asset, amount);
         emit Withdrawn(account, asset, to, amount);
         IERC20(asset).safeTransfer(to, amount);
@@ -401,6 +429,8 @@ contract PrimeBroker is IPrimeBroker, PrimeLayout, ISwapPayer, AccessManaged, Re
         address tokenOut = RouteCodec.tokenOut(route);
         Listing memory lIn = _requireListed(tokenIn);
         Listing memory lOut = _requireListed(tokenOut);
+        if (lIn.income) _settleIncome(account, a, tokenIn);
+        if (lOut.income) _settleIncome(account, a, tokenOut);
         uint256 available = _balances[account][tokenIn];
         (uint256 sold, uint256 bought) = _sell(route, tokenIn, tokenOut, available);
         _debit(account, a, lIn, tokenIn, sold);

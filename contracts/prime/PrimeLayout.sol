@@ -3,7 +3,7 @@ pragma solidity ^0.8.24;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
-import {IPrimeBrokerErrors, MarginTier} from "../../interfaces/IPrimeBroker.sol";
+import {IPrimeBrokerErrors, MarginTier, IncomeKind} from "../../interfaces/IPrimeBroker.sol";
 import {ILendingPool} from "../../interfaces/ILendingPool.sol";
 import {ILiquidityAggregator} from "../../interfaces/ILiquidityAggregator.sol";
 import {IOracleRouter} from "../../interfaces/IOracleRouter.sol";
@@ -38,18 +38,25 @@ abstract contract PrimeLayout is IPrimeBrokerErrors {
     uint256 public constant MAX_RISK_WEIGHT_BPS = 125_000;
     /// @notice A liquidation sale must fetch at least the oracle value of what it sells less this.
     uint256 public constant MAX_LIQUIDATION_SLIPPAGE_BPS = 300;
+    /// @notice Longest a margin call stays live without being seen below maintenance again (the
+    /// tier's grace period when shorter): a call the account recovered from lapses (SEC-24).
+    uint256 public constant MARGIN_CALL_HEARTBEAT = 1 days;
+    /// @dev A BondServicer's index denominator (IBondServicer.SCALE, checked at `setIncome`).
+    uint256 internal constant SERVICER_SCALE = 1e36;
 
     IIdentityRegistry internal immutable _registry;
     IOracleRouter internal immutable _oracle;
     ILiquidityAggregator internal immutable _aggregator;
 
     /// @dev One listed asset, one word, by address: its 1-based index in `_entries` (0: not
-    /// listed), decimals, risk weight and lending pool (zero: not borrowable).
+    /// listed), decimals, risk weight, lending pool (zero: not borrowable) and whether it bears
+    /// income (`_incomes`: settled before its balances move).
     struct Listing {
         uint8 slot;
         uint8 decimals;
         uint32 riskWeightBps;
         ILendingPool pool;
+        bool income;
     }
 
     /// @dev The same listed asset by index, one word (the index an account's masks use): what the
@@ -59,6 +66,7 @@ abstract contract PrimeLayout is IPrimeBrokerErrors {
         address asset;
         uint8 decimals;
         uint32 riskWeightBps;
+        bool income;
     }
 
     /// @dev One account, one word. `heldMask` / `debtMask`: bit i set when the account holds / owes
@@ -78,6 +86,22 @@ abstract contract PrimeLayout is IPrimeBrokerErrors {
     struct Caps {
         uint128 capTotal;
         uint128 capPerAccount;
+    }
+
+    /// @dev A listed asset's income (IPrimeBroker "Income"): its kind and source (one word) and
+    /// its payment asset.
+    struct Income {
+        IncomeKind kind;
+        address source;
+        address payAsset;
+    }
+
+    /// @dev An account's marks on one income-bearing asset: the source's indices at its last
+    /// settlement (a note's coupon and redemption indices; an income share class's income index in
+    /// `coupon`, `redemption` unused).
+    struct IncomeMark {
+        uint256 coupon;
+        uint256 redemption;
     }
 
     /// @dev An account's figures in one pass over its assets; with the prices of two assets the
@@ -102,6 +126,13 @@ abstract contract PrimeLayout is IPrimeBrokerErrors {
     MarginTier[MAX_TIERS] internal _tiers;
     mapping(address account => Account) internal _accounts;
     mapping(address account => mapping(address asset => uint256)) internal _balances;
+    mapping(address asset => Income) internal _incomes;
+    mapping(address account => mapping(address asset => IncomeMark)) internal _incomeMarks;
+    /// @dev When the account's open margin call was last seen below maintenance (SEC-24).
+    mapping(address account => uint256) internal _callSeenAt;
+    /// @dev A matured note's units that left the account's collateral (`_balances`, `_totalCollateral`)
+    /// for the cash they were redeemed for: still its claim on a top-up of the redemption.
+    mapping(address account => mapping(address asset => uint256)) internal _retired;
 
     constructor(IIdentityRegistry registry_, IOracleRouter oracle_, ILiquidityAggregator aggregator_) {
         _registry = registry_;
