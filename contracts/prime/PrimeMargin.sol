@@ -412,12 +412,18 @@ contract PrimeMargin is IPrimeMargin, PrimeLayout {
             MarginMath.haircutBps(q.debt.riskWeightBps)
         );
         q.repaid = repay;
-        q.seized = MarginMath.seized(repay, q.debtPrice, q.debt.decimals, q.colPrice, q.collateral.decimals, q.bonusBps);
-        if (q.seized > q.balanceBefore) {
-            q.seized = q.balanceBefore;
-            q.repaid = MarginMath.repayable(
-                q.seized, q.colPrice, q.collateral.decimals, q.debtPrice, q.debt.decimals, q.bonusBps
-            );
+        if (q.balanceBefore == 0) {
+            // No collateral at all (its price was not read): nothing to seize, written off below.
+            q.repaid = 0;
+        } else {
+            q.seized =
+                MarginMath.seized(repay, q.debtPrice, q.debt.decimals, q.colPrice, q.collateral.decimals, q.bonusBps);
+            if (q.seized > q.balanceBefore) {
+                q.seized = q.balanceBefore;
+                q.repaid = MarginMath.repayable(
+                    q.seized, q.colPrice, q.collateral.decimals, q.debtPrice, q.debt.decimals, q.bonusBps
+                );
+            }
         }
         // Nothing to repay: nothing is seized (dust stays with the account).
         if (q.repaid == 0) q.seized = 0;

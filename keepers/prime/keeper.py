@@ -2,9 +2,14 @@
 keep` once, tests in process): each block it finds the accounts opened since its cursor
 (AccountOpened logs, kept in the keeper store), marks every account to market (one batched read:
 health, tier, liquidation count), sends `marginCall` for each account below maintenance without an
-open call, and — when its key holds LIQUIDATOR and is a verified wallet — liquidates the
-liquidatable ones, most under-collateralised first, at most `max_liquidations` a block
-(keepers/prime/margin.py decides; the contract's preview confirms).
+open call and for each open call still below maintenance half a heartbeat after it was last seen
+(a confirmation: the broker lets an unconfirmed call lapse, SEC-24), `clearMarginCall` for each
+open call of an account back at maintenance, and — when its key holds LIQUIDATOR and is a verified
+wallet — liquidates the liquidatable ones, most under-collateralised first, at most
+`max_liquidations` a block (keepers/prime/margin.py decides; the contract's preview confirms).
+Before liquidating an account it settles the income of its income-bearing assets (`claimIncome`:
+a matured note's units are then cash, and the preview is the liquidation's). An account whose
+collateral is dust (or none) has its debts written off by a liquidation that repays nothing.
 
 A liquidation sells the seized collateral through the smart order router (keepers.liquidity's
 Router: the route's recipient is the broker, the pool gets the repayment and the keeper the
@@ -21,8 +26,9 @@ transaction: `failed`; unknown to the node: the same bytes broadcast again; conf
 to a reorganisation: `sent` again while the node holds it in its pool, else `reorged` and the
 account liquidated anew). An account with a liquidation in flight is not liquidated again until it
 is settled. A margin call needs no record: the keeper sends one only while the account's health
-shows none open, and a second one reverts (MarginCallOpen) — its effect on chain is once. Transport
-failures are retried (keepers.core.retries); a revert is an answer, recorded.
+shows none open (a second one only confirms it), a confirmation or a clear only moves the call's
+times — each is safe to repeat. Transport failures are retried (keepers.core.retries); a revert is
+an answer, recorded.
 """
 
 from __future__ import annotations
@@ -117,7 +123,7 @@ class MarginKeeper:
         marks, unreadable = self.book.marks(accounts)
         busy = {a.lower() for a, state in settled.items() if state == "in flight"}
         busy |= self._retrying(head)
-        plan = plan_cycle(marks, busy, self.max_liquidations)
+        plan = plan_cycle(marks, busy, self.max_liquidations, now=head.timestamp)
         result: dict = {
             "accounts": len(accounts),
             "new_accounts": new_accounts,
@@ -128,6 +134,8 @@ class MarginKeeper:
             "in_flight": sum(state == "in flight" for state in settled.values()),
             "confirmed": sum(state == "confirmed" for state in settled.values()),
             "margin_calls": 0,
+            "confirmations": 0,
+            "clears": 0,
             "liquidations": 0,
             "deferred": plan.deferred_liquidations + plan.deferred_calls,
             "outcomes": {},
@@ -138,10 +146,15 @@ class MarginKeeper:
             result["reason"] = "no signer: observing only"
             return result
         by_account = {m.account: m for m in marks}
-        for account in plan.margin_calls:
+        for account in plan.margin_calls + plan.confirmations:
             outcome = self._margin_call(account)
             result["outcomes"].setdefault(account, {})["margin_call"] = outcome
             result["margin_calls"] += outcome["action"] == "called"
+            result["confirmations"] += outcome["action"] == "confirmed"
+        for account in plan.clears:
+            outcome = self._clear(account)
+            result["outcomes"].setdefault(account, {})["clear"] = outcome
+            result["clears"] += outcome["action"] == "cleared"
         blocker = self.liquidation_blocker() if plan.liquidations else None
         for account in plan.liquidations:
             if blocker is not None:
@@ -189,9 +202,41 @@ class MarginKeeper:
             return {"action": "failed", "reason": note}
         crash_point("prime.after_call")
         called = [e for e in receipt.events if e.event_name == "MarginCalled"]
-        deadline = int(called[0].deadline) if called else None
+        if not called:
+            logger.info(f"margin call of {account} confirmed")
+            return {"action": "confirmed", "tx": hex_of(receipt.txn_hash)}
+        deadline = int(called[0].deadline)
         logger.info(f"margin call of {account}: deadline {deadline}")
         return {"action": "called", "tx": hex_of(receipt.txn_hash), "deadline": deadline}
+
+    def _clear(self, account: str) -> dict:
+        """Closes the open call of an account back at maintenance (anyone's: SEC-24)."""
+        signer = self.signer
+        try:
+            receipt = with_retries(
+                lambda: self.broker.clearMarginCall(account, sender=signer, nonce=next_nonce(signer))
+            )
+        except (ContractLogicError, ApeException) as err:
+            note = refusal(err)
+            logger.warning(f"clearing the call of {account}: {note}")
+            return {"action": "failed", "reason": note}
+        logger.info(f"margin call of {account} cleared")
+        return {"action": "cleared", "tx": hex_of(receipt.txn_hash)}
+
+    def _settle_income(self, account: str) -> int:
+        """Settles the account's income on each income-bearing asset it holds (`claimIncome`);
+        how many it settled."""
+        signer, settled = self.signer, 0
+        for asset, holding in self.book.holdings(account).items():
+            if holding.balance == 0 or self.book.income_kind(asset) == 0:
+                continue
+            with_retries(
+                lambda a=asset: self.broker.claimIncome(
+                    account, a, sender=signer, nonce=next_nonce(signer)
+                )
+            )
+            settled += 1
+        return settled
 
     # ------------------------------------------------------------------ liquidations
 
@@ -235,6 +280,10 @@ class MarginKeeper:
         debt_asset = largest_debt(holdings)
         if debt_asset is None:
             return "no debt"
+        written_off = choose_liquidation(holdings, mark.health.ratio_bps, mark.tier)
+        if written_off is not None and written_off.repaid == 0:
+            # Dust (or no collateral): the liquidation repays and takes nothing (SEC-23).
+            return written_off, "take", b""
         sellable = [a for a, h in holdings.items() if h.balance and a != debt_asset]
         choice = choose_liquidation(holdings, mark.health.ratio_bps, mark.tier, sellable)
         if choice is not None:
@@ -298,6 +347,10 @@ class MarginKeeper:
 
     def _liquidate(self, mark: Mark, head: Head) -> dict:
         try:
+            if self._settle_income(mark.account):
+                mark = self.book.mark(mark.account)
+                if not mark.health.liquidatable:
+                    return {"action": "none", "reason": "income settled: no longer liquidatable"}
             terms = self._terms(mark, head)
         except ContractLogicError as err:
             terms = f"unreadable: {refusal(err)}"
@@ -305,7 +358,7 @@ class MarginKeeper:
             logger.warning(f"liquidation of {mark.account} not sent: {terms}")
             return {"action": "none", "reason": terms}
         choice, method, route = terms
-        if method == "take":
+        if method == "take" and choice.repaid != 0:
             reason = self._take_ready(choice)
             if reason is not None:
                 return {"action": "none", "reason": reason}

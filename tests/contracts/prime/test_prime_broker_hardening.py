@@ -34,6 +34,8 @@ from broker_fixtures import (
     WITHDRAW,
     act,
 )
+from keepers.access import renounce_temporary_roles
+from keepers.prime import CollateralTerms, configure_prime
 from keepers.risk.deploy import feed_config
 
 DAY = 86_400
@@ -52,18 +54,15 @@ def governed(p, label, thunk):
     p.governed((label, lambda: thunk(p.deployment.sender)))
 
 
-def list_asset(p, token, feed_symbol: str, risk_weight_bps: int) -> None:
-    """Prices `token` by the stack's `feed_symbol` feed and lists it as collateral."""
+def list_asset(p, token, feed_symbol: str, risk_weight_bps: int, income=None) -> None:
+    """Prices `token` by the stack's `feed_symbol` feed and lists it as collateral by the deploy
+    routine (`configure_prime`), its income — (IncomeKind, source) — bound to the accounts
+    (`setIncome`; on the red team's build there was none: the income stayed with the broker)."""
     router = p.deployment.at("OracleRouter")
     governed(p, "feed", lambda s: router.setFeed(token, feed_config(p.feeds[feed_symbol].address), sender=s))
-    governed(p, "listing", lambda s: p.broker.setCollateral(token, (risk_weight_bps, CAP, CAP), sender=s))
-
-
-def bind_income(p, token, kind: int, source) -> None:
-    """GOVERNOR binds `token`'s income to the broker's accounts (`setIncome`: a step the broker
-    did not have; on the red team's build the income simply stayed with the broker)."""
-    if hasattr(p.broker, "setIncome"):
-        governed(p, "income", lambda s: p.broker.setIncome(token, kind, source, sender=s))
+    terms = CollateralTerms(risk_weight_bps, CAP, CAP, income)
+    configure_prime(p.deployment, p.broker, {str(token.symbol()): (token, terms)}, {})
+    renounce_temporary_roles(p.deployment)
 
 
 def other_institution(p, accounts, chain):
@@ -101,8 +100,7 @@ def noted(p, bond, accounts, chain, agent):
     servicer bound; the client posts 600 notes, another institution 400."""
     note, lusdc = bond.token, bond.usdc
     list_asset(p, lusdc, "USDC", 0)
-    list_asset(p, note, "QTB", 2_000)
-    bind_income(p, note, COUPONS, bond.servicer)
+    list_asset(p, note, "QTB", 2_000, (COUPONS, bond.servicer.address))
     other = other_institution(p, accounts, chain)
     for wallet, whole in ((p.client, 600), (other, 400)):
         note.mint(wallet, whole * SHARE_UNIT, sender=agent)
@@ -214,8 +212,7 @@ def test_sec_22__income_shares_posted__each_account_earns_its_dividend(
     down), credited when they move or when anyone claims."""
     shares = income_stack.token
     broker = p.broker
-    list_asset(p, shares, "USDC", 2_000)
-    bind_income(p, shares, SHARES, shares)
+    list_asset(p, shares, "USDC", 2_000, (SHARES, shares.address))
     other = other_institution(p, accounts, chain)
     for wallet, whole in ((p.client, 100_000), (other, 50_000)):
         shares.mint(wallet, whole * SHARE_UNIT, sender=agent)
@@ -351,8 +348,8 @@ def test_sec_28__an_income_bearing_asset__never_borrowable(p, income_stack):
     (a pool counts as cash only what its calls bring in). The broker refuses to bind such a pool,
     and refuses to bind an income to an asset it lends or while any of it is posted."""
     shares, broker = income_stack.token, p.broker
-    list_asset(p, shares, "USDC", 2_000)
-    bind_income(p, shares, SHARES, shares)
+    list_asset(p, shares, "USDC", 2_000, (SHARES, shares.address))
+    assert tuple(p.margin.incomeOf(shares)) == (SHARES, shares.address, shares.address)
     pool = p.pools["QSPX"]  # any pool of this broker: the refusal is the asset's
     with ape.reverts(broker.InvalidCollateral, asset=shares.address, reason="income-bearing"):
         governed(p, "pool", lambda s: broker.setPool(shares, pool, sender=s))
@@ -364,3 +361,39 @@ def test_sec_28__an_income_bearing_asset__never_borrowable(p, income_stack):
     broker.execute(CLIENT_ID, [act(DEPOSIT, qtb, UNIT["QTB"])], sender=p.client)
     with ape.reverts(broker.InvalidCollateral, asset=qtb.address, reason="posted"):
         governed(p, "income", lambda s: broker.setIncome(qtb, SHARES, qtb, sender=s))
+
+
+# ---------------------------------------------------------------- SEC-29: defaulted notes
+
+
+def test_sec_29__notes_defaulting_at_maturity__the_borrowers_debt_written_off_not_stuck(
+    p, bond, accounts, chain, agent
+):
+    """Found hunting the same classes (dust that blocks a cleanup): an account borrowing against
+    notes that default at maturity (no coupon, no redemption funded, the note priced near 0) held
+    collateral no liquidation could take — the notes can no longer move (`BalancesFixed`) — so its
+    debt stayed on the lenders' books for good. Now the matured notes leave its collateral, and
+    the liquidation of an account left with none writes its debt off."""
+    note, lusdc, usdc = bond.token, bond.usdc, p.tokens["USDC"]
+    broker, servicer = p.broker, bond.servicer
+    list_asset(p, lusdc, "USDC", 0)
+    list_asset(p, note, "QTB", 2_000, (COUPONS, servicer.address))
+    note.mint(p.client, 600 * SHARE_UNIT, sender=agent)
+    post(p, CLIENT_ID, p.client, note, 600 * SHARE_UNIT)
+    broker.execute(CLIENT_ID, [act(BORROW, usdc, 20_000 * UNIT["USDC"], p.client)], sender=p.client)
+    for number in range(1, 5):  # nothing funded: every coupon defaults
+        record(bond, number)
+    bond.at(bond.terms.maturityDate)
+    bond.lifecycle.registry.mature(bond.instrument, sender=p.lender)
+    servicer.startRedemption(0, sender=p.lender)  # nothing funded either
+    p.refresh_prices()
+    p.set_price("QTB", 1e-8)  # the note's price: the default
+    assert p.margin.health(CLIENT_ID).liquidatable
+    pool = p.pools["USDC"]
+    assets_before = pool.totalAssets()
+    receipt = broker.liquidate(CLIENT_ID, usdc, 20_000 * UNIT["USDC"], note, b"", 0, sender=p.liquidator)
+    (bad,) = [e for e in receipt.events if e.event_name == "BadDebt"]
+    assert bad.amount == 20_000 * UNIT["USDC"]
+    assert pool.debtOf(CLIENT_ID, 0) == 0
+    assert pool.totalAssets() == assets_before - 20_000 * UNIT["USDC"]
+    assert broker.balanceOf(CLIENT_ID, note) == 0  # matured: out of the collateral
