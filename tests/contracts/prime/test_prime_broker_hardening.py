@@ -391,6 +391,8 @@ def test_sec_29__notes_defaulting_at_maturity__the_borrowers_debt_written_off_no
     assert p.margin.health(CLIENT_ID).liquidatable
     pool = p.pools["USDC"]
     assets_before = pool.totalAssets()
+    p.fund(p.liquidator, "USDC", UNIT["USDC"])  # the notes' worth at that price, and more
+    usdc.approve(broker, UNIT["USDC"], sender=p.liquidator)
     receipt = broker.liquidate(CLIENT_ID, usdc, 20_000 * UNIT["USDC"], note, b"", 0, sender=p.liquidator)
     (bad,) = [e for e in receipt.events if e.event_name == "BadDebt"]
     assert bad.amount == 20_000 * UNIT["USDC"]
