@@ -322,9 +322,8 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
         uint256 debtBefore = PoolMath.toDebt(m.totalScaledDebt, m.borrowIndexRay);
         uint256 rate = PoolMath.borrowRateBps(model, PoolMath.utilisationBps(m.cash, debtBefore));
         // No truncation: at most the ceiling, at most MAX_INDEX_RAY (216 bits).
-        m.borrowIndexRay = uint216(
-            PoolMath.compound(m.borrowIndexRay, rate, elapsed, PoolMath.indexCeiling(m.totalScaledDebt))
-        );
+        m.borrowIndexRay =
+            uint216(PoolMath.compound(m.borrowIndexRay, rate, elapsed, PoolMath.indexCeiling(m.totalScaledDebt)));
         interest = PoolMath.toDebt(m.totalScaledDebt, m.borrowIndexRay) - debtBefore;
         toReserves = interest * model.reserveFactorBps / BPS;
         m.reserves += toReserves.toUint128();

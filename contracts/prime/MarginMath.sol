@@ -103,7 +103,9 @@ library MarginMath {
         uint8 debtDecimals,
         uint256 bonus
     ) internal pure returns (uint256) {
-        return repayableFor(valueDown(seizedUnits, collateralPrice18, collateralDecimals), debtPrice18, debtDecimals, bonus);
+        return repayableFor(
+            valueDown(seizedUnits, collateralPrice18, collateralDecimals), debtPrice18, debtDecimals, bonus
+        );
     }
 
     /// @return The debt units collateral worth `valueUsd` pays for with the bonus, rounded down (0:

@@ -109,9 +109,7 @@ contract PrimeMargin is IPrimeMargin, PrimeLayout {
         }
         Income memory previous = _incomes[asset];
         emit IncomeSet(
-            asset,
-            IncomeConfig(previous.kind, previous.source, previous.payAsset),
-            IncomeConfig(kind, source, pay)
+            asset, IncomeConfig(previous.kind, previous.source, previous.payAsset), IncomeConfig(kind, source, pay)
         );
         _incomes[asset] = Income(kind, source, pay);
         bool bearing = kind != IncomeKind.None;

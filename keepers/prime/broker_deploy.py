@@ -115,7 +115,9 @@ def prime_steps(
                 steps.append(
                     (
                         f"bind {symbol}'s income (kind {kind}) to the accounts posting it",
-                        lambda t=token, k=kind, s=source: broker.setIncome(t, k, s, sender=d.sender),
+                        lambda t=token, k=kind, s=source: broker.setIncome(
+                            t, k, s, sender=d.sender
+                        ),
                     )
                 )
     for symbol, (token, pool) in pools.items():

@@ -214,7 +214,9 @@ class MarginKeeper:
         signer = self.signer
         try:
             receipt = with_retries(
-                lambda: self.broker.clearMarginCall(account, sender=signer, nonce=next_nonce(signer))
+                lambda: self.broker.clearMarginCall(
+                    account, sender=signer, nonce=next_nonce(signer)
+                )
             )
         except (ContractLogicError, ApeException) as err:
             note = refusal(err)

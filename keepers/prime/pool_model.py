@@ -1,7 +1,8 @@
 """The lending pool's maths in Python, integer for integer (contracts/prime/PoolMath.sol): the
 kinked rate model and its bounds, the borrow index compounded exactly (e^(rt), saturating at its
-ceiling), the debt and scaled-debt conversions and the spread — and `PoolModel`, the pool's accounting replayed from its calls, which
-the differential and stateful tests hold the contract to (PRM-1 to PRM-5).
+ceiling), the debt and scaled-debt conversions and the spread — and `PoolModel`, the pool's
+accounting replayed from its calls, which the differential and stateful tests hold the contract to
+(PRM-1 to PRM-5).
 
 No chain access: every figure is computed from its arguments.
 """

@@ -345,7 +345,10 @@ def test_prm_7__withdraw_beyond_cash__insufficient_cash_and_max_views_limited(st
         ({"kink_bps": 0}, "kink not in (0, BPS)"),
         ({"kink_bps": 10_000}, "kink not in (0, BPS)"),
         ({"reserve_factor_bps": 5_001}, "reserve factor above max"),
-        ({"slope2_bps": 30_001, "base_bps": 2_000, "slope1_bps": 8_000}, "rate at full utilisation above max"),
+        (
+            {"slope2_bps": 30_001, "base_bps": 2_000, "slope1_bps": 8_000},
+            "rate at full utilisation above max",
+        ),
         ({"base_bps": 2_000, "slope1_bps": 8_001}, "base + slope1 above BPS"),
     ],
 )

@@ -70,7 +70,9 @@ def still_working(stack, account) -> None:
 # ---------------------------------------------------------------- SEC-25: the index never freezes
 
 
-def test_sec_25__a_full_pool_for_centuries__at_the_highest_accepted_rate__never_freezes(stack, chain):
+def test_sec_25__a_full_pool_for_centuries__at_the_highest_accepted_rate__never_freezes(
+    stack, chain
+):
     """The red team's freeze: 1,100% a year was accepted and the 128-bit index overflowed after
     2.47 years of full use (touch, deposit, totalAssets and state reverted for good). Now the
     rate at full utilisation is capped and the index saturates at its ceiling instead of
@@ -103,9 +105,10 @@ def test_sec_25__any_accepted_model_debt_and_horizon__as_the_model_and_never_rev
     chain, pool_stack, operator, top_bps, kink, debt, years, steps
 ):
     """Over the accepted parameter space (any rate at full utilisation up to the cap, any kink,
-    debts from a unit to ten thousand whole 18-decimal tokens (the shares engine takes 96 bits), a year to a millennium at full
-    utilisation, in one gap or several): the index is keepers/prime/pool_model.py's to the unit
-    (saturating where it does) and every entry point still answers."""
+    debts from a unit to ten thousand whole 18-decimal tokens (the shares engine takes 96 bits),
+    a year to a millennium at full utilisation, in one gap or several): the index is
+    keepers/prime/pool_model.py's to the unit (saturating where it does) and every entry point
+    still answers."""
     from keepers.prime.pool_model import PoolModel
 
     stack = pool_stack
@@ -158,7 +161,9 @@ def test_sec_26__a_year_idle_at_310_percent__the_debt_grows_by_e_to_the_3_1(stac
     exact = (Decimal(31) / 10).exp() * RAY
     assert abs(Decimal(yearly) - exact) / exact < Decimal(10) ** -20
     assert abs(yearly - monthly) * 10**20 < yearly
-    assert 22_190_000 * USD < pool.debtOf(account, 0) < 22_200_000 * USD  # e^3.1 = 22.198, not 13.87
+    assert (
+        22_190_000 * USD < pool.debtOf(account, 0) < 22_200_000 * USD
+    )  # e^3.1 = 22.198, not 13.87
 
 
 # ---------------------------------------------------------------- SEC-27: max views honoured
@@ -193,7 +198,9 @@ def test_sec_27__cash_short__redeem_max_redeem_and_withdraw_max_withdraw_succeed
         cash = pool.state().cash
         lent, spared = "0x" + "5f" * 20, "0x" + "5c" * 20
         pool.borrow(lent, max(cash * borrowed_bps // BPS // 2, 1), 300, broker, sender=broker)
-        pool.borrow(spared, max(pool.state().cash * borrowed_bps // BPS, 1), 0, broker, sender=broker)
+        pool.borrow(
+            spared, max(pool.state().cash * borrowed_bps // BPS, 1), 0, broker, sender=broker
+        )
         chain.pending_timestamp += days * DAY
         pool.touch(lent, 300, sender=broker)
         s = pool.state()

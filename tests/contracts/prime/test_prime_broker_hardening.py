@@ -59,14 +59,19 @@ def list_asset(p, token, feed_symbol: str, risk_weight_bps: int, income=None) ->
     routine (`configure_prime`), its income — (IncomeKind, source) — bound to the accounts
     (`setIncome`; on the red team's build there was none: the income stayed with the broker)."""
     router = p.deployment.at("OracleRouter")
-    governed(p, "feed", lambda s: router.setFeed(token, feed_config(p.feeds[feed_symbol].address), sender=s))
+    governed(
+        p,
+        "feed",
+        lambda s: router.setFeed(token, feed_config(p.feeds[feed_symbol].address), sender=s),
+    )
     terms = CollateralTerms(risk_weight_bps, CAP, CAP, income)
     configure_prime(p.deployment, p.broker, {str(token.symbol()): (token, terms)}, {})
     renounce_temporary_roles(p.deployment)
 
 
 def other_institution(p, accounts, chain):
-    """A second institution (identity OTHER_ID) with one wallet, its account opened, a credit line."""
+    """A second institution (identity OTHER_ID) with one wallet, its account opened, a credit
+    line."""
     wallet = accounts.generate_test_account()
     chain.provider.set_balance(wallet.address, 10**21)
     p.registry.registerInvestor(wallet, OTHER_ID, US, INSTITUTIONAL, NEVER, sender=p.operator)
@@ -130,7 +135,12 @@ def test_sec_20__coupon_on_posted_notes__credited_to_each_account_as_cash(p, bon
     receipt = claim(p, OTHER_ID, note)
     credited = [e for e in receipt.events if e.event_name == "IncomeCredited"]
     assert [(e.account.lower(), e.asset, e.payAsset, e.amount) for e in credited] == [
-        (OTHER_ID, note.address, lusdc.address, 400 * SHARE_UNIT * c1 // SCALE + 400 * SHARE_UNIT * c2 // SCALE)
+        (
+            OTHER_ID,
+            note.address,
+            lusdc.address,
+            400 * SHARE_UNIT * c1 // SCALE + 400 * SHARE_UNIT * c2 // SCALE,
+        )
     ]
     claim(p, CLIENT_ID, note)
     assert broker.balanceOf(CLIENT_ID, lusdc) == 1_275 * USD_UNIT + 500 * SHARE_UNIT * c2 // SCALE
@@ -189,15 +199,21 @@ def test_sec_21__notes_posted_at_maturity__redeemed_into_cash_collateral_and_sei
     usdc = p.tokens["USDC"]
     broker.execute(OTHER_ID, [act(BORROW, usdc, 20_000 * UNIT["USDC"], other)], sender=other)
     governed(
-        p, "a strict tier", lambda s: broker.setTier(1, (30_000, 25_000, 22_000, 10_000, 0, 3_600), sender=s)
+        p,
+        "a strict tier",
+        lambda s: broker.setTier(1, (30_000, 25_000, 22_000, 10_000, 0, 3_600), sender=s),
     )
     governed(p, "other on it", lambda s: broker.setCreditLine(OTHER_ID, (10**24, 0, 1), sender=s))
     p.fund(p.liquidator, "USDC", 20_000 * UNIT["USDC"])
     usdc.approve(broker, 20_000 * UNIT["USDC"], sender=p.liquidator)
-    receipt = broker.liquidate(OTHER_ID, usdc, 10_000 * UNIT["USDC"], lusdc, b"", 0, sender=p.liquidator)
+    receipt = broker.liquidate(
+        OTHER_ID, usdc, 10_000 * UNIT["USDC"], lusdc, b"", 0, sender=p.liquidator
+    )
     (done,) = [e for e in receipt.events if e.event_name == "Liquidated"]
     assert done.seized == 10_000 * USD_UNIT and lusdc.balanceOf(p.liquidator) == done.seized
-    assert broker.balanceOf(OTHER_ID, lusdc) == 400 * SHARE_UNIT * coupons // SCALE + 30_000 * USD_UNIT
+    assert (
+        broker.balanceOf(OTHER_ID, lusdc) == 400 * SHARE_UNIT * coupons // SCALE + 30_000 * USD_UNIT
+    )
 
 
 # ---------------------------------------------------------------- SEC-22: posted income shares
@@ -248,14 +264,17 @@ def test_sec_23__dust_beside_the_main_collateral__bad_debt_written_off_with_it(p
         token.approve(broker, amount, sender=p.client)
     broker.execute(
         CLIENT_ID,
-        [act(DEPOSIT, t, a) for t, a in post_books] + [act(BORROW, usdc, 60_000 * UNIT["USDC"], p.client)],
+        [act(DEPOSIT, t, a) for t, a in post_books]
+        + [act(BORROW, usdc, 60_000 * UNIT["USDC"], p.client)],
         sender=p.client,
     )
     p.set_price("QSPX", 19.5)  # 61% down: 39,000 of collateral against 60,000
     p.fund(p.liquidator, "USDC", 60_000 * UNIT["USDC"])
     usdc.approve(broker, 60_000 * UNIT["USDC"], sender=p.liquidator)
     assets_before = pool.totalAssets()
-    receipt = broker.liquidate(CLIENT_ID, usdc, 60_000 * UNIT["USDC"], qspx, b"", 0, sender=p.liquidator)
+    receipt = broker.liquidate(
+        CLIENT_ID, usdc, 60_000 * UNIT["USDC"], qspx, b"", 0, sender=p.liquidator
+    )
     (done,) = [e for e in receipt.events if e.event_name == "Liquidated"]
     assert done.seized == 2_000 * UNIT["QSPX"] and done.repaid == 39_000 * UNIT["USDC"]
     (bad,) = [e for e in receipt.events if e.event_name == "BadDebt"]
@@ -280,7 +299,9 @@ def test_sec_23__collateral_fallen_to_dust__liquidation_writes_the_debt_off(p):
         sender=p.client,
     )
     p.set_price("QSPX", 1e-8)  # the router's floor: 20 QSPX are worth 0.2 of a USDC unit
-    receipt = broker.liquidate(CLIENT_ID, usdc, 600 * UNIT["USDC"], qspx, b"", 0, sender=p.liquidator)
+    receipt = broker.liquidate(
+        CLIENT_ID, usdc, 600 * UNIT["USDC"], qspx, b"", 0, sender=p.liquidator
+    )
     (done,) = [e for e in receipt.events if e.event_name == "Liquidated"]
     assert (done.repaid, done.seized) == (0, 0)
     (bad,) = [e for e in receipt.events if e.event_name == "BadDebt"]
@@ -393,7 +414,9 @@ def test_sec_29__notes_defaulting_at_maturity__the_borrowers_debt_written_off_no
     assets_before = pool.totalAssets()
     p.fund(p.liquidator, "USDC", UNIT["USDC"])  # the notes' worth at that price, and more
     usdc.approve(broker, UNIT["USDC"], sender=p.liquidator)
-    receipt = broker.liquidate(CLIENT_ID, usdc, 20_000 * UNIT["USDC"], note, b"", 0, sender=p.liquidator)
+    receipt = broker.liquidate(
+        CLIENT_ID, usdc, 20_000 * UNIT["USDC"], note, b"", 0, sender=p.liquidator
+    )
     (bad,) = [e for e in receipt.events if e.event_name == "BadDebt"]
     assert bad.amount == 20_000 * UNIT["USDC"]
     assert pool.debtOf(CLIENT_ID, 0) == 0

@@ -137,7 +137,9 @@ def test_sec_25__any_accepted_model__the_accrual_stays_within_its_fields_forever
         (10_350, 10**13, 55),  # its QSPX pool
     ],
 )
-def test_sec_25__horizon__exact_for_years_of_full_utilisation_before_saturating(rate_bps, debt, years):
+def test_sec_25__horizon__exact_for_years_of_full_utilisation_before_saturating(
+    rate_bps, debt, years
+):
     """The horizon the interface states: a pool borrowed in full at `rate_bps` compounds exactly
     (below its ceiling) for `years` years, then saturates a year later at the latest."""
     ceiling = index_ceiling(debt)
