@@ -83,7 +83,7 @@ struct PoolState {
 /// Warning: an income-bearing asset (a note paying coupons to its holder, an income share class
 /// paying its dividend in new shares) is not supported: the pool would receive its income and
 /// count it for no lender (tokens arriving outside a call are never cash). The broker refuses such
-/// a pool (IPrimeBroker `setPool`, `IncomeBearing`).
+/// a pool (IPrimeBroker `setPool`: `InvalidCollateral(asset, "income-bearing")`).
 interface ILendingPool {
     error OnlyBroker(address caller);
     error InvalidRateModel(string reason);

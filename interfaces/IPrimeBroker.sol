@@ -267,7 +267,10 @@ interface IPrimeBrokerErrors {
 /// accounts' balances (rounding dust of the source's own settlements may leave the last claimant
 /// a unit short); an income-bearing asset is never borrowable (a pool would receive its income:
 /// `setPool` refuses it); an asset left unbound keeps the red team's loss (its income stays with
-/// the broker, credited to no account): binding is governance's duty when it lists one.
+/// the broker, credited to no account): binding is governance's duty when it lists one. Not
+/// checked: a source that reverts (a servicer or a payment asset that refuses to pay) blocks
+/// every movement of its asset and the liquidation of every account holding it — sources are
+/// governance's to bind, and a note's servicer is the lifecycle domain's own contract.
 ///
 /// Halts are the RiskEngine's (`riskEngine`), the protocol's one switch for vaults and the book
 /// alike: its `halt(broker)` halts the whole book, its `halt(account)` one account (by identity);
@@ -299,7 +302,10 @@ interface IPrimeBroker is IPrimeBrokerErrors {
     /// with its BondServicer as `source` (whose `token()` must be `asset`; its payment asset must
     /// be listed and bear no income itself), `Shares` with the asset itself as `source`, `None` to
     /// unbind. Only while none of it is posted (`InvalidCollateral(asset, "posted")`: the accounts'
-    /// marks start with it) and never for a borrowable asset (`"borrowable"`).
+    /// marks start with it; a matured note's units retired from the accounts' collateral count:
+    /// they keep their claim on its servicer) and never for a borrowable asset (`"borrowable"`).
+    /// Warning (not checked): that the asset is not itself the payment asset of another bound
+    /// note (its income would be measured twice).
     function setIncome(address asset, IncomeKind kind, address source) external;
     /// @notice GOVERNOR (timelocked): the account's whole credit line (its pools are touched at the
     /// old spread first).
@@ -352,7 +358,8 @@ interface IPrimeBroker is IPrimeBrokerErrors {
     function collateralOf(address asset) external view returns (CollateralConfig memory);
     function tierOf(uint8 tier) external view returns (MarginTier memory);
     function creditLineOf(address account) external view returns (CreditLine memory);
-    /// @notice Collateral of `asset` posted by all accounts together, token units (the cap's measure).
+    /// @notice Collateral of `asset` posted by all accounts together, token units (the cap's measure;
+    /// a matured note's units retired from the accounts' collateral still count, see "Income").
     function totalCollateral(address asset) external view returns (uint256);
     /// @notice The account's balance of `asset` held by the broker (posted, bought or borrowed).
     function balanceOf(address account, address asset) external view returns (uint256);

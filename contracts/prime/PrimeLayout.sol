@@ -130,8 +130,8 @@ abstract contract PrimeLayout is IPrimeBrokerErrors {
     mapping(address account => mapping(address asset => IncomeMark)) internal _incomeMarks;
     /// @dev When the account's open margin call was last seen below maintenance (SEC-24).
     mapping(address account => uint256) internal _callSeenAt;
-    /// @dev A matured note's units that left the account's collateral (`_balances`, `_totalCollateral`)
-    /// for the cash they were redeemed for: still its claim on a top-up of the redemption.
+    /// @dev A matured note's units that left the account's collateral (`_balances`; still counted in
+    /// `_totalCollateral`) for the cash they were redeemed for: still its claim on a top-up.
     mapping(address account => mapping(address asset => uint256)) internal _retired;
 
     constructor(IIdentityRegistry registry_, IOracleRouter oracle_, ILiquidityAggregator aggregator_) {

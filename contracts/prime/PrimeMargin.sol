@@ -89,7 +89,8 @@ contract PrimeMargin is IPrimeMargin, PrimeLayout {
         _requireDelegated();
         Listing memory l = _requireListed(asset);
         if (address(l.pool) != address(0)) revert InvalidCollateral(asset, "borrowable");
-        // The accounts' marks start with the binding: nothing of it may be held yet.
+        // The accounts' marks start with the binding: nothing of it may be held yet (a matured
+        // note's retired units count: they keep their claim on its servicer).
         if (_totalCollateral[asset] != 0) revert InvalidCollateral(asset, "posted");
         address pay;
         if (kind == IncomeKind.Coupons) {
@@ -291,9 +292,11 @@ contract PrimeMargin is IPrimeMargin, PrimeLayout {
         if (inc.kind == IncomeKind.Coupons) {
             uint256 units = _balances[account][asset];
             if (redeeming && units != 0) {
-                // Matured: no longer collateral (it cannot move), still the account's claim.
-                _debit(account, a, _listings[asset], asset, units);
+                // Matured: no longer collateral (it cannot move), still the account's claim (and
+                // still in `_totalCollateral`, the units the broker holds for its accounts).
+                _balances[account][asset] = 0;
                 _retired[account][asset] += units;
+                a.heldMask &= ~_bit(_listings[asset]);
                 emit CollateralMatured(account, asset, units);
             }
             if (owed != 0) {

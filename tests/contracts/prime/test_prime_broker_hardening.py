@@ -214,6 +214,11 @@ def test_sec_21__notes_posted_at_maturity__redeemed_into_cash_collateral_and_sei
     assert (
         broker.balanceOf(OTHER_ID, lusdc) == 400 * SHARE_UNIT * coupons // SCALE + 30_000 * USD_UNIT
     )
+    # Every note matured out of the accounts' collateral, still the broker's for them (their claim
+    # on the servicer): the binding stays.
+    assert broker.totalCollateral(note) == 1_000 * SHARE_UNIT
+    with ape.reverts(broker.InvalidCollateral, asset=note.address, reason="posted"):
+        governed(p, "unbind", lambda s: broker.setIncome(note, NO_INCOME, lusdc, sender=s))
 
 
 # ---------------------------------------------------------------- SEC-22: posted income shares
