@@ -63,8 +63,7 @@ struct PoolState {
 ///
 /// Ceilings (SEC-25): no accepted parameter freezes the pool, whatever its life. The rate at full
 /// utilisation is at most `MAX_BORROW_RATE_BPS` (400% a year), and the index stops compounding at
-/// a ceiling instead of overflowing: 2^216 - 1 (216 bits beside the 40-bit accrual time: e^87.5
-/// times its start), or lower so that the total debt stays within 2^126 units (every interest,
+/// a ceiling instead of overflowing: 2^216 - 1 (e^87.5 times its start), or lower so that the total debt stays within 2^126 units (every interest,
 /// reserve, spread and write-off amount then fits the pool's 128-bit fields); a spread past that
 /// ceiling is not charged. Below the ceilings the accrual is exact; a pool borrowed in full at the
 /// cap reaches them after 21 years (a debt of one unit) to 14 years (ten million USDC, 10^13

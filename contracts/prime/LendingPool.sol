@@ -34,14 +34,16 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
     IIdentityRegistry public immutable registry;
 
     /// @dev The accounting the hot path reads, in three slots (totalDebt is derived:
-    /// `totalScaledDebt x borrowIndexRay`, rounded up). The index has 216 bits beside the accrual
-    /// time (PoolMath.MAX_INDEX_RAY: e^87.5 of headroom, where 128 bits gave e^26.5).
+    /// `totalScaledDebt x borrowIndexRay`, rounded up). The index has a slot of its own, at most
+    /// 216 bits (PoolMath.MAX_INDEX_RAY: e^87.5 of headroom, where 128 bits gave e^26.5); the
+    /// accrual time shares the total scaled debt's, so neither slot is ever zero (a pool's first
+    /// borrow writes no zero slot).
     struct Market {
         uint128 cash;
         uint128 reserves;
         uint128 totalScaledDebt;
-        uint216 borrowIndexRay;
         uint40 lastAccrual;
+        uint216 borrowIndexRay;
     }
 
     /// @dev One margin account's debt: scaled by the borrow index, and when its spread was last

@@ -25,8 +25,7 @@ library PoolMath {
     uint256 internal constant MAX_BORROW_RATE_BPS = 40_000;
     /// @notice The year of the annual rates (a simple annual rate over 365 days).
     uint256 internal constant YEAR = 365 days;
-    /// @notice The index's ceiling: its 216 bits (it shares a slot with the 40-bit accrual time),
-    /// e^87.5 times its start.
+    /// @notice The index's ceiling: 216 bits, e^87.5 times its start.
     uint256 internal constant MAX_INDEX_RAY = type(uint216).max;
     /// @notice The total debt the index may compound to: 2^126 units. Every amount derived from
     /// it (the interest and the reserves' share of it, a spread, a write-off) then stays within

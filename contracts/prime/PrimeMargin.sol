@@ -385,7 +385,8 @@ contract PrimeMargin is IPrimeMargin, PrimeLayout {
         // One pass: the ratio, and the two assets' prices and the debt on the way.
         Figures memory f = _figures(account, a, debtAsset, collateralAsset);
         MarginTier memory t = _tiers[a.tier];
-        q.callLive = _live(a, t, _callSeenAt[account]);
+        // The call's last sighting read only when there is one (a cold load otherwise wasted).
+        q.callLive = a.marginCallAt != 0 && _live(a, t, _callSeenAt[account]);
         uint256 deadline = q.callLive ? a.marginCallAt + t.gracePeriod : 0;
         bool overdue = deadline != 0 && block.timestamp >= deadline && f.ratioBps < t.maintenanceBps;
         if (f.ratioBps >= t.liquidationBps && !overdue) revert NotLiquidatable(account, f.ratioBps, deadline);
