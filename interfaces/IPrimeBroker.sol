@@ -243,7 +243,8 @@ interface IPrimeBrokerErrors {
 /// bonus shrinks so that a liquidation does not lower the account's ratio (Euler's dynamic
 /// discount) while the ratio allows it. When the account has no collateral left — or what is left
 /// is worth less, at oracle prices with the bonus, than one unit of the debt being repaid (dust no
-/// liquidation can take: its repayment rounds to 0) — its remaining debt is bad debt: each pool's
+/// liquidation can take: its repayment rounds to 0), and at most `MAX_DUST_USD` (one USD, whatever
+/// that debt's unit) — its remaining debt is bad debt: each pool's
 /// reserves absorb it first, then its lenders (recorded); the dust stays the account's (SEC-23). A
 /// liquidation whose collateral is such dust repays and seizes nothing and writes the debt off.
 ///

@@ -41,6 +41,10 @@ abstract contract PrimeLayout is IPrimeBrokerErrors {
     /// @notice Longest a margin call stays live without being seen below maintenance again (the
     /// tier's grace period when shorter): a call the account recovered from lapses (SEC-24).
     uint256 public constant MARGIN_CALL_HEARTBEAT = 1 days;
+    /// @notice Collateral a liquidation leaves behind is dust, and the account's debts are written
+    /// off, when it cannot repay one unit of the debt repaid and is worth at most this: one USD
+    /// (18 decimals; SEC-23).
+    uint256 public constant MAX_DUST_USD = 1e18;
     /// @dev A BondServicer's index denominator (IBondServicer.SCALE, checked at `setIncome`).
     uint256 internal constant SERVICER_SCALE = 1e36;
 

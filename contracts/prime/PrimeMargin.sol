@@ -433,7 +433,10 @@ contract PrimeMargin is IPrimeMargin, PrimeLayout {
         uint8 cd = q.collateral.decimals;
         uint256 left = q.collateralUsd - MarginMath.valueDown(q.balanceBefore, q.colPrice, cd)
             + MarginMath.valueDown(q.balanceBefore - q.seized, q.colPrice, cd);
-        q.writeOff = MarginMath.repayableFor(left, q.debtPrice, q.debt.decimals, q.bonusBps) == 0;
+        // And at most MAX_DUST_USD whatever the debt's unit (a liquidator naming a debt of a costly
+        // unit writes nothing off beside collateral worth more).
+        q.writeOff =
+            left <= MAX_DUST_USD && MarginMath.repayableFor(left, q.debtPrice, q.debt.decimals, q.bonusBps) == 0;
         if (q.repaid == 0 && !q.writeOff) revert ZeroAmount();
     }
 

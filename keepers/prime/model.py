@@ -13,6 +13,9 @@ from dataclasses import dataclass
 BPS = 10_000
 HAIRCUT_PER_RISK_WEIGHT_BPS = 800
 NO_DEBT_RATIO = 2**256 - 1
+# PrimeLayout.MAX_DUST_USD: collateral left behind is dust (the debts written off) when it cannot
+# repay one unit of the debt repaid and is worth at most this (18 decimals).
+MAX_DUST_USD = 10**18
 
 
 def ceil_div(a: int, b: int) -> int:
@@ -151,7 +154,7 @@ def quote(
         - before
         + value_down(collateral.balance - s, collateral.price18, collateral.decimals)
     )
-    return Quote(r, s, b, repayable_for(left, debt, b) == 0)
+    return Quote(r, s, b, left <= MAX_DUST_USD and repayable_for(left, debt, b) == 0)
 
 
 def adjusted_value(balance: int, price18: int, decimals: int, risk_weight_bps: int) -> int:

@@ -427,3 +427,36 @@ def test_sec_29__notes_defaulting_at_maturity__the_borrowers_debt_written_off_no
     assert pool.debtOf(CLIENT_ID, 0) == 0
     assert pool.totalAssets() == assets_before - 20_000 * UNIT["USDC"]
     assert broker.balanceOf(CLIENT_ID, note) == 0  # matured: out of the collateral
+
+
+def test_sec_23__collateral_left_beside_the_bad_debt__nothing_written_off(p):
+    """The write-off is for dust only: the red team's book with ten QTB (1,000 USD) beside the
+    QSPX instead of one unit — after the same fall and liquidation the account keeps collateral a
+    liquidation can take, so nothing is written off (the next liquidation takes it). The bound's
+    other half, at most MAX_DUST_USD (one USD) whatever the debt's unit, is the broker's constant
+    (the stack has no borrowable asset of a costly unit: keepers/prime/model.py's mirror is
+    tested with one, tests/keepers/prime/test_margin_decisions.py)."""
+    broker, usdc, qspx, qtb = p.broker, p.tokens["USDC"], p.tokens["QSPX"], p.tokens["QTB"]
+    assert broker.MAX_DUST_USD() == 10**18
+    books = [(qspx, 2_000 * UNIT["QSPX"]), (qtb, 10 * UNIT["QTB"])]
+    for token, amount in books:
+        token.approve(broker, amount, sender=p.client)
+    broker.execute(
+        CLIENT_ID,
+        [act(DEPOSIT, t, a) for t, a in books]
+        + [act(BORROW, usdc, 60_000 * UNIT["USDC"], p.client)],
+        sender=p.client,
+    )
+    p.set_price("QSPX", 19.5)
+    p.fund(p.liquidator, "USDC", 60_000 * UNIT["USDC"])
+    usdc.approve(broker, 60_000 * UNIT["USDC"], sender=p.liquidator)
+    receipt = broker.liquidate(
+        CLIENT_ID, usdc, 60_000 * UNIT["USDC"], qspx, b"", 0, sender=p.liquidator
+    )
+    assert [e for e in receipt.events if e.event_name == "BadDebt"] == []
+    assert p.pools["USDC"].debtOf(CLIENT_ID, 0) > 0
+    receipt = broker.liquidate(
+        CLIENT_ID, usdc, p.pools["USDC"].debtOf(CLIENT_ID, 0), qtb, b"", 1, sender=p.liquidator
+    )
+    (bad,) = [e for e in receipt.events if e.event_name == "BadDebt"]
+    assert broker.balanceOf(CLIENT_ID, qtb) == 0 and bad.amount > 0

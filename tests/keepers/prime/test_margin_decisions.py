@@ -210,3 +210,15 @@ def test_sec_24__plan__confirms_open_calls_half_a_heartbeat_on__clears_recovered
     # No call open (none, or one that lapsed: health shows 0): a new call, not a confirmation.
     fresh = mark("0xf", 12_000)
     assert needs_margin_call(fresh) and not needs_confirmation(fresh, now)
+
+
+def test_sec_23__write_off__at_most_one_usd_whatever_the_debts_unit():
+    """SEC-23's bound: what a liquidation leaves is dust only below one unit of the debt repaid and
+    at most MAX_DUST_USD (one USD): a debt of a costly unit (0 decimals, a million USD a unit)
+    writes nothing off beside 999 USD of collateral, and does beside 50 cents."""
+    costly = model.Holding(0, 3, 10**6 * USD, 0, 0)
+    for worth_usd_cents, written_off in ((99_900, False), (50, True)):
+        collateral = model.Holding(worth_usd_cents * USD // 100, 0, USD, 18, 0)
+        quote = model.quote(3, costly, collateral, 5_000, 500)
+        assert (quote.repaid, quote.seized, quote.write_off) == (0, 0, written_off)
+    assert model.MAX_DUST_USD == 10**18
