@@ -2,6 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {IExtSloads} from "./IExtSloads.sol";
+import {IOracleRouter} from "./IOracleRouter.sol";
 import {RebalanceMath} from "../contracts/libraries/RebalanceMath.sol";
 
 /// @notice A signal service's signed instruction: move `portfolio` (under its strategy version
@@ -34,7 +35,8 @@ struct StrategyConfig {
     uint16 maxSlippageBps;
     /// Signatures needed (M of the authorised signers).
     uint8 signerThreshold;
-    /// Seconds between two rebalances.
+    /// Seconds between two rebalances: at least MIN_COOLDOWN (600), so the portfolio's 24-bit
+    /// nonce lasts 319 years at the fastest pace (SEC-62).
     uint32 cooldown;
     /// Seconds for the loss budget to refill from empty to full (linearly).
     uint32 lossRefillPeriod;
@@ -48,31 +50,6 @@ struct StrategyConfig {
     uint32 maxSnapshotAge;
 }
 
-/// @notice What `previewRebalance` reports so a keeper can decide whether sending is worth it.
-struct RebalancePreview {
-    /// The trades `rebalance` would send now (sales for settlement first, then purchases).
-    RebalanceMath.Trade[] trades;
-    /// Portfolio value at oracle prices, 18-decimal USD.
-    uint256 nav;
-    /// Largest |weight - target| now, bps (what the drift threshold is compared with).
-    uint256 driftBps;
-    /// Euclidean distance of the weights from the targets, bps, now and after the trades (filled
-    /// at oracle prices): the benefit.
-    uint256 trackingErrorBeforeBps;
-    uint256 trackingErrorAfterBps;
-    /// Worst-case slippage cost allowed by the intent (sum of trade values x maxSlippageBps), USD.
-    uint256 maxSlippageCost;
-    /// Gas the rebalance is expected to use (benchmarked constants, see benchmarks/README.md).
-    uint256 gasEstimate;
-    /// Loss budget available now, USD.
-    uint256 lossBudgetAvailable;
-    /// When the RiskEngine snapshot the prices above come from was taken; 0: live oracle prices.
-    uint256 pricesSyncedAt;
-    /// 0 when `rebalance` would pass every state check now; otherwise the selector of the first
-    /// error it would revert with. Signatures are not checked here.
-    bytes4 blocker;
-}
-
 /// @title IAutoRebalancer
 /// @notice Executes EIP-712-signed rebalance intents for PortfolioVaults: anyone may relay a
 /// signed intent; the contract checks the signatures and every strategy bound, computes the trades
@@ -82,7 +59,7 @@ struct RebalancePreview {
 /// run the RiskEngine on the state after all of them. Any failure reverts the whole rebalance.
 ///
 /// Prices ("oracle prices" below). With the strategy's `maxSnapshotAge` set AND its intents bound to
-/// a relayer (`setRelayer`), a rebalance (and its preview, and `shouldRebalance`) prices every asset
+/// a relayer (`setRelayer`), a rebalance (and the lens's preview and `shouldRebalance`) prices every asset
 /// with the RiskEngine's snapshot (`IRiskEngine.priceSnapshot`, taken by `sync`) when that sync
 /// priced every asset and is at most `maxSnapshotAge` seconds old; otherwise — no relayer bound,
 /// `maxSnapshotAge` 0, a stale or incomplete snapshot — with live OracleRouter prices (RBL-13).
@@ -136,8 +113,9 @@ struct RebalancePreview {
 /// trade (bounded per trade by its oracle minimum, and in total by the loss budget). A portfolio
 /// whose GOVERNOR binds a relayer (`setRelayer`: the signal keeper's key, a private relay) executes
 /// its intents from that address only: a copied intent reverts `RelayerNotAllowed`.
-/// The strategy view lives in the periphery (`IRebalancerLens`), which reads this contract's words
-/// with `extSloads` at the slots `RebalancerLayout` gives.
+/// The strategy view, the preview of an intent and the upkeep check live in the periphery
+/// (`IRebalancerLens`), which reads this contract's words with `extSloads` at the slots
+/// `RebalancerLayout` gives and computes with the same code as `rebalance` (`RebalancerView`).
 interface IAutoRebalancer is IExtSloads {
     error UnknownPortfolio(address portfolio);
     error StrategyPaused(address portfolio);
@@ -157,6 +135,7 @@ interface IAutoRebalancer is IExtSloads {
     /// @notice The legs given for `trade` run past their end, or leave bytes over, at `at`.
     error MalformedRoute(uint256 trade, uint256 at, uint256 length);
     error LossBudgetExceeded(address portfolio, uint256 loss, uint256 available);
+    /// @notice `setStrategy` refused the strategy (`reason`; among them "cooldown below 600 s": SEC-62).
     error InvalidStrategy(string reason);
     error RelayerNotAllowed(address portfolio, address caller, address relayer);
     /// @notice `rebalanceBatch` was given no call, or more than `max`.
@@ -194,7 +173,7 @@ interface IAutoRebalancer is IExtSloads {
 
     /// @notice Executes `intent`, signed by at least the strategy's threshold of authorised
     /// signers (`signers` strictly ascending, one signature each; EOAs or ERC-1271 contracts).
-    /// `routes[k]` are the relayer's legs for the k-th planned trade (see `previewRebalance`), packed
+    /// `routes[k]` are the relayer's legs for the k-th planned trade (`IRebalancerLens.previewRebalance`), packed
     /// as in a route (ILiquidityAggregator "Route encoding": per leg `amountIn` 16 | hopCount 1,
     /// per hop venue 20 | tokenOut 20, absent on a leg's last hop | dataLength 2 | data), back to
     /// back, nothing before or after (`keepers.liquidity.codec.encode_legs`). Their `amountIn` are
@@ -216,21 +195,11 @@ interface IAutoRebalancer is IExtSloads {
     /// `rebalance` call (`NotARebalance`), or when called from within a rebalance (reentrancy).
     /// @dev Warning: an item runs with whatever gas is left (63/64 of it): one that exhausts it
     /// leaves the rest of the batch to fail for lack of gas, reported each by `RebalanceFailed`
-    /// with empty `reason`; size the gas limit for the batch (GAS_BASE + GAS_PER_TRADE per trade,
+    /// with empty `reason`; size the gas limit for the batch (the lens's GAS_BASE + GAS_PER_TRADE per trade,
     /// per item).
     function rebalanceBatch(bytes[] calldata calls) external;
 
     // ---------------------------------------------------------------- views
-
-    /// @notice The trades `intent` would execute now, its cost and benefit, and what would block it.
-    /// Reverts only for a malformed intent (wrong lengths, targets not summing to 10,000) or a
-    /// missing oracle price.
-    function previewRebalance(RebalanceIntent calldata intent) external view returns (RebalancePreview memory);
-
-    /// @notice Chainlink `checkUpkeep` style: true when the portfolio is not paused, out of its
-    /// cooldown, below the maximum base fee, and drifted from the last executed targets by at least
-    /// the threshold (or never rebalanced). `performData` = abi.encode(strategyId, nonce, driftBps).
-    function shouldRebalance(address portfolio) external view returns (bool upkeepNeeded, bytes memory performData);
 
     /// @notice Next nonce, time of the last rebalance, loss budget available now, last targets.
     function stateOf(address portfolio)
@@ -240,6 +209,9 @@ interface IAutoRebalancer is IExtSloads {
 
     function isSigner(address portfolio, address signer) external view returns (bool);
 
+    /// @notice The OracleRouter live prices come from (immutable; the lens prices previews with it).
+    function oracle() external view returns (IOracleRouter);
+
     /// @notice EIP-712 digest of `intent` for this contract on this chain (what signers sign).
     function intentDigest(RebalanceIntent calldata intent) external view returns (bytes32);
 
@@ -247,7 +219,8 @@ interface IAutoRebalancer is IExtSloads {
 
     /// @notice GOVERNOR: sets (or replaces) the portfolio's strategy; the version increments, so
     /// intents signed for an earlier version no longer execute. Nonce, cooldown clock and loss
-    /// budget use carry over.
+    /// budget use carry over. The cooldown is at least MIN_COOLDOWN (600 s): the 24-bit nonce
+    /// (16,777,215 rebalances) then lasts 319 years at the fastest pace (SEC-62).
     function setStrategy(address portfolio, StrategyConfig calldata config) external;
     /// @notice GOVERNOR: binds the portfolio's intents to `relayer` (address(0): anyone may relay).
     function setRelayer(address portfolio, address relayer) external;

@@ -41,7 +41,8 @@ function rateIndexKey(uint16 index) pure returns (address) {
 /// is `answer` normalised to 18 decimals (an annual fraction: 0.0530e18 is 5.30%), within the
 /// router's bounds (`FixingUnavailable(id, index, OutOfBounds)`), and the rate `max(0, max(0,
 /// index) + spread)` with the terms' `spreadBps` (1e14 in WAD each): a negative index is floored
-/// at 0 (a zero floor on the index, then on the rate when the spread is negative). Fallback: when
+/// at 0 (a zero floor on the index, then on the rate when the spread is negative), and the rate
+/// is capped at 150% a year (see Bounds; `CouponFixed` records the rate used). Fallback: when
 /// the round in force at the record date is older than the feed's heartbeat AT the record date
 /// (or there is none), the coupon is fixed at the first round published after the record date
 /// (as ISDA's fallbacks take the first publication after the fixing date): the recorder names
@@ -81,6 +82,26 @@ function rateIndexKey(uint16 index) pure returns (address) {
 /// record of each holder's claim on later top-ups.
 /// Exactness: every per-holder amount rounds down and every pool debit rounds up, so what is paid
 /// never exceeds what was funded (docs/specs.md LCY-65..LCY-68).
+/// Bounds (SEC-30, SEC-31): the indexes are sized for the largest instrument the registry accepts,
+/// so no recording, claim or transfer can overflow over an instrument's whole life: face value
+/// at most `MAX_FACE_VALUE` (1e9 currency units a share), a fixed coupon at most 100% a year, a
+/// floating coupon capped at 150% a year (the largest fixed coupon plus the largest spread: above
+/// it the rate is the cap, as below 0 it is 0), a term of at most `MAX_TERM_DAYS` (100 years),
+/// a call at most twice par (ITermsValidator), and a payment asset of at most 18 decimals (the
+/// constructor refuses more: `UnsupportedDecimals`). Over such a life the coupon index stays below
+/// face x 1.5 x 101.5 years (ACT/360 over 100 years and a roll) x 1e18 x 1e18 < 2^157, in a
+/// 192-bit field; a holder's balance (below the token's 2^96 supply cap) times it stays below
+/// 2^253, and so does its product with the redemption index (at most twice par plus a period's
+/// coupon). tests/keepers/lifecycle/test_servicing_bounds.py checks this over the whole term space
+/// (keepers/lifecycle/coupons.py `servicing_bounds`, the chain's rounding); the recording's
+/// `SafeCast` to 192 bits is the backstop and never reverts for accepted terms. A holder's
+/// account names the last coupon it was settled at (16 bits: at most `DayCount.MAX_COUPONS`),
+/// and the index after each coupon is kept once (one word per coupon recorded), so the account
+/// holds what it is owed in 240 bits.
+/// Binding: the servicer is deployed first, naming at construction the token it serves (the
+/// address the deployer's next deployment creates); the token's constructor checks that the
+/// servicer names it (`BondShareToken.ServicerOfAnotherToken`). Nothing binds later, so nobody
+/// can take the binding between the two deployments (SEC-38).
 /// Warning (not checked): the token's `detectTransferRestriction` does not see the record-date
 /// windows nor the redemption (the servicer refuses the change itself, `BalancesFixed`); the
 /// payment asset is paid at par with the instrument's currency (its
@@ -96,8 +117,9 @@ function rateIndexKey(uint16 index) pure returns (address) {
 interface IBondServicer {
     /// @notice The token is not the share token of an instrument of `instrumentRegistry()`.
     error NoInstrument(address shareToken);
-    /// @notice A token is bound already (`bindToken` is its constructor's, once).
-    error TokenAlreadyBound(address token);
+    /// @notice The payment asset has more than `maxDecimals` (18) decimals: the indexes are sized
+    /// for 18 (see Bounds).
+    error UnsupportedDecimals(address asset, uint8 decimals, uint8 maxDecimals);
     /// @notice Only the bound token calls the balance-change hook.
     error OnlyToken(address caller, address token);
     /// @notice Servicing was started already.
@@ -156,7 +178,7 @@ interface IBondServicer {
     );
     /// @notice Floating coupon `number`'s rate fixed: the index (18 decimals, 0 when the answer
     /// was not positive: the floor), the terms' spread (bps), the annual rate used (WAD,
-    /// `max(0, index + spread)`) and when the index was published.
+    /// `min(150%, max(0, index + spread))`) and when the index was published.
     event CouponFixed(
         uint256 indexed instrumentId,
         uint256 indexed number,
@@ -188,10 +210,6 @@ interface IBondServicer {
     function SCALE() external view returns (uint256);
     /// @notice The schedule's end-of-month rule (false).
     function END_OF_MONTH() external view returns (bool);
-
-    /// @notice Binds the caller as the serviced token (its constructor calls it; once). A deploy
-    /// checks `token()` afterwards (someone binding first makes the token's deployment revert).
-    function bindToken() external;
 
     /// @notice The token's hook, first in every balance change (only the bound token): refuses the
     /// change in a record-date window or after redemption started (`BalancesFixed`), and settles
@@ -256,7 +274,7 @@ interface IBondServicer {
         view
         returns (uint256 pricePerShare, uint256 supply, uint256 funded, uint256 index, uint256 shortfall);
     function paymentAsset() external view returns (IERC20);
-    /// @notice The serviced share token (0 until bound).
+    /// @notice The serviced share token, fixed at construction.
     function token() external view returns (IERC20);
     function instrumentRegistry() external view returns (IInstrumentRegistry);
 }

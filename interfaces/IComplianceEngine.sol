@@ -63,8 +63,9 @@ struct IdentityLedger {
     uint16 countedCountry;
     bool countedNonAccredited;
     /// What the daily (monthly) limit counts against the identity's next send now: its sends of
-    /// the current and previous UTC day (30-day block), kept exactly for amounts of up to 5
-    /// significant digits and otherwise rounded up by less than 1 part in 26,000.
+    /// the current UTC day (30-day block), exactly, plus those of the previous one, rounded up once
+    /// (exact up to 5 significant digits, else over by less than 1 part in 26,000 of that bucket,
+    /// however many sends it holds).
     uint256 dailyWindowSent;
     uint256 monthlyWindowSent;
 }
@@ -89,10 +90,23 @@ struct IdentityLedger {
 /// window boundary). Each window is kept as two buckets per identity, the current and the previous
 /// UTC day (30-day block counted from 1970-01-01), and a send must fit the limit together with both;
 /// so a send keeps counting for 24-48 h (30-60 days), never less than the window: conservative,
-/// never lenient. Amounts sent are kept exactly up to 5 significant digits, else rounded up (by less
-/// than one part in 26,000), never understated. Sends are recorded only while a daily or monthly
-/// limit is set. Limits are stored exactly: `setLimits` reverts with `AmountNotRepresentable` for
-/// more than 9-10 significant digits.
+/// never lenient. The current bucket is an exact sum (a 1-wei send consumes 1 wei of the limit, and
+/// a limit can be used to the last wei); when a bucket becomes the previous one it is rounded up
+/// once, to 5 significant digits (over by less than 1 part in 26,000 of that bucket, whatever
+/// the number of sends in it; round amounts stay exact), never understated (SEC-71). Buckets are
+/// dated by a 32-bit UTC day: exact for every 40-bit timestamp (SEC-70). Sends are recorded only
+/// while a daily or monthly limit is set, in a word of their own per identity (one more slot read
+/// and written per send then). Limits are stored exactly: `setLimits` reverts with
+/// `AmountNotRepresentable` for more than 9-10 significant digits.
+/// Holder seats (SEC-67): an identity becomes a holder (a seat under the holder caps) only by
+/// receiving at least its jurisdiction's minimum first holding (`setMinFirstHolding`; 0: none),
+/// by transfer or mint (BELOW_MIN_HOLDING otherwise), so no one fills a cap with 1-wei sends; the
+/// rule does not bind a holder's later receipts or sales (`Limits.minHolding` binds every holding).
+/// Registry (SEC-65): the engine judges with its token's identity registry: the token hands it a
+/// new one on `setIdentityRegistry` (and on `setCompliance`), and nobody else can.
+/// Warning: not checked that a new registry maps each holding wallet to the identity the ledger
+/// keeps it under: a wallet whose identity changes sends from (and is counted for) its new
+/// identity's holding. Migrate to a registry that registers the holders as the old one did.
 /// Warning: transfers between two wallets of the same identity change no holding and pass every
 /// identity rule (verification and freezes still apply at the token).
 /// Warning: holder counts use the country and class an identity had when it became a holder; an
@@ -109,12 +123,18 @@ interface IComplianceEngine is IERC3643ModularCompliance {
     error InvalidCountry(uint16 country);
     error InvalidLimits(string reason);
     error AmountTooLarge(uint256 amount, uint256 max);
+    /// @notice A forced transfer between two wallets of one identity (the same wallet included): it
+    /// would move nothing but the freeze; a recovery moves a holding within an identity.
+    error ForcedTransferWithinIdentity(address from, address to);
     error ZeroAddress();
 
     event JurisdictionSet(uint16 indexed country, JurisdictionConfig previous, JurisdictionConfig next);
     event RouteSet(uint16 indexed fromCountry, uint16 indexed toCountry, bool previousBlocked, bool blocked);
     event LimitsSet(Limits previous, Limits next);
     event InvestmentMinimumsSet(uint16 indexed country, InvestmentMinimums previous, InvestmentMinimums next);
+    event MinFirstHoldingSet(uint16 indexed country, uint256 previous, uint256 next);
+    /// @notice The registry the engine judges with changed (its token migrated registries).
+    event IdentityRegistrySet(address previous, address next);
 
     // ------------------------------------------------------------ governance (GOVERNOR role)
     function setJurisdiction(uint16 country, JurisdictionConfig calldata config) external;
@@ -126,12 +146,29 @@ interface IComplianceEngine is IERC3643ModularCompliance {
     /// the token's fund vaults enforce on deposit requests (IFundVault). Not a transfer rule: the
     /// engine itself never checks it.
     function setInvestmentMinimums(uint16 country, InvestmentMinimums calldata minimums) external;
+    /// @notice Sets the least amount of the token an identity of `country` that holds none must
+    /// receive to become a holder (0: none), by transfer or mint; refused below it with
+    /// BELOW_MIN_HOLDING. Stored exactly (`AmountNotRepresentable` beyond 9-10 significant
+    /// digits). Not checked against `Limits.maxBalance` (a minimum above it admits no new holder).
+    /// Warning: mints are bound too (a vault deposit can name any verified receiver): a fund's
+    /// share claim or fee mint below the minimum to an identity that holds none waits until it is
+    /// lowered; keep the funds' subscription minimums (`setInvestmentMinimums`) above it.
+    function setMinFirstHolding(uint16 country, uint256 amount) external;
 
     // ------------------------------------------------------------ bound token only
     /// @notice Checks a transfer and records it; reverts `TransferNotCompliant` with the reason.
     function checkAndRecordTransfer(address from, address to, uint256 amount) external;
     /// @notice Checks a mint and records it; reverts `TransferNotCompliant(address(0), to, ...)`.
     function checkAndRecordMint(address to, uint256 amount) external;
+    /// @notice An agent's forced transfer: checks only that `to` is verified
+    /// (`TransferNotCompliant` RECIPIENT_NOT_VERIFIED, or RECIPIENT_FROZEN under a sanctions freeze)
+    /// and of another identity than `from` (`ForcedTransferWithinIdentity`, SEC-66), then records
+    /// it without the rules (ERC-3643: forced transfers bypass them).
+    function checkAndRecordForcedTransfer(address from, address to, uint256 amount) external;
+    /// @notice The token's identity registry is now `identityRegistry_`: the engine judges with it
+    /// from now on (`IdentityRegistrySet`). Called by the token's `setIdentityRegistry` and
+    /// `setCompliance`; the identity ledger is kept as it is.
+    function setIdentityRegistry(address identityRegistry_) external;
 
     // ------------------------------------------------------------ views
     /// @notice ERC-1404: 0 when the engine's rules allow the transfer, else the reason code.
@@ -144,9 +181,11 @@ interface IComplianceEngine is IERC3643ModularCompliance {
         view
         returns (JurisdictionConfig memory config, uint32 holderCount, uint32 nonAccreditedCount);
     function routeBlocked(uint16 fromCountry, uint16 toCountry) external view returns (bool);
+    function minFirstHolding(uint16 country) external view returns (uint256);
     function limits() external view returns (Limits memory);
     function ledgerOf(address identity) external view returns (IdentityLedger memory);
     function holderCounts() external view returns (uint32 totalHolders, uint32 totalNonAccredited, uint96 supply);
+    /// @notice The registry the engine judges with: its token's.
     function identityRegistry() external view returns (address);
     function investmentMinimums(uint16 country) external view returns (InvestmentMinimums memory);
     /// @notice What a fund vault checks on a subscription by `wallet`, in one call: its

@@ -2,7 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {IFundNavSource, IFundVault} from "./IFundVault.sol";
-import {ISettlementAssets} from "./ISettlementAssets.sol";
+import {ISettlementAssets, SettlementAssetType} from "./ISettlementAssets.sol";
 
 /// @title IFundDesk
 /// @notice One fund share class dealt in several settlement assets (ERC-7575: one share token,
@@ -47,11 +47,15 @@ import {ISettlementAssets} from "./ISettlementAssets.sol";
 ///
 /// @dev Role mapping (keepers/access/protocol.py): `addVault` -> GOVERNOR, `strike` -> NAV_AGENT.
 /// Deploy steps: keepers/lifecycle/fund_deploy.py (`deploy_fund_desk`).
+/// Pegged assets only (SEC-34): a vault deals at par of its asset, converting the NAV (in the
+/// instrument's currency) into its asset one for one, so the desk refuses an asset without a peg
+/// (`Crypto`: `UnpeggedAsset`) at `addVault`, and, re-listed so since, at `requestDeposit` and in
+/// the routing (never chosen). Converting at oracle prices instead was not chosen: the vaults'
+/// NAV, reserve and gate are in their asset's units.
 /// Warning: NOT checked by the desk:
-/// - a vault deals at par of its asset: it converts the NAV (in the instrument's currency) into
-///   its asset one for one. The desk bounds the error by the peg: deposits are refused in a
-///   depegged asset and redemptions are never routed to one; within the threshold a vault pays
-///   and takes its asset at par, not at the oracle price.
+/// - within its peg a vault pays and takes its asset at par, not at the oracle price. The desk
+///   bounds the error by the peg: deposits are refused in a depegged asset and redemptions are
+///   never routed to one.
 /// - requests made on a vault directly skip the desk: no depeg check on a direct deposit, no
 ///   preference on a direct redemption. Route through the desk to get them. Instant
 ///   subscriptions are not routed (the vault's `instantDeposit` takes the assets from its caller,
@@ -76,6 +80,10 @@ interface IFundDesk is IFundNavSource {
     error AssetHasVault(address asset, address vault);
     /// @notice `asset` is not a listed settlement asset.
     error AssetNotListed(address asset);
+    /// @notice `asset` has no peg (`Crypto`): a vault deals its asset at par with the NAV's
+    /// currency, so the desk adds no vault in it, takes no deposit in it and routes no redemption
+    /// to it (an asset re-listed so after its vault was added).
+    error UnpeggedAsset(address asset, SettlementAssetType assetType);
     /// @notice A new vault beyond `MAX_VAULTS`.
     error TooManyVaults(uint256 count, uint256 max);
     /// @notice No vault of this desk deals in `asset`.
@@ -114,8 +122,9 @@ interface IFundDesk is IFundNavSource {
 
     // ------------------------------------------------------------ governance (GOVERNOR)
     /// @notice Adds `vault`: it deals in this desk's share at this desk's NAV source and
-    /// instrument (else `VaultMismatch`), its asset is listed (`AssetNotListed`) and has no vault
-    /// here yet (`AssetHasVault`); at most `MAX_VAULTS` (`TooManyVaults`).
+    /// instrument (else `VaultMismatch`), its asset is listed (`AssetNotListed`), pegged
+    /// (`UnpeggedAsset`) and has no vault here yet (`AssetHasVault`); at most `MAX_VAULTS`
+    /// (`TooManyVaults`).
     /// @return index The vault's bit in accepted masks.
     function addVault(IFundVault vault) external returns (uint256 index);
 

@@ -67,6 +67,39 @@ interface IFundNavSource {
 /// treated as served, in the fund's favour). A strike and every claim cost the same for 1 and for
 /// 1,000 pending requests.
 ///
+/// Parties (SEC-32, SEC-33): wherever the party who gives the shares, or the money for them,
+/// differs from the party who ends up with them — `requestDeposit` (owner -> controller),
+/// `requestRedeem` (owner -> controller, who may cancel the escrow to itself), `deposit`/`mint`
+/// (controller -> receiver), `cancelRedeemRequest` (controller -> receiver), `instantDeposit`
+/// (payer -> receiver) — the share token must allow a transfer between them now
+/// (`detectTransferRestriction(from, to, 0)`), else `PairNotCompliant(from, to, reasonCode)`: no
+/// request is an escrow hop around a rule a direct transfer meets. Not checked pairwise: payouts in
+/// the asset (redemption claims, instant redemptions, deposit cancellations), and the rules that
+/// depend on an amount (limits, holdings), which the real transfer or mint meets.
+///
+/// Supply room (SEC-35): the share token mints at most 2^96 - 1 base units. A strike whose
+/// period's deposit shares exceed the room left (that cap less the supply, the fee shares owed and
+/// the struck deposit shares not yet claimed) refuses them (`DepositsRefused`): none of the
+/// period's deposits is claimable, each is refunded by `cancelDepositRequest` at any time (its
+/// assets held meanwhile in `reservedAssets`, never free cash), and its controller's next request
+/// waits for that (`PendingInEarlierPeriod`). Instant subscriptions (`SupplyRoomExceeded`) and the
+/// management fee (capped: the recipient bears it) stay within the room. Warning: mints outside
+/// this vault (another vault of the share class, an income declaration, an agent) are not
+/// counted: they can take the room a struck claim needs, which then waits (`SupplyCapExceeded`)
+/// for burns to free it.
+///
+/// Claims and their `max*` views (SEC-40): `maxDeposit`, `maxMint`, `maxWithdraw`, `maxRedeem`
+/// (controller) are the controller's claimable amounts, exactly what `deposit`, `mint`, `withdraw`
+/// and `redeem` accept (one unit more: `ExceedsClaimable`). Redemption claims are paid from cash
+/// reserved at their strike (rounded up), never from free cash, so a vault short of cash never
+/// overstates them; deposit claims fit the supply room (above). Not reflected: the share engine's
+/// refusal of a mint to the receiver (a frozen or capped controller's shares wait, claimable).
+///
+/// Clocks (SEC-36, SEC-37): cut-offs and the fee clock are 40 bits (to the year 36812) and the
+/// open period's number 24 bits; a strike whose next cut-off would pass 2^40 - 1, or that would
+/// open period 2^24 - 1, sets the cut-off 2^40 - 1 (never reached: that period's requests stay
+/// cancellable). A strike never reverts for a clock.
+///
 /// Requests are aggregated per controller (ERC-7540 `requestId` 0): a controller has at most one
 /// pending deposit and one pending redemption, each in one period. A new request first settles
 /// the controller's earlier one (the struck part becomes claimable, O(1)) and then adds to what
@@ -200,8 +233,17 @@ interface IFundVault is IERC7575, IERC7540Operator, IERC7540Deposit, IERC7540Red
     error InstantLimitExceeded(uint256 requested, uint256 available);
     /// @notice `collectFees` while the fee schedule names no recipient.
     error NoFeeRecipient();
-    /// @notice A token's `decimals()` above 36 (the vault's fixed-point range).
+    /// @notice A token's `decimals()` above 18: amounts are 96 bits, sized for 18 decimals (SEC-39).
     error UnsupportedDecimals(address token, uint8 decimals);
+    /// @notice `from` gives the shares (or the money for them) and `to` would end up with them,
+    /// and the share token would refuse `from` a transfer to `to` (`reasonCode`, its
+    /// `detectTransferRestriction`): a request naming another controller, a claim or a
+    /// cancellation naming another receiver, an instant subscription for another receiver.
+    error PairNotCompliant(address from, address to, uint8 reasonCode);
+    /// @notice An instant subscription of `shares` beyond what the share token can still mint
+    /// beyond what the vault has promised (`room`: its supply cap less the supply, the fee
+    /// shares owed and the struck deposit shares not yet claimed).
+    error SupplyRoomExceeded(uint256 shares, uint256 room);
 
     // ------------------------------------------------------------ events
     /// @notice Period `period` struck at `nav18`: `depositAssets` subscribed for `depositShares`
@@ -217,6 +259,11 @@ interface IFundVault is IERC7575, IERC7540Operator, IERC7540Deposit, IERC7540Red
         uint256 reservedAssets,
         uint256 nextCutoff
     );
+    /// @notice The strike of `period` refused its deposits, `assets` for `shares` at its NAV: more
+    /// than the share token could still mint beyond what the vault has promised (`room`). Each
+    /// request of the period is refunded on `cancelDepositRequest` (any time; none is claimable),
+    /// and `PeriodStruck` reports no deposits.
+    event DepositsRefused(uint256 indexed period, uint256 assets, uint256 shares, uint256 room);
     /// @notice The strike of `period` burned `shares` the vault held beyond its escrow: the income
     /// an IncomeShareToken paid on escrowed shares (and any shares sent to the vault), owned by no
     /// investor; their value stays in the fund, for the remaining holders.
@@ -311,13 +358,17 @@ interface IFundVault is IERC7575, IERC7540Operator, IERC7540Deposit, IERC7540Red
 
     // ------------------------------------------------------------ investors
     /// @notice Cancels `controller`'s pending deposit and sends its assets to `receiver`, before
-    /// the cut-off of its period (any time while the instrument does not deal).
+    /// the cut-off of its period (any time while the instrument does not deal, or once its strike
+    /// refused it: `DepositsRefused`, a refund from the reserve).
+    /// @dev Runs in the FundInstant module (the vault's size budget).
     /// @return assets The assets returned (all of the pending deposit).
     function cancelDepositRequest(address controller, address receiver) external returns (uint256 assets);
 
     /// @notice Cancels what is still pending of `controller`'s redemption (its struck part stays
-    /// claimable) and transfers those shares to `receiver` (a rule-checked transfer from the vault),
-    /// before the cut-off of the period it is pending in (any time while the instrument does not deal).
+    /// claimable) and transfers those shares to `receiver` (a rule-checked transfer from the vault;
+    /// `receiver` one `controller` may transfer to, `PairNotCompliant`), before the cut-off of the
+    /// period it is pending in (any time while the instrument does not deal).
+    /// @dev Runs in the FundInstant module (the vault's size budget).
     /// @return shares The shares returned.
     function cancelRedeemRequest(address controller, address receiver) external returns (uint256 shares);
 
@@ -352,7 +403,8 @@ interface IFundVault is IERC7575, IERC7540Operator, IERC7540Deposit, IERC7540Red
         view
         returns (uint256 nav18, uint256 c, uint256 a, uint256 era, uint256 scale);
 
-    /// @notice Assets held for claimable redemptions (>= the sum of every controller's `maxWithdraw`).
+    /// @notice Assets held for claimable redemptions (>= the sum of every controller's
+    /// `maxWithdraw`) and for refused deposits until refunded (SEC-35).
     function reservedAssets() external view returns (uint256);
 
     /// @notice The fund's cash in the vault: its balance less pending deposits and reserved cash.

@@ -76,6 +76,10 @@ struct InvestorProfile {
 /// (phantom holder, counts and caps wrong) and make the wallet's next send revert. An agent first
 /// moves the balance (`recoveryAddress` to a wallet of the same identity, or `forcedTransfer`).
 /// NOT checked: securities that are not listed here (bounded: MAX_SECURITIES).
+/// Dust (SEC-67): a holder could block an off-boarding by sending 1 wei to the emptied wallet;
+/// where the security's engine sets a minimum first holding (`IComplianceEngine.setMinFirstHolding`)
+/// a wallet of an identity that holds none receives no dust. A wallet whose identity still holds
+/// through another wallet can receive dust (it is a holder's receipt): an agent moves it first.
 ///
 /// Warning: the registry does not check that an identity address is an ONCHAINID contract when
 /// claims are not required: the OPERATOR's KYC is then the source of truth.

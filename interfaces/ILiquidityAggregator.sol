@@ -19,7 +19,11 @@ struct Leg {
 }
 
 /// @notice Per input token: orders of at least `commitThreshold` must go through commit–reveal
-/// and carry an oracle bound (0 = no threshold: every size may swap directly).
+/// and carry an oracle bound (0 = no threshold: every size may swap directly). An order is what
+/// one caller sells of the token for one output token within a transaction: every route of that
+/// pair it sends in the transaction (a `multicall`, a contract's several calls; revealed routes
+/// too) adds to it, and the route that brings it to the threshold, and every later one, needs
+/// its commitment and oracle bound (SEC-54).
 struct TokenPolicy {
     uint128 commitThreshold;
 }
@@ -84,6 +88,8 @@ interface ILiquidityAggregator {
     error SameToken(address token);
     /// @notice The recipient is the zero address or the aggregator itself (it holds nothing).
     error InvalidRecipient(address recipient);
+    /// @notice A `swapWithCallback` route delivers to `recipient`, not to its payer (SEC-50).
+    error CallbackRecipientNotPayer(address recipient, address payer);
     error NoLegs();
     /// @notice Leg `leg` has no hops.
     error EmptyLeg(uint256 leg);
@@ -143,8 +149,9 @@ interface ILiquidityAggregator {
 
     /// @notice Executes `route` (packed, see "Route encoding") for `msg.sender`, pulling exactly
     /// the legs' `amountIn` of `tokenIn` (an exact allowance set just before, which the pull
-    /// consumes). Reverts with `CommitmentRequired` for an order at or above the token's
-    /// large-order threshold.
+    /// consumes). Reverts with `CommitmentRequired(token, order, threshold)` when the caller's
+    /// order of the pair in this transaction, this route included, is at or above the token's
+    /// large-order threshold (see `TokenPolicy`).
     /// @return amountIn What the venues took from the payer (below the order's only when a Uniswap
     /// V3 pool ran out of liquidity in range).
     /// @return amountOut The recipient's measured gain of `tokenOut`.
@@ -154,8 +161,10 @@ interface ILiquidityAggregator {
     /// first hop of a leg the aggregator calls `msg.sender.payForSwap(tokenIn, to, amount)` with
     /// `to` the hop's venue (a Uniswap pair before its swap, a V3 pool or the NAV desk from inside
     /// their callbacks) or the aggregator (an adapter that forwards the input), and `amount` that
-    /// hop's input. No allowance is read or written. Everything else is as `swap` (same checks,
-    /// same event, same threshold).
+    /// hop's input. No allowance is read or written. The route's recipient must be the payer
+    /// (`CallbackRecipientNotPayer` otherwise, SEC-50): a contract that pays when asked — a vault,
+    /// whose EXECUTOR writes the route — gets the output itself, never an address the route names.
+    /// Everything else is as `swap` (same checks, same event, same threshold).
     /// @dev Warning: the aggregator does not check what `payForSwap` transferred: each venue checks
     /// its own payment, and a payer that sends more than asked loses the difference.
     function swapWithCallback(bytes calldata route) external returns (uint256 amountIn, uint256 amountOut);
@@ -202,6 +211,9 @@ interface ILiquidityAggregator {
 
     function setAdapter(address adapter, bool allowed) external;
     /// @notice Lists `venue` behind `adapter` (an allowed adapter), or unlists it (adapter 0).
+    /// The venue's own pause (the guardian's `pauseVenue`) is kept whatever ADMIN sets — a new
+    /// adapter, the same one again, a delisting and a listing back: only GOVERNOR's
+    /// `unpauseVenue` lifts it (SEC-56). A venue listed while the global pause holds starts paused.
     function setVenue(address venue, address adapter) external;
     function setTokenPolicy(address token, TokenPolicy calldata policy) external;
     /// @notice Oracle used for the bound (address(0): none; then only `minAmountOut` protects).

@@ -7,7 +7,9 @@ struct NavMarket {
     uint16 subscribeFeeBps;
     /// Fee on redemptions (fund token in, cash out), in basis points of the NAV value.
     uint16 redeemFeeBps;
-    /// Cash notional the venue accepts per UTC day, both directions together (its depth).
+    /// The net cash notional the venue accepts per UTC day in each direction (its depth): the
+    /// day's subscriptions less its redemptions stay within +-dailyCapacity, so a round trip nets
+    /// out and uses none of it (SEC-57).
     uint128 dailyCapacity;
     bool listed;
 }
@@ -82,8 +84,14 @@ interface INavVenue {
     /// @notice What `swap` would deliver now; 0 when it would revert (unlisted, no NAV, capacity, inventory).
     function quote(address tokenIn, address tokenOut, uint256 amountIn) external view returns (uint256 amountOut);
 
-    /// @notice Cash notional still accepted today for `token`.
-    function remainingCapacity(address token) external view returns (uint256);
+    /// @notice Cash notional still accepted today for `token` in one direction: subscriptions
+    /// (`subscribing`) dailyCapacity - net, redemptions dailyCapacity + net, `net` the day's
+    /// subscriptions less its redemptions (0 when negative). A fill in one direction gives the
+    /// other as much room back (SEC-57).
+    /// @dev Warning: net, not gross: a holder may move the net to the capacity one way and so
+    /// refuse that direction to others for the day, at the cost of holding what it bought (or
+    /// having sold what it held) at NAV plus the fee; a round trip costs its fees and blocks nothing.
+    function remainingCapacity(address token, bool subscribing) external view returns (uint256);
 
     // ---------------------------------------------------------------- issuer
     /// @notice Lists or delists `token` with its fees (each at most 500 bps) and daily capacity.

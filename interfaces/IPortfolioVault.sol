@@ -17,6 +17,25 @@ struct TradeParams {
     bytes data;
 }
 
+/// @notice The bounds every trade meets at oracle prices (GOVERNOR, `setTradeLimits`; SEC-50, SEC-51).
+struct TradeLimits {
+    /// Most a trade's output may be worth below what it sold, bps (at most MAX_TRADE_SLIPPAGE_BPS).
+    uint16 maxSlippageBps;
+    /// Loss at oracle prices (value sold less value bought, 18-decimal USD) the trades may run up,
+    /// refilled linearly over `lossRefillPeriod`.
+    uint96 lossBudget;
+    /// Seconds for the budget to refill from empty (1 hour to 365 days).
+    uint32 lossRefillPeriod;
+}
+
+/// @notice A holder's unsettled deal (SEC-53): provisional shares minted, the net cash paid for them
+/// (the dealing fee is the fund's), and when (its strike is the first price after it).
+struct Deal {
+    uint112 shares;
+    uint104 assets;
+    uint40 dealtAt;
+}
+
 /// @title IPortfolioVault
 /// @notice A multi-asset institutional portfolio: ERC-4626 shares over the settlement stablecoin
 /// (assets()[0]), NAV from the oracle layer, deposits and share transfers only by verified
@@ -35,10 +54,12 @@ struct TradeParams {
 /// SecurityToken has (jurisdictions, investor classes, holder caps, lock-ups, limits, identity
 /// ledger) — and none moves while no engine is bound (`ShareComplianceNotSet`). A wallet under a
 /// sanctions freeze (IIdentityRegistry) sends, receives and redeems nothing, and is paid nothing.
-/// @dev Role mapping (deploy script): `addAsset`, `setVenue`, `setShareCompliance`, `setDealingFee` -> GOVERNOR;
-/// `trade` -> EXECUTOR.
+/// @dev Role mapping (deploy script): `addAsset`, `setVenue`, `setShareCompliance`, `setDealingFee`,
+/// `setTradeLimits` -> GOVERNOR; `trade`, `tradeBatch` -> EXECUTOR. `settleDeal` is anyone's.
 /// Halted (RiskEngine): no deposits or mints; trades only when risk-reducing; cash withdrawals
-/// skip the risk check (investors can always leave); `redeemInKind` works in every state.
+/// skip the risk check (investors can always leave); `redeemInKind` works in every state. So do
+/// cash withdrawals while the engine holds no configuration for the vault's asset list (never
+/// configured, or an asset listed and not yet configured: SEC-59); trades then revert.
 /// Not halted: a cash withdrawal that would leave the portfolio beyond a limit reverts with the
 /// limit (`RiskLimitBreached`) and the investor can redeem in kind instead.
 /// Warning: `totalAssets` reads every asset's oracle price and reverts `PriceUnavailable` when one
@@ -53,6 +74,46 @@ struct TradeParams {
 /// oracle's lag on the fund's NAV exceeds twice the fee. NOT prevented: a lag larger than that
 /// (forward pricing — dealing at the next NAV strike, the fund-lifecycle domain — is the structural
 /// answer); the previews and `maxWithdraw` include the fee (ERC-4626).
+/// Trades at oracle prices (SEC-50, SEC-51). Whatever the venue and its data, the vault values
+/// what each trade sold and bought at live oracle prices (`IOracleRouter.price`; a trade in an
+/// asset without one reverts `PriceUnavailable`) and refuses an output worth less than the sale
+/// less `tradeLimits().maxSlippageBps` (`TradeBelowOracle`); what the trades of one call lose at
+/// those prices (value sold less value bought, gains not offset) is charged to a loss budget that
+/// refills linearly (`TradeLossBudgetExceeded`). An EXECUTOR — the rebalancer, or the deploy
+/// script's `--executor` — can therefore cost the fund at most the budget per refill period, however
+/// it routes; with the aggregator as venue its routes deliver to the vault only (the aggregator's
+/// `swapWithCallback` refuses another recipient). Until GOVERNOR sets the limits a trade may lose
+/// nothing at all. NOT bounded: the oracle's own error (a trade at a lagging oracle price is
+/// measured at that price).
+/// Dealing at the next price (SEC-53). Oracle prices lag the market, so a deposit at today's
+/// oracle NAV just before a report that moves it (and a redemption after) took the move out of the
+/// other holders. A deposit or mint into a vault holding anything but the settlement asset is
+/// therefore provisional: its shares are minted at today's NAV and locked (no transfer,
+/// redemption, withdrawal or in-kind redemption: `DealUnsettled`; `maxRedeem` / `maxWithdraw`
+/// exclude them), its net cash is reserved (not traded, not paid out: `InsufficientCash`), and
+/// anyone's `settleDeal(holder, rounds)` reprices it at the first round of every holding's primary
+/// feed published after the deal (`IOracleRouter.priceAfter`: the settler names the rounds, the
+/// oracle checks each is the first after the deal) — the shares the net cash buys of the other
+/// holders' book at those prices are minted or burnt to (that book holds the deal's dealing fee,
+/// the other holders' from the deal on: the deal is worth its net cash exactly at the strike, where
+/// an instant deal takes back its share of its own fee). A deal waits for its prices: a feed that
+/// stops publishing, or whose first round after the deal is out of its bounds, is the oracle
+/// governance's to mend (`IOracleRouter.setFeed`: a new feed publishes new rounds, new bounds are
+/// read at settlement) — no cancellation, which would let the holder choose between the strike
+/// and its money back. Deals into an all-cash vault are exact at once
+/// (no price in the NAV). The bound: whatever the next report, a deposit-then-redeem round trip
+/// returns the deposit less its two dealing fees. A holder extends its own deal (a second deposit
+/// moves the strike after it); a third party's deposit to a holder with an unsettled deal reverts
+/// `DealUnsettled`. NOT prevented: a holder's exit at today's price (a cash redemption just
+/// before a report that lowers the NAV; in kind is exact): exits are not forward priced; the
+/// dealing fee is the levy on them. The ERC-4626 conversions and previews use the settled book
+/// (the unsettled deals' cash and shares aside); `totalAssets` and `holdings` include them, as the
+/// RiskEngine's NAV per share does (provisional shares at their deal's price), and `positions`
+/// reports the cash less the deals' (what may be traded).
+/// Maximums (SEC-61): `maxRedeem` / `maxWithdraw` are what `redeem` / `withdraw` accept — the
+/// owner's free shares, at most the cash the vault may pay out, 0 when frozen or when the risk
+/// check would refuse (an underestimate, as ERC-4626 allows); `redeem` / `withdraw` themselves
+/// revert with the cause (`InsufficientCash`, `DealUnsettled`, `RiskLimitBreached`).
 interface IPortfolioVault is IERC4626, IRiskManagedPortfolio {
     error InvestorNotVerified(address account);
     /// @notice `account` is under a sanctions freeze in the identity registry (see IIdentityRegistry).
@@ -79,6 +140,22 @@ interface IPortfolioVault is IERC4626, IRiskManagedPortfolio {
     /// movement breaks a rule; `reasonCode` as `detectTransferRestriction`.
     error TransferNotCompliant(address from, address to, uint256 amount, uint8 reasonCode);
     error DealingFeeTooHigh(uint256 feeBps, uint256 maxFeeBps);
+    /// @notice `asset` cannot be listed: more than 36 decimals (the valuation's bound; an account
+    /// without code or a contract without `balanceOf` reverts `BalanceUnavailable`).
+    error AssetNotSupported(address asset);
+    /// @notice A trade bought `bought` of `buyAsset` for `sold` of `sellAsset`: below `minimum`, the
+    /// sale's value at oracle prices less `maxSlippageBps` (SEC-50).
+    error TradeBelowOracle(address sellAsset, uint256 sold, address buyAsset, uint256 bought, uint256 minimum);
+    /// @notice The trades would lose `loss` (18-decimal USD at oracle prices), more than the
+    /// `available` loss budget (SEC-51).
+    error TradeLossBudgetExceeded(uint256 loss, uint256 available);
+    error InvalidTradeLimits(uint16 maxSlippageBps, uint96 lossBudget, uint32 lossRefillPeriod);
+    /// @notice `holder`'s unsettled deal keeps `locked` of its shares where they are (SEC-53).
+    error DealUnsettled(address holder, uint256 locked);
+    error NoDeal(address holder);
+    /// @notice `assets` of the settlement asset asked for, or kept; `available` is what the vault
+    /// may pay out or holds (held, less the unsettled deals' cash).
+    error InsufficientCash(uint256 assets, uint256 available);
 
     event AssetAdded(address indexed asset, uint256 index);
     event ShareComplianceSet(address indexed previous, address indexed next);
@@ -95,7 +172,18 @@ interface IPortfolioVault is IERC4626, IRiskManagedPortfolio {
     event RedeemedInKind(
         address indexed caller, address indexed receiver, address indexed owner, uint256 shares, uint256[] amounts
     );
+    event TradeLimitsSet(TradeLimits previous, TradeLimits next);
+    /// @notice `holder`'s deal is open (or extended): `shares` provisional for `assets` of net cash,
+    /// to be priced after `dealtAt`.
+    event DealOpened(address indexed holder, uint256 shares, uint256 assets, uint256 dealtAt);
+    /// @notice `holder`'s deal priced: its `provisionalShares` became `shares`, `nav` the vault's NAV
+    /// (settlement units) at the strike prices.
+    event DealSettled(address indexed holder, uint256 provisionalShares, uint256 shares, uint256 assets, uint256 nav);
 
+    /// @notice GOVERNOR: lists `asset` (at most MAX_ASSETS, never removed). Refused unless it
+    /// answers `balanceOf` (`BalanceUnavailable`: an account without code answers nothing) and
+    /// `decimals`, at most 36 (`AssetNotSupported`) (SEC-58): every exit reads every balance. Not checked: that the oracle prices it (a held asset without a
+    /// price makes the NAV, hence cash dealing, revert `PriceUnavailable`; in kind still works).
     function addAsset(address asset) external;
     function setVenue(address venue, bool allowed) external;
     /// @notice Binds the shares' compliance engine (a ComplianceEngine constructed for this vault;
@@ -108,6 +196,21 @@ interface IPortfolioVault is IERC4626, IRiskManagedPortfolio {
     /// the fund on every deposit, mint, withdrawal and redemption, cash or in kind. GOVERNOR.
     function setDealingFee(uint16 feeBps) external;
     function dealingFeeBps() external view returns (uint16);
+    /// @notice GOVERNOR: the trade limits (SEC-50, SEC-51): `maxSlippageBps` at most
+    /// MAX_TRADE_SLIPPAGE_BPS (1,000), `lossRefillPeriod` from 1 hour to 365 days
+    /// (`InvalidTradeLimits`). The loss already used carries over.
+    function setTradeLimits(uint16 maxSlippageBps, uint96 lossBudget, uint32 lossRefillPeriod) external;
+    function tradeLimits() external view returns (TradeLimits memory);
+    /// @notice The trade loss budget left now (18-decimal USD).
+    function tradeLossAvailable() external view returns (uint256);
+    /// @notice Prices `holder`'s deal at the first round of every holding's primary feed published
+    /// after it: `rounds[i]` names asset i's (one id per asset, ignored where no price is needed:
+    /// an asset not held, the settlement asset when nothing else is). Anyone may call it once the
+    /// prices exist; the oracle checks each round (`IOracleRouter.valueAfter`: `PriceUnavailable
+    /// (asset, status)`, `NotFirstRound` for a round that is not the first after the deal).
+    /// @return shares The holder's shares for the deal, now free.
+    function settleDeal(address holder, uint80[] calldata rounds) external returns (uint256 shares);
+    function dealOf(address holder) external view returns (Deal memory);
     /// @notice Why a share transfer would be refused, from the share compliance engine (the
     /// tokens' ERC-1404 codes; 0: it would not). Does not include the sanctions freeze of an
     /// unregistered wallet (`InvestorFrozen`) nor the sender's balance.
@@ -131,7 +234,8 @@ interface IPortfolioVault is IERC4626, IRiskManagedPortfolio {
     function redeemInKind(uint256 shares, address receiver, address owner) external returns (uint256[] memory amounts);
 
     function isVenue(address venue) external view returns (bool);
-    /// @notice `assets()` and `holdings()` in one call (what a rebalancer reads first).
+    /// @notice `assets()` and `holdings()` in one call (what a rebalancer reads first), the
+    /// settlement asset less the unsettled deals' cash (what trades may spend).
     function positions() external view returns (address[] memory assets_, uint256[] memory holdings_);
     /// @notice The risk engine that checks every trade (immutable).
     function riskEngine() external view returns (IRiskEngine);

@@ -161,6 +161,10 @@ interface IRiskEngine is IExtSloads {
     error InvalidModelUpdate(address portfolio, string reason, uint256 index);
     error ModelChangeTooLarge(address portfolio, uint256 index, uint256 previous, uint256 next);
     error NotHalted(address portfolio);
+    /// @notice Holding `index` of `portfolio` (`value`: its units), or its NAV (`index` = the asset
+    /// count, `value` the NAV), is worth `RiskMath.MAX_VALUE` (2**100 in 18-decimal USD, ~1.27e12
+    /// USD) or more at the snapshot prices: beyond what a check can measure. A bound on value, not
+    /// units (SEC-52): any number of units of an asset of any decimals is measured below it.
     error PositionTooLarge(address portfolio, uint256 index, uint256 value);
 
     event PortfolioConfigured(address indexed portfolio, RiskLimits previous, RiskLimits next, AssetRisk[] assets);
@@ -228,7 +232,11 @@ interface IRiskEngine is IExtSloads {
 
     /// @notice Takes the price snapshot (one oracle read per asset), updates NAV per share, its
     /// high-water mark and drawdown, and halts the portfolio when a hard limit breaks (drawdown
-    /// beyond `hardDrawdownBps`, or no asset priced). Anyone may call it.
+    /// beyond `hardDrawdownBps`, or no asset priced). Anyone may call it. Never reverts for the
+    /// size of a holding (SEC-52): one worth `RiskMath.MAX_VALUE` or more (or a NAV that is) halts
+    /// the portfolio (`InvalidModel`) instead, so the vault's cash withdrawals skip the check that
+    /// cannot run and in-kind redemptions work; checks then revert `PositionTooLarge` until it
+    /// is gone. Below that bound a donation, of any units, is valued like any holding.
     /// @return halted Whether the portfolio is halted after the call.
     function sync(address portfolio) external returns (bool halted);
 
@@ -250,6 +258,14 @@ interface IRiskEngine is IExtSloads {
     /// before and after it. Reverts `RiskLimitBreached` unless the check passes.
     /// @dev Called by the portfolio itself (msg.sender is the portfolio).
     function enforce(uint256[] calldata holdingsBefore, uint256[] calldata holdingsAfter) external view;
+
+    /// @notice `enforce` for an investor's cash exit (the vault's withdrawals): passes without a
+    /// check while the portfolio is halted (investors can always leave) and while the engine holds
+    /// no configuration of the portfolio's current asset list (never configured, or an asset
+    /// listed since `configure`: nothing can be checked, SEC-59); otherwise exactly `enforce`.
+    /// @dev Called by the portfolio itself (msg.sender is the portfolio). Trades use `enforce`,
+    /// which refuses an unconfigured list (`PortfolioNotConfigured`, `HoldingsLengthMismatch`).
+    function enforceExit(uint256[] calldata holdingsBefore, uint256[] calldata holdingsAfter) external view;
 
     /// @notice The pre-trade view: what `enforce` would decide for `portfolio`.
     function check(address portfolio, uint256[] calldata holdingsBefore, uint256[] calldata holdingsAfter)

@@ -34,9 +34,33 @@ enum BalanceChange {
 /// returns for the same state.
 /// Mint requires the engine's mint rules (recipient verified, jurisdiction, caps, limits).
 /// Forced transfers and burns bypass the rules but never credit an unverified recipient; they
-/// unfreeze partially frozen tokens as needed (ERC-3643 behaviour).
+/// unfreeze partially frozen tokens as needed (ERC-3643 behaviour). A forced transfer moves tokens
+/// between identities only (the engine's `ForcedTransferWithinIdentity`, SEC-66): within one, it
+/// would move nothing but the freeze, which only UNFREEZE lifts; a recovery moves a holding between
+/// one identity's wallets and keeps its freeze.
 /// Recovery moves a lost wallet's balance and frozen state to a new wallet of the same identity
 /// (the OPERATOR registers the new wallet first) and freezes the lost wallet.
+///
+/// Freezes (SEC-68), one rule for every security of the protocol. A wallet is frozen on a token by
+/// the token's own freeze (`setAddressFrozen`, a FREEZE agent of that token; `freezePartialTokens`
+/// freezes an amount) or by a sanctions freeze in the identity registry (`IIdentityRegistry.freeze`:
+/// every security, every wallet of the identity). A frozen wallet is credited by nothing — no
+/// transfer, mint (a fund's share claim included) or forced transfer reaches it (RECIPIENT_FROZEN,
+/// code 3) — and sends nothing of its own (SENDER_FROZEN, code 2); its holding leaves only by an
+/// agent's burn, a forced transfer to another identity (a seizure, unfreezing what it takes) or a
+/// recovery to a wallet of its own identity (which carries the freeze; a recovery onto a frozen
+/// wallet of the identity is allowed: the holding becomes frozen, stricter). Frozen tokens (a partial
+/// freeze) follow the same rule for their amount. Securities without token agents — the
+/// PortfolioVault's and LendingPool's shares (`ShareCompliance`) — have no token freeze: the
+/// sanctions freeze is their freeze, under the same rule (the share engine refuses a frozen
+/// recipient or sender, the vault a frozen redeemer, caller or payee). Not a credit: income
+/// (IIncomeShareToken) accrues to the holding a frozen wallet already has and stays frozen with it.
+///
+/// Registry (SEC-65): `setIdentityRegistry` hands the new registry to the compliance engine, which
+/// judges every later transfer and mint with it (and `setCompliance` hands a new engine the
+/// token's), so the token and its engine never read two registries. Migrate to a registry that
+/// registers the holders under the identities the engine's ledger keeps, and list the token with
+/// it (`IIdentityRegistry.setSecurity`, SEC-9): neither is checked here.
 /// Deployment: the token may be deployed with no compliance engine (the engine is built for one
 /// token and needs its address); everything but views then reverts `ComplianceNotSet` until
 /// `setCompliance`, which also binds the engine.

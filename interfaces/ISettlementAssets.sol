@@ -88,7 +88,8 @@ interface ISettlementAssets {
     // ------------------------------------------------------------ GOVERNOR
 
     /// @notice Lists `asset` with `config`, or replaces the configuration of a listed asset.
-    /// @dev Reads the asset's `decimals()` (once; at most `MAX_DECIMALS`) and requires the router to
+    /// @dev Reads the asset's `decimals()` (once; at most `MAX_DECIMALS`, 18: the funds' and the
+    /// bond servicers' amounts are sized for it, else `UnsupportedDecimals`) and requires the router to
     /// have a feed for it. Does not require that feed to answer now: an unpriced asset is simply
     /// depegged until it does.
     function listAsset(address asset, SettlementAssetConfig calldata config) external;

@@ -14,7 +14,11 @@ import {ISettlementAssets} from "./ISettlementAssets.sol";
 /// `InvalidCurrency`, `InvalidTerms`, `NotASecurityToken`, `SettlementAssetNotListed`,
 /// `DuplicateSettlementAsset`, `TooManySettlementAssets`). Uniqueness of the ISIN and the share
 /// token is the registry's (it holds the records), not checked here. The rules are those of
-/// `InstrumentTerms`' NatSpec in interfaces/IInstrumentRegistry.sol with the bounds below.
+/// `InstrumentTerms`' NatSpec in interfaces/IInstrumentRegistry.sol with the bounds below. Terms the
+/// servicer could not serve over their whole life are refused here (SEC-31, SEC-39): a face value,
+/// a term or a maturity beyond the bounds below, and a coupon-paying note whose issue and maturity
+/// dates roll to one day (no coupon period: `InvalidTerms("maturityDate", maturity)`, the schedule
+/// `DayCount` would refuse at `startServicing`).
 interface ITermsValidator {
     /// @notice Reverts with the registry's error for the first rule `terms` breaks; returns when
     /// every rule holds (the settlement assets listed now, the share token answering now).
@@ -43,4 +47,15 @@ interface ITermsValidator {
     /// @notice Call price bounds, basis points of face value.
     function MIN_CALL_PRICE_BPS() external view returns (uint256);
     function MAX_CALL_PRICE_BPS() external view returns (uint256);
+    /// @notice Largest face value, 18 decimals of the currency a share (1e9 units): with the other
+    /// bounds, what a note's BondServicer indexes are sized for (IBondServicer, Bounds). Above it
+    /// `InvalidTerms("faceValue", value)`.
+    function MAX_FACE_VALUE() external view returns (uint256);
+    /// @notice Longest term, issue to maturity, days (100 years): above it
+    /// `InvalidTerms("maturityDate", maturity)`.
+    function MAX_TERM_DAYS() external view returns (uint256);
+    /// @notice Latest maturity (2199-12-29 UTC): every date of a schedule, rolled, stays in the
+    /// on-chain DayCount's domain and QuantLib's (the keepers'), which end in 2200 and 2199. Later:
+    /// `InvalidTerms("maturityDate", maturity)`.
+    function LAST_MATURITY() external view returns (uint256);
 }

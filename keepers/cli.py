@@ -1,12 +1,13 @@
 """`quantera`: the operators' command line for everything off-chain.
 
-Every command that returns data takes `--json`. Failures print one line to stderr and exit 1
-(2 for usage errors); `--debug` shows the traceback instead.
+Every command that returns data takes `--json`, printed by one emitter as strict JSON
+(keepers.core.jsonable.echo_json: NaN and infinities are null). Operators' files are read by one
+strict reader (keepers.core.tables). Failures print one line to stderr and exit 1 (2 for usage
+errors); `--debug` shows the traceback instead.
 """
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from pathlib import Path
@@ -27,8 +28,11 @@ from keepers.access import (
 from keepers.analytics import cli as analytics_commands
 from keepers.console import cli as console_commands
 from keepers.core import store
+from keepers.core.cli_options import chain_id_option
 from keepers.core.deployments import DeploymentError, deployments_dir, load, record_path
 from keepers.core.errors import QuanteraError
+from keepers.core.jsonable import echo_json
+from keepers.core.redact import redact_urls
 from keepers.lifecycle import cli as lifecycle_commands
 from keepers.liquidity import cli as route_commands
 from keepers.prime import cli as margin_commands
@@ -40,7 +44,7 @@ from keepers.risk import cli as risk_commands
 
 def emit(data: Any, as_json: bool, table: Table | None = None) -> None:
     if as_json:
-        click.echo(json.dumps(data, indent=2, sort_keys=True))
+        echo_json(data)
     elif table is not None:
         Console().print(table)
     else:
@@ -105,12 +109,15 @@ def governance() -> None:
 
 
 @governance.command("pending")
-@click.option("--chain-id", type=int, required=True)
+@chain_id_option
 @click.option(
     "--db-url", default=None, help="Keeper store URL (default: $QUANTERA_DB_URL or SQLite)."
 )
 @click.option(
-    "--now", type=int, default=None, help="Unix time to evaluate readiness at (default: now)."
+    "--now",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Unix time to evaluate readiness at (default: now).",
 )
 @click.option("--json", "as_json", is_flag=True)
 def governance_pending(chain_id: int, db_url: str | None, now: int | None, as_json: bool) -> None:
@@ -129,7 +136,7 @@ def governance_pending(chain_id: int, db_url: str | None, now: int | None, as_js
 
 
 @governance.command("roles")
-@click.option("--chain-id", type=int, required=True)
+@chain_id_option
 @click.option("--db-url", default=None)
 @click.option("--json", "as_json", is_flag=True)
 def governance_roles(chain_id: int, db_url: str | None, as_json: bool) -> None:
@@ -253,7 +260,8 @@ cli.add_command(margin_commands.margin)
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Console-script entry point: one-line errors, never a traceback unless --debug."""
+    """Console-script entry point: one-line errors, never a traceback unless --debug; an RPC URL
+    in an error is cut to its scheme and host (keepers.core.redact)."""
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
     try:
@@ -264,12 +272,12 @@ def main(argv: list[str] | None = None) -> int:
     except click.ClickException as err:
         if debug:
             raise
-        click.echo(f"error: {err.format_message()}", err=True)
+        click.echo(f"error: {redact_urls(err.format_message())}", err=True)
         return err.exit_code
     except (QuanteraError, DeploymentError) as err:
         if debug:
             raise
-        click.echo(f"error: {err}", err=True)
+        click.echo(f"error: {redact_urls(str(err))}", err=True)
         return 1
     except Exception as err:  # last resort: operators get one line, --debug gives the traceback
         if debug:
@@ -277,7 +285,8 @@ def main(argv: list[str] | None = None) -> int:
         # One line: some carry many (web3's CannotHandleRequest: the request's whole parameters).
         lines = str(err).splitlines()
         more = " (more with --debug)" if len(lines) > 1 else ""
-        click.echo(f"error: {type(err).__name__}: {lines[0] if lines else ''}{more}", err=True)
+        line = redact_urls(lines[0] if lines else "")
+        click.echo(f"error: {type(err).__name__}: {line}{more}", err=True)
         return 1
     return 0
 

@@ -200,7 +200,7 @@ class NavDeskBench:
     def rebalance(self, targets):
         rb = self.rebalancer
         intent = self.intent(targets)
-        preview = rb.previewRebalance(intent.as_tuple())
+        preview = self.lens.previewRebalance(rb, intent.as_tuple())
         if preview.blocker != b"\x00" * 4:
             raise click.ClickException(f"the rebalance would be refused: {preview.blocker.hex()}")
         routes = [
@@ -238,7 +238,7 @@ def measure_floor(bench: NavDeskBench, targets, inspect=None) -> int:
         bench.risk.sync(floor, sender=bench.deployer)
         intent = bench.intent(targets)
         words, routes = [], []
-        for trade in bench.rebalancer.previewRebalance(intent.as_tuple()).trades:
+        for trade in bench.lens.previewRebalance(bench.rebalancer, intent.as_tuple()).trades:
             sell, buy, amount = int(trade.sellIndex), int(trade.buyIndex), int(trade.sellAmount)
             words.append(sell | buy << 8 | intent.max_slippage_bps << 16 | amount << 128)
             token_in, token_out = bench.tokens[sell].address, bench.tokens[buy].address

@@ -16,18 +16,25 @@ import {RestrictionCodes as RC} from "./RestrictionCodes.sol";
 import {PackedAmount} from "../libraries/PackedAmount.sol";
 import {PackedTotal} from "../libraries/PackedTotal.sol";
 import {InvestorWord} from "../libraries/InvestorWord.sol";
-import {JurisdictionWord, HoldingWord, RulesWord, TotalsWord} from "./ComplianceSlots.sol";
+import {
+    JurisdictionWord,
+    HoldingWord,
+    RulesWord,
+    TotalsWord,
+    WindowWord,
+    WindowWordLibrary
+} from "./ComplianceSlots.sol";
 import {BPS} from "../libraries/Constants.sol";
 
 /// @title ComplianceEngine
 /// @notice Multi-jurisdiction rule table for one security token, keyed on investor identities.
 /// @dev Role mapping (deploy script): rule setters and module management -> GOVERNOR.
 /// Storage is packed so that a transfer to an existing holder touches five slots: the rules, the two
-/// jurisdictions and the two identity holdings (the sender's transfer windows live in its holding).
-/// Limits are stored as `PackedAmount`s (exact: setLimits refuses values with more than 9-10
-/// significant digits) and window totals as `PackedTotal`s (rounded up, never understated). Every
-/// packed word is a value type of `ComplianceSlots` (or `InvestorWord`), read and written only
-/// through its accessors.
+/// jurisdictions and the two identity holdings, plus the sender's transfer windows while a daily or
+/// monthly limit is set. Limits are stored as `PackedAmount`s (exact: setLimits refuses values
+/// with more than 9-10 significant digits); the current window buckets exactly and the previous
+/// ones as `PackedTotal`s (rounded up once, never understated). Every packed word is a value type
+/// of `ComplianceSlots` (or `InvestorWord`), read and written only through its accessors.
 contract ComplianceEngine is IComplianceEngine, AccessManaged {
     using SafeCast for uint256;
 
@@ -57,19 +64,19 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
         uint256 toSlot;
         RulesWord rules;
         TotalsWord totals;
-        /// `fromH`'s window buckets were rolled to today by the check, which also decoded the current
-        /// buckets' totals (the recording step reuses all three).
+        /// The sender identity's windows, rolled to today by the check (`windowsRolled`; the
+        /// recording step reuses them).
+        WindowWord windows;
         bool windowsRolled;
-        uint256 dayCurrentSent;
-        uint256 monthCurrentSent;
         bool isMint;
         bool sameIdentity;
         bool newHolder;
         bool senderLeaves;
     }
 
-    /// @dev Read through `identityRegistry()` (no second getter: every external function lengthens
-    /// the dispatcher every transfer goes through).
+    /// @dev The registry the engine was built with, read through `identityRegistry()` (no second
+    /// getter: every external function lengthens the dispatcher every transfer goes through) until
+    /// its token migrates registries (`setIdentityRegistry`; then `_registry`, SEC-65).
     IIdentityRegistry internal immutable registry;
     /// @dev The one token this engine keeps the ledger of (immutable: the hot path reads no slot to
     /// authenticate its caller), read through `getTokenBound()`. Deploy the token first, then the
@@ -89,6 +96,12 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
     /// @dev Subscription minimums per jurisdiction, read by the token's fund vaults only (no
     /// transfer reads them).
     mapping(uint16 country => InvestmentMinimums) private _investmentMinimums;
+    /// @dev Transfer windows of each identity (read and written by its sends while a daily or
+    /// monthly limit is set).
+    mapping(address identity => WindowWord) private _windows;
+    /// @dev The token's registry after it migrated (`setIdentityRegistry`): read while the rules'
+    /// `registryMigrated` flag is set, so a token that never migrates reads no slot for it.
+    IIdentityRegistry private _registry;
 
     constructor(address authority, IIdentityRegistry identityRegistry_, address token) AccessManaged(authority) {
         if (address(identityRegistry_) == address(0) || token == address(0)) revert ZeroAddress();
@@ -157,6 +170,15 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
         emit InvestmentMinimumsSet(country, previous, next);
     }
 
+    /// @inheritdoc IComplianceEngine
+    function setMinFirstHolding(uint16 country, uint256 amount) external restricted {
+        _requireCountry(country);
+        JurisdictionWord j = _jurisdictions[country];
+        uint256 previous = PackedAmount.decode(j.minFirstHolding());
+        _jurisdictions[country] = j.setMinFirstHolding(PackedAmount.encodeExact(amount));
+        emit MinFirstHoldingSet(country, previous, amount);
+    }
+
     /// @inheritdoc IERC3643ModularCompliance
     /// @dev Only `boundToken` can be bound, once: by the token itself (its `setCompliance`) or by
     /// the authority.
@@ -220,6 +242,18 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
     // ================================================================ token hooks
 
     /// @inheritdoc IComplianceEngine
+    function setIdentityRegistry(address identityRegistry_) external onlyToken {
+        if (identityRegistry_ == address(0)) revert ZeroAddress();
+        RulesWord rules = _rules;
+        address previous = address(_registryOf(rules));
+        if (identityRegistry_ == previous) return;
+        bool migrated = identityRegistry_ != address(registry);
+        _registry = IIdentityRegistry(migrated ? identityRegistry_ : address(0));
+        _rules = rules.setRegistryMigrated(migrated);
+        emit IdentityRegistrySet(previous, identityRegistry_);
+    }
+
+    /// @inheritdoc IComplianceEngine
     function checkAndRecordTransfer(address from, address to, uint256 amount) external onlyToken {
         if (amount > type(uint96).max) revert AmountTooLarge(amount, type(uint96).max);
         Context memory ctx = _load(from, to, amount, false);
@@ -237,8 +271,23 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
         _record(ctx, amount);
     }
 
+    /// @inheritdoc IComplianceEngine
+    function checkAndRecordForcedTransfer(address from, address to, uint256 amount) external onlyToken {
+        if (amount > type(uint96).max) revert AmountTooLarge(amount, type(uint96).max);
+        Context memory ctx = _load(from, to, amount, false);
+        InvestorWord recipient = ctx.to;
+        if (!recipient.verified()) {
+            revert TransferNotCompliant(
+                from, to, amount, recipient.frozen() ? RC.RECIPIENT_FROZEN : RC.RECIPIENT_NOT_VERIFIED
+            );
+        }
+        // The recipient is verified, so its identity is not zero: `sameIdentity` is one identity.
+        if (ctx.sameIdentity) revert ForcedTransferWithinIdentity(from, to);
+        _record(ctx, amount);
+    }
+
     /// @inheritdoc IERC3643ModularCompliance
-    /// @dev Record only (ERC-3643 semantics): forced transfers and recoveries use it.
+    /// @dev Record only (ERC-3643 semantics): recoveries use it.
     function transferred(address from, address to, uint256 amount) external onlyToken {
         if (amount > type(uint96).max) revert AmountTooLarge(amount, type(uint96).max);
         _record(_load(from, to, amount, false), amount);
@@ -252,7 +301,7 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
 
     /// @inheritdoc IERC3643ModularCompliance
     function destroyed(address from, uint256 amount) external onlyToken {
-        address identity = registry.investorOf(from).identity;
+        address identity = _registryOf(_rules).investorOf(from).identity;
         uint96 value = amount.toUint96();
         uint256 slot = _holdingSlot(identity);
         HoldingWord h = _loadHolding(slot);
@@ -292,6 +341,11 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
     }
 
     /// @inheritdoc IComplianceEngine
+    function minFirstHolding(uint16 country) external view returns (uint256) {
+        return PackedAmount.decode(_jurisdictions[country].minFirstHolding());
+    }
+
+    /// @inheritdoc IComplianceEngine
     function routeBlocked(uint16 fromCountry, uint16 toCountry) external view returns (bool) {
         return _routeBlocked[fromCountry][toCountry];
     }
@@ -321,10 +375,9 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
         ledger.lastAcquiredAt = h.lastAcquiredAt();
         ledger.countedCountry = h.countedCountry();
         ledger.countedNonAccredited = h.countedNonAccredited();
-        HoldingWord rolled = _rollWindows(h);
-        ledger.dailyWindowSent = PackedTotal.decode(rolled.dayCurrent()) + PackedTotal.decode(rolled.dayPrevious());
-        ledger.monthlyWindowSent =
-            PackedTotal.decode(rolled.monthCurrent()) + PackedTotal.decode(rolled.monthPrevious());
+        WindowWord rolled = _rollWindows(_windows[identity]);
+        ledger.dailyWindowSent = rolled.dayCurrent() + PackedTotal.decode(rolled.dayPrevious());
+        ledger.monthlyWindowSent = rolled.monthCurrent() + PackedTotal.decode(rolled.monthPrevious());
     }
 
     /// @inheritdoc IComplianceEngine
@@ -335,7 +388,7 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
 
     /// @inheritdoc IComplianceEngine
     function identityRegistry() external view returns (address) {
-        return address(registry);
+        return address(_registryOf(_rules));
     }
 
     /// @inheritdoc IComplianceEngine
@@ -349,7 +402,7 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
         view
         returns (uint256 minInitial, uint256 minSubsequent, bool verified, bool holds)
     {
-        (InvestorWord word,) = registry.investorWords(wallet, wallet);
+        (InvestorWord word,) = _registryOf(_rules).investorWords(wallet, wallet);
         InvestmentMinimums memory minimums = _investmentMinimums[word.country()];
         return (minimums.minInitial, minimums.minSubsequent, word.verified(), _holdings[word.identity()].balance() != 0);
     }
@@ -380,12 +433,13 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
         ctx.fromWallet = from;
         ctx.toWallet = to;
         ctx.isMint = isMint;
-        (InvestorWord fromWord, InvestorWord toWord) = registry.investorWords(from, to);
+        RulesWord rules = _rules;
+        ctx.rules = rules;
+        (InvestorWord fromWord, InvestorWord toWord) = _registryOf(rules).investorWords(from, to);
         ctx.from = fromWord;
         ctx.to = toWord;
         address fromIdentity = fromWord.identity();
         ctx.sameIdentity = !isMint && fromIdentity == toWord.identity() && fromIdentity != address(0);
-        ctx.rules = _rules;
         if (ctx.sameIdentity) return ctx;
         ctx.toJ = _jurisdictions[toWord.country()];
         ctx.toSlot = _holdingSlot(toWord.identity());
@@ -436,23 +490,21 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
             return RC.ACQUISITION_LOCKUP;
         }
         if (rules.hasWindows()) {
-            HoldingWord h = _rollWindows(ctx.fromH);
-            uint256 dayCurrentSent = PackedTotal.decode(h.dayCurrent());
-            uint256 monthCurrentSent = PackedTotal.decode(h.monthCurrent());
-            (ctx.fromH, ctx.windowsRolled, ctx.dayCurrentSent, ctx.monthCurrentSent) =
-            (h, true, dayCurrentSent, monthCurrentSent);
+            WindowWord w = _rollWindows(_windows[ctx.from.identity()]);
+            (ctx.windows, ctx.windowsRolled) = (w, true);
             // The current and the previous bucket both count: see `_rollWindows`.
-            // No overflow: decoded totals are below 2**124 and amount below 2**96 (checked on entry).
+            // No overflow: current totals are below 2**89, decoded previous ones below 2**122 and
+            // amount below 2**96 (checked on entry).
             unchecked {
                 uint40 daily = rules.dailyLimit();
                 if (
                     daily != 0
-                        && dayCurrentSent + PackedTotal.decode(h.dayPrevious()) + amount > PackedAmount.decode(daily)
+                        && w.dayCurrent() + PackedTotal.decode(w.dayPrevious()) + amount > PackedAmount.decode(daily)
                 ) return RC.DAILY_LIMIT_EXCEEDED;
                 uint40 monthly = rules.monthlyLimit();
                 if (
                     monthly != 0
-                        && monthCurrentSent + PackedTotal.decode(h.monthPrevious()) + amount
+                        && w.monthCurrent() + PackedTotal.decode(w.monthPrevious()) + amount
                             > PackedAmount.decode(monthly)
                 ) return RC.MONTHLY_LIMIT_EXCEEDED;
             }
@@ -466,21 +518,21 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
     /// rolling window: the sends in any span of one window length that ends with a send at time t
     /// all lie in t's bucket or the one before, which t's check counted. The price is caution: a
     /// send stays counted until its bucket is two buckets old (24-48 h; 30-60 days).
-    /// No truncation of the day before 2149 (16 bits).
-    function _rollWindows(HoldingWord h) internal view returns (HoldingWord) {
+    /// A current bucket is an exact sum; it is rounded (up, `PackedTotal`) once, here, when it
+    /// becomes the previous one, which nothing adds to (SEC-71). The day is 32 bits (SEC-70).
+    function _rollWindows(WindowWord w) internal view returns (WindowWord) {
         uint256 today = block.timestamp / DAY;
-        uint256 last = h.windowDay();
-        if (last == today) return h;
-        uint256 dayCurrent;
+        uint256 last = w.day();
+        if (last == today) return w;
         uint256 dayPrevious;
-        if (last + 1 == today) dayPrevious = h.dayCurrent();
+        if (last + 1 == today) dayPrevious = PackedTotal.encodeUp(w.dayCurrent());
         uint256 month = today / DAYS_PER_MONTH_WINDOW;
         uint256 lastMonth = last / DAYS_PER_MONTH_WINDOW;
         uint256 monthCurrent;
         uint256 monthPrevious;
-        if (lastMonth == month) (monthCurrent, monthPrevious) = (h.monthCurrent(), h.monthPrevious());
-        else if (lastMonth + 1 == month) monthPrevious = h.monthCurrent();
-        return h.setWindows(today, dayCurrent, dayPrevious, monthCurrent, monthPrevious);
+        if (lastMonth == month) (monthCurrent, monthPrevious) = (w.monthCurrent(), w.monthPrevious());
+        else if (lastMonth + 1 == month) monthPrevious = PackedTotal.encodeUp(w.monthCurrent());
+        return WindowWordLibrary.pack(today, 0, monthCurrent, dayPrevious, monthPrevious);
     }
 
     function _checkHoldings(Context memory ctx, uint256 amount) internal pure returns (uint8) {
@@ -492,6 +544,8 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
         }
         uint40 maxBalance = rules.maxBalance();
         if (maxBalance != 0 && newBalance > PackedAmount.decode(maxBalance)) return RC.MAX_BALANCE_EXCEEDED;
+        // A seat under the holder caps costs the jurisdiction's minimum first holding (SEC-67).
+        if (ctx.newHolder && amount < PackedAmount.decode(ctx.toJ.minFirstHolding())) return RC.BELOW_MIN_HOLDING;
         uint256 bps = rules.maxBalanceBps();
         if (bps != 0) {
             uint256 supplyAfter = uint256(ctx.totals.supply()) + (ctx.isMint ? amount : 0);
@@ -570,12 +624,9 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
             fromH = fromH.setBalance(fromH.balance() - value);
             if (ctx.senderLeaves) totals = _countLeaver(fromH, totals);
             if (ctx.rules.hasWindows()) {
-                if (!ctx.windowsRolled) {
-                    fromH = _rollWindows(fromH);
-                    (ctx.dayCurrentSent, ctx.monthCurrentSent) =
-                    (PackedTotal.decode(fromH.dayCurrent()), PackedTotal.decode(fromH.monthCurrent()));
-                }
-                fromH = _addToWindows(fromH, ctx.dayCurrentSent + value, ctx.monthCurrentSent + value);
+                address fromIdentity = ctx.from.identity();
+                WindowWord w = ctx.windowsRolled ? ctx.windows : _rollWindows(_windows[fromIdentity]);
+                _windows[fromIdentity] = w.addSent(value);
             }
             _storeHolding(ctx.fromSlot, fromH);
         } else {
@@ -611,22 +662,6 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
         unchecked {
             return uint40(stamp + (block.timestamp - stamp) * value / (held + value));
         }
-    }
-
-    /// @dev Stores the current buckets' new totals in a holding word already rolled to today
-    /// (rounded up when packed).
-    function _addToWindows(HoldingWord h, uint256 dayCurrentSent, uint256 monthCurrentSent)
-        internal
-        pure
-        returns (HoldingWord)
-    {
-        return h.setWindows(
-            h.windowDay(),
-            PackedTotal.encodeUp(dayCurrentSent),
-            h.dayPrevious(),
-            PackedTotal.encodeUp(monthCurrentSent),
-            h.monthPrevious()
-        );
     }
 
     /// @dev Counts the holding's identity in its bucket (checked: a count above 2**32 - 1 reverts).
@@ -712,6 +747,12 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
             j.nonAccreditedCap(),
             j.inboundClosedUntil()
         );
+    }
+
+    /// @dev The identity registry: the stored one once the token migrated (the rules' flag), else
+    /// the one the engine was built with.
+    function _registryOf(RulesWord rules) internal view returns (IIdentityRegistry) {
+        return rules.registryMigrated() ? _registry : registry;
     }
 
     function _requireCountry(uint16 country) internal pure {

@@ -11,19 +11,31 @@ import {PackedTotal} from "../libraries/PackedTotal.sol";
 
 /// @notice A jurisdiction (`ComplianceEngine._jurisdictions[country]`): allowed 0..7 |
 /// hasRouteBlocks 8..15 | minInvestorClass 16..23 | holderCap 24..55 | nonAccreditedCap 56..87 |
-/// holderCount 88..119 | nonAccreditedCount 120..151 | inboundClosedUntil 152..191 | unused 192..255.
+/// holderCount 88..119 | nonAccreditedCount 120..151 | inboundClosedUntil 152..191 |
+/// minFirstHolding 192..231 (a `PackedAmount`) | unused 232..255.
 /// @dev A flag is a byte (0 or 1; read as set when the byte is not zero).
 type JurisdictionWord is uint256;
 
 /// @notice An identity's holding (`ComplianceEngine._holdings[identity]`): balance 0..95 |
-/// lastAcquiredAt 96..135 | countedCountry 136..145 | countedNonAccredited 146 | windowDay 147..162 |
-/// dayCurrent 163..185 | dayPrevious 186..208 | monthCurrent 209..231 | monthPrevious 232..254 |
-/// unused 255. The four window totals are `PackedTotal`s.
+/// lastAcquiredAt 96..135 | countedCountry 136..145 | countedNonAccredited 146 | unused 147..255.
 type HoldingWord is uint256;
+
+/// @notice An identity's transfer windows (`ComplianceEngine._windows[identity]`), read and written
+/// only by its sends while a daily or monthly limit is set: day 0..31 | dayCurrent 32..120 |
+/// monthCurrent 121..209 | dayPrevious 210..232 | monthPrevious 233..255.
+/// @dev The day is the UTC day of the last recorded send (days since 1970-01-01, 32 bits: exact
+/// for every 40-bit timestamp). The current buckets (that day; its 30-day block) are exact sums,
+/// saturating at `SENT_MAX` (above every limit); the previous ones are `PackedTotal`s, each
+/// rounded up once, when its bucket stopped being the current one (SEC-70, SEC-71).
+type WindowWord is uint256;
 
 /// @notice The token-wide rules (`ComplianceEngine._rules`): maxBalance 0..39 | minHolding 40..79 |
 /// dailyLimit 80..119 | monthlyLimit 120..159 (the four limits are `PackedAmount`s) |
-/// maxBalanceBps 160..175 | lockupAfterAcquisition 176..207 | transfersOpenAt 208..247 | moduleCount 248..255.
+/// maxBalanceBps 160..175 | lockupAfterAcquisition 176..207 | transfersOpenAt 208..247 |
+/// moduleCount 248..254 | registryMigrated 255.
+/// @dev registryMigrated: the engine reads its identity registry from storage (its token migrated
+/// registries, SEC-65) instead of the one it was built with; the flag keeps that read off the
+/// transfers of a token that never migrates.
 type RulesWord is uint256;
 
 /// @notice The token-wide totals (`ComplianceEngine._totals`): totalHolderCap 0..31 |
@@ -33,6 +45,7 @@ type TotalsWord is uint256;
 
 using JurisdictionWordLibrary for JurisdictionWord global;
 using HoldingWordLibrary for HoldingWord global;
+using WindowWordLibrary for WindowWord global;
 using RulesWordLibrary for RulesWord global;
 using TotalsWordLibrary for TotalsWord global;
 
@@ -49,6 +62,8 @@ library JurisdictionWordLibrary {
     uint256 internal constant NON_ACCREDITED_COUNT_OFFSET = 120;
     uint256 internal constant INBOUND_CLOSED_UNTIL_OFFSET = 152;
     uint256 internal constant INBOUND_CLOSED_UNTIL_MASK = type(uint40).max;
+    uint256 internal constant MIN_FIRST_HOLDING_OFFSET = 192;
+    uint256 internal constant MIN_FIRST_HOLDING_MASK = type(uint40).max;
 
     function allowed(JurisdictionWord j) internal pure returns (bool) {
         return uint8(JurisdictionWord.unwrap(j) >> ALLOWED_OFFSET) != 0;
@@ -83,6 +98,11 @@ library JurisdictionWordLibrary {
         return uint40(JurisdictionWord.unwrap(j) >> INBOUND_CLOSED_UNTIL_OFFSET);
     }
 
+    /// @notice The least a new holder of this jurisdiction receives, a `PackedAmount` (0: none).
+    function minFirstHolding(JurisdictionWord j) internal pure returns (uint40) {
+        return uint40(JurisdictionWord.unwrap(j) >> MIN_FIRST_HOLDING_OFFSET);
+    }
+
     function setAllowed(JurisdictionWord j, bool value) internal pure returns (JurisdictionWord) {
         return _set(j, ALLOWED_OFFSET, FLAG_MASK, value ? 1 : 0);
     }
@@ -115,6 +135,10 @@ library JurisdictionWordLibrary {
         return _set(j, INBOUND_CLOSED_UNTIL_OFFSET, INBOUND_CLOSED_UNTIL_MASK, value);
     }
 
+    function setMinFirstHolding(JurisdictionWord j, uint40 value) internal pure returns (JurisdictionWord) {
+        return _set(j, MIN_FIRST_HOLDING_OFFSET, MIN_FIRST_HOLDING_MASK, value);
+    }
+
     /// @dev `value` fits `mask` (every caller passes a value of the field's width).
     function _set(JurisdictionWord j, uint256 offset, uint256 mask, uint256 value)
         private
@@ -133,19 +157,9 @@ library HoldingWordLibrary {
     uint256 internal constant COUNTED_COUNTRY_OFFSET = 136;
     uint256 internal constant COUNTED_COUNTRY_MASK = 0x3ff;
     uint256 internal constant COUNTED_NON_ACCREDITED_OFFSET = 146;
-    /// @notice Days since 1970-01-01 mod 2**16 (exact until 2149).
-    uint256 internal constant WINDOW_DAY_OFFSET = 147;
-    uint256 internal constant WINDOW_DAY_MASK = 0xffff;
-    uint256 internal constant DAY_CURRENT_OFFSET = 163;
-    uint256 internal constant DAY_PREVIOUS_OFFSET = DAY_CURRENT_OFFSET + PackedTotal.BITS;
-    uint256 internal constant MONTH_CURRENT_OFFSET = DAY_PREVIOUS_OFFSET + PackedTotal.BITS;
-    uint256 internal constant MONTH_PREVIOUS_OFFSET = MONTH_CURRENT_OFFSET + PackedTotal.BITS;
     /// @notice Both counted fields (`setCounted`).
     uint256 internal constant COUNTED_MASK =
         (COUNTED_COUNTRY_MASK << COUNTED_COUNTRY_OFFSET) | (uint256(1) << COUNTED_NON_ACCREDITED_OFFSET);
-    /// @notice Every window field, windowDay to monthPrevious (`setWindows`).
-    uint256 internal constant WINDOWS_MASK =
-        ((uint256(1) << (MONTH_PREVIOUS_OFFSET + PackedTotal.BITS)) - 1) & ~((uint256(1) << WINDOW_DAY_OFFSET) - 1);
 
     function balance(HoldingWord h) internal pure returns (uint96) {
         return uint96(HoldingWord.unwrap(h));
@@ -161,27 +175,6 @@ library HoldingWordLibrary {
 
     function countedNonAccredited(HoldingWord h) internal pure returns (bool) {
         return (HoldingWord.unwrap(h) >> COUNTED_NON_ACCREDITED_OFFSET) & 1 != 0;
-    }
-
-    /// @notice UTC day (days since 1970-01-01, mod 2**16: exact until 2149) of the last recorded send.
-    function windowDay(HoldingWord h) internal pure returns (uint256) {
-        return (HoldingWord.unwrap(h) >> WINDOW_DAY_OFFSET) & WINDOW_DAY_MASK;
-    }
-
-    function dayCurrent(HoldingWord h) internal pure returns (uint256) {
-        return (HoldingWord.unwrap(h) >> DAY_CURRENT_OFFSET) & PackedTotal.MASK;
-    }
-
-    function dayPrevious(HoldingWord h) internal pure returns (uint256) {
-        return (HoldingWord.unwrap(h) >> DAY_PREVIOUS_OFFSET) & PackedTotal.MASK;
-    }
-
-    function monthCurrent(HoldingWord h) internal pure returns (uint256) {
-        return (HoldingWord.unwrap(h) >> MONTH_CURRENT_OFFSET) & PackedTotal.MASK;
-    }
-
-    function monthPrevious(HoldingWord h) internal pure returns (uint256) {
-        return (HoldingWord.unwrap(h) >> MONTH_PREVIOUS_OFFSET) & PackedTotal.MASK;
     }
 
     function setBalance(HoldingWord h, uint96 value) internal pure returns (HoldingWord) {
@@ -201,28 +194,6 @@ library HoldingWordLibrary {
         return _set(h, COUNTED_NON_ACCREDITED_OFFSET, 1, value ? 1 : 0);
     }
 
-    /// @dev `value` is kept mod 2**16.
-    function setWindowDay(HoldingWord h, uint256 value) internal pure returns (HoldingWord) {
-        return _set(h, WINDOW_DAY_OFFSET, WINDOW_DAY_MASK, value & WINDOW_DAY_MASK);
-    }
-
-    /// @dev `value` is a `PackedTotal` (< 2**23), as for the three setters below.
-    function setDayCurrent(HoldingWord h, uint256 value) internal pure returns (HoldingWord) {
-        return _set(h, DAY_CURRENT_OFFSET, PackedTotal.MASK, value);
-    }
-
-    function setDayPrevious(HoldingWord h, uint256 value) internal pure returns (HoldingWord) {
-        return _set(h, DAY_PREVIOUS_OFFSET, PackedTotal.MASK, value);
-    }
-
-    function setMonthCurrent(HoldingWord h, uint256 value) internal pure returns (HoldingWord) {
-        return _set(h, MONTH_CURRENT_OFFSET, PackedTotal.MASK, value);
-    }
-
-    function setMonthPrevious(HoldingWord h, uint256 value) internal pure returns (HoldingWord) {
-        return _set(h, MONTH_PREVIOUS_OFFSET, PackedTotal.MASK, value);
-    }
-
     /// @notice `setCountedCountry` and `setCountedNonAccredited` in one step (the engine counts a
     /// new holder in its bucket).
     /// @dev `country_` <= 1023 (the registry refuses codes above 999).
@@ -233,26 +204,104 @@ library HoldingWordLibrary {
         );
     }
 
-    /// @notice Every window field in one step (the engine rolls or adds to the windows at once).
-    /// @dev `day` is kept mod 2**16; each total is a `PackedTotal` (< 2**23).
-    function setWindows(
-        HoldingWord h,
-        uint256 day,
-        uint256 dayCurrent_,
-        uint256 dayPrevious_,
-        uint256 monthCurrent_,
-        uint256 monthPrevious_
-    ) internal pure returns (HoldingWord) {
-        return HoldingWord.wrap(
-            (HoldingWord.unwrap(h) & ~WINDOWS_MASK) | (day & WINDOW_DAY_MASK) << WINDOW_DAY_OFFSET | dayCurrent_
-                << DAY_CURRENT_OFFSET | dayPrevious_ << DAY_PREVIOUS_OFFSET | monthCurrent_ << MONTH_CURRENT_OFFSET
-                | monthPrevious_ << MONTH_PREVIOUS_OFFSET
-        );
-    }
-
     /// @dev `value` fits `mask`.
     function _set(HoldingWord h, uint256 offset, uint256 mask, uint256 value) private pure returns (HoldingWord) {
         return HoldingWord.wrap((HoldingWord.unwrap(h) & ~(mask << offset)) | value << offset);
+    }
+}
+
+library WindowWordLibrary {
+    uint256 internal constant DAY_MASK = type(uint32).max;
+    uint256 internal constant SENT_BITS = 89;
+    /// @notice Where a current total saturates: above every limit (`setLimits` takes uint88s), so a
+    /// saturated bucket refuses every send, as the sum it stands for would.
+    uint256 internal constant SENT_MAX = (1 << SENT_BITS) - 1;
+    uint256 internal constant DAY_CURRENT_OFFSET = 32;
+    uint256 internal constant MONTH_CURRENT_OFFSET = DAY_CURRENT_OFFSET + SENT_BITS;
+    uint256 internal constant DAY_PREVIOUS_OFFSET = MONTH_CURRENT_OFFSET + SENT_BITS;
+    uint256 internal constant MONTH_PREVIOUS_OFFSET = DAY_PREVIOUS_OFFSET + PackedTotal.BITS;
+
+    /// @notice The UTC day (days since 1970-01-01) of the last recorded send.
+    function day(WindowWord w) internal pure returns (uint256) {
+        return WindowWord.unwrap(w) & DAY_MASK;
+    }
+
+    /// @notice Sent on that day, exactly (saturating at `SENT_MAX`).
+    function dayCurrent(WindowWord w) internal pure returns (uint256) {
+        return (WindowWord.unwrap(w) >> DAY_CURRENT_OFFSET) & SENT_MAX;
+    }
+
+    /// @notice Sent in that day's 30-day block, exactly (saturating at `SENT_MAX`).
+    function monthCurrent(WindowWord w) internal pure returns (uint256) {
+        return (WindowWord.unwrap(w) >> MONTH_CURRENT_OFFSET) & SENT_MAX;
+    }
+
+    /// @notice Sent on the day before, a `PackedTotal`.
+    function dayPrevious(WindowWord w) internal pure returns (uint256) {
+        return (WindowWord.unwrap(w) >> DAY_PREVIOUS_OFFSET) & PackedTotal.MASK;
+    }
+
+    /// @notice Sent in the 30-day block before, a `PackedTotal`.
+    function monthPrevious(WindowWord w) internal pure returns (uint256) {
+        return (WindowWord.unwrap(w) >> MONTH_PREVIOUS_OFFSET) & PackedTotal.MASK;
+    }
+
+    function setDay(WindowWord w, uint256 value) internal pure returns (WindowWord) {
+        return _set(w, 0, DAY_MASK, value & DAY_MASK);
+    }
+
+    /// @dev `value` <= `SENT_MAX`, as for `setMonthCurrent`.
+    function setDayCurrent(WindowWord w, uint256 value) internal pure returns (WindowWord) {
+        return _set(w, DAY_CURRENT_OFFSET, SENT_MAX, value);
+    }
+
+    function setMonthCurrent(WindowWord w, uint256 value) internal pure returns (WindowWord) {
+        return _set(w, MONTH_CURRENT_OFFSET, SENT_MAX, value);
+    }
+
+    /// @dev `value` is a `PackedTotal` (< 2**23), as for `setMonthPrevious`.
+    function setDayPrevious(WindowWord w, uint256 value) internal pure returns (WindowWord) {
+        return _set(w, DAY_PREVIOUS_OFFSET, PackedTotal.MASK, value);
+    }
+
+    function setMonthPrevious(WindowWord w, uint256 value) internal pure returns (WindowWord) {
+        return _set(w, MONTH_PREVIOUS_OFFSET, PackedTotal.MASK, value);
+    }
+
+    /// @notice The word of these fields (the engine rolls the windows to a new day at once).
+    /// @dev `day_` is kept mod 2**32; the current totals <= `SENT_MAX`; the previous ones
+    /// `PackedTotal`s (< 2**23).
+    function pack(
+        uint256 day_,
+        uint256 dayCurrent_,
+        uint256 monthCurrent_,
+        uint256 dayPrevious_,
+        uint256 monthPrevious_
+    ) internal pure returns (WindowWord) {
+        return WindowWord.wrap(
+            (day_ & DAY_MASK) | dayCurrent_ << DAY_CURRENT_OFFSET | monthCurrent_ << MONTH_CURRENT_OFFSET | dayPrevious_
+                << DAY_PREVIOUS_OFFSET | monthPrevious_ << MONTH_PREVIOUS_OFFSET
+        );
+    }
+
+    /// @notice The word with `value` added to both current totals, exactly, each saturating at
+    /// `SENT_MAX` (never wrapping into the next field).
+    function addSent(WindowWord w, uint256 value) internal pure returns (WindowWord) {
+        return
+            w.setDayCurrent(_saturatingAdd(w.dayCurrent(), value))
+                .setMonthCurrent(_saturatingAdd(w.monthCurrent(), value));
+    }
+
+    function _saturatingAdd(uint256 total, uint256 value) private pure returns (uint256) {
+        // No overflow: total <= SENT_MAX < 2**89; a value above SENT_MAX saturates before adding.
+        unchecked {
+            return value >= SENT_MAX - total ? SENT_MAX : total + value;
+        }
+    }
+
+    /// @dev `value` fits `mask`.
+    function _set(WindowWord w, uint256 offset, uint256 mask, uint256 value) private pure returns (WindowWord) {
+        return WindowWord.wrap((WindowWord.unwrap(w) & ~(mask << offset)) | value << offset);
     }
 }
 
@@ -269,7 +318,9 @@ library RulesWordLibrary {
     uint256 internal constant TRANSFERS_OPEN_AT_OFFSET = 208;
     uint256 internal constant TRANSFERS_OPEN_AT_MASK = type(uint40).max;
     uint256 internal constant MODULE_COUNT_OFFSET = 248;
-    uint256 internal constant MODULE_COUNT_MASK = type(uint8).max;
+    /// @notice 7 bits: the engine binds at most 25 modules.
+    uint256 internal constant MODULE_COUNT_MASK = 0x7f;
+    uint256 internal constant REGISTRY_MIGRATED_OFFSET = 255;
     /// @notice The daily and monthly limits, next to each other.
     uint256 internal constant WINDOW_LIMITS_MASK =
         (AMOUNT_MASK << DAILY_LIMIT_OFFSET) | (AMOUNT_MASK << MONTHLY_LIMIT_OFFSET);
@@ -303,7 +354,12 @@ library RulesWordLibrary {
     }
 
     function moduleCount(RulesWord r) internal pure returns (uint8) {
-        return uint8(RulesWord.unwrap(r) >> MODULE_COUNT_OFFSET);
+        return uint8((RulesWord.unwrap(r) >> MODULE_COUNT_OFFSET) & MODULE_COUNT_MASK);
+    }
+
+    /// @notice Whether the engine's identity registry is the stored one (its token migrated).
+    function registryMigrated(RulesWord r) internal pure returns (bool) {
+        return RulesWord.unwrap(r) >> REGISTRY_MIGRATED_OFFSET != 0;
     }
 
     /// @notice Whether a daily or a monthly limit is set.
@@ -339,8 +395,13 @@ library RulesWordLibrary {
         return _set(r, TRANSFERS_OPEN_AT_OFFSET, TRANSFERS_OPEN_AT_MASK, value);
     }
 
+    /// @dev `value` <= 127.
     function setModuleCount(RulesWord r, uint8 value) internal pure returns (RulesWord) {
         return _set(r, MODULE_COUNT_OFFSET, MODULE_COUNT_MASK, value);
+    }
+
+    function setRegistryMigrated(RulesWord r, bool value) internal pure returns (RulesWord) {
+        return _set(r, REGISTRY_MIGRATED_OFFSET, 1, value ? 1 : 0);
     }
 
     /// @dev `value` fits `mask`.

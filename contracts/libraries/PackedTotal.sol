@@ -4,9 +4,12 @@ pragma solidity ^0.8.24;
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 
 /// @title PackedTotal
-/// @notice Running totals in 23 bits, rounded up: an 18-bit mantissa times a power of ten (5-bit
-/// exponent), value = mantissa * 10**exponent. Four of them fit in a slot next to a balance, so
-/// the compliance engine keeps an identity's transfer windows in the identity's holding slot.
+/// @notice Totals in 23 bits, rounded up: an 18-bit mantissa times a power of ten (5-bit exponent),
+/// value = mantissa * 10**exponent. The compliance engine keeps an identity's two previous window
+/// buckets in this format, next to the exact current ones in the identity's windows word; it
+/// encodes a bucket once, when the bucket stops being current, so the bound below holds per bucket
+/// whatever the number of sends in it (SEC-71). Encoding a running total again after every
+/// addition would add the rounding up each time: do not.
 /// @dev Decimal, so the round amounts institutions send (6,000,000.00 tokens) are kept exactly and
 /// a limit can be used to the last unit. `decode(encodeUp(x)) >= x` always (a total is never
 /// understated), equal when x has at most 5 significant digits (or is below 2**18), and above it by

@@ -24,17 +24,21 @@ library RiskMath {
 
     /// @notice Snapshot prices are kept in 1e-9 quote units (uint64: up to 1.8e10 per token).
     uint256 internal constant PRICE_SCALE = 1e9;
-    /// @notice Position values and NAV stay below this (`sigma`'s overflow bound, ~1.27e12 quote units).
+    /// @notice Position values and NAV stay below this (`sigma`'s overflow bound): 2**100 in
+    /// 18-decimal quote units, ~1.27e12 USD. A bound on value, never on units (SEC-52): any number
+    /// of units of any decimals is measured while its value is below it.
     uint256 internal constant MAX_VALUE = 2 ** 100;
 
     /// @notice Each position's value at the snapshot prices and their sum (NAV), from the packed
     /// asset-parameter words (`AssetParams`, eight 32-bit elements a word) and price words
     /// (64-bit nano prices): value_i = held_i * priceNano_i * 1e9 / 10**decimals_i, rounded down.
-    /// `tooLarge` is 1 + the index of the first holding >= MAX_VALUE (0: none); the caller reverts
-    /// on it and on nav >= MAX_VALUE.
+    /// `tooLarge` is 1 + the index of the first holding worth MAX_VALUE or more (0: none; its value
+    /// is then reported 0); the caller reverts on it and on nav >= MAX_VALUE. An unpriced holding
+    /// (price 0) is worth 0 here, whatever its size (the engine's gates refuse it).
     /// @dev Bounded: held.length <= 16 (the engine's MAX_ASSETS); paramWords and priceWords hold
-    /// ceil(n/8) and ceil(n/4) words. No overflow: held_i < 2**100 (else reported), price < 2**64,
-    /// 1e9 < 2**30; at most 16 values below 2**124 each.
+    /// ceil(n/8) and ceil(n/4) words. No overflow for any holding: the value is computed only when
+    /// held_i <= (MAX_VALUE * 10**decimals - 1) / (price * 1e9) (`maxHolding`), so the product stays
+    /// below MAX_VALUE * 10**36 < 2**220; at most 16 values below 2**100 each.
     function positionValues(uint256[] calldata held, uint256[] memory paramWords, uint256[] memory priceWords)
         internal
         pure
@@ -46,21 +50,42 @@ library RiskMath {
             let valuesPtr := add(values, 0x20)
             for { let i := 0 } lt(i, n) { i := add(i, 1) } {
                 let amount := calldataload(add(held.offset, shl(5, i)))
-                if and(iszero(tooLarge), iszero(lt(amount, MAX_VALUE))) { tooLarge := add(i, 1) }
                 let param := shr(shl(5, and(i, 7)), mload(add(add(paramWords, 0x20), shl(5, shr(3, i)))))
                 let price :=
                     and(
                         shr(shl(6, and(i, 3)), mload(add(add(priceWords, 0x20), shl(5, shr(2, i))))),
                         0xffffffffffffffff
                     )
-                let v :=
-                    div(
-                        mul(mul(amount, price), PRICE_SCALE),
-                        exp(10, and(shr(ASSET_DECIMALS_OFFSET, param), ASSET_DECIMALS_MASK))
-                    )
+                let unit := exp(10, and(shr(ASSET_DECIMALS_OFFSET, param), ASSET_DECIMALS_MASK))
+                let v := 0
+                if price {
+                    let scaled := mul(price, PRICE_SCALE)
+                    switch gt(amount, div(sub(mul(MAX_VALUE, unit), 1), scaled))
+                    case 0 { v := div(mul(amount, scaled), unit) }
+                    default { if iszero(tooLarge) { tooLarge := add(i, 1) } }
+                }
                 mstore(add(valuesPtr, shl(5, i)), v)
                 nav := add(nav, v)
             }
+        }
+    }
+
+    /// @notice One holding's value, `positionValues`' formula: `amount * priceNano * 1e9 /
+    /// 10**decimals` rounded down, and whether it is below MAX_VALUE (`fits`; value 0 when not).
+    /// Never overflows, whatever `amount` (see `positionValues`). `decimals` <= 36, priceNano < 2**64.
+    function valueOf(uint256 amount, uint256 priceNano, uint256 decimals)
+        internal
+        pure
+        returns (bool fits, uint256 value)
+    {
+        if (priceNano == 0) return (true, 0);
+        uint256 unit = 10 ** decimals;
+        // No overflow: MAX_VALUE * unit < 2**220 and priceNano * PRICE_SCALE < 2**94; the product
+        // below is at most MAX_VALUE * unit - 1 once `amount` is compared.
+        unchecked {
+            uint256 scaled = priceNano * PRICE_SCALE;
+            if (amount > (MAX_VALUE * unit - 1) / scaled) return (false, 0);
+            return (true, amount * scaled / unit);
         }
     }
 

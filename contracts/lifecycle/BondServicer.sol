@@ -19,6 +19,7 @@ import {FeedConfig, PriceStatus} from "../../interfaces/IOracleRouter.sol";
 import {BalanceChange} from "../../interfaces/ISecurityToken.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {DayCount} from "./DayCount.sol";
+import {InstrumentRules} from "./InstrumentRules.sol";
 import {CouponAccount, CouponAccountLibrary, ServicingWord, ServicingWordLibrary} from "./IncomeWords.sol";
 import {BPS, WAD} from "../libraries/Constants.sol";
 
@@ -29,7 +30,8 @@ error ZeroAddressGiven();
 /// through per-share indices, O(1) per holder (see IBondServicer); its share token
 /// (`BondShareToken`) calls it first in every balance change.
 /// @dev State: the servicing word (read on every balance change), one coupon account per holder,
-/// the pools and one redemption index per holder. Balances and supply are the token's.
+/// the coupon index after each recorded coupon, the pools and one redemption index per holder.
+/// Balances and supply are the token's.
 contract BondServicer is IBondServicer, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
     using SafeCast for uint256;
@@ -41,6 +43,10 @@ contract BondServicer is IBondServicer, ReentrancyGuardTransient {
     uint256 internal constant BPS_TO_WAD = WAD / BPS;
     /// @dev A Chainlink proxy round id is `phaseId << 64 | aggregatorRoundId`.
     uint256 internal constant PHASE_OFFSET = 64;
+    /// @dev A floating coupon's rate cap, WAD: the registry's largest fixed coupon plus its largest
+    /// spread (150% a year), the rate the coupon index is sized for (IBondServicer).
+    uint256 internal constant MAX_RATE_WAD =
+        (InstrumentRules.MAX_COUPON_BPS + InstrumentRules.MAX_SPREAD_BPS) * BPS_TO_WAD;
 
     IInstrumentRegistry internal immutable INSTRUMENTS;
     IERC20 internal immutable PAYMENT_ASSET;
@@ -50,10 +56,13 @@ contract BondServicer is IBondServicer, ReentrancyGuardTransient {
     uint256 public constant SCALE = WAD * 1e18;
 
     /// @inheritdoc IBondServicer
-    IERC20 public token;
+    IERC20 public immutable token;
 
     ServicingWord private _state;
     mapping(address holder => CouponAccount) private _coupons;
+    /// @dev The coupon index after coupon `number` was recorded (a holder's account names the last
+    /// coupon it was settled at, not the index: one word per holder, whatever the index's width).
+    mapping(uint256 number => uint256 index) private _indexAfter;
     uint256 private _couponReserve;
     uint256 private _couponShortfall;
     uint256 private _redemptionPrice;
@@ -62,17 +71,21 @@ contract BondServicer is IBondServicer, ReentrancyGuardTransient {
     uint256 private _redemptionIndex;
     mapping(address holder => uint256 index) private _redeemedIndex;
 
-    constructor(IInstrumentRegistry instruments_, IERC20 paymentAsset_) {
-        if (address(instruments_) == address(0) || address(paymentAsset_) == address(0)) revert ZeroAddressGiven();
+    /// @param token_ The share token this servicer serves: the address its deployer's next
+    /// deployment creates (keepers/lifecycle/deploy.py `deploy_bond_share_token`), checked by the
+    /// token's constructor. Fixed here: nobody can bind another (SEC-38).
+    constructor(IInstrumentRegistry instruments_, IERC20 paymentAsset_, IERC20 token_) {
+        if (
+            address(instruments_) == address(0) || address(paymentAsset_) == address(0) || address(token_) == address(0)
+        ) revert ZeroAddressGiven();
+        uint8 decimals = IERC20Metadata(address(paymentAsset_)).decimals();
+        // The indexes are sized for 18 decimals (IBondServicer, Bounds).
+        uint8 maxDecimals = InstrumentRules.MAX_ASSET_DECIMALS;
+        if (decimals > maxDecimals) revert UnsupportedDecimals(address(paymentAsset_), decimals, maxDecimals);
         INSTRUMENTS = instruments_;
         PAYMENT_ASSET = paymentAsset_;
-        ASSET_UNIT = 10 ** IERC20Metadata(address(paymentAsset_)).decimals();
-    }
-
-    /// @inheritdoc IBondServicer
-    function bindToken() external {
-        if (address(token) != address(0)) revert TokenAlreadyBound(address(token));
-        token = IERC20(msg.sender);
+        ASSET_UNIT = 10 ** decimals;
+        token = token_;
     }
 
     // ================================================================ servicing
@@ -169,7 +182,10 @@ contract BondServicer is IBondServicer, ReentrancyGuardTransient {
             if (due > reserve) emit Defaulted(id, number, due, paid);
         }
         uint256 next = number < count ? _recordDate(t, number + 1) : t.maturityDate;
-        _state = ServicingWordLibrary.pack((w.couponIndex() + increase).toUint128(), number, next, false);
+        // Never reverts for an instrument the registry accepts (below 2^157: IBondServicer).
+        uint256 index = (w.couponIndex() + increase).toUint192();
+        _indexAfter[number] = index;
+        _state = ServicingWordLibrary.pack(index, number, next, false);
         emit CouponRecorded(number, supply, perShare, increase, paid, next, msg.sender);
     }
 
@@ -248,8 +264,9 @@ contract BondServicer is IBondServicer, ReentrancyGuardTransient {
 
     /// @inheritdoc IBondServicer
     function couponsOwed(address holder) external view returns (uint256) {
+        ServicingWord w = _state;
         CouponAccount a = _coupons[holder];
-        return a.owed() + _accruedCoupons(holder, a, _state.couponIndex());
+        return a.owed() + _accruedCoupons(holder, a, w.lastRecorded(), w.couponIndex());
     }
 
     /// @inheritdoc IBondServicer
@@ -294,40 +311,51 @@ contract BondServicer is IBondServicer, ReentrancyGuardTransient {
         uint256 next = w.nextRecordDate();
         if (w.redeeming()) revert BalancesFixed(0, next);
         if (next != 0 && block.timestamp >= next) revert BalancesFixed(w.lastRecorded() + 1, next);
+        uint256 last = w.lastRecorded();
+        if (last == 0) return; // No coupon recorded yet: nothing to settle.
         uint256 index = w.couponIndex();
-        if (index == 0) return; // No coupon recorded yet: nothing to settle.
         uint256 owedFrom;
-        if (from != address(0)) owedFrom = _settleCoupons(from, index);
+        if (from != address(0)) owedFrom = _settleCoupons(from, last, index);
         if (to != address(0) && to != from) {
-            uint256 owedTo = _settleCoupons(to, index);
+            uint256 owedTo = _settleCoupons(to, last, index);
             if (kind == BalanceChange.Recovery && owedFrom != 0) {
-                _coupons[from] = CouponAccountLibrary.pack(index, 0);
-                _coupons[to] = CouponAccountLibrary.pack(index, owedTo + owedFrom);
+                _coupons[from] = CouponAccountLibrary.pack(last, 0);
+                _coupons[to] = CouponAccountLibrary.pack(last, owedTo + owedFrom);
             }
         }
     }
 
-    /// @dev Settles `holder`'s coupons up to `index`; returns what it is owed.
-    function _settleCoupons(address holder, uint256 index) internal returns (uint256 owed) {
+    /// @dev Settles `holder`'s coupons up to coupon `last` (index `index`); returns what it is owed.
+    function _settleCoupons(address holder, uint256 last, uint256 index) internal returns (uint256 owed) {
         CouponAccount a = _coupons[holder];
         owed = a.owed();
-        if (a.couponIndex() == index) return owed;
-        owed += _accruedCoupons(holder, a, index);
-        _coupons[holder] = CouponAccountLibrary.pack(index, owed);
+        if (a.settledThrough() == last) return owed;
+        owed += _accruedCoupons(holder, a, last, index);
+        _coupons[holder] = CouponAccountLibrary.pack(last, owed);
     }
 
     /// @dev Settles and zeroes `holder`'s coupons; returns them.
     function _takeCoupons(address holder) internal returns (uint256 owed) {
-        uint256 index = _state.couponIndex();
+        ServicingWord w = _state;
+        uint256 last = w.lastRecorded();
         CouponAccount a = _coupons[holder];
-        owed = a.owed() + _accruedCoupons(holder, a, index);
-        if (owed != 0 || a.couponIndex() != index) _coupons[holder] = CouponAccountLibrary.pack(index, 0);
+        owed = a.owed() + _accruedCoupons(holder, a, last, w.couponIndex());
+        if (owed != 0 || a.settledThrough() != last) _coupons[holder] = CouponAccountLibrary.pack(last, 0);
     }
 
-    /// @dev floor(balance * (index - holder's index) / SCALE). No overflow: balance < 2**96, index
-    /// < 2**128; no underflow: the coupon index never decreases.
-    function _accruedCoupons(address holder, CouponAccount a, uint256 index) internal view returns (uint256) {
-        return token.balanceOf(holder) * (index - a.couponIndex()) / SCALE;
+    /// @dev floor(balance * (index - the index after the holder's last settled coupon) / SCALE); 0
+    /// when it was settled at coupon `last`. No overflow: balance < 2^96 and index < 2^157 for
+    /// every instrument the registry accepts (IBondServicer); no underflow: the index never
+    /// decreases.
+    function _accruedCoupons(address holder, CouponAccount a, uint256 last, uint256 index)
+        internal
+        view
+        returns (uint256)
+    {
+        uint256 through = a.settledThrough();
+        if (through == last) return 0;
+        uint256 settled = through == 0 ? 0 : _indexAfter[through];
+        return token.balanceOf(holder) * (index - settled) / SCALE;
     }
 
     /// @dev R <- min(price, funded * SCALE / supply) (0 supply: the price); never lowered.
@@ -396,9 +424,10 @@ contract BondServicer is IBondServicer, ReentrancyGuardTransient {
                 revert FixingUnavailable(id, floatingIndex, PriceStatus.OutOfBounds);
             }
         }
-        // A non-positive index counts as 0 (the floor): index stays 0.
+        // A non-positive index counts as 0 (the floor): index stays 0. Above MAX_RATE_WAD the rate
+        // is capped (the bound the coupon index is sized for). No overflow: index < 2^128.
         int256 rate = int256(index) + int256(t.coupon.spreadBps) * int256(BPS_TO_WAD);
-        uint256 rateWad = rate > 0 ? uint256(rate) : 0;
+        uint256 rateWad = rate > 0 ? Math.min(uint256(rate), MAX_RATE_WAD) : 0;
         emit CouponFixed(id, number, index, t.coupon.spreadBps, rateWad, updatedAt);
         return rateWad;
     }

@@ -11,8 +11,13 @@ import {SecurityToken} from "../token/SecurityToken.sol";
 /// @notice A fixed-coupon note's or a bill's share token: a SecurityToken (18 decimals) whose every
 /// balance change first calls its BondServicer (coupons settled per holder, balances fixed from a
 /// record date until its coupon is recorded and for good once redemption starts).
-/// @dev The servicer is fixed at construction and bound to this token by it (`bindToken`).
+/// @dev The servicer is fixed at construction; it was deployed first, bound to this token's address
+/// (its constructor's `token_`: the deployer's next deployment, keepers/lifecycle/deploy.py), and
+/// this constructor checks it (`ServicerOfAnotherToken`).
 contract BondShareToken is SecurityToken {
+    /// @notice `servicer` serves `boundToken`, not this token.
+    error ServicerOfAnotherToken(address servicer, address boundToken);
+
     /// @notice The servicer this token calls first in every balance change.
     IBondServicer public immutable servicer;
 
@@ -28,8 +33,9 @@ contract BondShareToken is SecurityToken {
     ) SecurityToken(authority, name_, symbol_, decimals_, registry_, compliance_, onchainID_) {
         // The servicer's coupon and redemption indices are per 10**18 base units.
         if (decimals_ != 18 || address(servicer_) == address(0)) revert ZeroAddress();
+        address bound = address(servicer_.token());
+        if (bound != address(this)) revert ServicerOfAnotherToken(address(servicer_), bound);
         servicer = servicer_;
-        servicer_.bindToken();
     }
 
     /// @dev `servicer.beforeBalanceChange(kind, from, to)`, reverting with its revert data (a

@@ -6,7 +6,7 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 import {TransientSlot} from "@openzeppelin/contracts/utils/TransientSlot.sol";
 import {IFundDesk} from "../../interfaces/IFundDesk.sol";
 import {IFundNavSource, IFundVault} from "../../interfaces/IFundVault.sol";
-import {ISettlementAssets, SettlementAssetConfig} from "../../interfaces/ISettlementAssets.sol";
+import {ISettlementAssets, SettlementAssetConfig, SettlementAssetType} from "../../interfaces/ISettlementAssets.sol";
 
 /// @title FundDesk
 /// @notice One share class dealt in several settlement assets: routes requests to the vault of
@@ -74,6 +74,8 @@ contract FundDesk is IFundDesk, AccessManaged, ReentrancyGuardTransient {
         if (index >= MAX_VAULTS) revert TooManyVaults(index + 1, MAX_VAULTS);
 
         (SettlementAssetConfig memory config,) = ASSETS.configOf(asset);
+        // A vault deals its asset at par with the NAV's currency: a pegged asset only (SEC-34).
+        if (config.assetType == SettlementAssetType.Crypto) revert UnpeggedAsset(asset, config.assetType);
         (uint256 order, uint256 ranks) = _withRouteEntry(_routeOrder, _addedRanks, index, config.rank);
 
         _vaults.push(vault_);
@@ -136,6 +138,9 @@ contract FundDesk is IFundDesk, AccessManaged, ReentrancyGuardTransient {
         if (address(target) == address(0)) revert NoVaultForAsset(asset);
         (uint256 price18, uint256 deviationBps, bool depegged) = ASSETS.pegOf(asset);
         if (depegged) revert AssetDepegged(asset, price18, deviationBps);
+        // Re-listed without a peg since its vault was added: no subscription at par (SEC-34).
+        SettlementAssetType assetType = _assetType(asset);
+        if (assetType == SettlementAssetType.Crypto) revert UnpeggedAsset(asset, assetType);
         // The vault's own request: the caller owns the assets; the desk is its operator there.
         target.requestDeposit(assets, controller, msg.sender);
         return address(target);
@@ -244,10 +249,20 @@ contract FundDesk is IFundDesk, AccessManaged, ReentrancyGuardTransient {
             if (asset == address(0)) break;
             IFundVault v = _vaultOf[asset];
             uint256 needed = v.convertToAssets(shares);
-            if (needed != 0 && v.freeCash() >= needed) return (v, asset);
+            // An asset re-listed without a peg is never paid at par (SEC-34): skipped.
+            if (needed != 0 && v.freeCash() >= needed && _assetType(asset) != SettlementAssetType.Crypto) {
+                return (v, asset);
+            }
             count = _without(accepted, count, asset);
         }
         return (IFundVault(address(0)), address(0));
+    }
+
+    /// @dev `asset`'s type as SettlementAssets lists it now (a delisted asset is never routed to:
+    /// `preferredPayout` skips it, `pegOf` refuses it first).
+    function _assetType(address asset) internal view returns (SettlementAssetType) {
+        (SettlementAssetConfig memory config,) = ASSETS.configOf(asset);
+        return config.assetType;
     }
 
     /// @dev `list[0:count]` without `asset` (which it holds), the order kept; the new count.

@@ -10,6 +10,7 @@ import {IComplianceEngine} from "../../interfaces/IComplianceEngine.sol";
 import {FeeKind, IFeeSchedule} from "../../interfaces/IFeeSchedule.sol";
 import {BPS} from "../libraries/Constants.sol";
 import {DealingMath} from "./DealingMath.sol";
+import {InstrumentRules} from "./InstrumentRules.sol";
 import {
     AccrualWord,
     Claim,
@@ -33,8 +34,16 @@ abstract contract FundState {
     uint256 internal constant MAX_AMOUNT = type(uint96).max;
     /// @notice Largest claimable amount per controller (storage width).
     uint256 internal constant MAX_CLAIM = type(uint128).max;
-    /// @notice Token decimals the fixed-point range supports.
-    uint8 internal constant MAX_DECIMALS = 36;
+    /// @notice Largest cut-off (the Dealing word's 40 bits: the year 36812). A strike whose next
+    /// cut-off would pass it, or that would open period `MAX_PERIOD`, sets this cut-off instead:
+    /// that period is never struck and its requests stay cancellable (nothing wraps, nothing
+    /// freezes).
+    uint256 internal constant MAX_CUTOFF = type(uint40).max;
+    /// @notice Largest period number the Dealing word holds (24 bits).
+    uint256 internal constant MAX_PERIOD = type(uint24).max;
+    /// @notice The most decimals the asset and the share may have (InstrumentRules'): amounts are
+    /// 96 bits, 7.9e10 units at 18 decimals (7.9e-8 at 36: SEC-39).
+    uint8 internal constant MAX_DECIMALS = InstrumentRules.MAX_ASSET_DECIMALS;
 
     ISecurityToken internal immutable SHARE;
     IERC20 internal immutable ASSET;
@@ -65,6 +74,9 @@ abstract contract FundState {
     InstantWord internal _instant;
     /// @dev Instant subscriptions, and separately instant redemptions, per period (assets, gross).
     uint256 internal _instantLimit;
+    /// @dev Deposit shares struck and not yet claimed (this vault's): with the supply and the fee
+    /// shares owed, what the share token must still be able to mint (`_mintRoom`).
+    uint256 internal _unclaimedShares;
 
     constructor(
         ISecurityToken share_,
@@ -91,6 +103,27 @@ abstract contract FundState {
     }
 
     // ================================================================ internal
+
+    /// @dev Shares the token can still mint beyond what this vault has promised: its supply cap
+    /// (`MAX_AMOUNT`, the token's `MAX_SUPPLY`) less the supply, the fee shares owed (`owed`) and
+    /// the struck deposit shares not claimed. What the vault promises (a strike's deposit shares,
+    /// an instant subscription, a management fee) fits it, so every promise can be minted.
+    function _mintRoom(uint256 supply, uint256 owed) internal view returns (uint256) {
+        uint256 used = supply + owed + _unclaimedShares;
+        return used < MAX_AMOUNT ? MAX_AMOUNT - used : 0;
+    }
+
+    /// @dev Reverts `PairNotCompliant` unless the share token would let `from` transfer shares to
+    /// `to` now (`detectTransferRestriction(from, to, 0)`: the token's pause and wallet freezes,
+    /// and the engine's identity rules: verification, freezes, jurisdictions, the route between
+    /// them, investor class, flowback window, lock-ups). The party who gives the shares, or the
+    /// money for them, against the one who ends up with them, when they differ: an escrow or a
+    /// claim is never a hop around a rule a transfer between them would meet (SEC-32, SEC-33).
+    function _requirePair(address from, address to) internal view {
+        if (from == to) return;
+        uint8 code = SHARE.detectTransferRestriction(from, to, 0);
+        if (code != 0) revert IFundVault.PairNotCompliant(from, to, code);
+    }
 
     /// @dev The vault's balance less pending deposits, reserved cash and fee cash held.
     function _freeCash() internal view returns (uint256) {
@@ -154,6 +187,68 @@ abstract contract FundState {
         bool initial = !holds && !investedHere && Claim.unwrap(_depositClaims[controller]) == 0;
         uint256 minimum = initial ? minInitial : minSubsequent;
         if (assets < minimum) revert IFundVault.BelowMinimumInvestment(controller, assets, minimum, initial);
+    }
+
+    /// @dev The controller's redemption request seen after strike `lastStruck` (O(1)): what was
+    /// served since it entered (shares, and assets rounded down) and the position with what is
+    /// still pending re-entered in the open period (`lastStruck + 1`).
+    function _settleRedeem(address controller, uint256 lastStruck)
+        internal
+        view
+        returns (Position position, bool settled, uint256 servedShares, uint256 servedAssets)
+    {
+        position = _positions[controller];
+        uint256 shares = position.redeemShares();
+        uint256 entryPeriod = position.redeemPeriod();
+        if (shares == 0 || entryPeriod > lastStruck) return (position, false, 0, 0);
+        DealingMath.Queue memory entry = _queueAt(entryPeriod - 1);
+        DealingMath.Queue memory current = _queueAt(lastStruck);
+        uint256 distance = DealingMath.distance(entry, current);
+        uint256 closedAt;
+        uint256 closedAfter;
+        if (distance != 0) {
+            uint256 key = _eraScale(entry.era, entry.scale);
+            closedAt = _closedA[key];
+            if (distance == 2) closedAfter = _closedA[key + 1];
+        }
+        (uint256 remaining, uint256 navShares) = DealingMath.progress(shares, entry, current, closedAt, closedAfter);
+        // No underflow: remaining <= shares (C only decreases within a scale; see DealingMath).
+        servedShares = shares - remaining;
+        servedAssets = DealingMath.assetsFor(navShares, ASSET_UNIT, SHARE_SCALE, Math.Rounding.Floor);
+        // Served in full: the period stays (the slot is never zeroed). Else what is pending is in
+        // the open period's queue and re-enters it: its entry state is the last strike's.
+        position = position.withRedeem(remaining, remaining == 0 ? entryPeriod : lastStruck + 1);
+        settled = true;
+    }
+
+    /// @dev The redemption queue after strike `period` (period 0: before any strike).
+    function _queueAt(uint256 period) internal view returns (DealingMath.Queue memory) {
+        (StrikeWord s, AccrualWord w) = (_strikes[period], _accruals[period]);
+        return DealingMath.Queue(s.c(), w.a(), s.era(), w.scale());
+    }
+
+    function _requireCancellable(bool late, Dealing dealing_) internal view {
+        // A late request's period (the next) has not reached its cut-off: the strike sets it.
+        if (late || block.timestamp < dealing_.cutoff()) return;
+        if (NAV_SOURCE.isDealing(INSTRUMENT_ID)) revert IFundVault.CutoffPassed(dealing_.period(), dealing_.cutoff());
+    }
+
+    function _requireControllerOrOperator(address controller) internal view {
+        if (msg.sender != controller && !_operators[controller][msg.sender]) {
+            revert IFundVault.NotControllerOrOperator(msg.sender, controller);
+        }
+    }
+
+    function _addClaim(Claim claim, uint256 assets, uint256 shares) internal pure returns (Claim) {
+        uint256 totalAssets_ = claim.assets() + assets;
+        uint256 totalShares = claim.shares() + shares;
+        if (totalAssets_ > MAX_CLAIM) revert IFundVault.AmountTooLarge(totalAssets_, MAX_CLAIM);
+        if (totalShares > MAX_CLAIM) revert IFundVault.AmountTooLarge(totalShares, MAX_CLAIM);
+        return FundWords.toClaim(totalAssets_, totalShares);
+    }
+
+    function _eraScale(uint256 era, uint256 scale) internal pure returns (uint256) {
+        return (era << 32) | scale;
     }
 
     function _requireDealing() internal view {

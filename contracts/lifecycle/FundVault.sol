@@ -6,7 +6,6 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
-import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IFundNavSource, IFundVault} from "../../interfaces/IFundVault.sol";
 import {IERC7540Deposit, IERC7540Operator, IERC7540Redeem, IERC7575} from "../../interfaces/erc7540/IERC7540.sol";
@@ -61,9 +60,7 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
     ) FundState(share_, asset_, navSource_, instrumentId_, fees_) AccessManaged(authority) {
         _checkInterval(interval);
         _checkGate(gateBps_);
-        if (firstCutoff <= block.timestamp || firstCutoff > type(uint32).max) {
-            revert CutoffPassed(1, firstCutoff);
-        }
+        if (firstCutoff <= block.timestamp || firstCutoff >= MAX_CUTOFF) revert CutoffPassed(1, firstCutoff);
         // The module's code only: it runs on this vault's storage (`_delegateToInstant`).
         INSTANT = address(new FundInstant(share_, asset_, navSource_, instrumentId_, fees_));
         // A schedule set for this address before it existed applies from now.
@@ -71,7 +68,7 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
         _feeLedger = FeeLedger.wrap(0).withAccruedAt(block.timestamp).withTerms(managementBps, charges);
         _dealing = FundWords.toDealing(1, firstCutoff, 0, 0);
         _late = Late.wrap(0).withGateBps(gateBps_).withInterval(interval);
-        _strikes[0] = FundWords.toStrikeWord(DealingMath.ONE, 0, 0);
+        _strikes[0] = FundWords.toStrikeWord(DealingMath.ONE, 0, 0, false);
         emit GateSet(0, gateBps_);
         emit DealingIntervalSet(0, interval);
     }
@@ -124,13 +121,20 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
         // The management fee up to now, on the supply before this period's burn.
         FeeLedger stored = _feeLedger;
         (FeeLedger ledger, uint256 feeShares) = _accrued(stored);
+        // The period's deposits, priced; refused when the token could not mint their shares with
+        // everything minted or promised (SEC-35): nothing is struck that cannot be claimed. A
+        // refused deposit stays its investor's, held (not free cash) until refunded on request.
+        uint256 deposits = dealing_.deposits();
+        uint256 depositShares = DealingMath.sharesFor(deposits, nav18, ASSET_UNIT, SHARE_SCALE);
+        uint256 room = _mintRoom(SHARE.totalSupply(), ledger.shares());
+        bool refused = depositShares > room;
+        uint256 refunds = refused ? deposits : 0;
+        uint256 reserved = _reserved;
         uint256 pending = dealing_.redemptions();
-        uint256 reserved;
         uint256 fulfilled;
         uint256 reserve;
         if (pending != 0) {
-            reserved = _reserved;
-            fulfilled = Math.min(pending, _redeemable(late, reserved + ledger.assets(), nav18));
+            fulfilled = Math.min(pending, _redeemable(late, reserved + refunds + ledger.assets(), nav18));
             // Rounded up: the claims of this strike (each rounded down) never exceed it.
             reserve = DealingMath.assetsFor(fulfilled * nav18, ASSET_UNIT, SHARE_SCALE, Math.Rounding.Ceil);
         }
@@ -146,31 +150,27 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
         DealingMath.Queue memory before = _queueAt(period - 1);
         (DealingMath.Queue memory next, bool closed, uint256 closedA) =
             DealingMath.fulfil(before, pending, fulfilled, nav18);
-        uint256 nextCutoff = _nextCutoff(cutoff, late.interval());
+        uint256 nextCutoff = _nextCutoff(period, cutoff, late.interval());
 
         if (closed) _closedA[_eraScale(before.era, before.scale)] = closedA;
         if (FeeLedger.unwrap(ledger) != FeeLedger.unwrap(stored)) _feeLedger = ledger;
-        _strikes[period] = FundWords.toStrikeWord(next.c, nav18, next.era);
+        _strikes[period] = FundWords.toStrikeWord(next.c, nav18, next.era, refused);
         _accruals[period] = FundWords.toAccrualWord(next.a, next.scale);
-        if (reserve != 0) _reserved = reserved + reserve;
+        if (reserve + refunds != 0) _reserved = reserved + reserve + refunds;
+        // No overflow: at most the room, below 2^96.
+        if (!refused && depositShares != 0) _unclaimedShares += depositShares;
         // No underflow: fulfilled <= pending. No overflow of 96 bits: the carried and late shares
         // are all in the vault's escrow, below the token's supply bound (2^96 - 1); the late
         // deposits were bounded when requested.
         _dealing = FundWords.toDealing(period + 1, nextCutoff, late.deposits(), kept);
         if (late.deposits() | late.redemptions() != 0) _late = late.withRequests(0, 0);
 
-        uint256 deposits = dealing_.deposits();
         if (feeShares != 0) emit ManagementFeeAccrued(feeShares, ledger.accruedAt());
-        emit PeriodStruck(
-            period,
-            nav18,
-            deposits,
-            DealingMath.sharesFor(deposits, nav18, ASSET_UNIT, SHARE_SCALE),
-            pending,
-            fulfilled,
-            reserve,
-            nextCutoff
-        );
+        if (refused) {
+            emit DepositsRefused(period, deposits, depositShares, room);
+            (deposits, depositShares) = (0, 0);
+        }
+        emit PeriodStruck(period, nav18, deposits, depositShares, pending, fulfilled, reserve, nextCutoff);
         if (income != 0) emit EscrowIncomeBurned(period, income);
         // The period's fulfilled shares and the escrow's income leave it through the engine's
         // ledger (the token pays the income into the vault's balance first, recorded `created`).
@@ -259,6 +259,7 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
         _requireOwnerOrOperator(owner);
         if (assets == 0) revert ZeroAmount();
         if (controller == address(0)) revert ZeroAddress();
+        _requirePair(owner, controller);
         _requireDealing();
         Dealing dealing_ = _dealing;
         (uint256 target, bool late) = _requestPeriod(dealing_);
@@ -267,9 +268,13 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
         Claim claim;
         bool settled;
         if (pending != 0 && position.depositPeriod() != target) {
-            // An earlier period's request: struck (it becomes claimable) or still waiting for its strike.
-            uint256 nav18 = _strikes[position.depositPeriod()].nav();
-            if (nav18 == 0) revert PendingInEarlierPeriod(controller, position.depositPeriod(), target);
+            // An earlier period's request: struck (it becomes claimable), or still the pending one
+            // (waiting for its strike, or refused at it and waiting for its refund).
+            StrikeWord struck = _strikes[position.depositPeriod()];
+            uint256 nav18 = struck.nav();
+            if (nav18 == 0 || struck.depositsRefused()) {
+                revert PendingInEarlierPeriod(controller, position.depositPeriod(), target);
+            }
             claim = _addClaim(
                 _depositClaims[controller], pending, DealingMath.sharesFor(pending, nav18, ASSET_UNIT, SHARE_SCALE)
             );
@@ -303,6 +308,8 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
         _requireOwnerOrOperator(owner);
         if (shares == 0) revert ZeroAmount();
         if (controller == address(0)) revert ZeroAddress();
+        // The controller may cancel the escrow to itself: it must be one the owner could send to.
+        _requirePair(owner, controller);
         _requireDealing();
         Dealing dealing_ = _dealing;
         (uint256 target, bool late) = _requestPeriod(dealing_);
@@ -332,56 +339,15 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
     }
 
     /// @inheritdoc IFundVault
-    function cancelDepositRequest(address controller, address receiver) external nonReentrant returns (uint256 assets) {
-        _requireControllerOrOperator(controller);
-        Position position = _positions[controller];
-        assets = position.depositAssets();
-        uint256 period = position.depositPeriod();
-        // A struck request is claimable, not pending.
-        if (assets == 0 || _strikes[period].nav() != 0) revert NothingPending(controller);
-        Dealing dealing_ = _dealing;
-        bool late = period != dealing_.period();
-        _requireCancellable(late, dealing_);
-
-        _positions[controller] = position.withDeposit(0, period);
-        // No underflow: the period totals include every pending request.
-        if (late) {
-            Late lateWord = _late;
-            _late = lateWord.withRequests(lateWord.deposits() - assets, lateWord.redemptions());
-        } else {
-            _dealing = FundWords.toDealing(
-                dealing_.period(), dealing_.cutoff(), dealing_.deposits() - assets, dealing_.redemptions()
-            );
-        }
-        emit DepositRequestCancelled(controller, receiver, msg.sender, assets);
-        ASSET.safeTransfer(receiver, assets);
+    /// @dev Runs the FundInstant module's code on this vault's storage (the size budget).
+    function cancelDepositRequest(address, address) external nonReentrant returns (uint256) {
+        return abi.decode(_delegateToInstant(), (uint256));
     }
 
     /// @inheritdoc IFundVault
-    function cancelRedeemRequest(address controller, address receiver) external nonReentrant returns (uint256 shares) {
-        _requireControllerOrOperator(controller);
-        Dealing dealing_ = _dealing;
-        (Position position, bool settled, uint256 servedShares, uint256 servedAssets) =
-            _settleRedeem(controller, dealing_.period() - 1);
-        shares = position.redeemShares();
-        if (shares == 0) revert NothingPending(controller);
-        bool late = position.redeemPeriod() != dealing_.period();
-        _requireCancellable(late, dealing_);
-
-        _positions[controller] = position.withRedeem(0, position.redeemPeriod());
-        if (settled) _redeemClaims[controller] = _addClaim(_redeemClaims[controller], servedAssets, servedShares);
-        // No underflow: a request's computed pending part is at most its exact share of the total.
-        if (late) {
-            Late lateWord = _late;
-            _late = lateWord.withRequests(lateWord.deposits(), lateWord.redemptions() - shares);
-        } else {
-            _dealing = FundWords.toDealing(
-                dealing_.period(), dealing_.cutoff(), dealing_.deposits(), dealing_.redemptions() - shares
-            );
-        }
-        emit RedeemRequestCancelled(controller, receiver, msg.sender, shares);
-        // A rule-checked transfer vault -> receiver.
-        SHARE.transfer(receiver, shares);
+    /// @dev Runs the FundInstant module's code on this vault's storage (the size budget).
+    function cancelRedeemRequest(address, address) external nonReentrant returns (uint256) {
+        return abi.decode(_delegateToInstant(), (uint256));
     }
 
     // ================================================================ claims
@@ -444,7 +410,8 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
     /// @dev Every request is requestId 0 (aggregated per controller); `requestId` is not read.
     function pendingDepositRequest(uint256, address controller) external view returns (uint256) {
         Position position = _positions[controller];
-        return _strikes[position.depositPeriod()].nav() == 0 ? position.depositAssets() : 0;
+        StrikeWord struck = _strikes[position.depositPeriod()];
+        return struck.nav() == 0 || struck.depositsRefused() ? position.depositAssets() : 0;
     }
 
     /// @inheritdoc IERC7540Deposit
@@ -643,8 +610,9 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
         claim = _depositClaims[controller];
         uint256 pending = position.depositAssets();
         if (pending == 0) return (position, claim, false);
-        uint256 nav18 = _strikes[position.depositPeriod()].nav();
-        if (nav18 == 0) return (position, claim, false);
+        StrikeWord struck = _strikes[position.depositPeriod()];
+        uint256 nav18 = struck.nav();
+        if (nav18 == 0 || struck.depositsRefused()) return (position, claim, false);
         claim = _addClaim(claim, pending, DealingMath.sharesFor(pending, nav18, ASSET_UNIT, SHARE_SCALE));
         // The period stays: the slot is never zeroed, so a later request rewrites it (no new slot).
         return (position.withDeposit(0, position.depositPeriod()), claim, true);
@@ -664,38 +632,6 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
         if (settled) claim = _addClaim(claim, servedAssets, servedShares);
     }
 
-    /// @dev The controller's redemption request seen after strike `lastStruck` (O(1)): what was
-    /// served since it entered (shares, and assets rounded down) and the position with what is
-    /// still pending re-entered in the open period (`lastStruck + 1`).
-    function _settleRedeem(address controller, uint256 lastStruck)
-        internal
-        view
-        returns (Position position, bool settled, uint256 servedShares, uint256 servedAssets)
-    {
-        position = _positions[controller];
-        uint256 shares = position.redeemShares();
-        uint256 entryPeriod = position.redeemPeriod();
-        if (shares == 0 || entryPeriod > lastStruck) return (position, false, 0, 0);
-        DealingMath.Queue memory entry = _queueAt(entryPeriod - 1);
-        DealingMath.Queue memory current = _queueAt(lastStruck);
-        uint256 distance = DealingMath.distance(entry, current);
-        uint256 closedAt;
-        uint256 closedAfter;
-        if (distance != 0) {
-            uint256 key = _eraScale(entry.era, entry.scale);
-            closedAt = _closedA[key];
-            if (distance == 2) closedAfter = _closedA[key + 1];
-        }
-        (uint256 remaining, uint256 navShares) = DealingMath.progress(shares, entry, current, closedAt, closedAfter);
-        // No underflow: remaining <= shares (C only decreases within a scale; see DealingMath).
-        servedShares = shares - remaining;
-        servedAssets = DealingMath.assetsFor(navShares, ASSET_UNIT, SHARE_SCALE, Math.Rounding.Floor);
-        // Served in full: the period stays (the slot is never zeroed). Else what is pending is in
-        // the open period's queue and re-enters it: its entry state is the last strike's.
-        position = position.withRedeem(remaining, remaining == 0 ? entryPeriod : lastStruck + 1);
-        settled = true;
-    }
-
     /// @dev A deposit claim of `amount` assets (or shares when `byShares`) of `controller`'s
     /// claimable deposit: the shares, less the subscription fee's part, minted to `receiver`.
     function _claimDeposit(address controller, address receiver, uint256 amount, bool byShares)
@@ -703,6 +639,7 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
         returns (uint256 assets, uint256 shares)
     {
         _requireControllerOrOperator(controller);
+        _requirePair(controller, receiver);
         (Position position, Claim claim, bool settled) = _settledDepositClaim(controller);
         (uint256 claimAssets, uint256 claimShares) = (claim.assets(), claim.shares());
         uint256 claimable = byShares ? claimShares : claimAssets;
@@ -721,6 +658,8 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
         if (settled) _positions[controller] = position;
         // No underflow: assets and shares are at most the claim's (checked or rounded within it).
         _depositClaims[controller] = FundWords.toClaim(claimAssets - assets, claimShares - shares);
+        // No underflow: a claim's shares are at most its part of its strike's, added then.
+        _unclaimedShares -= shares;
         // The receiver gets the claimed shares less the subscription fee's (rounded up).
         shares -= _subscriptionFee(controller, assets, shares);
         emit Deposit(controller, receiver, assets, shares);
@@ -763,12 +702,6 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
         if (assets != 0) ASSET.safeTransfer(receiver, assets);
     }
 
-    /// @dev The redemption queue after strike `period` (period 0: before any strike).
-    function _queueAt(uint256 period) internal view returns (DealingMath.Queue memory) {
-        (StrikeWord s, AccrualWord w) = (_strikes[period], _accruals[period]);
-        return DealingMath.Queue(s.c(), w.a(), s.era(), w.scale());
-    }
-
     /// @dev Shares a strike can redeem: the gate on the share supply, and what the free cash buys
     /// (this period's deposits become the fund's now; later ones and the reserve are not free).
     /// Ungated, the supply is not read: the queue is escrowed shares, never above it.
@@ -781,11 +714,13 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
         return Math.min(gate, DealingMath.sharesFor(free, nav18, ASSET_UNIT, SHARE_SCALE));
     }
 
-    /// @dev The first `cutoff + k * interval` (k >= 1) after now.
-    function _nextCutoff(uint256 cutoff, uint256 interval) internal view returns (uint256 next) {
+    /// @dev The first `cutoff + k * interval` (k >= 1) after now; `MAX_CUTOFF` (never reached) past
+    /// the Dealing word's 40 bits or for its last period, so the strike always opens a period and
+    /// nothing wraps (SEC-37).
+    function _nextCutoff(uint256 period, uint256 cutoff, uint256 interval) internal view returns (uint256 next) {
         next = cutoff + interval;
         if (next <= block.timestamp) next += ((block.timestamp - next) / interval + 1) * interval;
-        next = SafeCast.toUint32(next); // A cut-off after 2106 reverts (the Dealing word's 32 bits).
+        if (next > MAX_CUTOFF || period + 1 == MAX_PERIOD) next = MAX_CUTOFF;
     }
 
     /// @dev The ledger with the management fee accrued up to now on the share supply and the
@@ -800,8 +735,12 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
         uint256 elapsed = block.timestamp - ledger.accruedAt();
         if (elapsed == 0) return (ledger, 0);
         uint256 owed = ledger.shares();
-        feeShares = FeeMath.managementShares(SHARE.totalSupply() + owed, managementBps, elapsed);
-        ledger = ledger.withAmounts(_bounded(owed + feeShares), ledger.assets()).withAccruedAt(block.timestamp);
+        uint256 supply = SHARE.totalSupply();
+        feeShares = FeeMath.managementShares(supply + owed, managementBps, elapsed);
+        // At most what the token can still mint beyond the vault's promises (the recipient, not an
+        // investor, bears the cap), so owed + fee < 2^96.
+        feeShares = Math.min(feeShares, _mintRoom(supply, owed));
+        ledger = ledger.withAmounts(owed + feeShares, ledger.assets()).withAccruedAt(block.timestamp);
     }
 
     /// @dev Charges the subscription fee on a claim of `assets` for `shares`: the fee's part of
@@ -829,30 +768,6 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
 
     function _lastNav() internal view returns (uint256) {
         return _strikes[_dealing.period() - 1].nav();
-    }
-
-    function _requireCancellable(bool late, Dealing dealing_) internal view {
-        // A late request's period (the next) has not reached its cut-off: the strike sets it.
-        if (late || block.timestamp < dealing_.cutoff()) return;
-        if (NAV_SOURCE.isDealing(INSTRUMENT_ID)) revert CutoffPassed(dealing_.period(), dealing_.cutoff());
-    }
-
-    function _requireControllerOrOperator(address controller) internal view {
-        if (msg.sender != controller && !_operators[controller][msg.sender]) {
-            revert NotControllerOrOperator(msg.sender, controller);
-        }
-    }
-
-    function _addClaim(Claim claim, uint256 assets, uint256 shares) internal pure returns (Claim) {
-        uint256 totalAssets_ = claim.assets() + assets;
-        uint256 totalShares = claim.shares() + shares;
-        if (totalAssets_ > MAX_CLAIM) revert AmountTooLarge(totalAssets_, MAX_CLAIM);
-        if (totalShares > MAX_CLAIM) revert AmountTooLarge(totalShares, MAX_CLAIM);
-        return FundWords.toClaim(totalAssets_, totalShares);
-    }
-
-    function _eraScale(uint256 era, uint256 scale) internal pure returns (uint256) {
-        return (era << 32) | scale;
     }
 
     function _checkGate(uint256 bps) internal pure {

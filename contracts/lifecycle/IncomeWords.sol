@@ -3,14 +3,20 @@ pragma solidity ^0.8.24;
 
 // The income and servicing words of the lifecycle domain (IncomeShareToken, BondServicer), each a
 // user-defined value type with one library of accessors (Uniswap v4's `Slot0` pattern): the offsets
-// and masks below are the only description of each layout. Getters return the field; setters
-// return the word with that field replaced and every other bit kept (a value wider than its field
-// is cut to it; callers bound values first). Fields are listed from the lowest bit.
+// and masks below are the only description of each layout. Getters return the field; `pack`
+// builds a whole word from values its callers have bounded (each word's notice gives the bound of
+// every field and who enforces it: nothing is cut silently). Fields are listed from the lowest bit.
 
 /// @notice A money-market share class's income (`IncomeShareToken._income`), read on every balance
 /// change: index 0..159 (the multiplicative income index, `INDEX_ONE` = 1e27 at issue) |
 /// declarations 160..191 (the number of the last declaration) | lastDeclaredAt 192..231 |
-/// unused 232..255.
+/// unused 232..255. Bounds: the index is checked against its field by `declareIncome`, which
+/// refuses a declaration taking it past 2^160 - 1 (`DeclarationOutOfBounds(shares, supply, 0)`):
+/// a growth of 1.46e21 times, 1,000 years of income at 5% a year (48.7 in natural log; at the
+/// declaration bound, 50 bps every 12 hours, 13 years), after which income stops and every
+/// transfer goes on (`_accrued`'s product stays below 2^96 x 2^160). Declarations are numbered in
+/// 32 bits, at least 12 hours apart (5.8 million years); dates are block times (below 2^40 until
+/// the year 36812).
 type IncomeWord is uint256;
 
 /// @notice One holder's income (`IncomeShareToken._holders[wallet]`): index 0..159 (the income
@@ -18,16 +24,20 @@ type IncomeWord is uint256;
 /// paid into its balance, shares).
 type IncomeAccount is uint256;
 
-/// @notice One holder's coupon account (`BondServicer._holders[wallet]`): couponIndex 0..127 (the
-/// coupon index at its last settlement, value per whole share, 18 decimals) | owed 128..255 (coupons
-/// settled and not claimed, settlement-asset base units).
+/// @notice One holder's coupon account (`BondServicer._coupons[wallet]`): settledThrough 0..15 (the
+/// last coupon recorded when the holder was last settled, 0: none; the coupon index after it is
+/// `BondServicer._indexAfter[settledThrough]`) | owed 16..255 (coupons settled and not claimed,
+/// payment-asset base units). Bounds: at most `DayCount.MAX_COUPONS` (2,772) coupons fit 16 bits;
+/// what a holder is owed is below 2^96 x the coupon index (< 2^157 for every accepted instrument,
+/// IBondServicer) / 1e36, far below 2^240.
 type CouponAccount is uint256;
 
 /// @notice A bond's servicing state (`BondServicer._state`), read on every balance change:
-/// couponIndex 0..127 (cumulative coupons recorded, value per whole share, 18 decimals) |
-/// lastRecorded 128..143 (the last coupon recorded, 0: none) | nextRecordDate 144..183 (the record
-/// date of coupon lastRecorded + 1; from it balances are fixed) | redeeming 184..191 (the
-/// redemption started: a flag byte) | unused 192..255.
+/// couponIndex 0..191 (cumulative coupons recorded, value per whole share, 18 decimals; below
+/// 2^157 for every instrument the registry accepts, IBondServicer) | lastRecorded 192..207 (the
+/// last coupon recorded, 0: none) | nextRecordDate 208..247 (the record date of coupon
+/// lastRecorded + 1; from it balances are fixed) | redeeming 248..255 (the redemption started: a
+/// flag byte).
 type ServicingWord is uint256;
 
 using IncomeWordLibrary for IncomeWord global;
@@ -82,29 +92,31 @@ library IncomeAccountLibrary {
 }
 
 library CouponAccountLibrary {
-    uint256 internal constant HALF_MASK = type(uint128).max;
-    uint256 internal constant OWED_OFFSET = 128;
+    uint256 internal constant NUMBER_MASK = type(uint16).max;
+    uint256 internal constant OWED_OFFSET = 16;
 
-    function couponIndex(CouponAccount a) internal pure returns (uint256) {
-        return CouponAccount.unwrap(a) & HALF_MASK;
+    function settledThrough(CouponAccount a) internal pure returns (uint256) {
+        return CouponAccount.unwrap(a) & NUMBER_MASK;
     }
 
     function owed(CouponAccount a) internal pure returns (uint256) {
         return CouponAccount.unwrap(a) >> OWED_OFFSET;
     }
 
-    function pack(uint256 couponIndex_, uint256 owed_) internal pure returns (CouponAccount) {
-        return CouponAccount.wrap((couponIndex_ & HALF_MASK) | (owed_ & HALF_MASK) << OWED_OFFSET);
+    /// @notice The whole word (`settledThrough_` below 2^16, `owed_` below 2^240: callers bound
+    /// them, see the layout).
+    function pack(uint256 settledThrough_, uint256 owed_) internal pure returns (CouponAccount) {
+        return CouponAccount.wrap(settledThrough_ | owed_ << OWED_OFFSET);
     }
 }
 
 library ServicingWordLibrary {
-    uint256 internal constant INDEX_MASK = type(uint128).max;
-    uint256 internal constant LAST_RECORDED_OFFSET = 128;
+    uint256 internal constant INDEX_MASK = type(uint192).max;
+    uint256 internal constant LAST_RECORDED_OFFSET = 192;
     uint256 internal constant LAST_RECORDED_MASK = type(uint16).max;
-    uint256 internal constant NEXT_RECORD_DATE_OFFSET = 144;
+    uint256 internal constant NEXT_RECORD_DATE_OFFSET = 208;
     uint256 internal constant DATE_MASK = type(uint40).max;
-    uint256 internal constant REDEEMING_OFFSET = 184;
+    uint256 internal constant REDEEMING_OFFSET = 248;
 
     function couponIndex(ServicingWord w) internal pure returns (uint256) {
         return ServicingWord.unwrap(w) & INDEX_MASK;
@@ -122,16 +134,17 @@ library ServicingWordLibrary {
         return uint8(ServicingWord.unwrap(w) >> REDEEMING_OFFSET) != 0;
     }
 
-    /// @notice The whole word (unused bits 0).
+    /// @notice The whole word. Callers bound every field (no value is cut): the index below
+    /// 2^192 (the servicer's SafeCast), the coupon number below 2^16 and the date below 2^40
+    /// (the registry's dates, DayCount's domain).
     function pack(uint256 couponIndex_, uint256 lastRecorded_, uint256 nextRecordDate_, bool redeeming_)
         internal
         pure
         returns (ServicingWord)
     {
         return ServicingWord.wrap(
-            (couponIndex_ & INDEX_MASK) | (lastRecorded_ & LAST_RECORDED_MASK) << LAST_RECORDED_OFFSET
-                | (nextRecordDate_ & DATE_MASK) << NEXT_RECORD_DATE_OFFSET | (redeeming_ ? uint256(1) : 0)
-                << REDEEMING_OFFSET
+            couponIndex_ | lastRecorded_ << LAST_RECORDED_OFFSET | nextRecordDate_ << NEXT_RECORD_DATE_OFFSET
+                | (redeeming_ ? uint256(1) : 0) << REDEEMING_OFFSET
         );
     }
 }

@@ -156,7 +156,7 @@ contract InstrumentRegistry is IInstrumentRegistry, AccessManaged {
         if (operations != 0) {
             if (!isIssuer[msg.sender]) revert IssuerNotApproved(msg.sender);
             if (operations & ~Ops.ALL != 0) revert UnknownOperations(operations);
-            maxExpiry = uint40(block.timestamp + MAX_DELEGATION_PERIOD);
+            maxExpiry = SafeCast.toUint40(block.timestamp + MAX_DELEGATION_PERIOD);
             if (expiry <= block.timestamp || expiry > maxExpiry) revert InvalidExpiry(expiry, maxExpiry);
         } else if (expiry != 0) {
             revert InvalidExpiry(expiry, 0);
@@ -205,7 +205,7 @@ contract InstrumentRegistry is IInstrumentRegistry, AccessManaged {
         if (!t.callable() || block.timestamp < t.firstCallDate()) {
             revert CallNotAllowed(id, t.callable(), t.firstCallDate());
         }
-        _move(id, s.setCalledAt(uint40(block.timestamp)), InstrumentStatus.Matured);
+        _move(id, s.setCalledAt(SafeCast.toUint40(block.timestamp)), InstrumentStatus.Matured);
         emit Called(id, t.callPriceBps(), msg.sender);
     }
 
@@ -252,7 +252,7 @@ contract InstrumentRegistry is IInstrumentRegistry, AccessManaged {
             }
         }
         inst.navs.push(SafeCast.toUint48(block.number), SafeCast.toUint208(price18));
-        inst.nav = word.setLastStrikeAt(uint40(block.timestamp));
+        inst.nav = word.setLastStrikeAt(SafeCast.toUint40(block.timestamp));
         emit NavStruck(id, previous, price18, updatedAt, msg.sender);
         return price18;
     }

@@ -10,6 +10,7 @@ import {
 } from "../../interfaces/IInstrumentRegistry.sol";
 import {ISettlementAssets} from "../../interfaces/ISettlementAssets.sol";
 import {IERC3643Token} from "../../interfaces/erc3643/IERC3643Token.sol";
+import {DayCount} from "./DayCount.sol";
 import {InstrumentCodes} from "./InstrumentCodes.sol";
 import {BPS} from "../libraries/Constants.sol";
 
@@ -31,6 +32,19 @@ library InstrumentRules {
     /// @notice Call price bounds, basis points of face value: par to twice par.
     uint256 internal constant MIN_CALL_PRICE_BPS = BPS;
     uint256 internal constant MAX_CALL_PRICE_BPS = 2 * BPS;
+    /// @notice Largest face value (1e9 currency units a share, 18 decimals) and longest term (100
+    /// years): with the coupon and call bounds above, the instrument a BondServicer's indexes are
+    /// sized for (IBondServicer, Bounds).
+    uint256 internal constant MAX_FACE_VALUE = 1e27;
+    uint256 internal constant MAX_TERM_DAYS = 36_525;
+    /// @notice Latest maturity, 2199-12-29 UTC: a roll moves it at most two days, so every
+    /// schedule date stays within DayCount's domain (to 2200-12-31) and QuantLib's (to
+    /// 2199-12-31, the keepers' schedules).
+    uint256 internal constant LAST_MATURITY = 7_257_859_200;
+    /// @notice The most decimals a settlement asset (and a fund's share) may have: amounts are
+    /// sized for 18 (a FundVault's 96-bit requests hold 7.9e10 units; a BondServicer's indexes).
+    /// SettlementAssets, the FundVault and the BondServicer refuse more.
+    uint8 internal constant MAX_ASSET_DECIMALS = 18;
     uint256 internal constant DAY = 1 days;
 
     /// @notice Reverts with the registry's error for the first rule `t` breaks.
@@ -44,9 +58,12 @@ library InstrumentRules {
         }
         if (!InstrumentCodes.isCurrencyCode(t.currency)) revert IInstrumentRegistry.InvalidCurrency(t.currency);
         bool fund = t.kind == InstrumentKind.MoneyMarketFund;
-        if (t.faceValue == 0 && !fund) revert IInstrumentRegistry.InvalidTerms("faceValue", 0);
+        if ((t.faceValue == 0 && !fund) || t.faceValue > MAX_FACE_VALUE) {
+            revert IInstrumentRegistry.InvalidTerms("faceValue", t.faceValue);
+        }
         _validateDates(t, fund);
         _validateCoupon(t.kind, t.coupon);
+        _validateSchedule(t);
         _validateCall(t.call, fund, t.issueDate, t.maturityDate);
         _validateSettlementAssets(t.settlementAssets, assets);
         _validateShareToken(t.shareToken);
@@ -69,8 +86,20 @@ library InstrumentRules {
         }
         uint256 maturity = t.maturityDate;
         if (maturity == 0 && fund) return; // An open-ended share class.
-        if (maturity % DAY != 0 || maturity <= t.issueDate || maturity <= block.timestamp) {
-            revert IInstrumentRegistry.InvalidTerms("maturityDate", maturity);
+        if (
+            maturity % DAY != 0 || maturity <= t.issueDate || maturity <= block.timestamp || maturity > LAST_MATURITY
+                || maturity - t.issueDate > MAX_TERM_DAYS * DAY
+        ) revert IInstrumentRegistry.InvalidTerms("maturityDate", maturity);
+    }
+
+    /// @dev A coupon-paying note has at least one coupon period: its issue and maturity dates do
+    /// not roll to one day (DayCount would refuse the schedule at `startServicing`). Its dates are
+    /// within DayCount's domain (checked above).
+    function _validateSchedule(InstrumentTerms calldata t) private pure {
+        CouponTerms calldata c = t.coupon;
+        if (c.frequency == 0) return;
+        if (DayCount.roll(t.issueDate, c.roll) >= DayCount.roll(t.maturityDate, c.roll)) {
+            revert IInstrumentRegistry.InvalidTerms("maturityDate", t.maturityDate);
         }
     }
 

@@ -14,7 +14,9 @@ import {SettlementAssetType} from "../../interfaces/ISettlementAssets.sol";
 // The lifecycle domain's packed storage words, each a user-defined value type with one library of
 // accessors (Uniswap v4's `Slot0` pattern): the offsets and masks below are the only description of
 // each layout, used by every reader and writer. Getters return the field; setters return the word
-// with that field replaced and every other bit kept (a value wider than its field is cut to it).
+// with that field replaced and every other bit kept. Each setter takes a value of its field's own
+// type (`uint40` for a date, `uint16` for bps, ...), so nothing is cut: the registry's block times
+// are SafeCast to 40 bits (the year 36812), its terms arrive typed (SEC-37's rule: no silent wrap).
 // Fields are listed from the lowest bit. A flag is a byte (0 or 1; read as set when not zero); an
 // enum is a byte (a getter reverts with panic 0x21 on a byte no setter writes).
 

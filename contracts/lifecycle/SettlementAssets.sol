@@ -6,6 +6,7 @@ import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IER
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {ISettlementAssets, SettlementAssetConfig, SettlementAssetType} from "../../interfaces/ISettlementAssets.sol";
 import {IOracleRouter, PriceStatus} from "../../interfaces/IOracleRouter.sol";
+import {InstrumentRules} from "./InstrumentRules.sol";
 import {SettlementAssetWord, SettlementAssetWordLibrary} from "./LifecycleWords.sol";
 import {BPS} from "../libraries/Constants.sol";
 
@@ -19,8 +20,10 @@ contract SettlementAssets is ISettlementAssets, AccessManaged {
     uint32 public constant MAX_RISK_WEIGHT_BPS = 125_000;
     /// @notice Widest depeg threshold a pegged asset may be listed with (20% off par).
     uint16 public constant MAX_DEPEG_THRESHOLD_BPS = 2_000;
-    /// @notice Token decimals the conversions scale by (10**36 * a 128-bit price fits 256 bits).
-    uint8 public constant MAX_DECIMALS = 36;
+    /// @notice The most decimals a listed asset may have: the funds' and the servicers' amounts are
+    /// sized for 18 (a FundVault's 96-bit requests hold 7.9e10 units of an 18-decimal asset, and
+    /// would hold 7.9e-8 of a 36-decimal one; IBondServicer's indexes). SEC-39.
+    uint8 public constant MAX_DECIMALS = InstrumentRules.MAX_ASSET_DECIMALS;
     /// @notice Par: 1.0 of the router's quote currency, in its 18 decimals.
     uint256 public constant PAR = 1e18;
 

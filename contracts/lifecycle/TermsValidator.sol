@@ -16,6 +16,9 @@ contract TermsValidator is ITermsValidator {
     uint256 public constant MAX_RECORD_DATE_OFFSET_DAYS = InstrumentRules.MAX_RECORD_DATE_OFFSET_DAYS;
     uint256 public constant MIN_CALL_PRICE_BPS = InstrumentRules.MIN_CALL_PRICE_BPS;
     uint256 public constant MAX_CALL_PRICE_BPS = InstrumentRules.MAX_CALL_PRICE_BPS;
+    uint256 public constant MAX_FACE_VALUE = InstrumentRules.MAX_FACE_VALUE;
+    uint256 public constant MAX_TERM_DAYS = InstrumentRules.MAX_TERM_DAYS;
+    uint256 public constant LAST_MATURITY = InstrumentRules.LAST_MATURITY;
 
     ISettlementAssets public immutable settlementAssets;
 

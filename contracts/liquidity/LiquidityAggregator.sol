@@ -20,6 +20,7 @@ import {FillLog} from "./FillLog.sol";
 import {RouteCodec} from "./RouteCodec.sol";
 import {RouteTaker} from "./RouteTaker.sol";
 import {RoutePayer} from "./RoutePayer.sol";
+import {OrderSize} from "./OrderSize.sol";
 import {BPS} from "../libraries/Constants.sol";
 import {VenueWord, VenueWordLibrary, SettingsWord} from "./AggregatorSlots.sol";
 
@@ -180,7 +181,8 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
     /// @inheritdoc ILiquidityAggregator
     function setVenue(address venue, address adapter) external restricted {
         if (adapter != address(0) && !isAdapter[adapter]) revert AdapterNotAllowed(adapter);
-        address previous = _venueConfig[venue].adapter();
+        VenueWord config = _venueConfig[venue];
+        address previous = config.adapter();
         if (previous == address(0) && adapter != address(0)) {
             if (_venues.length() >= MAX_VENUES) revert TooManyVenues(MAX_VENUES);
             _venues.add(venue);
@@ -189,7 +191,10 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
         }
         IVenueAdapter.NativeKind kind =
             adapter == address(0) ? IVenueAdapter.NativeKind.NONE : IVenueAdapter(adapter).nativeKind();
-        uint8 pauses = adapter != address(0) && _settings.paused() ? VenueWordLibrary.GLOBAL_PAUSE : 0;
+        // The venue's own pause is the guardian's and only `unpauseVenue` lifts it (SEC-56): kept
+        // through a new adapter, a delisting and a listing again. The global bit follows the flag.
+        uint8 pauses = config.pauses() & VenueWordLibrary.VENUE_PAUSE;
+        if (adapter != address(0) && _settings.paused()) pauses |= VenueWordLibrary.GLOBAL_PAUSE;
         _venueConfig[venue] = VenueWordLibrary.pack(adapter, pauses, kind);
         emit VenueSet(venue, previous, adapter);
     }
@@ -317,12 +322,15 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
         returns (uint256 amountIn, uint256 amountOut)
     {
         (uint256 legCount, uint256 hops) = _checkRoute(route, commitment);
+        address recipient = RouteCodec.recipient(route);
+        // A payer that pays when asked (a vault) gets the output itself: no route it pays for
+        // delivers elsewhere (SEC-50).
+        if (byCallback && recipient != msg.sender) revert CallbackRecipientNotPayer(recipient, msg.sender);
         // The route's taker, for venues that bind an order to it (RFQ), and how it pays (RoutePayer).
         RouteTaker.set(msg.sender, byCallback);
         uint256 fills = FillLog.create(hops);
         address tokenIn = RouteCodec.tokenIn(route);
         address tokenOut = RouteCodec.tokenOut(route);
-        address recipient = RouteCodec.recipient(route);
         uint256 balanceBefore = _balanceOf(tokenOut, recipient);
         uint256 at = RouteCodec.HEADER_BYTES;
         uint256 filled;
@@ -343,14 +351,11 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
         FillLog.emitRouteExecuted(fills, msg.sender, recipient, tokenIn, tokenOut, amountIn, amountOut);
     }
 
-    /// @dev Every check that needs no interaction, before the first one.
+    /// @dev Every check that needs no interaction, before the first one; adds the route to the
+    /// caller's order of its pair in this transaction (`OrderSize`) when the input has a threshold.
     /// @return legCount The route's legs.
     /// @return hops The route's number of hops (the size of its fills).
-    function _checkRoute(bytes calldata route, bytes32 commitment)
-        internal
-        view
-        returns (uint256 legCount, uint256 hops)
-    {
+    function _checkRoute(bytes calldata route, bytes32 commitment) internal returns (uint256 legCount, uint256 hops) {
         uint256 amountIn;
         (legCount, hops, amountIn) = _walkRoute(route);
         uint256 deadline = RouteCodec.deadline(route);
@@ -360,9 +365,14 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
         address recipient = RouteCodec.recipient(route);
         if (recipient == address(0) || recipient == address(this)) revert InvalidRecipient(recipient);
         uint256 threshold = _policies[tokenIn].commitThreshold;
-        if (threshold != 0 && amountIn >= threshold) {
-            if (commitment == bytes32(0)) revert CommitmentRequired(tokenIn, amountIn, threshold);
-            if (RouteCodec.maxSlippageBps(route) == 0) revert OracleBoundRequired(tokenIn, amountIn);
+        if (threshold != 0) {
+            // The order is every route the caller sells tokenIn for tokenOut by in this
+            // transaction (SEC-54): routes split over a multicall add up to the threshold.
+            uint256 order = OrderSize.add(msg.sender, tokenIn, RouteCodec.tokenOut(route), amountIn);
+            if (order >= threshold) {
+                if (commitment == bytes32(0)) revert CommitmentRequired(tokenIn, order, threshold);
+                if (RouteCodec.maxSlippageBps(route) == 0) revert OracleBoundRequired(tokenIn, order);
+            }
         }
     }
 

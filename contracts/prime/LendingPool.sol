@@ -94,7 +94,7 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
     function setShareCompliance(address engine) external restricted {
         emit ShareComplianceSet(shareCompliance, engine);
         shareCompliance = engine;
-        ShareCompliance.bind(engine);
+        ShareCompliance.bind(engine, address(registry));
     }
 
     /// @inheritdoc ILendingPool

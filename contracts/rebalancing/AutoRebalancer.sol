@@ -4,18 +4,17 @@ pragma solidity ^0.8.24;
 import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
-import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
-import {IAutoRebalancer, RebalanceIntent, StrategyConfig, RebalancePreview} from "../../interfaces/IAutoRebalancer.sol";
+import {IAutoRebalancer, RebalanceIntent, StrategyConfig} from "../../interfaces/IAutoRebalancer.sol";
 import {ILiquidityAggregator} from "../../interfaces/ILiquidityAggregator.sol";
 import {RouteCodec} from "../liquidity/RouteCodec.sol";
 import {IOracleRouter} from "../../interfaces/IOracleRouter.sol";
 import {IPortfolioVault, TradeParams} from "../../interfaces/IPortfolioVault.sol";
-import {IRiskEngine} from "../../interfaces/IRiskEngine.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {RebalanceMath} from "../libraries/RebalanceMath.sol";
 import {PackedBps, PackedBpsLibrary} from "../libraries/PackedBps.sol";
 import {RebalanceIntentLib} from "./RebalanceIntentLib.sol";
+import {RebalancerView} from "./RebalancerView.sol";
 import {
     RebalancerLayout,
     RebalancePortfolio,
@@ -35,30 +34,11 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
     uint256 internal constant MAX_ASSET_DECIMALS = 36;
     /// @notice Longest `maxSnapshotAge` a strategy may set (seconds).
     uint256 public constant MAX_SNAPSHOT_AGE = 3_600;
-    /// @notice Gas of a rebalance besides its trades, and per trade (through the aggregator, one
-    /// Uniswap V2 venue, plain ERC-20s, snapshot prices): from `make bench`'s steady state
-    /// (benchmarks/README.md: three trades, 448,958; a trade's aggregator call about 72,600 and the
-    /// vault's part of it about 5,400). Security tokens add their compliance checks on top (the
-    /// NAV-desk path: about 100,000 a trade).
-    uint256 public constant GAS_BASE = 215_000;
-    uint256 public constant GAS_PER_TRADE = 78_000;
+    /// @notice Shortest `cooldown` a strategy may set (seconds): the 24-bit nonce then lasts at least
+    /// 2**24 x 600 s = 319 years (SEC-62).
+    uint256 public constant MIN_COOLDOWN = 600;
     /// @dev Most intents one `rebalanceBatch` relays (IAutoRebalancer states it: no getter, for size).
     uint256 internal constant MAX_BATCH = 32;
-
-    /// @dev A portfolio at oracle prices: what the plan, the drift and the loss are computed on.
-    struct Snapshot {
-        /// The portfolio's strategy word, read once with the snapshot (the calls in between are
-        /// views: it stays the stored word). The first member: its address is the snapshot's, so
-        /// reading it adds nothing to `rebalance`'s full stack (placed last, via-IR moves one more
-        /// of that function's variables to memory).
-        StrategyWord strategy;
-        address[] assets;
-        RebalanceMath.Market market;
-        uint256[] values;
-        uint256 nav;
-        /// When the RiskEngine's snapshot the prices come from was taken; 0: live oracle prices.
-        uint256 pricesSyncedAt;
-    }
 
     ILiquidityAggregator public immutable aggregator;
     IOracleRouter public immutable oracle;
@@ -95,8 +75,13 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
         address relayer = p.relaying.relayer();
         if (relayer != address(0) && msg.sender != relayer) revert RelayerNotAllowed(portfolio, msg.sender, relayer);
         uint16[] memory targets = intent.targetWeightsBps; // copied to memory once
-        Snapshot memory s = _snapshot(p, portfolio, targets);
-        _revertWith(_stateError(p, intent, targets, _drift(s, targets)));
+        RebalancerView.Snapshot memory s =
+            RebalancerView.snapshot(p.strategy, p.relaying, p.progress, portfolio, targets, oracle);
+        _revertWith(
+            RebalancerView.stateError(
+                s.strategy, p.progress, _bounds(p, s.strategy), intent, targets, RebalancerView.drift(s, targets)
+            )
+        );
         RebalanceIntentLib.requireQuorum(
             _hashTypedDataV4(RebalanceIntentLib.structHash(intent)),
             signers,
@@ -111,7 +96,7 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
 
         // Effects before the trades: the nonce is spent and the clock restarts whatever the
         // trades do (a revert undoes both).
-        uint256 available = _lossAvailable(p);
+        uint256 available = RebalancerView.lossAvailable(s.strategy, p.relaying, p.progress);
         ProgressWord progress = p.progress;
         uint256 nonce = progress.nonce();
         if (nonce == type(uint24).max) revert InvalidNonce(portfolio, nonce + 1, nonce); // 16.7 million rebalances
@@ -126,7 +111,7 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
         emit Rebalanced(
             portfolio,
             intent.strategyId,
-            intent.nonce, // `nonce`: `_stateError` required them equal (one stack slot less across the trades)
+            intent.nonce, // `nonce`: `stateError` required them equal (one stack slot less across the trades)
             intent.modelVersion,
             intent.signalHash,
             msg.sender,
@@ -168,53 +153,6 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
     // ================================================================ views
 
     /// @inheritdoc IAutoRebalancer
-    function previewRebalance(RebalanceIntent calldata intent) external view returns (RebalancePreview memory preview) {
-        RebalancePortfolio storage p = _portfolios[intent.portfolio];
-        uint16[] memory targets = intent.targetWeightsBps;
-        Snapshot memory s = _snapshot(p, intent.portfolio, targets);
-        uint16 slippage = intent.maxSlippageBps;
-        preview.trades = RebalanceMath.planFrom(s.market, s.values, s.nav, targets, s.strategy.maxTradeBps(), slippage);
-        preview.nav = s.nav;
-        preview.pricesSyncedAt = s.pricesSyncedAt;
-        preview.driftBps = _drift(s, targets);
-        preview.trackingErrorBeforeBps = _trackingError(s.values, s.nav, targets);
-        uint256[] memory projected = s.values;
-        // Bounded: trades <= assets <= PackedBpsLibrary.CAPACITY.
-        for (uint256 k; k < preview.trades.length; ++k) {
-            RebalanceMath.Trade memory t = preview.trades[k];
-            projected[t.sellIndex] -= t.value;
-            projected[t.buyIndex] += t.value;
-            preview.maxSlippageCost += Math.mulDiv(t.value, slippage, BPS);
-        }
-        preview.trackingErrorAfterBps = _trackingError(projected, s.nav, targets);
-        preview.gasEstimate = GAS_BASE + GAS_PER_TRADE * preview.trades.length;
-        preview.lossBudgetAvailable = _lossAvailable(p);
-        bytes memory err = _stateError(p, intent, targets, preview.driftBps);
-        if (err.length == 0 && preview.trades.length == 0) err = abi.encodeWithSelector(NothingToTrade.selector);
-        if (err.length != 0) preview.blocker = bytes4(err);
-    }
-
-    /// @inheritdoc IAutoRebalancer
-    function shouldRebalance(address portfolio) external view returns (bool upkeepNeeded, bytes memory performData) {
-        RebalancePortfolio storage p = _portfolios[portfolio];
-        StrategyWord strategy = p.strategy;
-        ProgressWord progress = p.progress;
-        if (strategy.strategyId() == 0 || strategy.paused() || block.basefee > strategy.maxBaseFee()) {
-            return (false, "");
-        }
-        if (block.timestamp < uint256(progress.lastRebalanceAt()) + strategy.cooldown()) return (false, "");
-        uint256 driftBps;
-        if (progress.lastRebalanceAt() == 0) {
-            upkeepNeeded = true; // Never rebalanced: there is no target yet to drift from.
-        } else {
-            uint16[] memory targets = p.lastTargets.unpack(strategy.assetCount());
-            driftBps = _drift(_snapshot(p, portfolio, targets), targets);
-            upkeepNeeded = driftBps >= strategy.driftThresholdBps();
-        }
-        performData = abi.encode(uint256(strategy.strategyId()), uint256(progress.nonce()), driftBps);
-    }
-
-    /// @inheritdoc IAutoRebalancer
     function stateOf(address portfolio)
         external
         view
@@ -222,8 +160,14 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
     {
         RebalancePortfolio storage p = _portfolios[portfolio];
         ProgressWord progress = p.progress;
-        uint16[] memory targets = p.lastTargets.unpack(p.strategy.assetCount());
-        return (progress.nonce(), progress.lastRebalanceAt(), _lossAvailable(p), targets);
+        StrategyWord strategy = p.strategy;
+        uint16[] memory targets = p.lastTargets.unpack(strategy.assetCount());
+        return (
+            progress.nonce(),
+            progress.lastRebalanceAt(),
+            RebalancerView.lossAvailable(strategy, p.relaying, progress),
+            targets
+        );
     }
 
     /// @inheritdoc IAutoRebalancer
@@ -265,6 +209,7 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
         }
         if (minSum > BPS || maxSum < BPS) revert InvalidStrategy("no weights within bounds sum to 10000");
         if (config.signerThreshold == 0) revert InvalidStrategy("zero signer threshold");
+        if (config.cooldown < MIN_COOLDOWN) revert InvalidStrategy("cooldown below 600 s");
         if (config.maxSlippageBps == 0 || config.maxSlippageBps > BPS) revert InvalidStrategy("max slippage");
         if (config.maxTradeBps == 0 || config.maxTradeBps > BPS) revert InvalidStrategy("max trade");
         if (config.lossRefillPeriod == 0) revert InvalidStrategy("zero loss refill period");
@@ -337,169 +282,14 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
 
     // ================================================================ internals
 
-    /// @dev Holdings, prices and values of every vault asset. Prices are the RiskEngine's snapshot
-    /// when the strategy allows it (`maxSnapshotAge` != 0) and binds its relayer, the snapshot
-    /// priced every asset and is at most that old; live oracle prices otherwise. Reverts for an unknown portfolio, a vault
-    /// whose asset list changed since the strategy was set, an intent of the wrong length or sum,
-    /// or a missing live price (`PriceUnavailable`).
-    function _snapshot(RebalancePortfolio storage p, address portfolio, uint16[] memory targets)
+    /// @dev The bounds words a state check reads: the first, and the second for more than 8 assets.
+    function _bounds(RebalancePortfolio storage p, StrategyWord strategy)
         internal
         view
-        returns (Snapshot memory s)
+        returns (BoundsWord[2] memory bounds)
     {
-        StrategyWord strategy = p.strategy;
-        if (strategy.strategyId() == 0) revert UnknownPortfolio(portfolio);
-        s.strategy = strategy;
-        uint256 n = strategy.assetCount();
-        if (targets.length != n) revert TargetsLengthMismatch(targets.length, n);
-        uint256 sum;
-        // Bounded: n <= PackedBpsLibrary.CAPACITY.
-        for (uint256 i; i < n; ++i) {
-            sum += targets[i];
-        }
-        if (sum != BPS) revert TargetsSumInvalid(sum);
-        (s.assets, s.market.holdings) = IPortfolioVault(portfolio).positions();
-        if (s.assets.length != n) revert InvalidStrategy("vault assets changed: set the strategy again");
-        uint256[] memory prices;
-        // Snapshot prices only for a strategy bound to its relayer: an unbound intent can be copied
-        // and relayed by anyone, who could pick the sync whose prices suit a sandwich (RBL-14).
-        (prices, s.pricesSyncedAt) =
-            _prices(p.relaying.relayer() == address(0) ? 0 : s.strategy.maxSnapshotAge(), portfolio, s.assets);
-        uint256[] memory holdings = s.market.holdings;
-        uint256[] memory units = new uint256[](n);
-        uint256[] memory values = new uint256[](n);
-        ProgressWord progress = p.progress;
-        uint256 nav;
-        // Bounded: n <= PackedBpsLibrary.CAPACITY. No overflow: holdings and prices are far below 2**128
-        // (the RiskEngine refuses positions of 2**100 USD and more).
-        for (uint256 i; i < n; ++i) {
-            uint256 unit = 10 ** progress.assetDecimals(i);
-            units[i] = unit;
-            uint256 value = holdings[i] * prices[i] / unit;
-            values[i] = value;
-            nav += value;
-        }
-        (s.market.prices, s.market.units, s.values, s.nav) = (prices, units, values, nav);
-    }
-
-    /// @dev The RiskEngine's snapshot prices when fresh enough and complete, else live ones.
-    /// @return prices 18-decimal USD per whole token, in the vault's asset order.
-    /// @return syncedAt The snapshot's time; 0 for live prices.
-    function _prices(uint256 maxAge, address portfolio, address[] memory assets)
-        internal
-        view
-        returns (uint256[] memory prices, uint256 syncedAt)
-    {
-        uint256 n = assets.length;
-        if (maxAge != 0) {
-            uint256 pricedMask;
-            (syncedAt, pricedMask, prices) = IPortfolioVault(portfolio).riskEngine().priceSnapshot(portfolio);
-            // Every asset priced at that sync (a clear bit keeps an older price), not too old.
-            if (
-                prices.length == n && pricedMask == (1 << n) - 1 && syncedAt != 0
-                    && block.timestamp <= syncedAt + maxAge
-            ) return (prices, syncedAt);
-        }
-        prices = new uint256[](n);
-        // Bounded: n <= PackedBpsLibrary.CAPACITY.
-        for (uint256 i; i < n; ++i) {
-            prices[i] = oracle.price(assets[i]);
-        }
-        return (prices, 0);
-    }
-
-    /// @dev The first state check `rebalance` fails, as revert data; empty when all pass.
-    /// Signatures are checked separately (the preview has none).
-    function _stateError(
-        RebalancePortfolio storage p,
-        RebalanceIntent calldata intent,
-        uint16[] memory targets,
-        uint256 driftBps
-    ) internal view returns (bytes memory) {
-        address portfolio = intent.portfolio;
-        if (p.strategy.paused()) return abi.encodeWithSelector(StrategyPaused.selector, portfolio);
-        if (intent.strategyId != p.strategy.strategyId()) {
-            return
-                abi.encodeWithSelector(StrategyMismatch.selector, portfolio, intent.strategyId, p.strategy.strategyId());
-        }
-        if (block.timestamp > intent.deadline) {
-            return abi.encodeWithSelector(IntentExpired.selector, intent.deadline, block.timestamp);
-        }
-        if (intent.nonce != p.progress.nonce()) {
-            return abi.encodeWithSelector(InvalidNonce.selector, portfolio, intent.nonce, p.progress.nonce());
-        }
-        uint256 nextAllowedAt = uint256(p.progress.lastRebalanceAt()) + p.strategy.cooldown();
-        if (p.progress.lastRebalanceAt() != 0 && block.timestamp < nextAllowedAt) {
-            return abi.encodeWithSelector(CooldownActive.selector, portfolio, nextAllowedAt);
-        }
-        if (block.basefee > p.strategy.maxBaseFee()) {
-            return abi.encodeWithSelector(BaseFeeTooHigh.selector, block.basefee, p.strategy.maxBaseFee());
-        }
-        if (intent.maxSlippageBps > p.strategy.maxSlippageBps()) {
-            return
-                abi.encodeWithSelector(
-                    SlippageAboveStrategy.selector, intent.maxSlippageBps, p.strategy.maxSlippageBps()
-                );
-        }
-        BoundsWord bounds = p.bounds[0];
-        // Bounded: the targets' length equals assetCount <= PackedBpsLibrary.CAPACITY (_snapshot checked).
-        for (uint256 i; i < targets.length; ++i) {
-            uint16 target = targets[i];
-            if (i == BoundsWordLibrary.ASSETS_PER_WORD) bounds = p.bounds[1]; // assets 8 to 15: the second word
-            (uint16 low, uint16 high) = (
-                bounds.minWeightBps(i % BoundsWordLibrary.ASSETS_PER_WORD),
-                bounds.maxWeightBps(i % BoundsWordLibrary.ASSETS_PER_WORD)
-            );
-            if (target < low || target > high) {
-                return abi.encodeWithSelector(TargetOutOfBounds.selector, i, target, low, high);
-            }
-        }
-        if (driftBps < p.strategy.driftThresholdBps()) {
-            return abi.encodeWithSelector(DriftBelowThreshold.selector, driftBps, p.strategy.driftThresholdBps());
-        }
-        return "";
-    }
-
-    /// @dev Largest |weight - target| in bps, rounded down (0 for an empty portfolio).
-    function _drift(Snapshot memory s, uint16[] memory targets) internal pure returns (uint256 driftBps) {
-        uint256 nav = s.nav;
-        if (nav == 0) return 0;
-        uint256[] memory values = s.values;
-        uint256 widest; // the largest gap, in USD: one division at the end
-        // Bounded: targets.length == assets <= PackedBpsLibrary.CAPACITY. No overflow: values < 2**128.
-        for (uint256 i; i < targets.length; ++i) {
-            uint256 target = nav * targets[i] / BPS;
-            uint256 value = values[i];
-            uint256 gap = value > target ? value - target : target - value;
-            if (gap > widest) widest = gap;
-        }
-        return widest * BPS / nav; // rounded down, as the largest of the rounded-down gaps
-    }
-
-    /// @dev Euclidean distance between the weights of `values` and `targets`, in bps.
-    function _trackingError(uint256[] memory values, uint256 nav, uint16[] memory targets)
-        internal
-        pure
-        returns (uint256)
-    {
-        if (nav == 0) return 0;
-        uint256 sumSquares;
-        // Bounded: targets.length == assets <= PackedBpsLibrary.CAPACITY.
-        for (uint256 i; i < targets.length; ++i) {
-            uint256 weight = Math.mulDiv(values[i], BPS, nav);
-            uint256 gap = weight > targets[i] ? weight - targets[i] : targets[i] - weight;
-            sumSquares += gap * gap;
-        }
-        return Math.sqrt(sumSquares);
-    }
-
-    /// @dev Loss budget left now: what was used at the last rebalance, less the linear refill since.
-    function _lossAvailable(RebalancePortfolio storage p) internal view returns (uint256) {
-        uint256 budget = p.relaying.lossBudget();
-        uint256 elapsed = block.timestamp - p.progress.lastRebalanceAt();
-        uint256 refill = Math.mulDiv(elapsed, budget, p.strategy.lossRefillPeriod());
-        uint256 used = p.progress.lossUsed() > refill ? p.progress.lossUsed() - refill : 0;
-        return budget > used ? budget - used : 0;
+        bounds[0] = p.bounds[0];
+        if (strategy.assetCount() > BoundsWordLibrary.ASSETS_PER_WORD) bounds[1] = p.bounds[1];
     }
 
     /// @dev Calls the vault with `batch` (its `tradeBatch`), bubbling its revert up.
@@ -520,7 +310,7 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
     /// layout is the ABI's (array offset, length, one offset per tuple, each tuple's five words and
     /// its `data`), written without TradeParams structs or an ABI encoder pass.
     function _tradeBatchCall(
-        Snapshot memory s,
+        RebalancerView.Snapshot memory s,
         RebalanceMath.Trade[] memory trades,
         bytes[] calldata routes,
         address portfolio
@@ -689,7 +479,7 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
     /// @dev Oracle value sold minus oracle value bought, over the trades (gains do not refill), from
     /// the vault's `(uint256[] sold, uint256[] bought)` read in place: its two offsets and lengths
     /// must be exactly those of `trades.length` amounts each (the vault's own ABI encoding).
-    function _loss(Snapshot memory s, RebalanceMath.Trade[] memory trades, bytes memory result)
+    function _loss(RebalancerView.Snapshot memory s, RebalanceMath.Trade[] memory trades, bytes memory result)
         internal
         pure
         returns (uint256 loss)
@@ -723,7 +513,7 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
                 sold := mload(add(soldAt, shl(5, k)))
                 bought := mload(add(boughtAt, shl(5, k)))
             }
-            // No overflow: amounts a trade moved are below the holdings bound of `_snapshot`.
+            // No overflow: amounts a trade moved are below the holdings bound of `RebalancerView.snapshot`.
             uint256 valueSold = sold * prices[t.sellIndex] / units[t.sellIndex];
             uint256 valueBought = bought * prices[t.buyIndex] / units[t.buyIndex];
             if (valueSold > valueBought) loss += valueSold - valueBought;

@@ -231,6 +231,7 @@ contract RiskEngine is IRiskEngine, AccessManaged, ExtSloads {
         uint16 pricedMask;
         uint256 nav;
         bool navComplete = true;
+        bool measurable = true;
         // Bounded: n <= MAX_ASSETS.
         for (uint256 i; i < n; ++i) {
             (, uint256 price18,) = oracle.priceOf(tokens[i]);
@@ -238,7 +239,10 @@ contract RiskEngine is IRiskEngine, AccessManaged, ExtSloads {
             if (priceNano != 0 && priceNano <= type(uint64).max) {
                 pricedMask |= uint16(1 << i);
                 p.pricesNano[i] = uint64(priceNano);
-                nav += _value(portfolio, i, held[i], priceNano, p.assetParams[i].decimals());
+                // By value, never by units (SEC-52): a holding is measured while worth < MAX_VALUE.
+                (bool fits, uint256 value) = RiskMath.valueOf(held[i], priceNano, p.assetParams[i].decimals());
+                nav += value;
+                if (!fits) measurable = false;
             } else if (held[i] != 0) {
                 navComplete = false; // Keep the last good price; the check refuses new risk in it.
             }
@@ -246,6 +250,15 @@ contract RiskEngine is IRiskEngine, AccessManaged, ExtSloads {
         RiskBoundsWord b = p.bounds;
         uint16 drawdownBps = h.drawdownBps();
         bool wasHalted = h.halted();
+        // A holding (or NAV) worth MAX_VALUE or more cannot be measured: the portfolio halts rather
+        // than `sync` revert, so investors leave without the check that cannot run (SEC-52).
+        if (!measurable || nav >= RiskMath.MAX_VALUE) {
+            navComplete = false;
+            if (!wasHalted) {
+                _halt(portfolio, RiskLimit.InvalidModel);
+                wasHalted = true;
+            }
+        }
         if (navComplete && supply != 0) {
             // USD (1e18) per whole share: 80 bits hold 1.2 million USD a share. Beyond that the
             // drawdown cannot be measured, and the portfolio halts rather than go unwatched.
@@ -282,10 +295,16 @@ contract RiskEngine is IRiskEngine, AccessManaged, ExtSloads {
 
     /// @inheritdoc IRiskEngine
     function enforce(uint256[] calldata holdingsBefore, uint256[] calldata holdingsAfter) external view {
-        RiskCheck memory result = _check(msg.sender, holdingsBefore, holdingsAfter);
-        if (!result.ok) {
-            revert RiskLimitBreached(msg.sender, result.limit, result.subject, result.value, result.bound);
-        }
+        _enforce(holdingsBefore, holdingsAfter);
+    }
+
+    /// @inheritdoc IRiskEngine
+    function enforceExit(uint256[] calldata holdingsBefore, uint256[] calldata holdingsAfter) external view {
+        RiskHeaderWord h = _portfolios[msg.sender].header;
+        // Investors always leave a halted portfolio; one without a configuration of its current
+        // asset list (none, or an asset listed since) cannot be checked (SEC-59).
+        if (h.halted() || h.assetCount() != holdingsAfter.length) return;
+        _enforce(holdingsBefore, holdingsAfter);
     }
 
     /// @inheritdoc IRiskEngine
@@ -332,6 +351,13 @@ contract RiskEngine is IRiskEngine, AccessManaged, ExtSloads {
     }
 
     // ================================================================ internal
+
+    function _enforce(uint256[] calldata before, uint256[] calldata afterTrade) internal view {
+        RiskCheck memory result = _check(msg.sender, before, afterTrade);
+        if (!result.ok) {
+            revert RiskLimitBreached(msg.sender, result.limit, result.subject, result.value, result.bound);
+        }
+    }
 
     /// @dev The single check behind `enforce` and `check`: gates, then limits on the post-trade
     /// state, in the order of `RiskLimit`; a failing trade still passes when it reduces risk.
@@ -478,19 +504,6 @@ contract RiskEngine is IRiskEngine, AccessManaged, ExtSloads {
         uint256[] memory volWords = _words(RiskLayout.volsSlot(p), RiskLayout.volWordCount(n));
         uint256[] memory correlationWords = _words(RiskLayout.correlationsSlot(p), RiskLayout.correlationWordCount(n));
         (s.modelValid, s.sigma) = RiskMath.sigma(s.values, volWords, correlationWords);
-    }
-
-    function _value(address portfolio, uint256 index, uint256 amount, uint256 priceNano, uint256 decimals)
-        internal
-        pure
-        returns (uint256 value)
-    {
-        if (amount >= RiskMath.MAX_VALUE) revert PositionTooLarge(portfolio, index, amount);
-        // No overflow: amount < 2**100, priceNano < 2**64, RiskMath.PRICE_SCALE < 2**30, decimals <= 36.
-        unchecked {
-            value = amount * priceNano * RiskMath.PRICE_SCALE / 10 ** decimals;
-        }
-        if (value >= RiskMath.MAX_VALUE) revert PositionTooLarge(portfolio, index, value);
     }
 
     function _fail(RiskLimit limit, uint256 subject, uint256 value, uint256 bound)

@@ -79,14 +79,18 @@ contract FundMathHarness {
         return (Late.unwrap(l), [l.deposits(), l.redemptions(), l.gateBps(), l.interval()]);
     }
 
-    function strikeWords(uint256 c, uint256 nav18, uint256 era, uint256 a, uint256 scale)
+    function strikeWords(uint256 c, uint256 nav18, uint256 era, bool refused, uint256 a, uint256 scale)
         external
         pure
-        returns (uint256 strikeWord, uint256 accrualWord, uint256[5] memory fields)
+        returns (uint256 strikeWord, uint256 accrualWord, uint256[6] memory fields)
     {
-        StrikeWord s = FundWords.toStrikeWord(c, nav18, era);
+        StrikeWord s = FundWords.toStrikeWord(c, nav18, era, refused);
         AccrualWord w = FundWords.toAccrualWord(a, scale);
-        return (StrikeWord.unwrap(s), AccrualWord.unwrap(w), [s.c(), s.nav(), s.era(), w.a(), w.scale()]);
+        return (
+            StrikeWord.unwrap(s),
+            AccrualWord.unwrap(w),
+            [s.c(), s.nav(), s.era(), s.depositsRefused() ? 1 : 0, w.a(), w.scale()]
+        );
     }
 
     /// @notice A FeeLedger built from `start` by the setters in the vault's order (terms, clock,

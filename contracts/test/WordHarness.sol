@@ -3,7 +3,14 @@ pragma solidity ^0.8.24;
 
 import {InvestorClass} from "../../interfaces/IIdentityRegistry.sol";
 import {InvestorWord, InvestorWordLibrary} from "../libraries/InvestorWord.sol";
-import {JurisdictionWord, HoldingWord, RulesWord, TotalsWord} from "../compliance/ComplianceSlots.sol";
+import {
+    JurisdictionWord,
+    HoldingWord,
+    RulesWord,
+    TotalsWord,
+    WindowWord,
+    WindowWordLibrary
+} from "../compliance/ComplianceSlots.sol";
 import {WalletWord, WalletWordLibrary, ClaimsWord} from "../identity/RegistrySlots.sol";
 import {PackedBps, PackedBpsLibrary} from "../libraries/PackedBps.sol";
 import {StrategyWord, RelayerWord, ProgressWord, BoundsWord} from "../rebalancing/RebalancerLayout.sol";
@@ -21,10 +28,10 @@ contract WordHarness {
     error UnknownField(uint256 field);
 
     function jurisdictionWordGet(JurisdictionWord j) external pure returns (uint256[] memory f) {
-        f = new uint256[](8);
+        f = new uint256[](9);
         (f[0], f[1], f[2], f[3]) = (_bit(j.allowed()), _bit(j.hasRouteBlocks()), j.minInvestorClass(), j.holderCap());
-        (f[4], f[5], f[6], f[7]) =
-        (j.nonAccreditedCap(), j.holderCount(), j.nonAccreditedCount(), j.inboundClosedUntil());
+        (f[4], f[5], f[6], f[7], f[8]) =
+        (j.nonAccreditedCap(), j.holderCount(), j.nonAccreditedCount(), j.inboundClosedUntil(), j.minFirstHolding());
     }
 
     function jurisdictionWordSet(JurisdictionWord j, uint256 field, uint256 v) public pure returns (JurisdictionWord) {
@@ -36,6 +43,7 @@ contract WordHarness {
         if (field == 5) return j.setHolderCount(uint32(v));
         if (field == 6) return j.setNonAccreditedCount(uint32(v));
         if (field == 7) return j.setInboundClosedUntil(uint40(v));
+        if (field == 8) return j.setMinFirstHolding(uint40(v));
         revert UnknownField(field);
     }
 
@@ -51,10 +59,8 @@ contract WordHarness {
     }
 
     function holdingWordGet(HoldingWord h) external pure returns (uint256[] memory f) {
-        f = new uint256[](9);
-        (f[0], f[1], f[2], f[3], f[4]) =
-        (h.balance(), h.lastAcquiredAt(), h.countedCountry(), _bit(h.countedNonAccredited()), h.windowDay());
-        (f[5], f[6], f[7], f[8]) = (h.dayCurrent(), h.dayPrevious(), h.monthCurrent(), h.monthPrevious());
+        f = new uint256[](4);
+        (f[0], f[1], f[2], f[3]) = (h.balance(), h.lastAcquiredAt(), h.countedCountry(), _bit(h.countedNonAccredited()));
     }
 
     function holdingWordSet(HoldingWord h, uint256 field, uint256 v) public pure returns (HoldingWord) {
@@ -62,11 +68,6 @@ contract WordHarness {
         if (field == 1) return h.setLastAcquiredAt(uint40(v));
         if (field == 2) return h.setCountedCountry(uint16(v));
         if (field == 3) return h.setCountedNonAccredited(v != 0);
-        if (field == 4) return h.setWindowDay(v);
-        if (field == 5) return h.setDayCurrent(v);
-        if (field == 6) return h.setDayPrevious(v);
-        if (field == 7) return h.setMonthCurrent(v);
-        if (field == 8) return h.setMonthPrevious(v);
         revert UnknownField(field);
     }
 
@@ -89,21 +90,50 @@ contract WordHarness {
         return h.setCounted(country, nonAccredited);
     }
 
-    function holdingWordSetWindows(
-        HoldingWord h,
+    function windowWordGet(WindowWord w) external pure returns (uint256[] memory f) {
+        f = new uint256[](5);
+        (f[0], f[1], f[2], f[3], f[4]) = (w.day(), w.dayCurrent(), w.monthCurrent(), w.dayPrevious(), w.monthPrevious());
+    }
+
+    function windowWordSet(WindowWord w, uint256 field, uint256 v) public pure returns (WindowWord) {
+        if (field == 0) return w.setDay(v);
+        if (field == 1) return w.setDayCurrent(v);
+        if (field == 2) return w.setMonthCurrent(v);
+        if (field == 3) return w.setDayPrevious(v);
+        if (field == 4) return w.setMonthPrevious(v);
+        revert UnknownField(field);
+    }
+
+    function windowWordSetMany(WindowWord w, uint256[] calldata fields, uint256[] calldata values)
+        external
+        pure
+        returns (WindowWord)
+    {
+        for (uint256 i; i < fields.length; ++i) {
+            w = windowWordSet(w, fields[i], values[i]);
+        }
+        return w;
+    }
+
+    function windowWordPack(
         uint256 day,
         uint256 dayCurrent,
-        uint256 dayPrevious,
         uint256 monthCurrent,
+        uint256 dayPrevious,
         uint256 monthPrevious
-    ) external pure returns (HoldingWord) {
-        return h.setWindows(day, dayCurrent, dayPrevious, monthCurrent, monthPrevious);
+    ) external pure returns (WindowWord) {
+        return WindowWordLibrary.pack(day, dayCurrent, monthCurrent, dayPrevious, monthPrevious);
+    }
+
+    function windowWordAddSent(WindowWord w, uint256 value) external pure returns (WindowWord) {
+        return w.addSent(value);
     }
 
     function rulesWordGet(RulesWord r) external pure returns (uint256[] memory f) {
-        f = new uint256[](8);
+        f = new uint256[](9);
         (f[0], f[1], f[2], f[3]) = (r.maxBalance(), r.minHolding(), r.dailyLimit(), r.monthlyLimit());
         (f[4], f[5], f[6], f[7]) = (r.maxBalanceBps(), r.lockupAfterAcquisition(), r.transfersOpenAt(), r.moduleCount());
+        f[8] = _bit(r.registryMigrated());
     }
 
     function rulesWordSet(RulesWord r, uint256 field, uint256 v) public pure returns (RulesWord) {
@@ -115,6 +145,7 @@ contract WordHarness {
         if (field == 5) return r.setLockupAfterAcquisition(uint32(v));
         if (field == 6) return r.setTransfersOpenAt(uint40(v));
         if (field == 7) return r.setModuleCount(uint8(v));
+        if (field == 8) return r.setRegistryMigrated(v != 0);
         revert UnknownField(field);
     }
 

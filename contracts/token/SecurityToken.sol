@@ -70,26 +70,29 @@ contract SecurityToken is ISecurityToken, AccessManaged, ReentrancyGuardTransien
     /// @inheritdoc IERC3643Token
     function setName(string calldata name_) external restricted {
         _name = name_;
-        emit UpdatedTokenInformation(name_, _symbol, _decimals, VERSION, _onchainID);
+        _emitTokenInformation();
     }
 
     /// @inheritdoc IERC3643Token
     function setSymbol(string calldata symbol_) external restricted {
         _symbol = symbol_;
-        emit UpdatedTokenInformation(_name, symbol_, _decimals, VERSION, _onchainID);
+        _emitTokenInformation();
     }
 
     /// @inheritdoc IERC3643Token
     function setOnchainID(address onchainID_) external restricted {
         _onchainID = onchainID_;
-        emit UpdatedTokenInformation(_name, _symbol, _decimals, VERSION, onchainID_);
+        _emitTokenInformation();
     }
 
     /// @inheritdoc IERC3643Token
+    /// @dev The engine judges with the new registry from now on (SEC-65).
     function setIdentityRegistry(address registry_) external restricted {
         if (registry_ == address(0)) revert ZeroAddress();
         _registry = IIdentityRegistry(registry_);
         emit IdentityRegistryAdded(registry_);
+        IComplianceEngine engine = _core.compliance();
+        if (address(engine) != address(0)) engine.setIdentityRegistry(registry_);
     }
 
     /// @inheritdoc IERC3643Token
@@ -102,6 +105,7 @@ contract SecurityToken is ISecurityToken, AccessManaged, ReentrancyGuardTransien
         if (IComplianceEngine(compliance_).getTokenBound() != address(this)) {
             IComplianceEngine(compliance_).bindToken(address(this));
         }
+        IComplianceEngine(compliance_).setIdentityRegistry(address(_registry));
     }
 
     /// @inheritdoc ISecurityToken
@@ -177,9 +181,7 @@ contract SecurityToken is ISecurityToken, AccessManaged, ReentrancyGuardTransien
         if (supplyAfter > MAX_SUPPLY) revert SupplyCapExceeded(supplyAfter, MAX_SUPPLY);
         IComplianceEngine engine = _requireCompliance();
         _totalSupply = supplyAfter;
-        // No overflow: balance <= supply <= MAX_SUPPLY < 2^128.
-        uint256 slot = _accountSlot(to);
-        _storeAccount(slot, _loadAccount(slot).credit(amount));
+        _credit(address(0), to, amount);
         emit Transfer(address(0), to, amount);
         engine.checkAndRecordMint(to, amount);
     }
@@ -205,16 +207,15 @@ contract SecurityToken is ISecurityToken, AccessManaged, ReentrancyGuardTransien
         returns (bool)
     {
         if (to == address(0)) revert ERC20InvalidReceiver(address(0));
-        if (!_registry.isVerified(to)) revert TransferNotCompliant(from, to, amount, RC.RECIPIENT_NOT_VERIFIED);
         IComplianceEngine engine = _requireCompliance();
         _beforeBalanceChange(BalanceChange.ForcedTransfer, from, to, amount);
         _debitUnfreezing(from, amount);
-        // No overflow: balance <= supply <= MAX_SUPPLY < 2^128.
-        uint256 slot = _accountSlot(to);
-        _storeAccount(slot, _loadAccount(slot).credit(amount));
+        _credit(from, to, amount);
         emit Transfer(from, to, amount);
         emit ForcedTransfer(msg.sender, from, to, amount);
-        engine.transferred(from, to, amount);
+        // The engine refuses an unverified or sanctioned recipient and a move within one identity
+        // (SEC-66), and records the rest without its rules.
+        engine.checkAndRecordForcedTransfer(from, to, amount);
         return true;
     }
 
@@ -505,6 +506,16 @@ contract SecurityToken is ISecurityToken, AccessManaged, ReentrancyGuardTransien
         }
     }
 
+    /// @dev Credits `amount` (sent by `from`) to `to`, which is not frozen on the token (SEC-68: a
+    /// frozen wallet is credited by nothing; `TransferNotCompliant` RECIPIENT_FROZEN).
+    function _credit(address from, address to, uint256 amount) internal {
+        uint256 slot = _accountSlot(to);
+        AccountWord account = _loadAccount(slot);
+        if (account.frozen()) revert TransferNotCompliant(from, to, amount, RC.RECIPIENT_FROZEN);
+        // No overflow: balance <= supply <= MAX_SUPPLY < 2^128.
+        _storeAccount(slot, account.credit(amount));
+    }
+
     /// @dev Debits `amount`, unfreezing partially frozen tokens if the free balance is short.
     function _debitUnfreezing(address wallet, uint256 amount) internal {
         uint256 slot = _accountSlot(wallet);
@@ -523,6 +534,11 @@ contract SecurityToken is ISecurityToken, AccessManaged, ReentrancyGuardTransien
             account = account.setBalance(balance - uint128(amount));
         }
         _storeAccount(slot, account);
+    }
+
+    /// @dev One emitting site for the three setters (one ABI encoding of the strings in the code).
+    function _emitTokenInformation() internal {
+        emit UpdatedTokenInformation(_name, _symbol, _decimals, VERSION, _onchainID);
     }
 
     function _requireCompliance() internal view returns (IComplianceEngine engine) {

@@ -9,8 +9,9 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
-import {IPortfolioVault, TradeParams} from "../../interfaces/IPortfolioVault.sol";
+import {IPortfolioVault, TradeParams, TradeLimits, Deal} from "../../interfaces/IPortfolioVault.sol";
 import {ISwapPayer} from "../../interfaces/ILiquidityAggregator.sol";
 import {IRiskEngine, IRiskManagedPortfolio} from "../../interfaces/IRiskEngine.sol";
 import {IOracleRouter} from "../../interfaces/IOracleRouter.sol";
@@ -27,10 +28,36 @@ contract PortfolioVault is IPortfolioVault, ISwapPayer, ERC4626, AccessManaged, 
 
     /// @notice Assets held, settlement asset included (the RiskEngine's bound).
     uint256 public constant MAX_ASSETS = 16;
+    /// @dev Most decimals a listed asset may have (the RiskEngine's and the valuation's bound;
+    /// IPortfolioVault states it: no getter, for size).
+    uint8 internal constant MAX_ASSET_DECIMALS = 36;
     /// @notice Highest dealing fee (anti-dilution levy), bps of what is dealt.
     uint16 public constant MAX_DEALING_FEE_BPS = 200;
+    /// @notice Highest `maxSlippageBps` of the trade limits: a trade may return at most 10% less
+    /// than it sold at oracle prices (SEC-50).
+    uint16 public constant MAX_TRADE_SLIPPAGE_BPS = 1_000;
+    /// @dev Shortest and longest loss refill period of the trade limits (SEC-51; IPortfolioVault
+    /// states them: no getters, for size).
+    uint32 internal constant MIN_LOSS_REFILL_PERIOD = 1 hours;
+    uint32 internal constant MAX_LOSS_REFILL_PERIOD = 365 days;
     /// @dev Virtual shares (OpenZeppelin's inflation-attack defence): shares have 6 more decimals.
     uint8 internal constant DECIMALS_OFFSET = 6;
+    /// @dev Shares `maxRedeem` keeps below `previewWithdraw(cash)` when the cash is short.
+    uint256 internal constant REDEEM_MARGIN = 2;
+    /// @dev A base unit's price is kept as price18 x 10**(36 - decimals): 10**36 per 18-decimal USD.
+    uint256 internal constant PRICE_SCALE = 1e36;
+
+    /// @dev What the trades lost at oracle prices by `at` (the loss budget's use, SEC-51).
+    struct TradeLoss {
+        uint96 used;
+        uint40 at;
+    }
+
+    /// @dev The cash and provisional shares of every unsettled deal (SEC-53).
+    struct Pending {
+        uint128 shares;
+        uint128 cash;
+    }
 
     IRiskEngine public immutable riskEngine;
     IOracleRouter public immutable oracle;
@@ -42,6 +69,10 @@ contract PortfolioVault is IPortfolioVault, ISwapPayer, ERC4626, AccessManaged, 
     address public shareCompliance;
     /// @inheritdoc IPortfolioVault
     uint16 public dealingFeeBps;
+    TradeLimits private _tradeLimits;
+    TradeLoss private _tradeLoss;
+    Pending private _pending;
+    mapping(address holder => Deal) private _deals;
 
     constructor(
         address authority,
@@ -52,6 +83,9 @@ contract PortfolioVault is IPortfolioVault, ISwapPayer, ERC4626, AccessManaged, 
         IOracleRouter oracle_,
         IIdentityRegistry registry_
     ) ERC4626(settlement) ERC20(name_, symbol_) AccessManaged(authority) {
+        if (IERC20Metadata(address(settlement)).decimals() > MAX_ASSET_DECIMALS) {
+            revert AssetNotSupported(address(settlement));
+        }
         riskEngine = riskEngine_;
         oracle = oracle_;
         registry = registry_;
@@ -66,6 +100,11 @@ contract PortfolioVault is IPortfolioVault, ISwapPayer, ERC4626, AccessManaged, 
         uint256 count = _assets.length;
         if (count >= MAX_ASSETS) revert TooManyAssets(MAX_ASSETS);
         if (_indexOf(token) != type(uint256).max) revert AssetAlreadyListed(token);
+        // An asset is never removed, and every exit reads its balance: one that cannot answer it
+        // (no code: no return data; not an ERC-20) or is beyond the valuation's 36 decimals would
+        // lock the vault.
+        _balanceOf(token); // Reverts BalanceUnavailable.
+        if (IERC20Metadata(token).decimals() > MAX_ASSET_DECIMALS) revert AssetNotSupported(token);
         _assets.push(token);
         emit AssetAdded(token, count);
     }
@@ -84,10 +123,21 @@ contract PortfolioVault is IPortfolioVault, ISwapPayer, ERC4626, AccessManaged, 
     }
 
     /// @inheritdoc IPortfolioVault
+    function setTradeLimits(uint16 maxSlippageBps, uint96 lossBudget, uint32 lossRefillPeriod) external restricted {
+        if (
+            maxSlippageBps > MAX_TRADE_SLIPPAGE_BPS || lossRefillPeriod < MIN_LOSS_REFILL_PERIOD
+                || lossRefillPeriod > MAX_LOSS_REFILL_PERIOD
+        ) revert InvalidTradeLimits(maxSlippageBps, lossBudget, lossRefillPeriod);
+        TradeLimits memory next = TradeLimits(maxSlippageBps, lossBudget, lossRefillPeriod);
+        emit TradeLimitsSet(_tradeLimits, next);
+        _tradeLimits = next; // The loss already used carries over.
+    }
+
+    /// @inheritdoc IPortfolioVault
     function setShareCompliance(address engine) external restricted {
         emit ShareComplianceSet(shareCompliance, engine);
         shareCompliance = engine;
-        ShareCompliance.bind(engine);
+        ShareCompliance.bind(engine, address(registry));
     }
 
     // ================================================================ trading (EXECUTOR)
@@ -96,8 +146,10 @@ contract PortfolioVault is IPortfolioVault, ISwapPayer, ERC4626, AccessManaged, 
     function trade(TradeParams calldata t) external restricted nonReentrant returns (uint256 sold, uint256 bought) {
         address[] memory list = _assets;
         (uint256[] memory before, uint256[] memory expected) = _balancesTwice(list);
-        (sold, bought) = _trade(t, list, expected);
-        _settle(list, before, expected);
+        uint256[] memory prices = new uint256[](list.length); // read once per asset, when first needed
+        uint256 loss;
+        (sold, bought, loss) = _trade(t, list, expected, prices);
+        _settle(list, before, expected, loss);
     }
 
     /// @inheritdoc IPortfolioVault
@@ -111,13 +163,17 @@ contract PortfolioVault is IPortfolioVault, ISwapPayer, ERC4626, AccessManaged, 
         if (count == 0 || count > MAX_ASSETS) revert InvalidTradeCount(count, MAX_ASSETS);
         address[] memory list = _assets; // read once: every trade looks its assets up in it
         (uint256[] memory before, uint256[] memory expected) = _balancesTwice(list);
+        uint256[] memory prices = new uint256[](list.length); // read once per asset, when first needed
         sold = new uint256[](count);
         bought = new uint256[](count);
+        uint256 loss;
         // Bounded: count <= MAX_ASSETS.
         for (uint256 k; k < count; ++k) {
-            (sold[k], bought[k]) = _trade(trades[k], list, expected);
+            uint256 tradeLoss;
+            (sold[k], bought[k], tradeLoss) = _trade(trades[k], list, expected, prices);
+            loss += tradeLoss; // Gains do not offset losses.
         }
-        _settle(list, before, expected);
+        _settle(list, before, expected, loss);
     }
 
     /// @inheritdoc ISwapPayer
@@ -157,23 +213,49 @@ contract PortfolioVault is IPortfolioVault, ISwapPayer, ERC4626, AccessManaged, 
     }
 
     /// @inheritdoc ERC4626
+    /// @dev Not bounded by `maxWithdraw` first (which answers 0 when the risk check would refuse):
+    /// what refuses says why — the owner's balance or unsettled deal, the cash (`InsufficientCash`),
+    /// the risk check (`RiskLimitBreached`).
     function withdraw(uint256 assets_, address receiver, address owner)
         public
         override(ERC4626, IERC4626)
         nonReentrant
-        returns (uint256)
+        returns (uint256 shares)
     {
-        return super.withdraw(assets_, receiver, owner);
+        shares = previewWithdraw(assets_);
+        _withdraw(msg.sender, receiver, owner, assets_, shares);
     }
 
     /// @inheritdoc ERC4626
+    /// @dev As `withdraw`: the refusal names its cause.
     function redeem(uint256 shares, address receiver, address owner)
         public
         override(ERC4626, IERC4626)
         nonReentrant
-        returns (uint256)
+        returns (uint256 assets_)
     {
-        return super.redeem(shares, receiver, owner);
+        assets_ = previewRedeem(shares);
+        _withdraw(msg.sender, receiver, owner, assets_, shares);
+    }
+
+    /// @inheritdoc IPortfolioVault
+    function settleDeal(address holder, uint80[] calldata rounds) external nonReentrant returns (uint256 shares) {
+        Deal memory d = _deals[holder];
+        if (d.shares == 0) revert NoDeal(holder);
+        // The vault's holdings now at the first price of each published after the deal (the
+        // oracle checks every named round; `PriceUnavailable(asset, NotFirstRound)` otherwise).
+        address[] memory list = _assets;
+        uint256 nav = oracle.valueAfter(list, _balancesOf(list), d.dealtAt, rounds);
+        Pending memory p = _pending;
+        // The deal's net cash buys the other holders' book at the strike: their shares and their
+        // assets (every pending deal's cash, held at par, aside). No underflow: the pending cash is
+        // held (trades and withdrawals leave it) and part of `nav`; pending shares are minted.
+        // Checked: the deal's cash (< 2**104) times the supply overflows only beyond 2**152 shares.
+        shares = d.assets * (totalSupply() - p.shares + 10 ** DECIMALS_OFFSET) / (nav - p.cash + 1);
+        _closeDeal(holder, d, p);
+        emit DealSettled(holder, d.shares, shares, d.assets, nav);
+        if (shares < d.shares) _burn(holder, d.shares - shares);
+        else if (shares > d.shares) _mint(holder, shares - d.shares);
     }
 
     /// @inheritdoc IPortfolioVault
@@ -185,8 +267,11 @@ contract PortfolioVault is IPortfolioVault, ISwapPayer, ERC4626, AccessManaged, 
         if (shares == 0) revert ZeroShares();
         _requireNotFrozen(msg.sender, receiver);
         if (msg.sender != owner) _spendAllowance(owner, msg.sender, shares);
-        uint256 supply = totalSupply();
+        // The settled book: unsettled deals' cash and provisional shares are not in it (SEC-53).
+        Pending memory p = _pending;
+        uint256 supply = totalSupply() - p.shares;
         amounts = holdings();
+        amounts[0] -= p.cash;
         uint256 fee = dealingFeeBps;
         // Bounded: assets <= MAX_ASSETS. Rounded down: the remaining holders never subsidise the
         // exit; the dealing fee (bps of the net slice, as for cash) stays in the fund.
@@ -203,21 +288,12 @@ contract PortfolioVault is IPortfolioVault, ISwapPayer, ERC4626, AccessManaged, 
     // ================================================================ views
 
     /// @inheritdoc ERC4626
-    /// @dev Sum of every holding at its oracle price, in settlement-asset units (rounded down).
-    function totalAssets() public view override(ERC4626, IERC4626) returns (uint256 total) {
-        uint256[] memory held = holdings();
-        total = held[0];
-        uint256 count = held.length;
-        if (count == 1) return total;
-        uint256 settlementPrice = oracle.price(_assets[0]);
-        uint256 settlementUnit = 10 ** IERC20Metadata(_assets[0]).decimals();
-        // Bounded: assets <= MAX_ASSETS.
-        for (uint256 i = 1; i < count; ++i) {
-            if (held[i] == 0) continue;
-            uint256 value18 =
-                Math.mulDiv(held[i], oracle.price(_assets[i]), 10 ** IERC20Metadata(_assets[i]).decimals());
-            total += Math.mulDiv(value18, settlementUnit, settlementPrice);
-        }
+    /// @dev Sum of every holding at its oracle price, in settlement-asset units (rounded down):
+    /// `IOracleRouter.valueIn` (a held asset without a price reverts `PriceUnavailable`; the
+    /// settlement asset at par, and an all-cash vault needs no price).
+    function totalAssets() public view override(ERC4626, IERC4626) returns (uint256) {
+        address[] memory list = _assets;
+        return oracle.valueIn(list, _balancesOf(list));
     }
 
     /// @inheritdoc ERC4626
@@ -247,10 +323,31 @@ contract PortfolioVault is IPortfolioVault, ISwapPayer, ERC4626, AccessManaged, 
     }
 
     /// @inheritdoc ERC4626
-    /// @dev What `owner`'s shares redeem for, after the dealing fee (withdrawing it never reverts
-    /// for the fee).
+    /// @dev What `owner`'s free shares (an unsettled deal's are not) redeem for after the dealing
+    /// fee, at most the cash the vault may pay out (held less the unsettled deals'); 0 for a frozen
+    /// owner, or when the risk check would refuse that withdrawal (ERC-4626: an underestimate,
+    /// never more than `withdraw` accepts; SEC-61).
     function maxWithdraw(address owner) public view override(ERC4626, IERC4626) returns (uint256) {
-        return previewRedeem(balanceOf(owner));
+        if (registry.isFrozen(owner)) return 0;
+        uint256 most = Math.min(previewRedeem(_freeShares(owner)), _payableCash());
+        return _withdrawalPasses(most) ? most : 0;
+    }
+
+    /// @inheritdoc ERC4626
+    /// @dev `owner`'s free shares, at most those whose redemption the vault's payable cash covers;
+    /// 0 as for `maxWithdraw` (SEC-61).
+    function maxRedeem(address owner) public view override(ERC4626, IERC4626) returns (uint256 shares) {
+        if (registry.isFrozen(owner)) return 0;
+        shares = _freeShares(owner);
+        uint256 cash = _payableCash();
+        if (previewRedeem(shares) > cash) {
+            // previewWithdraw rounds up, and the fee's two roundings may differ by a unit: two
+            // shares fewer than it names are covered (checked below; an underestimate at worst).
+            shares = Math.min(shares, previewWithdraw(cash));
+            shares = shares > REDEEM_MARGIN ? shares - REDEEM_MARGIN : 0;
+            if (previewRedeem(shares) > cash) return 0;
+        }
+        if (!_withdrawalPasses(previewRedeem(shares))) return 0;
     }
 
     /// @inheritdoc ERC4626
@@ -280,6 +377,22 @@ contract PortfolioVault is IPortfolioVault, ISwapPayer, ERC4626, AccessManaged, 
     function positions() external view returns (address[] memory assets_, uint256[] memory holdings_) {
         assets_ = _assets;
         holdings_ = _balancesOf(assets_);
+        holdings_[0] -= _pending.cash; // Reserved for unsettled deals: not to be traded.
+    }
+
+    /// @inheritdoc IPortfolioVault
+    function tradeLimits() external view returns (TradeLimits memory) {
+        return _tradeLimits;
+    }
+
+    /// @inheritdoc IPortfolioVault
+    function tradeLossAvailable() external view returns (uint256) {
+        return _lossAvailable();
+    }
+
+    /// @inheritdoc IPortfolioVault
+    function dealOf(address holder) external view returns (Deal memory) {
+        return _deals[holder];
     }
 
     /// @inheritdoc IRiskManagedPortfolio
@@ -293,9 +406,12 @@ contract PortfolioVault is IPortfolioVault, ISwapPayer, ERC4626, AccessManaged, 
     /// the venue asked to be paid, `payForSwap`, open only during this call: no allowance is
     /// written) and bought (measured). Interaction before the checks by design: they measure the
     /// state after the call.
-    function _trade(TradeParams calldata t, address[] memory list, uint256[] memory expected)
+    /// @return sold What the venue was paid.
+    /// @return bought The vault's measured gain.
+    /// @return loss What the trade lost at oracle prices (value sold less value bought; 0 if it gained).
+    function _trade(TradeParams calldata t, address[] memory list, uint256[] memory expected, uint256[] memory prices)
         internal
-        returns (uint256 sold, uint256 bought)
+        returns (uint256 sold, uint256 bought, uint256 loss)
     {
         (address venue, address sellAsset, address buyAsset) = (t.venue, t.sellAsset, t.buyAsset);
         uint256 sellAmount = t.sellAmount;
@@ -319,9 +435,74 @@ contract PortfolioVault is IPortfolioVault, ISwapPayer, ERC4626, AccessManaged, 
         }
         uint256 minBuyAmount = t.minBuyAmount;
         if (bought < minBuyAmount) revert InsufficientOutput(buyAsset, bought, minBuyAmount);
+        loss = _oracleBound(list, prices, sellIndex, sold, buyIndex, bought);
         expected[sellIndex] -= sold; // Checked: the vault cannot have paid more than it held.
         expected[buyIndex] = buyAfter;
         emit Traded(msg.sender, venue, sellAsset, sold, buyAsset, bought);
+    }
+
+    /// @dev Every trade's output is bounded by live oracle prices, whatever its venue and data
+    /// (SEC-50): what it bought must be worth at least what it sold less `maxSlippageBps`.
+    /// @return loss The value sold less the value bought (0 if it gained), 18-decimal USD.
+    function _oracleBound(
+        address[] memory list,
+        uint256[] memory prices,
+        uint256 sellIndex,
+        uint256 sold,
+        uint256 buyIndex,
+        uint256 bought
+    ) internal view returns (uint256 loss) {
+        uint256 valueSold = _oracleValue(list, prices, sellIndex, sold);
+        uint256 valueBought = _oracleValue(list, prices, buyIndex, bought);
+        // Rounded up. Checked: overflows (a revert) only for values beyond 2**240 USD.
+        uint256 floorValue = (valueSold * (BPS - _tradeLimits.maxSlippageBps) + BPS - 1) / BPS;
+        if (valueBought < floorValue) {
+            uint256 scaled = prices[buyIndex];
+            uint256 minimum = (floorValue * PRICE_SCALE + scaled - 1) / scaled; // rounded up
+            revert TradeBelowOracle(list[sellIndex], sold, list[buyIndex], bought, minimum);
+        }
+        // No underflow: compared first.
+        unchecked {
+            if (valueSold > valueBought) loss = valueSold - valueBought;
+        }
+    }
+
+    /// @dev `amount` of asset `i` in 18-decimal USD at its live oracle price; `prices[i]` caches the
+    /// price of one base unit scaled by PRICE_SCALE (exact: price18 x 10**(36 - decimals), decimals
+    /// <= 36 by `addAsset`; the constructor's settlement asset is a stablecoin's 6 or 18).
+    function _oracleValue(address[] memory list, uint256[] memory prices, uint256 i, uint256 amount)
+        internal
+        view
+        returns (uint256)
+    {
+        uint256 scaled = prices[i];
+        if (scaled == 0) {
+            address token = list[i];
+            scaled = oracle.price(token) * 10 ** (MAX_ASSET_DECIMALS - IERC20Metadata(token).decimals());
+            prices[i] = scaled;
+        }
+        // Checked: a traded amount worth beyond 2**256 / 1e36 USD reverts the trade.
+        return amount * scaled / PRICE_SCALE;
+    }
+
+    /// @dev Charges `loss` to the trade loss budget, or reverts when it exceeds what is available (SEC-51).
+    function _chargeLoss(uint256 loss) internal {
+        uint256 available = _lossAvailable();
+        if (loss > available) revert TradeLossBudgetExceeded(loss, available);
+        // No truncation: budget - available is what is used now, plus loss <= available: <= budget (uint96).
+        _tradeLoss = TradeLoss(uint96(_tradeLimits.lossBudget - available + loss), uint40(block.timestamp));
+    }
+
+    /// @dev Loss budget left now: what was used at the last charge, less the linear refill since.
+    function _lossAvailable() internal view returns (uint256) {
+        TradeLimits memory limits = _tradeLimits;
+        TradeLoss memory used = _tradeLoss;
+        uint256 budget = limits.lossBudget;
+        // No overflow: the elapsed time fits 40 bits and the budget 96.
+        uint256 refill =
+            limits.lossRefillPeriod == 0 ? 0 : (block.timestamp - used.at) * budget / limits.lossRefillPeriod;
+        uint256 left = used.used > refill ? used.used - refill : 0;
+        return budget > left ? budget - left : 0;
     }
 
     /// @dev Calls `venue` with `data`, bubbling its revert up; what it returns is not read (the
@@ -383,29 +564,60 @@ contract PortfolioVault is IPortfolioVault, ISwapPayer, ERC4626, AccessManaged, 
     }
 
     /// @dev After the trades: every asset holds exactly what the trades explain (nothing else
-    /// moved), and the RiskEngine passes the new state against the one before.
-    function _settle(address[] memory list, uint256[] memory before, uint256[] memory expected) internal view {
+    /// moved), the unsettled deals' cash is still there, the trades' loss fits the budget, and the
+    /// RiskEngine passes the new state against the one before.
+    function _settle(address[] memory list, uint256[] memory before, uint256[] memory expected, uint256 loss) internal {
         uint256[] memory afterTrades = _balancesOf(list);
         // Bounded: assets <= MAX_ASSETS.
         for (uint256 i; i < afterTrades.length; ++i) {
             if (afterTrades[i] != expected[i]) revert UnexpectedBalanceChange(list[i], expected[i], afterTrades[i]);
         }
+        uint256 reserved = _pending.cash;
+        if (afterTrades[0] < reserved) revert InsufficientCash(reserved, afterTrades[0]);
+        if (loss != 0) _chargeLoss(loss);
         riskEngine.enforce(before, afterTrades);
     }
 
-    /// @dev Cash withdrawals: risk-checked unless halted (then investors may always leave).
+    /// @dev Cash withdrawals: from the cash no unsettled deal holds (`InsufficientCash`), and
+    /// risk-checked unless halted (then investors may always leave).
     function _withdraw(address caller, address receiver, address owner, uint256 assets_, uint256 shares)
         internal
         override
     {
         _requireNotFrozen(caller, receiver);
-        if (!riskEngine.isHalted(address(this))) {
-            uint256[] memory before = holdings();
-            uint256[] memory afterWithdrawal = holdings();
-            afterWithdrawal[0] -= assets_; // Checked: more cash than held reverts.
-            riskEngine.enforce(before, afterWithdrawal);
-        }
+        uint256 cash = _payableCash();
+        if (assets_ > cash) revert InsufficientCash(assets_, cash);
+        (uint256[] memory before, uint256[] memory afterExit) = _exit(assets_);
+        riskEngine.enforceExit(before, afterExit); // Unless halted or unconfigured (SEC-59).
         super._withdraw(caller, receiver, owner, assets_, shares);
+    }
+
+    /// @dev Deposits and mints: a vault holding anything but the settlement asset has a NAV that
+    /// depends on oracle prices, which lag; its deals are then provisional until priced at the
+    /// first price of every holding published after them (`settleDeal`, SEC-53). An all-cash NAV
+    /// needs no price: its deals are exact at once.
+    function _deposit(address caller, address receiver, uint256 assets_, uint256 shares) internal override {
+        bool forward = _holdsPricedAssets(); // Before: a deposit adds the settlement asset only.
+        super._deposit(caller, receiver, assets_, shares);
+        if (!forward) return;
+        Deal memory d = _deals[receiver];
+        // Only the holder extends its own deal (and its wait): nobody may keep another's locked.
+        if (d.shares != 0 && caller != receiver) revert DealUnsettled(receiver, d.shares);
+        uint256 net = assets_ - _feeOnTotal(assets_); // The fee is the fund's at once.
+        d = Deal(SafeCast.toUint112(d.shares + shares), SafeCast.toUint104(d.assets + net), uint40(block.timestamp));
+        _deals[receiver] = d;
+        Pending memory p = _pending;
+        // No truncation: each deal's shares and cash fit 112 and 104 bits, and so do their sums
+        // while below the supply and the vault's cash.
+        _pending = Pending(uint128(p.shares + shares), uint128(p.cash + net));
+        emit DealOpened(receiver, d.shares, d.assets, block.timestamp);
+    }
+
+    /// @dev Removes `d`, `holder`'s deal, from the deals and the pending totals `p`.
+    function _closeDeal(address holder, Deal memory d, Pending memory p) internal {
+        delete _deals[holder];
+        // No underflow: `d` is part of `p`.
+        _pending = Pending(p.shares - d.shares, p.cash - d.assets);
     }
 
     /// @dev Every share movement passes the share compliance engine, as a SecurityToken transfer
@@ -416,7 +628,12 @@ contract PortfolioVault is IPortfolioVault, ISwapPayer, ERC4626, AccessManaged, 
     function _update(address from, address to, uint256 value) internal override {
         address engine = shareCompliance;
         if (engine == address(0)) revert ShareComplianceNotSet();
-        if (from != address(0) && registry.isFrozen(from)) revert InvestorFrozen(from);
+        if (from != address(0)) {
+            if (registry.isFrozen(from)) revert InvestorFrozen(from);
+            // An unsettled deal's provisional shares stay where they are (SEC-53).
+            uint256 locked = _deals[from].shares;
+            if (locked != 0 && balanceOf(from) < value + locked) revert DealUnsettled(from, locked);
+        }
         super._update(from, to, value);
         ShareCompliance.record(engine, from, to, value);
     }
@@ -431,17 +648,71 @@ contract PortfolioVault is IPortfolioVault, ISwapPayer, ERC4626, AccessManaged, 
     /// out), rounded up: on a net `net` it is `net * fee / BPS`; inside a gross `total` (net + fee)
     /// it is `total * fee / (BPS + fee)` — OpenZeppelin's ERC4626Fees convention, so the four
     /// previews agree with each other.
+    /// Checked arithmetic: an amount beyond 2**248 (no deposit or redemption can be) reverts.
     function _feeOnRaw(uint256 net) internal view returns (uint256) {
-        return Math.mulDiv(net, dealingFeeBps, BPS, Math.Rounding.Ceil);
+        return (net * dealingFeeBps + BPS - 1) / BPS;
     }
 
     function _feeOnTotal(uint256 total) internal view returns (uint256) {
         uint256 fee = dealingFeeBps;
-        return Math.mulDiv(total, fee, BPS + fee, Math.Rounding.Ceil);
+        return (total * fee + BPS + fee - 1) / (BPS + fee);
     }
 
     function _decimalsOffset() internal pure override returns (uint8) {
         return DECIMALS_OFFSET;
+    }
+
+    /// @dev ERC-4626 conversions on the settled book: unsettled deals' cash and provisional shares
+    /// aside (they are priced at their strike, not at today's NAV). No underflow: both are held.
+    function _convertToShares(uint256 assets_, Math.Rounding rounding) internal view override returns (uint256) {
+        Pending memory p = _pending;
+        return
+            Math.mulDiv(assets_, totalSupply() - p.shares + 10 ** DECIMALS_OFFSET, totalAssets() - p.cash + 1, rounding);
+    }
+
+    function _convertToAssets(uint256 shares, Math.Rounding rounding) internal view override returns (uint256) {
+        Pending memory p = _pending;
+        return
+            Math.mulDiv(shares, totalAssets() - p.cash + 1, totalSupply() - p.shares + 10 ** DECIMALS_OFFSET, rounding);
+    }
+
+    /// @dev `owner`'s shares no unsettled deal holds.
+    function _freeShares(address owner) internal view returns (uint256) {
+        return balanceOf(owner) - _deals[owner].shares;
+    }
+
+    /// @dev The settlement asset the vault may pay out: held, less the unsettled deals' cash.
+    function _payableCash() internal view returns (uint256) {
+        return _balanceOf(_assets[0]) - _pending.cash;
+    }
+
+    /// @dev The holdings before and after paying out `assets_` (at most the payable cash).
+    function _exit(uint256 assets_) internal view returns (uint256[] memory before, uint256[] memory afterExit) {
+        before = holdings();
+        afterExit = holdings();
+        afterExit[0] -= assets_; // No underflow: at most the payable cash.
+    }
+
+    /// @dev Whether a cash exit of `assets_` passes the engine's exit check now (`enforceExit`;
+    /// a revert of any kind is a refusal: the `max*` views never revert for it).
+    function _withdrawalPasses(uint256 assets_) internal view returns (bool) {
+        if (assets_ == 0) return true;
+        (uint256[] memory before, uint256[] memory afterExit) = _exit(assets_);
+        try riskEngine.enforceExit(before, afterExit) {
+            return true;
+        } catch {
+            return false;
+        }
+    }
+
+    /// @dev Whether the vault holds any asset but the settlement asset (its NAV then uses prices).
+    function _holdsPricedAssets() internal view returns (bool) {
+        uint256 count = _assets.length;
+        // Bounded: assets <= MAX_ASSETS.
+        for (uint256 i = 1; i < count; ++i) {
+            if (_balanceOf(_assets[i]) != 0) return true;
+        }
+        return false;
     }
 
     function _requireCanDeposit(address receiver) internal view {

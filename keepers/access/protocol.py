@@ -43,6 +43,7 @@ FUNCTION_ROLES: dict[str, dict[str, tuple[str, ...]]] = {
             "removeModule",
             "callModuleFunction",
             "setInvestmentMinimums",
+            "setMinFirstHolding",
         ),
     },
     "SecurityToken": {
@@ -64,8 +65,15 @@ FUNCTION_ROLES: dict[str, dict[str, tuple[str, ...]]] = {
         "GUARDIAN": ("halt",),
         "RISK_KEEPER": ("publishModel",),
     },
+    # Trade limits bound every EXECUTOR (SEC-50, SEC-51); `settleDeal` is anyone's (SEC-53).
     "PortfolioVault": {
-        "GOVERNOR": ("addAsset", "setVenue", "setShareCompliance", "setDealingFee"),
+        "GOVERNOR": (
+            "addAsset",
+            "setVenue",
+            "setShareCompliance",
+            "setDealingFee",
+            "setTradeLimits",
+        ),
         "EXECUTOR": ("trade", "tradeBatch"),
     },
     "LocalStablecoin": {"OPERATOR": ("mint",)},

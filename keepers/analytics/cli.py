@@ -3,10 +3,11 @@ The numerical libraries load when a command runs, not when the CLI starts."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
+
+from keepers.core.jsonable import echo_json
 
 existing_file = click.Path(exists=True, dir_okay=False, path_type=Path)
 
@@ -77,7 +78,7 @@ def analytics_metrics(
         "assets": rows,
     }
     if as_json:
-        click.echo(json.dumps(data, indent=2, sort_keys=True))
+        echo_json(data)
         return
     from rich.console import Console
     from rich.table import Table

@@ -7,20 +7,36 @@ import into the multisig — or to sign locally with `quantera console sign --ac
 Format: safe-global/safe-react-apps `apps/tx-builder` batch files (version 1.0): each transaction
 either names its method and inputs (`contractMethod`, `contractInputsValues`, `data` null: what
 the Safe app shows its signers) when every input is a plain type, or carries raw `data`
-(`contractMethod` null). `meta.checksum` is the app's: keccak-256 of its key-sorted serialisation
-of the batch with `meta.name` set to null, so the app imports it without a "modified" warning.
+(`contractMethod` null). A value is keyed by its input's name, or by the input's index ("0",
+"1"...) when the ABI leaves the input unnamed: the app's own rule (`contractField.name || index`).
+`meta.checksum` is the app's: keccak-256 of its key-sorted serialisation of the batch with
+`meta.name` set to null, so the app imports it without a "modified" warning.
+
+Reading a batch to sign it (`batch_calldata`, `signable_calls`) gives each entry the one meaning
+the Safe app gives it, or refuses the file: the app sends `data` whenever it is present and
+ignores the method, so an entry whose `data` and method encode different calls (or a method whose
+values are missing, extra, or written in a form two encoders could read differently) is refused,
+as is a file whose checksum is not its own, a target outside the deployment record (unless the
+operator names it), and a call that cannot be decoded for display.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from eth_abi import encode
-from eth_utils import function_abi_to_4byte_selector, is_address, keccak, to_checksum_address
+from eth_utils import (
+    function_abi_to_4byte_selector,
+    is_checksum_address,
+    is_hex_address,
+    keccak,
+    to_checksum_address,
+)
 
 from keepers.console.source import ChainSource, ConsoleError
 
@@ -28,6 +44,12 @@ TX_BUILDER_VERSION = "1.16.5"
 MAX_CALLS_PER_BATCH = 200
 PLAIN_TYPES = ("address", "bool", "string", "bytes")
 MANAGER = "QuanteraAccessManager"
+# The AccessManager's functions whose `data` argument is another call: decoded for display too.
+INNER_CALLS = frozenset({"schedule", "execute"})
+# The AccessManager's arguments that are role ids: shown with the role's name.
+ROLE_ARGUMENTS = frozenset({"roleId", "admin", "guardian"})
+_DECIMAL = re.compile(r"^-?(0|[1-9][0-9]*)$")
+_HEX = re.compile(r"^0x([0-9a-fA-F]{2})*$")
 
 
 class ActionInputError(ConsoleError):
@@ -87,7 +109,7 @@ def parse_field(spec: Field, raw: Any) -> Any:
     if text == "":
         raise ActionInputError(f"{spec.label}: required")
     if spec.kind == "address":
-        if not is_address(text):
+        if not strict_address(text):
             raise ActionInputError(f"{spec.label}: {text!r} is not an address")
         return to_checksum_address(text)
     if spec.kind in ("uint", "int"):
@@ -203,12 +225,13 @@ def prepare(source: ChainSource, safe: str, calls: Sequence[Call]) -> list[Prepa
                     f"{safe} may not call {call.function} on {call.contract}: no role of it "
                     "allows that function in the AccessManager"
                 )
-        simple = all(_plain(i) for i in fn.get("inputs", []))
+        inputs = fn.get("inputs", [])
+        keys = value_keys(inputs)
+        # A method entry only when the Safe app reads it as this call: plain inputs, and one key
+        # per input (two inputs of one name would share a value there); else raw `data`.
+        simple = all(_plain(i) for i in inputs) and len(set(keys)) == len(keys)
         values = (
-            {
-                (i["name"] or f"arg{k}"): _as_text(i["type"], a)
-                for k, (i, a) in enumerate(zip(fn["inputs"], call.args, strict=True))
-            }
+            {key: _as_text(i["type"], a) for key, i, a in zip(keys, inputs, call.args, strict=True)}
             if simple
             else None
         )
@@ -327,28 +350,225 @@ def safe_batch(
     return batch
 
 
+def value_keys(inputs: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The keys of a method entry's `contractInputsValues`: each input's name, or its index when
+    the ABI leaves it unnamed (the Safe app's `contractField.name || index`)."""
+    return [str(i.get("name") or k) for k, i in enumerate(inputs)]
+
+
+def _method_calldata(k: int, tx: Mapping[str, Any]) -> str:
+    """The calldata of a method entry, read strictly: every input plain-typed, one value per
+    input under its key and no other, each value in the one form both encoders read alike."""
+    method = tx["contractMethod"]
+    inputs = method.get("inputs") or []
+    values = tx.get("contractInputsValues") or {}
+    if not isinstance(method.get("name"), str) or not method["name"]:
+        raise ActionInputError(f"transaction {k}: its contractMethod has no name")
+    if not isinstance(values, Mapping):
+        raise ActionInputError(f"transaction {k}: contractInputsValues is not an object")
+    keys = value_keys(inputs)
+    if len(set(keys)) != len(keys):
+        raise ActionInputError(
+            f"transaction {k}: {method['name']} has two inputs of one name: which value is "
+            "which is ambiguous"
+        )
+    if set(values) != set(keys):
+        raise ActionInputError(
+            f"transaction {k}: {method['name']} takes values for {keys}, the file gives "
+            f"{sorted(values)}"
+        )
+    args = []
+    for key, i in zip(keys, inputs, strict=True):
+        if not _plain(i):
+            raise ActionInputError(
+                f"transaction {k}: input {key} of {method['name']} is a {i['type']}: "
+                "only plain types are read from a method entry"
+            )
+        try:
+            args.append(_strict(i["type"], values[key]))
+        except (TypeError, ValueError) as err:
+            raise ActionInputError(
+                f"transaction {k}: input {key} of {method['name']} ({i['type']}): {err}"
+            ) from None
+    return encode_call({"type": "function", **method}, args)
+
+
 def batch_calldata(batch: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """(to, data) of every transaction of a batch file, method entries encoded from their values
-    (what `quantera console sign` sends). Raises ActionInputError on a malformed file."""
+    """(to, data) of every transaction of a batch file: the call the Safe Transaction Builder
+    proposes for it (`data` when present, else the method encoded from its values), which is
+    what `quantera console sign` sends. ActionInputError on a malformed file, and on an entry
+    that two readers could read as two calls: `data` and a method that encode different calls,
+    missing, extra or non-canonical values (`0x10` for a number, a mixed-case address whose
+    checksum is wrong), value sent."""
     try:
         transactions = batch["transactions"]
+        if not isinstance(transactions, list) or not transactions:
+            raise ActionInputError("not a Safe Transaction Builder batch: no transactions")
+        if len(transactions) > MAX_CALLS_PER_BATCH:
+            raise ActionInputError(
+                f"{len(transactions)} transactions: a batch holds at most {MAX_CALLS_PER_BATCH}"
+            )
         out = []
         for k, tx in enumerate(transactions):
+            if not strict_address(tx["to"]):
+                raise ActionInputError(f"transaction {k}: {tx['to']!r} is not an address")
             to = to_checksum_address(tx["to"])
-            if tx.get("contractMethod"):
-                method = tx["contractMethod"]
-                values = tx.get("contractInputsValues") or {}
-                args = [_from_text(i["type"], values[i["name"]]) for i in method["inputs"]]
-                out.append((to, encode_call({"type": "function", **method}, args)))
-            elif tx.get("data"):
-                out.append((to, str(tx["data"])))
-            else:
-                raise ActionInputError(f"transaction {k}: neither data nor contractMethod")
             if str(tx.get("value", "0")) not in ("0", ""):
                 raise ActionInputError(f"transaction {k}: sends value; console batches never do")
+            raw = tx.get("data")
+            method = _method_calldata(k, tx) if tx.get("contractMethod") else None
+            if raw:  # what the Safe app sends whenever it is there (JS truthiness: "0x" too)
+                if not isinstance(raw, str) or not _HEX.match(raw) or len(raw) < 10:
+                    raise ActionInputError(f"transaction {k}: data {str(raw)[:20]!r} is no call")
+                if method is not None and method.lower() != raw.lower():
+                    raise ActionInputError(
+                        f"transaction {k}: its data and its contractMethod are two different "
+                        "calls (the Safe app sends the data); refused"
+                    )
+                out.append((to, raw.lower()))
+            elif method is not None:
+                out.append((to, method))
+            else:
+                raise ActionInputError(f"transaction {k}: neither data nor contractMethod")
         return out
-    except (KeyError, TypeError, ValueError) as err:
-        raise ActionInputError(f"not a Safe Transaction Builder batch: {err}") from None
+    except (KeyError, TypeError, ValueError, AttributeError) as err:
+        raise ActionInputError(f"not a Safe Transaction Builder batch: {err!r}") from None
+
+
+def verify_checksum(batch: Mapping[str, Any]) -> None:
+    """ActionInputError unless `meta.checksum` is the batch's own (the file was changed after it
+    was made: the Safe app would warn, `console sign` refuses)."""
+    try:
+        stated, computed = batch["meta"]["checksum"], checksum(batch)
+    except (KeyError, TypeError, AttributeError):
+        raise ActionInputError("the batch has no meta.checksum: refused") from None
+    if stated != computed:
+        raise ActionInputError(
+            f"the batch's meta.checksum {stated} is not its own ({computed}): the file was "
+            "changed after it was made; refused"
+        )
+
+
+@dataclass(frozen=True)
+class SignedCall:
+    """One transaction `console sign` sends, and how it reads."""
+
+    to: str
+    data: str
+    target: str  # the deployment record's name (or "not in the record")
+    text: str  # the decoded call, e.g. "grantRole(roleId=3 (OPERATOR), account=0x… , delay=0)"
+
+
+def signable_calls(
+    source: ChainSource, batch: Mapping[str, Any], allowed: Sequence[str] = ()
+) -> list[SignedCall]:
+    """The calls of a batch as `console sign` would send them, each decoded for the operator;
+    ActionInputError on a batch that is not its checksum's, is for another chain, reads two ways
+    (`batch_calldata`), targets a contract outside the deployment record (and not in `allowed`,
+    the addresses the operator named), or holds a call no ABI of the project decodes."""
+    verify_checksum(batch)
+    if str(batch.get("chainId")) != str(source.chain_id):
+        raise ActionInputError(
+            f"the batch is for chain {batch.get('chainId')}, the network is chain {source.chain_id}"
+        )
+    names = _record_names(source)
+    extra = {to_checksum_address(a) for a in allowed}
+    out = []
+    for k, (to, data) in enumerate(batch_calldata(batch)):
+        if to not in names and to not in extra:
+            raise ActionInputError(
+                f"transaction {k}: {to} is not a contract of the deployment record; refused "
+                "(name it with --allow-target if you mean it)"
+            )
+        text = describe_call(source, to, data, names, frozenset(extra), k)
+        out.append(SignedCall(to, data, names.get(to, "not in the record"), text))
+    return out
+
+
+def _record_names(source: ChainSource) -> dict[str, str]:
+    return {to_checksum_address(a): n for n, a in source.record.contracts.items()}
+
+
+def describe_call(
+    source: ChainSource,
+    to: str,
+    data: str,
+    names: Mapping[str, str],
+    allowed: set[str] | frozenset[str] = frozenset(),
+    k: int = 0,
+) -> str:
+    """`data` sent to `to`, decoded with the ABI of the record's contract there (another of the
+    project's ABIs for an allowed address outside it): `function(arg=value, ...)`, addresses named
+    after the record, role ids after the protocol's roles; a manager's `schedule`/`execute`
+    shows the call inside it the same way (its target checked as the outer one is).
+    ActionInputError when it does not decode."""
+    fn, args = _decode(source, to, data, names, k)
+    inputs = fn.get("inputs", [])
+    by_name = {i.get("name"): a for i, a in zip(inputs, args, strict=True)}
+    parts = []
+    for key, i, value in zip(value_keys(inputs), inputs, args, strict=True):
+        shown = _show(i, value, names)
+        if fn["name"] in INNER_CALLS and i.get("name") == "data" and "target" in by_name:
+            inner = to_checksum_address(by_name["target"])
+            if inner not in names and inner not in allowed:
+                raise ActionInputError(
+                    f"transaction {k}: {fn['name']} of a call to {inner}, not a contract of "
+                    "the deployment record; refused (name it with --allow-target if you mean it)"
+                )
+            shown = describe_call(source, inner, "0x" + bytes(value).hex(), names, allowed, k)
+        parts.append(f"{key}={shown}")
+    return f"{fn['name']}({', '.join(parts)})"
+
+
+def _decode(
+    source: ChainSource, to: str, data: str, names: Mapping[str, str], k: int
+) -> tuple[dict[str, Any], tuple[Any, ...]]:
+    from eth_abi import decode
+
+    from keepers.console.source import abi_name
+
+    raw = bytes.fromhex(data.removeprefix("0x"))
+    name = names.get(to)
+    abis = [source.abis.get(abi_name(name), [])] if name else list(source.abis.values())
+    for abi in abis:
+        for item in abi:
+            if item.get("type") != "function":
+                continue
+            if function_abi_to_4byte_selector(item) != raw[:4]:
+                continue
+            try:
+                args = decode([_canonical(i) for i in item.get("inputs", [])], raw[4:])
+            except Exception:  # noqa: BLE001 - not this function's arguments
+                continue
+            if encode_call(item, args).lower() != data.lower():
+                continue  # trailing bytes: not exactly this call
+            return item, args
+    where = name or to
+    raise ActionInputError(
+        f"transaction {k}: {where} has no function 0x{raw[:4].hex()} that decodes this data; "
+        "refused (nothing is sent that cannot be shown)"
+    )
+
+
+def _show(abi_input: Mapping[str, Any], value: Any, names: Mapping[str, str]) -> str:
+    from keepers.access import ROLE_NAMES
+
+    kind = abi_input["type"]
+    if kind.endswith("]"):
+        inner = {**abi_input, "type": kind[: kind.rindex("[")]}
+        return "[" + ", ".join(_show(inner, v, names) for v in value) + "]"
+    if kind == "tuple":
+        parts = zip(abi_input["components"], value, strict=True)
+        return "(" + ", ".join(f"{c['name']}={_show(c, v, names)}" for c, v in parts) + ")"
+    if kind == "address":
+        address = to_checksum_address(value)
+        return f"{address} ({names[address]})" if address in names else address
+    if kind == "uint64" and abi_input.get("name") in ROLE_ARGUMENTS:
+        role = ROLE_NAMES.get(int(value))
+        return f"{value} ({role})" if role else str(value)
+    if kind == "string":  # quoted and escaped: a newline in it cannot fake a line of the listing
+        return json.dumps(value)
+    return _as_text(kind, value)
 
 
 def _coerce(abi_input: Mapping[str, Any], value: Any) -> Any:
@@ -368,6 +588,45 @@ def _coerce(abi_input: Mapping[str, Any], value: Any) -> Any:
     if isinstance(value, str) and kind != "string":
         return _from_text(kind, value)
     return value
+
+
+def strict_address(text: Any) -> bool:
+    """0x and 40 hex digits, in one case or with a valid EIP-55 checksum (web3 refuses a mixed
+    case whose checksum is wrong; eth_utils' `is_address` does not check it)."""
+    if not isinstance(text, str) or not is_hex_address(text):
+        return False
+    digits = text[2:]
+    return digits in (digits.lower(), digits.upper()) or is_checksum_address(text)
+
+
+def _strict(kind: str, text: Any) -> Any:
+    """A method entry's value in the one form the console writes and the Safe app reads alike:
+    decimal digits for numbers, a valid (checksummed or one-case) address, `true`/`false`,
+    0x-hex of whole bytes (exactly N for bytesN); ValueError otherwise."""
+    if not isinstance(text, str):
+        raise ValueError(f"{text!r} is not text")
+    if kind == "string":
+        return text
+    if kind == "address":
+        if not strict_address(text):
+            raise ValueError(f"{text!r} is not an address (or its checksum is wrong)")
+        return to_checksum_address(text)
+    if kind == "bool":
+        if text not in ("true", "false"):
+            raise ValueError(f"{text!r} is not true or false")
+        return text == "true"
+    if kind.startswith(("uint", "int")):
+        if not _DECIMAL.match(text):
+            raise ValueError(f"{text!r} is not a decimal integer")
+        return int(text)
+    if kind.startswith("bytes"):
+        if not _HEX.match(text):
+            raise ValueError(f"{text!r} is not 0x-hex of whole bytes")
+        raw = bytes.fromhex(text[2:])
+        if kind != "bytes" and len(raw) != int(kind[5:]):
+            raise ValueError(f"{text!r} is not {kind[5:]} bytes")
+        return raw
+    raise ValueError(f"type {kind} is not read from a method entry")
 
 
 def _from_text(kind: str, text: str) -> Any:

@@ -13,16 +13,21 @@ Routes:
                                    (keepers/console/graphql/; schema in docs/console.graphql)
     GET  /health                -> head block and feed state
 Nothing here signs or holds a key.
+
+Every request passes the guard first (guard.py: this console's Host only, nothing from another
+site, and a POST only as JSON from this console's own page with its session token); a refusal is
+one line of JSON. The event stream holds at most live.MAX_STREAMS clients at once.
 """
 
 from __future__ import annotations
 
 import asyncio
 import csv
+import html
 import io
 import json
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 from types import SimpleNamespace
@@ -32,6 +37,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sse_starlette.sse import EventSourceResponse
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import (
     HTMLResponse,
@@ -52,15 +58,47 @@ from keepers.console.actions import (
     safe_batch,
 )
 from keepers.console.graphql import ConsoleContext, graphql_app
-from keepers.console.index import EventIndex
-from keepers.console.live import LiveFeed
+from keepers.console.guard import MAX_GRAPHQL_BODY_BYTES, SCOPE_TOKEN, ConsoleGuard
+from keepers.console.index import ChainEvent, EventIndex
+from keepers.console.live import MAX_STREAMS, LiveFeed
 from keepers.console.pages import Page, all_pages
-from keepers.console.pages.governance import filter_audit
-from keepers.console.source import ChainSource, ConsoleError
+from keepers.console.pages.governance import audit_walk
+from keepers.console.render import FILTERS, GuardExtension, fmt_time
+from keepers.console.source import ChainSource, ConsoleError, redact_urls
+from keepers.console.walks import WalkCache, WalksBusy
+from keepers.core.spreadsheet import safe_row
 
 HERE = Path(__file__).parent
 AUDIT_COLUMNS = ("block", "log_index", "time_utc", "tx", "contract", "address", "event", "args")
 AUDIT_API_ROWS = 1_000  # newest first; the CSV export has every matching row
+CSV_CHUNK_ROWS = 1_000  # the export is written this many rows at a time
+
+
+def _csv_chunks(rows: list[ChainEvent]) -> Iterator[str]:
+    """The audit CSV, CSV_CHUNK_ROWS rows at a time (never the whole export in memory)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(AUDIT_COLUMNS)
+    for k, e in enumerate(rows, 1):
+        writer.writerow(
+            safe_row(
+                [
+                    e.block_number,
+                    e.log_index,
+                    fmt_time(e.block_time),
+                    e.tx_hash,
+                    e.contract,
+                    e.address,
+                    e.event,
+                    json.dumps(e.args, sort_keys=True),
+                ]
+            )
+        )
+        if k % CSV_CHUNK_ROWS == 0:
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
+    yield out.getvalue()
 
 
 # plotly.js's cartesian bundle (bar, heatmap, scatter, box, pie...: every chart the pages draw),
@@ -99,28 +137,17 @@ class PageCache:
             self._data.pop(slug, None)
 
 
-def _fmt_time(value: int) -> str:
-    import datetime as dt
-
-    return dt.datetime.fromtimestamp(int(value), dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-
-
-def _short(value: str, keep: int = 10) -> str:
-    text = str(value)
-    return text if len(text) <= keep + 4 else f"{text[:keep]}…{text[-4:]}"
+_fmt_time = fmt_time  # the pages' time format (tests compare against it)
 
 
 def templates() -> Environment:
+    """The pages' templates: autoescaped, total filters, the `guard` tag (render.py)."""
     env = Environment(
         loader=FileSystemLoader(HERE / "templates"),
         autoescape=select_autoescape(["html"]),
+        extensions=[GuardExtension],
     )
-    env.filters.update(
-        time=_fmt_time,
-        short=_short,
-        tojson_attr=lambda v: json.dumps(v, sort_keys=True),
-        num=lambda v, d=2: f"{float(v):,.{d}f}",
-    )
+    env.filters.update(FILTERS)
     return env
 
 
@@ -130,17 +157,22 @@ def create_app(
     pages: tuple[Page, ...] | None = None,
     poll_seconds: float | None = None,
     operator: Mapping[str, str] | None = None,
+    host: str | None = None,
+    secret: bytes | None = None,
 ) -> Starlette:
     """`safe`: the multisig the prepared batches are for (the AccessManager routes its calls);
     without it, the operator names one in each form. `operator`: the Ape account aliases
     (`signer`, `relayer`) the operator opted in to sign with (`quantera console --signer
-    --relayer`); without them the console sends nothing."""
+    --relayer`); without them the console sends nothing. `host`: the address the console listens
+    on, answered besides the loopback names (guard.py). `secret`: the session tokens' HMAC key
+    (random unless given)."""
     pages = pages or all_pages()
     by_slug = {p.slug: p for p in pages}
     actions: dict[str, tuple[Page, Action]] = {a.name: (p, a) for p in pages for a in p.actions}
     index = EventIndex(source)
     feed = LiveFeed(index) if poll_seconds is None else LiveFeed(index, poll_seconds)
     cache = PageCache()
+    walks = WalkCache()  # the audit log's walks, shared by the REST routes and GraphQL
     env = templates()
 
     @asynccontextmanager
@@ -157,13 +189,16 @@ def create_app(
             "page": page,
             "pages": pages,
             "data": data,
-            "network": source.network,
+            "network": redact_urls(source.network),
             "chain_id": source.chain_id,
             "head": index.head,
-            "feed_error": feed.error,
+            "index_from": index.first_block,
+            "index_dropped": index.dropped,
+            "feed_error": feed.error,  # redacted by the feed
             "safe": safe or "",
             "operator": app_context.operator,
             "request": request,
+            "token": request.scope.get(SCOPE_TOKEN, ""),
         }
 
     async def page_data(page: Page) -> dict[str, Any]:
@@ -174,19 +209,30 @@ def create_app(
 
     async def show(request: Request) -> Response:
         page = by_slug.get(request.path_params["slug"])
-        if page is None:
-            return HTMLResponse(f"no page {request.path_params['slug']!r}", status_code=404)
+        if page is None:  # the path is the visitor's: escaped, never markup
+            return HTMLResponse(
+                f"no page {html.escape(repr(request.path_params['slug']))}", status_code=404
+            )
         try:
             data = await page_data(page)
         except ConsoleError as err:
-            data = {"error": str(err)}
+            data = {"error": redact_urls(str(err))}
         except Exception as err:  # noqa: BLE001 - the chain may be away: say so on the page
-            data = {"error": f"cannot read the chain: {str(err).splitlines()[0]}"}
-        ctx = context(page, data, request)
-        if request.query_params.get("fragment"):
-            template = env.get_template(page.template)
-            return HTMLResponse("".join(template.blocks["live"](template.new_context(ctx))))
-        return HTMLResponse(env.get_template(page.template).render(**ctx))
+            line = str(err).splitlines()[0] if str(err) else type(err).__name__
+            data = {"error": f"cannot read the chain: {redact_urls(line)}"}
+        fragment = bool(request.query_params.get("fragment"))
+        try:
+            return HTMLResponse(render(page, context(page, data, request), fragment))
+        except Exception as err:  # noqa: BLE001 - past every guarded row: still a page, not a 500
+            line = str(err).splitlines()[0] if str(err) else type(err).__name__
+            error = f"this page could not be rendered: {type(err).__name__}: {redact_urls(line)}"
+            return HTMLResponse(render(page, context(page, {"error": error}, request), fragment))
+
+    def render(page: Page, ctx: dict[str, Any], fragment: bool) -> str:
+        template = env.get_template(page.template)
+        if fragment:
+            return "".join(template.blocks["live"](template.new_context(ctx)))
+        return template.render(**ctx)
 
     async def api(request: Request) -> Response:
         page = by_slug.get(request.path_params["slug"])
@@ -195,47 +241,48 @@ def create_app(
         try:
             return JSONResponse(await page_data(page))
         except Exception as err:  # noqa: BLE001
-            return JSONResponse({"error": str(err).splitlines()[0]}, status_code=503)
+            line = str(err).splitlines()[0] if str(err) else type(err).__name__
+            return JSONResponse({"error": redact_urls(line)}, status_code=503)
 
     async def events(request: Request) -> Response:
+        if feed.streams >= MAX_STREAMS:
+            return JSONResponse(
+                {"error": f"refused: {MAX_STREAMS} event streams are open, the most at once"},
+                status_code=503,
+            )
+
         async def stream():
             async for message in feed.messages():
                 yield {"event": message["type"], "data": json.dumps(message)}
 
         return EventSourceResponse(stream(), ping=15)
 
-    async def audit_csv(request: Request) -> Response:
+    async def audit_rows(request: Request) -> list[ChainEvent]:
+        """The audit log's rows for the request's filters, newest first: walked in a worker
+        thread through the walk cache GraphQL shares (walks.py), WalksBusy past its bound."""
         q = request.query_params
-        rows = filter_audit(index, q.get("contract"), q.get("event"), q.get("q"))
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(
-            ["block", "log_index", "time_utc", "tx", "contract", "address", "event", "args"]
+        return await run_in_threadpool(
+            audit_walk, walks, index, index.head, q.get("contract"), q.get("event"), q.get("q")
         )
-        for e in rows:
-            writer.writerow(
-                [
-                    e.block_number,
-                    e.log_index,
-                    _fmt_time(e.block_time),
-                    e.tx_hash,
-                    e.contract,
-                    e.address,
-                    e.event,
-                    json.dumps(e.args, sort_keys=True),
-                ]
-            )
+
+    async def audit_csv(request: Request) -> Response:
+        try:
+            rows = await audit_rows(request)
+        except WalksBusy as err:
+            return JSONResponse({"error": str(err)}, status_code=429)
         return StreamingResponse(
-            iter([out.getvalue()]),
+            _csv_chunks(rows[::-1]),  # a sync iterator: Starlette writes it from a worker thread
             media_type="text/csv",
             headers={"Content-Disposition": 'attachment; filename="quantera-audit.csv"'},
         )
 
     async def audit_api(request: Request) -> Response:
-        q = request.query_params
-        rows = filter_audit(index, q.get("contract"), q.get("event"), q.get("q"))
+        try:
+            rows = await audit_rows(request)
+        except WalksBusy as err:
+            return JSONResponse({"error": str(err)}, status_code=429)
         return JSONResponse(
-            {"total": len(rows), "rows": [e.to_json() for e in rows[::-1][:AUDIT_API_ROWS]]}
+            {"total": len(rows), "rows": [e.to_json() for e in rows[:AUDIT_API_ROWS]]}
         )
 
     async def act(request: Request) -> Response:
@@ -290,9 +337,16 @@ def create_app(
         )
 
     async def health(request: Request) -> Response:
-        return JSONResponse({"head": index.head, "feed_error": feed.error})
+        return JSONResponse(
+            {
+                "head": index.head,
+                "feed_error": feed.error,
+                "index_complete_from_block": index.first_block,
+                "index_dropped": index.dropped,
+            }
+        )
 
-    graphql_context = ConsoleContext(source, index, cache, by_slug)
+    graphql_context = ConsoleContext(source, index, cache, by_slug, walks)
     graphql = graphql_app(lambda: graphql_context)
 
     loop: list[asyncio.AbstractEventLoop] = []
@@ -331,7 +385,17 @@ def create_app(
         *page_routes,
         Route("/{slug}", show),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan)
+    # GraphQL has queries only (no mutation type): its POSTs change nothing, so an integrator's
+    # client needs no session token for them (every other check of the guard applies).
+    read_only = ["/graphql"] if graphql.schema._schema.mutation_type is None else []
+    guard = Middleware(
+        ConsoleGuard,
+        hosts=[host] if host else [],
+        read_only_posts=read_only,
+        body_bytes={"/graphql": MAX_GRAPHQL_BODY_BYTES},
+        secret=secret,
+    )
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=[guard])
     app.state.index = index
     app.state.feed = feed
     app.state.source = source

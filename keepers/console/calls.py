@@ -2,7 +2,8 @@
 instead of one per call keeps it within its load-time budget on a busy machine.
 
 Results are decoded as web3 would (a single output unwrapped, several as a tuple, structs as
-tuples); a call that reverts raises ConsoleError naming it.
+tuples); a call that reverts (or answers what its ABI does not decode) raises ConsoleError naming
+it, unless the caller allows failures: then its result is the reason, a str.
 """
 
 from __future__ import annotations
@@ -18,6 +19,11 @@ from keepers.console.source import ChainSource, ConsoleError
 MAX_BATCH_CALLS = 500
 
 ViewCall = tuple[Any, str, Sequence[Any]]  # (web3 contract, function name, arguments)
+
+
+class CallFailure(str):
+    """The result of a call that failed, when the batch allows failures: its one-line reason (a
+    str, so it is told from a string the call returns by its type)."""
 
 
 def batch_call(
@@ -64,7 +70,10 @@ def batch_call(
         try:
             values = decode(types, bytes(data))
         except Exception:  # noqa: BLE001
-            raise ConsoleError(f"{name} at {contract.address}: undecodable result") from None
+            if not allow_failure:
+                raise ConsoleError(f"{name} at {contract.address}: undecodable result") from None
+            results.append(CallFailure(f"{name} at {contract.address}: undecodable result"))
+            continue
         results.append(values[0] if len(values) == 1 else tuple(values))
     return results
 
@@ -75,4 +84,4 @@ def _one(source: ChainSource, call: ViewCall, block: int | str) -> Any:
         return contract.get_function_by_name(name)(*args).call(block_identifier=block)
     except Exception as err:  # noqa: BLE001 - the reason is the result
         reason = str(err).splitlines()[0] if str(err) else type(err).__name__
-        return f"{name} at block {block}: {reason}"
+        return CallFailure(f"{name} at block {block}: {reason}")

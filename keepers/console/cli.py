@@ -13,8 +13,10 @@ from pathlib import Path
 
 import click
 
-from keepers.console.source import ChainSource, ConsoleError, load_abis
+from keepers.console.source import ChainSource, ConsoleError, load_abis, redact_urls
 from keepers.core.deployments import DEPLOYMENTS_DIR_ENV
+from keepers.core.jsonable import echo_json
+from keepers.core.redact import redact_logs
 from keepers.core.running_demo import read_running_demo
 
 
@@ -65,7 +67,12 @@ network_option = click.option(
 
 @click.group(invoke_without_command=True)
 @network_option
-@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on; requests must name it (or a loopback name) as their Host.",
+)
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
 @click.option(
     "--safe",
@@ -118,55 +125,127 @@ def console(
             for alias in dict.fromkeys((signer_alias, relayer_alias)):
                 unlock_account(load_account(alias))  # asks a passphrase now, not mid-run
             operator = {"signer": signer_alias, "relayer": relayer_alias}
-        app = create_app(source, safe=safe, operator=operator)
+        app = create_app(source, safe=safe, operator=operator, host=host)
         bound_host, bound_port = sock.getsockname()[:2]
-        click.echo(f"console: http://{bound_host}:{bound_port}/ ({source.network})", err=False)
+        network = redact_urls(source.network)
+        click.echo(f"console: http://{bound_host}:{bound_port}/ ({network})", err=False)
         sys.stdout.flush()
-        server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-        server.run(sockets=[sock])
+        config = uvicorn.Config(app, log_level="warning", lifespan="on")
+        redact_logs("uvicorn", "uvicorn.access")  # uvicorn's handlers exist once configured
+        uvicorn.Server(config).run(sockets=[sock])
+
+
+NOT_ATOMIC = (
+    "These calls are sent one by one, each its own transaction from {account}: NOT atomic (the "
+    "Safe sends a batch as one MultiSend transaction). If one fails, the ones before it stay "
+    "done and the rest are not sent."
+)
 
 
 @console.command("sign")
 @click.argument("batch_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--account", "alias", required=True, help="Ape account alias (TEST::n locally).")
 @network_option
+@click.option(
+    "--yes",
+    "assume_yes",
+    is_flag=True,
+    help="Send without asking (unattended use): the decoded calls are still printed first.",
+)
+@click.option(
+    "--checksum",
+    "expected_checksum",
+    default=None,
+    help="The batch's meta.checksum as reviewed: refused if the file's differs.",
+)
+@click.option(
+    "--allow-target",
+    "allowed",
+    multiple=True,
+    help="A target outside the deployment record that may be called (a fund's own contracts); "
+    "repeatable.",
+)
 @click.option("--json", "as_json", is_flag=True)
-def sign(batch_file: Path, alias: str, network_choice: str | None, as_json: bool) -> None:
-    """Send a prepared batch's transactions, in order, from a local Ape account."""
-    from keepers.console.actions import ActionInputError, batch_calldata
+def sign(
+    batch_file: Path,
+    alias: str,
+    network_choice: str | None,
+    assume_yes: bool,
+    expected_checksum: str | None,
+    allowed: tuple[str, ...],
+    as_json: bool,
+) -> None:
+    """Send a prepared batch's transactions, in order, from a local Ape account: each call is
+    first decoded and printed (target, function, arguments) and sent only once confirmed
+    (--yes: without asking). Refused before anything is sent: a file changed after it was made
+    (meta.checksum), an entry whose `data` and method differ (the Safe app sends the data), a
+    target outside the deployment record, a batch made for another Safe or chain."""
+    from eth_utils import is_address, to_checksum_address
+
+    from keepers.console.actions import ActionInputError, signable_calls
     from keepers.core.chain import load_account, unlock_account
 
     try:
         batch = json.loads(batch_file.read_text())
     except ValueError as err:
         raise ActionInputError(f"{batch_file}: not JSON ({err})") from None
-    calls = batch_calldata(batch)
+    if not isinstance(batch, dict):
+        raise ActionInputError(f"{batch_file}: not a Safe Transaction Builder batch")
+    for address in allowed:
+        if not is_address(address):
+            raise ActionInputError(f"--allow-target: {address!r} is not an address")
+    if expected_checksum is not None:
+        stated = str((batch.get("meta") or {}).get("checksum"))
+        if stated.lower() != expected_checksum.lower():
+            raise ActionInputError(
+                f"the batch's checksum is {stated}, not {expected_checksum} as given: refused"
+            )
     with open_source(network_choice) as source:
         if str(batch.get("chainId")) != str(source.chain_id):
             raise ConsoleError(
-                f"the batch is for chain {batch.get('chainId')}, {source.network} is chain "
-                f"{source.chain_id}"
+                f"the batch is for chain {batch.get('chainId')}, {redact_urls(source.network)} "
+                f"is chain {source.chain_id}"
             )
+        calls = signable_calls(source, batch, allowed)
         from ape import chain
         from hexbytes import HexBytes
 
         account = load_account(alias)
+        safe = str((batch.get("meta") or {}).get("createdFromSafeAddress") or "")
+        if not is_address(safe) or to_checksum_address(safe) != account.address:
+            raise ActionInputError(
+                f"the batch was prepared for {safe or 'no Safe'}, not for {account.address} "
+                f"({alias}): the AccessManager routed its calls for that caller; refused"
+            )
+        out = sys.stderr if as_json else sys.stdout
+        click.echo(
+            f"{len(calls)} call(s) of {batch_file.name} (checksum {batch['meta']['checksum']}), "
+            f"from {account.address} on chain {source.chain_id}:",
+            file=out,
+        )
+        for k, call in enumerate(calls):
+            click.echo(f"  {k + 1}. {call.target} {call.to}", file=out)
+            click.echo(f"     {call.text}", file=out)
+        click.echo(NOT_ATOMIC.format(account=account.address), file=out)
+        if not assume_yes:
+            click.confirm(f"Send these {len(calls)} transaction(s)?", abort=True, err=as_json)
         unlock_account(account)
         sent = []
-        for k, (to, data) in enumerate(calls):
+        for k, call in enumerate(calls):
             txn = chain.provider.network.ecosystem.create_transaction(
-                receiver=to, data=HexBytes(data), value=0
+                receiver=call.to, data=HexBytes(call.data), value=0
             )
             try:
                 receipt = account.call(txn)
             except Exception as err:  # noqa: BLE001 - ape raises many types; one line each
                 raise ConsoleError(
-                    f"transaction {k + 1}/{len(calls)} to {to} failed after {len(sent)} sent: "
+                    f"transaction {k + 1}/{len(calls)} to {call.to} failed after {len(sent)} "
+                    "sent (those stay done: the batch is not atomic): "
                     f"{str(err).splitlines()[0] if str(err) else type(err).__name__}"
                 ) from None
-            sent.append({"to": to, "tx": receipt.txn_hash, "gas_used": receipt.gas_used})
+            sent.append({"to": call.to, "tx": receipt.txn_hash, "gas_used": receipt.gas_used})
         if as_json:
-            click.echo(json.dumps(sent, indent=2))
+            echo_json(sent, sort_keys=False)
         else:
             for row in sent:
                 click.echo(f"sent {row['tx']} to {row['to']} (gas {row['gas_used']:,})")

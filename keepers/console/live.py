@@ -3,7 +3,11 @@ message to every open page (server-sent events), which then refreshes what it sh
 
 Pages never poll the chain themselves: one poll per POLL_SECONDS serves every client. A slow
 client's queue holds at most QUEUE_SIZE messages; older ones are dropped (each message carries the
-head, so a client that missed some only refreshes once).
+head, so a client that missed some only refreshes once). At most MAX_STREAMS clients are served at
+once (each holds a connection, a queue and a task for as long as it stays): the next is refused
+(the app answers 503; one that slipped in between is sent an `error` message and closed), so no
+client can hold the server's memory or sockets without bound. A closed page frees its stream at
+the next ping (15 s).
 """
 
 from __future__ import annotations
@@ -15,9 +19,11 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from keepers.console.index import EventIndex
+from keepers.console.source import redact_urls
 
 POLL_SECONDS = 0.5
 QUEUE_SIZE = 16
+MAX_STREAMS = 32  # open pages at once: an operator's tabs, not a crowd
 MAX_EVENTS_PER_MESSAGE = 50
 
 log = logging.getLogger("quantera.console")
@@ -47,7 +53,8 @@ class LiveFeed:
                 new = await asyncio.to_thread(self.index.sync)
                 self.error = None
             except Exception as err:  # noqa: BLE001 - an RPC failure is shown, then retried
-                self.error = str(err).splitlines()[0] if str(err) else type(err).__name__
+                line = str(err).splitlines()[0] if str(err) else type(err).__name__
+                self.error = redact_urls(line)  # an RPC error may quote its URL (and key)
                 log.warning("live feed: %s", self.error)
                 self._publish({"type": "error", "head": self.head, "error": self.error})
             else:
@@ -62,6 +69,11 @@ class LiveFeed:
                     )
             await asyncio.sleep(self.poll_seconds)
 
+    @property
+    def streams(self) -> int:
+        """The event streams open now."""
+        return len(self._subscribers)
+
     def publish(self, message: dict[str, Any]) -> None:
         """Pushes `message` (a dict with a `type`) to every open page; call it on the loop."""
         self._publish(message)
@@ -75,6 +87,9 @@ class LiveFeed:
 
     async def messages(self) -> AsyncIterator[dict[str, Any]]:
         """This client's messages, starting with the current head."""
+        if self.streams >= MAX_STREAMS:
+            yield {"type": "error", "head": self.head, "error": "too many event streams open"}
+            return
         queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(QUEUE_SIZE)
         self._subscribers.add(queue)
         try:

@@ -3,19 +3,24 @@ decimals (read once per process: they never change), and its OracleRouter price 
 status, so a page can say when a price is not valid rather than show a stale one as current.
 
 Any ERC-20 is read with the LocalStablecoin ABI (the project's plain ERC-20: `symbol`, `decimals`,
-`balanceOf`); the deployment's tokens are its SecurityTokens and that stablecoin.
+`balanceOf`); the deployment's tokens are its SecurityTokens and that stablecoin. A page also
+names tokens that events name (a route's `tokenOut` is whatever its payer wrote), so metadata
+is read allowing failure: a token whose `symbol()` or `decimals()` reverts, or answers what an
+ERC-20 does not, is shown as UNKNOWN_SYMBOL with its amounts in base units (decimals 0), never
+fails the page; a symbol is cut to printable text of at most MAX_SYMBOL_CHARS.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from eth_utils import to_checksum_address
 
-from keepers.console.calls import ViewCall, batch_call
+from keepers.console.calls import CallFailure, ViewCall, batch_call
 from keepers.console.source import ChainSource
 
 ERC20_ABI = "LocalStablecoin"
@@ -35,9 +40,15 @@ PRICE_STATUS = (
     "deviation",
 )
 VALID_STATUSES = frozenset({0, 1, 2})
+UNKNOWN_SYMBOL = "?"
+MAX_SYMBOL_CHARS = 16
+# A token whose metadata could not be read is asked again after this long (the node may have
+# been away), not on every page read.
+RETRY_UNREADABLE_SECONDS = 60.0
 
 _meta_lock = threading.Lock()
 _meta: dict[tuple[int, str], tuple[str, int]] = {}  # (chain id, token) -> (symbol, decimals)
+_unreadable: dict[tuple[int, str], float] = {}  # (chain id, token) -> when to ask again
 
 
 @dataclass(frozen=True)
@@ -61,18 +72,39 @@ def erc20(source: ChainSource, token: str) -> Any:
 
 def token_meta(source: ChainSource, tokens: Sequence[str]) -> dict[str, tuple[str, int]]:
     """Checksummed address -> (symbol, decimals) of each token; read in one batch the first time,
-    then cached per chain and address."""
+    then cached per chain and address. A token whose metadata does not read is
+    (UNKNOWN_SYMBOL, 0), asked again after RETRY_UNREADABLE_SECONDS."""
     wanted = [to_checksum_address(t) for t in tokens]
+    now = time.monotonic()
     with _meta_lock:
-        missing = sorted({t for t in wanted if (source.chain_id, t) not in _meta})
+        missing = sorted(
+            {
+                t
+                for t in wanted
+                if (source.chain_id, t) not in _meta
+                and _unreadable.get((source.chain_id, t), 0.0) <= now
+            }
+        )
     if missing:
         calls = [(erc20(source, t), name, ()) for t in missing for name in ("symbol", "decimals")]
-        values = batch_call(source, calls)
+        values = batch_call(source, calls, allow_failure=True)
         with _meta_lock:
             for k, token in enumerate(missing):
-                _meta[(source.chain_id, token)] = (str(values[2 * k]), int(values[2 * k + 1]))
+                symbol, decimals = values[2 * k], values[2 * k + 1]
+                if isinstance(symbol, CallFailure) or isinstance(decimals, CallFailure):
+                    _unreadable[(source.chain_id, token)] = now + RETRY_UNREADABLE_SECONDS
+                    continue
+                _meta[(source.chain_id, token)] = (_printable(str(symbol)), int(decimals))
+                _unreadable.pop((source.chain_id, token), None)
     with _meta_lock:
-        return {t: _meta[(source.chain_id, t)] for t in wanted}
+        return {t: _meta.get((source.chain_id, t), (UNKNOWN_SYMBOL, 0)) for t in wanted}
+
+
+def _printable(symbol: str) -> str:
+    text = "".join(c for c in symbol if c.isprintable()).strip()
+    if len(text) > MAX_SYMBOL_CHARS:
+        text = text[: MAX_SYMBOL_CHARS - 1] + "…"
+    return text or UNKNOWN_SYMBOL
 
 
 def oracle_calls(source: ChainSource, tokens: Sequence[str]) -> list[ViewCall]:

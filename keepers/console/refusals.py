@@ -13,16 +13,22 @@ exact when the transaction was its block's first (anvil's automine) and a close 
 otherwise; a node that pruned that state answers neither (the refusal is counted, reason
 unknown).
 
-Bounded: at most SCAN_MAX_BLOCKS back from the head on the first scan, RECEIPT_BATCH blocks per
-request, the newest MAX_REFUSALS kept; each block is read once (the scanner resumes after the
-last one read).
+Bounded, since anyone can send a failing transaction to a token (a `transfer` without balance
+costs about 28k gas): at most SCAN_MAX_BLOCKS back from the head on the first scan,
+RECEIPT_BATCH blocks per request, the newest MAX_REFUSALS kept; each block is read once (the
+scanner resumes after the last one read). A refusal is counted as soon as its receipt is read
+(the receipt names its sender; its block's time comes in one batch per window), and its reason is
+read afterwards, at most MAX_REASONS_PER_SYNC per sync, newest first, in one JSON-RPC batch of
+traces (and one of transactions plus one of replays for those a trace does not explain): a page
+read makes a bounded number of requests however many failed transactions a block holds, and the
+rest are shown as REASON_NOT_READ until later reads reach them.
 """
 
 from __future__ import annotations
 
 import threading
-from collections import deque
-from dataclasses import dataclass
+from collections import OrderedDict
+from dataclasses import dataclass, replace
 from typing import Any
 
 from eth_abi import decode
@@ -34,6 +40,8 @@ from keepers.core.jsonable import to_jsonable
 SCAN_MAX_BLOCKS = 100_000
 RECEIPT_BATCH = 1_000
 MAX_REFUSALS = 5_000
+MAX_REASONS_PER_SYNC = 50  # revert reasons read per sync (per page read): one batch of traces
+REASON_NOT_READ = "(reason not read yet)"
 WATCHED_TYPES = ("SecurityToken", "PortfolioVault")
 NOT_COMPLIANT = "TransferNotCompliant"
 
@@ -45,9 +53,10 @@ class Refusal:
     tx: str
     contract: str
     sender: str
-    error: str  # the custom error's name ("" when the revert carried none)
+    error: str  # the custom error's name ("" when the revert carried none; REASON_NOT_READ)
     code: int | None  # the ERC-1404 reason code of a TransferNotCompliant
     args: dict[str, Any]
+    read: bool = True  # whether its reason was read (else `error` is REASON_NOT_READ)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -79,16 +88,17 @@ class RefusalScanner:
                     selector = function_abi_to_4byte_selector({**item, "type": "function"})
                     self._errors[selector] = item
         self.next_block = int(source.record.block or 0)
-        self._refusals: deque[Refusal] = deque(maxlen=MAX_REFUSALS)
+        self._refusals: OrderedDict[str, Refusal] = OrderedDict()  # tx -> refusal, oldest first
         self._lock = threading.Lock()
         self._sync_lock = threading.Lock()
 
     def refusals(self) -> list[Refusal]:
         with self._lock:
-            return list(self._refusals)
+            return list(self._refusals.values())
 
     def sync(self, head: int) -> int:
-        """Reads the receipts of every block up to `head`; returns how many refusals were new."""
+        """Reads the receipts of every block up to `head`, then the reasons of at most
+        MAX_REASONS_PER_SYNC refusals not read yet; returns how many refusals were new."""
         with self._sync_lock:
             self.next_block = max(self.next_block, head - SCAN_MAX_BLOCKS + 1)
             found = 0
@@ -98,64 +108,107 @@ class RefusalScanner:
                 answers = provider.make_batch_request(
                     [("eth_getBlockReceipts", [hex(b)]) for b in range(self.next_block, end + 1)]
                 )
-                for answer in answers:
-                    for receipt in answer.get("result") or []:
-                        refusal = self._refusal(receipt)
-                        if refusal is not None:
-                            with self._lock:
-                                self._refusals.append(refusal)
-                            found += 1
+                failed = [
+                    receipt
+                    for answer in answers
+                    for receipt in answer.get("result") or []
+                    if self._watched_failure(receipt)
+                ]
+                times = self._block_times({int(r["blockNumber"], 16) for r in failed})
+                with self._lock:
+                    for receipt in failed:
+                        block = int(receipt["blockNumber"], 16)
+                        tx = str(receipt["transactionHash"])
+                        self._refusals[tx] = Refusal(
+                            block=block,
+                            time=times.get(block, 0),
+                            tx=tx,
+                            contract=self.watched[str(receipt["to"]).lower()],
+                            sender=to_checksum_address(receipt["from"]),
+                            error=REASON_NOT_READ,
+                            code=None,
+                            args={},
+                            read=False,
+                        )
+                        while len(self._refusals) > MAX_REFUSALS:
+                            self._refusals.popitem(last=False)
+                found += len(failed)
                 self.next_block = end + 1
             if not self.watched:
                 self.next_block = head + 1
+            self._read_reasons()
             return found
 
-    def _refusal(self, receipt: dict[str, Any]) -> Refusal | None:
-        if int(receipt["status"], 16) != 0:
-            return None
-        contract = self.watched.get(str(receipt.get("to") or "").lower())
-        if contract is None:
-            return None
-        w3 = self.source.w3
-        tx = w3.eth.get_transaction(receipt["transactionHash"])
-        block = int(receipt["blockNumber"], 16)
-        data = self._revert_data(str(receipt["transactionHash"]), tx, block)
-        name, code, args = self._decode(data)
-        return Refusal(
-            block=block,
-            time=self.source.block_time(block),
-            tx=str(receipt["transactionHash"]),
-            contract=contract,
-            sender=to_checksum_address(tx["from"]),
-            error=name,
-            code=code,
-            args=args,
+    def unread(self) -> int:
+        with self._lock:
+            return sum(1 for r in self._refusals.values() if not r.read)
+
+    def _watched_failure(self, receipt: dict[str, Any]) -> bool:
+        return int(receipt["status"], 16) == 0 and str(receipt.get("to") or "").lower() in (
+            self.watched
         )
 
-    def _revert_data(self, tx_hash: str, tx: Any, block: int) -> str:
-        """The revert data of a failed transaction: from its trace (`trace_transaction`, kept by
-        anvil, reth, erigon, nethermind), else by replaying it at the block before (a node that
-        pruned that state answers neither: the refusal is then shown without its reason)."""
-        provider = self.source.w3.provider
-        answer = provider.make_request("trace_transaction", [tx_hash])
-        for frame in answer.get("result") or []:
-            if not frame.get("traceAddress"):
-                output = (frame.get("result") or {}).get("output")
-                if isinstance(output, str) and len(output) >= 10:
-                    return output
-        call = {
-            "from": tx["from"],
-            "to": tx["to"],
-            "data": "0x" + bytes(tx["input"]).hex(),
-            "gas": hex(int(tx["gas"])),
+    def _block_times(self, blocks: set[int]) -> dict[int, int]:
+        """Each block's time, in one batch."""
+        if not blocks:
+            return {}
+        ordered = sorted(blocks)
+        answers = self.source.w3.provider.make_batch_request(
+            [("eth_getBlockByNumber", [hex(b), False]) for b in ordered]
+        )
+        return {
+            b: int((a.get("result") or {}).get("timestamp", "0x0"), 16)
+            for b, a in zip(ordered, answers, strict=True)
         }
-        answer = provider.make_request("eth_call", [call, hex(block - 1)])
-        error = answer.get("error") if isinstance(answer, dict) else None
-        data = error.get("data") if isinstance(error, dict) else None
-        return data if isinstance(data, str) else ""
+
+    def _read_reasons(self) -> None:
+        """The revert data of the newest MAX_REASONS_PER_SYNC refusals not read yet: their traces
+        in one batch (`trace_transaction`, kept by anvil, reth, erigon, nethermind); for those a
+        trace does not explain, the transactions and their replays at the block before
+        (`eth_call`) in one batch each. A node that pruned that state answers neither: the
+        refusal is then shown without its reason ("")."""
+        with self._lock:
+            todo = [r for r in reversed(self._refusals.values()) if not r.read]
+        todo = todo[:MAX_REASONS_PER_SYNC]
+        if not todo:
+            return
+        provider = self.source.w3.provider
+        traces = provider.make_batch_request([("trace_transaction", [r.tx]) for r in todo])
+        data: dict[str, str] = {}
+        for r, answer in zip(todo, traces, strict=True):
+            for frame in answer.get("result") or []:
+                if not frame.get("traceAddress"):
+                    output = (frame.get("result") or {}).get("output")
+                    if isinstance(output, str) and len(output) >= 10:
+                        data[r.tx] = output
+        replay = [r for r in todo if r.tx not in data]
+        if replay:
+            txs = provider.make_batch_request(
+                [("eth_getTransactionByHash", [r.tx]) for r in replay]
+            )
+            calls = []
+            for r, answer in zip(replay, txs, strict=True):
+                tx = answer.get("result") or {}
+                call = {k: tx.get(k) for k in ("from", "to", "gas")}
+                calls.append((r, {**call, "data": tx.get("input", "0x")}))
+            answers = provider.make_batch_request(
+                [("eth_call", [call, hex(r.block - 1)]) for r, call in calls]
+            )
+            for (r, _), answer in zip(calls, answers, strict=True):
+                error = answer.get("error") if isinstance(answer, dict) else None
+                revert = error.get("data") if isinstance(error, dict) else None
+                data[r.tx] = revert if isinstance(revert, str) else ""
+        with self._lock:
+            for r in todo:
+                name, code, args = self._decode(data.get(r.tx, ""))
+                if r.tx in self._refusals:
+                    self._refusals[r.tx] = replace(r, error=name, code=code, args=args, read=True)
 
     def _decode(self, data: str) -> tuple[str, int | None, dict[str, Any]]:
-        raw = bytes.fromhex(data.removeprefix("0x"))
+        try:
+            raw = bytes.fromhex(data.removeprefix("0x"))
+        except ValueError:
+            return "", None, {}
         item = self._errors.get(raw[:4])
         if item is None:
             return "", None, {}

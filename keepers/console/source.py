@@ -19,6 +19,7 @@ from eth_utils import to_checksum_address
 
 from keepers.core.deployments import DeploymentRecord
 from keepers.core.errors import QuanteraError
+from keepers.core.redact import redact_urls as redact_urls  # the console's pages import it here
 
 BUILD_MANIFEST = Path(".build") / "__local__.json"
 

@@ -98,7 +98,7 @@ def exercise_liquidity(log: ActionLog, record) -> LiquidityOutcome:
         max_slippage_bps=100,
         slippage_tolerance_bps=0,
         source_data={record.address_of("RfqVenue").lower(): signed.hop_data()},
-        depth_hints=[signed.quote.amount_in, int(nav.remainingCapacity(qspx))],
+        depth_hints=[signed.quote.amount_in, int(nav.remainingCapacity(qspx, True))],
     )
     log.record(
         SECTION,

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
         due_coupons,
         floating_coupon_per_unit,
         next_coupon,
+        servicing_bounds,
         with_fixings,
     )
     from keepers.lifecycle.deploy import (
@@ -64,10 +65,20 @@ if TYPE_CHECKING:
     from keepers.lifecycle.funds import Fund, discover_funds, registry_of
     from keepers.lifecycle.instruments import (
         ALL_OPERATIONS,
+        COUPON_INDEX_BITS,
         FLOATING_INDEXES,
+        LAST_MATURITY,
+        MAX_ASSET_DECIMALS,
+        MAX_CALL_PRICE_BPS,
+        MAX_COUPON_BPS,
+        MAX_FACE_VALUE,
+        MAX_FLOATING_RATE_BPS,
+        MAX_SPREAD_BPS,
+        MAX_TERM_DAYS,
         OPERATIONS,
         RATE_INDEX_KEY_DOMAIN,
         RISK_WEIGHT_FLOOR_BPS,
+        SERVICER_SCALE,
         CallTerms,
         CouponTerms,
         InstrumentKind,
@@ -131,6 +142,7 @@ _MODULES = {
         "due_coupons",
         "floating_coupon_per_unit",
         "next_coupon",
+        "servicing_bounds",
         "with_fixings",
     ),
     # The daily dividend in new shares (pure).
@@ -175,10 +187,20 @@ _MODULES = {
     # The registry's vocabulary and the identifier checks (pure).
     "instruments": (
         "ALL_OPERATIONS",
+        "COUPON_INDEX_BITS",
         "FLOATING_INDEXES",
+        "LAST_MATURITY",
+        "MAX_ASSET_DECIMALS",
+        "MAX_CALL_PRICE_BPS",
+        "MAX_COUPON_BPS",
+        "MAX_FACE_VALUE",
+        "MAX_FLOATING_RATE_BPS",
+        "MAX_SPREAD_BPS",
+        "MAX_TERM_DAYS",
         "OPERATIONS",
         "RATE_INDEX_KEY_DOMAIN",
         "RISK_WEIGHT_FLOOR_BPS",
+        "SERVICER_SCALE",
         "CallTerms",
         "CouponTerms",
         "InstrumentKind",

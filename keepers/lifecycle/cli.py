@@ -21,6 +21,7 @@ from rich.table import Table
 
 from keepers.core.cli_options import account_option, json_option, network_option
 from keepers.core.errors import QuanteraError, send_or_explain
+from keepers.core.jsonable import echo_json
 from keepers.core.units import parse_units
 
 fund_option = click.option(
@@ -33,7 +34,7 @@ fund_option = click.option(
 
 def _emit(data: Any, as_json: bool, table: Table | None = None, lines: list[str] = ()) -> None:
     if as_json:
-        click.echo(json.dumps(data, indent=2, sort_keys=True))
+        echo_json(data)
         return
     if table is not None:
         from rich.console import Console

@@ -30,7 +30,11 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from keepers.core.units import BPS, WAD
-from keepers.lifecycle.instruments import InstrumentKind, InstrumentTerms
+from keepers.lifecycle.instruments import (
+    MAX_FLOATING_RATE_BPS,
+    InstrumentKind,
+    InstrumentTerms,
+)
 from keepers.lifecycle.schedule import (
     CouponSchedule,
     accrued_interest_units,
@@ -215,3 +219,40 @@ def accrued_per_unit(
                 today,
             )
     return 0
+
+
+@dataclass(frozen=True)
+class ServicingBounds:
+    """The largest values a note's BondServicer reaches over the note's whole life (IBondServicer;
+    per whole share, payment-asset base units x 1e18, as on chain): its coupon index after every
+    coupon at the highest rate the terms can pay (a fixed note's rate; a floating note's cap,
+    `MAX_FLOATING_RATE_BPS`), and its redemption price (face value, or the call price plus a
+    whole period's coupon, whichever is larger)."""
+
+    coupon_index: int
+    redemption_price: int
+
+
+def servicing_bounds(
+    terms: InstrumentTerms, asset_decimals: int, end_of_month: bool = False
+) -> ServicingBounds:
+    """The servicer's largest coupon index and redemption price for `terms` paid in an asset of
+    `asset_decimals` decimals (`ServicingBounds`), rounded as on chain."""
+    asset_unit = 10**asset_decimals
+    index = longest = 0
+    if is_bond(terms):
+        fixed = terms.kind is InstrumentKind.FIXED_COUPON_NOTE
+        bps = terms.coupon.fixed_rate_bps if fixed else MAX_FLOATING_RATE_BPS
+        rate = bps * WAD // BPS
+        for period in coupon_schedule_of(terms, end_of_month).periods():
+            per_share = coupon_amount_units(
+                terms.face_value, rate, terms.coupon.day_count, period.start, period.end
+            )
+            index += per_share * asset_unit
+            longest = max(longest, per_share * asset_unit)
+    price = terms.face_value * asset_unit
+    if terms.call.callable:
+        price = max(
+            price, terms.face_value * terms.call.call_price_bps // BPS * asset_unit + longest
+        )
+    return ServicingBounds(index, price)

@@ -255,16 +255,37 @@ def deploy_bond_share_token(
 ) -> Any:
     """A note's or a bill's share token (`BondShareToken.<symbol>` in the record, 18 decimals)
     with its BondServicer (`BondServicer.<symbol>`: coupons and redemption in `payment_asset` on
-    `instruments`' terms, bound to the token by its constructor) and its ComplianceEngine, built by
-    the compliance domain's SecurityToken step, `agent` holding every capability. Left paused.
-    Registering the instrument (the token as its share token) and `startServicing` are the
-    issuer's. Returns the token."""
+    `instruments`' terms) and its ComplianceEngine, built by the compliance domain's SecurityToken
+    step, `agent` holding every capability. Left paused. Registering the instrument (the token as
+    its share token) and `startServicing` are the issuer's. Returns the token.
+
+    The servicer is bound to its token at construction (SEC-38: nobody can bind it first): to the
+    address the deployer's next deployment creates, which is the token's (the SecurityToken step
+    sends it first); the token's constructor checks the servicer names it. A rerun finds both in
+    the record; a servicer left recorded without its token, whose predicted address another
+    transaction of the deployer has taken since, is refused (DeploymentError: remove it from the
+    record to deploy a new one)."""
+    from ape import chain
+
     from keepers.compliance import deploy_security
     from keepers.core.deployments import DeploymentError
 
+    servicer_name, token_name = f"{BOND_SERVICER}.{symbol}", f"{BOND_SHARE_TOKEN}.{symbol}"
+
+    def next_deployment(offset: int) -> str:
+        nonce = chain.provider.get_nonce(d.sender.address)
+        return str(d.sender.get_deployment_address(nonce + offset))
+
+    token_address = d.address(token_name) if d.has(token_name) else next_deployment(1)
     servicer = d.deploy_contract(
-        f"{BOND_SERVICER}.{symbol}", BOND_SERVICER, instruments, payment_asset
+        servicer_name, BOND_SERVICER, instruments, payment_asset, token_address
     )
+    if not d.has(token_name) and servicer.token().lower() != next_deployment(0).lower():
+        raise DeploymentError(
+            f"{servicer_name} at {servicer.address} is bound to {servicer.token()}, but the "
+            f"token's deployment would create {next_deployment(0)}: remove {servicer_name} "
+            "from the record and run again"
+        )
     token = deploy_security(
         d,
         f".{symbol}",

@@ -58,6 +58,7 @@ def deploy_fund_vault(
 
     from keepers.lifecycle.deploy import FEE_SCHEDULE, deploy_fee_schedule
 
+    refuse_unpegged_asset(d, asset, nav_source)
     fees = d.at(FEE_SCHEDULE) if d.has(FEE_SCHEDULE) else deploy_fee_schedule(d)
     cutoff = first_cutoff or next_cutoff(chain.blocks.head.timestamp, dealing_interval)
     vault = d.deploy_contract(
@@ -93,6 +94,32 @@ def deploy_fund_vault(
     as_role(d, "GOVERNOR", governor)
     as_role(d, "OPERATOR", operator)
     return vault
+
+
+def refuse_unpegged_asset(d: Deployment, asset: Any, nav_source: Any) -> None:
+    """A FundVault deals its asset at par with the NAV's currency, so only a pegged settlement
+    asset will do (SEC-34). A FundDesk refuses an unpegged one on chain (`addVault`); a vault whose
+    NAV source is the recorded InstrumentRegistry has no such check on chain, so this step refuses
+    an asset the registry's SettlementAssets lists as `Crypto` (DeploymentError) before
+    deploying."""
+    from ape import project
+
+    from keepers.core.deployments import DeploymentError
+    from keepers.lifecycle.instruments import SettlementAssetType
+
+    if not d.has("InstrumentRegistry"):
+        return
+    registry = d.at("InstrumentRegistry")
+    if registry.address.lower() != str(getattr(nav_source, "address", nav_source)).lower():
+        return
+    assets = project.SettlementAssets.at(registry.settlementAssets())
+    address = str(getattr(asset, "address", asset))
+    if assets.isListed(address) and int(assets.configOf(address)[0][0]) == int(
+        SettlementAssetType.CRYPTO
+    ):
+        raise DeploymentError(
+            f"{address} is listed without a peg (Crypto): a FundVault deals its asset at par"
+        )
 
 
 def vault_governor_steps(

@@ -66,6 +66,25 @@ RISK_WEIGHT_FLOOR_BPS: dict[SettlementAssetType, int] = {
     SettlementAssetType.CRYPTO: 125_000,
 }
 
+# The registry's bounds on terms (InstrumentRules, exposed by ITermsValidator), mirrored here so a
+# terms file can be checked before it is sent. The coupon and redemption indexes of a note's
+# BondServicer are sized for the largest instrument these bounds accept (IBondServicer;
+# `coupons.servicing_bounds`, tested over the whole term space).
+MAX_COUPON_BPS = 10_000  # a fixed coupon: 100% a year
+MAX_SPREAD_BPS = 5_000  # a floating spread, either sign
+MAX_CALL_PRICE_BPS = 20_000  # twice par
+MAX_FACE_VALUE = 10**27  # 1e9 currency units per share (18 decimals)
+MAX_TERM_DAYS = 36_525  # 100 years from issue to maturity
+LAST_MATURITY = 7_257_859_200  # 2199-12-29: its roll stays in QuantLib's (and DayCount's) dates
+# The most decimals a settlement asset may have (SettlementAssets, FundVault and BondServicer
+# `MAX_DECIMALS`): their amounts are sized for 18 (96 bits: 7.9e10 units per request).
+MAX_ASSET_DECIMALS = 18
+# A floating coupon's rate is capped at the largest fixed coupon plus the largest spread
+# (IBondServicer.MAX_RATE_BPS): 150% a year.
+MAX_FLOATING_RATE_BPS = MAX_COUPON_BPS + MAX_SPREAD_BPS
+# BondServicer's coupon index field (ServicingWord: 192 bits) and its scale (IBondServicer.SCALE).
+COUPON_INDEX_BITS = 192
+SERVICER_SCALE = 10**36
 # Floating index ids (CouponTerms.floatingIndex): the registry only requires a non-zero id; the
 # keepers read the rate of each from its published source.
 FLOATING_INDEXES: dict[str, int] = {"SOFR": 1, "ESTR": 2, "SONIA": 3}

@@ -192,12 +192,19 @@ def accrued_interest(
     return coupon_amount(face, rate, convention, start, settlement)
 
 
+# A floating coupon's rate is capped at 150% a year (IBondServicer.MAX_RATE_BPS, the registry's
+# largest fixed coupon plus its largest spread: the rate the coupon index is sized for).
+MAX_FLOATING_RATE = Decimal(15_000) / 10_000
+
+
 def floating_rate(index: Decimal, spread_bps: int) -> Decimal:
-    """A floating coupon's annual rate as `BondServicer` fixes it: max(0, max(0, index) + spread)
-    (a negative index counts as 0, and so does a rate a negative spread takes below 0)."""
+    """A floating coupon's annual rate as `BondServicer` fixes it: min(cap, max(0, max(0, index)
+    + spread)) (a negative index counts as 0, and so does a rate a negative spread takes below 0;
+    above `MAX_FLOATING_RATE`, 150% a year, it is the cap)."""
     if isinstance(index, float):
         raise TypeError("index must be a Decimal, not a float")
-    return max(Decimal(0), max(Decimal(0), Decimal(index)) + Decimal(spread_bps) / 10_000)
+    rate = max(Decimal(0), max(Decimal(0), Decimal(index)) + Decimal(spread_bps) / 10_000)
+    return min(rate, MAX_FLOATING_RATE)
 
 
 @dataclass(frozen=True)
@@ -226,7 +233,8 @@ def floating_coupon(
     """The coupon on `face` for [start, end] of a note paying `index` + `spread_bps`, fixed in
     arrears `fixing_days` calendar days before `end` (the record date), computed by QuantLib's
     `IborCoupon` over an index whose fixing on that date is max(0, `index`) (the zero floor on
-    the index); a rate a negative spread takes below 0 pays 0 (`floating_rate`)."""
+    the index); a rate a negative spread takes below 0 pays 0 (`floating_rate`). The chain's cap
+    (`MAX_FLOATING_RATE`, 150% a year) is not applied here: it is a bound, not a term."""
     _period(start, end)
     floored = max(Decimal(0), Decimal(index))
     settings = ql.Settings.instance()

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import os
 import time
-from decimal import Decimal, InvalidOperation
 
 import click
 from rich.console import Console
 from rich.table import Table
 
 from keepers.core.errors import QuanteraError
+from keepers.core.jsonable import echo_json
 from keepers.liquidity.fills import decode_fills
 from keepers.liquidity.router import Plan, Router, sources_from_record
 from keepers.liquidity.submit import private_rpc, send
@@ -47,13 +46,12 @@ def resolve_token(tokens: dict[str, str], value: str) -> str:
 
 
 def parse_amount(value: str, decimals: int) -> int:
-    try:
-        amount = Decimal(value)
-    except InvalidOperation:
-        raise QuanteraError(f"--amount {value!r} is not a number") from None
-    if amount <= 0:
-        raise QuanteraError("--amount must be positive")
-    return int(amount * (Decimal(10) ** decimals))
+    """`--amount` in whole units as base units: the shared parser (keepers.core.units), so NaN,
+    infinity and an amount finer than the token's decimals (which rounded to 0 base units) are
+    refused in one line like every other command's amounts."""
+    from keepers.core.units import parse_units
+
+    return parse_units(value, decimals, "--amount")
 
 
 def _plan(
@@ -106,8 +104,9 @@ def _plan(
         hints.append(signed.quote.amount_in)
     nav = project.NavVenue.at(record.address_of("NavVenue"))
     fund_token = address_out if address_in.lower() == nav.cash().lower() else address_in
-    capacity = int(nav.remainingCapacity(fund_token))
-    if capacity and address_in.lower() == nav.cash().lower():
+    subscribing = address_in.lower() == nav.cash().lower()
+    capacity = int(nav.remainingCapacity(fund_token, subscribing))
+    if capacity and subscribing:
         hints.append(capacity)
     deadline = chain.pending_timestamp + 600
     plan = router.plan(
@@ -137,7 +136,7 @@ def _plan(
 def _show(plan: Plan, as_json: bool, extra: dict | None = None) -> None:
     data = {**plan.as_dict(), **(extra or {})}
     if as_json:
-        click.echo(json.dumps(data, indent=2, sort_keys=True))
+        echo_json(data)
         return
     table = Table(title=f"{plan.amount_in} {plan.token_in} -> {plan.token_out}")
     table.add_column("source")

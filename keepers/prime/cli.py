@@ -22,6 +22,8 @@ from rich.table import Table
 
 from keepers.core.cli_options import account_option, json_option, network_option
 from keepers.core.errors import QuanteraError
+from keepers.core.jsonable import echo_json
+from keepers.core.redact import redact_urls
 
 DEPOSIT, WITHDRAW, BORROW, REPAY = range(4)
 ZERO = "0x" + "00" * 20
@@ -41,7 +43,7 @@ identity_option = click.option(
 
 def _emit(data: Any, as_json: bool, title: str) -> None:
     if as_json:
-        click.echo(json.dumps(data, indent=2, sort_keys=True))
+        echo_json(data)
         return
     from rich.console import Console
 
@@ -564,7 +566,8 @@ def margin_keep(
             result = keeper.cycle(Head(int(block.number), int(block.timestamp)))
         except TRANSPORT_ERRORS as err:  # after the keeper's retries
             raise QuanteraError(
-                f"{network_choice} stopped answering during the cycle ({type(err).__name__}); "
+                f"{redact_urls(network_choice)} stopped answering during the cycle "
+                f"({type(err).__name__}); "
                 "the keeper store holds what was signed: the next cycle follows it up"
             ) from err
     _emit(result, as_json, "Margin keeper cycle")

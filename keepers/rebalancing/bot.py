@@ -1,5 +1,5 @@
 """Signal keeper: on schedule and on large moves, computes the strategy signal, asks the
-AutoRebalancer's `previewRebalance` for the trades, cost and benefit, and signs and relays the
+RebalancerLens's `previewRebalance` for the trades, cost and benefit, and signs and relays the
 intent only when the benefit beats the cost; every prediction, intent and outcome goes to the
 keeper store. Retrains the model weekly (a scheduled task) and uses the new weights from then on.
 
@@ -91,7 +91,7 @@ def startup(startup_state: StateSnapshot) -> dict:
 @bot.on_(chain.blocks)
 def on_block(block) -> dict:
     """Large moves: the contract's own checkUpkeep says the weights drifted past the threshold."""
-    due, _ = rebalancer.shouldRebalance(vault)
+    due, _ = rebalancer_lens.shouldRebalance(rebalancer, vault)
     return cycle("drift") if due else {}
 
 

@@ -1,13 +1,13 @@
 """Bulk rebalancing: every client portfolio following one model portfolio, rebalanced in one
-operator action. For each client: its positions and strategy are read, the model's targets
-fitted to the strategy's bounds, the contract's own `previewRebalance` decides (skip within the
-drift threshold, during the cooldown, while paused, with nothing to trade), the intent is signed
-and stored `signed` (the signal keeper's restart guard, `keepers.core.store.record_intent`), and
-the signed intents are relayed in batches through `AutoRebalancer.rebalanceBatch` (RBL-15): a
-client whose rebalance reverts is reported by `RebalanceFailed` with its reason and the others
-execute. Each client's outcome (rebalanced / skipped / failed, reason, nonce, transaction, gas,
-drift before and after) is stored (`bulk_outcomes`), reported to `on_progress(done, total,
-outcome)` as it is known, and returned.
+operator action. For each client: its positions and strategy are read, the model's targets fitted to
+the strategy's bounds, the RebalancerLens's `previewRebalance` (the rebalancer's own code) decides
+(skip within the drift threshold, during the cooldown, while paused, with nothing to trade), the
+intent is signed and stored `signed` (the signal keeper's restart guard,
+`keepers.core.store.record_intent`), and the signed intents are relayed in batches through
+`AutoRebalancer.rebalanceBatch` (RBL-15): a client whose rebalance reverts is reported by
+`RebalanceFailed` with its reason and the others execute. Each client's outcome (rebalanced /
+skipped / failed, reason, nonce, transaction, gas, drift before and after) is stored
+(`bulk_outcomes`), reported to `on_progress(done, total, outcome)` as it is known, and returned.
 
 Routing: each (sold, bought) pair is quoted once per run by the aggregator for the pair's total
 over all clients, and every trade of that pair goes through the venue that fills that total best
@@ -270,7 +270,7 @@ class BulkRebalance:
             keccak(json.dumps(model.weights_bps, sort_keys=True).encode()),
         )
         try:
-            preview = self.rebalancer.previewRebalance(intent.as_tuple())
+            preview = self.lens.previewRebalance(self.rebalancer, intent.as_tuple())
         except ContractLogicError as err:  # a malformed intent or a missing price
             return ClientOutcome(status="failed", reason=f"preview: {err}"[:256], **base)
         blocker = bytes(preview.blocker)

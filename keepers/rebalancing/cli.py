@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 import pandas as pd
 
 from keepers.core.errors import QuanteraError
+from keepers.core.jsonable import echo_json
 
 RISKY, TBILL = ["QSPX", "QNDX", "QOIL"], "QTF"
 
@@ -19,6 +19,28 @@ def _market():
 
     portfolio = load_portfolio()
     return portfolio, history(portfolio), portfolio_limits(portfolio)
+
+
+FIRST_DECISION_DAY = 252  # a year of history before the first decision (the features' window)
+
+
+def _decision_day(days: pd.DatetimeIndex, as_of: str) -> int:
+    """The position of `as_of` (YYYY-MM-DD) in the history: its day, or the trading day before it
+    (a weekend or holiday). A day after the history's last, or before its first year, is refused:
+    the history cannot say what happened then (an answer for its last day would be a lie)."""
+    try:
+        when = pd.Timestamp(as_of)
+    except ValueError:
+        raise QuanteraError(f"--date {as_of!r} is not a date (YYYY-MM-DD)") from None
+    if when is pd.NaT or when.tzinfo is not None:
+        raise QuanteraError(f"--date {as_of!r} is not a date (YYYY-MM-DD)")
+    first, last = days[FIRST_DECISION_DAY].date(), days[-1].date()
+    if when.normalize() > days[-1]:
+        raise QuanteraError(f"--date {as_of}: after the history, which ends on {last}")
+    day = int(days.searchsorted(when, side="right")) - 1
+    if day < FIRST_DECISION_DAY:
+        raise QuanteraError(f"--date {as_of}: before {first}, the first day with a year of history")
+    return day
 
 
 @click.group()
@@ -35,7 +57,7 @@ def signal() -> None:
     help="Where to save the weights (default keepers/data/signal_model.npz).",
 )
 @click.option("--epochs", type=click.IntRange(1, 1_000), default=60, show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
 @click.option("--json", "as_json", is_flag=True)
 def signal_train(out_path: Path | None, epochs: int, seed: int, as_json: bool) -> None:
     """Train on 1999-2010, stop early on 2011-2014, report out of sample on 2015-2018, save."""
@@ -55,7 +77,7 @@ def signal_train(out_path: Path | None, epochs: int, seed: int, as_json: bool) -
         "evaluation": selector.report,
     }
     if as_json:
-        click.echo(json.dumps(data, indent=2, sort_keys=True))
+        echo_json(data)
         return
     report = selector.report
     click.echo(f"model {selector.version} saved to {path}")
@@ -75,7 +97,12 @@ def signal_train(out_path: Path | None, epochs: int, seed: int, as_json: bool) -
 
 @signal.command("predict")
 @click.option(
-    "--model", "model_path", type=click.Path(dir_okay=False, path_type=Path), default=None
+    "--model",
+    "model_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Trained weights (default keepers/data/signal_model.npz; the rule-based fallback when "
+    "that is missing). A path given must exist.",
 )
 @click.option(
     "--date",
@@ -94,16 +121,7 @@ def signal_predict(model_path: Path | None, as_of: str | None, as_json: bool) ->
     portfolio, prices, limits = _market()
     path = model_path or DEFAULT_MODEL
     selector = TrainedSelector.load(path) if path.is_file() else None
-    try:
-        day = (
-            len(prices) - 1
-            if as_of is None
-            else int(prices.index.searchsorted(pd.Timestamp(as_of), side="right")) - 1
-        )
-    except ValueError:
-        raise QuanteraError(f"--date {as_of!r} is not a date (YYYY-MM-DD)") from None
-    if day < 252:
-        raise QuanteraError(f"--date {as_of} is before the first day with a year of history")
+    day = len(prices) - 1 if as_of is None else _decision_day(prices.index, as_of)
     features = build_features(
         prices.iloc[: day + 1],
         RISKY,
@@ -124,7 +142,7 @@ def signal_predict(model_path: Path | None, as_of: str | None, as_json: bool) ->
         },
     }
     if as_json:
-        click.echo(json.dumps(data, indent=2, sort_keys=True))
+        echo_json(data)
         return
     source = (
         "rule-based fallback: " + result.reason

@@ -3,7 +3,8 @@ rule-based fallback), target weights within the RiskEngine's limits, the rebalan
 compute from them (exact mirror of RebalanceMath), and the signed EIP-712 intent.
 
 The signal keeper (`keepers.rebalancing.bot`) feeds it on-chain holdings and oracle prices and
-decides from the contract's own `previewRebalance`; the benchmark times it end to end.
+decides from the RebalancerLens's `previewRebalance` (the rebalancer's own code); the benchmark
+times it end to end.
 """
 
 from __future__ import annotations

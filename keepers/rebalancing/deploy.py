@@ -119,10 +119,10 @@ def deploy_client_portfolios(
 ) -> list[Any]:
     """`count` client portfolios (an asset manager's clients): each a PortfolioVault with its
     shares' compliance engine (`client_name(i)`, `ComplianceEngine.client-i.shares`), reusing the
-    `template` vault's assets, RiskEngine (its asset risk and limits), OracleRouter and the
-    LiquidityAggregator, registered as a verified identity (it holds the security tokens), with
-    `strategy` on the AutoRebalancer, `signers` and `relayer`. An identity registry lists at most
-    32 securities (a vault's shares are one), so the clients' shares are verified against
+    `template` vault's assets, trade limits, RiskEngine (its asset risk and limits), OracleRouter
+    and the LiquidityAggregator, registered as a verified identity (it holds the security tokens),
+    with `strategy` on the AutoRebalancer, `signers` and `relayer`. An identity registry lists at
+    most 32 securities (a vault's shares are one), so the clients' shares are verified against
     registries of their own, one per CLIENTS_PER_SHARE_REGISTRY clients
     (`IdentityRegistry.clients-<g>`). Re-runnable like every step (recorded clients are skipped).
     Returns the vaults. Funding them is `fund_client_portfolios`."""
@@ -141,6 +141,8 @@ def deploy_client_portfolios(
     limits = tuple(
         [int(x) for x in v] if isinstance(v, (list, tuple)) else int(v) for v in limits_read
     )
+    # The template's trade limits (SEC-50, SEC-51): every client's trades bounded alike.
+    trade_limits = tuple(int(x) for x in base.tradeLimits())
     vaults = []
     groups: dict[int, Deployment] = {}
     for index in range(first, first + count):
@@ -174,12 +176,24 @@ def deploy_client_portfolios(
         for name in (client_name(index), f"ComplianceEngine.{tag}.shares"):
             d.record.contracts[name] = child.address(name)
         d.save()
-        listings = vault_steps(d, vault, [(f"asset {i}", a) for i, a in enumerate(assets) if i])
+        listings = vault_steps(
+            d,
+            vault,
+            [(f"asset {i}", a) for i, a in enumerate(assets) if i],
+            trade_limits=trade_limits,
+        )
         as_role(
             d,
             "GOVERNOR",
             listings
-            + configure_steps(d, engine, vault, asset_risk, limits, assets_to_list=len(listings)),
+            + configure_steps(
+                d,
+                engine,
+                vault,
+                asset_risk,
+                limits,
+                assets_to_list=sum(1 for label, _ in listings if label.startswith("list ")),
+            ),
         )
         as_role(
             d,

@@ -146,7 +146,7 @@ class SignalKeeper:
             max_trade_bps=int(_field(config, "maxTradeBps", 3)),
             sign=self.sign,
         )
-        preview = self.rebalancer.previewRebalance(signed.intent.as_tuple())
+        preview = self.rebalancer_lens.previewRebalance(self.rebalancer, signed.intent.as_tuple())
         blocker = bytes(preview.blocker)
         if blocker != b"\x00" * 4:
             error = _error_abi(blocker)

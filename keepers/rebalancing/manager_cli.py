@@ -5,7 +5,6 @@ of a model (keepers/rebalancing/models.py, bulk.py). Models and assignments live
 
 from __future__ import annotations
 
-import json
 import math
 import sys
 from collections.abc import Iterator
@@ -14,6 +13,8 @@ from contextlib import contextmanager
 import click
 
 from keepers.core.errors import QuanteraError
+from keepers.core.jsonable import echo_json
+from keepers.core.redact import redact_urls
 
 network_option = click.option(
     "--network",
@@ -41,7 +42,7 @@ def _session(network_choice: str) -> Iterator[tuple]:
 
 def _emit(data, as_json: bool, lines: list[str]) -> None:
     if as_json:
-        click.echo(json.dumps(data, indent=2, sort_keys=True))
+        echo_json(data)
     else:
         for line in lines:
             click.echo(line)
@@ -231,7 +232,8 @@ def manager_rebalance(
             unlock_account(account)
         if not network_choice.startswith("ethereum:local") and not assume_yes:
             click.confirm(
-                f"Rebalance every client of {model_name} on {network_choice}?", abort=True
+                f"Rebalance every client of {model_name} on {redact_urls(network_choice)}?",
+                abort=True,
             )
         rebalancer = project.AutoRebalancer.at(record.address_of("AutoRebalancer"))
         bulk = BulkRebalance(

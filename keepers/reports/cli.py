@@ -4,12 +4,12 @@ report, read from a deployment (`--network`), written as a PDF (`--pdf FILE`) or
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
 from keepers.core.errors import QuanteraError
+from keepers.core.jsonable import echo_json
 
 pdf_file = click.Path(dir_okay=False, writable=True, path_type=Path)
 
@@ -72,7 +72,7 @@ def report_client(
             network_choice, record, vault_ref, investor, benchmark, start, end
         )
     if as_json:
-        click.echo(json.dumps(data.to_json(), indent=2, sort_keys=True))
+        echo_json(data.to_json())
         return
     assert pdf is not None
     render_client(data, pdf)
@@ -110,7 +110,7 @@ def report_compliance(
     built, _ = build_chain_report(network_choice, start, end, jurisdiction, None)
     data = built.to_json()
     if as_json:
-        click.echo(json.dumps(data, indent=2, sort_keys=True))
+        echo_json(data)
         return
     assert pdf is not None
     names = {j.iso: j.name for j in load_jurisdictions()}

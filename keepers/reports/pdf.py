@@ -26,6 +26,8 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from keepers.core.redact import redact_urls
+
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
@@ -47,11 +49,15 @@ SMALL_INTRO = ParagraphStyle("small_intro", parent=SMALL, keepWithNext=1)
 @dataclass(frozen=True)
 class DataStamp:
     """Where and when the report's data was read: the network, the block and its time (unix
-    seconds; None for a report built from files)."""
+    seconds; None for a report built from files). A network given with an RPC URL keeps its
+    scheme and host only (keepers.core.redact): a report goes to clients, an RPC key must not."""
 
     network: str
     block: int | None
     timestamp: int | None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "network", redact_urls(self.network))
 
     def text(self) -> str:
         at = "" if self.block is None else f", block {self.block}"

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 import numpy as np
 from rich.table import Table
 
+from keepers.core.jsonable import echo_json
 from keepers.risk import models
 from keepers.risk.inputs import load_mapping, load_returns, load_weights
 from keepers.risk.models import RiskInputError
@@ -20,7 +20,7 @@ existing_file = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 def _emit(data: dict, as_json: bool, table: Table) -> None:
     if as_json:
-        click.echo(json.dumps(data, indent=2, sort_keys=True))
+        echo_json(data)
     else:
         from rich.console import Console
 
@@ -76,7 +76,13 @@ def risk() -> None:
     show_default=True,
     help="Monte Carlo Student-t degrees of freedom.",
 )
-@click.option("--seed", type=int, default=0, show_default=True, help="Monte Carlo generator seed.")
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Monte Carlo generator seed.",
+)
 @click.option("--json", "as_json", is_flag=True)
 def risk_var(
     returns_file: Path,

@@ -8,46 +8,54 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from keepers.core.tables import finite_number, read_csv_table
 from keepers.risk.models import RiskInputError
 
 WEIGHT_TOLERANCE = 1e-6
 
 
+MISSING = frozenset({"", "nan", "na", "n/a", "null", "none"})  # cells read as "no value"
+INDEX_NAMES = ("date", "time", "timestamp")
+
+
 def load_returns(path: Path) -> pd.DataFrame:
-    """Daily returns, one column per asset; a first column named date (or unnamed) is the index."""
-    try:
-        frame = pd.read_csv(path)
-    except FileNotFoundError as err:
-        raise RiskInputError(f"{path}: no such file") from err
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
-        raise RiskInputError(f"{path}: not a CSV file ({err})") from err
-    first = frame.columns[0]
-    if str(first).lower() in ("date", "time", "timestamp") or str(first).startswith("Unnamed"):
-        frame = frame.set_index(first)
-    if frame.shape[1] == 0 or frame.shape[0] < 2:
+    """Daily returns, one column per asset; a first column named date (or unnamed) is the index.
+    Read by the shared strict reader (keepers.core.tables): a row wider or narrower than the
+    header is refused (pandas would take the extra field as an index and read every value one
+    column off), and so is a value that is not a finite number."""
+    table = read_csv_table(path, RiskInputError)
+    first = table.header[0]
+    indexed = first.lower() in INDEX_NAMES or first == "" or first.startswith("Unnamed")
+    columns = table.header[1:] if indexed else table.header
+    if not columns or len(table.rows) < 2:
         raise RiskInputError(f"{path}: need at least one asset column and two rows of returns")
-    numeric = frame.apply(pd.to_numeric, errors="coerce")
-    bad = numeric.isna() & ~frame.isna()
-    if bad.any().any():
-        column = bad.any()[bad.any()].index[0]
-        row = int(np.argmax(bad[column].to_numpy()))
-        raise RiskInputError(f"{path}: non-numeric value in column {column!r}, data row {row + 1}")
-    if numeric.isna().any().any():
-        column = numeric.isna().any()[numeric.isna().any()].index[0]
-        row = int(np.argmax(numeric[column].isna().to_numpy()))
-        raise RiskInputError(
-            f"{path}: missing value (NaN) in column {column!r}, data row {row + 1}"
-        )
-    return numeric.astype(float)
+    offset = 1 if indexed else 0
+    values = np.empty((len(table.rows), len(columns)))
+    for r, (_, cells) in enumerate(table.rows):
+        for c, column in enumerate(columns):
+            text = cells[c + offset]
+            if text.lower() in MISSING:
+                raise RiskInputError(
+                    f"{path}: missing value (NaN) in column {column!r}, data row {r + 1}"
+                )
+            try:
+                values[r, c] = finite_number(text, "", RiskInputError)
+            except RiskInputError:
+                raise RiskInputError(
+                    f"{path}: non-numeric value in column {column!r}, data row {r + 1}"
+                ) from None
+    index = pd.Index([cells[0] for _, cells in table.rows], name=first) if indexed else None
+    return pd.DataFrame(values, columns=columns, index=index)
 
 
-def load_mapping(path: Path, value_name: str) -> dict[str, str]:
-    """asset -> value from JSON ({"asset": value}) or CSV (columns asset,<value_name>)."""
-    try:
-        text = path.read_text()
-    except FileNotFoundError as err:
-        raise RiskInputError(f"{path}: no such file") from err
+def load_mapping(path: Path, value_name: str) -> dict[str, object]:
+    """asset -> value from JSON ({"asset": value}) or CSV (columns asset,<value_name>; the
+    shared strict reader: values are the cells' text)."""
     if path.suffix.lower() == ".json":
+        try:
+            text = path.read_text()
+        except FileNotFoundError as err:
+            raise RiskInputError(f"{path}: no such file") from err
         try:
             data = json.loads(text)
         except json.JSONDecodeError as err:
@@ -55,24 +63,27 @@ def load_mapping(path: Path, value_name: str) -> dict[str, str]:
         if not isinstance(data, dict):
             raise RiskInputError(f"{path}: expected a JSON object of asset -> {value_name}")
         return {str(k): v for k, v in data.items()}
-    frame = pd.read_csv(path)
-    if "asset" not in frame.columns or value_name not in frame.columns:
+    table = read_csv_table(path, RiskInputError)
+    if "asset" not in table.header or value_name not in table.header:
         raise RiskInputError(
-            f"{path}: CSV needs columns 'asset' and '{value_name}', found {list(frame.columns)}"
+            f"{path}: CSV needs columns 'asset' and '{value_name}', found {table.header}"
         )
-    return dict(zip(frame["asset"].astype(str), frame[value_name]))
+    assets = [a for _, a in table.column("asset")]
+    twice = sorted({a for a in assets if assets.count(a) > 1})
+    if twice:
+        raise RiskInputError(f"{path}: asset {twice[0]!r} given twice")
+    return dict(zip(assets, (v for _, v in table.column(value_name)), strict=True))
 
 
 def load_weights(path: Path, assets: list[str] | None = None) -> pd.Series:
-    """Portfolio weights by asset; they must be numbers summing to 1 and, when `assets` is given,
-    name only assets present (absent assets get weight 0)."""
+    """Portfolio weights by asset; they must be finite numbers (not booleans) summing to 1 and,
+    when `assets` is given, name only assets present (absent assets get weight 0)."""
     raw = load_mapping(path, "weight")
-    try:
-        weights = pd.Series({k: float(v) for k, v in raw.items()})
-    except (TypeError, ValueError) as err:
-        raise RiskInputError(f"{path}: every weight must be a number ({err})") from err
-    if weights.isna().any() or not np.all(np.isfinite(weights.to_numpy())):
-        raise RiskInputError(f"{path}: weights contain NaN or infinite values")
+    # A weight is a finite number: `true` is not 1 (JSON), nor `True` (pandas read it as one).
+    weights = pd.Series(
+        {k: finite_number(v, f"{path}: weight of {k!r}", RiskInputError) for k, v in raw.items()},
+        dtype=float,
+    )
     if abs(weights.sum() - 1.0) > WEIGHT_TOLERANCE:
         raise RiskInputError(f"{path}: weights sum to {weights.sum():.6f}, not 1")
     if assets is not None:

@@ -5,6 +5,7 @@ deploy steps of a vault and of the whole fund (`deploy`).
 Other domains, the CLI and the demo import these names from `keepers.vault` only."""
 
 from keepers.core.exports import lazy_exports
+from keepers.vault.dealing import first_round_after, settlement_rounds
 from keepers.vault.portfolio import (
     LIMIT_FIELDS,
     Portfolio,
@@ -31,8 +32,10 @@ __all__ = [
     "Portfolio",
     "PortfolioAsset",
     "PortfolioError",
+    "first_round_after",
     "history",
     "load_portfolio",
+    "settlement_rounds",
     *sorted(_DEPLOY),
 ]
 __getattr__ = lazy_exports(__name__, _DEPLOY)

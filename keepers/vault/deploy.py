@@ -1,5 +1,6 @@
 """Vault domain deploy steps (contracts/vault): a local settlement stablecoin, a PortfolioVault with
-its shares' compliance engine (the shares are securities), its listings, venues and dealing fee,
+its shares' compliance engine (the shares are securities), its listings, venues, dealing fee and
+trade limits,
 its verified identity — and `deploy_fund`, the fund of keepers/data/portfolio.yaml assembled from
 the compliance, risk and vault steps (the deploy script's fourth step).
 """
@@ -72,9 +73,11 @@ def vault_steps(
     assets: Iterable[tuple[str, str]] = (),
     venues: Iterable[str] = (),
     dealing_fee_bps: int | None = None,
+    trade_limits: tuple[int, int, int] | None = None,
 ) -> list[Step]:
     """GOVERNOR steps: list each (label, token) of `assets` not listed yet, allow each venue of
-    `venues`, set the dealing fee."""
+    `venues`, set the dealing fee and the trade limits (`(maxSlippageBps, lossBudget 18-decimal
+    USD, lossRefillPeriod s)`: until set, no trade may lose anything at oracle prices, SEC-51)."""
     listed = {a.lower() for a in vault.assets()}
     steps: list[Step] = [
         (f"list {label} in the vault", lambda t=token: vault.addAsset(t, sender=d.sender))
@@ -94,6 +97,17 @@ def vault_steps(
             (
                 f"set the vault's dealing fee to {dealing_fee_bps} bps",
                 lambda: vault.setDealingFee(dealing_fee_bps, sender=d.sender),
+            )
+        )
+    if trade_limits is not None and tuple(int(x) for x in vault.tradeLimits()) != tuple(
+        trade_limits
+    ):
+        slippage, budget, period = trade_limits
+        steps.append(
+            (
+                f"set the vault's trade limits ({slippage} bps a trade, a loss budget of"
+                f" {budget / 10**18:,.0f} USD refilled over {period:,} s)",
+                lambda: vault.setTradeLimits(slippage, budget, period, sender=d.sender),
             )
         )
     return steps
@@ -191,6 +205,7 @@ def deploy_fund(
         vault,
         [(a.symbol, tokens[a.symbol]) for a in portfolio.assets[1:]],
         dealing_fee_bps=portfolio.dealing_fee_bps,
+        trade_limits=portfolio.trade_limits_tuple(),
     )
     governor = (
         feed_steps(d, router, configs)

@@ -43,6 +43,12 @@ LIMIT_FIELDS = (
 )
 
 
+# The vault's bounds on its trade limits (PortfolioVault.MAX_TRADE_SLIPPAGE_BPS, MIN_ and
+# MAX_LOSS_REFILL_PERIOD).
+MAX_TRADE_SLIPPAGE_BPS = 1_000
+MIN_LOSS_REFILL_PERIOD, MAX_LOSS_REFILL_PERIOD = 3_600, 365 * 86_400
+
+
 class PortfolioError(QuanteraError, ValueError):
     """A portfolio definition the vault, the risk engine or the rebalancer cannot use."""
 
@@ -70,6 +76,7 @@ class Portfolio:
     limits: dict
     rebalancing: dict | None = None
     dealing_fee_bps: int = 0
+    trade_limits: dict | None = None
 
     def strategy_tuple(self) -> tuple:
         """The AutoRebalancer's StrategyConfig for this portfolio (the `rebalancing` section)."""
@@ -90,6 +97,18 @@ class Portfolio:
             int(r["max_base_fee_gwei"]) * 10**9,
             int(r["loss_budget_usd"]) * 10**18,
             int(r.get("max_snapshot_age", 0)),
+        )
+
+    def trade_limits_tuple(self) -> tuple[int, int, int] | None:
+        """The vault's `setTradeLimits` arguments (the `trade_limits` section; None without one):
+        (maxSlippageBps, lossBudget in 18-decimal USD, lossRefillPeriod in seconds)."""
+        if not self.trade_limits:
+            return None
+        t = self.trade_limits
+        return (
+            int(t["max_slippage_bps"]),
+            int(t["loss_budget_usd"]) * 10**18,
+            int(t["loss_refill_period"]),
         )
 
     def limits_tuple(self) -> tuple:
@@ -127,8 +146,30 @@ def load_portfolio(path: Path = DEFAULT_PORTFOLIO) -> Portfolio:
         raise PortfolioError(
             f"{path}: dealing_fee_bps {fee} outside 0..200 (the vault's MAX_DEALING_FEE_BPS)"
         )
+    trade_limits = data.get("trade_limits")
+    if trade_limits is not None:
+        slippage, period = (
+            int(trade_limits["max_slippage_bps"]),
+            int(trade_limits["loss_refill_period"]),
+        )
+        if not 0 <= slippage <= MAX_TRADE_SLIPPAGE_BPS:
+            raise PortfolioError(
+                f"{path}: trade_limits.max_slippage_bps {slippage} outside"
+                f" 0..{MAX_TRADE_SLIPPAGE_BPS} (the vault's MAX_TRADE_SLIPPAGE_BPS)"
+            )
+        if not MIN_LOSS_REFILL_PERIOD <= period <= MAX_LOSS_REFILL_PERIOD:
+            raise PortfolioError(
+                f"{path}: trade_limits.loss_refill_period {period} outside"
+                f" {MIN_LOSS_REFILL_PERIOD}..{MAX_LOSS_REFILL_PERIOD} s (the vault's bounds)"
+            )
     return Portfolio(
-        data["name"], data["symbol"], assets, data["limits"], data.get("rebalancing"), fee
+        data["name"],
+        data["symbol"],
+        assets,
+        data["limits"],
+        data.get("rebalancing"),
+        fee,
+        trade_limits,
     )
 
 

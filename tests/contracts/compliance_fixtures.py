@@ -2,6 +2,7 @@
 script's own steps (keepers/access/deploy.py, keepers/compliance/deploy.py) in an in-memory
 `Deployment` that the other stacks extend."""
 
+import ape
 import pytest
 
 from keepers.access import deploy_access, renounce_temporary_roles
@@ -22,6 +23,47 @@ def open_jurisdiction(min_class=RETAIL, holder_cap=0, non_accredited_cap=0, inbo
 
 
 NO_LIMITS = (0, 0, 0, 0, 0, 0, 0, 0, 0)
+
+
+def limits(**kw):
+    """A `Limits` tuple: NO_LIMITS with the fields named in `kw`."""
+    names = [
+        "maxBalance",
+        "minHolding",
+        "maxBalanceBps",
+        "lockupAfterAcquisition",
+        "dailyLimit",
+        "monthlyLimit",
+        "transfersOpenAt",
+        "totalHolderCap",
+        "totalNonAccreditedCap",
+    ]
+    values = dict(zip(names, NO_LIMITS))
+    values.update(kw)
+    return tuple(values[n] for n in names)
+
+
+def registry_identity(token, wallet):
+    from ape import project
+
+    return project.IdentityRegistry.at(token.identityRegistry()).identity(wallet)
+
+
+def assert_refused(token, sender, to, amount, code):
+    """The explain view and transfer agree: same code, and transfer reverts with it."""
+    assert token.detectTransferRestriction(sender, to, amount) == code
+    with ape.reverts(
+        token.TransferNotCompliant,
+        **{"from": sender, "to": to, "amount": amount, "reasonCode": code},
+    ):
+        token.transfer(to, amount, sender=sender)
+
+
+def assert_allowed(token, sender, to, amount):
+    assert token.detectTransferRestriction(sender, to, amount) == 0
+    before = token.balanceOf(to)
+    token.transfer(to, amount, sender=sender)
+    assert token.balanceOf(to) == before + amount
 
 
 def wire(manager, contract, name, admin):

@@ -8,7 +8,7 @@ the ABI of the contract that defines the error.
 """
 
 from eth_abi import decode
-from eth_utils import keccak
+from eth_utils import keccak, to_checksum_address
 
 
 def revert_data(chain, method, *args, sender) -> bytes:
@@ -45,3 +45,24 @@ def assert_reverts(chain, method, *args, sender, error, **expected):
             actual, value = actual.lower(), value.lower()
         assert actual == value, f"{name}.{key} = {actual}, expected {value}"
     return fields
+
+
+def attempt(chain, method, *args, sender):
+    """An attack step: asks the node first (eth_call); when the call reverts, returns the custom
+    error's (name, {field: value}) decoded against `method`'s contract (`(selector hex, data)`
+    for an error that ABI does not declare), and sends nothing; when it passes, sends it as
+    `sender` and returns None (the step went through: the caller then checks its effect)."""
+    try:
+        data = revert_data(chain, method, *args, sender=sender)
+    except AssertionError:
+        method(*args, sender=sender)
+        return None
+    for abi in method.contract.contract_type.errors:
+        if keccak(text=abi.selector)[:4] == data[:4]:
+            types = [i.canonical_type for i in abi.inputs]
+            values = decode(types, data[4:])
+            return abi.name, {
+                i.name: to_checksum_address(v) if t == "address" else v
+                for i, t, v in zip(abi.inputs, types, values)
+            }
+    return data[:4].hex(), data

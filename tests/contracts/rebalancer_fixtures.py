@@ -107,7 +107,7 @@ class RebalancerStack:
 
     def routes(self, intent):
         """One V2 leg per planned trade, through the pool of its non-cash asset."""
-        trades = self.rebalancer.previewRebalance(intent.as_tuple()).trades
+        trades = self.lens.previewRebalance(self.rebalancer, intent.as_tuple()).trades
         routes = []
         for trade in trades:
             sell, buy = int(trade.sellIndex), int(trade.buyIndex)

@@ -71,6 +71,8 @@ LIMIT_FIELDS = [
     "maxClassWeightBps",
 ]
 ZERO_METRICS = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+# The vault's trade limits (SEC-50, SEC-51): 3% a trade at oracle prices, 50,000 USD of loss a day.
+TRADE_LIMITS = (300, 50_000 * 10**18, 86_400)
 
 
 def limits_tuple(**overrides):
@@ -159,7 +161,7 @@ def deploy_fund_vault(
 ):
     """A PortfolioVault as the deploy script makes it (its shares' engine open in the US), listing
     `tokens`, allowing `venues`, registered under `identity`, and configured on `engine` with
-    `asset_risk_` and `limits` (default: this module's) — the vault steps of
+    `asset_risk_` and `limits` (default: this module's), with TRADE_LIMITS — the vault steps of
     keepers/vault/deploy.py."""
     vault = deploy_vault(
         d,
@@ -172,7 +174,13 @@ def deploy_fund_vault(
         shares_name=f"ComplianceEngine.{symbol}.shares",
         share_jurisdictions=US_OPEN,
     )
-    listings = vault_steps(d, vault, [(t.symbol(), t.address) for t in tokens], venues)
+    listings = vault_steps(
+        d,
+        vault,
+        [(t.symbol(), t.address) for t in tokens],
+        venues,
+        trade_limits=TRADE_LIMITS,
+    )
     as_role(
         d,
         "GOVERNOR",

@@ -104,6 +104,7 @@ JURISDICTION = Word(
         Field("holderCount", 88, 32),
         Field("nonAccreditedCount", 120, 32),
         Field("inboundClosedUntil", 152, 40),
+        Field("minFirstHolding", 192, 40),
     ),
 )
 
@@ -114,11 +115,19 @@ HOLDING = Word(
         Field("lastAcquiredAt", 96, 40),
         Field("countedCountry", 136, 10),
         Field("countedNonAccredited", 146, 1, flag=True),
-        Field("windowDay", 147, 16),
-        Field("dayCurrent", 163, PACKED_TOTAL_BITS),
-        Field("dayPrevious", 186, PACKED_TOTAL_BITS),
-        Field("monthCurrent", 209, PACKED_TOTAL_BITS),
-        Field("monthPrevious", 232, PACKED_TOTAL_BITS),
+    ),
+)
+
+WINDOW_SENT_BITS = 89
+
+WINDOW = Word(
+    "WindowWord",
+    (
+        Field("day", 0, 32),
+        Field("dayCurrent", 32, WINDOW_SENT_BITS),
+        Field("monthCurrent", 121, WINDOW_SENT_BITS),
+        Field("dayPrevious", 210, PACKED_TOTAL_BITS),
+        Field("monthPrevious", 233, PACKED_TOTAL_BITS),
     ),
 )
 
@@ -132,7 +141,8 @@ RULES = Word(
         Field("maxBalanceBps", 160, 16),
         Field("lockupAfterAcquisition", 176, 32),
         Field("transfersOpenAt", 208, 40),
-        Field("moduleCount", 248, 8),
+        Field("moduleCount", 248, 7),
+        Field("registryMigrated", 255, 1, flag=True),
     ),
 )
 
@@ -321,6 +331,7 @@ SETTINGS = Word(
 WORDS = (
     JURISDICTION,
     HOLDING,
+    WINDOW,
     RULES,
     TOTALS,
     INVESTOR,
@@ -358,6 +369,7 @@ SECOND_HARNESS_WORDS = (
 # `_bound` flag packs into it too). A test that reads a word at its slot and finds what the
 # contract's views say also checks the slot.
 ENGINE_RULES_SLOT, ENGINE_TOTALS_SLOT, ENGINE_JURISDICTIONS_SLOT, ENGINE_HOLDINGS_SLOT = 1, 2, 3, 6
+ENGINE_WINDOWS_SLOT, ENGINE_REGISTRY_SLOT = 9, 10
 REGISTRY_WALLETS_SLOT, REGISTRY_CLAIMS_SLOT = 1, 4
 # The AutoRebalancer's record of a portfolio: six consecutive words from mapping_slot(portfolio, 3)
 # (after AccessManaged's word and EIP712's two string fallbacks).

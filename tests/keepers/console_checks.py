@@ -1,8 +1,14 @@
-"""Helpers shared by the console's browser tests (tests/keepers/console/)."""
+"""Helpers shared by the console's tests (tests/keepers/console/): its browser tests', and
+`served` for the tests that need the app behind a real server (an event loop that one request
+could hold)."""
 
 from __future__ import annotations
 
 import os
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from conftest import wait_for
@@ -56,3 +62,23 @@ def fresh_address(w3, salt: str) -> str:
     from eth_utils import keccak, to_checksum_address
 
     return to_checksum_address(keccak(text=f"{salt}:{w3.eth.block_number}")[:20])
+
+
+@contextmanager
+def served(app) -> Iterator[str]:
+    """`app` served by uvicorn on 127.0.0.1 (a port of its own) until the block ends."""
+    import uvicorn
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(128)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        wait_for(lambda: server.started or None, "the console to serve")
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=60)
+        sock.close()

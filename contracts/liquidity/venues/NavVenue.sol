@@ -22,11 +22,12 @@ contract NavVenue is INavVenue, AccessManaged, ReentrancyGuardTransient {
     address public immutable oracle;
     uint8 internal immutable _cashDecimals;
 
-    /// @dev Capacity used on `day` (UTC days since the epoch): one word per token, rewritten on a
-    /// new day instead of a fresh slot per token and day (a zero-to-non-zero write, 17,100 gas more).
+    /// @dev The net cash notional of `day`'s fills (UTC days since the epoch; subscriptions add,
+    /// redemptions subtract: SEC-57): one word per token, rewritten on a new day instead of a fresh
+    /// slot per token and day (a zero-to-non-zero write, 17,100 gas more).
     struct Usage {
         uint32 day;
-        uint224 notional;
+        int224 net;
     }
 
     /// @dev A market's terms and the token's decimals in one word (read by every fill).
@@ -95,13 +96,13 @@ contract NavVenue is INavVenue, AccessManaged, ReentrancyGuardTransient {
         if (nav18 == 0 || uint8(status) > uint8(PriceStatus.Fallback)) return 0;
         uint256 cashNotional;
         (amountOut, cashNotional) = _amountOut(subscribing, amountIn, nav18, market);
-        if (cashNotional > remainingCapacity(token)) return 0;
+        if (cashNotional > remainingCapacity(token, subscribing)) return 0;
         if (amountOut > IERC20(tokenOut).balanceOf(address(this))) return 0;
     }
 
     /// @inheritdoc INavVenue
-    function remainingCapacity(address token) public view returns (uint256) {
-        return _remaining(_markets[token].dailyCapacity, _usedToday(token));
+    function remainingCapacity(address token, bool subscribing) public view returns (uint256) {
+        return _remaining(_markets[token].dailyCapacity, _netToday(token), subscribing);
     }
 
     /// @inheritdoc INavVenue
@@ -148,14 +149,16 @@ contract NavVenue is INavVenue, AccessManaged, ReentrancyGuardTransient {
         nav18 = _price(token);
         uint256 cashNotional;
         (amountOut, cashNotional) = _amountOut(subscribing, amountIn, nav18, market);
-        uint256 used = _usedToday(token);
-        uint256 remaining = _remaining(market.dailyCapacity, used);
+        int256 net = _netToday(token);
+        uint256 remaining = _remaining(market.dailyCapacity, net, subscribing);
         if (cashNotional > remaining) revert CapacityExceeded(token, cashNotional, remaining);
         uint256 inventory = IERC20(tokenOut).balanceOf(address(this));
         if (amountOut > inventory) revert InsufficientInventory(tokenOut, amountOut, inventory);
         if (amountOut < minAmountOut) revert InsufficientOutput(amountOut, minAmountOut);
-        // No truncation: used + cashNotional <= dailyCapacity (uint128); days fit 32 bits.
-        _usage[token] = Usage(uint32(block.timestamp / 1 days), uint224(used + cashNotional));
+        // No truncation: cashNotional <= remaining <= 2 x dailyCapacity (uint128), so the net stays
+        // within +-dailyCapacity in the direction dealt (+-2**129 at most); days fit 32 bits.
+        net = subscribing ? net + int256(cashNotional) : net - int256(cashNotional);
+        _usage[token] = Usage(uint32(block.timestamp / 1 days), int224(net));
     }
 
     function _emitFill(
@@ -174,14 +177,18 @@ contract NavVenue is INavVenue, AccessManaged, ReentrancyGuardTransient {
         }
     }
 
-    /// @dev Capacity used today (0 when the word is from an earlier day).
-    function _usedToday(address token) internal view returns (uint256) {
+    /// @dev Today's net flow (0 when the word is from an earlier day).
+    function _netToday(address token) internal view returns (int256) {
         Usage memory usage = _usage[token];
-        return usage.day == block.timestamp / 1 days ? usage.notional : 0;
+        return usage.day == block.timestamp / 1 days ? usage.net : int256(0);
     }
 
-    function _remaining(uint256 capacity, uint256 used) internal pure returns (uint256) {
-        return capacity > used ? capacity - used : 0;
+    /// @dev What a fill in the direction may still add to the day's net flow before it passes the
+    /// capacity that way: a subscription capacity - net, a redemption capacity + net (0 if below).
+    function _remaining(uint256 capacity, int256 net, bool subscribing) internal pure returns (uint256) {
+        // No overflow: capacity < 2**128 and |net| < 2**130.
+        int256 room = subscribing ? int256(capacity) - net : int256(capacity) + net;
+        return room > 0 ? uint256(room) : 0;
     }
 
     function _terms(Market memory market) internal pure returns (NavMarket memory) {

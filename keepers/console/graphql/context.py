@@ -1,15 +1,14 @@
 """What every resolver reaches through `info.context`: the console's chain source, its event
 index and the pages' data, read once per indexed head by the same cache the HTML pages use; a
-small cache of in-memory walks (the audit log's filters) shared by every request; and what this
-request has spent of its per-query budgets."""
+cache of in-memory walks (the audit log's filters: walks.py) shared with the REST audit routes;
+and what this request has spent of its per-query budgets."""
 
 from __future__ import annotations
 
-import threading
-from collections import Counter, OrderedDict
-from collections.abc import Callable, Hashable, Mapping
+from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol
 
 from starlette.concurrency import run_in_threadpool
 
@@ -17,35 +16,13 @@ from keepers.console.graphql.paging import QueryInputError
 from keepers.console.index import EventIndex
 from keepers.console.pages import Page
 from keepers.console.source import ChainSource
+from keepers.console.walks import WalkCache
 
-WALKS_KEPT = 16
-T = TypeVar("T")
+__all__ = ["ConsoleContext", "PageData", "WalkCache"]
 
 
 class PageData(Protocol):
     def get(self, page: Page, source: ChainSource, index: EventIndex) -> dict[str, Any]: ...
-
-
-class WalkCache:
-    """The last WALKS_KEPT results of in-memory walks, by key (which names the head walked to):
-    the same filtered walk asked again, by aliases or by another client, is not walked again."""
-
-    def __init__(self, kept: int = WALKS_KEPT) -> None:
-        self._kept = kept
-        self._lock = threading.Lock()
-        self._results: OrderedDict[Hashable, Any] = OrderedDict()
-
-    def get(self, key: Hashable, walk: Callable[[], T]) -> T:
-        with self._lock:
-            if key in self._results:
-                self._results.move_to_end(key)
-                return self._results[key]
-        result = walk()
-        with self._lock:
-            self._results[key] = result
-            while len(self._results) > self._kept:
-                self._results.popitem(last=False)
-        return result
 
 
 @dataclass

@@ -28,7 +28,8 @@ from keepers.console.graphql.paging import (
 )
 from keepers.console.graphql.scalars import BigInt, Long
 from keepers.console.index import ChainEvent
-from keepers.console.pages.governance import filter_audit
+from keepers.console.pages.governance import audit_walk
+from keepers.console.walks import WalksBusy
 
 PAGE = "governance"
 MAX_AUDIT_WALKS = 2  # auditEvents fields per query (each may walk the whole index once)
@@ -230,14 +231,20 @@ class Governance:
         context: ConsoleContext = info.context
         context.spend("auditEvents", "MAX_AUDIT_WALKS", MAX_AUDIT_WALKS)
         low = 0 if from_block is None else from_block
-        high = self.head if to_block is None else min(to_block, self.head)
-
-        def walk() -> list[ChainEvent]:
-            rows = filter_audit(context.index, contract, event, text)
-            return [e for e in rows if low <= e.block_number <= high][::-1]
-
-        key = ("audit", self.head, contract, event, (text or "").lower(), low, high)
-        rows = await run_in_threadpool(context.walks.get, key, walk)
+        try:
+            rows = await run_in_threadpool(
+                audit_walk,
+                context.walks,
+                context.index,
+                self.head,
+                contract,
+                event,
+                text,
+                low,
+                to_block,
+            )
+        except WalksBusy as err:
+            raise QueryInputError(str(err)) from None
         page = paginate(rows, first, after, lambda e: (-e.block_number, -e.log_index))
         return Connection[AuditEvent](
             total_count=page.total_count,

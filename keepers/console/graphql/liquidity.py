@@ -31,7 +31,8 @@ class VenueDepth:
     amount_display: str
     usd18: BigInt | None = strawberry.field(description="At oracle prices (null: no valid price).")
     remaining_capacity: BigInt | None = strawberry.field(
-        description="The NAV desk's capacity left today (null for pools)."
+        description="The NAV desk's subscription capacity left today: net cash it still accepts "
+        "for this token (null for pools)."
     )
 
 

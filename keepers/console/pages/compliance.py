@@ -18,7 +18,7 @@ from keepers.console.actions import Action, ActionInputError, Call, Field
 from keepers.console.index import ChainEvent, EventIndex
 from keepers.console.keeper_store import kept, store_of
 from keepers.console.pages import Page
-from keepers.console.refusals import RefusalScanner
+from keepers.console.refusals import MAX_REASONS_PER_SYNC, RefusalScanner
 from keepers.console.source import ChainSource, abi_name, read_all
 
 REGISTRY = "IdentityRegistry"
@@ -300,6 +300,8 @@ def refusals(source: ChainSource, index: EventIndex) -> dict[str, Any]:
         ),
         "recent": [r.to_json() for r in found[-RECENT_REFUSALS_SHOWN:][::-1]],
         "total": len(found),
+        "unread": sum(1 for r in found if not r.read),
+        "max_reasons_per_read": MAX_REASONS_PER_SYNC,
         "watched": sorted(scanner.watched.values()),
         "scanned_to": scanner.next_block - 1,
     }

@@ -1,5 +1,15 @@
 """Governance and audit: roles and their holders, pending timelocked operations with their ETA,
-and the audit log of every administrative event of the deployment's contracts."""
+and the audit log of every administrative event of the deployment's contracts.
+
+Roles and operations are the AccessManager's events folded (the index keeps every one they need,
+whatever its history bound drops: index.KEPT_EVENTS), then confirmed by the chain's own views in
+one batch: a holder is shown while `hasRole` says it is a member, an operation while its
+`getSchedule` is set (not executed, cancelled or expired) with that nonce, at that ETA. A view
+that reverts leaves the event's word standing (OZ's `getSchedule` overflows, and reverts, for an
+ETA within a week of 2^48: such an operation shows with its scheduled ETA). An ETA more than
+FAR_ETA_SECONDS ahead is flagged: no timelock delay is that long, so it is someone's choice worth
+a look. The audit log is the index's history: complete from
+`audit_complete_from_block`."""
 
 from __future__ import annotations
 
@@ -14,12 +24,15 @@ from keepers.access import (
     role_holders,
 )
 from keepers.console.actions import Action, ActionInputError, Call, Field
+from keepers.console.calls import MAX_BATCH_CALLS, CallFailure, batch_call
 from keepers.console.index import ChainEvent, EventIndex
 from keepers.console.pages import Page
 from keepers.console.source import ChainSource
+from keepers.console.walks import WalkCache
 
 MANAGER = "QuanteraAccessManager"
 AUDIT_ROWS_SHOWN = 50  # the newest; the filter and the CSV export reach every row
+FAR_ETA_SECONDS = 365 * 86_400  # an ETA further ahead than this is flagged
 
 
 def _stored(events: list[ChainEvent]) -> list[StoredEvent]:
@@ -27,20 +40,28 @@ def _stored(events: list[ChainEvent]) -> list[StoredEvent]:
 
 
 def read(source: ChainSource, index: EventIndex) -> dict[str, Any]:
-    manager_events = index.events(contract=MANAGER)
-    now = source.block_time()
-    holders = role_holders(_stored(manager_events))
+    block = index.head
+    manager_events = index.events(contract=MANAGER, until_block=block)
+    now = source.block_time(block)
+    folded = role_holders(_stored(manager_events))
+    scheduled = pending_operations(
+        _stored([e for e in manager_events if e.event in OPERATION_EVENTS]), now
+    )
+    members, schedules = _confirmed(source, folded, scheduled, block)
     roles = [
         {"role_id": role, "role": ROLE_NAMES.get(role, str(role)), "holders": sorted(accounts)}
-        for role, accounts in sorted(holders.items())
+        for role, accounts in sorted(members.items())
+        if accounts
     ]
-    pending = [
-        {**op.to_json(), "eta": op.ready_at}
-        for op in pending_operations(
-            _stored([e for e in manager_events if e.event in OPERATION_EVENTS]), now
-        )
-    ]
-    audit = [e.to_json() for e in index.events(administrative=True)]
+    pending = []
+    for op in scheduled:
+        eta = schedules.get((op.operation_id, op.nonce))
+        if eta is None:
+            continue
+        row = {**op.to_json(), "ready_at": eta, "ready_in_seconds": max(eta - now, 0)}
+        pending.append({**row, "eta": eta, "eta_far_future": eta - now > FAR_ETA_SECONDS})
+    pending.sort(key=lambda op: (op["eta"], op["scheduled_block"]))
+    audit = [e.to_json() for e in index.events(administrative=True, until_block=block)]
     return {
         "chain_time": now,
         "roles": roles,
@@ -48,22 +69,89 @@ def read(source: ChainSource, index: EventIndex) -> dict[str, Any]:
         "audit": audit[-AUDIT_ROWS_SHOWN:][::-1],
         "audit_total": len(audit),
         "audit_complete_from_block": index.first_block,
+        "index_dropped": index.dropped,
         "contracts": sorted({e["contract"] for e in audit}),
     }
 
 
+def _confirmed(
+    source: ChainSource,
+    folded: dict[int, set[str]],
+    scheduled: list[Any],
+    block: int,
+) -> tuple[dict[int, set[str]], dict[tuple[str, int], int]]:
+    """The folded holders the chain says are members (`hasRole`), and the folded operations the
+    chain still has scheduled with that nonce (`getSchedule`, `getNonce`): their ETA. One batch."""
+    if not source.has(MANAGER) or not (folded or scheduled):
+        return {}, {}
+    manager = source.contract(MANAGER)
+    pairs = [(role, account) for role, accounts in folded.items() for account in sorted(accounts)]
+    calls = [(manager, "hasRole", (role, account)) for role, account in pairs]
+    for op in scheduled:
+        operation = bytes.fromhex(op.operation_id.removeprefix("0x"))
+        calls += [(manager, "getSchedule", (operation,)), (manager, "getNonce", (operation,))]
+    results = [
+        result
+        for start in range(0, len(calls), MAX_BATCH_CALLS)
+        for result in batch_call(
+            source, calls[start : start + MAX_BATCH_CALLS], block, allow_failure=True
+        )
+    ]
+    members: dict[int, set[str]] = {}
+    for (role, account), answer in zip(pairs, results, strict=False):
+        if isinstance(answer, CallFailure) or answer[0]:
+            members.setdefault(role, set()).add(account)
+    schedules = {}
+    answers = results[len(pairs) :]
+    for k, op in enumerate(scheduled):
+        eta, nonce = answers[2 * k], answers[2 * k + 1]
+        if isinstance(eta, CallFailure) or isinstance(nonce, CallFailure):
+            schedules[(op.operation_id, op.nonce)] = op.ready_at  # the event's word
+        elif int(eta) and int(nonce) == op.nonce:
+            schedules[(op.operation_id, op.nonce)] = int(eta)
+    return members, schedules
+
+
 def filter_audit(
-    index: EventIndex, contract: str | None, event: str | None, text: str | None
+    index: EventIndex,
+    contract: str | None,
+    event: str | None,
+    text: str | None,
+    until_block: int | None = None,
 ) -> list[ChainEvent]:
-    """The administrative events matching every filter given (case-insensitive substring)."""
+    """The administrative events matching every filter given (case-insensitive substring), up to
+    `until_block`, oldest first."""
     needle = (text or "").lower()
     return [
         e
-        for e in index.events(administrative=True)
+        for e in index.events(administrative=True, until_block=until_block)
         if (not contract or e.contract == contract)
         and (not event or e.event == event)
         and (not needle or needle in str(e.to_json()).lower())
     ]
+
+
+def audit_walk(
+    walks: WalkCache,
+    index: EventIndex,
+    head: int,
+    contract: str | None,
+    event: str | None,
+    text: str | None,
+    low: int = 0,
+    high: int | None = None,
+) -> list[ChainEvent]:
+    """The audit log filtered (blocks `low`..`high`, inclusive, at most `head`), newest first,
+    through the shared walk cache (walks.py: one walk per filter and head, whoever asks; at most
+    MAX_RUNNING_WALKS at once, else WalksBusy). Call it off the event loop."""
+    high = head if high is None else min(high, head)
+
+    def walk() -> list[ChainEvent]:
+        rows = filter_audit(index, contract, event, text, until_block=high)
+        return [e for e in rows if low <= e.block_number][::-1]
+
+    key = ("audit", head, contract or None, event or None, (text or "").lower(), low, high)
+    return walks.get(key, walk)
 
 
 def _schedule(source: ChainSource, form: dict[str, Any]) -> list[Call]:

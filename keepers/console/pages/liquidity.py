@@ -11,6 +11,11 @@ route's (an RFQ venue quotes only with a signed quote, so it is not in that comp
 
 Bounded: the newest MAX_ROUTES routes (their historical quotes read once, then kept: history does
 not change) and MAX_COMMITS commitments; one JSON-RPC batch per kind of read.
+
+A route's tokens are whatever its payer wrote (`RouteExecuted.tokenOut`): one the deployment
+record does not list is shown with its address (`symbol (0x1234…)`), a symbol that does not read
+as UNKNOWN_SYMBOL (prices.token_meta), and a route that cannot be read at all is left out and
+counted (`unreadable_routes`): one bad route never takes the page down.
 """
 
 from __future__ import annotations
@@ -111,7 +116,8 @@ def read_venues(source: ChainSource, index: EventIndex, block: int) -> dict[str,
         )
     if nav in venues:
         holdings[nav] = [cash, *markets]
-        calls += [(source.contract(NAV_VENUE), "remainingCapacity", (t,)) for t in markets]
+        # The desk sells its market tokens on subscriptions: their side's depth is that direction's.
+        calls += [(source.contract(NAV_VENUE), "remainingCapacity", (t, True)) for t in markets]
     balance_calls = [
         (erc20(source, token), "balanceOf", (venue,))
         for venue in venues
@@ -223,13 +229,13 @@ def _best_singles(source: ChainSource, routes: list[ChainEvent]) -> None:
 
 
 def _fills(
-    source: ChainSource, route: dict[str, Any], names: dict[str, str], symbols: dict[str, str]
+    source: ChainSource, route: dict[str, Any], names: dict[str, str], listed: set[str]
 ) -> list[dict[str, Any]]:
     """A route's fills with the token each hop sold: a leg's first hop sells the route's tokenIn,
     a later hop what the hop before bought (a leg ends at the route's tokenOut)."""
     fills = decode_fills(bytes.fromhex(route["fills"].removeprefix("0x")))
     token_out = to_checksum_address(route["tokenOut"])
-    meta = token_meta(source, [route["tokenIn"], *(f.token_out for f in fills)])
+    meta = _listed(token_meta(source, [route["tokenIn"], *(f.token_out for f in fills)]), listed)
     rows = []
     selling = to_checksum_address(route["tokenIn"])
     for f in fills:
@@ -250,52 +256,72 @@ def _fills(
     return rows
 
 
+def _listed(meta: dict[str, tuple[str, int]], listed: set[str]) -> dict[str, tuple[str, int]]:
+    """`meta` with each token the record does not list named with its address as well."""
+    return {
+        t: (sym if t in listed else f"{sym} ({t[:6]}…{t[-4:]})", dec)
+        for t, (sym, dec) in meta.items()
+    }
+
+
 def read_routes(
     source: ChainSource,
     index: EventIndex,
     names: dict[str, str],
     symbols: dict[str, str],
     block: int,
-) -> list[dict[str, Any]]:
-    """The newest routes up to `block` (the index may have moved past the block the page reads)."""
+) -> tuple[list[dict[str, Any]], int]:
+    """The newest routes up to `block` (the index may have moved past the block the page reads),
+    and how many of them could not be read (left out)."""
     routes = index.events(contract=AGGREGATOR, names=["RouteExecuted"], until_block=block)
     routes = routes[-MAX_ROUTES:]
     revealed = {
         e.tx_hash for e in index.events(contract=AGGREGATOR, names=["Revealed"], until_block=block)
     }
     _best_singles(source, routes)
+    listed = {to_checksum_address(a) for a in symbols}
     rows = []
+    unreadable = 0
     for r in reversed(routes):
-        a = r.args
-        meta = token_meta(source, [a["tokenIn"], a["tokenOut"]])
-        (sym_in, dec_in), (sym_out, dec_out) = meta[a["tokenIn"]], meta[a["tokenOut"]]
-        best_venue, best_out, unquoted = _best_single[(source.chain_id, r.tx_hash, r.log_index)]
-        fills = _fills(source, a, names, symbols)
-        rows.append(
-            {
-                "block": r.block_number,
-                "time": r.block_time,
-                "tx": r.tx_hash,
-                "log_index": r.log_index,
-                "payer": a["payer"],
-                "token_in": sym_in,
-                "token_out": sym_out,
-                "amount_in": int(a["amountIn"]),
-                "amount_out": int(a["amountOut"]),
-                "amount_in_display": f"{int(a['amountIn']) / 10**dec_in:,.4f}",
-                "amount_out_display": f"{int(a['amountOut']) / 10**dec_out:,.4f}",
-                "fills": fills,
-                "committed": r.tx_hash in revealed,
-                "best_single_venue": names.get(best_venue, best_venue) if best_venue else None,
-                "best_single_out": best_out,
-                "best_single_unavailable": unquoted,
-                "best_single_out_display": f"{best_out / 10**dec_out:,.4f}",
-                "improvement_bps": (int(a["amountOut"]) - best_out) * BPS / best_out
-                if best_out
-                else None,
-            }
-        )
-    return rows
+        try:
+            rows.append(_route_row(source, r, names, listed, r.tx_hash in revealed))
+        except Exception:  # noqa: BLE001 - one route's bad data never takes the page down
+            unreadable += 1
+    return rows, unreadable
+
+
+def _route_row(
+    source: ChainSource,
+    r: ChainEvent,
+    names: dict[str, str],
+    listed: set[str],
+    committed: bool,
+) -> dict[str, Any]:
+    a = r.args
+    meta = _listed(token_meta(source, [a["tokenIn"], a["tokenOut"]]), listed)
+    (sym_in, dec_in), (sym_out, dec_out) = meta[a["tokenIn"]], meta[a["tokenOut"]]
+    best_venue, best_out, unquoted = _best_single[(source.chain_id, r.tx_hash, r.log_index)]
+    fills = _fills(source, a, names, listed)
+    return {
+        "block": r.block_number,
+        "time": r.block_time,
+        "tx": r.tx_hash,
+        "log_index": r.log_index,
+        "payer": a["payer"],
+        "token_in": sym_in,
+        "token_out": sym_out,
+        "amount_in": int(a["amountIn"]),
+        "amount_out": int(a["amountOut"]),
+        "amount_in_display": f"{int(a['amountIn']) / 10**dec_in:,.4f}",
+        "amount_out_display": f"{int(a['amountOut']) / 10**dec_out:,.4f}",
+        "fills": fills,
+        "committed": committed,
+        "best_single_venue": names.get(best_venue, best_venue) if best_venue else None,
+        "best_single_out": best_out,
+        "best_single_unavailable": unquoted,
+        "best_single_out_display": f"{best_out / 10**dec_out:,.4f}",
+        "improvement_bps": (int(a["amountOut"]) - best_out) * BPS / best_out if best_out else None,
+    }
 
 
 def read_commits(
@@ -339,10 +365,12 @@ def read(source: ChainSource, index: EventIndex) -> dict[str, Any]:
     venues = read_venues(source, index, block)
     names = {v["venue"]: v["name"] for v in venues["venues"]}
     commits = read_commits(source, index, block, venues["reveal_window"])
+    routes, unreadable = read_routes(source, index, names, venues["symbols"], block)
     return {
         "block": block,
         **venues,
-        "routes": read_routes(source, index, names, venues["symbols"], block),
+        "routes": routes,
+        "unreadable_routes": unreadable,
         "commits": commits,
         "pending_commits": sum(1 for c in commits if c["status"] == "pending"),
         "max_routes": MAX_ROUTES,

@@ -8,11 +8,12 @@ Routes:
     POST /manager/assign            {"model", "clients": "client-000,client-001"}
     POST /manager/rebalance         {"model"}  -> 202, or 409 while a run is going, 403 without
                                     the opt-in
-    GET  /manager/report/<vault>.pdf
+    GET  /manager/report/<vault>.pdf  -> 429 while MAX_RENDERS reports are being rendered
 """
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections.abc import Callable
@@ -29,8 +30,12 @@ from keepers.console.pages.manager import (
     parse_clients,
     parse_weights,
 )
-from keepers.console.source import ChainSource, ConsoleError
+from keepers.console.source import ChainSource, ConsoleError, redact_urls
 from keepers.core.errors import QuanteraError
+
+# Client reports rendered at once: each is 1-2 s of CPU in the thread pool the pages read with,
+# so without a bound a client asking for many at once would hold every page's reads behind them.
+MAX_RENDERS = 2
 
 
 def rebalance_command(model: str) -> str:
@@ -183,8 +188,11 @@ def routes(ctx) -> list[Route]:
     source: ChainSource = ctx.source
     runner = BulkRunner(source, ctx.operator, ctx.notify, ctx.changed)
 
+    renders = asyncio.Semaphore(MAX_RENDERS)
+
     def refused(err: Exception, status: int = 400) -> JSONResponse:
-        return JSONResponse({"error": str(err).splitlines()[0]}, status_code=status)
+        line = str(err).splitlines()[0] if str(err) else type(err).__name__
+        return JSONResponse({"error": redact_urls(line)}, status_code=status)
 
     def book_route(write: Callable[[ChainSource, dict[str, str]], dict[str, Any]]):
         """A form writing the book: `write(source, form)` in a thread, then the pages refresh."""
@@ -230,8 +238,12 @@ def routes(ctx) -> list[Route]:
         known = {a.lower(): a for a in client_vaults(source).values()}
         if vault.lower() not in known:
             return refused(ConsoleError(f"{vault} is not a portfolio of the deployment"), 404)
+        if renders.locked():
+            busy = f"{MAX_RENDERS} reports are being rendered, the most at once: ask again soon"
+            return refused(ConsoleError(busy), 429)
         try:
-            pdf = await run_in_threadpool(client_report_pdf, source, known[vault.lower()])
+            async with renders:
+                pdf = await run_in_threadpool(client_report_pdf, source, known[vault.lower()])
         except QuanteraError as err:
             return refused(err, 422)
         return Response(

@@ -94,13 +94,20 @@
     applyFilters();
   });
 
+  // The session's token (guard.py): the console refuses a POST without it, so that no other
+  // site the operator visits can post to it.
+  function sessionToken() {
+    const meta = document.querySelector("meta[name=quantera-token]");
+    return meta ? meta.content : "";
+  }
+
   // Posts a form's fields as JSON; the answer's body, or null with the refusal shown in `error`.
   async function postJson(url, form, error) {
     let response, body;
     try {
       response = await fetch(url, {
         method: "POST",
-        headers: { "Content-Type": "application/json" },
+        headers: { "Content-Type": "application/json", "X-Quantera-Token": sessionToken() },
         body: JSON.stringify(Object.fromEntries(new FormData(form))),
       });
       body = await response.json();

@@ -11,54 +11,17 @@ from compliance_fixtures import (
     GB,
     INSTITUTIONAL,
     KP,
-    NO_LIMITS,
     QUALIFIED,
     RETAIL,
     SG,
     UNIT,
     US,
+    assert_allowed,
+    assert_refused,
+    limits,
     open_jurisdiction,
+    registry_identity,
 )
-
-
-def limits(**kw):
-    names = [
-        "maxBalance",
-        "minHolding",
-        "maxBalanceBps",
-        "lockupAfterAcquisition",
-        "dailyLimit",
-        "monthlyLimit",
-        "transfersOpenAt",
-        "totalHolderCap",
-        "totalNonAccreditedCap",
-    ]
-    values = dict(zip(names, NO_LIMITS))
-    values.update(kw)
-    return tuple(values[n] for n in names)
-
-
-def registry_identity(token, wallet):
-    from ape import project
-
-    return project.IdentityRegistry.at(token.identityRegistry()).identity(wallet)
-
-
-def assert_refused(token, sender, to, amount, code):
-    """The explain view and transfer agree: same code, and transfer reverts with it."""
-    assert token.detectTransferRestriction(sender, to, amount) == code
-    with ape.reverts(
-        token.TransferNotCompliant,
-        **{"from": sender, "to": to, "amount": amount, "reasonCode": code},
-    ):
-        token.transfer(to, amount, sender=sender)
-
-
-def assert_allowed(token, sender, to, amount):
-    assert token.detectTransferRestriction(sender, to, amount) == 0
-    before = token.balanceOf(to)
-    token.transfer(to, amount, sender=sender)
-    assert token.balanceOf(to) == before + amount
 
 
 @pytest.fixture

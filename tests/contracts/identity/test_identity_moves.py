@@ -6,7 +6,7 @@ the counts and caps) and made the wallet's next send revert on the new identity'
 import ape
 import pytest
 
-from compliance_fixtures import ACCREDITED, UNIT, US, identity_of
+from compliance_fixtures import ACCREDITED, UNIT, US, assert_refused, identity_of
 
 
 @pytest.fixture
@@ -65,3 +65,19 @@ def test_set_security__governor_only_bounded_and_no_op_refused(registry, token, 
     with ape.reverts(registry.SecurityListingUnchanged, security=token.address, listed=True):
         registry.setSecurity(token, True, sender=governor)
     assert registry.MAX_SECURITIES() == 32
+
+
+def test_sec_67__emptied_wallet__dust_refused_by_the_first_holding_minimum__operator_offboards_it(
+    holding, token, registry, engine, operator, governor
+):
+    """Dust that blocks the issuer: a holder sent 1 wei to a wallet that had just sold out, and the
+    OPERATOR's `deleteIdentity` of it reverted `WalletHoldsSecurity` (again after every clean-up).
+    With a minimum first holding in its jurisdiction, an identity that holds none receives no
+    dust."""
+    alice, bob, _ = holding
+    token.transfer(bob, 10 * UNIT, sender=alice)
+    token.transfer(alice, 10 * UNIT, sender=bob)  # bob sold out: being off-boarded
+    engine.setMinFirstHolding(US, UNIT, sender=governor)
+    assert_refused(token, alice, bob, 1, 16)
+    registry.deleteIdentity(bob, sender=operator)
+    assert not registry.contains(bob)

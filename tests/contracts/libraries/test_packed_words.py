@@ -29,6 +29,8 @@ from words import (
     TOTALS,
     VENUE,
     WALLET,
+    WINDOW,
+    WINDOW_SENT_BITS,
     WORDS,
     Word,
     element,
@@ -121,25 +123,49 @@ def test_setter__one_field_at_any_value__changes_only_that_fields_bits(words, wo
 
 
 @settings(max_examples=40, deadline=None)
-@given(
-    start=raw_words(HOLDING),
-    country=st.integers(0, 1023),
-    non_accredited=st.booleans(),
-    day=st.integers(0, 2**40),
-    totals=st.lists(st.integers(0, 2**23 - 1), min_size=4, max_size=4),
-)
-def test_holding_word__multi_field_setters__write_what_the_single_ones_do(
-    words, start, country, non_accredited, day, totals
+@given(start=raw_words(HOLDING), country=st.integers(0, 1023), non_accredited=st.booleans())
+def test_holding_word__counted_setter__writes_what_the_single_ones_do(
+    words, start, country, non_accredited
 ):
     assert words.holdingWordSetCounted(start, country, non_accredited) == HOLDING.encode(
         {"countedCountry": country, "countedNonAccredited": int(non_accredited)}, base=start
     )
-    windows = dict(zip(("dayCurrent", "dayPrevious", "monthCurrent", "monthPrevious"), totals))
-    assert words.holdingWordSetWindows(start, day, *totals) == HOLDING.encode(
-        {"windowDay": day % 2**16, **windows}, base=start
-    )  # the day is kept mod 2**16
-    assert words.holdingWordSet(start, 4, day) == HOLDING.encode(
-        {"windowDay": day % 2**16}, base=start
+
+
+SENT_MAX = 2**WINDOW_SENT_BITS - 1
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    start=raw_words(WINDOW),
+    day=st.integers(0, 2**40),
+    current=st.lists(st.integers(0, SENT_MAX), min_size=2, max_size=2),
+    previous=st.lists(st.integers(0, 2**23 - 1), min_size=2, max_size=2),
+    sent=st.one_of(st.integers(0, 2**96 - 1), st.just(2**256 - 1)),
+)
+def test_window_word__pack_and_add_sent__day_in_32_bits_current_totals_exact_or_saturated(
+    words, start, day, current, previous, sent
+):
+    """SEC-70, SEC-71: `pack` keeps the day in 32 bits (every day of a 40-bit timestamp) and
+    `addSent` adds a send to both current totals exactly, saturating at 2**89 - 1 (above every
+    limit) rather than wrapping."""
+    packed = words.windowWordPack(day, *current, *previous)
+    assert packed == WINDOW.encode(
+        {
+            "day": day % 2**32,
+            "dayCurrent": current[0],
+            "monthCurrent": current[1],
+            "dayPrevious": previous[0],
+            "monthPrevious": previous[1],
+        }
+    )
+    fields = WINDOW.decode(start)
+    assert words.windowWordAddSent(start, sent) == WINDOW.encode(
+        {
+            "dayCurrent": min(fields["dayCurrent"] + sent, SENT_MAX),
+            "monthCurrent": min(fields["monthCurrent"] + sent, SENT_MAX),
+        },
+        base=start,
     )
 
 

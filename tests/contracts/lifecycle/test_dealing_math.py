@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 
 from fund_model import FLOOR, ONE, Queue, Replica, fulfil, progress
 
-U32, U96, U128, U224 = 2**32 - 1, 2**96 - 1, 2**128 - 1, 2**224 - 1
+U24, U31, U32, U40 = 2**24 - 1, 2**31 - 1, 2**32 - 1, 2**40 - 1
+U96, U128, U224 = 2**96 - 1, 2**128 - 1, 2**224 - 1
 NAV = 10**18
 
 
@@ -30,11 +31,12 @@ def test_claim_word__any_amounts__round_trip(fund_math, assets, shares):
 
 
 @settings(max_examples=30, deadline=None)
-@given(st.integers(0, U32), st.integers(0, U32), st.integers(0, U96), st.integers(0, U96))
+@given(st.integers(0, U24), st.integers(0, U40), st.integers(0, U96), st.integers(0, U96))
 def test_dealing_word__any_fields__round_trip(fund_math, period, cutoff, deposits, redemptions):
+    """period 0..23 | cutoff 24..63: cut-offs past 2106 (SEC-37)."""
     word, fields = fund_math.dealing(period, cutoff, deposits, redemptions)
     assert list(fields) == [period, cutoff, deposits, redemptions]
-    assert word == period | cutoff << 32 | deposits << 64 | redemptions << 160
+    assert word == period | cutoff << 24 | deposits << 64 | redemptions << 160
 
 
 @settings(max_examples=30, deadline=None)
@@ -52,14 +54,16 @@ def test_late_word__any_fields__round_trip_and_setters_touch_only_their_field(
 @given(
     st.integers(0, U128),
     st.integers(0, U96),
-    st.integers(0, U32),
+    st.integers(0, U31),
+    st.booleans(),
     st.integers(0, U224),
     st.integers(0, U32),
 )
-def test_strike_words__any_fields__round_trip(fund_math, c, nav, era, a, scale):
-    strike_word, accrual_word, fields = fund_math.strikeWords(c, nav, era, a, scale)
-    assert list(fields) == [c, nav, era, a, scale]
-    assert strike_word == c | nav << 128 | era << 224
+def test_strike_words__any_fields__round_trip(fund_math, c, nav, era, refused, a, scale):
+    """c 0..127 | nav 128..223 | era 224..254 | depositsRefused 255 (SEC-35)."""
+    strike_word, accrual_word, fields = fund_math.strikeWords(c, nav, era, refused, a, scale)
+    assert list(fields) == [c, nav, era, int(refused), a, scale]
+    assert strike_word == c | nav << 128 | era << 224 | int(refused) << 255
     assert accrual_word == a | scale << 224
 
 

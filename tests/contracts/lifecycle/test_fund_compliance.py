@@ -8,7 +8,7 @@ import pytest
 
 from compliance_fixtures import DE, US, extend
 from fast_reverts import assert_reverts
-from fund_fixtures import INSTRUMENT_ID, SHARE_UNIT, USD_UNIT, VAULT_IDENTITY
+from fund_fixtures import INSTRUMENT_ID, SHARE_UNIT, USD_UNIT, VAULT_IDENTITY, fresh_account
 from keepers.lifecycle import deploy_fund_vault, set_investment_minimums
 
 ZERO = "0x" + "00" * 20
@@ -87,10 +87,18 @@ def test_request_deposit__below_the_jurisdictions_initial_then_subsequent_minimu
     vault.requestDeposit(usd(10_000), alice, alice, sender=alice)
 
 
-def test_request_deposit__unregistered_controller__reverts_not_verified(accounts, fund):
+def test_request_deposit__unregistered_controller__reverts_not_verified(chain, accounts, fund):
+    """For itself: `ControllerNotVerified`; paid by another owner, the owner may not give it shares
+    either (`PairNotCompliant`, SEC-33)."""
     vault, alice = fund.vault, fund.investors["alice"]
-    stranger = accounts.generate_test_account()
+    stranger = fresh_account(accounts, chain)
     with ape.reverts(vault.ControllerNotVerified, controller=stranger.address):
+        vault.requestDeposit(usd(100), stranger, stranger, sender=stranger)
+    with ape.reverts(
+        vault.PairNotCompliant,
+        to=stranger.address,
+        reasonCode=RECIPIENT_NOT_VERIFIED,
+    ):
         vault.requestDeposit(usd(100), stranger, alice, sender=alice)
 
 
@@ -151,13 +159,14 @@ def test_claim__to_a_receiver_the_engine_refuses__reverts_with_its_reason(chain,
     unregistered = accounts.generate_test_account()
     vault.requestDeposit(usd(1_000), alice, alice, sender=alice)
     fund.strike(chain, 1)
+    # the controller could not transfer the shares to it: refused before the mint (SEC-33)
     assert_reverts(
         chain,
         vault.deposit,
         usd(1_000),
         unregistered,
         sender=alice,
-        error=(fund.engine, "TransferNotCompliant"),
+        error=(vault, "PairNotCompliant"),
         to=unregistered.address,
         reasonCode=RECIPIENT_NOT_VERIFIED,
     )
@@ -228,7 +237,7 @@ def test_cancel_redeem__receiver_the_engine_refuses__reverts_and_the_request_sta
         bob,
         unregistered,
         sender=bob,
-        error=(fund.engine, "TransferNotCompliant"),
+        error=(vault, "PairNotCompliant"),
         reasonCode=RECIPIENT_NOT_VERIFIED,
     )
     assert vault.cancelRedeemRequest(bob, bob, sender=bob).return_value == shares(100)

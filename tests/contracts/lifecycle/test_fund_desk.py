@@ -297,6 +297,8 @@ def test_request_deposit__asset_without_vault__reverts(desk):
 
 
 def test_request_deposit__unverified_controller__the_vaults_check_applies(chain, accounts, desk):
+    """The vault's own request with the caller as owner: carol may not give shares to an
+    unverified controller (`PairNotCompliant`, SEC-33)."""
     carol = desk.investors["carol"]
     stranger = accounts.generate_test_account()
     assert_reverts(
@@ -306,8 +308,9 @@ def test_request_deposit__unverified_controller__the_vaults_check_applies(chain,
         usd(1_000),
         stranger.address,
         sender=carol,
-        error=(desk.vaults["DUSD"], "ControllerNotVerified"),
-        controller=stranger.address,
+        error=(desk.vaults["DUSD"], "PairNotCompliant"),
+        to=stranger.address,
+        reasonCode=6,  # RECIPIENT_NOT_VERIFIED
     )
 
 
@@ -365,8 +368,12 @@ def test_strike__gas_flat_in_the_number_of_pending_requests(chain, funded):
             return funded.strike(chain).gas_used
 
     one = strike_gas()
+    # 40 controllers, each a verified investor (one alice may give shares to: SEC-32)
+    registry = funded.deployment.at("IdentityRegistry")
     for i in range(40):
         controller = f"0x{0xDE5C0000 + i:040x}"
+        identity = f"0x{0xDE5D0000 + i:040x}"
+        registry.registerInvestor(controller, identity, 840, 2, 2**40 - 1, sender=funded.operator)
         desk.requestRedeem(shares(10), controller, USD_BIT if i % 2 else TOK_BIT, sender=alice)
     many = strike_gas()
     assert abs(many - one) <= one // 100, (one, many)

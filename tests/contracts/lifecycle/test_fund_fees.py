@@ -397,7 +397,7 @@ def test_deploy_step__fee_schedule_and_instant_limit_wired_to_governor(fees):
 
 # ---------------------------------------------------------------- LCY-57: the fee words
 
-U16, U32, U96 = 2**16 - 1, 2**32 - 1, 2**96 - 1
+U16, U32, U40, U96 = 2**16 - 1, 2**32 - 1, 2**40 - 1, 2**96 - 1
 
 
 @settings(max_examples=30, deadline=None)
@@ -405,7 +405,7 @@ U16, U32, U96 = 2**16 - 1, 2**32 - 1, 2**96 - 1
     st.sampled_from([0, 2**256 - 1]),
     st.integers(0, U96),
     st.integers(0, U96),
-    st.integers(0, U32),
+    st.one_of(st.just(U40), st.integers(0, U40)),
     st.integers(0, U16),
     st.booleans(),
 )
@@ -414,11 +414,11 @@ def test_fee_ledger__any_fields__round_trip_setters_touch_only_their_bits(
 ):
     word, fields = fund_math.feeLedger(start, owed, held, accrued_at, management_bps, charges)
     assert list(fields) == [owed, held, accrued_at, management_bps, int(charges)]
-    # the documented layout: shares 0..95 | assets 96..191 | accruedAt 192..223 |
-    # managementBps 224..239 | charges 240; the spare high bits keep what they were
-    expected = owed | held << 96 | accrued_at << 192 | management_bps << 224 | int(charges) << 240
-    assert word & (2**241 - 1) == expected
-    assert word >> 241 == (start >> 241)
+    # the documented layout: shares 0..95 | assets 96..191 | accruedAt 192..231 (40 bits: past
+    # 2106, SEC-36) | managementBps 232..247 | charges 248; the spare high bits keep what they were
+    expected = owed | held << 96 | accrued_at << 192 | management_bps << 232 | int(charges) << 248
+    assert word & (2**249 - 1) == expected
+    assert word >> 249 == (start >> 249)
 
 
 @settings(max_examples=30, deadline=None)

@@ -70,16 +70,16 @@ def test_aggregator_words__settings_pauses_relisting__raw_words_decode_to_the_vi
         agg.pause(sender=guardian)
         words = assert_stored_words_are_the_views(chain, liq)
         assert words[incident]["pauses"] == VENUE_PAUSE | GLOBAL_PAUSE
-        # Delisted then listed again while paused: the global pause bit only.
+        # Delisted then listed again while paused: the venue's own pause kept (SEC-56), the
+        # global bit set again.
         adapter = agg.adapterOf(incident)
         agg.setVenue(incident, "0x" + "00" * 20, sender=deployer)
         assert VENUE.decode(
             stored_word(chain, agg, mapping_slot(incident, AGGREGATOR_VENUES_SLOT))
-        ) == {"adapter": 0, "pauses": 0, "kind": 0}
+        ) == {"adapter": 0, "pauses": VENUE_PAUSE, "kind": 0}
         agg.setVenue(incident, adapter, sender=deployer)
         words = assert_stored_words_are_the_views(chain, liq)
-        assert words[incident]["pauses"] == GLOBAL_PAUSE
-        agg.pauseVenue(incident, sender=guardian)
+        assert words[incident]["pauses"] == VENUE_PAUSE | GLOBAL_PAUSE
         agg.unpause(sender=governor)
         words = assert_stored_words_are_the_views(chain, liq)
         assert words[incident]["pauses"] == VENUE_PAUSE

@@ -18,6 +18,7 @@ USDC_UNIT, UNIT = 10**6, 10**18
 V2A, V2B = "UniswapV2Pair.A.QSPX-USDC", "UniswapV2Pair.B.QSPX-USDC"
 V3_05, V3_30 = "UniswapV3Pool.QSPX-USDC.500", "UniswapV3Pool.QSPX-USDC.3000"
 SIX = [V2A, V2B, V3_05, V3_30, "RfqVenue", "NavVenue"]
+ZERO_ADDRESS = "0x" + "00" * 20
 
 
 def deadline(chain):
@@ -708,3 +709,71 @@ def test_rfq_quote_typed_data_matches_the_venue(liquidity, chain, project):
 
     expected = keccak(b"\x19\x01" + digest.header + digest.body)
     assert bytes(venue.hashQuote(signed.quote.as_tuple())) == expected
+
+
+def test_sec_56__admin_sets_a_paused_venue_again__guardians_pause_holds(
+    liquidity, chain, guardian, governor, deployer
+):
+    """SEC-56 (red team L7, against SEC-12): ADMIN's `setVenue` rewrote the venue's word with the
+    global pause bit only, so listing a guardian-paused venue again (same adapter, or delisted and
+    listed back) lifted the guardian's pause without GOVERNOR's `unpauseVenue`."""
+    liq, usdc, qspx, trader = (
+        liquidity,
+        liquidity.tokens["USDC"],
+        liquidity.tokens["QSPX"],
+        liquidity.trader,
+    )
+    agg, incident = liq.aggregator, liq.venue(V2B)
+    adapter = agg.adapterOf(incident)
+    with isolated(chain):
+        agg.pauseVenue(incident, sender=guardian)
+        agg.setVenue(incident, adapter, sender=deployer)  # the same adapter, set again
+        assert agg.isVenuePaused(incident)
+        usdc.approve(agg, USDC_UNIT, sender=trader)
+        with ape.reverts(agg.VenuePaused, venue=incident):
+            agg.swap(single(liq, chain, V2B, usdc, qspx, USDC_UNIT), sender=trader)
+        agg.setVenue(incident, ZERO_ADDRESS, sender=deployer)  # delisted, then listed back
+        agg.setVenue(incident, adapter, sender=deployer)
+        assert agg.isVenuePaused(incident)
+        with ape.reverts(agg.VenuePaused, venue=incident):
+            agg.swap(single(liq, chain, V2B, usdc, qspx, USDC_UNIT), sender=trader)
+        agg.unpauseVenue(incident, sender=governor)  # only governance resumes it
+        agg.swap(single(liq, chain, V2B, usdc, qspx, USDC_UNIT), sender=trader)
+
+
+def test_sec_54__two_routes_in_one_multicall__threshold_applies_to_their_sum(liquidity, chain):
+    """SEC-54 (red team L5): the large-order threshold was checked per route, so a $400,000 order
+    sent as two $200,000 routes in one `multicall` executed with neither a commitment nor an oracle
+    bound. The threshold now applies to what the caller sells of the token for the same output
+    token within the transaction (every route of it, revealed ones included)."""
+    liq, usdc, qspx, trader = (
+        liquidity,
+        liquidity.tokens["USDC"],
+        liquidity.tokens["QSPX"],
+        liquidity.trader,
+    )
+    agg, half = liq.aggregator, 200_000 * USDC_UNIT
+    first = single(liq, chain, V2A, usdc, qspx, half)
+    second = single(liq, chain, V2B, usdc, qspx, half)
+    calls = [agg.swap.encode_input(first), agg.swap.encode_input(second)]
+    with isolated(chain):
+        usdc.approve(agg, 2 * half, sender=trader)
+        with ape.reverts(
+            agg.CommitmentRequired,
+            token=usdc.address,
+            amountIn=2 * half,
+            threshold=250_000 * USDC_UNIT,
+        ):
+            agg.multicall(calls, sender=trader)
+        # Each alone, in its own transaction, is an order below the threshold.
+        agg.swap(first, sender=trader)
+        agg.swap(second, sender=trader)
+    with isolated(chain):
+        # A committed large order does not carry an uncommitted one in the same transaction.
+        large = single(liq, chain, "NavVenue", usdc, qspx, 260_000 * USDC_UNIT, bps=300)
+        salt = b"\x02" * 32
+        agg.commit(agg.commitmentOf(trader, large, salt), sender=trader)
+        chain.mine(1)
+        usdc.approve(agg, 260_000 * USDC_UNIT + half, sender=trader)
+        with ape.reverts(agg.CommitmentRequired, amountIn=260_000 * USDC_UNIT + half):
+            agg.multicall([agg.revealSwap.encode_input(large, salt), calls[0]], sender=trader)

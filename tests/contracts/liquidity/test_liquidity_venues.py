@@ -156,7 +156,7 @@ def test_nav__inventory_withdrawal__governor_only_the_day_to_day_operator_refuse
 def test_nav__capacity_price_and_inventory_limits(liquidity, nav, chain, reporter):
     usdc, qspx, trader = liquidity.tokens["USDC"], liquidity.tokens["QSPX"], liquidity.trader
     usdc.approve(nav, 10**30, sender=trader)
-    capacity = nav.remainingCapacity(qspx)
+    capacity = nav.remainingCapacity(qspx, True)
     assert capacity == 300_000 * USDC_UNIT
     with ape.reverts(
         nav.CapacityExceeded, token=qspx.address, notional=capacity + 1, remaining=capacity
@@ -175,3 +175,36 @@ def test_nav__capacity_price_and_inventory_limits(liquidity, nav, chain, reporte
         assert nav.quote(usdc, qspx, 1_000 * USDC_UNIT) == 0
     with ape.reverts(nav.AccessManagedUnauthorized):
         nav.setMarket(qspx, (0, 0, 10**30, True), sender=trader)
+
+
+def test_sec_57__round_trip_at_the_desk__leaves_the_days_capacity_to_traders(
+    liquidity, liquidity_deployment, nav, chain, accounts, operator
+):
+    """SEC-57 (red team L6): the desk counted both directions of a day's fills against one daily
+    capacity, so a subscription redeemed at once (about $599 of fees for $300k of fills) used the
+    whole day's $300,000 and the next trader's $10,000 subscription reverted `CapacityExceeded`
+    until the next UTC day. The capacity now bounds the day's net flow in each direction: a round
+    trip nets out; what stays subscribed (or redeemed) is what counts."""
+    half = 150_000 * USDC_UNIT  # subscribed, then redeemed: $299,700 of fills
+    usdc, qspx, trader = liquidity.tokens["USDC"], liquidity.tokens["QSPX"], liquidity.trader
+    griefer = accounts[22]
+    registry = liquidity_deployment[0].at("IdentityRegistry")
+    with isolated(chain):
+        registry.registerInvestor(griefer, "0x" + "e7" * 20, 840, 4, 2**40 - 1, sender=operator)
+        usdc.mint(griefer, half, sender=operator)
+        usdc.approve(nav, half, sender=griefer)
+        nav.swap(usdc, qspx, half, 0, griefer, sender=griefer)
+        bought = qspx.balanceOf(griefer)
+        qspx.approve(nav, bought, sender=griefer)
+        nav.swap(qspx, usdc, bought, 0, griefer, sender=griefer)
+        cost = half - usdc.balanceOf(griefer)
+        assert 598 * USDC_UNIT < cost < 600 * USDC_UNIT  # the round trip's two fees
+        # Net $600 subscribed today: the rest of the capacity is the traders'.
+        usdc.approve(nav, 10_000 * USDC_UNIT, sender=trader)
+        nav.swap(usdc, qspx, 10_000 * USDC_UNIT, 0, trader, sender=trader)
+        # What stays subscribed counts: the day's net subscriptions stop at the capacity, and
+        # redemptions may take the net back to the capacity the other way.
+        redeemed = bought * 50 // 10**12  # the redemption's notional at $50
+        net = half - redeemed + 10_000 * USDC_UNIT
+        assert nav.remainingCapacity(qspx, True) == 300_000 * USDC_UNIT - net
+        assert nav.remainingCapacity(qspx, False) == 300_000 * USDC_UNIT + net

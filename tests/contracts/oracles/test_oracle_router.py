@@ -157,3 +157,61 @@ def test_reporter_feed__report__new_round_chainlink_shape_and_reporter_only(
         feed.report(0, sender=reporter)
     with ape.reverts(feed.NoDataPresent, roundId=7):
         feed.getRoundData(7)
+
+
+def test_sec_55__huge_primary_answer__status_and_fallback_instead_of_a_revert(
+    oracle, feeds, governor, chain, project, deployer
+):
+    """SEC-55 (red team L4): an 8-decimal answer near 2**255 overflowed the normalisation to 18
+    decimals after the feed call (outside the `try`): `priceOf` reverted instead of returning a
+    status, so it never fell back to a healthy secondary feed; and a 36-decimal answer below
+    1e18 normalised to 0 returned `(Ok, 0)` under a zero `minPrice`."""
+    primary, secondary = feeds
+    now = chain.pending_timestamp
+    oracle.setFeed(ASSET, config(primary, secondary, deviation=100), sender=governor)
+    secondary.set(99 * 10**18, now, False, sender=governor)
+    primary.set(2**255 - 1, now, False, sender=governor)
+    assert oracle.priceOf(ASSET)[:2] == (FALLBACK, 99 * 10**18)
+    oracle.setFeed(ASSET, config(primary), sender=governor)
+    assert oracle.priceOf(ASSET) == (OUT_OF_BOUNDS, 0, 0)
+    with ape.reverts(oracle.PriceUnavailable, asset=ASSET, status=OUT_OF_BOUNDS):
+        oracle.price(ASSET)
+    fine = deployer.deploy(project.SettableFeed, 36, 5 * 10**17)  # 5e-19 USD: 0 at 18 decimals
+    oracle.setFeed(ASSET, config(fine, lo=0), sender=governor)
+    assert oracle.priceOf(ASSET) == (OUT_OF_BOUNDS, 0, 0)
+    fine.set(3 * 10**36, chain.pending_timestamp, False, sender=governor)  # 3 USD: usable
+    assert oracle.priceOf(ASSET)[:2] == (OK, 3 * 10**18)
+
+
+NOT_FIRST_ROUND = 10
+
+
+def test_sec_53__price_after__only_the_first_round_published_after_the_time(
+    oracle, feeds, governor, chain
+):
+    """SEC-53's strike: `priceAfter(asset, time, round)` prices a deal at the first round of the
+    primary feed published after it, and no other: one published at or before `time`, or one
+    with a predecessor after `time`, is `NotFirstRound`; a missing round is `FeedReverted`."""
+    primary, _ = feeds
+    oracle.setFeed(ASSET, config(primary), sender=governor)
+    first = int(primary.latestRound())
+    dealt_at = chain.pending_timestamp + 100
+    primary.set(101 * 10**8, dealt_at + 10, False, sender=governor)
+    primary.set(102 * 10**8, dealt_at + 20, False, sender=governor)
+    chain.pending_timestamp = dealt_at + 30
+    chain.mine(1)
+    assert oracle.priceAfter(ASSET, dealt_at, first + 1)[:2] == (OK, 101 * 10**18)
+    assert oracle.priceAfter(ASSET, dealt_at, first + 2)[:2] == (NOT_FIRST_ROUND, 0)
+    assert oracle.priceAfter(ASSET, dealt_at, first)[:2] == (NOT_FIRST_ROUND, 0)
+    assert oracle.priceAfter(ASSET, dealt_at, first + 9)[:2] == (REVERTED, 0)
+    assert oracle.priceAfter(NONE, dealt_at, first + 1)[:2] == (NO_FEED, 0)
+    # A phase's first round (an aggregator upgrade behind the proxy): no predecessor to compare.
+    primary.startPhase(sender=governor)
+    primary.set(103 * 10**8, dealt_at + 25, False, sender=governor)
+    phase_first = int(primary.latestRound())
+    assert phase_first == (2 << 64) | 1
+    assert oracle.priceAfter(ASSET, dealt_at, phase_first)[:2] == (OK, 103 * 10**18)
+    # Valued at those rounds: the quote asset at par, the other at its strike price.
+    quote = "0xB1b1B1b1b1b1B1b1b1b1B1B1B1B1b1B1b1b1B1B1"
+    with ape.reverts(oracle.LengthMismatch, assets=2, given=1):
+        oracle.valueAfter([quote, ASSET], [1, 1], dealt_at, [0])

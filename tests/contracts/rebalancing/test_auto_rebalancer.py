@@ -8,6 +8,7 @@ from eth_utils import keccak
 from fast_reverts import assert_reverts
 from isolation import isolated
 from keepers.liquidity.codec import encode_legs
+from rebalancer_fixtures import strategy_tuple
 
 TARGETS = (4_000, 3_000, 1_500, 1_500)
 ASSET_CONCENTRATION = 5  # RiskLimit enum
@@ -31,7 +32,7 @@ def test_rebalance__first_allocation__three_trades_towards_targets_never_past(
     r = rebalancing
     with isolated(chain):
         intent = r.intent(chain, TARGETS)
-        preview = r.rebalancer.previewRebalance(intent.as_tuple())
+        preview = r.lens.previewRebalance(r.rebalancer, intent.as_tuple())
         assert preview.blocker == b"\x00" * 4 and len(preview.trades) == 3
         assert (
             preview.driftBps == 6_000
@@ -146,7 +147,8 @@ def test_rebalance__every_refusal_before_any_trade(
         send(good, signers, signatures, [bytes(16) + first[16:]] + list(routes[1:]))
     with isolated(chain):
         rb.pause(r.vault, sender=guardian)
-        assert rb.previewRebalance(good.as_tuple()).blocker == selector(rb, "StrategyPaused")
+        preview = r.lens.previewRebalance(rb, good.as_tuple())
+        assert preview.blocker == selector(rb, "StrategyPaused")
         with ape.reverts(rb.StrategyPaused):
             send(good, signers, signatures)
         with ape.reverts(rb.AccessManagedUnauthorized):  # the guardian stops, it cannot resume
@@ -220,18 +222,36 @@ def test_should_rebalance__cooldown_then_drift(rebalancing, chain, outsider, rep
     r = rebalancing
     rb = r.rebalancer
     with isolated(chain):
-        assert rb.shouldRebalance(r.vault)[0]
+        assert r.lens.shouldRebalance(rb, r.vault)[0]
         relay(r, chain, r.intent(chain, TARGETS), outsider)
-        assert not rb.shouldRebalance(r.vault)[0]
+        assert not r.lens.shouldRebalance(rb, r.vault)[0]
         with ape.reverts(rb.CooldownActive):
             relay(r, chain, r.intent(chain, TARGETS), outsider, routes=[b""])
         chain.mine(timestamp=chain.blocks.head.timestamp + 3_601)
-        assert not rb.shouldRebalance(r.vault)[0]
-        preview = rb.previewRebalance(r.intent(chain, TARGETS).as_tuple())
+        assert not r.lens.shouldRebalance(rb, r.vault)[0]
+        preview = r.lens.previewRebalance(rb, r.intent(chain, TARGETS).as_tuple())
         assert preview.blocker == selector(rb, "DriftBelowThreshold")
         r.liq.feeds["QSPX"].report(int(70 * 10**8), sender=reporter)  # QSPX +40%: 15% -> ~19.8%
         # the risk keeper's sync: the strategy prices from it
         r.engine.sync(r.vault, sender=reporter)
-        due, data = rb.shouldRebalance(r.vault)
+        due, data = r.lens.shouldRebalance(rb, r.vault)
         strategy_id, nonce, drift = (int.from_bytes(data[i : i + 32], "big") for i in (0, 32, 64))
         assert due and strategy_id == 1 and nonce == 1 and drift >= 200
+
+
+def test_sec_62__strategy_cooldown_below_the_minimum__refused_nonce_outlives_the_fund(
+    rebalancing, chain, governor
+):
+    """SEC-62 (red team I9): the progress word's 24-bit nonce allows 16,777,215 rebalances, and a
+    strategy could set no cooldown: one rebalance per 12 s block spends it in 6.4 years. A strategy
+    now waits at least MIN_COOLDOWN (600 s) between rebalances: the nonce lasts 319 years."""
+    r = rebalancing
+    rb = r.rebalancer
+    with isolated(chain):
+        with ape.reverts(rb.InvalidStrategy, reason="cooldown below 600 s"):
+            rb.setStrategy(r.vault, strategy_tuple(cooldown=0), sender=governor)
+        minimum = rb.MIN_COOLDOWN()
+        assert minimum == 600 and (2**24 - 1) * minimum >= 319 * 365 * 86_400
+        with ape.reverts(rb.InvalidStrategy, reason="cooldown below 600 s"):
+            rb.setStrategy(r.vault, strategy_tuple(cooldown=minimum - 1), sender=governor)
+        rb.setStrategy(r.vault, strategy_tuple(cooldown=minimum), sender=governor)

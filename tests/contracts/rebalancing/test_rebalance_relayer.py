@@ -65,7 +65,7 @@ def test_relayer__unbound_copy_through_a_moved_pool__extracts_up_to_the_slippage
     r, searcher = rebalancing, rebalancing.liq.trader
     with isolated(chain):
         intent = r.intent(chain, TARGETS, slippage=SLIPPAGE_BPS)
-        nav = r.rebalancer.previewRebalance(intent.as_tuple()).nav
+        nav = r.lens.previewRebalance(r.rebalancer, intent.as_tuple()).nav
         # The largest pool move the intent's oracle minimums still let through (V2 is exact, the
         # search is over three sizes): the searcher's best sandwich.
         for fraction in (0.004, 0.002, 0.001):

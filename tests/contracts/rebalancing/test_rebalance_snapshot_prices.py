@@ -46,7 +46,7 @@ def test_rebalance__fresh_complete_snapshot__plan_minimums_and_loss_at_its_price
         assert mask == 0b1111 and list(snapshot) == [int(PRICES[s] * 10**18) for s in ORDER]
         report(r, reporter, "QSPX", PRICES["QSPX"] * 1.1)  # live QSPX 10% above the snapshot
         intent = r.intent(chain, TARGETS)
-        preview = r.rebalancer.previewRebalance(intent.as_tuple())
+        preview = r.lens.previewRebalance(r.rebalancer, intent.as_tuple())
         assert preview.pricesSyncedAt == synced_at
         assert preview.nav == nav_at(r.vault.holdings(), snapshot)
         qspx_buy = next(t for t in preview.trades if int(t.buyIndex) == 3)
@@ -72,7 +72,7 @@ def test_rebalance__snapshot_older_than_max_age__falls_back_to_live_prices(
         for symbol, price in live.items():
             report(r, reporter, symbol, price)
         intent = r.intent(chain, TARGETS)
-        preview = r.rebalancer.previewRebalance(intent.as_tuple())
+        preview = r.lens.previewRebalance(r.rebalancer, intent.as_tuple())
         live18 = [int(r.liq.router.price(t)) for t in r.tokens]
         assert preview.pricesSyncedAt == 0 and preview.nav == nav_at(r.vault.holdings(), live18)
         qspx_buy = next(t for t in preview.trades if int(t.buyIndex) == 3)
@@ -102,7 +102,7 @@ def test_rebalance__snapshot_without_an_asset_price__falls_back_to_live_prices(
         synced_at, mask, _ = r.engine.priceSnapshot(r.vault)
         assert mask == 0b1011
         report(r, reporter, "QCORP", PRICES["QCORP"])  # valid again, live
-        preview = r.rebalancer.previewRebalance(r.intent(chain, TARGETS).as_tuple())
+        preview = r.lens.previewRebalance(r.rebalancer, r.intent(chain, TARGETS).as_tuple())
         assert synced_at != 0 and preview.pricesSyncedAt == 0
 
 
@@ -117,7 +117,7 @@ def test_set_strategy__snapshot_age__bounded_zero_means_live_and_same_oracle_onl
         rb.setStrategy(r.vault, strategy_tuple(maxSnapshotAge=0), sender=governor)
         r.engine.sync(r.vault, sender=reporter)
         # fresh, not used
-        assert rb.previewRebalance(r.intent(chain, TARGETS).as_tuple()).pricesSyncedAt == 0
+        assert r.lens.previewRebalance(rb, r.intent(chain, TARGETS).as_tuple()).pricesSyncedAt == 0
         # A rebalancer pricing from another oracle than the vault's risk engine cannot use its
         # snapshot.
         other = deployer.deploy(project.OracleRouter, stack[0])
@@ -146,7 +146,7 @@ def test_rebalance__unbound_relayer__live_prices_so_a_copier_cannot_time_a_repor
         report(r, reporter, "QSPX", PRICES["QSPX"] * 0.95)
         intent = r.intent(chain, TARGETS)
         live18 = [int(r.liq.router.price(t)) for t in r.tokens]
-        preview = r.rebalancer.previewRebalance(intent.as_tuple())
+        preview = r.lens.previewRebalance(r.rebalancer, intent.as_tuple())
         qspx_buy = next(t for t in preview.trades if int(t.buyIndex) == 3)
         assert preview.pricesSyncedAt == 0
         assert qspx_buy.minBuyAmount == min_out(qspx_buy.value, live18[3], UNITS[3])
@@ -171,7 +171,5 @@ def test_rebalance__unbound_relayer__live_prices_so_a_copier_cannot_time_a_repor
         r.rebalancer.setRelayer(r.vault, outsider, sender=governor)
         r.engine.sync(r.vault, sender=reporter)
         synced_at = r.engine.priceSnapshot(r.vault)[0]
-        assert (
-            r.rebalancer.previewRebalance(r.intent(chain, TARGETS).as_tuple()).pricesSyncedAt
-            == synced_at
-        )
+        intent = r.intent(chain, TARGETS).as_tuple()
+        assert r.lens.previewRebalance(r.rebalancer, intent).pricesSyncedAt == synced_at

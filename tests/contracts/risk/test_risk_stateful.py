@@ -68,16 +68,15 @@ def refusal(chain, method, *args, sender, error):
     return decode([i.canonical_type for i in abi.inputs], data[4:])
 
 
-def venue_out(sell: int, buy: int, amount: int) -> int:
-    """The fixed-rate venue's output, from the fixture's prices (as risk_fixtures sets the
-    rates)."""
-    price_sell, price_buy = Fraction(ASSETS[sell][5]), Fraction(ASSETS[buy][5])
-    rate = int(price_sell / price_buy * Fraction(10) ** (ASSETS[buy][1] - ASSETS[sell][1] + 18))
-    return amount * rate // 10**18
+def venue_rate(answers, sell: int, buy: int) -> int:
+    """The fixed-rate venue's rate (18-decimal output units per input unit) at the feeds' answers,
+    as risk_fixtures sets it at the fixture's prices."""
+    price_sell, price_buy = Fraction(answers[sell]), Fraction(answers[buy])
+    return int(price_sell / price_buy * Fraction(10) ** (ASSETS[buy][1] - ASSETS[sell][1] + 18))
 
 
 def test_risk_state_machine(
-    risk_stack, chain, executor, guardian, governor, reporter, risk_keeper, fund_investor
+    risk_stack, chain, executor, guardian, governor, reporter, risk_keeper, fund_investor, deployer
 ):
     engine, vault, tokens, feeds = (
         risk_stack.engine,
@@ -135,12 +134,17 @@ def test_risk_state_machine(
                 receipt.timestamp,
             )
 
+        def venue_out(self, sell: int, buy: int, amount: int) -> int:
+            """The venue's output at the oracle's current prices (the rates follow the reports:
+            the vault bounds every trade by oracle prices, SEC-50)."""
+            return amount * venue_rate(self.answers, sell, buy) // 10**18
+
         def _trade(self, sell, buy, amount):
             before = risk_stack.holdings()
             params = swap_params(risk_stack, sell, buy, amount)
             after = list(before)
             after[sell] -= amount
-            after[buy] += venue_out(sell, buy, amount)
+            after[buy] += self.venue_out(sell, buy, amount)
             now = chain.blocks.head.timestamp
             expected = self.model.check(before, after, now)
             # The engine's view agrees with the model, to the unit.
@@ -181,7 +185,8 @@ def test_risk_state_machine(
             amount = vault.holdings()[sell] * fraction // 100
             if amount and sell != buy:
                 self._trade(sell, USDC, amount)
-                self._trade(USDC, buy, min(vault.holdings()[USDC], venue_out(sell, USDC, amount)))
+                cash = self.venue_out(sell, USDC, amount)
+                self._trade(USDC, buy, min(vault.holdings()[USDC], cash))
 
         @rule(asset=RISKY, fraction=st.integers(1, 100))
         def sell(self, asset, fraction):
@@ -196,6 +201,11 @@ def test_risk_state_machine(
             self.reported_at[asset] = (
                 feeds[asset].report(self.answers[asset], sender=reporter).timestamp
             )
+            # The venue quotes at the new price (a market that moved with the oracle).
+            for a, b in ((USDC, asset), (asset, USDC)):
+                risk_stack.venue.setRate(
+                    tokens[a], tokens[b], venue_rate(self.answers, a, b), sender=deployer
+                )
             self._sync()
 
         @rule(

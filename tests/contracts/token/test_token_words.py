@@ -39,9 +39,10 @@ def test_token_words__mint_transfer_freeze_pause_recover__raw_words_decode_to_th
     token.mint(bob, 7 * UNIT, sender=agent)
     token.transfer(bob, 30 * UNIT, sender=alice)
     token.freezePartialTokens(alice, 60 * UNIT, sender=freezer)
-    token.setAddressFrozen(bob, True, sender=freezer)
+    token.setAddressFrozen(alice, True, sender=freezer)
     assert_stored_words_are_the_views(chain, token, wallets)
-    token.forcedTransfer(alice, bob, 15 * UNIT, sender=agent)  # unfreezes 5
+    # A seizure from the frozen wallet (nothing credits a frozen one, SEC-68): unfreezes 5.
+    token.forcedTransfer(alice, bob, 15 * UNIT, sender=agent)
     token.unfreezePartialTokens(alice, 20 * UNIT, sender=agent)
     token.pause(sender=agent)
     assert_stored_words_are_the_views(chain, token, wallets)
@@ -49,3 +50,4 @@ def test_token_words__mint_transfer_freeze_pause_recover__raw_words_decode_to_th
     token.recoveryAddress(alice, new_wallet, registry.identity(alice), sender=agent)
     assert_stored_words_are_the_views(chain, token, wallets)
     assert token.isFrozen(alice) and token.balanceOf(new_wallet) == 55 * UNIT
+    assert token.isFrozen(new_wallet)  # the recovery carried the wallet's freeze

@@ -2,6 +2,7 @@
 
 import ape
 
+from isolation import isolated
 from risk_fixtures import UNIT, USDC_UNIT, asset_risk, limits_tuple, swap_params
 
 USDC, QTB, QCORP, QSPX = range(4)
@@ -99,3 +100,75 @@ def test_halted__no_deposits__withdrawals_and_in_kind_still_work(
         vault.balanceOf(fund_investor) // 2, fund_investor, fund_investor, sender=fund_investor
     )
     assert engine.isHalted(vault)
+
+
+def test_sec_61__cash_short__max_redeem_and_max_withdraw_are_what_the_vault_pays(
+    risk_stack, executor, fund_investor
+):
+    """SEC-61 (red team L8): ERC-4626's `maxRedeem` / `maxWithdraw` must not exceed what `redeem` /
+    `withdraw` accept. They were the owner's shares (and their value), while a cash exit is paid
+    from the vault's cash: with most of it invested, redeeming `maxRedeem` reverted (Panic 0x11).
+    They are now bounded by the cash the vault can pay out, and both calls succeed at them."""
+    vault, usdc = risk_stack.vault, risk_stack.tokens[USDC]
+    vault.trade(swap_params(risk_stack, USDC, QTB, 900_000 * USDC_UNIT), sender=executor)
+    cash = usdc.balanceOf(vault)
+    assert cash == 100_000 * USDC_UNIT
+    most = vault.maxRedeem(fund_investor)
+    vault.redeem(most, fund_investor, fund_investor, sender=fund_investor)
+    assert vault.maxRedeem(fund_investor) <= vault.balanceOf(fund_investor)
+    # Cash left is what a withdrawal may take at most, fee included.
+    assert vault.maxWithdraw(fund_investor) <= usdc.balanceOf(vault)
+    vault.withdraw(
+        vault.maxWithdraw(fund_investor), fund_investor, fund_investor, sender=fund_investor
+    )
+    assert usdc.balanceOf(vault) < 10 * USDC_UNIT
+    assert vault.maxRedeem(fund_investor) == 0 or vault.previewRedeem(
+        vault.maxRedeem(fund_investor)
+    ) <= usdc.balanceOf(vault)
+
+
+def test_sec_58__listing_what_answers_no_balance__refused_the_vault_never_locked(
+    risk_stack, governor, fund_investor, outsider, project, deployer, chain
+):
+    """SEC-58 (hunt: an accepted parameter that locks a vault): an asset is never removed, and
+    every exit reads every asset's balance (`holdings`). `addAsset` accepted any address: a listed
+    account without code (a typo) or a contract that is no ERC-20 made every withdrawal and
+    in-kind redemption revert `BalanceUnavailable` for good; one of more than 36 decimals broke
+    the valuation. They are refused at listing (`BalanceUnavailable`, `AssetNotSupported`)."""
+    vault = risk_stack.vault
+    shares = vault.balanceOf(fund_investor) // 100
+    precise = deployer.deploy(project.DecimalsToken, "Precise", "P37", 37)
+    for listed in (outsider.address, risk_stack.router.address, precise.address):
+        with isolated(chain):
+            try:
+                vault.addAsset(listed, sender=governor)
+            except ape.exceptions.ContractLogicError:
+                pass  # refused at listing
+            # Whatever governance tried to list, investors still leave.
+            vault.redeemInKind(shares, fund_investor, fund_investor, sender=fund_investor)
+            assert vault.maxRedeem(fund_investor) > 0
+    with ape.reverts(vault.BalanceUnavailable, token=outsider.address):
+        vault.addAsset(outsider, sender=governor)  # no code: no balance returned
+    with ape.reverts(vault.BalanceUnavailable, token=risk_stack.router.address):
+        vault.addAsset(risk_stack.router, sender=governor)  # code, but no `balanceOf`
+    with ape.reverts(vault.AssetNotSupported, asset=precise.address):
+        vault.addAsset(precise, sender=governor)
+
+
+def test_sec_59__asset_listed_before_the_engine_covers_it__cash_exits_still_work(
+    risk_stack, governor, fund_investor, executor, project, deployer
+):
+    """SEC-59 (hunt: an accepted parameter that locks a vault): GOVERNOR's `addAsset` and the
+    RiskEngine's `configure` for the longer list are two operations (each scheduled behind the
+    timelock); between them every check reverted `HoldingsLengthMismatch`, cash withdrawals
+    included. An exit the engine cannot check for want of a configuration now goes through, as
+    when halted; trades still need the check (refused until `configure`)."""
+    vault, usdc = risk_stack.vault, risk_stack.tokens[USDC]
+    extra = deployer.deploy(project.DecimalsToken, "Extra", "XTR", 18)
+    vault.addAsset(extra, sender=governor)
+    before = usdc.balanceOf(fund_investor)
+    vault.withdraw(1_000 * USDC_UNIT, fund_investor, fund_investor, sender=fund_investor)
+    assert usdc.balanceOf(fund_investor) - before == 1_000 * USDC_UNIT
+    assert vault.maxWithdraw(fund_investor) > 0
+    with ape.reverts(risk_stack.engine.HoldingsLengthMismatch):
+        vault.trade(swap_params(risk_stack, USDC, QCORP, 1_000 * USDC_UNIT), sender=executor)

@@ -31,8 +31,9 @@ def test_console__no_demo_running__one_line_error_exit_1(tmp_path):
 
 def test_console_sign__sends_the_batch_from_the_named_account(served_demo, chain_reads, tmp_path):
     """CON-6: a batch prepared for the Safe (here the governance account) and signed locally with
-    `quantera console sign --account TEST::4` schedules exactly the prepared call; a batch for
-    another chain is refused in one line before anything is sent."""
+    `quantera console sign --account TEST::4 --yes` (unattended: the decoded call is printed,
+    not asked about) schedules exactly the prepared call; a batch for another chain is refused in
+    one line before anything is sent."""
     from pathlib import Path
 
     from web3 import Web3
@@ -61,7 +62,8 @@ def test_console_sign__sends_the_batch_from_the_named_account(served_demo, chain
     ]
 
     sent = run_quantera(
-        ["console", "sign", str(path), "--account", "TEST::4", "--json"], env=served_demo.env
+        ["console", "sign", str(path), "--account", "TEST::4", "--json", "--yes"],
+        env=served_demo.env,
     )
     assert sent.returncode == 0, sent.stderr
     [row] = json.loads(sent.stdout[sent.stdout.index("[") :])

@@ -184,9 +184,11 @@ def test_manager__without_the_opt_in_the_rebalance_is_the_cli_command(browser_pa
     assert browser_page.locator("[data-testid=form-rebalance] button").count() == 0
     followed = browser_page.locator("[data-testid=models] tr[data-model]:not([data-clients='0'])")
     wait_for(lambda: followed.count() >= 1 or None, "a followed model (CON-61 assigns one)")
+    token = browser_page.locator("meta[name=quantera-token]").get_attribute("content")
     response = browser_page.request.post(
         f"{console_url}/manager/rebalance",
         data={"model": followed.first.get_attribute("data-model")},
+        headers={"X-Quantera-Token": token, "Origin": console_url},
     )
     assert response.status == 403
     assert "this console does not sign" in response.json()["error"]

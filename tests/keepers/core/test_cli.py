@@ -91,3 +91,37 @@ def test_governance_roles_and_pending__json__read_the_store(tmp_path, capsys):
     )
     [op] = json.loads(capsys.readouterr().out)
     assert op["ready_in_seconds"] == 1000 and op["selector"] == "0x25c471a0"
+
+
+@pytest.mark.parametrize("command", ["pending", "roles"])
+def test_sec_96__governance_with_a_chain_id_below_one__usage_error(command, tmp_path, capsys):
+    """SEC-96: `governance pending|roles --chain-id -5` (exit 0, an empty answer) is a usage
+    error (exit 2, one line): a chain id is positive (keepers.core.cli_options, one definition)."""
+    db_url = f"sqlite:///{tmp_path / 'keeper.sqlite'}"
+    for bad in ("-5", "0"):
+        args = ["governance", command, "--chain-id", bad, "--db-url", db_url, "--json"]
+        assert main(args) == 2
+        captured = capsys.readouterr()
+        assert captured.out == "" and captured.err.count("\n") == 1
+        assert "--chain-id" in captured.err and "Traceback" not in captured.err
+
+
+def test_sec_92__every_json_output__one_strict_emitter():
+    """SEC-92: the CLI prints `--json` through one emitter (keepers.core.jsonable.echo_json:
+    NaN and infinities as null, `allow_nan=False`, numpy scalars as numbers); no command module
+    prints `json.dumps` of its own."""
+    import math
+    import re
+    from pathlib import Path
+
+    import numpy as np
+
+    from keepers.core.jsonable import dumps_json
+
+    text = dumps_json({"a": math.nan, "b": [math.inf, -math.inf], "c": np.float64("nan")})
+    assert json.loads(text) == {"a": None, "b": [None, None], "c": None}
+    assert json.loads(dumps_json({"n": np.int64(7), "x": np.float32(0.5)})) == {"n": 7, "x": 0.5}
+    modules = [Path("keepers/cli.py"), *Path("keepers").glob("*/*cli*.py")]
+    assert len(modules) >= 10
+    for module in modules:
+        assert not re.search(r"echo\(\s*json\.dumps", module.read_text()), module

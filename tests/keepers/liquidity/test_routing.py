@@ -158,3 +158,26 @@ def test_codec__packed_route_round_trips_and_refuses_what_the_aggregator_would()
         decode_route(route + b"\x00")
     with pytest.raises(RouteError, match="reading"):
         decode_route(route[:-1])
+
+
+@pytest.mark.parametrize(
+    "amount, message",
+    [
+        ("NaN", "--amount must be a positive amount, not NaN"),
+        ("Infinity", "--amount must be a positive amount, not Infinity"),
+        ("-5", "--amount must be a positive amount, not -5"),
+        ("1e-30", "--amount 1e-30 has more than 6 decimals"),
+        ("lots", "--amount 'lots' is not a number"),
+    ],
+)
+def test_sec_97__route_amount__not_a_positive_amount_of_the_token__refused(amount, message):
+    """SEC-97: `route quote|execute --amount` is parsed by the shared `parse_units`: NaN and
+    infinity (a decimal error or an overflow before) and an amount finer than the token's
+    decimals (1e-30 USDC was quoted as 0 base units) are refused with one line."""
+    from keepers.core.errors import QuanteraError
+    from keepers.liquidity.cli import parse_amount
+
+    with pytest.raises(QuanteraError) as refused:
+        parse_amount(amount, 6)
+    assert str(refused.value) == message
+    assert parse_amount("2500000.5", 6) == 2_500_000_500_000

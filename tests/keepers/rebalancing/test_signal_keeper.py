@@ -111,7 +111,7 @@ def test_signal_loop__train_signal_sign_relay_execute_risk_check(
             KeeperConfig(),
             Router(aggregator, sources_from_record(record.contracts)),
         )
-        assert rebalancer.shouldRebalance(vault)[0]
+        assert at("RebalancerLens", "RebalancerLens").shouldRebalance(rebalancer, vault)[0]
         outcome = keeper.run()
         assert outcome["decision"] == "executed", outcome
         assert outcome["trades"] >= 3 and outcome["nonce"] == 0
@@ -177,7 +177,8 @@ def test_signal_loop__train_signal_sign_relay_execute_risk_check(
             max_trade_bps=2_500,
             sign=keeper.sign,
         )
-        preview = rebalancer.previewRebalance(signed.intent.as_tuple())
+        lens = at("RebalancerLens", "RebalancerLens")
+        preview = lens.previewRebalance(rebalancer, signed.intent.as_tuple())
         routes, _ = keeper._routes(
             preview, tokens, [int(router.price(t)) for t in tokens], assets_units, 150
         )

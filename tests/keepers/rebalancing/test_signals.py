@@ -180,3 +180,28 @@ def test_cli__train_and_predict_json_and_one_line_errors(tmp_path, capsys):
     assert main(["signal", "predict", "--date", "not-a-day"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("error: --date 'not-a-day' is not a date") and err.count("\n") == 1
+
+
+def test_sec_94__predict_a_date_outside_the_history__refused_one_line(capsys):
+    """SEC-94: `signal predict --date` after the history's last day (it answered for 2018-12-31,
+    exit 0) or before its first year is refused in one line naming the history's bounds; a
+    weekend inside it still answers for the trading day before."""
+    assert main(["signal", "predict", "--date", "2099-01-01", "--json"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == "error: --date 2099-01-01: after the history, which ends on 2018-12-31\n"
+    assert main(["signal", "predict", "--date", "1999-02-01"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: --date 1999-02-01: before ") and err.count("\n") == 1
+    assert main(["signal", "predict", "--date", "2016-06-25", "--json"]) == 0  # a Saturday
+    assert json.loads(capsys.readouterr().out)["date"] == "2016-06-24"
+
+
+def test_sec_95__predict_with_a_missing_model_file__refused_not_the_fallback(tmp_path, capsys):
+    """SEC-95: `signal predict --model PATH` naming no file is refused (usage error, exit 2, one
+    line), never answered silently by the rule-based fallback."""
+    missing = tmp_path / "nonexistent.npz"
+    assert main(["signal", "predict", "--model", str(missing), "--json"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.count("\n") == 1
+    assert "'--model'" in captured.err and "does not exist" in captured.err

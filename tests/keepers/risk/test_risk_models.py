@@ -349,3 +349,75 @@ def test_cli_stress_and_backtest__json(tmp_path, files):
     )
     data = json.loads(out.output)
     assert data["observations"] == 750 and "p_value" in data
+
+
+def _strict(text: str):
+    """JSON as any parser but Python's reads it: NaN and Infinity are not JSON."""
+
+    def refuse(constant: str):
+        raise ValueError(f"not JSON: {constant}")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_sec_91__returns_csv_with_an_extra_field_per_row__refused_not_read_shifted(
+    tmp_path, files, capsys
+):
+    """SEC-91: a returns CSV whose rows carry one field more than the header (pandas took the
+    first as an index and read every value one column off: VaR -0.025, exit 0) is refused in one
+    line naming the line, by the one strict CSV reader (keepers.core.tables) every command uses;
+    the weights CSV too."""
+    _, weights = files
+    shifted = tmp_path / "shifted.csv"
+    rows = [f"2020-01-{d:02d},0.01,-0.02,0.5" for d in range(1, 29)]
+    shifted.write_text("date,spx,ndx\n" + "\n".join(rows) + "\n")
+    assert main(["risk", "var", "--returns", str(shifted), "--weights", str(weights)]) == 1
+    err = capsys.readouterr().err
+    assert err == f"error: {shifted}: line 2 has 4 fields, the header has 3\n"
+    assert main(["analytics", "metrics", "--returns", str(shifted)]) == 1
+    assert "line 2 has 4 fields, the header has 3" in capsys.readouterr().err
+    wide = tmp_path / "weights.csv"
+    wide.write_text("asset,weight\nspx,0.6,x\nndx,0.4,y\n")
+    returns, _ = files
+    assert main(["risk", "var", "--returns", str(returns), "--weights", str(wide)]) == 1
+    assert capsys.readouterr().err == f"error: {wide}: line 2 has 3 fields, the header has 2\n"
+
+
+def test_sec_92__json_output__strict_json_nan_as_null(tmp_path, capsys):
+    """SEC-92: `--json` prints strict JSON: a figure with no finite value (Cornish-Fisher's ES of
+    returns with no dispersion: NaN) is null, never `NaN`, which is not JSON."""
+    constant = tmp_path / "constant.csv"
+    constant.write_text(
+        "date,a,b\n" + "".join(f"2020-01-{d:02d},0.01,0.01\n" for d in range(1, 29))
+    )
+    weights = tmp_path / "weights.json"
+    weights.write_text(json.dumps({"a": 0.5, "b": 0.5}))
+    args = ["risk", "var", "--returns", str(constant), "--weights", str(weights)]
+    assert main([*args, "--method", "cornish-fisher", "--json"]) == 0
+    out = capsys.readouterr().out
+    assert "NaN" not in out
+    assert _strict(out)["es"] is None
+
+
+def test_sec_93__boolean_weights__refused_not_read_as_one_and_zero(tmp_path, files, capsys):
+    """SEC-93: weights `true`/`false` (JSON) or `True`/`False` (CSV) are not numbers: refused in
+    one line, not taken as 1 and 0 (they summed to 1, exit 0); NaN and infinity too."""
+    returns, _ = files
+    as_json = tmp_path / "bool.json"
+    as_json.write_text('{"spx": true, "ndx": false}')
+    as_csv = tmp_path / "bool.csv"
+    as_csv.write_text("asset,weight\nspx,True\nndx,False\n")
+    infinite = tmp_path / "inf.csv"
+    infinite.write_text("asset,weight\nspx,inf\nndx,-inf\n")
+    cases = [
+        (as_json, f"error: {as_json}: weight of 'spx': true is not a number\n"),
+        (as_csv, f"error: {as_csv}: weight of 'spx': 'True' is not a number\n"),
+        (infinite, f"error: {infinite}: weight of 'spx': 'inf' is not a finite number\n"),
+    ]
+    for path, message in cases:
+        assert main(["risk", "var", "--returns", str(returns), "--weights", str(path)]) == 1
+        assert capsys.readouterr().err == message
+    classes = tmp_path / "classes.json"
+    classes.write_text(json.dumps({"spx": "equity", "ndx": "equity"}))
+    assert main(["risk", "stress", "--weights", str(as_json), "--classes", str(classes)]) == 1
+    assert "true is not a number" in capsys.readouterr().err
