@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity ^0.8.24;
 
-import {AccountHealth, IncomeConfig, IncomeKind, MarginTier} from "./IPrimeBroker.sol";
+import {AccountHealth, IncomeConfig, MarginTier} from "./IPrimeBroker.sol";
 
 /// @title IPrimeMargin
-/// @notice The prime broker's margin module: `marginCall`, `clearMarginCall`, `liquidate`,
-/// `setTier`, `setIncome` and `claimIncome` (documented in IPrimeBroker) and the views `health`, `topUp`,
-/// `maxBorrow`, `previewLiquidation`, `incomeOf` and `incomeOwed`, all run on the broker's storage
-/// by the broker's DELEGATECALL. Call them at the broker's address: the module itself holds no
-/// state and refuses direct calls (`DirectCall`).
+/// @notice The prime broker's margin module: `marginCall`, `clearMarginCall` and `setTier`
+/// (documented in IPrimeBroker) and the views `health`, `topUp`, `maxBorrow`,
+/// `previewLiquidation`, `incomeOf` and `incomeOwed`, all run on the broker's storage by the
+/// broker's DELEGATECALL. Call them at the broker's address: the module itself holds no state and
+/// refuses direct calls (`DirectCall`). Liquidation and income are the liquidation module's
+/// (IPrimeLiquidation): two modules, so that each stays under the EIP-170 limit with room.
 interface IPrimeMargin {
     /// @notice What `liquidate(account, debtAsset, repay, collateralAsset, ...)` would do now: the
     /// debt repaid and the collateral seized (the collateral may run out first), the bonus applied
@@ -44,14 +45,4 @@ interface IPrimeMargin {
     function marginCall(address account) external returns (uint256 deadline);
     function clearMarginCall(address account) external;
     function setTier(uint8 tier, MarginTier calldata terms) external;
-    function setIncome(address asset, IncomeKind kind, address source) external;
-    function claimIncome(address account, address asset) external returns (uint256 credited);
-    function liquidate(
-        address account,
-        address debtAsset,
-        uint256 repay,
-        address collateralAsset,
-        bytes calldata route,
-        uint32 expectedLiquidations
-    ) external returns (uint256 repaid, uint256 seized);
 }

@@ -19,6 +19,7 @@ import {
 import {ILendingPool} from "../../interfaces/ILendingPool.sol";
 import {ILiquidityAggregator, ISwapPayer} from "../../interfaces/ILiquidityAggregator.sol";
 import {IPrimeMargin} from "../../interfaces/IPrimeMargin.sol";
+import {IPrimeLiquidation} from "../../interfaces/IPrimeLiquidation.sol";
 import {IOracleRouter} from "../../interfaces/IOracleRouter.sol";
 import {IIdentityRegistry, Investor, InvestorClass} from "../../interfaces/IIdentityRegistry.sol";
 import {IRiskEngine} from "../../interfaces/IRiskEngine.sol";
@@ -30,14 +31,18 @@ import {BPS} from "../libraries/Constants.sol";
 
 /// @title PrimeBroker
 /// @notice Cross-margin accounts for institutions against tokenized collateral (see IPrimeBroker).
-/// Margin calls, liquidations and income run in the margin module (PrimeMargin) by DELEGATECALL on
-/// this storage; its views (`health`, `topUp`, `maxBorrow`, `previewLiquidation`, `incomeOf`,
+/// Margin calls and the tiers run in the margin module (PrimeMargin), liquidations and income in the
+/// liquidation module (PrimeLiquidation), both by DELEGATECALL on this storage; the margin module's
+/// views (`health`, `topUp`, `maxBorrow`, `previewLiquidation`, `incomeOf`,
 /// `incomeOwed`) are served here too, through the fallback.
 contract PrimeBroker is IPrimeBroker, PrimeLayout, ISwapPayer, AccessManaged, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
     /// @notice The margin module (same storage layout; runs only by this contract's DELEGATECALL).
     address public immutable marginModule;
+    /// @notice The liquidation module (liquidations and income; same storage layout, runs only by
+    /// this contract's DELEGATECALL).
+    address public immutable liquidationModule;
     /// @inheritdoc IPrimeBroker
     IRiskEngine public immutable riskEngine;
 
@@ -47,9 +52,11 @@ contract PrimeBroker is IPrimeBroker, PrimeLayout, ISwapPayer, AccessManaged, Re
         IOracleRouter oracle_,
         ILiquidityAggregator aggregator_,
         address marginModule_,
+        address liquidationModule_,
         IRiskEngine riskEngine_
     ) PrimeLayout(registry_, oracle_, aggregator_) AccessManaged(authority) {
         marginModule = marginModule_;
+        liquidationModule = liquidationModule_;
         riskEngine = riskEngine_;
         // The product plan's defaults: 150% / 125% / 110%, half a debt per liquidation, 5% bonus,
         // a day's grace.
@@ -63,7 +70,7 @@ contract PrimeBroker is IPrimeBroker, PrimeLayout, ISwapPayer, AccessManaged, Re
     /// @inheritdoc IPrimeBroker
     /// @dev Checked and stored by the margin module (governance's path, not the hot one).
     function setTier(uint8, MarginTier calldata) external restricted {
-        _delegate();
+        _delegate(marginModule);
     }
 
     /// @inheritdoc IPrimeBroker
@@ -101,7 +108,7 @@ contract PrimeBroker is IPrimeBroker, PrimeLayout, ISwapPayer, AccessManaged, Re
 
     /// @inheritdoc IPrimeBroker
     function setIncome(address, IncomeKind, address) external restricted {
-        _delegate();
+        _delegate(liquidationModule);
     }
 
     /// @inheritdoc IPrimeBroker
@@ -201,17 +208,17 @@ contract PrimeBroker is IPrimeBroker, PrimeLayout, ISwapPayer, AccessManaged, Re
 
     /// @inheritdoc IPrimeBroker
     function marginCall(address) external returns (uint256) {
-        _delegate();
+        _delegate(marginModule);
     }
 
     /// @inheritdoc IPrimeBroker
     function clearMarginCall(address) external {
-        _delegate();
+        _delegate(marginModule);
     }
 
     /// @inheritdoc IPrimeBroker
     function claimIncome(address, address) external nonReentrant returns (uint256) {
-        _delegate();
+        _delegate(liquidationModule);
     }
 
     /// @inheritdoc IPrimeBroker
@@ -221,7 +228,7 @@ contract PrimeBroker is IPrimeBroker, PrimeLayout, ISwapPayer, AccessManaged, Re
         nonReentrant
         returns (uint256, uint256)
     {
-        _delegate();
+        _delegate(liquidationModule);
     }
 
     /// @notice Serves the margin module's views (IPrimeMargin: `health`, `topUp`, `maxBorrow`,
@@ -234,7 +241,7 @@ contract PrimeBroker is IPrimeBroker, PrimeLayout, ISwapPayer, AccessManaged, Re
                 && sig != IPrimeMargin.topUp.selector && sig != IPrimeMargin.maxBorrow.selector
                 && sig != IPrimeMargin.incomeOf.selector && sig != IPrimeMargin.incomeOwed.selector
         ) revert UnknownCall(sig);
-        _delegate();
+        _delegate(marginModule);
     }
 
     /// @notice Pays the aggregator's venue during this broker's own sale: only the running sale's
@@ -337,10 +344,9 @@ contract PrimeBroker is IPrimeBroker, PrimeLayout, ISwapPayer, AccessManaged, Re
 
     // ================================================================ internal: actions
 
-    /// @dev Runs the current call's data in the margin module on this storage and returns or
-    /// reverts with what it returned.
-    function _delegate() internal {
-        address module = marginModule;
+    /// @dev Runs the current call's data in `module` on this storage and returns or reverts with
+    /// what it returned.
+    function _delegate(address module) internal {
         assembly ("memory-safe") {
             calldatacopy(0, 0, calldatasize())
             let ok := delegatecall(gas(), module, 0, calldatasize(), 0, 0)
@@ -350,12 +356,13 @@ contract PrimeBroker is IPrimeBroker, PrimeLayout, ISwapPayer, AccessManaged, Re
         }
     }
 
-    /// @dev Settles the account's income on `asset` (the module's `claimIncome`, by DELEGATECALL:
+    /// @dev Settles the account's income on `asset` (the liquidation module's `claimIncome`, by
+    /// DELEGATECALL:
     /// it credits the payment asset, or retires matured notes, in storage) before its balance of
     /// `asset` moves; `a` takes the masks it left.
     function _settleIncome(address account, Account memory a, address asset) internal {
-        address module = marginModule;
-        bytes4 selector = IPrimeMargin.claimIncome.selector;
+        address module = liquidationModule;
+        bytes4 selector = IPrimeLiquidation.claimIncome.selector;
         assembly ("memory-safe") {
             let p := mload(0x40)
             mstore(p, selector)

@@ -53,12 +53,16 @@ class CollateralTerms:
 
 def deploy_prime_broker(d: Deployment) -> Any:
     """The PrimeBroker (`PrimeBroker` in the record) over the deployment's IdentityRegistry,
-    OracleRouter and LiquidityAggregator, with its margin module, wired and registered; its halts
-    are the deployment's RiskEngine's (`halt(broker)` the book, `halt(account)` an account)."""
+    OracleRouter and LiquidityAggregator, with its margin and liquidation modules, wired and
+    registered; its halts are the deployment's RiskEngine's (`halt(broker)` the book,
+    `halt(account)` an account)."""
     registry = d.at("IdentityRegistry")
     oracle = d.at("OracleRouter")
     aggregator = d.at("LiquidityAggregator")
     margin = d.deploy_contract("PrimeMargin", "PrimeMargin", registry, oracle, aggregator)
+    liquidation = d.deploy_contract(
+        "PrimeLiquidation", "PrimeLiquidation", registry, oracle, aggregator
+    )
     broker = d.deploy_contract(
         "PrimeBroker",
         "PrimeBroker",
@@ -67,6 +71,7 @@ def deploy_prime_broker(d: Deployment) -> Any:
         oracle,
         aggregator,
         margin,
+        liquidation,
         d.at("RiskEngine"),
     )
     if not is_admin(d, "prime broker wiring"):

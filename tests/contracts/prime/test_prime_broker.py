@@ -509,12 +509,15 @@ def test_prm_20__halts__no_new_risk__repayment_and_liquidation_go_on(p, accounts
 
 
 def test_prm_21__margin_module__runs_only_on_the_brokers_storage(p, project):
-    """PRM-21: the module refuses direct calls; the broker serves only its views and entries."""
+    """PRM-21: the modules refuse direct calls; the broker serves only its views and entries."""
     module = project.PrimeMargin.at(p.broker.marginModule())
     with ape.reverts(module.DirectCall):
         module.health(CLIENT_ID)
     with ape.reverts(module.DirectCall):
         module.marginCall(CLIENT_ID, sender=p.client)
+    liquidation = project.PrimeLiquidation.at(p.broker.liquidationModule())
+    with ape.reverts(liquidation.DirectCall):
+        liquidation.claimIncome(CLIENT_ID, p.tokens["QTB"], sender=p.client)
     with ape.reverts(p.broker.UnknownCall, selector=bytes.fromhex("12345678")):
         p.client.transfer(p.broker, 0, data="0x12345678")
 
