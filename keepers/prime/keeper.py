@@ -14,7 +14,10 @@ collateral is dust (or none) has its debts written off by a liquidation that rep
 A liquidation sells the seized collateral through the smart order router (keepers.liquidity's
 Router: the route's recipient is the broker, the pool gets the repayment and the keeper the
 proceeds above it) or, when configured to (`take`) and no sale covers the repayment, takes the
-collateral and pays the debt from the keeper's own balance.
+collateral and pays the debt from the keeper's own balance. The sale is one route without a
+commitment: its repayment is sized below the aggregator's large-order threshold of the collateral
+(SEC-150) and to what the route fetches, the next collateral tried when one cannot be sold for
+enough (SEC-154; keepers/prime/margin.py "Sales").
 
 Never twice for one shortfall. The broker's `liquidate` takes the account's liquidation count
 (`expectedLiquidations`): a transaction for a count the account has passed reverts
@@ -33,7 +36,7 @@ an answer, recorded.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ape import chain
 from ape.exceptions import ApeException, ContractLogicError
@@ -59,11 +62,15 @@ from keepers.core.units import BPS
 from keepers.prime.book import PrimeBook
 from keepers.prime.margin import (
     MAX_LIQUIDATIONS_PER_BLOCK,
+    MAX_SALE_CANDIDATES,
+    SALE_SIZING_ROUNDS,
     Liquidation,
     Mark,
     choose_liquidation,
+    collateral_order,
     largest_debt,
     plan_cycle,
+    scaled_repay,
 )
 
 KEEPER_NAME = "prime.margin"
@@ -277,7 +284,9 @@ class MarginKeeper:
         }
 
     def _terms(self, mark: Mark, head: Head) -> tuple[Liquidation, str, bytes] | str:
-        """The liquidation of `mark`'s account: (terms, method, route), or why there is none."""
+        """The liquidation of `mark`'s account: (terms, method, route), or why there is none. A
+        sale is tried against each collateral in turn, largest first (at most
+        MAX_SALE_CANDIDATES), each repayment sized to what one sale can do (`_sale`)."""
         holdings = self.book.holdings(mark.account)
         debt_asset = largest_debt(holdings)
         if debt_asset is None:
@@ -286,15 +295,18 @@ class MarginKeeper:
         if written_off is not None and written_off.repaid == 0:
             # Dust (or no collateral): the liquidation repays and takes nothing (SEC-23).
             return written_off, "take", b""
-        sellable = [a for a, h in holdings.items() if h.balance and a != debt_asset]
-        choice = choose_liquidation(holdings, mark.health.ratio_bps, mark.tier, sellable)
-        if choice is not None:
-            route = self._sale(mark.account, choice, head)
-            if isinstance(route, bytes):
-                return choice, "sell", route
-            reason = route
-        else:
-            reason = "no collateral to sell"
+        reasons = []
+        sellable = [a for a in collateral_order(holdings) if a != debt_asset]
+        for asset in sellable[:MAX_SALE_CANDIDATES]:
+            choice = choose_liquidation(holdings, mark.health.ratio_bps, mark.tier, [asset])
+            if choice is None:
+                continue
+            sale = self._sale(mark.account, choice, head)
+            if not isinstance(sale, str):
+                sized, route = sale
+                return sized, "sell", route
+            reasons.append(f"{asset}: {sale}")
+        reason = "; ".join(reasons) or "no collateral to sell"
         if not self.take:
             return reason
         choice = choose_liquidation(holdings, mark.health.ratio_bps, mark.tier)
@@ -302,34 +314,57 @@ class MarginKeeper:
             return "nothing to seize"
         return choice, "take", b""
 
-    def _sale(self, account: str, choice: Liquidation, head: Head) -> bytes | str:
-        """The packed route selling the previewed seizure into the broker, or why there is none
-        (its predicted proceeds, less the tolerance, must cover the repayment)."""
+    def _commit_threshold(self, asset: str) -> int:
+        """The aggregator's large-order threshold of `asset` (units; 0: none): a route selling
+        this much or more without a commitment reverts CommitmentRequired."""
+        return int(self.router().aggregator.tokenPolicy(asset).commitThreshold)
+
+    def _sale(
+        self, account: str, choice: Liquidation, head: Head
+    ) -> tuple[Liquidation, bytes] | str:
+        """The liquidation `choice` sized to one sale, with the packed route selling its previewed
+        seizure into the broker, or why there is none. The repayment shrinks (at most
+        SALE_SIZING_ROUNDS times) until the sale is below the aggregator's large-order threshold
+        (SEC-150) and the route's predicted proceeds, less the tolerance, cover it (SEC-154)."""
         from keepers.core.errors import QuanteraError
 
-        repaid, seized, _, _ = self.book.margin.previewLiquidation(
-            account, choice.debt_asset, choice.repay, choice.collateral_asset
-        )
-        amount = int(seized) * (BPS - SALE_MARGIN_BPS) // BPS
-        if amount == 0:
-            return "nothing to sell"
-        try:
-            plan = self.router().plan(
-                choice.collateral_asset,
-                choice.debt_asset,
-                amount,
-                self.broker.address,
-                head.timestamp + ROUTE_DEADLINE_SECONDS,
-                SALE_MAX_SLIPPAGE_BPS,
-                SALE_TOLERANCE_BPS,
-                taker=self.broker.address,
+        threshold = self._commit_threshold(choice.collateral_asset)
+        repay, reason = choice.repay, "nothing to sell"
+        for _ in range(SALE_SIZING_ROUNDS):
+            repaid, seized, _, _ = self.book.margin.previewLiquidation(
+                account, choice.debt_asset, repay, choice.collateral_asset
             )
-        except (QuanteraError, ContractLogicError) as err:
-            return f"no sale route: {str(err).splitlines()[0]}"
-        floor = plan.predicted_out * (BPS - SALE_TOLERANCE_BPS) // BPS
-        if floor < int(repaid):
-            return f"a sale fetches {floor}, less than the {int(repaid)} to repay"
-        return bytes(plan.route)
+            repaid, seized = int(repaid), int(seized)
+            amount = seized * (BPS - SALE_MARGIN_BPS) // BPS
+            if amount == 0:
+                return reason
+            if threshold and amount >= threshold:
+                repay = scaled_repay(repay, seized, threshold - 1)
+                reason = f"one sale is at most {threshold - 1} units (the commit threshold)"
+                continue
+            try:
+                plan = self.router().plan(
+                    choice.collateral_asset,
+                    choice.debt_asset,
+                    amount,
+                    self.broker.address,
+                    head.timestamp + ROUTE_DEADLINE_SECONDS,
+                    SALE_MAX_SLIPPAGE_BPS,
+                    SALE_TOLERANCE_BPS,
+                    taker=self.broker.address,
+                )
+            except (QuanteraError, ContractLogicError) as err:
+                return f"no sale route: {str(err).splitlines()[0]}"
+            floor = plan.predicted_out * (BPS - SALE_TOLERANCE_BPS) // BPS
+            if floor >= repaid:
+                sized = replace(choice, repay=repay, repaid=repaid, seized=seized)
+                return sized, bytes(plan.route)
+            reason = f"a sale fetches {floor}, less than the {repaid} to repay"
+            # What the sale covers, less the tolerance again (a smaller sale moves its market less).
+            repay = repay * floor // repaid * (BPS - SALE_TOLERANCE_BPS) // BPS
+            if repay == 0:
+                break
+        return reason
 
     def _take_ready(self, choice: Liquidation) -> str | None:
         """Approves the broker for the repayment from the keeper's balance; why not, if not."""

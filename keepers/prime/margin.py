@@ -15,6 +15,14 @@ collateral seized is the account's largest holding at oracle value, the lower ha
 tie (the most liquid): a sale of it moves its market least, and it is the likeliest to cover the
 repayment with its bonus. The repayment is the close factor's maximum (`model.max_repay`); when
 the collateral runs out first the contract repays less, and realises what is left as bad debt.
+
+Sales (SEC-150, SEC-154). A liquidation that sells what it seizes sells it through the
+aggregator in one transaction, with no commitment: the keeper sizes the repayment so that the sale
+stays below the aggregator's large-order (commit-reveal) threshold of the collateral
+(`scaled_repay`; the rest is repaid by the next liquidation, a transaction later), and down again
+to what the best route's output covers; when one collateral cannot be sold for enough, the next
+in `collateral_order` is tried (at most MAX_SALE_CANDIDATES, each sized at most SALE_SIZING_ROUNDS
+times).
 """
 
 from __future__ import annotations
@@ -32,6 +40,10 @@ MAX_MARGIN_CALLS_PER_BLOCK = 16
 # IPrimeBroker's MARGIN_CALL_HEARTBEAT: a call lapses this long (at most: the grace period when
 # shorter) after it was last seen below maintenance.
 MARGIN_CALL_HEARTBEAT = 86_400
+# A liquidation's sale: at most this many collateral assets tried, each sized at most this many
+# times (each time one preview and one route plan: the keeper's reads per account are bounded).
+MAX_SALE_CANDIDATES = 4
+SALE_SIZING_ROUNDS = 4
 
 
 @dataclass(frozen=True)
@@ -207,8 +219,10 @@ def largest_debt(holdings: Mapping[str, model.Holding]) -> str | None:
 
 
 def collateral_order(holdings: Mapping[str, model.Holding]) -> list[str]:
-    """Held assets, the one to seize first first: largest oracle value, lower haircut on a tie."""
-    held = [(a, h) for a, h in holdings.items() if h.balance]
+    """Held assets, the one to seize first first: largest oracle value, lower haircut on a tie. A
+    holding without a price (valued 0 by the broker, which refuses to seize it: SEC-153) is not
+    one."""
+    held = [(a, h) for a, h in holdings.items() if h.balance and h.price18]
     held.sort(
         key=lambda item: (
             -model.value_down(item[1].balance, item[1].price18, item[1].decimals),
@@ -264,3 +278,11 @@ def choose_liquidation(
         quote.bonus_bps,
         quote.write_off,
     )
+
+
+def scaled_repay(repay: int, seized: int, most_seized: int) -> int:
+    """The repayment whose seizure is at most `most_seized` units, from a repayment `repay` that
+    seizes `seized` (at one bonus the seizure is proportional to the repayment; rounded down)."""
+    if seized <= most_seized:
+        return repay
+    return repay * most_seized // seized
