@@ -139,7 +139,14 @@ interface IPrimeBrokerErrors {
     /// @notice The identity is this broker's own address (the RiskEngine's subject for the book).
     error ReservedAccount(address account);
     error InvalidRoute(string reason);
+    /// @notice A sale through the broker (a liquidation's, or an account's swap) fetched less than
+    /// the oracle value of what it sold less MAX_LIQUIDATION_SLIPPAGE_BPS.
     error SwapOutputBelowOracle(uint256 amountOut, uint256 oracleMinimum);
+    /// @notice The account's wallet may not receive `asset` (its compliance engine's `reasonCode`
+    /// for an issue to it): not bought or borrowed into the account either (SEC-152).
+    error AssetNotEligible(address account, address asset, uint8 reasonCode);
+    /// @notice The liquidation names a collateral without a usable price (valued 0: SEC-153).
+    error CollateralUnpriced(address asset);
     error NotBelowMaintenance(address account, uint256 ratioBps, uint256 maintenanceBps);
     error NoMarginCall(address account);
     error NotLiquidatable(address account, uint256 ratioBps, uint256 deadline);
@@ -205,7 +212,8 @@ interface IPrimeBrokerErrors {
 /// instruments, vault shares. The broker holds the tokens (it is a registered wallet of the
 /// platform's own identity), so collateral stays a compliant holding: depositing and withdrawing
 /// are token transfers that pass the token's compliance engine, and a withdrawal goes only to a
-/// verified wallet of the account's identity. Caps per asset and per account.
+/// verified wallet of the account's identity. Caps per asset and per account, on every credit but a
+/// liquidation's unsold remainder and income (a borrowed leg kept in the account too, SEC-158).
 ///
 /// Funding. One ILendingPool per borrowable asset; the broker borrows and repays for accounts.
 ///
@@ -214,8 +222,13 @@ interface IPrimeBrokerErrors {
 /// Every batch of actions (`execute`) is checked once, after its last action (EVC-style deferred
 /// check): a batch with a Withdraw or a Borrow must leave the ratio at or above the tier's initial
 /// margin; a batch with swaps (and no Withdraw or Borrow) must leave it at or above initial margin,
-/// or not lower than before with no more debt (a risk-reducing batch: what an account under a
-/// margin call may always do). So a hedged position opens in one transaction. A batch of deposits
+/// or strictly higher than before with no more debt (a risk-reducing batch: what an account under
+/// a margin call may always do; a swap that leaves the ratio where it was reduces nothing, SEC-156).
+/// Every swap of an account fetches at least the oracle value of what it sells less
+/// MAX_LIQUIDATION_SLIPPAGE_BPS (`SwapOutputBelowOracle`, SEC-151), and a security it buys (or
+/// borrows into the account) must be one the executing wallet could receive: its compliance
+/// engine's check of an issue to that wallet (`AssetNotEligible`, SEC-152; the account's identity
+/// is the economic holder). So a hedged position opens in one transaction. A batch of deposits
 /// and repayments only is not checked: a deposit only adds collateral and a repayment retires debt
 /// at par. Warning: below (1 - hc) / (1 + hd) — hc the repaid asset's haircut as collateral, hd as
 /// a debt — repaying from the account's own balance lowers the ratio (the collateral it spends
@@ -275,8 +288,9 @@ interface IPrimeBrokerErrors {
 ///
 /// Halts are the RiskEngine's (`riskEngine`), the protocol's one switch for vaults and the book
 /// alike: its `halt(broker)` halts the whole book, its `halt(account)` one account (by identity);
-/// GUARDIAN halts, GOVERNOR resumes, there. A halted account takes no borrow, withdrawal or
-/// risk-increasing swap; deposits, repayments, margin calls and liquidations go on.
+/// GUARDIAN halts, GOVERNOR resumes, there. A halted account takes no borrow, withdrawal or swap
+/// that does not strictly raise its ratio (with no more debt: an account without debt swaps
+/// nothing, SEC-151); deposits, repayments, margin calls and liquidations go on.
 /// Warning: the engine's subjects share one address space (portfolios, this broker, identities):
 /// an identity equal to this broker's address is refused an account (`ReservedAccount`); one equal
 /// to a configured portfolio would share that portfolio's halts (identities are ONCHAINID
@@ -287,17 +301,28 @@ interface IPrimeBrokerErrors {
 /// `setIncome` -> GOVERNOR (timelocked); `reduceCreditLimit` -> GUARDIAN; `liquidate` ->
 /// LIQUIDATOR. `openAccount`, `execute`, `marginCall`, `clearMarginCall`, `claimIncome` are the
 /// public's (each checks its caller).
-/// Warning: prices are the OracleRouter's, read live: a stale or deviating feed reverts every
-/// health check that needs that asset (`PriceUnavailable`), which blocks borrowing and
-/// liquidating against it alike until the feed is back or the asset is delisted by governance.
+/// Warning: prices are the OracleRouter's, read live: a held asset without a usable price (a
+/// stale or deviating feed) counts 0 as collateral (SEC-153: one unit of it cannot block a margin
+/// call or a liquidation; a liquidation naming it reverts `CollateralUnpriced`); an owed asset
+/// without one reverts every health check of the account (`PriceUnavailable`) until the feed is
+/// back. A liquidation's sale runs through the aggregator without a commitment, so it must stay
+/// below the aggregator's large-order threshold of the collateral (`CommitmentRequired`
+/// otherwise): a larger repayment is split over several liquidations (the margin keeper sizes
+/// each, SEC-150).
 /// Not checked: the per-identity limits of a collateral token's compliance see the broker's
-/// identity as the holder while the collateral is posted.
+/// identity as the holder while the collateral is posted — every account's withdrawals, sales and
+/// liquidations of the asset share one identity's daily and monthly flow, lock-up and balance
+/// limits, so one account can use them up and block the others' (and liquidations) until the
+/// window passes: list only collateral whose engine sets no flow or lock-up limit on the broker's
+/// identity (the red team's finding 3; an omnibus exemption in the compliance engine is open).
 interface IPrimeBroker is IPrimeBrokerErrors {
     // ---------------------------------------------------------------- governance
     function setTier(uint8 tier, MarginTier calldata terms) external;
     function setCollateral(address asset, CollateralConfig calldata config) external;
     /// @notice Makes `asset` borrowable from `pool` (whose broker must be this contract). Lists it.
-    /// Refuses an income-bearing asset (`InvalidCollateral(asset, "income-bearing")`, SEC-28).
+    /// Refuses an income-bearing asset (`InvalidCollateral(asset, "income-bearing")`, SEC-28) and
+    /// any change while the listed pool is owed anything (`"pool owed"`, SEC-155: the accounts'
+    /// debts are that pool's).
     function setPool(address asset, ILendingPool pool) external;
     /// @notice GOVERNOR (timelocked): binds listed `asset` to its income (see "Income"): `Coupons`
     /// with its BondServicer as `source` (whose `token()` must be `asset`; its payment asset must

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity ^0.8.24;
 
-import {AccountHealth, IncomeConfig, MarginTier} from "./IPrimeBroker.sol";
+import {AccountHealth, CollateralConfig, CreditLine, IncomeConfig, MarginTier} from "./IPrimeBroker.sol";
+import {ILendingPool} from "./ILendingPool.sol";
 
 /// @title IPrimeMargin
-/// @notice The prime broker's margin module: `marginCall`, `clearMarginCall` and `setTier`
-/// (documented in IPrimeBroker) and the views `health`, `topUp`, `maxBorrow`,
+/// @notice The prime broker's margin module: `marginCall`, `clearMarginCall` and governance's
+/// `setTier`, `setCollateral`, `setPool`, `setCreditLine` and `reduceCreditLimit` (documented in
+/// IPrimeBroker) and the views `health`, `topUp`, `maxBorrow`,
 /// `previewLiquidation`, `incomeOf` and `incomeOwed`, all run on the broker's storage by the
 /// broker's DELEGATECALL. Call them at the broker's address: the module itself holds no state and
 /// refuses direct calls (`DirectCall`). Liquidation and income are the liquidation module's
@@ -36,13 +38,20 @@ interface IPrimeMargin {
     /// @notice What to post to get back to initial margin: `units` of `asset` (rounded up), worth
     /// `adjustedUsd` of collateral after its haircut (0 and 0 when the account is there already).
     /// Reverts `InvalidCollateral(asset, "no collateral value")` for an asset with a 100% haircut.
+    /// Not checked: the asset's caps (a deposit of `units` reverts `CapExceeded` beyond them:
+    /// `collateralOf` and `totalCollateral` tell the room).
     function topUp(address account, address asset) external view returns (uint256 units, uint256 adjustedUsd);
     /// @notice The most of `asset` the account can borrow to a wallet now: the least of what keeps
     /// it at initial margin (the borrowed asset's debt weighs price x (1 + haircut)), what its
-    /// credit line leaves, and the pool's cash. Not checked: a borrow kept in the account (to
-    /// trade) also adds the asset as collateral, so it allows a little more.
+    /// credit line leaves, and the pool's cash; 0 for a halted account or book (SEC-157). Not
+    /// checked: a borrow kept in the account (to trade) also adds the asset as collateral, so it
+    /// allows a little more; caps.
     function maxBorrow(address account, address asset) external view returns (uint256 units);
     function marginCall(address account) external returns (uint256 deadline);
     function clearMarginCall(address account) external;
     function setTier(uint8 tier, MarginTier calldata terms) external;
+    function setCollateral(address asset, CollateralConfig calldata config) external;
+    function setPool(address asset, ILendingPool pool) external;
+    function setCreditLine(address account, CreditLine calldata line) external;
+    function reduceCreditLimit(address account, uint96 limitUsd) external;
 }

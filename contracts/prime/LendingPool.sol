@@ -11,6 +11,7 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {ILendingPool, PoolState, RateModel} from "../../interfaces/ILendingPool.sol";
 import {IIdentityRegistry} from "../../interfaces/IIdentityRegistry.sol";
+import {IComplianceEngine} from "../../interfaces/IComplianceEngine.sol";
 import {PoolMath} from "./PoolMath.sol";
 import {ShareCompliance} from "../libraries/ShareCompliance.sol";
 import {BPS, RAY} from "../libraries/Constants.sol";
@@ -267,13 +268,15 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
 
     /// @inheritdoc ERC4626
     /// @dev 0 for an unverified receiver (ERC-4626: deposits disabled for it).
+    /// @dev 0 for a receiver the shares' engine refuses (SEC-157): not verified, or one whose
+    /// jurisdiction or class may not hold them (an issue of one share to it refused).
     function maxDeposit(address receiver) public view override returns (uint256) {
-        return registry.isVerified(receiver) ? type(uint256).max : 0;
+        return _mayHold(receiver) ? type(uint256).max : 0;
     }
 
     /// @inheritdoc ERC4626
     function maxMint(address receiver) public view override returns (uint256) {
-        return registry.isVerified(receiver) ? type(uint256).max : 0;
+        return _mayHold(receiver) ? type(uint256).max : 0;
     }
 
     /// @inheritdoc ILendingPool
@@ -413,6 +416,13 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
 
     function _decimalsOffset() internal pure override returns (uint8) {
         return DECIMALS_OFFSET;
+    }
+
+    /// @dev A verified receiver the shares' engine would issue one share to.
+    function _mayHold(address receiver) internal view returns (bool) {
+        address engine = shareCompliance;
+        return registry.isVerified(receiver) && engine != address(0)
+            && IComplianceEngine(engine).detectTransferRestriction(address(0), receiver, 1) == 0;
     }
 
     function _requireVerified(address receiver) internal view {

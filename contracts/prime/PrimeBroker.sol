@@ -3,7 +3,6 @@ pragma solidity ^0.8.24;
 
 import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
-import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {
@@ -31,8 +30,9 @@ import {BPS} from "../libraries/Constants.sol";
 
 /// @title PrimeBroker
 /// @notice Cross-margin accounts for institutions against tokenized collateral (see IPrimeBroker).
-/// Margin calls and the tiers run in the margin module (PrimeMargin), liquidations and income in the
-/// liquidation module (PrimeLiquidation), both by DELEGATECALL on this storage; the margin module's
+/// Margin calls and governance's listings, pools, tiers and credit lines run in the margin module
+/// (PrimeMargin), liquidations and income in the liquidation module (PrimeLiquidation), both by
+/// DELEGATECALL on this storage; the margin module's
 /// views (`health`, `topUp`, `maxBorrow`, `previewLiquidation`, `incomeOf`,
 /// `incomeOwed`) are served here too, through the fallback.
 contract PrimeBroker is IPrimeBroker, PrimeLayout, ISwapPayer, AccessManaged, ReentrancyGuardTransient {
@@ -74,36 +74,14 @@ contract PrimeBroker is IPrimeBroker, PrimeLayout, ISwapPayer, AccessManaged, Re
     }
 
     /// @inheritdoc IPrimeBroker
-    function setCollateral(address asset, CollateralConfig calldata c) external restricted {
-        if (c.riskWeightBps > MAX_RISK_WEIGHT_BPS) revert InvalidCollateral(asset, "risk weight");
-        if (c.capPerAccount > c.capTotal) revert InvalidCollateral(asset, "account cap above total");
-        Listing storage l = _listings[asset];
-        if (l.slot == 0) {
-            // Reverts for an asset without a usable price: nothing unpriced is listed.
-            _oracle.price(asset);
-            uint256 count = _assetCount;
-            if (count >= MAX_ASSETS) revert TooManyAssets(address(0), MAX_ASSETS);
-            _assetCount = count + 1;
-            l.slot = uint8(count + 1);
-            l.decimals = IERC20Metadata(asset).decimals();
-            _entries[count] = Entry(asset, l.decimals, 0, false);
-        }
-        Caps memory caps = _caps[asset];
-        emit CollateralSet(asset, CollateralConfig(l.riskWeightBps, caps.capTotal, caps.capPerAccount), c);
-        l.riskWeightBps = c.riskWeightBps;
-        _entries[l.slot - 1].riskWeightBps = c.riskWeightBps;
-        _caps[asset] = Caps(c.capTotal, c.capPerAccount);
+    /// @dev Checked and stored by the margin module, as the rest of governance below.
+    function setCollateral(address, CollateralConfig calldata) external restricted {
+        _delegate(marginModule);
     }
 
     /// @inheritdoc IPrimeBroker
-    function setPool(address asset, ILendingPool pool) external restricted {
-        Listing storage l = _listings[asset];
-        if (l.slot == 0) revert AssetNotListed(asset);
-        if (pool.broker() != address(this)) revert InvalidCollateral(asset, "pool of another broker");
-        // A pool would receive the income of what it holds and count it for no lender (SEC-28).
-        if (l.income) revert InvalidCollateral(asset, "income-bearing");
-        emit PoolSet(asset, address(l.pool), address(pool));
-        l.pool = pool;
+    function setPool(address, ILendingPool) external restricted {
+        _delegate(marginModule);
     }
 
     /// @inheritdoc IPrimeBroker
@@ -112,26 +90,13 @@ contract PrimeBroker is IPrimeBroker, PrimeLayout, ISwapPayer, AccessManaged, Re
     }
 
     /// @inheritdoc IPrimeBroker
-    function setCreditLine(address account, CreditLine calldata line) external restricted {
-        Account memory a = _requireOpen(account);
-        if (line.tier >= MAX_TIERS || _tiers[line.tier].initialBps == 0) revert InvalidTier(line.tier, "unset");
-        // The spread so far is charged at the old rate before the new one applies.
-        if (line.spreadBps != a.spreadBps) _touchDebts(account, a);
-        emit CreditLineSet(account, CreditLine(a.limitUsd, a.spreadBps, a.tier), line);
-        a.limitUsd = line.limitUsd;
-        a.spreadBps = line.spreadBps;
-        a.tier = line.tier;
-        _accounts[account] = a;
+    function setCreditLine(address, CreditLine calldata) external restricted {
+        _delegate(marginModule);
     }
 
     /// @inheritdoc IPrimeBroker
-    function reduceCreditLimit(address account, uint96 limitUsd) external restricted {
-        Account memory a = _requireOpen(account);
-        if (limitUsd > a.limitUsd) revert CreditIncreaseNotAllowed(account, a.limitUsd, limitUsd);
-        emit CreditLineSet(
-            account, CreditLine(a.limitUsd, a.spreadBps, a.tier), CreditLine(limitUsd, a.spreadBps, a.tier)
-        );
-        _accounts[account].limitUsd = limitUsd;
+    function reduceCreditLimit(address, uint96) external restricted {
+        _delegate(marginModule);
     }
 
     // ================================================================ accounts
@@ -192,7 +157,9 @@ contract PrimeBroker is IPrimeBroker, PrimeLayout, ISwapPayer, AccessManaged, Re
         Figures memory post = _figures(account, a);
         ratioBps = post.ratioBps;
         uint256 initial = _tiers[a.tier].initialBps;
-        bool reducing = ratioBps >= ratioBefore && post.debtUsd <= debtBefore;
+        // Strictly: a swap that leaves the ratio where it was reduces nothing (SEC-151, SEC-156: a
+        // halted account's swap without debt, a liquidatable account rotating its collateral).
+        bool reducing = ratioBps > ratioBefore && post.debtUsd <= debtBefore;
         if (increasing || swaps) {
             if (ratioBps < initial && (increasing || !reducing)) {
                 revert InitialMarginBreached(account, ratioBps, initial);
@@ -403,8 +370,11 @@ contract PrimeBroker is IPrimeBroker, PrimeLayout, ISwapPayer, AccessManaged, Re
         if (amount == 0) revert ZeroAmount();
         a.debtMask |= _bit(l);
         if (to == address(0)) {
-            // Kept in the account, to trade: counted as its holding (no cap: a borrowed leg).
-            _credit(account, a, l, asset, amount, false);
+            // Kept in the account, to trade: counted as its holding, one its identity may hold
+            // (SEC-152), within the caps like every other credit (SEC-158: an uncapped borrowed
+            // leg pushed the total past the cap and locked every account's deposits out).
+            _requireEligible(account, asset, amount);
+            _credit(account, a, l, asset, amount, true);
             to = address(this);
         } else if (to != msg.sender) {
             _requireWallet(to, account);
@@ -440,17 +410,13 @@ contract PrimeBroker is IPrimeBroker, PrimeLayout, ISwapPayer, AccessManaged, Re
         if (lOut.income) _settleIncome(account, a, tokenOut);
         uint256 available = _balances[account][tokenIn];
         (uint256 sold, uint256 bought) = _sell(route, tokenIn, tokenOut, available);
+        // At the oracle value less the bound, halted or not (SEC-151), into a holding the
+        // account's identity may hold (SEC-152).
+        _requireOracleFloor(sold, _oracle.price(tokenIn), lIn.decimals, bought, _oracle.price(tokenOut), lOut.decimals);
+        _requireEligible(account, tokenOut, bought);
         _debit(account, a, lIn, tokenIn, sold);
         _credit(account, a, lOut, tokenOut, bought, true);
         emit Swapped(account, tokenIn, tokenOut, sold, bought);
-    }
-
-    function _touchDebts(address account, Account memory a) internal {
-        uint256 mask = a.debtMask;
-        for (uint256 i; mask != 0; ++i) {
-            if (mask & 1 != 0) _listings[_entries[i].asset].pool.touch(account, a.spreadBps);
-            mask >>= 1;
-        }
     }
 
     /// @dev The whole book (the RiskEngine's halt of this broker) or the account (of its identity).

@@ -212,9 +212,7 @@ contract PrimeLiquidation is IPrimeLiquidation, PrimeModule {
         (sold, proceeds) = _sell(route, collateralAsset, debtAsset, q.seized);
         if (sold < q.seized) _credit(account, a, q.collateral, collateralAsset, q.seized - sold, false);
         q.seized = sold;
-        uint256 floor = MarginMath.seized(sold, q.colPrice, q.collateral.decimals, q.debtPrice, q.debt.decimals, 0)
-            * (BPS - MAX_LIQUIDATION_SLIPPAGE_BPS) / BPS;
-        if (proceeds < floor) revert SwapOutputBelowOracle(proceeds, floor);
+        _requireOracleFloor(sold, q.colPrice, q.collateral.decimals, proceeds, q.debtPrice, q.debt.decimals);
         if (proceeds < q.repaid) revert InsufficientProceeds(proceeds, q.repaid);
         IERC20(debtAsset).safeTransfer(address(q.debt.pool), q.repaid);
         if (proceeds > q.repaid) IERC20(debtAsset).safeTransfer(msg.sender, proceeds - q.repaid);

@@ -1,7 +1,16 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity ^0.8.24;
 
-import {MarginTier, AccountHealth, IncomeConfig} from "../../interfaces/IPrimeBroker.sol";
+import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
+import {
+    IPrimeBroker,
+    MarginTier,
+    AccountHealth,
+    IncomeConfig,
+    CollateralConfig,
+    CreditLine
+} from "../../interfaces/IPrimeBroker.sol";
+import {ILendingPool} from "../../interfaces/ILendingPool.sol";
 import {ILiquidityAggregator} from "../../interfaces/ILiquidityAggregator.sol";
 import {IOracleRouter} from "../../interfaces/IOracleRouter.sol";
 import {IIdentityRegistry} from "../../interfaces/IIdentityRegistry.sol";
@@ -12,9 +21,9 @@ import {BPS} from "../libraries/Constants.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 
 /// @title PrimeMargin
-/// @notice The prime broker's margin module: margin calls, the tiers, and the views that value an
-/// account (IPrimeMargin), run by the broker with DELEGATECALL on its own storage (the broker
-/// checks roles first). Liquidation and income are the liquidation module's (PrimeLiquidation).
+/// @notice The prime broker's margin module: margin calls, governance (tiers, collateral listings,
+/// pools, credit lines) and the views that value an account (IPrimeMargin), run by the broker with
+/// DELEGATECALL on its own storage (the broker checks roles first). Liquidation and income are the liquidation module's (PrimeLiquidation).
 /// Called directly it refuses: it has no state of its own.
 contract PrimeMargin is IPrimeMargin, PrimeModule {
     constructor(IIdentityRegistry registry_, IOracleRouter oracle_, ILiquidityAggregator aggregator_)
@@ -73,6 +82,70 @@ contract PrimeMargin is IPrimeMargin, PrimeModule {
     }
 
     /// @inheritdoc IPrimeMargin
+    function setCollateral(address asset, CollateralConfig calldata c) external {
+        _requireDelegated();
+        if (c.riskWeightBps > MAX_RISK_WEIGHT_BPS) revert InvalidCollateral(asset, "risk weight");
+        if (c.capPerAccount > c.capTotal) revert InvalidCollateral(asset, "account cap above total");
+        Listing storage l = _listings[asset];
+        if (l.slot == 0) {
+            // Reverts for an asset without a usable price: nothing unpriced is listed.
+            _oracle.price(asset);
+            uint256 count = _assetCount;
+            if (count >= MAX_ASSETS) revert TooManyAssets(address(0), MAX_ASSETS);
+            _assetCount = count + 1;
+            l.slot = uint8(count + 1);
+            l.decimals = IERC20Metadata(asset).decimals();
+            _entries[count] = Entry(asset, l.decimals, 0, false);
+        }
+        Caps memory caps = _caps[asset];
+        emit CollateralSet(asset, CollateralConfig(l.riskWeightBps, caps.capTotal, caps.capPerAccount), c);
+        l.riskWeightBps = c.riskWeightBps;
+        _entries[l.slot - 1].riskWeightBps = c.riskWeightBps;
+        _caps[asset] = Caps(c.capTotal, c.capPerAccount);
+    }
+
+    /// @inheritdoc IPrimeMargin
+    function setPool(address asset, ILendingPool pool) external {
+        _requireDelegated();
+        Listing storage l = _listings[asset];
+        if (l.slot == 0) revert AssetNotListed(asset);
+        if (pool.broker() != address(this)) revert InvalidCollateral(asset, "pool of another broker");
+        // A pool would receive the income of what it holds and count it for no lender (SEC-28).
+        if (l.income) revert InvalidCollateral(asset, "income-bearing");
+        // The accounts' debts are the listed pool's: moving them would erase them here (SEC-155).
+        if (address(l.pool) != address(0) && l.pool.state().totalDebt != 0) {
+            revert InvalidCollateral(asset, "pool owed");
+        }
+        emit PoolSet(asset, address(l.pool), address(pool));
+        l.pool = pool;
+    }
+
+    /// @inheritdoc IPrimeMargin
+    function setCreditLine(address account, CreditLine calldata line) external {
+        _requireDelegated();
+        Account memory a = _requireOpen(account);
+        if (line.tier >= MAX_TIERS || _tiers[line.tier].initialBps == 0) revert InvalidTier(line.tier, "unset");
+        // The spread so far is charged at the old rate before the new one applies.
+        if (line.spreadBps != a.spreadBps) _touchDebts(account, a);
+        emit CreditLineSet(account, CreditLine(a.limitUsd, a.spreadBps, a.tier), line);
+        a.limitUsd = line.limitUsd;
+        a.spreadBps = line.spreadBps;
+        a.tier = line.tier;
+        _accounts[account] = a;
+    }
+
+    /// @inheritdoc IPrimeMargin
+    function reduceCreditLimit(address account, uint96 limitUsd) external {
+        _requireDelegated();
+        Account memory a = _requireOpen(account);
+        if (limitUsd > a.limitUsd) revert CreditIncreaseNotAllowed(account, a.limitUsd, limitUsd);
+        emit CreditLineSet(
+            account, CreditLine(a.limitUsd, a.spreadBps, a.tier), CreditLine(limitUsd, a.spreadBps, a.tier)
+        );
+        _accounts[account].limitUsd = limitUsd;
+    }
+
+    /// @inheritdoc IPrimeMargin
     function health(address account) external view returns (AccountHealth memory h) {
         _requireDelegated();
         Account memory a = _accounts[account];
@@ -127,6 +200,9 @@ contract PrimeMargin is IPrimeMargin, PrimeModule {
         Account memory a = _requireOpen(account);
         Listing memory l = _requireListed(asset);
         if (address(l.pool) == address(0)) revert NoPool(asset);
+        // A halted account (or book) borrows nothing (SEC-157): the broker's own view, on its
+        // storage and immutables.
+        if (IPrimeBroker(address(this)).isHalted(account)) return 0;
         Figures memory f = _figures(account, a);
         uint256 room = f.adjustedCollateralUsd * BPS / _tiers[a.tier].initialBps;
         if (room <= f.adjustedDebtUsd || f.debtUsd >= a.limitUsd) return 0;
@@ -147,5 +223,15 @@ contract PrimeMargin is IPrimeMargin, PrimeModule {
         _requireDelegated();
         Quote memory q = _quote(account, _requireOpen(account), debtAsset, repay, collateralAsset);
         return (q.repaid, q.seized, q.bonusBps, MarginMath.valueDown(q.seized, q.colPrice, q.collateral.decimals));
+    }
+
+    // ================================================================ internal
+
+    function _touchDebts(address account, Account memory a) internal {
+        uint256 mask = a.debtMask;
+        for (uint256 i; mask != 0; ++i) {
+            if (mask & 1 != 0) _listings[_entries[i].asset].pool.touch(account, a.spreadBps);
+            mask >>= 1;
+        }
     }
 }

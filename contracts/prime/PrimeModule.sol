@@ -91,6 +91,8 @@ abstract contract PrimeModule is PrimeLayout {
         q.maintenanceBps = t.maintenanceBps;
         q.debtPrice = f.priceX;
         q.colPrice = f.priceY;
+        // A holding without a usable price is valued 0 (SEC-153): it cannot be seized at a price.
+        if (q.colPrice == 0 && q.balanceBefore != 0) revert CollateralUnpriced(collateralAsset);
         q.bonusBps = MarginMath.bonusBps(
             t.bonusBps,
             f.ratioBps,

@@ -108,8 +108,8 @@ class PrimeBook:
     def holdings(self, account: str) -> dict[str, model.Holding]:
         """The account's balance and debt of every listed asset, at oracle prices (asset ->
         Holding). A price that cannot be read (a stale feed) raises its ContractLogicError when the
-        account holds or owes the asset — as the broker's own check would — and reads as 0
-        otherwise: a stale feed of an asset nobody in the account touches stops nothing."""
+        account owes the asset — as the broker's own check would — and reads as 0 otherwise: the
+        broker values a holding without a usable price at 0 (SEC-153)."""
         listings = self.listings()
         spread = int(self.broker.creditLineOf(account)[1])
         calls: list = [(self.broker, "balanceOf", (account, item.asset)) for item in listings]
@@ -127,7 +127,7 @@ class PrimeBook:
                 if isinstance(value, Exception):
                     raise value
             if isinstance(price, Exception):
-                if balance or debt:
+                if debt:
                     raise price
                 price = 0
             out[item.asset] = model.Holding(

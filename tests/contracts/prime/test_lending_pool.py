@@ -74,10 +74,20 @@ def test_prm_6__deposit__unverified_receiver__refused(stack):
         pool.deposit(1_000 * USD, outsider, sender=outsider)
     with ape.reverts(pool.LenderNotVerified, lender=outsider.address):
         pool.mint(10**12, outsider, sender=alice)
-    # A verified lender outside the shares' jurisdictions gets no shares either (the engine).
+    # A verified lender outside the shares' jurisdictions gets no shares either: the engine refuses
+    # it, so its deposit room is 0 (SEC-157; the engine's own code, RECIPIENT_JURISDICTION_BLOCKED,
+    # refuses a share transfer to it below).
     greta = stack.lenders["greta"]
-    with ape.reverts(pool.TransferNotCompliant, reasonCode=RECIPIENT_JURISDICTION_BLOCKED):
+    with ape.reverts(pool.ERC4626ExceededMaxDeposit, receiver=greta.address, max=0):
         pool.deposit(1_000 * USD, greta, sender=greta)
+
+
+def test_sec_157__max_deposit_and_max_mint__receiver_the_share_engine_refuses__zero(stack):
+    """SEC-157 (the red team's finding 12): `maxDeposit`/`maxMint` offered greta (DE, verified but
+    outside the shares' jurisdictions) an unlimited deposit that reverts `TransferNotCompliant`."""
+    pool, greta, alice = stack.pool, stack.lenders["greta"], stack.lenders["alice"]
+    assert pool.maxDeposit(greta) == 0 and pool.maxMint(greta) == 0
+    assert pool.maxDeposit(alice) == pool.maxMint(alice) == 2**256 - 1
 
 
 def test_prm_6__share_transfer__to_an_unverified_holder__not_compliant(stack):
