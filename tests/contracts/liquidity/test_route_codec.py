@@ -2,7 +2,7 @@
 the bytes of the Python encoder (keepers.liquidity.codec), which the aggregator's tests execute."""
 
 import ape
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from keepers.liquidity.codec import decode_route, encode_route
@@ -40,6 +40,10 @@ def test_encode__solidity_and_python_write_the_same_bytes(
     harness, token_in, token_out, recipient, min_out, deadline, bps, route_legs
 ):
     route_legs = with_last_token(route_legs, token_out)
+    # Both encoders write the routes the aggregator takes: an intermediate hop buying the route's
+    # own tokens is refused by the Python one (SEC-143, tests/keepers/liquidity/test_routing.py).
+    own = {token_in.lower(), token_out.lower()}
+    assume(all(t.lower() not in own for _, hop_list in route_legs for _, t, _ in hop_list[:-1]))
     expected = encode_route(
         token_in,
         token_out,
