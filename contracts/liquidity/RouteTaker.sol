@@ -21,7 +21,13 @@ library RouteTaker {
     /// @param revealed Whether the route executes from a commitment (`revealSwap`).
     function set(address taker, bool byCallback, bool revealed) internal {
         assembly ("memory-safe") {
-            tstore(SLOT, or(or(shr(96, shl(96, taker)), shl(160, iszero(iszero(byCallback)))), shl(161, iszero(iszero(revealed)))))
+            tstore(
+                SLOT,
+                or(
+                    or(shr(96, shl(96, taker)), shl(160, iszero(iszero(byCallback)))),
+                    shl(161, iszero(iszero(revealed)))
+                )
+            )
         }
     }
 

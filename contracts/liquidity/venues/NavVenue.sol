@@ -119,11 +119,9 @@ contract NavVenue is INavVenue, AccessManaged, ReentrancyGuardTransient {
         // the cash up, and (1 - s)(1 - r) / (1 - m) <= 1 of the tokens down.
         if (
             market.listed
-                && (
-                    market.maxNavMoveBps == 0
-                        || (BPS - market.subscribeFeeBps) * (BPS - market.redeemFeeBps)
-                            > BPS * (BPS - market.maxNavMoveBps)
-                )
+                && (market.maxNavMoveBps == 0
+                    || (BPS - market.subscribeFeeBps) * (BPS - market.redeemFeeBps)
+                        > BPS * (BPS - market.maxNavMoveBps))
         ) {
             revert RoundTripBelowNavMove(token, market.subscribeFeeBps, market.redeemFeeBps, market.maxNavMoveBps);
         }

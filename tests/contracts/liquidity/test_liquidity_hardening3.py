@@ -9,7 +9,6 @@ import ape
 import pytest
 
 from isolation import isolated
-from keepers.core.units import FEED_DECIMALS
 from keepers.liquidity.codec import encode_route
 from keepers.liquidity.rfq import RfqQuote, sign_quote
 
@@ -94,27 +93,46 @@ def test_sec_144__policy_token_sold_at_an_rfq_intermediate_hop__threshold_applie
         # A: one swap, USDC bought at the attacker's RFQ quote and sold at the pair.
         quote = signed_quote(chain, rfq, accomplice, trader, junk, usdc, amount, amount, 7)
         laundered = encode_route(
-            junk, qspx, amount, 0, trader.address, deadline(chain), 0,
+            junk,
+            qspx,
+            amount,
+            0,
+            trader.address,
+            deadline(chain),
+            0,
             [(amount, [(rfq, usdc.address, quote.hop_data()), (pair, qspx.address, b"")])],
         )
         junk.approve(agg, amount, sender=trader)
         pair_usdc = usdc.balanceOf(pair)
         if outcome_of(chain, agg.swap, laundered, sender=trader) is not None:
             pytest.fail(
-                f"[A] {(usdc.balanceOf(pair) - pair_usdc) / USDC_UNIT:,.0f} USDC sold into {V2A} in "
-                f"one swap, threshold {threshold / USDC_UNIT:,.0f} USDC, no commitment or oracle bound"
+                f"[A] {(usdc.balanceOf(pair) - pair_usdc) / USDC_UNIT:,.0f} USDC sold into {V2A} "
+                f"in one swap, threshold {threshold / USDC_UNIT:,.0f} USDC, no commitment or "
+                "oracle bound"
             )
-        with ape.reverts(agg.CommitmentRequired, tokenIn=usdc.address, amountIn=amount):
+        with ape.reverts(agg.CommitmentRequired, token=usdc.address, amountIn=amount):
             agg.swap(laundered, sender=trader)
         # B: a multicall, the second half named for JNK through an RFQ last hop.
         honest = encode_route(
-            usdc, qspx, half, 0, trader.address, deadline(chain), 0,
+            usdc,
+            qspx,
+            half,
+            0,
+            trader.address,
+            deadline(chain),
+            0,
             [(half, [(pair, qspx.address, b"")])],
         )
         big = 10**30
         quote = signed_quote(chain, rfq, accomplice, trader, qspx, junk, big, big, 8)
         split = encode_route(
-            usdc, junk, half, 0, trader.address, deadline(chain), 0,
+            usdc,
+            junk,
+            half,
+            0,
+            trader.address,
+            deadline(chain),
+            0,
             [(half, [(liq.venue(V2B), qspx.address, b""), (rfq, junk.address, quote.hop_data())])],
         )
         usdc.approve(agg, 2 * half, sender=trader)
@@ -125,14 +143,20 @@ def test_sec_144__policy_token_sold_at_an_rfq_intermediate_hop__threshold_applie
                 f"[B] {(usdc_before - usdc.balanceOf(trader)) / USDC_UNIT:,.0f} USDC sold in one "
                 "multicall without a commitment"
             )
-        with ape.reverts(agg.CommitmentRequired, tokenIn=usdc.address, amountIn=2 * half):
+        with ape.reverts(agg.CommitmentRequired, token=usdc.address, amountIn=2 * half):
             agg.multicall(calls, sender=trader)
         # Below the threshold the same two-hop shapes still execute.
         small = 1_000 * USDC_UNIT
         quote = signed_quote(chain, rfq, accomplice, trader, junk, usdc, small, small, 9)
         agg.swap(
             encode_route(
-                junk, qspx, small, 0, trader.address, deadline(chain), 0,
+                junk,
+                qspx,
+                small,
+                0,
+                trader.address,
+                deadline(chain),
+                0,
                 [(small, [(rfq, usdc.address, quote.hop_data()), (pair, qspx.address, b"")])],
             ),
             sender=trader,
@@ -220,15 +244,27 @@ def test_sec_146__guardian_pauses_the_desk_and_the_rfq_venue__dealing_halts_unti
             pytest.fail("RfqVenue has no pause: the guardian cannot halt it")
         rfq_venue.pause(sender=guardian)
         quote = signed_quote(
-            chain, rfq_venue.address, liquidity.maker, trader, usdc, qspx, 1_000 * USDC_UNIT, 19 * UNIT, 77
+            chain,
+            rfq_venue.address,
+            liquidity.maker,
+            trader,
+            usdc,
+            qspx,
+            1_000 * USDC_UNIT,
+            19 * UNIT,
+            77,
         )
         usdc.approve(rfq_venue, 1_000 * USDC_UNIT, sender=trader)
         with ape.reverts(rfq_venue.RfqPaused):
-            rfq_venue.fill(quote.quote.as_tuple(), quote.signature, 1_000 * USDC_UNIT, trader, sender=trader)
+            rfq_venue.fill(
+                quote.quote.as_tuple(), quote.signature, 1_000 * USDC_UNIT, trader, sender=trader
+            )
         with ape.reverts(rfq_venue.AccessManagedUnauthorized):
             rfq_venue.unpause(sender=guardian)
         rfq_venue.unpause(sender=governor)
-        rfq_venue.fill(quote.quote.as_tuple(), quote.signature, 1_000 * USDC_UNIT, trader, sender=trader)
+        rfq_venue.fill(
+            quote.quote.as_tuple(), quote.signature, 1_000 * USDC_UNIT, trader, sender=trader
+        )
 
 
 def test_sec_147__wei_donated_to_the_aggregator__next_hop_sells_what_the_last_delivered(
@@ -252,14 +288,26 @@ def test_sec_147__wei_donated_to_the_aggregator__next_hop_sells_what_the_last_de
         junk.approve(rfq, 10**30, sender=accomplice)
         pair = liq.venue(V2A)
         probe = encode_route(
-            usdc, junk, amount, 0, trader.address, deadline(chain), 0,
+            usdc,
+            junk,
+            amount,
+            0,
+            trader.address,
+            deadline(chain),
+            0,
             [(amount, [(pair, qspx.address, b"")] + [(rfq, junk.address, b"")])],
         )
         hop_outputs = agg.quoteRoute.call(probe, sender=trader)[1]
         predicted = hop_outputs[0][0]
         quote = signed_quote(chain, rfq, accomplice, trader, qspx, junk, predicted, predicted, 11)
         route = encode_route(
-            usdc, junk, amount, 0, trader.address, deadline(chain), 0,
+            usdc,
+            junk,
+            amount,
+            0,
+            trader.address,
+            deadline(chain),
+            0,
             [(amount, [(pair, qspx.address, b""), (rfq, junk.address, quote.hop_data())])],
         )
         qspx.transfer(agg, 1, sender=trader)  # the griefer's donation
@@ -272,7 +320,9 @@ def test_sec_147__wei_donated_to_the_aggregator__next_hop_sells_what_the_last_de
         assert qspx.balanceOf(agg) == 0
 
 
-def test_sec_148__quote_through_a_paused_venue__reports_nothing(liquidity, chain, guardian, governor):
+def test_sec_148__quote_through_a_paused_venue__reports_nothing(
+    liquidity, chain, guardian, governor
+):
     """SEC-148 (outside read #7): `quote` and `quoteRoute` ignored venue pauses, so the router
     planned through a paused venue and the swap reverted `VenuePaused`. A paused venue (its own
     pause or the global one) now quotes 0, as a venue that cannot fill."""
@@ -285,7 +335,13 @@ def test_sec_148__quote_through_a_paused_venue__reports_nothing(liquidity, chain
     agg, pair = liq.aggregator, liq.venue(V2A)
     amount = 10_000 * USDC_UNIT
     route = encode_route(
-        usdc, qspx, amount, 0, trader.address, deadline(chain), 0,
+        usdc,
+        qspx,
+        amount,
+        0,
+        trader.address,
+        deadline(chain),
+        0,
         [(amount, [(pair, qspx.address, b"")])],
     )
     assert agg.quoteRoute.call(route, sender=trader)[0] > 0

@@ -222,9 +222,21 @@ def test_sec_149__route_execute_for_another_recipient__rfq_quote_names_the_sende
     result = CliRunner().invoke(
         cli.route,
         [
-            "execute", "--network", "ethereum:local:test", "--token-in", "USDC", "--token-out",
-            "QSPX", "--amount", "1", "--rfq-maker", "TEST::20", "--account", "TEST::7",
-            "--recipient", recipient,
+            "execute",
+            "--network",
+            "ethereum:local:test",
+            "--token-in",
+            "USDC",
+            "--token-out",
+            "QSPX",
+            "--amount",
+            "1",
+            "--rfq-maker",
+            "TEST::20",
+            "--account",
+            "TEST::7",
+            "--recipient",
+            recipient,
         ],
     )
     assert result.exit_code == 0, result.output
