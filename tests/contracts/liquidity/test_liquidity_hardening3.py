@@ -226,7 +226,8 @@ def test_sec_146__guardian_pauses_the_desk_and_the_rfq_venue__dealing_halts_unti
 ):
     """SEC-146 (outside read #3): GUARDIAN's only halt was the aggregator's pause bits; anyone
     still dealt with NavVenue and RfqVenue directly. Both now have a guardian pause that only
-    GOVERNOR lifts (SEC-12's rule)."""
+    GOVERNOR lifts (SEC-12's rule); the desk's pause halts `swap`, `swapWithCallback` and
+    `swapBasket` alike (every fill prices through `_price`)."""
     usdc, qspx = liquidity.tokens["USDC"], liquidity.tokens["QSPX"]
     with isolated(chain):
         if not hasattr(desk, "pause"):
@@ -236,6 +237,8 @@ def test_sec_146__guardian_pauses_the_desk_and_the_rfq_venue__dealing_halts_unti
         with ape.reverts(desk.DeskPaused):
             desk.swap(usdc, qspx, 1_000 * USDC_UNIT, 0, trader, sender=trader)
         assert desk.quote(usdc, qspx, 1_000 * USDC_UNIT) == 0
+        with ape.reverts(desk.DeskPaused):  # the basket path prices through the same check
+            desk.swapBasket([(qspx.address, True, 1_000 * USDC_UNIT, 0)], trader, sender=trader)
         with ape.reverts(desk.AccessManagedUnauthorized):
             desk.unpause(sender=guardian)
         desk.unpause(sender=governor)
