@@ -20,10 +20,15 @@ struct Leg {
 
 /// @notice Per input token: orders of at least `commitThreshold` must go through commit–reveal
 /// and carry an oracle bound (0 = no threshold: every size may swap directly). An order is what
-/// one caller sells of the token for one output token within a transaction: every route of that
-/// pair it sends in the transaction (a `multicall`, a contract's several calls; revealed routes
-/// too) adds to it, and the route that brings it to the threshold, and every later one, needs
-/// its commitment and oracle bound (SEC-54).
+/// one caller sells of the token within a transaction, whatever it buys: every hop of every route
+/// it sends in the transaction (a `multicall`, a contract's several calls; revealed routes too)
+/// that sells the token adds its input, a leg's first hop before any interaction and a later hop
+/// (the token bought at an intermediate hop, an RFQ quote's included) as it runs; the route that
+/// brings the order to the threshold, and every later one, needs its commitment and oracle bound
+/// (SEC-54, SEC-144).
+/// NOT checked: orders split across callers (per-caller accounting cannot bound Sybil addresses;
+/// a per-pool volume bound would); the oracle bound compares the route's `tokenIn` and `tokenOut`
+/// only, not each hop.
 struct TokenPolicy {
     uint128 commitThreshold;
 }
@@ -80,8 +85,11 @@ interface ISwapPayer {
 /// - a hop at a Uniswap pool trades the pool's own two tokens (`IVenueAdapter.VenueDoesNotTrade`
 ///   otherwise, SEC-141), checked against the key of the tokens the pool answered when ADMIN listed it, before
 ///   anything is paid; a NAV desk trades its listed markets only and the RFQ adapter its quote's
-///   pair. So a route's tokens are what its venues trade, and an order (`TokenPolicy`) cannot be
-///   split by naming another output token for part of it (SEC-142);
+///   pair. So a route's tokens are what its venues trade, and an order (`TokenPolicy`, counted at
+///   every hop that sells the token, SEC-144) cannot be split by naming another output token for
+///   part of it, nor carried past the threshold as an intermediate, whatever the venue kind (SEC-142);
+/// - a leg's later hop sells what the previous hop delivered (the aggregator's balance delta over
+///   it), never what else the aggregator holds (SEC-147);
 /// - an adapter ADMIN revokes is delegatecalled no more: `setAdapter(adapter, false)` is refused
 ///   while a listed venue is bound to it (`AdapterInUse`, SEC-140).
 ///
@@ -174,8 +182,8 @@ interface ILiquidityAggregator {
     /// @notice Executes `route` (packed, see "Route encoding") for `msg.sender`, pulling exactly
     /// the legs' `amountIn` of `tokenIn` (an exact allowance set just before, which the pull
     /// consumes). Reverts with `CommitmentRequired(token, order, threshold)` when the caller's
-    /// order of the pair in this transaction, this route included, is at or above the token's
-    /// large-order threshold (see `TokenPolicy`).
+    /// order of a token any hop sells in this transaction, this hop included, is at or above the
+    /// token's large-order threshold (see `TokenPolicy`); for a later hop of a leg, during the swap.
     /// @return amountIn What the venues took from the payer (below the order's only when a Uniswap
     /// V3 pool ran out of liquidity in range).
     /// Reverts before any interaction on a malformed route (`MalformedRoute`, counts, zero amounts,
@@ -214,7 +222,8 @@ interface ILiquidityAggregator {
 
     // ---------------------------------------------------------------- quotes (call with eth_call)
 
-    /// @notice Every listed venue's output for each amount (0 where the venue cannot fill it).
+    /// @notice Every listed venue's output for each amount (0 where the venue cannot fill it, a
+    /// paused venue included, SEC-148).
     /// `sourceData[i]` is passed to venue i's adapter (an RFQ quote); may be empty.
     /// Not `view`: Uniswap V3 quotes simulate the swap and revert it; call it with eth_call.
     function quote(address tokenIn, address tokenOut, uint256[] calldata amounts, bytes[] calldata sourceData)
@@ -225,7 +234,7 @@ interface ILiquidityAggregator {
     /// legs are independent, so a route must not use one venue twice). Not `view`, as `quote`.
     /// The route's structure is checked as by `swap` (MalformedRoute, NoLegs, EmptyLeg,
     /// IntermediateIsRouteToken, ...); its deadline, recipient, tokens and large-order threshold are
-    /// NOT (a quote executes nothing): a hop a venue does not trade quotes 0.
+    /// NOT (a quote executes nothing): a hop a venue does not trade, or a paused venue, quotes 0.
     function quoteRoute(bytes calldata route) external returns (uint256 amountOut, uint256[][] memory hopOutputs);
 
     // ---------------------------------------------------------------- Uniswap V3 callback

@@ -14,6 +14,13 @@ struct NavMarket {
     /// out and uses none of it (SEC-57).
     uint128 dailyCapacity;
     bool listed;
+    /// The largest NAV move, in basis points of the previous NAV, that one report of the token's
+    /// price may make, as the issuer (who runs the reporter) states it. The desk deals at the last
+    /// reported NAV, so a trader who knows the next report may buy before it and redeem after (or
+    /// the reverse): the fees' round trip must cover this move (`setMarket` refuses them otherwise,
+    /// `RoundTripBelowNavMove`), so such a round trip makes no profit for any report within it
+    /// (SEC-145). At least 1 on a listed market.
+    uint16 maxNavMoveBps;
 }
 
 /// @notice One order of a basket (`INavVenue.swapBasket`).
@@ -41,8 +48,15 @@ interface INavVenueCallback {
 /// oracle-priced, it is the deep, narrow-spread source for tokenized treasuries that AMM pools are
 /// not. The venue holds security tokens, so it is registered as a verified venue identity.
 ///
-/// Checked: prices (a NAV only with a valid oracle status), capacity, inventory, minimum output.
-/// NOT checked: the recipient's eligibility (the security token's compliance does that on transfer).
+/// Checked: prices (a NAV only with a valid oracle status), capacity, inventory, minimum output,
+/// the guardian's pause (`pause`, SEC-146), and at listing that the fees' round trip covers the
+/// market's `maxNavMoveBps` (SEC-145): (1 - subscribeFee)(1 - redeemFee) <= 1 - maxNavMove.
+/// NOT checked: the recipient's eligibility (the security token's compliance does that on transfer);
+/// that a report moves the NAV by at most `maxNavMoveBps` (the oracle and ReporterPriceFeed bound
+/// no move; the issuer's reporter must keep to it, and the InstrumentRegistry's `maxNavMoveBps` per
+/// strike, 200 bps by default, is a separate bound): a report beyond it lets a round trip across
+/// it take the excess from the desk's inventory. The desk deals at the last reported NAV, not at
+/// the next one: its fees are the dealing spread that makes that safe within the bound.
 interface INavVenue {
     error MarketNotListed(address token);
     error UnsupportedPair(address tokenIn, address tokenOut);
@@ -52,6 +66,11 @@ interface INavVenue {
     error InsufficientOutput(uint256 amountOut, uint256 minAmountOut);
     error InvalidMarket(address token, string reason);
     error ZeroAmount();
+    /// @notice The round trip of `subscribeFeeBps` then `redeemFeeBps` costs less than
+    /// `maxNavMoveBps` (or a listed market states no move, `maxNavMoveBps` 0, SEC-145).
+    error RoundTripBelowNavMove(address token, uint16 subscribeFeeBps, uint16 redeemFeeBps, uint16 maxNavMoveBps);
+    /// @notice The guardian paused the desk (SEC-146): no fill until GOVERNOR's `unpause`.
+    error DeskPaused();
     /// @notice `swapWithCallback`'s caller paid `received` of `tokenIn` where `amountIn` was due.
     error PaymentNotReceived(address tokenIn, uint256 received, uint256 amountIn);
     /// @notice A basket of `count` orders: at least one, at most `max` (16).
@@ -79,6 +98,7 @@ interface INavVenue {
     event InventoryWithdrawn(address indexed token, address indexed to, uint256 amount);
     /// @notice `servicer` paid the desk `paid` (payment-asset base units) on its inventory.
     event IncomeClaimed(address indexed servicer, uint256 paid);
+    event PausedSet(bool previous, bool paused);
 
     /// @notice Subscribes (tokenIn = cash) or redeems (tokenOut = cash); pulls `amountIn` from the caller.
     function swap(address tokenIn, address tokenOut, uint256 amountIn, uint256 minAmountOut, address recipient)
@@ -120,7 +140,8 @@ interface INavVenue {
         external
         returns (uint256[] memory amountsOut, int256 netCash);
 
-    /// @notice What `swap` would deliver now; 0 when it would revert (unlisted, no NAV, capacity, inventory).
+    /// @notice What `swap` would deliver now; 0 when it would revert (unlisted, no NAV, capacity,
+    /// inventory, paused).
     function quote(address tokenIn, address tokenOut, uint256 amountIn) external view returns (uint256 amountOut);
 
     /// @notice Cash notional still accepted today for `token` in one direction: subscriptions
@@ -133,7 +154,8 @@ interface INavVenue {
     function remainingCapacity(address token, bool subscribing) external view returns (uint256);
 
     // ---------------------------------------------------------------- issuer
-    /// @notice Lists or delists `token` with its fees (each at most 500 bps) and daily capacity.
+    /// @notice Lists or delists `token` with its fees (each at most 500 bps), daily capacity and the
+    /// largest NAV move a report makes (a listed market's fees must cover it: `RoundTripBelowNavMove`).
     /// OPERATOR role (day-to-day, no execution delay).
     function setMarket(address token, NavMarket calldata market) external;
     /// @notice Takes inventory (fund tokens or cash) out of the venue. Inventory goes in by transfer.
@@ -147,6 +169,12 @@ interface INavVenue {
     /// inside a payment callback would have counted as the caller's payment. Not checked: that
     /// `servicer` serves a listed token (it is called, and pays only the desk).
     function claimIncome(IBondServicer servicer, bool redemption) external returns (uint256 paid);
+    /// @notice Halts every fill (`DeskPaused`; quotes are 0). GUARDIAN role: the guardian halts,
+    /// never resumes (SEC-12, SEC-146).
+    function pause() external;
+    /// @notice Lifts the guardian's pause. GOVERNOR role.
+    function unpause() external;
+    function paused() external view returns (bool);
 
     function cash() external view returns (address);
     function oracle() external view returns (address);

@@ -29,7 +29,8 @@ struct RfqQuote {
 /// else — not even through the aggregator — can fill it or spend its nonce with a dust fill.
 ///
 /// Checked: signature (EOA via ECDSA without malleable `s`, or ERC-1271 contract maker), expiry,
-/// nonce, taker, fill size. NOT checked: the quote's price (the taker's minimum output does that)
+/// nonce, taker, fill size, the guardian's pause (`pause`: no fill, SEC-146; `cancel` still
+/// runs, so makers withdraw quotes while it holds). NOT checked: the quote's price (the taker's minimum output does that)
 /// and the tokens' own rules (a security token's compliance runs inside its transfer).
 /// Trusted: the aggregator's word on who its route's taker is (it is the caller of that route).
 interface IRfqVenue {
@@ -40,6 +41,8 @@ interface IRfqVenue {
     error FillExceedsQuote(uint256 amountIn, uint256 quotedAmountIn);
     error EmptyFill();
     error OnlyAggregator(address caller, address aggregator);
+    /// @notice The guardian paused the venue (SEC-146): no fill until GOVERNOR's `unpause`.
+    error RfqPaused();
 
     event QuoteFilled(
         bytes32 indexed quoteHash,
@@ -53,6 +56,7 @@ interface IRfqVenue {
         uint256 nonce
     );
     event NonceCancelled(address indexed maker, uint256 nonce);
+    event PausedSet(bool previous, bool paused);
 
     /// @notice Fills `amountIn` (<= quote.amountIn) of `quote`; output rounds down.
     function fill(RfqQuote calldata quote, bytes calldata signature, uint256 amountIn, address recipient)
@@ -78,7 +82,7 @@ interface IRfqVenue {
 
     /// @notice What `fill` would deliver to `taker` now, or 0 with the reason it would revert
     /// (0 = fillable, else the first failing check: 1 expired, 2 nonce used, 3 signature, 4 taker,
-    /// 5 size). Does not check the maker's balance or allowance.
+    /// 5 size, 6 paused). Does not check the maker's balance or allowance.
     function quoteFill(RfqQuote calldata quote, bytes calldata signature, address taker, uint256 amountIn)
         external
         view
@@ -86,4 +90,11 @@ interface IRfqVenue {
 
     function hashQuote(RfqQuote calldata quote) external view returns (bytes32);
     function isNonceUsed(address maker, uint256 nonce) external view returns (bool);
+
+    /// @notice Halts every fill (`RfqPaused`; `quoteFill` answers 6). GUARDIAN role: the guardian
+    /// halts, never resumes (SEC-12, SEC-146).
+    function pause() external;
+    /// @notice Lifts the guardian's pause. GOVERNOR role.
+    function unpause() external;
+    function paused() external view returns (bool);
 }

@@ -111,7 +111,7 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
         nonReentrant
         returns (address[] memory venues_, uint256[][] memory amountsOut)
     {
-        RouteTaker.set(msg.sender, false); // RFQ quotes named for the caller quote for it
+        RouteTaker.set(msg.sender, false, false); // RFQ quotes named for the caller quote for it
         venues_ = _venues.values();
         amountsOut = new uint256[][](venues_.length);
         // Bounded: venues <= MAX_VENUES; amounts is the caller's own eth_call.
@@ -131,7 +131,7 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
         returns (uint256 amountOut, uint256[][] memory hopOutputs)
     {
         (uint256 legCount,,) = _walkRoute(route); // deadline, recipient and threshold: not for a quote
-        RouteTaker.set(msg.sender, false);
+        RouteTaker.set(msg.sender, false, false);
         address routeTokenOut = RouteCodec.tokenOut(route);
         hopOutputs = new uint256[][](legCount);
         uint256 at = RouteCodec.HEADER_BYTES;
@@ -338,13 +338,14 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
         internal
         returns (uint256 amountIn, uint256 amountOut)
     {
-        (uint256 legCount, uint256 hops) = _checkRoute(route, commitment);
+        // The route's taker, for venues that bind an order to it (RFQ), how it pays (RoutePayer),
+        // and whether it was committed (the threshold of every hop's sale, `_countSale`).
+        RouteTaker.set(msg.sender, byCallback, commitment != bytes32(0));
+        (uint256 legCount, uint256 hops) = _checkRoute(route);
         address recipient = RouteCodec.recipient(route);
         // A payer that pays when asked (a vault) gets the output itself: no route it pays for
         // delivers elsewhere (SEC-50).
         if (byCallback && recipient != msg.sender) revert CallbackRecipientNotPayer(recipient, msg.sender);
-        // The route's taker, for venues that bind an order to it (RFQ), and how it pays (RoutePayer).
-        RouteTaker.set(msg.sender, byCallback);
         uint256 fills = FillLog.create(hops);
         address tokenIn = RouteCodec.tokenIn(route);
         address tokenOut = RouteCodec.tokenOut(route);
@@ -368,11 +369,12 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
         FillLog.emitRouteExecuted(fills, msg.sender, recipient, tokenIn, tokenOut, amountIn, amountOut);
     }
 
-    /// @dev Every check that needs no interaction, before the first one; adds the route to the
-    /// caller's order of its pair in this transaction (`OrderSize`) when the input has a threshold.
+    /// @dev Every check that needs no interaction, before the first one; counts what the legs' first
+    /// hops sell of `tokenIn` in the caller's order of it (`_countSale`); the intermediate hops'
+    /// sales are counted as they run (`_executeLeg`), their amounts being known only then.
     /// @return legCount The route's legs.
     /// @return hops The route's number of hops (the size of its fills).
-    function _checkRoute(bytes calldata route, bytes32 commitment) internal returns (uint256 legCount, uint256 hops) {
+    function _checkRoute(bytes calldata route) internal returns (uint256 legCount, uint256 hops) {
         uint256 amountIn;
         (legCount, hops, amountIn) = _walkRoute(route);
         uint256 deadline = RouteCodec.deadline(route);
@@ -381,15 +383,20 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
         if (tokenIn == RouteCodec.tokenOut(route)) revert SameToken(tokenIn);
         address recipient = RouteCodec.recipient(route);
         if (recipient == address(0) || recipient == address(this)) revert InvalidRecipient(recipient);
-        uint256 threshold = _policies[tokenIn].commitThreshold;
-        if (threshold != 0) {
-            // The order is every route the caller sells tokenIn for tokenOut by in this
-            // transaction (SEC-54): routes split over a multicall add up to the threshold.
-            uint256 order = OrderSize.add(msg.sender, tokenIn, RouteCodec.tokenOut(route), amountIn);
-            if (order >= threshold) {
-                if (commitment == bytes32(0)) revert CommitmentRequired(tokenIn, order, threshold);
-                if (RouteCodec.maxSlippageBps(route) == 0) revert OracleBoundRequired(tokenIn, order);
-            }
+        _countSale(route, tokenIn, amountIn);
+    }
+
+    /// @dev Adds `amount` of `token`, sold by a hop of `route`, to the caller's order of `token` in
+    /// this transaction (`OrderSize`: every hop of every route, whatever it buys and whatever the
+    /// venue kind, SEC-54, SEC-144) when the token has a threshold; at or above it the route must
+    /// have been revealed from a commitment and carry an oracle bound.
+    function _countSale(bytes calldata route, address token, uint256 amount) internal {
+        uint256 threshold = _policies[token].commitThreshold;
+        if (threshold == 0) return;
+        uint256 order = OrderSize.add(msg.sender, token, amount);
+        if (order >= threshold) {
+            if (!RouteTaker.revealed()) revert CommitmentRequired(token, order, threshold);
+            if (RouteCodec.maxSlippageBps(route) == 0) revert OracleBoundRequired(token, order);
         }
     }
 
@@ -466,6 +473,12 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
             unchecked {
                 next = dataAt + dataLength;
             }
+            // A later hop sells what the leg bought, so it counts in the caller's order of that
+            // token (SEC-144): an intermediate cannot carry a threshold token past the threshold.
+            if (h != 0) _countSale(route, tokenIn, amount);
+            // What the aggregator held of the hop's output before it: a later hop sells only the
+            // delivery, so a donation cannot push it past an exact quote or capacity (SEC-147).
+            uint256 held = last ? 0 : _balanceOf(tokenOut, address(this));
             (uint256 used, uint256 out) =
                 _swapHop(route[dataAt:next], venue, tokenIn, tokenOut, amount, payer, last ? recipient : address(this));
             if (h == 0) amountInUsed = used;
@@ -475,9 +488,9 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
                 ++filled;
             }
             if (!last) {
-                // The aggregator holds nothing between calls, so its balance is exactly this hop's
-                // delivery: the next hop sells that, not what the venue reports.
-                amount = _balanceOf(tokenOut, address(this));
+                // The next hop sells what this one delivered, measured (not what the venue
+                // reports); anything else the aggregator held goes back as dust after it.
+                amount = _balanceOf(tokenOut, address(this)) - held;
                 tokenIn = tokenOut;
                 payer = address(this);
             }
@@ -542,7 +555,8 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
         returns (uint256)
     {
         address adapter = _adapters[venue];
-        if (adapter == address(0) || amount == 0) return 0;
+        // A paused venue fills nothing, so it quotes nothing (SEC-148).
+        if (adapter == address(0) || amount == 0 || _venueConfig[venue].paused()) return 0;
         try IVenueAdapter(adapter).quote(venue, tokenIn, tokenOut, amount, data) returns (uint256 out) {
             return out;
         } catch {

@@ -6,7 +6,8 @@ pragma solidity ^0.8.24;
 /// transient storage (EIP-1153) for the length of the call: venues that bind an order to its
 /// taker (RFQ quotes) learn it from the aggregator instead of seeing the aggregator as the taker.
 /// The same word says how the route's payer (the taker) pays its inputs: by allowance, or by its
-/// `ISwapPayer.payForSwap` callback (bit 160; RoutePayer reads it).
+/// `ISwapPayer.payForSwap` callback (bit 160; RoutePayer reads it), and whether the route was
+/// revealed from a commitment (bit 161; the large-order threshold of a hop reads it, SEC-144).
 /// @dev Written by the aggregator only, at the start of `swap`, `swapWithCallback`, `revealSwap`,
 /// `quote` and `quoteRoute`; read by adapters running in its DELEGATECALL and, through
 /// `ILiquidityAggregator.currentTaker`, by adapters it CALLs to quote.
@@ -14,17 +15,32 @@ library RouteTaker {
     /// @dev keccak256("quantera.liquidity.routeTaker") - 1: no storage variable can collide with it.
     bytes32 internal constant SLOT = 0x26c8e688e8a0a40a8d8a6ae084abca8acbe3e7c4eca632d5b52f495f24396d81;
     uint256 internal constant BY_CALLBACK = 1 << 160;
+    uint256 internal constant REVEALED = 1 << 161;
 
     /// @param byCallback Whether the taker pays by `ISwapPayer.payForSwap` (else by allowance).
-    function set(address taker, bool byCallback) internal {
+    /// @param revealed Whether the route executes from a commitment (`revealSwap`).
+    function set(address taker, bool byCallback, bool revealed) internal {
         assembly ("memory-safe") {
-            tstore(SLOT, or(shr(96, shl(96, taker)), shl(160, byCallback)))
+            tstore(
+                SLOT,
+                or(
+                    or(shr(96, shl(96, taker)), shl(160, iszero(iszero(byCallback)))),
+                    shl(161, iszero(iszero(revealed)))
+                )
+            )
         }
     }
 
     function get() internal view returns (address taker) {
         assembly ("memory-safe") {
             taker := and(tload(SLOT), 0xffffffffffffffffffffffffffffffffffffffff)
+        }
+    }
+
+    /// @notice Whether the route being executed was revealed from a commitment.
+    function revealed() internal view returns (bool isRevealed) {
+        assembly ("memory-safe") {
+            isRevealed := iszero(iszero(and(tload(SLOT), REVEALED)))
         }
     }
 

@@ -93,10 +93,13 @@ FUNCTION_ROLES: dict[str, dict[str, tuple[str, ...]]] = {
     },
     # Inventory is the issuer's capital: withdrawing it is a scheduled governance act (SEC-8), not
     # a day-to-day operator call; market terms stay with the operator (fees bounded on-chain).
+    # The guardian halts the desk and the RFQ venue directly, never resumes them (SEC-12, SEC-146).
     "NavVenue": {
         "OPERATOR": ("setMarket", "claimIncome"),
-        "GOVERNOR": ("withdrawInventory",),
+        "GOVERNOR": ("withdrawInventory", "unpause"),
+        "GUARDIAN": ("pause",),
     },
+    "RfqVenue": {"GOVERNOR": ("unpause",), "GUARDIAN": ("pause",)},
     # Issuers and their operators act through the registry's own checks (approval, delegation with
     # an expiry), not roles; `mature` is anyone's at maturity. GOVERNOR approves issuers, bounds NAV
     # strikes and lifts suspensions; GUARDIAN can only suspend.

@@ -64,8 +64,14 @@ def _plan(
     native_usd: float,
     oracle_bps: int,
     slippage_bps: int,
+    taker: str | None = None,
 ) -> tuple[Plan, object, object]:
+    """`taker` sends the route (default: the recipient): RFQ quotes are asked for it and the
+    aggregator is quoted as from it, since on chain the route's taker is its sender (SEC-149), not
+    its recipient."""
     from ape import chain, project
+
+    taker = taker or recipient
 
     from keepers.core.chain import load_account
     from keepers.liquidity.market_maker import MarketMaker
@@ -95,10 +101,10 @@ def _plan(
             chain.chain_id,
             oracle,
         )
-        if not recipient:
+        if not taker:
             raise QuanteraError("--rfq-maker quotes a named taker: give --taker")
         signed = maker.quote(
-            contract_in, contract_out, amount_in, chain.pending_timestamp, taker=recipient
+            contract_in, contract_out, amount_in, chain.pending_timestamp, taker=taker
         )
         source_data[record.address_of("RfqVenue").lower()] = signed.hop_data()
         hints.append(signed.quote.amount_in)
@@ -119,6 +125,7 @@ def _plan(
         slippage_bps,
         source_data,
         hints,
+        taker=taker,
     )
     symbols = {v.lower(): k for k, v in tokens.items()}
     path_tokens = list(tokens.values())
@@ -292,6 +299,7 @@ def route_execute(
             native_usd,
             oracle_bps,
             slippage_bps,
+            taker=account.address,  # the sender is the route's taker, whoever receives (SEC-149)
         )
         extra = execute_plan(
             plan, aggregator, token, account, use_commit, private_rpc(private_rpc_url)

@@ -154,8 +154,11 @@ def deploy_aggregator(
 
 
 def deploy_rfq_venue(d: Deployment, aggregator: Any) -> str:
-    """The RFQ venue, trusting `aggregator` (only) to name the taker of the route it fills for."""
-    return d.deploy_contract("RfqVenue", "RfqVenue", aggregator).address
+    """The RFQ venue, trusting `aggregator` (only) to name the taker of the route it fills for,
+    wired (GUARDIAN pauses it, GOVERNOR resumes: SEC-146)."""
+    rfq = d.deploy_contract("RfqVenue", "RfqVenue", aggregator, d.at("QuanteraAccessManager"))
+    wire(d, [(rfq, "RfqVenue")])
+    return rfq.address
 
 
 ADAPTERS = {
@@ -318,6 +321,7 @@ def nav_market_steps(
             market["redeem_fee_bps"],
             units("USDC", market["daily_capacity_usd"]),
             True,
+            market["max_nav_move_bps"],
         )
         if tuple(nav.marketOf(tokens[symbol])) != terms:
             steps.append(

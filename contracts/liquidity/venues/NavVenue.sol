@@ -41,10 +41,13 @@ contract NavVenue is INavVenue, AccessManaged, ReentrancyGuardTransient {
         uint128 dailyCapacity;
         bool listed;
         uint8 decimals;
+        uint16 maxNavMoveBps;
     }
 
     mapping(address token => Market) private _markets;
     mapping(address token => Usage) private _usage;
+    /// @inheritdoc INavVenue
+    bool public paused;
 
     constructor(address authority, address cash_, address oracle_) AccessManaged(authority) {
         cash = cash_;
@@ -144,7 +147,7 @@ contract NavVenue is INavVenue, AccessManaged, ReentrancyGuardTransient {
         else if (tokenOut == cash) (token, subscribing) = (tokenIn, false);
         else return 0;
         Market memory market = _markets[token];
-        if (!market.listed) return 0;
+        if (!market.listed || paused) return 0;
         (PriceStatus status, uint256 nav18,) = IOracleRouter(oracle).priceOf(token);
         if (nav18 == 0 || uint8(status) > uint8(PriceStatus.Fallback)) return 0;
         uint256 cashNotional;
@@ -164,13 +167,25 @@ contract NavVenue is INavVenue, AccessManaged, ReentrancyGuardTransient {
         if (market.subscribeFeeBps > MAX_FEE_BPS || market.redeemFeeBps > MAX_FEE_BPS) {
             revert InvalidMarket(token, "fee above 500 bps");
         }
+        // The fees are the spread that makes dealing at the last NAV safe (SEC-145): a round trip
+        // across a report within maxNavMoveBps keeps (1 - s)(1 - r)(1 + m) <= (1 - m)(1 + m) < 1 of
+        // the cash up, and (1 - s)(1 - r) / (1 - m) <= 1 of the tokens down.
+        if (
+            market.listed
+                && (market.maxNavMoveBps == 0
+                    || (BPS - market.subscribeFeeBps) * (BPS - market.redeemFeeBps)
+                        > BPS * (BPS - market.maxNavMoveBps))
+        ) {
+            revert RoundTripBelowNavMove(token, market.subscribeFeeBps, market.redeemFeeBps, market.maxNavMoveBps);
+        }
         NavMarket memory previous = _terms(_markets[token]);
         _markets[token] = Market(
             market.subscribeFeeBps,
             market.redeemFeeBps,
             market.dailyCapacity,
             market.listed,
-            IERC20Metadata(token).decimals()
+            IERC20Metadata(token).decimals(),
+            market.maxNavMoveBps
         );
         emit MarketSet(token, previous, market);
     }
@@ -195,6 +210,16 @@ contract NavVenue is INavVenue, AccessManaged, ReentrancyGuardTransient {
             paid = servicer.claimCoupons(address(this));
         }
         emit IncomeClaimed(address(servicer), paid);
+    }
+
+    /// @inheritdoc INavVenue
+    function pause() external restricted {
+        _setPaused(true);
+    }
+
+    /// @inheritdoc INavVenue
+    function unpause() external restricted {
+        _setPaused(false);
     }
 
     /// @inheritdoc INavVenue
@@ -274,7 +299,15 @@ contract NavVenue is INavVenue, AccessManaged, ReentrancyGuardTransient {
     }
 
     function _terms(Market memory market) internal pure returns (NavMarket memory) {
-        return NavMarket(market.subscribeFeeBps, market.redeemFeeBps, market.dailyCapacity, market.listed);
+        return NavMarket(
+            market.subscribeFeeBps, market.redeemFeeBps, market.dailyCapacity, market.listed, market.maxNavMoveBps
+        );
+    }
+
+    function _setPaused(bool paused_) internal {
+        bool previous = paused;
+        paused = paused_;
+        emit PausedSet(previous, paused_);
     }
 
     function _pairOf(address tokenIn, address tokenOut) internal view returns (address token, bool subscribing) {
@@ -283,7 +316,9 @@ contract NavVenue is INavVenue, AccessManaged, ReentrancyGuardTransient {
         revert UnsupportedPair(tokenIn, tokenOut);
     }
 
+    /// @dev Every fill prices here: a paused desk deals at no price (SEC-146).
     function _price(address token) internal view returns (uint256 nav18) {
+        if (paused) revert DeskPaused();
         PriceStatus status;
         (status, nav18,) = IOracleRouter(oracle).priceOf(token);
         // Ok, PrimaryOnly and Fallback carry a validated price; every other status carries none.

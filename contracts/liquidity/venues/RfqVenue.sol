@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity ^0.8.24;
 
+import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
@@ -11,7 +12,7 @@ import {IRfqVenue, RfqQuote} from "../../../interfaces/IRfqVenue.sol";
 
 /// @title RfqVenue
 /// @notice Settlement of EIP-712 firm quotes signed by market makers (see IRfqVenue).
-contract RfqVenue is IRfqVenue, EIP712, ReentrancyGuardTransient {
+contract RfqVenue is IRfqVenue, AccessManaged, EIP712, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
     bytes32 public constant QUOTE_TYPEHASH = keccak256(
@@ -24,15 +25,29 @@ contract RfqVenue is IRfqVenue, EIP712, ReentrancyGuardTransient {
     uint8 internal constant BAD_SIGNATURE = 3;
     uint8 internal constant WRONG_TAKER = 4;
     uint8 internal constant BAD_SIZE = 5;
+    uint8 internal constant PAUSED = 6;
 
     /// @inheritdoc IRfqVenue
     address public immutable aggregator;
 
     /// @dev Unordered nonces (as Permit2): bit `nonce & 255` of word `nonce >> 8`.
     mapping(address maker => mapping(uint256 word => uint256 bits)) private _nonceBitmap;
+    /// @inheritdoc IRfqVenue
+    bool public paused;
 
-    constructor(address aggregator_) EIP712("Quantera RFQ", "1") {
+    /// @param authority The AccessManager: GUARDIAN `pause`, GOVERNOR `unpause` (SEC-146).
+    constructor(address aggregator_, address authority) AccessManaged(authority) EIP712("Quantera RFQ", "1") {
         aggregator = aggregator_;
+    }
+
+    /// @inheritdoc IRfqVenue
+    function pause() external restricted {
+        _setPaused(true);
+    }
+
+    /// @inheritdoc IRfqVenue
+    function unpause() external restricted {
+        _setPaused(false);
     }
 
     /// @inheritdoc IRfqVenue
@@ -94,6 +109,7 @@ contract RfqVenue is IRfqVenue, EIP712, ReentrancyGuardTransient {
         bytes32 quoteHash = hashQuote(quote);
         uint8 failure;
         (amountOut, failure) = _check(quote, quoteHash, signature, taker, amountIn);
+        if (failure == PAUSED) revert RfqPaused();
         if (failure == EXPIRED) revert QuoteExpired(quote.expiry, block.timestamp);
         if (failure == NONCE_USED) revert QuoteNonceUsed(quote.maker, quote.nonce);
         if (failure == BAD_SIGNATURE) revert InvalidQuoteSignature(quote.maker);
@@ -117,6 +133,7 @@ contract RfqVenue is IRfqVenue, EIP712, ReentrancyGuardTransient {
         address taker,
         uint256 amountIn
     ) internal view returns (uint256 amountOut, uint8 failure) {
+        if (paused) return (0, PAUSED);
         if (block.timestamp > quote.expiry) return (0, EXPIRED);
         if (isNonceUsed(quote.maker, quote.nonce)) return (0, NONCE_USED);
         if (!SignatureChecker.isValidSignatureNow(quote.maker, quoteHash, signature)) return (0, BAD_SIGNATURE);
@@ -124,6 +141,12 @@ contract RfqVenue is IRfqVenue, EIP712, ReentrancyGuardTransient {
         if (amountIn == 0 || amountIn > quote.amountIn) return (0, BAD_SIZE);
         amountOut = Math.mulDiv(amountIn, quote.amountOut, quote.amountIn);
         if (amountOut == 0) return (0, BAD_SIZE);
+    }
+
+    function _setPaused(bool paused_) internal {
+        bool previous = paused;
+        paused = paused_;
+        emit PausedSet(previous, paused_);
     }
 
     function _spendNonce(address maker, uint256 nonce) internal {

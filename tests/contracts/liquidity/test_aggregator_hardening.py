@@ -261,11 +261,18 @@ def test_sec_142__large_order_half_named_for_a_phantom_output__threshold_still_a
                 f"{(qspx.balanceOf(trader) - qspx_before) / UNIT:,.2f} QSPX in one multicall, "
                 "threshold $250,000, without a commitment or an oracle bound"
             )
+        # Since SEC-144 the order is what the caller sells of USDC, whatever output a route names:
+        # the threshold refuses the pair of routes before any venue is reached.
         assert outcome == (
+            "CommitmentRequired",
+            {"token": usdc.address, "amountIn": 2 * half, "threshold": agg.tokenPolicy(usdc)[0]},
+        )
+        assert (usdc.balanceOf(trader), qspx.balanceOf(trader)) == (usdc_before, qspx_before)
+        # The phantom half alone (below the threshold) is refused by the pair's key (SEC-141).
+        assert attempt(chain, agg.multicall, calls[1:], sender=trader) == (
             "VenueDoesNotTrade",
             {"venue": liq.venue(V2B), "tokenIn": usdc.address, "tokenOut": phantom.address},
         )
-        assert (usdc.balanceOf(trader), qspx.balanceOf(trader)) == (usdc_before, qspx_before)
         # Named honestly, the second half is the same order: the threshold applies to the sum.
         honest = agg.swap.encode_input(one_hop(liq, chain, usdc, qspx, half, liq.venue(V2B)))
         with ape.reverts(agg.CommitmentRequired, amountIn=2 * half):

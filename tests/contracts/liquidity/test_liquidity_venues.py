@@ -174,7 +174,7 @@ def test_nav__capacity_price_and_inventory_limits(liquidity, nav, chain, reporte
             nav.swap(usdc, qspx, 1_000 * USDC_UNIT, 0, trader, sender=trader)
         assert nav.quote(usdc, qspx, 1_000 * USDC_UNIT) == 0
     with ape.reverts(nav.AccessManagedUnauthorized):
-        nav.setMarket(qspx, (0, 0, 10**30, True), sender=trader)
+        nav.setMarket(qspx, (0, 0, 10**30, True, 1), sender=trader)
 
 
 def test_sec_57__round_trip_at_the_desk__leaves_the_days_capacity_to_traders(

@@ -187,3 +187,59 @@ def test_sec_97__route_amount__not_a_positive_amount_of_the_token__refused(amoun
         parse_amount(amount, 6)
     assert str(refused.value) == message
     assert parse_amount("2500000.5", 6) == 2_500_000_500_000
+
+
+def test_sec_149__route_execute_for_another_recipient__rfq_quote_names_the_sender(monkeypatch):
+    """SEC-149 (outside read #6): `route execute --recipient X --rfq-maker M` asked the maker for a
+    quote named for X, but on chain the route's taker is its sender (the account), so the RFQ leg
+    reverted `QuoteTakerMismatch` and the whole order failed. The sender is now the quote's taker
+    and the aggregator is quoted as from it; the recipient only receives."""
+    from contextlib import contextmanager
+    from types import SimpleNamespace
+
+    from click.testing import CliRunner
+
+    import keepers.core.chain as core_chain
+    from keepers.liquidity import cli
+
+    account = SimpleNamespace(address="0x" + "aa" * 20)
+    recipient = "0x" + "bb" * 20
+    seen = {}
+
+    @contextmanager
+    def connected(_network):
+        yield SimpleNamespace()
+
+    def plan(record, token_in, token_out, amount, to, rfq_maker, *rest, taker=None):
+        seen.update(recipient=to, taker=taker or to)  # `_plan` quotes for `taker or recipient`
+        return SimpleNamespace(as_dict=lambda: {}), None, None
+
+    monkeypatch.setattr(core_chain, "connected", connected)
+    monkeypatch.setattr(core_chain, "load_account", lambda alias: account)
+    monkeypatch.setattr(cli, "_plan", plan)
+    monkeypatch.setattr(cli, "execute_plan", lambda *args: {})
+    monkeypatch.setattr(cli, "_show", lambda *args: None)
+    result = CliRunner().invoke(
+        cli.route,
+        [
+            "execute",
+            "--network",
+            "ethereum:local:test",
+            "--token-in",
+            "USDC",
+            "--token-out",
+            "QSPX",
+            "--amount",
+            "1",
+            "--rfq-maker",
+            "TEST::20",
+            "--account",
+            "TEST::7",
+            "--recipient",
+            recipient,
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert seen["recipient"] == recipient
+    if seen["taker"] != account.address:
+        pytest.fail(f"the RFQ quote names {seen['taker']}, the route's taker is {account.address}")
