@@ -43,9 +43,7 @@ contract CouponSkimmer is INavVenueCallback {
         desk.swapBasket(orders, recipient);
     }
 
-    function viaCallback(INavVenue desk, address cash, address fundToken, uint256 cashIn, address recipient)
-        external
-    {
+    function viaCallback(INavVenue desk, address cash, address fundToken, uint256 cashIn, address recipient) external {
         desk.swapWithCallback(cash, fundToken, cashIn, 0, recipient, "");
     }
 

@@ -152,9 +152,10 @@ def test_claim__controller_frozen_after_its_request__mint_refused_until_unfrozen
         error=(vault, "WalletFrozen"),
         wallet=alice.address,
     )
-    # the shares wait, claimable
-    assert vault.maxMint(alice) == shares(1_000)
+    # The shares wait: nothing is claimable while she is frozen (SEC-123), all of it once lifted.
+    assert vault.maxMint(alice) == 0
     fund.registry.unfreeze(alice, sender=fund.operator)
+    assert vault.maxMint(alice) == shares(1_000)
     vault.deposit(usd(1_000), alice, sender=alice)
     assert fund.share.balanceOf(alice) == shares(1_000)
 
