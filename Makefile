@@ -20,7 +20,7 @@ export PYTHONUNBUFFERED := 1
 PY_STAMP   := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: FORCE install build sizes lint lint-python lint-solidity chromium system-packages test test-demo test-contracts test-contracts-lifecycle-stateful test-contracts-lifecycle test-contracts-core test-keepers test-deploys test-drills redis-server bench demo audit clean lock help
+.PHONY: FORCE install build sizes lint lint-python lint-solidity chromium system-packages test test-demo test-contracts test-contracts-lifecycle-stateful test-contracts-lifecycle test-contracts-core test-keepers test-deploys test-drills redis-server bench demo audit audit-check clean lock help
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
@@ -193,8 +193,15 @@ $(AUDIT_STAMP): tools/audit/requirements.lock $(SOLC_FRONT)
 	ln -sf "$(SOLC_FRONT)" $(AUDIT_VENV)/bin/solc
 	touch $@
 
+# A run saves slither's raw results (AUDIT_RESULTS): `make audit-check` re-checks the triage against
+# them in a second, so reviewing findings costs no further slither run.
+AUDIT_RESULTS ?= reports/audit/slither.json
+
 audit: $(AUDIT_STAMP) ## Static analysis (slither) of contracts/: fails on any medium/high finding not reviewed in tools/audit/triage.json
-	$(AUDIT_VENV)/bin/python tools/audit/slither_check.py
+	$(AUDIT_VENV)/bin/python tools/audit/slither_check.py --save $(AUDIT_RESULTS)
+
+audit-check: ## Re-check tools/audit/triage.json against the last `make audit`'s saved results, without running slither
+	$(PYTHON) tools/audit/slither_check.py --results $(AUDIT_RESULTS)
 
 demo: build ## Start a private anvil, deploy, run the keepers for DEMO_BLOCKS blocks, summarise (SERVE=1: then keep it up for `quantera console`)
 	$(BIN)/ape run demo --blocks $(DEMO_BLOCKS) $(if $(SERVE),--serve)
