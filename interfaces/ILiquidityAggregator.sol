@@ -56,7 +56,11 @@ interface ISwapPayer {
 /// - `maxSlippageBps` is the oracle bound: the output must be worth at least the input minus this
 ///   many basis points at oracle prices; 0 = none (allowed only below the token's large-order
 ///   threshold); at most `maxSlippageCapBps`;
-/// - the order's `amountIn` is the sum of the legs' `amountIn`.
+/// - the order's `amountIn` is the sum of the legs' `amountIn`;
+/// - a leg's intermediate tokens (what its hops but the last buy) are neither the route's `tokenIn`
+///   nor its `tokenOut` (`IntermediateIsRouteToken`, SEC-143): what an intermediate hop leaves
+///   unsold goes back to the payer, so such a token would count in the measured output (or back
+///   against the input) beside what the leg's last hop delivered.
 /// A route that does not end exactly at its last byte reverts `MalformedRoute`.
 ///
 /// Guarantees (docs/specs.md LIQ-*):
@@ -72,7 +76,14 @@ interface ISwapPayer {
 /// - not re-entrant; a swap callback is accepted only from the pool the aggregator is calling,
 ///   during that call (LIQ-4);
 /// - a commitment is revealed only by its sender, at least one block after the commit, within
-///   `revealWindow` blocks, and once (LIQ-5).
+///   `revealWindow` blocks, and once (LIQ-5);
+/// - a hop at a Uniswap pool trades the pool's own two tokens (`IVenueAdapter.VenueDoesNotTrade`
+///   otherwise, SEC-141), checked against the key of the tokens the pool answered when ADMIN listed it, before
+///   anything is paid; a NAV desk trades its listed markets only and the RFQ adapter its quote's
+///   pair. So a route's tokens are what its venues trade, and an order (`TokenPolicy`) cannot be
+///   split by naming another output token for part of it (SEC-142);
+/// - an adapter ADMIN revokes is delegatecalled no more: `setAdapter(adapter, false)` is refused
+///   while a listed venue is bound to it (`AdapterInUse`, SEC-140).
 ///
 /// The implementation is also an OpenZeppelin `Multicall`: `multicall(bytes[] data)` runs each call
 /// on the aggregator in order by DELEGATECALL to itself (`msg.sender` stays the caller), reverting
@@ -80,7 +91,10 @@ interface ISwapPayer {
 ///
 /// NOT checked: that a venue's own pricing is fair (that is what `minAmountOut` and the oracle
 /// bound are for); adapters run by delegatecall and are trusted code, allow-listed by ADMIN (venues of
-/// a native kind, Uniswap pools, run the aggregator's built-in `UniswapHops` instead: see IVenueAdapter).
+/// a native kind, Uniswap pools, run the aggregator's built-in `UniswapHops` instead: see IVenueAdapter);
+/// that a venue of an adapter (kind NONE) trades the hop's tokens: the adapter must check it (the
+/// RFQ adapter does, `QuotePairMismatch`); that a listed Uniswap venue is a pool of a real factory
+/// (ADMIN lists it; its tokens are read once, at listing, since a Uniswap pool's never change).
 interface ILiquidityAggregator {
     error RouteExpired(uint256 deadline, uint256 timestamp);
     /// @notice Decoding the route ran past its end, or it has bytes left over, at offset `at`.
@@ -96,8 +110,18 @@ interface ILiquidityAggregator {
     error ZeroLegAmount(uint256 leg);
     error TooManyLegs(uint256 legs, uint256 max);
     error TooManyHops(uint256 leg, uint256 hops, uint256 max);
+    /// @notice Hop `hop` of leg `leg` buys `token`, the route's `tokenIn` or `tokenOut`, for a later
+    /// hop to sell (SEC-143): a leg's intermediate tokens are other tokens.
+    error IntermediateIsRouteToken(uint256 leg, uint256 hop, address token);
     error VenueNotListed(address venue);
     error AdapterNotAllowed(address adapter);
+    /// @notice `setAdapter(adapter, false)` while `venue` (the first listed found) is still bound to
+    /// it: move or delist its venues first (SEC-140).
+    error AdapterInUse(address adapter, address venue);
+    /// @notice `setVenue` of a Uniswap kind (V2 pair, V3 pool) for a `venue` that does not answer
+    /// two distinct, sorted, non-zero tokens (`token0()`, `token1()`): an account without code, or
+    /// not a pool of that kind.
+    error VenueTokensUnreadable(address venue);
     error TooManyVenues(uint256 max);
     error InsufficientOutput(uint256 amountOut, uint256 minAmountOut);
     error OracleBoundBreached(uint256 amountOut, uint256 oracleMinimum, uint256 oracleValue);
@@ -154,6 +178,11 @@ interface ILiquidityAggregator {
     /// large-order threshold (see `TokenPolicy`).
     /// @return amountIn What the venues took from the payer (below the order's only when a Uniswap
     /// V3 pool ran out of liquidity in range).
+    /// Reverts before any interaction on a malformed route (`MalformedRoute`, counts, zero amounts,
+    /// `IntermediateIsRouteToken`), an expired one, the same token in and out, a bad recipient or
+    /// a missing commitment; during its hops on an unlisted or paused venue (`VenueNotListed`,
+    /// `VenuePaused`), a Uniswap pool that does not trade the hop's tokens
+    /// (`IVenueAdapter.VenueDoesNotTrade`, before paying it) or an adapter's refusal (`AdapterFailed`).
     /// @return amountOut The recipient's measured gain of `tokenOut`.
     function swap(bytes calldata route) external returns (uint256 amountIn, uint256 amountOut);
 
@@ -194,8 +223,9 @@ interface ILiquidityAggregator {
 
     /// @notice The output `route` would deliver on the current state (hops quoted in sequence;
     /// legs are independent, so a route must not use one venue twice). Not `view`, as `quote`.
-    /// The route's structure is checked as by `swap` (MalformedRoute, NoLegs, EmptyLeg, ...); its
-    /// deadline, recipient, tokens and large-order threshold are NOT (a quote executes nothing).
+    /// The route's structure is checked as by `swap` (MalformedRoute, NoLegs, EmptyLeg,
+    /// IntermediateIsRouteToken, ...); its deadline, recipient, tokens and large-order threshold are
+    /// NOT (a quote executes nothing): a hop a venue does not trade quotes 0.
     function quoteRoute(bytes calldata route) external returns (uint256 amountOut, uint256[][] memory hopOutputs);
 
     // ---------------------------------------------------------------- Uniswap V3 callback
@@ -209,8 +239,15 @@ interface ILiquidityAggregator {
 
     // ---------------------------------------------------------------- administration (ADMIN / GUARDIAN)
 
+    /// @notice Allows `adapter` for `setVenue`, or revokes it. Revoking is refused while a listed
+    /// venue is bound to it (`AdapterInUse(adapter, venue)`, SEC-140): a swap reads the venue's own
+    /// word, not this list, so a revoked adapter would still run for its venues. Move them to
+    /// another adapter or delist them first. Bounded by MAX_VENUES.
     function setAdapter(address adapter, bool allowed) external;
     /// @notice Lists `venue` behind `adapter` (an allowed adapter), or unlists it (adapter 0).
+    /// For a Uniswap kind (`nativeKind` UNISWAP_V2 or UNISWAP_V3) it reads the pool's `token0()` and
+    /// `token1()` once and keeps their key, which every hop at the venue must match (SEC-141);
+    /// `VenueTokensUnreadable(venue)` when they are not two distinct, sorted, non-zero addresses.
     /// The venue's own pause (the guardian's `pauseVenue`) is kept whatever ADMIN sets — a new
     /// adapter, the same one again, a delisting and a listing back: only GOVERNOR's
     /// `unpauseVenue` lifts it (SEC-56). A venue listed while the global pause holds starts paused.
@@ -239,6 +276,7 @@ interface ILiquidityAggregator {
     /// @notice Block of the commit; 0 = none; type(uint256).max = used.
     function commitments(bytes32 commitment) external view returns (uint256);
     function venues() external view returns (address[] memory);
+    /// @notice The adapter `venue` is listed behind; 0 when it is not listed.
     function adapterOf(address venue) external view returns (address);
     function isVenuePaused(address venue) external view returns (bool);
     function isAdapter(address adapter) external view returns (bool);

@@ -23,6 +23,10 @@ interface IVenueAdapter {
     error CallbackNotReceived(address pool);
     /// @notice A call to `venue` reverted without a reason or returned less than expected.
     error VenueCallFailed(address venue);
+    /// @notice `venue` does not trade `tokenIn` for `tokenOut`: a Uniswap pool's two tokens are not
+    /// these two (SEC-141). A pool would still swap (sending its own tokens to the recipient,
+    /// whatever a token named in their place reports), so the hop is refused before it pays.
+    error VenueDoesNotTrade(address venue, address tokenIn, address tokenOut);
     /// @notice `swap` was called on the adapter itself, not by the aggregator's DELEGATECALL.
     error DelegateCallOnly(address adapter);
 
@@ -36,6 +40,10 @@ interface IVenueAdapter {
     /// Reverts `DelegateCallOnly` unless it runs in a DELEGATECALL: called directly, `payer` would
     /// be whoever had approved the adapter (nobody should; a mistaken approval would be anyone's
     /// to spend) and the adapter's own balance anyone's to take.
+    /// The adapter checks that `venue` trades `tokenIn` for `tokenOut` (`VenueDoesNotTrade`, or its
+    /// own error such as the RFQ adapter's `QuotePairMismatch`): the aggregator checks it itself
+    /// only for Uniswap pools (SEC-141; a NAV desk checks its own markets), and measures only the
+    /// route's `tokenOut` at the end.
     /// @return amountInUsed What the venue took (less than `amountIn` only when it ran dry).
     /// @return amountOut What the venue reports it delivered to `recipient`.
     function swap(

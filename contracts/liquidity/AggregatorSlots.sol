@@ -9,11 +9,18 @@ import {IVenueAdapter} from "../../interfaces/IVenueAdapter.sol";
 // of each layout, used by every reader and writer. Getters return the field; setters return the
 // word with that field replaced and every other bit kept. Fields are listed from the lowest bit.
 
-/// @notice A venue (`LiquidityAggregator._venueConfig[venue]`), read once per hop: adapter 0..159 |
-/// pauses 160..167 | kind 168..175 | unused 176..255. `pauses` holds two bits: VENUE_PAUSE (the
-/// venue's own) and GLOBAL_PAUSE (the global pause, written into every venue so a swap reads no
-/// separate flag); a hop needs both clear. `kind` is the adapter's `NativeKind` (swapped by
-/// built-in code, without a delegatecall).
+/// @notice A venue (`LiquidityAggregator._venueConfig[venue]`), read once per hop: pauses 0..7 |
+/// kind 8..15 | key 16..255. `pauses` holds two bits: VENUE_PAUSE (the venue's own) and
+/// GLOBAL_PAUSE (the global pause, written into every venue so a swap reads no separate flag); a
+/// hop needs both clear. `kind` is the adapter's `NativeKind` (swapped by built-in code, without a
+/// delegatecall). `key` is what a hop of that kind needs, 0 when the venue is not listed:
+/// - NONE: the adapter the hop DELEGATECALLs (its 160 bits);
+/// - UNISWAP_V2, UNISWAP_V3: the pool's token key, `UniswapHops.pairKey` of the two tokens the
+///   pool answered when it was listed (a Uniswap pool's tokens never change), which the hop's
+///   `pairKey(tokenIn, tokenOut)` must equal (SEC-141);
+/// - NAV_DESK: the adapter (not read by the hop: the desk checks its own markets).
+/// Every kind's adapter is also kept whole beside the word (`LiquidityAggregator._adapters`) for
+/// quotes, views and governance; the hop reads this word only.
 type VenueWord is uint256;
 
 /// @notice The aggregator's settings (`LiquidityAggregator._settings`), read by a swap only when the
@@ -26,20 +33,15 @@ using VenueWordLibrary for VenueWord global;
 using SettingsWordLibrary for SettingsWord global;
 
 library VenueWordLibrary {
-    uint256 internal constant ADAPTER_MASK = type(uint160).max;
-    uint256 internal constant PAUSES_OFFSET = 160;
-    uint256 internal constant KIND_OFFSET = 168;
     uint256 internal constant BYTE_MASK = type(uint8).max;
+    uint256 internal constant KIND_OFFSET = 8;
+    uint256 internal constant KEY_OFFSET = 16;
     /// @notice The bits of `pauses`.
     uint8 internal constant VENUE_PAUSE = 1;
     uint8 internal constant GLOBAL_PAUSE = 2;
 
-    function adapter(VenueWord v) internal pure returns (address) {
-        return address(uint160(VenueWord.unwrap(v)));
-    }
-
     function pauses(VenueWord v) internal pure returns (uint8) {
-        return uint8(VenueWord.unwrap(v) >> PAUSES_OFFSET);
+        return uint8(VenueWord.unwrap(v));
     }
 
     /// @notice Either pause is set: no hop may use the venue.
@@ -52,28 +54,28 @@ library VenueWordLibrary {
         return IVenueAdapter.NativeKind(uint8(VenueWord.unwrap(v) >> KIND_OFFSET));
     }
 
-    function setAdapter(VenueWord v, address value) internal pure returns (VenueWord) {
-        return VenueWord.wrap((VenueWord.unwrap(v) & ~ADAPTER_MASK) | uint256(uint160(value)));
+    /// @notice The kind's key (see `VenueWord`); 0: not listed.
+    function key(VenueWord v) internal pure returns (uint256) {
+        return VenueWord.unwrap(v) >> KEY_OFFSET;
     }
 
     function setPauses(VenueWord v, uint8 value) internal pure returns (VenueWord) {
-        return _set(v, PAUSES_OFFSET, value);
+        return VenueWord.wrap((VenueWord.unwrap(v) & ~BYTE_MASK) | value);
     }
 
     function setKind(VenueWord v, IVenueAdapter.NativeKind value) internal pure returns (VenueWord) {
-        return _set(v, KIND_OFFSET, uint8(value));
+        return
+            VenueWord.wrap((VenueWord.unwrap(v) & ~(BYTE_MASK << KIND_OFFSET)) | uint256(uint8(value)) << KIND_OFFSET);
     }
 
-    /// @notice The word of these fields (the unused bits zero).
-    function pack(address adapter_, uint8 pauses_, IVenueAdapter.NativeKind kind_) internal pure returns (VenueWord) {
-        return VenueWord.wrap(
-            uint256(uint160(adapter_)) | uint256(pauses_) << PAUSES_OFFSET | uint256(uint8(kind_)) << KIND_OFFSET
-        );
+    /// @dev `value` fits 240 bits (`UniswapHops.pairKey`, or an address).
+    function setKey(VenueWord v, uint256 value) internal pure returns (VenueWord) {
+        return VenueWord.wrap((VenueWord.unwrap(v) & type(uint16).max) | value << KEY_OFFSET);
     }
 
-    /// @dev `value` is a byte.
-    function _set(VenueWord v, uint256 offset, uint256 value) private pure returns (VenueWord) {
-        return VenueWord.wrap((VenueWord.unwrap(v) & ~(BYTE_MASK << offset)) | value << offset);
+    /// @notice The word of these fields. `key_` fits 240 bits.
+    function pack(uint256 key_, uint8 pauses_, IVenueAdapter.NativeKind kind_) internal pure returns (VenueWord) {
+        return VenueWord.wrap(key_ << KEY_OFFSET | uint256(uint8(kind_)) << KIND_OFFSET | pauses_);
     }
 }
 

@@ -39,9 +39,11 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
     /// @dev Oracle, slippage cap, reveal window and pause (`AggregatorSlots`): read by a swap only
     /// when the route asks for an oracle bound.
     SettingsWord private _settings;
-    /// @dev One word per venue (`AggregatorSlots`), read once per hop: its adapter, its pauses and
-    /// the adapter's native kind.
+    /// @dev One word per venue (`AggregatorSlots`), read once per hop: its pauses, the adapter's
+    /// native kind and the kind's key (the adapter it delegatecalls, or a pool's token key).
     mapping(address venue => VenueWord) private _venueConfig;
+    /// @dev Each listed venue's adapter (0: not listed), for quotes, views and governance.
+    mapping(address venue => address adapter) private _adapters;
     mapping(address adapter => bool) public isAdapter;
     EnumerableSet.AddressSet private _venues;
     mapping(address token => TokenPolicy) private _policies;
@@ -174,6 +176,15 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
 
     /// @inheritdoc ILiquidityAggregator
     function setAdapter(address adapter, bool allowed) external restricted {
+        // An adapter stops being allowed only once no venue is bound to it (SEC-140): its venues
+        // would otherwise keep running it (a swap reads the venue's word, not this list).
+        if (!allowed) {
+            address[] memory listed = _venues.values();
+            // Bounded: venues <= MAX_VENUES.
+            for (uint256 i; i < listed.length; ++i) {
+                if (_adapters[listed[i]] == adapter) revert AdapterInUse(adapter, listed[i]);
+            }
+        }
         isAdapter[adapter] = allowed;
         emit AdapterSet(adapter, allowed);
     }
@@ -181,8 +192,7 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
     /// @inheritdoc ILiquidityAggregator
     function setVenue(address venue, address adapter) external restricted {
         if (adapter != address(0) && !isAdapter[adapter]) revert AdapterNotAllowed(adapter);
-        VenueWord config = _venueConfig[venue];
-        address previous = config.adapter();
+        address previous = _adapters[venue];
         if (previous == address(0) && adapter != address(0)) {
             if (_venues.length() >= MAX_VENUES) revert TooManyVenues(MAX_VENUES);
             _venues.add(venue);
@@ -191,11 +201,18 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
         }
         IVenueAdapter.NativeKind kind =
             adapter == address(0) ? IVenueAdapter.NativeKind.NONE : IVenueAdapter(adapter).nativeKind();
+        uint256 key = uint160(adapter);
+        if (kind == IVenueAdapter.NativeKind.UNISWAP_V2 || kind == IVenueAdapter.NativeKind.UNISWAP_V3) {
+            // The pool's two tokens, read once: a hop naming any other pair is refused (SEC-141).
+            key = UniswapHops.poolKey(venue);
+            if (key == 0) revert VenueTokensUnreadable(venue);
+        }
         // The venue's own pause is the guardian's and only `unpauseVenue` lifts it (SEC-56): kept
         // through a new adapter, a delisting and a listing again. The global bit follows the flag.
-        uint8 pauses = config.pauses() & VenueWordLibrary.VENUE_PAUSE;
+        uint8 pauses = _venueConfig[venue].pauses() & VenueWordLibrary.VENUE_PAUSE;
         if (adapter != address(0) && _settings.paused()) pauses |= VenueWordLibrary.GLOBAL_PAUSE;
-        _venueConfig[venue] = VenueWordLibrary.pack(adapter, pauses, kind);
+        _adapters[venue] = adapter;
+        _venueConfig[venue] = VenueWordLibrary.pack(key, pauses, kind);
         emit VenueSet(venue, previous, adapter);
     }
 
@@ -245,7 +262,7 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
 
     /// @inheritdoc ILiquidityAggregator
     function adapterOf(address venue) external view returns (address) {
-        return _venueConfig[venue].adapter();
+        return _adapters[venue];
     }
 
     /// @inheritdoc ILiquidityAggregator
@@ -306,8 +323,8 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
     }
 
     function _setVenuePause(address venue, bool paused_) internal {
+        if (_adapters[venue] == address(0)) revert VenueNotListed(venue);
         VenueWord config = _venueConfig[venue];
-        if (config.adapter() == address(0)) revert VenueNotListed(venue);
         uint8 pauses = config.pauses();
         _venueConfig[venue] =
             config.setPauses(paused_ ? pauses | VenueWordLibrary.VENUE_PAUSE : pauses & ~VenueWordLibrary.VENUE_PAUSE);
@@ -377,7 +394,7 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
     }
 
     /// @dev Walks the whole route, proving that every offset a later read uses lies inside it
-    /// (RouteCodec reads unchecked), and checks its counts and amounts.
+    /// (RouteCodec reads unchecked), and checks its counts, amounts and intermediate tokens.
     /// @return legCount The route's legs.
     /// @return hops The route's number of hops.
     /// @return amountIn The legs' sum: the order's amount.
@@ -388,6 +405,8 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
         if (legCount == 0) revert NoLegs();
         if (legCount > MAX_LEGS) revert TooManyLegs(legCount, MAX_LEGS);
         uint256 at = RouteCodec.HEADER_BYTES;
+        address tokenIn = RouteCodec.tokenIn(route);
+        address tokenOut = RouteCodec.tokenOut(route);
         // Unchecked: offsets stay within calldata size plus one hop's fixed part and a 16-bit
         // data length (each step is compared to `length` before the next); amounts are at most
         // MAX_LEGS values of 128 bits; counts at most MAX_LEGS x MAX_HOPS.
@@ -400,9 +419,16 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
                 if (hopCount > MAX_HOPS) revert TooManyHops(l, hopCount, MAX_HOPS);
                 at += RouteCodec.LEG_BYTES;
                 for (uint256 h; h < hopCount; ++h) {
-                    (,, uint256 dataAt, uint256 dataLength) = RouteCodec.hop(route, at, h + 1 == hopCount, address(0));
+                    (, address hopTokenOut, uint256 dataAt, uint256 dataLength) =
+                        RouteCodec.hop(route, at, h + 1 == hopCount, tokenOut);
                     // The hop's fixed part must be inside; its data end is checked by the next read.
                     if (dataAt > length) revert MalformedRoute(at, length);
+                    // A leg never holds the route's own tokens between hops (SEC-143): what a hop
+                    // leaves unsold goes back to the payer, which would count in the measured
+                    // output (or back against the input) beside what the last hops delivered.
+                    if (h + 1 != hopCount && (hopTokenOut == tokenIn || hopTokenOut == tokenOut)) {
+                        revert IntermediateIsRouteToken(l, h, hopTokenOut);
+                    }
                     at = dataAt + dataLength;
                 }
                 amountIn += legAmount;
@@ -459,7 +485,10 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
         return (amountInUsed, next, filled);
     }
 
-    /// @dev `data` is read only by adapters: native kinds need just the venue and tokens.
+    /// @dev `data` is read only by adapters: native kinds need just the venue and tokens. The
+    /// venue's word is the only storage read: Uniswap pools' tokens are checked against the key it
+    /// holds (SEC-141); a NAV desk checks its own markets (`UnsupportedPair`, `MarketNotListed`) and
+    /// sends the `tokenOut` named; the RFQ adapter checks the quote's pair.
     function _swapHop(
         bytes calldata data,
         address venue,
@@ -470,22 +499,25 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
         address to
     ) internal returns (uint256 used, uint256 out) {
         VenueWord config = _venueConfig[venue];
-        address adapter = config.adapter();
-        if (adapter == address(0)) revert VenueNotListed(venue);
+        uint256 key = config.key();
+        if (key == 0) revert VenueNotListed(venue);
         if (config.paused()) revert VenuePaused(venue);
         IVenueAdapter.NativeKind kind = config.kind();
-        if (kind == IVenueAdapter.NativeKind.UNISWAP_V2) {
-            return (amount, UniswapHops.swapV2(venue, tokenIn, tokenOut, amount, payer, to));
-        }
-        if (kind == IVenueAdapter.NativeKind.UNISWAP_V3) {
+        if (kind == IVenueAdapter.NativeKind.UNISWAP_V2 || kind == IVenueAdapter.NativeKind.UNISWAP_V3) {
+            if (UniswapHops.pairKey(tokenIn, tokenOut) != key) {
+                revert IVenueAdapter.VenueDoesNotTrade(venue, tokenIn, tokenOut);
+            }
+            if (kind == IVenueAdapter.NativeKind.UNISWAP_V2) {
+                return (amount, UniswapHops.swapV2(venue, tokenIn, tokenOut, amount, payer, to));
+            }
             return UniswapHops.swapV3(venue, tokenIn, tokenOut, amount, payer, to);
         }
         if (kind == IVenueAdapter.NativeKind.NAV_DESK) {
             return (amount, NavHops.swap(venue, tokenIn, tokenOut, amount, payer, to));
         }
-        (bool ok, bytes memory result) = adapter.delegatecall(
-            abi.encodeCall(IVenueAdapter.swap, (venue, tokenIn, tokenOut, amount, payer, to, data))
-        );
+        // Kind NONE: the key is the adapter, allowed while any venue is bound to it (SEC-140).
+        (bool ok, bytes memory result) = address(uint160(key))
+            .delegatecall(abi.encodeCall(IVenueAdapter.swap, (venue, tokenIn, tokenOut, amount, payer, to, data)));
         if (!ok) revert AdapterFailed(venue, result);
         (used, out) = abi.decode(result, (uint256, uint256));
     }
@@ -509,7 +541,7 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
         internal
         returns (uint256)
     {
-        address adapter = _venueConfig[venue].adapter();
+        address adapter = _adapters[venue];
         if (adapter == address(0) || amount == 0) return 0;
         try IVenueAdapter(adapter).quote(venue, tokenIn, tokenOut, amount, data) returns (uint256 out) {
             return out;

@@ -20,8 +20,10 @@ library UniswapHops {
     uint160 internal constant MIN_SQRT_PRICE_PLUS_ONE = 4295128740;
     uint160 internal constant MAX_SQRT_PRICE_MINUS_ONE = 1461446703485210103287273052203988822378723970341;
 
-    /// @dev The pair's tokens are not read: V2 pairs sort tokens by address, and a pair that does
-    /// not hold `tokenOut` cannot deliver it, so the aggregator's measured-output check reverts.
+    /// @dev The pair's tokens are not read here: the caller has checked that the pair trades
+    /// `tokenIn` for `tokenOut` (the aggregator against the key read at listing, an adapter by
+    /// `checkTokens`). A pair does not refuse a swap naming other tokens: it sends its own to the
+    /// recipient, whatever a token named in their place reports (SEC-141).
     /// @return amountOut What the pair's formula gives for `amountIn` (the pair sends exactly that).
     function swapV2(address pair, address tokenIn, address tokenOut, uint256 amountIn, address payer, address recipient)
         internal
@@ -49,7 +51,8 @@ library UniswapHops {
     }
 
     /// @dev The pool calls back `uniswapV3SwapCallback` on the caller (the aggregator), which pays
-    /// from the session opened here: only this pool, once, at most `amountIn`.
+    /// from the session opened here: only this pool, once, at most `amountIn`. The pool's tokens
+    /// are not read here, as for `swapV2`.
     /// @return amountInUsed What the pool took (less than `amountIn` only when it ran out of range).
     /// @return amountOut What the pool sent to `recipient`.
     function swapV3(address pool, address tokenIn, address tokenOut, uint256 amountIn, address payer, address recipient)
@@ -86,6 +89,41 @@ library UniswapHops {
         amountOut = SafeCast.toUint256(-sent);
     }
 
+    /// @notice The key of a pool trading `tokenA` and `tokenB`, in either order: the low 240 bits of
+    /// keccak256(abi.encode(token0, token1)), the two sorted as Uniswap sorts them. Another pair of
+    /// tokens has the same key with a chance of 2**-240 per try (a second preimage of 240 bits):
+    /// no token an attacker deploys passes for one of a pool's. The aggregator keeps a listed
+    /// pool's key in its venue word (`AggregatorSlots`), so a hop checks its tokens without a call.
+    function pairKey(address tokenA, address tokenB) internal pure returns (uint256 key) {
+        (address token0, address token1) = tokenA < tokenB ? (tokenA, tokenB) : (tokenB, tokenA);
+        assembly ("memory-safe") {
+            // In the scratch space (0x00..0x3f): nothing allocated.
+            mstore(0x00, shr(96, shl(96, token0)))
+            mstore(0x20, shr(96, shl(96, token1)))
+            key := shr(16, shl(16, keccak256(0x00, 0x40)))
+        }
+    }
+
+    /// @notice The key of the tokens `pool` answers (`token0()`, `token1()`: a Uniswap V2 pair and a
+    /// V3 pool both have them); 0 when it does not answer two distinct, sorted, non-zero tokens
+    /// (an account without code, or not a Uniswap pool).
+    function poolKey(address pool) internal view returns (uint256) {
+        address token0 = _token(pool, IUniswapV2PairMinimal.token0.selector);
+        address token1 = _token(pool, IUniswapV2PairMinimal.token1.selector);
+        if (token0 == address(0) || token0 >= token1) return 0;
+        return pairKey(token0, token1);
+    }
+
+    /// @notice Reverts `VenueDoesNotTrade(pool, tokenIn, tokenOut)` unless `pool` trades `tokenIn`
+    /// for `tokenOut` (its two tokens, read now). For the adapters' `swap`; the aggregator checks
+    /// against the key it read at listing instead.
+    function checkTokens(address pool, address tokenIn, address tokenOut) internal view {
+        uint256 key = poolKey(pool);
+        if (key == 0 || key != pairKey(tokenIn, tokenOut)) {
+            revert IVenueAdapter.VenueDoesNotTrade(pool, tokenIn, tokenOut);
+        }
+    }
+
     /// @dev The pair's reserves are uint112 by its own code (a real Uniswap V2 pair, allow-listed):
     /// they are read as words, without the ABI decoder's range checks.
     function reservesV2(address pair, bool zeroForOne) internal view returns (uint256 reserveIn, uint256 reserveOut) {
@@ -108,6 +146,20 @@ library UniswapHops {
         if (amountIn == 0 || reserveIn == 0 || reserveOut == 0) return 0;
         uint256 amountInWithFee = amountIn * V2_FEE_FACTOR;
         return amountInWithFee * reserveOut / (reserveIn * V2_FEE_BASE + amountInWithFee);
+    }
+
+    /// @dev The address `pool` answers to a call of `selector` with no argument; 0 when the call
+    /// fails or answers less than a word or more than an address.
+    function _token(address pool, bytes4 selector) private view returns (address token) {
+        bool ok;
+        uint256 word;
+        assembly ("memory-safe") {
+            mstore(0x00, selector)
+            ok := staticcall(gas(), pool, 0x00, 0x04, 0x00, 0x20)
+            ok := and(ok, gt(returndatasize(), 0x1f)) // after the call: Yul evaluates arguments right to left
+            word := mload(0x00)
+        }
+        if (ok && word >> 160 == 0) token = address(uint160(word));
     }
 
     /// @dev After a low-level call to `venue`: re-raises its revert reason; reverts

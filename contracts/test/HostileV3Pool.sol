@@ -21,14 +21,18 @@ contract HostileV3Pool {
     error SecondPaymentRefused(bytes reason);
 
     ILiquidityAggregator public immutable aggregator;
+    /// @notice The pool's tokens, sorted (as a pool's): the aggregator reads them when it lists it.
+    address public immutable token0;
+    address public immutable token1;
     Mode public mode;
     HostileV3Pool public accomplice;
     /// @dev The hop's input token (the pool's token0 or token1 for the aggregator: it pays whatever
     /// the session names; only the balance check below reads it).
     IERC20 public tokenIn;
 
-    constructor(address aggregator_) {
+    constructor(address aggregator_, address tokenA, address tokenB) {
         aggregator = ILiquidityAggregator(aggregator_);
+        (token0, token1) = tokenA < tokenB ? (tokenA, tokenB) : (tokenB, tokenA);
     }
 
     function arm(Mode mode_, HostileV3Pool accomplice_, IERC20 tokenIn_) external {

@@ -34,6 +34,10 @@ contract PaymentThief is INavVenueCallback {
     uint256 public victimAmount;
     /// @dev As a NAV desk caller: how much less than owed it pays.
     uint256 public shortfall;
+    /// @dev As a V2 pair of the aggregator: the tokens it answers (sorted, as a pair's), read when
+    /// the aggregator lists it.
+    address public token0;
+    address public token1;
 
     function arm(Mode mode_, address otherToken_, PaymentThief accomplice_) external {
         (mode, otherToken, accomplice) = (mode_, otherToken_, accomplice_);
@@ -77,6 +81,11 @@ contract PaymentThief is INavVenueCallback {
     }
 
     // ------------------------------------------------------------ as an aggregator venue (V2 pose)
+
+    /// @notice Answers `tokenA` and `tokenB` as its `token0()` / `token1()`, sorted: the pair it poses as.
+    function poseAsPair(address tokenA, address tokenB) external {
+        (token0, token1) = tokenA < tokenB ? (tokenA, tokenB) : (tokenB, tokenA);
+    }
 
     function robDuringRoute(ISwapPayer victim_, address token, uint256 amount) external {
         (victim, victimToken, victimAmount) = (victim_, token, amount);

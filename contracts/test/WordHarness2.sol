@@ -265,13 +265,13 @@ contract WordHarness2 {
 
     function venueWordGet(VenueWord v) external pure returns (uint256[] memory f) {
         f = new uint256[](3);
-        (f[0], f[1], f[2]) = (uint160(v.adapter()), v.pauses(), uint8(v.kind()));
+        (f[0], f[1], f[2]) = (v.pauses(), uint8(v.kind()), v.key());
     }
 
     function venueWordSet(VenueWord w, uint256 field, uint256 v) public pure returns (VenueWord) {
-        if (field == 0) return w.setAdapter(address(uint160(v)));
-        if (field == 1) return w.setPauses(uint8(v));
-        if (field == 2) return w.setKind(IVenueAdapter.NativeKind(v));
+        if (field == 0) return w.setPauses(uint8(v));
+        if (field == 1) return w.setKind(IVenueAdapter.NativeKind(v));
+        if (field == 2) return w.setKey(v);
         revert UnknownField(field);
     }
 
@@ -286,12 +286,8 @@ contract WordHarness2 {
         return w;
     }
 
-    function venueWordPack(address adapter, uint8 pauses, IVenueAdapter.NativeKind kind)
-        external
-        pure
-        returns (VenueWord)
-    {
-        return VenueWordLibrary.pack(adapter, pauses, kind);
+    function venueWordPack(uint256 key, uint8 pauses, IVenueAdapter.NativeKind kind) external pure returns (VenueWord) {
+        return VenueWordLibrary.pack(key, pauses, kind);
     }
 
     function venueWordPaused(VenueWord v) external pure returns (bool) {

@@ -62,10 +62,19 @@ def encode_route(
     legs: Sequence[LegSpec],
 ) -> bytes:
     """Packs a route. `amount_in` is not encoded (the aggregator sums the legs): it must equal
-    that sum, and every leg's last hop must buy `token_out` (the encoding omits it)."""
+    that sum, every leg's last hop must buy `token_out` (the encoding omits it), and no other hop
+    may buy `token_in` or `token_out` (the aggregator's `IntermediateIsRouteToken`, SEC-143)."""
     legs_total = sum(int(amount) for amount, _ in legs)
     if legs_total != int(amount_in):
         raise RouteError(f"legs sum to {legs_total}, not the order's {int(amount_in)}")
+    own = {_address(token_in), _address(token_out)}
+    for index, (_, hops) in enumerate(legs):
+        for position, (_, hop_token_out, _) in enumerate(hops[:-1]):
+            if _address(hop_token_out) in own:
+                raise RouteError(
+                    f"leg {index} hop {position} buys {hop_token_out}, one of the route's own "
+                    "tokens: a leg's intermediate tokens are other tokens"
+                )
     return (
         _address(token_in)
         + _address(token_out)

@@ -309,12 +309,13 @@ CORE = Word("CoreWord", (Field("compliance", 0, 160), Field("paused", 160, 8, fl
 
 NATIVE_KINDS = 3  # IVenueAdapter.NativeKind: NONE, UNISWAP_V2, UNISWAP_V3, NAV_DESK
 VENUE_PAUSE, GLOBAL_PAUSE = 1, 2  # the bits of a venue's `pauses`
+# `key`: the adapter (kinds NONE and NAV_DESK) or the pool's token key (Uniswap kinds, SEC-141).
 VENUE = Word(
     "VenueWord",
     (
-        Field("adapter", 0, 160),
-        Field("pauses", 160, 8),
-        Field("kind", 168, 8, top=NATIVE_KINDS),
+        Field("pauses", 0, 8),
+        Field("kind", 8, 8, top=NATIVE_KINDS),
+        Field("key", 16, 240),
     ),
 )
 
@@ -382,8 +383,18 @@ RISK_RECORD = (RISK_HEADER, MODEL, RISK_BOUNDS, CLASS_CAPS)
 RISK_ASSET_PARAMS_WORD = len(RISK_RECORD)
 # The SecurityToken: AccessManaged's word, then `_core`, `_registry`, `_totalSupply`, `_accounts`.
 TOKEN_CORE_SLOT, TOKEN_ACCOUNTS_SLOT = 1, 4
-# The LiquidityAggregator: AccessManaged's word, then `_settings` and `_venueConfig`.
-AGGREGATOR_SETTINGS_SLOT, AGGREGATOR_VENUES_SLOT = 1, 2
+# The LiquidityAggregator: AccessManaged's word, then `_settings`, `_venueConfig` and `_adapters`.
+AGGREGATOR_SETTINGS_SLOT, AGGREGATOR_VENUES_SLOT, AGGREGATOR_ADAPTERS_SLOT = 1, 2, 3
+
+
+def pair_key(token_a, token_b) -> int:
+    """`UniswapHops.pairKey`: the low 240 bits of keccak256(abi.encode(token0, token1)), sorted."""
+    token0, token1 = sorted(
+        to_canonical_address(str(getattr(t, "address", t))) for t in (token_a, token_b)
+    )
+    return int.from_bytes(keccak(token0.rjust(32, b"\0") + token1.rjust(32, b"\0")), "big") % (
+        1 << 240
+    )
 
 
 def mapping_slot(key, slot: int) -> int:

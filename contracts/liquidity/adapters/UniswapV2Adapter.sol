@@ -16,6 +16,7 @@ contract UniswapV2Adapter is AdapterBase {
     }
 
     /// @inheritdoc IVenueAdapter
+    /// @dev Checks the pair's tokens first (`UniswapHops.checkTokens`), as the aggregator's hop does.
     function swap(
         address venue,
         address tokenIn,
@@ -25,6 +26,7 @@ contract UniswapV2Adapter is AdapterBase {
         address recipient,
         bytes calldata
     ) external onlyDelegateCall returns (uint256 amountInUsed, uint256 amountOut) {
+        UniswapHops.checkTokens(venue, tokenIn, tokenOut);
         amountOut = UniswapHops.swapV2(venue, tokenIn, tokenOut, amountIn, payer, recipient);
         amountInUsed = amountIn;
     }

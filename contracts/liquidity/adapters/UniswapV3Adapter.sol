@@ -25,6 +25,7 @@ contract UniswapV3Adapter is AdapterBase {
     }
 
     /// @inheritdoc IVenueAdapter
+    /// @dev Checks the pool's tokens first (`UniswapHops.checkTokens`), as the aggregator's hop does.
     function swap(
         address venue,
         address tokenIn,
@@ -34,6 +35,7 @@ contract UniswapV3Adapter is AdapterBase {
         address recipient,
         bytes calldata
     ) external onlyDelegateCall returns (uint256 amountInUsed, uint256 amountOut) {
+        UniswapHops.checkTokens(venue, tokenIn, tokenOut);
         return UniswapHops.swapV3(venue, tokenIn, tokenOut, amountIn, payer, recipient);
     }
 

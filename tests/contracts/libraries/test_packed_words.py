@@ -307,12 +307,12 @@ def test_risk_words__pack_unpack_and_packed_array_element__match_the_fields(
     amount=st.integers(0, 2**128 - 1),
     compliance=st.integers(0, 2**160 - 1),
     paused=st.booleans(),
-    adapter=st.integers(0, 2**160 - 1),
+    key=st.integers(0, 2**240 - 1),
     pauses=st.integers(0, 255),
     kind=st.integers(0, 3),
 )
 def test_token_and_venue_words__credit_debit_and_packing__match_the_fields(
-    words2, account, amount, compliance, paused, adapter, pauses, kind
+    words2, account, amount, compliance, paused, key, pauses, kind
 ):
     balance = ACCOUNT.field("balance").read(account)
     credit = min(amount, 2**128 - 1 - balance)  # `credit`'s precondition: no carry
@@ -326,6 +326,6 @@ def test_token_and_venue_words__credit_debit_and_packing__match_the_fields(
     assert words2.coreWordPack(f"0x{compliance:040x}", paused) == CORE.encode(
         {"compliance": compliance, "paused": int(paused)}
     )
-    venue = words2.venueWordPack(f"0x{adapter:040x}", pauses, kind)
-    assert venue == VENUE.encode({"adapter": adapter, "pauses": pauses, "kind": kind})
+    venue = words2.venueWordPack(key, pauses, kind)
+    assert venue == VENUE.encode({"key": key, "pauses": pauses, "kind": kind})
     assert words2.venueWordPaused(venue) == (pauses != 0)  # either pause bit stops the venue

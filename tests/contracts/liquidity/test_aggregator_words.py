@@ -1,12 +1,15 @@
 """FND-15: the words the LiquidityAggregator stores are the layouts its value types describe
 (`AggregatorSlots`). Its settings word and every listed venue's word, read raw with `get_storage`
 and decoded by the Python mirror (tests/contracts/words.py), say what its views say (`oracle`,
-`maxSlippageCapBps`, `revealWindow`, `paused`, `adapterOf`, `isVenuePaused`) and hold the adapter's
-native kind, after new settings, a venue's own pause, the global pause and its lifting (which keeps
+`maxSlippageCapBps`, `revealWindow`, `paused`, `adapterOf` (kept beside the word), `isVenuePaused`)
+and hold the adapter's native kind and the kind's key (the adapter, or a Uniswap pool's token key:
+SEC-141), after new settings, a venue's own pause, the global pause and its lifting (which keeps
 the venue's own), and a venue delisted and listed again."""
 
 from isolation import isolated
+from keepers.liquidity.artifacts import container
 from words import (
+    AGGREGATOR_ADAPTERS_SLOT,
     AGGREGATOR_SETTINGS_SLOT,
     AGGREGATOR_VENUES_SLOT,
     GLOBAL_PAUSE,
@@ -14,6 +17,7 @@ from words import (
     VENUE,
     VENUE_PAUSE,
     mapping_slot,
+    pair_key,
     stored_word,
 )
 
@@ -43,12 +47,17 @@ def assert_stored_words_are_the_views(chain, liq):
     words = venue_words(chain, agg)
     assert words, "no venue listed"
     for venue, word in words.items():
-        adapter = f"0x{word['adapter']:040x}"
+        adapter = f"0x{stored_word(chain, agg, mapping_slot(venue, AGGREGATOR_ADAPTERS_SLOT)):040x}"
         assert (adapter, word["pauses"] != 0) == (
             agg.adapterOf(venue).lower(),
             agg.isVenuePaused(venue),
         )
         assert word["kind"] == kinds[adapter]
+        if word["kind"] in (NATIVE_KIND["uniswap_v2"], NATIVE_KIND["uniswap_v3"]):
+            pool = container("UniswapV2Pair").at(venue)  # token0() / token1(): V3 pools alike
+            assert word["key"] == pair_key(pool.token0(), pool.token1())
+        else:
+            assert word["key"] == int(adapter, 16)
         # The global pause bit is in every listed venue exactly while the aggregator is paused.
         assert bool(word["pauses"] & GLOBAL_PAUSE) == agg.paused()
     return words
@@ -76,7 +85,7 @@ def test_aggregator_words__settings_pauses_relisting__raw_words_decode_to_the_vi
         agg.setVenue(incident, "0x" + "00" * 20, sender=deployer)
         assert VENUE.decode(
             stored_word(chain, agg, mapping_slot(incident, AGGREGATOR_VENUES_SLOT))
-        ) == {"adapter": 0, "pauses": VENUE_PAUSE, "kind": 0}
+        ) == {"key": 0, "pauses": VENUE_PAUSE, "kind": 0}
         agg.setVenue(incident, adapter, sender=deployer)
         words = assert_stored_words_are_the_views(chain, liq)
         assert words[incident]["pauses"] == VENUE_PAUSE | GLOBAL_PAUSE

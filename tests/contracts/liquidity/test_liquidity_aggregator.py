@@ -324,7 +324,7 @@ def test_callback__only_from_the_pool_being_called(liquidity, project, deployer,
     )
     with ape.reverts(liq.aggregator.UnexpectedCallback, caller=trader.address):
         liq.aggregator.uniswapV3SwapCallback(10**18, 0, b"", sender=trader)
-    hostile = deployer.deploy(project.HostileVenue, liq.aggregator)
+    hostile = deployer.deploy(project.HostileVenue, liq.aggregator, usdc, qspx)
     with isolated(chain):
         liq.aggregator.setVenue(hostile, liq.deployment.adapters["uniswap_v2"], sender=deployer)
         amount = 1_000 * USDC_UNIT
@@ -367,8 +367,8 @@ def test_v3_callback__pool_asks_twice_above_its_input_or_through_an_accomplice__
         liquidity.tokens["QSPX"],
         liquidity.trader,
     )
-    pool = deployer.deploy(project.HostileV3Pool, liq.aggregator)
-    accomplice = deployer.deploy(project.HostileV3Pool, liq.aggregator)
+    pool = deployer.deploy(project.HostileV3Pool, liq.aggregator, usdc, qspx)
+    accomplice = deployer.deploy(project.HostileV3Pool, liq.aggregator, usdc, qspx)
     amount = 1_000 * USDC_UNIT
     with isolated(chain):
         liq.aggregator.setVenue(pool, liq.deployment.adapters["uniswap_v3"], sender=deployer)
@@ -556,9 +556,12 @@ def test_pause__guardian_cannot_resume_and_lifting_the_global_pause_keeps_a_venu
         agg.swap(single(liq, chain, V2B, usdc, qspx, USDC_UNIT), sender=trader)
 
 
-def test_swap__venue_without_code__reverts_venue_call_failed(liquidity, chain, deployer, accounts):
-    """The built-in Uniswap hops call pools at a low level: an account that answers nothing (no
-    code, listed by mistake) reverts with its address instead of a silent success."""
+def test_set_venue__uniswap_kind_without_code__refused_at_listing(
+    liquidity, chain, deployer, accounts
+):
+    """A Uniswap venue is listed with the two tokens it answers (SEC-141): an account that answers
+    nothing (no code, listed by mistake) is refused with its address when ADMIN lists it, rather
+    than listed and failing every route. A route through it finds it unlisted."""
     liq, usdc, qspx, trader = (
         liquidity,
         liquidity.tokens["USDC"],
@@ -566,22 +569,23 @@ def test_swap__venue_without_code__reverts_venue_call_failed(liquidity, chain, d
         liquidity.trader,
     )
     agg, empty = liq.aggregator, accounts[17].address
+    route = encode_route(
+        usdc,
+        qspx,
+        USDC_UNIT,
+        1,
+        trader.address,
+        deadline(chain),
+        0,
+        [(USDC_UNIT, [(empty, qspx.address, b"")])],
+    )
     with isolated(chain):
         for kind in ("uniswap_v2", "uniswap_v3"):
-            agg.setVenue(empty, liq.deployment.adapters[kind], sender=deployer)
-            usdc.approve(agg, USDC_UNIT, sender=trader)
-            route = encode_route(
-                usdc,
-                qspx,
-                USDC_UNIT,
-                1,
-                trader.address,
-                deadline(chain),
-                0,
-                [(USDC_UNIT, [(empty, qspx.address, b"")])],
-            )
-            with ape.reverts(agg.VenueCallFailed, venue=empty):
-                agg.swap(route, sender=trader)
+            with ape.reverts(agg.VenueTokensUnreadable, venue=empty):
+                agg.setVenue(empty, liq.deployment.adapters[kind], sender=deployer)
+        usdc.approve(agg, USDC_UNIT, sender=trader)
+        with ape.reverts(agg.VenueNotListed, venue=empty):
+            agg.swap(route, sender=trader)
 
 
 def test_adapter_swap__called_directly__reverts_delegate_call_only(

@@ -147,6 +147,7 @@ def test_pay_for_swap__venue_of_a_route_asks_the_vault_itself__refused(
     usdc, qspx = r.tokens[0], r.tokens[3]
     amount = 1_000 * USDC_UNIT
     with isolated(chain):
+        thief.poseAsPair(usdc, qspx, sender=deployer)  # a pair answers its tokens (SEC-141)
         r.liq.aggregator.setVenue(thief, r.liq.deployment.adapters["uniswap_v2"], sender=deployer)
         thief.robDuringRoute(r.vault, usdc, 10 * amount, sender=deployer)
         # a direct trade, for the test

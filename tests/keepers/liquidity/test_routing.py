@@ -129,7 +129,8 @@ def test_decode_fills__72_bytes_per_hop_in_order():
 
 def test_codec__packed_route_round_trips_and_refuses_what_the_aggregator_would():
     """LIQ-17: the Python encoder writes RouteCodec's layout (the contract tests execute it); the
-    order's amount is the legs' sum and a leg's last hop buys the route's token by construction."""
+    order's amount is the legs' sum and a leg's last hop buys the route's token by construction;
+    an intermediate hop buying one of the route's own tokens is refused (SEC-143)."""
     from keepers.liquidity.codec import RouteError, decode_route, encode_route, with_min_out
 
     usdc, qspx, qcorp, pair, pool, rfq, me = (f"0x{i:040x}" for i in range(1, 8))
@@ -154,6 +155,11 @@ def test_codec__packed_route_round_trips_and_refuses_what_the_aggregator_would()
         encode_route(usdc, qspx, 5, 0, me, 1, 0, [(5, [(pair, qcorp, b"")])])
     with pytest.raises(RouteError, match="does not fit in 16 bytes"):
         encode_route(usdc, qspx, 2**128, 0, me, 1, 0, [(2**128, [(pair, qspx, b"")])])
+    for intermediate in (usdc, qspx):  # SEC-143: the aggregator's IntermediateIsRouteToken
+        with pytest.raises(RouteError, match="leg 0 hop 0 buys .*, one of the route's own tokens"):
+            encode_route(
+                usdc, qspx, 5, 0, me, 1, 0, [(5, [(pair, intermediate, b""), (pool, qspx, b"")])]
+            )
     with pytest.raises(RouteError, match="1 bytes left over"):
         decode_route(route + b"\x00")
     with pytest.raises(RouteError, match="reading"):
