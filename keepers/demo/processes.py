@@ -42,6 +42,8 @@ class ProcessGroup:
     def __init__(self, log_dir: Path):
         self.log_dir = log_dir
         self.children: list[tuple[str, subprocess.Popen]] = []
+        # Folders a child writes that die with it (anvil's persisted states): removed by stop_all.
+        self.scratch: list[Path] = []
 
     def start(
         self, name: str, argv: list[str], env: dict[str, str] | None = None, append: bool = False
@@ -73,6 +75,8 @@ class ProcessGroup:
     def stop_all(self) -> None:
         for _, proc in reversed(self.children):
             self.stop(proc)
+        for folder in self.scratch:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 @dataclass
@@ -195,10 +199,17 @@ def start_anvil(
     Anvil binds port 0 and the port is read back from the line it logs: no port is picked first
     and bound later, so two anvils started at once (a test suite beside the demo) can never race
     for one port or answer for each other. `startup_timeout` guards against a hung start only.
-    `extra_args` go to anvil as they are (`--load-state FILE`, say); `name` names its log."""
+    `extra_args` go to anvil as they are (`--load-state FILE`, say); `name` names its log.
+
+    Anvil keeps its last states in memory and writes older ones to disk, by default under
+    `~/.foundry/anvil/tmp`, which it never removes: one `make test` left 11 GB there, in five
+    folders of up to 3.7 GB. Here they go to `<log dir>/<name>-states`, removed with the group by
+    `stop_all`."""
     anvil = shutil.which("anvil")
     if anvil is None:
         raise QuanteraError("anvil is not on PATH: run `make install`")
+    states = group.log_dir / f"{name}-states"
+    group.scratch.append(states)
     proc = group.start(
         name,
         [
@@ -213,6 +224,8 @@ def start_anvil(
             *(["--mixed-mining"] if mixed_mining and block_time_seconds else []),
             "--accounts",
             str(ACCOUNTS),
+            "--cache-path",
+            str(states),
             *extra_args,
         ],
     )

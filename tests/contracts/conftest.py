@@ -1,3 +1,6 @@
+import shutil
+import tempfile
+
 import pytest
 from ape.managers.chain import ChainManager
 from ape_ethereum.trace import Trace
@@ -14,9 +17,17 @@ Trace.show = lambda self, *args, **kwargs: None
 # (stack included) of every transaction, for geth struct-log traces nothing here reads. Return
 # values and revert data come from parity traces (`trace_transaction`, ape-foundry's approach) and
 # from the calls themselves, which anvil serves without it.
+#
+# Anvil writes the states it no longer keeps in memory (megabytes a block here) under
+# `~/.foundry/anvil/tmp`, and never removes them: a contract-suite process left gigabytes there.
+# Here they go to a folder of this process, removed when it exits (keepers.demo.processes does the
+# same for the anvils the keeper tests start).
 _anvil_command = FoundryProvider.build_command
+_ANVIL_STATES = tempfile.mkdtemp(prefix="anvil-states-")
 FoundryProvider.build_command = lambda self: [
-    arg for arg in _anvil_command(self) if arg != "--steps-tracing"
+    *(arg for arg in _anvil_command(self) if arg != "--steps-tracing"),
+    "--cache-path",
+    _ANVIL_STATES,
 ]
 
 # ape checks that a contract is there before every call and transaction (`_validate_is_contract`:
@@ -114,3 +125,8 @@ from liquidity_fixtures import liquidity, liquidity_deployment, maker, trader  #
 from prime_fixtures import pool_stack  # noqa: E402,F401
 from rebalancer_fixtures import rebalancing  # noqa: E402,F401
 from risk_fixtures import executor, fund_investor, reporter, risk_keeper, risk_stack  # noqa: E402,F401
+
+
+def pytest_unconfigure(config):
+    # Whether ape stopped the anvil yet or not: an open file's space is freed when anvil exits.
+    shutil.rmtree(_ANVIL_STATES, ignore_errors=True)
