@@ -71,10 +71,20 @@ function rateIndexKey(uint16 index) pure returns (address) {
 /// the coupon reserve. When the reserve is short the index rises by what the reserve pays pro rata
 /// (`floor(reserve * SCALE / supply)` per share), the shortfall is added to `couponShortfall()` and
 /// `Defaulted(id, n, due, paid)` is emitted; the coupon is recorded all the same (transfers reopen).
+/// Arrears (SEC-131): a shortfall is owed, not forgotten. The next recording takes it with its
+/// own coupon from the reserve (`due` then includes it; topped up by `fundCoupons`) and pays it to
+/// that coupon's holders of record (a bond in arrears trades flat: the claim goes with the
+/// holding, as a special record date does), `ArrearsPaid`; what is still owed when redemption
+/// starts joins the redemption price, and the coupon reserve left joins the redemption pool.
+/// Once redemption started, what the pool holds beyond every share's full price is the issuer's:
+/// `sweepExcess` (the issuer or its FUND operator) pays it, never what a holder can claim.
+/// Calls (SEC-124): after the issuer's call, a coupon ending after the call date is refused
+/// (`CouponAfterCall`): the one accrued over the call is in the call's redemption price.
 /// Maturity. Once the registry has the instrument Matured (at maturity by anyone, or by the
 /// issuer's call), `startRedemption` (anyone) fixes the price per whole share (face value, or the
 /// call price plus the coupon accrued to the call date) and the supply, and stops every balance
-/// change for good. A redemption index `R` (per whole share, like `C`) is
+/// change for good but an agent's forced transfer or recovery (SEC-125). A redemption index `R`
+/// (per whole share, like `C`) is
 /// `min(price, funded * SCALE / supply)`: a late top-up raises it and pays everyone the same
 /// fraction; `redeem(holder)` pays `floor(balance * (R - R_holder) / SCALE)` plus the coupons owed.
 /// While `R` is below the price the shortfall is `redemptionShortfall()`; `Defaulted(id, 0, due,
@@ -110,8 +120,10 @@ function rateIndexKey(uint16 index) pure returns (address) {
 /// round, nor is `startedAt` or the deprecated `answeredInRound`; a phase of the proxy skipped
 /// entirely (no round in phase p + 1) cannot be ordered and is refused; a fallback round that is
 /// the first of a phase after the first is refused when named itself (its predecessor, the
-/// previous phase's last round, cannot be found in O(1)): name the stale round in force; recovering a lost wallet moves its unclaimed coupons with it, but no
-/// balance changes once redemption starts (recover wallets before maturity); the schedule is
+/// previous phase's last round, cannot be found in O(1)): name the stale round in force; a forced
+/// transfer or a recovery moves its part of what the holding is owed (coupons, and redemption once
+/// started) with it, at any time (SEC-125); an agent's burn is refused once balances are fixed (a
+/// burnt holding would leave its redemption unclaimable); the schedule is
 /// generated without the end-of-month rule (`END_OF_MONTH` false, keepers/lifecycle/schedule.py's
 /// default).
 interface IBondServicer {
@@ -160,13 +172,25 @@ interface IBondServicer {
     error CouponOutstanding(uint256 number);
     /// @notice Funding of 0.
     error ZeroAmount();
+    /// @notice Coupon `number` ends at `end`, after the issuer's call at `calledAt` (SEC-124): it
+    /// is not paid; its part up to the call is in the redemption price.
+    error CouponAfterCall(uint256 number, uint256 end, uint256 calledAt);
+    /// @notice `holder` is not verified in the token's registry (or is under its sanctions freeze)
+    /// or is frozen on the token (SEC-125): what it is owed stays, claimable once resolved.
+    error HolderNotPayable(address holder);
+    /// @notice `caller` is neither the instrument's issuer nor its FUND operator.
+    error NotIssuerOrFunder(uint256 instrumentId, address caller);
+    /// @notice The redemption pool holds `funded`, no more than `due` (every share at its price):
+    /// nothing is the issuer's.
+    error NothingToSweep(uint256 funded, uint256 due);
 
     /// @notice Servicing of `instrumentId` started: `coupons` on the schedule, the first record
     /// date `firstRecordDate` (the maturity date when there are none).
     event ServicingStarted(uint256 indexed instrumentId, uint256 coupons, uint256 firstRecordDate);
     /// @notice Coupon `number` recorded on `supply` shares: due `couponPerShare` per whole share
-    /// (scaled, see `SCALE`), the index moved by `indexIncrease` (less when underfunded); `paid`
-    /// taken from the reserve; the next record date `nextRecordDate` (maturity after the last).
+    /// (scaled, see `SCALE`), the index moved by `indexIncrease` (less when underfunded, more when
+    /// it also pays earlier coupons' arrears: `ArrearsPaid`); `paid` taken from the reserve; the
+    /// next record date `nextRecordDate` (maturity after the last).
     event CouponRecorded(
         uint256 indexed number,
         uint256 supply,
@@ -199,11 +223,19 @@ interface IBondServicer {
     event RedemptionStarted(uint256 indexed instrumentId, uint256 pricePerShare, uint256 supply, bool called);
     /// @notice The redemption index moved from `previous` to `next` (a top-up).
     event RedemptionIndexRaised(uint256 previous, uint256 next);
-    /// @notice `couponNumber` (0: the redemption) was due `due` and only `paid` was there: a
-    /// payment default of `due - paid`.
+    /// @notice `couponNumber` (0: the redemption) was due `due` (a coupon's with the arrears of
+    /// earlier ones, SEC-131) and only `paid` was there: a payment default of `due - paid`.
     event Defaulted(uint256 indexed instrumentId, uint256 indexed couponNumber, uint256 due, uint256 paid);
     /// @notice `holder` was paid `coupons` and `redemption` (payment-asset base units).
     event Paid(address indexed holder, uint256 coupons, uint256 redemption, address indexed by);
+    /// @notice Coupon `number`'s recording paid `paid` of earlier coupons' shortfall to its holders
+    /// of record; `remaining` is still owed (SEC-131).
+    event ArrearsPaid(uint256 indexed number, uint256 paid, uint256 remaining);
+    /// @notice At the redemption's start the coupons' shortfall (`arrears`, now in the price) and
+    /// the coupon reserve left (`reserve`, now in the redemption pool) moved to the redemption.
+    event CouponPoolMoved(uint256 arrears, uint256 reserve);
+    /// @notice `amount`, the redemption pool beyond every share's full price, paid to the issuer.
+    event ExcessSwept(address indexed issuer, uint256 amount, address indexed by);
 
     /// @notice Index denominator: 1e18 times one whole share (10**18 base units: the share token
     /// has 18 decimals).
@@ -211,10 +243,15 @@ interface IBondServicer {
     /// @notice The schedule's end-of-month rule (false).
     function END_OF_MONTH() external view returns (bool);
 
-    /// @notice The token's hook, first in every balance change (only the bound token): refuses the
-    /// change in a record-date window or after redemption started (`BalancesFixed`), and settles
-    /// both wallets' coupons (a recovery moves the lost wallet's unclaimed coupons).
-    function beforeBalanceChange(BalanceChange kind, address from, address to) external;
+    /// @notice The token's hook, first in every balance change of `amount` (only the bound token):
+    /// refuses a transfer, mint or burn in a record-date window or after redemption started
+    /// (`BalancesFixed`), and settles both wallets' coupons. An agent's forced transfer or
+    /// recovery goes through at any time (SEC-125: a sanctioned holding can be seized, a lost one
+    /// recovered, until the end), settling both wallets' coupons (and redemption, once started)
+    /// and moving `amount / balance` of what `from` is owed to `to` (all of it for the whole
+    /// balance; a recovery's `amount` is 2^256 - 1, the whole): the holding moves with its claims. In a record-date window the coming coupon
+    /// follows the shares (the holder at the recording is paid).
+    function beforeBalanceChange(BalanceChange kind, address from, address to, uint256 amount) external;
 
     /// @notice Starts coupon servicing (anyone, once, after registration): checks the terms (the
     /// payment asset accepted) and fixes the first record date. A floating index's feed is not
@@ -231,7 +268,9 @@ interface IBondServicer {
 
     /// @notice Records coupon `number` (the next one) of a fixed-coupon note or a bill: from its
     /// payment date anyone, from its record date the issuer or its DECLARE operator. O(1). A
-    /// floating coupon reverts `NotFixingRound(id, 0, 0, recordDate)`: it needs its round.
+    /// floating coupon reverts `NotFixingRound(id, 0, 0, recordDate)`: it needs its round. After
+    /// an issuer's call, a coupon ending after the call date reverts `CouponAfterCall` (SEC-124).
+    /// The recording also pays earlier coupons' shortfall when the reserve can (`ArrearsPaid`).
     function recordCoupon(uint256 number) external;
 
     /// @notice Records floating coupon `number` (the next one; who and when as `recordCoupon`),
@@ -243,17 +282,30 @@ interface IBondServicer {
     function recordFloatingCoupon(uint256 number, uint80 fixingRound) external;
 
     /// @notice Pays `holder` its coupons owed (anyone may call: only the holder is paid). O(1).
+    /// Reverts `HolderNotPayable` while the holder is frozen or unverified (SEC-125): its coupons
+    /// stay owed.
     function claimCoupons(address holder) external returns (uint256 paid);
 
-    /// @notice Starts the redemption (anyone) once the registry has the instrument Matured; by a
-    /// call, the next coupon must end after the call date (record the earlier ones first), and a
+    /// @notice Starts the redemption (anyone; the lifecycle keeper does it once the instrument is
+    /// Matured, keepers/lifecycle/servicing.py) once the registry has the instrument Matured; the
+    /// coupons' arrears join the price and the coupon reserve left the redemption pool (SEC-131);
+    /// by a call, the next coupon must end after the call date (record the earlier ones first), and a
     /// floating note's coupon accrued to the call date is fixed at the index in force at the call
     /// date, round `fixingRound` of its feed (proven as in `recordFloatingCoupon`; ignored
     /// otherwise: pass 0; above 2**80 - 1 reverts `SafeCastOverflowedUintDowncast` on that path).
     function startRedemption(uint256 fixingRound) external;
 
     /// @notice Pays `holder` its redemption share so far and its coupons owed (anyone may call).
+    /// Reverts `HolderNotPayable` while the holder is frozen or unverified (SEC-125).
     function redeem(address holder) external returns (uint256 coupons, uint256 redemption);
+
+    /// @notice Pays the issuer what the redemption pool holds beyond every share's full price
+    /// (`funded - ceil(supply x price / SCALE)`: overfunding, the coupon reserve left), once
+    /// redemption started (SEC-131). The issuer or its FUND operator. Bounded by construction:
+    /// what any holder can still claim (their unclaimed coupons and redemption, and the rounding
+    /// dust of their floors) is never swept. `NothingToSweep` when nothing is beyond.
+    /// @return excess Paid to the issuer.
+    function sweepExcess() external returns (uint256 excess);
 
     // ------------------------------------------------------------ views
     /// @notice The coupon index, the last coupon recorded, the next record date (0: servicing not

@@ -44,13 +44,14 @@ struct Limits {
     uint32 totalNonAccreditedCap;
 }
 
-/// @notice Least subscription of an investor of one jurisdiction, in base units of the settlement
-/// asset of the token's fund vaults (the engine does not know that asset: set the table for it).
-/// 0: no minimum.
+/// @notice Least subscription of an investor of one jurisdiction, in the instrument's currency
+/// with 18 decimals (SEC-126: $1,000 is 1000e18, whatever the asset of the vault subscribed in;
+/// each FundVault values its asset at par, which it takes only on its peg, SEC-120). 0: no minimum.
 struct InvestmentMinimums {
-    /// A first subscription: the investor's identity holds none of the token.
+    /// The initial subscription: the investor's subscriptions in the fund vault must reach it
+    /// (SEC-132: counted on what it subscribed there, not on what it holds).
     uint128 minInitial;
-    /// Every later one.
+    /// Every later one, each.
     uint128 minSubsequent;
 }
 
@@ -68,6 +69,8 @@ struct IdentityLedger {
     /// however many sends it holds).
     uint256 dailyWindowSent;
     uint256 monthlyWindowSent;
+    /// An escrow (`setEscrow`, SEC-122): no seat, no holding rule, no time rule on its sends.
+    bool escrow;
 }
 
 /// @title IComplianceEngine
@@ -126,6 +129,8 @@ interface IComplianceEngine is IERC3643ModularCompliance {
     /// @notice A forced transfer between two wallets of one identity (the same wallet included): it
     /// would move nothing but the freeze; a recovery moves a holding within an identity.
     error ForcedTransferWithinIdentity(address from, address to);
+    /// @notice `setEscrow` on a wallet the registry knows no identity of.
+    error EscrowNotRegistered(address wallet);
     error ZeroAddress();
 
     event JurisdictionSet(uint16 indexed country, JurisdictionConfig previous, JurisdictionConfig next);
@@ -135,6 +140,8 @@ interface IComplianceEngine is IERC3643ModularCompliance {
     event MinFirstHoldingSet(uint16 indexed country, uint256 previous, uint256 next);
     /// @notice The registry the engine judges with changed (its token migrated registries).
     event IdentityRegistrySet(address previous, address next);
+    /// @notice `wallet`'s identity is (`next`) or is no longer an escrow (SEC-122).
+    event EscrowSet(address indexed wallet, address indexed identity, bool previous, bool next);
 
     // ------------------------------------------------------------ governance (GOVERNOR role)
     function setJurisdiction(uint16 country, JurisdictionConfig calldata config) external;
@@ -154,6 +161,21 @@ interface IComplianceEngine is IERC3643ModularCompliance {
     /// share claim or fee mint below the minimum to an identity that holds none waits until it is
     /// lowered; keep the funds' subscription minimums (`setInvestmentMinimums`) above it.
     function setMinFirstHolding(uint16 country, uint256 amount) external;
+    /// @notice Makes `wallet`'s identity an escrow (or no longer one): a fund vault that holds
+    /// investors' shares for their pending redemptions (keepers/lifecycle/fund_deploy.py sets it
+    /// for every FundVault), an omnibus or a settlement account that holds for others (SEC-122).
+    /// An escrow holds no seat (it never counts under the holder caps: counted out when made one
+    /// while holding, back in when it stops) and no holding rule binds it as recipient or sender
+    /// (`maxBalance`, `maxBalanceBps`, `minHolding`, the minimum first holding); the time rules do
+    /// not bind its sends (flowback window, issuance and acquisition lock-ups, daily and monthly
+    /// limits: a return from escrow is not a trade). Verification, freezes, jurisdictions, routes,
+    /// investor classes and modules bind it like any identity, and every party sending into or
+    /// receiving from it meets its own rules (the owner's send into the escrow is checked whole).
+    /// Reverts `EscrowNotRegistered` for a wallet the registry does not know. GOVERNOR.
+    /// @dev Per identity (the ledger's unit): register an escrow under an identity of its own.
+    /// Warning: the caps no longer see what an escrow holds: a vault's escrow may exceed any
+    /// identity's share of the supply (its depositors' shares, until their redemption burns them).
+    function setEscrow(address wallet, bool escrow) external;
 
     // ------------------------------------------------------------ bound token only
     /// @notice Checks a transfer and records it; reverts `TransferNotCompliant` with the reason.
@@ -189,12 +211,14 @@ interface IComplianceEngine is IERC3643ModularCompliance {
     function identityRegistry() external view returns (address);
     function investmentMinimums(uint16 country) external view returns (InvestmentMinimums memory);
     /// @notice What a fund vault checks on a subscription by `wallet`, in one call: its
-    /// jurisdiction's minimums, whether it is verified now, and whether its identity holds any of
-    /// the token (then `minSubsequent` applies, else `minInitial`).
+    /// jurisdiction's minimums (in the instrument's currency, 18 decimals: SEC-126) and whether it
+    /// is verified now. Which minimum applies is the vault's: the initial one until the wallet's
+    /// subscriptions there reach it (SEC-132: not what its identity holds, which 1 wei would
+    /// change).
     /// @dev Warning: an unregistered wallet reads the (unset) minimums of country 0 and
     /// `verified == false`; callers refuse it on `verified`.
     function subscriptionTerms(address wallet)
         external
         view
-        returns (uint256 minInitial, uint256 minSubsequent, bool verified, bool holds);
+        returns (uint256 minInitial, uint256 minSubsequent, bool verified);
 }

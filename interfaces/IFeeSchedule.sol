@@ -129,7 +129,9 @@ interface IFeeSchedule {
     /// @notice The fee the caller (a vault) charges `investor` on `amount` of `kind`, at the
     /// caller's schedule and the tier of the investor identity's volume before it; adds `amount`
     /// to that volume. Emits `FeeCharged`.
-    /// @param utilisationBps The caller's instant capacity utilisation (read for `InstantRedemption` only).
+    /// @param utilisationBps The caller's instant capacity utilisation (read for `InstantRedemption`
+    /// only): a FundVault passes its mean over the redemption, (before + after) / 2 (SEC-127), so
+    /// the linear premium is its integral and splitting a redemption saves nothing.
     /// @return fee In the units of `amount`, rounded up, at most `amount`.
     function charge(FeeKind kind, address investor, uint256 amount, uint256 utilisationBps)
         external
@@ -170,6 +172,7 @@ interface IFeeSchedule {
 /// @notice What a fee schedule change asks of a vault: accrue its management fee up to now.
 interface IFeeAccruer {
     /// @notice Accrues the management fee up to now at the cached rate, then caches the schedule's
-    /// current terms (idempotent within a block; anyone may call).
+    /// current terms (idempotent within a block; anyone may call). A fee rounding to 0 leaves the
+    /// clock (SEC-133): the next accrual charges those seconds; a new rate starts from now.
     function accrueFees() external;
 }

@@ -25,6 +25,22 @@ interface IFundNavSource {
 
     /// @notice Whether `instrumentId` accepts subscriptions, redemptions and strikes now.
     function isDealing(uint256 instrumentId) external view returns (bool);
+
+    /// @notice Whether `instrumentId` will never deal again (matured or closed: no strike can come).
+    /// A vault lets a request whose period's cut-off has passed be cancelled only then (SEC-134):
+    /// a suspension is not an end, the period is struck when dealing resumes.
+    function isWoundUp(uint256 instrumentId) external view returns (bool);
+
+    /// @notice Whether a vault of `instrumentId` may take `asset` at par now (SEC-120): a
+    /// settlement asset of a pegged type, priced within its depeg threshold
+    /// (`ISettlementAssets.atPar`); its price (18 decimals, 0 when unpriced) and distance from par
+    /// (bps, rounded up). Every deposit path of a vault asks it: a request, an instant
+    /// subscription and the strike that prices the period's deposits.
+    /// @dev MUST NOT revert for an unknown or delisted asset (answer false): the strike reads it.
+    function assetAtPar(uint256 instrumentId, address asset)
+        external
+        view
+        returns (bool atPar, uint256 price18, uint256 deviationBps);
 }
 
 /// @title IFundVault
@@ -40,8 +56,10 @@ interface IFundNavSource {
 /// transfer on `requestRedeem` (owner -> vault, a rule-checked transfer), the return on a
 /// cancellation (vault -> receiver), and the burn of the period's fulfilled shares at the strike
 /// (recorded in the engine's ledger). Nothing is allowed on an "is verified" look-up alone.
-/// The vault is itself a registered identity (it holds the escrowed shares): to the engine it is a
-/// holder like any other.
+/// The vault is itself a registered identity (it holds the escrowed shares), made an escrow of the
+/// share's engine by its deploy routine (`IComplianceEngine.setEscrow`, SEC-122): it holds no seat
+/// under the holder caps, and no holding cap, minimum or time rule binds it (its depositors'
+/// holdings and sends meet them), so no holder can fill it to a cap and block every redemption.
 ///
 /// Dealing periods. Period `p` accepts requests until `cutoff(p)`; a request after it joins
 /// period `p + 1`, whose cut-off `strike()` sets (the next multiple of `dealingInterval` after the
@@ -67,6 +85,16 @@ interface IFundNavSource {
 /// treated as served, in the fund's favour). A strike and every claim cost the same for 1 and for
 /// 1,000 pending requests.
 ///
+/// Deposits at par (SEC-120): the vault takes its asset one for one with the NAV's currency, so
+/// every deposit path asks the NAV source whether the asset is at par now (`assetAtPar`: a
+/// settlement asset of a pegged type, priced within its depeg threshold): a request or an instant
+/// subscription in an asset off its peg (or unpriced, unlisted, unpegged) reverts `AssetDepegged`,
+/// direct calls included (the desk's own refusal was bypassed by calling the vault), and a strike
+/// refuses the period's deposits when the asset is known off its peg by then
+/// (`DepositsRefusedOffPeg`, then `DepositsRefused`: each refunded on cancellation). Not checked:
+/// redemptions (a direct redemption in an asset off its peg is paid in it at par: the redeemer's
+/// loss, never the fund's; the desk routes to pegged assets only).
+///
 /// Parties (SEC-32, SEC-33): wherever the party who gives the shares, or the money for them,
 /// differs from the party who ends up with them — `requestDeposit` (owner -> controller),
 /// `requestRedeem` (owner -> controller, who may cancel the escrow to itself), `deposit`/`mint`
@@ -76,6 +104,12 @@ interface IFundNavSource {
 /// request is an escrow hop around a rule a direct transfer meets. Not checked pairwise: payouts in
 /// the asset (redemption claims, instant redemptions, deposit cancellations), and the rules that
 /// depend on an amount (limits, holdings), which the real transfer or mint meets.
+/// Freezes (SEC-123, ISecurityToken's freeze rule): every claim (`deposit`, `mint`, `withdraw`,
+/// `redeem`) and cancellation needs its controller verified in the share's registry and frozen
+/// neither there (a sanctions freeze) nor on the share token, and pays no receiver frozen by
+/// either (an instant redemption: its owner and receiver likewise), else `ControllerNotVerified` /
+/// `WalletFrozen(wallet)`: a frozen controller's claims and pending requests wait, whole, until the
+/// freeze is lifted; nothing is paid to an accomplice.
 ///
 /// Supply room (SEC-35): the share token mints at most 2^96 - 1 base units. A strike whose
 /// period's deposit shares exceed the room left (that cap less the supply, the fee shares owed and
@@ -99,6 +133,15 @@ interface IFundNavSource {
 /// open period's number 24 bits; a strike whose next cut-off would pass 2^40 - 1, or that would
 /// open period 2^24 - 1, sets the cut-off 2^40 - 1 (never reached: that period's requests stay
 /// cancellable). A strike never reverts for a clock.
+///
+/// Minimums (SEC-126, SEC-132): the share engine's `InvestmentMinimums` are in the instrument's
+/// currency with 18 decimals, the vault valuing its asset at par (`assets x 10^(18 - decimals)`),
+/// so one table serves every vault of a desk whatever its asset's decimals. A subscription
+/// (`requestDeposit` for its controller, `instantDeposit` for its receiver) is initial while the
+/// controller's subscriptions in this vault (requests less cancellations, and instant ones) are
+/// below the initial minimum, and must bring them to it; later ones meet the subsequent minimum.
+/// Holding shares (1 wei given by anyone) makes nothing subsequent. Per vault: a desk investor's
+/// first subscription in another asset's vault is initial there.
 ///
 /// Requests are aggregated per controller (ERC-7540 `requestId` 0): a controller has at most one
 /// pending deposit and one pending redemption, each in one period. A new request first settles
@@ -132,12 +175,15 @@ interface IFundNavSource {
 ///   transfer, checked by the engine; an allowance to anyone else is not looked at.
 /// - The `preview*` functions revert (`AsyncFlow`), as ERC-7540 requires for asynchronous flows.
 /// - Cancellation (not in ERC-7540) is synchronous: `cancelDepositRequest` / `cancelRedeemRequest`
-///   return the pending part at once, before the cut-off of its period (or any time while the
-///   instrument does not deal).
-/// Warning: the vault's identity is an ordinary holder to the engine. Engine rules keyed on an
-/// identity apply to the vault's escrow: `maxBalance` / `maxBalanceBps` can refuse a redemption
-/// request (the queue would exceed them), `lockupAfterAcquisition` and the daily/monthly send
-/// limits can refuse a cancellation's return. Configure the engine with the vault in mind.
+///   return the pending part at once, before the cut-off of its period, or once the instrument is
+///   wound up (matured, closed: `IFundNavSource.isWoundUp`). A suspension does not open it (SEC-134):
+///   after the cut-off the period's NAV may be reported, and a request cancelled then would be a
+///   free option on it; a suspended period is struck when dealing resumes.
+/// Warning: the vault's identity must be an escrow of the share's engine (the deploy routine sets
+/// it, SEC-122); without it the engine's identity rules bind the escrow as one holder (a holding
+/// cap then refuses every redemption request once the queue reaches it). The rules of the parties
+/// still apply: an owner's send into the escrow meets its own lock-up, limits and remaining
+/// minimum, and a cancellation's return meets the receiver's caps.
 /// Warning: the vault assumes it alone moves its escrow. A token agent's forced transfer or burn of
 /// the vault's shares, or a freeze of its wallet or identity (powers the vault does not hold; an
 /// issuer's agent or the sanctions keeper may), leaves the queue unbacked or immovable: requests,
@@ -159,7 +205,10 @@ interface IFundNavSource {
 ///   recipient), accrued per second as new shares owed to the recipient (`f / (1 - f)` of the
 ///   base, so the recipient holds `f` of the fund after the mint): at every strike (on the supply
 ///   before its burn) and on `accrueFees` (anyone; the schedule calls it as it writes a change),
-///   at the rate the vault cached at its last `accrueFees` (the schedule's rate since then).
+///   at the rate the vault cached at its last `accrueFees` (the schedule's rate since then). A
+///   fee that rounds to 0 shares leaves the clock where it was (SEC-133): the seconds are charged
+///   by the next accrual that yields a share unit, so frequent accruals (anyone's) never round
+///   a small or low-decimal fund's fee away; the clock moves to now when the rate changes.
 /// The vault caches its schedule's management rate and whether it has any dealing fee or tier
 /// (`IFeeSchedule.accrualTermsOf`); without either it does not call the schedule when it deals.
 /// Fee assets held are not free cash (`freeCash`, the strike's cash bound, `investCash`).
@@ -178,13 +227,21 @@ interface IFundNavSource {
 /// - `instantRedeem(shares, receiver, owner)`: the owner's shares are escrowed (a rule-checked
 ///   transfer) and burned; their value at the last NAV (rounded down) comes out of FREE cash (the
 ///   buffer; pending deposits, reserved and fee cash never pay it); the instant redemption fee
-///   (`redemptionBps + instantBps` plus `urgencyBps` x the period's redemption limit utilisation
-///   after this one, rounded up) is held, the rest paid to `receiver`.
+///   (`redemptionBps + instantBps` plus `urgencyBps` x the period's redemption limit utilisation,
+///   its mean over this redemption: (before + after) / 2, rounded up, SEC-127, so a redemption
+///   split in pieces pays what it pays whole) is held, the rest paid to `receiver`.
+/// Income (SEC-121): for a share class paying its dividend in new shares (an IncomeShareToken),
+/// the instant NAV is the last struck one times the income index at that strike over the index
+/// now (rounded up to buy, down to sell): a declaration adds shares, not assets, so shares bought
+/// just before it and sold just after return what they cost, not a day's dividend. The vault
+/// keeps the index at each strike (one slot); a share without an index deals at the last NAV.
+/// Warning: the NAV agent reports the period's NAV after the day's declaration: a declaration
+/// between the report and the strike leaves that NAV before it until the next strike.
 /// Both go through the FeeSchedule's tiers and volumes like the dealing fees.
 /// NOT in this contract (extension points, issue 17's later parts): several settlement assets
 /// (ERC-7575: one FundVault per asset over the same share token; the gate is per vault), dividends
 /// and coupons (the share token's income index), maturity (the registry's status: `isDealing`
-/// false stops requests and strikes, and opens cancellation).
+/// false stops requests and strikes; wound up, `isWoundUp`, it opens cancellation after a cut-off).
 interface IFundVault is IERC7575, IERC7540Operator, IERC7540Deposit, IERC7540Redeem, IERC165, IFeeAccruer {
     // ------------------------------------------------------------ errors
     /// @notice `sender` is neither `controller` nor an operator `controller` approved.
@@ -197,10 +254,22 @@ interface IFundVault is IERC7575, IERC7540Operator, IERC7540Deposit, IERC7540Red
     error NotDealing(uint256 instrumentId);
     /// @notice The controller of a deposit request is not a verified investor of the registry.
     error ControllerNotVerified(address controller);
-    /// @notice A deposit request below its jurisdiction's minimum (the share engine's table): the
-    /// initial minimum while the controller's identity holds no shares and has nothing pending or
-    /// claimable here, else the subsequent one.
-    error BelowMinimumInvestment(address controller, uint256 assets, uint256 minimum, bool initial);
+    /// @notice A subscription (a deposit request, an instant subscription for `controller`, its
+    /// receiver) below its jurisdiction's minimum (the share engine's table), both in the
+    /// instrument's currency with 18 decimals (SEC-126; the asset counted at par): `initial` while
+    /// the controller's subscriptions here (requested less cancelled, and instant) are below the
+    /// initial minimum, `value18` then being those subscriptions with this one (SEC-132: initial on
+    /// what it subscribed, not on what it holds); else this subscription's value against the
+    /// subsequent minimum.
+    error BelowMinimumInvestment(address controller, uint256 value18, uint256 minimum18, bool initial);
+    /// @notice A deposit path (request, instant subscription) in an asset the NAV source does not
+    /// take at par now (SEC-120): off its peg (`price18`, `deviationBps` from par), unpriced (0),
+    /// unpegged or unlisted.
+    error AssetDepegged(address asset, uint256 price18, uint256 deviationBps);
+    /// @notice `wallet`, the controller of a claim or a cancellation (or the owner of an instant
+    /// redemption), or the receiver it would pay, is frozen: on the share token or under the
+    /// identity registry's sanctions freeze (SEC-123). The claim stays, claimable once lifted.
+    error WalletFrozen(address wallet);
     error ZeroAmount();
     /// @notice A pending amount or a period total would exceed its storage width (2^96 - 1).
     error AmountTooLarge(uint256 amount, uint256 max);
@@ -264,6 +333,11 @@ interface IFundVault is IERC7575, IERC7540Operator, IERC7540Deposit, IERC7540Red
     /// request of the period is refunded on `cancelDepositRequest` (any time; none is claimable),
     /// and `PeriodStruck` reports no deposits.
     event DepositsRefused(uint256 indexed period, uint256 assets, uint256 shares, uint256 room);
+    /// @notice The strike of `period` refused its deposits (`DepositsRefused` follows) because the
+    /// vault's `asset` is known off its peg (its usable price `price18` beyond its threshold, or
+    /// an unpegged type): a deposit requested while the asset was at par is not struck after it
+    /// left its peg (SEC-120). An unpriced asset (a stale feed) does not stop the strike.
+    event DepositsRefusedOffPeg(uint256 indexed period, address asset, uint256 price18);
     /// @notice The strike of `period` burned `shares` the vault held beyond its escrow: the income
     /// an IncomeShareToken paid on escrowed shares (and any shares sent to the vault), owned by no
     /// investor; their value stays in the fund, for the remaining holders.
@@ -341,25 +415,28 @@ interface IFundVault is IERC7575, IERC7540Operator, IERC7540Deposit, IERC7540Red
     function collectFees() external returns (uint256 shares, uint256 assets);
 
     // ------------------------------------------------------------ instant liquidity
-    /// @notice Subscribes `assets` from the caller at once at the last struck NAV, less the
-    /// instant subscription fee, for `receiver` (see the notice). Reverts `CutoffPassed` between
-    /// the cut-off and its strike, `NoStruckNav` before the first strike, `NotDealing`,
-    /// `InstantLimitExceeded`, the minimums' `BelowMinimumInvestment` / `ControllerNotVerified`,
-    /// and whatever the engine refuses the mint with.
+    /// @notice Subscribes `assets` from the caller at once at the last struck NAV (priced for the
+    /// income declared since, SEC-121), less the instant subscription fee, for `receiver` (see the
+    /// notice). Reverts `CutoffPassed` between the cut-off and its strike, `NoStruckNav` before
+    /// the first strike, `NotDealing`, `AssetDepegged` (SEC-120), `InstantLimitExceeded`, the
+    /// minimums' `BelowMinimumInvestment` / `ControllerNotVerified`, and whatever the engine
+    /// refuses the mint with.
     /// @return shares Minted to `receiver` (rounded down).
     function instantDeposit(uint256 assets, address receiver) external returns (uint256 shares);
 
     /// @notice Redeems `owner`'s `shares` at once at the last struck NAV from the free cash, less
     /// the instant redemption fee with its urgency premium, paid to `receiver` (the caller is the
-    /// owner or its operator). Reverts as `instantDeposit`, and `InsufficientFreeCash(gross,
+    /// owner or its operator). Reverts as `instantDeposit` (not `AssetDepegged` nor the minimums),
+    /// `WalletFrozen` for a frozen owner or receiver (SEC-123), and `InsufficientFreeCash(gross,
     /// free)` when the free cash cannot pay the gross value.
     /// @return assets Paid to `receiver` (net of the fee).
     function instantRedeem(uint256 shares, address receiver, address owner) external returns (uint256 assets);
 
     // ------------------------------------------------------------ investors
     /// @notice Cancels `controller`'s pending deposit and sends its assets to `receiver`, before
-    /// the cut-off of its period (any time while the instrument does not deal, or once its strike
-    /// refused it: `DepositsRefused`, a refund from the reserve).
+    /// the cut-off of its period (any time once the instrument is wound up, SEC-134, or once its
+    /// strike refused it: `DepositsRefused`, a refund from the reserve). The controller verified
+    /// and unfrozen, the receiver unfrozen (SEC-123: `WalletFrozen`, `ControllerNotVerified`).
     /// @dev Runs in the FundInstant module (the vault's size budget).
     /// @return assets The assets returned (all of the pending deposit).
     function cancelDepositRequest(address controller, address receiver) external returns (uint256 assets);
@@ -367,7 +444,8 @@ interface IFundVault is IERC7575, IERC7540Operator, IERC7540Deposit, IERC7540Red
     /// @notice Cancels what is still pending of `controller`'s redemption (its struck part stays
     /// claimable) and transfers those shares to `receiver` (a rule-checked transfer from the vault;
     /// `receiver` one `controller` may transfer to, `PairNotCompliant`), before the cut-off of the
-    /// period it is pending in (any time while the instrument does not deal).
+    /// period it is pending in (any time once the instrument is wound up, SEC-134). The controller
+    /// verified and unfrozen, the receiver unfrozen (SEC-123).
     /// @dev Runs in the FundInstant module (the vault's size budget).
     /// @return shares The shares returned.
     function cancelRedeemRequest(address controller, address receiver) external returns (uint256 shares);

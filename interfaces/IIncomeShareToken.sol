@@ -20,18 +20,23 @@ import {ISecurityToken} from "./ISecurityToken.sol";
 /// moves the pending income into the paid balance: the compliance engine records it through its
 /// ERC-3643 mint record `created(holder, paid)` (record only: no rule checked; the engine's supply
 /// and the identity's holding grow then) and `Transfer(address(0), holder, paid)` is emitted. It
-/// happens on a claim (`settleIncome`), and in a balance change when the sender's paid balance is short of
-/// what leaves it (always for a recovery). So a transfer within the paid balance writes two words
-/// and calls nothing more than one without income.
+/// happens on a claim (`settleIncome`), and in a balance change when what leaves the sender is
+/// its whole paid balance or more (always for a recovery). So a transfer within the paid balance
+/// writes two words and calls nothing more than one without income.
+/// Holder counts (SEC-128): a wallet never sends its whole paid balance while income is pending
+/// (it is paid first), so no identity leaves the engine's holder count with income unpaid, and
+/// paying it later (`created`, which checks no cap) never brings one back past `totalHolderCap`.
 /// Exactness. Every rounding is down, so what is paid never exceeds what was declared, and no holder
 /// is ever paid more than its exact pro-rata entitlement (each declaration split over the holders'
 /// exact balances); the difference is dust that nobody is paid: it stays in the supply as income
 /// declared and never paid (at most one base unit per settlement, plus balance / 1e27 base units per
 /// declaration on an unsettled balance). docs/specs.md LCY-60..LCY-62.
-/// Who declares: an agent of the token with the MINT capability (declaring income is minting: the
-/// fund's NAV agent keeper, or the issuer's agent; the registry's DECLARE delegation is not read
-/// here, to keep the token within EIP-170); declarations are numbered (a retried declaration never applies twice), at
-/// least 12 hours apart and at most 50 basis points (0.5%) of the supply each.
+/// Who declares: a declarer of the token (`setDeclarer`, GOVERNOR; SEC-129), its own capability,
+/// not MINT's: the daily keeper's key declares within the bounds below and mints nothing else
+/// (a MINT agent can mint without limit; it declares only if also a declarer). The registry's
+/// DECLARE delegation is not read here, to keep the token within EIP-170. Declarations are
+/// numbered (a retried declaration never applies twice), at least 12 hours apart and at most 50
+/// basis points (0.5%) of the supply each.
 /// Warning (not checked): income is paid without the compliance rules (it is an entitlement of a
 /// holding the rules admitted): it can take a holding past the engine's `maxBalance`, and it is paid
 /// into frozen wallets (frozen with them) as into any other; it is free balance, not frozen tokens.
@@ -54,12 +59,17 @@ interface IIncomeShareToken is ISecurityToken {
     /// @notice 0 shares, or more than 50 basis points of the supply (`maxShares`); `maxShares` 0
     /// when the supply would pass `MAX_SUPPLY` or the index its 160 bits.
     error DeclarationOutOfBounds(uint256 shares, uint256 supply, uint256 maxShares);
+    /// @notice `caller` is not a declarer of the token (`setDeclarer`).
+    error NotDeclarer(address caller);
 
     /// @notice Declaration `number` of `shares` new shares over `supplyBefore`: the index moved to
     /// `nextIndex` (from the previous declaration's, 1e27 before the first).
     event IncomeDeclared(
         uint256 indexed number, uint256 shares, uint256 supplyBefore, uint256 nextIndex, address indexed by
     );
+
+    /// @notice `account` may declare income (`allowed`) or no longer (SEC-129).
+    event DeclarerSet(address indexed account, bool previous, bool allowed);
 
     /// @notice Largest declaration, basis points of the supply (50: 0.5%).
     function MAX_DECLARATION_BPS() external view returns (uint256);
@@ -68,9 +78,17 @@ interface IIncomeShareToken is ISecurityToken {
 
     /// @notice Declares `shares` new shares of income for every holder, pro rata to their balances
     /// (with income not yet paid): O(1). `number` must be the next declaration's (1 for the first).
-    /// @dev Reverts `MissingCapability` (MINT), `UnexpectedDeclaration`, `DeclarationTooSoon`,
+    /// @dev Reverts `NotDeclarer`, `UnexpectedDeclaration`, `DeclarationTooSoon`,
     /// `DeclarationOutOfBounds`; the engine must be set.
     function declareIncome(uint256 number, uint256 shares) external;
+
+    /// @notice Lets `account` declare income (`allowed`), or no longer: the DECLARE capability,
+    /// apart from the agents' (a declarer needs no MINT; a MINT agent does not declare by it).
+    /// GOVERNOR (the AccessManager's `restricted`, keepers/access/protocol.py).
+    function setDeclarer(address account, bool allowed) external;
+
+    /// @notice Whether `account` may declare income.
+    function isDeclarer(address account) external view returns (bool);
 
     /// @notice Settles `payer` and `other` (address(0) skipped) at the index of the moment, and
     /// pays `payer`'s income into its balance if that balance is below `needed`. Every balance

@@ -155,8 +155,11 @@ library InstrumentOperations {
 /// Warning (non-goals): the registry holds no funds and moves no tokens. Dates are checked for
 /// order only: there is no holiday calendar (business-day rolls move weekends only, in the fund's
 /// schedule code) and no coupon schedule is stored. The ISO 4217 code and the floating index id
-/// are checked for form, not against a list. It does not check that the issuer controls the share
-/// token (the token's agents are GOVERNOR's), nor that a share token's compliance engine is set. A
+/// are checked for form, not against a list. The issuer must be an agent of the share token it
+/// registers (or amends to), with any capability (SEC-130: `NotTokenAgent`; the token's agents are
+/// its GOVERNOR's choice, so an approved issuer cannot register another issuer's token and take its
+/// BondServicer, strikes or calls); not checked: which capabilities it holds, nor that a share
+/// token's compliance engine is set. A
 /// NAV strike trusts the router's price of the share token (the router validates its feed) within
 /// the instrument's move and age bounds; the first strike has no previous NAV to bound its move.
 /// A GOVERNOR call executed through the AccessManager after its delay shows the manager as `by`.
@@ -166,6 +169,9 @@ interface IInstrumentRegistry is IFundNavSource {
     error UnknownInstrument(uint256 id);
     /// @notice `issuer` is not (or no longer) approved by GOVERNOR.
     error IssuerNotApproved(address issuer);
+    /// @notice `issuer` is not an agent of `shareToken` (SEC-130): only an issuer the token's
+    /// governance named its agent registers it.
+    error NotTokenAgent(address shareToken, address issuer);
     /// @notice Only the instrument's issuer may do this (not its operators).
     error NotIssuer(uint256 id, address caller, address issuer);
     /// @notice `operator` may not perform `operation` on `id`: never delegated, revoked (`expiry`
@@ -254,8 +260,8 @@ interface IInstrumentRegistry is IFundNavSource {
 
     /// @notice Registers an instrument with `msg.sender` (an approved issuer) as its issuer, in
     /// status Registered. Every term is checked by `validator()` (see `InstrumentTerms`; its errors
-    /// are this interface's), then the ISIN and the share token must be free (`IsinTaken`,
-    /// `ShareTokenTaken`).
+    /// are this interface's), the caller must be an agent of the share token (`NotTokenAgent`,
+    /// SEC-130), then the ISIN and the share token must be free (`IsinTaken`, `ShareTokenTaken`).
     /// @return id The new instrument's id (1, 2, ...).
     function register(InstrumentTerms calldata terms) external returns (uint256 id);
 

@@ -55,6 +55,9 @@ enum BalanceChange {
 /// sanctions freeze is their freeze, under the same rule (the share engine refuses a frozen
 /// recipient or sender, the vault a frozen redeemer, caller or payee). Not a credit: income
 /// (IIncomeShareToken) accrues to the holding a frozen wallet already has and stays frozen with it.
+/// Cash owed to a frozen wallet waits: a FundVault's claims and refunds (SEC-123) and a
+/// BondServicer's coupons and redemption (SEC-125) are not paid to it, nor by a frozen controller
+/// to another receiver, until the freeze is lifted.
 ///
 /// Registry (SEC-65): `setIdentityRegistry` hands the new registry to the compliance engine, which
 /// judges every later transfer and mint with it (and `setCompliance` hands a new engine the

@@ -123,6 +123,14 @@ interface ISettlementAssets {
     /// `UnknownAsset`.
     function isDepegged(address asset) external view returns (bool);
 
+    /// @notice Whether a fund may take `asset` at par with the quote currency now (SEC-120): listed,
+    /// of a pegged type (not `Crypto`), with a usable router price within its depeg threshold; with
+    /// that price (0 when unpriced or unlisted) and its distance from par in basis points, rounded
+    /// up. The question every FundVault deposit path asks through its NAV source
+    /// (`IFundNavSource.assetAtPar`).
+    /// @dev Never reverts for an unknown asset (false, 0, 0): a vault's strike reads it.
+    function atPar(address asset) external view returns (bool atPar_, uint256 price18, uint256 deviationBps);
+
     /// @notice `amount` of `from` in units of `to`, at router prices:
     /// `floor(amount * price(from) * 10**decimals(to) / (price(to) * 10**decimals(from)))`.
     /// @dev Rounds down: never in favour of the caller who receives the converted amount (a

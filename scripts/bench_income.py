@@ -54,6 +54,7 @@ from keepers.lifecycle import (
     deploy_income_share_token,
     deploy_lifecycle,
     list_settlement_assets,
+    set_token_issuer,
     utc_midnight,
     wire_rate_index,
 )
@@ -92,6 +93,7 @@ class IncomeBench:
             "Bench Money Market Fund (income)",
             "BMMFI",
             agent=self.agent.address,
+            declarer=self.agent.address,
             jurisdictions=[(US, JURISDICTION)],
         )
         self.plain = deploy_security(
@@ -148,6 +150,7 @@ class IncomeBench:
             )
             for name, symbol in (("Bench Note", "BNOTE"), ("Bench Floating-Rate Note", "BFRN"))
         )
+        set_token_issuer(d, [self.bond, self.frn], self.issuer.address)  # SEC-130
 
     def declare(self, bps: int = 2):
         """The next declaration, `bps` of the supply, at the interval."""

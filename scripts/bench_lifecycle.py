@@ -28,6 +28,7 @@ from keepers.lifecycle import (
     approve_issuers,
     deploy_lifecycle,
     list_settlement_assets,
+    set_token_issuer,
     utc_midnight,
 )
 from keepers.risk import deploy_feeds, feed_config, set_feeds
@@ -74,6 +75,7 @@ def measure_lifecycle() -> dict[str, int]:
         },
     )
     approve_issuers(d, registry, {"the issuer": issuer.address})
+    set_token_issuer(d, list(shares.values()), issuer.address)  # SEC-130
     renounce_temporary_roles(d)
     gas["lifecycle.list_settlement_asset"] = assets.listAsset(
         tdep, (SettlementAssetType.TOKENIZED_DEPOSIT, 2_000, 2, 50), sender=governor

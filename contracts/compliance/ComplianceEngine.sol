@@ -171,6 +171,30 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
     }
 
     /// @inheritdoc IComplianceEngine
+    function setEscrow(address wallet, bool escrow) external restricted {
+        (InvestorWord word,) = _registryOf(_rules).investorWords(wallet, wallet);
+        address identity = word.identity();
+        if (identity == address(0)) revert EscrowNotRegistered(wallet);
+        uint256 slot = _holdingSlot(identity);
+        HoldingWord h = _loadHolding(slot);
+        bool previous = h.escrow();
+        if (previous != escrow && h.balance() != 0) {
+            // An escrow holds no seat: out of the counts as it becomes one, back in (in its bucket
+            // now, past any cap: it holds already) as it stops.
+            TotalsWord t = _totals;
+            if (escrow) {
+                t = _countLeaver(h, t);
+            } else {
+                h = h.setCounted(word.country(), word.investorClass() < uint8(InvestorClass.Accredited));
+                t = _countJoiner(h, t);
+            }
+            _totals = t;
+        }
+        _storeHolding(slot, h.setEscrow(escrow));
+        emit EscrowSet(wallet, identity, previous, escrow);
+    }
+
+    /// @inheritdoc IComplianceEngine
     function setMinFirstHolding(uint16 country, uint256 amount) external restricted {
         _requireCountry(country);
         JurisdictionWord j = _jurisdictions[country];
@@ -310,7 +334,7 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
         uint96 remaining = h.balance() - value;
         h = h.setBalance(remaining);
         t = t.setSupply(t.supply() - value);
-        if (remaining == 0 && value != 0) t = _countLeaver(h, t);
+        if (remaining == 0 && value != 0 && !h.escrow()) t = _countLeaver(h, t);
         _storeHolding(slot, h);
         _totals = t;
         if (_rules.moduleCount() != 0) _moduleActions(abi.encodeCall(IERC3643Module.moduleBurnAction, (from, amount)));
@@ -375,6 +399,7 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
         ledger.lastAcquiredAt = h.lastAcquiredAt();
         ledger.countedCountry = h.countedCountry();
         ledger.countedNonAccredited = h.countedNonAccredited();
+        ledger.escrow = h.escrow();
         WindowWord rolled = _rollWindows(_windows[identity]);
         ledger.dailyWindowSent = rolled.dayCurrent() + PackedTotal.decode(rolled.dayPrevious());
         ledger.monthlyWindowSent = rolled.monthCurrent() + PackedTotal.decode(rolled.monthPrevious());
@@ -400,11 +425,11 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
     function subscriptionTerms(address wallet)
         external
         view
-        returns (uint256 minInitial, uint256 minSubsequent, bool verified, bool holds)
+        returns (uint256 minInitial, uint256 minSubsequent, bool verified)
     {
         (InvestorWord word,) = _registryOf(_rules).investorWords(wallet, wallet);
         InvestmentMinimums memory minimums = _investmentMinimums[word.country()];
-        return (minimums.minInitial, minimums.minSubsequent, word.verified(), _holdings[word.identity()].balance() != 0);
+        return (minimums.minInitial, minimums.minSubsequent, word.verified());
     }
 
     /// @inheritdoc IERC3643ModularCompliance
@@ -444,12 +469,13 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
         ctx.toJ = _jurisdictions[toWord.country()];
         ctx.toSlot = _holdingSlot(toWord.identity());
         ctx.toH = _loadHolding(ctx.toSlot);
-        ctx.newHolder = ctx.toH.balance() == 0 && amount != 0;
+        // An escrow never takes or frees a seat (SEC-122).
+        ctx.newHolder = ctx.toH.balance() == 0 && amount != 0 && !ctx.toH.escrow();
         if (!isMint) {
             ctx.fromJ = _jurisdictions[fromWord.country()];
             ctx.fromSlot = _holdingSlot(fromIdentity);
             ctx.fromH = _loadHolding(ctx.fromSlot);
-            ctx.senderLeaves = ctx.fromH.balance() == amount && amount != 0;
+            ctx.senderLeaves = ctx.fromH.balance() == amount && amount != 0 && !ctx.fromH.escrow();
         }
         // Totals are needed only when holder counts move or a share-of-supply cap applies.
         if (isMint || ctx.newHolder || ctx.senderLeaves || ctx.rules.maxBalanceBps() != 0) ctx.totals = _totals;
@@ -468,7 +494,8 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
             return RC.ROUTE_BLOCKED;
         }
         if (ctx.to.investorClass() < ctx.toJ.minInvestorClass()) return RC.INVESTOR_CLASS_TOO_LOW;
-        if (!isMint) {
+        // An escrow's return is not a trade: the time rules bind the owner's send into it (SEC-122).
+        if (!isMint && !ctx.fromH.escrow()) {
             uint8 flowCode = _checkFlow(ctx, amount);
             if (flowCode != RC.SUCCESS) return flowCode;
         }
@@ -535,32 +562,37 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
         return WindowWordLibrary.pack(today, 0, monthCurrent, dayPrevious, monthPrevious);
     }
 
+    /// @dev The holding rules: the recipient's (caps, minimums) unless it is an escrow, and the
+    /// sender's remaining minimum unless it is one (SEC-122: an escrow holds for others, whose
+    /// own holdings met the rules; a send into it still leaves the owner a valid holding).
     function _checkHoldings(Context memory ctx, uint256 amount) internal pure returns (uint8) {
         RulesWord rules = ctx.rules;
-        uint256 newBalance;
-        // No overflow: the balance is below 2**96 and amount below 2**96 (checked on entry).
-        unchecked {
-            newBalance = uint256(ctx.toH.balance()) + amount;
-        }
-        uint40 maxBalance = rules.maxBalance();
-        if (maxBalance != 0 && newBalance > PackedAmount.decode(maxBalance)) return RC.MAX_BALANCE_EXCEEDED;
-        // A seat under the holder caps costs the jurisdiction's minimum first holding (SEC-67).
-        if (ctx.newHolder && amount < PackedAmount.decode(ctx.toJ.minFirstHolding())) return RC.BELOW_MIN_HOLDING;
-        uint256 bps = rules.maxBalanceBps();
-        if (bps != 0) {
-            uint256 supplyAfter = uint256(ctx.totals.supply()) + (ctx.isMint ? amount : 0);
-            if (newBalance * BPS > supplyAfter * bps) return RC.MAX_SHARE_OF_SUPPLY_EXCEEDED;
-        }
-        uint40 minPacked = rules.minHolding();
-        if (minPacked != 0) {
-            uint256 minHolding = PackedAmount.decode(minPacked);
-            if (newBalance < minHolding) return RC.BELOW_MIN_HOLDING;
-            uint256 fromBalance = ctx.fromH.balance();
-            if (!ctx.isMint && fromBalance >= amount) {
-                // No underflow: fromBalance >= amount checked on this line.
-                uint256 remaining = fromBalance - amount;
-                if (remaining != 0 && remaining < minHolding) return RC.BELOW_MIN_HOLDING;
+        uint256 minHolding = PackedAmount.decode(rules.minHolding());
+        if (!ctx.toH.escrow()) {
+            uint256 newBalance;
+            // No overflow: the balance is below 2**96 and amount below 2**96 (checked on entry).
+            unchecked {
+                newBalance = uint256(ctx.toH.balance()) + amount;
             }
+            uint40 maxBalance = rules.maxBalance();
+            if (maxBalance != 0 && newBalance > PackedAmount.decode(maxBalance)) return RC.MAX_BALANCE_EXCEEDED;
+            // A seat under the holder caps costs the jurisdiction's minimum first holding (SEC-67).
+            if (ctx.newHolder && amount < PackedAmount.decode(ctx.toJ.minFirstHolding())) {
+                return RC.BELOW_MIN_HOLDING;
+            }
+            uint256 bps = rules.maxBalanceBps();
+            if (bps != 0) {
+                uint256 supplyAfter = uint256(ctx.totals.supply()) + (ctx.isMint ? amount : 0);
+                if (newBalance * BPS > supplyAfter * bps) return RC.MAX_SHARE_OF_SUPPLY_EXCEEDED;
+            }
+            if (newBalance < minHolding) return RC.BELOW_MIN_HOLDING;
+        }
+        uint256 fromBalance = ctx.fromH.balance();
+        // A mint's sender holding is empty (fromBalance 0): only a send of 0, which leaves nothing.
+        if (fromBalance >= amount && !ctx.fromH.escrow()) {
+            // No underflow: fromBalance >= amount checked on this line.
+            uint256 remaining = fromBalance - amount;
+            if (remaining != 0 && remaining < minHolding) return RC.BELOW_MIN_HOLDING;
         }
         return RC.SUCCESS;
     }
@@ -623,7 +655,7 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
             // Checked: a sender identity without the recorded balance reverts (ledger out of sync).
             fromH = fromH.setBalance(fromH.balance() - value);
             if (ctx.senderLeaves) totals = _countLeaver(fromH, totals);
-            if (ctx.rules.hasWindows()) {
+            if (ctx.rules.hasWindows() && !fromH.escrow()) {
                 address fromIdentity = ctx.from.identity();
                 WindowWord w = ctx.windowsRolled ? ctx.windows : _rollWindows(_windows[fromIdentity]);
                 _windows[fromIdentity] = w.addSent(value);

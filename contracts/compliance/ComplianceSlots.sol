@@ -17,7 +17,9 @@ import {PackedTotal} from "../libraries/PackedTotal.sol";
 type JurisdictionWord is uint256;
 
 /// @notice An identity's holding (`ComplianceEngine._holdings[identity]`): balance 0..95 |
-/// lastAcquiredAt 96..135 | countedCountry 136..145 | countedNonAccredited 146 | unused 147..255.
+/// lastAcquiredAt 96..135 | countedCountry 136..145 | countedNonAccredited 146 | escrow 147 (an
+/// escrow identity, `setEscrow`: not a holder, outside the holding caps and time rules) | unused
+/// 148..255.
 type HoldingWord is uint256;
 
 /// @notice An identity's transfer windows (`ComplianceEngine._windows[identity]`), read and written
@@ -157,6 +159,7 @@ library HoldingWordLibrary {
     uint256 internal constant COUNTED_COUNTRY_OFFSET = 136;
     uint256 internal constant COUNTED_COUNTRY_MASK = 0x3ff;
     uint256 internal constant COUNTED_NON_ACCREDITED_OFFSET = 146;
+    uint256 internal constant ESCROW_OFFSET = 147;
     /// @notice Both counted fields (`setCounted`).
     uint256 internal constant COUNTED_MASK =
         (COUNTED_COUNTRY_MASK << COUNTED_COUNTRY_OFFSET) | (uint256(1) << COUNTED_NON_ACCREDITED_OFFSET);
@@ -175,6 +178,14 @@ library HoldingWordLibrary {
 
     function countedNonAccredited(HoldingWord h) internal pure returns (bool) {
         return (HoldingWord.unwrap(h) >> COUNTED_NON_ACCREDITED_OFFSET) & 1 != 0;
+    }
+
+    function escrow(HoldingWord h) internal pure returns (bool) {
+        return (HoldingWord.unwrap(h) >> ESCROW_OFFSET) & 1 != 0;
+    }
+
+    function setEscrow(HoldingWord h, bool value) internal pure returns (HoldingWord) {
+        return _set(h, ESCROW_OFFSET, 1, value ? 1 : 0);
     }
 
     function setBalance(HoldingWord h, uint96 value) internal pure returns (HoldingWord) {

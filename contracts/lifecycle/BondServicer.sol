@@ -16,7 +16,9 @@ import {
 } from "../../interfaces/IInstrumentRegistry.sol";
 import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interfaces/AggregatorV3Interface.sol";
 import {FeedConfig, PriceStatus} from "../../interfaces/IOracleRouter.sol";
-import {BalanceChange} from "../../interfaces/ISecurityToken.sol";
+import {BalanceChange, ISecurityToken} from "../../interfaces/ISecurityToken.sol";
+import {IIdentityRegistry} from "../../interfaces/IIdentityRegistry.sol";
+import {InvestorWord} from "../libraries/InvestorWord.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {DayCount} from "./DayCount.sol";
 import {InstrumentRules} from "./InstrumentRules.sol";
@@ -70,6 +72,9 @@ contract BondServicer is IBondServicer, ReentrancyGuardTransient {
     uint256 private _redemptionFunded;
     uint256 private _redemptionIndex;
     mapping(address holder => uint256 index) private _redeemedIndex;
+    /// @dev Redemption settled to a holder and not paid: what a forced transfer or a recovery
+    /// after the redemption started settled first (SEC-125), and what it moved to the new holder.
+    mapping(address holder => uint256 owed) private _redemptionOwed;
 
     /// @param token_ The share token this servicer serves: the address its deployer's next
     /// deployment creates (keepers/lifecycle/deploy.py `deploy_bond_share_token`), checked by the
@@ -126,6 +131,22 @@ contract BondServicer is IBondServicer, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IBondServicer
+    function sweepExcess() external nonReentrant returns (uint256 excess) {
+        uint256 id = _id();
+        if (!_state.redeeming()) revert NotMatured(id);
+        if (!INSTRUMENTS.canAct(id, msg.sender, Ops.FUND)) revert NotIssuerOrFunder(id, msg.sender);
+        uint256 funded = _redemptionFunded;
+        uint256 due = Math.mulDiv(_redemptionSupply, _redemptionPrice, SCALE, Math.Rounding.Ceil);
+        // Bounded: only what no holder can ever claim, the pool beyond every share's full price.
+        if (funded <= due) revert NothingToSweep(funded, due);
+        excess = funded - due;
+        _redemptionFunded = due;
+        address issuer = INSTRUMENTS.stateOf(id).issuer;
+        emit ExcessSwept(issuer, excess, msg.sender);
+        PAYMENT_ASSET.safeTransfer(issuer, excess);
+    }
+
+    /// @inheritdoc IBondServicer
     function recordCoupon(uint256 number) external nonReentrant {
         _recordCoupon(number, 0);
     }
@@ -137,6 +158,7 @@ contract BondServicer is IBondServicer, ReentrancyGuardTransient {
 
     /// @inheritdoc IBondServicer
     function claimCoupons(address holder) external nonReentrant returns (uint256 paid) {
+        _requirePayable(holder);
         paid = _takeCoupons(holder);
         if (paid != 0) {
             emit Paid(holder, paid, 0, msg.sender);
@@ -156,6 +178,10 @@ contract BondServicer is IBondServicer, ReentrancyGuardTransient {
         if (number > count) revert UnexpectedCoupon(number, 0);
         (uint256 start, uint256 end) =
             DayCount.couponPeriod(t.issueDate, t.maturityDate, t.coupon.frequency, END_OF_MONTH, t.coupon.roll, number);
+        // Called: a coupon ending after the call is not paid (SEC-124); its part up to the call
+        // is in the call's redemption price (`startRedemption`).
+        uint256 calledAt = INSTRUMENTS.stateOf(id).calledAt;
+        if (calledAt != 0 && end > calledAt) revert CouponAfterCall(number, end, calledAt);
         // The record date (`_recordDate`) from this period's end: no second schedule walk.
         uint256 recordDate = end - uint256(t.coupon.recordDateOffsetDays) * DAY;
         uint256 earliest = INSTRUMENTS.canAct(id, msg.sender, Ops.DECLARE) ? recordDate : end;
@@ -170,16 +196,21 @@ contract BondServicer is IBondServicer, ReentrancyGuardTransient {
         uint256 increase = perShare;
         uint256 paid;
         if (supply != 0) {
+            // The coupon and the arrears of earlier ones (SEC-131: a shortfall is cured at the
+            // next recording the reserve can pay, to that coupon's holders of record).
             uint256 due = Math.mulDiv(supply, perShare, SCALE, Math.Rounding.Ceil);
+            uint256 arrears = _couponShortfall;
+            uint256 owing = due + arrears;
             uint256 reserve = _couponReserve;
-            if (due > reserve) {
-                increase = reserve * SCALE / supply;
-                _couponShortfall += due - Math.mulDiv(supply, increase, SCALE, Math.Rounding.Ceil);
-            }
+            increase = owing > reserve ? reserve * SCALE / supply : perShare + arrears * SCALE / supply;
             paid = Math.mulDiv(supply, increase, SCALE, Math.Rounding.Ceil);
-            // No underflow: paid <= due when funded, else paid <= reserve by the floor above.
+            // No underflow: paid <= min(owing, reserve) (each part floored, the coupon's ceiling
+            // its due).
+            uint256 shortfall = owing - paid;
             _couponReserve = reserve - paid;
-            if (due > reserve) emit Defaulted(id, number, due, paid);
+            _couponShortfall = shortfall;
+            if (owing > reserve) emit Defaulted(id, number, owing, paid);
+            if (shortfall < arrears) emit ArrearsPaid(number, arrears - shortfall, shortfall);
         }
         uint256 next = number < count ? _recordDate(t, number + 1) : t.maturityDate;
         // Never reverts for an instrument the registry accepts (below 2^157: IBondServicer).
@@ -224,9 +255,16 @@ contract BondServicer is IBondServicer, ReentrancyGuardTransient {
             }
         }
         uint256 supply = token.totalSupply();
+        // The coupons' arrears are paid with the principal, to the holders at redemption, and the
+        // coupon reserve left funds them first (SEC-131): no coupon is recorded after this.
+        (uint256 arrears, uint256 reserve) = (_couponShortfall, _couponReserve);
+        if (supply != 0) price += arrears * SCALE / supply;
         _redemptionPrice = price;
         _redemptionSupply = supply;
+        (_couponShortfall, _couponReserve) = (0, 0);
+        _redemptionFunded += reserve;
         _state = ServicingWordLibrary.pack(w.couponIndex(), w.lastRecorded(), w.nextRecordDate(), true);
+        if (arrears | reserve != 0) emit CouponPoolMoved(arrears, reserve);
         emit RedemptionStarted(id, price, supply, called);
         _raiseRedemptionIndex();
         uint256 due = Math.mulDiv(supply, price, SCALE, Math.Rounding.Ceil);
@@ -236,14 +274,10 @@ contract BondServicer is IBondServicer, ReentrancyGuardTransient {
     /// @inheritdoc IBondServicer
     function redeem(address holder) external nonReentrant returns (uint256 coupons, uint256 redemption) {
         if (!_state.redeeming()) revert NotMatured(_id());
+        _requirePayable(holder);
         coupons = _takeCoupons(holder);
-        uint256 index = _redemptionIndex;
-        uint256 last = _redeemedIndex[holder];
-        if (index != last) {
-            _redeemedIndex[holder] = index;
-            // No underflow: the redemption index never decreases.
-            redemption = token.balanceOf(holder) * (index - last) / SCALE;
-        }
+        redemption = _settleRedemption(holder);
+        if (redemption != 0) _redemptionOwed[holder] = 0;
         if (coupons | redemption != 0) {
             emit Paid(holder, coupons, redemption, msg.sender);
             PAYMENT_ASSET.safeTransfer(holder, coupons + redemption);
@@ -271,7 +305,7 @@ contract BondServicer is IBondServicer, ReentrancyGuardTransient {
 
     /// @inheritdoc IBondServicer
     function redeemable(address holder) external view returns (uint256) {
-        return token.balanceOf(holder) * (_redemptionIndex - _redeemedIndex[holder]) / SCALE;
+        return _redemptionOwed[holder] + token.balanceOf(holder) * (_redemptionIndex - _redeemedIndex[holder]) / SCALE;
     }
 
     /// @inheritdoc IBondServicer
@@ -304,25 +338,68 @@ contract BondServicer is IBondServicer, ReentrancyGuardTransient {
     // ================================================================ internal
 
     /// @inheritdoc IBondServicer
-    /// @dev A recovery moves the lost wallet's unclaimed coupons to the new one.
-    function beforeBalanceChange(BalanceChange kind, address from, address to) external {
+    /// @dev An agent's forced transfer or recovery moves its part of what `from` is owed.
+    function beforeBalanceChange(BalanceChange kind, address from, address to, uint256 amount) external {
         if (msg.sender != address(token)) revert OnlyToken(msg.sender, address(token));
         ServicingWord w = _state;
         uint256 next = w.nextRecordDate();
-        if (w.redeeming()) revert BalancesFixed(0, next);
-        if (next != 0 && block.timestamp >= next) revert BalancesFixed(w.lastRecorded() + 1, next);
+        bool redeeming = w.redeeming();
+        // An agent's move (a seizure, a recovery) goes through at any time (SEC-125): fixed
+        // balances bind the holders' own transfers, mints and burns.
+        bool agentMove = kind == BalanceChange.ForcedTransfer || kind == BalanceChange.Recovery;
+        if (!agentMove) {
+            if (redeeming) revert BalancesFixed(0, next);
+            if (next != 0 && block.timestamp >= next) revert BalancesFixed(w.lastRecorded() + 1, next);
+        }
         uint256 last = w.lastRecorded();
-        if (last == 0) return; // No coupon recorded yet: nothing to settle.
         uint256 index = w.couponIndex();
         uint256 owedFrom;
-        if (from != address(0)) owedFrom = _settleCoupons(from, last, index);
-        if (to != address(0) && to != from) {
-            uint256 owedTo = _settleCoupons(to, last, index);
-            if (kind == BalanceChange.Recovery && owedFrom != 0) {
-                _coupons[from] = CouponAccountLibrary.pack(last, 0);
-                _coupons[to] = CouponAccountLibrary.pack(last, owedTo + owedFrom);
-            }
+        uint256 owedTo;
+        if (last != 0) {
+            if (from != address(0)) owedFrom = _settleCoupons(from, last, index);
+            if (to != address(0) && to != from) owedTo = _settleCoupons(to, last, index);
         }
+        if (!agentMove || from == to || amount == 0) return;
+        // A recovery names no amount (2^256 - 1: the whole holding). No division by zero: a part
+        // is below the balance.
+        uint256 balance = token.balanceOf(from);
+        bool whole = amount >= balance;
+        uint256 moved = whole ? owedFrom : owedFrom * amount / balance;
+        if (moved != 0) {
+            _coupons[from] = CouponAccountLibrary.pack(last, owedFrom - moved);
+            _coupons[to] = CouponAccountLibrary.pack(last, owedTo + moved);
+        }
+        if (redeeming) {
+            // Both settled at the index (what their balances earned so far), then `from`'s part of
+            // it moves with the shares: the seized or recovered holding is claimed whole.
+            uint256 redemptionFrom = _settleRedemption(from);
+            uint256 redemptionTo = _settleRedemption(to);
+            moved = whole ? redemptionFrom : redemptionFrom * amount / balance;
+            _redemptionOwed[from] = redemptionFrom - moved;
+            _redemptionOwed[to] = redemptionTo + moved;
+        }
+    }
+
+    /// @dev `holder`'s redemption owed with what its balance earned since its last settlement, the
+    /// holder settled at the index (its owed amount not stored: the caller writes it).
+    function _settleRedemption(address holder) internal returns (uint256 owed) {
+        owed = _redemptionOwed[holder];
+        uint256 index = _redemptionIndex;
+        uint256 last = _redeemedIndex[holder];
+        if (index != last) {
+            _redeemedIndex[holder] = index;
+            // No underflow: the redemption index never decreases.
+            owed += token.balanceOf(holder) * (index - last) / SCALE;
+        }
+    }
+
+    /// @dev Reverts `HolderNotPayable` unless `holder` may be paid now (SEC-125, the freeze rule of
+    /// ISecurityToken): verified in the token's registry (not under a sanctions freeze) and not
+    /// frozen on the token. What it is owed stays, claimable once resolved.
+    function _requirePayable(address holder) internal view {
+        ISecurityToken share = ISecurityToken(address(token));
+        (InvestorWord word,) = IIdentityRegistry(share.identityRegistry()).investorWords(holder, holder);
+        if (!word.verified() || share.isFrozen(holder)) revert HolderNotPayable(holder);
     }
 
     /// @dev Settles `holder`'s coupons up to coupon `last` (index `index`); returns what it is owed.

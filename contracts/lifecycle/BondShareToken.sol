@@ -10,7 +10,8 @@ import {SecurityToken} from "../token/SecurityToken.sol";
 /// @title BondShareToken
 /// @notice A fixed-coupon note's or a bill's share token: a SecurityToken (18 decimals) whose every
 /// balance change first calls its BondServicer (coupons settled per holder, balances fixed from a
-/// record date until its coupon is recorded and for good once redemption starts).
+/// record date until its coupon is recorded and for good once redemption starts, but for an
+/// agent's forced transfer or recovery, which carry what the holding is owed: SEC-125).
 /// @dev The servicer is fixed at construction; it was deployed first, bound to this token's address
 /// (its constructor's `token_`: the deployer's next deployment, keepers/lifecycle/deploy.py), and
 /// this constructor checks it (`ServicerOfAnotherToken`).
@@ -38,9 +39,9 @@ contract BondShareToken is SecurityToken {
         servicer = servicer_;
     }
 
-    /// @dev `servicer.beforeBalanceChange(kind, from, to)`, reverting with its revert data (a
-    /// low-level call: SecurityToken calls the hook from every balance-changing function).
-    function _beforeBalanceChange(BalanceChange kind, address from, address to, uint256) internal override {
+    /// @dev `servicer.beforeBalanceChange(kind, from, to, amount)`, reverting with its revert data
+    /// (a low-level call: SecurityToken calls the hook from every balance-changing function).
+    function _beforeBalanceChange(BalanceChange kind, address from, address to, uint256 amount) internal override {
         address target = address(servicer);
         bytes4 selector = IBondServicer.beforeBalanceChange.selector;
         assembly ("memory-safe") {
@@ -49,7 +50,8 @@ contract BondShareToken is SecurityToken {
             mstore(add(p, 0x04), kind)
             mstore(add(p, 0x24), from)
             mstore(add(p, 0x44), to)
-            if iszero(call(gas(), target, 0, p, 0x64, 0x00, 0x00)) {
+            mstore(add(p, 0x64), amount)
+            if iszero(call(gas(), target, 0, p, 0x84, 0x00, 0x00)) {
                 returndatacopy(0x00, 0x00, returndatasize())
                 revert(0x00, returndatasize())
             }

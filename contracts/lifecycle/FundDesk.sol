@@ -126,6 +126,19 @@ contract FundDesk is IFundDesk, AccessManaged, ReentrancyGuardTransient {
         return NAV_SOURCE.isDealing(instrumentId);
     }
 
+    /// @inheritdoc IFundNavSource
+    function isWoundUp(uint256 instrumentId) external view returns (bool) {
+        if (instrumentId != INSTRUMENT_ID) revert UnknownInstrument(instrumentId, INSTRUMENT_ID);
+        return NAV_SOURCE.isWoundUp(instrumentId);
+    }
+
+    /// @inheritdoc IFundNavSource
+    /// @dev The desk's SettlementAssets' answer (the desk lists the assets its vaults deal in).
+    function assetAtPar(uint256 instrumentId, address asset) external view returns (bool, uint256, uint256) {
+        if (instrumentId != INSTRUMENT_ID) revert UnknownInstrument(instrumentId, INSTRUMENT_ID);
+        return ASSETS.atPar(asset);
+    }
+
     // ================================================================ investors
 
     /// @inheritdoc IFundDesk

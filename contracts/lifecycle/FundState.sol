@@ -7,6 +7,9 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {IFundNavSource, IFundVault} from "../../interfaces/IFundVault.sol";
 import {ISecurityToken} from "../../interfaces/ISecurityToken.sol";
 import {IComplianceEngine} from "../../interfaces/IComplianceEngine.sol";
+import {IIdentityRegistry} from "../../interfaces/IIdentityRegistry.sol";
+import {IIncomeShareToken} from "../../interfaces/IIncomeShareToken.sol";
+import {InvestorWord} from "../libraries/InvestorWord.sol";
 import {FeeKind, IFeeSchedule} from "../../interfaces/IFeeSchedule.sol";
 import {BPS} from "../libraries/Constants.sol";
 import {DealingMath} from "./DealingMath.sol";
@@ -77,6 +80,12 @@ abstract contract FundState {
     /// @dev Deposit shares struck and not yet claimed (this vault's): with the supply and the fee
     /// shares owed, what the share token must still be able to mint (`_mintRoom`).
     uint256 internal _unclaimedShares;
+    /// @dev Each controller's subscriptions here, requested (less cancelled) and instant, valued in
+    /// the instrument's currency at par (18 decimals): what makes a subscription initial (SEC-132).
+    mapping(address controller => uint256) internal _subscribed;
+    /// @dev The share's income index at the last strike (an IncomeShareToken's; 0 for a share
+    /// without one): instant dealing prices the last NAV for the income declared since (SEC-121).
+    uint256 internal _strikeIncomeIndex;
 
     constructor(
         ISecurityToken share_,
@@ -149,16 +158,55 @@ abstract contract FundState {
         return FEES.charge(kind, investor, amount, utilisationBps);
     }
 
-    /// @dev The open period and the last struck NAV, while instant dealing is open: the
-    /// instrument deals, a NAV was struck and the open period's cut-off has not passed (between
-    /// a cut-off and its strike the last NAV is about to change: no instant dealing).
-    function _instantWindow() internal view returns (uint256 period, uint256 nav18) {
+    /// @dev The open period and the NAV instant dealing deals at, while it is open: the instrument
+    /// deals, a NAV was struck and the open period's cut-off has not passed (between a cut-off and
+    /// its strike the last NAV is about to change: no instant dealing). The NAV is the last struck
+    /// one for the income an IncomeShareToken declared since (SEC-121): a declaration adds shares,
+    /// not assets, so a share is worth `nav x indexAtStrike / indexNow` (rounded up when the vault
+    /// sells, `up`, down when it buys: never in the dealer's favour).
+    function _instantWindow(bool up) internal view returns (uint256 period, uint256 nav18) {
         _requireDealing();
         Dealing dealing_ = _dealing;
         period = dealing_.period();
         if (block.timestamp >= dealing_.cutoff()) revert IFundVault.CutoffPassed(period, dealing_.cutoff());
         nav18 = _strikes[period - 1].nav();
         if (nav18 == 0) revert IFundVault.NoStruckNav();
+        uint256 atStrike = _strikeIncomeIndex;
+        if (atStrike != 0) {
+            uint256 index = _incomeIndex();
+            // The index never decreases; the NAV stays within 96 bits (index >= atStrike).
+            if (index > atStrike) {
+                nav18 = Math.mulDiv(nav18, atStrike, index, up ? Math.Rounding.Ceil : Math.Rounding.Floor);
+            }
+        }
+    }
+
+    /// @dev The share's income index (IIncomeShareToken.incomeIndex), 0 for a share without one
+    /// (a plain SecurityToken answers the selector with a revert).
+    function _incomeIndex() internal view returns (uint256 index) {
+        (bool ok, bytes memory data) = address(SHARE).staticcall(abi.encodeCall(IIncomeShareToken.incomeIndex, ()));
+        if (ok && data.length >= 32) index = abi.decode(data, (uint256));
+    }
+
+    /// @dev Reverts `AssetDepegged` unless the NAV source takes this vault's asset at par now
+    /// (SEC-120): every deposit path asks (request, instant subscription; the strike refuses).
+    function _requireAtPar() internal view {
+        (bool atPar, uint256 price18, uint256 deviationBps) = NAV_SOURCE.assetAtPar(INSTRUMENT_ID, address(ASSET));
+        if (!atPar) revert IFundVault.AssetDepegged(address(ASSET), price18, deviationBps);
+    }
+
+    /// @dev Reverts unless `controller` may claim or cancel now and `receiver` may be paid (SEC-123,
+    /// the freeze rule of ISecurityToken): the controller verified in the share's registry (not
+    /// under a sanctions freeze: `ControllerNotVerified` / `WalletFrozen`) and not frozen on the
+    /// share token, the receiver frozen by neither. A payout waits, claimable, until resolved.
+    function _requireClaimant(address controller, address receiver) internal view {
+        IIdentityRegistry registry = IIdentityRegistry(SHARE.identityRegistry());
+        (InvestorWord word,) = registry.investorWords(controller, controller);
+        if (word.frozen() || SHARE.isFrozen(controller)) revert IFundVault.WalletFrozen(controller);
+        if (!word.verified()) revert IFundVault.ControllerNotVerified(controller);
+        if (receiver != controller && (registry.isFrozen(receiver) || SHARE.isFrozen(receiver))) {
+            revert IFundVault.WalletFrozen(receiver);
+        }
     }
 
     /// @dev The instant liquidity used in `period` (an older period's word reads as unused).
@@ -174,19 +222,47 @@ abstract contract FundState {
         if (total > limit) revert IFundVault.InstantLimitExceeded(assets, limit > used ? limit - used : 0);
     }
 
-    /// @dev The share of the period's instant redemption limit used, `redeemed` included (rounded
-    /// up: the urgency premium never favours the investor). The limit is > 0: checked before.
-    function _utilisationBps(uint256 redeemed) internal view returns (uint256) {
-        return Math.mulDiv(redeemed, BPS, _instantLimit, Math.Rounding.Ceil);
+    /// @dev The mean share of the period's instant redemption limit used over a redemption that
+    /// takes the period's redemptions from `before` to `after` (rounded up: the urgency premium
+    /// never favours the investor). The premium is linear in utilisation, so charged on the mean it
+    /// is the integral over the redemption: split in pieces it costs what it costs whole (SEC-127).
+    /// The limit is > 0: checked before.
+    function _utilisationBps(uint256 before, uint256 after_) internal view returns (uint256) {
+        return Math.mulDiv(before + after_, BPS, 2 * _instantLimit, Math.Rounding.Ceil);
     }
 
-    function _checkMinimum(address controller, uint256 assets, bool investedHere) internal view {
-        (uint256 minInitial, uint256 minSubsequent, bool verified, bool holds) =
+    /// @dev Refuses a subscription of `assets` for `controller` below its jurisdiction's minimum and
+    /// returns the controller's subscriptions here after it (the caller stores them). Minimums
+    /// are in the instrument's currency, 18 decimals (SEC-126): `assets` count at par (the vault
+    /// takes its asset at par: SEC-120). A subscription is initial while the controller's
+    /// subscriptions here, this one excluded, are below the initial minimum (SEC-132: whatever
+    /// shares it holds); it must bring them to it. A later one meets the subsequent minimum.
+    function _checkMinimum(address controller, uint256 assets) internal view returns (uint256 subscribed) {
+        (uint256 minInitial, uint256 minSubsequent, bool verified) =
             IComplianceEngine(SHARE.compliance()).subscriptionTerms(controller);
         if (!verified) revert IFundVault.ControllerNotVerified(controller);
-        bool initial = !holds && !investedHere && Claim.unwrap(_depositClaims[controller]) == 0;
-        uint256 minimum = initial ? minInitial : minSubsequent;
-        if (assets < minimum) revert IFundVault.BelowMinimumInvestment(controller, assets, minimum, initial);
+        uint256 value = _value18(assets);
+        uint256 before = _subscribed[controller];
+        subscribed = before + value;
+        bool initial = before < minInitial;
+        if (initial ? subscribed < minInitial : value < minSubsequent) {
+            revert IFundVault.BelowMinimumInvestment(
+                controller, initial ? subscribed : value, initial ? minInitial : minSubsequent, initial
+            );
+        }
+    }
+
+    /// @dev `assets` of this vault's asset valued at par in the instrument's currency, 18 decimals
+    /// (exact: the asset has at most 18 decimals).
+    function _value18(uint256 assets) internal view returns (uint256) {
+        return assets * (DealingMath.NAV_UNIT / ASSET_UNIT);
+    }
+
+    /// @dev The controller's subscriptions less `assets` cancelled (never below 0).
+    function _unsubscribe(address controller, uint256 assets) internal {
+        uint256 value = _value18(assets);
+        uint256 before = _subscribed[controller];
+        _subscribed[controller] = before > value ? before - value : 0;
     }
 
     /// @dev The controller's redemption request seen after strike `lastStruck` (O(1)): what was
@@ -221,16 +297,52 @@ abstract contract FundState {
         settled = true;
     }
 
+    /// @dev The controller's position and claimable deposit with a struck pending deposit moved
+    /// into the claim (not stored).
+    function _settledDepositClaim(address controller)
+        internal
+        view
+        returns (Position position, Claim claim, bool settled)
+    {
+        position = _positions[controller];
+        claim = _depositClaims[controller];
+        uint256 pending = position.depositAssets();
+        if (pending == 0) return (position, claim, false);
+        StrikeWord struck = _strikes[position.depositPeriod()];
+        uint256 nav18 = struck.nav();
+        if (nav18 == 0 || struck.depositsRefused()) return (position, claim, false);
+        claim = _addClaim(claim, pending, DealingMath.sharesFor(pending, nav18, ASSET_UNIT, SHARE_SCALE));
+        // The period stays: the slot is never zeroed, so a later request rewrites it (no new slot).
+        return (position.withDeposit(0, position.depositPeriod()), claim, true);
+    }
+
+    /// @dev The controller's position and claimable redemption with the served part of its
+    /// pending redemption moved into the claim (not stored).
+    function _settledRedeemClaim(address controller)
+        internal
+        view
+        returns (Position position, Claim claim, bool settled)
+    {
+        uint256 servedShares;
+        uint256 servedAssets;
+        (position, settled, servedShares, servedAssets) = _settleRedeem(controller, _dealing.period() - 1);
+        claim = _redeemClaims[controller];
+        if (settled) claim = _addClaim(claim, servedAssets, servedShares);
+    }
+
     /// @dev The redemption queue after strike `period` (period 0: before any strike).
     function _queueAt(uint256 period) internal view returns (DealingMath.Queue memory) {
         (StrikeWord s, AccrualWord w) = (_strikes[period], _accruals[period]);
         return DealingMath.Queue(s.c(), w.a(), s.era(), w.scale());
     }
 
+    /// @dev A request is cancellable before its period's cut-off; after it only once the instrument
+    /// is wound up (matured, closed: no strike can come). A suspension is not enough (SEC-134): the
+    /// period's NAV may be known by then, and a suspension lifted strikes it.
     function _requireCancellable(bool late, Dealing dealing_) internal view {
         // A late request's period (the next) has not reached its cut-off: the strike sets it.
         if (late || block.timestamp < dealing_.cutoff()) return;
-        if (NAV_SOURCE.isDealing(INSTRUMENT_ID)) revert IFundVault.CutoffPassed(dealing_.period(), dealing_.cutoff());
+        if (!NAV_SOURCE.isWoundUp(INSTRUMENT_ID)) revert IFundVault.CutoffPassed(dealing_.period(), dealing_.cutoff());
     }
 
     function _requireControllerOrOperator(address controller) internal view {

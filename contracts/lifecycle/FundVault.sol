@@ -127,7 +127,18 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
         uint256 deposits = dealing_.deposits();
         uint256 depositShares = DealingMath.sharesFor(deposits, nav18, ASSET_UNIT, SHARE_SCALE);
         uint256 room = _mintRoom(SHARE.totalSupply(), ledger.shares());
-        bool refused = depositShares > room;
+        // Nor are deposits struck at par in an asset known off its peg (SEC-120: a usable price
+        // beyond its threshold; an unpriced one does not stop the strike): refused as above.
+        bool offPeg;
+        uint256 price18;
+        if (deposits != 0) {
+            bool atPar;
+            (atPar, price18,) = NAV_SOURCE.assetAtPar(INSTRUMENT_ID, address(ASSET));
+            offPeg = !atPar && price18 != 0;
+        }
+        bool refused = depositShares > room || offPeg;
+        // The income index this NAV goes with (instant dealing prices what is declared since).
+        uint256 incomeIndex = _incomeIndex();
         uint256 refunds = refused ? deposits : 0;
         uint256 reserved = _reserved;
         uint256 pending = dealing_.redemptions();
@@ -154,6 +165,7 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
 
         if (closed) _closedA[_eraScale(before.era, before.scale)] = closedA;
         if (FeeLedger.unwrap(ledger) != FeeLedger.unwrap(stored)) _feeLedger = ledger;
+        if (incomeIndex != _strikeIncomeIndex) _strikeIncomeIndex = incomeIndex;
         _strikes[period] = FundWords.toStrikeWord(next.c, nav18, next.era, refused);
         _accruals[period] = FundWords.toAccrualWord(next.a, next.scale);
         if (reserve + refunds != 0) _reserved = reserved + reserve + refunds;
@@ -167,6 +179,7 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
 
         if (feeShares != 0) emit ManagementFeeAccrued(feeShares, ledger.accruedAt());
         if (refused) {
+            if (offPeg) emit DepositsRefusedOffPeg(period, address(ASSET), price18);
             emit DepositsRefused(period, deposits, depositShares, room);
             (deposits, depositShares) = (0, 0);
         }
@@ -201,11 +214,14 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
 
     /// @inheritdoc IFeeAccruer
     function accrueFees() external nonReentrant {
-        (FeeLedger ledger, uint256 feeShares) = _accrued(_feeLedger);
+        FeeLedger stored = _feeLedger;
+        (FeeLedger ledger, uint256 feeShares) = _accrued(stored);
         // The schedule is the protocol's (immutable); its view only.
         (uint256 managementBps, bool charges) = FEES.accrualTermsOf(address(this));
-        ledger = ledger.withAccruedAt(block.timestamp).withTerms(managementBps, charges);
-        _feeLedger = ledger;
+        // A new rate applies from now: the clock moves to now. At the same rate it moves only with
+        // a fee (`_accrued`): a fee rounded to 0 leaves the time to the next accrual (SEC-133).
+        if (managementBps != stored.managementBps()) ledger = ledger.withAccruedAt(block.timestamp);
+        _feeLedger = ledger.withTerms(managementBps, charges);
         if (feeShares != 0) emit ManagementFeeAccrued(feeShares, block.timestamp);
     }
 
@@ -224,18 +240,16 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
 
     // ================================================================ instant liquidity
 
-    // ================================================================ instant liquidity
-
     /// @inheritdoc IFundVault
     /// @dev Runs the FundInstant module's code on this vault's storage (the size budget).
     function instantDeposit(uint256, address) external nonReentrant returns (uint256) {
-        return abi.decode(_delegateToInstant(), (uint256));
+        return _delegateUint(msg.data);
     }
 
     /// @inheritdoc IFundVault
     /// @dev Runs the FundInstant module's code on this vault's storage (the size budget).
     function instantRedeem(uint256, address, address) external nonReentrant returns (uint256) {
-        return abi.decode(_delegateToInstant(), (uint256));
+        return _delegateUint(msg.data);
     }
 
     // ================================================================ operators
@@ -261,6 +275,7 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
         if (controller == address(0)) revert ZeroAddress();
         _requirePair(owner, controller);
         _requireDealing();
+        _requireAtPar();
         Dealing dealing_ = _dealing;
         (uint256 target, bool late) = _requestPeriod(dealing_);
         Position position = _positions[controller];
@@ -280,11 +295,12 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
             );
             (pending, settled) = (0, true);
         }
-        _checkMinimum(controller, assets, pending != 0 || settled);
+        uint256 subscribed = _checkMinimum(controller, assets);
         uint256 total = pending + assets;
         if (total > MAX_AMOUNT) revert AmountTooLarge(total, MAX_AMOUNT);
 
         _positions[controller] = position.withDeposit(total, target);
+        _subscribed[controller] = subscribed;
         if (settled) _depositClaims[controller] = claim;
         if (late) {
             Late lateWord = _late;
@@ -341,62 +357,52 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
     /// @inheritdoc IFundVault
     /// @dev Runs the FundInstant module's code on this vault's storage (the size budget).
     function cancelDepositRequest(address, address) external nonReentrant returns (uint256) {
-        return abi.decode(_delegateToInstant(), (uint256));
+        return _delegateUint(msg.data);
     }
 
     /// @inheritdoc IFundVault
     /// @dev Runs the FundInstant module's code on this vault's storage (the size budget).
     function cancelRedeemRequest(address, address) external nonReentrant returns (uint256) {
-        return abi.decode(_delegateToInstant(), (uint256));
+        return _delegateUint(msg.data);
     }
 
     // ================================================================ claims
 
+    // Claims run in the FundInstant module (the size budget), on this vault's storage.
+
     /// @inheritdoc IERC7575
-    function deposit(uint256 assets, address receiver) external returns (uint256 shares) {
-        return deposit(assets, receiver, msg.sender);
+    function deposit(uint256 assets, address receiver) external nonReentrant returns (uint256) {
+        return _delegateUint(abi.encodeCall(FundInstant.deposit, (assets, receiver, msg.sender)));
     }
 
     /// @inheritdoc IERC7540Deposit
     /// @dev Returns the shares minted to `receiver`, net of the subscription fee.
-    function deposit(uint256 assets, address receiver, address controller)
-        public
-        nonReentrant
-        returns (uint256 shares)
-    {
-        (, shares) = _claimDeposit(controller, receiver, assets, false);
+    function deposit(uint256, address, address) external nonReentrant returns (uint256) {
+        return _delegateUint(msg.data);
     }
 
     /// @inheritdoc IERC7575
-    function mint(uint256 shares, address receiver) external returns (uint256 assets) {
-        return mint(shares, receiver, msg.sender);
+    function mint(uint256 shares, address receiver) external nonReentrant returns (uint256) {
+        return _delegateUint(abi.encodeCall(FundInstant.mint, (shares, receiver, msg.sender)));
     }
 
     /// @inheritdoc IERC7540Deposit
     /// @dev Takes `shares` of the claim; `receiver` gets them net of the subscription fee.
-    function mint(uint256 shares, address receiver, address controller) public nonReentrant returns (uint256 assets) {
-        (assets,) = _claimDeposit(controller, receiver, shares, true);
+    function mint(uint256, address, address) external nonReentrant returns (uint256) {
+        return _delegateUint(msg.data);
     }
 
     /// @inheritdoc IERC7575
     /// @dev ERC-7540: the third argument is the controller. Takes `assets` of the claim;
     /// `receiver` gets them net of the redemption fee.
-    function withdraw(uint256 assets, address receiver, address controller)
-        external
-        nonReentrant
-        returns (uint256 shares)
-    {
-        (, shares) = _claimRedemption(controller, receiver, assets, false);
+    function withdraw(uint256, address, address) external nonReentrant returns (uint256) {
+        return _delegateUint(msg.data);
     }
 
     /// @inheritdoc IERC7575
     /// @dev ERC-7540: the third argument is the controller. Returns the assets paid, net of the fee.
-    function redeem(uint256 shares, address receiver, address controller)
-        external
-        nonReentrant
-        returns (uint256 assets)
-    {
-        (assets,) = _claimRedemption(controller, receiver, shares, true);
+    function redeem(uint256, address, address) external nonReentrant returns (uint256) {
+        return _delegateUint(msg.data);
     }
 
     // ================================================================ views: ERC-7540
@@ -599,109 +605,6 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
         target = late ? dealing_.period() + 1 : dealing_.period();
     }
 
-    /// @dev The controller's position and claimable deposit with a struck pending deposit moved
-    /// into the claim (not stored).
-    function _settledDepositClaim(address controller)
-        internal
-        view
-        returns (Position position, Claim claim, bool settled)
-    {
-        position = _positions[controller];
-        claim = _depositClaims[controller];
-        uint256 pending = position.depositAssets();
-        if (pending == 0) return (position, claim, false);
-        StrikeWord struck = _strikes[position.depositPeriod()];
-        uint256 nav18 = struck.nav();
-        if (nav18 == 0 || struck.depositsRefused()) return (position, claim, false);
-        claim = _addClaim(claim, pending, DealingMath.sharesFor(pending, nav18, ASSET_UNIT, SHARE_SCALE));
-        // The period stays: the slot is never zeroed, so a later request rewrites it (no new slot).
-        return (position.withDeposit(0, position.depositPeriod()), claim, true);
-    }
-
-    /// @dev The controller's position and claimable redemption with the served part of its
-    /// pending redemption moved into the claim (not stored).
-    function _settledRedeemClaim(address controller)
-        internal
-        view
-        returns (Position position, Claim claim, bool settled)
-    {
-        uint256 servedShares;
-        uint256 servedAssets;
-        (position, settled, servedShares, servedAssets) = _settleRedeem(controller, _dealing.period() - 1);
-        claim = _redeemClaims[controller];
-        if (settled) claim = _addClaim(claim, servedAssets, servedShares);
-    }
-
-    /// @dev A deposit claim of `amount` assets (or shares when `byShares`) of `controller`'s
-    /// claimable deposit: the shares, less the subscription fee's part, minted to `receiver`.
-    function _claimDeposit(address controller, address receiver, uint256 amount, bool byShares)
-        internal
-        returns (uint256 assets, uint256 shares)
-    {
-        _requireControllerOrOperator(controller);
-        _requirePair(controller, receiver);
-        (Position position, Claim claim, bool settled) = _settledDepositClaim(controller);
-        (uint256 claimAssets, uint256 claimShares) = (claim.assets(), claim.shares());
-        uint256 claimable = byShares ? claimShares : claimAssets;
-        if (amount > claimable) revert ExceedsClaimable(controller, amount, claimable);
-        if (byShares) {
-            // Rounded up: a partial mint uses at least its share of the claim's assets.
-            (assets, shares) =
-            (
-                amount == claimable ? claimAssets : Math.mulDiv(claimAssets, amount, claimable, Math.Rounding.Ceil),
-                amount
-            );
-        } else {
-            (assets, shares) = (amount, amount == claimable ? claimShares : Math.mulDiv(claimShares, amount, claimable));
-        }
-
-        if (settled) _positions[controller] = position;
-        // No underflow: assets and shares are at most the claim's (checked or rounded within it).
-        _depositClaims[controller] = FundWords.toClaim(claimAssets - assets, claimShares - shares);
-        // No underflow: a claim's shares are at most its part of its strike's, added then.
-        _unclaimedShares -= shares;
-        // The receiver gets the claimed shares less the subscription fee's (rounded up).
-        shares -= _subscriptionFee(controller, assets, shares);
-        emit Deposit(controller, receiver, assets, shares);
-        // A mint through the engine: `receiver` must be an investor it admits.
-        if (shares != 0) SHARE.mint(receiver, shares);
-    }
-
-    /// @dev A redemption claim of `amount` shares (or assets when not `byShares`) of
-    /// `controller`'s claimable redemption: the assets, less the redemption fee, paid to `receiver`.
-    function _claimRedemption(address controller, address receiver, uint256 amount, bool byShares)
-        internal
-        returns (uint256 assets, uint256 shares)
-    {
-        _requireControllerOrOperator(controller);
-        (Position position, Claim claim, bool settled) = _settledRedeemClaim(controller);
-        (uint256 claimAssets, uint256 claimShares) = (claim.assets(), claim.shares());
-        uint256 claimable = byShares ? claimShares : claimAssets;
-        if (amount > claimable) revert ExceedsClaimable(controller, amount, claimable);
-        if (byShares) {
-            (assets, shares) = (amount == claimable ? claimAssets : Math.mulDiv(claimAssets, amount, claimable), amount);
-        } else {
-            // Rounded up: a partial withdrawal uses at least its share of the claim's shares.
-            (assets, shares) =
-            (
-                amount,
-                amount == claimable ? claimShares : Math.mulDiv(claimShares, amount, claimable, Math.Rounding.Ceil)
-            );
-        }
-        uint256 fee = _charge(FeeKind.Redemption, controller, assets, 0);
-
-        if (settled) _positions[controller] = position;
-        // No underflow: assets and shares are at most the claim's (checked or rounded within it).
-        _redeemClaims[controller] = FundWords.toClaim(claimAssets - assets, claimShares - shares);
-        // No underflow: the reserve covers every claim (rounded up per strike, claims rounded down).
-        _reserved -= assets;
-        if (fee != 0) _addFees(0, fee);
-        // No underflow: fee <= assets (IFeeSchedule).
-        assets -= fee;
-        emit Withdraw(msg.sender, receiver, controller, assets, shares);
-        if (assets != 0) ASSET.safeTransfer(receiver, assets);
-    }
-
     /// @dev Shares a strike can redeem: the gate on the share supply, and what the free cash buys
     /// (this period's deposits become the fund's now; later ones and the reserve are not free).
     /// Ungated, the supply is not read: the queue is escrowed shares, never above it.
@@ -726,7 +629,7 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
     /// @dev The ledger with the management fee accrued up to now on the share supply and the
     /// shares already owed to the recipient (not stored), and the shares it adds.
     /// At a 0 rate nothing accrues and the clock is not moved: `accrueFees`, which caches a new
-    /// rate, moves it first.
+    /// rate, moves it first. Nor is it moved when the fee rounds to 0 shares (SEC-133).
     function _accrued(FeeLedger stored) internal view returns (FeeLedger ledger, uint256 feeShares) {
         ledger = stored;
         uint256 managementBps = ledger.managementBps();
@@ -740,30 +643,22 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
         // At most what the token can still mint beyond the vault's promises (the recipient, not an
         // investor, bears the cap), so owed + fee < 2^96.
         feeShares = Math.min(feeShares, _mintRoom(supply, owed));
+        // Nothing to charge (rounded to 0, or no room): the clock stays, the seconds are charged
+        // at the next accrual (SEC-133: frequent accruals never round the fee away).
+        if (feeShares == 0) return (ledger, 0);
         ledger = ledger.withAmounts(owed + feeShares, ledger.assets()).withAccruedAt(block.timestamp);
     }
 
-    /// @dev Charges the subscription fee on a claim of `assets` for `shares`: the fee's part of
-    /// the shares (rounded up), owed to the recipient.
-    function _subscriptionFee(address controller, uint256 assets, uint256 shares) internal returns (uint256 feeShares) {
-        uint256 fee = _charge(FeeKind.Subscription, controller, assets, 0);
-        if (fee == 0) return 0;
-        // No division by zero: 0 < fee <= assets. At most `shares`: fee <= assets.
-        feeShares = Math.mulDiv(shares, fee, assets, Math.Rounding.Ceil);
-        _addFees(feeShares, 0);
-        emit SubscriptionFeeHeld(controller, fee, feeShares);
-    }
-
-    /// @dev Delegates the call to the instant module (immutable, deployed by the constructor),
-    /// bubbling its revert.
-    function _delegateToInstant() internal returns (bytes memory result) {
-        bool ok;
-        (ok, result) = INSTANT.delegatecall(msg.data);
+    /// @dev Runs `data` (a FundInstant function) in the module (immutable, deployed by the
+    /// constructor) on this vault's storage, bubbling its revert; its uint256 answer.
+    function _delegateUint(bytes memory data) internal returns (uint256) {
+        (bool ok, bytes memory result) = INSTANT.delegatecall(data);
         if (!ok) {
             assembly ("memory-safe") {
                 revert(add(result, 32), mload(result))
             }
         }
+        return abi.decode(result, (uint256));
     }
 
     function _lastNav() internal view returns (uint256) {

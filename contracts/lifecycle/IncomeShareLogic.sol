@@ -4,7 +4,6 @@ pragma solidity ^0.8.24;
 import {IComplianceEngine} from "../../interfaces/IComplianceEngine.sol";
 import {IIdentityRegistry} from "../../interfaces/IIdentityRegistry.sol";
 import {IIncomeShareToken} from "../../interfaces/IIncomeShareToken.sol";
-import {AgentCapabilities as Cap} from "../token/AgentCapabilities.sol";
 import {IncomeShareBase} from "./IncomeShareToken.sol";
 import {IncomeAccount, IncomeAccountLibrary, IncomeWord, IncomeWordLibrary} from "./IncomeWords.sol";
 import {BPS} from "../libraries/Constants.sol";
@@ -14,7 +13,7 @@ import {BPS} from "../libraries/Constants.sol";
 /// (its fallback and its balance-change hook) on the token's own storage: one deployment serves
 /// every income share class.
 /// @dev Its own storage is a SecurityToken nobody is an agent of (paused, no engine): called
-/// directly it declares nothing (no MINT capability) and settles no holding.
+/// directly it declares nothing (no declarer) and settles no holding.
 contract IncomeShareLogic is IIncomeShareToken, IncomeShareBase {
     /// @inheritdoc IIncomeShareToken
     uint256 public constant MAX_DECLARATION_BPS = 50;
@@ -25,11 +24,20 @@ contract IncomeShareLogic is IIncomeShareToken, IncomeShareBase {
         IncomeShareBase(authority, "IncomeShareLogic", "ISL", 18, registry_, IComplianceEngine(address(0)), address(0))
     {}
 
-    // ================================================================ agents (MINT)
+    // ================================================================ governance
 
     /// @inheritdoc IIncomeShareToken
-    function declareIncome(uint256 number, uint256 shares) external onlyCapability(Cap.MINT) {
-        // No reentrancy guard: no external call.
+    function setDeclarer(address account, bool allowed) external restricted {
+        emit DeclarerSet(account, _declarers[account], allowed);
+        _declarers[account] = allowed;
+    }
+
+    // ================================================================ declarers
+
+    /// @inheritdoc IIncomeShareToken
+    function declareIncome(uint256 number, uint256 shares) external {
+        // Its own capability, not MINT's (SEC-129). No reentrancy guard: no external call.
+        if (!_declarers[msg.sender]) revert NotDeclarer(msg.sender);
         IncomeWord income = _income;
         uint256 expected = income.declarations() + 1;
         if (number != expected) revert UnexpectedDeclaration(number, expected);
@@ -72,6 +80,11 @@ contract IncomeShareLogic is IIncomeShareToken, IncomeShareBase {
     }
 
     /// @inheritdoc IIncomeShareToken
+    function isDeclarer(address account) external view returns (bool) {
+        return _declarers[account];
+    }
+
+    /// @inheritdoc IIncomeShareToken
     function incomeIndex() external view returns (uint256 index, uint256 declarations, uint256 lastDeclaredAt) {
         IncomeWord income = _income;
         return (income.index(), income.declarations(), income.lastDeclaredAt());
@@ -87,9 +100,11 @@ contract IncomeShareLogic is IIncomeShareToken, IncomeShareBase {
     }
 
     /// @dev Moves `holder`'s index to `index`, adding its income since to its pending income; pays
-    /// the pending income into its balance when that balance is below `needed`: its balance and
+    /// the pending income into its balance when that balance is at most `needed`: its balance and
     /// the engine's ledger (ERC-3643 `created`, record only) grow, `Transfer(address(0), holder,
-    /// paid)`. Returns what it paid.
+    /// paid)`. Returns what it paid. At most, not below (SEC-128): a send of the whole paid balance
+    /// pays the income first, so the sender keeps a holding and the engine's holder count never
+    /// loses it with income pending (which `created`, checking no cap, would bring back past it).
     function _settle(address holder, uint256 index, uint256 needed) internal returns (uint256 paid) {
         if (holder == address(0)) return 0;
         IncomeAccount a = _holders[holder];
@@ -97,7 +112,7 @@ contract IncomeShareLogic is IIncomeShareToken, IncomeShareBase {
         uint256 last = a.index();
         uint256 pending = a.pending();
         if (last != index) pending += _accrued(balance + pending, last, index);
-        if (pending != 0 && balance < needed) (paid, pending) = (pending, 0);
+        if (pending != 0 && balance <= needed) (paid, pending) = (pending, 0);
         if (last != index || paid != 0) _holders[holder] = IncomeAccountLibrary.pack(index, pending);
         if (paid != 0) {
             // No overflow: pending income was counted in the supply, below 2**96.

@@ -13,13 +13,16 @@ import {IncomeAccount, IncomeWord, IncomeWordLibrary} from "./IncomeWords.sol";
 /// in new shares (IIncomeShareToken), shared by the token and its logic: both inherit it, so the
 /// logic, run by DELEGATECALL in the token's context, reads and writes the token's own layout.
 /// @dev State added to SecurityToken's: one word (`_income`: the index, the declaration count and
-/// time) and one word per holder (`_holders`: its index and its income settled and not paid).
+/// time), one word per holder (`_holders`: its index and its income settled and not paid) and
+/// the declarers (`_declarers`).
 abstract contract IncomeShareBase is SecurityToken {
     /// @dev The index at issue (IIncomeShareToken: 1e27).
     uint256 internal constant INDEX_ONE = 1e27;
 
     IncomeWord internal _income;
     mapping(address holder => IncomeAccount) internal _holders;
+    /// @dev Who may declare income (IIncomeShareToken `setDeclarer`, SEC-129).
+    mapping(address account => bool) internal _declarers;
 
     constructor(
         address authority,

@@ -15,6 +15,7 @@ import {IOracleRouter, PriceStatus} from "../../interfaces/IOracleRouter.sol";
 import {ISettlementAssets} from "../../interfaces/ISettlementAssets.sol";
 import {ITermsValidator} from "../../interfaces/ITermsValidator.sol";
 import {IFundNavSource} from "../../interfaces/IFundVault.sol";
+import {ISecurityToken} from "../../interfaces/ISecurityToken.sol";
 import {
     DelegationWord,
     DelegationWordLibrary,
@@ -305,6 +306,19 @@ contract InstrumentRegistry is IInstrumentRegistry, AccessManaged {
         return _instruments[id].state.status() == InstrumentStatus.Active;
     }
 
+    /// @inheritdoc IFundNavSource
+    function isWoundUp(uint256 id) external view returns (bool) {
+        InstrumentStatus status = _instruments[id].state.status();
+        return status == InstrumentStatus.Matured || status == InstrumentStatus.Closed;
+    }
+
+    /// @inheritdoc IFundNavSource
+    /// @dev The registry's SettlementAssets' answer. Not checked: that `asset` is one of the
+    /// instrument's settlement assets (a vault's deploy routine chooses it).
+    function assetAtPar(uint256, address asset) external view returns (bool, uint256, uint256) {
+        return settlementAssets.atPar(asset);
+    }
+
     /// @inheritdoc IInstrumentRegistry
     function delegationOf(address issuer, address operator) external view returns (uint16, uint40) {
         DelegationWord d = _delegations[issuer][operator];
@@ -345,10 +359,14 @@ contract InstrumentRegistry is IInstrumentRegistry, AccessManaged {
         if (inst.state.status() == InstrumentStatus.None) revert UnknownInstrument(id);
     }
 
-    /// @dev Every rule of `terms` (the validator's) and the uniqueness of its ISIN and share token
-    /// (this id's own allowed): all reads, no writes.
+    /// @dev Every rule of `terms` (the validator's), the caller an agent of its share token
+    /// (SEC-130) and the uniqueness of its ISIN and share token (this id's own allowed): all
+    /// reads, no writes.
     function _checkTerms(uint256 id, InstrumentTerms calldata terms) internal view {
         validator.validate(terms);
+        // The token's governance named the issuer its agent: no other issuer takes its servicing,
+        // strikes or calls. A SecurityToken (the validator's check) answers `isAgent`.
+        if (!ISecurityToken(terms.shareToken).isAgent(msg.sender)) revert NotTokenAgent(terms.shareToken, msg.sender);
         uint256 holder = idOfIsin[terms.isin];
         if (holder != 0 && holder != id) revert IsinTaken(terms.isin, holder);
         holder = idOfShareToken[terms.shareToken];

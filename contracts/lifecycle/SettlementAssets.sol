@@ -118,6 +118,18 @@ contract SettlementAssets is ISettlementAssets, AccessManaged {
     }
 
     /// @inheritdoc ISettlementAssets
+    function atPar(address asset) external view returns (bool, uint256 price18, uint256 deviationBps) {
+        SettlementAssetWord word = _assets[asset];
+        if (!word.listed()) return (false, 0, 0);
+        (, price18,) = oracle.priceOf(asset);
+        if (price18 == 0) return (false, 0, 0);
+        (uint256 distance, bool depegged) = _offPeg(word, price18);
+        deviationBps = Math.mulDiv(distance, BPS, PAR, Math.Rounding.Ceil);
+        // An unpegged asset (`Crypto`, distance 0) is never taken at par (SEC-34).
+        return (!depegged && word.assetType() != SettlementAssetType.Crypto, price18, deviationBps);
+    }
+
+    /// @inheritdoc ISettlementAssets
     function convert(address from, address to, uint256 amount) external view returns (uint256) {
         (uint256 fromPrice, uint8 fromDecimals) = _usablePrice(from);
         (uint256 toPrice, uint8 toDecimals) = _usablePrice(to);

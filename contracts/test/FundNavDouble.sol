@@ -30,8 +30,17 @@ contract FundNavDouble is IFundNavSource {
 
     event NavStruck(uint256 indexed instrumentId, uint256 indexed checkpoint, uint256 nav18);
 
+    /// @dev A settlement asset's peg as set by a test (`setAssetPeg`); unset: at par.
+    struct Peg {
+        bool set;
+        bool atPar;
+        uint128 price18;
+    }
+
     IOracleRouter public immutable router;
     mapping(uint256 instrumentId => Instrument) public instruments;
+    mapping(uint256 instrumentId => bool) public woundUp;
+    mapping(address asset => Peg) public pegs;
     mapping(uint256 instrumentId => mapping(uint256 index => Checkpoint)) public checkpoints;
 
     constructor(IOracleRouter router_) {
@@ -45,6 +54,17 @@ contract FundNavDouble is IFundNavSource {
 
     function setDealing(uint256 instrumentId, bool dealing) external {
         instruments[instrumentId].dealing = dealing;
+    }
+
+    /// @notice The instrument matured or closed (never deals again): also stops dealing.
+    function setWoundUp(uint256 instrumentId, bool woundUp_) external {
+        woundUp[instrumentId] = woundUp_;
+        if (woundUp_) instruments[instrumentId].dealing = false;
+    }
+
+    /// @notice `asset` taken at par (`atPar`) or not, at `price18` (its deviation from par derived).
+    function setAssetPeg(address asset, bool atPar, uint128 price18) external {
+        pegs[asset] = Peg(true, atPar, price18);
     }
 
     /// @inheritdoc IFundNavSource
@@ -62,5 +82,19 @@ contract FundNavDouble is IFundNavSource {
     /// @inheritdoc IFundNavSource
     function isDealing(uint256 instrumentId) external view returns (bool) {
         return instruments[instrumentId].dealing;
+    }
+
+    /// @inheritdoc IFundNavSource
+    function isWoundUp(uint256 instrumentId) external view returns (bool) {
+        return woundUp[instrumentId];
+    }
+
+    /// @inheritdoc IFundNavSource
+    function assetAtPar(uint256, address asset) external view returns (bool, uint256, uint256) {
+        Peg memory peg = pegs[asset];
+        if (!peg.set) return (true, 1e18, 0);
+        uint256 price = peg.price18;
+        uint256 distance = price > 1e18 ? price - 1e18 : 1e18 - price;
+        return (peg.atPar, price, (distance * 10_000 + 1e18 - 1) / 1e18);
     }
 }

@@ -59,8 +59,9 @@ contract WordHarness {
     }
 
     function holdingWordGet(HoldingWord h) external pure returns (uint256[] memory f) {
-        f = new uint256[](4);
-        (f[0], f[1], f[2], f[3]) = (h.balance(), h.lastAcquiredAt(), h.countedCountry(), _bit(h.countedNonAccredited()));
+        f = new uint256[](5);
+        (f[0], f[1], f[2], f[3], f[4]) =
+        (h.balance(), h.lastAcquiredAt(), h.countedCountry(), _bit(h.countedNonAccredited()), _bit(h.escrow()));
     }
 
     function holdingWordSet(HoldingWord h, uint256 field, uint256 v) public pure returns (HoldingWord) {
@@ -68,6 +69,7 @@ contract WordHarness {
         if (field == 1) return h.setLastAcquiredAt(uint40(v));
         if (field == 2) return h.setCountedCountry(uint16(v));
         if (field == 3) return h.setCountedNonAccredited(v != 0);
+        if (field == 4) return h.setEscrow(v != 0);
         revert UnknownField(field);
     }
 

@@ -44,6 +44,7 @@ FUNCTION_ROLES: dict[str, dict[str, tuple[str, ...]]] = {
             "callModuleFunction",
             "setInvestmentMinimums",
             "setMinFirstHolding",
+            "setEscrow",
         ),
     },
     "SecurityToken": {
@@ -58,6 +59,10 @@ FUNCTION_ROLES: dict[str, dict[str, tuple[str, ...]]] = {
             "setAgentCapabilities",
         ),
     },
+    # An income share class's declarers (the DECLARE capability, SEC-129: the dividend keeper's
+    # key declares within the token's bounds and mints nothing): governance's, like its agents.
+    # Wired on the token's address with the logic's ABI (its income functions).
+    "IncomeShareLogic": {"GOVERNOR": ("setDeclarer",)},
     "OracleRouter": {"GOVERNOR": ("setFeed", "removeFeed")},
     "ReporterPriceFeed": {"PRICE_REPORTER": ("report",)},
     "RiskEngine": {

@@ -71,7 +71,6 @@ ISIN = "US00QMMF0086"  # a valid ISO 6166 check digit (checked by the registry)
 GATE_BPS = 1_000  # at most 10% of the shares redeemed per period
 SLEEVE_BPS = 2_000  # the cash the manager keeps in the vault; the rest buys T-bills
 RECALL_MARGIN_BPS = 10  # recalled above the queue's value at the last NAV: the next is higher
-MINT = 1 << 0  # AgentCapabilities.MINT: declaring income is minting
 # Chain day 0 of the act reads as this day of history (Monday 25 August 2008).
 HISTORY_START = dt.date(2008, 8, 25)
 PERIODS = 9  # weekly cut-offs 1 September .. 27 October 2008
@@ -380,10 +379,12 @@ def _build(d, acct, day0: int):
         InstrumentTerms,
         SettlementAssetType,
         approve_issuers,
+        declarer_steps,
         deploy_fund_desk,
         deploy_income_share_token,
         deploy_lifecycle,
         list_settlement_assets,
+        set_token_issuer,
     )
     from keepers.risk import deploy_feeds, feed_config, set_feeds
     from keepers.vault import deploy_stablecoin
@@ -422,6 +423,8 @@ def _build(d, acct, day0: int):
         },
     )
     approve_issuers(d, registry, {"the fund's issuer": acct[ISSUER].address})
+    # The issuer is an agent of its share class (PAUSE, UNPAUSE): it may register it (SEC-130).
+    set_token_issuer(d, [share], acct[ISSUER].address)
     terms = InstrumentTerms(
         kind=InstrumentKind.MONEY_MARKET_FUND,
         isin=ISIN,
@@ -447,18 +450,9 @@ def _build(d, acct, day0: int):
         fund_manager=acct[MANAGER].address,
         custodian=acct[CUSTODIAN].address,
     )
-    # The NAV agent declares the daily dividend: a MINT agent of the share (declaring is minting).
-    nav_agent = acct[NAV_AGENT].address
-    as_role(
-        d,
-        "GOVERNOR",
-        [
-            (
-                "make the NAV agent a MINT agent of QMMF (it declares the dividends)",
-                lambda: share.setAgentCapabilities(nav_agent, MINT, sender=d.sender),
-            )
-        ],
-    )
+    # The NAV agent declares the daily dividend: a declarer of the share (SEC-129: the DECLARE
+    # capability, which mints nothing beyond the declarations' bounds; no MINT).
+    as_role(d, "GOVERNOR", declarer_steps(d, share, acct[NAV_AGENT].address))
     renounce_temporary_roles(d)
     registry.setFund(instrument, desk, sender=acct[ISSUER])
     share.unpause(sender=acct[AGENT])

@@ -173,6 +173,7 @@ def exercise_note(
         deploy_bond_share_token,
         from_timestamp,
         isin_check_digit,
+        set_token_issuer,
         to_timestamp,
         utc_midnight,
     )
@@ -194,6 +195,7 @@ def exercise_note(
         payment_asset=usdc,
         jurisdictions=jurisdictions,
     )
+    set_token_issuer(d, [token], issuer.address)  # the issuer registers its token (SEC-130)
     renounce_temporary_roles(d)
     servicer = d.at("BondServicer", f"BondServicer.{SYMBOL}")
     token.unpause(sender=agent)

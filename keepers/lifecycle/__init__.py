@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     )
     from keepers.lifecycle.deploy import (
         approve_issuers,
+        declarer_steps,
         deploy_bond_share_token,
         deploy_fee_schedule,
         deploy_income_share_logic,
@@ -48,7 +49,9 @@ if TYPE_CHECKING:
         list_settlement_assets,
         rate_index_feed_config,
         set_fee_schedule,
+        set_token_issuer,
         settlement_asset_steps,
+        token_issuer_steps,
         wire_rate_index,
     )
     from keepers.lifecycle.dividends import Dividend, compute_dividend, is_due, window_start
@@ -58,6 +61,7 @@ if TYPE_CHECKING:
         FUND_VAULT,
         deploy_fund_desk,
         deploy_fund_vault,
+        escrow_steps,
         investment_minimum_steps,
         next_cutoff,
         set_investment_minimums,
@@ -223,6 +227,7 @@ _MODULES = {
         "deploy_fee_schedule",
         "deploy_income_share_logic",
         "deploy_income_share_token",
+        "declarer_steps",
         "deploy_instrument_registry",
         "deploy_lifecycle",
         "deploy_settlement_assets",
@@ -231,7 +236,9 @@ _MODULES = {
         "list_settlement_assets",
         "rate_index_feed_config",
         "set_fee_schedule",
+        "set_token_issuer",
         "settlement_asset_steps",
+        "token_issuer_steps",
         "wire_rate_index",
     ),
     # The NAV agent's cycle and the chain head its strikes are timed by (the demo runs them).
@@ -248,6 +255,7 @@ _MODULES = {
         "FUND_VAULT",
         "deploy_fund_desk",
         "deploy_fund_vault",
+        "escrow_steps",
         "investment_minimum_steps",
         "next_cutoff",
         "set_investment_minimums",

@@ -15,9 +15,10 @@ raw bytes again, unless its nonce went to another transaction.
 The window of declaration n starts where n - 1's ended (its row's `end`; the token's
 `lastDeclaredAt` when the store has no row for it), so income accrues without gap or overlap.
 
-Until the income token merges, its ABI is the fragment below (the signature of the income
-branch's interfaces/IIncomeShareToken.sol, not on main yet); a share token without
-`incomeIndex()` (a plain SecurityToken) pays no income and the keeper declares nothing for it."""
+The token's ABI is the fragment below (the parts of interfaces/IIncomeShareToken.sol the keeper
+uses); a share token without `incomeIndex()` (a plain SecurityToken) pays no income and the
+keeper declares nothing for it. The keeper's key must be a declarer of the token (SEC-129: the
+DECLARE capability, not MINT); otherwise the declaration is held with that reason."""
 
 from __future__ import annotations
 
@@ -45,9 +46,9 @@ from keepers.lifecycle.striking import (
     refusal,
 )
 
-# Who declares (IIncomeShareToken at /work/wt-lifecycle-income 2c738f4): an agent of the token
-# with the MINT capability (AgentCapabilities.MINT) - declaring income is minting.
-MINT_CAPABILITY = 1 << 0
+# Who declares (IIncomeShareToken, SEC-129): a declarer of the token (`setDeclarer`, GOVERNOR;
+# `isDeclarer`), its own capability: the keeper's key needs no MINT, so it cannot mint beyond the
+# declarations' bounds (50 bps of the supply, 12 hours apart).
 OPEN = ("pending", "sent")
 INCOME_INDEX_SELECTOR = function_signature_to_4byte_selector("incomeIndex()")
 
@@ -65,6 +66,7 @@ def _fn(name: str, inputs: list[tuple[str, str]], outputs: list[str], mutability
 # The parts of IIncomeShareToken the keeper uses.
 INCOME_ABI = [
     _fn("declareIncome", [("number", "uint256"), ("shares", "uint256")], [], "nonpayable"),
+    _fn("isDeclarer", [("account", "address")], ["bool"], "view"),
     _fn("incomeIndex", [], ["uint256", "uint256", "uint256"], "view"),
     _fn("MAX_DECLARATION_BPS", [], ["uint256"], "view"),
     _fn("MIN_DECLARATION_INTERVAL", [], ["uint256"], "view"),
@@ -170,8 +172,8 @@ class FundDeclarer:
         status = InstrumentStatus(int(fund.registry.statusOf(fund.instrument_id)))
         if status is not InstrumentStatus.ACTIVE:
             return f"instrument {fund.instrument_id} is {status.name.lower()}, not active"
-        if not int(fund.share.agentCapabilities(self.signer.address)) & MINT_CAPABILITY:
-            return f"signer {self.signer.address} is not a MINT agent of {fund.share.address}"
+        if not self.token.isDeclarer(self.signer.address):
+            return f"signer {self.signer.address} is not a declarer of {fund.share.address}"
         return None
 
     def step(self, head: Head) -> dict:

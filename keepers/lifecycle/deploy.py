@@ -199,6 +199,33 @@ def approve_issuers(d: Deployment, registry: Any, issuers: dict[str, str]) -> No
         as_role(d, "GOVERNOR", steps)
 
 
+# AgentCapabilities.PAUSE | UNPAUSE: what an issuer holds on its own share token (it opens and
+# halts its offering), the least that makes it the token's agent.
+ISSUER_CAPABILITIES = (1 << 6) | (1 << 7)
+
+
+def token_issuer_steps(d: Deployment, tokens: list[Any], issuer: str) -> list[Step]:
+    """GOVERNOR steps making `issuer` an agent of each share token of `tokens` it is not one of,
+    with PAUSE and UNPAUSE (`ISSUER_CAPABILITIES`): the InstrumentRegistry registers a share token
+    only for an agent of it (SEC-130: no approved issuer registers another's token and takes its
+    servicer, strikes or calls)."""
+    return [
+        (
+            f"make {issuer} an agent of {token.symbol()} (PAUSE, UNPAUSE): its issuer",
+            lambda t=token: t.setAgentCapabilities(issuer, ISSUER_CAPABILITIES, sender=d.sender),
+        )
+        for token in tokens
+        if not token.isAgent(issuer)
+    ]
+
+
+def set_token_issuer(d: Deployment, tokens: list[Any], issuer: str) -> None:
+    """Applies `token_issuer_steps` as GOVERNOR."""
+    steps = token_issuer_steps(d, tokens, issuer)
+    if steps and is_admin(d, "token issuers"):
+        as_role(d, "GOVERNOR", steps)
+
+
 def deploy_income_share_logic(d: Deployment) -> Any:
     """The IncomeShareLogic every income share class runs its income functions in (by
     DELEGATECALL): deployed once (`IncomeShareLogic` in the record), nothing to wire."""
@@ -216,15 +243,18 @@ def deploy_income_share_token(
     symbol: str,
     *,
     agent: str,
+    declarer: str | None = None,
     jurisdictions: Any = None,
 ) -> Any:
     """A money-market share class (`IncomeShareToken.<symbol>` in the record) over the
     IncomeShareLogic (deployed first if it is not), with its ComplianceEngine
     (`ComplianceEngine.<symbol>`), built by the compliance domain's SecurityToken step (bound,
     listed with the identity registry, the jurisdiction rules applied), `agent` holding every
-    capability (MINT declares income). Left paused, as an issuer opens its offering (`agent`
-    unpauses). Returns the token with IncomeShareLogic's ABI, which is IIncomeShareToken's (the
-    income functions are reached through the token's fallback)."""
+    capability, and `declarer` (the dividend keeper's key, keepers/lifecycle/declaring.py) made a
+    declarer: the DECLARE capability alone (SEC-129), which mints nothing beyond the declarations'
+    bounds; `setDeclarer` is wired to GOVERNOR. Left paused, as an issuer opens its offering
+    (`agent` unpauses). Returns the token with IncomeShareLogic's ABI, which is
+    IIncomeShareToken's (the income functions are reached through the token's fallback)."""
     from ape import project
 
     from keepers.compliance import deploy_security
@@ -240,7 +270,25 @@ def deploy_income_share_token(
         contract_type=INCOME_SHARE_TOKEN,
         extra_args=(logic,),
     )
-    return project.IncomeShareLogic.at(token.address)
+    income = project.IncomeShareLogic.at(token.address)
+    if not is_admin(d, f"{symbol} declarer"):
+        return income
+    wire(d, [(income, INCOME_SHARE_LOGIC)])
+    as_role(d, "GOVERNOR", declarer_steps(d, income, declarer))
+    return income
+
+
+def declarer_steps(d: Deployment, token: Any, declarer: str | None) -> list[Step]:
+    """GOVERNOR step making `declarer` a declarer of the income share class `token` (SEC-129),
+    unless it is one (none without a declarer)."""
+    if not declarer or token.isDeclarer(declarer):
+        return []
+    return [
+        (
+            f"make {declarer} a declarer of {token.symbol()}",
+            lambda: token.setDeclarer(declarer, True, sender=d.sender),
+        )
+    ]
 
 
 def deploy_bond_share_token(

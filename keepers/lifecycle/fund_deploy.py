@@ -3,7 +3,9 @@ vault over one SecurityToken share class (the token and its engine come from
 `keepers.compliance.deploy_security`), its restricted functions wired
 (keepers/access/protocol.py), its NAV agent and fund manager granted their roles, made the token's
 agent with MINT and BURN only, its identity registered (it escrows the shares of pending
-redemptions, so the engine must know it), and the share engine's subscription minimums.
+redemptions, so the engine must know it) and made an escrow of the share's engine (SEC-122: no
+holding cap or time rule binds it), and the share engine's subscription minimums (in the
+instrument's currency, 18 decimals: SEC-126).
 
 Configuration is GOVERNOR's and registration OPERATOR's: the sender holds them for the deployment
 (`keepers.access.as_role`). The NAV source (the instrument registry) is deployed by its own steps.
@@ -93,7 +95,28 @@ def deploy_fund_vault(
     )
     as_role(d, "GOVERNOR", governor)
     as_role(d, "OPERATOR", operator)
+    # Once registered: the vault's identity an escrow of the share's engine (SEC-122).
+    as_role(d, "GOVERNOR", escrow_steps(d, vault, share))
     return vault
+
+
+def escrow_steps(d: Deployment, vault: Any, share: Any) -> list[Step]:
+    """GOVERNOR step making the vault's identity an escrow of `share`'s compliance engine
+    (`ComplianceEngine.setEscrow`, SEC-122), unless it is one: the vault holds every investor's
+    shares pending redemption under that one identity, so no per-identity holding cap, minimum or
+    time rule may bind it (one holder could fill a cap and block every redemption)."""
+    from ape import project
+
+    engine = project.ComplianceEngine.at(share.compliance())
+    identity = d.at("IdentityRegistry").identity(vault)
+    if engine.ledgerOf(identity).escrow:
+        return []
+    return [
+        (
+            f"make the fund vault {vault.address} an escrow of {share.symbol()}'s engine",
+            lambda: engine.setEscrow(vault, True, sender=d.sender),
+        )
+    ]
 
 
 def refuse_unpegged_asset(d: Deployment, asset: Any, nav_source: Any) -> None:
@@ -175,7 +198,8 @@ def investment_minimum_steps(
     d: Deployment, engine: Any, minimums: dict[int, tuple[int, int]]
 ) -> list[Step]:
     """GOVERNOR steps setting each country's (minimum initial, minimum subsequent) subscription, in
-    base units of the fund's settlement asset, on the share's compliance engine where it differs."""
+    the instrument's currency with 18 decimals (SEC-126: each vault values its asset at par), on
+    the share's compliance engine where it differs."""
     return [
         (
             f"set the subscription minimums of country {country} to {initial} / {subsequent}",

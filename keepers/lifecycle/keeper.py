@@ -12,7 +12,9 @@ bot.py runs it on silverback; `quantera fund strike` runs one for one fund; test
    (keepers/lifecycle/declaring.py): the dividend of the short rate, numbered, never twice;
 5. once a chain day, the coupons of every bond instrument whose record date has come, recorded
    in the keeper store, and, for a note serviced on chain (a BondShareToken), recorded on its
-   BondServicer in order, each once (keepers/lifecycle/servicing.py): the holders claim from it.
+   BondServicer in order, each once (keepers/lifecycle/servicing.py): the holders claim from it;
+   a note the registry has Matured (called, or at maturity) has its redemption started on its
+   servicer once its due coupons are recorded (SEC-124: none ending after a call).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from keepers.lifecycle.declaring import FundDeclarer, income_token
 from keepers.lifecycle.funds import Fund, FundList, flow_rows
 from keepers.lifecycle.instruments import InstrumentStatus, InstrumentTerms
 from keepers.lifecycle.rates import MonthlyRates
-from keepers.lifecycle.servicing import record_due_coupons
+from keepers.lifecycle.servicing import record_due_coupons, start_due_redemption
 from keepers.lifecycle.striking import FundStriker, Head
 
 KEEPER_NAME = "lifecycle"
@@ -57,6 +59,7 @@ class LifecycleKeeper:
         self._funds = FundList(registry)
         self._coupon_day: dt.date | None = None
         self.on_chain: list[tuple[int, int]] = []  # (instrument, coupon) recorded by the last step
+        self.redeeming: list[int] = []  # instruments whose redemption the last step started
 
     def funds(self, head: int) -> list[Fund]:
         return self._funds.at(head)
@@ -135,13 +138,17 @@ class LifecycleKeeper:
         today = dt.datetime.fromtimestamp(head.timestamp, dt.UTC).date()
         if today == self._coupon_day:
             return 0
-        rows, serviced = [], []
+        rows, serviced, matured = [], [], []
         for instrument_id in range(1, int(self.registry.instrumentCount()) + 1):
             status = InstrumentStatus(int(self.registry.statusOf(instrument_id)))
-            if status not in COUPON_STATES:
+            if status not in COUPON_STATES and status is not InstrumentStatus.CLOSED:
                 continue
             terms = InstrumentTerms.from_chain(self.registry.termsOf(instrument_id))
             if not is_bond(terms):
+                continue
+            if status in (InstrumentStatus.MATURED, InstrumentStatus.CLOSED):
+                matured.append(instrument_id)
+            if status not in COUPON_STATES:
                 continue
             due = due_coupons(terms, today)
             if due:
@@ -178,6 +185,12 @@ class LifecycleKeeper:
                 self.signer,
                 head.timestamp,
             )
+        ]
+        # Then the redemptions due: after a call or at maturity, once the coupons are recorded.
+        self.redeeming = [
+            instrument_id
+            for instrument_id in matured
+            if start_due_redemption(self.registry, instrument_id, self.signer)
         ]
         self._coupon_day = today
         return new

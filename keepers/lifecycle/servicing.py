@@ -25,6 +25,14 @@ feed's heartbeat at the record date the servicer takes the fallback, the first r
 after the record date (LCY-86): the walk returns that round, and until one is published the
 coupon waits.
 
+Calls and maturity (SEC-124). After the issuer's call, a coupon ending after the call date is
+never recorded (the servicer refuses it: `CouponAfterCall`; its part up to the call is in the
+call's redemption price): the keeper stops at it. Once the registry has the note Matured (called,
+or at maturity) and every coupon due is recorded, the keeper starts the redemption
+(`start_due_redemption`: `startRedemption`, anyone's; for a floating note called mid-period the
+index's round in force at the call date), once: the servicer refuses a second start
+(`RedemptionAlreadyStarted`, read first from `servicing().redeeming`).
+
 A share token without `servicer()` (a plain SecurityToken registered as a note) has its coupons
 scheduled and logged only."""
 
@@ -142,11 +150,14 @@ def record_due_coupons(
     may_declare = bool(registry.canAct(instrument_id, signer.address, OPERATIONS["DECLARE"]))
     floating_index = InstrumentTerms.from_chain(terms).coupon.floating_index
     feed, heartbeat = index_feed(registry, floating_index) if floating_index else (None, None)
+    called_at = int(registry.stateOf(instrument_id).calledAt)
     recorded = []
     for coupon in coupons[int(last_recorded) :]:
         earliest = _midnight(coupon.record_date if may_declare else coupon.payment_date)
         if now < earliest:
             break
+        if called_at and _midnight(coupon.payment_date) > called_at:
+            break  # ends after the call: not paid, its accrued part is in the call price
         try:
             if feed is None:
                 receipt = servicer.recordCoupon(
@@ -168,3 +179,47 @@ def record_due_coupons(
         )
         recorded.append(coupon.number)
     return recorded
+
+
+def start_due_redemption(registry, instrument_id: int, signer) -> bool:
+    """Starts the note's redemption on its BondServicer (`startRedemption`, anyone's) once the
+    registry has it Matured or Closed (called, or at maturity) and the servicer is not redeeming
+    yet; for a floating note called mid-period, the index's round in force at the call date.
+    Returns whether it was started now. A start the servicer refuses (a coupon due before it still
+    unrecorded: `CouponOutstanding`) is logged and tried again at the next daily step."""
+    from keepers.lifecycle.instruments import InstrumentStatus
+
+    if signer is None:
+        return False
+    status = InstrumentStatus(int(registry.statusOf(instrument_id)))
+    if status not in (InstrumentStatus.MATURED, InstrumentStatus.CLOSED):
+        return False
+    terms = registry.termsOf(instrument_id)
+    servicer = bond_servicer(str(terms[4]))
+    if servicer is None:
+        return False
+    _, _, next_record_date, redeeming = servicer.servicing()
+    if redeeming or int(next_record_date) == 0:
+        return False
+    round_id = 0
+    called_at = int(registry.stateOf(instrument_id).calledAt)
+    floating_index = InstrumentTerms.from_chain(terms).coupon.floating_index
+    if called_at and floating_index:
+        feed, heartbeat = index_feed(registry, floating_index)
+        try:
+            round_id = fixing_round(feed, called_at, heartbeat=heartbeat)
+        except QuanteraError as err:
+            logger.warning(f"redemption of instrument {instrument_id}: no fixing yet ({err})")
+            return False
+    try:
+        receipt = servicer.startRedemption(round_id, sender=signer, nonce=next_nonce(signer))
+    except (ContractLogicError, ApeException, QuanteraError) as err:
+        logger.warning(
+            f"redemption of instrument {instrument_id}: not started ({str(err).splitlines()[0]})"
+        )
+        return False
+    logger.info(
+        f"redemption of instrument {instrument_id} started (block {receipt.block_number}"
+        f"{', called' if called_at else ''})"
+    )
+    return True

@@ -16,6 +16,7 @@ from keepers.lifecycle import (
     FLOATING_INDEXES,
     InstrumentKind,
     deploy_bond_share_token,
+    set_token_issuer,
     wire_rate_index,
 )
 from keepers.lifecycle.schedule import CouponSchedule, day_count, from_timestamp, to_timestamp
@@ -59,9 +60,10 @@ class Bond:
         self.chain.pending_timestamp = max(self.chain.pending_timestamp, int(timestamp))
 
 
-def serviced_token(d, lifecycle, agent, name, symbol):
-    """A BondShareToken paying in USDC and its BondServicer by the deploy step, the deployer's
-    temporary roles renounced, unpaused; (token, servicer)."""
+def serviced_token(d, lifecycle, agent, name, symbol, issuer=None):
+    """A BondShareToken paying in USDC and its BondServicer by the deploy step (`issuer`, when
+    given, its agent: it may register it, SEC-130), the deployer's temporary roles renounced,
+    unpaused; (token, servicer)."""
     token = deploy_bond_share_token(
         d,
         name,
@@ -71,6 +73,8 @@ def serviced_token(d, lifecycle, agent, name, symbol):
         payment_asset=lifecycle.tokens["USDC"],
         jurisdictions=[(US, (True, 1, 0, 0, 0))],
     )
+    if issuer is not None:
+        set_token_issuer(d, [token], issuer.address)
     renounce_temporary_roles(d)
     token.unpause(sender=agent)
     return token, d.at("BondServicer", f"BondServicer.{symbol}")
@@ -124,7 +128,7 @@ def _serviced_note(chain, accounts, lifecycle, issuer, agent, operator, floating
             feed = project.SettableFeed.deploy(FEED_DECIMALS, 5 * 10**6, sender=issuer)
             wire_rate_index(d, "SOFR", feed=feed)
         token, servicer = serviced_token(
-            d, lifecycle, agent, "Quantera Note 2028 (serviced)", "QTN28S"
+            d, lifecycle, agent, "Quantera Note 2028 (serviced)", "QTN28S", issuer=issuer
         )
         now = chain.pending_timestamp
         terms = note_terms(lifecycle, now, share_token=token.address)

@@ -147,7 +147,12 @@ def build_fund_stack(
     name = "Quantera Money Market Fund" + (" (income)" if income else "")
     if income:
         share = deploy_income_share_token(
-            d, name, symbol, agent=agent.address, jurisdictions=jurisdictions
+            d,
+            name,
+            symbol,
+            agent=agent.address,
+            declarer=agent.address,
+            jurisdictions=jurisdictions,
         )
     else:
         share = deploy_security(

@@ -56,6 +56,7 @@ def income_stack(chain, accounts, stack_deployment, operator, agent):
         "Quantera Money Market Fund (income)",
         "QMMFI",
         agent=agent.address,
+        declarer=agent.address,
         jurisdictions=[(country, open_jurisdiction()) for country in INCOME_COUNTRIES],
     )
     renounce_temporary_roles(d)

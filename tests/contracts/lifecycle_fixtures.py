@@ -19,6 +19,7 @@ from keepers.lifecycle import (
     approve_issuers,
     deploy_lifecycle,
     list_settlement_assets,
+    set_token_issuer,
     utc_midnight,
 )
 from keepers.risk import deploy_feeds, feed_config, set_feeds
@@ -118,6 +119,10 @@ def lifecycle(stack_deployment, guardian, agent, reporter, issuer, other_issuer)
         {s: (tokens[s].address, config) for s, (_, config, _) in SETTLEMENT.items()},
     )
     approve_issuers(d, registry, {"the issuer": issuer.address, "another": other_issuer.address})
+    # Both issuers are agents of every share token here (PAUSE, UNPAUSE): either may register one
+    # (SEC-130; test_bond_findings.py registers a token only its own issuer is an agent of).
+    for account in (issuer, other_issuer):
+        set_token_issuer(d, list(shares.values()), account.address)
     renounce_temporary_roles(d)
     return LifecycleStack(
         d,

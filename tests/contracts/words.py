@@ -115,6 +115,7 @@ HOLDING = Word(
         Field("lastAcquiredAt", 96, 40),
         Field("countedCountry", 136, 10),
         Field("countedNonAccredited", 146, 1, flag=True),
+        Field("escrow", 147, 1, flag=True),
     ),
 )
 

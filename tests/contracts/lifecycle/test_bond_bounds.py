@@ -27,6 +27,7 @@ from keepers.lifecycle import (
     deploy_bond_share_token,
     list_settlement_assets,
     servicing_bounds,
+    set_token_issuer,
 )
 from keepers.lifecycle.schedule import CouponSchedule, from_timestamp, to_timestamp
 from keepers.risk import deploy_feeds, feed_config, set_feeds
@@ -65,6 +66,7 @@ def serviced_note(chain, accounts, lifecycle, issuer, agent, operator, asset, sy
         payment_asset=asset,
         jurisdictions=[(840, (True, 1, 0, 0, 0))],
     )
+    set_token_issuer(d, [token], issuer.address)
     renounce_temporary_roles(d)
     token.unpause(sender=agent)
     servicer = d.at("BondServicer", f"BondServicer.{symbol}")
@@ -257,7 +259,7 @@ def test_sec_38__bind_servicer__a_front_runner_between_the_deploy_transactions__
         assert servicer.token() == token.address
         assert token.servicer() == servicer.address
         with ape.reverts(servicer.OnlyToken, caller=outsider.address, token=token.address):
-            servicer.beforeBalanceChange(0, outsider, outsider, sender=outsider)
+            servicer.beforeBalanceChange(0, outsider, outsider, 0, sender=outsider)
 
 
 def test_sec_39__terms_the_servicer_cannot_serve__refused_at_registration(
@@ -284,6 +286,7 @@ def test_sec_39__terms_the_servicer_cannot_serve__refused_at_registration(
             payment_asset=usdc,
             jurisdictions=[(840, (True, 1, 0, 0, 0))],
         )
+        set_token_issuer(d, [token], issuer.address)
         renounce_temporary_roles(d)
         terms = note_terms(lifecycle, now, share_token=token.address, maturity_date=too_late)
         refused = attempt(chain, registry.register, terms.as_tuple(), sender=issuer)

@@ -95,9 +95,14 @@ def test_maturity__transfers_stop__pro_rata_from_an_underfunded_pool__top_up_pay
     with ape.reverts(servicer.BalancesFixed):
         token.transfer(bob, SHARE_UNIT, sender=alice)
     registry.mature(bond.instrument, sender=alice)  # anyone, at maturity
-    servicer.fundRedemption(50_000 * USD_UNIT, sender=bond.issuer)  # of 100,000 due
+    # What the coupons left of their reserve joins the redemption pool (SEC-131): the pool is
+    # half of the 100,000 due with it.
+    left = servicer.couponPool()[0]
+    servicer.fundRedemption(50_000 * USD_UNIT - left, sender=bond.issuer)  # of 100,000 due
     tx = servicer.startRedemption(0, sender=alice)
     price = FACE * USD_UNIT
+    [moved] = tx.decode_logs(servicer.CouponPoolMoved)
+    assert (moved.arrears, moved.reserve) == (0, left)
     defaulted = tx.decode_logs(servicer.Defaulted)[0]
     assert (defaulted.couponNumber, defaulted.due, defaulted.paid) == (
         0,
@@ -111,6 +116,7 @@ def test_maturity__transfers_stop__pro_rata_from_an_underfunded_pool__top_up_pay
         price // 2,
         50_000 * USD_UNIT,
     )
+    assert servicer.couponPool() == (0, 0)
     with ape.reverts(servicer.BalancesFixed, couponNumber=0):
         token.transfer(bob, SHARE_UNIT, sender=alice)
     coupons = servicer.couponsOwed(alice)

@@ -11,8 +11,12 @@ each step:
   than one unit per coupon recorded; their sum never exceeds what the recordings took from the
   reserve, which never exceeds what was funded;
 - no balance changes inside a record-date window or after redemption started (`BalancesFixed`);
-- at maturity the pool pays pro rata: each holder at most its exact share of the funded pool,
-  nobody more than face value, the sum at most what was funded; `Defaulted` exactly when short."""
+- a coupon's recording also pays the arrears of earlier ones when the reserve can, and `Defaulted`
+  is emitted exactly when the reserve is short of the coupon and the arrears (SEC-131); the
+  reserve and the arrears are what the model says;
+- at maturity the arrears left join the price and the coupon reserve left the pool (SEC-131); the
+  pool pays pro rata: each holder at most its exact share of the funded pool, nobody more than
+  the price, the sum at most what was funded; `Defaulted` exactly when short."""
 
 from fractions import Fraction
 
@@ -68,6 +72,7 @@ def test_bond_state_machine(chain, lifecycle, request, kind):
             self.recorded = 0
             self.funded = 0
             self.taken = 0  # what recordings took from the reserve
+            self.arrears = 0  # coupons' shortfall not paid yet (SEC-131)
             self.redeemed = False
 
         def teardown(self):
@@ -127,9 +132,13 @@ def test_bond_state_machine(chain, lifecycle, request, kind):
             for label in LABELS:
                 self.exact[label] += Fraction(held[label] * event.indexIncrease, SCALE)
             due = -(-event.supply * event.couponPerShare // SCALE)
-            assert bool(tx.decode_logs(servicer.Defaulted)) == (event.paid < due)
+            owing, reserve = due + self.arrears, self.funded - self.taken
+            assert bool(tx.decode_logs(servicer.Defaulted)) == (owing > reserve)
+            assert event.paid <= min(owing, reserve)
             self.taken += event.paid
+            self.arrears = owing - event.paid
             self.recorded += 1
+            assert servicer.couponPool() == (self.funded - self.taken, self.arrears)
 
         @rule(holder=HOLDER, by=HOLDER)
         def claim(self, holder, by):
@@ -145,12 +154,16 @@ def test_bond_state_machine(chain, lifecycle, request, kind):
             bond.lifecycle.registry.mature(bond.instrument, sender=issuer)
             held = self.balances()
             supply = sum(held.values())
-            price = bond.terms.faceValue * USD_UNIT
+            # The arrears join the price; the coupon reserve left funds the pool (SEC-131).
+            price = bond.terms.faceValue * USD_UNIT + self.arrears * SCALE // supply
             due = -(-supply * price // SCALE)
             funded = int(due * fraction)
             if funded:
                 servicer.fundRedemption(funded, sender=issuer)
             tx = servicer.startRedemption(0, sender=issuer)
+            funded += self.funded - self.taken
+            assert servicer.couponPool() == (0, 0)
+            assert servicer.redemptionPool()[:3] == (price, supply, funded)
             assert bool(tx.decode_logs(servicer.Defaulted)) == (funded < due)
             assert servicer.redemptionPool()[4] == max(due - funded, 0)
             paid = 0

@@ -62,3 +62,33 @@ def test_keeper__due_coupons__recorded_on_the_servicer_in_order_once(bond, chain
     assert servicer.servicing()[1] == 3
     rows = store.coupon_records(db, chain.chain_id, instrument)
     assert [(r.number, r.status) for r in rows] == [(n, "recorded") for n in (1, 2, 3)]
+
+
+def test_sec_124__keeper_after_a_call__records_no_later_coupon_and_starts_the_redemption(
+    bond, chain
+):
+    """After the issuer's call the keeper kept recording coupons by the schedule (each one ending
+    after the call paid in full on top of the call price, SEC-124) and never started the
+    redemption (main: the note stayed called, its holders unpaid). It records the coupons ending
+    by the call, none after, then starts the redemption at the call's price."""
+    servicer, registry, issuer = bond.servicer, bond.lifecycle.registry, bond.issuer
+    servicer.fundCoupons(10_000 * USD_UNIT, sender=issuer)
+    servicer.fundRedemption(200_000 * USD_UNIT, sender=issuer)
+    db = store.open_store("sqlite://")
+    start3, _ = bond.period(3)
+    move_to(bond, chain, max(start3 + 30 * DAY, bond.terms.call.firstCallDate))
+    registry.exerciseCall(bond.instrument, sender=issuer)
+    _, end4 = bond.period(4)
+    move_to(bond, chain, end4)  # every coupon's record date has come
+    cycle = keeper(bond, db, issuer)
+    cycle.record_coupons(head(chain))
+    assert servicer.servicing()[1] == 2, "a coupon ending after the call was recorded"
+    assert servicer.servicing()[3], "the keeper did not start the redemption after the call"
+    assert cycle.redeeming == [bond.instrument]
+    [started] = list(servicer.RedemptionStarted.range(0, chain.blocks.head.number + 1))
+    assert started.called
+    # Once: a second cycle (a restart) starts nothing.
+    nonce = issuer.nonce
+    again = keeper(bond, db, issuer)
+    again.record_coupons(head(chain))
+    assert again.redeeming == [] and issuer.nonce == nonce

@@ -120,7 +120,9 @@ def create_frn(chain, accounts, project, lifecycle, issuer, agent, operator):
             )
             if wired:
                 wire_rate_index(d, index, feed=feed)
-            token, servicer = serviced_token(d, lifecycle, agent, "Quantera FRN 2027", "QFRN27")
+            token, servicer = serviced_token(
+                d, lifecycle, agent, "Quantera FRN 2027", "QFRN27", issuer=issuer
+            )
             now = chain.pending_timestamp
             base = note_terms(lifecycle, now, share_token=token.address)
             terms = note_terms(

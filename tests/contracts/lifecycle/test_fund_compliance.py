@@ -19,6 +19,11 @@ RECIPIENT_JURISDICTION_BLOCKED, JURISDICTION_HOLDER_CAP = 8, 11
 ACQUISITION_LOCKUP = 18
 
 
+def usd18(amount):
+    """`amount` dollars in the instrument's currency, 18 decimals (the minimums' unit)."""
+    return int(amount * 10**18)
+
+
 def usd(amount):
     return int(amount * USD_UNIT)
 
@@ -59,31 +64,32 @@ def test_request_deposit__below_the_jurisdictions_initial_then_subsequent_minimu
     chain, fund, stack_deployment
 ):
     vault, alice, carol = fund.vault, fund.investors["alice"], fund.investors["carol"]
-    # the deploy step (keepers/lifecycle/fund_deploy.py), acting as GOVERNOR
+    # the deploy step (keepers/lifecycle/fund_deploy.py), acting as GOVERNOR; minimums in the
+    # instrument's currency, 18 decimals (SEC-126): the 6-decimal asset counts at par
     set_investment_minimums(
         extend(stack_deployment),
         fund.engine,
-        {US: (usd(100_000), usd(10_000)), DE: (usd(125_000), usd(25_000))},
+        {US: (usd18(100_000), usd18(10_000)), DE: (usd18(125_000), usd18(25_000))},
     )
-    assert tuple(fund.engine.investmentMinimums(DE)) == (usd(125_000), usd(25_000))
+    assert tuple(fund.engine.investmentMinimums(DE)) == (usd18(125_000), usd18(25_000))
     with ape.reverts(
         vault.BelowMinimumInvestment,
         controller=alice.address,
-        assets=usd(99_999),
-        minimum=usd(100_000),
+        value18=usd18(99_999),
+        minimum18=usd18(100_000),
         initial=True,
     ):
         vault.requestDeposit(usd(99_999), alice, alice, sender=alice)
-    with ape.reverts(vault.BelowMinimumInvestment, minimum=usd(125_000), initial=True):
+    with ape.reverts(vault.BelowMinimumInvestment, minimum18=usd18(125_000), initial=True):
         vault.requestDeposit(usd(100_000), carol, carol, sender=carol)  # Germany's minimum
     vault.requestDeposit(usd(100_000), alice, alice, sender=alice)
-    # pending: the next request is a subsequent one
-    with ape.reverts(vault.BelowMinimumInvestment, minimum=usd(10_000), initial=False):
+    # subscribed the initial minimum here: the next request is a subsequent one
+    with ape.reverts(vault.BelowMinimumInvestment, minimum18=usd18(10_000), initial=False):
         vault.requestDeposit(usd(9_999), alice, alice, sender=alice)
     vault.requestDeposit(usd(10_000), alice, alice, sender=alice)
     fund.strike(chain, 1)
     vault.deposit(usd(110_000), alice, sender=alice)
-    # a holder of the share: subsequent minimum
+    # claimed: still subsequent (what alice subscribed here, not what she holds, SEC-132)
     vault.requestDeposit(usd(10_000), alice, alice, sender=alice)
 
 
@@ -136,16 +142,15 @@ def test_claim__controller_frozen_after_its_request__mint_refused_until_unfrozen
     fund.strike(chain, 1)
     fund.registry.freeze(alice, sender=freezer)
     assert fund.engine.detectTransferRestriction(ZERO, alice, shares(1_000)) == (RECIPIENT_FROZEN)
+    # The vault refuses the frozen controller's claim first (SEC-123); the engine would the mint.
     assert_reverts(
         chain,
         vault.deposit,
         usd(1_000),
         alice,
         sender=alice,
-        error=(fund.engine, "TransferNotCompliant"),
-        to=alice.address,
-        amount=shares(1_000),
-        reasonCode=RECIPIENT_FROZEN,
+        error=(vault, "WalletFrozen"),
+        wallet=alice.address,
     )
     # the shares wait, claimable
     assert vault.maxMint(alice) == shares(1_000)

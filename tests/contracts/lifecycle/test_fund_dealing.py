@@ -212,11 +212,13 @@ def test_cancel__late_request__allowed_after_the_open_periods_cutoff(chain, fund
     assert vault.dealing()[4] == 0
 
 
-def test_cancel__instrument_not_dealing__allowed_after_the_cutoff(chain, fund):
+def test_cancel__instrument_wound_up__allowed_after_the_cutoff(chain, fund):
+    """Matured or closed (no strike can come): a request of a cut-off period is refunded; merely
+    suspended it is not (SEC-134, test_fund_findings.py)."""
     vault, alice = fund.vault, fund.investors["alice"]
     vault.requestDeposit(usd(100), alice, alice, sender=alice)
     fund.past_cutoff(chain)
-    fund.nav_source.setDealing(INSTRUMENT_ID, False, sender=alice)
+    fund.nav_source.setWoundUp(INSTRUMENT_ID, True, sender=alice)
     assert vault.cancelDepositRequest(alice, alice, sender=alice).return_value == usd(100)
 
 

@@ -253,7 +253,8 @@ def test_instant_redeem__urgency_premium_rises_with_utilisation_up_to_the_limit(
     open_instant(chain, fund, 100_000, cash_usd=500_000)
     vault.instantDeposit(usd(100_000), alice, sender=alice)
     paid = []
-    for utilisation_bps in (2_500, 5_000):
+    # Charged on the mean utilisation over each redemption (SEC-127): 0 -> 25% and 25% -> 50%.
+    for utilisation_bps in (1_250, 3_750):
         rate = 30 * BPS + 100 * utilisation_bps
         preview = schedule.previewFee(
             vault, INSTANT_REDEMPTION, alice, usd(25_000), utilisation_bps
@@ -264,7 +265,7 @@ def test_instant_redeem__urgency_premium_rises_with_utilisation_up_to_the_limit(
         assert (log.assets, log.fee) == (usd(25_000), preview)
         assert tx.return_value == usd(25_000) - preview
         paid.append(preview)
-    assert paid == [usd(137.5), usd(200)]  # 55 then 80 bps: the premium rises
+    assert paid == [usd(106.25), usd(168.75)]  # 42.5 then 67.5 bps: the premium rises
     assert vault.instantLiquidity()[2] == usd(50_000)
     with ape.reverts(vault.InstantLimitExceeded, requested=usd(60_000), available=usd(50_000)):
         vault.instantRedeem(shares(60_000), alice, alice, sender=alice)
@@ -370,7 +371,8 @@ def test_instant_round_trip__no_value_created_by_rounding(
             tx = vault.instantRedeem(redeemed, alice, alice, sender=alice)
             [out] = tx.decode_logs(vault.InstantRedeem)
             assert out.assets == gross  # floor of the shares' value at the NAV
-            utilisation = ceil(Fraction(gross * BPS, usd(100_000)))
+            # The mean utilisation over the redemption, from none (SEC-127), rounded up.
+            utilisation = ceil(Fraction(gross * BPS, 2 * usd(100_000)))
             exact_fee_out = Fraction(gross * ((red + inst) * BPS + urg * utilisation), BPS**2)
             assert exact_fee_out <= out.fee < exact_fee_out + 1
             paid, fee_out = tx.return_value, out.fee

@@ -6,7 +6,10 @@ freezes, by five investors. The oracle is an independent model of the fund in ex
 machine's own ledgers of what was requested, cancelled and received; every outcome (success or the
 error) is predicted before the call. After each step:
 - no shares reach an investor the compliance engine would refuse (each claim's mint is predicted
-  from `detectTransferRestriction` and must succeed exactly when it says 0);
+  from `detectTransferRestriction` and must succeed exactly when it says 0), and no claim or
+  cancellation is taken from or paid to a frozen wallet (SEC-123); a subscription meets the
+  initial minimum until the controller's subscriptions reach it, then the subsequent one (in
+  18-decimal dollars, SEC-126, SEC-132);
 - the claimable assets never exceed the reserve, and the reserve plus pending deposits never exceed
   the vault's cash; the escrow holds exactly the queue;
 - every unit requested is pending, claimable, claimed or cancelled, never two (deposits exactly;
@@ -34,7 +37,9 @@ from fund_model import ExactFund
 ZERO = "0x" + "00" * 20
 LABELS = ("alice", "bob", "carol", "dave", "erin")
 CONTROLLERS = st.sampled_from(LABELS)
-US_MINIMUMS = (1_000 * USD_UNIT, 100 * USD_UNIT)  # initial, subsequent
+# initial, subsequent: in the instrument's currency, 18 decimals (SEC-126)
+US_MINIMUMS = (1_000 * 10**18, 100 * 10**18)
+VALUE18 = 10**18 // USD_UNIT  # a USDF base unit at par, in 18 decimals
 US_INVESTORS = {"alice", "bob", "erin"}
 FREEZABLE = st.sampled_from(("carol", "dave"))
 GATES = st.sampled_from((100, 1_000, 3_000, 10_000))
@@ -140,10 +145,13 @@ def test_fund_state_machine(chain, fund_stack, freezer):
             period, _, late = self.dealing()
             target = period + late
             pending, pending_period = self.exact.pending_deposits.get(label, (0, target))
-            claimable = vault.maxDeposit(wallet) + vault.maxMint(wallet)
-            initial = share.balanceOf(wallet) == 0 and pending == 0 and claimable == 0
-            minimum = (
-                (US_MINIMUMS[0] if initial else US_MINIMUMS[1]) if label in US_INVESTORS else 0
+            # Initial until the controller's subscriptions here (requests less cancellations)
+            # reach the initial minimum, whatever it holds (SEC-132); then the subsequent one.
+            subscribed = (self.deposited[label] - self.deposit_cancelled[label]) * VALUE18
+            initial = subscribed < US_MINIMUMS[0]
+            value = assets * VALUE18
+            below = label in US_INVESTORS and (
+                subscribed + value < US_MINIMUMS[0] if initial else value < US_MINIMUMS[1]
             )
             args = (assets, wallet, wallet)
             if pending and pending_period != target:
@@ -160,7 +168,7 @@ def test_fund_state_machine(chain, fund_stack, freezer):
                     sender=sender,
                     error=(vault, "ControllerNotVerified"),
                 )
-            elif assets < minimum:
+            elif below:
                 self.expect_revert(
                     vault.requestDeposit,
                     *args,
@@ -229,6 +237,12 @@ def test_fund_state_machine(chain, fund_stack, freezer):
             wallet, sender = wallets[label], self.sender_for(label, by_operator)
             period, _, late_now = self.dealing()
             pending, pending_period = self.exact.pending_deposits.get(label, (0, 0))
+            if label in self.frozen:  # a frozen controller cancels nothing (SEC-123)
+                self.expect_revert(
+                    vault.cancelDepositRequest, wallet, wallet, sender=sender,
+                    error=(vault, "WalletFrozen"),
+                )  # fmt: skip
+                return
             if not pending:
                 self.expect_revert(
                     vault.cancelDepositRequest, wallet, wallet, sender=sender,
@@ -253,6 +267,12 @@ def test_fund_state_machine(chain, fund_stack, freezer):
             period, _, late_now = self.dealing()
             pending = vault.pendingRedeemRequest(0, wallet)
             late_request = self.redeem_period[label] > period
+            if label in self.frozen:  # a frozen controller cancels nothing (SEC-123)
+                self.expect_revert(
+                    vault.cancelRedeemRequest, wallet, wallet, sender=sender,
+                    error=(vault, "WalletFrozen"),
+                )  # fmt: skip
+                return
             if not pending:
                 self.expect_revert(
                     vault.cancelRedeemRequest, wallet, wallet, sender=sender,
@@ -263,12 +283,6 @@ def test_fund_state_machine(chain, fund_stack, freezer):
                 self.expect_revert(
                     vault.cancelRedeemRequest, wallet, wallet, sender=sender,
                     error=(vault, "CutoffPassed"),
-                )  # fmt: skip
-                return
-            if label in self.frozen:  # the return: a frozen receiver
-                self.expect_revert(
-                    vault.cancelRedeemRequest, wallet, wallet, sender=sender,
-                    error=(engine, "TransferNotCompliant"),
                 )  # fmt: skip
                 return
             returned = vault.cancelRedeemRequest(wallet, wallet, sender=sender).return_value
@@ -401,6 +415,16 @@ def test_fund_state_machine(chain, fund_stack, freezer):
             if label is not None:
                 self.claim_deposit(label, receiver, by_mint, part, by_operator)
 
+        def claim_refused_frozen(self, method, args, sender, label, receiver):
+            """A claim of a frozen controller, or to a frozen receiver, is refused and waits,
+            whole (SEC-123); True when it was."""
+            frozen = label if label in self.frozen else receiver
+            if frozen not in self.frozen:
+                return False
+            data = self.expect_revert(method, *args, sender=sender, error=(vault, "WalletFrozen"))
+            assert data[-20:] == bytes.fromhex(wallets[frozen].address[2:])
+            return True
+
         def claim_deposit(self, label, receiver, by_mint, part, by_operator):
             wallet, to = wallets[label], wallets[receiver]
             sender = self.sender_for(label, by_operator)
@@ -423,6 +447,8 @@ def test_fund_state_machine(chain, fund_stack, freezer):
                     else claimable_shares * assets // claimable_assets
                 )
                 method, args = vault.deposit, (assets, to, wallet)
+            if self.claim_refused_frozen(method, args, sender, label, receiver):
+                return
             code = engine.detectTransferRestriction(ZERO, to, shares) if shares else 0
             if code:
                 # no shares reach an investor the engine refuses
@@ -471,6 +497,8 @@ def test_fund_state_machine(chain, fund_stack, freezer):
                     else claimable_assets * shares // claimable_shares
                 )
                 method, args = vault.redeem, (shares, to, wallet)
+            if self.claim_refused_frozen(method, args, sender, label, receiver):
+                return
             before = usdc.balanceOf(to)
             method(*args, sender=sender)
             assert usdc.balanceOf(to) == before + assets

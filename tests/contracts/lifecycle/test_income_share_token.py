@@ -37,7 +37,7 @@ def accrued(balance: int, last: int, index: int) -> int:
     return balance * index // last - balance
 
 
-def test_declare__by_mint_agent__index_grows_by_supply_ratio_and_supply_at_once(income):
+def test_declare__by_declarer__index_grows_by_supply_ratio_and_supply_at_once(income):
     token, supply = income.token, supply_of(income)
     shares = supply * 10 // 10_000  # 0.1%
     tx = income.declare_next(ape.chain, shares)
@@ -53,9 +53,9 @@ def test_declare__by_mint_agent__index_grows_by_supply_ratio_and_supply_at_once(
     assert income.engine.holderCounts()[2] == supply
 
 
-def test_declare__not_a_mint_agent__reverts(income):
+def test_declare__not_a_declarer__reverts(income):
     alice = income.holders["alice"]
-    with ape.reverts(income.token.MissingCapability, account=alice.address, capability=1):
+    with ape.reverts(income.token.NotDeclarer, caller=alice.address):
         income.token.declareIncome(1, SHARE_UNIT, sender=alice)
 
 

@@ -24,6 +24,7 @@ from keepers.lifecycle import (
     french_rf,
     list_settlement_assets,
     next_cutoff,
+    set_token_issuer,
 )
 from keepers.risk import deploy_feeds, feed_config, set_feeds
 from keepers.vault import deploy_stablecoin
@@ -73,6 +74,7 @@ def build_desk_fund(accounts, chain):
     set_feeds(d, router, {k: (tokens[k], feed_config(feeds[k].address)) for k in tokens})
     list_settlement_assets(d, assets, {k: (coins[k].address, c) for k, c in COINS.items()})
     approve_issuers(d, registry, {"the issuer": acct[ISSUER].address})
+    set_token_issuer(d, [share], acct[ISSUER].address)  # it registers the share (SEC-130)
     now = chain.blocks.head.timestamp
     instrument = register_active_fund(
         registry, share, [c.address for c in coins.values()], acct[ISSUER], now

@@ -25,13 +25,14 @@ DAY, WAD = 86_400, 10**18
 
 
 def income_share_class(d, acct):
-    """The fund's share class pays income in new shares; the NAV agent is its agent (MINT
-    declares)."""
+    """The fund's share class pays income in new shares; the NAV agent is its agent and its
+    declarer (SEC-129: the DECLARE capability declares, not MINT)."""
     token = keepers.lifecycle.deploy_income_share_token(
         d,
         "Quantera Money Market (income)",
         "QMMFI",
         agent=acct[NAV_AGENT].address,
+        declarer=acct[NAV_AGENT].address,
         jurisdictions=OPEN_US,
     )
     token.unpause(sender=acct[NAV_AGENT])

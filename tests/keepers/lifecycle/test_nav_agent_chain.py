@@ -25,6 +25,7 @@ from keepers.lifecycle import (
     deploy_lifecycle,
     list_settlement_assets,
     next_cutoff,
+    set_token_issuer,
     utc_midnight,
 )
 from keepers.risk import deploy_feeds, feed_config, set_feeds
@@ -83,6 +84,8 @@ def build_fund(network, directory, share_class=None, extra=None):
             {"USDC": (usdc.address, (SettlementAssetType.RESERVE_BACKED, 10_000, 3, 100))},
         )
         approve_issuers(d, registry, {"the issuer": acct[ISSUER].address})
+        # The issuer is an agent of the share tokens it registers (SEC-130).
+        set_token_issuer(d, [share, d.at("SecurityToken.QTN28")], acct[ISSUER].address)
         instrument, vault = register_fund(
             d,
             acct,

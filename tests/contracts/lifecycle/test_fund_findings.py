@@ -1,0 +1,411 @@
+"""The FundVault against the second red-team read of the lifecycle domain (security findings
+SEC-121 to SEC-134, the vault's part; SEC-120, the peg, is test_desk_peg.py). Each test performs
+the attack on the deployed stack (fund_fixtures: the deploy routine's vault) and failed on main
+before the fix:
+
+- SEC-121: a buyer just before `declareIncome` and a seller just after, at the last struck NAV,
+  took a day's dividend from the holders (instant dealing did not price the income declared since
+  the strike);
+- SEC-122: one holder filled the escrow to the per-identity cap and blocked every redemption;
+- SEC-123: a frozen controller claimed its redemption and its deposit refund to an accomplice;
+- SEC-126: one minimum per country could not fit a 6- and an 18-decimal asset;
+- SEC-127: ten instant redemptions paid 55% of the urgency premium one paid;
+- SEC-132: 1 wei of shares made a first subscription "subsequent";
+- SEC-133: `accrueFees` every block rounded a small fund's management fee to nothing;
+- SEC-134: a suspension after the cut-off let a request be cancelled with the NAV known.
+"""
+
+import pytest
+
+from compliance_fixtures import DE, FAR_FUTURE, INSTITUTIONAL, US
+from fast_reverts import assert_reverts, attempt
+from fund_fixtures import DAY, SHARE_UNIT, USD_UNIT, fresh_account, identity_for
+from isolation import isolated
+from keepers.access import renounce_temporary_roles
+from keepers.lifecycle import deploy_fund_vault
+
+BPS = 10_000
+YEAR = 365 * DAY
+UNIT18 = 10**18
+MAX_SHARE_OF_SUPPLY_EXCEEDED = 15  # RestrictionCodes
+
+
+def usd(amount):
+    return int(amount * USD_UNIT)
+
+
+def shares(amount):
+    return int(amount * SHARE_UNIT)
+
+
+def subscribe(chain, fund, amounts):
+    """Each investor of `amounts` (whole dollars) subscribes and claims at $1.00."""
+    for label, amount in amounts.items():
+        wallet = fund.investors[label]
+        fund.vault.requestDeposit(usd(amount), wallet, wallet, sender=wallet)
+    fund.strike(chain, 1)
+    for label, amount in amounts.items():
+        wallet = fund.investors[label]
+        fund.vault.deposit(usd(amount), wallet, sender=wallet)
+
+
+# ---------------------------------------------------------------- SEC-121: dividend capture
+
+
+def test_sec_121__instant_in_before_declare_out_after__no_dividend_taken(chain, income_fund_stack):
+    """The red team's round trip: $2M bought instantly just before the day's declaration (137 ppm
+    of the supply, 5% a year) and sold instantly just after, in one period at the last struck
+    NAV, paid +$224.18 out of the holders' dividend (main). Instant dealing now prices the last
+    NAV for the income declared since its strike (nav x index at strike / index now): the round
+    trip returns at most what it paid, and alice's holding is worth what it was."""
+    fund = income_fund_stack
+    subscribe(chain, fund, {"alice": 6_000_000, "bob": 3_000_000})
+    fund.vault.setInstantLimit(usd(3_000_000), sender=fund.governor)
+    alice, attacker = fund.investors["alice"], fund.investors["carol"]
+    supply = fund.share.totalSupply()
+    dividend = supply * 137 // 1_000_000
+
+    def declare():
+        _, number, _ = fund.share.incomeIndex()
+        fund.share.declareIncome(number + 1, dividend, sender=fund.agent)
+
+    cash_before = fund.usdc.balanceOf(attacker)
+    fund.vault.instantDeposit(usd(2_000_000), attacker, sender=attacker)
+    declare()
+    held = fund.share.balanceOf(attacker)
+    fund.vault.instantRedeem(held, attacker, attacker, sender=attacker)
+    profit = fund.usdc.balanceOf(attacker) - cash_before
+    assert profit <= 0, f"+{profit / USD_UNIT:,.2f} USDC for a one-block round trip"
+    assert profit >= -2  # rounding only, against the dealer
+    # An instant redemption after the declaration is priced for it: alice's shares (with their
+    # dividend) are worth her $6M, not $6M plus the dividend at the old NAV (a sixth: $1M).
+    with isolated(chain):
+        before = fund.usdc.balanceOf(alice)
+        fund.vault.instantRedeem(fund.share.balanceOf(alice) // 6, alice, alice, sender=alice)
+        assert fund.usdc.balanceOf(alice) - before <= usd(1_000_000)
+
+
+# ---------------------------------------------------------------- SEC-122: escrow under a cap
+
+
+def test_sec_122__one_holder_fills_the_escrow_to_the_cap__others_still_redeem(chain, fund_stack):
+    """A 25%-of-supply cap per identity (`maxBalanceBps`) capped the vault's escrow, one identity
+    for every pending redemption: alice escrowed her 25% and nobody else could request or redeem
+    instantly; she cancelled before the cut-off (main: nothing struck, every period). The vault's
+    wallet is an escrow of the engine (`setEscrow`, set by the deploy routine): holding caps and
+    time rules do not bind it."""
+    fund, vault = fund_stack, fund_stack.vault
+    labels = ("alice", "bob", "carol", "erin")
+    subscribe(chain, fund, {label: 2_500_000 for label in labels})
+    vault.setInstantLimit(usd(1_000_000), sender=fund.governor)
+    fund.engine.setLimits((0, 0, 2_500, 0, 0, 0, 0, 0, 0), sender=fund.governor)
+    alice, bob = fund.investors["alice"], fund.investors["bob"]
+    vault.requestRedeem(shares(2_500_000), alice, alice, sender=alice)
+    refused = attempt(chain, vault.requestRedeem, shares(1_000), bob, bob, sender=bob)
+    assert refused is None, f"bob's redemption refused: {refused}"
+    with isolated(chain):  # (a burn: alice's 25% would pass the cap on her cancellation)
+        refused = attempt(chain, vault.instantRedeem, shares(1_000), bob, bob, sender=bob)
+        assert refused is None, f"bob's instant redemption refused: {refused}"
+    chain.pending_timestamp = fund.cutoff() - 60
+    vault.cancelRedeemRequest(alice, alice, sender=alice)
+    struck = fund.strike(chain, 1).decode_logs(vault.PeriodStruck)[0]
+    assert struck.pendingShares == shares(1_000)
+    # The rule still binds every investor: bob may not hold more than 25% himself.
+    assert fund.share.detectTransferRestriction(alice, bob, shares(2_000_000)) == (
+        MAX_SHARE_OF_SUPPLY_EXCEEDED
+    )
+
+
+def test_sec_122__escrow_set_and_unset_while_holding__holder_counts_stay_exact(
+    chain, accounts, fund_stack
+):
+    """The escrow bit is GOVERNOR's and keeps the engine's counts exact: an escrow holding shares
+    is counted out when made one and back in (in its bucket) when it stops; a wallet the registry
+    does not know cannot be made one."""
+    fund, vault, engine = fund_stack, fund_stack.vault, fund_stack.engine
+    identity = fund.registry.identity(vault)
+    assert engine.ledgerOf(identity).escrow  # the deploy routine's step
+    subscribe(chain, fund, {"alice": 1_000})
+    vault.requestRedeem(
+        shares(400),
+        fund.investors["alice"],
+        fund.investors["alice"],
+        sender=fund.investors["alice"],
+    )
+    holders = engine.holderCounts()[0]  # alice counted, the vault's escrow not
+    tx = engine.setEscrow(vault, False, sender=fund.governor)
+    assert engine.holderCounts()[0] == holders + 1
+    [event] = tx.decode_logs(engine.EscrowSet)
+    assert (event.wallet, event.identity, event.previous, event.next) == (
+        vault.address,
+        identity,
+        True,
+        False,
+    )
+    engine.setEscrow(vault, True, sender=fund.governor)
+    assert engine.holderCounts()[0] == holders
+    stranger = fresh_account(accounts, chain)
+    assert attempt(chain, engine.setEscrow, stranger, True, sender=fund.governor) == (
+        "EscrowNotRegistered",
+        {"wallet": stranger.address},
+    )
+    assert attempt(chain, engine.setEscrow, stranger, True, sender=stranger)[0] == (
+        "AccessManagedUnauthorized"
+    )
+
+
+# ---------------------------------------------------------------- SEC-123: frozen controller
+
+
+def test_sec_123__frozen_controller__claims_and_refunds_to_an_accomplice_refused(
+    chain, fund_stack, freezer
+):
+    """A sanctions freeze of alice (identity-wide) did not reach her claims: her struck
+    redemption's cash was paid to bob, and her pending deposit refunded to bob (main; her share
+    claim to bob is refused since SEC-33). Every claim and cancellation needs its controller
+    verified and unfrozen, and pays no frozen receiver; the claims wait, and are paid once the
+    freeze is lifted."""
+    fund, vault = fund_stack, fund_stack.vault
+    alice, bob, erin = (fund.investors[label] for label in ("alice", "bob", "erin"))
+    subscribe(chain, fund, {"alice": 1_000_000, "erin": 100_000})
+    vault.requestRedeem(shares(400_000), alice, alice, sender=alice)
+    fund.strike(chain, 1)
+    vault.requestDeposit(usd(250_000), alice, alice, sender=alice)
+    fund.registry.freeze(alice, sender=freezer)
+    bob_cash = fund.usdc.balanceOf(bob)
+    redeemed = attempt(chain, vault.redeem, shares(400_000), bob, alice, sender=alice)
+    refunded = attempt(chain, vault.cancelDepositRequest, alice, bob, sender=alice)
+    got = fund.usdc.balanceOf(bob) - bob_cash
+    assert got == 0, f"frozen alice paid {got / USD_UNIT:,.0f} USDC to bob"
+    assert redeemed == ("WalletFrozen", {"wallet": alice.address})
+    assert refunded == ("WalletFrozen", {"wallet": alice.address})
+    # To herself neither (a frozen wallet is paid nothing).
+    assert attempt(chain, vault.redeem, shares(400_000), alice, alice, sender=alice) == (
+        "WalletFrozen",
+        {"wallet": alice.address},
+    )
+    # An unfrozen controller pays no wallet frozen on the share token either.
+    fund.share.setAddressFrozen(bob, True, sender=fund.agent)
+    vault.setInstantLimit(usd(1_000_000), sender=fund.governor)
+    assert attempt(chain, vault.instantRedeem, shares(1_000), bob, erin, sender=erin) == (
+        "WalletFrozen",
+        {"wallet": bob.address},
+    )
+    fund.share.setAddressFrozen(bob, False, sender=fund.agent)
+    # Lifted: the claims are whole.
+    fund.registry.unfreeze(alice, sender=fund.operator)
+    before = fund.usdc.balanceOf(alice)
+    vault.redeem(shares(400_000), alice, alice, sender=alice)
+    vault.cancelDepositRequest(alice, alice, sender=alice)
+    assert fund.usdc.balanceOf(alice) - before == usd(650_000)
+
+
+# ---------------------------------------------------------------- SEC-126, SEC-132: minimums
+
+
+@pytest.fixture
+def two_vaults(chain, project, fund_stack):
+    """The fund's 6-decimal USDF vault and a second vault of the same share in an 18-decimal
+    asset (only requests: the NAV double strikes the first); alice and bob funded in both."""
+    fund = fund_stack
+    d = fund.deployment.scoped("QuanteraAccessManager", "IdentityRegistry", "FeeSchedule")
+    coin = d.sender.deploy(project.DecimalsToken, "Fund Dollar (18 decimals)", "USD18", 18)
+    vault18 = deploy_fund_vault(
+        d,
+        fund.share,
+        coin,
+        fund.nav_source,
+        17,
+        identity=identity_for("vault.USD18"),
+        name="FundVault.USD18",
+        first_cutoff=fund.cutoff(),
+        dealing_interval=DAY,
+    )
+    renounce_temporary_roles(d)
+    for label in ("alice", "bob", "carol"):
+        wallet = fund.investors[label]
+        coin.mint(wallet, 10_000_000 * UNIT18, sender=wallet)
+        coin.approve(vault18, 2**256 - 1, sender=wallet)
+    return fund, vault18
+
+
+def test_sec_126__minimum_in_the_instruments_currency__same_in_6_and_18_decimal_vaults(
+    chain, two_vaults
+):
+    """The engine's minimum was in the asset's base units, one number per country for every vault
+    of the share: $1,000 for a 6-decimal coin (1e9) was 1e-9 of an 18-decimal one, and $1,000 for
+    the 18-decimal coin (1e21) refused any subscription in the 6-decimal vault (main). Minimums
+    are in the instrument's currency with 18 decimals, each vault valuing its asset at par."""
+    fund, vault18 = two_vaults
+    fund.engine.setInvestmentMinimums(US, (1_000 * UNIT18, 100 * UNIT18), sender=fund.governor)
+    alice, bob = fund.investors["alice"], fund.investors["bob"]
+    for vault, unit, first, second in (
+        (fund.vault, USD_UNIT, alice, bob),
+        (vault18, UNIT18, bob, alice),
+    ):
+        accepted = attempt(chain, vault.requestDeposit, 1_000 * unit, first, first, sender=first)
+        assert accepted is None, f"$1,000 in {vault.asset()} refused: {accepted}"
+        refused = attempt(chain, vault.requestDeposit, 999 * unit, second, second, sender=second)
+        assert refused == (
+            "BelowMinimumInvestment",
+            {
+                "controller": second.address,
+                "value18": 999 * UNIT18,
+                "minimum18": 1_000 * UNIT18,
+                "initial": True,
+            },
+        ), f"$999 in {vault.asset()}"
+
+
+def test_sec_132__one_wei_of_shares__first_subscription_still_initial(chain, fund_stack):
+    """Holding any share made a first subscription "subsequent" (main: carol, given 1 wei of
+    shares by bob, subscribed $1,000 against a $1,000,000 initial minimum). A subscription is
+    initial until the controller's subscriptions here reach the initial minimum, whatever it
+    holds; a cancellation takes its part back. (No subsequent minimum here: main's units were the
+    asset's, SEC-126.)"""
+    fund, vault = fund_stack, fund_stack.vault
+    bob, carol, erin = (fund.investors[label] for label in ("bob", "carol", "erin"))
+    subscribe(chain, fund, {"bob": 2_000_000})
+    for country in (US, DE):
+        fund.engine.setInvestmentMinimums(country, (1_000_000 * UNIT18, 0), sender=fund.governor)
+    fund.share.transfer(carol, 1, sender=bob)
+    refused = attempt(chain, vault.requestDeposit, usd(1_000), carol, carol, sender=carol)
+    assert refused is not None, "a $1,000 first subscription passed a $1,000,000 initial minimum"
+    assert refused == (
+        "BelowMinimumInvestment",
+        {
+            "controller": carol.address,
+            "value18": 1_000 * UNIT18,
+            "minimum18": 1_000_000 * UNIT18,
+            "initial": True,
+        },
+    )
+    # bob subscribed $2M here: his $1,000 is subsequent; erin's first $1M then $1,000 too.
+    vault.requestDeposit(usd(1_000), bob, bob, sender=bob)
+    vault.requestDeposit(usd(1_000_000), erin, erin, sender=erin)
+    vault.requestDeposit(usd(1_000), erin, erin, sender=erin)
+    # Cancelled, erin's subscriptions are back to nothing: $1,000 is initial again.
+    vault.cancelDepositRequest(erin, erin, sender=erin)
+    assert attempt(chain, vault.requestDeposit, usd(1_000), erin, erin, sender=erin)[0] == (
+        "BelowMinimumInvestment"
+    )
+
+
+# ---------------------------------------------------------------- SEC-127: urgency premium
+
+
+def test_sec_127__urgency_premium__one_ten_or_a_hundred_pieces_pay_the_same(
+    chain, accounts, fund_stack
+):
+    """The premium (`urgencyBps` x utilisation) was charged on the whole redemption at the
+    utilisation after it: $1M redeemed whole paid $30,000, in ten pieces $16,500 (main). It is
+    charged at the mean utilisation over the redemption (the integral of a linear premium): whole
+    or split, $15,000, to within a unit of rounding per piece."""
+    fund, vault = fund_stack, fund_stack.vault
+    recipient = fresh_account(accounts, chain)
+    fund.registry.registerInvestor(
+        recipient, "0x" + "fd" * 20, US, INSTITUTIONAL, FAR_FUTURE, sender=fund.operator
+    )
+    schedule = fund.deployment.at("FeeSchedule")
+    for urgency in (100, 200, 300):  # the protocol maximum, in three steps of 100
+        schedule.setFeeSchedule(
+            vault, (0, 0, 0, urgency, 0, recipient.address, []), sender=fund.governor
+        )
+    alice = fund.investors["alice"]
+    subscribe(chain, fund, {"alice": 2_000_000})
+    vault.setInstantLimit(usd(1_000_000), sender=fund.governor)
+
+    def fee_of(pieces):
+        with isolated(chain):
+            before = vault.heldFees()[1]
+            for _ in range(pieces):
+                vault.instantRedeem(shares(1_000_000 // pieces), alice, alice, sender=alice)
+            return vault.heldFees()[1] - before
+
+    one, ten, hundred = fee_of(1), fee_of(10), fee_of(100)
+    assert ten >= one - 10 and hundred >= one - 100, (
+        f"one {one / USD_UNIT:,.2f}, ten {ten / USD_UNIT:,.2f}, a hundred {hundred / USD_UNIT:,.2f}"
+    )
+    assert one == usd(15_000)
+    assert abs(ten - one) <= 10 and abs(hundred - one) <= 100
+
+
+# ---------------------------------------------------------------- SEC-133: management fee clock
+
+
+def test_sec_133__accrue_fees_every_block__small_fund_still_pays_its_management_fee(
+    chain, accounts, fund_stack
+):
+    """`accrueFees` is anyone's and rounds down: on a fund of 1e8 share units (a 0-2 decimal
+    share class's scale) the fee of 12 seconds is 0.38 units, so accruing every block charged
+    nothing and moved the clock (main: 0 after 30 accruals). A fee rounded to 0 leaves the
+    clock: the seconds are charged at the next accrual that yields a unit."""
+    fund, vault = fund_stack, fund_stack.vault
+    recipient = fresh_account(accounts, chain)
+    fund.registry.registerInvestor(
+        recipient, "0x" + "fc" * 20, US, INSTITUTIONAL, FAR_FUTURE, sender=fund.operator
+    )
+    schedule = fund.deployment.at("FeeSchedule")
+    alice = fund.investors["alice"]
+    # One base unit of USDF at a NAV of $10,000: 1e8 share units.
+    vault.requestDeposit(1, alice, alice, sender=alice)
+    fund.strike(chain, 10_000)
+    vault.deposit(1, alice, sender=alice)
+    supply = fund.share.totalSupply()
+    assert supply == 10**8
+    tx = schedule.setFeeSchedule(vault, (0, 0, 0, 0, 100, recipient, []), sender=fund.governor)
+    start = vault.heldFees()[2]
+    assert start == chain.blocks[tx.block_number].timestamp
+    at = start
+    for _ in range(30):
+        at += 12
+        chain.pending_timestamp = at
+        vault.accrueFees(sender=alice)
+    owed, _, _ = vault.heldFees()
+    elapsed = at - start
+    exact = supply * 100 * elapsed // (BPS * YEAR - 100 * elapsed)  # one accrual at the end
+    assert exact == 11
+    assert owed >= exact - 3, f"{owed} fee units for {elapsed} s (one accrual: {exact})"
+
+
+# ---------------------------------------------------------------- SEC-134: suspension cancellation
+
+
+def test_sec_134__suspended_after_the_nav_is_known__request_not_cancellable_until_wound_up(
+    chain, fund_stack
+):
+    """After the cut-off the period's NAV is reported before the strike; a suspension then (the
+    GUARDIAN's, or the issuer's) let a pending request be cancelled with that NAV known (main: a
+    subscription at a $0.95 NAV cancelled for its full $1M). A request of a cut-off period is
+    cancellable only once the instrument is wound up (matured, closed): a suspension lifted
+    strikes it."""
+    fund, vault = fund_stack, fund_stack.vault
+    alice = fund.investors["alice"]
+    subscribe(chain, fund, {"bob": 1_000_000})
+    vault.requestDeposit(usd(1_000_000), alice, alice, sender=alice)
+    period, cutoff = vault.dealing()[:2]
+    fund.past_cutoff(chain)
+    fund.report_nav(0.95)  # the period's NAV, reported: everybody knows it
+    fund.nav_source.setDealing(17, False, sender=fund.nav_agent)  # suspended
+    before = fund.usdc.balanceOf(alice)
+    refused = attempt(chain, vault.cancelDepositRequest, alice, alice, sender=alice)
+    assert fund.usdc.balanceOf(alice) == before, "cancelled with the NAV known"
+    assert refused == ("CutoffPassed", {"period": period, "cutoff": cutoff})
+    # Resumed: the period is struck at its NAV.
+    fund.nav_source.setDealing(17, True, sender=fund.nav_agent)
+    fund.strike(chain, 0.95)
+    assert vault.maxDeposit(alice) == usd(1_000_000)
+    # A request of a cut-off period on a fund wound up (no strike can come) is refunded.
+    vault.requestDeposit(usd(1_000), alice, alice, sender=alice)
+    fund.past_cutoff(chain)
+    fund.nav_source.setWoundUp(17, True, sender=fund.nav_agent)
+    vault.cancelDepositRequest(alice, alice, sender=alice)
+    assert_reverts(
+        chain,
+        vault.cancelDepositRequest,
+        alice,
+        alice,
+        sender=alice,
+        error=(vault, "NothingPending"),
+        controller=alice.address,
+    )
