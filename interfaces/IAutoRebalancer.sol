@@ -179,6 +179,15 @@ interface IAutoRebalancer is IExtSloads {
     /// back, nothing before or after (`keepers.liquidity.codec.encode_legs`). Their `amountIn` are
     /// relative weights — the contract scales them to the planned amount; every leg's last hop buys
     /// the trade's asset by the encoding.
+    /// Basket: `routes` may instead be ONE entry of exactly 20 bytes, a NAV desk's address (a
+    /// route's legs are longer). The whole plan is then settled there as one netted basket: the
+    /// vault's `tradeBasket` with the desk's `INavVenue.swapBasket`, one order per planned trade
+    /// (every trade of a plan sells or buys the settlement asset) at the plan's oracle-derived
+    /// minimum, the vault's bounds per asset (each fund token sold at most its amount, each bought
+    /// at least its minimum; the settlement asset paid at most the subscriptions less the
+    /// redemptions' minimums, or received at least the reverse). The vault must allow the desk as
+    /// a venue. The basket's loss is the vault's, at live oracle prices, its legs netted (one
+    /// counterparty, one exchange), and is charged to this budget as a plan's loss is.
     /// @return loss Oracle value sold minus oracle value bought (0 if the trades gained), USD.
     function rebalance(
         RebalanceIntent calldata intent,

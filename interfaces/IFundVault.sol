@@ -126,8 +126,10 @@ interface IFundNavSource {
 /// (controller) are the controller's claimable amounts, exactly what `deposit`, `mint`, `withdraw`
 /// and `redeem` accept (one unit more: `ExceedsClaimable`). Redemption claims are paid from cash
 /// reserved at their strike (rounded up), never from free cash, so a vault short of cash never
-/// overstates them; deposit claims fit the supply room (above). Not reflected: the share engine's
-/// refusal of a mint to the receiver (a frozen or capped controller's shares wait, claimable).
+/// overstates them; deposit claims fit the supply room (above). They are 0 while the controller
+/// may not claim (frozen by the registry or on the share token, or not verified: SEC-123). Not
+/// reflected: the share engine's refusal of a mint to the receiver (a capped controller's shares
+/// wait, claimable), nor a frozen receiver (`WalletFrozen`).
 ///
 /// Clocks (SEC-36, SEC-37): cut-offs and the fee clock are 40 bits (to the year 36812) and the
 /// open period's number 24 bits; a strike whose next cut-off would pass 2^40 - 1, or that would

@@ -14,6 +14,18 @@ struct NavMarket {
     bool listed;
 }
 
+/// @notice One order of a basket (`INavVenue.swapBasket`).
+struct NavOrder {
+    /// The fund token (listed; never the cash token).
+    address token;
+    /// Cash in, `token` out; else `token` in, cash out.
+    bool subscribing;
+    /// Cash paid (subscribing) or tokens redeemed.
+    uint256 amountIn;
+    /// Least `token` (subscribing) or cash (redeeming) this order must fill for.
+    uint256 minAmountOut;
+}
+
 /// @notice What a caller of `INavVenue.swapWithCallback` implements: pay the desk its input.
 interface INavVenueCallback {
     /// @notice Called by the desk during `swapWithCallback`, after it sent the output: transfer at
@@ -40,6 +52,10 @@ interface INavVenue {
     error ZeroAmount();
     /// @notice `swapWithCallback`'s caller paid `received` of `tokenIn` where `amountIn` was due.
     error PaymentNotReceived(address tokenIn, uint256 received, uint256 amountIn);
+    /// @notice A basket of `count` orders: at least one, at most `max` (16).
+    error InvalidBasket(uint256 count, uint256 max);
+    /// @notice A basket names `token` in two orders.
+    error DuplicateOrder(address token);
 
     event MarketSet(address indexed token, NavMarket previous, NavMarket market);
     event Subscribed(
@@ -80,6 +96,25 @@ interface INavVenue {
         address recipient,
         bytes calldata data
     ) external returns (uint256 amountOut);
+
+    /// @notice Several subscriptions and redemptions at once, the cash legs settled net (a
+    /// rebalance's basket: `IPortfolioVault.tradeBasket`). Each order is filled as `swap` fills it
+    /// (listed, its own NAV, fee, the day's capacity used once for its token, its minimum output);
+    /// then the desk sends the net cash (when the redemptions' cash exceeds the subscriptions')
+    /// and each subscription's tokens to `recipient`, and asks the caller for each redemption's
+    /// tokens and the net cash it owes (when the subscriptions' cash exceeds the redemptions') by
+    /// `ISwapPayer(msg.sender).payForSwap(token, desk, amount)`, reverting `PaymentNotReceived`
+    /// unless its own balance of that token grew by at least the amount. One cash transfer instead
+    /// of one per order; for a security token, still one compliance-checked transfer per order.
+    /// @dev Reverts `InvalidBasket` for no order or more than 16, `DuplicateOrder` for a token named
+    /// twice, and what `swap` reverts with for an order (the cash inventory is checked once, net:
+    /// `InsufficientInventory(cash, owed, inventory)`). NOT checked: the recipient's eligibility
+    /// (each security token's compliance is, on its transfer).
+    /// @return amountsOut Per order, what it filled for (tokens, or cash before netting).
+    /// @return netCash Cash sent to `recipient` (positive) or taken from the caller (negative).
+    function swapBasket(NavOrder[] calldata orders, address recipient)
+        external
+        returns (uint256[] memory amountsOut, int256 netCash);
 
     /// @notice What `swap` would deliver now; 0 when it would revert (unlisted, no NAV, capacity, inventory).
     function quote(address tokenIn, address tokenOut, uint256 amountIn) external view returns (uint256 amountOut);

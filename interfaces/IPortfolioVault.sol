@@ -148,6 +148,11 @@ interface IPortfolioVault is IERC4626, IRiskManagedPortfolio {
     error TradeBelowOracle(address sellAsset, uint256 sold, address buyAsset, uint256 bought, uint256 minimum);
     /// @notice The trades would lose `loss` (18-decimal USD at oracle prices), more than the
     /// `available` loss budget (SEC-51).
+    /// @notice A basket's output (`tradeBasket`) is worth `valueBought` at oracle prices, below
+    /// `floorValue`: what it sold, `valueSold`, less `maxSlippageBps` (18-decimal USD, SEC-50).
+    error BasketBelowOracle(uint256 valueSold, uint256 valueBought, uint256 floorValue);
+    /// @notice PortfolioBasket's code was called other than by its vault's DELEGATECALL.
+    error BasketModuleCalledDirectly();
     error TradeLossBudgetExceeded(uint256 loss, uint256 available);
     error InvalidTradeLimits(uint16 maxSlippageBps, uint96 lossBudget, uint32 lossRefillPeriod);
     /// @notice `holder`'s unsettled deal keeps `locked` of its shares where they are (SEC-53).
@@ -169,6 +174,9 @@ interface IPortfolioVault is IERC4626, IRiskManagedPortfolio {
         address buyAsset,
         uint256 bought
     );
+    /// @notice A basket at `venue` (`tradeBasket`): the oracle value of what left the vault and of
+    /// what arrived (18-decimal USD; the amounts are in the tokens' and the venue's events).
+    event BasketTraded(address indexed executor, address indexed venue, uint256 valueSold, uint256 valueBought);
     event RedeemedInKind(
         address indexed caller, address indexed receiver, address indexed owner, uint256 shares, uint256[] amounts
     );
@@ -228,6 +236,30 @@ interface IPortfolioVault is IERC4626, IRiskManagedPortfolio {
     /// accept). Each trade is bounded as in `trade`; assets not traded must not move.
     /// @dev Bounded: at most MAX_ASSETS trades.
     function tradeBatch(TradeParams[] calldata trades) external returns (uint256[] memory sold, uint256[] memory bought);
+
+    /// @notice One exchange of several assets at once with one allow-listed venue (a NAV desk's
+    /// netted basket: redemptions and subscriptions in one call, the cash legs settled net).
+    /// `basket` is `abi.encode(address venue, uint256[] sellAmounts, uint256[] minBuyAmounts,
+    /// bytes data)`, the arrays indexed by `assets()` (one encoded argument: the vault decodes
+    /// nothing itself, for size). During the call to `venue` with `data`, the venue may ask to be
+    /// paid (`payForSwap`) each asset i up to `sellAmounts[i]` in total; afterwards every asset is
+    /// measured.
+    /// @dev Checked, as for `trade` (SEC-50, SEC-51): an allow-listed venue (`VenueNotAllowed`),
+    /// paid only during its call, each asset at most its amount; afterwards no asset holds less
+    /// than it held less what it paid (`UnexpectedBalanceChange`: nothing else left), and each
+    /// asset's net gain is at least `minBuyAmounts[i]` (`InsufficientOutput`). The basket is
+    /// valued at live oracle prices as one exchange, by each asset's net movement: what arrived
+    /// must be worth at least what left less `maxSlippageBps` (`BasketBelowOracle`), and the net
+    /// loss (one counterparty, one exchange: its legs offset each other) is charged to the loss
+    /// budget (`TradeLossBudgetExceeded`). The unsettled deals' cash stays (`InsufficientCash`),
+    /// then the RiskEngine checks the state after against the one before. Reverts
+    /// `InvalidTradeCount(length, assets)` unless both arrays have one entry per asset.
+    /// NOT checked: which order of the venue's basket gave which output (the venue's events say).
+    /// The checks run in the vault's basket module (PortfolioBasket, deployed by the vault's
+    /// constructor) by DELEGATECALL, after the vault's access check and guard: the vault calls the
+    /// venue and pays it.
+    /// @return loss Value sold less value bought at those prices (0 if it gained), 18-decimal USD.
+    function tradeBasket(bytes calldata basket) external returns (uint256 loss);
 
     /// @notice Burns `shares` of `owner` and sends `receiver` the same fraction of every holding,
     /// less the dealing fee on each (rounded in the fund's favour). Works when halted and without prices. Security tokens still pass their compliance rules.

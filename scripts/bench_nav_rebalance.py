@@ -119,6 +119,9 @@ class NavDeskBench:
             {str(a).lower(): n for n, a in record.contracts.items() if n not in self.names.values()}
         )
         self.names.update({tk.address.lower(): s for s, tk in zip(SYMBOLS, self.tokens)})
+        # The vault's basket module: the first contract its constructor created (nonce 1).
+        module = keccak(b"\xd6\x94" + bytes.fromhex(self.vault.address[2:]) + b"\x01")[12:]
+        self.names["0x" + module.hex()] = "vault basket module"
         self.names.update({f.address.lower(): f"feed {s}" for s, f in zip(SYMBOLS, self.feeds)})
 
         # The demo's opening: security tokens trading, a verified investor's deposit, the risk
@@ -197,30 +200,45 @@ class NavDeskBench:
             b"\x02" * 32,
         )
 
-    def rebalance(self, targets):
+    def rebalance(self, targets, basket: bool = True):
+        """The rebalance to `targets`, settled as one basket at the NAV desk (the one 20-byte
+        route: `IPortfolioVault.tradeBasket` -> `INavVenue.swapBasket`), or with `basket=False`
+        one aggregator route per trade through the desk (the path before the basket)."""
         rb = self.rebalancer
         intent = self.intent(targets)
         preview = self.lens.previewRebalance(rb, intent.as_tuple())
         if preview.blocker != b"\x00" * 4:
             raise click.ClickException(f"the rebalance would be refused: {preview.blocker.hex()}")
-        routes = [
-            encode_legs([(1, [(self.nav.address, self.tokens[int(trade.buyIndex)].address, b"")])])
-            for trade in preview.trades
-        ]
+        if basket:
+            routes = [bytes.fromhex(self.nav.address[2:])]
+        else:
+            routes = [
+                encode_legs(
+                    [(1, [(self.nav.address, self.tokens[int(trade.buyIndex)].address, b"")])]
+                )
+                for trade in preview.trades
+            ]
         _, signature = self.sign(intent)
         receipt = rb.rebalance(
             intent.as_tuple(), [self.signer.address], [signature], routes, sender=self.signer
         )
-        trades = [log for log in receipt.events if log.event_name == "Traded"]
-        if (
-            len(trades) != 4
-            or len([log for log in receipt.events if log.event_name in ("Subscribed", "Redeemed")])
-            != 4
-        ):
+        names = [log.event_name for log in receipt.events]
+        fills = sum(1 for n in names if n in ("Subscribed", "Redeemed"))
+        trades = names.count("BasketTraded") if basket else names.count("Traded")
+        if fills != 4 or trades != (1 if basket else 4):
             raise click.ClickException(
-                "each benchmark rebalance should make four trades through the NAV desk"
+                "each benchmark rebalance should make four fills at the NAV desk "
+                f"({'one basket' if basket else 'four trades'})"
             )
         return receipt
+
+    def rebalance_per_trade(self, targets) -> int:
+        """Gas of the same rebalance with one aggregator route per trade, in a snapshot."""
+        snapshot = chain.snapshot()
+        try:
+            return self.rebalance(targets, basket=False).gas_used
+        finally:
+            chain.restore(snapshot)
 
 
 def measure_floor(bench: NavDeskBench, targets, inspect=None) -> int:
@@ -298,14 +316,20 @@ def measure_floor(bench: NavDeskBench, targets, inspect=None) -> int:
 def measure_gas(bench: NavDeskBench, keep_receipts: bool = False, inspect_floor=None) -> dict:
     """The first allocation (day 0), a steady-state rebalance (day 1: two redemptions, two
     subscriptions) and a de-risking one (day 2: four redemptions), each with its floor."""
+    first_per_trade = bench.rebalance_per_trade(FIRST_TARGETS)
     first = bench.rebalance(FIRST_TARGETS)
     bench.new_day([round(p * m) for p, m in zip(bench.opening, MOVES_DAY1)])
     steady_floor = measure_floor(bench, STEADY_TARGETS, inspect_floor)
+    steady_per_trade = bench.rebalance_per_trade(STEADY_TARGETS)
     steady = bench.rebalance(STEADY_TARGETS)
     bench.new_day([round(p * m) for p, m in zip(bench.opening, MOVES_DAY2)])
     derisk_floor = measure_floor(bench, DERISK_TARGETS)
+    derisk_per_trade = bench.rebalance_per_trade(DERISK_TARGETS)
     derisk = bench.rebalance(DERISK_TARGETS)
     gas = {
+        "rebalance.nav_desk_per_trade_first_allocation_5_assets_4_trades": first_per_trade,
+        "rebalance.nav_desk_per_trade_steady_state_5_assets_4_trades": steady_per_trade,
+        "rebalance.nav_desk_per_trade_derisk_5_assets_4_redemptions": derisk_per_trade,
         "rebalance.nav_desk_first_allocation_5_assets_4_trades": first.gas_used,
         "rebalance.nav_desk_steady_state_5_assets_4_trades": steady.gas_used,
         "rebalance.nav_desk_derisk_5_assets_4_redemptions": derisk.gas_used,

@@ -199,6 +199,13 @@ abstract contract FundState {
     /// the freeze rule of ISecurityToken): the controller verified in the share's registry (not
     /// under a sanctions freeze: `ControllerNotVerified` / `WalletFrozen`) and not frozen on the
     /// share token, the receiver frozen by neither. A payout waits, claimable, until resolved.
+    /// @dev Whether `controller` may claim now (what `_requireClaimant` checks of the controller):
+    /// the ERC-7540 maximums are 0 when it may not, since its claim would revert.
+    function _mayClaim(address controller) internal view returns (bool) {
+        (InvestorWord word,) = IIdentityRegistry(SHARE.identityRegistry()).investorWords(controller, controller);
+        return word.verified() && !word.frozen() && !SHARE.isFrozen(controller);
+    }
+
     function _requireClaimant(address controller, address receiver) internal view {
         IIdentityRegistry registry = IIdentityRegistry(SHARE.identityRegistry());
         (InvestorWord word,) = registry.investorWords(controller, controller);

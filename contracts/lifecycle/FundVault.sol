@@ -473,13 +473,17 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
     /// @inheritdoc IERC7575
     /// @dev The controller's claimable deposit assets (ERC-7540).
     function maxDeposit(address controller) external view returns (uint256) {
+        if (!_mayClaim(controller)) return 0;
         (, Claim claim,) = _settledDepositClaim(controller);
         return claim.assets();
     }
 
     /// @inheritdoc IERC7575
-    /// @dev The controller's claimable deposit shares (ERC-7540).
+    /// @dev The controller's claimable deposit shares (ERC-7540); 0 while the controller may not
+    /// claim (frozen, or no longer verified: the claim would revert `WalletFrozen` /
+    /// `ControllerNotVerified`). The same holds for `maxDeposit`, `maxWithdraw` and `maxRedeem`.
     function maxMint(address controller) external view returns (uint256) {
+        if (!_mayClaim(controller)) return 0;
         (, Claim claim,) = _settledDepositClaim(controller);
         return claim.shares();
     }
@@ -487,6 +491,7 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
     /// @inheritdoc IERC7575
     /// @dev The controller's claimable redemption assets (ERC-7540).
     function maxWithdraw(address controller) external view returns (uint256) {
+        if (!_mayClaim(controller)) return 0;
         (, Claim claim,) = _settledRedeemClaim(controller);
         return claim.assets();
     }
@@ -494,6 +499,7 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
     /// @inheritdoc IERC7575
     /// @dev The controller's claimable redemption shares (ERC-7540).
     function maxRedeem(address controller) external view returns (uint256) {
+        if (!_mayClaim(controller)) return 0;
         (, Claim claim,) = _settledRedeemClaim(controller);
         return claim.shares();
     }

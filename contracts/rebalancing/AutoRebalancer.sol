@@ -7,6 +7,7 @@ import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IER
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IAutoRebalancer, RebalanceIntent, StrategyConfig} from "../../interfaces/IAutoRebalancer.sol";
 import {ILiquidityAggregator} from "../../interfaces/ILiquidityAggregator.sol";
+import {INavVenue, NavOrder} from "../../interfaces/INavVenue.sol";
 import {RouteCodec} from "../liquidity/RouteCodec.sol";
 import {IOracleRouter} from "../../interfaces/IOracleRouter.sol";
 import {IPortfolioVault, TradeParams} from "../../interfaces/IPortfolioVault.sol";
@@ -39,6 +40,8 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
     uint256 public constant MIN_COOLDOWN = 600;
     /// @dev Most intents one `rebalanceBatch` relays (IAutoRebalancer states it: no getter, for size).
     uint256 internal constant MAX_BATCH = 32;
+    /// @dev A basket route is a NAV desk's address alone (a route's legs are longer: IAutoRebalancer).
+    uint256 internal constant BASKET_ROUTE_BYTES = 20;
 
     ILiquidityAggregator public immutable aggregator;
     IOracleRouter public immutable oracle;
@@ -92,7 +95,9 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
         RebalanceMath.Trade[] memory trades =
             RebalanceMath.planFrom(s.market, s.values, s.nav, targets, s.strategy.maxTradeBps(), intent.maxSlippageBps);
         if (trades.length == 0) revert NothingToTrade(portfolio);
-        if (routes.length != trades.length) revert RoutesLengthMismatch(routes.length, trades.length);
+        // One 20-byte route: a NAV desk settling the whole plan as one basket (IAutoRebalancer).
+        bool basket = routes.length == 1 && routes[0].length == BASKET_ROUTE_BYTES;
+        if (!basket && routes.length != trades.length) revert RoutesLengthMismatch(routes.length, trades.length);
 
         // Effects before the trades: the nonce is spent and the clock restarts whatever the
         // trades do (a revert undoes both).
@@ -104,7 +109,12 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
         p.lastTargets = PackedBpsLibrary.pack(targets);
 
         // The loss is known only once the trades ran; the whole rebalance reverts if it overdraws.
-        loss = _loss(s, trades, _tradeBatch(portfolio, _tradeBatchCall(s, trades, routes, portfolio)));
+        // A basket's loss is the vault's, at live oracle prices (its legs netted: IAutoRebalancer).
+        loss = basket
+            ? abi.decode(
+                _tradeBatch(portfolio, _basketCall(s, trades, address(bytes20(routes[0])), portfolio)), (uint256)
+            )
+            : _loss(s, trades, _tradeBatch(portfolio, _tradeBatchCall(s, trades, routes, portfolio)));
         if (loss > available) revert LossBudgetExceeded(portfolio, loss, available);
         // Safe cast: loss <= available <= lossBudget (uint96).
         p.progress = p.progress.setLossUsed(uint96(p.relaying.lossBudget() - available + loss));
@@ -290,6 +300,47 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
     {
         bounds[0] = p.bounds[0];
         if (strategy.assetCount() > BoundsWordLibrary.ASSETS_PER_WORD) bounds[1] = p.bounds[1];
+    }
+
+    /// @dev `IPortfolioVault.tradeBasket` calldata at `desk`: one `INavVenue.swapBasket` order per
+    /// planned trade (every trade of a plan sells or buys the settlement asset: a redemption or a
+    /// subscription), its minimum the plan's oracle-derived one; the vault's bounds per asset: each
+    /// fund token sold at most its amount, each bought at least its minimum, and the settlement
+    /// asset's net — paid at most the subscriptions less the redemptions' minimums, or received at
+    /// least the redemptions' minimums less the subscriptions.
+    function _basketCall(
+        RebalancerView.Snapshot memory s,
+        RebalanceMath.Trade[] memory trades,
+        address desk,
+        address portfolio
+    ) internal pure returns (bytes memory) {
+        uint256 n = s.assets.length;
+        uint256 settlement = s.market.settlement;
+        uint256[] memory sellAmounts = new uint256[](n);
+        uint256[] memory minBuyAmounts = new uint256[](n);
+        NavOrder[] memory orders = new NavOrder[](trades.length);
+        uint256 cashIn; // the subscriptions' cash
+        uint256 cashOutMin; // the redemptions' minimum cash
+        // Bounded: trades <= assets <= PackedBpsLibrary.CAPACITY.
+        for (uint256 k; k < trades.length; ++k) {
+            RebalanceMath.Trade memory t = trades[k];
+            bool subscribing = t.sellIndex == settlement;
+            uint256 fund = subscribing ? t.buyIndex : t.sellIndex;
+            orders[k] = NavOrder(s.assets[fund], subscribing, t.sellAmount, t.minBuyAmount);
+            if (subscribing) {
+                cashIn += t.sellAmount;
+                minBuyAmounts[fund] = t.minBuyAmount;
+            } else {
+                cashOutMin += t.minBuyAmount;
+                sellAmounts[fund] = t.sellAmount;
+            }
+        }
+        if (cashIn > cashOutMin) sellAmounts[settlement] = cashIn - cashOutMin;
+        else minBuyAmounts[settlement] = cashOutMin - cashIn;
+        return abi.encodeCall(
+            IPortfolioVault.tradeBasket,
+            (abi.encode(desk, sellAmounts, minBuyAmounts, abi.encodeCall(INavVenue.swapBasket, (orders, portfolio))))
+        );
     }
 
     /// @dev Calls the vault with `batch` (its `tradeBatch`), bubbling its revert up.

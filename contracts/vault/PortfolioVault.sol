@@ -18,6 +18,8 @@ import {IOracleRouter} from "../../interfaces/IOracleRouter.sol";
 import {IIdentityRegistry} from "../../interfaces/IIdentityRegistry.sol";
 import {IComplianceEngine} from "../../interfaces/IComplianceEngine.sol";
 import {TradePayment} from "./TradePayment.sol";
+import {PortfolioBasket} from "./PortfolioBasket.sol";
+import {VaultSlots} from "./VaultSlots.sol";
 import {ShareCompliance} from "../libraries/ShareCompliance.sol";
 import {BPS} from "../libraries/Constants.sol";
 
@@ -47,13 +49,15 @@ contract PortfolioVault is IPortfolioVault, ISwapPayer, ERC4626, AccessManaged, 
     /// @dev A base unit's price is kept as price18 x 10**(36 - decimals): 10**36 per 18-decimal USD.
     uint256 internal constant PRICE_SCALE = 1e36;
 
-    /// @dev What the trades lost at oracle prices by `at` (the loss budget's use, SEC-51).
+    /// @dev What the trades lost at oracle prices by `at` (the loss budget's use, SEC-51). Its
+    /// layout and slot are PortfolioBasket's too (VaultSlots).
     struct TradeLoss {
         uint96 used;
         uint40 at;
     }
 
-    /// @dev The cash and provisional shares of every unsettled deal (SEC-53).
+    /// @dev The cash and provisional shares of every unsettled deal (SEC-53). Read by
+    /// PortfolioBasket at VaultSlots.PENDING_SLOT (cash: the high 128 bits).
     struct Pending {
         uint128 shares;
         uint128 cash;
@@ -62,6 +66,8 @@ contract PortfolioVault is IPortfolioVault, ISwapPayer, ERC4626, AccessManaged, 
     IRiskEngine public immutable riskEngine;
     IOracleRouter public immutable oracle;
     IIdentityRegistry public immutable registry;
+    /// @dev The code `tradeBasket` runs (PortfolioBasket, deployed by the constructor; for size).
+    address internal immutable _basketModule;
 
     address[] private _assets;
     mapping(address venue => bool) public isVenue;
@@ -89,6 +95,15 @@ contract PortfolioVault is IPortfolioVault, ISwapPayer, ERC4626, AccessManaged, 
         riskEngine = riskEngine_;
         oracle = oracle_;
         registry = registry_;
+        _basketModule = address(new PortfolioBasket(oracle_, riskEngine_));
+        uint256 lossSlot;
+        uint256 pendingSlot;
+        assembly ("memory-safe") {
+            lossSlot := _tradeLoss.slot
+            pendingSlot := _pending.slot
+        }
+        // The module writes the loss word and reads the pending word at these slots.
+        if (lossSlot != VaultSlots.TRADE_LOSS_SLOT || pendingSlot != VaultSlots.PENDING_SLOT) revert();
         _assets.push(address(settlement));
         emit AssetAdded(address(settlement), 0);
     }
@@ -178,18 +193,37 @@ contract PortfolioVault is IPortfolioVault, ISwapPayer, ERC4626, AccessManaged, 
 
     /// @inheritdoc ISwapPayer
     /// @dev Only inside a running trade (TradePayment), for its venue, in its sell token, at most
-    /// its sell amount in total. Not `nonReentrant`: it runs inside the trade, which holds the lock.
+    /// its sell amount in total (a basket: each asset it sells, at most that asset's amount). Not
+    /// `nonReentrant`: it runs inside the trade, which holds the lock.
     function payForSwap(address token, address to, uint256 amount) external {
-        (address venue, address sellAsset, uint256 remaining) = TradePayment.current();
+        // A basket pays each asset it sells up to that asset's amount; any other token has none.
+        (address venue, address sellAsset, uint256 remaining, bytes32 slot) = TradePayment.currentFor(token);
         // No trade running: the venue slot is clear (the sell token's may hold the last trade's).
         if (venue == address(0)) revert PaymentNotExpected(msg.sender, token, address(0), address(0));
         if (msg.sender != venue || token != sellAsset) revert PaymentNotExpected(msg.sender, token, venue, sellAsset);
         if (amount > remaining) revert PaymentAboveTrade(token, amount, remaining);
         // No underflow: amount <= remaining.
         unchecked {
-            TradePayment.setRemaining(remaining - amount);
+            TradePayment.setAt(slot, remaining - amount);
         }
         IERC20(token).safeTransfer(to, amount);
+    }
+
+    /// @inheritdoc IPortfolioVault
+    /// @dev Run by `_basketModule` (PortfolioBasket) by DELEGATECALL, after this function's access
+    /// check and guard: the venue is called from this vault and paid from here (for size).
+    function tradeBasket(bytes calldata) external restricted nonReentrant returns (uint256 loss) {
+        address module = _basketModule;
+        assembly ("memory-safe") {
+            let input := mload(0x40)
+            calldatacopy(input, 0, calldatasize())
+            // The module's one return word into scratch space.
+            if iszero(delegatecall(gas(), module, input, calldatasize(), 0, 0x20)) {
+                returndatacopy(input, 0, returndatasize())
+                revert(input, returndatasize())
+            }
+            loss := mload(0)
+        }
     }
 
     // ================================================================ investors

@@ -79,7 +79,7 @@ FUNCTION_ROLES: dict[str, dict[str, tuple[str, ...]]] = {
             "setDealingFee",
             "setTradeLimits",
         ),
-        "EXECUTOR": ("trade", "tradeBatch"),
+        "EXECUTOR": ("trade", "tradeBatch", "tradeBasket"),
     },
     "LocalStablecoin": {"OPERATOR": ("mint",)},
     "LiquidityAggregator": {

@@ -37,10 +37,9 @@ from eth_utils import keccak, to_checksum_address
 from keepers.core import store
 from keepers.core.errors import QuanteraError
 from keepers.core.waiting import wait_until
-from keepers.liquidity import encode_legs
 from keepers.rebalancing.cycle import fit_bounds
 from keepers.rebalancing.intent import RebalanceIntent
-from keepers.rebalancing.keeper import _describe_revert, _error_abi, _field
+from keepers.rebalancing.keeper import _describe_revert, _error_abi, _field, wire_routes
 from keepers.rebalancing.models import (
     ModelPortfolio,
     client_drifts,
@@ -363,7 +362,7 @@ class BulkRebalance:
                 intent.as_tuple(),
                 [self.signer_address],
                 [item.signature],
-                [encode_legs(legs) for legs in item.routes],
+                wire_routes(self.chain, item.portfolio, item.routes),
             )
         )
 

@@ -79,7 +79,8 @@ def rebalance_vault(
     signers: Iterable[str] = (),
     relayer: str | None = None,
 ) -> None:
-    """Lets `vault` trade through the aggregator and sets its strategy, signers and relayer, as
+    """Lets `vault` trade through the aggregator (and, when deployed, settle rebalance baskets at
+    the NAV desk: `IPortfolioVault.tradeBasket`) and sets its strategy, signers and relayer, as
     GOVERNOR."""
     aggregator = d.address("LiquidityAggregator")
     steps: list[Step] = []
@@ -88,6 +89,14 @@ def rebalance_vault(
             (
                 "allow the aggregator as the vault's venue",
                 lambda: vault.setVenue(aggregator, True, sender=d.sender),
+            )
+        )
+    desk = d.record.contracts.get("NavVenue")
+    if desk and not vault.isVenue(desk):
+        steps.append(
+            (
+                "allow the NAV desk as the vault's basket venue",
+                lambda: vault.setVenue(desk, True, sender=d.sender),
             )
         )
     steps += strategy_steps(d, rebalancer, vault, strategy, signers, relayer)

@@ -72,6 +72,35 @@ def _error_abi(selector: bytes):
     return None
 
 
+IS_VENUE_SELECTOR = keccak(text="isVenue(address)")[:4]
+
+
+def basket_venue(routes: list) -> str | None:
+    """The venue of a plan whose every route is one leg of one hop through the same venue (the NAV
+    desk, when the router quotes only it), else None."""
+    if not routes or any(len(legs) != 1 or len(legs[0][1]) != 1 for legs in routes):
+        return None
+    venues = {str(legs[0][1][0][0]).lower() for legs in routes}
+    return venues.pop() if len(venues) == 1 else None
+
+
+def wire_routes(chain, portfolio: str, routes: list) -> list[bytes]:
+    """`rebalance`'s `routes`: the packed legs of each trade, or — when every trade goes through one
+    venue the vault allows itself (`isVenue`: the deployment allows the NAV desk) — that venue's
+    20-byte address alone, so the AutoRebalancer settles the plan as one netted basket there
+    (`IPortfolioVault.tradeBasket`, `INavVenue.swapBasket`: one cash transfer, one vault call)."""
+    venue = basket_venue(routes)
+    if venue is not None:
+        call = {
+            "to": portfolio,
+            "data": "0x" + (IS_VENUE_SELECTOR + bytes(12) + bytes.fromhex(venue[2:])).hex(),
+        }
+        answer = with_retries(lambda: chain.provider.web3.eth.call(call))
+        if int.from_bytes(bytes(answer)[-32:] or b"\x00", "big") == 1:
+            return [bytes.fromhex(venue[2:])]
+    return [encode_legs(legs) for legs in routes]
+
+
 def _describe_revert(data: bytes) -> str:
     """`Name(field=value, ...)` for revert data of a known custom error."""
     from eth_abi import decode
@@ -284,7 +313,7 @@ class SignalKeeper:
             intent.as_tuple(),
             [self.signer_address],
             [signature],
-            [encode_legs(legs) for legs in routes],
+            wire_routes(self.chain, intent.portfolio, routes),
         )
         refusal = self._simulate(args)
         if refusal is not None:  # never send a transaction the chain would revert

@@ -7,7 +7,8 @@ import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IER
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
-import {INavVenue, INavVenueCallback, NavMarket} from "../../../interfaces/INavVenue.sol";
+import {INavVenue, INavVenueCallback, NavMarket, NavOrder} from "../../../interfaces/INavVenue.sol";
+import {ISwapPayer} from "../../../interfaces/ILiquidityAggregator.sol";
 import {IOracleRouter, PriceStatus} from "../../../interfaces/IOracleRouter.sol";
 import {BPS} from "../../libraries/Constants.sol";
 
@@ -17,6 +18,8 @@ contract NavVenue is INavVenue, AccessManaged, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
     uint16 internal constant MAX_FEE_BPS = 500;
+    /// @dev Most orders one `swapBasket` takes (INavVenue states it: a vault's MAX_ASSETS).
+    uint256 internal constant MAX_ORDERS = 16;
 
     address public immutable cash;
     address public immutable oracle;
@@ -56,7 +59,7 @@ contract NavVenue is INavVenue, AccessManaged, ReentrancyGuardTransient {
     {
         bool subscribing;
         uint256 nav18;
-        (amountOut, subscribing, nav18) = _fill(tokenIn, tokenOut, amountIn, minAmountOut);
+        (amountOut, subscribing, nav18) = _fill(tokenIn, tokenOut, amountIn, minAmountOut, true);
         IERC20(tokenIn).safeTransferFrom(msg.sender, address(this), amountIn);
         IERC20(tokenOut).safeTransfer(recipient, amountOut);
         _emitFill(tokenIn, tokenOut, subscribing, amountIn, amountOut, recipient, nav18);
@@ -73,13 +76,62 @@ contract NavVenue is INavVenue, AccessManaged, ReentrancyGuardTransient {
     ) external nonReentrant returns (uint256 amountOut) {
         bool subscribing;
         uint256 nav18;
-        (amountOut, subscribing, nav18) = _fill(tokenIn, tokenOut, amountIn, minAmountOut);
+        (amountOut, subscribing, nav18) = _fill(tokenIn, tokenOut, amountIn, minAmountOut, true);
         _emitFill(tokenIn, tokenOut, subscribing, amountIn, amountOut, recipient, nav18);
         uint256 balanceBefore = IERC20(tokenIn).balanceOf(address(this));
         IERC20(tokenOut).safeTransfer(recipient, amountOut);
         INavVenueCallback(msg.sender).navVenueCallback(tokenIn, amountIn, data);
         uint256 received = IERC20(tokenIn).balanceOf(address(this)) - balanceBefore;
         if (received < amountIn) revert PaymentNotReceived(tokenIn, received, amountIn);
+    }
+
+    /// @inheritdoc INavVenue
+    function swapBasket(NavOrder[] calldata orders, address recipient)
+        external
+        nonReentrant
+        returns (uint256[] memory amountsOut, int256 netCash)
+    {
+        uint256 count = orders.length;
+        if (count == 0 || count > MAX_ORDERS) revert InvalidBasket(count, MAX_ORDERS);
+        amountsOut = new uint256[](count);
+        uint256 cashIn;
+        uint256 cashOut;
+        // Checks and capacity, one fill per order, each at its own NAV. Bounded: count <= MAX_ORDERS.
+        for (uint256 k; k < count; ++k) {
+            NavOrder calldata order = orders[k];
+            address token = order.token;
+            // One order per token: its capacity is used once and its inventory checked once.
+            for (uint256 j; j < k; ++j) {
+                if (orders[j].token == token) revert DuplicateOrder(token);
+            }
+            (address tokenIn, address tokenOut) = order.subscribing ? (cash, token) : (token, cash);
+            (uint256 amountOut,, uint256 nav18) =
+                _fill(tokenIn, tokenOut, order.amountIn, order.minAmountOut, order.subscribing);
+            amountsOut[k] = amountOut;
+            if (order.subscribing) cashIn += order.amountIn;
+            else cashOut += amountOut;
+            _emitFill(tokenIn, tokenOut, order.subscribing, order.amountIn, amountOut, recipient, nav18);
+        }
+        // The cash legs settle net: one transfer, out of the desk's inventory or paid in below.
+        if (cashOut > cashIn) {
+            uint256 owed = cashOut - cashIn;
+            uint256 inventory = IERC20(cash).balanceOf(address(this));
+            if (owed > inventory) revert InsufficientInventory(cash, owed, inventory);
+            netCash = int256(owed); // No truncation: at most the desk's balance.
+            IERC20(cash).safeTransfer(recipient, owed);
+        } else {
+            netCash = -int256(cashIn - cashOut); // No truncation: at most the orders' amounts.
+        }
+        // The fund tokens out. Bounded: count <= MAX_ORDERS.
+        for (uint256 k; k < count; ++k) {
+            if (orders[k].subscribing) IERC20(orders[k].token).safeTransfer(recipient, amountsOut[k]);
+        }
+        // The inputs: each asked of the caller (`ISwapPayer.payForSwap`) and measured by the desk's
+        // own balance. Bounded: count <= MAX_ORDERS.
+        for (uint256 k; k < count; ++k) {
+            if (!orders[k].subscribing) _collect(orders[k].token, orders[k].amountIn);
+        }
+        if (netCash < 0) _collect(cash, uint256(-netCash));
     }
 
     /// @inheritdoc INavVenue
@@ -137,7 +189,9 @@ contract NavVenue is INavVenue, AccessManaged, ReentrancyGuardTransient {
     /// @return amountOut What the recipient gets.
     /// @return subscribing Cash in, fund token out.
     /// @return nav18 The oracle NAV it was priced at.
-    function _fill(address tokenIn, address tokenOut, uint256 amountIn, uint256 minAmountOut)
+    /// @param checkInventory Whether to check the output against the desk's balance (a basket's
+    /// cash is checked once, net).
+    function _fill(address tokenIn, address tokenOut, uint256 amountIn, uint256 minAmountOut, bool checkInventory)
         internal
         returns (uint256 amountOut, bool subscribing, uint256 nav18)
     {
@@ -152,8 +206,10 @@ contract NavVenue is INavVenue, AccessManaged, ReentrancyGuardTransient {
         int256 net = _netToday(token);
         uint256 remaining = _remaining(market.dailyCapacity, net, subscribing);
         if (cashNotional > remaining) revert CapacityExceeded(token, cashNotional, remaining);
-        uint256 inventory = IERC20(tokenOut).balanceOf(address(this));
-        if (amountOut > inventory) revert InsufficientInventory(tokenOut, amountOut, inventory);
+        if (checkInventory) {
+            uint256 inventory = IERC20(tokenOut).balanceOf(address(this));
+            if (amountOut > inventory) revert InsufficientInventory(tokenOut, amountOut, inventory);
+        }
         if (amountOut < minAmountOut) revert InsufficientOutput(amountOut, minAmountOut);
         // No truncation: cashNotional <= remaining <= 2 x dailyCapacity (uint128), so the net stays
         // within +-dailyCapacity in the direction dealt (+-2**129 at most); days fit 32 bits.
@@ -175,6 +231,15 @@ contract NavVenue is INavVenue, AccessManaged, ReentrancyGuardTransient {
         } else {
             emit Redeemed(tokenIn, msg.sender, recipient, amountIn, amountOut, nav18);
         }
+    }
+
+    /// @dev Asks the caller for `amount` of `token` (`ISwapPayer.payForSwap(token, desk, amount)`)
+    /// and reverts `PaymentNotReceived` unless the desk's balance grew by at least that.
+    function _collect(address token, uint256 amount) internal {
+        uint256 balanceBefore = IERC20(token).balanceOf(address(this));
+        ISwapPayer(msg.sender).payForSwap(token, address(this), amount);
+        uint256 received = IERC20(token).balanceOf(address(this)) - balanceBefore;
+        if (received < amount) revert PaymentNotReceived(token, received, amount);
     }
 
     /// @dev Today's net flow (0 when the word is from an earlier day).

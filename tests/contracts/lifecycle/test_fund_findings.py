@@ -177,6 +177,8 @@ def test_sec_123__frozen_controller__claims_and_refunds_to_an_accomplice_refused
     refunded = attempt(chain, vault.cancelDepositRequest, alice, bob, sender=alice)
     got = fund.usdc.balanceOf(bob) - bob_cash
     assert got == 0, f"frozen alice paid {got / USD_UNIT:,.0f} USDC to bob"
+    # Her ERC-7540 maximums say what her claims accept: nothing while frozen.
+    assert (vault.maxRedeem(alice), vault.maxWithdraw(alice)) == (0, 0)
     assert redeemed == ("WalletFrozen", {"wallet": alice.address})
     assert refunded == ("WalletFrozen", {"wallet": alice.address})
     # To herself neither (a frozen wallet is paid nothing).
@@ -194,6 +196,7 @@ def test_sec_123__frozen_controller__claims_and_refunds_to_an_accomplice_refused
     fund.share.setAddressFrozen(bob, False, sender=fund.agent)
     # Lifted: the claims are whole.
     fund.registry.unfreeze(alice, sender=fund.operator)
+    assert vault.maxRedeem(alice) == shares(400_000) and vault.maxWithdraw(alice) > 0
     before = fund.usdc.balanceOf(alice)
     vault.redeem(shares(400_000), alice, alice, sender=alice)
     vault.cancelDepositRequest(alice, alice, sender=alice)

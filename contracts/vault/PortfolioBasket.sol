@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity ^0.8.24;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
+import {IPortfolioVault, TradeLimits} from "../../interfaces/IPortfolioVault.sol";
+import {IOracleRouter} from "../../interfaces/IOracleRouter.sol";
+import {IRiskEngine} from "../../interfaces/IRiskEngine.sol";
+import {TradePayment} from "./TradePayment.sol";
+import {VaultSlots} from "./VaultSlots.sol";
+import {BPS} from "../libraries/Constants.sol";
+
+/// @title PortfolioBasket
+/// @notice The code of `IPortfolioVault.tradeBasket`, outside the vault for its size: a module run
+/// by the vault's DELEGATECALL only (in the vault's context: it calls the venue as the vault, opens
+/// the vault's payment session, reads the vault's balances, has the RiskEngine check the state
+/// after, charges the vault's loss budget), after the vault's own access check and reentrancy
+/// guard. Its one storage write is the vault's loss word, and its one storage read the unsettled
+/// deals' cash, at the slots of VaultSlots (checked by the vault's constructor); the rest it asks
+/// the vault's own views (`isVenue`, `assets`, `tradeLimits`, `tradeLossAvailable`).
+contract PortfolioBasket {
+    /// @dev As the vault's: a base unit's price is kept as price18 x 10**(36 - decimals).
+    uint256 internal constant PRICE_SCALE = 1e36;
+    uint256 internal constant MAX_ASSET_DECIMALS = 36;
+
+    address private immutable _self;
+    IOracleRouter public immutable oracle;
+    IRiskEngine public immutable riskEngine;
+
+    constructor(IOracleRouter oracle_, IRiskEngine riskEngine_) {
+        _self = address(this);
+        oracle = oracle_;
+        riskEngine = riskEngine_;
+    }
+
+    /// @notice `IPortfolioVault.tradeBasket`'s checks (see there), run in the vault's context.
+    /// @return loss Value sold less value bought at live oracle prices, 18-decimal USD (0 if it gained).
+    function tradeBasket(bytes calldata basket) external returns (uint256 loss) {
+        if (address(this) == _self) revert IPortfolioVault.BasketModuleCalledDirectly();
+        (address venue, uint256[] memory sellAmounts, uint256[] memory minBuyAmounts, bytes memory data) =
+            abi.decode(basket, (address, uint256[], uint256[], bytes));
+        IPortfolioVault vault = IPortfolioVault(address(this));
+        if (!vault.isVenue(venue)) revert IPortfolioVault.VenueNotAllowed(venue);
+        address[] memory list = vault.assets();
+        uint256 count = list.length;
+        if (sellAmounts.length != count || minBuyAmounts.length != count) {
+            revert IPortfolioVault.InvalidTradeCount(sellAmounts.length, count);
+        }
+        uint256[] memory before = _balancesOf(list);
+        TradePayment.open(venue, TradePayment.BASKET, 0);
+        // Bounded: assets <= the vault's MAX_ASSETS.
+        for (uint256 i; i < count; ++i) {
+            if (sellAmounts[i] != 0) TradePayment.allow(list[i], sellAmounts[i]);
+        }
+        _call(venue, data);
+        TradePayment.close(); // Nothing more can be paid for this basket, nor outside a trade.
+        uint256[] memory afterTrade = _balancesOf(list);
+        uint256 valueSold;
+        uint256 valueBought;
+        // Bounded: assets <= the vault's MAX_ASSETS.
+        for (uint256 i; i < count; ++i) {
+            (address asset, uint256 was, uint256 held) = (list[i], before[i], afterTrade[i]);
+            // What the venue was paid (at most the amount by construction; `take` clears the slot):
+            // nothing else may have left. Checked: it cannot have paid more than it held.
+            uint256 least = was - (sellAmounts[i] - TradePayment.take(asset));
+            if (held < least) revert IPortfolioVault.UnexpectedBalanceChange(asset, least, held);
+            // The asset's net movement: sold, or bought and at least its minimum.
+            uint256 gained = held > was ? held - was : 0;
+            if (gained < minBuyAmounts[i]) revert IPortfolioVault.InsufficientOutput(asset, gained, minBuyAmounts[i]);
+            if (held < was) valueSold += _value(asset, was - held);
+            else if (gained != 0) valueBought += _value(asset, gained);
+        }
+        // Rounded up, as a trade's: the output is worth at least the sale less maxSlippageBps.
+        TradeLimits memory limits = vault.tradeLimits();
+        uint256 floorValue = (valueSold * (BPS - limits.maxSlippageBps) + BPS - 1) / BPS;
+        if (valueBought < floorValue) revert IPortfolioVault.BasketBelowOracle(valueSold, valueBought, floorValue);
+        // One counterparty, one exchange: its legs offset each other. No underflow: compared first.
+        if (valueSold > valueBought) loss = valueSold - valueBought;
+        emit IPortfolioVault.BasketTraded(msg.sender, venue, valueSold, valueBought);
+        // The unsettled deals' cash is still there (SEC-53), the loss fits the budget (SEC-51), and
+        // the RiskEngine passes the state after against the one before.
+        uint256 reserved;
+        uint256 pendingSlot = VaultSlots.PENDING_SLOT;
+        assembly ("memory-safe") {
+            reserved := shr(128, sload(pendingSlot))
+        }
+        if (afterTrade[0] < reserved) revert IPortfolioVault.InsufficientCash(reserved, afterTrade[0]);
+        if (loss != 0) _chargeLoss(vault, limits.lossBudget, loss);
+        riskEngine.enforce(before, afterTrade);
+    }
+
+    /// @dev The vault's `_chargeLoss`: reverts `TradeLossBudgetExceeded` beyond what is available
+    /// now (the vault's own `tradeLossAvailable`), else records the budget's use as of now.
+    function _chargeLoss(IPortfolioVault vault, uint256 budget, uint256 loss) internal {
+        uint256 available = vault.tradeLossAvailable();
+        if (loss > available) revert IPortfolioVault.TradeLossBudgetExceeded(loss, available);
+        // No truncation: budget - available is what is used, plus loss <= available: <= budget (uint96).
+        uint256 word = (budget - available + loss) | block.timestamp << 96;
+        uint256 lossSlot = VaultSlots.TRADE_LOSS_SLOT;
+        assembly ("memory-safe") {
+            sstore(lossSlot, word)
+        }
+    }
+
+    /// @dev `amount` of `asset` in 18-decimal USD at its live oracle price (as the vault's
+    /// `_oracleValue`: decimals <= 36 by `addAsset`). Checked: beyond 2**256 / 1e36 USD reverts.
+    function _value(address asset, uint256 amount) internal view returns (uint256) {
+        uint256 scaled = oracle.price(asset) * 10 ** (MAX_ASSET_DECIMALS - IERC20Metadata(asset).decimals());
+        return amount * scaled / PRICE_SCALE;
+    }
+
+    /// @dev Calls `venue` with `data`, bubbling its revert up (as the vault's `_call`).
+    function _call(address venue, bytes memory data) internal {
+        assembly ("memory-safe") {
+            if iszero(call(gas(), venue, 0, add(data, 32), mload(data), 0, 0)) {
+                let output := mload(0x40)
+                returndatacopy(output, 0, returndatasize())
+                revert(output, returndatasize())
+            }
+        }
+    }
+
+    /// @dev The vault's balance of each asset (as the vault's `_balanceOf`: `BalanceUnavailable`
+    /// when a token does not answer).
+    function _balancesOf(address[] memory list) internal view returns (uint256[] memory held) {
+        uint256 count = list.length;
+        held = new uint256[](count);
+        bytes4 selector = IERC20.balanceOf.selector;
+        // Bounded: assets <= the vault's MAX_ASSETS.
+        for (uint256 i; i < count; ++i) {
+            address token = list[i];
+            bool ok;
+            uint256 amount;
+            assembly ("memory-safe") {
+                mstore(0x00, selector)
+                mstore(0x04, address())
+                ok := staticcall(gas(), token, 0x00, 0x24, 0x00, 0x20)
+                ok := and(ok, gt(returndatasize(), 0x1f))
+                amount := mload(0x00)
+            }
+            if (!ok) revert IPortfolioVault.BalanceUnavailable(token);
+            held[i] = amount;
+        }
+    }
+}
