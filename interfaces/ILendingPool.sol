@@ -2,16 +2,17 @@
 pragma solidity ^0.8.24;
 
 /// @notice The pool's interest-rate model: a kinked line of utilisation (Aave's and Compound's
-/// "jump rate"). All annual figures are simple annual rates in basis points; the per-second rate is
-/// the annual rate / 365 days, compounded per accrual by a three-term Taylor expansion of e^(rt)
-/// (Morpho Blue's `wTaylorCompounded`).
+/// "jump rate"). All annual figures are simple annual rates in basis points, compounded
+/// continuously: an accrual after t years at the rate r multiplies the index by e^(rt), exactly
+/// for any gap (PoolMath.compound; a three-term Taylor sum lost 37% of a year idle at 310%).
 /// rate(u) = baseBps + slope1Bps x u / kinkBps                              for u <= kinkBps
 ///         = baseBps + slope1Bps + slope2Bps x (u - kinkBps) / (BPS - kinkBps)  above it
 /// with u = debt / (cash + debt) in bps.
 struct RateModel {
     uint16 baseBps;
     uint16 slope1Bps;
-    /// The steep part above the kink (may exceed 100% a year: up to `MAX_SLOPE2_BPS`).
+    /// The steep part above the kink (may exceed 100% a year: base + slope1 + slope2, the rate at
+    /// full utilisation, is at most `MAX_BORROW_RATE_BPS`).
     uint32 slope2Bps;
     /// Utilisation at the kink, in (0, BPS).
     uint16 kinkBps;
@@ -31,7 +32,8 @@ struct PoolState {
     uint256 badDebtRealised;
     /// Bad debt the reserves absorbed so far.
     uint256 badDebtAbsorbed;
-    /// Cumulative borrow index, 27 decimals (RAY), at `lastAccrual` (1e27 at deployment).
+    /// Cumulative borrow index, 27 decimals (RAY), at `lastAccrual` (1e27 at deployment; at most
+    /// 2^216 - 1, see "Ceilings").
     uint256 borrowIndexRay;
     uint256 lastAccrual;
     /// debt / (cash + debt), bps.
@@ -58,11 +60,29 @@ struct PoolState {
 /// absorb it first; the rest lowers `totalAssets`, so every lender's claim falls pro rata, and it
 /// is recorded (`badDebtRealised`). Lenders' claims never exceed the pool's cash plus its debt
 /// (PRM-5).
+///
+/// Ceilings (SEC-25): no accepted parameter freezes the pool, whatever its life. The rate at full
+/// utilisation is at most `MAX_BORROW_RATE_BPS` (400% a year), and the index stops compounding at
+/// a ceiling instead of overflowing: 2^216 - 1 (e^87.5 times its start), or lower so that the total debt stays within 2^126 units (every interest,
+/// reserve, spread and write-off amount then fits the pool's 128-bit fields); a spread past that
+/// ceiling is not charged. Below the ceilings the accrual is exact; a pool borrowed in full at the
+/// cap reaches them after 21 years (a debt of one unit) to 14 years (ten million USDC, 10^13
+/// units), at 310% after 28 to 18 years, at the deployed pools' 65% and 103.5% after 55 to 134
+/// years; from there the pool works on at an index that no longer grows (borrowers then pay no
+/// pool interest). The 128-bit RAY index it replaces
+/// overflowed after e^26.55 (2.47 years at the 1,100% it accepted), reverting `touch`, `deposit`,
+/// `totalAssets` and `state` for good.
 /// @dev Role mapping (deploy script): `setRateModel` and `withdrawReserves` -> GOVERNOR
 /// (timelocked); `borrow`, `repay`, `touch` and `realiseBadDebt` are the broker's (immutable).
 /// Warning: does not price anything: credit limits and margin are the broker's. Withdrawals are
 /// limited by cash (a fully utilised pool pays lenders as borrowers repay, and its rate climbs
-/// the slope above the kink to make them).
+/// the slope above the kink to make them): `maxWithdraw` and `maxRedeem` say so, and are 0 for a
+/// frozen owner (SEC-27); they do not see a frozen caller or receiver, which `withdraw` and
+/// `redeem` refuse (`LenderFrozen`).
+/// Warning: an income-bearing asset (a note paying coupons to its holder, an income share class
+/// paying its dividend in new shares) is not supported: the pool would receive its income and
+/// count it for no lender (tokens arriving outside a call are never cash). The broker refuses such
+/// a pool (IPrimeBroker `setPool`: `InvalidCollateral(asset, "income-bearing")`).
 interface ILendingPool {
     error OnlyBroker(address caller);
     error InvalidRateModel(string reason);
@@ -94,8 +114,10 @@ interface ILendingPool {
 
     // ---------------------------------------------------------------- governance
     /// @notice Sets the rate model (accrues first at the old one). Bounds: 0 < kink < BPS,
-    /// reserve factor <= MAX_RESERVE_FACTOR_BPS, slope2 <= MAX_SLOPE2_BPS, base + slope1 <= BPS
-    /// (`InvalidRateModel(reason)` names the bound).
+    /// reserve factor <= MAX_RESERVE_FACTOR_BPS, base + slope1 <= BPS, base + slope1 + slope2 (the
+    /// rate at full utilisation) <= MAX_BORROW_RATE_BPS (`InvalidRateModel(reason)` names the
+    /// bound: "kink not in (0, BPS)", "reserve factor above max", "base + slope1 above BPS",
+    /// "rate at full utilisation above max").
     function setRateModel(RateModel calldata model) external;
     /// @notice The compliance engine every share mint and transfer passes (bound to this pool).
     function setShareCompliance(address engine) external;
@@ -127,8 +149,9 @@ interface ILendingPool {
     function shareCompliance() external view returns (address);
     /// @notice Highest reserve factor `setRateModel` accepts, bps.
     function MAX_RESERVE_FACTOR_BPS() external view returns (uint256);
-    /// @notice Steepest slope above the kink `setRateModel` accepts, bps a year.
-    function MAX_SLOPE2_BPS() external view returns (uint256);
+    /// @notice Highest rate at full utilisation (base + slope1 + slope2) `setRateModel` accepts,
+    /// bps a year (40,000: 400%; see "Ceilings").
+    function MAX_BORROW_RATE_BPS() external view returns (uint256);
     /// @notice The account's debt now: scaled debt at the current index plus its pending spread
     /// (`spreadBps` is the broker's figure for the account), rounded up.
     function debtOf(address account, uint16 spreadBps) external view returns (uint256);

@@ -48,6 +48,26 @@ struct CreditLine {
     uint8 tier;
 }
 
+/// @notice How a listed asset pays income to whoever holds it — the broker, while it is posted —
+/// and so how the broker passes it on to each account (see IPrimeBroker "Income").
+enum IncomeKind {
+    /// None the broker knows of.
+    None,
+    /// A note's coupons and redemption, paid by its BondServicer (`source`) in its payment asset.
+    Coupons,
+    /// An income share class's dividend, paid in new shares into the holder's balance (IIncomeShareToken;
+    /// `source` is the token itself).
+    Shares
+}
+
+/// @notice A listed asset's income: its kind, what pays it and in what (`payAsset`: the servicer's
+/// payment asset for a note, the asset itself for income shares).
+struct IncomeConfig {
+    IncomeKind kind;
+    address source;
+    address payAsset;
+}
+
 /// @notice What an account's action in a batch does (see `execute`).
 enum ActionKind {
     /// Pull `amount` of `asset` from the caller into the account (counts as collateral).
@@ -86,11 +106,14 @@ struct AccountHealth {
     uint256 adjustedDebtUsd;
     /// adjustedCollateral / adjustedDebt in bps (type(uint256).max without debt).
     uint256 ratioBps;
-    /// When the open margin call was issued (0: none).
+    /// When the open margin call was issued (0: none, or one that lapsed: see "Margin").
     uint256 marginCallAt;
     /// When it allows liquidation (0: no call).
     uint256 deadline;
     bool liquidatable;
+    /// When the open call was last seen below maintenance (its issue or its last confirmation; 0:
+    /// none open). It lapses `min(gracePeriod, MARGIN_CALL_HEARTBEAT)` after this.
+    uint256 marginCallSeenAt;
 }
 
 /// @notice The prime broker's errors and events (shared by the broker and its liquidation module).
@@ -116,9 +139,15 @@ interface IPrimeBrokerErrors {
     /// @notice The identity is this broker's own address (the RiskEngine's subject for the book).
     error ReservedAccount(address account);
     error InvalidRoute(string reason);
+    /// @notice A sale through the broker (a liquidation's, or an account's swap) fetched less than
+    /// the oracle value of what it sold less MAX_LIQUIDATION_SLIPPAGE_BPS.
     error SwapOutputBelowOracle(uint256 amountOut, uint256 oracleMinimum);
+    /// @notice The account's wallet may not receive `asset` (its compliance engine's `reasonCode`
+    /// for an issue to it): not bought or borrowed into the account either (SEC-152).
+    error AssetNotEligible(address account, address asset, uint8 reasonCode);
+    /// @notice The liquidation names a collateral without a usable price (valued 0: SEC-153).
+    error CollateralUnpriced(address asset);
     error NotBelowMaintenance(address account, uint256 ratioBps, uint256 maintenanceBps);
-    error MarginCallOpen(address account, uint256 calledAt);
     error NoMarginCall(address account);
     error NotLiquidatable(address account, uint256 ratioBps, uint256 deadline);
     error StaleLiquidation(address account, uint32 expected, uint32 actual);
@@ -144,6 +173,9 @@ interface IPrimeBrokerErrors {
     /// swaps and no borrow or withdrawal, which may pass as risk-reducing: otherwise 0).
     event Checked(address indexed account, uint256 ratioBeforeBps, uint256 ratioAfterBps);
     event MarginCalled(address indexed account, uint256 ratioBps, uint256 shortfallUsd, uint256 deadline);
+    /// @notice The open call was seen below maintenance again (`marginCall` on it): it stays live
+    /// for another heartbeat.
+    event MarginCallConfirmed(address indexed account, uint256 ratioBps);
     event MarginCallCleared(address indexed account, uint256 ratioBps);
     event Liquidated(
         address indexed account,
@@ -157,6 +189,13 @@ interface IPrimeBrokerErrors {
         uint256 ratioAfterBps
     );
     event BadDebt(address indexed account, address indexed asset, uint256 amount);
+    event IncomeSet(address indexed asset, IncomeConfig previous, IncomeConfig next);
+    /// @notice `amount` of `payAsset` credited to the account as collateral: its share of `asset`'s
+    /// income since its last settlement (see "Income").
+    event IncomeCredited(address indexed account, address indexed asset, address payAsset, uint256 amount);
+    /// @notice The account's `units` of a matured note left its collateral (their redemption is paid
+    /// as cash collateral; they stay on its books, `balanceOf`, as its claim on a late top-up).
+    event CollateralMatured(address indexed account, address indexed asset, uint256 units);
     /// @notice A call the broker neither implements nor serves from its liquidation module.
     error UnknownCall(bytes4 selector);
 }
@@ -173,7 +212,8 @@ interface IPrimeBrokerErrors {
 /// instruments, vault shares. The broker holds the tokens (it is a registered wallet of the
 /// platform's own identity), so collateral stays a compliant holding: depositing and withdrawing
 /// are token transfers that pass the token's compliance engine, and a withdrawal goes only to a
-/// verified wallet of the account's identity. Caps per asset and per account.
+/// verified wallet of the account's identity. Caps per asset and per account, on every credit but a
+/// liquidation's unsold remainder and income (a borrowed leg kept in the account too, SEC-158).
 ///
 /// Funding. One ILendingPool per borrowable asset; the broker borrows and repays for accounts.
 ///
@@ -182,8 +222,13 @@ interface IPrimeBrokerErrors {
 /// Every batch of actions (`execute`) is checked once, after its last action (EVC-style deferred
 /// check): a batch with a Withdraw or a Borrow must leave the ratio at or above the tier's initial
 /// margin; a batch with swaps (and no Withdraw or Borrow) must leave it at or above initial margin,
-/// or not lower than before with no more debt (a risk-reducing batch: what an account under a
-/// margin call may always do). So a hedged position opens in one transaction. A batch of deposits
+/// or strictly higher than before with no more debt (a risk-reducing batch: what an account under
+/// a margin call may always do; a swap that leaves the ratio where it was reduces nothing, SEC-156).
+/// Every swap of an account fetches at least the oracle value of what it sells less
+/// MAX_LIQUIDATION_SLIPPAGE_BPS (`SwapOutputBelowOracle`, SEC-151), and a security it buys (or
+/// borrows into the account) must be one the executing wallet could receive: its compliance
+/// engine's check of an issue to that wallet (`AssetNotEligible`, SEC-152; the account's identity
+/// is the economic holder). So a hedged position opens in one transaction. A batch of deposits
 /// and repayments only is not checked: a deposit only adds collateral and a repayment retires debt
 /// at par. Warning: below (1 - hc) / (1 + hd) — hc the repaid asset's haircut as collateral, hd as
 /// a debt — repaying from the account's own balance lowers the ratio (the collateral it spends
@@ -193,40 +238,101 @@ interface IPrimeBrokerErrors {
 /// Margin. Below maintenance anyone may issue a margin call (`marginCall`): the account has the
 /// tier's grace period to top up or reduce. It is liquidatable below the liquidation ratio, or
 /// below maintenance once the grace period of its open call has passed. A call clears when the
-/// ratio is back at maintenance (`clearMarginCall`, or any batch of the account).
+/// ratio is back at maintenance (`clearMarginCall`, or any batch of the account). A call counts
+/// only for the breach it was issued for (SEC-24): it lapses unless it is seen below maintenance
+/// again within its heartbeat, `min(gracePeriod, MARGIN_CALL_HEARTBEAT)` (one day) after it was
+/// issued or last seen — `marginCall` on an open call below maintenance confirms it
+/// (`MarginCallConfirmed`), as does a liquidation that leaves it open — so a call the account
+/// recovered from (nobody can confirm it while the account is above maintenance) lapses, and the
+/// next breach needs a call, with a grace period, of its own. Liquidation after the grace period
+/// therefore needs a confirmation after the call. Warning: a recovery shorter than the heartbeat
+/// between two confirmations is not seen here; the margin keeper clears every call of an account
+/// it finds back at maintenance (each block).
 ///
 /// Liquidation, by verified liquidators only (role LIQUIDATOR): repay up to the close factor of
 /// one debt, receive collateral worth the repaid value plus the bonus at oracle prices — taken
 /// (the liquidator must be allowed to hold it: the token's compliance decides) or sold through
 /// the aggregator, oracle-bounded, with the liquidator keeping the proceeds above the debt. The
 /// bonus shrinks so that a liquidation does not lower the account's ratio (Euler's dynamic
-/// discount) while the ratio allows it. When the account has no collateral left, its remaining
-/// debt is bad debt: each pool's reserves absorb it first, then its lenders (recorded).
+/// discount) while the ratio allows it. When the account has no collateral left — or what is left
+/// is worth less, at oracle prices with the bonus, than one unit of the debt being repaid (dust no
+/// liquidation can take: its repayment rounds to 0), and at most `MAX_DUST_USD` (one USD, whatever
+/// that debt's unit) — its remaining debt is bad debt: each pool's
+/// reserves absorb it first, then its lenders (recorded); the dust stays the account's (SEC-23). A
+/// liquidation whose collateral is such dust repays and seizes nothing and writes the debt off.
+///
+/// Income (SEC-20..22). A posted token's income is paid to its holder, the broker: a note's
+/// coupons and redemption by its BondServicer, an income share class's dividend into the broker's
+/// balance. Governance binds each such asset to its income (`setIncome`, before any of it is
+/// posted), and the broker passes it on to each account, exactly its share, O(1) per account:
+/// the account keeps the source's indices at its last settlement (a note's coupon and redemption
+/// indices, the share class's income index) and is credited `balance x (index - its index)` —
+/// what the source pays a holder of its balance, rounded down — in the payment asset, as
+/// collateral (a note's coupons in cash, income shares in more shares). Settling happens first
+/// whenever the account's balance of the asset moves (deposit, withdrawal, swap, liquidation) and
+/// whenever anyone calls `claimIncome`; a note's servicer is made to pay the broker then (or was
+/// made to by anyone: it pays the holder only). Not settled, income is not counted (health,
+/// previews). A note at maturity: its redemption (face value or call price, pro rata while
+/// underfunded, and each later top-up) is paid the same way as cash collateral, and the notes
+/// leave the account's collateral (`CollateralMatured`; they can no longer move, `BalancesFixed`,
+/// and stay on its books as its claim on a top-up): the account withdraws the cash, or a
+/// liquidator seizes it (a liquidation settles every income-bearing asset of the account first).
+/// Warning: what is credited never exceeds what the broker holds of the payment asset beyond the
+/// accounts' balances (rounding dust of the source's own settlements may leave the last claimant
+/// a unit short); an income-bearing asset is never borrowable (a pool would receive its income:
+/// `setPool` refuses it); an asset left unbound keeps the red team's loss (its income stays with
+/// the broker, credited to no account): binding is governance's duty when it lists one. Not
+/// checked: a source that reverts (a servicer or a payment asset that refuses to pay) blocks
+/// every movement of its asset and the liquidation of every account holding it — sources are
+/// governance's to bind, and a note's servicer is the lifecycle domain's own contract.
 ///
 /// Halts are the RiskEngine's (`riskEngine`), the protocol's one switch for vaults and the book
 /// alike: its `halt(broker)` halts the whole book, its `halt(account)` one account (by identity);
-/// GUARDIAN halts, GOVERNOR resumes, there. A halted account takes no borrow, withdrawal or
-/// risk-increasing swap; deposits, repayments, margin calls and liquidations go on.
+/// GUARDIAN halts, GOVERNOR resumes, there. A halted account takes no borrow, withdrawal or swap
+/// that does not strictly raise its ratio (with no more debt: an account without debt swaps
+/// nothing, SEC-151); deposits, repayments, margin calls and liquidations go on.
 /// Warning: the engine's subjects share one address space (portfolios, this broker, identities):
 /// an identity equal to this broker's address is refused an account (`ReservedAccount`); one equal
 /// to a configured portfolio would share that portfolio's halts (identities are ONCHAINID
 /// contracts, registered by the OPERATOR: not checked here).
 /// Liquidation runs in a module (IPrimeLiquidation) the broker calls by DELEGATECALL on its own
 /// storage; the module's `previewLiquidation` view is served at the broker's address too.
-/// @dev Role mapping (deploy script): `setTier`, `setCollateral`, `setPool`, `setCreditLine` ->
-/// GOVERNOR (timelocked); `reduceCreditLimit` -> GUARDIAN; `liquidate` -> LIQUIDATOR. `openAccount`, `execute`, `marginCall`, `clearMarginCall` are the public's (each
-/// checks its caller).
-/// Warning: prices are the OracleRouter's, read live: a stale or deviating feed reverts every
-/// health check that needs that asset (`PriceUnavailable`), which blocks borrowing and
-/// liquidating against it alike until the feed is back or the asset is delisted by governance.
+/// @dev Role mapping (deploy script): `setTier`, `setCollateral`, `setPool`, `setCreditLine`,
+/// `setIncome` -> GOVERNOR (timelocked); `reduceCreditLimit` -> GUARDIAN; `liquidate` ->
+/// LIQUIDATOR. `openAccount`, `execute`, `marginCall`, `clearMarginCall`, `claimIncome` are the
+/// public's (each checks its caller).
+/// Warning: prices are the OracleRouter's, read live: a held asset without a usable price (a
+/// stale or deviating feed) counts 0 as collateral (SEC-153: one unit of it cannot block a margin
+/// call or a liquidation; a liquidation naming it reverts `CollateralUnpriced`); an owed asset
+/// without one reverts every health check of the account (`PriceUnavailable`) until the feed is
+/// back. A liquidation's sale runs through the aggregator without a commitment, so it must stay
+/// below the aggregator's large-order threshold of the collateral (`CommitmentRequired`
+/// otherwise): a larger repayment is split over several liquidations (the margin keeper sizes
+/// each, SEC-150).
 /// Not checked: the per-identity limits of a collateral token's compliance see the broker's
-/// identity as the holder while the collateral is posted.
+/// identity as the holder while the collateral is posted — every account's withdrawals, sales and
+/// liquidations of the asset share one identity's daily and monthly flow, lock-up and balance
+/// limits, so one account can use them up and block the others' (and liquidations) until the
+/// window passes: list only collateral whose engine sets no flow or lock-up limit on the broker's
+/// identity (the red team's finding 3; an omnibus exemption in the compliance engine is open).
 interface IPrimeBroker is IPrimeBrokerErrors {
     // ---------------------------------------------------------------- governance
     function setTier(uint8 tier, MarginTier calldata terms) external;
     function setCollateral(address asset, CollateralConfig calldata config) external;
     /// @notice Makes `asset` borrowable from `pool` (whose broker must be this contract). Lists it.
+    /// Refuses an income-bearing asset (`InvalidCollateral(asset, "income-bearing")`, SEC-28) and
+    /// any change while the listed pool is owed anything (`"pool owed"`, SEC-155: the accounts'
+    /// debts are that pool's).
     function setPool(address asset, ILendingPool pool) external;
+    /// @notice GOVERNOR (timelocked): binds listed `asset` to its income (see "Income"): `Coupons`
+    /// with its BondServicer as `source` (whose `token()` must be `asset`; its payment asset must
+    /// be listed and bear no income itself), `Shares` with the asset itself as `source`, `None` to
+    /// unbind. Only while none of it is posted (`InvalidCollateral(asset, "posted")`: the accounts'
+    /// marks start with it; a matured note's units retired from the accounts' collateral count:
+    /// they keep their claim on its servicer) and never for a borrowable asset (`"borrowable"`).
+    /// Warning (not checked): that the asset is not itself the payment asset of another bound
+    /// note (its income would be measured twice).
+    function setIncome(address asset, IncomeKind kind, address source) external;
     /// @notice GOVERNOR (timelocked): the account's whole credit line (its pools are touched at the
     /// old spread first).
     function setCreditLine(address account, CreditLine calldata line) external;
@@ -244,10 +350,17 @@ interface IPrimeBroker is IPrimeBrokerErrors {
     function execute(address account, Action[] calldata actions) external returns (uint256 ratioBps);
 
     // ---------------------------------------------------------------- margin
-    /// @notice Anyone: opens a margin call on an account below maintenance (once per shortfall).
+    /// @notice Anyone: opens a margin call on an account below maintenance, or confirms its open
+    /// call (see "Margin": it stays live for another heartbeat). `NotBelowMaintenance` otherwise.
+    /// @return deadline When the (open) call allows liquidation.
     function marginCall(address account) external returns (uint256 deadline);
     /// @notice Anyone: closes the open call of an account back at or above maintenance.
     function clearMarginCall(address account) external;
+    /// @notice Anyone: credits the account its income on `asset` since its last settlement (see
+    /// "Income"); for a matured note, its redemption too, the notes leaving its collateral.
+    /// Nothing (0) for an asset bound to no income.
+    /// @return credited What was credited, in the income's payment asset.
+    function claimIncome(address account, address asset) external returns (uint256 credited);
     /// @notice LIQUIDATOR (a verified wallet): repays `repay` of the account's `debtAsset` debt and
     /// receives `collateralAsset` worth it plus the bonus — or, with a `route` (tokenIn the
     /// collateral, tokenOut the debt asset, recipient this broker), has that collateral sold and
@@ -271,7 +384,8 @@ interface IPrimeBroker is IPrimeBrokerErrors {
     function collateralOf(address asset) external view returns (CollateralConfig memory);
     function tierOf(uint8 tier) external view returns (MarginTier memory);
     function creditLineOf(address account) external view returns (CreditLine memory);
-    /// @notice Collateral of `asset` posted by all accounts together, token units (the cap's measure).
+    /// @notice Collateral of `asset` posted by all accounts together, token units (the cap's measure;
+    /// a matured note's units retired from the accounts' collateral still count, see "Income").
     function totalCollateral(address asset) external view returns (uint256);
     /// @notice The account's balance of `asset` held by the broker (posted, bought or borrowed).
     function balanceOf(address account, address asset) external view returns (uint256);

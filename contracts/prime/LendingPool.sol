@@ -11,6 +11,7 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {ILendingPool, PoolState, RateModel} from "../../interfaces/ILendingPool.sol";
 import {IIdentityRegistry} from "../../interfaces/IIdentityRegistry.sol";
+import {IComplianceEngine} from "../../interfaces/IComplianceEngine.sol";
 import {PoolMath} from "./PoolMath.sol";
 import {ShareCompliance} from "../libraries/ShareCompliance.sol";
 import {BPS, RAY} from "../libraries/Constants.sol";
@@ -24,7 +25,7 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
     /// @inheritdoc ILendingPool
     uint256 public constant MAX_RESERVE_FACTOR_BPS = PoolMath.MAX_RESERVE_FACTOR_BPS;
     /// @inheritdoc ILendingPool
-    uint256 public constant MAX_SLOPE2_BPS = PoolMath.MAX_SLOPE2_BPS;
+    uint256 public constant MAX_BORROW_RATE_BPS = PoolMath.MAX_BORROW_RATE_BPS;
     /// @dev Virtual shares (OpenZeppelin's inflation-attack defence): shares have 6 more decimals.
     uint8 internal constant DECIMALS_OFFSET = 6;
 
@@ -34,13 +35,16 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
     IIdentityRegistry public immutable registry;
 
     /// @dev The accounting the hot path reads, in three slots (totalDebt is derived:
-    /// `totalScaledDebt x borrowIndexRay`, rounded up).
+    /// `totalScaledDebt x borrowIndexRay`, rounded up). The index has a slot of its own, at most
+    /// 216 bits (PoolMath.MAX_INDEX_RAY: e^87.5 of headroom, where 128 bits gave e^26.5); the
+    /// accrual time shares the total scaled debt's, so neither slot is ever zero (a pool's first
+    /// borrow writes no zero slot).
     struct Market {
         uint128 cash;
         uint128 reserves;
         uint128 totalScaledDebt;
-        uint128 borrowIndexRay;
         uint40 lastAccrual;
+        uint216 borrowIndexRay;
     }
 
     /// @dev One margin account's debt: scaled by the borrow index, and when its spread was last
@@ -52,8 +56,8 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
 
     Market internal _market;
     RateModel internal _model;
-    uint128 internal _badDebtRealised;
-    uint128 internal _badDebtAbsorbed;
+    uint256 internal _badDebtRealised;
+    uint256 internal _badDebtAbsorbed;
     mapping(address account => Account) internal _accounts;
     /// @inheritdoc ILendingPool
     address public shareCompliance;
@@ -69,7 +73,7 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
     ) ERC4626(asset_) ERC20(name_, symbol_) AccessManaged(authority) {
         registry = registry_;
         broker = broker_;
-        _market.borrowIndexRay = uint128(RAY);
+        _market.borrowIndexRay = uint216(RAY);
         _market.lastAccrual = uint40(block.timestamp);
         _setRateModel(model);
     }
@@ -178,8 +182,8 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
         }
         a.scaled = 0;
         _store(account, m, a);
-        _badDebtAbsorbed += uint128(fromReserves);
-        _badDebtRealised += fromLenders.toUint128();
+        _badDebtAbsorbed += fromReserves;
+        _badDebtRealised += fromLenders;
         emit BadDebtRealised(account, amount, fromReserves, fromLenders);
     }
 
@@ -245,27 +249,34 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
     }
 
     /// @inheritdoc ERC4626
-    /// @dev Limited by cash: a fully utilised pool pays lenders as borrowers repay.
+    /// @dev Limited by cash (a fully utilised pool pays lenders as borrowers repay); 0 for a frozen
+    /// owner (it can neither withdraw nor move shares). Not checked: a frozen caller or receiver.
     function maxWithdraw(address owner) public view override returns (uint256) {
+        if (registry.isFrozen(owner)) return 0;
         (Market memory m,,) = _accrued();
         return Math.min(previewRedeem(balanceOf(owner)), m.cash);
     }
 
     /// @inheritdoc ERC4626
+    /// @dev As `maxWithdraw`: what the cash pays (rounded down both ways, so `redeem` of it pays at
+    /// most the cash), 0 for a frozen owner.
     function maxRedeem(address owner) public view override returns (uint256) {
+        if (registry.isFrozen(owner)) return 0;
         (Market memory m,,) = _accrued();
         return Math.min(balanceOf(owner), convertToShares(m.cash));
     }
 
     /// @inheritdoc ERC4626
     /// @dev 0 for an unverified receiver (ERC-4626: deposits disabled for it).
+    /// @dev 0 for a receiver the shares' engine refuses (SEC-157): not verified, or one whose
+    /// jurisdiction or class may not hold them (an issue of one share to it refused).
     function maxDeposit(address receiver) public view override returns (uint256) {
-        return registry.isVerified(receiver) ? type(uint256).max : 0;
+        return _mayHold(receiver) ? type(uint256).max : 0;
     }
 
     /// @inheritdoc ERC4626
     function maxMint(address receiver) public view override returns (uint256) {
-        return registry.isVerified(receiver) ? type(uint256).max : 0;
+        return _mayHold(receiver) ? type(uint256).max : 0;
     }
 
     /// @inheritdoc ILendingPool
@@ -304,7 +315,8 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
 
     /// @dev The market accrued to now (not stored), with the interest and its reserve share since
     /// the last accrual. The index moves only while there is debt, at the rate of the utilisation
-    /// at the last accrual; the interest is the growth of `totalDebt`.
+    /// at the last accrual, by e^(rt) up to its ceiling (PoolMath.indexCeiling: never past it, so
+    /// no accrual reverts); the interest is the growth of `totalDebt`.
     function _accrued() internal view returns (Market memory m, uint256 interest, uint256 toReserves) {
         m = _market;
         uint256 elapsed = block.timestamp - m.lastAccrual;
@@ -314,7 +326,9 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
         RateModel memory model = _model;
         uint256 debtBefore = PoolMath.toDebt(m.totalScaledDebt, m.borrowIndexRay);
         uint256 rate = PoolMath.borrowRateBps(model, PoolMath.utilisationBps(m.cash, debtBefore));
-        m.borrowIndexRay = PoolMath.compound(m.borrowIndexRay, rate, elapsed).toUint128();
+        // No truncation: at most the ceiling, at most MAX_INDEX_RAY (216 bits).
+        m.borrowIndexRay =
+            uint216(PoolMath.compound(m.borrowIndexRay, rate, elapsed, PoolMath.indexCeiling(m.totalScaledDebt)));
         interest = PoolMath.toDebt(m.totalScaledDebt, m.borrowIndexRay) - debtBefore;
         toReserves = interest * model.reserveFactorBps / BPS;
         m.reserves += toReserves.toUint128();
@@ -339,6 +353,12 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
         uint256 amount =
             PoolMath.spread(PoolMath.toDebt(a.scaled, m.borrowIndexRay), spreadBps, block.timestamp - a.lastTouch);
         a.lastTouch = uint40(block.timestamp);
+        if (amount == 0) return (m, a);
+        // Within the total debt's ceiling, as the index (no 128-bit field can overflow): a spread
+        // past it is not charged.
+        uint256 total = PoolMath.toDebt(m.totalScaledDebt, m.borrowIndexRay);
+        uint256 room = total < PoolMath.MAX_TOTAL_DEBT ? PoolMath.MAX_TOTAL_DEBT - total : 0;
+        if (amount > room) amount = room;
         if (amount == 0) return (m, a);
         uint128 scaled = PoolMath.toScaled(amount, m.borrowIndexRay, true).toUint128();
         a.scaled += scaled;
@@ -396,6 +416,13 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
 
     function _decimalsOffset() internal pure override returns (uint8) {
         return DECIMALS_OFFSET;
+    }
+
+    /// @dev A verified receiver the shares' engine would issue one share to.
+    function _mayHold(address receiver) internal view returns (bool) {
+        address engine = shareCompliance;
+        return registry.isVerified(receiver) && engine != address(0)
+            && IComplianceEngine(engine).detectTransferRestriction(address(0), receiver, 1) == 0;
     }
 
     function _requireVerified(address receiver) internal view {

@@ -103,7 +103,18 @@ library MarginMath {
         uint8 debtDecimals,
         uint256 bonus
     ) internal pure returns (uint256) {
-        uint256 valueUsd = Math.mulDiv(valueDown(seizedUnits, collateralPrice18, collateralDecimals), BPS, BPS + bonus);
-        return Math.mulDiv(valueUsd, 10 ** debtDecimals, debtPrice18);
+        return repayableFor(
+            valueDown(seizedUnits, collateralPrice18, collateralDecimals), debtPrice18, debtDecimals, bonus
+        );
+    }
+
+    /// @return The debt units collateral worth `valueUsd` pays for with the bonus, rounded down (0:
+    /// dust no liquidation of that debt can take).
+    function repayableFor(uint256 valueUsd, uint256 debtPrice18, uint8 debtDecimals, uint256 bonus)
+        internal
+        pure
+        returns (uint256)
+    {
+        return Math.mulDiv(Math.mulDiv(valueUsd, BPS, BPS + bonus), 10 ** debtDecimals, debtPrice18);
     }
 }

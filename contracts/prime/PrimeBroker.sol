@@ -3,7 +3,6 @@ pragma solidity ^0.8.24;
 
 import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
-import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {
@@ -13,11 +12,13 @@ import {
     CreditLine,
     Action,
     ActionKind,
-    AccountHealth
+    AccountHealth,
+    IncomeKind
 } from "../../interfaces/IPrimeBroker.sol";
 import {ILendingPool} from "../../interfaces/ILendingPool.sol";
 import {ILiquidityAggregator, ISwapPayer} from "../../interfaces/ILiquidityAggregator.sol";
 import {IPrimeMargin} from "../../interfaces/IPrimeMargin.sol";
+import {IPrimeLiquidation} from "../../interfaces/IPrimeLiquidation.sol";
 import {IOracleRouter} from "../../interfaces/IOracleRouter.sol";
 import {IIdentityRegistry, Investor, InvestorClass} from "../../interfaces/IIdentityRegistry.sol";
 import {IRiskEngine} from "../../interfaces/IRiskEngine.sol";
@@ -29,13 +30,19 @@ import {BPS} from "../libraries/Constants.sol";
 
 /// @title PrimeBroker
 /// @notice Cross-margin accounts for institutions against tokenized collateral (see IPrimeBroker).
-/// Margin calls and liquidations run in the margin module (PrimeMargin) by DELEGATECALL on this
-/// storage; its views (`health`, `topUp`, `maxBorrow`, `previewLiquidation`) are served here too, through the fallback.
+/// Margin calls and governance's listings, pools, tiers and credit lines run in the margin module
+/// (PrimeMargin), liquidations and income in the liquidation module (PrimeLiquidation), both by
+/// DELEGATECALL on this storage; the margin module's
+/// views (`health`, `topUp`, `maxBorrow`, `previewLiquidation`, `incomeOf`,
+/// `incomeOwed`) are served here too, through the fallback.
 contract PrimeBroker is IPrimeBroker, PrimeLayout, ISwapPayer, AccessManaged, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
     /// @notice The margin module (same storage layout; runs only by this contract's DELEGATECALL).
     address public immutable marginModule;
+    /// @notice The liquidation module (liquidations and income; same storage layout, runs only by
+    /// this contract's DELEGATECALL).
+    address public immutable liquidationModule;
     /// @inheritdoc IPrimeBroker
     IRiskEngine public immutable riskEngine;
 
@@ -45,9 +52,11 @@ contract PrimeBroker is IPrimeBroker, PrimeLayout, ISwapPayer, AccessManaged, Re
         IOracleRouter oracle_,
         ILiquidityAggregator aggregator_,
         address marginModule_,
+        address liquidationModule_,
         IRiskEngine riskEngine_
     ) PrimeLayout(registry_, oracle_, aggregator_) AccessManaged(authority) {
         marginModule = marginModule_;
+        liquidationModule = liquidationModule_;
         riskEngine = riskEngine_;
         // The product plan's defaults: 150% / 125% / 110%, half a debt per liquidation, 5% bonus,
         // a day's grace.
@@ -59,72 +68,35 @@ contract PrimeBroker is IPrimeBroker, PrimeLayout, ISwapPayer, AccessManaged, Re
     // ================================================================ governance
 
     /// @inheritdoc IPrimeBroker
-    function setTier(uint8 tier, MarginTier calldata t) external restricted {
-        if (tier >= MAX_TIERS) revert InvalidTier(tier, "index");
-        if (t.liquidationBps < MIN_LIQUIDATION_BPS) revert InvalidTier(tier, "liquidation ratio");
-        if (t.maintenanceBps <= t.liquidationBps) revert InvalidTier(tier, "maintenance <= liquidation");
-        if (t.initialBps <= t.maintenanceBps || t.initialBps > MAX_INITIAL_BPS) revert InvalidTier(tier, "initial");
-        if (t.bonusBps > MAX_BONUS_BPS || t.bonusBps > t.liquidationBps - BPS) revert InvalidTier(tier, "bonus");
-        if (t.closeFactorBps < MIN_CLOSE_FACTOR_BPS || t.closeFactorBps > BPS) {
-            revert InvalidTier(tier, "close factor");
-        }
-        if (t.gracePeriod < MIN_GRACE_PERIOD || t.gracePeriod > MAX_GRACE_PERIOD) revert InvalidTier(tier, "grace");
-        emit TierSet(tier, _tiers[tier], t);
-        _tiers[tier] = t;
+    /// @dev Checked and stored by the margin module (governance's path, not the hot one).
+    function setTier(uint8, MarginTier calldata) external restricted {
+        _delegate(marginModule);
     }
 
     /// @inheritdoc IPrimeBroker
-    function setCollateral(address asset, CollateralConfig calldata c) external restricted {
-        if (c.riskWeightBps > MAX_RISK_WEIGHT_BPS) revert InvalidCollateral(asset, "risk weight");
-        if (c.capPerAccount > c.capTotal) revert InvalidCollateral(asset, "account cap above total");
-        Listing storage l = _listings[asset];
-        if (l.slot == 0) {
-            // Reverts for an asset without a usable price: nothing unpriced is listed.
-            _oracle.price(asset);
-            uint256 count = _assetCount;
-            if (count >= MAX_ASSETS) revert TooManyAssets(address(0), MAX_ASSETS);
-            _assetCount = count + 1;
-            l.slot = uint8(count + 1);
-            l.decimals = IERC20Metadata(asset).decimals();
-            _entries[count] = Entry(asset, l.decimals, 0);
-        }
-        Caps memory caps = _caps[asset];
-        emit CollateralSet(asset, CollateralConfig(l.riskWeightBps, caps.capTotal, caps.capPerAccount), c);
-        l.riskWeightBps = c.riskWeightBps;
-        _entries[l.slot - 1].riskWeightBps = c.riskWeightBps;
-        _caps[asset] = Caps(c.capTotal, c.capPerAccount);
+    /// @dev Checked and stored by the margin module, as the rest of governance below.
+    function setCollateral(address, CollateralConfig calldata) external restricted {
+        _delegate(marginModule);
     }
 
     /// @inheritdoc IPrimeBroker
-    function setPool(address asset, ILendingPool pool) external restricted {
-        Listing storage l = _listings[asset];
-        if (l.slot == 0) revert AssetNotListed(asset);
-        if (pool.broker() != address(this)) revert InvalidCollateral(asset, "pool of another broker");
-        emit PoolSet(asset, address(l.pool), address(pool));
-        l.pool = pool;
+    function setPool(address, ILendingPool) external restricted {
+        _delegate(marginModule);
     }
 
     /// @inheritdoc IPrimeBroker
-    function setCreditLine(address account, CreditLine calldata line) external restricted {
-        Account memory a = _requireOpen(account);
-        if (line.tier >= MAX_TIERS || _tiers[line.tier].initialBps == 0) revert InvalidTier(line.tier, "unset");
-        // The spread so far is charged at the old rate before the new one applies.
-        if (line.spreadBps != a.spreadBps) _touchDebts(account, a);
-        emit CreditLineSet(account, CreditLine(a.limitUsd, a.spreadBps, a.tier), line);
-        a.limitUsd = line.limitUsd;
-        a.spreadBps = line.spreadBps;
-        a.tier = line.tier;
-        _accounts[account] = a;
+    function setIncome(address, IncomeKind, address) external restricted {
+        _delegate(liquidationModule);
     }
 
     /// @inheritdoc IPrimeBroker
-    function reduceCreditLimit(address account, uint96 limitUsd) external restricted {
-        Account memory a = _requireOpen(account);
-        if (limitUsd > a.limitUsd) revert CreditIncreaseNotAllowed(account, a.limitUsd, limitUsd);
-        emit CreditLineSet(
-            account, CreditLine(a.limitUsd, a.spreadBps, a.tier), CreditLine(limitUsd, a.spreadBps, a.tier)
-        );
-        _accounts[account].limitUsd = limitUsd;
+    function setCreditLine(address, CreditLine calldata) external restricted {
+        _delegate(marginModule);
+    }
+
+    /// @inheritdoc IPrimeBroker
+    function reduceCreditLimit(address, uint96) external restricted {
+        _delegate(marginModule);
     }
 
     // ================================================================ accounts
@@ -185,7 +157,9 @@ contract PrimeBroker is IPrimeBroker, PrimeLayout, ISwapPayer, AccessManaged, Re
         Figures memory post = _figures(account, a);
         ratioBps = post.ratioBps;
         uint256 initial = _tiers[a.tier].initialBps;
-        bool reducing = ratioBps >= ratioBefore && post.debtUsd <= debtBefore;
+        // Strictly: a swap that leaves the ratio where it was reduces nothing (SEC-151, SEC-156: a
+        // halted account's swap without debt, a liquidatable account rotating its collateral).
+        bool reducing = ratioBps > ratioBefore && post.debtUsd <= debtBefore;
         if (increasing || swaps) {
             if (ratioBps < initial && (increasing || !reducing)) {
                 revert InitialMarginBreached(account, ratioBps, initial);
@@ -201,12 +175,17 @@ contract PrimeBroker is IPrimeBroker, PrimeLayout, ISwapPayer, AccessManaged, Re
 
     /// @inheritdoc IPrimeBroker
     function marginCall(address) external returns (uint256) {
-        _delegate();
+        _delegate(marginModule);
     }
 
     /// @inheritdoc IPrimeBroker
     function clearMarginCall(address) external {
-        _delegate();
+        _delegate(marginModule);
+    }
+
+    /// @inheritdoc IPrimeBroker
+    function claimIncome(address, address) external nonReentrant returns (uint256) {
+        _delegate(liquidationModule);
     }
 
     /// @inheritdoc IPrimeBroker
@@ -216,18 +195,20 @@ contract PrimeBroker is IPrimeBroker, PrimeLayout, ISwapPayer, AccessManaged, Re
         nonReentrant
         returns (uint256, uint256)
     {
-        _delegate();
+        _delegate(liquidationModule);
     }
 
     /// @notice Serves the margin module's views (IPrimeMargin: `health`, `topUp`, `maxBorrow`,
-    /// `previewLiquidation`) on this storage; any other unknown call reverts.
+    /// `previewLiquidation`, `incomeOf`, `incomeOwed`) on this storage; any other unknown call
+    /// reverts.
     fallback() external {
         bytes4 sig = msg.sig;
         if (
             sig != IPrimeMargin.health.selector && sig != IPrimeMargin.previewLiquidation.selector
                 && sig != IPrimeMargin.topUp.selector && sig != IPrimeMargin.maxBorrow.selector
+                && sig != IPrimeMargin.incomeOf.selector && sig != IPrimeMargin.incomeOwed.selector
         ) revert UnknownCall(sig);
-        _delegate();
+        _delegate(marginModule);
     }
 
     /// @notice Pays the aggregator's venue during this broker's own sale: only the running sale's
@@ -330,10 +311,9 @@ contract PrimeBroker is IPrimeBroker, PrimeLayout, ISwapPayer, AccessManaged, Re
 
     // ================================================================ internal: actions
 
-    /// @dev Runs the current call's data in the margin module on this storage and returns or
-    /// reverts with what it returned.
-    function _delegate() internal {
-        address module = marginModule;
+    /// @dev Runs the current call's data in `module` on this storage and returns or reverts with
+    /// what it returned.
+    function _delegate(address module) internal {
         assembly ("memory-safe") {
             calldatacopy(0, 0, calldatasize())
             let ok := delegatecall(gas(), module, 0, calldatasize(), 0, 0)
@@ -343,9 +323,30 @@ contract PrimeBroker is IPrimeBroker, PrimeLayout, ISwapPayer, AccessManaged, Re
         }
     }
 
+    /// @dev Settles the account's income on `asset` (the liquidation module's `claimIncome`, by
+    /// DELEGATECALL:
+    /// it credits the payment asset, or retires matured notes, in storage) before its balance of
+    /// `asset` moves; `a` takes the masks it left.
+    function _settleIncome(address account, Account memory a, address asset) internal {
+        address module = liquidationModule;
+        bytes4 selector = IPrimeLiquidation.claimIncome.selector;
+        assembly ("memory-safe") {
+            let p := mload(0x40)
+            mstore(p, selector)
+            mstore(add(p, 0x04), account)
+            mstore(add(p, 0x24), asset)
+            if iszero(delegatecall(gas(), module, p, 0x44, 0x00, 0x00)) {
+                returndatacopy(p, 0x00, returndatasize())
+                revert(p, returndatasize())
+            }
+        }
+        a.heldMask = _accounts[account].heldMask;
+    }
+
     function _deposit(address account, Account memory a, address asset, uint256 amount) internal {
         Listing memory l = _requireListed(asset);
         if (amount == 0) revert ZeroAmount();
+        if (l.income) _settleIncome(account, a, asset);
         _credit(account, a, l, asset, amount, true);
         emit Deposited(account, asset, msg.sender, amount);
         IERC20(asset).safeTransferFrom(msg.sender, address(this), amount);
@@ -354,6 +355,7 @@ contract PrimeBroker is IPrimeBroker, PrimeLayout, ISwapPayer, AccessManaged, Re
     function _withdraw(address account, Account memory a, address asset, uint256 amount, address to) internal {
         Listing memory l = _requireListed(asset);
         if (to != msg.sender) _requireWallet(to, account);
+        if (l.income) _settleIncome(account, a, asset);
         _debit(account, a, l, asset, amount);
         emit Withdrawn(account, asset, to, amount);
         IERC20(asset).safeTransfer(to, amount);
@@ -368,8 +370,11 @@ contract PrimeBroker is IPrimeBroker, PrimeLayout, ISwapPayer, AccessManaged, Re
         if (amount == 0) revert ZeroAmount();
         a.debtMask |= _bit(l);
         if (to == address(0)) {
-            // Kept in the account, to trade: counted as its holding (no cap: a borrowed leg).
-            _credit(account, a, l, asset, amount, false);
+            // Kept in the account, to trade: counted as its holding, one its identity may hold
+            // (SEC-152), within the caps like every other credit (SEC-158: an uncapped borrowed
+            // leg pushed the total past the cap and locked every account's deposits out).
+            _requireEligible(account, asset, amount);
+            _credit(account, a, l, asset, amount, true);
             to = address(this);
         } else if (to != msg.sender) {
             _requireWallet(to, account);
@@ -401,19 +406,17 @@ contract PrimeBroker is IPrimeBroker, PrimeLayout, ISwapPayer, AccessManaged, Re
         address tokenOut = RouteCodec.tokenOut(route);
         Listing memory lIn = _requireListed(tokenIn);
         Listing memory lOut = _requireListed(tokenOut);
+        if (lIn.income) _settleIncome(account, a, tokenIn);
+        if (lOut.income) _settleIncome(account, a, tokenOut);
         uint256 available = _balances[account][tokenIn];
         (uint256 sold, uint256 bought) = _sell(route, tokenIn, tokenOut, available);
+        // At the oracle value less the bound, halted or not (SEC-151), into a holding the
+        // account's identity may hold (SEC-152).
+        _requireOracleFloor(sold, _oracle.price(tokenIn), lIn.decimals, bought, _oracle.price(tokenOut), lOut.decimals);
+        _requireEligible(account, tokenOut, bought);
         _debit(account, a, lIn, tokenIn, sold);
         _credit(account, a, lOut, tokenOut, bought, true);
         emit Swapped(account, tokenIn, tokenOut, sold, bought);
-    }
-
-    function _touchDebts(address account, Account memory a) internal {
-        uint256 mask = a.debtMask;
-        for (uint256 i; mask != 0; ++i) {
-            if (mask & 1 != 0) _listings[_entries[i].asset].pool.touch(account, a.spreadBps);
-            mask >>= 1;
-        }
     }
 
     /// @dev The whole book (the RiskEngine's halt of this broker) or the account (of its identity).

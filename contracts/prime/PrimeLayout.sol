@@ -3,10 +3,12 @@ pragma solidity ^0.8.24;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
-import {IPrimeBrokerErrors, MarginTier} from "../../interfaces/IPrimeBroker.sol";
+import {IPrimeBrokerErrors, MarginTier, IncomeKind} from "../../interfaces/IPrimeBroker.sol";
 import {ILendingPool} from "../../interfaces/ILendingPool.sol";
 import {ILiquidityAggregator} from "../../interfaces/ILiquidityAggregator.sol";
-import {IOracleRouter} from "../../interfaces/IOracleRouter.sol";
+import {IOracleRouter, PriceStatus} from "../../interfaces/IOracleRouter.sol";
+import {IComplianceEngine} from "../../interfaces/IComplianceEngine.sol";
+import {IERC3643Token} from "../../interfaces/erc3643/IERC3643Token.sol";
 import {IIdentityRegistry, Investor} from "../../interfaces/IIdentityRegistry.sol";
 import {RouteCodec} from "../liquidity/RouteCodec.sol";
 import {TradePayment} from "../vault/TradePayment.sol";
@@ -36,20 +38,32 @@ abstract contract PrimeLayout is IPrimeBrokerErrors {
     uint256 public constant MIN_CLOSE_FACTOR_BPS = 2_000;
     /// @notice Basel's 1250%: the largest risk weight (a 100% haircut).
     uint256 public constant MAX_RISK_WEIGHT_BPS = 125_000;
-    /// @notice A liquidation sale must fetch at least the oracle value of what it sells less this.
+    /// @notice A sale through the broker — a liquidation's, or an account's swap (SEC-151) — must
+    /// fetch at least the oracle value of what it sells less this.
     uint256 public constant MAX_LIQUIDATION_SLIPPAGE_BPS = 300;
+    /// @notice Longest a margin call stays live without being seen below maintenance again (the
+    /// tier's grace period when shorter): a call the account recovered from lapses (SEC-24).
+    uint256 public constant MARGIN_CALL_HEARTBEAT = 1 days;
+    /// @notice Collateral a liquidation leaves behind is dust, and the account's debts are written
+    /// off, when it cannot repay one unit of the debt repaid and is worth at most this: one USD
+    /// (18 decimals; SEC-23).
+    uint256 public constant MAX_DUST_USD = 1e18;
+    /// @dev A BondServicer's index denominator (IBondServicer.SCALE, checked at `setIncome`).
+    uint256 internal constant SERVICER_SCALE = 1e36;
 
     IIdentityRegistry internal immutable _registry;
     IOracleRouter internal immutable _oracle;
     ILiquidityAggregator internal immutable _aggregator;
 
     /// @dev One listed asset, one word, by address: its 1-based index in `_entries` (0: not
-    /// listed), decimals, risk weight and lending pool (zero: not borrowable).
+    /// listed), decimals, risk weight, lending pool (zero: not borrowable) and whether it bears
+    /// income (`_incomes`: settled before its balances move).
     struct Listing {
         uint8 slot;
         uint8 decimals;
         uint32 riskWeightBps;
         ILendingPool pool;
+        bool income;
     }
 
     /// @dev The same listed asset by index, one word (the index an account's masks use): what the
@@ -59,6 +73,7 @@ abstract contract PrimeLayout is IPrimeBrokerErrors {
         address asset;
         uint8 decimals;
         uint32 riskWeightBps;
+        bool income;
     }
 
     /// @dev One account, one word. `heldMask` / `debtMask`: bit i set when the account holds / owes
@@ -78,6 +93,22 @@ abstract contract PrimeLayout is IPrimeBrokerErrors {
     struct Caps {
         uint128 capTotal;
         uint128 capPerAccount;
+    }
+
+    /// @dev A listed asset's income (IPrimeBroker "Income"): its kind and source (one word) and
+    /// its payment asset.
+    struct Income {
+        IncomeKind kind;
+        address source;
+        address payAsset;
+    }
+
+    /// @dev An account's marks on one income-bearing asset: the source's indices at its last
+    /// settlement (a note's coupon and redemption indices; an income share class's income index in
+    /// `coupon`, `redemption` unused).
+    struct IncomeMark {
+        uint256 coupon;
+        uint256 redemption;
     }
 
     /// @dev An account's figures in one pass over its assets; with the prices of two assets the
@@ -102,6 +133,13 @@ abstract contract PrimeLayout is IPrimeBrokerErrors {
     MarginTier[MAX_TIERS] internal _tiers;
     mapping(address account => Account) internal _accounts;
     mapping(address account => mapping(address asset => uint256)) internal _balances;
+    mapping(address asset => Income) internal _incomes;
+    mapping(address account => mapping(address asset => IncomeMark)) internal _incomeMarks;
+    /// @dev When the account's open margin call was last seen below maintenance (SEC-24).
+    mapping(address account => uint256) internal _callSeenAt;
+    /// @dev A matured note's units that left the account's collateral (`_balances`; still counted in
+    /// `_totalCollateral`) for the cash they were redeemed for: still its claim on a top-up.
+    mapping(address account => mapping(address asset => uint256)) internal _retired;
 
     constructor(IIdentityRegistry registry_, IOracleRouter oracle_, ILiquidityAggregator aggregator_) {
         _registry = registry_;
@@ -126,6 +164,21 @@ abstract contract PrimeLayout is IPrimeBrokerErrors {
         TradePayment.close();
         sold = most - remaining;
         bought = IERC20(buy).balanceOf(address(this)) - before;
+    }
+
+    /// @dev A sale of `sold` units (price `priceIn`, `decIn` decimals) fetched `bought` units
+    /// (`priceOut`, `decOut`): at least its oracle value less MAX_LIQUIDATION_SLIPPAGE_BPS.
+    function _requireOracleFloor(
+        uint256 sold,
+        uint256 priceIn,
+        uint8 decIn,
+        uint256 bought,
+        uint256 priceOut,
+        uint8 decOut
+    ) internal pure {
+        uint256 floor = MarginMath.seized(sold, priceIn, decIn, priceOut, decOut, 0)
+            * (BPS - MAX_LIQUIDATION_SLIPPAGE_BPS) / BPS;
+        if (bought < floor) revert SwapOutputBelowOracle(bought, floor);
     }
 
     // ================================================================ internal: accounting
@@ -183,7 +236,8 @@ abstract contract PrimeLayout is IPrimeBrokerErrors {
     }
 
     /// @dev One pass over the account's held and owed assets (bounded by MAX_ASSETS), live prices;
-    /// the prices of `x` and `y` kept when the account holds or owes them.
+    /// the prices of `x` and `y` kept when the account holds or owes them (0 for a holding without
+    /// a usable price, valued 0).
     function _figures(address account, Account memory a, address x, address y)
         internal
         view
@@ -193,7 +247,14 @@ abstract contract PrimeLayout is IPrimeBrokerErrors {
         for (uint256 i; mask != 0; ++i) {
             if (mask & 1 != 0) {
                 Entry memory e = _entries[i];
-                uint256 price = _oracle.price(e.asset);
+                (PriceStatus status, uint256 price,) = _oracle.priceOf(e.asset);
+                // No usable price: a holding counts 0 (SEC-153: one unit of an asset whose feed
+                // failed cannot block the account's margin call and liquidation); a debt cannot
+                // be valued, so the router's `price` reverts `PriceUnavailable` for it.
+                if (price == 0 || status > PriceStatus.Fallback) {
+                    if ((a.debtMask >> i) & 1 != 0) _oracle.price(e.asset);
+                    price = 0;
+                }
                 if (e.asset == x) f.priceX = price;
                 if (e.asset == y) f.priceY = price;
                 uint256 haircut = MarginMath.haircutBps(e.riskWeightBps);
@@ -230,6 +291,20 @@ abstract contract PrimeLayout is IPrimeBrokerErrors {
         Investor memory investor = _registry.investorOf(wallet);
         if (!investor.verified || investor.frozen) revert WalletNotVerified(wallet);
         if (investor.identity != account) revert NotAccountWallet(wallet, account);
+    }
+
+    /// @dev The executing wallet (a verified wallet of `account`) may receive `amount` of `asset`:
+    /// the asset's compliance engine allows it as an issue to that wallet (the recipient's rules:
+    /// jurisdiction, class, holder caps, its balance limit; not the broker's own flow limits).
+    /// What the broker credits an account that it did not pay in itself — bought or borrowed into
+    /// it — is a holding of its identity (SEC-152). An asset without a compliance engine (cash)
+    /// is not checked.
+    function _requireEligible(address account, address asset, uint256 amount) internal view {
+        (bool ok, bytes memory data) = asset.staticcall(abi.encodeCall(IERC3643Token.compliance, ()));
+        if (!ok || data.length < 32) return;
+        uint8 code =
+            IComplianceEngine(abi.decode(data, (address))).detectTransferRestriction(address(0), msg.sender, amount);
+        if (code != 0) revert AssetNotEligible(account, asset, code);
     }
 
     function _bit(Listing memory l) internal pure returns (uint16) {

@@ -1,44 +1,49 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity ^0.8.24;
 
-import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
-import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
-import {MarginTier, AccountHealth} from "../../interfaces/IPrimeBroker.sol";
+import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
+import {
+    IPrimeBroker,
+    MarginTier,
+    AccountHealth,
+    IncomeConfig,
+    CollateralConfig,
+    CreditLine
+} from "../../interfaces/IPrimeBroker.sol";
+import {ILendingPool} from "../../interfaces/ILendingPool.sol";
 import {ILiquidityAggregator} from "../../interfaces/ILiquidityAggregator.sol";
 import {IOracleRouter} from "../../interfaces/IOracleRouter.sol";
 import {IIdentityRegistry} from "../../interfaces/IIdentityRegistry.sol";
-import {PrimeLayout} from "./PrimeLayout.sol";
 import {IPrimeMargin} from "../../interfaces/IPrimeMargin.sol";
+import {PrimeModule} from "./PrimeModule.sol";
 import {MarginMath} from "./MarginMath.sol";
 import {BPS} from "../libraries/Constants.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 
 /// @title PrimeMargin
-/// @notice The prime broker's margin module: margin calls, liquidation and the views that value an
-/// account (IPrimeMargin), run by the broker with DELEGATECALL on its own storage (the broker
-/// checks the liquidator's role and the reentrancy lock first). Called directly it refuses: it has
-/// no state of its own.
-contract PrimeMargin is IPrimeMargin, PrimeLayout {
-    using SafeERC20 for IERC20;
-
-    error DirectCall();
-
-    address private immutable _self;
-
+/// @notice The prime broker's margin module: margin calls, governance (tiers, collateral listings,
+/// pools, credit lines) and the views that value an account (IPrimeMargin), run by the broker with
+/// DELEGATECALL on its own storage (the broker checks roles first). Liquidation and income are the liquidation module's (PrimeLiquidation).
+/// Called directly it refuses: it has no state of its own.
+contract PrimeMargin is IPrimeMargin, PrimeModule {
     constructor(IIdentityRegistry registry_, IOracleRouter oracle_, ILiquidityAggregator aggregator_)
-        PrimeLayout(registry_, oracle_, aggregator_)
-    {
-        _self = address(this);
-    }
+        PrimeModule(registry_, oracle_, aggregator_)
+    {}
 
     /// @inheritdoc IPrimeMargin
+    /// @dev Opens a call, or confirms the live one (SEC-24: seen below maintenance again).
     function marginCall(address account) external returns (uint256 deadline) {
         _requireDelegated();
         Account memory a = _requireOpen(account);
-        if (a.marginCallAt != 0) revert MarginCallOpen(account, a.marginCallAt);
         Figures memory f = _figures(account, a);
         MarginTier memory t = _tiers[a.tier];
         if (f.ratioBps >= t.maintenanceBps) revert NotBelowMaintenance(account, f.ratioBps, t.maintenanceBps);
+        bool live = _live(a, t, _callSeenAt[account]);
+        _callSeenAt[account] = block.timestamp;
+        if (live) {
+            emit MarginCallConfirmed(account, f.ratioBps);
+            return a.marginCallAt + t.gracePeriod;
+        }
         _accounts[account].marginCallAt = uint40(block.timestamp);
         deadline = block.timestamp + t.gracePeriod;
         emit MarginCalled(
@@ -61,6 +66,86 @@ contract PrimeMargin is IPrimeMargin, PrimeLayout {
     }
 
     /// @inheritdoc IPrimeMargin
+    function setTier(uint8 tier, MarginTier calldata t) external {
+        _requireDelegated();
+        if (tier >= MAX_TIERS) revert InvalidTier(tier, "index");
+        if (t.liquidationBps < MIN_LIQUIDATION_BPS) revert InvalidTier(tier, "liquidation ratio");
+        if (t.maintenanceBps <= t.liquidationBps) revert InvalidTier(tier, "maintenance <= liquidation");
+        if (t.initialBps <= t.maintenanceBps || t.initialBps > MAX_INITIAL_BPS) revert InvalidTier(tier, "initial");
+        if (t.bonusBps > MAX_BONUS_BPS || t.bonusBps > t.liquidationBps - BPS) revert InvalidTier(tier, "bonus");
+        if (t.closeFactorBps < MIN_CLOSE_FACTOR_BPS || t.closeFactorBps > BPS) {
+            revert InvalidTier(tier, "close factor");
+        }
+        if (t.gracePeriod < MIN_GRACE_PERIOD || t.gracePeriod > MAX_GRACE_PERIOD) revert InvalidTier(tier, "grace");
+        emit TierSet(tier, _tiers[tier], t);
+        _tiers[tier] = t;
+    }
+
+    /// @inheritdoc IPrimeMargin
+    function setCollateral(address asset, CollateralConfig calldata c) external {
+        _requireDelegated();
+        if (c.riskWeightBps > MAX_RISK_WEIGHT_BPS) revert InvalidCollateral(asset, "risk weight");
+        if (c.capPerAccount > c.capTotal) revert InvalidCollateral(asset, "account cap above total");
+        Listing storage l = _listings[asset];
+        if (l.slot == 0) {
+            // Reverts for an asset without a usable price: nothing unpriced is listed.
+            _oracle.price(asset);
+            uint256 count = _assetCount;
+            if (count >= MAX_ASSETS) revert TooManyAssets(address(0), MAX_ASSETS);
+            _assetCount = count + 1;
+            l.slot = uint8(count + 1);
+            l.decimals = IERC20Metadata(asset).decimals();
+            _entries[count] = Entry(asset, l.decimals, 0, false);
+        }
+        Caps memory caps = _caps[asset];
+        emit CollateralSet(asset, CollateralConfig(l.riskWeightBps, caps.capTotal, caps.capPerAccount), c);
+        l.riskWeightBps = c.riskWeightBps;
+        _entries[l.slot - 1].riskWeightBps = c.riskWeightBps;
+        _caps[asset] = Caps(c.capTotal, c.capPerAccount);
+    }
+
+    /// @inheritdoc IPrimeMargin
+    function setPool(address asset, ILendingPool pool) external {
+        _requireDelegated();
+        Listing storage l = _listings[asset];
+        if (l.slot == 0) revert AssetNotListed(asset);
+        if (pool.broker() != address(this)) revert InvalidCollateral(asset, "pool of another broker");
+        // A pool would receive the income of what it holds and count it for no lender (SEC-28).
+        if (l.income) revert InvalidCollateral(asset, "income-bearing");
+        // The accounts' debts are the listed pool's: moving them would erase them here (SEC-155).
+        if (address(l.pool) != address(0) && l.pool.state().totalDebt != 0) {
+            revert InvalidCollateral(asset, "pool owed");
+        }
+        emit PoolSet(asset, address(l.pool), address(pool));
+        l.pool = pool;
+    }
+
+    /// @inheritdoc IPrimeMargin
+    function setCreditLine(address account, CreditLine calldata line) external {
+        _requireDelegated();
+        Account memory a = _requireOpen(account);
+        if (line.tier >= MAX_TIERS || _tiers[line.tier].initialBps == 0) revert InvalidTier(line.tier, "unset");
+        // The spread so far is charged at the old rate before the new one applies.
+        if (line.spreadBps != a.spreadBps) _touchDebts(account, a);
+        emit CreditLineSet(account, CreditLine(a.limitUsd, a.spreadBps, a.tier), line);
+        a.limitUsd = line.limitUsd;
+        a.spreadBps = line.spreadBps;
+        a.tier = line.tier;
+        _accounts[account] = a;
+    }
+
+    /// @inheritdoc IPrimeMargin
+    function reduceCreditLimit(address account, uint96 limitUsd) external {
+        _requireDelegated();
+        Account memory a = _requireOpen(account);
+        if (limitUsd > a.limitUsd) revert CreditIncreaseNotAllowed(account, a.limitUsd, limitUsd);
+        emit CreditLineSet(
+            account, CreditLine(a.limitUsd, a.spreadBps, a.tier), CreditLine(limitUsd, a.spreadBps, a.tier)
+        );
+        _accounts[account].limitUsd = limitUsd;
+    }
+
+    /// @inheritdoc IPrimeMargin
     function health(address account) external view returns (AccountHealth memory h) {
         _requireDelegated();
         Account memory a = _accounts[account];
@@ -71,10 +156,27 @@ contract PrimeMargin is IPrimeMargin, PrimeLayout {
         h.debtUsd = f.debtUsd;
         h.adjustedDebtUsd = f.adjustedDebtUsd;
         h.ratioBps = f.ratioBps;
-        h.marginCallAt = a.marginCallAt;
-        h.deadline = a.marginCallAt == 0 ? 0 : a.marginCallAt + t.gracePeriod;
+        uint256 seen = _callSeenAt[account];
+        if (_live(a, t, seen)) {
+            h.marginCallAt = a.marginCallAt;
+            h.marginCallSeenAt = seen;
+            h.deadline = a.marginCallAt + t.gracePeriod;
+        }
         h.liquidatable = f.ratioBps < t.liquidationBps
             || (h.deadline != 0 && block.timestamp >= h.deadline && f.ratioBps < t.maintenanceBps);
+    }
+
+    /// @inheritdoc IPrimeMargin
+    function incomeOf(address asset) external view returns (IncomeConfig memory) {
+        _requireDelegated();
+        Income memory i = _incomes[asset];
+        return IncomeConfig(i.kind, i.source, i.payAsset);
+    }
+
+    /// @inheritdoc IPrimeMargin
+    function incomeOwed(address account, address asset) external view returns (uint256 owed) {
+        _requireDelegated();
+        (owed,,,) = _owed(account, asset, _incomes[asset]);
     }
 
     /// @inheritdoc IPrimeMargin
@@ -98,6 +200,9 @@ contract PrimeMargin is IPrimeMargin, PrimeLayout {
         Account memory a = _requireOpen(account);
         Listing memory l = _requireListed(asset);
         if (address(l.pool) == address(0)) revert NoPool(asset);
+        // A halted account (or book) borrows nothing (SEC-157): the broker's own view, on its
+        // storage and immutables.
+        if (IPrimeBroker(address(this)).isHalted(account)) return 0;
         Figures memory f = _figures(account, a);
         uint256 room = f.adjustedCollateralUsd * BPS / _tiers[a.tier].initialBps;
         if (room <= f.adjustedDebtUsd || f.debtUsd >= a.limitUsd) return 0;
@@ -107,56 +212,6 @@ contract PrimeMargin is IPrimeMargin, PrimeLayout {
         );
         uint256 byCredit = Math.mulDiv(a.limitUsd - f.debtUsd, 10 ** l.decimals, price);
         units = Math.min(Math.min(byMargin, byCredit), l.pool.state().cash);
-    }
-
-    /// @inheritdoc IPrimeMargin
-    function liquidate(
-        address account,
-        address debtAsset,
-        uint256 repay,
-        address collateralAsset,
-        bytes calldata route,
-        uint32 expectedLiquidations
-    ) external returns (uint256 repaid, uint256 seized) {
-        _requireDelegated();
-        if (!_registry.isVerified(msg.sender)) revert LiquidatorNotVerified(msg.sender);
-        Account memory a = _requireOpen(account);
-        if (a.liquidations != expectedLiquidations) {
-            revert StaleLiquidation(account, expectedLiquidations, a.liquidations);
-        }
-        Quote memory q = _quote(account, a, debtAsset, repay, collateralAsset);
-        // Effects: the collateral leaves the account and the count moves before any token does.
-        _debit(account, a, q.collateral, collateralAsset, q.seized);
-        unchecked {
-            ++a.liquidations;
-        }
-        _accounts[account] = a;
-        uint256 proceeds;
-        if (route.length == 0) {
-            // Taken: the liquidator pays the debt and receives the collateral (the token's
-            // compliance decides whether it may hold it).
-            IERC20(debtAsset).safeTransferFrom(msg.sender, address(q.debt.pool), q.repaid);
-            IERC20(collateralAsset).safeTransfer(msg.sender, q.seized);
-        } else {
-            proceeds = _sellSeized(account, a, q, route, collateralAsset, debtAsset);
-        }
-        uint256 debtAfter = q.debt.pool.repay(account, q.repaid, a.spreadBps);
-        if (debtAfter == 0) a.debtMask &= ~_bit(q.debt);
-        uint256 ratioAfter = MarginMath.NO_DEBT_RATIO;
-        if (a.heldMask == 0) {
-            _realiseBadDebt(account, a);
-        } else {
-            ratioAfter = _ratioAfter(q, _balances[account][collateralAsset], debtAfter);
-            if (a.marginCallAt != 0 && ratioAfter >= q.maintenanceBps) {
-                a.marginCallAt = 0;
-                emit MarginCallCleared(account, ratioAfter);
-            }
-        }
-        _accounts[account] = a;
-        (repaid, seized) = (q.repaid, q.seized);
-        emit Liquidated(
-            account, msg.sender, debtAsset, collateralAsset, repaid, seized, proceeds, q.ratioBeforeBps, ratioAfter
-        );
     }
 
     /// @inheritdoc IPrimeMargin
@@ -170,113 +225,13 @@ contract PrimeMargin is IPrimeMargin, PrimeLayout {
         return (q.repaid, q.seized, q.bonusBps, MarginMath.valueDown(q.seized, q.colPrice, q.collateral.decimals));
     }
 
-    // ================================================================ internal: liquidation
+    // ================================================================ internal
 
-    function _requireDelegated() internal view {
-        if (address(this) == _self) revert DirectCall();
-    }
-
-    /// @dev A liquidation's terms, checked: the account is liquidatable, the repayment within the
-    /// close factor, the collateral seized at oracle prices with the (dynamic) bonus, capped by the
-    /// account's balance of it.
-    struct Quote {
-        Listing debt;
-        Listing collateral;
-        uint256 debtPrice;
-        uint256 colPrice;
-        uint256 bonusBps;
-        uint256 repaid;
-        uint256 seized;
-        uint256 ratioBeforeBps;
-        uint256 maintenanceBps;
-        uint256 adjustedCollateralUsd;
-        uint256 adjustedDebtUsd;
-        uint256 debtBefore;
-        uint256 balanceBefore;
-    }
-
-    function _quote(address account, Account memory a, address debtAsset, uint256 repay, address collateralAsset)
-        internal
-        view
-        returns (Quote memory q)
-    {
-        // One pass: the ratio, and the two assets' prices and the debt on the way.
-        Figures memory f = _figures(account, a, debtAsset, collateralAsset);
-        MarginTier memory t = _tiers[a.tier];
-        uint256 deadline = a.marginCallAt == 0 ? 0 : a.marginCallAt + t.gracePeriod;
-        bool overdue = deadline != 0 && block.timestamp >= deadline && f.ratioBps < t.maintenanceBps;
-        if (f.ratioBps >= t.liquidationBps && !overdue) revert NotLiquidatable(account, f.ratioBps, deadline);
-        q.debt = _listings[debtAsset];
-        q.collateral = _requireListed(collateralAsset);
-        if (address(q.debt.pool) == address(0)) revert NoPool(debtAsset);
-        q.debtBefore = f.debtX;
-        if (q.debtBefore == 0) revert NoDebt(account, debtAsset);
-        q.balanceBefore = _balances[account][collateralAsset];
-        if (q.balanceBefore == 0) revert InsufficientBalance(account, collateralAsset, 0, 1);
-        uint256 most = MarginMath.maxRepay(q.debtBefore, f.ratioBps, t.closeFactorBps);
-        if (repay > most) revert RepayAboveCloseFactor(repay, most);
-        q.ratioBeforeBps = f.ratioBps;
-        q.adjustedCollateralUsd = f.adjustedCollateralUsd;
-        q.adjustedDebtUsd = f.adjustedDebtUsd;
-        q.maintenanceBps = t.maintenanceBps;
-        q.debtPrice = f.priceX;
-        q.colPrice = f.priceY;
-        q.bonusBps = MarginMath.bonusBps(
-            t.bonusBps,
-            f.ratioBps,
-            MarginMath.haircutBps(q.collateral.riskWeightBps),
-            MarginMath.haircutBps(q.debt.riskWeightBps)
-        );
-        q.repaid = repay;
-        q.seized = MarginMath.seized(repay, q.debtPrice, q.debt.decimals, q.colPrice, q.collateral.decimals, q.bonusBps);
-        if (q.seized > q.balanceBefore) {
-            q.seized = q.balanceBefore;
-            q.repaid = MarginMath.repayable(
-                q.seized, q.colPrice, q.collateral.decimals, q.debtPrice, q.debt.decimals, q.bonusBps
-            );
+    function _touchDebts(address account, Account memory a) internal {
+        uint256 mask = a.debtMask;
+        for (uint256 i; mask != 0; ++i) {
+            if (mask & 1 != 0) _listings[_entries[i].asset].pool.touch(account, a.spreadBps);
+            mask >>= 1;
         }
-        if (q.repaid == 0) revert ZeroAmount();
-    }
-
-    /// @dev The ratio after the liquidation, exactly as `_figures` would compute it, from the one
-    /// before: only the seized asset's collateral term and the repaid asset's debt term changed
-    /// (no other price, balance or debt moved), so they are replaced (no second pass of oracle
-    /// reads).
-    function _ratioAfter(Quote memory q, uint256 balanceAfter, uint256 debtAfter) internal pure returns (uint256) {
-        uint256 hc = MarginMath.haircutBps(q.collateral.riskWeightBps);
-        uint256 hd = MarginMath.haircutBps(q.debt.riskWeightBps);
-        uint8 cd = q.collateral.decimals;
-        uint8 dd = q.debt.decimals;
-        uint256 collateral = q.adjustedCollateralUsd
-            - MarginMath.adjustedCollateral(MarginMath.valueDown(q.balanceBefore, q.colPrice, cd), hc)
-            + MarginMath.adjustedCollateral(MarginMath.valueDown(balanceAfter, q.colPrice, cd), hc);
-        uint256 debt = q.adjustedDebtUsd
-            - MarginMath.adjustedDebt(MarginMath.valueUp(q.debtBefore, q.debtPrice, dd), hd)
-            + MarginMath.adjustedDebt(MarginMath.valueUp(debtAfter, q.debtPrice, dd), hd);
-        return MarginMath.ratioBps(collateral, debt);
-    }
-
-    /// @dev Sells the seized collateral along `route`; what the route did not spend goes back to the
-    /// account. The proceeds must reach the oracle value of what was sold less
-    /// MAX_LIQUIDATION_SLIPPAGE_BPS and cover the repayment; the pool gets the repayment, the
-    /// liquidator the rest. Sets `q.seized` to what was sold.
-    function _sellSeized(
-        address account,
-        Account memory a,
-        Quote memory q,
-        bytes calldata route,
-        address collateralAsset,
-        address debtAsset
-    ) internal returns (uint256 proceeds) {
-        uint256 sold;
-        (sold, proceeds) = _sell(route, collateralAsset, debtAsset, q.seized);
-        if (sold < q.seized) _credit(account, a, q.collateral, collateralAsset, q.seized - sold, false);
-        q.seized = sold;
-        uint256 floor = MarginMath.seized(sold, q.colPrice, q.collateral.decimals, q.debtPrice, q.debt.decimals, 0)
-            * (BPS - MAX_LIQUIDATION_SLIPPAGE_BPS) / BPS;
-        if (proceeds < floor) revert SwapOutputBelowOracle(proceeds, floor);
-        if (proceeds < q.repaid) revert InsufficientProceeds(proceeds, q.repaid);
-        IERC20(debtAsset).safeTransfer(address(q.debt.pool), q.repaid);
-        if (proceeds > q.repaid) IERC20(debtAsset).safeTransfer(msg.sender, proceeds - q.repaid);
     }
 }

@@ -118,12 +118,12 @@ FUNCTION_ROLES: dict[str, dict[str, tuple[str, ...]]] = {
     # vault; the NAV agent strikes them all at one NAV through the desk (which holds NAV_AGENT on
     # its vaults' `strike`). Investors route requests through it as themselves (no role).
     "FundDesk": {"GOVERNOR": ("addVault",), "NAV_AGENT": ("strike",)},
-    # Prime brokerage: terms, listings, pools and credit lines are governance's (an increase of a
-    # credit line is scheduled); the guardian cuts a limit at once, never raises one (halts are
-    # the RiskEngine's: its `halt` of the broker or of an account); liquidators are a role (and
-    # must be verified wallets: the broker checks).
+    # Prime brokerage: terms, listings, pools, income bindings and credit lines are governance's
+    # (an increase of a credit line is scheduled); the guardian cuts a limit at once, never raises
+    # one (halts are the RiskEngine's: its `halt` of the broker or of an account); liquidators are
+    # a role (and must be verified wallets: the broker checks).
     "PrimeBroker": {
-        "GOVERNOR": ("setTier", "setCollateral", "setPool", "setCreditLine"),
+        "GOVERNOR": ("setTier", "setCollateral", "setPool", "setIncome", "setCreditLine"),
         "GUARDIAN": ("reduceCreditLimit",),
         "LIQUIDATOR": ("liquidate",),
     },

@@ -49,6 +49,7 @@ if TYPE_CHECKING:
         MarginEvent,
         MarginPass,
         action,
+        hold,
         margin_pass,
     )
     from keepers.prime.stress import stress_headline
@@ -64,6 +65,7 @@ _PUBLIC.update(
             "MarginEvent",
             "MarginPass",
             "action",
+            "hold",
             "margin_pass",
         )
     }

@@ -22,13 +22,15 @@ BROKER = "PrimeBroker"
 
 @dataclass(frozen=True)
 class Listing:
-    """A listed asset: symbol, decimals, risk weight and its lending pool (None: not borrowable)."""
+    """A listed asset: symbol, decimals, risk weight, its lending pool (None: not borrowable) and
+    its income's kind (IPrimeBroker's IncomeKind: 0 none, 1 a note's coupons, 2 income shares)."""
 
     asset: str
     symbol: str
     decimals: int
     risk_weight_bps: int
     pool: Any | None
+    income_kind: int = 0
 
     def as_record(self) -> dict:
         return {
@@ -38,6 +40,7 @@ class Listing:
             "risk_weight_bps": self.risk_weight_bps,
             "haircut_bps": model.haircut_bps(self.risk_weight_bps),
             "pool": None if self.pool is None else self.pool.address,
+            "income_kind": self.income_kind,
         }
 
 
@@ -67,11 +70,13 @@ class PrimeBook:
             from ape import project
 
             assets = [str(a) for a in self.broker.assets()]
+            n = len(assets)
             reads = read_views(
                 [(self.broker, "collateralOf", (a,)) for a in assets]
                 + [(self.broker, "poolOf", (a,)) for a in assets]
+                + [(self.margin, "incomeOf", (a,)) for a in assets]
             )
-            configs, pools = reads[: len(assets)], reads[len(assets) :]
+            configs, pools, incomes = reads[:n], reads[n : 2 * n], reads[2 * n :]
             self._listings = [
                 Listing(
                     asset,
@@ -79,10 +84,18 @@ class PrimeBook:
                     token_decimals(asset),
                     int(config[0]),
                     None if str(pool) == ZERO else project.LendingPool.at(str(pool)),
+                    int(tuple(income)[0]),
                 )
-                for asset, config, pool in zip(assets, configs, pools)
+                for asset, config, pool, income in zip(assets, configs, pools, incomes)
             ]
         return self._listings
+
+    def income_kind(self, asset: str) -> int:
+        """The kind of income `asset` bears at the broker (0: none; see `Listing`)."""
+        for listing in self.listings():
+            if listing.asset.lower() == str(asset).lower():
+                return listing.income_kind
+        return 0
 
     def listing(self, reference: str) -> Listing:
         """A listing by symbol or address (LookupError naming the listed ones)."""
@@ -95,8 +108,8 @@ class PrimeBook:
     def holdings(self, account: str) -> dict[str, model.Holding]:
         """The account's balance and debt of every listed asset, at oracle prices (asset ->
         Holding). A price that cannot be read (a stale feed) raises its ContractLogicError when the
-        account holds or owes the asset — as the broker's own check would — and reads as 0
-        otherwise: a stale feed of an asset nobody in the account touches stops nothing."""
+        account owes the asset — as the broker's own check would — and reads as 0 otherwise: the
+        broker values a holding without a usable price at 0 (SEC-153)."""
         listings = self.listings()
         spread = int(self.broker.creditLineOf(account)[1])
         calls: list = [(self.broker, "balanceOf", (account, item.asset)) for item in listings]
@@ -114,7 +127,7 @@ class PrimeBook:
                 if isinstance(value, Exception):
                     raise value
             if isinstance(price, Exception):
-                if balance or debt:
+                if debt:
                     raise price
                 price = 0
             out[item.asset] = model.Holding(

@@ -32,13 +32,20 @@ PRIME_IDENTITY = identity_of("quantera prime")
 US, INSTITUTIONAL, NEVER_EXPIRES = 840, 4, 2**40 - 1
 
 
+# IPrimeBroker's IncomeKind.
+NO_INCOME, COUPONS, SHARES = 0, 1, 2
+
+
 @dataclass(frozen=True)
 class CollateralTerms:
-    """How one asset counts (IPrimeBroker's CollateralConfig), in token units."""
+    """How one asset counts (IPrimeBroker's CollateralConfig), in token units, and the income it
+    pays its holder (`income`: (IncomeKind, source) — a note's BondServicer, or the income share
+    token itself — bound by `setIncome` so that each account gets its share; None: none)."""
 
     risk_weight_bps: int
     cap_total: int
     cap_per_account: int
+    income: tuple[int, str] | None = None
 
     def as_tuple(self) -> tuple[int, int, int]:
         return (self.risk_weight_bps, self.cap_total, self.cap_per_account)
@@ -46,12 +53,16 @@ class CollateralTerms:
 
 def deploy_prime_broker(d: Deployment) -> Any:
     """The PrimeBroker (`PrimeBroker` in the record) over the deployment's IdentityRegistry,
-    OracleRouter and LiquidityAggregator, with its margin module, wired and registered; its halts
-    are the deployment's RiskEngine's (`halt(broker)` the book, `halt(account)` an account)."""
+    OracleRouter and LiquidityAggregator, with its margin and liquidation modules, wired and
+    registered; its halts are the deployment's RiskEngine's (`halt(broker)` the book,
+    `halt(account)` an account)."""
     registry = d.at("IdentityRegistry")
     oracle = d.at("OracleRouter")
     aggregator = d.at("LiquidityAggregator")
     margin = d.deploy_contract("PrimeMargin", "PrimeMargin", registry, oracle, aggregator)
+    liquidation = d.deploy_contract(
+        "PrimeLiquidation", "PrimeLiquidation", registry, oracle, aggregator
+    )
     broker = d.deploy_contract(
         "PrimeBroker",
         "PrimeBroker",
@@ -60,6 +71,7 @@ def deploy_prime_broker(d: Deployment) -> Any:
         oracle,
         aggregator,
         margin,
+        liquidation,
         d.at("RiskEngine"),
     )
     if not is_admin(d, "prime broker wiring"):
@@ -87,7 +99,10 @@ def prime_steps(
     pools: Mapping[str, tuple[Any, Any]],
 ) -> list[Step]:
     """GOVERNOR steps: list each (token, terms) of `collateral` whose terms differ from the
-    broker's, then make each (token, pool) of `pools` borrowable."""
+    broker's, bind the income of each that pays one (before any of it is posted: SEC-20..22),
+    then make each (token, pool) of `pools` borrowable."""
+    from ape import project
+
     steps: list[Step] = []
     for symbol, (token, terms) in collateral.items():
         config = terms.as_tuple()
@@ -98,6 +113,18 @@ def prime_steps(
                     lambda t=token, c=config: broker.setCollateral(t, c, sender=d.sender),
                 )
             )
+        if terms.income is not None:
+            kind, source = terms.income
+            bound = tuple(project.PrimeMargin.at(broker.address).incomeOf(token))
+            if (int(bound[0]), str(bound[1]).lower()) != (kind, str(source).lower()):
+                steps.append(
+                    (
+                        f"bind {symbol}'s income (kind {kind}) to the accounts posting it",
+                        lambda t=token, k=kind, s=source: broker.setIncome(
+                            t, k, s, sender=d.sender
+                        ),
+                    )
+                )
     for symbol, (token, pool) in pools.items():
         if str(broker.poolOf(token)).lower() != str(pool.address).lower():
             steps.append(
@@ -173,6 +200,7 @@ def deploy_prime(
                 int(terms["risk_weight_bps"]),
                 int(terms["cap_total"]) * 10 ** tokens[symbol].decimals(),
                 int(terms["cap_per_account"]) * 10 ** tokens[symbol].decimals(),
+                _income(d, symbol, tokens[symbol], terms.get("income")),
             ),
         )
         for symbol, terms in spec["collateral"].items()
@@ -201,6 +229,18 @@ def deploy_prime(
         )
         as_role(d, "OPERATOR", operator)
     return broker
+
+
+def _income(d: Deployment, symbol: str, token: Any, kind: str | None) -> tuple[int, str] | None:
+    """A collateral spec's `income`: "coupons" (a note: its servicer `BondServicer.<symbol>` in the
+    record), "shares" (an income share class: the token itself), or none."""
+    if kind is None:
+        return None
+    if kind == "coupons":
+        return COUPONS, d.address(f"BondServicer.{symbol}")
+    if kind == "shares":
+        return SHARES, token.address
+    raise DeploymentError(f"prime spec: {symbol}'s income must be coupons or shares, not {kind!r}")
 
 
 def _is_security(d: Deployment, token: Any) -> bool:

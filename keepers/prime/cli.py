@@ -375,6 +375,39 @@ def margin_health(
     _emit(data, as_json, f"Health of {s.account}")
 
 
+@margin.command("claim-income")
+@click.argument("asset")
+@network_option
+@account_option
+@json_option
+def margin_claim_income(network_choice: str, account_alias: str, asset: str, as_json: bool) -> None:
+    """Credit the account its income on ASSET (a note's coupons and, at maturity, its redemption;
+    an income share class's dividend) since it last moved, as collateral (SEC-20..22)."""
+    from keepers.core.errors import send_or_explain
+
+    with session(network_choice, account_alias) as s:
+        _require_open(s)
+        listing = _listing(s, asset)
+        if listing.income_kind == 0:
+            raise QuanteraError(f"{listing.symbol} bears no income at the broker (setIncome)")
+        receipt = send_or_explain(
+            f"claiming the income on {listing.symbol}",
+            lambda: s.book.broker.claimIncome(s.account, listing.asset, sender=s.wallet),
+        )
+        credited = [e for e in receipt.events if e.event_name == "IncomeCredited"]
+        matured = [e for e in receipt.events if e.event_name == "CollateralMatured"]
+        data = {
+            "account": s.account,
+            "asset": listing.asset,
+            "credited": [
+                {"pay_asset": str(e.payAsset), "amount": str(int(e.amount))} for e in credited
+            ],
+            "matured_units": str(sum(int(e.units) for e in matured)),
+            "tx": str(receipt.txn_hash),
+        }
+    _emit(data, as_json, f"Income on {listing.symbol}")
+
+
 @margin.command("top-up")
 @click.argument("asset")
 @network_option

@@ -2,14 +2,22 @@
 keep` once, tests in process): each block it finds the accounts opened since its cursor
 (AccountOpened logs, kept in the keeper store), marks every account to market (one batched read:
 health, tier, liquidation count), sends `marginCall` for each account below maintenance without an
-open call, and — when its key holds LIQUIDATOR and is a verified wallet — liquidates the
-liquidatable ones, most under-collateralised first, at most `max_liquidations` a block
-(keepers/prime/margin.py decides; the contract's preview confirms).
+open call and for each open call still below maintenance half a heartbeat after it was last seen
+(a confirmation: the broker lets an unconfirmed call lapse, SEC-24), `clearMarginCall` for each
+open call of an account back at maintenance, and — when its key holds LIQUIDATOR and is a verified
+wallet — liquidates the liquidatable ones, most under-collateralised first, at most
+`max_liquidations` a block (keepers/prime/margin.py decides; the contract's preview confirms).
+Before liquidating an account it settles the income of its income-bearing assets (`claimIncome`:
+a matured note's units are then cash, and the preview is the liquidation's). An account whose
+collateral is dust (or none) has its debts written off by a liquidation that repays nothing.
 
 A liquidation sells the seized collateral through the smart order router (keepers.liquidity's
 Router: the route's recipient is the broker, the pool gets the repayment and the keeper the
 proceeds above it) or, when configured to (`take`) and no sale covers the repayment, takes the
-collateral and pays the debt from the keeper's own balance.
+collateral and pays the debt from the keeper's own balance. The sale is one route without a
+commitment: its repayment is sized below the aggregator's large-order threshold of the collateral
+(SEC-150) and to what the route fetches, the next collateral tried when one cannot be sold for
+enough (SEC-154; keepers/prime/margin.py "Sales").
 
 Never twice for one shortfall. The broker's `liquidate` takes the account's liquidation count
 (`expectedLiquidations`): a transaction for a count the account has passed reverts
@@ -21,13 +29,14 @@ transaction: `failed`; unknown to the node: the same bytes broadcast again; conf
 to a reorganisation: `sent` again while the node holds it in its pool, else `reorged` and the
 account liquidated anew). An account with a liquidation in flight is not liquidated again until it
 is settled. A margin call needs no record: the keeper sends one only while the account's health
-shows none open, and a second one reverts (MarginCallOpen) — its effect on chain is once. Transport
-failures are retried (keepers.core.retries); a revert is an answer, recorded.
+shows none open (a second one only confirms it), a confirmation or a clear only moves the call's
+times — each is safe to repeat. Transport failures are retried (keepers.core.retries); a revert is
+an answer, recorded.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ape import chain
 from ape.exceptions import ApeException, ContractLogicError
@@ -53,11 +62,15 @@ from keepers.core.units import BPS
 from keepers.prime.book import PrimeBook
 from keepers.prime.margin import (
     MAX_LIQUIDATIONS_PER_BLOCK,
+    MAX_SALE_CANDIDATES,
+    SALE_SIZING_ROUNDS,
     Liquidation,
     Mark,
     choose_liquidation,
+    collateral_order,
     largest_debt,
     plan_cycle,
+    scaled_repay,
 )
 
 KEEPER_NAME = "prime.margin"
@@ -117,7 +130,7 @@ class MarginKeeper:
         marks, unreadable = self.book.marks(accounts)
         busy = {a.lower() for a, state in settled.items() if state == "in flight"}
         busy |= self._retrying(head)
-        plan = plan_cycle(marks, busy, self.max_liquidations)
+        plan = plan_cycle(marks, busy, self.max_liquidations, now=head.timestamp)
         result: dict = {
             "accounts": len(accounts),
             "new_accounts": new_accounts,
@@ -128,6 +141,8 @@ class MarginKeeper:
             "in_flight": sum(state == "in flight" for state in settled.values()),
             "confirmed": sum(state == "confirmed" for state in settled.values()),
             "margin_calls": 0,
+            "confirmations": 0,
+            "clears": 0,
             "liquidations": 0,
             "deferred": plan.deferred_liquidations + plan.deferred_calls,
             "outcomes": {},
@@ -138,10 +153,15 @@ class MarginKeeper:
             result["reason"] = "no signer: observing only"
             return result
         by_account = {m.account: m for m in marks}
-        for account in plan.margin_calls:
+        for account in plan.margin_calls + plan.confirmations:
             outcome = self._margin_call(account)
             result["outcomes"].setdefault(account, {})["margin_call"] = outcome
             result["margin_calls"] += outcome["action"] == "called"
+            result["confirmations"] += outcome["action"] == "confirmed"
+        for account in plan.clears:
+            outcome = self._clear(account)
+            result["outcomes"].setdefault(account, {})["clear"] = outcome
+            result["clears"] += outcome["action"] == "cleared"
         blocker = self.liquidation_blocker() if plan.liquidations else None
         for account in plan.liquidations:
             if blocker is not None:
@@ -189,9 +209,43 @@ class MarginKeeper:
             return {"action": "failed", "reason": note}
         crash_point("prime.after_call")
         called = [e for e in receipt.events if e.event_name == "MarginCalled"]
-        deadline = int(called[0].deadline) if called else None
+        if not called:
+            logger.info(f"margin call of {account} confirmed")
+            return {"action": "confirmed", "tx": hex_of(receipt.txn_hash)}
+        deadline = int(called[0].deadline)
         logger.info(f"margin call of {account}: deadline {deadline}")
         return {"action": "called", "tx": hex_of(receipt.txn_hash), "deadline": deadline}
+
+    def _clear(self, account: str) -> dict:
+        """Closes the open call of an account back at maintenance (anyone's: SEC-24)."""
+        signer = self.signer
+        try:
+            receipt = with_retries(
+                lambda: self.broker.clearMarginCall(
+                    account, sender=signer, nonce=next_nonce(signer)
+                )
+            )
+        except (ContractLogicError, ApeException) as err:
+            note = refusal(err)
+            logger.warning(f"clearing the call of {account}: {note}")
+            return {"action": "failed", "reason": note}
+        logger.info(f"margin call of {account} cleared")
+        return {"action": "cleared", "tx": hex_of(receipt.txn_hash)}
+
+    def _settle_income(self, account: str) -> int:
+        """Settles the account's income on each income-bearing asset it holds (`claimIncome`);
+        how many it settled."""
+        signer, settled = self.signer, 0
+        for asset, holding in self.book.holdings(account).items():
+            if holding.balance == 0 or self.book.income_kind(asset) == 0:
+                continue
+            with_retries(
+                lambda a=asset: self.broker.claimIncome(
+                    account, a, sender=signer, nonce=next_nonce(signer)
+                )
+            )
+            settled += 1
+        return settled
 
     # ------------------------------------------------------------------ liquidations
 
@@ -230,20 +284,29 @@ class MarginKeeper:
         }
 
     def _terms(self, mark: Mark, head: Head) -> tuple[Liquidation, str, bytes] | str:
-        """The liquidation of `mark`'s account: (terms, method, route), or why there is none."""
+        """The liquidation of `mark`'s account: (terms, method, route), or why there is none. A
+        sale is tried against each collateral in turn, largest first (at most
+        MAX_SALE_CANDIDATES), each repayment sized to what one sale can do (`_sale`)."""
         holdings = self.book.holdings(mark.account)
         debt_asset = largest_debt(holdings)
         if debt_asset is None:
             return "no debt"
-        sellable = [a for a, h in holdings.items() if h.balance and a != debt_asset]
-        choice = choose_liquidation(holdings, mark.health.ratio_bps, mark.tier, sellable)
-        if choice is not None:
-            route = self._sale(mark.account, choice, head)
-            if isinstance(route, bytes):
-                return choice, "sell", route
-            reason = route
-        else:
-            reason = "no collateral to sell"
+        written_off = choose_liquidation(holdings, mark.health.ratio_bps, mark.tier)
+        if written_off is not None and written_off.repaid == 0:
+            # Dust (or no collateral): the liquidation repays and takes nothing (SEC-23).
+            return written_off, "take", b""
+        reasons = []
+        sellable = [a for a in collateral_order(holdings) if a != debt_asset]
+        for asset in sellable[:MAX_SALE_CANDIDATES]:
+            choice = choose_liquidation(holdings, mark.health.ratio_bps, mark.tier, [asset])
+            if choice is None:
+                continue
+            sale = self._sale(mark.account, choice, head)
+            if not isinstance(sale, str):
+                sized, route = sale
+                return sized, "sell", route
+            reasons.append(f"{asset}: {sale}")
+        reason = "; ".join(reasons) or "no collateral to sell"
         if not self.take:
             return reason
         choice = choose_liquidation(holdings, mark.health.ratio_bps, mark.tier)
@@ -251,34 +314,57 @@ class MarginKeeper:
             return "nothing to seize"
         return choice, "take", b""
 
-    def _sale(self, account: str, choice: Liquidation, head: Head) -> bytes | str:
-        """The packed route selling the previewed seizure into the broker, or why there is none
-        (its predicted proceeds, less the tolerance, must cover the repayment)."""
+    def _commit_threshold(self, asset: str) -> int:
+        """The aggregator's large-order threshold of `asset` (units; 0: none): a route selling
+        this much or more without a commitment reverts CommitmentRequired."""
+        return int(self.router().aggregator.tokenPolicy(asset).commitThreshold)
+
+    def _sale(
+        self, account: str, choice: Liquidation, head: Head
+    ) -> tuple[Liquidation, bytes] | str:
+        """The liquidation `choice` sized to one sale, with the packed route selling its previewed
+        seizure into the broker, or why there is none. The repayment shrinks (at most
+        SALE_SIZING_ROUNDS times) until the sale is below the aggregator's large-order threshold
+        (SEC-150) and the route's predicted proceeds, less the tolerance, cover it (SEC-154)."""
         from keepers.core.errors import QuanteraError
 
-        repaid, seized, _, _ = self.book.margin.previewLiquidation(
-            account, choice.debt_asset, choice.repay, choice.collateral_asset
-        )
-        amount = int(seized) * (BPS - SALE_MARGIN_BPS) // BPS
-        if amount == 0:
-            return "nothing to sell"
-        try:
-            plan = self.router().plan(
-                choice.collateral_asset,
-                choice.debt_asset,
-                amount,
-                self.broker.address,
-                head.timestamp + ROUTE_DEADLINE_SECONDS,
-                SALE_MAX_SLIPPAGE_BPS,
-                SALE_TOLERANCE_BPS,
-                taker=self.broker.address,
+        threshold = self._commit_threshold(choice.collateral_asset)
+        repay, reason = choice.repay, "nothing to sell"
+        for _ in range(SALE_SIZING_ROUNDS):
+            repaid, seized, _, _ = self.book.margin.previewLiquidation(
+                account, choice.debt_asset, repay, choice.collateral_asset
             )
-        except (QuanteraError, ContractLogicError) as err:
-            return f"no sale route: {str(err).splitlines()[0]}"
-        floor = plan.predicted_out * (BPS - SALE_TOLERANCE_BPS) // BPS
-        if floor < int(repaid):
-            return f"a sale fetches {floor}, less than the {int(repaid)} to repay"
-        return bytes(plan.route)
+            repaid, seized = int(repaid), int(seized)
+            amount = seized * (BPS - SALE_MARGIN_BPS) // BPS
+            if amount == 0:
+                return reason
+            if threshold and amount >= threshold:
+                repay = scaled_repay(repay, seized, threshold - 1)
+                reason = f"one sale is at most {threshold - 1} units (the commit threshold)"
+                continue
+            try:
+                plan = self.router().plan(
+                    choice.collateral_asset,
+                    choice.debt_asset,
+                    amount,
+                    self.broker.address,
+                    head.timestamp + ROUTE_DEADLINE_SECONDS,
+                    SALE_MAX_SLIPPAGE_BPS,
+                    SALE_TOLERANCE_BPS,
+                    taker=self.broker.address,
+                )
+            except (QuanteraError, ContractLogicError) as err:
+                return f"no sale route: {str(err).splitlines()[0]}"
+            floor = plan.predicted_out * (BPS - SALE_TOLERANCE_BPS) // BPS
+            if floor >= repaid:
+                sized = replace(choice, repay=repay, repaid=repaid, seized=seized)
+                return sized, bytes(plan.route)
+            reason = f"a sale fetches {floor}, less than the {repaid} to repay"
+            # What the sale covers, less the tolerance again (a smaller sale moves its market less).
+            repay = repay * floor // repaid * (BPS - SALE_TOLERANCE_BPS) // BPS
+            if repay == 0:
+                break
+        return reason
 
     def _take_ready(self, choice: Liquidation) -> str | None:
         """Approves the broker for the repayment from the keeper's balance; why not, if not."""
@@ -298,6 +384,10 @@ class MarginKeeper:
 
     def _liquidate(self, mark: Mark, head: Head) -> dict:
         try:
+            if self._settle_income(mark.account):
+                mark = self.book.mark(mark.account)
+                if not mark.health.liquidatable:
+                    return {"action": "none", "reason": "income settled: no longer liquidatable"}
             terms = self._terms(mark, head)
         except ContractLogicError as err:
             terms = f"unreadable: {refusal(err)}"
@@ -305,7 +395,7 @@ class MarginKeeper:
             logger.warning(f"liquidation of {mark.account} not sent: {terms}")
             return {"action": "none", "reason": terms}
         choice, method, route = terms
-        if method == "take":
+        if method == "take" and choice.repaid != 0:
             reason = self._take_ready(choice)
             if reason is not None:
                 return {"action": "none", "reason": reason}

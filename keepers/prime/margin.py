@@ -1,27 +1,49 @@
 """The margin keeper's decisions (keepers/prime/keeper.py fetches and sends; nothing here touches a
-chain): which accounts get a margin call, which are liquidated this block and in what order, and
-for each liquidation the debt to repay, the collateral to seize and how much — the contract's own
-arithmetic (keepers/prime/model.py), so the keeper proposes only what `liquidate` accepts.
+chain): which accounts get a margin call, whose open call is confirmed or cleared, which are
+liquidated this block and in what order, and for each liquidation the debt to repay, the
+collateral to seize and how much — the contract's own arithmetic (keepers/prime/model.py), so the
+keeper proposes only what `liquidate` accepts.
+
+Calls (SEC-24). The broker lets a call lapse unless it is seen below maintenance again within its
+heartbeat (`min(grace period, MARGIN_CALL_HEARTBEAT)`): the keeper confirms each open call of an
+account still below maintenance once half a heartbeat has passed since it was last seen (a live
+call through its deadline, whatever the keeper's cadence within that half), and clears each open
+call of an account back at maintenance (so a recovery is recorded on chain, not only left to lapse).
 
 Choices. The largest debt (at oracle value) is repaid first: it moves the ratio most. The
 collateral seized is the account's largest holding at oracle value, the lower haircut breaking a
 tie (the most liquid): a sale of it moves its market least, and it is the likeliest to cover the
 repayment with its bonus. The repayment is the close factor's maximum (`model.max_repay`); when
 the collateral runs out first the contract repays less, and realises what is left as bad debt.
+
+Sales (SEC-150, SEC-154). A liquidation that sells what it seizes sells it through the
+aggregator in one transaction, with no commitment: the keeper sizes the repayment so that the sale
+stays below the aggregator's large-order (commit-reveal) threshold of the collateral
+(`scaled_repay`; the rest is repaid by the next liquidation, a transaction later), and down again
+to what the best route's output covers; when one collateral cannot be sold for enough, the next
+in `collateral_order` is tried (at most MAX_SALE_CANDIDATES, each sized at most SALE_SIZING_ROUNDS
+times).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from keepers.prime import model
 
 # At most this many liquidations a block (the keeper's on-chain effect is bounded: the rest wait
 # for the next block, most under-collateralised first).
 MAX_LIQUIDATIONS_PER_BLOCK = 3
-# At most this many margin calls a block.
+# At most this many margin calls a block (and as many confirmations, and as many clears).
 MAX_MARGIN_CALLS_PER_BLOCK = 16
+# IPrimeBroker's MARGIN_CALL_HEARTBEAT: a call lapses this long (at most: the grace period when
+# shorter) after it was last seen below maintenance.
+MARGIN_CALL_HEARTBEAT = 86_400
+# A liquidation's sale: at most this many collateral assets tried, each sized at most this many
+# times (each time one preview and one route plan: the keeper's reads per account are bounded).
+MAX_SALE_CANDIDATES = 4
+SALE_SIZING_ROUNDS = 4
 
 
 @dataclass(frozen=True)
@@ -52,11 +74,12 @@ class Health:
     margin_call_at: int
     deadline: int
     liquidatable: bool
+    margin_call_seen_at: int = 0
 
     @classmethod
     def of(cls, h) -> Health:
         values = tuple(h)
-        return cls(*(int(v) for v in values[:7]), bool(values[7]))
+        return cls(*(int(v) for v in values[:7]), bool(values[7]), int(values[8]))
 
     def as_record(self) -> dict:
         return {
@@ -68,6 +91,7 @@ class Health:
             "margin_call_at": self.margin_call_at,
             "deadline": self.deadline,
             "liquidatable": self.liquidatable,
+            "margin_call_seen_at": self.margin_call_seen_at,
         }
 
 
@@ -86,8 +110,29 @@ class Mark:
 
 
 def needs_margin_call(mark: Mark) -> bool:
-    """Below maintenance with no call open: `marginCall` would succeed."""
+    """Below maintenance with no call open (none, or one that lapsed): `marginCall` opens one."""
     return mark.below_maintenance and mark.health.margin_call_at == 0
+
+
+def heartbeat(tier: Tier) -> int:
+    """How long a call of `tier` stays live unseen: min(grace period, MARGIN_CALL_HEARTBEAT)."""
+    return min(tier.grace_period, MARGIN_CALL_HEARTBEAT)
+
+
+def needs_confirmation(mark: Mark, now: int) -> bool:
+    """An open call of an account still below maintenance, last seen half a heartbeat ago or
+    more: `marginCall` confirms it (it would lapse a heartbeat after it was last seen)."""
+    h = mark.health
+    return (
+        mark.below_maintenance
+        and h.margin_call_at != 0
+        and now >= h.margin_call_seen_at + heartbeat(mark.tier) // 2
+    )
+
+
+def needs_clearing(mark: Mark) -> bool:
+    """An open call of an account back at maintenance (or without debt): `clearMarginCall`."""
+    return mark.health.margin_call_at != 0 and not mark.below_maintenance
 
 
 @dataclass(frozen=True)
@@ -99,6 +144,8 @@ class CyclePlan:
     liquidations: list[str]
     deferred_calls: int
     deferred_liquidations: int
+    confirmations: list[str] = field(default_factory=list)
+    clears: list[str] = field(default_factory=list)
 
 
 def plan_cycle(
@@ -106,9 +153,11 @@ def plan_cycle(
     busy: set[str] = frozenset(),
     max_liquidations: int = MAX_LIQUIDATIONS_PER_BLOCK,
     max_calls: int = MAX_MARGIN_CALLS_PER_BLOCK,
+    now: int = 0,
 ) -> CyclePlan:
-    """The block's margin calls and liquidations; `busy` accounts (a liquidation of theirs in
-    flight) are not liquidated again until it is settled."""
+    """The block's margin calls, confirmations and clears (at block time `now`) and liquidations;
+    `busy` accounts (a liquidation of theirs in flight) are not liquidated again until it is
+    settled. An account liquidated this block is not confirmed (the liquidation sees it)."""
     if max_liquidations < 1 or max_calls < 1:
         raise ValueError(f"bounds must be at least 1: {max_liquidations}, {max_calls}")
     ordered = sorted(marks, key=lambda m: (m.health.ratio_bps, m.account.lower()))
@@ -118,11 +167,20 @@ def plan_cycle(
         for m in ordered
         if m.health.liquidatable and m.health.debt_usd > 0 and m.account.lower() not in busy
     ]
+    liquidating = set(due[:max_liquidations])
+    confirm = [
+        m.account for m in ordered if needs_confirmation(m, now) and m.account not in liquidating
+    ]
+    clear = [m.account for m in ordered if needs_clearing(m)]
     return CyclePlan(
         calls[:max_calls],
         due[:max_liquidations],
-        max(0, len(calls) - max_calls),
+        max(0, len(calls) - max_calls)
+        + max(0, len(confirm) - max_calls)
+        + max(0, len(clear) - max_calls),
         max(0, len(due) - max_liquidations),
+        confirm[:max_calls],
+        clear[:max_calls],
     )
 
 
@@ -137,6 +195,9 @@ class Liquidation:
     repaid: int
     seized: int
     bonus_bps: int
+    # The account keeps only dust: its debts are written off (SEC-23; nothing repaid when the
+    # collateral itself is dust).
+    write_off: bool = False
 
     def as_record(self) -> dict:
         return {
@@ -146,6 +207,7 @@ class Liquidation:
             "repaid": str(self.repaid),
             "seized": str(self.seized),
             "bonus_bps": self.bonus_bps,
+            "write_off": self.write_off,
         }
 
 
@@ -157,8 +219,10 @@ def largest_debt(holdings: Mapping[str, model.Holding]) -> str | None:
 
 
 def collateral_order(holdings: Mapping[str, model.Holding]) -> list[str]:
-    """Held assets, the one to seize first first: largest oracle value, lower haircut on a tie."""
-    held = [(a, h) for a, h in holdings.items() if h.balance]
+    """Held assets, the one to seize first first: largest oracle value, lower haircut on a tie. A
+    holding without a price (valued 0 by the broker, which refuses to seize it: SEC-153) is not
+    one."""
+    held = [(a, h) for a, h in holdings.items() if h.balance and h.price18]
     held.sort(
         key=lambda item: (
             -model.value_down(item[1].balance, item[1].price18, item[1].decimals),
@@ -179,20 +243,46 @@ def choose_liquidation(
     """The liquidation of the account whose assets are `holdings` (address -> Holding at oracle
     prices) at `ratio_bps`: its largest debt (or `debt_asset`'s) repaid up to the close factor
     against its first collateral in `collateral_order` (among `seizable`, when given). None:
-    nothing to repay or nothing to seize."""
+    nothing to repay or nothing to seize — unless the collateral is dust or none at all (a
+    write-off, SEC-23: repaid and seized 0; with no collateral the debt asset is named)."""
     debt_asset = debt_asset or largest_debt(holdings)
-    allowed = None if seizable is None else {a.lower() for a in seizable}
-    order = [a for a in collateral_order(holdings) if allowed is None or a.lower() in allowed]
-    if debt_asset is None or not order:
+    if debt_asset is None:
         return None
-    collateral_asset = order[0]
     debt = holdings[debt_asset]
     repay = model.max_repay(debt.debt, ratio_bps, tier.close_factor_bps)
     if repay == 0:
         return None
-    quote = model.quote(repay, debt, holdings[collateral_asset], ratio_bps, tier.bonus_bps)
-    if quote.repaid == 0 or quote.seized == 0:
+    if not any(h.balance for h in holdings.values()):
+        return Liquidation(debt_asset, debt_asset, repay, 0, 0, 0, True)
+    allowed = None if seizable is None else {a.lower() for a in seizable}
+    order = [a for a in collateral_order(holdings) if allowed is None or a.lower() in allowed]
+    if not order:
+        return None
+    collateral_asset = order[0]
+    quote = model.quote(
+        repay,
+        debt,
+        holdings[collateral_asset],
+        ratio_bps,
+        tier.bonus_bps,
+        model.figures(holdings.values()).collateral_usd,
+    )
+    if quote.repaid == 0 and not quote.write_off:
         return None
     return Liquidation(
-        debt_asset, collateral_asset, repay, quote.repaid, quote.seized, quote.bonus_bps
+        debt_asset,
+        collateral_asset,
+        repay,
+        quote.repaid,
+        quote.seized,
+        quote.bonus_bps,
+        quote.write_off,
     )
+
+
+def scaled_repay(repay: int, seized: int, most_seized: int) -> int:
+    """The repayment whose seizure is at most `most_seized` units, from a repayment `repay` that
+    seizes `seized` (at one bonus the seizure is proportional to the repayment; rounded down)."""
+    if seized <= most_seized:
+        return repay
+    return repay * most_seized // seized

@@ -13,6 +13,9 @@ from dataclasses import dataclass
 BPS = 10_000
 HAIRCUT_PER_RISK_WEIGHT_BPS = 800
 NO_DEBT_RATIO = 2**256 - 1
+# PrimeLayout.MAX_DUST_USD: collateral left behind is dust (the debts written off) when it cannot
+# repay one unit of the debt repaid and is worth at most this (18 decimals).
+MAX_DUST_USD = 10**18
 
 
 def ceil_div(a: int, b: int) -> int:
@@ -97,9 +100,16 @@ def seized(repaid: int, debt: Holding, collateral: Holding, bonus: int) -> int:
     return usd * 10**collateral.decimals // collateral.price18
 
 
+def repayable_for(value_usd: int, debt: Holding, bonus: int) -> int:
+    """MarginMath.repayableFor: the debt units collateral worth `value_usd` pays for with the
+    bonus, rounded down (0: dust no liquidation of that debt can take)."""
+    return value_usd * BPS // (BPS + bonus) * 10**debt.decimals // debt.price18
+
+
 def repayable(seized_units: int, collateral: Holding, debt: Holding, bonus: int) -> int:
-    usd = value_down(seized_units, collateral.price18, collateral.decimals) * BPS // (BPS + bonus)
-    return usd * 10**debt.decimals // debt.price18
+    return repayable_for(
+        value_down(seized_units, collateral.price18, collateral.decimals), debt, bonus
+    )
 
 
 @dataclass(frozen=True)
@@ -107,6 +117,8 @@ class Quote:
     repaid: int
     seized: int
     bonus_bps: int
+    # What the account keeps cannot repay one unit of the debt: its debts are written off (SEC-23).
+    write_off: bool = False
 
 
 def quote(
@@ -115,8 +127,12 @@ def quote(
     collateral: Holding,
     ratio: int,
     tier_bonus_bps: int,
+    collateral_usd: int | None = None,
 ) -> Quote:
-    """PrimeMargin._quote's amounts (its checks — liquidatable, close factor — are the caller's)."""
+    """PrimeMargin._quote's amounts (its checks — liquidatable, close factor — are the caller's):
+    nothing seized when nothing is repaid, and whether what is left of the account's collateral
+    (`collateral_usd` at oracle value before, `figures(...).collateral_usd`; this holding's alone
+    when not given) is dust, written off."""
     b = bonus_bps(
         tier_bonus_bps,
         ratio,
@@ -128,7 +144,17 @@ def quote(
     if s > collateral.balance:
         s = collateral.balance
         r = repayable(s, collateral, debt, b)
-    return Quote(r, s, b)
+    if r == 0:
+        s = 0
+    before = value_down(collateral.balance, collateral.price18, collateral.decimals)
+    if collateral_usd is None:
+        collateral_usd = before
+    left = (
+        collateral_usd
+        - before
+        + value_down(collateral.balance - s, collateral.price18, collateral.decimals)
+    )
+    return Quote(r, s, b, left <= MAX_DUST_USD and repayable_for(left, debt, b) == 0)
 
 
 def adjusted_value(balance: int, price18: int, decimals: int, risk_weight_bps: int) -> int:

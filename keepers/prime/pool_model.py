@@ -1,7 +1,8 @@
 """The lending pool's maths in Python, integer for integer (contracts/prime/PoolMath.sol): the
-kinked rate model and its bounds, the Taylor-compounded borrow index, the debt and scaled-debt
-conversions and the spread — and `PoolModel`, the pool's accounting replayed from its calls, which
-the differential and stateful tests hold the contract to (PRM-1 to PRM-5).
+kinked rate model and its bounds, the borrow index compounded exactly (e^(rt), saturating at its
+ceiling), the debt and scaled-debt conversions and the spread — and `PoolModel`, the pool's
+accounting replayed from its calls, which the differential and stateful tests hold the contract to
+(PRM-1 to PRM-5).
 
 No chain access: every figure is computed from its arguments.
 """
@@ -17,7 +18,13 @@ BPS = 10_000
 RAY = 10**27
 YEAR = 365 * 86_400
 MAX_RESERVE_FACTOR_BPS = 5_000
-MAX_SLOPE2_BPS = 100_000
+# The highest rate a model may reach (at full utilisation), bps a year.
+MAX_BORROW_RATE_BPS = 40_000
+# The index's ceiling (216 bits) and the total debt it may compound to (2^126 units).
+MAX_INDEX_RAY = 2**216 - 1
+MAX_TOTAL_DEBT = 2**126
+LN2_RAY = 693_147_180_559_945_309_417_232_121
+MAX_EXP_TERMS = 27
 RATE_FIELDS = ("base_bps", "slope1_bps", "slope2_bps", "kink_bps", "reserve_factor_bps")
 
 
@@ -65,10 +72,10 @@ class RateModel:
             return "kink not in (0, BPS)"
         if self.reserve_factor_bps > MAX_RESERVE_FACTOR_BPS:
             return "reserve factor above max"
-        if self.slope2_bps > MAX_SLOPE2_BPS:
-            return "slope2 above max"
         if self.base_bps + self.slope1_bps > BPS:
             return "base + slope1 above BPS"
+        if self.base_bps + self.slope1_bps + self.slope2_bps > MAX_BORROW_RATE_BPS:
+            return "rate at full utilisation above max"
         return ""
 
     def borrow_rate_bps(self, utilisation_bps: int) -> int:
@@ -93,13 +100,35 @@ def utilisation_bps(cash: int, debt: int) -> int:
     return 0 if debt == 0 else debt * BPS // (cash + debt)
 
 
-def compound(index_ray: int, rate_bps: int, elapsed: int) -> int:
-    """The index after `elapsed` seconds at `rate_bps` a year: x + x^2/2 + x^3/6 of e^x, each term
-    rounded down, on the per-second rate rounded down."""
-    first = rate_bps * RAY // (BPS * YEAR) * elapsed
-    second = first * first // (2 * RAY)
-    third = second * first // (3 * RAY)
-    return index_ray + index_ray * (first + second + third) // RAY
+def index_ceiling(total_scaled: int) -> int:
+    """The highest index `total_scaled` of scaled debt may reach: MAX_INDEX_RAY, or lower so that
+    the total debt stays within MAX_TOTAL_DEBT."""
+    if total_scaled == 0:
+        return MAX_INDEX_RAY
+    return min(MAX_INDEX_RAY, MAX_TOTAL_DEBT * RAY // total_scaled)
+
+
+def compound(index_ray: int, rate_bps: int, elapsed: int, ceiling_ray: int = MAX_INDEX_RAY) -> int:
+    """The index after `elapsed` seconds at `rate_bps` a year: index x e^(rt), x = rt reduced to
+    2^k e^f (0 <= f < ln 2), e^f by its Taylor series to its last nonzero term, each step rounded
+    down; at most `ceiling_ray` and never below `index_ray`."""
+    if index_ray >= ceiling_ray:
+        return index_ray
+    x = rate_bps * elapsed * RAY // (BPS * YEAR)
+    k = x // LN2_RAY
+    if k > 216:
+        return ceiling_ray
+    f = x - k * LN2_RAY
+    total = term = RAY
+    for i in range(1, MAX_EXP_TERMS + 1):
+        if term == 0:
+            break
+        term = term * f // (i * RAY)
+        total += term
+    grown = index_ray * total // RAY
+    if grown > ceiling_ray >> k:
+        return ceiling_ray
+    return grown << k
 
 
 def to_debt(scaled: int, index_ray: int) -> int:
@@ -152,7 +181,7 @@ class PoolModel:
             return 0, 0
         before = self.total_debt
         rate = self.model.borrow_rate_bps(utilisation_bps(self.cash, before))
-        self.index_ray = compound(self.index_ray, rate, elapsed)
+        self.index_ray = compound(self.index_ray, rate, elapsed, index_ceiling(self.total_scaled))
         interest = self.total_debt - before
         to_reserves = interest * self.model.reserve_factor_bps // BPS
         self.reserves += to_reserves
@@ -177,6 +206,9 @@ class PoolModel:
         a = self.accounts.setdefault(account, Account())
         amount = spread(to_debt(a.scaled, self.index_ray), spread_bps, now - a.last_touch)
         a.last_touch = now
+        if amount:
+            # Within the total debt's ceiling, as the index.
+            amount = min(amount, max(MAX_TOTAL_DEBT - self.total_debt, 0))
         if amount:
             scaled = to_scaled(amount, self.index_ray, up=True)
             a.scaled += scaled

@@ -249,7 +249,7 @@ def replay(
     """Replays `prices`' rows after the first (the opening) day by day (see the module notice)."""
     from ape import chain
 
-    from keepers.prime import PrimeBook, margin_pass
+    from keepers.prime import PrimeBook, hold, margin_pass
 
     run = ChainRun(stack.broker.address, stack.pool.address, list(books), list(identities))
     run.ratios = {i: [] for i in identities}
@@ -262,9 +262,21 @@ def replay(
             raise ValueError(f"the books borrow USDC only, not {asset}")
         stack.tokens["USDC"].mint(stack.liquidator, repay, sender=stack.operator)
 
+    def refresh() -> None:
+        for feed in stack.feeds.values():
+            feed.report(feed.latestRoundData()[1], sender=stack.reporter)
+
     for day, row in prices.iloc[1:].iterrows():
         label = str(day.date())
-        rpc("evm_increaseTime", [int((day - previous).days) * 86_400])
+        # The last close held until this one: open calls confirmed on the way (SEC-24).
+        hold(
+            book,
+            identities,
+            stack.liquidator,
+            int((day - previous).days) * 86_400,
+            lambda seconds: rpc("evm_increaseTime", [seconds]),
+            refresh,
+        )
         previous = day
         for symbol, feed in stack.feeds.items():
             feed.report(feed_answer(float(row[symbol])), sender=stack.reporter)
@@ -273,6 +285,8 @@ def replay(
             run.ratios[identity].append(ratio)
         bad = 0
         for e in step.events:
+            if e.kind == "confirmed":
+                continue  # an open call seen below maintenance again (SEC-24)
             if e.kind == "cleared":
                 run.cleared.append((label, e.account, e.ratio_bps))
             elif e.kind == "call":

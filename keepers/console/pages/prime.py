@@ -124,8 +124,9 @@ def account_rows(
     rows = []
     for k, account in enumerate(shown):
         health, line, halted = results[3 * k : 3 * k + 3]
+        # The call's last sighting (SEC-24) is the health's ninth field: not shown.
         (collateral, adj_collateral, debt, adj_debt, ratio, call_at, deadline, liquidatable) = (
-            health
+            tuple(health)[:8]
         )
         limit, spread, tier_id = (int(x) for x in line)
         tier = tiers.get(tier_id) or dict.fromkeys(TIER_FIELDS, 0)

@@ -74,10 +74,20 @@ def test_prm_6__deposit__unverified_receiver__refused(stack):
         pool.deposit(1_000 * USD, outsider, sender=outsider)
     with ape.reverts(pool.LenderNotVerified, lender=outsider.address):
         pool.mint(10**12, outsider, sender=alice)
-    # A verified lender outside the shares' jurisdictions gets no shares either (the engine).
+    # A verified lender outside the shares' jurisdictions gets no shares either: the engine refuses
+    # it, so its deposit room is 0 (SEC-157; the engine's own code, RECIPIENT_JURISDICTION_BLOCKED,
+    # refuses a share transfer to it below).
     greta = stack.lenders["greta"]
-    with ape.reverts(pool.TransferNotCompliant, reasonCode=RECIPIENT_JURISDICTION_BLOCKED):
+    with ape.reverts(pool.ERC4626ExceededMaxDeposit, receiver=greta.address, max=0):
         pool.deposit(1_000 * USD, greta, sender=greta)
+
+
+def test_sec_157__max_deposit_and_max_mint__receiver_the_share_engine_refuses__zero(stack):
+    """SEC-157 (the red team's finding 12): `maxDeposit`/`maxMint` offered greta (DE, verified but
+    outside the shares' jurisdictions) an unlimited deposit that reverts `TransferNotCompliant`."""
+    pool, greta, alice = stack.pool, stack.lenders["greta"], stack.lenders["alice"]
+    assert pool.maxDeposit(greta) == 0 and pool.maxMint(greta) == 0
+    assert pool.maxDeposit(alice) == pool.maxMint(alice) == 2**256 - 1
 
 
 def test_prm_6__share_transfer__to_an_unverified_holder__not_compliant(stack):
@@ -124,7 +134,7 @@ def test_prm_2__borrow_repay_and_accrual__index_debt_and_reserves_as_the_model(s
     )
     assert pool.state().utilisationBps == 8_500
     assert pool.state().borrowRateBps == RATE_MODEL.borrow_rate_bps(8_500) == 1_000 + 30_000 // 4
-    # A month at 85%: the index compounds by the Taylor terms; the interest is the debt's growth.
+    # A month at 85%: the index compounds by e^(rt); the interest is the debt's growth.
     wait(chain, 30 * DAY)
     tx = pool.touch(account, 0, sender=broker)
     interest, to_reserves = model.accrue(tx.timestamp)
@@ -167,7 +177,7 @@ def test_prm_2__borrow_repay_and_accrual__index_debt_and_reserves_as_the_model(s
 @given(
     base=st.integers(0, 1_000),
     slope1=st.integers(0, 9_000),
-    slope2=st.integers(0, 100_000),
+    slope2=st.integers(0, 30_000),
     kink=st.integers(1, 9_999),
     reserve_factor=st.integers(0, 5_000),
     utilisation=st.integers(1, 10_000),
@@ -193,8 +203,7 @@ def test_prm_2__random_rate_models__rate_and_accrued_debt_as_the_model(
         view = replay.viewed_at(now)
         assert_state(pool, view)
         assert pool.debtOf(account, 0) == view.debt_of(account, 0, now)
-        # One accrual from RAY at the borrow's utilisation: e^(rt) by three Taylor terms, above
-        # its first-order term.
+        # One accrual from RAY at the borrow's utilisation: e^(rt), above its first-order term.
         rate = model.borrow_rate_bps(amount * BPS // (1_000_000 * USD))
         seconds = now - tx.timestamp
         first = rate * RAY // (BPS * YEAR) * seconds
@@ -346,7 +355,10 @@ def test_prm_7__withdraw_beyond_cash__insufficient_cash_and_max_views_limited(st
         ({"kink_bps": 0}, "kink not in (0, BPS)"),
         ({"kink_bps": 10_000}, "kink not in (0, BPS)"),
         ({"reserve_factor_bps": 5_001}, "reserve factor above max"),
-        ({"slope2_bps": 100_001}, "slope2 above max"),
+        (
+            {"slope2_bps": 30_001, "base_bps": 2_000, "slope1_bps": 8_000},
+            "rate at full utilisation above max",
+        ),
         ({"base_bps": 2_000, "slope1_bps": 8_001}, "base + slope1 above BPS"),
     ],
 )
@@ -360,8 +372,8 @@ def test_prm_8__set_rate_model__out_of_bounds__refused_with_the_bound(stack, cha
 
 def test_prm_8__set_rate_model__governor_only__logged_with_previous_and_next(stack):
     pool = stack.pool
-    assert (pool.MAX_RESERVE_FACTOR_BPS(), pool.MAX_SLOPE2_BPS()) == (5_000, 100_000)
-    edge = RateModel(base_bps=2_000, slope1_bps=8_000, slope2_bps=100_000, kink_bps=9_999,
+    assert (pool.MAX_RESERVE_FACTOR_BPS(), pool.MAX_BORROW_RATE_BPS()) == (5_000, 40_000)
+    edge = RateModel(base_bps=2_000, slope1_bps=8_000, slope2_bps=30_000, kink_bps=9_999,
                      reserve_factor_bps=5_000)  # fmt: skip
     with ape.reverts(pool.AccessManagedUnauthorized):
         pool.setRateModel(edge.as_tuple(), sender=stack.outsider)
@@ -369,7 +381,7 @@ def test_prm_8__set_rate_model__governor_only__logged_with_previous_and_next(sta
     [event] = tx.decode_logs(pool.RateModelSet)
     assert RateModel.of(event.previous) == RATE_MODEL and RateModel.of(event.next) == edge
     assert RateModel.of(pool.rateModel()) == edge
-    assert pool.borrowRateAt(10_000) == 2_000 + 8_000 + 100_000
+    assert pool.borrowRateAt(10_000) == 2_000 + 8_000 + 30_000 == pool.MAX_BORROW_RATE_BPS()
 
 
 def test_prm_9__broker_only__and_repayment_must_be_paid_in(stack):

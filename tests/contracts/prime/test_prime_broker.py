@@ -259,7 +259,8 @@ def test_prm_15__health__equals_the_python_model_across_prices(p, chain):
 
 def test_prm_16__margin_call__grace_period__then_liquidation(p, chain, accounts):
     """PRM-16: below maintenance (125%) but above liquidation (110%), an account is called and
-    has the grace period (1 day) before it may be liquidated; a top-up clears the call."""
+    has the grace period (1 day) before it may be liquidated, the call confirmed below maintenance
+    within its heartbeat (SEC-24); a top-up clears the call."""
     borrowed_book(p)
     p.set_price("QSPX", 40)  # 2,000 x 40 x 92% / 60,000 = 122.66%
     with ape.reverts(p.broker.NotLiquidatable, account=CLIENT_ID, ratioBps=12_266, deadline=0):
@@ -273,12 +274,19 @@ def test_prm_16__margin_call__grace_period__then_liquidation(p, chain, accounts)
     assert called.ratioBps == 12_266
     # Shortfall to initial margin: 60,000 x 1.5 - 73,600.
     assert called.shortfallUsd == 16_400 * 10**18
-    with ape.reverts(p.broker.MarginCallOpen, account=CLIENT_ID):
-        p.broker.marginCall(CLIENT_ID, sender=accounts[9])
     with ape.reverts(p.broker.NotLiquidatable, account=CLIENT_ID, deadline=deadline):
         p.broker.liquidate(
             CLIENT_ID, p.tokens["USDC"], 1, p.tokens["QSPX"], b"", 0, sender=p.liquidator
         )
+    # A call on an open call confirms it (SEC-24: still below maintenance, it stays live for
+    # another heartbeat; one the account recovered from would lapse unconfirmed).
+    chain.pending_timestamp = deadline - 3_600
+    p.refresh_prices()
+    receipt = p.broker.marginCall(CLIENT_ID, sender=accounts[9])
+    assert [e.event_name for e in receipt.events if e.event_name.startswith("MarginCall")] == [
+        "MarginCallConfirmed"
+    ]
+    assert p.margin.health(CLIENT_ID).marginCallSeenAt == chain.blocks.head.timestamp
     chain.pending_timestamp = deadline + 1
     p.refresh_prices()
     repay = 10_000 * UNIT["USDC"]
@@ -501,12 +509,15 @@ def test_prm_20__halts__no_new_risk__repayment_and_liquidation_go_on(p, accounts
 
 
 def test_prm_21__margin_module__runs_only_on_the_brokers_storage(p, project):
-    """PRM-21: the module refuses direct calls; the broker serves only its views and entries."""
+    """PRM-21: the modules refuse direct calls; the broker serves only its views and entries."""
     module = project.PrimeMargin.at(p.broker.marginModule())
     with ape.reverts(module.DirectCall):
         module.health(CLIENT_ID)
     with ape.reverts(module.DirectCall):
         module.marginCall(CLIENT_ID, sender=p.client)
+    liquidation = project.PrimeLiquidation.at(p.broker.liquidationModule())
+    with ape.reverts(liquidation.DirectCall):
+        liquidation.claimIncome(CLIENT_ID, p.tokens["QTB"], sender=p.client)
     with ape.reverts(p.broker.UnknownCall, selector=bytes.fromhex("12345678")):
         p.client.transfer(p.broker, 0, data="0x12345678")
 

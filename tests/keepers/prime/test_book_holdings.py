@@ -1,5 +1,6 @@
 """PrimeBook.holdings (the margin keeper's, the CLI's and the replay's read of a book), without a
-chain: a stale feed stops a read only for an asset the account holds or owes (PRM-52)."""
+chain: a stale feed stops a read only for an asset the account owes; a held one reads as 0, as
+the broker values it (PRM-52, SEC-153)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pytest
 
 from keepers.prime import book as book_module
 from keepers.prime.book import Listing, PrimeBook
+from keepers.prime.margin import collateral_order
 
 
 class StalePrice(Exception):
@@ -54,13 +56,27 @@ def test_prm_52__holdings__a_stale_feed_of_an_asset_not_held_reads_as_zero(monke
     assert holdings["0xusdc"].debt == 500 * 10**6
 
 
-def test_prm_52__holdings__a_stale_feed_of_a_held_asset_raises(monkeypatch, listed):
-    """PRM-52: as the broker's own check would revert."""
+def test_prm_52__holdings__a_stale_feed_of_a_held_asset_reads_as_zero(monkeypatch, listed):
+    """PRM-52, SEC-153: the broker values a holding without a usable price at 0 (and refuses to
+    seize it), so does the book; the keeper does not name it (`collateral_order`)."""
     stale = StalePrice("QSPX: PriceUnavailable(Stale)")
     monkeypatch.setattr(
         book_module,
         "read_views",
         _reads([0, 10 * 10**18, 0], [10**18, stale, 90 * 10**18], [0]),
+    )
+    holdings = _book(listed).holdings("0xaccount")
+    assert holdings["0xqspx"].balance == 10 * 10**18 and holdings["0xqspx"].price18 == 0
+    assert collateral_order(holdings) == []
+
+
+def test_prm_52__holdings__a_stale_feed_of_an_owed_asset_raises(monkeypatch, listed):
+    """PRM-52: as the broker's own check reverts for a debt it cannot value."""
+    stale = StalePrice("USDC: PriceUnavailable(Stale)")
+    monkeypatch.setattr(
+        book_module,
+        "read_views",
+        _reads([0, 10 * 10**18, 0], [stale, 50 * 10**18, 90 * 10**18], [500 * 10**6]),
     )
     with pytest.raises(StalePrice):
         _book(listed).holdings("0xaccount")

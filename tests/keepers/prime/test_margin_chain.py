@@ -389,8 +389,10 @@ def test_prm_38__keeper__no_liquidator_role__margin_calls_only__no_signer__obser
     assert outcome["action"] == "none" and "needs LIQUIDATOR" in outcome["reason"]
     assert cycle["liquidations"] == 0
     assert store.prime_liquidations(db, 1337, c.broker.address) == []
-    # It sent nothing but margin calls (the book client's is open already: none at all here).
-    assert chain.provider.get_nonce(stranger.address) == nonce + cycle["margin_calls"]
+    # It sent nothing but margin calls, confirmations and clears (the book client's call is open
+    # already: none at all here).
+    sent = cycle["margin_calls"] + cycle["confirmations"] + cycle["clears"]
+    assert chain.provider.get_nonce(stranger.address) == nonce + sent
 
 
 def test_prm_39__keeper__killed_between_signing_and_broadcast__restart_sends_the_same_bytes(
@@ -732,3 +734,64 @@ def test_prm_54__keeper__an_orphaned_liquidation_back_in_the_pool__awaited_not_s
     events = liquidated(c)
     assert len(events) == count + 1 == c.broker.liquidationCount(BOOK_ID)
     assert hex_of(events[count].transaction_hash).lower() == row.tx_hash.lower()
+
+
+def refresh_feeds(c: PrimeChain) -> None:
+    """Every price feed of the deployment reports its last answer again (after a jump in time)."""
+    for name in c.record.contracts:
+        if name.startswith("PriceFeed."):
+            feed = c.deployment.at("ReporterPriceFeed", name)
+            feed.report(feed.latestRoundData()[1], sender=c.acct[PRICE_REPORTER])
+
+
+def test_sec_24__keeper__confirms_an_open_call__clears_it_once_the_account_recovers(prime_chain):
+    """SEC-24: the broker lets a margin call lapse unless it is seen below maintenance again within
+    its heartbeat, so that a call the account recovered from does not shorten a later breach's
+    grace. The keeper calls an account below maintenance, confirms its call half a heartbeat later
+    while it is still below, and clears it once the account is back at maintenance (the
+    production keeper never cleared a call: the red team's early liquidation)."""
+    from ape import accounts, chain
+
+    from keepers.demo.processes import rpc
+    from keepers.prime.keeper import Head, MarginKeeper
+
+    c = prime_chain
+    client, identity = accounts.test_accounts.generate_test_account(), "0x" + "c5" * 20
+    rpc(c.url, "anvil_setBalance", [client.address, hex(10**21)])
+    qspx, usdc = c.tokens["QSPX"], c.tokens["USDC"]
+    c.deployment.at("IdentityRegistry").registerInvestor(
+        client, identity, US, INSTITUTIONAL, NEVER, sender=c.acct[OPERATOR]
+    )
+    refresh_feeds(c)
+    qspx.mint(client, 100 * WHOLE, sender=c.acct[AGENT])
+    c.broker.openAccount(sender=client)
+    c.credit(identity)
+    qspx.approve(c.broker, 100 * WHOLE, sender=client)
+    price = c.price("QSPX")
+    loan = int(100 * price * 0.92 / 1.55) * USDC
+    c.broker.execute(
+        identity,
+        [(0, qspx.address, 100 * WHOLE, ZERO, b""), (2, usdc.address, loan, client, b"")],
+        sender=client,
+    )
+    c.report("QSPX", price * 12_000 / 15_500)  # about 120%: below maintenance, above 110%
+    keeper = MarginKeeper(
+        store.open_store(f"sqlite:///{c.folder / 'sec-24.sqlite'}"), c.record, c.acct[KEEPER]
+    )
+    account = to_checksum_address(identity)
+
+    def cycle() -> dict:
+        head = chain.blocks.head
+        return keeper.cycle(Head(head.number, head.timestamp))["outcomes"].get(account, {})
+
+    assert cycle()["margin_call"]["action"] == "called"
+    seen = c.margin.health(identity).marginCallSeenAt
+    assert seen != 0 and "margin_call" not in cycle()  # not due for a confirmation yet
+    rpc(c.url, "evm_increaseTime", [43_200])  # half a heartbeat (a day)
+    refresh_feeds(c)
+    assert cycle()["margin_call"]["action"] == "confirmed"
+    assert c.margin.health(identity).marginCallSeenAt > seen
+    c.report("QSPX", price)  # back at about 155%
+    assert cycle()["clear"]["action"] == "cleared"
+    health = c.margin.health(identity)
+    assert (health.marginCallAt, health.marginCallSeenAt) == (0, 0)

@@ -137,3 +137,88 @@ def test_prm_32__top_up__an_asset_with_a_full_haircut_cannot_top_up():
     asset = model.Holding(0, 0, USD, 18, 125_000)
     assert model.top_up_units(100 * USD, 100 * USD, 15_000, asset) is None
     assert model.top_up_units(200 * USD, 100 * USD, 15_000, asset) == 0
+
+
+def test_sec_23__choose_liquidation__dust_or_no_collateral__a_write_off_that_repays_nothing():
+    """SEC-23: collateral worth less than one unit of the debt (with the bonus) cannot be seized
+    (its repayment rounds to 0): the keeper proposes the liquidation that writes the debt off
+    (repaid and seized 0), as the broker accepts it; none at all, the same with the debt asset
+    named; a liquidation leaving only dust behind is flagged a write-off too."""
+    dust = {
+        USDC: model.Holding(0, 600 * 10**6, USD, 6, 0),
+        QSPX: model.Holding(20 * USD, 0, 10**10, 18, 10_000),  # 20 QSPX at 1e-8 USD: 2e-7 USD
+    }
+    ratio = model.figures(dust.values()).ratio_bps
+    chosen = choose_liquidation(dust, ratio, TIER)
+    assert (chosen.repaid, chosen.seized, chosen.write_off) == (0, 0, True)
+    assert chosen.collateral_asset == QSPX and chosen.repay == 600 * 10**6
+    bare = {USDC: model.Holding(0, 600 * 10**6, USD, 6, 0)}
+    none = choose_liquidation(bare, 0, TIER)
+    assert (none.collateral_asset, none.repaid, none.write_off) == (USDC, 0, True)
+    # The red team's book: 2,000 QSPX at 19.5 and 1 unit of QTB against 60,000 USDC.
+    book = {
+        USDC: model.Holding(0, 60_000 * 10**6, USD, 6, 0),
+        QSPX: model.Holding(2_000 * USD, 0, 195 * USD // 10, 18, 10_000),
+        QTB: model.Holding(1, 0, 100 * USD, 18, 2_000),
+    }
+    chosen = choose_liquidation(book, model.figures(book.values()).ratio_bps, TIER)
+    assert (chosen.collateral_asset, chosen.seized, chosen.repaid) == (
+        QSPX,
+        2_000 * USD,
+        39_000 * 10**6,
+    )
+    assert chosen.write_off
+    # A healthy remainder is not written off.
+    book[QTB] = model.Holding(10 * USD, 0, 100 * USD, 18, 2_000)
+    assert not choose_liquidation(book, model.figures(book.values()).ratio_bps, TIER).write_off
+
+
+def test_sec_24__plan__confirms_open_calls_half_a_heartbeat_on__clears_recovered_ones():
+    """SEC-24: the broker lets a call lapse unless it is seen below maintenance again within its
+    heartbeat (min(grace, MARGIN_CALL_HEARTBEAT)); the keeper confirms each open call of an
+    account still below maintenance from half a heartbeat after it was last seen, clears each
+    open call of an account back at maintenance, and does not confirm one it liquidates."""
+    from keepers.prime.margin import (
+        MARGIN_CALL_HEARTBEAT,
+        heartbeat,
+        needs_clearing,
+        needs_confirmation,
+    )
+
+    def called(account, ratio, seen, liquidatable=False, tier=TIER):
+        debt = 100_000 * USD
+        health = Health(0, debt * ratio // 10_000, debt, debt, ratio, 1, 2, liquidatable, seen)
+        return Mark(account, health, tier, 0)
+
+    assert heartbeat(TIER) == MARGIN_CALL_HEARTBEAT == 86_400
+    short = Tier(15_000, 12_500, 11_000, 5_000, 500, 3_600)
+    assert heartbeat(short) == 3_600
+    now = 1_000_000
+    marks = [
+        called("0xa", 12_000, now - 43_200),  # half a day unseen: confirmed
+        called("0xb", 12_000, now - 43_199),  # not yet
+        called("0xc", 13_000, now - 10),  # back at maintenance: cleared
+        called("0xd", 10_500, now - 50_000, liquidatable=True),  # liquidated, not confirmed
+        called("0xe", 12_400, now - 1_800, tier=short),  # half an hour of a one-hour heartbeat
+    ]
+    plan = plan_cycle(marks, now=now)
+    assert plan.confirmations == ["0xa", "0xe"]  # lowest ratio first
+    assert plan.clears == ["0xc"] and plan.liquidations == ["0xd"]
+    assert plan.margin_calls == []
+    assert needs_confirmation(marks[0], now) and not needs_confirmation(marks[1], now)
+    assert needs_clearing(marks[2]) and not needs_clearing(marks[0])
+    # No call open (none, or one that lapsed: health shows 0): a new call, not a confirmation.
+    fresh = mark("0xf", 12_000)
+    assert needs_margin_call(fresh) and not needs_confirmation(fresh, now)
+
+
+def test_sec_23__write_off__at_most_one_usd_whatever_the_debts_unit():
+    """SEC-23's bound: what a liquidation leaves is dust only below one unit of the debt repaid and
+    at most MAX_DUST_USD (one USD): a debt of a costly unit (0 decimals, a million USD a unit)
+    writes nothing off beside 999 USD of collateral, and does beside 50 cents."""
+    costly = model.Holding(0, 3, 10**6 * USD, 0, 0)
+    for worth_usd_cents, written_off in ((99_900, False), (50, True)):
+        collateral = model.Holding(worth_usd_cents * USD // 100, 0, USD, 18, 0)
+        quote = model.quote(3, costly, collateral, 5_000, 500)
+        assert (quote.repaid, quote.seized, quote.write_off) == (0, 0, written_off)
+    assert model.MAX_DUST_USD == 10**18

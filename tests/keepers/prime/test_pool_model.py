@@ -1,16 +1,30 @@
 """keepers/prime/pool_model.py on its own (no chain): the rate model read from every form a caller
-passes, its bounds, the Taylor-compounded index against e^(rt), and the replayed accounting's
-PRM-1 and PRM-5 on a small history. The contract is held to the same functions in
+passes, its bounds, the exactly compounded index against e^(rt) (SEC-26) and its ceilings over
+the accepted parameter space (SEC-25), and the replayed accounting's PRM-1 and PRM-5 on a small
+history. The contract is held to the same functions in
 tests/contracts/prime/."""
 
 import math
+from decimal import Decimal, getcontext
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from keepers.prime import PoolModel, RateModel
-from keepers.prime.pool_model import BPS, RAY, YEAR, compound, spread, to_debt, to_scaled
+from keepers.prime.pool_model import (
+    BPS,
+    MAX_BORROW_RATE_BPS,
+    MAX_INDEX_RAY,
+    MAX_TOTAL_DEBT,
+    RAY,
+    YEAR,
+    compound,
+    index_ceiling,
+    spread,
+    to_debt,
+    to_scaled,
+)
 
 MODEL = RateModel(
     base_bps=200, slope1_bps=800, slope2_bps=30_000, kink_bps=8_000, reserve_factor_bps=1_000
@@ -30,8 +44,11 @@ def test_prm_8__rate_model_bounds__named_as_the_contract_names_them():
     assert MODEL.invalidity() == ""
     assert RateModel(0, 0, 0, 10_000, 0).invalidity() == "kink not in (0, BPS)"
     assert RateModel(0, 0, 0, 5_000, 5_001).invalidity() == "reserve factor above max"
-    assert RateModel(0, 0, 100_001, 5_000, 0).invalidity() == "slope2 above max"
     assert RateModel(5_000, 5_001, 0, 5_000, 0).invalidity() == "base + slope1 above BPS"
+    above = "rate at full utilisation above max"
+    assert RateModel(0, BPS, 30_001, 5_000, 0).invalidity() == above
+    assert RateModel(200, 800, 39_001, 5_000, 0).invalidity() == above
+    assert RateModel(200, 800, 39_000, 5_000, 0).invalidity() == ""
 
 
 def test_prm_2__kinked_rate__base_kink_and_full_utilisation():
@@ -42,14 +59,92 @@ def test_prm_2__kinked_rate__base_kink_and_full_utilisation():
     assert MODEL.borrow_rate_bps(10_000) == 31_000
 
 
-@settings(max_examples=50, deadline=None, derandomize=True)
-@given(rate_bps=st.integers(0, 110_000), elapsed=st.integers(0, YEAR))
-def test_prm_2__compound__e_to_the_rt_short_by_the_taylor_remainder_only(rate_bps, elapsed):
-    x = rate_bps * RAY // (BPS * YEAR) * elapsed / RAY
-    growth = compound(RAY, rate_bps, elapsed) / RAY
-    # Three terms: below e^x by at most its fourth-order remainder (x^4/24 e^x) and the rounding.
-    assert 1 + x <= growth + 1e-12
-    assert math.exp(x) - growth <= x**4 / 24 * math.exp(x) + 1e-12
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(
+    rate_bps=st.integers(0, MAX_BORROW_RATE_BPS),
+    elapsed=st.integers(0, 20 * YEAR),
+    index=st.integers(RAY, 10**40),
+)
+def test_sec_26__compound__e_to_the_rt_for_any_gap_to_1e_minus_25(rate_bps, elapsed, index):
+    """SEC-26: the index is index x e^(rt) for any gap (not a three-term Taylor sum, which lost 37%
+    of a year's interest at 310%), rounded down, within 1e-25 of a 60-digit decimal exponential."""
+    getcontext().prec = 60
+    x = Decimal(rate_bps * elapsed * RAY // (BPS * YEAR)) / RAY
+    exact = Decimal(index) * x.exp()
+    got = compound(index, rate_bps, elapsed, 2**512)
+    if exact >= MAX_INDEX_RAY:
+        assert compound(index, rate_bps, elapsed) == MAX_INDEX_RAY
+        return
+    assert got <= exact
+    assert exact - got <= exact * Decimal(10) ** -25 + 2**8
+
+
+def test_sec_26__compound__a_year_at_310_percent_in_one_gap_or_twelve_agree():
+    """The red team's figures: one year idle at 310% grows 1M to e^3.1 M (22.198M), as monthly
+    accruals do (the three-term sum gave 13.87M)."""
+    yearly = compound(RAY, 31_000, YEAR)
+    monthly = RAY
+    for _ in range(12):
+        monthly = compound(monthly, 31_000, YEAR // 12)
+    assert abs(yearly - monthly) * 10**20 < yearly
+    assert round(yearly / RAY * 1_000_000) == round(math.exp(3.1) * 1_000_000) == 22_197_951
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(
+    base=st.integers(0, BPS),
+    top=st.integers(0, MAX_BORROW_RATE_BPS),
+    kink=st.integers(1, BPS - 1),
+    debt=st.integers(1, 2**100),
+    gaps=st.lists(st.integers(1, 200 * YEAR), min_size=1, max_size=8),
+    spread_bps=st.integers(0, 2**16 - 1),
+)
+def test_sec_25__any_accepted_model__the_accrual_stays_within_its_fields_forever(
+    base, top, kink, debt, gaps, spread_bps
+):
+    """SEC-25 over the accepted parameter space: whatever the model (any rate up to the cap), the
+    debt (up to 2^100 units), the spread (any uint16) and the gaps (up to 1,600 years at full
+    utilisation), every field the pool stores stays within its width (index 216 bits, amounts
+    128): no accrual can revert, so the pool never freezes; the index saturates at its ceiling."""
+    from keepers.prime.pool_model import PoolModel
+
+    slope1 = min(top, BPS) - min(base, min(top, BPS))
+    model = RateModel(min(base, min(top, BPS)), slope1, top - min(top, BPS), kink, 5_000)
+    assert model.invalidity() == ""
+    pool = PoolModel(model=model, last_accrual=0)
+    pool.deposit(debt, 0)
+    pool.borrow("a", debt, spread_bps, 0)
+    now = 0
+    for gap in gaps:
+        now += gap
+        pool.accrue(now)
+        pool.charge("a", spread_bps, now)
+        assert RAY <= pool.index_ray <= MAX_INDEX_RAY
+        assert pool.total_debt <= MAX_TOTAL_DEBT + debt + 1
+        assert max(pool.reserves, pool.cash, pool.total_scaled) < 2**128
+        assert pool.accounts["a"].scaled < 2**128
+
+
+@pytest.mark.parametrize(
+    "rate_bps, debt, years",
+    [
+        (MAX_BORROW_RATE_BPS, 1, 21),  # the cap, one unit: the index's own ceiling
+        (MAX_BORROW_RATE_BPS, 10**13, 14),  # the cap, ten million USDC: the debt's ceiling
+        (31_000, 1, 28),  # the deployed model at full utilisation
+        (31_000, 10**13, 18),
+        (6_500, 1, 134),  # keepers/data/prime.yaml's USDC pool at full utilisation
+        (6_500, 10**13, 88),
+        (10_350, 10**13, 55),  # its QSPX pool
+    ],
+)
+def test_sec_25__horizon__exact_for_years_of_full_utilisation_before_saturating(
+    rate_bps, debt, years
+):
+    """The horizon the interface states: a pool borrowed in full at `rate_bps` compounds exactly
+    (below its ceiling) for `years` years, then saturates a year later at the latest."""
+    ceiling = index_ceiling(debt)
+    assert compound(RAY, rate_bps, years * YEAR, ceiling) < ceiling
+    assert compound(RAY, rate_bps, (years + 1) * YEAR, ceiling) == ceiling
 
 
 def test_prm_1_prm_5__replayed_history__debts_sum_and_claims_within_cash_and_debt():

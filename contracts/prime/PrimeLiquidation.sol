@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity ^0.8.24;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {IncomeConfig, IncomeKind} from "../../interfaces/IPrimeBroker.sol";
+import {IBondServicer} from "../../interfaces/IBondServicer.sol";
+import {IIncomeShareToken} from "../../interfaces/IIncomeShareToken.sol";
+import {ILiquidityAggregator} from "../../interfaces/ILiquidityAggregator.sol";
+import {IOracleRouter} from "../../interfaces/IOracleRouter.sol";
+import {IIdentityRegistry} from "../../interfaces/IIdentityRegistry.sol";
+import {IPrimeLiquidation} from "../../interfaces/IPrimeLiquidation.sol";
+import {PrimeModule} from "./PrimeModule.sol";
+import {MarginMath} from "./MarginMath.sol";
+import {BPS} from "../libraries/Constants.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+
+/// @title PrimeLiquidation
+/// @notice The prime broker's liquidation module: liquidation and the income of posted assets
+/// (IPrimeLiquidation), run by the broker with DELEGATECALL on its own storage (the broker checks
+/// roles and the reentrancy lock first). Called directly it refuses: it has no state of its own.
+contract PrimeLiquidation is IPrimeLiquidation, PrimeModule {
+    using SafeERC20 for IERC20;
+
+    constructor(IIdentityRegistry registry_, IOracleRouter oracle_, ILiquidityAggregator aggregator_)
+        PrimeModule(registry_, oracle_, aggregator_)
+    {}
+
+    /// @inheritdoc IPrimeLiquidation
+    function setIncome(address asset, IncomeKind kind, address source) external {
+        _requireDelegated();
+        Listing memory l = _requireListed(asset);
+        if (address(l.pool) != address(0)) revert InvalidCollateral(asset, "borrowable");
+        // The accounts' marks start with the binding: nothing of it may be held yet (a matured
+        // note's retired units count: they keep their claim on its servicer).
+        if (_totalCollateral[asset] != 0) revert InvalidCollateral(asset, "posted");
+        address pay;
+        if (kind == IncomeKind.Coupons) {
+            IBondServicer servicer = IBondServicer(source);
+            if (address(servicer.token()) != asset) revert InvalidCollateral(asset, "servicer of another token");
+            if (servicer.SCALE() != SERVICER_SCALE) revert InvalidCollateral(asset, "servicer scale");
+            pay = address(servicer.paymentAsset());
+            Listing memory p = _listings[pay];
+            if (p.slot == 0 || p.income) revert InvalidCollateral(pay, "payment asset");
+        } else if (kind == IncomeKind.Shares) {
+            if (source != asset) revert InvalidCollateral(asset, "source");
+            // Reverts for a token without an income index.
+            IIncomeShareToken(asset).incomeIndex();
+            pay = asset;
+        } else {
+            source = address(0);
+        }
+        Income memory previous = _incomes[asset];
+        emit IncomeSet(
+            asset, IncomeConfig(previous.kind, previous.source, previous.payAsset), IncomeConfig(kind, source, pay)
+        );
+        _incomes[asset] = Income(kind, source, pay);
+        bool bearing = kind != IncomeKind.None;
+        _listings[asset].income = bearing;
+        _entries[l.slot - 1].income = bearing;
+    }
+
+    /// @inheritdoc IPrimeLiquidation
+    function claimIncome(address account, address asset) external returns (uint256 credited) {
+        _requireDelegated();
+        Account memory a = _requireOpen(account);
+        credited = _settleIncome(account, a, asset);
+        _accounts[account] = a;
+    }
+
+    /// @inheritdoc IPrimeLiquidation
+    function liquidate(
+        address account,
+        address debtAsset,
+        uint256 repay,
+        address collateralAsset,
+        bytes calldata route,
+        uint32 expectedLiquidations
+    ) external returns (uint256 repaid, uint256 seized) {
+        _requireDelegated();
+        if (!_registry.isVerified(msg.sender)) revert LiquidatorNotVerified(msg.sender);
+        Account memory a = _requireOpen(account);
+        if (a.liquidations != expectedLiquidations) {
+            revert StaleLiquidation(account, expectedLiquidations, a.liquidations);
+        }
+        // The account's income first: what it was paid counts, a matured note's units leave its
+        // collateral for the cash they were redeemed for (IPrimeBroker "Income").
+        _settleAllIncome(account, a);
+        Quote memory q = _quote(account, a, debtAsset, repay, collateralAsset);
+        // Effects: the collateral leaves the account and the count moves before any token does.
+        if (q.seized != 0) _debit(account, a, q.collateral, collateralAsset, q.seized);
+        unchecked {
+            ++a.liquidations;
+        }
+        _accounts[account] = a;
+        uint256 proceeds;
+        uint256 debtAfter;
+        // Nothing repaid: the collateral is dust, written off below (`q.writeOff`).
+        if (q.repaid != 0) {
+            if (route.length == 0) {
+                // Taken: the liquidator pays the debt and receives the collateral (the token's
+                // compliance decides whether it may hold it).
+                IERC20(debtAsset).safeTransferFrom(msg.sender, address(q.debt.pool), q.repaid);
+                IERC20(collateralAsset).safeTransfer(msg.sender, q.seized);
+            } else {
+                proceeds = _sellSeized(account, a, q, route, collateralAsset, debtAsset);
+            }
+            debtAfter = q.debt.pool.repay(account, q.repaid, a.spreadBps);
+            if (debtAfter == 0) a.debtMask &= ~_bit(q.debt);
+        }
+        uint256 ratioAfter = MarginMath.NO_DEBT_RATIO;
+        if (a.heldMask == 0 || q.writeOff) {
+            _realiseBadDebt(account, a);
+        } else {
+            ratioAfter = _ratioAfter(q, _balances[account][collateralAsset], debtAfter);
+            if (a.marginCallAt != 0) {
+                if (ratioAfter >= q.maintenanceBps) {
+                    a.marginCallAt = 0;
+                    emit MarginCallCleared(account, ratioAfter);
+                } else if (q.callLive) {
+                    // Seen below maintenance: the call stays live (SEC-24).
+                    _callSeenAt[account] = block.timestamp;
+                }
+            }
+        }
+        _accounts[account] = a;
+        (repaid, seized) = (q.repaid, q.seized);
+        emit Liquidated(
+            account, msg.sender, debtAsset, collateralAsset, repaid, seized, proceeds, q.ratioBeforeBps, ratioAfter
+        );
+    }
+
+    // ================================================================ internal: income
+
+    /// @dev Settles each income-bearing asset the account holds (bounded by MAX_ASSETS).
+    function _settleAllIncome(address account, Account memory a) internal {
+        uint256 mask = a.heldMask;
+        for (uint256 i; mask != 0; ++i) {
+            if (mask & 1 != 0 && _entries[i].income) _settleIncome(account, a, _entries[i].asset);
+            mask >>= 1;
+        }
+    }
+
+    /// @dev Credits the account its income on `asset` since its marks (IPrimeBroker "Income"), at
+    /// most what the broker holds of the payment asset beyond the accounts' balances; moves the
+    /// marks; retires a matured note's units from the collateral; makes the servicer pay the
+    /// broker what it owes it. Returns what it credited.
+    function _settleIncome(address account, Account memory a, address asset) internal returns (uint256 credited) {
+        Income memory inc = _incomes[asset];
+        if (inc.kind == IncomeKind.None) return 0;
+        (uint256 owed, uint256 first, uint256 second, bool redeeming) = _owed(account, asset, inc);
+        _incomeMarks[account][asset] = IncomeMark(first, second);
+        if (inc.kind == IncomeKind.Coupons) {
+            uint256 units = _balances[account][asset];
+            if (redeeming && units != 0) {
+                // Matured: no longer collateral (it cannot move), still the account's claim (and
+                // still in `_totalCollateral`, the units the broker holds for its accounts).
+                _balances[account][asset] = 0;
+                _retired[account][asset] += units;
+                a.heldMask &= ~_bit(_listings[asset]);
+                emit CollateralMatured(account, asset, units);
+            }
+            if (owed != 0) {
+                IBondServicer servicer = IBondServicer(inc.source);
+                if (redeeming) servicer.redeem(address(this));
+                else servicer.claimCoupons(address(this));
+            }
+        }
+        if (owed == 0) return 0;
+        address pay = inc.payAsset;
+        uint256 held = IERC20(pay).balanceOf(address(this));
+        uint256 posted = _totalCollateral[pay];
+        credited = Math.min(owed, held > posted ? held - posted : 0);
+        if (credited == 0) return 0;
+        _credit(account, a, _listings[pay], pay, credited, false);
+        emit IncomeCredited(account, asset, pay, credited);
+    }
+
+    // ================================================================ internal: liquidation
+
+    /// @dev The ratio after the liquidation, exactly as `_figures` would compute it, from the one
+    /// before: only the seized asset's collateral term and the repaid asset's debt term changed
+    /// (no other price, balance or debt moved), so they are replaced (no second pass of oracle
+    /// reads).
+    function _ratioAfter(Quote memory q, uint256 balanceAfter, uint256 debtAfter) internal pure returns (uint256) {
+        uint256 hc = MarginMath.haircutBps(q.collateral.riskWeightBps);
+        uint256 hd = MarginMath.haircutBps(q.debt.riskWeightBps);
+        uint8 cd = q.collateral.decimals;
+        uint8 dd = q.debt.decimals;
+        uint256 collateral = q.adjustedCollateralUsd
+            - MarginMath.adjustedCollateral(MarginMath.valueDown(q.balanceBefore, q.colPrice, cd), hc)
+            + MarginMath.adjustedCollateral(MarginMath.valueDown(balanceAfter, q.colPrice, cd), hc);
+        uint256 debt = q.adjustedDebtUsd
+            - MarginMath.adjustedDebt(MarginMath.valueUp(q.debtBefore, q.debtPrice, dd), hd)
+            + MarginMath.adjustedDebt(MarginMath.valueUp(debtAfter, q.debtPrice, dd), hd);
+        return MarginMath.ratioBps(collateral, debt);
+    }
+
+    /// @dev Sells the seized collateral along `route`; what the route did not spend goes back to the
+    /// account. The proceeds must reach the oracle value of what was sold less
+    /// MAX_LIQUIDATION_SLIPPAGE_BPS and cover the repayment; the pool gets the repayment, the
+    /// liquidator the rest. Sets `q.seized` to what was sold.
+    function _sellSeized(
+        address account,
+        Account memory a,
+        Quote memory q,
+        bytes calldata route,
+        address collateralAsset,
+        address debtAsset
+    ) internal returns (uint256 proceeds) {
+        uint256 sold;
+        (sold, proceeds) = _sell(route, collateralAsset, debtAsset, q.seized);
+        if (sold < q.seized) _credit(account, a, q.collateral, collateralAsset, q.seized - sold, false);
+        q.seized = sold;
+        _requireOracleFloor(sold, q.colPrice, q.collateral.decimals, proceeds, q.debtPrice, q.debt.decimals);
+        if (proceeds < q.repaid) revert InsufficientProceeds(proceeds, q.repaid);
+        IERC20(debtAsset).safeTransfer(address(q.debt.pool), q.repaid);
+        if (proceeds > q.repaid) IERC20(debtAsset).safeTransfer(msg.sender, proceeds - q.repaid);
+    }
+}

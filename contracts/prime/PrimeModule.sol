@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity ^0.8.24;
+
+import {MarginTier, IncomeKind} from "../../interfaces/IPrimeBroker.sol";
+import {IBondServicer} from "../../interfaces/IBondServicer.sol";
+import {IIncomeShareToken} from "../../interfaces/IIncomeShareToken.sol";
+import {ILiquidityAggregator} from "../../interfaces/ILiquidityAggregator.sol";
+import {IOracleRouter} from "../../interfaces/IOracleRouter.sol";
+import {IIdentityRegistry} from "../../interfaces/IIdentityRegistry.sol";
+import {PrimeLayout} from "./PrimeLayout.sol";
+import {MarginMath} from "./MarginMath.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+
+/// @title PrimeModule
+/// @notice What the broker's two modules (PrimeMargin, PrimeLiquidation) share: the refusal of a
+/// direct call, a liquidation's checked terms (`_quote`: run by `liquidate`, previewed by
+/// `previewLiquidation`), a margin call's liveness and an account's income owed. Each module runs
+/// only by the broker's DELEGATECALL on the broker's storage (PrimeLayout).
+abstract contract PrimeModule is PrimeLayout {
+    error DirectCall();
+
+    address private immutable _self;
+
+    constructor(IIdentityRegistry registry_, IOracleRouter oracle_, ILiquidityAggregator aggregator_)
+        PrimeLayout(registry_, oracle_, aggregator_)
+    {
+        _self = address(this);
+    }
+
+    function _requireDelegated() internal view {
+        if (address(this) == _self) revert DirectCall();
+    }
+
+    /// @dev A call is live while it was seen below maintenance within its heartbeat (SEC-24).
+    function _live(Account memory a, MarginTier memory t, uint256 seenAt) internal view returns (bool) {
+        return a.marginCallAt != 0 && block.timestamp < seenAt + Math.min(t.gracePeriod, MARGIN_CALL_HEARTBEAT);
+    }
+
+    /// @dev A liquidation's terms, checked: the account is liquidatable, the repayment within the
+    /// close factor, the collateral seized at oracle prices with the (dynamic) bonus, capped by the
+    /// account's balance of it.
+    struct Quote {
+        Listing debt;
+        Listing collateral;
+        uint256 debtPrice;
+        uint256 colPrice;
+        uint256 bonusBps;
+        uint256 repaid;
+        uint256 seized;
+        uint256 ratioBeforeBps;
+        uint256 maintenanceBps;
+        uint256 adjustedCollateralUsd;
+        uint256 adjustedDebtUsd;
+        uint256 debtBefore;
+        uint256 balanceBefore;
+        /// The account's collateral at oracle value before (Figures.collateralUsd).
+        uint256 collateralUsd;
+        /// What is left cannot repay one unit of the debt: write the debts off (SEC-23).
+        bool writeOff;
+        /// The account's call is live (SEC-24).
+        bool callLive;
+    }
+
+    function _quote(address account, Account memory a, address debtAsset, uint256 repay, address collateralAsset)
+        internal
+        view
+        returns (Quote memory q)
+    {
+        // One pass: the ratio, and the two assets' prices and the debt on the way.
+        Figures memory f = _figures(account, a, debtAsset, collateralAsset);
+        MarginTier memory t = _tiers[a.tier];
+        // The call's last sighting read only when there is one (a cold load otherwise wasted).
+        q.callLive = a.marginCallAt != 0 && _live(a, t, _callSeenAt[account]);
+        uint256 deadline = q.callLive ? a.marginCallAt + t.gracePeriod : 0;
+        bool overdue = deadline != 0 && block.timestamp >= deadline && f.ratioBps < t.maintenanceBps;
+        if (f.ratioBps >= t.liquidationBps && !overdue) revert NotLiquidatable(account, f.ratioBps, deadline);
+        q.debt = _listings[debtAsset];
+        q.collateral = _requireListed(collateralAsset);
+        if (address(q.debt.pool) == address(0)) revert NoPool(debtAsset);
+        q.debtBefore = f.debtX;
+        if (q.debtBefore == 0) revert NoDebt(account, debtAsset);
+        q.balanceBefore = _balances[account][collateralAsset];
+        // An account with no collateral at all is written off whatever asset is named (below).
+        if (q.balanceBefore == 0 && a.heldMask != 0) revert InsufficientBalance(account, collateralAsset, 0, 1);
+        uint256 most = MarginMath.maxRepay(q.debtBefore, f.ratioBps, t.closeFactorBps);
+        if (repay > most) revert RepayAboveCloseFactor(repay, most);
+        q.ratioBeforeBps = f.ratioBps;
+        q.collateralUsd = f.collateralUsd;
+        q.adjustedCollateralUsd = f.adjustedCollateralUsd;
+        q.adjustedDebtUsd = f.adjustedDebtUsd;
+        q.maintenanceBps = t.maintenanceBps;
+        q.debtPrice = f.priceX;
+        q.colPrice = f.priceY;
+        // A holding without a usable price is valued 0 (SEC-153): it cannot be seized at a price.
+        if (q.colPrice == 0 && q.balanceBefore != 0) revert CollateralUnpriced(collateralAsset);
+        q.bonusBps = MarginMath.bonusBps(
+            t.bonusBps,
+            f.ratioBps,
+            MarginMath.haircutBps(q.collateral.riskWeightBps),
+            MarginMath.haircutBps(q.debt.riskWeightBps)
+        );
+        q.repaid = repay;
+        if (q.balanceBefore == 0) {
+            // No collateral at all (its price was not read): nothing to seize, written off below.
+            q.repaid = 0;
+        } else {
+            q.seized =
+                MarginMath.seized(repay, q.debtPrice, q.debt.decimals, q.colPrice, q.collateral.decimals, q.bonusBps);
+            if (q.seized > q.balanceBefore) {
+                q.seized = q.balanceBefore;
+                q.repaid = MarginMath.repayable(
+                    q.seized, q.colPrice, q.collateral.decimals, q.debtPrice, q.debt.decimals, q.bonusBps
+                );
+            }
+        }
+        // Nothing to repay: nothing is seized (dust stays with the account).
+        if (q.repaid == 0) q.seized = 0;
+        // What is left, at oracle value: dust when it cannot repay one unit of the debt (SEC-23).
+        uint8 cd = q.collateral.decimals;
+        uint256 left = q.collateralUsd - MarginMath.valueDown(q.balanceBefore, q.colPrice, cd)
+            + MarginMath.valueDown(q.balanceBefore - q.seized, q.colPrice, cd);
+        // And at most MAX_DUST_USD whatever the debt's unit (a liquidator naming a debt of a costly
+        // unit writes nothing off beside collateral worth more).
+        q.writeOff =
+            left <= MAX_DUST_USD && MarginMath.repayableFor(left, q.debtPrice, q.debt.decimals, q.bonusBps) == 0;
+        if (q.repaid == 0 && !q.writeOff) revert ZeroAmount();
+    }
+
+    /// @dev The account's income on `asset` since its marks, rounded down (what the source pays a
+    /// holder of its units), and the source's indices now (the marks' next values) and whether a
+    /// note is being redeemed. A mark of 0, or no units, owes nothing (an account settles before
+    /// its first units arrive; a source changes only while nothing is held).
+    function _owed(address account, address asset, Income memory inc)
+        internal
+        view
+        returns (uint256 owed, uint256 first, uint256 second, bool redeeming)
+    {
+        IncomeMark memory mark = _incomeMarks[account][asset];
+        uint256 units = _balances[account][asset];
+        if (inc.kind == IncomeKind.Shares) {
+            (first,,) = IIncomeShareToken(asset).incomeIndex();
+            // No underflow: the income index never decreases.
+            if (mark.coupon != 0 && units != 0) owed = Math.mulDiv(units, first, mark.coupon) - units;
+        } else if (inc.kind == IncomeKind.Coupons) {
+            IBondServicer servicer = IBondServicer(inc.source);
+            (first,,, redeeming) = servicer.servicing();
+            if (redeeming) {
+                (,,, second,) = servicer.redemptionPool();
+                units += _retired[account][asset];
+            }
+            // No underflow: the coupon and redemption indices never decrease.
+            if (units != 0) {
+                owed = Math.mulDiv(units, first - mark.coupon, SERVICER_SCALE)
+                    + Math.mulDiv(units, second - mark.redemption, SERVICER_SCALE);
+            }
+        }
+    }
+}

@@ -1,0 +1,225 @@
+"""The lending pool under the red team's attacks (docs/specs.md SEC-25..SEC-27), each performed on
+the pool as the deploy routine deploys it (`pool_stack`: a test account plays the broker):
+
+- SEC-25: no accepted rate model freezes the pool: a full pool at the highest accepted rate for
+  centuries (in one gap and in steps) still accrues, takes deposits and answers its views;
+- SEC-26: the borrow index compounds exactly over any gap: a year idle at 310% grows a debt by
+  e^3.1 (22.2x), as monthly accruals do, not by the three-term Taylor sum (13.9x);
+- SEC-27: `maxRedeem` and `maxWithdraw` are what `redeem` and `withdraw` accept while cash is
+  short of the lenders' claims, a frozen lender's included."""
+
+from __future__ import annotations
+
+from decimal import Decimal, getcontext
+
+import ape
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from isolation import isolated
+from keepers.prime import RateModel
+from keepers.prime.pool_model import BPS, RAY, YEAR
+from prime_fixtures import USD
+
+DAY = 86_400
+# The deployed model: 2% base, 10% at the 80% kink, 310% at full utilisation.
+DEPLOYED = RateModel(200, 800, 30_000, 8_000, 1_000)
+HYPOTHESIS = settings(
+    max_examples=12,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+
+@pytest.fixture
+def stack(chain, pool_stack):
+    with isolated(chain):
+        yield pool_stack
+
+
+def highest_accepted(pool) -> RateModel:
+    """The steepest model the pool accepts: base + slope1 at 100% reached at the kink, the rest
+    of the pool's cap above it (1,100% a year before the cap), the largest reserve factor."""
+    top = pool.MAX_BORROW_RATE_BPS() if hasattr(pool, "MAX_BORROW_RATE_BPS") else 110_000
+    return RateModel(0, BPS, top - BPS, 5_000, pool.MAX_RESERVE_FACTOR_BPS())
+
+
+def full_pool(stack, model: RateModel, assets: int, account: str = "0x" + "5e" * 20) -> str:
+    """`assets` deposited by alice and all of it lent to `account`: utilisation 100%, the model's
+    top rate."""
+    pool, broker = stack.pool, stack.broker
+    pool.setRateModel(model.as_tuple(), sender=stack.governor)
+    pool.deposit(assets, stack.lenders["alice"], sender=stack.lenders["alice"])
+    pool.borrow(account, assets, 0, broker, sender=broker)
+    return account
+
+
+def still_working(stack, account) -> None:
+    """Every entry point a frozen pool refused still answers: `touch`, `deposit`, `totalAssets`,
+    `state`, `debtOf`."""
+    pool, broker, bob = stack.pool, stack.broker, stack.lenders["bob"]
+    pool.touch(account, 0, sender=broker)
+    pool.deposit(1_000 * USD, bob, sender=bob)
+    s = pool.state()
+    assert pool.totalAssets() <= s.cash + s.totalDebt
+    assert pool.debtOf(account, 0) >= s.totalDebt - 1
+
+
+# ---------------------------------------------------------------- SEC-25: the index never freezes
+
+
+def test_sec_25__a_full_pool_for_centuries__at_the_highest_accepted_rate__never_freezes(
+    stack, chain
+):
+    """The red team's freeze: 1,100% a year was accepted and the 128-bit index overflowed after
+    2.47 years of full use (touch, deposit, totalAssets and state reverted for good). Now the
+    rate at full utilisation is capped and the index saturates at its ceiling instead of
+    overflowing: at the highest accepted model, a century in one gap, then ten decades more."""
+    account = full_pool(stack, highest_accepted(stack.pool), 1_000_000 * USD)
+    chain.pending_timestamp += 100 * YEAR
+    still_working(stack, account)
+    for _ in range(10):
+        chain.pending_timestamp += 10 * YEAR
+        still_working(stack, account)
+
+
+def test_sec_25__set_rate_model__above_the_cap__refused_with_the_bound(stack):
+    pool = stack.pool
+    assert pool.MAX_BORROW_RATE_BPS() == 40_000
+    with ape.reverts(pool.InvalidRateModel, reason="rate at full utilisation above max"):
+        pool.setRateModel(RateModel(0, BPS, 30_001, 5_000, 0).as_tuple(), sender=stack.governor)
+    pool.setRateModel(RateModel(0, BPS, 30_000, 5_000, 0).as_tuple(), sender=stack.governor)
+
+
+@HYPOTHESIS
+@given(
+    top_bps=st.integers(0, 40_000),
+    kink=st.integers(1, 9_999),
+    debt=st.sampled_from((1, 10**6, 10**13, 10**19, 10**22)),
+    years=st.sampled_from((1, 14, 100, 1_000)),
+    steps=st.sampled_from((1, 7)),
+)
+def test_sec_25__any_accepted_model_debt_and_horizon__as_the_model_and_never_reverts(
+    chain, pool_stack, operator, top_bps, kink, debt, years, steps
+):
+    """Over the accepted parameter space (any rate at full utilisation up to the cap, any kink,
+    debts from a unit to ten thousand whole 18-decimal tokens (the shares engine takes 96 bits),
+    a year to a millennium at full utilisation, in one gap or several): the index is
+    keepers/prime/pool_model.py's to the unit (saturating where it does) and every entry point
+    still answers."""
+    from keepers.prime.pool_model import PoolModel
+
+    stack = pool_stack
+    slope1 = min(top_bps, BPS)
+    model = RateModel(0, slope1, top_bps - slope1, kink, 5_000)
+    with isolated(chain):
+        stack.usdc.mint(stack.lenders["alice"], debt, sender=operator)
+        pool, broker = stack.pool, stack.broker
+        pool.setRateModel(model.as_tuple(), sender=stack.governor)
+        replay = PoolModel(model, pool.state().lastAccrual)
+        tx = pool.deposit(debt, stack.lenders["alice"], sender=stack.lenders["alice"])
+        replay.deposit(debt, tx.timestamp)
+        account = "0x" + "5d" * 20
+        tx = pool.borrow(account, debt, 0, broker, sender=broker)
+        replay.borrow(account, debt, 0, tx.timestamp)
+        for _ in range(steps):
+            chain.pending_timestamp += years * YEAR // steps
+            tx = pool.touch(account, 0, sender=broker)
+            replay.accrue(tx.timestamp)
+            replay.charge(account, 0, tx.timestamp)
+            s = pool.state()
+            assert (s.borrowIndexRay, s.totalDebt, s.reserves) == (
+                replay.index_ray,
+                replay.total_debt,
+                replay.reserves,
+            )
+        still_working(stack, account)
+
+
+# ---------------------------------------------------------------- SEC-26: exact compounding
+
+
+def test_sec_26__a_year_idle_at_310_percent__the_debt_grows_by_e_to_the_3_1(stack, chain):
+    """The red team's undercount: one year idle at 310% accrued 13.87M on 1M where monthly
+    accruals give 22.16M (lenders lost 37%). The index now compounds by e^(rt) exactly: the year
+    in one gap and the year in twelve monthly accruals agree to 1e-20, and both are e^3.1 to
+    1e-20 (a 60-digit decimal exponential)."""
+    pool, broker = stack.pool, stack.broker
+    account = full_pool(stack, DEPLOYED, 1_000_000 * USD)
+    start = pool.state().lastAccrual
+    with isolated(chain):
+        for month in range(1, 13):
+            chain.pending_timestamp = start + month * YEAR // 12
+            pool.touch(account, 0, sender=broker)
+        monthly = pool.state().borrowIndexRay
+    chain.pending_timestamp = start + YEAR
+    pool.touch(account, 0, sender=broker)
+    yearly = pool.state().borrowIndexRay
+    getcontext().prec = 60
+    exact = (Decimal(31) / 10).exp() * RAY
+    assert abs(Decimal(yearly) - exact) / exact < Decimal(10) ** -20
+    assert abs(yearly - monthly) * 10**20 < yearly
+    assert (
+        22_190_000 * USD < pool.debtOf(account, 0) < 22_200_000 * USD
+    )  # e^3.1 = 22.198, not 13.87
+
+
+# ---------------------------------------------------------------- SEC-27: max views honoured
+
+
+@HYPOTHESIS
+@given(
+    deposits=st.tuples(st.integers(1, 10**13), st.integers(1, 10**13)),
+    borrowed_bps=st.integers(5_000, 10_000),
+    days=st.integers(0, 400),
+    reserves_out_bps=st.integers(0, 10_000),
+    write_off=st.booleans(),
+    frozen=st.sampled_from((None, "alice", "bob")),
+)
+def test_sec_27__cash_short__redeem_max_redeem_and_withdraw_max_withdraw_succeed(
+    chain, pool_stack, freezer, deposits, borrowed_bps, days, reserves_out_bps, write_off, frozen
+):
+    """ERC-4626: `maxRedeem` / `maxWithdraw` never exceed what `redeem` / `withdraw` accept. With
+    most (or all) of the cash lent, interest and spreads accrued, reserves partly paid out, bad
+    debt written off or not, and a lender frozen or not: each lender's `redeem(maxRedeem)` and
+    `withdraw(maxWithdraw)` go through (a frozen lender's maxima are 0: it can do neither)."""
+    stack = pool_stack
+    pool, broker = stack.pool, stack.broker
+    lenders = [stack.lenders["alice"], stack.lenders["bob"]]
+    with isolated(chain):
+        pool.setRateModel(DEPLOYED.as_tuple(), sender=stack.governor)
+        for wallet, amount in zip(lenders, deposits, strict=True):
+            stack.usdc.approve(pool, 2**256 - 1, sender=wallet)
+            if amount > stack.usdc.balanceOf(wallet):
+                amount = stack.usdc.balanceOf(wallet)
+            pool.deposit(amount, wallet, sender=wallet)
+        cash = pool.state().cash
+        lent, spared = "0x" + "5f" * 20, "0x" + "5c" * 20
+        pool.borrow(lent, max(cash * borrowed_bps // BPS // 2, 1), 300, broker, sender=broker)
+        pool.borrow(
+            spared, max(pool.state().cash * borrowed_bps // BPS, 1), 0, broker, sender=broker
+        )
+        chain.pending_timestamp += days * DAY
+        pool.touch(lent, 300, sender=broker)
+        s = pool.state()
+        out = min(s.reserves, s.cash) * reserves_out_bps // BPS
+        if out:
+            pool.withdrawReserves(out, stack.governor, sender=stack.governor)
+        if write_off:
+            pool.realiseBadDebt(lent, 300, sender=broker)
+        if frozen:
+            stack.registry.freeze(stack.lenders[frozen], sender=freezer)
+        for wallet in lenders:
+            with isolated(chain):
+                shares = pool.maxRedeem(wallet)
+                if shares:
+                    pool.redeem(shares, wallet, wallet, sender=wallet)
+            with isolated(chain):
+                assets = pool.maxWithdraw(wallet)
+                if assets:
+                    pool.withdraw(assets, wallet, wallet, sender=wallet)
+        if frozen:
+            wallet = stack.lenders[frozen]
+            assert pool.maxRedeem(wallet) == pool.maxWithdraw(wallet) == 0
