@@ -178,6 +178,9 @@ interface IBondServicer {
     /// @notice `holder` is not verified in the token's registry (or is under its sanctions freeze)
     /// or is frozen on the token (SEC-125): what it is owed stays, claimable once resolved.
     error HolderNotPayable(address holder);
+    /// @notice `caller` claimed for `holder`, a contract (an account with code, EIP-7702 accounts
+    /// included): a contract claims for itself (SEC-159).
+    error ClaimForAContract(address holder, address caller);
     /// @notice `caller` is neither the instrument's issuer nor its FUND operator.
     error NotIssuerOrFunder(uint256 instrumentId, address caller);
     /// @notice The redemption pool holds `funded`, no more than `due` (every share at its price):
@@ -281,9 +284,11 @@ interface IBondServicer {
     /// round is ignored.
     function recordFloatingCoupon(uint256 number, uint80 fixingRound) external;
 
-    /// @notice Pays `holder` its coupons owed (anyone may call: only the holder is paid). O(1).
-    /// Reverts `HolderNotPayable` while the holder is frozen or unverified (SEC-125): its coupons
-    /// stay owed.
+    /// @notice Pays `holder` its coupons owed (anyone may call for a holder without code; a contract
+    /// holder calls for itself, `ClaimForAContract`: a payment pushed to a contract that measures
+    /// what it is paid by its balance, a NAV desk in its payment callback, would count as the
+    /// caller's money, SEC-159). Only the holder is paid. O(1). Reverts `HolderNotPayable` while
+    /// the holder is frozen or unverified (SEC-125): its coupons stay owed.
     function claimCoupons(address holder) external returns (uint256 paid);
 
     /// @notice Starts the redemption (anyone; the lifecycle keeper does it once the instrument is
@@ -295,7 +300,8 @@ interface IBondServicer {
     /// otherwise: pass 0; above 2**80 - 1 reverts `SafeCastOverflowedUintDowncast` on that path).
     function startRedemption(uint256 fixingRound) external;
 
-    /// @notice Pays `holder` its redemption share so far and its coupons owed (anyone may call).
+    /// @notice Pays `holder` its redemption share so far and its coupons owed (who may call: as
+    /// `claimCoupons`).
     /// Reverts `HolderNotPayable` while the holder is frozen or unverified (SEC-125).
     function redeem(address holder) external returns (uint256 coupons, uint256 redemption);
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity ^0.8.24;
 
+import {IBondServicer} from "./IBondServicer.sol";
+
 /// @notice Primary market terms of one fund token against the venue's cash token.
 struct NavMarket {
     /// Fee on subscriptions (cash in, fund token out), in basis points of the NAV value.
@@ -75,6 +77,8 @@ interface INavVenue {
         uint256 nav18
     );
     event InventoryWithdrawn(address indexed token, address indexed to, uint256 amount);
+    /// @notice `servicer` paid the desk `paid` (payment-asset base units) on its inventory.
+    event IncomeClaimed(address indexed servicer, uint256 paid);
 
     /// @notice Subscribes (tokenIn = cash) or redeems (tokenOut = cash); pulls `amountIn` from the caller.
     function swap(address tokenIn, address tokenOut, uint256 amountIn, uint256 minAmountOut, address recipient)
@@ -136,6 +140,13 @@ interface INavVenue {
     /// GOVERNOR role (scheduled with an execution delay on live networks, cancellable by the
     /// guardian): the inventory is the issuer's capital, not an operator's to move (SEC-8).
     function withdrawInventory(address token, address to, uint256 amount) external;
+    /// @notice Claims what a note's servicer owes the desk on its inventory: coupons, or with
+    /// `redemption` its redemption and coupons (`IncomeClaimed`); paid to the desk, in its cash
+    /// when that is the note's payment asset. OPERATOR role: it only brings money in. No one else
+    /// can claim for the desk (`IBondServicer.ClaimForAContract`, SEC-159): a claim made for it
+    /// inside a payment callback would have counted as the caller's payment. Not checked: that
+    /// `servicer` serves a listed token (it is called, and pays only the desk).
+    function claimIncome(IBondServicer servicer, bool redemption) external returns (uint256 paid);
 
     function cash() external view returns (address);
     function oracle() external view returns (address);

@@ -397,6 +397,9 @@ contract BondServicer is IBondServicer, ReentrancyGuardTransient {
     /// ISecurityToken): verified in the token's registry (not under a sanctions freeze) and not
     /// frozen on the token. What it is owed stays, claimable once resolved.
     function _requirePayable(address holder) internal view {
+        // A contract holder may account by its balance: a payment claimed for it by someone else in
+        // the middle of its own call would count as that caller's money (SEC-159).
+        if (msg.sender != holder && holder.code.length != 0) revert ClaimForAContract(holder, msg.sender);
         ISecurityToken share = ISecurityToken(address(token));
         (InvestorWord word,) = IIdentityRegistry(share.identityRegistry()).investorWords(holder, holder);
         if (!word.verified() || share.isFrozen(holder)) revert HolderNotPayable(holder);

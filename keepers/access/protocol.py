@@ -93,7 +93,10 @@ FUNCTION_ROLES: dict[str, dict[str, tuple[str, ...]]] = {
     },
     # Inventory is the issuer's capital: withdrawing it is a scheduled governance act (SEC-8), not
     # a day-to-day operator call; market terms stay with the operator (fees bounded on-chain).
-    "NavVenue": {"OPERATOR": ("setMarket",), "GOVERNOR": ("withdrawInventory",)},
+    "NavVenue": {
+        "OPERATOR": ("setMarket", "claimIncome"),
+        "GOVERNOR": ("withdrawInventory",),
+    },
     # Issuers and their operators act through the registry's own checks (approval, delegation with
     # an expiry), not roles; `mature` is anyone's at maturity. GOVERNOR approves issuers, bounds NAV
     # strikes and lifts suspensions; GUARDIAN can only suspend.

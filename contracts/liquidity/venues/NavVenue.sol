@@ -7,6 +7,7 @@ import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IER
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {IBondServicer} from "../../../interfaces/IBondServicer.sol";
 import {INavVenue, INavVenueCallback, NavMarket, NavOrder} from "../../../interfaces/INavVenue.sol";
 import {ISwapPayer} from "../../../interfaces/ILiquidityAggregator.sol";
 import {IOracleRouter, PriceStatus} from "../../../interfaces/IOracleRouter.sol";
@@ -178,6 +179,22 @@ contract NavVenue is INavVenue, AccessManaged, ReentrancyGuardTransient {
     function withdrawInventory(address token, address to, uint256 amount) external restricted {
         IERC20(token).safeTransfer(to, amount);
         emit InventoryWithdrawn(token, to, amount);
+    }
+
+    /// @inheritdoc INavVenue
+    function claimIncome(IBondServicer servicer, bool redemption)
+        external
+        restricted
+        nonReentrant
+        returns (uint256 paid)
+    {
+        if (redemption) {
+            (uint256 coupons, uint256 principal) = servicer.redeem(address(this));
+            paid = coupons + principal;
+        } else {
+            paid = servicer.claimCoupons(address(this));
+        }
+        emit IncomeClaimed(address(servicer), paid);
     }
 
     /// @inheritdoc INavVenue

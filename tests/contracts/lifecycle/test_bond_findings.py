@@ -11,9 +11,13 @@ performs the attack and failed on main before the fix:
 - SEC-131: a coupon shortfall was never paid, and what the issuer over-funded stayed locked.
 """
 
+import pytest
+from eth_abi import encode
+from eth_utils import keccak
+
 from bond_fixtures import DAY, FACE, RATE_BPS, SCALE, SHARE_UNIT, USD_UNIT, serviced_token
-from compliance_fixtures import US
-from fast_reverts import attempt
+from compliance_fixtures import ACCREDITED, FAR_FUTURE, US
+from fast_reverts import attempt, revert_data
 from isolation import isolated
 from keepers.lifecycle.schedule import day_count, from_timestamp
 from lifecycle_fixtures import note_terms
@@ -220,3 +224,62 @@ def test_sec_131__shortfall_cured_at_the_next_coupon__excess_swept_to_the_issuer
         )
     )
     assert full - 4 <= paid_to_holders(bond) <= full
+
+
+# ---------------------------------------------------------------- SEC-159: claims for a contract
+
+
+def _desk_holding_a_coupon(project, bond, lifecycle, operator):
+    """A NAV desk in the note's payment asset holding 500 of its 1,000 shares, coupon 1 recorded:
+    the desk is owed 1,062.50 USDC."""
+    issuer = bond.issuer
+    authority = project.OpenAuthority.deploy(sender=issuer)
+    oracle = project.FixedNavOracle.deploy(100 * 10**18, sender=issuer)
+    desk = project.NavVenue.deploy(authority, bond.usdc, oracle, sender=issuer)
+    registry = lifecycle.d.at("IdentityRegistry")
+    registry.registerInvestor(desk, "0x" + "de" * 20, US, ACCREDITED, FAR_FUTURE, sender=operator)
+    bond.token.transfer(desk, 500 * SHARE_UNIT, sender=bond.holders["alice"])
+    desk.setMarket(bond.token, (0, 0, 10**30, True), sender=issuer)
+    bond.servicer.fundCoupons(100_000 * USD_UNIT, sender=issuer)
+    record_at_record_date(bond, 1)
+    assert bond.servicer.couponsOwed(desk) == 500 * 2_125_000
+    return desk
+
+
+@pytest.mark.parametrize("path", ["basket", "callback"])
+def test_sec_159__desk_caller_claims_the_desks_coupons_in_its_payment__refused_coupon_stays(
+    project, bond, lifecycle, operator, path
+):
+    """The red team's basket read (B-1): a NAV desk counts a payment as the growth of its own
+    balance during the payer's callback, and anyone could claim a holder's coupons. A caller owing
+    the desk 2,000 USDC claimed the desk's own 1,062.50 USDC coupon to it inside the callback and
+    paid 937.50: 20 shares for 937.50 USDC, the desk's coupon gone (main). A contract holder now
+    claims for itself (`ClaimForAContract`); the desk claims with `claimIncome`."""
+    desk = _desk_holding_a_coupon(project, bond, lifecycle, operator)
+    skimmer = project.CouponSkimmer.deploy(bond.servicer, sender=bond.issuer)
+    bond.usdc.mint(skimmer, 2_000 * USD_UNIT, sender=operator)
+    swap = (
+        (skimmer.viaBasket, desk, bond.token)
+        if path == "basket"
+        else (skimmer.viaCallback, desk, bond.usdc, bond.token)
+    )
+    data = revert_data(bond.chain, *swap, 2_000 * USD_UNIT, bond.carol, sender=bond.issuer)
+    assert data == keccak(text="ClaimForAContract(address,address)")[:4] + encode(
+        ["address", "address"], [desk.address, skimmer.address]
+    ), "the desk's coupon paid the caller's cash leg"
+    assert bond.token.balanceOf(bond.carol) == 0
+    assert bond.servicer.couponsOwed(desk) == 500 * 2_125_000
+    # Nobody claims for the desk; it claims its coupon itself.
+    assert attempt(bond.chain, bond.servicer.claimCoupons, desk, sender=bond.carol) == (
+        "ClaimForAContract",
+        {"holder": desk.address, "caller": bond.carol.address},
+    )
+    before = bond.usdc.balanceOf(desk)
+    desk.claimIncome(bond.servicer, False, sender=bond.issuer)
+    assert bond.usdc.balanceOf(desk) - before == 500 * 2_125_000
+    assert bond.servicer.couponsOwed(desk) == 0
+    # A holder without code is still paid by anyone's claim (keepers pay holders).
+    bob = bond.holders["bob"]
+    before = bond.usdc.balanceOf(bob)
+    bond.servicer.claimCoupons(bob, sender=bond.carol)
+    assert bond.usdc.balanceOf(bob) - before == 400 * 2_125_000
