@@ -20,7 +20,7 @@ export PYTHONUNBUFFERED := 1
 PY_STAMP   := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: FORCE install build sizes lint lint-python lint-solidity chromium system-packages test test-demo test-contracts test-contracts-lifecycle-stateful test-contracts-lifecycle test-contracts-core test-keepers test-deploys test-drills redis-server bench demo audit clean lock help
+.PHONY: FORCE install build sizes lint lint-python lint-solidity chromium system-packages test test-demo test-contracts test-contracts-lifecycle-stateful test-contracts-lifecycle test-contracts-core test-keepers test-deploys test-drills redis-server bench demo audit audit-check clean lock help
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
@@ -86,10 +86,12 @@ lint-python: $(PY_STAMP) ## Only the Python half of lint: ruff check and ruff fo
 lint-solidity: $(NODE_STAMP) ## Only the Solidity half of lint: forge fmt --check on contracts/ and interfaces/
 	forge fmt --check $$(find contracts interfaces -name '*.sol' | sort)
 
-# Seven jobs at once (each starts its own anvils on ports of their choosing and its own PostgreSQL
-# on a Unix socket): the contract suite in three; the keeper tests that mostly wait on running
-# processes and 1-second blocks — the demo, the live deployments, the fault drills — each its own
-# job, beside the quick keeper suite. Most of each job waits on a chain, so six share two cores.
+# Eight jobs at once (each test job starts its own anvils on ports of their choosing and its own
+# PostgreSQL on a Unix socket): the contract suite in three; the keeper tests that mostly wait on
+# running processes and 1-second blocks — the demo, the live deployments, the fault drills — each
+# its own job, beside the quick keeper suite; and slither (`make audit`: about 3 CPU-minutes, no
+# chain, writes nothing the tests read). Most of each test job waits on a chain, so they share two
+# cores.
 # Each job's output is printed whole when it ends, so they never interleave; the slowest tests of
 # each job are listed.
 # The console's browser tests first, then the demo test: they share the session's one demo, left
@@ -99,15 +101,16 @@ KEEPER_DEPLOY_TESTS := tests/keepers/deploy/test_deploy_live.py
 KEEPER_DRILL_TESTS := tests/keepers/core/test_fault_drills.py \
   tests/keepers/lifecycle/test_lifecycle_drill.py
 
-# First what the jobs need, at once where it can be: pip's install beside npm's and Morpho's build
-# (then the solc front), and the Debian packages (one apt-get after the other: two at once would
-# contend for dpkg's lock); then lint and the compile; then the jobs.
-test: ## Install, lint, build, then run every test (contract suites, keeper suite, deployment/demo and drill tests in parallel)
-	$(MAKE) --no-print-directory -j3 --output-sync=target install $(MORPHO_BUILD) system-packages
+# First what the jobs need, at once where it can be: pip's installs (.venv, then .venv-audit once the
+# solc front is there) beside npm's and Morpho's build, and the Debian packages (one apt-get after
+# the other: two at once would contend for dpkg's lock); then lint and the compile; then the jobs,
+# the static analysis (`make audit`, red on any unreviewed medium/high finding) among them.
+test: ## Install, lint, build, then run every test and the audit (contract suites, keeper suite, deployment/demo and drill tests, slither, in parallel)
+	$(MAKE) --no-print-directory -j3 --output-sync=target install $(AUDIT_STAMP) $(MORPHO_BUILD) system-packages
 	$(MAKE) --no-print-directory lint build
-	$(MAKE) --no-print-directory -j7 --output-sync=target SYSTEM_PACKAGES_CHECKED=1 \
+	$(MAKE) --no-print-directory -j8 --output-sync=target SYSTEM_PACKAGES_CHECKED=1 \
 	  test-demo test-contracts-lifecycle-stateful test-contracts-lifecycle test-contracts-core \
-	  test-deploys test-keepers test-drills
+	  test-deploys test-keepers test-drills audit
 
 system-packages:
 	@$(MAKE) --no-print-directory chromium
@@ -193,8 +196,15 @@ $(AUDIT_STAMP): tools/audit/requirements.lock $(SOLC_FRONT)
 	ln -sf "$(SOLC_FRONT)" $(AUDIT_VENV)/bin/solc
 	touch $@
 
+# A run saves slither's raw results (AUDIT_RESULTS): `make audit-check` re-checks the triage against
+# them in a second, so reviewing findings costs no further slither run.
+AUDIT_RESULTS ?= reports/audit/slither.json
+
 audit: $(AUDIT_STAMP) ## Static analysis (slither) of contracts/: fails on any medium/high finding not reviewed in tools/audit/triage.json
-	$(AUDIT_VENV)/bin/python tools/audit/slither_check.py
+	$(AUDIT_VENV)/bin/python tools/audit/slither_check.py --save $(AUDIT_RESULTS)
+
+audit-check: ## Re-check tools/audit/triage.json against the last `make audit`'s saved results, without running slither
+	$(PYTHON) tools/audit/slither_check.py --results $(AUDIT_RESULTS)
 
 demo: build ## Start a private anvil, deploy, run the keepers for DEMO_BLOCKS blocks, summarise (SERVE=1: then keep it up for `quantera console`)
 	$(BIN)/ape run demo --blocks $(DEMO_BLOCKS) $(if $(SERVE),--serve)

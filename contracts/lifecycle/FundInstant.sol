@@ -80,7 +80,7 @@ contract FundInstant is FundState {
         if (fee != 0) _addFees(0, fee);
         emit IFundVault.InstantRedeem(msg.sender, receiver, owner, shares, gross, fee, nav18);
         // The escrow is a rule-checked transfer owner -> vault (as `requestRedeem`), then the burn.
-        SHARE.transferFrom(owner, address(this), shares);
+        SafeERC20.safeTransferFrom(SHARE, owner, address(this), shares);
         SHARE.burn(address(this), shares);
         if (assets != 0) ASSET.safeTransfer(receiver, assets);
     }
@@ -144,7 +144,7 @@ contract FundInstant is FundState {
         }
         emit IFundVault.RedeemRequestCancelled(controller, receiver, msg.sender, shares);
         // A rule-checked transfer vault -> receiver.
-        SHARE.transfer(receiver, shares);
+        SafeERC20.safeTransfer(SHARE, receiver, shares);
     }
 
     /// @notice IERC7540Deposit.deposit, as the vault (the vault's two-argument form names the caller).

@@ -350,7 +350,7 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
         }
         emit RedeemRequest(controller, owner, 0, msg.sender, shares);
         // The escrow: a rule-checked transfer owner -> vault (the owner approved the vault).
-        SHARE.transferFrom(owner, address(this), shares);
+        SafeERC20.safeTransferFrom(SHARE, owner, address(this), shares);
         return 0;
     }
 
