@@ -173,6 +173,7 @@ interface IFeeSchedule {
 interface IFeeAccruer {
     /// @notice Accrues the management fee up to now at the cached rate, then caches the schedule's
     /// current terms (idempotent within a block; anyone may call). A fee rounding to 0 leaves the
-    /// clock (SEC-133): the next accrual charges those seconds; a new rate starts from now.
+    /// clock (SEC-133): the next accrual charges those seconds; a new rate starts from now. With no
+    /// shares and none owed the clock moves to now (SEC-135: the empty time is nobody's).
     function accrueFees() external;
 }

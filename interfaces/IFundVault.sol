@@ -210,7 +210,9 @@ interface IFundNavSource {
 ///   at the rate the vault cached at its last `accrueFees` (the schedule's rate since then). A
 ///   fee that rounds to 0 shares leaves the clock where it was (SEC-133): the seconds are charged
 ///   by the next accrual that yields a share unit, so frequent accruals (anyone's) never round
-///   a small or low-decimal fund's fee away; the clock moves to now when the rate changes.
+///   a small or low-decimal fund's fee away; the clock moves to now when the rate changes, and
+///   at every accrual while there is no share and none owed (SEC-135: the first investors never
+///   pay for the months the vault was empty, before its first mint or after a full redemption).
 /// The vault caches its schedule's management rate and whether it has any dealing fee or tier
 /// (`IFeeSchedule.accrualTermsOf`); without either it does not call the schedule when it deals.
 /// Fee assets held are not free cash (`freeCash`, the strike's cash bound, `investCash`).

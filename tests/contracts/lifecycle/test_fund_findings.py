@@ -12,7 +12,8 @@ before the fix:
 - SEC-127: ten instant redemptions paid 55% of the urgency premium one paid;
 - SEC-132: 1 wei of shares made a first subscription "subsequent";
 - SEC-133: `accrueFees` every block rounded a small fund's management fee to nothing;
-- SEC-134: a suspension after the cut-off let a request be cancelled with the NAV known.
+- SEC-134: a suspension after the cut-off let a request be cancelled with the NAV known;
+- SEC-135: an empty vault's fee clock stood still, so the first investor paid for the empty months.
 """
 
 import pytest
@@ -412,3 +413,39 @@ def test_sec_134__suspended_after_the_nav_is_known__request_not_cancellable_unti
         error=(vault, "NothingPending"),
         controller=alice.address,
     )
+
+
+# ---------------------------------------------------------------- SEC-135: fee clock at 0 supply
+
+
+def test_sec_135__empty_vault_for_half_a_year__first_investor_pays_no_fee_for_it(
+    chain, accounts, fund_stack
+):
+    """SEC-133 kept the clock while the fee was 0 shares, also when there was nothing to charge
+    (main: alice, holding $1M for one block, was charged 5,011 fee shares for the vault's 182 empty
+    days). With no shares and none owed the clock moves to now: the empty time is nobody's."""
+    fund, vault = fund_stack, fund_stack.vault
+    alice = fund.investors["alice"]
+    recipient = fresh_account(accounts, chain)
+    fund.registry.registerInvestor(
+        recipient, "0x" + "fe" * 20, US, INSTITUTIONAL, FAR_FUTURE, sender=fund.operator
+    )
+    schedule = fund.deployment.at("FeeSchedule")
+    assert fund.share.totalSupply() == 0
+    tx = schedule.setFeeSchedule(vault, (0, 0, 0, 0, 100, recipient, []), sender=fund.governor)
+    start = chain.blocks[tx.block_number].timestamp
+    chain.pending_timestamp = start + 182 * DAY
+    empty = vault.accrueFees(sender=alice)  # anyone's: with nothing to charge, the clock moves
+    moved_to = vault.heldFees()[2]
+    fund.strike(chain, 1)  # still empty: the strike moves it too
+    vault.setInstantLimit(usd(1_000_000), sender=fund.governor)
+    vault.instantDeposit(usd(1_000_000), alice, sender=alice)
+    supply = fund.share.totalSupply()
+    deposited_at = vault.heldFees()[2]
+    tx = vault.accrueFees(sender=alice)
+    held_for = chain.blocks[tx.block_number].timestamp - deposited_at
+    charged = vault.heldFees()[0]
+    assert charged <= supply * 100 * (held_for + 1) // (BPS * YEAR) + 1, (
+        f"{charged / SHARE_UNIT:,.2f} fee shares after {held_for} s of a $1M holding"
+    )
+    assert moved_to == chain.blocks[empty.block_number].timestamp
