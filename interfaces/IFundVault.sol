@@ -143,7 +143,11 @@ interface IFundNavSource {
 /// controller's subscriptions in this vault (requests less cancellations, and instant ones) are
 /// below the initial minimum, and must bring them to it; later ones meet the subsequent minimum.
 /// Holding shares (1 wei given by anyone) makes nothing subsequent. Per vault: a desk investor's
-/// first subscription in another asset's vault is initial there.
+/// first subscription in another asset's vault is initial there. An instant subscription leans on
+/// no request its receiver can still cancel (pending, or refused at its strike: SEC-136): a
+/// pending request, anyone's for that controller, counts for it only once struck.
+/// @dev Warning: a request still leans on the controller's own pending request (one position: a
+/// cancellation takes both back); nothing re-checks the minimum when a request is cancelled.
 ///
 /// Requests are aggregated per controller (ERC-7540 `requestId` 0): a controller has at most one
 /// pending deposit and one pending redemption, each in one period. A new request first settles
@@ -263,7 +267,8 @@ interface IFundVault is IERC7575, IERC7540Operator, IERC7540Deposit, IERC7540Red
     /// instrument's currency with 18 decimals (SEC-126; the asset counted at par): `initial` while
     /// the controller's subscriptions here (requested less cancelled, and instant) are below the
     /// initial minimum, `value18` then being those subscriptions with this one (SEC-132: initial on
-    /// what it subscribed, not on what it holds); else this subscription's value against the
+    /// what it subscribed, not on what it holds; for an instant subscription, less a request the
+    /// controller can still cancel, SEC-136); else this subscription's value against the
     /// subsequent minimum.
     error BelowMinimumInvestment(address controller, uint256 value18, uint256 minimum18, bool initial);
     /// @notice A deposit path (request, instant subscription) in an asset the NAV source does not

@@ -296,7 +296,8 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
             );
             (pending, settled) = (0, true);
         }
-        uint256 subscribed = _checkMinimum(controller, assets);
+        // A request leans on the controller's pending one: cancelled, both go (one position).
+        uint256 subscribed = _checkMinimum(controller, assets, 0);
         uint256 total = pending + assets;
         if (total > MAX_AMOUNT) revert AmountTooLarge(total, MAX_AMOUNT);
 

@@ -13,7 +13,8 @@ before the fix:
 - SEC-132: 1 wei of shares made a first subscription "subsequent";
 - SEC-133: `accrueFees` every block rounded a small fund's management fee to nothing;
 - SEC-134: a suspension after the cut-off let a request be cancelled with the NAV known;
-- SEC-135: an empty vault's fee clock stood still, so the first investor paid for the empty months.
+- SEC-135: an empty vault's fee clock stood still, so the first investor paid for the empty months;
+- SEC-136: a cancellable request made an instant subscription "subsequent".
 """
 
 import pytest
@@ -449,3 +450,35 @@ def test_sec_135__empty_vault_for_half_a_year__first_investor_pays_no_fee_for_it
         f"{charged / SHARE_UNIT:,.2f} fee shares after {held_for} s of a $1M holding"
     )
     assert moved_to == chain.blocks[empty.block_number].timestamp
+
+
+# ---------------------------------------------------------------- SEC-136: minimum on a cancellable request
+
+
+def test_sec_136__instant_subscription_on_a_cancellable_request__still_initial(chain, fund_stack):
+    """A pending request counted toward the initial minimum though it can be cancelled (main: bob
+    requested $1M with carol as the controller, carol's $1,000 instant subscription passed as
+    subsequent, the request was cancelled back to bob; carol kept a $1,000 first holding under a
+    $1,000,000 minimum). An instant subscription leans only on what can no longer be cancelled."""
+    fund, vault = fund_stack, fund_stack.vault
+    bob, carol = fund.investors["bob"], fund.investors["carol"]
+    fund.strike(chain, 1)
+    vault.setInstantLimit(usd(1_000_000), sender=fund.governor)
+    for country in (US, DE):
+        fund.engine.setInvestmentMinimums(country, (1_000_000 * UNIT18, 0), sender=fund.governor)
+    vault.requestDeposit(usd(1_000_000), carol, bob, sender=bob)  # pending, cancellable
+    refused = attempt(chain, vault.instantDeposit, usd(1_000), carol, sender=carol)
+    assert refused is not None, "a $1,000 first subscription leaned on a cancellable $1M request"
+    assert refused == (
+        "BelowMinimumInvestment",
+        {
+            "controller": carol.address,
+            "value18": 1_000 * UNIT18,
+            "minimum18": 1_000_000 * UNIT18,
+            "initial": True,
+        },
+    )
+    # Struck, the $1M is carol's subscription for good: her $1,000 is then subsequent.
+    fund.strike(chain, 1)
+    vault.instantDeposit(usd(1_000), carol, sender=carol)
+    assert fund.share.balanceOf(carol) == shares(1_000)
