@@ -13,12 +13,24 @@ import {IFeeAccruer, IFeeSchedule} from "./IFeeSchedule.sol";
 ///   revert when the instrument is not dealing or has no usable price (stale, out of bounds, moved
 ///   more than its maximum per update), and SHOULD accept calls only from the instrument's fund
 ///   vault (or its STRIKE operators): every call writes a checkpoint.
+/// - `strikeNav` MUST refuse (`NavPredatesDeclaration`) a NAV reported before the share token's
+///   last income declaration (an IIncomeShareToken's `incomeIndex().lastDeclaredAt`; a token
+///   without it is not checked): the vault pairs the NAV with the income index of the strike's
+///   block, so a NAV from before a declaration would price the declared shares at the old
+///   per-share value (SEC-137). The NAV agent reports again after the declaration and strikes.
+///   A declaration in the same second as the report refuses it too (their order is unknown: several
+///   blocks may share a second); the report must be in a later second than the declaration.
 /// - `isDealing` is true only while the instrument is active (not registered-only, suspended,
 ///   matured or closed), and cheap: the vault reads it on every request.
 /// Warning: the vault trusts the NAV it is given within (0, 2^96); it does NOT check its move
 /// against the previous strike, its age or its source: the registry does (OracleRouter bounds,
 /// maximum move per update, staleness).
 interface IFundNavSource {
+    /// @notice The NAV of `id` was reported (`reportedAt`, the router's answer time) before, or in
+    /// the same second as, the share token's last income declaration (`declaredAt`): it may not
+    /// include the declared shares (SEC-137). Report the NAV again in a later second, then strike.
+    error NavPredatesDeclaration(uint256 id, uint256 reportedAt, uint256 declaredAt);
+
     /// @notice Strikes the NAV of `instrumentId` now and records it as a checkpoint.
     /// @return nav18 The value of one whole share in the instrument's currency, 18 decimals (> 0).
     function strikeNav(uint256 instrumentId) external returns (uint256 nav18);

@@ -14,14 +14,15 @@ before the fix:
 - SEC-133: `accrueFees` every block rounded a small fund's management fee to nothing;
 - SEC-134: a suspension after the cut-off let a request be cancelled with the NAV known;
 - SEC-135: an empty vault's fee clock stood still, so the first investor paid for the empty months;
-- SEC-136: a cancellable request made an instant subscription "subsequent".
+- SEC-136: a cancellable request made an instant subscription "subsequent";
+- SEC-137: the strike paired a NAV reported before a declaration with the index after it.
 """
 
 import pytest
 
 from compliance_fixtures import DE, FAR_FUTURE, INSTITUTIONAL, US
-from fast_reverts import assert_reverts, attempt
-from fund_fixtures import DAY, SHARE_UNIT, USD_UNIT, fresh_account, identity_for
+from fast_reverts import assert_reverts, attempt, revert_data
+from fund_fixtures import DAY, INSTRUMENT_ID, SHARE_UNIT, USD_UNIT, fresh_account, identity_for
 from isolation import isolated
 from keepers.access import renounce_temporary_roles
 from keepers.lifecycle import deploy_fund_vault
@@ -482,3 +483,54 @@ def test_sec_136__instant_subscription_on_a_cancellable_request__still_initial(c
     fund.strike(chain, 1)
     vault.instantDeposit(usd(1_000), carol, sender=carol)
     assert fund.share.balanceOf(carol) == shares(1_000)
+
+
+# ---------------------------------------------------------------- SEC-137: NAV before a declaration
+
+
+def test_sec_137__declaration_between_the_nav_report_and_the_strike__strike_refused(
+    chain, income_fund_stack
+):
+    """The strike paired a NAV reported before a declaration with the index after it (main: alice
+    redeemed her 1,004,000 shares, declared 0.4% included, at the pre-declaration $1.00 and was
+    paid $1,004,000 for $1,000,000 of value; bob paid for it). The NAV source refuses a NAV older
+    than the share's last declaration; reported again, the strike prices the declared shares."""
+    fund, vault, share = income_fund_stack, income_fund_stack.vault, income_fund_stack.share
+    alice, bob = fund.investors["alice"], fund.investors["bob"]
+    for wallet in (alice, bob):
+        vault.requestDeposit(usd(1_000_000), wallet, wallet, sender=wallet)
+    fund.strike(chain, 1)
+    for wallet in (alice, bob):
+        vault.deposit(usd(1_000_000), wallet, sender=wallet)
+    chain.pending_timestamp = max(chain.pending_timestamp, fund.cutoff() - 600)
+    fund.report_nav(1)  # the NAV agent's report: $2M / 2M shares
+    reported = chain.blocks.head.timestamp
+    _, number, _ = share.incomeIndex()
+    tx = share.declareIncome(number + 1, share.totalSupply() * 40 // 10_000, sender=fund.agent)
+    declared_at = chain.blocks[tx.block_number].timestamp
+    vault.requestRedeem(share.balanceOf(alice), alice, alice, sender=alice)
+    fund.past_cutoff(chain)
+    chain.mine()  # the strike's eth_call runs past the cut-off
+    try:
+        revert_data(chain, vault.strike, sender=fund.nav_agent)
+    except AssertionError:  # the strike went through
+        vault.strike(sender=fund.nav_agent)
+        paid = vault.maxWithdraw(alice)
+        raise AssertionError(
+            f"struck: alice is paid {paid / USD_UNIT:,.2f} for $1,000,000 of shares"
+        ) from None
+    refused = assert_reverts(
+        chain,
+        vault.strike,
+        sender=fund.nav_agent,
+        error=(fund.nav_source, "NavPredatesDeclaration"),
+        id=INSTRUMENT_ID,
+        reportedAt=reported,
+        declaredAt=declared_at,
+    )
+    assert refused["declaredAt"] >= refused["reportedAt"]  # the same second: order unknown
+    chain.pending_timestamp = chain.blocks.head.timestamp + 12
+    fund.report_nav(2_000_000 * SHARE_UNIT / share.totalSupply())  # after the declaration
+    vault.strike(sender=fund.nav_agent)
+    assert abs(vault.maxWithdraw(alice) - usd(1_000_000)) <= usd(1)
+
