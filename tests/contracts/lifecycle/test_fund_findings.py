@@ -15,7 +15,8 @@ before the fix:
 - SEC-134: a suspension after the cut-off let a request be cancelled with the NAV known;
 - SEC-135: an empty vault's fee clock stood still, so the first investor paid for the empty months;
 - SEC-136: a cancellable request made an instant subscription "subsequent";
-- SEC-137: the strike paired a NAV reported before a declaration with the index after it.
+- SEC-137: the strike paired a NAV reported before a declaration with the index after it;
+- SEC-138: every vault of a desk charged the management fee on the whole class supply.
 """
 
 import pytest
@@ -534,3 +535,55 @@ def test_sec_137__declaration_between_the_nav_report_and_the_strike__strike_refu
     vault.strike(sender=fund.nav_agent)
     assert abs(vault.maxWithdraw(alice) - usd(1_000_000)) <= usd(1)
 
+
+# ---------------------------------------------------------------- SEC-138: one management fee per class
+
+
+def test_sec_138__management_fee_on_a_second_vault_of_the_class__refused(chain, accounts, desk_stack):
+    """Every vault of a desk accrues its management fee on the one class supply (main: the same
+    1%/yr on the desk's three vaults charged 45,455 fee shares on 1,500,000 in a year, 3.03%). One
+    vault per share class charges a management fee: the schedule refuses it on another."""
+    desk = desk_stack
+    alice, bob = desk.investors["alice"], desk.investors["bob"]
+    desk.desk.requestDeposit(desk.coins["DUSD"], usd(1_000_000), alice, sender=alice)
+    desk.desk.requestDeposit(desk.coins["DTOK"], usd(500_000), bob, sender=bob)
+    desk.strike(chain)
+    desk.vaults["DUSD"].deposit(usd(1_000_000), alice, sender=alice)
+    desk.vaults["DTOK"].deposit(usd(500_000), bob, sender=bob)
+    recipient = fresh_account(accounts, chain)
+    desk.deployment.at("IdentityRegistry").registerInvestor(
+        recipient, "0x" + "fe" * 20, US, INSTITUTIONAL, FAR_FUTURE, sender=desk.operator
+    )
+    schedule = desk.deployment.at("FeeSchedule")
+    terms = (0, 0, 0, 0, 100, recipient.address, [])
+    first, *others = desk.vaults.values()
+    schedule.setFeeSchedule(first, terms, sender=desk.governor)
+    refusals = [
+        attempt(chain, schedule.setFeeSchedule, vault, terms, sender=desk.governor)
+        for vault in others
+    ]
+    supply = desk.share.totalSupply()
+    if None in refusals:
+        chain.pending_timestamp += YEAR
+        charged = 0
+        for vault in desk.vaults.values():
+            vault.accrueFees(sender=alice)
+            charged += vault.heldFees()[0]
+        raise AssertionError(
+            f"one year at 1% per vault charged {charged / SHARE_UNIT:,.0f} fee shares on "
+            f"{supply / SHARE_UNIT:,.0f} ({charged * 100 / supply:.2f}%)"
+        )
+    for vault, refused in zip(others, refusals):
+        assert refused == (
+            "ManagementFeeOnAnotherVault",
+            {"share": desk.share.address, "vault": vault.address, "charging": first.address},
+        )
+    # Off on the first, the class's management fee may move to another vault.
+    schedule.setFeeSchedule(first, (0, 0, 0, 0, 0, recipient.address, []), sender=desk.governor)
+    schedule.setFeeSchedule(others[0], terms, sender=desk.governor)
+    chain.pending_timestamp += YEAR
+    charged = 0
+    for vault in desk.vaults.values():
+        vault.accrueFees(sender=alice)
+        charged += vault.heldFees()[0]
+    assert supply * 100 // BPS <= charged <= supply * 102 // BPS  # one 1%/yr fee, not three
