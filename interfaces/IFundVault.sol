@@ -102,7 +102,7 @@ interface IFundNavSource {
 /// settlement asset of a pegged type, priced within its depeg threshold): a request or an instant
 /// subscription in an asset off its peg (or unpriced, unlisted, unpegged) reverts `AssetDepegged`,
 /// direct calls included (the desk's own refusal was bypassed by calling the vault), and a strike
-/// refuses the period's deposits when the asset is known off its peg by then
+/// refuses the period's deposits unless the asset is at par then, unpriced included (SEC-139)
 /// (`DepositsRefusedOffPeg`, then `DepositsRefused`: each refunded on cancellation). Not checked:
 /// redemptions (a direct redemption in an asset off its peg is paid in it at par: the redeemer's
 /// loss, never the fund's; the desk routes to pegged assets only).
@@ -355,9 +355,10 @@ interface IFundVault is IERC7575, IERC7540Operator, IERC7540Deposit, IERC7540Red
     /// and `PeriodStruck` reports no deposits.
     event DepositsRefused(uint256 indexed period, uint256 assets, uint256 shares, uint256 room);
     /// @notice The strike of `period` refused its deposits (`DepositsRefused` follows) because the
-    /// vault's `asset` is known off its peg (its usable price `price18` beyond its threshold, or
-    /// an unpegged type): a deposit requested while the asset was at par is not struck after it
-    /// left its peg (SEC-120). An unpriced asset (a stale feed) does not stop the strike.
+    /// vault's `asset` is not at par now (its usable price `price18` beyond its threshold, an
+    /// unpegged type, or unpriced: `price18` 0, e.g. the router's Deviation or OutOfBounds in a
+    /// fast depeg, or a stale feed): a deposit requested while the asset was at par is not struck
+    /// after it left its peg (SEC-120, SEC-139: unpriced is refused, never struck at par).
     event DepositsRefusedOffPeg(uint256 indexed period, address asset, uint256 price18);
     /// @notice The strike of `period` burned `shares` the vault held beyond its escrow: the income
     /// an IncomeShareToken paid on escrowed shares (and any shares sent to the vault), owned by no

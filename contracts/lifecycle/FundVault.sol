@@ -127,14 +127,15 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
         uint256 deposits = dealing_.deposits();
         uint256 depositShares = DealingMath.sharesFor(deposits, nav18, ASSET_UNIT, SHARE_SCALE);
         uint256 room = _mintRoom(SHARE.totalSupply(), ledger.shares());
-        // Nor are deposits struck at par in an asset known off its peg (SEC-120: a usable price
-        // beyond its threshold; an unpriced one does not stop the strike): refused as above.
+        // Nor are deposits struck at par in an asset the NAV source does not take at par now
+        // (SEC-120; SEC-139: unpriced too, as a router's Deviation or OutOfBounds in a fast depeg
+        // answers 0): refused as above.
         bool offPeg;
         uint256 price18;
         if (deposits != 0) {
             bool atPar;
             (atPar, price18,) = NAV_SOURCE.assetAtPar(INSTRUMENT_ID, address(ASSET));
-            offPeg = !atPar && price18 != 0;
+            offPeg = !atPar;
         }
         bool refused = depositShares > room || offPeg;
         // The income index this NAV goes with (instant dealing prices what is declared since).
