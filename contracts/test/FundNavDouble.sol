@@ -80,7 +80,9 @@ contract FundNavDouble is IFundNavSource {
         (bool ok, bytes memory data) = i.share.staticcall(abi.encodeCall(IIncomeShareToken.incomeIndex, ()));
         if (ok && data.length >= 96) {
             (,, uint256 declaredAt) = abi.decode(data, (uint256, uint256, uint256));
-            if (declaredAt >= reportedAt && declaredAt != 0) revert NavPredatesDeclaration(instrumentId, reportedAt, declaredAt);
+            if (declaredAt >= reportedAt && declaredAt != 0) {
+                revert NavPredatesDeclaration(instrumentId, reportedAt, declaredAt);
+            }
         }
         checkpoints[instrumentId][i.checkpoints] =
             Checkpoint(uint64(block.number), uint64(block.timestamp), uint128(nav18));

@@ -454,7 +454,7 @@ def test_sec_135__empty_vault_for_half_a_year__first_investor_pays_no_fee_for_it
     assert moved_to == chain.blocks[empty.block_number].timestamp
 
 
-# ---------------------------------------------------------------- SEC-136: minimum on a cancellable request
+# ---------------------------------------------------------------- SEC-136: cancellable minimum
 
 
 def test_sec_136__instant_subscription_on_a_cancellable_request__still_initial(chain, fund_stack):
@@ -536,13 +536,15 @@ def test_sec_137__declaration_between_the_nav_report_and_the_strike__strike_refu
     assert abs(vault.maxWithdraw(alice) - usd(1_000_000)) <= usd(1)
 
 
-# ---------------------------------------------------------------- SEC-138: one management fee per class
+# ---------------------------------------------------------------- SEC-138: one management fee
 
 
-def test_sec_138__management_fee_on_a_second_vault_of_the_class__refused(chain, accounts, desk_stack):
+def test_sec_138__management_fee_on_a_second_vault_of_the_class__refused(
+    chain, accounts, desk_stack
+):
     """Every vault of a desk accrues its management fee on the one class supply (main: the same
-    1%/yr on the desk's three vaults charged 45,455 fee shares on 1,500,000 in a year, 3.03%). One
-    vault per share class charges a management fee: the schedule refuses it on another."""
+    1%/yr on the desk's three vaults charged 45,455 fee shares on 1,500,000 in a year, 3.03%).
+    One vault per share class charges a management fee: the schedule refuses it on another."""
     desk = desk_stack
     alice, bob = desk.investors["alice"], desk.investors["bob"]
     desk.desk.requestDeposit(desk.coins["DUSD"], usd(1_000_000), alice, sender=alice)
