@@ -75,6 +75,13 @@ struct FeeTerms {
 /// the management fee at the old rate (`IFeeAccruer.accrueFees` on the vault) and caches the new
 /// terms, so the new rate applies from that second on. Volumes count the dealing of a vault while
 /// its schedule has a dealing fee or tiers (otherwise the vault does not call `charge`).
+/// One management fee per share class (SEC-138): a vault accrues its management fee on its share's
+/// whole supply, so only one vault of a share (of a FundDesk, or any two vaults minting one share)
+/// may have a non-zero `managementBps` (`ManagementFeeOnAnotherVault`); a schedule with one needs
+/// a FundVault (`NotAFundVault`: its `share()` is read when the schedule is set). Chosen over
+/// dividing the fee among the vaults: the class's NAV and fee recipient stay one ledger.
+/// Warning: the share a vault reports is trusted (the vault is the protocol's, by its deploy
+/// routine); a schedule written before this rule existed is not re-checked.
 interface IFeeSchedule {
     /// @notice Which bounded field of `FeeTerms` a refusal is about.
     enum FeeField {
@@ -99,7 +106,15 @@ interface IFeeSchedule {
     error TierDiscountOutOfBounds(uint256 index, uint256 discountBps, uint256 minBps, uint256 maxBps);
     /// @notice A schedule with a fee but no recipient.
     error NoRecipient(address vault);
+    /// @notice A management fee for `vault` while `charging`, another vault of its share class
+    /// (`share`), has one: each vault accrues on the class's whole supply, so a class has one
+    /// management-fee vault (SEC-138). Set the fee to 0 there first.
+    error ManagementFeeOnAnotherVault(address share, address vault, address charging);
+    /// @notice A management fee for `vault`, which does not answer `share()` (no FundVault).
+    error NotAFundVault(address vault);
 
+    /// @notice `share`'s management-fee vault changed from `previous` to `next` (0: none).
+    event ManagementVaultSet(address indexed share, address previous, address next);
     /// @notice `vault`'s schedule replaced (`previous` all zeros for a first schedule).
     event FeeScheduleSet(address indexed vault, FeeTerms previous, FeeTerms next);
     /// @notice `vault` charged `fee` of `amount` to `investor` (of `identity`), whose cumulative
@@ -147,6 +162,9 @@ interface IFeeSchedule {
     /// @notice Management fee shares owed on `base` shares after `elapsed` seconds (see the notice).
     function managementFeeShares(address vault, uint256 base, uint256 elapsed) external view returns (uint256);
 
+    /// @notice The vault of `share` whose schedule has a management fee (0: none; SEC-138).
+    function managementVaultOf(address share) external view returns (address vault);
+
     /// @notice What `vault` caches of its schedule (on `accrueFees`, which `setFeeSchedule` calls
     /// after writing): the management rate, and whether it charges dealing fees or has tiers (a
     /// vault whose schedule has neither does not call `charge`: its dealing adds to no volume).
@@ -173,6 +191,7 @@ interface IFeeSchedule {
 interface IFeeAccruer {
     /// @notice Accrues the management fee up to now at the cached rate, then caches the schedule's
     /// current terms (idempotent within a block; anyone may call). A fee rounding to 0 leaves the
-    /// clock (SEC-133): the next accrual charges those seconds; a new rate starts from now.
+    /// clock (SEC-133): the next accrual charges those seconds; a new rate starts from now. With no
+    /// shares and none owed the clock moves to now (SEC-135: the empty time is nobody's).
     function accrueFees() external;
 }

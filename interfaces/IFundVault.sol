@@ -13,12 +13,24 @@ import {IFeeAccruer, IFeeSchedule} from "./IFeeSchedule.sol";
 ///   revert when the instrument is not dealing or has no usable price (stale, out of bounds, moved
 ///   more than its maximum per update), and SHOULD accept calls only from the instrument's fund
 ///   vault (or its STRIKE operators): every call writes a checkpoint.
+/// - `strikeNav` MUST refuse (`NavPredatesDeclaration`) a NAV reported before the share token's
+///   last income declaration (an IIncomeShareToken's `incomeIndex().lastDeclaredAt`; a token
+///   without it is not checked): the vault pairs the NAV with the income index of the strike's
+///   block, so a NAV from before a declaration would price the declared shares at the old
+///   per-share value (SEC-137). The NAV agent reports again after the declaration and strikes.
+///   A declaration in the same second as the report refuses it too (their order is unknown: several
+///   blocks may share a second); the report must be in a later second than the declaration.
 /// - `isDealing` is true only while the instrument is active (not registered-only, suspended,
 ///   matured or closed), and cheap: the vault reads it on every request.
 /// Warning: the vault trusts the NAV it is given within (0, 2^96); it does NOT check its move
 /// against the previous strike, its age or its source: the registry does (OracleRouter bounds,
 /// maximum move per update, staleness).
 interface IFundNavSource {
+    /// @notice The NAV of `id` was reported (`reportedAt`, the router's answer time) before, or in
+    /// the same second as, the share token's last income declaration (`declaredAt`): it may not
+    /// include the declared shares (SEC-137). Report the NAV again in a later second, then strike.
+    error NavPredatesDeclaration(uint256 id, uint256 reportedAt, uint256 declaredAt);
+
     /// @notice Strikes the NAV of `instrumentId` now and records it as a checkpoint.
     /// @return nav18 The value of one whole share in the instrument's currency, 18 decimals (> 0).
     function strikeNav(uint256 instrumentId) external returns (uint256 nav18);
@@ -90,7 +102,7 @@ interface IFundNavSource {
 /// settlement asset of a pegged type, priced within its depeg threshold): a request or an instant
 /// subscription in an asset off its peg (or unpriced, unlisted, unpegged) reverts `AssetDepegged`,
 /// direct calls included (the desk's own refusal was bypassed by calling the vault), and a strike
-/// refuses the period's deposits when the asset is known off its peg by then
+/// refuses the period's deposits unless the asset is at par then, unpriced included (SEC-139)
 /// (`DepositsRefusedOffPeg`, then `DepositsRefused`: each refunded on cancellation). Not checked:
 /// redemptions (a direct redemption in an asset off its peg is paid in it at par: the redeemer's
 /// loss, never the fund's; the desk routes to pegged assets only).
@@ -143,7 +155,11 @@ interface IFundNavSource {
 /// controller's subscriptions in this vault (requests less cancellations, and instant ones) are
 /// below the initial minimum, and must bring them to it; later ones meet the subsequent minimum.
 /// Holding shares (1 wei given by anyone) makes nothing subsequent. Per vault: a desk investor's
-/// first subscription in another asset's vault is initial there.
+/// first subscription in another asset's vault is initial there. An instant subscription leans on
+/// no request its receiver can still cancel (pending, or refused at its strike: SEC-136): a
+/// pending request, anyone's for that controller, counts for it only once struck.
+/// @dev Warning: a request still leans on the controller's own pending request (one position: a
+/// cancellation takes both back); nothing re-checks the minimum when a request is cancelled.
 ///
 /// Requests are aggregated per controller (ERC-7540 `requestId` 0): a controller has at most one
 /// pending deposit and one pending redemption, each in one period. A new request first settles
@@ -210,7 +226,9 @@ interface IFundNavSource {
 ///   at the rate the vault cached at its last `accrueFees` (the schedule's rate since then). A
 ///   fee that rounds to 0 shares leaves the clock where it was (SEC-133): the seconds are charged
 ///   by the next accrual that yields a share unit, so frequent accruals (anyone's) never round
-///   a small or low-decimal fund's fee away; the clock moves to now when the rate changes.
+///   a small or low-decimal fund's fee away; the clock moves to now when the rate changes, and
+///   at every accrual while there is no share and none owed (SEC-135: the first investors never
+///   pay for the months the vault was empty, before its first mint or after a full redemption).
 /// The vault caches its schedule's management rate and whether it has any dealing fee or tier
 /// (`IFeeSchedule.accrualTermsOf`); without either it does not call the schedule when it deals.
 /// Fee assets held are not free cash (`freeCash`, the strike's cash bound, `investCash`).
@@ -261,7 +279,8 @@ interface IFundVault is IERC7575, IERC7540Operator, IERC7540Deposit, IERC7540Red
     /// instrument's currency with 18 decimals (SEC-126; the asset counted at par): `initial` while
     /// the controller's subscriptions here (requested less cancelled, and instant) are below the
     /// initial minimum, `value18` then being those subscriptions with this one (SEC-132: initial on
-    /// what it subscribed, not on what it holds); else this subscription's value against the
+    /// what it subscribed, not on what it holds; for an instant subscription, less a request the
+    /// controller can still cancel, SEC-136); else this subscription's value against the
     /// subsequent minimum.
     error BelowMinimumInvestment(address controller, uint256 value18, uint256 minimum18, bool initial);
     /// @notice A deposit path (request, instant subscription) in an asset the NAV source does not
@@ -336,9 +355,10 @@ interface IFundVault is IERC7575, IERC7540Operator, IERC7540Deposit, IERC7540Red
     /// and `PeriodStruck` reports no deposits.
     event DepositsRefused(uint256 indexed period, uint256 assets, uint256 shares, uint256 room);
     /// @notice The strike of `period` refused its deposits (`DepositsRefused` follows) because the
-    /// vault's `asset` is known off its peg (its usable price `price18` beyond its threshold, or
-    /// an unpegged type): a deposit requested while the asset was at par is not struck after it
-    /// left its peg (SEC-120). An unpriced asset (a stale feed) does not stop the strike.
+    /// vault's `asset` is not at par now (its usable price `price18` beyond its threshold, an
+    /// unpegged type, or unpriced: `price18` 0, e.g. the router's Deviation or OutOfBounds in a
+    /// fast depeg, or a stale feed): a deposit requested while the asset was at par is not struck
+    /// after it left its peg (SEC-120, SEC-139: unpriced is refused, never struck at par).
     event DepositsRefusedOffPeg(uint256 indexed period, address asset, uint256 price18);
     /// @notice The strike of `period` burned `shares` the vault held beyond its escrow: the income
     /// an IncomeShareToken paid on escrowed shares (and any shares sent to the vault), owned by no

@@ -5,6 +5,7 @@ import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManage
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {FeeKind, FeeTerms, FeeTier, IFeeAccruer, IFeeSchedule} from "../../interfaces/IFeeSchedule.sol";
 import {IIdentityRegistry} from "../../interfaces/IIdentityRegistry.sol";
+import {IFundVault} from "../../interfaces/IFundVault.sol";
 import {BPS} from "../libraries/Constants.sol";
 import {FeeMath, FeeWord, TierWord} from "./FeeMath.sol";
 
@@ -32,6 +33,8 @@ contract FeeSchedule is IFeeSchedule, AccessManaged {
     mapping(address vault => FeeWord) private _fees;
     mapping(address vault => TierWord[2]) private _tiers;
     mapping(address vault => mapping(address identity => uint256)) private _volumes;
+    /// @dev The one vault of each share class whose schedule has a management fee (SEC-138).
+    mapping(address share => address vault) private _managementVaultOf;
 
     constructor(address authority, IIdentityRegistry identities_) AccessManaged(authority) {
         identities = identities_;
@@ -44,6 +47,7 @@ contract FeeSchedule is IFeeSchedule, AccessManaged {
         FeeWord before = _fees[vault];
         _check(vault, before, terms);
         FeeTerms memory previous = termsOf(vault);
+        if ((terms.managementBps | before.managementBps()) != 0) _setManagementVault(vault, terms.managementBps != 0);
         uint256 count = terms.tiers.length;
         _fees[vault] = FeeMath.pack(
             terms.subscriptionBps,
@@ -99,6 +103,11 @@ contract FeeSchedule is IFeeSchedule, AccessManaged {
     /// @inheritdoc IFeeSchedule
     function managementFeeShares(address vault, uint256 base, uint256 elapsed) external view returns (uint256) {
         return FeeMath.managementShares(base, _fees[vault].managementBps(), elapsed);
+    }
+
+    /// @inheritdoc IFeeSchedule
+    function managementVaultOf(address share) external view returns (address) {
+        return _managementVaultOf[share];
     }
 
     /// @inheritdoc IFeeSchedule
@@ -196,5 +205,31 @@ contract FeeSchedule is IFeeSchedule, AccessManaged {
         if (bps > previousBps + MAX_FEE_INCREASE_BPS) {
             revert FeeIncreaseTooLarge(field, previousBps, bps, MAX_FEE_INCREASE_BPS);
         }
+    }
+
+    /// @dev Makes `vault` its share class's management-fee vault (`charging`) or, when it was, no
+    /// longer (SEC-138: every vault of a class accrues on the one class supply). A vault's share
+    /// is read from the vault (a FundVault; anything else is refused when it would charge).
+    function _setManagementVault(address vault, bool charging) internal {
+        address share;
+        if (vault.code.length != 0) {
+            try IFundVault(vault).share() returns (address s) {
+                share = s;
+            } catch {}
+        }
+        if (share == address(0)) {
+            if (charging) revert NotAFundVault(vault);
+            return;
+        }
+        address current = _managementVaultOf[share];
+        if (charging) {
+            if (current == vault) return;
+            if (current != address(0)) revert ManagementFeeOnAnotherVault(share, vault, current);
+        } else if (current != vault) {
+            return;
+        }
+        address next = charging ? vault : address(0);
+        _managementVaultOf[share] = next;
+        emit ManagementVaultSet(share, current, next);
     }
 }

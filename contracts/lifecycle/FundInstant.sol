@@ -39,7 +39,8 @@ contract FundInstant is FundState {
         _requirePair(msg.sender, receiver);
         (uint256 period, uint256 nav18) = _instantWindow(true);
         _requireAtPar();
-        uint256 subscribed = _checkMinimum(receiver, assets);
+        // Not on a request the receiver can still cancel (SEC-136).
+        uint256 subscribed = _checkMinimum(receiver, assets, _cancellableDeposit(receiver));
         InstantWord used = _instantUsed(period);
         uint256 instantTotal = _withinInstantLimit(used.subscribed(), assets);
         uint256 fee = _charge(FeeKind.InstantSubscription, receiver, assets, 0);

@@ -244,19 +244,36 @@ abstract contract FundState {
     /// takes its asset at par: SEC-120). A subscription is initial while the controller's
     /// subscriptions here, this one excluded, are below the initial minimum (SEC-132: whatever
     /// shares it holds); it must bring them to it. A later one meets the subsequent minimum.
-    function _checkMinimum(address controller, uint256 assets) internal view returns (uint256 subscribed) {
+    /// `cancellable` (assets of a request the controller can still cancel) is left out of what the
+    /// test counts (SEC-136: an instant subscription leans on no request that can be cancelled).
+    function _checkMinimum(address controller, uint256 assets, uint256 cancellable)
+        internal
+        view
+        returns (uint256 subscribed)
+    {
         (uint256 minInitial, uint256 minSubsequent, bool verified) =
             IComplianceEngine(SHARE.compliance()).subscriptionTerms(controller);
         if (!verified) revert IFundVault.ControllerNotVerified(controller);
         uint256 value = _value18(assets);
         uint256 before = _subscribed[controller];
         subscribed = before + value;
-        bool initial = before < minInitial;
-        if (initial ? subscribed < minInitial : value < minSubsequent) {
+        // Never below 0: a cancellation takes its whole request back (`_unsubscribe`, floored).
+        uint256 firm = before > _value18(cancellable) ? before - _value18(cancellable) : 0;
+        bool initial = firm < minInitial;
+        if (initial ? firm + value < minInitial : value < minSubsequent) {
             revert IFundVault.BelowMinimumInvestment(
-                controller, initial ? subscribed : value, initial ? minInitial : minSubsequent, initial
+                controller, initial ? firm + value : value, initial ? minInitial : minSubsequent, initial
             );
         }
+    }
+
+    /// @dev The assets of the controller's deposit request it can still cancel: pending (its
+    /// period not struck) or refused at its strike; 0 once struck (claimable, no longer its own).
+    function _cancellableDeposit(address controller) internal view returns (uint256 assets) {
+        Position position = _positions[controller];
+        assets = position.depositAssets();
+        StrikeWord struck = _strikes[position.depositPeriod()];
+        if (struck.nav() != 0 && !struck.depositsRefused()) return 0;
     }
 
     /// @dev `assets` of this vault's asset valued at par in the instrument's currency, 18 decimals

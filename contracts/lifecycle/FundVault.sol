@@ -127,14 +127,15 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
         uint256 deposits = dealing_.deposits();
         uint256 depositShares = DealingMath.sharesFor(deposits, nav18, ASSET_UNIT, SHARE_SCALE);
         uint256 room = _mintRoom(SHARE.totalSupply(), ledger.shares());
-        // Nor are deposits struck at par in an asset known off its peg (SEC-120: a usable price
-        // beyond its threshold; an unpriced one does not stop the strike): refused as above.
+        // Nor are deposits struck at par in an asset the NAV source does not take at par now
+        // (SEC-120; SEC-139: unpriced too, as a router's Deviation or OutOfBounds in a fast depeg
+        // answers 0): refused as above.
         bool offPeg;
         uint256 price18;
         if (deposits != 0) {
             bool atPar;
             (atPar, price18,) = NAV_SOURCE.assetAtPar(INSTRUMENT_ID, address(ASSET));
-            offPeg = !atPar && price18 != 0;
+            offPeg = !atPar;
         }
         bool refused = depositShares > room || offPeg;
         // The income index this NAV goes with (instant dealing prices what is declared since).
@@ -219,7 +220,8 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
         // The schedule is the protocol's (immutable); its view only.
         (uint256 managementBps, bool charges) = FEES.accrualTermsOf(address(this));
         // A new rate applies from now: the clock moves to now. At the same rate it moves only with
-        // a fee (`_accrued`): a fee rounded to 0 leaves the time to the next accrual (SEC-133).
+        // a fee or on an empty base (`_accrued`): a fee rounded to 0 leaves the time to the next
+        // accrual (SEC-133).
         if (managementBps != stored.managementBps()) ledger = ledger.withAccruedAt(block.timestamp);
         _feeLedger = ledger.withTerms(managementBps, charges);
         if (feeShares != 0) emit ManagementFeeAccrued(feeShares, block.timestamp);
@@ -295,7 +297,8 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
             );
             (pending, settled) = (0, true);
         }
-        uint256 subscribed = _checkMinimum(controller, assets);
+        // A request leans on the controller's pending one: cancelled, both go (one position).
+        uint256 subscribed = _checkMinimum(controller, assets, 0);
         uint256 total = pending + assets;
         if (total > MAX_AMOUNT) revert AmountTooLarge(total, MAX_AMOUNT);
 
@@ -635,7 +638,9 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
     /// @dev The ledger with the management fee accrued up to now on the share supply and the
     /// shares already owed to the recipient (not stored), and the shares it adds.
     /// At a 0 rate nothing accrues and the clock is not moved: `accrueFees`, which caches a new
-    /// rate, moves it first. Nor is it moved when the fee rounds to 0 shares (SEC-133).
+    /// rate, moves it first. With no shares and none owed there is nothing to charge: the clock
+    /// moves to now, the empty time is nobody's (SEC-135). On a non-zero base it is not moved when
+    /// the fee rounds to 0 shares (SEC-133).
     function _accrued(FeeLedger stored) internal view returns (FeeLedger ledger, uint256 feeShares) {
         ledger = stored;
         uint256 managementBps = ledger.managementBps();
@@ -645,6 +650,7 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
         if (elapsed == 0) return (ledger, 0);
         uint256 owed = ledger.shares();
         uint256 supply = SHARE.totalSupply();
+        if (supply + owed == 0) return (ledger.withAccruedAt(block.timestamp), 0);
         feeShares = FeeMath.managementShares(supply + owed, managementBps, elapsed);
         // At most what the token can still mint beyond the vault's promises (the recipient, not an
         // investor, bears the cap), so owed + fee < 2^96.

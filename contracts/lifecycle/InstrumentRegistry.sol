@@ -16,6 +16,7 @@ import {ISettlementAssets} from "../../interfaces/ISettlementAssets.sol";
 import {ITermsValidator} from "../../interfaces/ITermsValidator.sol";
 import {IFundNavSource} from "../../interfaces/IFundVault.sol";
 import {ISecurityToken} from "../../interfaces/ISecurityToken.sol";
+import {IIncomeShareToken} from "../../interfaces/IIncomeShareToken.sol";
 import {
     DelegationWord,
     DelegationWordLibrary,
@@ -244,6 +245,10 @@ contract InstrumentRegistry is IInstrumentRegistry, AccessManaged {
         if (price18 == 0) revert NavUnavailable(id, word.shareToken(), status);
         // No underflow: the router refuses answers dated after the block.
         if (block.timestamp - updatedAt > word.maxNavAge()) revert StaleNav(id, updatedAt, word.maxNavAge());
+        // Not from before the share's last income declaration (SEC-137: the fund pairs this NAV
+        // with the index of the strike's block).
+        uint256 declaredAt = _lastDeclaredAt(word.shareToken());
+        if (declaredAt >= updatedAt && declaredAt != 0) revert NavPredatesDeclaration(id, updatedAt, declaredAt);
         uint256 previous = inst.navs.latest();
         if (previous != 0) {
             uint256 move = price18 > previous ? price18 - previous : previous - price18;
@@ -410,5 +415,12 @@ contract InstrumentRegistry is IInstrumentRegistry, AccessManaged {
     function _move(uint256 id, InstrumentWord s, InstrumentStatus next) internal {
         _instruments[id].state = s.setStatus(next);
         emit StatusChanged(id, s.status(), next, msg.sender);
+    }
+
+    /// @dev The time of `share`'s last income declaration (IIncomeShareToken.incomeIndex); 0 for a
+    /// token that declares none or does not answer it (a plain share, a note).
+    function _lastDeclaredAt(address share) internal view returns (uint256 declaredAt) {
+        (bool ok, bytes memory data) = share.staticcall(abi.encodeCall(IIncomeShareToken.incomeIndex, ()));
+        if (ok && data.length >= 96) (,, declaredAt) = abi.decode(data, (uint256, uint256, uint256));
     }
 }

@@ -3,6 +3,7 @@ pragma solidity ^0.8.24;
 
 import {IFundNavSource} from "../../interfaces/IFundVault.sol";
 import {IOracleRouter} from "../../interfaces/IOracleRouter.sol";
+import {IIncomeShareToken} from "../../interfaces/IIncomeShareToken.sol";
 
 /// @title FundNavDouble
 /// @notice Test-only stand-in for the InstrumentRegistry's NAV side (IFundNavSource), doing what the
@@ -72,7 +73,17 @@ contract FundNavDouble is IFundNavSource {
         Instrument memory i = instruments[instrumentId];
         if (msg.sender != i.striker) revert NotStriker(msg.sender, i.striker);
         if (!i.dealing) revert InstrumentNotDealing(instrumentId);
-        nav18 = router.price(i.share);
+        uint256 reportedAt;
+        (, nav18, reportedAt) = router.priceOf(i.share);
+        if (nav18 == 0) nav18 = router.price(i.share); // reverts with the router's reason
+        // As the registry (SEC-137): not a NAV reported before the share's last declaration.
+        (bool ok, bytes memory data) = i.share.staticcall(abi.encodeCall(IIncomeShareToken.incomeIndex, ()));
+        if (ok && data.length >= 96) {
+            (,, uint256 declaredAt) = abi.decode(data, (uint256, uint256, uint256));
+            if (declaredAt >= reportedAt && declaredAt != 0) {
+                revert NavPredatesDeclaration(instrumentId, reportedAt, declaredAt);
+            }
+        }
         checkpoints[instrumentId][i.checkpoints] =
             Checkpoint(uint64(block.number), uint64(block.timestamp), uint128(nav18));
         instruments[instrumentId].checkpoints = i.checkpoints + 1;

@@ -6,7 +6,8 @@ sound one (main: $500,000 of DUSD at $0.80 bought $500,000 of DTOK instantly, +$
 requested on the vault, +$800,000). The vault now asks its NAV source (`assetAtPar`: the desk's
 SettlementAssets) on every request and instant subscription, and its strike refuses the period's
 deposits when the asset has left its peg since they were requested (`DepositsRefusedOffPeg`, the
-requests refunded on cancellation)."""
+requests refunded on cancellation). SEC-139: an unpriced asset at the strike (the router's 0) is
+refused likewise, never struck at par."""
 
 from desk_fixtures import TOK_BIT
 from fast_reverts import attempt
@@ -100,3 +101,30 @@ def test_sec_120__depegged_coin_requested_on_the_vault__refused_and_never_struck
     assert desk.coins["DUSD"].balanceOf(attacker) - before == usd(1_000_000)
     assert desk.share.balanceOf(attacker) == 0
     assert desk.share.balanceOf(bob) == 5_000_000 * SHARE_UNIT
+
+
+def test_sec_139__asset_unpriced_at_the_strike__deposits_refused_not_struck_at_par(
+    chain, desk_stack
+):
+    """The strike took an unpriced asset (the router's 0: Deviation, OutOfBounds in a fast depeg)
+    as at par (main: $1M of DUSD requested at par, its feed answering out of the router's bounds
+    at the strike, was struck at $1.00 for 1,000,000 shares). Only an asset the NAV source takes
+    at par is struck; otherwise the period's deposits are refused, refunded on cancellation."""
+    desk = desk_stack
+    attacker = desk.investors["carol"]
+    seed(chain, desk, 1_000_000, 5_000_000)
+    dusd_vault = desk.vaults["DUSD"]
+    dusd_vault.requestDeposit(usd(1_000_000), attacker, attacker, sender=attacker)
+    chain.pending_timestamp = max(chain.pending_timestamp, desk.cutoff())
+    desk.report(desk.share_feed, 1.0)
+    for label, feed in desk.coin_feeds.items():
+        if label == "DUSD":  # above the router's bounds (10^30): unpriced, `OutOfBounds`
+            feed.report(10**31, sender=desk.reporter)
+        else:
+            desk.report(feed, 1.0)
+    desk.desk.strike(sender=desk.nav_agent)
+    minted = dusd_vault.maxMint(attacker)
+    assert minted == 0, f"struck at par while unpriced: {minted / SHARE_UNIT:,.0f} shares claimable"
+    before = desk.coins["DUSD"].balanceOf(attacker)
+    dusd_vault.cancelDepositRequest(attacker, attacker, sender=attacker)
+    assert desk.coins["DUSD"].balanceOf(attacker) - before == usd(1_000_000)

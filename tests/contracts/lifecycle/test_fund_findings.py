@@ -12,14 +12,18 @@ before the fix:
 - SEC-127: ten instant redemptions paid 55% of the urgency premium one paid;
 - SEC-132: 1 wei of shares made a first subscription "subsequent";
 - SEC-133: `accrueFees` every block rounded a small fund's management fee to nothing;
-- SEC-134: a suspension after the cut-off let a request be cancelled with the NAV known.
+- SEC-134: a suspension after the cut-off let a request be cancelled with the NAV known;
+- SEC-135: an empty vault's fee clock stood still, so the first investor paid for the empty months;
+- SEC-136: a cancellable request made an instant subscription "subsequent";
+- SEC-137: the strike paired a NAV reported before a declaration with the index after it;
+- SEC-138: every vault of a desk charged the management fee on the whole class supply.
 """
 
 import pytest
 
 from compliance_fixtures import DE, FAR_FUTURE, INSTITUTIONAL, US
-from fast_reverts import assert_reverts, attempt
-from fund_fixtures import DAY, SHARE_UNIT, USD_UNIT, fresh_account, identity_for
+from fast_reverts import assert_reverts, attempt, revert_data
+from fund_fixtures import DAY, INSTRUMENT_ID, SHARE_UNIT, USD_UNIT, fresh_account, identity_for
 from isolation import isolated
 from keepers.access import renounce_temporary_roles
 from keepers.lifecycle import deploy_fund_vault
@@ -412,3 +416,176 @@ def test_sec_134__suspended_after_the_nav_is_known__request_not_cancellable_unti
         error=(vault, "NothingPending"),
         controller=alice.address,
     )
+
+
+# ---------------------------------------------------------------- SEC-135: fee clock at 0 supply
+
+
+def test_sec_135__empty_vault_for_half_a_year__first_investor_pays_no_fee_for_it(
+    chain, accounts, fund_stack
+):
+    """SEC-133 kept the clock while the fee was 0 shares, also when there was nothing to charge
+    (main: alice, holding $1M for one block, was charged 5,011 fee shares for the vault's 182 empty
+    days). With no shares and none owed the clock moves to now: the empty time is nobody's."""
+    fund, vault = fund_stack, fund_stack.vault
+    alice = fund.investors["alice"]
+    recipient = fresh_account(accounts, chain)
+    fund.registry.registerInvestor(
+        recipient, "0x" + "fe" * 20, US, INSTITUTIONAL, FAR_FUTURE, sender=fund.operator
+    )
+    schedule = fund.deployment.at("FeeSchedule")
+    assert fund.share.totalSupply() == 0
+    tx = schedule.setFeeSchedule(vault, (0, 0, 0, 0, 100, recipient, []), sender=fund.governor)
+    start = chain.blocks[tx.block_number].timestamp
+    chain.pending_timestamp = start + 182 * DAY
+    empty = vault.accrueFees(sender=alice)  # anyone's: with nothing to charge, the clock moves
+    moved_to = vault.heldFees()[2]
+    fund.strike(chain, 1)  # still empty: the strike moves it too
+    vault.setInstantLimit(usd(1_000_000), sender=fund.governor)
+    vault.instantDeposit(usd(1_000_000), alice, sender=alice)
+    supply = fund.share.totalSupply()
+    deposited_at = vault.heldFees()[2]
+    tx = vault.accrueFees(sender=alice)
+    held_for = chain.blocks[tx.block_number].timestamp - deposited_at
+    charged = vault.heldFees()[0]
+    assert charged <= supply * 100 * (held_for + 1) // (BPS * YEAR) + 1, (
+        f"{charged / SHARE_UNIT:,.2f} fee shares after {held_for} s of a $1M holding"
+    )
+    assert moved_to == chain.blocks[empty.block_number].timestamp
+
+
+# ---------------------------------------------------------------- SEC-136: cancellable minimum
+
+
+def test_sec_136__instant_subscription_on_a_cancellable_request__still_initial(chain, fund_stack):
+    """A pending request counted toward the initial minimum though it can be cancelled (main: bob
+    requested $1M with carol as the controller, carol's $1,000 instant subscription passed as
+    subsequent, the request was cancelled back to bob; carol kept a $1,000 first holding under a
+    $1,000,000 minimum). An instant subscription leans only on what can no longer be cancelled."""
+    fund, vault = fund_stack, fund_stack.vault
+    bob, carol = fund.investors["bob"], fund.investors["carol"]
+    fund.strike(chain, 1)
+    vault.setInstantLimit(usd(1_000_000), sender=fund.governor)
+    for country in (US, DE):
+        fund.engine.setInvestmentMinimums(country, (1_000_000 * UNIT18, 0), sender=fund.governor)
+    vault.requestDeposit(usd(1_000_000), carol, bob, sender=bob)  # pending, cancellable
+    refused = attempt(chain, vault.instantDeposit, usd(1_000), carol, sender=carol)
+    assert refused is not None, "a $1,000 first subscription leaned on a cancellable $1M request"
+    assert refused == (
+        "BelowMinimumInvestment",
+        {
+            "controller": carol.address,
+            "value18": 1_000 * UNIT18,
+            "minimum18": 1_000_000 * UNIT18,
+            "initial": True,
+        },
+    )
+    # Struck, the $1M is carol's subscription for good: her $1,000 is then subsequent.
+    fund.strike(chain, 1)
+    vault.instantDeposit(usd(1_000), carol, sender=carol)
+    assert fund.share.balanceOf(carol) == shares(1_000)
+
+
+# ---------------------------------------------------------------- SEC-137: NAV before a declaration
+
+
+def test_sec_137__declaration_between_the_nav_report_and_the_strike__strike_refused(
+    chain, income_fund_stack
+):
+    """The strike paired a NAV reported before a declaration with the index after it (main: alice
+    redeemed her 1,004,000 shares, declared 0.4% included, at the pre-declaration $1.00 and was
+    paid $1,004,000 for $1,000,000 of value; bob paid for it). The NAV source refuses a NAV older
+    than the share's last declaration; reported again, the strike prices the declared shares."""
+    fund, vault, share = income_fund_stack, income_fund_stack.vault, income_fund_stack.share
+    alice, bob = fund.investors["alice"], fund.investors["bob"]
+    for wallet in (alice, bob):
+        vault.requestDeposit(usd(1_000_000), wallet, wallet, sender=wallet)
+    fund.strike(chain, 1)
+    for wallet in (alice, bob):
+        vault.deposit(usd(1_000_000), wallet, sender=wallet)
+    chain.pending_timestamp = max(chain.pending_timestamp, fund.cutoff() - 600)
+    fund.report_nav(1)  # the NAV agent's report: $2M / 2M shares
+    reported = chain.blocks.head.timestamp
+    _, number, _ = share.incomeIndex()
+    tx = share.declareIncome(number + 1, share.totalSupply() * 40 // 10_000, sender=fund.agent)
+    declared_at = chain.blocks[tx.block_number].timestamp
+    vault.requestRedeem(share.balanceOf(alice), alice, alice, sender=alice)
+    fund.past_cutoff(chain)
+    chain.mine()  # the strike's eth_call runs past the cut-off
+    try:
+        revert_data(chain, vault.strike, sender=fund.nav_agent)
+    except AssertionError:  # the strike went through
+        vault.strike(sender=fund.nav_agent)
+        paid = vault.maxWithdraw(alice)
+        raise AssertionError(
+            f"struck: alice is paid {paid / USD_UNIT:,.2f} for $1,000,000 of shares"
+        ) from None
+    refused = assert_reverts(
+        chain,
+        vault.strike,
+        sender=fund.nav_agent,
+        error=(fund.nav_source, "NavPredatesDeclaration"),
+        id=INSTRUMENT_ID,
+        reportedAt=reported,
+        declaredAt=declared_at,
+    )
+    assert refused["declaredAt"] >= refused["reportedAt"]  # the same second: order unknown
+    chain.pending_timestamp = chain.blocks.head.timestamp + 12
+    fund.report_nav(2_000_000 * SHARE_UNIT / share.totalSupply())  # after the declaration
+    vault.strike(sender=fund.nav_agent)
+    assert abs(vault.maxWithdraw(alice) - usd(1_000_000)) <= usd(1)
+
+
+# ---------------------------------------------------------------- SEC-138: one management fee
+
+
+def test_sec_138__management_fee_on_a_second_vault_of_the_class__refused(
+    chain, accounts, desk_stack
+):
+    """Every vault of a desk accrues its management fee on the one class supply (main: the same
+    1%/yr on the desk's three vaults charged 45,455 fee shares on 1,500,000 in a year, 3.03%).
+    One vault per share class charges a management fee: the schedule refuses it on another."""
+    desk = desk_stack
+    alice, bob = desk.investors["alice"], desk.investors["bob"]
+    desk.desk.requestDeposit(desk.coins["DUSD"], usd(1_000_000), alice, sender=alice)
+    desk.desk.requestDeposit(desk.coins["DTOK"], usd(500_000), bob, sender=bob)
+    desk.strike(chain)
+    desk.vaults["DUSD"].deposit(usd(1_000_000), alice, sender=alice)
+    desk.vaults["DTOK"].deposit(usd(500_000), bob, sender=bob)
+    recipient = fresh_account(accounts, chain)
+    desk.deployment.at("IdentityRegistry").registerInvestor(
+        recipient, "0x" + "fe" * 20, US, INSTITUTIONAL, FAR_FUTURE, sender=desk.operator
+    )
+    schedule = desk.deployment.at("FeeSchedule")
+    terms = (0, 0, 0, 0, 100, recipient.address, [])
+    first, *others = desk.vaults.values()
+    schedule.setFeeSchedule(first, terms, sender=desk.governor)
+    refusals = [
+        attempt(chain, schedule.setFeeSchedule, vault, terms, sender=desk.governor)
+        for vault in others
+    ]
+    supply = desk.share.totalSupply()
+    if None in refusals:
+        chain.pending_timestamp += YEAR
+        charged = 0
+        for vault in desk.vaults.values():
+            vault.accrueFees(sender=alice)
+            charged += vault.heldFees()[0]
+        raise AssertionError(
+            f"one year at 1% per vault charged {charged / SHARE_UNIT:,.0f} fee shares on "
+            f"{supply / SHARE_UNIT:,.0f} ({charged * 100 / supply:.2f}%)"
+        )
+    for vault, refused in zip(others, refusals):
+        assert refused == (
+            "ManagementFeeOnAnotherVault",
+            {"share": desk.share.address, "vault": vault.address, "charging": first.address},
+        )
+    # Off on the first, the class's management fee may move to another vault.
+    schedule.setFeeSchedule(first, (0, 0, 0, 0, 0, recipient.address, []), sender=desk.governor)
+    schedule.setFeeSchedule(others[0], terms, sender=desk.governor)
+    chain.pending_timestamp += YEAR
+    charged = 0
+    for vault in desk.vaults.values():
+        vault.accrueFees(sender=alice)
+        charged += vault.heldFees()[0]
+    assert supply * 100 // BPS <= charged <= supply * 102 // BPS  # one 1%/yr fee, not three
