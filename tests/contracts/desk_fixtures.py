@@ -86,6 +86,17 @@ class DeskStack:
             self.report(feed, 1.0)
         return self.desk.strike(sender=self.nav_agent)
 
+    def fund_books(self, chain, usd) -> "DeskStack":
+        """Alice subscribes $1,000,000 in DUSD and bob $500,000 in DTOK through the desk, struck at
+        $1.00 and claimed (`usd` converts dollars to the coins' units)."""
+        alice, bob = self.investors["alice"], self.investors["bob"]
+        self.desk.requestDeposit(self.coins["DUSD"], usd(1_000_000), alice, sender=alice)
+        self.desk.requestDeposit(self.coins["DTOK"], usd(500_000), bob, sender=bob)
+        self.strike(chain)
+        self.vaults["DUSD"].deposit(usd(1_000_000), alice, sender=alice)
+        self.vaults["DTOK"].deposit(usd(500_000), bob, sender=bob)
+        return self
+
 
 @pytest.fixture(scope="session")
 def desk_stack(chain, accounts, project, stack_deployment, governor, operator, agent):

@@ -39,13 +39,7 @@ def desk(desk_stack):
 def funded(chain, desk):
     """Alice subscribed $1,000,000 in DUSD and bob $500,000 in DTOK through the desk, struck at
     $1.00 and claimed: the DUSD vault holds $1,000,000 free, DTOK $500,000, the CBDC vault none."""
-    alice, bob = desk.investors["alice"], desk.investors["bob"]
-    desk.desk.requestDeposit(desk.coins["DUSD"], usd(1_000_000), alice, sender=alice)
-    desk.desk.requestDeposit(desk.coins["DTOK"], usd(500_000), bob, sender=bob)
-    desk.strike(chain)
-    desk.vaults["DUSD"].deposit(usd(1_000_000), alice, sender=alice)
-    desk.vaults["DTOK"].deposit(usd(500_000), bob, sender=bob)
-    return desk
+    return desk.fund_books(chain, usd)
 
 
 def routed(tx, stack):

@@ -53,6 +53,25 @@ def subscribe(chain, fund, amounts):
         fund.vault.deposit(usd(amount), wallet, sender=wallet)
 
 
+def set_initial_minimum(fund, dollars: int) -> None:
+    """An initial minimum of `dollars` (no subsequent one) for the fund's US and DE investors."""
+    for country in (US, DE):
+        fund.engine.setInvestmentMinimums(country, (dollars * UNIT18, 0), sender=fund.governor)
+
+
+def below_initial_minimum(controller, dollars: int, minimum: int) -> tuple:
+    """The decoded `BelowMinimumInvestment` of a first subscription of `dollars` under `minimum`."""
+    return (
+        "BelowMinimumInvestment",
+        {
+            "controller": controller.address,
+            "value18": dollars * UNIT18,
+            "minimum18": minimum * UNIT18,
+            "initial": True,
+        },
+    )
+
+
 # ---------------------------------------------------------------- SEC-121: dividend capture
 
 
@@ -273,20 +292,11 @@ def test_sec_132__one_wei_of_shares__first_subscription_still_initial(chain, fun
     fund, vault = fund_stack, fund_stack.vault
     bob, carol, erin = (fund.investors[label] for label in ("bob", "carol", "erin"))
     subscribe(chain, fund, {"bob": 2_000_000})
-    for country in (US, DE):
-        fund.engine.setInvestmentMinimums(country, (1_000_000 * UNIT18, 0), sender=fund.governor)
+    set_initial_minimum(fund, 1_000_000)
     fund.share.transfer(carol, 1, sender=bob)
     refused = attempt(chain, vault.requestDeposit, usd(1_000), carol, carol, sender=carol)
     assert refused is not None, "a $1,000 first subscription passed a $1,000,000 initial minimum"
-    assert refused == (
-        "BelowMinimumInvestment",
-        {
-            "controller": carol.address,
-            "value18": 1_000 * UNIT18,
-            "minimum18": 1_000_000 * UNIT18,
-            "initial": True,
-        },
-    )
+    assert refused == below_initial_minimum(carol, 1_000, 1_000_000)
     # bob subscribed $2M here: his $1,000 is subsequent; erin's first $1M then $1,000 too.
     vault.requestDeposit(usd(1_000), bob, bob, sender=bob)
     vault.requestDeposit(usd(1_000_000), erin, erin, sender=erin)
@@ -466,20 +476,11 @@ def test_sec_136__instant_subscription_on_a_cancellable_request__still_initial(c
     bob, carol = fund.investors["bob"], fund.investors["carol"]
     fund.strike(chain, 1)
     vault.setInstantLimit(usd(1_000_000), sender=fund.governor)
-    for country in (US, DE):
-        fund.engine.setInvestmentMinimums(country, (1_000_000 * UNIT18, 0), sender=fund.governor)
+    set_initial_minimum(fund, 1_000_000)
     vault.requestDeposit(usd(1_000_000), carol, bob, sender=bob)  # pending, cancellable
     refused = attempt(chain, vault.instantDeposit, usd(1_000), carol, sender=carol)
     assert refused is not None, "a $1,000 first subscription leaned on a cancellable $1M request"
-    assert refused == (
-        "BelowMinimumInvestment",
-        {
-            "controller": carol.address,
-            "value18": 1_000 * UNIT18,
-            "minimum18": 1_000_000 * UNIT18,
-            "initial": True,
-        },
-    )
+    assert refused == below_initial_minimum(carol, 1_000, 1_000_000)
     # Struck, the $1M is carol's subscription for good: her $1,000 is then subsequent.
     fund.strike(chain, 1)
     vault.instantDeposit(usd(1_000), carol, sender=carol)
@@ -546,12 +547,8 @@ def test_sec_138__management_fee_on_a_second_vault_of_the_class__refused(
     1%/yr on the desk's three vaults charged 45,455 fee shares on 1,500,000 in a year, 3.03%).
     One vault per share class charges a management fee: the schedule refuses it on another."""
     desk = desk_stack
-    alice, bob = desk.investors["alice"], desk.investors["bob"]
-    desk.desk.requestDeposit(desk.coins["DUSD"], usd(1_000_000), alice, sender=alice)
-    desk.desk.requestDeposit(desk.coins["DTOK"], usd(500_000), bob, sender=bob)
-    desk.strike(chain)
-    desk.vaults["DUSD"].deposit(usd(1_000_000), alice, sender=alice)
-    desk.vaults["DTOK"].deposit(usd(500_000), bob, sender=bob)
+    desk.fund_books(chain, usd)
+    alice = desk.investors["alice"]
     recipient = fresh_account(accounts, chain)
     desk.deployment.at("IdentityRegistry").registerInvestor(
         recipient, "0x" + "fe" * 20, US, INSTITUTIONAL, FAR_FUTURE, sender=desk.operator

@@ -53,8 +53,9 @@ def dealing(chain, accounts, lifecycle, issuer, operator, reporter):
 
 
 def report(lifecycle, reporter, price):
-    """The share's NAV at `price`, and USDC's feed at $1.00 again: a strike deals only in an asset
-    its NAV source prices at par now (SEC-139), and the cut-off is days after the deploy's report."""
+    """The share's NAV at `price`, and USDC's feed at $1.00 again: a strike deals only in an
+    asset its NAV source prices at par now (SEC-139), and the cut-off is days after the deploy's
+    report."""
     lifecycle.feeds["QMMF"].report(lifecycle.answer(price), sender=reporter)
     lifecycle.feeds["USDC"].report(lifecycle.answer(1.0), sender=reporter)
 
