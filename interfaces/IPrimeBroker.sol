@@ -6,6 +6,7 @@ import {IIdentityRegistry} from "./IIdentityRegistry.sol";
 import {IOracleRouter} from "./IOracleRouter.sol";
 import {ILiquidityAggregator} from "./ILiquidityAggregator.sol";
 import {IRiskEngine} from "./IRiskEngine.sol";
+import {IPrimeLiquidation, IncomeKind} from "./IPrimeLiquidation.sol";
 
 /// @notice Margin ratios and liquidation terms of a tier. Ratios are adjusted collateral over
 /// adjusted debt (see IPrimeBroker "Health"), in bps: 15,000 is 150%.
@@ -46,18 +47,6 @@ struct CreditLine {
     uint16 spreadBps;
     /// The account's margin tier (< MAX_TIERS).
     uint8 tier;
-}
-
-/// @notice How a listed asset pays income to whoever holds it — the broker, while it is posted —
-/// and so how the broker passes it on to each account (see IPrimeBroker "Income").
-enum IncomeKind {
-    /// None the broker knows of.
-    None,
-    /// A note's coupons and redemption, paid by its BondServicer (`source`) in its payment asset.
-    Coupons,
-    /// An income share class's dividend, paid in new shares into the holder's balance (IIncomeShareToken;
-    /// `source` is the token itself).
-    Shares
 }
 
 /// @notice A listed asset's income: its kind, what pays it and in what (`payAsset`: the servicer's
@@ -315,7 +304,7 @@ interface IPrimeBrokerErrors {
 /// limits, so one account can use them up and block the others' (and liquidations) until the
 /// window passes: list only collateral whose engine sets no flow or lock-up limit on the broker's
 /// identity (the red team's finding 3; an omnibus exemption in the compliance engine is open).
-interface IPrimeBroker is IPrimeBrokerErrors {
+interface IPrimeBroker is IPrimeBrokerErrors, IPrimeLiquidation {
     // ---------------------------------------------------------------- governance
     function setTier(uint8 tier, MarginTier calldata terms) external;
     function setCollateral(address asset, CollateralConfig calldata config) external;
@@ -324,15 +313,6 @@ interface IPrimeBroker is IPrimeBrokerErrors {
     /// any change while the listed pool is owed anything (`"pool owed"`, SEC-155: the accounts'
     /// debts are that pool's).
     function setPool(address asset, ILendingPool pool) external;
-    /// @notice GOVERNOR (timelocked): binds listed `asset` to its income (see "Income"): `Coupons`
-    /// with its BondServicer as `source` (whose `token()` must be `asset`; its payment asset must
-    /// be listed and bear no income itself), `Shares` with the asset itself as `source`, `None` to
-    /// unbind. Only while none of it is posted (`InvalidCollateral(asset, "posted")`: the accounts'
-    /// marks start with it; a matured note's units retired from the accounts' collateral count:
-    /// they keep their claim on its servicer) and never for a borrowable asset (`"borrowable"`).
-    /// Warning (not checked): that the asset is not itself the payment asset of another bound
-    /// note (its income would be measured twice).
-    function setIncome(address asset, IncomeKind kind, address source) external;
     /// @notice GOVERNOR (timelocked): the account's whole credit line (its pools are touched at the
     /// old spread first).
     function setCreditLine(address account, CreditLine calldata line) external;
@@ -356,26 +336,6 @@ interface IPrimeBroker is IPrimeBrokerErrors {
     function marginCall(address account) external returns (uint256 deadline);
     /// @notice Anyone: closes the open call of an account back at or above maintenance.
     function clearMarginCall(address account) external;
-    /// @notice Anyone: credits the account its income on `asset` since its last settlement (see
-    /// "Income"); for a matured note, its redemption too, the notes leaving its collateral.
-    /// Nothing (0) for an asset bound to no income.
-    /// @return credited What was credited, in the income's payment asset.
-    function claimIncome(address account, address asset) external returns (uint256 credited);
-    /// @notice LIQUIDATOR (a verified wallet): repays `repay` of the account's `debtAsset` debt and
-    /// receives `collateralAsset` worth it plus the bonus — or, with a `route` (tokenIn the
-    /// collateral, tokenOut the debt asset, recipient this broker), has that collateral sold and
-    /// keeps the proceeds above `repay`. `expectedLiquidations` must equal the account's count of
-    /// liquidations (a keeper's replayed transaction cannot liquidate twice).
-    /// @return repaid The debt repaid (below `repay` when the collateral ran out).
-    /// @return seized The collateral taken from the account.
-    function liquidate(
-        address account,
-        address debtAsset,
-        uint256 repay,
-        address collateralAsset,
-        bytes calldata route,
-        uint32 expectedLiquidations
-    ) external returns (uint256 repaid, uint256 seized);
 
     // ---------------------------------------------------------------- views
     /// @notice Listed collateral and borrowable assets, in listing order (at most MAX_ASSETS).

@@ -121,7 +121,14 @@ from lifecycle_fixtures import (  # noqa: E402,F401
     lifecycle,
     other_issuer,
 )
-from liquidity_fixtures import liquidity, liquidity_deployment, maker, trader  # noqa: E402,F401
+from liquidity_fixtures import (  # noqa: E402,F401
+    liquidity,
+    liquidity_deployment,
+    maker,
+    nav_venue,
+    rfq_venue,
+    trader,
+)
 from prime_fixtures import pool_stack  # noqa: E402,F401
 from rebalancer_fixtures import rebalancing  # noqa: E402,F401
 from risk_fixtures import executor, fund_investor, reporter, risk_keeper, risk_stack  # noqa: E402,F401

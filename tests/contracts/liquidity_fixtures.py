@@ -134,3 +134,15 @@ def liquidity(liquidity_deployment, agent, operator, maker, trader):
     return LiquidityStack(
         deployment, aggregator, tokens, feeds, d.at("OracleRouter"), maker, trader
     )
+
+
+@pytest.fixture
+def rfq_venue(liquidity, project):
+    """The deployment's RFQ venue (RfqVenue)."""
+    return project.RfqVenue.at(liquidity.deployment.rfq_venue)
+
+
+@pytest.fixture
+def nav_venue(liquidity, project):
+    """The deployment's NAV desk (NavVenue)."""
+    return project.NavVenue.at(liquidity.deployment.nav_venue)

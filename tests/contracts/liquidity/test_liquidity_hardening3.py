@@ -5,6 +5,8 @@ Each test runs the attack on the venues the deploy routine builds (the `liquidit
 fails, naming what went through, where the attack succeeds; then checks the refusal or the bound.
 """
 
+from functools import partial
+
 import ape
 import pytest
 
@@ -41,16 +43,6 @@ def outcome_of(chain, method, *args, sender):
         return method(*args, sender=sender)
     except ape.exceptions.ContractLogicError:
         return None
-
-
-@pytest.fixture
-def desk(liquidity, project):
-    return project.NavVenue.at(liquidity.deployment.nav_venue)
-
-
-@pytest.fixture
-def rfq_venue(liquidity, project):
-    return project.RfqVenue.at(liquidity.deployment.rfq_venue)
 
 
 @pytest.fixture
@@ -163,14 +155,28 @@ def test_sec_144__policy_token_sold_at_an_rfq_intermediate_hop__threshold_applie
         )
 
 
-def _market_bound_bps(desk, token) -> int:
-    market = desk.marketOf(token)
+def _market_bound_bps(nav_venue, token) -> int:
+    market = nav_venue.marketOf(token)
     # Before SEC-145 the market had no bound: the registry's default NAV move per strike (200 bps).
     return market.maxNavMoveBps if hasattr(market, "maxNavMoveBps") else 200
 
 
+def _round_trip(nav_venue, trader, give, get, amount: int, between) -> int:
+    """Swaps `amount` of `give` for `get` at the desk, runs `between` (a NAV report), swaps all it
+    got back; returns the trader's change in `give` (its profit, negative when the fees won)."""
+    before = give.balanceOf(trader)
+    got_before = get.balanceOf(trader)
+    give.approve(nav_venue, amount, sender=trader)
+    nav_venue.swap(give, get, amount, 0, trader, sender=trader)
+    got = get.balanceOf(trader) - got_before
+    between()
+    get.approve(nav_venue, got, sender=trader)
+    nav_venue.swap(get, give, got, 0, trader, sender=trader)
+    return give.balanceOf(trader) - before
+
+
 def test_sec_145__nav_desk_round_trip_across_a_report_within_the_bound__no_profit(
-    liquidity, desk, chain, reporter, operator
+    liquidity, nav_venue, chain, reporter, operator
 ):
     """SEC-145 (outside read #2): the desk deals at the last reported NAV, so buying before a
     report and redeeming after it (or redeeming before a fall and subscribing after) took the move
@@ -183,33 +189,18 @@ def test_sec_145__nav_desk_round_trip_across_a_report_within_the_bound__no_profi
         liquidity.tokens["QSPX"],
         liquidity.trader,
     )
-    bound = _market_bound_bps(desk, qspx)
+    bound = _market_bound_bps(nav_venue, qspx)
     feed = liq.feeds["QSPX"]
     price = feed.latestRoundData()[1]
     for move in (bound, bound // 2, -bound):
         with isolated(chain):
-            after = price * (BPS + move) // BPS
+            report = partial(feed.report, price * (BPS + move) // BPS, sender=reporter)
             if move > 0:  # buy at the old NAV, redeem at the new one
-                cash_in = int(desk.remainingCapacity(qspx, True))
-                usdc.approve(desk, cash_in, sender=trader)
-                q0, u0 = qspx.balanceOf(trader), usdc.balanceOf(trader)
-                desk.swap(usdc, qspx, cash_in, 0, trader, sender=trader)
-                bought = qspx.balanceOf(trader) - q0
-                feed.report(after, sender=reporter)
-                qspx.approve(desk, bought, sender=trader)
-                desk.swap(qspx, usdc, bought, 0, trader, sender=trader)
-                profit = usdc.balanceOf(trader) - u0
+                cash_in = int(nav_venue.remainingCapacity(qspx, True))
+                profit = _round_trip(nav_venue, trader, usdc, qspx, cash_in, report)
                 unit = f"{profit / USDC_UNIT:,.2f} USDC"
             else:  # redeem at the old NAV, subscribe back at the new one
-                sold = 2_000 * UNIT
-                qspx.approve(desk, sold, sender=trader)
-                q0, u0 = qspx.balanceOf(trader), usdc.balanceOf(trader)
-                desk.swap(qspx, usdc, sold, 0, trader, sender=trader)
-                cash = usdc.balanceOf(trader) - u0
-                feed.report(after, sender=reporter)
-                usdc.approve(desk, cash, sender=trader)
-                desk.swap(usdc, qspx, cash, 0, trader, sender=trader)
-                profit = qspx.balanceOf(trader) - q0
+                profit = _round_trip(nav_venue, trader, qspx, usdc, 2_000 * UNIT, report)
                 unit = f"{profit / UNIT:,.4f} QSPX"
             if profit > 0:
                 pytest.fail(
@@ -217,12 +208,12 @@ def test_sec_145__nav_desk_round_trip_across_a_report_within_the_bound__no_profi
                     "from the desk's inventory"
                 )
     # Fees that do not cover the stated bound are refused at listing.
-    with ape.reverts(desk.RoundTripBelowNavMove):
-        desk.setMarket(qspx, (20, 20, 300_000 * USDC_UNIT, True, 200), sender=operator)
+    with ape.reverts(nav_venue.RoundTripBelowNavMove):
+        nav_venue.setMarket(qspx, (20, 20, 300_000 * USDC_UNIT, True, 200), sender=operator)
 
 
 def test_sec_146__guardian_pauses_the_desk_and_the_rfq_venue__dealing_halts_until_governor(
-    liquidity, desk, rfq_venue, chain, guardian, governor, trader
+    liquidity, nav_venue, rfq_venue, chain, guardian, governor, trader
 ):
     """SEC-146 (outside read #3): GUARDIAN's only halt was the aggregator's pause bits; anyone
     still dealt with NavVenue and RfqVenue directly. Both now have a guardian pause that only
@@ -230,19 +221,21 @@ def test_sec_146__guardian_pauses_the_desk_and_the_rfq_venue__dealing_halts_unti
     `swapBasket` alike (every fill prices through `_price`)."""
     usdc, qspx = liquidity.tokens["USDC"], liquidity.tokens["QSPX"]
     with isolated(chain):
-        if not hasattr(desk, "pause"):
+        if not hasattr(nav_venue, "pause"):
             pytest.fail("NavVenue has no pause: the guardian cannot halt the desk")
-        desk.pause(sender=guardian)
-        usdc.approve(desk, 1_000 * USDC_UNIT, sender=trader)
-        with ape.reverts(desk.DeskPaused):
-            desk.swap(usdc, qspx, 1_000 * USDC_UNIT, 0, trader, sender=trader)
-        assert desk.quote(usdc, qspx, 1_000 * USDC_UNIT) == 0
-        with ape.reverts(desk.DeskPaused):  # the basket path prices through the same check
-            desk.swapBasket([(qspx.address, True, 1_000 * USDC_UNIT, 0)], trader, sender=trader)
-        with ape.reverts(desk.AccessManagedUnauthorized):
-            desk.unpause(sender=guardian)
-        desk.unpause(sender=governor)
-        desk.swap(usdc, qspx, 1_000 * USDC_UNIT, 0, trader, sender=trader)
+        nav_venue.pause(sender=guardian)
+        usdc.approve(nav_venue, 1_000 * USDC_UNIT, sender=trader)
+        with ape.reverts(nav_venue.DeskPaused):
+            nav_venue.swap(usdc, qspx, 1_000 * USDC_UNIT, 0, trader, sender=trader)
+        assert nav_venue.quote(usdc, qspx, 1_000 * USDC_UNIT) == 0
+        with ape.reverts(nav_venue.DeskPaused):  # the basket path prices through the same check
+            nav_venue.swapBasket(
+                [(qspx.address, True, 1_000 * USDC_UNIT, 0)], trader, sender=trader
+            )
+        with ape.reverts(nav_venue.AccessManagedUnauthorized):
+            nav_venue.unpause(sender=guardian)
+        nav_venue.unpause(sender=governor)
+        nav_venue.swap(usdc, qspx, 1_000 * USDC_UNIT, 0, trader, sender=trader)
         if not hasattr(rfq_venue, "pause"):
             pytest.fail("RfqVenue has no pause: the guardian cannot halt it")
         rfq_venue.pause(sender=guardian)

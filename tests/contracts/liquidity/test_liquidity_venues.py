@@ -1,7 +1,6 @@
 """The RFQ venue (signed firm quotes) and the issuer's NAV venue (docs/specs.md LIQ-10, LIQ-11)."""
 
 import ape
-import pytest
 
 from isolation import isolated
 from keepers.liquidity.rfq import SignedQuote, make_quote, sign_quote
@@ -9,16 +8,6 @@ from keepers.liquidity.rfq import SignedQuote, make_quote, sign_quote
 USDC_UNIT, UNIT = 10**6, 10**18
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 ZERO = "0x" + "00" * 20
-
-
-@pytest.fixture
-def rfq(liquidity, project):
-    return project.RfqVenue.at(liquidity.deployment.rfq_venue)
-
-
-@pytest.fixture
-def nav(liquidity, project):
-    return project.NavVenue.at(liquidity.deployment.nav_venue)
 
 
 def quote_for(liq, chain, amount_in=10_000 * USDC_UNIT, nonce=1, taker=ZERO, expiry=None, key=None):
@@ -37,7 +26,7 @@ def quote_for(liq, chain, amount_in=10_000 * USDC_UNIT, nonce=1, taker=ZERO, exp
     return sign_quote(quote, key or liq.maker.private_key, chain.chain_id, liq.deployment.rfq_venue)
 
 
-def test_rfq__fill_moves_both_legs_once(liquidity, rfq, chain):
+def test_rfq__fill_moves_both_legs_once(liquidity, rfq_venue, chain):
     liq, usdc, qspx, trader, maker = (
         liquidity,
         liquidity.tokens["USDC"],
@@ -48,36 +37,40 @@ def test_rfq__fill_moves_both_legs_once(liquidity, rfq, chain):
     signed = quote_for(liq, chain)
     half = signed.quote.amount_in // 2
     with isolated(chain):
-        usdc.approve(rfq, half, sender=trader)
+        usdc.approve(rfq_venue, half, sender=trader)
         maker_usdc, trader_qspx = usdc.balanceOf(maker), qspx.balanceOf(trader)
-        rfq.fill(signed.quote.as_tuple(), signed.signature, half, trader, sender=trader)
+        rfq_venue.fill(signed.quote.as_tuple(), signed.signature, half, trader, sender=trader)
         assert usdc.balanceOf(maker) - maker_usdc == half
         # pro rata, rounded down
         assert qspx.balanceOf(trader) - trader_qspx == signed.quote.fill_output(half)
-        assert rfq.isNonceUsed(maker, signed.quote.nonce)
-        usdc.approve(rfq, half, sender=trader)
-        with ape.reverts(rfq.QuoteNonceUsed, maker=maker.address, nonce=1):  # a quote settles once
-            rfq.fill(signed.quote.as_tuple(), signed.signature, half, trader, sender=trader)
+        assert rfq_venue.isNonceUsed(maker, signed.quote.nonce)
+        usdc.approve(rfq_venue, half, sender=trader)
+        with ape.reverts(
+            rfq_venue.QuoteNonceUsed, maker=maker.address, nonce=1
+        ):  # a quote settles once
+            rfq_venue.fill(signed.quote.as_tuple(), signed.signature, half, trader, sender=trader)
 
 
 def test_rfq__expired_wrong_taker_oversize_bad_or_malleable_signature_refused(
-    liquidity, rfq, chain, accounts
+    liquidity, rfq_venue, chain, accounts
 ):
     liq, usdc, trader = liquidity, liquidity.tokens["USDC"], liquidity.trader
-    usdc.approve(rfq, 10**30, sender=trader)
+    usdc.approve(rfq_venue, 10**30, sender=trader)
     expired = quote_for(liq, chain, expiry=chain.pending_timestamp - 1)
-    with ape.reverts(rfq.QuoteExpired):
-        rfq.fill(expired.quote.as_tuple(), expired.signature, 1_000, trader, sender=trader)
+    with ape.reverts(rfq_venue.QuoteExpired):
+        rfq_venue.fill(expired.quote.as_tuple(), expired.signature, 1_000, trader, sender=trader)
     other = quote_for(liq, chain, taker=accounts[19].address)
-    with ape.reverts(rfq.QuoteTakerMismatch, taker=accounts[19].address, caller=trader.address):
-        rfq.fill(other.quote.as_tuple(), other.signature, 1_000, trader, sender=trader)
+    with ape.reverts(
+        rfq_venue.QuoteTakerMismatch, taker=accounts[19].address, caller=trader.address
+    ):
+        rfq_venue.fill(other.quote.as_tuple(), other.signature, 1_000, trader, sender=trader)
     signed = quote_for(liq, chain)
     with ape.reverts(
-        rfq.FillExceedsQuote,
+        rfq_venue.FillExceedsQuote,
         amountIn=signed.quote.amount_in + 1,
         quotedAmountIn=signed.quote.amount_in,
     ):
-        rfq.fill(
+        rfq_venue.fill(
             signed.quote.as_tuple(),
             signed.signature,
             signed.quote.amount_in + 1,
@@ -86,8 +79,8 @@ def test_rfq__expired_wrong_taker_oversize_bad_or_malleable_signature_refused(
         )
     # signed by someone else for the maker
     forged = quote_for(liq, chain, key=accounts[19].private_key)
-    with ape.reverts(rfq.InvalidQuoteSignature, maker=liq.maker.address):
-        rfq.fill(forged.quote.as_tuple(), forged.signature, 1_000, trader, sender=trader)
+    with ape.reverts(rfq_venue.InvalidQuoteSignature, maker=liq.maker.address):
+        rfq_venue.fill(forged.quote.as_tuple(), forged.signature, 1_000, trader, sender=trader)
     # The same signature with s' = n - s and the other v recovers the same key: must be refused.
     r, s, v = (
         signed.signature[:32],
@@ -95,90 +88,90 @@ def test_rfq__expired_wrong_taker_oversize_bad_or_malleable_signature_refused(
         signed.signature[64],
     )
     malleable = r + (SECP256K1_N - s).to_bytes(32, "big") + bytes([55 - v])
-    with ape.reverts(rfq.InvalidQuoteSignature):
-        rfq.fill(signed.quote.as_tuple(), malleable, 1_000, trader, sender=trader)
+    with ape.reverts(rfq_venue.InvalidQuoteSignature):
+        rfq_venue.fill(signed.quote.as_tuple(), malleable, 1_000, trader, sender=trader)
     tampered = SignedQuote(
         signed.quote.__class__(
             **{**signed.quote.__dict__, "amount_out": signed.quote.amount_out * 2}
         ),
         signed.signature,
     )
-    with ape.reverts(rfq.InvalidQuoteSignature):
-        rfq.fill(tampered.quote.as_tuple(), tampered.signature, 1_000, trader, sender=trader)
+    with ape.reverts(rfq_venue.InvalidQuoteSignature):
+        rfq_venue.fill(tampered.quote.as_tuple(), tampered.signature, 1_000, trader, sender=trader)
 
 
-def test_rfq__maker_cancels_a_quote(liquidity, rfq, chain):
+def test_rfq__maker_cancels_a_quote(liquidity, rfq_venue, chain):
     liq, usdc, trader = liquidity, liquidity.tokens["USDC"], liquidity.trader
     signed = quote_for(liq, chain, nonce=77)
     with isolated(chain):
-        rfq.cancel(77, sender=liq.maker)
-        usdc.approve(rfq, 1_000, sender=trader)
-        with ape.reverts(rfq.QuoteNonceUsed):
-            rfq.fill(signed.quote.as_tuple(), signed.signature, 1_000, trader, sender=trader)
-        amount_out, failure = rfq.quoteFill(
+        rfq_venue.cancel(77, sender=liq.maker)
+        usdc.approve(rfq_venue, 1_000, sender=trader)
+        with ape.reverts(rfq_venue.QuoteNonceUsed):
+            rfq_venue.fill(signed.quote.as_tuple(), signed.signature, 1_000, trader, sender=trader)
+        amount_out, failure = rfq_venue.quoteFill(
             signed.quote.as_tuple(), signed.signature, trader, 1_000
         )
         assert (amount_out, failure) == (0, 2)
 
 
-def test_nav__subscribe_and_redeem_at_nav_plus_fee(liquidity, nav, chain):
+def test_nav__subscribe_and_redeem_at_nav_plus_fee(liquidity, nav_venue, chain):
     usdc, qspx, trader = liquidity.tokens["USDC"], liquidity.tokens["QSPX"], liquidity.trader
     with isolated(chain):
         cash = 10_000 * USDC_UNIT
-        usdc.approve(nav, cash, sender=trader)
+        usdc.approve(nav_venue, cash, sender=trader)
         before = qspx.balanceOf(trader)
-        nav.swap(usdc, qspx, cash, 0, trader, sender=trader)
+        nav_venue.swap(usdc, qspx, cash, 0, trader, sender=trader)
         # $10,000 less 20 bps at $50: 199.6 QSPX exactly.
         assert qspx.balanceOf(trader) - before == 1996 * UNIT // 10
-        qspx.approve(nav, 100 * UNIT, sender=trader)
+        qspx.approve(nav_venue, 100 * UNIT, sender=trader)
         before = usdc.balanceOf(trader)
-        nav.swap(qspx, usdc, 100 * UNIT, 0, trader, sender=trader)
+        nav_venue.swap(qspx, usdc, 100 * UNIT, 0, trader, sender=trader)
         assert usdc.balanceOf(trader) - before == 4_990 * USDC_UNIT  # $5,000 less 20 bps
 
 
 def test_nav__inventory_withdrawal__governor_only_the_day_to_day_operator_refused(
-    liquidity, nav, operator, governor, chain
+    liquidity, nav_venue, operator, governor, chain
 ):
     """SEC-8 (attacker's read M5): the NAV desk's inventory is the issuer's capital. OPERATOR is the
     day-to-day role (no execution delay) and used to be wired to `withdrawInventory`: one operator
     key could empty the desk. Withdrawal is now GOVERNOR's (scheduled, visible, cancellable on live
     networks); the operator keeps `setMarket`, whose fees are bounded on-chain."""
     usdc = liquidity.tokens["USDC"]
-    held = usdc.balanceOf(nav)
+    held = usdc.balanceOf(nav_venue)
     assert held > 0
-    with ape.reverts(nav.AccessManagedUnauthorized, caller=operator.address):
-        nav.withdrawInventory(usdc, operator, held, sender=operator)
+    with ape.reverts(nav_venue.AccessManagedUnauthorized, caller=operator.address):
+        nav_venue.withdrawInventory(usdc, operator, held, sender=operator)
     with isolated(chain):
-        nav.withdrawInventory(usdc, governor, 1, sender=governor)
-        assert usdc.balanceOf(nav) == held - 1
+        nav_venue.withdrawInventory(usdc, governor, 1, sender=governor)
+        assert usdc.balanceOf(nav_venue) == held - 1
 
 
-def test_nav__capacity_price_and_inventory_limits(liquidity, nav, chain, reporter):
+def test_nav__capacity_price_and_inventory_limits(liquidity, nav_venue, chain, reporter):
     usdc, qspx, trader = liquidity.tokens["USDC"], liquidity.tokens["QSPX"], liquidity.trader
-    usdc.approve(nav, 10**30, sender=trader)
-    capacity = nav.remainingCapacity(qspx, True)
+    usdc.approve(nav_venue, 10**30, sender=trader)
+    capacity = nav_venue.remainingCapacity(qspx, True)
     assert capacity == 300_000 * USDC_UNIT
     with ape.reverts(
-        nav.CapacityExceeded, token=qspx.address, notional=capacity + 1, remaining=capacity
+        nav_venue.CapacityExceeded, token=qspx.address, notional=capacity + 1, remaining=capacity
     ):
-        nav.swap(usdc, qspx, capacity + 1, 0, trader, sender=trader)
-    assert nav.quote(usdc, qspx, capacity + 1) == 0
-    with ape.reverts(nav.InsufficientOutput):
-        nav.swap(usdc, qspx, 1_000 * USDC_UNIT, 21 * UNIT, trader, sender=trader)
-    with ape.reverts(nav.UnsupportedPair):
-        nav.swap(qspx, qspx, 1, 0, trader, sender=trader)
+        nav_venue.swap(usdc, qspx, capacity + 1, 0, trader, sender=trader)
+    assert nav_venue.quote(usdc, qspx, capacity + 1) == 0
+    with ape.reverts(nav_venue.InsufficientOutput):
+        nav_venue.swap(usdc, qspx, 1_000 * USDC_UNIT, 21 * UNIT, trader, sender=trader)
+    with ape.reverts(nav_venue.UnsupportedPair):
+        nav_venue.swap(qspx, qspx, 1, 0, trader, sender=trader)
     with isolated(chain):
         chain.pending_timestamp += 2 * 86_400  # the QSPX feed's heartbeat is one day
         chain.mine(1)
-        with ape.reverts(nav.NavUnavailable, token=qspx.address):
-            nav.swap(usdc, qspx, 1_000 * USDC_UNIT, 0, trader, sender=trader)
-        assert nav.quote(usdc, qspx, 1_000 * USDC_UNIT) == 0
-    with ape.reverts(nav.AccessManagedUnauthorized):
-        nav.setMarket(qspx, (0, 0, 10**30, True, 1), sender=trader)
+        with ape.reverts(nav_venue.NavUnavailable, token=qspx.address):
+            nav_venue.swap(usdc, qspx, 1_000 * USDC_UNIT, 0, trader, sender=trader)
+        assert nav_venue.quote(usdc, qspx, 1_000 * USDC_UNIT) == 0
+    with ape.reverts(nav_venue.AccessManagedUnauthorized):
+        nav_venue.setMarket(qspx, (0, 0, 10**30, True, 1), sender=trader)
 
 
 def test_sec_57__round_trip_at_the_desk__leaves_the_days_capacity_to_traders(
-    liquidity, liquidity_deployment, nav, chain, accounts, operator
+    liquidity, liquidity_deployment, nav_venue, chain, accounts, operator
 ):
     """SEC-57 (red team L6): the desk counted both directions of a day's fills against one daily
     capacity, so a subscription redeemed at once (about $599 of fees for $300k of fills) used the
@@ -192,19 +185,19 @@ def test_sec_57__round_trip_at_the_desk__leaves_the_days_capacity_to_traders(
     with isolated(chain):
         registry.registerInvestor(griefer, "0x" + "e7" * 20, 840, 4, 2**40 - 1, sender=operator)
         usdc.mint(griefer, half, sender=operator)
-        usdc.approve(nav, half, sender=griefer)
-        nav.swap(usdc, qspx, half, 0, griefer, sender=griefer)
+        usdc.approve(nav_venue, half, sender=griefer)
+        nav_venue.swap(usdc, qspx, half, 0, griefer, sender=griefer)
         bought = qspx.balanceOf(griefer)
-        qspx.approve(nav, bought, sender=griefer)
-        nav.swap(qspx, usdc, bought, 0, griefer, sender=griefer)
+        qspx.approve(nav_venue, bought, sender=griefer)
+        nav_venue.swap(qspx, usdc, bought, 0, griefer, sender=griefer)
         cost = half - usdc.balanceOf(griefer)
         assert 598 * USDC_UNIT < cost < 600 * USDC_UNIT  # the round trip's two fees
         # Net $600 subscribed today: the rest of the capacity is the traders'.
-        usdc.approve(nav, 10_000 * USDC_UNIT, sender=trader)
-        nav.swap(usdc, qspx, 10_000 * USDC_UNIT, 0, trader, sender=trader)
+        usdc.approve(nav_venue, 10_000 * USDC_UNIT, sender=trader)
+        nav_venue.swap(usdc, qspx, 10_000 * USDC_UNIT, 0, trader, sender=trader)
         # What stays subscribed counts: the day's net subscriptions stop at the capacity, and
         # redemptions may take the net back to the capacity the other way.
         redeemed = bought * 50 // 10**12  # the redemption's notional at $50
         net = half - redeemed + 10_000 * USDC_UNIT
-        assert nav.remainingCapacity(qspx, True) == 300_000 * USDC_UNIT - net
-        assert nav.remainingCapacity(qspx, False) == 300_000 * USDC_UNIT + net
+        assert nav_venue.remainingCapacity(qspx, True) == 300_000 * USDC_UNIT - net
+        assert nav_venue.remainingCapacity(qspx, False) == 300_000 * USDC_UNIT + net

@@ -22,11 +22,6 @@ PRICE = UNIT / USDC_UNIT / 50  # QSPX at 50 USD
 
 
 @pytest.fixture
-def rfq(liquidity, project):
-    return project.RfqVenue.at(liquidity.deployment.rfq_venue)
-
-
-@pytest.fixture
 def intruder(liquidity, accounts, operator, chain):
     """A verified trader with cash: anyone who sees the client's quote in the mempool."""
     with isolated(chain):
@@ -37,7 +32,7 @@ def intruder(liquidity, accounts, operator, chain):
         yield account
 
 
-def taker_mismatch(rfq, taker, caller) -> bytes:
+def taker_mismatch(rfq_venue, taker, caller) -> bytes:
     """The venue's refusal, as the aggregator passes it on (AdapterFailed's reason)."""
     return keccak(text="QuoteTakerMismatch(address,address)")[:4] + encode(
         ["address", "address"], [taker, caller]
@@ -75,7 +70,7 @@ def rfq_route(liq, chain, who, signed, amount):
 
 
 def test_rfq__quote_for_the_client__nobody_else_fills_or_dust_kills_it_through_the_aggregator(
-    liquidity, rfq, intruder, chain
+    liquidity, rfq_venue, intruder, chain
 ):
     liq, usdc, qspx, client = (
         liquidity,
@@ -91,8 +86,8 @@ def test_rfq__quote_for_the_client__nobody_else_fills_or_dust_kills_it_through_t
             usdc.approve(aggregator, amount, sender=intruder)
             with ape.reverts(
                 aggregator.AdapterFailed,
-                venue=rfq.address,
-                reason=taker_mismatch(rfq, client.address, intruder.address),
+                venue=rfq_venue.address,
+                reason=taker_mismatch(rfq_venue, client.address, intruder.address),
             ):
                 aggregator.swap(rfq_route(liq, chain, intruder, signed, amount), sender=intruder)
         # The aggregator quotes it as nothing for anyone but its taker.
@@ -109,29 +104,31 @@ def test_rfq__quote_for_the_client__nobody_else_fills_or_dust_kills_it_through_t
             > 0
         )
         # Nor directly at the venue; and only the aggregator may name a taker.
-        usdc.approve(rfq, signed.quote.amount_in, sender=intruder)
-        with ape.reverts(rfq.QuoteTakerMismatch, taker=client.address, caller=intruder.address):
-            rfq.fill(signed.quote.as_tuple(), signed.signature, 1, intruder, sender=intruder)
+        usdc.approve(rfq_venue, signed.quote.amount_in, sender=intruder)
         with ape.reverts(
-            rfq.OnlyAggregator, caller=intruder.address, aggregator=aggregator.address
+            rfq_venue.QuoteTakerMismatch, taker=client.address, caller=intruder.address
         ):
-            rfq.fillFor(
+            rfq_venue.fill(signed.quote.as_tuple(), signed.signature, 1, intruder, sender=intruder)
+        with ape.reverts(
+            rfq_venue.OnlyAggregator, caller=intruder.address, aggregator=aggregator.address
+        ):
+            rfq_venue.fillFor(
                 signed.quote.as_tuple(), signed.signature, 1, intruder, client, sender=intruder
             )
         # The nonce is intact: the client fills its quote through the aggregator.
-        assert not rfq.isNonceUsed(liq.maker, signed.quote.nonce)
+        assert not rfq_venue.isNonceUsed(liq.maker, signed.quote.nonce)
         usdc.approve(aggregator, signed.quote.amount_in, sender=client)
         before = qspx.balanceOf(client)
         receipt = aggregator.swap(
             rfq_route(liq, chain, client, signed, signed.quote.amount_in), sender=client
         )
         assert qspx.balanceOf(client) - before == signed.quote.amount_out
-        [filled] = receipt.decode_logs(rfq.QuoteFilled)
+        [filled] = receipt.decode_logs(rfq_venue.QuoteFilled)
         assert (filled.taker, filled.recipient) == (client.address, client.address)
 
 
 def test_rfq__quote_naming_the_aggregator__no_longer_anyones_to_take(
-    liquidity, rfq, intruder, chain
+    liquidity, rfq_venue, intruder, chain
 ):
     """The old workaround (name the aggregator as taker) is refused for everyone: through the
     aggregator the taker is its caller, and the aggregator itself never calls `fill`."""
@@ -141,8 +138,8 @@ def test_rfq__quote_naming_the_aggregator__no_longer_anyones_to_take(
         usdc.approve(aggregator, signed.quote.amount_in, sender=intruder)
         with ape.reverts(
             aggregator.AdapterFailed,
-            venue=rfq.address,
-            reason=taker_mismatch(rfq, aggregator.address, intruder.address),
+            venue=rfq_venue.address,
+            reason=taker_mismatch(rfq_venue, aggregator.address, intruder.address),
         ):
             aggregator.swap(
                 rfq_route(liq, chain, intruder, signed, signed.quote.amount_in), sender=intruder

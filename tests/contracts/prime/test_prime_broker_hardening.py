@@ -156,50 +156,70 @@ def test_sec_20__coupon_on_posted_notes__credited_to_each_account_as_cash(p, bon
     assert servicer.couponsOwed(broker) == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open: after the lifecycle round-2 merge (SEC-131 moves the coupon reserve into the "
-    "redemption pool) the account is credited 59,999.999999 USDC where this test's model of an "
-    "underfunded redemption expects half plus coupons; not yet re-derived (stop note)",
-)
 def test_sec_21__notes_posted_at_maturity__redeemed_into_cash_collateral_and_seizable(
     p, bond, noted, chain
 ):
     """The red team's loss: a note still posted at maturity could be neither withdrawn nor seized
     (`BalancesFixed`), and the client recovered 0 of 60,000. Now the face value and the last
     coupons are paid to each account as cash collateral (anyone claims, or the account's next
-    liquidation does it first); the notes leave the account's collateral (they stay on its books
-    as its claim on a late top-up of an underfunded redemption, which follows them); the cash is
-    withdrawn or seized as any cash."""
+    liquidation does it first), exactly what the servicer pays a holder of as many notes at the
+    same moments (alice, 600 notes of her own); the notes leave the account's collateral (they stay
+    on its books as its claim on a late top-up of an underfunded redemption, which follows them);
+    the cash is withdrawn or seized as any cash. The redemption pool holds what the issuer funded
+    for it and what the coupons left of their reserve (SEC-131)."""
     note, lusdc, other = noted
     broker, servicer, registry = p.broker, bond.servicer, bond.lifecycle.registry
+    alice = bond.holders["alice"]
+    units = 600 * SHARE_UNIT
     for number in range(1, 5):
         record(bond, number)
+    coupons = sum(bond.coupon_per_share(n) for n in range(1, 5))
+    # 2,000 notes outstanding (the fixture's holders hold 1,000 more). Each recording took
+    # ceil(supply x coupon / SCALE) of the fixture's 100,000 coupon reserve: 4,250 + 4,226.388889
+    # + 4,250 + 4,250 (coupon 2 is 2.113194...: 179 days of 360, not a half year).
+    supply = note.totalSupply()
+    assert supply == 2_000 * SHARE_UNIT
+    taken = sum(-(-supply * bond.coupon_per_share(n) // SCALE) for n in range(1, 5))
+    reserve_left = 100_000 * USD_UNIT - taken
+    assert servicer.couponPool() == (reserve_left, 0)
+    assert reserve_left == 83_023_611_111
     bond.at(bond.terms.maturityDate)
     registry.mature(bond.instrument, sender=p.lender)
-    # 2,000 notes outstanding (the fixture's holders hold 1,000 more): half of the 200,000 due.
+    # The issuer funds half of the 200,000 due; the reserve left joins it (SEC-131): still short.
     servicer.fundRedemption(100_000 * USD_UNIT, sender=bond.issuer)
-    servicer.startRedemption(0, sender=p.lender)
+    started = servicer.startRedemption(0, sender=p.lender)
+    [moved] = started.decode_logs(servicer.CouponPoolMoved)
+    assert (moved.arrears, moved.reserve) == (0, reserve_left)
+    price = 100 * USD_UNIT * SCALE // SHARE_UNIT  # face value per note, x SCALE / SHARE_UNIT
+    index = (100_000 * USD_UNIT + reserve_left) * SCALE // supply  # pro rata: 91.51... a note
+    assert index < price
+    assert servicer.redemptionPool().index == index
     p.refresh_prices()
-    coupons = sum(bond.coupon_per_share(n) for n in range(1, 5))
     # The notes cannot move (the red team's `BalancesFixed`): settled first, they are no longer
     # collateral to withdraw; their cash is.
     with ape.reverts(broker.InsufficientBalance, account=CLIENT_ID, asset=note.address, balance=0):
         broker.execute(CLIENT_ID, [act(WITHDRAW, note, SHARE_UNIT, p.client)], sender=p.client)
     receipt = claim(p, CLIENT_ID, note)
     (matured,) = [e for e in receipt.events if e.event_name == "CollateralMatured"]
-    assert (matured.account.lower(), matured.units) == (CLIENT_ID.lower(), 600 * SHARE_UNIT)
+    assert (matured.account.lower(), matured.units) == (CLIENT_ID.lower(), units)
     assert broker.balanceOf(CLIENT_ID, note) == 0
-    half = 600 * SHARE_UNIT * (100 * USD_UNIT * SCALE // SHARE_UNIT // 2) // SCALE
-    assert broker.balanceOf(CLIENT_ID, lusdc) == 600 * SHARE_UNIT * coupons // SCALE + half
-    assert half == 30_000 * USD_UNIT
+    # The last coupons and the pool's pro rata part, each rounded down as the servicer pays them.
+    first = units * coupons // SCALE + units * index // SCALE
+    assert broker.balanceOf(CLIENT_ID, lusdc) == first
+    paid = servicer.redeem(alice, sender=alice).decode_logs(servicer.Paid)[0]
+    assert paid.coupons + paid.redemption == first
     health = p.margin.health(CLIENT_ID)
     assert health.collateralUsd == broker.balanceOf(CLIENT_ID, lusdc) * 10**12  # the cash only
-    # The issuer tops up: the rest follows the notes.
+    # The issuer tops up: the rest follows the notes (its own rounding down: a holder settled
+    # twice gets floor + floor, as alice does).
     servicer.fundRedemption(100_000 * USD_UNIT, sender=bond.issuer)
+    assert servicer.redemptionPool().index == price
     claim(p, CLIENT_ID, note)
     recovered = broker.balanceOf(CLIENT_ID, lusdc)
-    assert recovered == 600 * SHARE_UNIT * coupons // SCALE + 60_000 * USD_UNIT
+    assert recovered == first + units * (price - index) // SCALE
+    rest = servicer.redeem(alice, sender=alice).decode_logs(servicer.Paid)[0]
+    assert (rest.coupons, rest.redemption) == (0, recovered - first)
+    assert units * coupons // SCALE + 60_000 * USD_UNIT - recovered <= 1  # face value, to a unit
     broker.execute(CLIENT_ID, [act(WITHDRAW, lusdc, recovered, p.client)], sender=p.client)
     assert lusdc.balanceOf(p.client) == recovered
     # The other account borrowed against its notes; at maturity its liquidation (a stricter tier
@@ -219,14 +239,16 @@ def test_sec_21__notes_posted_at_maturity__redeemed_into_cash_collateral_and_sei
     )
     (done,) = [e for e in receipt.events if e.event_name == "Liquidated"]
     assert done.seized == 10_000 * USD_UNIT and lusdc.balanceOf(p.liquidator) == done.seized
-    assert (
-        broker.balanceOf(OTHER_ID, lusdc) == 400 * SHARE_UNIT * coupons // SCALE + 30_000 * USD_UNIT
-    )
+    # Its notes settled once, the pool full: the coupons and 40,000 of face value, less the seized.
+    owed = 400 * SHARE_UNIT * coupons // SCALE + 400 * SHARE_UNIT * price // SCALE
+    assert broker.balanceOf(OTHER_ID, lusdc) == owed - done.seized
     # Every note matured out of the accounts' collateral, still the broker's for them (their claim
     # on the servicer): the binding stays.
     assert broker.totalCollateral(note) == 1_000 * SHARE_UNIT
     with ape.reverts(broker.InvalidCollateral, asset=note.address, reason="posted"):
         governed(p, "unbind", lambda s: broker.setIncome(note, NO_INCOME, lusdc, sender=s))
+    # The broker credited no more than the servicer paid it.
+    assert lusdc.balanceOf(broker) >= broker.totalCollateral(lusdc)
 
 
 # ---------------------------------------------------------------- SEC-22: posted income shares
