@@ -84,7 +84,7 @@ contract PrimeBroker is IPrimeBroker, PrimeLayout, ISwapPayer, AccessManaged, Re
         _delegate(marginModule);
     }
 
-    /// @inheritdoc IPrimeBroker
+    /// @inheritdoc IPrimeLiquidation
     function setIncome(address, IncomeKind, address) external restricted {
         _delegate(liquidationModule);
     }
@@ -183,12 +183,12 @@ contract PrimeBroker is IPrimeBroker, PrimeLayout, ISwapPayer, AccessManaged, Re
         _delegate(marginModule);
     }
 
-    /// @inheritdoc IPrimeBroker
+    /// @inheritdoc IPrimeLiquidation
     function claimIncome(address, address) external nonReentrant returns (uint256) {
         _delegate(liquidationModule);
     }
 
-    /// @inheritdoc IPrimeBroker
+    /// @inheritdoc IPrimeLiquidation
     function liquidate(address, address, uint256, address, bytes calldata, uint32)
         external
         restricted
