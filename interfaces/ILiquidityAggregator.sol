@@ -71,9 +71,12 @@ interface ISwapPayer {
 /// Guarantees (docs/specs.md LIQ-*):
 /// - the recipient's `tokenOut` balance grows by at least `minAmountOut` (and the oracle bound),
 ///   or the call reverts (LIQ-1);
-/// - the aggregator holds no tokens after any call: inputs are pulled exactly, intermediate dust
-///   goes back to the payer (LIQ-2). Not checked: whose a token sent to the aggregator outside a
-///   swap was; it goes, as dust, to the next payer routing through that token;
+/// - the aggregator holds none of a route's tokens after any call: inputs are pulled exactly, and
+///   what an intermediate hop leaves unsold of what the leg bought goes back to the payer (LIQ-2).
+///   A token sent to the aggregator outside a route stays there: no route sells it (SEC-147) or
+///   returns it (SEC-170), so it never lands in a payer's balance beside what the payer's trade
+///   explains (a PortfolioVault checks its listed assets exactly). Not provided: a way to recover
+///   such a token (nothing sweeps the aggregator);
 /// - no standing allowance is needed: contracts approve exactly `amountIn` before the call (the
 ///   pull consumes it), wallets sign an ERC-2612 permit for exactly `amountIn` and send
 ///   `multicall([selfPermit(...), swap(route)])` (LIQ-3); a contract payer can instead pay each
@@ -167,6 +170,9 @@ interface ILiquidityAggregator {
     );
     /// @notice A committed route is being executed (its RouteExecuted follows in the same call).
     event Revealed(address indexed sender, bytes32 indexed commitment);
+    /// @notice What a leg's intermediate hop left unsold of the leg's own delivery of `token`, sent
+    /// back to `payer` (the route's caller); never a balance the aggregator held before the leg
+    /// bought the token (SEC-170).
     event DustReturned(address indexed payer, address indexed token, uint256 amount);
     event Committed(address indexed sender, bytes32 indexed commitment, uint256 blockNumber);
     event AdapterSet(address indexed adapter, bool allowed);

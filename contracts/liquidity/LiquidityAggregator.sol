@@ -463,6 +463,9 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
             next = at + RouteCodec.LEG_BYTES;
         }
         address payer = msg.sender;
+        // What the aggregator held of the hop's input before the leg bought it (a donation, say):
+        // never sold, never returned, so a payer gets back only what its own route left (SEC-170).
+        uint256 heldIn;
         for (uint256 h; h < hopCount; ++h) {
             bool last;
             unchecked {
@@ -482,17 +485,18 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
             (uint256 used, uint256 out) =
                 _swapHop(route[dataAt:next], venue, tokenIn, tokenOut, amount, payer, last ? recipient : address(this));
             if (h == 0) amountInUsed = used;
-            else _returnDust(tokenIn);
+            else _returnDust(tokenIn, heldIn);
             FillLog.write(fills, filled, venue, tokenOut, used, out);
             unchecked {
                 ++filled;
             }
             if (!last) {
                 // The next hop sells what this one delivered, measured (not what the venue
-                // reports); anything else the aggregator held goes back as dust after it.
+                // reports); what it leaves of that goes back as dust after it.
                 amount = _balanceOf(tokenOut, address(this)) - held;
                 tokenIn = tokenOut;
                 payer = address(this);
+                heldIn = held;
             }
         }
         return (amountInUsed, next, filled);
@@ -564,10 +568,14 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
         }
     }
 
-    /// @dev Sends what an intermediate hop left unsold back to the payer (msg.sender).
-    function _returnDust(address token) internal {
-        uint256 dust = IERC20(token).balanceOf(address(this));
-        if (dust == 0) return;
+    /// @dev Sends what an intermediate hop left unsold of the leg's own delivery back to the payer
+    /// (msg.sender): the balance above `held`, what the aggregator held before the leg bought the
+    /// token. A balance of `held` (a token sent to the aggregator outside a route) stays (SEC-170):
+    /// returned, it would land in a vault's listed asset beside what its trades explain.
+    function _returnDust(address token, uint256 held) internal {
+        uint256 balance = _balanceOf(token, address(this));
+        if (balance <= held) return;
+        uint256 dust = balance - held; // No underflow: compared just above.
         IERC20(token).safeTransfer(msg.sender, dust);
         emit DustReturned(msg.sender, token, dust);
     }

@@ -269,7 +269,8 @@ def test_sec_147__wei_donated_to_the_aggregator__next_hop_sells_what_the_last_de
     """SEC-147 (outside read #4): an intermediate hop sold the aggregator's whole balance, so 1 wei
     of QSPX sent to it before a USDC -> QSPX -> JNK route pushed the RFQ hop, quoted for exactly the
     predicted QSPX, over its quote (`FillExceedsQuote`). A hop now sells what the previous hop
-    delivered (the balance delta); the donation goes back to the payer as dust."""
+    delivered (the balance delta); the donation stays in the aggregator, neither sold nor
+    returned (SEC-170)."""
     liq, usdc, qspx, trader = (
         liquidity,
         liquidity.tokens["USDC"],
@@ -312,8 +313,8 @@ def test_sec_147__wei_donated_to_the_aggregator__next_hop_sells_what_the_last_de
         if outcome_of(chain, agg.swap, route, sender=trader) is None:
             pytest.fail("1 wei donated to the aggregator made the route revert (FillExceedsQuote)")
         assert junk.balanceOf(trader) - j0 == predicted
-        assert qspx.balanceOf(trader) - q0 == 1  # the donation, returned as dust
-        assert qspx.balanceOf(agg) == 0
+        assert qspx.balanceOf(trader) == q0  # no dust: the route's V2 hop sold all it got
+        assert qspx.balanceOf(agg) == 1  # the donation, where it was sent (SEC-170)
 
 
 def test_sec_148__quote_through_a_paused_venue__reports_nothing(
