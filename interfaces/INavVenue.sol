@@ -16,10 +16,13 @@ struct NavMarket {
     bool listed;
     /// The largest NAV move, in basis points of the previous NAV, that one report of the token's
     /// price may make, as the issuer (who runs the reporter) states it. The desk deals at the last
-    /// reported NAV, so a trader who knows the next report may buy before it and redeem after (or
-    /// the reverse): the fees' round trip must cover this move (`setMarket` refuses them otherwise,
-    /// `RoundTripBelowNavMove`), so such a round trip makes no profit for any report within it
-    /// (SEC-145). At least 1 on a listed market.
+    /// reported NAV, so a trader who knows the next report may deal before it: buy before a rise,
+    /// redeem before a fall, and unwind after it here or on any other venue, or hold through a run
+    /// of such reports. Each fee on its own must cover this move (subscribeFeeBps >= maxNavMoveBps
+    /// and redeemFeeBps >= maxNavMoveBps; `setMarket` refuses them otherwise, `FeeBelowNavMove`),
+    /// so no leg dealt at a NAV one report stale is worth more at the next NAV than it cost, and
+    /// no run of them gains (SEC-171; a round trip across one report, SEC-145, is one case). The
+    /// bound the fees afford is min(subscribeFeeBps, redeemFeeBps). At least 1 on a listed market.
     uint16 maxNavMoveBps;
 }
 
@@ -49,14 +52,18 @@ interface INavVenueCallback {
 /// not. The venue holds security tokens, so it is registered as a verified venue identity.
 ///
 /// Checked: prices (a NAV only with a valid oracle status), capacity, inventory, minimum output,
-/// the guardian's pause (`pause`, SEC-146), and at listing that the fees' round trip covers the
-/// market's `maxNavMoveBps` (SEC-145): (1 - subscribeFee)(1 - redeemFee) <= 1 - maxNavMove.
+/// the guardian's pause (`pause`, SEC-146), and at listing that each fee on its own covers the
+/// market's `maxNavMoveBps` (SEC-171, which supersedes SEC-145's round-trip floor
+/// (1 - subscribeFee)(1 - redeemFee) <= 1 - maxNavMove: that covered a round trip across one
+/// report, not a leg dealt stale on each side of a run of reports, nor one stale leg unwound on
+/// another venue).
 /// NOT checked: the recipient's eligibility (the security token's compliance does that on transfer);
 /// that a report moves the NAV by at most `maxNavMoveBps` (the oracle and ReporterPriceFeed bound
 /// no move; the issuer's reporter must keep to it, and the InstrumentRegistry's `maxNavMoveBps` per
-/// strike, 200 bps by default, is a separate bound): a report beyond it lets a round trip across
-/// it take the excess from the desk's inventory. The desk deals at the last reported NAV, not at
-/// the next one: its fees are the dealing spread that makes that safe within the bound.
+/// strike, 200 bps by default, is a separate bound): a report beyond it lets a leg dealt before it
+/// take the excess from the desk's inventory. The desk deals at the last reported NAV, not at
+/// the next one (no forward pricing, no pause around a report): its fees are the dealing spread
+/// that makes that safe within the bound.
 interface INavVenue {
     error MarketNotListed(address token);
     error UnsupportedPair(address tokenIn, address tokenOut);
@@ -66,9 +73,9 @@ interface INavVenue {
     error InsufficientOutput(uint256 amountOut, uint256 minAmountOut);
     error InvalidMarket(address token, string reason);
     error ZeroAmount();
-    /// @notice The round trip of `subscribeFeeBps` then `redeemFeeBps` costs less than
-    /// `maxNavMoveBps` (or a listed market states no move, `maxNavMoveBps` 0, SEC-145).
-    error RoundTripBelowNavMove(address token, uint16 subscribeFeeBps, uint16 redeemFeeBps, uint16 maxNavMoveBps);
+    /// @notice A listed market's `subscribeFeeBps` or `redeemFeeBps` is below its `maxNavMoveBps`
+    /// (or it states no move, `maxNavMoveBps` 0): each fee must cover the move on its own (SEC-171).
+    error FeeBelowNavMove(address token, uint16 subscribeFeeBps, uint16 redeemFeeBps, uint16 maxNavMoveBps);
     /// @notice The guardian paused the desk (SEC-146): no fill until GOVERNOR's `unpause`.
     error DeskPaused();
     /// @notice `swapWithCallback`'s caller paid `received` of `tokenIn` where `amountIn` was due.
@@ -155,7 +162,8 @@ interface INavVenue {
 
     // ---------------------------------------------------------------- issuer
     /// @notice Lists or delists `token` with its fees (each at most 500 bps), daily capacity and the
-    /// largest NAV move a report makes (a listed market's fees must cover it: `RoundTripBelowNavMove`).
+    /// largest NAV move a report makes (each fee of a listed market must be at least it:
+    /// `FeeBelowNavMove`, SEC-171).
     /// OPERATOR role (day-to-day, no execution delay).
     function setMarket(address token, NavMarket calldata market) external;
     /// @notice Takes inventory (fund tokens or cash) out of the venue. Inventory goes in by transfer.

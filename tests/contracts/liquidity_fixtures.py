@@ -34,14 +34,14 @@ SPEC = {
         "QTB": {
             "subscribe_fee_bps": 2,
             "redeem_fee_bps": 5,
-            "max_nav_move_bps": 6,
+            "max_nav_move_bps": 2,
             "daily_capacity_usd": 5_000_000,
             "inventory_usd": 3_000_000,
         },
         "QSPX": {
             "subscribe_fee_bps": 20,
             "redeem_fee_bps": 20,
-            "max_nav_move_bps": 39,
+            "max_nav_move_bps": 20,
             "daily_capacity_usd": 300_000,
             "inventory_usd": 500_000,
         },

@@ -167,16 +167,13 @@ contract NavVenue is INavVenue, AccessManaged, ReentrancyGuardTransient {
         if (market.subscribeFeeBps > MAX_FEE_BPS || market.redeemFeeBps > MAX_FEE_BPS) {
             revert InvalidMarket(token, "fee above 500 bps");
         }
-        // The fees are the spread that makes dealing at the last NAV safe (SEC-145): a round trip
-        // across a report within maxNavMoveBps keeps (1 - s)(1 - r)(1 + m) <= (1 - m)(1 + m) < 1 of
-        // the cash up, and (1 - s)(1 - r) / (1 - m) <= 1 of the tokens down.
-        if (
-            market.listed
-                && (market.maxNavMoveBps == 0
-                    || (BPS - market.subscribeFeeBps) * (BPS - market.redeemFeeBps)
-                        > BPS * (BPS - market.maxNavMoveBps))
-        ) {
-            revert RoundTripBelowNavMove(token, market.subscribeFeeBps, market.redeemFeeBps, market.maxNavMoveBps);
+        // The fees are the spread that makes dealing at the last NAV safe, each leg on its own
+        // (SEC-171): a subscription before a rise within maxNavMoveBps is worth (1 - s)(1 + m) <= 1
+        // of its cash at the next NAV, a redemption before a fall pays (1 - r) <= (1 - m) of the
+        // tokens' next value, so no stale leg, and no run of them, gains.
+        uint16 move = market.maxNavMoveBps;
+        if (market.listed && (move == 0 || market.subscribeFeeBps < move || market.redeemFeeBps < move)) {
+            revert FeeBelowNavMove(token, market.subscribeFeeBps, market.redeemFeeBps, move);
         }
         NavMarket memory previous = _terms(_markets[token]);
         _markets[token] = Market(

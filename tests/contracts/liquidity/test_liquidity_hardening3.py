@@ -207,8 +207,8 @@ def test_sec_145__nav_desk_round_trip_across_a_report_within_the_bound__no_profi
                     f"round trip across a {move:+} bps report (bound {bound} bps): profit {unit} "
                     "from the desk's inventory"
                 )
-    # Fees that do not cover the stated bound are refused at listing.
-    with ape.reverts(nav_venue.RoundTripBelowNavMove):
+    # Fees that do not cover the stated bound are refused at listing (each fee, since SEC-171).
+    with ape.reverts(nav_venue.FeeBelowNavMove):
         nav_venue.setMarket(qspx, (20, 20, 300_000 * USDC_UNIT, True, 200), sender=operator)
 
 
