@@ -100,10 +100,14 @@ struct StrategyConfig {
 /// improvement.
 /// @dev Roles (deploy script): `setStrategy`, `setSigner`, `unpause` -> GOVERNOR (the portfolio
 /// admin); `revokeSigner`, `pause` -> GUARDIAN. The rebalancer holds EXECUTOR on the vaults.
-/// Warning: the rebalancer cannot commit-reveal (it acts within one transaction), so each trade must
-/// stay below the aggregator's large-order threshold of its input token, or the aggregator refuses
-/// it (`CommitmentRequired`) and the whole rebalance reverts: keep `maxTradeBps` x NAV below the
-/// thresholds. Every trade's minimum output is its oracle bound: the sale's value at the plan's
+/// Warning: the rebalancer cannot commit-reveal (it acts within one transaction, and the vault pays
+/// by callback), so every order of the rebalance must stay below the aggregator's large-order
+/// threshold of the token it sells, or the aggregator refuses it (`CommitmentRequired`) and the
+/// whole rebalance reverts. An order is what the rebalance's trades sell of one token for one
+/// other token, at any hop (ILiquidityAggregator `TokenPolicy`, SEC-172): trades buying different
+/// assets with USDC are different orders, but a buy routed through an intermediate also counts at
+/// the intermediate's pair (USDC -> QSPX -> QNDX adds to a direct USDC -> QSPX buy). Keep
+/// `maxTradeBps` x NAV below the thresholds, and a route's intermediate pairs' sums too. Every trade's minimum output is its oracle bound: the sale's value at the plan's
 /// oracle prices less the intent's slippage (the aggregator's own oracle bound is not asked for: it
 /// would read the live prices again to check the same inequality). The trades go to the vault's
 /// `tradeBatch`, each an aggregator `swapWithCallback` the vault pays when asked (no allowance).

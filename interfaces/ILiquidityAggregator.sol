@@ -20,15 +20,22 @@ struct Leg {
 
 /// @notice Per input token: orders of at least `commitThreshold` must go through commit–reveal
 /// and carry an oracle bound (0 = no threshold: every size may swap directly). An order is what
-/// one caller sells of the token within a transaction, whatever it buys: every hop of every route
-/// it sends in the transaction (a `multicall`, a contract's several calls; revealed routes too)
-/// that sells the token adds its input, a leg's first hop before any interaction and a later hop
-/// (the token bought at an intermediate hop, an RFQ quote's included) as it runs; the route that
+/// one caller sells of the token for one other token (the pair a hop trades, which is the pair
+/// its venue trades, SEC-141) within a transaction, whatever output the route names: every hop of
+/// every route it sends in the transaction (a `multicall`, a contract's several calls; revealed
+/// routes too) that sells the token for that other token adds its input as it runs, before it
+/// pays anything (a leg's first hop its `amountIn`; a later hop, selling a token bought at an
+/// intermediate hop, an RFQ quote's included, what the previous hop delivered). The route that
 /// brings the order to the threshold, and every later one, needs its commitment and oracle bound
-/// (SEC-54, SEC-144).
+/// (SEC-54, SEC-144, SEC-172).
+/// Why the pair: the threshold bounds what one market (a pool, a desk, a quote of that pair) takes
+/// from one caller in one transaction without a commitment, so no output named for part of an
+/// order and no intermediate hop splits it, while the trades of a PortfolioVault's batch buying
+/// different assets (paid by callback, a vault cannot commit) are different orders (SEC-172).
 /// NOT checked: orders split across callers (per-caller accounting cannot bound Sybil addresses;
-/// a per-pool volume bound would); the oracle bound compares the route's `tokenIn` and `tokenOut`
-/// only, not each hop.
+/// a per-pool volume bound would); one exposure split across different pairs (USDC -> QSPX
+/// directly and USDC -> QTB -> QSPX are orders of (USDC, QSPX), (USDC, QTB) and (QTB, QSPX)); the
+/// oracle bound compares the route's `tokenIn` and `tokenOut` only, not each hop.
 struct TokenPolicy {
     uint128 commitThreshold;
 }
@@ -89,8 +96,9 @@ interface ISwapPayer {
 ///   otherwise, SEC-141), checked against the key of the tokens the pool answered when ADMIN listed it, before
 ///   anything is paid; a NAV desk trades its listed markets only and the RFQ adapter its quote's
 ///   pair. So a route's tokens are what its venues trade, and an order (`TokenPolicy`, counted at
-///   every hop that sells the token, SEC-144) cannot be split by naming another output token for
-///   part of it, nor carried past the threshold as an intermediate, whatever the venue kind (SEC-142);
+///   every hop that sells the token for the other token of its pair, SEC-144, SEC-172) cannot be
+///   split by naming another output token for part of it, nor carried past the threshold as an
+///   intermediate, whatever the venue kind (SEC-142);
 /// - a leg's later hop sells what the previous hop delivered (the aggregator's balance delta over
 ///   it), never what else the aggregator holds (SEC-147);
 /// - an adapter ADMIN revokes is delegatecalled no more: `setAdapter(adapter, false)` is refused
@@ -188,13 +196,15 @@ interface ILiquidityAggregator {
     /// @notice Executes `route` (packed, see "Route encoding") for `msg.sender`, pulling exactly
     /// the legs' `amountIn` of `tokenIn` (an exact allowance set just before, which the pull
     /// consumes). Reverts with `CommitmentRequired(token, order, threshold)` when the caller's
-    /// order of a token any hop sells in this transaction, this hop included, is at or above the
-    /// token's large-order threshold (see `TokenPolicy`); for a later hop of a leg, during the swap.
+    /// order of the pair a hop trades (the token it sells, for the token it buys) in this
+    /// transaction, this hop included, is at or above the sold token's large-order threshold (see
+    /// `TokenPolicy`); checked as each hop runs, before it pays anything (a later leg's after the
+    /// earlier legs ran: the whole call reverts).
     /// @return amountIn What the venues took from the payer (below the order's only when a Uniswap
     /// V3 pool ran out of liquidity in range).
     /// Reverts before any interaction on a malformed route (`MalformedRoute`, counts, zero amounts,
-    /// `IntermediateIsRouteToken`), an expired one, the same token in and out, a bad recipient or
-    /// a missing commitment; during its hops on an unlisted or paused venue (`VenueNotListed`,
+    /// `IntermediateIsRouteToken`), an expired one, the same token in and out or a bad recipient;
+    /// during its hops on a missing commitment (above), an unlisted or paused venue (`VenueNotListed`,
     /// `VenuePaused`), a Uniswap pool that does not trade the hop's tokens
     /// (`IVenueAdapter.VenueDoesNotTrade`, before paying it) or an adapter's refusal (`AdapterFailed`).
     /// @return amountOut The recipient's measured gain of `tokenOut`.

@@ -130,7 +130,7 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
         nonReentrant
         returns (uint256 amountOut, uint256[][] memory hopOutputs)
     {
-        (uint256 legCount,,) = _walkRoute(route); // deadline, recipient and threshold: not for a quote
+        (uint256 legCount,) = _walkRoute(route); // deadline, recipient and threshold: not for a quote
         RouteTaker.set(msg.sender, false, false);
         address routeTokenOut = RouteCodec.tokenOut(route);
         hopOutputs = new uint256[][](legCount);
@@ -369,31 +369,30 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
         FillLog.emitRouteExecuted(fills, msg.sender, recipient, tokenIn, tokenOut, amountIn, amountOut);
     }
 
-    /// @dev Every check that needs no interaction, before the first one; counts what the legs' first
-    /// hops sell of `tokenIn` in the caller's order of it (`_countSale`); the intermediate hops'
-    /// sales are counted as they run (`_executeLeg`), their amounts being known only then.
+    /// @dev Every check of the route that needs no interaction, before the first one. Its hops'
+    /// sales count in the caller's orders as they run (`_executeLeg`, `_countSale`), each before
+    /// the hop pays anything.
     /// @return legCount The route's legs.
     /// @return hops The route's number of hops (the size of its fills).
-    function _checkRoute(bytes calldata route) internal returns (uint256 legCount, uint256 hops) {
-        uint256 amountIn;
-        (legCount, hops, amountIn) = _walkRoute(route);
+    function _checkRoute(bytes calldata route) internal view returns (uint256 legCount, uint256 hops) {
+        (legCount, hops) = _walkRoute(route);
         uint256 deadline = RouteCodec.deadline(route);
         if (block.timestamp > deadline) revert RouteExpired(deadline, block.timestamp);
         address tokenIn = RouteCodec.tokenIn(route);
         if (tokenIn == RouteCodec.tokenOut(route)) revert SameToken(tokenIn);
         address recipient = RouteCodec.recipient(route);
         if (recipient == address(0) || recipient == address(this)) revert InvalidRecipient(recipient);
-        _countSale(route, tokenIn, amountIn);
     }
 
-    /// @dev Adds `amount` of `token`, sold by a hop of `route`, to the caller's order of `token` in
-    /// this transaction (`OrderSize`: every hop of every route, whatever it buys and whatever the
-    /// venue kind, SEC-54, SEC-144) when the token has a threshold; at or above it the route must
-    /// have been revealed from a commitment and carry an oracle bound.
-    function _countSale(bytes calldata route, address token, uint256 amount) internal {
+    /// @dev Adds `amount` of `token`, sold for `bought` by a hop of `route`, to the caller's order of
+    /// that pair in this transaction (`OrderSize`: every hop of every route, whatever output the
+    /// route names and whatever the venue kind, SEC-54, SEC-144, SEC-172) when the token has a
+    /// threshold; at or above it the route must have been revealed from a commitment and carry an
+    /// oracle bound.
+    function _countSale(bytes calldata route, address token, address bought, uint256 amount) internal {
         uint256 threshold = _policies[token].commitThreshold;
         if (threshold == 0) return;
-        uint256 order = OrderSize.add(msg.sender, token, amount);
+        uint256 order = OrderSize.add(msg.sender, token, bought, amount);
         if (order >= threshold) {
             if (!RouteTaker.revealed()) revert CommitmentRequired(token, order, threshold);
             if (RouteCodec.maxSlippageBps(route) == 0) revert OracleBoundRequired(token, order);
@@ -404,8 +403,7 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
     /// (RouteCodec reads unchecked), and checks its counts, amounts and intermediate tokens.
     /// @return legCount The route's legs.
     /// @return hops The route's number of hops.
-    /// @return amountIn The legs' sum: the order's amount.
-    function _walkRoute(bytes calldata route) internal pure returns (uint256 legCount, uint256 hops, uint256 amountIn) {
+    function _walkRoute(bytes calldata route) internal pure returns (uint256 legCount, uint256 hops) {
         uint256 length = route.length;
         if (length < RouteCodec.HEADER_BYTES) revert MalformedRoute(0, length);
         legCount = RouteCodec.legCount(route);
@@ -415,8 +413,8 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
         address tokenIn = RouteCodec.tokenIn(route);
         address tokenOut = RouteCodec.tokenOut(route);
         // Unchecked: offsets stay within calldata size plus one hop's fixed part and a 16-bit
-        // data length (each step is compared to `length` before the next); amounts are at most
-        // MAX_LEGS values of 128 bits; counts at most MAX_LEGS x MAX_HOPS.
+        // data length (each step is compared to `length` before the next); counts at most
+        // MAX_LEGS x MAX_HOPS.
         unchecked {
             for (uint256 l; l < legCount; ++l) {
                 if (at + RouteCodec.LEG_BYTES > length) revert MalformedRoute(at, length);
@@ -438,7 +436,6 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
                     }
                     at = dataAt + dataLength;
                 }
-                amountIn += legAmount;
                 hops += hopCount;
             }
         }
@@ -476,9 +473,9 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
             unchecked {
                 next = dataAt + dataLength;
             }
-            // A later hop sells what the leg bought, so it counts in the caller's order of that
-            // token (SEC-144): an intermediate cannot carry a threshold token past the threshold.
-            if (h != 0) _countSale(route, tokenIn, amount);
+            // Every hop counts in the caller's order of the pair it trades before it pays anything
+            // (SEC-144, SEC-172): an intermediate cannot carry a threshold token past the threshold.
+            _countSale(route, tokenIn, tokenOut, amount);
             // What the aggregator held of the hop's output before it: a later hop sells only the
             // delivery, so a donation cannot push it past an exact quote or capacity (SEC-147).
             uint256 held = last ? 0 : _balanceOf(tokenOut, address(this));

@@ -261,11 +261,12 @@ def test_sec_142__large_order_half_named_for_a_phantom_output__threshold_still_a
                 f"{(qspx.balanceOf(trader) - qspx_before) / UNIT:,.2f} QSPX in one multicall, "
                 "threshold $250,000, without a commitment or an oracle bound"
             )
-        # Since SEC-144 the order is what the caller sells of USDC, whatever output a route names:
-        # the threshold refuses the pair of routes before any venue is reached.
+        # Since SEC-172 the order is what the caller sells of USDC for the token each hop buys,
+        # whatever output a route names: the phantom hop names a pair the pool does not trade, and
+        # the pool's key refuses it (SEC-141) before the hop pays anything.
         assert outcome == (
-            "CommitmentRequired",
-            {"token": usdc.address, "amountIn": 2 * half, "threshold": agg.tokenPolicy(usdc)[0]},
+            "VenueDoesNotTrade",
+            {"venue": liq.venue(V2B), "tokenIn": usdc.address, "tokenOut": phantom.address},
         )
         assert (usdc.balanceOf(trader), qspx.balanceOf(trader)) == (usdc_before, qspx_before)
         # The phantom half alone (below the threshold) is refused by the pair's key (SEC-141).
