@@ -148,7 +148,11 @@ interface INavVenue {
         returns (uint256[] memory amountsOut, int256 netCash);
 
     /// @notice What `swap` would deliver now; 0 when it would revert (unlisted, no NAV, capacity,
-    /// inventory, paused).
+    /// inventory, paused, or a note whose balances its servicer holds fixed: from a coupon's record
+    /// date until it is recorded, and for good once redemption starts, SEC-173).
+    /// @dev A note is a token answering `servicer()` (BondShareToken); the quote reads the
+    /// servicer's `servicing()` and applies IBondServicer's rule. NOT checked: the recipient's and
+    /// the caller's eligibility (each token's compliance is, on its transfer).
     function quote(address tokenIn, address tokenOut, uint256 amountIn) external view returns (uint256 amountOut);
 
     /// @notice Cash notional still accepted today for `token` in one direction: subscriptions

@@ -147,7 +147,7 @@ contract NavVenue is INavVenue, AccessManaged, ReentrancyGuardTransient {
         else if (tokenOut == cash) (token, subscribing) = (tokenIn, false);
         else return 0;
         Market memory market = _markets[token];
-        if (!market.listed || paused) return 0;
+        if (!market.listed || paused || _balancesFixed(token)) return 0;
         (PriceStatus status, uint256 nav18,) = IOracleRouter(oracle).priceOf(token);
         if (nav18 == 0 || uint8(status) > uint8(PriceStatus.Fallback)) return 0;
         uint256 cashNotional;
@@ -305,6 +305,20 @@ contract NavVenue is INavVenue, AccessManaged, ReentrancyGuardTransient {
         bool previous = paused;
         paused = paused_;
         emit PausedSet(previous, paused_);
+    }
+
+    /// @dev Whether `token` is a note whose servicer holds balances fixed now, so that every fill of
+    /// it reverts `BalancesFixed` (SEC-173): IBondServicer's rule, from `servicing()`: redemption
+    /// started, or the next record date reached (until that coupon is recorded). A token that
+    /// answers no `servicer()` (a fund's SecurityToken), or a servicer no `servicing()`, is not one.
+    function _balancesFixed(address token) internal view returns (bool) {
+        (bool ok, bytes memory data) = token.staticcall(abi.encodeWithSignature("servicer()"));
+        if (!ok || data.length != 32) return false;
+        address servicer = address(uint160(uint256(bytes32(data))));
+        (ok, data) = servicer.staticcall(abi.encodeCall(IBondServicer.servicing, ()));
+        if (!ok || data.length != 128) return false;
+        (,, uint256 nextRecordDate, bool redeeming) = abi.decode(data, (uint256, uint256, uint256, bool));
+        return redeeming || (nextRecordDate != 0 && block.timestamp >= nextRecordDate);
     }
 
     function _pairOf(address tokenIn, address tokenOut) internal view returns (address token, bool subscribing) {

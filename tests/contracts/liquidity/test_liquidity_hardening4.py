@@ -10,6 +10,7 @@ import ape
 import pytest
 from eth_utils import keccak
 
+from compliance_fixtures import ACCREDITED, FAR_FUTURE, US
 from fast_reverts import revert_data
 from isolation import isolated
 from keepers.liquidity.codec import encode_legs
@@ -220,3 +221,65 @@ def test_sec_172__rebalance_buys_each_below_the_threshold__one_batch_executes_a_
                 f"revert {refused} in one rebalance"
             )
         assert all(h > 0 for h in r.vault.holdings())
+
+
+# ------------------------------------------------------------------ SEC-173
+
+
+def _note_desk(project, bond, lifecycle, operator):
+    """A NAV desk in the note's payment asset (NavVenue; an open authority and a fixed NAV of
+    $100 stand in for the deployment's), holding 500 of the note's 1,000 shares and 100,000 USDC,
+    the note listed at 10/10 bps."""
+    issuer = bond.issuer
+    authority = project.OpenAuthority.deploy(sender=issuer)
+    oracle = project.FixedNavOracle.deploy(100 * 10**18, sender=issuer)
+    desk = project.NavVenue.deploy(authority, bond.usdc, oracle, sender=issuer)
+    lifecycle.d.at("IdentityRegistry").registerInvestor(
+        desk, "0x" + "d7" * 20, US, ACCREDITED, FAR_FUTURE, sender=operator
+    )
+    bond.token.transfer(desk, 500 * UNIT, sender=bond.holders["alice"])
+    bond.usdc.mint(desk, 100_000 * USDC_UNIT, sender=operator)
+    desk.setMarket(bond.token, (10, 10, 10**30, True, 10), sender=issuer)
+    return desk
+
+
+def test_sec_173__desk_quote_for_a_note_whose_balances_are_fixed__zero_as_every_fill_reverts(
+    project, bond, lifecycle, operator
+):
+    """SEC-173 (round 3, L3-6): `NavVenue.quote` checked the listing, pause, price, capacity and
+    inventory, not whether the note can move: from a record date until the coupon is recorded, and
+    for good once redemption starts, it quoted a fill that reverts `BalancesFixed`, and the router
+    and the rebalancing keeper planned through it. It now quotes 0 there, as a venue that cannot
+    fill."""
+    desk = _note_desk(project, bond, lifecycle, operator)
+    usdc, note, carol = bond.usdc, bond.token, bond.carol
+    cash_in, shares_in = 1_000 * USDC_UNIT, 5 * UNIT
+    usdc.mint(carol, 10 * cash_in, sender=operator)
+    usdc.approve(desk, 10 * cash_in, sender=carol)
+    assert desk.quote(usdc, note, cash_in) > 0
+    desk.swap(usdc, note, cash_in, 0, carol, sender=carol)  # balances open: it fills
+    bond.servicer.fundCoupons(100_000 * USDC_UNIT, sender=bond.issuer)
+    _, end = bond.period(1)
+    bond.at(end - bond.terms.coupon.recordDateOffsetDays * 86_400)  # coupon 1's record date
+    bond.chain.mine()  # the quotes below are views: they read the mined block's time
+    refusal = revert_data(bond.chain, desk.swap, usdc, note, cash_in, 0, carol, sender=carol)
+    assert refusal[:4] == keccak(text="BalancesFixed(uint256,uint256)")[:4]
+    quoted = (desk.quote(usdc, note, cash_in), desk.quote(note, usdc, shares_in))
+    if any(quoted):
+        pytest.fail(
+            f"record window: the desk quotes {quoted[0] / UNIT:,.4f} shares for "
+            f"{cash_in / USDC_UNIT:,.0f} USDC and {quoted[1] / USDC_UNIT:,.2f} USDC for "
+            f"{shares_in / UNIT:,.0f} shares; every fill reverts BalancesFixed"
+        )
+    bond.servicer.recordCoupon(1, sender=bond.issuer)  # balances reopen
+    assert desk.quote(usdc, note, cash_in) > 0
+    for number in range(2, 5):
+        _, end = bond.period(number)
+        bond.at(end - bond.terms.coupon.recordDateOffsetDays * 86_400)
+        bond.servicer.recordCoupon(number, sender=bond.issuer)
+    bond.servicer.fundRedemption(100_000 * USDC_UNIT, sender=bond.issuer)
+    bond.at(bond.terms.maturityDate)
+    bond.lifecycle.registry.mature(bond.instrument, sender=bond.carol)
+    bond.servicer.startRedemption(0, sender=bond.carol)
+    assert note.balanceOf(desk) > 0  # the desk holds notes it can no longer sell
+    assert desk.quote(usdc, note, cash_in) == desk.quote(note, usdc, shares_in) == 0
