@@ -1,5 +1,5 @@
-"""Liquidity hardening, fourth pass (docs/specs.md SEC-170 to SEC-173): an outside attacker's read of
-the liquidity domain, round 3 (a donated wei of a vault asset blocking the vault's routes through
+"""Liquidity hardening, fourth pass (docs/specs.md SEC-170 to SEC-173): an outside attacker's read
+of the liquidity domain, round 3 (a donated wei of a vault asset blocking the vault's routes through
 it, the NAV desk's stale legs across a run of reports, a vault's rebalance summed into one order
 it cannot commit, desk quotes for notes whose balances are fixed). Each test runs the attack on
 the deployment the deploy routines build (the `liquidity` and `rebalancing` fixtures) and fails,
@@ -151,7 +151,9 @@ def test_sec_171__stale_desk_legs_across_reports_within_the_bound__no_profit(
         p1 = p0 * (BPS + m) // BPS
         feed.report(p1, sender=reporter)
         gain = _fair_cash(qspx.balanceOf(trader) - q0, p1) - cash_in
-        assert gain <= 0, f"one stale subscription gains {gain / USDC_UNIT:,.2f} USDC at the new NAV"
+        assert gain <= 0, (
+            f"one stale subscription gains {gain / USDC_UNIT:,.2f} USDC at the new NAV"
+        )
     with isolated(chain):  # one stale redemption, valued at the new NAV (buy back elsewhere)
         tokens_in = 2_000 * UNIT
         qspx.approve(desk, tokens_in, sender=trader)
