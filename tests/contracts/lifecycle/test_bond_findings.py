@@ -229,6 +229,12 @@ def test_sec_131__shortfall_cured_at_the_next_coupon__excess_swept_to_the_issuer
 # ---------------------------------------------------------------- SEC-159: claims for a contract
 
 
+def coupon_1(bond, notes: int) -> int:
+    """Coupon 1 on `notes` whole notes, in USDC units (2.125 a note on a full half-year; the
+    period's days move with the business days around today's date)."""
+    return notes * SHARE_UNIT * bond.coupon_per_share(1) // SCALE
+
+
 def _desk_holding_a_coupon(project, bond, lifecycle, operator):
     """A NAV desk in the note's payment asset holding 500 of its 1,000 shares, coupon 1 recorded:
     the desk is owed 1,062.50 USDC."""
@@ -242,7 +248,7 @@ def _desk_holding_a_coupon(project, bond, lifecycle, operator):
     desk.setMarket(bond.token, (10, 10, 10**30, True, 10), sender=issuer)  # SEC-171 floor
     bond.servicer.fundCoupons(100_000 * USD_UNIT, sender=issuer)
     record_at_record_date(bond, 1)
-    assert bond.servicer.couponsOwed(desk) == 500 * 2_125_000
+    assert bond.servicer.couponsOwed(desk) == coupon_1(bond, 500)
     return desk
 
 
@@ -268,7 +274,7 @@ def test_sec_159__desk_caller_claims_the_desks_coupons_in_its_payment__refused_c
         ["address", "address"], [desk.address, skimmer.address]
     ), "the desk's coupon paid the caller's cash leg"
     assert bond.token.balanceOf(bond.carol) == 0
-    assert bond.servicer.couponsOwed(desk) == 500 * 2_125_000
+    assert bond.servicer.couponsOwed(desk) == coupon_1(bond, 500)
     # Nobody claims for the desk; it claims its coupon itself.
     assert attempt(bond.chain, bond.servicer.claimCoupons, desk, sender=bond.carol) == (
         "ClaimForAContract",
@@ -276,10 +282,10 @@ def test_sec_159__desk_caller_claims_the_desks_coupons_in_its_payment__refused_c
     )
     before = bond.usdc.balanceOf(desk)
     desk.claimIncome(bond.servicer, False, sender=bond.issuer)
-    assert bond.usdc.balanceOf(desk) - before == 500 * 2_125_000
+    assert bond.usdc.balanceOf(desk) - before == coupon_1(bond, 500)
     assert bond.servicer.couponsOwed(desk) == 0
     # A holder without code is still paid by anyone's claim (keepers pay holders).
     bob = bond.holders["bob"]
     before = bond.usdc.balanceOf(bob)
     bond.servicer.claimCoupons(bob, sender=bond.carol)
-    assert bond.usdc.balanceOf(bob) - before == 400 * 2_125_000
+    assert bond.usdc.balanceOf(bob) - before == coupon_1(bond, 400)
