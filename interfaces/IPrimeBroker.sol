@@ -136,6 +136,10 @@ interface IPrimeBrokerErrors {
     error AssetNotEligible(address account, address asset, uint8 reasonCode);
     /// @notice The liquidation names a collateral without a usable price (valued 0: SEC-153).
     error CollateralUnpriced(address asset);
+    /// @notice The liquidation repays nothing and would write the account's debts off, but the
+    /// account holds `asset` without a usable price (valued 0, not known to be dust: SEC-162). It
+    /// waits for the feed; a liquidation that repays something goes on without the write-off.
+    error WriteOffUnpriced(address account, address asset);
     error NotBelowMaintenance(address account, uint256 ratioBps, uint256 maintenanceBps);
     error NoMarginCall(address account);
     error NotLiquidatable(address account, uint256 ratioBps, uint256 deadline);
@@ -185,6 +189,9 @@ interface IPrimeBrokerErrors {
     /// @notice The account's `units` of a matured note left its collateral (their redemption is paid
     /// as cash collateral; they stay on its books, `balanceOf`, as its claim on a late top-up).
     event CollateralMatured(address indexed account, address indexed asset, uint256 units);
+    /// @notice A write-off took the account's claim on `units` of a matured note's redemption: a
+    /// later top-up is not the account's (it stays with the broker, credited to no account; SEC-160).
+    event RedemptionClaimForfeited(address indexed account, address indexed asset, uint256 units);
     /// @notice A call the broker neither implements nor serves from its liquidation module.
     error UnknownCall(bytes4 selector);
 }
@@ -212,7 +219,9 @@ interface IPrimeBrokerErrors {
 /// check): a batch with a Withdraw or a Borrow must leave the ratio at or above the tier's initial
 /// margin; a batch with swaps (and no Withdraw or Borrow) must leave it at or above initial margin,
 /// or strictly higher than before with no more debt (a risk-reducing batch: what an account under
-/// a margin call may always do; a swap that leaves the ratio where it was reduces nothing, SEC-156).
+/// a margin call may always do; a swap that leaves the ratio where it was reduces nothing, SEC-156),
+/// each swap judged on its own: the ratio just after it against just before it (SEC-164).
+/// Initial margin (new debt, withdrawals) does not count matured notes' claims (see "Income").
 /// Every swap of an account fetches at least the oracle value of what it sells less
 /// MAX_LIQUIDATION_SLIPPAGE_BPS (`SwapOutputBelowOracle`, SEC-151), and a security it buys (or
 /// borrows into the account) must be one the executing wallet could receive: its compliance
@@ -249,6 +258,10 @@ interface IPrimeBrokerErrors {
 /// that debt's unit) — its remaining debt is bad debt: each pool's
 /// reserves absorb it first, then its lenders (recorded); the dust stays the account's (SEC-23). A
 /// liquidation whose collateral is such dust repays and seizes nothing and writes the debt off.
+/// Never while the account holds an asset without a usable price (SEC-162: `WriteOffUnpriced` for
+/// a liquidation that would repay nothing) or matured notes' claims worth more than dust with the
+/// rest (SEC-160); a write-off forfeits the account's claims (`RedemptionClaimForfeited`); it is
+/// decided on what the account holds after a sale (its unsold remainder counts, SEC-163).
 ///
 /// Income (SEC-20..22). A posted token's income is paid to its holder, the broker: a note's
 /// coupons and redemption by its BondServicer, an income share class's dividend into the broker's
@@ -263,9 +276,16 @@ interface IPrimeBrokerErrors {
 /// made to by anyone: it pays the holder only). Not settled, income is not counted (health,
 /// previews). A note at maturity: its redemption (face value or call price, pro rata while
 /// underfunded, and each later top-up) is paid the same way as cash collateral, and the notes
-/// leave the account's collateral (`CollateralMatured`; they can no longer move, `BalancesFixed`,
+/// leave the account's balance (`CollateralMatured`; they can no longer move, `BalancesFixed`,
 /// and stay on its books as its claim on a top-up): the account withdraws the cash, or a
 /// liquidator seizes it (a liquidation settles every income-bearing asset of the account first).
+/// Until the redemption is complete the claim is collateral no liquidation can seize (SEC-160,
+/// SEC-161): valued at the note's oracle price times the part of the redemption price not yet
+/// paid to the account (conservative when that price already reflects the part paid), with the
+/// note's haircut, in health, margin calls and liquidations — not in initial margin (`execute`'s
+/// borrows and withdrawals, `maxBorrow`, `topUp`). Nothing is written off while it is worth more
+/// than dust; a write-off forfeits it: a later top-up is credited to no account (it stays with
+/// the broker; not passed to the pools that absorbed the write-off).
 /// Warning: what is credited never exceeds what the broker holds of the payment asset beyond the
 /// accounts' balances (rounding dust of the source's own settlements may leave the last claimant
 /// a unit short); an income-bearing asset is never borrowable (a pool would receive its income:

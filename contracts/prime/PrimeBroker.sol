@@ -141,6 +141,9 @@ contract PrimeBroker is IPrimeBroker, PrimeLayout, ISwapPayer, AccessManaged, Re
             (ratioBefore, debtBefore) = (f.ratioBps, f.debtUsd);
         }
         bool borrowed;
+        // Risk-reducing: every swap strictly raised the ratio itself (SEC-164: judged over the
+        // batch, a deposit beside it did it for the swap).
+        bool reducing = true;
         for (uint256 i; i < actions.length; ++i) {
             Action calldata action = actions[i];
             ActionKind kind = action.kind;
@@ -148,7 +151,7 @@ contract PrimeBroker is IPrimeBroker, PrimeLayout, ISwapPayer, AccessManaged, Re
             else if (kind == ActionKind.Withdraw) _withdraw(account, a, action.asset, action.amount, action.to);
             else if (kind == ActionKind.Borrow) borrowed = _borrow(account, a, action.asset, action.amount, action.to);
             else if (kind == ActionKind.Repay) _repay(account, a, action.asset, action.amount, action.to);
-            else _swap(account, a, action.data);
+            else if (!_swap(account, a, action.data, !increasing)) reducing = false;
             // Written back after each action: a view called during the next one's token transfer
             // sees the masks that match the balances.
             _accounts[account] = a;
@@ -159,9 +162,10 @@ contract PrimeBroker is IPrimeBroker, PrimeLayout, ISwapPayer, AccessManaged, Re
         uint256 initial = _tiers[a.tier].initialBps;
         // Strictly: a swap that leaves the ratio where it was reduces nothing (SEC-151, SEC-156: a
         // halted account's swap without debt, a liquidatable account rotating its collateral).
-        bool reducing = ratioBps > ratioBefore && post.debtUsd <= debtBefore;
+        reducing = reducing && ratioBps > ratioBefore && post.debtUsd <= debtBefore;
         if (increasing || swaps) {
-            if (ratioBps < initial && (increasing || !reducing)) {
+            // Matured notes' claims support no new debt or withdrawal (`_initialRatio`).
+            if ((increasing || !reducing) && _initialRatio(post) < initial) {
                 revert InitialMarginBreached(account, ratioBps, initial);
             }
             if (halted && !reducing) revert Halted(account);
@@ -184,8 +188,9 @@ contract PrimeBroker is IPrimeBroker, PrimeLayout, ISwapPayer, AccessManaged, Re
     }
 
     /// @inheritdoc IPrimeLiquidation
-    function claimIncome(address, address) external nonReentrant returns (uint256) {
-        _delegate(liquidationModule);
+    /// @dev Returns from Solidity (`_delegateWords`), so the lock is released (SEC-165).
+    function claimIncome(address, address) external nonReentrant returns (uint256 credited) {
+        (credited,) = _delegateWords(liquidationModule);
     }
 
     /// @inheritdoc IPrimeLiquidation
@@ -193,9 +198,9 @@ contract PrimeBroker is IPrimeBroker, PrimeLayout, ISwapPayer, AccessManaged, Re
         external
         restricted
         nonReentrant
-        returns (uint256, uint256)
+        returns (uint256 repaid, uint256 seized)
     {
-        _delegate(liquidationModule);
+        (repaid, seized) = _delegateWords(liquidationModule);
     }
 
     /// @notice Serves the margin module's views (IPrimeMargin: `health`, `topUp`, `maxBorrow`,
@@ -323,6 +328,23 @@ contract PrimeBroker is IPrimeBroker, PrimeLayout, ISwapPayer, AccessManaged, Re
         }
     }
 
+    /// @dev Runs the current call's data in `module` on this storage, reverts with what it
+    /// reverted with, and returns its first two return words (scratch space; a second word the
+    /// module did not return is meaningless): control comes back here, so a `nonReentrant`
+    /// caller's lock is released (`_delegate`'s assembly `return` would skip it, SEC-165).
+    function _delegateWords(address module) internal returns (uint256 first, uint256 second) {
+        assembly ("memory-safe") {
+            let input := mload(0x40)
+            calldatacopy(input, 0, calldatasize())
+            if iszero(delegatecall(gas(), module, input, calldatasize(), 0, 0x40)) {
+                returndatacopy(input, 0, returndatasize())
+                revert(input, returndatasize())
+            }
+            first := mload(0)
+            second := mload(0x20)
+        }
+    }
+
     /// @dev Settles the account's income on `asset` (the liquidation module's `claimIncome`, by
     /// DELEGATECALL:
     /// it credits the payment asset, or retires matured notes, in storage) before its balance of
@@ -401,13 +423,19 @@ contract PrimeBroker is IPrimeBroker, PrimeLayout, ISwapPayer, AccessManaged, Re
         if (l.pool.repay(account, amount, a.spreadBps) == 0) a.debtMask &= ~_bit(l);
     }
 
-    function _swap(address account, Account memory a, bytes calldata route) internal {
+    /// @dev Returns whether the swap strictly raised the account's ratio (measured after the
+    /// income settled, only when `judged`; true otherwise).
+    function _swap(address account, Account memory a, bytes calldata route, bool judged)
+        internal
+        returns (bool raised)
+    {
         address tokenIn = RouteCodec.tokenIn(route);
         address tokenOut = RouteCodec.tokenOut(route);
         Listing memory lIn = _requireListed(tokenIn);
         Listing memory lOut = _requireListed(tokenOut);
         if (lIn.income) _settleIncome(account, a, tokenIn);
         if (lOut.income) _settleIncome(account, a, tokenOut);
+        uint256 before = judged ? _figures(account, a).ratioBps : 0;
         uint256 available = _balances[account][tokenIn];
         (uint256 sold, uint256 bought) = _sell(route, tokenIn, tokenOut, available);
         // At the oracle value less the bound, halted or not (SEC-151), into a holding the
@@ -417,6 +445,7 @@ contract PrimeBroker is IPrimeBroker, PrimeLayout, ISwapPayer, AccessManaged, Re
         _debit(account, a, lIn, tokenIn, sold);
         _credit(account, a, lOut, tokenOut, bought, true);
         emit Swapped(account, tokenIn, tokenOut, sold, bought);
+        return !judged || _figures(account, a).ratioBps > before;
     }
 
     /// @dev The whole book (the RiskEngine's halt of this broker) or the account (of its identity).

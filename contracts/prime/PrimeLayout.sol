@@ -9,6 +9,8 @@ import {ILiquidityAggregator} from "../../interfaces/ILiquidityAggregator.sol";
 import {IOracleRouter, PriceStatus} from "../../interfaces/IOracleRouter.sol";
 import {IComplianceEngine} from "../../interfaces/IComplianceEngine.sol";
 import {IERC3643Token} from "../../interfaces/erc3643/IERC3643Token.sol";
+import {IBondServicer} from "../../interfaces/IBondServicer.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {IIdentityRegistry, Investor} from "../../interfaces/IIdentityRegistry.sol";
 import {RouteCodec} from "../liquidity/RouteCodec.sol";
 import {TradePayment} from "../vault/TradePayment.sol";
@@ -123,6 +125,12 @@ abstract contract PrimeLayout is IPrimeBrokerErrors {
         uint256 priceY;
         /// The account's debt of `x` (units).
         uint256 debtX;
+        /// The part of `collateralUsd` (and of `adjustedCollateralUsd`) that is matured notes'
+        /// unpaid redemption claims (`_retired`): counted, never seizable (SEC-160, SEC-161).
+        uint256 claimUsd;
+        uint256 adjustedClaimUsd;
+        /// A held asset without a usable price (valued 0), if any: no write-off beside it (SEC-162).
+        address unpriced;
     }
 
     Entry[MAX_ASSETS] internal _entries;
@@ -138,7 +146,9 @@ abstract contract PrimeLayout is IPrimeBrokerErrors {
     /// @dev When the account's open margin call was last seen below maintenance (SEC-24).
     mapping(address account => uint256) internal _callSeenAt;
     /// @dev A matured note's units that left the account's collateral (`_balances`; still counted in
-    /// `_totalCollateral`) for the cash they were redeemed for: still its claim on a top-up.
+    /// `_totalCollateral`) for the cash they were redeemed for: still its claim on a top-up. While
+    /// the redemption is incomplete the asset's `heldMask` bit stays set and the claim is valued
+    /// (`_figures`); a write-off forfeits it (SEC-160).
     mapping(address account => mapping(address asset => uint256)) internal _retired;
 
     constructor(IIdentityRegistry registry_, IOracleRouter oracle_, ILiquidityAggregator aggregator_) {
@@ -253,6 +263,8 @@ abstract contract PrimeLayout is IPrimeBrokerErrors {
                 // be valued, so the router's `price` reverts `PriceUnavailable` for it.
                 if (price == 0 || status > PriceStatus.Fallback) {
                     if ((a.debtMask >> i) & 1 != 0) _oracle.price(e.asset);
+                    // Held: no write-off beside it (SEC-162: its value is not known to be dust).
+                    if ((a.heldMask >> i) & 1 != 0) f.unpriced = e.asset;
                     price = 0;
                 }
                 if (e.asset == x) f.priceX = price;
@@ -260,6 +272,12 @@ abstract contract PrimeLayout is IPrimeBrokerErrors {
                 uint256 haircut = MarginMath.haircutBps(e.riskWeightBps);
                 if ((a.heldMask >> i) & 1 != 0) {
                     uint256 value = MarginMath.valueDown(_balances[account][e.asset], price, e.decimals);
+                    if (e.income) {
+                        uint256 claim = _claimValue(account, e.asset, price, e.decimals);
+                        f.claimUsd += claim;
+                        f.adjustedClaimUsd += MarginMath.adjustedCollateral(claim, haircut);
+                        value += claim;
+                    }
                     f.collateralUsd += value;
                     f.adjustedCollateralUsd += MarginMath.adjustedCollateral(value, haircut);
                 }
@@ -274,6 +292,29 @@ abstract contract PrimeLayout is IPrimeBrokerErrors {
             mask >>= 1;
         }
         f.ratioBps = MarginMath.ratioBps(f.adjustedCollateralUsd, f.adjustedDebtUsd);
+    }
+
+    /// @dev The account's matured units of `asset` (a note) at `price` times the part of the
+    /// redemption price not yet paid to it (its redemption mark): what it is still owed, at the
+    /// market's price of a whole note (conservative when that price already reflects the part
+    /// paid). 0 without retired units.
+    function _claimValue(address account, address asset, uint256 price, uint8 decimals)
+        internal
+        view
+        returns (uint256)
+    {
+        uint256 retired = _retired[account][asset];
+        if (retired == 0) return 0;
+        (uint256 pricePerShare,,,,) = IBondServicer(_incomes[asset].source).redemptionPool();
+        uint256 paid = _incomeMarks[account][asset].redemption;
+        if (paid >= pricePerShare) return 0;
+        return Math.mulDiv(MarginMath.valueDown(retired, price, decimals), pricePerShare - paid, pricePerShare);
+    }
+
+    /// @dev The ratio new debt and withdrawals are judged by: matured notes' claims excluded (they
+    /// support the debt already there, never new debt: no liquidation can sell them).
+    function _initialRatio(Figures memory f) internal pure returns (uint256) {
+        return MarginMath.ratioBps(f.adjustedCollateralUsd - f.adjustedClaimUsd, f.adjustedDebtUsd);
     }
 
     function _requireOpen(address account) internal view returns (Account memory a) {

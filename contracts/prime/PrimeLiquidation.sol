@@ -110,6 +110,8 @@ contract PrimeLiquidation is IPrimeLiquidation, PrimeModule {
         }
         uint256 ratioAfter = MarginMath.NO_DEBT_RATIO;
         if (a.heldMask == 0 || q.writeOff) {
+            // The account gives up what it did not hand over: its claims on matured notes.
+            _forfeitClaims(account, a);
             _realiseBadDebt(account, a);
         } else {
             ratioAfter = _ratioAfter(q, _balances[account][collateralAsset], debtAfter);
@@ -152,16 +154,23 @@ contract PrimeLiquidation is IPrimeLiquidation, PrimeModule {
         _incomeMarks[account][asset] = IncomeMark(first, second);
         if (inc.kind == IncomeKind.Coupons) {
             uint256 units = _balances[account][asset];
-            if (redeeming && units != 0) {
-                // Matured: no longer collateral (it cannot move), still the account's claim (and
-                // still in `_totalCollateral`, the units the broker holds for its accounts).
-                _balances[account][asset] = 0;
-                _retired[account][asset] += units;
-                a.heldMask &= ~_bit(_listings[asset]);
-                emit CollateralMatured(account, asset, units);
+            IBondServicer servicer = IBondServicer(inc.source);
+            if (redeeming) {
+                if (units != 0) {
+                    // Matured: no longer a balance (it cannot move), still the account's claim (and
+                    // still in `_totalCollateral`, the units the broker holds for its accounts).
+                    _balances[account][asset] = 0;
+                    _retired[account][asset] += units;
+                    emit CollateralMatured(account, asset, units);
+                }
+                // The claim stays collateral (valued, settled first, forfeited by a write-off)
+                // until the redemption is complete (SEC-160, SEC-161).
+                (uint256 pricePerShare,,,,) = servicer.redemptionPool();
+                uint16 bit = _bit(_listings[asset]);
+                if (second < pricePerShare && _retired[account][asset] != 0) a.heldMask |= bit;
+                else a.heldMask &= ~bit;
             }
             if (owed != 0) {
-                IBondServicer servicer = IBondServicer(inc.source);
                 if (redeeming) servicer.redeem(address(this));
                 else servicer.claimCoupons(address(this));
             }
@@ -177,6 +186,26 @@ contract PrimeLiquidation is IPrimeLiquidation, PrimeModule {
     }
 
     // ================================================================ internal: liquidation
+
+    /// @dev A write-off: the account's matured notes' claims (`_retired`, bounded by MAX_ASSETS)
+    /// leave it and the broker's books; what their redemption pays later stays with the broker,
+    /// credited to no account (SEC-160).
+    function _forfeitClaims(address account, Account memory a) internal {
+        uint256 mask = a.heldMask;
+        for (uint256 i; mask != 0; ++i) {
+            if (mask & 1 != 0 && _entries[i].income) {
+                address asset = _entries[i].asset;
+                uint256 units = _retired[account][asset];
+                if (units != 0) {
+                    _retired[account][asset] = 0;
+                    _totalCollateral[asset] -= units;
+                    if (_balances[account][asset] == 0) a.heldMask &= ~uint16(1 << i);
+                    emit RedemptionClaimForfeited(account, asset, units);
+                }
+            }
+            mask >>= 1;
+        }
+    }
 
     /// @dev The ratio after the liquidation, exactly as `_figures` would compute it, from the one
     /// before: only the seized asset's collateral term and the repaid asset's debt term changed
@@ -210,7 +239,13 @@ contract PrimeLiquidation is IPrimeLiquidation, PrimeModule {
     ) internal returns (uint256 proceeds) {
         uint256 sold;
         (sold, proceeds) = _sell(route, collateralAsset, debtAsset, q.seized);
-        if (sold < q.seized) _credit(account, a, q.collateral, collateralAsset, q.seized - sold, false);
+        if (sold < q.seized) {
+            uint256 unsold = q.seized - sold;
+            _credit(account, a, q.collateral, collateralAsset, unsold, false);
+            // The write-off is decided on what the account holds after the sale (SEC-163).
+            q.leftUsd += MarginMath.valueDown(unsold, q.colPrice, q.collateral.decimals);
+            if (q.writeOff) _decideWriteOff(q);
+        }
         q.seized = sold;
         _requireOracleFloor(sold, q.colPrice, q.collateral.decimals, proceeds, q.debtPrice, q.debt.decimals);
         if (proceeds < q.repaid) revert InsufficientProceeds(proceeds, q.repaid);

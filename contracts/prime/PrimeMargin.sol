@@ -185,7 +185,10 @@ contract PrimeMargin is IPrimeMargin, PrimeModule {
         Account memory a = _requireOpen(account);
         Listing memory l = _requireListed(asset);
         Figures memory f = _figures(account, a);
-        adjustedUsd = MarginMath.shortfall(f.adjustedCollateralUsd, f.adjustedDebtUsd, _tiers[a.tier].initialBps);
+        // Matured notes' claims apart, as the initial margin check counts (`_initialRatio`).
+        adjustedUsd = MarginMath.shortfall(
+            f.adjustedCollateralUsd - f.adjustedClaimUsd, f.adjustedDebtUsd, _tiers[a.tier].initialBps
+        );
         if (adjustedUsd == 0) return (0, 0);
         uint256 haircut = MarginMath.haircutBps(l.riskWeightBps);
         if (haircut >= BPS) revert InvalidCollateral(asset, "no collateral value");
@@ -204,7 +207,7 @@ contract PrimeMargin is IPrimeMargin, PrimeModule {
         // storage and immutables.
         if (IPrimeBroker(address(this)).isHalted(account)) return 0;
         Figures memory f = _figures(account, a);
-        uint256 room = f.adjustedCollateralUsd * BPS / _tiers[a.tier].initialBps;
+        uint256 room = (f.adjustedCollateralUsd - f.adjustedClaimUsd) * BPS / _tiers[a.tier].initialBps;
         if (room <= f.adjustedDebtUsd || f.debtUsd >= a.limitUsd) return 0;
         uint256 price = _oracle.price(asset);
         uint256 byMargin = Math.mulDiv(

@@ -53,8 +53,13 @@ abstract contract PrimeModule is PrimeLayout {
         uint256 adjustedDebtUsd;
         uint256 debtBefore;
         uint256 balanceBefore;
-        /// The account's collateral at oracle value before (Figures.collateralUsd).
-        uint256 collateralUsd;
+        /// What a liquidation could still seize after this one, at oracle value (the account's
+        /// collateral less its matured notes' claims and this seizure).
+        uint256 leftUsd;
+        /// The account's matured notes' unpaid redemption claims, at oracle value (not seizable).
+        uint256 claimUsd;
+        /// A held asset without a usable price (no write-off beside it, SEC-162).
+        address unpriced;
         /// What is left cannot repay one unit of the debt: write the debts off (SEC-23).
         bool writeOff;
         /// The account's call is live (SEC-24).
@@ -80,12 +85,16 @@ abstract contract PrimeModule is PrimeLayout {
         q.debtBefore = f.debtX;
         if (q.debtBefore == 0) revert NoDebt(account, debtAsset);
         q.balanceBefore = _balances[account][collateralAsset];
-        // An account with no collateral at all is written off whatever asset is named (below).
-        if (q.balanceBefore == 0 && a.heldMask != 0) revert InsufficientBalance(account, collateralAsset, 0, 1);
+        // An account with nothing to seize (none, or only matured notes' claims) is written off
+        // whatever asset is named (below), or refused.
+        if (q.balanceBefore == 0 && f.collateralUsd > f.claimUsd) {
+            revert InsufficientBalance(account, collateralAsset, 0, 1);
+        }
         uint256 most = MarginMath.maxRepay(q.debtBefore, f.ratioBps, t.closeFactorBps);
         if (repay > most) revert RepayAboveCloseFactor(repay, most);
         q.ratioBeforeBps = f.ratioBps;
-        q.collateralUsd = f.collateralUsd;
+        q.claimUsd = f.claimUsd;
+        q.unpriced = f.unpriced;
         q.adjustedCollateralUsd = f.adjustedCollateralUsd;
         q.adjustedDebtUsd = f.adjustedDebtUsd;
         q.maintenanceBps = t.maintenanceBps;
@@ -115,15 +124,30 @@ abstract contract PrimeModule is PrimeLayout {
         }
         // Nothing to repay: nothing is seized (dust stays with the account).
         if (q.repaid == 0) q.seized = 0;
-        // What is left, at oracle value: dust when it cannot repay one unit of the debt (SEC-23).
+        // What is left to seize, at oracle value (the claims apart: no liquidation takes them).
         uint8 cd = q.collateral.decimals;
-        uint256 left = q.collateralUsd - MarginMath.valueDown(q.balanceBefore, q.colPrice, cd)
+        q.leftUsd = f.collateralUsd - f.claimUsd - MarginMath.valueDown(q.balanceBefore, q.colPrice, cd)
             + MarginMath.valueDown(q.balanceBefore - q.seized, q.colPrice, cd);
-        // And at most MAX_DUST_USD whatever the debt's unit (a liquidator naming a debt of a costly
-        // unit writes nothing off beside collateral worth more).
-        q.writeOff =
-            left <= MAX_DUST_USD && MarginMath.repayableFor(left, q.debtPrice, q.debt.decimals, q.bonusBps) == 0;
-        if (q.repaid == 0 && !q.writeOff) revert ZeroAmount();
+        if (!_decideWriteOff(q) && q.repaid == 0) {
+            if (q.unpriced != address(0) && _dust(q)) revert WriteOffUnpriced(account, q.unpriced);
+            revert ZeroAmount();
+        }
+    }
+
+    /// @dev Dust (SEC-23): what is left cannot repay one unit of the debt, and it is worth at most
+    /// MAX_DUST_USD with the matured notes' claims (whatever the debt's unit: a liquidator naming a
+    /// debt of a costly unit writes nothing off beside collateral worth more; a claim worth more
+    /// keeps the debt, SEC-160).
+    function _dust(Quote memory q) internal pure returns (bool) {
+        return q.leftUsd + q.claimUsd <= MAX_DUST_USD
+            && MarginMath.repayableFor(q.leftUsd, q.debtPrice, q.debt.decimals, q.bonusBps) == 0;
+    }
+
+    /// @dev Sets (and returns) `q.writeOff`: dust, and no held asset without a usable price (SEC-162:
+    /// valued 0, it is not known to be dust).
+    function _decideWriteOff(Quote memory q) internal pure returns (bool) {
+        q.writeOff = _dust(q) && q.unpriced == address(0);
+        return q.writeOff;
     }
 
     /// @dev The account's income on `asset` since its marks, rounded down (what the source pays a

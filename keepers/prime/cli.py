@@ -481,7 +481,7 @@ def margin_preview_liquidation(
     keeper's choice unless told), or why it is not liquidatable."""
     from keepers.core.errors import call_or_explain
     from keepers.core.units import parse_units
-    from keepers.prime.margin import choose_liquidation, largest_debt
+    from keepers.prime.margin import choose_liquidation, claims_usd, largest_debt
 
     with session(network_choice, account_alias, identity) as s:
         _require_open(s)
@@ -492,7 +492,12 @@ def margin_preview_liquidation(
             raise QuanteraError(f"{s.account} owes nothing: nothing to liquidate")
         seizable = [_listing(s, collateral_ref).asset] if collateral_ref else None
         choice = choose_liquidation(
-            holdings, mark.health.ratio_bps, mark.tier, seizable, debt_asset=debt
+            holdings,
+            mark.health.ratio_bps,
+            mark.tier,
+            seizable,
+            debt_asset=debt,
+            claim_usd=claims_usd(mark.health, holdings),
         )
         if choice is None:
             raise QuanteraError(f"{s.account} holds no collateral to seize")

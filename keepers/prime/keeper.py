@@ -67,10 +67,12 @@ from keepers.prime.margin import (
     Liquidation,
     Mark,
     choose_liquidation,
+    claims_usd,
     collateral_order,
     largest_debt,
     plan_cycle,
     scaled_repay,
+    write_off_blocker,
 )
 
 KEEPER_NAME = "prime.margin"
@@ -291,10 +293,15 @@ class MarginKeeper:
         debt_asset = largest_debt(holdings)
         if debt_asset is None:
             return "no debt"
-        written_off = choose_liquidation(holdings, mark.health.ratio_bps, mark.tier)
+        # What the broker counts beyond the holdings: matured notes' claims (never seized).
+        claims = claims_usd(mark.health, holdings)
+        written_off = choose_liquidation(
+            holdings, mark.health.ratio_bps, mark.tier, claim_usd=claims
+        )
         if written_off is not None and written_off.repaid == 0:
             # Dust (or no collateral): the liquidation repays and takes nothing (SEC-23).
             return written_off, "take", b""
+        blocker = write_off_blocker(holdings, claims)
         reasons = []
         sellable = [a for a in collateral_order(holdings) if a != debt_asset]
         for asset in sellable[:MAX_SALE_CANDIDATES]:
@@ -306,12 +313,12 @@ class MarginKeeper:
                 sized, route = sale
                 return sized, "sell", route
             reasons.append(f"{asset}: {sale}")
-        reason = "; ".join(reasons) or "no collateral to sell"
+        reason = "; ".join(reasons) or blocker or "no collateral to sell"
         if not self.take:
             return reason
-        choice = choose_liquidation(holdings, mark.health.ratio_bps, mark.tier)
+        choice = choose_liquidation(holdings, mark.health.ratio_bps, mark.tier, claim_usd=claims)
         if choice is None:
-            return "nothing to seize"
+            return blocker or "nothing to seize"
         return choice, "take", b""
 
     def _commit_threshold(self, asset: str) -> int:

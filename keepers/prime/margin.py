@@ -233,18 +233,44 @@ def collateral_order(holdings: Mapping[str, model.Holding]) -> list[str]:
     return [a for a, _ in held]
 
 
+def claims_usd(health: Health, holdings: Mapping[str, model.Holding]) -> int:
+    """What the broker's health counts as collateral beyond the holdings (`balanceOf`), at oracle
+    value: matured notes' unpaid redemption claims, which no liquidation seizes (SEC-160/161)."""
+    return max(0, health.collateral_usd - model.figures(holdings.values()).collateral_usd)
+
+
+def unpriced_holding(holdings: Mapping[str, model.Holding]) -> str | None:
+    """The first asset held without a usable price (valued 0 by the broker), if any."""
+    return next((a for a, h in holdings.items() if h.balance and not h.price18), None)
+
+
+def write_off_blocker(holdings: Mapping[str, model.Holding], claim_usd: int = 0) -> str | None:
+    """Why the broker writes nothing off for this account, in one line (None: nothing stops it):
+    a holding without a usable price (SEC-162) or matured notes' redemption claims worth more than
+    dust (`claim_usd`, what the broker's health counts beyond the holdings; SEC-160)."""
+    asset = unpriced_holding(holdings)
+    if asset is not None:
+        return f"no write-off: {asset} is held without a usable price (SEC-162)"
+    if claim_usd > model.MAX_DUST_USD:
+        return f"no write-off: matured notes' claims are collateral, {claim_usd} USD-wei (SEC-160)"
+    return None
+
+
 def choose_liquidation(
     holdings: Mapping[str, model.Holding],
     ratio_bps: int,
     tier: Tier,
     seizable: Iterable[str] | None = None,
     debt_asset: str | None = None,
+    claim_usd: int = 0,
 ) -> Liquidation | None:
     """The liquidation of the account whose assets are `holdings` (address -> Holding at oracle
     prices) at `ratio_bps`: its largest debt (or `debt_asset`'s) repaid up to the close factor
     against its first collateral in `collateral_order` (among `seizable`, when given). None:
     nothing to repay or nothing to seize — unless the collateral is dust or none at all (a
-    write-off, SEC-23: repaid and seized 0; with no collateral the debt asset is named)."""
+    write-off, SEC-23: repaid and seized 0; with no collateral the debt asset is named), and
+    nothing stops the write-off (`write_off_blocker`: a holding without a usable price, or
+    matured notes' claims worth `claim_usd` above dust)."""
     debt_asset = debt_asset or largest_debt(holdings)
     if debt_asset is None:
         return None
@@ -253,6 +279,8 @@ def choose_liquidation(
     if repay == 0:
         return None
     if not any(h.balance for h in holdings.values()):
+        if claim_usd > model.MAX_DUST_USD:
+            return None
         return Liquidation(debt_asset, debt_asset, repay, 0, 0, 0, True)
     allowed = None if seizable is None else {a.lower() for a in seizable}
     order = [a for a in collateral_order(holdings) if allowed is None or a.lower() in allowed]
@@ -266,6 +294,8 @@ def choose_liquidation(
         ratio_bps,
         tier.bonus_bps,
         model.figures(holdings.values()).collateral_usd,
+        claim_usd,
+        unpriced_holding(holdings) is not None,
     )
     if quote.repaid == 0 and not quote.write_off:
         return None

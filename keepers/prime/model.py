@@ -128,11 +128,15 @@ def quote(
     ratio: int,
     tier_bonus_bps: int,
     collateral_usd: int | None = None,
+    claim_usd: int = 0,
+    unpriced: bool = False,
 ) -> Quote:
     """PrimeMargin._quote's amounts (its checks — liquidatable, close factor — are the caller's):
     nothing seized when nothing is repaid, and whether what is left of the account's collateral
     (`collateral_usd` at oracle value before, `figures(...).collateral_usd`; this holding's alone
-    when not given) is dust, written off."""
+    when not given) is dust, written off: with the matured notes' claims beside it (`claim_usd`,
+    never seized) at most MAX_DUST_USD (SEC-160), and no holding without a usable price
+    (`unpriced`, SEC-162)."""
     b = bonus_bps(
         tier_bonus_bps,
         ratio,
@@ -154,7 +158,8 @@ def quote(
         - before
         + value_down(collateral.balance - s, collateral.price18, collateral.decimals)
     )
-    return Quote(r, s, b, left <= MAX_DUST_USD and repayable_for(left, debt, b) == 0)
+    dust = left + claim_usd <= MAX_DUST_USD and repayable_for(left, debt, b) == 0
+    return Quote(r, s, b, dust and not unpriced)
 
 
 def adjusted_value(balance: int, price18: int, decimals: int, risk_weight_bps: int) -> int:

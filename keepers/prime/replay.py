@@ -31,6 +31,7 @@ from keepers.prime.book import PrimeBook
 from keepers.prime.margin import (
     Mark,
     choose_liquidation,
+    claims_usd,
     heartbeat,
     needs_clearing,
     needs_confirmation,
@@ -180,7 +181,10 @@ def _liquidate(
     for _ in range(MAX_LIQUIDATIONS_PER_PASS):
         if not mark.health.liquidatable:
             break
-        choice = choose_liquidation(book.holdings(account), mark.health.ratio_bps, mark.tier)
+        holdings = book.holdings(account)
+        choice = choose_liquidation(
+            holdings, mark.health.ratio_bps, mark.tier, claim_usd=claims_usd(mark.health, holdings)
+        )
         if choice is None:
             break
         if before_liquidation is not None:

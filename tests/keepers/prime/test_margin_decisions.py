@@ -222,3 +222,37 @@ def test_sec_23__write_off__at_most_one_usd_whatever_the_debts_unit():
         quote = model.quote(3, costly, collateral, 5_000, 500)
         assert (quote.repaid, quote.seized, quote.write_off) == (0, 0, written_off)
     assert model.MAX_DUST_USD == 10**18
+
+
+def test_sec_166__write_off__not_proposed_beside_an_unpriced_holding_or_a_claim_above_dust():
+    """SEC-166, the keeper's mirror of SEC-160 and SEC-162: the red team's A1 book (1 wei of QSPX
+    beside 1,000 QCORP whose feed is stale, read at price 0) got the write-off the broker now
+    refuses; an account whose only collateral is a matured note's claim (what the broker's health
+    counts beyond the holdings) is not written off while the claim is worth more than dust. The
+    keeper says why, in one line (`write_off_blocker`)."""
+    from keepers.prime.margin import claims_usd, write_off_blocker
+
+    a1 = {
+        USDC: model.Holding(0, 49_000 * 10**6, USD, 6, 0),
+        QSPX: model.Holding(1, 0, 50 * USD, 18, 10_000),
+        QCORP: model.Holding(1_000 * USD, 0, 0, 18, 10_000),  # no usable price: 0
+    }
+    ratio = model.figures(a1.values()).ratio_bps
+    assert choose_liquidation(a1, ratio, TIER) is None
+    reason = write_off_blocker(a1)
+    assert reason == f"no write-off: {QCORP} is held without a usable price (SEC-162)"
+    # The same book with the feed back: QCORP seized, nothing written off.
+    priced = dict(a1, **{QCORP: model.Holding(1_000 * USD, 0, 50 * USD, 18, 10_000)})
+    chosen = choose_liquidation(priced, model.figures(priced.values()).ratio_bps, TIER)
+    assert chosen.collateral_asset == QCORP and not chosen.write_off
+    # No balance left, a claim of ~23,940 USD counted by the broker's health.
+    bare = {USDC: model.Holding(0, 33_750 * 10**6, USD, 6, 0)}
+    health = Health(23_940 * USD, 23_557 * USD, 33_750 * USD, 33_750 * USD, 6_980, 0, 0, True)
+    claim = claims_usd(health, bare)
+    assert claim == 23_940 * USD
+    assert choose_liquidation(bare, 6_980, TIER, claim_usd=claim) is None
+    assert "(SEC-160)" in write_off_blocker(bare, claim)
+    # A claim worth dust (a note in default) does not stop it.
+    written_off = choose_liquidation(bare, 0, TIER, claim_usd=USD // 2)
+    assert (written_off.repaid, written_off.write_off) == (0, True)
+    assert write_off_blocker(bare, USD // 2) is None
