@@ -53,6 +53,17 @@ interface IFundNavSource {
         external
         view
         returns (bool atPar, uint256 price18, uint256 deviationBps);
+
+    /// @notice The shares of `instrumentId`'s class that the vaults dealing through this source,
+    /// `vault` excepted, owe and have not minted: each one's fee shares owed (`heldFees().shares`)
+    /// and struck deposit shares not yet claimed (`unclaimedShares()`). The class's management fee
+    /// vault adds them to its base (SEC-181): with the share supply they are the shares
+    /// outstanding. A FundDesk sums its other vaults (at most `MAX_VAULTS`); the registry answers
+    /// 0 (a vault striking at the registry is its class's only vault: a class in several assets
+    /// deals through a desk).
+    /// @dev Warning: the registry does not check that no second vault of the class strikes at it
+    /// directly (that takes the issuer's STRIKE delegation to it; the deploy routine never does).
+    function unmintedSharesBesides(uint256 instrumentId, address vault) external view returns (uint256 shares);
 }
 
 /// @title IFundVault
@@ -219,22 +230,27 @@ interface IFundNavSource {
 /// - redemption: charged at the claim (`redeem`/`withdraw`) on the assets claimed; the reserve
 ///   pays the fee into the held assets and the rest to the receiver (`Withdraw` event and the
 ///   return of `redeem`: net assets; `withdraw(assets)` takes `assets` of the claim, gross);
-/// - management: `managementBps` a year of the share supply (plus the shares owed to the
-///   recipient), accrued per second as new shares owed to the recipient (`f / (1 - f)` of the
-///   base, so the recipient holds `f` of the fund after the mint): at every strike (on the supply
-///   before its burn) and on `accrueFees` (anyone; the schedule calls it as it writes a change),
+/// - management: `managementBps` a year of the shares outstanding (below: the share supply, the
+///   shares owed to the recipient and the struck deposit shares not yet claimed, SEC-180; in a
+///   desk every vault's, `IFundNavSource.unmintedSharesBesides`, SEC-181), accrued per second as
+///   new shares owed to the recipient (`f / (1 - f)` of the base, so the recipient holds `f` of
+///   the fund after the mint): at every strike (on the shares before its burn and its deposits;
+///   a desk accrues its vaults before it strikes any) and on `accrueFees` (anyone; the schedule
+///   calls it as it writes a change),
 ///   at the rate the vault cached at its last `accrueFees` (the schedule's rate since then). A
 ///   fee that rounds to 0 shares leaves the clock where it was (SEC-133): the seconds are charged
 ///   by the next accrual that yields a share unit, so frequent accruals (anyone's) never round
 ///   a small or low-decimal fund's fee away; the clock moves to now when the rate changes, and
-///   at every accrual while there is no share and none owed (SEC-135: the first investors never
-///   pay for the months the vault was empty, before its first mint or after a full redemption).
+///   at every accrual while no share is outstanding (SEC-135: the first investors never pay for
+///   the months the vault was empty, before its first strike or after a full redemption; a struck
+///   claim left unclaimed is outstanding, SEC-180).
 /// The vault caches its schedule's management rate and whether it has any dealing fee or tier
 /// (`IFeeSchedule.accrualTermsOf`); without either it does not call the schedule when it deals.
 /// Fee assets held are not free cash (`freeCash`, the strike's cash bound, `investCash`).
 /// Shares outstanding (for a NAV): `share().totalSupply()` + `heldFees().shares` (owed, not yet
-/// minted) + the struck deposit shares not yet claimed, i.e. the sum of
-/// `PeriodStruck.depositShares` less the sum of `Deposit.shares` and `SubscriptionFeeHeld.shares`.
+/// minted) + the struck deposit shares not yet claimed (`unclaimedShares()`: the sum of
+/// `PeriodStruck.depositShares` less the sum of `Deposit.shares` and `SubscriptionFeeHeld.shares`);
+/// in a desk, the supply plus every vault's owed and unclaimed shares.
 ///
 /// Instant liquidity (the Ondo / BUIDL facility pattern): while the open period's cut-off has
 /// not passed, the instrument deals and a NAV was struck, anyone subscribes (`instantDeposit`) or
@@ -516,6 +532,10 @@ interface IFundVault is IERC7575, IERC7540Operator, IERC7540Deposit, IERC7540Red
     /// @notice Fees held for the recipient as `collectFees` would pay them now: shares owed
     /// (management fee accrued up to `accruedAt`, the management clock) and assets held.
     function heldFees() external view returns (uint256 shares, uint256 assets, uint256 accruedAt);
+
+    /// @notice The deposit shares struck and not yet claimed (minted only on a claim): part of the
+    /// shares outstanding, and of the management fee's base (SEC-180).
+    function unclaimedShares() external view returns (uint256);
 
     /// @notice The instant limit per period and what the open period used of it, per direction.
     function instantLiquidity() external view returns (uint256 limit, uint256 subscribed, uint256 redeemed);

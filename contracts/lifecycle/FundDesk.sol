@@ -104,6 +104,12 @@ contract FundDesk is IFundDesk, AccessManaged, ReentrancyGuardTransient {
         nav18 = NAV_SOURCE.strikeNav(INSTRUMENT_ID);
 
         emit DeskStruck(nav18, struckMask);
+        // Every vault's management fee up to now first, on the class's shares before any vault's
+        // deposits and burns of this strike (the fee vault's base counts the others', SEC-181).
+        // Bounded: n <= MAX_VAULTS; anyone's call, which pays only the schedule's recipient.
+        for (uint256 i; i < n; ++i) {
+            _vaults[i].accrueFees();
+        }
         STRIKE_NAV_SLOT.asUint256().tstore(nav18);
         // Bounded: n <= MAX_VAULTS; each vault's strike is O(1) (its own fixed slots).
         for (uint256 i; i < n; ++i) {
@@ -137,6 +143,19 @@ contract FundDesk is IFundDesk, AccessManaged, ReentrancyGuardTransient {
     function assetAtPar(uint256 instrumentId, address asset) external view returns (bool, uint256, uint256) {
         if (instrumentId != INSTRUMENT_ID) revert UnknownInstrument(instrumentId, INSTRUMENT_ID);
         return ASSETS.atPar(asset);
+    }
+
+    /// @inheritdoc IFundNavSource
+    /// @dev Two views of each other vault (bounded: at most MAX_VAULTS).
+    function unmintedSharesBesides(uint256 instrumentId, address vault_) external view returns (uint256 shares) {
+        if (instrumentId != INSTRUMENT_ID) revert UnknownInstrument(instrumentId, INSTRUMENT_ID);
+        uint256 n = _vaults.length;
+        for (uint256 i; i < n; ++i) {
+            IFundVault v = _vaults[i];
+            if (address(v) == vault_) continue;
+            (uint256 owed,,) = v.heldFees();
+            shares += owed + v.unclaimedShares();
+        }
     }
 
     // ================================================================ investors

@@ -215,13 +215,18 @@ def fee_schedule(fund: Fund) -> Any:
 
 def fees_due(fund: Fund, schedule: Any, at: int, vault: Any = None) -> FeesDue:
     """The vault's fees (`vault`: one of a desk fund's; default the fund's) as `collectFees` would
-    pay them after `accrueFees` at time `at`."""
+    pay them after `accrueFees` at time `at`. The management fee's base is the vault's (FundVault
+    `_accrued`): the shares outstanding, i.e. the supply, the shares owed, the struck deposit
+    shares not yet claimed (SEC-180) and, in a desk, the other vaults' owed and unclaimed shares
+    (`unmintedSharesBesides`, SEC-181)."""
     vault = vault or fund.vault
     owed, assets, accrued_at = (int(v) for v in vault.heldFees())
     elapsed = max(at - accrued_at, 0)
     accruing = 0
     if elapsed:
-        base = int(fund.share.totalSupply()) + owed
+        base = int(fund.share.totalSupply()) + owed + int(vault.unclaimedShares())
+        if fund.desk is not None:
+            base += int(fund.desk.unmintedSharesBesides(fund.instrument_id, vault.address))
         accruing = int(schedule.managementFeeShares(vault.address, base, elapsed))
     return FeesDue(at, owed, assets, accruing, accrued_at, str(schedule.recipientOf(vault)))
 
