@@ -319,6 +319,9 @@ interface IFundVault is IERC7575, IERC7540Operator, IERC7540Deposit, IERC7540Red
     error CutoffPassed(uint256 period, uint256 cutoff);
     /// @notice `strike()` before the period's cut-off.
     error StrikeBeforeCutoff(uint256 period, uint256 cutoff, uint256 timestamp);
+    /// @notice `strike(expected)`: the NAV was computed with `expected` income declarations of the
+    /// share, which has `declarations` now (SEC-183): compute the NAV again.
+    error DeclarationsChanged(uint256 expected, uint256 declarations);
     /// @notice The NAV source returned 0 or more than `max` (2^96 - 1).
     error NavOutOfRange(uint256 nav18, uint256 max);
     /// @notice A claim of more than the controller's claimable amount.
@@ -435,7 +438,22 @@ interface IFundVault is IERC7575, IERC7540Operator, IERC7540Deposit, IERC7540Red
     /// @dev Cost independent of the number of pending requests (a fixed set of slots).
     /// @return period The period struck.
     /// @return nav18 The NAV it was struck at.
+    /// @dev `strike(declarations)` at the share's declaration count now. Warning: so it does not
+    /// check which declarations the NAV includes beyond the NAV source's time test (SEC-137: a NAV
+    /// reported before the share's last declaration is refused); a NAV computed before a
+    /// declaration and reported after it passes. A NAV agent strikes with `strike(declarations)`.
+    /// The caller needs the role of `strike(uint256)` (the deploy routine wires both).
     function strike() external returns (uint256 period, uint256 nav18);
+
+    /// @notice `strike()` bound to the NAV's inputs (SEC-183): `declarations` is the share's income
+    /// declaration count (`IIncomeShareToken.incomeIndex`'s second value; 0 for a share without
+    /// an index) the NAV agent read with the share supply its NAV divides by. Reverts
+    /// `DeclarationsChanged` unless the share has exactly as many now: a declaration since (in
+    /// flight when the NAV was computed, or landing between the report and the strike) changed
+    /// the supply, and the NAV is computed again. Chosen over the time test alone, which passes a
+    /// NAV computed before a declaration and reported after it; kept beside it (SEC-137).
+    /// @dev Not checked: that the NAV was computed at all from that supply (the agent's word).
+    function strike(uint256 declarations) external returns (uint256 period, uint256 nav18);
 
     // ------------------------------------------------------------ issuer (FUND_MANAGER)
     /// @notice Sends `assets` of free cash (not pending, not reserved) to the custodian.

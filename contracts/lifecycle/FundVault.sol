@@ -108,7 +108,33 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
     // ================================================================ NAV agent
 
     /// @inheritdoc IFundVault
-    function strike() external restricted nonReentrant returns (uint256 period, uint256 nav18) {
+    /// @dev `strike(declarations)` at the share's count now (so it binds nothing), run by a
+    /// DELEGATECALL of this vault to itself: the same caller (its role is checked there, on
+    /// `strike(uint256)`, wired with this one) and storage, one copy of the strike's code (the
+    /// size budget).
+    function strike() external returns (uint256 period, uint256 nav18) {
+        (, uint256 declared) = _incomeIndex();
+        (bool ok, bytes memory result) =
+            address(this).delegatecall(abi.encodeWithSignature("strike(uint256)", declared));
+        if (!ok) {
+            assembly ("memory-safe") {
+                revert(add(result, 32), mload(result))
+            }
+        }
+        return abi.decode(result, (uint256, uint256));
+    }
+
+    /// @inheritdoc IFundVault
+    function strike(uint256 declarations)
+        external
+        restricted
+        nonReentrant
+        returns (uint256 period, uint256 nav18)
+    {
+        // The income index this NAV goes with (instant dealing prices what is declared since); its
+        // declarations must be the ones the NAV agent read the supply with (SEC-183).
+        (uint256 incomeIndex, uint256 declared) = _incomeIndex();
+        if (declared != declarations) revert DeclarationsChanged(declarations, declared);
         Dealing dealing_ = _dealing;
         period = dealing_.period();
         uint256 cutoff = dealing_.cutoff();
@@ -138,8 +164,6 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
             offPeg = !atPar;
         }
         bool refused = depositShares > room || offPeg;
-        // The income index this NAV goes with (instant dealing prices what is declared since).
-        uint256 incomeIndex = _incomeIndex();
         uint256 refunds = refused ? deposits : 0;
         uint256 reserved = _reserved;
         uint256 pending = dealing_.redemptions();
@@ -190,6 +214,7 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
         // ledger (the token pays the income into the vault's balance first, recorded `created`).
         if (fulfilled + income != 0) SHARE.burn(address(this), fulfilled + income);
     }
+
 
     // ================================================================ issuer
 

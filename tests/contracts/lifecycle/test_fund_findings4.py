@@ -7,12 +7,14 @@ desk_fixtures: the deploy routines' vaults and desk) and failed on main before t
   leaving its claim unclaimed for a year paid a day's fee;
 - SEC-181: in a desk, the management fee vault did not count the unclaimed shares of the other
   vaults;
+- SEC-182: the keepers' `fees_due` left the unclaimed shares out of the base;
 - SEC-183: a NAV computed before a declaration and reported after it was struck (SEC-137 compares
-  times only).
+  times only): the NAV agent's strike is bound to the declaration count it read.
 """
 
 from compliance_fixtures import FAR_FUTURE, INSTITUTIONAL, US
 from desk_fixtures import DESK_INSTRUMENT_ID
+from fast_reverts import assert_reverts
 from fund_fixtures import DAY, INSTRUMENT_ID, SHARE_UNIT, USD_UNIT, fresh_account
 
 BPS = 10_000
@@ -220,3 +222,68 @@ def test_sec_182__keeper_fees_due_with_unclaimed_shares__equals_what_the_vaults_
     assert predicted == vault.heldFees()[0] > shares(10_000), (
         f"keeper {predicted / SHARE_UNIT:,.2f}, vault {vault.heldFees()[0] / SHARE_UNIT:,.2f}"
     )
+
+
+# ---------------------------------------------------------------- SEC-183: a NAV's declarations
+
+
+def test_sec_183__nav_read_before_a_declaration_reported_after_it__bound_strike_refused(
+    chain, income_fund_stack
+):
+    """The NAV agent read $1.00 on 2M shares, a declaration (0.4%) landed, then its report: the
+    time test (SEC-137) passes a report mined after the declaration (main: alice's 1,004,000
+    shares paid $1,004,000.00 for $1,000,000 of value). The strike is bound to the declaration
+    count the NAV was read with: refused with both counts, then read again and struck right."""
+    fund, vault, share = income_fund_stack, income_fund_stack.vault, income_fund_stack.share
+    alice, bob = fund.investors["alice"], fund.investors["bob"]
+    for wallet in (alice, bob):
+        vault.requestDeposit(usd(1_000_000), wallet, wallet, sender=wallet)
+    fund.strike(chain, 1)
+    for wallet in (alice, bob):
+        vault.deposit(usd(1_000_000), wallet, sender=wallet)
+    _, counted, _ = share.incomeIndex()  # the NAV agent's read: the count with the supply
+    computed = 2_000_000 * SHARE_UNIT / share.totalSupply()  # $1.00
+    chain.pending_timestamp = max(chain.pending_timestamp, fund.cutoff() - 600)
+    share.declareIncome(counted + 1, share.totalSupply() * 40 // 10_000, sender=fund.agent)
+    vault.requestRedeem(share.balanceOf(alice), alice, alice, sender=alice)
+    fund.past_cutoff(chain)
+    fund.report_nav(computed)  # mined after the declaration, a later second
+    if len(vault.strike.abis) == 1:  # no strike bound to a count: the NAV agent's only strike
+        vault.strike(sender=fund.nav_agent)
+        paid = vault.maxWithdraw(alice)
+        raise AssertionError(f"struck: alice is paid {paid / USD_UNIT:,.2f} for $1,000,000")
+    assert_reverts(
+        chain,
+        vault.strike,
+        counted,
+        sender=fund.nav_agent,
+        error=(vault, "DeclarationsChanged"),
+        expected=counted,
+        declarations=counted + 1,
+    )
+    _, counted, _ = share.incomeIndex()
+    chain.pending_timestamp = chain.blocks.head.timestamp + 12
+    fund.report_nav(2_000_000 * SHARE_UNIT / share.totalSupply())  # read again
+    vault.strike(counted, sender=fund.nav_agent)
+    assert abs(vault.maxWithdraw(alice) - usd(1_000_000)) <= usd(1)
+
+
+def test_sec_183__desk_strike_bound_to_a_count__each_vault_checks_it(chain, desk_stack):
+    """The desk forwards the count to every vault it strikes: a share without income has 0
+    declarations, so a strike bound to 1 is refused by the first vault, one bound to 0 goes."""
+    desk = desk_stack
+    chain.pending_timestamp = max(chain.pending_timestamp, desk.cutoff())
+    desk.report(desk.share_feed, 1.0)
+    for feed in desk.coin_feeds.values():
+        desk.report(feed, 1.0)
+    assert_reverts(
+        chain,
+        desk.desk.strike,
+        1,
+        sender=desk.nav_agent,
+        error=(desk.vaults["DUSD"], "DeclarationsChanged"),
+        expected=1,
+        declarations=0,
+    )
+    desk.desk.strike(0, sender=desk.nav_agent)
+    assert all(int(v.dealing()[0]) == 2 for v in desk.vaults.values())
