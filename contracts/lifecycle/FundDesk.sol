@@ -94,12 +94,7 @@ contract FundDesk is IFundDesk, AccessManaged, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IFundDesk
-    function strike(uint256 declarations)
-        external
-        restricted
-        nonReentrant
-        returns (uint256 nav18, uint256 struckMask)
-    {
+    function strike(uint256 declarations) external restricted nonReentrant returns (uint256 nav18, uint256 struckMask) {
         return _strike(true, declarations);
     }
 

@@ -125,12 +125,7 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
     }
 
     /// @inheritdoc IFundVault
-    function strike(uint256 declarations)
-        external
-        restricted
-        nonReentrant
-        returns (uint256 period, uint256 nav18)
-    {
+    function strike(uint256 declarations) external restricted nonReentrant returns (uint256 period, uint256 nav18) {
         // The income index this NAV goes with (instant dealing prices what is declared since); its
         // declarations must be the ones the NAV agent read the supply with (SEC-183).
         (uint256 incomeIndex, uint256 declared) = _incomeIndex();
@@ -214,7 +209,6 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
         // ledger (the token pays the income into the vault's balance first, recorded `created`).
         if (fulfilled + income != 0) SHARE.burn(address(this), fulfilled + income);
     }
-
 
     // ================================================================ issuer
 

@@ -1,5 +1,5 @@
 """The FundVault and the FundDesk against the third red-team read of the fund lifecycle (security
-findings SEC-180 to SEC-189). Each test performs the attack on the deployed stack (fund_fixtures,
+findings SEC-180 to SEC-183). Each test performs the attack on the deployed stack (fund_fixtures,
 desk_fixtures: the deploy routines' vaults and desk) and failed on main before the fix:
 
 - SEC-180: struck but unclaimed subscription shares were outside the management fee's base, and
