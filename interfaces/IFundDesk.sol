@@ -134,7 +134,16 @@ interface IFundDesk is IFundNavSource {
     /// NAV source or a vault's strike reverts with.
     /// @return nav18 The NAV struck.
     /// @return struckMask The vaults struck (bit `i`: `vaults()[i]`).
+    /// @dev Before striking any vault, the desk accrues every vault's management fee
+    /// (`accrueFees`), so the fee vault's base is the class's shares before this strike (SEC-181).
+    /// Warning: as `IFundVault.strike()`, binds the NAV to no declaration count (SEC-183).
     function strike() external returns (uint256 nav18, uint256 struckMask);
+
+    /// @notice `strike()` bound to the share's income declaration count the NAV was computed with:
+    /// each vault struck is struck with `IFundVault.strike(declarations)`, so the first one
+    /// reverts `IFundVault.DeclarationsChanged(declarations, now)` when a declaration came since
+    /// (SEC-183). The NAV agent strikes this way.
+    function strike(uint256 declarations) external returns (uint256 nav18, uint256 struckMask);
 
     // ------------------------------------------------------------ investors
     /// @notice The caller's request to subscribe `assets` of `asset` for `controller`, made on the

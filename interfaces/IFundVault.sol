@@ -53,6 +53,17 @@ interface IFundNavSource {
         external
         view
         returns (bool atPar, uint256 price18, uint256 deviationBps);
+
+    /// @notice The shares of `instrumentId`'s class that the vaults dealing through this source,
+    /// `vault` excepted, owe and have not minted: each one's fee shares owed (`heldFees().shares`)
+    /// and struck deposit shares not yet claimed (`unclaimedShares()`). The class's management fee
+    /// vault adds them to its base (SEC-181): with the share supply they are the shares
+    /// outstanding. A FundDesk sums its other vaults (at most `MAX_VAULTS`); the registry answers
+    /// 0 (a vault striking at the registry is its class's only vault: a class in several assets
+    /// deals through a desk).
+    /// @dev Warning: the registry does not check that no second vault of the class strikes at it
+    /// directly (that takes the issuer's STRIKE delegation to it; the deploy routine never does).
+    function unmintedSharesBesides(uint256 instrumentId, address vault) external view returns (uint256 shares);
 }
 
 /// @title IFundVault
@@ -219,22 +230,27 @@ interface IFundNavSource {
 /// - redemption: charged at the claim (`redeem`/`withdraw`) on the assets claimed; the reserve
 ///   pays the fee into the held assets and the rest to the receiver (`Withdraw` event and the
 ///   return of `redeem`: net assets; `withdraw(assets)` takes `assets` of the claim, gross);
-/// - management: `managementBps` a year of the share supply (plus the shares owed to the
-///   recipient), accrued per second as new shares owed to the recipient (`f / (1 - f)` of the
-///   base, so the recipient holds `f` of the fund after the mint): at every strike (on the supply
-///   before its burn) and on `accrueFees` (anyone; the schedule calls it as it writes a change),
+/// - management: `managementBps` a year of the shares outstanding (below: the share supply, the
+///   shares owed to the recipient and the struck deposit shares not yet claimed, SEC-180; in a
+///   desk every vault's, `IFundNavSource.unmintedSharesBesides`, SEC-181), accrued per second as
+///   new shares owed to the recipient (`f / (1 - f)` of the base, so the recipient holds `f` of
+///   the fund after the mint): at every strike (on the shares before its burn and its deposits;
+///   a desk accrues its vaults before it strikes any) and on `accrueFees` (anyone; the schedule
+///   calls it as it writes a change),
 ///   at the rate the vault cached at its last `accrueFees` (the schedule's rate since then). A
 ///   fee that rounds to 0 shares leaves the clock where it was (SEC-133): the seconds are charged
 ///   by the next accrual that yields a share unit, so frequent accruals (anyone's) never round
 ///   a small or low-decimal fund's fee away; the clock moves to now when the rate changes, and
-///   at every accrual while there is no share and none owed (SEC-135: the first investors never
-///   pay for the months the vault was empty, before its first mint or after a full redemption).
+///   at every accrual while no share is outstanding (SEC-135: the first investors never pay for
+///   the months the vault was empty, before its first strike or after a full redemption; a struck
+///   claim left unclaimed is outstanding, SEC-180).
 /// The vault caches its schedule's management rate and whether it has any dealing fee or tier
 /// (`IFeeSchedule.accrualTermsOf`); without either it does not call the schedule when it deals.
 /// Fee assets held are not free cash (`freeCash`, the strike's cash bound, `investCash`).
 /// Shares outstanding (for a NAV): `share().totalSupply()` + `heldFees().shares` (owed, not yet
-/// minted) + the struck deposit shares not yet claimed, i.e. the sum of
-/// `PeriodStruck.depositShares` less the sum of `Deposit.shares` and `SubscriptionFeeHeld.shares`.
+/// minted) + the struck deposit shares not yet claimed (`unclaimedShares()`: the sum of
+/// `PeriodStruck.depositShares` less the sum of `Deposit.shares` and `SubscriptionFeeHeld.shares`);
+/// in a desk, the supply plus every vault's owed and unclaimed shares.
 ///
 /// Instant liquidity (the Ondo / BUIDL facility pattern): while the open period's cut-off has
 /// not passed, the instrument deals and a NAV was struck, anyone subscribes (`instantDeposit`) or
@@ -303,6 +319,9 @@ interface IFundVault is IERC7575, IERC7540Operator, IERC7540Deposit, IERC7540Red
     error CutoffPassed(uint256 period, uint256 cutoff);
     /// @notice `strike()` before the period's cut-off.
     error StrikeBeforeCutoff(uint256 period, uint256 cutoff, uint256 timestamp);
+    /// @notice `strike(expected)`: the NAV was computed with `expected` income declarations of the
+    /// share, which has `declarations` now (SEC-183): compute the NAV again.
+    error DeclarationsChanged(uint256 expected, uint256 declarations);
     /// @notice The NAV source returned 0 or more than `max` (2^96 - 1).
     error NavOutOfRange(uint256 nav18, uint256 max);
     /// @notice A claim of more than the controller's claimable amount.
@@ -419,7 +438,22 @@ interface IFundVault is IERC7575, IERC7540Operator, IERC7540Deposit, IERC7540Red
     /// @dev Cost independent of the number of pending requests (a fixed set of slots).
     /// @return period The period struck.
     /// @return nav18 The NAV it was struck at.
+    /// @dev `strike(declarations)` at the share's declaration count now. Warning: so it does not
+    /// check which declarations the NAV includes beyond the NAV source's time test (SEC-137: a NAV
+    /// reported before the share's last declaration is refused); a NAV computed before a
+    /// declaration and reported after it passes. A NAV agent strikes with `strike(declarations)`.
+    /// The caller needs the role of `strike(uint256)` (the deploy routine wires both).
     function strike() external returns (uint256 period, uint256 nav18);
+
+    /// @notice `strike()` bound to the NAV's inputs (SEC-183): `declarations` is the share's income
+    /// declaration count (`IIncomeShareToken.incomeIndex`'s second value; 0 for a share without
+    /// an index) the NAV agent read with the share supply its NAV divides by. Reverts
+    /// `DeclarationsChanged` unless the share has exactly as many now: a declaration since (in
+    /// flight when the NAV was computed, or landing between the report and the strike) changed
+    /// the supply, and the NAV is computed again. Chosen over the time test alone, which passes a
+    /// NAV computed before a declaration and reported after it; kept beside it (SEC-137).
+    /// @dev Not checked: that the NAV was computed at all from that supply (the agent's word).
+    function strike(uint256 declarations) external returns (uint256 period, uint256 nav18);
 
     // ------------------------------------------------------------ issuer (FUND_MANAGER)
     /// @notice Sends `assets` of free cash (not pending, not reserved) to the custodian.
@@ -516,6 +550,10 @@ interface IFundVault is IERC7575, IERC7540Operator, IERC7540Deposit, IERC7540Red
     /// @notice Fees held for the recipient as `collectFees` would pay them now: shares owed
     /// (management fee accrued up to `accruedAt`, the management clock) and assets held.
     function heldFees() external view returns (uint256 shares, uint256 assets, uint256 accruedAt);
+
+    /// @notice The deposit shares struck and not yet claimed (minted only on a claim): part of the
+    /// shares outstanding, and of the management fee's base (SEC-180).
+    function unclaimedShares() external view returns (uint256);
 
     /// @notice The instant limit per period and what the open period used of it, per direction.
     function instantLiquidity() external view returns (uint256 limit, uint256 subscribed, uint256 redeemed);

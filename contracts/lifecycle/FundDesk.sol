@@ -90,26 +90,12 @@ contract FundDesk is IFundDesk, AccessManaged, ReentrancyGuardTransient {
 
     /// @inheritdoc IFundDesk
     function strike() external restricted nonReentrant returns (uint256 nav18, uint256 struckMask) {
-        uint256 n = _vaults.length;
-        uint256 earliest = type(uint256).max;
-        // Bounded: n <= MAX_VAULTS. One read of each vault's open period.
-        for (uint256 i; i < n; ++i) {
-            (, uint256 cutoff,,,,) = _vaults[i].dealing();
-            if (block.timestamp >= cutoff) struckMask |= 1 << i;
-            else if (cutoff < earliest) earliest = cutoff;
-        }
-        if (struckMask == 0) revert NothingDue(earliest);
-        // The registry records the checkpoint (the desk is the instrument's fund of record) and
-        // answers; every vault struck below reads this NAV back through `strikeNav`.
-        nav18 = NAV_SOURCE.strikeNav(INSTRUMENT_ID);
+        return _strike(false, 0);
+    }
 
-        emit DeskStruck(nav18, struckMask);
-        STRIKE_NAV_SLOT.asUint256().tstore(nav18);
-        // Bounded: n <= MAX_VAULTS; each vault's strike is O(1) (its own fixed slots).
-        for (uint256 i; i < n; ++i) {
-            if (struckMask & (1 << i) != 0) _vaults[i].strike();
-        }
-        STRIKE_NAV_SLOT.asUint256().tstore(0);
+    /// @inheritdoc IFundDesk
+    function strike(uint256 declarations) external restricted nonReentrant returns (uint256 nav18, uint256 struckMask) {
+        return _strike(true, declarations);
     }
 
     /// @inheritdoc IFundNavSource
@@ -137,6 +123,19 @@ contract FundDesk is IFundDesk, AccessManaged, ReentrancyGuardTransient {
     function assetAtPar(uint256 instrumentId, address asset) external view returns (bool, uint256, uint256) {
         if (instrumentId != INSTRUMENT_ID) revert UnknownInstrument(instrumentId, INSTRUMENT_ID);
         return ASSETS.atPar(asset);
+    }
+
+    /// @inheritdoc IFundNavSource
+    /// @dev Two views of each other vault (bounded: at most MAX_VAULTS).
+    function unmintedSharesBesides(uint256 instrumentId, address vault_) external view returns (uint256 shares) {
+        if (instrumentId != INSTRUMENT_ID) revert UnknownInstrument(instrumentId, INSTRUMENT_ID);
+        uint256 n = _vaults.length;
+        for (uint256 i; i < n; ++i) {
+            IFundVault v = _vaults[i];
+            if (address(v) == vault_) continue;
+            (uint256 owed,,) = v.heldFees();
+            shares += owed + v.unclaimedShares();
+        }
     }
 
     // ================================================================ investors
@@ -227,6 +226,39 @@ contract FundDesk is IFundDesk, AccessManaged, ReentrancyGuardTransient {
     }
 
     // ================================================================ internal
+
+    /// @dev `strike()`, and `strike(declarations)` when `bound`: each vault then checks the count
+    /// (SEC-183).
+    function _strike(bool bound, uint256 declarations) internal returns (uint256 nav18, uint256 struckMask) {
+        uint256 n = _vaults.length;
+        uint256 earliest = type(uint256).max;
+        // Bounded: n <= MAX_VAULTS. One read of each vault's open period.
+        for (uint256 i; i < n; ++i) {
+            (, uint256 cutoff,,,,) = _vaults[i].dealing();
+            if (block.timestamp >= cutoff) struckMask |= 1 << i;
+            else if (cutoff < earliest) earliest = cutoff;
+        }
+        if (struckMask == 0) revert NothingDue(earliest);
+        // The registry records the checkpoint (the desk is the instrument's fund of record) and
+        // answers; every vault struck below reads this NAV back through `strikeNav`.
+        nav18 = NAV_SOURCE.strikeNav(INSTRUMENT_ID);
+
+        emit DeskStruck(nav18, struckMask);
+        // Every vault's management fee up to now first, on the class's shares before any vault's
+        // deposits and burns of this strike (the fee vault's base counts the others', SEC-181).
+        // Bounded: n <= MAX_VAULTS; anyone's call, which pays only the schedule's recipient.
+        for (uint256 i; i < n; ++i) {
+            _vaults[i].accrueFees();
+        }
+        STRIKE_NAV_SLOT.asUint256().tstore(nav18);
+        // Bounded: n <= MAX_VAULTS; each vault's strike is O(1) (its own fixed slots).
+        for (uint256 i; i < n; ++i) {
+            if (struckMask & (1 << i) == 0) continue;
+            if (bound) _vaults[i].strike(declarations);
+            else _vaults[i].strike();
+        }
+        STRIKE_NAV_SLOT.asUint256().tstore(0);
+    }
 
     function _route(uint256 shares, uint256 acceptedMask) internal view returns (IFundVault target, address asset) {
         (target, asset) = _choose(shares, acceptedMask);

@@ -173,7 +173,7 @@ abstract contract FundState {
         if (nav18 == 0) revert IFundVault.NoStruckNav();
         uint256 atStrike = _strikeIncomeIndex;
         if (atStrike != 0) {
-            uint256 index = _incomeIndex();
+            (uint256 index,) = _incomeIndex();
             // The index never decreases; the NAV stays within 96 bits (index >= atStrike).
             if (index > atStrike) {
                 nav18 = Math.mulDiv(nav18, atStrike, index, up ? Math.Rounding.Ceil : Math.Rounding.Floor);
@@ -181,11 +181,11 @@ abstract contract FundState {
         }
     }
 
-    /// @dev The share's income index (IIncomeShareToken.incomeIndex), 0 for a share without one
-    /// (a plain SecurityToken answers the selector with a revert).
-    function _incomeIndex() internal view returns (uint256 index) {
+    /// @dev The share's income index and declaration count (IIncomeShareToken.incomeIndex), 0 and
+    /// 0 for a share without one (a plain SecurityToken answers the selector with a revert).
+    function _incomeIndex() internal view returns (uint256 index, uint256 declarations) {
         (bool ok, bytes memory data) = address(SHARE).staticcall(abi.encodeCall(IIncomeShareToken.incomeIndex, ()));
-        if (ok && data.length >= 32) index = abi.decode(data, (uint256));
+        if (ok && data.length >= 64) (index, declarations) = abi.decode(data, (uint256, uint256));
     }
 
     /// @dev Reverts `AssetDepegged` unless the NAV source takes this vault's asset at par now

@@ -108,7 +108,28 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
     // ================================================================ NAV agent
 
     /// @inheritdoc IFundVault
-    function strike() external restricted nonReentrant returns (uint256 period, uint256 nav18) {
+    /// @dev `strike(declarations)` at the share's count now (so it binds nothing), run by a
+    /// DELEGATECALL of this vault to itself: the same caller (its role is checked there, on
+    /// `strike(uint256)`, wired with this one) and storage, one copy of the strike's code (the
+    /// size budget).
+    function strike() external returns (uint256 period, uint256 nav18) {
+        (, uint256 declared) = _incomeIndex();
+        (bool ok, bytes memory result) =
+            address(this).delegatecall(abi.encodeWithSignature("strike(uint256)", declared));
+        if (!ok) {
+            assembly ("memory-safe") {
+                revert(add(result, 32), mload(result))
+            }
+        }
+        return abi.decode(result, (uint256, uint256));
+    }
+
+    /// @inheritdoc IFundVault
+    function strike(uint256 declarations) external restricted nonReentrant returns (uint256 period, uint256 nav18) {
+        // The income index this NAV goes with (instant dealing prices what is declared since); its
+        // declarations must be the ones the NAV agent read the supply with (SEC-183).
+        (uint256 incomeIndex, uint256 declared) = _incomeIndex();
+        if (declared != declarations) revert DeclarationsChanged(declarations, declared);
         Dealing dealing_ = _dealing;
         period = dealing_.period();
         uint256 cutoff = dealing_.cutoff();
@@ -138,8 +159,6 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
             offPeg = !atPar;
         }
         bool refused = depositShares > room || offPeg;
-        // The income index this NAV goes with (instant dealing prices what is declared since).
-        uint256 incomeIndex = _incomeIndex();
         uint256 refunds = refused ? deposits : 0;
         uint256 reserved = _reserved;
         uint256 pending = dealing_.redemptions();
@@ -586,6 +605,11 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
     }
 
     /// @inheritdoc IFundVault
+    function unclaimedShares() external view returns (uint256) {
+        return _unclaimedShares;
+    }
+
+    /// @inheritdoc IFundVault
     function instantLiquidity() external view returns (uint256 limit, uint256 subscribed, uint256 redeemed) {
         InstantWord used = _instantUsed(_dealing.period());
         return (_instantLimit, used.subscribed(), used.redeemed());
@@ -635,10 +659,12 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
         if (next > MAX_CUTOFF || period + 1 == MAX_PERIOD) next = MAX_CUTOFF;
     }
 
-    /// @dev The ledger with the management fee accrued up to now on the share supply and the
-    /// shares already owed to the recipient (not stored), and the shares it adds.
+    /// @dev The ledger with the management fee accrued up to now on the shares outstanding (not
+    /// stored), and the shares it adds. Outstanding: the supply, the shares owed to the recipient,
+    /// the struck deposit shares not yet claimed (SEC-180) and the other vaults' of the class
+    /// (their owed and unclaimed shares, from the NAV source: a desk sums them, SEC-181).
     /// At a 0 rate nothing accrues and the clock is not moved: `accrueFees`, which caches a new
-    /// rate, moves it first. With no shares and none owed there is nothing to charge: the clock
+    /// rate, moves it first. With no share outstanding there is nothing to charge: the clock
     /// moves to now, the empty time is nobody's (SEC-135). On a non-zero base it is not moved when
     /// the fee rounds to 0 shares (SEC-133).
     function _accrued(FeeLedger stored) internal view returns (FeeLedger ledger, uint256 feeShares) {
@@ -650,8 +676,10 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
         if (elapsed == 0) return (ledger, 0);
         uint256 owed = ledger.shares();
         uint256 supply = SHARE.totalSupply();
-        if (supply + owed == 0) return (ledger.withAccruedAt(block.timestamp), 0);
-        feeShares = FeeMath.managementShares(supply + owed, managementBps, elapsed);
+        // A view of the NAV source (immutable: the protocol's registry or desk).
+        uint256 base = supply + owed + _unclaimedShares + NAV_SOURCE.unmintedSharesBesides(INSTRUMENT_ID, address(this));
+        if (base == 0) return (ledger.withAccruedAt(block.timestamp), 0);
+        feeShares = FeeMath.managementShares(base, managementBps, elapsed);
         // At most what the token can still mint beyond the vault's promises (the recipient, not an
         // investor, bears the cap), so owed + fee < 2^96.
         feeShares = Math.min(feeShares, _mintRoom(supply, owed));

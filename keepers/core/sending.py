@@ -6,6 +6,7 @@ that must never apply a transaction twice (the NAV agent, the fee keeper, the ma
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from ape import chain
@@ -27,6 +28,20 @@ def tx_state(tx_hash: str) -> tuple[str, dict | None]:
         return "mined", receipt
     known = chain.provider.make_request("eth_getTransactionByHash", [tx_hash])
     return ("in flight" if known else "unknown"), None
+
+
+def wait_mined(tx_hash: str, timeout_s: float, what: str, poll_s: float = 0.5) -> bool:
+    """Waits until the node has mined `tx_hash` (its receipt), at most `timeout_s` seconds;
+    returns whether it did. A deadline passed is logged with what was waited for (the caller's
+    reconciliation then follows the transaction)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        if tx_state(tx_hash)[0] == "mined":
+            return True
+        if time.monotonic() >= deadline:
+            logger.warning(f"{what} {tx_hash} not mined after {timeout_s:g} s")
+            return False
+        time.sleep(poll_s)
 
 
 def int_of(value: Any) -> int:

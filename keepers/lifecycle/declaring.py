@@ -24,15 +24,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from ape import chain
 from ape.exceptions import ApeException, ContractLogicError
 from ape.logging import logger
-from eth_utils import function_signature_to_4byte_selector, to_hex
 
 from keepers.core import store
 from keepers.core.faults import crash_point
+from keepers.core.sending import wait_mined
 from keepers.lifecycle.dividends import Dividend, compute_dividend, is_due, window_start
-from keepers.lifecycle.funds import Fund
+from keepers.lifecycle.funds import Fund, income_index
 from keepers.lifecycle.instruments import InstrumentStatus
 from keepers.lifecycle.rates import MonthlyRates
 from keepers.lifecycle.striking import (
@@ -50,7 +49,9 @@ from keepers.lifecycle.striking import (
 # `isDeclarer`), its own capability: the keeper's key needs no MINT, so it cannot mint beyond the
 # declarations' bounds (50 bps of the supply, 12 hours apart).
 OPEN = ("pending", "sent")
-INCOME_INDEX_SELECTOR = function_signature_to_4byte_selector("incomeIndex()")
+# How long a declaration sent is waited for (its receipt) before the cycle goes on: a NAV is never
+# computed while one is in flight (SEC-184), so the next cycle's strike waits for it anyway.
+DECLARATION_WAIT_SECONDS = 60
 
 
 def _fn(name: str, inputs: list[tuple[str, str]], outputs: list[str], mutability: str) -> dict:
@@ -79,13 +80,7 @@ def income_token(fund: Fund) -> Any | None:
     SecurityToken: `incomeIndex()` is probed with a bare eth_call, so nothing is traced)."""
     from ape import Contract
 
-    call = {"to": fund.share.address, "data": to_hex(INCOME_INDEX_SELECTOR)}
-    try:
-        answer = chain.provider.make_request("eth_call", [call, "latest"])
-    except (ApeException, ValueError):  # reverted: no such function
-        return None
-    raw = bytes.fromhex(answer[2:]) if isinstance(answer, str) else bytes(answer or b"")
-    if len(raw) != 96:
+    if income_index(fund.share) is None:
         return None
     return Contract(fund.share.address, abi=INCOME_ABI)
 
@@ -241,7 +236,7 @@ class FundDeclarer:
             note = refusal(err)
             self._update(number, status="failed", note=note)
             return {"action": "failed", "number": number, "reason": note}
-        record_then_broadcast(
+        tx_hash = record_then_broadcast(
             txn,
             lambda nonce, raw, tx_hash: self._update(
                 number, status="sent", nonce=nonce, raw_tx=raw, tx_hash=tx_hash
@@ -250,6 +245,9 @@ class FundDeclarer:
             broadcast,
         )
         crash_point("lifecycle.after_declare")
+        # Its receipt before the cycle goes on (SEC-184): the supply a NAV is read from moves
+        # with it; a deadline passed, the striker waits while the row is in flight.
+        wait_mined(tx_hash, DECLARATION_WAIT_SECONDS, f"declaration {number}")
         self.reconcile()
         row = store.income_declaration(self.db, self.chain_id, self.token.address, number)
         logger.info(f"declaration {number} of {dividend.shares} shares: {row.status}")

@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from eth_utils import function_signature_to_4byte_selector
+
 from keepers.core.errors import QuanteraError
 from keepers.core.logs import fetch_logs
 from keepers.lifecycle.fees import FeesDue
@@ -24,6 +26,7 @@ from keepers.lifecycle.nav import (
 )
 
 ZERO_ADDRESS = "0x" + "00" * 20
+INCOME_INDEX_SELECTOR = function_signature_to_4byte_selector("incomeIndex()")
 REGISTRY = "InstrumentRegistry"
 # The funds are read from the registry again every this many blocks (an issuer may name a new
 # fund without registering an instrument) and whenever its instrument count changes.
@@ -207,6 +210,30 @@ def resolve_fund(registry, reference: str | None) -> Fund:
     return fund
 
 
+def income_index(share: Any) -> tuple[int, int, int] | None:
+    """The share's `incomeIndex()` (index, declarations, last declaration's time), or None when it
+    pays no income (a plain SecurityToken: probed with a bare eth_call, so nothing is traced)."""
+    from ape import chain
+    from ape.exceptions import ApeException
+
+    call = {"to": share.address, "data": "0x" + INCOME_INDEX_SELECTOR.hex()}
+    try:
+        answer = chain.provider.make_request("eth_call", [call, "latest"])
+    except (ApeException, ValueError):  # reverted: no such function
+        return None
+    raw = bytes.fromhex(answer[2:]) if isinstance(answer, str) else bytes(answer or b"")
+    if len(raw) != 96:
+        return None
+    return tuple(int.from_bytes(raw[i : i + 32], "big") for i in range(0, 96, 32))
+
+
+def declaration_count(share: Any) -> int:
+    """The share's income declarations so far (0 for a share without income): what a NAV read
+    with the supply is bound to at the strike (`strike(declarations)`, SEC-183)."""
+    index = income_index(share)
+    return 0 if index is None else index[1]
+
+
 def fee_schedule(fund: Fund) -> Any:
     from ape import project
 
@@ -215,13 +242,18 @@ def fee_schedule(fund: Fund) -> Any:
 
 def fees_due(fund: Fund, schedule: Any, at: int, vault: Any = None) -> FeesDue:
     """The vault's fees (`vault`: one of a desk fund's; default the fund's) as `collectFees` would
-    pay them after `accrueFees` at time `at`."""
+    pay them after `accrueFees` at time `at`. The management fee's base is the vault's (FundVault
+    `_accrued`): the shares outstanding, i.e. the supply, the shares owed, the struck deposit
+    shares not yet claimed (SEC-180) and, in a desk, the other vaults' owed and unclaimed shares
+    (`unmintedSharesBesides`, SEC-181)."""
     vault = vault or fund.vault
     owed, assets, accrued_at = (int(v) for v in vault.heldFees())
     elapsed = max(at - accrued_at, 0)
     accruing = 0
     if elapsed:
-        base = int(fund.share.totalSupply()) + owed
+        base = int(fund.share.totalSupply()) + owed + int(vault.unclaimedShares())
+        if fund.desk is not None:
+            base += int(fund.desk.unmintedSharesBesides(fund.instrument_id, vault.address))
         accruing = int(schedule.managementFeeShares(vault.address, base, elapsed))
     return FeesDue(at, owed, assets, accruing, accrued_at, str(schedule.recipientOf(vault)))
 

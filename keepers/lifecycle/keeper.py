@@ -32,7 +32,7 @@ from keepers.lifecycle.funds import Fund, FundList, flow_rows
 from keepers.lifecycle.instruments import InstrumentStatus, InstrumentTerms
 from keepers.lifecycle.rates import MonthlyRates
 from keepers.lifecycle.servicing import record_due_coupons, start_due_redemption
-from keepers.lifecycle.striking import FundStriker, Head
+from keepers.lifecycle.striking import STRIKE_IN_FLIGHT, FundStriker, Head
 
 KEEPER_NAME = "lifecycle"
 # Coupons are recorded for instruments in these states (a suspended bond still owes its coupons).
@@ -87,7 +87,10 @@ class LifecycleKeeper:
         return new
 
     def striker(self, fund: Fund) -> FundStriker:
-        return FundStriker(self.db, self.chain_id, fund, self.rates, self.signer)
+        """The fund's striker, which waits for its share's declarations in flight (SEC-184)."""
+        return FundStriker(
+            self.db, self.chain_id, fund, self.rates, self.signer, declarer=self.declarer(fund)
+        )
 
     def declarer(self, fund: Fund) -> FundDeclarer | None:
         """The fund's dividend declarer, or None when its share token pays no income."""
@@ -124,7 +127,15 @@ class LifecycleKeeper:
             if action in ("struck", "held", "waiting"):
                 result[action] += 1
             declarer = self.declarer(fund)
-            if declarer is not None:
+            # Not between a report and its strike (SEC-184): the strike, bound to the count its
+            # NAV was read with, would be refused; the declaration waits for the next cycle.
+            striking = outcome.get("status") == "sent" or outcome.get("reason") == STRIKE_IN_FLIGHT
+            if declarer is not None and striking:
+                result["declarations"][fund.address] = {
+                    "action": "waiting",
+                    "reason": "a strike is in flight",
+                }
+            elif declarer is not None:
                 declared = declarer.step(head)
                 result["declarations"][fund.address] = declared
                 result["declared"] += declared["action"] == "declared"

@@ -50,7 +50,7 @@ from keepers.core.sending import (  # noqa: F401 - the lifecycle keepers' names 
 from keepers.core.sending import hex_of as _hex
 from keepers.core.sending import int_of as _int
 from keepers.core.sending import tx_state as _tx_state  # noqa: F401 - the fee keeper's
-from keepers.lifecycle.funds import Fund, holdings, vault_holdings
+from keepers.lifecycle.funds import Fund, declaration_count, holdings, vault_holdings
 from keepers.lifecycle.instruments import InstrumentStatus
 from keepers.lifecycle.nav import (
     Flow,
@@ -65,9 +65,11 @@ from keepers.lifecycle.rates import MonthlyRates, month_of
 
 # A held or failed period is tried again this many blocks later (not every block).
 RETRY_AFTER_BLOCKS = 10
-STRIKE_SELECTOR = function_signature_to_4byte_selector("strike()")
+# The NAV agent's strike is bound to the declaration count its NAV was read with (SEC-183).
+STRIKE_SELECTOR = function_signature_to_4byte_selector("strike(uint256)")
 REPORT_SELECTOR = function_signature_to_4byte_selector("report(int256)")
 OPEN = ("pending", "sent")
+STRIKE_IN_FLIGHT = "a strike is in flight"
 
 
 @dataclass(frozen=True)
@@ -94,7 +96,9 @@ def _month(month: tuple[int, int]) -> str:
 class FundStriker:
     """Strikes one fund's periods (see the module notice). `signer` None: observe only."""
 
-    def __init__(self, db, chain_id: int, fund: Fund, rates: MonthlyRates, signer=None):
+    def __init__(
+        self, db, chain_id: int, fund: Fund, rates: MonthlyRates, signer=None, declarer=None
+    ):
         self.db, self.chain_id, self.fund, self.rates, self.signer = (
             db,
             chain_id,
@@ -102,6 +106,9 @@ class FundStriker:
             rates,
             signer,
         )
+        # The share's declarer (keepers/lifecycle/declaring.py `FundDeclarer`, None for a share
+        # without income): no NAV is computed while one of its declarations is in flight.
+        self.declarer = declarer
         # The period clock (a desk's first vault), the store's key, and what is struck.
         self.vault, self.key, self.target = fund.vault, fund.address, fund.strike_target
 
@@ -179,6 +186,9 @@ class FundStriker:
     def compute(self, head: Head) -> tuple[int, int, dict, str | None]:
         """(nav18 as reported, feed answer, inputs, reason to hold or None)."""
         fund = self.fund
+        # Read before the supply: a declaration mined in between changes the count, and the
+        # strike bound to it is refused (SEC-183); the NAV is then computed again.
+        declarations = declaration_count(fund.share)
         read, extra = holdings(fund, head.timestamp)
         unpriced = None if read.asset_price18 else fund.asset.address
         if fund.desk is None:
@@ -210,6 +220,7 @@ class FundStriker:
             "free_cash": str(read.free_cash),
             "asset_price18": str(read.asset_price18),
             "share_supply": str(read.share_supply),
+            "declarations": declarations,
             "previous_nav18": str(read.previous_nav18),
             "valued_at": head.timestamp,
             "feed": feed.address,
@@ -241,8 +252,11 @@ class FundStriker:
         """At most one strike of this fund: reconcile, then strike the open period if its
         cut-off has passed and nothing holds it. Returns what happened."""
         if self.reconcile():
-            return {"action": "waiting", "reason": "a strike is in flight"}
+            return {"action": "waiting", "reason": STRIKE_IN_FLIGHT}
         period, cutoff = self.open_period()
+        # Not on the supply before a declaration in flight (SEC-184): its receipt first.
+        if head.timestamp >= cutoff and self.declarer is not None and self.declarer.reconcile():
+            return {"action": "waiting", "period": period, "reason": "a declaration is in flight"}
         if head.timestamp < cutoff:
             return {"action": "none", "period": period, "reason": "before the cut-off"}
         row = store.nav_strike(self.db, self.chain_id, self.key, period)
@@ -279,7 +293,7 @@ class FundStriker:
         if not store.record_nav_strike(self.db, {**base, "status": "pending", "note": None}):
             return {"action": "none", "period": period, "reason": "already recorded"}
         crash_point("lifecycle.after_record")
-        return self._send(period, nav18, answer, head)
+        return self._send(period, nav18, answer, inputs["declarations"])
 
     def _blocker(self) -> str | None:
         """Why no strike can be sent now, before anything is computed."""
@@ -304,14 +318,23 @@ class FundStriker:
 
         return project.QuanteraAccessManager.at(self.vault.authority())
 
-    def _send(self, period: int, nav18: int, answer: int, head: Head) -> dict:
+    def _send(self, period: int, nav18: int, answer: int, declarations: int) -> dict:
         feed = self.fund.feed()
         try:
             signer = self.signer
             with_retries(lambda: feed.report(answer, sender=signer, nonce=next_nonce(signer)))
             crash_point("lifecycle.after_report")
+            # The report is mined: a declaration that landed since the NAV was read means the
+            # NAV divides the wrong supply (SEC-184); not struck, the next attempt reads again.
+            now = declaration_count(self.fund.share)
+            if now != declarations:
+                note = f"declaration {now} landed after the NAV was read with {declarations}"
+                self._update(period, status="failed", note=note)
+                logger.warning(f"fund {self.key} period {period}: {note}")
+                return {"action": "failed", "period": period, "reason": note}
+            # Bound on chain too (SEC-183): a declaration mined before it refuses it.
             txn = self.target.strike.as_transaction(
-                sender=signer, sign=True, nonce=next_nonce(signer)
+                declarations, sender=signer, sign=True, nonce=next_nonce(signer)
             )
         except (ContractLogicError, ApeException) as err:
             note = refusal(err)

@@ -14,6 +14,8 @@ from test_nav_agent_chain import (
     OPEN_US,
     Crash,
     chain_with_fund,
+    fresh_usdc_price,
+    run,
     set_time,
 )
 
@@ -111,3 +113,91 @@ def test_keeper__daily_dividends__declared_once_a_day_windows_end_to_end_never_t
         declaring.broadcast(second.raw_tx)
         chain.provider.make_request("evm_mine", [])
         assert tuple(int(v) for v in token.incomeIndex())[1] == 2
+
+
+def test_sec_184__declaration_in_flight_when_the_strike_is_due__nav_read_after_it_lands(
+    anvil, tmp_path, monkeypatch, capsys
+):
+    """The keeper's declaration was signed and broadcast without waiting; the next cycle read the
+    supply (the declaration still in flight), the declaration landed, and the report and strike
+    followed (main: period 2 struck at $1.00 on the 100,000 shares before the declaration, the
+    declared shares then diluting the holders who stay). The striker waits while a declaration is
+    in flight, re-reads the count after its report, and strikes bound to it (SEC-183)."""
+    from ape import accounts, chain, networks, project
+
+    from keepers.core import sending
+    from keepers.lifecycle import declaring, french_rf, striking
+    from keepers.lifecycle.funds import registry_of
+    from keepers.lifecycle.keeper import LifecycleKeeper
+    from keepers.lifecycle.striking import Head
+
+    network, record, _, db_url = chain_with_fund(anvil, tmp_path, monkeypatch, income_share_class)
+    db, rates = store.open_store(db_url), french_rf(0)
+    nav_agent = accounts.test_accounts[NAV_AGENT]
+    net = ["--network", network]
+    as_investor = [*net, "--account", f"TEST::{INVESTOR}", "--json"]
+
+    def cycle():
+        block = chain.blocks.head
+        keeper = LifecycleKeeper(db, record, registry_of(record), rates, nav_agent)
+        return keeper.cycle(Head(int(block.number), int(block.timestamp)))
+
+    assert run(capsys, "fund", "subscribe", "--amount", "100000", *as_investor)[0] == 0
+    with networks.parse_network_choice(network):
+        vault = project.FundVault.at(record.address_of("FundVault"))
+        token = project.IncomeShareLogic.at(vault.share())
+        cutoff = int(vault.dealing()[1])
+    set_time(network, cutoff + 60)
+    fresh_usdc_price(network, record)
+    with networks.parse_network_choice(network):
+        assert cycle()["struck"] == 1  # period 1 at the opening $1.00; nothing to declare yet
+        cutoff = int(vault.dealing()[1])
+    assert run(capsys, "fund", "claim", *as_investor)[0] == 0
+
+    # Before period 2's cut-off the day's declaration is signed and sent; the node has not mined
+    # it yet (held here: every broadcast of it kept back), and the keeper goes on.
+    set_time(network, cutoff - 3_600)
+    fresh_usdc_price(network, record)  # by the NAV agent's key: before its declaration's nonce
+    in_flight = []
+    real_broadcast = declaring.broadcast
+    monkeypatch.setattr(declaring, "broadcast", in_flight.append)
+    monkeypatch.setattr(sending, "broadcast", lambda raw: None)
+    monkeypatch.setattr(declaring, "DECLARATION_WAIT_SECONDS", 0, raising=False)
+    with networks.parse_network_choice(network):
+        outcome = cycle()
+        assert outcome["declarations"][vault.address]["status"] == "sent" and in_flight
+        assert int(token.incomeIndex()[1]) == 0
+    monkeypatch.setattr(declaring, "broadcast", real_broadcast)
+    monkeypatch.setattr(sending, "broadcast", real_broadcast)
+
+    # Past the cut-off: the declaration lands while the keeper is between its read and its
+    # report (its node mines it then).
+    real_crash_point = striking.crash_point
+
+    def lands(name):
+        if name == "lifecycle.after_record" and in_flight:
+            declaring.broadcast(in_flight.pop())  # mined (the node mines every transaction)
+            # The report comes a block (12 s) later.
+            later = int(chain.blocks.head.timestamp) + 12
+            chain.provider.make_request("evm_setNextBlockTimestamp", [later])
+        real_crash_point(name)
+
+    set_time(network, cutoff + 60)  # the price reported an hour ago is fresh (a day's heartbeat)
+    monkeypatch.setattr(striking, "crash_point", lands)
+    with networks.parse_network_choice(network):
+        for _ in range(3):
+            cycle()
+            if int(vault.dealing()[0]) == 3:
+                break
+        assert int(vault.dealing()[0]) == 3, "period 2 not struck"
+        nav18 = int(vault.strikeOf(2)[0])
+        supply = int(token.totalSupply())
+        declared = int(token.incomeIndex()[1])
+    # The value is the vault's 100,000 USDC (free cash earns nothing), over the supply with the
+    # declared shares.
+    assert declared == 1 and supply > 100_000 * WAD
+    assert nav18 * supply <= 100_000 * WAD * WAD, (
+        f"struck at {nav18 / WAD:.6f} on {supply / WAD:,.2f} shares: "
+        f"{nav18 * supply / WAD / WAD:,.2f} for $100,000"
+    )
+    assert nav18 * supply >= (100_000 * WAD - supply // 10**6) * WAD  # the feed's 8 decimals

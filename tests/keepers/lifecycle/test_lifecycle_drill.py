@@ -245,7 +245,7 @@ class LifecycleDrill:
         selector = {
             to_hex(function_signature_to_4byte_selector(s)): s.split("(")[0]
             for s in (
-                "strike()",
+                "strike(uint256)",  # the NAV agent strikes bound to a count (SEC-183)
                 "report(int256)",
                 "declareIncome(uint256,uint256)",
                 "accrueFees()",
