@@ -708,10 +708,6 @@ def test_prm_54__keeper__an_orphaned_liquidation_back_in_the_pool__awaited_not_s
     nonces = chain.provider.get_nonce(signer)
 
     rpc(c.url, "evm_setIntervalMining", [0])  # still from here until the keeper's cycle is done
-    # Block time no longer follows the wall clock (each block one second after the last): on a
-    # loaded machine the cycle below can take a minute, and a liquidation re-mined a minute later
-    # finds a minute's more interest (a smaller bonus than the route it sells was sized to).
-    rpc(c.url, "anvil_setBlockTimestampInterval", [1])
     try:
         rpc(c.url, "anvil_reorg", [chain.blocks.head.number - fork, []])
         assert chain.provider.make_request("eth_getTransactionReceipt", [orphan.tx_hash]) is None
@@ -725,13 +721,10 @@ def test_prm_54__keeper__an_orphaned_liquidation_back_in_the_pool__awaited_not_s
         assert int(rpc(c.url, "eth_getTransactionCount", [signer, "pending"]), 16) == nonces
     finally:
         rpc(c.url, "evm_setIntervalMining", [1])
-    try:
-        wait_for(
-            lambda: chain.provider.make_request("eth_getTransactionReceipt", [orphan.tx_hash]),
-            "the orphaned liquidation mined again",
-        )
-    finally:
-        rpc(c.url, "anvil_removeBlockTimestampInterval", [])
+    wait_for(
+        lambda: chain.provider.make_request("eth_getTransactionReceipt", [orphan.tx_hash]),
+        "the orphaned liquidation mined again",
+    )
     assert keeper.reconcile(account) == {account: "confirmed"}
     row = row_of(c, db, count)
     receipt = chain.provider.make_request("eth_getTransactionReceipt", [row.tx_hash])
