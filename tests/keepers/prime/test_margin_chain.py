@@ -725,7 +725,9 @@ def test_prm_54__keeper__an_orphaned_liquidation_back_in_the_pool__awaited_not_s
         lambda: chain.provider.make_request("eth_getTransactionReceipt", [orphan.tx_hash]),
         "the orphaned liquidation mined again",
     )
-    assert keeper.reconcile(account) == {account: "confirmed"}
+    settled = keeper.reconcile(account)
+    # (On failure, the row's note says why: reverted, or its nonce used by another transaction.)
+    assert settled == {account: "confirmed"}, row_of(c, db, count)
     row = row_of(c, db, count)
     receipt = chain.provider.make_request("eth_getTransactionReceipt", [row.tx_hash])
     assert (row.status, row.tx_hash, row.note) == ("confirmed", orphan.tx_hash, None)
