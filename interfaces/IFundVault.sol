@@ -243,7 +243,9 @@ interface IFundNavSource {
 ///   a small or low-decimal fund's fee away; the clock moves to now when the rate changes, and
 ///   at every accrual while no share is outstanding (SEC-135: the first investors never pay for
 ///   the months the vault was empty, before its first strike or after a full redemption; a struck
-///   claim left unclaimed is outstanding, SEC-180).
+///   claim left unclaimed is outstanding, SEC-180), and whenever the fee rounds to 0 while no
+///   share is minted or owed (SEC-185: unclaimed rounding dust of past strikes, which no claim
+///   removes, keeps no empty vault's clock).
 /// The vault caches its schedule's management rate and whether it has any dealing fee or tier
 /// (`IFeeSchedule.accrualTermsOf`); without either it does not call the schedule when it deals.
 /// Fee assets held are not free cash (`freeCash`, the strike's cash bound, `investCash`).

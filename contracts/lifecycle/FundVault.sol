@@ -684,8 +684,10 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
         // investor, bears the cap), so owed + fee < 2^96.
         feeShares = Math.min(feeShares, _mintRoom(supply, owed));
         // Nothing to charge (rounded to 0, or no room): the clock stays, the seconds are charged
-        // at the next accrual (SEC-133: frequent accruals never round the fee away).
-        if (feeShares == 0) return (ledger, 0);
+        // at the next accrual (SEC-133: frequent accruals never round the fee away) — unless no
+        // share is minted or owed: then the base is unclaimed shares too few to charge (rounding
+        // dust of strikes no claim removes), and the empty time is no investor's (SEC-185).
+        if (feeShares == 0) return (supply + owed == 0 ? ledger.withAccruedAt(block.timestamp) : ledger, 0);
         ledger = ledger.withAmounts(owed + feeShares, ledger.assets()).withAccruedAt(block.timestamp);
     }
 

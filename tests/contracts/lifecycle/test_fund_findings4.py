@@ -287,3 +287,54 @@ def test_sec_183__desk_strike_bound_to_a_count__each_vault_checks_it(chain, desk
     )
     desk.desk.strike(0, sender=desk.nav_agent)
     assert all(int(v.dealing()[0]) == 2 for v in desk.vaults.values())
+
+
+# ------------------------------------------------------------ SEC-185: rounding dust, empty fund
+
+
+def test_sec_185__fund_empty_but_for_rounding_dust__fee_clock_moves_next_investor_pays_its_days(
+    chain, accounts, fund_stack
+):
+    """The outside read of SEC-180 (round 4, R4-1): a strike adds the shares of its deposits'
+    sum to the unclaimed count and each claim takes its own share, floored, so a strike of n
+    deposits can leave up to n-1 units no claim removes. With that dust in the fee base, an
+    emptied fund's base was never 0: the fee on a few units rounds to 0, the clock stayed (SEC-133)
+    and the next investor paid for the year the fund was empty (main: 9,861 fee shares, 101.6 bps,
+    for one day's holding). A fund with no supply and no fee owed moves its clock to now whenever
+    its fee rounds to 0."""
+    fund, vault = fund_stack, fund_stack.vault
+    alice, bob, carol = (fund.investors[k] for k in ("alice", "bob", "carol"))
+    deposit = 1_000_000_000_001  # $1,000,000.000001: at NAV 1.03, two leave one unit of dust
+    for wallet in (alice, bob):
+        vault.requestDeposit(deposit, wallet, wallet, sender=wallet)
+    fund.strike(chain, 1.03)
+    for wallet in (alice, bob):
+        vault.deposit(deposit, wallet, sender=wallet)
+    assert vault.unclaimedShares() == 1 and vault.maxMint(alice) == vault.maxMint(bob) == 0
+    for wallet in (alice, bob):
+        vault.requestRedeem(fund.share.balanceOf(wallet), wallet, wallet, sender=wallet)
+    fund.strike(chain, 1)
+    assert fund.share.totalSupply() == 0 and vault.heldFees()[0] == 0
+    recipient = fresh_account(accounts, chain)
+    fund.registry.registerInvestor(
+        recipient, "0x" + "d4" * 20, US, INSTITUTIONAL, FAR_FUTURE, sender=fund.operator
+    )
+    fund.deployment.at("FeeSchedule").setFeeSchedule(
+        vault, (0, 0, 0, 0, 100, recipient, []), sender=fund.governor
+    )
+    chain.pending_timestamp = vault.heldFees()[2] + YEAR
+    fund.strike(chain, 1.03)  # the empty year's strike
+    vault.requestDeposit(1_000_000 * USD_UNIT, carol, carol, sender=carol)
+    fund.strike(chain, 1.03)
+    vault.deposit(1_000_000 * USD_UNIT, carol, sender=carol)
+    held = fund.share.balanceOf(carol)
+    joined = chain.blocks.head.timestamp
+    chain.pending_timestamp = joined + DAY
+    vault.accrueFees(sender=carol)
+    charged = vault.heldFees()[0]
+    # carol's days in the fund since her strike (a day and the blocks of her claim), at 1%/yr.
+    due = held * 100 * (2 * DAY) // (BPS * YEAR)
+    assert charged <= due, (
+        f"charged {charged / SHARE_UNIT:,.2f} fee shares ({charged * BPS / held:.1f} bps) on "
+        f"{held / SHARE_UNIT:,.2f} held a day: the empty year charged to the next investor"
+    )
