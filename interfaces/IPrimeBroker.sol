@@ -220,7 +220,13 @@ interface IPrimeBrokerErrors {
 /// margin; a batch with swaps (and no Withdraw or Borrow) must leave it at or above initial margin,
 /// or strictly higher than before with no more debt (a risk-reducing batch: what an account under
 /// a margin call may always do; a swap that leaves the ratio where it was reduces nothing, SEC-156),
-/// each swap judged on its own: the ratio just after it against just before it (SEC-164).
+/// each swap judged on its own: the ratio just after it against just before it (SEC-164), what
+/// the swap bought counted at no more than the oracle value of what it sold (SEC-167: a delivery
+/// above it, by the account's own RFQ maker say, is a deposit in disguise and raises nothing, so
+/// a liquidatable account cannot rotate its collateral out from under a liquidation that names
+/// it; the surplus is still credited to the account). A rotation at the oracle price into an
+/// asset of a lower haircut does raise the ratio and passes: it is de-risking, and a liquidator
+/// names the asset the account holds then.
 /// Initial margin (new debt, withdrawals) does not count matured notes' claims (see "Income").
 /// Every swap of an account fetches at least the oracle value of what it sells less
 /// MAX_LIQUIDATION_SLIPPAGE_BPS (`SwapOutputBelowOracle`, SEC-151), and a security it buys (or

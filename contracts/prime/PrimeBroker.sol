@@ -424,7 +424,8 @@ contract PrimeBroker is IPrimeBroker, PrimeLayout, ISwapPayer, AccessManaged, Re
     }
 
     /// @dev Returns whether the swap strictly raised the account's ratio (measured after the
-    /// income settled, only when `judged`; true otherwise).
+    /// income settled, only when `judged`; true otherwise), what it bought counted at no more than
+    /// the oracle value of what it sold (SEC-167).
     function _swap(address account, Account memory a, bytes calldata route, bool judged)
         internal
         returns (bool raised)
@@ -440,12 +441,18 @@ contract PrimeBroker is IPrimeBroker, PrimeLayout, ISwapPayer, AccessManaged, Re
         (uint256 sold, uint256 bought) = _sell(route, tokenIn, tokenOut, available);
         // At the oracle value less the bound, halted or not (SEC-151), into a holding the
         // account's identity may hold (SEC-152).
-        _requireOracleFloor(sold, _oracle.price(tokenIn), lIn.decimals, bought, _oracle.price(tokenOut), lOut.decimals);
+        uint256 fair = _requireOracleFloor(
+            sold, _oracle.price(tokenIn), lIn.decimals, bought, _oracle.price(tokenOut), lOut.decimals
+        );
         _requireEligible(account, tokenOut, bought);
         _debit(account, a, lIn, tokenIn, sold);
-        _credit(account, a, lOut, tokenOut, bought, true);
+        // Judged on what it bought up to the oracle value of what it sold: a delivery above it (the
+        // account's own maker's) is a deposit, and raises nothing for the swap (SEC-167).
+        uint256 counted = judged && bought > fair ? fair : bought;
+        _credit(account, a, lOut, tokenOut, counted, true);
+        raised = !judged || _figures(account, a).ratioBps > before;
+        if (bought != counted) _credit(account, a, lOut, tokenOut, bought - counted, true);
         emit Swapped(account, tokenIn, tokenOut, sold, bought);
-        return !judged || _figures(account, a).ratioBps > before;
     }
 
     /// @dev The whole book (the RiskEngine's halt of this broker) or the account (of its identity).

@@ -177,7 +177,8 @@ abstract contract PrimeLayout is IPrimeBrokerErrors {
     }
 
     /// @dev A sale of `sold` units (price `priceIn`, `decIn` decimals) fetched `bought` units
-    /// (`priceOut`, `decOut`): at least its oracle value less MAX_LIQUIDATION_SLIPPAGE_BPS.
+    /// (`priceOut`, `decOut`): at least its oracle value less MAX_LIQUIDATION_SLIPPAGE_BPS. Returns
+    /// that oracle value (units of the output, rounded down).
     function _requireOracleFloor(
         uint256 sold,
         uint256 priceIn,
@@ -185,9 +186,9 @@ abstract contract PrimeLayout is IPrimeBrokerErrors {
         uint256 bought,
         uint256 priceOut,
         uint8 decOut
-    ) internal pure {
-        uint256 floor = MarginMath.seized(sold, priceIn, decIn, priceOut, decOut, 0)
-            * (BPS - MAX_LIQUIDATION_SLIPPAGE_BPS) / BPS;
+    ) internal pure returns (uint256 fair) {
+        fair = MarginMath.seized(sold, priceIn, decIn, priceOut, decOut, 0);
+        uint256 floor = fair * (BPS - MAX_LIQUIDATION_SLIPPAGE_BPS) / BPS;
         if (bought < floor) revert SwapOutputBelowOracle(bought, floor);
     }
 
