@@ -6,12 +6,18 @@ tier."""
 
 from __future__ import annotations
 
+import pytest
+
 from broker_fixtures import BORROW, CLIENT_ID, SWAP, UNIT, act
 from fast_reverts import attempt
 from keepers.prime.book import PrimeBook
 from keepers.prime.margin import choose_liquidation
+from test_prime_broker_red_team_3 import post, rfq_route
 
-from test_prime_broker_red_team_3 import p, post, rfq_route  # noqa: F401  (fixtures)
+
+@pytest.fixture
+def p(prime_stack):
+    return prime_stack
 
 
 def liquidatable_qspx_book(p, qspx_usd=34):
