@@ -7,9 +7,11 @@ open call and for each open call still below maintenance half a heartbeat after 
 open call of an account back at maintenance, and — when its key holds LIQUIDATOR and is a verified
 wallet — liquidates the liquidatable ones, most under-collateralised first, at most
 `max_liquidations` a block (keepers/prime/margin.py decides; the contract's preview confirms).
-Before liquidating an account it settles the income of its income-bearing assets (`claimIncome`:
-a matured note's units are then cash, and the preview is the liquidation's). An account whose
-collateral is dust (or none) has its debts written off by a liquidation that repays nothing.
+Before liquidating an account it settles the income of the income-bearing assets it holds or is
+owed income on (`claimIncome`: a matured note's units are then cash, a late top-up of their
+redemption is credited, and the preview is the liquidation's). An account whose collateral is dust
+(or none) has its debts written off by a liquidation that repays nothing, once the broker's preview
+accepts it (a matured note's claim whose feed is stale is not known to be dust).
 
 A liquidation sells the seized collateral through the smart order router (keepers.liquidity's
 Router: the route's recipient is the broker, the pool gets the repayment and the keeper the
@@ -235,11 +237,15 @@ class MarginKeeper:
         return {"action": "cleared", "tx": hex_of(receipt.txn_hash)}
 
     def _settle_income(self, account: str) -> int:
-        """Settles the account's income on each income-bearing asset it holds (`claimIncome`);
-        how many it settled."""
+        """Settles the account's income on each income-bearing asset it holds or is owed income on
+        (`claimIncome`; `incomeOwed`: a matured note's retired units have no balance, but a top-up
+        of their redemption is owed to the claim, which the broker's own liquidation settles
+        first, SEC-168); how many it settled."""
         signer, settled = self.signer, 0
         for asset, holding in self.book.holdings(account).items():
-            if holding.balance == 0 or self.book.income_kind(asset) == 0:
+            if self.book.income_kind(asset) == 0:
+                continue
+            if holding.balance == 0 and self._income_owed(account, asset) == 0:
                 continue
             with_retries(
                 lambda a=asset: self.broker.claimIncome(
@@ -248,6 +254,9 @@ class MarginKeeper:
             )
             settled += 1
         return settled
+
+    def _income_owed(self, account: str, asset: str) -> int:
+        return int(with_retries(lambda: self.book.margin.incomeOwed(account, asset)))
 
     # ------------------------------------------------------------------ liquidations
 
@@ -299,14 +308,18 @@ class MarginKeeper:
             holdings, mark.health.ratio_bps, mark.tier, claim_usd=claims
         )
         if written_off is not None and written_off.repaid == 0:
-            # Dust (or no collateral): the liquidation repays and takes nothing (SEC-23).
-            return written_off, "take", b""
+            # Dust (or no collateral): the liquidation repays and takes nothing (SEC-23), once the
+            # broker's preview accepts it (SEC-169).
+            return self._write_off_refused(mark.account, written_off) or (written_off, "take", b"")
         blocker = write_off_blocker(holdings, claims)
         reasons = []
         sellable = [a for a in collateral_order(holdings) if a != debt_asset]
         for asset in sellable[:MAX_SALE_CANDIDATES]:
-            choice = choose_liquidation(holdings, mark.health.ratio_bps, mark.tier, [asset])
-            if choice is None:
+            choice = choose_liquidation(
+                holdings, mark.health.ratio_bps, mark.tier, [asset], claim_usd=claims
+            )
+            # A write-off is no sale (its preview repays nothing: `_sale` has nothing to plan).
+            if choice is None or choice.repaid == 0:
                 continue
             sale = self._sale(mark.account, choice, head)
             if not isinstance(sale, str):
@@ -320,6 +333,20 @@ class MarginKeeper:
         if choice is None:
             return blocker or "nothing to seize"
         return choice, "take", b""
+
+    def _write_off_refused(self, account: str, choice: Liquidation) -> str | None:
+        """Why the broker refuses the write-off `choice`, in one line (None: its preview accepts
+        it). The model sees the holdings only: a matured note's claim (no balance) whose feed is
+        stale reads as nothing to both, but the broker still holds it and refuses the write-off
+        (`WriteOffUnpriced`: its value is not known to be dust, SEC-162); proposed anyway, it
+        failed and was retried every RETRY_AFTER_BLOCKS (SEC-169)."""
+        try:
+            self.book.margin.previewLiquidation(
+                account, choice.debt_asset, choice.repay, choice.collateral_asset
+            )
+        except ContractLogicError as err:
+            return f"no write-off: the broker refuses it ({str(err).splitlines()[0]})"
+        return None
 
     def _commit_threshold(self, asset: str) -> int:
         """The aggregator's large-order threshold of `asset` (units; 0: none): a route selling
