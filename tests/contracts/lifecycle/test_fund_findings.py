@@ -498,12 +498,8 @@ def test_sec_137__declaration_between_the_nav_report_and_the_strike__strike_refu
     paid $1,004,000 for $1,000,000 of value; bob paid for it). The NAV source refuses a NAV older
     than the share's last declaration; reported again, the strike prices the declared shares."""
     fund, vault, share = income_fund_stack, income_fund_stack.vault, income_fund_stack.share
-    alice, bob = fund.investors["alice"], fund.investors["bob"]
-    for wallet in (alice, bob):
-        vault.requestDeposit(usd(1_000_000), wallet, wallet, sender=wallet)
-    fund.strike(chain, 1)
-    for wallet in (alice, bob):
-        vault.deposit(usd(1_000_000), wallet, sender=wallet)
+    alice = fund.investors["alice"]
+    subscribe(chain, fund, {"alice": 1_000_000, "bob": 1_000_000})
     chain.pending_timestamp = max(chain.pending_timestamp, fund.cutoff() - 600)
     fund.report_nav(1)  # the NAV agent's report: $2M / 2M shares
     reported = chain.blocks.head.timestamp
