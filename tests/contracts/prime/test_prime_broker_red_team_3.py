@@ -69,10 +69,15 @@ def liquidate(p, chain, debt_asset, repay, collateral_asset, route_bytes=b""):
 
 @pytest.fixture
 def matured(p, bond, chain, agent):
+    return mature_notes(p, bond, agent)
+
+
+def mature_notes(p, bond, agent):
     """The red team's A2 book: the note listed (its servicer bound) beside its payment asset
     (LUSDC, cash); the client posts 600 notes (60,000 USD) and borrows 39,000 USDC to its wallet
     (151%); four coupons recorded; at the maturity timestamp the client itself matures the note
-    and starts its redemption before the issuer funds it (only the coupon reserve's ~400 left)."""
+    and starts its redemption before the issuer funds it (only the coupon reserve's ~400 left).
+    (note, LUSDC, USDC, borrowed)."""
     note, lusdc, usdc = bond.token, bond.usdc, p.tokens["USDC"]
     list_asset(p, lusdc, "USDC", 0)
     list_asset(p, note, "QTB", 2_000, (COUPONS, bond.servicer.address))

@@ -1,23 +1,36 @@
-"""The prime broker against an outside red team's fourth read (atk-prime3, SEC-167): SEC-164's
-per-swap check passed a liquidatable account's rotation of its collateral when the account's own
-RFQ maker delivered a little more than the oracle value. The attack runs on the deployed stack
-(broker_fixtures, the fixtures of test_prime_broker_red_team_3.py); the same prices, haircuts and
-tier."""
+"""The prime broker against an outside red team's fourth read (atk-prime3): SEC-164's per-swap
+check passed a liquidatable account's rotation of its collateral when the account's own RFQ maker
+delivered a little more than the oracle value (M2, SEC-167); a write-off on one low print of a
+matured note's price forfeited its redemption claim, whose later payment then stayed with the
+broker, owed to nobody (M1, SEC-190); and a claim worth more than dust, or one whose note had no
+price, blocked every write-off while its debt compounded (M3, SEC-191, SEC-192). The attacks run
+on the deployed stack (broker_fixtures, the fixtures of test_prime_broker_red_team_3.py, its
+`matured` book: 600 notes posted, 39,000 USDC borrowed, the redemption started before it was
+funded); the same prices, haircuts and tier."""
 
 from __future__ import annotations
 
 import pytest
 
-from broker_fixtures import BORROW, CLIENT_ID, SWAP, UNIT, act
+from bond_fixtures import SCALE, SHARE_UNIT, USD_UNIT
+from broker_fixtures import BORROW, CLIENT_ID, INTEREST, REPAY, SWAP, UNIT, WITHDRAW, act
 from fast_reverts import attempt
 from keepers.prime.book import PrimeBook
 from keepers.prime.margin import choose_liquidation
-from test_prime_broker_red_team_3 import post, rfq_route
+from test_prime_broker_red_team_3 import liquidate, mature_notes, post, rfq_route
+
+DAY = 86_400
 
 
 @pytest.fixture
 def p(prime_stack):
     return prime_stack
+
+
+@pytest.fixture
+def matured(p, bond, agent):
+    """test_prime_broker_red_team_3.py's `matured` book (note, LUSDC, USDC, borrowed)."""
+    return mature_notes(p, bond, agent)
 
 
 def liquidatable_qspx_book(p, qspx_usd=34):
@@ -81,3 +94,165 @@ def test_sec_167__rotation_at_oracle_into_a_lower_haircut__passes__keeper_seizes
     assert choice.collateral_asset == qtb.address and choice.debt_asset == usdc.address
     repaid, seized, _, _ = p.margin.previewLiquidation(CLIENT_ID, usdc, choice.repay, qtb)
     assert (repaid, seized) == (choice.repaid, choice.seized)
+
+
+# ---------------------------------------------- SEC-190 to SEC-193: a claim assigned, not forfeited
+
+
+def take(p, chain, debt_asset, repay, collateral_asset):
+    """The liquidator pays `repay` of the debt itself and takes the collateral: None when it went
+    through, (error name, fields) when refused."""
+    p.fund(p.liquidator, "USDC", repay)
+    debt_asset.approve(p.broker, repay, sender=p.liquidator)
+    return liquidate(p, chain, debt_asset, repay, collateral_asset)
+
+
+def seize_the_cash(p, chain, matured):
+    """The note at 40 (the market doubts the redemption): the account is liquidatable and the
+    liquidator takes its ~5,250 of cash for as much of the 39,000 USDC debt. Returns the receipt."""
+    note, lusdc, usdc, borrowed = matured
+    p.set_price("QTB", 40)
+    assert p.margin.health(CLIENT_ID).liquidatable
+    p.fund(p.liquidator, "USDC", borrowed)
+    usdc.approve(p.broker, borrowed, sender=p.liquidator)
+    receipt = p.broker.liquidate(CLIENT_ID, usdc, borrowed, lusdc, b"", 0, sender=p.liquidator)
+    assert p.broker.balanceOf(CLIENT_ID, lusdc) == 0
+    return receipt
+
+
+def terms_usd(bond, units, paid_index, pay_price18=10**18):
+    """A claim by the servicer's terms: units x (price per share - the index paid) / SCALE of the
+    payment asset (6 decimals), at its price."""
+    price = bond.servicer.redemptionPool().pricePerShare
+    return units * (price - paid_index) // SCALE * pay_price18 // USD_UNIT
+
+
+def test_sec_190__write_off_beside_a_notes_claim__assigned_to_the_pool__redemption_repays_it(
+    p, bond, matured, chain
+):
+    """M1 (B2), and round 3's A2 behind it: the account started its notes' redemption before the
+    issuer funded it; the liquidator took its cash; one print of 1e-8 on the note's feed made the
+    claim 'dust', the 33,750 USDC left were written off against the lenders and the claim
+    forfeited. The issuer then funded the redemption: 59,842.92 LUSDC owed for the forfeited
+    notes sat at the servicer for the broker, owed to nobody, with no path to the lenders. Now a
+    write-off assigns the debt to the claim (no interest, `assignedDebtOf`): the redemption is
+    credited to the account, which cannot take it home while the assigned debt is unpaid, and a
+    liquidation recovers the debt from it to the pool (`recoverBadDebt`)."""
+    note, lusdc, usdc, borrowed = matured
+    pool, servicer = p.pools["USDC"], bond.servicer
+    first = seize_the_cash(p, chain, matured)
+    p.set_price("QTB", 1e-8)  # one report
+    owed = pool.debtOf(CLIENT_ID, 0)
+    printed = liquidate(p, chain, usdc, max(owed, 1), note)  # the keeper's write-off step
+    p.set_price("QTB", 100)  # the price comes back
+    servicer.fundRedemption(200_000 * USD_UNIT, sender=bond.issuer)
+    p.broker.claimIncome(CLIENT_ID, note, sender=p.liquidator)
+    # Nothing stranded at the servicer: the notes' redemption is the account's cash.
+    assert servicer.redeemable(p.broker.address) == 0
+    cash = p.broker.balanceOf(CLIENT_ID, lusdc)
+    assert cash > 59_000 * USD_UNIT
+    # The write-off came with the cash seizure (nothing seizable left), whatever the print: the
+    # debt left the pool as bad debt and was assigned to the claim.
+    lost = sum(int(e.amount) for e in first.events if e.event_name == "BadDebt")
+    assert lost > 33_000 * UNIT["USDC"] and owed == 0
+    (assigned,) = [e for e in first.events if e.event_name == "DebtAssigned"]
+    assert (assigned.asset, assigned.previous, assigned.next) == (usdc.address, 0, lost)
+    assert printed is not None and printed[0] == "ZeroAmount"  # nothing left to do for a print
+    assert p.broker.assignedDebtOf(CLIENT_ID, usdc) == lost
+    # A2: the account cannot take the redemption home debt-free.
+    refused = attempt(
+        chain, p.broker.execute, CLIENT_ID, [act(WITHDRAW, lusdc, cash, p.client)], sender=p.client
+    )
+    assert refused is not None and refused[0] == "InitialMarginBreached"
+    # The keeper's recovery: the assigned debt in full (the account is healthy: 177%), against
+    # the cash; the pool gets its loss back.
+    assert p.margin.health(CLIENT_ID).liquidatable
+    realised = pool.state().badDebtRealised
+    assert take(p, chain, usdc, lost, lusdc) is None
+    assert p.broker.assignedDebtOf(CLIENT_ID, usdc) == 0
+    assert pool.state().badDebtRealised == realised - lost
+    # What is left is the account's, debt-free.
+    left = p.broker.balanceOf(CLIENT_ID, lusdc)
+    p.broker.execute(CLIENT_ID, [act(WITHDRAW, lusdc, left, p.client)], sender=p.client)
+    assert left > cash - lost * 106 // 100
+
+
+def test_sec_191__issuer_never_completes_the_redemption__debt_assigned__no_interest_on_it(
+    p, bond, matured, chain
+):
+    """M3 (B3): the issuer defaults, the note trades at 40. After the cash was seized nothing
+    could be seized and nothing written off (the claim was worth more than dust): a year later the
+    33,750 USDC had compounded to 34,116.48 and the reserves had booked 36.65 of interest that
+    will never be paid. Now the write-off comes with the last seizure and the debt is assigned to
+    the claim, without interest: it stays 33,750 however long the claim waits."""
+    note, lusdc, usdc, borrowed = matured
+    pool = p.pools["USDC"]
+    seize_the_cash(p, chain, matured)
+    p.set_rates("USDC", INTEREST)
+    reserves = pool.state().reserves
+    chain.pending_timestamp += 365 * DAY
+    chain.mine()
+    p.refresh_prices()
+    assert (pool.debtOf(CLIENT_ID, 0), pool.state().reserves) == (0, reserves)
+    assigned = p.broker.assignedDebtOf(CLIENT_ID, usdc)
+    assert borrowed - 5_300 * UNIT["USDC"] < assigned < borrowed - 5_200 * UNIT["USDC"]
+    # Nothing to recover it from yet: every liquidation is refused, none writes anything again.
+    for asset in (lusdc, note, usdc):
+        refused = liquidate(p, chain, usdc, assigned, asset)
+        assert refused is not None and refused[0] in ("ZeroAmount", "InsufficientBalance"), refused
+
+
+def test_sec_192__note_feed_stale_after_maturity__claim_valued_by_its_terms__write_off_goes_on(
+    p, bond, matured, chain
+):
+    """M3 (B4): after maturity the note's reporter stops (nothing trades). The claim's note read
+    as a held asset without a price: the claim counted 0 (the account, at 151% before, was
+    liquidatable at 13%: round 2's H1 again) and no write-off was possible (`WriteOffUnpriced`)
+    until the feed came back. Now a claim is valued by the servicer's terms at its payment asset's
+    price (at most the note's market value while the note has one): the stale feed changes
+    nothing, and a write-off beside the claim goes through."""
+    note, lusdc, usdc, borrowed = matured
+    chain.pending_timestamp += 2 * DAY
+    chain.mine()
+    for symbol in ("USDC", "QSPX", "QCORP"):  # all but the note's
+        feed = p.feeds[symbol]
+        feed.report(feed.latestRoundData()[1], sender=p.reporter)
+    cash = p.broker.balanceOf(CLIENT_ID, lusdc)
+    h = p.margin.health(CLIENT_ID)
+    paid = bond.servicer.redemptionPool().index
+    assert h.collateralUsd == cash * 10**12 + terms_usd(bond, 600 * SHARE_UNIT, paid)
+    assert not h.liquidatable
+    # A stricter tier (220% liquidation, the whole debt at once, no bonus): the cash is seized and,
+    # nothing seizable left, the rest is written off and assigned to the claim.
+    strict, sender = (30_000, 25_000, 22_000, 10_000, 0, 3_600), p.deployment.sender
+    p.governed(
+        ("a strict tier", lambda: p.broker.setTier(1, strict, sender=sender)),
+        (
+            "the client on it",
+            lambda: p.broker.setCreditLine(CLIENT_ID, (10**24, 0, 1), sender=sender),
+        ),
+    )
+    assert take(p, chain, usdc, borrowed, lusdc) is None
+    assert p.pools["USDC"].debtOf(CLIENT_ID, 0) == 0
+    assert p.broker.assignedDebtOf(CLIENT_ID, usdc) == borrowed - cash
+
+
+def test_sec_193__assigned_debt__repaid_by_the_account__recovered_to_the_pool(
+    p, bond, matured, chain
+):
+    """The account may pay its assigned debt itself (a Repay action, from its wallet or its
+    balance), before any other debt of that asset: the pool recovers it as it would from a
+    liquidation (`BadDebtRecovered`), lenders first."""
+    note, lusdc, usdc, borrowed = matured
+    pool = p.pools["USDC"]
+    seize_the_cash(p, chain, matured)
+    assigned = p.broker.assignedDebtOf(CLIENT_ID, usdc)
+    realised = pool.state().badDebtRealised
+    part = 10_000 * UNIT["USDC"]
+    usdc.approve(p.broker, part, sender=p.client)
+    receipt = p.broker.execute(CLIENT_ID, [act(REPAY, usdc, part, p.client)], sender=p.client)
+    [recovered] = receipt.decode_logs(pool.BadDebtRecovered)
+    assert (recovered.account, recovered.amount, recovered.toLenders) == (CLIENT_ID, part, part)
+    assert p.broker.assignedDebtOf(CLIENT_ID, usdc) == assigned - part
+    assert pool.state().badDebtRealised == realised - part
+    assert pool.debtOf(CLIENT_ID, 0) == 0
