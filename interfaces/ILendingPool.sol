@@ -28,9 +28,10 @@ struct PoolState {
     uint256 totalDebt;
     /// The part of `cash + totalDebt` that belongs to the reserves, not to lenders.
     uint256 reserves;
-    /// Bad debt realised against lenders so far (after the reserves were exhausted).
+    /// Bad debt realised against lenders so far (after the reserves were exhausted), less what
+    /// `recoverBadDebt` restored to them.
     uint256 badDebtRealised;
-    /// Bad debt the reserves absorbed so far.
+    /// Bad debt the reserves absorbed so far, less what `recoverBadDebt` restored to them.
     uint256 badDebtAbsorbed;
     /// Cumulative borrow index, 27 decimals (RAY), at `lastAccrual` (1e27 at deployment; at most
     /// 2^216 - 1, see "Ceilings").
@@ -59,7 +60,9 @@ struct PoolState {
 /// Bad debt (`realiseBadDebt`, broker only, once the account has no collateral left): the reserves
 /// absorb it first; the rest lowers `totalAssets`, so every lender's claim falls pro rata, and it
 /// is recorded (`badDebtRealised`). Lenders' claims never exceed the pool's cash plus its debt
-/// (PRM-5).
+/// (PRM-5). A recovery (`recoverBadDebt`, broker only: debt the broker wrote off and assigned to
+/// an account's claim on a matured note's redemption, paid later, SEC-190) comes back as cash:
+/// the lenders' realised loss first, then the reserves'.
 ///
 /// Ceilings (SEC-25): no accepted parameter freezes the pool, whatever its life. The rate at full
 /// utilisation is at most `MAX_BORROW_RATE_BPS` (400% a year), and the index stops compounding at
@@ -73,7 +76,8 @@ struct PoolState {
 /// overflowed after e^26.55 (2.47 years at the 1,100% it accepted), reverting `touch`, `deposit`,
 /// `totalAssets` and `state` for good.
 /// @dev Role mapping (deploy script): `setRateModel` and `withdrawReserves` -> GOVERNOR
-/// (timelocked); `borrow`, `repay`, `touch` and `realiseBadDebt` are the broker's (immutable).
+/// (timelocked); `borrow`, `repay`, `touch`, `realiseBadDebt` and `recoverBadDebt` are the broker's
+/// (immutable).
 /// Warning: does not price anything: credit limits and margin are the broker's. Withdrawals are
 /// limited by cash (a fully utilised pool pays lenders as borrowers repay, and its rate climbs
 /// the slope above the kink to make them): `maxWithdraw` and `maxRedeem` say so, and are 0 for a
@@ -110,6 +114,9 @@ interface ILendingPool {
     /// @notice The account's spread since its last touch, added to its debt and the reserves.
     event SpreadCharged(address indexed account, uint16 spreadBps, uint256 amount);
     event BadDebtRealised(address indexed account, uint256 amount, uint256 fromReserves, uint256 fromLenders);
+    /// @notice Written-off debt of `account` paid back (`recoverBadDebt`): `toLenders` restored to
+    /// the lenders' realised loss, `toReserves` to the reserves.
+    event BadDebtRecovered(address indexed account, uint256 amount, uint256 toReserves, uint256 toLenders);
     event ReservesWithdrawn(address indexed to, uint256 amount);
 
     // ---------------------------------------------------------------- governance
@@ -141,6 +148,15 @@ interface ILendingPool {
     function touch(address account, uint16 spreadBps) external returns (uint256 debt);
     /// @notice Writes the account's whole debt off: reserves first, then lenders (PRM-4).
     function realiseBadDebt(address account, uint16 spreadBps) external returns (uint256 amount);
+    /// @notice Books `assets` of the account's written-off debt recovered, already transferred in
+    /// (pay-then-call, as `repay`: `RepaymentNotReceived` otherwise): cash again, restoring the
+    /// lenders' realised loss first (`badDebtRealised`), then the reserves (what is beyond
+    /// `badDebtRealised` joins the reserves, `badDebtAbsorbed` falls by it) (SEC-194).
+    /// @dev Warning: not checked against the account's written-off debt (the broker's record,
+    /// IPrimeBroker `assignedDebtOf`): the broker recovers no more than it assigned. Not checked
+    /// either: who gains. A recovery raises `totalAssets` at once, so a lender who deposits just
+    /// before it shares in it (as one who withdraws before a write-off escapes it).
+    function recoverBadDebt(address account, uint256 assets) external;
 
     // ---------------------------------------------------------------- views
     function broker() external view returns (address);

@@ -187,6 +187,28 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
         emit BadDebtRealised(account, amount, fromReserves, fromLenders);
     }
 
+    /// @inheritdoc ILendingPool
+    /// @dev Accrues first (at the utilisation before the cash arrives). The lenders' realised loss
+    /// is restored first, then the reserves' (the reverse of `realiseBadDebt`'s order).
+    function recoverBadDebt(address account, uint256 assets) external onlyBroker nonReentrant {
+        if (assets == 0) revert ZeroAmount();
+        Market memory m = _accrue();
+        uint256 balance = IERC20(asset()).balanceOf(address(this));
+        uint256 received = balance > m.cash ? balance - m.cash : 0;
+        if (received < assets) revert RepaymentNotReceived(received, assets);
+        uint256 toLenders = Math.min(assets, _badDebtRealised);
+        uint256 toReserves = assets - toLenders;
+        // No underflow: toLenders <= _badDebtRealised; the min bounds the absorbed part.
+        unchecked {
+            _badDebtRealised -= toLenders;
+        }
+        _badDebtAbsorbed -= Math.min(toReserves, _badDebtAbsorbed);
+        m.cash += assets.toUint128();
+        m.reserves += toReserves.toUint128();
+        _market = m;
+        emit BadDebtRecovered(account, assets, toReserves, toLenders);
+    }
+
     // ================================================================ lenders
 
     /// @inheritdoc ERC4626

@@ -253,6 +253,18 @@ class PoolModel:
         self.bad_debt_realised += amount - from_reserves
         return amount, from_reserves, amount - from_reserves
 
+    def recover_bad_debt(self, assets: int, now: int) -> tuple[int, int]:
+        """`recoverBadDebt`: written-off debt paid back as cash, the lenders' realised loss restored
+        first, then the reserves'; returns (to reserves, to lenders)."""
+        self.accrue(now)
+        to_lenders = min(assets, self.bad_debt_realised)
+        to_reserves = assets - to_lenders
+        self.bad_debt_realised -= to_lenders
+        self.bad_debt_absorbed -= min(to_reserves, self.bad_debt_absorbed)
+        self.cash += assets
+        self.reserves += to_reserves
+        return to_reserves, to_lenders
+
     def deposit(self, assets: int, now: int) -> None:
         self.accrue(now)
         self.cash += assets

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from isolation import isolated
 from keepers.prime import RateModel
 from keepers.prime.pool_model import BPS, RAY, YEAR
-from prime_fixtures import USD
+from prime_fixtures import USD, assert_state, model_of
 
 DAY = 86_400
 # The deployed model: 2% base, 10% at the 80% kink, 310% at full utilisation.
@@ -228,3 +228,54 @@ def test_sec_27__cash_short__redeem_max_redeem_and_withdraw_max_withdraw_succeed
         if frozen:
             wallet = stack.lenders[frozen]
             assert pool.maxRedeem(wallet) == pool.maxWithdraw(wallet) == 0
+
+
+def test_sec_194__written_off_debt_paid_back__lenders_loss_restored_first__then_the_reserves(
+    stack, chain
+):
+    """The pool's side of SEC-190: debt the broker wrote off beside a matured note's claim comes
+    back when the claim pays. `recoverBadDebt` (the broker's, paid in first as `repay`) books it
+    as cash, restoring the lenders' realised loss first (their share price rises back), then the
+    reserves' part; `BadDebtRecovered` records it, as the model does."""
+    pool, broker = stack.pool, stack.broker
+    account = "0x" + "d3" * 20
+    pool.setRateModel(DEPLOYED.as_tuple(), sender=stack.governor)
+    model = model_of(pool)
+    tx = pool.deposit(1_000_000 * USD, stack.lenders["alice"], sender=stack.lenders["alice"])
+    model.deposit(1_000_000 * USD, tx.timestamp)
+    tx = pool.borrow(account, 600_000 * USD, 0, broker, sender=broker)
+    model.borrow(account, 600_000 * USD, 0, tx.timestamp)
+    chain.pending_timestamp += 180 * DAY
+    unit = 10**12  # one share
+    tx = pool.realiseBadDebt(account, 0, sender=broker)
+    amount, from_reserves, from_lenders = model.realise_bad_debt(account, 0, tx.timestamp)
+    assert from_reserves > 0 and from_lenders > 500_000 * USD
+    price = pool.convertToAssets(unit)
+    with ape.reverts(pool.OnlyBroker, caller=stack.outsider.address):
+        pool.recoverBadDebt(account, 1, sender=stack.outsider)
+    with ape.reverts(pool.RepaymentNotReceived, received=0, expected=1):
+        pool.recoverBadDebt(account, 1, sender=broker)
+    # Part of it: the lenders' loss only.
+    part = 100_000 * USD
+    stack.usdc.transfer(pool, part, sender=broker)
+    tx = pool.recoverBadDebt(account, part, sender=broker)
+    to_reserves, to_lenders = model.recover_bad_debt(part, tx.timestamp)
+    [event] = tx.decode_logs(pool.BadDebtRecovered)
+    assert (event.account.lower(), event.amount, event.toReserves, event.toLenders) == (
+        account,
+        part,
+        0,
+        part,
+    )
+    assert (to_reserves, to_lenders) == (0, part)
+    assert pool.convertToAssets(unit) > price
+    assert_state(pool, model)
+    # The rest and more: the lenders made whole, the reserves get theirs back.
+    rest = from_lenders - part + from_reserves
+    stack.usdc.transfer(pool, rest, sender=broker)
+    tx = pool.recoverBadDebt(account, rest, sender=broker)
+    to_reserves, to_lenders = model.recover_bad_debt(rest, tx.timestamp)
+    assert (to_reserves, to_lenders) == (from_reserves, from_lenders - part)
+    s = pool.state()
+    assert (s.badDebtRealised, s.badDebtAbsorbed) == (0, 0)
+    assert_state(pool, model)
