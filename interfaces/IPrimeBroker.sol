@@ -99,6 +99,8 @@ struct AccountHealth {
     uint256 marginCallAt;
     /// When it allows liquidation (0: no call).
     uint256 deadline;
+    /// Below the liquidation ratio, or below maintenance past its call's deadline, or owing
+    /// assigned debt (see "Assigned debt") beside something seizable (SEC-190).
     bool liquidatable;
     /// When the open call was last seen below maintenance (its issue or its last confirmation; 0:
     /// none open). It lapses `min(gracePeriod, MARGIN_CALL_HEARTBEAT)` after this.
@@ -189,9 +191,10 @@ interface IPrimeBrokerErrors {
     /// @notice The account's `units` of a matured note left its collateral (their redemption is paid
     /// as cash collateral; they stay on its books, `balanceOf`, as its claim on a late top-up).
     event CollateralMatured(address indexed account, address indexed asset, uint256 units);
-    /// @notice A write-off took the account's claim on `units` of a matured note's redemption: a
-    /// later top-up is not the account's (it stays with the broker, credited to no account; SEC-160).
-    event RedemptionClaimForfeited(address indexed account, address indexed asset, uint256 units);
+    /// @notice The account's assigned debt of `asset` moved from `previous` to `next` (see
+    /// "Assigned debt"): a write-off beside a matured note's claim, a recovery, a repayment, or
+    /// the rest dropped once no claim is left.
+    event DebtAssigned(address indexed account, address indexed asset, uint256 previous, uint256 next);
     /// @notice A call the broker neither implements nor serves from its liquidation module.
     error UnknownCall(bytes4 selector);
 }
@@ -264,10 +267,25 @@ interface IPrimeBrokerErrors {
 /// that debt's unit) — its remaining debt is bad debt: each pool's
 /// reserves absorb it first, then its lenders (recorded); the dust stays the account's (SEC-23). A
 /// liquidation whose collateral is such dust repays and seizes nothing and writes the debt off.
-/// Never while the account holds an asset without a usable price (SEC-162: `WriteOffUnpriced` for
-/// a liquidation that would repay nothing) or matured notes' claims worth more than dust with the
-/// rest (SEC-160); a write-off forfeits the account's claims (`RedemptionClaimForfeited`); it is
-/// decided on what the account holds after a sale (its unsold remainder counts, SEC-163).
+/// Never while the account holds a balance without a usable price (SEC-162: `WriteOffUnpriced` for
+/// a liquidation that would repay nothing); it is decided on what the account holds after a sale
+/// (its unsold remainder counts, SEC-163), and on what a liquidation can seize only: matured notes'
+/// claims do not count (SEC-191: nothing seizes them, and no price of theirs, one print, decides
+/// a write-off); a write-off beside one assigns the debts to it (see "Assigned debt").
+///
+/// Assigned debt (SEC-190). A write-off while the account keeps a claim on a matured note's
+/// redemption: each pool still realises the debt (its reserves, then its lenders; the interest on
+/// it stops), and the broker records it as the account's assigned debt of that asset
+/// (`assignedDebtOf`, `DebtAssigned`), counted as debt in health and margin at the asset's price,
+/// without interest. The claim stays the account's and its redemption is credited to it as cash,
+/// as before. Assigned debt is due in full whatever the ratio: a liquidation naming its asset
+/// recovers it first, up to all of it, with the tier's (dynamic) bonus — the account is
+/// liquidatable while it owes some and holds anything seizable (`AccountHealth.liquidatable`) —
+/// and a Repay of that asset pays it before the pool's debt (SEC-193); either way the pool books
+/// it back (ILendingPool `recoverBadDebt`: its lenders' loss first, then its reserves'). Nothing
+/// is written off again for it; once the account has no claim left and nothing to seize, what
+/// remains is dropped (nothing will pay it). `setPool` refuses while any debt of the asset is
+/// assigned (`"pool owed"`, SEC-195: its recovery is that pool's).
 ///
 /// Income (SEC-20..22). A posted token's income is paid to its holder, the broker: a note's
 /// coupons and redemption by its BondServicer, an income share class's dividend into the broker's
@@ -286,12 +304,14 @@ interface IPrimeBrokerErrors {
 /// and stay on its books as its claim on a top-up): the account withdraws the cash, or a
 /// liquidator seizes it (a liquidation settles every income-bearing asset of the account first).
 /// Until the redemption is complete the claim is collateral no liquidation can seize (SEC-160,
-/// SEC-161): valued at the note's oracle price times the part of the redemption price not yet
-/// paid to the account (conservative when that price already reflects the part paid), with the
-/// note's haircut, in health, margin calls and liquidations — not in initial margin (`execute`'s
-/// borrows and withdrawals, `maxBorrow`, `topUp`). Nothing is written off while it is worth more
-/// than dust; a write-off forfeits it: a later top-up is credited to no account (it stays with
-/// the broker; not passed to the pools that absorbed the write-off).
+/// SEC-161): valued by the servicer's terms — `retired x (pricePerShare - the redemption index
+/// paid to the account) / SCALE` of the payment asset, at that asset's price (0 without a usable
+/// one) — and at most the same part of the notes' value at the note's oracle price while the note
+/// has one (the market's doubt of the issuer counts; a note feed that stops after maturity, as
+/// nothing trades, zeroes nothing and blocks nothing: SEC-192), with the note's haircut, in
+/// health, margin calls and liquidations — not in initial margin (`execute`'s borrows and
+/// withdrawals, `maxBorrow`, `topUp`). A write-off leaves it to the account and assigns the debts
+/// to it (see "Assigned debt"): its later redemption pays them back to the pools.
 /// Warning: what is credited never exceeds what the broker holds of the payment asset beyond the
 /// accounts' balances (rounding dust of the source's own settlements may leave the last claimant
 /// a unit short); an income-bearing asset is never borrowable (a pool would receive its income:
@@ -337,7 +357,7 @@ interface IPrimeBroker is IPrimeBrokerErrors, IPrimeLiquidation {
     /// @notice Makes `asset` borrowable from `pool` (whose broker must be this contract). Lists it.
     /// Refuses an income-bearing asset (`InvalidCollateral(asset, "income-bearing")`, SEC-28) and
     /// any change while the listed pool is owed anything (`"pool owed"`, SEC-155: the accounts'
-    /// debts are that pool's).
+    /// debts are that pool's), assigned debt included (SEC-195: its recovery is that pool's).
     function setPool(address asset, ILendingPool pool) external;
     /// @notice GOVERNOR (timelocked): the account's whole credit line (its pools are touched at the
     /// old spread first).
@@ -375,6 +395,10 @@ interface IPrimeBroker is IPrimeBrokerErrors, IPrimeLiquidation {
     function totalCollateral(address asset) external view returns (uint256);
     /// @notice The account's balance of `asset` held by the broker (posted, bought or borrowed).
     function balanceOf(address account, address asset) external view returns (uint256);
+    /// @notice The account's assigned debt of `asset`, token units (see "Assigned debt"): written
+    /// off beside a matured note's claim, owed to the asset's pool without interest. Its debt to
+    /// the pool is the pool's `debtOf`; `health` counts both.
+    function assignedDebtOf(address account, address asset) external view returns (uint256);
     function registry() external view returns (IIdentityRegistry);
     function oracle() external view returns (IOracleRouter);
     function aggregator() external view returns (ILiquidityAggregator);

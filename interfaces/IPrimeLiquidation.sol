@@ -40,10 +40,13 @@ interface IPrimeLiquidation {
     /// collateral, tokenOut the debt asset, recipient this broker), has that collateral sold and
     /// keeps the proceeds above `repay`. `expectedLiquidations` must equal the account's count of
     /// liquidations (a keeper's replayed transaction cannot liquidate twice). Writes the account's
-    /// debts off when what is left is dust (IPrimeBroker "Liquidation"): never beside a holding
-    /// without a usable price (`WriteOffUnpriced(account, asset)` when nothing would be repaid) or
-    /// matured notes' claims worth more than dust; the write-off forfeits those claims. Naming an
-    /// asset the account holds none of reverts `InsufficientBalance` unless it has nothing to seize.
+    /// debts off when what is left to seize is dust (IPrimeBroker "Liquidation"): never beside a
+    /// balance without a usable price (`WriteOffUnpriced(account, asset)` when nothing would be
+    /// repaid); matured notes' claims are not counted, and the write-off assigns the debts to them
+    /// (IPrimeBroker "Assigned debt"). The account's assigned debt of `debtAsset`, if any, is what
+    /// this liquidation repays — in full, whatever the ratio, to the pool's `recoverBadDebt` —
+    /// and it writes nothing off (`ZeroAmount` with nothing to seize). Naming an asset the account
+    /// holds none of reverts `InsufficientBalance` unless it has nothing to seize.
     /// Releases the reentrancy lock on return: a contract may liquidate twice in one transaction.
     /// @return repaid The debt repaid (below `repay` when the collateral ran out).
     /// @return seized The collateral taken from the account.

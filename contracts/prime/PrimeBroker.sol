@@ -275,6 +275,11 @@ contract PrimeBroker is IPrimeBroker, PrimeLayout, ISwapPayer, AccessManaged, Re
     }
 
     /// @inheritdoc IPrimeBroker
+    function assignedDebtOf(address account, address asset) external view returns (uint256) {
+        return _assigned[account][asset];
+    }
+
+    /// @inheritdoc IPrimeBroker
     function registry() external view returns (IIdentityRegistry) {
         return _registry;
     }
@@ -406,13 +411,18 @@ contract PrimeBroker is IPrimeBroker, PrimeLayout, ISwapPayer, AccessManaged, Re
         return true;
     }
 
+    /// @dev Repays the account's assigned debt of `asset` first (written off: the pool recovers it,
+    /// SEC-193), else its debt to the pool.
     function _repay(address account, Account memory a, address asset, uint256 amount, address from) internal {
         Listing memory l = _requireListed(asset);
         if (address(l.pool) == address(0)) revert NoPool(asset);
-        uint256 debt = l.pool.debtOf(account, a.spreadBps);
+        uint256 assigned = a.assignedMask != 0 ? _assigned[account][asset] : 0;
+        uint256 debt = assigned != 0 ? assigned : l.pool.debtOf(account, a.spreadBps);
         if (debt == 0) revert NoDebt(account, asset);
         if (amount > debt) amount = debt;
         if (amount == 0) revert ZeroAmount();
+        // No underflow: amount <= debt == assigned.
+        if (assigned != 0) _assign(account, a, asset, _bit(l), assigned - amount);
         if (from == address(0)) {
             _debit(account, a, l, asset, amount);
             IERC20(asset).safeTransfer(address(l.pool), amount);
@@ -420,7 +430,8 @@ contract PrimeBroker is IPrimeBroker, PrimeLayout, ISwapPayer, AccessManaged, Re
             IERC20(asset).safeTransferFrom(msg.sender, address(l.pool), amount);
         }
         emit Repaid(account, asset, from == address(0) ? address(this) : msg.sender, amount);
-        if (l.pool.repay(account, amount, a.spreadBps) == 0) a.debtMask &= ~_bit(l);
+        if (assigned != 0) l.pool.recoverBadDebt(account, amount);
+        else if (l.pool.repay(account, amount, a.spreadBps) == 0) a.debtMask &= ~_bit(l);
     }
 
     /// @dev Returns whether the swap strictly raised the account's ratio (measured after the

@@ -78,8 +78,8 @@ abstract contract PrimeLayout is IPrimeBrokerErrors {
         bool income;
     }
 
-    /// @dev One account, one word. `heldMask` / `debtMask`: bit i set when the account holds / owes
-    /// asset i of `_entries`.
+    /// @dev One account, one word. `heldMask` / `debtMask` / `assignedMask`: bit i set when the
+    /// account holds / owes the pool / owes assigned debt (`_assigned`) of asset i of `_entries`.
     struct Account {
         bool open;
         uint8 tier;
@@ -89,6 +89,7 @@ abstract contract PrimeLayout is IPrimeBrokerErrors {
         uint16 heldMask;
         uint16 debtMask;
         uint96 limitUsd;
+        uint16 assignedMask;
     }
 
     /// @dev Caps, read only where collateral grows.
@@ -123,13 +124,13 @@ abstract contract PrimeLayout is IPrimeBrokerErrors {
         uint256 ratioBps;
         uint256 priceX;
         uint256 priceY;
-        /// The account's debt of `x` (units).
+        /// The account's debt of `x` (units): the pool's and the assigned debt together.
         uint256 debtX;
         /// The part of `collateralUsd` (and of `adjustedCollateralUsd`) that is matured notes'
         /// unpaid redemption claims (`_retired`): counted, never seizable (SEC-160, SEC-161).
         uint256 claimUsd;
         uint256 adjustedClaimUsd;
-        /// A held asset without a usable price (valued 0), if any: no write-off beside it (SEC-162).
+        /// A balance without a usable price (valued 0), if any: no write-off beside it (SEC-162).
         address unpriced;
     }
 
@@ -148,8 +149,14 @@ abstract contract PrimeLayout is IPrimeBrokerErrors {
     /// @dev A matured note's units that left the account's collateral (`_balances`; still counted in
     /// `_totalCollateral`) for the cash they were redeemed for: still its claim on a top-up. While
     /// the redemption is incomplete the asset's `heldMask` bit stays set and the claim is valued
-    /// (`_figures`); a write-off forfeits it (SEC-160).
+    /// (`_figures`); a write-off leaves it to the account, its debts assigned to it (SEC-190).
     mapping(address account => mapping(address asset => uint256)) internal _retired;
+    /// @dev Debt of `asset` written off (realised by its pool) while the account kept a claim on a
+    /// matured note's redemption: still the account's debt, without interest, recovered to the
+    /// pool from what the claim pays (IPrimeBroker "Assigned debt", SEC-190).
+    mapping(address account => mapping(address asset => uint256)) internal _assigned;
+    /// @dev The accounts' assigned debt of `asset` together: its pool is not changed under it.
+    mapping(address asset => uint256) internal _totalAssigned;
 
     constructor(IIdentityRegistry registry_, IOracleRouter oracle_, ILiquidityAggregator aggregator_) {
         _registry = registry_;
@@ -220,19 +227,16 @@ abstract contract PrimeLayout is IPrimeBrokerErrors {
         if (balance == amount) a.heldMask &= ~_bit(l);
     }
 
-    function _realiseBadDebt(address account, Account memory a) internal {
-        uint256 mask = a.debtMask;
-        // Bounded by MAX_ASSETS: one bit per listed asset.
-        for (uint256 i; mask != 0; ++i) {
-            if (mask & 1 != 0) {
-                address asset = _entries[i].asset;
-                uint256 amount = _listings[asset].pool.realiseBadDebt(account, a.spreadBps);
-                emit BadDebt(account, asset, amount);
-            }
-            mask >>= 1;
-        }
-        a.debtMask = 0;
-        a.marginCallAt = 0;
+    /// @dev Sets the account's assigned debt of `asset` (`bit`, its bit) to `next`, and the asset's
+    /// total with it.
+    function _assign(address account, Account memory a, address asset, uint16 bit, uint256 next) internal {
+        uint256 previous = _assigned[account][asset];
+        _assigned[account][asset] = next;
+        // No underflow: the total is the sum of the accounts' assigned debts, `previous` among them.
+        _totalAssigned[asset] = _totalAssigned[asset] - previous + next;
+        if (next != 0) a.assignedMask |= bit;
+        else a.assignedMask &= ~bit;
+        emit DebtAssigned(account, asset, previous, next);
     }
 
     function _clearCall(address account, uint256 ratio) internal {
@@ -248,13 +252,14 @@ abstract contract PrimeLayout is IPrimeBrokerErrors {
 
     /// @dev One pass over the account's held and owed assets (bounded by MAX_ASSETS), live prices;
     /// the prices of `x` and `y` kept when the account holds or owes them (0 for a holding without
-    /// a usable price, valued 0).
+    /// a usable price, valued 0). A debt is the pool's and the assigned debt together.
     function _figures(address account, Account memory a, address x, address y)
         internal
         view
         returns (Figures memory f)
     {
-        uint256 mask = uint256(a.heldMask) | a.debtMask;
+        uint256 owed = uint256(a.debtMask) | a.assignedMask;
+        uint256 mask = uint256(a.heldMask) | owed;
         for (uint256 i; mask != 0; ++i) {
             if (mask & 1 != 0) {
                 Entry memory e = _entries[i];
@@ -263,16 +268,18 @@ abstract contract PrimeLayout is IPrimeBrokerErrors {
                 // failed cannot block the account's margin call and liquidation); a debt cannot
                 // be valued, so the router's `price` reverts `PriceUnavailable` for it.
                 if (price == 0 || status > PriceStatus.Fallback) {
-                    if ((a.debtMask >> i) & 1 != 0) _oracle.price(e.asset);
-                    // Held: no write-off beside it (SEC-162: its value is not known to be dust).
-                    if ((a.heldMask >> i) & 1 != 0) f.unpriced = e.asset;
+                    if ((owed >> i) & 1 != 0) _oracle.price(e.asset);
                     price = 0;
                 }
                 if (e.asset == x) f.priceX = price;
                 if (e.asset == y) f.priceY = price;
                 uint256 haircut = MarginMath.haircutBps(e.riskWeightBps);
                 if ((a.heldMask >> i) & 1 != 0) {
-                    uint256 value = MarginMath.valueDown(_balances[account][e.asset], price, e.decimals);
+                    uint256 balance = _balances[account][e.asset];
+                    // A balance without a usable price: no write-off beside it (SEC-162: its value is
+                    // not known to be dust). A matured note's claim alone has its terms' (SEC-192).
+                    if (price == 0 && balance != 0) f.unpriced = e.asset;
+                    uint256 value = MarginMath.valueDown(balance, price, e.decimals);
                     if (e.income) {
                         uint256 claim = _claimValue(account, e.asset, price, e.decimals);
                         f.claimUsd += claim;
@@ -282,8 +289,10 @@ abstract contract PrimeLayout is IPrimeBrokerErrors {
                     f.collateralUsd += value;
                     f.adjustedCollateralUsd += MarginMath.adjustedCollateral(value, haircut);
                 }
-                if ((a.debtMask >> i) & 1 != 0) {
-                    uint256 debt = _listings[e.asset].pool.debtOf(account, a.spreadBps);
+                if ((owed >> i) & 1 != 0) {
+                    // Assigned debt bears no interest (SEC-191); the pool's accrues.
+                    uint256 debt = (a.assignedMask >> i) & 1 != 0 ? _assigned[account][e.asset] : 0;
+                    if ((a.debtMask >> i) & 1 != 0) debt += _listings[e.asset].pool.debtOf(account, a.spreadBps);
                     if (e.asset == x) f.debtX = debt;
                     uint256 value = MarginMath.valueUp(debt, price, e.decimals);
                     f.debtUsd += value;
@@ -295,21 +304,32 @@ abstract contract PrimeLayout is IPrimeBrokerErrors {
         f.ratioBps = MarginMath.ratioBps(f.adjustedCollateralUsd, f.adjustedDebtUsd);
     }
 
-    /// @dev The account's matured units of `asset` (a note) at `price` times the part of the
-    /// redemption price not yet paid to it (its redemption mark): what it is still owed, at the
-    /// market's price of a whole note (conservative when that price already reflects the part
-    /// paid). 0 without retired units.
+    /// @dev What the account's matured units of `asset` (a note) are still owed by its servicer's
+    /// terms: `retired x (pricePerShare - the redemption index paid to it) / SCALE` of the payment
+    /// asset, at that asset's price (0 without a usable one) — and at most the same part of the
+    /// notes' value at the note's `price` while it has one (0: none; the market's doubt of the
+    /// issuer counts, its silence after maturity does not: SEC-192). 0 without retired units.
     function _claimValue(address account, address asset, uint256 price, uint8 decimals)
         internal
         view
-        returns (uint256)
+        returns (uint256 value)
     {
         uint256 retired = _retired[account][asset];
         if (retired == 0) return 0;
-        (uint256 pricePerShare,,,,) = IBondServicer(_incomes[asset].source).redemptionPool();
+        Income memory inc = _incomes[asset];
+        (uint256 pricePerShare,,,,) = IBondServicer(inc.source).redemptionPool();
         uint256 paid = _incomeMarks[account][asset].redemption;
         if (paid >= pricePerShare) return 0;
-        return Math.mulDiv(MarginMath.valueDown(retired, price, decimals), pricePerShare - paid, pricePerShare);
+        uint256 unpaid = pricePerShare - paid;
+        (PriceStatus status, uint256 payPrice,) = _oracle.priceOf(inc.payAsset);
+        if (status <= PriceStatus.Fallback) {
+            value = MarginMath.valueDown(
+                Math.mulDiv(retired, unpaid, SERVICER_SCALE), payPrice, _listings[inc.payAsset].decimals
+            );
+        }
+        if (price != 0) {
+            value = Math.min(value, Math.mulDiv(MarginMath.valueDown(retired, price, decimals), unpaid, pricePerShare));
+        }
     }
 
     /// @dev The ratio new debt and withdrawals are judged by: matured notes' claims excluded (they

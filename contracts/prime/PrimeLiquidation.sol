@@ -87,8 +87,11 @@ contract PrimeLiquidation is IPrimeLiquidation, PrimeModule {
         // collateral for the cash they were redeemed for (IPrimeBroker "Income").
         _settleAllIncome(account, a);
         Quote memory q = _quote(account, a, debtAsset, repay, collateralAsset);
-        // Effects: the collateral leaves the account and the count moves before any token does.
+        // Effects: the collateral leaves the account, the assigned debt recovered falls and the
+        // count moves before any token does.
         if (q.seized != 0) _debit(account, a, q.collateral, collateralAsset, q.seized);
+        // No underflow: repaid <= repay <= assigned (`_quote`'s close factor for assigned debt).
+        if (q.assigned != 0) _assign(account, a, debtAsset, _bit(q.debt), q.assigned - q.repaid);
         unchecked {
             ++a.liquidations;
         }
@@ -105,14 +108,18 @@ contract PrimeLiquidation is IPrimeLiquidation, PrimeModule {
             } else {
                 proceeds = _sellSeized(account, a, q, route, collateralAsset, debtAsset);
             }
-            debtAfter = q.debt.pool.repay(account, q.repaid, a.spreadBps);
-            if (debtAfter == 0) a.debtMask &= ~_bit(q.debt);
+            if (q.assigned != 0) {
+                // Written off before: the pool recovers it (SEC-190).
+                debtAfter = q.debtBefore - q.repaid;
+                q.debt.pool.recoverBadDebt(account, q.repaid);
+            } else {
+                debtAfter = q.debt.pool.repay(account, q.repaid, a.spreadBps);
+                if (debtAfter == 0) a.debtMask &= ~_bit(q.debt);
+            }
         }
         uint256 ratioAfter = MarginMath.NO_DEBT_RATIO;
         if (a.heldMask == 0 || q.writeOff) {
-            // The account gives up what it did not hand over: its claims on matured notes.
-            _forfeitClaims(account, a);
-            _realiseBadDebt(account, a);
+            _writeOff(account, a);
         } else {
             ratioAfter = _ratioAfter(q, _balances[account][collateralAsset], debtAfter);
             if (a.marginCallAt != 0) {
@@ -187,24 +194,45 @@ contract PrimeLiquidation is IPrimeLiquidation, PrimeModule {
 
     // ================================================================ internal: liquidation
 
-    /// @dev A write-off: the account's matured notes' claims (`_retired`, bounded by MAX_ASSETS)
-    /// leave it and the broker's books; what their redemption pays later stays with the broker,
-    /// credited to no account (SEC-160).
-    function _forfeitClaims(address account, Account memory a) internal {
-        uint256 mask = a.heldMask;
+    /// @dev A write-off (SEC-23): each pool the account owes realises its debt as bad debt (its
+    /// reserves first, then its lenders). While the account keeps a claim on a matured note's
+    /// redemption, that debt is assigned to it (`_assigned`: without interest, recovered to the
+    /// pool from what the claim pays, SEC-190); without one nothing will pay it, and any assigned
+    /// debt left is dropped. Bounded by MAX_ASSETS (one bit per listed asset).
+    function _writeOff(address account, Account memory a) internal {
+        bool claims = _claims(account, a);
+        uint256 mask = uint256(a.debtMask) | a.assignedMask;
         for (uint256 i; mask != 0; ++i) {
-            if (mask & 1 != 0 && _entries[i].income) {
+            if (mask & 1 != 0) {
                 address asset = _entries[i].asset;
-                uint256 units = _retired[account][asset];
-                if (units != 0) {
-                    _retired[account][asset] = 0;
-                    _totalCollateral[asset] -= units;
-                    if (_balances[account][asset] == 0) a.heldMask &= ~uint16(1 << i);
-                    emit RedemptionClaimForfeited(account, asset, units);
+                uint16 bit = uint16(1 << i);
+                uint256 amount;
+                if (a.debtMask & bit != 0) {
+                    amount = _listings[asset].pool.realiseBadDebt(account, a.spreadBps);
+                    emit BadDebt(account, asset, amount);
+                }
+                if (!claims) {
+                    if (a.assignedMask & bit != 0) _assign(account, a, asset, bit, 0);
+                } else if (amount != 0) {
+                    _assign(account, a, asset, bit, _assigned[account][asset] + amount);
                 }
             }
             mask >>= 1;
         }
+        a.debtMask = 0;
+        a.marginCallAt = 0;
+    }
+
+    /// @dev Whether the account holds a claim on a matured note's redemption: an income-bearing
+    /// asset's bit with retired units (SEC-160: the bit stays while the redemption is incomplete).
+    function _claims(address account, Account memory a) internal view returns (bool) {
+        uint256 mask = a.heldMask;
+        // Bounded by MAX_ASSETS.
+        for (uint256 i; mask != 0; ++i) {
+            if (mask & 1 != 0 && _entries[i].income && _retired[account][_entries[i].asset] != 0) return true;
+            mask >>= 1;
+        }
+        return false;
     }
 
     /// @dev The ratio after the liquidation, exactly as `_figures` would compute it, from the one

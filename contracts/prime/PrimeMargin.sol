@@ -112,8 +112,9 @@ contract PrimeMargin is IPrimeMargin, PrimeModule {
         if (pool.broker() != address(this)) revert InvalidCollateral(asset, "pool of another broker");
         // A pool would receive the income of what it holds and count it for no lender (SEC-28).
         if (l.income) revert InvalidCollateral(asset, "income-bearing");
-        // The accounts' debts are the listed pool's: moving them would erase them here (SEC-155).
-        if (address(l.pool) != address(0) && l.pool.state().totalDebt != 0) {
+        // The accounts' debts are the listed pool's: moving them would erase them here (SEC-155);
+        // so is their assigned debt (its recovery is that pool's, SEC-195).
+        if (address(l.pool) != address(0) && (l.pool.state().totalDebt != 0 || _totalAssigned[asset] != 0)) {
             revert InvalidCollateral(asset, "pool owed");
         }
         emit PoolSet(asset, address(l.pool), address(pool));
@@ -162,8 +163,10 @@ contract PrimeMargin is IPrimeMargin, PrimeModule {
             h.marginCallSeenAt = seen;
             h.deadline = a.marginCallAt + t.gracePeriod;
         }
+        // Or it owes assigned debt and holds something to recover it from (SEC-190).
         h.liquidatable = f.ratioBps < t.liquidationBps
-            || (h.deadline != 0 && block.timestamp >= h.deadline && f.ratioBps < t.maintenanceBps);
+            || (h.deadline != 0 && block.timestamp >= h.deadline && f.ratioBps < t.maintenanceBps)
+            || (a.assignedMask != 0 && f.collateralUsd > f.claimUsd);
     }
 
     /// @inheritdoc IPrimeMargin

@@ -38,7 +38,8 @@ abstract contract PrimeModule is PrimeLayout {
 
     /// @dev A liquidation's terms, checked: the account is liquidatable, the repayment within the
     /// close factor, the collateral seized at oracle prices with the (dynamic) bonus, capped by the
-    /// account's balance of it.
+    /// account's balance of it. Assigned debt of the debt asset is recovered first, in full,
+    /// whatever the ratio (SEC-190).
     struct Quote {
         Listing debt;
         Listing collateral;
@@ -51,14 +52,16 @@ abstract contract PrimeModule is PrimeLayout {
         uint256 maintenanceBps;
         uint256 adjustedCollateralUsd;
         uint256 adjustedDebtUsd;
+        /// The account's debt of the debt asset: the pool's and the assigned debt together.
         uint256 debtBefore;
+        /// The account's assigned debt of the debt asset: this liquidation recovers it (to the
+        /// pool's `recoverBadDebt`) and writes nothing off (SEC-190).
+        uint256 assigned;
         uint256 balanceBefore;
         /// What a liquidation could still seize after this one, at oracle value (the account's
         /// collateral less its matured notes' claims and this seizure).
         uint256 leftUsd;
-        /// The account's matured notes' unpaid redemption claims, at oracle value (not seizable).
-        uint256 claimUsd;
-        /// A held asset without a usable price (no write-off beside it, SEC-162).
+        /// A held balance without a usable price (no write-off beside it, SEC-162).
         address unpriced;
         /// What is left cannot repay one unit of the debt: write the debts off (SEC-23).
         bool writeOff;
@@ -74,11 +77,15 @@ abstract contract PrimeModule is PrimeLayout {
         // One pass: the ratio, and the two assets' prices and the debt on the way.
         Figures memory f = _figures(account, a, debtAsset, collateralAsset);
         MarginTier memory t = _tiers[a.tier];
+        // Written off already, due in full whatever the ratio (SEC-190); read only when there is any.
+        if (a.assignedMask != 0) q.assigned = _assigned[account][debtAsset];
         // The call's last sighting read only when there is one (a cold load otherwise wasted).
         q.callLive = a.marginCallAt != 0 && _live(a, t, _callSeenAt[account]);
         uint256 deadline = q.callLive ? a.marginCallAt + t.gracePeriod : 0;
         bool overdue = deadline != 0 && block.timestamp >= deadline && f.ratioBps < t.maintenanceBps;
-        if (f.ratioBps >= t.liquidationBps && !overdue) revert NotLiquidatable(account, f.ratioBps, deadline);
+        if (q.assigned == 0 && f.ratioBps >= t.liquidationBps && !overdue) {
+            revert NotLiquidatable(account, f.ratioBps, deadline);
+        }
         q.debt = _listings[debtAsset];
         q.collateral = _requireListed(collateralAsset);
         if (address(q.debt.pool) == address(0)) revert NoPool(debtAsset);
@@ -90,10 +97,9 @@ abstract contract PrimeModule is PrimeLayout {
         if (q.balanceBefore == 0 && f.collateralUsd > f.claimUsd) {
             revert InsufficientBalance(account, collateralAsset, 0, 1);
         }
-        uint256 most = MarginMath.maxRepay(q.debtBefore, f.ratioBps, t.closeFactorBps);
+        uint256 most = q.assigned != 0 ? q.assigned : MarginMath.maxRepay(q.debtBefore, f.ratioBps, t.closeFactorBps);
         if (repay > most) revert RepayAboveCloseFactor(repay, most);
         q.ratioBeforeBps = f.ratioBps;
-        q.claimUsd = f.claimUsd;
         q.unpriced = f.unpriced;
         q.adjustedCollateralUsd = f.adjustedCollateralUsd;
         q.adjustedDebtUsd = f.adjustedDebtUsd;
@@ -128,22 +134,25 @@ abstract contract PrimeModule is PrimeLayout {
         uint8 cd = q.collateral.decimals;
         q.leftUsd = f.collateralUsd - f.claimUsd - MarginMath.valueDown(q.balanceBefore, q.colPrice, cd)
             + MarginMath.valueDown(q.balanceBefore - q.seized, q.colPrice, cd);
-        if (!_decideWriteOff(q) && q.repaid == 0) {
+        // A recovery of assigned debt writes nothing off: that write-off was made (SEC-190).
+        if (!(q.assigned == 0 && _decideWriteOff(q)) && q.repaid == 0) {
             if (q.unpriced != address(0) && _dust(q)) revert WriteOffUnpriced(account, q.unpriced);
             revert ZeroAmount();
         }
     }
 
-    /// @dev Dust (SEC-23): what is left cannot repay one unit of the debt, and it is worth at most
-    /// MAX_DUST_USD with the matured notes' claims (whatever the debt's unit: a liquidator naming a
-    /// debt of a costly unit writes nothing off beside collateral worth more; a claim worth more
-    /// keeps the debt, SEC-160).
+    /// @dev Dust (SEC-23): what is left to seize cannot repay one unit of the debt, and it is worth at
+    /// most MAX_DUST_USD (whatever the debt's unit: a liquidator naming a debt of a costly unit
+    /// writes nothing off beside collateral worth more). Matured notes' claims are not counted:
+    /// nothing seizes them, and a write-off assigns the debts to them (SEC-190, SEC-191: a claim's
+    /// price, one print of it, decides no write-off, and no claim keeps a debt accruing).
     function _dust(Quote memory q) internal pure returns (bool) {
-        return q.leftUsd + q.claimUsd <= MAX_DUST_USD
-            && MarginMath.repayableFor(q.leftUsd, q.debtPrice, q.debt.decimals, q.bonusBps) == 0;
+        return
+            q.leftUsd <= MAX_DUST_USD
+                && MarginMath.repayableFor(q.leftUsd, q.debtPrice, q.debt.decimals, q.bonusBps) == 0;
     }
 
-    /// @dev Sets (and returns) `q.writeOff`: dust, and no held asset without a usable price (SEC-162:
+    /// @dev Sets (and returns) `q.writeOff`: dust, and no balance without a usable price (SEC-162:
     /// valued 0, it is not known to be dust).
     function _decideWriteOff(Quote memory q) internal pure returns (bool) {
         q.writeOff = _dust(q) && q.unpriced == address(0);

@@ -212,9 +212,10 @@ def test_sec_21__notes_posted_at_maturity__redeemed_into_cash_collateral_and_sei
     paid = servicer.redeem(alice, sender=alice).decode_logs(servicer.Paid)[0]
     assert paid.coupons + paid.redemption == first
     health = p.margin.health(CLIENT_ID)
-    # The cash, and the claim on the rest at the note's price (SEC-161): 60,000 USD x what is
-    # still to be paid of the price.
-    claim_usd = 60_000 * 10**18 * (price - index) // price
+    # The cash, and the claim on the rest (SEC-161): what is still to be paid of the price by the
+    # servicer's terms (USDC at 1), at most as much of the notes' 60,000 USD (SEC-192).
+    terms_usd = units * (price - index) // SCALE * 10**12
+    claim_usd = min(terms_usd, 60_000 * 10**18 * (price - index) // price)
     assert health.collateralUsd == broker.balanceOf(CLIENT_ID, lusdc) * 10**12 + claim_usd
     # The issuer tops up: the rest follows the notes (its own rounding down: a holder settled
     # twice gets floor + floor, as alice does).

@@ -1,7 +1,9 @@
 """The prime broker against an outside red team's third read (atk-prime2, SEC-160 to SEC-165): a
-write-off that left the account its matured notes' redemption claim, a write-off beside a holding
-without a usable price, a write-off decided before the sale left part of the seizure behind, a
-swap judged over a batch a deposit made risk-reducing, and a reentrancy lock left set. Each test
+write-off that left the account its matured notes' redemption claim (SEC-160's test is now
+test_prime_broker_red_team_4.py's SEC-190: the write-off assigns the debt to the claim), a
+write-off beside a holding without a usable price, a write-off decided before the sale left part
+of the seizure behind, a swap judged over a batch a deposit made risk-reducing, and a reentrancy
+lock left set. Each test
 performs the attack on the deployed stack (broker_fixtures: the deploy routine's broker, pools and
 listings on the liquidity stack's venues; bond_fixtures: the lifecycle domain's note) and checks
 that it now fails. Prices: USDC 1, QTB 100, QSPX 50, QCORP 80; haircuts 0%, 1.6%, 8%, 8%; the tier
@@ -97,7 +99,7 @@ def mature_notes(p, bond, agent):
     return note, lusdc, usdc, borrowed
 
 
-# ---------------------------------------------------- SEC-160, SEC-161: a matured note's claim
+# ---------------------------------------------------- SEC-161: a matured note's claim
 
 
 def test_sec_161__redemption_started_before_funding__posted_notes_still_count(
@@ -115,40 +117,6 @@ def test_sec_161__redemption_started_before_funding__posted_notes_still_count(
     assert not h.liquidatable
     refused = liquidate(p, chain, usdc, borrowed // 2, lusdc)
     assert refused is not None and refused[0] == "NotLiquidatable"
-
-
-def test_sec_160__claim_on_an_unfunded_redemption__not_written_off_then_forfeited(
-    p, bond, matured, chain
-):
-    """A2: the keeper's liquidation seized the account's ~5,250 of cash and wrote 33,750 USDC off
-    (SEC-23/SEC-29: no collateral left) while the account kept its claim on the redemption; the
-    issuer funded and the account collected 59,842.92 LUSDC, debt-free. Now the claim is
-    collateral no liquidation can seize: nothing is written off while it is worth more than dust
-    (the note at 40, then the redemption funded: the next liquidation takes the cash), and a
-    write-off (the note in default, its claim worth less than MAX_DUST_USD) forfeits it: a later
-    top-up is not the account's."""
-    note, lusdc, usdc, borrowed = matured
-    pool, servicer = p.pools["USDC"], bond.servicer
-    p.set_price("QTB", 40)  # the market doubts the redemption: the account is liquidatable
-    assert p.margin.health(CLIENT_ID).liquidatable
-    cash = p.broker.balanceOf(CLIENT_ID, lusdc)
-    p.fund(p.liquidator, "USDC", borrowed)
-    usdc.approve(p.broker, borrowed, sender=p.liquidator)
-    receipt = p.broker.liquidate(CLIENT_ID, usdc, borrowed, lusdc, b"", 0, sender=p.liquidator)
-    assert p.broker.balanceOf(CLIENT_ID, lusdc) == 0  # the cash seized
-    assert bad_debt(receipt) == 0  # the claim is worth ~24,000: nothing written off
-    owed = pool.debtOf(CLIENT_ID, 0)
-    assert owed > borrowed - cash - 10**6
-    # Default: the note's price falls to nothing; its claim is dust, the debt written off, and the
-    # claim forfeited with it.
-    p.set_price("QTB", 1e-8)
-    receipt = p.broker.liquidate(CLIENT_ID, usdc, owed, note, b"", 1, sender=p.liquidator)
-    assert bad_debt(receipt) == owed and pool.debtOf(CLIENT_ID, 0) == 0
-    (forfeited,) = [e for e in receipt.events if e.event_name == "RedemptionClaimForfeited"]
-    assert forfeited.units == 600 * SHARE_UNIT
-    servicer.fundRedemption(200_000 * USD_UNIT, sender=bond.issuer)
-    p.broker.claimIncome(CLIENT_ID, note, sender=p.client)
-    assert p.broker.balanceOf(CLIENT_ID, lusdc) == 0  # the redemption is not the account's
 
 
 # ---------------------------------------------------- SEC-162: a holding without a usable price

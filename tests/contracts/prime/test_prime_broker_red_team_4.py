@@ -10,11 +10,23 @@ funded); the same prices, haircuts and tier."""
 
 from __future__ import annotations
 
+import ape
 import pytest
 
 from bond_fixtures import SCALE, SHARE_UNIT, USD_UNIT
-from broker_fixtures import BORROW, CLIENT_ID, INTEREST, REPAY, SWAP, UNIT, WITHDRAW, act
+from broker_fixtures import (
+    BORROW,
+    CLIENT_ID,
+    INTEREST,
+    REPAY,
+    SWAP,
+    UNIT,
+    WITHDRAW,
+    ZERO_RATES,
+    act,
+)
 from fast_reverts import attempt
+from keepers.prime import deploy_lending_pool
 from keepers.prime.book import PrimeBook
 from keepers.prime.margin import choose_liquidation
 from test_prime_broker_red_team_3 import liquidate, mature_notes, post, rfq_route
@@ -96,7 +108,7 @@ def test_sec_167__rotation_at_oracle_into_a_lower_haircut__passes__keeper_seizes
     assert (repaid, seized) == (choice.repaid, choice.seized)
 
 
-# ---------------------------------------------- SEC-190 to SEC-193: a claim assigned, not forfeited
+# ---------------------------------------------- SEC-190 to SEC-196: a claim assigned, not forfeited
 
 
 def take(p, chain, debt_asset, repay, collateral_asset):
@@ -256,3 +268,52 @@ def test_sec_193__assigned_debt__repaid_by_the_account__recovered_to_the_pool(
     assert p.broker.assignedDebtOf(CLIENT_ID, usdc) == assigned - part
     assert pool.state().badDebtRealised == realised - part
     assert pool.debtOf(CLIENT_ID, 0) == 0
+
+
+def test_sec_195__set_pool_while_debt_of_it_is_assigned__refused(p, bond, matured, chain):
+    """The written-off debt assigned to a claim is the pool's to recover: `setPool` refused only
+    while the pool's `totalDebt` was not 0, and after the write-off it is; a new pool would then
+    have booked the old pool's recovery. Now it refuses while any debt of the asset is assigned."""
+    note, lusdc, usdc, borrowed = matured
+    seize_the_cash(p, chain, matured)
+    old = p.pools["USDC"]
+    assert old.state().totalDebt == 0 and p.broker.assignedDebtOf(CLIENT_ID, usdc) > 0
+    d = p.deployment.scoped(
+        "QuanteraAccessManager", "IdentityRegistry", "OracleRouter", "LiquidityAggregator"
+    )
+    other = deploy_lending_pool(d, usdc, p.broker, ZERO_RATES, name="LendingPool.USDC3")
+    with ape.reverts(p.broker.InvalidCollateral, asset=usdc, reason="pool owed"):
+        p.governed(
+            ("swap the pool", lambda: p.broker.setPool(usdc, other, sender=p.deployment.sender))
+        )
+    assert p.broker.poolOf(usdc) == old.address
+
+
+def test_sec_196__keeper_reads_the_assigned_debt__recovers_it_from_the_redemption(
+    p, bond, matured, chain
+):
+    """The keeper's side of SEC-190 on the deployed stack: after the write-off the account owes
+    the pool nothing (`debtOf` 0) and its health counts the assigned debt; once the redemption is
+    credited it reads liquidatable (177%: assigned debt beside something to seize), the book reads
+    the assigned debt (`PrimeBook.holdings`), and the keeper's choice is what the broker's preview
+    does: all of it, against the cash."""
+    note, lusdc, usdc, borrowed = matured
+    seize_the_cash(p, chain, matured)
+    book = PrimeBook(p.broker.address)
+    assigned = p.broker.assignedDebtOf(CLIENT_ID, usdc)
+    held = book.holdings(CLIENT_ID)
+    assert (held[usdc.address].debt, held[usdc.address].assigned) == (assigned, assigned)
+    mark = book.mark(CLIENT_ID)
+    assert mark.health.debt_usd == assigned * 10**12
+    # Nothing to seize yet: no liquidation chosen.
+    assert choose_liquidation(held, mark.health.ratio_bps, mark.tier) is None
+    bond.servicer.fundRedemption(200_000 * USD_UNIT, sender=bond.issuer)
+    p.broker.claimIncome(CLIENT_ID, note, sender=p.liquidator)
+    mark = book.mark(CLIENT_ID)
+    assert mark.health.liquidatable and mark.health.ratio_bps > 17_000
+    held = book.holdings(CLIENT_ID)
+    choice = choose_liquidation(held, mark.health.ratio_bps, mark.tier)
+    assert (choice.debt_asset, choice.collateral_asset) == (usdc.address, lusdc.address)
+    assert choice.repay == assigned and not choice.write_off
+    repaid, seized, _, _ = p.margin.previewLiquidation(CLIENT_ID, usdc, choice.repay, lusdc)
+    assert (repaid, seized) == (choice.repaid, choice.seized)
