@@ -107,31 +107,40 @@ class PrimeBook:
 
     def holdings(self, account: str) -> dict[str, model.Holding]:
         """The account's balance and debt of every listed asset, at oracle prices (asset ->
-        Holding). A price that cannot be read (a stale feed) raises its ContractLogicError when the
-        account owes the asset — as the broker's own check would — and reads as 0 otherwise: the
-        broker values a holding without a usable price at 0 (SEC-153)."""
+        Holding): a debt is the pool's `debtOf` and the broker's `assignedDebtOf` together, as the
+        broker's health counts it (the assigned part in `Holding.assigned`, SEC-190). A price that
+        cannot be read (a stale feed) raises its ContractLogicError when the account owes the
+        asset — as the broker's own check would — and reads as 0 otherwise: the broker values a
+        holding without a usable price at 0 (SEC-153)."""
         listings = self.listings()
         spread = int(self.broker.creditLineOf(account)[1])
         calls: list = [(self.broker, "balanceOf", (account, item.asset)) for item in listings]
         calls += [(self.oracle, "price", (item.asset,)) for item in listings]
         borrowable = [item for item in listings if item.pool is not None]
         calls += [(item.pool, "debtOf", (account, spread)) for item in borrowable]
+        calls += [(self.broker, "assignedDebtOf", (account, item.asset)) for item in borrowable]
         values = read_views(calls)
-        n = len(listings)
-        balances, prices, debts = values[:n], values[n : 2 * n], values[2 * n :]
-        debt_of = {item.asset: debt for item, debt in zip(borrowable, debts)}
+        n, m = len(listings), len(borrowable)
+        balances, prices = values[:n], values[n : 2 * n]
+        debts, assigned = values[2 * n : 2 * n + m], values[2 * n + m :]
+        owed = {item.asset: pair for item, pair in zip(borrowable, zip(debts, assigned))}
         out = {}
         for item, balance, price in zip(listings, balances, prices):
-            debt = debt_of.get(item.asset, 0)
-            for value in (balance, debt):
+            debt, part = owed.get(item.asset, (0, 0))
+            for value in (balance, debt, part):
                 if isinstance(value, Exception):
                     raise value
             if isinstance(price, Exception):
-                if debt:
+                if debt or part:
                     raise price
                 price = 0
             out[item.asset] = model.Holding(
-                int(balance), int(debt), int(price), item.decimals, item.risk_weight_bps
+                int(balance),
+                int(debt) + int(part),
+                int(price),
+                item.decimals,
+                item.risk_weight_bps,
+                int(part),
             )
         return out
 

@@ -252,13 +252,16 @@ def margin_repay(
     from_account: bool,
     as_json: bool,
 ) -> None:
-    """Repay AMOUNT (or `all`) of the account's ASSET debt, from the wallet by default."""
+    """Repay AMOUNT (or `all`) of the account's ASSET debt, from the wallet by default. Its
+    assigned debt (written off beside a matured note's claim) is repaid first: `all` repays that
+    part alone, a second `all` the pool's."""
     from keepers.core.units import parse_units
 
     with session(network_choice, account_alias) as s:
         listing = _borrowable(s, asset)
+        assigned = int(s.book.broker.assignedDebtOf(s.account, listing.asset))
         spread = int(s.book.broker.creditLineOf(s.account)[1])
-        debt = int(listing.pool.debtOf(s.account, spread))
+        debt = assigned or int(listing.pool.debtOf(s.account, spread))
         if debt == 0:
             raise QuanteraError(f"the account owes no {listing.symbol}")
         units = MAX_UINT if amount == "all" else parse_units(amount, listing.decimals, "AMOUNT")
@@ -297,6 +300,7 @@ def margin_positions(
                     "address": listing.asset,
                     "balance": whole(h.balance, h.decimals),
                     "debt": whole(h.debt, h.decimals),
+                    "assigned": whole(h.assigned, h.decimals),
                     "price_usd": usd(h.price18),
                     "value_usd": usd(model.value_down(h.balance, h.price18, h.decimals)),
                     "debt_usd": usd(model.value_up(h.debt, h.price18, h.decimals)),
@@ -309,7 +313,16 @@ def margin_positions(
         return
     from rich.console import Console
 
-    columns = ("asset", "balance", "debt", "price_usd", "value_usd", "debt_usd", "haircut_bps")
+    columns = (
+        "asset",
+        "balance",
+        "debt",
+        "assigned",
+        "price_usd",
+        "value_usd",
+        "debt_usd",
+        "haircut_bps",
+    )
     table = Table(title=f"Positions of {s.account}")
     for column in columns:
         table.add_column(column)
@@ -481,7 +494,7 @@ def margin_preview_liquidation(
     keeper's choice unless told), or why it is not liquidatable."""
     from keepers.core.errors import call_or_explain
     from keepers.core.units import parse_units
-    from keepers.prime.margin import choose_liquidation, claims_usd, largest_debt
+    from keepers.prime.margin import choose_liquidation, largest_debt
 
     with session(network_choice, account_alias, identity) as s:
         _require_open(s)
@@ -497,7 +510,6 @@ def margin_preview_liquidation(
             mark.tier,
             seizable,
             debt_asset=debt,
-            claim_usd=claims_usd(mark.health, holdings),
         )
         if choice is None:
             raise QuanteraError(f"{s.account} holds no collateral to seize")

@@ -11,7 +11,10 @@ Before liquidating an account it settles the income of the income-bearing assets
 owed income on (`claimIncome`: a matured note's units are then cash, a late top-up of their
 redemption is credited, and the preview is the liquidation's). An account whose collateral is dust
 (or none) has its debts written off by a liquidation that repays nothing, once the broker's preview
-accepts it (a matured note's claim whose feed is stale is not known to be dust).
+accepts it (SEC-169); beside a matured note's claim the broker assigns them to it, and the keeper
+recovers an assigned debt, in full, as soon as the account holds anything to seize — the claim's
+redemption credited as cash (IPrimeBroker "Assigned debt", SEC-190: the broker's health reads such
+an account liquidatable).
 
 A liquidation sells the seized collateral through the smart order router (keepers.liquidity's
 Router: the route's recipient is the broker, the pool gets the repayment and the keeper the
@@ -69,7 +72,6 @@ from keepers.prime.margin import (
     Liquidation,
     Mark,
     choose_liquidation,
-    claims_usd,
     collateral_order,
     largest_debt,
     plan_cycle,
@@ -302,22 +304,19 @@ class MarginKeeper:
         debt_asset = largest_debt(holdings)
         if debt_asset is None:
             return "no debt"
-        # What the broker counts beyond the holdings: matured notes' claims (never seized).
-        claims = claims_usd(mark.health, holdings)
-        written_off = choose_liquidation(
-            holdings, mark.health.ratio_bps, mark.tier, claim_usd=claims
-        )
+        written_off = choose_liquidation(holdings, mark.health.ratio_bps, mark.tier)
         if written_off is not None and written_off.repaid == 0:
             # Dust (or no collateral): the liquidation repays and takes nothing (SEC-23), once the
             # broker's preview accepts it (SEC-169).
             return self._write_off_refused(mark.account, written_off) or (written_off, "take", b"")
-        blocker = write_off_blocker(holdings, claims)
+        if written_off is None and holdings[debt_asset].assigned:
+            # Assigned debt and nothing to recover it from: its claim's redemption pays later.
+            return f"assigned debt of {debt_asset}: nothing to recover it from yet (SEC-190)"
+        blocker = write_off_blocker(holdings)
         reasons = []
         sellable = [a for a in collateral_order(holdings) if a != debt_asset]
         for asset in sellable[:MAX_SALE_CANDIDATES]:
-            choice = choose_liquidation(
-                holdings, mark.health.ratio_bps, mark.tier, [asset], claim_usd=claims
-            )
+            choice = choose_liquidation(holdings, mark.health.ratio_bps, mark.tier, [asset])
             # A write-off is no sale (its preview repays nothing: `_sale` has nothing to plan).
             if choice is None or choice.repaid == 0:
                 continue
@@ -329,17 +328,17 @@ class MarginKeeper:
         reason = "; ".join(reasons) or blocker or "no collateral to sell"
         if not self.take:
             return reason
-        choice = choose_liquidation(holdings, mark.health.ratio_bps, mark.tier, claim_usd=claims)
+        choice = choose_liquidation(holdings, mark.health.ratio_bps, mark.tier)
         if choice is None:
             return blocker or "nothing to seize"
         return choice, "take", b""
 
     def _write_off_refused(self, account: str, choice: Liquidation) -> str | None:
         """Why the broker refuses the write-off `choice`, in one line (None: its preview accepts
-        it). The model sees the holdings only: a matured note's claim (no balance) whose feed is
-        stale reads as nothing to both, but the broker still holds it and refuses the write-off
-        (`WriteOffUnpriced`: its value is not known to be dust, SEC-162); proposed anyway, it
-        failed and was retried every RETRY_AFTER_BLOCKS (SEC-169)."""
+        it). The model sees the holdings only, the broker everything it counts: a write-off it
+        refuses (`WriteOffUnpriced` beside a balance it cannot price, SEC-162; before SEC-192 a
+        matured note's claim whose feed was stale), proposed anyway, failed and was retried every
+        RETRY_AFTER_BLOCKS (SEC-169)."""
         try:
             self.book.margin.previewLiquidation(
                 account, choice.debt_asset, choice.repay, choice.collateral_asset

@@ -10,11 +10,14 @@ account still below maintenance once half a heartbeat has passed since it was la
 call through its deadline, whatever the keeper's cadence within that half), and clears each open
 call of an account back at maintenance (so a recovery is recorded on chain, not only left to lapse).
 
-Choices. The largest debt (at oracle value) is repaid first: it moves the ratio most. The
-collateral seized is the account's largest holding at oracle value, the lower haircut breaking a
-tie (the most liquid): a sale of it moves its market least, and it is the likeliest to cover the
-repayment with its bonus. The repayment is the close factor's maximum (`model.max_repay`); when
-the collateral runs out first the contract repays less, and realises what is left as bad debt.
+Choices. The largest debt (at oracle value) is repaid first: it moves the ratio most — an
+assigned debt before any (IPrimeBroker "Assigned debt", SEC-190: written off beside a matured
+note's claim, it is recovered in full whatever the ratio, and the broker recovers it first for its
+asset). The collateral seized is the account's largest holding at oracle value, the lower haircut
+breaking a tie (the most liquid): a sale of it moves its market least, and it is the likeliest to
+cover the repayment with its bonus. The repayment is the close factor's maximum
+(`model.max_repay`; all of an assigned debt); when the collateral runs out first the contract
+repays less, and realises what is left as bad debt (assigned to the account's claims, if any).
 
 Sales (SEC-150, SEC-154). A liquidation that sells what it seizes sells it through the
 aggregator in one transaction, with no commitment: the keeper sizes the repayment so that the sale
@@ -212,10 +215,13 @@ class Liquidation:
 
 
 def largest_debt(holdings: Mapping[str, model.Holding]) -> str | None:
+    """The largest debt at oracle value, an assigned one first (SEC-190)."""
     owed = [
-        (model.value_up(h.debt, h.price18, h.decimals), a) for a, h in holdings.items() if h.debt
+        (h.assigned != 0, model.value_up(h.debt, h.price18, h.decimals), a)
+        for a, h in holdings.items()
+        if h.debt
     ]
-    return max(owed)[1] if owed else None
+    return max(owed)[2] if owed else None
 
 
 def collateral_order(holdings: Mapping[str, model.Holding]) -> list[str]:
@@ -233,26 +239,18 @@ def collateral_order(holdings: Mapping[str, model.Holding]) -> list[str]:
     return [a for a, _ in held]
 
 
-def claims_usd(health: Health, holdings: Mapping[str, model.Holding]) -> int:
-    """What the broker's health counts as collateral beyond the holdings (`balanceOf`), at oracle
-    value: matured notes' unpaid redemption claims, which no liquidation seizes (SEC-160/161)."""
-    return max(0, health.collateral_usd - model.figures(holdings.values()).collateral_usd)
-
-
 def unpriced_holding(holdings: Mapping[str, model.Holding]) -> str | None:
     """The first asset held without a usable price (valued 0 by the broker), if any."""
     return next((a for a, h in holdings.items() if h.balance and not h.price18), None)
 
 
-def write_off_blocker(holdings: Mapping[str, model.Holding], claim_usd: int = 0) -> str | None:
+def write_off_blocker(holdings: Mapping[str, model.Holding]) -> str | None:
     """Why the broker writes nothing off for this account, in one line (None: nothing stops it):
-    a holding without a usable price (SEC-162) or matured notes' redemption claims worth more than
-    dust (`claim_usd`, what the broker's health counts beyond the holdings; SEC-160)."""
+    a holding without a usable price (SEC-162). Matured notes' claims stop nothing: a write-off
+    assigns the debts to them (SEC-191)."""
     asset = unpriced_holding(holdings)
     if asset is not None:
         return f"no write-off: {asset} is held without a usable price (SEC-162)"
-    if claim_usd > model.MAX_DUST_USD:
-        return f"no write-off: matured notes' claims are collateral, {claim_usd} USD-wei (SEC-160)"
     return None
 
 
@@ -262,26 +260,33 @@ def choose_liquidation(
     tier: Tier,
     seizable: Iterable[str] | None = None,
     debt_asset: str | None = None,
-    claim_usd: int = 0,
 ) -> Liquidation | None:
     """The liquidation of the account whose assets are `holdings` (address -> Holding at oracle
-    prices) at `ratio_bps`: its largest debt (or `debt_asset`'s) repaid up to the close factor
-    against its first collateral in `collateral_order` (among `seizable`, when given). None:
-    nothing to repay or nothing to seize — unless the collateral is dust or none at all (a
-    write-off, SEC-23: repaid and seized 0; with no collateral the debt asset is named), and
-    nothing stops the write-off (`write_off_blocker`: a holding without a usable price, or
-    matured notes' claims worth `claim_usd` above dust)."""
+    prices) at `ratio_bps`: its largest debt (or `debt_asset`'s) repaid up to the close factor —
+    all of an assigned debt, whatever the ratio (SEC-190) — against its first collateral in
+    `collateral_order` (among `seizable`, when given). None: nothing to repay or nothing to seize
+    — unless the collateral is dust or none at all (a write-off, SEC-23: repaid and seized 0; with
+    no collateral a debt owed to a pool is named: an assigned one waits for its claim's
+    redemption), and nothing stops the write-off (`write_off_blocker`: a holding without a usable
+    price). Matured notes' claims are not holdings: they are never seized and stop no write-off
+    (SEC-191)."""
+    named = debt_asset is not None
     debt_asset = debt_asset or largest_debt(holdings)
     if debt_asset is None:
         return None
+    if not any(h.balance for h in holdings.values()):
+        if holdings[debt_asset].assigned:
+            if named:
+                return None
+            debt_asset = largest_debt({a: h for a, h in holdings.items() if not h.assigned})
+            if debt_asset is None:
+                return None
+        repay = model.max_repay(holdings[debt_asset].debt, ratio_bps, tier.close_factor_bps)
+        return Liquidation(debt_asset, debt_asset, repay, 0, 0, 0, True) if repay else None
     debt = holdings[debt_asset]
-    repay = model.max_repay(debt.debt, ratio_bps, tier.close_factor_bps)
+    repay = debt.assigned or model.max_repay(debt.debt, ratio_bps, tier.close_factor_bps)
     if repay == 0:
         return None
-    if not any(h.balance for h in holdings.values()):
-        if claim_usd > model.MAX_DUST_USD:
-            return None
-        return Liquidation(debt_asset, debt_asset, repay, 0, 0, 0, True)
     allowed = None if seizable is None else {a.lower() for a in seizable}
     order = [a for a in collateral_order(holdings) if allowed is None or a.lower() in allowed]
     if not order:
@@ -294,7 +299,6 @@ def choose_liquidation(
         ratio_bps,
         tier.bonus_bps,
         model.figures(holdings.values()).collateral_usd,
-        claim_usd,
         unpriced_holding(holdings) is not None,
     )
     if quote.repaid == 0 and not quote.write_off:

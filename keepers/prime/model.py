@@ -41,13 +41,17 @@ def ratio_bps(adjusted_collateral: int, adjusted_debt: int) -> int:
 
 @dataclass(frozen=True)
 class Holding:
-    """One asset of an account: its balance and debt (token units), price, decimals, risk weight."""
+    """One asset of an account: its balance and debt (token units), price, decimals, risk weight,
+    and the part of `debt` that is assigned (IPrimeBroker "Assigned debt", SEC-190: written off
+    beside a matured note's claim, without interest; a liquidation recovers it first, in full,
+    whatever the ratio)."""
 
     balance: int
     debt: int
     price18: int
     decimals: int
     risk_weight_bps: int
+    assigned: int = 0
 
 
 @dataclass(frozen=True)
@@ -128,15 +132,15 @@ def quote(
     ratio: int,
     tier_bonus_bps: int,
     collateral_usd: int | None = None,
-    claim_usd: int = 0,
     unpriced: bool = False,
 ) -> Quote:
     """PrimeMargin._quote's amounts (its checks — liquidatable, close factor — are the caller's):
     nothing seized when nothing is repaid, and whether what is left of the account's collateral
-    (`collateral_usd` at oracle value before, `figures(...).collateral_usd`; this holding's alone
-    when not given) is dust, written off: with the matured notes' claims beside it (`claim_usd`,
-    never seized) at most MAX_DUST_USD (SEC-160), and no holding without a usable price
-    (`unpriced`, SEC-162)."""
+    (`collateral_usd` at oracle value before, `figures(...).collateral_usd`: the balances; this
+    holding's alone when not given) is dust, written off: at most MAX_DUST_USD whatever matured
+    notes' claims the account keeps (SEC-191: a write-off assigns the debts to them), no holding
+    without a usable price (`unpriced`, SEC-162), and not a recovery of assigned debt (`debt`'s
+    `assigned`: its write-off was made, SEC-190)."""
     b = bonus_bps(
         tier_bonus_bps,
         ratio,
@@ -158,8 +162,8 @@ def quote(
         - before
         + value_down(collateral.balance - s, collateral.price18, collateral.decimals)
     )
-    dust = left + claim_usd <= MAX_DUST_USD and repayable_for(left, debt, b) == 0
-    return Quote(r, s, b, dust and not unpriced)
+    dust = left <= MAX_DUST_USD and repayable_for(left, debt, b) == 0
+    return Quote(r, s, b, dust and not unpriced and not debt.assigned)
 
 
 def adjusted_value(balance: int, price18: int, decimals: int, risk_weight_bps: int) -> int:

@@ -31,7 +31,6 @@ from keepers.prime.book import PrimeBook
 from keepers.prime.margin import (
     Mark,
     choose_liquidation,
-    claims_usd,
     heartbeat,
     needs_clearing,
     needs_confirmation,
@@ -182,9 +181,7 @@ def _liquidate(
         if not mark.health.liquidatable:
             break
         holdings = book.holdings(account)
-        choice = choose_liquidation(
-            holdings, mark.health.ratio_bps, mark.tier, claim_usd=claims_usd(mark.health, holdings)
-        )
+        choice = choose_liquidation(holdings, mark.health.ratio_bps, mark.tier)
         if choice is None:
             break
         if before_liquidation is not None:

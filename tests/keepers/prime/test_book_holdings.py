@@ -35,9 +35,12 @@ def listed():
     ]
 
 
-def _reads(balances, prices, debts):
+def _reads(balances, prices, debts, assigned=None):
+    """The batched reads' answers in the book's order: balances, prices, the pools' debts, the
+    broker's assigned debts (none unless given)."""
+
     def read_views(calls):
-        return [*balances, *prices, *debts]
+        return [*balances, *prices, *debts, *(assigned or [0] * len(debts))]
 
     return read_views
 
@@ -77,6 +80,28 @@ def test_prm_52__holdings__a_stale_feed_of_an_owed_asset_raises(monkeypatch, lis
         book_module,
         "read_views",
         _reads([0, 10 * 10**18, 0], [stale, 50 * 10**18, 90 * 10**18], [500 * 10**6]),
+    )
+    with pytest.raises(StalePrice):
+        _book(listed).holdings("0xaccount")
+
+
+def test_sec_196__holdings__an_assigned_debt_is_debt__the_part_recorded(monkeypatch, listed):
+    """SEC-190: a debt the broker wrote off beside a matured note's claim and assigned to it is
+    still the account's debt (the broker's health counts it): the book adds `assignedDebtOf` to
+    the pool's `debtOf` and records the part (`Holding.assigned`); a stale feed of an asset owed
+    only that way raises, as the broker's check reverts."""
+    monkeypatch.setattr(
+        book_module,
+        "read_views",
+        _reads([0, 0, 0], [10**18, 50 * 10**18, 90 * 10**18], [500 * 10**6], [33_750 * 10**6]),
+    )
+    usdc = _book(listed).holdings("0xaccount")["0xusdc"]
+    assert (usdc.debt, usdc.assigned) == (34_250 * 10**6, 33_750 * 10**6)
+    stale = StalePrice("USDC: PriceUnavailable(Stale)")
+    monkeypatch.setattr(
+        book_module,
+        "read_views",
+        _reads([0, 0, 0], [stale, 50 * 10**18, 90 * 10**18], [0], [33_750 * 10**6]),
     )
     with pytest.raises(StalePrice):
         _book(listed).holdings("0xaccount")

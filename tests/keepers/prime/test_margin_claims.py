@@ -1,9 +1,10 @@
 """The margin keeper and an account whose only asset is a matured note's redemption claim (the
 red team's L1 and K1, atk-prime3): the claim has no balance (`balanceOf` 0) and the keeper's model
-does not see it, but the broker settles it, values it and refuses a write-off beside it.
+does not see it, but the broker settles it and values it; before SEC-192 it refused a write-off
+beside it when the note's feed was stale, and since SEC-190 a write-off assigns the debt to it.
 keepers/prime/keeper.py's `_settle_income` and `_terms` decide; the chain is stubbed as in
 test_margin_sales.py (the book's reads, the broker's `claimIncome`, the preview the broker serves)
-and the broker's refusal is the one it gives on the real stack
+and the broker's refusal is the one it gave on the real stack
 (`tests/contracts/prime/test_prime_broker_red_team_3.py`'s `matured` book, the note's feed stale:
 `WriteOffUnpriced(account, note)`)."""
 
@@ -99,3 +100,25 @@ def test_sec_169__claim_only_account__note_feed_stale__no_write_off_proposed__on
     accepted, _ = keeper_over(holdings)
     choice, method, route = accepted._terms(Mark(ACCOUNT, health, TIER, 1), Head(1, 1))
     assert (choice.repaid, choice.write_off, method, route) == (0, True, "take", b"")
+
+
+def test_sec_196__assigned_debt__nothing_to_seize_one_line_why__then_recovered_from_the_cash():
+    """SEC-190 in the keeper: the account's 33,750 USDC were written off beside its claim and
+    assigned to it (`Holding.assigned`). With nothing to seize the keeper proposes no write-off
+    (it was made) and says why in one line; once the redemption is credited (59,842 LUSDC) it
+    recovers all of it against the cash, whatever the ratio."""
+    assigned = 33_750 * 10**6
+    holdings = dict(
+        claim_only_book(100 * USD), **{USDC: model.Holding(0, assigned, USD, 6, 0, assigned)}
+    )
+    keeper, _ = keeper_over(holdings)
+    health = Health(59_850 * USD, 50_274 * USD, 33_750 * USD, 33_750 * USD, 14_896, 0, 0, False)
+    terms = keeper._terms(Mark(ACCOUNT, health, TIER, 1), Head(1, 1_700_000_000))
+    assert terms == f"assigned debt of {USDC}: nothing to recover it from yet (SEC-190)"
+    credited = dict(holdings, **{LUSDC: model.Holding(59_842 * 10**6, 0, USD, 6, 0)})
+    keeper, _ = keeper_over(credited)
+    # No sale (the stubbed preview seizes nothing): the keeper takes the cash itself.
+    keeper.take, keeper._commit_threshold = True, lambda asset: 0
+    choice, method, _ = keeper._terms(Mark(ACCOUNT, health, TIER, 1), Head(1, 1_700_000_000))
+    assert (choice.debt_asset, choice.collateral_asset, method) == (USDC, LUSDC, "take")
+    assert (choice.repay, choice.repaid, choice.write_off) == (assigned, assigned, False)

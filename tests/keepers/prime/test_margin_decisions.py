@@ -224,13 +224,14 @@ def test_sec_23__write_off__at_most_one_usd_whatever_the_debts_unit():
     assert model.MAX_DUST_USD == 10**18
 
 
-def test_sec_166__write_off__not_proposed_beside_an_unpriced_holding_or_a_claim_above_dust():
-    """SEC-166, the keeper's mirror of SEC-160 and SEC-162: the red team's A1 book (1 wei of QSPX
-    beside 1,000 QCORP whose feed is stale, read at price 0) got the write-off the broker now
-    refuses; an account whose only collateral is a matured note's claim (what the broker's health
-    counts beyond the holdings) is not written off while the claim is worth more than dust. The
-    keeper says why, in one line (`write_off_blocker`)."""
-    from keepers.prime.margin import claims_usd, write_off_blocker
+def test_sec_166__write_off__not_proposed_beside_an_unpriced_holding__a_claim_stops_none():
+    """SEC-166, the keeper's mirror of SEC-162: the red team's A1 book (1 wei of QSPX beside 1,000
+    QCORP whose feed is stale, read at price 0) got the write-off the broker refuses; the keeper
+    says why, in one line (`write_off_blocker`). An account whose only collateral is a matured
+    note's claim (counted by the broker's health beyond the holdings) was not written off while the
+    claim was worth more than dust (SEC-160); since SEC-191 the claim stops no write-off (the broker
+    assigns the debt to it), and the keeper proposes it."""
+    from keepers.prime.margin import write_off_blocker
 
     a1 = {
         USDC: model.Holding(0, 49_000 * 10**6, USD, 6, 0),
@@ -245,14 +246,41 @@ def test_sec_166__write_off__not_proposed_beside_an_unpriced_holding_or_a_claim_
     priced = dict(a1, **{QCORP: model.Holding(1_000 * USD, 0, 50 * USD, 18, 10_000)})
     chosen = choose_liquidation(priced, model.figures(priced.values()).ratio_bps, TIER)
     assert chosen.collateral_asset == QCORP and not chosen.write_off
-    # No balance left, a claim of ~23,940 USD counted by the broker's health.
+    # No balance left beside a claim of ~23,940 USD (69.8%): written off, whatever the claim.
     bare = {USDC: model.Holding(0, 33_750 * 10**6, USD, 6, 0)}
-    health = Health(23_940 * USD, 23_557 * USD, 33_750 * USD, 33_750 * USD, 6_980, 0, 0, True)
-    claim = claims_usd(health, bare)
-    assert claim == 23_940 * USD
-    assert choose_liquidation(bare, 6_980, TIER, claim_usd=claim) is None
-    assert "(SEC-160)" in write_off_blocker(bare, claim)
-    # A claim worth dust (a note in default) does not stop it.
-    written_off = choose_liquidation(bare, 0, TIER, claim_usd=USD // 2)
-    assert (written_off.repaid, written_off.write_off) == (0, True)
-    assert write_off_blocker(bare, USD // 2) is None
+    written_off = choose_liquidation(bare, 6_980, TIER)
+    assert (written_off.debt_asset, written_off.repaid, written_off.write_off) == (USDC, 0, True)
+    assert write_off_blocker(bare) is None
+
+
+def test_sec_196__assigned_debt__recovered_first_in_full_whatever_the_ratio__never_written_off():
+    """The keeper's mirror of SEC-190: a debt the broker wrote off beside a matured note's claim
+    and assigned to it (`Holding.assigned`, part of `debt`) is chosen before any other, repaid in
+    full whatever the ratio (the account at 177%: the claim's redemption credited as cash), and
+    never proposed as a write-off: with nothing to seize it waits for the claim (None), and a debt
+    owed to a pool beside it is the one a write-off names."""
+    assigned, lusdc = 33_750 * 10**6, "0x" + "5" * 40  # the note's payment asset
+    book = {
+        USDC: model.Holding(0, assigned, USD, 6, 0, assigned),
+        lusdc: model.Holding(59_842 * 10**6, 0, USD, 6, 0),  # the redemption, credited
+        QSPX: model.Holding(0, 100 * USD, 50 * USD, 18, 10_000),  # 5,000 USD owed to its pool
+    }
+    ratio = model.figures(book.values()).ratio_bps
+    assert ratio > TIER.liquidation_bps
+    choice = choose_liquidation(book, ratio, TIER)
+    assert (choice.debt_asset, choice.collateral_asset) == (USDC, lusdc)
+    assert (choice.repay, choice.repaid, choice.write_off) == (assigned, assigned, False)
+    # A pool debt larger than the assigned one still waits for it.
+    larger = dict(book, **{QSPX: model.Holding(0, 1_000 * USD, 50 * USD, 18, 10_000)})
+    assert choose_liquidation(larger, ratio, TIER).debt_asset == USDC
+    # One unit of cash beside it (no bonus at this ratio): that unit recovered, nothing written off.
+    dusty = dict(book, **{lusdc: model.Holding(1, 0, USD, 6, 0)})
+    one = choose_liquidation(dusty, 0, TIER)
+    assert (one.repaid, one.seized, one.write_off) == (1, 1, False)
+    # Nothing to seize: the assigned debt waits; the pool's QSPX debt beside it is written off.
+    bare = dict(book, **{lusdc: model.Holding(0, 0, USD, 6, 0)})
+    written_off = choose_liquidation(bare, 0, TIER)
+    assert (written_off.debt_asset, written_off.repaid, written_off.write_off) == (QSPX, 0, True)
+    assert choose_liquidation(bare, 0, TIER, debt_asset=USDC) is None
+    only = {USDC: model.Holding(0, assigned, USD, 6, 0, assigned)}
+    assert choose_liquidation(only, 0, TIER) is None
