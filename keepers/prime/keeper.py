@@ -69,10 +69,12 @@ from keepers.prime.margin import (
     MAX_LIQUIDATIONS_PER_BLOCK,
     MAX_SALE_CANDIDATES,
     SALE_SIZING_ROUNDS,
+    Health,
     Liquidation,
     Mark,
     choose_liquidation,
     collateral_order,
+    idle_accounts,
     largest_debt,
     plan_cycle,
     scaled_repay,
@@ -121,6 +123,8 @@ class MarginKeeper:
         self.broker = self.book.broker
         self.chain_id = chain.chain_id
         self._router = None
+        # Accounts the keeper last found nothing to send for, at the health it read then (SEC-197).
+        self._idle: dict[str, Health] = {}
 
     # ------------------------------------------------------------------ the cycle
 
@@ -136,6 +140,7 @@ class MarginKeeper:
         marks, unreadable = self.book.marks(accounts)
         busy = {a.lower() for a, state in settled.items() if state == "in flight"}
         busy |= self._retrying(head)
+        busy |= idle_accounts(marks, self._idle)
         plan = plan_cycle(marks, busy, self.max_liquidations, now=head.timestamp)
         result: dict = {
             "accounts": len(accounts),
@@ -174,6 +179,7 @@ class MarginKeeper:
                 outcome = {"action": "none", "reason": blocker}
             else:
                 outcome = self._liquidate(by_account[account], head)
+                self._remember(by_account[account], outcome)
             result["outcomes"].setdefault(account, {})["liquidation"] = outcome
             result["liquidations"] += outcome["action"] == "liquidated"
         return result
@@ -285,6 +291,14 @@ class MarginKeeper:
             self._router = Router(aggregator, sources_from_record(self.record.contracts))
         return self._router
 
+    def _remember(self, mark: Mark, outcome: dict) -> None:
+        """Notes `mark`'s account as idle when its liquidation sent nothing (SEC-197: it takes no
+        slot again until its health moves), and forgets it otherwise."""
+        if outcome.get("action") == "none":
+            self._idle[mark.account.lower()] = mark.health
+        else:
+            self._idle.pop(mark.account.lower(), None)
+
     def _retrying(self, head: Head) -> set[str]:
         """Accounts whose last liquidation failed less than RETRY_AFTER_BLOCKS ago."""
         last: dict[str, object] = {}
@@ -326,6 +340,14 @@ class MarginKeeper:
                 return sized, "sell", route
             reasons.append(f"{asset}: {sale}")
         reason = "; ".join(reasons) or blocker or "no collateral to sell"
+        if holdings[debt_asset].assigned and holdings[debt_asset].balance:
+            # Assigned debt beside a balance of the debt asset itself (a claim paying in it): taken,
+            # whatever `take` says — the repayment comes back in the units seized (SEC-230).
+            choice = choose_liquidation(
+                holdings, mark.health.ratio_bps, mark.tier, [debt_asset], debt_asset
+            )
+            if choice is not None and choice.repaid:
+                return choice, "take", b""
         if not self.take:
             return reason
         choice = choose_liquidation(holdings, mark.health.ratio_bps, mark.tier)
@@ -400,17 +422,18 @@ class MarginKeeper:
         return reason
 
     def _take_ready(self, choice: Liquidation) -> str | None:
-        """Approves the broker for the repayment from the keeper's balance; why not, if not."""
+        """Approves the broker for the repayment (`repaid`: what the liquidation, sent with it as
+        its `repay`, pays; SEC-230) from the keeper's balance; why not, if not."""
         from ape import project
 
         token = project.SecurityToken.at(choice.debt_asset)  # any ERC-20's ABI
         signer = self.signer
-        if int(token.balanceOf(signer.address)) < choice.repay:
-            return f"the keeper holds less than the {choice.repay} to repay"
-        if int(token.allowance(signer.address, self.broker.address)) < choice.repay:
+        if int(token.balanceOf(signer.address)) < choice.repaid:
+            return f"the keeper holds less than the {choice.repaid} to repay"
+        if int(token.allowance(signer.address, self.broker.address)) < choice.repaid:
             with_retries(
                 lambda: token.approve(
-                    self.broker.address, choice.repay, sender=signer, nonce=next_nonce(signer)
+                    self.broker.address, choice.repaid, sender=signer, nonce=next_nonce(signer)
                 )
             )
         return None
@@ -429,6 +452,8 @@ class MarginKeeper:
             return {"action": "none", "reason": terms}
         choice, method, route = terms
         if method == "take" and choice.repaid != 0:
+            # Sent as the repayment: the broker takes no more than was approved (SEC-230).
+            choice = replace(choice, repay=choice.repaid)
             reason = self._take_ready(choice)
             if reason is not None:
                 return {"action": "none", "reason": reason}

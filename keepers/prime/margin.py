@@ -151,6 +151,14 @@ class CyclePlan:
     clears: list[str] = field(default_factory=list)
 
 
+def idle_accounts(marks: Iterable[Mark], idle: Mapping[str, Health]) -> set[str]:
+    """The accounts (lowercase) whose health is what it was when the keeper last found nothing
+    to send for them (`idle`: account -> that health). They take no liquidation slot until it
+    moves — a price, a balance, a debt (SEC-197: a few accounts it cannot act on took every slot,
+    every block)."""
+    return {m.account.lower() for m in marks if idle.get(m.account.lower()) == m.health}
+
+
 def plan_cycle(
     marks: Iterable[Mark],
     busy: set[str] = frozenset(),

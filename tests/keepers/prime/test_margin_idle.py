@@ -1,0 +1,113 @@
+"""The margin keeper against red team round 5 (atk-prime5), no chain: accounts it cannot act on
+took every liquidation slot, every block (F3, SEC-197); assigned debt beside a balance of the
+debt asset itself (a claim paying in it) was never recovered by the default keeper, and a take
+approved the whole assigned debt rather than the repayment (F5, SEC-230)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from types import SimpleNamespace
+from unittest import mock
+
+import ape
+
+from keepers.prime import model
+from keepers.prime.keeper import Head, MarginKeeper
+from keepers.prime.margin import Health, Mark, Tier, choose_liquidation, idle_accounts, plan_cycle
+
+TIER = Tier(15_000, 12_500, 11_000, 5_000, 500, 86_400)
+USD = 10**18
+USDC, NOTE = ("0x" + c * 40 for c in "15")
+
+
+def _keeper(holdings, take=False):
+    keeper = MarginKeeper.__new__(MarginKeeper)
+    keeper.take = take
+    keeper._idle = {}
+    keeper.book = SimpleNamespace(holdings=lambda account: holdings)
+    return keeper
+
+
+def _stuck(i):
+    """Written off beside a defaulted note's claim (33,750 USD assigned, the claim's adjusted
+    value ~20,110 USD, nothing seizable), read as liquidatable (a broker before SEC-197)."""
+    debt, adjusted = 33_750 * USD, 20_110 * USD
+    return Mark(
+        f"0x5{i}",
+        Health(23_940 * USD, adjusted, debt, debt, adjusted * 10_000 // debt, 0, 0, True),
+        TIER,
+        0,
+    )
+
+
+def test_sec_197__keeper__accounts_it_cannot_act_on__take_no_slot_until_their_health_moves():
+    stuck_holdings = {
+        USDC: model.Holding(0, 33_750 * 10**6, USD, 6, 0, 33_750 * 10**6),
+        NOTE: model.Holding(0, 0, 40 * USD, 18, 2_000),
+    }
+    keeper = _keeper(stuck_holdings)
+    stuck = [_stuck(i) for i in range(3)]
+    real = Mark(
+        "0xr", Health(105 * USD, 105 * USD, 100 * USD, 100 * USD, 10_500, 0, 0, True), TIER, 0
+    )
+    # The first block plans the stuck ones (the lowest ratios); the keeper finds nothing to send.
+    first = plan_cycle(stuck + [real], idle_accounts(stuck + [real], keeper._idle))
+    assert "0xr" not in first.liquidations
+    for mark in stuck:
+        terms = keeper._terms(mark, Head(1, 1))
+        assert isinstance(terms, str)
+        keeper._remember(mark, {"action": "none", "reason": terms})
+    # Every later block: they take no slot, the real one is planned.
+    for _ in range(3):
+        plan = plan_cycle(stuck + [real], idle_accounts(stuck + [real], keeper._idle))
+        assert plan.liquidations == ["0xr"]
+    # Its health moves (a price, a balance): planned again.
+    moved = Mark(stuck[0].account, replace(stuck[0].health, ratio_bps=5_000), TIER, 0)
+    plan = plan_cycle(
+        [moved, *stuck[1:], real], idle_accounts([moved, *stuck[1:], real], keeper._idle)
+    )
+    assert plan.liquidations[0] == moved.account
+    # A liquidation sent forgets the account.
+    keeper._remember(moved, {"action": "liquidated"})
+    assert moved.account.lower() not in keeper._idle
+
+
+def test_sec_230__claim_pays_in_the_debt_asset__default_keeper_takes_it__approves_the_repayment():
+    assigned = 33_750 * 10**6
+    holdings = {
+        USDC: model.Holding(59_850 * 10**6, assigned, USD, 6, 0, assigned),
+        NOTE: model.Holding(0, 0, 100 * USD, 18, 2_000),
+    }
+    choice = choose_liquidation(holdings, 17_733, TIER)
+    assert (choice.debt_asset, choice.collateral_asset) == (USDC, USDC) and choice.repaid > 0
+    health = Health(59_850 * USD, 59_850 * USD, 33_750 * USD, 33_750 * USD, 17_733, 0, 0, True)
+    terms = _keeper(holdings)._terms(Mark("0xa", health, TIER, 0), Head(1, 1))
+    assert not isinstance(terms, str), terms
+    taken, method, route = terms
+    assert (method, route) == ("take", b"")
+    assert (taken.debt_asset, taken.collateral_asset, taken.repaid) == (USDC, USDC, assigned)
+    # The take approves and checks what it repays, not the whole assigned debt.
+    calls = []
+
+    class Token:
+        def balanceOf(self, who):
+            return taken.repaid
+
+        def allowance(self, who, spender):
+            return 0
+
+        def approve(self, spender, amount, **kw):
+            calls.append(amount)
+
+    keeper = _keeper(holdings)
+    keeper.signer = SimpleNamespace(address="0x" + "9" * 40)
+    keeper.broker = SimpleNamespace(address="0x" + "8" * 40)
+    partial = taken.__class__(**{**taken.__dict__, "repaid": taken.repaid // 2})
+    with (
+        mock.patch("keepers.prime.keeper.next_nonce", lambda s: 0),
+        mock.patch.object(
+            type(ape.project), "SecurityToken", SimpleNamespace(at=lambda a: Token()), create=True
+        ),
+    ):
+        assert keeper._take_ready(partial) is None
+    assert calls == [partial.repaid]
