@@ -99,8 +99,11 @@ struct AccountHealth {
     uint256 marginCallAt;
     /// When it allows liquidation (0: no call).
     uint256 deadline;
-    /// Below the liquidation ratio, or below maintenance past its call's deadline, or owing
-    /// assigned debt (see "Assigned debt") beside something seizable (SEC-190).
+    /// A liquidation can act now (SEC-197): below the liquidation ratio, or below maintenance past
+    /// its call's deadline, while it owes a pool (repaid, or written off); or owing assigned debt
+    /// (see "Assigned debt") beside more than `MAX_DUST_USD` seizable, or beside no claim (dropped,
+    /// SEC-199). Warning: assigned debt beside a claim and at most `MAX_DUST_USD` seizable reads
+    /// false even where that dust could repay a unit of it.
     bool liquidatable;
     /// When the open call was last seen below maintenance (its issue or its last confirmation; 0:
     /// none open). It lapses `min(gracePeriod, MARGIN_CALL_HEARTBEAT)` after this.
@@ -280,12 +283,20 @@ interface IPrimeBrokerErrors {
 /// without interest. The claim stays the account's and its redemption is credited to it as cash,
 /// as before. Assigned debt is due in full whatever the ratio: a liquidation naming its asset
 /// recovers it first, up to all of it, with the tier's (dynamic) bonus — the account is
-/// liquidatable while it owes some and holds anything seizable (`AccountHealth.liquidatable`) —
-/// and a Repay of that asset pays it before the pool's debt (SEC-193); either way the pool books
-/// it back (ILendingPool `recoverBadDebt`: its lenders' loss first, then its reserves'). Nothing
-/// is written off again for it; once the account has no claim left and nothing to seize, what
-/// remains is dropped (nothing will pay it). `setPool` refuses while any debt of the asset is
+/// liquidatable while it owes some and holds more than `MAX_DUST_USD` seizable
+/// (`AccountHealth.liquidatable`, SEC-197: an account with nothing a liquidation can act on is
+/// not) — and a Repay of that asset pays it before the pool's debt (SEC-193); either way the pool
+/// books it back (ILendingPool `recoverBadDebt`: its lenders' loss first, then its reserves').
+/// Nothing is written off again for it; once the account has no claim left and what is left to
+/// seize is dust (SEC-23's rule), a liquidation drops what remains, repaying nothing or after its
+/// recovery (SEC-199: nothing will pay it; one wei kept it for good), and writes off the pools'
+/// debt of a liquidatable account beside it. `setPool` refuses while any debt of the asset is
 /// assigned (`"pool owed"`, SEC-195: its recovery is that pool's).
+/// Warning (not fixed, red team round 5 F1): the pool realises assigned debt as a loss at once
+/// and books its recovery as a step up, so whoever holds its shares when a recovery lands shares
+/// in it — the account's owner too, depositing before its own Repay. A frozen, non-accruing
+/// bucket counted in `totalAssets` is the intended design; until then lenders and governance
+/// watch `DebtAssigned` and `BadDebtRecovered`.
 ///
 /// Income (SEC-20..22). A posted token's income is paid to its holder, the broker: a note's
 /// coupons and redemption by its BondServicer, an income share class's dividend into the broker's
@@ -304,11 +315,14 @@ interface IPrimeBrokerErrors {
 /// and stay on its books as its claim on a top-up): the account withdraws the cash, or a
 /// liquidator seizes it (a liquidation settles every income-bearing asset of the account first).
 /// Until the redemption is complete the claim is collateral no liquidation can seize (SEC-160,
-/// SEC-161): valued by the servicer's terms — `retired x (pricePerShare - the redemption index
-/// paid to the account) / SCALE` of the payment asset, at that asset's price (0 without a usable
-/// one) — and at most the same part of the notes' value at the note's oracle price while the note
-/// has one (the market's doubt of the issuer counts; a note feed that stops after maturity, as
-/// nothing trades, zeroes nothing and blocks nothing: SEC-192), with the note's haircut, in
+/// SEC-161): valued by the servicer's terms in two parts (SEC-198), at the payment asset's price
+/// (0 without a usable one): the funded part, `retired x (index - paid) / SCALE` (the servicer's
+/// redemption index above the one paid to the account: cash it holds); and the unfunded part,
+/// `retired x (pricePerShare - max(index, paid)) / SCALE`, at most the same part of the notes'
+/// value at the note's oracle price, and 0 while the note has no usable price — stale, out of its
+/// bounds, non-positive or failing its cross-check alike (the market's doubt counts and silence
+/// is no promise of the issuer's; a claim is still never a holding without a price, so it blocks
+/// no write-off: SEC-192), with the note's haircut, in
 /// health, margin calls and liquidations — not in initial margin (`execute`'s borrows and
 /// withdrawals, `maxBorrow`, `topUp`). A write-off leaves it to the account and assigns the debts
 /// to it (see "Assigned debt"): its later redemption pays them back to the pools.

@@ -29,7 +29,7 @@ interface IPrimeMargin {
     /// @notice The account's collateral and debt at oracle prices, with and without haircuts, its
     /// ratio, its open margin call (none once it lapsed) and whether it may be liquidated now.
     /// Income not yet settled is not counted. Debt includes assigned debt (IPrimeBroker "Assigned
-    /// debt"), and an account owing some is liquidatable while it holds anything seizable.
+    /// debt"). `liquidatable`: a liquidation can act now (SEC-197, `AccountHealth.liquidatable`).
     function health(address account) external view returns (AccountHealth memory);
     /// @notice How `asset` pays income to its holder, as bound by `setIncome`.
     function incomeOf(address asset) external view returns (IncomeConfig memory);

@@ -305,10 +305,12 @@ abstract contract PrimeLayout is IPrimeBrokerErrors {
     }
 
     /// @dev What the account's matured units of `asset` (a note) are still owed by its servicer's
-    /// terms: `retired x (pricePerShare - the redemption index paid to it) / SCALE` of the payment
-    /// asset, at that asset's price (0 without a usable one) — and at most the same part of the
-    /// notes' value at the note's `price` while it has one (0: none; the market's doubt of the
-    /// issuer counts, its silence after maturity does not: SEC-192). 0 without retired units.
+    /// terms, in two parts (SEC-198): the funded part, `retired x (index - paid) / SCALE` of the
+    /// payment asset (the redemption index is cash the servicer holds), at that asset's price; and
+    /// the unfunded part, `retired x (pricePerShare - max(index, paid)) / SCALE`, at most the same
+    /// part of the notes' value at the note's `price`, and 0 while the note has no usable price
+    /// (`price` 0: stale, out of bounds, non-positive or failing its cross-check alike — silence is
+    /// no promise of the issuer's). 0 without retired units, or without a usable payment price.
     function _claimValue(address account, address asset, uint256 price, uint8 decimals)
         internal
         view
@@ -317,18 +319,21 @@ abstract contract PrimeLayout is IPrimeBrokerErrors {
         uint256 retired = _retired[account][asset];
         if (retired == 0) return 0;
         Income memory inc = _incomes[asset];
-        (uint256 pricePerShare,,,,) = IBondServicer(inc.source).redemptionPool();
+        (uint256 pricePerShare,,, uint256 index,) = IBondServicer(inc.source).redemptionPool();
         uint256 paid = _incomeMarks[account][asset].redemption;
         if (paid >= pricePerShare) return 0;
-        uint256 unpaid = pricePerShare - paid;
         (PriceStatus status, uint256 payPrice,) = _oracle.priceOf(inc.payAsset);
-        if (status <= PriceStatus.Fallback) {
-            value = MarginMath.valueDown(
-                Math.mulDiv(retired, unpaid, SERVICER_SCALE), payPrice, _listings[inc.payAsset].decimals
+        if (status > PriceStatus.Fallback) return 0;
+        uint8 payDecimals = _listings[inc.payAsset].decimals;
+        // No underflow: paid <= funded <= pricePerShare (the index never exceeds the price).
+        uint256 funded = Math.min(Math.max(index, paid), pricePerShare);
+        value = MarginMath.valueDown(Math.mulDiv(retired, funded - paid, SERVICER_SCALE), payPrice, payDecimals);
+        if (price != 0 && funded < pricePerShare) {
+            uint256 unfunded = pricePerShare - funded;
+            value += Math.min(
+                MarginMath.valueDown(Math.mulDiv(retired, unfunded, SERVICER_SCALE), payPrice, payDecimals),
+                Math.mulDiv(MarginMath.valueDown(retired, price, decimals), unfunded, pricePerShare)
             );
-        }
-        if (price != 0) {
-            value = Math.min(value, Math.mulDiv(MarginMath.valueDown(retired, price, decimals), unpaid, pricePerShare));
         }
     }
 

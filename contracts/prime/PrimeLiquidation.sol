@@ -223,18 +223,6 @@ contract PrimeLiquidation is IPrimeLiquidation, PrimeModule {
         a.marginCallAt = 0;
     }
 
-    /// @dev Whether the account holds a claim on a matured note's redemption: an income-bearing
-    /// asset's bit with retired units (SEC-160: the bit stays while the redemption is incomplete).
-    function _claims(address account, Account memory a) internal view returns (bool) {
-        uint256 mask = a.heldMask;
-        // Bounded by MAX_ASSETS.
-        for (uint256 i; mask != 0; ++i) {
-            if (mask & 1 != 0 && _entries[i].income && _retired[account][_entries[i].asset] != 0) return true;
-            mask >>= 1;
-        }
-        return false;
-    }
-
     /// @dev The ratio after the liquidation, exactly as `_figures` would compute it, from the one
     /// before: only the seized asset's collateral term and the repaid asset's debt term changed
     /// (no other price, balance or debt moved), so they are replaced (no second pass of oracle

@@ -163,10 +163,15 @@ contract PrimeMargin is IPrimeMargin, PrimeModule {
             h.marginCallSeenAt = seen;
             h.deadline = a.marginCallAt + t.gracePeriod;
         }
-        // Or it owes assigned debt and holds something to recover it from (SEC-190).
-        h.liquidatable = f.ratioBps < t.liquidationBps
-            || (h.deadline != 0 && block.timestamp >= h.deadline && f.ratioBps < t.maintenanceBps)
-            || (a.assignedMask != 0 && f.collateralUsd > f.claimUsd);
+        bool due = f.ratioBps < t.liquidationBps
+            || (h.deadline != 0 && block.timestamp >= h.deadline && f.ratioBps < t.maintenanceBps);
+        // And a liquidation can act (SEC-197, `_quote`'s rule): it repays or writes off pool debt,
+        // recovers assigned debt from more than dust (SEC-190), or drops assigned debt that no
+        // claim will pay (SEC-199; beside pool debt only once that is due). Assigned debt beside a
+        // claim and at most dust is not.
+        bool seizable = f.collateralUsd - f.claimUsd > MAX_DUST_USD;
+        h.liquidatable = (due && a.debtMask != 0)
+            || (a.assignedMask != 0 && (seizable || (a.debtMask == 0 && !_claims(account, a))));
     }
 
     /// @inheritdoc IPrimeMargin

@@ -83,7 +83,8 @@ abstract contract PrimeModule is PrimeLayout {
         q.callLive = a.marginCallAt != 0 && _live(a, t, _callSeenAt[account]);
         uint256 deadline = q.callLive ? a.marginCallAt + t.gracePeriod : 0;
         bool overdue = deadline != 0 && block.timestamp >= deadline && f.ratioBps < t.maintenanceBps;
-        if (q.assigned == 0 && f.ratioBps >= t.liquidationBps && !overdue) {
+        bool due = f.ratioBps < t.liquidationBps || overdue;
+        if (q.assigned == 0 && !due) {
             revert NotLiquidatable(account, f.ratioBps, deadline);
         }
         q.debt = _listings[debtAsset];
@@ -134,11 +135,32 @@ abstract contract PrimeModule is PrimeLayout {
         uint8 cd = q.collateral.decimals;
         q.leftUsd = f.collateralUsd - f.claimUsd - MarginMath.valueDown(q.balanceBefore, q.colPrice, cd)
             + MarginMath.valueDown(q.balanceBefore - q.seized, q.colPrice, cd);
-        // A recovery of assigned debt writes nothing off: that write-off was made (SEC-190).
-        if (!(q.assigned == 0 && _decideWriteOff(q)) && q.repaid == 0) {
+        // Dust left: a write-off realises the pool's debts of a liquidatable account, and drops
+        // the assigned debt of one without a claim left (SEC-199: nothing will ever pay it); beside
+        // a claim, assigned debt alone is no write-off (it was made, SEC-190). `liquidatable`
+        // (PrimeMargin.health) reads the same rule.
+        if (
+            _decideWriteOff(q)
+                && (due ? a.debtMask == 0 && _claims(account, a) : a.debtMask != 0 || _claims(account, a))
+        ) {
+            q.writeOff = false;
+        }
+        if (!q.writeOff && q.repaid == 0) {
             if (q.unpriced != address(0) && _dust(q)) revert WriteOffUnpriced(account, q.unpriced);
             revert ZeroAmount();
         }
+    }
+
+    /// @dev Whether the account holds a claim on a matured note's redemption: an income-bearing
+    /// asset's bit with retired units (SEC-160: the bit stays while the redemption is incomplete).
+    function _claims(address account, Account memory a) internal view returns (bool) {
+        uint256 mask = a.heldMask;
+        // Bounded by MAX_ASSETS.
+        for (uint256 i; mask != 0; ++i) {
+            if (mask & 1 != 0 && _entries[i].income && _retired[account][_entries[i].asset] != 0) return true;
+            mask >>= 1;
+        }
+        return false;
     }
 
     /// @dev Dust (SEC-23): what is left to seize cannot repay one unit of the debt, and it is worth at

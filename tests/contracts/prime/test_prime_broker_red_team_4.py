@@ -13,7 +13,7 @@ from __future__ import annotations
 import ape
 import pytest
 
-from bond_fixtures import SCALE, SHARE_UNIT, USD_UNIT
+from bond_fixtures import SCALE, USD_UNIT
 from broker_fixtures import (
     BORROW,
     CLIENT_ID,
@@ -221,8 +221,9 @@ def test_sec_192__note_feed_stale_after_maturity__claim_valued_by_its_terms__wri
     as a held asset without a price: the claim counted 0 (the account, at 151% before, was
     liquidatable at 13%: round 2's H1 again) and no write-off was possible (`WriteOffUnpriced`)
     until the feed came back. Now a claim is valued by the servicer's terms at its payment asset's
-    price (at most the note's market value while the note has one): the stale feed changes
-    nothing, and a write-off beside the claim goes through."""
+    price (at most the note's market value while the note has one): no holding without a price,
+    and a write-off beside the claim goes through. Since SEC-198 the unfunded part of the claim
+    counts only at a usable note price, so the stale feed values this unfunded claim at 0."""
     note, lusdc, usdc, borrowed = matured
     chain.pending_timestamp += 2 * DAY
     chain.mine()
@@ -231,9 +232,12 @@ def test_sec_192__note_feed_stale_after_maturity__claim_valued_by_its_terms__wri
         feed.report(feed.latestRoundData()[1], sender=p.reporter)
     cash = p.broker.balanceOf(CLIENT_ID, lusdc)
     h = p.margin.health(CLIENT_ID)
-    paid = bond.servicer.redemptionPool().index
-    assert h.collateralUsd == cash * 10**12 + terms_usd(bond, 600 * SHARE_UNIT, paid)
-    assert not h.liquidatable
+    # SEC-198: the unfunded part counts only at a usable note price (silence is no promise of the
+    # issuer's); the funded part is cash the account was already credited (its mark is at the
+    # index), so the claim counts 0 and the account is liquidatable.
+    assert bond.servicer.redemptionPool().shortfall > 50_000 * USD_UNIT
+    assert h.collateralUsd == cash * 10**12
+    assert h.liquidatable
     # A stricter tier (220% liquidation, the whole debt at once, no bonus): the cash is seized and,
     # nothing seizable left, the rest is written off and assigned to the claim.
     strict, sender = (30_000, 25_000, 22_000, 10_000, 0, 3_600), p.deployment.sender
