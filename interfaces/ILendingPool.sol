@@ -28,11 +28,13 @@ struct PoolState {
     uint256 totalDebt;
     /// The part of `cash + totalDebt` that belongs to the reserves, not to lenders.
     uint256 reserves;
-    /// Bad debt realised against lenders so far (after the reserves were exhausted), less what
-    /// `recoverBadDebt` restored to them.
+    /// Bad debt realised against lenders so far (after the reserves were exhausted).
     uint256 badDebtRealised;
-    /// Bad debt the reserves absorbed so far, less what `recoverBadDebt` restored to them.
+    /// Bad debt the reserves absorbed so far.
     uint256 badDebtAbsorbed;
+    /// Debt written off beside a claim and assigned to it (`assignBadDebt`, SEC-231): no interest,
+    /// not in `totalDebt`, counted in `totalAssets` at face until recovered or dropped.
+    uint256 assignedDebt;
     /// Cumulative borrow index, 27 decimals (RAY), at `lastAccrual` (1e27 at deployment; at most
     /// 2^216 - 1, see "Ceilings").
     uint256 borrowIndexRay;
@@ -60,9 +62,16 @@ struct PoolState {
 /// Bad debt (`realiseBadDebt`, broker only, once the account has no collateral left): the reserves
 /// absorb it first; the rest lowers `totalAssets`, so every lender's claim falls pro rata, and it
 /// is recorded (`badDebtRealised`). Lenders' claims never exceed the pool's cash plus its debt
-/// (PRM-5). A recovery (`recoverBadDebt`, broker only: debt the broker wrote off and assigned to
-/// an account's claim on a matured note's redemption, paid later, SEC-190) comes back as cash:
-/// the lenders' realised loss first, then the reserves'.
+/// plus its assigned debt (PRM-5).
+///
+/// Assigned debt (SEC-190, SEC-231): an account written off while it keeps a claim on a matured
+/// note's redemption does not lose its debt to the lenders at once. `assignBadDebt` moves it out
+/// of `totalDebt` (it bears no interest from then) into `assignedDebt`, which `totalAssets` counts
+/// at face: no step down at the write-off. What the claim pays comes back as cash
+/// (`recoverBadDebt`, one for one: no step up either), and what no claim will pay is dropped
+/// (`dropAssignedDebt`: realised then, reserves first). So no lender, and not the debtor, gains by
+/// depositing before a recovery; one who withdraws before a drop escapes it, as before any
+/// write-off.
 ///
 /// Ceilings (SEC-25): no accepted parameter freezes the pool, whatever its life. The rate at full
 /// utilisation is at most `MAX_BORROW_RATE_BPS` (400% a year), and the index stops compounding at
@@ -76,8 +85,8 @@ struct PoolState {
 /// overflowed after e^26.55 (2.47 years at the 1,100% it accepted), reverting `touch`, `deposit`,
 /// `totalAssets` and `state` for good.
 /// @dev Role mapping (deploy script): `setRateModel` and `withdrawReserves` -> GOVERNOR
-/// (timelocked); `borrow`, `repay`, `touch`, `realiseBadDebt` and `recoverBadDebt` are the broker's
-/// (immutable).
+/// (timelocked); `borrow`, `repay`, `touch`, `realiseBadDebt`, `assignBadDebt`,
+/// `dropAssignedDebt` and `recoverBadDebt` are the broker's (immutable).
 /// Warning: does not price anything: credit limits and margin are the broker's. Withdrawals are
 /// limited by cash (a fully utilised pool pays lenders as borrowers repay, and its rate climbs
 /// the slope above the kink to make them): `maxWithdraw` and `maxRedeem` say so, and are 0 for a
@@ -103,6 +112,8 @@ interface ILendingPool {
     /// here so the pool's ABI decodes it).
     error TransferNotCompliant(address from, address to, uint256 amount, uint8 reasonCode);
     error ZeroAmount();
+    /// @notice More assigned debt recovered or dropped than the pool holds (`assigned`).
+    error AssignedDebtExceeded(uint256 assigned, uint256 amount);
 
     event RateModelSet(RateModel previous, RateModel next);
     event ShareComplianceSet(address previous, address engine);
@@ -114,9 +125,12 @@ interface ILendingPool {
     /// @notice The account's spread since its last touch, added to its debt and the reserves.
     event SpreadCharged(address indexed account, uint16 spreadBps, uint256 amount);
     event BadDebtRealised(address indexed account, uint256 amount, uint256 fromReserves, uint256 fromLenders);
-    /// @notice Written-off debt of `account` paid back (`recoverBadDebt`): `toLenders` restored to
-    /// the lenders' realised loss, `toReserves` to the reserves.
-    event BadDebtRecovered(address indexed account, uint256 amount, uint256 toReserves, uint256 toLenders);
+    /// @notice `account`'s whole debt written off beside a claim and assigned to it; the pool's
+    /// assigned debt after.
+    event BadDebtAssigned(address indexed account, uint256 amount, uint256 assignedAfter);
+    /// @notice Assigned debt of `account` paid back as cash (`recoverBadDebt`); the pool's assigned
+    /// debt after.
+    event BadDebtRecovered(address indexed account, uint256 amount, uint256 assignedAfter);
     event ReservesWithdrawn(address indexed to, uint256 amount);
 
     // ---------------------------------------------------------------- governance
@@ -148,14 +162,18 @@ interface ILendingPool {
     function touch(address account, uint16 spreadBps) external returns (uint256 debt);
     /// @notice Writes the account's whole debt off: reserves first, then lenders (PRM-4).
     function realiseBadDebt(address account, uint16 spreadBps) external returns (uint256 amount);
-    /// @notice Books `assets` of the account's written-off debt recovered, already transferred in
-    /// (pay-then-call, as `repay`: `RepaymentNotReceived` otherwise): cash again, restoring the
-    /// lenders' realised loss first (`badDebtRealised`), then the reserves (what is beyond
-    /// `badDebtRealised` joins the reserves, `badDebtAbsorbed` falls by it) (SEC-194).
-    /// @dev Warning: not checked against the account's written-off debt (the broker's record,
-    /// IPrimeBroker `assignedDebtOf`): the broker recovers no more than it assigned. Not checked
-    /// either: who gains. A recovery raises `totalAssets` at once, so a lender who deposits just
-    /// before it shares in it (as one who withdraws before a write-off escapes it).
+    /// @notice Writes the account's whole debt off beside a claim that may pay it (SEC-231): out of
+    /// `totalDebt`, into `assignedDebt`; `totalAssets` does not move. Accrues and charges the
+    /// account's spread first.
+    function assignBadDebt(address account, uint16 spreadBps) external returns (uint256 amount);
+    /// @notice `amount` of assigned debt no claim will pay: realised now, reserves first, then
+    /// lenders (`BadDebtRealised`); `AssignedDebtExceeded` past the pool's assigned debt.
+    function dropAssignedDebt(address account, uint256 amount) external;
+    /// @notice Books `assets` of assigned debt recovered, already transferred in (pay-then-call,
+    /// as `repay`: `RepaymentNotReceived` otherwise): the assigned debt becomes cash, one for one
+    /// (SEC-194, SEC-231); `AssignedDebtExceeded` past the pool's assigned debt.
+    /// @dev Warning: checked against the pool's assigned debt, not the account's (the broker's
+    /// record, IPrimeBroker `assignedDebtOf`): the broker recovers no more than it assigned.
     function recoverBadDebt(address account, uint256 assets) external;
 
     // ---------------------------------------------------------------- views

@@ -61,6 +61,9 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
     mapping(address account => Account) internal _accounts;
     /// @inheritdoc ILendingPool
     address public shareCompliance;
+    /// @dev Debt written off beside a claim (SEC-231): out of `totalDebt` (no interest), in
+    /// `totalAssets` at face until recovered (`recoverBadDebt`) or dropped (`dropAssignedDebt`).
+    uint256 internal _assignedDebt;
 
     constructor(
         address authority,
@@ -171,42 +174,40 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
     /// @dev The whole debt leaves `totalDebt` with the account's scaled debt; the reserves give up
     /// what they can, and the rest is the lenders' loss (their claim, `totalAssets`, falls by it).
     function realiseBadDebt(address account, uint16 spreadBps) external onlyBroker returns (uint256 amount) {
-        (Market memory m, Account memory a) = _accrueAndCharge(account, spreadBps);
-        amount = PoolMath.toDebt(a.scaled, m.borrowIndexRay);
-        uint256 fromReserves = Math.min(amount, m.reserves);
-        uint256 fromLenders = amount - fromReserves;
-        // No underflow: a.scaled is part of the total; fromReserves <= reserves.
-        unchecked {
-            m.totalScaledDebt -= a.scaled;
-            m.reserves -= uint128(fromReserves);
-        }
-        a.scaled = 0;
-        _store(account, m, a);
-        _badDebtAbsorbed += fromReserves;
-        _badDebtRealised += fromLenders;
-        emit BadDebtRealised(account, amount, fromReserves, fromLenders);
+        Market memory m;
+        (m, amount) = _writeOff(account, spreadBps);
+        _realise(account, m, amount);
     }
 
     /// @inheritdoc ILendingPool
-    /// @dev Accrues first (at the utilisation before the cash arrives). The lenders' realised loss
-    /// is restored first, then the reserves' (the reverse of `realiseBadDebt`'s order).
+    /// @dev The whole debt leaves `totalDebt` for `_assignedDebt`: `totalAssets` does not move.
+    function assignBadDebt(address account, uint16 spreadBps) external onlyBroker returns (uint256 amount) {
+        (, amount) = _writeOff(account, spreadBps);
+        uint256 assigned = _assignedDebt + amount;
+        _assignedDebt = assigned;
+        emit BadDebtAssigned(account, amount, assigned);
+    }
+
+    /// @inheritdoc ILendingPool
+    function dropAssignedDebt(address account, uint256 amount) external onlyBroker {
+        Market memory m = _accrue();
+        _takeAssigned(amount);
+        _realise(account, m, amount);
+    }
+
+    /// @inheritdoc ILendingPool
+    /// @dev Accrues first (at the utilisation before the cash arrives): the assigned debt becomes
+    /// cash, one for one, so `totalAssets` does not move.
     function recoverBadDebt(address account, uint256 assets) external onlyBroker nonReentrant {
         if (assets == 0) revert ZeroAmount();
         Market memory m = _accrue();
         uint256 balance = IERC20(asset()).balanceOf(address(this));
         uint256 received = balance > m.cash ? balance - m.cash : 0;
         if (received < assets) revert RepaymentNotReceived(received, assets);
-        uint256 toLenders = Math.min(assets, _badDebtRealised);
-        uint256 toReserves = assets - toLenders;
-        // No underflow: toLenders <= _badDebtRealised; the min bounds the absorbed part.
-        unchecked {
-            _badDebtRealised -= toLenders;
-        }
-        _badDebtAbsorbed -= Math.min(toReserves, _badDebtAbsorbed);
+        uint256 assigned = _takeAssigned(assets);
         m.cash += assets.toUint128();
-        m.reserves += toReserves.toUint128();
         _market = m;
-        emit BadDebtRecovered(account, assets, toReserves, toLenders);
+        emit BadDebtRecovered(account, assets, assigned);
     }
 
     // ================================================================ lenders
@@ -262,10 +263,10 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
     // ================================================================ views
 
     /// @inheritdoc ERC4626
-    /// @dev Accrued to now: cash + totalDebt - reserves (what the lenders own).
+    /// @dev Accrued to now: cash + totalDebt + assignedDebt - reserves (what the lenders own).
     function totalAssets() public view override returns (uint256) {
         (Market memory m,,) = _accrued();
-        uint256 gross = m.cash + PoolMath.toDebt(m.totalScaledDebt, m.borrowIndexRay);
+        uint256 gross = m.cash + PoolMath.toDebt(m.totalScaledDebt, m.borrowIndexRay) + _assignedDebt;
         // Saturating: reserves are part of `gross` up to the debt's rounding.
         return gross > m.reserves ? gross - m.reserves : 0;
     }
@@ -317,6 +318,7 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
         s.reserves = m.reserves;
         s.badDebtRealised = _badDebtRealised;
         s.badDebtAbsorbed = _badDebtAbsorbed;
+        s.assignedDebt = _assignedDebt;
         s.borrowIndexRay = m.borrowIndexRay;
         s.lastAccrual = m.lastAccrual;
         s.utilisationBps = PoolMath.utilisationBps(s.cash, s.totalDebt);
@@ -394,6 +396,45 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
         _market = m;
         _accounts[account] = a;
         return PoolMath.toDebt(a.scaled, m.borrowIndexRay);
+    }
+
+    /// @dev Accrues, charges the account's spread and takes its whole debt out of `totalDebt`
+    /// (stored); the market and the amount.
+    function _writeOff(address account, uint16 spreadBps) internal returns (Market memory m, uint256 amount) {
+        Account memory a;
+        (m, a) = _accrueAndCharge(account, spreadBps);
+        amount = PoolMath.toDebt(a.scaled, m.borrowIndexRay);
+        // No underflow: a.scaled is part of the total.
+        unchecked {
+            m.totalScaledDebt -= a.scaled;
+        }
+        a.scaled = 0;
+        _store(account, m, a);
+    }
+
+    /// @dev `amount` of bad debt lost: the reserves give up what they can, the lenders the rest
+    /// (stored over `m`, the market as accrued).
+    function _realise(address account, Market memory m, uint256 amount) internal {
+        uint256 fromReserves = Math.min(amount, m.reserves);
+        uint256 fromLenders = amount - fromReserves;
+        // No underflow: fromReserves <= reserves.
+        unchecked {
+            _market.reserves = m.reserves - uint128(fromReserves);
+        }
+        _badDebtAbsorbed += fromReserves;
+        _badDebtRealised += fromLenders;
+        emit BadDebtRealised(account, amount, fromReserves, fromLenders);
+    }
+
+    /// @dev Takes `amount` off the assigned debt (`AssignedDebtExceeded` past it); what is left.
+    function _takeAssigned(uint256 amount) internal returns (uint256 left) {
+        uint256 assigned = _assignedDebt;
+        if (amount > assigned) revert AssignedDebtExceeded(assigned, amount);
+        // No underflow: compared just above.
+        unchecked {
+            left = assigned - amount;
+        }
+        _assignedDebt = left;
     }
 
     function _setRateModel(RateModel memory model) internal {

@@ -9,6 +9,7 @@ import {IIncomeShareToken} from "../../interfaces/IIncomeShareToken.sol";
 import {ILiquidityAggregator} from "../../interfaces/ILiquidityAggregator.sol";
 import {IOracleRouter} from "../../interfaces/IOracleRouter.sol";
 import {IIdentityRegistry} from "../../interfaces/IIdentityRegistry.sol";
+import {ILendingPool} from "../../interfaces/ILendingPool.sol";
 import {IPrimeLiquidation} from "../../interfaces/IPrimeLiquidation.sol";
 import {PrimeModule} from "./PrimeModule.sol";
 import {MarginMath} from "./MarginMath.sol";
@@ -196,9 +197,11 @@ contract PrimeLiquidation is IPrimeLiquidation, PrimeModule {
 
     /// @dev A write-off (SEC-23): each pool the account owes realises its debt as bad debt (its
     /// reserves first, then its lenders). While the account keeps a claim on a matured note's
-    /// redemption, that debt is assigned to it (`_assigned`: without interest, recovered to the
-    /// pool from what the claim pays, SEC-190); without one nothing will pay it, and any assigned
-    /// debt left is dropped. Bounded by MAX_ASSETS (one bit per listed asset).
+    /// redemption, that debt is assigned to it instead (`_assigned`, and the pool's
+    /// `assignBadDebt`: without interest, kept in the lenders' assets at face, recovered to the
+    /// pool from what the claim pays, SEC-190, SEC-231); without one nothing will pay it, and any
+    /// assigned debt left is dropped (the pool realises it then). Bounded by MAX_ASSETS (one bit
+    /// per listed asset).
     function _writeOff(address account, Account memory a) internal {
         bool claims = _claims(account, a);
         uint256 mask = uint256(a.debtMask) | a.assignedMask;
@@ -206,13 +209,18 @@ contract PrimeLiquidation is IPrimeLiquidation, PrimeModule {
             if (mask & 1 != 0) {
                 address asset = _entries[i].asset;
                 uint16 bit = uint16(1 << i);
+                ILendingPool pool = _listings[asset].pool;
                 uint256 amount;
                 if (a.debtMask & bit != 0) {
-                    amount = _listings[asset].pool.realiseBadDebt(account, a.spreadBps);
+                    amount =
+                        claims ? pool.assignBadDebt(account, a.spreadBps) : pool.realiseBadDebt(account, a.spreadBps);
                     emit BadDebt(account, asset, amount);
                 }
                 if (!claims) {
-                    if (a.assignedMask & bit != 0) _assign(account, a, asset, bit, 0);
+                    if (a.assignedMask & bit != 0) {
+                        pool.dropAssignedDebt(account, _assigned[account][asset]);
+                        _assign(account, a, asset, bit, 0);
+                    }
                 } else if (amount != 0) {
                     _assign(account, a, asset, bit, _assigned[account][asset] + amount);
                 }

@@ -164,6 +164,7 @@ class PoolModel:
     index_ray: int = RAY
     bad_debt_realised: int = 0
     bad_debt_absorbed: int = 0
+    assigned_debt: int = 0
     accounts: dict[str, Account] = field(default_factory=dict)
 
     @property
@@ -171,7 +172,7 @@ class PoolModel:
         return to_debt(self.total_scaled, self.index_ray)
 
     def total_assets(self) -> int:
-        return max(self.cash + self.total_debt - self.reserves, 0)
+        return max(self.cash + self.total_debt + self.assigned_debt - self.reserves, 0)
 
     def accrue(self, now: int) -> tuple[int, int]:
         """Moves the index to `now`; returns (interest, to reserves)."""
@@ -239,31 +240,55 @@ class PoolModel:
         self.cash += assets
         return assets, to_debt(a.scaled, self.index_ray)
 
-    def realise_bad_debt(self, account: str, spread_bps: int, now: int) -> tuple[int, int, int]:
-        """Writes the account's debt off; returns (amount, from reserves, from lenders)."""
+    def _write_off(self, account: str, spread_bps: int, now: int) -> int:
+        """The account's whole debt (accrued, its spread charged) out of `totalDebt`."""
         self.accrue(now)
         self.charge(account, spread_bps, now)
         a = self.accounts[account]
         amount = to_debt(a.scaled, self.index_ray)
-        from_reserves = min(amount, self.reserves)
         self.total_scaled -= a.scaled
-        self.reserves -= from_reserves
         a.scaled = 0
+        return amount
+
+    def _realise(self, amount: int) -> tuple[int, int]:
+        """`amount` lost: the reserves first, then the lenders; returns (from reserves, from lenders)."""
+        from_reserves = min(amount, self.reserves)
+        self.reserves -= from_reserves
         self.bad_debt_absorbed += from_reserves
         self.bad_debt_realised += amount - from_reserves
-        return amount, from_reserves, amount - from_reserves
+        return from_reserves, amount - from_reserves
 
-    def recover_bad_debt(self, assets: int, now: int) -> tuple[int, int]:
-        """`recoverBadDebt`: written-off debt paid back as cash, the lenders' realised loss restored
-        first, then the reserves'; returns (to reserves, to lenders)."""
+    def realise_bad_debt(self, account: str, spread_bps: int, now: int) -> tuple[int, int, int]:
+        """Writes the account's debt off; returns (amount, from reserves, from lenders)."""
+        amount = self._write_off(account, spread_bps, now)
+        return (amount, *self._realise(amount))
+
+    def assign_bad_debt(self, account: str, spread_bps: int, now: int) -> int:
+        """`assignBadDebt` (SEC-231): the account's debt out of `totalDebt` into the assigned debt,
+        which `total_assets` counts at face; returns the amount."""
+        amount = self._write_off(account, spread_bps, now)
+        self.assigned_debt += amount
+        return amount
+
+    def _take_assigned(self, amount: int) -> None:
+        if amount > self.assigned_debt:
+            raise ValueError(f"AssignedDebtExceeded({self.assigned_debt}, {amount})")
+        self.assigned_debt -= amount
+
+    def drop_assigned_debt(self, amount: int, now: int) -> tuple[int, int]:
+        """`dropAssignedDebt`: assigned debt no claim will pay, realised; returns (from reserves,
+        from lenders)."""
         self.accrue(now)
-        to_lenders = min(assets, self.bad_debt_realised)
-        to_reserves = assets - to_lenders
-        self.bad_debt_realised -= to_lenders
-        self.bad_debt_absorbed -= min(to_reserves, self.bad_debt_absorbed)
+        self._take_assigned(amount)
+        return self._realise(amount)
+
+    def recover_bad_debt(self, assets: int, now: int) -> int:
+        """`recoverBadDebt`: assigned debt paid back as cash, one for one; returns the assigned debt
+        after."""
+        self.accrue(now)
+        self._take_assigned(assets)
         self.cash += assets
-        self.reserves += to_reserves
-        return to_reserves, to_lenders
+        return self.assigned_debt
 
     def deposit(self, assets: int, now: int) -> None:
         self.accrue(now)

@@ -101,8 +101,9 @@ def assert_state(pool, model: PoolModel) -> None:
         model.reserves,
         model.index_ray,
     )
-    assert (s.badDebtRealised, s.badDebtAbsorbed) == (
+    assert (s.badDebtRealised, s.badDebtAbsorbed, s.assignedDebt) == (
         model.bad_debt_realised,
         model.bad_debt_absorbed,
+        model.assigned_debt,
     )
     assert pool.totalAssets() == model.total_assets()

@@ -230,13 +230,15 @@ def test_sec_27__cash_short__redeem_max_redeem_and_withdraw_max_withdraw_succeed
             assert pool.maxRedeem(wallet) == pool.maxWithdraw(wallet) == 0
 
 
-def test_sec_194__written_off_debt_paid_back__lenders_loss_restored_first__then_the_reserves(
+def test_sec_194_sec_231__assigned_debt__kept_at_face__recovered_as_cash__dropped_as_a_loss(
     stack, chain
 ):
-    """The pool's side of SEC-190: debt the broker wrote off beside a matured note's claim comes
-    back when the claim pays. `recoverBadDebt` (the broker's, paid in first as `repay`) books it
-    as cash, restoring the lenders' realised loss first (their share price rises back), then the
-    reserves' part; `BadDebtRecovered` records it, as the model does."""
+    """The pool's side of SEC-190 and SEC-231: debt the broker writes off beside a matured
+    note's claim is assigned (`assignBadDebt`): it leaves `totalDebt` (no interest from then) and
+    `totalAssets` counts it at face, so the lenders' share price does not step down. What the
+    claim pays comes back as cash one for one (`recoverBadDebt`: no step up, nothing for a
+    depositor to time); what no claim pays is dropped (`dropAssignedDebt`), realised then,
+    reserves first. Each as the model does."""
     pool, broker = stack.pool, stack.broker
     account = "0x" + "d3" * 20
     pool.setRateModel(DEPLOYED.as_tuple(), sender=stack.governor)
@@ -247,35 +249,56 @@ def test_sec_194__written_off_debt_paid_back__lenders_loss_restored_first__then_
     model.borrow(account, 600_000 * USD, 0, tx.timestamp)
     chain.pending_timestamp += 180 * DAY
     unit = 10**12  # one share
-    tx = pool.realiseBadDebt(account, 0, sender=broker)
-    amount, from_reserves, from_lenders = model.realise_bad_debt(account, 0, tx.timestamp)
-    assert from_reserves > 0 and from_lenders > 500_000 * USD
+    with ape.reverts(pool.OnlyBroker, caller=stack.outsider.address):
+        pool.assignBadDebt(account, 0, sender=stack.outsider)
+    tx = pool.assignBadDebt(account, 0, sender=broker)
+    amount = model.assign_bad_debt(account, 0, tx.timestamp)
+    [event] = tx.decode_logs(pool.BadDebtAssigned)
+    assert (event.account.lower(), event.amount, event.assignedAfter) == (account, amount, amount)
+    s = pool.state()
+    assert s.assignedDebt == amount > 600_000 * USD and s.totalDebt == 0
+    assert (s.badDebtRealised, s.badDebtAbsorbed) == (0, 0)
     price = pool.convertToAssets(unit)
+    assert_state(pool, model)
+    # No interest on it: a day later the share price is where it was.
+    chain.pending_timestamp += DAY
+    pool.touch(account, 0, sender=broker)
+    assert pool.convertToAssets(unit) == price
     with ape.reverts(pool.OnlyBroker, caller=stack.outsider.address):
         pool.recoverBadDebt(account, 1, sender=stack.outsider)
     with ape.reverts(pool.RepaymentNotReceived, received=0, expected=1):
         pool.recoverBadDebt(account, 1, sender=broker)
-    # Part of it: the lenders' loss only.
+    # Part of it: cash for assigned debt, the price unmoved.
     part = 100_000 * USD
     stack.usdc.transfer(pool, part, sender=broker)
     tx = pool.recoverBadDebt(account, part, sender=broker)
-    to_reserves, to_lenders = model.recover_bad_debt(part, tx.timestamp)
+    after = model.recover_bad_debt(part, tx.timestamp)
     [event] = tx.decode_logs(pool.BadDebtRecovered)
-    assert (event.account.lower(), event.amount, event.toReserves, event.toLenders) == (
+    assert (event.account.lower(), event.amount, event.assignedAfter) == (
         account,
         part,
-        0,
-        part,
+        amount - part,
     )
-    assert (to_reserves, to_lenders) == (0, part)
-    assert pool.convertToAssets(unit) > price
+    assert after == amount - part == pool.state().assignedDebt
+    assert pool.convertToAssets(unit) == price
     assert_state(pool, model)
-    # The rest and more: the lenders made whole, the reserves get theirs back.
-    rest = from_lenders - part + from_reserves
-    stack.usdc.transfer(pool, rest, sender=broker)
-    tx = pool.recoverBadDebt(account, rest, sender=broker)
-    to_reserves, to_lenders = model.recover_bad_debt(rest, tx.timestamp)
-    assert (to_reserves, to_lenders) == (from_reserves, from_lenders - part)
+    # More than is assigned: refused, whoever paid it in.
+    stack.usdc.transfer(pool, amount, sender=broker)
+    with ape.reverts(pool.AssignedDebtExceeded, assigned=amount - part, amount=amount):
+        pool.recoverBadDebt(account, amount, sender=broker)
+    with ape.reverts(pool.AssignedDebtExceeded, assigned=amount - part, amount=amount):
+        pool.dropAssignedDebt(account, amount, sender=broker)
+    with ape.reverts(pool.OnlyBroker, caller=stack.outsider.address):
+        pool.dropAssignedDebt(account, 1, sender=stack.outsider)
+    # The rest dropped: realised now, the reserves first, then the lenders.
+    reserves = pool.state().reserves
+    rest = amount - part
+    tx = pool.dropAssignedDebt(account, rest, sender=broker)
+    from_reserves, from_lenders = model.drop_assigned_debt(rest, tx.timestamp)
+    [event] = tx.decode_logs(pool.BadDebtRealised)
+    assert (event.amount, event.fromReserves, event.fromLenders) == (rest, from_reserves, from_lenders)
+    assert from_reserves == min(rest, reserves) > 0 and from_lenders == rest - from_reserves > 0
     s = pool.state()
-    assert (s.badDebtRealised, s.badDebtAbsorbed) == (0, 0)
+    assert (s.assignedDebt, s.badDebtRealised, s.badDebtAbsorbed) == (0, from_lenders, from_reserves)
+    assert pool.convertToAssets(unit) < price
     assert_state(pool, model)

@@ -1,12 +1,13 @@
 """PRM-1 and PRM-5 as a hypothesis state machine over the lending pool: deposits and redemptions
 by two lenders, borrows, partial and whole repayments, touches and bad-debt write-offs of three
-accounts at three spreads (0, 2.5% and 10% a year), reserve payouts and time passing (a minute to
-a quarter). The oracle is keepers/prime/pool_model.py's `PoolModel`, replayed at each call's block
+accounts at three spreads (0, 2.5% and 10% a year), realised or assigned to a claim (SEC-231) and
+then recovered or dropped, reserve payouts and time passing (a minute to a quarter). The oracle is keepers/prime/pool_model.py's `PoolModel`, replayed at each call's block
 timestamp. After each step:
 - PRM-1: the pool's `totalDebt` is the sum of the accounts' debts without their pending spread
   (`debtOf(account, 0)`), short of it by less than one unit per account;
-- PRM-5: the lenders' claim (`totalAssets`) never exceeds the pool's cash plus its debt, and is
-  exactly `cash + totalDebt - reserves`, bad debt recorded or not;
+- PRM-5: the lenders' claim (`totalAssets`) never exceeds the pool's cash plus its debt plus its
+  assigned debt, and is exactly `cash + totalDebt + assignedDebt - reserves`, bad debt recorded or
+  not;
 - the pool's cash, debt, reserves, index and bad-debt records are the model's to the unit."""
 
 from hypothesis import HealthCheck, Phase, settings
@@ -106,6 +107,30 @@ def test_prm_1_prm_5__pool_state_machine(chain, pool_stack):
                 from_lenders,
             )
 
+        @rule(account=ACCOUNT)
+        def assign_bad_debt(self, account):
+            tx = pool.assignBadDebt(account, SPREADS[account], sender=broker)
+            amount = self.model.assign_bad_debt(account, SPREADS[account], tx.timestamp)
+            [event] = tx.decode_logs(pool.BadDebtAssigned)
+            assert (event.amount, event.assignedAfter) == (amount, self.model.assigned_debt)
+
+        @rule(account=ACCOUNT, part=PART)
+        def recover_or_drop_assigned_debt(self, account, part):
+            """A claim pays `1/part` of the pool's assigned debt (odd parts) or none of it will
+            (even parts: dropped, realised)."""
+            amount = pool.state().assignedDebt // part
+            if amount == 0:
+                return
+            if part % 2:
+                usdc.transfer(pool, amount, sender=broker)
+                tx = pool.recoverBadDebt(account, amount, sender=broker)
+                assert self.model.recover_bad_debt(amount, tx.timestamp) == pool.state().assignedDebt
+            else:
+                tx = pool.dropAssignedDebt(account, amount, sender=broker)
+                from_reserves, from_lenders = self.model.drop_assigned_debt(amount, tx.timestamp)
+                [event] = tx.decode_logs(pool.BadDebtRealised)
+                assert (event.fromReserves, event.fromLenders) == (from_reserves, from_lenders)
+
         @rule(part=PART)
         def withdraw_reserves(self, part):
             s = pool.state()
@@ -135,8 +160,9 @@ def test_prm_1_prm_5__pool_state_machine(chain, pool_stack):
             if not hasattr(self, "model"):
                 return
             s = pool.state()
-            assert pool.totalAssets() <= s.cash + s.totalDebt
-            assert pool.totalAssets() == s.cash + s.totalDebt - s.reserves
+            assets = s.cash + s.totalDebt + s.assignedDebt
+            assert pool.totalAssets() <= assets
+            assert pool.totalAssets() == assets - s.reserves
 
         @invariant()
         def pool_is_the_model(self):

@@ -164,7 +164,8 @@ def test_sec_190__write_off_beside_a_notes_claim__assigned_to_the_pool__redempti
     cash = p.broker.balanceOf(CLIENT_ID, lusdc)
     assert cash > 59_000 * USD_UNIT
     # The write-off came with the cash seizure (nothing seizable left), whatever the print: the
-    # debt left the pool as bad debt and was assigned to the claim.
+    # debt left the pool's interest-bearing book and was assigned to the claim (SEC-231: kept in
+    # the lenders' assets at face, not realised).
     lost = sum(int(e.amount) for e in first.events if e.event_name == "BadDebt")
     assert lost > 33_000 * UNIT["USDC"] and owed == 0
     (assigned,) = [e for e in first.events if e.event_name == "DebtAssigned"]
@@ -179,10 +180,10 @@ def test_sec_190__write_off_beside_a_notes_claim__assigned_to_the_pool__redempti
     # The keeper's recovery: the assigned debt in full (the account is healthy: 177%), against
     # the cash; the pool gets its loss back.
     assert p.margin.health(CLIENT_ID).liquidatable
-    realised = pool.state().badDebtRealised
+    assert pool.state().assignedDebt == lost and pool.state().badDebtRealised == 0
     assert take(p, chain, usdc, lost, lusdc) is None
     assert p.broker.assignedDebtOf(CLIENT_ID, usdc) == 0
-    assert pool.state().badDebtRealised == realised - lost
+    assert pool.state().assignedDebt == 0 and pool.state().badDebtRealised == 0
     # What is left is the account's, debt-free.
     left = p.broker.balanceOf(CLIENT_ID, lusdc)
     p.broker.execute(CLIENT_ID, [act(WITHDRAW, lusdc, left, p.client)], sender=p.client)
@@ -258,19 +259,23 @@ def test_sec_193__assigned_debt__repaid_by_the_account__recovered_to_the_pool(
 ):
     """The account may pay its assigned debt itself (a Repay action, from its wallet or its
     balance), before any other debt of that asset: the pool recovers it as it would from a
-    liquidation (`BadDebtRecovered`), lenders first."""
+    liquidation (`BadDebtRecovered`): assigned debt becomes cash, one for one."""
     note, lusdc, usdc, borrowed = matured
     pool = p.pools["USDC"]
     seize_the_cash(p, chain, matured)
     assigned = p.broker.assignedDebtOf(CLIENT_ID, usdc)
-    realised = pool.state().badDebtRealised
+    assert pool.state().assignedDebt == assigned
     part = 10_000 * UNIT["USDC"]
     usdc.approve(p.broker, part, sender=p.client)
     receipt = p.broker.execute(CLIENT_ID, [act(REPAY, usdc, part, p.client)], sender=p.client)
     [recovered] = receipt.decode_logs(pool.BadDebtRecovered)
-    assert (recovered.account, recovered.amount, recovered.toLenders) == (CLIENT_ID, part, part)
+    assert (recovered.account, recovered.amount, recovered.assignedAfter) == (
+        CLIENT_ID,
+        part,
+        assigned - part,
+    )
     assert p.broker.assignedDebtOf(CLIENT_ID, usdc) == assigned - part
-    assert pool.state().badDebtRealised == realised - part
+    assert pool.state().assignedDebt == assigned - part and pool.state().badDebtRealised == 0
     assert pool.debtOf(CLIENT_ID, 0) == 0
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from bond_fixtures import USD_UNIT
-from broker_fixtures import BORROW, CLIENT_ID, UNIT, ZERO, ZERO_RATES, act
+from broker_fixtures import BORROW, CLIENT_ID, REPAY, UNIT, ZERO, ZERO_RATES, act
 from keepers.prime import deploy_lending_pool
 from keepers.risk.deploy import FEED_HEARTBEAT, MAX_ANSWER
 from test_prime_broker_red_team_3 import liquidate, mature_notes, post
@@ -117,3 +117,40 @@ def test_sec_199__one_wei_beside_assigned_debt_without_a_claim__dropped__set_poo
     other = deploy_lending_pool(d, usdc, p.broker, ZERO_RATES, name="LendingPool.USDC5")
     p.governed(("swap", lambda: p.broker.setPool(usdc, other, sender=p.deployment.sender)))
     assert p.broker.poolOf(usdc) == other.address
+
+
+def test_sec_231__borrower_deposits_then_repays_its_assigned_debt__captures_nothing(
+    p, bond, matured, chain
+):
+    """F1: the debt written off beside a claim (33,750 USDC) was realised at once (totalAssets
+    fell by it) and its recovery raised totalAssets at once, so whoever held pool shares when the
+    recovery landed shared in it. The account's owner deposited 2,000,000 USDC, repaid its own
+    assigned debt and redeemed: it got ~50% of its repayment back, at the lender's expense. The
+    pool now keeps assigned debt in totalAssets, without interest, until it is recovered or
+    dropped: no step at the write-off, none at the recovery, nothing to time."""
+    note, lusdc, usdc, borrowed = matured
+    pool = p.pools["USDC"]
+    lender_before = pool.convertToAssets(pool.balanceOf(p.lender))
+    seize_the_cash(p, chain, matured)
+    owed = p.broker.assignedDebtOf(CLIENT_ID, usdc)
+    assert owed > 33_000 * UNIT["USDC"]
+    s = pool.state()
+    assert s.assignedDebt == owed and s.badDebtRealised == 0
+    # No step down at the write-off: the lender's claim is what it was (interest aside, the
+    # seize took the cash and the rest is assigned at face).
+    assert pool.convertToAssets(pool.balanceOf(p.lender)) >= lender_before
+
+    stake = 2_000_000 * UNIT["USDC"]
+    p.fund(p.client, "USDC", stake + owed)
+    start = usdc.balanceOf(p.client)
+    lender_mid = pool.convertToAssets(pool.balanceOf(p.lender))
+    usdc.approve(pool, stake, sender=p.client)
+    pool.deposit(stake, p.client, sender=p.client)
+    usdc.approve(p.broker, owed, sender=p.client)
+    p.broker.execute(CLIENT_ID, [act(REPAY, usdc, owed, p.client)], sender=p.client)
+    pool.redeem(pool.balanceOf(p.client), p.client, p.client, sender=p.client)
+
+    assert p.broker.assignedDebtOf(CLIENT_ID, usdc) == 0 and pool.state().assignedDebt == 0
+    cost = start - usdc.balanceOf(p.client)
+    assert cost >= owed, (cost, owed)  # the whole debt, to the unit (rounding is the pool's)
+    assert pool.convertToAssets(pool.balanceOf(p.lender)) >= lender_mid
