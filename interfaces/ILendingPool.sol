@@ -32,8 +32,10 @@ struct PoolState {
     uint256 badDebtRealised;
     /// Bad debt the reserves absorbed so far.
     uint256 badDebtAbsorbed;
-    /// Debt written off beside a claim and assigned to it (`assignBadDebt`, SEC-231): no interest,
-    /// not in `totalDebt`, counted in `totalAssets` at face until recovered or dropped.
+    /// Debt written off beside a claim and carried at face (`assignBadDebt`, SEC-231, SEC-234): no
+    /// interest, not in `totalDebt`, counted in `totalAssets` until recovered or dropped; at most
+    /// the claims' haircut value (the rest was realised at the write-off). The reserves stand
+    /// behind it: `withdrawReserves` leaves at least this much of them.
     uint256 assignedDebt;
     /// Cumulative borrow index, 27 decimals (RAY), at `lastAccrual` (1e27 at deployment; at most
     /// 2^216 - 1, see "Ceilings").
@@ -64,14 +66,19 @@ struct PoolState {
 /// is recorded (`badDebtRealised`). Lenders' claims never exceed the pool's cash plus its debt
 /// plus its assigned debt (PRM-5).
 ///
-/// Assigned debt (SEC-190, SEC-231): an account written off while it keeps a claim on a matured
-/// note's redemption does not lose its debt to the lenders at once. `assignBadDebt` moves it out
-/// of `totalDebt` (it bears no interest from then) into `assignedDebt`, which `totalAssets` counts
-/// at face: no step down at the write-off. What the claim pays comes back as cash
-/// (`recoverBadDebt`, one for one: no step up either), and what no claim will pay is dropped
-/// (`dropAssignedDebt`: realised then, reserves first). So no lender, and not the debtor, gains by
-/// depositing before a recovery; one who withdraws before a drop escapes it, as before any
-/// write-off.
+/// Assigned debt (SEC-190, SEC-231, SEC-234): an account written off while it keeps a claim on a
+/// matured note's redemption does not lose to the lenders at once what the claim will likely pay.
+/// `assignBadDebt` takes the debt out of `totalDebt` (it bears no interest from then), keeps at
+/// most `keep` of it (the broker's haircut value of the claims, in units of this asset) in
+/// `assignedDebt`, which `totalAssets` counts at face, and realises the rest at once (reserves
+/// first, then lenders). What the claim pays comes back as cash (`recoverBadDebt`): the carried
+/// part first, one for one (no step), then what was realised (a step up for the lenders then, of
+/// at most what they lost at the write-off). What the claims' value no longer covers is dropped
+/// (`dropAssignedDebt`: realised then, reserves first): the broker re-marks the carry when a
+/// liquidation finds it above the claims' haircut value (IPrimeBroker "Assigned debt"), and drops
+/// it all once no claim is left. So a depositor before a recovery shares only in what exceeds the
+/// claims' haircut value, and a lender who withdraws before a re-mark escapes at most the value
+/// the claims lost since the last one.
 ///
 /// Ceilings (SEC-25): no accepted parameter freezes the pool, whatever its life. The rate at full
 /// utilisation is at most `MAX_BORROW_RATE_BPS` (400% a year), and the index stops compounding at
@@ -127,10 +134,11 @@ interface ILendingPool {
     event BadDebtRealised(address indexed account, uint256 amount, uint256 fromReserves, uint256 fromLenders);
     /// @notice `account`'s whole debt written off beside a claim and assigned to it; the pool's
     /// assigned debt after.
-    event BadDebtAssigned(address indexed account, uint256 amount, uint256 assignedAfter);
-    /// @notice Assigned debt of `account` paid back as cash (`recoverBadDebt`); the pool's assigned
-    /// debt after.
-    event BadDebtRecovered(address indexed account, uint256 amount, uint256 assignedAfter);
+    /// `kept` of it carried in `assignedDebt` (the rest realised, `BadDebtRealised`).
+    event BadDebtAssigned(address indexed account, uint256 amount, uint256 kept, uint256 assignedAfter);
+    /// @notice Written-off debt of `account` paid back as cash (`recoverBadDebt`), `carried` of it
+    /// against the assigned debt (the rest restores realised loss); the pool's assigned debt after.
+    event BadDebtRecovered(address indexed account, uint256 amount, uint256 carried, uint256 assignedAfter);
     event ReservesWithdrawn(address indexed to, uint256 amount);
 
     // ---------------------------------------------------------------- governance
@@ -142,7 +150,8 @@ interface ILendingPool {
     function setRateModel(RateModel calldata model) external;
     /// @notice The compliance engine every share mint and transfer passes (bound to this pool).
     function setShareCompliance(address engine) external;
-    /// @notice Pays `amount` of the reserves out of cash to `to`.
+    /// @notice Pays `amount` of the reserves out of cash to `to`, at most the reserves above the
+    /// assigned debt (`ReservesExceeded(free, amount)`, SEC-234: they stand first behind it).
     function withdrawReserves(uint256 amount, address to) external;
 
     // ---------------------------------------------------------------- the broker
@@ -162,19 +171,22 @@ interface ILendingPool {
     function touch(address account, uint16 spreadBps) external returns (uint256 debt);
     /// @notice Writes the account's whole debt off: reserves first, then lenders (PRM-4).
     function realiseBadDebt(address account, uint16 spreadBps) external returns (uint256 amount);
-    /// @notice Writes the account's whole debt off beside a claim that may pay it (SEC-231): out of
-    /// `totalDebt`, into `assignedDebt`; `totalAssets` does not move. Accrues and charges the
+    /// @notice Writes the account's whole debt off beside a claim that may pay it (SEC-231, SEC-234):
+    /// out of `totalDebt`; at most `keep` of it into `assignedDebt` (`totalAssets` does not move
+    /// for that part), the rest realised (reserves first, then lenders). Accrues and charges the
     /// account's spread first.
-    function assignBadDebt(address account, uint16 spreadBps) external returns (uint256 amount);
+    /// @dev Warning: `keep` is the broker's valuation; the pool does not check it.
+    function assignBadDebt(address account, uint16 spreadBps, uint256 keep) external returns (uint256 amount);
     /// @notice `amount` of assigned debt no claim will pay: realised now, reserves first, then
     /// lenders (`BadDebtRealised`); `AssignedDebtExceeded` past the pool's assigned debt.
     function dropAssignedDebt(address account, uint256 amount) external;
-    /// @notice Books `assets` of assigned debt recovered, already transferred in (pay-then-call,
-    /// as `repay`: `RepaymentNotReceived` otherwise): the assigned debt becomes cash, one for one
-    /// (SEC-194, SEC-231); `AssignedDebtExceeded` past the pool's assigned debt.
+    /// @notice Books `assets` of written-off debt recovered, already transferred in (pay-then-call,
+    /// as `repay`: `RepaymentNotReceived` otherwise): `carried` of it pays assigned debt, one for
+    /// one (SEC-194, SEC-231), and the rest restores realised loss (SEC-234);
+    /// `AssignedDebtExceeded` past the pool's assigned debt or past `assets`.
     /// @dev Warning: checked against the pool's assigned debt, not the account's (the broker's
-    /// record, IPrimeBroker `assignedDebtOf`): the broker recovers no more than it assigned.
-    function recoverBadDebt(address account, uint256 assets) external;
+    /// record, IPrimeBroker `carriedDebtOf`): the broker recovers no more than it carried.
+    function recoverBadDebt(address account, uint256 assets, uint256 carried) external;
 
     // ---------------------------------------------------------------- views
     function broker() external view returns (address);

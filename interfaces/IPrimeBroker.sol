@@ -130,6 +130,9 @@ interface IPrimeBrokerErrors {
     /// @notice The batch leaves the account below initial margin (and is not risk-reducing).
     error InitialMarginBreached(address account, uint256 ratioBps, uint256 initialBps);
     error Halted(address account);
+    /// @notice A withdrawal or a borrow while the account owes assigned debt (SEC-234): it is repaid
+    /// (or recovered by liquidation) first.
+    error DebtAssignedOutstanding(address account);
     /// @notice The identity is this broker's own address (the RiskEngine's subject for the book).
     error ReservedAccount(address account);
     error InvalidRoute(string reason);
@@ -276,27 +279,31 @@ interface IPrimeBrokerErrors {
 /// claims do not count (SEC-191: nothing seizes them, and no price of theirs, one print, decides
 /// a write-off); a write-off beside one assigns the debts to it (see "Assigned debt").
 ///
-/// Assigned debt (SEC-190). A write-off while the account keeps a claim on a matured note's
-/// redemption: each pool still realises the debt (its reserves, then its lenders; the interest on
-/// it stops), and the broker records it as the account's assigned debt of that asset
+/// Assigned debt (SEC-190, SEC-231, SEC-234). A write-off while the account keeps a claim on a
+/// matured note's redemption: each pool takes the debt out of its interest-bearing book (the
+/// interest on it stops), and the broker records it as the account's assigned debt of that asset
 /// (`assignedDebtOf`, `DebtAssigned`), counted as debt in health and margin at the asset's price,
-/// without interest. The claim stays the account's and its redemption is credited to it as cash,
-/// as before. Assigned debt is due in full whatever the ratio: a liquidation naming its asset
-/// recovers it first, up to all of it, with the tier's (dynamic) bonus — the account is
-/// liquidatable while it owes some and holds more than `MAX_DUST_USD` seizable
-/// (`AccountHealth.liquidatable`, SEC-197: an account with nothing a liquidation can act on is
-/// not) — and a Repay of that asset pays it before the pool's debt (SEC-193); either way the pool
-/// books it back (ILendingPool `recoverBadDebt`: its lenders' loss first, then its reserves').
-/// Nothing is written off again for it; once the account has no claim left and what is left to
-/// seize is dust (SEC-23's rule), a liquidation drops what remains, repaying nothing or after its
-/// recovery (SEC-199: nothing will pay it; one wei kept it for good), and writes off the pools'
-/// debt of a liquidatable account beside it. `setPool` refuses while any debt of the asset is
-/// assigned (`"pool owed"`, SEC-195: its recovery is that pool's).
-/// Warning (not fixed, red team round 5 F1): the pool realises assigned debt as a loss at once
-/// and books its recovery as a step up, so whoever holds its shares when a recovery lands shares
-/// in it — the account's owner too, depositing before its own Repay. A frozen, non-accruing
-/// bucket counted in `totalAssets` is the intended design; until then lenders and governance
-/// watch `DebtAssigned` and `BadDebtRecovered`.
+/// without interest. The pools carry at face in their `totalAssets` at most the claims' haircut
+/// value (what the margin check counts them at; `carriedDebtOf`, taken by each debt asset in turn)
+/// and realise the rest at once, reserves first (ILendingPool "Assigned debt"). The claim stays the
+/// account's and its redemption is credited to it as cash, as before. Assigned debt is due in full
+/// whatever the ratio: a liquidation naming its asset recovers it first, up to all of it, with the
+/// tier's (dynamic) bonus — the account is liquidatable while it owes some and holds more than
+/// `MAX_DUST_USD` seizable, or is owed income not yet settled (`AccountHealth.liquidatable`,
+/// SEC-197, SEC-234) — and a Repay of that asset pays it before the pool's debt (SEC-193); either
+/// way the pool books the carried part back first, one for one, and the rest as restored loss (a
+/// step up for its lenders of at most what they lost at the write-off). While any is owed the
+/// account may neither withdraw nor borrow (`DebtAssignedOutstanding`). A liquidation that leaves
+/// dust re-marks: when the pools carry more than the claims' haircut value covers (by more than
+/// `MAX_DUST_USD`) the account is liquidatable and the excess is dropped (realised then); a carry
+/// is never marked up. Once the account has no claim left, what is left is dropped and the debt
+/// forgotten (SEC-199: nothing will pay it; one wei kept it for good), and the pools' debt of a
+/// liquidatable account beside it is written off. `setPool` refuses while any debt of the asset
+/// is assigned (`"pool owed"`, SEC-195: its recovery is that pool's).
+/// Warning: the carry follows the note's oracle price: one low print re-marks it down (realised
+/// then, restored by the recovery), as any collateral is valued. A depositor before a recovery
+/// shares in the part beyond the claims' haircut value at the write-off, never in the carry; a
+/// lender who leaves before a re-mark escapes the value the claims lost since the last one.
 ///
 /// Income (SEC-20..22). A posted token's income is paid to its holder, the broker: a note's
 /// coupons and redemption by its BondServicer, an income share class's dividend into the broker's
@@ -413,6 +420,10 @@ interface IPrimeBroker is IPrimeBrokerErrors, IPrimeLiquidation {
     /// off beside a matured note's claim, owed to the asset's pool without interest. Its debt to
     /// the pool is the pool's `debtOf`; `health` counts both.
     function assignedDebtOf(address account, address asset) external view returns (uint256);
+    /// @notice The part of `assignedDebtOf` the asset's pool still carries at face in its
+    /// `totalAssets` (at most the claims' haircut value when last marked; the rest was realised,
+    /// SEC-234). The pool's `assignedDebt` is the sum of these over the accounts (PRM-55).
+    function carriedDebtOf(address account, address asset) external view returns (uint256);
     function registry() external view returns (IIdentityRegistry);
     function oracle() external view returns (IOracleRouter);
     function aggregator() external view returns (ILiquidityAggregator);

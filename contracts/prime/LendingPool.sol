@@ -104,7 +104,10 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
     /// @inheritdoc ILendingPool
     function withdrawReserves(uint256 amount, address to) external restricted nonReentrant {
         Market memory m = _accrue();
-        if (amount > m.reserves) revert ReservesExceeded(m.reserves, amount);
+        // The reserves stand first behind the assigned debt still carried (SEC-234): a sweep
+        // leaves them that.
+        uint256 free = m.reserves > _assignedDebt ? m.reserves - _assignedDebt : 0;
+        if (amount > free) revert ReservesExceeded(free, amount);
         if (amount > m.cash) revert InsufficientCash(m.cash, amount);
         // No underflow: both compared just above.
         unchecked {
@@ -180,12 +183,21 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
     }
 
     /// @inheritdoc ILendingPool
-    /// @dev The whole debt leaves `totalDebt` for `_assignedDebt`: `totalAssets` does not move.
-    function assignBadDebt(address account, uint16 spreadBps) external onlyBroker returns (uint256 amount) {
-        (, amount) = _writeOff(account, spreadBps);
-        uint256 assigned = _assignedDebt + amount;
+    /// @dev The debt leaves `totalDebt`: `keep` of it for `_assignedDebt` (`totalAssets` does not
+    /// move for it), the rest realised at once (reserves first).
+    function assignBadDebt(address account, uint16 spreadBps, uint256 keep)
+        external
+        onlyBroker
+        returns (uint256 amount)
+    {
+        Market memory m;
+        (m, amount) = _writeOff(account, spreadBps);
+        uint256 kept = Math.min(amount, keep);
+        uint256 assigned = _assignedDebt + kept;
         _assignedDebt = assigned;
-        emit BadDebtAssigned(account, amount, assigned);
+        emit BadDebtAssigned(account, amount, kept, assigned);
+        // No underflow: kept <= amount.
+        if (amount != kept) _realise(account, m, amount - kept);
     }
 
     /// @inheritdoc ILendingPool
@@ -196,18 +208,20 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
     }
 
     /// @inheritdoc ILendingPool
-    /// @dev Accrues first (at the utilisation before the cash arrives): the assigned debt becomes
-    /// cash, one for one, so `totalAssets` does not move.
-    function recoverBadDebt(address account, uint256 assets) external onlyBroker nonReentrant {
+    /// @dev Accrues first (at the utilisation before the cash arrives): `carried` of the assigned
+    /// debt becomes cash one for one (`totalAssets` does not move for it); the rest of `assets`
+    /// restores the lenders' realised loss (a step up of at most what was realised).
+    function recoverBadDebt(address account, uint256 assets, uint256 carried) external onlyBroker nonReentrant {
         if (assets == 0) revert ZeroAmount();
+        if (carried > assets) revert AssignedDebtExceeded(assets, carried);
         Market memory m = _accrue();
         uint256 balance = IERC20(asset()).balanceOf(address(this));
         uint256 received = balance > m.cash ? balance - m.cash : 0;
         if (received < assets) revert RepaymentNotReceived(received, assets);
-        uint256 assigned = _takeAssigned(assets);
+        uint256 assigned = _takeAssigned(carried);
         m.cash += assets.toUint128();
         _market = m;
-        emit BadDebtRecovered(account, assets, assigned);
+        emit BadDebtRecovered(account, assets, carried, assigned);
     }
 
     // ================================================================ lenders

@@ -132,6 +132,8 @@ contract PrimeBroker is IPrimeBroker, PrimeLayout, ISwapPayer, AccessManaged, Re
         // Halts are the RiskEngine's (two reads); a batch of deposits and repayments needs none.
         bool halted = (increasing || swaps) && _halted(account);
         if (halted && increasing) revert Halted(account);
+        // Written-off debt is paid before anything leaves the account (SEC-234, round 6 F5).
+        if (increasing && a.assignedMask != 0) revert DebtAssignedOutstanding(account);
         uint256 ratioBefore;
         uint256 debtBefore;
         // The ratio before, for a batch that swaps without borrowing or withdrawing: it may pass as
@@ -280,6 +282,11 @@ contract PrimeBroker is IPrimeBroker, PrimeLayout, ISwapPayer, AccessManaged, Re
     }
 
     /// @inheritdoc IPrimeBroker
+    function carriedDebtOf(address account, address asset) external view returns (uint256) {
+        return _carried[account][asset];
+    }
+
+    /// @inheritdoc IPrimeBroker
     function registry() external view returns (IIdentityRegistry) {
         return _registry;
     }
@@ -421,8 +428,12 @@ contract PrimeBroker is IPrimeBroker, PrimeLayout, ISwapPayer, AccessManaged, Re
         if (debt == 0) revert NoDebt(account, asset);
         if (amount > debt) amount = debt;
         if (amount == 0) revert ZeroAmount();
-        // No underflow: amount <= debt == assigned.
-        if (assigned != 0) _assign(account, a, asset, _bit(l), assigned - amount);
+        // No underflow: amount <= debt == assigned. The carried part is paid first (SEC-234).
+        uint256 carried;
+        if (assigned != 0) {
+            _assign(account, a, asset, _bit(l), assigned - amount);
+            carried = _uncarry(account, asset, amount);
+        }
         if (from == address(0)) {
             _debit(account, a, l, asset, amount);
             IERC20(asset).safeTransfer(address(l.pool), amount);
@@ -430,7 +441,7 @@ contract PrimeBroker is IPrimeBroker, PrimeLayout, ISwapPayer, AccessManaged, Re
             IERC20(asset).safeTransferFrom(msg.sender, address(l.pool), amount);
         }
         emit Repaid(account, asset, from == address(0) ? address(this) : msg.sender, amount);
-        if (assigned != 0) l.pool.recoverBadDebt(account, amount);
+        if (assigned != 0) l.pool.recoverBadDebt(account, amount, carried);
         else if (l.pool.repay(account, amount, a.spreadBps) == 0) a.debtMask &= ~_bit(l);
     }
 

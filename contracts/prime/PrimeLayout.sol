@@ -130,6 +130,9 @@ abstract contract PrimeLayout is IPrimeBrokerErrors {
         /// unpaid redemption claims (`_retired`): counted, never seizable (SEC-160, SEC-161).
         uint256 claimUsd;
         uint256 adjustedClaimUsd;
+        /// The account's assigned debt its pools still carry at face (`_carried`), valued up: a
+        /// liquidation re-marks it once it exceeds `adjustedClaimUsd` by more than dust (SEC-234).
+        uint256 carriedUsd;
         /// A balance without a usable price (valued 0), if any: no write-off beside it (SEC-162).
         address unpriced;
     }
@@ -151,12 +154,17 @@ abstract contract PrimeLayout is IPrimeBrokerErrors {
     /// the redemption is incomplete the asset's `heldMask` bit stays set and the claim is valued
     /// (`_figures`); a write-off leaves it to the account, its debts assigned to it (SEC-190).
     mapping(address account => mapping(address asset => uint256)) internal _retired;
-    /// @dev Debt of `asset` written off (realised by its pool) while the account kept a claim on a
-    /// matured note's redemption: still the account's debt, without interest, recovered to the
-    /// pool from what the claim pays (IPrimeBroker "Assigned debt", SEC-190).
+    /// @dev Debt of `asset` written off while the account kept a claim on a matured note's
+    /// redemption: still the account's debt, without interest, recovered to the pool from what the
+    /// claim pays; its pool carries `_carried` of it, and realised the rest (IPrimeBroker
+    /// "Assigned debt", SEC-190, SEC-234).
     mapping(address account => mapping(address asset => uint256)) internal _assigned;
     /// @dev The accounts' assigned debt of `asset` together: its pool is not changed under it.
     mapping(address asset => uint256) internal _totalAssigned;
+    /// @dev The part of `_assigned` its pool still carries at face in `totalAssets` (ILendingPool
+    /// `assignedDebt`, the sum of these over the accounts, PRM-55): at most the claims' haircut
+    /// value when last marked; the rest was realised (SEC-234). A recovery pays it first.
+    mapping(address account => mapping(address asset => uint256)) internal _carried;
 
     constructor(IIdentityRegistry registry_, IOracleRouter oracle_, ILiquidityAggregator aggregator_) {
         _registry = registry_;
@@ -227,6 +235,17 @@ abstract contract PrimeLayout is IPrimeBrokerErrors {
         if (balance == amount) a.heldMask &= ~_bit(l);
     }
 
+    /// @dev Takes `amount` recovered of the account's assigned debt of `asset` off what its pool
+    /// carries, first (SEC-234); returns that part (ILendingPool `recoverBadDebt`'s `carried`).
+    function _uncarry(address account, address asset, uint256 amount) internal returns (uint256 paid) {
+        uint256 carried = _carried[account][asset];
+        paid = Math.min(amount, carried);
+        // No underflow: paid <= carried.
+        unchecked {
+            if (paid != 0) _carried[account][asset] = carried - paid;
+        }
+    }
+
     /// @dev Sets the account's assigned debt of `asset` (`bit`, its bit) to `next`, and the asset's
     /// total with it.
     function _assign(address account, Account memory a, address asset, uint16 bit, uint256 next) internal {
@@ -291,7 +310,11 @@ abstract contract PrimeLayout is IPrimeBrokerErrors {
                 }
                 if ((owed >> i) & 1 != 0) {
                     // Assigned debt bears no interest (SEC-191); the pool's accrues.
-                    uint256 debt = (a.assignedMask >> i) & 1 != 0 ? _assigned[account][e.asset] : 0;
+                    uint256 debt;
+                    if ((a.assignedMask >> i) & 1 != 0) {
+                        debt = _assigned[account][e.asset];
+                        f.carriedUsd += MarginMath.valueUp(_carried[account][e.asset], price, e.decimals);
+                    }
                     if ((a.debtMask >> i) & 1 != 0) debt += _listings[e.asset].pool.debtOf(account, a.spreadBps);
                     if (e.asset == x) f.debtX = debt;
                     uint256 value = MarginMath.valueUp(debt, price, e.decimals);

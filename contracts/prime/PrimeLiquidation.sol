@@ -92,7 +92,10 @@ contract PrimeLiquidation is IPrimeLiquidation, PrimeModule {
         // count moves before any token does.
         if (q.seized != 0) _debit(account, a, q.collateral, collateralAsset, q.seized);
         // No underflow: repaid <= repay <= assigned (`_quote`'s close factor for assigned debt).
-        if (q.assigned != 0) _assign(account, a, debtAsset, _bit(q.debt), q.assigned - q.repaid);
+        if (q.assigned != 0) {
+            _assign(account, a, debtAsset, _bit(q.debt), q.assigned - q.repaid);
+            q.carried = _uncarry(account, debtAsset, q.repaid);
+        }
         unchecked {
             ++a.liquidations;
         }
@@ -112,7 +115,7 @@ contract PrimeLiquidation is IPrimeLiquidation, PrimeModule {
             if (q.assigned != 0) {
                 // Written off before: the pool recovers it (SEC-190).
                 debtAfter = q.debtBefore - q.repaid;
-                q.debt.pool.recoverBadDebt(account, q.repaid);
+                q.debt.pool.recoverBadDebt(account, q.repaid, q.carried);
             } else {
                 debtAfter = q.debt.pool.repay(account, q.repaid, a.spreadBps);
                 if (debtAfter == 0) a.debtMask &= ~_bit(q.debt);
@@ -120,7 +123,7 @@ contract PrimeLiquidation is IPrimeLiquidation, PrimeModule {
         }
         uint256 ratioAfter = MarginMath.NO_DEBT_RATIO;
         if (a.heldMask == 0 || q.writeOff) {
-            _writeOff(account, a);
+            _writeOff(account, a, q.claimUsd);
         } else {
             ratioAfter = _ratioAfter(q, _balances[account][collateralAsset], debtAfter);
             if (a.marginCallAt != 0) {
@@ -197,38 +200,62 @@ contract PrimeLiquidation is IPrimeLiquidation, PrimeModule {
 
     /// @dev A write-off (SEC-23): each pool the account owes realises its debt as bad debt (its
     /// reserves first, then its lenders). While the account keeps a claim on a matured note's
-    /// redemption, that debt is assigned to it instead (`_assigned`, and the pool's
-    /// `assignBadDebt`: without interest, kept in the lenders' assets at face, recovered to the
-    /// pool from what the claim pays, SEC-190, SEC-231); without one nothing will pay it, and any
-    /// assigned debt left is dropped (the pool realises it then). Bounded by MAX_ASSETS (one bit
-    /// per listed asset).
-    function _writeOff(address account, Account memory a) internal {
+    /// redemption, the debt is assigned to it instead (`_assigned`: without interest, recovered to
+    /// the pool from what the claim pays, SEC-190), and the pools carry at face at most the claims'
+    /// haircut value, `claimUsd`, taken by each asset in turn (`_carried`, the pool's
+    /// `assignBadDebt`, SEC-231, SEC-234): the rest is realised now. Carried debt above what the
+    /// claims' value still covers is dropped (a re-mark: realised then); never raised. Without a
+    /// claim nothing will pay it: the assigned debt is dropped in full and forgotten. Bounded by
+    /// MAX_ASSETS (one bit per listed asset).
+    function _writeOff(address account, Account memory a, uint256 claimUsd) internal {
         bool claims = _claims(account, a);
         uint256 mask = uint256(a.debtMask) | a.assignedMask;
         for (uint256 i; mask != 0; ++i) {
-            if (mask & 1 != 0) {
-                address asset = _entries[i].asset;
-                uint16 bit = uint16(1 << i);
-                ILendingPool pool = _listings[asset].pool;
-                uint256 amount;
-                if (a.debtMask & bit != 0) {
-                    amount =
-                        claims ? pool.assignBadDebt(account, a.spreadBps) : pool.realiseBadDebt(account, a.spreadBps);
-                    emit BadDebt(account, asset, amount);
-                }
-                if (!claims) {
-                    if (a.assignedMask & bit != 0) {
-                        pool.dropAssignedDebt(account, _assigned[account][asset]);
-                        _assign(account, a, asset, bit, 0);
-                    }
-                } else if (amount != 0) {
-                    _assign(account, a, asset, bit, _assigned[account][asset] + amount);
-                }
-            }
+            if (mask & 1 != 0) claimUsd = _writeOffAsset(account, a, i, claims ? claimUsd : type(uint256).max);
             mask >>= 1;
         }
         a.debtMask = 0;
         a.marginCallAt = 0;
+    }
+
+    /// @dev `_writeOff` of asset `i`; `claimUsd` the claims' haircut value left (`type(uint256).max`:
+    /// no claim, nothing carried or kept), returns what is left of it after this asset's carry.
+    function _writeOffAsset(address account, Account memory a, uint256 i, uint256 claimUsd) internal returns (uint256) {
+        Entry memory e = _entries[i];
+        uint16 bit = uint16(1 << i);
+        ILendingPool pool = _listings[e.asset].pool;
+        bool claims = claimUsd != type(uint256).max;
+        // Owed, so priced (`_figures` reverted `PriceUnavailable` otherwise).
+        uint256 price = _oracle.price(e.asset);
+        // What the claims' value left can carry of this asset (units, rounded down).
+        uint256 room = claims ? Math.mulDiv(claimUsd, 10 ** e.decimals, price) : 0;
+        uint256 carried = _carried[account][e.asset];
+        uint256 owed = _assigned[account][e.asset];
+        uint256 before = owed;
+        if (carried > room) {
+            // No underflow: compared just above.
+            pool.dropAssignedDebt(account, carried - room);
+            carried = room;
+        }
+        if (a.debtMask & bit != 0) {
+            uint256 amount;
+            if (claims) {
+                // No underflow: carried <= room (just above).
+                amount = pool.assignBadDebt(account, a.spreadBps, room - carried);
+                carried += Math.min(amount, room - carried);
+                owed += amount;
+            } else {
+                amount = pool.realiseBadDebt(account, a.spreadBps);
+            }
+            emit BadDebt(account, e.asset, amount);
+        }
+        _carried[account][e.asset] = carried;
+        // No claim: nothing will pay it, the assigned debt is forgotten (its carry dropped above).
+        if (!claims) owed = 0;
+        if (owed != before) _assign(account, a, e.asset, bit, owed);
+        if (!claims) return claimUsd;
+        uint256 used = MarginMath.valueUp(carried, price, e.decimals);
+        return claimUsd > used ? claimUsd - used : 0;
     }
 
     /// @dev The ratio after the liquidation, exactly as `_figures` would compute it, from the one

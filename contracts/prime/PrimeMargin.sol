@@ -166,12 +166,32 @@ contract PrimeMargin is IPrimeMargin, PrimeModule {
         bool due = f.ratioBps < t.liquidationBps
             || (h.deadline != 0 && block.timestamp >= h.deadline && f.ratioBps < t.maintenanceBps);
         // And a liquidation can act (SEC-197, `_quote`'s rule): it repays or writes off pool debt,
-        // recovers assigned debt from more than dust (SEC-190), or drops assigned debt that no
-        // claim will pay (SEC-199; beside pool debt only once that is due). Assigned debt beside a
-        // claim and at most dust is not.
-        bool seizable = f.collateralUsd - f.claimUsd > MAX_DUST_USD;
+        // recovers assigned debt from more than dust (SEC-190), drops assigned debt that no claim
+        // will pay (SEC-199; beside pool debt only once that is due), or re-marks carried debt the
+        // claims' haircut value no longer covers (SEC-234). Assigned debt beside a claim that
+        // covers its carry and at most dust is not.
+        // Income owed and not yet settled counts (a liquidation settles it first: SEC-234, round 6
+        // F2, a redemption top-up beside assigned debt).
+        bool seizable =
+            f.collateralUsd - f.claimUsd > MAX_DUST_USD || (a.assignedMask != 0 && _incomePending(account, a));
+        bool remark = f.carriedUsd > f.adjustedClaimUsd + MAX_DUST_USD;
         h.liquidatable = (due && a.debtMask != 0)
-            || (a.assignedMask != 0 && (seizable || (a.debtMask == 0 && !_claims(account, a))));
+            || (a.assignedMask != 0 && (seizable || (a.debtMask == 0 && (remark || !_claims(account, a)))));
+    }
+
+    /// @dev Whether income is owed on an income-bearing asset the account holds or keeps a claim
+    /// on, not yet settled (bounded by MAX_ASSETS).
+    function _incomePending(address account, Account memory a) internal view returns (bool) {
+        uint256 mask = a.heldMask;
+        for (uint256 i; mask != 0; ++i) {
+            if (mask & 1 != 0 && _entries[i].income) {
+                address asset = _entries[i].asset;
+                (uint256 owed,,,) = _owed(account, asset, _incomes[asset]);
+                if (owed != 0) return true;
+            }
+            mask >>= 1;
+        }
+        return false;
     }
 
     /// @inheritdoc IPrimeMargin

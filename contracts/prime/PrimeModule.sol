@@ -57,6 +57,11 @@ abstract contract PrimeModule is PrimeLayout {
         /// The account's assigned debt of the debt asset: this liquidation recovers it (to the
         /// pool's `recoverBadDebt`) and writes nothing off (SEC-190).
         uint256 assigned;
+        /// The part of `repaid` that pays assigned debt its pool carries (SEC-234).
+        uint256 carried;
+        /// The claims' haircut value (`Figures.adjustedClaimUsd`): what a write-off beside them
+        /// leaves the pools carrying at most (SEC-234).
+        uint256 claimUsd;
         uint256 balanceBefore;
         /// What a liquidation could still seize after this one, at oracle value (the account's
         /// collateral less its matured notes' claims and this seizure).
@@ -135,13 +140,15 @@ abstract contract PrimeModule is PrimeLayout {
         uint8 cd = q.collateral.decimals;
         q.leftUsd = f.collateralUsd - f.claimUsd - MarginMath.valueDown(q.balanceBefore, q.colPrice, cd)
             + MarginMath.valueDown(q.balanceBefore - q.seized, q.colPrice, cd);
-        // Dust left: a write-off realises the pool's debts of a liquidatable account, and drops
-        // the assigned debt of one without a claim left (SEC-199: nothing will ever pay it); beside
-        // a claim, assigned debt alone is no write-off (it was made, SEC-190). `liquidatable`
-        // (PrimeMargin.health) reads the same rule.
+        // Dust left: a write-off realises the pool's debts of a liquidatable account; assigned
+        // debt alone is written off again only to drop it, once no claim is left (SEC-199: nothing
+        // will ever pay it), or to re-mark it, once its pools carry more of it than the claims'
+        // haircut value by more than dust (SEC-234); beside a claim that still covers the carry,
+        // nothing (it was made, SEC-190). `liquidatable` (PrimeMargin.health) reads the same rule.
+        q.claimUsd = f.adjustedClaimUsd;
         if (
-            _decideWriteOff(q)
-                && (due ? a.debtMask == 0 && _claims(account, a) : a.debtMask != 0 || _claims(account, a))
+            _decideWriteOff(q) && !(due && a.debtMask != 0)
+                && (a.debtMask != 0 || (_claims(account, a) && f.carriedUsd <= f.adjustedClaimUsd + MAX_DUST_USD))
         ) {
             q.writeOff = false;
         }

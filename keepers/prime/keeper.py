@@ -324,8 +324,11 @@ class MarginKeeper:
             # broker's preview accepts it (SEC-169).
             return self._write_off_refused(mark.account, written_off) or (written_off, "take", b"")
         if written_off is None and holdings[debt_asset].assigned:
-            # Assigned debt and nothing to recover it from: its claim's redemption pays later.
-            return f"assigned debt of {debt_asset}: nothing to recover it from yet (SEC-190)"
+            # Assigned debt and nothing to recover it from: its claim's redemption pays later,
+            # unless the broker drops it (no claim left) or re-marks its carry (SEC-234).
+            return self._assigned_write_off(mark, holdings, debt_asset) or (
+                f"assigned debt of {debt_asset}: nothing to recover it from yet (SEC-190)"
+            )
         blocker = write_off_blocker(holdings)
         reasons = []
         sellable = [a for a in collateral_order(holdings) if a != debt_asset]
@@ -349,10 +352,26 @@ class MarginKeeper:
             if choice is not None and choice.repaid:
                 return choice, "take", b""
         if not self.take:
-            return reason
+            return self._assigned_write_off(mark, holdings, debt_asset) or reason
         choice = choose_liquidation(holdings, mark.health.ratio_bps, mark.tier)
         if choice is None:
             return blocker or "nothing to seize"
+        return choice, "take", b""
+
+    def _assigned_write_off(
+        self, mark: Mark, holdings: dict, debt_asset: str
+    ) -> tuple[Liquidation, str, bytes] | None:
+        """The write-off of a liquidatable account's assigned debt that nothing is left to recover
+        from (round 6 F3): the broker drops it once no claim is left (SEC-199) and re-marks its
+        pools' carry once the claims' value no longer covers it (SEC-234). Named by its asset,
+        against a held balance (the dust beside it) or the asset itself, repaying nothing; sent
+        only when the broker's preview accepts it (the model cannot see claims or carries)."""
+        if not mark.health.liquidatable or not holdings[debt_asset].assigned:
+            return None
+        held = next((a for a, h in holdings.items() if h.balance), debt_asset)
+        choice = Liquidation(debt_asset, held, 0, 0, 0, 0, True)
+        if self._write_off_refused(mark.account, choice) is not None:
+            return None
         return choice, "take", b""
 
     def _write_off_refused(self, account: str, choice: Liquidation) -> str | None:

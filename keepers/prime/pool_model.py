@@ -251,7 +251,8 @@ class PoolModel:
         return amount
 
     def _realise(self, amount: int) -> tuple[int, int]:
-        """`amount` lost: the reserves first, then the lenders; returns (from reserves, from lenders)."""
+        """`amount` lost: the reserves first, then the lenders; returns (from reserves, from
+        lenders)."""
         from_reserves = min(amount, self.reserves)
         self.reserves -= from_reserves
         self.bad_debt_absorbed += from_reserves
@@ -263,12 +264,17 @@ class PoolModel:
         amount = self._write_off(account, spread_bps, now)
         return (amount, *self._realise(amount))
 
-    def assign_bad_debt(self, account: str, spread_bps: int, now: int) -> int:
-        """`assignBadDebt` (SEC-231): the account's debt out of `totalDebt` into the assigned debt,
-        which `total_assets` counts at face; returns the amount."""
+    def assign_bad_debt(
+        self, account: str, spread_bps: int, now: int, keep: int | None = None
+    ) -> tuple[int, int, tuple[int, int]]:
+        """`assignBadDebt` (SEC-231, SEC-234): the account's debt out of `totalDebt`, at most `keep`
+        of it (all of it when None) into the assigned debt, which `total_assets` counts at face, the
+        rest realised; returns (amount, kept, (from reserves, from lenders))."""
         amount = self._write_off(account, spread_bps, now)
-        self.assigned_debt += amount
-        return amount
+        kept = amount if keep is None else min(amount, keep)
+        self.assigned_debt += kept
+        realised = self._realise(amount - kept) if amount != kept else (0, 0)
+        return amount, kept, realised
 
     def _take_assigned(self, amount: int) -> None:
         if amount > self.assigned_debt:
@@ -282,13 +288,28 @@ class PoolModel:
         self._take_assigned(amount)
         return self._realise(amount)
 
-    def recover_bad_debt(self, assets: int, now: int) -> int:
-        """`recoverBadDebt`: assigned debt paid back as cash, one for one; returns the assigned debt
-        after."""
+    def recover_bad_debt(self, assets: int, now: int, carried: int | None = None) -> int:
+        """`recoverBadDebt`: written-off debt paid back as cash; `carried` of it (all of it when
+        None) pays assigned debt one for one, the rest restores realised loss (SEC-234); returns
+        the assigned debt after."""
+        carried = assets if carried is None else carried
+        if carried > assets:
+            raise ValueError(f"AssignedDebtExceeded({assets}, {carried})")
         self.accrue(now)
-        self._take_assigned(assets)
+        self._take_assigned(carried)
         self.cash += assets
         return self.assigned_debt
+
+    def withdraw_reserves(self, amount: int, now: int) -> None:
+        """`withdrawReserves`: at most the reserves above the assigned debt (SEC-234), and cash."""
+        self.accrue(now)
+        free = max(self.reserves - self.assigned_debt, 0)
+        if amount > free:
+            raise ValueError(f"ReservesExceeded({free}, {amount})")
+        if amount > self.cash:
+            raise ValueError(f"InsufficientCash({self.cash}, {amount})")
+        self.reserves -= amount
+        self.cash -= amount
 
     def deposit(self, assets: int, now: int) -> None:
         self.accrue(now)

@@ -344,6 +344,10 @@ def chain_totals(stack: StressStack, head: int) -> dict[str, int]:
         "interest": sum(int(e.interest) for e in pool.Accrued.range(start, end)),
         "spread_charged": sum(int(e.amount) for e in pool.SpreadCharged.range(start, end)),
         "bad_debt_written_off": sum(int(e.amount) for e in pool.BadDebtRealised.range(start, end)),
+        # Written off beside a claim and carried (SEC-234): still carried, or paid back against the
+        # carry since (the rest of a recovery restores realised loss, already counted above).
+        "bad_debt_carried": int(state.assignedDebt),
+        "carry_recovered": sum(int(e.carried) for e in pool.BadDebtRecovered.range(start, end)),
         "margin_calls": len(list(broker.MarginCalled.range(start, end))),
         # By the keeper's clearMarginCall, or by a liquidation leaving the account at maintenance.
         "calls_cleared": len(list(broker.MarginCallCleared.range(start, end))),
@@ -393,7 +397,13 @@ def quantera_report(run: ChainRun, morpho_names: dict[str, str] | None = None) -
     t = run.totals
     remaining = sum(run.end_debt.values())
     owed = t["borrowed"] + t["interest"] + t["spread_charged"]
-    settled = t["repaid"] + t["bad_debt_written_off"] + t["total_debt"]
+    settled = (
+        t["repaid"]
+        + t["bad_debt_written_off"]
+        + t["bad_debt_carried"]
+        + t["carry_recovered"]
+        + t["total_debt"]
+    )
     return {
         "rules": "initial 150%, maintenance 125%, liquidation 110%, grace 1 day, close factor "
         "50% (100% below a ratio of 100%), bonus 5% (less where it would lower the ratio), "

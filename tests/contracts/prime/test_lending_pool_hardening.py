@@ -230,6 +230,20 @@ def test_sec_27__cash_short__redeem_max_redeem_and_withdraw_max_withdraw_succeed
             assert pool.maxRedeem(wallet) == pool.maxWithdraw(wallet) == 0
 
 
+def _borrowed_half_a_year(stack, chain, account):
+    """The deployed rate model; alice lends 1,000,000 USDC and `account` borrows 600,000 of it,
+    180 days ago. The model, replayed."""
+    pool, broker = stack.pool, stack.broker
+    pool.setRateModel(DEPLOYED.as_tuple(), sender=stack.governor)
+    model = model_of(pool)
+    tx = pool.deposit(1_000_000 * USD, stack.lenders["alice"], sender=stack.lenders["alice"])
+    model.deposit(1_000_000 * USD, tx.timestamp)
+    tx = pool.borrow(account, 600_000 * USD, 0, broker, sender=broker)
+    model.borrow(account, 600_000 * USD, 0, tx.timestamp)
+    chain.pending_timestamp += 180 * DAY
+    return model
+
+
 def test_sec_194_sec_231__assigned_debt__kept_at_face__recovered_as_cash__dropped_as_a_loss(
     stack, chain
 ):
@@ -241,20 +255,20 @@ def test_sec_194_sec_231__assigned_debt__kept_at_face__recovered_as_cash__droppe
     reserves first. Each as the model does."""
     pool, broker = stack.pool, stack.broker
     account = "0x" + "d3" * 20
-    pool.setRateModel(DEPLOYED.as_tuple(), sender=stack.governor)
-    model = model_of(pool)
-    tx = pool.deposit(1_000_000 * USD, stack.lenders["alice"], sender=stack.lenders["alice"])
-    model.deposit(1_000_000 * USD, tx.timestamp)
-    tx = pool.borrow(account, 600_000 * USD, 0, broker, sender=broker)
-    model.borrow(account, 600_000 * USD, 0, tx.timestamp)
-    chain.pending_timestamp += 180 * DAY
+    model = _borrowed_half_a_year(stack, chain, account)
     unit = 10**12  # one share
     with ape.reverts(pool.OnlyBroker, caller=stack.outsider.address):
-        pool.assignBadDebt(account, 0, sender=stack.outsider)
-    tx = pool.assignBadDebt(account, 0, sender=broker)
-    amount = model.assign_bad_debt(account, 0, tx.timestamp)
+        pool.assignBadDebt(account, 0, 2**128, sender=stack.outsider)
+    tx = pool.assignBadDebt(account, 0, 2**128, sender=broker)
+    amount, kept, _ = model.assign_bad_debt(account, 0, tx.timestamp)
     [event] = tx.decode_logs(pool.BadDebtAssigned)
-    assert (event.account.lower(), event.amount, event.assignedAfter) == (account, amount, amount)
+    assert (event.account.lower(), event.amount, event.kept, event.assignedAfter) == (
+        account,
+        amount,
+        amount,
+        amount,
+    )
+    assert kept == amount and not tx.decode_logs(pool.BadDebtRealised)
     s = pool.state()
     assert s.assignedDebt == amount > 600_000 * USD and s.totalDebt == 0
     assert (s.badDebtRealised, s.badDebtAbsorbed) == (0, 0)
@@ -265,17 +279,18 @@ def test_sec_194_sec_231__assigned_debt__kept_at_face__recovered_as_cash__droppe
     pool.touch(account, 0, sender=broker)
     assert pool.convertToAssets(unit) == price
     with ape.reverts(pool.OnlyBroker, caller=stack.outsider.address):
-        pool.recoverBadDebt(account, 1, sender=stack.outsider)
+        pool.recoverBadDebt(account, 1, 1, sender=stack.outsider)
     with ape.reverts(pool.RepaymentNotReceived, received=0, expected=1):
-        pool.recoverBadDebt(account, 1, sender=broker)
+        pool.recoverBadDebt(account, 1, 1, sender=broker)
     # Part of it: cash for assigned debt, the price unmoved.
     part = 100_000 * USD
     stack.usdc.transfer(pool, part, sender=broker)
-    tx = pool.recoverBadDebt(account, part, sender=broker)
+    tx = pool.recoverBadDebt(account, part, part, sender=broker)
     after = model.recover_bad_debt(part, tx.timestamp)
     [event] = tx.decode_logs(pool.BadDebtRecovered)
-    assert (event.account.lower(), event.amount, event.assignedAfter) == (
+    assert (event.account.lower(), event.amount, event.carried, event.assignedAfter) == (
         account,
+        part,
         part,
         amount - part,
     )
@@ -285,7 +300,10 @@ def test_sec_194_sec_231__assigned_debt__kept_at_face__recovered_as_cash__droppe
     # More than is assigned: refused, whoever paid it in.
     stack.usdc.transfer(pool, amount, sender=broker)
     with ape.reverts(pool.AssignedDebtExceeded, assigned=amount - part, amount=amount):
-        pool.recoverBadDebt(account, amount, sender=broker)
+        pool.recoverBadDebt(account, amount, amount, sender=broker)
+    # A carried part above what was paid: refused.
+    with ape.reverts(pool.AssignedDebtExceeded, assigned=1, amount=2):
+        pool.recoverBadDebt(account, 1, 2, sender=broker)
     with ape.reverts(pool.AssignedDebtExceeded, assigned=amount - part, amount=amount):
         pool.dropAssignedDebt(account, amount, sender=broker)
     with ape.reverts(pool.OnlyBroker, caller=stack.outsider.address):
@@ -296,9 +314,89 @@ def test_sec_194_sec_231__assigned_debt__kept_at_face__recovered_as_cash__droppe
     tx = pool.dropAssignedDebt(account, rest, sender=broker)
     from_reserves, from_lenders = model.drop_assigned_debt(rest, tx.timestamp)
     [event] = tx.decode_logs(pool.BadDebtRealised)
-    assert (event.amount, event.fromReserves, event.fromLenders) == (rest, from_reserves, from_lenders)
+    assert (event.amount, event.fromReserves, event.fromLenders) == (
+        rest,
+        from_reserves,
+        from_lenders,
+    )
     assert from_reserves == min(rest, reserves) > 0 and from_lenders == rest - from_reserves > 0
     s = pool.state()
-    assert (s.assignedDebt, s.badDebtRealised, s.badDebtAbsorbed) == (0, from_lenders, from_reserves)
+    assert (s.assignedDebt, s.badDebtRealised, s.badDebtAbsorbed) == (
+        0,
+        from_lenders,
+        from_reserves,
+    )
     assert pool.convertToAssets(unit) < price
     assert_state(pool, model)
+
+
+def test_sec_234__carry_at_most_the_claims_value__the_rest_realised__reserves_stand_behind_it(
+    stack, chain
+):
+    """Red team round 6 F1, F4. The pool carries at face only what the broker's haircut value of
+    the claims covers (`keep`); the rest of the debt is realised at the write-off, reserves first
+    (the lenders' price steps down by it then, not at a later drop that a lender could leave
+    before). A recovery pays the carry first, one for one, and only past it restores realised
+    loss (a step up of at most that). A reserve sweep never takes the reserves below the assigned
+    debt: they stand first behind it (F4), and a drop then takes them first."""
+    pool, broker = stack.pool, stack.broker
+    account = "0x" + "d4" * 20
+    model = _borrowed_half_a_year(stack, chain, account)
+    unit = 10**12  # one share
+    price = pool.convertToAssets(unit)
+    keep = 200_000 * USD
+    tx = pool.assignBadDebt(account, 0, keep, sender=broker)
+    amount, kept, (from_reserves, from_lenders) = model.assign_bad_debt(
+        account, 0, tx.timestamp, keep
+    )
+    assert kept == keep and amount > 600_000 * USD
+    [assigned] = tx.decode_logs(pool.BadDebtAssigned)
+    [realised] = tx.decode_logs(pool.BadDebtRealised)
+    assert (assigned.amount, assigned.kept, assigned.assignedAfter) == (amount, keep, keep)
+    assert (realised.amount, realised.fromReserves, realised.fromLenders) == (
+        amount - keep,
+        from_reserves,
+        from_lenders,
+    )
+    assert from_reserves > 0 and from_lenders > 0
+    s = pool.state()
+    assert (s.assignedDebt, s.totalDebt, s.reserves) == (keep, 0, 0)
+    # The lenders' price fell by what is not carried, at once.
+    stepped = pool.convertToAssets(unit)
+    assert stepped < price
+    assert_state(pool, model)
+
+    # F4: reserves built after the write-off stand behind the carried debt: no sweep below it.
+    tx = pool.borrow("0x" + "d5" * 20, 300_000 * USD, 0, broker, sender=broker)
+    model.borrow("0x" + "d5" * 20, 300_000 * USD, 0, tx.timestamp)
+    chain.pending_timestamp += 365 * DAY
+    tx = pool.touch("0x" + "d5" * 20, 0, sender=broker)
+    model.accrue(tx.timestamp)
+    s = pool.state()
+    assert 0 < s.reserves < s.assignedDebt
+    with ape.reverts(pool.ReservesExceeded):
+        pool.withdrawReserves(1, stack.governor, sender=stack.governor)
+    assert pool.state().reserves >= s.reserves
+
+    # A recovery: the carry first, one for one (no step); past it, realised loss restored.
+    price = pool.convertToAssets(unit)
+    stack.usdc.transfer(pool, keep, sender=broker)
+    tx = pool.recoverBadDebt(account, keep, keep, sender=broker)
+    model.recover_bad_debt(keep, tx.timestamp, keep)
+    assert pool.state().assignedDebt == 0
+    assert abs(pool.convertToAssets(unit) - price) <= 1
+    assert_state(pool, model)
+    extra = 50_000 * USD
+    before = pool.totalAssets()
+    stack.usdc.transfer(pool, extra, sender=broker)
+    tx = pool.recoverBadDebt(account, extra, 0, sender=broker)
+    model.recover_bad_debt(extra, tx.timestamp, 0)
+    [event] = tx.decode_logs(pool.BadDebtRecovered)
+    assert (event.amount, event.carried, event.assignedAfter) == (extra, 0, 0)
+    # The step up is the restored loss (plus a block of interest), never more than was realised.
+    assert extra <= pool.totalAssets() - before < extra + USD
+    assert extra <= from_lenders
+    assert_state(pool, model)
+    # With nothing carried the reserves are free again.
+    free = pool.state().reserves
+    pool.withdrawReserves(free, stack.governor, sender=stack.governor)

@@ -149,13 +149,18 @@ def test_sec_190__write_off_beside_a_notes_claim__assigned_to_the_pool__redempti
     notes sat at the servicer for the broker, owed to nobody, with no path to the lenders. Now a
     write-off assigns the debt to the claim (no interest, `assignedDebtOf`): the redemption is
     credited to the account, which cannot take it home while the assigned debt is unpaid, and a
-    liquidation recovers the debt from it to the pool (`recoverBadDebt`)."""
+    liquidation recovers the debt from it to the pool (`recoverBadDebt`). SEC-234: the pool
+    carries at face only the claim's haircut value; the print re-marks that carry (realised), never
+    the claim, and the recovery restores the lenders."""
     note, lusdc, usdc, borrowed = matured
     pool, servicer = p.pools["USDC"], bond.servicer
     first = seize_the_cash(p, chain, matured)
+    carried = p.broker.carriedDebtOf(CLIENT_ID, usdc)
     p.set_price("QTB", 1e-8)  # one report
     owed = pool.debtOf(CLIENT_ID, 0)
     printed = liquidate(p, chain, usdc, max(owed, 1), note)  # the keeper's write-off step
+    # (What a claim on 600 notes at 1e-8 still covers: a few units.)
+    assert p.broker.carriedDebtOf(CLIENT_ID, usdc) == pool.state().assignedDebt < 100
     p.set_price("QTB", 100)  # the price comes back
     servicer.fundRedemption(200_000 * USD_UNIT, sender=bond.issuer)
     p.broker.claimIncome(CLIENT_ID, note, sender=p.liquidator)
@@ -164,26 +169,32 @@ def test_sec_190__write_off_beside_a_notes_claim__assigned_to_the_pool__redempti
     cash = p.broker.balanceOf(CLIENT_ID, lusdc)
     assert cash > 59_000 * USD_UNIT
     # The write-off came with the cash seizure (nothing seizable left), whatever the print: the
-    # debt left the pool's interest-bearing book and was assigned to the claim (SEC-231: kept in
-    # the lenders' assets at face, not realised).
+    # debt left the pool's interest-bearing book and was assigned to the claim, the pool carrying
+    # the claim's haircut value of it (SEC-234: 600 notes at 40, ~23,554), the rest realised.
     lost = sum(int(e.amount) for e in first.events if e.event_name == "BadDebt")
     assert lost > 33_000 * UNIT["USDC"] and owed == 0
     (assigned,) = [e for e in first.events if e.event_name == "DebtAssigned"]
     assert (assigned.asset, assigned.previous, assigned.next) == (usdc.address, 0, lost)
-    assert printed is not None and printed[0] == "ZeroAmount"  # nothing left to do for a print
+    assert 20_000 * UNIT["USDC"] < carried < lost
+    # The print re-marked the carry (realised, the lenders' price down then) and kept the claim.
+    assert printed is None
     assert p.broker.assignedDebtOf(CLIENT_ID, usdc) == lost
     # A2: the account cannot take the redemption home debt-free.
     refused = attempt(
         chain, p.broker.execute, CLIENT_ID, [act(WITHDRAW, lusdc, cash, p.client)], sender=p.client
     )
-    assert refused is not None and refused[0] == "InitialMarginBreached"
+    assert refused is not None and refused[0] == "DebtAssignedOutstanding"  # SEC-234 (F5)
     # The keeper's recovery: the assigned debt in full (the account is healthy: 177%), against
     # the cash; the pool gets its loss back.
     assert p.margin.health(CLIENT_ID).liquidatable
-    assert pool.state().assignedDebt == lost and pool.state().badDebtRealised == 0
+    left = pool.state().assignedDebt
+    assert pool.state().badDebtRealised == lost - left
+    lenders = pool.totalAssets()
     assert take(p, chain, usdc, lost, lusdc) is None
     assert p.broker.assignedDebtOf(CLIENT_ID, usdc) == 0
-    assert pool.state().assignedDebt == 0 and pool.state().badDebtRealised == 0
+    # Recovered in full: the lenders' loss restored (their assets up by it, not more).
+    assert pool.state().assignedDebt == 0
+    assert lost - left <= pool.totalAssets() - lenders <= lost - left + 1
     # What is left is the account's, debt-free.
     left = p.broker.balanceOf(CLIENT_ID, lusdc)
     p.broker.execute(CLIENT_ID, [act(WITHDRAW, lusdc, left, p.client)], sender=p.client)
@@ -264,18 +275,23 @@ def test_sec_193__assigned_debt__repaid_by_the_account__recovered_to_the_pool(
     pool = p.pools["USDC"]
     seize_the_cash(p, chain, matured)
     assigned = p.broker.assignedDebtOf(CLIENT_ID, usdc)
-    assert pool.state().assignedDebt == assigned
+    carried = p.broker.carriedDebtOf(CLIENT_ID, usdc)
+    assert pool.state().assignedDebt == carried < assigned
+    assert pool.state().badDebtRealised == assigned - carried
     part = 10_000 * UNIT["USDC"]
     usdc.approve(p.broker, part, sender=p.client)
     receipt = p.broker.execute(CLIENT_ID, [act(REPAY, usdc, part, p.client)], sender=p.client)
     [recovered] = receipt.decode_logs(pool.BadDebtRecovered)
-    assert (recovered.account, recovered.amount, recovered.assignedAfter) == (
+    # The carried part first (SEC-234).
+    assert (recovered.account, recovered.amount, recovered.carried, recovered.assignedAfter) == (
         CLIENT_ID,
         part,
-        assigned - part,
+        part,
+        carried - part,
     )
     assert p.broker.assignedDebtOf(CLIENT_ID, usdc) == assigned - part
-    assert pool.state().assignedDebt == assigned - part and pool.state().badDebtRealised == 0
+    assert p.broker.carriedDebtOf(CLIENT_ID, usdc) == carried - part
+    assert pool.state().assignedDebt == carried - part
     assert pool.debtOf(CLIENT_ID, 0) == 0
 
 

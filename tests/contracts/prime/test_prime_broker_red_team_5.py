@@ -11,7 +11,8 @@ from __future__ import annotations
 import pytest
 
 from bond_fixtures import USD_UNIT
-from broker_fixtures import BORROW, CLIENT_ID, REPAY, UNIT, ZERO, ZERO_RATES, act
+from broker_fixtures import BORROW, CLIENT_ID, REPAY, UNIT, WITHDRAW, ZERO, ZERO_RATES, act
+from fast_reverts import attempt
 from keepers.prime import deploy_lending_pool
 from keepers.risk.deploy import FEED_HEARTBEAT, MAX_ANSWER
 from test_prime_broker_red_team_3 import liquidate, mature_notes, post
@@ -126,19 +127,18 @@ def test_sec_231__borrower_deposits_then_repays_its_assigned_debt__captures_noth
     fell by it) and its recovery raised totalAssets at once, so whoever held pool shares when the
     recovery landed shared in it. The account's owner deposited 2,000,000 USDC, repaid its own
     assigned debt and redeemed: it got ~50% of its repayment back, at the lender's expense. The
-    pool now keeps assigned debt in totalAssets, without interest, until it is recovered or
-    dropped: no step at the write-off, none at the recovery, nothing to time."""
+    pool now carries the claim's haircut value at face (SEC-234, round 6 F1), without interest,
+    and a recovery pays that first, one for one: no step at the write-off for it, none at its
+    recovery. Only the part realised at the write-off (beyond the claim's haircut value) comes
+    back as a step up, of which a depositor shares at most its pool share."""
     note, lusdc, usdc, borrowed = matured
     pool = p.pools["USDC"]
-    lender_before = pool.convertToAssets(pool.balanceOf(p.lender))
     seize_the_cash(p, chain, matured)
     owed = p.broker.assignedDebtOf(CLIENT_ID, usdc)
-    assert owed > 33_000 * UNIT["USDC"]
+    carried = p.broker.carriedDebtOf(CLIENT_ID, usdc)
+    assert owed > 33_000 * UNIT["USDC"] and 20_000 * UNIT["USDC"] < carried < owed
     s = pool.state()
-    assert s.assignedDebt == owed and s.badDebtRealised == 0
-    # No step down at the write-off: the lender's claim is what it was (interest aside, the
-    # seize took the cash and the rest is assigned at face).
-    assert pool.convertToAssets(pool.balanceOf(p.lender)) >= lender_before
+    assert s.assignedDebt == carried and s.badDebtRealised == owed - carried
 
     stake = 2_000_000 * UNIT["USDC"]
     p.fund(p.client, "USDC", stake + owed)
@@ -146,11 +146,102 @@ def test_sec_231__borrower_deposits_then_repays_its_assigned_debt__captures_noth
     lender_mid = pool.convertToAssets(pool.balanceOf(p.lender))
     usdc.approve(pool, stake, sender=p.client)
     pool.deposit(stake, p.client, sender=p.client)
+    share = pool.balanceOf(p.client) / pool.totalSupply()
     usdc.approve(p.broker, owed, sender=p.client)
     p.broker.execute(CLIENT_ID, [act(REPAY, usdc, owed, p.client)], sender=p.client)
     pool.redeem(pool.balanceOf(p.client), p.client, p.client, sender=p.client)
 
     assert p.broker.assignedDebtOf(CLIENT_ID, usdc) == 0 and pool.state().assignedDebt == 0
     cost = start - usdc.balanceOf(p.client)
-    assert cost >= owed, (cost, owed)  # the whole debt, to the unit (rounding is the pool's)
+    # What it took back is its pool share of the realised part only (of the carry: nothing).
+    captured = owed - cost
+    assert 0 <= captured <= (owed - carried) * share + 2, (captured, owed - carried, share)
     assert pool.convertToAssets(pool.balanceOf(p.lender)) >= lender_mid
+
+
+def test_sec_234__carry_at_the_claims_haircut_value__re_marked_down__never_up(
+    p, bond, matured, chain
+):
+    """Round 6 F1 (High): the whole debt was carried at face beside any claim, however little it
+    was worth, and never marked down while the claim stayed incomplete: lenders who left first
+    took the cash at the carried price, the last ones the whole loss. Now the write-off carries at
+    most the claim's haircut value (what the margin check counts) and realises the rest at once;
+    when the claim's value falls, the account is liquidatable and a liquidation re-marks the carry
+    down to it (realised then); a rise never marks it up."""
+    note, lusdc, usdc, borrowed = matured
+    pool = p.pools["USDC"]
+    seize_the_cash(p, chain, matured)
+    owed = p.broker.assignedDebtOf(CLIENT_ID, usdc)
+    carried = p.broker.carriedDebtOf(CLIENT_ID, usdc)
+    h = p.margin.health(CLIENT_ID)
+    # Only the claim is left: its haircut value is the adjusted collateral (USDC at $1, 6 dp).
+    assert h.collateralUsd > 0 and h.adjustedCollateralUsd - 10**18 <= carried * 10**12
+    assert carried * 10**12 <= h.adjustedCollateralUsd < owed * 10**12
+    assert pool.state().badDebtRealised == owed - carried
+    assert not h.liquidatable, h
+    # The note falls to 10: the claim covers about a quarter of the carry.
+    p.set_price("QTB", 10)
+    h = p.margin.health(CLIENT_ID)
+    assert h.liquidatable, h
+    assert liquidate(p, chain, usdc, 0, note) is None
+    remarked = p.broker.carriedDebtOf(CLIENT_ID, usdc)
+    h = p.margin.health(CLIENT_ID)
+    assert remarked * 10**12 <= h.adjustedCollateralUsd and remarked < carried // 3
+    assert pool.state().assignedDebt == remarked
+    assert pool.state().badDebtRealised == owed - remarked
+    # The claim is the account's still, and so is the debt.
+    assert p.broker.assignedDebtOf(CLIENT_ID, usdc) == owed
+    assert not h.liquidatable, h
+    refused = liquidate(p, chain, usdc, 0, note)
+    assert refused is not None and refused[0] == "ZeroAmount"
+    # Back at 40: no mark up (a depositor could time one).
+    p.set_price("QTB", 40)
+    assert not p.margin.health(CLIENT_ID).liquidatable
+    assert liquidate(p, chain, usdc, 0, note) is not None
+    assert p.broker.carriedDebtOf(CLIENT_ID, usdc) == remarked
+
+
+def test_sec_236__redemption_funded_not_settled__liquidatable__recovered(p, bond, matured, chain):
+    """Round 6 F2: written off beside its claim, the account owed assigned debt; the issuer then
+    funded the redemption. `health.liquidatable` stayed false (the top-up was owed to the claim,
+    not yet settled into cash), yet a liquidation settles first and would recover from it: the
+    keeper, which reads `liquidatable`, waited for the debtor. Now income owed and not settled
+    counts as seizable beside assigned debt."""
+    note, lusdc, usdc, borrowed = matured
+    seize_the_cash(p, chain, matured)
+    owed = p.broker.assignedDebtOf(CLIENT_ID, usdc)
+    assert not p.margin.health(CLIENT_ID).liquidatable
+    bond.servicer.fundRedemption(200_000 * USD_UNIT, sender=bond.issuer)
+    assert p.margin.incomeOwed(CLIENT_ID, note) > owed
+    assert p.broker.balanceOf(CLIENT_ID, lusdc) == 0
+    assert p.margin.health(CLIENT_ID).liquidatable
+    # The liquidation settles it and recovers the whole assigned debt from the cash.
+    assert take(p, chain, usdc, owed, lusdc) is None
+    assert p.broker.assignedDebtOf(CLIENT_ID, usdc) == 0
+    assert p.pools["USDC"].state().assignedDebt == 0
+
+
+def test_sec_237__assigned_debt_owed__no_withdrawal_no_borrow__repay_and_deposit_go_on(
+    p, bond, matured, chain
+):
+    """Round 6 F5: with assigned debt owed, the account's redemption cash was credited and could
+    be withdrawn (or borrowed against) while the initial margin held, before the keeper
+    recovered it. Now nothing leaves the account while it owes assigned debt; deposits and
+    repayments go on."""
+    note, lusdc, usdc, borrowed = matured
+    seize_the_cash(p, chain, matured)
+    owed = p.broker.assignedDebtOf(CLIENT_ID, usdc)
+    bond.servicer.fundRedemption(200_000 * USD_UNIT, sender=bond.issuer)
+    p.broker.claimIncome(CLIENT_ID, note, sender=p.liquidator)
+    cash = p.broker.balanceOf(CLIENT_ID, lusdc)
+    assert cash > owed
+    for action in (act(WITHDRAW, lusdc, 1, p.client), act(BORROW, usdc, 1, p.client)):
+        refused = attempt(chain, p.broker.execute, CLIENT_ID, [action], sender=p.client)
+        assert refused is not None and refused[0] == "DebtAssignedOutstanding", refused
+    p.fund(p.client, "USDC", owed)
+    usdc.approve(p.broker, owed, sender=p.client)
+    p.broker.execute(CLIENT_ID, [act(REPAY, usdc, owed, p.client)], sender=p.client)
+    assert p.broker.assignedDebtOf(CLIENT_ID, usdc) == 0
+    # Paid: the cash is the account's to take home.
+    p.broker.execute(CLIENT_ID, [act(WITHDRAW, lusdc, cash, p.client)], sender=p.client)
+    assert p.broker.balanceOf(CLIENT_ID, lusdc) == 0

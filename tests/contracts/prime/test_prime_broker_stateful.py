@@ -524,7 +524,9 @@ def test_prm_22_to_prm_28__broker_state_machine(prime_stack, accounts, chain, pr
                 assert pool.totalAssets() == assets - s.reserves
                 # Written off: lost (reserves, lenders) or assigned to a claim (none recovered
                 # here: the machine's accounts hold no matured note).
-                assert s.badDebtAbsorbed + s.badDebtRealised + s.assignedDebt == self.bad_debt[symbol]
+                assert (
+                    s.badDebtAbsorbed + s.badDebtRealised + s.assignedDebt == self.bad_debt[symbol]
+                )
 
         @invariant()
         def prm_27__no_collateral_with_an_unverified_holder(self):

@@ -122,3 +122,42 @@ def test_sec_196__assigned_debt__nothing_to_seize_one_line_why__then_recovered_f
     choice, method, _ = keeper._terms(Mark(ACCOUNT, health, TIER, 1), Head(1, 1_700_000_000))
     assert (choice.debt_asset, choice.collateral_asset, method) == (USDC, LUSDC, "take")
     assert (choice.repay, choice.repaid, choice.write_off) == (assigned, assigned, False)
+
+
+def test_sec_235__assigned_debt_liquidatable__nothing_to_seize__keeper_sends_the_drop_or_re_mark():
+    """Round 6 F3: an account owing assigned debt with nothing to recover it from, which the
+    broker calls liquidatable (its claim completed paying nothing, so the debt is to be dropped;
+    or the claims' value fell below what the pool carries, so the carry is to be re-marked), got
+    no liquidation from the keeper: `choose_liquidation` found nothing, and the account was marked
+    idle for good, the debt carried in the pool's assets. Now the keeper proposes the write-off
+    naming the assigned asset, repaying nothing, against the dust it holds (or the asset itself),
+    once the broker's preview accepts it; a refused preview still sends nothing, in one line."""
+    assigned = 33_750 * 10**6
+    holdings = dict(
+        claim_only_book(10 * USD), **{USDC: model.Holding(0, assigned, USD, 6, 0, assigned)}
+    )
+    health = Health(6_000 * USD, 4_800 * USD, 33_750 * USD, 33_750 * USD, 1_422, 0, 0, True)
+    keeper, _ = keeper_over(holdings)
+    choice, method, route = keeper._terms(Mark(ACCOUNT, health, TIER, 1), Head(1, 1_700_000_000))
+    assert (choice.debt_asset, choice.collateral_asset, choice.repay) == (USDC, USDC, 0)
+    assert (choice.repaid, choice.write_off, method, route) == (0, True, "take", b"")
+    # Dust of another asset beside it (no --take): named as the collateral.
+    dusty = dict(holdings, **{LUSDC: model.Holding(3, 0, USD, 6, 0)})
+    keeper, _ = keeper_over(dusty)
+    keeper._commit_threshold = lambda asset: 0
+    choice, method, _ = keeper._terms(Mark(ACCOUNT, health, TIER, 1), Head(1, 1_700_000_000))
+    assert (choice.debt_asset, choice.collateral_asset, choice.repay, method) == (
+        USDC,
+        LUSDC,
+        0,
+        "take",
+    )
+    # The broker refuses (its claims cover the carry): nothing sent, one line why.
+    keeper, _ = keeper_over(holdings, refusal="ZeroAmount()")
+    terms = keeper._terms(Mark(ACCOUNT, health, TIER, 1), Head(1, 1_700_000_000))
+    assert terms == f"assigned debt of {USDC}: nothing to recover it from yet (SEC-190)"
+    # Not liquidatable: no preview asked.
+    quiet = Health(6_000 * USD, 4_800 * USD, 33_750 * USD, 33_750 * USD, 1_422, 0, 0, False)
+    keeper, _ = keeper_over(holdings, refusal="must not be asked")
+    terms = keeper._terms(Mark(ACCOUNT, quiet, TIER, 1), Head(1, 1_700_000_000))
+    assert terms == f"assigned debt of {USDC}: nothing to recover it from yet (SEC-190)"

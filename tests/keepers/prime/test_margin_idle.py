@@ -10,6 +10,7 @@ from types import SimpleNamespace
 from unittest import mock
 
 import ape
+from ape.exceptions import ContractLogicError
 
 from keepers.prime import model
 from keepers.prime.keeper import Head, MarginKeeper
@@ -24,8 +25,16 @@ def _keeper(holdings, take=False):
     keeper = MarginKeeper.__new__(MarginKeeper)
     keeper.take = take
     keeper._idle = {}
-    keeper.book = SimpleNamespace(holdings=lambda account: holdings)
+    keeper.book = SimpleNamespace(
+        holdings=lambda account: holdings,
+        # The broker's preview of a write-off of it: refused (its claim covers its carry).
+        margin=SimpleNamespace(previewLiquidation=_refused),
+    )
     return keeper
+
+
+def _refused(*args):
+    raise ContractLogicError("ZeroAmount()")
 
 
 def _stuck(i):
