@@ -64,6 +64,12 @@ interface IFundNavSource {
     /// @dev Warning: the registry does not check that no second vault of the class strikes at it
     /// directly (that takes the issuer's STRIKE delegation to it; the deploy routine never does).
     function unmintedSharesBesides(uint256 instrumentId, address vault) external view returns (uint256 shares);
+
+    /// @notice Whether `vault` is a vault of `instrumentId`'s class dealing through this source: a
+    /// FundDesk's own vaults (at most `MAX_VAULTS`); the registry answers false (a vault striking
+    /// at it is its class's only vault). The management vault lets such a vault, and the source
+    /// itself, accrue its fee as a change of the class's base (SEC-188).
+    function isVaultOf(uint256 instrumentId, address vault) external view returns (bool);
 }
 
 /// @title IFundVault
@@ -235,17 +241,21 @@ interface IFundNavSource {
 ///   desk every vault's, `IFundNavSource.unmintedSharesBesides`, SEC-181), accrued per second as
 ///   new shares owed to the recipient (`f / (1 - f)` of the base, so the recipient holds `f` of
 ///   the fund after the mint): at every strike (on the shares before its burn and its deposits;
-///   a desk accrues its vaults before it strikes any) and on `accrueFees` (anyone; the schedule
-///   calls it as it writes a change),
+///   a desk accrues its vaults before it strikes any), before every instant deal (in the class's
+///   management vault, SEC-187) and on `accrueFees` (anyone; the schedule calls it as it writes a
+///   change),
 ///   at the rate the vault cached at its last `accrueFees` (the schedule's rate since then). A
 ///   fee that rounds to 0 shares leaves the clock where it was (SEC-133): the seconds are charged
 ///   by the next accrual that yields a share unit, so frequent accruals (anyone's) never round
 ///   a small or low-decimal fund's fee away; the clock moves to now when the rate changes, and
 ///   at every accrual while no share is outstanding (SEC-135: the first investors never pay for
 ///   the months the vault was empty, before its first strike or after a full redemption; a struck
-///   claim left unclaimed is outstanding, SEC-180), and whenever the fee rounds to 0 while no
-///   share is minted or owed (SEC-185: unclaimed rounding dust of past strikes, which no claim
-///   removes, keeps no empty vault's clock).
+///   claim left unclaimed is outstanding, SEC-180), and when the fee rounds to 0 just before the
+///   class's base changes (a strike, an instant deal, the desk's accrual before its strike;
+///   SEC-185, SEC-188): the fee forfeited is below one share unit, and the time a base too small
+///   to charge held the class (the unclaimed rounding dust of past strikes, which no claim
+///   removes; a holder's few units) is never charged on the shares that come after it. Anyone's
+///   `accrueFees` never moves the clock on a fee rounded to 0.
 /// The vault caches its schedule's management rate and whether it has any dealing fee or tier
 /// (`IFeeSchedule.accrualTermsOf`); without either it does not call the schedule when it deals.
 /// Fee assets held are not free cash (`freeCash`, the strike's cash bound, `investCash`).
@@ -444,7 +454,9 @@ interface IFundVault is IERC7575, IERC7540Operator, IERC7540Deposit, IERC7540Red
     /// check which declarations the NAV includes beyond the NAV source's time test (SEC-137: a NAV
     /// reported before the share's last declaration is refused); a NAV computed before a
     /// declaration and reported after it passes. A NAV agent strikes with `strike(declarations)`.
-    /// The caller needs the role of `strike(uint256)` (the deploy routine wires both).
+    /// Each form checks its own selector's role (SEC-186; the deploy routine wires both to
+    /// NAV_AGENT), so GOVERNOR can withhold the unbound one, and an AccessManager `execute` or a
+    /// scheduled operation of either runs as named.
     function strike() external returns (uint256 period, uint256 nav18);
 
     /// @notice `strike()` bound to the NAV's inputs (SEC-183): `declarations` is the share's income
@@ -478,7 +490,8 @@ interface IFundVault is IERC7575, IERC7540Operator, IERC7540Deposit, IERC7540Red
     /// notice). Reverts `CutoffPassed` between the cut-off and its strike, `NoStruckNav` before
     /// the first strike, `NotDealing`, `AssetDepegged` (SEC-120), `InstantLimitExceeded`, the
     /// minimums' `BelowMinimumInvestment` / `ControllerNotVerified`, and whatever the engine
-    /// refuses the mint with.
+    /// refuses the mint with. The class's management fee is accrued first, in its management
+    /// vault (SEC-187): the supply it moves pays for the time before it and not after.
     /// @return shares Minted to `receiver` (rounded down).
     function instantDeposit(uint256 assets, address receiver) external returns (uint256 shares);
 
@@ -486,7 +499,8 @@ interface IFundVault is IERC7575, IERC7540Operator, IERC7540Deposit, IERC7540Red
     /// the instant redemption fee with its urgency premium, paid to `receiver` (the caller is the
     /// owner or its operator). Reverts as `instantDeposit` (not `AssetDepegged` nor the minimums),
     /// `WalletFrozen` for a frozen owner or receiver (SEC-123), and `InsufficientFreeCash(gross,
-    /// free)` when the free cash cannot pay the gross value.
+    /// free)` when the free cash cannot pay the gross value. Accrues the management fee first, as
+    /// `instantDeposit`.
     /// @return assets Paid to `receiver` (net of the fee).
     function instantRedeem(uint256 shares, address receiver, address owner) external returns (uint256 assets);
 

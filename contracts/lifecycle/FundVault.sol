@@ -108,20 +108,11 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
     // ================================================================ NAV agent
 
     /// @inheritdoc IFundVault
-    /// @dev `strike(declarations)` at the share's count now (so it binds nothing), run by a
-    /// DELEGATECALL of this vault to itself: the same caller (its role is checked there, on
-    /// `strike(uint256)`, wired with this one) and storage, one copy of the strike's code (the
-    /// size budget).
-    function strike() external returns (uint256 period, uint256 nav18) {
-        (, uint256 declared) = _incomeIndex();
-        (bool ok, bytes memory result) =
-            address(this).delegatecall(abi.encodeWithSignature("strike(uint256)", declared));
-        if (!ok) {
-            assembly ("memory-safe") {
-                revert(add(result, 32), mload(result))
-            }
-        }
-        return abi.decode(result, (uint256, uint256));
+    /// @dev The strike at the share's declaration count now (so it binds nothing). Its own
+    /// selector's role is checked (SEC-186): GOVERNOR can keep the unbound form from NAV agents.
+    function strike() external restricted nonReentrant returns (uint256 period, uint256 nav18) {
+        (uint256 incomeIndex,) = _incomeIndex();
+        return _strike(incomeIndex);
     }
 
     /// @inheritdoc IFundVault
@@ -130,84 +121,7 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
         // declarations must be the ones the NAV agent read the supply with (SEC-183).
         (uint256 incomeIndex, uint256 declared) = _incomeIndex();
         if (declared != declarations) revert DeclarationsChanged(declarations, declared);
-        Dealing dealing_ = _dealing;
-        period = dealing_.period();
-        uint256 cutoff = dealing_.cutoff();
-        if (block.timestamp < cutoff) revert StrikeBeforeCutoff(period, cutoff, block.timestamp);
-        // The NAV is this strike's input: the registry (immutable, the protocol's own) records the
-        // checkpoint and answers; nothing here is written yet, and the guard above stops re-entry.
-        nav18 = NAV_SOURCE.strikeNav(INSTRUMENT_ID);
-        if (nav18 == 0 || nav18 > DealingMath.MAX_NAV) revert NavOutOfRange(nav18, DealingMath.MAX_NAV);
-        Late late = _late;
-        // The management fee up to now, on the supply before this period's burn.
-        FeeLedger stored = _feeLedger;
-        (FeeLedger ledger, uint256 feeShares) = _accrued(stored);
-        // The period's deposits, priced; refused when the token could not mint their shares with
-        // everything minted or promised (SEC-35): nothing is struck that cannot be claimed. A
-        // refused deposit stays its investor's, held (not free cash) until refunded on request.
-        uint256 deposits = dealing_.deposits();
-        uint256 depositShares = DealingMath.sharesFor(deposits, nav18, ASSET_UNIT, SHARE_SCALE);
-        uint256 room = _mintRoom(SHARE.totalSupply(), ledger.shares());
-        // Nor are deposits struck at par in an asset the NAV source does not take at par now
-        // (SEC-120; SEC-139: unpriced too, as a router's Deviation or OutOfBounds in a fast depeg
-        // answers 0): refused as above.
-        bool offPeg;
-        uint256 price18;
-        if (deposits != 0) {
-            bool atPar;
-            (atPar, price18,) = NAV_SOURCE.assetAtPar(INSTRUMENT_ID, address(ASSET));
-            offPeg = !atPar;
-        }
-        bool refused = depositShares > room || offPeg;
-        uint256 refunds = refused ? deposits : 0;
-        uint256 reserved = _reserved;
-        uint256 pending = dealing_.redemptions();
-        uint256 fulfilled;
-        uint256 reserve;
-        if (pending != 0) {
-            fulfilled = Math.min(pending, _redeemable(late, reserved + refunds + ledger.assets(), nav18));
-            // Rounded up: the claims of this strike (each rounded down) never exceed it.
-            reserve = DealingMath.assetsFor(fulfilled * nav18, ASSET_UNIT, SHARE_SCALE, Math.Rounding.Ceil);
-        }
-        // The shares the escrow keeps after this strike: the carried and the late requests'. The
-        // vault's balance beyond them and the fulfilled shares is income an IncomeShareToken paid
-        // on the escrow (or shares sent to the vault): owned by no investor, it is burned with the
-        // fulfilled shares, so the supply the NAV divides by holds investors' shares only. One
-        // balance read: no loop over requests. Never below `fulfilled` (the vault alone moves its
-        // escrow; if an agent took from it, the burn reverts as before).
-        uint256 kept = pending - fulfilled + late.redemptions();
-        uint256 held = SHARE.balanceOf(address(this));
-        uint256 income = held > kept + fulfilled ? held - kept - fulfilled : 0;
-        DealingMath.Queue memory before = _queueAt(period - 1);
-        (DealingMath.Queue memory next, bool closed, uint256 closedA) =
-            DealingMath.fulfil(before, pending, fulfilled, nav18);
-        uint256 nextCutoff = _nextCutoff(period, cutoff, late.interval());
-
-        if (closed) _closedA[_eraScale(before.era, before.scale)] = closedA;
-        if (FeeLedger.unwrap(ledger) != FeeLedger.unwrap(stored)) _feeLedger = ledger;
-        if (incomeIndex != _strikeIncomeIndex) _strikeIncomeIndex = incomeIndex;
-        _strikes[period] = FundWords.toStrikeWord(next.c, nav18, next.era, refused);
-        _accruals[period] = FundWords.toAccrualWord(next.a, next.scale);
-        if (reserve + refunds != 0) _reserved = reserved + reserve + refunds;
-        // No overflow: at most the room, below 2^96.
-        if (!refused && depositShares != 0) _unclaimedShares += depositShares;
-        // No underflow: fulfilled <= pending. No overflow of 96 bits: the carried and late shares
-        // are all in the vault's escrow, below the token's supply bound (2^96 - 1); the late
-        // deposits were bounded when requested.
-        _dealing = FundWords.toDealing(period + 1, nextCutoff, late.deposits(), kept);
-        if (late.deposits() | late.redemptions() != 0) _late = late.withRequests(0, 0);
-
-        if (feeShares != 0) emit ManagementFeeAccrued(feeShares, ledger.accruedAt());
-        if (refused) {
-            if (offPeg) emit DepositsRefusedOffPeg(period, address(ASSET), price18);
-            emit DepositsRefused(period, deposits, depositShares, room);
-            (deposits, depositShares) = (0, 0);
-        }
-        emit PeriodStruck(period, nav18, deposits, depositShares, pending, fulfilled, reserve, nextCutoff);
-        if (income != 0) emit EscrowIncomeBurned(period, income);
-        // The period's fulfilled shares and the escrow's income leave it through the engine's
-        // ledger (the token pays the income into the vault's balance first, recorded `created`).
-        if (fulfilled + income != 0) SHARE.burn(address(this), fulfilled + income);
+        return _strike(incomeIndex);
     }
 
     // ================================================================ issuer
@@ -235,12 +149,16 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
     /// @inheritdoc IFeeAccruer
     function accrueFees() external nonReentrant {
         FeeLedger stored = _feeLedger;
-        (FeeLedger ledger, uint256 feeShares) = _accrued(stored);
+        // The class's base is about to change when the caller is its desk (before it strikes every
+        // vault) or a vault of the class (before an instant deal, SEC-187); else it is anyone's.
+        (FeeLedger ledger, uint256 feeShares) = _accrued(
+            stored, msg.sender == address(NAV_SOURCE) || NAV_SOURCE.isVaultOf(INSTRUMENT_ID, msg.sender)
+        );
         // The schedule is the protocol's (immutable); its view only.
         (uint256 managementBps, bool charges) = FEES.accrualTermsOf(address(this));
         // A new rate applies from now: the clock moves to now. At the same rate it moves only with
-        // a fee or on an empty base (`_accrued`): a fee rounded to 0 leaves the time to the next
-        // accrual (SEC-133).
+        // a fee, on an empty base or before the base changes (`_accrued`): otherwise a fee rounded
+        // to 0 leaves the time to the next accrual (SEC-133).
         if (managementBps != stored.managementBps()) ledger = ledger.withAccruedAt(block.timestamp);
         _feeLedger = ledger.withTerms(managementBps, charges);
         if (feeShares != 0) emit ManagementFeeAccrued(feeShares, block.timestamp);
@@ -264,12 +182,14 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
     /// @inheritdoc IFundVault
     /// @dev Runs the FundInstant module's code on this vault's storage (the size budget).
     function instantDeposit(uint256, address) external nonReentrant returns (uint256) {
+        _accrueClass();
         return _delegateUint(msg.data);
     }
 
     /// @inheritdoc IFundVault
     /// @dev Runs the FundInstant module's code on this vault's storage (the size budget).
     function instantRedeem(uint256, address, address) external nonReentrant returns (uint256) {
+        _accrueClass();
         return _delegateUint(msg.data);
     }
 
@@ -632,6 +552,107 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
 
     // ================================================================ internal
 
+    /// @dev The class's management fee accrued up to now, before an instant deal moves its supply
+    /// (SEC-187): else the next accrual charges the time since the last on the supply as it is
+    /// then (a redeemer escapes it, a subscriber pays for time before it held). In this vault when
+    /// it is the share's management vault; else in that vault (the fee schedule's, set by
+    /// GOVERNOR: a vault of the class, whose accrual reads this one's views only).
+    function _accrueClass() internal {
+        address manager = FEES.managementVaultOf(address(SHARE));
+        if (manager == address(this)) {
+            FeeLedger stored = _feeLedger;
+            (FeeLedger ledger, uint256 feeShares) = _accrued(stored, true);
+            if (FeeLedger.unwrap(ledger) != FeeLedger.unwrap(stored)) _feeLedger = ledger;
+            if (feeShares != 0) emit ManagementFeeAccrued(feeShares, block.timestamp);
+        } else if (manager.code.length != 0) {
+            IFeeAccruer(manager).accrueFees();
+        }
+    }
+
+    /// @dev Strikes the open period at the NAV source's NAV, with the income index `incomeIndex`
+    /// (its declaration count checked by the caller). One copy of the strike's code for both
+    /// entry points (the size budget).
+    function _strike(uint256 incomeIndex) internal returns (uint256 period, uint256 nav18) {
+        Dealing dealing_ = _dealing;
+        period = dealing_.period();
+        uint256 cutoff = dealing_.cutoff();
+        if (block.timestamp < cutoff) revert StrikeBeforeCutoff(period, cutoff, block.timestamp);
+        // The NAV is this strike's input: the registry (immutable, the protocol's own) records the
+        // checkpoint and answers; nothing here is written yet, and the guard above stops re-entry.
+        nav18 = NAV_SOURCE.strikeNav(INSTRUMENT_ID);
+        if (nav18 == 0 || nav18 > DealingMath.MAX_NAV) revert NavOutOfRange(nav18, DealingMath.MAX_NAV);
+        Late late = _late;
+        // The management fee up to now, on the supply before this period's burn and mints.
+        FeeLedger stored = _feeLedger;
+        (FeeLedger ledger, uint256 feeShares) = _accrued(stored, true);
+        // The period's deposits, priced; refused when the token could not mint their shares with
+        // everything minted or promised (SEC-35): nothing is struck that cannot be claimed. A
+        // refused deposit stays its investor's, held (not free cash) until refunded on request.
+        uint256 deposits = dealing_.deposits();
+        uint256 depositShares = DealingMath.sharesFor(deposits, nav18, ASSET_UNIT, SHARE_SCALE);
+        uint256 room = _mintRoom(SHARE.totalSupply(), ledger.shares());
+        // Nor are deposits struck at par in an asset the NAV source does not take at par now
+        // (SEC-120; SEC-139: unpriced too, as a router's Deviation or OutOfBounds in a fast depeg
+        // answers 0): refused as above.
+        bool offPeg;
+        uint256 price18;
+        if (deposits != 0) {
+            bool atPar;
+            (atPar, price18,) = NAV_SOURCE.assetAtPar(INSTRUMENT_ID, address(ASSET));
+            offPeg = !atPar;
+        }
+        bool refused = depositShares > room || offPeg;
+        uint256 refunds = refused ? deposits : 0;
+        uint256 reserved = _reserved;
+        uint256 pending = dealing_.redemptions();
+        uint256 fulfilled;
+        uint256 reserve;
+        if (pending != 0) {
+            fulfilled = Math.min(pending, _redeemable(late, reserved + refunds + ledger.assets(), nav18));
+            // Rounded up: the claims of this strike (each rounded down) never exceed it.
+            reserve = DealingMath.assetsFor(fulfilled * nav18, ASSET_UNIT, SHARE_SCALE, Math.Rounding.Ceil);
+        }
+        // The shares the escrow keeps after this strike: the carried and the late requests'. The
+        // vault's balance beyond them and the fulfilled shares is income an IncomeShareToken paid
+        // on the escrow (or shares sent to the vault): owned by no investor, it is burned with the
+        // fulfilled shares, so the supply the NAV divides by holds investors' shares only. One
+        // balance read: no loop over requests. Never below `fulfilled` (the vault alone moves its
+        // escrow; if an agent took from it, the burn reverts as before).
+        uint256 kept = pending - fulfilled + late.redemptions();
+        uint256 held = SHARE.balanceOf(address(this));
+        uint256 income = held > kept + fulfilled ? held - kept - fulfilled : 0;
+        DealingMath.Queue memory before = _queueAt(period - 1);
+        (DealingMath.Queue memory next, bool closed, uint256 closedA) =
+            DealingMath.fulfil(before, pending, fulfilled, nav18);
+        uint256 nextCutoff = _nextCutoff(period, cutoff, late.interval());
+
+        if (closed) _closedA[_eraScale(before.era, before.scale)] = closedA;
+        if (FeeLedger.unwrap(ledger) != FeeLedger.unwrap(stored)) _feeLedger = ledger;
+        if (incomeIndex != _strikeIncomeIndex) _strikeIncomeIndex = incomeIndex;
+        _strikes[period] = FundWords.toStrikeWord(next.c, nav18, next.era, refused);
+        _accruals[period] = FundWords.toAccrualWord(next.a, next.scale);
+        if (reserve + refunds != 0) _reserved = reserved + reserve + refunds;
+        // No overflow: at most the room, below 2^96.
+        if (!refused && depositShares != 0) _unclaimedShares += depositShares;
+        // No underflow: fulfilled <= pending. No overflow of 96 bits: the carried and late shares
+        // are all in the vault's escrow, below the token's supply bound (2^96 - 1); the late
+        // deposits were bounded when requested.
+        _dealing = FundWords.toDealing(period + 1, nextCutoff, late.deposits(), kept);
+        if (late.deposits() | late.redemptions() != 0) _late = late.withRequests(0, 0);
+
+        if (feeShares != 0) emit ManagementFeeAccrued(feeShares, ledger.accruedAt());
+        if (refused) {
+            if (offPeg) emit DepositsRefusedOffPeg(period, address(ASSET), price18);
+            emit DepositsRefused(period, deposits, depositShares, room);
+            (deposits, depositShares) = (0, 0);
+        }
+        emit PeriodStruck(period, nav18, deposits, depositShares, pending, fulfilled, reserve, nextCutoff);
+        if (income != 0) emit EscrowIncomeBurned(period, income);
+        // The period's fulfilled shares and the escrow's income leave it through the engine's
+        // ledger (the token pays the income into the vault's balance first, recorded `created`).
+        if (fulfilled + income != 0) SHARE.burn(address(this), fulfilled + income);
+    }
+
     /// @dev The period a request made now joins: the open one before its cut-off, else the next.
     function _requestPeriod(Dealing dealing_) internal view returns (uint256 target, bool late) {
         late = block.timestamp >= dealing_.cutoff();
@@ -665,9 +686,15 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
     /// (their owed and unclaimed shares, from the NAV source: a desk sums them, SEC-181).
     /// At a 0 rate nothing accrues and the clock is not moved: `accrueFees`, which caches a new
     /// rate, moves it first. With no share outstanding there is nothing to charge: the clock
-    /// moves to now, the empty time is nobody's (SEC-135). On a non-zero base it is not moved when
-    /// the fee rounds to 0 shares (SEC-133).
-    function _accrued(FeeLedger stored) internal view returns (FeeLedger ledger, uint256 feeShares) {
+    /// moves to now, the empty time is nobody's (SEC-135). When the fee rounds to 0 shares the
+    /// clock stays, and the seconds are charged at the next accrual (SEC-133: frequent accruals
+    /// never round the fee away), unless the base is about to change (`baseChanges`: a strike, an
+    /// instant deal, the desk's accrual before its strike): then the clock moves to now and the
+    /// fee on the base before, below one share unit, is forfeited, so the time a base too small
+    /// to charge (the strikes' rounding dust no claim removes, a holder's few units) held the
+    /// class is never charged on the shares that come after it (SEC-185, SEC-188). Only the
+    /// class's own vaults and desk move a base, so no caller can forfeit the fee at will.
+    function _accrued(FeeLedger stored, bool baseChanges) internal view returns (FeeLedger ledger, uint256 feeShares) {
         ledger = stored;
         uint256 managementBps = ledger.managementBps();
         if (managementBps == 0) return (ledger, 0);
@@ -680,14 +707,11 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
         uint256 base = supply + owed + _unclaimedShares + NAV_SOURCE.unmintedSharesBesides(INSTRUMENT_ID, address(this));
         if (base == 0) return (ledger.withAccruedAt(block.timestamp), 0);
         feeShares = FeeMath.managementShares(base, managementBps, elapsed);
+        if (feeShares == 0) return (baseChanges ? ledger.withAccruedAt(block.timestamp) : ledger, 0);
         // At most what the token can still mint beyond the vault's promises (the recipient, not an
-        // investor, bears the cap), so owed + fee < 2^96.
+        // investor, bears the cap), so owed + fee < 2^96. No room: the clock stays.
         feeShares = Math.min(feeShares, _mintRoom(supply, owed));
-        // Nothing to charge (rounded to 0, or no room): the clock stays, the seconds are charged
-        // at the next accrual (SEC-133: frequent accruals never round the fee away) — unless no
-        // share is minted or owed: then the base is unclaimed shares too few to charge (rounding
-        // dust of strikes no claim removes), and the empty time is no investor's (SEC-185).
-        if (feeShares == 0) return (supply + owed == 0 ? ledger.withAccruedAt(block.timestamp) : ledger, 0);
+        if (feeShares == 0) return (ledger, 0);
         ledger = ledger.withAmounts(owed + feeShares, ledger.assets()).withAccruedAt(block.timestamp);
     }
 

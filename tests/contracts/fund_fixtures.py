@@ -58,6 +58,21 @@ def fresh_account(accounts, chain):
     return account
 
 
+def management_fee(chain, accounts, registry, schedule, vault, governor, operator, tag, bps=100):
+    """A `bps`/yr management fee on `vault`, paid to a fresh registered recipient."""
+    recipient = fresh_account(accounts, chain)
+    registry.registerInvestor(
+        recipient, "0x" + tag * 20, US, INSTITUTIONAL, FAR_FUTURE, sender=operator
+    )
+    schedule.setFeeSchedule(vault, (0, 0, 0, 0, bps, recipient, []), sender=governor)
+    return recipient
+
+
+def year_fee(base: int, seconds: int, bps: int = 100) -> int:
+    """FeeMath's management fee: `base x r / (1 - r)` for `r = bps x seconds / (BPS x YEAR)`."""
+    return base * bps * seconds // (10_000 * 365 * DAY - bps * seconds)
+
+
 @dataclass
 class FundStack:
     deployment: object

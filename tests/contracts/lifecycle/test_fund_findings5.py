@@ -1,0 +1,211 @@
+"""The FundVault and the FundDesk against the fourth and fifth red-team reads of the fund
+lifecycle (security findings SEC-186 to SEC-188). Each test performs the attack on the deployed
+stack (fund_fixtures, desk_fixtures: the deploy routines' vaults and desk) and failed on main
+before the fix:
+
+- SEC-186: the unbound `strike()` ran as a DELEGATECALL of the vault to itself, so only the role
+  of `strike(uint256)` was checked: an AccessManager `execute` of `strike()` always reverted, and
+  the role GOVERNOR set on `strike()` was inert;
+- SEC-187: instant dealing moved the supply without accruing the management fee first, so the
+  next accrual charged the time before on the supply after (a subscriber paid for days it did not
+  hold, a redeemer escaped days it did);
+- SEC-188: SEC-185 moved the fee clock whenever the fee rounded to 0 with nothing minted, so
+  anyone calling `accrueFees` every block kept the fee on unclaimed shares from accruing. The clock
+  now moves on a fee rounded to 0 only before the class's base changes (a strike, an instant deal,
+  the desk's accrual), never on anyone's call.
+"""
+
+from eth_utils import keccak
+
+from desk_fixtures import DESK_INSTRUMENT_ID
+from fast_reverts import assert_reverts
+from fund_fixtures import DAY, SHARE_UNIT, USD_UNIT, management_fee, year_fee
+
+HOURS_20 = 20 * 3600
+
+
+def usd(amount):
+    return int(amount * USD_UNIT)
+
+
+def shares(amount):
+    return int(amount * SHARE_UNIT)
+
+
+# ---------------------------------------------------------------- SEC-186: strike()'s own role
+
+
+def test_sec_186__nav_agent_executes_the_unbound_strike_through_the_manager__it_strikes(
+    chain, fund_stack
+):
+    """The NAV agent runs `strike()` through `AccessManager.execute` (as a delayed role or a
+    Safe's module must): main reverted it (the inner `strike(uint256)` checked the manager's own
+    call against a selector it was not executing). Each form checks its own selector's role."""
+    fund, vault = fund_stack, fund_stack.vault
+    strike_unbound = keccak(text="strike()")[:4]
+    strike_bound = keccak(text="strike(uint256)")[:4]
+    role = fund.manager.getTargetFunctionRole(vault, strike_unbound)
+    assert role == fund.manager.getTargetFunctionRole(vault, strike_bound) != 0
+    fund.past_cutoff(chain)
+    fund.report_nav(1)
+    period = int(vault.dealing()[0])
+    fund.manager.execute(vault, strike_unbound, sender=fund.nav_agent)
+    assert int(vault.dealing()[0]) == period + 1
+    assert vault.strikeOf(period)[0] == fund.nav18(1)
+
+
+def test_sec_186__outsider_calls_the_unbound_strike__refused_on_its_own_selector(
+    chain, fund_stack, outsider
+):
+    """An outsider's `strike()` is refused by the vault's own check (AccessManagedUnauthorized,
+    the caller named), not by an inner call."""
+    fund, vault = fund_stack, fund_stack.vault
+    fund.past_cutoff(chain)
+    fund.report_nav(1)
+    assert_reverts(
+        chain,
+        vault.strike,
+        sender=outsider,
+        error=(vault, "AccessManagedUnauthorized"),
+        caller=outsider.address,
+    )
+
+
+# ---------------------------------------------------------------- SEC-187: instant dealing accrues
+
+
+def _single_vault_with_a_holder(chain, accounts, fund):
+    """alice holds 1,000,000 shares of `fund`'s vault (struck at $1.00 and claimed), a 1%/yr
+    management fee runs, and instant dealing is open to $10M. The clock and the fee shares owed
+    after an accrual now."""
+    vault, alice = fund.vault, fund.investors["alice"]
+    management_fee(
+        chain,
+        accounts,
+        fund.registry,
+        fund.deployment.at("FeeSchedule"),
+        vault,
+        fund.governor,
+        fund.operator,
+        "f7",
+    )
+    vault.requestDeposit(usd(1_000_000), alice, alice, sender=alice)
+    fund.strike(chain, 1)
+    vault.deposit(usd(1_000_000), alice, sender=alice)
+    vault.setInstantLimit(usd(10_000_000), sender=fund.governor)
+    vault.accrueFees(sender=alice)
+    owed, _, start = vault.heldFees()
+    return start, owed
+
+
+def test_sec_187__instant_subscription_20_hours_after_the_last_accrual__pays_none_of_them(
+    chain, accounts, fund_stack
+):
+    """bob subscribes $1M at once 20 hours after the last accrual, and the fee is accrued right
+    after: main charged the 20 hours on 2,000,000 shares (bob paid for 20 hours he did not hold).
+    The vault accrues before the instant mint: 20 hours on alice's 1,000,000, then one second on
+    both."""
+    fund, vault = fund_stack, fund_stack.vault
+    bob = fund.investors["bob"]
+    start, owed = _single_vault_with_a_holder(chain, accounts, fund)
+    chain.pending_timestamp = start + HOURS_20
+    tx = vault.instantDeposit(usd(1_000_000), bob, sender=bob)
+    dealt_at = chain.blocks[tx.block_number].timestamp
+    before = year_fee(shares(1_000_000) + owed, dealt_at - start)
+    assert vault.heldFees()[2] == dealt_at, "the clock stayed before the instant mint"
+    assert vault.heldFees()[0] == owed + before
+    chain.pending_timestamp = dealt_at + 1
+    vault.accrueFees(sender=bob)
+    after = year_fee(fund.share.totalSupply() + owed + before, 1)
+    assert vault.heldFees()[0] == owed + before + after, (
+        f"charged {vault.heldFees()[0] / SHARE_UNIT:,.6f} fee shares; 20 hours on alice's "
+        f"1,000,000 and a second on both is {(owed + before + after) / SHARE_UNIT:,.6f}"
+    )
+
+
+def test_sec_187__instant_redemption_20_hours_after_the_last_accrual__pays_them(
+    chain, accounts, fund_stack
+):
+    """alice redeems half at once 20 hours after the last accrual: main then charged the 20
+    hours on the 500,000 left (she escaped the fee on the half she held). The vault accrues
+    before the burn."""
+    fund, vault = fund_stack, fund_stack.vault
+    alice = fund.investors["alice"]
+    start, owed = _single_vault_with_a_holder(chain, accounts, fund)
+    chain.pending_timestamp = start + HOURS_20
+    tx = vault.instantRedeem(shares(500_000), alice, alice, sender=alice)
+    dealt_at = chain.blocks[tx.block_number].timestamp
+    assert vault.heldFees()[2] == dealt_at, "the clock stayed before the instant burn"
+    assert vault.heldFees()[0] == owed + year_fee(shares(1_000_000) + owed, dealt_at - start)
+
+
+def test_sec_187__instant_deal_in_another_desk_vault__management_vault_accrues_first(
+    chain, accounts, desk_stack
+):
+    """The desk's management fee is the DUSD vault's; carol subscribes at once in the DTOK vault
+    20 hours after its last accrual: main left the fee vault's clock where it was, so its next
+    accrual charged the 20 hours on carol's shares too. The DTOK vault has the fee vault accrue
+    first (the desk names its vaults: `isVaultOf`)."""
+    desk = desk_stack
+    carol = desk.investors["carol"]
+    fee_vault, other = desk.vaults["DUSD"], desk.vaults["DTOK"]
+    management_fee(
+        chain,
+        accounts,
+        desk.deployment.at("IdentityRegistry"),
+        desk.deployment.at("FeeSchedule"),
+        fee_vault,
+        desk.governor,
+        desk.operator,
+        "f8",
+    )
+    desk.fund_books(chain, usd)
+    assert desk.desk.isVaultOf(DESK_INSTRUMENT_ID, other)
+    assert not desk.desk.isVaultOf(DESK_INSTRUMENT_ID + 1, other)
+    assert not desk.desk.isVaultOf(DESK_INSTRUMENT_ID, carol)
+    other.setInstantLimit(usd(10_000_000), sender=desk.governor)
+    fee_vault.accrueFees(sender=carol)
+    owed, _, start = fee_vault.heldFees()
+    chain.pending_timestamp = start + HOURS_20
+    tx = other.instantDeposit(usd(1_000_000), carol, sender=carol)
+    dealt_at = chain.blocks[tx.block_number].timestamp
+    assert fee_vault.heldFees()[2] == dealt_at, "the fee vault's clock stayed before the mint"
+    assert fee_vault.heldFees()[0] == owed + year_fee(shares(1_500_000) + owed, dealt_at - start)
+
+
+# ---------------------------------------------------------------- SEC-188: anyone's accrual
+
+
+def test_sec_188__accrual_every_second_on_unclaimed_shares__clock_stays_fee_charged_in_full(
+    chain, accounts, fund_stack
+):
+    """alice's $10 subscription at a NAV of $10,000,000,000 is 1e9 share units, unclaimed, and
+    nothing is minted: the fee on them rounds to 0 each second, so under SEC-185 anyone's
+    `accrueFees` every second moved the clock and the fee was never charged (for a 0-decimal share
+    the same holds for 262,800,000 whole shares at 12 s blocks). Anyone's accrual keeps the clock
+    on a fee rounded to 0; 30 days later the fee is the 30 days'."""
+    fund, vault = fund_stack, fund_stack.vault
+    alice, bob = fund.investors["alice"], fund.investors["bob"]
+    management_fee(
+        chain,
+        accounts,
+        fund.registry,
+        fund.deployment.at("FeeSchedule"),
+        vault,
+        fund.governor,
+        fund.operator,
+        "f9",
+    )
+    vault.requestDeposit(usd(10), alice, alice, sender=alice)
+    fund.strike(chain, 10**10)
+    unclaimed = vault.unclaimedShares()
+    assert unclaimed == 10**9 and fund.share.totalSupply() == 0
+    start = vault.heldFees()[2]
+    for _ in range(3):  # 1, 2, 3 seconds on 1e9 units: 0.3, 0.6, 0.95 of a unit, rounded to 0
+        chain.pending_timestamp = chain.blocks.head.timestamp + 1
+        vault.accrueFees(sender=bob)
+        assert vault.heldFees()[0] == 0
+        assert vault.heldFees()[2] == start, "anyone's accrual moved the clock: the fee is lost"
+    chain.pending_timestamp = start + 30 * DAY
+    vault.accrueFees(sender=bob)
+    assert vault.heldFees()[0] == year_fee(unclaimed, 30 * DAY) > 0
