@@ -64,12 +64,6 @@ interface IFundNavSource {
     /// @dev Warning: the registry does not check that no second vault of the class strikes at it
     /// directly (that takes the issuer's STRIKE delegation to it; the deploy routine never does).
     function unmintedSharesBesides(uint256 instrumentId, address vault) external view returns (uint256 shares);
-
-    /// @notice Whether `vault` is a vault of `instrumentId`'s class dealing through this source: a
-    /// FundDesk's own vaults (at most `MAX_VAULTS`); the registry answers false (a vault striking
-    /// at it is its class's only vault). The management vault lets such a vault, and the source
-    /// itself, accrue its fee as a change of the class's base (SEC-188).
-    function isVaultOf(uint256 instrumentId, address vault) external view returns (bool);
 }
 
 /// @title IFundVault
@@ -250,12 +244,15 @@ interface IFundNavSource {
 ///   a small or low-decimal fund's fee away; the clock moves to now when the rate changes, and
 ///   at every accrual while no share is outstanding (SEC-135: the first investors never pay for
 ///   the months the vault was empty, before its first strike or after a full redemption; a struck
-///   claim left unclaimed is outstanding, SEC-180), and when the fee rounds to 0 just before the
-///   class's base changes (a strike, an instant deal, the desk's accrual before its strike;
-///   SEC-185, SEC-188): the fee forfeited is below one share unit, and the time a base too small
-///   to charge held the class (the unclaimed rounding dust of past strikes, which no claim
-///   removes; a holder's few units) is never charged on the shares that come after it. Anyone's
-///   `accrueFees` never moves the clock on a fee rounded to 0.
+///   claim left unclaimed is outstanding, SEC-180). When the vault's own strike or instant deal
+///   changes the base from `b0` to `b1` while the fee rounded to 0, the seconds not yet charged
+///   are carried onto the new base (the clock set to `now - elapsed x b0 / b1`, at most
+///   `MAX_ACCRUAL` back; SEC-185, SEC-188): the fee owed for them, below one share unit, is kept
+///   and not charged again on the shares that come after it (an emptied fund's rounding dust
+///   never charges its empty months to the next investor; tiny deals do not forfeit the fee).
+///   The desk's accrual before its strike moves the clock to now on a fee rounded to 0 (the
+///   class's base changes in several vaults; at most one share unit a strike is forfeited). A
+///   desk vault's instant deal has the fee vault accrue first (anyone's accrual: clock kept).
 /// The vault caches its schedule's management rate and whether it has any dealing fee or tier
 /// (`IFeeSchedule.accrualTermsOf`); without either it does not call the schedule when it deals.
 /// Fee assets held are not free cash (`freeCash`, the strike's cash bound, `investCash`).

@@ -138,17 +138,6 @@ contract FundDesk is IFundDesk, AccessManaged, ReentrancyGuardTransient {
         }
     }
 
-    /// @inheritdoc IFundNavSource
-    /// @dev Bounded: at most MAX_VAULTS comparisons, no call.
-    function isVaultOf(uint256 instrumentId, address vault_) external view returns (bool) {
-        if (instrumentId != INSTRUMENT_ID) return false;
-        uint256 n = _vaults.length;
-        for (uint256 i; i < n; ++i) {
-            if (address(_vaults[i]) == vault_) return true;
-        }
-        return false;
-    }
-
     // ================================================================ investors
 
     /// @inheritdoc IFundDesk

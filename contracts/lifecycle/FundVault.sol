@@ -149,16 +149,15 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
     /// @inheritdoc IFeeAccruer
     function accrueFees() external nonReentrant {
         FeeLedger stored = _feeLedger;
-        // The class's base is about to change when the caller is its desk (before it strikes every
-        // vault) or a vault of the class (before an instant deal, SEC-187); else it is anyone's.
-        (FeeLedger ledger, uint256 feeShares) = _accrued(
-            stored, msg.sender == address(NAV_SOURCE) || NAV_SOURCE.isVaultOf(INSTRUMENT_ID, msg.sender)
-        );
+        (FeeLedger ledger, uint256 feeShares, uint256 base) = _accrued(stored);
+        // The desk's, before it strikes its vaults (the class's base then changes in several): on
+        // a fee rounded to 0 the clock moves to now, at most one share unit forfeited a strike.
+        if (base != 0 && msg.sender == address(NAV_SOURCE)) ledger = ledger.withAccruedAt(block.timestamp);
         // The schedule is the protocol's (immutable); its view only.
         (uint256 managementBps, bool charges) = FEES.accrualTermsOf(address(this));
         // A new rate applies from now: the clock moves to now. At the same rate it moves only with
-        // a fee, on an empty base or before the base changes (`_accrued`): otherwise a fee rounded
-        // to 0 leaves the time to the next accrual (SEC-133).
+        // a fee or on an empty base (`_accrued`): a fee rounded to 0 leaves the time to the next
+        // accrual (SEC-133), whoever calls (SEC-188).
         if (managementBps != stored.managementBps()) ledger = ledger.withAccruedAt(block.timestamp);
         _feeLedger = ledger.withTerms(managementBps, charges);
         if (feeShares != 0) emit ManagementFeeAccrued(feeShares, block.timestamp);
@@ -181,16 +180,18 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
 
     /// @inheritdoc IFundVault
     /// @dev Runs the FundInstant module's code on this vault's storage (the size budget).
-    function instantDeposit(uint256, address) external nonReentrant returns (uint256) {
-        _accrueClass();
-        return _delegateUint(msg.data);
+    function instantDeposit(uint256, address) external nonReentrant returns (uint256 shares) {
+        uint256 base = _accrueClass();
+        shares = _delegateUint(msg.data);
+        _carryClock(base);
     }
 
     /// @inheritdoc IFundVault
     /// @dev Runs the FundInstant module's code on this vault's storage (the size budget).
-    function instantRedeem(uint256, address, address) external nonReentrant returns (uint256) {
-        _accrueClass();
-        return _delegateUint(msg.data);
+    function instantRedeem(uint256, address, address) external nonReentrant returns (uint256 assets) {
+        uint256 base = _accrueClass();
+        assets = _delegateUint(msg.data);
+        _carryClock(base);
     }
 
     // ================================================================ operators
@@ -557,16 +558,36 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
     /// then (a redeemer escapes it, a subscriber pays for time before it held). In this vault when
     /// it is the share's management vault; else in that vault (the fee schedule's, set by
     /// GOVERNOR: a vault of the class, whose accrual reads this one's views only).
-    function _accrueClass() internal {
+    /// @return base This vault's fee base before the deal when its fee rounded to 0 (its clock
+    /// kept: `_carryClock` carries the seconds onto the base after), else 0.
+    function _accrueClass() internal returns (uint256 base) {
         address manager = FEES.managementVaultOf(address(SHARE));
         if (manager == address(this)) {
             FeeLedger stored = _feeLedger;
-            (FeeLedger ledger, uint256 feeShares) = _accrued(stored, true);
+            uint256 feeShares;
+            FeeLedger ledger;
+            (ledger, feeShares, base) = _accrued(stored);
             if (FeeLedger.unwrap(ledger) != FeeLedger.unwrap(stored)) _feeLedger = ledger;
             if (feeShares != 0) emit ManagementFeeAccrued(feeShares, block.timestamp);
         } else if (manager.code.length != 0) {
             IFeeAccruer(manager).accrueFees();
         }
+    }
+
+    /// @dev After this vault moved its fee base from `base` (`_accrued`'s: non-zero when the fee on
+    /// it rounded to 0 and the clock stayed; 0: nothing to carry) to the base now: the seconds not
+    /// yet charged carried onto the new base, so the fee owed for them (below one share unit) is
+    /// neither forfeited nor charged on shares that were not there (SEC-185, SEC-188). The clock
+    /// is set to `now - elapsed x base / after`, at most MAX_ACCRUAL back; to now on an empty base.
+    function _carryClock(uint256 base) internal {
+        if (base == 0) return;
+        FeeLedger ledger = _feeLedger;
+        uint256 after_ = _feeBase(SHARE.totalSupply(), ledger.shares());
+        // No underflow: accruedAt is a past block's time.
+        uint256 elapsed = block.timestamp - ledger.accruedAt();
+        uint256 carried = after_ == 0 ? 0 : Math.min(elapsed * base / after_, FeeMath.MAX_ACCRUAL);
+        // A clock before 0 cannot be stored: a chain younger than the carried time keeps it at 0.
+        _feeLedger = ledger.withAccruedAt(block.timestamp - Math.min(carried, block.timestamp));
     }
 
     /// @dev Strikes the open period at the NAV source's NAV, with the income index `incomeIndex`
@@ -584,7 +605,7 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
         Late late = _late;
         // The management fee up to now, on the supply before this period's burn and mints.
         FeeLedger stored = _feeLedger;
-        (FeeLedger ledger, uint256 feeShares) = _accrued(stored, true);
+        (FeeLedger ledger, uint256 feeShares, uint256 base) = _accrued(stored);
         // The period's deposits, priced; refused when the token could not mint their shares with
         // everything minted or promised (SEC-35): nothing is struck that cannot be claimed. A
         // refused deposit stays its investor's, held (not free cash) until refunded on request.
@@ -651,6 +672,7 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
         // The period's fulfilled shares and the escrow's income leave it through the engine's
         // ledger (the token pays the income into the vault's balance first, recorded `created`).
         if (fulfilled + income != 0) SHARE.burn(address(this), fulfilled + income);
+        _carryClock(base);
     }
 
     /// @dev The period a request made now joins: the open one before its cut-off, else the next.
@@ -681,38 +703,41 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
     }
 
     /// @dev The ledger with the management fee accrued up to now on the shares outstanding (not
-    /// stored), and the shares it adds. Outstanding: the supply, the shares owed to the recipient,
-    /// the struck deposit shares not yet claimed (SEC-180) and the other vaults' of the class
-    /// (their owed and unclaimed shares, from the NAV source: a desk sums them, SEC-181).
+    /// stored), the shares it adds, and the base when the fee rounded to 0 (0 otherwise).
+    /// Outstanding (`_feeBase`): the supply, the shares owed to the recipient, the struck deposit
+    /// shares not yet claimed (SEC-180) and the other vaults' of the class (their owed and
+    /// unclaimed shares, from the NAV source: a desk sums them, SEC-181).
     /// At a 0 rate nothing accrues and the clock is not moved: `accrueFees`, which caches a new
     /// rate, moves it first. With no share outstanding there is nothing to charge: the clock
-    /// moves to now, the empty time is nobody's (SEC-135). When the fee rounds to 0 shares the
-    /// clock stays, and the seconds are charged at the next accrual (SEC-133: frequent accruals
-    /// never round the fee away), unless the base is about to change (`baseChanges`: a strike, an
-    /// instant deal, the desk's accrual before its strike): then the clock moves to now and the
-    /// fee on the base before, below one share unit, is forfeited, so the time a base too small
-    /// to charge (the strikes' rounding dust no claim removes, a holder's few units) held the
-    /// class is never charged on the shares that come after it (SEC-185, SEC-188). Only the
-    /// class's own vaults and desk move a base, so no caller can forfeit the fee at will.
-    function _accrued(FeeLedger stored, bool baseChanges) internal view returns (FeeLedger ledger, uint256 feeShares) {
+    /// moves to now, the empty time is nobody's (SEC-135). When the fee rounds to 0 shares, or
+    /// the token has no room, the clock stays: the seconds are charged at the next accrual
+    /// (SEC-133: frequent accruals never round the fee away); a base change carries them
+    /// (`_carryClock`).
+    function _accrued(FeeLedger stored) internal view returns (FeeLedger ledger, uint256 feeShares, uint256 base) {
         ledger = stored;
         uint256 managementBps = ledger.managementBps();
-        if (managementBps == 0) return (ledger, 0);
+        if (managementBps == 0) return (ledger, 0, 0);
         // No underflow: accruedAt is a past block's time.
         uint256 elapsed = block.timestamp - ledger.accruedAt();
-        if (elapsed == 0) return (ledger, 0);
+        if (elapsed == 0) return (ledger, 0, 0);
         uint256 owed = ledger.shares();
         uint256 supply = SHARE.totalSupply();
-        // A view of the NAV source (immutable: the protocol's registry or desk).
-        uint256 base = supply + owed + _unclaimedShares + NAV_SOURCE.unmintedSharesBesides(INSTRUMENT_ID, address(this));
-        if (base == 0) return (ledger.withAccruedAt(block.timestamp), 0);
+        base = _feeBase(supply, owed);
+        if (base == 0) return (ledger.withAccruedAt(block.timestamp), 0, 0);
         feeShares = FeeMath.managementShares(base, managementBps, elapsed);
-        if (feeShares == 0) return (baseChanges ? ledger.withAccruedAt(block.timestamp) : ledger, 0);
+        if (feeShares == 0) return (ledger, 0, base);
         // At most what the token can still mint beyond the vault's promises (the recipient, not an
         // investor, bears the cap), so owed + fee < 2^96. No room: the clock stays.
         feeShares = Math.min(feeShares, _mintRoom(supply, owed));
-        if (feeShares == 0) return (ledger, 0);
+        if (feeShares == 0) return (ledger, 0, 0);
         ledger = ledger.withAmounts(owed + feeShares, ledger.assets()).withAccruedAt(block.timestamp);
+        base = 0;
+    }
+
+    /// @dev The class's shares outstanding with `supply` minted and `owed` fee shares of this vault.
+    function _feeBase(uint256 supply, uint256 owed) internal view returns (uint256) {
+        // A view of the NAV source (immutable: the protocol's registry or desk).
+        return supply + owed + _unclaimedShares + NAV_SOURCE.unmintedSharesBesides(INSTRUMENT_ID, address(this));
     }
 
     /// @dev Runs `data` (a FundInstant function) in the module (immutable, deployed by the

@@ -330,12 +330,6 @@ contract InstrumentRegistry is IInstrumentRegistry, AccessManaged {
         return 0;
     }
 
-    /// @inheritdoc IFundNavSource
-    /// @dev False: a vault striking at the registry is its share class's only vault.
-    function isVaultOf(uint256, address) external pure returns (bool) {
-        return false;
-    }
-
     /// @inheritdoc IInstrumentRegistry
     function delegationOf(address issuer, address operator) external view returns (uint16, uint40) {
         DelegationWord d = _delegations[issuer][operator];

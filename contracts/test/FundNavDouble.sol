@@ -107,11 +107,6 @@ contract FundNavDouble is IFundNavSource {
     }
 
     /// @inheritdoc IFundNavSource
-    function isVaultOf(uint256, address) external pure returns (bool) {
-        return false;
-    }
-
-    /// @inheritdoc IFundNavSource
     function assetAtPar(uint256, address asset) external view returns (bool, uint256, uint256) {
         Peg memory peg = pegs[asset];
         if (!peg.set) return (true, 1e18, 0);

@@ -293,8 +293,8 @@ def test_sec_185__fund_empty_but_for_rounding_dust__fee_clock_moves_next_investo
     deposits can leave up to n-1 units no claim removes. With that dust in the fee base, an
     emptied fund's base was never 0: the fee on a few units rounds to 0, the clock stayed (SEC-133)
     and the next investor paid for the year the fund was empty (main: 9,861 fee shares, 101.6 bps,
-    for one day's holding). The strike of the empty year, about to change the base, moves the
-    clock to now on its fee rounded to 0 (SEC-185, as SEC-188 keeps it)."""
+    for one day's holding). carol's strike, which changes the base from the dust to her shares,
+    carries the seconds not charged onto the new base: `elapsed x 1 / new base`, 0."""
     fund, vault = fund_stack, fund_stack.vault
     alice, bob, carol = (fund.investors[k] for k in ("alice", "bob", "carol"))
     deposit = 1_000_000_000_001  # $1,000,000.000001: at NAV 1.03, two leave one unit of dust
