@@ -246,13 +246,17 @@ interface IFundNavSource {
 ///   the months the vault was empty, before its first strike or after a full redemption; a struck
 ///   claim left unclaimed is outstanding, SEC-180). When the vault's own strike or instant deal
 ///   changes the base from `b0` to `b1` while the fee rounded to 0, the seconds not yet charged
-///   are carried onto the new base (the clock set to `now - elapsed x b0 / b1`, at most
-///   `MAX_ACCRUAL` back; SEC-185, SEC-188): the fee owed for them, below one share unit, is kept
-///   and not charged again on the shares that come after it (an emptied fund's rounding dust
-///   never charges its empty months to the next investor; tiny deals do not forfeit the fee).
+///   are carried onto the new base (the clock set to `now - ceil(elapsed x b0 / b1)`, never
+///   further back than it was; SEC-185, SEC-188): the fee owed for them, below one share unit, is
+///   kept and not charged on the shares that come after it (an emptied fund's rounding dust never
+///   charges its empty months to the next investor; tiny deals do not forfeit the fee; a
+///   shrinking base forgoes the sub-unit fee of the shares that left).
 ///   The desk's accrual before its strike moves the clock to now on a fee rounded to 0 (the
 ///   class's base changes in several vaults; at most one share unit a strike is forfeited). A
-///   desk vault's instant deal has the fee vault accrue first (anyone's accrual: clock kept).
+///   desk vault's instant deal has the fee vault accrue first (anyone's accrual: clock kept, no
+///   carry). Warning: so when the fee vault's fee rounds to 0 (an emptied class's dust), an
+///   instant subscription in another vault of the desk pays for the time since the fee vault's
+///   clock, at most the time since the desk's last strike (one dealing interval).
 /// The vault caches its schedule's management rate and whether it has any dealing fee or tier
 /// (`IFeeSchedule.accrualTermsOf`); without either it does not call the schedule when it deals.
 /// Fee assets held are not free cash (`freeCash`, the strike's cash bound, `investCash`).

@@ -577,17 +577,19 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
     /// @dev After this vault moved its fee base from `base` (`_accrued`'s: non-zero when the fee on
     /// it rounded to 0 and the clock stayed; 0: nothing to carry) to the base now: the seconds not
     /// yet charged carried onto the new base, so the fee owed for them (below one share unit) is
-    /// neither forfeited nor charged on shares that were not there (SEC-185, SEC-188). The clock
-    /// is set to `now - elapsed x base / after`, at most MAX_ACCRUAL back; to now on an empty base.
+    /// not charged on shares that were not there (SEC-185) nor forfeited by a small deal (SEC-188):
+    /// the clock is set to `now - ceil(elapsed x base / after)`, never further back than it was (a
+    /// shrinking base leaves it: the sub-unit fee on the shares that left is forgone, and no later
+    /// subscriber pays for time before the clock, round 7); to now on an empty base.
     function _carryClock(uint256 base) internal {
         if (base == 0) return;
         FeeLedger ledger = _feeLedger;
         uint256 after_ = _feeBase(SHARE.totalSupply(), ledger.shares());
         // No underflow: accruedAt is a past block's time.
         uint256 elapsed = block.timestamp - ledger.accruedAt();
-        uint256 carried = after_ == 0 ? 0 : Math.min(elapsed * base / after_, FeeMath.MAX_ACCRUAL);
-        // A clock before 0 cannot be stored: a chain younger than the carried time keeps it at 0.
-        _feeLedger = ledger.withAccruedAt(block.timestamp - Math.min(carried, block.timestamp));
+        uint256 carried = after_ == 0 ? 0 : Math.min(Math.mulDiv(elapsed, base, after_, Math.Rounding.Ceil), elapsed);
+        // No underflow: carried <= elapsed <= now.
+        _feeLedger = ledger.withAccruedAt(block.timestamp - carried);
     }
 
     /// @dev Strikes the open period at the NAV source's NAV, with the income index `incomeIndex`

@@ -247,3 +247,42 @@ def test_sec_188__tiny_instant_redemptions_every_second__fee_carried_not_forfeit
     elapsed = chain.blocks[tx.block_number].timestamp - accrued_at
     assert elapsed >= 30 * DAY
     assert vault.heldFees()[0] == year_fee(base, elapsed) >= year_fee(held - 300, 30 * DAY)
+
+
+def test_sec_188__instant_redemption_of_nearly_all__clock_never_pushed_back(
+    chain, accounts, fund_stack
+):
+    """The outside read of the carry (round 7, R7-1): alice redeems all but one unit while the
+    fee on her 1e9 units rounds to 0; the carry `elapsed x 1e9 / 1` pushed the clock five years
+    back (MAX_ACCRUAL), and the next subscriber anywhere in the class paid five years' fee. The
+    carry never sets the clock further back than it was."""
+    fund, vault = fund_stack, fund_stack.vault
+    alice, bob = fund.investors["alice"], fund.investors["bob"]
+    management_fee(
+        chain,
+        accounts,
+        fund.registry,
+        fund.deployment.at("FeeSchedule"),
+        vault,
+        fund.governor,
+        fund.operator,
+        "fb",
+    )
+    vault.requestDeposit(usd(10), alice, alice, sender=alice)
+    fund.strike(chain, 10**10)
+    start = vault.heldFees()[2]
+    chain.pending_timestamp = start + 1
+    vault.deposit(usd(10), alice, sender=alice)
+    vault.setInstantLimit(usd(1_000), sender=fund.governor)
+    chain.pending_timestamp = start + 3
+    vault.instantRedeem(10**9 - 1, alice, alice, sender=alice)
+    assert fund.share.totalSupply() == 1 and vault.heldFees()[0] == 0
+    assert vault.heldFees()[2] >= start, (
+        f"the clock went {start - vault.heldFees()[2]:,} s back: the next subscriber pays them"
+    )
+    chain.pending_timestamp = start + 4
+    vault.instantDeposit(usd(10), bob, sender=bob)
+    chain.pending_timestamp = start + 5
+    tx = vault.accrueFees(sender=bob)
+    elapsed = chain.blocks[tx.block_number].timestamp - start
+    assert vault.heldFees()[0] <= year_fee(fund.share.totalSupply(), elapsed)
