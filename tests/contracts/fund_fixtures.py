@@ -114,6 +114,20 @@ class FundStack:
         self.report_nav(price_usd)
         return self.vault.strike(sender=self.nav_agent)
 
+    def charge_management(self, chain, accounts, tag: str, bps: int = 100):
+        """`management_fee` on this stack's vault: `bps`/yr to a fresh registered recipient."""
+        return management_fee(
+            chain,
+            accounts,
+            self.registry,
+            self.deployment.at("FeeSchedule"),
+            self.vault,
+            self.governor,
+            self.operator,
+            tag,
+            bps,
+        )
+
     def fund(self, wallet, usd: int = FUNDING_USD) -> None:
         """Mints `usd` of the stablecoin to `wallet` and lets the vault take it and its shares."""
         self.usdc.mint(wallet, usd * USD_UNIT, sender=self.operator)

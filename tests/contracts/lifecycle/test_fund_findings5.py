@@ -79,16 +79,7 @@ def _single_vault_with_a_holder(chain, accounts, fund):
     management fee runs, and instant dealing is open to $10M. The clock and the fee shares owed
     after an accrual now."""
     vault, alice = fund.vault, fund.investors["alice"]
-    management_fee(
-        chain,
-        accounts,
-        fund.registry,
-        fund.deployment.at("FeeSchedule"),
-        vault,
-        fund.governor,
-        fund.operator,
-        "f7",
-    )
+    fund.charge_management(chain, accounts, "f7")
     vault.requestDeposit(usd(1_000_000), alice, alice, sender=alice)
     fund.strike(chain, 1)
     vault.deposit(usd(1_000_000), alice, sender=alice)
@@ -172,6 +163,15 @@ def test_sec_187__instant_deal_in_another_desk_vault__management_vault_accrues_f
 
 # ---------------------------------------------------------------- SEC-188: anyone's accrual
 
+NAV_TEN_BILLION = 10**10  # $ a share: $10 buys 1e9 share units, whose fee rounds to 0 a second
+
+
+def _subscribe_ten_dollars_at_ten_billion(chain, fund, investor):
+    """`investor` subscribes $10 struck at NAV_TEN_BILLION (1e9 share units, unclaimed): the
+    18-decimal stand-in for a low-decimal class whose fee rounds to 0 each second."""
+    fund.vault.requestDeposit(usd(10), investor, investor, sender=investor)
+    fund.strike(chain, NAV_TEN_BILLION)
+
 
 def test_sec_188__accrual_every_second_on_unclaimed_shares__clock_stays_fee_charged_in_full(
     chain, accounts, fund_stack
@@ -183,18 +183,8 @@ def test_sec_188__accrual_every_second_on_unclaimed_shares__clock_stays_fee_char
     on a fee rounded to 0; 30 days later the fee is the 30 days'."""
     fund, vault = fund_stack, fund_stack.vault
     alice, bob = fund.investors["alice"], fund.investors["bob"]
-    management_fee(
-        chain,
-        accounts,
-        fund.registry,
-        fund.deployment.at("FeeSchedule"),
-        vault,
-        fund.governor,
-        fund.operator,
-        "f9",
-    )
-    vault.requestDeposit(usd(10), alice, alice, sender=alice)
-    fund.strike(chain, 10**10)
+    fund.charge_management(chain, accounts, "f9")
+    _subscribe_ten_dollars_at_ten_billion(chain, fund, alice)
     unclaimed = vault.unclaimedShares()
     assert unclaimed == 10**9 and fund.share.totalSupply() == 0
     start = vault.heldFees()[2]
@@ -218,18 +208,8 @@ def test_sec_188__tiny_instant_redemptions_every_second__fee_carried_not_forfeit
     days'."""
     fund, vault = fund_stack, fund_stack.vault
     alice = fund.investors["alice"]
-    management_fee(
-        chain,
-        accounts,
-        fund.registry,
-        fund.deployment.at("FeeSchedule"),
-        vault,
-        fund.governor,
-        fund.operator,
-        "fa",
-    )
-    vault.requestDeposit(usd(10), alice, alice, sender=alice)
-    fund.strike(chain, 10**10)
+    fund.charge_management(chain, accounts, "fa")
+    _subscribe_ten_dollars_at_ten_billion(chain, fund, alice)
     vault.deposit(usd(10), alice, sender=alice)
     vault.setInstantLimit(usd(1_000), sender=fund.governor)
     held = fund.share.balanceOf(alice)
@@ -258,18 +238,8 @@ def test_sec_188__instant_redemption_of_nearly_all__clock_never_pushed_back(
     carry never sets the clock further back than it was."""
     fund, vault = fund_stack, fund_stack.vault
     alice, bob = fund.investors["alice"], fund.investors["bob"]
-    management_fee(
-        chain,
-        accounts,
-        fund.registry,
-        fund.deployment.at("FeeSchedule"),
-        vault,
-        fund.governor,
-        fund.operator,
-        "fb",
-    )
-    vault.requestDeposit(usd(10), alice, alice, sender=alice)
-    fund.strike(chain, 10**10)
+    fund.charge_management(chain, accounts, "fb")
+    _subscribe_ten_dollars_at_ten_billion(chain, fund, alice)
     start = vault.heldFees()[2]
     chain.pending_timestamp = start + 1
     vault.deposit(usd(10), alice, sender=alice)
