@@ -188,8 +188,8 @@ def test_sec_188__accrual_every_second_on_unclaimed_shares__clock_stays_fee_char
     unclaimed = vault.unclaimedShares()
     assert unclaimed == 10**9 and fund.share.totalSupply() == 0
     start = vault.heldFees()[2]
-    for _ in range(3):  # 1, 2, 3 seconds on 1e9 units: 0.3, 0.6, 0.95 of a unit, rounded to 0
-        chain.pending_timestamp = chain.blocks.head.timestamp + 1
+    for second in (1, 2, 3):  # 0.3, 0.6, 0.95 of a unit on 1e9 units: rounded to 0
+        chain.pending_timestamp = start + second
         vault.accrueFees(sender=bob)
         assert vault.heldFees()[0] == 0
         assert vault.heldFees()[2] == start, "anyone's accrual moved the clock: the fee is lost"
@@ -209,14 +209,17 @@ def test_sec_188__tiny_instant_redemptions_every_second__fee_carried_not_forfeit
     fund, vault = fund_stack, fund_stack.vault
     alice = fund.investors["alice"]
     fund.charge_management(chain, accounts, "fa")
-    _subscribe_ten_dollars_at_ten_billion(chain, fund, alice)
-    vault.deposit(usd(10), alice, sender=alice)
     vault.setInstantLimit(usd(1_000), sender=fund.governor)
+    _subscribe_ten_dollars_at_ten_billion(chain, fund, alice)
+    start = vault.heldFees()[2]
+    # Every block from here is pinned to the clock, not to the wall: under load a claim a few
+    # seconds late would put the fee on 1e9 units past one unit (CI failed that way).
+    chain.pending_timestamp = start + 1
+    vault.deposit(usd(10), alice, sender=alice)
     held = fund.share.balanceOf(alice)
     assert held == 10**9
-    start = vault.heldFees()[2]
-    for _ in range(3):
-        chain.pending_timestamp = chain.blocks.head.timestamp + 1
+    for second in (2, 3):  # 0.6 and 0.95 of a unit: rounded to 0
+        chain.pending_timestamp = start + second
         vault.instantRedeem(100, alice, alice, sender=alice)
         assert vault.heldFees()[0] == 0
         assert vault.heldFees()[2] <= start, "a tiny deal moved the clock: the fee is forfeited"
@@ -226,7 +229,7 @@ def test_sec_188__tiny_instant_redemptions_every_second__fee_carried_not_forfeit
     tx = vault.accrueFees(sender=alice)
     elapsed = chain.blocks[tx.block_number].timestamp - accrued_at
     assert elapsed >= 30 * DAY
-    assert vault.heldFees()[0] == year_fee(base, elapsed) >= year_fee(held - 300, 30 * DAY)
+    assert vault.heldFees()[0] == year_fee(base, elapsed) >= year_fee(held - 200, 30 * DAY)
 
 
 def test_sec_188__instant_redemption_of_nearly_all__clock_never_pushed_back(
