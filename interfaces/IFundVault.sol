@@ -238,21 +238,26 @@ interface IFundNavSource {
 ///   a desk accrues its vaults before it strikes any), before every instant deal (in the class's
 ///   management vault, SEC-187) and on `accrueFees` (anyone; the schedule calls it as it writes a
 ///   change),
-///   at the rate the vault cached at its last `accrueFees` (the schedule's rate since then). A
-///   fee that rounds to 0 shares leaves the clock where it was (SEC-133): the seconds are charged
-///   by the next accrual that yields a share unit, so frequent accruals (anyone's) never round
-///   a small or low-decimal fund's fee away; the clock moves to now when the rate changes, and
+///   at the rate the vault cached at its last `accrueFees` (the schedule's rate since then). The
+///   clock moves by the seconds the fee shares pay for (to the nearest second, SEC-232), not to
+///   now: the fraction of a share unit left is charged with the next accrual; a fee that rounds
+///   to 0 shares leaves the clock where it was (SEC-133). So frequent accruals (anyone's, timed
+///   as they like) never round a small or low-decimal fund's fee away: each is off by at most
+///   half a second's fee, either way (it forfeited up to a unit each, half the fee of a
+///   0-decimal class accrued when its fee neared 2 units). The clock moves to now when the rate
+///   changes, past `MAX_ACCRUAL` (the time beyond is not charged), and
 ///   at every accrual while no share is outstanding (SEC-135: the first investors never pay for
 ///   the months the vault was empty, before its first strike or after a full redemption; a struck
 ///   claim left unclaimed is outstanding, SEC-180). When the vault's own strike or instant deal
-///   changes the base from `b0` to `b1` while the fee rounded to 0, the seconds not yet charged
+///   changes the base from `b0` to `b1`, the seconds not yet charged
 ///   are carried onto the new base (the clock set to `now - ceil(elapsed x b0 / b1)`, never
 ///   further back than it was; SEC-185, SEC-188): the fee owed for them, below one share unit, is
 ///   kept and not charged on the shares that come after it (an emptied fund's rounding dust never
 ///   charges its empty months to the next investor; tiny deals do not forfeit the fee; a
 ///   shrinking base forgoes the sub-unit fee of the shares that left).
-///   The desk's accrual before its strike moves the clock to now on a fee rounded to 0 (the
-///   class's base changes in several vaults; at most one share unit a strike is forfeited). A
+///   The desk's accrual before its strike moves the clock to now (the class's base changes in
+///   several vaults; below one share unit a strike is forfeited). Warning: a class whose fee over
+///   a dealing interval is below one unit (a small 0-decimal class) so pays no management fee. A
 ///   desk vault's instant deal has the fee vault accrue first (anyone's accrual: clock kept, no
 ///   carry). Warning: so when the fee vault's fee rounds to 0 (an emptied class's dust), an
 ///   instant subscription in another vault of the desk pays for the time since the fee vault's

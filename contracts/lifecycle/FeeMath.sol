@@ -122,4 +122,21 @@ library FeeMath {
         if (accrued == 0 || base == 0) return 0;
         return Math.mulDiv(base, accrued, BPS * YEAR - accrued);
     }
+
+    /// @notice The seconds `shares` of management fee on `base` pay for (`managementShares`'
+    /// inverse, `shares x BPS x YEAR / ((base + shares) x managementBps)`), rounded to the nearest
+    /// second: at most `elapsed` when `shares` is `managementShares(base, managementBps, elapsed)`
+    /// (at most the exact fee, and `elapsed` a whole number of seconds); `elapsed` past
+    /// `MAX_ACCRUAL` (the time beyond it is not charged).
+    function managementSeconds(uint256 shares, uint256 base, uint256 managementBps_, uint256 elapsed)
+        internal
+        pure
+        returns (uint256)
+    {
+        if (elapsed > MAX_ACCRUAL) return elapsed;
+        // No overflow: shares and base below 2^97 (a 2^96 supply cap), the rate below 2^16.
+        unchecked {
+            return (Math.mulDiv(shares, 2 * BPS * YEAR, (base + shares) * managementBps_) + 1) / 2;
+        }
+    }
 }

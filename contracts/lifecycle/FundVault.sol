@@ -150,8 +150,8 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
     function accrueFees() external nonReentrant {
         FeeLedger stored = _feeLedger;
         (FeeLedger ledger, uint256 feeShares, uint256 base) = _accrued(stored);
-        // The desk's, before it strikes its vaults (the class's base then changes in several): on
-        // a fee rounded to 0 the clock moves to now, at most one share unit forfeited a strike.
+        // The desk's, before it strikes its vaults (the class's base then changes in several): the
+        // clock moves to now, below one share unit forfeited a strike.
         if (base != 0 && msg.sender == address(NAV_SOURCE)) ledger = ledger.withAccruedAt(block.timestamp);
         // The schedule is the protocol's (immutable); its view only.
         (uint256 managementBps, bool charges) = FEES.accrualTermsOf(address(this));
@@ -558,16 +558,15 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
     /// then (a redeemer escapes it, a subscriber pays for time before it held). In this vault when
     /// it is the share's management vault; else in that vault (the fee schedule's, set by
     /// GOVERNOR: a vault of the class, whose accrual reads this one's views only).
-    /// @return base This vault's fee base before the deal when its fee rounded to 0 (its clock
-    /// kept: `_carryClock` carries the seconds onto the base after), else 0.
+    /// @return base This vault's fee base before the deal, the seconds not yet charged on it
+    /// (`_carryClock` carries them onto the base after); 0 when there are none to carry.
     function _accrueClass() internal returns (uint256 base) {
         address manager = FEES.managementVaultOf(address(SHARE));
         if (manager == address(this)) {
-            FeeLedger stored = _feeLedger;
             uint256 feeShares;
             FeeLedger ledger;
-            (ledger, feeShares, base) = _accrued(stored);
-            if (FeeLedger.unwrap(ledger) != FeeLedger.unwrap(stored)) _feeLedger = ledger;
+            (ledger, feeShares, base) = _accrued(_feeLedger);
+            _feeLedger = ledger;
             if (feeShares != 0) emit ManagementFeeAccrued(feeShares, block.timestamp);
         } else if (manager.code.length != 0) {
             IFeeAccruer(manager).accrueFees();
@@ -705,7 +704,8 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
     }
 
     /// @dev The ledger with the management fee accrued up to now on the shares outstanding (not
-    /// stored), the shares it adds, and the base when the fee rounded to 0 (0 otherwise).
+    /// stored), the shares it adds, and the base the seconds not yet charged are on (0: none to
+    /// carry, at a 0 rate, on an empty base or with no room).
     /// Outstanding (`_feeBase`): the supply, the shares owed to the recipient, the struck deposit
     /// shares not yet claimed (SEC-180) and the other vaults' of the class (their owed and
     /// unclaimed shares, from the NAV source: a desk sums them, SEC-181).
@@ -732,8 +732,18 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
         // investor, bears the cap), so owed + fee < 2^96. No room: the clock stays.
         feeShares = Math.min(feeShares, _mintRoom(supply, owed));
         if (feeShares == 0) return (ledger, 0, 0);
-        ledger = ledger.withAmounts(owed + feeShares, ledger.assets()).withAccruedAt(block.timestamp);
-        base = 0;
+        // The clock moves by the seconds the fee pays for, to the nearest (SEC-232: to now, it
+        // forfeited the fee's fraction of a unit each accrual, up to half the fee of a low-decimal
+        // class accrued by anyone at the right times), at most `elapsed`; to now past MAX_ACCRUAL
+        // (the time beyond is not charged). The seconds left are charged on the base after
+        // (returned, for `_carryClock`).
+        uint256 paid = FeeMath.managementSeconds(feeShares, base, managementBps, elapsed);
+        // No overflow: the seconds paid are at most `elapsed`, itself at most now.
+        unchecked {
+            ledger =
+                ledger.withAmounts(owed + feeShares, ledger.assets()).withAccruedAt(block.timestamp - elapsed + paid);
+        }
+        base += feeShares;
     }
 
     /// @dev The class's shares outstanding with `supply` minted and `owed` fee shares of this vault.

@@ -14,6 +14,9 @@ before the fix:
   in the outside read of the first fix, tiny instant deals did the same). Anyone's accrual keeps
   the clock on a fee rounded to 0; the vault's own base change carries the seconds not charged
   onto the new base.
+- SEC-232: an accrual that minted fee shares moved the clock to now, forfeiting the fee's
+  fraction of a unit: anyone accruing a low-decimal class each time its fee neared 2 units halved
+  it. The clock moves by the seconds the shares pay for.
 """
 
 from eth_utils import keccak
@@ -242,11 +245,11 @@ def test_sec_188__instant_redemption_of_nearly_all__clock_never_pushed_back(
     fund, vault = fund_stack, fund_stack.vault
     alice, bob = fund.investors["alice"], fund.investors["bob"]
     fund.charge_management(chain, accounts, "fb")
+    vault.setInstantLimit(usd(1_000), sender=fund.governor)
     _subscribe_ten_dollars_at_ten_billion(chain, fund, alice)
     start = vault.heldFees()[2]
     chain.pending_timestamp = start + 1
     vault.deposit(usd(10), alice, sender=alice)
-    vault.setInstantLimit(usd(1_000), sender=fund.governor)
     chain.pending_timestamp = start + 3
     vault.instantRedeem(10**9 - 1, alice, alice, sender=alice)
     assert fund.share.totalSupply() == 1 and vault.heldFees()[0] == 0
@@ -259,3 +262,29 @@ def test_sec_188__instant_redemption_of_nearly_all__clock_never_pushed_back(
     tx = vault.accrueFees(sender=bob)
     elapsed = chain.blocks[tx.block_number].timestamp - start
     assert vault.heldFees()[0] <= year_fee(fund.share.totalSupply(), elapsed)
+
+
+def test_sec_232__anyone_accrues_each_time_the_fee_nears_two_units__charged_in_full(
+    chain, accounts, fund_stack
+):
+    """The outside reads of the fee clock (round 7 R7-3, round 8 M-1): on alice's 1e9 unclaimed
+    share units (0.317 of a unit a second, the stand-in for a 0-decimal class of 100,000 shares
+    accrued every 17.5 hours), bob accrues every 6 s, each time the fee is 1.9 units: each minted
+    1 and moved the clock to now, so a minute charged 10 units where 19 were due. The clock now
+    moves by the seconds the unit pays for (3 of the 6): the minute is charged in full."""
+    fund, vault = fund_stack, fund_stack.vault
+    alice, bob = fund.investors["alice"], fund.investors["bob"]
+    fund.charge_management(chain, accounts, "fc")
+    _subscribe_ten_dollars_at_ten_billion(chain, fund, alice)
+    unclaimed = vault.unclaimedShares()
+    assert unclaimed == 10**9 and fund.share.totalSupply() == 0
+    start = vault.heldFees()[2]
+    for k in range(1, 11):
+        chain.pending_timestamp = start + 6 * k
+        vault.accrueFees(sender=bob)
+        assert start < vault.heldFees()[2] <= start + 6 * k
+    held, _, clock = vault.heldFees()
+    due = year_fee(unclaimed, 60)
+    assert due == 19 and held >= due - 1, f"{held} of {due} units charged for the minute"
+    # Nothing charged twice: the fee and the seconds left make up the minute.
+    assert held + year_fee(unclaimed + held, start + 60 - clock) <= year_fee(unclaimed, 60) + 1
