@@ -241,10 +241,11 @@ interface IFundNavSource {
 ///   at the rate the vault cached at its last `accrueFees` (the schedule's rate since then). The
 ///   clock moves by the seconds the fee shares pay for (to the nearest second, SEC-232), not to
 ///   now: the fraction of a share unit left is charged with the next accrual; a fee that rounds
-///   to 0 shares leaves the clock where it was (SEC-133). So frequent accruals (anyone's, timed
-///   as they like) never round a small or low-decimal fund's fee away: each is off by at most
-///   half a second's fee, either way (it forfeited up to a unit each, half the fee of a
-///   0-decimal class accrued when its fee neared 2 units). The clock moves to now when the rate
+///   to 0 shares, or one for less than `MIN_BILLED` (10 minutes) since the clock, is not minted
+///   and leaves the clock where it was (SEC-133). So frequent accruals (anyone's, timed as they
+///   like) never round a small or low-decimal fund's fee away nor raise it: each mint is off by
+///   at most half a second's fee in 10 minutes (it forfeited up to a unit each, half the fee of
+///   a 0-decimal class accrued when its fee neared 2 units). The clock moves to now when the rate
 ///   changes, past `MAX_ACCRUAL` (the time beyond is not charged), and
 ///   at every accrual while no share is outstanding (SEC-135: the first investors never pay for
 ///   the months the vault was empty, before its first strike or after a full redemption; a struck
@@ -259,9 +260,10 @@ interface IFundNavSource {
 ///   several vaults; below one share unit a strike is forfeited). Warning: a class whose fee over
 ///   a dealing interval is below one unit (a small 0-decimal class) so pays no management fee. A
 ///   desk vault's instant deal has the fee vault accrue first (anyone's accrual: clock kept, no
-///   carry). Warning: so when the fee vault's fee rounds to 0 (an emptied class's dust), an
-///   instant subscription in another vault of the desk pays for the time since the fee vault's
-///   clock, at most the time since the desk's last strike (one dealing interval).
+///   carry). Warning: so an instant subscription in another vault of the desk pays for the fee
+///   vault's seconds not yet charged (those of a fee below one unit, or under 10 minutes, or the
+///   fraction left by its last mint), at most the time since the desk's last strike (one dealing
+///   interval): a subscription of `d` on a base of `b` pays about `d / b` units more.
 /// The vault caches its schedule's management rate and whether it has any dealing fee or tier
 /// (`IFeeSchedule.accrualTermsOf`); without either it does not call the schedule when it deals.
 /// Fee assets held are not free cash (`freeCash`, the strike's cash bound, `investCash`).

@@ -26,6 +26,10 @@ library FeeMath {
     /// @notice Longest interval one management accrual charges (a fund not accrued for longer is
     /// charged this much): with the schedule's maximum management rate, f <= 15% < 1.
     uint256 internal constant MAX_ACCRUAL = 5 * 365 days;
+    /// @notice Shortest interval a management accrual mints a fee for (SEC-232): a mint's clock
+    /// is rounded to the second, so at most half a second's fee (< 0.1% of 10 minutes') is ever
+    /// off, however often anyone accrues.
+    uint256 internal constant MIN_BILLED = 10 minutes;
     /// @notice Rates are scaled by BPS once more inside `fee` (the urgency premium's fraction).
     uint256 internal constant RATE_SCALE = BPS * BPS * BPS;
 

@@ -727,7 +727,11 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
         base = _feeBase(supply, owed);
         if (base == 0) return (ledger.withAccruedAt(block.timestamp), 0, 0);
         feeShares = FeeMath.managementShares(base, managementBps, elapsed);
-        if (feeShares == 0) return (ledger, 0, base);
+        // Nothing minted below a unit (SEC-133), nor for less than MIN_BILLED (SEC-232: each mint
+        // moves the clock to the nearest second, off by up to half a second's fee; minting at
+        // most every MIN_BILLED keeps that below 0.1%, whoever times the accruals): the clock
+        // stays, and a base change carries the seconds (`_carryClock`).
+        if (feeShares == 0 || elapsed < FeeMath.MIN_BILLED) return (ledger, 0, base);
         // At most what the token can still mint beyond the vault's promises (the recipient, not an
         // investor, bears the cap), so owed + fee < 2^96. No room: the clock stays.
         feeShares = Math.min(feeShares, _mintRoom(supply, owed));

@@ -25,6 +25,7 @@ from fast_reverts import assert_reverts
 from fund_fixtures import DAY, SHARE_UNIT, USD_UNIT, management_fee, year_fee
 
 HOURS_20 = 20 * 3600
+MIN_BILLED = 600  # FeeMath.MIN_BILLED: no management fee is minted for less
 
 
 def usd(amount):
@@ -97,8 +98,8 @@ def test_sec_187__instant_subscription_20_hours_after_the_last_accrual__pays_non
 ):
     """bob subscribes $1M at once 20 hours after the last accrual, and the fee is accrued right
     after: main charged the 20 hours on 2,000,000 shares (bob paid for 20 hours he did not hold).
-    The vault accrues before the instant mint: 20 hours on alice's 1,000,000, then one second on
-    both."""
+    The vault accrues before the instant mint: 20 hours on alice's 1,000,000, then 10 minutes
+    (MIN_BILLED: nothing is minted for less) on both."""
     fund, vault = fund_stack, fund_stack.vault
     bob = fund.investors["bob"]
     start, owed = _single_vault_with_a_holder(chain, accounts, fund)
@@ -108,12 +109,12 @@ def test_sec_187__instant_subscription_20_hours_after_the_last_accrual__pays_non
     before = year_fee(shares(1_000_000) + owed, dealt_at - start)
     assert vault.heldFees()[2] == dealt_at, "the clock stayed before the instant mint"
     assert vault.heldFees()[0] == owed + before
-    chain.pending_timestamp = dealt_at + 1
+    chain.pending_timestamp = dealt_at + MIN_BILLED
     vault.accrueFees(sender=bob)
-    after = year_fee(fund.share.totalSupply() + owed + before, 1)
+    after = year_fee(fund.share.totalSupply() + owed + before, MIN_BILLED)
     assert vault.heldFees()[0] == owed + before + after, (
         f"charged {vault.heldFees()[0] / SHARE_UNIT:,.6f} fee shares; 20 hours on alice's "
-        f"1,000,000 and a second on both is {(owed + before + after) / SHARE_UNIT:,.6f}"
+        f"1,000,000 and 10 minutes on both is {(owed + before + after) / SHARE_UNIT:,.6f}"
     )
 
 
@@ -169,10 +170,11 @@ def test_sec_187__instant_deal_in_another_desk_vault__management_vault_accrues_f
 NAV_TEN_BILLION = 10**10  # $ a share: $10 buys 1e9 share units, whose fee rounds to 0 a second
 
 
-def _subscribe_ten_dollars_at_ten_billion(chain, fund, investor):
-    """`investor` subscribes $10 struck at NAV_TEN_BILLION (1e9 share units, unclaimed): the
-    18-decimal stand-in for a low-decimal class whose fee rounds to 0 each second."""
-    fund.vault.requestDeposit(usd(10), investor, investor, sender=investor)
+def _subscribe_at_ten_billion(chain, fund, investor, dollars=10):
+    """`investor` subscribes `dollars` struck at NAV_TEN_BILLION (1e8 share units a dollar,
+    unclaimed): the 18-decimal stand-in for a low-decimal class ($10: 1e9 units, whose fee rounds
+    to 0 each second)."""
+    fund.vault.requestDeposit(usd(dollars), investor, investor, sender=investor)
     fund.strike(chain, NAV_TEN_BILLION)
 
 
@@ -187,7 +189,7 @@ def test_sec_188__accrual_every_second_on_unclaimed_shares__clock_stays_fee_char
     fund, vault = fund_stack, fund_stack.vault
     alice, bob = fund.investors["alice"], fund.investors["bob"]
     fund.charge_management(chain, accounts, "f9")
-    _subscribe_ten_dollars_at_ten_billion(chain, fund, alice)
+    _subscribe_at_ten_billion(chain, fund, alice)
     unclaimed = vault.unclaimedShares()
     assert unclaimed == 10**9 and fund.share.totalSupply() == 0
     start = vault.heldFees()[2]
@@ -213,7 +215,7 @@ def test_sec_188__tiny_instant_redemptions_every_second__fee_carried_not_forfeit
     alice = fund.investors["alice"]
     fund.charge_management(chain, accounts, "fa")
     vault.setInstantLimit(usd(1_000), sender=fund.governor)
-    _subscribe_ten_dollars_at_ten_billion(chain, fund, alice)
+    _subscribe_at_ten_billion(chain, fund, alice)
     start = vault.heldFees()[2]
     # Every block from here is pinned to the clock, not to the wall: under load a claim a few
     # seconds late would put the fee on 1e9 units past one unit (CI failed that way).
@@ -246,7 +248,7 @@ def test_sec_188__instant_redemption_of_nearly_all__clock_never_pushed_back(
     alice, bob = fund.investors["alice"], fund.investors["bob"]
     fund.charge_management(chain, accounts, "fb")
     vault.setInstantLimit(usd(1_000), sender=fund.governor)
-    _subscribe_ten_dollars_at_ten_billion(chain, fund, alice)
+    _subscribe_at_ten_billion(chain, fund, alice)
     start = vault.heldFees()[2]
     chain.pending_timestamp = start + 1
     vault.deposit(usd(10), alice, sender=alice)
@@ -267,24 +269,54 @@ def test_sec_188__instant_redemption_of_nearly_all__clock_never_pushed_back(
 def test_sec_232__anyone_accrues_each_time_the_fee_nears_two_units__charged_in_full(
     chain, accounts, fund_stack
 ):
-    """The outside reads of the fee clock (round 7 R7-3, round 8 M-1): on alice's 1e9 unclaimed
-    share units (0.317 of a unit a second, the stand-in for a 0-decimal class of 100,000 shares
-    accrued every 17.5 hours), bob accrues every 6 s, each time the fee is 1.9 units: each minted
-    1 and moved the clock to now, so a minute charged 10 units where 19 were due. The clock now
-    moves by the seconds the unit pays for (3 of the 6): the minute is charged in full."""
+    """The outside reads of the fee clock (round 7 R7-3, round 8 M-1): on alice's 1e7 unclaimed
+    share units (the stand-in for a 0-decimal class of 10,000 shares accrued every week), bob
+    accrues every 600 s, each time the fee is 1.9 units: each minted 1 and moved the clock to
+    now, so 100 minutes charged 10 units where 19 were due. The clock now moves by the seconds
+    the unit pays for (315 of the 600): the 100 minutes are charged in full."""
     fund, vault = fund_stack, fund_stack.vault
     alice, bob = fund.investors["alice"], fund.investors["bob"]
     fund.charge_management(chain, accounts, "fc")
-    _subscribe_ten_dollars_at_ten_billion(chain, fund, alice)
+    _subscribe_at_ten_billion(chain, fund, alice, dollars=0.1)
     unclaimed = vault.unclaimedShares()
-    assert unclaimed == 10**9 and fund.share.totalSupply() == 0
+    assert unclaimed == 10**7 and fund.share.totalSupply() == 0
     start = vault.heldFees()[2]
     for k in range(1, 11):
-        chain.pending_timestamp = start + 6 * k
+        chain.pending_timestamp = start + 600 * k
         vault.accrueFees(sender=bob)
-        assert start < vault.heldFees()[2] <= start + 6 * k
+        assert start < vault.heldFees()[2] <= start + 600 * k
     held, _, clock = vault.heldFees()
-    due = year_fee(unclaimed, 60)
-    assert due == 19 and held >= due - 1, f"{held} of {due} units charged for the minute"
-    # Nothing charged twice: the fee and the seconds left make up the minute.
-    assert held + year_fee(unclaimed + held, start + 60 - clock) <= year_fee(unclaimed, 60) + 1
+    due = year_fee(unclaimed, 6_000)
+    assert due == 19 and held >= due - 1, f"{held} of {due} units charged for 100 minutes"
+    # Nothing charged twice: the fee and the seconds left make up the 100 minutes.
+    assert held + year_fee(unclaimed + held, start + 6_000 - clock) <= due + 1
+
+
+def test_sec_232__anyone_accrues_every_second__fee_neither_raised_nor_cut(
+    chain, accounts, fund_stack
+):
+    """The outside read of the first SEC-232 (round 9, M-1): with the clock moved to the nearest
+    second at every mint, an accrual every second on a class whose fee is 2/3 of a unit a second
+    minted 1 unit for each (+50%: the fee recipient, or any keeper accruing each block, raised
+    the fee by half). Nothing is minted for less than MIN_BILLED (10 minutes): accruals every
+    second after the first mint charge nothing more until 10 minutes have passed, and what is
+    charged is what is due to the unit."""
+    fund, vault = fund_stack, fund_stack.vault
+    alice, bob = fund.investors["alice"], fund.investors["bob"]
+    fund.charge_management(chain, accounts, "fd")
+    _subscribe_at_ten_billion(chain, fund, alice, dollars=21.024)
+    unclaimed = vault.unclaimedShares()
+    assert unclaimed == 2_102_400_000  # 2/3 of a unit a second at 100 bps
+    start = vault.heldFees()[2]
+    chain.pending_timestamp = start + MIN_BILLED - 1
+    vault.accrueFees(sender=bob)
+    assert vault.heldFees()[0] == 0 and vault.heldFees()[2] == start  # under 10 minutes
+    for second in range(MIN_BILLED, MIN_BILLED + 30):
+        chain.pending_timestamp = start + second
+        vault.accrueFees(sender=bob)
+    held, _, clock = vault.heldFees()
+    assert start + 599 <= clock <= start + 600
+    due = year_fee(unclaimed, 629)
+    assert year_fee(unclaimed, clock - start) - 1 <= held <= due + 1, (
+        f"{held} units charged for {clock - start} s; {due} due for 629 s"
+    )
