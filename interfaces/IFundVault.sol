@@ -257,13 +257,15 @@ interface IFundNavSource {
 ///   charges its empty months to the next investor; tiny deals do not forfeit the fee; a
 ///   shrinking base forgoes the sub-unit fee of the shares that left).
 ///   The desk's accrual before its strike moves the clock to now (the class's base changes in
-///   several vaults; below one share unit a strike is forfeited). Warning: a class whose fee over
-///   a dealing interval is below one unit (a small 0-decimal class) so pays no management fee. A
-///   desk vault's instant deal has the fee vault accrue first (anyone's accrual: clock kept, no
+///   several vaults; below one share unit a strike is forfeited), unless the clock is less than
+///   10 minutes old (SEC-233: nothing is then minted, and the seconds stay to be charged). Warning: a class whose fee over a dealing
+///   interval is below one unit (a small 0-decimal class) so pays no management fee. A desk
+///   vault's instant deal has the fee vault accrue first (anyone's accrual: clock kept, no
 ///   carry). Warning: so an instant subscription in another vault of the desk pays for the fee
-///   vault's seconds not yet charged (those of a fee below one unit, or under 10 minutes, or the
+///   vault's seconds not yet charged (those of a fee below one unit or under 10 minutes, or the
 ///   fraction left by its last mint), at most the time since the desk's last strike (one dealing
-///   interval): a subscription of `d` on a base of `b` pays about `d / b` units more.
+///   interval): about `d / b` units, or 10 minutes' fee on `d`, for a subscription of `d` on a
+///   base of `b`; a redemption escapes as much.
 /// The vault caches its schedule's management rate and whether it has any dealing fee or tier
 /// (`IFeeSchedule.accrualTermsOf`); without either it does not call the schedule when it deals.
 /// Fee assets held are not free cash (`freeCash`, the strike's cash bound, `investCash`).

@@ -149,16 +149,25 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
     /// @inheritdoc IFeeAccruer
     function accrueFees() external nonReentrant {
         FeeLedger stored = _feeLedger;
-        (FeeLedger ledger, uint256 feeShares, uint256 base) = _accrued(stored);
-        // The desk's, before it strikes its vaults (the class's base then changes in several): the
-        // clock moves to now, below one share unit forfeited a strike.
-        if (base != 0 && msg.sender == address(NAV_SOURCE)) ledger = ledger.withAccruedAt(block.timestamp);
+        (FeeLedger ledger, uint256 feeShares,) = _accrued(stored);
         // The schedule is the protocol's (immutable); its view only.
         (uint256 managementBps, bool charges) = FEES.accrualTermsOf(address(this));
-        // A new rate applies from now: the clock moves to now. At the same rate it moves only with
-        // a fee or on an empty base (`_accrued`): a fee rounded to 0 leaves the time to the next
-        // accrual (SEC-133), whoever calls (SEC-188).
-        if (managementBps != stored.managementBps()) ledger = ledger.withAccruedAt(block.timestamp);
+        // The clock moves to now:
+        // - at a new rate, which applies from now (at the same rate it moves only with a fee or on
+        //   an empty base, `_accrued`: a fee rounded to 0 leaves the time to the next accrual,
+        //   SEC-133, whoever calls, SEC-188);
+        // - at the desk's accrual before it strikes its vaults (the class's base then changes in
+        //   several, none carries), below one share unit a strike forfeited (an emptied class's
+        //   idle months are never charged to the next subscribers, round 11 M-1; at the supply cap
+        //   the recipient's time too), but not within MIN_BILLED of the clock (SEC-233: nothing
+        //   was minted, and anyone's accrual just before made every strike forfeit up to 10
+        //   minutes of fee, round 10 M-1). No underflow: the clock is a past block's time.
+        unchecked {
+            if (
+                managementBps != stored.managementBps()
+                    || (msg.sender == address(NAV_SOURCE) && block.timestamp - stored.accruedAt() >= FeeMath.MIN_BILLED)
+            ) ledger = ledger.withAccruedAt(block.timestamp);
+        }
         _feeLedger = ledger.withTerms(managementBps, charges);
         if (feeShares != 0) emit ManagementFeeAccrued(feeShares, block.timestamp);
     }
@@ -729,7 +738,7 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
         feeShares = FeeMath.managementShares(base, managementBps, elapsed);
         // Nothing minted below a unit (SEC-133), nor for less than MIN_BILLED (SEC-232: each mint
         // moves the clock to the nearest second, off by up to half a second's fee; minting at
-        // most every MIN_BILLED keeps that below 0.1%, whoever times the accruals): the clock
+        // most every MIN_BILLED keeps that below 0.2%, whoever times the accruals): the clock
         // stays, and a base change carries the seconds (`_carryClock`).
         if (feeShares == 0 || elapsed < FeeMath.MIN_BILLED) return (ledger, 0, base);
         // At most what the token can still mint beyond the vault's promises (the recipient, not an

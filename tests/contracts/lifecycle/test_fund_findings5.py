@@ -14,6 +14,9 @@ before the fix:
   in the outside read of the first fix, tiny instant deals did the same). Anyone's accrual keeps
   the clock on a fee rounded to 0; the vault's own base change carries the seconds not charged
   onto the new base.
+- SEC-233: with SEC-232's 10-minute floor the desk's accrual before its strike minted nothing
+  under 10 minutes and moved the clock to now: anyone accruing just before made every strike
+  forfeit up to 10 minutes of fee. The desk's accrual moves the clock only when it is older.
 - SEC-232: an accrual that minted fee shares moved the clock to now, forfeiting the fee's
   fraction of a unit: anyone accruing a low-decimal class each time its fee neared 2 units halved
   it. The clock moves by the seconds the shares pay for.
@@ -319,4 +322,44 @@ def test_sec_232__anyone_accrues_every_second__fee_neither_raised_nor_cut(
     due = year_fee(unclaimed, 629)
     assert year_fee(unclaimed, clock - start) - 1 <= held <= due + 1, (
         f"{held} units charged for {clock - start} s; {due} due for 629 s"
+    )
+
+
+def test_sec_233__anyone_accrues_599_s_before_the_desk_strike__no_second_forfeited(
+    chain, accounts, desk_stack
+):
+    """The outside read of SEC-232's 10-minute floor (round 10, M-1): anyone accrued the desk's
+    fee vault 599 s before the cut-off; at the strike the desk's accrual minted nothing (under 10
+    minutes) and moved the clock to now, so the 599 s were never charged (16.65% of an hourly
+    desk's fee). The desk's accrual moves the clock only when it is 10 minutes old or more: the
+    seconds are charged at the next mint."""
+    desk = desk_stack
+    bob = desk.investors["bob"]
+    fee_vault = desk.vaults["DUSD"]
+    management_fee(
+        chain,
+        accounts,
+        desk.deployment.at("IdentityRegistry"),
+        desk.deployment.at("FeeSchedule"),
+        fee_vault,
+        desk.governor,
+        desk.operator,
+        "fe",
+    )
+    desk.desk.requestDeposit(desk.coins["DUSD"], usd(1_000_000), bob, sender=bob)
+    desk.strike(chain)
+    base = fee_vault.unclaimedShares()
+    assert base == shares(1_000_000) and desk.share.totalSupply() == 0
+    start = fee_vault.heldFees()[2]
+    cutoff = desk.cutoff()
+    chain.pending_timestamp = cutoff - 599
+    fee_vault.accrueFees(sender=bob)
+    desk.strike(chain)
+    chain.pending_timestamp = chain.blocks.head.timestamp + MIN_BILLED
+    fee_vault.accrueFees(sender=bob)
+    charged, _, clock = fee_vault.heldFees()
+    due = year_fee(base, clock - start)
+    assert abs(charged - due) <= year_fee(base, 2), (
+        f"charged {charged / SHARE_UNIT:,.6f} fee shares for {clock - start:,} s; "
+        f"{due / SHARE_UNIT:,.6f} due"
     )
