@@ -125,16 +125,7 @@ def test_sec_181__desk_investor_leaves_its_claim_unclaimed_in_another_vault__fee
     desk = desk_stack
     bob = desk.investors["bob"]
     fee_vault, other = desk.vaults["DUSD"], desk.vaults["DTOK"]
-    management_fee(
-        chain,
-        accounts,
-        desk.deployment.at("IdentityRegistry"),
-        desk.deployment.at("FeeSchedule"),
-        fee_vault,
-        desk.governor,
-        desk.operator,
-        "f3",
-    )
+    desk.charge_management(chain, accounts, "f3")
     desk.desk.requestDeposit(desk.coins["DTOK"], usd(1_000_000), bob, sender=bob)
     desk.strike(chain)
     assert desk.share.totalSupply() == 0 and other.unclaimedShares() == shares(1_000_000)

@@ -25,7 +25,7 @@ before the fix:
 from eth_utils import keccak
 
 from fast_reverts import assert_reverts
-from fund_fixtures import DAY, SHARE_UNIT, USD_UNIT, management_fee, year_fee
+from fund_fixtures import DAY, SHARE_UNIT, USD_UNIT, year_fee
 
 HOURS_20 = 20 * 3600
 MIN_BILLED = 600  # FeeMath.MIN_BILLED: no management fee is minted for less
@@ -147,16 +147,7 @@ def test_sec_187__instant_deal_in_another_desk_vault__management_vault_accrues_f
     desk = desk_stack
     carol = desk.investors["carol"]
     fee_vault, other = desk.vaults["DUSD"], desk.vaults["DTOK"]
-    management_fee(
-        chain,
-        accounts,
-        desk.deployment.at("IdentityRegistry"),
-        desk.deployment.at("FeeSchedule"),
-        fee_vault,
-        desk.governor,
-        desk.operator,
-        "f8",
-    )
+    desk.charge_management(chain, accounts, "f8")
     desk.fund_books(chain, usd)
     other.setInstantLimit(usd(10_000_000), sender=desk.governor)
     fee_vault.accrueFees(sender=carol)
@@ -336,16 +327,7 @@ def test_sec_233__anyone_accrues_599_s_before_the_desk_strike__no_second_forfeit
     desk = desk_stack
     bob = desk.investors["bob"]
     fee_vault = desk.vaults["DUSD"]
-    management_fee(
-        chain,
-        accounts,
-        desk.deployment.at("IdentityRegistry"),
-        desk.deployment.at("FeeSchedule"),
-        fee_vault,
-        desk.governor,
-        desk.operator,
-        "fe",
-    )
+    desk.charge_management(chain, accounts, "fe")
     desk.desk.requestDeposit(desk.coins["DUSD"], usd(1_000_000), bob, sender=bob)
     desk.strike(chain)
     base = fee_vault.unclaimedShares()
