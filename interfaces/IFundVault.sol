@@ -258,8 +258,11 @@ interface IFundNavSource {
 ///   shrinking base forgoes the sub-unit fee of the shares that left).
 ///   The desk's accrual before its strike moves the clock to now (the class's base changes in
 ///   several vaults; below one share unit a strike is forfeited), unless the clock is less than
-///   10 minutes old (SEC-233: nothing is then minted, and the seconds stay to be charged). Warning: a class whose fee over a dealing
-///   interval is below one unit (a small 0-decimal class) so pays no management fee. A desk
+///   10 minutes old (SEC-233: nothing is then minted, and the seconds stay to be charged).
+///   Warning: a class whose fee between two desk strikes is below one unit (a small 0-decimal
+///   class, or desk strikes 10 to 15 minutes apart) so pays no management fee. Round trips in the
+///   fee vault (an instant deposit then redemption) carry the clock without minting: repeated,
+///   they can keep it under 10 minutes old, bounded by the instant limit per period. A desk
 ///   vault's instant deal has the fee vault accrue first (anyone's accrual: clock kept, no
 ///   carry). Warning: so an instant subscription in another vault of the desk pays for the fee
 ///   vault's seconds not yet charged (those of a fee below one unit or under 10 minutes, or the
