@@ -172,6 +172,21 @@ def _subscribe_at_ten_billion(chain, fund, investor, dollars=10):
     fund.strike(chain, NAV_TEN_BILLION)
 
 
+def _claimed_at_ten_billion(chain, accounts, fund, investor, tag):
+    """A 1%/yr management fee (recipient `tag`), a $1,000 instant limit, and `investor`'s $10
+    subscribed at NAV_TEN_BILLION and claimed one second after the strike (1e9 units held).
+    Every block is pinned to the fee clock, not to the wall: under load a claim a few seconds
+    late would put the fee on 1e9 units past one unit (CI failed that way). The clock at the
+    strike."""
+    fund.charge_management(chain, accounts, tag)
+    fund.vault.setInstantLimit(usd(1_000), sender=fund.governor)
+    _subscribe_at_ten_billion(chain, fund, investor)
+    start = fund.vault.heldFees()[2]
+    chain.pending_timestamp = start + 1
+    fund.vault.deposit(usd(10), investor, sender=investor)
+    return start
+
+
 def test_sec_188__accrual_every_second_on_unclaimed_shares__clock_stays_fee_charged_in_full(
     chain, accounts, fund_stack
 ):
@@ -207,14 +222,7 @@ def test_sec_188__tiny_instant_redemptions_every_second__fee_carried_not_forfeit
     days'."""
     fund, vault = fund_stack, fund_stack.vault
     alice = fund.investors["alice"]
-    fund.charge_management(chain, accounts, "fa")
-    vault.setInstantLimit(usd(1_000), sender=fund.governor)
-    _subscribe_at_ten_billion(chain, fund, alice)
-    start = vault.heldFees()[2]
-    # Every block from here is pinned to the clock, not to the wall: under load a claim a few
-    # seconds late would put the fee on 1e9 units past one unit (CI failed that way).
-    chain.pending_timestamp = start + 1
-    vault.deposit(usd(10), alice, sender=alice)
+    start = _claimed_at_ten_billion(chain, accounts, fund, alice, "fa")
     held = fund.share.balanceOf(alice)
     assert held == 10**9
     for second in (2, 3):  # 0.6 and 0.95 of a unit: rounded to 0
@@ -240,12 +248,7 @@ def test_sec_188__instant_redemption_of_nearly_all__clock_never_pushed_back(
     carry never sets the clock further back than it was."""
     fund, vault = fund_stack, fund_stack.vault
     alice, bob = fund.investors["alice"], fund.investors["bob"]
-    fund.charge_management(chain, accounts, "fb")
-    vault.setInstantLimit(usd(1_000), sender=fund.governor)
-    _subscribe_at_ten_billion(chain, fund, alice)
-    start = vault.heldFees()[2]
-    chain.pending_timestamp = start + 1
-    vault.deposit(usd(10), alice, sender=alice)
+    start = _claimed_at_ten_billion(chain, accounts, fund, alice, "fb")
     chain.pending_timestamp = start + 3
     vault.instantRedeem(10**9 - 1, alice, alice, sender=alice)
     assert fund.share.totalSupply() == 1 and vault.heldFees()[0] == 0
