@@ -27,8 +27,9 @@ library FeeMath {
     /// charged this much): with the schedule's maximum management rate, f <= 15% < 1.
     uint256 internal constant MAX_ACCRUAL = 5 * 365 days;
     /// @notice Shortest interval a management accrual mints a fee for (SEC-232): a mint's clock
-    /// is rounded to the second, so at most half a second's fee (< 0.1% of 10 minutes') is ever
-    /// off, however often anyone accrues.
+    /// is rounded to the second, so each mint is off by at most half a second's fee, however
+    /// often anyone accrues (about 0.16% at worst: the interval counts the fraction a mint left,
+    /// so a mint may pay for about 300 s of it, round 10 I-1).
     uint256 internal constant MIN_BILLED = 10 minutes;
     /// @notice Rates are scaled by BPS once more inside `fee` (the urgency premium's fraction).
     uint256 internal constant RATE_SCALE = BPS * BPS * BPS;
