@@ -235,17 +235,40 @@ interface IFundNavSource {
 ///   desk every vault's, `IFundNavSource.unmintedSharesBesides`, SEC-181), accrued per second as
 ///   new shares owed to the recipient (`f / (1 - f)` of the base, so the recipient holds `f` of
 ///   the fund after the mint): at every strike (on the shares before its burn and its deposits;
-///   a desk accrues its vaults before it strikes any) and on `accrueFees` (anyone; the schedule
-///   calls it as it writes a change),
-///   at the rate the vault cached at its last `accrueFees` (the schedule's rate since then). A
-///   fee that rounds to 0 shares leaves the clock where it was (SEC-133): the seconds are charged
-///   by the next accrual that yields a share unit, so frequent accruals (anyone's) never round
-///   a small or low-decimal fund's fee away; the clock moves to now when the rate changes, and
+///   a desk accrues its vaults before it strikes any), before every instant deal (in the class's
+///   management vault, SEC-187) and on `accrueFees` (anyone; the schedule calls it as it writes a
+///   change),
+///   at the rate the vault cached at its last `accrueFees` (the schedule's rate since then). The
+///   clock moves by the seconds the fee shares pay for (to the nearest second, SEC-232), not to
+///   now: the fraction of a share unit left is charged with the next accrual; a fee that rounds
+///   to 0 shares, or one for less than `MIN_BILLED` (10 minutes) since the clock, is not minted
+///   and leaves the clock where it was (SEC-133). So frequent accruals (anyone's, timed as they
+///   like) never round a small or low-decimal fund's fee away nor raise it: each mint is off by
+///   at most half a second's fee in 10 minutes (it forfeited up to a unit each, half the fee of
+///   a 0-decimal class accrued when its fee neared 2 units). The clock moves to now when the rate
+///   changes, past `MAX_ACCRUAL` (the time beyond is not charged), and
 ///   at every accrual while no share is outstanding (SEC-135: the first investors never pay for
 ///   the months the vault was empty, before its first strike or after a full redemption; a struck
-///   claim left unclaimed is outstanding, SEC-180), and whenever the fee rounds to 0 while no
-///   share is minted or owed (SEC-185: unclaimed rounding dust of past strikes, which no claim
-///   removes, keeps no empty vault's clock).
+///   claim left unclaimed is outstanding, SEC-180). When the vault's own strike or instant deal
+///   changes the base from `b0` to `b1`, the seconds not yet charged
+///   are carried onto the new base (the clock set to `now - ceil(elapsed x b0 / b1)`, never
+///   further back than it was; SEC-185, SEC-188): the fee owed for them, below one share unit, is
+///   kept and not charged on the shares that come after it (an emptied fund's rounding dust never
+///   charges its empty months to the next investor; tiny deals do not forfeit the fee; a
+///   shrinking base forgoes the sub-unit fee of the shares that left).
+///   The desk's accrual before its strike moves the clock to now (the class's base changes in
+///   several vaults; below one share unit a strike is forfeited), unless the clock is less than
+///   10 minutes old (SEC-233: nothing is then minted, and the seconds stay to be charged).
+///   Warning: a class whose fee between two desk strikes is below one unit (a small 0-decimal
+///   class, or desk strikes 10 to 15 minutes apart) so pays no management fee. Round trips in the
+///   fee vault (an instant deposit then redemption) carry the clock without minting: repeated,
+///   they can keep it under 10 minutes old, bounded by the instant limit per period. A desk
+///   vault's instant deal has the fee vault accrue first (anyone's accrual: clock kept, no
+///   carry). Warning: so an instant subscription in another vault of the desk pays for the fee
+///   vault's seconds not yet charged (those of a fee below one unit or under 10 minutes, or the
+///   fraction left by its last mint), at most the time since the desk's last strike (one dealing
+///   interval): about `d / b` units, or 10 minutes' fee on `d`, for a subscription of `d` on a
+///   base of `b`; a redemption escapes as much.
 /// The vault caches its schedule's management rate and whether it has any dealing fee or tier
 /// (`IFeeSchedule.accrualTermsOf`); without either it does not call the schedule when it deals.
 /// Fee assets held are not free cash (`freeCash`, the strike's cash bound, `investCash`).
@@ -444,7 +467,9 @@ interface IFundVault is IERC7575, IERC7540Operator, IERC7540Deposit, IERC7540Red
     /// check which declarations the NAV includes beyond the NAV source's time test (SEC-137: a NAV
     /// reported before the share's last declaration is refused); a NAV computed before a
     /// declaration and reported after it passes. A NAV agent strikes with `strike(declarations)`.
-    /// The caller needs the role of `strike(uint256)` (the deploy routine wires both).
+    /// Each form checks its own selector's role (SEC-186; the deploy routine wires both to
+    /// NAV_AGENT), so GOVERNOR can withhold the unbound one, and an AccessManager `execute` or a
+    /// scheduled operation of either runs as named.
     function strike() external returns (uint256 period, uint256 nav18);
 
     /// @notice `strike()` bound to the NAV's inputs (SEC-183): `declarations` is the share's income
@@ -478,7 +503,8 @@ interface IFundVault is IERC7575, IERC7540Operator, IERC7540Deposit, IERC7540Red
     /// notice). Reverts `CutoffPassed` between the cut-off and its strike, `NoStruckNav` before
     /// the first strike, `NotDealing`, `AssetDepegged` (SEC-120), `InstantLimitExceeded`, the
     /// minimums' `BelowMinimumInvestment` / `ControllerNotVerified`, and whatever the engine
-    /// refuses the mint with.
+    /// refuses the mint with. The class's management fee is accrued first, in its management
+    /// vault (SEC-187): the supply it moves pays for the time before it and not after.
     /// @return shares Minted to `receiver` (rounded down).
     function instantDeposit(uint256 assets, address receiver) external returns (uint256 shares);
 
@@ -486,7 +512,8 @@ interface IFundVault is IERC7575, IERC7540Operator, IERC7540Deposit, IERC7540Red
     /// the instant redemption fee with its urgency premium, paid to `receiver` (the caller is the
     /// owner or its operator). Reverts as `instantDeposit` (not `AssetDepegged` nor the minimums),
     /// `WalletFrozen` for a frozen owner or receiver (SEC-123), and `InsufficientFreeCash(gross,
-    /// free)` when the free cash cannot pay the gross value.
+    /// free)` when the free cash cannot pay the gross value. Accrues the management fee first, as
+    /// `instantDeposit`.
     /// @return assets Paid to `receiver` (net of the fee).
     function instantRedeem(uint256 shares, address receiver, address owner) external returns (uint256 assets);
 

@@ -26,6 +26,11 @@ library FeeMath {
     /// @notice Longest interval one management accrual charges (a fund not accrued for longer is
     /// charged this much): with the schedule's maximum management rate, f <= 15% < 1.
     uint256 internal constant MAX_ACCRUAL = 5 * 365 days;
+    /// @notice Shortest interval a management accrual mints a fee for (SEC-232): a mint's clock
+    /// is rounded to the second, so each mint is off by at most half a second's fee, however
+    /// often anyone accrues (about 0.16% at worst: the interval counts the fraction a mint left,
+    /// so a mint may pay for about 300 s of it, round 10 I-1).
+    uint256 internal constant MIN_BILLED = 10 minutes;
     /// @notice Rates are scaled by BPS once more inside `fee` (the urgency premium's fraction).
     uint256 internal constant RATE_SCALE = BPS * BPS * BPS;
 
@@ -121,5 +126,22 @@ library FeeMath {
         uint256 accrued = managementBps_ * Math.min(elapsed, MAX_ACCRUAL);
         if (accrued == 0 || base == 0) return 0;
         return Math.mulDiv(base, accrued, BPS * YEAR - accrued);
+    }
+
+    /// @notice The seconds `shares` of management fee on `base` pay for (`managementShares`'
+    /// inverse, `shares x BPS x YEAR / ((base + shares) x managementBps)`), rounded to the nearest
+    /// second: at most `elapsed` when `shares` is `managementShares(base, managementBps, elapsed)`
+    /// (at most the exact fee, and `elapsed` a whole number of seconds); `elapsed` past
+    /// `MAX_ACCRUAL` (the time beyond it is not charged).
+    function managementSeconds(uint256 shares, uint256 base, uint256 managementBps_, uint256 elapsed)
+        internal
+        pure
+        returns (uint256)
+    {
+        if (elapsed > MAX_ACCRUAL) return elapsed;
+        // No overflow: shares and base below 2^97 (a 2^96 supply cap), the rate below 2^16.
+        unchecked {
+            return (Math.mulDiv(shares, 2 * BPS * YEAR, (base + shares) * managementBps_) + 1) / 2;
+        }
     }
 }

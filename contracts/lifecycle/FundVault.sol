@@ -108,20 +108,11 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
     // ================================================================ NAV agent
 
     /// @inheritdoc IFundVault
-    /// @dev `strike(declarations)` at the share's count now (so it binds nothing), run by a
-    /// DELEGATECALL of this vault to itself: the same caller (its role is checked there, on
-    /// `strike(uint256)`, wired with this one) and storage, one copy of the strike's code (the
-    /// size budget).
-    function strike() external returns (uint256 period, uint256 nav18) {
-        (, uint256 declared) = _incomeIndex();
-        (bool ok, bytes memory result) =
-            address(this).delegatecall(abi.encodeWithSignature("strike(uint256)", declared));
-        if (!ok) {
-            assembly ("memory-safe") {
-                revert(add(result, 32), mload(result))
-            }
-        }
-        return abi.decode(result, (uint256, uint256));
+    /// @dev The strike at the share's declaration count now (so it binds nothing). Its own
+    /// selector's role is checked (SEC-186): GOVERNOR can keep the unbound form from NAV agents.
+    function strike() external restricted nonReentrant returns (uint256 period, uint256 nav18) {
+        (uint256 incomeIndex,) = _incomeIndex();
+        return _strike(incomeIndex);
     }
 
     /// @inheritdoc IFundVault
@@ -130,84 +121,7 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
         // declarations must be the ones the NAV agent read the supply with (SEC-183).
         (uint256 incomeIndex, uint256 declared) = _incomeIndex();
         if (declared != declarations) revert DeclarationsChanged(declarations, declared);
-        Dealing dealing_ = _dealing;
-        period = dealing_.period();
-        uint256 cutoff = dealing_.cutoff();
-        if (block.timestamp < cutoff) revert StrikeBeforeCutoff(period, cutoff, block.timestamp);
-        // The NAV is this strike's input: the registry (immutable, the protocol's own) records the
-        // checkpoint and answers; nothing here is written yet, and the guard above stops re-entry.
-        nav18 = NAV_SOURCE.strikeNav(INSTRUMENT_ID);
-        if (nav18 == 0 || nav18 > DealingMath.MAX_NAV) revert NavOutOfRange(nav18, DealingMath.MAX_NAV);
-        Late late = _late;
-        // The management fee up to now, on the supply before this period's burn.
-        FeeLedger stored = _feeLedger;
-        (FeeLedger ledger, uint256 feeShares) = _accrued(stored);
-        // The period's deposits, priced; refused when the token could not mint their shares with
-        // everything minted or promised (SEC-35): nothing is struck that cannot be claimed. A
-        // refused deposit stays its investor's, held (not free cash) until refunded on request.
-        uint256 deposits = dealing_.deposits();
-        uint256 depositShares = DealingMath.sharesFor(deposits, nav18, ASSET_UNIT, SHARE_SCALE);
-        uint256 room = _mintRoom(SHARE.totalSupply(), ledger.shares());
-        // Nor are deposits struck at par in an asset the NAV source does not take at par now
-        // (SEC-120; SEC-139: unpriced too, as a router's Deviation or OutOfBounds in a fast depeg
-        // answers 0): refused as above.
-        bool offPeg;
-        uint256 price18;
-        if (deposits != 0) {
-            bool atPar;
-            (atPar, price18,) = NAV_SOURCE.assetAtPar(INSTRUMENT_ID, address(ASSET));
-            offPeg = !atPar;
-        }
-        bool refused = depositShares > room || offPeg;
-        uint256 refunds = refused ? deposits : 0;
-        uint256 reserved = _reserved;
-        uint256 pending = dealing_.redemptions();
-        uint256 fulfilled;
-        uint256 reserve;
-        if (pending != 0) {
-            fulfilled = Math.min(pending, _redeemable(late, reserved + refunds + ledger.assets(), nav18));
-            // Rounded up: the claims of this strike (each rounded down) never exceed it.
-            reserve = DealingMath.assetsFor(fulfilled * nav18, ASSET_UNIT, SHARE_SCALE, Math.Rounding.Ceil);
-        }
-        // The shares the escrow keeps after this strike: the carried and the late requests'. The
-        // vault's balance beyond them and the fulfilled shares is income an IncomeShareToken paid
-        // on the escrow (or shares sent to the vault): owned by no investor, it is burned with the
-        // fulfilled shares, so the supply the NAV divides by holds investors' shares only. One
-        // balance read: no loop over requests. Never below `fulfilled` (the vault alone moves its
-        // escrow; if an agent took from it, the burn reverts as before).
-        uint256 kept = pending - fulfilled + late.redemptions();
-        uint256 held = SHARE.balanceOf(address(this));
-        uint256 income = held > kept + fulfilled ? held - kept - fulfilled : 0;
-        DealingMath.Queue memory before = _queueAt(period - 1);
-        (DealingMath.Queue memory next, bool closed, uint256 closedA) =
-            DealingMath.fulfil(before, pending, fulfilled, nav18);
-        uint256 nextCutoff = _nextCutoff(period, cutoff, late.interval());
-
-        if (closed) _closedA[_eraScale(before.era, before.scale)] = closedA;
-        if (FeeLedger.unwrap(ledger) != FeeLedger.unwrap(stored)) _feeLedger = ledger;
-        if (incomeIndex != _strikeIncomeIndex) _strikeIncomeIndex = incomeIndex;
-        _strikes[period] = FundWords.toStrikeWord(next.c, nav18, next.era, refused);
-        _accruals[period] = FundWords.toAccrualWord(next.a, next.scale);
-        if (reserve + refunds != 0) _reserved = reserved + reserve + refunds;
-        // No overflow: at most the room, below 2^96.
-        if (!refused && depositShares != 0) _unclaimedShares += depositShares;
-        // No underflow: fulfilled <= pending. No overflow of 96 bits: the carried and late shares
-        // are all in the vault's escrow, below the token's supply bound (2^96 - 1); the late
-        // deposits were bounded when requested.
-        _dealing = FundWords.toDealing(period + 1, nextCutoff, late.deposits(), kept);
-        if (late.deposits() | late.redemptions() != 0) _late = late.withRequests(0, 0);
-
-        if (feeShares != 0) emit ManagementFeeAccrued(feeShares, ledger.accruedAt());
-        if (refused) {
-            if (offPeg) emit DepositsRefusedOffPeg(period, address(ASSET), price18);
-            emit DepositsRefused(period, deposits, depositShares, room);
-            (deposits, depositShares) = (0, 0);
-        }
-        emit PeriodStruck(period, nav18, deposits, depositShares, pending, fulfilled, reserve, nextCutoff);
-        if (income != 0) emit EscrowIncomeBurned(period, income);
-        // The period's fulfilled shares and the escrow's income leave it through the engine's
-        // ledger (the token pays the income into the vault's balance first, recorded `created`).
-        if (fulfilled + income != 0) SHARE.burn(address(this), fulfilled + income);
+        return _strike(incomeIndex);
     }
 
     // ================================================================ issuer
@@ -235,13 +149,25 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
     /// @inheritdoc IFeeAccruer
     function accrueFees() external nonReentrant {
         FeeLedger stored = _feeLedger;
-        (FeeLedger ledger, uint256 feeShares) = _accrued(stored);
+        (FeeLedger ledger, uint256 feeShares,) = _accrued(stored);
         // The schedule is the protocol's (immutable); its view only.
         (uint256 managementBps, bool charges) = FEES.accrualTermsOf(address(this));
-        // A new rate applies from now: the clock moves to now. At the same rate it moves only with
-        // a fee or on an empty base (`_accrued`): a fee rounded to 0 leaves the time to the next
-        // accrual (SEC-133).
-        if (managementBps != stored.managementBps()) ledger = ledger.withAccruedAt(block.timestamp);
+        // The clock moves to now:
+        // - at a new rate, which applies from now (at the same rate it moves only with a fee or on
+        //   an empty base, `_accrued`: a fee rounded to 0 leaves the time to the next accrual,
+        //   SEC-133, whoever calls, SEC-188);
+        // - at the desk's accrual before it strikes its vaults (the class's base then changes in
+        //   several, none carries), below one share unit a strike forfeited (an emptied class's
+        //   idle months are never charged to the next subscribers, round 11 M-1; at the supply cap
+        //   the recipient's time too), but not within MIN_BILLED of the clock (SEC-233: nothing
+        //   was minted, and anyone's accrual just before made every strike forfeit up to 10
+        //   minutes of fee, round 10 M-1). No underflow: the clock is a past block's time.
+        unchecked {
+            if (
+                managementBps != stored.managementBps()
+                    || (msg.sender == address(NAV_SOURCE) && block.timestamp - stored.accruedAt() >= FeeMath.MIN_BILLED)
+            ) ledger = ledger.withAccruedAt(block.timestamp);
+        }
         _feeLedger = ledger.withTerms(managementBps, charges);
         if (feeShares != 0) emit ManagementFeeAccrued(feeShares, block.timestamp);
     }
@@ -263,14 +189,18 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
 
     /// @inheritdoc IFundVault
     /// @dev Runs the FundInstant module's code on this vault's storage (the size budget).
-    function instantDeposit(uint256, address) external nonReentrant returns (uint256) {
-        return _delegateUint(msg.data);
+    function instantDeposit(uint256, address) external nonReentrant returns (uint256 shares) {
+        uint256 base = _accrueClass();
+        shares = _delegateUint(msg.data);
+        _carryClock(base);
     }
 
     /// @inheritdoc IFundVault
     /// @dev Runs the FundInstant module's code on this vault's storage (the size budget).
-    function instantRedeem(uint256, address, address) external nonReentrant returns (uint256) {
-        return _delegateUint(msg.data);
+    function instantRedeem(uint256, address, address) external nonReentrant returns (uint256 assets) {
+        uint256 base = _accrueClass();
+        assets = _delegateUint(msg.data);
+        _carryClock(base);
     }
 
     // ================================================================ operators
@@ -632,6 +562,129 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
 
     // ================================================================ internal
 
+    /// @dev The class's management fee accrued up to now, before an instant deal moves its supply
+    /// (SEC-187): else the next accrual charges the time since the last on the supply as it is
+    /// then (a redeemer escapes it, a subscriber pays for time before it held). In this vault when
+    /// it is the share's management vault; else in that vault (the fee schedule's, set by
+    /// GOVERNOR: a vault of the class, whose accrual reads this one's views only).
+    /// @return base This vault's fee base before the deal, the seconds not yet charged on it
+    /// (`_carryClock` carries them onto the base after); 0 when there are none to carry.
+    function _accrueClass() internal returns (uint256 base) {
+        address manager = FEES.managementVaultOf(address(SHARE));
+        if (manager == address(this)) {
+            uint256 feeShares;
+            FeeLedger ledger;
+            (ledger, feeShares, base) = _accrued(_feeLedger);
+            _feeLedger = ledger;
+            if (feeShares != 0) emit ManagementFeeAccrued(feeShares, block.timestamp);
+        } else if (manager.code.length != 0) {
+            IFeeAccruer(manager).accrueFees();
+        }
+    }
+
+    /// @dev After this vault moved its fee base from `base` (`_accrued`'s: non-zero when the fee on
+    /// it rounded to 0 and the clock stayed; 0: nothing to carry) to the base now: the seconds not
+    /// yet charged carried onto the new base, so the fee owed for them (below one share unit) is
+    /// not charged on shares that were not there (SEC-185) nor forfeited by a small deal (SEC-188):
+    /// the clock is set to `now - ceil(elapsed x base / after)`, never further back than it was (a
+    /// shrinking base leaves it: the sub-unit fee on the shares that left is forgone, and no later
+    /// subscriber pays for time before the clock, round 7); to now on an empty base.
+    function _carryClock(uint256 base) internal {
+        if (base == 0) return;
+        FeeLedger ledger = _feeLedger;
+        uint256 after_ = _feeBase(SHARE.totalSupply(), ledger.shares());
+        // No underflow: accruedAt is a past block's time.
+        uint256 elapsed = block.timestamp - ledger.accruedAt();
+        uint256 carried = after_ == 0 ? 0 : Math.min(Math.mulDiv(elapsed, base, after_, Math.Rounding.Ceil), elapsed);
+        // No underflow: carried <= elapsed <= now.
+        _feeLedger = ledger.withAccruedAt(block.timestamp - carried);
+    }
+
+    /// @dev Strikes the open period at the NAV source's NAV, with the income index `incomeIndex`
+    /// (its declaration count checked by the caller). One copy of the strike's code for both
+    /// entry points (the size budget).
+    function _strike(uint256 incomeIndex) internal returns (uint256 period, uint256 nav18) {
+        Dealing dealing_ = _dealing;
+        period = dealing_.period();
+        uint256 cutoff = dealing_.cutoff();
+        if (block.timestamp < cutoff) revert StrikeBeforeCutoff(period, cutoff, block.timestamp);
+        // The NAV is this strike's input: the registry (immutable, the protocol's own) records the
+        // checkpoint and answers; nothing here is written yet, and the guard above stops re-entry.
+        nav18 = NAV_SOURCE.strikeNav(INSTRUMENT_ID);
+        if (nav18 == 0 || nav18 > DealingMath.MAX_NAV) revert NavOutOfRange(nav18, DealingMath.MAX_NAV);
+        Late late = _late;
+        // The management fee up to now, on the supply before this period's burn and mints.
+        FeeLedger stored = _feeLedger;
+        (FeeLedger ledger, uint256 feeShares, uint256 base) = _accrued(stored);
+        // The period's deposits, priced; refused when the token could not mint their shares with
+        // everything minted or promised (SEC-35): nothing is struck that cannot be claimed. A
+        // refused deposit stays its investor's, held (not free cash) until refunded on request.
+        uint256 deposits = dealing_.deposits();
+        uint256 depositShares = DealingMath.sharesFor(deposits, nav18, ASSET_UNIT, SHARE_SCALE);
+        uint256 room = _mintRoom(SHARE.totalSupply(), ledger.shares());
+        // Nor are deposits struck at par in an asset the NAV source does not take at par now
+        // (SEC-120; SEC-139: unpriced too, as a router's Deviation or OutOfBounds in a fast depeg
+        // answers 0): refused as above.
+        bool offPeg;
+        uint256 price18;
+        if (deposits != 0) {
+            bool atPar;
+            (atPar, price18,) = NAV_SOURCE.assetAtPar(INSTRUMENT_ID, address(ASSET));
+            offPeg = !atPar;
+        }
+        bool refused = depositShares > room || offPeg;
+        uint256 refunds = refused ? deposits : 0;
+        uint256 reserved = _reserved;
+        uint256 pending = dealing_.redemptions();
+        uint256 fulfilled;
+        uint256 reserve;
+        if (pending != 0) {
+            fulfilled = Math.min(pending, _redeemable(late, reserved + refunds + ledger.assets(), nav18));
+            // Rounded up: the claims of this strike (each rounded down) never exceed it.
+            reserve = DealingMath.assetsFor(fulfilled * nav18, ASSET_UNIT, SHARE_SCALE, Math.Rounding.Ceil);
+        }
+        // The shares the escrow keeps after this strike: the carried and the late requests'. The
+        // vault's balance beyond them and the fulfilled shares is income an IncomeShareToken paid
+        // on the escrow (or shares sent to the vault): owned by no investor, it is burned with the
+        // fulfilled shares, so the supply the NAV divides by holds investors' shares only. One
+        // balance read: no loop over requests. Never below `fulfilled` (the vault alone moves its
+        // escrow; if an agent took from it, the burn reverts as before).
+        uint256 kept = pending - fulfilled + late.redemptions();
+        uint256 held = SHARE.balanceOf(address(this));
+        uint256 income = held > kept + fulfilled ? held - kept - fulfilled : 0;
+        DealingMath.Queue memory before = _queueAt(period - 1);
+        (DealingMath.Queue memory next, bool closed, uint256 closedA) =
+            DealingMath.fulfil(before, pending, fulfilled, nav18);
+        uint256 nextCutoff = _nextCutoff(period, cutoff, late.interval());
+
+        if (closed) _closedA[_eraScale(before.era, before.scale)] = closedA;
+        if (FeeLedger.unwrap(ledger) != FeeLedger.unwrap(stored)) _feeLedger = ledger;
+        if (incomeIndex != _strikeIncomeIndex) _strikeIncomeIndex = incomeIndex;
+        _strikes[period] = FundWords.toStrikeWord(next.c, nav18, next.era, refused);
+        _accruals[period] = FundWords.toAccrualWord(next.a, next.scale);
+        if (reserve + refunds != 0) _reserved = reserved + reserve + refunds;
+        // No overflow: at most the room, below 2^96.
+        if (!refused && depositShares != 0) _unclaimedShares += depositShares;
+        // No underflow: fulfilled <= pending. No overflow of 96 bits: the carried and late shares
+        // are all in the vault's escrow, below the token's supply bound (2^96 - 1); the late
+        // deposits were bounded when requested.
+        _dealing = FundWords.toDealing(period + 1, nextCutoff, late.deposits(), kept);
+        if (late.deposits() | late.redemptions() != 0) _late = late.withRequests(0, 0);
+
+        if (feeShares != 0) emit ManagementFeeAccrued(feeShares, ledger.accruedAt());
+        if (refused) {
+            if (offPeg) emit DepositsRefusedOffPeg(period, address(ASSET), price18);
+            emit DepositsRefused(period, deposits, depositShares, room);
+            (deposits, depositShares) = (0, 0);
+        }
+        emit PeriodStruck(period, nav18, deposits, depositShares, pending, fulfilled, reserve, nextCutoff);
+        if (income != 0) emit EscrowIncomeBurned(period, income);
+        // The period's fulfilled shares and the escrow's income leave it through the engine's
+        // ledger (the token pays the income into the vault's balance first, recorded `created`).
+        if (fulfilled + income != 0) SHARE.burn(address(this), fulfilled + income);
+        _carryClock(base);
+    }
+
     /// @dev The period a request made now joins: the open one before its cut-off, else the next.
     function _requestPeriod(Dealing dealing_) internal view returns (uint256 target, bool late) {
         late = block.timestamp >= dealing_.cutoff();
@@ -660,35 +713,56 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
     }
 
     /// @dev The ledger with the management fee accrued up to now on the shares outstanding (not
-    /// stored), and the shares it adds. Outstanding: the supply, the shares owed to the recipient,
-    /// the struck deposit shares not yet claimed (SEC-180) and the other vaults' of the class
-    /// (their owed and unclaimed shares, from the NAV source: a desk sums them, SEC-181).
+    /// stored), the shares it adds, and the base the seconds not yet charged are on (0: none to
+    /// carry, at a 0 rate, on an empty base or with no room).
+    /// Outstanding (`_feeBase`): the supply, the shares owed to the recipient, the struck deposit
+    /// shares not yet claimed (SEC-180) and the other vaults' of the class (their owed and
+    /// unclaimed shares, from the NAV source: a desk sums them, SEC-181).
     /// At a 0 rate nothing accrues and the clock is not moved: `accrueFees`, which caches a new
     /// rate, moves it first. With no share outstanding there is nothing to charge: the clock
-    /// moves to now, the empty time is nobody's (SEC-135). On a non-zero base it is not moved when
-    /// the fee rounds to 0 shares (SEC-133).
-    function _accrued(FeeLedger stored) internal view returns (FeeLedger ledger, uint256 feeShares) {
+    /// moves to now, the empty time is nobody's (SEC-135). When the fee rounds to 0 shares, or
+    /// the token has no room, the clock stays: the seconds are charged at the next accrual
+    /// (SEC-133: frequent accruals never round the fee away); a base change carries them
+    /// (`_carryClock`).
+    function _accrued(FeeLedger stored) internal view returns (FeeLedger ledger, uint256 feeShares, uint256 base) {
         ledger = stored;
         uint256 managementBps = ledger.managementBps();
-        if (managementBps == 0) return (ledger, 0);
+        if (managementBps == 0) return (ledger, 0, 0);
         // No underflow: accruedAt is a past block's time.
         uint256 elapsed = block.timestamp - ledger.accruedAt();
-        if (elapsed == 0) return (ledger, 0);
+        if (elapsed == 0) return (ledger, 0, 0);
         uint256 owed = ledger.shares();
         uint256 supply = SHARE.totalSupply();
-        // A view of the NAV source (immutable: the protocol's registry or desk).
-        uint256 base = supply + owed + _unclaimedShares + NAV_SOURCE.unmintedSharesBesides(INSTRUMENT_ID, address(this));
-        if (base == 0) return (ledger.withAccruedAt(block.timestamp), 0);
+        base = _feeBase(supply, owed);
+        if (base == 0) return (ledger.withAccruedAt(block.timestamp), 0, 0);
         feeShares = FeeMath.managementShares(base, managementBps, elapsed);
+        // Nothing minted below a unit (SEC-133), nor for less than MIN_BILLED (SEC-232: each mint
+        // moves the clock to the nearest second, off by up to half a second's fee; minting at
+        // most every MIN_BILLED keeps that below 0.2%, whoever times the accruals): the clock
+        // stays, and a base change carries the seconds (`_carryClock`).
+        if (feeShares == 0 || elapsed < FeeMath.MIN_BILLED) return (ledger, 0, base);
         // At most what the token can still mint beyond the vault's promises (the recipient, not an
-        // investor, bears the cap), so owed + fee < 2^96.
+        // investor, bears the cap), so owed + fee < 2^96. No room: the clock stays.
         feeShares = Math.min(feeShares, _mintRoom(supply, owed));
-        // Nothing to charge (rounded to 0, or no room): the clock stays, the seconds are charged
-        // at the next accrual (SEC-133: frequent accruals never round the fee away) — unless no
-        // share is minted or owed: then the base is unclaimed shares too few to charge (rounding
-        // dust of strikes no claim removes), and the empty time is no investor's (SEC-185).
-        if (feeShares == 0) return (supply + owed == 0 ? ledger.withAccruedAt(block.timestamp) : ledger, 0);
-        ledger = ledger.withAmounts(owed + feeShares, ledger.assets()).withAccruedAt(block.timestamp);
+        if (feeShares == 0) return (ledger, 0, 0);
+        // The clock moves by the seconds the fee pays for, to the nearest (SEC-232: to now, it
+        // forfeited the fee's fraction of a unit each accrual, up to half the fee of a low-decimal
+        // class accrued by anyone at the right times), at most `elapsed`; to now past MAX_ACCRUAL
+        // (the time beyond is not charged). The seconds left are charged on the base after
+        // (returned, for `_carryClock`).
+        uint256 paid = FeeMath.managementSeconds(feeShares, base, managementBps, elapsed);
+        // No overflow: the seconds paid are at most `elapsed`, itself at most now.
+        unchecked {
+            ledger =
+                ledger.withAmounts(owed + feeShares, ledger.assets()).withAccruedAt(block.timestamp - elapsed + paid);
+        }
+        base += feeShares;
+    }
+
+    /// @dev The class's shares outstanding with `supply` minted and `owed` fee shares of this vault.
+    function _feeBase(uint256 supply, uint256 owed) internal view returns (uint256) {
+        // A view of the NAV source (immutable: the protocol's registry or desk).
+        return supply + owed + _unclaimedShares + NAV_SOURCE.unmintedSharesBesides(INSTRUMENT_ID, address(this));
     }
 
     /// @dev Runs `data` (a FundInstant function) in the module (immutable, deployed by the

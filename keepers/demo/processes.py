@@ -35,6 +35,26 @@ def rpc(url: str, method: str, params: list | None = None, timeout: float = 10.0
     return reply["result"]
 
 
+def stop_mining(url: str, settle: float = 2.0, timeout: float = 120.0) -> int:
+    """Stops the node's interval mining and returns its head once no block has come for `settle`
+    seconds (more than an interval). anvil's miner can still mine a block it had scheduled after
+    `evm_setIntervalMining 0` has returned (seen under load): a head read at once was then one
+    short, and a reorganisation `head - fork` deep left block fork + 1 standing."""
+    rpc(url, "evm_setIntervalMining", [0])
+    head = int(rpc(url, "eth_blockNumber"), 16)
+    still_since = started = time.monotonic()
+    while time.monotonic() - still_since < settle:
+        if time.monotonic() - started > timeout:
+            raise QuanteraError(
+                f"the node at {url} still mines {timeout:.0f} s after mining stopped"
+            )
+        time.sleep(0.25)
+        now = int(rpc(url, "eth_blockNumber"), 16)
+        if now != head:
+            head, still_since = now, time.monotonic()
+    return head
+
+
 class ProcessGroup:
     """Starts children in their own sessions and kills each whole group on `stop_all()`
     (SIGTERM, then SIGKILL after a grace period), so nothing outlives the demo."""

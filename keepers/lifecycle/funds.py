@@ -240,6 +240,10 @@ def fee_schedule(fund: Fund) -> Any:
     return project.FeeSchedule.at(fund.vault.feeSchedule())
 
 
+#: FeeMath.MIN_BILLED: a management accrual mints nothing for less time since the vault's clock.
+MIN_BILLED_SECONDS = 600
+
+
 def fees_due(fund: Fund, schedule: Any, at: int, vault: Any = None) -> FeesDue:
     """The vault's fees (`vault`: one of a desk fund's; default the fund's) as `collectFees` would
     pay them after `accrueFees` at time `at`. The management fee's base is the vault's (FundVault
@@ -250,7 +254,8 @@ def fees_due(fund: Fund, schedule: Any, at: int, vault: Any = None) -> FeesDue:
     owed, assets, accrued_at = (int(v) for v in vault.heldFees())
     elapsed = max(at - accrued_at, 0)
     accruing = 0
-    if elapsed:
+    # Nothing is minted for less than FeeMath.MIN_BILLED since the clock (SEC-232).
+    if elapsed >= MIN_BILLED_SECONDS:
         base = int(fund.share.totalSupply()) + owed + int(vault.unclaimedShares())
         if fund.desk is not None:
             base += int(fund.desk.unmintedSharesBesides(fund.instrument_id, vault.address))

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from compliance_fixtures import ACCREDITED, FAR_FUTURE, US, extend, open_jurisdiction
-from fund_fixtures import DAY, SHARE_UNIT, USD_UNIT, fresh_account, identity_for
+from fund_fixtures import DAY, SHARE_UNIT, USD_UNIT, fresh_account, identity_for, management_fee
 from keepers.access import grant_calls, renounce_temporary_roles, send_to_manager
 from keepers.compliance import deploy_security
 from keepers.core.units import FEED_DECIMALS
@@ -77,6 +77,21 @@ class DeskStack:
 
     def report(self, feed, price_usd: float) -> None:
         feed.report(int(round(price_usd * 10**FEED_DECIMALS)), sender=self.reporter)
+
+    def charge_management(self, chain, accounts, tag: str, bps: int = 100):
+        """`management_fee` on the desk's fee vault (DUSD): `bps`/yr to a fresh registered
+        recipient."""
+        return management_fee(
+            chain,
+            accounts,
+            self.deployment.at("IdentityRegistry"),
+            self.deployment.at("FeeSchedule"),
+            self.vaults["DUSD"],
+            self.governor,
+            self.operator,
+            tag,
+            bps,
+        )
 
     def strike(self, chain, price_usd: float = 1.0):
         """Past the vaults' cut-off, a fresh NAV (and fresh coin prices), the desk's strike."""

@@ -58,6 +58,21 @@ def fresh_account(accounts, chain):
     return account
 
 
+def management_fee(chain, accounts, registry, schedule, vault, governor, operator, tag, bps=100):
+    """A `bps`/yr management fee on `vault`, paid to a fresh registered recipient."""
+    recipient = fresh_account(accounts, chain)
+    registry.registerInvestor(
+        recipient, "0x" + tag * 20, US, INSTITUTIONAL, FAR_FUTURE, sender=operator
+    )
+    schedule.setFeeSchedule(vault, (0, 0, 0, 0, bps, recipient, []), sender=governor)
+    return recipient
+
+
+def year_fee(base: int, seconds: int, bps: int = 100) -> int:
+    """FeeMath's management fee: `base x r / (1 - r)` for `r = bps x seconds / (BPS x YEAR)`."""
+    return base * bps * seconds // (10_000 * 365 * DAY - bps * seconds)
+
+
 @dataclass
 class FundStack:
     deployment: object
@@ -98,6 +113,20 @@ class FundStack:
         self.past_cutoff(chain)
         self.report_nav(price_usd)
         return self.vault.strike(sender=self.nav_agent)
+
+    def charge_management(self, chain, accounts, tag: str, bps: int = 100):
+        """`management_fee` on this stack's vault: `bps`/yr to a fresh registered recipient."""
+        return management_fee(
+            chain,
+            accounts,
+            self.registry,
+            self.deployment.at("FeeSchedule"),
+            self.vault,
+            self.governor,
+            self.operator,
+            tag,
+            bps,
+        )
 
     def fund(self, wallet, usd: int = FUNDING_USD) -> None:
         """Mints `usd` of the stablecoin to `wallet` and lets the vault take it and its shares."""

@@ -101,19 +101,21 @@ def test_sec_36__management_fee_accrued_across_2106__charges_the_seconds_not_fiv
     vault.requestDeposit(usd(1_000_000), alice, alice, sender=alice)
     fund.strike(chain, 1)
     vault.deposit(usd(1_000_000), alice, sender=alice)
-    for moment in (2**32 - 100, 2**32 + 100):
+    # 2^32 crossed between two accruals (at least MIN_BILLED apart: nothing is minted sooner).
+    for moment in (2**32 - 700, 2**32 + 100):
         chain.pending_timestamp = moment
         vault.accrueFees(sender=alice)
+    assert vault.heldFees()[2] == 2**32 + 100
     owed_before = vault.heldFees()[0]
-    chain.pending_timestamp = 2**32 + 112
-    vault.accrueFees(sender=alice)  # anyone's, any block: 12 seconds of fee
+    chain.pending_timestamp = 2**32 + 712
+    vault.accrueFees(sender=alice)  # anyone's: 612 seconds of fee
     owed, _, accrued_at = vault.heldFees()
     base = fund.share.totalSupply() + owed_before
-    accrued = 100 * 12
+    accrued = 100 * 612
     assert owed - owed_before == base * accrued // (BPS * YEAR - accrued), (
-        f"12 seconds charged {owed - owed_before} fee shares on {base}"
+        f"612 seconds charged {owed - owed_before} fee shares on {base}"
     )
-    assert accrued_at == 2**32 + 112
+    assert accrued_at == 2**32 + 712
 
 
 def test_sec_37__cutoffs_past_2106__strikes_go_on_and_pending_deposits_are_claimable(chain, fund):

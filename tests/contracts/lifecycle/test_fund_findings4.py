@@ -15,7 +15,15 @@ desk_fixtures: the deploy routines' vaults and desk) and failed on main before t
 from compliance_fixtures import FAR_FUTURE, INSTITUTIONAL, US
 from desk_fixtures import DESK_INSTRUMENT_ID
 from fast_reverts import assert_reverts
-from fund_fixtures import DAY, INSTRUMENT_ID, SHARE_UNIT, USD_UNIT, fresh_account
+from fund_fixtures import (
+    DAY,
+    INSTRUMENT_ID,
+    SHARE_UNIT,
+    USD_UNIT,
+    fresh_account,
+    management_fee,
+    year_fee,
+)
 
 BPS = 10_000
 YEAR = 365 * DAY
@@ -27,21 +35,6 @@ def usd(amount):
 
 def shares(amount):
     return int(amount * SHARE_UNIT)
-
-
-def management_fee(chain, accounts, registry, schedule, vault, governor, operator, tag, bps=100):
-    """A `bps`/yr management fee on `vault`, paid to a fresh registered recipient."""
-    recipient = fresh_account(accounts, chain)
-    registry.registerInvestor(
-        recipient, "0x" + tag * 20, US, INSTITUTIONAL, FAR_FUTURE, sender=operator
-    )
-    schedule.setFeeSchedule(vault, (0, 0, 0, 0, bps, recipient, []), sender=governor)
-    return recipient
-
-
-def year_fee(base: int, seconds: int, bps: int = 100) -> int:
-    """FeeMath's management fee: `base x r / (1 - r)` for `r = bps x seconds / (BPS x YEAR)`."""
-    return base * bps * seconds // (BPS * YEAR - bps * seconds)
 
 
 # ---------------------------------------------------------------- SEC-180: unclaimed shares
@@ -132,16 +125,7 @@ def test_sec_181__desk_investor_leaves_its_claim_unclaimed_in_another_vault__fee
     desk = desk_stack
     bob = desk.investors["bob"]
     fee_vault, other = desk.vaults["DUSD"], desk.vaults["DTOK"]
-    management_fee(
-        chain,
-        accounts,
-        desk.deployment.at("IdentityRegistry"),
-        desk.deployment.at("FeeSchedule"),
-        fee_vault,
-        desk.governor,
-        desk.operator,
-        "f3",
-    )
+    desk.charge_management(chain, accounts, "f3")
     desk.desk.requestDeposit(desk.coins["DTOK"], usd(1_000_000), bob, sender=bob)
     desk.strike(chain)
     assert desk.share.totalSupply() == 0 and other.unclaimedShares() == shares(1_000_000)
@@ -300,8 +284,8 @@ def test_sec_185__fund_empty_but_for_rounding_dust__fee_clock_moves_next_investo
     deposits can leave up to n-1 units no claim removes. With that dust in the fee base, an
     emptied fund's base was never 0: the fee on a few units rounds to 0, the clock stayed (SEC-133)
     and the next investor paid for the year the fund was empty (main: 9,861 fee shares, 101.6 bps,
-    for one day's holding). A fund with no supply and no fee owed moves its clock to now whenever
-    its fee rounds to 0."""
+    for one day's holding). carol's strike, which changes the base from the dust to her shares,
+    carries the seconds not charged onto the new base: `elapsed x 1 / new base`, 0."""
     fund, vault = fund_stack, fund_stack.vault
     alice, bob, carol = (fund.investors[k] for k in ("alice", "bob", "carol"))
     deposit = 1_000_000_000_001  # $1,000,000.000001: at NAV 1.03, two leave one unit of dust

@@ -115,7 +115,9 @@ def test_sec_51__trades_at_the_slippage_bound__stop_when_the_loss_budget_is_spen
     usdc, qcorp = stack.tokens[USDC], stack.tokens[QCORP]
     vault.setTradeLimits(100, 1_500 * 10**18, 86_400, sender=governor)  # 1%, $1,500 a day
     venue.setRate(usdc, qcorp, venue.rate(usdc, qcorp) * 99 // 100, sender=deployer)  # 1% short
-    for _ in range(3):  # $500 lost each: the budget spent
+    start = chain.blocks.head.timestamp
+    for second in (1, 2, 3):  # $500 lost each: the budget spent (pinned: it refills by the second)
+        chain.pending_timestamp = start + second
         vault.trade(swap_params(stack, USDC, QCORP, 50_000 * USDC_UNIT), sender=executor)
     assert vault.tradeLossAvailable() < 10**18
     with ape.reverts(vault.TradeLossBudgetExceeded):

@@ -318,7 +318,7 @@ def test_sec_85__while_a_query_validates__health_and_pages_answer(chain, monkeyp
     class Held(ValidationRule):
         def enter_document(self, *_):
             validating.set()
-            answered.wait(timeout=30)
+            answered.wait(timeout=300)  # released by the test; on its own only if it hangs
 
     monkeypatch.setattr(
         console_graphql, "MaxAliasesLimiter", lambda max_alias_count: AddValidationRules([Held])
@@ -334,7 +334,7 @@ def test_sec_85__while_a_query_validates__health_and_pages_answer(chain, monkeyp
         query.start()
         try:
             assert validating.wait(timeout=60), "the query never reached validation"
-            health = httpx.get(f"{url}/health", timeout=10)
+            health = httpx.get(f"{url}/health", timeout=60)
             assert health.status_code == 200 and "head" in health.json()
         finally:
             answered.set()
@@ -432,7 +432,7 @@ def test_sec_98__client_reports__at_most_max_renders_at_once(chain, console, mon
 
     def held(source, vault):
         entered.release()
-        release.wait(timeout=60)
+        release.wait(timeout=300)
         return b"%PDF-held"
 
     monkeypatch.setattr(manager_ops, "client_report_pdf", held)
@@ -448,7 +448,7 @@ def test_sec_98__client_reports__at_most_max_renders_at_once(chain, console, mon
     try:
         for _ in renders:
             assert entered.acquire(timeout=60), "a render never started"
-        busy = httpx.get(url, timeout=10)
+        busy = httpx.get(url, timeout=60)
         assert busy.status_code == 429, busy.text[:200]
         assert "reports are being rendered" in busy.json()["error"]
     finally:

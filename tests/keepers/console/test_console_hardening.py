@@ -681,7 +681,7 @@ def test_sec_110__audit_exports__walked_off_the_loop_shared_and_bounded(chain, m
     def held_events(*args, **kwargs):
         if kwargs.get("administrative") and not release.is_set():
             walking.release()
-            release.wait(timeout=30)
+            release.wait(timeout=300)  # released by let_go; on its own only if the test hangs
         return real_events(*args, **kwargs)
 
     def hold(url: str, queries: list[str], answers: list) -> list[threading.Thread]:
@@ -709,7 +709,7 @@ def test_sec_110__audit_exports__walked_off_the_loop_shared_and_bounded(chain, m
         answers: list[httpx.Response] = []
         threads = hold(url, ["held"], answers)
         try:
-            health = httpx.get(f"{url}/health", timeout=10)  # main: held behind the walk
+            health = httpx.get(f"{url}/health", timeout=60)  # main: held behind the walk
             assert health.status_code == 200
         finally:
             let_go(threads)
@@ -719,7 +719,7 @@ def test_sec_110__audit_exports__walked_off_the_loop_shared_and_bounded(chain, m
         release.clear()
         threads = hold(url, [f"walk{k}" for k in range(MAX_RUNNING_WALKS)], answers)
         try:
-            busy = httpx.get(f"{url}/api/governance/audit", params={"q": "another"}, timeout=10)
+            busy = httpx.get(f"{url}/api/governance/audit", params={"q": "another"}, timeout=60)
             assert busy.status_code == 429, busy.text[:300]
             assert "audit walks are running" in busy.json()["error"]
         finally:

@@ -32,7 +32,7 @@ from drills import (
 )
 from keepers.core import store
 from keepers.core.waiting import wait_until
-from keepers.demo.processes import KeeperSupervisor, ProcessGroup, rpc, start_anvil
+from keepers.demo.processes import KeeperSupervisor, ProcessGroup, rpc, start_anvil, stop_mining
 
 SEED = int(os.environ.get("QUANTERA_DRILL_SEED", "15"))
 # Every crash point once, in a seeded order, and a kill -9 at a random moment among them.
@@ -218,8 +218,7 @@ def test_reorg__under_keepers_that_acted_on_orphaned_blocks__actions_redone_once
         # transaction, is mined): a block mined between reading the head and `anvil_reorg` made the
         # reorganisation one block shallower than `depth`, and block fork + 1 survived it (seen
         # once under make test's load).
-        rpc(drill.url, "evm_setIntervalMining", [0])
-        depth = drill.head() - fork
+        depth = stop_mining(drill.url) - fork
         orphan_hash = block_hash(fork + 1)
         # The new branch holds the operator's registration again (in another block), one feed's
         # round with another answer, and nothing the keepers sent: their freeze and their model

@@ -34,6 +34,15 @@ SECOND_ISIN = "US4592001014"
 SUBSCRIPTION_BPS, MANAGEMENT_BPS = 50, 100
 
 
+def _later(c, timestamp: int) -> int:
+    """`timestamp`, or the next second after the head when a loaded machine's 1 s blocks already
+    passed it (a timestamp below the head's is refused)."""
+    from ape import chain
+
+    with c.net:
+        return max(timestamp, int(chain.blocks.head.timestamp) + 1)
+
+
 def second_fund(d, acct, registry, usdc):
     """A second money-market fund over the note's share class (`SecurityToken.QTN28`), its vault
     `FundVault.2` the registry's fund of instrument 2."""
@@ -257,9 +266,9 @@ def test_fee_keeper_and_cli__collected_once__fees_shown_nav_counts_fee_shares(fe
         True,
     )
 
-    # A minute later (a minute of management fee accrued): collected within the interval; nothing
-    # sent, one line saying why.
-    set_time(c.network, row.collected_at + 60)
+    # Eleven minutes later (management fee due: none is minted for less than MIN_BILLED, 10
+    # minutes): collected within the interval; nothing sent, one line saying why.
+    set_time(c.network, _later(c, row.collected_at + 660))
     with c.net:
         nonce = c.nonce()
     code, line = run(capsys, "fund", "fees-collect", "--fund", "1", *as_collector)
@@ -330,8 +339,8 @@ def test_fee_keeper__crashes_around_the_broadcast__reconciled_never_reapplied_bo
         paid = int(c.shares[0].balanceOf(c.recipient))
         crashed_at = int(chain.blocks.head.timestamp)
 
-    # The restart, a minute later (a minute of management fee accrued on fund 1).
-    set_time(c.network, crashed_at + 60)
+    # The restart, eleven minutes later (management fee due on fund 1: 10 minutes at least).
+    set_time(c.network, _later(c, crashed_at + 660))
     with c.net:
         nonce = c.nonce()
         result = c.cycle(c.keeper(max_per_cycle=1))

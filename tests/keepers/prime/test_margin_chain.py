@@ -614,7 +614,7 @@ def test_prm_54__keeper__a_reorg_orphans_its_liquidation__marked_reorged__liquid
 
     from keepers.core.scan import block_hash
     from keepers.core.sending import int_of
-    from keepers.demo.processes import rpc
+    from keepers.demo.processes import rpc, stop_mining
     from keepers.prime.keeper import MarginKeeper
 
     c = prime_chain
@@ -637,9 +637,9 @@ def test_prm_54__keeper__a_reorg_orphans_its_liquidation__marked_reorged__liquid
 
     # The chain stands still from here to the reorganisation (a block mined in between would make
     # it one block shallower than `depth`), then mines a block a second again.
-    rpc(c.url, "evm_setIntervalMining", [0])
+    stopped_at = stop_mining(c.url)
     try:
-        depth = chain.blocks.head.number - fork
+        depth = stopped_at - fork
         rpc(c.url, "anvil_reorg", [depth, []])
     finally:
         rpc(c.url, "evm_setIntervalMining", [1])
@@ -685,7 +685,7 @@ def test_prm_54__keeper__an_orphaned_liquidation_back_in_the_pool__awaited_not_s
     from ape import chain
 
     from keepers.core.sending import int_of
-    from keepers.demo.processes import rpc
+    from keepers.demo.processes import rpc, stop_mining
     from keepers.prime.keeper import MarginKeeper
 
     c = prime_chain
@@ -707,9 +707,9 @@ def test_prm_54__keeper__an_orphaned_liquidation_back_in_the_pool__awaited_not_s
     assert row_of(c, db, count).status == "confirmed"
     nonces = chain.provider.get_nonce(signer)
 
-    rpc(c.url, "evm_setIntervalMining", [0])  # still from here until the keeper's cycle is done
+    stopped_at = stop_mining(c.url)  # still from here until the keeper's cycle is done
     try:
-        rpc(c.url, "anvil_reorg", [chain.blocks.head.number - fork, []])
+        rpc(c.url, "anvil_reorg", [stopped_at - fork, []])
         assert chain.provider.make_request("eth_getTransactionReceipt", [orphan.tx_hash]) is None
         rpc(c.url, "eth_sendRawTransaction", [orphan.raw_tx])  # back in the node's pool
         cycle = keep(c)
