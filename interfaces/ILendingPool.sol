@@ -28,9 +28,10 @@ struct PoolState {
     uint256 totalDebt;
     /// The part of `cash + totalDebt` that belongs to the reserves, not to lenders.
     uint256 reserves;
-    /// Bad debt realised against lenders so far (after the reserves were exhausted).
+    /// Bad debt realised against lenders (after the reserves were exhausted), less what recoveries
+    /// restored to them (SEC-234).
     uint256 badDebtRealised;
-    /// Bad debt the reserves absorbed so far.
+    /// Bad debt the reserves absorbed, less what recoveries restored to them.
     uint256 badDebtAbsorbed;
     /// Debt written off beside a claim and carried at face (`assignBadDebt`, SEC-231, SEC-234): no
     /// interest, not in `totalDebt`, counted in `totalAssets` until recovered or dropped; at most
@@ -72,8 +73,8 @@ struct PoolState {
 /// most `keep` of it (the broker's haircut value of the claims, in units of this asset) in
 /// `assignedDebt`, which `totalAssets` counts at face, and realises the rest at once (reserves
 /// first, then lenders). What the claim pays comes back as cash (`recoverBadDebt`): the carried
-/// part first, one for one (no step), then what was realised (a step up for the lenders then, of
-/// at most what they lost at the write-off). What the claims' value no longer covers is dropped
+/// part first, one for one (no step), then what was realised: the lenders' loss still recorded
+/// first (a step up for them, of at most that), then the reserves' (no step). What the claims' value no longer covers is dropped
 /// (`dropAssignedDebt`: realised then, reserves first): the broker re-marks the carry when a
 /// liquidation finds it above the claims' haircut value (IPrimeBroker "Assigned debt"), and drops
 /// it all once no claim is left. So a depositor before a recovery shares only in what exceeds the
@@ -121,6 +122,8 @@ interface ILendingPool {
     error ZeroAmount();
     /// @notice More assigned debt recovered or dropped than the pool holds (`assigned`).
     error AssignedDebtExceeded(uint256 assigned, uint256 amount);
+    /// @notice A recovery of `assets` said to pay more of the carried debt than itself.
+    error CarriedAboveRecovery(uint256 assets, uint256 carried);
 
     event RateModelSet(RateModel previous, RateModel next);
     event ShareComplianceSet(address previous, address engine);
@@ -182,8 +185,10 @@ interface ILendingPool {
     function dropAssignedDebt(address account, uint256 amount) external;
     /// @notice Books `assets` of written-off debt recovered, already transferred in (pay-then-call,
     /// as `repay`: `RepaymentNotReceived` otherwise): `carried` of it pays assigned debt, one for
-    /// one (SEC-194, SEC-231), and the rest restores realised loss (SEC-234);
-    /// `AssignedDebtExceeded` past the pool's assigned debt or past `assets`.
+    /// one (SEC-194, SEC-231), and the rest restores realised loss (SEC-234): the lenders' (up to
+    /// `badDebtRealised`, a step up of their claim) first, then the reserves' (up to
+    /// `badDebtAbsorbed`: no step); `AssignedDebtExceeded` past the pool's assigned debt,
+    /// `CarriedAboveRecovery` past `assets`.
     /// @dev Warning: checked against the pool's assigned debt, not the account's (the broker's
     /// record, IPrimeBroker `carriedDebtOf`): the broker recovers no more than it carried.
     function recoverBadDebt(address account, uint256 assets, uint256 carried) external;

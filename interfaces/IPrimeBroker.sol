@@ -292,11 +292,12 @@ interface IPrimeBrokerErrors {
 /// `MAX_DUST_USD` seizable, or is owed income not yet settled (`AccountHealth.liquidatable`,
 /// SEC-197, SEC-234) — and a Repay of that asset pays it before the pool's debt (SEC-193); either
 /// way the pool books the carried part back first, one for one, and the rest as restored loss (a
-/// step up for its lenders of at most what they lost at the write-off). While any is owed the
-/// account may neither withdraw nor borrow (`DebtAssignedOutstanding`). A liquidation that leaves
-/// dust re-marks: when the pools carry more than the claims' haircut value covers (by more than
-/// `MAX_DUST_USD`) the account is liquidatable and the excess is dropped (realised then); a carry
-/// is never marked up. Once the account has no claim left, what is left is dropped and the debt
+/// step up for its lenders of at most what they lost at the write-off; the reserves' loss goes
+/// back to the reserves). While any is owed the account may neither withdraw nor borrow
+/// (`DebtAssignedOutstanding`). A liquidation that leaves dust re-marks: when the pools carry more
+/// than the claims' haircut value covers, by more than 5% and `MAX_DUST_USD` (a claim's part
+/// without a usable price counting 0), and no balance is without a usable price (SEC-162), the
+/// account is liquidatable and the excess is dropped (realised then); a carry is never marked up. Once the account has no claim left, what is left is dropped and the debt
 /// forgotten (SEC-199: nothing will pay it; one wei kept it for good), and the pools' debt of a
 /// liquidatable account beside it is written off. `setPool` refuses while any debt of the asset
 /// is assigned (`"pool owed"`, SEC-195: its recovery is that pool's).

@@ -213,13 +213,27 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
     /// restores the lenders' realised loss (a step up of at most what was realised).
     function recoverBadDebt(address account, uint256 assets, uint256 carried) external onlyBroker nonReentrant {
         if (assets == 0) revert ZeroAmount();
-        if (carried > assets) revert AssignedDebtExceeded(assets, carried);
+        if (carried > assets) revert CarriedAboveRecovery(assets, carried);
         Market memory m = _accrue();
         uint256 balance = IERC20(asset()).balanceOf(address(this));
         uint256 received = balance > m.cash ? balance - m.cash : 0;
         if (received < assets) revert RepaymentNotReceived(received, assets);
         uint256 assigned = _takeAssigned(carried);
         m.cash += assets.toUint128();
+        // The rest restores realised loss: the lenders' first, then the reserves' (round 7 M2:
+        // what the reserves absorbed goes back to them, no step for a depositor to time).
+        // No underflow: carried <= assets (above).
+        uint256 restored = assets - carried;
+        if (restored != 0) {
+            uint256 lenders = Math.min(restored, _badDebtRealised);
+            uint256 reserves = Math.min(restored - lenders, _badDebtAbsorbed);
+            // No underflow: each at most its record (just above).
+            unchecked {
+                _badDebtRealised -= lenders;
+                _badDebtAbsorbed -= reserves;
+            }
+            m.reserves += uint128(reserves);
+        }
         _market = m;
         emit BadDebtRecovered(account, assets, carried, assigned);
     }

@@ -50,6 +50,9 @@ abstract contract PrimeLayout is IPrimeBrokerErrors {
     /// off, when it cannot repay one unit of the debt repaid and is worth at most this: one USD
     /// (18 decimals; SEC-23).
     uint256 public constant MAX_DUST_USD = 1e18;
+    /// @dev A carry is re-marked once the claims' haircut value is below it by more than this
+    /// share (and MAX_DUST_USD): one re-mark per 5% fall, not one per tick (SEC-234, round 7 M1).
+    uint256 internal constant REMARK_MARGIN_BPS = 500;
     /// @dev A BondServicer's index denominator (IBondServicer.SCALE, checked at `setIncome`).
     uint256 internal constant SERVICER_SCALE = 1e36;
 
@@ -244,6 +247,15 @@ abstract contract PrimeLayout is IPrimeBrokerErrors {
         unchecked {
             if (paid != 0) _carried[account][asset] = carried - paid;
         }
+    }
+
+    /// @dev Whether the account's carried debt is to be re-marked (SEC-234): its pools carry more
+    /// than the claims' haircut value by more than REMARK_MARGIN_BPS and MAX_DUST_USD. A claim's
+    /// part without a usable price counts 0 here as in the margin (SEC-198: silence is no
+    /// promise; round 8 #1: a defaulted note's feed goes stale or out of bounds, and keeping the
+    /// carry for it kept it for good).
+    function _remark(Figures memory f) internal pure returns (bool) {
+        return f.carriedUsd * BPS > (f.adjustedClaimUsd + MAX_DUST_USD) * (BPS + REMARK_MARGIN_BPS);
     }
 
     /// @dev Sets the account's assigned debt of `asset` (`bit`, its bit) to `next`, and the asset's

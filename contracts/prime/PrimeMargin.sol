@@ -169,14 +169,16 @@ contract PrimeMargin is IPrimeMargin, PrimeModule {
         // recovers assigned debt from more than dust (SEC-190), drops assigned debt that no claim
         // will pay (SEC-199; beside pool debt only once that is due), or re-marks carried debt the
         // claims' haircut value no longer covers (SEC-234). Assigned debt beside a claim that
-        // covers its carry and at most dust is not.
+        // covers its carry and at most dust is not, nor a write-off beside a balance without a
+        // usable price (SEC-162: `_quote` refuses it; round 7 L1, round 8 #6).
         // Income owed and not yet settled counts (a liquidation settles it first: SEC-234, round 6
         // F2, a redemption top-up beside assigned debt).
         bool seizable =
             f.collateralUsd - f.claimUsd > MAX_DUST_USD || (a.assignedMask != 0 && _incomePending(account, a));
-        bool remark = f.carriedUsd > f.adjustedClaimUsd + MAX_DUST_USD;
+        bool remark = _remark(f);
         h.liquidatable = (due && a.debtMask != 0)
-            || (a.assignedMask != 0 && (seizable || (a.debtMask == 0 && (remark || !_claims(account, a)))));
+            || (a.assignedMask != 0
+                && (seizable || (a.debtMask == 0 && f.unpriced == address(0) && (remark || !_claims(account, a)))));
     }
 
     /// @dev Whether income is owed on an income-bearing asset the account holds or keeps a claim

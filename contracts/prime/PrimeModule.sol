@@ -143,12 +143,11 @@ abstract contract PrimeModule is PrimeLayout {
         // Dust left: a write-off realises the pool's debts of a liquidatable account; assigned
         // debt alone is written off again only to drop it, once no claim is left (SEC-199: nothing
         // will ever pay it), or to re-mark it, once its pools carry more of it than the claims'
-        // haircut value by more than dust (SEC-234); beside a claim that still covers the carry,
+        // haircut value by more than the margin (SEC-234); beside a claim that covers the carry,
         // nothing (it was made, SEC-190). `liquidatable` (PrimeMargin.health) reads the same rule.
         q.claimUsd = f.adjustedClaimUsd;
         if (
-            _decideWriteOff(q) && !(due && a.debtMask != 0)
-                && (a.debtMask != 0 || (_claims(account, a) && f.carriedUsd <= f.adjustedClaimUsd + MAX_DUST_USD))
+            _decideWriteOff(q) && !(due && a.debtMask != 0) && (a.debtMask != 0 || (_claims(account, a) && !_remark(f)))
         ) {
             q.writeOff = false;
         }

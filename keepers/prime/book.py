@@ -119,15 +119,19 @@ class PrimeBook:
         borrowable = [item for item in listings if item.pool is not None]
         calls += [(item.pool, "debtOf", (account, spread)) for item in borrowable]
         calls += [(self.broker, "assignedDebtOf", (account, item.asset)) for item in borrowable]
+        calls += [(self.broker, "carriedDebtOf", (account, item.asset)) for item in borrowable]
         values = read_views(calls)
         n, m = len(listings), len(borrowable)
         balances, prices = values[:n], values[n : 2 * n]
-        debts, assigned = values[2 * n : 2 * n + m], values[2 * n + m :]
-        owed = {item.asset: pair for item, pair in zip(borrowable, zip(debts, assigned))}
+        debts, assigned = values[2 * n : 2 * n + m], values[2 * n + m : 2 * n + 2 * m]
+        carried = values[2 * n + 2 * m :]
+        owed = {
+            item.asset: triple for item, triple in zip(borrowable, zip(debts, assigned, carried))
+        }
         out = {}
         for item, balance, price in zip(listings, balances, prices):
-            debt, part = owed.get(item.asset, (0, 0))
-            for value in (balance, debt, part):
+            debt, part, carry = owed.get(item.asset, (0, 0, 0))
+            for value in (balance, debt, part, carry):
                 if isinstance(value, Exception):
                     raise value
             if isinstance(price, Exception):
@@ -141,6 +145,7 @@ class PrimeBook:
                 item.decimals,
                 item.risk_weight_bps,
                 int(part),
+                int(carry),
             )
         return out
 

@@ -223,13 +223,19 @@ class Liquidation:
 
 
 def largest_debt(holdings: Mapping[str, model.Holding]) -> str | None:
-    """The largest debt at oracle value, an assigned one first (SEC-190)."""
+    """The largest debt at oracle value, an assigned one first (SEC-190), the largest carry first
+    among those (round 7 M3: the pools' carries are recovered before any realised loss)."""
     owed = [
-        (h.assigned != 0, model.value_up(h.debt, h.price18, h.decimals), a)
+        (
+            h.assigned != 0,
+            model.value_up(h.carried, h.price18, h.decimals),
+            model.value_up(h.debt, h.price18, h.decimals),
+            a,
+        )
         for a, h in holdings.items()
         if h.debt
     ]
-    return max(owed)[2] if owed else None
+    return max(owed)[3] if owed else None
 
 
 def collateral_order(holdings: Mapping[str, model.Holding]) -> list[str]:
@@ -293,6 +299,10 @@ def choose_liquidation(
         return Liquidation(debt_asset, debt_asset, repay, 0, 0, 0, True) if repay else None
     debt = holdings[debt_asset]
     repay = debt.assigned or model.max_repay(debt.debt, ratio_bps, tier.close_factor_bps)
+    if debt.carried and any(h.carried for a, h in holdings.items() if a != debt_asset):
+        # Another pool still carries: this carry only, then the next (round 7 M3: no restoration
+        # of one pool's realised loss while another's carry waits on the same claim).
+        repay = debt.carried
     if repay == 0:
         return None
     allowed = None if seizable is None else {a.lower() for a in seizable}

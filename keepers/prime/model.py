@@ -52,6 +52,8 @@ class Holding:
     decimals: int
     risk_weight_bps: int
     assigned: int = 0
+    # The part of `assigned` its pool still carries at face (IPrimeBroker `carriedDebtOf`, SEC-234).
+    carried: int = 0
 
 
 @dataclass(frozen=True)

@@ -290,14 +290,21 @@ class PoolModel:
 
     def recover_bad_debt(self, assets: int, now: int, carried: int | None = None) -> int:
         """`recoverBadDebt`: written-off debt paid back as cash; `carried` of it (all of it when
-        None) pays assigned debt one for one, the rest restores realised loss (SEC-234); returns
-        the assigned debt after."""
+        None) pays assigned debt one for one, the rest restores realised loss, the lenders' first,
+        then the reserves' (SEC-234, round 7 M2); returns the assigned debt after."""
         carried = assets if carried is None else carried
         if carried > assets:
-            raise ValueError(f"AssignedDebtExceeded({assets}, {carried})")
+            raise ValueError(f"CarriedAboveRecovery({assets}, {carried})")
         self.accrue(now)
         self._take_assigned(carried)
         self.cash += assets
+        # The rest restores realised loss: the lenders' first, then the reserves'.
+        restored = assets - carried
+        lenders = min(restored, self.bad_debt_realised)
+        reserves = min(restored - lenders, self.bad_debt_absorbed)
+        self.bad_debt_realised -= lenders
+        self.bad_debt_absorbed -= reserves
+        self.reserves += reserves
         return self.assigned_debt
 
     def withdraw_reserves(self, amount: int, now: int) -> None:

@@ -302,7 +302,7 @@ def test_sec_194_sec_231__assigned_debt__kept_at_face__recovered_as_cash__droppe
     with ape.reverts(pool.AssignedDebtExceeded, assigned=amount - part, amount=amount):
         pool.recoverBadDebt(account, amount, amount, sender=broker)
     # A carried part above what was paid: refused.
-    with ape.reverts(pool.AssignedDebtExceeded, assigned=1, amount=2):
+    with ape.reverts(pool.CarriedAboveRecovery, assets=1, carried=2):
         pool.recoverBadDebt(account, 1, 2, sender=broker)
     with ape.reverts(pool.AssignedDebtExceeded, assigned=amount - part, amount=amount):
         pool.dropAssignedDebt(account, amount, sender=broker)
@@ -400,3 +400,38 @@ def test_sec_234__carry_at_most_the_claims_value__the_rest_realised__reserves_st
     # With nothing carried the reserves are free again.
     free = pool.state().reserves
     pool.withdrawReserves(free, stack.governor, sender=stack.governor)
+
+
+def test_sec_234__recovery_beyond_the_carry__the_reserves_loss_restored_to_them__no_step(
+    stack, chain
+):
+    """Round 7 M2: the part of a recovery beyond the carry restored the loss to the lenders even
+    where the reserves had absorbed it all (the lenders lost nothing): their claim stepped up by
+    it, and a depositor before the recovery (the debtor, in one transaction) took a share. Now a
+    restoration pays the lenders' recorded loss first, then the reserves' (the records net of it):
+    here all of it goes back to the reserves and the lenders' price does not move."""
+    pool, broker = stack.pool, stack.broker
+    account = "0x" + "d6" * 20
+    model = _borrowed_half_a_year(stack, chain, account)
+    unit = 10**12
+    loss = 1_000 * USD
+    tx = pool.touch(account, 0, sender=broker)  # the debt accrued to now (a second short after)
+    model.accrue(tx.timestamp)
+    keep = pool.debtOf(account, 0) - loss
+    tx = pool.assignBadDebt(account, 0, keep, sender=broker)
+    amount, kept, (from_reserves, from_lenders) = model.assign_bad_debt(
+        account, 0, tx.timestamp, keep
+    )
+    assert kept == keep and from_lenders == 0 and from_reserves == amount - keep >= loss
+    s = pool.state()
+    assert (s.badDebtAbsorbed, s.badDebtRealised) == (from_reserves, 0)
+    price, reserves = pool.convertToAssets(unit), s.reserves
+    stack.usdc.transfer(pool, amount, sender=broker)
+    tx = pool.recoverBadDebt(account, amount, keep, sender=broker)
+    model.recover_bad_debt(amount, tx.timestamp, keep)
+    s = pool.state()
+    assert (s.assignedDebt, s.badDebtAbsorbed, s.badDebtRealised) == (0, 0, 0)
+    # The reserves have their loss back (and a block of interest); the lenders' price: as it was.
+    assert reserves + from_reserves <= s.reserves <= reserves + from_reserves + USD
+    assert abs(pool.convertToAssets(unit) - price) <= 1
+    assert_state(pool, model)

@@ -462,7 +462,11 @@ def test_sec_29__notes_defaulting_at_maturity__the_borrowers_debt_written_off_no
     (bad,) = [e for e in receipt.events if e.event_name == "BadDebt"]
     assert bad.amount == 20_000 * UNIT["USDC"]
     assert pool.debtOf(CLIENT_ID, 0) == 0
-    assert pool.totalAssets() == assets_before - 20_000 * UNIT["USDC"]
+    # Realised but for the claim's haircut value at that price, which the pool carries (SEC-234:
+    # 600 notes at 1e-8, a few units).
+    carried = broker.carriedDebtOf(CLIENT_ID, usdc)
+    assert carried < 10
+    assert pool.totalAssets() == assets_before - 20_000 * UNIT["USDC"] + carried
     assert broker.balanceOf(CLIENT_ID, note) == 0  # matured: out of the collateral
 
 

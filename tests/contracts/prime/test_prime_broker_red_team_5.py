@@ -245,3 +245,36 @@ def test_sec_237__assigned_debt_owed__no_withdrawal_no_borrow__repay_and_deposit
     # Paid: the cash is the account's to take home.
     p.broker.execute(CLIENT_ID, [act(WITHDRAW, lusdc, cash, p.client)], sender=p.client)
     assert p.broker.balanceOf(CLIENT_ID, lusdc) == 0
+
+
+def test_sec_234__re_mark_beside_a_balance_without_a_usable_price__not_liquidatable_until_priced(
+    p, bond, matured, chain
+):
+    """Round 7 L1 (round 8 #6): the claims fell below the carry, so the account read liquidatable,
+    yet beside one wei of a holding without a usable price every write-off reverts
+    (`WriteOffUnpriced`, SEC-162: its value is not known to be dust) and the keeper idled on a
+    health that lied. Now `liquidatable` reads the same rule; priced again, the re-mark goes on.
+    (A claim's own part without a usable price counts 0, as in the margin: a defaulted note's
+    feed goes stale or out of bounds, and keeping the carry for it kept it for good, round 8 #1.)"""
+    note, lusdc, usdc, borrowed = matured
+    qcorp = p.tokens["QCORP"]
+    router = p.deployment.at("OracleRouter")
+    seize_the_cash(p, chain, matured)
+    carried = p.broker.carriedDebtOf(CLIENT_ID, usdc)
+    post(p, p.client, qcorp, 1)
+    feed = p.feeds["QCORP"].address
+    bounded = (feed, FEED_HEARTBEAT, ZERO, 0, 0, 10**30, MAX_ANSWER)  # every answer below it
+    p.governed(("QCORP bounds", lambda: router.setFeed(qcorp, bounded, sender=p.deployment.sender)))
+    assert router.priceOf(qcorp)[0] == OUT_OF_BOUNDS
+    p.set_price("QTB", 10)
+    assert not p.margin.health(CLIENT_ID).liquidatable
+    refused = liquidate(p, chain, usdc, 0, note)
+    assert refused is not None and refused[0] == "WriteOffUnpriced"
+    assert p.broker.carriedDebtOf(CLIENT_ID, usdc) == carried
+    unbounded = (feed, FEED_HEARTBEAT, ZERO, 0, 0, 0, MAX_ANSWER)
+    p.governed(("QCORP", lambda: router.setFeed(qcorp, unbounded, sender=p.deployment.sender)))
+    p.set_price("QCORP", 30)
+    assert p.margin.health(CLIENT_ID).liquidatable
+    # Named against the wei it holds (as the keeper names it): nothing repaid, re-marked.
+    assert liquidate(p, chain, usdc, 0, qcorp) is None
+    assert p.broker.carriedDebtOf(CLIENT_ID, usdc) < carried // 3

@@ -35,12 +35,13 @@ def listed():
     ]
 
 
-def _reads(balances, prices, debts, assigned=None):
+def _reads(balances, prices, debts, assigned=None, carried=None):
     """The batched reads' answers in the book's order: balances, prices, the pools' debts, the
-    broker's assigned debts (none unless given)."""
+    broker's assigned debts and their carried parts (none unless given)."""
 
     def read_views(calls):
-        return [*balances, *prices, *debts, *(assigned or [0] * len(debts))]
+        zeros = [0] * len(debts)
+        return [*balances, *prices, *debts, *(assigned or zeros), *(carried or zeros)]
 
     return read_views
 
@@ -88,15 +89,24 @@ def test_prm_52__holdings__a_stale_feed_of_an_owed_asset_raises(monkeypatch, lis
 def test_sec_196__holdings__an_assigned_debt_is_debt__the_part_recorded(monkeypatch, listed):
     """SEC-190: a debt the broker wrote off beside a matured note's claim and assigned to it is
     still the account's debt (the broker's health counts it): the book adds `assignedDebtOf` to
-    the pool's `debtOf` and records the part (`Holding.assigned`); a stale feed of an asset owed
+    the pool's `debtOf` and records the part (`Holding.assigned`, its pool's carry in
+    `Holding.carried`); a stale feed of an asset owed
     only that way raises, as the broker's check reverts."""
     monkeypatch.setattr(
         book_module,
         "read_views",
-        _reads([0, 0, 0], [10**18, 50 * 10**18, 90 * 10**18], [500 * 10**6], [33_750 * 10**6]),
+        _reads(
+            [0, 0, 0],
+            [10**18, 50 * 10**18, 90 * 10**18],
+            [500 * 10**6],
+            [33_750 * 10**6],
+            [23_554 * 10**6],
+        ),
     )
     usdc = _book(listed).holdings("0xaccount")["0xusdc"]
     assert (usdc.debt, usdc.assigned) == (34_250 * 10**6, 33_750 * 10**6)
+    # The part its pool carries (`carriedDebtOf`, SEC-234): the keeper recovers carries first.
+    assert usdc.carried == 23_554 * 10**6
     stale = StalePrice("USDC: PriceUnavailable(Stale)")
     monkeypatch.setattr(
         book_module,

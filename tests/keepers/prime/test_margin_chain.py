@@ -457,10 +457,13 @@ def test_prm_34__keeper__takes_the_collateral_when_no_sale_covers_the_repayment(
     head = chain.blocks.head
     cycle = keeper.cycle(Head(head.number, head.timestamp))
     outcome = cycle["outcomes"][account]["liquidation"]
-    assert (outcome["action"], outcome["method"], outcome["status"]) == (
-        "liquidated",
-        "take",
-        "confirmed",
+    assert (outcome["action"], outcome["method"]) == ("liquidated", "take")
+    # Confirmed at once, or in flight until the node mines it (a loaded machine: the keeper
+    # reconciles right after the broadcast).
+    assert outcome["status"] in ("confirmed", "in flight"), outcome
+    wait_for(
+        lambda: keeper.reconcile(account).get(account, "confirmed") == "confirmed",
+        "the take confirmed",
     )
     assert c.broker.liquidationCount(BOOK_ID) == count + 1
     done = [

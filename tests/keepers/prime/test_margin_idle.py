@@ -120,3 +120,30 @@ def test_sec_230__claim_pays_in_the_debt_asset__default_keeper_takes_it__approve
     ):
         assert keeper._take_ready(partial) is None
     assert calls == [partial.repaid]
+
+
+def test_sec_234__two_pools_carry_on_one_claim__keeper_recovers_each_carry_before_any_loss():
+    """Round 7 M3: an account owes pool X 50 and pool Y 70, both assigned beside one claim whose
+    haircut value (92) the pools carry as 50 and 42. The keeper recovered the largest debt first,
+    in full (Y's 70: 28 of it restoring Y's realised loss), leaving X 30 of its 50 carried; the
+    claim done, X's 20 was dropped: recovered 100 > carried 92, yet 20 realised, moved from X's
+    lenders to Y's. Now it recovers the largest carry first, each only up to its carry while
+    another pool still carries; then the rest."""
+    usdt = "0x" + "7" * 40
+    lusdc = "0x" + "2" * 40
+    holdings = {
+        USDC: model.Holding(0, 50 * 10**6, USD, 6, 0, 50 * 10**6, 50 * 10**6),
+        usdt: model.Holding(0, 70 * 10**6, USD, 6, 0, 70 * 10**6, 42 * 10**6),
+        lusdc: model.Holding(100 * 10**6, 0, USD, 6, 0),
+    }
+    first = choose_liquidation(holdings, 8_000, TIER)
+    assert (first.debt_asset, first.collateral_asset, first.repay) == (USDC, lusdc, 50 * 10**6)
+    # X's carry recovered: Y's next; no other pool carries now, so all of it.
+    after = dict(holdings, **{USDC: model.Holding(0, 0, USD, 6, 0)})
+    after[lusdc] = model.Holding(47 * 10**6, 0, USD, 6, 0)
+    second = choose_liquidation(after, 8_000, TIER)
+    assert (second.debt_asset, second.repay) == (usdt, 70 * 10**6)
+    # Both carrying, the smaller debt with the larger carry goes first, at its carry.
+    both = dict(holdings, **{USDC: model.Holding(0, 60 * 10**6, USD, 6, 0, 60 * 10**6, 30 * 10**6)})
+    third = choose_liquidation(both, 8_000, TIER)
+    assert (third.debt_asset, third.repay) == (usdt, 42 * 10**6)
