@@ -44,8 +44,10 @@ interface IPrimeLiquidation {
     /// balance without a usable price (`WriteOffUnpriced(account, asset)` when nothing would be
     /// repaid); matured notes' claims are not counted, and the write-off assigns the debts to them
     /// (IPrimeBroker "Assigned debt"). The account's assigned debt of `debtAsset`, if any, is what
-    /// this liquidation repays — in full, whatever the ratio, to the pool's `recoverBadDebt` —
-    /// and it writes nothing off (`ZeroAmount` with nothing to seize). Naming an asset the account
+    /// this liquidation repays — in full, whatever the ratio, to the pool's `recoverBadDebt`, the
+    /// pool's carry first (SEC-234). With nothing to seize beside it, it writes off only to drop
+    /// that debt (no claim left, SEC-199) or to re-mark the carry the claims' haircut value no
+    /// longer covers (SEC-234), and reverts `ZeroAmount` otherwise. Naming an asset the account
     /// holds none of reverts `InsufficientBalance` unless it has nothing to seize.
     /// Releases the reentrancy lock on return: a contract may liquidate twice in one transaction.
     /// @return repaid The debt repaid (below `repay` when the collateral ran out).
