@@ -101,9 +101,14 @@ struct AccountHealth {
     uint256 deadline;
     /// A liquidation can act now (SEC-197): below the liquidation ratio, or below maintenance past
     /// its call's deadline, while it owes a pool (repaid, or written off); or owing assigned debt
-    /// (see "Assigned debt") beside more than `MAX_DUST_USD` seizable, or beside no claim (dropped,
-    /// SEC-199). Warning: assigned debt beside a claim and at most `MAX_DUST_USD` seizable reads
-    /// false even where that dust could repay a unit of it.
+    /// (see "Assigned debt") beside more than `MAX_DUST_USD` seizable or income owed not yet
+    /// settled (SEC-236), or, with no balance lacking a usable price, beside no claim (dropped,
+    /// SEC-199) or beside claims whose haircut value no longer covers the pools' carry (re-marked,
+    /// SEC-234). Warning: assigned debt beside a claim and at most `MAX_DUST_USD` seizable reads
+    /// false even where that dust could repay a unit of it; and the reverse: beside at most
+    /// `MAX_DUST_USD` that is one unit of the debt or more, the drop or re-mark it reads true for
+    /// waits until a liquidation takes that unit (`_quote`'s dust is below one unit; red team
+    /// round 9 M1, open).
     bool liquidatable;
     /// When the open call was last seen below maintenance (its issue or its last confirmation; 0:
     /// none open). It lapses `min(gracePeriod, MARGIN_CALL_HEARTBEAT)` after this.
