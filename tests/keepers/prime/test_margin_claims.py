@@ -141,14 +141,17 @@ def test_sec_235__assigned_debt_liquidatable__nothing_to_seize__keeper_sends_the
     choice, method, route = keeper._terms(Mark(ACCOUNT, health, TIER, 1), Head(1, 1_700_000_000))
     assert (choice.debt_asset, choice.collateral_asset, choice.repay) == (USDC, USDC, 0)
     assert (choice.repaid, choice.write_off, method, route) == (0, True, "take", b"")
-    # Dust of another asset beside it (no --take): named as the collateral.
-    dusty = dict(holdings, **{LUSDC: model.Holding(3, 0, USD, 6, 0)})
+    # Dust of another asset beside it (no --take): named as the collateral. Three wei of an
+    # 18-decimal token at $30: below one unit of the USDC debt, dust by the broker's rule too
+    # (a unit or more is not: its write-off waits for a take, round 9 M1).
+    qcorp = "0x" + "3" * 40
+    dusty = dict(holdings, **{qcorp: model.Holding(3, 0, 30 * USD, 18, 1_000)})
     keeper, _ = keeper_over(dusty)
     keeper._commit_threshold = lambda asset: 0
     choice, method, _ = keeper._terms(Mark(ACCOUNT, health, TIER, 1), Head(1, 1_700_000_000))
     assert (choice.debt_asset, choice.collateral_asset, choice.repay, method) == (
         USDC,
-        LUSDC,
+        qcorp,
         0,
         "take",
     )
