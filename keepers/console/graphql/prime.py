@@ -118,6 +118,9 @@ class LendingPool:
     reserves: BigInt
     bad_debt_realised: BigInt
     bad_debt_absorbed: BigInt
+    assigned_debt: BigInt = strawberry.field(
+        description="Debt written off beside a claim and still carried at face (SEC-234)."
+    )
     utilisation_bps: int
     borrow_rate_bps: int
     kink_bps: int

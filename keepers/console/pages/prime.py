@@ -247,7 +247,9 @@ def pool_rows(
     rows = []
     for k, name in enumerate(names):
         state, model, haircut = results[3 * k : 3 * k + 3]
-        cash, debt, reserves, bad_realised, bad_absorbed, index_ray, _, util, rate = (
+        # PoolState, in order (ILendingPool): assignedDebt is the debt written off beside a
+        # claim and still carried at face (SEC-231, SEC-234).
+        cash, debt, reserves, bad_realised, bad_absorbed, assigned, index_ray, _, util, rate = (
             int(x) for x in state
         )
         asset = assets[name]
@@ -266,11 +268,13 @@ def pool_rows(
                 "reserves": reserves,
                 "bad_debt_realised": bad_realised,
                 "bad_debt_absorbed": bad_absorbed,
+                "assigned_debt": assigned,
                 "cash_display": f"{cash / unit:,.2f}",
                 "total_debt_display": f"{debt / unit:,.2f}",
                 "reserves_display": f"{reserves / unit:,.2f}",
                 "bad_debt_realised_display": f"{bad_realised / unit:,.2f}",
                 "bad_debt_absorbed_display": f"{bad_absorbed / unit:,.2f}",
+                "assigned_debt_display": f"{assigned / unit:,.2f}",
                 "borrow_index_ray": str(index_ray),
                 "utilisation_bps": util,
                 "borrow_rate_bps": rate,

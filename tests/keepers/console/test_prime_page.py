@@ -298,8 +298,9 @@ def test_prime__accounts_pools_and_liquidations_match_the_chain(
             ("data-reserves", state[2]),
             ("data-bad-debt-realised", state[3]),
             ("data-bad-debt-absorbed", state[4]),
-            ("data-utilisation-bps", state[7]),
-            ("data-borrow-rate-bps", state[8]),
+            ("data-assigned-debt", state[5]),
+            ("data-utilisation-bps", state[8]),
+            ("data-borrow-rate-bps", state[9]),
         ):
             assert int(row.get_attribute(attr)) == value, f"{address} {attr}"
 
@@ -406,7 +407,8 @@ def test_prime__halt_action_refuses_bad_input_and_prepares_the_halt(
 PRIME_QUERY = """{ prime { head accountsOpened
     accounts(first: 100) { totalCount nodes { account ratioBps debtUsd18 adjustedCollateralUsd18
         limitUsd18 tier halted marginCallAt level } }
-    pools(first: 10) { nodes { pool cash totalDebt reserves utilisationBps borrowRateBps } }
+    pools(first: 10) { nodes { pool cash totalDebt reserves assignedDebt utilisationBps
+        borrowRateBps } }
     liquidations(first: 20) { nodes { account repaid seized } } } }"""
 
 
@@ -446,9 +448,10 @@ def test_graphql__prime_equals_the_broker_and_the_pools(book, console_url, chain
             int(node["cash"]),
             int(node["totalDebt"]),
             int(node["reserves"]),
+            int(node["assignedDebt"]),
             node["utilisationBps"],
             node["borrowRateBps"],
-        ) == (state[0], state[1], state[2], state[7], state[8])
+        ) == (state[0], state[1], state[2], state[5], state[8], state[9])
     logs = _logs(broker.events.Liquidated, chain_reads.record["block"], prime["head"])[-20:]
     assert [
         (n["account"], int(n["repaid"]), int(n["seized"])) for n in prime["liquidations"]["nodes"]
