@@ -41,11 +41,6 @@ def post(p, wallet, books: dict[str, int]):
     return p.broker.execute(CLIENT_ID, actions, sender=wallet)
 
 
-@pytest.fixture
-def p(prime_stack):
-    return prime_stack
-
-
 def fund_liquidator(p, amount):
     p.fund(p.liquidator, "USDC", amount)
     p.tokens["USDC"].approve(p.broker, amount, sender=p.liquidator)

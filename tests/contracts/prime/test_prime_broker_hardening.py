@@ -45,11 +45,6 @@ OTHER_ID = "0x" + "c2" * 20
 CAP = 10**30
 
 
-@pytest.fixture
-def p(prime_stack):
-    return prime_stack
-
-
 def governed(p, label, thunk):
     p.governed((label, lambda: thunk(p.deployment.sender)))
 

@@ -8,7 +8,6 @@ USDC 1, QTB 100, QSPX 50, QCORP 80; haircuts 0%, 1.6%, 8%, 8%; the tier 150/125/
 from __future__ import annotations
 
 import ape
-import pytest
 from eth_utils import to_checksum_address
 
 from broker_fixtures import (
@@ -33,11 +32,6 @@ from keepers.prime import deploy_lending_pool
 DE = 276  # verified and Institutional, but not a jurisdiction the test tokens allow (US only)
 OUTSIDER_ID = to_checksum_address("0x" + "a7" * 20)
 ACCOMPLICE_ID = to_checksum_address("0x" + "ac" * 20)
-
-
-@pytest.fixture
-def p(prime_stack):
-    return prime_stack
 
 
 def post(p, wallet, account, books: dict[str, int]):

@@ -11,8 +11,6 @@ that it now fails. Prices: USDC 1, QTB 100, QSPX 50, QCORP 80; haircuts 0%, 1.6%
 
 from __future__ import annotations
 
-import pytest
-
 from bond_fixtures import SHARE_UNIT, USD_UNIT
 from broker_fixtures import BORROW, CLIENT_ID, DEPOSIT, SWAP, UNIT, WITHDRAW, act, route
 from fast_reverts import attempt
@@ -25,11 +23,6 @@ from keepers.risk.deploy import feed_config
 DAY = 86_400
 COUPONS = 1  # IPrimeBroker's IncomeKind.Coupons
 CAP = 10**30
-
-
-@pytest.fixture
-def p(prime_stack):
-    return prime_stack
 
 
 def post(p, wallet, token, amount):
@@ -67,11 +60,6 @@ def liquidate(p, chain, debt_asset, repay, collateral_asset, route_bytes=b""):
     count = p.broker.liquidationCount(CLIENT_ID)
     args = (CLIENT_ID, debt_asset, repay, collateral_asset, route_bytes, count)
     return attempt(chain, p.broker.liquidate, *args, sender=p.liquidator)
-
-
-@pytest.fixture
-def matured(p, bond, chain, agent):
-    return mature_notes(p, bond, agent)
 
 
 def mature_notes(p, bond, agent):

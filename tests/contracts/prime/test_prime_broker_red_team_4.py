@@ -11,7 +11,6 @@ funded); the same prices, haircuts and tier."""
 from __future__ import annotations
 
 import ape
-import pytest
 
 from bond_fixtures import SCALE, USD_UNIT
 from broker_fixtures import (
@@ -29,20 +28,9 @@ from fast_reverts import attempt
 from keepers.prime import deploy_lending_pool
 from keepers.prime.book import PrimeBook
 from keepers.prime.margin import choose_liquidation
-from test_prime_broker_red_team_3 import liquidate, mature_notes, post, rfq_route
+from test_prime_broker_red_team_3 import liquidate, post, rfq_route
 
 DAY = 86_400
-
-
-@pytest.fixture
-def p(prime_stack):
-    return prime_stack
-
-
-@pytest.fixture
-def matured(p, bond, agent):
-    """test_prime_broker_red_team_3.py's `matured` book (note, LUSDC, USDC, borrowed)."""
-    return mature_notes(p, bond, agent)
 
 
 def liquidatable_qspx_book(p, qspx_usd=34):

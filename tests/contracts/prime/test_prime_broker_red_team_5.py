@@ -8,27 +8,15 @@ it was funded); the same prices, haircuts and tier."""
 
 from __future__ import annotations
 
-import pytest
-
 from bond_fixtures import USD_UNIT
 from broker_fixtures import BORROW, CLIENT_ID, REPAY, UNIT, WITHDRAW, ZERO, ZERO_RATES, act
 from fast_reverts import attempt
 from keepers.prime import deploy_lending_pool
 from keepers.risk.deploy import FEED_HEARTBEAT, MAX_ANSWER
-from test_prime_broker_red_team_3 import liquidate, mature_notes, post
+from test_prime_broker_red_team_3 import liquidate, post
 from test_prime_broker_red_team_4 import seize_the_cash, take
 
 OUT_OF_BOUNDS = 8  # IOracleRouter PriceStatus.OutOfBounds
-
-
-@pytest.fixture
-def p(prime_stack):
-    return prime_stack
-
-
-@pytest.fixture
-def matured(p, bond, agent):
-    return mature_notes(p, bond, agent)
 
 
 def test_sec_197__written_off_beside_a_claim__nothing_seizable__not_liquidatable(
