@@ -235,7 +235,8 @@ abstract contract PrimeLayout is IPrimeBrokerErrors {
             _balances[account][asset] = balance - amount;
             _totalCollateral[asset] -= amount;
         }
-        if (balance == amount) a.heldMask &= ~_bit(l);
+        // A claim keeps its bit (round 9 I1: a debit of 0 beside retired units hid it).
+        if (balance == amount && _retired[account][asset] == 0) a.heldMask &= ~_bit(l);
     }
 
     /// @dev Takes `amount` recovered of the account's assigned debt of `asset` off what its pool

@@ -2,6 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
+import {IERC4626} from "@openzeppelin/contracts/interfaces/IERC4626.sol";
 import {
     IPrimeBroker,
     MarginTier,
@@ -110,6 +111,8 @@ contract PrimeMargin is IPrimeMargin, PrimeModule {
         Listing storage l = _listings[asset];
         if (l.slot == 0) revert AssetNotListed(asset);
         if (pool.broker() != address(this)) revert InvalidCollateral(asset, "pool of another broker");
+        // One pool per asset (round 9 I2: two listings on one pool broke assignedDebt = sum carried).
+        if (IERC4626(address(pool)).asset() != asset) revert InvalidCollateral(asset, "pool of another asset");
         // A pool would receive the income of what it holds and count it for no lender (SEC-28).
         if (l.income) revert InvalidCollateral(asset, "income-bearing");
         // The accounts' debts are the listed pool's: moving them would erase them here (SEC-155);
