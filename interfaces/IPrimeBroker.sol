@@ -292,9 +292,9 @@ interface IPrimeBrokerErrors {
 /// account's and its redemption is credited to it as cash, as before. Assigned debt is due in full
 /// whatever the ratio: a liquidation naming its asset recovers it first, up to all of it (a
 /// larger `repay` is cut to it), with the tier's (dynamic) bonus — 0 below a ratio of 100%, so a
-/// sale of the seizure recovers what it fetched, at least its oracle value less
-/// MAX_LIQUIDATION_SLIPPAGE_BPS (the account bears the difference; `previewLiquidation`'s
-/// `repaid` is then an upper bound) — the account is liquidatable while it owes some and holds more than
+/// sale of the seizure recovers what it fetched, short of the repayment by at most
+/// MAX_RECOVERY_SHORTFALL_BPS (1%; the account bears it, nothing goes to the liquidator;
+/// `previewLiquidation`'s `repaid` is then an upper bound) — the account is liquidatable while it owes some and holds more than
 /// `MAX_DUST_USD` seizable, or is owed income not yet settled (`AccountHealth.liquidatable`,
 /// SEC-197, SEC-234) — and a Repay of that asset pays it before the pool's debt (SEC-193); either
 /// way the pool books the carried part back first, one for one, and the rest as restored loss (a

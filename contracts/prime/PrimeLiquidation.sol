@@ -88,8 +88,8 @@ contract PrimeLiquidation is IPrimeLiquidation, PrimeModule {
         // collateral for the cash they were redeemed for (IPrimeBroker "Income").
         _settleAllIncome(account, a);
         Quote memory q = _quote(account, a, debtAsset, repay, collateralAsset);
-        // Effects: the collateral leaves the account, the assigned debt recovered falls and the
-        // count moves before any token does.
+        // Effects: the collateral leaves the account and the count moves before any token does
+        // (the assigned debt recovered falls after the sale, at what it fetched: below).
         if (q.seized != 0) _debit(account, a, q.collateral, collateralAsset, q.seized);
         unchecked {
             ++a.liquidations;
@@ -301,9 +301,12 @@ contract PrimeLiquidation is IPrimeLiquidation, PrimeModule {
         _requireOracleFloor(sold, q.colPrice, q.collateral.decimals, proceeds, q.debtPrice, q.debt.decimals);
         if (proceeds < q.repaid) {
             // Assigned debt recovers what the sale fetched (round 9 M1: below a ratio of 100% the
-            // bonus is 0 and no sale covers the value seized); the oracle floor bounds the
-            // shortfall, which the account bears.
-            if (q.assigned == 0) revert InsufficientProceeds(proceeds, q.repaid);
+            // bonus is 0 and no sale covers the value seized), short of the repayment by at most
+            // MAX_RECOVERY_SHORTFALL_BPS (round 10 F1: the oracle floor's 3% went to the venue),
+            // which the account bears.
+            if (q.assigned == 0 || proceeds * BPS < q.repaid * (BPS - MAX_RECOVERY_SHORTFALL_BPS)) {
+                revert InsufficientProceeds(proceeds, q.repaid);
+            }
             q.repaid = proceeds;
         }
         IERC20(debtAsset).safeTransfer(address(q.debt.pool), q.repaid);

@@ -179,10 +179,11 @@ abstract contract PrimeModule is PrimeLayout {
     /// unit: a liquidator naming a debt of a costly unit writes nothing off beside collateral worth
     /// more) and, for pool debt, cannot repay one unit of it. For assigned debt, MAX_DUST_USD
     /// alone, the rule `health` reads (round 9 M1: a few units of cash, the claim's own residue or
-    /// a unit the debtor deposits, held off its re-mark or drop for good). Matured notes' claims
-    /// are not counted: nothing seizes them, and a write-off assigns the debts to them (SEC-190,
-    /// SEC-191: a claim's price, one print of it, decides no write-off, and no claim keeps a debt
-    /// accruing).
+    /// a unit the debtor deposits, held off its re-mark or drop for good; so a drop, no claim left,
+    /// leaves up to MAX_DUST_USD at oracle value with the debtor, round 10 F5). Matured notes'
+    /// claims are not counted: nothing seizes them, and a write-off assigns the debts to them
+    /// (SEC-190, SEC-191: a claim's price, one print of it, decides no write-off, and no claim
+    /// keeps a debt accruing).
     function _dust(Quote memory q) internal pure returns (bool) {
         return q.leftUsd <= MAX_DUST_USD
             && (q.assigned != 0 || MarginMath.repayableFor(q.leftUsd, q.debtPrice, q.debt.decimals, q.bonusBps) == 0);

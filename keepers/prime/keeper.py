@@ -105,6 +105,17 @@ class Head:
     timestamp: int
 
 
+def _recovery_floor(repaid: int, sold: int, holdings: dict, choice: Liquidation) -> int:
+    """The least a sale of `sold` units recovering `repaid` of assigned debt must fetch for the
+    broker to accept it: the repayment less MAX_RECOVERY_SHORTFALL_BPS (rounded up: one unit
+    repaid needs one fetched), and the oracle value of what it sells less
+    MAX_LIQUIDATION_SLIPPAGE_BPS (round 10 F4: above a bonus of 3% this is the higher)."""
+    short = -(-repaid * (BPS - model.MAX_RECOVERY_SHORTFALL_BPS) // BPS)
+    debt, collateral = holdings[choice.debt_asset], holdings[choice.collateral_asset]
+    fair = model.seized(sold, collateral, debt, 0)  # `sold` in units of the debt, at the oracle
+    return max(short, -(-fair * (BPS - model.MAX_LIQUIDATION_SLIPPAGE_BPS) // BPS))
+
+
 class MarginKeeper:
     """The margin keeper over one broker (see the module notice). `signer` None: observe only."""
 
@@ -402,9 +413,10 @@ class MarginKeeper:
         SALE_SIZING_ROUNDS times) until the sale is below the aggregator's large-order threshold
         (SEC-150) and the route's predicted proceeds, less the tolerance, cover it (SEC-154).
         Assigned debt recovers what the sale fetches (round 9 M1: its bonus is 0 below a ratio of
-        100%, and no sale covers the value seized): the proceeds need only reach the broker's
-        oracle floor, and a seizure of the whole balance is sold whole (no unit left behind to
-        hold off the re-mark)."""
+        100%, and no sale covers the value seized): without `take`, the proceeds need only reach
+        the broker's bounds (`_recovery_floor`), and a seizure of the whole balance is sold whole
+        (no unit left behind to hold off the re-mark); with `take` the keeper repays at par
+        instead (round 10 F2: no venue's cost for the account)."""
         from keepers.core.errors import QuanteraError
 
         threshold = self._commit_threshold(choice.collateral_asset)
@@ -439,8 +451,8 @@ class MarginKeeper:
                 return f"no sale route: {str(err).splitlines()[0]}"
             floor = plan.predicted_out * (BPS - SALE_TOLERANCE_BPS) // BPS
             needed = repaid
-            if assigned:
-                needed = repaid * (BPS - model.MAX_LIQUIDATION_SLIPPAGE_BPS) // BPS
+            if assigned and not self.take:
+                needed = _recovery_floor(repaid, amount, holdings, choice)
             if floor >= needed:
                 sized = replace(choice, repay=repay, repaid=repaid, seized=seized)
                 return sized, bytes(plan.route)

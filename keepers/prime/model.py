@@ -19,6 +19,9 @@ MAX_DUST_USD = 10**18
 # PrimeLayout.MAX_LIQUIDATION_SLIPPAGE_BPS: a liquidation's sale fetches at least the oracle value
 # of what it sells less this.
 MAX_LIQUIDATION_SLIPPAGE_BPS = 300
+# PrimeLayout.MAX_RECOVERY_SHORTFALL_BPS: a sale recovering assigned debt fetches at least the
+# repayment quoted less this (it recovers what it fetched).
+MAX_RECOVERY_SHORTFALL_BPS = 100
 
 
 def ceil_div(a: int, b: int) -> int:

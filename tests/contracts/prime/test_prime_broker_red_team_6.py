@@ -4,6 +4,8 @@ covered its repayment (`InsufficientProceeds`), and the re-mark or drop ran only
 one unit of the debt asset was left, so a few units of cash (the claim's own, or one the debtor
 deposits) held the carry at face for good while `health` read liquidatable (M1, SEC-238); a
 repayment of one unit ahead of a recovery of all the assigned debt made it revert (L1, SEC-239);
+the fix's outside read (round 10 F1): the venue of such a sale kept up to the oracle floor's 3%
+(now at most 1% short of the repayment);
 `setPool` took a pool of another asset (I2, SEC-240). On the deployed stack and the `matured` book
 of test_prime_broker_red_team_3.py (600 notes, 39,000 USDC borrowed, the redemption started
 before it was funded), its cash seized at a note price of 40: ~33,750 USDC assigned to the claim,
@@ -99,6 +101,27 @@ def test_sec_238__a_sale_below_the_oracle_floor__still_refused(p, bond, matured,
     assert p.broker.balanceOf(CLIENT_ID, lusdc) == cash
     assert p.broker.assignedDebtOf(CLIENT_ID, usdc) == owed
     assert p.broker.carriedDebtOf(CLIENT_ID, usdc) == carried
+
+
+def test_sec_238__a_sale_short_of_the_repayment_by_more_than_1pct__refused(
+    p, bond, matured, chain, accounts
+):
+    """Round 10 F1: the recovery at the proceeds was bounded by the oracle floor alone, so the
+    venue filling an assigned-debt sale (a liquidator's own RFQ maker) kept up to 3% of the value
+    seized. Now the proceeds may fall short of the repayment by MAX_RECOVERY_SHORTFALL_BPS (1%) at
+    most: a maker paying 2% below is refused (`InsufficientProceeds`), nothing moves."""
+    note, lusdc, usdc, borrowed = matured
+    owed, carried, cash = _cash_beside_a_fallen_claim(p, bond, matured, chain, 40_000)
+    assert p.broker.MAX_RECOVERY_SHORTFALL_BPS() == 100
+    maker = wallet_of(p, accounts, chain, ACCOMPLICE_ID)
+    paid = cash * 9_800 // 10_000
+    p.fund(maker, "USDC", paid)
+    usdc.approve(p.venues["RfqVenue"], paid, sender=maker)
+    sale = rfq_route(p, chain, maker, lusdc, usdc, cash, paid)
+    refused = liquidate(p, chain, usdc, owed, lusdc, sale)
+    assert refused == ("InsufficientProceeds", {"proceeds": paid, "repay": cash}), refused
+    assert p.broker.balanceOf(CLIENT_ID, lusdc) == cash
+    assert p.broker.assignedDebtOf(CLIENT_ID, usdc) == owed
 
 
 def test_sec_238__debtor_deposits_one_unit_beside_a_due_re_mark__dust__re_marked(

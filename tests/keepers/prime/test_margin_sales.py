@@ -140,6 +140,19 @@ def test_sec_238__assigned_debt_below_100pct__keeper_sells_the_whole_balance_for
     assert (method, choice.collateral_asset, route) == ("sell", cash, b"\x01"), terms
     assert choice.seized == 15_000 * E6 and choice.repaid == 15_000 * E6
     assert asked == [(cash, 15_000 * E6)]
+    # A route 2% short of the repayment is refused (the broker's MAX_RECOVERY_SHORTFALL_BPS: 1%,
+    # round 10 F1); the keeper sends nothing for it.
+    keeper, mark, asked = keeper_over(holdings)
+    keeper._router.plan = lambda *args, **kwargs: SimpleNamespace(
+        predicted_out=14_700 * E6, route=b"\x01"
+    )
+    terms = keeper._terms(mark, Head(1, 1_700_000_000))
+    assert isinstance(terms, str) or terms[1] != "sell", terms
+    # With `take` the keeper repays at par instead of selling below it (round 10 F2).
+    keeper, mark, asked = keeper_over(holdings)
+    keeper.take = True
+    choice, method, route = keeper._terms(mark, Head(1, 1_700_000_000))
+    assert (method, route, choice.repaid) == ("take", b"", 15_000 * E6)
     # Pool debt at the same ratio still needs proceeds that cover the repayment: no sale.
     pool_debt = dict(holdings, **{USDC: model.Holding(0, 33_750 * E6, E18, 6, 0)})
     keeper, mark, asked = keeper_over(pool_debt)
