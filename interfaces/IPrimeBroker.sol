@@ -104,11 +104,9 @@ struct AccountHealth {
     /// (see "Assigned debt") beside more than `MAX_DUST_USD` seizable or income owed not yet
     /// settled (SEC-236), or, with no balance lacking a usable price, beside no claim (dropped,
     /// SEC-199) or beside claims whose haircut value no longer covers the pools' carry (re-marked,
-    /// SEC-234). Warning: assigned debt beside a claim and at most `MAX_DUST_USD` seizable reads
-    /// false even where that dust could repay a unit of it; and the reverse: beside at most
-    /// `MAX_DUST_USD` that is one unit of the debt or more, the drop or re-mark it reads true for
-    /// waits until a liquidation takes that unit (`_quote`'s dust is below one unit; red team
-    /// round 9 M1, open).
+    /// SEC-234). Assigned debt beside a claim that covers its carry and at most `MAX_DUST_USD`
+    /// seizable reads false: that dust is the account's, as a liquidation's dust of assigned
+    /// debt is (`MAX_DUST_USD`, the one rule of both; red team round 9 M1).
     bool liquidatable;
     /// When the open call was last seen below maintenance (its issue or its last confirmation; 0:
     /// none open). It lapses `min(gracePeriod, MARGIN_CALL_HEARTBEAT)` after this.
@@ -292,19 +290,24 @@ interface IPrimeBrokerErrors {
 /// value (what the margin check counts them at; `carriedDebtOf`, taken by each debt asset in turn)
 /// and realise the rest at once, reserves first (ILendingPool "Assigned debt"). The claim stays the
 /// account's and its redemption is credited to it as cash, as before. Assigned debt is due in full
-/// whatever the ratio: a liquidation naming its asset recovers it first, up to all of it, with the
-/// tier's (dynamic) bonus — the account is liquidatable while it owes some and holds more than
+/// whatever the ratio: a liquidation naming its asset recovers it first, up to all of it (a
+/// larger `repay` is cut to it), with the tier's (dynamic) bonus — 0 below a ratio of 100%, so a
+/// sale of the seizure recovers what it fetched, short of the repayment by at most
+/// MAX_RECOVERY_SHORTFALL_BPS (1%; the account bears it, nothing goes to the liquidator;
+/// `previewLiquidation`'s `repaid` is then an upper bound) — the account is liquidatable while it owes some and holds more than
 /// `MAX_DUST_USD` seizable, or is owed income not yet settled (`AccountHealth.liquidatable`,
 /// SEC-197, SEC-234) — and a Repay of that asset pays it before the pool's debt (SEC-193); either
 /// way the pool books the carried part back first, one for one, and the rest as restored loss (a
 /// step up for its lenders of at most what they lost at the write-off; the reserves' loss goes
 /// back to the reserves). While any is owed the account may neither withdraw nor borrow
-/// (`DebtAssignedOutstanding`). A liquidation that leaves dust re-marks: when the pools carry more
+/// (`DebtAssignedOutstanding`). A liquidation that leaves at most `MAX_DUST_USD` seizable beside
+/// assigned debt (whatever that is in units of the debt) re-marks: when the pools carry more
 /// than the claims' haircut value covers, by more than 5% and `MAX_DUST_USD` (a claim's part
 /// without a usable price counting 0), and no balance is without a usable price (SEC-162), the
 /// account is liquidatable and the excess is dropped (realised then); a carry is never marked up. Once the account has no claim left, what is left is dropped and the debt
 /// forgotten (SEC-199: nothing will pay it; one wei kept it for good), and the pools' debt of a
-/// liquidatable account beside it is written off. `setPool` refuses while any debt of the asset
+/// liquidatable account beside it is written off. `setPool` takes only a pool of this broker
+/// and of the asset itself (`"pool of another asset"`, round 9 I2), and refuses while any debt of the asset
 /// is assigned (`"pool owed"`, SEC-195: its recovery is that pool's).
 /// Warning: the carry follows the note's oracle price: one low print re-marks it down (realised
 /// then, restored by the recovery), as any collateral is valued. A depositor before a recovery
@@ -381,7 +384,8 @@ interface IPrimeBroker is IPrimeBrokerErrors, IPrimeLiquidation {
     // ---------------------------------------------------------------- governance
     function setTier(uint8 tier, MarginTier calldata terms) external;
     function setCollateral(address asset, CollateralConfig calldata config) external;
-    /// @notice Makes `asset` borrowable from `pool` (whose broker must be this contract). Lists it.
+    /// @notice Makes `asset` borrowable from `pool` (whose broker must be this contract and whose
+    /// asset must be `asset`: `"pool of another asset"`, round 9 I2). Lists it.
     /// Refuses an income-bearing asset (`InvalidCollateral(asset, "income-bearing")`, SEC-28) and
     /// any change while the listed pool is owed anything (`"pool owed"`, SEC-155: the accounts'
     /// debts are that pool's), assigned debt included (SEC-195: its recovery is that pool's).

@@ -48,8 +48,11 @@ abstract contract PrimeLayout is IPrimeBrokerErrors {
     uint256 public constant MARGIN_CALL_HEARTBEAT = 1 days;
     /// @notice Collateral a liquidation leaves behind is dust, and the account's debts are written
     /// off, when it cannot repay one unit of the debt repaid and is worth at most this: one USD
-    /// (18 decimals; SEC-23).
+    /// (18 decimals; SEC-23). Beside assigned debt, worth at most this alone (SEC-238).
     uint256 public constant MAX_DUST_USD = 1e18;
+    /// @notice A sale recovering assigned debt may fetch less than the repayment quoted (its bonus
+    /// is 0 below a ratio of 100%) by at most this: it recovers what it fetched (SEC-238).
+    uint256 public constant MAX_RECOVERY_SHORTFALL_BPS = 100;
     /// @dev A carry is re-marked once the claims' haircut value is below it by more than this
     /// share (and MAX_DUST_USD): one re-mark per 5% fall, not one per tick (SEC-234, round 7 M1).
     uint256 internal constant REMARK_MARGIN_BPS = 500;
@@ -235,7 +238,8 @@ abstract contract PrimeLayout is IPrimeBrokerErrors {
             _balances[account][asset] = balance - amount;
             _totalCollateral[asset] -= amount;
         }
-        if (balance == amount) a.heldMask &= ~_bit(l);
+        // A claim keeps its bit (round 9 I1: a debit of 0 beside retired units hid it).
+        if (balance == amount && _retired[account][asset] == 0) a.heldMask &= ~_bit(l);
     }
 
     /// @dev Takes `amount` recovered of the account's assigned debt of `asset` off what its pool

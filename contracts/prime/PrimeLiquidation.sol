@@ -88,14 +88,9 @@ contract PrimeLiquidation is IPrimeLiquidation, PrimeModule {
         // collateral for the cash they were redeemed for (IPrimeBroker "Income").
         _settleAllIncome(account, a);
         Quote memory q = _quote(account, a, debtAsset, repay, collateralAsset);
-        // Effects: the collateral leaves the account, the assigned debt recovered falls and the
-        // count moves before any token does.
+        // Effects: the collateral leaves the account and the count moves before any token does
+        // (the assigned debt recovered falls after the sale, at what it fetched: below).
         if (q.seized != 0) _debit(account, a, q.collateral, collateralAsset, q.seized);
-        // No underflow: repaid <= repay <= assigned (`_quote`'s close factor for assigned debt).
-        if (q.assigned != 0) {
-            _assign(account, a, debtAsset, _bit(q.debt), q.assigned - q.repaid);
-            q.carried = _uncarry(account, debtAsset, q.repaid);
-        }
         unchecked {
             ++a.liquidations;
         }
@@ -113,7 +108,11 @@ contract PrimeLiquidation is IPrimeLiquidation, PrimeModule {
                 proceeds = _sellSeized(account, a, q, route, collateralAsset, debtAsset);
             }
             if (q.assigned != 0) {
-                // Written off before: the pool recovers it (SEC-190).
+                // Written off before: the pool recovers it (SEC-190), what a sale fetched (round 9
+                // M1). Booked after the transfers (the broker's lock holds: nothing reenters).
+                // No underflow: repaid <= repay <= assigned (`_quote`'s cap for assigned debt).
+                _assign(account, a, debtAsset, _bit(q.debt), q.assigned - q.repaid);
+                q.carried = _uncarry(account, debtAsset, q.repaid);
                 debtAfter = q.debtBefore - q.repaid;
                 q.debt.pool.recoverBadDebt(account, q.repaid, q.carried);
             } else {
@@ -278,8 +277,9 @@ contract PrimeLiquidation is IPrimeLiquidation, PrimeModule {
 
     /// @dev Sells the seized collateral along `route`; what the route did not spend goes back to the
     /// account. The proceeds must reach the oracle value of what was sold less
-    /// MAX_LIQUIDATION_SLIPPAGE_BPS and cover the repayment; the pool gets the repayment, the
-    /// liquidator the rest. Sets `q.seized` to what was sold.
+    /// MAX_LIQUIDATION_SLIPPAGE_BPS and cover the repayment (assigned debt: the repayment is at
+    /// most the proceeds); the pool gets the repayment, the liquidator the rest. Sets `q.seized`
+    /// to what was sold.
     function _sellSeized(
         address account,
         Account memory a,
@@ -299,7 +299,16 @@ contract PrimeLiquidation is IPrimeLiquidation, PrimeModule {
         }
         q.seized = sold;
         _requireOracleFloor(sold, q.colPrice, q.collateral.decimals, proceeds, q.debtPrice, q.debt.decimals);
-        if (proceeds < q.repaid) revert InsufficientProceeds(proceeds, q.repaid);
+        if (proceeds < q.repaid) {
+            // Assigned debt recovers what the sale fetched (round 9 M1: below a ratio of 100% the
+            // bonus is 0 and no sale covers the value seized), short of the repayment by at most
+            // MAX_RECOVERY_SHORTFALL_BPS (round 10 F1: the oracle floor's 3% went to the venue),
+            // which the account bears.
+            if (q.assigned == 0 || proceeds * BPS < q.repaid * (BPS - MAX_RECOVERY_SHORTFALL_BPS)) {
+                revert InsufficientProceeds(proceeds, q.repaid);
+            }
+            q.repaid = proceeds;
+        }
         IERC20(debtAsset).safeTransfer(address(q.debt.pool), q.repaid);
         if (proceeds > q.repaid) IERC20(debtAsset).safeTransfer(msg.sender, proceeds - q.repaid);
     }

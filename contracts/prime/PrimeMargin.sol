@@ -2,6 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
+import {IERC4626} from "@openzeppelin/contracts/interfaces/IERC4626.sol";
 import {
     IPrimeBroker,
     MarginTier,
@@ -109,9 +110,11 @@ contract PrimeMargin is IPrimeMargin, PrimeModule {
         _requireDelegated();
         Listing storage l = _listings[asset];
         if (l.slot == 0) revert AssetNotListed(asset);
-        if (pool.broker() != address(this)) revert InvalidCollateral(asset, "pool of another broker");
         // A pool would receive the income of what it holds and count it for no lender (SEC-28).
         if (l.income) revert InvalidCollateral(asset, "income-bearing");
+        if (pool.broker() != address(this)) revert InvalidCollateral(asset, "pool of another broker");
+        // One pool per asset (round 9 I2: two listings on one pool broke assignedDebt = sum carried).
+        if (IERC4626(address(pool)).asset() != asset) revert InvalidCollateral(asset, "pool of another asset");
         // The accounts' debts are the listed pool's: moving them would erase them here (SEC-155);
         // so is their assigned debt (its recovery is that pool's, SEC-195).
         if (address(l.pool) != address(0) && (l.pool.state().totalDebt != 0 || _totalAssigned[asset] != 0)) {

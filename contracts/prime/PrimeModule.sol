@@ -104,7 +104,12 @@ abstract contract PrimeModule is PrimeLayout {
             revert InsufficientBalance(account, collateralAsset, 0, 1);
         }
         uint256 most = q.assigned != 0 ? q.assigned : MarginMath.maxRepay(q.debtBefore, f.ratioBps, t.closeFactorBps);
-        if (repay > most) revert RepayAboveCloseFactor(repay, most);
+        if (repay > most) {
+            // Assigned debt: all of it at most (round 9 L1: a repayment of a few units ahead of a
+            // recovery of all of it does not make the recovery revert).
+            if (q.assigned == 0) revert RepayAboveCloseFactor(repay, most);
+            repay = most;
+        }
         q.ratioBeforeBps = f.ratioBps;
         q.unpriced = f.unpriced;
         q.adjustedCollateralUsd = f.adjustedCollateralUsd;
@@ -144,7 +149,8 @@ abstract contract PrimeModule is PrimeLayout {
         // debt alone is written off again only to drop it, once no claim is left (SEC-199: nothing
         // will ever pay it), or to re-mark it, once its pools carry more of it than the claims'
         // haircut value by more than the margin (SEC-234); beside a claim that covers the carry,
-        // nothing (it was made, SEC-190). `liquidatable` (PrimeMargin.health) reads the same rule.
+        // nothing (it was made, SEC-190). `liquidatable` (PrimeMargin.health) reads the same rule for
+        // assigned debt (`_dust`).
         q.claimUsd = f.adjustedClaimUsd;
         if (
             _decideWriteOff(q) && !(due && a.debtMask != 0) && (a.debtMask != 0 || (_claims(account, a) && !_remark(f)))
@@ -169,15 +175,18 @@ abstract contract PrimeModule is PrimeLayout {
         return false;
     }
 
-    /// @dev Dust (SEC-23): what is left to seize cannot repay one unit of the debt, and it is worth at
-    /// most MAX_DUST_USD (whatever the debt's unit: a liquidator naming a debt of a costly unit
-    /// writes nothing off beside collateral worth more). Matured notes' claims are not counted:
-    /// nothing seizes them, and a write-off assigns the debts to them (SEC-190, SEC-191: a claim's
-    /// price, one print of it, decides no write-off, and no claim keeps a debt accruing).
+    /// @dev Dust (SEC-23): what is left to seize is worth at most MAX_DUST_USD (whatever the debt's
+    /// unit: a liquidator naming a debt of a costly unit writes nothing off beside collateral worth
+    /// more) and, for pool debt, cannot repay one unit of it. For assigned debt, MAX_DUST_USD
+    /// alone, the rule `health` reads (round 9 M1: a few units of cash, the claim's own residue or
+    /// a unit the debtor deposits, held off its re-mark or drop for good; so a drop, no claim left,
+    /// leaves up to MAX_DUST_USD at oracle value with the debtor, round 10 F5). Matured notes'
+    /// claims are not counted: nothing seizes them, and a write-off assigns the debts to them
+    /// (SEC-190, SEC-191: a claim's price, one print of it, decides no write-off, and no claim
+    /// keeps a debt accruing).
     function _dust(Quote memory q) internal pure returns (bool) {
-        return
-            q.leftUsd <= MAX_DUST_USD
-                && MarginMath.repayableFor(q.leftUsd, q.debtPrice, q.debt.decimals, q.bonusBps) == 0;
+        return q.leftUsd <= MAX_DUST_USD
+            && (q.assigned != 0 || MarginMath.repayableFor(q.leftUsd, q.debtPrice, q.debt.decimals, q.bonusBps) == 0);
     }
 
     /// @dev Sets (and returns) `q.writeOff`: dust, and no balance without a usable price (SEC-162:

@@ -64,6 +64,7 @@ from keepers.core.sending import (
     tx_state,
 )
 from keepers.core.units import BPS
+from keepers.prime import model
 from keepers.prime.book import PrimeBook
 from keepers.prime.margin import (
     MAX_LIQUIDATIONS_PER_BLOCK,
@@ -102,6 +103,17 @@ SALE_MARGIN_BPS = 1
 class Head:
     number: int
     timestamp: int
+
+
+def _recovery_floor(repaid: int, sold: int, holdings: dict, choice: Liquidation) -> int:
+    """The least a sale of `sold` units recovering `repaid` of assigned debt must fetch for the
+    broker to accept it: the repayment less MAX_RECOVERY_SHORTFALL_BPS (rounded up: one unit
+    repaid needs one fetched), and the oracle value of what it sells less
+    MAX_LIQUIDATION_SLIPPAGE_BPS (round 10 F4: above a bonus of 3% this is the higher)."""
+    short = -(-repaid * (BPS - model.MAX_RECOVERY_SHORTFALL_BPS) // BPS)
+    debt, collateral = holdings[choice.debt_asset], holdings[choice.collateral_asset]
+    fair = model.seized(sold, collateral, debt, 0)  # `sold` in units of the debt, at the oracle
+    return max(short, -(-fair * (BPS - model.MAX_LIQUIDATION_SLIPPAGE_BPS) // BPS))
 
 
 class MarginKeeper:
@@ -337,7 +349,7 @@ class MarginKeeper:
             # A write-off is no sale (its preview repays nothing: `_sale` has nothing to plan).
             if choice is None or choice.repaid == 0:
                 continue
-            sale = self._sale(mark.account, choice, head)
+            sale = self._sale(mark.account, choice, head, holdings)
             if not isinstance(sale, str):
                 sized, route = sale
                 return sized, "sell", route
@@ -394,22 +406,30 @@ class MarginKeeper:
         return int(self.router().aggregator.tokenPolicy(asset).commitThreshold)
 
     def _sale(
-        self, account: str, choice: Liquidation, head: Head
+        self, account: str, choice: Liquidation, head: Head, holdings: dict
     ) -> tuple[Liquidation, bytes] | str:
         """The liquidation `choice` sized to one sale, with the packed route selling its previewed
         seizure into the broker, or why there is none. The repayment shrinks (at most
         SALE_SIZING_ROUNDS times) until the sale is below the aggregator's large-order threshold
-        (SEC-150) and the route's predicted proceeds, less the tolerance, cover it (SEC-154)."""
+        (SEC-150) and the route's predicted proceeds, less the tolerance, cover it (SEC-154).
+        Assigned debt recovers what the sale fetches (round 9 M1: its bonus is 0 below a ratio of
+        100%, and no sale covers the value seized): without `take`, the proceeds need only reach
+        the broker's bounds (`_recovery_floor`), and a seizure of the whole balance is sold whole
+        (no unit left behind to hold off the re-mark); with `take` the keeper repays at par
+        instead (round 10 F2: no venue's cost for the account)."""
         from keepers.core.errors import QuanteraError
 
         threshold = self._commit_threshold(choice.collateral_asset)
+        assigned = bool(holdings[choice.debt_asset].assigned)
+        balance = holdings[choice.collateral_asset].balance
         repay, reason = choice.repay, "nothing to sell"
         for _ in range(SALE_SIZING_ROUNDS):
             repaid, seized, _, _ = self.book.margin.previewLiquidation(
                 account, choice.debt_asset, repay, choice.collateral_asset
             )
             repaid, seized = int(repaid), int(seized)
-            amount = seized * (BPS - SALE_MARGIN_BPS) // BPS
+            whole = assigned and seized == balance
+            amount = seized if whole else seized * (BPS - SALE_MARGIN_BPS) // BPS
             if amount == 0:
                 return reason
             if threshold and amount >= threshold:
@@ -430,7 +450,10 @@ class MarginKeeper:
             except (QuanteraError, ContractLogicError) as err:
                 return f"no sale route: {str(err).splitlines()[0]}"
             floor = plan.predicted_out * (BPS - SALE_TOLERANCE_BPS) // BPS
-            if floor >= repaid:
+            needed = repaid
+            if assigned and not self.take:
+                needed = _recovery_floor(repaid, amount, holdings, choice)
+            if floor >= needed:
                 sized = replace(choice, repay=repay, repaid=repaid, seized=seized)
                 return sized, bytes(plan.route)
             reason = f"a sale fetches {floor}, less than the {repaid} to repay"

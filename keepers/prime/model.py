@@ -13,9 +13,15 @@ from dataclasses import dataclass
 BPS = 10_000
 HAIRCUT_PER_RISK_WEIGHT_BPS = 800
 NO_DEBT_RATIO = 2**256 - 1
-# PrimeLayout.MAX_DUST_USD: collateral left behind is dust (the debts written off) when it cannot
-# repay one unit of the debt repaid and is worth at most this (18 decimals).
+# PrimeLayout.MAX_DUST_USD: collateral left behind is dust (the debts written off) when it is
+# worth at most this (18 decimals) and, for pool debt, cannot repay one unit of the debt repaid.
 MAX_DUST_USD = 10**18
+# PrimeLayout.MAX_LIQUIDATION_SLIPPAGE_BPS: a liquidation's sale fetches at least the oracle value
+# of what it sells less this.
+MAX_LIQUIDATION_SLIPPAGE_BPS = 300
+# PrimeLayout.MAX_RECOVERY_SHORTFALL_BPS: a sale recovering assigned debt fetches at least the
+# repayment quoted less this (it recovers what it fetched).
+MAX_RECOVERY_SHORTFALL_BPS = 100
 
 
 def ceil_div(a: int, b: int) -> int:
@@ -164,7 +170,7 @@ def quote(
         - before
         + value_down(collateral.balance - s, collateral.price18, collateral.decimals)
     )
-    dust = left <= MAX_DUST_USD and repayable_for(left, debt, b) == 0
+    dust = left <= MAX_DUST_USD and (bool(debt.assigned) or repayable_for(left, debt, b) == 0)
     return Quote(r, s, b, dust and not unpriced and not debt.assigned)
 
 

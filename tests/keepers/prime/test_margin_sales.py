@@ -119,3 +119,42 @@ def test_sec_150__sale_above_the_commit_threshold__keeper_repays_what_one_sale_b
 def test_scaled_repay__the_seizure_scales_with_the_repayment():
     assert scaled_repay(500, 100, 200) == 500
     assert scaled_repay(500, 1_000, 199) == 99
+
+
+def test_sec_238__assigned_debt_below_100pct__keeper_sells_the_whole_balance_for_what_it_fetches():
+    """Round 9 M1 in the keeper: 33,750 USDC assigned beside 15,000 of a $1 cash asset (ratio
+    44%: the bonus is 0, so what a sale fetches is below what it repays). The keeper shrank the
+    repayment round after round (the seizure, capped at the balance, never moved) and, without
+    `--take`, proposed a write-off the broker refuses (`ZeroAmount`: 15,000 is no dust). Now a
+    sale recovering assigned debt needs only the broker's oracle floor, and a seizure of the
+    whole balance is sold whole (no unit left behind to hold off the re-mark)."""
+    cash = "0x" + "4" * 40
+    holdings = {
+        USDC: model.Holding(0, 33_750 * E6, E18, 6, 0, 33_750 * E6, 20_000 * E6),
+        cash: model.Holding(15_000 * E6, 0, E18, 6, 0),
+    }
+    keeper, mark, asked = keeper_over(holdings)
+    terms = keeper._terms(mark, Head(1, 1_700_000_000))
+    assert not isinstance(terms, str), terms
+    choice, method, route = terms
+    assert (method, choice.collateral_asset, route) == ("sell", cash, b"\x01"), terms
+    assert choice.seized == 15_000 * E6 and choice.repaid == 15_000 * E6
+    assert asked == [(cash, 15_000 * E6)]
+    # A route 2% short of the repayment is refused (the broker's MAX_RECOVERY_SHORTFALL_BPS: 1%,
+    # round 10 F1); the keeper sends nothing for it.
+    keeper, mark, asked = keeper_over(holdings)
+    keeper._router.plan = lambda *args, **kwargs: SimpleNamespace(
+        predicted_out=14_700 * E6, route=b"\x01"
+    )
+    terms = keeper._terms(mark, Head(1, 1_700_000_000))
+    assert isinstance(terms, str) or terms[1] != "sell", terms
+    # With `take` the keeper repays at par instead of selling below it (round 10 F2).
+    keeper, mark, asked = keeper_over(holdings)
+    keeper.take = True
+    choice, method, route = keeper._terms(mark, Head(1, 1_700_000_000))
+    assert (method, route, choice.repaid) == ("take", b"", 15_000 * E6)
+    # Pool debt at the same ratio still needs proceeds that cover the repayment: no sale.
+    pool_debt = dict(holdings, **{USDC: model.Holding(0, 33_750 * E6, E18, 6, 0)})
+    keeper, mark, asked = keeper_over(pool_debt)
+    terms = keeper._terms(mark, Head(1, 1_700_000_000))
+    assert isinstance(terms, str) and "less than" in terms, terms
