@@ -66,8 +66,20 @@ $(DEPENDENCY_CACHE): FORCE
 
 FORCE:
 
+# ape's incremental compile does not recompile a contract when only a base it inherits through
+# another file changed (a stale PrimeBroker ABI beside a new PrimeLayout). So the build keeps a
+# hash of every source and of ape-config.yaml: when it differs from the last build's, everything
+# is compiled again (--force); when it matches, `ape compile` compiles nothing.
+SOURCES_STAMP := .build/.sources.sha256
 build: install $(MORPHO_BUILD) $(DEPENDENCY_CACHE) ## Install if needed, then compile the contracts (and Morpho Blue)
-	$(BIN)/ape compile
+	@sum=$$(find contracts interfaces -name '*.sol' -not -path 'contracts/.cache/*' | LC_ALL=C sort \
+		| xargs sha256sum ape-config.yaml | sha256sum | cut -c1-64); \
+	if [ -f .build/__local__.json ] && [ "$$(cat $(SOURCES_STAMP) 2>/dev/null)" = "$$sum" ]; then \
+		$(BIN)/ape compile; \
+	else \
+		echo "sources changed since the last build (or no record of it): compiling everything"; \
+		$(BIN)/ape compile --force && echo "$$sum" > $(SOURCES_STAMP); \
+	fi
 
 sizes: build ## Record every deployable contract's runtime size in benchmarks/contract_sizes.json
 	$(BIN)/python scripts/bench_sizes.py

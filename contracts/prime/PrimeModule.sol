@@ -68,7 +68,8 @@ abstract contract PrimeModule is PrimeLayout {
         uint256 leftUsd;
         /// A held balance without a usable price (no write-off beside it, SEC-162).
         address unpriced;
-        /// What is left cannot repay one unit of the debt: write the debts off (SEC-23).
+        /// What is left is dust (`_dust`): write the debts off (SEC-23), or re-mark or drop the
+        /// assigned debt (SEC-234, SEC-199).
         bool writeOff;
         /// The account's call is live (SEC-24).
         bool callLive;

@@ -164,3 +164,28 @@ def test_sec_235__assigned_debt_liquidatable__nothing_to_seize__keeper_sends_the
     keeper, _ = keeper_over(holdings, refusal="must not be asked")
     terms = keeper._terms(Mark(ACCOUNT, quiet, TIER, 1), Head(1, 1_700_000_000))
     assert terms == f"assigned debt of {USDC}: nothing to recover it from yet (SEC-190)"
+
+
+def test_sec_242__owes_only_assigned_debt__keeper_sends_no_margin_call():
+    """Round 9 L2: an account written off beside its claim stays below maintenance (its ratio is
+    the claim's value over the assigned debt) for as long as the claim lasts; the keeper opened a
+    margin call on it and confirmed it every half heartbeat, two transactions a day with no effect
+    (assigned debt is due whatever the ratio). Now it sends none and says why; an account that
+    also owes its pool still gets its call."""
+    assigned = 33_750 * 10**6
+    holdings = dict(
+        claim_only_book(40 * USD), **{USDC: model.Holding(0, assigned, USD, 6, 0, assigned)}
+    )
+    keeper, _ = keeper_over(holdings)
+    outcome = keeper._margin_call(ACCOUNT)  # the stubbed broker has no marginCall: none sent
+    assert outcome == {
+        "action": "none",
+        "reason": "owes only assigned debt: no margin call (SEC-242)",
+    }
+    owing = dict(holdings, **{USDC: model.Holding(0, assigned + 10**6, USD, 6, 0, assigned)})
+    keeper, _ = keeper_over(owing)
+    sent = []
+    keeper.broker.marginCall = lambda account, **kw: (
+        sent.append(account) or SimpleNamespace(events=[], txn_hash=b"\x01" * 32)
+    )
+    assert keeper._margin_call(ACCOUNT)["action"] == "confirmed" and sent == [ACCOUNT]
