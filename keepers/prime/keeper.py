@@ -110,10 +110,10 @@ def _recovery_floor(repaid: int, sold: int, holdings: dict, choice: Liquidation)
     broker to accept it: the repayment less MAX_RECOVERY_SHORTFALL_BPS (rounded up: one unit
     repaid needs one fetched), and the oracle value of what it sells less
     MAX_LIQUIDATION_SLIPPAGE_BPS (round 10 F4: above a bonus of 3% this is the higher)."""
-    short = -(-repaid * (BPS - model.MAX_RECOVERY_SHORTFALL_BPS) // BPS)
+    short = model.ceil_div(repaid * (BPS - model.MAX_RECOVERY_SHORTFALL_BPS), BPS)
     debt, collateral = holdings[choice.debt_asset], holdings[choice.collateral_asset]
     fair = model.seized(sold, collateral, debt, 0)  # `sold` in units of the debt, at the oracle
-    return max(short, -(-fair * (BPS - model.MAX_LIQUIDATION_SLIPPAGE_BPS) // BPS))
+    return max(short, model.ceil_div(fair * (BPS - model.MAX_LIQUIDATION_SLIPPAGE_BPS), BPS))
 
 
 class MarginKeeper:

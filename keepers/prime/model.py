@@ -170,7 +170,7 @@ def quote(
         - before
         + value_down(collateral.balance - s, collateral.price18, collateral.decimals)
     )
-    dust = left <= MAX_DUST_USD and (bool(debt.assigned) or repayable_for(left, debt, b) == 0)
+    dust = left <= MAX_DUST_USD and repayable_for(left, debt, b) == 0
     return Quote(r, s, b, dust and not unpriced and not debt.assigned)
 
 

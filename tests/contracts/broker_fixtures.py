@@ -237,3 +237,14 @@ def holdings(p: PrimeStack, account=CLIENT_ID, spread_bps: int = 0) -> list:
         )
         for symbol, token in p.tokens.items()
     ]
+
+
+def another_pool(p: PrimeStack, asset, name: str):
+    """A second lending pool of `asset` lent to the stack's broker (its deploy routine, zero
+    rates), for `setPool` tests."""
+    from keepers.prime import deploy_lending_pool
+
+    d = p.deployment.scoped(
+        "QuanteraAccessManager", "IdentityRegistry", "OracleRouter", "LiquidityAggregator"
+    )
+    return deploy_lending_pool(d, asset, p.broker, ZERO_RATES, name=name)

@@ -19,15 +19,14 @@ from broker_fixtures import (
     SWAP,
     UNIT,
     US,
-    ZERO_RATES,
     act,
+    another_pool,
     fresh,
     route,
 )
 from fast_reverts import attempt
 from keepers.liquidity.codec import encode_route
 from keepers.liquidity.rfq import RfqQuote, sign_quote
-from keepers.prime import deploy_lending_pool
 
 DE = 276  # verified and Institutional, but not a jurisdiction the test tokens allow (US only)
 OUTSIDER_ID = to_checksum_address("0x" + "a7" * 20)
@@ -222,10 +221,7 @@ def test_sec_155__set_pool_while_the_old_pool_is_owed__refused(p, project):
     Now it refuses while the listed pool is owed anything."""
     usdc = p.tokens["USDC"]
     borrowed(p)
-    d = p.deployment.scoped(
-        "QuanteraAccessManager", "IdentityRegistry", "OracleRouter", "LiquidityAggregator"
-    )
-    other = deploy_lending_pool(d, usdc, p.broker, ZERO_RATES, name="LendingPool.USDC2")
+    other = another_pool(p, usdc, "LendingPool.USDC2")
     old = p.pools["USDC"]
     with ape.reverts(p.broker.InvalidCollateral, asset=usdc, reason="pool owed"):
         p.governed(

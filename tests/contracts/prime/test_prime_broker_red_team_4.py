@@ -21,11 +21,10 @@ from broker_fixtures import (
     SWAP,
     UNIT,
     WITHDRAW,
-    ZERO_RATES,
     act,
+    another_pool,
 )
 from fast_reverts import attempt
-from keepers.prime import deploy_lending_pool
 from keepers.prime.book import PrimeBook
 from keepers.prime.margin import choose_liquidation
 from test_prime_broker_red_team_3 import liquidate, post, rfq_route
@@ -291,10 +290,7 @@ def test_sec_195__set_pool_while_debt_of_it_is_assigned__refused(p, bond, mature
     seize_the_cash(p, chain, matured)
     old = p.pools["USDC"]
     assert old.state().totalDebt == 0 and p.broker.assignedDebtOf(CLIENT_ID, usdc) > 0
-    d = p.deployment.scoped(
-        "QuanteraAccessManager", "IdentityRegistry", "OracleRouter", "LiquidityAggregator"
-    )
-    other = deploy_lending_pool(d, usdc, p.broker, ZERO_RATES, name="LendingPool.USDC3")
+    other = another_pool(p, usdc, "LendingPool.USDC3")
     with ape.reverts(p.broker.InvalidCollateral, asset=usdc, reason="pool owed"):
         p.governed(
             ("swap the pool", lambda: p.broker.setPool(usdc, other, sender=p.deployment.sender))

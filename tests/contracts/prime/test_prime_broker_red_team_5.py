@@ -9,9 +9,8 @@ it was funded); the same prices, haircuts and tier."""
 from __future__ import annotations
 
 from bond_fixtures import USD_UNIT
-from broker_fixtures import BORROW, CLIENT_ID, REPAY, UNIT, WITHDRAW, ZERO, ZERO_RATES, act
+from broker_fixtures import BORROW, CLIENT_ID, REPAY, UNIT, WITHDRAW, ZERO, act, another_pool
 from fast_reverts import attempt
-from keepers.prime import deploy_lending_pool
 from keepers.risk.deploy import FEED_HEARTBEAT, MAX_ANSWER
 from test_prime_broker_red_team_3 import liquidate, post
 from test_prime_broker_red_team_4 import seize_the_cash, take
@@ -100,10 +99,7 @@ def test_sec_199__one_wei_beside_assigned_debt_without_a_claim__dropped__set_poo
     assert p.broker.balanceOf(CLIENT_ID, qcorp) == 1
     assert p.broker.assignedDebtOf(CLIENT_ID, usdc) == 0
     assert not p.margin.health(CLIENT_ID).liquidatable
-    d = p.deployment.scoped(
-        "QuanteraAccessManager", "IdentityRegistry", "OracleRouter", "LiquidityAggregator"
-    )
-    other = deploy_lending_pool(d, usdc, p.broker, ZERO_RATES, name="LendingPool.USDC5")
+    other = another_pool(p, usdc, "LendingPool.USDC5")
     p.governed(("swap", lambda: p.broker.setPool(usdc, other, sender=p.deployment.sender)))
     assert p.broker.poolOf(usdc) == other.address
 

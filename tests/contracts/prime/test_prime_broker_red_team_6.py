@@ -16,8 +16,7 @@ from __future__ import annotations
 import ape
 
 from bond_fixtures import USD_UNIT
-from broker_fixtures import CLIENT_ID, DEPOSIT, REPAY, UNIT, ZERO_RATES, act
-from keepers.prime import deploy_lending_pool
+from broker_fixtures import CLIENT_ID, DEPOSIT, REPAY, UNIT, act, another_pool
 from test_prime_broker_red_team import ACCOMPLICE_ID, rfq_route, wallet_of
 from test_prime_broker_red_team_3 import liquidate
 from test_prime_broker_red_team_4 import seize_the_cash, take
@@ -177,10 +176,7 @@ def test_sec_240__set_pool_of_another_asset__refused(p, bond):
     (a governance slip) would have broken the pool's `assignedDebt == sum of carriedDebtOf`. Now a
     pool of another asset is refused."""
     usdc, lusdc = p.tokens["USDC"], bond.usdc
-    d = p.deployment.scoped(
-        "QuanteraAccessManager", "IdentityRegistry", "OracleRouter", "LiquidityAggregator"
-    )
-    other = deploy_lending_pool(d, lusdc, p.broker, ZERO_RATES, name="LendingPool.LUSDC9")
+    other = another_pool(p, lusdc, "LendingPool.LUSDC9")
     with ape.reverts(p.broker.InvalidCollateral, asset=usdc, reason="pool of another asset"):
         p.governed(
             ("pool of LUSDC", lambda: p.broker.setPool(usdc, other, sender=p.deployment.sender))
