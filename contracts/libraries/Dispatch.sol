@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity ^0.8.24;
+
+/// @title Dispatch
+/// @notice The one way a Quantera contract too big for EIP-170 runs part of its code in a module
+/// (after Euler's Vault Kit `Dispatch`): the dispatcher keeps a stub for each function a module
+/// serves (with the dispatcher's own checks: roles, caller, lock) and runs the call in the module
+/// by DELEGATECALL, on the dispatcher's storage. The module is an immutable of the dispatcher,
+/// deployed once and passed in; it inherits the dispatcher's storage base, never the dispatcher,
+/// and refuses direct calls (`DelegatedModule`).
+///
+/// This is the only file of the protocol's own contracts that holds a DELEGATECALL to a module
+/// (the liquidity aggregator's adapters and the rebalancer's self-multicall are other patterns).
+///
+/// NOT checked here: that `module` runs on this contract's storage layout (the deploy routine
+/// passes the module built for it; a test compares the layouts), and that a stub's selector is the
+/// module's (a test compares the ABIs).
+abstract contract Dispatch {
+    /// @notice A call to a selector no stub or allow-listed view serves.
+    error UnknownCall(bytes4 selector);
+
+    /// @dev Runs the current call's data in `module` and returns or reverts with what it returned.
+    /// Ends the call in assembly: nothing after it runs, so a caller must hold no lock or other
+    /// modifier with code after its body (use `_delegateWords`, which returns to the caller).
+    function _delegate(address module) internal {
+        assembly ("memory-safe") {
+            calldatacopy(0, 0, calldatasize())
+            let ok := delegatecall(gas(), module, 0, calldatasize(), 0, 0)
+            returndatacopy(0, 0, returndatasize())
+            if iszero(ok) { revert(0, returndatasize()) }
+            return(0, returndatasize())
+        }
+    }
+
+    /// @dev Runs the current call's data in `module`, reverts with what it reverted with, and
+    /// returns its first two return words (scratch space; a word the module did not return is
+    /// meaningless). Control comes back here, so a `nonReentrant` caller's lock is released.
+    function _delegateWords(address module) internal returns (uint256 first, uint256 second) {
+        assembly ("memory-safe") {
+            let input := mload(0x40)
+            calldatacopy(input, 0, calldatasize())
+            if iszero(delegatecall(gas(), module, input, calldatasize(), 0, 0x40)) {
+                returndatacopy(input, 0, returndatasize())
+                revert(input, returndatasize())
+            }
+            first := mload(0)
+            second := mload(0x20)
+        }
+    }
+
+    /// @dev Runs `selector(a, b)` (two static words) in `module` from inside another function, and
+    /// reverts with what it reverted with; its return data is not read.
+    function _delegateTwo(address module, bytes4 selector, uint256 a, uint256 b) internal {
+        assembly ("memory-safe") {
+            let p := mload(0x40)
+            mstore(p, selector)
+            mstore(add(p, 0x04), a)
+            mstore(add(p, 0x24), b)
+            if iszero(delegatecall(gas(), module, p, 0x44, 0x00, 0x00)) {
+                returndatacopy(p, 0x00, returndatasize())
+                revert(p, returndatasize())
+            }
+        }
+    }
+
+    /// @dev Runs `selector(a, b, c)` (three static words) in `module`, as `_delegateTwo`.
+    function _delegateThree(address module, bytes4 selector, uint256 a, uint256 b, uint256 c) internal {
+        assembly ("memory-safe") {
+            let p := mload(0x40)
+            mstore(p, selector)
+            mstore(add(p, 0x04), a)
+            mstore(add(p, 0x24), b)
+            mstore(add(p, 0x44), c)
+            if iszero(delegatecall(gas(), module, p, 0x64, 0x00, 0x00)) {
+                returndatacopy(p, 0x00, returndatasize())
+                revert(p, returndatasize())
+            }
+        }
+    }
+}
