@@ -330,6 +330,21 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
     // ================================================================ views
 
     /// @inheritdoc ERC4626
+    /// @dev Priced at the lenders' assets plus the restoration still locked (round 11 #1): an
+    /// entrant buys into the lock at its full value, so one who holds to its end comes out whole
+    /// and the lock is the earlier lenders'. Redemptions are priced at `totalAssets` (a leaver
+    /// forfeits what is still locked).
+    function previewDeposit(uint256 assets) public view override returns (uint256) {
+        return Math.mulDiv(assets, totalSupply() + 10 ** DECIMALS_OFFSET, _entryAssets() + 1, Math.Rounding.Floor);
+    }
+
+    /// @inheritdoc ERC4626
+    /// @dev As `previewDeposit`, rounded up.
+    function previewMint(uint256 shares) public view override returns (uint256) {
+        return Math.mulDiv(shares, _entryAssets() + 1, totalSupply() + 10 ** DECIMALS_OFFSET, Math.Rounding.Ceil);
+    }
+
+    /// @inheritdoc ERC4626
     /// @dev Accrued to now: cash + totalDebt + assignedDebt - reserves - restoration still locked
     /// (what the lenders own).
     function totalAssets() public view override returns (uint256) {
@@ -504,6 +519,15 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
         _badDebtAbsorbed += fromReserves;
         _badDebtRealised += fromLenders;
         emit BadDebtRealised(account, amount, fromReserves, fromLenders);
+        // The lenders' part takes their restoration still locked first (Yearn v3's loss against
+        // locked profit; round 11 #2: a loss past their unlocked claim held `totalAssets` at 0
+        // for days while the lock counted): their claim now does not move for that part.
+        Lock memory lock = _lock;
+        uint256 locked = _lockedAt(lock);
+        if (fromLenders != 0 && locked != 0) {
+            // No underflow: the cut is at most what is locked; the end stays.
+            _lock = Lock(uint128(locked - Math.min(fromLenders, locked)), uint40(block.timestamp), lock.end);
+        }
     }
 
     /// @dev Takes `amount` off the assigned debt (`AssignedDebtExceeded` past it); what is left.
@@ -515,6 +539,11 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
             left = assigned - amount;
         }
         _assignedDebt = left;
+    }
+
+    /// @dev What an entrant's shares are priced at: the lenders' assets and the lock.
+    function _entryAssets() internal view returns (uint256) {
+        return totalAssets() + _lockedAt(_lock);
     }
 
     /// @dev The restoration still locked now: `lock.amount` (as at `lock.start`) unlocking

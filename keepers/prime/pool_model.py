@@ -290,6 +290,11 @@ class PoolModel:
         self.reserves -= from_reserves
         self.bad_debt_absorbed += from_reserves
         self.bad_debt_realised += amount - from_reserves
+        # The lenders' part takes the restoration still locked first (round 11 #2).
+        locked = self.locked_at(self.last_accrual)
+        if amount - from_reserves and locked:
+            self.locked = locked - min(amount - from_reserves, locked)
+            self.unlock_start = self.last_accrual
         return from_reserves, amount - from_reserves
 
     def realise_bad_debt(self, account: str, spread_bps: int, now: int) -> tuple[int, int, int]:

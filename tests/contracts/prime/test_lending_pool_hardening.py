@@ -593,3 +593,60 @@ def test_sec_241__a_second_restoration_while_one_unlocks__no_step__the_locked_se
     assert s.lockedRestoration == still + vested
     assert s.restorationUnlocksAt == t2 + (still * left + vested * unlock) // (still + vested)
     assert_state(pool, model)
+
+
+def test_sec_241__an_entrant_after_the_recovery__priced_into_the_lock__comes_out_whole(stack, chain):
+    """Round 11 #1: new shares were priced at `totalAssets`, which leaves the lock out, so a
+    depositor entering right after a recovery (public by then) and holding to the lock's end took
+    its pro-rata share of the restoration, riskless. Now an entry is priced at the lenders' assets
+    plus the restoration still locked: the entrant comes out whole, and the lock is the earlier
+    lenders'."""
+    pool, broker = stack.pool, stack.broker
+    a = "0x" + "e6" * 20
+    model = _borrowed_half_a_year(stack, chain, a)
+    tx = pool.assignBadDebt(a, 0, 0, sender=broker)
+    amount, _, (_, from_lenders) = model.assign_bad_debt(a, 0, tx.timestamp, 0)
+    stack.usdc.transfer(pool, amount, sender=broker)
+    tx = pool.recoverBadDebt(a, amount, 0, sender=broker)
+    recovered_at = tx.timestamp
+    alice, eve = stack.lenders["alice"], stack.lenders["bob"]
+    alice_before = pool.convertToAssets(pool.balanceOf(alice))
+    stake = 5 * pool.totalAssets()
+    pool.deposit(stake, eve, sender=eve)
+    chain.pending_timestamp = recovered_at + pool.RESTORATION_UNLOCK()
+    chain.mine()
+    assert pool.state().lockedRestoration == 0
+    out = pool.convertToAssets(pool.balanceOf(eve))
+    assert stake - 2 <= out <= stake + 2, (out, stake)
+    gained = pool.convertToAssets(pool.balanceOf(alice)) - alice_before
+    assert from_lenders - 10 <= gained <= from_lenders + 2, (gained, from_lenders)
+
+
+def test_sec_241__a_loss_while_a_restoration_unlocks__taken_from_the_lock_first(
+    stack, chain, operator
+):
+    """Round 11 #2: a later loss was never taken from the lock; past the lenders' unlocked claim
+    it held `totalAssets` at 0 for days (no lender could leave, a unit deposit minted ~1e24
+    shares). Now the lenders' part of a loss takes the restoration still locked first (Yearn v3's
+    loss against locked profit): their claim does not move for that part, the lock shrinks."""
+    pool, broker = stack.pool, stack.broker
+    a, b = "0x" + "e7" * 20, "0x" + "e8" * 20
+    model = _borrowed_half_a_year(stack, chain, a)
+    tx = pool.borrow(b, 100_000 * USD, 0, broker, sender=broker)
+    model.borrow(b, 100_000 * USD, 0, tx.timestamp)
+    tx = pool.assignBadDebt(a, 0, 0, sender=broker)
+    amount, _, _ = model.assign_bad_debt(a, 0, tx.timestamp, 0)
+    stack.usdc.mint(broker, amount, sender=operator)
+    stack.usdc.transfer(pool, amount, sender=broker)
+    tx = pool.recoverBadDebt(a, amount, 0, sender=broker)
+    model.recover_bad_debt(a, amount, tx.timestamp, 0)
+    chain.pending_timestamp = tx.timestamp + DAY
+    chain.mine()
+    before, locked = pool.totalAssets(), pool.state().lockedRestoration
+    tx = pool.assignBadDebt(b, 0, 0, sender=broker)
+    loss, _, (_, from_lenders) = model.assign_bad_debt(b, 0, tx.timestamp, 0)
+    assert 0 < from_lenders < locked
+    # The lenders' claim is where it was (a second of unlock aside); the lock paid the loss.
+    assert before <= pool.totalAssets() <= before + locked // (6 * DAY) + 2
+    assert pool.state().lockedRestoration <= locked - from_lenders + 1
+    assert_state(pool, model)
