@@ -46,6 +46,11 @@ struct PoolState {
     uint256 utilisationBps;
     /// The annual borrow rate now, bps (the rate model at `utilisationBps`).
     uint256 borrowRateBps;
+    /// Restored loss not yet the lenders' (round 8 #3): a recovery's restoration of the lenders'
+    /// loss unlocks into `totalAssets` linearly over `RESTORATION_UNLOCK`; cash meanwhile.
+    uint256 lockedRestoration;
+    /// When the lock is all unlocked (0: nothing locked).
+    uint256 restorationUnlocksAt;
 }
 
 /// @title ILendingPool
@@ -65,7 +70,7 @@ struct PoolState {
 /// Bad debt (`realiseBadDebt`, broker only, once the account has no collateral left): the reserves
 /// absorb it first; the rest lowers `totalAssets`, so every lender's claim falls pro rata, and it
 /// is recorded (`badDebtRealised`). Lenders' claims never exceed the pool's cash plus its debt
-/// plus its assigned debt (PRM-5).
+/// plus its assigned debt, less the reserves and the restoration still locked (PRM-5).
 ///
 /// Assigned debt (SEC-190, SEC-231, SEC-234): an account written off while it keeps a claim on a
 /// matured note's redemption does not lose to the lenders at once what the claim will likely pay.
@@ -73,8 +78,12 @@ struct PoolState {
 /// most `keep` of it (the broker's haircut value of the claims, in units of this asset) in
 /// `assignedDebt`, which `totalAssets` counts at face, and realises the rest at once (reserves
 /// first, then lenders). What the claim pays comes back as cash (`recoverBadDebt`): the carried
-/// part first, one for one (no step), then what was realised: the lenders' loss still recorded
-/// first (a step up for them, of at most that), then the reserves' (no step). What the claims' value no longer covers is dropped
+/// part first, one for one (no step), then what that account's write-off and re-marks realised
+/// (`lossOf`, round 8 #3: its own record, not the pool's): its lenders' loss first, locked and
+/// unlocked into `totalAssets` linearly over `RESTORATION_UNLOCK` (7 days; a lock added to one
+/// still unlocking keeps the locked seconds of both, Yearn v3's profit unlock), so no step for a
+/// depositor who times the recovery to share in; then its reserves' (at once: no step). Anything
+/// beyond the account's record vests as the lenders'. What the claims' value no longer covers is dropped
 /// (`dropAssignedDebt`: realised then, reserves first): the broker re-marks the carry when a
 /// liquidation finds it above the claims' haircut value (IPrimeBroker "Assigned debt"), and drops
 /// it all once no claim is left. So a depositor before a recovery shares only in what exceeds the
@@ -141,7 +150,16 @@ interface ILendingPool {
     event BadDebtAssigned(address indexed account, uint256 amount, uint256 kept, uint256 assignedAfter);
     /// @notice Written-off debt of `account` paid back as cash (`recoverBadDebt`), `carried` of it
     /// against the assigned debt (the rest restores realised loss); the pool's assigned debt after.
-    event BadDebtRecovered(address indexed account, uint256 amount, uint256 carried, uint256 assignedAfter);
+    /// `toLenders` of the rest restores the account's lenders' loss (locked, see "Assigned debt"),
+    /// `toReserves` its reserves'.
+    event BadDebtRecovered(
+        address indexed account,
+        uint256 amount,
+        uint256 carried,
+        uint256 assignedAfter,
+        uint256 toLenders,
+        uint256 toReserves
+    );
     event ReservesWithdrawn(address indexed to, uint256 amount);
 
     // ---------------------------------------------------------------- governance
@@ -176,18 +194,20 @@ interface ILendingPool {
     function realiseBadDebt(address account, uint16 spreadBps) external returns (uint256 amount);
     /// @notice Writes the account's whole debt off beside a claim that may pay it (SEC-231, SEC-234):
     /// out of `totalDebt`; at most `keep` of it into `assignedDebt` (`totalAssets` does not move
-    /// for that part), the rest realised (reserves first, then lenders). Accrues and charges the
-    /// account's spread first.
+    /// for that part), the rest realised (reserves first, then lenders) and the account's record
+    /// (`lossOf`) set to it. Accrues and charges the account's spread first.
     /// @dev Warning: `keep` is the broker's valuation; the pool does not check it.
     function assignBadDebt(address account, uint16 spreadBps, uint256 keep) external returns (uint256 amount);
     /// @notice `amount` of assigned debt no claim will pay: realised now, reserves first, then
-    /// lenders (`BadDebtRealised`); `AssignedDebtExceeded` past the pool's assigned debt.
+    /// lenders (`BadDebtRealised`), and added to the account's record (`lossOf`);
+    /// `AssignedDebtExceeded` past the pool's assigned debt.
     function dropAssignedDebt(address account, uint256 amount) external;
     /// @notice Books `assets` of written-off debt recovered, already transferred in (pay-then-call,
     /// as `repay`: `RepaymentNotReceived` otherwise): `carried` of it pays assigned debt, one for
-    /// one (SEC-194, SEC-231), and the rest restores realised loss (SEC-234): the lenders' (up to
-    /// `badDebtRealised`, a step up of their claim) first, then the reserves' (up to
-    /// `badDebtAbsorbed`: no step); `AssignedDebtExceeded` past the pool's assigned debt,
+    /// one (SEC-194, SEC-231), and the rest restores the account's realised loss (`lossOf`,
+    /// SEC-234, round 8 #3): its lenders' part first, locked and unlocking into `totalAssets` over
+    /// `RESTORATION_UNLOCK` (no step), then its reserves' (no step); anything beyond the record is
+    /// locked as the lenders'. `AssignedDebtExceeded` past the pool's assigned debt,
     /// `CarriedAboveRecovery` past `assets`.
     /// @dev Warning: checked against the pool's assigned debt, not the account's (the broker's
     /// record, IPrimeBroker `carriedDebtOf`): the broker recovers no more than it carried.
@@ -207,6 +227,13 @@ interface ILendingPool {
     /// (`spreadBps` is the broker's figure for the account), rounded up.
     function debtOf(address account, uint16 spreadBps) external view returns (uint256);
     function state() external view returns (PoolState memory);
+    /// @notice How long a restoration of the lenders' loss takes to unlock into `totalAssets`.
+    function RESTORATION_UNLOCK() external view returns (uint256);
+    /// @notice `account`'s bad debt realised by its write-off and re-marks and not yet restored:
+    /// what the reserves absorbed and what the lenders lost. Meaningful while the broker holds the
+    /// account's assigned debt (a new write-off starts a new record; a record whose debt was
+    /// forgotten, no claim left, stays and is never read).
+    function lossOf(address account) external view returns (uint256 reserves, uint256 lenders);
     function rateModel() external view returns (RateModel memory);
     /// @notice The annual borrow rate at `utilisationBps` under the current model, bps.
     function borrowRateAt(uint256 utilisationBps) external view returns (uint256);

@@ -34,6 +34,9 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
     /// @notice Where lenders are verified (deposits) and frozen (every share movement, payouts).
     IIdentityRegistry public immutable registry;
 
+    /// @inheritdoc ILendingPool
+    uint256 public constant RESTORATION_UNLOCK = 7 days;
+
     /// @dev The accounting the hot path reads, in three slots (totalDebt is derived:
     /// `totalScaledDebt x borrowIndexRay`, rounded up). The index has a slot of its own, at most
     /// 216 bits (PoolMath.MAX_INDEX_RAY: e^87.5 of headroom, where 128 bits gave e^26.5); the
@@ -45,6 +48,21 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
         uint128 totalScaledDebt;
         uint40 lastAccrual;
         uint216 borrowIndexRay;
+    }
+
+    /// @dev Restored loss not yet the lenders' (round 8 #3): `amount` as at `start`, unlocking
+    /// linearly to 0 at `end` (one slot).
+    struct Lock {
+        uint128 amount;
+        uint40 start;
+        uint40 end;
+    }
+
+    /// @dev An account's bad debt realised and not yet restored (round 8 #3): what its reserves
+    /// absorbed and what its lenders lost, at its write-off and re-marks.
+    struct Loss {
+        uint128 reserves;
+        uint128 lenders;
     }
 
     /// @dev One margin account's debt: scaled by the borrow index, and when its spread was last
@@ -64,6 +82,10 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
     /// @dev Debt written off beside a claim (SEC-231): out of `totalDebt` (no interest), in
     /// `totalAssets` at face until recovered (`recoverBadDebt`) or dropped (`dropAssignedDebt`).
     uint256 internal _assignedDebt;
+    /// @dev The restoration lock (`_lockedAt` now).
+    Lock internal _lock;
+    /// @dev Each account's loss not yet restored (`lossOf`).
+    mapping(address account => Loss) internal _losses;
 
     constructor(
         address authority,
@@ -196,21 +218,30 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
         uint256 assigned = _assignedDebt + kept;
         _assignedDebt = assigned;
         emit BadDebtAssigned(account, amount, kept, assigned);
-        // No underflow: kept <= amount.
-        if (amount != kept) _realise(account, m, amount - kept);
+        // A new life of the account's assigned debt (the broker writes it off once per life, all
+        // pools at once): its record starts with what this write-off realises. No underflow:
+        // kept <= amount.
+        (uint256 r, uint256 l) = amount != kept ? _realise(account, m, amount - kept) : (0, 0);
+        _losses[account] = Loss(uint128(r), uint128(l));
     }
 
     /// @inheritdoc ILendingPool
     function dropAssignedDebt(address account, uint256 amount) external onlyBroker {
         Market memory m = _accrue();
         _takeAssigned(amount);
-        _realise(account, m, amount);
+        (uint256 r, uint256 l) = _realise(account, m, amount);
+        Loss memory loss = _losses[account];
+        // No truncation: each part is at most the assigned debt, 128 bits.
+        loss.reserves += uint128(r);
+        loss.lenders += uint128(l);
+        _losses[account] = loss;
     }
 
     /// @inheritdoc ILendingPool
     /// @dev Accrues first (at the utilisation before the cash arrives): `carried` of the assigned
-    /// debt becomes cash one for one (`totalAssets` does not move for it); the rest of `assets`
-    /// restores the lenders' realised loss (a step up of at most what was realised).
+    /// debt becomes cash one for one (`totalAssets` does not move for it); the rest restores this
+    /// account's realised loss, its lenders' part first, locked (vested over RESTORATION_UNLOCK:
+    /// no step for a depositor to time), then its reserves' (at once: outside `totalAssets`).
     function recoverBadDebt(address account, uint256 assets, uint256 carried) external onlyBroker nonReentrant {
         if (assets == 0) revert ZeroAmount();
         if (carried > assets) revert CarriedAboveRecovery(assets, carried);
@@ -220,22 +251,30 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
         if (received < assets) revert RepaymentNotReceived(received, assets);
         uint256 assigned = _takeAssigned(carried);
         m.cash += assets.toUint128();
-        // The rest restores realised loss: the lenders' first, then the reserves' (round 7 M2:
-        // what the reserves absorbed goes back to them, no step for a depositor to time).
         // No underflow: carried <= assets (above).
         uint256 restored = assets - carried;
+        uint256 toLenders;
+        uint256 toReserves;
         if (restored != 0) {
-            uint256 lenders = Math.min(restored, _badDebtRealised);
-            uint256 reserves = Math.min(restored - lenders, _badDebtAbsorbed);
-            // No underflow: each at most its record (just above).
+            Loss memory loss = _losses[account];
+            toLenders = Math.min(restored, loss.lenders);
+            toReserves = Math.min(restored - toLenders, loss.reserves);
+            // No underflow: each at most its record (just above), and each record at most the
+            // pool-wide one (both rise and fall together).
             unchecked {
-                _badDebtRealised -= lenders;
-                _badDebtAbsorbed -= reserves;
+                loss.lenders -= uint128(toLenders);
+                loss.reserves -= uint128(toReserves);
+                _badDebtRealised -= toLenders;
+                _badDebtAbsorbed -= toReserves;
             }
-            m.reserves += uint128(reserves);
+            _losses[account] = loss;
+            m.reserves += uint128(toReserves);
+            // The lenders' part, and anything beyond the account's record, vests.
+            uint256 vested = restored - toReserves;
+            if (vested != 0) _addLock(vested);
         }
         _market = m;
-        emit BadDebtRecovered(account, assets, carried, assigned);
+        emit BadDebtRecovered(account, assets, carried, assigned, toLenders, toReserves);
     }
 
     // ================================================================ lenders
@@ -291,12 +330,29 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
     // ================================================================ views
 
     /// @inheritdoc ERC4626
-    /// @dev Accrued to now: cash + totalDebt + assignedDebt - reserves (what the lenders own).
+    /// @dev Priced at the lenders' assets plus the restoration still locked (round 11 #1): an
+    /// entrant buys into the lock at its full value, so one who holds to its end comes out whole
+    /// and the lock is the earlier lenders'. Redemptions are priced at `totalAssets` (a leaver
+    /// forfeits what is still locked).
+    function previewDeposit(uint256 assets) public view override returns (uint256) {
+        return Math.mulDiv(assets, totalSupply() + 10 ** DECIMALS_OFFSET, _entryAssets() + 1, Math.Rounding.Floor);
+    }
+
+    /// @inheritdoc ERC4626
+    /// @dev As `previewDeposit`, rounded up.
+    function previewMint(uint256 shares) public view override returns (uint256) {
+        return Math.mulDiv(shares, _entryAssets() + 1, totalSupply() + 10 ** DECIMALS_OFFSET, Math.Rounding.Ceil);
+    }
+
+    /// @inheritdoc ERC4626
+    /// @dev Accrued to now: cash + totalDebt + assignedDebt - reserves - restoration still locked
+    /// (what the lenders own).
     function totalAssets() public view override returns (uint256) {
         (Market memory m,,) = _accrued();
         uint256 gross = m.cash + PoolMath.toDebt(m.totalScaledDebt, m.borrowIndexRay) + _assignedDebt;
+        uint256 held = m.reserves + _lockedAt(_lock);
         // Saturating: reserves are part of `gross` up to the debt's rounding.
-        return gross > m.reserves ? gross - m.reserves : 0;
+        return gross > held ? gross - held : 0;
     }
 
     /// @inheritdoc ERC4626
@@ -347,10 +403,18 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
         s.badDebtRealised = _badDebtRealised;
         s.badDebtAbsorbed = _badDebtAbsorbed;
         s.assignedDebt = _assignedDebt;
+        s.lockedRestoration = _lockedAt(_lock);
+        if (s.lockedRestoration != 0) s.restorationUnlocksAt = _lock.end;
         s.borrowIndexRay = m.borrowIndexRay;
         s.lastAccrual = m.lastAccrual;
         s.utilisationBps = PoolMath.utilisationBps(s.cash, s.totalDebt);
         s.borrowRateBps = PoolMath.borrowRateBps(_model, s.utilisationBps);
+    }
+
+    /// @inheritdoc ILendingPool
+    function lossOf(address account) external view returns (uint256 reserves, uint256 lenders) {
+        Loss memory loss = _losses[account];
+        return (loss.reserves, loss.lenders);
     }
 
     /// @inheritdoc ILendingPool
@@ -441,10 +505,13 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
     }
 
     /// @dev `amount` of bad debt lost: the reserves give up what they can, the lenders the rest
-    /// (stored over `m`, the market as accrued).
-    function _realise(address account, Market memory m, uint256 amount) internal {
-        uint256 fromReserves = Math.min(amount, m.reserves);
-        uint256 fromLenders = amount - fromReserves;
+    /// (stored over `m`, the market as accrued); returns the two parts.
+    function _realise(address account, Market memory m, uint256 amount)
+        internal
+        returns (uint256 fromReserves, uint256 fromLenders)
+    {
+        fromReserves = Math.min(amount, m.reserves);
+        fromLenders = amount - fromReserves;
         // No underflow: fromReserves <= reserves.
         unchecked {
             _market.reserves = m.reserves - uint128(fromReserves);
@@ -452,6 +519,15 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
         _badDebtAbsorbed += fromReserves;
         _badDebtRealised += fromLenders;
         emit BadDebtRealised(account, amount, fromReserves, fromLenders);
+        // The lenders' part takes their restoration still locked first (Yearn v3's loss against
+        // locked profit; round 11 #2: a loss past their unlocked claim held `totalAssets` at 0
+        // for days while the lock counted): their claim now does not move for that part.
+        Lock memory lock = _lock;
+        uint256 locked = _lockedAt(lock);
+        if (fromLenders != 0 && locked != 0) {
+            // No underflow: the cut is at most what is locked; the end stays.
+            _lock = Lock(uint128(locked - Math.min(fromLenders, locked)), uint40(block.timestamp), lock.end);
+        }
     }
 
     /// @dev Takes `amount` off the assigned debt (`AssignedDebtExceeded` past it); what is left.
@@ -463,6 +539,34 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
             left = assigned - amount;
         }
         _assignedDebt = left;
+    }
+
+    /// @dev What an entrant's shares are priced at: the lenders' assets and the lock.
+    function _entryAssets() internal view returns (uint256) {
+        return totalAssets() + _lockedAt(_lock);
+    }
+
+    /// @dev The restoration still locked now: `lock.amount` (as at `lock.start`) unlocking
+    /// linearly to 0 at `lock.end`, rounded up (never credited early).
+    function _lockedAt(Lock memory lock) internal view returns (uint256) {
+        uint256 end = lock.end;
+        if (block.timestamp >= end) return 0;
+        // No underflow, span > 0: start <= now < end.
+        uint256 span = end - lock.start;
+        return (lock.amount * (end - block.timestamp) + span - 1) / span;
+    }
+
+    /// @dev Adds `amount` (not 0) to the lock, with no step: the lock is re-stamped at now with
+    /// what is still locked plus `amount`, over the period that keeps the locked seconds of both
+    /// (Yearn v3's profit unlock): `(before x left + amount x RESTORATION_UNLOCK) / total`.
+    function _addLock(uint256 amount) internal {
+        Lock memory lock = _lock;
+        uint256 before = _lockedAt(lock);
+        uint256 total = before + amount;
+        uint256 left = lock.end > block.timestamp ? lock.end - block.timestamp : 0;
+        // In [1, RESTORATION_UNLOCK]: before != 0 only while left >= 1.
+        uint256 period = (before * left + amount * RESTORATION_UNLOCK) / total;
+        _lock = Lock(total.toUint128(), uint40(block.timestamp), uint40(block.timestamp + period));
     }
 
     function _setRateModel(RateModel memory model) internal {
