@@ -16,6 +16,10 @@ abstract contract DelegatedModule {
 
     address private immutable _self = address(this);
 
+    /// @notice The layout (and role) this module was built for; its dispatcher's constructor
+    /// compares it with its own (`Dispatch._requireModule`).
+    function moduleId() external pure virtual returns (bytes32);
+
     modifier onlyDelegated() {
         _requireDelegated();
         _;

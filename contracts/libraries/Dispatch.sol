@@ -12,12 +12,26 @@ pragma solidity ^0.8.24;
 /// This is the only file of the protocol's own contracts that holds a DELEGATECALL to a module
 /// (the liquidity aggregator's adapters and the rebalancer's self-multicall are other patterns).
 ///
-/// NOT checked here: that `module` runs on this contract's storage layout (the deploy routine
-/// passes the module built for it; a test compares the layouts), and that a stub's selector is the
-/// module's (a test compares the ABIs).
+/// Checked once, at construction (`_requireModule`): the module has code and names the layout it
+/// was built for (`moduleId`, a constant of the storage base, bumped when the base changes).
+/// NOT checked here: that the module's build matches this one's storage layout beyond that id (a
+/// test compares the layouts of the sources; the deploy routine records a module under its code
+/// hash, so a new build deploys a new module), and that a stub's selector is the module's (a test
+/// compares the ABIs).
 abstract contract Dispatch {
     /// @notice A call to a selector no stub or allow-listed view serves.
     error UnknownCall(bytes4 selector);
+    /// @notice `module` has no code, or is not the module `expected` names (`moduleId`).
+    error ModuleMismatch(address module, bytes32 expected);
+
+    /// @dev Refuses a module that does not say it is `id` (`DelegatedModule.moduleId`): a code-less
+    /// address (a DELEGATECALL to it would succeed and do nothing) or another layout's module. For
+    /// the dispatcher's constructor (init code: no runtime size).
+    function _requireModule(address module, bytes32 id) internal view {
+        if (module.code.length == 0) revert ModuleMismatch(module, id);
+        (bool ok, bytes memory answer) = module.staticcall(abi.encodeWithSignature("moduleId()"));
+        if (!ok || answer.length != 32 || abi.decode(answer, (bytes32)) != id) revert ModuleMismatch(module, id);
+    }
 
     /// @dev Runs the current call's data in `module` and returns or reverts with what it returned.
     /// Ends the call in assembly: nothing after it runs, so a caller must hold no lock or other

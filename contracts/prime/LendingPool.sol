@@ -14,11 +14,13 @@ import {IIdentityRegistry} from "../../interfaces/IIdentityRegistry.sol";
 import {IComplianceEngine} from "../../interfaces/IComplianceEngine.sol";
 import {PoolMath} from "./PoolMath.sol";
 import {ShareCompliance} from "../libraries/ShareCompliance.sol";
-import {BPS, RAY} from "../libraries/Constants.sol";
+import {RAY} from "../libraries/Constants.sol";
+import {Dispatch} from "../libraries/Dispatch.sol";
+import {PoolLayout} from "./PoolLayout.sol";
 
 /// @title LendingPool
 /// @notice Permissioned lending pool of one asset, lent to the prime broker (see ILendingPool).
-contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTransient {
+contract LendingPool is PoolLayout, ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTransient, Dispatch {
     using SafeERC20 for IERC20;
     using SafeCast for uint256;
 
@@ -35,57 +37,9 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
     IIdentityRegistry public immutable registry;
 
     /// @inheritdoc ILendingPool
-    uint256 public constant RESTORATION_UNLOCK = 7 days;
-
-    /// @dev The accounting the hot path reads, in three slots (totalDebt is derived:
-    /// `totalScaledDebt x borrowIndexRay`, rounded up). The index has a slot of its own, at most
-    /// 216 bits (PoolMath.MAX_INDEX_RAY: e^87.5 of headroom, where 128 bits gave e^26.5); the
-    /// accrual time shares the total scaled debt's, so neither slot is ever zero (a pool's first
-    /// borrow writes no zero slot).
-    struct Market {
-        uint128 cash;
-        uint128 reserves;
-        uint128 totalScaledDebt;
-        uint40 lastAccrual;
-        uint216 borrowIndexRay;
-    }
-
-    /// @dev Restored loss not yet the lenders' (round 8 #3): `amount` as at `start`, unlocking
-    /// linearly to 0 at `end` (one slot).
-    struct Lock {
-        uint128 amount;
-        uint40 start;
-        uint40 end;
-    }
-
-    /// @dev An account's bad debt realised and not yet restored (round 8 #3): what its reserves
-    /// absorbed and what its lenders lost, at its write-off and re-marks.
-    struct Loss {
-        uint128 reserves;
-        uint128 lenders;
-    }
-
-    /// @dev One margin account's debt: scaled by the borrow index, and when its spread was last
-    /// charged (one slot).
-    struct Account {
-        uint128 scaled;
-        uint40 lastTouch;
-    }
-
-    Market internal _market;
-    RateModel internal _model;
-    uint256 internal _badDebtRealised;
-    uint256 internal _badDebtAbsorbed;
-    mapping(address account => Account) internal _accounts;
+    uint256 public constant RESTORATION_UNLOCK = RESTORATION_UNLOCK_SECONDS;
     /// @inheritdoc ILendingPool
-    address public shareCompliance;
-    /// @dev Debt written off beside a claim (SEC-231): out of `totalDebt` (no interest), in
-    /// `totalAssets` at face until recovered (`recoverBadDebt`) or dropped (`dropAssignedDebt`).
-    uint256 internal _assignedDebt;
-    /// @dev The restoration lock (`_lockedAt` now).
-    Lock internal _lock;
-    /// @dev Each account's loss not yet restored (`lossOf`).
-    mapping(address account => Loss) internal _losses;
+    address public immutable lossesModule;
 
     constructor(
         address authority,
@@ -94,10 +48,13 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
         string memory symbol_,
         IIdentityRegistry registry_,
         address broker_,
-        RateModel memory model
+        RateModel memory model,
+        address lossesModule_
     ) ERC4626(asset_) ERC20(name_, symbol_) AccessManaged(authority) {
         registry = registry_;
         broker = broker_;
+        _requireModule(lossesModule_, LOSSES_MODULE_ID);
+        lossesModule = lossesModule_;
         _market.borrowIndexRay = uint216(RAY);
         _market.lastAccrual = uint40(block.timestamp);
         _setRateModel(model);
@@ -118,8 +75,8 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
 
     /// @inheritdoc ILendingPool
     function setShareCompliance(address engine) external restricted {
-        emit ShareComplianceSet(shareCompliance, engine);
-        shareCompliance = engine;
+        emit ShareComplianceSet(_shareCompliance, engine);
+        _shareCompliance = engine;
         ShareCompliance.bind(engine, address(registry));
     }
 
@@ -173,9 +130,7 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
         (Market memory m, Account memory a) = _accrueAndCharge(account, spreadBps);
         uint256 debt = PoolMath.toDebt(a.scaled, m.borrowIndexRay);
         if (assets > debt) assets = debt;
-        uint256 balance = IERC20(asset()).balanceOf(address(this));
-        uint256 received = balance > m.cash ? balance - m.cash : 0;
-        if (received < assets) revert RepaymentNotReceived(received, assets);
+        _requireReceived(m.cash, assets);
         // Rounded down: a partial repayment never clears more debt than it pays; paying the whole
         // debt clears the scaled debt (`toScaled(toDebt(s)) >= s`).
         uint256 burned = Math.min(PoolMath.toScaled(assets, m.borrowIndexRay, false), a.scaled);
@@ -196,85 +151,29 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
     }
 
     /// @inheritdoc ILendingPool
-    /// @dev The whole debt leaves `totalDebt` with the account's scaled debt; the reserves give up
-    /// what they can, and the rest is the lenders' loss (their claim, `totalAssets`, falls by it).
-    function realiseBadDebt(address account, uint16 spreadBps) external onlyBroker returns (uint256 amount) {
-        Market memory m;
-        (m, amount) = _writeOff(account, spreadBps);
-        _realise(account, m, amount);
+    /// @dev Runs in PoolLosses.
+    function realiseBadDebt(address, uint16) external onlyBroker returns (uint256 amount) {
+        (amount,) = _delegateWords(lossesModule);
     }
 
     /// @inheritdoc ILendingPool
-    /// @dev The debt leaves `totalDebt`: `keep` of it for `_assignedDebt` (`totalAssets` does not
-    /// move for it), the rest realised at once (reserves first).
-    function assignBadDebt(address account, uint16 spreadBps, uint256 keep)
-        external
-        onlyBroker
-        returns (uint256 amount)
-    {
-        Market memory m;
-        (m, amount) = _writeOff(account, spreadBps);
-        uint256 kept = Math.min(amount, keep);
-        uint256 assigned = _assignedDebt + kept;
-        _assignedDebt = assigned;
-        emit BadDebtAssigned(account, amount, kept, assigned);
-        // A new life of the account's assigned debt (the broker writes it off once per life, all
-        // pools at once): its record starts with what this write-off realises. No underflow:
-        // kept <= amount.
-        (uint256 r, uint256 l) = amount != kept ? _realise(account, m, amount - kept) : (0, 0);
-        _losses[account] = Loss(uint128(r), uint128(l));
+    /// @dev Runs in PoolLosses.
+    function assignBadDebt(address, uint16, uint256) external onlyBroker returns (uint256 amount) {
+        (amount,) = _delegateWords(lossesModule);
     }
 
     /// @inheritdoc ILendingPool
-    function dropAssignedDebt(address account, uint256 amount) external onlyBroker {
-        Market memory m = _accrue();
-        _takeAssigned(amount);
-        (uint256 r, uint256 l) = _realise(account, m, amount);
-        Loss memory loss = _losses[account];
-        // No truncation: each part is at most the assigned debt, 128 bits.
-        loss.reserves += uint128(r);
-        loss.lenders += uint128(l);
-        _losses[account] = loss;
+    /// @dev Runs in PoolLosses.
+    function dropAssignedDebt(address, uint256) external onlyBroker {
+        _delegateWords(lossesModule);
     }
 
     /// @inheritdoc ILendingPool
-    /// @dev Accrues first (at the utilisation before the cash arrives): `carried` of the assigned
-    /// debt becomes cash one for one (`totalAssets` does not move for it); the rest restores this
-    /// account's realised loss, its lenders' part first, locked (vested over RESTORATION_UNLOCK:
-    /// no step for a depositor to time), then its reserves' (at once: outside `totalAssets`).
-    function recoverBadDebt(address account, uint256 assets, uint256 carried) external onlyBroker nonReentrant {
+    /// @dev Checks the cash arrived, then runs in PoolLosses.
+    function recoverBadDebt(address, uint256 assets, uint256) external onlyBroker nonReentrant {
         if (assets == 0) revert ZeroAmount();
-        if (carried > assets) revert CarriedAboveRecovery(assets, carried);
-        Market memory m = _accrue();
-        uint256 balance = IERC20(asset()).balanceOf(address(this));
-        uint256 received = balance > m.cash ? balance - m.cash : 0;
-        if (received < assets) revert RepaymentNotReceived(received, assets);
-        uint256 assigned = _takeAssigned(carried);
-        m.cash += assets.toUint128();
-        // No underflow: carried <= assets (above).
-        uint256 restored = assets - carried;
-        uint256 toLenders;
-        uint256 toReserves;
-        if (restored != 0) {
-            Loss memory loss = _losses[account];
-            toLenders = Math.min(restored, loss.lenders);
-            toReserves = Math.min(restored - toLenders, loss.reserves);
-            // No underflow: each at most its record (just above), and each record at most the
-            // pool-wide one (both rise and fall together).
-            unchecked {
-                loss.lenders -= uint128(toLenders);
-                loss.reserves -= uint128(toReserves);
-                _badDebtRealised -= toLenders;
-                _badDebtAbsorbed -= toReserves;
-            }
-            _losses[account] = loss;
-            m.reserves += uint128(toReserves);
-            // The lenders' part, and anything beyond the account's record, vests.
-            uint256 vested = restored - toReserves;
-            if (vested != 0) _addLock(vested);
-        }
-        _market = m;
-        emit BadDebtRecovered(account, assets, carried, assigned, toLenders, toReserves);
+        _requireReceived(_market.cash, assets);
+        _delegateWords(lossesModule);
     }
 
     // ================================================================ lenders
@@ -412,6 +311,11 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
     }
 
     /// @inheritdoc ILendingPool
+    function shareCompliance() external view returns (address) {
+        return _shareCompliance;
+    }
+
+    /// @inheritdoc ILendingPool
     function lossOf(address account) external view returns (uint256 reserves, uint256 lenders) {
         Loss memory loss = _losses[account];
         return (loss.reserves, loss.lenders);
@@ -429,144 +333,9 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
 
     // ================================================================ internal
 
-    /// @dev The market accrued to now (not stored), with the interest and its reserve share since
-    /// the last accrual. The index moves only while there is debt, at the rate of the utilisation
-    /// at the last accrual, by e^(rt) up to its ceiling (PoolMath.indexCeiling: never past it, so
-    /// no accrual reverts); the interest is the growth of `totalDebt`.
-    function _accrued() internal view returns (Market memory m, uint256 interest, uint256 toReserves) {
-        m = _market;
-        uint256 elapsed = block.timestamp - m.lastAccrual;
-        if (elapsed == 0) return (m, 0, 0);
-        m.lastAccrual = uint40(block.timestamp);
-        if (m.totalScaledDebt == 0) return (m, 0, 0);
-        RateModel memory model = _model;
-        uint256 debtBefore = PoolMath.toDebt(m.totalScaledDebt, m.borrowIndexRay);
-        uint256 rate = PoolMath.borrowRateBps(model, PoolMath.utilisationBps(m.cash, debtBefore));
-        // No truncation: at most the ceiling, at most MAX_INDEX_RAY (216 bits).
-        m.borrowIndexRay =
-            uint216(PoolMath.compound(m.borrowIndexRay, rate, elapsed, PoolMath.indexCeiling(m.totalScaledDebt)));
-        interest = PoolMath.toDebt(m.totalScaledDebt, m.borrowIndexRay) - debtBefore;
-        toReserves = interest * model.reserveFactorBps / BPS;
-        m.reserves += toReserves.toUint128();
-    }
-
-    /// @dev Stores the accrual and returns the market, for the caller to move and store.
-    function _accrue() internal returns (Market memory m) {
-        uint256 interest;
-        uint256 toReserves;
-        (m, interest, toReserves) = _accrued();
-        if (m.lastAccrual == _market.lastAccrual) return m;
-        _market = m;
-        if (interest != 0) emit Accrued(m.borrowIndexRay, interest, toReserves);
-    }
-
-    /// @dev Accrues (stored), then adds `account`'s spread since its last touch to its scaled debt
-    /// (rounded up), to the market's total and to the reserves, and stamps the touch — in memory:
-    /// the caller moves both and stores them (`_store`).
-    function _accrueAndCharge(address account, uint16 spreadBps) internal returns (Market memory m, Account memory a) {
-        m = _accrue();
-        a = _accounts[account];
-        uint256 amount =
-            PoolMath.spread(PoolMath.toDebt(a.scaled, m.borrowIndexRay), spreadBps, block.timestamp - a.lastTouch);
-        a.lastTouch = uint40(block.timestamp);
-        if (amount == 0) return (m, a);
-        // Within the total debt's ceiling, as the index (no 128-bit field can overflow): a spread
-        // past it is not charged.
-        uint256 total = PoolMath.toDebt(m.totalScaledDebt, m.borrowIndexRay);
-        uint256 room = total < PoolMath.MAX_TOTAL_DEBT ? PoolMath.MAX_TOTAL_DEBT - total : 0;
-        if (amount > room) amount = room;
-        if (amount == 0) return (m, a);
-        uint128 scaled = PoolMath.toScaled(amount, m.borrowIndexRay, true).toUint128();
-        a.scaled += scaled;
-        m.totalScaledDebt += scaled;
-        m.reserves += amount.toUint128();
-        emit SpreadCharged(account, spreadBps, amount);
-    }
-
-    /// @dev Stores the market and the account; the account's debt.
-    function _store(address account, Market memory m, Account memory a) internal returns (uint256) {
-        _market = m;
-        _accounts[account] = a;
-        return PoolMath.toDebt(a.scaled, m.borrowIndexRay);
-    }
-
-    /// @dev Accrues, charges the account's spread and takes its whole debt out of `totalDebt`
-    /// (stored); the market and the amount.
-    function _writeOff(address account, uint16 spreadBps) internal returns (Market memory m, uint256 amount) {
-        Account memory a;
-        (m, a) = _accrueAndCharge(account, spreadBps);
-        amount = PoolMath.toDebt(a.scaled, m.borrowIndexRay);
-        // No underflow: a.scaled is part of the total.
-        unchecked {
-            m.totalScaledDebt -= a.scaled;
-        }
-        a.scaled = 0;
-        _store(account, m, a);
-    }
-
-    /// @dev `amount` of bad debt lost: the reserves give up what they can, the lenders the rest
-    /// (stored over `m`, the market as accrued); returns the two parts.
-    function _realise(address account, Market memory m, uint256 amount)
-        internal
-        returns (uint256 fromReserves, uint256 fromLenders)
-    {
-        fromReserves = Math.min(amount, m.reserves);
-        fromLenders = amount - fromReserves;
-        // No underflow: fromReserves <= reserves.
-        unchecked {
-            _market.reserves = m.reserves - uint128(fromReserves);
-        }
-        _badDebtAbsorbed += fromReserves;
-        _badDebtRealised += fromLenders;
-        emit BadDebtRealised(account, amount, fromReserves, fromLenders);
-        // The lenders' part takes their restoration still locked first (Yearn v3's loss against
-        // locked profit; round 11 #2: a loss past their unlocked claim held `totalAssets` at 0
-        // for days while the lock counted): their claim now does not move for that part.
-        Lock memory lock = _lock;
-        uint256 locked = _lockedAt(lock);
-        if (fromLenders != 0 && locked != 0) {
-            // No underflow: the cut is at most what is locked; the end stays.
-            _lock = Lock(uint128(locked - Math.min(fromLenders, locked)), uint40(block.timestamp), lock.end);
-        }
-    }
-
-    /// @dev Takes `amount` off the assigned debt (`AssignedDebtExceeded` past it); what is left.
-    function _takeAssigned(uint256 amount) internal returns (uint256 left) {
-        uint256 assigned = _assignedDebt;
-        if (amount > assigned) revert AssignedDebtExceeded(assigned, amount);
-        // No underflow: compared just above.
-        unchecked {
-            left = assigned - amount;
-        }
-        _assignedDebt = left;
-    }
-
     /// @dev What an entrant's shares are priced at: the lenders' assets and the lock.
     function _entryAssets() internal view returns (uint256) {
         return totalAssets() + _lockedAt(_lock);
-    }
-
-    /// @dev The restoration still locked now: `lock.amount` (as at `lock.start`) unlocking
-    /// linearly to 0 at `lock.end`, rounded up (never credited early).
-    function _lockedAt(Lock memory lock) internal view returns (uint256) {
-        uint256 end = lock.end;
-        if (block.timestamp >= end) return 0;
-        // No underflow, span > 0: start <= now < end.
-        uint256 span = end - lock.start;
-        return (lock.amount * (end - block.timestamp) + span - 1) / span;
-    }
-
-    /// @dev Adds `amount` (not 0) to the lock, with no step: the lock is re-stamped at now with
-    /// what is still locked plus `amount`, over the period that keeps the locked seconds of both
-    /// (Yearn v3's profit unlock): `(before x left + amount x RESTORATION_UNLOCK) / total`.
-    function _addLock(uint256 amount) internal {
-        Lock memory lock = _lock;
-        uint256 before = _lockedAt(lock);
-        uint256 total = before + amount;
-        uint256 left = lock.end > block.timestamp ? lock.end - block.timestamp : 0;
-        // In [1, RESTORATION_UNLOCK]: before != 0 only while left >= 1.
-        uint256 period = (before * left + amount * RESTORATION_UNLOCK) / total;
-        _lock = Lock(total.toUint128(), uint40(block.timestamp), uint40(block.timestamp + period));
     }
 
     function _setRateModel(RateModel memory model) internal {
@@ -595,6 +364,18 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
         unchecked {
             _market.cash = cash - uint128(assets);
         }
+        // The last lender leaves (less than one unit's worth of shares stays after this burn): what
+        // is still locked would be the virtual shares' for good (prime12 L1). It goes to the
+        // reserves, where governance sees it; `totalAssets` does not move. Before the burn and the
+        // payout (no state written after an external call). No underflow: shares <= the supply.
+        if (totalSupply() - shares < 10 ** DECIMALS_OFFSET) {
+            uint256 locked = _lockedAt(_lock);
+            if (locked != 0) {
+                delete _lock;
+                _market.reserves += uint128(locked); // No truncation: the lock is 128 bits.
+                emit RestorationForfeited(locked);
+            }
+        }
         super._withdraw(caller, receiver, owner, assets, shares);
     }
 
@@ -602,7 +383,7 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
     /// do (a refusal reverts `TransferNotCompliant` with the reason code); a frozen sender is
     /// refused here (a burn is only recorded by the engine).
     function _update(address from, address to, uint256 value) internal override {
-        address engine = shareCompliance;
+        address engine = _shareCompliance;
         if (engine == address(0)) revert ShareComplianceNotSet();
         if (from != address(0) && registry.isFrozen(from)) revert LenderFrozen(from);
         super._update(from, to, value);
@@ -615,9 +396,16 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
 
     /// @dev A verified receiver the shares' engine would issue one share to.
     function _mayHold(address receiver) internal view returns (bool) {
-        address engine = shareCompliance;
+        address engine = _shareCompliance;
         return registry.isVerified(receiver) && engine != address(0)
             && IComplianceEngine(engine).detectTransferRestriction(address(0), receiver, 1) == 0;
+    }
+
+    /// @dev At least `assets` of the asset arrived beyond the cash (`RepaymentNotReceived`).
+    function _requireReceived(uint256 cash, uint256 assets) internal view {
+        uint256 balance = IERC20(asset()).balanceOf(address(this));
+        uint256 received = balance > cash ? balance - cash : 0;
+        if (received < assets) revert RepaymentNotReceived(received, assets);
     }
 
     function _requireVerified(address receiver) internal view {

@@ -56,6 +56,8 @@ contract PrimeBroker is IPrimeBroker, PrimeLayout, Dispatch, ISwapPayer, AccessM
         address liquidationModule_,
         IRiskEngine riskEngine_
     ) PrimeLayout(registry_, oracle_, aggregator_) AccessManaged(authority) {
+        _requireModule(marginModule_, MARGIN_MODULE_ID);
+        _requireModule(liquidationModule_, LIQUIDATION_MODULE_ID);
         marginModule = marginModule_;
         liquidationModule = liquidationModule_;
         riskEngine = riskEngine_;

@@ -595,20 +595,29 @@ def test_sec_241__a_second_restoration_while_one_unlocks__no_step__the_locked_se
     assert_state(pool, model)
 
 
-def test_sec_241__an_entrant_after_the_recovery__priced_into_the_lock__comes_out_whole(stack, chain):
+def _lost_and_recovered(stack, chain, account) -> tuple[int, int]:
+    """`account` borrowed half a year ago (`_borrowed_half_a_year`), its whole debt is written off
+    (keep 0: the lenders lose most of it) and recovered in full at once: the lenders' part locked.
+    (the lenders' loss, the recovery's timestamp)."""
+    pool, broker = stack.pool, stack.broker
+    model = _borrowed_half_a_year(stack, chain, account)
+    tx = pool.assignBadDebt(account, 0, 0, sender=broker)
+    amount, _, (_, from_lenders) = model.assign_bad_debt(account, 0, tx.timestamp, 0)
+    stack.usdc.transfer(pool, amount, sender=broker)
+    tx = pool.recoverBadDebt(account, amount, 0, sender=broker)
+    return from_lenders, tx.timestamp
+
+
+def test_sec_241__an_entrant_after_the_recovery__priced_into_the_lock__comes_out_whole(
+    stack, chain
+):
     """Round 11 #1: new shares were priced at `totalAssets`, which leaves the lock out, so a
     depositor entering right after a recovery (public by then) and holding to the lock's end took
     its pro-rata share of the restoration, riskless. Now an entry is priced at the lenders' assets
     plus the restoration still locked: the entrant comes out whole, and the lock is the earlier
     lenders'."""
-    pool, broker = stack.pool, stack.broker
-    a = "0x" + "e6" * 20
-    model = _borrowed_half_a_year(stack, chain, a)
-    tx = pool.assignBadDebt(a, 0, 0, sender=broker)
-    amount, _, (_, from_lenders) = model.assign_bad_debt(a, 0, tx.timestamp, 0)
-    stack.usdc.transfer(pool, amount, sender=broker)
-    tx = pool.recoverBadDebt(a, amount, 0, sender=broker)
-    recovered_at = tx.timestamp
+    pool = stack.pool
+    from_lenders, recovered_at = _lost_and_recovered(stack, chain, "0x" + "e6" * 20)
     alice, eve = stack.lenders["alice"], stack.lenders["bob"]
     alice_before = pool.convertToAssets(pool.balanceOf(alice))
     stake = 5 * pool.totalAssets()
@@ -642,11 +651,53 @@ def test_sec_241__a_loss_while_a_restoration_unlocks__taken_from_the_lock_first(
     model.recover_bad_debt(a, amount, tx.timestamp, 0)
     chain.pending_timestamp = tx.timestamp + DAY
     chain.mine()
+    seen_at = chain.blocks.head.timestamp
     before, locked = pool.totalAssets(), pool.state().lockedRestoration
     tx = pool.assignBadDebt(b, 0, 0, sender=broker)
     loss, _, (_, from_lenders) = model.assign_bad_debt(b, 0, tx.timestamp, 0)
     assert 0 < from_lenders < locked
-    # The lenders' claim is where it was (a second of unlock aside); the lock paid the loss.
-    assert before <= pool.totalAssets() <= before + locked // (6 * DAY) + 2
+    # The lenders' claim is where it was (the seconds of unlock between aside: the lock unlocks
+    # over the six days left); the lock paid the loss.
+    unlocked = locked * (tx.timestamp - seen_at) // (6 * DAY)
+    assert before <= pool.totalAssets() <= before + unlocked + 2
     assert pool.state().lockedRestoration <= locked - from_lenders + 1
     assert_state(pool, model)
+
+
+def test_sec_243__the_last_lender_leaves_during_a_lock__what_is_locked_goes_to_the_reserves(
+    stack, chain
+):
+    """prime12 L1: a leaver forfeits its part still locked to those who stay; when no lender
+    stays, the whole lock was the virtual shares' for good (no holder, lender or governor could
+    ever take it; 500,000 USDC in the red team's run). Now the withdrawal that leaves less than one
+    unit's worth of shares moves what is still locked to the reserves: `totalAssets` does not
+    move, governance sees it, and a new lender is priced as in an empty pool."""
+    pool = stack.pool
+    from_lenders, recovered_at = _lost_and_recovered(stack, chain, "0x" + "e9" * 20)
+    holders = [w for w in stack.lenders.values() if pool.balanceOf(w) != 0]
+    assert holders
+    chain.pending_timestamp = recovered_at + DAY
+    *others, last = holders
+    for wallet in others:
+        tx = pool.redeem(pool.balanceOf(wallet), wallet, wallet, sender=wallet)
+        assert not tx.decode_logs(pool.RestorationForfeited)
+    reserves = pool.state().reserves
+    tx = pool.redeem(pool.balanceOf(last), last, last, sender=last)
+    [event] = tx.decode_logs(pool.RestorationForfeited)
+    after = pool.state()
+    assert pool.totalSupply() == 0
+    # What was still locked at the redemption (rounded up), one day into seven.
+    span = pool.RESTORATION_UNLOCK()
+    locked = -(-from_lenders * (recovered_at + span - tx.timestamp) // span)
+    assert event.amount == locked > from_lenders * 5 // 7
+    assert (after.lockedRestoration, after.restorationUnlocksAt) == (0, 0)
+    assert after.reserves == reserves + event.amount
+    assert pool.totalAssets() <= 1
+    # A new lender is priced as in an empty pool: it comes out whole at the lock's old end, and
+    # the lock stays the reserves' (governance may sweep it).
+    newcomer = stack.lenders["alice"]
+    tx = pool.deposit(1_000 * USD, newcomer, sender=newcomer)
+    chain.pending_timestamp = recovered_at + pool.RESTORATION_UNLOCK() + 1
+    chain.mine()
+    assert 1_000 * USD - 2 <= pool.convertToAssets(pool.balanceOf(newcomer)) <= 1_000 * USD + 2
+    assert pool.state().reserves >= after.reserves

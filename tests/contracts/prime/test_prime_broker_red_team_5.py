@@ -144,7 +144,8 @@ def test_sec_231__borrower_deposits_then_repays_its_assigned_debt__captures_noth
     captured = owed - cost
     stayed = redeemed.timestamp - repaid.timestamp + 1
     bound = (owed - carried) * share * stayed / pool.RESTORATION_UNLOCK() + 2
-    assert 0 <= captured <= bound, (captured, owed - carried, share, stayed)
+    # (Below 0 by the rounding of its entry and exit, both in the pool's favour.)
+    assert -2 <= captured <= bound, (captured, owed - carried, share, stayed)
     assert pool.convertToAssets(pool.balanceOf(p.lender)) >= lender_mid
 
 
