@@ -104,9 +104,10 @@ interface ILendingPoolErrors {
         uint256 toReserves
     );
     event ReservesWithdrawn(address indexed to, uint256 amount);
-    /// @notice The last lender left while `amount` of a restoration was still locked: it went to
-    /// the reserves (no lender is left to unlock it to).
-    event RestorationForfeited(uint256 amount);
+    /// @notice `owner` left with a part of the pool's shares while a restoration was still
+    /// locked: `amount` (its pro-rata part of the lock) went to the reserves. `owner` 0: a
+    /// recovery landed with no share left.
+    event RestorationForfeited(address indexed owner, uint256 amount);
 }
 
 /// @title ILendingPool
@@ -150,17 +151,18 @@ interface ILendingPoolErrors {
 /// Entry and exit prices: deposits and mints are priced at `totalAssets` plus the restoration
 /// still locked (`previewDeposit`, `previewMint`: an entrant during a lock buys into it at its full
 /// value, so it is the earlier lenders'); withdrawals and redemptions at `totalAssets` (a leaver
-/// forfeits its part still locked to those who stay). `convertToShares` is the exit price's, above
-/// `previewDeposit` while something is locked. When the last lender leaves during a lock (less
-/// than one unit's worth of shares left), what is still locked goes to the reserves
-/// (`RestorationForfeited`).
-/// Warning (known limits, prime12 M1 and L3): the restoration goes to whoever holds shares while
+/// forfeits its part still locked). `convertToShares` is the exit price's, above
+/// `previewDeposit` while something is locked. A leaver's part of the lock still locked (pro rata
+/// to its shares) goes to the reserves (`RestorationForfeited`): those who stay keep exactly their
+/// part, and the last leaver leaves none to the virtual shares; a recovery that lands with no
+/// share left goes to the reserves too. Forfeited restoration is reserves like any other: it
+/// absorbs the next write-off first, and `withdrawReserves` leaves the assigned debt covered.
+/// Warning (known limit, prime12 M1): the restoration goes to whoever holds shares while
 /// it unlocks, not to the holders at the time of the loss. A depositor who enters after a loss and
 /// before its recovery (a recovery is foreseeable: a matured note's redemption, a liquidation
 /// anyone may run, the debtor's own repayment) bought at the price after the loss and shares pro
 /// rata in what the recovery restores beyond the claims' haircut value (a deposit of D beside T
-/// gets D/(T+D) of it); a loss-bearer who leaves during a lock forfeits its unvested part to every
-/// holder, entrants included. Holders at the loss would need a claim of their own (a snapshot of
+/// gets D/(T+D) of it). Holders at the loss would need a claim of their own (a snapshot of
 /// shares at the write-off) or entries priced at the live loss records the broker closes.
 ///
 /// Ceilings (SEC-25): no accepted parameter freezes the pool, whatever its life. The rate at full

@@ -174,6 +174,8 @@ contract LendingPool is PoolLayout, ILendingPool, ERC4626, AccessManaged, Reentr
         if (assets == 0) revert ZeroAmount();
         _requireReceived(_market.cash, assets);
         _delegateWords(lossesModule);
+        // No lender is left to unlock it to (prime13 L1): the lock goes to the reserves.
+        if (totalSupply() == 0) _forfeitLock(address(0), 1, 1);
     }
 
     // ================================================================ lenders
@@ -364,18 +366,12 @@ contract LendingPool is PoolLayout, ILendingPool, ERC4626, AccessManaged, Reentr
         unchecked {
             _market.cash = cash - uint128(assets);
         }
-        // The last lender leaves (less than one unit's worth of shares stays after this burn): what
-        // is still locked would be the virtual shares' for good (prime12 L1). It goes to the
-        // reserves, where governance sees it; `totalAssets` does not move. Before the burn and the
-        // payout (no state written after an external call). No underflow: shares <= the supply.
-        if (totalSupply() - shares < 10 ** DECIMALS_OFFSET) {
-            uint256 locked = _lockedAt(_lock);
-            if (locked != 0) {
-                delete _lock;
-                _market.reserves += uint128(locked); // No truncation: the lock is 128 bits.
-                emit RestorationForfeited(locked);
-            }
-        }
+        // The leaver's part of what is still locked (pro rata to its shares, rounded down) goes to
+        // the reserves (prime13 M1, prime12 L1 and L3): those who stay keep exactly their part of
+        // the lock, an entrant gets nothing of a leaver's, and the last leaver's leaves none to
+        // the virtual shares. `totalAssets` and the share price do not move. Before the burn and
+        // the payout (no state written after an external call).
+        _forfeitLock(owner, shares, totalSupply());
         super._withdraw(caller, receiver, owner, assets, shares);
     }
 
@@ -399,6 +395,23 @@ contract LendingPool is PoolLayout, ILendingPool, ERC4626, AccessManaged, Reentr
         address engine = _shareCompliance;
         return registry.isVerified(receiver) && engine != address(0)
             && IComplianceEngine(engine).detectTransferRestriction(address(0), receiver, 1) == 0;
+    }
+
+    /// @dev Moves `shares / supply` of the restoration still locked (rounded down) to the
+    /// reserves, for `owner` leaving with `shares` of `supply`; the rest unlocks as before (the
+    /// lock re-stamped now with what stays, same end).
+    function _forfeitLock(address owner, uint256 shares, uint256 supply) internal {
+        Lock memory lock = _lock;
+        uint256 locked = _lockedAt(lock);
+        if (locked == 0 || supply == 0) return;
+        uint256 forfeited = Math.mulDiv(locked, shares, supply);
+        if (forfeited == 0) return;
+        // No underflow or truncation: forfeited <= locked, a 128-bit amount.
+        unchecked {
+            _lock = Lock(uint128(locked - forfeited), uint40(block.timestamp), lock.end);
+        }
+        _market.reserves += uint128(forfeited);
+        emit RestorationForfeited(owner, forfeited);
     }
 
     /// @dev At least `assets` of the asset arrived beyond the cash (`RepaymentNotReceived`).

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from keepers.access import as_role, is_admin, wire
-from keepers.core.deploying import Deployment, Step
+from keepers.core.deploying import ZERO_ADDRESS, Deployment, Step
 from keepers.core.deployments import DeploymentError
 from keepers.prime.pool_model import RateModel
 
@@ -57,7 +57,12 @@ def deploy_lending_pool(
         )
     name = name or f"{LENDING_POOL}.{symbol}"
     broker_address = broker if isinstance(broker, str) else broker.address
-    losses = deploy_losses_module(d)
+    # A recorded pool keeps the module it was built with: deploy one only for a new pool (a rerun
+    # after a rebuild deploys nothing unused).
+    from ape import chain
+
+    recorded = d.has(name) and chain.provider.get_code(d.address(name))
+    losses = ZERO_ADDRESS if recorded else deploy_losses_module(d).address
     pool = d.deploy_contract(
         name,
         LENDING_POOL,
@@ -68,7 +73,7 @@ def deploy_lending_pool(
         d.at("IdentityRegistry"),
         broker_address,
         model.as_tuple(),
-        losses.address,
+        losses,  # (a recorded pool is not deployed again: the argument is not used)
     )
     if pool.broker().lower() != broker_address.lower():
         raise DeploymentError(f"{name} at {pool.address} lends to {pool.broker()}, not {broker}")

@@ -332,13 +332,14 @@ class PoolModel:
         return from_reserves, from_lenders
 
     def recover_bad_debt(
-        self, account: str, assets: int, now: int, carried: int | None = None
+        self, account: str, assets: int, now: int, carried: int | None = None, supply: int = 1
     ) -> int:
         """`recoverBadDebt`: written-off debt paid back as cash; `carried` of it (all of it when
         None) pays assigned debt one for one, the rest restores the account's realised loss, its
         lenders' part first (locked, unlocking over RESTORATION_UNLOCK), then its reserves' (at
-        once); anything beyond the record is locked too (SEC-234, round 8 #3); returns the
-        assigned debt after."""
+        once); anything beyond the record is locked too (SEC-234, round 8 #3); with no share
+        left (`supply` 0) the lock goes to the reserves (prime13 L1); returns the assigned debt
+        after."""
         carried = assets if carried is None else carried
         if carried > assets:
             raise ValueError(f"CarriedAboveRecovery({assets}, {carried})")
@@ -357,6 +358,9 @@ class PoolModel:
             self.reserves += reserves
             if restored - reserves:
                 self._lock(restored - reserves, now)
+        # No share left (`supply` 0): nobody to unlock it to, the lock goes to the reserves.
+        if not supply:
+            self.forfeit(1, 1, now)
         return self.assigned_debt
 
     def withdraw_reserves(self, amount: int, now: int) -> None:
@@ -374,8 +378,24 @@ class PoolModel:
         self.accrue(now)
         self.cash += assets
 
-    def withdraw(self, assets: int, now: int) -> None:
+    def withdraw(self, assets: int, now: int, shares: int = 0, supply: int = 0) -> int:
+        """A lender leaves with `assets` for `shares` of `supply`: its pro-rata part of the
+        restoration still locked (rounded down) goes to the reserves (prime13 M1); returns it."""
         self.accrue(now)
         if assets > self.cash:
             raise ValueError(f"InsufficientCash({self.cash}, {assets})")
+        forfeited = self.forfeit(shares, supply, now)
         self.cash -= assets
+        return forfeited
+
+    def forfeit(self, shares: int, supply: int, now: int) -> int:
+        """`shares / supply` of the restoration still locked at `now` (rounded down) to the
+        reserves, the lock re-stamped at `now` with what stays (same end); the amount."""
+        locked = self.locked_at(now)
+        if not locked or not supply:
+            return 0
+        forfeited = locked * shares // supply
+        if forfeited:
+            self.locked, self.unlock_start = locked - forfeited, now
+            self.reserves += forfeited
+        return forfeited

@@ -64,9 +64,13 @@ def test_prm_1_prm_5__pool_state_machine(chain, pool_stack):
             )
             if shares == 0:
                 return
+            supply = pool.totalSupply()
             tx = pool.redeem(shares, wallet, wallet, sender=wallet)
             [event] = tx.decode_logs(pool.Withdraw)
-            self.model.withdraw(event.assets, tx.timestamp)
+            forfeited = self.model.withdraw(event.assets, tx.timestamp, shares, supply)
+            # The leaver's part of the lock still locked went to the reserves (prime13 M1).
+            logged = [e.amount for e in tx.decode_logs(pool.RestorationForfeited)]
+            assert logged == ([forfeited] if forfeited else [])
 
         @rule(account=ACCOUNT, part=st.sampled_from((2, 4, 20)))
         def borrow(self, account, part):
@@ -143,7 +147,9 @@ def test_prm_1_prm_5__pool_state_machine(chain, pool_stack):
                 tx = pool.recoverBadDebt(account, paid, amount, sender=broker)
                 before = self.model.losses.get(account)
                 before = (before.lenders, before.reserves) if before else (0, 0)
-                after = self.model.recover_bad_debt(account, paid, tx.timestamp, amount)
+                after = self.model.recover_bad_debt(
+                    account, paid, tx.timestamp, amount, pool.totalSupply()
+                )
                 assert after == pool.state().assignedDebt
                 [event] = tx.decode_logs(pool.BadDebtRecovered)
                 loss = self.model.losses.get(account)
