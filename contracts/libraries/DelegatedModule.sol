@@ -18,7 +18,7 @@ abstract contract DelegatedModule {
 
     /// @notice The layout (and role) this module was built for; its dispatcher's constructor
     /// compares it with its own (`Dispatch._requireModule`).
-    function moduleId() external pure virtual returns (bytes32);
+    function moduleId() external view virtual returns (bytes32);
 
     modifier onlyDelegated() {
         _requireDelegated();

@@ -62,6 +62,19 @@ abstract contract Dispatch {
         }
     }
 
+    /// @dev Runs `data` (a call the stub re-encoded) in `module`, reverts with what it reverted
+    /// with, and returns its first return word (as `_delegateWords`).
+    function _delegateData(address module, bytes memory data) internal returns (uint256 first) {
+        assembly ("memory-safe") {
+            if iszero(delegatecall(gas(), module, add(data, 0x20), mload(data), 0, 0x20)) {
+                let p := mload(0x40)
+                returndatacopy(p, 0, returndatasize())
+                revert(p, returndatasize())
+            }
+            first := mload(0)
+        }
+    }
+
     /// @dev Runs `selector(a, b)` (two static words) in `module` from inside another function, and
     /// reverts with what it reverted with; its return data is not read.
     function _delegateTwo(address module, bytes4 selector, uint256 a, uint256 b) internal {

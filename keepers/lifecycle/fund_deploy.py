@@ -19,6 +19,8 @@ from keepers.access import as_role, grant_calls, hold_calls, is_admin, wire
 from keepers.core.deploying import ZERO_ADDRESS, Deployment, Step
 
 FUND_VAULT = "FundVault"
+#: A vault's instant liquidity module, recorded as `FundInstant.<the vault's name>`.
+FUND_INSTANT = "FundInstant"
 MINT_AND_BURN = (1 << 0) | (1 << 1)  # AgentCapabilities.MINT | BURN
 US, INSTITUTIONAL, NEVER_EXPIRES = 840, 4, 2**40 - 1
 DAY = 86_400
@@ -63,6 +65,12 @@ def deploy_fund_vault(
     refuse_unpegged_asset(d, asset, nav_source)
     fees = d.at(FEE_SCHEDULE) if d.has(FEE_SCHEDULE) else deploy_fee_schedule(d)
     cutoff = first_cutoff or next_cutoff(chain.blocks.head.timestamp, dealing_interval)
+    # The vault's instant liquidity module (contracts/lifecycle/FundInstant.sol), bound to the
+    # same share, asset, NAV source, instrument and fee schedule (the vault's constructor checks
+    # its id), deployed first and passed in.
+    instant = d.deploy_contract(
+        f"{FUND_INSTANT}.{name}", FUND_INSTANT, share, asset, nav_source, instrument_id, fees
+    )
     vault = d.deploy_contract(
         name,
         "FundVault",
@@ -75,6 +83,7 @@ def deploy_fund_vault(
         dealing_interval,
         gate_bps,
         fees,
+        instant,
     )
     if not is_admin(d, f"{name} wiring"):
         return vault
