@@ -15,9 +15,10 @@ pragma solidity ^0.8.24;
 /// Checked once, at construction (`_requireModule`): the module has code and names the layout it
 /// was built for (`moduleId`, a constant of the storage base, bumped when the base changes).
 /// NOT checked here: that the module's build matches this one's storage layout beyond that id (a
-/// test compares the layouts of the sources; the deploy routine records a module under its code
-/// hash, so a new build deploys a new module), and that a stub's selector is the module's (a test
-/// compares the ABIs).
+/// test compares the layouts of the sources; the deploy routines record the pools' and the funds'
+/// modules under their init code's hash, so a new build deploys a new module), that a stub's
+/// selector is the module's (a test compares the ABIs), and how many words the module returned (a
+/// stub reads its first one or two: every module function returns what its stub reads).
 abstract contract Dispatch {
     /// @notice A call to a selector no stub or allow-listed view serves.
     error UnknownCall(bytes4 selector);

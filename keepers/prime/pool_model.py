@@ -378,7 +378,7 @@ class PoolModel:
         self.accrue(now)
         self.cash += assets
 
-    def withdraw(self, assets: int, now: int, shares: int = 0, supply: int = 0) -> int:
+    def withdraw(self, assets: int, now: int, shares: int, supply: int) -> int:
         """A lender leaves with `assets` for `shares` of `supply`: its pro-rata part of the
         restoration still locked (rounded down) goes to the reserves (prime13 M1); returns it."""
         self.accrue(now)

@@ -12,6 +12,12 @@ from fund_fixtures import SHARE_UNIT, USD_UNIT
 from keepers.lifecycle.fund_deploy import FUND_INSTANT, FUND_VAULT
 
 
+def instant_of(d) -> str:
+    """The fund stack's vault's module, from the record (`FundInstant.FundVault.<code hash>`)."""
+    [name] = [n for n in d.record.contracts if n.startswith(f"{FUND_INSTANT}.{FUND_VAULT}.")]
+    return d.address(name)
+
+
 def argument(put, wallet):
     """A value the vault would accept for this input: the wallet, 1,000 shares or $1,000."""
     if put.type == "address":
@@ -29,7 +35,7 @@ def test_fund_instant__called_directly__every_entry_reverts_the_vaults_books_unt
     vault.instantDeposit(10_000 * USD_UNIT, alice, sender=alice)
     vault.requestDeposit(5_000 * USD_UNIT, alice, alice, sender=alice)
     vault.requestRedeem(1_000 * SHARE_UNIT, alice, alice, sender=alice)
-    module = project.FundInstant.at(fund.deployment.address(f"{FUND_INSTANT}.{FUND_VAULT}"))
+    module = project.FundInstant.at(instant_of(fund.deployment))
     assert chain.provider.get_code(module.address)  # the module's code is there
     # Even with alice's approvals to the module, nothing of hers is reachable through it.
     share.approve(module, 2**256 - 1, sender=alice)
@@ -75,7 +81,7 @@ def test_fnd_21__fund_vault__refuses_a_module_of_another_fund(project, fund_stac
     other = d.sender.deploy(project.FundInstant, fund.share, fund.usdc, fund.nav_source, 18, fees)
     args = (d.at("QuanteraAccessManager"), fund.share, fund.usdc, fund.nav_source, 17)
     args += (fund.cutoff(), 86_400, 10_000, fees)
-    ours = project.FundInstant.at(d.address(f"{FUND_INSTANT}.{FUND_VAULT}")).moduleId()
+    ours = project.FundInstant.at(instant_of(d)).moduleId()
     assert other.moduleId() != ours
     for wrong in (other.address, fees):  # another fund's module; code without a module id
         with ape.reverts(vault.ModuleMismatch, module=wrong, expected=ours):
