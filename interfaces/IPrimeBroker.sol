@@ -204,8 +204,8 @@ interface IPrimeBrokerErrors {
     /// "Assigned debt"): a write-off beside a matured note's claim, a recovery, a repayment, or
     /// the rest dropped once no claim is left.
     event DebtAssigned(address indexed account, address indexed asset, uint256 previous, uint256 next);
-    /// @notice A call the broker neither implements nor serves from its liquidation module.
-    error UnknownCall(bytes4 selector);
+    // A call the broker neither implements nor serves from a module reverts with
+    // `Dispatch.UnknownCall(selector)` (contracts/libraries/Dispatch.sol).
 }
 
 /// @title IPrimeBroker

@@ -10,18 +10,19 @@ import {ISecurityToken} from "../../interfaces/ISecurityToken.sol";
 import {FeeKind, IFeeSchedule} from "../../interfaces/IFeeSchedule.sol";
 import {DealingMath} from "./DealingMath.sol";
 import {FundState} from "./FundState.sol";
+import {DelegatedModule} from "../libraries/DelegatedModule.sol";
 import {Claim, Dealing, FundWords, InstantWord, Late, Position, StrikeWord} from "./FundWords.sol";
 
 /// @title FundInstant
 /// @notice The FundVault's instant liquidity (IFundVault's notice: instant subscription and
 /// redemption at the last struck NAV up to the period's limit, fees through the schedule), its
 /// request cancellations and its claims (`deposit`, `mint`, `withdraw`, `redeem`), split out of the
-/// vault for its size: the vault deploys it in its constructor and `delegatecall`s it, under its
-/// own `nonReentrant`, so this code runs on the vault's storage, as the vault (the share token's
-/// agent, the fee schedule's caller).
-/// @dev Warning: called directly (not through its vault) it works on its own empty storage: no
-/// period is open (`CutoffPassed(0, 0)`), it holds nothing and is no token's agent.
-contract FundInstant is FundState {
+/// vault for its size: the vault `delegatecall`s it (Dispatch), under its own `nonReentrant`, so
+/// this code runs on the vault's storage, as the vault (the share token's agent, the fee
+/// schedule's caller). Deployed before its vault and passed to it: the vault's constructor checks
+/// its `moduleId` (this layout; the same share, asset, NAV source, instrument and fee schedule).
+/// @dev Called directly (not through a vault) every entry reverts `DirectCall` (DelegatedModule).
+contract FundInstant is FundState, DelegatedModule {
     using SafeERC20 for IERC20;
 
     constructor(
@@ -32,8 +33,15 @@ contract FundInstant is FundState {
         IFeeSchedule fees_
     ) FundState(share_, asset_, navSource_, instrumentId_, fees_) {}
 
+    /// @inheritdoc DelegatedModule
+    /// @dev Names this layout and this module's share, asset, NAV source, instrument and fee
+    /// schedule (FundState `_instantId`): one module serves one fund's vaults.
+    function moduleId() external view override returns (bytes32) {
+        return _instantId();
+    }
+
     /// @notice IFundVault.instantDeposit, as the vault.
-    function instantDeposit(uint256 assets, address receiver) external returns (uint256 shares) {
+    function instantDeposit(uint256 assets, address receiver) external onlyDelegated returns (uint256 shares) {
         if (assets == 0) revert IFundVault.ZeroAmount();
         // The payer buys the receiver's shares: as a transfer between them would be (SEC-33).
         _requirePair(msg.sender, receiver);
@@ -61,7 +69,11 @@ contract FundInstant is FundState {
     }
 
     /// @notice IFundVault.instantRedeem, as the vault.
-    function instantRedeem(uint256 shares, address receiver, address owner) external returns (uint256 assets) {
+    function instantRedeem(uint256 shares, address receiver, address owner)
+        external
+        onlyDelegated
+        returns (uint256 assets)
+    {
         _requireOwnerOrOperator(owner);
         if (shares == 0) revert IFundVault.ZeroAmount();
         _requireClaimant(owner, receiver);
@@ -87,7 +99,11 @@ contract FundInstant is FundState {
     }
 
     /// @notice IFundVault.cancelDepositRequest, as the vault.
-    function cancelDepositRequest(address controller, address receiver) external returns (uint256 assets) {
+    function cancelDepositRequest(address controller, address receiver)
+        external
+        onlyDelegated
+        returns (uint256 assets)
+    {
         _requireControllerOrOperator(controller);
         _requireClaimant(controller, receiver);
         Position position = _positions[controller];
@@ -120,7 +136,7 @@ contract FundInstant is FundState {
     }
 
     /// @notice IFundVault.cancelRedeemRequest, as the vault.
-    function cancelRedeemRequest(address controller, address receiver) external returns (uint256 shares) {
+    function cancelRedeemRequest(address controller, address receiver) external onlyDelegated returns (uint256 shares) {
         _requireControllerOrOperator(controller);
         _requireClaimant(controller, receiver);
         _requirePair(controller, receiver);
@@ -149,22 +165,38 @@ contract FundInstant is FundState {
     }
 
     /// @notice IERC7540Deposit.deposit, as the vault (the vault's two-argument form names the caller).
-    function deposit(uint256 assets, address receiver, address controller) external returns (uint256 shares) {
+    function deposit(uint256 assets, address receiver, address controller)
+        external
+        onlyDelegated
+        returns (uint256 shares)
+    {
         (, shares) = _claimDeposit(controller, receiver, assets, false);
     }
 
     /// @notice IERC7540Deposit.mint, as the vault.
-    function mint(uint256 shares, address receiver, address controller) external returns (uint256 assets) {
+    function mint(uint256 shares, address receiver, address controller)
+        external
+        onlyDelegated
+        returns (uint256 assets)
+    {
         (assets,) = _claimDeposit(controller, receiver, shares, true);
     }
 
     /// @notice IERC7575.withdraw (ERC-7540: the third argument is the controller), as the vault.
-    function withdraw(uint256 assets, address receiver, address controller) external returns (uint256 shares) {
+    function withdraw(uint256 assets, address receiver, address controller)
+        external
+        onlyDelegated
+        returns (uint256 shares)
+    {
         (, shares) = _claimRedemption(controller, receiver, assets, false);
     }
 
     /// @notice IERC7575.redeem (ERC-7540: the third argument is the controller), as the vault.
-    function redeem(uint256 shares, address receiver, address controller) external returns (uint256 assets) {
+    function redeem(uint256 shares, address receiver, address controller)
+        external
+        onlyDelegated
+        returns (uint256 assets)
+    {
         (assets,) = _claimRedemption(controller, receiver, shares, true);
     }
 

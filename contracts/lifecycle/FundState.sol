@@ -47,6 +47,8 @@ abstract contract FundState {
     /// @notice The most decimals the asset and the share may have (InstrumentRules'): amounts are
     /// 96 bits, 7.9e10 units at 18 decimals (7.9e-8 at 36: SEC-39).
     uint8 internal constant MAX_DECIMALS = InstrumentRules.MAX_ASSET_DECIMALS;
+    /// @dev The instant module's layout id: bump it when this layout changes.
+    bytes32 internal constant INSTANT_LAYOUT_ID = keccak256("quantera.lifecycle.FundInstant.1");
 
     ISecurityToken internal immutable SHARE;
     IERC20 internal immutable ASSET;
@@ -86,6 +88,13 @@ abstract contract FundState {
     /// @dev The share's income index at the last strike (an IncomeShareToken's; 0 for a share
     /// without one): instant dealing prices the last NAV for the income declared since (SEC-121).
     uint256 internal _strikeIncomeIndex;
+
+    /// @dev The id of the FundInstant module built for this layout and these immutables (its
+    /// `moduleId`, which the vault's constructor compares): a module of another fund's share,
+    /// asset, NAV source, instrument or fee schedule is refused.
+    function _instantId() internal view returns (bytes32) {
+        return keccak256(abi.encode(INSTANT_LAYOUT_ID, SHARE, ASSET, NAV_SOURCE, INSTRUMENT_ID, FEES));
+    }
 
     constructor(
         ISecurityToken share_,

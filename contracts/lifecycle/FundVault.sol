@@ -16,6 +16,7 @@ import {BPS} from "../libraries/Constants.sol";
 import {DealingMath} from "./DealingMath.sol";
 import {FundInstant} from "./FundInstant.sol";
 import {FundState} from "./FundState.sol";
+import {Dispatch} from "../libraries/Dispatch.sol";
 import {FeeMath} from "./FeeMath.sol";
 import {
     AccrualWord,
@@ -36,10 +37,11 @@ import {
 /// requests and settings, the reserved cash, and per controller one position and two claims; per
 /// struck period two words (its NAV and the queue after it); per closed era-and-scale one sum;
 /// the fees held for the recipient and the period's instant liquidity used, one word each.
-contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTransient {
+contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTransient, Dispatch {
     using SafeERC20 for IERC20;
 
-    /// @notice The instant liquidity module (FundInstant), deployed by the constructor.
+    /// @notice The instant liquidity module (FundInstant), deployed before the vault and passed in
+    /// (checked: its `moduleId` names this layout and this vault's immutables).
     address internal immutable INSTANT;
 
     /// @notice Bounds of `dealingInterval`.
@@ -56,13 +58,15 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
         uint256 firstCutoff,
         uint32 interval,
         uint16 gateBps_,
-        IFeeSchedule fees_
+        IFeeSchedule fees_,
+        address instant_
     ) FundState(share_, asset_, navSource_, instrumentId_, fees_) AccessManaged(authority) {
         _checkInterval(interval);
         _checkGate(gateBps_);
         if (firstCutoff <= block.timestamp || firstCutoff >= MAX_CUTOFF) revert CutoffPassed(1, firstCutoff);
-        // The module's code only: it runs on this vault's storage (`_delegateToInstant`).
-        INSTANT = address(new FundInstant(share_, asset_, navSource_, instrumentId_, fees_));
+        // The module's code only: it runs on this vault's storage (Dispatch).
+        _requireModule(instant_, _instantId());
+        INSTANT = instant_;
         // A schedule set for this address before it existed applies from now.
         (uint256 managementBps, bool charges) = fees_.accrualTermsOf(address(this));
         _feeLedger = FeeLedger.wrap(0).withAccruedAt(block.timestamp).withTerms(managementBps, charges);
@@ -191,7 +195,7 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
     /// @dev Runs the FundInstant module's code on this vault's storage (the size budget).
     function instantDeposit(uint256, address) external nonReentrant returns (uint256 shares) {
         uint256 base = _accrueClass();
-        shares = _delegateUint(msg.data);
+        shares = _runInstant();
         _carryClock(base);
     }
 
@@ -199,7 +203,7 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
     /// @dev Runs the FundInstant module's code on this vault's storage (the size budget).
     function instantRedeem(uint256, address, address) external nonReentrant returns (uint256 assets) {
         uint256 base = _accrueClass();
-        assets = _delegateUint(msg.data);
+        assets = _runInstant();
         _carryClock(base);
     }
 
@@ -309,13 +313,13 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
     /// @inheritdoc IFundVault
     /// @dev Runs the FundInstant module's code on this vault's storage (the size budget).
     function cancelDepositRequest(address, address) external nonReentrant returns (uint256) {
-        return _delegateUint(msg.data);
+        return _runInstant();
     }
 
     /// @inheritdoc IFundVault
     /// @dev Runs the FundInstant module's code on this vault's storage (the size budget).
     function cancelRedeemRequest(address, address) external nonReentrant returns (uint256) {
-        return _delegateUint(msg.data);
+        return _runInstant();
     }
 
     // ================================================================ claims
@@ -324,37 +328,37 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
 
     /// @inheritdoc IERC7575
     function deposit(uint256 assets, address receiver) external nonReentrant returns (uint256) {
-        return _delegateUint(abi.encodeCall(FundInstant.deposit, (assets, receiver, msg.sender)));
+        return _delegateData(INSTANT, abi.encodeCall(FundInstant.deposit, (assets, receiver, msg.sender)));
     }
 
     /// @inheritdoc IERC7540Deposit
     /// @dev Returns the shares minted to `receiver`, net of the subscription fee.
     function deposit(uint256, address, address) external nonReentrant returns (uint256) {
-        return _delegateUint(msg.data);
+        return _runInstant();
     }
 
     /// @inheritdoc IERC7575
     function mint(uint256 shares, address receiver) external nonReentrant returns (uint256) {
-        return _delegateUint(abi.encodeCall(FundInstant.mint, (shares, receiver, msg.sender)));
+        return _delegateData(INSTANT, abi.encodeCall(FundInstant.mint, (shares, receiver, msg.sender)));
     }
 
     /// @inheritdoc IERC7540Deposit
     /// @dev Takes `shares` of the claim; `receiver` gets them net of the subscription fee.
     function mint(uint256, address, address) external nonReentrant returns (uint256) {
-        return _delegateUint(msg.data);
+        return _runInstant();
     }
 
     /// @inheritdoc IERC7575
     /// @dev ERC-7540: the third argument is the controller. Takes `assets` of the claim;
     /// `receiver` gets them net of the redemption fee.
     function withdraw(uint256, address, address) external nonReentrant returns (uint256) {
-        return _delegateUint(msg.data);
+        return _runInstant();
     }
 
     /// @inheritdoc IERC7575
     /// @dev ERC-7540: the third argument is the controller. Returns the assets paid, net of the fee.
     function redeem(uint256, address, address) external nonReentrant returns (uint256) {
-        return _delegateUint(msg.data);
+        return _runInstant();
     }
 
     // ================================================================ views: ERC-7540
@@ -765,16 +769,10 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
         return supply + owed + _unclaimedShares + NAV_SOURCE.unmintedSharesBesides(INSTRUMENT_ID, address(this));
     }
 
-    /// @dev Runs `data` (a FundInstant function) in the module (immutable, deployed by the
-    /// constructor) on this vault's storage, bubbling its revert; its uint256 answer.
-    function _delegateUint(bytes memory data) internal returns (uint256) {
-        (bool ok, bytes memory result) = INSTANT.delegatecall(data);
-        if (!ok) {
-            assembly ("memory-safe") {
-                revert(add(result, 32), mload(result))
-            }
-        }
-        return abi.decode(result, (uint256));
+    /// @dev Runs this call in the FundInstant module on this vault's storage (Dispatch); its first
+    /// return word.
+    function _runInstant() internal returns (uint256 answer) {
+        (answer,) = _delegateWords(INSTANT);
     }
 
     function _lastNav() internal view returns (uint256) {

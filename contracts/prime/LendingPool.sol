@@ -14,11 +14,13 @@ import {IIdentityRegistry} from "../../interfaces/IIdentityRegistry.sol";
 import {IComplianceEngine} from "../../interfaces/IComplianceEngine.sol";
 import {PoolMath} from "./PoolMath.sol";
 import {ShareCompliance} from "../libraries/ShareCompliance.sol";
-import {BPS, RAY} from "../libraries/Constants.sol";
+import {RAY} from "../libraries/Constants.sol";
+import {Dispatch} from "../libraries/Dispatch.sol";
+import {PoolLayout} from "./PoolLayout.sol";
 
 /// @title LendingPool
 /// @notice Permissioned lending pool of one asset, lent to the prime broker (see ILendingPool).
-contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTransient {
+contract LendingPool is PoolLayout, ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTransient, Dispatch {
     using SafeERC20 for IERC20;
     using SafeCast for uint256;
 
@@ -34,36 +36,10 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
     /// @notice Where lenders are verified (deposits) and frozen (every share movement, payouts).
     IIdentityRegistry public immutable registry;
 
-    /// @dev The accounting the hot path reads, in three slots (totalDebt is derived:
-    /// `totalScaledDebt x borrowIndexRay`, rounded up). The index has a slot of its own, at most
-    /// 216 bits (PoolMath.MAX_INDEX_RAY: e^87.5 of headroom, where 128 bits gave e^26.5); the
-    /// accrual time shares the total scaled debt's, so neither slot is ever zero (a pool's first
-    /// borrow writes no zero slot).
-    struct Market {
-        uint128 cash;
-        uint128 reserves;
-        uint128 totalScaledDebt;
-        uint40 lastAccrual;
-        uint216 borrowIndexRay;
-    }
-
-    /// @dev One margin account's debt: scaled by the borrow index, and when its spread was last
-    /// charged (one slot).
-    struct Account {
-        uint128 scaled;
-        uint40 lastTouch;
-    }
-
-    Market internal _market;
-    RateModel internal _model;
-    uint256 internal _badDebtRealised;
-    uint256 internal _badDebtAbsorbed;
-    mapping(address account => Account) internal _accounts;
     /// @inheritdoc ILendingPool
-    address public shareCompliance;
-    /// @dev Debt written off beside a claim (SEC-231): out of `totalDebt` (no interest), in
-    /// `totalAssets` at face until recovered (`recoverBadDebt`) or dropped (`dropAssignedDebt`).
-    uint256 internal _assignedDebt;
+    uint256 public constant RESTORATION_UNLOCK = RESTORATION_UNLOCK_SECONDS;
+    /// @inheritdoc ILendingPool
+    address public immutable lossesModule;
 
     constructor(
         address authority,
@@ -72,10 +48,13 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
         string memory symbol_,
         IIdentityRegistry registry_,
         address broker_,
-        RateModel memory model
+        RateModel memory model,
+        address lossesModule_
     ) ERC4626(asset_) ERC20(name_, symbol_) AccessManaged(authority) {
         registry = registry_;
         broker = broker_;
+        _requireModule(lossesModule_, LOSSES_MODULE_ID);
+        lossesModule = lossesModule_;
         _market.borrowIndexRay = uint216(RAY);
         _market.lastAccrual = uint40(block.timestamp);
         _setRateModel(model);
@@ -96,8 +75,8 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
 
     /// @inheritdoc ILendingPool
     function setShareCompliance(address engine) external restricted {
-        emit ShareComplianceSet(shareCompliance, engine);
-        shareCompliance = engine;
+        emit ShareComplianceSet(_shareCompliance, engine);
+        _shareCompliance = engine;
         ShareCompliance.bind(engine, address(registry));
     }
 
@@ -151,9 +130,7 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
         (Market memory m, Account memory a) = _accrueAndCharge(account, spreadBps);
         uint256 debt = PoolMath.toDebt(a.scaled, m.borrowIndexRay);
         if (assets > debt) assets = debt;
-        uint256 balance = IERC20(asset()).balanceOf(address(this));
-        uint256 received = balance > m.cash ? balance - m.cash : 0;
-        if (received < assets) revert RepaymentNotReceived(received, assets);
+        _requireReceived(m.cash, assets);
         // Rounded down: a partial repayment never clears more debt than it pays; paying the whole
         // debt clears the scaled debt (`toScaled(toDebt(s)) >= s`).
         uint256 burned = Math.min(PoolMath.toScaled(assets, m.borrowIndexRay, false), a.scaled);
@@ -174,68 +151,31 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
     }
 
     /// @inheritdoc ILendingPool
-    /// @dev The whole debt leaves `totalDebt` with the account's scaled debt; the reserves give up
-    /// what they can, and the rest is the lenders' loss (their claim, `totalAssets`, falls by it).
-    function realiseBadDebt(address account, uint16 spreadBps) external onlyBroker returns (uint256 amount) {
-        Market memory m;
-        (m, amount) = _writeOff(account, spreadBps);
-        _realise(account, m, amount);
+    /// @dev Runs in PoolLosses.
+    function realiseBadDebt(address, uint16) external onlyBroker returns (uint256 amount) {
+        (amount,) = _delegateWords(lossesModule);
     }
 
     /// @inheritdoc ILendingPool
-    /// @dev The debt leaves `totalDebt`: `keep` of it for `_assignedDebt` (`totalAssets` does not
-    /// move for it), the rest realised at once (reserves first).
-    function assignBadDebt(address account, uint16 spreadBps, uint256 keep)
-        external
-        onlyBroker
-        returns (uint256 amount)
-    {
-        Market memory m;
-        (m, amount) = _writeOff(account, spreadBps);
-        uint256 kept = Math.min(amount, keep);
-        uint256 assigned = _assignedDebt + kept;
-        _assignedDebt = assigned;
-        emit BadDebtAssigned(account, amount, kept, assigned);
-        // No underflow: kept <= amount.
-        if (amount != kept) _realise(account, m, amount - kept);
+    /// @dev Runs in PoolLosses.
+    function assignBadDebt(address, uint16, uint256) external onlyBroker returns (uint256 amount) {
+        (amount,) = _delegateWords(lossesModule);
     }
 
     /// @inheritdoc ILendingPool
-    function dropAssignedDebt(address account, uint256 amount) external onlyBroker {
-        Market memory m = _accrue();
-        _takeAssigned(amount);
-        _realise(account, m, amount);
+    /// @dev Runs in PoolLosses.
+    function dropAssignedDebt(address, uint256) external onlyBroker {
+        _delegateWords(lossesModule);
     }
 
     /// @inheritdoc ILendingPool
-    /// @dev Accrues first (at the utilisation before the cash arrives): `carried` of the assigned
-    /// debt becomes cash one for one (`totalAssets` does not move for it); the rest of `assets`
-    /// restores the lenders' realised loss (a step up of at most what was realised).
-    function recoverBadDebt(address account, uint256 assets, uint256 carried) external onlyBroker nonReentrant {
+    /// @dev Checks the cash arrived, then runs in PoolLosses.
+    function recoverBadDebt(address, uint256 assets, uint256) external onlyBroker nonReentrant {
         if (assets == 0) revert ZeroAmount();
-        if (carried > assets) revert CarriedAboveRecovery(assets, carried);
-        Market memory m = _accrue();
-        uint256 balance = IERC20(asset()).balanceOf(address(this));
-        uint256 received = balance > m.cash ? balance - m.cash : 0;
-        if (received < assets) revert RepaymentNotReceived(received, assets);
-        uint256 assigned = _takeAssigned(carried);
-        m.cash += assets.toUint128();
-        // The rest restores realised loss: the lenders' first, then the reserves' (round 7 M2:
-        // what the reserves absorbed goes back to them, no step for a depositor to time).
-        // No underflow: carried <= assets (above).
-        uint256 restored = assets - carried;
-        if (restored != 0) {
-            uint256 lenders = Math.min(restored, _badDebtRealised);
-            uint256 reserves = Math.min(restored - lenders, _badDebtAbsorbed);
-            // No underflow: each at most its record (just above).
-            unchecked {
-                _badDebtRealised -= lenders;
-                _badDebtAbsorbed -= reserves;
-            }
-            m.reserves += uint128(reserves);
-        }
-        _market = m;
-        emit BadDebtRecovered(account, assets, carried, assigned);
+        _requireReceived(_market.cash, assets);
+        _delegateWords(lossesModule);
+        // No lender is left to unlock it to (prime13 L1): the lock goes to the reserves.
+        if (totalSupply() == 0) _forfeitLock(address(0), 1, 1);
     }
 
     // ================================================================ lenders
@@ -291,12 +231,29 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
     // ================================================================ views
 
     /// @inheritdoc ERC4626
-    /// @dev Accrued to now: cash + totalDebt + assignedDebt - reserves (what the lenders own).
+    /// @dev Priced at the lenders' assets plus the restoration still locked (round 11 #1): an
+    /// entrant buys into the lock at its full value, so one who holds to its end comes out whole
+    /// and the lock is the earlier lenders'. Redemptions are priced at `totalAssets` (a leaver
+    /// forfeits what is still locked).
+    function previewDeposit(uint256 assets) public view override returns (uint256) {
+        return Math.mulDiv(assets, totalSupply() + 10 ** DECIMALS_OFFSET, _entryAssets() + 1, Math.Rounding.Floor);
+    }
+
+    /// @inheritdoc ERC4626
+    /// @dev As `previewDeposit`, rounded up.
+    function previewMint(uint256 shares) public view override returns (uint256) {
+        return Math.mulDiv(shares, _entryAssets() + 1, totalSupply() + 10 ** DECIMALS_OFFSET, Math.Rounding.Ceil);
+    }
+
+    /// @inheritdoc ERC4626
+    /// @dev Accrued to now: cash + totalDebt + assignedDebt - reserves - restoration still locked
+    /// (what the lenders own).
     function totalAssets() public view override returns (uint256) {
         (Market memory m,,) = _accrued();
         uint256 gross = m.cash + PoolMath.toDebt(m.totalScaledDebt, m.borrowIndexRay) + _assignedDebt;
+        uint256 held = m.reserves + _lockedAt(_lock);
         // Saturating: reserves are part of `gross` up to the debt's rounding.
-        return gross > m.reserves ? gross - m.reserves : 0;
+        return gross > held ? gross - held : 0;
     }
 
     /// @inheritdoc ERC4626
@@ -347,10 +304,23 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
         s.badDebtRealised = _badDebtRealised;
         s.badDebtAbsorbed = _badDebtAbsorbed;
         s.assignedDebt = _assignedDebt;
+        s.lockedRestoration = _lockedAt(_lock);
+        if (s.lockedRestoration != 0) s.restorationUnlocksAt = _lock.end;
         s.borrowIndexRay = m.borrowIndexRay;
         s.lastAccrual = m.lastAccrual;
         s.utilisationBps = PoolMath.utilisationBps(s.cash, s.totalDebt);
         s.borrowRateBps = PoolMath.borrowRateBps(_model, s.utilisationBps);
+    }
+
+    /// @inheritdoc ILendingPool
+    function shareCompliance() external view returns (address) {
+        return _shareCompliance;
+    }
+
+    /// @inheritdoc ILendingPool
+    function lossOf(address account) external view returns (uint256 reserves, uint256 lenders) {
+        Loss memory loss = _losses[account];
+        return (loss.reserves, loss.lenders);
     }
 
     /// @inheritdoc ILendingPool
@@ -365,104 +335,9 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
 
     // ================================================================ internal
 
-    /// @dev The market accrued to now (not stored), with the interest and its reserve share since
-    /// the last accrual. The index moves only while there is debt, at the rate of the utilisation
-    /// at the last accrual, by e^(rt) up to its ceiling (PoolMath.indexCeiling: never past it, so
-    /// no accrual reverts); the interest is the growth of `totalDebt`.
-    function _accrued() internal view returns (Market memory m, uint256 interest, uint256 toReserves) {
-        m = _market;
-        uint256 elapsed = block.timestamp - m.lastAccrual;
-        if (elapsed == 0) return (m, 0, 0);
-        m.lastAccrual = uint40(block.timestamp);
-        if (m.totalScaledDebt == 0) return (m, 0, 0);
-        RateModel memory model = _model;
-        uint256 debtBefore = PoolMath.toDebt(m.totalScaledDebt, m.borrowIndexRay);
-        uint256 rate = PoolMath.borrowRateBps(model, PoolMath.utilisationBps(m.cash, debtBefore));
-        // No truncation: at most the ceiling, at most MAX_INDEX_RAY (216 bits).
-        m.borrowIndexRay =
-            uint216(PoolMath.compound(m.borrowIndexRay, rate, elapsed, PoolMath.indexCeiling(m.totalScaledDebt)));
-        interest = PoolMath.toDebt(m.totalScaledDebt, m.borrowIndexRay) - debtBefore;
-        toReserves = interest * model.reserveFactorBps / BPS;
-        m.reserves += toReserves.toUint128();
-    }
-
-    /// @dev Stores the accrual and returns the market, for the caller to move and store.
-    function _accrue() internal returns (Market memory m) {
-        uint256 interest;
-        uint256 toReserves;
-        (m, interest, toReserves) = _accrued();
-        if (m.lastAccrual == _market.lastAccrual) return m;
-        _market = m;
-        if (interest != 0) emit Accrued(m.borrowIndexRay, interest, toReserves);
-    }
-
-    /// @dev Accrues (stored), then adds `account`'s spread since its last touch to its scaled debt
-    /// (rounded up), to the market's total and to the reserves, and stamps the touch — in memory:
-    /// the caller moves both and stores them (`_store`).
-    function _accrueAndCharge(address account, uint16 spreadBps) internal returns (Market memory m, Account memory a) {
-        m = _accrue();
-        a = _accounts[account];
-        uint256 amount =
-            PoolMath.spread(PoolMath.toDebt(a.scaled, m.borrowIndexRay), spreadBps, block.timestamp - a.lastTouch);
-        a.lastTouch = uint40(block.timestamp);
-        if (amount == 0) return (m, a);
-        // Within the total debt's ceiling, as the index (no 128-bit field can overflow): a spread
-        // past it is not charged.
-        uint256 total = PoolMath.toDebt(m.totalScaledDebt, m.borrowIndexRay);
-        uint256 room = total < PoolMath.MAX_TOTAL_DEBT ? PoolMath.MAX_TOTAL_DEBT - total : 0;
-        if (amount > room) amount = room;
-        if (amount == 0) return (m, a);
-        uint128 scaled = PoolMath.toScaled(amount, m.borrowIndexRay, true).toUint128();
-        a.scaled += scaled;
-        m.totalScaledDebt += scaled;
-        m.reserves += amount.toUint128();
-        emit SpreadCharged(account, spreadBps, amount);
-    }
-
-    /// @dev Stores the market and the account; the account's debt.
-    function _store(address account, Market memory m, Account memory a) internal returns (uint256) {
-        _market = m;
-        _accounts[account] = a;
-        return PoolMath.toDebt(a.scaled, m.borrowIndexRay);
-    }
-
-    /// @dev Accrues, charges the account's spread and takes its whole debt out of `totalDebt`
-    /// (stored); the market and the amount.
-    function _writeOff(address account, uint16 spreadBps) internal returns (Market memory m, uint256 amount) {
-        Account memory a;
-        (m, a) = _accrueAndCharge(account, spreadBps);
-        amount = PoolMath.toDebt(a.scaled, m.borrowIndexRay);
-        // No underflow: a.scaled is part of the total.
-        unchecked {
-            m.totalScaledDebt -= a.scaled;
-        }
-        a.scaled = 0;
-        _store(account, m, a);
-    }
-
-    /// @dev `amount` of bad debt lost: the reserves give up what they can, the lenders the rest
-    /// (stored over `m`, the market as accrued).
-    function _realise(address account, Market memory m, uint256 amount) internal {
-        uint256 fromReserves = Math.min(amount, m.reserves);
-        uint256 fromLenders = amount - fromReserves;
-        // No underflow: fromReserves <= reserves.
-        unchecked {
-            _market.reserves = m.reserves - uint128(fromReserves);
-        }
-        _badDebtAbsorbed += fromReserves;
-        _badDebtRealised += fromLenders;
-        emit BadDebtRealised(account, amount, fromReserves, fromLenders);
-    }
-
-    /// @dev Takes `amount` off the assigned debt (`AssignedDebtExceeded` past it); what is left.
-    function _takeAssigned(uint256 amount) internal returns (uint256 left) {
-        uint256 assigned = _assignedDebt;
-        if (amount > assigned) revert AssignedDebtExceeded(assigned, amount);
-        // No underflow: compared just above.
-        unchecked {
-            left = assigned - amount;
-        }
-        _assignedDebt = left;
+    /// @dev What an entrant's shares are priced at: the lenders' assets and the lock.
+    function _entryAssets() internal view returns (uint256) {
+        return totalAssets() + _lockedAt(_lock);
     }
 
     function _setRateModel(RateModel memory model) internal {
@@ -491,6 +366,12 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
         unchecked {
             _market.cash = cash - uint128(assets);
         }
+        // The leaver's part of what is still locked (pro rata to its shares, rounded down) goes to
+        // the reserves (prime13 M1, prime12 L1 and L3): those who stay keep exactly their part of
+        // the lock, an entrant gets nothing of a leaver's, and the last leaver's leaves none to
+        // the virtual shares. `totalAssets` and the share price do not move. Before the burn and
+        // the payout (no state written after an external call).
+        _forfeitLock(owner, shares, totalSupply());
         super._withdraw(caller, receiver, owner, assets, shares);
     }
 
@@ -498,7 +379,7 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
     /// do (a refusal reverts `TransferNotCompliant` with the reason code); a frozen sender is
     /// refused here (a burn is only recorded by the engine).
     function _update(address from, address to, uint256 value) internal override {
-        address engine = shareCompliance;
+        address engine = _shareCompliance;
         if (engine == address(0)) revert ShareComplianceNotSet();
         if (from != address(0) && registry.isFrozen(from)) revert LenderFrozen(from);
         super._update(from, to, value);
@@ -511,9 +392,33 @@ contract LendingPool is ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTra
 
     /// @dev A verified receiver the shares' engine would issue one share to.
     function _mayHold(address receiver) internal view returns (bool) {
-        address engine = shareCompliance;
+        address engine = _shareCompliance;
         return registry.isVerified(receiver) && engine != address(0)
             && IComplianceEngine(engine).detectTransferRestriction(address(0), receiver, 1) == 0;
+    }
+
+    /// @dev Moves `shares / supply` of the restoration still locked (rounded down) to the
+    /// reserves, for `owner` leaving with `shares` of `supply`; the rest unlocks as before (the
+    /// lock re-stamped now with what stays, same end).
+    function _forfeitLock(address owner, uint256 shares, uint256 supply) internal {
+        Lock memory lock = _lock;
+        uint256 locked = _lockedAt(lock);
+        if (locked == 0 || supply == 0) return;
+        uint256 forfeited = Math.mulDiv(locked, shares, supply);
+        if (forfeited == 0) return;
+        // No underflow or truncation: forfeited <= locked, a 128-bit amount.
+        unchecked {
+            _lock = Lock(uint128(locked - forfeited), uint40(block.timestamp), lock.end);
+        }
+        _market.reserves += uint128(forfeited);
+        emit RestorationForfeited(owner, forfeited);
+    }
+
+    /// @dev At least `assets` of the asset arrived beyond the cash (`RepaymentNotReceived`).
+    function _requireReceived(uint256 cash, uint256 assets) internal view {
+        uint256 balance = IERC20(asset()).balanceOf(address(this));
+        uint256 received = balance > cash ? balance - cash : 0;
+        if (received < assets) revert RepaymentNotReceived(received, assets);
     }
 
     function _requireVerified(address receiver) internal view {

@@ -26,6 +26,7 @@ import {TradePayment} from "../vault/TradePayment.sol";
 import {RouteCodec} from "../liquidity/RouteCodec.sol";
 import {MarginMath} from "./MarginMath.sol";
 import {PrimeLayout} from "./PrimeLayout.sol";
+import {Dispatch} from "../libraries/Dispatch.sol";
 import {BPS} from "../libraries/Constants.sol";
 
 /// @title PrimeBroker
@@ -35,7 +36,7 @@ import {BPS} from "../libraries/Constants.sol";
 /// DELEGATECALL on this storage; the margin module's
 /// views (`health`, `topUp`, `maxBorrow`, `previewLiquidation`, `incomeOf`,
 /// `incomeOwed`) are served here too, through the fallback.
-contract PrimeBroker is IPrimeBroker, PrimeLayout, ISwapPayer, AccessManaged, ReentrancyGuardTransient {
+contract PrimeBroker is IPrimeBroker, PrimeLayout, Dispatch, ISwapPayer, AccessManaged, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
     /// @notice The margin module (same storage layout; runs only by this contract's DELEGATECALL).
@@ -55,6 +56,8 @@ contract PrimeBroker is IPrimeBroker, PrimeLayout, ISwapPayer, AccessManaged, Re
         address liquidationModule_,
         IRiskEngine riskEngine_
     ) PrimeLayout(registry_, oracle_, aggregator_) AccessManaged(authority) {
+        _requireModule(marginModule_, MARGIN_MODULE_ID);
+        _requireModule(liquidationModule_, LIQUIDATION_MODULE_ID);
         marginModule = marginModule_;
         liquidationModule = liquidationModule_;
         riskEngine = riskEngine_;
@@ -328,52 +331,17 @@ contract PrimeBroker is IPrimeBroker, PrimeLayout, ISwapPayer, AccessManaged, Re
 
     // ================================================================ internal: actions
 
-    /// @dev Runs the current call's data in `module` on this storage and returns or reverts with
-    /// what it returned.
-    function _delegate(address module) internal {
-        assembly ("memory-safe") {
-            calldatacopy(0, 0, calldatasize())
-            let ok := delegatecall(gas(), module, 0, calldatasize(), 0, 0)
-            returndatacopy(0, 0, returndatasize())
-            if iszero(ok) { revert(0, returndatasize()) }
-            return(0, returndatasize())
-        }
-    }
-
-    /// @dev Runs the current call's data in `module` on this storage, reverts with what it
-    /// reverted with, and returns its first two return words (scratch space; a second word the
-    /// module did not return is meaningless): control comes back here, so a `nonReentrant`
-    /// caller's lock is released (`_delegate`'s assembly `return` would skip it, SEC-165).
-    function _delegateWords(address module) internal returns (uint256 first, uint256 second) {
-        assembly ("memory-safe") {
-            let input := mload(0x40)
-            calldatacopy(input, 0, calldatasize())
-            if iszero(delegatecall(gas(), module, input, calldatasize(), 0, 0x40)) {
-                returndatacopy(input, 0, returndatasize())
-                revert(input, returndatasize())
-            }
-            first := mload(0)
-            second := mload(0x20)
-        }
-    }
-
     /// @dev Settles the account's income on `asset` (the liquidation module's `claimIncome`, by
     /// DELEGATECALL:
     /// it credits the payment asset, or retires matured notes, in storage) before its balance of
     /// `asset` moves; `a` takes the masks it left.
     function _settleIncome(address account, Account memory a, address asset) internal {
-        address module = liquidationModule;
-        bytes4 selector = IPrimeLiquidation.claimIncome.selector;
-        assembly ("memory-safe") {
-            let p := mload(0x40)
-            mstore(p, selector)
-            mstore(add(p, 0x04), account)
-            mstore(add(p, 0x24), asset)
-            if iszero(delegatecall(gas(), module, p, 0x44, 0x00, 0x00)) {
-                returndatacopy(p, 0x00, returndatasize())
-                revert(p, returndatasize())
-            }
-        }
+        _delegateTwo(
+            liquidationModule,
+            IPrimeLiquidation.claimIncome.selector,
+            uint256(uint160(account)),
+            uint256(uint160(asset))
+        );
         a.heldMask = _accounts[account].heldMask;
     }
 

@@ -56,6 +56,9 @@ abstract contract PrimeLayout is IPrimeBrokerErrors {
     /// @dev A carry is re-marked once the claims' haircut value is below it by more than this
     /// share (and MAX_DUST_USD): one re-mark per 5% fall, not one per tick (SEC-234, round 7 M1).
     uint256 internal constant REMARK_MARGIN_BPS = 500;
+    /// @dev The modules' ids (DelegatedModule `moduleId`): bump one when this layout changes.
+    bytes32 internal constant MARGIN_MODULE_ID = keccak256("quantera.prime.PrimeMargin.1");
+    bytes32 internal constant LIQUIDATION_MODULE_ID = keccak256("quantera.prime.PrimeLiquidation.1");
     /// @dev A BondServicer's index denominator (IBondServicer.SCALE, checked at `setIncome`).
     uint256 internal constant SERVICER_SCALE = 1e36;
 

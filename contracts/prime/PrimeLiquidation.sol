@@ -12,6 +12,7 @@ import {IIdentityRegistry} from "../../interfaces/IIdentityRegistry.sol";
 import {ILendingPool} from "../../interfaces/ILendingPool.sol";
 import {IPrimeLiquidation} from "../../interfaces/IPrimeLiquidation.sol";
 import {PrimeModule} from "./PrimeModule.sol";
+import {DelegatedModule} from "../libraries/DelegatedModule.sol";
 import {MarginMath} from "./MarginMath.sol";
 import {BPS} from "../libraries/Constants.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
@@ -26,6 +27,11 @@ contract PrimeLiquidation is IPrimeLiquidation, PrimeModule {
     constructor(IIdentityRegistry registry_, IOracleRouter oracle_, ILiquidityAggregator aggregator_)
         PrimeModule(registry_, oracle_, aggregator_)
     {}
+
+    /// @inheritdoc DelegatedModule
+    function moduleId() external pure override returns (bytes32) {
+        return LIQUIDATION_MODULE_ID;
+    }
 
     /// @inheritdoc IPrimeLiquidation
     function setIncome(address asset, IncomeKind kind, address source) external {

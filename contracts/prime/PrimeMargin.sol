@@ -17,6 +17,7 @@ import {IOracleRouter} from "../../interfaces/IOracleRouter.sol";
 import {IIdentityRegistry} from "../../interfaces/IIdentityRegistry.sol";
 import {IPrimeMargin} from "../../interfaces/IPrimeMargin.sol";
 import {PrimeModule} from "./PrimeModule.sol";
+import {DelegatedModule} from "../libraries/DelegatedModule.sol";
 import {MarginMath} from "./MarginMath.sol";
 import {BPS} from "../libraries/Constants.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
@@ -30,6 +31,11 @@ contract PrimeMargin is IPrimeMargin, PrimeModule {
     constructor(IIdentityRegistry registry_, IOracleRouter oracle_, ILiquidityAggregator aggregator_)
         PrimeModule(registry_, oracle_, aggregator_)
     {}
+
+    /// @inheritdoc DelegatedModule
+    function moduleId() external pure override returns (bytes32) {
+        return MARGIN_MODULE_ID;
+    }
 
     /// @inheritdoc IPrimeMargin
     /// @dev Opens a call, or confirms the live one (SEC-24: seen below maintenance again).

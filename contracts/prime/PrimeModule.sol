@@ -8,6 +8,7 @@ import {ILiquidityAggregator} from "../../interfaces/ILiquidityAggregator.sol";
 import {IOracleRouter} from "../../interfaces/IOracleRouter.sol";
 import {IIdentityRegistry} from "../../interfaces/IIdentityRegistry.sol";
 import {PrimeLayout} from "./PrimeLayout.sol";
+import {DelegatedModule} from "../libraries/DelegatedModule.sol";
 import {MarginMath} from "./MarginMath.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 
@@ -16,20 +17,10 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 /// direct call, a liquidation's checked terms (`_quote`: run by `liquidate`, previewed by
 /// `previewLiquidation`), a margin call's liveness and an account's income owed. Each module runs
 /// only by the broker's DELEGATECALL on the broker's storage (PrimeLayout).
-abstract contract PrimeModule is PrimeLayout {
-    error DirectCall();
-
-    address private immutable _self;
-
+abstract contract PrimeModule is PrimeLayout, DelegatedModule {
     constructor(IIdentityRegistry registry_, IOracleRouter oracle_, ILiquidityAggregator aggregator_)
         PrimeLayout(registry_, oracle_, aggregator_)
-    {
-        _self = address(this);
-    }
-
-    function _requireDelegated() internal view {
-        if (address(this) == _self) revert DirectCall();
-    }
+    {}
 
     /// @dev A call is live while it was seen below maintenance within its heartbeat (SEC-24).
     function _live(Account memory a, MarginTier memory t, uint256 seenAt) internal view returns (bool) {

@@ -19,6 +19,8 @@ from keepers.access import as_role, grant_calls, hold_calls, is_admin, wire
 from keepers.core.deploying import ZERO_ADDRESS, Deployment, Step
 
 FUND_VAULT = "FundVault"
+#: A vault's instant liquidity module, recorded as `FundInstant.<vault's name>.<init code hash>`.
+FUND_INSTANT = "FundInstant"
 MINT_AND_BURN = (1 << 0) | (1 << 1)  # AgentCapabilities.MINT | BURN
 US, INSTITUTIONAL, NEVER_EXPIRES = 840, 4, 2**40 - 1
 DAY = 86_400
@@ -63,6 +65,17 @@ def deploy_fund_vault(
     refuse_unpegged_asset(d, asset, nav_source)
     fees = d.at(FEE_SCHEDULE) if d.has(FEE_SCHEDULE) else deploy_fee_schedule(d)
     cutoff = first_cutoff or next_cutoff(chain.blocks.head.timestamp, dealing_interval)
+    # The vault's instant liquidity module (contracts/lifecycle/FundInstant.sol), bound to the
+    # same share, asset, NAV source, instrument and fee schedule (the vault's constructor checks
+    # its id), deployed first and passed in; recorded under its init code's hash, so a rerun
+    # after a rebuild never hands a new vault an older build's module; none for a recorded vault
+    # (it keeps the module it was built with).
+    recorded = d.has(name) and chain.provider.get_code(d.address(name))
+    instant = (
+        ZERO_ADDRESS
+        if recorded
+        else instant_module(d, name, share, asset, nav_source, instrument_id, fees).address
+    )
     vault = d.deploy_contract(
         name,
         "FundVault",
@@ -75,6 +88,7 @@ def deploy_fund_vault(
         dealing_interval,
         gate_bps,
         fees,
+        instant,  # (a recorded vault is not deployed again: the argument is not used)
     )
     if not is_admin(d, f"{name} wiring"):
         return vault
@@ -98,6 +112,25 @@ def deploy_fund_vault(
     # Once registered: the vault's identity an escrow of the share's engine (SEC-122).
     as_role(d, "GOVERNOR", escrow_steps(d, vault, share))
     return vault
+
+
+def instant_module(
+    d: Deployment,
+    vault: str,
+    share: Any,
+    asset: Any,
+    nav_source: Any,
+    instrument_id: int,
+    fees: Any,
+) -> Any:
+    """The FundInstant module for the vault `vault`, recorded as
+    `FundInstant.<vault>.<first 8 hex digits of the keccak of its init code>`."""
+    from ape import project
+    from eth_utils import keccak
+
+    code = project.FundInstant.contract_type.deployment_bytecode.bytecode
+    name = f"{FUND_INSTANT}.{vault}.{keccak(hexstr=code).hex()[:8]}"
+    return d.deploy_contract(name, FUND_INSTANT, share, asset, nav_source, instrument_id, fees)
 
 
 def escrow_steps(d: Deployment, vault: Any, share: Any) -> list[Step]:

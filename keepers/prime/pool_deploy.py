@@ -1,7 +1,9 @@
 """Prime-brokerage deploy steps of the lending pool (contracts/prime/LendingPool.sol): a pool of one
-asset lent to one broker (immutable), its restricted functions wired (keepers/access/protocol.py:
-`setRateModel`, `withdrawReserves`, `setShareCompliance` -> GOVERNOR), its shares' ComplianceEngine
-deployed and bound the way the PortfolioVault's is (`keepers.compliance.bind_share_compliance`),
+asset lent to one broker (immutable), with the one bad-debt module every pool runs
+(contracts/prime/PoolLosses.sol, deployed once), its restricted functions wired
+(keepers/access/protocol.py: `setRateModel`, `withdrawReserves`, `setShareCompliance` ->
+GOVERNOR), its shares' ComplianceEngine deployed and bound the way the PortfolioVault's is
+(`keepers.compliance.bind_share_compliance`),
 its rate model brought to the one asked for, and — for a pool of a security, which must be a
 verified holder of it — its identity registered.
 
@@ -15,11 +17,13 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from keepers.access import as_role, is_admin, wire
-from keepers.core.deploying import Deployment, Step
+from keepers.core.deploying import ZERO_ADDRESS, Deployment, Step
 from keepers.core.deployments import DeploymentError
 from keepers.prime.pool_model import RateModel
 
 LENDING_POOL = "LendingPool"
+#: The pools' bad-debt module (contracts/prime/PoolLosses.sol), run by each pool's DELEGATECALL.
+POOL_LOSSES = "PoolLosses"
 
 
 def deploy_lending_pool(
@@ -53,6 +57,12 @@ def deploy_lending_pool(
         )
     name = name or f"{LENDING_POOL}.{symbol}"
     broker_address = broker if isinstance(broker, str) else broker.address
+    # A recorded pool keeps the module it was built with: deploy one only for a new pool (a rerun
+    # after a rebuild deploys nothing unused).
+    from ape import chain
+
+    recorded = d.has(name) and chain.provider.get_code(d.address(name))
+    losses = ZERO_ADDRESS if recorded else deploy_losses_module(d).address
     pool = d.deploy_contract(
         name,
         LENDING_POOL,
@@ -63,6 +73,7 @@ def deploy_lending_pool(
         d.at("IdentityRegistry"),
         broker_address,
         model.as_tuple(),
+        losses,  # (a recorded pool is not deployed again: the argument is not used)
     )
     if pool.broker().lower() != broker_address.lower():
         raise DeploymentError(f"{name} at {pool.address} lends to {pool.broker()}, not {broker}")
@@ -92,6 +103,18 @@ def rate_model_steps(d: Deployment, pool: Any, rate_model: RateModel) -> list[St
             lambda: pool.setRateModel(rate_model.as_tuple(), sender=d.sender),
         )
     ]
+
+
+def deploy_losses_module(d: Deployment) -> Any:
+    """The pools' bad-debt module, recorded as `PoolLosses.<first 8 hex digits of the keccak of
+    its init code>`: one deployment (no state, no immutable of a pool) serves every pool of this
+    build, and a pool added after a new build gets the new build's module (a recorded module of
+    another build, whose storage base may differ, is never reused)."""
+    from ape import project
+    from eth_utils import keccak
+
+    code = project.PoolLosses.contract_type.deployment_bytecode.bytecode
+    return d.deploy_contract(f"{POOL_LOSSES}.{keccak(hexstr=code).hex()[:8]}", POOL_LOSSES)
 
 
 def _is_security(asset: Any) -> bool:

@@ -26,6 +26,8 @@ MAX_TOTAL_DEBT = 2**126
 LN2_RAY = 693_147_180_559_945_309_417_232_121
 MAX_EXP_TERMS = 27
 RATE_FIELDS = ("base_bps", "slope1_bps", "slope2_bps", "kink_bps", "reserve_factor_bps")
+# LendingPool.RESTORATION_UNLOCK: a restoration of the lenders' loss unlocks over this (round 8 #3).
+RESTORATION_UNLOCK = 7 * 86_400
 
 
 def _ceil_div(numerator: int, denominator: int) -> int:
@@ -153,6 +155,14 @@ class Account:
 
 
 @dataclass
+class Loss:
+    """An account's bad debt realised and not yet restored (`lossOf`)."""
+
+    reserves: int = 0
+    lenders: int = 0
+
+
+@dataclass
 class PoolModel:
     """The pool's accounting replayed from its calls (each at a block timestamp `now`)."""
 
@@ -166,13 +176,36 @@ class PoolModel:
     bad_debt_absorbed: int = 0
     assigned_debt: int = 0
     accounts: dict[str, Account] = field(default_factory=dict)
+    # The restoration lock (as at `unlock_start`) and each account's loss record (round 8 #3).
+    locked: int = 0
+    unlock_start: int = 0
+    unlock_end: int = 0
+    losses: dict[str, Loss] = field(default_factory=dict)
 
     @property
     def total_debt(self) -> int:
         return to_debt(self.total_scaled, self.index_ray)
 
-    def total_assets(self) -> int:
-        return max(self.cash + self.total_debt + self.assigned_debt - self.reserves, 0)
+    def locked_at(self, now: int) -> int:
+        """The restoration still locked at `now`, rounded up (0 from `unlock_end` on)."""
+        if now >= self.unlock_end:
+            return 0
+        span = self.unlock_end - self.unlock_start
+        return _ceil_div(self.locked * (self.unlock_end - now), span)
+
+    def total_assets(self, now: int | None = None) -> int:
+        """`totalAssets` at `now` (by default the last accrual: `viewed_at` sets it)."""
+        now = self.last_accrual if now is None else now
+        held = self.reserves + self.locked_at(now)
+        return max(self.cash + self.total_debt + self.assigned_debt - held, 0)
+
+    def _lock(self, amount: int, now: int) -> None:
+        """Adds `amount` to the lock with no step, over the period keeping the locked seconds."""
+        before = self.locked_at(now)
+        total = before + amount
+        left = max(self.unlock_end - now, 0)
+        period = (before * left + amount * RESTORATION_UNLOCK) // total
+        self.locked, self.unlock_start, self.unlock_end = total, now, now + period
 
     def accrue(self, now: int) -> tuple[int, int]:
         """Moves the index to `now`; returns (interest, to reserves)."""
@@ -257,6 +290,11 @@ class PoolModel:
         self.reserves -= from_reserves
         self.bad_debt_absorbed += from_reserves
         self.bad_debt_realised += amount - from_reserves
+        # The lenders' part takes the restoration still locked first (round 11 #2).
+        locked = self.locked_at(self.last_accrual)
+        if amount - from_reserves and locked:
+            self.locked = locked - min(amount - from_reserves, locked)
+            self.unlock_start = self.last_accrual
         return from_reserves, amount - from_reserves
 
     def realise_bad_debt(self, account: str, spread_bps: int, now: int) -> tuple[int, int, int]:
@@ -274,6 +312,7 @@ class PoolModel:
         kept = amount if keep is None else min(amount, keep)
         self.assigned_debt += kept
         realised = self._realise(amount - kept) if amount != kept else (0, 0)
+        self.losses[account] = Loss(*realised)
         return amount, kept, realised
 
     def _take_assigned(self, amount: int) -> None:
@@ -281,30 +320,47 @@ class PoolModel:
             raise ValueError(f"AssignedDebtExceeded({self.assigned_debt}, {amount})")
         self.assigned_debt -= amount
 
-    def drop_assigned_debt(self, amount: int, now: int) -> tuple[int, int]:
-        """`dropAssignedDebt`: assigned debt no claim will pay, realised; returns (from reserves,
-        from lenders)."""
+    def drop_assigned_debt(self, account: str, amount: int, now: int) -> tuple[int, int]:
+        """`dropAssignedDebt`: assigned debt no claim will pay, realised and added to the
+        account's record; returns (from reserves, from lenders)."""
         self.accrue(now)
         self._take_assigned(amount)
-        return self._realise(amount)
+        from_reserves, from_lenders = self._realise(amount)
+        loss = self.losses.setdefault(account, Loss())
+        loss.reserves += from_reserves
+        loss.lenders += from_lenders
+        return from_reserves, from_lenders
 
-    def recover_bad_debt(self, assets: int, now: int, carried: int | None = None) -> int:
+    def recover_bad_debt(
+        self, account: str, assets: int, now: int, carried: int | None = None, supply: int = 1
+    ) -> int:
         """`recoverBadDebt`: written-off debt paid back as cash; `carried` of it (all of it when
-        None) pays assigned debt one for one, the rest restores realised loss, the lenders' first,
-        then the reserves' (SEC-234, round 7 M2); returns the assigned debt after."""
+        None) pays assigned debt one for one, the rest restores the account's realised loss, its
+        lenders' part first (locked, unlocking over RESTORATION_UNLOCK), then its reserves' (at
+        once); anything beyond the record is locked too (SEC-234, round 8 #3); with no share
+        left (`supply` 0) the lock goes to the reserves (prime13 L1); returns the assigned debt
+        after."""
         carried = assets if carried is None else carried
         if carried > assets:
             raise ValueError(f"CarriedAboveRecovery({assets}, {carried})")
         self.accrue(now)
         self._take_assigned(carried)
         self.cash += assets
-        # The rest restores realised loss: the lenders' first, then the reserves'.
         restored = assets - carried
-        lenders = min(restored, self.bad_debt_realised)
-        reserves = min(restored - lenders, self.bad_debt_absorbed)
-        self.bad_debt_realised -= lenders
-        self.bad_debt_absorbed -= reserves
-        self.reserves += reserves
+        if restored:
+            loss = self.losses.setdefault(account, Loss())
+            lenders = min(restored, loss.lenders)
+            reserves = min(restored - lenders, loss.reserves)
+            loss.lenders -= lenders
+            loss.reserves -= reserves
+            self.bad_debt_realised -= lenders
+            self.bad_debt_absorbed -= reserves
+            self.reserves += reserves
+            if restored - reserves:
+                self._lock(restored - reserves, now)
+        # No share left (`supply` 0): nobody to unlock it to, the lock goes to the reserves.
+        if not supply:
+            self.forfeit(1, 1, now)
         return self.assigned_debt
 
     def withdraw_reserves(self, amount: int, now: int) -> None:
@@ -322,8 +378,24 @@ class PoolModel:
         self.accrue(now)
         self.cash += assets
 
-    def withdraw(self, assets: int, now: int) -> None:
+    def withdraw(self, assets: int, now: int, shares: int, supply: int) -> int:
+        """A lender leaves with `assets` for `shares` of `supply`: its pro-rata part of the
+        restoration still locked (rounded down) goes to the reserves (prime13 M1); returns it."""
         self.accrue(now)
         if assets > self.cash:
             raise ValueError(f"InsufficientCash({self.cash}, {assets})")
+        forfeited = self.forfeit(shares, supply, now)
         self.cash -= assets
+        return forfeited
+
+    def forfeit(self, shares: int, supply: int, now: int) -> int:
+        """`shares / supply` of the restoration still locked at `now` (rounded down) to the
+        reserves, the lock re-stamped at `now` with what stays (same end); the amount."""
+        locked = self.locked_at(now)
+        if not locked or not supply:
+            return 0
+        forfeited = locked * shares // supply
+        if forfeited:
+            self.locked, self.unlock_start = locked - forfeited, now
+            self.reserves += forfeited
+        return forfeited

@@ -106,4 +106,7 @@ def assert_state(pool, model: PoolModel) -> None:
         model.bad_debt_absorbed,
         model.assigned_debt,
     )
+    assert s.lockedRestoration == model.locked_at(model.last_accrual)
+    for account, loss in model.losses.items():
+        assert tuple(pool.lossOf(account)) == (loss.reserves, loss.lenders), account
     assert pool.totalAssets() == model.total_assets()

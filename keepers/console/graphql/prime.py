@@ -121,6 +121,12 @@ class LendingPool:
     assigned_debt: BigInt = strawberry.field(
         description="Debt written off beside a claim and still carried at face (SEC-234)."
     )
+    locked_restoration: BigInt = strawberry.field(
+        description="Restored loss still unlocking into the lenders' assets (SEC-241)."
+    )
+    restoration_unlocks_at: Long = strawberry.field(
+        description="When the restored loss is all unlocked, unix seconds (0: none locked)."
+    )
     utilisation_bps: int
     borrow_rate_bps: int
     kink_bps: int

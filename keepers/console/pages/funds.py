@@ -180,7 +180,8 @@ def _fund_index(source: ChainSource, instruments: list[dict[str, Any]]) -> Event
     return index
 
 
-def _iso(timestamp: int) -> str:
+def iso_utc(timestamp: int) -> str:
+    """A unix time as `YYYY-MM-DD HH:MM:SS` in UTC."""
     return dt.datetime.fromtimestamp(int(timestamp), dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
@@ -355,7 +356,7 @@ def read(source: ChainSource, index: EventIndex) -> dict[str, Any]:
         chart = {
             "data": [
                 {
-                    "x": [_iso(p["time"]) for p in history],
+                    "x": [iso_utc(p["time"]) for p in history],
                     "y": [int(p["nav18"]) / WAD for p in history],
                     "text": [f"period {p['period']}" for p in history],
                     "type": "scatter",
@@ -421,8 +422,8 @@ def _strike(source: ChainSource, form: dict[str, Any]) -> list[Call]:
     now = source.block_time()
     if now < int(cutoff):
         raise ActionInputError(
-            f"Period: {period}'s cut-off {_iso(cutoff)} UTC has not passed (chain time "
-            f"{_iso(now)} UTC)"
+            f"Period: {period}'s cut-off {iso_utc(cutoff)} UTC has not passed (chain time "
+            f"{iso_utc(now)} UTC)"
         )
     nav18 = _nav18(form["nav"])
     registry = source.contract(REGISTRY, item["registry"])

@@ -22,6 +22,7 @@ from keepers.console.actions import Action, ActionInputError, Call, Field
 from keepers.console.calls import ViewCall, batch_call
 from keepers.console.index import ChainEvent, EventIndex
 from keepers.console.pages import Page
+from keepers.console.pages.funds import iso_utc
 from keepers.console.pages.risk import duration
 from keepers.console.prices import token_meta
 from keepers.console.source import ChainSource, ConsoleError
@@ -248,10 +249,12 @@ def pool_rows(
     for k, name in enumerate(names):
         state, model, haircut = results[3 * k : 3 * k + 3]
         # PoolState, in order (ILendingPool): assignedDebt is the debt written off beside a
-        # claim and still carried at face (SEC-231, SEC-234).
-        cash, debt, reserves, bad_realised, bad_absorbed, assigned, index_ray, _, util, rate = (
-            int(x) for x in state
+        # claim and still carried at face (SEC-231, SEC-234); lockedRestoration the lenders'
+        # restored loss still unlocking, until restorationUnlocksAt (SEC-241).
+        (cash, debt, reserves, bad_realised, bad_absorbed, assigned, index_ray, _, util, rate) = (
+            int(x) for x in state[:10]
         )
+        locked, unlocks_at = int(state[10]), int(state[11])
         asset = assets[name]
         symbol, decimals = meta[asset]
         unit = 10**decimals
@@ -275,6 +278,10 @@ def pool_rows(
                 "bad_debt_realised_display": f"{bad_realised / unit:,.2f}",
                 "bad_debt_absorbed_display": f"{bad_absorbed / unit:,.2f}",
                 "assigned_debt_display": f"{assigned / unit:,.2f}",
+                "locked_restoration": locked,
+                "locked_restoration_display": f"{locked / unit:,.2f}",
+                "restoration_unlocks_at": unlocks_at,
+                "restoration_unlocks_display": iso_utc(unlocks_at) if unlocks_at else "",
                 "borrow_index_ray": str(index_ray),
                 "utilisation_bps": util,
                 "borrow_rate_bps": rate,

@@ -104,6 +104,8 @@ def test_add_vault__asset_with_a_vault__reverts_naming_it(desk):
 
 def _vault(project, desk, asset, source, instrument_id):
     d = desk.deployment
+    fees = desk.vaults["DUSD"].feeSchedule()
+    instant = d.sender.deploy(project.FundInstant, desk.share, asset, source, instrument_id, fees)
     return d.sender.deploy(
         project.FundVault,
         d.at("QuanteraAccessManager"),
@@ -114,7 +116,8 @@ def _vault(project, desk, asset, source, instrument_id):
         desk.cutoff(),
         DAY,
         10_000,
-        desk.vaults["DUSD"].feeSchedule(),
+        fees,
+        instant,
     )
 
 

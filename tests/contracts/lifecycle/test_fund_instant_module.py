@@ -1,15 +1,21 @@
-"""The FundVault's FundInstant module called directly, not through its vault (FundInstant's
-`@dev Warning`). The vault `delegatecall`s it, so the module's code runs on the vault's storage; its
-own storage is never written through the vault. Slither's uninitialized-state finding on the
-FundState variables the module only reads (tools/audit/triage.json) rests on this: called
-directly, the module sees no open period, no position, no claim, holds nothing and is no token's
-agent, so every entry point reverts and the vault's books are untouched."""
+"""The FundVault's FundInstant module called directly, not through its vault (FND-21: every
+module inherits DelegatedModule). The vault `delegatecall`s it (Dispatch), so the module's code runs
+on the vault's storage; its own storage is never written. Slither's uninitialized-state finding on
+the FundState variables the module only reads (tools/audit/triage.json) rests on this: called
+directly, every entry point reverts `DirectCall` and the vault's books are untouched. The vault's
+constructor refuses a module of another fund (its `moduleId` names the share, asset, NAV source,
+instrument and fee schedule)."""
 
-import pytest
-from ape.exceptions import VirtualMachineError
-from eth_utils import keccak, to_checksum_address
+import ape
 
 from fund_fixtures import SHARE_UNIT, USD_UNIT
+from keepers.lifecycle.fund_deploy import FUND_INSTANT, FUND_VAULT
+
+
+def instant_of(d) -> str:
+    """The fund stack's vault's module, from the record (`FundInstant.FundVault.<code hash>`)."""
+    [name] = [n for n in d.record.contracts if n.startswith(f"{FUND_INSTANT}.{FUND_VAULT}.")]
+    return d.address(name)
 
 
 def argument(put, wallet):
@@ -17,12 +23,6 @@ def argument(put, wallet):
     if put.type == "address":
         return wallet.address
     return 1_000 * (SHARE_UNIT if "share" in (put.name or "") else USD_UNIT)
-
-
-def module_of(vault) -> str:
-    """The module's address: the vault's first CREATE (a contract's nonce starts at 1, EIP-161)."""
-    sender = bytes.fromhex(vault.address[2:])
-    return to_checksum_address(keccak(bytes([0xD6, 0x94]) + sender + bytes([0x01]))[12:])
 
 
 def test_fund_instant__called_directly__every_entry_reverts_the_vaults_books_untouched(
@@ -35,7 +35,7 @@ def test_fund_instant__called_directly__every_entry_reverts_the_vaults_books_unt
     vault.instantDeposit(10_000 * USD_UNIT, alice, sender=alice)
     vault.requestDeposit(5_000 * USD_UNIT, alice, alice, sender=alice)
     vault.requestRedeem(1_000 * SHARE_UNIT, alice, alice, sender=alice)
-    module = project.FundInstant.at(module_of(vault))
+    module = project.FundInstant.at(instant_of(fund.deployment))
     assert chain.provider.get_code(module.address)  # the module's code is there
     # Even with alice's approvals to the module, nothing of hers is reachable through it.
     share.approve(module, 2**256 - 1, sender=alice)
@@ -53,8 +53,7 @@ def test_fund_instant__called_directly__every_entry_reverts_the_vaults_books_unt
     called = []
     for method in project.FundInstant.contract_type.mutable_methods:
         args = [argument(put, alice) for put in method.inputs]
-        # A custom error, or a panic (cancelRedeemRequest's period 0 - 1): either way, reverted.
-        with pytest.raises(VirtualMachineError):
+        with ape.reverts(module.DirectCall):
             getattr(module, method.name)(*args, sender=alice)
         called.append(method.name)
 
@@ -71,3 +70,19 @@ def test_fund_instant__called_directly__every_entry_reverts_the_vaults_books_unt
     # Through the vault, the same code on the vault's storage: alice's request is there.
     tx = vault.cancelRedeemRequest(alice, alice, sender=alice)
     assert tx.return_value == 1_000 * SHARE_UNIT
+
+
+def test_fnd_21__fund_vault__refuses_a_module_of_another_fund(project, fund_stack):
+    """The module is passed in (FundVault's init code no longer carries it): a module bound to
+    another instrument, or an address that is no module, is refused at construction."""
+    fund, vault = fund_stack, fund_stack.vault
+    d = fund.deployment
+    fees = vault.feeSchedule()
+    other = d.sender.deploy(project.FundInstant, fund.share, fund.usdc, fund.nav_source, 18, fees)
+    args = (d.at("QuanteraAccessManager"), fund.share, fund.usdc, fund.nav_source, 17)
+    args += (fund.cutoff(), 86_400, 10_000, fees)
+    ours = project.FundInstant.at(instant_of(d)).moduleId()
+    assert other.moduleId() != ours
+    for wrong in (other.address, fees):  # another fund's module; code without a module id
+        with ape.reverts(vault.ModuleMismatch, module=wrong, expected=ours):
+            d.sender.deploy(project.FundVault, *args, wrong)

@@ -409,6 +409,56 @@ def test_prm_9__broker_only__and_repayment_must_be_paid_in(stack):
     assert pool.state().cash == 920_000 * USD
 
 
+def test_fnd_21__pool_losses_module__runs_only_on_a_pools_storage(stack, project):
+    """FND-21: the bad-debt module refuses a direct call, whoever sends it (the broker included);
+    through the pool each of its functions is the broker's alone."""
+    pool, broker, outsider = stack.pool, stack.broker, stack.outsider
+    module = project.PoolLosses.at(pool.lossesModule())
+    assert module.address != pool.address
+    account = "0x" + "f1" * 20
+    for sender in (broker, outsider):
+        with ape.reverts(module.DirectCall):
+            module.realiseBadDebt(account, 0, sender=sender)
+        with ape.reverts(module.DirectCall):
+            module.assignBadDebt(account, 0, 1, sender=sender)
+        with ape.reverts(module.DirectCall):
+            module.dropAssignedDebt(account, 0, sender=sender)
+        with ape.reverts(module.DirectCall):
+            module.recoverBadDebt(account, 1, 0, sender=sender)
+    with ape.reverts(pool.OnlyBroker, caller=outsider.address):
+        pool.assignBadDebt(account, 0, 1, sender=outsider)
+    with ape.reverts(pool.OnlyBroker, caller=outsider.address):
+        pool.dropAssignedDebt(account, 0, sender=outsider)
+    with ape.reverts(pool.OnlyBroker, caller=outsider.address):
+        pool.recoverBadDebt(account, 1, 0, sender=outsider)
+    # Through the pool, on the pool's storage: a write-off of no debt is 0.
+    assert pool.realiseBadDebt.call(account, 0, sender=broker) == 0
+
+
+def test_fnd_21__a_pool_built_on_no_module_or_another_module__refused(stack, project):
+    """prime12 L2: the pool stored its module unchecked; a DELEGATECALL to an address without
+    code succeeds and does nothing, so write-offs became silent no-ops (the broker's books cleared,
+    the pool's debt kept). The constructor now needs a module that names the pool's layout."""
+    d, pool = stack.deployment, stack.pool
+    args = (
+        d.at("QuanteraAccessManager"),
+        stack.usdc,
+        "x",
+        "x",
+        d.at("IdentityRegistry"),
+        stack.broker,
+        RATE_MODEL.as_tuple(),
+    )
+    expected = project.PoolLosses.at(pool.lossesModule()).moduleId()
+    # No code (a DELEGATECALL to it would succeed), and code without the pool's module id.
+    for wrong in (stack.outsider.address, stack.usdc.address):
+        with ape.reverts(pool.ModuleMismatch, module=wrong, expected=expected):
+            stack.deployment.sender.deploy(project.LendingPool, *args, wrong)
+    # The module the routine records is its build's: named after its init code's hash.
+    names = [name for name in d.record.contracts if name.startswith("PoolLosses.")]
+    assert [d.address(name) for name in names] == [pool.lossesModule()]
+
+
 def test_prm_9__deploy_lending_pool__wired_bound_and_a_rerun_sends_nothing(stack, project):
     d, pool = stack.deployment, stack.pool
     manager = d.at("QuanteraAccessManager")

@@ -8,9 +8,10 @@ timestamp. After each step:
 - PRM-1: the pool's `totalDebt` is the sum of the accounts' debts without their pending spread
   (`debtOf(account, 0)`), short of it by less than one unit per account;
 - PRM-5: the lenders' claim (`totalAssets`) never exceeds the pool's cash plus its debt plus its
-  assigned debt, and is exactly `cash + totalDebt + assignedDebt - reserves`, bad debt recorded or
-  not;
-- the pool's cash, debt, reserves, index and bad-debt records are the model's to the unit."""
+  assigned debt, and is exactly `cash + totalDebt + assignedDebt - reserves - lockedRestoration`,
+  bad debt recorded or not;
+- the pool's cash, debt, reserves, index, bad-debt records, restoration lock and each account's
+  loss record (`lossOf`, round 8 #3) are the model's to the unit."""
 
 import ape
 from hypothesis import HealthCheck, Phase, settings
@@ -63,9 +64,13 @@ def test_prm_1_prm_5__pool_state_machine(chain, pool_stack):
             )
             if shares == 0:
                 return
+            supply = pool.totalSupply()
             tx = pool.redeem(shares, wallet, wallet, sender=wallet)
             [event] = tx.decode_logs(pool.Withdraw)
-            self.model.withdraw(event.assets, tx.timestamp)
+            forfeited = self.model.withdraw(event.assets, tx.timestamp, shares, supply)
+            # The leaver's part of the lock still locked went to the reserves (prime13 M1).
+            logged = [e.amount for e in tx.decode_logs(pool.RestorationForfeited)]
+            assert logged == ([forfeited] if forfeited else [])
 
         @rule(account=ACCOUNT, part=st.sampled_from((2, 4, 20)))
         def borrow(self, account, part):
@@ -140,13 +145,22 @@ def test_prm_1_prm_5__pool_state_machine(chain, pool_stack):
                 paid = amount + amount // 2 * (part == 3)
                 usdc.transfer(pool, paid, sender=broker)
                 tx = pool.recoverBadDebt(account, paid, amount, sender=broker)
-                after = self.model.recover_bad_debt(paid, tx.timestamp, amount)
+                before = self.model.losses.get(account)
+                before = (before.lenders, before.reserves) if before else (0, 0)
+                after = self.model.recover_bad_debt(
+                    account, paid, tx.timestamp, amount, pool.totalSupply()
+                )
                 assert after == pool.state().assignedDebt
                 [event] = tx.decode_logs(pool.BadDebtRecovered)
+                loss = self.model.losses.get(account)
+                restored = (before[0] - loss.lenders, before[1] - loss.reserves) if loss else (0, 0)
                 assert (event.amount, event.carried, event.assignedAfter) == (paid, amount, after)
+                assert (event.toLenders, event.toReserves) == restored
             else:
                 tx = pool.dropAssignedDebt(account, amount, sender=broker)
-                from_reserves, from_lenders = self.model.drop_assigned_debt(amount, tx.timestamp)
+                from_reserves, from_lenders = self.model.drop_assigned_debt(
+                    account, amount, tx.timestamp
+                )
                 [event] = tx.decode_logs(pool.BadDebtRealised)
                 assert (event.fromReserves, event.fromLenders) == (from_reserves, from_lenders)
 
@@ -187,7 +201,7 @@ def test_prm_1_prm_5__pool_state_machine(chain, pool_stack):
             s = pool.state()
             assets = s.cash + s.totalDebt + s.assignedDebt
             assert pool.totalAssets() <= assets
-            assert pool.totalAssets() == assets - s.reserves
+            assert pool.totalAssets() == assets - s.reserves - s.lockedRestoration
 
         @invariant()
         def pool_is_the_model(self):

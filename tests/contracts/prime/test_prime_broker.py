@@ -517,6 +517,30 @@ def test_prm_21__margin_module__runs_only_on_the_brokers_storage(p, project):
         p.client.transfer(p.broker, 0, data="0x12345678")
 
 
+def test_fnd_21__broker__refuses_the_wrong_module_or_no_module(p, project):
+    """SEC-244: the broker's constructor compares each module's `moduleId` (its layout and role)
+    with its own: the other module, or an address without code, is refused. (A module built for
+    another registry, oracle or aggregator is not: the deploy routine builds both modules with
+    the broker's three in one step; binding them into the id costs PrimeMargin the room it has.)"""
+    d, broker = p.deployment, p.broker
+    registry, oracle, aggregator = broker.registry(), broker.oracle(), broker.aggregator()
+    margin, liquidation = broker.marginModule(), broker.liquidationModule()
+    authority, engine = broker.authority(), broker.riskEngine()
+    expected = project.PrimeMargin.at(margin).moduleId()
+    for wrong in (liquidation, p.client.address):
+        with ape.reverts(broker.ModuleMismatch, module=wrong, expected=expected):
+            d.sender.deploy(
+                project.PrimeBroker,
+                authority,
+                registry,
+                oracle,
+                aggregator,
+                wrong,
+                liquidation,
+                engine,
+            )
+
+
 def test_prm_50__a_leveraged_long_opens_in_one_batch(p, chain):
     """PRM-50: borrow cash into the account and buy QSPX with it through the aggregator, checked
     once at the end; the bought QSPX is collateral, the cash a debt."""

@@ -179,8 +179,13 @@ def test_sec_190__write_off_beside_a_notes_claim__assigned_to_the_pool__redempti
     lenders = pool.totalAssets()
     assert take(p, chain, usdc, lost, lusdc) is None
     assert p.broker.assignedDebtOf(CLIENT_ID, usdc) == 0
-    # Recovered in full: the lenders' loss restored (their assets up by it, not more).
-    assert pool.state().assignedDebt == 0
+    # Recovered in full: the lenders' loss restored, locked at the recovery (no step, SEC-241)
+    # and theirs once unlocked (their assets up by it, not more).
+    s = pool.state()
+    assert s.assignedDebt == 0 and s.lockedRestoration == lost - left
+    assert abs(pool.totalAssets() - lenders) <= 1
+    chain.pending_timestamp = s.restorationUnlocksAt
+    chain.mine()
     assert lost - left <= pool.totalAssets() - lenders <= lost - left + 1
     # What is left is the account's, debt-free.
     left = p.broker.balanceOf(CLIENT_ID, lusdc)

@@ -729,8 +729,20 @@ def test_prm_54__keeper__an_orphaned_liquidation_back_in_the_pool__awaited_not_s
         "the orphaned liquidation mined again",
     )
     settled = keeper.reconcile(account)
-    # (On failure, the row's note says why: reverted, or its nonce used by another transaction.)
-    assert settled == {account: "confirmed"}, row_of(c, db, count)
+    # (On failure, the row's note says why: reverted, or its nonce used by another transaction;
+    # with the receipt's status and block, and the head.)
+    row = row_of(c, db, count)
+    receipt = chain.provider.make_request("eth_getTransactionReceipt", [orphan.tx_hash])
+    why = (
+        row.status,
+        row.note,
+        row.nonce,
+        row.tx_hash,
+        row.mined_block,
+        receipt and (receipt.get("status"), receipt.get("blockNumber")),
+        chain.blocks.head.number,
+    )
+    assert settled == {account: "confirmed"}, why
     row = row_of(c, db, count)
     receipt = chain.provider.make_request("eth_getTransactionReceipt", [row.tx_hash])
     assert (row.status, row.tx_hash, row.note) == ("confirmed", orphan.tx_hash, None)

@@ -18,6 +18,7 @@ from keepers.prime.pool_model import (
     MAX_INDEX_RAY,
     MAX_TOTAL_DEBT,
     RAY,
+    RESTORATION_UNLOCK,
     YEAR,
     compound,
     index_ceiling,
@@ -172,3 +173,28 @@ def test_prm_2__rounding__debt_up_scaled_for_repayment_down_spread_up():
     assert to_scaled(1, index, up=True) == 1 and to_scaled(1, index, up=False) == 0
     assert to_scaled(to_debt(7, index), index, up=False) >= 7  # a whole repayment clears
     assert spread(1, 1, 1) == 1  # any positive spread costs at least a unit
+
+
+@given(
+    first=st.integers(1, 10**15),
+    second=st.integers(1, 10**15),
+    gap=st.integers(0, 2 * RESTORATION_UNLOCK),
+)
+@settings(max_examples=200, deadline=None)
+def test_sec_241__restoration_lock__no_step__period_within_bounds__never_rising_between(
+    first, second, gap
+):
+    """The lock of restored loss (round 8 #3), as LendingPool's `_lock`/`_lockedAt`: adding to
+    it moves nothing at that second (what is locked after = what was locked + the addition); its
+    period is within [1, RESTORATION_UNLOCK]; between additions it only falls, to 0 at its end."""
+    pool = PoolModel(model=MODEL, last_accrual=0)
+    pool._lock(first, 1_000)
+    assert pool.locked_at(1_000) == first and pool.unlock_end == 1_000 + RESTORATION_UNLOCK
+    now = 1_000 + gap
+    still = pool.locked_at(now)
+    assert still <= first
+    pool._lock(second, now)
+    assert pool.locked_at(now) == still + second
+    assert 1 <= pool.unlock_end - now <= RESTORATION_UNLOCK
+    readings = [pool.locked_at(now + step) for step in range(0, RESTORATION_UNLOCK + 2, 3_600)]
+    assert readings == sorted(readings, reverse=True) and readings[-1] == 0
