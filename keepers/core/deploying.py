@@ -149,13 +149,29 @@ class Deployment:
             nonce, self.sender.get_deployment_address(nonce)
         )
         self.save()
-        contract = factory()
+        try:
+            contract = factory()
+        except Exception:
+            # Refused before anything was sent (the node's estimate of a reverting constructor):
+            # the nonce is still free, so the pending entry would name whatever a later deploy
+            # puts there, and a rerun would adopt it as `name` (round 13 R3). With a transaction
+            # of that nonce in flight or mined, the entry stays (a rerun adopts what it created).
+            if self._sent_count() == nonce:
+                del self.record.pending[name]
+                self.save()
+            raise
         del self.record.pending[name]
         self.record.contracts[name] = contract.address
         self._contracts[name] = contract
         self.save()
         self.echo(f"  + {name} deployed at {contract.address}")
         return contract.address
+
+    def _sent_count(self) -> int:
+        """The sender's transaction count, those in the node's pool included."""
+        from ape import chain
+
+        return chain.provider.web3.eth.get_transaction_count(self.sender.address, "pending")
 
     def deploy_contract(self, name: str, contract_type: str, *args: Any) -> Any:
         """`deploy` of the project contract `contract_type` with constructor `args`, as a contract

@@ -459,6 +459,46 @@ def test_fnd_21__a_pool_built_on_no_module_or_another_module__refused(stack, pro
     assert [d.address(name) for name in names] == [pool.lossesModule()]
 
 
+def test_sec_245__deploy_refused_before_sending__no_pending_name_left_to_adopt(stack, chain):
+    """Round 13 R3: the record names a deployment as pending (its nonce's address) before
+    sending, and kept it when the deploy was refused before anything was sent (a live node's
+    estimate of a reverting constructor): the next deploy took that nonce, and a rerun adopted
+    that contract as the refused name (here a module recorded as a pool). Now a deploy refused
+    with its nonce still unused drops its pending entry; one whose transaction went out keeps it
+    (a rerun adopts only what that transaction created)."""
+    d = stack.deployment
+
+    def refused():
+        raise RuntimeError("estimate: execution reverted: ModuleMismatch")
+
+    with pytest.raises(RuntimeError, match="ModuleMismatch"):
+        d.deploy("LendingPool.refused", refused)
+    assert "LendingPool.refused" not in d.record.pending
+    module = d.deploy_contract("PoolLosses.after-refusal", "PoolLosses")
+    with pytest.raises(RuntimeError, match="ModuleMismatch"):
+        d.deploy("LendingPool.refused", refused)
+    assert "LendingPool.refused" not in d.record.contracts
+    assert d.record.contracts["PoolLosses.after-refusal"] == module.address
+    # A constructor the local node mines and reverts used its nonce: the entry stays, and names an
+    # address without code, which no rerun adopts.
+    args = (
+        d.at("QuanteraAccessManager"),
+        stack.usdc,
+        "x",
+        "x",
+        d.at("IdentityRegistry"),
+        stack.broker,
+        RATE_MODEL.as_tuple(),
+        stack.outsider.address,  # no module: ModuleMismatch
+    )
+    with pytest.raises(Exception, match="ModuleMismatch|38f85ba0"):
+        d.deploy_contract("LendingPool.reverted", "LendingPool", *args)
+    pending = d.record.pending.get("LendingPool.reverted")
+    if pending is not None:
+        assert chain.provider.get_nonce(d.sender.address) > pending.nonce
+        assert not chain.provider.get_code(pending.address)
+
+
 def test_prm_9__deploy_lending_pool__wired_bound_and_a_rerun_sends_nothing(stack, project):
     d, pool = stack.deployment, stack.pool
     manager = d.at("QuanteraAccessManager")
