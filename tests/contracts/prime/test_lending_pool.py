@@ -44,6 +44,20 @@ def deposit(stack, label: str, assets: int, model: PoolModel | None = None):
     return tx
 
 
+def pool_args(stack) -> tuple:
+    """A LendingPool's constructor arguments but its module: USDC lent to the stack's broker."""
+    d = stack.deployment
+    return (
+        d.at("QuanteraAccessManager"),
+        stack.usdc,
+        "x",
+        "x",
+        d.at("IdentityRegistry"),
+        stack.broker,
+        RATE_MODEL.as_tuple(),
+    )
+
+
 # ---------------------------------------------------------------- lenders and their shares
 
 
@@ -440,15 +454,7 @@ def test_fnd_21__a_pool_built_on_no_module_or_another_module__refused(stack, pro
     code succeeds and does nothing, so write-offs became silent no-ops (the broker's books cleared,
     the pool's debt kept). The constructor now needs a module that names the pool's layout."""
     d, pool = stack.deployment, stack.pool
-    args = (
-        d.at("QuanteraAccessManager"),
-        stack.usdc,
-        "x",
-        "x",
-        d.at("IdentityRegistry"),
-        stack.broker,
-        RATE_MODEL.as_tuple(),
-    )
+    args = pool_args(stack)
     expected = project.PoolLosses.at(pool.lossesModule()).moduleId()
     # No code (a DELEGATECALL to it would succeed), and code without the pool's module id.
     for wrong in (stack.outsider.address, stack.usdc.address):
@@ -481,16 +487,7 @@ def test_sec_245__deploy_refused_before_sending__no_pending_name_left_to_adopt(s
     assert d.record.contracts["PoolLosses.after-refusal"] == module.address
     # A constructor the local node mines and reverts used its nonce: the entry stays, and names an
     # address without code, which no rerun adopts.
-    args = (
-        d.at("QuanteraAccessManager"),
-        stack.usdc,
-        "x",
-        "x",
-        d.at("IdentityRegistry"),
-        stack.broker,
-        RATE_MODEL.as_tuple(),
-        stack.outsider.address,  # no module: ModuleMismatch
-    )
+    args = (*pool_args(stack), stack.outsider.address)  # no module: ModuleMismatch
     with pytest.raises(Exception, match="ModuleMismatch|38f85ba0"):
         d.deploy_contract("LendingPool.reverted", "LendingPool", *args)
     pending = d.record.pending.get("LendingPool.reverted")
