@@ -215,11 +215,14 @@ def test_reorg__under_keepers_that_acted_on_orphaned_blocks__actions_redone_once
             store.publications(drill.engine, 1337, drill.vault.address), key=lambda r: r.update_id
         )
         # The chain stands still from here to the reorganisation (no block, not even a keeper's
-        # transaction, is mined): a block mined between reading the head and `anvil_reorg` made the
-        # reorganisation one block shallower than `depth`, and block fork + 1 survived it (seen
-        # once under make test's load).
-        depth = stop_mining(drill.url) - fork
-        orphan_hash = block_hash(fork + 1)
+        # transaction, is mined).
+        stop_mining(drill.url)
+        # The block the keeper's freeze was mined in: the reorganisation must orphan it (block
+        # fork + 1 may be an empty block, which a rebuilt empty block can match hash for hash).
+        receipt = rpc(drill.url, "eth_getTransactionReceipt", [old_decision.tx_hash])
+        acted_in = int(receipt["blockNumber"], 16)
+        assert acted_in > fork
+        orphan_hash = block_hash(acted_in)
         # The new branch holds the operator's registration again (in another block), one feed's
         # round with another answer, and nothing the keepers sent: their freeze and their model
         # update are gone with the orphaned blocks.
@@ -250,9 +253,17 @@ def test_reorg__under_keepers_that_acted_on_orphaned_blocks__actions_redone_once
                 2,
             ],
         ]
-        rpc(drill.url, "anvil_reorg", [depth, txs])
+        # The depth is read at the moment of the reorganisation, and taken again if the freeze's
+        # block survived it (a block the node mined after mining stopped made it one shallower;
+        # seen under load). The second reorganisation replaces the first's branch with the same
+        # transactions, their nonces taken at the fork.
+        for _ in range(3):
+            depth = int(rpc(drill.url, "eth_blockNumber"), 16) - fork
+            rpc(drill.url, "anvil_reorg", [depth, txs])
+            if block_hash(acted_in) != orphan_hash:
+                break
         rpc(drill.url, "evm_setIntervalMining", [1])  # a block a second again, as on a live chain
-        assert block_hash(fork) == fork_hash and block_hash(fork + 1) != orphan_hash
+        assert block_hash(fork) == fork_hash and block_hash(acted_in) != orphan_hash
         assert not drill.registry.isFrozen(wallet), "the orphaned freeze is still on chain"
         print(
             f"\nreorg: {depth} blocks deep above block {fork}; freeze {old_decision.tx_hash} and "
