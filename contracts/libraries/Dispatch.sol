@@ -90,4 +90,20 @@ abstract contract Dispatch {
             }
         }
     }
+
+    /// @dev Runs `selector(a, b, c)` (three static words) in `module` from inside another
+    /// function, as `_delegateTwo`.
+    function _delegateThree(address module, bytes4 selector, uint256 a, uint256 b, uint256 c) internal {
+        assembly ("memory-safe") {
+            let p := mload(0x40)
+            mstore(p, selector)
+            mstore(add(p, 0x04), a)
+            mstore(add(p, 0x24), b)
+            mstore(add(p, 0x44), c)
+            if iszero(delegatecall(gas(), module, p, 0x64, 0x00, 0x00)) {
+                returndatacopy(p, 0x00, returndatasize())
+                revert(p, returndatasize())
+            }
+        }
+    }
 }

@@ -30,8 +30,9 @@ contract BondShareToken is SecurityToken {
         IIdentityRegistry registry_,
         IComplianceEngine compliance_,
         address onchainID_,
+        address adminModule_,
         IBondServicer servicer_
-    ) SecurityToken(authority, name_, symbol_, decimals_, registry_, compliance_, onchainID_) {
+    ) SecurityToken(authority, name_, symbol_, decimals_, registry_, compliance_, onchainID_, adminModule_) {
         // The servicer's coupon and redemption indices are per 10**18 base units.
         if (decimals_ != 18 || address(servicer_) == address(0)) revert ZeroAddress();
         address bound = address(servicer_.token());

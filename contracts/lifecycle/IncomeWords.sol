@@ -89,6 +89,17 @@ library IncomeAccountLibrary {
     function pack(uint256 index_, uint256 pending_) internal pure returns (IncomeAccount) {
         return IncomeAccount.wrap((index_ & INDEX_MASK) | pending_ << PENDING_OFFSET);
     }
+
+    /// @dev Income a holding of `held` shares earned from index `last` to `index`:
+    /// floor(held * index / last) - held; 0 for a wallet that never held (`last` 0: it held
+    /// nothing, every receipt settles it first). No overflow: held < 2**96, index < 2**160.
+    function accrued(uint256 held, uint256 last, uint256 index_) internal pure returns (uint256) {
+        if (held == 0 || last == 0 || last == index_) return 0;
+        // No underflow: the index never decreases, so index >= last and the quotient >= held.
+        unchecked {
+            return held * index_ / last - held;
+        }
+    }
 }
 
 library CouponAccountLibrary {

@@ -9,34 +9,34 @@ import {IComplianceEngine} from "../../interfaces/IComplianceEngine.sol";
 import {IIdentityRegistry} from "../../interfaces/IIdentityRegistry.sol";
 import {RestrictionCodes as RC} from "../compliance/RestrictionCodes.sol";
 import {AgentCapabilities as Cap} from "./AgentCapabilities.sol";
+import {Dispatch} from "../libraries/Dispatch.sol";
 import {AccountWord, CoreWord, CoreWordLibrary} from "./TokenSlots.sol";
+import {TokenBase} from "./TokenBase.sol";
 
 /// @title SecurityToken
-/// @notice ERC-20 + ERC-3643 permissioned security token; rules live in the ComplianceEngine.
-/// @dev Extension point: every function that moves a balance first calls `_beforeBalanceChange`
+/// @notice ERC-20 + ERC-3643 permissioned security token; rules live in the ComplianceEngine. The
+/// functions that move no balance (governance, the pause, the freezes) are stubs run in the admin
+/// module (`TokenAdmin`, one deployment for the whole token family) by DELEGATECALL (`Dispatch`)
+/// on this token's storage, which is `TokenLayout`'s; the module checks the caller's role or
+/// capability in this token's context. The ABI is the whole of ISecurityToken.
+/// @dev The module is fixed at construction (immutable) and checked then (`moduleId`). Extension point: every function that moves a balance first calls `_beforeBalanceChange`
 /// (empty here), before it reads any balance; share classes that keep per-holder accruals
 /// (contracts/lifecycle: IncomeShareToken, BondShareToken) act there. The storage they read is
 /// `internal` for the same reason.
-contract SecurityToken is ISecurityToken, AccessManaged, ReentrancyGuardTransient {
+contract SecurityToken is ISecurityToken, AccessManaged, ReentrancyGuardTransient, TokenBase, Dispatch {
     /// @notice Entries in one batch call.
-    uint256 public constant MAX_BATCH = 100;
+    uint256 public constant MAX_BATCH = BATCH_CAP;
     /// @notice Supply bound shared with the compliance engine's ledger.
-    uint256 public constant MAX_SUPPLY = type(uint96).max;
-    string private constant VERSION = "1.0.0";
+    uint256 public constant MAX_SUPPLY = SUPPLY_CAP;
 
-    /// @dev The compliance engine and the pause (`TokenSlots`): one slot read on every transfer.
-    CoreWord internal _core;
-    IIdentityRegistry private _registry;
-    uint256 internal _totalSupply;
-    /// @dev One slot per wallet (`TokenSlots`): balance and freeze state are read together on
-    /// every transfer; the hot paths hash a wallet's slot once (`_accountSlot`).
-    mapping(address wallet => AccountWord) internal _accounts;
-    mapping(address owner => mapping(address spender => uint256)) private _allowances;
-    mapping(address agent => uint8) private _capabilities;
-    string private _name;
-    string private _symbol;
+    /// @dev The module running the functions that move no balance (`TokenAdmin`: governance, the
+    /// pause, the freezes), shared by every token of this build: the constructor's `adminModule_`,
+    /// recorded by the deploy routine as `TokenAdmin.<code hash>`. No getter: a selector below
+    /// `transfer`'s would cost every transfer 19 gas in the dispatcher's sorted chain.
+    address private immutable _adminModule;
+    /// @dev The token's state is `TokenLayout`'s (a module inherits it, not the token); the
+    /// decimals are code.
     uint8 private immutable _decimals;
-    address private _onchainID;
 
     constructor(
         address authority,
@@ -45,9 +45,12 @@ contract SecurityToken is ISecurityToken, AccessManaged, ReentrancyGuardTransien
         uint8 decimals_,
         IIdentityRegistry registry_,
         IComplianceEngine compliance_,
-        address onchainID_
+        address onchainID_,
+        address adminModule_
     ) AccessManaged(authority) {
         if (address(registry_) == address(0)) revert ZeroAddress();
+        _requireModule(adminModule_, TOKEN_LAYOUT_ID);
+        _adminModule = adminModule_;
         _name = name_;
         _symbol = symbol_;
         _decimals = decimals_;
@@ -56,7 +59,7 @@ contract SecurityToken is ISecurityToken, AccessManaged, ReentrancyGuardTransien
         _core = CoreWordLibrary.pack(compliance_, true); // Paused until the issuer opens it, as T-REX.
         emit IdentityRegistryAdded(address(registry_));
         if (address(compliance_) != address(0)) emit ComplianceAdded(address(compliance_));
-        emit UpdatedTokenInformation(name_, symbol_, decimals_, VERSION, onchainID_);
+        emit UpdatedTokenInformation(name_, symbol_, decimals_, TOKEN_VERSION, onchainID_);
         emit Paused(msg.sender);
     }
 
@@ -65,113 +68,95 @@ contract SecurityToken is ISecurityToken, AccessManaged, ReentrancyGuardTransien
         _;
     }
 
-    // ================================================================ owner (GOVERNOR)
+    // ================================================================ stubs (TokenAdmin)
+    // Governance (GOVERNOR, `restricted`) and the agents' pause and freezes: no balance moves.
+    // Each runs in the admin module on this token's storage; the module checks the caller's role
+    // or capability in this token's context, as these functions did when they were the token's.
 
     /// @inheritdoc IERC3643Token
-    function setName(string calldata name_) external restricted {
-        _name = name_;
-        _emitTokenInformation();
+    function setName(string calldata) external {
+        _delegate(_adminModule);
     }
 
     /// @inheritdoc IERC3643Token
-    function setSymbol(string calldata symbol_) external restricted {
-        _symbol = symbol_;
-        _emitTokenInformation();
+    function setSymbol(string calldata) external {
+        _delegate(_adminModule);
     }
 
     /// @inheritdoc IERC3643Token
-    function setOnchainID(address onchainID_) external restricted {
-        _onchainID = onchainID_;
-        _emitTokenInformation();
+    function setOnchainID(address) external {
+        _delegate(_adminModule);
     }
 
     /// @inheritdoc IERC3643Token
     /// @dev The engine judges with the new registry from now on (SEC-65).
-    function setIdentityRegistry(address registry_) external restricted {
-        if (registry_ == address(0)) revert ZeroAddress();
-        _registry = IIdentityRegistry(registry_);
-        emit IdentityRegistryAdded(registry_);
-        IComplianceEngine engine = _core.compliance();
-        if (address(engine) != address(0)) engine.setIdentityRegistry(registry_);
+    function setIdentityRegistry(address) external {
+        _delegate(_adminModule);
     }
 
     /// @inheritdoc IERC3643Token
     /// @dev Warning: the new engine starts with its own ledger; only switch engines before issuance
     /// or to one whose ledger mirrors the holdings.
-    function setCompliance(address compliance_) external restricted {
-        if (compliance_ == address(0)) revert ZeroAddress();
-        _core = _core.setCompliance(IComplianceEngine(compliance_));
-        emit ComplianceAdded(compliance_);
-        if (IComplianceEngine(compliance_).getTokenBound() != address(this)) {
-            IComplianceEngine(compliance_).bindToken(address(this));
-        }
-        IComplianceEngine(compliance_).setIdentityRegistry(address(_registry));
+    function setCompliance(address) external {
+        _delegate(_adminModule);
     }
 
     /// @inheritdoc ISecurityToken
-    function addAgent(address agent) external restricted {
-        _setCapabilities(agent, Cap.ALL);
-        emit AgentAdded(agent);
+    function addAgent(address) external {
+        _delegate(_adminModule);
     }
 
     /// @inheritdoc ISecurityToken
-    function removeAgent(address agent) external restricted {
-        _setCapabilities(agent, 0);
-        emit AgentRemoved(agent);
+    function removeAgent(address) external {
+        _delegate(_adminModule);
     }
 
     /// @inheritdoc ISecurityToken
-    function setAgentCapabilities(address agent, uint8 capabilities) external restricted {
-        _setCapabilities(agent, capabilities);
+    function setAgentCapabilities(address, uint8) external {
+        _delegate(_adminModule);
+    }
+
+    /// @inheritdoc IERC3643Token
+    function pause() external {
+        _delegate(_adminModule);
+    }
+
+    /// @inheritdoc IERC3643Token
+    function unpause() external {
+        _delegate(_adminModule);
+    }
+
+    /// @inheritdoc IERC3643Token
+    function setAddressFrozen(address, bool) external {
+        _delegate(_adminModule);
+    }
+
+    /// @inheritdoc IERC3643Token
+    function freezePartialTokens(address, uint256) external {
+        _delegate(_adminModule);
+    }
+
+    /// @inheritdoc IERC3643Token
+    function unfreezePartialTokens(address, uint256) external {
+        _delegate(_adminModule);
+    }
+
+    /// @inheritdoc IERC3643Token
+    function batchSetAddressFrozen(address[] calldata, bool[] calldata) external {
+        _delegate(_adminModule);
+    }
+
+    /// @inheritdoc IERC3643Token
+    function batchFreezePartialTokens(address[] calldata, uint256[] calldata) external {
+        _delegate(_adminModule);
+    }
+
+    /// @inheritdoc IERC3643Token
+    function batchUnfreezePartialTokens(address[] calldata, uint256[] calldata) external {
+        _delegate(_adminModule);
     }
 
     // ================================================================ agents
-
-    /// @inheritdoc IERC3643Token
-    function pause() external onlyCapability(Cap.PAUSE) {
-        _core = _core.setPaused(true);
-        emit Paused(msg.sender);
-    }
-
-    /// @inheritdoc IERC3643Token
-    function unpause() external onlyCapability(Cap.UNPAUSE) {
-        _core = _core.setPaused(false);
-        emit Unpaused(msg.sender);
-    }
-
-    /// @inheritdoc IERC3643Token
-    function setAddressFrozen(address userAddress, bool freeze) public {
-        _requireCapability(freeze ? Cap.FREEZE : Cap.UNFREEZE);
-        uint256 slot = _accountSlot(userAddress);
-        _storeAccount(slot, _loadAccount(slot).setFrozen(freeze));
-        emit AddressFrozen(userAddress, freeze, msg.sender);
-    }
-
-    /// @inheritdoc IERC3643Token
-    function freezePartialTokens(address userAddress, uint256 amount) public onlyCapability(Cap.FREEZE) {
-        uint256 slot = _accountSlot(userAddress);
-        AccountWord account = _loadAccount(slot);
-        uint256 frozenAfter = uint256(account.frozenTokens()) + amount;
-        if (frozenAfter > account.balance()) {
-            revert FrozenAmountExceedsBalance(userAddress, account.balance(), frozenAfter);
-        }
-        // No truncation: frozenAfter <= balance < 2^96.
-        _storeAccount(slot, account.setFrozenTokens(uint120(frozenAfter)));
-        emit TokensFrozen(userAddress, amount);
-    }
-
-    /// @inheritdoc IERC3643Token
-    function unfreezePartialTokens(address userAddress, uint256 amount) public onlyCapability(Cap.UNFREEZE) {
-        uint256 slot = _accountSlot(userAddress);
-        AccountWord account = _loadAccount(slot);
-        uint120 frozenTokens = account.frozenTokens();
-        if (amount > frozenTokens) revert UnfreezeExceedsFrozen(userAddress, frozenTokens, amount);
-        // No underflow: amount <= frozenTokens checked above.
-        unchecked {
-            _storeAccount(slot, account.setFrozenTokens(frozenTokens - uint120(amount)));
-        }
-        emit TokensUnfrozen(userAddress, amount);
-    }
 
     /// @inheritdoc IERC3643Token
     function mint(address to, uint256 amount) public onlyCapability(Cap.MINT) nonReentrant {
@@ -294,30 +279,6 @@ contract SecurityToken is ISecurityToken, AccessManaged, ReentrancyGuardTransien
         }
     }
 
-    /// @inheritdoc IERC3643Token
-    function batchSetAddressFrozen(address[] calldata userAddresses, bool[] calldata freeze) external {
-        _checkBatch(userAddresses.length, freeze.length);
-        for (uint256 i; i < userAddresses.length; ++i) {
-            setAddressFrozen(userAddresses[i], freeze[i]);
-        }
-    }
-
-    /// @inheritdoc IERC3643Token
-    function batchFreezePartialTokens(address[] calldata userAddresses, uint256[] calldata amounts) external {
-        _checkBatch(userAddresses.length, amounts.length);
-        for (uint256 i; i < userAddresses.length; ++i) {
-            freezePartialTokens(userAddresses[i], amounts[i]);
-        }
-    }
-
-    /// @inheritdoc IERC3643Token
-    function batchUnfreezePartialTokens(address[] calldata userAddresses, uint256[] calldata amounts) external {
-        _checkBatch(userAddresses.length, amounts.length);
-        for (uint256 i; i < userAddresses.length; ++i) {
-            unfreezePartialTokens(userAddresses[i], amounts[i]);
-        }
-    }
-
     // ================================================================ ERC-20
 
     /// @inheritdoc IERC20
@@ -424,7 +385,7 @@ contract SecurityToken is ISecurityToken, AccessManaged, ReentrancyGuardTransien
 
     /// @inheritdoc IERC3643Token
     function version() external pure returns (string memory) {
-        return VERSION;
+        return TOKEN_VERSION;
     }
 
     /// @inheritdoc ISecurityToken
@@ -485,27 +446,6 @@ contract SecurityToken is ISecurityToken, AccessManaged, ReentrancyGuardTransien
         return RC.SUCCESS;
     }
 
-    /// @dev The slot of `wallet`'s account (`_accounts[wallet]`), hashed once per use.
-    function _accountSlot(address wallet) internal pure returns (uint256 slot) {
-        assembly ("memory-safe") {
-            mstore(0x00, wallet)
-            mstore(0x20, _accounts.slot)
-            slot := keccak256(0x00, 0x40)
-        }
-    }
-
-    function _loadAccount(uint256 slot) internal view returns (AccountWord account) {
-        assembly ("memory-safe") {
-            account := sload(slot)
-        }
-    }
-
-    function _storeAccount(uint256 slot, AccountWord account) internal {
-        assembly ("memory-safe") {
-            sstore(slot, account)
-        }
-    }
-
     /// @dev Credits `amount` (sent by `from`) to `to`, which is not frozen on the token (SEC-68: a
     /// frozen wallet is credited by nothing; `TransferNotCompliant` RECIPIENT_FROZEN).
     function _credit(address from, address to, uint256 amount) internal {
@@ -534,30 +474,5 @@ contract SecurityToken is ISecurityToken, AccessManaged, ReentrancyGuardTransien
             account = account.setBalance(balance - uint128(amount));
         }
         _storeAccount(slot, account);
-    }
-
-    /// @dev One emitting site for the three setters (one ABI encoding of the strings in the code).
-    function _emitTokenInformation() internal {
-        emit UpdatedTokenInformation(_name, _symbol, _decimals, VERSION, _onchainID);
-    }
-
-    function _requireCompliance() internal view returns (IComplianceEngine engine) {
-        engine = _core.compliance();
-        if (address(engine) == address(0)) revert ComplianceNotSet();
-    }
-
-    function _requireCapability(uint8 capability) internal view {
-        if (_capabilities[msg.sender] & capability == 0) revert MissingCapability(msg.sender, capability);
-    }
-
-    function _setCapabilities(address agent, uint8 capabilities) internal {
-        if (agent == address(0)) revert ZeroAddress();
-        emit AgentCapabilitiesSet(agent, _capabilities[agent], capabilities);
-        _capabilities[agent] = capabilities;
-    }
-
-    function _checkBatch(uint256 expected, uint256 actual) internal pure {
-        if (expected != actual) revert LengthMismatch(expected, actual);
-        if (expected > MAX_BATCH) revert BatchTooLarge(expected, MAX_BATCH);
     }
 }

@@ -61,8 +61,8 @@ FUNCTION_ROLES: dict[str, dict[str, tuple[str, ...]]] = {
     },
     # An income share class's declarers (the DECLARE capability, SEC-129: the dividend keeper's
     # key declares within the token's bounds and mints nothing): governance's, like its agents.
-    # Wired on the token's address with the logic's ABI (its income functions).
-    "IncomeShareLogic": {"GOVERNOR": ("setDeclarer",)},
+    # The token's stub checks the role; the module (IncomeShareLogic) runs the write.
+    "IncomeShareToken": {"GOVERNOR": ("setDeclarer",)},
     "OracleRouter": {"GOVERNOR": ("setFeed", "removeFeed")},
     "ReporterPriceFeed": {"PRICE_REPORTER": ("report",)},
     "RiskEngine": {

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
         deploy_registry,
         deploy_security,
         deploy_share_compliance,
+        deploy_token_admin,
     )
     from keepers.compliance.jurisdictions import INVESTOR_CLASSES, load_jurisdictions
     from keepers.compliance.onboard_chain import onboard
@@ -36,6 +37,7 @@ _PUBLIC = {
     "deploy_registry": "deploy",
     "deploy_security": "deploy",
     "deploy_share_compliance": "deploy",
+    "deploy_token_admin": "deploy",
     "load_jurisdictions": "jurisdictions",
     "onboard": "onboard_chain",
     "parse_time": "report_chain",

@@ -18,6 +18,7 @@ from keepers.core.deploying import ZERO_ADDRESS, Deployment, Step
 ALL_CAPABILITIES, FREEZE_ONLY = 0xFF, 1 << 2
 JURISDICTION_BATCH = 50  # countries per setJurisdictions transaction
 REGISTRY = "IdentityRegistry"
+TOKEN_ADMIN = "TokenAdmin"
 
 # A jurisdiction's rules: (ISO 3166 numeric code, JurisdictionConfig tuple).
 Jurisdiction = tuple[int, tuple]
@@ -80,6 +81,20 @@ def list_security_steps(d: Deployment, registry: Any, label: str, security: str)
     ]
 
 
+def deploy_token_admin(d: Deployment) -> Any:
+    """The module every SecurityToken runs its functions that move no balance in (governance, the
+    pause, the freezes; `TokenAdmin`, by DELEGATECALL), recorded as `TokenAdmin.<first 8 hex digits
+    of the keccak of its init code>`: one deployment (no state, nothing to wire) serves every token
+    of this build, and a token added after a new build gets the new build's module (a recorded
+    module of another build, whose layout may differ, is never reused; the token's constructor
+    checks its `moduleId` too)."""
+    from ape import project
+    from eth_utils import keccak
+
+    code = project.TokenAdmin.contract_type.deployment_bytecode.bytecode
+    return d.deploy_contract(f"{TOKEN_ADMIN}.{keccak(hexstr=code).hex()[:8]}", TOKEN_ADMIN)
+
+
 def deploy_security(
     d: Deployment,
     suffix: str,
@@ -95,12 +110,14 @@ def deploy_security(
 ) -> Any:
     """A SecurityToken (`<contract_type><suffix>` in the record; `contract_type` a SecurityToken
     whose constructor takes SecurityToken's arguments then `extra_args`, e.g. the lifecycle's
-    IncomeShareToken) and its ComplianceEngine
+    IncomeShareToken) over the token family's admin module (`deploy_token_admin`, deployed first
+    if it is not) and its ComplianceEngine
     (`ComplianceEngine<suffix>`), wired, bound, listed with the registry, with `agent` holding
     every capability and `freezer` FREEZE only, and the jurisdiction rules (default: the defaults
     file). The token is left paused, as an issuer opens its offering. `grants` (AccessManager
     calls) are sent with the wiring. Returns the token."""
     manager, registry = d.at("QuanteraAccessManager"), d.at(REGISTRY)
+    admin = deploy_token_admin(d)
     # The engine serves one token fixed at its construction: token first (no engine yet, paused),
     # then the engine, then `setCompliance`, which binds them.
     token = d.deploy_contract(
@@ -113,6 +130,7 @@ def deploy_security(
         registry,
         ZERO_ADDRESS,
         ZERO_ADDRESS,
+        admin,
         *extra_args,
     )
     engine = d.deploy_contract(

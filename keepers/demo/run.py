@@ -670,7 +670,7 @@ def _income_on_chain(lifecycle) -> bool:
     count, and each holder's paid balance with nothing left pending."""
     from ape import project
 
-    share = project.IncomeShareLogic.at(lifecycle.share)
+    share = project.IncomeShareToken.at(lifecycle.share)
     income = lifecycle.income
     index, declarations, _ = (int(v) for v in share.incomeIndex())
     return (

@@ -227,13 +227,18 @@ def set_token_issuer(d: Deployment, tokens: list[Any], issuer: str) -> None:
 
 
 def deploy_income_share_logic(d: Deployment) -> Any:
-    """The IncomeShareLogic every income share class runs its income functions in (by
-    DELEGATECALL): deployed once (`IncomeShareLogic` in the record), nothing to wire."""
+    """The module every income share class runs its writing income functions in (by
+    DELEGATECALL, `Dispatch`), recorded as `IncomeShareLogic.<first 8 hex digits of the keccak of
+    its init code>`: one deployment (no state, nothing to wire) serves every class of this build,
+    and a class added after a new build gets the new build's module (a recorded module of another
+    build, whose layout may differ, is never reused; the token's constructor checks its
+    `moduleId` too)."""
+    from ape import project
+    from eth_utils import keccak
+
+    code = project.IncomeShareLogic.contract_type.deployment_bytecode.bytecode
     return d.deploy_contract(
-        INCOME_SHARE_LOGIC,
-        INCOME_SHARE_LOGIC,
-        d.at("QuanteraAccessManager"),
-        d.at("IdentityRegistry"),
+        f"{INCOME_SHARE_LOGIC}.{keccak(hexstr=code).hex()[:8]}", INCOME_SHARE_LOGIC
     )
 
 
@@ -253,8 +258,8 @@ def deploy_income_share_token(
     capability, and `declarer` (the dividend keeper's key, keepers/lifecycle/declaring.py) made a
     declarer: the DECLARE capability alone (SEC-129), which mints nothing beyond the declarations'
     bounds; `setDeclarer` is wired to GOVERNOR. Left paused, as an issuer opens its offering
-    (`agent` unpauses). Returns the token with IncomeShareLogic's ABI, which is
-    IIncomeShareToken's (the income functions are reached through the token's fallback)."""
+    (`agent` unpauses). Returns the token (its ABI is IIncomeShareToken's: the income functions
+    that write are stubs run in the module)."""
     from ape import project
 
     from keepers.compliance import deploy_security
@@ -270,10 +275,10 @@ def deploy_income_share_token(
         contract_type=INCOME_SHARE_TOKEN,
         extra_args=(logic,),
     )
-    income = project.IncomeShareLogic.at(token.address)
+    income = project.IncomeShareToken.at(token.address)
     if not is_admin(d, f"{symbol} declarer"):
         return income
-    wire(d, [(income, INCOME_SHARE_LOGIC)])
+    wire(d, [(income, INCOME_SHARE_TOKEN)])
     as_role(d, "GOVERNOR", declarer_steps(d, income, declarer))
     return income
 
@@ -315,10 +320,13 @@ def deploy_bond_share_token(
     record to deploy a new one)."""
     from ape import chain
 
-    from keepers.compliance import deploy_security
+    from keepers.compliance import deploy_security, deploy_token_admin
     from keepers.core.deployments import DeploymentError
 
     servicer_name, token_name = f"{BOND_SERVICER}.{symbol}", f"{BOND_SHARE_TOKEN}.{symbol}"
+    # The token family's admin module first: the token must be the deployer's next deployment
+    # after the servicer.
+    deploy_token_admin(d)
 
     def next_deployment(offset: int) -> str:
         nonce = chain.provider.get_nonce(d.sender.address)

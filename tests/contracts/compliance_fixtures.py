@@ -132,6 +132,13 @@ def extend(stack_deployment: Deployment) -> Deployment:
     return stack_deployment.scoped("QuanteraAccessManager", "IdentityRegistry")
 
 
+def admin_module(d: Deployment) -> str:
+    """The token family's admin module `d` deployed its tokens on (`TokenAdmin.<code hash>` in the
+    record: the token keeps it in an immutable without a getter)."""
+    [name] = [n for n in d.record.contracts if n.startswith("TokenAdmin.")]
+    return d.address(name)
+
+
 @pytest.fixture
 def registry(stack):
     return stack[1]

@@ -160,7 +160,7 @@ def _fund_index(source: ChainSource, instruments: list[dict[str, Any]]) -> Event
     contracts: dict[str, str] = {}
     for i in instruments:
         contracts[f"InstrumentRegistry.{i['registry']}"] = i["registry"]
-        contracts[f"IncomeShareLogic.{i['terms'].share_token}"] = i["terms"].share_token
+        contracts[f"IncomeShareToken.{i['terms'].share_token}"] = i["terms"].share_token
         for vault in i["vaults"]:
             contracts[f"FundVault.{vault}"] = vault
         if i["desk"]:
@@ -252,11 +252,11 @@ def _nav_history(events: EventIndex, clock: str) -> list[dict[str, Any]]:
 
 
 def _income(source: ChainSource, events: EventIndex, share: str) -> dict[str, Any] | None:
-    token = source.contract("IncomeShareLogic", share)
+    token = source.contract("IncomeShareToken", share)
     index = _call(token.functions.incomeIndex())
     if index is None:
         return None
-    name = f"IncomeShareLogic.{share}"
+    name = f"IncomeShareToken.{share}"
     declared = [e.args for e in events.events(contract=name, names=("IncomeDeclared",))]
     holders = list(
         dict.fromkeys(e.args["to"] for e in events.events(contract=name, names=("Transfer",)))

@@ -5,6 +5,7 @@ every balance change and on claim, through the ComplianceEngine's ledger (LCY-60
 import ape
 import pytest
 
+from compliance_fixtures import admin_module
 from income_fixtures import DECLARATION_INTERVAL, OPENING_SHARES, SHARE_UNIT, income_identity
 from isolation import isolated
 
@@ -231,3 +232,58 @@ def test_gas__declaration_flat_in_holders__transfer_with_income_within_15000(inc
     # equal up to calldata (the numbers and amounts differ in their bytes: 12 gas a nonzero byte)
     assert abs(first - second) <= 64
     assert plain < with_income <= plain + 15_000
+
+
+def test_fnd_21__income_module__runs_only_on_a_tokens_storage(income, project):
+    """The module (IncomeShareLogic) inherits the token's layout, not the token (FND-21): called
+    directly, every function that writes reverts `DirectCall`, even from the token's declarer and
+    by anyone, and the token's income is untouched. Through the token's stubs the
+    same code runs on the token's storage. The token has no open fallback any more: a selector it
+    does not serve (the module's own `moduleId`) reverts instead of reaching the module."""
+    token, agent, alice = income.token, income.agent, income.holders["alice"]
+    module = project.IncomeShareLogic.at(token.incomeLogic())
+    assert module.address != token.address and project.provider.get_code(module.address)
+    before = (token.incomeIndex(), token.totalSupply(), token.isDeclarer(alice))
+    writes = {
+        "declareIncome": (1, SHARE_UNIT),
+        "settleIncome": (alice, ZERO, ALL),
+        "setDeclarer": (alice, True),
+    }
+    assert writes.keys() == {
+        m.name for m in module.contract_type.mutable_methods if m.name != "setAuthority"
+    }
+    for name, args in writes.items():
+        with ape.reverts(module.DirectCall):
+            getattr(module, name)(*args, sender=agent)
+    assert (token.incomeIndex(), token.totalSupply(), token.isDeclarer(alice)) == before
+    # Through the token: the declarer declares, on the token's storage.
+    income.declare_next(ape.chain, SHARE_UNIT)
+    assert token.incomeIndex()[1] == 1 and token.totalSupply() == before[1] + SHARE_UNIT
+    # The token's ABI is the whole of IIncomeShareToken; the module's id is not the token's.
+    with ape.reverts():
+        project.IncomeShareLogic.at(token.address).moduleId()
+
+
+def test_fnd_21__a_token_built_on_no_module_or_another_module__refused(income, project):
+    """The token's constructor checks the module (`Dispatch._requireModule`): an address without
+    code (a DELEGATECALL to it succeeds and does nothing: every declaration and settlement would be
+    lost silently) or a module of another layout is refused, `ModuleMismatch`. The deploy routine
+    records the module under its init code's hash (`IncomeShareLogic.<hash>`)."""
+    token, d = income.token, income.deployment
+    expected = project.IncomeShareLogic.at(token.incomeLogic()).moduleId()
+    args = (
+        d.at("QuanteraAccessManager").address,
+        "Wrong module",
+        "WRONG",
+        18,
+        income.registry.address,
+        ZERO,
+        ZERO,
+        admin_module(d),
+    )
+    other = d.deploy_contract("PoolLosses.for-fnd-21", "PoolLosses")
+    for wrong in (income.outsider.address, other.address):
+        with ape.reverts(token.ModuleMismatch, module=wrong, expected=expected):
+            d.sender.deploy(project.IncomeShareToken, *args, wrong)
+    names = [n for n in d.record.contracts if n.startswith("IncomeShareLogic.")]
+    assert [d.address(n) for n in names] == [token.incomeLogic()]

@@ -6,8 +6,19 @@ from pathlib import Path
 
 import ape
 import pytest
+from token_helpers import bare_token
 
-from compliance_fixtures import ACCREDITED, BURN, DE, FREEZE, MINT, PAUSE, UNIT, US
+from compliance_fixtures import (
+    ACCREDITED,
+    BURN,
+    DE,
+    FREEZE,
+    MINT,
+    PAUSE,
+    UNIT,
+    US,
+    admin_module,
+)
 
 ZERO = "0x0000000000000000000000000000000000000000"
 TREX = Path("node_modules/@tokenysolutions/t-rex/artifacts/contracts")
@@ -242,10 +253,110 @@ def test_engine_binding__one_token_fixed_at_construction__cannot_be_rebound_or_u
 
 
 def test_token_without_engine__transfer__reverts_compliance_not_set(
-    project, deployer, stack, investors
+    project, deployer, stack, stack_deployment, investors
 ):
-    manager, registry, _, _ = stack
-    bare = deployer.deploy(project.SecurityToken, manager, "Bare", "BARE", 18, registry, ZERO, ZERO)
+    bare = bare_token(project, deployer, stack, admin_module(stack_deployment))
     assert bare.compliance() == ZERO
     with ape.reverts(bare.ComplianceNotSet):
         bare.transfer(investors[1], 0, sender=investors[0])
+
+
+# ==================================================================== FND-21 the admin module
+
+
+def admin_argument(put, wallet):
+    """A value the token would accept for this input: the wallet, 1 unit, a flag, a string."""
+    if put.type == "address":
+        return wallet.address
+    if put.type == "address[]":
+        return [wallet.address]
+    if put.type == "bool":
+        return True
+    if put.type == "bool[]":
+        return [True]
+    if put.type == "uint256[]":
+        return [UNIT]
+    if put.type == "string":
+        return "X"
+    return 1
+
+
+def test_fnd_21__admin_module__runs_only_on_a_tokens_storage(
+    funded, project, token, governor, agent, stack_deployment
+):
+    """The functions that move no balance run in `TokenAdmin` (FND-21): called directly, every
+    one reverts `DirectCall`, even from the token's GOVERNOR and its agent holding every
+    capability, and the token is untouched; through the token the same code runs on the token's
+    storage, with the token's checks (the role, the capability)."""
+    alice = funded[0]
+    module = project.TokenAdmin.at(admin_module(stack_deployment))
+    assert module.address != token.address and project.provider.get_code(module.address)
+    state = (token.name(), token.paused(), token.isFrozen(alice), token.getFrozenTokens(alice))
+    names = set()
+    for method in module.contract_type.mutable_methods:
+        if method.name == "setAuthority":  # AccessManaged's, for the slot: the authority's alone
+            continue
+        args = [admin_argument(put, alice) for put in method.inputs]
+        for caller in (governor, agent):
+            with ape.reverts(module.DirectCall):
+                getattr(module, method.name)(*args, sender=caller)
+        names.add(method.name)
+    assert names == {
+        "setName", "setSymbol", "setOnchainID", "setIdentityRegistry", "setCompliance",
+        "addAgent", "removeAgent", "setAgentCapabilities", "pause", "unpause",
+        "setAddressFrozen", "freezePartialTokens", "unfreezePartialTokens",
+        "batchSetAddressFrozen", "batchFreezePartialTokens", "batchUnfreezePartialTokens",
+    }  # fmt: skip
+    assert (
+        token.name(),
+        token.paused(),
+        token.isFrozen(alice),
+        token.getFrozenTokens(alice),
+    ) == state
+    # Through the token: the module's code on the token's storage, with the token's checks.
+    with ape.reverts(token.MissingCapability, agent=alice.address, capability=FREEZE):
+        token.freezePartialTokens(alice, UNIT, sender=alice)
+    with ape.reverts(token.AccessManagedUnauthorized, caller=agent.address):
+        token.setName("Renamed", sender=agent)
+    tx = token.freezePartialTokens(alice, UNIT, sender=agent)
+    assert token.getFrozenTokens(alice) == UNIT
+    assert [e.event_name for e in tx.events] == ["TokensFrozen"]
+    assert tx.events[0].contract_address == token.address
+
+
+def test_fnd_21__a_token_built_on_no_module_or_another_module__refused(
+    project, deployer, stack, stack_deployment, token, investors
+):
+    """The token's constructor checks its admin module (`Dispatch._requireModule`): an address
+    without code (a DELEGATECALL to it succeeds and does nothing: a pause or a freeze would be
+    lost silently) or a module of another layout (the income class's) is refused."""
+    expected = project.TokenAdmin.at(admin_module(stack_deployment)).moduleId()
+    other = deployer.deploy(project.IncomeShareLogic)
+    for wrong in (investors[0].address, other.address):
+        with ape.reverts(token.ModuleMismatch, module=wrong, expected=expected):
+            bare_token(project, deployer, stack, wrong)
+
+
+def test_fnd_21__admin_module__a_delayed_governor_call__scheduled_then_executed(
+    chain, accounts, stack, token, deployer
+):
+    """`restricted` runs in the module on the token's context (round 14 I-1): a GOVERNOR holding
+    the role with an execution delay is refused until it schedules the call; the manager then
+    executes it on the token, whose stub runs the module, which consumes the scheduled operation
+    (AccessManaged's flag in the token's slot 0, read back through the token's
+    `isConsumingScheduledOp`)."""
+    manager = stack[0]
+    slow = accounts.generate_test_account()
+    chain.provider.set_balance(slow.address, 10**21)
+    manager.grantRole(1, slow, 3_600, sender=deployer)  # GOVERNOR with a one-hour delay
+    data = token.setName.encode_input("Renamed")
+    with ape.reverts(manager.AccessManagerNotScheduled):
+        token.setName("Renamed", sender=slow)
+    manager.schedule(token, data, 0, sender=slow)
+    chain.pending_timestamp += 3_600
+    tx = manager.execute(token, data, sender=slow)
+    assert token.name() == "Renamed"
+    assert len(tx.decode_logs(token.UpdatedTokenInformation)) == 1
+    assert bytes(token.isConsumingScheduledOp()) == bytes(4)  # the flag is cleared after
+    with ape.reverts(manager.AccessManagerNotScheduled):
+        manager.execute(token, data, sender=slow)  # consumed once

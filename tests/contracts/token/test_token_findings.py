@@ -4,8 +4,9 @@ stack, and what now holds."""
 
 import ape
 import pytest
+from token_helpers import bare_token
 
-from compliance_fixtures import ACCREDITED, DE, FORCE, UNIT, US
+from compliance_fixtures import ACCREDITED, DE, FORCE, UNIT, US, admin_module
 from fast_reverts import assert_reverts
 from keepers.compliance.deploy import deploy_registry
 
@@ -67,7 +68,7 @@ def test_sec_65__engine_registry__only_its_token_sets_it__a_new_engine_takes_the
         engine.setIdentityRegistry(outsider, sender=outsider)
     # A token switched to an engine built on another registry hands it the token's own.
     other = deploy_registry(stack_deployment.scoped("QuanteraAccessManager"))
-    bare = deployer.deploy(project.SecurityToken, manager, "Bare", "BARE", 18, registry, ZERO, ZERO)
+    bare = bare_token(project, deployer, stack, admin_module(stack_deployment))
     fresh = deployer.deploy(project.ComplianceEngine, manager, other, bare)
     bare.setCompliance(fresh, sender=deployer)  # unwired: ADMIN's (the deployer's)
     assert fresh.identityRegistry() == registry.address == bare.identityRegistry()

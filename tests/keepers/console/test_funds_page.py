@@ -87,7 +87,7 @@ def test_funds__shows_the_instruments_navs_queue_and_income_the_chain_holds(
         assert int(gate.locator("[data-col=fees-owed]").get_attribute("data-raw")) == owed
 
     share_address = registry.functions.termsOf(instrument).call()[4]
-    share = chain_reads.contract(None, share_address, "IncomeShareLogic")
+    share = chain_reads.contract(None, share_address, "IncomeShareToken")
     declared = share.events.IncomeDeclared().get_logs(from_block=chain_reads.record["block"])
     income = card.locator("[data-testid=income]")
     assert (

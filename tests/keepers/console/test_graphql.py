@@ -454,7 +454,7 @@ def test_graphql__funds_equal_the_registries_and_the_vaults(api, chain_reads):
         assert int(row["reservedAssets"]) == vault.functions.reservedAssets().call()
     for fund in funds["funds"]["nodes"]:
         if fund["income"] is not None:
-            token = chain_reads.contract("IncomeShareLogic", fund["share"]["address"])
+            token = chain_reads.contract("IncomeShareToken", fund["share"]["address"])
             assert int(fund["income"]["index"]) == token.functions.incomeIndex().call()[0]
 
 

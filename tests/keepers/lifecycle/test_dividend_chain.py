@@ -63,8 +63,7 @@ def test_keeper__daily_dividends__declared_once_a_day_windows_end_to_end_never_t
         return Head(int(block.number), int(block.timestamp))
 
     with networks.parse_network_choice(network):
-        # The income functions run in IncomeShareLogic (the token's fallback): its ABI.
-        token = project.IncomeShareLogic.at(record.address_of("IncomeShareToken.QMMFI"))
+        token = project.IncomeShareToken.at(record.address_of("IncomeShareToken.QMMFI"))
         token.mint(accounts.test_accounts[INVESTOR], 100_000 * WAD, sender=nav_agent)
         outcome = keeper().cycle(head())
         [first] = store.income_declarations(db, record.chain_id)
@@ -145,7 +144,7 @@ def test_sec_184__declaration_in_flight_when_the_strike_is_due__nav_read_after_i
     assert run(capsys, "fund", "subscribe", "--amount", "100000", *as_investor)[0] == 0
     with networks.parse_network_choice(network):
         vault = project.FundVault.at(record.address_of("FundVault"))
-        token = project.IncomeShareLogic.at(vault.share())
+        token = project.IncomeShareToken.at(vault.share())
         cutoff = int(vault.dealing()[1])
     set_time(network, cutoff + 60)
     fresh_usdc_price(network, record)

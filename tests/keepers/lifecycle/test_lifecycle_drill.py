@@ -63,7 +63,7 @@ class LifecycleDrill:
 
         self.c, self.url, self.folder, self.group = c, url, folder, group
         self.vault = c.vaults[0]
-        self.token = project.IncomeShareLogic.at(self.vault.share())
+        self.token = project.IncomeShareToken.at(self.vault.share())
         self.crash_files = {bot: folder / f"crash-point.{bot}" for bot in BOTS}
         self.supervisor = KeeperSupervisor(group, max_restarts=4 * CYCLES)
 
