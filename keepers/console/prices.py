@@ -25,7 +25,6 @@ from keepers.console.source import ChainSource
 
 ERC20_ABI = "LocalStablecoin"
 ORACLE = "OracleRouter"
-WAD = 10**18
 # IOracleRouter.PriceStatus: Ok, PrimaryOnly and Fallback carry a valid price; the others do not.
 PRICE_STATUS = (
     "ok",

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-BPS = 10_000
+from keepers.core.units import BPS
+
 HAIRCUT_PER_RISK_WEIGHT_BPS = 800
 NO_DEBT_RATIO = 2**256 - 1
 # PrimeLayout.MAX_DUST_USD: collateral left behind is dust (the debts written off) when it is

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-WAD = 10**18
+from keepers.core.units import WAD
+
 ORACLE_PRICE_SCALE = 10**36
 # ConstantsLib: the liquidation cursor and the incentive's cap.
 LIQUIDATION_CURSOR = 0.3

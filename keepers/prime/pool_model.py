@@ -14,7 +14,8 @@ from copy import deepcopy
 from dataclasses import dataclass, field
 from typing import Any
 
-BPS = 10_000
+from keepers.core.units import BPS
+
 RAY = 10**27
 YEAR = 365 * 86_400
 MAX_RESERVE_FACTOR_BPS = 5_000

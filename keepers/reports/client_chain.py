@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from keepers.core.errors import QuanteraError
+from keepers.core.units import WAD
 from keepers.reports.client import ClientReport, FeeIncome, Holding, ReportError, client_report
 from keepers.reports.pdf import DataStamp
 
@@ -41,7 +42,6 @@ DEFAULT_VAULT = "PortfolioVault"
 REGISTRY = "InstrumentRegistry"
 DEFAULT_BENCHMARK = "QSPX=60,QTF=40"  # a 60/40 of the S&P 500 fund and T-bills
 DEFAULT_FROM, DEFAULT_TO = "2014-01-01", "2018-12-31"  # arch.data's last five years
-WAD = 10**18
 SOURCE = (
     "Hypothetical, not the portfolio's realised NAV: the current holdings' weights applied to the "
     "daily price history of the series each asset follows (arch.data via keepers.vault: S&P 500, "

@@ -26,6 +26,7 @@ from keepers.console.keeper_store import kept, store_of
 from keepers.console.pages import Page
 from keepers.console.source import ChainSource, abi_name, read_all
 from keepers.core.deployments import DeploymentRecord
+from keepers.core.units import BPS, WAD
 from keepers.lifecycle import (
     InstrumentKind,
     InstrumentStatus,
@@ -45,8 +46,6 @@ MAX_HOLDERS = 500
 NAV_POINTS = 500
 PERIOD_ROWS = 12
 COUPONS_SHOWN = 4
-WAD = 10**18
-BPS = 10_000
 ZERO = "0x0000000000000000000000000000000000000000"
 
 

@@ -37,13 +37,13 @@ from keepers.console.prices import (
     value_usd18,
 )
 from keepers.console.source import ChainSource
+from keepers.core.units import BPS
 from keepers.liquidity import decode_fills, sources_from_record
 
 AGGREGATOR = "LiquidityAggregator"
 NAV_VENUE = "NavVenue"
 MAX_ROUTES = 20
 MAX_COMMITS = 50
-BPS = 10_000
 USED = 2**256 - 1  # `commitments(c)` of a revealed commitment
 ZERO = "0x0000000000000000000000000000000000000000"
 

@@ -26,6 +26,7 @@ from keepers.console.pages.funds import iso_utc
 from keepers.console.pages.risk import duration
 from keepers.console.prices import token_meta
 from keepers.console.source import ChainSource, ConsoleError
+from keepers.core.units import BPS, WAD
 
 BROKER = "PrimeBroker"
 ENGINE = "RiskEngine"
@@ -35,8 +36,6 @@ MAX_ACCOUNTS = 100
 MAX_LIQUIDATIONS = 20
 MAX_BAD_DEBTS = 20
 MAX_TIERS = 4  # PrimeLayout.MAX_TIERS
-BPS = 10_000
-WAD = 10**18
 NO_DEBT_RATIO = 2**256 - 1  # `health(account).ratioBps` of an account without debt
 CREDIT_WARN_SHARE = 0.8  # credit use at or above this share of the limit: warn; above it: bad
 _assets_lock = threading.Lock()

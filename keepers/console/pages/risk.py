@@ -22,8 +22,9 @@ from keepers.console.calls import batch_call
 from keepers.console.index import ChainEvent, EventIndex
 from keepers.console.keeper_store import store_of
 from keepers.console.pages import Page
-from keepers.console.prices import WAD, oracle_calls, oracle_prices, token_meta, value_usd18
+from keepers.console.prices import oracle_calls, oracle_prices, token_meta, value_usd18
 from keepers.console.source import ChainSource
+from keepers.core.units import BPS, WAD
 from keepers.risk import RISK_LIMIT_NAMES, load_scenarios, stress_losses
 from keepers.vault import LIMIT_FIELDS
 
@@ -31,7 +32,6 @@ ENGINE = "RiskEngine"
 LENS = "RiskLens"
 VAULT_ABI = "PortfolioVault"
 MAX_PORTFOLIOS = 20
-BPS = 10_000
 # A figure at or above this share of its limit is shown as a warning; above the limit, bad.
 WARN_SHARE = 0.8
 GRADES = "ABCDEF"
