@@ -2,12 +2,12 @@
 decimals (read once per process: they never change), and its OracleRouter price with the router's
 status, so a page can say when a price is not valid rather than show a stale one as current.
 
-Any ERC-20 is read with the LocalStablecoin ABI (the project's plain ERC-20: `symbol`, `decimals`,
-`balanceOf`); the deployment's tokens are its SecurityTokens and that stablecoin. A page also
-names tokens that events name (a route's `tokenOut` is whatever its payer wrote), so metadata
-is read allowing failure: a token whose `symbol()` or `decimals()` reverts, or answers what an
-ERC-20 does not, is shown as UNKNOWN_SYMBOL with its amounts in base units (decimals 0), never
-fails the page; a symbol is cut to printable text of at most MAX_SYMBOL_CHARS.
+Any ERC-20 is read with OpenZeppelin's IERC20Metadata ABI (`keepers.core.tokens.ERC20`:
+`symbol`, `decimals`, `balanceOf`); the deployment's tokens are its SecurityTokens and stablecoins.
+A page also names tokens that events name (a route's `tokenOut` is whatever its payer wrote), so
+metadata is read allowing failure: a token whose `symbol()` or `decimals()` reverts, or answers
+what an ERC-20 does not, is shown as UNKNOWN_SYMBOL with its amounts in base units (decimals 0),
+never fails the page; a symbol is cut to printable text of at most MAX_SYMBOL_CHARS.
 """
 
 from __future__ import annotations
@@ -22,8 +22,9 @@ from eth_utils import to_checksum_address
 
 from keepers.console.calls import CallFailure, ViewCall, batch_call
 from keepers.console.source import ChainSource
+from keepers.core.tokens import ERC20
 
-ERC20_ABI = "LocalStablecoin"
+ERC20_ABI = ERC20
 ORACLE = "OracleRouter"
 # IOracleRouter.PriceStatus: Ok, PrimaryOnly and Fallback carry a valid price; the others do not.
 PRICE_STATUS = (

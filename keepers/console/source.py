@@ -20,6 +20,7 @@ from eth_utils import to_checksum_address
 from keepers.core.deployments import DeploymentRecord
 from keepers.core.errors import QuanteraError
 from keepers.core.redact import redact_urls as redact_urls  # the console's pages import it here
+from keepers.core.tokens import ERC20, erc20_abi
 
 BUILD_MANIFEST = Path(".build") / "__local__.json"
 
@@ -36,7 +37,9 @@ def load_abis(manifest: Path = BUILD_MANIFEST) -> dict[str, list[dict[str, Any]]
         raise ConsoleError(
             f"no compiled contracts at {manifest}: run `make build` in the project folder"
         ) from None
-    return {name: ct.get("abi", []) for name, ct in contract_types.items()}
+    abis = {name: ct.get("abi", []) for name, ct in contract_types.items()}
+    abis[ERC20] = erc20_abi()  # any ERC-20, whatever its contract (keepers/core/tokens.py)
+    return abis
 
 
 def abi_name(record_name: str) -> str:

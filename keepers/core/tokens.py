@@ -1,6 +1,33 @@
-"""ERC-20 facts keepers read once: decimals, cached per token of a chain."""
+"""ERC-20 facts keepers read once: decimals, cached per token of a chain; and the ERC-20 ABI any
+reader uses for a token whatever its contract (OpenZeppelin's compiled `IERC20Metadata`, the npm
+package's own artifact, rather than a test double's or a copy)."""
 
 from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from keepers.core.errors import QuanteraError
+
+#: The ABI name readers use for any ERC-20 (`name`, `symbol`, `decimals`, `totalSupply`,
+#: `balanceOf`, `allowance`, `Transfer`, `Approval`).
+ERC20 = "IERC20Metadata"
+ERC20_ARTIFACT = (
+    Path(__file__).resolve().parents[2]
+    / "node_modules/@openzeppelin/contracts/build/contracts/IERC20Metadata.json"
+)
+
+
+@cache
+def erc20_abi() -> list[dict[str, Any]]:
+    """OpenZeppelin's IERC20Metadata ABI, read once from the installed npm package."""
+    try:
+        return json.loads(ERC20_ARTIFACT.read_text())["abi"]
+    except (OSError, ValueError, KeyError):
+        raise QuanteraError(f"{ERC20_ARTIFACT} is missing: run `make install`") from None
+
 
 # (chain id, node URI, token) -> decimals. The node is part of the key: two local chains share a
 # chain id (anvil's 1337) and, deployed by the same account, the same addresses for other tokens.

@@ -26,6 +26,7 @@ from keepers.console.keeper_store import kept, store_of
 from keepers.console.pages import Page
 from keepers.console.source import ChainSource, abi_name, read_all
 from keepers.core.deployments import DeploymentRecord
+from keepers.core.tokens import ERC20
 from keepers.core.units import BPS, WAD
 from keepers.lifecycle import (
     InstrumentKind,
@@ -61,7 +62,7 @@ def _token(source: ChainSource, address: str) -> dict[str, Any]:
     """An ERC-20's symbol and decimals (read once: they do not change)."""
     known: dict[str, dict[str, Any]] = kept(source, "funds-tokens", dict)
     if address not in known:
-        erc20 = source.contract("LocalStablecoin", address)
+        erc20 = source.contract("", address, abi_of=ERC20)
         known[address] = {
             "address": address,
             "symbol": _call(erc20.functions.symbol(), "?"),
@@ -199,7 +200,7 @@ def _vault(source: ChainSource, events: EventIndex, address: str) -> dict[str, A
         ],
     )
     asset = _token(source, asset)
-    supply = int(source.contract("LocalStablecoin", share).functions.totalSupply().call())
+    supply = int(source.contract("", share, abi_of=ERC20).functions.totalSupply().call())
     period, cutoff, deposits, redeems, late_deposits, late_redeems = dealing
     gate_bps = int(gate_bps)
     fee_shares, fee_assets, accrued_at = held

@@ -18,6 +18,7 @@ from keepers.console.index import EventIndex
 from keepers.console.keeper_store import store_of
 from keepers.console.pages import Page
 from keepers.console.source import ChainSource, ConsoleError
+from keepers.core.tokens import ERC20
 from keepers.core.units import BPS
 
 CLIENT_PREFIX = "PortfolioVault"
@@ -48,7 +49,7 @@ class _Vault:
 
 
 def token_meta(source: ChainSource, asset: str) -> tuple[str, int]:
-    token = source.contract("", asset, abi_of="LocalStablecoin")
+    token = source.contract("", asset, abi_of=ERC20)
     return token.functions.symbol().call(), int(token.functions.decimals().call())
 
 

@@ -17,3 +17,22 @@ def test_units__defined_in_core_units_only():
         if re.search(rf"^\s*{name}\s*(:\s*\w+\s*)?=", path.read_text(), re.M)
     }
     assert definitions == {("keepers/core/units.py", name) for name in UNITS}
+
+
+def test_console__reads_any_erc20_with_openzeppelins_abi__never_a_test_doubles():
+    """Issue 32 §2: the console read every ERC-20 with the `LocalStablecoin` test double's ABI. It
+    now uses OpenZeppelin's compiled IERC20Metadata (keepers.core.tokens.ERC20), which
+    `load_abis` adds to the project's; a record name `LocalStablecoin.<symbol>` is still a name."""
+    from keepers.console.source import load_abis
+    from keepers.core.tokens import ERC20
+
+    uses = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in (ROOT / "keepers" / "console").rglob("*.py")
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if '"LocalStablecoin"' in line
+    ]
+    assert uses == []
+    abi = load_abis(ROOT / ".build" / "__local__.json")[ERC20]
+    names = {entry.get("name") for entry in abi}
+    assert {"symbol", "decimals", "totalSupply", "balanceOf", "Transfer"} <= names
