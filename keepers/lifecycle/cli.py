@@ -395,13 +395,16 @@ class _Session:
 
 
 def _request_result(session: _Session, what: str, receipt, amount: int, decimals: int) -> dict:
+    from keepers.lifecycle.funds import booked_period
+
     return {
         "request": what,
         "vault": session.vault.address,
         "controller": session.account.address,
         "amount": str(amount),
         "amount_units": _amount(amount, decimals),
-        "period": int(session.vault.dealing()[0]),
+        # The period the vault booked it for: the next one after the cut-off (issue 32 §5).
+        "period": booked_period(session.vault, receipt.block_number, receipt.timestamp),
         "tx": str(receipt.txn_hash),
     }
 

@@ -404,6 +404,14 @@ def position(fund: Fund, account: str, from_block: int, to_block: int) -> dict:
     return data
 
 
+def booked_period(vault: Any, block_number: int, timestamp: int) -> int:
+    """The dealing period FundVault books a request mined in block `block_number` at `timestamp`
+    for, by its rule (`_requestPeriod`): the open period, or the next one once the open period's
+    cut-off has come (timestamp >= cut-off), the open period read as the block found it."""
+    period, cutoff = (int(x) for x in vault.dealing(block_id=block_number - 1)[:2])
+    return period + 1 if timestamp >= cutoff else period
+
+
 def _vault_position(vault: Any, account: str) -> dict:
     return {
         "pending_deposit_assets": str(int(vault.pendingDepositRequest(0, account))),

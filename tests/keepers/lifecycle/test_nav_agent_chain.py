@@ -318,6 +318,25 @@ def test_fund_cli_and_keeper__subscribe_strike_claim_redeem__nav_from_holdings_s
         "Withdraw",
     ]
 
+    # Issue 32 §5: a request made after the cut-off (the period not struck yet) is booked for the
+    # period after; the CLI said the open one. Before the cut-off it names the open one.
+    with networks.parse_network_choice(network):
+        vault = project.FundVault.at(record.address_of("FundVault"))
+        open_period, cutoff = (int(x) for x in vault.dealing()[:2])
+    code, on_time = run(capsys, "fund", "redeem", "--shares", "1", *as_investor)
+    assert code == 0 and on_time["period"] == open_period
+    run(capsys, "fund", "cancel", "--request", "redeem", *as_investor)
+    set_time(network, cutoff + 60)
+    code, late = run(capsys, "fund", "redeem", "--shares", "1", *as_investor)
+    assert code == 0 and late["period"] == open_period + 1
+    with networks.parse_network_choice(network):
+        assert int(vault.dealing()[0]) == open_period  # not struck: the open period is unchanged
+    # The operator's line (no --json) names the same period.
+    from keepers.cli import main
+
+    assert main(["fund", "redeem", "--shares", "1", *net, "--account", f"TEST::{INVESTOR}"]) == 0
+    assert f"requested for period {open_period + 1}" in capsys.readouterr().out
+
 
 class Crash(BaseException):
     """A kill between two statements (not an error anything would catch)."""
