@@ -25,21 +25,42 @@ from keepers.access import (
     pending_operations,
     role_holders,
 )
-from keepers.analytics import cli as analytics_commands
-from keepers.console import cli as console_commands
 from keepers.core import store
 from keepers.core.cli_options import chain_id_option
 from keepers.core.deployments import DeploymentError, deployments_dir, load, record_path
 from keepers.core.errors import QuanteraError
 from keepers.core.jsonable import echo_json
 from keepers.core.redact import redact_urls
-from keepers.lifecycle import cli as lifecycle_commands
-from keepers.liquidity import cli as route_commands
-from keepers.prime import cli as margin_commands
-from keepers.rebalancing import cli as signal_commands
-from keepers.rebalancing import manager_cli as manager_commands
-from keepers.reports import cli as report_commands
-from keepers.risk import cli as risk_commands
+
+#: Each domain's command group, imported when it is invoked (or listed by --help), not when the
+#: CLI starts: `quantera fund status` loads no risk model (scipy), no console and no reports.
+LAZY_GROUPS = {
+    "instrument": "keepers.lifecycle.cli:instrument",
+    "fund": "keepers.lifecycle.cli:fund",
+    "risk": "keepers.risk.cli:risk",
+    "analytics": "keepers.analytics.cli:analytics",
+    "console": "keepers.console.cli:console",
+    "route": "keepers.liquidity.cli:route",
+    "signal": "keepers.rebalancing.cli:signal",
+    "report": "keepers.reports.cli:report",
+    "manager": "keepers.rebalancing.manager_cli:manager",
+    "margin": "keepers.prime.cli:margin",
+}
+
+
+class LazyGroup(click.Group):
+    """A click group whose domain subgroups (LAZY_GROUPS) are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *LAZY_GROUPS})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in LAZY_GROUPS and name not in self.commands:
+            from importlib import import_module
+
+            module, attr = LAZY_GROUPS[name].split(":")
+            self.add_command(getattr(import_module(module), attr), name)
+        return super().get_command(ctx, name)
 
 
 def emit(data: Any, as_json: bool, table: Table | None = None) -> None:
@@ -51,7 +72,7 @@ def emit(data: Any, as_json: bool, table: Table | None = None) -> None:
         click.echo(data)
 
 
-@click.group()
+@click.group(cls=LazyGroup)
 @click.version_option(__version__, prog_name="quantera")
 @click.option("--debug", is_flag=True, help="Show full tracebacks on errors.")
 @click.pass_context
@@ -245,18 +266,6 @@ def compliance_report(
             f"{len(report.transactions)} transactions, {len(report.freezes)} freeze events"
             + (f"; written: {', '.join(str(p) for p in written)}" if written else "")
         )
-
-
-cli.add_command(lifecycle_commands.instrument)
-cli.add_command(lifecycle_commands.fund)
-cli.add_command(risk_commands.risk)
-cli.add_command(analytics_commands.analytics)
-cli.add_command(console_commands.console)
-cli.add_command(route_commands.route)
-cli.add_command(signal_commands.signal)
-cli.add_command(report_commands.report)
-cli.add_command(manager_commands.manager)
-cli.add_command(margin_commands.margin)
 
 
 def main(argv: list[str] | None = None) -> int:

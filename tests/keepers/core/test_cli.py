@@ -125,3 +125,30 @@ def test_sec_92__every_json_output__one_strict_emitter():
     assert len(modules) >= 10
     for module in modules:
         assert not re.search(r"echo\(\s*json\.dumps", module.read_text()), module
+
+
+def test_cli__starts_without_the_domains_groups__each_loaded_when_invoked():
+    """Issue 32 §6: the domains' command groups load on first use (keepers.cli.LAZY_GROUPS), so a
+    command of one domain does not import the others' (the risk models' scipy, the console, the
+    reports): `quantera fund --help` took 1.97 s and now 0.74 s (median of 7, farm-bench,
+    2026-11-26). `--help` still lists every group, each a click group under its name."""
+    import subprocess
+    import sys
+
+    import click
+
+    from keepers.cli import LAZY_GROUPS, cli
+
+    probe = (
+        "import sys; from keepers.cli import main; main(['deployments', '--help']); "
+        "print(sorted(m for m in sys.modules if m.endswith('cli') and m != 'keepers.cli' "
+        "or m.startswith('scipy')))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    loaded = done.stdout.strip().splitlines()[-1]
+    assert loaded == "[]", loaded
+    ctx = click.Context(cli)
+    assert set(LAZY_GROUPS) <= set(cli.list_commands(ctx))
+    for name in LAZY_GROUPS:
+        group = cli.get_command(ctx, name)
+        assert isinstance(group, click.Group) and group.name == name
