@@ -28,7 +28,7 @@ from ape.cli import ConnectedProviderCommand, network_option
 from keepers.access import deploy_access, hand_over_admin, is_admin, renounce_temporary_roles
 from keepers.compliance import deploy_compliance
 from keepers.core.chain import load_account, unlock_account
-from keepers.core.deploying import Deployment
+from keepers.core.deploying import Deployment, build_name
 from keepers.core.deployments import (
     DeploymentError,
     DeploymentRecord,
@@ -543,7 +543,9 @@ def estimated_gas(record: DeploymentRecord) -> int:
     recorded its creation (53,000 + 16 per init-code byte + 200 per runtime byte, and a quarter
     more for its constructor: 15-25% above the measured cost), plus CONFIGURATION_GAS."""
     gas = CONFIGURATION_GAS
-    for name, type_name in LIVE_CONTRACTS.items():
+    # The token family's admin module, recorded under its build's name (`build_name`).
+    modules = {build_name("TokenAdmin"): "TokenAdmin"}
+    for name, type_name in {**LIVE_CONTRACTS, **modules}.items():
         if name not in record.contracts:
             contract_type = project.get_contract(type_name).contract_type
             init = len(contract_type.deployment_bytecode.bytecode or "0x") // 2 - 1

@@ -15,8 +15,8 @@ pragma solidity ^0.8.24;
 /// Checked once, at construction (`_requireModule`): the module has code and names the layout it
 /// was built for (`moduleId`, a constant of the storage base, bumped when the base changes).
 /// NOT checked here: that the module's build matches this one's storage layout beyond that id (a
-/// test compares the layouts of the sources; the deploy routines record the pools' and the funds'
-/// modules under their init code's hash, so a new build deploys a new module), that a stub's
+/// test compares the layouts of the sources; the deploy routines record every module under its init
+/// code's hash, `keepers.core.deploying.build_name`, so a new build deploys a new module), that a stub's
 /// selector is the module's (a test compares the ABIs), and how many words the module returned (a
 /// stub reads its first one or two: every module function returns what its stub reads).
 abstract contract Dispatch {

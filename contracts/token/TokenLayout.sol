@@ -28,7 +28,7 @@ abstract contract TokenLayout {
     IIdentityRegistry internal _registry;
     uint256 internal _totalSupply;
     /// @dev One slot per wallet (`TokenSlots`): balance and freeze state are read together on
-    /// every transfer; the hot paths hash a wallet's slot once (`SecurityToken._accountSlot`).
+    /// every transfer; the hot paths hash a wallet's slot once (`TokenBase._accountSlot`).
     mapping(address wallet => AccountWord) internal _accounts;
     mapping(address owner => mapping(address spender => uint256)) internal _allowances;
     mapping(address agent => uint8) internal _capabilities;

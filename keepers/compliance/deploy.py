@@ -13,7 +13,7 @@ from typing import Any
 
 from keepers.access import as_role, grant_calls, hold_calls, is_admin, wire
 from keepers.compliance.jurisdictions import load_jurisdictions
-from keepers.core.deploying import ZERO_ADDRESS, Deployment, Step
+from keepers.core.deploying import ZERO_ADDRESS, Deployment, Step, build_name
 
 ALL_CAPABILITIES, FREEZE_ONLY = 0xFF, 1 << 2
 JURISDICTION_BATCH = 50  # countries per setJurisdictions transaction
@@ -88,11 +88,7 @@ def deploy_token_admin(d: Deployment) -> Any:
     of this build, and a token added after a new build gets the new build's module (a recorded
     module of another build, whose layout may differ, is never reused; the token's constructor
     checks its `moduleId` too)."""
-    from ape import project
-    from eth_utils import keccak
-
-    code = project.TokenAdmin.contract_type.deployment_bytecode.bytecode
-    return d.deploy_contract(f"{TOKEN_ADMIN}.{keccak(hexstr=code).hex()[:8]}", TOKEN_ADMIN)
+    return d.deploy_contract(build_name(TOKEN_ADMIN), TOKEN_ADMIN)
 
 
 def deploy_security(
@@ -117,7 +113,9 @@ def deploy_security(
     file). The token is left paused, as an issuer opens its offering. `grants` (AccessManager
     calls) are sent with the wiring. Returns the token."""
     manager, registry = d.at("QuanteraAccessManager"), d.at(REGISTRY)
-    admin = deploy_token_admin(d)
+    # A recorded token keeps the module it was built on: none is deployed for it on a rerun.
+    recorded = d.has(f"{contract_type}{suffix}")
+    admin = ZERO_ADDRESS if recorded else deploy_token_admin(d)
     # The engine serves one token fixed at its construction: token first (no engine yet, paused),
     # then the engine, then `setCompliance`, which binds them.
     token = d.deploy_contract(

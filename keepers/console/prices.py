@@ -24,7 +24,6 @@ from keepers.console.calls import CallFailure, ViewCall, batch_call
 from keepers.console.source import ChainSource
 from keepers.core.tokens import ERC20
 
-ERC20_ABI = ERC20
 ORACLE = "OracleRouter"
 # IOracleRouter.PriceStatus: Ok, PrimaryOnly and Fallback carry a valid price; the others do not.
 PRICE_STATUS = (
@@ -67,7 +66,7 @@ class OraclePrice:
 
 
 def erc20(source: ChainSource, token: str) -> Any:
-    return source.contract(ERC20_ABI, token, abi_of=ERC20_ABI)
+    return source.contract(ERC20, token, abi_of=ERC20)
 
 
 def token_meta(source: ChainSource, tokens: Sequence[str]) -> dict[str, tuple[str, int]]:

@@ -3,7 +3,9 @@ compiled contracts it names, and the keeper store when one is known.
 
 Reads go straight through web3 (thread-safe, no per-call ape machinery): the console serves many
 small reads per block. ABIs come from the compiled project (`.build/__local__.json`, written by
-`ape compile`); a contract whose name the project does not know is simply not decoded.
+`ape compile`), and any ERC-20 is read with OpenZeppelin's IERC20Metadata ABI (the npm package's
+artifact, loaded on first use: keepers/core/tokens.py); a contract whose name the project does not
+know is simply not decoded.
 """
 
 from __future__ import annotations
@@ -37,9 +39,7 @@ def load_abis(manifest: Path = BUILD_MANIFEST) -> dict[str, list[dict[str, Any]]
         raise ConsoleError(
             f"no compiled contracts at {manifest}: run `make build` in the project folder"
         ) from None
-    abis = {name: ct.get("abi", []) for name, ct in contract_types.items()}
-    abis[ERC20] = erc20_abi()  # any ERC-20, whatever its contract (keepers/core/tokens.py)
-    return abis
+    return {name: ct.get("abi", []) for name, ct in contract_types.items()}
 
 
 def abi_name(record_name: str) -> str:
@@ -78,9 +78,13 @@ class ChainSource:
         target = to_checksum_address(address) if address else self.address(name)
         key = (type_name, target)
         if key not in self._contracts:
-            if type_name not in self.abis:
+            if type_name == ERC20:  # any ERC-20, whatever its contract (keepers/core/tokens.py)
+                abi = erc20_abi()
+            elif type_name in self.abis:
+                abi = self.abis[type_name]
+            else:
                 raise ConsoleError(f"no compiled ABI for {type_name}")
-            self._contracts[key] = self.w3.eth.contract(address=target, abi=self.abis[type_name])
+            self._contracts[key] = self.w3.eth.contract(address=target, abi=abi)
         return self._contracts[key]
 
     def head(self) -> int:

@@ -27,6 +27,18 @@ Step = tuple[str, Callable[[], Any]]
 ZERO_ADDRESS = "0x" + "00" * 20
 
 
+def build_name(contract_type: str, *labels: str) -> str:
+    """The record name of a module deployed once per build (no state of its own: PoolLosses,
+    FundInstant, TokenAdmin, IncomeShareLogic): `<contract_type>[.<label>...].<first 8 hex digits
+    of the keccak of its init code>`, so a contract added after a new build gets that build's
+    module, and a recorded module of another build (whose layout may differ) is never reused."""
+    from ape import project
+    from eth_utils import keccak
+
+    code = project.get_contract(contract_type).contract_type.deployment_bytecode.bytecode
+    return ".".join((contract_type, *labels, keccak(hexstr=code).hex()[:8]))
+
+
 def _silent(_: str) -> None:
     return None
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from keepers.access import as_role, is_admin, wire
-from keepers.core.deploying import ZERO_ADDRESS, Deployment, Step
+from keepers.core.deploying import ZERO_ADDRESS, Deployment, Step, build_name
 from keepers.core.units import FEED_DECIMALS
 
 SETTLEMENT_ASSETS = "SettlementAssets"
@@ -233,13 +233,7 @@ def deploy_income_share_logic(d: Deployment) -> Any:
     and a class added after a new build gets the new build's module (a recorded module of another
     build, whose layout may differ, is never reused; the token's constructor checks its
     `moduleId` too)."""
-    from ape import project
-    from eth_utils import keccak
-
-    code = project.IncomeShareLogic.contract_type.deployment_bytecode.bytecode
-    return d.deploy_contract(
-        f"{INCOME_SHARE_LOGIC}.{keccak(hexstr=code).hex()[:8]}", INCOME_SHARE_LOGIC
-    )
+    return d.deploy_contract(build_name(INCOME_SHARE_LOGIC), INCOME_SHARE_LOGIC)
 
 
 def deploy_income_share_token(
@@ -264,7 +258,9 @@ def deploy_income_share_token(
 
     from keepers.compliance import deploy_security
 
-    logic = deploy_income_share_logic(d)
+    # A recorded token keeps the module it was built on: none is deployed for it on a rerun.
+    recorded = d.has(f"{INCOME_SHARE_TOKEN}.{symbol}")
+    logic = ZERO_ADDRESS if recorded else deploy_income_share_logic(d)
     token = deploy_security(
         d,
         f".{symbol}",
@@ -325,8 +321,9 @@ def deploy_bond_share_token(
 
     servicer_name, token_name = f"{BOND_SERVICER}.{symbol}", f"{BOND_SHARE_TOKEN}.{symbol}"
     # The token family's admin module first: the token must be the deployer's next deployment
-    # after the servicer.
-    deploy_token_admin(d)
+    # after the servicer (a recorded token keeps its module: none deployed on a rerun).
+    if not d.has(token_name):
+        deploy_token_admin(d)
 
     def next_deployment(offset: int) -> str:
         nonce = chain.provider.get_nonce(d.sender.address)

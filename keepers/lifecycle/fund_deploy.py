@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from keepers.access import as_role, grant_calls, hold_calls, is_admin, wire
-from keepers.core.deploying import ZERO_ADDRESS, Deployment, Step
+from keepers.core.deploying import ZERO_ADDRESS, Deployment, Step, build_name
 
 FUND_VAULT = "FundVault"
 #: A vault's instant liquidity module, recorded as `FundInstant.<vault's name>.<init code hash>`.
@@ -125,11 +125,7 @@ def instant_module(
 ) -> Any:
     """The FundInstant module for the vault `vault`, recorded as
     `FundInstant.<vault>.<first 8 hex digits of the keccak of its init code>`."""
-    from ape import project
-    from eth_utils import keccak
-
-    code = project.FundInstant.contract_type.deployment_bytecode.bytecode
-    name = f"{FUND_INSTANT}.{vault}.{keccak(hexstr=code).hex()[:8]}"
+    name = build_name(FUND_INSTANT, vault)
     return d.deploy_contract(name, FUND_INSTANT, share, asset, nav_source, instrument_id, fees)
 
 

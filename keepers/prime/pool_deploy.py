@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from keepers.access import as_role, is_admin, wire
-from keepers.core.deploying import ZERO_ADDRESS, Deployment, Step
+from keepers.core.deploying import ZERO_ADDRESS, Deployment, Step, build_name
 from keepers.core.deployments import DeploymentError
 from keepers.prime.pool_model import RateModel
 
@@ -110,11 +110,7 @@ def deploy_losses_module(d: Deployment) -> Any:
     its init code>`: one deployment (no state, no immutable of a pool) serves every pool of this
     build, and a pool added after a new build gets the new build's module (a recorded module of
     another build, whose storage base may differ, is never reused)."""
-    from ape import project
-    from eth_utils import keccak
-
-    code = project.PoolLosses.contract_type.deployment_bytecode.bytecode
-    return d.deploy_contract(f"{POOL_LOSSES}.{keccak(hexstr=code).hex()[:8]}", POOL_LOSSES)
+    return d.deploy_contract(build_name(POOL_LOSSES), POOL_LOSSES)
 
 
 def _is_security(asset: Any) -> bool:

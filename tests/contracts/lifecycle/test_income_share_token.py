@@ -267,7 +267,8 @@ def test_fnd_21__income_module__runs_only_on_a_tokens_storage(income, project):
 def test_fnd_21__a_token_built_on_no_module_or_another_module__refused(income, project):
     """The token's constructor checks the module (`Dispatch._requireModule`): an address without
     code (a DELEGATECALL to it succeeds and does nothing: every declaration and settlement would be
-    lost silently) or a module of another layout is refused, `ModuleMismatch`. The deploy routine
+    lost silently) or a module of another layout (the token family's admin module) is refused,
+    `ModuleMismatch`. The deploy routine
     records the module under its init code's hash (`IncomeShareLogic.<hash>`)."""
     token, d = income.token, income.deployment
     expected = project.IncomeShareLogic.at(token.incomeLogic()).moduleId()
@@ -281,9 +282,37 @@ def test_fnd_21__a_token_built_on_no_module_or_another_module__refused(income, p
         ZERO,
         admin_module(d),
     )
-    other = d.deploy_contract("PoolLosses.for-fnd-21", "PoolLosses")
-    for wrong in (income.outsider.address, other.address):
+    # The likely mistake: the token family's admin module passed as the income module.
+    for wrong in (income.outsider.address, admin_module(d)):
         with ape.reverts(token.ModuleMismatch, module=wrong, expected=expected):
             d.sender.deploy(project.IncomeShareToken, *args, wrong)
     names = [n for n in d.record.contracts if n.startswith("IncomeShareLogic.")]
     assert [d.address(n) for n in names] == [token.incomeLogic()]
+
+
+def test_deploy__rerun_after_a_rebuild__a_recorded_token_gets_no_new_modules(income, monkeypatch):
+    """Review of the split (L-1): the modules are recorded under their build's name; a rerun of the
+    routine after a rebuild (here: every module name changed) deployed a fresh TokenAdmin and
+    IncomeShareLogic that no recorded token uses. A recorded token keeps its modules: the rerun
+    sends nothing."""
+    import keepers.compliance.deploy as compliance_deploy
+    import keepers.lifecycle.deploy as lifecycle_deploy
+    from compliance_fixtures import open_jurisdiction
+    from income_fixtures import INCOME_COUNTRIES
+    from keepers.lifecycle import deploy_income_share_token
+
+    d, token = income.deployment, income.token
+    for module in (compliance_deploy, lifecycle_deploy):
+        rebuilt = module.build_name
+        monkeypatch.setattr(module, "build_name", lambda *a, f=rebuilt: f(*a) + "-rebuilt")
+    nonce = d.sender.nonce
+    again = deploy_income_share_token(
+        d,
+        "Quantera Money Market Fund (income)",
+        "QMMFI",
+        agent=income.agent.address,
+        declarer=income.agent.address,
+        jurisdictions=[(country, open_jurisdiction()) for country in INCOME_COUNTRIES],
+    )
+    assert again.address == token.address and d.sender.nonce == nonce
+    assert not [n for n in d.record.contracts if n.endswith("-rebuilt")]

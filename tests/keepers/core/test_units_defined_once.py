@@ -22,9 +22,10 @@ def test_units__defined_in_core_units_only():
 def test_console__reads_any_erc20_with_openzeppelins_abi__never_a_test_doubles():
     """Issue 32 §2: the console read every ERC-20 with the `LocalStablecoin` test double's ABI. It
     now uses OpenZeppelin's compiled IERC20Metadata (keepers.core.tokens.ERC20), which
-    `load_abis` adds to the project's; a record name `LocalStablecoin.<symbol>` is still a name."""
-    from keepers.console.source import load_abis
-    from keepers.core.tokens import ERC20
+    `ChainSource.contract` loads on first use; a record name `LocalStablecoin.<symbol>` is still a
+    name."""
+    from keepers.console.source import ChainSource
+    from keepers.core.tokens import ERC20, erc20_abi
 
     uses = [
         f"{path.relative_to(ROOT)}:{number}"
@@ -33,6 +34,17 @@ def test_console__reads_any_erc20_with_openzeppelins_abi__never_a_test_doubles()
         if '"LocalStablecoin"' in line
     ]
     assert uses == []
-    abi = load_abis(ROOT / ".build" / "__local__.json")[ERC20]
-    names = {entry.get("name") for entry in abi}
+    names = {entry.get("name") for entry in erc20_abi()}
     assert {"symbol", "decimals", "totalSupply", "balanceOf", "Transfer"} <= names
+
+    class Eth:
+        @staticmethod
+        def contract(address, abi):
+            return address, abi
+
+    class W3:
+        eth = Eth()
+
+    source = ChainSource(W3(), record=None, abis={})  # no compiled ABI at all
+    address = "0x" + "12" * 20
+    assert source.contract("", address, abi_of=ERC20)[1] == erc20_abi()
