@@ -36,11 +36,25 @@ _DECIMALS: dict[tuple[int, str, str], int] = {}
 
 def token_decimals(token: str) -> int:
     """An ERC-20's decimals, read once per token of the connected chain and cached."""
-    from ape import chain, project
+    from ape import chain
 
     provider = chain.provider
     key = (int(provider.chain_id), str(getattr(provider, "http_uri", "") or ""), token.lower())
     if key not in _DECIMALS:
-        # Any ERC-20 answers decimals(); the SecurityToken ABI serves as the ERC-20 ABI here.
-        _DECIMALS[key] = int(project.SecurityToken.at(token).decimals())
+        _DECIMALS[key] = int(erc20_at(token).decimals())
     return _DECIMALS[key]
+
+
+def erc20_at(address: str) -> Any:
+    """Any ERC-20 at `address` as an ape contract with OpenZeppelin's IERC20Metadata ABI (its
+    views, `approve` and `transfer`), whatever its contract; not cached as the address's type."""
+    from ape.contracts.base import ContractInstance
+
+    return ContractInstance(address, _erc20_type())
+
+
+@cache
+def _erc20_type() -> Any:
+    from ethpm_types import ContractType
+
+    return ContractType(contractName=ERC20, abi=erc20_abi())

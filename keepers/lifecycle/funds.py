@@ -12,6 +12,7 @@ from eth_utils import function_signature_to_4byte_selector
 
 from keepers.core.errors import QuanteraError
 from keepers.core.logs import fetch_logs
+from keepers.core.tokens import erc20_at
 from keepers.lifecycle.fees import FeesDue
 from keepers.lifecycle.instruments import InstrumentStatus
 from keepers.lifecycle.nav import (
@@ -118,7 +119,7 @@ def fund_of(registry, instrument_id: int) -> Fund | None:
         registry,
         vault,
         project.SecurityToken.at(vault.share()),
-        project.LocalStablecoin.at(vault.asset()),  # ERC-20 views only
+        erc20_at(vault.asset()),
         project.OracleRouter.at(registry.oracle()),
     )
 
@@ -141,7 +142,7 @@ def desk_of(registry, instrument_id: int, address: str) -> tuple[bool, Fund | No
     if not addresses:
         return True, None
     vaults = [project.FundVault.at(a) for a in addresses]
-    members = tuple((v, project.LocalStablecoin.at(v.asset())) for v in vaults)  # ERC-20 views
+    members = tuple((v, erc20_at(v.asset())) for v in vaults)
     return True, Fund(
         instrument_id,
         registry,

@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from keepers.core.errors import QuanteraError
+from keepers.core.tokens import erc20_at
 from keepers.core.units import WAD
 from keepers.reports.client import ClientReport, FeeIncome, Holding, ReportError, client_report
 from keepers.reports.pdf import DataStamp
@@ -178,7 +179,7 @@ def read_vault(address: str, investor: str | None) -> VaultRead:
     assets, balances = vault.positions()
     positions = []
     for asset, balance in zip(assets, balances):
-        token = project.LocalStablecoin.at(asset)  # any ERC-20's symbol and decimals
+        token = erc20_at(asset)
         status, price18, _ = router.priceOf(asset)
         symbol, decimals = token.symbol(), int(token.decimals())
         positions.append(

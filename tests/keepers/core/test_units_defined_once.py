@@ -48,3 +48,23 @@ def test_console__reads_any_erc20_with_openzeppelins_abi__never_a_test_doubles()
     source = ChainSource(W3(), record=None, abis={})  # no compiled ABI at all
     address = "0x" + "12" * 20
     assert source.contract("", address, abi_of=ERC20)[1] == erc20_abi()
+
+
+def test_keepers__read_an_erc20_with_openzeppelins_abi__the_test_double_only_where_it_mints():
+    """Issue 32 §2 (token metadata in core): a keeper reads any ERC-20 through
+    keepers.core.tokens.erc20_at (OpenZeppelin's IERC20Metadata), not the LocalStablecoin test
+    double's ABI; the double's own ABI stays where its `mint` is called (local funding, the demo:
+    keepers/demo) and in the route CLI (open: issue 32 §2)."""
+    from keepers.core.tokens import ERC20, erc20_at
+
+    users = {
+        path.relative_to(ROOT).as_posix()
+        for path in (ROOT / "keepers").rglob("*.py")
+        if "LocalStablecoin.at(" in path.read_text() and "demo" not in path.parts
+    }
+    assert users == {"keepers/rebalancing/deploy.py", "keepers/liquidity/cli.py"}
+    token = erc20_at("0x" + "12" * 20)
+    assert token.contract_type.name == ERC20
+    assert {"symbol", "decimals", "approve", "balanceOf"} <= {
+        m.name for m in token.contract_type.abi if m.type == "function"
+    }
