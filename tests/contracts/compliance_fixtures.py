@@ -8,7 +8,7 @@ import pytest
 from keepers.access import deploy_access, renounce_temporary_roles
 from keepers.access.protocol import wiring
 from keepers.compliance import deploy_compliance
-from keepers.core.deploying import Deployment
+from keepers.core.deploying import Deployment, build_name
 
 US, DE, FR, GB, SG, CH, KP = 840, 276, 250, 826, 702, 756, 408
 RETAIL, ACCREDITED, QUALIFIED, INSTITUTIONAL = 1, 2, 3, 4
@@ -133,10 +133,9 @@ def extend(stack_deployment: Deployment) -> Deployment:
 
 
 def admin_module(d: Deployment) -> str:
-    """The token family's admin module `d` deployed its tokens on (`TokenAdmin.<code hash>` in the
-    record: the token keeps it in an immutable without a getter)."""
-    [name] = [n for n in d.record.contracts if n.startswith("TokenAdmin.")]
-    return d.address(name)
+    """The token family's admin module `d` deployed its tokens on (recorded under this build's
+    name, `build_name`: the token keeps it in an immutable without a getter)."""
+    return d.address(build_name("TokenAdmin"))
 
 
 @pytest.fixture
