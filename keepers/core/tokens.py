@@ -55,6 +55,6 @@ def erc20_at(address: str) -> Any:
 
 @cache
 def _erc20_type() -> Any:
-    from ethpm_types import ContractType
+    from keepers.core.artifacts import load_contract_type
 
-    return ContractType(contractName=ERC20, abi=erc20_abi())
+    return load_contract_type(ERC20, ERC20_ARTIFACT)
