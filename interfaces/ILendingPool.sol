@@ -106,7 +106,8 @@ interface ILendingPoolErrors {
     event ReservesWithdrawn(address indexed to, uint256 amount);
     /// @notice `owner` left with a part of the pool's shares while a restoration was still
     /// locked: `amount` (its pro-rata part of the lock) went to the reserves. `owner` 0: a
-    /// recovery landed with no share left.
+    /// recovery landed with no share left, or restored a loss partly borne by shares gone since
+    /// (SEC-246: their part).
     event RestorationForfeited(address indexed owner, uint256 amount);
 }
 
@@ -163,7 +164,11 @@ interface ILendingPoolErrors {
 /// anyone may run, the debtor's own repayment) bought at the price after the loss and shares pro
 /// rata in what the recovery restores beyond the claims' haircut value (a deposit of D beside T
 /// gets D/(T+D) of it). Holders at the loss would need a claim of their own (a snapshot of
-/// shares at the write-off) or entries priced at the live loss records the broker closes.
+/// shares at the write-off) or entries priced at the live loss records the broker closes. The
+/// same class: a deposit made just before a recovery and redeemed just after forfeits its part
+/// of the new lock to the reserves (SEC-243), at no cost to the depositor and at the holders'
+/// (SEC-246 caps the lock at the holders' part, so only a deposit beyond the shares gone since
+/// the loss does so).
 ///
 /// Ceilings (SEC-25): no accepted parameter freezes the pool, whatever its life. The rate at full
 /// utilisation is at most `MAX_BORROW_RATE_BPS` (400% a year), and the index stops compounding at
@@ -234,7 +239,10 @@ interface ILendingPool is ILendingPoolErrors {
     /// one (SEC-194, SEC-231), and the rest restores the account's realised loss (`lossOf`,
     /// SEC-234, round 8 #3): its lenders' part first, locked and unlocking into `totalAssets` over
     /// `RESTORATION_UNLOCK` (no step), then its reserves' (no step); anything beyond the record is
-    /// locked as the lenders'. `AssignedDebtExceeded` past the pool's assigned debt,
+    /// locked as the lenders'. Of the lenders' part, only `min(totalSupply, supply) / supply`
+    /// (the record's supply at the loss) is locked for the holders: the part of the shares that
+    /// left since the loss, paid at the price after it, goes to the reserves at once
+    /// (`RestorationForfeited` with owner 0; SEC-246). `AssignedDebtExceeded` past the pool's assigned debt,
     /// `CarriedAboveRecovery` past `assets`.
     /// @dev Warning: checked against the pool's assigned debt, not the account's (the broker's
     /// record, IPrimeBroker `carriedDebtOf`): the broker recovers no more than it carried.
@@ -262,10 +270,12 @@ interface ILendingPool is ILendingPoolErrors {
     /// @notice How long a restoration of the lenders' loss takes to unlock into `totalAssets`.
     function RESTORATION_UNLOCK() external view returns (uint256);
     /// @notice `account`'s bad debt realised by its write-off and re-marks and not yet restored:
-    /// what the reserves absorbed and what the lenders lost. Meaningful while the broker holds the
-    /// account's assigned debt (a new write-off starts a new record; a record whose debt was
-    /// forgotten, no claim left, stays and is never read).
-    function lossOf(address account) external view returns (uint256 reserves, uint256 lenders);
+    /// what the reserves absorbed and what the lenders lost, and the pool's shares outstanding
+    /// when the lenders lost it (SEC-246: with several losses, the loss-weighted harmonic supply,
+    /// so `lenders / supply` is their sum per share; meaningful while `lenders` is not 0).
+    /// Meaningful while the broker holds the account's assigned debt (a new write-off starts a
+    /// new record; a record whose debt was forgotten, no claim left, stays and is never read).
+    function lossOf(address account) external view returns (uint256 reserves, uint256 lenders, uint256 supply);
     function rateModel() external view returns (RateModel memory);
     /// @notice The annual borrow rate at `utilisationBps` under the current model, bps.
     function borrowRateAt(uint256 utilisationBps) external view returns (uint256);

@@ -318,9 +318,9 @@ contract LendingPool is PoolLayout, ILendingPool, ERC4626, AccessManaged, Reentr
     }
 
     /// @inheritdoc ILendingPool
-    function lossOf(address account) external view returns (uint256 reserves, uint256 lenders) {
+    function lossOf(address account) external view returns (uint256 reserves, uint256 lenders, uint256 supply) {
         Loss memory loss = _losses[account];
-        return (loss.reserves, loss.lenders);
+        return (loss.reserves, loss.lenders, loss.supply);
     }
 
     /// @inheritdoc ILendingPool

@@ -19,7 +19,7 @@ abstract contract PoolLayout is ILendingPoolErrors {
     /// @dev How long a restoration of the lenders' loss takes to unlock (ILendingPool).
     uint256 internal constant RESTORATION_UNLOCK_SECONDS = 7 days;
     /// @dev The bad-debt module's id (DelegatedModule `moduleId`): bump it when this layout changes.
-    bytes32 internal constant LOSSES_MODULE_ID = keccak256("quantera.prime.PoolLosses.1");
+    bytes32 internal constant LOSSES_MODULE_ID = keccak256("quantera.prime.PoolLosses.2");
 
     /// @dev The accounting the hot path reads, in three slots (totalDebt is derived:
     /// `totalScaledDebt x borrowIndexRay`, rounded up). The index has a slot of its own, at most
@@ -43,10 +43,14 @@ abstract contract PoolLayout is ILendingPoolErrors {
     }
 
     /// @dev An account's bad debt realised and not yet restored (round 8 #3): what its reserves
-    /// absorbed and what its lenders lost, at its write-off and re-marks.
+    /// absorbed and what its lenders lost, at its write-off and re-marks; and the shares
+    /// outstanding when its lenders lost (SEC-246, round13 R1: the loss-weighted harmonic supply
+    /// of its losses, `lenders / supply` their sum per share; read only while `lenders` is not
+    /// 0), so a recovery restores only the holders' part (two slots).
     struct Loss {
         uint128 reserves;
         uint128 lenders;
+        uint256 supply;
     }
 
     /// @dev One margin account's debt: scaled by the borrow index, and when its spread was last

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity ^0.8.24;
 
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {PoolMath} from "./PoolMath.sol";
@@ -49,7 +50,7 @@ contract PoolLosses is PoolLayout, DelegatedModule {
         // pools at once): its record starts with what this write-off realises. No underflow:
         // kept <= amount.
         (uint256 r, uint256 l) = amount != kept ? _realise(account, m, amount - kept) : (0, 0);
-        _losses[account] = Loss(uint128(r), uint128(l));
+        _losses[account] = Loss(uint128(r), uint128(l), l != 0 ? _supply() : 0);
     }
 
     /// @dev Realised at once (reserves first), added to the account's loss record.
@@ -58,6 +59,9 @@ contract PoolLosses is PoolLayout, DelegatedModule {
         _takeAssigned(amount);
         (uint256 r, uint256 l) = _realise(account, m, amount);
         Loss memory loss = _losses[account];
+        // The shares that bore this loss join the record's (SEC-246): `lenders / supply` stays
+        // the loss per share the holders bore, summed over the record's losses.
+        if (l != 0) loss.supply = _mergedSupply(loss.lenders, loss.supply, l, _supply());
         // No truncation: each part is at most the assigned debt, 128 bits.
         loss.reserves += uint128(r);
         loss.lenders += uint128(l);
@@ -68,6 +72,10 @@ contract PoolLosses is PoolLayout, DelegatedModule {
     /// debt becomes cash one for one (`totalAssets` does not move for it); the rest restores this
     /// account's realised loss, its lenders' part first, locked (vested over RESTORATION_UNLOCK:
     /// no step for a depositor to time), then its reserves' (at once: outside `totalAssets`).
+    /// The lenders' part is the holders' only as far as shares are still out: `min(supply now,
+    /// supply at the loss) / supply at the loss` of it is locked, the part of those who left
+    /// after the loss (paid at the price after it) goes to the reserves at once (SEC-246,
+    /// round13 R1: it went to those who stayed; `RestorationForfeited` from no owner).
     function recoverBadDebt(address account, uint256 assets, uint256 carried) external onlyDelegated {
         if (carried > assets) revert CarriedAboveRecovery(assets, carried);
         Market memory m = _accrue();
@@ -89,10 +97,14 @@ contract PoolLosses is PoolLayout, DelegatedModule {
                 _badDebtRealised -= toLenders;
                 _badDebtAbsorbed -= toReserves;
             }
+            uint256 forfeited = _leaversPart(toLenders, loss.supply);
             _losses[account] = loss;
-            m.reserves += uint128(toReserves);
-            // The lenders' part, and anything beyond the account's record, vests.
-            uint256 vested = restored - toReserves;
+            // No truncation: each at most the recovery, within the cash (128 bits).
+            m.reserves += uint128(toReserves + forfeited);
+            if (forfeited != 0) emit RestorationForfeited(address(0), forfeited);
+            // The holders' part of the lenders', and anything beyond the account's record, vests.
+            // No underflow: toReserves + forfeited <= toReserves + toLenders <= restored.
+            uint256 vested = restored - toReserves - forfeited;
             if (vested != 0) _addLock(vested);
         }
         _market = m;
@@ -137,6 +149,37 @@ contract PoolLosses is PoolLayout, DelegatedModule {
             // No underflow: the cut is at most what is locked; the end stays.
             _lock = Lock(uint128(locked - Math.min(fromLenders, locked)), uint40(block.timestamp), lock.end);
         }
+    }
+
+    /// @dev Of `toLenders` restored to a loss borne by `then` shares, the part of the shares
+    /// gone since (rounded up: the holders are never credited what was not theirs); all of it
+    /// when no share bore the loss (the virtual shares').
+    function _leaversPart(uint256 toLenders, uint256 then) internal view returns (uint256) {
+        if (toLenders == 0) return 0;
+        uint256 held = _supply();
+        if (held >= then) return then == 0 ? toLenders : 0;
+        // No underflow: the holders' part, rounded down, is at most toLenders.
+        return toLenders - Math.mulDiv(toLenders, held, then);
+    }
+
+    /// @dev The supply of a record of `was` lost by `then` shares (per share `was / then`) after
+    /// `l` more lost by `s` shares: the loss-weighted harmonic supply, `(was + l) / (was / then +
+    /// l / s)` (F1 of the read of SEC-246: keeping the smaller supply let a small early loss at a
+    /// low supply decide the split of a larger later one), rounded down (the holders' favour). A
+    /// part no share bore (supply 0) adds nothing per share: its restoration is the reserves'.
+    function _mergedSupply(uint256 was, uint256 then, uint256 l, uint256 s) internal pure returns (uint256) {
+        if (was == 0) return s;
+        if (s == 0) return then == 0 ? 0 : Math.mulDiv(was + l, then, was);
+        // The earlier part's per share is negligible next to this one's (none, or `then` above
+        // 2^100 times `s`: dust shares bore this part): this part alone sets the rate. Bounds
+        // `l x then / s` below 2^228 in the general case (no overflow).
+        if (then == 0 || then / s > 2 ** 100) return Math.mulDiv(was + l, s, l);
+        return Math.mulDiv(was + l, then, was + Math.mulDiv(l, then, s, Math.Rounding.Ceil));
+    }
+
+    /// @dev The pool's shares outstanding (its own `totalSupply`: this runs in its context).
+    function _supply() internal view returns (uint256) {
+        return IERC20(address(this)).totalSupply();
     }
 
     /// @dev Takes `amount` off the assigned debt (`AssignedDebtExceeded` past it); what is left.

@@ -155,12 +155,26 @@ class Account:
     last_touch: int = 0
 
 
+def merged_supply(was: int, then: int, lost: int, supply: int) -> int:
+    """PoolLosses `_mergedSupply`: the loss-weighted harmonic supply of a record of `was` lost by
+    `then` shares after `lost` more lost by `supply` shares, rounded down (SEC-246)."""
+    if not was:
+        return supply
+    if not supply:
+        return (was + lost) * then // was if then else 0
+    if not then or then // supply > 2**100:
+        return (was + lost) * supply // lost
+    return (was + lost) * then // (was + _ceil_div(lost * then, supply))
+
+
 @dataclass
 class Loss:
-    """An account's bad debt realised and not yet restored (`lossOf`)."""
+    """An account's bad debt realised and not yet restored (`lossOf`), and the shares outstanding
+    when its lenders lost (round13 R1; None: not known to the model, every holder's)."""
 
     reserves: int = 0
     lenders: int = 0
+    supply: int | None = None
 
 
 @dataclass
@@ -304,16 +318,23 @@ class PoolModel:
         return (amount, *self._realise(amount))
 
     def assign_bad_debt(
-        self, account: str, spread_bps: int, now: int, keep: int | None = None
+        self,
+        account: str,
+        spread_bps: int,
+        now: int,
+        keep: int | None = None,
+        supply: int | None = None,
     ) -> tuple[int, int, tuple[int, int]]:
         """`assignBadDebt` (SEC-231, SEC-234): the account's debt out of `totalDebt`, at most `keep`
         of it (all of it when None) into the assigned debt, which `total_assets` counts at face, the
-        rest realised; returns (amount, kept, (from reserves, from lenders))."""
+        rest realised; the record keeps `supply`, the shares outstanding (SEC-246: 0 while the
+        lenders lost nothing); returns (amount, kept, (from reserves, from lenders))."""
         amount = self._write_off(account, spread_bps, now)
         kept = amount if keep is None else min(amount, keep)
         self.assigned_debt += kept
         realised = self._realise(amount - kept) if amount != kept else (0, 0)
-        self.losses[account] = Loss(*realised)
+        at_loss = (supply if realised[1] else 0) if supply is not None else None
+        self.losses[account] = Loss(*realised, supply=at_loss)
         return amount, kept, realised
 
     def _take_assigned(self, amount: int) -> None:
@@ -321,26 +342,43 @@ class PoolModel:
             raise ValueError(f"AssignedDebtExceeded({self.assigned_debt}, {amount})")
         self.assigned_debt -= amount
 
-    def drop_assigned_debt(self, account: str, amount: int, now: int) -> tuple[int, int]:
+    def drop_assigned_debt(
+        self, account: str, amount: int, now: int, supply: int | None = None
+    ) -> tuple[int, int]:
         """`dropAssignedDebt`: assigned debt no claim will pay, realised and added to the
-        account's record; returns (from reserves, from lenders)."""
+        account's record, whose supply merges `supply` (the shares outstanding now) as
+        `merged_supply` (SEC-246); returns (from reserves, from lenders)."""
         self.accrue(now)
         self._take_assigned(amount)
         from_reserves, from_lenders = self._realise(amount)
         loss = self.losses.setdefault(account, Loss())
+        if from_lenders:
+            if not loss.lenders:
+                loss.supply = supply
+            elif loss.supply is not None and supply is not None:
+                loss.supply = merged_supply(loss.lenders, loss.supply, from_lenders, supply)
+            else:
+                loss.supply = None
         loss.reserves += from_reserves
         loss.lenders += from_lenders
         return from_reserves, from_lenders
 
     def recover_bad_debt(
-        self, account: str, assets: int, now: int, carried: int | None = None, supply: int = 1
+        self,
+        account: str,
+        assets: int,
+        now: int,
+        carried: int | None = None,
+        supply: int | None = None,
     ) -> int:
         """`recoverBadDebt`: written-off debt paid back as cash; `carried` of it (all of it when
         None) pays assigned debt one for one, the rest restores the account's realised loss, its
         lenders' part first (locked, unlocking over RESTORATION_UNLOCK), then its reserves' (at
         once); anything beyond the record is locked too (SEC-234, round 8 #3); with no share
-        left (`supply` 0) the lock goes to the reserves (prime13 L1); returns the assigned debt
-        after."""
+        left (`supply` 0) the lock goes to the reserves (prime13 L1); the shares outstanding now
+        (`supply`) against the record's at the loss send the leavers' part of the lenders'
+        restoration to the reserves (SEC-246; None: not known, no leaver); returns the assigned
+        debt after."""
         carried = assets if carried is None else carried
         if carried > assets:
             raise ValueError(f"CarriedAboveRecovery({assets}, {carried})")
@@ -352,15 +390,21 @@ class PoolModel:
             loss = self.losses.setdefault(account, Loss())
             lenders = min(restored, loss.lenders)
             reserves = min(restored - lenders, loss.reserves)
+            # SEC-246 (round13 R1): the lenders' part for the holders at the loss who still hold,
+            # `min(supply now, supply then) / supply then` of it; the leavers' to the reserves.
+            leavers = 0
+            if lenders and loss.supply is not None and supply is not None:
+                then = loss.supply
+                leavers = lenders - (lenders * min(supply, then) // then if then else 0)
             loss.lenders -= lenders
             loss.reserves -= reserves
             self.bad_debt_realised -= lenders
             self.bad_debt_absorbed -= reserves
-            self.reserves += reserves
-            if restored - reserves:
-                self._lock(restored - reserves, now)
+            self.reserves += reserves + leavers
+            if restored - reserves - leavers:
+                self._lock(restored - reserves - leavers, now)
         # No share left (`supply` 0): nobody to unlock it to, the lock goes to the reserves.
-        if not supply:
+        if supply == 0:
             self.forfeit(1, 1, now)
         return self.assigned_debt
 

@@ -453,7 +453,8 @@ def _lenders_lose(stack, chain, model, account, borrowed):
     chain.pending_timestamp += DAY
     tx = pool.assignBadDebt(account, 0, 0, sender=broker)
     amount, _, (from_reserves, from_lenders) = model.assign_bad_debt(account, 0, tx.timestamp, 0)
-    assert tuple(pool.lossOf(account)) == (from_reserves, from_lenders)
+    supply = pool.totalSupply() if from_lenders else 0
+    assert tuple(pool.lossOf(account)) == (from_reserves, from_lenders, supply)
     return amount, from_reserves, from_lenders
 
 
@@ -484,7 +485,7 @@ def test_sec_241__restoration_follows_the_accounts_own_loss__reserves_absorbed_i
     tx = pool.assignBadDebt(x, 0, keep, sender=broker)
     amount, _, (x_reserves, x_lenders) = model.assign_bad_debt(x, 0, tx.timestamp, keep)
     assert x_lenders == 0 and x_reserves == amount - keep >= loss
-    assert tuple(pool.lossOf(x)) == (x_reserves, 0)
+    assert tuple(pool.lossOf(x)) == (x_reserves, 0, 0)
     unit = 10**12
     price, reserves = pool.convertToAssets(unit), pool.state().reserves
     stack.usdc.mint(broker, amount, sender=operator)
@@ -497,7 +498,7 @@ def test_sec_241__restoration_follows_the_accounts_own_loss__reserves_absorbed_i
     # The reserves have X's loss back; Z's loss stays the lenders' record; no step, no lock.
     assert reserves + x_reserves <= s.reserves <= reserves + x_reserves + USD
     assert s.badDebtRealised == z_lenders and s.lockedRestoration == 0
-    assert tuple(pool.lossOf(x)) == (0, 0)
+    assert tuple(pool.lossOf(x)) == (0, 0, 0)
     assert abs(pool.convertToAssets(unit) - price) <= 1
     assert_state(pool, model)
 
@@ -737,3 +738,133 @@ def test_sec_243__a_standing_small_holder__takes_nothing_of_a_leavers_lock(stack
     worth = pool.convertToAssets(pool.balanceOf(small))
     # Its share of the lock: at most 1.5 / ~400,000 of 500,000 USDC (about 2 USDC).
     assert put_in - 2 <= worth <= put_in + 3 * USD, worth
+
+
+def test_sec_246__a_lender_who_left_after_the_loss__its_part_of_the_restoration_to_the_reserves(
+    stack, chain
+):
+    """round13 R1: a lender who leaves after a write-off and before its recovery is paid at the
+    price after the loss, and its part of the later restoration went to those who stayed (in the
+    red team's model, 5 of 10 leaving: the stayers ended with 749,999.99 where 500,000 was
+    theirs). Now the account's loss record keeps the shares outstanding at the write-off, and a
+    recovery locks only `restored x min(supply now, supply then) / supply then` for the holders:
+    the leavers' part goes to the reserves (`RestorationForfeited` from no owner). Alice, who
+    held about half the shares at the loss and stayed, gets her part back, not all of it."""
+    pool, broker = stack.pool, stack.broker
+    a = "0x" + "eb" * 20
+    model = _borrowed_half_a_year(stack, chain, a)
+    bob = stack.lenders["bob"]
+    tx = pool.deposit(1_000_000 * USD, bob, sender=bob)
+    model.deposit(1_000_000 * USD, tx.timestamp)
+    alice = stack.lenders["alice"]
+    supply_then = pool.totalSupply()
+    tx = pool.assignBadDebt(a, 0, 0, sender=broker)
+    amount, _, (_, from_lenders) = model.assign_bad_debt(
+        a, 0, tx.timestamp, 0, supply=pool.totalSupply()
+    )
+    assert from_lenders > 500_000 * USD
+    assert tuple(pool.lossOf(a)) == (model.losses[a].reserves, from_lenders, supply_then)
+    # Bob leaves at the price after the loss.
+    shares = pool.balanceOf(bob)
+    tx = pool.redeem(shares, bob, bob, sender=bob)
+    [out] = tx.decode_logs(pool.Withdraw)
+    model.withdraw(out.assets, tx.timestamp, shares, supply_then)
+    alice_before = pool.convertToAssets(pool.balanceOf(alice))
+    reserves = pool.state().reserves
+    supply_now = pool.totalSupply()
+    stack.usdc.transfer(pool, amount, sender=broker)
+    tx = pool.recoverBadDebt(a, amount, 0, sender=broker)
+    model.recover_bad_debt(a, amount, tx.timestamp, 0, supply_now)
+    recovered_at = tx.timestamp
+    [event] = tx.decode_logs(pool.BadDebtRecovered)
+    assert event.toLenders == from_lenders
+    # Bob's part (his shares at the loss) went to the reserves at once; alice's is locked.
+    leavers = from_lenders - from_lenders * supply_now // supply_then
+    [forfeit] = tx.decode_logs(pool.RestorationForfeited)
+    assert int(forfeit.owner, 16) == 0 and forfeit.amount == leavers
+    # Bob held a little under half the shares (he entered after half a year's interest).
+    assert abs(leavers - from_lenders * shares // supply_then) <= 1
+    assert from_lenders * 2 // 5 < leavers < from_lenders // 2
+    s = pool.state()
+    assert s.lockedRestoration == from_lenders - leavers
+    back = reserves + event.toReserves + leavers
+    assert back <= s.reserves <= back + USD
+    assert_state(pool, model)
+    # At the lock's end alice has her half of the loss back, not bob's too.
+    chain.pending_timestamp = recovered_at + pool.RESTORATION_UNLOCK()
+    chain.mine()
+    gained = pool.convertToAssets(pool.balanceOf(alice)) - alice_before
+    assert from_lenders - leavers - 10 <= gained <= from_lenders - leavers + USD, (gained, leavers)
+    assert_state(pool, model.viewed_at(chain.blocks.head.timestamp))
+
+
+def test_sec_246__every_lender_left_but_dust__the_virtual_shares_keep_no_restoration(stack, chain):
+    """round13 R1, its second half: when every lender leaves after the loss, `withdraw`'s
+    rounding can leave dust shares worth 0, so a recovery found a supply above 0 and locked the
+    whole restoration for holders that are mostly the pool's virtual shares (up to 250,000 of
+    500,000 in the red team's model: nobody's, for good). Now the lock is the restoration times
+    the dust's part of the supply at the loss: the rest goes to the reserves."""
+    pool, broker = stack.pool, stack.broker
+    a = "0x" + "ec" * 20
+    model = _borrowed_half_a_year(stack, chain, a)
+    alice = stack.lenders["alice"]
+    tx = pool.assignBadDebt(a, 0, 0, sender=broker)
+    amount, _, (_, from_lenders) = model.assign_bad_debt(
+        a, 0, tx.timestamp, 0, supply=pool.totalSupply()
+    )
+    pool.redeem(pool.balanceOf(alice) - 1, alice, alice, sender=alice)
+    assert pool.totalSupply() == 1
+    reserves = pool.state().reserves
+    stack.usdc.transfer(pool, amount, sender=broker)
+    tx = pool.recoverBadDebt(a, amount, 0, sender=broker)
+    [forfeit] = tx.decode_logs(pool.RestorationForfeited)
+    s = pool.state()
+    assert s.lockedRestoration <= 1 and forfeit.amount >= from_lenders - 1
+    assert s.reserves >= reserves + from_lenders - 1
+
+
+def test_sec_246__a_small_loss_then_a_large_drop__the_drops_leavers_part_to_the_reserves(
+    stack, chain, operator
+):
+    """F1 of the read of SEC-246's first form: a record kept the smallest supply of its losses,
+    so a small early loss at a low supply decided the split of a much larger later one: alice
+    alone loses 1,000 USDC at the write-off, bob enters with nine times her stake, the carry is
+    dropped (a loss ten times as many shares bore), bob leaves, and the recovery gave alice all of
+    it, bob's nine tenths of the drop included. Now the record keeps the loss-weighted harmonic
+    supply (`lenders / supply` = the sum of each loss per share): alice is restored her 1,000 and
+    her tenth of the drop, bob's part goes to the reserves."""
+    pool, broker = stack.pool, stack.broker
+    a = "0x" + "ed" * 20
+    model = _borrowed_half_a_year(stack, chain, a)
+    alice, bob = stack.lenders["alice"], stack.lenders["bob"]
+    tx = pool.touch(a, 0, sender=broker)
+    model.accrue(tx.timestamp)
+    keep = pool.debtOf(a, 0) - pool.state().reserves - 1_000 * USD
+    tx = pool.assignBadDebt(a, 0, keep, sender=broker)
+    _, kept, (_, first) = model.assign_bad_debt(a, 0, tx.timestamp, keep, supply=pool.totalSupply())
+    assert 999 * USD <= first <= 1_001 * USD
+    alice_shares = pool.balanceOf(alice)
+    stake = 9 * pool.totalAssets()
+    tx = pool.deposit(stake, bob, sender=bob)
+    model.deposit(stake, tx.timestamp)
+    tx = pool.dropAssignedDebt(a, kept, sender=broker)
+    _, second = model.drop_assigned_debt(a, kept, tx.timestamp, supply=pool.totalSupply())
+    assert second > 400_000 * USD
+    record = pool.lossOf(a)
+    assert (record.lenders, record.supply) == (model.losses[a].lenders, model.losses[a].supply)
+    shares, supply = pool.balanceOf(bob), pool.totalSupply()
+    tx = pool.redeem(shares, bob, bob, sender=bob)
+    [out] = tx.decode_logs(pool.Withdraw)
+    model.withdraw(out.assets, tx.timestamp, shares, supply)
+    lost = record.lenders
+    stack.usdc.mint(broker, lost, sender=operator)
+    stack.usdc.transfer(pool, lost, sender=broker)
+    tx = pool.recoverBadDebt(a, lost, 0, sender=broker)
+    model.recover_bad_debt(a, lost, tx.timestamp, 0, pool.totalSupply())
+    [forfeit] = tx.decode_logs(pool.RestorationForfeited)
+    held = pool.state().lockedRestoration
+    # Alice's part: her 1,000 and her part of the drop (her shares of the supply at the drop).
+    hers = first + second * alice_shares // supply
+    assert abs(held - hers) <= hers // 100, (held, hers)
+    assert forfeit.amount == lost - held
+    assert_state(pool, model)

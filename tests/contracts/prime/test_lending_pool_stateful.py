@@ -120,7 +120,7 @@ def test_prm_1_prm_5__pool_state_machine(chain, pool_stack):
             """Carried: none of it, at most $1,000, all of it (SEC-234)."""
             tx = pool.assignBadDebt(account, SPREADS[account], keep, sender=broker)
             amount, kept, realised = self.model.assign_bad_debt(
-                account, SPREADS[account], tx.timestamp, keep
+                account, SPREADS[account], tx.timestamp, keep, supply=pool.totalSupply()
             )
             [event] = tx.decode_logs(pool.BadDebtAssigned)
             assert (event.amount, event.kept, event.assignedAfter) == (
@@ -159,7 +159,7 @@ def test_prm_1_prm_5__pool_state_machine(chain, pool_stack):
             else:
                 tx = pool.dropAssignedDebt(account, amount, sender=broker)
                 from_reserves, from_lenders = self.model.drop_assigned_debt(
-                    account, amount, tx.timestamp
+                    account, amount, tx.timestamp, supply=pool.totalSupply()
                 )
                 [event] = tx.decode_logs(pool.BadDebtRealised)
                 assert (event.fromReserves, event.fromLenders) == (from_reserves, from_lenders)
