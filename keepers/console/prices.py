@@ -23,22 +23,10 @@ from eth_utils import to_checksum_address
 from keepers.console.calls import CallFailure, ViewCall, batch_call
 from keepers.console.source import ChainSource
 from keepers.core.tokens import ERC20
+from keepers.core.units import PRICE_STATUS, USABLE_PRICE_STATUS
 
 ORACLE = "OracleRouter"
-# IOracleRouter.PriceStatus: Ok, PrimaryOnly and Fallback carry a valid price; the others do not.
-PRICE_STATUS = (
-    "ok",
-    "primary only",
-    "fallback",
-    "no feed",
-    "feed reverted",
-    "non-positive",
-    "stale",
-    "future timestamp",
-    "out of bounds",
-    "deviation",
-)
-VALID_STATUSES = frozenset({0, 1, 2})
+VALID_STATUSES = frozenset(range(USABLE_PRICE_STATUS))
 UNKNOWN_SYMBOL = "?"
 MAX_SYMBOL_CHARS = 16
 # A token whose metadata could not be read is asked again after this long (the node may have

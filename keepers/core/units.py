@@ -11,6 +11,21 @@ FEED_DECIMALS = 8
 # One whole in 18-decimal fixed point: every `..._wad` figure (rates, year fractions) is out of
 # this.
 WAD = 10**18
+# IOracleRouter.PriceStatus, by index: Ok, PrimaryOnly and Fallback (below USABLE_PRICE_STATUS)
+# carry a valid price; the others do not.
+PRICE_STATUS = (
+    "ok",
+    "primary only",
+    "fallback",
+    "no feed",
+    "feed reverted",
+    "non-positive",
+    "stale",
+    "future timestamp",
+    "out of bounds",
+    "deviation",
+)
+USABLE_PRICE_STATUS = 3
 
 
 def parse_units(value: str, decimals: int, what: str) -> int:

@@ -18,24 +18,10 @@ import pandas as pd
 
 from keepers.core.errors import QuanteraError
 from keepers.core.tokens import erc20_at
-from keepers.core.units import WAD
+from keepers.core.units import PRICE_STATUS, USABLE_PRICE_STATUS, WAD
 from keepers.reports.client import ClientReport, FeeIncome, Holding, ReportError, client_report
 from keepers.reports.pdf import DataStamp
 
-# IOracleRouter.PriceStatus: a price is usable below USABLE_STATUS.
-PRICE_STATUS = (
-    "Ok",
-    "PrimaryOnly",
-    "Fallback",
-    "NoFeed",
-    "FeedReverted",
-    "NonPositive",
-    "Stale",
-    "FutureTimestamp",
-    "OutOfBounds",
-    "Deviation",
-)
-USABLE_STATUS = 3
 FEE_KINDS = ("subscription", "redemption", "instant subscription", "instant redemption")
 # InstrumentKind (keepers.lifecycle) -> the price series of keepers.vault its shares follow.
 FUND_SERIES = {"money_market_fund": "tbill", "treasury_bill": "tbill"}
@@ -123,7 +109,7 @@ def vault_holdings(read: VaultRead, classes: Mapping[str, str]) -> list[Holding]
     rows = []
     for p in read.positions:
         quantity = p.balance / 10**p.decimals * read.client_fraction
-        if p.status >= USABLE_STATUS and quantity > 0:
+        if p.status >= USABLE_PRICE_STATUS and quantity > 0:
             raise ReportError(f"no price for {p.symbol} ({p.address}): {PRICE_STATUS[p.status]}")
         rows.append(Holding(p.symbol, classes.get(p.symbol, "other"), quantity, p.price18 / WAD))
     return rows

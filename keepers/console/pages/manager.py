@@ -19,14 +19,13 @@ from keepers.console.keeper_store import store_of
 from keepers.console.pages import Page
 from keepers.console.source import ChainSource, ConsoleError
 from keepers.core.tokens import ERC20
-from keepers.core.units import BPS
+from keepers.core.units import BPS, USABLE_PRICE_STATUS
 
 CLIENT_PREFIX = "PortfolioVault"
 MAX_CLIENTS = 200  # portfolios read per refresh (each: positions, strategy, state: 3 calls)
 OUTCOMES_SHOWN = 200  # the latest run's outcomes (one per client of its model)
 HISTORY_SHOWN = 20  # newest book entries (models defined, assignments)
 USD = 10**18
-USABLE_PRICE_STATUS = 3  # IOracleRouter.PriceStatus below NoFeed: Ok, PrimaryOnly, Fallback
 
 
 def client_vaults(source: ChainSource) -> dict[str, str]:

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[3]
-UNITS = ("BPS", "WAD", "FEED_DECIMALS")
+UNITS = ("BPS", "WAD", "FEED_DECIMALS", "PRICE_STATUS", "USABLE_PRICE_STATUS")
 
 
 def test_units__defined_in_core_units_only():

@@ -56,7 +56,7 @@ def test_rpt_6__vault_holdings__the_clients_share_of_each_position_at_its_price(
 
 def test_rpt_6__vault_holdings__a_held_asset_without_a_usable_price__one_clear_error():
     stale = ("0x" + "03" * 20, "QOIL", 18, 5 * WAD, 70 * WAD, 6)
-    with pytest.raises(ReportError, match=r"no price for QOIL \(0x0303.*\): Stale"):
+    with pytest.raises(ReportError, match=r"no price for QOIL \(0x0303.*\): stale"):
         vault_holdings(vault(None, (USDC, stale)), {})
 
 
