@@ -21,6 +21,7 @@ from hypothesis.stateful import (
 )
 
 from fast_reverts import assert_reverts, revert_data
+from keepers.core.units import PRICE_STATUS
 from risk_fixtures import (
     ASSETS,
     CORRELATIONS,
@@ -41,6 +42,7 @@ USDC = 0
 RISKY = st.sampled_from([1, 2, 3])
 PRICE_UNAVAILABLE = "0x" + keccak(text="PriceUnavailable(address,uint8)")[:4].hex()
 HEARTBEAT = 86_400  # the fixture's feeds
+PRICE_STALE = PRICE_STATUS.index("stale")
 # A call runs at the head's timestamp or the next block's (anvil): an age the engine reports may be
 # a few seconds past the model's, evaluated at the head. Every bound is hundreds of seconds away.
 AGE_SLACK_SECONDS = 30
@@ -150,6 +152,25 @@ def test_risk_state_machine(
             # The engine's view agrees with the model, to the unit.
             preview = engine.check(vault, before, after)
             assert agrees(expected, preview), (str(expected), preview)
+            stale = {
+                risk_stack.tokens[a].address.lower()
+                for a in (sell, buy)
+                if now - self.reported_at[a] > HEARTBEAT
+            }
+            if stale:
+                # SEC-50: the vault values both legs at live oracle prices before the risk check
+                # (which reads the engine's snapshot): a leg whose feed has not reported within its
+                # heartbeat refuses the trade, whatever the limits say.
+                asset, status = refusal(
+                    chain,
+                    vault.trade,
+                    params,
+                    sender=executor,
+                    error=(risk_stack.router, "PriceUnavailable"),
+                )
+                assert asset.lower() in stale and status == PRICE_STALE, (asset, status)
+                assert risk_stack.holdings() == before
+                return
             if expected.ok:
                 # RSK-1: within every limit, or risk-reducing (RSK-2: the only way through a halt).
                 receipt = vault.trade(params, sender=executor)
