@@ -3,6 +3,7 @@ pragma solidity ^0.8.24;
 
 import {IERC4626} from "@openzeppelin/contracts/interfaces/IERC4626.sol";
 import {IRiskEngine, IRiskManagedPortfolio} from "./IRiskEngine.sol";
+import {IOracleRouter} from "./IOracleRouter.sol";
 
 /// @notice One trade through an allow-listed venue.
 struct TradeParams {
@@ -151,8 +152,6 @@ interface IPortfolioVault is IERC4626, IRiskManagedPortfolio {
     /// @notice A basket's output (`tradeBasket`) is worth `valueBought` at oracle prices, below
     /// `floorValue`: what it sold, `valueSold`, less `maxSlippageBps` (18-decimal USD, SEC-50).
     error BasketBelowOracle(uint256 valueSold, uint256 valueBought, uint256 floorValue);
-    /// @notice PortfolioBasket's code was called other than by its vault's DELEGATECALL.
-    error BasketModuleCalledDirectly();
     error TradeLossBudgetExceeded(uint256 loss, uint256 available);
     error InvalidTradeLimits(uint16 maxSlippageBps, uint96 lossBudget, uint32 lossRefillPeriod);
     /// @notice `holder`'s unsettled deal keeps `locked` of its shares where they are (SEC-53).
@@ -188,7 +187,8 @@ interface IPortfolioVault is IERC4626, IRiskManagedPortfolio {
     /// (settlement units) at the strike prices.
     event DealSettled(address indexed holder, uint256 provisionalShares, uint256 shares, uint256 assets, uint256 nav);
 
-    /// @notice GOVERNOR: lists `asset` (at most MAX_ASSETS, never removed). Refused unless it
+    /// @notice GOVERNOR: lists `asset` (at most MAX_ASSETS, 16 with the settlement asset, never
+    /// removed: `TooManyAssets(16)`). Refused unless it
     /// answers `balanceOf` (`BalanceUnavailable`: an account without code answers nothing) and
     /// `decimals`, at most 36 (`AssetNotSupported`) (SEC-58): every exit reads every balance. Not checked: that the oracle prices it (a held asset without a
     /// price makes the NAV, hence cash dealing, revert `PriceUnavailable`; in kind still works).
@@ -200,7 +200,8 @@ interface IPortfolioVault is IERC4626, IRiskManagedPortfolio {
     /// engine whose ledger mirrors the holders.
     function setShareCompliance(address engine) external;
     function shareCompliance() external view returns (address);
-    /// @notice Sets the dealing fee in bps of what is dealt (at most MAX_DEALING_FEE_BPS), kept by
+    /// @notice Sets the dealing fee in bps of what is dealt (at most MAX_DEALING_FEE_BPS, 200:
+    /// `DealingFeeTooHigh(fee, 200)`), kept by
     /// the fund on every deposit, mint, withdrawal and redemption, cash or in kind. GOVERNOR.
     function setDealingFee(uint16 feeBps) external;
     function dealingFeeBps() external view returns (uint16);
@@ -255,9 +256,9 @@ interface IPortfolioVault is IERC4626, IRiskManagedPortfolio {
     /// then the RiskEngine checks the state after against the one before. Reverts
     /// `InvalidTradeCount(length, assets)` unless both arrays have one entry per asset.
     /// NOT checked: which order of the venue's basket gave which output (the venue's events say).
-    /// The checks run in the vault's basket module (PortfolioBasket, deployed by the vault's
-    /// constructor) by DELEGATECALL, after the vault's access check and guard: the vault calls the
-    /// venue and pays it.
+    /// The checks run in the vault's basket module (`basketModule`: PortfolioBasket, deployed once
+    /// per build and checked by the vault's constructor) by DELEGATECALL, after the vault's access
+    /// check and guard: the vault calls the venue and pays it.
     /// @return loss Value sold less value bought at those prices (0 if it gained), 18-decimal USD.
     function tradeBasket(bytes calldata basket) external returns (uint256 loss);
 
@@ -271,4 +272,9 @@ interface IPortfolioVault is IERC4626, IRiskManagedPortfolio {
     function positions() external view returns (address[] memory assets_, uint256[] memory holdings_);
     /// @notice The risk engine that checks every trade (immutable).
     function riskEngine() external view returns (IRiskEngine);
+    /// @notice The oracle router every trade and deal is valued with (immutable).
+    function oracle() external view returns (IOracleRouter);
+    /// @notice The code `tradeBasket` runs on this vault's storage (PortfolioBasket, immutable; its
+    /// `moduleId` names the vault's layout).
+    function basketModule() external view returns (address);
 }

@@ -119,9 +119,8 @@ class NavDeskBench:
             {str(a).lower(): n for n, a in record.contracts.items() if n not in self.names.values()}
         )
         self.names.update({tk.address.lower(): s for s, tk in zip(SYMBOLS, self.tokens)})
-        # The vault's basket module: the first contract its constructor created (nonce 1).
-        module = keccak(b"\xd6\x94" + bytes.fromhex(self.vault.address[2:]) + b"\x01")[12:]
-        self.names["0x" + module.hex()] = "vault basket module"
+        # The vault's basket module (one per build, `basketModule`).
+        self.names[str(self.vault.basketModule()).lower()] = "vault basket module"
         self.names.update({f.address.lower(): f"feed {s}" for s, f in zip(SYMBOLS, self.feeds)})
 
         # The demo's opening: security tokens trading, a verified investor's deposit, the risk

@@ -5,43 +5,34 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
 import {IPortfolioVault, TradeLimits} from "../../interfaces/IPortfolioVault.sol";
 import {IOracleRouter} from "../../interfaces/IOracleRouter.sol";
-import {IRiskEngine} from "../../interfaces/IRiskEngine.sol";
 import {TradePayment} from "./TradePayment.sol";
-import {VaultSlots} from "./VaultSlots.sol";
+import {VaultLayout} from "./VaultLayout.sol";
+import {DelegatedModule} from "../libraries/DelegatedModule.sol";
 import {BPS} from "../libraries/Constants.sol";
 
 /// @title PortfolioBasket
 /// @notice The code of `IPortfolioVault.tradeBasket`, outside the vault for its size: a module run
-/// by the vault's DELEGATECALL only (in the vault's context: it calls the venue as the vault, opens
-/// the vault's payment session, reads the vault's balances, has the RiskEngine check the state
-/// after, charges the vault's loss budget), after the vault's own access check and reentrancy
-/// guard. Its one storage write is the vault's loss word, and its one storage read the unsettled
-/// deals' cash, at the slots of VaultSlots (checked by the vault's constructor); the rest it asks
-/// the vault's own views (`isVenue`, `assets`, `tradeLimits`, `tradeLossAvailable`).
-contract PortfolioBasket {
-    /// @dev As the vault's: a base unit's price is kept as price18 x 10**(36 - decimals).
-    uint256 internal constant PRICE_SCALE = 1e36;
-    uint256 internal constant MAX_ASSET_DECIMALS = 36;
-
-    address private immutable _self;
-    IOracleRouter public immutable oracle;
-    IRiskEngine public immutable riskEngine;
-
-    constructor(IOracleRouter oracle_, IRiskEngine riskEngine_) {
-        _self = address(this);
-        oracle = oracle_;
-        riskEngine = riskEngine_;
+/// by a PortfolioVault's DELEGATECALL only (`Dispatch`; in the vault's context: it calls the venue
+/// as the vault, opens the vault's payment session, reads the vault's balances, has the
+/// RiskEngine check the state after, charges the vault's loss budget), after the vault's own
+/// access check and reentrancy guard. It runs on the vault's storage (VaultLayout, listed first in
+/// both); one deployment serves every vault of a build (recorded under its init code's hash).
+/// @dev NOT checked here: the caller's role and the lock (the vault's stub checks both before it
+/// delegates). The oracle and the RiskEngine are the vault's own (its immutables, read by a
+/// call to itself). Called directly, `tradeBasket` reverts `DirectCall` (DelegatedModule).
+contract PortfolioBasket is VaultLayout, DelegatedModule {
+    /// @inheritdoc DelegatedModule
+    function moduleId() external pure override returns (bytes32) {
+        return BASKET_MODULE_ID;
     }
 
     /// @notice `IPortfolioVault.tradeBasket`'s checks (see there), run in the vault's context.
     /// @return loss Value sold less value bought at live oracle prices, 18-decimal USD (0 if it gained).
-    function tradeBasket(bytes calldata basket) external returns (uint256 loss) {
-        if (address(this) == _self) revert IPortfolioVault.BasketModuleCalledDirectly();
+    function tradeBasket(bytes calldata basket) external onlyDelegated returns (uint256 loss) {
         (address venue, uint256[] memory sellAmounts, uint256[] memory minBuyAmounts, bytes memory data) =
             abi.decode(basket, (address, uint256[], uint256[], bytes));
-        IPortfolioVault vault = IPortfolioVault(address(this));
-        if (!vault.isVenue(venue)) revert IPortfolioVault.VenueNotAllowed(venue);
-        address[] memory list = vault.assets();
+        if (!_isVenue[venue]) revert IPortfolioVault.VenueNotAllowed(venue);
+        address[] memory list = _assets;
         uint256 count = list.length;
         if (sellAmounts.length != count || minBuyAmounts.length != count) {
             revert IPortfolioVault.InvalidTradeCount(sellAmounts.length, count);
@@ -55,6 +46,8 @@ contract PortfolioBasket {
         _call(venue, data);
         TradePayment.close(); // Nothing more can be paid for this basket, nor outside a trade.
         uint256[] memory afterTrade = _balancesOf(list);
+        IPortfolioVault vault = IPortfolioVault(address(this));
+        IOracleRouter oracle = vault.oracle();
         uint256 valueSold;
         uint256 valueBought;
         // Bounded: assets <= the vault's MAX_ASSETS.
@@ -67,11 +60,11 @@ contract PortfolioBasket {
             // The asset's net movement: sold, or bought and at least its minimum.
             uint256 gained = held > was ? held - was : 0;
             if (gained < minBuyAmounts[i]) revert IPortfolioVault.InsufficientOutput(asset, gained, minBuyAmounts[i]);
-            if (held < was) valueSold += _value(asset, was - held);
-            else if (gained != 0) valueBought += _value(asset, gained);
+            if (held < was) valueSold += _value(oracle, asset, was - held);
+            else if (gained != 0) valueBought += _value(oracle, asset, gained);
         }
         // Rounded up, as a trade's: the output is worth at least the sale less maxSlippageBps.
-        TradeLimits memory limits = vault.tradeLimits();
+        TradeLimits memory limits = _tradeLimits;
         uint256 floorValue = (valueSold * (BPS - limits.maxSlippageBps) + BPS - 1) / BPS;
         if (valueBought < floorValue) revert IPortfolioVault.BasketBelowOracle(valueSold, valueBought, floorValue);
         // One counterparty, one exchange: its legs offset each other. No underflow: compared first.
@@ -79,32 +72,15 @@ contract PortfolioBasket {
         emit IPortfolioVault.BasketTraded(msg.sender, venue, valueSold, valueBought);
         // The unsettled deals' cash is still there (SEC-53), the loss fits the budget (SEC-51), and
         // the RiskEngine passes the state after against the one before.
-        uint256 reserved;
-        uint256 pendingSlot = VaultSlots.PENDING_SLOT;
-        assembly ("memory-safe") {
-            reserved := shr(128, sload(pendingSlot))
-        }
+        uint256 reserved = _pending.cash;
         if (afterTrade[0] < reserved) revert IPortfolioVault.InsufficientCash(reserved, afterTrade[0]);
-        if (loss != 0) _chargeLoss(vault, limits.lossBudget, loss);
-        riskEngine.enforce(before, afterTrade);
-    }
-
-    /// @dev The vault's `_chargeLoss`: reverts `TradeLossBudgetExceeded` beyond what is available
-    /// now (the vault's own `tradeLossAvailable`), else records the budget's use as of now.
-    function _chargeLoss(IPortfolioVault vault, uint256 budget, uint256 loss) internal {
-        uint256 available = vault.tradeLossAvailable();
-        if (loss > available) revert IPortfolioVault.TradeLossBudgetExceeded(loss, available);
-        // No truncation: budget - available is what is used, plus loss <= available: <= budget (uint96).
-        uint256 word = (budget - available + loss) | block.timestamp << 96;
-        uint256 lossSlot = VaultSlots.TRADE_LOSS_SLOT;
-        assembly ("memory-safe") {
-            sstore(lossSlot, word)
-        }
+        if (loss != 0) _chargeLoss(loss);
+        vault.riskEngine().enforce(before, afterTrade);
     }
 
     /// @dev `amount` of `asset` in 18-decimal USD at its live oracle price (as the vault's
     /// `_oracleValue`: decimals <= 36 by `addAsset`). Checked: beyond 2**256 / 1e36 USD reverts.
-    function _value(address asset, uint256 amount) internal view returns (uint256) {
+    function _value(IOracleRouter oracle, address asset, uint256 amount) internal view returns (uint256) {
         uint256 scaled = oracle.price(asset) * 10 ** (MAX_ASSET_DECIMALS - IERC20Metadata(asset).decimals());
         return amount * scaled / PRICE_SCALE;
     }

@@ -18,23 +18,33 @@ import {IOracleRouter} from "../../interfaces/IOracleRouter.sol";
 import {IIdentityRegistry} from "../../interfaces/IIdentityRegistry.sol";
 import {IComplianceEngine} from "../../interfaces/IComplianceEngine.sol";
 import {TradePayment} from "./TradePayment.sol";
-import {PortfolioBasket} from "./PortfolioBasket.sol";
-import {VaultSlots} from "./VaultSlots.sol";
+import {VaultLayout} from "./VaultLayout.sol";
+import {Dispatch} from "../libraries/Dispatch.sol";
 import {ShareCompliance} from "../libraries/ShareCompliance.sol";
 import {BPS} from "../libraries/Constants.sol";
 
 /// @title PortfolioVault
 /// @notice Risk-guarded multi-asset portfolio with ERC-4626 shares (see IPortfolioVault).
-contract PortfolioVault is IPortfolioVault, ISwapPayer, ERC4626, AccessManaged, ReentrancyGuardTransient {
+/// @dev Split over EIP-170 by the one module pattern: `tradeBasket` runs in the basket module
+/// (PortfolioBasket, deployed once per build and passed in; its `moduleId` checked here) on this
+/// vault's storage (VaultLayout, listed first).
+contract PortfolioVault is
+    VaultLayout,
+    IPortfolioVault,
+    ISwapPayer,
+    ERC4626,
+    AccessManaged,
+    ReentrancyGuardTransient,
+    Dispatch
+{
     using SafeERC20 for IERC20;
 
-    /// @notice Assets held, settlement asset included (the RiskEngine's bound).
-    uint256 public constant MAX_ASSETS = 16;
-    /// @dev Most decimals a listed asset may have (the RiskEngine's and the valuation's bound;
-    /// IPortfolioVault states it: no getter, for size).
-    uint8 internal constant MAX_ASSET_DECIMALS = 36;
-    /// @notice Highest dealing fee (anti-dilution levy), bps of what is dealt.
-    uint16 public constant MAX_DEALING_FEE_BPS = 200;
+    /// @dev Assets held, settlement asset included (the RiskEngine's bound; IPortfolioVault states
+    /// it: no getter, for size).
+    uint256 internal constant MAX_ASSETS = 16;
+    /// @dev Highest dealing fee (anti-dilution levy), bps of what is dealt (IPortfolioVault states
+    /// it: no getter, for size).
+    uint16 internal constant MAX_DEALING_FEE_BPS = 200;
     /// @notice Highest `maxSlippageBps` of the trade limits: a trade may return at most 10% less
     /// than it sold at oracle prices (SEC-50).
     uint16 public constant MAX_TRADE_SLIPPAGE_BPS = 1_000;
@@ -46,39 +56,12 @@ contract PortfolioVault is IPortfolioVault, ISwapPayer, ERC4626, AccessManaged, 
     uint8 internal constant DECIMALS_OFFSET = 6;
     /// @dev Shares `maxRedeem` keeps below `previewWithdraw(cash)` when the cash is short.
     uint256 internal constant REDEEM_MARGIN = 2;
-    /// @dev A base unit's price is kept as price18 x 10**(36 - decimals): 10**36 per 18-decimal USD.
-    uint256 internal constant PRICE_SCALE = 1e36;
-
-    /// @dev What the trades lost at oracle prices by `at` (the loss budget's use, SEC-51). Its
-    /// layout and slot are PortfolioBasket's too (VaultSlots).
-    struct TradeLoss {
-        uint96 used;
-        uint40 at;
-    }
-
-    /// @dev The cash and provisional shares of every unsettled deal (SEC-53). Read by
-    /// PortfolioBasket at VaultSlots.PENDING_SLOT (cash: the high 128 bits).
-    struct Pending {
-        uint128 shares;
-        uint128 cash;
-    }
 
     IRiskEngine public immutable riskEngine;
     IOracleRouter public immutable oracle;
     IIdentityRegistry public immutable registry;
-    /// @dev The code `tradeBasket` runs (PortfolioBasket, deployed by the constructor; for size).
-    address internal immutable _basketModule;
-
-    address[] private _assets;
-    mapping(address venue => bool) public isVenue;
     /// @inheritdoc IPortfolioVault
-    address public shareCompliance;
-    /// @inheritdoc IPortfolioVault
-    uint16 public dealingFeeBps;
-    TradeLimits private _tradeLimits;
-    TradeLoss private _tradeLoss;
-    Pending private _pending;
-    mapping(address holder => Deal) private _deals;
+    address public immutable basketModule;
 
     constructor(
         address authority,
@@ -87,7 +70,8 @@ contract PortfolioVault is IPortfolioVault, ISwapPayer, ERC4626, AccessManaged, 
         string memory symbol_,
         IRiskEngine riskEngine_,
         IOracleRouter oracle_,
-        IIdentityRegistry registry_
+        IIdentityRegistry registry_,
+        address basketModule_
     ) ERC4626(settlement) ERC20(name_, symbol_) AccessManaged(authority) {
         if (IERC20Metadata(address(settlement)).decimals() > MAX_ASSET_DECIMALS) {
             revert AssetNotSupported(address(settlement));
@@ -95,15 +79,8 @@ contract PortfolioVault is IPortfolioVault, ISwapPayer, ERC4626, AccessManaged, 
         riskEngine = riskEngine_;
         oracle = oracle_;
         registry = registry_;
-        _basketModule = address(new PortfolioBasket(oracle_, riskEngine_));
-        uint256 lossSlot;
-        uint256 pendingSlot;
-        assembly ("memory-safe") {
-            lossSlot := _tradeLoss.slot
-            pendingSlot := _pending.slot
-        }
-        // The module writes the loss word and reads the pending word at these slots.
-        if (lossSlot != VaultSlots.TRADE_LOSS_SLOT || pendingSlot != VaultSlots.PENDING_SLOT) revert();
+        _requireModule(basketModule_, BASKET_MODULE_ID);
+        basketModule = basketModule_;
         _assets.push(address(settlement));
         emit AssetAdded(address(settlement), 0);
     }
@@ -126,15 +103,15 @@ contract PortfolioVault is IPortfolioVault, ISwapPayer, ERC4626, AccessManaged, 
 
     /// @inheritdoc IPortfolioVault
     function setVenue(address venue, bool allowed) external restricted {
-        emit VenueSet(venue, isVenue[venue], allowed);
-        isVenue[venue] = allowed;
+        emit VenueSet(venue, _isVenue[venue], allowed);
+        _isVenue[venue] = allowed;
     }
 
     /// @inheritdoc IPortfolioVault
     function setDealingFee(uint16 feeBps) external restricted {
         if (feeBps > MAX_DEALING_FEE_BPS) revert DealingFeeTooHigh(feeBps, MAX_DEALING_FEE_BPS);
-        emit DealingFeeSet(dealingFeeBps, feeBps);
-        dealingFeeBps = feeBps;
+        emit DealingFeeSet(_dealingFeeBps, feeBps);
+        _dealingFeeBps = feeBps;
     }
 
     /// @inheritdoc IPortfolioVault
@@ -150,8 +127,8 @@ contract PortfolioVault is IPortfolioVault, ISwapPayer, ERC4626, AccessManaged, 
 
     /// @inheritdoc IPortfolioVault
     function setShareCompliance(address engine) external restricted {
-        emit ShareComplianceSet(shareCompliance, engine);
-        shareCompliance = engine;
+        emit ShareComplianceSet(_shareCompliance, engine);
+        _shareCompliance = engine;
         ShareCompliance.bind(engine, address(registry));
     }
 
@@ -210,20 +187,10 @@ contract PortfolioVault is IPortfolioVault, ISwapPayer, ERC4626, AccessManaged, 
     }
 
     /// @inheritdoc IPortfolioVault
-    /// @dev Run by `_basketModule` (PortfolioBasket) by DELEGATECALL, after this function's access
-    /// check and guard: the venue is called from this vault and paid from here (for size).
+    /// @dev Runs in `basketModule` (PortfolioBasket), after this function's access check and
+    /// guard: the venue is called from this vault and paid from here.
     function tradeBasket(bytes calldata) external restricted nonReentrant returns (uint256 loss) {
-        address module = _basketModule;
-        assembly ("memory-safe") {
-            let input := mload(0x40)
-            calldatacopy(input, 0, calldatasize())
-            // The module's one return word into scratch space.
-            if iszero(delegatecall(gas(), module, input, calldatasize(), 0, 0x20)) {
-                returndatacopy(input, 0, returndatasize())
-                revert(input, returndatasize())
-            }
-            loss := mload(0)
-        }
+        (loss,) = _delegateWords(basketModule);
     }
 
     // ================================================================ investors
@@ -306,7 +273,7 @@ contract PortfolioVault is IPortfolioVault, ISwapPayer, ERC4626, AccessManaged, 
         uint256 supply = totalSupply() - p.shares;
         amounts = holdings();
         amounts[0] -= p.cash;
-        uint256 fee = dealingFeeBps;
+        uint256 fee = _dealingFeeBps;
         // Bounded: assets <= MAX_ASSETS. Rounded down: the remaining holders never subsidise the
         // exit; the dealing fee (bps of the net slice, as for cash) stays in the fund.
         for (uint256 i; i < amounts.length; ++i) {
@@ -397,9 +364,24 @@ contract PortfolioVault is IPortfolioVault, ISwapPayer, ERC4626, AccessManaged, 
 
     /// @inheritdoc IPortfolioVault
     function detectTransferRestriction(address from, address to, uint256 amount) external view returns (uint8) {
-        address engine = shareCompliance;
+        address engine = _shareCompliance;
         if (engine == address(0)) revert ShareComplianceNotSet();
         return IComplianceEngine(engine).detectTransferRestriction(from, to, amount);
+    }
+
+    /// @inheritdoc IPortfolioVault
+    function isVenue(address venue) external view returns (bool) {
+        return _isVenue[venue];
+    }
+
+    /// @inheritdoc IPortfolioVault
+    function shareCompliance() external view returns (address) {
+        return _shareCompliance;
+    }
+
+    /// @inheritdoc IPortfolioVault
+    function dealingFeeBps() external view returns (uint16) {
+        return _dealingFeeBps;
     }
 
     /// @inheritdoc IRiskManagedPortfolio
@@ -449,7 +431,7 @@ contract PortfolioVault is IPortfolioVault, ISwapPayer, ERC4626, AccessManaged, 
     {
         (address venue, address sellAsset, address buyAsset) = (t.venue, t.sellAsset, t.buyAsset);
         uint256 sellAmount = t.sellAmount;
-        if (!isVenue[venue]) revert VenueNotAllowed(venue);
+        if (!_isVenue[venue]) revert VenueNotAllowed(venue);
         if (sellAsset == buyAsset) revert SameAsset(sellAsset);
         uint256 sellIndex = _requireIndexIn(list, sellAsset);
         uint256 buyIndex = _requireIndexIn(list, buyAsset);
@@ -517,26 +499,6 @@ contract PortfolioVault is IPortfolioVault, ISwapPayer, ERC4626, AccessManaged, 
         }
         // Checked: a traded amount worth beyond 2**256 / 1e36 USD reverts the trade.
         return amount * scaled / PRICE_SCALE;
-    }
-
-    /// @dev Charges `loss` to the trade loss budget, or reverts when it exceeds what is available (SEC-51).
-    function _chargeLoss(uint256 loss) internal {
-        uint256 available = _lossAvailable();
-        if (loss > available) revert TradeLossBudgetExceeded(loss, available);
-        // No truncation: budget - available is what is used now, plus loss <= available: <= budget (uint96).
-        _tradeLoss = TradeLoss(uint96(_tradeLimits.lossBudget - available + loss), uint40(block.timestamp));
-    }
-
-    /// @dev Loss budget left now: what was used at the last charge, less the linear refill since.
-    function _lossAvailable() internal view returns (uint256) {
-        TradeLimits memory limits = _tradeLimits;
-        TradeLoss memory used = _tradeLoss;
-        uint256 budget = limits.lossBudget;
-        // No overflow: the elapsed time fits 40 bits and the budget 96.
-        uint256 refill =
-            limits.lossRefillPeriod == 0 ? 0 : (block.timestamp - used.at) * budget / limits.lossRefillPeriod;
-        uint256 left = used.used > refill ? used.used - refill : 0;
-        return budget > left ? budget - left : 0;
     }
 
     /// @dev Calls `venue` with `data`, bubbling its revert up; what it returns is not read (the
@@ -660,7 +622,7 @@ contract PortfolioVault is IPortfolioVault, ISwapPayer, ERC4626, AccessManaged, 
     /// never verified); the sender is checked here because a burn is only recorded by the engine,
     /// and a wallet since removed from a frozen identity is frozen without being registered.
     function _update(address from, address to, uint256 value) internal override {
-        address engine = shareCompliance;
+        address engine = _shareCompliance;
         if (engine == address(0)) revert ShareComplianceNotSet();
         if (from != address(0)) {
             if (registry.isFrozen(from)) revert InvestorFrozen(from);
@@ -684,11 +646,11 @@ contract PortfolioVault is IPortfolioVault, ISwapPayer, ERC4626, AccessManaged, 
     /// previews agree with each other.
     /// Checked arithmetic: an amount beyond 2**248 (no deposit or redemption can be) reverts.
     function _feeOnRaw(uint256 net) internal view returns (uint256) {
-        return (net * dealingFeeBps + BPS - 1) / BPS;
+        return (net * _dealingFeeBps + BPS - 1) / BPS;
     }
 
     function _feeOnTotal(uint256 total) internal view returns (uint256) {
-        uint256 fee = dealingFeeBps;
+        uint256 fee = _dealingFeeBps;
         return (total * fee + BPS + fee - 1) / (BPS + fee);
     }
 

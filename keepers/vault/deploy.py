@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from keepers.access import as_role, grant_calls, hold_calls, is_admin, send_to_manager, wire
-from keepers.core.deploying import Deployment, Step
+from keepers.core.deploying import ZERO_ADDRESS, Deployment, Step, build_name
 from keepers.core.units import FEED_DECIMALS
 
 if TYPE_CHECKING:
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from keepers.vault.portfolio import Portfolio
 
 FUND_IDENTITY = "0x" + "f0" * 20
+BASKET_MODULE = "PortfolioBasket"
 US, INSTITUTIONAL, NEVER_EXPIRES = 840, 4, 2**40 - 1
 
 
@@ -30,6 +31,14 @@ def deploy_stablecoin(d: Deployment, symbol: str, name: str = "USD Coin (local)"
     if is_admin(d, "stablecoin wiring"):
         wire(d, [(coin, "LocalStablecoin")])
     return coin
+
+
+def deploy_basket_module(d: Deployment) -> Any:
+    """The module every PortfolioVault runs `tradeBasket` in (`PortfolioBasket`, by DELEGATECALL on
+    the vault's storage), recorded under its build's name (`build_name`): one deployment (no
+    state, nothing to wire) serves every vault of this build, and a vault added after a new build
+    gets the new build's module (the vault's constructor checks its `moduleId`)."""
+    return d.deploy_contract(build_name(BASKET_MODULE), BASKET_MODULE)
 
 
 def deploy_vault(
@@ -45,10 +54,13 @@ def deploy_vault(
     share_jurisdictions: Iterable[tuple[int, tuple]] | None = None,
 ) -> Any:
     """A PortfolioVault (`name` in the record) settling in `settlement`, wired, with its shares'
-    ComplianceEngine (`shares_name`; jurisdiction rules default to the defaults file) bound."""
+    ComplianceEngine (`shares_name`; jurisdiction rules default to the defaults file) bound, and
+    its basket module (`deploy_basket_module`)."""
     from keepers.compliance import bind_share_compliance
 
     registry = d.at("IdentityRegistry")
+    # A recorded vault keeps the module it was built on: none is deployed for it on a rerun.
+    module = ZERO_ADDRESS if d.has(name) else deploy_basket_module(d)
     vault = d.deploy_contract(
         name,
         "PortfolioVault",
@@ -59,6 +71,7 @@ def deploy_vault(
         risk_engine,
         router,
         registry,
+        module,
     )
     if not is_admin(d, "vault wiring"):
         return vault

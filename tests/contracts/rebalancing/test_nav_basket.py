@@ -18,7 +18,6 @@ from pathlib import Path
 import ape
 import pytest
 from eth_abi import encode
-from eth_utils import keccak, to_checksum_address
 
 from isolation import isolated
 
@@ -59,13 +58,6 @@ def basket(venue, sells, mins, data) -> bytes:
     data = bytes.fromhex(data[2:]) if isinstance(data, str) else bytes(data)
     return encode(
         ["address", "uint256[]", "uint256[]", "bytes"], [venue.address, sells, mins, data]
-    )
-
-
-def module_of(vault) -> str:
-    """The vault's PortfolioBasket: the first contract its constructor created (nonce 1)."""
-    return to_checksum_address(
-        keccak(b"\xd6\x94" + bytes.fromhex(vault.address[2:]) + b"\x01")[12:]
     )
 
 
@@ -148,8 +140,8 @@ def test_rbl_21__basket_by_a_non_executor_or_at_the_module__refused(desk_bench, 
     encoded = basket(b.nav, [0] * 5, [0] * 5, b"")
     with ape.reverts(vault.AccessManagedUnauthorized):
         vault.tradeBasket(encoded, sender=accounts[15])
-    module = ape.Contract(module_of(vault), contract_type=ape.project.PortfolioBasket.contract_type)
-    with ape.reverts(module.BasketModuleCalledDirectly):
+    module = ape.project.PortfolioBasket.at(vault.basketModule())
+    with ape.reverts(module.DirectCall):
         module.tradeBasket(encoded, sender=accounts[15])
 
 

@@ -172,3 +172,30 @@ def test_sec_59__asset_listed_before_the_engine_covers_it__cash_exits_still_work
     assert vault.maxWithdraw(fund_investor) > 0
     with ape.reverts(risk_stack.engine.HoldingsLengthMismatch):
         vault.trade(swap_params(risk_stack, USDC, QCORP, 1_000 * USDC_UNIT), sender=executor)
+
+
+def test_fnd_21__a_vault_built_on_no_module_or_another_module__refused(
+    risk_stack, accounts, project
+):
+    """The vault's constructor checks its basket module (`Dispatch._requireModule`): an address
+    without code (a DELEGATECALL to it succeeds and does nothing: a basket trade would return a
+    loss of 0 unchecked) or a module of another layout (the lending pool's) is refused."""
+    s = risk_stack
+    vault = s.vault
+    module = project.PortfolioBasket.at(vault.basketModule())
+    expected = module.moduleId()
+    deployer = accounts[0]
+    other = deployer.deploy(project.PoolLosses)
+    for wrong in (accounts[9].address, other.address):
+        with ape.reverts(vault.ModuleMismatch, module=wrong, expected=expected):
+            deployer.deploy(
+                project.PortfolioVault,
+                s.manager,
+                s.tokens[USDC],
+                "Q",
+                "Q",
+                s.engine,
+                s.router,
+                s.registry,
+                wrong,
+            )

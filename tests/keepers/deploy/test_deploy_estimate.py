@@ -1,6 +1,7 @@
 """The live deployment's gas pre-flight (scripts/deploy.py `estimated_gas`) counts every contract
-the deployment still has to create, the token family's admin module included (review of the token
-split, M-1: it was left out, so a deployer funded to the estimate ran dry about 2.2M gas short).
+the deployment still has to create, the per-build modules included (the token family's admin and
+the vault's basket; review of the token split, M-1: the admin module was left out, so a deployer
+funded to the estimate ran dry about 2.2M gas short).
 Compiled artifacts only: no chain."""
 
 import importlib.util
@@ -19,13 +20,18 @@ def _script():
     return module
 
 
-def test_estimated_gas__admin_module_counted_until_this_builds_is_recorded():
+def test_estimated_gas__each_module_counted_until_this_builds_is_recorded():
     script = _script()
     everything = {name: "0x" + "11" * 20 for name in script.LIVE_CONTRACTS}
-    missing_module = DeploymentRecord("ethereum:sepolia", 11155111, 1, dict(everything))
-    with_module = DeploymentRecord(
-        "ethereum:sepolia", 11155111, 1, {**everything, build_name("TokenAdmin"): "0x" + "22" * 20}
-    )
-    assert script.estimated_gas(with_module) == script.CONFIGURATION_GAS
-    # TokenAdmin's creation: more than its 8 kB of runtime code at 200 gas a byte.
-    assert script.estimated_gas(missing_module) - script.CONFIGURATION_GAS > 1_600_000
+    admin, basket = build_name("TokenAdmin"), build_name("PortfolioBasket")
+    record = {**everything, admin: "0x" + "22" * 20, basket: "0x" + "33" * 20}
+
+    def estimate(contracts: dict) -> int:
+        record = DeploymentRecord("ethereum:sepolia", 11155111, 1, contracts)
+        return script.estimated_gas(record) - script.CONFIGURATION_GAS
+
+    assert estimate(record) == 0
+    # TokenAdmin's creation: more than its 8 kB of runtime code at 200 gas a byte; the vault's
+    # basket module's: more than its 4 kB.
+    assert estimate({k: v for k, v in record.items() if k != admin}) > 1_600_000
+    assert estimate({k: v for k, v in record.items() if k != basket}) > 800_000

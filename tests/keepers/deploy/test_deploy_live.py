@@ -42,6 +42,7 @@ LIVE_CONTRACTS = {
     "QuanteraAccessManager",
     "IdentityRegistry",
     "TokenAdmin",  # recorded as TokenAdmin.<code hash> (`live_names`)
+    "PortfolioBasket",  # recorded as PortfolioBasket.<code hash>
     "SecurityToken",
     "ComplianceEngine",
     "OracleRouter",
@@ -56,9 +57,10 @@ LIVE_CONTRACTS = {
 
 
 def live_names(contracts: dict) -> set[str]:
-    """The record's names, a module recorded under its code hash (`TokenAdmin.<hash>`) by its
-    contract's name."""
-    return {name.split(".")[0] if name.startswith("TokenAdmin.") else name for name in contracts}
+    """The record's names, a module recorded under its code hash (`TokenAdmin.<hash>`,
+    `PortfolioBasket.<hash>`) by its contract's name."""
+    modules = ("TokenAdmin.", "PortfolioBasket.")
+    return {name.split(".")[0] if name.startswith(modules) else name for name in contracts}
 
 
 # Ape polls for confirmations every int(block_time / 2) seconds: 2 makes it poll each second on this

@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity ^0.8.24;
+
+import {IPortfolioVault, TradeLimits, Deal} from "../../interfaces/IPortfolioVault.sol";
+
+/// @title VaultLayout
+/// @notice The PortfolioVault's own storage, described once, and the loss budget both its halves
+/// run: the vault (ERC-4626 shares, deals, trades) and its basket module (PortfolioBasket:
+/// `tradeBasket`, run by the vault's DELEGATECALL, `Dispatch`). Both list this base first, so its
+/// variables take the same slots from slot 0 in both (the vault's ERC-20 and AccessManaged
+/// variables follow it; the module has no other). A test compares the two layouts slot by slot.
+/// @dev Code-free but for the two loss-budget helpers: the getters are the vault's.
+abstract contract VaultLayout {
+    /// @dev Most decimals a listed asset may have (the RiskEngine's and the valuation's bound;
+    /// IPortfolioVault states it: no getter, for size).
+    uint8 internal constant MAX_ASSET_DECIMALS = 36;
+    /// @dev A base unit's price is kept as price18 x 10**(36 - decimals): 10**36 per 18-decimal USD.
+    uint256 internal constant PRICE_SCALE = 1e36;
+    /// @dev The basket module's id (DelegatedModule `moduleId`): bump it when this layout changes.
+    bytes32 internal constant BASKET_MODULE_ID = keccak256("quantera.vault.PortfolioBasket.1");
+
+    /// @dev What the trades lost at oracle prices by `at` (the loss budget's use, SEC-51).
+    struct TradeLoss {
+        uint96 used;
+        uint40 at;
+    }
+
+    /// @dev The cash and provisional shares of every unsettled deal (SEC-53).
+    struct Pending {
+        uint128 shares;
+        uint128 cash;
+    }
+
+    address[] internal _assets;
+    mapping(address venue => bool) internal _isVenue;
+    address internal _shareCompliance;
+    uint16 internal _dealingFeeBps;
+    TradeLimits internal _tradeLimits;
+    TradeLoss internal _tradeLoss;
+    Pending internal _pending;
+    mapping(address holder => Deal) internal _deals;
+
+    /// @dev Charges `loss` to the trade loss budget, or reverts when it exceeds what is available
+    /// (SEC-51).
+    function _chargeLoss(uint256 loss) internal {
+        uint256 available = _lossAvailable();
+        if (loss > available) revert IPortfolioVault.TradeLossBudgetExceeded(loss, available);
+        // No truncation: budget - available is what is used now, plus loss <= available: <= budget (uint96).
+        _tradeLoss = TradeLoss(uint96(_tradeLimits.lossBudget - available + loss), uint40(block.timestamp));
+    }
+
+    /// @dev Loss budget left now: what was used at the last charge, less the linear refill since.
+    function _lossAvailable() internal view returns (uint256) {
+        TradeLimits memory limits = _tradeLimits;
+        TradeLoss memory used = _tradeLoss;
+        uint256 budget = limits.lossBudget;
+        // No overflow: the elapsed time fits 40 bits and the budget 96.
+        uint256 refill =
+            limits.lossRefillPeriod == 0 ? 0 : (block.timestamp - used.at) * budget / limits.lossRefillPeriod;
+        uint256 left = used.used > refill ? used.used - refill : 0;
+        return budget > left ? budget - left : 0;
+    }
+}
