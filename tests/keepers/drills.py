@@ -286,7 +286,7 @@ class RedisServer:
 
 def broker_env(redis_url: str, keeper: str) -> dict[str, str]:
     """Silverback's distributed settings for one keeper: its own task queue on the Redis broker,
-    results through Redis (what README's operator section prescribes)."""
+    results through Redis (what docs/keepers.md prescribes)."""
     # socket_timeout null: a worker waits on the queue (BRPOP) for as long as no block comes;
     # redis-py 8's default 5 s read timeout would end it then.
     return {

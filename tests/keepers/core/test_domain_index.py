@@ -75,3 +75,35 @@ def test_domain_index__spec_prefixes_are_the_ones_specs_md_uses():
         if prefix.strip()
     }
     assert named == used, (sorted(named - used), sorted(used - named))
+
+
+def _parts_table() -> str:
+    text = ARCHITECTURE.read_text()
+    return text[text.index("## The parts") : text.index("## Domain index")]
+
+
+def test_parts__every_deployable_contract_and_every_keeper_bot_is_named():
+    """Issue 32 §5: the parts table of docs/architecture.md names every deployable contract's
+    source (benchmarks/contract_sizes.json, test harnesses aside) and every silverback bot (a
+    module defining `bot = keeper_bot(...)`), and docs/keepers.md says how to run each bot."""
+    import json
+
+    parts = _parts_table()
+    sizes = json.loads((ROOT / "benchmarks" / "contract_sizes.json").read_text())
+    contracts = next(v for v in sizes.values() if isinstance(v, dict) and "LendingPool" in v)
+    sources = {entry["source"] for entry in contracts.values()}
+    unnamed = sorted(
+        s for s in sources if not s.startswith("contracts/test/") and Path(s).name not in parts
+    )
+    assert unnamed == [], f"deployable contracts in no row of The parts: {unnamed}"
+    bots = sorted(
+        path.relative_to(ROOT).as_posix()
+        for path in (ROOT / "keepers").rglob("*.py")
+        if re.search(r"^bot = ", path.read_text(), re.M)
+    )
+    assert len(bots) >= 7, bots
+    keepers_row = next(line for line in parts.splitlines() if line.startswith("| Keepers |"))
+    assert [b for b in bots if b not in keepers_row] == [], "bots missing from the Keepers row"
+    runbook = (ROOT / "docs" / "keepers.md").read_text()
+    modules = [b.removesuffix(".py").replace("/", ".") + ":bot" for b in bots]
+    assert [m for m in modules if m not in runbook] == [], "bots docs/keepers.md does not run"
