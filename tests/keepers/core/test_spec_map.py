@@ -1,5 +1,6 @@
-"""docs/specs.md checks itself: every requirement id names tests that exist, and every id a test
-claims is a requirement (issue 16, item 5).
+"""The specification (docs/specs/, one file per prefix; docs/specs.md its index) checks itself:
+every requirement id names tests that exist, is defined once, in the file of its prefix, and every
+id a test claims is a requirement (issue 16, item 5; issue 32 §5).
 
 A requirement is a list item starting `- **ID**`; its references are the backticked
 `tests/<path>.py::<name>` under it, `tests/<path>.py` alone (every test of the file), and the
@@ -21,7 +22,8 @@ from functools import cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[3]
-SPECS = ROOT / "docs" / "specs.md"
+SPECS = ROOT / "docs" / "specs"  # one file per prefix, `<PREFIX>.md`
+INDEX = ROOT / "docs" / "specs.md"  # their index: defines no requirement
 TESTS = ROOT / "tests"
 
 ID = re.compile(r"\b([A-Z]{3,4})-(\d+)\b")
@@ -56,6 +58,11 @@ class Reference:
     line: int
     path: str
     name: str | None  # None: the whole file
+    source: str = "docs/specs.md"  # the document it is written in
+
+    @property
+    def where(self) -> str:
+        return f"{self.source}:{self.line}"
 
 
 @dataclass
@@ -63,6 +70,7 @@ class Requirement:
     id: str
     line: int
     references: list[Reference] = field(default_factory=list)
+    source: str = "docs/specs.md"
 
 
 @dataclass
@@ -72,8 +80,15 @@ class SpecMap:
     problems: list[str]
 
 
-def parse_specs(text: str) -> SpecMap:
-    """The requirements of docs/specs.md with their test references, and what cannot be parsed."""
+def spec_documents() -> dict[str, str]:
+    """The specification's documents, by path: each prefix's file under docs/specs/, and the
+    index (which must define none)."""
+    paths = [INDEX, *sorted(SPECS.glob("*.md"))]
+    return {path.relative_to(ROOT).as_posix(): path.read_text() for path in paths}
+
+
+def parse_specs(text: str, source: str = "docs/specs.md") -> SpecMap:
+    """The requirements of one document with their test references, and what cannot be parsed."""
     requirements: list[Requirement] = []
     loose: list[Reference] = []
     problems: list[str] = []
@@ -82,7 +97,7 @@ def parse_specs(text: str) -> SpecMap:
     for number, line in enumerate(text.splitlines(), start=1):
         item = ITEM.match(line)
         if item:
-            current = Requirement(item.group(1), number)
+            current = Requirement(item.group(1), number, source=source)
             requirements.append(current)
             previous_path = None
         elif not line.strip() or line.startswith(("#", "- ")):
@@ -96,7 +111,7 @@ def parse_specs(text: str) -> SpecMap:
                 if previous_path is None:
                     where = current.id if current else "a section introduction"
                     problems.append(
-                        f"docs/specs.md:{number}: `{token}` under {where} continues no "
+                        f"{source}:{number}: `{token}` under {where} continues no "
                         "reference: write its file (`tests/...py::name`)"
                     )
                     continue
@@ -106,7 +121,7 @@ def parse_specs(text: str) -> SpecMap:
             if "/" not in path and not Path(path).name.startswith("test_"):
                 continue
             previous_path = path
-            reference = Reference(number, path, name)
+            reference = Reference(number, path, name, source)
             (current.references if current else loose).append(reference)
     return SpecMap(requirements, loose, problems)
 
@@ -163,7 +178,7 @@ def files_under_tests() -> list[Path]:
 
 def resolve(reference: Reference, files: list[Path]) -> tuple[bool, list[str]]:
     """Whether the reference names at least one test, and its problems (empty: it resolves)."""
-    where = f"docs/specs.md:{reference.line}"
+    where = reference.where
     path = ROOT / reference.path
     quoted = f"`{reference.path}{'::' + reference.name if reference.name else ''}`"
     if not path.is_file():
@@ -223,17 +238,37 @@ def claimed_ids(files: list[Path]) -> dict[str, list[str]]:
     return claims
 
 
-def spec_map_problems(text: str, files: list[Path]) -> list[str]:
-    spec = parse_specs(text)
+def spec_map_problems(documents: str | dict[str, str], files: list[Path]) -> list[str]:
+    """Every problem of the specification (`documents`: path -> text; a bare text is read as
+    docs/specs.md): a reference that resolves to no test, an id defined twice or, under
+    docs/specs/, outside the file of its prefix, a claimed id defined nowhere."""
+    if isinstance(documents, str):
+        documents = {"docs/specs.md": documents}
+    spec = SpecMap([], [], [])
+    for source, text in documents.items():
+        part = parse_specs(text, source)
+        spec.requirements += part.requirements
+        spec.loose += part.loose
+        spec.problems += part.problems
     problems = list(spec.problems)
-    lines: dict[str, list[int]] = defaultdict(list)
+    lines: dict[str, list[str]] = defaultdict(list)
     for requirement in spec.requirements:
-        lines[requirement.id].append(requirement.line)
+        lines[requirement.id].append(f"{requirement.source}:{requirement.line}")
+        folder, _, name = requirement.source.rpartition("/")
+        prefix = requirement.id.split("-")[0]
+        if folder == "docs/specs" and name != f"{prefix}.md":
+            problems.append(
+                f"{requirement.id} ({requirement.source}:{requirement.line}) belongs in "
+                f"docs/specs/{prefix}.md"
+            )
+        elif requirement.source == "docs/specs.md" and len(documents) > 1:
+            problems.append(
+                f"{requirement.id} (docs/specs.md:{requirement.line}) is in the index: move it "
+                f"to docs/specs/{prefix}.md"
+            )
     for id_, at in lines.items():
         if len(at) > 1:
-            problems.append(
-                f"{id_} is defined {len(at)} times (docs/specs.md lines {', '.join(map(str, at))})"
-            )
+            problems.append(f"{id_} is defined {len(at)} times ({', '.join(at)})")
     for requirement in spec.requirements:
         names_a_test = False
         for reference in requirement.references:
@@ -242,7 +277,7 @@ def spec_map_problems(text: str, files: list[Path]) -> list[str]:
             problems += [f"{requirement.id}: {p}" for p in found]
         if not names_a_test:
             problems.append(
-                f"{requirement.id} (docs/specs.md:{requirement.line}) names no test "
+                f"{requirement.id} ({requirement.source}:{requirement.line}) names no test "
                 "(`tests/...py::test_name` or a test file)"
             )
     for reference in spec.loose:
@@ -250,15 +285,18 @@ def spec_map_problems(text: str, files: list[Path]) -> list[str]:
     for id_, where in sorted(claimed_ids(files).items()):
         if id_ not in lines:
             problems.append(
-                f"{id_} is claimed but not in docs/specs.md: {', '.join(sorted(set(where)))}"
+                f"{id_} is claimed but defined nowhere in docs/specs/: "
+                f"{', '.join(sorted(set(where)))}"
             )
     return problems
 
 
 def test_spec_map__every_requirement_names_existing_tests_and_every_claimed_id_exists():
-    spec = parse_specs(SPECS.read_text())
-    assert len(spec.requirements) >= 68, [r.id for r in spec.requirements]
-    problems = spec_map_problems(SPECS.read_text(), files_under_tests())
+    documents = spec_documents()
+    assert len(documents) >= 14, sorted(documents)
+    count = sum(len(parse_specs(text, path).requirements) for path, text in documents.items())
+    assert count >= 68, count
+    problems = spec_map_problems(documents, files_under_tests())
     assert not problems, f"{len(problems)} problem(s) in the spec map:\n" + "\n".join(problems)
 
 
@@ -287,7 +325,7 @@ def test_spec_map__each_kind_of_problem__reported_with_the_fix(tmp_path):
         ]
     )
     problems = "\n".join(spec_map_problems(text, files_under_tests()))
-    assert "FND-1 is defined 2 times (docs/specs.md lines 3, 5)" in problems
+    assert "FND-1 is defined 2 times (docs/specs.md:3, docs/specs.md:5)" in problems
     assert "defines no `test_no_such_test`" in problems
     assert "FND-2 (docs/specs.md:7) names no test" in problems
     assert (
@@ -306,9 +344,23 @@ def test_spec_map__each_kind_of_problem__reported_with_the_fix(tmp_path):
         "def test_sec_98__named_for_it():\n    pass\n"
     )
     problems = "\n".join(spec_map_problems(text, [claimed]))
-    assert f"RSK-99 is claimed but not in docs/specs.md: {claimed}::test_a" in problems
+    assert f"RSK-99 is claimed but defined nowhere in docs/specs/: {claimed}::test_a" in problems
     assert (
-        f"SEC-98 is claimed but not in docs/specs.md: {claimed}::test_sec_98__named_for_it (name)"
-        in problems
+        "SEC-98 is claimed but defined nowhere in docs/specs/: "
+        f"{claimed}::test_sec_98__named_for_it (name)" in problems
     )
     assert "ERC-20" not in problems
+
+
+def test_spec_map__an_id_outside_its_prefixs_file_or_in_the_index__reported():
+    """Issue 32 §5: the split keeps each prefix in its own file, and the index defines none."""
+    real = "tests/keepers/core/test_store.py::test_insert__same_logs_twice__stored_once"
+    item = f"- **SEC-1** holds. `{real}`."
+    problems = "\n".join(
+        spec_map_problems(
+            {"docs/specs.md": item.replace("SEC-1", "FND-9"), "docs/specs/PRM.md": item},
+            files_under_tests(),
+        )
+    )
+    assert "SEC-1 (docs/specs/PRM.md:1) belongs in docs/specs/SEC.md" in problems
+    assert "FND-9 (docs/specs.md:1) is in the index: move it to docs/specs/FND.md" in problems
