@@ -214,19 +214,12 @@ interface IAutoRebalancer is IExtSloads {
 
     // ---------------------------------------------------------------- views
 
-    /// @notice Next nonce, time of the last rebalance, loss budget available now, last targets.
-    function stateOf(address portfolio)
-        external
-        view
-        returns (uint256 nonce, uint256 lastRebalanceAt, uint256 lossBudgetAvailable, uint16[] memory lastTargetsBps);
-
-    function isSigner(address portfolio, address signer) external view returns (bool);
-
     /// @notice The OracleRouter live prices come from (immutable; the lens prices previews with it).
     function oracle() external view returns (IOracleRouter);
-
-    /// @notice EIP-712 digest of `intent` for this contract on this chain (what signers sign).
-    function intentDigest(RebalanceIntent calldata intent) external view returns (bytes32);
+    // A portfolio's state (nonce, last rebalance, loss budget available, last targets), its relayer,
+    // its signers and an intent's EIP-712 digest are read through the lens (IRebalancerLens
+    // `stateOf`, `relayerOf`, `isSigner`, `intentDigest`), which decodes this contract's storage
+    // words (`extSloads`): the rebalancer keeps its bytes for its hot path.
 
     // ---------------------------------------------------------------- administration
 
@@ -237,8 +230,6 @@ interface IAutoRebalancer is IExtSloads {
     function setStrategy(address portfolio, StrategyConfig calldata config) external;
     /// @notice GOVERNOR: binds the portfolio's intents to `relayer` (address(0): anyone may relay).
     function setRelayer(address portfolio, address relayer) external;
-    /// @notice The only address that may relay the portfolio's intents (address(0): anyone).
-    function relayerOf(address portfolio) external view returns (address);
     /// @notice GOVERNOR: authorises or removes a signer key for the portfolio.
     function setSigner(address portfolio, address signer, bool authorised) external;
     /// @notice GUARDIAN: removes a signer key at once.

@@ -61,4 +61,22 @@ interface IRebalancerLens {
         external
         view
         returns (bool upkeepNeeded, bytes memory performData);
+
+    /// @notice The portfolio's next nonce (the one its next intent must carry), the time of its
+    /// last rebalance, the loss budget available now (0 before any strategy) and its last targets
+    /// (bps, one per asset).
+    function stateOf(IAutoRebalancer rebalancer, address portfolio)
+        external
+        view
+        returns (uint256 nonce, uint256 lastRebalanceAt, uint256 lossBudgetAvailable, uint16[] memory lastTargetsBps);
+
+    /// @notice The only address that may relay the portfolio's intents (address(0): anyone).
+    function relayerOf(IAutoRebalancer rebalancer, address portfolio) external view returns (address);
+
+    /// @notice Whether `signer` is one of the portfolio's signer keys.
+    function isSigner(IAutoRebalancer rebalancer, address portfolio, address signer) external view returns (bool);
+
+    /// @notice The EIP-712 digest of `intent` for `rebalancer` on this chain (what its signers
+    /// sign): its domain read from the rebalancer's ERC-5267 `eip712Domain`.
+    function intentDigest(IAutoRebalancer rebalancer, RebalanceIntent calldata intent) external view returns (bytes32);
 }

@@ -193,7 +193,7 @@ class NavDeskBench:
             self.lens.strategyOf(rb, vault)[1],
             targets,
             100,
-            rb.stateOf(vault)[0],
+            self.lens.stateOf(rb, vault)[0],
             chain.pending_timestamp + 600,
             b"\x01" * 32,
             b"\x02" * 32,

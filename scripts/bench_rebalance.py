@@ -230,7 +230,7 @@ class RebalanceBench:
             self.lens.strategyOf(rb, self.vault)[1],
             targets,
             100,
-            rb.stateOf(self.vault)[0],
+            self.lens.stateOf(rb, self.vault)[0],
             chain.pending_timestamp + 600,
             b"\x01" * 32,
             b"\x02" * 32,

@@ -46,8 +46,9 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
     ILiquidityAggregator public immutable aggregator;
     IOracleRouter public immutable oracle;
 
-    /// @dev At RebalancerLayout.PORTFOLIOS_SLOT (checked at construction), where the lens computes it;
-    /// each word of a record is a value type of `RebalancerLayout`, read and written through its accessors.
+    /// @dev At RebalancerLayout.PORTFOLIOS_SLOT and SIGNERS_SLOT (checked at construction), where the
+    /// lens computes them (its `stateOf`, `relayerOf`, `isSigner`); each word of a record is a value
+    /// type of `RebalancerLayout`, read and written through its accessors.
     mapping(address portfolio => RebalancePortfolio) private _portfolios;
     mapping(address portfolio => mapping(address signer => bool)) private _signers;
 
@@ -58,10 +59,15 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
         aggregator = aggregator_;
         oracle = oracle_;
         uint256 slot;
+        uint256 signers;
         assembly ("memory-safe") {
             slot := _portfolios.slot
+            signers := _signers.slot
         }
-        if (slot != RebalancerLayout.PORTFOLIOS_SLOT) revert InvalidStrategy("storage layout");
+        // The lens reads both mappings at these slots (RebalancerLayout).
+        if (slot != RebalancerLayout.PORTFOLIOS_SLOT || signers != RebalancerLayout.SIGNERS_SLOT) {
+            revert InvalidStrategy("storage layout");
+        }
     }
 
     // ================================================================ execution
@@ -160,36 +166,6 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
         }
     }
 
-    // ================================================================ views
-
-    /// @inheritdoc IAutoRebalancer
-    function stateOf(address portfolio)
-        external
-        view
-        returns (uint256 nonce, uint256 lastRebalanceAt, uint256 lossBudgetAvailable, uint16[] memory lastTargetsBps)
-    {
-        RebalancePortfolio storage p = _portfolios[portfolio];
-        ProgressWord progress = p.progress;
-        StrategyWord strategy = p.strategy;
-        uint16[] memory targets = p.lastTargets.unpack(strategy.assetCount());
-        return (
-            progress.nonce(),
-            progress.lastRebalanceAt(),
-            RebalancerView.lossAvailable(strategy, p.relaying, progress),
-            targets
-        );
-    }
-
-    /// @inheritdoc IAutoRebalancer
-    function isSigner(address portfolio, address signer) external view returns (bool) {
-        return _signers[portfolio][signer];
-    }
-
-    /// @inheritdoc IAutoRebalancer
-    function intentDigest(RebalanceIntent calldata intent) external view returns (bytes32) {
-        return _hashTypedDataV4(RebalanceIntentLib.structHash(intent));
-    }
-
     // ================================================================ administration
 
     /// @inheritdoc IAutoRebalancer
@@ -256,11 +232,6 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
         RebalancePortfolio storage p = _portfolios[portfolio];
         emit RelayerSet(portfolio, p.relaying.relayer(), relayer);
         p.relaying = p.relaying.setRelayer(relayer);
-    }
-
-    /// @inheritdoc IAutoRebalancer
-    function relayerOf(address portfolio) external view returns (address) {
-        return _portfolios[portfolio].relaying.relayer();
     }
 
     /// @inheritdoc IAutoRebalancer

@@ -287,6 +287,9 @@ library BoundsWordLibrary {
 /// otherwise).
 library RebalancerLayout {
     uint256 internal constant PORTFOLIOS_SLOT = 3;
+    /// @notice The rebalancer's `mapping(address portfolio => mapping(address signer => bool))`,
+    /// right after the records (its constructor reverts otherwise).
+    uint256 internal constant SIGNERS_SLOT = 4;
     /// @notice Each word's index in the record (`RebalancePortfolio`'s member order).
     uint256 internal constant STRATEGY_WORD = 0;
     uint256 internal constant RELAYING_WORD = 1;
@@ -296,12 +299,25 @@ library RebalancerLayout {
     /// @notice Words of a portfolio's record the strategy is kept in: the strategy and relaying
     /// words, and the two bounds words (the progress word between them is read along).
     uint256 internal constant STRATEGY_WORDS = BOUNDS_WORD + 2;
+    /// @notice Every word of a portfolio's record.
+    uint256 internal constant RECORD_WORDS = LAST_TARGETS_WORD + 1;
 
     /// @notice The first storage slot of `portfolio`'s record (nothing is read).
     function slotOf(address portfolio) internal pure returns (uint256 slot) {
         assembly ("memory-safe") {
             mstore(0x00, portfolio)
             mstore(0x20, PORTFOLIOS_SLOT)
+            slot := keccak256(0x00, 0x40)
+        }
+    }
+
+    /// @notice The storage slot of whether `signer` is `portfolio`'s signer (nothing is read).
+    function signerSlot(address portfolio, address signer) internal pure returns (uint256 slot) {
+        assembly ("memory-safe") {
+            mstore(0x00, portfolio)
+            mstore(0x20, SIGNERS_SLOT)
+            mstore(0x20, keccak256(0x00, 0x40))
+            mstore(0x00, signer)
             slot := keccak256(0x00, 0x40)
         }
     }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity ^0.8.24;
 
+import {IERC5267} from "@openzeppelin/contracts/interfaces/IERC5267.sol";
+import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {IAutoRebalancer, RebalanceIntent, StrategyConfig} from "../../interfaces/IAutoRebalancer.sol";
 import {IRebalancerLens, RebalancePreview} from "../../interfaces/IRebalancerLens.sol";
@@ -8,6 +10,7 @@ import {RebalanceMath} from "../libraries/RebalanceMath.sol";
 import {PackedBps} from "../libraries/PackedBps.sol";
 import {BPS} from "../libraries/Constants.sol";
 import {RebalancerView} from "./RebalancerView.sol";
+import {RebalanceIntentLib} from "./RebalanceIntentLib.sol";
 import {RebalancerLayout, StrategyWord, RelayerWord, ProgressWord, BoundsWord} from "./RebalancerLayout.sol";
 
 /// @title RebalancerLens
@@ -20,6 +23,9 @@ contract RebalancerLens is IRebalancerLens {
     /// NAV-desk path: about 100,000 a trade). What `previewRebalance` estimates a rebalance at.
     uint256 public constant GAS_BASE = 215_000;
     uint256 public constant GAS_PER_TRADE = 78_000;
+    /// @dev EIP-712's domain type, as OpenZeppelin's EIP712 (the rebalancer's) hashes it.
+    bytes32 private constant DOMAIN_TYPEHASH =
+        keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)");
 
     /// @inheritdoc IRebalancerLens
     function strategyOf(IAutoRebalancer rebalancer, address portfolio)
@@ -91,6 +97,48 @@ contract RebalancerLens is IRebalancerLens {
             upkeepNeeded = driftBps >= strategy.driftThresholdBps();
         }
         performData = abi.encode(uint256(strategy.strategyId()), uint256(progress.nonce()), driftBps);
+    }
+
+    /// @inheritdoc IRebalancerLens
+    function stateOf(IAutoRebalancer rebalancer, address portfolio)
+        external
+        view
+        returns (uint256 nonce, uint256 lastRebalanceAt, uint256 lossBudgetAvailable, uint16[] memory lastTargetsBps)
+    {
+        uint256[] memory w = _words(rebalancer, portfolio, RebalancerLayout.RECORD_WORDS);
+        (StrategyWord strategy, RelayerWord relaying, ProgressWord progress) = _record(w);
+        return (
+            progress.nonce(),
+            progress.lastRebalanceAt(),
+            // No strategy yet (no refill period): no budget, rather than a division by zero.
+            strategy.strategyId() == 0 ? 0 : RebalancerView.lossAvailable(strategy, relaying, progress),
+            PackedBps.wrap(w[RebalancerLayout.LAST_TARGETS_WORD]).unpack(strategy.assetCount())
+        );
+    }
+
+    /// @inheritdoc IRebalancerLens
+    function relayerOf(IAutoRebalancer rebalancer, address portfolio) external view returns (address) {
+        uint256[] memory w = _words(rebalancer, portfolio, RebalancerLayout.RELAYING_WORD + 1);
+        return RelayerWord.wrap(w[RebalancerLayout.RELAYING_WORD]).relayer();
+    }
+
+    /// @inheritdoc IRebalancerLens
+    function isSigner(IAutoRebalancer rebalancer, address portfolio, address signer) external view returns (bool) {
+        bytes32[] memory slots = new bytes32[](1);
+        slots[0] = bytes32(RebalancerLayout.signerSlot(portfolio, signer));
+        return uint256(rebalancer.extSloads(slots)[0]) != 0;
+    }
+
+    /// @inheritdoc IRebalancerLens
+    /// @dev The domain's name, version, chain id and verifying contract (OpenZeppelin's EIP712
+    /// `fields` 0x0f: no salt, no extensions).
+    function intentDigest(IAutoRebalancer rebalancer, RebalanceIntent calldata intent) external view returns (bytes32) {
+        (, string memory name, string memory version, uint256 chainId, address verifyingContract,,) =
+            IERC5267(address(rebalancer)).eip712Domain();
+        bytes32 domain = keccak256(
+            abi.encode(DOMAIN_TYPEHASH, keccak256(bytes(name)), keccak256(bytes(version)), chainId, verifyingContract)
+        );
+        return MessageHashUtils.toTypedDataHash(domain, RebalanceIntentLib.structHash(intent));
     }
 
     /// @dev The first `count` words of `portfolio`'s record in `rebalancer` (`RebalancerLayout`).

@@ -227,7 +227,7 @@ class BulkRebalance:
         """Queues the client's signed intent in `pending`, or returns its outcome (skipped or
         failed, nothing sent)."""
         chain_id = self.chain.chain_id
-        nonce = int(self.rebalancer.stateOf(portfolio)[0])
+        nonce = int(self.lens.stateOf(self.rebalancer, portfolio)[0])
         store.reopen_orphaned_intents(self.db, chain_id, portfolio, nonce, now)
         live = store.live_intent(self.db, chain_id, portfolio, nonce, now)
         if live is not None:  # signed by an interrupted run: relay that one, never a rival

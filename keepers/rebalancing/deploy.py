@@ -42,7 +42,8 @@ def strategy_steps(
     """GOVERNOR steps: the vault's strategy (unless in force), each signer not yet authorised,
     and the one relayer its intents execute from (None: anyone relays, and a copied intent can be
     relayed through a pool moved in the same block)."""
-    current, strategy_id, _ = d.at("RebalancerLens").strategyOf(rebalancer, vault)
+    lens = d.at("RebalancerLens")
+    current, strategy_id, _ = lens.strategyOf(rebalancer, vault)
     on_chain = tuple(list(v) if isinstance(v, (list, tuple)) else int(v) for v in current)
     wanted = tuple(list(v) if isinstance(v, (list, tuple)) else v for v in strategy)
     steps: list[Step] = []
@@ -59,9 +60,9 @@ def strategy_steps(
             lambda s=signer: rebalancer.setSigner(vault, s, True, sender=d.sender),
         )
         for signer in signers
-        if not rebalancer.isSigner(vault, signer)
+        if not lens.isSigner(rebalancer, vault, signer)
     ]
-    if relayer and rebalancer.relayerOf(vault).lower() != relayer.lower():
+    if relayer and lens.relayerOf(rebalancer, vault).lower() != relayer.lower():
         steps.append(
             (
                 f"bind the vault's rebalance intents to relayer {relayer}",

@@ -135,7 +135,7 @@ class SignalKeeper:
     def run(self) -> dict:
         chain_id, portfolio = self.chain.chain_id, self.vault.address
         now = self.chain.blocks.head.timestamp
-        nonce, _, _, _ = self.rebalancer.stateOf(portfolio)
+        nonce, _, _, _ = self.rebalancer_lens.stateOf(self.rebalancer, portfolio)
         store.reopen_orphaned_intents(self.db, chain_id, portfolio, nonce, now)
         live = store.live_intent(self.db, chain_id, portfolio, nonce, now)
         if live is not None:  # restart: finish what was signed, never sign a rival

@@ -73,7 +73,7 @@ class RebalancerStack:
     lens: object
 
     def intent(self, chain, targets, nonce=None, slippage=100, deadline=None, strategy_id=None):
-        nonce = self.rebalancer.stateOf(self.vault)[0] if nonce is None else nonce
+        nonce = self.lens.stateOf(self.rebalancer, self.vault)[0] if nonce is None else nonce
         strategy_id = (
             self.lens.strategyOf(self.rebalancer, self.vault)[1]
             if strategy_id is None

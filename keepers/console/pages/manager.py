@@ -87,8 +87,8 @@ def read(source: ChainSource, index: EventIndex) -> dict[str, Any]:
         strategy_id, paused, nonce, relayer = 0, False, 0, None
         if rebalancer is not None and lens is not None:
             _, strategy_id, paused = lens.functions.strategyOf(rebalancer.address, address).call()
-            nonce = int(rebalancer.functions.stateOf(address).call()[0])
-            relayer = rebalancer.functions.relayerOf(address).call()
+            nonce = int(lens.functions.stateOf(rebalancer.address, address).call()[0])
+            relayer = lens.functions.relayerOf(rebalancer.address, address).call()
         model = following.get(address)
         drift = None
         priced = not unpriced.intersection(str(x) for x in listed)

@@ -54,7 +54,7 @@ def test_rebalance__first_allocation__three_trades_towards_targets_never_past(
         assert values[0] >= nav * TARGETS[0] // 10_000  # cash never spent below its target
         loss = nav - sum(values)
         assert event.loss == loss > 0 and event.relayer == outsider.address and event.nonce == 0
-        nonce, last, available, targets = r.rebalancer.stateOf(r.vault)
+        nonce, last, available, targets = r.lens.stateOf(r.rebalancer, r.vault)
         assert nonce == 1 and last == chain.blocks.head.timestamp and list(targets) == list(TARGETS)
         assert available == 2_000 * 10**18 - loss
         assert all(int(t.balanceOf(r.liq.aggregator)) == 0 for t in r.tokens)
@@ -167,7 +167,7 @@ def test_rebalance__every_refusal_before_any_trade(
         chain.provider.make_request("anvil_setNextBlockBaseFeePerGas", [hex(10**9)])
         with ape.reverts(rb.BaseFeeTooHigh, baseFee=10**9, maxBaseFee=1):
             send(r.intent(chain, TARGETS))
-    assert rb.stateOf(r.vault)[0] == 0 and list(r.vault.holdings())[1:] == [0, 0, 0]
+    assert r.lens.stateOf(rb, r.vault)[0] == 0 and list(r.vault.holdings())[1:] == [0, 0, 0]
 
 
 def test_rebalance__risk_engine_refusal_reverts_everything(rebalancing, chain, outsider):
@@ -189,7 +189,7 @@ def test_rebalance__risk_engine_refusal_reverts_everything(rebalancing, chain, o
         limit=ASSET_CONCENTRATION,
         subject=3,
     )
-    assert list(r.vault.holdings()) == before and r.rebalancer.stateOf(r.vault)[0] == 0
+    assert list(r.vault.holdings()) == before and r.lens.stateOf(r.rebalancer, r.vault)[0] == 0
 
 
 def test_rebalance__loss_budget_charged_refilled_and_never_overdrawn(
@@ -208,12 +208,14 @@ def test_rebalance__loss_budget_charged_refilled_and_never_overdrawn(
         budget = 60 * 10**18
         rb.setStrategy(r.vault, strategy_tuple(lossBudget=budget), sender=governor)
         loss = relay(r, chain, r.intent(chain, TARGETS), outsider).events[-1].loss
-        assert 0 < loss < budget and rb.stateOf(r.vault)[2] == budget - loss
+        assert 0 < loss < budget and r.lens.stateOf(rb, r.vault)[2] == budget - loss
         start = chain.blocks.head.timestamp
         chain.mine(timestamp=start + 21_600)  # a quarter of the refill period
-        assert rb.stateOf(r.vault)[2] == min(budget, budget - loss + budget * 21_600 // 86_400)
+        assert r.lens.stateOf(rb, r.vault)[2] == min(
+            budget, budget - loss + budget * 21_600 // 86_400
+        )
         chain.mine(timestamp=start + 86_400)
-        assert rb.stateOf(r.vault)[2] == budget
+        assert r.lens.stateOf(rb, r.vault)[2] == budget
 
 
 def test_should_rebalance__cooldown_then_drift(rebalancing, chain, outsider, reporter):

@@ -50,7 +50,7 @@ def test_rebalance_batch__failing_items__reported_and_the_others_execute(
         assert bytes(failed[1].reason) == error_data(
             "InvalidNonce", ["address", "uint256", "uint256"], [r.vault.address, 0, 1]
         )
-        assert r.rebalancer.stateOf(r.vault)[0] == 1
+        assert r.lens.stateOf(r.rebalancer, r.vault)[0] == 1
         assert all(h > 0 for h in r.vault.holdings())
 
 
@@ -68,7 +68,7 @@ def test_rebalance_batch__bound_relayer__holds_for_each_item(
             ["address", "address", "address"],
             [r.vault.address, outsider.address, keeper.address],
         )
-        assert r.rebalancer.stateOf(r.vault)[0] == 0
+        assert r.lens.stateOf(r.rebalancer, r.vault)[0] == 0
         relayed = r.rebalancer.rebalanceBatch(batch, sender=keeper)
         [event] = [log for log in relayed.events if log.event_name == "Rebalanced"]
         assert (event.portfolio, event.relayer) == (r.vault.address, keeper.address)
@@ -87,5 +87,5 @@ def test_rebalance_batch__over_max_or_not_a_rebalance__reverts_whole(
         pause = bytes(r.rebalancer.pause.encode_input(r.vault))
         with ape.reverts(r.rebalancer.NotARebalance, index=1):
             r.rebalancer.rebalanceBatch([one, pause], sender=governor)
-        assert r.rebalancer.stateOf(r.vault)[0] == 0
+        assert r.lens.stateOf(r.rebalancer, r.vault)[0] == 0
         assert not r.lens.strategyOf(r.rebalancer, r.vault)[2]  # not paused

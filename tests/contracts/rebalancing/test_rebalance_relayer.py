@@ -104,7 +104,7 @@ def test_relayer__bound__copy_reverts_and_the_relayer_executes_at_the_honest_los
         receipt = r.rebalancer.setRelayer(r.vault, keeper, sender=governor)
         event = receipt.events[-1]
         assert (event.previous, event.next) == ("0x" + "00" * 20, keeper.address)
-        assert r.rebalancer.relayerOf(r.vault) == keeper.address
+        assert r.lens.relayerOf(r.rebalancer, r.vault) == keeper.address
         intent = r.intent(chain, TARGETS, slippage=SLIPPAGE_BPS)
         move_pool(r, chain, searcher, 0.001)
         with ape.reverts(

@@ -27,3 +27,43 @@ def test_rebalancer_lens__strategy__read_back_exactly(rebalancing, governor, gua
     assert (strategy_id, paused) == (before + 1, False)
     rebalancer.pause(vault, sender=guardian)
     assert lens.strategyOf(rebalancer, vault)[2] is True
+
+
+def test_rebalancer_lens__signers_relayer_and_intent_digest__what_the_rebalancer_checks(
+    rebalancing, chain, governor, guardian, accounts
+):
+    """Issue 32 §1: the rebalancer's views moved to its lens (the rebalancer keeps its bytes for
+    the hot path). `isSigner` reads the rebalancer's signer mapping at RebalancerLayout's slot
+    (each key the fixture authorised, a stranger not, a revoked key no longer); `relayerOf` the
+    relaying word; `intentDigest` is the digest the signers sign for that rebalancer (eth_account,
+    the rebalancer's own EIP-712 domain), and not another contract's."""
+    from keepers.rebalancing.intent import sign_intent
+    from rebalancer_fixtures import DOMAIN
+
+    r = rebalancing
+    rebalancer, vault, lens = r.rebalancer, r.vault, r.lens
+    assert all(lens.isSigner(rebalancer, vault, k.address) for k in r.keys)
+    stranger = accounts[19].address
+    assert not lens.isSigner(rebalancer, vault, stranger)
+    rebalancer.revokeSigner(vault, r.keys[0].address, sender=guardian)
+    assert not lens.isSigner(rebalancer, vault, r.keys[0].address)
+    assert lens.isSigner(rebalancer, vault, r.keys[1].address)
+    rebalancer.setRelayer(vault, stranger, sender=governor)
+    assert lens.relayerOf(rebalancer, vault) == stranger
+    intent = r.intent(chain, [2_500, 2_500, 2_500, 2_500])
+    digest, _ = sign_intent(intent, r.keys[1].key, DOMAIN, chain.chain_id, rebalancer.address)
+    assert bytes(lens.intentDigest(rebalancer, intent.as_tuple())) == digest
+    other, _ = sign_intent(intent, r.keys[1].key, DOMAIN, chain.chain_id, vault.address)
+    assert other != digest
+
+
+def test_rebalancer_lens__portfolio_without_a_strategy__state_is_zero_not_a_revert(
+    rebalancing, accounts
+):
+    """A read of the review of the views' move (L-3): `stateOf` of a portfolio with no strategy
+    divided by its refill period (0) and reverted, so one such client failed the manager page and
+    a whole bulk run. Its state is all zero now."""
+    r = rebalancing
+    nonce, last, available, targets = r.lens.stateOf(r.rebalancer, accounts[18].address)
+    assert (nonce, last, available, list(targets)) == (0, 0, 0, [])
+    assert not r.lens.isSigner(r.rebalancer, accounts[18].address, r.keys[0].address)

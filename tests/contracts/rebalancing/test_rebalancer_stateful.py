@@ -68,7 +68,7 @@ targets_strategy = (
 
 def test_rebalancer_state_machine(rebalancing, chain, outsider, reporter, deployer):
     r = rebalancing
-    rb, vault = r.rebalancer, r.vault
+    rb, vault, lens = r.rebalancer, r.vault, r.lens
     stranger = Account.create("stateful stranger")
     budget = STRATEGY["lossBudget"]
 
@@ -106,7 +106,7 @@ def test_rebalancer_state_machine(rebalancing, chain, outsider, reporter, deploy
         )
         def relay(self, weights, slippage, tamper):
             targets = weights
-            nonce = rb.stateOf(vault)[0]
+            nonce = lens.stateOf(rb, vault)[0]
             if tamper == "replay":
                 if not self.executed:
                     return
@@ -117,7 +117,7 @@ def test_rebalancer_state_machine(rebalancing, chain, outsider, reporter, deploy
             intent = r.intent(chain, targets, nonce=nonce, slippage=slippage, deadline=deadline)
             signers, signatures = self._signed(intent, tamper)
             routes = r.routes(intent)
-            before = (list(vault.holdings()), rb.stateOf(vault)[:3])
+            before = (list(vault.holdings()), lens.stateOf(rb, vault)[:3])
             values, nav = r.values(), sum(r.values())
             args = (intent.as_tuple(), signers, signatures, routes)
             try:
@@ -146,7 +146,7 @@ def test_rebalancer_state_machine(rebalancing, chain, outsider, reporter, deploy
                         }
                     )
                     assert chain.provider.web3.eth.wait_for_transaction_receipt(tx).status == 0
-                    assert (list(vault.holdings()), rb.stateOf(vault)[:3]) == before
+                    assert (list(vault.holdings()), lens.stateOf(rb, vault)[:3]) == before
                 return
             # Executed at the head block's time, the one the view and `before` saw: the loss
             # budget's refill (per second) must not depend on how long the machine took to get here.
@@ -161,7 +161,7 @@ def test_rebalancer_state_machine(rebalancing, chain, outsider, reporter, deploy
             )
             self.executed.add(nonce)
             _, _, available_before = before[1]
-            new_nonce, last, available = rb.stateOf(vault)[:3]
+            new_nonce, last, available = lens.stateOf(rb, vault)[:3]
             assert new_nonce == nonce + 1 and last == chain.blocks.head.timestamp
             # RBL-9
             assert event.loss <= available_before and available == available_before - event.loss
@@ -220,7 +220,7 @@ def test_rebalancer_state_machine(rebalancing, chain, outsider, reporter, deploy
         @invariant()
         def budget_within_bounds(self):
             if hasattr(self, "executed"):
-                nonce, _, available, _ = rb.stateOf(vault)
+                nonce, _, available, _ = lens.stateOf(rb, vault)
                 assert nonce == len(self.executed)  # RBL-5: one execution per nonce, in order
                 assert 0 <= available <= budget  # RBL-9
 

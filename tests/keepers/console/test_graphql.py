@@ -466,9 +466,9 @@ MANAGER = """{ manager { head
 
 def test_graphql__manager_clients_equal_the_record_and_the_rebalancer(api, chain_reads):
     """CON-66: the client portfolios served are the record's PortfolioVaults, each with the
-    strategy id and pause of `RebalancerLens.strategyOf`, the nonce of the AutoRebalancer's
-    `stateOf`, its `relayerOf` and one weight per position of its `positions`, all at the served
-    head; the assets are every token the vaults hold."""
+    strategy id and pause of `RebalancerLens.strategyOf`, the nonce of the lens's `stateOf` and
+    its `relayerOf` for the AutoRebalancer, and one weight per position of its `positions`, all at
+    the served head; the assets are every token the vaults hold."""
     manager = data_of(api, MANAGER)["manager"]
     head = manager["head"]
     rebalancer = chain_reads.contract("AutoRebalancer")
@@ -486,8 +486,13 @@ def test_graphql__manager_clients_equal_the_record_and_the_rebalancer(api, chain
             block_identifier=head
         )
         assert (c["strategyId"], c["paused"]) == (strategy_id, paused)
-        assert c["nonce"] == rebalancer.functions.stateOf(vault).call(block_identifier=head)[0]
-        assert c["relayer"] == rebalancer.functions.relayerOf(vault).call(block_identifier=head)
+        assert (
+            c["nonce"]
+            == lens.functions.stateOf(rebalancer.address, vault).call(block_identifier=head)[0]
+        )
+        assert c["relayer"] == lens.functions.relayerOf(rebalancer.address, vault).call(
+            block_identifier=head
+        )
         tokens, _ = (
             chain_reads.contract("PortfolioVault", vault)
             .functions.positions()

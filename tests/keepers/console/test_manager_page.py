@@ -113,7 +113,7 @@ def test_manager__portfolios_match_the_rebalancer(browser_page, console_url, cha
         vault = row.get_attribute("data-vault")
         assert vaults[row.get_attribute("data-name")] == vault
         _, strategy_id, paused = lens.functions.strategyOf(rebalancer.address, vault).call()
-        nonce = rebalancer.functions.stateOf(vault).call()[0]
+        nonce = lens.functions.stateOf(rebalancer.address, vault).call()[0]
         text = row.inner_text()
         assert f"#{strategy_id}" in text and f"nonce {nonce}" in text
         assert ("paused" in text) == paused
@@ -216,7 +216,8 @@ def test_manager__bulk_rebalance_from_the_page_shows_progress_live(
     preview skips it (nothing is sent: the AutoRebalancer's nonce is unchanged)."""
     vault = chain_reads.record["contracts"]["PortfolioVault"]
     rebalancer = chain_reads.contract("AutoRebalancer")
-    nonce = rebalancer.functions.stateOf(vault).call()[0]
+    lens = chain_reads.contract("RebalancerLens")
+    nonce = lens.functions.stateOf(rebalancer.address, vault).call()[0]
     state = _chain_state(chain_reads, vault)
     nav = sum(state["values"])
     targets = [round(v / nav * BPS) for v in state["values"]]
@@ -248,4 +249,4 @@ def test_manager__bulk_rebalance_from_the_page_shows_progress_live(
         "the recorded run on the page",
     )
     assert recorded.get_attribute("data-status") == "skipped"
-    assert rebalancer.functions.stateOf(vault).call()[0] == nonce
+    assert lens.functions.stateOf(rebalancer.address, vault).call()[0] == nonce

@@ -153,14 +153,15 @@ def test_rbl_16__bulk_rebalance__outcomes_recorded_and_a_failing_client_does_not
     ]
     failed = by_client[vaults[REVOKED].address]
     assert failed.reason.startswith("SignerNotAuthorised(signer="), failed.reason
-    assert rebalancer.stateOf(vaults[REVOKED])[0] == 0
+    lens = d.at("RebalancerLens")
+    assert lens.stateOf(rebalancer, vaults[REVOKED])[0] == 0
     for i, vault in enumerate(vaults):
         outcome = by_client[vault.address]
         receipt = chain.provider.web3.eth.get_transaction_receipt(outcome.tx_hash)
         assert receipt["status"] == 1 and outcome.gas_used > 0
         assert outcome.drift_before_bps == 7_500  # all cash against a 25 % cash target
         if i != REVOKED:
-            assert rebalancer.stateOf(vault)[0] == 1
+            assert lens.stateOf(rebalancer, vault)[0] == 1
             assert outcome.trades == 4 and outcome.drift_after_bps <= 5, outcome
     assert len(report.batches) == 3
     # Progress: one callback per client, counting up to the total, each with its outcome.
@@ -179,21 +180,21 @@ def test_rbl_16__bulk_rebalance__outcomes_recorded_and_a_failing_client_does_not
 
 def test_rbl_17__bulk_rebalance__rerun_sends_nothing_twice(book, first_run):
     chain, vaults = book["chain"], book["vaults"]
-    rebalancer = book["d"].at("AutoRebalancer")
+    rebalancer, lens = book["d"].at("AutoRebalancer"), book["d"].at("RebalancerLens")
     before = {v.address: len(store.intents(book["db"], chain.chain_id, v.address)) for v in vaults}
     report = bulk_for(book).run(MODEL)
     by_client = {o.portfolio: o for o in report.outcomes}
     for i, vault in enumerate(vaults):
         outcome = by_client[vault.address]
         if i == REVOKED:  # still refused on chain: a new intent for its unspent nonce, failed
-            assert outcome.status == "failed" and rebalancer.stateOf(vault)[0] == 0
+            assert outcome.status == "failed" and lens.stateOf(rebalancer, vault)[0] == 0
             continue
         assert outcome.status == "skipped" and outcome.reason == "CooldownActive", outcome
         assert outcome.tx_hash is None
         assert (
             len(store.intents(book["db"], chain.chain_id, vault.address)) == before[vault.address]
         )
-        assert rebalancer.stateOf(vault)[0] == 1
+        assert lens.stateOf(rebalancer, vault)[0] == 1
     assert len(report.batches) == 1  # the revoked client's item only
 
 

@@ -152,7 +152,7 @@ def test_signal_loop__train_signal_sign_relay_execute_risk_check(
         chain.provider.make_request("evm_increaseTime", [3_601])
         chain.provider.make_request("evm_mine", [])
         risk.sync(vault, sender=acct[RISK_KEEPER])
-        nonce = rebalancer.stateOf(vault)[0]
+        nonce = at("RebalancerLens", "RebalancerLens").stateOf(rebalancer, vault)[0]
         shifted = result.__class__(
             result.signal,
             result.as_of,
@@ -229,7 +229,13 @@ def test_signal_loop__train_signal_sign_relay_execute_risk_check(
         assert outcome["decision"] == "executed" and outcome["nonce"] == nonce, outcome
         rows = store.intents(db, chain.chain_id, vault.address)
         assert [(r.digest, r.status) for r in rows][1:] == [(digest, "executed")]
-        assert list(rebalancer.stateOf(vault)[3]) == [2_000, 6_000, 1_000, 500, 500]
+        assert list(at("RebalancerLens", "RebalancerLens").stateOf(rebalancer, vault)[3]) == [
+            2_000,
+            6_000,
+            1_000,
+            500,
+            500,
+        ]
 
     # The silverback bot itself (same store): its startup cycle meets the cooldown and records it.
     env = dict(
