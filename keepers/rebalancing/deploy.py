@@ -14,6 +14,21 @@ from keepers.core.deploying import Deployment, Step
 US, INSTITUTIONAL, NEVER_EXPIRES = 840, 4, 2**40 - 1  # a client investor's identity
 
 
+LENS = "RebalancerLens"
+
+
+def stale_lens(d: Deployment) -> bool:
+    """Whether the record names a RebalancerLens whose code on chain is not this build's (the lens
+    is stateless and has no immutables: its code is the build's runtime code exactly)."""
+    from ape import chain, project
+
+    if not d.has(LENS):
+        return False
+    deployed = bytes(chain.provider.get_code(d.address(LENS))).hex()
+    built = project.get_contract(LENS).contract_type.runtime_bytecode.bytecode or "0x"
+    return deployed.removeprefix("0x") != built.removeprefix("0x").lower()
+
+
 def deploy_rebalancer(d: Deployment) -> Any:
     """The AutoRebalancer, wired and holding EXECUTOR (the vault's `trade`), and its lens
     (stateless, nothing to wire). Returns the rebalancer."""
@@ -24,8 +39,13 @@ def deploy_rebalancer(d: Deployment) -> Any:
         d.at("LiquidityAggregator"),
         d.at("OracleRouter"),
     )
-    # The rebalancer's read-only periphery (the strategy in force).
-    d.deploy_contract("RebalancerLens", "RebalancerLens")
+    # The rebalancer's read-only periphery (the strategy in force, the state, the signers). One
+    # recorded from another build is replaced: the keepers and the console call this build's views.
+    if stale_lens(d):
+        d.echo(f"  ~ {LENS} at {d.address(LENS)} is another build's: deploying this build's")
+        del d.record.contracts[LENS]
+        d.save()
+    d.deploy_contract(LENS, LENS)
     if is_admin(d, "rebalancer wiring"):
         wire(d, [(rebalancer, "AutoRebalancer")], grant_calls(d, "EXECUTOR", rebalancer.address))
     return rebalancer

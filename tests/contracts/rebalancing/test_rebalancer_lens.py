@@ -67,3 +67,31 @@ def test_rebalancer_lens__portfolio_without_a_strategy__state_is_zero_not_a_reve
     nonce, last, available, targets = r.lens.stateOf(r.rebalancer, accounts[18].address)
     assert (nonce, last, available, list(targets)) == (0, 0, 0, [])
     assert not r.lens.isSigner(r.rebalancer, accounts[18].address, r.keys[0].address)
+
+
+def test_rebalancer_lens__recorded_from_another_build__replaced_on_the_next_deploy(
+    rebalancing, liquidity_deployment
+):
+    """A helper's review of the views' move (L-2): the lens was recorded under a fixed name and a
+    deploy skips a recorded name, so a rerun on a chain deployed by an older build kept the older
+    lens, which lacks `stateOf` and the other views the keepers now call. A recorded lens whose
+    code is not this build's is replaced (the record names the new one); this build's is kept."""
+    from ape import chain, project
+
+    from keepers.rebalancing.deploy import LENS, deploy_rebalancer, stale_lens
+
+    d, _ = liquidity_deployment
+    current = d.address(LENS)
+    assert not stale_lens(d)
+    try:
+        d.record.contracts[LENS] = rebalancing.rebalancer.address  # code, but not a lens
+        assert stale_lens(d)
+        deploy_rebalancer(d)
+        replaced = d.address(LENS)
+        assert replaced not in (rebalancing.rebalancer.address, current)
+        built = project.RebalancerLens.contract_type.runtime_bytecode.bytecode
+        assert bytes(chain.provider.get_code(replaced)).hex().removeprefix("0x") == built[2:]
+        deploy_rebalancer(d)
+        assert d.address(LENS) == replaced
+    finally:
+        d.record.contracts[LENS] = current
