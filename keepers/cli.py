@@ -22,6 +22,7 @@ from keepers.access import (
     OPERATION_EVENTS,
     ROLE_NAMES,
     StoredEvent,
+    governance_events,
     pending_operations,
     role_holders,
 )
@@ -120,7 +121,7 @@ def _stored_events(
     engine = store.open_store(db_url)
     return [
         StoredEvent(e.event, e.block_number, e.log_index, e.args)
-        for e in store.governance_events(engine, chain_id, names)
+        for e in governance_events(engine, chain_id, names)
     ]
 
 

@@ -27,6 +27,7 @@ from keepers.access.operations import (
 )
 from keepers.access.protocol import wiring
 from keepers.access.roles import ROLE_IDS, ROLE_NAMES
+from keepers.access.store import governance_events
 
 __all__ = [
     "as_role",
@@ -48,4 +49,5 @@ __all__ = [
     "pending_operations",
     "role_holders",
     "wiring",
+    "governance_events",
 ]

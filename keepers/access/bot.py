@@ -15,6 +15,7 @@ from __future__ import annotations
 from ape import chain, project
 from silverback import StateSnapshot
 
+from keepers.access import store as access_store
 from keepers.access.operations import (
     OPERATION_EVENTS,
     WATCHED_EVENTS,
@@ -60,7 +61,9 @@ def sync_to(block_number: int) -> int:
         KEEPER_NAME,
         record,
         block_number,
-        lambda ancestor: store.forget_governance_events_after(engine, chain.chain_id, ancestor),
+        lambda ancestor: access_store.forget_governance_events_after(
+            engine, chain.chain_id, ancestor
+        ),
     )
     if scan is None:
         return 0
@@ -69,7 +72,7 @@ def sync_to(block_number: int) -> int:
         _row(log, timestamps)
         for log in fetch_logs(manager.address, _event_abis, scan.start, scan.stop)
     ]
-    inserted = store.insert_governance_events(engine, rows)
+    inserted = access_store.insert_governance_events(engine, rows)
     crash_point("governance.after_store")
     finish_scan(engine, KEEPER_NAME, scan)
     return inserted
@@ -92,7 +95,7 @@ def on_block(block) -> dict:
         inserted = sync_to(block.number)
     events = [
         StoredEvent(e.event, e.block_number, e.log_index, e.args)
-        for e in store.governance_events(engine, chain.chain_id, OPERATION_EVENTS)
+        for e in access_store.governance_events(engine, chain.chain_id, OPERATION_EVENTS)
     ]
     pending = pending_operations(events, now=block.timestamp)
     ready = sum(1 for op in pending if op.ready_in_seconds == 0)

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from keepers.compliance.onboard_chain import onboard
     from keepers.compliance.onboarding import OnChainInvestor, parse_kyc_csv, plan
     from keepers.compliance.report_chain import build_chain_report, parse_time
+    from keepers.compliance.store import decisions
 
 _PUBLIC = {
     "INVESTOR_CLASSES": "jurisdictions",
@@ -42,5 +43,7 @@ _PUBLIC = {
     "onboard": "onboard_chain",
     "parse_time": "report_chain",
 }
+# The screening keeper's decisions in the keeper store (the console's compliance page).
+_PUBLIC.update({name: "store" for name in ("decisions",)})
 __all__ = sorted(_PUBLIC)
 __getattr__ = lazy_exports(__name__, _PUBLIC)

@@ -26,6 +26,7 @@ from ape import chain, project
 from ape.logging import logger
 from silverback import StateSnapshot
 
+from keepers.compliance import store as compliance_store
 from keepers.compliance.screening import Match, load_sanctions, screen
 from keepers.core import store
 from keepers.core.bot import keeper_bot
@@ -56,17 +57,17 @@ def forget_orphaned(ancestor: int) -> None:
     decision taken on an orphaned block and not carried out by a canonical freeze is dropped when
     its wallet is gone with those blocks (the rescan decides again if the canonical chain holds it)
     and re-opened otherwise."""
-    store.forget_wallets_after(engine, chain.chain_id, ancestor)
-    known = set(store.known_wallets(engine, chain.chain_id))
-    for decision in store.decisions(engine, chain.chain_id):
+    compliance_store.forget_wallets_after(engine, chain.chain_id, ancestor)
+    known = set(compliance_store.known_wallets(engine, chain.chain_id))
+    for decision in compliance_store.decisions(engine, chain.chain_id):
         if decision.block_number <= ancestor:
             continue
         if decision.action == "frozen" and transaction_is_canonical(decision.tx_hash):
             continue
         if decision.wallet in known:
-            store.reopen_decision(engine, decision.id)
+            compliance_store.reopen_decision(engine, decision.id)
         else:
-            store.forget_decision(engine, decision.id)
+            compliance_store.forget_decision(engine, decision.id)
 
 
 def sync_to(block_number: int) -> list[str]:
@@ -81,7 +82,7 @@ def sync_to(block_number: int) -> list[str]:
         for wallet in (log.event_arguments["from"], log.event_arguments["to"]):
             if wallet != ZERO:
                 seen.setdefault(wallet, (log.block_number, "transfer"))
-    new = store.add_known_wallets(engine, chain.chain_id, seen)
+    new = compliance_store.add_known_wallets(engine, chain.chain_id, seen)
     crash_point("screening.after_scan")
     finish_scan(engine, KEEPER_NAME, scan)
     return new
@@ -91,13 +92,15 @@ def recheck_recent_freezes(head: int) -> int:
     """Re-opens the decisions whose freeze was mined in a block a reorganisation has since replaced
     (within the store's REORG_WINDOW of the head); returns how many."""
     reopened = 0
-    for decision in store.recently_enforced(engine, chain.chain_id, head - store.REORG_WINDOW):
+    for decision in compliance_store.recently_enforced(
+        engine, chain.chain_id, head - store.REORG_WINDOW
+    ):
         if not transaction_is_canonical(decision.tx_hash):
             logger.warning(
                 f"freeze of {decision.wallet} ({decision.tx_hash}) orphaned by a reorganisation: "
                 "re-sending"
             )
-            store.reopen_decision(engine, decision.id)
+            compliance_store.reopen_decision(engine, decision.id)
             reopened += 1
     return reopened
 
@@ -117,7 +120,7 @@ def _our_freeze(wallet: str, since_block: int) -> tuple[str, int] | None:
 def decide(matches: list[Match], block_number: int, block_timestamp: int) -> int:
     """Records a pending freeze decision per match (once ever per wallet and entry)."""
     return sum(
-        store.record_decision(
+        compliance_store.record_decision(
             engine,
             {
                 "chain_id": chain.chain_id,
@@ -141,20 +144,20 @@ def decide(matches: list[Match], block_number: int, block_timestamp: int) -> int
 def enforce_pending() -> int:
     """Freezes every wallet with a pending decision; returns how many freezes were sent."""
     sent = 0
-    for decision in store.decisions(engine, chain.chain_id, status="pending"):
+    for decision in compliance_store.decisions(engine, chain.chain_id, status="pending"):
         if registry.isFrozen(decision.wallet):
             ours = _our_freeze(decision.wallet, decision.block_number)
             if ours is None:
-                store.complete_decision(engine, decision.id, "already-frozen", None)
+                compliance_store.complete_decision(engine, decision.id, "already-frozen", None)
             else:
-                store.complete_decision(engine, decision.id, "frozen", *ours)
+                compliance_store.complete_decision(engine, decision.id, "frozen", *ours)
             continue
         if bot.signer is None:
             logger.warning(f"sanctions match {decision.wallet} left pending: no signer configured")
             continue
         receipt = registry.freeze(decision.wallet, sender=bot.signer)
         crash_point("screening.after_freeze")
-        store.complete_decision(
+        compliance_store.complete_decision(
             engine, decision.id, "frozen", to_jsonable(receipt.txn_hash), receipt.block_number
         )
         sent += 1
@@ -168,7 +171,7 @@ def cycle(block, rescreen_all: bool) -> dict:
             return {"skipped": True}  # another worker is in a cycle; the next block catches up
         reopened = recheck_recent_freezes(block.number)
         new = sync_to(block.number)
-        wallets = store.known_wallets(engine, chain.chain_id) if rescreen_all else new
+        wallets = compliance_store.known_wallets(engine, chain.chain_id) if rescreen_all else new
         decided = decide(screen(wallets, sanctions), block.number, block.timestamp)
         crash_point("screening.after_decide")
         return {

@@ -479,7 +479,13 @@ def exercise_lifecycle(log: ActionLog, rpc_url: str, rpc, db_url: str) -> Lifecy
     from keepers.core import store
     from keepers.core.deploying import Deployment
     from keepers.core.units import FEED_DECIMALS
-    from keepers.lifecycle import Head, LifecycleKeeper, french_rf
+    from keepers.lifecycle import (
+        Head,
+        LifecycleKeeper,
+        french_rf,
+        income_declaration,
+        nav_strike,
+    )
 
     acct = {i: accounts.test_accounts[i] for i in range(24)}
     act = lambda who, what, send: log.act(SECTION, who, what, send)  # noqa: E731
@@ -514,22 +520,18 @@ def exercise_lifecycle(log: ActionLog, rpc_url: str, rpc, db_url: str) -> Lifecy
         sent = []
         strike = outcome["outcomes"].get(desk.address, {})
         if strike.get("status") == "sent":
-            sent.append(
-                store.nav_strike(keeper.db, keeper.chain_id, desk.address, strike["period"])
-            )
+            sent.append(nav_strike(keeper.db, keeper.chain_id, desk.address, strike["period"]))
         declared = outcome["declarations"].get(desk.address, {})
         if declared.get("status") == "sent":
             sent.append(
-                store.income_declaration(
-                    keeper.db, keeper.chain_id, share.address, declared["number"]
-                )
+                income_declaration(keeper.db, keeper.chain_id, share.address, declared["number"])
             )
         if sent:
             for row in sent:
                 chain.provider.web3.eth.wait_for_transaction_receipt(row.tx_hash, timeout=300)
             keeper.cycle(head_now())
             if strike.get("status") == "sent":
-                row = store.nav_strike(keeper.db, keeper.chain_id, desk.address, strike["period"])
+                row = nav_strike(keeper.db, keeper.chain_id, desk.address, strike["period"])
                 outcome["outcomes"][desk.address] = {**strike, "status": row.status}
         return outcome
 
@@ -825,7 +827,7 @@ def _settle_income(act, share, vaults, wallets, principal, keeper, rates, shift,
     the dust, from chain reads and the keeper store."""
     from ape import chain
 
-    from keepers.core import store
+    from keepers.lifecycle import income_declarations
 
     for name, wallet in wallets.items():
         act(
@@ -840,9 +842,7 @@ def _settle_income(act, share, vaults, wallets, principal, keeper, rates, shift,
             f"settle the dividends of {name} (on the escrowed shares: the escrow earns them)",
             lambda v=vault: share.settleIncome(v, "0x" + "00" * 20, 2**256 - 1, sender=manager),
         )
-    rows = {
-        r.number: r for r in store.income_declarations(keeper.db, keeper.chain_id, share.address)
-    }
+    rows = {r.number: r for r in income_declarations(keeper.db, keeper.chain_id, share.address)}
     events = list(share.IncomeDeclared.range(0, chain.blocks.head.number + 1))
     growth = Decimal(1)
     for e in events:

@@ -24,6 +24,7 @@ from keepers.demo.risk import (
     PRICE_REPORTER,
     synced_since,
 )
+from keepers.risk import publications
 from keepers.vault import history, load_portfolio
 
 SECTION = "rebalancing"
@@ -190,9 +191,7 @@ def exercise_rebalancing(
         f"{len(outcome.executed)} rebalances executed",
     )
     series.nav = [v / series.nav[0] for v in series.nav]
-    for publication in store.publications(db, chain.chain_id, vault.address, status="confirmed")[
-        -3:
-    ]:
+    for publication in publications(db, chain.chain_id, vault.address, status="confirmed")[-3:]:
         if publication.tx_hash:
             series.gas.append(
                 (

@@ -29,7 +29,15 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from keepers.access import ROLE_IDS, ROLE_NAMES, StoredEvent, pending_operations, role_holders
+from keepers.access import (
+    ROLE_IDS,
+    ROLE_NAMES,
+    StoredEvent,
+    governance_events,
+    pending_operations,
+    role_holders,
+)
+from keepers.compliance import decisions
 from keepers.core import store
 from keepers.core.deployments import load, record_path
 from keepers.core.errors import QuanteraError
@@ -44,6 +52,7 @@ from keepers.demo.prime import exercise_prime, prime_tables
 from keepers.demo.processes import KeeperSupervisor, ProcessGroup, rpc, start_anvil
 from keepers.demo.rebalancing import REPLAY_WINDOW, exercise_rebalancing
 from keepers.demo.risk import HISTORY_END, exercise_risk
+from keepers.risk import publications
 
 CHAIN_ID = 1337  # ape's URI provider for `ethereum:local` expects the dev chain id
 ADMIN_DELAY_SECONDS = 3600
@@ -212,7 +221,7 @@ def _actions(log: ActionLog, section: str, width: int | None, title: str) -> Tab
 def _summary(record, log: ActionLog, on_chain: dict, db_url: str, head: int, blocks: int) -> bool:
     """Prints what was deployed, done and recorded; returns whether every check passed."""
     engine = store.open_store(db_url)
-    rows = store.governance_events(engine, CHAIN_ID)
+    rows = governance_events(engine, CHAIN_ID)
     events = [StoredEvent(e.event, e.block_number, e.log_index, e.args) for e in rows]
     pending = pending_operations(events, now=on_chain["chain_time"])
     holders = role_holders(events)
@@ -238,7 +247,7 @@ def _summary(record, log: ActionLog, on_chain: dict, db_url: str, head: int, blo
         )
     )
     investors = on_chain["investors"]
-    screened = store.decisions(engine, CHAIN_ID)
+    screened = decisions(engine, CHAIN_ID)
     console.print(
         _table(
             "Sanctions screening decisions (keeper store)",
@@ -314,7 +323,7 @@ def _summary(record, log: ActionLog, on_chain: dict, db_url: str, head: int, blo
             log, "risk", 110, "Risk: 2008 replayed onto the feeds, a fund built, limits enforced"
         )
     )
-    published = store.publications(engine, CHAIN_ID, record.address_of("PortfolioVault"))
+    published = publications(engine, CHAIN_ID, record.address_of("PortfolioVault"))
     console.print(
         _table(
             "Risk keeper publications (keeper store): metrics over time",

@@ -133,6 +133,12 @@ if TYPE_CHECKING:
         year_fraction,
         year_fraction_wad,
     )
+    from keepers.lifecycle.store import (
+        income_declaration,
+        income_declarations,
+        kept_funds,
+        nav_strike,
+    )
     from keepers.lifecycle.striking import Head
 
 _MODULES = {
@@ -249,6 +255,8 @@ _MODULES = {
     "collecting": ("FeeKeeper",),
     # The funds of a deployment as the registry lists them (the reports read their holders').
     "funds": ("Fund", "discover_funds", "registry_of"),
+    # What the NAV agent and the fee keeper recorded (the console's funds page, the demo).
+    "store": ("income_declaration", "income_declarations", "kept_funds", "nav_strike"),
     # A fund's dealing vault (FundVault) and the share engine's subscription minimums.
     "fund_deploy": (
         "FUND_DESK",

@@ -612,6 +612,7 @@ def fund_strike(fund_ref, network_choice, account_alias, dry_run, db_url, as_jso
 
     from keepers.core import store
     from keepers.core.chain import connected
+    from keepers.lifecycle import store as lifecycle_store
     from keepers.lifecycle.keeper import LifecycleKeeper
     from keepers.lifecycle.rates import french_rf
     from keepers.lifecycle.striking import Head
@@ -648,7 +649,7 @@ def fund_strike(fund_ref, network_choice, account_alias, dry_run, db_url, as_jso
             raise QuanteraError(
                 f"period {outcome.get('period', period)} not struck: {outcome['reason']}"
             )
-        row = store.nav_strike(db, chain.chain_id, s.fund.address, outcome["period"])
+        row = lifecycle_store.nav_strike(db, chain.chain_id, s.fund.address, outcome["period"])
         data = {
             "period": row.period,
             "status": row.status,
@@ -728,6 +729,7 @@ def fund_declare(fund_ref, network_choice, account_alias, dry_run, db_url, as_js
 
     from keepers.core import store
     from keepers.core.chain import connected
+    from keepers.lifecycle import store as lifecycle_store
     from keepers.lifecycle.keeper import KEEPER_NAME, LifecycleKeeper
     from keepers.lifecycle.rates import french_rf
     from keepers.lifecycle.striking import Head
@@ -756,7 +758,7 @@ def fund_declare(fund_ref, network_choice, account_alias, dry_run, db_url, as_js
             outcome = declarer.step(head)
         if outcome["action"] != "declared":
             raise QuanteraError(f"nothing declared: {outcome['reason']}")
-        row = store.income_declaration(
+        row = lifecycle_store.income_declaration(
             db, chain.chain_id, declarer.token.address, outcome["number"]
         )
         data = {

@@ -40,6 +40,7 @@ from keepers.core.logs import fetch_logs
 from keepers.core.retries import with_retries
 from keepers.core.store import REORG_WINDOW
 from keepers.core.waiting import WaitTimeout
+from keepers.lifecycle import store as lifecycle_store
 from keepers.lifecycle.fees import (
     MAX_COLLECTIONS_PER_CYCLE,
     FeesDue,
@@ -62,7 +63,7 @@ from keepers.lifecycle.striking import (
 )
 
 KEEPER_NAME = "lifecycle.fees"
-OPEN = store.COLLECTION_OPEN
+OPEN = lifecycle_store.COLLECTION_OPEN
 # Attempts a cycle counts against its bound (a refused one may have sent `accrueFees`).
 ATTEMPTS = ("collected", "failed")
 # `fund fees` lists this many of a vault's last collections.
@@ -80,7 +81,7 @@ class FundCollector:
         self.schedule = fee_schedule(fund)
 
     def rows(self) -> list:
-        return store.fee_collections(self.db, self.chain_id, self.vault.address)
+        return lifecycle_store.fee_collections(self.db, self.chain_id, self.vault.address)
 
     def last_collected_at(self, rows: list | None = None) -> int | None:
         """When the vault's last confirmed collection landed (None: never)."""
@@ -95,7 +96,9 @@ class FundCollector:
         return fees_due(self.fund, self.schedule, head.timestamp)
 
     def _update(self, number: int, **fields) -> None:
-        store.update_fee_collection(self.db, self.chain_id, self.vault.address, number, **fields)
+        lifecycle_store.update_fee_collection(
+            self.db, self.chain_id, self.vault.address, number, **fields
+        )
 
     # ------------------------------------------------------------------ reconciliation
 
@@ -173,7 +176,7 @@ class FundCollector:
             reason = "no signer: observing only"
         if reason is not None:
             return {"action": "none", "reason": reason, "due": due.as_record()}
-        number = store.record_fee_collection(
+        number = lifecycle_store.record_fee_collection(
             self.db,
             {
                 "chain_id": self.chain_id,
@@ -339,7 +342,7 @@ def fee_report(fund: Fund, at: int, from_block: int, to_block: int, db=None) -> 
     ]
     kept = []
     if db is not None:
-        rows = store.fee_collections(db, chain.chain_id, fund.vault.address)
+        rows = lifecycle_store.fee_collections(db, chain.chain_id, fund.vault.address)
         kept = [
             {
                 "number": r.number,

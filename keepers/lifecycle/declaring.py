@@ -27,9 +27,9 @@ from typing import Any
 from ape.exceptions import ApeException, ContractLogicError
 from ape.logging import logger
 
-from keepers.core import store
 from keepers.core.faults import crash_point
 from keepers.core.sending import wait_mined
+from keepers.lifecycle import store as lifecycle_store
 from keepers.lifecycle.dividends import Dividend, compute_dividend, is_due, window_start
 from keepers.lifecycle.funds import Fund, income_index
 from keepers.lifecycle.instruments import InstrumentStatus
@@ -100,7 +100,7 @@ class FundDeclarer:
         return int(declarations), int(last_at)
 
     def _update(self, number: int, **fields) -> None:
-        store.update_income_declaration(
+        lifecycle_store.update_income_declaration(
             self.db, self.chain_id, self.token.address, number, **fields
         )
 
@@ -108,7 +108,7 @@ class FundDeclarer:
         """Brings the token's rows in line with the chain; returns whether one is in flight."""
         declarations, _ = self.declared()
         in_flight = False
-        for row in store.income_declarations(self.db, self.chain_id, self.token.address):
+        for row in lifecycle_store.income_declarations(self.db, self.chain_id, self.token.address):
             if row.status == "confirmed" and row.number > declarations:
                 self._update(row.number, status="reorged", note=f"orphaned ({row.tx_hash})")
             elif row.status in OPEN:
@@ -135,7 +135,9 @@ class FundDeclarer:
         """The next declaration if one is due now (None: not yet, or no share outstanding)."""
         declarations, last_at = self.declared()
         previous = (
-            store.income_declaration(self.db, self.chain_id, self.token.address, declarations)
+            lifecycle_store.income_declaration(
+                self.db, self.chain_id, self.token.address, declarations
+            )
             if declarations
             else None
         )
@@ -176,7 +178,7 @@ class FundDeclarer:
         if self.reconcile():
             return {"action": "waiting", "reason": "a declaration is in flight"}
         declarations, _ = self.declared()
-        last = store.income_declaration(
+        last = lifecycle_store.income_declaration(
             self.db, self.chain_id, self.token.address, declarations + 1
         )
         if (
@@ -213,11 +215,13 @@ class FundDeclarer:
             "tx_hash": None,
         }
         if reason is not None:
-            store.record_income_declaration(
+            lifecycle_store.record_income_declaration(
                 self.db, {**row, "status": "held", "note": reason[:256]}
             )
             return {"action": "held", "number": dividend.number, "reason": reason}
-        if not store.record_income_declaration(self.db, {**row, "status": "pending", "note": None}):
+        if not lifecycle_store.record_income_declaration(
+            self.db, {**row, "status": "pending", "note": None}
+        ):
             return {"action": "none", "number": dividend.number, "reason": "already recorded"}
         crash_point("lifecycle.after_declare_record")
         return self._send(dividend)
@@ -249,7 +253,7 @@ class FundDeclarer:
         # with it; a deadline passed, the striker waits while the row is in flight.
         wait_mined(tx_hash, DECLARATION_WAIT_SECONDS, f"declaration {number}")
         self.reconcile()
-        row = store.income_declaration(self.db, self.chain_id, self.token.address, number)
+        row = lifecycle_store.income_declaration(self.db, self.chain_id, self.token.address, number)
         logger.info(f"declaration {number} of {dividend.shares} shares: {row.status}")
         return {
             "action": "declared",

@@ -26,6 +26,7 @@ from ape.logging import logger
 
 from keepers.core import store
 from keepers.core.scan import finish_scan, scan_range
+from keepers.lifecycle import store as lifecycle_store
 from keepers.lifecycle.coupons import due_coupons, is_bond
 from keepers.lifecycle.declaring import FundDeclarer, income_token
 from keepers.lifecycle.funds import Fund, FundList, flow_rows
@@ -75,14 +76,14 @@ class LifecycleKeeper:
                 name,
                 self.record,
                 head,
-                lambda ancestor, a=address: store.forget_fund_flows_after(
+                lambda ancestor, a=address: lifecycle_store.forget_fund_flows_after(
                     self.db, self.chain_id, a, ancestor
                 ),
             )
             if scan is None:
                 continue
             rows = flow_rows(vault, self.chain_id, scan.start, scan.stop)
-            new += store.add_fund_flows(self.db, rows)
+            new += lifecycle_store.add_fund_flows(self.db, rows)
             finish_scan(self.db, name, scan)
         return new
 
@@ -181,7 +182,7 @@ class LifecycleKeeper:
                         "block_number": head.number,
                     }
                 )
-        new = store.record_coupons(self.db, rows)
+        new = lifecycle_store.record_coupons(self.db, rows)
         if new:
             logger.info(f"{new} coupon(s) reached their record date")
         self.on_chain = [

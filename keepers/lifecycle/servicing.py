@@ -46,8 +46,8 @@ from ape.exceptions import ApeException, ContractLogicError
 from ape.logging import logger
 from eth_utils import function_signature_to_4byte_selector, to_hex
 
-from keepers.core import store
 from keepers.core.errors import QuanteraError
+from keepers.lifecycle import store as lifecycle_store
 from keepers.lifecycle.coupons import Coupon
 from keepers.lifecycle.instruments import OPERATIONS, InstrumentTerms, rate_index_key
 from keepers.lifecycle.striking import next_nonce
@@ -172,7 +172,9 @@ def record_due_coupons(
             # Recorded by someone else meanwhile, or refused: the next cycle reads the servicer.
             logger.warning(f"coupon {coupon.number}: not recorded ({str(err).splitlines()[0]})")
             break
-        store.update_coupon_record(db, chain_id, instrument_id, coupon.number, status="recorded")
+        lifecycle_store.update_coupon_record(
+            db, chain_id, instrument_id, coupon.number, status="recorded"
+        )
         logger.info(
             f"coupon {coupon.number} of instrument {instrument_id} recorded on chain "
             f"(block {receipt.block_number})"

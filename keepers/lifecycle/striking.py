@@ -35,7 +35,6 @@ from ape.exceptions import ApeException, ContractLogicError
 from ape.logging import logger
 from eth_utils import function_signature_to_4byte_selector
 
-from keepers.core import store
 from keepers.core.faults import crash_point
 from keepers.core.logs import fetch_logs
 from keepers.core.retries import with_retries
@@ -50,6 +49,7 @@ from keepers.core.sending import (  # noqa: F401 - the lifecycle keepers' names 
 from keepers.core.sending import hex_of as _hex
 from keepers.core.sending import int_of as _int
 from keepers.core.sending import tx_state as _tx_state  # noqa: F401 - the fee keeper's
+from keepers.lifecycle import store as lifecycle_store
 from keepers.lifecycle.funds import Fund, declaration_count, holdings, vault_holdings
 from keepers.lifecycle.instruments import InstrumentStatus
 from keepers.lifecycle.nav import (
@@ -122,7 +122,7 @@ class FundStriker:
         """Brings the fund's rows in line with the chain; returns whether a strike is in flight."""
         period, _ = self.open_period()
         in_flight = False
-        rows = store.nav_strikes(self.db, self.chain_id, self.key)
+        rows = lifecycle_store.nav_strikes(self.db, self.chain_id, self.key)
         for row in rows:
             if row.status == "confirmed" and row.period >= period:
                 self._update(row.period, status="reorged", note=f"orphaned ({row.tx_hash})")
@@ -172,7 +172,7 @@ class FundStriker:
         )
 
     def _update(self, period: int, **fields) -> None:
-        store.update_nav_strike(self.db, self.chain_id, self.key, period, **fields)
+        lifecycle_store.update_nav_strike(self.db, self.chain_id, self.key, period, **fields)
 
     # ------------------------------------------------------------------ the NAV
 
@@ -180,7 +180,7 @@ class FundStriker:
         """The NAV-ledger flows of `vault` (default: the period clock's) from the keeper store."""
         return [
             Flow(f.kind, f.timestamp, int(f.assets), int(f.shares))
-            for f in store.fund_flows(self.db, self.chain_id, vault or self.vault.address)
+            for f in lifecycle_store.fund_flows(self.db, self.chain_id, vault or self.vault.address)
         ]
 
     def compute(self, head: Head) -> tuple[int, int, dict, str | None]:
@@ -259,7 +259,7 @@ class FundStriker:
             return {"action": "waiting", "period": period, "reason": "a declaration is in flight"}
         if head.timestamp < cutoff:
             return {"action": "none", "period": period, "reason": "before the cut-off"}
-        row = store.nav_strike(self.db, self.chain_id, self.key, period)
+        row = lifecycle_store.nav_strike(self.db, self.chain_id, self.key, period)
         if (
             row is not None
             and row.status in ("held", "failed")
@@ -287,10 +287,14 @@ class FundStriker:
             "strike_block": None,
         }
         if reason is not None:
-            store.record_nav_strike(self.db, {**base, "status": "held", "note": reason[:256]})
+            lifecycle_store.record_nav_strike(
+                self.db, {**base, "status": "held", "note": reason[:256]}
+            )
             logger.warning(f"fund {self.key} period {period} not struck: {reason}")
             return {"action": "held", "period": period, "reason": reason}
-        if not store.record_nav_strike(self.db, {**base, "status": "pending", "note": None}):
+        if not lifecycle_store.record_nav_strike(
+            self.db, {**base, "status": "pending", "note": None}
+        ):
             return {"action": "none", "period": period, "reason": "already recorded"}
         crash_point("lifecycle.after_record")
         return self._send(period, nav18, answer, inputs["declarations"])
@@ -351,6 +355,6 @@ class FundStriker:
         )
         crash_point("lifecycle.after_strike")
         self.reconcile()
-        row = store.nav_strike(self.db, self.chain_id, self.key, period)
+        row = lifecycle_store.nav_strike(self.db, self.chain_id, self.key, period)
         logger.info(f"fund {self.key} period {period} struck at {nav18}: {row.status}")
         return {"action": "struck", "period": period, "nav18": nav18, "status": row.status}

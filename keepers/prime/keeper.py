@@ -65,6 +65,7 @@ from keepers.core.sending import (
 )
 from keepers.core.units import BPS
 from keepers.prime import model
+from keepers.prime import store as prime_store
 from keepers.prime.book import PrimeBook
 from keepers.prime.margin import (
     MAX_LIQUIDATIONS_PER_BLOCK,
@@ -86,7 +87,7 @@ KEEPER_NAME = "prime.margin"
 LIQUIDATE_SELECTOR = function_signature_to_4byte_selector(
     "liquidate(address,address,uint256,address,bytes,uint32)"
 )
-OPEN = store.LIQUIDATION_OPEN
+OPEN = prime_store.LIQUIDATION_OPEN
 # A failed liquidation of an account is tried again this many blocks later (not every block).
 RETRY_AFTER_BLOCKS = 10
 # A sale's route: valid this long, its aggregator slippage bound (the broker's own floor is 3%
@@ -148,7 +149,7 @@ class MarginKeeper:
     def _cycle(self, head: Head) -> dict:
         new_accounts = self.discover(head.number)
         settled = self.reconcile()
-        accounts = store.prime_accounts(self.db, self.chain_id, self.broker.address)
+        accounts = prime_store.prime_accounts(self.db, self.chain_id, self.broker.address)
         marks, unreadable = self.book.marks(accounts)
         busy = {a.lower() for a, state in settled.items() if state == "in flight"}
         busy |= self._retrying(head)
@@ -205,7 +206,9 @@ class MarginKeeper:
             KEEPER_NAME,
             self.record,
             head,
-            lambda ancestor: store.forget_prime_accounts_after(self.db, self.chain_id, ancestor),
+            lambda ancestor: prime_store.forget_prime_accounts_after(
+                self.db, self.chain_id, ancestor
+            ),
         )
         if scan is None:
             return 0
@@ -215,7 +218,7 @@ class MarginKeeper:
                 self.broker.address, [self.broker.AccountOpened.abi], scan.start, scan.stop
             )
         }
-        new = store.add_prime_accounts(self.db, self.chain_id, self.broker.address, opened)
+        new = prime_store.add_prime_accounts(self.db, self.chain_id, self.broker.address, opened)
         finish_scan(self.db, KEEPER_NAME, scan)
         return new
 
@@ -321,7 +324,7 @@ class MarginKeeper:
     def _retrying(self, head: Head) -> set[str]:
         """Accounts whose last liquidation failed less than RETRY_AFTER_BLOCKS ago."""
         last: dict[str, object] = {}
-        for row in store.prime_liquidations(self.db, self.chain_id, self.broker.address):
+        for row in prime_store.prime_liquidations(self.db, self.chain_id, self.broker.address):
             last[row.account.lower()] = row
         return {
             account
@@ -523,7 +526,7 @@ class MarginKeeper:
             "decided_at": head.timestamp,
             "block_number": head.number,
         }
-        if not store.record_prime_liquidation(self.db, row):
+        if not prime_store.record_prime_liquidation(self.db, row):
             return {"action": "none", "reason": f"liquidation {count} already recorded"}
         crash_point("prime.after_record")
         signer = self.signer
@@ -567,7 +570,7 @@ class MarginKeeper:
     # ------------------------------------------------------------------ reconciliation
 
     def _update(self, account: str, count: int, **fields) -> None:
-        store.update_prime_liquidation(
+        prime_store.update_prime_liquidation(
             self.db, self.chain_id, self.broker.address, account, count, **fields
         )
 
@@ -575,7 +578,7 @@ class MarginKeeper:
         """Brings the open rows (of `only`, an account) in line with the chain, and reopens or
         marks `reorged` a confirmed one whose liquidation the chain no longer has (`_orphaned`);
         returns each reconciled account's state: "confirmed", "failed", "unsent" or "in flight"."""
-        rows = store.prime_liquidations(self.db, self.chain_id, self.broker.address, only)
+        rows = prime_store.prime_liquidations(self.db, self.chain_id, self.broker.address, only)
         last: dict[str, object] = {}
         for row in rows:
             last[row.account] = row

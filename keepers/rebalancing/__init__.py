@@ -36,6 +36,7 @@ if TYPE_CHECKING:
         get_model,
         list_models,
     )
+    from keepers.rebalancing.store import bulk_outcomes, model_assignments, model_portfolios
 
 _PUBLIC = {
     "BulkRebalance": "bulk",
@@ -63,5 +64,9 @@ _PUBLIC = {
     "rebalance_vault": "deploy",
     "strategy_steps": "deploy",
 }
+# The book and the bulk runs in the keeper store (the console's manager page).
+_PUBLIC.update(
+    {name: "store" for name in ("bulk_outcomes", "model_assignments", "model_portfolios")}
+)
 __all__ = sorted(_PUBLIC)
 __getattr__ = lazy_exports(__name__, _PUBLIC)

@@ -3,7 +3,7 @@ operator action. For each client: its positions and strategy are read, the model
 the strategy's bounds, the RebalancerLens's `previewRebalance` (the rebalancer's own code) decides
 (skip within the drift threshold, during the cooldown, while paused, with nothing to trade), the
 intent is signed and stored `signed` (the signal keeper's restart guard,
-`keepers.core.store.record_intent`), and the signed intents are relayed in batches through
+`keepers.rebalancing.store.record_intent`), and the signed intents are relayed in batches through
 `AutoRebalancer.rebalanceBatch` (RBL-15): a client whose rebalance reverts is reported by
 `RebalanceFailed` with its reason and the others execute. Each client's outcome (rebalanced /
 skipped / failed, reason, nonce, transaction, gas, drift before and after) is stored
@@ -34,9 +34,9 @@ from ape.exceptions import ContractLogicError
 from eth_abi import decode
 from eth_utils import keccak, to_checksum_address
 
-from keepers.core import store
 from keepers.core.errors import QuanteraError
 from keepers.core.waiting import wait_until
+from keepers.rebalancing import store as rebalancing_store
 from keepers.rebalancing.cycle import fit_bounds
 from keepers.rebalancing.intent import RebalanceIntent
 from keepers.rebalancing.keeper import _describe_revert, _error_abi, _field, wire_routes
@@ -116,7 +116,7 @@ class _Pending:
 
     portfolio: str
     digest: str
-    intent: dict  # the stored row (keepers.core.store.SignalIntent.intent)
+    intent: dict  # the stored row (keepers.rebalancing.store.SignalIntent.intent)
     signature: bytes
     routes: list
     trades: int
@@ -197,7 +197,7 @@ class BulkRebalance:
             time.perf_counter() - started,
             phases,
         )
-        store.record_bulk_outcomes(
+        rebalancing_store.record_bulk_outcomes(
             self.db,
             [
                 {
@@ -228,8 +228,8 @@ class BulkRebalance:
         failed, nothing sent)."""
         chain_id = self.chain.chain_id
         nonce = int(self.lens.stateOf(self.rebalancer, portfolio)[0])
-        store.reopen_orphaned_intents(self.db, chain_id, portfolio, nonce, now)
-        live = store.live_intent(self.db, chain_id, portfolio, nonce, now)
+        rebalancing_store.reopen_orphaned_intents(self.db, chain_id, portfolio, nonce, now)
+        live = rebalancing_store.live_intent(self.db, chain_id, portfolio, nonce, now)
         if live is not None:  # signed by an interrupted run: relay that one, never a rival
             pending.append(
                 _Pending(
@@ -312,7 +312,7 @@ class BulkRebalance:
             if trades is None:
                 continue  # re-sent as stored
             item.routes = [[[1, [[venues[(sell, buy)], buy, "0x"]]]] for sell, buy, _ in trades]
-            store.record_intent(
+            rebalancing_store.record_intent(
                 self.db,
                 {
                     "chain_id": chain_id,
@@ -434,14 +434,16 @@ class BulkRebalance:
             }
             if index not in failed and item.portfolio in losses:
                 loss_usd = losses[item.portfolio] / USD
-                store.set_intent_status(
+                rebalancing_store.set_intent_status(
                     self.db, item.digest, "executed", tx_hash=tx_hash, loss_usd=loss_usd
                 )
                 settle(ClientOutcome(status="rebalanced", **base))
             else:
                 reason = failed.get(index, "no Rebalanced event")[:256]
                 status = "expired" if reason.startswith("IntentExpired") else "failed"
-                store.set_intent_status(self.db, item.digest, status, tx_hash=tx_hash, note=reason)
+                rebalancing_store.set_intent_status(
+                    self.db, item.digest, status, tx_hash=tx_hash, note=reason
+                )
                 settle(ClientOutcome(status="failed", reason=reason, **base))
 
     def _drift_after(

@@ -19,12 +19,12 @@ from dataclasses import dataclass, replace
 from ape.exceptions import ContractLogicError
 from eth_utils import keccak
 
-from keepers.core import store
 from keepers.core.errors import QuanteraError
 from keepers.core.retries import with_retries
 from keepers.core.tokens import token_decimals
 from keepers.core.units import BPS
 from keepers.liquidity import decode_route, encode_legs
+from keepers.rebalancing import store as rebalancing_store
 from keepers.rebalancing.cycle import Market, SignalResult, build_intent, compute_signal, fit_bounds
 from keepers.rebalancing.intent import RebalanceIntent
 from keepers.rebalancing.model import TrainedSelector
@@ -136,8 +136,8 @@ class SignalKeeper:
         chain_id, portfolio = self.chain.chain_id, self.vault.address
         now = self.chain.blocks.head.timestamp
         nonce, _, _, _ = self.rebalancer_lens.stateOf(self.rebalancer, portfolio)
-        store.reopen_orphaned_intents(self.db, chain_id, portfolio, nonce, now)
-        live = store.live_intent(self.db, chain_id, portfolio, nonce, now)
+        rebalancing_store.reopen_orphaned_intents(self.db, chain_id, portfolio, nonce, now)
+        live = rebalancing_store.live_intent(self.db, chain_id, portfolio, nonce, now)
         if live is not None:  # restart: finish what was signed, never sign a rival
             return self._send(live.digest, live.intent, bytes.fromhex(live.signature), live.routes)
         config, strategy_id, paused = self.rebalancer_lens.strategyOf(self.rebalancer, portfolio)
@@ -206,7 +206,7 @@ class SignalKeeper:
         intent = signed.intent
         row = intent.as_row()
         digest = "0x" + signed.digest.hex()
-        store.record_intent(
+        rebalancing_store.record_intent(
             self.db,
             {
                 "chain_id": chain_id,
@@ -234,7 +234,7 @@ class SignalKeeper:
 
     def _record(self, result: SignalResult, share_price: float, decision: str) -> dict:
         s = result.signal
-        store.record_prediction(
+        rebalancing_store.record_prediction(
             self.db,
             {
                 "chain_id": self.chain.chain_id,
@@ -318,7 +318,9 @@ class SignalKeeper:
         refusal = self._simulate(args)
         if refusal is not None:  # never send a transaction the chain would revert
             status = "expired" if refusal.startswith("IntentExpired") else "failed"
-            store.set_intent_status(self.db, digest, status, note=f"simulation: {refusal}")
+            rebalancing_store.set_intent_status(
+                self.db, digest, status, note=f"simulation: {refusal}"
+            )
             return {"decision": f"{status}: {refusal} (not sent)"}
         try:
             receipt = with_retries(lambda: self.rebalancer.rebalance(*args, sender=self.relayer))
@@ -327,11 +329,11 @@ class SignalKeeper:
                 type(err).__name__ if type(err).__name__ != "ContractLogicError" else str(err)[:200]
             )
             status = "expired" if "IntentExpired" in reason else "failed"
-            store.set_intent_status(self.db, digest, status, note=reason)
+            rebalancing_store.set_intent_status(self.db, digest, status, note=reason)
             return {"decision": f"{status}: {reason}"}
         event = next(log for log in receipt.events if log.event_name == "Rebalanced")
         loss = int(event.loss) / USD
-        store.set_intent_status(
+        rebalancing_store.set_intent_status(
             self.db, digest, "executed", tx_hash=str(receipt.txn_hash), loss_usd=loss
         )
         return {

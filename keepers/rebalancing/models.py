@@ -1,7 +1,7 @@
 """Model portfolios and the clients that follow them: the asset manager's off-chain book, kept in
-the keeper store (`keepers.core.store`: `model_portfolios`, `model_assignments`), and each client's
-drift from its model: max |weight - target| in bps, weights from on-chain positions at oracle
-prices, computed for every client at once with numpy.
+the keeper store (`keepers.rebalancing.store`: `model_portfolios`, `model_assignments`), and each
+client's drift from its model: max |weight - target| in bps, weights from on-chain positions at
+oracle prices, computed for every client at once with numpy.
 
 No chain access here except `read_positions` / `read_prices` (plain view calls), so the drift maths
 is testable alone."""
@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from keepers.core import store
 from keepers.core.errors import QuanteraError
 from keepers.core.units import BPS
+from keepers.rebalancing import store as rebalancing_store
 
 MAX_NAME_LENGTH = 64
 
@@ -50,14 +50,14 @@ def define_model(
         raise QuanteraError(
             f"model {name!r}: weights sum to {sum(weights.values())} bps, not {BPS}"
         )
-    version = store.define_model(db, chain_id, name, weights, now)
+    version = rebalancing_store.define_model(db, chain_id, name, weights, now)
     return ModelPortfolio(name, weights, version)
 
 
 def list_models(db, chain_id: int) -> list[ModelPortfolio]:
     return [
         ModelPortfolio(row.name, dict(row.weights), row.version)
-        for row in store.model_portfolios(db, chain_id)
+        for row in rebalancing_store.model_portfolios(db, chain_id)
     ]
 
 
@@ -72,16 +72,18 @@ def get_model(db, chain_id: int, name: str) -> ModelPortfolio:
 def assign_model(db, chain_id: int, name: str, portfolios: Iterable[str], now: int) -> int:
     """Makes each client portfolio follow model `name`; returns how many assignments changed."""
     get_model(db, chain_id, name)
-    return store.assign_model(db, chain_id, [_checksum(p) for p in portfolios], name, now)
+    return rebalancing_store.assign_model(
+        db, chain_id, [_checksum(p) for p in portfolios], name, now
+    )
 
 
 def clients_of(db, chain_id: int, name: str) -> list[str]:
-    return [row.portfolio for row in store.model_assignments(db, chain_id, name)]
+    return [row.portfolio for row in rebalancing_store.model_assignments(db, chain_id, name)]
 
 
 def assignments(db, chain_id: int) -> dict[str, str]:
     """Client portfolio -> the model it follows."""
-    return {row.portfolio: row.model for row in store.model_assignments(db, chain_id)}
+    return {row.portfolio: row.model for row in rebalancing_store.model_assignments(db, chain_id)}
 
 
 def target_bps(model: ModelPortfolio, assets: Sequence[str]) -> list[int]:

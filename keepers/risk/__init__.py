@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from keepers.risk.limits import RISK_LIMIT_NAMES
     from keepers.risk.models import VarResult, historical_var, parametric_var
     from keepers.risk.publication import bootstrap_history, observed_history
+    from keepers.risk.store import publications
     from keepers.risk.stress import load_scenarios, stress_losses
 
 # The history the risk keeper starts from and the feed rounds it stores: the signal keeper's prices.
@@ -49,5 +50,7 @@ _PUBLIC.update(
         )
     }
 )
+# The risk keeper's publications in the keeper store (the console's risk page, the demo).
+_PUBLIC.update({name: "store" for name in ("publications",)})
 __all__ = sorted(_PUBLIC)
 __getattr__ = lazy_exports(__name__, _PUBLIC)

@@ -26,6 +26,7 @@ from keepers.core.record import connected_record, portfolio_feeds
 from keepers.core.retries import with_retries
 from keepers.core.scan import block_hash, finish_scan, scan_range
 from keepers.core.units import FEED_DECIMALS
+from keepers.risk import store as risk_store
 from keepers.risk.publication import bootstrap_history, observe, observed_history, publish
 from keepers.vault import load_portfolio
 
@@ -51,7 +52,7 @@ def catch_up(block_number: int) -> int:
         KEEPER_NAME,
         record,
         block_number,
-        lambda ancestor: store.forget_price_observations_after(db, chain.chain_id, ancestor),
+        lambda ancestor: risk_store.forget_price_observations_after(db, chain.chain_id, ancestor),
     )
     if scan is None:
         return 0
@@ -64,7 +65,7 @@ def catch_up(block_number: int) -> int:
 def sync_due() -> bool:
     """Whether rounds were observed in or after the block of the keeper's last sync, or that sync's
     block was orphaned."""
-    observed = store.latest_observation_block(db, chain.chain_id)
+    observed = risk_store.latest_observation_block(db, chain.chain_id)
     marks = store.checkpoints(db, SYNC_MARK, chain.chain_id)
     if marks and block_hash(marks[0][0]) != marks[0][1]:
         store.rewind_cursor(db, SYNC_MARK, chain.chain_id, -1)

@@ -10,12 +10,12 @@ import numpy as np
 import pandas as pd
 from ape.exceptions import ContractLogicError
 
-from keepers.core import store
 from keepers.core.faults import crash_point
 from keepers.core.logs import fetch_logs
 from keepers.core.retries import with_retries
 from keepers.core.tokens import token_decimals
 from keepers.risk import cycle
+from keepers.risk import store as risk_store
 from keepers.risk.stress import load_scenarios
 from keepers.vault import LIMIT_FIELDS, Portfolio, history
 
@@ -52,7 +52,7 @@ def observe(db, chain_id: int, feeds: dict[str, object], event_abi, start: int, 
                     "block_number": int(log.block_number),
                 }
             )
-    return store.add_price_observations(db, rows)
+    return risk_store.add_price_observations(db, rows)
 
 
 def observed_history(
@@ -63,7 +63,7 @@ def observed_history(
     columns = {}
     latest = 0
     for symbol, feed in feeds.items():
-        obs = store.price_observations(db, chain_id, feed.address)
+        obs = risk_store.price_observations(db, chain_id, feed.address)
         if not obs:
             continue
         series = pd.Series(
@@ -124,9 +124,9 @@ def reconcile(db, chain_id: int, risk, vault, update_id: int) -> None:
     engine holds (a crash after sending) is confirmed with its transaction; a confirmed one the
     engine no longer holds (its block orphaned by a reorganisation) is marked `reorged`, and its id
     is published again."""
-    for row in store.publications(db, chain_id, vault.address):
+    for row in risk_store.publications(db, chain_id, vault.address):
         if row.status == "pending" and row.update_id <= update_id:
-            store.set_publication_status(
+            risk_store.set_publication_status(
                 db,
                 chain_id,
                 vault.address,
@@ -135,7 +135,7 @@ def reconcile(db, chain_id: int, risk, vault, update_id: int) -> None:
                 tx_hash=_published_in(risk, vault, row.update_id, row.block_number),
             )
         elif row.status == "confirmed" and row.update_id > update_id:
-            store.set_publication_status(
+            risk_store.set_publication_status(
                 db,
                 chain_id,
                 vault.address,
@@ -213,7 +213,7 @@ def publish(
         "note": None,
         "block_number": head,
     }
-    if not store.record_publication(db, row):
+    if not risk_store.record_publication(db, row):
         return {"published": False, "reason": f"update {next_id} already confirmed"}
     crash_point("risk.after_record")
     update = (
@@ -228,13 +228,13 @@ def publish(
     try:
         receipt = with_retries(lambda: risk.publishModel(vault, update, sender=signer))
     except ContractLogicError as err:
-        store.set_publication_status(
+        risk_store.set_publication_status(
             db, chain_id, vault.address, next_id, "rejected", note=str(err)[:250]
         )
         return {"published": False, "reason": f"engine refused the update: {err}"}
     crash_point("risk.after_publish")
     txn_hash = receipt.txn_hash if isinstance(receipt.txn_hash, str) else receipt.txn_hash.hex()
-    store.set_publication_status(
+    risk_store.set_publication_status(
         db, chain_id, vault.address, next_id, "confirmed", tx_hash=txn_hash
     )
     return {

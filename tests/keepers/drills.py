@@ -15,10 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from conftest import BIN, wait_for
+from keepers.access import store as access_store
+from keepers.compliance import store as compliance_store
 from keepers.core import store
 from keepers.core.faults import POINTS
 from keepers.core.waiting import wait_until
 from keepers.demo.processes import ProcessGroup, rpc
+from keepers.risk import store as risk_store
 
 CHAIN_ID = 1337
 GOVERNOR, OPERATOR, COMPLIANCE_KEEPER, RISK_KEEPER, PRICE_REPORTER = 2, 3, 6, 7, 8
@@ -429,9 +432,9 @@ class Drill:
             return False
         if not all(self.registry.isFrozen(w) for w in self.registered):
             return False
-        if store.decisions(self.engine, CHAIN_ID, "pending"):
+        if compliance_store.decisions(self.engine, CHAIN_ID, "pending"):
             return False
-        if store.publications(self.engine, CHAIN_ID, self.vault.address, "pending"):
+        if risk_store.publications(self.engine, CHAIN_ID, self.vault.address, "pending"):
             return False
         return int(self.risk.metricsOf(self.vault)[2]) == self.latest_round_time()
 
@@ -468,7 +471,7 @@ class Drill:
         assert sorted(frozen_by_tx) == sorted(self.registered), (
             "a registered listed wallet is not frozen"
         )
-        decisions = store.decisions(self.engine, CHAIN_ID)
+        decisions = compliance_store.decisions(self.engine, CHAIN_ID)
         assert sorted((d.wallet, d.status, d.action, _hex(d.tx_hash)) for d in decisions) == sorted(
             (w, "done", "frozen", _hex(tx)) for w, tx in frozen_by_tx.items()
         ), "decisions disagree with the chain"
@@ -480,7 +483,7 @@ class Drill:
             )
         }
         seen |= self._transfer_wallets(first, screened_to) - {ZERO}
-        known = set(store.known_wallets(self.engine, CHAIN_ID))
+        known = set(compliance_store.known_wallets(self.engine, CHAIN_ID))
         assert known == seen, f"known wallets disagree with the chain: {sorted(known ^ seen)[:6]}"
         # --- risk: one publication per update id, each stored with the transaction that made it
         published = [
@@ -490,7 +493,7 @@ class Drill:
         ]
         ids = [int(log.updateId) for log in published]
         assert ids == list(range(1, len(ids) + 1)), f"update ids on chain: {ids}"
-        rows = store.publications(self.engine, CHAIN_ID, self.vault.address)
+        rows = risk_store.publications(self.engine, CHAIN_ID, self.vault.address)
         confirmed = {r.update_id: _hex(r.tx_hash) for r in rows if r.status == "confirmed"}
         assert confirmed == {int(log.updateId): _hex(log.transaction_hash) for log in published}, (
             "publications disagree with the chain: "
@@ -506,7 +509,7 @@ class Drill:
         observed = {
             (o.feed, o.round_id, o.answer)
             for feed in self.feeds
-            for o in store.price_observations(self.engine, CHAIN_ID, feed.address)
+            for o in risk_store.price_observations(self.engine, CHAIN_ID, feed.address)
         }
         assert observed == rounds, (
             f"observations disagree with the chain: {sorted(observed ^ rounds)[:6]}"
@@ -524,7 +527,7 @@ class Drill:
             }
             stored = {
                 (_hex(e.tx_hash), e.log_index)
-                for e in store.governance_events(self.engine, CHAIN_ID)
+                for e in access_store.governance_events(self.engine, CHAIN_ID)
             }
             assert stored == canonical, (
                 f"governance events disagree with the chain: {sorted(stored ^ canonical)[:6]}"

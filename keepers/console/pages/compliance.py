@@ -196,7 +196,7 @@ def frozen_wallets(source: ChainSource, index: EventIndex) -> dict[str, Any]:
     pending = []
     engine = store_of(source)
     if engine is not None:
-        from keepers.core.store import decisions as stored_decisions
+        from keepers.compliance import decisions as stored_decisions
 
         for d in stored_decisions(engine, source.chain_id):
             decisions[d.wallet.lower()].append(d)

@@ -76,19 +76,9 @@ def registries(source: ChainSource) -> list[str]:
     found = [source.address(n) for n in sorted(source.record.contracts) if abi_name(n) == REGISTRY]
     engine = store_of(source)
     if engine is not None:
-        from sqlalchemy import select
+        from keepers.lifecycle import kept_funds
 
-        from keepers.core.store import FeeCollection, NavStrike
-
-        with engine.connect() as conn:
-            funds = [
-                row[0]
-                for table in (NavStrike, FeeCollection)
-                for row in conn.execute(
-                    select(table.vault).where(table.chain_id == source.chain_id).distinct()
-                )
-            ]
-        for fund in list(dict.fromkeys(funds))[:MAX_STORE_FUNDS]:
+        for fund in kept_funds(engine, source.chain_id, MAX_STORE_FUNDS):
             vault = source.contract("FundVault", fund)
             nav_source = _call(vault.functions.navSource())
             if nav_source and to_checksum_address(nav_source[0]) not in found:

@@ -144,9 +144,9 @@ def read(source: ChainSource, index: EventIndex) -> dict[str, Any]:
 
 def last_run(db, chain_id: int) -> dict[str, Any] | None:
     """The latest bulk run's per-client outcomes (keepers.rebalancing.bulk stores them)."""
-    from keepers.core import store
+    from keepers.rebalancing import bulk_outcomes
 
-    rows = store.bulk_outcomes(db, chain_id)
+    rows = bulk_outcomes(db, chain_id)
     if not rows:
         return None
     run_id = rows[-1].run_id
@@ -175,14 +175,14 @@ def last_run(db, chain_id: int) -> dict[str, Any] | None:
 
 def book_history(db, chain_id: int) -> list[dict[str, Any]]:
     """The book's entries, newest first: models (re)defined and clients assigned."""
-    from keepers.core import store
+    from keepers.rebalancing import model_assignments, model_portfolios
 
     entries = [
         {"time": int(m.updated_at), "entry": f"model {m.name} v{m.version} defined"}
-        for m in store.model_portfolios(db, chain_id)
+        for m in model_portfolios(db, chain_id)
     ] + [
         {"time": int(a.assigned_at), "entry": f"{a.portfolio} follows {a.model}"}
-        for a in store.model_assignments(db, chain_id)
+        for a in model_assignments(db, chain_id)
     ]
     return sorted(entries, key=lambda e: -e["time"])[:HISTORY_SHOWN]
 

@@ -122,9 +122,9 @@ def _publication(source: ChainSource, portfolio: str) -> dict[str, Any] | None:
     db = store_of(source)
     if db is None:
         return None
-    from keepers.core import store
+    from keepers.risk import publications
 
-    rows = store.publications(db, source.chain_id, portfolio)
+    rows = publications(db, source.chain_id, portfolio)
     if not rows:
         return None
     row = rows[-1]

@@ -6,6 +6,7 @@ as anyone else; a second run or a restart sends nothing."""
 from bond_fixtures import DAY, USD_UNIT
 from keepers.core import store
 from keepers.lifecycle import Head, LifecycleKeeper, french_rf
+from keepers.lifecycle import store as lifecycle_store
 
 
 def keeper(bond, db, signer):
@@ -45,7 +46,7 @@ def test_keeper__due_coupons__recorded_on_the_servicer_in_order_once(bond, chain
     assert declarer.on_chain == [(instrument, 1)] and servicer.servicing()[1] == 1
     [event] = list(servicer.CouponRecorded.range(0, chain.blocks.head.number + 1))
     assert (event.number, event.by) == (1, issuer.address)
-    rows = store.coupon_records(db, chain.chain_id, instrument)
+    rows = lifecycle_store.coupon_records(db, chain.chain_id, instrument)
     assert [(r.number, r.status) for r in rows] == [(1, "recorded")]
 
     nonce = issuer.nonce
@@ -60,7 +61,7 @@ def test_keeper__due_coupons__recorded_on_the_servicer_in_order_once(bond, chain
     late.record_coupons(head(chain))
     assert late.on_chain == [(instrument, 2), (instrument, 3)]
     assert servicer.servicing()[1] == 3
-    rows = store.coupon_records(db, chain.chain_id, instrument)
+    rows = lifecycle_store.coupon_records(db, chain.chain_id, instrument)
     assert [(r.number, r.status) for r in rows] == [(n, "recorded") for n in (1, 2, 3)]
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from keepers.core import store
 from keepers.risk import publication
+from keepers.risk import store as risk_store
 from keepers.vault import Portfolio, PortfolioAsset
 from risk_fixtures import ASSETS, LIMITS, asset_risk, limits_tuple
 
@@ -71,7 +72,7 @@ def test_publish__due_update__bounded_recorded_confirmed_and_not_repeated(
     # margin).
     for old, new in zip(before_vols, vols):
         assert abs(new - old) <= old * 0.5
-    rows = store.publications(db, chain.chain_id, vault.address)
+    rows = risk_store.publications(db, chain.chain_id, vault.address)
     assert [(r.update_id, r.status) for r in rows] == [(2, "confirmed")] and rows[0].tx_hash
     # Same data again: nothing new to publish, nothing sent.
     again = publication.publish(
@@ -133,7 +134,7 @@ def test_publish__window__decreases_held_to_the_time_share__engine_accepts(
     for old, new in zip(before_rho, rho):
         assert new >= old or (old - new) * 86_400 <= LIMITS["maxCorrelationChange"] * elapsed
     assert 497 <= vols[0] < 500  # held back: the estimate is about 100 ppm
-    [row] = store.publications(db, chain.chain_id, vault.address)
+    [row] = risk_store.publications(db, chain.chain_id, vault.address)
     assert row.clamped["vol[0]"][1] == vols[0]
 
 
@@ -158,7 +159,7 @@ def test_publish__restart_after_send_before_record__confirms_instead_of_resendin
         lens=risk_stack.lens,
     )
     # A crash left update 2 pending in the store although it landed on chain.
-    store.set_publication_status(db, chain.chain_id, vault.address, 2, "pending")
+    risk_store.set_publication_status(db, chain.chain_id, vault.address, 2, "pending")
     chain.pending_timestamp += 700
     chain.mine()
     later = chain.pending_timestamp
@@ -176,7 +177,7 @@ def test_publish__restart_after_send_before_record__confirms_instead_of_resendin
         lens=risk_stack.lens,
     )
     statuses = {
-        r.update_id: r.status for r in store.publications(db, chain.chain_id, vault.address)
+        r.update_id: r.status for r in risk_store.publications(db, chain.chain_id, vault.address)
     }
     assert (
         statuses[2] == "confirmed" and result["update_id"] == 3 and engine.metricsOf(vault)[1] == 3

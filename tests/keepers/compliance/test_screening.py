@@ -2,8 +2,8 @@
 
 import pytest
 
+from keepers.compliance import store as compliance_store
 from keepers.compliance.screening import load_sanctions, parse_sdn_csv, screen
-from keepers.core import store
 from keepers.core.errors import QuanteraError
 
 LISTED = "0xdD2FD4581271e230360230F9337D5c0430Bf44C0"
@@ -58,17 +58,17 @@ def test_decisions__recorded_twice__kept_once_then_completed(engine):
         "status": "pending",
         "tx_hash": None,
     }
-    assert store.record_decision(engine, row) is True
-    assert store.record_decision(engine, row) is False
-    [pending] = store.decisions(engine, 1, "pending")
-    store.complete_decision(engine, pending.id, "frozen", "0xabc")
-    assert store.decisions(engine, 1, "pending") == []
-    assert store.decisions(engine, 1)[0].tx_hash == "0xabc"
+    assert compliance_store.record_decision(engine, row) is True
+    assert compliance_store.record_decision(engine, row) is False
+    [pending] = compliance_store.decisions(engine, 1, "pending")
+    compliance_store.complete_decision(engine, pending.id, "frozen", "0xabc")
+    assert compliance_store.decisions(engine, 1, "pending") == []
+    assert compliance_store.decisions(engine, 1)[0].tx_hash == "0xabc"
 
 
 def test_known_wallets__added_twice__new_ones_only(engine):
-    assert store.add_known_wallets(engine, 1, {LISTED: (3, "registry")}) == [LISTED]
-    assert store.add_known_wallets(
+    assert compliance_store.add_known_wallets(engine, 1, {LISTED: (3, "registry")}) == [LISTED]
+    assert compliance_store.add_known_wallets(
         engine, 1, {LISTED: (4, "transfer"), "0x" + "1" * 40: (4, "transfer")}
     ) == ["0x" + "1" * 40]
-    assert sorted(store.known_wallets(engine, 1)) == sorted([LISTED, "0x" + "1" * 40])
+    assert sorted(compliance_store.known_wallets(engine, 1)) == sorted([LISTED, "0x" + "1" * 40])

@@ -6,6 +6,7 @@ import os
 import signal
 
 from conftest import BIN, wait_for
+from keepers.compliance import store as compliance_store
 from keepers.core import store
 from keepers.core.deployments import load, record_path
 from keepers.demo.processes import ProcessGroup
@@ -58,11 +59,11 @@ def test_screening_keeper__restart__no_repeat_and_pending_decisions_completed(
             # The freeze is mined before the keeper records it done (pending -> done after the
             # receipt).
             wait_for(
-                lambda: [d.status for d in store.decisions(engine, 1337)] == ["done"],
+                lambda: [d.status for d in compliance_store.decisions(engine, 1337)] == ["done"],
                 "the decision done",
                 tmp_path / "screening-1.log",
             )
-            [decision] = store.decisions(engine, 1337)
+            [decision] = compliance_store.decisions(engine, 1337)
             assert (decision.wallet, decision.ent_num, decision.status, decision.action) == (
                 LISTED,
                 90001,
@@ -76,7 +77,7 @@ def test_screening_keeper__restart__no_repeat_and_pending_decisions_completed(
             registry.registerInvestor(
                 LISTED_2, "0x" + "0f" * 20, 756, 2, FAR_FUTURE, sender=operator
             )
-            store.record_decision(
+            compliance_store.record_decision(
                 engine,
                 {
                     "chain_id": 1337,
@@ -101,11 +102,11 @@ def test_screening_keeper__restart__no_repeat_and_pending_decisions_completed(
                 tmp_path / "screening-2.log",
             )
             wait_for(
-                lambda: not store.decisions(engine, 1337, "pending"),
+                lambda: not compliance_store.decisions(engine, 1337, "pending"),
                 "no decision pending",
                 tmp_path / "screening-2.log",
             )
-            decisions = store.decisions(engine, 1337)
+            decisions = compliance_store.decisions(engine, 1337)
             assert [(d.wallet, d.status) for d in decisions] == [
                 (LISTED, "done"),
                 (LISTED_2, "done"),

@@ -29,6 +29,7 @@ from keepers.console.source import ChainSource, load_abis
 from keepers.core import store
 from keepers.core.deployments import load
 from keepers.demo.processes import ProcessGroup, start_anvil
+from keepers.rebalancing import store as rebalancing_store
 
 FOREIGN = "http://attacker.example"
 SECRET_LABEL = "ethereum:local:http://operator:hunter2@127.0.0.1:1/v3/apikey0123456789"
@@ -85,7 +86,7 @@ def _weights(chain) -> str:
 
 def _models(chain) -> list[str]:
     engine = store.open_store(chain.db_url)
-    return [m.name for m in store.model_portfolios(engine, chain.record.chain_id)]
+    return [m.name for m in rebalancing_store.model_portfolios(engine, chain.record.chain_id)]
 
 
 def _posts(app) -> list[str]:

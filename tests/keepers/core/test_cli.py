@@ -5,6 +5,7 @@ import json
 
 import pytest
 
+from keepers.access import store as access_store
 from keepers.cli import main
 from keepers.core import store
 from keepers.core.deployments import DeploymentRecord, save
@@ -70,7 +71,7 @@ def test_governance_roles_and_pending__json__read_the_store(tmp_path, capsys):
             "data": "0x25c471a0",
         },
     )
-    store.insert_governance_events(engine, [row(5, 0), scheduled])
+    access_store.insert_governance_events(engine, [row(5, 0), scheduled])
     assert main(["governance", "roles", "--chain-id", "1337", "--db-url", url, "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == {"OPERATOR": ["0x" + "22" * 20]}
     assert (

@@ -30,9 +30,10 @@ from drills import (
     deploy_state,
     fault_schedule,
 )
-from keepers.core import store
+from keepers.compliance import store as compliance_store
 from keepers.core.waiting import wait_until
 from keepers.demo.processes import KeeperSupervisor, ProcessGroup, rpc, start_anvil, stop_mining
+from keepers.risk import store as risk_store
 
 SEED = int(os.environ.get("QUANTERA_DRILL_SEED", "15"))
 # Every crash point once, in a seeded order, and a kill -9 at a random moment among them.
@@ -210,9 +211,12 @@ def test_reorg__under_keepers_that_acted_on_orphaned_blocks__actions_redone_once
         drill.wait_done("the keepers acting on the blocks about to be orphaned", supervisor)
         acted = drill.check_invariants()
         [wallet] = drill.registered[-1:]
-        old_decision = [d for d in store.decisions(drill.engine, 1337) if d.wallet == wallet][0]
+        old_decision = [
+            d for d in compliance_store.decisions(drill.engine, 1337) if d.wallet == wallet
+        ][0]
         old_publication = max(
-            store.publications(drill.engine, 1337, drill.vault.address), key=lambda r: r.update_id
+            risk_store.publications(drill.engine, 1337, drill.vault.address),
+            key=lambda r: r.update_id,
         )
         # The chain stands still from here to the reorganisation (no block, not even a keeper's
         # transaction, is mined).
@@ -282,7 +286,7 @@ def test_reorg__under_keepers_that_acted_on_orphaned_blocks__actions_redone_once
         standing = max(
             (
                 r
-                for r in store.publications(drill.engine, 1337, drill.vault.address)
+                for r in risk_store.publications(drill.engine, 1337, drill.vault.address)
                 if r.status == "confirmed"
             ),
             key=lambda r: r.update_id,
@@ -292,7 +296,8 @@ def test_reorg__under_keepers_that_acted_on_orphaned_blocks__actions_redone_once
         receipt = rpc(drill.url, "eth_getTransactionReceipt", [standing.tx_hash])
         assert receipt is not None and int(receipt["blockNumber"], 16) > fork
         observed = {
-            o.round_id: o.answer for o in store.price_observations(drill.engine, 1337, feed.address)
+            o.round_id: o.answer
+            for o in risk_store.price_observations(drill.engine, 1337, feed.address)
         }
         # the canonical answer, not the orphaned one
         assert observed[int(feed.latestRoundData()[0])] == str(answer)

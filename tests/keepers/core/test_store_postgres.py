@@ -2,7 +2,10 @@
 
 import pytest
 
+from keepers.access import store as access_store
+from keepers.compliance import store as compliance_store
 from keepers.core import store
+from keepers.risk import store as risk_store
 from postgres import available, postgres_server
 from test_store import row
 
@@ -20,8 +23,8 @@ def pg_engine():
 def test_postgres__logs_decisions_and_cursor__idempotent_like_sqlite(pg_engine):
     assert pg_engine.dialect.name == "postgresql"
     rows = [row(5, 0), row(5, 1)]
-    assert store.insert_governance_events(pg_engine, rows) == 2
-    assert store.insert_governance_events(pg_engine, rows) == 0
+    assert access_store.insert_governance_events(pg_engine, rows) == 2
+    assert access_store.insert_governance_events(pg_engine, rows) == 0
     store.advance_cursor(pg_engine, "governance", 1337, 9)
     store.advance_cursor(pg_engine, "governance", 1337, 3)
     assert store.get_cursor(pg_engine, "governance", 1337) == 9
@@ -39,12 +42,15 @@ def test_postgres__logs_decisions_and_cursor__idempotent_like_sqlite(pg_engine):
         "status": "pending",
         "tx_hash": None,
     }
-    assert store.record_decision(pg_engine, decision) is True
-    assert store.record_decision(pg_engine, decision) is False
-    assert store.add_known_wallets(pg_engine, 1337, {"0x" + "ab" * 20: (1, "registry")}) == [
-        "0x" + "ab" * 20
-    ]
-    assert store.add_known_wallets(pg_engine, 1337, {"0x" + "ab" * 20: (2, "transfer")}) == []
+    assert compliance_store.record_decision(pg_engine, decision) is True
+    assert compliance_store.record_decision(pg_engine, decision) is False
+    assert compliance_store.add_known_wallets(
+        pg_engine, 1337, {"0x" + "ab" * 20: (1, "registry")}
+    ) == ["0x" + "ab" * 20]
+    assert (
+        compliance_store.add_known_wallets(pg_engine, 1337, {"0x" + "ab" * 20: (2, "transfer")})
+        == []
+    )
 
 
 def publication_row(update_id: int, status: str = "pending") -> dict:
@@ -74,18 +80,22 @@ def test_postgres__price_rounds_and_risk_publications__idempotent_like_sqlite(pg
         }
         for r in (1, 2)
     ]
-    assert store.add_price_observations(pg_engine, rounds) == 2
-    assert store.add_price_observations(pg_engine, rounds) == 0
-    assert [o.round_id for o in store.price_observations(pg_engine, 1337, "0x" + "ef" * 20)] == [
+    assert risk_store.add_price_observations(pg_engine, rounds) == 2
+    assert risk_store.add_price_observations(pg_engine, rounds) == 0
+    assert [
+        o.round_id for o in risk_store.price_observations(pg_engine, 1337, "0x" + "ef" * 20)
+    ] == [
         1,
         2,
     ]
-    assert store.record_publication(pg_engine, publication_row(1)) is True
-    store.set_publication_status(pg_engine, 1337, "0x" + "cd" * 20, 1, "confirmed", tx_hash="0x01")
+    assert risk_store.record_publication(pg_engine, publication_row(1)) is True
+    risk_store.set_publication_status(
+        pg_engine, 1337, "0x" + "cd" * 20, 1, "confirmed", tx_hash="0x01"
+    )
     # a confirmed id is never rewritten
-    assert store.record_publication(pg_engine, publication_row(1)) is False
+    assert risk_store.record_publication(pg_engine, publication_row(1)) is False
     assert [
-        (p.update_id, p.status) for p in store.publications(pg_engine, 1337, "0x" + "cd" * 20)
+        (p.update_id, p.status) for p in risk_store.publications(pg_engine, 1337, "0x" + "cd" * 20)
     ] == [(1, "confirmed")]
 
 

@@ -26,6 +26,7 @@ from keepers.lifecycle import (
     next_cutoff,
     set_token_issuer,
 )
+from keepers.lifecycle import store as lifecycle_store
 from keepers.risk import deploy_feeds, feed_config, set_feeds
 from keepers.vault import deploy_stablecoin
 from test_nav_agent_chain import (
@@ -153,7 +154,9 @@ def test_desk_keeper__nav_over_both_vaults_at_oracle_prices__both_struck_at_it_o
     # USDT 20 bps under par (within its 100 bps threshold): the class NAV falls with it.
     past_cutoff(usdt_price=0.998)
     assert cycle()["struck"] == 1
-    [first, second] = sorted(store.nav_strikes(db, d.record.chain_id), key=lambda r: r.period)
+    [first, second] = sorted(
+        lifecycle_store.nav_strikes(db, d.record.chain_id), key=lambda r: r.period
+    )
     assert (first.vault, second.vault) == (desk.address, desk.address)
     assert (second.period, second.status) == (2, "confirmed")
     inputs = second.inputs

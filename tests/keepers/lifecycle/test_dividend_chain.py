@@ -8,6 +8,7 @@ import pytest
 
 import keepers.lifecycle
 from keepers.core import store
+from keepers.lifecycle import store as lifecycle_store
 from test_nav_agent_chain import (
     INVESTOR,
     NAV_AGENT,
@@ -66,7 +67,7 @@ def test_keeper__daily_dividends__declared_once_a_day_windows_end_to_end_never_t
         token = project.IncomeShareToken.at(record.address_of("IncomeShareToken.QMMFI"))
         token.mint(accounts.test_accounts[INVESTOR], 100_000 * WAD, sender=nav_agent)
         outcome = keeper().cycle(head())
-        [first] = store.income_declarations(db, record.chain_id)
+        [first] = lifecycle_store.income_declarations(db, record.chain_id)
         assert outcome["declared"] == 1 and first.status == "confirmed" and first.number == 1
         assert first.end - first.start == DAY  # the first window: one day back
         expected = compute_dividend(
@@ -90,14 +91,14 @@ def test_keeper__daily_dividends__declared_once_a_day_windows_end_to_end_never_t
         monkeypatch.setattr(declaring, "broadcast", crash)
         with pytest.raises(Crash):
             keeper().cycle(head())
-        second = store.income_declaration(db, record.chain_id, token.address, 2)
+        second = lifecycle_store.income_declaration(db, record.chain_id, token.address, 2)
         assert second.status == "sent" and tuple(int(v) for v in token.incomeIndex())[1] == 1
         monkeypatch.setattr(declaring, "broadcast", real_broadcast)
         restarted = keeper()
         restarted.cycle(head())
         chain.provider.make_request("evm_mine", [])
         restarted.cycle(head())
-        second = store.income_declaration(db, record.chain_id, token.address, 2)
+        second = lifecycle_store.income_declaration(db, record.chain_id, token.address, 2)
         assert second.status == "confirmed" and tuple(int(v) for v in token.incomeIndex())[1] == 2
         # Its window starts where the first ended; declared on the supply the first grew.
         assert second.start == first.end

@@ -9,10 +9,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from keepers.cli import main
-from keepers.core import store
 from keepers.core.errors import QuanteraError
 from keepers.core.units import WAD
 from keepers.lifecycle import Flow, Holdings, compute_nav, french_rf
+from keepers.lifecycle import store as lifecycle_store
 from keepers.lifecycle.fees import (
     DEFAULT_COLLECT_INTERVAL_SECONDS,
     MAX_COLLECTIONS_PER_CYCLE,
@@ -115,23 +115,23 @@ def collection_row(vault=VAULT, **overrides):
 
 @pytest.mark.parametrize("in_flight", ["pending", "sent"])
 def test_record_fee_collection__numbered_per_vault__never_beside_one_in_flight(engine, in_flight):
-    assert store.record_fee_collection(engine, collection_row()) == 1
-    store.update_fee_collection(engine, 1337, VAULT, 1, status=in_flight)
+    assert lifecycle_store.record_fee_collection(engine, collection_row()) == 1
+    lifecycle_store.update_fee_collection(engine, 1337, VAULT, 1, status=in_flight)
     # One of the vault's collections may still land: no second one is recorded beside it.
-    assert store.record_fee_collection(engine, collection_row()) is None
+    assert lifecycle_store.record_fee_collection(engine, collection_row()) is None
     # Another vault numbers its own.
-    assert store.record_fee_collection(engine, collection_row(OTHER)) == 1
-    store.update_fee_collection(engine, 1337, VAULT, 1, status="confirmed", shares="10")
-    assert store.record_fee_collection(engine, collection_row()) == 2
-    store.update_fee_collection(engine, 1337, VAULT, 2, status="failed", note="reverted")
+    assert lifecycle_store.record_fee_collection(engine, collection_row(OTHER)) == 1
+    lifecycle_store.update_fee_collection(engine, 1337, VAULT, 1, status="confirmed", shares="10")
+    assert lifecycle_store.record_fee_collection(engine, collection_row()) == 2
+    lifecycle_store.update_fee_collection(engine, 1337, VAULT, 2, status="failed", note="reverted")
     # Failed and confirmed collections stay as they were; the next one takes the next number.
-    assert store.record_fee_collection(engine, collection_row()) == 3
-    rows = store.fee_collections(engine, 1337, VAULT)
+    assert lifecycle_store.record_fee_collection(engine, collection_row()) == 3
+    rows = lifecycle_store.fee_collections(engine, 1337, VAULT)
     assert [(r.number, r.status) for r in rows] == [(1, "confirmed"), (2, "failed"), (3, "pending")]
-    pending = store.fee_collections(engine, 1337, status="pending")
+    pending = lifecycle_store.fee_collections(engine, 1337, status="pending")
     assert [(r.vault, r.number) for r in pending] == [(VAULT, 3), (OTHER, 1)]
     with pytest.raises(LookupError, match="no fee collection 9"):
-        store.update_fee_collection(engine, 1337, VAULT, 9, status="sent")
+        lifecycle_store.update_fee_collection(engine, 1337, VAULT, 9, status="sent")
 
 
 # ------------------------------------------------------------------ LCY-41: fee shares outstanding

@@ -11,6 +11,7 @@ import pytest
 from keepers.core import store
 from keepers.core.units import WAD
 from keepers.lifecycle import is_valid_isin
+from keepers.lifecycle import store as lifecycle_store
 from test_nav_agent_chain import (
     AGENT,
     GOVERNOR,
@@ -156,7 +157,7 @@ def build_fee_chain(
             c.db, record, registry_of(record), french_rf(0), c.acct[NAV_AGENT]
         )
         assert nav_agent.cycle(c.head())["struck"] == 1
-        [strike] = store.nav_strikes(c.db, record.chain_id, vault.address)
+        [strike] = lifecycle_store.nav_strikes(c.db, record.chain_id, vault.address)
         chain.provider.web3.eth.wait_for_transaction_receipt(strike.tx_hash, timeout=120)
         vault.deposit(int(vault.maxDeposit(investor)), investor, investor, sender=investor)
         if funds == 2:
@@ -258,7 +259,7 @@ def test_fee_keeper_and_cli__collected_once__fees_shown_nav_counts_fee_shares(fe
     assert (log.recipient, int(log.shares), int(log.assets)) == (c.recipient, paid, 0)
     assert outcome["shares"] == str(paid) and paid >= 500 * WAD + accruing
     assert (int(held[0]), int(held[1])) == (0, 0)
-    [row] = store.fee_collections(c.db, c.record.chain_id, vault.address)
+    [row] = lifecycle_store.fee_collections(c.db, c.record.chain_id, vault.address)
     assert (row.number, row.status, row.tx_hash, row.accrue_tx is not None) == (
         1,
         "confirmed",
@@ -331,7 +332,7 @@ def test_fee_keeper__crashes_around_the_broadcast__reconciled_never_reapplied_bo
         with pytest.raises(Crash):
             c.keeper(max_per_cycle=1).cycle(c.head())
         monkeypatch.setattr(collecting, "broadcast", real_broadcast)
-        [row] = store.fee_collections(c.db, c.record.chain_id)
+        [row] = lifecycle_store.fee_collections(c.db, c.record.chain_id)
         # Broadcast (and mined), never recorded as such: the row still says sent.
         assert (row.vault, row.status) == (first, "sent")
         chain.provider.web3.eth.wait_for_transaction_receipt(row.tx_hash, timeout=120)
@@ -352,7 +353,7 @@ def test_fee_keeper__crashes_around_the_broadcast__reconciled_never_reapplied_bo
             "reason": "this cycle's 1 collection(s) made",
         }
         [row, other] = (
-            store.fee_collections(c.db, c.record.chain_id, v)[0] for v in (first, second)
+            lifecycle_store.fee_collections(c.db, c.record.chain_id, v)[0] for v in (first, second)
         )
         [log] = c.collected_logs(c.vaults[0])
         assert row.status == "confirmed" and _hex(log.transaction_hash) == row.tx_hash
@@ -383,7 +384,7 @@ def test_fee_keeper__crashes_around_the_broadcast__reconciled_never_reapplied_bo
         with pytest.raises(Crash):
             c.keeper(max_per_cycle=1).cycle(c.head())
         monkeypatch.setattr(collecting, "broadcast", real_broadcast)
-        rows = store.fee_collections(c.db, c.record.chain_id, first)
+        rows = lifecycle_store.fee_collections(c.db, c.record.chain_id, first)
         signed = rows[-1]
         # Signed and recorded, never broadcast: the vault still holds the fees.
         assert (signed.number, signed.status) == (2, "sent") and signed.raw_tx
@@ -397,7 +398,7 @@ def test_fee_keeper__crashes_around_the_broadcast__reconciled_never_reapplied_bo
         assert result["outcomes"][second]["action"] == "collected"
         chain.provider.web3.eth.wait_for_transaction_receipt(signed.tx_hash, timeout=120)
         restarted.cycle(c.head())
-        signed = store.fee_collections(c.db, c.record.chain_id, first)[-1]
+        signed = lifecycle_store.fee_collections(c.db, c.record.chain_id, first)[-1]
         logs = c.collected_logs(c.vaults[0])
         assert signed.status == "confirmed" and len(logs) == 2
         assert _hex(logs[-1].transaction_hash) == signed.tx_hash
@@ -429,7 +430,7 @@ def test_fee_keeper__collection_dropped_by_a_reorganisation__marked_reorged_and_
         result = c.cycle(c.keeper(max_per_cycle=1))
         assert result["outcomes"][vault.address]["action"] == "collected"
         assert result["outcomes"][c.vaults[1].address]["action"] == "deferred"
-        rows = store.fee_collections(c.db, c.record.chain_id, vault.address)
+        rows = lifecycle_store.fee_collections(c.db, c.record.chain_id, vault.address)
         assert [(r.number, r.status) for r in rows] == [(1, "reorged"), (2, "confirmed")]
         assert rows[0].note == f"orphaned ({rows[0].tx_hash})"
         [log] = c.collected_logs(vault)

@@ -30,10 +30,10 @@ from drills import (
     silverback_argv,
     wait_with_logs,
 )
-from keepers.core import store
 from keepers.core.faults import POINTS
 from keepers.core.units import FEED_DECIMALS
 from keepers.demo.processes import KeeperSupervisor, ProcessGroup, rpc, start_anvil
+from keepers.lifecycle import store as lifecycle_store
 from test_dividend_chain import income_share_class
 from test_fee_keeper_chain import COLLECTOR, USDC, build_fee_chain
 from test_nav_agent_chain import INVESTOR, NAV_AGENT, fresh_usdc_price
@@ -152,9 +152,9 @@ class LifecycleDrill:
         if self.declarations() < declarations or len(self.collections()) < collections:
             return False
         rows = [
-            *store.nav_strikes(db, CHAIN_ID, address),
-            *store.income_declarations(db, CHAIN_ID, self.token.address),
-            *store.fee_collections(db, CHAIN_ID, address),
+            *lifecycle_store.nav_strikes(db, CHAIN_ID, address),
+            *lifecycle_store.income_declarations(db, CHAIN_ID, self.token.address),
+            *lifecycle_store.fee_collections(db, CHAIN_ID, address),
         ]
         return not [r for r in rows if r.status in ("pending", "sent")]
 
@@ -180,7 +180,7 @@ class LifecycleDrill:
         assert periods == list(range(1, int(vault.dealing()[0]))), f"periods struck: {periods}"
         confirmed = {
             r.period: (r.tx_hash.lower(), int(r.nav18))
-            for r in store.nav_strikes(db, CHAIN_ID, vault.address)
+            for r in lifecycle_store.nav_strikes(db, CHAIN_ID, vault.address)
             if r.status == "confirmed"
         }
         assert confirmed == {
@@ -194,7 +194,7 @@ class LifecycleDrill:
             for log in declared
         ]
         assert len(set(days)) == len(days), f"two declarations on one UTC day: {days}"
-        rows_declared = store.income_declarations(db, CHAIN_ID, token.address)
+        rows_declared = lifecycle_store.income_declarations(db, CHAIN_ID, token.address)
         assert {
             r.number: ((r.tx_hash or "").lower(), int(r.shares))
             for r in rows_declared
@@ -206,7 +206,7 @@ class LifecycleDrill:
         times = [self.block_time(log.block_number) for log in collected]
         gaps = [b - a for a, b in zip(times, times[1:])]
         assert all(g >= COLLECT_INTERVAL for g in gaps), f"collections {gaps} s apart"
-        rows = store.fee_collections(db, CHAIN_ID, vault.address)
+        rows = lifecycle_store.fee_collections(db, CHAIN_ID, vault.address)
         assert {
             r.tx_hash.lower(): (int(r.shares), int(r.assets))
             for r in rows

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from keepers.cli import main
-from keepers.core import store
+from keepers.lifecycle import store as lifecycle_store
 
 VAULT, TOKEN = "0x" + "0f" * 20, "0x" + "1e" * 20
 
@@ -59,9 +59,11 @@ def declaration_row(status, **overrides):
 
 @pytest.mark.parametrize("in_flight", ["pending", "sent", "confirmed"])
 def test_record_nav_strike__row_in_flight_or_confirmed__never_replaced(engine, in_flight):
-    assert store.record_nav_strike(engine, strike_row(in_flight, tx_hash="0x" + "aa" * 32))
-    assert not store.record_nav_strike(engine, strike_row("pending", nav18="2"))
-    row = store.nav_strike(engine, 1337, VAULT, 3)
+    assert lifecycle_store.record_nav_strike(
+        engine, strike_row(in_flight, tx_hash="0x" + "aa" * 32)
+    )
+    assert not lifecycle_store.record_nav_strike(engine, strike_row("pending", nav18="2"))
+    row = lifecycle_store.nav_strike(engine, 1337, VAULT, 3)
     assert (row.status, row.nav18, row.tx_hash) == (
         in_flight,
         "1000000000000000000",
@@ -71,25 +73,31 @@ def test_record_nav_strike__row_in_flight_or_confirmed__never_replaced(engine, i
 
 @pytest.mark.parametrize("idle", ["held", "failed", "unsent", "reorged"])
 def test_record_nav_strike__nothing_in_flight__a_new_attempt_replaces_it(engine, idle):
-    assert store.record_nav_strike(engine, strike_row(idle, note="why"))
-    assert store.record_nav_strike(engine, strike_row("pending", nav18="2"))
-    [row] = store.nav_strikes(engine, 1337, VAULT)
+    assert lifecycle_store.record_nav_strike(engine, strike_row(idle, note="why"))
+    assert lifecycle_store.record_nav_strike(engine, strike_row("pending", nav18="2"))
+    [row] = lifecycle_store.nav_strikes(engine, 1337, VAULT)
     assert (row.status, row.nav18, row.note) == ("pending", "2", None)
 
 
 def test_income_declarations__one_row_per_number__in_flight_kept__idle_replaced(engine):
-    assert store.record_income_declaration(engine, declaration_row("sent", tx_hash="0x01"))
-    assert not store.record_income_declaration(engine, declaration_row("pending", shares="7"))
-    assert store.record_income_declaration(engine, declaration_row("held", number=3, note="bound"))
-    assert store.record_income_declaration(engine, declaration_row("pending", number=3))
-    store.update_income_declaration(engine, 1337, TOKEN, 2, status="confirmed")
-    rows = store.income_declarations(engine, 1337, TOKEN)
+    assert lifecycle_store.record_income_declaration(
+        engine, declaration_row("sent", tx_hash="0x01")
+    )
+    assert not lifecycle_store.record_income_declaration(
+        engine, declaration_row("pending", shares="7")
+    )
+    assert lifecycle_store.record_income_declaration(
+        engine, declaration_row("held", number=3, note="bound")
+    )
+    assert lifecycle_store.record_income_declaration(engine, declaration_row("pending", number=3))
+    lifecycle_store.update_income_declaration(engine, 1337, TOKEN, 2, status="confirmed")
+    rows = lifecycle_store.income_declarations(engine, 1337, TOKEN)
     assert [(r.number, r.status, r.shares) for r in rows] == [
         (2, "confirmed", str(10**19)),
         (3, "pending", str(10**19)),
     ]
     with pytest.raises(LookupError, match="no declaration 9"):
-        store.update_income_declaration(engine, 1337, TOKEN, 9, status="failed")
+        lifecycle_store.update_income_declaration(engine, 1337, TOKEN, 9, status="failed")
 
 
 NETWORK = ["--network", "ethereum:local:http://127.0.0.1:9"]  # nothing listens: never reached

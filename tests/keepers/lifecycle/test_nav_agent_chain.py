@@ -28,6 +28,7 @@ from keepers.lifecycle import (
     set_token_issuer,
     utc_midnight,
 )
+from keepers.lifecycle import store as lifecycle_store
 from keepers.risk import deploy_feeds, feed_config, set_feeds
 from keepers.vault import deploy_stablecoin
 
@@ -256,7 +257,7 @@ def test_fund_cli_and_keeper__subscribe_strike_claim_redeem__nav_from_holdings_s
     # Run again at once: the next period's cut-off has not come; the struck one is not struck again.
     code, line = run(capsys, "fund", "strike", *as_agent)
     assert code == 1 and line == f"error: period {period + 1} not struck: before the cut-off"
-    [row] = store.nav_strikes(store.open_store(db_url), record.chain_id)
+    [row] = lifecycle_store.nav_strikes(store.open_store(db_url), record.chain_id)
     assert (row.period, row.status, row.tx_hash) == (period, "confirmed", struck["tx"])
 
     # A plain SecurityToken share class pays no income: nothing to declare, one line.
@@ -381,7 +382,7 @@ def test_keeper__crash_between_signing_and_broadcast__restart_resends_the_same_s
         monkeypatch.setattr(striking, "broadcast", crash)
         with pytest.raises(Crash):
             keeper().cycle(head())
-        [row] = store.nav_strikes(db, record.chain_id)
+        [row] = lifecycle_store.nav_strikes(db, record.chain_id)
         # Signed and recorded, never broadcast: the vault's period is still open.
         assert row.status == "sent" and row.raw_tx and row.tx_hash and row.period == period
         assert int(vault.dealing()[0]) == period
@@ -394,7 +395,7 @@ def test_keeper__crash_between_signing_and_broadcast__restart_resends_the_same_s
         chain.provider.make_request("evm_mine", [])
         outcome = restarted.cycle(head())
         assert outcome["struck"] == 0
-        [row] = store.nav_strikes(db, record.chain_id)
+        [row] = lifecycle_store.nav_strikes(db, record.chain_id)
         assert row.status == "confirmed" and row.note is None
         assert int(vault.dealing()[0]) == period + 1
         struck = [
@@ -420,7 +421,7 @@ def test_keeper__crash_between_signing_and_broadcast__restart_resends_the_same_s
         nonce = chain.provider.get_nonce(accounts.test_accounts[NAV_AGENT].address)
         outcome = keeper().cycle(head())
         assert outcome["held"] == 1 and outcome["struck"] == 0
-        held = store.nav_strike(db, record.chain_id, vault.address, period + 1)
+        held = lifecycle_store.nav_strike(db, record.chain_id, vault.address, period + 1)
         assert held.status == "held" and "above the registry's 200 bps bound" in held.note
         assert int(vault.dealing()[0]) == period + 1
         assert chain.provider.get_nonce(accounts.test_accounts[NAV_AGENT].address) == nonce
@@ -509,7 +510,7 @@ def test_instrument_cli_and_coupon_scheduler__register_show_schedule__coupons_re
         after_restart = restarted.record_coupons(head)
     due = [c for c in expected if c["record_date"] <= _utc_date(head.timestamp)]
     assert recorded == len(due) >= 3 and again == 0 and after_restart == 0
-    rows = store.coupon_records(db, record.chain_id, note)
+    rows = lifecycle_store.coupon_records(db, record.chain_id, note)
     assert [(r.number, r.record_date, r.amount_per_unit) for r in rows] == [
         (c["number"], c["record_date"], c["amount_per_unit"]) for c in due
     ]

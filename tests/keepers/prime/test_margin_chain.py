@@ -21,6 +21,7 @@ from keepers.core import store
 from keepers.core.deployments import load
 from keepers.core.sending import hex_of
 from keepers.demo.processes import ProcessGroup, start_anvil
+from keepers.prime import store as prime_store
 
 US, INSTITUTIONAL, NEVER = 840, 4, 2**40 - 1
 DEPLOYER, OPERATOR, AGENT, PRICE_REPORTER = 0, 3, 5, 8
@@ -307,7 +308,7 @@ def test_prm_33__keeper__a_price_fall__margin_call_and_one_liquidation__even_acr
     killed = keep(c, crash_at="prime.after_liquidate")
     assert killed.returncode == -9, killed.stderr[-2000:]
     db = store.open_store(c.db_url)
-    [row] = store.prime_liquidations(db, 1337, c.broker.address, to_checksum_address(BOOK_ID))
+    [row] = prime_store.prime_liquidations(db, 1337, c.broker.address, to_checksum_address(BOOK_ID))
     # Recorded and broadcast (mined at once on this chain), never confirmed by the dead keeper.
     assert (row.status, row.count, row.method) == ("sent", 0, "sell") and row.tx_hash
 
@@ -315,7 +316,7 @@ def test_prm_33__keeper__a_price_fall__margin_call_and_one_liquidation__even_acr
     assert restarted.returncode == 0, restarted.stderr[-2000:]
     cycle = json.loads(restarted.stdout[restarted.stdout.index("{") :])
     assert cycle["confirmed"] == 1 and cycle["liquidations"] == 0
-    [row] = store.prime_liquidations(db, 1337, c.broker.address, to_checksum_address(BOOK_ID))
+    [row] = prime_store.prime_liquidations(db, 1337, c.broker.address, to_checksum_address(BOOK_ID))
     assert row.status == "confirmed" and row.note is None and row.mined_block
 
     again = keep(c)
@@ -388,7 +389,7 @@ def test_prm_38__keeper__no_liquidator_role__margin_calls_only__no_signer__obser
     outcome = cycle["outcomes"][to_checksum_address(BOOK_ID)]["liquidation"]
     assert outcome["action"] == "none" and "needs LIQUIDATOR" in outcome["reason"]
     assert cycle["liquidations"] == 0
-    assert store.prime_liquidations(db, 1337, c.broker.address) == []
+    assert prime_store.prime_liquidations(db, 1337, c.broker.address) == []
     # It sent nothing but margin calls, confirmations and clears (the book client's call is open
     # already: none at all here).
     sent = cycle["margin_calls"] + cycle["confirmations"] + cycle["clears"]
@@ -410,7 +411,7 @@ def test_prm_39__keeper__killed_between_signing_and_broadcast__restart_sends_the
     killed = keep(c, crash_at="prime.after_sign")
     assert killed.returncode == -9, killed.stderr[-2000:]
     db = store.open_store(c.db_url)
-    row = store.prime_liquidations(db, 1337, c.broker.address, account)[-1]
+    row = prime_store.prime_liquidations(db, 1337, c.broker.address, account)[-1]
     assert (row.status, row.count) == ("sent", count) and row.raw_tx
     assert c.broker.liquidationCount(BOOK_ID) == count  # signed, never broadcast
 
@@ -421,7 +422,7 @@ def test_prm_39__keeper__killed_between_signing_and_broadcast__restart_sends_the
     settled = keep(c)
     assert settled.returncode == 0, settled.stderr[-2000:]
     assert json.loads(settled.stdout[settled.stdout.index("{") :])["liquidations"] == 0
-    resent = store.prime_liquidations(db, 1337, c.broker.address, account)
+    resent = prime_store.prime_liquidations(db, 1337, c.broker.address, account)
     assert [r.count for r in resent].count(count) == 1
     row = next(r for r in resent if r.count == count)
     assert row.status == "confirmed" and row.note is None
@@ -494,7 +495,7 @@ def test_prm_33__bot__on_silverback__liquidates_a_liquidatable_account(prime_cha
     group = ProcessGroup(c.folder)
 
     def confirmed() -> bool:
-        rows = store.prime_liquidations(db, 1337, c.broker.address, account)
+        rows = prime_store.prime_liquidations(db, 1337, c.broker.address, account)
         return any(r.count == count and r.status == "confirmed" for r in rows)
 
     try:
@@ -518,7 +519,7 @@ def one_line_error(done) -> str:
 def stored(c: PrimeChain, db) -> tuple:
     """What the keeper store holds for the book client's account: its liquidations and the
     keeper's cursor."""
-    rows = store.prime_liquidations(db, 1337, c.broker.address, to_checksum_address(BOOK_ID))
+    rows = prime_store.prime_liquidations(db, 1337, c.broker.address, to_checksum_address(BOOK_ID))
     return (
         [(r.count, r.status, r.tx_hash, r.nonce, r.raw_tx) for r in rows],
         store.get_cursor(db, "prime.margin", 1337),
@@ -529,7 +530,9 @@ def row_of(c: PrimeChain, db, count: int):
     """The keeper store's liquidation of the book client's account for `count` (one at most)."""
     account = to_checksum_address(BOOK_ID)
     [row] = [
-        r for r in store.prime_liquidations(db, 1337, c.broker.address, account) if r.count == count
+        r
+        for r in prime_store.prime_liquidations(db, 1337, c.broker.address, account)
+        if r.count == count
     ]
     return row
 
@@ -581,7 +584,7 @@ def test_prm_53__keeper__rpc_endpoint_away__one_line_error__the_signed_liquidati
         # when web3's CannotHandleRequest was not taken for the transport failure it is).
         assert proxy.refused - refused >= RETRIES
         assert "stopped answering during the cycle" in line, line
-        row = store.prime_liquidations(db, 1337, c.broker.address, account)[-1]
+        row = prime_store.prime_liquidations(db, 1337, c.broker.address, account)[-1]
         assert (row.count, row.status) == (count, "sent") and row.raw_tx and row.tx_hash
         assert chain.provider.make_request("eth_getTransactionByHash", [row.tx_hash]) is None
         assert c.broker.liquidationCount(BOOK_ID) == count
@@ -662,7 +665,7 @@ def test_prm_54__keeper__a_reorg_orphans_its_liquidation__marked_reorged__liquid
     row = row_of(c, db, count)
     # Signed anew: the same hash as the orphan's when the new head's timestamp (the route's
     # deadline) and the nonce came out the same — the same liquidation, landing once either way.
-    assert row.status in store.LIQUIDATION_OPEN + ("confirmed",) and row.tx_hash
+    assert row.status in prime_store.LIQUIDATION_OPEN + ("confirmed",) and row.tx_hash
     wait_for(
         lambda: chain.provider.make_request("eth_getTransactionReceipt", [row.tx_hash]),
         "the new liquidation mined",

@@ -13,6 +13,7 @@ from conftest import run_ape, run_quantera
 from keepers.core import store
 from keepers.core.deployments import load, record_path
 from keepers.demo.processes import ProcessGroup, start_anvil
+from keepers.rebalancing import store as rebalancing_store
 
 CLIENTS = 5
 USDC_UNIT = 10**6
@@ -131,7 +132,9 @@ def first_run(book):
         BulkRebalance._relay_all = original
     chain_id = book["chain"].chain_id
     signed = {
-        v.address: [(i.nonce, i.digest) for i in store.intents(book["db"], chain_id, v.address)]
+        v.address: [
+            (i.nonce, i.digest) for i in rebalancing_store.intents(book["db"], chain_id, v.address)
+        ]
         for v in book["vaults"]
     }
     progress = []
@@ -167,13 +170,13 @@ def test_rbl_16__bulk_rebalance__outcomes_recorded_and_a_failing_client_does_not
     # Progress: one callback per client, counting up to the total, each with its outcome.
     assert [(done, total) for done, total, _ in progress] == [(n, CLIENTS) for n in range(1, 6)]
     assert {o.portfolio for _, _, o in progress} == {v.address for v in vaults}
-    rows = store.bulk_outcomes(book["db"], chain.chain_id, report.run_id)
+    rows = rebalancing_store.bulk_outcomes(book["db"], chain.chain_id, report.run_id)
     assert [(r.portfolio, r.status, r.tx_hash, r.reason) for r in rows] == [
         (o.portfolio, o.status, o.tx_hash, o.reason) for o in report.outcomes
     ]
     # Restart: the intents the crashed run stored were the ones relayed; none signed twice.
     for vault in vaults:
-        intents = store.intents(book["db"], chain.chain_id, vault.address)
+        intents = rebalancing_store.intents(book["db"], chain.chain_id, vault.address)
         assert [(i.nonce, i.digest) for i in intents] == signed[vault.address]
         assert by_client[vault.address].digest == intents[0].digest
 
@@ -181,7 +184,10 @@ def test_rbl_16__bulk_rebalance__outcomes_recorded_and_a_failing_client_does_not
 def test_rbl_17__bulk_rebalance__rerun_sends_nothing_twice(book, first_run):
     chain, vaults = book["chain"], book["vaults"]
     rebalancer, lens = book["d"].at("AutoRebalancer"), book["d"].at("RebalancerLens")
-    before = {v.address: len(store.intents(book["db"], chain.chain_id, v.address)) for v in vaults}
+    before = {
+        v.address: len(rebalancing_store.intents(book["db"], chain.chain_id, v.address))
+        for v in vaults
+    }
     report = bulk_for(book).run(MODEL)
     by_client = {o.portfolio: o for o in report.outcomes}
     for i, vault in enumerate(vaults):
@@ -192,7 +198,8 @@ def test_rbl_17__bulk_rebalance__rerun_sends_nothing_twice(book, first_run):
         assert outcome.status == "skipped" and outcome.reason == "CooldownActive", outcome
         assert outcome.tx_hash is None
         assert (
-            len(store.intents(book["db"], chain.chain_id, vault.address)) == before[vault.address]
+            len(rebalancing_store.intents(book["db"], chain.chain_id, vault.address))
+            == before[vault.address]
         )
         assert lens.stateOf(rebalancer, vault)[0] == 1
     assert len(report.batches) == 1  # the revoked client's item only

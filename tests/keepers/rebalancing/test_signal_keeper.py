@@ -11,6 +11,7 @@ from conftest import BIN, wait_for
 from keepers.core import store
 from keepers.core.deployments import load, record_path
 from keepers.demo.processes import ProcessGroup
+from keepers.rebalancing import store as rebalancing_store
 
 USDC_UNIT, UNIT = 10**6, 10**18
 DEPOSIT_USD = 200_000  # small against the seeded pools: every trade fills within 1.5% of the oracle
@@ -115,7 +116,7 @@ def test_signal_loop__train_signal_sign_relay_execute_risk_check(
         outcome = keeper.run()
         assert outcome["decision"] == "executed", outcome
         assert outcome["trades"] >= 3 and outcome["nonce"] == 0
-        [intent_row] = store.intents(db, chain.chain_id, vault.address)
+        [intent_row] = rebalancing_store.intents(db, chain.chain_id, vault.address)
         assert intent_row.status == "executed" and intent_row.loss_usd == outcome["loss_usd"]
         receipt = chain.provider.get_receipt(intent_row.tx_hash)
         names = [log.event_name for log in receipt.events]
@@ -143,8 +144,8 @@ def test_signal_loop__train_signal_sign_relay_execute_risk_check(
         # Right after: the cooldown; the keeper records its decision and signs nothing.
         outcome = keeper.run()
         assert outcome["decision"] == "skipped: CooldownActive", outcome
-        assert len(store.intents(db, chain.chain_id, vault.address)) == 1
-        predictions = store.predictions(db, chain.chain_id, vault.address)
+        assert len(rebalancing_store.intents(db, chain.chain_id, vault.address)) == 1
+        predictions = rebalancing_store.predictions(db, chain.chain_id, vault.address)
         assert [p.decision.split(":")[0] for p in predictions] == ["sent", "skipped"]
         assert predictions[0].realised_return is not None and predictions[1].realised_return is None
 
@@ -194,7 +195,7 @@ def test_signal_loop__train_signal_sign_relay_execute_risk_check(
             "signal_hash": i.signal_hash.hex(),
         }
         digest = "0x" + signed.digest.hex()
-        store.record_intent(
+        rebalancing_store.record_intent(
             db,
             {
                 "chain_id": chain.chain_id,
@@ -210,7 +211,7 @@ def test_signal_loop__train_signal_sign_relay_execute_risk_check(
             },
         )
         with pytest.raises(ValueError, match="live intent"):  # never two live intents for one nonce
-            store.record_intent(
+            rebalancing_store.record_intent(
                 db,
                 {
                     "chain_id": chain.chain_id,
@@ -227,7 +228,7 @@ def test_signal_loop__train_signal_sign_relay_execute_risk_check(
             )
         outcome = keeper.run()
         assert outcome["decision"] == "executed" and outcome["nonce"] == nonce, outcome
-        rows = store.intents(db, chain.chain_id, vault.address)
+        rows = rebalancing_store.intents(db, chain.chain_id, vault.address)
         assert [(r.digest, r.status) for r in rows][1:] == [(digest, "executed")]
         assert list(at("RebalancerLens", "RebalancerLens").stateOf(rebalancer, vault)[3]) == [
             2_000,
@@ -253,11 +254,11 @@ def test_signal_loop__train_signal_sign_relay_execute_risk_check(
             env=env,
         )
         wait_for(
-            lambda: len(store.predictions(db, 1337, vault_address)) >= 3,
+            lambda: len(rebalancing_store.predictions(db, 1337, vault_address)) >= 3,
             "the bot's startup prediction",
             tmp_path / "signal.log",
         )
-        rows = store.predictions(db, 1337, vault_address)
+        rows = rebalancing_store.predictions(db, 1337, vault_address)
         assert len(rows) == 3, (tmp_path / "signal.log").read_text()[-3000:]
         # no model file: rule-based
         assert rows[-1].decision == "skipped: CooldownActive" and rows[-1].fallback
