@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity ^0.8.24;
 
-import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
 import {IPortfolioVault, TradeLimits} from "../../interfaces/IPortfolioVault.sol";
 import {IOracleRouter} from "../../interfaces/IOracleRouter.sol";
@@ -93,29 +92,6 @@ contract PortfolioBasket is VaultLayout, DelegatedModule {
                 returndatacopy(output, 0, returndatasize())
                 revert(output, returndatasize())
             }
-        }
-    }
-
-    /// @dev The vault's balance of each asset (as the vault's `_balanceOf`: `BalanceUnavailable`
-    /// when a token does not answer).
-    function _balancesOf(address[] memory list) internal view returns (uint256[] memory held) {
-        uint256 count = list.length;
-        held = new uint256[](count);
-        bytes4 selector = IERC20.balanceOf.selector;
-        // Bounded: assets <= the vault's MAX_ASSETS.
-        for (uint256 i; i < count; ++i) {
-            address token = list[i];
-            bool ok;
-            uint256 amount;
-            assembly ("memory-safe") {
-                mstore(0x00, selector)
-                mstore(0x04, address())
-                ok := staticcall(gas(), token, 0x00, 0x24, 0x00, 0x20)
-                ok := and(ok, gt(returndatasize(), 0x1f))
-                amount := mload(0x00)
-            }
-            if (!ok) revert IPortfolioVault.BalanceUnavailable(token);
-            held[i] = amount;
         }
     }
 }

@@ -514,32 +514,6 @@ contract PortfolioVault is
         }
     }
 
-    /// @dev The vault's balance of each token of `list`.
-    function _balancesOf(address[] memory list) internal view returns (uint256[] memory held) {
-        uint256 count = list.length;
-        held = new uint256[](count);
-        // Bounded: assets <= MAX_ASSETS.
-        for (uint256 i; i < count; ++i) {
-            held[i] = _balanceOf(list[i]);
-        }
-    }
-
-    /// @dev `token.balanceOf(this)` without the high-level call's allocation and return decoding
-    /// (as the aggregator's); reverts `BalanceUnavailable(token)` when the call fails or returns
-    /// under 32 bytes. Listed assets are ERC-20s: `addAsset` is governance.
-    function _balanceOf(address token) internal view returns (uint256 amount) {
-        bytes4 selector = IERC20.balanceOf.selector;
-        bool ok;
-        assembly ("memory-safe") {
-            mstore(0x00, selector)
-            mstore(0x04, address())
-            ok := staticcall(gas(), token, 0x00, 0x24, 0x00, 0x20)
-            ok := and(ok, gt(returndatasize(), 0x1f)) // after the call: Yul evaluates arguments right to left
-            amount := mload(0x00)
-        }
-        if (!ok) revert BalanceUnavailable(token);
-    }
-
     /// @dev The balances before the trades, twice: as they were (for the risk check) and as each
     /// trade moves them (what the trades are checked against; re-reading the tokens would cost a
     /// call per asset for the same numbers).

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity ^0.8.24;
 
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IPortfolioVault, TradeLimits, Deal} from "../../interfaces/IPortfolioVault.sol";
 
 /// @title VaultLayout
@@ -9,7 +10,8 @@ import {IPortfolioVault, TradeLimits, Deal} from "../../interfaces/IPortfolioVau
 /// `tradeBasket`, run by the vault's DELEGATECALL, `Dispatch`). Both list this base first, so its
 /// variables take the same slots from slot 0 in both (the vault's ERC-20 and AccessManaged
 /// variables follow it; the module has no other). A test compares the two layouts slot by slot.
-/// @dev Code-free but for the two loss-budget helpers: the getters are the vault's.
+/// @dev Code-free but for the loss-budget helpers and the balance reads both halves make: the
+/// getters are the vault's.
 abstract contract VaultLayout {
     /// @dev Most decimals a listed asset may have (the RiskEngine's and the valuation's bound;
     /// IPortfolioVault states it: no getter, for size).
@@ -59,5 +61,31 @@ abstract contract VaultLayout {
             limits.lossRefillPeriod == 0 ? 0 : (block.timestamp - used.at) * budget / limits.lossRefillPeriod;
         uint256 left = used.used > refill ? used.used - refill : 0;
         return budget > left ? budget - left : 0;
+    }
+
+    /// @dev The vault's balance of each token of `list`.
+    function _balancesOf(address[] memory list) internal view returns (uint256[] memory held) {
+        uint256 count = list.length;
+        held = new uint256[](count);
+        // Bounded: assets <= MAX_ASSETS.
+        for (uint256 i; i < count; ++i) {
+            held[i] = _balanceOf(list[i]);
+        }
+    }
+
+    /// @dev `token.balanceOf(this)` without the high-level call's allocation and return decoding
+    /// (as the aggregator's); reverts `BalanceUnavailable(token)` when the call fails or returns
+    /// under 32 bytes. Listed assets are ERC-20s: `addAsset` is governance.
+    function _balanceOf(address token) internal view returns (uint256 amount) {
+        bytes4 selector = IERC20.balanceOf.selector;
+        bool ok;
+        assembly ("memory-safe") {
+            mstore(0x00, selector)
+            mstore(0x04, address())
+            ok := staticcall(gas(), token, 0x00, 0x24, 0x00, 0x20)
+            ok := and(ok, gt(returndatasize(), 0x1f)) // after the call: Yul evaluates arguments right to left
+            amount := mload(0x00)
+        }
+        if (!ok) revert IPortfolioVault.BalanceUnavailable(token);
     }
 }
