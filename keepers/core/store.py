@@ -313,8 +313,12 @@ def record_attempt(
 def forget_after(
     engine: Engine, model: type, column: str, block: int, where: Mapping[str, Any]
 ) -> int:
-    """Deletes `model`'s rows matching `where` whose block `column` is above `block` (orphaned by a
-    reorganisation); returns how many."""
+    """Deletes `model`'s rows whose columns equal `where`'s values and whose block `column` is
+    above `block` (orphaned by a reorganisation); returns how many. Every value of `where` is a
+    condition: a None is refused (it would widen a delete, as it widens `select_rows`)."""
+    missing = [c for c, v in where.items() if v is None]
+    if missing:
+        raise ValueError(f"forget_after on {model.__tablename__}: no value for {missing}")
     with engine.begin() as conn:
         condition = [getattr(model, column) > block, *_matching(model, where)]
         return conn.execute(delete(model).where(*condition)).rowcount or 0

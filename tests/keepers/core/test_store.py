@@ -292,3 +292,30 @@ def test_open_store__a_process_that_imported_no_domain__creates_every_domain_tab
     present = set(inspect(create_engine(url)).get_table_names())
     expected = {"keeper_cursors", "keeper_checkpoints"}.union(*STORE_DOMAIN_TABLES.values())
     assert expected <= present, expected - present
+
+
+def test_forget_after__a_condition_without_value__refused_nothing_deleted(engine):
+    """A None in a delete's conditions would match every row (as `select_rows` reads it): the
+    helper refuses it instead of forgetting other vaults' rows."""
+    from keepers.lifecycle import store as lifecycle_store
+
+    flow = {
+        "chain_id": 1337,
+        "block_number": 9,
+        "timestamp": 1,
+        "log_index": 0,
+        "kind": "deposit",
+        "assets": "1",
+        "shares": "1",
+    }
+    rows = [
+        {**flow, "vault": "0x" + "aa" * 20, "tx_hash": "0x" + "01" * 32},
+        {**flow, "vault": "0x" + "bb" * 20, "tx_hash": "0x" + "02" * 32},
+    ]
+    assert lifecycle_store.add_fund_flows(engine, rows) == 2
+    with pytest.raises(ValueError, match="no value for \\['vault'\\]"):
+        lifecycle_store.forget_fund_flows_after(engine, 1337, None, 5)
+    assert lifecycle_store.forget_fund_flows_after(engine, 1337, "0x" + "aa" * 20, 5) == 1
+    assert [f.vault for f in lifecycle_store.fund_flows(engine, 1337, "0x" + "bb" * 20)] == [
+        "0x" + "bb" * 20
+    ]
