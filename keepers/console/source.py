@@ -92,19 +92,3 @@ class ChainSource:
 
     def block_time(self, number: int | str = "latest") -> int:
         return int(self.w3.eth.get_block(number)["timestamp"])
-
-
-BATCH_CALLS = 200  # views per JSON-RPC batch
-
-
-def read_all(w3: Any, functions: list[Any]) -> list[Any]:
-    """The results of `functions` (web3 contract function calls, e.g.
-    `c.functions.balanceOf(a)`), read in JSON-RPC batches of BATCH_CALLS: one round trip each
-    instead of one per view."""
-    results: list[Any] = []
-    for start in range(0, len(functions), BATCH_CALLS):
-        with w3.batch_requests() as batch:
-            for fn in functions[start : start + BATCH_CALLS]:
-                batch.add(fn)
-            results.extend(batch.execute())
-    return results

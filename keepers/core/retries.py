@@ -7,24 +7,27 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from ape.exceptions import ContractLogicError
-from web3.exceptions import CannotHandleRequest
+
+from keepers.core.reads import TRANSPORT_ERRORS
 
 RETRIES = 3
-# A transport's failure: the socket's, or web3's CannotHandleRequest — how ape's node provider (a
-# web3 AutoProvider) reports an endpoint that stopped answering: it catches the OSError and, finding
-# no provider connected, raises that instead (so a lost endpoint was never retried).
-TRANSPORT_ERRORS = (ConnectionError, TimeoutError, OSError, CannotHandleRequest)
 T = TypeVar("T")
 
 
-def with_retries(send: Callable[[], T], attempts: int = RETRIES, base_delay: float = 0.5) -> T:
-    """Retries transport failures with exponential back-off; a revert is an answer, not retried."""
+def with_retries(
+    send: Callable[[], T],
+    attempts: int = RETRIES,
+    base_delay: float = 0.5,
+    retry_on: tuple[type[BaseException], ...] = TRANSPORT_ERRORS,
+) -> T:
+    """Retries transport failures (`retry_on`) with exponential back-off; a revert is an answer,
+    not retried."""
     for attempt in range(attempts):
         try:
             return send()
         except ContractLogicError:
             raise
-        except TRANSPORT_ERRORS:
+        except retry_on:
             if attempt == attempts - 1:
                 raise
             time.sleep(base_delay * 2**attempt)

@@ -232,27 +232,14 @@ class Router:
 def batch_quotes(
     aggregator, requests: list[tuple[str, str, list[int]]]
 ) -> list[tuple[list[str], list[list[int]]]]:
-    """Many `quote` eth_calls in one JSON-RPC batch (one round trip)."""
-    from ape import chain
-    from eth_abi import decode
+    """Many `quote` eth_calls in JSON-RPC batches (keepers.core.reads: one round trip each)."""
+    from keepers.core.reads import ApeReads
 
-    w3 = chain.provider.web3
-    with w3.batch_requests() as batch:
-        for token_in, token_out, amounts in requests:
-            batch.add(
-                w3.eth.call(
-                    {
-                        "to": aggregator.address,
-                        "data": aggregator.quote.encode_input(token_in, token_out, amounts, []),
-                    }
-                )
-            )
-        raw = batch.execute()
-    decoded = []
-    for result in raw:
-        venues, outputs = decode(["address[]", "uint256[][]"], bytes(result))
-        decoded.append((list(venues), [list(row) for row in outputs]))
-    return decoded
+    calls = [(aggregator, "quote", (t_in, t_out, amounts, [])) for t_in, t_out, amounts in requests]
+    return [
+        (list(venues), [list(row) for row in outputs])
+        for venues, outputs in ApeReads().views(calls)
+    ]
 
 
 def sources_from_record(contracts: dict[str, str]) -> list[Source]:

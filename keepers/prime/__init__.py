@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from keepers.core.exports import lazy_exports
 
 if TYPE_CHECKING:
-    from keepers.prime.book import PrimeBook
+    from keepers.prime.book import BookView, PrimeBook, read_book, top_ups
     from keepers.prime.broker_deploy import (
         PRIME_IDENTITY,
         CollateralTerms,
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     )
     from keepers.prime.keeper import MarginKeeper
     from keepers.prime.margin import MAX_LIQUIDATIONS_PER_BLOCK, choose_liquidation, plan_cycle
+    from keepers.prime.model import NO_DEBT_RATIO
     from keepers.prime.morpho import (
         MarketParams,
         MorphoBaseline,
@@ -103,6 +104,9 @@ _MORPHO = {
 }
 _PUBLIC.update(_MORPHO)
 _PUBLIC.update({"PrimeBook": "book", "MarginKeeper": "keeper"})
+# The book as a screen reads it, over either transport of keepers.core.reads (the console's page).
+_PUBLIC.update({name: "book" for name in ("BookView", "read_book", "top_ups")})
+_PUBLIC["NO_DEBT_RATIO"] = "model"
 _PUBLIC.update(
     {name: "margin" for name in ("MAX_LIQUIDATIONS_PER_BLOCK", "choose_liquidation", "plan_cycle")}
 )

@@ -1,6 +1,6 @@
 """The prime broker as the margin keeper and `quantera margin` read it: its listings, an account's
 holdings and debts at oracle prices (the model's `Holding`s), and every account marked to market —
-each in JSON-RPC batches (keepers.core.batch), one round trip per kind of read.
+each in JSON-RPC batches (keepers.core.reads), one round trip per kind of read.
 
 `health`, `previewLiquidation` and the margin entries are the margin module's, served at the
 broker's address (IPrimeMargin): `margin` is that ABI at the broker."""
@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from keepers.core.batch import read_views
+from keepers.core.reads import ApeReads, ReadFailure
 from keepers.core.tokens import token_decimals
 from keepers.prime import model
 from keepers.prime.margin import Health, Mark, Tier
@@ -71,7 +71,7 @@ class PrimeBook:
 
             assets = [str(a) for a in self.broker.assets()]
             n = len(assets)
-            reads = read_views(
+            reads = ApeReads().views(
                 [(self.broker, "collateralOf", (a,)) for a in assets]
                 + [(self.broker, "poolOf", (a,)) for a in assets]
                 + [(self.margin, "incomeOf", (a,)) for a in assets]
@@ -120,7 +120,7 @@ class PrimeBook:
         calls += [(item.pool, "debtOf", (account, spread)) for item in borrowable]
         calls += [(self.broker, "assignedDebtOf", (account, item.asset)) for item in borrowable]
         calls += [(self.broker, "carriedDebtOf", (account, item.asset)) for item in borrowable]
-        values = read_views(calls)
+        values = ApeReads().views(calls, allow_failure=True)
         n, m = len(listings), len(borrowable)
         balances, prices = values[:n], values[n : 2 * n]
         debts, assigned = values[2 * n : 2 * n + m], values[2 * n + m : 2 * n + 2 * m]
@@ -132,11 +132,11 @@ class PrimeBook:
         for item, balance, price in zip(listings, balances, prices):
             debt, part, carry = owed.get(item.asset, (0, 0, 0))
             for value in (balance, debt, part, carry):
-                if isinstance(value, Exception):
-                    raise value
-            if isinstance(price, Exception):
+                if isinstance(value, ReadFailure):
+                    value.raise_error()
+            if isinstance(price, ReadFailure):
                 if debt or part:
-                    raise price
+                    price.raise_error()
                 price = 0
             out[item.asset] = model.Holding(
                 int(balance),
@@ -162,14 +162,14 @@ class PrimeBook:
                 (self.broker, "liquidationCount", (account,)),
                 (self.broker, "creditLineOf", (account,)),
             ]
-        values = read_views(calls, block)
+        values = ApeReads().views(calls, block, allow_failure=True)
         tiers: dict[int, Tier] = {}
         marks, unreadable = [], {}
         for k, account in enumerate(accounts):
             health, count, line = values[3 * k : 3 * k + 3]
-            failed = next((v for v in (health, count, line) if isinstance(v, Exception)), None)
+            failed = next((v for v in (health, count, line) if isinstance(v, ReadFailure)), None)
             if failed is not None:
-                unreadable[account] = _reason(failed)
+                unreadable[account] = failed.reason
                 continue
             tier_id = int(tuple(line)[2])
             if tier_id not in tiers:
@@ -184,5 +184,107 @@ class PrimeBook:
         return marks[0]
 
 
-def _reason(err: Exception) -> str:
-    return (str(err).splitlines() or [type(err).__name__])[0][:200]
+# ------------------------------------------------------------------ the book as a screen reads it
+
+MAX_TIERS = 4  # PrimeLayout.MAX_TIERS
+
+
+@dataclass(frozen=True)
+class PoolView:
+    """A lending pool as ILendingPool's `state()` (PoolState, in its field order), its rate
+    model's kink and the broker's haircut of its asset."""
+
+    pool: str
+    asset: str
+    cash: int
+    total_debt: int
+    reserves: int
+    bad_debt_realised: int
+    bad_debt_absorbed: int
+    assigned_debt: int
+    borrow_index_ray: int
+    last_accrual: int
+    utilisation_bps: int
+    borrow_rate_bps: int
+    locked_restoration: int
+    restoration_unlocks_at: int
+    kink_bps: int
+    haircut_bps: int
+
+
+@dataclass(frozen=True)
+class AccountView:
+    """An account's health (the margin module's), credit line and halt (the broker's)."""
+
+    account: str
+    health: Health
+    limit_usd: int
+    spread_bps: int
+    tier: int
+    halted: bool
+
+
+@dataclass(frozen=True)
+class BookView:
+    """The book at one block: halted or not, the set tiers (initial margin above 0), the pools
+    and the accounts asked for, in the order asked."""
+
+    block: int | str
+    halted: bool
+    tiers: dict[int, Tier]
+    pools: list[PoolView]
+    accounts: list[AccountView]
+
+
+def read_book(
+    reads: Any,
+    broker: Any,
+    margin: Any,
+    pools: Sequence[tuple[Any, str]],
+    accounts: Sequence[str],
+    block: int | str = "latest",
+) -> BookView:
+    """The book as of `block` in one read of the protocol (`reads`: keepers.core.reads' Web3Reads
+    for the console, ApeReads for a keeper); `broker` and `margin` the broker's address under the
+    PrimeBroker and the PrimeMargin ABIs, `pools` (pool contract, its asset) pairs. One failed
+    call fails the read (the transport's ReadError)."""
+    calls: list = [
+        (broker, "bookHalted", ()),
+        *((broker, "tierOf", (k,)) for k in range(MAX_TIERS)),
+    ]
+    for pool, asset in pools:
+        calls += [(pool, "state", ()), (pool, "rateModel", ()), (broker, "haircutBps", (asset,))]
+    for account in accounts:
+        calls += [
+            (margin, "health", (account,)),
+            (broker, "creditLineOf", (account,)),
+            (broker, "isHalted", (account,)),
+        ]
+    values = reads.views(calls, block)
+    head, values = values[: 1 + MAX_TIERS], values[1 + MAX_TIERS :]
+    tiers = {k: Tier.of(t) for k, t in enumerate(head[1:]) if int(t[0]) > 0}
+    pool_views = []
+    for k, (pool, asset) in enumerate(pools):
+        state, rates, haircut = values[3 * k : 3 * k + 3]
+        fields = [int(x) for x in tuple(state)[:12]]
+        kink = int(tuple(rates)[3])
+        pool_views.append(PoolView(pool.address, asset, *fields, kink, int(haircut)))
+    values = values[3 * len(pools) :]
+    account_views = []
+    for k, account in enumerate(accounts):
+        health, line, halted = values[3 * k : 3 * k + 3]
+        limit, spread, tier = (int(x) for x in tuple(line))
+        account_views.append(
+            AccountView(account, Health.of(health), limit, spread, tier, bool(halted))
+        )
+    return BookView(block, bool(head[0]), tiers, pool_views, account_views)
+
+
+def top_ups(
+    reads: Any, margin: Any, accounts: Sequence[str], asset: str, block: int | str = "latest"
+) -> list[int | None]:
+    """What each account must add of `asset` to be back at initial margin (`topUp`), None where
+    it cannot be read (a stale price: the reason is the margin module's)."""
+    calls = [(margin, "topUp", (account, asset)) for account in accounts]
+    values = reads.views(calls, block, allow_failure=True)
+    return [None if isinstance(v, ReadFailure) else int(tuple(v)[0]) for v in values]

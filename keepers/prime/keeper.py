@@ -150,7 +150,9 @@ class MarginKeeper:
         new_accounts = self.discover(head.number)
         settled = self.reconcile()
         accounts = prime_store.prime_accounts(self.db, self.chain_id, self.broker.address)
-        marks, unreadable = self.book.marks(accounts)
+        # Every figure of every account as of the cycle's block (a batch boundary, or a failed
+        # batch read again, never mixes two blocks).
+        marks, unreadable = self.book.marks(accounts, head.number)
         busy = {a.lower() for a, state in settled.items() if state == "in flight"}
         busy |= self._retrying(head)
         busy |= idle_accounts(marks, self._idle)

@@ -15,11 +15,12 @@ from typing import Any
 
 from keepers.compliance import INVESTOR_CLASSES, OnChainInvestor, parse_kyc_csv, plan
 from keepers.console.actions import Action, ActionInputError, Call, Field
+from keepers.console.calls import batch_call
 from keepers.console.index import ChainEvent, EventIndex
 from keepers.console.keeper_store import kept, store_of
 from keepers.console.pages import Page
 from keepers.console.refusals import MAX_REASONS_PER_SYNC, RefusalScanner
-from keepers.console.source import ChainSource, abi_name, read_all
+from keepers.console.source import ChainSource, abi_name
 
 REGISTRY = "IdentityRegistry"
 ENGINE = "ComplianceEngine"
@@ -72,7 +73,7 @@ def investors(source: ChainSource, index: EventIndex, now: int) -> list[dict[str
             identities.append(identity)
     registry = source.contract(REGISTRY)
     identities = identities[-MAX_IDENTITIES:]
-    profiles = read_all(source.w3, [registry.functions.profileOf(i) for i in identities])
+    profiles = batch_call(source, [(registry, "profileOf", (i,)) for i in identities], limit=None)
     rows = []
     for identity, profile in zip(identities, profiles, strict=True):
         country, klass, expiry, _, _, wallets, frozen = profile
@@ -123,17 +124,18 @@ def holder_caps(
             if e.args["next"]["holderCap"] or e.args["next"]["nonAccreditedCap"]
         }
         scopes.append(sorted(capped | countries))
-    views = read_all(
-        source.w3,
+    views = batch_call(
+        source,
         [
-            fn
+            call
             for engine, scope in zip(engines, scopes, strict=True)
-            for fn in (
-                engine.functions.limits(),
-                engine.functions.holderCounts(),
-                *(engine.functions.jurisdiction(c) for c in scope),
+            for call in (
+                (engine, "limits", ()),
+                (engine, "holderCounts", ()),
+                *((engine, "jurisdiction", (c,)) for c in scope),
             )
         ],
+        limit=None,
     )
     out = []
     at = 0

@@ -21,10 +21,11 @@ from typing import Any
 from eth_utils import to_checksum_address
 
 from keepers.console.actions import Action, ActionInputError, Call, Field
+from keepers.console.calls import batch_call
 from keepers.console.index import EventIndex
 from keepers.console.keeper_store import kept, store_of
 from keepers.console.pages import Page
-from keepers.console.source import ChainSource, abi_name, read_all
+from keepers.console.source import ChainSource, abi_name
 from keepers.core.deployments import DeploymentRecord
 from keepers.core.tokens import ERC20
 from keepers.core.units import BPS, WAD
@@ -133,12 +134,10 @@ def discovered(source: ChainSource, head: int) -> list[dict[str, Any]]:
     if not cache or head - cache["head"] >= DISCOVERY_BLOCKS or head < cache["head"]:
         cache.update(head=head, found=discover(source))
         return cache["found"]
-    states = read_all(
-        source.w3,
-        [
-            source.contract(REGISTRY, i["registry"]).functions.stateOf(i["id"])
-            for i in cache["found"]
-        ],
+    states = batch_call(
+        source,
+        [(source.contract(REGISTRY, i["registry"]), "stateOf", (i["id"],)) for i in cache["found"]],
+        limit=None,
     )
     for item, state in zip(cache["found"], states, strict=True):
         item["state"] = state
@@ -177,16 +176,19 @@ def iso_utc(timestamp: int) -> str:
 
 def _vault(source: ChainSource, events: EventIndex, address: str) -> dict[str, Any]:
     vault = source.contract("FundVault", address)
-    asset, share, dealing, gate_bps, held, free_cash, reserved = read_all(
-        source.w3,
+    asset, share, dealing, gate_bps, held, free_cash, reserved = batch_call(
+        source,
         [
-            vault.functions.asset(),
-            vault.functions.share(),
-            vault.functions.dealing(),
-            vault.functions.gateBps(),
-            vault.functions.heldFees(),
-            vault.functions.freeCash(),
-            vault.functions.reservedAssets(),
+            (vault, name, ())
+            for name in (
+                "asset",
+                "share",
+                "dealing",
+                "gateBps",
+                "heldFees",
+                "freeCash",
+                "reservedAssets",
+            )
         ],
     )
     asset = _token(source, asset)
@@ -252,8 +254,8 @@ def _income(source: ChainSource, events: EventIndex, share: str) -> dict[str, An
         dict.fromkeys(e.args["to"] for e in events.events(contract=name, names=("Transfer",)))
     )
     holders = [h for h in holders if h != ZERO][-MAX_HOLDERS:]
-    accounts = read_all(source.w3, [token.functions.incomeAccountOf(h) for h in holders])
-    balances = read_all(source.w3, [token.functions.balanceOf(h) for h in holders])
+    accounts = batch_call(source, [(token, "incomeAccountOf", (h,)) for h in holders], limit=None)
+    balances = batch_call(source, [(token, "balanceOf", (h,)) for h in holders], limit=None)
     unclaimed = sum(int(b) - int(a[0]) for a, b in zip(accounts, balances, strict=True))
     total = sum(int(d["shares"]) for d in declared)
     return {

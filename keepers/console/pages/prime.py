@@ -14,12 +14,13 @@ MAX_LIQUIDATIONS liquidations and MAX_BAD_DEBTS bad-debt records.
 from __future__ import annotations
 
 import threading
+from dataclasses import asdict
 from typing import Any
 
 from eth_utils import to_checksum_address
 
 from keepers.console.actions import Action, ActionInputError, Call, Field
-from keepers.console.calls import ViewCall, batch_call
+from keepers.console.calls import ConsoleReads, batch_call
 from keepers.console.index import ChainEvent, EventIndex
 from keepers.console.pages import Page
 from keepers.console.pages.funds import iso_utc
@@ -27,6 +28,7 @@ from keepers.console.pages.risk import duration
 from keepers.console.prices import token_meta
 from keepers.console.source import ChainSource, ConsoleError
 from keepers.core.units import BPS, WAD
+from keepers.prime import NO_DEBT_RATIO, BookView, read_book, top_ups
 
 BROKER = "PrimeBroker"
 ENGINE = "RiskEngine"
@@ -35,8 +37,6 @@ POOL_PREFIX = "LendingPool."
 MAX_ACCOUNTS = 100
 MAX_LIQUIDATIONS = 20
 MAX_BAD_DEBTS = 20
-MAX_TIERS = 4  # PrimeLayout.MAX_TIERS
-NO_DEBT_RATIO = 2**256 - 1  # `health(account).ratioBps` of an account without debt
 CREDIT_WARN_SHARE = 0.8  # credit use at or above this share of the limit: warn; above it: bad
 _assets_lock = threading.Lock()
 _assets: dict[tuple[int, str], str] = {}  # (chain id, pool) -> its asset
@@ -85,81 +85,48 @@ def _usd(usd18: int) -> float:
     return usd18 / WAD
 
 
-def tier_rows(terms: list[Any]) -> dict[int, dict[str, int]]:
-    """The set tiers (initial margin above 0) of `tierOf(0..MAX_TIERS-1)`."""
-    return {
-        k: dict(zip(TIER_FIELDS, (int(v) for v in t), strict=True))
-        for k, t in enumerate(terms)
-        if int(t[0]) > 0
-    }
-
-
-def account_calls(source: ChainSource, shown: list[str]) -> list[ViewCall]:
-    broker = source.contract(BROKER)
-    margin = source.contract(MARGIN_ABI, broker.address, abi_of=MARGIN_ABI)
-    return [
-        call
-        for account in shown
-        for call in (
-            (margin, "health", (account,)),
-            (broker, "creditLineOf", (account,)),
-            (broker, "isHalted", (account,)),
-        )
-    ]
-
-
-def account_rows(
-    index: EventIndex,
-    block: int,
-    now: int,
-    shown: list[str],
-    results: list[Any],
-    tiers: dict[int, dict[str, int]],
-) -> list[dict[str, Any]]:
-    """The `shown` accounts from their `account_calls` results, lowest ratio first."""
+def account_rows(index: EventIndex, block: int, now: int, book: BookView) -> list[dict[str, Any]]:
+    """The book's accounts as the page shows them, lowest ratio first."""
     called = {
         to_checksum_address(e.args["account"]): e
         for e in broker_events(index, "MarginCalled", block)
     }
     rows = []
-    for k, account in enumerate(shown):
-        health, line, halted = results[3 * k : 3 * k + 3]
-        # The call's last sighting (SEC-24) is the health's ninth field: not shown.
-        (collateral, adj_collateral, debt, adj_debt, ratio, call_at, deadline, liquidatable) = (
-            tuple(health)[:8]
-        )
-        limit, spread, tier_id = (int(x) for x in line)
-        tier = tiers.get(tier_id) or dict.fromkeys(TIER_FIELDS, 0)
-        no_debt = int(ratio) == NO_DEBT_RATIO
-        call = called.get(account) if int(call_at) else None
+    for view in book.accounts:
+        h = view.health  # the call's last sighting (SEC-24) is not shown
+        ratio, limit = h.ratio_bps, view.limit_usd
+        tier = book.tiers.get(view.tier)
+        terms = asdict(tier) if tier else dict.fromkeys(TIER_FIELDS, 0)
+        no_debt = ratio == NO_DEBT_RATIO
+        call = called.get(view.account) if h.margin_call_at else None
         rows.append(
             {
-                "account": account,
-                "collateral_usd18": int(collateral),
-                "adjusted_collateral_usd18": int(adj_collateral),
-                "debt_usd18": int(debt),
-                "adjusted_debt_usd18": int(adj_debt),
-                "collateral_usd": _usd(int(collateral)),
-                "adjusted_collateral_usd": _usd(int(adj_collateral)),
-                "debt_usd": _usd(int(debt)),
-                "adjusted_debt_usd": _usd(int(adj_debt)),
+                "account": view.account,
+                "collateral_usd18": h.collateral_usd,
+                "adjusted_collateral_usd18": h.adjusted_collateral_usd,
+                "debt_usd18": h.debt_usd,
+                "adjusted_debt_usd18": h.adjusted_debt_usd,
+                "collateral_usd": _usd(h.collateral_usd),
+                "adjusted_collateral_usd": _usd(h.adjusted_collateral_usd),
+                "debt_usd": _usd(h.debt_usd),
+                "adjusted_debt_usd": _usd(h.adjusted_debt_usd),
                 # A str: above 2**53 a JSON number loses digits (no debt: 2**256 - 1).
-                "ratio_bps": str(int(ratio)),
-                "ratio_percent": None if no_debt else int(ratio) / 100,
-                "level": "ok" if no_debt else ratio_level(int(ratio), tier, bool(liquidatable)),
-                "liquidatable": bool(liquidatable),
+                "ratio_bps": str(ratio),
+                "ratio_percent": None if no_debt else ratio / 100,
+                "level": "ok" if no_debt else ratio_level(ratio, terms, h.liquidatable),
+                "liquidatable": h.liquidatable,
                 "limit_usd18": limit,
                 "limit_usd": _usd(limit),
-                "spread_bps": spread,
-                "credit_use_bps": int(debt) * BPS // limit if limit else None,
-                "credit_level": credit_level(int(debt), limit),
-                "tier": tier_id,
-                "tier_terms": tier,
-                "halted": bool(halted),
-                "margin_call_at": int(call_at),
-                "deadline": int(deadline),
-                "seconds_left": max(int(deadline) - now, 0) if int(call_at) else None,
-                "time_left": duration(int(deadline) - now) if int(call_at) else None,
+                "spread_bps": view.spread_bps,
+                "credit_use_bps": h.debt_usd * BPS // limit if limit else None,
+                "credit_level": credit_level(h.debt_usd, limit),
+                "tier": view.tier,
+                "tier_terms": terms,
+                "halted": view.halted,
+                "margin_call_at": h.margin_call_at,
+                "deadline": h.deadline,
+                "seconds_left": max(h.deadline - now, 0) if h.margin_call_at else None,
+                "time_left": duration(h.deadline - now) if h.margin_call_at else None,
                 "shortfall_usd18": int(call.args["shortfallUsd"]) if call else None,
             }
         )
@@ -198,12 +165,10 @@ def margin_call_rows(
     cash = min(pools, key=lambda p: p["haircut_bps"], default=None)
     if not rows or cash is None or cash["haircut_bps"] >= BPS:
         return rows
-    broker = source.contract(BROKER)
-    margin = source.contract(MARGIN_ABI, broker.address, abi_of=MARGIN_ABI)
-    calls = [(margin, "topUp", (a["account"], cash["asset"])) for a in called]
-    top_ups = batch_call(source, calls, block, allow_failure=True)
-    for row, top_up in zip(rows, top_ups, strict=True):
-        units = None if isinstance(top_up, str) else int(top_up[0])
+    margin = source.contract(MARGIN_ABI, source.address(BROKER), abi_of=MARGIN_ABI)
+    accounts_called = [a["account"] for a in called]
+    units_due = top_ups(ConsoleReads(source.w3), margin, accounts_called, cash["asset"], block)
+    for row, units in zip(rows, units_due, strict=True):
         row.update(top_up_symbol=cash["symbol"], top_up_units=units)
         if units is not None:
             row["top_up_display"] = f"{units / 10 ** cash['decimals']:,.2f}"
@@ -227,65 +192,47 @@ def pool_assets(source: ChainSource, names: list[str]) -> dict[str, str]:
         return {n: _assets[(source.chain_id, source.address(n))] for n in names}
 
 
-def pool_calls(source: ChainSource, names: list[str], assets: dict[str, str]) -> list[ViewCall]:
-    broker = source.contract(BROKER)
-    return [
-        call
-        for n in names
-        for call in (
-            (source.contract(n), "state", ()),
-            (source.contract(n), "rateModel", ()),
-            (broker, "haircutBps", (assets[n],)),
-        )
-    ]
-
-
-def pool_rows(
-    source: ChainSource, names: list[str], assets: dict[str, str], results: list[Any]
-) -> list[dict[str, Any]]:
-    meta = token_meta(source, list(assets.values()))
+def pool_rows(source: ChainSource, book: BookView) -> list[dict[str, Any]]:
+    meta = token_meta(source, [p.asset for p in book.pools])
+    names = {source.address(n): n for n in pool_names(source)}
     rows = []
-    for k, name in enumerate(names):
-        state, model, haircut = results[3 * k : 3 * k + 3]
-        # PoolState, in order (ILendingPool): assignedDebt is the debt written off beside a
-        # claim and still carried at face (SEC-231, SEC-234); lockedRestoration the lenders'
-        # restored loss still unlocking, until restorationUnlocksAt (SEC-241).
-        (cash, debt, reserves, bad_realised, bad_absorbed, assigned, index_ray, _, util, rate) = (
-            int(x) for x in state[:10]
-        )
-        locked, unlocks_at = int(state[10]), int(state[11])
-        asset = assets[name]
-        symbol, decimals = meta[asset]
+    for p in book.pools:
+        # assigned_debt: the debt written off beside a claim and still carried at face (SEC-231,
+        # SEC-234); locked_restoration: the lenders' restored loss still unlocking (SEC-241).
+        symbol, decimals = meta[p.asset]
         unit = 10**decimals
+        util, kink = p.utilisation_bps, p.kink_bps
         rows.append(
             {
-                "pool": source.address(name),
-                "name": name,
-                "asset": asset,
+                "pool": p.pool,
+                "name": names[p.pool],
+                "asset": p.asset,
                 "symbol": symbol,
                 "decimals": decimals,
-                "haircut_bps": int(haircut),
-                "cash": cash,
-                "total_debt": debt,
-                "reserves": reserves,
-                "bad_debt_realised": bad_realised,
-                "bad_debt_absorbed": bad_absorbed,
-                "assigned_debt": assigned,
-                "cash_display": f"{cash / unit:,.2f}",
-                "total_debt_display": f"{debt / unit:,.2f}",
-                "reserves_display": f"{reserves / unit:,.2f}",
-                "bad_debt_realised_display": f"{bad_realised / unit:,.2f}",
-                "bad_debt_absorbed_display": f"{bad_absorbed / unit:,.2f}",
-                "assigned_debt_display": f"{assigned / unit:,.2f}",
-                "locked_restoration": locked,
-                "locked_restoration_display": f"{locked / unit:,.2f}",
-                "restoration_unlocks_at": unlocks_at,
-                "restoration_unlocks_display": iso_utc(unlocks_at) if unlocks_at else "",
-                "borrow_index_ray": str(index_ray),
+                "haircut_bps": p.haircut_bps,
+                "cash": p.cash,
+                "total_debt": p.total_debt,
+                "reserves": p.reserves,
+                "bad_debt_realised": p.bad_debt_realised,
+                "bad_debt_absorbed": p.bad_debt_absorbed,
+                "assigned_debt": p.assigned_debt,
+                "cash_display": f"{p.cash / unit:,.2f}",
+                "total_debt_display": f"{p.total_debt / unit:,.2f}",
+                "reserves_display": f"{p.reserves / unit:,.2f}",
+                "bad_debt_realised_display": f"{p.bad_debt_realised / unit:,.2f}",
+                "bad_debt_absorbed_display": f"{p.bad_debt_absorbed / unit:,.2f}",
+                "assigned_debt_display": f"{p.assigned_debt / unit:,.2f}",
+                "locked_restoration": p.locked_restoration,
+                "locked_restoration_display": f"{p.locked_restoration / unit:,.2f}",
+                "restoration_unlocks_at": p.restoration_unlocks_at,
+                "restoration_unlocks_display": (
+                    iso_utc(p.restoration_unlocks_at) if p.restoration_unlocks_at else ""
+                ),
+                "borrow_index_ray": str(p.borrow_index_ray),
                 "utilisation_bps": util,
-                "borrow_rate_bps": rate,
-                "kink_bps": int(model[3]),
-                "level": "bad" if util >= BPS else ("warn" if util > int(model[3]) else "ok"),
+                "borrow_rate_bps": p.borrow_rate_bps,
+                "kink_bps": kink,
+                "level": "bad" if util >= BPS else ("warn" if util > kink else "ok"),
             }
         )
     return rows
@@ -396,34 +343,26 @@ def read(source: ChainSource, index: EventIndex) -> dict[str, Any]:
     shown = opened[-MAX_ACCOUNTS:]
     names = pool_names(source)
     assets = pool_assets(source, names)
-    head_calls: list[ViewCall] = [
-        (broker, "bookHalted", ()),
-        *((broker, "tierOf", (k,)) for k in range(MAX_TIERS)),
-    ]
-    pooled = pool_calls(source, names, assets)
-    results = batch_call(source, head_calls + pooled + account_calls(source, shown), block)
-    book_halted, terms = results[0], results[1 : len(head_calls)]
-    pool_results = results[len(head_calls) : len(head_calls) + len(pooled)]
-    tiers = tier_rows(terms)
-    accounts = account_rows(
-        index, block, now, shown, results[len(head_calls) + len(pooled) :], tiers
-    )
-    pools = pool_rows(source, names, assets, pool_results)
+    margin = source.contract(MARGIN_ABI, broker.address, abi_of=MARGIN_ABI)
+    pools = [(source.contract(n), assets[n]) for n in names]
+    book = read_book(ConsoleReads(source.w3), broker, margin, pools, shown, block)
+    accounts = account_rows(index, block, now, book)
+    pools_shown = pool_rows(source, book)
     return {
         "block": block,
         "chain_time": now,
         "broker": broker.address,
-        "book_halted": bool(book_halted),
-        "tiers": [{"tier": k, **t} for k, t in sorted(tiers.items())],
+        "book_halted": book.halted,
+        "tiers": [{"tier": k, **asdict(t)} for k, t in sorted(book.tiers.items())],
         "accounts": accounts,
         "accounts_opened": len(opened),
         "max_accounts": MAX_ACCOUNTS,
-        "margin_calls": margin_call_rows(source, accounts, pools, block),
+        "margin_calls": margin_call_rows(source, accounts, pools_shown, block),
         "liquidations": read_liquidations(source, index, block),
         "max_liquidations": MAX_LIQUIDATIONS,
         "bad_debts": read_bad_debts(source, index, block),
         "max_bad_debts": MAX_BAD_DEBTS,
-        "pools": pools,
+        "pools": pools_shown,
         "ratio_chart": _ratio_chart(accounts),
         "credit_warn_share": CREDIT_WARN_SHARE,
     }

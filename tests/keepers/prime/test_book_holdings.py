@@ -8,6 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from keepers.core.reads import ReadFailure
 from keepers.prime import book as book_module
 from keepers.prime.book import Listing, PrimeBook
 from keepers.prime.margin import collateral_order
@@ -39,11 +40,21 @@ def _reads(balances, prices, debts, assigned=None, carried=None):
     """The batched reads' answers in the book's order: balances, prices, the pools' debts, the
     broker's assigned debts and their carried parts (none unless given)."""
 
-    def read_views(calls):
-        zeros = [0] * len(debts)
-        return [*balances, *prices, *debts, *(assigned or zeros), *(carried or zeros)]
+    def answer(value):
+        if isinstance(value, Exception):  # a reverted call, as ApeReads gives it
+            failure = ReadFailure(f"price: {value}")
+            failure.error, failure.reason = value, str(value)
+            return failure
+        return value
 
-    return read_views
+    class Reads:
+        def views(self, calls, block="latest", blocks=None, allow_failure=False):
+            assert allow_failure  # a stale price is an answer here, not the read's failure
+            zeros = [0] * len(debts)
+            answers = [*balances, *prices, *debts, *(assigned or zeros), *(carried or zeros)]
+            return [answer(value) for value in answers]
+
+    return Reads
 
 
 def test_prm_52__holdings__a_stale_feed_of_an_asset_not_held_reads_as_zero(monkeypatch, listed):
@@ -51,7 +62,7 @@ def test_prm_52__holdings__a_stale_feed_of_an_asset_not_held_reads_as_zero(monke
     stale = StalePrice("QOIL: PriceUnavailable(Stale)")
     monkeypatch.setattr(
         book_module,
-        "read_views",
+        "ApeReads",
         _reads([1_000 * 10**6, 10 * 10**18, 0], [10**18, 50 * 10**18, stale], [500 * 10**6]),
     )
     holdings = _book(listed).holdings("0xaccount")
@@ -66,7 +77,7 @@ def test_prm_52__holdings__a_stale_feed_of_a_held_asset_reads_as_zero(monkeypatc
     stale = StalePrice("QSPX: PriceUnavailable(Stale)")
     monkeypatch.setattr(
         book_module,
-        "read_views",
+        "ApeReads",
         _reads([0, 10 * 10**18, 0], [10**18, stale, 90 * 10**18], [0]),
     )
     holdings = _book(listed).holdings("0xaccount")
@@ -79,7 +90,7 @@ def test_prm_52__holdings__a_stale_feed_of_an_owed_asset_raises(monkeypatch, lis
     stale = StalePrice("USDC: PriceUnavailable(Stale)")
     monkeypatch.setattr(
         book_module,
-        "read_views",
+        "ApeReads",
         _reads([0, 10 * 10**18, 0], [stale, 50 * 10**18, 90 * 10**18], [500 * 10**6]),
     )
     with pytest.raises(StalePrice):
@@ -94,7 +105,7 @@ def test_sec_196__holdings__an_assigned_debt_is_debt__the_part_recorded(monkeypa
     only that way raises, as the broker's check reverts."""
     monkeypatch.setattr(
         book_module,
-        "read_views",
+        "ApeReads",
         _reads(
             [0, 0, 0],
             [10**18, 50 * 10**18, 90 * 10**18],
@@ -110,7 +121,7 @@ def test_sec_196__holdings__an_assigned_debt_is_debt__the_part_recorded(monkeypa
     stale = StalePrice("USDC: PriceUnavailable(Stale)")
     monkeypatch.setattr(
         book_module,
-        "read_views",
+        "ApeReads",
         _reads([0, 0, 0], [stale, 50 * 10**18, 90 * 10**18], [0], [33_750 * 10**6]),
     )
     with pytest.raises(StalePrice):
