@@ -54,6 +54,11 @@ if TYPE_CHECKING:
         token_issuer_steps,
         wire_rate_index,
     )
+    from keepers.lifecycle.discovery import (
+        InstrumentParts,
+        discover_instruments,
+        registries_behind,
+    )
     from keepers.lifecycle.dividends import Dividend, compute_dividend, is_due, window_start
     from keepers.lifecycle.fees import MAX_COLLECTIONS_PER_CYCLE, FeesDue
     from keepers.lifecycle.fund_deploy import (
@@ -255,6 +260,8 @@ _MODULES = {
     "collecting": ("FeeKeeper",),
     # The funds of a deployment as the registry lists them (the reports read their holders').
     "funds": ("Fund", "discover_funds", "registry_of"),
+    # The instruments and funds of registries over the read protocol (the console's funds page).
+    "discovery": ("InstrumentParts", "discover_instruments", "registries_behind"),
     # What the NAV agent and the fee keeper recorded (the console's funds page, the demo).
     "store": ("income_declaration", "income_declarations", "kept_funds", "nav_strike"),
     # A fund's dealing vault (FundVault) and the share engine's subscription minimums.

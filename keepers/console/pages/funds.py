@@ -3,9 +3,11 @@ subscription and redemption queue per period and its gate, income declared and c
 IncomeShareToken share class), upcoming coupons and maturities (a note's schedule and its
 BondServicer), fees accrued and collected; the action: strike a fund's period at a NAV.
 
-Where the funds are: every InstrumentRegistry of the record, and the registry behind each fund the
-keepers handle (the NAV agent's strikes and the fee keeper's collections in the keeper store name
-the fund; its `navSource()` names the registry). A fund stack deployed beside the protocol (the
+Where the funds are (keepers.lifecycle's discovery, the read the keepers share): every
+InstrumentRegistry of the record, and the registry behind each fund the keepers handle (the NAV
+agent's strikes and the fee keeper's collections in the keeper store name the fund; its
+`navSource()` names the registry); a fund is shown only where its own NAV source names the
+instrument. A fund stack deployed beside the protocol (the
 demo's lifecycle act has its own authority) is found that way. The events of what is found
 (vaults, desk, share token, servicer, registry) are indexed by an EventIndex of their own.
 
@@ -15,13 +17,12 @@ income, NAV_POINTS struck NAVs and PERIOD_ROWS periods shown per fund."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import fields
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from eth_utils import to_checksum_address
-
 from keepers.console.actions import Action, ActionInputError, Call, Field
-from keepers.console.calls import batch_call
+from keepers.console.calls import ConsoleReads, batch_call
 from keepers.console.index import EventIndex
 from keepers.console.keeper_store import kept, store_of
 from keepers.console.pages import Page
@@ -34,8 +35,11 @@ from keepers.lifecycle import (
     InstrumentStatus,
     InstrumentTerms,
     coming_coupons,
+    discover_instruments,
     feed_answer,
+    kept_funds,
     move_bps,
+    registries_behind,
     within_move_bound,
 )
 
@@ -72,58 +76,29 @@ def _token(source: ChainSource, address: str) -> dict[str, Any]:
     return known[address]
 
 
+def _contract_at(source: ChainSource):
+    """The console's transport for the domains' readers: (ABI name, address) -> web3 contract."""
+    return lambda abi, address: source.contract(abi, address)
+
+
 def registries(source: ChainSource) -> list[str]:
     """The record's instrument registries, then those behind the funds in the keeper store."""
     found = [source.address(n) for n in sorted(source.record.contracts) if abi_name(n) == REGISTRY]
     engine = store_of(source)
     if engine is not None:
-        from keepers.lifecycle import kept_funds
-
-        for fund in kept_funds(engine, source.chain_id, MAX_STORE_FUNDS):
-            vault = source.contract("FundVault", fund)
-            nav_source = _call(vault.functions.navSource())
-            if nav_source and to_checksum_address(nav_source[0]) not in found:
-                found.append(to_checksum_address(nav_source[0]))
+        funds = kept_funds(engine, source.chain_id, MAX_STORE_FUNDS)
+        behind = registries_behind(ConsoleReads(source.w3), _contract_at(source), funds)
+        found += [registry for registry in behind if registry not in found]
     return found[:MAX_REGISTRIES]
 
 
-def _fund_parts(source: ChainSource, address: str) -> tuple[str | None, list[str]]:
-    """(the desk or None, its vaults in order) of the fund contract at `address`."""
-    desk = source.contract("FundDesk", address)
-    vaults = _call(desk.functions.vaults())
-    if vaults:
-        return address, [to_checksum_address(v) for v in vaults]
-    return None, [address]
-
-
 def discover(source: ChainSource) -> list[dict[str, Any]]:
-    """Every instrument of every registry, with its fund's contracts."""
-    instruments = []
-    for registry_address in registries(source):
-        registry = source.contract(REGISTRY, registry_address)
-        count = min(int(registry.functions.instrumentCount().call()), MAX_INSTRUMENTS)
-        for instrument_id in range(1, count + 1):
-            terms = InstrumentTerms.from_chain(registry.functions.termsOf(instrument_id).call())
-            state = registry.functions.stateOf(instrument_id).call()
-            fund = to_checksum_address(state[3])
-            desk, vaults = _fund_parts(source, fund) if fund != ZERO else (None, [])
-            share = source.contract("BondShareToken", terms.share_token)
-            servicer = _call(share.functions.servicer())
-            instruments.append(
-                {
-                    "registry": registry_address,
-                    "id": instrument_id,
-                    "terms": terms,
-                    "state": state,
-                    "fund": fund if fund != ZERO else None,
-                    "desk": desk,
-                    "vaults": vaults,
-                    "servicer": to_checksum_address(servicer)
-                    if servicer and servicer != ZERO
-                    else None,
-                }
-            )
-    return instruments
+    """Every instrument of every registry, with its fund's contracts (keepers.lifecycle's
+    discovery, the keepers' own: a fund is shown only where its NAV source names the
+    instrument)."""
+    reads, contract_at = ConsoleReads(source.w3), _contract_at(source)
+    parts = discover_instruments(reads, contract_at, registries(source), MAX_INSTRUMENTS)
+    return [{f.name: getattr(p, f.name) for f in fields(p)} for p in parts]
 
 
 def discovered(source: ChainSource, head: int) -> list[dict[str, Any]]:
