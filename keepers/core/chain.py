@@ -41,15 +41,33 @@ def connected(network_choice: str) -> Iterator[DeploymentRecord]:
 
 
 def load_account(alias: str):
-    """An Ape account alias, or TEST::<n> for a local test account."""
+    """An Ape account alias, or TEST::<n> for a local test account: any n, the ones past ape's
+    configured `number_of_accounts` derived from the same mnemonic (the demo's anvil funds more
+    accounts than ape lists: its institutions are TEST::24 and up)."""
     from ape import accounts
 
     if alias.upper().startswith("TEST::"):
-        return accounts.test_accounts[int(alias.split("::", 1)[1])]
+        return _test_account(alias)
     try:
         return accounts.load(alias)
     except Exception as err:  # ape raises several types for unknown aliases
         raise QuanteraError(f"no Ape account named {alias!r}: {err}") from None
+
+
+def _test_account(alias: str):
+    from ape import accounts
+
+    number = alias.split("::", 1)[1]
+    if not number.isdigit():
+        raise QuanteraError(f"{alias!r}: a test account is TEST::<n>, n a whole number from 0")
+    index, test = int(number), accounts.test_accounts
+    if index < len(test):
+        return test[index]
+    from eth_account import Account
+
+    Account.enable_unaudited_hdwallet_features()
+    key = Account.from_mnemonic(test.mnemonic, account_path=f"{test.hd_path}/{index}")
+    return test.init_test_account(index, key.address, key.key.hex())
 
 
 def unlock_account(account) -> None:
