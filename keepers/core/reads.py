@@ -26,6 +26,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from eth_abi import decode, encode
+from eth_abi.grammar import parse
 from eth_utils import function_abi_to_4byte_selector, to_checksum_address
 from eth_utils.abi import get_abi_input_types, get_abi_output_types
 from web3.exceptions import (
@@ -197,12 +198,30 @@ class _Prepared:
         return self.call[0].address
 
     def decode(self, data: bytes) -> Any:
+        types = get_abi_output_types(self.abi)
+        # Strict on length: ape, once imported, makes eth_abi pad a short uint answer (an address
+        # without code answers nothing: it would read as zeros, a health of no debt).
+        if len(data) < 32 * sum(_head_words(parse(t)) for t in types):
+            raise ReadError(f"{self.abi['name']} at {self.address}: undecodable result")
         try:
-            values = decode(get_abi_output_types(self.abi), data)
+            values = decode(types, data)
         except Exception:  # noqa: BLE001
             raise ReadError(f"{self.abi['name']} at {self.address}: undecodable result") from None
         values = tuple(_checksummed(o, v) for o, v in zip(self.abi["outputs"], values))
         return values[0] if len(values) == 1 else values
+
+
+def _head_words(node: Any) -> int:
+    """The 32-byte words an ABI type takes in the head of an encoding (a dynamic one: its
+    offset)."""
+    if node.is_dynamic:
+        return 1
+    count = 1
+    for dims in node.arrlist or ():
+        count *= dims[0]
+    if hasattr(node, "components"):
+        return count * sum(_head_words(c) for c in node.components)
+    return count
 
 
 def _checksummed(param: Mapping[str, Any], value: Any) -> Any:

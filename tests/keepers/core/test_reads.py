@@ -207,9 +207,24 @@ class ApeMethod:
 
 def test_ape_reads__an_address_without_code__a_failure_not_zeros():
     """The helper's L-2: ape decodes an empty answer as zeros (a health of no debt); the protocol
-    decodes it strictly, whichever transport makes the call."""
+    decodes it strictly, whichever transport makes the call, and with ape imported (which makes
+    eth_abi pad a short uint: the test imports it first)."""
+    import ape  # noqa: F401 - its import re-registers eth_abi's uint decoder
+
     contract = type("ApeContract", (), {"address": NO_CODE, "balanceOf": ApeMethod(BALANCE_OF)})()
     calls = [(contract, "balanceOf", (holder(1),)), (Contract(), "balanceOf", (REVERTING_HOLDER,))]
     empty, _ = ape_reads(Node()).views(calls, allow_failure=True)
     assert isinstance(empty, reads.ReadFailure)
     assert "undecodable" in empty.reason
+
+
+def test_views__short_answers_of_structs_and_arrays__failures_not_padded():
+    """Each output's head is checked: a struct answered by one word is no answer."""
+    import ape  # noqa: F401
+
+    class Short(Node):
+        def answer(self, tx, block):
+            return encode(["uint256"], [7])  # one word for a (address, uint64) struct
+
+    (short,) = reads.Web3Reads(Short()).views([(Contract(), "ownerOf", (1,))], allow_failure=True)
+    assert isinstance(short, reads.ReadFailure) and "undecodable" in short.reason
