@@ -8,8 +8,9 @@ A fund is the instrument's only when its own `navSource()` names that registry a
 another instrument, or at no fund contract, shows no fund.
 
 `contract_at(abi_name, address)` gives the transport's contract (the console's web3 contract, an
-ape instance for a keeper). Bounded: `max_instruments` per registry; three reads per registry, in
-batches of the protocol's size.
+ape instance for a keeper). Bounded: `max_instruments` per registry, MAX_VAULTS per desk; four
+reads per registry (more where a probe reverts: its batch is read again call by call). A registry
+that does not answer, or an instrument whose terms do not read, loses its own rows only.
 
 NOT checked here: that a registry is one the operator trusts (the caller picks the registries:
 the deployment record's, and those behind the funds its keepers handle)."""
@@ -27,6 +28,7 @@ from keepers.lifecycle.instruments import InstrumentTerms
 
 ZERO = "0x" + "00" * 20
 REGISTRY = "InstrumentRegistry"
+MAX_VAULTS = 16  # FundDesk.MAX_VAULTS: a desk listing more is no desk of ours
 ContractAt = Callable[[str, str], Any]
 
 
@@ -45,16 +47,38 @@ class InstrumentParts:
 
 
 def registries_behind(reads: Any, contract_at: ContractAt, funds: Sequence[str]) -> list[str]:
-    """The registries that `funds` (vaults or desks) name as their NAV source, each once, in the
-    order of `funds`; a fund that does not answer `navSource()` names none."""
-    calls = [(contract_at("FundVault", fund), "navSource", ()) for fund in funds]
+    """The registries that `funds` (vaults or desks) deal in, each once, in the order of `funds`:
+    a fund's NAV source when it is a registry (it answers `instrumentCount()`), or, when it is a
+    desk (a desk's vault, as the fee keeper records a desk fund), the desk's own NAV source. A
+    fund that does not answer `navSource()` names none."""
+    sources: list[str] = []
+    for answer in reads.views(
+        [(contract_at("FundVault", fund), "navSource", ()) for fund in funds], allow_failure=True
+    ):
+        if not isinstance(answer, ReadFailure) and _nonzero(answer[0]):
+            source = to_checksum_address(answer[0])
+            sources += [] if source in sources else [source]
+    probes = reads.views(
+        [
+            call
+            for source in sources
+            for call in (
+                (contract_at(REGISTRY, source), "instrumentCount", ()),
+                (contract_at("FundDesk", source), "navSource", ()),
+            )
+        ],
+        allow_failure=True,
+    )
     found: list[str] = []
-    for answer in reads.views(calls, allow_failure=True):
-        if isinstance(answer, ReadFailure):
+    for k, source in enumerate(sources):
+        count, desk_source = probes[2 * k : 2 * k + 2]
+        if not isinstance(count, ReadFailure):
+            registry = source
+        elif not isinstance(desk_source, ReadFailure) and _nonzero(desk_source[0]):
+            registry = to_checksum_address(desk_source[0])  # one step: a desk's registry
+        else:
             continue
-        registry = to_checksum_address(answer[0])
-        if registry != to_checksum_address(ZERO) and registry not in found:
-            found.append(registry)
+        found += [] if registry in found else [registry]
     return found
 
 
@@ -69,44 +93,106 @@ def discover_instruments(
     fund's contracts, as of `block`."""
     parts: list[InstrumentParts] = []
     for address in registries:
-        registry = contract_at(REGISTRY, address)
-        (count,) = reads.views([(registry, "instrumentCount", ())], block)
-        ids = range(1, min(int(count), max_instruments) + 1)
-        read = reads.views(
-            [(registry, view, (i,)) for i in ids for view in ("termsOf", "stateOf")], block
-        )
-        terms = [InstrumentTerms.from_chain(read[2 * k]) for k in range(len(ids))]
-        states = [tuple(read[2 * k + 1]) for k in range(len(ids))]
-        funds = [to_checksum_address(state[3]) for state in states]
-        probes = reads.views(
-            [
-                call
-                for fund, kept in zip(funds, terms, strict=True)
-                for call in (
-                    (contract_at("FundDesk", fund), "vaults", ()),
-                    (contract_at("FundDesk", fund), "navSource", ()),
-                    (contract_at("BondShareToken", kept.share_token), "servicer", ()),
-                )
-            ],
-            block,
-            allow_failure=True,
-        )
-        for k, instrument_id in enumerate(ids):
-            vaults, source, servicer = probes[3 * k : 3 * k + 3]
-            fund, desk, members = _fund(address, instrument_id, funds[k], vaults, source)
-            parts.append(
-                InstrumentParts(
-                    address,
-                    instrument_id,
-                    terms[k],
-                    states[k],
-                    fund,
-                    desk,
-                    members,
-                    _address_or_none(servicer),
-                )
-            )
+        parts += _registry_parts(reads, contract_at, address, max_instruments, block)
     return parts
+
+
+def _registry_parts(
+    reads: Any, contract_at: ContractAt, address: str, max_instruments: int, block: int | str
+) -> list[InstrumentParts]:
+    """One registry's instruments; a registry that does not answer, or an instrument whose terms
+    or state do not read, loses its own rows only."""
+    registry = contract_at(REGISTRY, address)
+    (count,) = reads.views([(registry, "instrumentCount", ())], block, allow_failure=True)
+    if isinstance(count, ReadFailure):
+        return []
+    ids = range(1, min(int(count), max_instruments) + 1)
+    read = reads.views(
+        [(registry, view, (i,)) for i in ids for view in ("termsOf", "stateOf")],
+        block,
+        allow_failure=True,
+    )
+    listed = []
+    for k, instrument_id in enumerate(ids):
+        terms = _terms(read[2 * k])
+        if terms is not None and not isinstance(read[2 * k + 1], ReadFailure):
+            listed.append((instrument_id, terms, tuple(read[2 * k + 1])))
+    funds = [to_checksum_address(state[3]) for _, _, state in listed]
+    probes = reads.views(
+        [
+            call
+            for fund, (_, terms, _) in zip(funds, listed, strict=True)
+            for call in (
+                (contract_at("FundDesk", fund), "vaults", ()),
+                (contract_at("FundDesk", fund), "navSource", ()),
+                (contract_at("BondShareToken", terms.share_token), "servicer", ()),
+            )
+        ],
+        block,
+        allow_failure=True,
+    )
+    claims = [
+        _fund(address, instrument_id, funds[k], *probes[3 * k : 3 * k + 2])
+        for k, (instrument_id, _, _) in enumerate(listed)
+    ]
+    members = _desk_vaults(reads, contract_at, claims, [i for i, _, _ in listed], block)
+    return [
+        InstrumentParts(
+            address,
+            instrument_id,
+            terms,
+            state,
+            fund if vaults else None,
+            desk if vaults else None,
+            vaults,
+            _address_or_none(probes[3 * k + 2]),
+        )
+        for k, ((instrument_id, terms, state), (fund, desk, _), vaults) in enumerate(
+            zip(listed, claims, members, strict=True)
+        )
+    ]
+
+
+def _terms(answer: Any) -> InstrumentTerms | None:
+    if isinstance(answer, ReadFailure):
+        return None
+    try:
+        return InstrumentTerms.from_chain(answer)
+    except Exception:  # noqa: BLE001 - terms that do not decode are no instrument to show
+        return None
+
+
+def _desk_vaults(
+    reads: Any,
+    contract_at: ContractAt,
+    claims: list[tuple[str | None, str | None, list[str]]],
+    ids: list[int],
+    block: int | str,
+) -> list[list[str]]:
+    """Each claim's vaults: a desk's only where the vault's own NAV source names the desk and the
+    instrument (a desk may list any address), in one read for every desk."""
+    calls = [
+        (contract_at("FundVault", vault), "navSource", ())
+        for _, desk, vaults in claims
+        if desk is not None
+        for vault in vaults
+    ]
+    answers = iter(reads.views(calls, block, allow_failure=True) if calls else [])
+    members = []
+    for (_, desk, vaults), instrument_id in zip(claims, ids, strict=True):
+        if desk is None:
+            members.append(vaults)
+            continue
+        members.append(
+            [
+                vault
+                for vault, source in zip(vaults, [next(answers) for _ in vaults], strict=True)
+                if not isinstance(source, ReadFailure)
+                and to_checksum_address(source[0]) == desk
+                and int(source[1]) == instrument_id
+            ]
+        )
+    return members
 
 
 def _fund(
@@ -122,9 +208,13 @@ def _fund(
         return None, None, []
     if isinstance(vaults, ReadFailure):
         return fund, None, [fund]
-    if not vaults:  # a desk with no vault yet deals in nothing
+    if not vaults or len(vaults) > MAX_VAULTS:  # a desk with no vault yet deals in nothing
         return None, None, []
     return fund, fund, [to_checksum_address(v) for v in vaults]
+
+
+def _nonzero(address: Any) -> bool:
+    return to_checksum_address(address) != to_checksum_address(ZERO)
 
 
 def _address_or_none(answer: Any) -> str | None:

@@ -13,6 +13,7 @@ from eth_utils import function_signature_to_4byte_selector
 from keepers.core.errors import QuanteraError
 from keepers.core.logs import fetch_logs
 from keepers.core.tokens import erc20_at
+from keepers.lifecycle.discovery import MAX_VAULTS
 from keepers.lifecycle.fees import FeesDue
 from keepers.lifecycle.instruments import InstrumentStatus
 from keepers.lifecycle.nav import (
@@ -139,9 +140,17 @@ def desk_of(registry, instrument_id: int, address: str) -> tuple[bool, Fund | No
         return False, None
     if str(source).lower() != registry.address.lower() or int(dealt) != instrument_id:
         return True, None
-    if not addresses:
+    if not addresses or len(addresses) > MAX_VAULTS:
         return True, None
-    vaults = [project.FundVault.at(a) for a in addresses]
+    # A desk may list any address: a vault is the desk's only when its own NAV source names the
+    # desk and the instrument (funds-discovery.md M-2).
+    vaults = [
+        vault
+        for vault in (project.FundVault.at(a) for a in addresses)
+        if _deals_in(vault, desk.address, instrument_id)
+    ]
+    if not vaults:
+        return True, None
     members = tuple((v, erc20_at(v.asset())) for v in vaults)
     return True, Fund(
         instrument_id,
@@ -153,6 +162,16 @@ def desk_of(registry, instrument_id: int, address: str) -> tuple[bool, Fund | No
         desk=desk,
         members=members,
     )
+
+
+def _deals_in(vault, source: str, instrument_id: int) -> bool:
+    from ape.exceptions import ApeException
+
+    try:
+        named, dealt = vault.navSource()
+    except (ApeException, ValueError):  # no code, or not a FundVault
+        return False
+    return str(named).lower() == str(source).lower() and int(dealt) == instrument_id
 
 
 def discover_funds(registry) -> list[Fund]:

@@ -376,11 +376,13 @@ def _strike(source: ChainSource, form: dict[str, Any]) -> list[Call]:
     at that NAV), checked as the chain will check it: the open period, its cut-off, the NAV's
     move bound."""
     fund = form["fund"]
-    item = next(
-        (i for i in discover(source) if fund in (i["desk"], *i["vaults"]) and i["vaults"]), None
-    )
-    if item is None:
+    claims = [i for i in discover(source) if fund in (i["desk"], *i["vaults"]) and i["vaults"]]
+    if not claims:
         raise ActionInputError(f"Fund: {fund} is no fund of the deployment's instruments")
+    if len(claims) > 1:  # discovery keeps a fund under the one instrument it deals in: defence
+        named = ", ".join(f"{i['terms'].isin or i['id']}" for i in claims)
+        raise ActionInputError(f"Fund: {fund} is claimed by {len(claims)} instruments ({named})")
+    (item,) = claims
     target = item["desk"] or fund
     clock = source.contract("FundVault", item["vaults"][0])
     period, cutoff, *_ = clock.functions.dealing().call()
