@@ -680,6 +680,20 @@ def test_prm_54__keeper__a_reorg_orphans_its_liquidation__marked_reorged__liquid
     assert hex_of(events[count].transaction_hash).lower() == row.tx_hash.lower()
 
 
+def _replayed_revert(tx_hash: str, block: int) -> str:
+    """A mined transaction's revert reason, from an eth_call of it on the state before its block
+    (PRM-54 failed twice under load with the orphaned liquidation reverting when mined again)."""
+    from ape import chain
+
+    w3 = chain.provider.web3
+    tx = w3.eth.get_transaction(tx_hash)
+    try:
+        w3.eth.call({"from": tx["from"], "to": tx["to"], "data": tx["input"]}, block - 1)
+    except Exception as err:  # noqa: BLE001 - the reason is what is wanted
+        return f"replayed at {block - 1}: {str(err)[:300]}"
+    return f"replayed at {block - 1}: no revert"
+
+
 def test_prm_54__keeper__an_orphaned_liquidation_back_in_the_pool__awaited_not_signed_again(
     prime_chain,
 ):
@@ -745,6 +759,8 @@ def test_prm_54__keeper__an_orphaned_liquidation_back_in_the_pool__awaited_not_s
         receipt and (receipt.get("status"), receipt.get("blockNumber")),
         chain.blocks.head.number,
     )
+    if settled != {account: "confirmed"} and receipt:  # the revert, replayed where it was mined
+        why += (_replayed_revert(orphan.tx_hash, int(receipt["blockNumber"], 16)),)
     assert settled == {account: "confirmed"}, why
     row = row_of(c, db, count)
     receipt = chain.provider.make_request("eth_getTransactionReceipt", [row.tx_hash])
