@@ -725,6 +725,7 @@ def test_prm_54__keeper__an_orphaned_liquidation_back_in_the_pool__awaited_not_s
     )
     keeper.reconcile(account)
     assert row_of(c, db, count).status == "confirmed"
+    first_mined_at = chain.provider.get_block(row_of(c, db, count).mined_block).timestamp
     nonces = chain.provider.get_nonce(signer)
 
     stopped_at = stop_mining(c.url)  # still from here until the keeper's cycle is done
@@ -760,8 +761,14 @@ def test_prm_54__keeper__an_orphaned_liquidation_back_in_the_pool__awaited_not_s
         chain.blocks.head.number,
     )
     if settled != {account: "confirmed"} and receipt:  # the revert, replayed where it was mined
-        why += (_replayed_revert(orphan.tx_hash, int(receipt["blockNumber"], 16)),)
-    assert settled == {account: "confirmed"}, why
+        mined = int(receipt["blockNumber"], 16)
+        why += (
+            f"mined again at t={chain.provider.get_block(mined).timestamp}, first mined at "
+            f"t={first_mined_at}, decided at t={orphan.decided_at}",
+            _replayed_revert(orphan.tx_hash, mined),
+        )
+    # A string, printed whole (pytest shortens a tuple's repr).
+    assert settled == {account: "confirmed"}, " | ".join(map(str, why))
     row = row_of(c, db, count)
     receipt = chain.provider.make_request("eth_getTransactionReceipt", [row.tx_hash])
     assert (row.status, row.tx_hash, row.note) == ("confirmed", orphan.tx_hash, None)
