@@ -59,7 +59,7 @@ from keepers.console.actions import (
 )
 from keepers.console.graphql import ConsoleContext, graphql_app
 from keepers.console.guard import MAX_GRAPHQL_BODY_BYTES, SCOPE_TOKEN, ConsoleGuard
-from keepers.console.index import ChainEvent, EventIndex
+from keepers.console.index import MAX_EVENTS, ChainEvent, EventIndex
 from keepers.console.live import MAX_STREAMS, LiveFeed
 from keepers.console.pages import Page, all_pages
 from keepers.console.pages.governance import audit_walk
@@ -159,17 +159,18 @@ def create_app(
     operator: Mapping[str, str] | None = None,
     host: str | None = None,
     secret: bytes | None = None,
+    max_events: int = MAX_EVENTS,
 ) -> Starlette:
     """`safe`: the multisig the prepared batches are for (the AccessManager routes its calls);
     without it, the operator names one in each form. `operator`: the Ape account aliases
     (`signer`, `relayer`) the operator opted in to sign with (`quantera console --signer
     --relayer`); without them the console sends nothing. `host`: the address the console listens
     on, answered besides the loopback names (guard.py). `secret`: the session tokens' HMAC key
-    (random unless given)."""
+    (random unless given). `max_events`: the event index's history bound (keepers.console.index)."""
     pages = pages or all_pages()
     by_slug = {p.slug: p for p in pages}
     actions: dict[str, tuple[Page, Action]] = {a.name: (p, a) for p in pages for a in p.actions}
-    index = EventIndex(source)
+    index = EventIndex(source, max_events)
     feed = LiveFeed(index) if poll_seconds is None else LiveFeed(index, poll_seconds)
     cache = PageCache()
     walks = WalkCache()  # the audit log's walks, shared by the REST routes and GraphQL
@@ -343,6 +344,9 @@ def create_app(
                 "feed_error": feed.error,
                 "index_complete_from_block": index.first_block,
                 "index_dropped": index.dropped,
+                # Where the index lives: "memory" (this process's, rebuilt at each start) or the
+                # keeper store's database kind ("sqlite", "postgresql"), shared by its consoles.
+                "index_store": index.store_kind,
             }
         )
 

@@ -34,6 +34,11 @@ def open_source(network_choice: str | None, db_url: str | None = None) -> Iterat
             )
         os.environ[DEPLOYMENTS_DIR_ENV] = demo.deployments_dir
         network_choice, db_url = demo.network_choice, db_url or demo.db_url
+    # The keepers' store when one is named (the event index lives there: a restart reads it back,
+    # and the consoles sharing it share one index); otherwise the index is this process's own.
+    from keepers.core.store import DB_URL_ENV
+
+    db_url = db_url or os.environ.get(DB_URL_ENV) or None
     abis = load_abis()
     with connected(network_choice) as record:
         from ape import chain
@@ -79,7 +84,12 @@ network_option = click.option(
     default=None,
     help="The multisig that prepared batches are for (else each form asks for it).",
 )
-@click.option("--db-url", default=None, help="Keeper store (default: the demo's, if any).")
+@click.option(
+    "--db-url",
+    default=None,
+    help="Keeper store, which also holds the console's event index (default: the demo's when "
+    "serving it, else $QUANTERA_DB_URL; without one the index is kept in memory).",
+)
 @click.option(
     "--signer",
     "signer_alias",

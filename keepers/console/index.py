@@ -1,11 +1,18 @@
-"""Every event the deployment's contracts emitted, decoded and kept in memory: the audit log,
-the governance page's role holders and operations, and what the live feed pushes.
+"""Every event the deployment's contracts emitted, decoded and kept in the keeper store
+(keepers.console.store): the audit log, the governance page's role holders and operations, and
+what the live feed pushes. A restarted console reads the store instead of the chain, and the
+consoles sharing a store (PostgreSQL: on several machines) share one index: one of them at a time
+indexes new blocks into it (`keeper_lock`), every one loads what was stored into a copy of its
+own, which the pages read. A console without a keeper store keeps one in its own memory.
 
-The index walks forward from the record's first block in `eth_getLogs` windows of at most
-LOG_WINDOW_BLOCKS; a window the provider refuses for holding too many logs ("query returned more
-than 10000 results", "response size exceeded"...) is halved and asked again, down to one block,
-and the window grows back (doubling) once windows pass again. A log whose topic the contract's
-ABI does not know is skipped.
+The writer walks forward from the scope's cursor (at first the record's first block) in
+`eth_getLogs` windows of at most LOG_WINDOW_BLOCKS; a window the provider refuses for holding too
+many logs ("query returned more than 10000 results", "response size exceeded"...) is halved and
+asked again, down to one block, and the window grows back (doubling) once windows pass again. A
+log whose topic the contract's ABI does not know is skipped. Each window is stored with its last
+block's hash (checked again after the logs were read); when the cursor's block is no longer
+canonical (a reorganisation), the events above the newest block the chain still has are taken
+back first, and the copies reload.
 
 What it holds:
 - the newest MAX_EVENTS events (the history: the audit log, the newest routes, commitments...).
@@ -23,6 +30,7 @@ What it holds:
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from collections import deque
@@ -32,12 +40,19 @@ from typing import Any
 
 from eth_utils import event_abi_to_log_topic, to_checksum_address
 from web3._utils.events import get_event_data
+from web3.exceptions import BlockNotFound
 
+from keepers.console import store as console_store
+from keepers.console.keeper_store import store_of
 from keepers.console.source import ChainSource, ConsoleError, abi_name
+from keepers.core import store as core_store
 from keepers.core.jsonable import to_jsonable
+from keepers.core.store import keeper_lock
 
 LOG_WINDOW_BLOCKS = 2_000
 MAX_EVENTS = 200_000
+# A copy reloads at most this often in one refresh when the store takes events back meanwhile.
+MAX_RELOADS = 3
 # What providers answer for a window holding too many logs or blocks (Infura's "more than 10000
 # results", Alchemy's "Log response size exceeded", Ankr's "block range is too wide"...): the
 # window is split, not asked again as it was.
@@ -135,24 +150,38 @@ class ChainEvent:
 
 
 class EventIndex:
-    """Thread-safe: `sync` (one caller at a time) appends; readers take snapshots.
-    `first_block`: the first block whose events the index holds in full (the record's first
-    block until something was dropped); `dropped`: how many events the bound dropped."""
+    """Thread-safe: `sync` (one caller at a time) indexes and refreshes; readers take snapshots
+    of this process's copy. `first_block`: the first block whose events the index holds in full
+    (the record's first block until something was dropped); `dropped`: how many events the bound
+    dropped; both the store's figures.
+
+    `engine`: the keeper store holding the index (default: the console's, `source.db_url`; without
+    one, a store in this process's memory)."""
 
     def __init__(
-        self, source: ChainSource, max_events: int = MAX_EVENTS, window: int = LOG_WINDOW_BLOCKS
+        self,
+        source: ChainSource,
+        max_events: int = MAX_EVENTS,
+        window: int = LOG_WINDOW_BLOCKS,
+        engine: Any = None,
     ):
         self.source = source
         self.max_events = max_events
         self.max_window = window
         self.window = window
+        self.engine = engine if engine is not None else _engine_of(source)
         self._events: deque[ChainEvent] = deque()
         self._kept: dict[tuple[str, str, tuple[Any, ...]], ChainEvent] = {}
         self.dropped = 0
         self._lock = threading.Lock()
         self._sync_lock = threading.Lock()
-        self.next_block = int(source.record.block or 0)
-        self.first_block = self.next_block
+        self.record_block = int(source.record.block or 0)
+        self.next_block = self.record_block
+        self.first_block = self.record_block
+        self._scope: str | None = None
+        self._chain_id = 0
+        self._generation: int | None = None  # of the copy held (None: load it whole)
+        self._last: tuple[int, int] = (-1, -1)  # the position of the newest event loaded
         self._topics: dict[tuple[str, bytes], tuple[str, dict]] = {}
         self._addresses: list[str] = []
         self._keeps: dict[tuple[str, str], tuple[str, Kept]] = {}  # (contract, event) -> group
@@ -174,6 +203,22 @@ class EventIndex:
     def head(self) -> int:
         """The last block indexed."""
         return self.next_block - 1
+
+    @property
+    def store_kind(self) -> str:
+        """ "memory" for a store of this process's own, else the keeper store's database kind."""
+        return "memory" if self.engine.url.database is None else self.engine.dialect.name
+
+    @property
+    def scope(self) -> str:
+        """The index's name in the store (its chain, contracts, first block and bound)."""
+        if self._scope is None:
+            self._chain_id = int(self.source.chain_id)
+            self._scope = console_store.index_scope(
+                self._chain_id, self.source.record.contracts, self.record_block, self.max_events
+            )
+            console_store.ensure_state(self.engine, self._scope, self._chain_id, self.record_block)
+        return self._scope
 
     def events(
         self,
@@ -208,55 +253,177 @@ class EventIndex:
         ]
 
     def sync(self, to_block: int | None = None) -> list[ChainEvent]:
-        """Indexes every block up to `to_block` (default: the head); returns the new events."""
+        """Indexes every block up to `to_block` (default: the head) into the store, unless another
+        process (or thread) is indexing this scope now; then loads what the store holds that this
+        copy does not. Returns the events new to this copy."""
         with self._sync_lock:
-            w3 = self.source.w3
-            head = int(w3.eth.block_number) if to_block is None else to_block
-            new: list[ChainEvent] = []
-            times: dict[int, int] = {}
-            while self.next_block <= head and self._addresses:
-                end = min(head, self.next_block + self.window - 1)
-                try:
-                    logs = w3.eth.get_logs(
-                        {"fromBlock": self.next_block, "toBlock": end, "address": self._addresses}
-                    )
-                except Exception as err:  # noqa: BLE001 - too many logs: a smaller window
-                    if not too_many_logs(err):
-                        raise
-                    if end == self.next_block:
-                        raise ConsoleError(
-                            f"block {end} alone holds more logs of the deployment than the "
-                            f"provider answers at once: {str(err).splitlines()[0]}"
-                        ) from None
-                    self.window = max(1, (end - self.next_block + 1) // 2)
-                    continue
-                window = [e for e in (self._decode(log, times) for log in logs) if e is not None]
-                self._append(window)
-                new.extend(window)
-                self.next_block = end + 1
-                self.window = min(self.max_window, self.window * 2)
-            if not self._addresses:
-                self.next_block = head + 1
-            return new
+            scope = self.scope
+            with keeper_lock(self.engine, scope) as writer:
+                if writer:
+                    self._index_chain(to_block)
+            return self._refresh()
 
-    def _append(self, window: list[ChainEvent]) -> None:
-        """Adds a window's events: the kept ones to their keys, all to the history, dropping the
-        oldest past `max_events` (and moving `first_block` past them)."""
-        with self._lock:
-            for e in window:
-                kept = self._keeps.get((e.contract, e.event))
-                if kept is not None:
-                    group_name, group = kept
-                    key = (e.contract, group_name, tuple(str(e.args.get(a)) for a in group.key))
-                    if e.event in group.closing:
-                        self._kept.pop(key, None)
-                    else:
-                        self._kept[key] = e
-            self._events.extend(window)
-            while len(self._events) > self.max_events:
-                gone = self._events.popleft()
-                self.dropped += 1
-                self.first_block = max(self.first_block, gone.block_number + 1)
+    # ------------------------------------------------------------------ the writer
+
+    def _index_chain(self, to_block: int | None) -> None:
+        """The chain's events after the scope's cursor up to `to_block` or the head, window by
+        window, each stored with its cursor and its last block's hash (after a check that the
+        window's blocks were not replaced while read); a cursor whose block was replaced (a
+        reorganisation) first takes the orphaned events back to the newest checkpoint the chain
+        still has."""
+        w3, engine, scope, chain_id = self.source.w3, self.engine, self._scope, self._chain_id
+        assert scope is not None
+        head = int(w3.eth.block_number) if to_block is None else to_block
+        cursor = core_store.get_cursor(engine, scope, chain_id)
+        if cursor is not None:
+            remembered = core_store.checkpoints(engine, scope, chain_id)
+            if remembered and remembered[0][0] == cursor and self._hash(cursor) != remembered[0][1]:
+                ancestor = next(
+                    (n for n, h in remembered[1:] if self._hash(n) == h), self.record_block - 1
+                )
+                console_store.take_back(engine, scope, ancestor, self.record_block)
+                core_store.rewind_cursor(engine, scope, chain_id, ancestor)
+                cursor = ancestor
+        next_block = (
+            self.record_block if cursor is None or cursor < self.record_block else cursor + 1
+        )
+        if not self._addresses:
+            if head >= next_block and (end_hash := self._hash(head)) is not None:
+                core_store.advance_cursor(engine, scope, chain_id, head, end_hash)
+            return
+        times: dict[int, int] = {}
+        while next_block <= head:
+            end = min(head, next_block + self.window - 1)
+            end_hash = self._hash(end)
+            if end_hash is None:
+                return  # the chain is shorter than asked (a reorganisation to a shorter branch)
+            try:
+                logs = w3.eth.get_logs(
+                    {"fromBlock": next_block, "toBlock": end, "address": self._addresses}
+                )
+            except Exception as err:  # noqa: BLE001 - too many logs: a smaller window
+                if not too_many_logs(err):
+                    raise
+                if end == next_block:
+                    raise ConsoleError(
+                        f"block {end} alone holds more logs of the deployment than the "
+                        f"provider answers at once: {str(err).splitlines()[0]}"
+                    ) from None
+                self.window = max(1, (end - next_block + 1) // 2)
+                continue
+            window = [e for e in (self._decode(log, times) for log in logs) if e is not None]
+            if self._hash(end) != end_hash:
+                return  # replaced while read: the next sync finds the cursor's block changed
+            console_store.store_window(
+                engine, scope, [self._to_store(e) for e in window], self.max_events, end
+            )
+            core_store.advance_cursor(engine, scope, chain_id, end, end_hash)
+            next_block = end + 1
+            self.window = min(self.max_window, self.window * 2)
+
+    def _hash(self, number: int) -> str | None:
+        """Block `number`'s hash on the chain now, or None when the chain is shorter."""
+        try:
+            block = self.source.w3.eth.get_block(number)
+        except BlockNotFound:
+            return None
+        value = block["hash"]
+        return value if isinstance(value, str) else "0x" + bytes(value).hex().removeprefix("0x")
+
+    def _key_of(self, e: ChainEvent) -> tuple[tuple[str, str, tuple[Any, ...]], bool] | None:
+        """The kept key `e` holds or closes (and whether it closes it), or None."""
+        kept = self._keeps.get((e.contract, e.event))
+        if kept is None:
+            return None
+        group_name, group = kept
+        key = (e.contract, group_name, tuple(str(e.args.get(a)) for a in group.key))
+        return key, e.event in group.closing
+
+    def _to_store(self, e: ChainEvent) -> console_store.NewEvent:
+        row = {
+            "block_number": e.block_number,
+            "log_index": e.log_index,
+            "block_time": e.block_time,
+            "tx_hash": e.tx_hash,
+            "contract": e.contract,
+            "address": e.address,
+            "event": e.event,
+            "args": e.args,
+        }
+        keyed = self._key_of(e)
+        if keyed is None:
+            return console_store.NewEvent(row)
+        key, closing = keyed
+        return console_store.NewEvent(row, json.dumps(key), closing)
+
+    # ------------------------------------------------------------------ the reader
+
+    def _refresh(self) -> list[ChainEvent]:
+        """Brings this copy up to the store: the events after the newest held, folded as the
+        store folded them; the whole index again after the store took events back (a
+        reorganisation) or dropped ones this copy never saw. Returns the events new to it."""
+        engine, scope = self.engine, self.scope
+        for _attempt in range(MAX_RELOADS):
+            whole = self._generation is None
+            # The cursor first: every event up to it was stored before it moved, so the copy
+            # holds them all once loaded (`head` never claims a block whose events are not in).
+            cursor = core_store.get_cursor(engine, scope, self._chain_id)
+            snap = console_store.load(engine, scope, None if whole else self._last)
+            if snap is None:
+                return []
+            if console_store.generation(engine, scope) != snap.generation or (
+                not whole and snap.generation != self._generation
+            ):
+                self._generation = None  # taken back meanwhile: load it whole
+                continue
+            events = [_from_row(r) for r in snap.rows]
+            before = self._last
+            with self._lock:
+                if whole:
+                    self._events = deque(e for r, e in zip(snap.rows, events) if r.in_history)
+                    self._kept = {}
+                    self._fold(events)
+                elif self._append(events) != snap.dropped:
+                    # The store dropped events this copy never saw: load it whole (what was
+                    # appended is replaced then).
+                    self._generation = None
+                    continue
+                self.dropped, self.first_block = snap.dropped, snap.first_block
+                if events:
+                    self._last = (events[-1].block_number, events[-1].log_index)
+                elif whole:
+                    self._last = (-1, -1)
+                self._generation = snap.generation
+            self.next_block = self.record_block if cursor is None else cursor + 1
+            return [e for e in events if (e.block_number, e.log_index) > before]
+        raise ConsoleError(
+            f"the event index {scope} was taken back {MAX_RELOADS} times while read: "
+            "the chain reorganises faster than the console reads"
+        )
+
+    def _fold(self, window: list[ChainEvent]) -> None:
+        """Folds events into the kept keys (the caller holds the lock)."""
+        for e in window:
+            keyed = self._key_of(e)
+            if keyed is None:
+                continue
+            key, closing = keyed
+            if closing:
+                self._kept.pop(key, None)
+            else:
+                self._kept[key] = e
+
+    def _append(self, window: list[ChainEvent]) -> int:
+        """Adds events after the newest held: the kept ones to their keys, all to the history,
+        dropping the oldest past `max_events` (the caller holds the lock). Returns what this copy
+        has dropped in all, the store's rule applied to what it saw."""
+        self._fold(window)
+        self._events.extend(window)
+        dropped = self.dropped
+        while len(self._events) > self.max_events:
+            self._events.popleft()
+            dropped += 1
+        return dropped
 
     def _decode(self, log: Any, times: dict[int, int]) -> ChainEvent | None:
         if not log["topics"]:
@@ -283,3 +450,23 @@ class EventIndex:
             event=str(data["event"]),
             args=to_jsonable(dict(data["args"])),
         )
+
+
+def _from_row(row: console_store.IndexedEvent) -> ChainEvent:
+    return ChainEvent(
+        block_number=int(row.block_number),
+        log_index=int(row.log_index),
+        block_time=int(row.block_time),
+        tx_hash=row.tx_hash,
+        contract=row.contract,
+        address=row.address,
+        event=row.event,
+        args=dict(row.args),
+    )
+
+
+def _engine_of(source: ChainSource) -> Any:
+    """The console's keeper store, or (started without one) a store of the index's own in this
+    process's memory."""
+    engine = store_of(source)
+    return engine if engine is not None else core_store.open_store(core_store.MEMORY_URL)

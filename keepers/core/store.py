@@ -37,6 +37,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+from sqlalchemy.pool import StaticPool
 
 DB_URL_ENV = "QUANTERA_DB_URL"
 DEFAULT_DB_PATH = Path(".quantera") / "keeper.sqlite"
@@ -44,7 +45,11 @@ DEFAULT_DB_PATH = Path(".quantera") / "keeper.sqlite"
 # finality rule on the chains we run on) rewinds the keeper to its deployment block and rescans.
 REORG_WINDOW = 128
 # The domains with tables of their own (`keepers.<domain>.store`), loaded by `open_store`.
-STORE_DOMAINS = ("access", "compliance", "risk", "rebalancing", "lifecycle", "prime")
+STORE_DOMAINS = ("access", "compliance", "risk", "rebalancing", "lifecycle", "prime", "console")
+# The advisory lock under which a PostgreSQL store's tables are created.
+_SCHEMA_LOCK = zlib.crc32(b"quantera:schema")
+# A store in the opening process's memory, one per `open_store` (its threads share it).
+MEMORY_URL = "sqlite://"
 
 Row = TypeVar("Row")
 
@@ -96,12 +101,26 @@ def open_store(url: str | None = None) -> Engine:
     for domain in STORE_DOMAINS:
         import_module(f"keepers.{domain}.store")
     url = url or database_url()
-    # SQLite: wait for another process's write instead of failing at once (workers share a file).
-    connect_args = {"timeout": 60} if url.startswith("sqlite") else {}
-    engine = create_engine(url, future=True, connect_args=connect_args)
-    Base.metadata.create_all(engine)
-    inspector = inspect(engine)
+    if url == MEMORY_URL:  # one connection for every thread: the memory is the connection's
+        engine = create_engine(
+            url,
+            future=True,
+            poolclass=StaticPool,
+            connect_args={"check_same_thread": False},
+        )
+    else:
+        # SQLite: wait for another process's write instead of failing at once (workers share a
+        # file).
+        connect_args = {"timeout": 60} if url.startswith("sqlite") else {}
+        engine = create_engine(url, future=True, connect_args=connect_args)
     with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            # Processes opening one database at once (two consoles started together) create its
+            # tables one after the other: concurrent CREATE TABLEs of one name collide in
+            # PostgreSQL's catalogue. The lock is the transaction's, released at its end.
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _SCHEMA_LOCK})
+        Base.metadata.create_all(conn)
+        inspector = inspect(conn)
         for table, columns in _ADDED_COLUMNS.items():
             present = {c["name"] for c in inspector.get_columns(table)}
             for column in columns:

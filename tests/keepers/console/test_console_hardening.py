@@ -20,6 +20,7 @@ from types import SimpleNamespace
 
 import pytest
 
+import postgres
 from keepers.access import ROLE_IDS
 from keepers.console.source import ChainSource, load_abis
 from keepers.core.deployments import load
@@ -440,12 +441,12 @@ def test_sec_105__token_metadata__a_failing_token_is_a_placeholder_not_an_error(
 FAR_ETA = 2**48 - 1  # the latest `when` an AccessManager schedule takes (uint48)
 
 
-def _client(chain, pages=None):
+def _client(chain, pages=None, **options):
     from starlette.testclient import TestClient
 
     from keepers.console.app import create_app
 
-    app = create_app(chain.source, pages=pages, poll_seconds=3_600)
+    app = create_app(chain.source, pages=pages, poll_seconds=3_600, **options)
     return TestClient(app, base_url="http://127.0.0.1", raise_server_exceptions=False)
 
 
@@ -588,9 +589,8 @@ def test_sec_108__index_filled_with_permissionless_events__state_still_complete(
     assert index.dropped > 0 and len(index._events) == held
     first_kept = index._events[0].block_number
     assert after[0]["audit_complete_from_block"] >= first_kept > chain.record.block
-    with _client(chain) as client:
-        client.app.state.index._events, client.app.state.index.dropped = index._events, 1
-        client.app.state.index.first_block = index.first_block
+    with _client(chain, max_events=held) as client:  # its own index, bound as this one
+        assert client.app.state.index.first_block == index.first_block
         page = client.get("/governance").text
         health = client.get("/health").json()
     assert f"history from block {index.first_block}" in page
@@ -919,3 +919,63 @@ def test_sec_112__cli_error_and_logs__the_rpc_url_is_cut_to_its_host(chain, tmp_
     logged = stream.getvalue()
     assert "cannot reach http://127.0.0.1:1/…" in logged and "ConnectionError" in logged
     assert SECRET_PASSWORD not in logged and SECRET_KEY not in logged
+
+
+def _asked_logs(source) -> list[tuple[int, int]]:
+    """The block ranges `source`'s index asks `eth_getLogs` for, recorded as it asks."""
+    asked: list[tuple[int, int]] = []
+    real = source.w3.eth.get_logs
+
+    def get_logs(params):
+        asked.append((int(params["fromBlock"]), int(params["toBlock"])))
+        return real(params)
+
+    source.w3.eth.get_logs = get_logs
+    return asked
+
+
+@pytest.mark.skipif(postgres.available() is not None, reason=str(postgres.available()))
+def test_console_index__two_consoles_and_a_restart_on_one_postgresql_store(chain):
+    """Issue 32 §2: the console's event index lives in the keeper store. A console on a
+    PostgreSQL store indexes the deployment; a second console on the same store (and later a
+    restarted one) asks the chain for no block the first indexed (only the blocks mined since)
+    and serves the same audit export; a commitment mined afterwards reaches both."""
+    from starlette.testclient import TestClient
+    from web3 import Web3
+
+    from keepers.console.app import create_app
+
+    def console(url: str):
+        source = ChainSource(Web3(Web3.HTTPProvider(chain.url)), chain.record, chain.source.abis)
+        source.db_url = url
+        return create_app(source, poll_seconds=3_600), _asked_logs(source)
+
+    with postgres.postgres_server() as url:
+        first, first_asked = console(url)
+        with TestClient(first, base_url="http://127.0.0.1") as a:
+            assert first_asked and first_asked[0][0] == chain.record.block
+            health = a.get("/health").json()
+            assert health["index_store"] == "postgresql"
+            indexed = first.state.index.head
+            second, second_asked = console(url)
+            with TestClient(second, base_url="http://127.0.0.1") as b:
+                assert all(start > indexed for start, _ in second_asked), second_asked
+                assert second.state.index.head >= indexed
+                audit = a.get("/governance/audit.csv").text.splitlines()
+                again = b.get("/governance/audit.csv").text.splitlines()
+                assert len(audit) > 100 and audit[0] == again[0]  # the header, then the rows
+                assert [r for r in again[1:] if int(r.split(",")[0]) <= indexed] == audit[1:]
+                aggregator = chain.source.contract("LiquidityAggregator")
+                tx = aggregator.functions.commit(_word(-1)).transact(
+                    {"from": chain.accounts[LIQUIDITY_ATTACKER]}
+                )
+                mined = chain.w3.eth.wait_for_transaction_receipt(tx)["blockNumber"]
+                for app in (first, second):  # their live feeds' next poll
+                    app.state.index.sync()
+                for client in (a, b):
+                    rows = client.get("/governance/audit.csv", params={"event": "Committed"})
+                    assert f"\n{mined}," in rows.text, "the new commitment is missing"
+        restarted, restarted_asked = console(url)
+        with TestClient(restarted, base_url="http://127.0.0.1"):
+            assert all(start > mined for start, _ in restarted_asked), restarted_asked
+            assert restarted.state.index.head >= mined

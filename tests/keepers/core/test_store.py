@@ -230,6 +230,7 @@ def test_record_intent__the_same_intent_again_after_it_failed__its_row_reopened(
 
 STORE_DOMAIN_TABLES = {
     "access": {"governance_events"},
+    "console": {"console_events", "console_indexes"},
     "compliance": {"known_wallets", "screening_decisions"},
     "risk": {"price_observations", "risk_publications"},
     "rebalancing": {

@@ -1,0 +1,319 @@
+"""The console's event index in the keeper store (issue 32 §2): a restart reads the store instead
+of the chain, several consoles share one index (one writes at a time, every one reads), a
+reorganisation takes the orphaned events back and gives a key back the event it had replaced,
+and the history bound keeps what it kept in memory. On a chain in memory (fake_chain) whose
+answers are counted, and on PostgreSQL with separate processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import fake_chain
+import pytest
+from fake_chain import FIRST_BLOCK, HOLDERS, ROLE_GRANTED, ROLE_REVOKED, FakeChain
+
+import postgres
+from keepers.console import store as console_store
+from keepers.console.index import EventIndex
+from keepers.core import store as core_store
+from keepers.core.store import keeper_lock
+
+UNBOUNDED = 10**9
+
+
+def key(e) -> tuple:
+    return (
+        e.block_number,
+        e.log_index,
+        e.tx_hash,
+        e.contract,
+        e.event,
+        json.dumps(e.args, sort_keys=True),
+    )
+
+
+def truth(chain: FakeChain) -> list:
+    """Every event of the chain's canonical blocks, decoded by an index of its own in memory."""
+    index = EventIndex(chain.source(), max_events=UNBOUNDED)
+    index.sync()
+    return index.events()
+
+
+def bounded(events: list, max_events: int) -> tuple[list, int]:
+    """What an index bound to `max_events` shows of `events` (the module docstring of
+    keepers.console.index): the newest max_events, and before them the latest event of each
+    kept key still open; with how many the bound dropped."""
+    history, dropped = events[-max_events:], max(0, len(events) - max_events)
+    if not dropped:
+        return history, 0
+    probe = EventIndex(fake_chain.FakeChain(0).source(), max_events=UNBOUNDED)
+    open_keys: dict = {}
+    for e in events:
+        keyed = probe._key_of(e)
+        if keyed is not None:
+            k, closing = keyed
+            if closing:
+                open_keys.pop(k, None)
+            else:
+                open_keys[k] = e
+    oldest = (history[0].block_number, history[0].log_index)
+    older = sorted(
+        (e for e in open_keys.values() if (e.block_number, e.log_index) < oldest),
+        key=lambda e: (e.block_number, e.log_index),
+    )
+    return older + history, dropped
+
+
+def holders(index: EventIndex) -> set:
+    """The role holders a fold of the index's events finds (as the governance page folds them)."""
+    held: set = set()
+    for e in index.events(names=["RoleGranted", "RoleRevoked"]):
+        pair = (e.args["roleId"], e.args["account"])
+        (held.add if e.event == "RoleGranted" else held.discard)(pair)
+    return held
+
+
+def file_store(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'keeper.sqlite'}"
+
+
+def test_index_store__restart__reads_the_store_not_the_chain(tmp_path):
+    """A console restarted on its keeper store asks the chain for no block it indexed before: its
+    first sync asks no logs at all, and it shows the same events and figures; new blocks are asked
+    from the stored cursor on."""
+    chain = FakeChain(1)
+    chain.grow(300)
+    url = file_store(tmp_path)
+    first = EventIndex(chain.source(url), max_events=150)
+    first.sync()
+    assert chain.eth.asked and first.head == chain.eth.block_number
+    assert first.dropped > 0  # the bound is part of what a restart must give back
+
+    chain.eth.asked.clear()
+    restarted = EventIndex(chain.source(url), max_events=150)
+    assert restarted.sync() and chain.eth.asked == []
+    assert [key(e) for e in restarted.events()] == [key(e) for e in first.events()]
+    assert (restarted.head, restarted.dropped, restarted.first_block) == (
+        first.head,
+        first.dropped,
+        first.first_block,
+    )
+
+    head = chain.eth.block_number
+    chain.grow(20)
+    restarted.sync()
+    assert chain.eth.asked and chain.eth.asked[0][0] == head + 1
+    shown, dropped = bounded(truth(chain), 150)
+    assert [key(e) for e in restarted.events()] == [key(e) for e in shown]
+    assert restarted.dropped == dropped
+
+
+def test_index_store__bound__what_memory_kept_in_every_sync(tmp_path):
+    """The history bound in the store keeps what the memory index kept: after each of many syncs
+    the events shown are the newest max_events and, before them, each kept key's open event, the
+    same as the rule applied to the chain's whole history; a second copy reading the store
+    (without writing) shows the same after every sync."""
+    chain = FakeChain(2)
+    url = file_store(tmp_path)
+    writer = EventIndex(chain.source(url), max_events=40)
+    reader = EventIndex(chain.source(url), max_events=40)
+    for step in range(25):
+        chain.grow(1 + step % 7)
+        writer.sync()
+        with keeper_lock(writer.engine, writer.scope) as taken:
+            assert taken
+            reader.sync()  # the lock is held: the reader only reads the store
+        shown, dropped = bounded(truth(chain), 40)
+        for index in (writer, reader):
+            assert [key(e) for e in index.events()] == [key(e) for e in shown], step
+            assert index.dropped == dropped and index.head == chain.eth.block_number
+    assert writer.dropped > 40  # the bound was exercised many times over
+
+
+def test_index_store__reader_behind_many_windows__loads_whole_not_a_hole(tmp_path):
+    """A copy that did not read while the writer stored more than the bound (its next read finds
+    events the store already dropped) loads the index whole instead of folding a history with a
+    hole in it."""
+    chain = FakeChain(3)
+    chain.grow(30)
+    url = file_store(tmp_path)
+    writer = EventIndex(chain.source(url), max_events=30)
+    reader = EventIndex(chain.source(url), max_events=30)
+    writer.sync()
+    reader.sync()
+    chain.grow(200)
+    writer.sync()
+    with keeper_lock(writer.engine, writer.scope):
+        reader.sync()
+    shown, dropped = bounded(truth(chain), 30)
+    assert [key(e) for e in reader.events()] == [key(e) for e in shown]
+    assert reader.dropped == dropped == writer.dropped
+
+
+def test_index_store__reorg__orphaned_events_taken_back__a_key_reopened(tmp_path):
+    """A reorganisation orphans a revocation: the index takes its block's events back and the
+    grant it had closed is shown again, though the grant had long left the history (the bound
+    kept it for a reorganisation within REORG_WINDOW blocks); the events are the new branch's,
+    the same as an index built on it from scratch. A copy that only reads follows (it reloads)."""
+    chain = FakeChain(4)
+    chain.grow(5)
+    role, holder = 2, HOLDERS[0]
+    chain.mine_event(ROLE_GRANTED, role, holder)
+    chain.grow(60, most=3)  # the grant leaves the history of 20
+    url = file_store(tmp_path)
+    index = EventIndex(chain.source(url), max_events=20)
+    reader = EventIndex(chain.source(url), max_events=20)
+    index.sync()
+    assert (role, holder) in holders(index)
+    chain.mine_event(ROLE_REVOKED, role, holder)
+    chain.grow(2, most=0)
+    index.sync()
+    reader.sync()
+    assert (role, holder) not in holders(index) and (role, holder) not in holders(reader)
+
+    chain.reorg(depth=3, blocks=4)  # the revocation's block replaced
+    index.sync()
+    with keeper_lock(index.engine, index.scope):
+        reader.sync()
+    shown, _ = bounded(truth(chain), 20)
+    for copy in (index, reader):
+        assert (role, holder) in holders(copy), "the orphaned revocation still counted"
+        assert [key(e) for e in copy.events()] == [key(e) for e in shown]
+        assert copy.head == chain.eth.block_number
+
+
+def test_index_store__reorg_below_every_checkpoint__index_starts_again(tmp_path):
+    """A reorganisation that replaces every block since the record's first (deeper than any
+    checkpoint the scope remembers) makes the index start again: no event of the old branch is
+    left, and the new branch's are all there."""
+    chain = FakeChain(5)
+    chain.grow(80)
+    url = file_store(tmp_path)
+    index = EventIndex(chain.source(url), max_events=UNBOUNDED)
+    index.sync()
+    before = {key(e) for e in index.events()}
+    chain.reorg(depth=chain.eth.block_number - FIRST_BLOCK + 1, blocks=90)
+    index.sync()
+    after = [key(e) for e in index.events()]
+    assert after == [key(e) for e in truth(chain)]
+    assert not (before & set(after))
+    assert console_store.stored_events(index.engine, index.scope) == len(after)
+
+
+def test_index_store__lock_held_elsewhere__reads_without_asking_the_chain(tmp_path):
+    """While another console indexes the scope (its lock held), a sync asks the chain nothing and
+    answers what the store holds; the writer's next windows reach it at its next sync."""
+    chain = FakeChain(6)
+    chain.grow(50)
+    url = file_store(tmp_path)
+    writer = EventIndex(chain.source(url), max_events=UNBOUNDED)
+    writer.sync()
+    other = EventIndex(chain.source(url), max_events=UNBOUNDED)
+    chain.eth.asked.clear()
+    with keeper_lock(writer.engine, writer.scope):
+        other.sync()
+    assert chain.eth.asked == [] and other.head == writer.head
+    chain.grow(10)
+    writer.sync()
+    with keeper_lock(writer.engine, writer.scope):
+        new = other.sync()
+    assert new and [key(e) for e in other.events()] == [key(e) for e in truth(chain)]
+
+
+SCRIPT = """
+import json, sys, time
+from fake_chain import FakeChain
+from keepers.console.index import EventIndex
+url, seed, blocks, out = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+chain = FakeChain(seed)
+chain.grow(blocks)
+index = EventIndex(chain.source(url), max_events=int(sys.argv[5]))
+deadline = time.monotonic() + 300
+while index.head < chain.eth.block_number:  # polling, as the console's live feed does
+    assert time.monotonic() < deadline, "the index never reached the head"
+    index.sync()
+    time.sleep(0.05)
+json.dump(
+    {
+        "asked": chain.eth.asked,
+        "head": index.head,
+        "dropped": index.dropped,
+        "events": [[e.block_number, e.log_index, e.event] for e in index.events()],
+    },
+    open(out, "w"),
+)
+"""
+
+
+def _consoles(url: str, tmp_path: Path, names: list[str], max_events: int) -> list[dict]:
+    here = Path(__file__).parent
+    env = dict(os.environ, PYTHONPATH=str(here))
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-c", SCRIPT, url, "7", "400", str(tmp_path / n), str(max_events)],
+            env=env,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for n in names
+    ]
+    for run in runs:
+        _, err = run.communicate(timeout=600)
+        assert run.returncode == 0, err[-3000:]
+    return [json.loads((tmp_path / n).read_text()) for n in names]
+
+
+@pytest.mark.skipif(postgres.available() is not None, reason=str(postgres.available()))
+def test_index_store__two_console_processes_on_one_postgresql_store(tmp_path):
+    """Two console processes started at once on one PostgreSQL store index the chain once between
+    them (no block asked twice: one writes, the other reads what it wrote) and show the same
+    events, the bound's figures included; a third started afterwards asks the chain nothing."""
+    chain = FakeChain(7)
+    chain.grow(400)
+    shown, dropped = bounded(truth(chain), 500)
+    expected = [[e.block_number, e.log_index, e.event] for e in shown]
+    with postgres.postgres_server() as url:
+        first, second = _consoles(url, tmp_path, ["a.json", "b.json"], 500)
+        asked = sorted(tuple(w) for w in first["asked"] + second["asked"])
+        covered = [n for start, end in asked for n in range(start, end + 1)]
+        assert covered == list(range(FIRST_BLOCK, chain.eth.block_number + 1)), asked
+        for run in (first, second):
+            assert run["events"] == expected
+            assert (run["head"], run["dropped"]) == (chain.eth.block_number, dropped)
+        [third] = _consoles(url, tmp_path, ["c.json"], 500)
+        assert third["asked"] == [] and third["events"] == expected
+        engine = core_store.open_store(url)
+        scope = EventIndex(chain.source(url), max_events=500).scope
+        assert console_store.stored_events(engine, scope) >= len(expected)
+
+
+def test_index_store__writer_stopped_between_a_window_and_its_cursor__written_once(
+    tmp_path, monkeypatch
+):
+    """A writer that stored a window and died before moving its cursor (here: the cursor write
+    fails) writes the same window again at its next sync: no event twice, no key closed twice,
+    the bound's figures counted once."""
+    chain = FakeChain(8)
+    chain.grow(120)
+    url = file_store(tmp_path)
+    index = EventIndex(chain.source(url), max_events=60)
+    real = core_store.advance_cursor
+
+    def dies(*args, **kwargs):
+        raise RuntimeError("killed before the cursor moved")
+
+    monkeypatch.setattr(core_store, "advance_cursor", dies)
+    with pytest.raises(RuntimeError, match="killed"):
+        index.sync()
+    stored = console_store.stored_events(index.engine, index.scope)
+    assert stored > 0 and core_store.get_cursor(index.engine, index.scope, 31_337) is None
+    monkeypatch.setattr(core_store, "advance_cursor", real)
+    index.sync()
+    assert console_store.stored_events(index.engine, index.scope) == stored
+    shown, dropped = bounded(truth(chain), 60)
+    assert [key(e) for e in index.events()] == [key(e) for e in shown]
+    assert index.dropped == dropped
