@@ -33,6 +33,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -53,6 +54,11 @@ LOG_WINDOW_BLOCKS = 2_000
 MAX_EVENTS = 200_000
 # A copy reloads at most this often in one refresh when the store takes events back meanwhile.
 MAX_RELOADS = 3
+# Each window remembers the hashes of its last blocks (up to this many): after a catch-up, a
+# shallow reorganisation finds its ancestor among them instead of rescanning from the first block.
+CHECKPOINT_BLOCKS = 16
+# A writer looks for its family's stale scopes (keepers.console.store.forget_stale) this often.
+SWEEP_SECONDS = 3_600
 # What providers answer for a window holding too many logs or blocks (Infura's "more than 10000
 # results", Alchemy's "Log response size exceeded", Ankr's "block range is too wide"...): the
 # window is split, not asked again as it was.
@@ -156,7 +162,9 @@ class EventIndex:
     dropped; both the store's figures.
 
     `engine`: the keeper store holding the index (default: the console's, `source.db_url`; without
-    one, a store in this process's memory)."""
+    one, a store in this process's memory). `family`: what the index is for (the funds page's
+    indexes, whose contracts change as funds appear, are "funds": a family's scope no console
+    synced for a day is deleted)."""
 
     def __init__(
         self,
@@ -164,8 +172,10 @@ class EventIndex:
         max_events: int = MAX_EVENTS,
         window: int = LOG_WINDOW_BLOCKS,
         engine: Any = None,
+        family: str = "deployment",
     ):
         self.source = source
+        self.family = family
         self.max_events = max_events
         self.max_window = window
         self.window = window
@@ -181,6 +191,7 @@ class EventIndex:
         self._scope: str | None = None
         self._chain_id = 0
         self._generation: int | None = None  # of the copy held (None: load it whole)
+        self._swept_at = -SWEEP_SECONDS
         self._last: tuple[int, int] = (-1, -1)  # the position of the newest event loaded
         self._topics: dict[tuple[str, bytes], tuple[str, dict]] = {}
         self._addresses: list[str] = []
@@ -211,13 +222,21 @@ class EventIndex:
 
     @property
     def scope(self) -> str:
-        """The index's name in the store (its chain, contracts, first block and bound)."""
+        """The index's name in the store: its chain, its family, its contracts with the events
+        their ABIs decode, the events it keeps by key, its first block and its bound."""
         if self._scope is None:
             self._chain_id = int(self.source.chain_id)
-            self._scope = console_store.index_scope(
-                self._chain_id, self.source.record.contracts, self.record_block, self.max_events
+            decoded = sorted(
+                (address, topic.hex(), name) for (address, topic), (name, _) in self._topics.items()
             )
-            console_store.ensure_state(self.engine, self._scope, self._chain_id, self.record_block)
+            kept = sorted((c, e, g, ",".join(k.key)) for (c, e), (g, k) in self._keeps.items())
+            config = json.dumps([self.family, decoded, kept])
+            self._scope = console_store.index_scope(
+                self._chain_id, config, self.record_block, self.max_events
+            )
+            console_store.ensure_state(
+                self.engine, self._scope, self._chain_id, self.record_block, self.family
+            )
         return self._scope
 
     def events(
@@ -267,59 +286,80 @@ class EventIndex:
 
     def _index_chain(self, to_block: int | None) -> None:
         """The chain's events after the scope's cursor up to `to_block` or the head, window by
-        window, each stored with its cursor and its last block's hash (after a check that the
-        window's blocks were not replaced while read); a cursor whose block was replaced (a
-        reorganisation) first takes the orphaned events back to the newest checkpoint the chain
-        still has."""
+        window, each stored with its cursor and the hashes of its last CHECKPOINT_BLOCKS blocks,
+        once the window's last block and the block before the window are checked to be the ones
+        they were (neither replaced while the logs were read). A cursor whose block was replaced
+        (a reorganisation) first takes the orphaned events back to the newest checkpoint the
+        chain still has; a provider behind the cursor (a lagging node) is waited for."""
         w3, engine, scope, chain_id = self.source.w3, self.engine, self._scope, self._chain_id
         assert scope is not None
         head = int(w3.eth.block_number) if to_block is None else to_block
         cursor = core_store.get_cursor(engine, scope, chain_id)
+        before: str | None = None  # the hash the block before the next window must have
         if cursor is not None:
+            if head < cursor:
+                return  # the provider is behind what was indexed: nothing to do until it is not
             remembered = core_store.checkpoints(engine, scope, chain_id)
-            if remembered and remembered[0][0] == cursor and self._hash(cursor) != remembered[0][1]:
-                ancestor = next(
-                    (n for n, h in remembered[1:] if self._hash(n) == h), self.record_block - 1
-                )
-                console_store.take_back(engine, scope, ancestor, self.record_block)
-                core_store.rewind_cursor(engine, scope, chain_id, ancestor)
-                cursor = ancestor
-        next_block = (
-            self.record_block if cursor is None or cursor < self.record_block else cursor + 1
-        )
-        if not self._addresses:
-            if head >= next_block and (end_hash := self._hash(head)) is not None:
-                core_store.advance_cursor(engine, scope, chain_id, head, end_hash)
-            return
+            if remembered and remembered[0][0] == cursor:
+                current = self._hash(cursor)
+                if current is None:
+                    return  # not served yet (a lagging node), not replaced
+                if current != remembered[0][1]:
+                    ancestor, before = next(
+                        ((n, h) for n, h in remembered[1:] if self._hash(n) == h),
+                        (self.record_block - 1, None),
+                    )
+                    console_store.take_back(engine, scope, chain_id, ancestor, self.record_block)
+                    cursor = ancestor
+                else:
+                    before = current
+        next_block = self.record_block if cursor is None else max(self.record_block, cursor + 1)
         times: dict[int, int] = {}
         while next_block <= head:
             end = min(head, next_block + self.window - 1)
             end_hash = self._hash(end)
             if end_hash is None:
                 return  # the chain is shorter than asked (a reorganisation to a shorter branch)
-            try:
-                logs = w3.eth.get_logs(
-                    {"fromBlock": next_block, "toBlock": end, "address": self._addresses}
-                )
-            except Exception as err:  # noqa: BLE001 - too many logs: a smaller window
-                if not too_many_logs(err):
-                    raise
-                if end == next_block:
-                    raise ConsoleError(
-                        f"block {end} alone holds more logs of the deployment than the "
-                        f"provider answers at once: {str(err).splitlines()[0]}"
-                    ) from None
-                self.window = max(1, (end - next_block + 1) // 2)
-                continue
+            logs: list = []
+            if self._addresses:
+                try:
+                    logs = w3.eth.get_logs(
+                        {"fromBlock": next_block, "toBlock": end, "address": self._addresses}
+                    )
+                except Exception as err:  # noqa: BLE001 - too many logs: a smaller window
+                    if not too_many_logs(err):
+                        raise
+                    if end == next_block:
+                        raise ConsoleError(
+                            f"block {end} alone holds more logs of the deployment than the "
+                            f"provider answers at once: {str(err).splitlines()[0]}"
+                        ) from None
+                    self.window = max(1, (end - next_block + 1) // 2)
+                    continue
             window = [e for e in (self._decode(log, times) for log in logs) if e is not None]
-            if self._hash(end) != end_hash:
+            tail = [
+                (n, self._hash(n)) for n in range(max(next_block, end - CHECKPOINT_BLOCKS + 1), end)
+            ]
+            if self._hash(end) != end_hash or (
+                before is not None and self._hash(next_block - 1) != before
+            ):
                 return  # replaced while read: the next sync finds the cursor's block changed
+            hashes = [(n, h) for n, h in tail if h is not None] + [(end, end_hash)]
             console_store.store_window(
-                engine, scope, [self._to_store(e) for e in window], self.max_events, end
+                engine,
+                scope,
+                chain_id,
+                [self._to_store(e) for e in window],
+                self.max_events,
+                end,
+                hashes,
             )
-            core_store.advance_cursor(engine, scope, chain_id, end, end_hash)
-            next_block = end + 1
+            before, next_block = end_hash, end + 1
             self.window = min(self.max_window, self.window * 2)
+        now = int(time.time())
+        if now - self._swept_at >= SWEEP_SECONDS:
+            self._swept_at = now
+            console_store.forget_stale(engine, chain_id, self.family, scope, now)
 
     def _hash(self, number: int) -> str | None:
         """Block `number`'s hash on the chain now, or None when the chain is shorter."""
@@ -359,22 +399,19 @@ class EventIndex:
     # ------------------------------------------------------------------ the reader
 
     def _refresh(self) -> list[ChainEvent]:
-        """Brings this copy up to the store: the events after the newest held, folded as the
-        store folded them; the whole index again after the store took events back (a
-        reorganisation) or dropped ones this copy never saw. Returns the events new to it."""
+        """Brings this copy up to the store (read in one view of it): the events after the newest
+        held, folded as the store folded them; the whole index again after the store took events
+        back (a reorganisation) or dropped ones this copy never saw. Returns the events new to
+        it."""
         engine, scope = self.engine, self.scope
         for _attempt in range(MAX_RELOADS):
             whole = self._generation is None
-            # The cursor first: every event up to it was stored before it moved, so the copy
-            # holds them all once loaded (`head` never claims a block whose events are not in).
-            cursor = core_store.get_cursor(engine, scope, self._chain_id)
             snap = console_store.load(engine, scope, None if whole else self._last)
             if snap is None:
                 return []
-            if console_store.generation(engine, scope) != snap.generation or (
-                not whole and snap.generation != self._generation
-            ):
-                self._generation = None  # taken back meanwhile: load it whole
+            generation = snap.version[0]
+            if not whole and generation != self._generation:
+                self._generation = None  # taken back since the last read: load it whole
                 continue
             events = [_from_row(r) for r in snap.rows]
             before = self._last
@@ -393,8 +430,8 @@ class EventIndex:
                     self._last = (events[-1].block_number, events[-1].log_index)
                 elif whole:
                     self._last = (-1, -1)
-                self._generation = snap.generation
-            self.next_block = self.record_block if cursor is None else cursor + 1
+                self._generation = generation
+                self.next_block = self.record_block if snap.cursor is None else snap.cursor + 1
             return [e for e in events if (e.block_number, e.log_index) > before]
         raise ConsoleError(
             f"the event index {scope} was taken back {MAX_RELOADS} times while read: "

@@ -191,26 +191,38 @@ def advance_cursor(
     after a reorganisation). With `block_hash`, remembers the block as a checkpoint (the last
     REORG_WINDOW are kept)."""
     with Session(engine) as session, session.begin():
-        row = session.get(KeeperCursor, (keeper, chain_id))
-        if row is None:
-            session.add(KeeperCursor(keeper=keeper, chain_id=chain_id, last_block=block))
-        elif block > row.last_block:
-            row.last_block = block
-        else:
-            return
-        if block_hash is not None:
+        advance_cursor_in(
+            session, keeper, chain_id, block, [(block, block_hash)] if block_hash else []
+        )
+
+
+def advance_cursor_in(
+    session: Session, keeper: str, chain_id: int, block: int, hashes: Sequence[tuple[int, str]]
+) -> None:
+    """`advance_cursor` within the caller's transaction (a domain writing its rows and its cursor
+    at once), remembering each (block, hash) of `hashes` at or below `block` as a checkpoint."""
+    row = session.get(KeeperCursor, (keeper, chain_id))
+    if row is None:
+        session.add(KeeperCursor(keeper=keeper, chain_id=chain_id, last_block=block))
+    elif block > row.last_block:
+        row.last_block = block
+    else:
+        return
+    for number, block_hash in hashes:
+        if number <= block:
             session.merge(
                 KeeperCheckpoint(
-                    keeper=keeper, chain_id=chain_id, block_number=block, block_hash=block_hash
+                    keeper=keeper, chain_id=chain_id, block_number=number, block_hash=block_hash
                 )
             )
-            session.execute(
-                delete(KeeperCheckpoint).where(
-                    KeeperCheckpoint.keeper == keeper,
-                    KeeperCheckpoint.chain_id == chain_id,
-                    KeeperCheckpoint.block_number <= block - REORG_WINDOW,
-                )
+    if hashes:
+        session.execute(
+            delete(KeeperCheckpoint).where(
+                KeeperCheckpoint.keeper == keeper,
+                KeeperCheckpoint.chain_id == chain_id,
+                KeeperCheckpoint.block_number <= block - REORG_WINDOW,
             )
+        )
 
 
 def checkpoints(engine: Engine, keeper: str, chain_id: int) -> list[tuple[int, str]]:
@@ -228,16 +240,33 @@ def rewind_cursor(engine: Engine, keeper: str, chain_id: int, block: int) -> Non
     """Sets the cursor back to `block` (the common ancestor after a reorganisation) and forgets the
     checkpoints above it. The only way a cursor moves back."""
     with Session(engine) as session, session.begin():
-        row = session.get(KeeperCursor, (keeper, chain_id))
-        if row is not None:
-            row.last_block = min(row.last_block, block)
-        session.execute(
-            delete(KeeperCheckpoint).where(
-                KeeperCheckpoint.keeper == keeper,
-                KeeperCheckpoint.chain_id == chain_id,
-                KeeperCheckpoint.block_number > block,
-            )
+        rewind_cursor_in(session, keeper, chain_id, block)
+
+
+def rewind_cursor_in(session: Session, keeper: str, chain_id: int, block: int) -> None:
+    """`rewind_cursor` within the caller's transaction."""
+    row = session.get(KeeperCursor, (keeper, chain_id))
+    if row is not None:
+        row.last_block = min(row.last_block, block)
+    session.execute(
+        delete(KeeperCheckpoint).where(
+            KeeperCheckpoint.keeper == keeper,
+            KeeperCheckpoint.chain_id == chain_id,
+            KeeperCheckpoint.block_number > block,
         )
+    )
+
+
+def forget_keeper_in(session: Session, keeper: str, chain_id: int) -> None:
+    """Deletes a keeper's cursor and checkpoints (a scope no longer used)."""
+    session.execute(
+        delete(KeeperCursor).where(KeeperCursor.keeper == keeper, KeeperCursor.chain_id == chain_id)
+    )
+    session.execute(
+        delete(KeeperCheckpoint).where(
+            KeeperCheckpoint.keeper == keeper, KeeperCheckpoint.chain_id == chain_id
+        )
+    )
 
 
 # ------------------------------------------------------------------ row helpers of the domains

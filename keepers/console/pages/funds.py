@@ -137,7 +137,9 @@ def _fund_index(source: ChainSource, instruments: list[dict[str, Any]]) -> Event
         record = DeploymentRecord(
             source.record.network, source.chain_id, source.record.block, dict(contracts)
         )
-        return EventIndex(ChainSource(source.w3, record, source.abis, source.db_url))
+        return EventIndex(
+            ChainSource(source.w3, record, source.abis, source.db_url), family="funds"
+        )
 
     index = kept(source, key, make)
     index.sync()

@@ -68,12 +68,18 @@ def _word(value: int | str) -> bytes:
 
 @dataclass
 class FakeEth:
+    """`asked`: the log windows asked. `behind`: blocks the node answering lags by (a load
+    balancer's lagging backend: its head is lower and newer blocks are not found). `after_block`:
+    (n, action) runs `action` once, right after block n's header was answered."""
+
     chain: FakeChain
     asked: list[tuple[int, int]] = field(default_factory=list)
+    behind: int = 0
+    after_block: tuple[int, Any] | None = None
 
     @property
     def block_number(self) -> int:
-        return len(self.chain.blocks) - 1
+        return len(self.chain.blocks) - 1 - self.behind
 
     @property
     def chain_id(self) -> int:
@@ -83,7 +89,11 @@ class FakeEth:
         n = self.block_number if number == "latest" else int(number)
         if n > self.block_number:
             raise BlockNotFound(f"block {n} not found")
-        return self.chain.blocks[n]
+        block = self.chain.blocks[n]
+        if self.after_block is not None and self.after_block[0] == n:
+            action, self.after_block = self.after_block[1], None
+            action()
+        return block
 
     def get_logs(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         start, end = int(params["fromBlock"]), int(params["toBlock"])
@@ -160,6 +170,21 @@ class FakeChain:
         del self.blocks[len(self.blocks) - depth :]
         del self.logs[len(self.logs) - depth :]
         self.grow(blocks)
+
+    def mine_commits(self, blocks: int, per_block: int = 3) -> None:
+        """Blocks of aggregator commitments only (nothing the index keeps by key)."""
+        for _ in range(blocks):
+            self._mine(
+                [
+                    (
+                        COMMITTED,
+                        AGGREGATOR,
+                        [_word(HOLDERS[-1])],
+                        encode(["bytes32", "uint256"], [self.rng.randbytes(32), len(self.blocks)]),
+                    )
+                    for _ in range(per_block)
+                ]
+            )
 
     def mine_event(self, abi: dict, role: int, holder: str) -> None:
         """One block holding one role event (`abi`: ROLE_GRANTED or ROLE_REVOKED)."""

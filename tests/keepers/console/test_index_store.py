@@ -160,17 +160,18 @@ def test_index_store__reorg__orphaned_events_taken_back__a_key_reopened(tmp_path
     kept it for a reorganisation within REORG_WINDOW blocks); the events are the new branch's,
     the same as an index built on it from scratch. A copy that only reads follows (it reloads)."""
     chain = FakeChain(4)
-    chain.grow(5)
     role, holder = 2, HOLDERS[0]
     chain.mine_event(ROLE_GRANTED, role, holder)
-    chain.grow(60, most=3)  # the grant leaves the history of 20
+    chain.mine_commits(30)  # 90 commitments: the grant leaves the history of 20
     url = file_store(tmp_path)
     index = EventIndex(chain.source(url), max_events=20)
     reader = EventIndex(chain.source(url), max_events=20)
     index.sync()
     assert (role, holder) in holders(index)
+    grant = next(e for e in index.events() if e.event == "RoleGranted" and e.args["roleId"] == role)
+    assert grant not in index._events, "the grant must have left the history for this test"
     chain.mine_event(ROLE_REVOKED, role, holder)
-    chain.grow(2, most=0)
+    chain.mine_commits(2)
     index.sync()
     reader.sync()
     assert (role, holder) not in holders(index) and (role, holder) not in holders(reader)
@@ -291,29 +292,130 @@ def test_index_store__two_console_processes_on_one_postgresql_store(tmp_path):
         assert console_store.stored_events(engine, scope) >= len(expected)
 
 
-def test_index_store__writer_stopped_between_a_window_and_its_cursor__written_once(
+def test_index_store__writer_killed_in_a_window__nothing_of_it_stored__then_once(
     tmp_path, monkeypatch
 ):
-    """A writer that stored a window and died before moving its cursor (here: the cursor write
-    fails) writes the same window again at its next sync: no event twice, no key closed twice,
-    the bound's figures counted once."""
+    """A window and its cursor are one transaction: a writer dying while it writes them (here the
+    cursor write fails) leaves neither, and its next sync stores the window once (no event twice,
+    the bound's figures counted once)."""
     chain = FakeChain(8)
     chain.grow(120)
     url = file_store(tmp_path)
     index = EventIndex(chain.source(url), max_events=60)
-    real = core_store.advance_cursor
 
     def dies(*args, **kwargs):
-        raise RuntimeError("killed before the cursor moved")
+        raise RuntimeError("killed while writing the cursor")
 
-    monkeypatch.setattr(core_store, "advance_cursor", dies)
-    with pytest.raises(RuntimeError, match="killed"):
-        index.sync()
-    stored = console_store.stored_events(index.engine, index.scope)
-    assert stored > 0 and core_store.get_cursor(index.engine, index.scope, 31_337) is None
-    monkeypatch.setattr(core_store, "advance_cursor", real)
+    with monkeypatch.context() as patch:
+        patch.setattr(console_store, "advance_cursor_in", dies)
+        with pytest.raises(RuntimeError, match="killed"):
+            index.sync()
+    assert console_store.stored_events(index.engine, index.scope) == 0
+    assert core_store.get_cursor(index.engine, index.scope, fake_chain.CHAIN_ID) is None
     index.sync()
-    assert console_store.stored_events(index.engine, index.scope) == stored
     shown, dropped = bounded(truth(chain), 60)
     assert [key(e) for e in index.events()] == [key(e) for e in shown]
     assert index.dropped == dropped
+
+
+def test_index_store__reorg_between_the_cursor_check_and_the_window__caught(tmp_path):
+    """The attacker's read F1: the chain reorganises below the cursor after the sync checked the
+    cursor's block and before it reads the next window (whose own last block then checks out on
+    the new branch). The window is not stored (the block before it is no longer the one indexed);
+    the next sync takes the orphaned events back: the index is the new branch's."""
+    chain = FakeChain(9)
+    chain.grow(40)
+    url = file_store(tmp_path)
+    index = EventIndex(chain.source(url), max_events=UNBOUNDED)
+    index.sync()
+    cursor = index.head
+    chain.grow(5)
+    chain.eth.after_block = (cursor, lambda: chain.reorg(depth=8, blocks=10))
+    index.sync()
+    assert index.head <= cursor, "a window of the new branch stored over the orphaned blocks"
+    index.sync()
+    assert [key(e) for e in index.events()] == [key(e) for e in truth(chain)]
+
+
+def test_index_store__shallow_reorg_after_a_catch_up__no_rescan(tmp_path):
+    """The attacker's read F2: after a catch-up in one window, a one-block reorganisation finds its
+    ancestor among the window's last blocks' checkpoints (asked again: the replaced block on, not
+    the whole history), and a lagging node (its head below the cursor, the cursor's block not
+    found) is waited for: nothing taken back."""
+    chain = FakeChain(10)
+    chain.grow(300)
+    url = file_store(tmp_path)
+    index = EventIndex(chain.source(url), max_events=UNBOUNDED)
+    index.sync()
+    head = index.head
+    chain.eth.behind = 3
+    before = console_store.version(index.engine, index.scope)
+    index.sync()
+    assert console_store.version(index.engine, index.scope) == before and index.head == head
+    chain.eth.behind = 0
+    chain.reorg(depth=1, blocks=2)
+    chain.eth.asked.clear()
+    index.sync()
+    assert chain.eth.asked and chain.eth.asked[0][0] == head, chain.eth.asked
+    assert [key(e) for e in index.events()] == [key(e) for e in truth(chain)]
+
+
+def test_index_store__many_kept_events_in_a_window__one_update_per_key(tmp_path):
+    """The attacker's read F3: a window of many events of few keys (anyone can call
+    `RiskEngine.sync` in a loop) closes each key with one indexed UPDATE, not one scan per event;
+    the keys fold as they did."""
+    from sqlalchemy import event as sa_event
+
+    chain = FakeChain(11)
+    for k in range(300):
+        chain.mine_event(ROLE_GRANTED, k % 3, HOLDERS[0])
+    url = file_store(tmp_path)
+    index = EventIndex(chain.source(url), max_events=50)
+    updates: list[str] = []
+
+    def count(conn, cursor, statement, *args):
+        if statement.lstrip().upper().startswith("UPDATE CONSOLE_EVENTS"):
+            updates.append(statement)
+
+    sa_event.listen(index.engine, "before_cursor_execute", count)
+    index.sync()
+    sa_event.remove(index.engine, "before_cursor_execute", count)
+    assert len(updates) <= 3 + 1, updates  # a key each, and the bound's one
+    assert holders(index) == {(k, HOLDERS[0]) for k in range(3)}
+    shown, _ = bounded(truth(chain), 50)
+    assert [key(e) for e in index.events()] == [key(e) for e in shown]
+
+
+def test_index_store__a_family_scope_left_a_day__deleted_by_the_next_writer(tmp_path, monkeypatch):
+    """The attacker's read F6: the funds page's indexes change scope as funds appear; a scope of
+    its family that no writer synced for a day is deleted (rows, state, cursor) by the next writer
+    of the family, and no other family's scope is touched; the scope names change with the
+    contracts' decoded events (F7)."""
+    import time as clock
+
+    from keepers.console import index as index_module
+
+    chain = FakeChain(12)
+    chain.grow(30)
+    url = file_store(tmp_path)
+    main = EventIndex(chain.source(url), max_events=UNBOUNDED)
+    old = EventIndex(chain.source(url), max_events=UNBOUNDED, family="funds")
+    main.sync()
+    old.sync()
+    source = chain.source(url)
+    source.record.contracts.pop("LiquidityAggregator")
+    new = EventIndex(source, max_events=UNBOUNDED, family="funds")
+    assert len({main.scope, old.scope, new.scope}) == 3
+    later = clock.time() + 2 * 86_400
+    monkeypatch.setattr(index_module.time, "time", lambda: later)
+    monkeypatch.setattr(console_store.time, "time", lambda: later)
+    new.sync()
+    assert console_store.version(new.engine, old.scope) is None
+    assert console_store.stored_events(new.engine, old.scope) == 0
+    assert core_store.get_cursor(new.engine, old.scope, fake_chain.CHAIN_ID) is None
+    assert console_store.stored_events(main.engine, main.scope) > 0  # another family: kept
+    abis = dict(fake_chain.ABIS, QuanteraAccessManager=[ROLE_GRANTED])  # one event less decoded
+    narrower = EventIndex(
+        type(source)(chain.w3, chain.source().record, abis, url), max_events=UNBOUNDED
+    )
+    assert narrower.scope != main.scope
