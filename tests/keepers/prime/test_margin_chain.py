@@ -741,6 +741,13 @@ def test_prm_54__keeper__an_orphaned_liquidation_back_in_the_pool__awaited_not_s
         assert (row.status, row.tx_hash, row.mined_block) == ("sent", orphan.tx_hash, None)
         assert int(rpc(c.url, "eth_getTransactionCount", [signer, "pending"]), 16) == nonces
     finally:
+        # anvil_reorg puts the chain's clock back to the fork (measured: behind the wall by every
+        # pause so far), so the liquidation, sized at the close factor of the debt when it was
+        # decided, was mined again before that time, on less accrued debt, and reverted
+        # RepayAboveCloseFactor (two fresh-machine runs; the third's message showed it). On a
+        # chain the new branch's next block comes after the orphaned head: so here.
+        head = int(rpc(c.url, "eth_getBlockByNumber", ["latest", False])["timestamp"], 16)
+        rpc(c.url, "evm_setNextBlockTimestamp", [max(head, first_mined_at) + 1])
         rpc(c.url, "evm_setIntervalMining", [1])
     wait_for(
         lambda: chain.provider.make_request("eth_getTransactionReceipt", [orphan.tx_hash]),
