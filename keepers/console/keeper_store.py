@@ -12,7 +12,8 @@ from keepers.console.source import ChainSource
 T = TypeVar("T")
 _engines: dict[str, Any] = {}
 _state: dict[tuple[int, str], Any] = {}
-_guard = threading.Lock()
+# Re-entrant: `kept` makes an object under it that may open the store (an event index does).
+_guard = threading.RLock()
 
 
 def store_of(source: ChainSource) -> Any | None:

@@ -419,3 +419,27 @@ def test_index_store__a_family_scope_left_a_day__deleted_by_the_next_writer(tmp_
         type(source)(chain.w3, chain.source().record, abis, url), max_events=UNBOUNDED
     )
     assert narrower.scope != main.scope
+
+
+def test_kept__an_index_made_for_a_page_opens_the_store_without_deadlock(tmp_path):
+    """The funds page keeps its indexes with `keeper_store.kept`, which makes them under its lock;
+    an index opens the console's store (`store_of`, under the same lock) as it is made: that must
+    not deadlock (it did, and the served demo's /funds never answered)."""
+    import threading
+
+    from keepers.console.keeper_store import kept
+
+    chain = FakeChain(13)
+    chain.grow(5)
+    source = chain.source(file_store(tmp_path))
+    made: dict = {}
+
+    def page() -> None:
+        made["index"] = kept(source, "funds-index:test", lambda: EventIndex(source, family="funds"))
+
+    worker = threading.Thread(target=page, daemon=True)
+    worker.start()
+    worker.join(60)
+    assert "index" in made, "kept() deadlocked making an index that opens the store"
+    made["index"].sync()
+    assert made["index"].head == chain.eth.block_number
