@@ -48,7 +48,7 @@ from keepers.console.keeper_store import store_of
 from keepers.console.source import ChainSource, ConsoleError, abi_name
 from keepers.core import store as core_store
 from keepers.core.jsonable import to_jsonable
-from keepers.core.store import keeper_lock
+from keepers.core.store import REORG_WINDOW, keeper_lock
 
 LOG_WINDOW_BLOCKS = 2_000
 MAX_EVENTS = 200_000
@@ -190,7 +190,8 @@ class EventIndex:
         self.first_block = self.record_block
         self._scope: str | None = None
         self._chain_id = 0
-        self._generation: int | None = None  # of the copy held (None: load it whole)
+        # The (born, generation) of the store's index the copy holds (None: load it whole).
+        self._generation: tuple[int, int] | None = None
         self._swept_at = -SWEEP_SECONDS
         self._last: tuple[int, int] = (-1, -1)  # the position of the newest event loaded
         self._topics: dict[tuple[str, bytes], tuple[str, dict]] = {}
@@ -277,6 +278,11 @@ class EventIndex:
         copy does not. Returns the events new to this copy."""
         with self._sync_lock:
             scope = self.scope
+            # Again at each sync: a scope no writer synced for a day may have been deleted
+            # (forget_stale) while this index was kept; it starts again then.
+            console_store.ensure_state(
+                self.engine, scope, self._chain_id, self.record_block, self.family
+            )
             with keeper_lock(self.engine, scope) as writer:
                 if writer:
                     self._index_chain(to_block)
@@ -290,29 +296,39 @@ class EventIndex:
         once the window's last block and the block before the window are checked to be the ones
         they were (neither replaced while the logs were read). A cursor whose block was replaced
         (a reorganisation) first takes the orphaned events back to the newest checkpoint the
-        chain still has; a provider behind the cursor (a lagging node) is waited for."""
+        chain still has; a provider behind the cursor is waited for when it still has the newest
+        checkpoint below its head (a lagging node), not when it does not (another chain)."""
         w3, engine, scope, chain_id = self.source.w3, self.engine, self._scope, self._chain_id
         assert scope is not None
         head = int(w3.eth.block_number) if to_block is None else to_block
         cursor = core_store.get_cursor(engine, scope, chain_id)
         before: str | None = None  # the hash the block before the next window must have
         if cursor is not None:
-            if head < cursor:
-                return  # the provider is behind what was indexed: nothing to do until it is not
             remembered = core_store.checkpoints(engine, scope, chain_id)
-            if remembered and remembered[0][0] == cursor:
-                current = self._hash(cursor)
-                if current is None:
-                    return  # not served yet (a lagging node), not replaced
-                if current != remembered[0][1]:
-                    ancestor, before = next(
-                        ((n, h) for n, h in remembered[1:] if self._hash(n) == h),
-                        (self.record_block - 1, None),
-                    )
-                    console_store.take_back(engine, scope, chain_id, ancestor, self.record_block)
-                    cursor = ancestor
-                else:
+            current = self._hash(cursor) if head >= cursor else None
+            if current is None:
+                # The provider has no block at the cursor: a lagging node, or a chain replaced by
+                # a shorter one (another chain wrote the scope, a dev chain made anew). The newest
+                # checkpoint it does have tells which; none within REORG_WINDOW: replaced.
+                below = [(n, h) for n, h in remembered if n <= head]
+                if below:
+                    if self._hash(below[0][0]) in (None, below[0][1]):
+                        return  # behind what was indexed: nothing to do until it is not
+                elif cursor - head <= REORG_WINDOW:
+                    return
+                replaced = True
+            else:
+                replaced = bool(remembered) and remembered[0][0] == cursor
+                replaced = replaced and current != remembered[0][1]
+                if not replaced and remembered and remembered[0][0] == cursor:
                     before = current
+            if replaced:
+                ancestor, before = next(
+                    ((n, h) for n, h in remembered if n < cursor and self._hash(n) == h),
+                    (self.record_block - 1, None),
+                )
+                console_store.take_back(engine, scope, chain_id, ancestor, self.record_block)
+                cursor = ancestor
         next_block = self.record_block if cursor is None else max(self.record_block, cursor + 1)
         times: dict[int, int] = {}
         while next_block <= head:
@@ -409,7 +425,7 @@ class EventIndex:
             snap = console_store.load(engine, scope, None if whole else self._last)
             if snap is None:
                 return []
-            generation = snap.version[0]
+            generation = snap.version[:2]
             if not whole and generation != self._generation:
                 self._generation = None  # taken back since the last read: load it whole
                 continue

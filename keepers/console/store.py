@@ -107,6 +107,8 @@ class IndexState(Base):
     generation: Mapped[int] = mapped_column(Integer, default=0)
     writes: Mapped[int] = mapped_column(BigInteger, default=0)
     synced_at: Mapped[int] = mapped_column(BigInteger, default=0)
+    # When the state was made (ns): a scope deleted and made again is another index to a copy.
+    born: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 @dataclass(frozen=True)
@@ -123,7 +125,7 @@ class NewEvent:
 class Snapshot:
     """What a reader loads: the state's figures and the rows asked for, in log order."""
 
-    version: tuple[int, int]  # (generation, writes)
+    version: tuple[int, int, int]  # (born, generation, writes)
     first_block: int
     dropped: int
     rows: list[IndexedEvent]
@@ -172,6 +174,7 @@ def ensure_state(engine: Engine, scope: str, chain_id: int, first_block: int, fa
                         generation=0,
                         writes=0,
                         synced_at=int(time.time()),
+                        born=time.time_ns(),
                     )
                 )
     except IntegrityError:
@@ -199,10 +202,14 @@ def store_window(
             .order_by(IndexedEvent.block_number.desc(), IndexedEvent.log_index.desc())
             .limit(1)
         ).one_or_none()
-        if newest is not None:  # stored before (windows are stored whole, in order)
-            events = [
-                e for e in events if (e.row["block_number"], e.row["log_index"]) > tuple(newest)
-            ]
+        seen: set[tuple[int, int]] = set()
+        unique = []
+        for e in events:  # a provider answering a log twice: stored once, closing nothing
+            position = (e.row["block_number"], e.row["log_index"])
+            if position not in seen and (newest is None or position > tuple(newest)):
+                seen.add(position)  # (and one stored before: windows are stored whole, in order)
+                unique.append(e)
+        events = unique
         _close_keys(session, scope, events)
         rows = _rows(scope, events)
         insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
@@ -393,7 +400,7 @@ def load(engine: Engine, scope: str, after: tuple[int, int] | None) -> Snapshot 
         cursor = session.get(KeeperCursor, (scope, state.chain_id))
         session.expunge_all()
         return Snapshot(
-            (state.generation, state.writes),
+            (state.born, state.generation, state.writes),
             state.first_block,
             state.dropped,
             rows,
@@ -401,11 +408,11 @@ def load(engine: Engine, scope: str, after: tuple[int, int] | None) -> Snapshot 
         )
 
 
-def version(engine: Engine, scope: str) -> tuple[int, int] | None:
-    """The scope's (generation, writes) now (None: no state yet)."""
+def version(engine: Engine, scope: str) -> tuple[int, int, int] | None:
+    """The scope's (born, generation, writes) now (None: no state yet)."""
     with Session(engine) as session:
         state = session.get(IndexState, scope)
-        return None if state is None else (state.generation, state.writes)
+        return None if state is None else (state.born, state.generation, state.writes)
 
 
 def stored_events(engine: Engine, scope: str) -> int:

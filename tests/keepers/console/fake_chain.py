@@ -76,6 +76,7 @@ class FakeEth:
     asked: list[tuple[int, int]] = field(default_factory=list)
     behind: int = 0
     after_block: tuple[int, Any] | None = None
+    twice: bool = False  # every log answered twice (a provider's duplicate)
 
     @property
     def block_number(self) -> int:
@@ -104,6 +105,7 @@ class FakeEth:
             for n in range(start, min(end, self.block_number) + 1)
             for log in self.chain.logs[n]
             if log["address"] in wanted
+            for _ in range(2 if self.twice else 1)
         ]
 
 

@@ -132,6 +132,9 @@ def test_index_store__bound__what_memory_kept_in_every_sync(tmp_path):
             assert [key(e) for e in index.events()] == [key(e) for e in shown], step
             assert index.dropped == dropped and index.head == chain.eth.block_number
     assert writer.dropped > 40  # the bound was exercised many times over
+    restarted = EventIndex(chain.source(url), max_events=40)  # loads the store whole
+    restarted.sync()
+    assert [key(e) for e in restarted.events()] == [key(e) for e in shown]
 
 
 def test_index_store__reader_behind_many_windows__loads_whole_not_a_hole(tmp_path):
@@ -176,7 +179,8 @@ def test_index_store__reorg__orphaned_events_taken_back__a_key_reopened(tmp_path
     reader.sync()
     assert (role, holder) not in holders(index) and (role, holder) not in holders(reader)
 
-    chain.reorg(depth=3, blocks=4)  # the revocation's block replaced
+    chain.reorg(depth=3, blocks=0)  # the revocation's block replaced by commitments only
+    chain.mine_commits(4)
     index.sync()
     with keeper_lock(index.engine, index.scope):
         reader.sync()
@@ -443,3 +447,57 @@ def test_kept__an_index_made_for_a_page_opens_the_store_without_deadlock(tmp_pat
     assert "index" in made, "kept() deadlocked making an index that opens the store"
     made["index"].sync()
     assert made["index"].head == chain.eth.block_number
+
+
+def test_index_store__a_shorter_chain_behind_the_cursor__replaced_not_waited_for(tmp_path):
+    """The second read's N1: a provider whose head is below the cursor is a lagging node only if
+    it still has the newest checkpoint below its head; a chain that replaced the indexed one (a
+    dev chain made anew, another chain writing the scope) does not, and its events are indexed
+    instead of the index waiting, frozen, for a height it may never reach."""
+    chain = FakeChain(14)
+    chain.grow(60)
+    url = file_store(tmp_path)
+    index = EventIndex(chain.source(url), max_events=UNBOUNDED)
+    index.sync()
+    chain.reorg(depth=20, blocks=6)  # 14 blocks shorter, its top blocks other ones
+    index.sync()
+    assert index.head == chain.eth.block_number
+    assert [key(e) for e in index.events()] == [key(e) for e in truth(chain)]
+
+
+def test_index_store__scope_deleted_while_an_index_keeps_it__starts_again(tmp_path):
+    """The second read's N2: a scope deleted as stale (forget_stale) while a page still keeps its
+    index: the index's next sync makes the scope again and indexes the chain anew (it failed on
+    every sync), and its copy reloads (the scope is another index now)."""
+    chain = FakeChain(15)
+    chain.grow(30)
+    url = file_store(tmp_path)
+    index = EventIndex(chain.source(url), max_events=UNBOUNDED, family="funds")
+    index.sync()
+    later = int(__import__("time").time()) + 2 * 86_400
+    gone = console_store.forget_stale(index.engine, fake_chain.CHAIN_ID, "funds", "none", later)
+    assert gone == [index.scope]
+    chain.grow(5)
+    index.sync()
+    assert [key(e) for e in index.events()] == [key(e) for e in truth(chain)]
+
+
+def test_index_store__a_log_answered_twice__stored_once_its_key_open(tmp_path):
+    """The second read's N4: a provider answering each log twice: each event is stored once, a
+    grant is not closed by its own copy (the holder stays once the grant has left the history),
+    and the history's count is right."""
+    chain = FakeChain(16)
+    chain.mine_event(ROLE_GRANTED, 1, HOLDERS[1])
+    chain.mine_commits(20)
+    chain.eth.twice = True
+    url = file_store(tmp_path)
+    index = EventIndex(chain.source(url), max_events=10)
+    index.sync()
+    assert (1, HOLDERS[1]) in holders(index)
+    restarted = EventIndex(chain.source(url), max_events=10)
+    restarted.sync()
+    assert (1, HOLDERS[1]) in holders(restarted)
+    chain.eth.twice = False
+    shown, dropped = bounded(truth(chain), 10)
+    assert [key(e) for e in restarted.events()] == [key(e) for e in shown]
+    assert restarted.dropped == dropped
