@@ -3,9 +3,10 @@
 instrument of each registry (its terms and state), the fund the registry names for it — a FundDesk
 with its vaults, or a FundVault — and a note's BondServicer.
 
-A fund is the instrument's only when its own `navSource()` names that registry and instrument (as
-`funds.fund_of` checks for the keepers): a registry entry pointing at a contract that deals in
-another instrument, or at no fund contract, shows no fund.
+A fund is the instrument's only when its own `navSource()` names that registry and instrument: a
+registry entry pointing at a contract that deals in another instrument, or at no fund contract,
+shows no fund. The keepers' funds (`funds.discover_funds`, `funds.fund_of`) are this discovery
+over ape's provider: one rule for the console and the keepers.
 
 `contract_at(abi_name, address)` gives the transport's contract (the console's web3 contract, an
 ape instance for a keeper). Bounded: `max_instruments` per registry, MAX_VAULTS per desk; four

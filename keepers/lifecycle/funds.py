@@ -13,7 +13,7 @@ from eth_utils import function_signature_to_4byte_selector
 from keepers.core.errors import QuanteraError
 from keepers.core.logs import fetch_logs
 from keepers.core.tokens import erc20_at
-from keepers.lifecycle.discovery import MAX_VAULTS
+from keepers.lifecycle.discovery import InstrumentParts, discover_instruments
 from keepers.lifecycle.fees import FeesDue
 from keepers.lifecycle.instruments import InstrumentStatus
 from keepers.lifecycle.nav import (
@@ -27,7 +27,6 @@ from keepers.lifecycle.nav import (
     VaultHoldings,
 )
 
-ZERO_ADDRESS = "0x" + "00" * 20
 INCOME_INDEX_SELECTOR = function_signature_to_4byte_selector("incomeIndex()")
 REGISTRY = "InstrumentRegistry"
 # The funds are read from the registry again every this many blocks (an issuer may name a new
@@ -97,91 +96,64 @@ def registry_of(record) -> Any:
 
 
 def fund_of(registry, instrument_id: int) -> Fund | None:
-    """The instrument's fund, if the registry names one and it is a FundVault or a FundDesk
-    dealing in it."""
-    from ape import project
-    from ape.exceptions import ApeException
+    """The instrument's fund, if the registry names one that deals in it (the discovery rule of
+    keepers.lifecycle.discovery, the console's too)."""
+    found = [f for f in _funds(registry, instrument_id) if f.instrument_id == instrument_id]
+    return found[0] if found else None
 
-    address = str(registry.stateOf(instrument_id)[3])
-    if address.lower() == ZERO_ADDRESS:
-        return None
-    is_desk, desk = desk_of(registry, instrument_id, address)
-    if is_desk:
-        return desk
-    vault = project.FundVault.at(address)
-    try:
-        source, dealt = vault.navSource()
-    except (ApeException, ValueError):  # no code, or not a FundVault
-        return None
-    if str(source).lower() != registry.address.lower() or int(dealt) != instrument_id:
-        return None
-    return Fund(
-        instrument_id,
-        registry,
-        vault,
-        project.SecurityToken.at(vault.share()),
-        erc20_at(vault.asset()),
-        project.OracleRouter.at(registry.oracle()),
+
+def discover_funds(registry) -> list[Fund]:
+    """Every instrument's fund, found by the discovery rule (keepers.lifecycle.discovery) over
+    ape's provider: a FundVault whose NAV source names the registry and the instrument, or a
+    FundDesk that does, with the vaults it lists whose own NAV source names the desk."""
+    return _funds(registry, int(registry.instrumentCount()))
+
+
+def _funds(registry, max_instruments: int) -> list[Fund]:
+    """The funds of the registry's instruments 1 .. max_instruments."""
+    from ape import project
+
+    from keepers.core.reads import ApeReads
+
+    def contract_at(name: str, address: str) -> Any:
+        return getattr(project, name).at(address)
+
+    parts = discover_instruments(ApeReads(), contract_at, [registry.address], max_instruments)
+    found = [p for p in parts if p.fund is not None]
+    if not found:
+        return []
+    router = project.OracleRouter.at(registry.oracle())
+    return [_fund(registry, router, p) for p in found]
+
+
+def _fund(registry, router, parts: InstrumentParts) -> Fund:
+    """The Fund of an instrument discovery found a fund for (its contracts as ape instances)."""
+    from ape import project
+
+    if parts.desk is None:
+        vault = project.FundVault.at(parts.fund)
+        return Fund(
+            parts.id,
+            registry,
+            vault,
+            project.SecurityToken.at(vault.share()),
+            erc20_at(vault.asset()),
+            router,
+        )
+    desk = project.FundDesk.at(parts.desk)
+    members = tuple(
+        (vault, erc20_at(vault.asset())) for vault in map(project.FundVault.at, parts.vaults)
     )
-
-
-def desk_of(registry, instrument_id: int, address: str) -> tuple[bool, Fund | None]:
-    """(whether `address` is a FundDesk, its fund): the fund with its vaults when it deals in the
-    instrument and has a vault, else None (a desk with another source or instrument, or none
-    yet, is no fund). A vault has no `vaults()`: (False, None)."""
-    from ape import project
-    from ape.exceptions import ApeException
-
-    desk = project.FundDesk.at(address)
-    try:
-        addresses = desk.vaults()
-        source, dealt = desk.navSource()
-    except (ApeException, ValueError):  # no code, or not a FundDesk
-        return False, None
-    if str(source).lower() != registry.address.lower() or int(dealt) != instrument_id:
-        return True, None
-    if not addresses or len(addresses) > MAX_VAULTS:
-        return True, None
-    # A desk may list any address: a vault is the desk's only when its own NAV source names the
-    # desk and the instrument (funds-discovery.md M-2).
-    vaults = [
-        vault
-        for vault in (project.FundVault.at(a) for a in addresses)
-        if _deals_in(vault, desk.address, instrument_id)
-    ]
-    if not vaults:
-        return True, None
-    members = tuple((v, erc20_at(v.asset())) for v in vaults)
-    return True, Fund(
-        instrument_id,
+    return Fund(
+        parts.id,
         registry,
         members[0][0],
         project.SecurityToken.at(desk.share()),
         members[0][1],
-        project.OracleRouter.at(registry.oracle()),
+        router,
         desk=desk,
         members=members,
     )
-
-
-def _deals_in(vault, source: str, instrument_id: int) -> bool:
-    from ape.exceptions import ApeException
-
-    try:
-        named, dealt = vault.navSource()
-    except (ApeException, ValueError):  # no code, or not a FundVault
-        return False
-    return str(named).lower() == str(source).lower() and int(dealt) == instrument_id
-
-
-def discover_funds(registry) -> list[Fund]:
-    """Every instrument's fund (instrument ids 1 .. instrumentCount: one read each)."""
-    funds = []
-    for instrument_id in range(1, int(registry.instrumentCount()) + 1):
-        fund = fund_of(registry, instrument_id)
-        if fund is not None:
-            funds.append(fund)
-    return funds
 
 
 class FundList:
