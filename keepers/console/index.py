@@ -54,8 +54,9 @@ LOG_WINDOW_BLOCKS = 2_000
 MAX_EVENTS = 200_000
 # A copy reloads at most this often in one refresh when the store takes events back meanwhile.
 MAX_RELOADS = 3
-# Each window remembers the hashes of its last blocks (up to this many): after a catch-up, a
-# shallow reorganisation finds its ancestor among them instead of rescanning from the first block.
+# A window short of the head remembers the hashes of its last blocks (up to this many; the one
+# reaching the head, REORG_WINDOW): a reorganisation finds its ancestor among them instead of
+# rescanning from the first block.
 CHECKPOINT_BLOCKS = 16
 # A writer looks for its family's stale scopes (keepers.console.store.forget_stale) this often.
 SWEEP_SECONDS = 3_600
@@ -292,7 +293,7 @@ class EventIndex:
 
     def _index_chain(self, to_block: int | None) -> None:
         """The chain's events after the scope's cursor up to `to_block` or the head, window by
-        window, each stored with its cursor and the hashes of its last CHECKPOINT_BLOCKS blocks,
+        window, each stored with its cursor and the hashes of its last blocks (`_checkpoints`),
         once the window's last block and the block before the window are checked to be the ones
         they were (neither replaced while the logs were read). A cursor whose block was replaced
         (a reorganisation) first takes the orphaned events back to the newest checkpoint the
@@ -354,7 +355,8 @@ class EventIndex:
                     continue
             window = [e for e in (self._decode(log, times) for log in logs) if e is not None]
             tail = [
-                (n, self._hash(n)) for n in range(max(next_block, end - CHECKPOINT_BLOCKS + 1), end)
+                (n, self._hash(n))
+                for n in range(max(next_block, end - self._checkpoints(end, head) + 1), end)
             ]
             if self._hash(end) != end_hash or (
                 before is not None and self._hash(next_block - 1) != before
@@ -376,6 +378,13 @@ class EventIndex:
         if now - self._swept_at >= SWEEP_SECONDS:
             self._swept_at = now
             console_store.forget_stale(engine, chain_id, self.family, scope, now)
+
+    @staticmethod
+    def _checkpoints(end: int, head: int) -> int:
+        """How many of a window's last blocks get a checkpoint: the window reaching the head (the
+        last of a catch-up, or a poll's) as many as a reorganisation is looked for in (so that one
+        up to REORG_WINDOW deep right after a catch-up finds its ancestor), the others a few."""
+        return REORG_WINDOW if end == head else CHECKPOINT_BLOCKS
 
     def _hash(self, number: int) -> str | None:
         """Block `number`'s hash on the chain now, or None when the chain is shorter."""

@@ -501,3 +501,21 @@ def test_index_store__a_log_answered_twice__stored_once_its_key_open(tmp_path):
     shown, dropped = bounded(truth(chain), 10)
     assert [key(e) for e in restarted.events()] == [key(e) for e in shown]
     assert restarted.dropped == dropped
+
+
+def test_index_store__reorg_100_deep_right_after_a_catch_up__no_rescan(tmp_path):
+    """The second read's F2 remainder: right after a catch-up of 2,500 blocks (two windows), a
+    reorganisation 100 blocks deep (within REORG_WINDOW) finds its ancestor among the last
+    window's checkpoints: the chain is asked again from the first replaced block, not from the
+    record's first block."""
+    chain = FakeChain(17)
+    chain.grow(2_500, most=1)
+    url = file_store(tmp_path)
+    index = EventIndex(chain.source(url), max_events=UNBOUNDED)
+    index.sync()
+    head = index.head
+    chain.reorg(depth=100, blocks=101)
+    chain.eth.asked.clear()
+    index.sync()
+    assert chain.eth.asked and chain.eth.asked[0][0] == head - 99, chain.eth.asked[:3]
+    assert [key(e) for e in index.events()] == [key(e) for e in truth(chain)]
