@@ -236,9 +236,6 @@ class EventIndex:
             self._scope = console_store.index_scope(
                 self._chain_id, config, self.record_block, self.max_events
             )
-            console_store.ensure_state(
-                self.engine, self._scope, self._chain_id, self.record_block, self.family
-            )
         return self._scope
 
     def events(
@@ -279,8 +276,8 @@ class EventIndex:
         copy does not. Returns the events new to this copy."""
         with self._sync_lock:
             scope = self.scope
-            # Again at each sync: a scope no writer synced for a day may have been deleted
-            # (forget_stale) while this index was kept; it starts again then.
+            # At each sync (the state is made here): a scope no writer synced for a day may have
+            # been deleted (forget_stale) while this index was kept; it starts again then.
             console_store.ensure_state(
                 self.engine, scope, self._chain_id, self.record_block, self.family
             )

@@ -94,8 +94,8 @@ class IndexedEvent(Base):
 class IndexState(Base):
     """An index's bookkeeping: from which block its history is complete, how many events are in it
     and how many left it, a generation that moves whenever rows are taken back (a reorganisation:
-    readers reload whole), a count of writes (a reader straddling one reads again), when a writer
-    last synced it, and the family it belongs to."""
+    readers reload whole), a count of the writes to it (`version`: whether anything was written
+    between two looks), when a writer last synced it, and the family it belongs to."""
 
     __tablename__ = "console_indexes"
     scope: Mapped[str] = mapped_column(String(64), primary_key=True)
