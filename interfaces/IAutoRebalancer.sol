@@ -50,6 +50,18 @@ struct StrategyConfig {
     uint32 maxSnapshotAge;
 }
 
+/// @notice The strategy parameter `setStrategy` refused (`IAutoRebalancer.InvalidStrategy`).
+enum StrategyRule {
+    SignerThreshold,
+    Cooldown,
+    MaxSlippage,
+    MaxTrade,
+    LossRefillPeriod,
+    MaxBaseFee,
+    LossBudget,
+    MaxSnapshotAge
+}
+
 /// @title IAutoRebalancer
 /// @notice Executes EIP-712-signed rebalance intents for PortfolioVaults: anyone may relay a
 /// signed intent; the contract checks the signatures and every strategy bound, computes the trades
@@ -139,8 +151,33 @@ interface IAutoRebalancer is IExtSloads {
     /// @notice The legs given for `trade` run past their end, or leave bytes over, at `at`.
     error MalformedRoute(uint256 trade, uint256 at, uint256 length);
     error LossBudgetExceeded(address portfolio, uint256 loss, uint256 available);
-    /// @notice `setStrategy` refused the strategy (`reason`; among them "cooldown below 600 s": SEC-62).
-    error InvalidStrategy(string reason);
+    /// @notice `setStrategy` refused the strategy's `rule` (a `StrategyRule`) for `value`: the
+    /// cooldown below MIN_COOLDOWN (SEC-62), a zero threshold, slippage, trade cap, refill period or
+    /// base fee, slippage or trade cap above 10,000, a budget above 2**96, a snapshot age above
+    /// MAX_SNAPSHOT_AGE.
+    error InvalidStrategy(StrategyRule rule, uint256 value);
+    /// @notice `setStrategy`'s bounds are not one pair per vault asset (at most 16 assets).
+    error BoundsLengthMismatch(uint256 minBounds, uint256 maxBounds, uint256 assets);
+    /// @notice Asset `index`'s bounds: min above max, or max above 10,000.
+    error WeightBoundsInvalid(uint256 index, uint16 minBps, uint16 maxBps);
+    /// @notice No weights within the bounds sum to 10,000 (min sum above it, or max sum below).
+    error WeightSumsInvalid(uint256 minSumBps, uint256 maxSumBps);
+    /// @notice An asset of more than 36 decimals (the RiskEngine's bound).
+    error AssetDecimalsInvalid(address asset, uint256 decimals);
+    /// @notice A snapshot age was set while the vault's risk engine prices from `engineOracle`, not
+    /// this contract's oracle.
+    error ForeignOracle(address engineOracle, address oracle);
+    /// @notice The vault's asset list changed since `setStrategy` (`assets` now, `strategyAssets`
+    /// then): set the strategy again.
+    error VaultAssetsChanged(address portfolio, uint256 assets, uint256 strategyAssets);
+    /// @notice `setSigner` of the zero address.
+    error ZeroSigner();
+    /// @notice The vault's `tradeBatch` answered `length` bytes that are not a report of `trades`
+    /// trades (two arrays of that length).
+    error MalformedTradeReport(uint256 length, uint256 trades);
+    /// @notice Construction: the record mappings are not at RebalancerLayout's slots (`portfolios`,
+    /// `signers` as compiled), where the lens reads them.
+    error StorageLayoutMismatch(uint256 portfolios, uint256 signers);
     error RelayerNotAllowed(address portfolio, address caller, address relayer);
     /// @notice `rebalanceBatch` was given no call, or more than `max`.
     error BatchSizeInvalid(uint256 count, uint256 max);

@@ -124,7 +124,11 @@ interface IComplianceEngine is IERC3643ModularCompliance {
     error ModuleNotBound(address module);
     error ModuleCannotBind(address module);
     error InvalidCountry(uint16 country);
-    error InvalidLimits(string reason);
+    /// @notice `setJurisdictions` given `countries` countries and `configs` configurations (equal,
+    /// and at most `max`, are required).
+    error JurisdictionBatchInvalid(uint256 countries, uint256 configs, uint256 max);
+    /// @notice `setLimits`: maxBalanceBps above 10,000, or (maxBalance set) minHolding above it.
+    error InvalidLimits(uint256 maxBalanceBps, uint256 minHolding, uint256 maxBalance);
     error AmountTooLarge(uint256 amount, uint256 max);
     /// @notice A forced transfer between two wallets of one identity (the same wallet included): it
     /// would move nothing but the freeze; a recovery moves a holding within an identity.
@@ -145,7 +149,7 @@ interface IComplianceEngine is IERC3643ModularCompliance {
 
     // ------------------------------------------------------------ governance (GOVERNOR role)
     function setJurisdiction(uint16 country, JurisdictionConfig calldata config) external;
-    /// @notice Sets up to 100 jurisdictions at once (`InvalidLimits` on more or on a length mismatch).
+    /// @notice Sets up to 100 jurisdictions at once (`JurisdictionBatchInvalid` on more or on a length mismatch).
     function setJurisdictions(uint16[] calldata countries, JurisdictionConfig[] calldata configs) external;
     function setRoute(uint16 fromCountry, uint16 toCountry, bool blocked) external;
     function setLimits(Limits calldata limits) external;

@@ -192,7 +192,7 @@ interface ILendingPoolErrors {
 /// Warning: an income-bearing asset (a note paying coupons to its holder, an income share class
 /// paying its dividend in new shares) is not supported: the pool would receive its income and
 /// count it for no lender (tokens arriving outside a call are never cash). The broker refuses such
-/// a pool (IPrimeBroker `setPool`: `InvalidCollateral(asset, "income-bearing")`).
+/// a pool (IPrimeBroker `setPool`: `InvalidCollateral(asset, IncomeBearing)`).
 interface ILendingPool is ILendingPoolErrors {
     // ---------------------------------------------------------------- governance
     /// @notice Sets the rate model (accrues first at the old one). Bounds: 0 < kink < BPS,

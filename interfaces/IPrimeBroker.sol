@@ -113,6 +113,35 @@ struct AccountHealth {
     uint256 marginCallSeenAt;
 }
 
+/// @notice The tier field `setTier` or `setCreditLine` refused (`InvalidTier`, with the value refused).
+enum TierRule {
+    Index, // at or above MAX_TIERS (value: the index)
+    LiquidationRatio, // below MIN_LIQUIDATION_BPS
+    MaintenanceNotAboveLiquidation, // maintenanceBps at or below liquidationBps
+    Initial, // at or below maintenanceBps, or above MAX_INITIAL_BPS
+    Bonus, // above MAX_BONUS_BPS, or above the liquidation ratio's excess over 100%
+    CloseFactor, // below MIN_CLOSE_FACTOR_BPS or above 10,000
+    GracePeriod, // outside [MIN_GRACE_PERIOD, MAX_GRACE_PERIOD]
+    Unset // a credit line on a tier never set (value: the tier)
+}
+
+/// @notice Why an asset's listing, pool or income binding was refused (`InvalidCollateral`).
+enum CollateralRule {
+    RiskWeight, // above MAX_RISK_WEIGHT_BPS
+    AccountCapAboveTotal, // capPerAccount above capTotal
+    IncomeBearing, // an income-bearing asset made borrowable (SEC-28)
+    PoolOfAnotherBroker, // the pool's broker is not this one
+    PoolOfAnotherAsset, // the pool lends another asset (round 9 I2)
+    PoolOwed, // the listed pool is owed debt or assigned debt (SEC-155, SEC-195)
+    NoCollateralValue, // a 100% haircut: no units raise margin
+    Borrowable, // an income binding on a borrowable asset
+    Posted, // an income binding while some of the asset is posted
+    ServicerOfAnotherToken, // the servicer pays another token's coupons
+    ServicerScale, // the servicer's SCALE is not the broker's
+    PaymentAsset, // the servicer's payment asset is unlisted, or income-bearing itself
+    Source // a share token's income source is not the token itself
+}
+
 /// @notice The prime broker's errors and events (shared by the broker and its liquidation module).
 interface IPrimeBrokerErrors {
     // ---------------------------------------------------------------- errors
@@ -121,8 +150,8 @@ interface IPrimeBrokerErrors {
     error NotAccountWallet(address wallet, address account);
     error AccountExists(address account);
     error NoAccount(address account);
-    error InvalidTier(uint8 tier, string reason);
-    error InvalidCollateral(address asset, string reason);
+    error InvalidTier(uint8 tier, TierRule rule, uint256 value);
+    error InvalidCollateral(address asset, CollateralRule rule);
     error CreditIncreaseNotAllowed(address account, uint96 limitUsd, uint96 requestedUsd);
     error AssetNotListed(address asset);
     error NoPool(address asset);
@@ -138,7 +167,9 @@ interface IPrimeBrokerErrors {
     error DebtAssignedOutstanding(address account);
     /// @notice The identity is this broker's own address (the RiskEngine's subject for the book).
     error ReservedAccount(address account);
-    error InvalidRoute(string reason);
+    /// @notice A route that does not sell `sell` for `buy` to this broker (`tokenIn`, `tokenOut` and
+    /// `recipient` as the route encodes them).
+    error InvalidRoute(address tokenIn, address tokenOut, address recipient);
     /// @notice A sale through the broker (a liquidation's, or an account's swap) fetched less than
     /// the oracle value of what it sold less MAX_LIQUIDATION_SLIPPAGE_BPS.
     error SwapOutputBelowOracle(uint256 amountOut, uint256 oracleMinimum);
@@ -307,8 +338,8 @@ interface IPrimeBrokerErrors {
 /// account is liquidatable and the excess is dropped (realised then); a carry is never marked up. Once the account has no claim left, what is left is dropped and the debt
 /// forgotten (SEC-199: nothing will pay it; one wei kept it for good), and the pools' debt of a
 /// liquidatable account beside it is written off. `setPool` takes only a pool of this broker
-/// and of the asset itself (`"pool of another asset"`, round 9 I2), and refuses while any debt of the asset
-/// is assigned (`"pool owed"`, SEC-195: its recovery is that pool's).
+/// and of the asset itself (`PoolOfAnotherAsset`, round 9 I2), and refuses while any debt of the asset
+/// is assigned (`PoolOwed`, SEC-195: its recovery is that pool's).
 /// Warning: the carry follows the note's oracle price: one low print re-marks it down (realised
 /// then, restored by the recovery), as any collateral is valued. A depositor before a recovery
 /// shares in the part beyond the claims' haircut value at the write-off, never in the carry; a
@@ -385,9 +416,9 @@ interface IPrimeBroker is IPrimeBrokerErrors, IPrimeLiquidation {
     function setTier(uint8 tier, MarginTier calldata terms) external;
     function setCollateral(address asset, CollateralConfig calldata config) external;
     /// @notice Makes `asset` borrowable from `pool` (whose broker must be this contract and whose
-    /// asset must be `asset`: `"pool of another asset"`, round 9 I2). Lists it.
-    /// Refuses an income-bearing asset (`InvalidCollateral(asset, "income-bearing")`, SEC-28) and
-    /// any change while the listed pool is owed anything (`"pool owed"`, SEC-155: the accounts'
+    /// asset must be `asset`: `PoolOfAnotherAsset`, round 9 I2). Lists it.
+    /// Refuses an income-bearing asset (`InvalidCollateral(asset, IncomeBearing)`, SEC-28) and
+    /// any change while the listed pool is owed anything (`PoolOwed`, SEC-155: the accounts'
     /// debts are that pool's), assigned debt included (SEC-195: its recovery is that pool's).
     function setPool(address asset, ILendingPool pool) external;
     /// @notice GOVERNOR (timelocked): the account's whole credit line (its pools are touched at the

@@ -23,9 +23,9 @@ interface IPrimeLiquidation {
     /// @notice GOVERNOR (timelocked): binds listed `asset` to its income (see IPrimeBroker
     /// "Income"): `Coupons` with its BondServicer as `source` (whose `token()` must be `asset`; its payment asset must
     /// be listed and bear no income itself), `Shares` with the asset itself as `source`, `None` to
-    /// unbind. Only while none of it is posted (`InvalidCollateral(asset, "posted")`: the accounts'
+    /// unbind. Only while none of it is posted (`InvalidCollateral(asset, Posted)`: the accounts'
     /// marks start with it; a matured note's units retired from the accounts' collateral count:
-    /// they keep their claim on its servicer) and never for a borrowable asset (`"borrowable"`).
+    /// they keep their claim on its servicer) and never for a borrowable asset (`Borrowable`).
     /// Warning (not checked): that the asset is not itself the payment asset of another bound
     /// note (its income would be measured twice).
     function setIncome(address asset, IncomeKind kind, address source) external;

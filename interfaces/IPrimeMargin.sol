@@ -38,7 +38,7 @@ interface IPrimeMargin {
     function incomeOwed(address account, address asset) external view returns (uint256);
     /// @notice What to post to get back to initial margin: `units` of `asset` (rounded up), worth
     /// `adjustedUsd` of collateral after its haircut (0 and 0 when the account is there already).
-    /// Reverts `InvalidCollateral(asset, "no collateral value")` for an asset with a 100% haircut.
+    /// Reverts `InvalidCollateral(asset, NoCollateralValue)` for an asset with a 100% haircut.
     /// Not checked: the asset's caps (a deposit of `units` reverts `CapExceeded` beyond them:
     /// `collateralOf` and `totalCollateral` tell the room).
     function topUp(address account, address asset) external view returns (uint256 units, uint256 adjustedUsd);

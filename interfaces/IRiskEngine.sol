@@ -34,6 +34,39 @@ enum RiskLimit {
     InvalidModel
 }
 
+/// @notice What `configure`, `halt` or the constructor refused (`IRiskEngine.InvalidRiskConfig`,
+/// with the value refused).
+enum RiskConfigRule {
+    ZeroOracle, // the constructor's oracle (value 0)
+    StorageLayout, // the record mapping is not at RiskLayout.PORTFOLIOS_SLOT (value: its slot)
+    AssetCount, // none or above MAX_ASSETS
+    MaxWeightBps, // an asset's: 0 or above 10,000
+    AssetClass, // an asset's: MAX_CLASSES or above
+    Decimals, // an asset's: above 36
+    ZeroSubject, // `halt(address(0))`
+    LimitBps, // minLiquidBps, maxDrawdownBps or hardDrawdownBps above 10,000 (value: the largest)
+    HardDrawdownBelowMax, // a hard drawdown set below maxDrawdownBps (value: the hard one)
+    ZeroMaxAge, // maxModelAge or maxPriceAge
+    ZeroChangeBound, // maxVolChangeBps, maxCorrelationChange or maxStressChangeBps
+    BoundWindowHours // above one year (8,760)
+}
+
+/// @notice What `publishModel` refused (`IRiskEngine.InvalidModelUpdate`, with `index`: the value
+/// refused, or the position of the entry refused).
+enum ModelRule {
+    AsOf, // not after the model's, or in the future (index: the update's asOf)
+    VolsLength, // not one per asset (index: the length)
+    CorrelationsLength, // not n(n-1)/2 (index: the length)
+    StressLength, // not whole scenarios, or above MAX_SCENARIOS (index: the length)
+    EsMultiplier, // outside [1, 10] x 1e6 (index: the multiplier)
+    Grade, // above 5 (index: the grade)
+    StressScenariosDropped, // fewer scenarios than the model has (index: the update's count)
+    Vol, // 0 or above MAX_VOL_PPM (index: the asset)
+    Correlation, // outside [-10,000, 10,000] (index: the pair)
+    Stress, // outside [-10,000, 10,000] (index: the shock)
+    CorrelationMatrix // not a correlation matrix (RSK-15; index: the first failing pivot)
+}
+
 /// @notice Result of a risk check. Values and bounds are in basis points of NAV (weights, VaR,
 /// ES, stress loss, drawdown); `value - bound` is by how much the limit breaks.
 struct RiskCheck {
@@ -154,11 +187,11 @@ struct RiskMetrics {
 interface IRiskEngine is IExtSloads {
     error RiskLimitBreached(address portfolio, RiskLimit limit, uint8 subject, uint256 value, uint256 bound);
     error PortfolioNotConfigured(address portfolio);
-    error InvalidRiskConfig(address portfolio, string reason);
+    error InvalidRiskConfig(address portfolio, RiskConfigRule rule, uint256 value);
     error HoldingsLengthMismatch(uint256 expected, uint256 actual);
     error StaleUpdate(address portfolio, uint64 expectedId, uint64 updateId);
     error UpdateTooSoon(address portfolio, uint256 lastPublishedAt, uint256 minUpdateDelay);
-    error InvalidModelUpdate(address portfolio, string reason, uint256 index);
+    error InvalidModelUpdate(address portfolio, ModelRule rule, uint256 index);
     error ModelChangeTooLarge(address portfolio, uint256 index, uint256 previous, uint256 next);
     error NotHalted(address portfolio);
     /// @notice Holding `index` of `portfolio` (`value`: its units), or its NAV (`index` = the asset
@@ -187,7 +220,7 @@ interface IRiskEngine is IExtSloads {
     /// `minUpdateDelay`, vols in (0, MAX_VOL_PPM], correlations and shocks within +-1, the ES
     /// multiplier in [1, 10] (ppm), never fewer stress scenarios than the model it replaces
     /// (RSK-14), correlations that form a correlation matrix: no eigenvalue at or below
-    /// -n x 1e-4 (RSK-15; `InvalidModelUpdate "correlation matrix"` with the first failing pivot),
+    /// -n x 1e-4 (RSK-15; `InvalidModelUpdate(CorrelationMatrix)` with the first failing pivot),
     /// and each input within its change bound of its previous value (RSK-3, RSK-17): each vol and
     /// the ES multiplier within `maxVolChangeBps` of it (relative), each correlation within
     /// `maxCorrelationChange` and each shock of the scenarios it had within `maxStressChangeBps`

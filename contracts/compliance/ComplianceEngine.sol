@@ -124,7 +124,7 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
     /// @inheritdoc IComplianceEngine
     function setJurisdictions(uint16[] calldata countries, JurisdictionConfig[] calldata configs) external restricted {
         if (countries.length != configs.length || countries.length > MAX_BATCH) {
-            revert InvalidLimits("countries/configs length mismatch or batch too large");
+            revert JurisdictionBatchInvalid(countries.length, configs.length, MAX_BATCH);
         }
         // Bounded: countries.length <= MAX_BATCH.
         for (uint256 i; i < countries.length; ++i) {
@@ -148,9 +148,8 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
 
     /// @inheritdoc IComplianceEngine
     function setLimits(Limits calldata next) external restricted {
-        if (next.maxBalanceBps > BPS) revert InvalidLimits("maxBalanceBps above 10000");
-        if (next.maxBalance != 0 && next.minHolding > next.maxBalance) {
-            revert InvalidLimits("minHolding above maxBalance");
+        if (next.maxBalanceBps > BPS || (next.maxBalance != 0 && next.minHolding > next.maxBalance)) {
+            revert InvalidLimits(next.maxBalanceBps, next.minHolding, next.maxBalance);
         }
         Limits memory previous = limits();
         _rules = _rules.setMaxBalance(PackedAmount.encodeExact(next.maxBalance))

@@ -187,10 +187,14 @@ abstract contract PrimeLayout is IPrimeBrokerErrors {
         internal
         returns (uint256 sold, uint256 bought)
     {
-        if (RouteCodec.tokenIn(route) != sell || RouteCodec.tokenOut(route) != buy) {
-            revert InvalidRoute("tokens");
+        {
+            address tokenIn = RouteCodec.tokenIn(route);
+            address tokenOut = RouteCodec.tokenOut(route);
+            address recipient = RouteCodec.recipient(route);
+            if (tokenIn != sell || tokenOut != buy || recipient != address(this)) {
+                revert InvalidRoute(tokenIn, tokenOut, recipient);
+            }
         }
-        if (RouteCodec.recipient(route) != address(this)) revert InvalidRoute("recipient");
         uint256 before = IERC20(buy).balanceOf(address(this));
         TradePayment.open(address(_aggregator), sell, most);
         _aggregator.swapWithCallback(route);

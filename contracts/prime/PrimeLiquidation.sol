@@ -3,7 +3,7 @@ pragma solidity ^0.8.24;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
-import {IncomeConfig, IncomeKind} from "../../interfaces/IPrimeBroker.sol";
+import {CollateralRule, IncomeConfig, IncomeKind} from "../../interfaces/IPrimeBroker.sol";
 import {IBondServicer} from "../../interfaces/IBondServicer.sol";
 import {IIncomeShareToken} from "../../interfaces/IIncomeShareToken.sol";
 import {ILiquidityAggregator} from "../../interfaces/ILiquidityAggregator.sol";
@@ -37,20 +37,22 @@ contract PrimeLiquidation is IPrimeLiquidation, PrimeModule {
     function setIncome(address asset, IncomeKind kind, address source) external {
         _requireDelegated();
         Listing memory l = _requireListed(asset);
-        if (address(l.pool) != address(0)) revert InvalidCollateral(asset, "borrowable");
+        if (address(l.pool) != address(0)) revert InvalidCollateral(asset, CollateralRule.Borrowable);
         // The accounts' marks start with the binding: nothing of it may be held yet (a matured
         // note's retired units count: they keep their claim on its servicer).
-        if (_totalCollateral[asset] != 0) revert InvalidCollateral(asset, "posted");
+        if (_totalCollateral[asset] != 0) revert InvalidCollateral(asset, CollateralRule.Posted);
         address pay;
         if (kind == IncomeKind.Coupons) {
             IBondServicer servicer = IBondServicer(source);
-            if (address(servicer.token()) != asset) revert InvalidCollateral(asset, "servicer of another token");
-            if (servicer.SCALE() != SERVICER_SCALE) revert InvalidCollateral(asset, "servicer scale");
+            if (address(servicer.token()) != asset) {
+                revert InvalidCollateral(asset, CollateralRule.ServicerOfAnotherToken);
+            }
+            if (servicer.SCALE() != SERVICER_SCALE) revert InvalidCollateral(asset, CollateralRule.ServicerScale);
             pay = address(servicer.paymentAsset());
             Listing memory p = _listings[pay];
-            if (p.slot == 0 || p.income) revert InvalidCollateral(pay, "payment asset");
+            if (p.slot == 0 || p.income) revert InvalidCollateral(pay, CollateralRule.PaymentAsset);
         } else if (kind == IncomeKind.Shares) {
-            if (source != asset) revert InvalidCollateral(asset, "source");
+            if (source != asset) revert InvalidCollateral(asset, CollateralRule.Source);
             // Reverts for a token without an income index.
             IIncomeShareToken(asset).incomeIndex();
             pay = asset;

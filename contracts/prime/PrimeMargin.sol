@@ -9,7 +9,9 @@ import {
     AccountHealth,
     IncomeConfig,
     CollateralConfig,
-    CreditLine
+    CollateralRule,
+    CreditLine,
+    TierRule
 } from "../../interfaces/IPrimeBroker.sol";
 import {ILendingPool} from "../../interfaces/ILendingPool.sol";
 import {ILiquidityAggregator} from "../../interfaces/ILiquidityAggregator.sol";
@@ -75,15 +77,25 @@ contract PrimeMargin is IPrimeMargin, PrimeModule {
     /// @inheritdoc IPrimeMargin
     function setTier(uint8 tier, MarginTier calldata t) external {
         _requireDelegated();
-        if (tier >= MAX_TIERS) revert InvalidTier(tier, "index");
-        if (t.liquidationBps < MIN_LIQUIDATION_BPS) revert InvalidTier(tier, "liquidation ratio");
-        if (t.maintenanceBps <= t.liquidationBps) revert InvalidTier(tier, "maintenance <= liquidation");
-        if (t.initialBps <= t.maintenanceBps || t.initialBps > MAX_INITIAL_BPS) revert InvalidTier(tier, "initial");
-        if (t.bonusBps > MAX_BONUS_BPS || t.bonusBps > t.liquidationBps - BPS) revert InvalidTier(tier, "bonus");
-        if (t.closeFactorBps < MIN_CLOSE_FACTOR_BPS || t.closeFactorBps > BPS) {
-            revert InvalidTier(tier, "close factor");
+        if (tier >= MAX_TIERS) revert InvalidTier(tier, TierRule.Index, tier);
+        if (t.liquidationBps < MIN_LIQUIDATION_BPS) {
+            revert InvalidTier(tier, TierRule.LiquidationRatio, t.liquidationBps);
         }
-        if (t.gracePeriod < MIN_GRACE_PERIOD || t.gracePeriod > MAX_GRACE_PERIOD) revert InvalidTier(tier, "grace");
+        if (t.maintenanceBps <= t.liquidationBps) {
+            revert InvalidTier(tier, TierRule.MaintenanceNotAboveLiquidation, t.maintenanceBps);
+        }
+        if (t.initialBps <= t.maintenanceBps || t.initialBps > MAX_INITIAL_BPS) {
+            revert InvalidTier(tier, TierRule.Initial, t.initialBps);
+        }
+        if (t.bonusBps > MAX_BONUS_BPS || t.bonusBps > t.liquidationBps - BPS) {
+            revert InvalidTier(tier, TierRule.Bonus, t.bonusBps);
+        }
+        if (t.closeFactorBps < MIN_CLOSE_FACTOR_BPS || t.closeFactorBps > BPS) {
+            revert InvalidTier(tier, TierRule.CloseFactor, t.closeFactorBps);
+        }
+        if (t.gracePeriod < MIN_GRACE_PERIOD || t.gracePeriod > MAX_GRACE_PERIOD) {
+            revert InvalidTier(tier, TierRule.GracePeriod, t.gracePeriod);
+        }
         emit TierSet(tier, _tiers[tier], t);
         _tiers[tier] = t;
     }
@@ -91,8 +103,8 @@ contract PrimeMargin is IPrimeMargin, PrimeModule {
     /// @inheritdoc IPrimeMargin
     function setCollateral(address asset, CollateralConfig calldata c) external {
         _requireDelegated();
-        if (c.riskWeightBps > MAX_RISK_WEIGHT_BPS) revert InvalidCollateral(asset, "risk weight");
-        if (c.capPerAccount > c.capTotal) revert InvalidCollateral(asset, "account cap above total");
+        if (c.riskWeightBps > MAX_RISK_WEIGHT_BPS) revert InvalidCollateral(asset, CollateralRule.RiskWeight);
+        if (c.capPerAccount > c.capTotal) revert InvalidCollateral(asset, CollateralRule.AccountCapAboveTotal);
         Listing storage l = _listings[asset];
         if (l.slot == 0) {
             // Reverts for an asset without a usable price: nothing unpriced is listed.
@@ -117,14 +129,16 @@ contract PrimeMargin is IPrimeMargin, PrimeModule {
         Listing storage l = _listings[asset];
         if (l.slot == 0) revert AssetNotListed(asset);
         // A pool would receive the income of what it holds and count it for no lender (SEC-28).
-        if (l.income) revert InvalidCollateral(asset, "income-bearing");
-        if (pool.broker() != address(this)) revert InvalidCollateral(asset, "pool of another broker");
+        if (l.income) revert InvalidCollateral(asset, CollateralRule.IncomeBearing);
+        if (pool.broker() != address(this)) revert InvalidCollateral(asset, CollateralRule.PoolOfAnotherBroker);
         // One pool per asset (round 9 I2: two listings on one pool broke assignedDebt = sum carried).
-        if (IERC4626(address(pool)).asset() != asset) revert InvalidCollateral(asset, "pool of another asset");
+        if (IERC4626(address(pool)).asset() != asset) {
+            revert InvalidCollateral(asset, CollateralRule.PoolOfAnotherAsset);
+        }
         // The accounts' debts are the listed pool's: moving them would erase them here (SEC-155);
         // so is their assigned debt (its recovery is that pool's, SEC-195).
         if (address(l.pool) != address(0) && (l.pool.state().totalDebt != 0 || _totalAssigned[asset] != 0)) {
-            revert InvalidCollateral(asset, "pool owed");
+            revert InvalidCollateral(asset, CollateralRule.PoolOwed);
         }
         emit PoolSet(asset, address(l.pool), address(pool));
         l.pool = pool;
@@ -134,7 +148,9 @@ contract PrimeMargin is IPrimeMargin, PrimeModule {
     function setCreditLine(address account, CreditLine calldata line) external {
         _requireDelegated();
         Account memory a = _requireOpen(account);
-        if (line.tier >= MAX_TIERS || _tiers[line.tier].initialBps == 0) revert InvalidTier(line.tier, "unset");
+        if (line.tier >= MAX_TIERS || _tiers[line.tier].initialBps == 0) {
+            revert InvalidTier(line.tier, TierRule.Unset, line.tier);
+        }
         // The spread so far is charged at the old rate before the new one applies.
         if (line.spreadBps != a.spreadBps) _touchDebts(account, a);
         emit CreditLineSet(account, CreditLine(a.limitUsd, a.spreadBps, a.tier), line);
@@ -230,7 +246,7 @@ contract PrimeMargin is IPrimeMargin, PrimeModule {
         );
         if (adjustedUsd == 0) return (0, 0);
         uint256 haircut = MarginMath.haircutBps(l.riskWeightBps);
-        if (haircut >= BPS) revert InvalidCollateral(asset, "no collateral value");
+        if (haircut >= BPS) revert InvalidCollateral(asset, CollateralRule.NoCollateralValue);
         // Adjusted value per whole token: price x (1 - haircut); units rounded up.
         uint256 perToken = _oracle.price(asset) * (BPS - haircut) / BPS;
         units = Math.mulDiv(adjustedUsd, 10 ** l.decimals, perToken, Math.Rounding.Ceil);

@@ -5,7 +5,7 @@ import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManage
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
-import {IAutoRebalancer, RebalanceIntent, StrategyConfig} from "../../interfaces/IAutoRebalancer.sol";
+import {IAutoRebalancer, RebalanceIntent, StrategyConfig, StrategyRule} from "../../interfaces/IAutoRebalancer.sol";
 import {ILiquidityAggregator} from "../../interfaces/ILiquidityAggregator.sol";
 import {INavVenue, NavOrder} from "../../interfaces/INavVenue.sol";
 import {RouteCodec} from "../liquidity/RouteCodec.sol";
@@ -66,7 +66,7 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
         }
         // The lens reads both mappings at these slots (RebalancerLayout).
         if (slot != RebalancerLayout.PORTFOLIOS_SLOT || signers != RebalancerLayout.SIGNERS_SLOT) {
-            revert InvalidStrategy("storage layout");
+            revert StorageLayoutMismatch(slot, signers);
         }
     }
 
@@ -172,10 +172,9 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
     function setStrategy(address portfolio, StrategyConfig calldata config) external restricted {
         address[] memory assets = IPortfolioVault(portfolio).assets();
         uint256 n = assets.length;
-        if (config.minWeightBps.length != n || config.maxWeightBps.length != n) {
-            revert InvalidStrategy("bounds length != vault assets");
+        if (config.minWeightBps.length != n || config.maxWeightBps.length != n || n > PackedBpsLibrary.CAPACITY) {
+            revert BoundsLengthMismatch(config.minWeightBps.length, config.maxWeightBps.length, n);
         }
-        if (n > PackedBpsLibrary.CAPACITY) revert InvalidStrategy("more than 16 assets");
         RebalancePortfolio storage p = _portfolios[portfolio];
         uint256 minSum;
         uint256 maxSum;
@@ -184,26 +183,33 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
         // Bounded: n <= PackedBpsLibrary.CAPACITY (the vault's MAX_ASSETS).
         for (uint256 i; i < n; ++i) {
             if (config.minWeightBps[i] > config.maxWeightBps[i] || config.maxWeightBps[i] > BPS) {
-                revert InvalidStrategy("min > max or max > 10000");
+                revert WeightBoundsInvalid(i, config.minWeightBps[i], config.maxWeightBps[i]);
             }
             minSum += config.minWeightBps[i];
             maxSum += config.maxWeightBps[i];
             uint256 assetDecimals = IERC20Metadata(assets[i]).decimals();
             // 36 as in the RiskEngine: units up to 1e36 keep the plan's checked products far from 2**256.
-            if (assetDecimals > MAX_ASSET_DECIMALS) revert InvalidStrategy("asset decimals above 36");
+            if (assetDecimals > MAX_ASSET_DECIMALS) revert AssetDecimalsInvalid(assets[i], assetDecimals);
             progress = progress.setAssetDecimals(i, assetDecimals);
         }
-        if (minSum > BPS || maxSum < BPS) revert InvalidStrategy("no weights within bounds sum to 10000");
-        if (config.signerThreshold == 0) revert InvalidStrategy("zero signer threshold");
-        if (config.cooldown < MIN_COOLDOWN) revert InvalidStrategy("cooldown below 600 s");
-        if (config.maxSlippageBps == 0 || config.maxSlippageBps > BPS) revert InvalidStrategy("max slippage");
-        if (config.maxTradeBps == 0 || config.maxTradeBps > BPS) revert InvalidStrategy("max trade");
-        if (config.lossRefillPeriod == 0) revert InvalidStrategy("zero loss refill period");
-        if (config.maxBaseFee == 0) revert InvalidStrategy("zero max base fee");
-        if (config.lossBudget > type(uint96).max) revert InvalidStrategy("loss budget above 2**96");
-        if (config.maxSnapshotAge > MAX_SNAPSHOT_AGE) revert InvalidStrategy("max snapshot age above 3600 s");
-        if (config.maxSnapshotAge != 0 && IPortfolioVault(portfolio).riskEngine().oracle() != oracle) {
-            revert InvalidStrategy("risk engine prices from another oracle");
+        if (minSum > BPS || maxSum < BPS) revert WeightSumsInvalid(minSum, maxSum);
+        if (config.signerThreshold == 0) revert InvalidStrategy(StrategyRule.SignerThreshold, 0);
+        if (config.cooldown < MIN_COOLDOWN) revert InvalidStrategy(StrategyRule.Cooldown, config.cooldown);
+        if (config.maxSlippageBps == 0 || config.maxSlippageBps > BPS) {
+            revert InvalidStrategy(StrategyRule.MaxSlippage, config.maxSlippageBps);
+        }
+        if (config.maxTradeBps == 0 || config.maxTradeBps > BPS) {
+            revert InvalidStrategy(StrategyRule.MaxTrade, config.maxTradeBps);
+        }
+        if (config.lossRefillPeriod == 0) revert InvalidStrategy(StrategyRule.LossRefillPeriod, 0);
+        if (config.maxBaseFee == 0) revert InvalidStrategy(StrategyRule.MaxBaseFee, 0);
+        if (config.lossBudget > type(uint96).max) revert InvalidStrategy(StrategyRule.LossBudget, config.lossBudget);
+        if (config.maxSnapshotAge > MAX_SNAPSHOT_AGE) {
+            revert InvalidStrategy(StrategyRule.MaxSnapshotAge, config.maxSnapshotAge);
+        }
+        if (config.maxSnapshotAge != 0) {
+            IOracleRouter engineOracle = IPortfolioVault(portfolio).riskEngine().oracle();
+            if (engineOracle != oracle) revert ForeignOracle(address(engineOracle), address(oracle));
         }
         StrategyWord strategy = p.strategy;
         uint256 strategyId = uint256(strategy.strategyId()) + 1;
@@ -236,7 +242,7 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
 
     /// @inheritdoc IAutoRebalancer
     function setSigner(address portfolio, address signer, bool authorised) external restricted {
-        if (signer == address(0)) revert InvalidStrategy("zero signer");
+        if (signer == address(0)) revert ZeroSigner();
         _signers[portfolio][signer] = authorised;
         emit SignerSet(portfolio, signer, authorised);
     }
@@ -523,7 +529,7 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
             soldAt := add(data, 96)
             boughtAt := add(data, add(128, size))
         }
-        if (!wellFormed) revert InvalidStrategy("vault returned an unexpected trade report");
+        if (!wellFormed) revert MalformedTradeReport(result.length, count);
         uint256[] memory prices = s.market.prices;
         uint256[] memory units = s.market.units;
         // Bounded: trades <= assets <= PackedBpsLibrary.CAPACITY.

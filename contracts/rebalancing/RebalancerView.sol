@@ -55,7 +55,7 @@ library RebalancerView {
         if (sum != BPS) revert IAutoRebalancer.TargetsSumInvalid(sum);
         (s.assets, s.market.holdings) = IPortfolioVault(portfolio).positions();
         if (s.assets.length != n) {
-            revert IAutoRebalancer.InvalidStrategy("vault assets changed: set the strategy again");
+            revert IAutoRebalancer.VaultAssetsChanged(portfolio, s.assets.length, n);
         }
         uint256[] memory prices_;
         // Snapshot prices only for a strategy bound to its relayer: an unbound intent can be copied

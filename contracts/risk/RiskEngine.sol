@@ -8,8 +8,10 @@ import {
     IRiskEngine,
     IRiskManagedPortfolio,
     AssetRisk,
+    ModelRule,
     ModelUpdate,
     RiskCheck,
+    RiskConfigRule,
     RiskLimit,
     RiskLimits,
     RiskMetrics
@@ -63,13 +65,15 @@ contract RiskEngine is IRiskEngine, AccessManaged, ExtSloads {
     mapping(address portfolio => Portfolio) private _portfolios;
 
     constructor(address authority, IOracleRouter oracle_) AccessManaged(authority) {
-        if (address(oracle_) == address(0)) revert InvalidRiskConfig(address(0), "zero oracle");
+        if (address(oracle_) == address(0)) revert InvalidRiskConfig(address(0), RiskConfigRule.ZeroOracle, 0);
         oracle = oracle_;
         uint256 slot;
         assembly ("memory-safe") {
             slot := _portfolios.slot
         }
-        if (slot != RiskLayout.PORTFOLIOS_SLOT) revert InvalidRiskConfig(address(0), "storage layout");
+        if (slot != RiskLayout.PORTFOLIOS_SLOT) {
+            revert InvalidRiskConfig(address(0), RiskConfigRule.StorageLayout, slot);
+        }
     }
 
     // ================================================================ governance
@@ -78,7 +82,7 @@ contract RiskEngine is IRiskEngine, AccessManaged, ExtSloads {
     function configure(address portfolio, AssetRisk[] calldata assets, RiskLimits calldata limits) external restricted {
         address[] memory tokens = IRiskManagedPortfolio(portfolio).assets();
         uint256 n = tokens.length;
-        if (n == 0 || n > MAX_ASSETS) revert InvalidRiskConfig(portfolio, "asset count");
+        if (n == 0 || n > MAX_ASSETS) revert InvalidRiskConfig(portfolio, RiskConfigRule.AssetCount, n);
         if (assets.length != n) revert HoldingsLengthMismatch(n, assets.length);
         RiskUpdateRules.validateLimits(portfolio, limits);
         Portfolio storage p = _portfolios[portfolio];
@@ -94,10 +98,14 @@ contract RiskEngine is IRiskEngine, AccessManaged, ExtSloads {
         // Bounded: n <= MAX_ASSETS.
         for (uint256 i; i < n; ++i) {
             AssetRisk calldata a = assets[i];
-            if (a.maxWeightBps == 0 || a.maxWeightBps > BPS) revert InvalidRiskConfig(portfolio, "maxWeightBps");
-            if (a.assetClass >= MAX_CLASSES) revert InvalidRiskConfig(portfolio, "assetClass");
+            if (a.maxWeightBps == 0 || a.maxWeightBps > BPS) {
+                revert InvalidRiskConfig(portfolio, RiskConfigRule.MaxWeightBps, a.maxWeightBps);
+            }
+            if (a.assetClass >= MAX_CLASSES) {
+                revert InvalidRiskConfig(portfolio, RiskConfigRule.AssetClass, a.assetClass);
+            }
             uint256 decimals = IERC20Metadata(tokens[i]).decimals();
-            if (decimals > MAX_DECIMALS) revert InvalidRiskConfig(portfolio, "decimals");
+            if (decimals > MAX_DECIMALS) revert InvalidRiskConfig(portfolio, RiskConfigRule.Decimals, decimals);
             p.assetParams[i] = AssetParamsLibrary.pack(a.maxWeightBps, a.assetClass, a.liquid, decimals);
         }
         p.header = p.header.setMinLiquidBps(limits.minLiquidBps).setMaxVar95Bps(limits.maxVar95Bps)
@@ -114,7 +122,7 @@ contract RiskEngine is IRiskEngine, AccessManaged, ExtSloads {
 
     /// @inheritdoc IRiskEngine
     function halt(address subject) external restricted {
-        if (subject == address(0)) revert InvalidRiskConfig(address(0), "zero subject");
+        if (subject == address(0)) revert InvalidRiskConfig(address(0), RiskConfigRule.ZeroSubject, 0);
         _halt(subject, RiskLimit.Halted);
     }
 
@@ -156,12 +164,12 @@ contract RiskEngine is IRiskEngine, AccessManaged, ExtSloads {
         // the model, to no scenarios): an update without them would switch the stress limit off
         // in one step (RSK-14).
         if (update.stressLossBps.length < uint256(m.scenarioCount()) * n) {
-            revert InvalidModelUpdate(portfolio, "stress scenarios dropped", update.stressLossBps.length / n);
+            revert InvalidModelUpdate(portfolio, ModelRule.StressScenariosDropped, update.stressLossBps.length / n);
         }
         // Bounded: n <= MAX_ASSETS, pairs <= 120, shocks <= MAX_SCENARIOS * n.
         for (uint256 i; i < n; ++i) {
             uint32 vol = update.volsPpm[i];
-            if (vol == 0 || vol > MAX_VOL_PPM) revert InvalidModelUpdate(portfolio, "vol", i);
+            if (vol == 0 || vol > MAX_VOL_PPM) revert InvalidModelUpdate(portfolio, ModelRule.Vol, i);
             RiskUpdateRules.requireChange(
                 portfolio,
                 i,
@@ -177,7 +185,7 @@ contract RiskEngine is IRiskEngine, AccessManaged, ExtSloads {
         }
         for (uint256 k; k < update.correlations.length; ++k) {
             int16 rho = update.correlations[k];
-            if (rho > 10_000 || rho < -10_000) revert InvalidModelUpdate(portfolio, "correlation", k);
+            if (rho > 10_000 || rho < -10_000) revert InvalidModelUpdate(portfolio, ModelRule.Correlation, k);
             RiskUpdateRules.requireChange(
                 portfolio, k, p.correlations[k], rho, b.maxCorrelationChange(), false, num, den, free
             );
@@ -186,7 +194,7 @@ contract RiskEngine is IRiskEngine, AccessManaged, ExtSloads {
         RiskUpdateRules.requireCorrelationMatrix(portfolio, update.correlations, n);
         for (uint256 k; k < update.stressLossBps.length; ++k) {
             int16 shock = update.stressLossBps[k];
-            if (shock > 10_000 || shock < -10_000) revert InvalidModelUpdate(portfolio, "stress", k);
+            if (shock > 10_000 || shock < -10_000) revert InvalidModelUpdate(portfolio, ModelRule.Stress, k);
             // Bounded are the shocks the model had; new scenarios are free.
             if (k < uint256(m.scenarioCount()) * n) {
                 RiskUpdateRules.requireChange(

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity ^0.8.24;
 
-import {IRiskEngine, ModelUpdate, RiskLimits} from "../../interfaces/IRiskEngine.sol";
+import {IRiskEngine, ModelRule, ModelUpdate, RiskConfigRule, RiskLimits} from "../../interfaces/IRiskEngine.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {RiskMath} from "../libraries/RiskMath.sol";
 import {BPS} from "../libraries/Constants.sol";
 import {ModelWord, RiskBoundsWord} from "./RiskLayout.sol";
@@ -18,18 +19,19 @@ library RiskUpdateRules {
 
     /// @notice Limits a portfolio may be configured with.
     function validateLimits(address portfolio, RiskLimits calldata l) internal pure {
-        if (l.minLiquidBps > BPS || l.maxDrawdownBps > BPS || l.hardDrawdownBps > BPS) {
-            revert IRiskEngine.InvalidRiskConfig(portfolio, "bps above 10000");
-        }
+        uint256 largest = Math.max(l.minLiquidBps, Math.max(l.maxDrawdownBps, l.hardDrawdownBps));
+        if (largest > BPS) revert IRiskEngine.InvalidRiskConfig(portfolio, RiskConfigRule.LimitBps, largest);
         if (l.hardDrawdownBps != 0 && l.hardDrawdownBps < l.maxDrawdownBps) {
-            revert IRiskEngine.InvalidRiskConfig(portfolio, "hardDrawdownBps below maxDrawdownBps");
+            revert IRiskEngine.InvalidRiskConfig(portfolio, RiskConfigRule.HardDrawdownBelowMax, l.hardDrawdownBps);
         }
-        if (l.maxModelAge == 0 || l.maxPriceAge == 0) revert IRiskEngine.InvalidRiskConfig(portfolio, "zero max age");
+        if (l.maxModelAge == 0 || l.maxPriceAge == 0) {
+            revert IRiskEngine.InvalidRiskConfig(portfolio, RiskConfigRule.ZeroMaxAge, 0);
+        }
         if (l.maxVolChangeBps == 0 || l.maxCorrelationChange == 0 || l.maxStressChangeBps == 0) {
-            revert IRiskEngine.InvalidRiskConfig(portfolio, "zero change bound");
+            revert IRiskEngine.InvalidRiskConfig(portfolio, RiskConfigRule.ZeroChangeBound, 0);
         }
         if (l.boundWindowHours > MAX_BOUND_WINDOW_HOURS) {
-            revert IRiskEngine.InvalidRiskConfig(portfolio, "boundWindowHours above 8760");
+            revert IRiskEngine.InvalidRiskConfig(portfolio, RiskConfigRule.BoundWindowHours, l.boundWindowHours);
         }
     }
 
@@ -39,7 +41,7 @@ library RiskUpdateRules {
     function checkSequence(address portfolio, ModelUpdate calldata u, ModelWord m, RiskBoundsWord b) internal view {
         if (u.updateId != m.updateId() + 1) revert IRiskEngine.StaleUpdate(portfolio, m.updateId() + 1, u.updateId);
         if (u.asOf <= m.asOf() || u.asOf > block.timestamp) {
-            revert IRiskEngine.InvalidModelUpdate(portfolio, "asOf", u.asOf);
+            revert IRiskEngine.InvalidModelUpdate(portfolio, ModelRule.AsOf, u.asOf);
         }
         if (m.publishedAt() != 0 && block.timestamp < uint256(m.publishedAt()) + b.minUpdateDelay()) {
             revert IRiskEngine.UpdateTooSoon(portfolio, m.publishedAt(), b.minUpdateDelay());
@@ -48,18 +50,20 @@ library RiskUpdateRules {
 
     /// @notice Array lengths and scalar ranges of a model update for an n-asset portfolio.
     function checkShapes(address portfolio, ModelUpdate calldata u, uint256 n, uint256 maxScenarios) internal pure {
-        if (u.volsPpm.length != n) revert IRiskEngine.InvalidModelUpdate(portfolio, "vols length", u.volsPpm.length);
+        if (u.volsPpm.length != n) {
+            revert IRiskEngine.InvalidModelUpdate(portfolio, ModelRule.VolsLength, u.volsPpm.length);
+        }
         if (u.correlations.length != n * (n - 1) / 2) {
-            revert IRiskEngine.InvalidModelUpdate(portfolio, "correlations length", u.correlations.length);
+            revert IRiskEngine.InvalidModelUpdate(portfolio, ModelRule.CorrelationsLength, u.correlations.length);
         }
         uint256 shocks = u.stressLossBps.length;
         if (shocks % n != 0 || shocks / n > maxScenarios) {
-            revert IRiskEngine.InvalidModelUpdate(portfolio, "stress length", shocks);
+            revert IRiskEngine.InvalidModelUpdate(portfolio, ModelRule.StressLength, shocks);
         }
         if (u.esMultiplierPpm < RiskMath.PPM || u.esMultiplierPpm > 10 * RiskMath.PPM) {
-            revert IRiskEngine.InvalidModelUpdate(portfolio, "esMultiplierPpm", u.esMultiplierPpm);
+            revert IRiskEngine.InvalidModelUpdate(portfolio, ModelRule.EsMultiplier, u.esMultiplierPpm);
         }
-        if (u.metrics.grade > 5) revert IRiskEngine.InvalidModelUpdate(portfolio, "grade", u.metrics.grade);
+        if (u.metrics.grade > 5) revert IRiskEngine.InvalidModelUpdate(portfolio, ModelRule.Grade, u.metrics.grade);
     }
 
     /// @notice Correlations are stored in 1e-4; the tolerance below is one such unit per asset.
@@ -124,7 +128,7 @@ library RiskUpdateRules {
                 mstore(add(rowI, shl(5, i)), d)
             }
         }
-        if (failed != 0) revert IRiskEngine.InvalidModelUpdate(portfolio, "correlation matrix", failed - 1);
+        if (failed != 0) revert IRiskEngine.InvalidModelUpdate(portfolio, ModelRule.CorrelationMatrix, failed - 1);
     }
 
     /// @notice The share `num / den` of its bound a loosening change may use, and whether a

@@ -13,7 +13,12 @@ def revert_line(err: Exception) -> str:
     from ape.exceptions import CustomError
 
     if isinstance(err, CustomError):
-        return repr(err)
+        inputs = {i.name: i for i in err.abi.inputs}
+        args = ", ".join(
+            f"{k}={_shown(getattr(inputs.get(k), 'internal_type', None), v)}"
+            for k, v in sorted(err.inputs.items())
+        )
+        return f"{err.abi.name}({args})"
     line = (str(err).splitlines() or [type(err).__name__])[0]
     return decode_error_data(line) or line
 
@@ -39,7 +44,7 @@ def decode_error_data(data: str) -> str | None:
         values = decode([i.canonical_type for i in abi.inputs], raw[4:])
     except Exception:  # noqa: BLE001 - not this error's encoding after all
         return None
-    args = ", ".join(f"{i.name}={_plain(v)}" for i, v in zip(abi.inputs, values))
+    args = ", ".join(f"{i.name}={_shown(i.internal_type, v)}" for i, v in zip(abi.inputs, values))
     return f"{abi.name}({args})"
 
 
@@ -57,7 +62,14 @@ def _project_errors() -> dict[bytes, object]:
     return _ERRORS
 
 
-def _plain(value) -> str:
+def _shown(internal_type: str | None, value) -> str:
+    """An error argument as a person reads it: an enum's member by name (`rule=Vol`, from the
+    Solidity sources), bytes in hex, anything else as it is."""
+    from keepers.core.solidity_enums import member_name
+
+    named = member_name(internal_type, value)
+    if named is not None:
+        return named
     return "0x" + value.hex() if isinstance(value, bytes) else str(value)
 
 

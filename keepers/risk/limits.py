@@ -1,19 +1,7 @@
 """Names of the RiskEngine's `RiskLimit` enum (interfaces/IRiskEngine.sol), in its order: what a
-check found broken, and why `sync` or the guardian halted a portfolio."""
+check found broken, and why `sync` or the guardian halted a portfolio. Read from the source (no
+copy kept here)."""
 
-RISK_LIMIT_NAMES = (
-    "None",
-    "Halted",
-    "StaleModel",
-    "StalePrices",
-    "UnpricedAsset",
-    "AssetConcentration",
-    "ClassConcentration",
-    "MinLiquidity",
-    "Var95",
-    "Var99",
-    "ExpectedShortfall",
-    "StressLoss",
-    "Drawdown",
-    "InvalidModel",
-)
+from keepers.core.solidity_enums import solidity_enums
+
+RISK_LIMIT_NAMES: tuple[str, ...] = solidity_enums()["RiskLimit"]

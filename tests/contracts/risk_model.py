@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from math import isqrt
 from statistics import NormalDist
 
+from keepers.core.solidity_enums import member
 from keepers.risk import RISK_LIMIT_NAMES
 
 BPS, PPM = 10_000, 1_000_000
@@ -277,16 +278,16 @@ class RiskModel:
         if update_id != self.update_id + 1:
             return "StaleUpdate", {"expectedId": self.update_id + 1, "updateId": update_id}
         if as_of <= self.as_of or as_of > now:
-            return "InvalidModelUpdate", {"reason": "asOf", "index": as_of}
+            return "InvalidModelUpdate", {"rule": member("ModelRule", "AsOf"), "index": as_of}
         if now < self.published_at + self.limits["minUpdateDelay"]:
             return "UpdateTooSoon", {"lastPublishedAt": self.published_at}
         if es < PPM or es > 10 * PPM:
-            return "InvalidModelUpdate", {"reason": "esMultiplierPpm", "index": es}
+            return "InvalidModelUpdate", {"rule": member("ModelRule", "EsMultiplier"), "index": es}
         pairs = [(i, j) for i in range(self.n) for j in range(i + 1, self.n)]
         hedges = {a for (i, j), rho in zip(pairs, self.correlations) if rho < 0 for a in (i, j)}
         for i, (old, new) in enumerate(zip(self.vols_ppm, vols)):
             if new == 0 or new > MAX_VOL_PPM:
-                return "InvalidModelUpdate", {"reason": "vol", "index": i}
+                return "InvalidModelUpdate", {"rule": member("ModelRule", "Vol"), "index": i}
             # A hedge's (negatively correlated asset's) vol increase is bounded like a decrease.
             refused = self.change_refusal(
                 i, old, new, True, self.limits["maxVolChangeBps"], now, i not in hedges

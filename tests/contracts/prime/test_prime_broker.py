@@ -28,6 +28,7 @@ from broker_fixtures import (
     route,
 )
 from keepers.access import ROLE_IDS
+from keepers.core.solidity_enums import member
 from keepers.prime import model
 
 
@@ -376,7 +377,12 @@ def test_prm_18__liquidation_sold_through_the_aggregator__oracle_bounded(p, chai
     repay = 6_000 * UNIT["USDC"]
     preview = p.margin.previewLiquidation(CLIENT_ID, usdc, repay, qspx)
     sale = route(p, chain, "QSPX", "USDC", preview.seized)
-    with ape.reverts(broker.InvalidRoute, reason="recipient"):
+    with ape.reverts(
+        broker.InvalidRoute,
+        tokenIn=qspx.address,
+        tokenOut=usdc.address,
+        recipient=p.liquidator.address,
+    ):
         broker.liquidate(
             CLIENT_ID,
             usdc,
@@ -499,7 +505,7 @@ def test_prm_20__halts__no_new_risk__repayment_and_liquidation_go_on(p, accounts
         broker.openAccount(sender=wallet)
     # The broker keeps no halt of its own.
     assert not hasattr(broker, "halt") and not hasattr(broker, "resume")
-    with ape.reverts(engine.InvalidRiskConfig, reason="zero subject"):
+    with ape.reverts(engine.InvalidRiskConfig, rule=member("RiskConfigRule", "ZeroSubject")):
         engine.halt(ZERO, sender=p.guardian)
 
 

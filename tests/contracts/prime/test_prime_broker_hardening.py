@@ -35,6 +35,7 @@ from broker_fixtures import (
     act,
 )
 from keepers.access import renounce_temporary_roles
+from keepers.core.solidity_enums import member
 from keepers.prime import CollateralTerms, configure_prime
 from keepers.risk.deploy import feed_config
 
@@ -247,7 +248,9 @@ def test_sec_21__notes_posted_at_maturity__redeemed_into_cash_collateral_and_sei
     # Every note matured out of the accounts' collateral, still the broker's for them (their claim
     # on the servicer): the binding stays.
     assert broker.totalCollateral(note) == 1_000 * SHARE_UNIT
-    with ape.reverts(broker.InvalidCollateral, asset=note.address, reason="posted"):
+    with ape.reverts(
+        broker.InvalidCollateral, asset=note.address, rule=member("CollateralRule", "Posted")
+    ):
         governed(p, "unbind", lambda s: broker.setIncome(note, NO_INCOME, lusdc, sender=s))
     # The broker credited no more than the servicer paid it.
     assert lusdc.balanceOf(broker) >= broker.totalCollateral(lusdc)
@@ -409,15 +412,23 @@ def test_sec_28__an_income_bearing_asset__never_borrowable(p, income_stack):
     list_asset(p, shares, "USDC", 2_000, (SHARES, shares.address))
     assert tuple(p.margin.incomeOf(shares)) == (SHARES, shares.address, shares.address)
     pool = p.pools["QSPX"]  # any pool of this broker: the refusal is the asset's
-    with ape.reverts(broker.InvalidCollateral, asset=shares.address, reason="income-bearing"):
+    with ape.reverts(
+        broker.InvalidCollateral,
+        asset=shares.address,
+        rule=member("CollateralRule", "IncomeBearing"),
+    ):
         governed(p, "pool", lambda s: broker.setPool(shares, pool, sender=s))
     qspx = p.tokens["QSPX"]
-    with ape.reverts(broker.InvalidCollateral, asset=qspx.address, reason="borrowable"):
+    with ape.reverts(
+        broker.InvalidCollateral, asset=qspx.address, rule=member("CollateralRule", "Borrowable")
+    ):
         governed(p, "income", lambda s: broker.setIncome(qspx, SHARES, qspx, sender=s))
     qtb = p.tokens["QTB"]
     qtb.approve(broker, UNIT["QTB"], sender=p.client)
     broker.execute(CLIENT_ID, [act(DEPOSIT, qtb, UNIT["QTB"])], sender=p.client)
-    with ape.reverts(broker.InvalidCollateral, asset=qtb.address, reason="posted"):
+    with ape.reverts(
+        broker.InvalidCollateral, asset=qtb.address, rule=member("CollateralRule", "Posted")
+    ):
         governed(p, "income", lambda s: broker.setIncome(qtb, SHARES, qtb, sender=s))
 
 

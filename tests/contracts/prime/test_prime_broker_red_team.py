@@ -25,6 +25,7 @@ from broker_fixtures import (
     route,
 )
 from fast_reverts import attempt
+from keepers.core.solidity_enums import member
 from keepers.liquidity.codec import encode_route
 from keepers.liquidity.rfq import RfqQuote, sign_quote
 
@@ -223,7 +224,9 @@ def test_sec_155__set_pool_while_the_old_pool_is_owed__refused(p, project):
     borrowed(p)
     other = another_pool(p, usdc, "LendingPool.USDC2")
     old = p.pools["USDC"]
-    with ape.reverts(p.broker.InvalidCollateral, asset=usdc, reason="pool owed"):
+    with ape.reverts(
+        p.broker.InvalidCollateral, asset=usdc, rule=member("CollateralRule", "PoolOwed")
+    ):
         p.governed(
             ("swap the pool", lambda: p.broker.setPool(usdc, other, sender=p.deployment.sender))
         )

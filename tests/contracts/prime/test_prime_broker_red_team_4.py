@@ -25,6 +25,7 @@ from broker_fixtures import (
     another_pool,
 )
 from fast_reverts import attempt
+from keepers.core.solidity_enums import member
 from keepers.prime.book import PrimeBook
 from keepers.prime.margin import choose_liquidation
 from test_prime_broker_red_team_3 import liquidate, post, rfq_route
@@ -296,7 +297,9 @@ def test_sec_195__set_pool_while_debt_of_it_is_assigned__refused(p, bond, mature
     old = p.pools["USDC"]
     assert old.state().totalDebt == 0 and p.broker.assignedDebtOf(CLIENT_ID, usdc) > 0
     other = another_pool(p, usdc, "LendingPool.USDC3")
-    with ape.reverts(p.broker.InvalidCollateral, asset=usdc, reason="pool owed"):
+    with ape.reverts(
+        p.broker.InvalidCollateral, asset=usdc, rule=member("CollateralRule", "PoolOwed")
+    ):
         p.governed(
             ("swap the pool", lambda: p.broker.setPool(usdc, other, sender=p.deployment.sender))
         )

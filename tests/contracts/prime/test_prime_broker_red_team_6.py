@@ -17,6 +17,7 @@ import ape
 
 from bond_fixtures import USD_UNIT
 from broker_fixtures import CLIENT_ID, DEPOSIT, REPAY, UNIT, act, another_pool
+from keepers.core.solidity_enums import member
 from test_prime_broker_red_team import ACCOMPLICE_ID, rfq_route, wallet_of
 from test_prime_broker_red_team_3 import liquidate
 from test_prime_broker_red_team_4 import seize_the_cash, take
@@ -177,7 +178,9 @@ def test_sec_240__set_pool_of_another_asset__refused(p, bond):
     pool of another asset is refused."""
     usdc, lusdc = p.tokens["USDC"], bond.usdc
     other = another_pool(p, lusdc, "LendingPool.LUSDC9")
-    with ape.reverts(p.broker.InvalidCollateral, asset=usdc, reason="pool of another asset"):
+    with ape.reverts(
+        p.broker.InvalidCollateral, asset=usdc, rule=member("CollateralRule", "PoolOfAnotherAsset")
+    ):
         p.governed(
             ("pool of LUSDC", lambda: p.broker.setPool(usdc, other, sender=p.deployment.sender))
         )

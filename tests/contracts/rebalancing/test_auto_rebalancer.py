@@ -7,11 +7,35 @@ from eth_utils import keccak
 
 from fast_reverts import assert_reverts
 from isolation import isolated
+from keepers.core.solidity_enums import member
 from keepers.liquidity.codec import encode_legs
 from rebalancer_fixtures import strategy_tuple
 
 TARGETS = (4_000, 3_000, 1_500, 1_500)
 ASSET_CONCENTRATION = 5  # RiskLimit enum
+# IAutoRebalancer's StrategyRule enum, read from the source
+(
+    SIGNER_THRESHOLD,
+    COOLDOWN,
+    MAX_SLIPPAGE,
+    MAX_TRADE,
+    LOSS_REFILL_PERIOD,
+    MAX_BASE_FEE,
+    LOSS_BUDGET,
+    MAX_SNAPSHOT_AGE,
+) = (
+    member("StrategyRule", name)
+    for name in (
+        "SignerThreshold",
+        "Cooldown",
+        "MaxSlippage",
+        "MaxTrade",
+        "LossRefillPeriod",
+        "MaxBaseFee",
+        "LossBudget",
+        "MaxSnapshotAge",
+    )
+)
 
 
 def selector(contract, error_name):
@@ -250,10 +274,66 @@ def test_sec_62__strategy_cooldown_below_the_minimum__refused_nonce_outlives_the
     r = rebalancing
     rb = r.rebalancer
     with isolated(chain):
-        with ape.reverts(rb.InvalidStrategy, reason="cooldown below 600 s"):
+        with ape.reverts(rb.InvalidStrategy, rule=COOLDOWN, value=0):
             rb.setStrategy(r.vault, strategy_tuple(cooldown=0), sender=governor)
         minimum = rb.MIN_COOLDOWN()
         assert minimum == 600 and (2**24 - 1) * minimum >= 319 * 365 * 86_400
-        with ape.reverts(rb.InvalidStrategy, reason="cooldown below 600 s"):
+        with ape.reverts(rb.InvalidStrategy, rule=COOLDOWN, value=minimum - 1):
             rb.setStrategy(r.vault, strategy_tuple(cooldown=minimum - 1), sender=governor)
         rb.setStrategy(r.vault, strategy_tuple(cooldown=minimum), sender=governor)
+
+
+def test_set_strategy__every_refusal__names_the_rule_and_the_value_and_changes_nothing(
+    rebalancing, chain, governor
+):
+    """Each of setStrategy's checks refuses with an error that carries what was wrong (the rule and
+    the value, the asset's index and bounds, the sums), and a refused strategy leaves the record as
+    it was (the strategy id does not move)."""
+    r = rebalancing
+    rb = r.rebalancer
+    with isolated(chain):
+        before = r.lens.strategyOf(rb, r.vault)
+        refused = [
+            (dict(signerThreshold=0), rb.InvalidStrategy, dict(rule=SIGNER_THRESHOLD, value=0)),
+            (dict(maxSlippageBps=0), rb.InvalidStrategy, dict(rule=MAX_SLIPPAGE, value=0)),
+            (
+                dict(maxSlippageBps=10_001),
+                rb.InvalidStrategy,
+                dict(rule=MAX_SLIPPAGE, value=10_001),
+            ),
+            (dict(maxTradeBps=10_001), rb.InvalidStrategy, dict(rule=MAX_TRADE, value=10_001)),
+            (dict(lossRefillPeriod=0), rb.InvalidStrategy, dict(rule=LOSS_REFILL_PERIOD, value=0)),
+            (dict(maxBaseFee=0), rb.InvalidStrategy, dict(rule=MAX_BASE_FEE, value=0)),
+            (dict(lossBudget=2**96), rb.InvalidStrategy, dict(rule=LOSS_BUDGET, value=2**96)),
+            (
+                dict(maxSnapshotAge=3_601),
+                rb.InvalidStrategy,
+                dict(rule=MAX_SNAPSHOT_AGE, value=3_601),
+            ),
+            (
+                dict(minWeightBps=[500, 1_000, 0], maxWeightBps=[10_000, 8_000, 4_000]),
+                rb.BoundsLengthMismatch,
+                dict(minBounds=3, maxBounds=3, assets=4),
+            ),
+            (
+                dict(minWeightBps=[500, 9_000, 0, 0]),
+                rb.WeightBoundsInvalid,
+                dict(index=1, minBps=9_000, maxBps=8_000),
+            ),
+            (
+                dict(maxWeightBps=[10_001, 8_000, 4_000, 4_000]),
+                rb.WeightBoundsInvalid,
+                dict(index=0, minBps=500, maxBps=10_001),
+            ),
+            (
+                dict(minWeightBps=[5_000, 6_000, 0, 0]),
+                rb.WeightSumsInvalid,
+                dict(minSumBps=11_000, maxSumBps=26_000),
+            ),
+        ]
+        for overrides, error, args in refused:
+            with ape.reverts(error, **args):
+                rb.setStrategy(r.vault, strategy_tuple(**overrides), sender=governor)
+        with ape.reverts(rb.ZeroSigner):
+            rb.setSigner(r.vault, "0x" + "00" * 20, True, sender=governor)
+        assert r.lens.strategyOf(rb, r.vault) == before

@@ -13,6 +13,7 @@ import ape
 from compliance_fixtures import wire
 from fast_reverts import assert_reverts
 from isolation import isolated
+from keepers.core.solidity_enums import member
 from keepers.core.units import BPS
 from liquidity_fixtures import PRICES
 from rebalancer_fixtures import ORDER, STRATEGY, strategy_tuple
@@ -112,7 +113,9 @@ def test_set_strategy__snapshot_age__bounded_zero_means_live_and_same_oracle_onl
     r = rebalancing
     rb = r.rebalancer
     with isolated(chain):
-        with ape.reverts(rb.InvalidStrategy, reason="max snapshot age above 3600 s"):
+        with ape.reverts(
+            rb.InvalidStrategy, rule=member("StrategyRule", "MaxSnapshotAge"), value=3_601
+        ):
             rb.setStrategy(r.vault, strategy_tuple(maxSnapshotAge=3_601), sender=governor)
         rb.setStrategy(r.vault, strategy_tuple(maxSnapshotAge=0), sender=governor)
         r.engine.sync(r.vault, sender=reporter)
@@ -123,7 +126,9 @@ def test_set_strategy__snapshot_age__bounded_zero_means_live_and_same_oracle_onl
         other = deployer.deploy(project.OracleRouter, stack[0])
         foreign = deployer.deploy(project.AutoRebalancer, stack[0], r.liq.aggregator, other)
         wire(stack[0], foreign, "AutoRebalancer", deployer)
-        with ape.reverts(foreign.InvalidStrategy, reason="risk engine prices from another oracle"):
+        with ape.reverts(
+            foreign.ForeignOracle, engineOracle=r.engine.oracle(), oracle=other.address
+        ):
             foreign.setStrategy(r.vault, strategy_tuple(), sender=governor)
         foreign.setStrategy(r.vault, strategy_tuple(maxSnapshotAge=0), sender=governor)
 

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from fast_reverts import assert_reverts, revert_data
 from isolation import isolated
+from keepers.core.solidity_enums import member
 from keepers.core.units import BPS
 from risk_fixtures import (
     ASSETS,
@@ -293,7 +294,7 @@ def test_publish_model__window__increases_free_within_the_absolute_ranges(
         update,
         sender=risk_keeper,
         error=(engine, "InvalidModelUpdate"),
-        reason="vol",
+        rule=member("ModelRule", "Vol"),
         index=QSPX,
     )
     accepted_at(
@@ -389,7 +390,7 @@ def test_configure__bound_window__round_trip_event_and_range(risk_stack, governo
     [event] = receipt.decode_logs(engine.PortfolioConfigured)
     assert (event.previous[WINDOW], event.next[WINDOW]) == (8_760, 24)
     with ape.reverts(
-        engine.InvalidRiskConfig, portfolio=vault, reason="boundWindowHours above 8760"
+        engine.InvalidRiskConfig, portfolio=vault, rule=member("RiskConfigRule", "BoundWindowHours")
     ):
         engine.configure(vault, asset_risk(), limits_tuple(boundWindowHours=8_761), sender=governor)
     assert tuple(lens.limitsOf(engine, vault)[0]) == limits_tuple(boundWindowHours=24)

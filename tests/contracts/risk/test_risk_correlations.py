@@ -6,6 +6,7 @@ import ape
 import numpy as np
 import pytest
 
+from keepers.core.solidity_enums import member
 from keepers.risk.cycle import correlation_matrix
 from risk_fixtures import ASSETS, CORRELATIONS, VOLS_PPM, asset_risk, limits_tuple, model_update
 
@@ -57,7 +58,10 @@ def test_publish_model__inconsistent_correlations__refused_before_any_check_sees
     published = list(loose.lens.modelInputsOf(engine, vault)[1])
     # The factorisation fails at QSPX (index 3): QCORP alone with QTB is consistent.
     with ape.reverts(
-        engine.InvalidModelUpdate, portfolio=vault, reason="correlation matrix", index=3
+        engine.InvalidModelUpdate,
+        portfolio=vault,
+        rule=member("ModelRule", "CorrelationMatrix"),
+        index=3,
     ):
         publish(loose, chain, risk_keeper, forged)
     assert list(loose.lens.modelInputsOf(engine, vault)[1]) == published
@@ -78,7 +82,9 @@ def test_publish_model__rounding_of_a_valid_matrix__accepted_beyond_tolerance_re
     assert list(loose.lens.modelInputsOf(engine, vault)[1]) == within
     beyond = [10_000 - 10] + [10_000] * 5
     assert smallest_eigenvalue_e4(beyond) < -4.9
-    with ape.reverts(engine.InvalidModelUpdate, portfolio=vault, reason="correlation matrix"):
+    with ape.reverts(
+        engine.InvalidModelUpdate, portfolio=vault, rule=member("ModelRule", "CorrelationMatrix")
+    ):
         publish(loose, chain, risk_keeper, beyond)
 
 
@@ -92,7 +98,10 @@ def test_publish_model__smallest_eigenvalue_exactly_at_the_bound__refused(
     boundary = [0, 0, 0, -5_002, 5_002, 5_002]
     assert abs(smallest_eigenvalue_e4(boundary) + 4) < 1e-9
     with ape.reverts(
-        engine.InvalidModelUpdate, portfolio=vault, reason="correlation matrix", index=3
+        engine.InvalidModelUpdate,
+        portfolio=vault,
+        rule=member("ModelRule", "CorrelationMatrix"),
+        index=3,
     ):
         publish(loose, chain, risk_keeper, boundary)
     inside = [0, 0, 0, -5_001, 5_001, 5_001]

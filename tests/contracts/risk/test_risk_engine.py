@@ -4,6 +4,7 @@ stale data or when halted, and bounds every keeper update."""
 import ape
 import pytest
 
+from keepers.core.solidity_enums import member
 from risk_fixtures import (
     ASSETS,
     CORRELATIONS,
@@ -236,11 +237,13 @@ def test_publish_model__replayed_id_too_soon_too_large_or_malformed__rejected(
         next=doubled[QSPX],
     ):
         engine.publishModel(vault, model_update(2, now, vols=doubled), sender=risk_keeper)
-    with ape.reverts(engine.InvalidModelUpdate, portfolio=vault, reason="correlations length"):
+    with ape.reverts(
+        engine.InvalidModelUpdate, portfolio=vault, rule=member("ModelRule", "CorrelationsLength")
+    ):
         engine.publishModel(
             vault, model_update(2, now, correlations=CORRELATIONS[:-1]), sender=risk_keeper
         )
-    with ape.reverts(engine.InvalidModelUpdate, portfolio=vault, reason="asOf"):
+    with ape.reverts(engine.InvalidModelUpdate, portfolio=vault, rule=member("ModelRule", "AsOf")):
         engine.publishModel(vault, model_update(2, now + 3_600), sender=risk_keeper)
     with ape.reverts(engine.AccessManagedUnauthorized):
         engine.publishModel(vault, model_update(2, now), sender=outsider)
@@ -268,9 +271,19 @@ def test_publish_model__update_id_gap_or_as_of_not_advancing__rejected(
         with ape.reverts(engine.StaleUpdate, portfolio=vault, expectedId=2, updateId=gap):
             engine.publishModel(vault, model_update(gap, now), sender=risk_keeper)
     for stale in (as_of, as_of - 1):  # the model's own asOf again, or older
-        with ape.reverts(engine.InvalidModelUpdate, portfolio=vault, reason="asOf", index=stale):
+        with ape.reverts(
+            engine.InvalidModelUpdate,
+            portfolio=vault,
+            rule=member("ModelRule", "AsOf"),
+            index=stale,
+        ):
             engine.publishModel(vault, model_update(2, stale), sender=risk_keeper)
-    with ape.reverts(engine.InvalidModelUpdate, portfolio=vault, reason="asOf", index=now + 600):
+    with ape.reverts(
+        engine.InvalidModelUpdate,
+        portfolio=vault,
+        rule=member("ModelRule", "AsOf"),
+        index=now + 600,
+    ):
         engine.publishModel(vault, model_update(2, now + 600), sender=risk_keeper)
     engine.publishModel(
         vault, model_update(2, as_of + 1), sender=risk_keeper
@@ -310,11 +323,9 @@ def test_publish_model__correlation_stress_and_es_bounds__rejected_beyond_accept
         ("correlations", CORRELATIONS, pair),
         ("stress", STRESS_BPS, shock),
     ):
-        reason = "correlation" if field == "correlations" else "stress"
+        rule = member("ModelRule", "Correlation" if field == "correlations" else "Stress")
         for out_of_range in (10_001, -10_001):
-            with ape.reverts(
-                engine.InvalidModelUpdate, portfolio=vault, reason=reason, index=index
-            ):
+            with ape.reverts(engine.InvalidModelUpdate, portfolio=vault, rule=rule, index=index):
                 engine.publishModel(
                     vault,
                     model_update(2, now, **{field: replaced(values, index, out_of_range)}),
@@ -362,11 +373,17 @@ def test_publish_model__dropping_the_stress_scenarios__rejected(risk_stack, risk
     chain.pending_timestamp += 700
     now = chain.pending_timestamp
     with ape.reverts(
-        engine.InvalidModelUpdate, portfolio=vault, reason="stress scenarios dropped", index=0
+        engine.InvalidModelUpdate,
+        portfolio=vault,
+        rule=member("ModelRule", "StressScenariosDropped"),
+        index=0,
     ):
         engine.publishModel(vault, model_update(2, now, stress=[]), sender=risk_keeper)
     with ape.reverts(
-        engine.InvalidModelUpdate, portfolio=vault, reason="stress scenarios dropped", index=1
+        engine.InvalidModelUpdate,
+        portfolio=vault,
+        rule=member("ModelRule", "StressScenariosDropped"),
+        index=1,
     ):
         engine.publishModel(vault, model_update(2, now, stress=STRESS_BPS[:4]), sender=risk_keeper)
     # A third scenario may be added.
@@ -378,7 +395,9 @@ def test_publish_model__dropping_the_stress_scenarios__rejected(risk_stack, risk
 def test_configure__bad_limits__rejected_with_reason(risk_stack, governor):
     engine, vault = risk_stack.engine, risk_stack.vault
     with ape.reverts(
-        engine.InvalidRiskConfig, portfolio=vault, reason="hardDrawdownBps below maxDrawdownBps"
+        engine.InvalidRiskConfig,
+        portfolio=vault,
+        rule=member("RiskConfigRule", "HardDrawdownBelowMax"),
     ):
         engine.configure(vault, asset_risk(), limits_tuple(hardDrawdownBps=500), sender=governor)
     with ape.reverts(engine.HoldingsLengthMismatch, expected=4, actual=3):
