@@ -446,12 +446,9 @@ interface IPrimeBroker is IPrimeBrokerErrors, IPrimeLiquidation {
     function clearMarginCall(address account) external;
 
     // ---------------------------------------------------------------- views
-    /// @notice Listed collateral and borrowable assets, in listing order (at most MAX_ASSETS).
-    function assets() external view returns (address[] memory);
-    function poolOf(address asset) external view returns (ILendingPool);
-    function collateralOf(address asset) external view returns (CollateralConfig memory);
-    function tierOf(uint8 tier) external view returns (MarginTier memory);
-    function creditLineOf(address account) external view returns (CreditLine memory);
+    // The listing, terms and margin views (`assets`, `poolOf`, `collateralOf`, `tierOf`,
+    // `creditLineOf`, `haircutBps`, `health`, `topUp`, `maxBorrow`, `previewLiquidation`,
+    // `incomeOf`, `incomeOwed`) are IPrimeViews, served at this address by the views module.
     /// @notice Collateral of `asset` posted by all accounts together, token units (the cap's measure;
     /// a matured note's units retired from the accounts' collateral still count, see "Income").
     function totalCollateral(address asset) external view returns (uint256);
@@ -476,6 +473,4 @@ interface IPrimeBroker is IPrimeBrokerErrors, IPrimeLiquidation {
     /// @notice Whether the account is halted: the whole book, or the account itself, at the RiskEngine.
     function isHalted(address account) external view returns (bool);
     function liquidationCount(address account) external view returns (uint32);
-    /// @notice The haircut of an asset, bps: min(BPS, riskWeightBps x 8%).
-    function haircutBps(address asset) external view returns (uint256);
 }

@@ -225,7 +225,7 @@ def quantera_side() -> dict[str, int]:
         if symbol != "USDC" and token.paused():
             token.unpause(sender=t[AGENT])
     broker = d.at("PrimeBroker")
-    margin = project.PrimeMargin.at(broker.address)
+    margin = project.PrimeViews.at(broker.address)
     registry, client, lender = d.at("IdentityRegistry"), t[QUANTERA_CLIENT], t[QUANTERA_LENDER]
     single = t[QUANTERA_SINGLE]
     for wallet, identity in (

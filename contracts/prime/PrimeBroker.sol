@@ -44,6 +44,9 @@ contract PrimeBroker is IPrimeBroker, PrimeLayout, Dispatch, ISwapPayer, AccessM
     /// @notice The liquidation module (liquidations and income; same storage layout, runs only by
     /// this contract's DELEGATECALL).
     address public immutable liquidationModule;
+    /// @notice The views module (IPrimeViews: listings, terms and account figures; same storage
+    /// layout, view functions only, runs only by this contract's DELEGATECALL).
+    address public immutable viewsModule;
     /// @inheritdoc IPrimeBroker
     IRiskEngine public immutable riskEngine;
 
@@ -54,12 +57,15 @@ contract PrimeBroker is IPrimeBroker, PrimeLayout, Dispatch, ISwapPayer, AccessM
         ILiquidityAggregator aggregator_,
         address marginModule_,
         address liquidationModule_,
+        address viewsModule_,
         IRiskEngine riskEngine_
     ) PrimeLayout(registry_, oracle_, aggregator_) AccessManaged(authority) {
         _requireModule(marginModule_, MARGIN_MODULE_ID);
         _requireModule(liquidationModule_, LIQUIDATION_MODULE_ID);
+        _requireModule(viewsModule_, VIEWS_MODULE_ID);
         marginModule = marginModule_;
         liquidationModule = liquidationModule_;
+        viewsModule = viewsModule_;
         riskEngine = riskEngine_;
         // The product plan's defaults: 150% / 125% / 110%, half a debt per liquidation, 5% bonus,
         // a day's grace.
@@ -208,17 +214,11 @@ contract PrimeBroker is IPrimeBroker, PrimeLayout, Dispatch, ISwapPayer, AccessM
         (repaid, seized) = _delegateWords(liquidationModule);
     }
 
-    /// @notice Serves the margin module's views (IPrimeMargin: `health`, `topUp`, `maxBorrow`,
-    /// `previewLiquidation`, `incomeOf`, `incomeOwed`) on this storage; any other unknown call
-    /// reverts.
+    /// @notice Serves the views module's functions (IPrimeViews) on this storage: every call no
+    /// function here serves goes to it, which has view functions only and refuses the rest
+    /// (`UnknownCall`).
     fallback() external {
-        bytes4 sig = msg.sig;
-        if (
-            sig != IPrimeMargin.health.selector && sig != IPrimeMargin.previewLiquidation.selector
-                && sig != IPrimeMargin.topUp.selector && sig != IPrimeMargin.maxBorrow.selector
-                && sig != IPrimeMargin.incomeOf.selector && sig != IPrimeMargin.incomeOwed.selector
-        ) revert UnknownCall(sig);
-        _delegate(marginModule);
+        _delegate(viewsModule);
     }
 
     /// @notice Pays the aggregator's venue during this broker's own sale: only the running sale's
@@ -236,38 +236,6 @@ contract PrimeBroker is IPrimeBroker, PrimeLayout, Dispatch, ISwapPayer, AccessM
     }
 
     // ================================================================ views
-
-    /// @inheritdoc IPrimeBroker
-    function assets() external view returns (address[] memory) {
-        uint256 count = _assetCount;
-        address[] memory list = new address[](count);
-        for (uint256 i; i < count; ++i) {
-            list[i] = _entries[i].asset;
-        }
-        return list;
-    }
-
-    /// @inheritdoc IPrimeBroker
-    function poolOf(address asset) external view returns (ILendingPool) {
-        return _listings[asset].pool;
-    }
-
-    /// @inheritdoc IPrimeBroker
-    function collateralOf(address asset) external view returns (CollateralConfig memory) {
-        Caps memory caps = _caps[asset];
-        return CollateralConfig(_listings[asset].riskWeightBps, caps.capTotal, caps.capPerAccount);
-    }
-
-    /// @inheritdoc IPrimeBroker
-    function tierOf(uint8 tier) external view returns (MarginTier memory) {
-        return _tiers[tier];
-    }
-
-    /// @inheritdoc IPrimeBroker
-    function creditLineOf(address account) external view returns (CreditLine memory) {
-        Account memory a = _accounts[account];
-        return CreditLine(a.limitUsd, a.spreadBps, a.tier);
-    }
 
     /// @inheritdoc IPrimeBroker
     function totalCollateral(address asset) external view returns (uint256) {
@@ -322,11 +290,6 @@ contract PrimeBroker is IPrimeBroker, PrimeLayout, Dispatch, ISwapPayer, AccessM
     /// @inheritdoc IPrimeBroker
     function liquidationCount(address account) external view returns (uint32) {
         return _accounts[account].liquidations;
-    }
-
-    /// @inheritdoc IPrimeBroker
-    function haircutBps(address asset) external view returns (uint256) {
-        return MarginMath.haircutBps(_listings[asset].riskWeightBps);
     }
 
     // ================================================================ internal: actions

@@ -59,6 +59,7 @@ abstract contract PrimeLayout is IPrimeBrokerErrors {
     /// @dev The modules' ids (DelegatedModule `moduleId`): bump one when this layout changes.
     bytes32 internal constant MARGIN_MODULE_ID = keccak256("quantera.prime.PrimeMargin.1");
     bytes32 internal constant LIQUIDATION_MODULE_ID = keccak256("quantera.prime.PrimeLiquidation.1");
+    bytes32 internal constant VIEWS_MODULE_ID = keccak256("quantera.prime.PrimeViews.1");
     /// @dev A BondServicer's index denominator (IBondServicer.SCALE, checked at `setIncome`).
     uint256 internal constant SERVICER_SCALE = 1e36;
 

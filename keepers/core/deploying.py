@@ -132,8 +132,10 @@ class Deployment:
         """Deploys `name` with `factory` unless the record has it (with code on chain), and returns
         its address. The record names it as pending, with the nonce its transaction will use,
         before sending, and as deployed right after; a rerun after an interruption in between
-        adopts what that nonce created. The caller has waited for the sender's transactions in
-        flight (the deploy script's `await_in_flight`), so the nonce read here is final."""
+        adopts what that nonce created, unless the record names it already (another contract of
+        the rerun took the nonce: `name` is then deployed afresh). The caller has waited for the
+        sender's transactions in flight (the deploy script's `await_in_flight`), so the nonce read
+        here is final."""
         from ape import chain
 
         existing = self.record.contracts.get(name)
@@ -142,11 +144,15 @@ class Deployment:
             return existing
         pending = self.record.pending.pop(name, None)
         # The nonce has been used iff the chain's count is past it; code at the address it
-        # creates is then `name`.
+        # creates is then `name` — unless the record names that address already: a rerun (after
+        # a rebuild, say) deployed another contract at that nonce first, and `name` was never
+        # sent (the admin modules' attacker's read, L-1).
+        taken = {str(address).lower() for address in self.record.contracts.values()}
         if (
             pending
             and chain.provider.get_nonce(self.sender.address) > pending.nonce
             and chain.provider.get_code(pending.address)
+            and str(pending.address).lower() not in taken
         ):
             self.record.contracts[name] = pending.address
             self.save()

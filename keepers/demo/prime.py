@@ -130,7 +130,7 @@ def exercise_prime(log: ActionLog, record_file: Path, rpc_url: str, rpc) -> Prim
     registry = project.IdentityRegistry.at(record.address_of("IdentityRegistry"))
     oracle = project.OracleRouter.at(record.address_of("OracleRouter"))
     broker = project.PrimeBroker.at(record.address_of("PrimeBroker"))
-    margin = project.PrimeMargin.at(broker.address)
+    margin = project.PrimeViews.at(broker.address)
     book = PrimeBook(broker.address)
     pool = project.LendingPool.at(record.address_of("LendingPool.USDC"))
     tokens: dict[str, Any] = {

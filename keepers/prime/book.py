@@ -3,7 +3,7 @@ holdings and debts at oracle prices (the model's `Holding`s), and every account 
 each in JSON-RPC batches (keepers.core.reads), one round trip per kind of read.
 
 `health`, `previewLiquidation` and the margin entries are the margin module's, served at the
-broker's address (IPrimeMargin): `margin` is that ABI at the broker."""
+broker's address (IPrimeViews): `margin` is that ABI at the broker."""
 
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ class PrimeBook:
         from ape import project
 
         self.broker = project.PrimeBroker.at(broker_address)
-        self.margin = project.PrimeMargin.at(broker_address)
+        self.margin = project.PrimeViews.at(broker_address)
         self.oracle = project.OracleRouter.at(self.broker.oracle())
         self.registry = project.IdentityRegistry.at(self.broker.registry())
         self._listings: list[Listing] | None = None
@@ -69,11 +69,11 @@ class PrimeBook:
         if self._listings is None or refresh:
             from ape import project
 
-            assets = [str(a) for a in self.broker.assets()]
+            assets = [str(a) for a in self.margin.assets()]
             n = len(assets)
             reads = ApeReads().views(
-                [(self.broker, "collateralOf", (a,)) for a in assets]
-                + [(self.broker, "poolOf", (a,)) for a in assets]
+                [(self.margin, "collateralOf", (a,)) for a in assets]
+                + [(self.margin, "poolOf", (a,)) for a in assets]
                 + [(self.margin, "incomeOf", (a,)) for a in assets]
             )
             configs, pools, incomes = reads[:n], reads[n : 2 * n], reads[2 * n :]
@@ -113,7 +113,7 @@ class PrimeBook:
         asset — as the broker's own check would — and reads as 0 otherwise: the broker values a
         holding without a usable price at 0 (SEC-153)."""
         listings = self.listings()
-        spread = int(self.broker.creditLineOf(account)[1])
+        spread = int(self.margin.creditLineOf(account)[1])
         calls: list = [(self.broker, "balanceOf", (account, item.asset)) for item in listings]
         calls += [(self.oracle, "price", (item.asset,)) for item in listings]
         borrowable = [item for item in listings if item.pool is not None]
@@ -160,7 +160,7 @@ class PrimeBook:
             calls += [
                 (self.margin, "health", (account,)),
                 (self.broker, "liquidationCount", (account,)),
-                (self.broker, "creditLineOf", (account,)),
+                (self.margin, "creditLineOf", (account,)),
             ]
         values = ApeReads().views(calls, block, allow_failure=True)
         tiers: dict[int, Tier] = {}
@@ -173,7 +173,7 @@ class PrimeBook:
                 continue
             tier_id = int(tuple(line)[2])
             if tier_id not in tiers:
-                tiers[tier_id] = Tier.of(self.broker.tierOf(tier_id))
+                tiers[tier_id] = Tier.of(self.margin.tierOf(tier_id))
             marks.append(Mark(account, Health.of(health), tiers[tier_id], int(count)))
         return marks, unreadable
 
@@ -246,18 +246,18 @@ def read_book(
 ) -> BookView:
     """The book as of `block` in one read of the protocol (`reads`: keepers.core.reads' Web3Reads
     for the console, ApeReads for a keeper); `broker` and `margin` the broker's address under the
-    PrimeBroker and the PrimeMargin ABIs, `pools` (pool contract, its asset) pairs. One failed
+    PrimeBroker and the PrimeViews ABIs, `pools` (pool contract, its asset) pairs. One failed
     call fails the read (the transport's ReadError)."""
     calls: list = [
         (broker, "bookHalted", ()),
-        *((broker, "tierOf", (k,)) for k in range(MAX_TIERS)),
+        *((margin, "tierOf", (k,)) for k in range(MAX_TIERS)),
     ]
     for pool, asset in pools:
-        calls += [(pool, "state", ()), (pool, "rateModel", ()), (broker, "haircutBps", (asset,))]
+        calls += [(pool, "state", ()), (pool, "rateModel", ()), (margin, "haircutBps", (asset,))]
     for account in accounts:
         calls += [
             (margin, "health", (account,)),
-            (broker, "creditLineOf", (account,)),
+            (margin, "creditLineOf", (account,)),
             (broker, "isHalted", (account,)),
         ]
     values = reads.views(calls, block)

@@ -53,7 +53,7 @@ class CollateralTerms:
 
 def deploy_prime_broker(d: Deployment) -> Any:
     """The PrimeBroker (`PrimeBroker` in the record) over the deployment's IdentityRegistry,
-    OracleRouter and LiquidityAggregator, with its margin and liquidation modules, wired and
+    OracleRouter and LiquidityAggregator, with its margin, liquidation and views modules, wired and
     registered; its halts are the deployment's RiskEngine's (`halt(broker)` the book,
     `halt(account)` an account)."""
     registry = d.at("IdentityRegistry")
@@ -63,6 +63,7 @@ def deploy_prime_broker(d: Deployment) -> Any:
     liquidation = d.deploy_contract(
         "PrimeLiquidation", "PrimeLiquidation", registry, oracle, aggregator
     )
+    views = d.deploy_contract("PrimeViews", "PrimeViews", registry, oracle, aggregator)
     broker = d.deploy_contract(
         "PrimeBroker",
         "PrimeBroker",
@@ -72,6 +73,7 @@ def deploy_prime_broker(d: Deployment) -> Any:
         aggregator,
         margin,
         liquidation,
+        views,
         d.at("RiskEngine"),
     )
     if not is_admin(d, "prime broker wiring"):
@@ -103,10 +105,11 @@ def prime_steps(
     then make each (token, pool) of `pools` borrowable."""
     from ape import project
 
+    views = project.PrimeViews.at(broker.address)  # the listing views, served at the broker
     steps: list[Step] = []
     for symbol, (token, terms) in collateral.items():
         config = terms.as_tuple()
-        if tuple(broker.collateralOf(token)) != config:
+        if tuple(views.collateralOf(token)) != config:
             steps.append(
                 (
                     f"list {symbol} as prime collateral (risk weight {terms.risk_weight_bps} bps)",
@@ -115,7 +118,7 @@ def prime_steps(
             )
         if terms.income is not None:
             kind, source = terms.income
-            bound = tuple(project.PrimeMargin.at(broker.address).incomeOf(token))
+            bound = tuple(views.incomeOf(token))
             if (int(bound[0]), str(bound[1]).lower()) != (kind, str(source).lower()):
                 steps.append(
                     (
@@ -126,7 +129,7 @@ def prime_steps(
                     )
                 )
     for symbol, (token, pool) in pools.items():
-        if str(broker.poolOf(token)).lower() != str(pool.address).lower():
+        if str(views.poolOf(token)).lower() != str(pool.address).lower():
             steps.append(
                 (
                     f"make {symbol} borrowable from its lending pool",

@@ -260,7 +260,7 @@ def margin_repay(
     with session(network_choice, account_alias) as s:
         listing = _borrowable(s, asset)
         assigned = int(s.book.broker.assignedDebtOf(s.account, listing.asset))
-        spread = int(s.book.broker.creditLineOf(s.account)[1])
+        spread = int(s.book.margin.creditLineOf(s.account)[1])
         debt = assigned or int(listing.pool.debtOf(s.account, spread))
         if debt == 0:
             raise QuanteraError(f"the account owes no {listing.symbol}")

@@ -166,7 +166,7 @@ def deploy_stress_stack(
     stack = StressStack(
         d,
         broker,
-        project.PrimeMargin.at(broker.address),
+        project.PrimeViews.at(broker.address),
         oracle,
         pool,
         tokens,

@@ -166,7 +166,7 @@ def prime_stack(
     stack = PrimeStack(
         d,
         broker,
-        project.PrimeMargin.at(broker.address),
+        project.PrimeViews.at(broker.address),
         pools,
         tokens,
         liquidity.feeds,
@@ -233,7 +233,7 @@ def holdings(p: PrimeStack, account=CLIENT_ID, spread_bps: int = 0) -> list:
             p.pools[symbol].debtOf(account, spread_bps) if symbol in p.pools else 0,
             oracle.price(token),
             token.decimals(),
-            p.broker.collateralOf(token).riskWeightBps,
+            p.margin.collateralOf(token).riskWeightBps,
         )
         for symbol, token in p.tokens.items()
     ]

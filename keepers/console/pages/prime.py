@@ -5,7 +5,7 @@ deadlines; the recent liquidations and bad debt (the event index); and each lend
 utilisation, borrow rate, cash, debt, reserves and realised bad debt.
 
 Figures are the chain's: `health` is the margin module's view served at the broker's address
-(IPrimeMargin), read with the PrimeMargin ABI there; the pools' `state()`; the top-up of a called
+(IPrimeViews), read with the PrimeViews ABI there; the pools' `state()`; the top-up of a called
 account its `topUp`. Bounded: the newest MAX_ACCOUNTS accounts opened (three views each, read in
 one JSON-RPC batch with the tiers and the pools; the open calls' top-ups in a second), the newest
 MAX_LIQUIDATIONS liquidations and MAX_BAD_DEBTS bad-debt records.
@@ -32,7 +32,7 @@ from keepers.prime import NO_DEBT_RATIO, BookView, read_book, top_ups
 
 BROKER = "PrimeBroker"
 ENGINE = "RiskEngine"
-MARGIN_ABI = "PrimeMargin"  # the margin module's views, served at the broker's address
+MARGIN_ABI = "PrimeViews"  # the views module's views, served at the broker's address
 POOL_PREFIX = "LendingPool."
 MAX_ACCOUNTS = 100
 MAX_LIQUIDATIONS = 20

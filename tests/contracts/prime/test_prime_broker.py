@@ -105,10 +105,10 @@ def test_prm_11__credit_line__increase_scheduled_by_governor__decrease_by_guardi
         p.broker.setCreditLine(CLIENT_ID, line, sender=governor)
     chain.pending_timestamp += 3_601
     p.broker.setCreditLine(CLIENT_ID, line, sender=governor)
-    assert tuple(p.broker.creditLineOf(CLIENT_ID)) == line
+    assert tuple(p.margin.creditLineOf(CLIENT_ID)) == line
     # The guardian lowers it at once and can never raise it.
     receipt = p.broker.reduceCreditLimit(CLIENT_ID, 10**23, sender=p.guardian)
-    assert tuple(p.broker.creditLineOf(CLIENT_ID)) == (10**23, 150, 0)
+    assert tuple(p.margin.creditLineOf(CLIENT_ID)) == (10**23, 150, 0)
     assert receipt.events[0].event_name == "CreditLineSet"
     with ape.reverts(p.broker.CreditIncreaseNotAllowed, limitUsd=10**23, requestedUsd=10**24):
         p.broker.reduceCreditLimit(CLIENT_ID, 10**24, sender=p.guardian)
@@ -513,9 +513,12 @@ def test_prm_21__margin_module__runs_only_on_the_brokers_storage(p, project):
     """PRM-21: the modules refuse direct calls; the broker serves only its views and entries."""
     module = project.PrimeMargin.at(p.broker.marginModule())
     with ape.reverts(module.DirectCall):
-        module.health(CLIENT_ID)
-    with ape.reverts(module.DirectCall):
         module.marginCall(CLIENT_ID, sender=p.client)
+    views = project.PrimeViews.at(p.broker.viewsModule())
+    with ape.reverts(views.DirectCall):
+        views.health(CLIENT_ID)
+    with ape.reverts(views.DirectCall):
+        views.tierOf(0)
     liquidation = project.PrimeLiquidation.at(p.broker.liquidationModule())
     with ape.reverts(liquidation.DirectCall):
         liquidation.claimIncome(CLIENT_ID, p.tokens["QTB"], sender=p.client)
@@ -531,6 +534,7 @@ def test_fnd_21__broker__refuses_the_wrong_module_or_no_module(p, project):
     d, broker = p.deployment, p.broker
     registry, oracle, aggregator = broker.registry(), broker.oracle(), broker.aggregator()
     margin, liquidation = broker.marginModule(), broker.liquidationModule()
+    views = broker.viewsModule()
     authority, engine = broker.authority(), broker.riskEngine()
     expected = project.PrimeMargin.at(margin).moduleId()
     for wrong in (liquidation, p.client.address):
@@ -543,6 +547,22 @@ def test_fnd_21__broker__refuses_the_wrong_module_or_no_module(p, project):
                 aggregator,
                 wrong,
                 liquidation,
+                views,
+                engine,
+            )
+    # The views module is checked the same way: the broker forwards it every unknown selector.
+    expected = project.PrimeViews.at(views).moduleId()
+    for wrong in (margin, p.client.address):
+        with ape.reverts(broker.ModuleMismatch, module=wrong, expected=expected):
+            d.sender.deploy(
+                project.PrimeBroker,
+                authority,
+                registry,
+                oracle,
+                aggregator,
+                margin,
+                liquidation,
+                wrong,
                 engine,
             )
 

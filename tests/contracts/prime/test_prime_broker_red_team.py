@@ -230,7 +230,7 @@ def test_sec_155__set_pool_while_the_old_pool_is_owed__refused(p, project):
         p.governed(
             ("swap the pool", lambda: p.broker.setPool(usdc, other, sender=p.deployment.sender))
         )
-    assert p.broker.poolOf(usdc) == old.address
+    assert p.margin.poolOf(usdc) == old.address
 
 
 # ------------------------------------------------------------------ SEC-156: rotation

@@ -303,7 +303,7 @@ def test_sec_195__set_pool_while_debt_of_it_is_assigned__refused(p, bond, mature
         p.governed(
             ("swap the pool", lambda: p.broker.setPool(usdc, other, sender=p.deployment.sender))
         )
-    assert p.broker.poolOf(usdc) == old.address
+    assert p.margin.poolOf(usdc) == old.address
 
 
 def test_sec_196__keeper_reads_the_assigned_debt__recovers_it_from_the_redemption(

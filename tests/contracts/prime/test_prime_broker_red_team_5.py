@@ -101,7 +101,7 @@ def test_sec_199__one_wei_beside_assigned_debt_without_a_claim__dropped__set_poo
     assert not p.margin.health(CLIENT_ID).liquidatable
     other = another_pool(p, usdc, "LendingPool.USDC5")
     p.governed(("swap", lambda: p.broker.setPool(usdc, other, sender=p.deployment.sender)))
-    assert p.broker.poolOf(usdc) == other.address
+    assert p.margin.poolOf(usdc) == other.address
 
 
 def test_sec_231__borrower_deposits_then_repays_its_assigned_debt__captures_nothing(

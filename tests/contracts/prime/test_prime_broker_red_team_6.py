@@ -184,4 +184,4 @@ def test_sec_240__set_pool_of_another_asset__refused(p, bond):
         p.governed(
             ("pool of LUSDC", lambda: p.broker.setPool(usdc, other, sender=p.deployment.sender))
         )
-    assert p.broker.poolOf(usdc) == p.pools["USDC"].address
+    assert p.margin.poolOf(usdc) == p.pools["USDC"].address

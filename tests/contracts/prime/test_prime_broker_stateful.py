@@ -170,9 +170,9 @@ class Book:
                 p.tokens[symbol].approve(p.broker, MAX, sender=wallets[0])
         for symbol in BORROWABLE:
             p.tokens[symbol].approve(p.broker, MAX, sender=p.liquidator)
-        self.spread = {a: p.broker.creditLineOf(a).spreadBps for a in self.wallets}
-        self.tier = p.broker.tierOf(0)
-        self.haircut = {s: p.broker.haircutBps(p.tokens[s]) for s in SYMBOLS}
+        self.spread = {a: p.margin.creditLineOf(a).spreadBps for a in self.wallets}
+        self.tier = p.margin.tierOf(0)
+        self.haircut = {s: p.margin.haircutBps(p.tokens[s]) for s in SYMBOLS}
 
     # ------------------------------------------------------------ reads
 
@@ -563,7 +563,7 @@ def test_prm_29__health_and_liquidation_preview__equal_the_python_model(
     short) equals model.figures, and `previewLiquidation` equals model.quote for every debt and
     collateral pair of a liquidatable account (NotLiquidatable otherwise), to the wei."""
     book = Book(prime_stack, accounts, chain, project)
-    p, broker, tokens = book.p, book.p.broker, book.p.tokens
+    p, broker, views, tokens = book.p, book.p.broker, book.p.margin, book.p.tokens
     usdc, qspx = tokens["USDC"], tokens["QSPX"]
     for account, books, borrows in (
         (
@@ -620,7 +620,7 @@ def test_prm_29__health_and_liquidation_preview__equal_the_python_model(
     def compare(qtb, qspx_usd, qcorp, cents_fraction, listing, risk_weight_bps, share):
         """Prices in cents, each with the same fraction of a cent (8-decimal feeds)."""
         with isolated(chain):
-            cap = broker.collateralOf(tokens[listing])
+            cap = views.collateralOf(tokens[listing])
             broker.setCollateral(
                 tokens[listing], (risk_weight_bps, cap.capTotal, cap.capPerAccount), sender=governor
             )

@@ -48,9 +48,9 @@ def _sent(w3, tx_hash) -> object:
     return receipt
 
 
-def _strict_tier(broker) -> int | None:
+def _strict_tier(views) -> int | None:
     """A tier already holding STRICT, else the first unset one (None: every tier is in use)."""
-    terms = [tuple(broker.functions.tierOf(k).call()) for k in range(MAX_TIERS)]
+    terms = [tuple(views.functions.tierOf(k).call()) for k in range(MAX_TIERS)]
     for k, t in enumerate(terms):
         if t == STRICT:
             return k
@@ -68,7 +68,7 @@ def book(chain_reads):
     registry = chain_reads.contract("IdentityRegistry")
     usdc = chain_reads.contract("LocalStablecoin.USDC")
     pool = chain_reads.contract("LendingPool.USDC")
-    tier = _strict_tier(broker)
+    tier = _strict_tier(_margin(chain_reads))
     if tier is None:
         pytest.skip("every margin tier of the broker is in use: no tier for the test's own")
 
@@ -105,7 +105,7 @@ def book(chain_reads):
     # No demo act halts the book (the RiskEngine's `halt(broker)`): the accounts below must borrow.
     assert not broker.functions.bookHalted().call(), "the demo left the whole book halted"
     ops = []
-    if tuple(broker.functions.tierOf(tier).call()) != STRICT:
+    if tuple(_margin(chain_reads).functions.tierOf(tier).call()) != STRICT:
         ops.append(broker.encode_abi("setTier", [tier, STRICT]))
     for inst in (a, b):
         ops.append(broker.encode_abi("setCreditLine", [inst.identity, (limit, 0, 0)]))
@@ -160,7 +160,7 @@ def book(chain_reads):
 
 
 def _margin(chain_reads):
-    return chain_reads.contract("PrimeMargin", chain_reads.record["contracts"]["PrimeBroker"])
+    return chain_reads.contract("PrimeViews", chain_reads.record["contracts"]["PrimeBroker"])
 
 
 def _datasets(page, selector: str) -> list[dict[str, str]]:
@@ -223,7 +223,7 @@ def test_prime__accounts_pools_and_liquidations_match_the_chain(
             for account in accounts
             for fn in (
                 margin.functions.health(account),
-                broker.functions.creditLineOf(account),
+                margin.functions.creditLineOf(account),
                 broker.functions.isHalted(account),
             )
         ],
@@ -236,7 +236,7 @@ def test_prime__accounts_pools_and_liquidations_match_the_chain(
         row = by_account[account]
         h, line, halted = views[3 * k : 3 * k + 3]
         if line[2] not in tiers:
-            tiers[line[2]] = broker.functions.tierOf(line[2]).call(**at)
+            tiers[line[2]] = margin.functions.tierOf(line[2]).call(**at)
         shown = {
             "collateralUsd18": h[0],
             "adjustedCollateralUsd18": h[1],
@@ -432,7 +432,7 @@ def test_graphql__prime_equals_the_broker_and_the_pools(book, console_url, chain
     assert prime["accounts"]["totalCount"] == min(prime["accountsOpened"], 100)
     for account, node in nodes.items():
         h = margin.functions.health(account).call(**at)
-        line = broker.functions.creditLineOf(account).call(**at)
+        line = margin.functions.creditLineOf(account).call(**at)
         assert (
             int(node["ratioBps"]),
             int(node["debtUsd18"]),

@@ -20,7 +20,8 @@ class StalePrice(Exception):
 
 def _book(listings: list[Listing]) -> PrimeBook:
     book = PrimeBook.__new__(PrimeBook)
-    book.broker = SimpleNamespace(creditLineOf=lambda account: (10**24, 0, 0))
+    book.broker = SimpleNamespace()
+    book.margin = SimpleNamespace(creditLineOf=lambda account: (10**24, 0, 0))
     book.oracle = object()
     book._listings = listings
     return book

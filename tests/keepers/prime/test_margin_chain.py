@@ -111,7 +111,7 @@ def _fund_prime(record_file: Path) -> dict:
     feeds = {s: d.at("ReporterPriceFeed", f"PriceFeed.{s}") for s in ("QSPX", "QNDX")}
     return {
         "broker": broker,
-        "margin": project.PrimeMargin.at(broker.address),
+        "margin": project.PrimeViews.at(broker.address),
         "pool": pool,
         "tokens": tokens,
         "feeds": feeds,
