@@ -87,6 +87,12 @@ struct IdentityLedger {
 /// `transferred`/`created`/`destroyed` are record-only hooks (as in T-REX); Quantera's token uses
 /// `checkAndRecordTransfer` / `checkAndRecordMint`, which check and record in one call.
 /// `detectTransferRestriction` returns the same code the recording path would revert with.
+/// Governance (the rule setters, `setEscrow`, `addModule`, `removeModule`, `callModuleFunction`)
+/// and `bindToken`'s binding run in the engine's admin module (ComplianceAdmin, one deployment per
+/// build, passed to the engine's constructor) by DELEGATECALL, at the engine's address and on its
+/// storage: the same selectors, roles (checked by the module, in the engine's context; the
+/// engine's stubs check nothing but `bindToken`'s token), events and errors. No transfer, hook or
+/// view runs there.
 ///
 /// Windows: the daily and monthly limits hold over every rolling 24 h and 30-day span (T-REX's
 /// TimeTransfersLimitsModule uses fixed windows and lets up to twice its limit through around a
@@ -136,6 +142,10 @@ interface IComplianceEngine is IERC3643ModularCompliance {
     /// @notice `setEscrow` on a wallet the registry knows no identity of.
     error EscrowNotRegistered(address wallet);
     error ZeroAddress();
+    /// @notice `setLimits` or `setMinFirstHolding` with an amount the packed rules cannot hold
+    /// exactly (more than 9-10 significant digits). `PackedAmount`'s error, reverted by the admin
+    /// module's code (ComplianceAdmin): declared here so that the engine's ABI names it too.
+    error AmountNotRepresentable(uint256 amount);
 
     event JurisdictionSet(uint16 indexed country, JurisdictionConfig previous, JurisdictionConfig next);
     event RouteSet(uint16 indexed fromCountry, uint16 indexed toCountry, bool previousBlocked, bool blocked);

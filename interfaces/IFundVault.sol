@@ -443,18 +443,22 @@ interface IFundVault is IERC7575, IERC7540Operator, IERC7540Deposit, IERC7540Red
     // ------------------------------------------------------------ governance (GOVERNOR)
     /// @notice Sets the redemption gate: at most `gateBps` / 10,000 of the share supply is redeemed
     /// per period (10,000: no gate). From the next strike. Bounds: 1..10,000.
+    /// @dev Runs in the FundAdmin module, after the vault's checks (the vault's size budget).
     function setGate(uint16 gateBps) external;
 
     /// @notice Sets the spacing of cut-offs, applied from the cut-off the next strike sets.
     /// Bounds: MIN_DEALING_INTERVAL..MAX_DEALING_INTERVAL.
+    /// @dev Runs in the FundAdmin module, after the vault's checks (the vault's size budget).
     function setDealingInterval(uint32 interval) external;
 
     /// @notice Sets where `investCash` sends free cash (zero: nowhere, investing stops).
+    /// @dev Runs in the FundAdmin module, after the vault's checks (the vault's size budget).
     function setCustodian(address custodian) external;
 
     /// @notice Sets the instant liquidity limit: at most `assets` (gross of fees) of instant
     /// subscriptions, and as much of instant redemptions, per dealing period. 0 closes the
     /// facility. Applies at once, to what the open period has used already.
+    /// @dev Runs in the FundAdmin module, after the vault's checks (the vault's size budget).
     function setInstantLimit(uint96 assets) external;
 
     // ------------------------------------------------------------ NAV agent (NAV_AGENT)
@@ -484,9 +488,11 @@ interface IFundVault is IERC7575, IERC7540Operator, IERC7540Deposit, IERC7540Red
 
     // ------------------------------------------------------------ issuer (FUND_MANAGER)
     /// @notice Sends `assets` of free cash (not pending, not reserved) to the custodian.
+    /// @dev Runs in the FundAdmin module, after the vault's checks (the vault's size budget).
     function investCash(uint256 assets) external;
 
     /// @notice Brings `assets` back from the caller (it approved the vault); they become free cash.
+    /// @dev Runs in the FundAdmin module, after the vault's checks (the vault's size budget).
     function returnCash(uint256 assets) external;
 
     // ------------------------------------------------------------ fees (anyone)
@@ -495,6 +501,7 @@ interface IFundVault is IERC7575, IERC7540Operator, IERC7540Deposit, IERC7540Red
     /// last strike or `accrueFees`: call it first to collect up to now).
     /// @dev The mint passes the engine: a recipient it refuses stops the collection (the fees
     /// stay held).
+    /// Runs in the FundAdmin module (the vault's size budget).
     function collectFees() external returns (uint256 shares, uint256 assets);
 
     // ------------------------------------------------------------ instant liquidity

@@ -4,6 +4,7 @@ pragma solidity ^0.8.24;
 import {IERC4626} from "@openzeppelin/contracts/interfaces/IERC4626.sol";
 import {IRiskEngine, IRiskManagedPortfolio} from "./IRiskEngine.sol";
 import {IOracleRouter} from "./IOracleRouter.sol";
+import {IIdentityRegistry} from "./IIdentityRegistry.sol";
 
 /// @notice One trade through an allow-listed venue.
 struct TradeParams {
@@ -140,6 +141,10 @@ interface IPortfolioVault is IERC4626, IRiskManagedPortfolio {
     /// @notice Raised by the share compliance engine (and passed on by the vault) when a share
     /// movement breaks a rule; `reasonCode` as `detectTransferRestriction`.
     error TransferNotCompliant(address from, address to, uint256 amount, uint8 reasonCode);
+    /// @notice `setShareCompliance` refused an engine judging with another identity registry,
+    /// `engineRegistry`, than the vault's, `registry` (SEC-69; raised by `ShareCompliance.bind` in
+    /// the governance module, PortfolioAdmin; declared here for the vault's ABI).
+    error ShareRegistryMismatch(address engineRegistry, address registry);
     error DealingFeeTooHigh(uint256 feeBps, uint256 maxFeeBps);
     /// @notice `asset` cannot be listed: more than 36 decimals (the valuation's bound; an account
     /// without code or a contract without `balanceOf` reverts `BalanceUnavailable`).
@@ -274,7 +279,14 @@ interface IPortfolioVault is IERC4626, IRiskManagedPortfolio {
     function riskEngine() external view returns (IRiskEngine);
     /// @notice The oracle router every trade and deal is valued with (immutable).
     function oracle() external view returns (IOracleRouter);
+    /// @notice The identity registry the vault reads verification and sanctions freezes from, and
+    /// its share compliance engine judges with (immutable).
+    function registry() external view returns (IIdentityRegistry);
     /// @notice The code `tradeBasket` runs on this vault's storage (PortfolioBasket, immutable; its
     /// `moduleId` names the vault's layout).
     function basketModule() external view returns (address);
+    /// @notice The code the governance setters (`addAsset`, `setVenue`, `setDealingFee`,
+    /// `setTradeLimits`, `setShareCompliance`) run on this vault's storage, after the vault's access
+    /// check (PortfolioAdmin, immutable; its `moduleId` names the vault's layout).
+    function adminModule() external view returns (address);
 }

@@ -543,9 +543,12 @@ def estimated_gas(record: DeploymentRecord) -> int:
     recorded its creation (53,000 + 16 per init-code byte + 200 per runtime byte, and a quarter
     more for its constructor: 15-25% above the measured cost), plus CONFIGURATION_GAS."""
     gas = CONFIGURATION_GAS
-    # The token family's admin module and the vault's basket module, each recorded under its
-    # build's name (`build_name`).
-    modules = {name: name for name in ("TokenAdmin", "PortfolioBasket")}
+    # The token family's and the compliance engines' admin modules and the vault's basket and
+    # admin modules, each recorded under its build's name (`build_name`).
+    modules = {
+        name: name
+        for name in ("TokenAdmin", "ComplianceAdmin", "PortfolioBasket", "PortfolioAdmin")
+    }
     modules = {build_name(type_name): type_name for type_name in modules}
     for name, type_name in {**LIVE_CONTRACTS, **modules}.items():
         if name not in record.contracts:

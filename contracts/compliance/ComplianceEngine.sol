@@ -16,15 +16,10 @@ import {RestrictionCodes as RC} from "./RestrictionCodes.sol";
 import {PackedAmount} from "../libraries/PackedAmount.sol";
 import {PackedTotal} from "../libraries/PackedTotal.sol";
 import {InvestorWord} from "../libraries/InvestorWord.sol";
-import {
-    JurisdictionWord,
-    HoldingWord,
-    RulesWord,
-    TotalsWord,
-    WindowWord,
-    WindowWordLibrary
-} from "./ComplianceSlots.sol";
+import {JurisdictionWord, HoldingWord, RulesWord, TotalsWord, WindowWord} from "./ComplianceSlots.sol";
 import {BPS} from "../libraries/Constants.sol";
+import {Dispatch} from "../libraries/Dispatch.sol";
+import {ComplianceLayout} from "./ComplianceLayout.sol";
 
 /// @title ComplianceEngine
 /// @notice Multi-jurisdiction rule table for one security token, keyed on investor identities.
@@ -35,18 +30,14 @@ import {BPS} from "../libraries/Constants.sol";
 /// with more than 9-10 significant digits); the current window buckets exactly and the previous
 /// ones as `PackedTotal`s (rounded up once, never understated). Every packed word is a value type
 /// of `ComplianceSlots` (or `InvestorWord`), read and written only through its accessors.
-contract ComplianceEngine is IComplianceEngine, AccessManaged {
+/// Split in the one module pattern (`Dispatch`): the engine keeps the checks, the token's hooks
+/// and every view; governance's rule setters, the escrows, the ERC-3643 module management and
+/// the authority's `bindToken` run in the admin module (`ComplianceAdmin`, by DELEGATECALL on this
+/// storage, `ComplianceLayout`) through the stubs below, which check nothing but `bindToken`'s
+/// token (the module checks the role).
+/// No transfer reaches the module: every hook runs here. The ABI is unchanged by the split.
+contract ComplianceEngine is IComplianceEngine, AccessManaged, ComplianceLayout, Dispatch {
     using SafeCast for uint256;
-
-    /// @dev Bound ERC-3643 modules (T-REX's bound). Not exposed as getters: every external function
-    /// lengthens the dispatcher every transfer goes through (the interface states both bounds).
-    uint256 internal constant MAX_MODULES = 25;
-    /// @dev Jurisdictions set in one `setJurisdictions` call.
-    uint256 internal constant MAX_BATCH = 100;
-    uint16 internal constant MAX_COUNTRY = 999;
-    uint256 internal constant DAY = 1 days;
-    /// @notice Days in the monthly window; its buckets are 30-day blocks counted from 1970-01-01.
-    uint256 internal constant DAYS_PER_MONTH_WINDOW = 30;
 
     /// @dev Everything one check reads, loaded once (one read per slot, kept as the stored words)
     /// and reused by the recording step.
@@ -82,31 +73,21 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
     /// authenticate its caller), read through `getTokenBound()`. Deploy the token first, then the
     /// engine, then `setCompliance`.
     address internal immutable boundToken;
+    /// @dev The module running governance (`ComplianceAdmin`: the stubs below), shared by every
+    /// engine of this build: the constructor's `adminModule_` (checked: it names this layout,
+    /// `COMPLIANCE_LAYOUT_ID`), recorded by the deploy routine as `ComplianceAdmin.<code hash>`. No
+    /// getter: a selector below `checkAndRecordTransfer`'s would cost every transfer 22 gas in the
+    /// dispatcher's sorted chain.
+    address private immutable _adminModule;
 
-    bool private _bound;
-    /// @dev One slot: every token-wide limit a transfer checks, and the module count.
-    RulesWord private _rules;
-    TotalsWord private _totals;
-    mapping(uint16 country => JurisdictionWord) private _jurisdictions;
-    mapping(uint16 fromCountry => mapping(uint16 toCountry => bool)) private _routeBlocked;
-    mapping(uint16 fromCountry => uint16) private _routeBlockCount;
-    /// @dev Balance, lock-up clock, holder-count bucket and transfer windows of each identity.
-    mapping(address identity => HoldingWord) private _holdings;
-    address[] private _modules;
-    /// @dev Subscription minimums per jurisdiction, read by the token's fund vaults only (no
-    /// transfer reads them).
-    mapping(uint16 country => InvestmentMinimums) private _investmentMinimums;
-    /// @dev Transfer windows of each identity (read and written by its sends while a daily or
-    /// monthly limit is set).
-    mapping(address identity => WindowWord) private _windows;
-    /// @dev The token's registry after it migrated (`setIdentityRegistry`): read while the rules'
-    /// `registryMigrated` flag is set, so a token that never migrates reads no slot for it.
-    IIdentityRegistry private _registry;
-
-    constructor(address authority, IIdentityRegistry identityRegistry_, address token) AccessManaged(authority) {
+    constructor(address authority, IIdentityRegistry identityRegistry_, address token, address adminModule_)
+        AccessManaged(authority)
+    {
         if (address(identityRegistry_) == address(0) || token == address(0)) revert ZeroAddress();
+        _requireModule(adminModule_, COMPLIANCE_LAYOUT_ID);
         registry = identityRegistry_;
         boundToken = token;
+        _adminModule = adminModule_;
     }
 
     modifier onlyToken() {
@@ -114,152 +95,73 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
         _;
     }
 
-    // ================================================================ governance
+    // ================================================================ governance (ComplianceAdmin)
+    // Checked there, in this contract's context: the caller's role (`restricted`) and the arguments.
 
     /// @inheritdoc IComplianceEngine
-    function setJurisdiction(uint16 country, JurisdictionConfig calldata config) external restricted {
-        _setJurisdiction(country, config);
+    function setJurisdiction(uint16, JurisdictionConfig calldata) external {
+        _delegate(_adminModule);
     }
 
     /// @inheritdoc IComplianceEngine
-    function setJurisdictions(uint16[] calldata countries, JurisdictionConfig[] calldata configs) external restricted {
-        if (countries.length != configs.length || countries.length > MAX_BATCH) {
-            revert JurisdictionBatchInvalid(countries.length, configs.length, MAX_BATCH);
-        }
-        // Bounded: countries.length <= MAX_BATCH.
-        for (uint256 i; i < countries.length; ++i) {
-            _setJurisdiction(countries[i], configs[i]);
-        }
+    function setJurisdictions(uint16[] calldata, JurisdictionConfig[] calldata) external {
+        _delegate(_adminModule);
     }
 
     /// @inheritdoc IComplianceEngine
-    function setRoute(uint16 fromCountry, uint16 toCountry, bool blocked) external restricted {
-        _requireCountry(fromCountry);
-        _requireCountry(toCountry);
-        bool previous = _routeBlocked[fromCountry][toCountry];
-        if (previous != blocked) {
-            _routeBlocked[fromCountry][toCountry] = blocked;
-            uint16 count = blocked ? _routeBlockCount[fromCountry] + 1 : _routeBlockCount[fromCountry] - 1;
-            _routeBlockCount[fromCountry] = count;
-            _jurisdictions[fromCountry] = _jurisdictions[fromCountry].setHasRouteBlocks(count != 0);
-        }
-        emit RouteSet(fromCountry, toCountry, previous, blocked);
+    function setRoute(uint16, uint16, bool) external {
+        _delegate(_adminModule);
     }
 
     /// @inheritdoc IComplianceEngine
-    function setLimits(Limits calldata next) external restricted {
-        if (next.maxBalanceBps > BPS || (next.maxBalance != 0 && next.minHolding > next.maxBalance)) {
-            revert InvalidLimits(next.maxBalanceBps, next.minHolding, next.maxBalance);
-        }
-        Limits memory previous = limits();
-        _rules = _rules.setMaxBalance(PackedAmount.encodeExact(next.maxBalance))
-            .setMinHolding(PackedAmount.encodeExact(next.minHolding))
-            .setDailyLimit(PackedAmount.encodeExact(next.dailyLimit))
-            .setMonthlyLimit(PackedAmount.encodeExact(next.monthlyLimit)).setMaxBalanceBps(next.maxBalanceBps)
-            .setLockupAfterAcquisition(next.lockupAfterAcquisition).setTransfersOpenAt(next.transfersOpenAt);
-        _totals = _totals.setTotalHolderCap(next.totalHolderCap).setTotalNonAccreditedCap(next.totalNonAccreditedCap);
-        emit LimitsSet(previous, next);
+    function setLimits(Limits calldata) external {
+        _delegate(_adminModule);
     }
 
     /// @inheritdoc IComplianceEngine
-    function setInvestmentMinimums(uint16 country, InvestmentMinimums calldata next) external restricted {
-        _requireCountry(country);
-        InvestmentMinimums memory previous = _investmentMinimums[country];
-        _investmentMinimums[country] = next;
-        emit InvestmentMinimumsSet(country, previous, next);
+    function setInvestmentMinimums(uint16, InvestmentMinimums calldata) external {
+        _delegate(_adminModule);
     }
 
     /// @inheritdoc IComplianceEngine
-    function setEscrow(address wallet, bool escrow) external restricted {
-        (InvestorWord word,) = _registryOf(_rules).investorWords(wallet, wallet);
-        address identity = word.identity();
-        if (identity == address(0)) revert EscrowNotRegistered(wallet);
-        uint256 slot = _holdingSlot(identity);
-        HoldingWord h = _loadHolding(slot);
-        bool previous = h.escrow();
-        if (previous != escrow && h.balance() != 0) {
-            // An escrow holds no seat: out of the counts as it becomes one, back in (in its bucket
-            // now, past any cap: it holds already) as it stops.
-            TotalsWord t = _totals;
-            if (escrow) {
-                t = _countLeaver(h, t);
-            } else {
-                h = h.setCounted(word.country(), word.investorClass() < uint8(InvestorClass.Accredited));
-                t = _countJoiner(h, t);
-            }
-            _totals = t;
-        }
-        _storeHolding(slot, h.setEscrow(escrow));
-        emit EscrowSet(wallet, identity, previous, escrow);
+    function setEscrow(address, bool) external {
+        _delegate(_adminModule);
     }
 
     /// @inheritdoc IComplianceEngine
-    function setMinFirstHolding(uint16 country, uint256 amount) external restricted {
-        _requireCountry(country);
-        JurisdictionWord j = _jurisdictions[country];
-        uint256 previous = PackedAmount.decode(j.minFirstHolding());
-        _jurisdictions[country] = j.setMinFirstHolding(PackedAmount.encodeExact(amount));
-        emit MinFirstHoldingSet(country, previous, amount);
+    function setMinFirstHolding(uint16, uint256) external {
+        _delegate(_adminModule);
+    }
+
+    /// @inheritdoc IERC3643ModularCompliance
+    function addModule(address) external {
+        _delegate(_adminModule);
+    }
+
+    /// @inheritdoc IERC3643ModularCompliance
+    function removeModule(address) external {
+        _delegate(_adminModule);
+    }
+
+    /// @inheritdoc IERC3643ModularCompliance
+    function callModuleFunction(bytes calldata, address) external {
+        _delegate(_adminModule);
     }
 
     /// @inheritdoc IERC3643ModularCompliance
     /// @dev Only `boundToken` can be bound, once: by the token itself (its `setCompliance`) or by
-    /// the authority.
+    /// the authority. The token is checked here (an immutable), the rest in the admin module (once
+    /// bound, and the caller: the token or the role): no role check is left in this contract's
+    /// code, whose dispatcher every transfer runs.
     function bindToken(address token) external {
         if (token != boundToken) revert OnlyBoundToken(token, boundToken);
-        if (_bound) revert TokenAlreadyBound(token);
-        if (msg.sender != token) _checkCanCall(msg.sender, msg.data);
-        _bound = true;
-        emit TokenBound(token);
+        _delegate(_adminModule);
     }
 
     /// @inheritdoc IERC3643ModularCompliance
     /// @dev Always reverts: the engine holds this token's identity ledger and serves no other.
     function unbindToken(address) external pure {
         revert TokenBindingImmutable();
-    }
-
-    /// @inheritdoc IERC3643ModularCompliance
-    function addModule(address module) external restricted {
-        if (module == address(0)) revert ZeroAddress();
-        uint256 count = _modules.length;
-        if (count >= MAX_MODULES) revert TooManyModules(MAX_MODULES);
-        if (isModuleBound(module)) revert ModuleAlreadyBound(module);
-        IERC3643Module m = IERC3643Module(module);
-        if (!m.isPlugAndPlay() && !m.canComplianceBind(address(this))) revert ModuleCannotBind(module);
-        _modules.push(module);
-        _rules = _rules.setModuleCount(uint8(count + 1)); // No truncation: count < MAX_MODULES.
-        emit ModuleAdded(module);
-        m.bindCompliance(address(this));
-    }
-
-    /// @inheritdoc IERC3643ModularCompliance
-    function removeModule(address module) external restricted {
-        uint256 count = _modules.length;
-        // Bounded: count <= MAX_MODULES.
-        for (uint256 i; i < count; ++i) {
-            if (_modules[i] == module) {
-                _modules[i] = _modules[count - 1];
-                _modules.pop();
-                _rules = _rules.setModuleCount(uint8(count - 1));
-                emit ModuleRemoved(module);
-                IERC3643Module(module).unbindCompliance(address(this));
-                return;
-            }
-        }
-        revert ModuleNotBound(module);
-    }
-
-    /// @inheritdoc IERC3643ModularCompliance
-    function callModuleFunction(bytes calldata callData, address module) external restricted {
-        if (!isModuleBound(module)) revert ModuleNotBound(module);
-        emit ModuleInteraction(module, bytes4(callData[:4]));
-        (bool success, bytes memory reason) = module.call(callData);
-        if (!success) {
-            assembly ("memory-safe") {
-                revert(add(reason, 32), mload(reason))
-            }
-        }
     }
 
     // ================================================================ token hooks
@@ -374,21 +276,8 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
     }
 
     /// @inheritdoc IComplianceEngine
-    function limits() public view returns (Limits memory) {
-        RulesWord r = _rules;
-        TotalsWord t = _totals;
-        // No truncation: every limit was stored from a value of its declared width.
-        return Limits(
-            uint96(PackedAmount.decode(r.maxBalance())),
-            uint96(PackedAmount.decode(r.minHolding())),
-            r.maxBalanceBps(),
-            r.lockupAfterAcquisition(),
-            uint88(PackedAmount.decode(r.dailyLimit())),
-            uint88(PackedAmount.decode(r.monthlyLimit())),
-            r.transfersOpenAt(),
-            t.totalHolderCap(),
-            t.totalNonAccreditedCap()
-        );
+    function limits() external view returns (Limits memory) {
+        return _limits();
     }
 
     /// @inheritdoc IComplianceEngine
@@ -442,13 +331,8 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
     }
 
     /// @inheritdoc IERC3643ModularCompliance
-    function isModuleBound(address module) public view returns (bool) {
-        uint256 count = _modules.length;
-        // Bounded: count <= MAX_MODULES.
-        for (uint256 i; i < count; ++i) {
-            if (_modules[i] == module) return true;
-        }
-        return false;
+    function isModuleBound(address module) external view returns (bool) {
+        return _isModuleBound(module);
     }
 
     // ================================================================ internal: checks
@@ -536,29 +420,6 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
             }
         }
         return RC.SUCCESS;
-    }
-
-    /// @dev Moves the identity's window buckets to today. Each window (24 h, 30 days) is kept as two
-    /// fixed buckets, the current one (UTC day; 30-day block since 1970-01-01) and the previous
-    /// one, and a send must fit the limit together with BOTH. That makes the limit hold over every
-    /// rolling window: the sends in any span of one window length that ends with a send at time t
-    /// all lie in t's bucket or the one before, which t's check counted. The price is caution: a
-    /// send stays counted until its bucket is two buckets old (24-48 h; 30-60 days).
-    /// A current bucket is an exact sum; it is rounded (up, `PackedTotal`) once, here, when it
-    /// becomes the previous one, which nothing adds to (SEC-71). The day is 32 bits (SEC-70).
-    function _rollWindows(WindowWord w) internal view returns (WindowWord) {
-        uint256 today = block.timestamp / DAY;
-        uint256 last = w.day();
-        if (last == today) return w;
-        uint256 dayPrevious;
-        if (last + 1 == today) dayPrevious = PackedTotal.encodeUp(w.dayCurrent());
-        uint256 month = today / DAYS_PER_MONTH_WINDOW;
-        uint256 lastMonth = last / DAYS_PER_MONTH_WINDOW;
-        uint256 monthCurrent;
-        uint256 monthPrevious;
-        if (lastMonth == month) (monthCurrent, monthPrevious) = (w.monthCurrent(), w.monthPrevious());
-        else if (lastMonth + 1 == month) monthPrevious = PackedTotal.encodeUp(w.monthCurrent());
-        return WindowWordLibrary.pack(today, 0, monthCurrent, dayPrevious, monthPrevious);
     }
 
     /// @dev The holding rules: the recipient's (caps, minimums) unless it is an escrow, and the
@@ -695,56 +556,6 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
         }
     }
 
-    /// @dev Counts the holding's identity in its bucket (checked: a count above 2**32 - 1 reverts).
-    function _countJoiner(HoldingWord h, TotalsWord totals) internal returns (TotalsWord) {
-        uint16 country = h.countedCountry();
-        bool nonAccredited = h.countedNonAccredited();
-        JurisdictionWord j = _jurisdictions[country];
-        j = j.setHolderCount(j.holderCount() + 1);
-        if (nonAccredited) j = j.setNonAccreditedCount(j.nonAccreditedCount() + 1);
-        _jurisdictions[country] = j;
-        return totals.setCounts(
-            totals.totalHolders() + 1, totals.totalNonAccredited() + (nonAccredited ? 1 : 0), totals.supply()
-        );
-    }
-
-    /// @dev Takes the holding's identity out of its bucket (checked: a count below 0 reverts).
-    function _countLeaver(HoldingWord h, TotalsWord totals) internal returns (TotalsWord) {
-        uint16 country = h.countedCountry();
-        bool nonAccredited = h.countedNonAccredited();
-        JurisdictionWord j = _jurisdictions[country];
-        j = j.setHolderCount(j.holderCount() - 1);
-        if (nonAccredited) j = j.setNonAccreditedCount(j.nonAccreditedCount() - 1);
-        _jurisdictions[country] = j;
-        return totals.setCounts(
-            totals.totalHolders() - 1, totals.totalNonAccredited() - (nonAccredited ? 1 : 0), totals.supply()
-        );
-    }
-
-    // ---------------------------------------------------------------- holding slots
-    // A transfer hashes each holding's slot once, then reads and writes the word through it.
-
-    /// @dev The slot Solidity uses for `_holdings[identity]`.
-    function _holdingSlot(address identity) internal pure returns (uint256 slot) {
-        assembly ("memory-safe") {
-            mstore(0x00, identity)
-            mstore(0x20, _holdings.slot)
-            slot := keccak256(0x00, 0x40)
-        }
-    }
-
-    function _loadHolding(uint256 slot) internal view returns (HoldingWord h) {
-        assembly ("memory-safe") {
-            h := sload(slot)
-        }
-    }
-
-    function _storeHolding(uint256 slot, HoldingWord h) internal {
-        assembly ("memory-safe") {
-            sstore(slot, h)
-        }
-    }
-
     function _moduleActions(bytes memory call) internal {
         if (_rules.moduleCount() == 0) return;
         uint256 count = _modules.length;
@@ -759,34 +570,9 @@ contract ComplianceEngine is IComplianceEngine, AccessManaged {
         }
     }
 
-    function _setJurisdiction(uint16 country, JurisdictionConfig calldata config) internal {
-        _requireCountry(country);
-        JurisdictionWord j = _jurisdictions[country];
-        JurisdictionConfig memory previous = _config(j);
-        _jurisdictions[country] = j.setAllowed(config.allowed).setMinInvestorClass(uint8(config.minInvestorClass))
-            .setHolderCap(config.holderCap).setNonAccreditedCap(config.nonAccreditedCap)
-            .setInboundClosedUntil(config.inboundClosedUntil);
-        emit JurisdictionSet(country, previous, config);
-    }
-
-    /// @dev The governance part of a jurisdiction word (the two counts are the engine's).
-    function _config(JurisdictionWord j) internal pure returns (JurisdictionConfig memory) {
-        return JurisdictionConfig(
-            j.allowed(),
-            InvestorClass(j.minInvestorClass()),
-            j.holderCap(),
-            j.nonAccreditedCap(),
-            j.inboundClosedUntil()
-        );
-    }
-
     /// @dev The identity registry: the stored one once the token migrated (the rules' flag), else
     /// the one the engine was built with.
     function _registryOf(RulesWord rules) internal view returns (IIdentityRegistry) {
         return rules.registryMigrated() ? _registry : registry;
-    }
-
-    function _requireCountry(uint16 country) internal pure {
-        if (country == 0 || country > MAX_COUNTRY) revert InvalidCountry(country);
     }
 }

@@ -27,11 +27,12 @@ import {
 } from "./FundWords.sol";
 
 /// @title FundState
-/// @notice The FundVault's storage, immutables and the helpers its instant liquidity module
-/// (FundInstant) shares with it. The vault and the module inherit it alone at the root, so the
-/// module, run by `delegatecall` from the vault, sees the vault's storage at the same slots.
+/// @notice The FundVault's storage, immutables and the helpers its modules (FundInstant: instant
+/// liquidity, cancellations, claims; FundAdmin: governance, the issuer's cash, fee collection)
+/// share with it. The vault and each module inherit it alone at the root, so a module, run by
+/// `delegatecall` from the vault, sees the vault's storage at the same slots.
 /// @dev Warning: any storage added to FundVault or to one of its other bases lands after these
-/// slots; the module declares none of its own. Errors and events are IFundVault's.
+/// slots; the modules declare none of their own. Errors and events are IFundVault's.
 abstract contract FundState {
     /// @notice Largest pending amount per controller and per period total (storage width).
     uint256 internal constant MAX_AMOUNT = type(uint96).max;
@@ -49,6 +50,11 @@ abstract contract FundState {
     uint8 internal constant MAX_DECIMALS = InstrumentRules.MAX_ASSET_DECIMALS;
     /// @dev The instant module's layout id: bump it when this layout changes.
     bytes32 internal constant INSTANT_LAYOUT_ID = keccak256("quantera.lifecycle.FundInstant.1");
+    /// @dev The governance module's (FundAdmin) layout id: bump it when this layout changes.
+    bytes32 internal constant ADMIN_LAYOUT_ID = keccak256("quantera.lifecycle.FundAdmin.1");
+    /// @dev Bounds of the dealing interval (the vault's MIN_ and MAX_DEALING_INTERVAL).
+    uint256 internal constant MIN_INTERVAL = 1 hours;
+    uint256 internal constant MAX_INTERVAL = 366 days;
 
     ISecurityToken internal immutable SHARE;
     IERC20 internal immutable ASSET;
@@ -94,6 +100,12 @@ abstract contract FundState {
     /// asset, NAV source, instrument or fee schedule is refused.
     function _instantId() internal view returns (bytes32) {
         return keccak256(abi.encode(INSTANT_LAYOUT_ID, SHARE, ASSET, NAV_SOURCE, INSTRUMENT_ID, FEES));
+    }
+
+    /// @dev The id of the FundAdmin module built for this layout and these immutables (as
+    /// `_instantId`).
+    function _adminId() internal view returns (bytes32) {
+        return keccak256(abi.encode(ADMIN_LAYOUT_ID, SHARE, ASSET, NAV_SOURCE, INSTRUMENT_ID, FEES));
     }
 
     constructor(
@@ -409,5 +421,15 @@ abstract contract FundState {
     function _bounded(uint256 total) internal pure returns (uint256) {
         if (total > MAX_AMOUNT) revert IFundVault.AmountTooLarge(total, MAX_AMOUNT);
         return total;
+    }
+
+    function _checkGate(uint256 bps) internal pure {
+        if (bps == 0 || bps > BPS) revert IFundVault.GateOutOfRange(bps, BPS);
+    }
+
+    function _checkInterval(uint256 interval) internal pure {
+        if (interval < MIN_INTERVAL || interval > MAX_INTERVAL) {
+            revert IFundVault.IntervalOutOfRange(interval, MIN_INTERVAL, MAX_INTERVAL);
+        }
     }
 }

@@ -37,16 +37,23 @@ import {
 /// requests and settings, the reserved cash, and per controller one position and two claims; per
 /// struck period two words (its NAV and the queue after it); per closed era-and-scale one sum;
 /// the fees held for the recipient and the period's instant liquidity used, one word each.
+/// Split over EIP-170 by the one module pattern (Dispatch), each module on this storage
+/// (FundState) after this vault's checks: instant dealing, cancellations and claims run in the
+/// FundInstant module; governance, the issuer's cash movements and `collectFees` in the FundAdmin
+/// module. Requests, strikes and fee accrual run here.
 contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTransient, Dispatch {
     using SafeERC20 for IERC20;
 
     /// @notice The instant liquidity module (FundInstant), deployed before the vault and passed in
     /// (checked: its `moduleId` names this layout and this vault's immutables).
     address internal immutable INSTANT;
+    /// @notice The governance, cash and fee collection module (FundAdmin), deployed before the
+    /// vault and passed in (checked as INSTANT).
+    address internal immutable ADMIN;
 
     /// @notice Bounds of `dealingInterval`.
-    uint256 public constant MIN_DEALING_INTERVAL = 1 hours;
-    uint256 public constant MAX_DEALING_INTERVAL = 366 days;
+    uint256 public constant MIN_DEALING_INTERVAL = MIN_INTERVAL;
+    uint256 public constant MAX_DEALING_INTERVAL = MAX_INTERVAL;
 
     /// @param firstCutoff Cut-off of period 1 (in the future).
     constructor(
@@ -59,7 +66,8 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
         uint32 interval,
         uint16 gateBps_,
         IFeeSchedule fees_,
-        address instant_
+        address instant_,
+        address admin_
     ) FundState(share_, asset_, navSource_, instrumentId_, fees_) AccessManaged(authority) {
         _checkInterval(interval);
         _checkGate(gateBps_);
@@ -67,6 +75,8 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
         // The module's code only: it runs on this vault's storage (Dispatch).
         _requireModule(instant_, _instantId());
         INSTANT = instant_;
+        _requireModule(admin_, _adminId());
+        ADMIN = admin_;
         // A schedule set for this address before it existed applies from now.
         (uint256 managementBps, bool charges) = fees_.accrualTermsOf(address(this));
         _feeLedger = FeeLedger.wrap(0).withAccruedAt(block.timestamp).withTerms(managementBps, charges);
@@ -78,35 +88,27 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
     }
 
     // ================================================================ governance
+    // Checked here (`restricted`: this vault's authority, this selector), then checked and stored
+    // by the FundAdmin module on this vault's storage: governance's path, not a hot one.
 
     /// @inheritdoc IFundVault
-    function setGate(uint16 bps) external restricted {
-        _checkGate(bps);
-        Late late = _late;
-        _late = late.withGateBps(bps);
-        emit GateSet(late.gateBps(), bps);
+    function setGate(uint16) external restricted {
+        _delegate(ADMIN);
     }
 
     /// @inheritdoc IFundVault
-    function setDealingInterval(uint32 interval) external restricted {
-        _checkInterval(interval);
-        Late late = _late;
-        _late = late.withInterval(interval);
-        emit DealingIntervalSet(late.interval(), interval);
+    function setDealingInterval(uint32) external restricted {
+        _delegate(ADMIN);
     }
 
     /// @inheritdoc IFundVault
-    function setCustodian(address next) external restricted {
-        address previous = _custodian;
-        _custodian = next;
-        emit CustodianSet(previous, next);
+    function setCustodian(address) external restricted {
+        _delegate(ADMIN);
     }
 
     /// @inheritdoc IFundVault
-    function setInstantLimit(uint96 assets) external restricted {
-        uint256 previous = _instantLimit;
-        _instantLimit = assets;
-        emit InstantLimitSet(previous, assets);
+    function setInstantLimit(uint96) external restricted {
+        _delegate(ADMIN);
     }
 
     // ================================================================ NAV agent
@@ -129,23 +131,18 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
     }
 
     // ================================================================ issuer
+    // The fund manager's cash movements run in the FundAdmin module (the size budget), after this
+    // vault's access check; the module takes this vault's lock (FundAdmin: the same transient
+    // slot), so the stub ends with its answer.
 
     /// @inheritdoc IFundVault
-    function investCash(uint256 assets) external restricted nonReentrant {
-        address to = _custodian;
-        if (to == address(0)) revert NoCustodian();
-        uint256 free = _freeCash();
-        if (assets > free) revert InsufficientFreeCash(assets, free);
-        // No underflow: assets <= free checked above.
-        emit CashInvested(to, assets, free - assets);
-        ASSET.safeTransfer(to, assets);
+    function investCash(uint256) external restricted {
+        _delegate(ADMIN);
     }
 
     /// @inheritdoc IFundVault
-    function returnCash(uint256 assets) external nonReentrant {
-        if (assets == 0) revert ZeroAmount();
-        emit CashReturned(msg.sender, assets);
-        ASSET.safeTransferFrom(msg.sender, address(this), assets);
+    function returnCash(uint256) external {
+        _delegate(ADMIN);
     }
 
     // ================================================================ fees
@@ -177,16 +174,11 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
     }
 
     /// @inheritdoc IFundVault
-    function collectFees() external nonReentrant returns (uint256 shares, uint256 assets) {
-        FeeLedger ledger = _feeLedger;
-        address recipient = FEES.recipientOf(address(this));
-        if (recipient == address(0)) revert NoFeeRecipient();
-        (shares, assets) = (ledger.shares(), ledger.assets());
-        _feeLedger = ledger.withAmounts(0, 0);
-        emit FeesCollected(recipient, shares, assets);
-        // A mint through the engine: the recipient must be a holder it admits.
-        if (shares != 0) SHARE.mint(recipient, shares);
-        if (assets != 0) ASSET.safeTransfer(recipient, assets);
+    /// @dev Runs the FundAdmin module's code on this vault's storage (the size budget). The
+    /// module takes this vault's lock itself (`nonReentrant` there: the same transient slot, in
+    /// this vault's context), so the stub returns its two words as they come (`_delegate`).
+    function collectFees() external returns (uint256, uint256) {
+        _delegate(ADMIN);
     }
 
     // ================================================================ instant liquidity
@@ -777,15 +769,5 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
 
     function _lastNav() internal view returns (uint256) {
         return _strikes[_dealing.period() - 1].nav();
-    }
-
-    function _checkGate(uint256 bps) internal pure {
-        if (bps == 0 || bps > BPS) revert GateOutOfRange(bps, BPS);
-    }
-
-    function _checkInterval(uint256 interval) internal pure {
-        if (interval < MIN_DEALING_INTERVAL || interval > MAX_DEALING_INTERVAL) {
-            revert IntervalOutOfRange(interval, MIN_DEALING_INTERVAL, MAX_DEALING_INTERVAL);
-        }
     }
 }

@@ -27,6 +27,7 @@ import {RouteCodec} from "../liquidity/RouteCodec.sol";
 import {MarginMath} from "./MarginMath.sol";
 import {PrimeLayout} from "./PrimeLayout.sol";
 import {Dispatch} from "../libraries/Dispatch.sol";
+import {DelegatedModule} from "../libraries/DelegatedModule.sol";
 import {BPS} from "../libraries/Constants.sol";
 
 /// @title PrimeBroker
@@ -216,8 +217,10 @@ contract PrimeBroker is IPrimeBroker, PrimeLayout, Dispatch, ISwapPayer, AccessM
 
     /// @notice Serves the views module's functions (IPrimeViews) on this storage: every call no
     /// function here serves goes to it, which has view functions only and refuses the rest
-    /// (`UnknownCall`).
+    /// (`UnknownCall`). But `moduleId`: a broker is no module, and answering with its views
+    /// module's id would let a dispatcher's constructor take a broker for one (`_requireModule`).
     fallback() external {
+        if (msg.sig == DelegatedModule.moduleId.selector) revert UnknownCall(msg.sig);
         _delegate(viewsModule);
     }
 

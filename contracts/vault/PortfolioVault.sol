@@ -26,8 +26,10 @@ import {BPS} from "../libraries/Constants.sol";
 /// @title PortfolioVault
 /// @notice Risk-guarded multi-asset portfolio with ERC-4626 shares (see IPortfolioVault).
 /// @dev Split over EIP-170 by the one module pattern: `tradeBasket` runs in the basket module
-/// (PortfolioBasket, deployed once per build and passed in; its `moduleId` checked here) on this
-/// vault's storage (VaultLayout, listed first).
+/// (PortfolioBasket) and the governance setters (`addAsset`, `setVenue`, `setDealingFee`,
+/// `setTradeLimits`, `setShareCompliance`) in the governance module (PortfolioAdmin), each
+/// deployed once per build and passed in (its `moduleId` checked here), on this vault's storage
+/// (VaultLayout, listed first), after this vault's checks.
 contract PortfolioVault is
     VaultLayout,
     IPortfolioVault,
@@ -39,19 +41,9 @@ contract PortfolioVault is
 {
     using SafeERC20 for IERC20;
 
-    /// @dev Assets held, settlement asset included (the RiskEngine's bound; IPortfolioVault states
-    /// it: no getter, for size).
-    uint256 internal constant MAX_ASSETS = 16;
-    /// @dev Highest dealing fee (anti-dilution levy), bps of what is dealt (IPortfolioVault states
-    /// it: no getter, for size).
-    uint16 internal constant MAX_DEALING_FEE_BPS = 200;
     /// @notice Highest `maxSlippageBps` of the trade limits: a trade may return at most 10% less
     /// than it sold at oracle prices (SEC-50).
-    uint16 public constant MAX_TRADE_SLIPPAGE_BPS = 1_000;
-    /// @dev Shortest and longest loss refill period of the trade limits (SEC-51; IPortfolioVault
-    /// states them: no getters, for size).
-    uint32 internal constant MIN_LOSS_REFILL_PERIOD = 1 hours;
-    uint32 internal constant MAX_LOSS_REFILL_PERIOD = 365 days;
+    uint16 public constant MAX_TRADE_SLIPPAGE_BPS = MAX_SLIPPAGE_BPS;
     /// @dev Virtual shares (OpenZeppelin's inflation-attack defence): shares have 6 more decimals.
     uint8 internal constant DECIMALS_OFFSET = 6;
     /// @dev Shares `maxRedeem` keeps below `previewWithdraw(cash)` when the cash is short.
@@ -59,9 +51,12 @@ contract PortfolioVault is
 
     IRiskEngine public immutable riskEngine;
     IOracleRouter public immutable oracle;
+    /// @inheritdoc IPortfolioVault
     IIdentityRegistry public immutable registry;
     /// @inheritdoc IPortfolioVault
     address public immutable basketModule;
+    /// @inheritdoc IPortfolioVault
+    address public immutable adminModule;
 
     constructor(
         address authority,
@@ -71,7 +66,8 @@ contract PortfolioVault is
         IRiskEngine riskEngine_,
         IOracleRouter oracle_,
         IIdentityRegistry registry_,
-        address basketModule_
+        address basketModule_,
+        address adminModule_
     ) ERC4626(settlement) ERC20(name_, symbol_) AccessManaged(authority) {
         if (IERC20Metadata(address(settlement)).decimals() > MAX_ASSET_DECIMALS) {
             revert AssetNotSupported(address(settlement));
@@ -81,55 +77,40 @@ contract PortfolioVault is
         registry = registry_;
         _requireModule(basketModule_, BASKET_MODULE_ID);
         basketModule = basketModule_;
+        _requireModule(adminModule_, ADMIN_MODULE_ID);
+        adminModule = adminModule_;
         _assets.push(address(settlement));
         emit AssetAdded(address(settlement), 0);
     }
 
-    // ================================================================ governance
+    // ================================================================ governance (GOVERNOR)
+    // Checked here (`restricted`: this vault's authority, this selector), then checked and stored
+    // by the governance module (PortfolioAdmin) on this vault's storage: governance's path, not a
+    // hot one.
 
     /// @inheritdoc IPortfolioVault
-    function addAsset(address token) external restricted {
-        uint256 count = _assets.length;
-        if (count >= MAX_ASSETS) revert TooManyAssets(MAX_ASSETS);
-        if (_indexOf(token) != type(uint256).max) revert AssetAlreadyListed(token);
-        // An asset is never removed, and every exit reads its balance: one that cannot answer it
-        // (no code: no return data; not an ERC-20) or is beyond the valuation's 36 decimals would
-        // lock the vault.
-        _balanceOf(token); // Reverts BalanceUnavailable.
-        if (IERC20Metadata(token).decimals() > MAX_ASSET_DECIMALS) revert AssetNotSupported(token);
-        _assets.push(token);
-        emit AssetAdded(token, count);
+    function addAsset(address) external restricted {
+        _delegate(adminModule);
     }
 
     /// @inheritdoc IPortfolioVault
-    function setVenue(address venue, bool allowed) external restricted {
-        emit VenueSet(venue, _isVenue[venue], allowed);
-        _isVenue[venue] = allowed;
+    function setVenue(address, bool) external restricted {
+        _delegate(adminModule);
     }
 
     /// @inheritdoc IPortfolioVault
-    function setDealingFee(uint16 feeBps) external restricted {
-        if (feeBps > MAX_DEALING_FEE_BPS) revert DealingFeeTooHigh(feeBps, MAX_DEALING_FEE_BPS);
-        emit DealingFeeSet(_dealingFeeBps, feeBps);
-        _dealingFeeBps = feeBps;
+    function setDealingFee(uint16) external restricted {
+        _delegate(adminModule);
     }
 
     /// @inheritdoc IPortfolioVault
-    function setTradeLimits(uint16 maxSlippageBps, uint96 lossBudget, uint32 lossRefillPeriod) external restricted {
-        if (
-            maxSlippageBps > MAX_TRADE_SLIPPAGE_BPS || lossRefillPeriod < MIN_LOSS_REFILL_PERIOD
-                || lossRefillPeriod > MAX_LOSS_REFILL_PERIOD
-        ) revert InvalidTradeLimits(maxSlippageBps, lossBudget, lossRefillPeriod);
-        TradeLimits memory next = TradeLimits(maxSlippageBps, lossBudget, lossRefillPeriod);
-        emit TradeLimitsSet(_tradeLimits, next);
-        _tradeLimits = next; // The loss already used carries over.
+    function setTradeLimits(uint16, uint96, uint32) external restricted {
+        _delegate(adminModule);
     }
 
     /// @inheritdoc IPortfolioVault
-    function setShareCompliance(address engine) external restricted {
-        emit ShareComplianceSet(_shareCompliance, engine);
-        _shareCompliance = engine;
-        ShareCompliance.bind(engine, address(registry));
+    function setShareCompliance(address) external restricted {
+        _delegate(adminModule);
     }
 
     // ================================================================ trading (EXECUTOR)
@@ -702,14 +683,5 @@ contract PortfolioVault is
             if (list[i] == token) return i;
         }
         revert UnknownAsset(token);
-    }
-
-    function _indexOf(address token) internal view returns (uint256) {
-        uint256 count = _assets.length;
-        // Bounded: assets <= MAX_ASSETS.
-        for (uint256 i; i < count; ++i) {
-            if (_assets[i] == token) return i;
-        }
-        return type(uint256).max;
     }
 }

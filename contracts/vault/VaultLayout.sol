@@ -5,12 +5,13 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IPortfolioVault, TradeLimits, Deal} from "../../interfaces/IPortfolioVault.sol";
 
 /// @title VaultLayout
-/// @notice The PortfolioVault's own storage, described once, and the loss budget both its halves
-/// run: the vault (ERC-4626 shares, deals, trades) and its basket module (PortfolioBasket:
-/// `tradeBasket`, run by the vault's DELEGATECALL, `Dispatch`). Both list this base first, so its
-/// variables take the same slots from slot 0 in both (the vault's ERC-20 and AccessManaged
-/// variables follow it; the module has no other). A test compares the two layouts slot by slot.
-/// @dev Code-free but for the loss-budget helpers and the balance reads both halves make: the
+/// @notice The PortfolioVault's own storage, described once, its bounds, and the loss budget and
+/// balance reads its parts share: the vault (ERC-4626 shares, deals, trades) and its two modules,
+/// run by the vault's DELEGATECALL (`Dispatch`): the basket module (PortfolioBasket:
+/// `tradeBasket`) and the governance module (PortfolioAdmin). All three list this base first, so
+/// its variables take the same slots from slot 0 in each (the vault's ERC-20 and AccessManaged
+/// variables follow it; the modules have no other). A test compares the layouts slot by slot.
+/// @dev Code-free but for the loss-budget helpers and the balance reads the parts make: the
 /// getters are the vault's.
 abstract contract VaultLayout {
     /// @dev Most decimals a listed asset may have (the RiskEngine's and the valuation's bound;
@@ -20,6 +21,20 @@ abstract contract VaultLayout {
     uint256 internal constant PRICE_SCALE = 1e36;
     /// @dev The basket module's id (DelegatedModule `moduleId`): bump it when this layout changes.
     bytes32 internal constant BASKET_MODULE_ID = keccak256("quantera.vault.PortfolioBasket.1");
+    /// @dev The governance module's id (PortfolioAdmin): bump it when this layout changes.
+    bytes32 internal constant ADMIN_MODULE_ID = keccak256("quantera.vault.PortfolioAdmin.1");
+    /// @dev Assets held, settlement asset included (the RiskEngine's bound; IPortfolioVault states
+    /// it: no getter, for size).
+    uint256 internal constant MAX_ASSETS = 16;
+    /// @dev Highest dealing fee (anti-dilution levy), bps of what is dealt (IPortfolioVault states
+    /// it: no getter, for size).
+    uint16 internal constant MAX_DEALING_FEE_BPS = 200;
+    /// @dev Highest `maxSlippageBps` of the trade limits (the vault's `MAX_TRADE_SLIPPAGE_BPS`).
+    uint16 internal constant MAX_SLIPPAGE_BPS = 1_000;
+    /// @dev Shortest and longest loss refill period of the trade limits (SEC-51; IPortfolioVault
+    /// states them: no getters, for size).
+    uint32 internal constant MIN_LOSS_REFILL_PERIOD = 1 hours;
+    uint32 internal constant MAX_LOSS_REFILL_PERIOD = 365 days;
 
     /// @dev What the trades lost at oracle prices by `at` (the loss budget's use, SEC-51).
     struct TradeLoss {

@@ -19,6 +19,7 @@ ALL_CAPABILITIES, FREEZE_ONLY = 0xFF, 1 << 2
 JURISDICTION_BATCH = 50  # countries per setJurisdictions transaction
 REGISTRY = "IdentityRegistry"
 TOKEN_ADMIN = "TokenAdmin"
+COMPLIANCE_ADMIN = "ComplianceAdmin"
 
 # A jurisdiction's rules: (ISO 3166 numeric code, JurisdictionConfig tuple).
 Jurisdiction = tuple[int, tuple]
@@ -91,6 +92,21 @@ def deploy_token_admin(d: Deployment) -> Any:
     return d.deploy_contract(build_name(TOKEN_ADMIN), TOKEN_ADMIN)
 
 
+def deploy_compliance_admin(d: Deployment) -> Any:
+    """The module every ComplianceEngine runs its governance in (the rule setters, the escrows,
+    the ERC-3643 modules, the token's binding; `ComplianceAdmin`, by DELEGATECALL), recorded as
+    `ComplianceAdmin.<first 8 hex digits of the keccak of its init code>`: one deployment (no
+    state, nothing to wire) serves every engine of this build; an engine added after a new build
+    gets the new build's module (the engine's constructor checks its `moduleId`)."""
+    return d.deploy_contract(build_name(COMPLIANCE_ADMIN), COMPLIANCE_ADMIN)
+
+
+def _engine_module(d: Deployment, name: str) -> Any:
+    """The admin module for the engine `name`: none for a recorded engine (it keeps the module it
+    was built on; the argument is not used), this build's otherwise."""
+    return ZERO_ADDRESS if d.has(name) else deploy_compliance_admin(d)
+
+
 def deploy_security(
     d: Deployment,
     suffix: str,
@@ -131,8 +147,14 @@ def deploy_security(
         admin,
         *extra_args,
     )
+    engine_name = f"ComplianceEngine{suffix}"
     engine = d.deploy_contract(
-        f"ComplianceEngine{suffix}", "ComplianceEngine", manager, registry, token
+        engine_name,
+        "ComplianceEngine",
+        manager,
+        registry,
+        token,
+        _engine_module(d, engine_name),
     )
     if not is_admin(d, f"{symbol} compliance wiring"):
         return token
@@ -174,7 +196,12 @@ def deploy_share_compliance(
     Binding it is the security's own governance call (the vault's `setShareCompliance`)."""
     registry = d.at(REGISTRY)
     engine = d.deploy_contract(
-        name, "ComplianceEngine", d.at("QuanteraAccessManager"), registry, security
+        name,
+        "ComplianceEngine",
+        d.at("QuanteraAccessManager"),
+        registry,
+        security,
+        _engine_module(d, name),
     )
     if not is_admin(d, f"{name} wiring"):
         return engine

@@ -496,7 +496,8 @@ def _summary(record, log: ActionLog, on_chain: dict, db_url: str, head: int, blo
             note is not None and note.redeemed_at_face and on_chain["note_on_chain"]
         ),
         "prime: broker, margin module and USDC pool deployed by `deploy all`, in the record": (
-            {"PrimeBroker", "PrimeMargin", "LendingPool.USDC"} <= set(prime.recorded)
+            {"PrimeBroker", "LendingPool.USDC"} <= set(prime.recorded)
+            and any(name.startswith("PrimeMargin.") for name in prime.recorded)
         ),
         "prime: October 2008 margin-called the levered funds; one topped up, one liquidated "
         "after its grace period; the events agree": (

@@ -21,6 +21,7 @@ from keepers.core.deploying import ZERO_ADDRESS, Deployment, Step, build_name
 FUND_VAULT = "FundVault"
 #: A vault's instant liquidity module, recorded as `FundInstant.<vault's name>.<init code hash>`.
 FUND_INSTANT = "FundInstant"
+FUND_ADMIN = "FundAdmin"
 MINT_AND_BURN = (1 << 0) | (1 << 1)  # AgentCapabilities.MINT | BURN
 US, INSTITUTIONAL, NEVER_EXPIRES = 840, 4, 2**40 - 1
 DAY = 86_400
@@ -65,16 +66,17 @@ def deploy_fund_vault(
     refuse_unpegged_asset(d, asset, nav_source)
     fees = d.at(FEE_SCHEDULE) if d.has(FEE_SCHEDULE) else deploy_fee_schedule(d)
     cutoff = first_cutoff or next_cutoff(chain.blocks.head.timestamp, dealing_interval)
-    # The vault's instant liquidity module (contracts/lifecycle/FundInstant.sol), bound to the
+    # The vault's instant liquidity and admin modules (contracts/lifecycle/FundInstant.sol,
+    # FundAdmin.sol), each bound to the
     # same share, asset, NAV source, instrument and fee schedule (the vault's constructor checks
     # its id), deployed first and passed in; recorded under its init code's hash, so a rerun
     # after a rebuild never hands a new vault an older build's module; none for a recorded vault
     # (it keeps the module it was built with).
     recorded = d.has(name) and chain.provider.get_code(d.address(name))
-    instant = (
-        ZERO_ADDRESS
-        if recorded
-        else instant_module(d, name, share, asset, nav_source, instrument_id, fees).address
+    terms = (share, asset, nav_source, instrument_id, fees)
+    instant, admin = (
+        ZERO_ADDRESS if recorded else fund_module(d, module, name, *terms).address
+        for module in (FUND_INSTANT, FUND_ADMIN)
     )
     vault = d.deploy_contract(
         name,
@@ -88,7 +90,8 @@ def deploy_fund_vault(
         dealing_interval,
         gate_bps,
         fees,
-        instant,  # (a recorded vault is not deployed again: the argument is not used)
+        instant,  # (a recorded vault is not deployed again: the arguments are not used)
+        admin,
     )
     if not is_admin(d, f"{name} wiring"):
         return vault
@@ -114,8 +117,9 @@ def deploy_fund_vault(
     return vault
 
 
-def instant_module(
+def fund_module(
     d: Deployment,
+    module: str,
     vault: str,
     share: Any,
     asset: Any,
@@ -123,10 +127,12 @@ def instant_module(
     instrument_id: int,
     fees: Any,
 ) -> Any:
-    """The FundInstant module for the vault `vault`, recorded as
-    `FundInstant.<vault>.<first 8 hex digits of the keccak of its init code>`."""
-    name = build_name(FUND_INSTANT, vault)
-    return d.deploy_contract(name, FUND_INSTANT, share, asset, nav_source, instrument_id, fees)
+    """The vault `vault`'s module `module` (FUND_INSTANT: instant dealing, claims and
+    cancellations; FUND_ADMIN: governance, the cash movements and fee collection), bound to the
+    fund's share, asset, NAV source, instrument and fee schedule, recorded as
+    `<module>.<vault>.<first 8 hex digits of the keccak of its init code>`."""
+    name = build_name(module, vault)
+    return d.deploy_contract(name, module, share, asset, nav_source, instrument_id, fees)
 
 
 def escrow_steps(d: Deployment, vault: Any, share: Any) -> list[Step]:

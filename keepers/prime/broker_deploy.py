@@ -14,8 +14,11 @@ from typing import Any
 import yaml
 
 from keepers.access import as_role, hold_calls, is_admin, send_to_manager, wire
-from keepers.core.deploying import Deployment, Step
+from keepers.core.deploying import ZERO_ADDRESS, Deployment, Step, build_name
 from keepers.core.deployments import DeploymentError
+
+#: The broker's modules, in its constructor's order (margin, liquidation, views).
+PRIME_MODULES = ("PrimeMargin", "PrimeLiquidation", "PrimeViews")
 
 
 def identity_of(label: str) -> str:
@@ -59,11 +62,16 @@ def deploy_prime_broker(d: Deployment) -> Any:
     registry = d.at("IdentityRegistry")
     oracle = d.at("OracleRouter")
     aggregator = d.at("LiquidityAggregator")
-    margin = d.deploy_contract("PrimeMargin", "PrimeMargin", registry, oracle, aggregator)
-    liquidation = d.deploy_contract(
-        "PrimeLiquidation", "PrimeLiquidation", registry, oracle, aggregator
+    # Each module recorded under its build's name (`build_name`): a broker deployed after a new
+    # build never gets an older build's module, whose layout or code may differ (prime-views F2).
+    # A recorded broker keeps the modules it was built with: none is deployed for it on a rerun.
+    recorded = d.has("PrimeBroker")
+    margin, liquidation, views = (
+        ZERO_ADDRESS
+        if recorded
+        else d.deploy_contract(build_name(module), module, registry, oracle, aggregator)
+        for module in PRIME_MODULES
     )
-    views = d.deploy_contract("PrimeViews", "PrimeViews", registry, oracle, aggregator)
     broker = d.deploy_contract(
         "PrimeBroker",
         "PrimeBroker",

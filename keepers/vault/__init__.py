@@ -20,6 +20,7 @@ _DEPLOY = {
     name: "deploy"
     for name in (
         "FUND_IDENTITY",
+        "deploy_admin_module",
         "deploy_basket_module",
         "deploy_fund",
         "deploy_stablecoin",

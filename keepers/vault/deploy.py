@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 FUND_IDENTITY = "0x" + "f0" * 20
 BASKET_MODULE = "PortfolioBasket"
+ADMIN_MODULE = "PortfolioAdmin"
 US, INSTITUTIONAL, NEVER_EXPIRES = 840, 4, 2**40 - 1
 
 
@@ -41,6 +42,15 @@ def deploy_basket_module(d: Deployment) -> Any:
     return d.deploy_contract(build_name(BASKET_MODULE), BASKET_MODULE)
 
 
+def deploy_admin_module(d: Deployment) -> Any:
+    """The module every PortfolioVault runs its governance in (`addAsset`, `setVenue`,
+    `setDealingFee`, `setTradeLimits`, `setShareCompliance`; `PortfolioAdmin`, by DELEGATECALL
+    after the vault's own role check), recorded as `PortfolioAdmin.<first 8 hex digits of the
+    keccak of its init code>`: one deployment serves every vault of this build, as the basket
+    module does (the vault's constructor checks its `moduleId`)."""
+    return d.deploy_contract(build_name(ADMIN_MODULE), ADMIN_MODULE)
+
+
 def deploy_vault(
     d: Deployment,
     settlement: Any,
@@ -55,12 +65,13 @@ def deploy_vault(
 ) -> Any:
     """A PortfolioVault (`name` in the record) settling in `settlement`, wired, with its shares'
     ComplianceEngine (`shares_name`; jurisdiction rules default to the defaults file) bound, and
-    its basket module (`deploy_basket_module`)."""
+    its basket and admin modules (`deploy_basket_module`, `deploy_admin_module`)."""
     from keepers.compliance import bind_share_compliance
 
     registry = d.at("IdentityRegistry")
     # A recorded vault keeps the module it was built on: none is deployed for it on a rerun.
     module = ZERO_ADDRESS if d.has(name) else deploy_basket_module(d)
+    admin = ZERO_ADDRESS if d.has(name) else deploy_admin_module(d)
     vault = d.deploy_contract(
         name,
         "PortfolioVault",
@@ -72,6 +83,7 @@ def deploy_vault(
         router,
         registry,
         module,
+        admin,
     )
     if not is_admin(d, "vault wiring"):
         return vault

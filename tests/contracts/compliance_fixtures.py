@@ -132,6 +132,12 @@ def extend(stack_deployment: Deployment) -> Deployment:
     return stack_deployment.scoped("QuanteraAccessManager", "IdentityRegistry")
 
 
+def compliance_module(d: Deployment) -> str:
+    """The compliance engines' admin module `d` deployed its engines on (`ComplianceAdmin` under
+    this build's name, `build_name`)."""
+    return d.address(build_name("ComplianceAdmin"))
+
+
 def admin_module(d: Deployment) -> str:
     """The token family's admin module `d` deployed its tokens on (recorded under this build's
     name, `build_name`: the token keeps it in an immutable without a getter)."""

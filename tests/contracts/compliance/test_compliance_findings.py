@@ -14,6 +14,7 @@ from compliance_fixtures import (
     US,
     assert_allowed,
     assert_refused,
+    compliance_module,
     limits,
     open_jurisdiction,
 )
@@ -112,7 +113,13 @@ def test_sec_69__vault_share_engine_on_another_registry__refused_vault_and_engin
     registry could be judged verified by the engine's."""
     vault = risk_stack.vault
     other = deploy_registry(stack_deployment.scoped("QuanteraAccessManager"))
-    engine = deployer.deploy(project.ComplianceEngine, risk_stack.manager, other, vault)
+    engine = deployer.deploy(
+        project.ComplianceEngine,
+        risk_stack.manager,
+        other,
+        vault,
+        compliance_module(stack_deployment),
+    )
     with ape.reverts():
         vault.setShareCompliance(engine, sender=governor)
     assert_reverts(

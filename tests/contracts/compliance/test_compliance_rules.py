@@ -16,8 +16,10 @@ from compliance_fixtures import (
     SG,
     UNIT,
     US,
+    admin_module,
     assert_allowed,
     assert_refused,
+    compliance_module,
     limits,
     open_jurisdiction,
     registry_identity,
@@ -78,6 +80,63 @@ def test_set_jurisdiction__change__emits_previous_and_next(engine, governor):
     assert log.country == SG
     assert tuple(log.previous) == open_jurisdiction()
     assert tuple(log.next) == open_jurisdiction(min_class=QUALIFIED, holder_cap=7)
+
+
+def _dummy(put, address):
+    """A well-formed value of an ABI input (its components for a struct), for calls that must
+    revert before they read it."""
+    if put.type.endswith("[]"):
+        return []
+    if put.type.startswith("tuple"):
+        return tuple(_dummy(c, address) for c in put.components)
+    return {"address": address, "bool": True, "bytes": b""}.get(put.type, 1)
+
+
+def test_fnd_21__compliance_admin__called_directly_refused__an_engine_on_a_wrong_module_refused(
+    engine, project, deployer, stack, stack_deployment, governor
+):
+    """FND-21: the engines' admin module (governance) refuses every call made to it directly
+    (`DirectCall`), the governor's included; an engine built on a module of another layout (the
+    token family's admin module) or on an address without code is refused (`ModuleMismatch`)."""
+    manager, registry, _, token = stack
+    module = project.ComplianceAdmin.at(compliance_module(stack_deployment))
+    before = tuple(engine.limits())
+    called = []
+    for method in project.ComplianceAdmin.contract_type.mutable_methods:
+        args = [_dummy(put, governor.address) for put in method.inputs]
+        # AccessManaged's own `setAuthority`, inherited for the slot: the module's authority is
+        # the zero address, so no caller is it.
+        error = (
+            module.AccessManagedUnauthorized if method.name == "setAuthority" else module.DirectCall
+        )
+        with ape.reverts(error):
+            getattr(module, method.name)(*args, sender=governor)
+        called.append(method.name)
+    assert {"setLimits", "setJurisdiction", "setEscrow", "addModule", "bindToken"} <= set(called)
+    assert tuple(engine.limits()) == before
+    expected = module.moduleId()
+    for wrong in (admin_module(stack_deployment), governor.address):
+        with ape.reverts(engine.ModuleMismatch, module=wrong, expected=expected):
+            deployer.deploy(project.ComplianceEngine, manager, registry, token, wrong)
+
+
+def test_set_limits_and_jurisdictions__refusals__carry_the_values_and_change_nothing(
+    engine, governor
+):
+    """Governance's refusals name what was wrong, with the values (typed errors, no strings):
+    a batch of jurisdictions whose lengths differ or exceed the maximum, a maxBalanceBps above
+    10,000, a minimum holding above the maximum balance. Nothing changes."""
+    before = tuple(engine.limits())
+    one = open_jurisdiction()
+    with ape.reverts(engine.JurisdictionBatchInvalid, countries=2, configs=1, max=100):
+        engine.setJurisdictions([SG, US], [one], sender=governor)
+    with ape.reverts(engine.JurisdictionBatchInvalid, countries=101, configs=101, max=100):
+        engine.setJurisdictions([SG] * 101, [one] * 101, sender=governor)
+    with ape.reverts(engine.InvalidLimits, maxBalanceBps=10_001, minHolding=0, maxBalance=0):
+        engine.setLimits(limits(maxBalanceBps=10_001), sender=governor)
+    with ape.reverts(engine.InvalidLimits, maxBalanceBps=0, minHolding=2 * UNIT, maxBalance=UNIT):
+        engine.setLimits(limits(minHolding=2 * UNIT, maxBalance=UNIT), sender=governor)
+    assert tuple(engine.limits()) == before
 
 
 def test_transfer__sender_jurisdiction_later_blocked__code_7(holders, token, engine, governor):

@@ -361,6 +361,7 @@ def test_sec_39__assets_above_18_decimals__refused_where_amounts_are_sized(
             10_000,
             fund.vault.feeSchedule(),
             fund.vault.address,  # any module: the asset's 36 decimals are refused first
+            fund.vault.address,
         )
 
 

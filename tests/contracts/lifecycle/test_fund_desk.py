@@ -106,6 +106,7 @@ def _vault(project, desk, asset, source, instrument_id):
     d = desk.deployment
     fees = desk.vaults["DUSD"].feeSchedule()
     instant = d.sender.deploy(project.FundInstant, desk.share, asset, source, instrument_id, fees)
+    admin = d.sender.deploy(project.FundAdmin, desk.share, asset, source, instrument_id, fees)
     return d.sender.deploy(
         project.FundVault,
         d.at("QuanteraAccessManager"),
@@ -118,6 +119,7 @@ def _vault(project, desk, asset, source, instrument_id):
         10_000,
         fees,
         instant,
+        admin,
     )
 
 

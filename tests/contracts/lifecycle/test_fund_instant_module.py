@@ -9,7 +9,13 @@ instrument and fee schedule)."""
 import ape
 
 from fund_fixtures import SHARE_UNIT, USD_UNIT
-from keepers.lifecycle.fund_deploy import FUND_INSTANT, FUND_VAULT
+from keepers.lifecycle.fund_deploy import FUND_ADMIN, FUND_INSTANT, FUND_VAULT
+
+
+def admin_of(d) -> str:
+    """The fund stack's vault's admin module, from the record (`FundAdmin.FundVault.<hash>`)."""
+    [name] = [n for n in d.record.contracts if n.startswith(f"{FUND_ADMIN}.{FUND_VAULT}.")]
+    return d.address(name)
 
 
 def instant_of(d) -> str:
@@ -72,6 +78,38 @@ def test_fund_instant__called_directly__every_entry_reverts_the_vaults_books_unt
     assert tx.return_value == 1_000 * SHARE_UNIT
 
 
+def test_fund_admin__called_directly__every_entry_reverts_the_vaults_settings_untouched(
+    project, fund_stack
+):
+    """FND-21: the FundAdmin module (governance, the cash movements, fee collection) refuses every
+    call made to it directly (`DirectCall`), whoever makes it, with whatever arguments; the
+    vault's settings stay as they were."""
+    fund, vault = fund_stack, fund_stack.vault
+    module = project.FundAdmin.at(admin_of(fund.deployment))
+
+    def settings():
+        return (
+            vault.gateBps(),
+            vault.custodian(),
+            vault.instantLiquidity(),
+            vault.dealingInterval(),
+        )
+
+    before = settings()
+    called = []
+    for method in project.FundAdmin.contract_type.mutable_methods:
+        # Small fields (the gate's bps, the interval) take 1; the rest as the vault would.
+        args = [
+            1 if put.type in ("uint16", "uint32") else argument(put, fund.governor)
+            for put in method.inputs
+        ]
+        with ape.reverts(module.DirectCall):
+            getattr(module, method.name)(*args, sender=fund.governor)
+        called.append(method.name)
+    assert {"setGate", "setCustodian", "investCash", "returnCash", "collectFees"} <= set(called)
+    assert settings() == before
+
+
 def test_fnd_21__fund_vault__refuses_a_module_of_another_fund(project, fund_stack):
     """The module is passed in (FundVault's init code no longer carries it): a module bound to
     another instrument, or an address that is no module, is refused at construction."""
@@ -85,4 +123,11 @@ def test_fnd_21__fund_vault__refuses_a_module_of_another_fund(project, fund_stac
     assert other.moduleId() != ours
     for wrong in (other.address, fees):  # another fund's module; code without a module id
         with ape.reverts(vault.ModuleMismatch, module=wrong, expected=ours):
-            d.sender.deploy(project.FundVault, *args, wrong)
+            d.sender.deploy(project.FundVault, *args, wrong, admin_of(d))
+    # The admin module likewise: the fund's instant module (another layout role) or another
+    # fund's admin module is refused.
+    admin = project.FundAdmin.at(admin_of(d)).moduleId()
+    foreign = d.sender.deploy(project.FundAdmin, fund.share, fund.usdc, fund.nav_source, 18, fees)
+    for wrong in (instant_of(d), foreign.address):
+        with ape.reverts(vault.ModuleMismatch, module=wrong, expected=admin):
+            d.sender.deploy(project.FundVault, *args, instant_of(d), wrong)

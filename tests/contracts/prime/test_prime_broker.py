@@ -533,38 +533,38 @@ def test_fnd_21__broker__refuses_the_wrong_module_or_no_module(p, project):
     the broker's three in one step; binding them into the id costs PrimeMargin the room it has.)"""
     d, broker = p.deployment, p.broker
     registry, oracle, aggregator = broker.registry(), broker.oracle(), broker.aggregator()
-    margin, liquidation = broker.marginModule(), broker.liquidationModule()
-    views = broker.viewsModule()
+    modules = {
+        "margin": broker.marginModule(),
+        "liquidation": broker.liquidationModule(),
+        "views": broker.viewsModule(),
+    }
     authority, engine = broker.authority(), broker.riskEngine()
-    expected = project.PrimeMargin.at(margin).moduleId()
-    for wrong in (liquidation, p.client.address):
-        with ape.reverts(broker.ModuleMismatch, module=wrong, expected=expected):
-            d.sender.deploy(
-                project.PrimeBroker,
-                authority,
-                registry,
-                oracle,
-                aggregator,
-                wrong,
-                liquidation,
-                views,
-                engine,
-            )
     # The views module is checked the same way: the broker forwards it every unknown selector.
-    expected = project.PrimeViews.at(views).moduleId()
-    for wrong in (margin, p.client.address):
-        with ape.reverts(broker.ModuleMismatch, module=wrong, expected=expected):
-            d.sender.deploy(
-                project.PrimeBroker,
-                authority,
-                registry,
-                oracle,
-                aggregator,
-                margin,
-                liquidation,
-                wrong,
-                engine,
-            )
+    # A broker is no views module, though its fallback would answer `moduleId` with its views
+    # module's id (prime-views F1): the broker refuses to serve `moduleId`.
+    for role, expected, wrongs in (
+        ("margin", project.PrimeMargin.at(modules["margin"]).moduleId(), ("liquidation", "client")),
+        (
+            "views",
+            project.PrimeViews.at(modules["views"]).moduleId(),
+            ("margin", "client", "broker"),
+        ),
+    ):
+        for wrong in wrongs:
+            address = {**modules, "client": p.client.address, "broker": broker.address}[wrong]
+            chosen = {**modules, role: address}
+            with ape.reverts(broker.ModuleMismatch, module=address, expected=expected):
+                d.sender.deploy(
+                    project.PrimeBroker,
+                    authority,
+                    registry,
+                    oracle,
+                    aggregator,
+                    chosen["margin"],
+                    chosen["liquidation"],
+                    chosen["views"],
+                    engine,
+                )
 
 
 def test_prm_50__a_leveraged_long_opens_in_one_batch(p, chain):

@@ -6,7 +6,7 @@ import ape
 import pytest
 from token_helpers import bare_token
 
-from compliance_fixtures import ACCREDITED, DE, FORCE, UNIT, US, admin_module
+from compliance_fixtures import ACCREDITED, DE, FORCE, UNIT, US, admin_module, compliance_module
 from fast_reverts import assert_reverts
 from keepers.compliance.deploy import deploy_registry
 
@@ -69,7 +69,9 @@ def test_sec_65__engine_registry__only_its_token_sets_it__a_new_engine_takes_the
     # A token switched to an engine built on another registry hands it the token's own.
     other = deploy_registry(stack_deployment.scoped("QuanteraAccessManager"))
     bare = bare_token(project, deployer, stack, admin_module(stack_deployment))
-    fresh = deployer.deploy(project.ComplianceEngine, manager, other, bare)
+    fresh = deployer.deploy(
+        project.ComplianceEngine, manager, other, bare, compliance_module(stack_deployment)
+    )
     bare.setCompliance(fresh, sender=deployer)  # unwired: ADMIN's (the deployer's)
     assert fresh.identityRegistry() == registry.address == bare.identityRegistry()
 

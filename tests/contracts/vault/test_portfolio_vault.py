@@ -174,6 +174,26 @@ def test_sec_59__asset_listed_before_the_engine_covers_it__cash_exits_still_work
         vault.trade(swap_params(risk_stack, USDC, QCORP, 1_000 * USDC_UNIT), sender=executor)
 
 
+def test_fnd_21__portfolio_admin__called_directly__refused_the_vault_untouched(
+    risk_stack, project, accounts
+):
+    """FND-21: the vault's admin module (governance) refuses every call made to it directly
+    (`DirectCall`); the vault's settings stay as they were."""
+    vault = risk_stack.vault
+    module = project.PortfolioAdmin.at(vault.adminModule())
+    before = (vault.dealingFeeBps(), tuple(vault.tradeLimits()), tuple(vault.assets()))
+    caller = accounts[0]
+    called = []
+    for method in project.PortfolioAdmin.contract_type.mutable_methods:
+        args = [caller.address if i.type == "address" else 1 for i in method.inputs]
+        args = [True if i.type == "bool" else a for i, a in zip(method.inputs, args)]
+        with ape.reverts(module.DirectCall):
+            getattr(module, method.name)(*args, sender=caller)
+        called.append(method.name)
+    assert {"addAsset", "setVenue", "setDealingFee", "setTradeLimits"} <= set(called)
+    assert (vault.dealingFeeBps(), tuple(vault.tradeLimits()), tuple(vault.assets())) == before
+
+
 def test_fnd_21__a_vault_built_on_no_module_or_another_module__refused(
     risk_stack, accounts, project
 ):
@@ -186,16 +206,15 @@ def test_fnd_21__a_vault_built_on_no_module_or_another_module__refused(
     expected = module.moduleId()
     deployer = accounts[0]
     other = deployer.deploy(project.PoolLosses)
-    for wrong in (accounts[9].address, other.address):
-        with ape.reverts(vault.ModuleMismatch, module=wrong, expected=expected):
-            deployer.deploy(
-                project.PortfolioVault,
-                s.manager,
-                s.tokens[USDC],
-                "Q",
-                "Q",
-                s.engine,
-                s.router,
-                s.registry,
-                wrong,
-            )
+    admin = project.PortfolioAdmin.at(vault.adminModule()).moduleId()
+    base = (s.manager, s.tokens[USDC], "Q", "Q", s.engine, s.router, s.registry)
+    # The basket module: no code, or another layout's module; then the admin module likewise:
+    # no code, or the basket module (another role).
+    for modules, wrong, wanted in (
+        ((accounts[9].address, vault.adminModule()), accounts[9].address, expected),
+        ((other.address, vault.adminModule()), other.address, expected),
+        ((vault.basketModule(), accounts[9].address), accounts[9].address, admin),
+        ((vault.basketModule(), vault.basketModule()), vault.basketModule(), admin),
+    ):
+        with ape.reverts(vault.ModuleMismatch, module=wrong, expected=wanted):
+            deployer.deploy(project.PortfolioVault, *base, *modules)

@@ -10,7 +10,14 @@ mint, transfer and burn, with its identity ledger in step with the shares.
 import ape
 import pytest
 
-from compliance_fixtures import DE, FAR_FUTURE, INSTITUTIONAL, US, open_jurisdiction
+from compliance_fixtures import (
+    DE,
+    FAR_FUTURE,
+    INSTITUTIONAL,
+    US,
+    compliance_module,
+    open_jurisdiction,
+)
 from isolation import isolated
 from risk_fixtures import USDC_UNIT
 
@@ -91,11 +98,13 @@ def test_shares__engine_ledger_follows_mints_transfers_and_burns(risk_stack, sha
 
 
 def test_shares__only_the_governor_binds_and_only_an_engine_built_for_the_vault(
-    risk_stack, project, deployer, outsider, governor, stack
+    risk_stack, project, deployer, outsider, governor, stack, stack_deployment
 ):
     vault, manager, registry, token = risk_stack.vault, stack[0], stack[1], stack[3]
     with ape.reverts(vault.AccessManagedUnauthorized):
         vault.setShareCompliance(vault.shareCompliance(), sender=outsider)
-    foreign = deployer.deploy(project.ComplianceEngine, manager, registry, token)
+    foreign = deployer.deploy(
+        project.ComplianceEngine, manager, registry, token, compliance_module(stack_deployment)
+    )
     with ape.reverts(foreign.OnlyBoundToken):
         vault.setShareCompliance(foreign, sender=governor)

@@ -24,7 +24,14 @@ def test_estimated_gas__each_module_counted_until_this_builds_is_recorded():
     script = _script()
     everything = {name: "0x" + "11" * 20 for name in script.LIVE_CONTRACTS}
     admin, basket = build_name("TokenAdmin"), build_name("PortfolioBasket")
-    record = {**everything, admin: "0x" + "22" * 20, basket: "0x" + "33" * 20}
+    engines, vaults = build_name("ComplianceAdmin"), build_name("PortfolioAdmin")
+    record = {
+        **everything,
+        admin: "0x" + "22" * 20,
+        basket: "0x" + "33" * 20,
+        engines: "0x" + "44" * 20,
+        vaults: "0x" + "55" * 20,
+    }
 
     def estimate(contracts: dict) -> int:
         record = DeploymentRecord("ethereum:sepolia", 11155111, 1, contracts)
@@ -35,3 +42,6 @@ def test_estimated_gas__each_module_counted_until_this_builds_is_recorded():
     # basket module's: more than its 4 kB.
     assert estimate({k: v for k, v in record.items() if k != admin}) > 1_600_000
     assert estimate({k: v for k, v in record.items() if k != basket}) > 800_000
+    # The compliance engines' admin module (12 kB) and the vault's (3 kB).
+    assert estimate({k: v for k, v in record.items() if k != engines}) > 2_400_000
+    assert estimate({k: v for k, v in record.items() if k != vaults}) > 600_000

@@ -43,6 +43,8 @@ LIVE_CONTRACTS = {
     "IdentityRegistry",
     "TokenAdmin",  # recorded as TokenAdmin.<code hash> (`live_names`)
     "PortfolioBasket",  # recorded as PortfolioBasket.<code hash>
+    "ComplianceAdmin",  # recorded as ComplianceAdmin.<code hash>
+    "PortfolioAdmin",  # recorded as PortfolioAdmin.<code hash>
     "SecurityToken",
     "ComplianceEngine",
     "OracleRouter",
@@ -59,7 +61,7 @@ LIVE_CONTRACTS = {
 def live_names(contracts: dict) -> set[str]:
     """The record's names, a module recorded under its code hash (`TokenAdmin.<hash>`,
     `PortfolioBasket.<hash>`) by its contract's name."""
-    modules = ("TokenAdmin.", "PortfolioBasket.")
+    modules = ("TokenAdmin.", "PortfolioBasket.", "ComplianceAdmin.", "PortfolioAdmin.")
     return {name.split(".")[0] if name.startswith(modules) else name for name in contracts}
 
 
