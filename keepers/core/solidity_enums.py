@@ -2,7 +2,8 @@
 a revert's or an event's `uint8` stands for, so that a person reads `rule=Vol`, not `rule=7`, and a
 test names the member instead of keeping a copy of its number. The sources are the one record;
 nothing here is kept by hand (tests/keepers/core/test_solidity_enums.py checks every enum parses
-and that no two enums of one name disagree)."""
+and that no two enums of one name disagree). The keepers run from the repository, as ape's project
+does (its ABIs are the repository's build): the sources are beside them."""
 
 from __future__ import annotations
 
