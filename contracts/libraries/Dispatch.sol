@@ -20,7 +20,8 @@ pragma solidity ^0.8.24;
 /// selector is the module's (a test compares the ABIs), and how many words the module returned (a
 /// stub reads its first one or two: every module function returns what its stub reads).
 abstract contract Dispatch {
-    /// @notice A call to a selector no stub or allow-listed view serves.
+    /// @notice A call to a selector no stub serves (raised by a views module, which a dispatcher's
+    /// fallback forwards every other selector to: PrimeViews).
     error UnknownCall(bytes4 selector);
     /// @notice `module` has no code, or is not the module `expected` names (`moduleId`).
     error ModuleMismatch(address module, bytes32 expected);
