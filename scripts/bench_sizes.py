@@ -31,7 +31,7 @@ def main() -> int:
     )
     problems = size_budget_problems(sizes)
     for problem in problems:
-        print(f"over budget: {problem}", file=sys.stderr)
+        print(f"size: {problem}", file=sys.stderr)
     return 1 if problems else 0
 
 

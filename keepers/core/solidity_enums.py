@@ -58,7 +58,8 @@ def solidity_enums(root: Path = ROOT) -> dict[str, tuple[str, ...]]:
     where: dict[str, Path] = {}
     for folder in SOURCE_FOLDERS:
         for path in sorted((root / folder).rglob("*.sol")):
-            if ".cache" in path.parts:
+            # The dependency cache under contracts/, not a `.cache` above the checkout.
+            if ".cache" in path.relative_to(root).parts:
                 continue
             for name, members in parse_enums(path.read_text()).items():
                 if name in enums and enums[name] != members:
@@ -86,7 +87,10 @@ def member_name(internal_type: str | None, value: object) -> str | None:
     `value`; None for any other type, an unknown enum, or a value past its last member."""
     if not internal_type or not internal_type.startswith("enum "):
         return None
-    members = solidity_enums().get(internal_type[5:])
+    try:
+        members = solidity_enums().get(internal_type[5:])
+    except (OSError, ValueError):  # unreadable sources, EnumConflict: show the number, not this
+        return None
     if members is None or not isinstance(value, int) or not 0 <= value < len(members):
         return None
     return members[value]
