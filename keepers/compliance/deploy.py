@@ -104,7 +104,7 @@ def deploy_compliance_admin(d: Deployment) -> Any:
 def _engine_module(d: Deployment, name: str) -> Any:
     """The admin module for the engine `name`: none for a recorded engine (it keeps the module it
     was built on; the argument is not used), this build's otherwise."""
-    return ZERO_ADDRESS if d.has(name) else deploy_compliance_admin(d)
+    return ZERO_ADDRESS if d.settled(name) else deploy_compliance_admin(d)
 
 
 def deploy_security(
@@ -130,7 +130,7 @@ def deploy_security(
     calls) are sent with the wiring. Returns the token."""
     manager, registry = d.at("QuanteraAccessManager"), d.at(REGISTRY)
     # A recorded token keeps the module it was built on: none is deployed for it on a rerun.
-    recorded = d.has(f"{contract_type}{suffix}")
+    recorded = d.settled(f"{contract_type}{suffix}")
     admin = ZERO_ADDRESS if recorded else deploy_token_admin(d)
     # The engine serves one token fixed at its construction: token first (no engine yet, paused),
     # then the engine, then `setCompliance`, which binds them.

@@ -128,6 +128,32 @@ class Deployment:
 
         click.confirm(f"{action} from {self.sender.address}?", abort=True)
 
+    def settled(self, name: str) -> bool:
+        """Whether `deploy(name, ...)` would send nothing: the record has `name` with code on
+        chain, or names it pending with what its nonce created there to adopt. A routine passing a
+        dispatcher its modules deploys them only when the dispatcher is not settled (a settled one
+        keeps the modules it was built on, and a module deployed for it would serve nothing)."""
+        from ape import chain
+
+        existing = self.record.contracts.get(name)
+        return bool(existing and chain.provider.get_code(existing)) or self._adoptable(name)
+
+    def _adoptable(self, name: str) -> bool:
+        """The pending `name`'s nonce has been used (the chain's count is past it) and there is
+        code at the address it creates, which is then `name` — unless the record names that
+        address already: a rerun (after a rebuild, say) deployed another contract at that nonce
+        first, and `name` was never sent (the admin modules' attacker's read, L-1)."""
+        from ape import chain
+
+        pending = self.record.pending.get(name)
+        taken = {str(address).lower() for address in self.record.contracts.values()}
+        return bool(
+            pending
+            and chain.provider.get_nonce(self.sender.address) > pending.nonce
+            and chain.provider.get_code(pending.address)
+            and str(pending.address).lower() not in taken
+        )
+
     def deploy(self, name: str, factory: Callable[[], Any]) -> str:
         """Deploys `name` with `factory` unless the record has it (with code on chain), and returns
         its address. The record names it as pending, with the nonce its transaction will use,
@@ -142,18 +168,9 @@ class Deployment:
         if existing and chain.provider.get_code(existing):
             self.echo(f"  = {name} already at {existing}")
             return existing
+        adopt = self._adoptable(name)
         pending = self.record.pending.pop(name, None)
-        # The nonce has been used iff the chain's count is past it; code at the address it
-        # creates is then `name` — unless the record names that address already: a rerun (after
-        # a rebuild, say) deployed another contract at that nonce first, and `name` was never
-        # sent (the admin modules' attacker's read, L-1).
-        taken = {str(address).lower() for address in self.record.contracts.values()}
-        if (
-            pending
-            and chain.provider.get_nonce(self.sender.address) > pending.nonce
-            and chain.provider.get_code(pending.address)
-            and str(pending.address).lower() not in taken
-        ):
+        if adopt:
             self.record.contracts[name] = pending.address
             self.save()
             self.echo(f"  = {name} found at {pending.address} (deployed by an interrupted run)")

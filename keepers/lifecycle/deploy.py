@@ -259,7 +259,7 @@ def deploy_income_share_token(
     from keepers.compliance import deploy_security
 
     # A recorded token keeps the module it was built on: none is deployed for it on a rerun.
-    recorded = d.has(f"{INCOME_SHARE_TOKEN}.{symbol}")
+    recorded = d.settled(f"{INCOME_SHARE_TOKEN}.{symbol}")
     logic = ZERO_ADDRESS if recorded else deploy_income_share_logic(d)
     token = deploy_security(
         d,

@@ -72,7 +72,7 @@ def deploy_fund_vault(
     # its id), deployed first and passed in; recorded under its init code's hash, so a rerun
     # after a rebuild never hands a new vault an older build's module; none for a recorded vault
     # (it keeps the module it was built with).
-    recorded = d.has(name) and chain.provider.get_code(d.address(name))
+    recorded = d.settled(name)
     terms = (share, asset, nav_source, instrument_id, fees)
     instant, admin = (
         ZERO_ADDRESS if recorded else fund_module(d, module, name, *terms).address

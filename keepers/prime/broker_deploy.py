@@ -65,7 +65,7 @@ def deploy_prime_broker(d: Deployment) -> Any:
     # Each module recorded under its build's name (`build_name`): a broker deployed after a new
     # build never gets an older build's module, whose layout or code may differ (prime-views F2).
     # A recorded broker keeps the modules it was built with: none is deployed for it on a rerun.
-    recorded = d.has("PrimeBroker")
+    recorded = d.settled("PrimeBroker")
     margin, liquidation, views = (
         ZERO_ADDRESS
         if recorded

@@ -70,8 +70,9 @@ def deploy_vault(
 
     registry = d.at("IdentityRegistry")
     # A recorded vault keeps the module it was built on: none is deployed for it on a rerun.
-    module = ZERO_ADDRESS if d.has(name) else deploy_basket_module(d)
-    admin = ZERO_ADDRESS if d.has(name) else deploy_admin_module(d)
+    settled = d.settled(name)
+    module = ZERO_ADDRESS if settled else deploy_basket_module(d)
+    admin = ZERO_ADDRESS if settled else deploy_admin_module(d)
     vault = d.deploy_contract(
         name,
         "PortfolioVault",

@@ -95,3 +95,34 @@ def test_rerun__pending_transaction_was_mined__adopted_not_deployed_again(chain)
     nonce = chain.nonce
     engine = d.deploy("ComplianceEngine", _creates(chain, b"a second engine"))
     assert chain.code[engine] == b"engine" and chain.nonce == nonce  # nothing sent again
+
+
+def test_settled__says_whether_deploy_would_send_nothing(chain):
+    """A routine passing a dispatcher its modules asks `settled` first (the review of
+    328b2dd..HEAD, L-3): recorded with code, or pending and adoptable, is settled (no module is
+    deployed for it); recorded without code, pending but unsent, or pending at a nonce another
+    recorded contract took, is not (`deploy` sends it, with new modules)."""
+    d = _deployment()
+    assert not d.settled("Engine")
+    d.deploy("Engine", _creates(chain, b"engine"))
+    assert d.settled("Engine")
+    # Recorded, but no code there (a chain reset under an old record): deploy would send it.
+    chain.code.pop(d.record.contracts["Engine"])
+    assert not d.settled("Engine")
+    # Pending and mined, not recorded: deploy would adopt it.
+
+    def sent_then_interrupted():
+        _creates(chain, b"vault")()
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        d.deploy("Vault", sent_then_interrupted)
+    assert d.settled("Vault")
+    # Pending, never sent: not settled, and still not once another contract takes its nonce.
+    with pytest.raises(KeyboardInterrupt):
+        d.deploy("Broker", _interrupted)
+    assert not d.settled("Broker")
+    d.deploy("Module", _creates(chain, b"module"))
+    assert not d.settled("Broker")
+    # `settled` only looks: the pending entries are still there for `deploy` to settle.
+    assert {"Broker"} <= set(d.record.pending)
