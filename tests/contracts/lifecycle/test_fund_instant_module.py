@@ -8,6 +8,7 @@ instrument and fee schedule)."""
 
 import ape
 
+from direct_calls import every_direct_call_refused
 from fund_fixtures import SHARE_UNIT, USD_UNIT
 from keepers.lifecycle.fund_deploy import FUND_ADMIN, FUND_INSTANT, FUND_VAULT
 
@@ -96,17 +97,8 @@ def test_fund_admin__called_directly__every_entry_reverts_the_vaults_settings_un
         )
 
     before = settings()
-    called = []
-    for method in project.FundAdmin.contract_type.mutable_methods:
-        # Small fields (the gate's bps, the interval) take 1; the rest as the vault would.
-        args = [
-            1 if put.type in ("uint16", "uint32") else argument(put, fund.governor)
-            for put in method.inputs
-        ]
-        with ape.reverts(module.DirectCall):
-            getattr(module, method.name)(*args, sender=fund.governor)
-        called.append(method.name)
-    assert {"setGate", "setCustodian", "investCash", "returnCash", "collectFees"} <= set(called)
+    called = every_direct_call_refused(module, project.FundAdmin.contract_type, fund.governor)
+    assert {"setGate", "setCustodian", "investCash", "returnCash", "collectFees"} <= called
     assert settings() == before
 
 

@@ -2,6 +2,7 @@
 
 import ape
 
+from direct_calls import every_direct_call_refused
 from isolation import isolated
 from risk_fixtures import UNIT, USDC_UNIT, asset_risk, limits_tuple, swap_params
 
@@ -182,15 +183,8 @@ def test_fnd_21__portfolio_admin__called_directly__refused_the_vault_untouched(
     vault = risk_stack.vault
     module = project.PortfolioAdmin.at(vault.adminModule())
     before = (vault.dealingFeeBps(), tuple(vault.tradeLimits()), tuple(vault.assets()))
-    caller = accounts[0]
-    called = []
-    for method in project.PortfolioAdmin.contract_type.mutable_methods:
-        args = [caller.address if i.type == "address" else 1 for i in method.inputs]
-        args = [True if i.type == "bool" else a for i, a in zip(method.inputs, args)]
-        with ape.reverts(module.DirectCall):
-            getattr(module, method.name)(*args, sender=caller)
-        called.append(method.name)
-    assert {"addAsset", "setVenue", "setDealingFee", "setTradeLimits"} <= set(called)
+    called = every_direct_call_refused(module, project.PortfolioAdmin.contract_type, accounts[0])
+    assert {"addAsset", "setVenue", "setDealingFee", "setTradeLimits"} <= called
     assert (vault.dealingFeeBps(), tuple(vault.tradeLimits()), tuple(vault.assets())) == before
 
 
