@@ -14,7 +14,7 @@ import {
     AssetParams,
     AssetParamsLibrary
 } from "../risk/RiskLayout.sol";
-import {AccountWord, CoreWord, CoreWordLibrary} from "../token/TokenSlots.sol";
+import {AccountWord, CoreWord, CoreWordLibrary} from "../types/TokenWords.sol";
 import {VenueWord, VenueWordLibrary, SettingsWord} from "../liquidity/AggregatorSlots.sol";
 
 /// @title WordHarness2
@@ -202,7 +202,7 @@ contract WordHarness2 {
         return AssetParamsLibrary.at(words, i);
     }
 
-    // ---------------------------------------------------------------- TokenSlots
+    // ---------------------------------------------------------------- TokenWords
 
     function accountWordGet(AccountWord a) external pure returns (uint256[] memory f) {
         f = new uint256[](3);

@@ -10,7 +10,7 @@ import {IIdentityRegistry} from "../../interfaces/IIdentityRegistry.sol";
 import {RestrictionCodes as RC} from "../compliance/RestrictionCodes.sol";
 import {AgentCapabilities as Cap} from "./AgentCapabilities.sol";
 import {Dispatch} from "../libraries/Dispatch.sol";
-import {AccountWord, CoreWord, CoreWordLibrary} from "./TokenSlots.sol";
+import {AccountWord, CoreWord, CoreWordLibrary} from "../types/TokenWords.sol";
 import {TokenBase} from "./TokenBase.sol";
 
 /// @title SecurityToken

@@ -8,7 +8,7 @@ import {IIdentityRegistry} from "../../interfaces/IIdentityRegistry.sol";
 import {IERC3643Token, ISecurityToken} from "../../interfaces/ISecurityToken.sol";
 import {DelegatedModule} from "../libraries/DelegatedModule.sol";
 import {AgentCapabilities as Cap} from "./AgentCapabilities.sol";
-import {AccountWord} from "./TokenSlots.sol";
+import {AccountWord} from "../types/TokenWords.sol";
 import {TokenBase} from "./TokenBase.sol";
 
 /// @title TokenAdmin

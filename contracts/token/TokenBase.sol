@@ -3,7 +3,7 @@ pragma solidity ^0.8.24;
 
 import {IComplianceEngine} from "../../interfaces/IComplianceEngine.sol";
 import {ISecurityToken} from "../../interfaces/ISecurityToken.sol";
-import {AccountWord} from "./TokenSlots.sol";
+import {AccountWord} from "../types/TokenWords.sol";
 import {TokenLayout} from "./TokenLayout.sol";
 
 /// @title TokenBase

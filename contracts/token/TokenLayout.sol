@@ -2,7 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {IIdentityRegistry} from "../../interfaces/IIdentityRegistry.sol";
-import {AccountWord, CoreWord} from "./TokenSlots.sol";
+import {AccountWord, CoreWord} from "../types/TokenWords.sol";
 
 /// @title TokenLayout
 /// @notice The state of a SecurityToken, and nothing else: no function, no constructor. A share
@@ -10,7 +10,7 @@ import {AccountWord, CoreWord} from "./TokenSlots.sol";
 /// layout and not the token, so it carries none of the token's code. Its slots follow
 /// AccessManaged's (slot 0: the authority), which the token and every such module inherit first.
 /// @dev Append only: a class's own state (e.g. `IncomeLayout`) follows it. The words are
-/// `TokenSlots`'. `TOKEN_LAYOUT_ID` names this layout: bump it when a slot changes, so a token
+/// `TokenWords`'. `TOKEN_LAYOUT_ID` names this layout: bump it when a slot changes, so a token
 /// refuses an admin module built for another (`Dispatch._requireModule`).
 abstract contract TokenLayout {
     /// @dev ISecurityToken `MAX_SUPPLY`, the supply bound shared with the compliance engine's
@@ -23,11 +23,11 @@ abstract contract TokenLayout {
     /// @dev The layout's name (AccessManaged's slot, then the variables below).
     bytes32 internal constant TOKEN_LAYOUT_ID = keccak256("quantera.SecurityToken.layout.v1");
 
-    /// @dev The compliance engine and the pause (`TokenSlots`): one slot read on every transfer.
+    /// @dev The compliance engine and the pause (`TokenWords`): one slot read on every transfer.
     CoreWord internal _core;
     IIdentityRegistry internal _registry;
     uint256 internal _totalSupply;
-    /// @dev One slot per wallet (`TokenSlots`): balance and freeze state are read together on
+    /// @dev One slot per wallet (`TokenWords`): balance and freeze state are read together on
     /// every transfer; the hot paths hash a wallet's slot once (`TokenBase._accountSlot`).
     mapping(address wallet => AccountWord) internal _accounts;
     mapping(address owner => mapping(address spender => uint256)) internal _allowances;

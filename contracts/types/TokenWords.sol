@@ -2,21 +2,35 @@
 pragma solidity ^0.8.24;
 
 import {IComplianceEngine} from "../../interfaces/IComplianceEngine.sol";
+import {Bits} from "./Bits.sol";
 
-// The security token's packed storage words, each a user-defined value type with one library of
-// accessors (Uniswap v4's `Slot0` pattern): the offsets and masks below are the only description
-// of each layout, used by every reader and writer, so a transfer reads each slot once into a stack
-// word and writes it once. Getters return the field; setters return the word with that field
-// replaced and every other bit kept. Fields are listed from the lowest bit.
+// The security token's packed storage words (Uniswap v4's `Slot0` pattern): one value type per
+// word and one library per type, the only description of its layout: named offsets and masks,
+// getters, and `setX` setters that return the word with one field replaced and every other bit
+// kept, so a transfer reads each slot once into a stack word and writes it once. Each table lists
+// the fields from bit 0; `bool` is a flag (set when any of its bits is), an enum name a byte of
+// that enum.
+//
+// AccountWord: SecurityToken._accounts[wallet], read on every transfer
+// | bits     | field        | kind    |
+// | -------- | ------------ | ------- |
+// | 0..127   | balance      | uint128 |
+// | 128..247 | frozenTokens | uint120 |
+// | 248..255 | frozen       | bool    |
+//
+// CoreWord: SecurityToken._core, read on every transfer
+// | bits     | field      | kind    |
+// | -------- | ---------- | ------- |
+// | 0..159   | compliance | address |
+// | 160..167 | paused     | bool    |
+// | 168..255 | (unused)   |         |
 
-/// @notice A wallet's account (`SecurityToken._accounts[wallet]`), read on every transfer:
-/// balance 0..127 | frozenTokens 128..247 | frozen 248..255.
+/// @notice A wallet's account (table above).
 /// @dev The frozen flag is a byte (0 or 1; read as set when the byte is not zero). Balances stay
 /// below the token's MAX_SUPPLY (2**96), and frozenTokens at most the balance.
 type AccountWord is uint256;
 
-/// @notice The token's core word (`SecurityToken._core`), read on every transfer: compliance
-/// 0..159 | paused 160..167 | unused 168..255.
+/// @notice The token's core word (table above).
 /// @dev The paused flag is a byte (0 or 1; read as set when the byte is not zero).
 type CoreWord is uint256;
 
@@ -43,15 +57,15 @@ library AccountWordLibrary {
     }
 
     function setBalance(AccountWord a, uint128 value) internal pure returns (AccountWord) {
-        return _set(a, 0, BALANCE_MASK, value);
+        return AccountWord.wrap(Bits.set(AccountWord.unwrap(a), 0, BALANCE_MASK, value));
     }
 
     function setFrozenTokens(AccountWord a, uint120 value) internal pure returns (AccountWord) {
-        return _set(a, FROZEN_TOKENS_OFFSET, FROZEN_TOKENS_MASK, value);
+        return AccountWord.wrap(Bits.set(AccountWord.unwrap(a), FROZEN_TOKENS_OFFSET, FROZEN_TOKENS_MASK, value));
     }
 
     function setFrozen(AccountWord a, bool value) internal pure returns (AccountWord) {
-        return _set(a, FROZEN_OFFSET, FROZEN_MASK, value ? 1 : 0);
+        return AccountWord.wrap(Bits.set(AccountWord.unwrap(a), FROZEN_OFFSET, FROZEN_MASK, value ? 1 : 0));
     }
 
     /// @notice The word with `amount` added to the balance.
@@ -71,11 +85,6 @@ library AccountWordLibrary {
         unchecked {
             return AccountWord.wrap(AccountWord.unwrap(a) - amount);
         }
-    }
-
-    /// @dev `value` fits `mask`.
-    function _set(AccountWord a, uint256 offset, uint256 mask, uint256 value) private pure returns (AccountWord) {
-        return AccountWord.wrap((AccountWord.unwrap(a) & ~(mask << offset)) | value << offset);
     }
 }
 
