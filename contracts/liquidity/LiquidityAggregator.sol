@@ -22,7 +22,7 @@ import {RouteTaker} from "./RouteTaker.sol";
 import {RoutePayer} from "./RoutePayer.sol";
 import {OrderSize} from "./OrderSize.sol";
 import {BPS} from "../libraries/Constants.sol";
-import {VenueWord, VenueWordLibrary, SettingsWord} from "./AggregatorSlots.sol";
+import {VenueWord, VenueWordLibrary, SettingsWord} from "../types/AggregatorWords.sol";
 
 /// @title LiquidityAggregator
 /// @notice Split and multi-hop order execution across allow-listed venues (see ILiquidityAggregator).
@@ -36,10 +36,10 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
     uint256 internal constant USED = type(uint256).max;
     uint32 internal constant MAX_REVEAL_WINDOW = 7200; // About a day of 12 s blocks.
 
-    /// @dev Oracle, slippage cap, reveal window and pause (`AggregatorSlots`): read by a swap only
+    /// @dev Oracle, slippage cap, reveal window and pause (`AggregatorWords`): read by a swap only
     /// when the route asks for an oracle bound.
     SettingsWord private _settings;
-    /// @dev One word per venue (`AggregatorSlots`), read once per hop: its pauses, the adapter's
+    /// @dev One word per venue (`AggregatorWords`), read once per hop: its pauses, the adapter's
     /// native kind and the kind's key (the adapter it delegatecalls, or a pool's token key).
     mapping(address venue => VenueWord) private _venueConfig;
     /// @dev Each listed venue's adapter (0: not listed), for quotes, views and governance.

@@ -93,7 +93,7 @@ library UniswapHops {
     /// keccak256(abi.encode(token0, token1)), the two sorted as Uniswap sorts them. Another pair of
     /// tokens has the same key with a chance of 2**-240 per try (a second preimage of 240 bits):
     /// no token an attacker deploys passes for one of a pool's. The aggregator keeps a listed
-    /// pool's key in its venue word (`AggregatorSlots`), so a hop checks its tokens without a call.
+    /// pool's key in its venue word (`AggregatorWords`), so a hop checks its tokens without a call.
     function pairKey(address tokenA, address tokenB) internal pure returns (uint256 key) {
         (address token0, address token1) = tokenA < tokenB ? (tokenA, tokenB) : (tokenB, tokenA);
         assembly ("memory-safe") {

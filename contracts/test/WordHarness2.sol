@@ -15,7 +15,7 @@ import {
     AssetParamsLibrary
 } from "../risk/RiskLayout.sol";
 import {AccountWord, CoreWord, CoreWordLibrary} from "../types/TokenWords.sol";
-import {VenueWord, VenueWordLibrary, SettingsWord} from "../liquidity/AggregatorSlots.sol";
+import {VenueWord, VenueWordLibrary, SettingsWord} from "../types/AggregatorWords.sol";
 
 /// @title WordHarness2
 /// @notice Test-only: `WordHarness` for the risk engine's, the security token's and the liquidity
@@ -261,7 +261,7 @@ contract WordHarness2 {
         return CoreWordLibrary.pack(compliance, paused);
     }
 
-    // ---------------------------------------------------------------- AggregatorSlots
+    // ---------------------------------------------------------------- AggregatorWords
 
     function venueWordGet(VenueWord v) external pure returns (uint256[] memory f) {
         f = new uint256[](3);

@@ -3,14 +3,31 @@ pragma solidity ^0.8.24;
 
 import {IOracleRouter} from "../../interfaces/IOracleRouter.sol";
 import {IVenueAdapter} from "../../interfaces/IVenueAdapter.sol";
+import {Bits} from "./Bits.sol";
 
-// The liquidity aggregator's packed storage words, each a user-defined value type with one library
-// of accessors (Uniswap v4's `Slot0` pattern): the offsets and masks below are the only description
-// of each layout, used by every reader and writer. Getters return the field; setters return the
-// word with that field replaced and every other bit kept. Fields are listed from the lowest bit.
+// The liquidity aggregator's packed storage words (Uniswap v4's `Slot0` pattern): one value type
+// per word and one library per type, the only description of its layout: named offsets and masks,
+// getters, and `setX` setters that return the word with one field replaced and every other bit
+// kept. Each table lists the fields from bit 0; `bool` is a flag (set when any of its bits is), an
+// enum name a byte of that enum.
+//
+// VenueWord: LiquidityAggregator._venueConfig[venue], read once per hop
+// | bits     | field  | kind       |
+// | -------- | ------ | ---------- |
+// | 0..7     | pauses | uint8      |
+// | 8..15    | kind   | NativeKind |
+// | 16..255  | key    | uint240    |
+//
+// SettingsWord: LiquidityAggregator._settings, read by a swap only when its route asks for an oracle bound
+// | bits     | field             | kind    |
+// | -------- | ----------------- | ------- |
+// | 0..159   | oracle            | address |
+// | 160..175 | maxSlippageCapBps | uint16  |
+// | 176..207 | revealWindow      | uint32  |
+// | 208..215 | paused            | bool    |
+// | 216..255 | (unused)          |         |
 
-/// @notice A venue (`LiquidityAggregator._venueConfig[venue]`), read once per hop: pauses 0..7 |
-/// kind 8..15 | key 16..255. `pauses` holds two bits: VENUE_PAUSE (the venue's own) and
+/// @notice A venue (table above). `pauses` holds two bits: VENUE_PAUSE (the venue's own) and
 /// GLOBAL_PAUSE (the global pause, written into every venue so a swap reads no separate flag); a
 /// hop needs both clear. `kind` is the adapter's `NativeKind` (swapped by built-in code, without a
 /// delegatecall). `key` is what a hop of that kind needs, 0 when the venue is not listed:
@@ -23,9 +40,7 @@ import {IVenueAdapter} from "../../interfaces/IVenueAdapter.sol";
 /// quotes, views and governance; the hop reads this word only.
 type VenueWord is uint256;
 
-/// @notice The aggregator's settings (`LiquidityAggregator._settings`), read by a swap only when the
-/// route asks for an oracle bound: oracle 0..159 | maxSlippageCapBps 160..175 |
-/// revealWindow 176..207 | paused 208..215 | unused 216..255.
+/// @notice The aggregator's settings (table above).
 /// @dev The paused flag is a byte (0 or 1; read as set when the byte is not zero).
 type SettingsWord is uint256;
 
@@ -36,6 +51,8 @@ library VenueWordLibrary {
     uint256 internal constant BYTE_MASK = type(uint8).max;
     uint256 internal constant KIND_OFFSET = 8;
     uint256 internal constant KEY_OFFSET = 16;
+    /// @notice The bits below the key: `pauses` and `kind`.
+    uint256 internal constant PAUSES_KIND_MASK = type(uint16).max;
     /// @notice The bits of `pauses`.
     uint8 internal constant VENUE_PAUSE = 1;
     uint8 internal constant GLOBAL_PAUSE = 2;
@@ -70,7 +87,7 @@ library VenueWordLibrary {
 
     /// @dev `value` fits 240 bits (`UniswapHops.pairKey`, or an address).
     function setKey(VenueWord v, uint256 value) internal pure returns (VenueWord) {
-        return VenueWord.wrap((VenueWord.unwrap(v) & type(uint16).max) | value << KEY_OFFSET);
+        return VenueWord.wrap((VenueWord.unwrap(v) & PAUSES_KIND_MASK) | value << KEY_OFFSET);
     }
 
     /// @notice The word of these fields. `key_` fits 240 bits.
@@ -110,19 +127,16 @@ library SettingsWordLibrary {
     }
 
     function setMaxSlippageCapBps(SettingsWord s, uint16 value) internal pure returns (SettingsWord) {
-        return _set(s, MAX_SLIPPAGE_CAP_BPS_OFFSET, MAX_SLIPPAGE_CAP_BPS_MASK, value);
+        return SettingsWord.wrap(
+            Bits.set(SettingsWord.unwrap(s), MAX_SLIPPAGE_CAP_BPS_OFFSET, MAX_SLIPPAGE_CAP_BPS_MASK, value)
+        );
     }
 
     function setRevealWindow(SettingsWord s, uint32 value) internal pure returns (SettingsWord) {
-        return _set(s, REVEAL_WINDOW_OFFSET, REVEAL_WINDOW_MASK, value);
+        return SettingsWord.wrap(Bits.set(SettingsWord.unwrap(s), REVEAL_WINDOW_OFFSET, REVEAL_WINDOW_MASK, value));
     }
 
     function setPaused(SettingsWord s, bool value) internal pure returns (SettingsWord) {
-        return _set(s, PAUSED_OFFSET, PAUSED_MASK, value ? 1 : 0);
-    }
-
-    /// @dev `value` fits `mask`.
-    function _set(SettingsWord s, uint256 offset, uint256 mask, uint256 value) private pure returns (SettingsWord) {
-        return SettingsWord.wrap((SettingsWord.unwrap(s) & ~(mask << offset)) | value << offset);
+        return SettingsWord.wrap(Bits.set(SettingsWord.unwrap(s), PAUSED_OFFSET, PAUSED_MASK, value ? 1 : 0));
     }
 }
