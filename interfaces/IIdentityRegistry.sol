@@ -2,7 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {IERC3643IdentityRegistry} from "./erc3643/IERC3643IdentityRegistry.sol";
-import {InvestorWord} from "../contracts/libraries/InvestorWord.sol";
+import {InvestorWord} from "../contracts/types/InvestorWord.sol";
 
 /// @notice Investor classes, ordered from least to most sophisticated (a rule "at least X" compares
 /// with >=). `None` is never a valid class for a registered investor.
@@ -176,8 +176,8 @@ interface IIdentityRegistry is IERC3643IdentityRegistry {
     // ---------------------------------------------------------------- views
     /// @notice Both parties of a transfer in one call (used by the compliance engine).
     function investorPair(address from, address to) external view returns (Investor memory, Investor memory);
-    /// @notice `investorPair` packed as two words (see `InvestorWord`: identity | country << 160 |
-    /// class << 176 | verified << 184 | frozen << 185), for the compliance engine's hot path.
+    /// @notice `investorPair` packed as two words (`InvestorWord`, its table in
+    /// contracts/types/InvestorWord.sol), for the compliance engine's hot path.
     /// @dev The frozen bit is the identity's freeze; an unregistered frozen wallet reads as simply
     /// unverified here (see `isFrozen`). ABI: two `uint256`s (a value type encodes as its word).
     function investorWords(address from, address to) external view returns (InvestorWord, InvestorWord);

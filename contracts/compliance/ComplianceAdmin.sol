@@ -11,7 +11,7 @@ import {
 import {IERC3643ModularCompliance, IERC3643Module} from "../../interfaces/erc3643/IERC3643Compliance.sol";
 import {IIdentityRegistry, InvestorClass} from "../../interfaces/IIdentityRegistry.sol";
 import {DelegatedModule} from "../libraries/DelegatedModule.sol";
-import {InvestorWord} from "../libraries/InvestorWord.sol";
+import {InvestorWord} from "../types/InvestorWord.sol";
 import {PackedAmount} from "../libraries/PackedAmount.sol";
 import {BPS} from "../libraries/Constants.sol";
 import {ComplianceLayout} from "./ComplianceLayout.sol";

@@ -15,7 +15,7 @@ import {IIdentityRegistry, Investor, InvestorClass} from "../../interfaces/IIden
 import {RestrictionCodes as RC} from "./RestrictionCodes.sol";
 import {PackedAmount} from "../libraries/PackedAmount.sol";
 import {PackedTotal} from "../libraries/PackedTotal.sol";
-import {InvestorWord} from "../libraries/InvestorWord.sol";
+import {InvestorWord} from "../types/InvestorWord.sol";
 import {JurisdictionWord, HoldingWord, RulesWord, TotalsWord, WindowWord} from "./ComplianceSlots.sol";
 import {BPS} from "../libraries/Constants.sol";
 import {Dispatch} from "../libraries/Dispatch.sol";

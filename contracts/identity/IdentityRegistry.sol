@@ -11,15 +11,15 @@ import {
 } from "../../interfaces/IIdentityRegistry.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC735ClaimView, IClaimIssuerView} from "../../interfaces/onchainid/IClaimIssuerView.sol";
-import {InvestorWord} from "../libraries/InvestorWord.sol";
-import {WalletWord, WalletWordLibrary, ClaimsWord} from "./RegistrySlots.sol";
+import {InvestorWord} from "../types/InvestorWord.sol";
+import {WalletWord, WalletWordLibrary, ClaimsWord} from "../types/RegistryWords.sol";
 
 /// @title IdentityRegistry
 /// @notice Wallet -> investor identity, country, class and KYC expiry; ONCHAINID claim checks.
 /// @dev Role mapping (set by the deploy script on the AccessManager): registration functions and
 /// `unfreeze` -> OPERATOR; `freeze` -> COMPLIANCE_KEEPER; claim topics, trusted issuers, cache
 /// TTL and the securities list -> GOVERNOR. The packed words (a wallet's record, the claim
-/// settings) are value types of `RegistrySlots`, read and written only through their accessors.
+/// settings) are value types of `RegistryWords`, read and written only through their accessors.
 contract IdentityRegistry is IIdentityRegistry, AccessManaged {
     /// @notice Wallets one identity may have (bounds the profile propagation loop).
     uint256 public constant MAX_WALLETS_PER_IDENTITY = 16;

@@ -18,7 +18,7 @@ import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interf
 import {FeedConfig, PriceStatus} from "../../interfaces/IOracleRouter.sol";
 import {BalanceChange, ISecurityToken} from "../../interfaces/ISecurityToken.sol";
 import {IIdentityRegistry} from "../../interfaces/IIdentityRegistry.sol";
-import {InvestorWord} from "../libraries/InvestorWord.sol";
+import {InvestorWord} from "../types/InvestorWord.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {DayCount} from "./DayCount.sol";
 import {InstrumentRules} from "./InstrumentRules.sol";

@@ -9,7 +9,7 @@ import {ISecurityToken} from "../../interfaces/ISecurityToken.sol";
 import {IComplianceEngine} from "../../interfaces/IComplianceEngine.sol";
 import {IIdentityRegistry} from "../../interfaces/IIdentityRegistry.sol";
 import {IIncomeShareToken} from "../../interfaces/IIncomeShareToken.sol";
-import {InvestorWord} from "../libraries/InvestorWord.sol";
+import {InvestorWord} from "../types/InvestorWord.sol";
 import {FeeKind, IFeeSchedule} from "../../interfaces/IFeeSchedule.sol";
 import {BPS} from "../libraries/Constants.sol";
 import {DealingMath} from "./DealingMath.sol";

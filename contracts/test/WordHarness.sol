@@ -2,7 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {InvestorClass} from "../../interfaces/IIdentityRegistry.sol";
-import {InvestorWord, InvestorWordLibrary} from "../libraries/InvestorWord.sol";
+import {InvestorWord, InvestorWordLibrary} from "../types/InvestorWord.sol";
 import {
     JurisdictionWord,
     HoldingWord,
@@ -11,7 +11,7 @@ import {
     WindowWord,
     WindowWordLibrary
 } from "../compliance/ComplianceSlots.sol";
-import {WalletWord, WalletWordLibrary, ClaimsWord} from "../identity/RegistrySlots.sol";
+import {WalletWord, WalletWordLibrary, ClaimsWord} from "../types/RegistryWords.sol";
 import {PackedBps, PackedBpsLibrary} from "../libraries/PackedBps.sol";
 import {StrategyWord, RelayerWord, ProgressWord, BoundsWord} from "../rebalancing/RebalancerLayout.sol";
 

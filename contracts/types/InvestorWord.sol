@@ -1,10 +1,24 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity ^0.8.24;
 
-/// @notice One 256-bit word describing a wallet's investor, as the identity registry hands it to the
-/// compliance engine (`IIdentityRegistry.investorWords`). Fields from the lowest bit:
-/// identity 0..159 | country 160..175 | class 176..183 | verified 184 | frozen 185 | unused 186..255.
-/// A frozen investor (a sanctions freeze of the identity) is never verified.
+// The investor word the identity registry hands to the compliance engine (Uniswap v4's `Slot0`
+// pattern): one value type and one library, the only description of its layout: named offsets and
+// masks, getters, and `setX` setters that return the word with one field replaced and every other
+// bit kept. The table lists the fields from bit 0; `bool` is a flag, an enum name a byte of that
+// enum.
+//
+// InvestorWord: IIdentityRegistry.investorWords, two per transfer check
+// | bits     | field         | kind          |
+// | -------- | ------------- | ------------- |
+// | 0..159   | identity      | address       |
+// | 160..175 | country       | uint16        |
+// | 176..183 | investorClass | InvestorClass |
+// | 184      | verified      | bool          |
+// | 185      | frozen        | bool          |
+// | 186..255 | (unused)      |               |
+
+/// @notice One 256-bit word describing a wallet's investor (table above). A frozen investor (a
+/// sanctions freeze of the identity) is never verified.
 /// @dev A word instead of a struct keeps the registry -> engine call to two return words. The
 /// registry's wallet record (`WalletWord`) keeps identity, country and class at the same offsets
 /// (the `PROFILE_BITS` below the flags), so the registry builds this word with one mask.
@@ -19,8 +33,8 @@ library InvestorWordLibrary {
     uint256 internal constant IDENTITY_MASK = type(uint160).max;
     uint256 internal constant COUNTRY_OFFSET = 160;
     uint256 internal constant COUNTRY_MASK = type(uint16).max;
-    uint256 internal constant CLASS_OFFSET = 176;
-    uint256 internal constant CLASS_MASK = type(uint8).max;
+    uint256 internal constant INVESTOR_CLASS_OFFSET = 176;
+    uint256 internal constant INVESTOR_CLASS_MASK = type(uint8).max;
     /// @notice identity | country | class: the bits below the flags.
     uint256 internal constant PROFILE_BITS = 184;
     uint256 internal constant PROFILE_MASK = (1 << PROFILE_BITS) - 1;
@@ -39,7 +53,7 @@ library InvestorWordLibrary {
 
     /// @notice The `InvestorClass`, as its number (classes compare by rank).
     function investorClass(InvestorWord w) internal pure returns (uint8) {
-        return uint8(InvestorWord.unwrap(w) >> CLASS_OFFSET);
+        return uint8(InvestorWord.unwrap(w) >> INVESTOR_CLASS_OFFSET);
     }
 
     function verified(InvestorWord w) internal pure returns (bool) {
@@ -63,8 +77,10 @@ library InvestorWordLibrary {
     }
 
     function setInvestorClass(InvestorWord w, uint8 value) internal pure returns (InvestorWord) {
-        return
-            InvestorWord.wrap((InvestorWord.unwrap(w) & ~(CLASS_MASK << CLASS_OFFSET)) | uint256(value) << CLASS_OFFSET);
+        return InvestorWord.wrap(
+            (InvestorWord.unwrap(w) & ~(INVESTOR_CLASS_MASK << INVESTOR_CLASS_OFFSET)) | uint256(value)
+                << INVESTOR_CLASS_OFFSET
+        );
     }
 
     function setVerified(InvestorWord w, bool value) internal pure returns (InvestorWord) {

@@ -2,24 +2,41 @@
 pragma solidity ^0.8.24;
 
 import {InvestorClass} from "../../interfaces/IIdentityRegistry.sol";
-import {InvestorWord, InvestorWordLibrary} from "../libraries/InvestorWord.sol";
+import {Bits} from "./Bits.sol";
+import {InvestorWord, InvestorWordLibrary} from "./InvestorWord.sol";
 
-// The identity registry's packed storage words, each a user-defined value type with one library of
-// accessors (Uniswap v4's `Slot0` pattern, as `ComplianceSlots`): the offsets and masks below are
-// the only description of each layout. Getters return the field; setters return the word with that
-// field replaced and every other bit kept. Fields are listed from the lowest bit.
+// The identity registry's packed storage words (Uniswap v4's `Slot0` pattern): one value type per
+// word and one library per type, the only description of its layout: named offsets and masks,
+// getters, and `setX` setters that return the word with one field replaced and every other bit
+// kept. Each table lists the fields from bit 0; `bool` is a flag (set when any of its bits is), an
+// enum name a byte of that enum.
+//
+// WalletWord: IdentityRegistry._wallets[wallet], everything a transfer check needs about a wallet
+// | bits     | field         | kind          |
+// | -------- | ------------- | ------------- |
+// | 0..159   | identity      | address       |
+// | 160..175 | country       | uint16        |
+// | 176..183 | investorClass | InvestorClass |
+// | 184..223 | validUntil    | uint40        |
+// | 224..247 | claimsEpoch   | uint24        |
+// | 248..255 | frozen        | bool          |
+//
+// ClaimsWord: IdentityRegistry._claims, read on every verification
+// | bits     | field    | kind     |
+// | -------- | -------- | -------- |
+// | 0..31    | epoch    | uint32   |
+// | 32..63   | cacheTtl | uint32   |
+// | 64..71   | required | bool     |
+// | 72..255  | (unused) |          |
 
-/// @notice One wallet (`IdentityRegistry._wallets[wallet]`): everything a transfer check needs
-/// about it in one slot. identity 0..159 | country 160..175 | class 176..183 | validUntil 184..223 |
-/// claimsEpoch 224..247 | frozen 248..255.
+/// @notice One wallet (table above): everything a transfer check needs about it in one slot.
 /// @dev identity, country and class sit where `InvestorWord` has them (its `PROFILE_BITS`), so the
 /// investor word handed to the engine is this word's low bits and two flags (`toInvestorWord`).
 /// The epoch is kept in 24 bits (the registry stops bumping it at 2**24 - 1). The frozen flag is a
 /// byte (0 or 1; read as set when the byte is not zero).
 type WalletWord is uint256;
 
-/// @notice The claim settings read on every verification (`IdentityRegistry._claims`):
-/// epoch 0..31 | cacheTtl 32..63 | required 64..71 | unused 72..255.
+/// @notice The claim settings read on every verification (table above).
 /// @dev The required flag is a byte (0 or 1; read as set when the byte is not zero).
 type ClaimsWord is uint256;
 
@@ -30,8 +47,8 @@ library WalletWordLibrary {
     uint256 internal constant IDENTITY_MASK = InvestorWordLibrary.IDENTITY_MASK;
     uint256 internal constant COUNTRY_OFFSET = InvestorWordLibrary.COUNTRY_OFFSET;
     uint256 internal constant COUNTRY_MASK = InvestorWordLibrary.COUNTRY_MASK;
-    uint256 internal constant CLASS_OFFSET = InvestorWordLibrary.CLASS_OFFSET;
-    uint256 internal constant CLASS_MASK = InvestorWordLibrary.CLASS_MASK;
+    uint256 internal constant INVESTOR_CLASS_OFFSET = InvestorWordLibrary.INVESTOR_CLASS_OFFSET;
+    uint256 internal constant INVESTOR_CLASS_MASK = InvestorWordLibrary.INVESTOR_CLASS_MASK;
     uint256 internal constant VALID_UNTIL_OFFSET = InvestorWordLibrary.PROFILE_BITS;
     uint256 internal constant VALID_UNTIL_MASK = type(uint40).max;
     uint256 internal constant CLAIMS_EPOCH_OFFSET = 224;
@@ -49,7 +66,7 @@ library WalletWordLibrary {
 
     /// @dev Reverts (panic 0x21) on a class byte that is no `InvestorClass`, which no setter writes.
     function investorClass(WalletWord w) internal pure returns (InvestorClass) {
-        return InvestorClass(uint8(WalletWord.unwrap(w) >> CLASS_OFFSET));
+        return InvestorClass(uint8(WalletWord.unwrap(w) >> INVESTOR_CLASS_OFFSET));
     }
 
     /// @notice The earlier of the KYC expiry and (when claims are required) the claims' expiry.
@@ -66,27 +83,27 @@ library WalletWordLibrary {
     }
 
     function setIdentity(WalletWord w, address value) internal pure returns (WalletWord) {
-        return _set(w, 0, IDENTITY_MASK, uint160(value));
+        return WalletWord.wrap(Bits.set(WalletWord.unwrap(w), 0, IDENTITY_MASK, uint160(value)));
     }
 
     function setCountry(WalletWord w, uint16 value) internal pure returns (WalletWord) {
-        return _set(w, COUNTRY_OFFSET, COUNTRY_MASK, value);
+        return WalletWord.wrap(Bits.set(WalletWord.unwrap(w), COUNTRY_OFFSET, COUNTRY_MASK, value));
     }
 
     function setInvestorClass(WalletWord w, InvestorClass value) internal pure returns (WalletWord) {
-        return _set(w, CLASS_OFFSET, CLASS_MASK, uint8(value));
+        return WalletWord.wrap(Bits.set(WalletWord.unwrap(w), INVESTOR_CLASS_OFFSET, INVESTOR_CLASS_MASK, uint8(value)));
     }
 
     function setValidUntil(WalletWord w, uint40 value) internal pure returns (WalletWord) {
-        return _set(w, VALID_UNTIL_OFFSET, VALID_UNTIL_MASK, value);
+        return WalletWord.wrap(Bits.set(WalletWord.unwrap(w), VALID_UNTIL_OFFSET, VALID_UNTIL_MASK, value));
     }
 
     function setClaimsEpoch(WalletWord w, uint24 value) internal pure returns (WalletWord) {
-        return _set(w, CLAIMS_EPOCH_OFFSET, CLAIMS_EPOCH_MASK, value);
+        return WalletWord.wrap(Bits.set(WalletWord.unwrap(w), CLAIMS_EPOCH_OFFSET, CLAIMS_EPOCH_MASK, value));
     }
 
     function setFrozen(WalletWord w, bool value) internal pure returns (WalletWord) {
-        return _set(w, FROZEN_OFFSET, FROZEN_MASK, value ? 1 : 0);
+        return WalletWord.wrap(Bits.set(WalletWord.unwrap(w), FROZEN_OFFSET, FROZEN_MASK, value ? 1 : 0));
     }
 
     /// @notice A whole record (the registry writes one per wallet of an identity).
@@ -100,7 +117,7 @@ library WalletWordLibrary {
     ) internal pure returns (WalletWord) {
         return WalletWord.wrap(
             uint256(uint160(identity_)) | uint256(country_) << COUNTRY_OFFSET | uint256(uint8(investorClass_))
-                << CLASS_OFFSET | uint256(validUntil_) << VALID_UNTIL_OFFSET | uint256(claimsEpoch_)
+                << INVESTOR_CLASS_OFFSET | uint256(validUntil_) << VALID_UNTIL_OFFSET | uint256(claimsEpoch_)
                 << CLAIMS_EPOCH_OFFSET | (frozen_ ? uint256(1) << FROZEN_OFFSET : 0)
         );
     }
@@ -112,11 +129,6 @@ library WalletWordLibrary {
             InvestorWordLibrary.fromProfile(
                 WalletWord.unwrap(w) & InvestorWordLibrary.PROFILE_MASK, verified, w.frozen()
             );
-    }
-
-    /// @dev `value` fits `mask`.
-    function _set(WalletWord w, uint256 offset, uint256 mask, uint256 value) private pure returns (WalletWord) {
-        return WalletWord.wrap((WalletWord.unwrap(w) & ~(mask << offset)) | value << offset);
     }
 }
 
@@ -143,19 +155,14 @@ library ClaimsWordLibrary {
     }
 
     function setEpoch(ClaimsWord c, uint32 value) internal pure returns (ClaimsWord) {
-        return _set(c, 0, EPOCH_MASK, value);
+        return ClaimsWord.wrap(Bits.set(ClaimsWord.unwrap(c), 0, EPOCH_MASK, value));
     }
 
     function setCacheTtl(ClaimsWord c, uint32 value) internal pure returns (ClaimsWord) {
-        return _set(c, CACHE_TTL_OFFSET, CACHE_TTL_MASK, value);
+        return ClaimsWord.wrap(Bits.set(ClaimsWord.unwrap(c), CACHE_TTL_OFFSET, CACHE_TTL_MASK, value));
     }
 
     function setRequired(ClaimsWord c, bool value) internal pure returns (ClaimsWord) {
-        return _set(c, REQUIRED_OFFSET, REQUIRED_MASK, value ? 1 : 0);
-    }
-
-    /// @dev `value` fits `mask`.
-    function _set(ClaimsWord c, uint256 offset, uint256 mask, uint256 value) private pure returns (ClaimsWord) {
-        return ClaimsWord.wrap((ClaimsWord.unwrap(c) & ~(mask << offset)) | value << offset);
+        return ClaimsWord.wrap(Bits.set(ClaimsWord.unwrap(c), REQUIRED_OFFSET, REQUIRED_MASK, value ? 1 : 0));
     }
 }
