@@ -12,7 +12,7 @@ pragma solidity ^0.8.24;
 // | -------- | ------------- | ------------- |
 // | 0..159   | identity      | address       |
 // | 160..175 | country       | uint16        |
-// | 176..183 | investorClass | InvestorClass |
+// | 176..183 | investorClass | uint8         |
 // | 184      | verified      | bool          |
 // | 185      | frozen        | bool          |
 // | 186..255 | (unused)      |               |
