@@ -15,7 +15,7 @@ import {InvestorWord} from "../types/InvestorWord.sol";
 import {PackedAmount} from "../libraries/PackedAmount.sol";
 import {BPS} from "../libraries/Constants.sol";
 import {ComplianceLayout} from "./ComplianceLayout.sol";
-import {JurisdictionWord, HoldingWord, TotalsWord} from "./ComplianceSlots.sol";
+import {JurisdictionWord, HoldingWord, TotalsWord} from "../types/ComplianceWords.sol";
 
 /// @title ComplianceAdmin
 /// @notice The ComplianceEngine functions no transfer runs — governance's rule setters, the

@@ -16,7 +16,7 @@ import {RestrictionCodes as RC} from "./RestrictionCodes.sol";
 import {PackedAmount} from "../libraries/PackedAmount.sol";
 import {PackedTotal} from "../libraries/PackedTotal.sol";
 import {InvestorWord} from "../types/InvestorWord.sol";
-import {JurisdictionWord, HoldingWord, RulesWord, TotalsWord, WindowWord} from "./ComplianceSlots.sol";
+import {JurisdictionWord, HoldingWord, RulesWord, TotalsWord, WindowWord} from "../types/ComplianceWords.sol";
 import {BPS} from "../libraries/Constants.sol";
 import {Dispatch} from "../libraries/Dispatch.sol";
 import {ComplianceLayout} from "./ComplianceLayout.sol";
@@ -29,7 +29,7 @@ import {ComplianceLayout} from "./ComplianceLayout.sol";
 /// monthly limit is set. Limits are stored as `PackedAmount`s (exact: setLimits refuses values
 /// with more than 9-10 significant digits); the current window buckets exactly and the previous
 /// ones as `PackedTotal`s (rounded up once, never understated). Every packed word is a value type
-/// of `ComplianceSlots` (or `InvestorWord`), read and written only through its accessors.
+/// of `ComplianceWords` (or `InvestorWord`), read and written only through its accessors.
 /// Split in the one module pattern (`Dispatch`): the engine keeps the checks, the token's hooks
 /// and every view; governance's rule setters, the escrows, the ERC-3643 module management and
 /// the authority's `bindToken` run in the admin module (`ComplianceAdmin`, by DELEGATECALL on this

@@ -12,7 +12,7 @@ import {
     TotalsWord,
     WindowWord,
     WindowWordLibrary
-} from "./ComplianceSlots.sol";
+} from "../types/ComplianceWords.sol";
 
 /// @title ComplianceLayout
 /// @notice The state of a ComplianceEngine, described once, and the ledger steps both its halves
@@ -21,7 +21,7 @@ import {
 /// engine runs by DELEGATECALL (`Dispatch`) on this same storage. Nothing here is external, and
 /// nothing here is code until a contract calls it. Its slots follow AccessManaged's (slot 0: the
 /// authority and, packed after it, `_bound`), which the engine and its module inherit first.
-/// @dev Append only. The words are `ComplianceSlots`'. `COMPLIANCE_LAYOUT_ID` names this layout:
+/// @dev Append only. The words are `ComplianceWords`'. `COMPLIANCE_LAYOUT_ID` names this layout:
 /// bump it when a slot changes, so an engine refuses an admin module built for another
 /// (`Dispatch._requireModule`). The engine's immutables (its registry and token) are not here: the
 /// module reads the registry through the engine's `identityRegistry()`, and the engine's

@@ -10,7 +10,7 @@ import {
     TotalsWord,
     WindowWord,
     WindowWordLibrary
-} from "../compliance/ComplianceSlots.sol";
+} from "../types/ComplianceWords.sol";
 import {WalletWord, WalletWordLibrary, ClaimsWord} from "../types/RegistryWords.sol";
 import {PackedBps, PackedBpsLibrary} from "../libraries/PackedBps.sol";
 import {StrategyWord, RelayerWord, ProgressWord, BoundsWord} from "../rebalancing/RebalancerLayout.sol";

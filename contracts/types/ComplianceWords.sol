@@ -2,47 +2,94 @@
 pragma solidity ^0.8.24;
 
 import {PackedTotal} from "../libraries/PackedTotal.sol";
+import {Bits} from "./Bits.sol";
 
-// The compliance engine's storage words, each a user-defined value type with one library of
-// accessors (Uniswap v4's `Slot0` pattern): the offsets and masks below are the only description
-// of each layout, used by every reader and writer, so a transfer reads each slot once into a stack
-// word and writes it once. Getters return the field; setters return the word with that field
-// replaced and every other bit kept. Fields are listed from the lowest bit.
+// The compliance engine's packed storage words (Uniswap v4's `Slot0` pattern): one value type per
+// word and one library per type, the only description of its layout: named offsets and masks,
+// getters, and `setX` setters that return the word with one field replaced and every other bit
+// kept, so a transfer reads each slot once into a stack word and writes it once. Each table lists
+// the fields from bit 0; `bool` is a flag (set when any of its bits is), an enum name a byte of
+// that enum.
+//
+// JurisdictionWord: ComplianceEngine._jurisdictions[country]
+// | bits     | field              | kind   |
+// | -------- | ------------------ | ------ |
+// | 0..7     | allowed            | bool   |
+// | 8..15    | hasRouteBlocks     | bool   |
+// | 16..23   | minInvestorClass   | uint8  |
+// | 24..55   | holderCap          | uint32 |
+// | 56..87   | nonAccreditedCap   | uint32 |
+// | 88..119  | holderCount        | uint32 |
+// | 120..151 | nonAccreditedCount | uint32 |
+// | 152..191 | inboundClosedUntil | uint40 |
+// | 192..231 | minFirstHolding    | uint40 |
+// | 232..255 | (unused)           |        |
+//
+// HoldingWord: ComplianceEngine._holdings[identity]
+// | bits     | field                | kind   |
+// | -------- | -------------------- | ------ |
+// | 0..95    | balance              | uint96 |
+// | 96..135  | lastAcquiredAt       | uint40 |
+// | 136..145 | countedCountry       | uint10 |
+// | 146      | countedNonAccredited | bool   |
+// | 147      | escrow               | bool   |
+// | 148..255 | (unused)             |        |
+//
+// WindowWord: ComplianceEngine._windows[identity], used only while a daily or monthly limit is set
+// | bits     | field         | kind   |
+// | -------- | ------------- | ------ |
+// | 0..31    | day           | uint32 |
+// | 32..120  | dayCurrent    | uint89 |
+// | 121..209 | monthCurrent  | uint89 |
+// | 210..232 | dayPrevious   | uint23 |
+// | 233..255 | monthPrevious | uint23 |
+//
+// RulesWord: ComplianceEngine._rules
+// | bits     | field                  | kind   |
+// | -------- | ---------------------- | ------ |
+// | 0..39    | maxBalance             | uint40 |
+// | 40..79   | minHolding             | uint40 |
+// | 80..119  | dailyLimit             | uint40 |
+// | 120..159 | monthlyLimit           | uint40 |
+// | 160..175 | maxBalanceBps          | uint16 |
+// | 176..207 | lockupAfterAcquisition | uint32 |
+// | 208..247 | transfersOpenAt        | uint40 |
+// | 248..254 | moduleCount            | uint7  |
+// | 255      | registryMigrated       | bool   |
+//
+// TotalsWord: ComplianceEngine._totals
+// | bits     | field                 | kind   |
+// | -------- | --------------------- | ------ |
+// | 0..31    | totalHolderCap        | uint32 |
+// | 32..63   | totalNonAccreditedCap | uint32 |
+// | 64..95   | totalHolders          | uint32 |
+// | 96..127  | totalNonAccredited    | uint32 |
+// | 128..223 | supply                | uint96 |
+// | 224..255 | (unused)              |        |
 
-/// @notice A jurisdiction (`ComplianceEngine._jurisdictions[country]`): allowed 0..7 |
-/// hasRouteBlocks 8..15 | minInvestorClass 16..23 | holderCap 24..55 | nonAccreditedCap 56..87 |
-/// holderCount 88..119 | nonAccreditedCount 120..151 | inboundClosedUntil 152..191 |
-/// minFirstHolding 192..231 (a `PackedAmount`) | unused 232..255.
+/// @notice A jurisdiction (table above). minFirstHolding is a `PackedAmount`.
 /// @dev A flag is a byte (0 or 1; read as set when the byte is not zero).
 type JurisdictionWord is uint256;
 
-/// @notice An identity's holding (`ComplianceEngine._holdings[identity]`): balance 0..95 |
-/// lastAcquiredAt 96..135 | countedCountry 136..145 | countedNonAccredited 146 | escrow 147 (an
-/// escrow identity, `setEscrow`: not a holder, outside the holding caps and time rules) | unused
-/// 148..255.
+/// @notice An identity's holding (table above). escrow: an escrow identity (`setEscrow`), not a
+/// holder, outside the holding caps and time rules.
 type HoldingWord is uint256;
 
-/// @notice An identity's transfer windows (`ComplianceEngine._windows[identity]`), read and written
-/// only by its sends while a daily or monthly limit is set: day 0..31 | dayCurrent 32..120 |
-/// monthCurrent 121..209 | dayPrevious 210..232 | monthPrevious 233..255.
+/// @notice An identity's transfer windows (table above), read and written only by its sends while
+/// a daily or monthly limit is set.
 /// @dev The day is the UTC day of the last recorded send (days since 1970-01-01, 32 bits: exact
 /// for every 40-bit timestamp). The current buckets (that day; its 30-day block) are exact sums,
 /// saturating at `SENT_MAX` (above every limit); the previous ones are `PackedTotal`s, each
 /// rounded up once, when its bucket stopped being the current one (SEC-70, SEC-71).
 type WindowWord is uint256;
 
-/// @notice The token-wide rules (`ComplianceEngine._rules`): maxBalance 0..39 | minHolding 40..79 |
-/// dailyLimit 80..119 | monthlyLimit 120..159 (the four limits are `PackedAmount`s) |
-/// maxBalanceBps 160..175 | lockupAfterAcquisition 176..207 | transfersOpenAt 208..247 |
-/// moduleCount 248..254 | registryMigrated 255.
+/// @notice The token-wide rules (table above). The four limits are `PackedAmount`s.
 /// @dev registryMigrated: the engine reads its identity registry from storage (its token migrated
 /// registries, SEC-65) instead of the one it was built with; the flag keeps that read off the
 /// transfers of a token that never migrates.
 type RulesWord is uint256;
 
-/// @notice The token-wide totals (`ComplianceEngine._totals`): totalHolderCap 0..31 |
-/// totalNonAccreditedCap 32..63 | totalHolders 64..95 | totalNonAccredited 96..127 | supply 128..223 |
-/// unused 224..255.
+/// @notice The token-wide totals (table above).
 type TotalsWord is uint256;
 
 using JurisdictionWordLibrary for JurisdictionWord global;
@@ -106,48 +153,49 @@ library JurisdictionWordLibrary {
     }
 
     function setAllowed(JurisdictionWord j, bool value) internal pure returns (JurisdictionWord) {
-        return _set(j, ALLOWED_OFFSET, FLAG_MASK, value ? 1 : 0);
+        return JurisdictionWord.wrap(Bits.set(JurisdictionWord.unwrap(j), ALLOWED_OFFSET, FLAG_MASK, value ? 1 : 0));
     }
 
     function setHasRouteBlocks(JurisdictionWord j, bool value) internal pure returns (JurisdictionWord) {
-        return _set(j, HAS_ROUTE_BLOCKS_OFFSET, FLAG_MASK, value ? 1 : 0);
+        return
+            JurisdictionWord.wrap(
+                Bits.set(JurisdictionWord.unwrap(j), HAS_ROUTE_BLOCKS_OFFSET, FLAG_MASK, value ? 1 : 0)
+            );
     }
 
     function setMinInvestorClass(JurisdictionWord j, uint8 value) internal pure returns (JurisdictionWord) {
-        return _set(j, MIN_INVESTOR_CLASS_OFFSET, MIN_INVESTOR_CLASS_MASK, value);
+        return JurisdictionWord.wrap(
+            Bits.set(JurisdictionWord.unwrap(j), MIN_INVESTOR_CLASS_OFFSET, MIN_INVESTOR_CLASS_MASK, value)
+        );
     }
 
     function setHolderCap(JurisdictionWord j, uint32 value) internal pure returns (JurisdictionWord) {
-        return _set(j, HOLDER_CAP_OFFSET, COUNT_MASK, value);
+        return JurisdictionWord.wrap(Bits.set(JurisdictionWord.unwrap(j), HOLDER_CAP_OFFSET, COUNT_MASK, value));
     }
 
     function setNonAccreditedCap(JurisdictionWord j, uint32 value) internal pure returns (JurisdictionWord) {
-        return _set(j, NON_ACCREDITED_CAP_OFFSET, COUNT_MASK, value);
+        return JurisdictionWord.wrap(Bits.set(JurisdictionWord.unwrap(j), NON_ACCREDITED_CAP_OFFSET, COUNT_MASK, value));
     }
 
     function setHolderCount(JurisdictionWord j, uint32 value) internal pure returns (JurisdictionWord) {
-        return _set(j, HOLDER_COUNT_OFFSET, COUNT_MASK, value);
+        return JurisdictionWord.wrap(Bits.set(JurisdictionWord.unwrap(j), HOLDER_COUNT_OFFSET, COUNT_MASK, value));
     }
 
     function setNonAccreditedCount(JurisdictionWord j, uint32 value) internal pure returns (JurisdictionWord) {
-        return _set(j, NON_ACCREDITED_COUNT_OFFSET, COUNT_MASK, value);
+        return
+            JurisdictionWord.wrap(Bits.set(JurisdictionWord.unwrap(j), NON_ACCREDITED_COUNT_OFFSET, COUNT_MASK, value));
     }
 
     function setInboundClosedUntil(JurisdictionWord j, uint40 value) internal pure returns (JurisdictionWord) {
-        return _set(j, INBOUND_CLOSED_UNTIL_OFFSET, INBOUND_CLOSED_UNTIL_MASK, value);
+        return JurisdictionWord.wrap(
+            Bits.set(JurisdictionWord.unwrap(j), INBOUND_CLOSED_UNTIL_OFFSET, INBOUND_CLOSED_UNTIL_MASK, value)
+        );
     }
 
     function setMinFirstHolding(JurisdictionWord j, uint40 value) internal pure returns (JurisdictionWord) {
-        return _set(j, MIN_FIRST_HOLDING_OFFSET, MIN_FIRST_HOLDING_MASK, value);
-    }
-
-    /// @dev `value` fits `mask` (every caller passes a value of the field's width).
-    function _set(JurisdictionWord j, uint256 offset, uint256 mask, uint256 value)
-        private
-        pure
-        returns (JurisdictionWord)
-    {
-        return JurisdictionWord.wrap((JurisdictionWord.unwrap(j) & ~(mask << offset)) | value << offset);
+        return JurisdictionWord.wrap(
+            Bits.set(JurisdictionWord.unwrap(j), MIN_FIRST_HOLDING_OFFSET, MIN_FIRST_HOLDING_MASK, value)
+        );
     }
 }
 
@@ -185,7 +233,7 @@ library HoldingWordLibrary {
     }
 
     function setEscrow(HoldingWord h, bool value) internal pure returns (HoldingWord) {
-        return _set(h, ESCROW_OFFSET, 1, value ? 1 : 0);
+        return HoldingWord.wrap(Bits.set(HoldingWord.unwrap(h), ESCROW_OFFSET, 1, value ? 1 : 0));
     }
 
     function setBalance(HoldingWord h, uint96 value) internal pure returns (HoldingWord) {
@@ -193,16 +241,16 @@ library HoldingWordLibrary {
     }
 
     function setLastAcquiredAt(HoldingWord h, uint40 value) internal pure returns (HoldingWord) {
-        return _set(h, LAST_ACQUIRED_AT_OFFSET, LAST_ACQUIRED_AT_MASK, value);
+        return HoldingWord.wrap(Bits.set(HoldingWord.unwrap(h), LAST_ACQUIRED_AT_OFFSET, LAST_ACQUIRED_AT_MASK, value));
     }
 
     /// @dev `value` <= 1023 (the registry refuses codes above 999).
     function setCountedCountry(HoldingWord h, uint16 value) internal pure returns (HoldingWord) {
-        return _set(h, COUNTED_COUNTRY_OFFSET, COUNTED_COUNTRY_MASK, value);
+        return HoldingWord.wrap(Bits.set(HoldingWord.unwrap(h), COUNTED_COUNTRY_OFFSET, COUNTED_COUNTRY_MASK, value));
     }
 
     function setCountedNonAccredited(HoldingWord h, bool value) internal pure returns (HoldingWord) {
-        return _set(h, COUNTED_NON_ACCREDITED_OFFSET, 1, value ? 1 : 0);
+        return HoldingWord.wrap(Bits.set(HoldingWord.unwrap(h), COUNTED_NON_ACCREDITED_OFFSET, 1, value ? 1 : 0));
     }
 
     /// @notice `setCountedCountry` and `setCountedNonAccredited` in one step (the engine counts a
@@ -213,11 +261,6 @@ library HoldingWordLibrary {
             (HoldingWord.unwrap(h) & ~COUNTED_MASK) | uint256(country_) << COUNTED_COUNTRY_OFFSET
                 | (nonAccredited ? uint256(1) << COUNTED_NON_ACCREDITED_OFFSET : 0)
         );
-    }
-
-    /// @dev `value` fits `mask`.
-    function _set(HoldingWord h, uint256 offset, uint256 mask, uint256 value) private pure returns (HoldingWord) {
-        return HoldingWord.wrap((HoldingWord.unwrap(h) & ~(mask << offset)) | value << offset);
     }
 }
 
@@ -258,25 +301,25 @@ library WindowWordLibrary {
     }
 
     function setDay(WindowWord w, uint256 value) internal pure returns (WindowWord) {
-        return _set(w, 0, DAY_MASK, value & DAY_MASK);
+        return WindowWord.wrap(Bits.set(WindowWord.unwrap(w), 0, DAY_MASK, value & DAY_MASK));
     }
 
     /// @dev `value` <= `SENT_MAX`, as for `setMonthCurrent`.
     function setDayCurrent(WindowWord w, uint256 value) internal pure returns (WindowWord) {
-        return _set(w, DAY_CURRENT_OFFSET, SENT_MAX, value);
+        return WindowWord.wrap(Bits.set(WindowWord.unwrap(w), DAY_CURRENT_OFFSET, SENT_MAX, value));
     }
 
     function setMonthCurrent(WindowWord w, uint256 value) internal pure returns (WindowWord) {
-        return _set(w, MONTH_CURRENT_OFFSET, SENT_MAX, value);
+        return WindowWord.wrap(Bits.set(WindowWord.unwrap(w), MONTH_CURRENT_OFFSET, SENT_MAX, value));
     }
 
     /// @dev `value` is a `PackedTotal` (< 2**23), as for `setMonthPrevious`.
     function setDayPrevious(WindowWord w, uint256 value) internal pure returns (WindowWord) {
-        return _set(w, DAY_PREVIOUS_OFFSET, PackedTotal.MASK, value);
+        return WindowWord.wrap(Bits.set(WindowWord.unwrap(w), DAY_PREVIOUS_OFFSET, PackedTotal.MASK, value));
     }
 
     function setMonthPrevious(WindowWord w, uint256 value) internal pure returns (WindowWord) {
-        return _set(w, MONTH_PREVIOUS_OFFSET, PackedTotal.MASK, value);
+        return WindowWord.wrap(Bits.set(WindowWord.unwrap(w), MONTH_PREVIOUS_OFFSET, PackedTotal.MASK, value));
     }
 
     /// @notice The word of these fields (the engine rolls the windows to a new day at once).
@@ -308,11 +351,6 @@ library WindowWordLibrary {
         unchecked {
             return value >= SENT_MAX - total ? SENT_MAX : total + value;
         }
-    }
-
-    /// @dev `value` fits `mask`.
-    function _set(WindowWord w, uint256 offset, uint256 mask, uint256 value) private pure returns (WindowWord) {
-        return WindowWord.wrap((WindowWord.unwrap(w) & ~(mask << offset)) | value << offset);
     }
 }
 
@@ -379,45 +417,42 @@ library RulesWordLibrary {
     }
 
     function setMaxBalance(RulesWord r, uint40 value) internal pure returns (RulesWord) {
-        return _set(r, MAX_BALANCE_OFFSET, AMOUNT_MASK, value);
+        return RulesWord.wrap(Bits.set(RulesWord.unwrap(r), MAX_BALANCE_OFFSET, AMOUNT_MASK, value));
     }
 
     function setMinHolding(RulesWord r, uint40 value) internal pure returns (RulesWord) {
-        return _set(r, MIN_HOLDING_OFFSET, AMOUNT_MASK, value);
+        return RulesWord.wrap(Bits.set(RulesWord.unwrap(r), MIN_HOLDING_OFFSET, AMOUNT_MASK, value));
     }
 
     function setDailyLimit(RulesWord r, uint40 value) internal pure returns (RulesWord) {
-        return _set(r, DAILY_LIMIT_OFFSET, AMOUNT_MASK, value);
+        return RulesWord.wrap(Bits.set(RulesWord.unwrap(r), DAILY_LIMIT_OFFSET, AMOUNT_MASK, value));
     }
 
     function setMonthlyLimit(RulesWord r, uint40 value) internal pure returns (RulesWord) {
-        return _set(r, MONTHLY_LIMIT_OFFSET, AMOUNT_MASK, value);
+        return RulesWord.wrap(Bits.set(RulesWord.unwrap(r), MONTHLY_LIMIT_OFFSET, AMOUNT_MASK, value));
     }
 
     function setMaxBalanceBps(RulesWord r, uint16 value) internal pure returns (RulesWord) {
-        return _set(r, MAX_BALANCE_BPS_OFFSET, MAX_BALANCE_BPS_MASK, value);
+        return RulesWord.wrap(Bits.set(RulesWord.unwrap(r), MAX_BALANCE_BPS_OFFSET, MAX_BALANCE_BPS_MASK, value));
     }
 
     function setLockupAfterAcquisition(RulesWord r, uint32 value) internal pure returns (RulesWord) {
-        return _set(r, LOCKUP_AFTER_ACQUISITION_OFFSET, LOCKUP_AFTER_ACQUISITION_MASK, value);
+        return RulesWord.wrap(
+            Bits.set(RulesWord.unwrap(r), LOCKUP_AFTER_ACQUISITION_OFFSET, LOCKUP_AFTER_ACQUISITION_MASK, value)
+        );
     }
 
     function setTransfersOpenAt(RulesWord r, uint40 value) internal pure returns (RulesWord) {
-        return _set(r, TRANSFERS_OPEN_AT_OFFSET, TRANSFERS_OPEN_AT_MASK, value);
+        return RulesWord.wrap(Bits.set(RulesWord.unwrap(r), TRANSFERS_OPEN_AT_OFFSET, TRANSFERS_OPEN_AT_MASK, value));
     }
 
     /// @dev `value` <= 127.
     function setModuleCount(RulesWord r, uint8 value) internal pure returns (RulesWord) {
-        return _set(r, MODULE_COUNT_OFFSET, MODULE_COUNT_MASK, value);
+        return RulesWord.wrap(Bits.set(RulesWord.unwrap(r), MODULE_COUNT_OFFSET, MODULE_COUNT_MASK, value));
     }
 
     function setRegistryMigrated(RulesWord r, bool value) internal pure returns (RulesWord) {
-        return _set(r, REGISTRY_MIGRATED_OFFSET, 1, value ? 1 : 0);
-    }
-
-    /// @dev `value` fits `mask`.
-    function _set(RulesWord r, uint256 offset, uint256 mask, uint256 value) private pure returns (RulesWord) {
-        return RulesWord.wrap((RulesWord.unwrap(r) & ~(mask << offset)) | value << offset);
+        return RulesWord.wrap(Bits.set(RulesWord.unwrap(r), REGISTRY_MIGRATED_OFFSET, 1, value ? 1 : 0));
     }
 }
 
@@ -454,23 +489,23 @@ library TotalsWordLibrary {
     }
 
     function setTotalHolderCap(TotalsWord t, uint32 value) internal pure returns (TotalsWord) {
-        return _set(t, TOTAL_HOLDER_CAP_OFFSET, COUNT_MASK, value);
+        return TotalsWord.wrap(Bits.set(TotalsWord.unwrap(t), TOTAL_HOLDER_CAP_OFFSET, COUNT_MASK, value));
     }
 
     function setTotalNonAccreditedCap(TotalsWord t, uint32 value) internal pure returns (TotalsWord) {
-        return _set(t, TOTAL_NON_ACCREDITED_CAP_OFFSET, COUNT_MASK, value);
+        return TotalsWord.wrap(Bits.set(TotalsWord.unwrap(t), TOTAL_NON_ACCREDITED_CAP_OFFSET, COUNT_MASK, value));
     }
 
     function setTotalHolders(TotalsWord t, uint32 value) internal pure returns (TotalsWord) {
-        return _set(t, TOTAL_HOLDERS_OFFSET, COUNT_MASK, value);
+        return TotalsWord.wrap(Bits.set(TotalsWord.unwrap(t), TOTAL_HOLDERS_OFFSET, COUNT_MASK, value));
     }
 
     function setTotalNonAccredited(TotalsWord t, uint32 value) internal pure returns (TotalsWord) {
-        return _set(t, TOTAL_NON_ACCREDITED_OFFSET, COUNT_MASK, value);
+        return TotalsWord.wrap(Bits.set(TotalsWord.unwrap(t), TOTAL_NON_ACCREDITED_OFFSET, COUNT_MASK, value));
     }
 
     function setSupply(TotalsWord t, uint96 value) internal pure returns (TotalsWord) {
-        return _set(t, SUPPLY_OFFSET, SUPPLY_MASK, value);
+        return TotalsWord.wrap(Bits.set(TotalsWord.unwrap(t), SUPPLY_OFFSET, SUPPLY_MASK, value));
     }
 
     /// @notice The three running counts in one step (the engine moves them together).
@@ -483,10 +518,5 @@ library TotalsWordLibrary {
             (TotalsWord.unwrap(t) & ~COUNTS_MASK) | uint256(holders) << TOTAL_HOLDERS_OFFSET | uint256(nonAccredited)
                 << TOTAL_NON_ACCREDITED_OFFSET | uint256(supply_) << SUPPLY_OFFSET
         );
-    }
-
-    /// @dev `value` fits `mask`.
-    function _set(TotalsWord t, uint256 offset, uint256 mask, uint256 value) private pure returns (TotalsWord) {
-        return TotalsWord.wrap((TotalsWord.unwrap(t) & ~(mask << offset)) | value << offset);
     }
 }
