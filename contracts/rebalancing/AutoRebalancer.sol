@@ -13,17 +13,11 @@ import {IOracleRouter} from "../../interfaces/IOracleRouter.sol";
 import {IPortfolioVault, TradeParams} from "../../interfaces/IPortfolioVault.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {RebalanceMath} from "../libraries/RebalanceMath.sol";
-import {PackedBps, PackedBpsLibrary} from "../libraries/PackedBps.sol";
+import {PackedBps, PackedBpsLibrary} from "../types/PackedBps.sol";
 import {RebalanceIntentLib} from "./RebalanceIntentLib.sol";
 import {RebalancerView} from "./RebalancerView.sol";
-import {
-    RebalancerLayout,
-    RebalancePortfolio,
-    StrategyWord,
-    ProgressWord,
-    BoundsWord,
-    BoundsWordLibrary
-} from "./RebalancerLayout.sol";
+import {RebalancerLayout, RebalancePortfolio} from "./RebalancerLayout.sol";
+import {StrategyWord, ProgressWord, BoundsWord, BoundsWordLibrary} from "../types/RebalancerWords.sol";
 import {ExtSloads} from "../libraries/ExtSloads.sol";
 import {BPS} from "../libraries/Constants.sol";
 

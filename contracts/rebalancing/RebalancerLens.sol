@@ -7,11 +7,12 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {IAutoRebalancer, RebalanceIntent, StrategyConfig} from "../../interfaces/IAutoRebalancer.sol";
 import {IRebalancerLens, RebalancePreview} from "../../interfaces/IRebalancerLens.sol";
 import {RebalanceMath} from "../libraries/RebalanceMath.sol";
-import {PackedBps} from "../libraries/PackedBps.sol";
+import {PackedBps} from "../types/PackedBps.sol";
 import {BPS} from "../libraries/Constants.sol";
 import {RebalancerView} from "./RebalancerView.sol";
 import {RebalanceIntentLib} from "./RebalanceIntentLib.sol";
-import {RebalancerLayout, StrategyWord, RelayerWord, ProgressWord, BoundsWord} from "./RebalancerLayout.sol";
+import {RebalancerLayout} from "./RebalancerLayout.sol";
+import {StrategyWord, RelayerWord, ProgressWord, BoundsWord} from "../types/RebalancerWords.sol";
 
 /// @title RebalancerLens
 /// @notice The AutoRebalancer's read-only periphery (see IRebalancerLens).

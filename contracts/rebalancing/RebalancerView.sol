@@ -7,7 +7,7 @@ import {IOracleRouter} from "../../interfaces/IOracleRouter.sol";
 import {IPortfolioVault} from "../../interfaces/IPortfolioVault.sol";
 import {RebalanceMath} from "../libraries/RebalanceMath.sol";
 import {BPS} from "../libraries/Constants.sol";
-import {StrategyWord, RelayerWord, ProgressWord, BoundsWord, BoundsWordLibrary} from "./RebalancerLayout.sol";
+import {StrategyWord, RelayerWord, ProgressWord, BoundsWord, BoundsWordLibrary} from "../types/RebalancerWords.sol";
 
 /// @title RebalancerView
 /// @notice What a rebalance computes before it trades, from a portfolio's record words

@@ -12,8 +12,8 @@ import {
     WindowWordLibrary
 } from "../types/ComplianceWords.sol";
 import {WalletWord, WalletWordLibrary, ClaimsWord} from "../types/RegistryWords.sol";
-import {PackedBps, PackedBpsLibrary} from "../libraries/PackedBps.sol";
-import {StrategyWord, RelayerWord, ProgressWord, BoundsWord} from "../rebalancing/RebalancerLayout.sol";
+import {PackedBps, PackedBpsLibrary} from "../types/PackedBps.sol";
+import {StrategyWord, RelayerWord, ProgressWord, BoundsWord} from "../types/RebalancerWords.sol";
 
 /// @title WordHarness
 /// @notice Test-only: exposes the accessors of every packed storage word type so tests can check

@@ -1,9 +1,17 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity ^0.8.24;
 
-/// @notice Up to 16 uint16 values (weights in bps) in one storage word: a portfolio's targets cost
-/// one SLOAD instead of one per asset. Value i is bits [16 i, 16 i + 16). The vault's MAX_ASSETS is
-/// 16, so every portfolio fits.
+// Up to 16 weights in one word (Uniswap v4's `Slot0` pattern: one value type and one library, the
+// only description of its layout). The table lists the fields from bit 0.
+//
+// PackedBps: RebalancePortfolio.lastTargets (word 5), the last executed targets
+// | bits        | field          | kind   |
+// | ----------- | -------------- | ------ |
+// | 16i..15+16i | bps[i], i < 16 | uint16 |
+
+/// @notice Up to 16 uint16 values (weights in bps) in one storage word (table above): a
+/// portfolio's targets cost one SLOAD instead of one per asset. The vault's MAX_ASSETS is 16, so
+/// every portfolio fits.
 type PackedBps is uint256;
 
 using PackedBpsLibrary for PackedBps global;
