@@ -3,7 +3,7 @@ pragma solidity ^0.8.24;
 
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {BPS} from "./Constants.sol";
-import {ASSET_DECIMALS_OFFSET, ASSET_DECIMALS_MASK} from "../risk/RiskLayout.sol";
+import {ASSET_DECIMALS_OFFSET, ASSET_DECIMALS_MASK} from "../types/RiskWords.sol";
 
 /// @title RiskMath
 /// @notice Fixed-point portfolio risk: delta-normal variance from position values, daily

@@ -20,9 +20,8 @@ import {IOracleRouter} from "../../interfaces/IOracleRouter.sol";
 import {RiskMath} from "../libraries/RiskMath.sol";
 import {RiskUpdateRules} from "./RiskUpdateRules.sol";
 import {ExtSloads} from "../libraries/ExtSloads.sol";
+import {RiskLayout, Portfolio} from "./RiskLayout.sol";
 import {
-    RiskLayout,
-    Portfolio,
     RiskHeaderWord,
     ModelWord,
     ModelWordLibrary,
@@ -34,7 +33,7 @@ import {
     ASSET_MAX_WEIGHT_BPS_MASK,
     ASSET_CLASS_OFFSET,
     ASSET_LIQUID_OFFSET
-} from "./RiskLayout.sol";
+} from "../types/RiskWords.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {BPS} from "../libraries/Constants.sol";
 

@@ -5,16 +5,15 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {IRiskEngine, AssetRisk, RiskLimits} from "../../interfaces/IRiskEngine.sol";
 import {IRiskLens} from "../../interfaces/IRiskLens.sol";
 import {RiskMath} from "../libraries/RiskMath.sol";
+import {RiskLayout, Portfolio} from "./RiskLayout.sol";
 import {
-    RiskLayout,
-    Portfolio,
     RiskHeaderWord,
     ModelWord,
     RiskBoundsWord,
     ClassCapsWord,
     AssetParams,
     AssetParamsLibrary
-} from "./RiskLayout.sol";
+} from "../types/RiskWords.sol";
 
 /// @title RiskLens
 /// @notice The RiskEngine's read-only periphery (see IRiskLens).

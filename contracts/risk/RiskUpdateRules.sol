@@ -5,7 +5,7 @@ import {IRiskEngine, ModelRule, ModelUpdate, RiskConfigRule, RiskLimits} from ".
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {RiskMath} from "../libraries/RiskMath.sol";
 import {BPS} from "../libraries/Constants.sol";
-import {ModelWord, RiskBoundsWord} from "./RiskLayout.sol";
+import {ModelWord, RiskBoundsWord} from "../types/RiskWords.sol";
 
 /// @title RiskUpdateRules
 /// @notice What the risk engine accepts from governance (limits) and from the risk keeper (model

@@ -13,7 +13,7 @@ import {
     ClassCapsWordLibrary,
     AssetParams,
     AssetParamsLibrary
-} from "../risk/RiskLayout.sol";
+} from "../types/RiskWords.sol";
 import {AccountWord, CoreWord, CoreWordLibrary} from "../types/TokenWords.sol";
 import {VenueWord, VenueWordLibrary, SettingsWord} from "../types/AggregatorWords.sol";
 
@@ -29,7 +29,7 @@ contract WordHarness2 {
     /// @notice A packed word has no field with this index.
     error UnknownField(uint256 field);
 
-    // ---------------------------------------------------------------- RiskLayout
+    // ---------------------------------------------------------------- RiskWords
 
     function riskHeaderWordGet(RiskHeaderWord h) external pure returns (uint256[] memory f) {
         f = new uint256[](13);
