@@ -26,7 +26,7 @@ import {
     NavWord,
     TermsWord,
     TermsWordLibrary
-} from "./LifecycleWords.sol";
+} from "../types/LifecycleWords.sol";
 import {BPS} from "../libraries/Constants.sol";
 
 /// @title InstrumentRegistry

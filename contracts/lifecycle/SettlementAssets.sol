@@ -7,7 +7,7 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {ISettlementAssets, SettlementAssetConfig, SettlementAssetType} from "../../interfaces/ISettlementAssets.sol";
 import {IOracleRouter, PriceStatus} from "../../interfaces/IOracleRouter.sol";
 import {InstrumentRules} from "./InstrumentRules.sol";
-import {SettlementAssetWord, SettlementAssetWordLibrary} from "./LifecycleWords.sol";
+import {SettlementAssetWord, SettlementAssetWordLibrary} from "../types/LifecycleWords.sol";
 import {BPS} from "../libraries/Constants.sol";
 
 /// @title SettlementAssets

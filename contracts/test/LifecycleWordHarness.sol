@@ -16,7 +16,7 @@ import {
     SettlementAssetWord,
     SettlementAssetWordLibrary,
     TermsWord
-} from "../lifecycle/LifecycleWords.sol";
+} from "../types/LifecycleWords.sol";
 
 /// @title LifecycleWordHarness
 /// @notice Test-only: exposes the accessors of the lifecycle domain's packed words so tests check

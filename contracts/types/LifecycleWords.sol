@@ -10,43 +10,97 @@ import {
     InstrumentStatus
 } from "../../interfaces/IInstrumentRegistry.sol";
 import {SettlementAssetType} from "../../interfaces/ISettlementAssets.sol";
+import {Bits} from "./Bits.sol";
 
-// The lifecycle domain's packed storage words, each a user-defined value type with one library of
-// accessors (Uniswap v4's `Slot0` pattern): the offsets and masks below are the only description of
-// each layout, used by every reader and writer. Getters return the field; setters return the word
-// with that field replaced and every other bit kept. Each setter takes a value of its field's own
-// type (`uint40` for a date, `uint16` for bps, ...), so nothing is cut: the registry's block times
-// are SafeCast to 40 bits (the year 36812), its terms arrive typed (SEC-37's rule: no silent wrap).
-// Fields are listed from the lowest bit. A flag is a byte (0 or 1; read as set when not zero); an
-// enum is a byte (a getter reverts with panic 0x21 on a byte no setter writes).
+// The lifecycle domain's packed storage words (Uniswap v4's `Slot0` pattern): one value type per
+// word and one library per type, the only description of its layout: named offsets and masks,
+// getters, and `setX` setters that return the word with one field replaced and every other bit
+// kept. Each setter takes a value of its field's own type (`uint40` for a date, `uint16` for bps,
+// ...), so nothing is cut: the registry's block times are SafeCast to 40 bits (the year 36812), its
+// terms arrive typed (SEC-37's rule: no silent wrap). Each table lists the fields from bit 0; `bool`
+// is a flag (a byte, 0 or 1; read as set when not zero), an enum name a byte of that enum (a getter
+// reverts with panic 0x21 on a byte no setter writes); a `bytesN` field holds the big-endian bytes
+// of its code.
+//
+// InstrumentWord: InstrumentRegistry._instruments[id].state, read by every status move
+// | bits     | field        | kind             |
+// | -------- | ------------ | ---------------- |
+// | 0..159   | issuer       | address          |
+// | 160..167 | status       | InstrumentStatus |
+// | 168..175 | guardianHold | bool             |
+// | 176..215 | maturityDate | uint40           |
+// | 216..255 | calledAt     | uint40           |
+//
+// TermsWord: InstrumentRegistry._instruments[id].terms (besides identifiers, maturity and face)
+// | bits     | field                | kind                  |
+// | -------- | -------------------- | --------------------- |
+// | 0..7     | kind                 | InstrumentKind        |
+// | 8..23    | fixedRateBps         | uint16                |
+// | 24..39   | floatingIndex        | uint16                |
+// | 40..55   | spreadBps            | int16                 |
+// | 56..63   | frequency            | uint8                 |
+// | 64..71   | dayCount             | DayCountConvention    |
+// | 72..79   | roll                 | BusinessDayConvention |
+// | 80..95   | recordDateOffsetDays | uint16                |
+// | 96..103  | callable             | bool                  |
+// | 104..119 | callPriceBps         | uint16                |
+// | 120..159 | firstCallDate        | uint40                |
+// | 160..199 | issueDate            | uint40                |
+// | 200..255 | (unused)             |                       |
+//
+// IdentifierWord: InstrumentRegistry._instruments[id].ids
+// | bits     | field    | kind    |
+// | -------- | -------- | ------- |
+// | 0..95    | isin     | bytes12 |
+// | 96..167  | cusip    | bytes9  |
+// | 168..191 | currency | bytes3  |
+// | 192..255 | (unused) |         |
+//
+// NavWord: InstrumentRegistry._instruments[id].nav, what a NAV strike reads besides the checkpoints
+// | bits     | field         | kind    |
+// | -------- | ------------- | ------- |
+// | 0..159   | shareToken    | address |
+// | 160..175 | maxNavMoveBps | uint16  |
+// | 176..207 | maxNavAge     | uint32  |
+// | 208..247 | lastStrikeAt  | uint40  |
+// | 248..255 | (unused)      |         |
+//
+// DelegationWord: InstrumentRegistry._delegations[issuer][operator]
+// | bits    | field      | kind   |
+// | ------- | ---------- | ------ |
+// | 0..15   | operations | uint16 |
+// | 16..55  | expiry     | uint40 |
+// | 56..255 | (unused)   |        |
+//
+// SettlementAssetWord: SettlementAssets._assets[asset]
+// | bits    | field             | kind                |
+// | ------- | ----------------- | ------------------- |
+// | 0..7    | listed            | bool                |
+// | 8..15   | assetType         | SettlementAssetType |
+// | 16..47  | riskWeightBps     | uint32              |
+// | 48..55  | rank              | uint8               |
+// | 56..71  | depegThresholdBps | uint16              |
+// | 72..79  | decimals          | uint8               |
+// | 80..87  | index             | uint8               |
+// | 88..255 | (unused)          |                     |
 
-/// @notice An instrument's life (`InstrumentRegistry._instruments[id].state`), read by every status
-/// move: issuer 0..159 | status 160..167 | guardianHold 168..175 | maturityDate 176..215 |
-/// calledAt 216..255.
+/// @notice An instrument's life (table above), read by every status move.
 type InstrumentWord is uint256;
 
-/// @notice An instrument's terms besides its identifiers, dates of maturity and face value
-/// (`.terms`): kind 0..7 | fixedRateBps 8..23 | floatingIndex 24..39 | spreadBps 40..55 (int16,
-/// two's complement) | frequency 56..63 | dayCount 64..71 | roll 72..79 | recordDateOffsetDays
-/// 80..95 | callable 96..103 | callPriceBps 104..119 | firstCallDate 120..159 | issueDate 160..199 |
-/// unused 200..255.
+/// @notice An instrument's terms besides its identifiers, dates of maturity and face value (table
+/// above). spreadBps is an int16 in two's complement.
 type TermsWord is uint256;
 
-/// @notice An instrument's identifiers (`.ids`): isin 0..95 | cusip 96..167 | currency 168..191 |
-/// unused 192..255 (each the big-endian bytes of its code).
+/// @notice An instrument's identifiers (table above), each the big-endian bytes of its code.
 type IdentifierWord is uint256;
 
-/// @notice What a NAV strike reads besides the checkpoints (`.nav`): shareToken 0..159 |
-/// maxNavMoveBps 160..175 | maxNavAge 176..207 | lastStrikeAt 208..247 | unused 248..255.
+/// @notice What a NAV strike reads besides the checkpoints (table above).
 type NavWord is uint256;
 
-/// @notice An issuer's delegation to one operator (`InstrumentRegistry._delegations[issuer][op]`):
-/// operations 0..15 | expiry 16..55 | unused 56..255.
+/// @notice An issuer's delegation to one operator (table above).
 type DelegationWord is uint256;
 
-/// @notice A settlement asset (`SettlementAssets._assets[asset]`): listed 0..7 | assetType 8..15 |
-/// riskWeightBps 16..47 | rank 48..55 | depegThresholdBps 56..71 | decimals 72..79 | index 80..87
-/// (its position in the list) | unused 88..255.
+/// @notice A settlement asset (table above); index is its position in the list.
 type SettlementAssetWord is uint256;
 
 using InstrumentWordLibrary for InstrumentWord global;
@@ -55,12 +109,6 @@ using IdentifierWordLibrary for IdentifierWord global;
 using NavWordLibrary for NavWord global;
 using DelegationWordLibrary for DelegationWord global;
 using SettlementAssetWordLibrary for SettlementAssetWord global;
-
-/// @dev The one bit-field write every setter uses: `word` with bits [offset, offset + width of
-/// mask) replaced by `value` cut to `mask`.
-function setBits(uint256 word, uint256 offset, uint256 mask, uint256 value) pure returns (uint256) {
-    return (word & ~(mask << offset)) | (value & mask) << offset;
-}
 
 library InstrumentWordLibrary {
     uint256 internal constant ISSUER_MASK = type(uint160).max;
@@ -92,23 +140,23 @@ library InstrumentWordLibrary {
     }
 
     function setIssuer(InstrumentWord w, address value) internal pure returns (InstrumentWord) {
-        return InstrumentWord.wrap(setBits(InstrumentWord.unwrap(w), 0, ISSUER_MASK, uint160(value)));
+        return InstrumentWord.wrap(Bits.set(InstrumentWord.unwrap(w), 0, ISSUER_MASK, uint160(value)));
     }
 
     function setStatus(InstrumentWord w, InstrumentStatus value) internal pure returns (InstrumentWord) {
-        return InstrumentWord.wrap(setBits(InstrumentWord.unwrap(w), STATUS_OFFSET, BYTE_MASK, uint8(value)));
+        return InstrumentWord.wrap(Bits.set(InstrumentWord.unwrap(w), STATUS_OFFSET, BYTE_MASK, uint8(value)));
     }
 
     function setGuardianHold(InstrumentWord w, bool value) internal pure returns (InstrumentWord) {
-        return InstrumentWord.wrap(setBits(InstrumentWord.unwrap(w), GUARDIAN_HOLD_OFFSET, BYTE_MASK, value ? 1 : 0));
+        return InstrumentWord.wrap(Bits.set(InstrumentWord.unwrap(w), GUARDIAN_HOLD_OFFSET, BYTE_MASK, value ? 1 : 0));
     }
 
     function setMaturityDate(InstrumentWord w, uint40 value) internal pure returns (InstrumentWord) {
-        return InstrumentWord.wrap(setBits(InstrumentWord.unwrap(w), MATURITY_DATE_OFFSET, DATE_MASK, value));
+        return InstrumentWord.wrap(Bits.set(InstrumentWord.unwrap(w), MATURITY_DATE_OFFSET, DATE_MASK, value));
     }
 
     function setCalledAt(InstrumentWord w, uint40 value) internal pure returns (InstrumentWord) {
-        return InstrumentWord.wrap(setBits(InstrumentWord.unwrap(w), CALLED_AT_OFFSET, DATE_MASK, value));
+        return InstrumentWord.wrap(Bits.set(InstrumentWord.unwrap(w), CALLED_AT_OFFSET, DATE_MASK, value));
     }
 }
 
@@ -213,55 +261,51 @@ library TermsWordLibrary {
     }
 
     function setKind(TermsWord w, InstrumentKind value) internal pure returns (TermsWord) {
-        return _set(w, KIND_OFFSET, BYTE_MASK, uint8(value));
+        return TermsWord.wrap(Bits.set(TermsWord.unwrap(w), KIND_OFFSET, BYTE_MASK, uint8(value)));
     }
 
     function setFixedRateBps(TermsWord w, uint16 value) internal pure returns (TermsWord) {
-        return _set(w, FIXED_RATE_BPS_OFFSET, U16_MASK, value);
+        return TermsWord.wrap(Bits.set(TermsWord.unwrap(w), FIXED_RATE_BPS_OFFSET, U16_MASK, value));
     }
 
     function setFloatingIndex(TermsWord w, uint16 value) internal pure returns (TermsWord) {
-        return _set(w, FLOATING_INDEX_OFFSET, U16_MASK, value);
+        return TermsWord.wrap(Bits.set(TermsWord.unwrap(w), FLOATING_INDEX_OFFSET, U16_MASK, value));
     }
 
     function setSpreadBps(TermsWord w, int16 value) internal pure returns (TermsWord) {
-        return _set(w, SPREAD_BPS_OFFSET, U16_MASK, uint16(value));
+        return TermsWord.wrap(Bits.set(TermsWord.unwrap(w), SPREAD_BPS_OFFSET, U16_MASK, uint16(value)));
     }
 
     function setFrequency(TermsWord w, uint8 value) internal pure returns (TermsWord) {
-        return _set(w, FREQUENCY_OFFSET, BYTE_MASK, value);
+        return TermsWord.wrap(Bits.set(TermsWord.unwrap(w), FREQUENCY_OFFSET, BYTE_MASK, value));
     }
 
     function setDayCount(TermsWord w, DayCountConvention value) internal pure returns (TermsWord) {
-        return _set(w, DAY_COUNT_OFFSET, BYTE_MASK, uint8(value));
+        return TermsWord.wrap(Bits.set(TermsWord.unwrap(w), DAY_COUNT_OFFSET, BYTE_MASK, uint8(value)));
     }
 
     function setRoll(TermsWord w, BusinessDayConvention value) internal pure returns (TermsWord) {
-        return _set(w, ROLL_OFFSET, BYTE_MASK, uint8(value));
+        return TermsWord.wrap(Bits.set(TermsWord.unwrap(w), ROLL_OFFSET, BYTE_MASK, uint8(value)));
     }
 
     function setRecordDateOffsetDays(TermsWord w, uint16 value) internal pure returns (TermsWord) {
-        return _set(w, RECORD_DATE_OFFSET_DAYS_OFFSET, U16_MASK, value);
+        return TermsWord.wrap(Bits.set(TermsWord.unwrap(w), RECORD_DATE_OFFSET_DAYS_OFFSET, U16_MASK, value));
     }
 
     function setCallable(TermsWord w, bool value) internal pure returns (TermsWord) {
-        return _set(w, CALLABLE_OFFSET, BYTE_MASK, value ? 1 : 0);
+        return TermsWord.wrap(Bits.set(TermsWord.unwrap(w), CALLABLE_OFFSET, BYTE_MASK, value ? 1 : 0));
     }
 
     function setCallPriceBps(TermsWord w, uint16 value) internal pure returns (TermsWord) {
-        return _set(w, CALL_PRICE_BPS_OFFSET, U16_MASK, value);
+        return TermsWord.wrap(Bits.set(TermsWord.unwrap(w), CALL_PRICE_BPS_OFFSET, U16_MASK, value));
     }
 
     function setFirstCallDate(TermsWord w, uint40 value) internal pure returns (TermsWord) {
-        return _set(w, FIRST_CALL_DATE_OFFSET, DATE_MASK, value);
+        return TermsWord.wrap(Bits.set(TermsWord.unwrap(w), FIRST_CALL_DATE_OFFSET, DATE_MASK, value));
     }
 
     function setIssueDate(TermsWord w, uint40 value) internal pure returns (TermsWord) {
-        return _set(w, ISSUE_DATE_OFFSET, DATE_MASK, value);
-    }
-
-    function _set(TermsWord w, uint256 offset, uint256 mask, uint256 value) private pure returns (TermsWord) {
-        return TermsWord.wrap(setBits(TermsWord.unwrap(w), offset, mask, value));
+        return TermsWord.wrap(Bits.set(TermsWord.unwrap(w), ISSUE_DATE_OFFSET, DATE_MASK, value));
     }
 }
 
@@ -292,15 +336,15 @@ library IdentifierWordLibrary {
     }
 
     function setIsin(IdentifierWord w, bytes12 value) internal pure returns (IdentifierWord) {
-        return IdentifierWord.wrap(setBits(IdentifierWord.unwrap(w), 0, ISIN_MASK, uint96(value)));
+        return IdentifierWord.wrap(Bits.set(IdentifierWord.unwrap(w), 0, ISIN_MASK, uint96(value)));
     }
 
     function setCusip(IdentifierWord w, bytes9 value) internal pure returns (IdentifierWord) {
-        return IdentifierWord.wrap(setBits(IdentifierWord.unwrap(w), CUSIP_OFFSET, CUSIP_MASK, uint72(value)));
+        return IdentifierWord.wrap(Bits.set(IdentifierWord.unwrap(w), CUSIP_OFFSET, CUSIP_MASK, uint72(value)));
     }
 
     function setCurrency(IdentifierWord w, bytes3 value) internal pure returns (IdentifierWord) {
-        return IdentifierWord.wrap(setBits(IdentifierWord.unwrap(w), CURRENCY_OFFSET, CURRENCY_MASK, uint24(value)));
+        return IdentifierWord.wrap(Bits.set(IdentifierWord.unwrap(w), CURRENCY_OFFSET, CURRENCY_MASK, uint24(value)));
     }
 }
 
@@ -330,19 +374,19 @@ library NavWordLibrary {
     }
 
     function setShareToken(NavWord w, address value) internal pure returns (NavWord) {
-        return NavWord.wrap(setBits(NavWord.unwrap(w), 0, SHARE_TOKEN_MASK, uint160(value)));
+        return NavWord.wrap(Bits.set(NavWord.unwrap(w), 0, SHARE_TOKEN_MASK, uint160(value)));
     }
 
     function setMaxNavMoveBps(NavWord w, uint16 value) internal pure returns (NavWord) {
-        return NavWord.wrap(setBits(NavWord.unwrap(w), MAX_NAV_MOVE_BPS_OFFSET, MAX_NAV_MOVE_BPS_MASK, value));
+        return NavWord.wrap(Bits.set(NavWord.unwrap(w), MAX_NAV_MOVE_BPS_OFFSET, MAX_NAV_MOVE_BPS_MASK, value));
     }
 
     function setMaxNavAge(NavWord w, uint32 value) internal pure returns (NavWord) {
-        return NavWord.wrap(setBits(NavWord.unwrap(w), MAX_NAV_AGE_OFFSET, MAX_NAV_AGE_MASK, value));
+        return NavWord.wrap(Bits.set(NavWord.unwrap(w), MAX_NAV_AGE_OFFSET, MAX_NAV_AGE_MASK, value));
     }
 
     function setLastStrikeAt(NavWord w, uint40 value) internal pure returns (NavWord) {
-        return NavWord.wrap(setBits(NavWord.unwrap(w), LAST_STRIKE_AT_OFFSET, LAST_STRIKE_AT_MASK, value));
+        return NavWord.wrap(Bits.set(NavWord.unwrap(w), LAST_STRIKE_AT_OFFSET, LAST_STRIKE_AT_MASK, value));
     }
 }
 
@@ -369,11 +413,11 @@ library DelegationWordLibrary {
     }
 
     function setOperations(DelegationWord w, uint16 value) internal pure returns (DelegationWord) {
-        return DelegationWord.wrap(setBits(DelegationWord.unwrap(w), 0, OPERATIONS_MASK, value));
+        return DelegationWord.wrap(Bits.set(DelegationWord.unwrap(w), 0, OPERATIONS_MASK, value));
     }
 
     function setExpiry(DelegationWord w, uint40 value) internal pure returns (DelegationWord) {
-        return DelegationWord.wrap(setBits(DelegationWord.unwrap(w), EXPIRY_OFFSET, EXPIRY_MASK, value));
+        return DelegationWord.wrap(Bits.set(DelegationWord.unwrap(w), EXPIRY_OFFSET, EXPIRY_MASK, value));
     }
 }
 
@@ -434,7 +478,8 @@ library SettlementAssetWordLibrary {
     }
 
     function setListed(SettlementAssetWord w, bool value) internal pure returns (SettlementAssetWord) {
-        return _set(w, LISTED_OFFSET, BYTE_MASK, value ? 1 : 0);
+        return
+            SettlementAssetWord.wrap(Bits.set(SettlementAssetWord.unwrap(w), LISTED_OFFSET, BYTE_MASK, value ? 1 : 0));
     }
 
     function setAssetType(SettlementAssetWord w, SettlementAssetType value)
@@ -442,34 +487,32 @@ library SettlementAssetWordLibrary {
         pure
         returns (SettlementAssetWord)
     {
-        return _set(w, ASSET_TYPE_OFFSET, BYTE_MASK, uint8(value));
+        return SettlementAssetWord.wrap(
+            Bits.set(SettlementAssetWord.unwrap(w), ASSET_TYPE_OFFSET, BYTE_MASK, uint8(value))
+        );
     }
 
     function setRiskWeightBps(SettlementAssetWord w, uint32 value) internal pure returns (SettlementAssetWord) {
-        return _set(w, RISK_WEIGHT_BPS_OFFSET, RISK_WEIGHT_BPS_MASK, value);
+        return SettlementAssetWord.wrap(
+            Bits.set(SettlementAssetWord.unwrap(w), RISK_WEIGHT_BPS_OFFSET, RISK_WEIGHT_BPS_MASK, value)
+        );
     }
 
     function setRank(SettlementAssetWord w, uint8 value) internal pure returns (SettlementAssetWord) {
-        return _set(w, RANK_OFFSET, BYTE_MASK, value);
+        return SettlementAssetWord.wrap(Bits.set(SettlementAssetWord.unwrap(w), RANK_OFFSET, BYTE_MASK, value));
     }
 
     function setDepegThresholdBps(SettlementAssetWord w, uint16 value) internal pure returns (SettlementAssetWord) {
-        return _set(w, DEPEG_THRESHOLD_BPS_OFFSET, DEPEG_THRESHOLD_BPS_MASK, value);
+        return SettlementAssetWord.wrap(
+            Bits.set(SettlementAssetWord.unwrap(w), DEPEG_THRESHOLD_BPS_OFFSET, DEPEG_THRESHOLD_BPS_MASK, value)
+        );
     }
 
     function setDecimals(SettlementAssetWord w, uint8 value) internal pure returns (SettlementAssetWord) {
-        return _set(w, DECIMALS_OFFSET, BYTE_MASK, value);
+        return SettlementAssetWord.wrap(Bits.set(SettlementAssetWord.unwrap(w), DECIMALS_OFFSET, BYTE_MASK, value));
     }
 
     function setIndex(SettlementAssetWord w, uint8 value) internal pure returns (SettlementAssetWord) {
-        return _set(w, INDEX_OFFSET, BYTE_MASK, value);
-    }
-
-    function _set(SettlementAssetWord w, uint256 offset, uint256 mask, uint256 value)
-        private
-        pure
-        returns (SettlementAssetWord)
-    {
-        return SettlementAssetWord.wrap(setBits(SettlementAssetWord.unwrap(w), offset, mask, value));
+        return SettlementAssetWord.wrap(Bits.set(SettlementAssetWord.unwrap(w), INDEX_OFFSET, BYTE_MASK, value));
     }
 }
