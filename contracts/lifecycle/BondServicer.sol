@@ -22,7 +22,7 @@ import {InvestorWord} from "../types/InvestorWord.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {DayCount} from "./DayCount.sol";
 import {InstrumentRules} from "./InstrumentRules.sol";
-import {CouponAccount, CouponAccountLibrary, ServicingWord, ServicingWordLibrary} from "./IncomeWords.sol";
+import {CouponAccount, CouponAccountLibrary, ServicingWord, ServicingWordLibrary} from "../types/IncomeWords.sol";
 import {BPS, WAD} from "../libraries/Constants.sol";
 
 error ZeroAddressGiven();

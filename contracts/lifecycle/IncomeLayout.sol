@@ -2,7 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {TokenLayout} from "../token/TokenLayout.sol";
-import {IncomeAccount, IncomeWord} from "./IncomeWords.sol";
+import {IncomeAccount, IncomeWord} from "../types/IncomeWords.sol";
 
 /// @title IncomeLayout
 /// @notice The state of a money-market share class paying its dividends in new shares

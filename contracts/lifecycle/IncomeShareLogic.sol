@@ -7,7 +7,7 @@ import {IIncomeShareToken} from "../../interfaces/IIncomeShareToken.sol";
 import {DelegatedModule} from "../libraries/DelegatedModule.sol";
 import {BPS} from "../libraries/Constants.sol";
 import {IncomeLayout} from "./IncomeLayout.sol";
-import {IncomeAccount, IncomeAccountLibrary, IncomeWord, IncomeWordLibrary} from "./IncomeWords.sol";
+import {IncomeAccount, IncomeAccountLibrary, IncomeWord, IncomeWordLibrary} from "../types/IncomeWords.sol";
 
 /// @title IncomeShareLogic
 /// @notice The income functions of IIncomeShareToken that write (`declareIncome`, `settleIncome`,

@@ -8,7 +8,7 @@ import {IIncomeShareToken} from "../../interfaces/IIncomeShareToken.sol";
 import {BalanceChange, ISecurityToken} from "../../interfaces/ISecurityToken.sol";
 import {SecurityToken} from "../token/SecurityToken.sol";
 import {IncomeLayout} from "./IncomeLayout.sol";
-import {IncomeAccount, IncomeAccountLibrary, IncomeWord, IncomeWordLibrary} from "./IncomeWords.sol";
+import {IncomeAccount, IncomeAccountLibrary, IncomeWord, IncomeWordLibrary} from "../types/IncomeWords.sol";
 
 /// @title IncomeShareToken
 /// @notice A money-market share class paying its dividends in new shares through a multiplicative

@@ -1,16 +1,44 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity ^0.8.24;
 
-// The income and servicing words of the lifecycle domain (IncomeShareToken, BondServicer), each a
-// user-defined value type with one library of accessors (Uniswap v4's `Slot0` pattern): the offsets
-// and masks below are the only description of each layout. Getters return the field; `pack`
-// builds a whole word from values its callers have bounded (each word's notice gives the bound of
-// every field and who enforces it: nothing is cut silently). Fields are listed from the lowest bit.
+// The income and servicing words of the lifecycle domain (IncomeShareToken, BondServicer), packed
+// storage words (Uniswap v4's `Slot0` pattern): one value type per word and one library per type,
+// the only description of its layout: named offsets and masks, getters, and `pack`, which builds a
+// whole word from values its callers have bounded (each word's notice gives the bound of every
+// field and who enforces it: nothing is cut silently). Each table lists the fields from bit 0;
+// `bool` is a flag (set when any of its bits is).
+//
+// IncomeWord: IncomeShareToken._income, read on every balance change
+// | bits     | field          | kind    |
+// | -------- | -------------- | ------- |
+// | 0..159   | index          | uint160 |
+// | 160..191 | declarations   | uint32  |
+// | 192..231 | lastDeclaredAt | uint40  |
+// | 232..255 | (unused)       |         |
+//
+// IncomeAccount: IncomeShareToken._holders[wallet]
+// | bits     | field   | kind    |
+// | -------- | ------- | ------- |
+// | 0..159   | index   | uint160 |
+// | 160..255 | pending | uint96  |
+//
+// CouponAccount: BondServicer._coupons[wallet]
+// | bits    | field          | kind    |
+// | ------- | -------------- | ------- |
+// | 0..15   | settledThrough | uint16  |
+// | 16..255 | owed           | uint240 |
+//
+// ServicingWord: BondServicer._state, read on every balance change
+// | bits     | field          | kind    |
+// | -------- | -------------- | ------- |
+// | 0..191   | couponIndex    | uint192 |
+// | 192..207 | lastRecorded   | uint16  |
+// | 208..247 | nextRecordDate | uint40  |
+// | 248..255 | redeeming      | bool    |
 
-/// @notice A money-market share class's income (`IncomeShareToken._income`), read on every balance
-/// change: index 0..159 (the multiplicative income index, `INDEX_ONE` = 1e27 at issue) |
-/// declarations 160..191 (the number of the last declaration) | lastDeclaredAt 192..231 |
-/// unused 232..255. Bounds: the index is checked against its field by `declareIncome`, which
+/// @notice A money-market share class's income (table above): index is the multiplicative income
+/// index (`INDEX_ONE` = 1e27 at issue), declarations the number of the last declaration. Bounds:
+/// the index is checked against its field by `declareIncome`, which
 /// refuses a declaration taking it past 2^160 - 1 (`DeclarationOutOfBounds(shares, supply, 0)`):
 /// a growth of 1.46e21 times, 1,000 years of income at 5% a year (48.7 in natural log; at the
 /// declaration bound, 50 bps every 12 hours, 13 years), after which income stops and every
@@ -19,25 +47,23 @@ pragma solidity ^0.8.24;
 /// the year 36812).
 type IncomeWord is uint256;
 
-/// @notice One holder's income (`IncomeShareToken._holders[wallet]`): index 0..159 (the income
-/// index at its last settlement; 0: never settled) | pending 160..255 (income settled and not yet
-/// paid into its balance, shares).
+/// @notice One holder's income (table above): index is the income index at its last settlement (0:
+/// never settled), pending the income settled and not yet paid into its balance (shares).
 type IncomeAccount is uint256;
 
-/// @notice One holder's coupon account (`BondServicer._coupons[wallet]`): settledThrough 0..15 (the
-/// last coupon recorded when the holder was last settled, 0: none; the coupon index after it is
-/// `BondServicer._indexAfter[settledThrough]`) | owed 16..255 (coupons settled and not claimed,
-/// payment-asset base units). Bounds: at most `DayCount.MAX_COUPONS` (2,772) coupons fit 16 bits;
+/// @notice One holder's coupon account (table above): settledThrough is the last coupon recorded
+/// when the holder was last settled (0: none; the coupon index after it is
+/// `BondServicer._indexAfter[settledThrough]`), owed the coupons settled and not claimed
+/// (payment-asset base units). Bounds: at most `DayCount.MAX_COUPONS` (2,772) coupons fit 16 bits;
 /// what a holder is owed is below 2^96 x the coupon index (< 2^157 for every accepted instrument,
 /// IBondServicer) / 1e36, far below 2^240.
 type CouponAccount is uint256;
 
-/// @notice A bond's servicing state (`BondServicer._state`), read on every balance change:
-/// couponIndex 0..191 (cumulative coupons recorded, value per whole share, 18 decimals; below
-/// 2^157 for every instrument the registry accepts, IBondServicer) | lastRecorded 192..207 (the
-/// last coupon recorded, 0: none) | nextRecordDate 208..247 (the record date of coupon
-/// lastRecorded + 1; from it balances are fixed) | redeeming 248..255 (the redemption started: a
-/// flag byte).
+/// @notice A bond's servicing state (table above): couponIndex is the cumulative coupons recorded
+/// (value per whole share, 18 decimals; below 2^157 for every instrument the registry accepts,
+/// IBondServicer), lastRecorded the last coupon recorded (0: none), nextRecordDate the record date
+/// of coupon lastRecorded + 1 (from it balances are fixed), redeeming whether the redemption
+/// started (a flag byte).
 type ServicingWord is uint256;
 
 using IncomeWordLibrary for IncomeWord global;
