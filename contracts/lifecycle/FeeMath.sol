@@ -4,22 +4,11 @@ pragma solidity ^0.8.24;
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {FeeKind} from "../../interfaces/IFeeSchedule.sol";
 import {BPS} from "../libraries/Constants.sol";
-
-/// @notice A fund's fee rates and recipient (FeeSchedule's first word):
-/// subscriptionBps 0..15 | redemptionBps 16..31 | instantBps 32..47 | urgencyBps 48..63 |
-/// managementBps 64..79 | tierCount 80..87 | recipient 88..247.
-type FeeWord is uint256;
-
-/// @notice Two volume tiers: minVolume(2k) 0..95 | discountBps(2k) 96..111 |
-/// minVolume(2k+1) 112..207 | discountBps(2k+1) 208..223.
-type TierWord is uint256;
-
-using FeeMath for FeeWord global;
-using FeeMath for TierWord global;
+import {FeeWord} from "../types/FeeWords.sol";
 
 /// @title FeeMath
-/// @notice The fee schedule's words and arithmetic (see IFeeSchedule's notice for the formulas).
-/// @dev `pack`/`withTier` expect in-range values (FeeSchedule bounds them); they mask nothing.
+/// @notice The fee schedule's arithmetic (see IFeeSchedule's notice for the formulas); its words
+/// are `FeeWord` and `TierWord` (contracts/types/FeeWords.sol).
 library FeeMath {
     /// @notice The management fee's year: 365 days (ACT/365F).
     uint256 internal constant YEAR = 365 days;
@@ -34,75 +23,6 @@ library FeeMath {
     /// @notice Rates are scaled by BPS once more inside `fee` (the urgency premium's fraction).
     uint256 internal constant RATE_SCALE = BPS * BPS * BPS;
 
-    uint256 internal constant MASK_16 = type(uint16).max;
-    uint256 internal constant MASK_96 = type(uint96).max;
-    uint256 internal constant TIER_BITS = 112;
-
-    // ---------------------------------------------------------------- FeeWord
-    function pack(
-        uint256 subscriptionBps_,
-        uint256 redemptionBps_,
-        uint256 instantBps_,
-        uint256 urgencyBps_,
-        uint256 managementBps_,
-        uint256 tierCount_,
-        address recipient_
-    ) internal pure returns (FeeWord) {
-        return FeeWord.wrap(
-            subscriptionBps_ | (redemptionBps_ << 16) | (instantBps_ << 32) | (urgencyBps_ << 48)
-                | (managementBps_ << 64) | (tierCount_ << 80) | (uint256(uint160(recipient_)) << 88)
-        );
-    }
-
-    function subscriptionBps(FeeWord w) internal pure returns (uint256) {
-        return FeeWord.unwrap(w) & MASK_16;
-    }
-
-    function redemptionBps(FeeWord w) internal pure returns (uint256) {
-        return (FeeWord.unwrap(w) >> 16) & MASK_16;
-    }
-
-    function instantBps(FeeWord w) internal pure returns (uint256) {
-        return (FeeWord.unwrap(w) >> 32) & MASK_16;
-    }
-
-    function urgencyBps(FeeWord w) internal pure returns (uint256) {
-        return (FeeWord.unwrap(w) >> 48) & MASK_16;
-    }
-
-    function managementBps(FeeWord w) internal pure returns (uint256) {
-        return (FeeWord.unwrap(w) >> 64) & MASK_16;
-    }
-
-    function tierCount(FeeWord w) internal pure returns (uint256) {
-        return (FeeWord.unwrap(w) >> 80) & type(uint8).max;
-    }
-
-    function recipient(FeeWord w) internal pure returns (address) {
-        return address(uint160(FeeWord.unwrap(w) >> 88));
-    }
-
-    // ---------------------------------------------------------------- TierWord
-    /// @notice Tier `slot` (0 or 1) of the word.
-    function minVolume(TierWord w, uint256 slot) internal pure returns (uint256) {
-        return (TierWord.unwrap(w) >> (slot * TIER_BITS)) & MASK_96;
-    }
-
-    function discountBps(TierWord w, uint256 slot) internal pure returns (uint256) {
-        return (TierWord.unwrap(w) >> (slot * TIER_BITS + 96)) & MASK_16;
-    }
-
-    function withTier(TierWord w, uint256 slot, uint256 minVolume_, uint256 discountBps_)
-        internal
-        pure
-        returns (TierWord)
-    {
-        uint256 shift = slot * TIER_BITS;
-        uint256 cleared = TierWord.unwrap(w) & ~(((1 << TIER_BITS) - 1) << shift);
-        return TierWord.wrap(cleared | ((minVolume_ | (discountBps_ << 96)) << shift));
-    }
-
-    // ---------------------------------------------------------------- maths
     /// @notice The rate of `kind` in units of 1e-12 (bps x bps x bps... see `fee`): the base fee of
     /// the kind times BPS, plus for an instant redemption the urgency premium times the
     /// utilisation (capped at 100%).

@@ -7,7 +7,11 @@ import {FeeKind, FeeTerms, FeeTier, IFeeAccruer, IFeeSchedule} from "../../inter
 import {IIdentityRegistry} from "../../interfaces/IIdentityRegistry.sol";
 import {IFundVault} from "../../interfaces/IFundVault.sol";
 import {BPS} from "../libraries/Constants.sol";
-import {FeeMath, FeeWord, TierWord} from "./FeeMath.sol";
+import {FeeMath} from "./FeeMath.sol";
+import {FeeWord, FeeWordLibrary, TierWord} from "../types/FeeWords.sol";
+
+// `word.rate(...)`: the arithmetic is FeeMath's, the word FeeWords'.
+using FeeMath for FeeWord;
 
 /// @title FeeSchedule
 /// @notice Every fund vault's fee schedule and its investors' cumulative volumes (see IFeeSchedule).
@@ -49,7 +53,7 @@ contract FeeSchedule is IFeeSchedule, AccessManaged {
         FeeTerms memory previous = termsOf(vault);
         if ((terms.managementBps | before.managementBps()) != 0) _setManagementVault(vault, terms.managementBps != 0);
         uint256 count = terms.tiers.length;
-        _fees[vault] = FeeMath.pack(
+        _fees[vault] = FeeWordLibrary.pack(
             terms.subscriptionBps,
             terms.redemptionBps,
             terms.instantBps,
@@ -61,7 +65,7 @@ contract FeeSchedule is IFeeSchedule, AccessManaged {
         TierWord[2] memory words;
         // Bounded: count <= MAX_TIERS (checked).
         for (uint256 i; i < count; ++i) {
-            words[i / 2] = words[i / 2].withTier(i % 2, terms.tiers[i].minVolume, terms.tiers[i].discountBps);
+            words[i / 2] = words[i / 2].setTier(i % 2, terms.tiers[i].minVolume, terms.tiers[i].discountBps);
         }
         _tiers[vault] = words;
         emit FeeScheduleSet(vault, previous, terms);
