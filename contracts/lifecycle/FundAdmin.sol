@@ -9,7 +9,7 @@ import {ISecurityToken} from "../../interfaces/ISecurityToken.sol";
 import {IFeeSchedule} from "../../interfaces/IFeeSchedule.sol";
 import {FundState} from "./FundState.sol";
 import {DelegatedModule} from "../libraries/DelegatedModule.sol";
-import {FeeLedger, Late} from "./FundWords.sol";
+import {FeeLedger, Late} from "../types/FundWords.sol";
 
 /// @title FundAdmin
 /// @notice The FundVault's functions off its dealing path, split out of the vault for its size:
@@ -52,7 +52,7 @@ contract FundAdmin is FundState, DelegatedModule, ReentrancyGuardTransient {
     function setGate(uint16 bps) external onlyDelegated {
         _checkGate(bps);
         Late late = _late;
-        _late = late.withGateBps(bps);
+        _late = late.setGateBps(bps);
         emit IFundVault.GateSet(late.gateBps(), bps);
     }
 
@@ -60,7 +60,7 @@ contract FundAdmin is FundState, DelegatedModule, ReentrancyGuardTransient {
     function setDealingInterval(uint32 interval) external onlyDelegated {
         _checkInterval(interval);
         Late late = _late;
-        _late = late.withInterval(interval);
+        _late = late.setInterval(interval);
         emit IFundVault.DealingIntervalSet(late.interval(), interval);
     }
 
@@ -104,7 +104,7 @@ contract FundAdmin is FundState, DelegatedModule, ReentrancyGuardTransient {
         address recipient = FEES.recipientOf(address(this));
         if (recipient == address(0)) revert IFundVault.NoFeeRecipient();
         (shares, assets) = (ledger.shares(), ledger.assets());
-        _feeLedger = ledger.withAmounts(0, 0);
+        _feeLedger = ledger.setAmounts(0, 0);
         emit IFundVault.FeesCollected(recipient, shares, assets);
         // A mint through the engine: the recipient must be a holder it admits.
         if (shares != 0) SHARE.mint(recipient, shares);

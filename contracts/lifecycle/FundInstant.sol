@@ -11,7 +11,17 @@ import {FeeKind, IFeeSchedule} from "../../interfaces/IFeeSchedule.sol";
 import {DealingMath} from "./DealingMath.sol";
 import {FundState} from "./FundState.sol";
 import {DelegatedModule} from "../libraries/DelegatedModule.sol";
-import {Claim, Dealing, FundWords, InstantWord, Late, Position, StrikeWord} from "./FundWords.sol";
+import {
+    Claim,
+    ClaimLibrary,
+    Dealing,
+    DealingLibrary,
+    InstantWord,
+    InstantWordLibrary,
+    Late,
+    Position,
+    StrikeWord
+} from "../types/FundWords.sol";
 
 /// @title FundInstant
 /// @notice The FundVault's instant liquidity (IFundVault's notice: instant subscription and
@@ -59,7 +69,7 @@ contract FundInstant is FundState, DelegatedModule {
         uint256 room = _mintRoom(SHARE.totalSupply(), _feeLedger.shares());
         if (shares > room) revert IFundVault.SupplyRoomExceeded(shares, room);
 
-        _instant = FundWords.toInstantWord(period, instantTotal, used.redeemed());
+        _instant = InstantWordLibrary.pack(period, instantTotal, used.redeemed());
         _subscribed[receiver] = subscribed;
         if (fee != 0) _addFees(0, fee);
         emit IFundVault.InstantDeposit(msg.sender, receiver, assets, fee, shares, nav18);
@@ -89,7 +99,7 @@ contract FundInstant is FundState, DelegatedModule {
         // No underflow: fee <= gross (IFeeSchedule).
         assets = gross - fee;
 
-        _instant = FundWords.toInstantWord(period, used.subscribed(), redeemed);
+        _instant = InstantWordLibrary.pack(period, used.subscribed(), redeemed);
         if (fee != 0) _addFees(0, fee);
         emit IFundVault.InstantRedeem(msg.sender, receiver, owner, shares, gross, fee, nav18);
         // The escrow is a rule-checked transfer owner -> vault (as `requestRedeem`), then the burn.
@@ -117,7 +127,7 @@ contract FundInstant is FundState, DelegatedModule {
         bool late = period != dealing_.period();
         if (!refused) _requireCancellable(late, dealing_);
 
-        _positions[controller] = position.withDeposit(0, period);
+        _positions[controller] = position.setDeposit(0, period);
         _unsubscribe(controller, assets);
         // No underflow: the refused deposits are in the reserve, the period totals include every
         // pending request.
@@ -125,9 +135,9 @@ contract FundInstant is FundState, DelegatedModule {
             _reserved -= assets;
         } else if (late) {
             Late lateWord = _late;
-            _late = lateWord.withRequests(lateWord.deposits() - assets, lateWord.redemptions());
+            _late = lateWord.setRequests(lateWord.deposits() - assets, lateWord.redemptions());
         } else {
-            _dealing = FundWords.toDealing(
+            _dealing = DealingLibrary.pack(
                 dealing_.period(), dealing_.cutoff(), dealing_.deposits() - assets, dealing_.redemptions()
             );
         }
@@ -148,14 +158,14 @@ contract FundInstant is FundState, DelegatedModule {
         bool late = position.redeemPeriod() != dealing_.period();
         _requireCancellable(late, dealing_);
 
-        _positions[controller] = position.withRedeem(0, position.redeemPeriod());
+        _positions[controller] = position.setRedeem(0, position.redeemPeriod());
         if (settled) _redeemClaims[controller] = _addClaim(_redeemClaims[controller], servedAssets, servedShares);
         // No underflow: a request's computed pending part is at most its exact share of the total.
         if (late) {
             Late lateWord = _late;
-            _late = lateWord.withRequests(lateWord.deposits(), lateWord.redemptions() - shares);
+            _late = lateWord.setRequests(lateWord.deposits(), lateWord.redemptions() - shares);
         } else {
-            _dealing = FundWords.toDealing(
+            _dealing = DealingLibrary.pack(
                 dealing_.period(), dealing_.cutoff(), dealing_.deposits(), dealing_.redemptions() - shares
             );
         }
@@ -228,7 +238,7 @@ contract FundInstant is FundState, DelegatedModule {
 
         if (settled) _positions[controller] = position;
         // No underflow: assets and shares are at most the claim's (checked or rounded within it).
-        _depositClaims[controller] = FundWords.toClaim(claimAssets - assets, claimShares - shares);
+        _depositClaims[controller] = ClaimLibrary.pack(claimAssets - assets, claimShares - shares);
         // No underflow: a claim's shares are at most its part of its strike's, added then.
         _unclaimedShares -= shares;
         // The receiver gets the claimed shares less the subscription fee's (rounded up).
@@ -264,7 +274,7 @@ contract FundInstant is FundState, DelegatedModule {
 
         if (settled) _positions[controller] = position;
         // No underflow: assets and shares are at most the claim's (checked or rounded within it).
-        _redeemClaims[controller] = FundWords.toClaim(claimAssets - assets, claimShares - shares);
+        _redeemClaims[controller] = ClaimLibrary.pack(claimAssets - assets, claimShares - shares);
         // No underflow: the reserve covers every claim (rounded up per strike, claims rounded down).
         _reserved -= assets;
         if (fee != 0) _addFees(0, fee);

@@ -17,14 +17,15 @@ import {InstrumentRules} from "./InstrumentRules.sol";
 import {
     AccrualWord,
     Claim,
+    ClaimLibrary,
     Dealing,
     FeeLedger,
-    FundWords,
     InstantWord,
+    InstantWordLibrary,
     Late,
     Position,
     StrikeWord
-} from "./FundWords.sol";
+} from "../types/FundWords.sol";
 
 /// @title FundState
 /// @notice The FundVault's storage, immutables and the helpers its modules (FundInstant: instant
@@ -165,7 +166,7 @@ abstract contract FundState {
     /// @dev Adds to the fees held for the recipient (shares owed, assets held).
     function _addFees(uint256 shares, uint256 assets) internal {
         FeeLedger ledger = _feeLedger;
-        _feeLedger = ledger.withAmounts(_bounded(ledger.shares() + shares), _bounded(ledger.assets() + assets));
+        _feeLedger = ledger.setAmounts(_bounded(ledger.shares() + shares), _bounded(ledger.assets() + assets));
     }
 
     /// @dev The fee of `kind` on `amount` for `investor`: 0 without asking when the cached terms
@@ -240,7 +241,7 @@ abstract contract FundState {
     /// @dev The instant liquidity used in `period` (an older period's word reads as unused).
     function _instantUsed(uint256 period) internal view returns (InstantWord used) {
         used = _instant;
-        if (used.period() != period) used = FundWords.toInstantWord(period, 0, 0);
+        if (used.period() != period) used = InstantWordLibrary.pack(period, 0, 0);
     }
 
     /// @dev `used + assets`, refused above the per-period limit.
@@ -338,7 +339,7 @@ abstract contract FundState {
         servedAssets = DealingMath.assetsFor(navShares, ASSET_UNIT, SHARE_SCALE, Math.Rounding.Floor);
         // Served in full: the period stays (the slot is never zeroed). Else what is pending is in
         // the open period's queue and re-enters it: its entry state is the last strike's.
-        position = position.withRedeem(remaining, remaining == 0 ? entryPeriod : lastStruck + 1);
+        position = position.setRedeem(remaining, remaining == 0 ? entryPeriod : lastStruck + 1);
         settled = true;
     }
 
@@ -358,7 +359,7 @@ abstract contract FundState {
         if (nav18 == 0 || struck.depositsRefused()) return (position, claim, false);
         claim = _addClaim(claim, pending, DealingMath.sharesFor(pending, nav18, ASSET_UNIT, SHARE_SCALE));
         // The period stays: the slot is never zeroed, so a later request rewrites it (no new slot).
-        return (position.withDeposit(0, position.depositPeriod()), claim, true);
+        return (position.setDeposit(0, position.depositPeriod()), claim, true);
     }
 
     /// @dev The controller's position and claimable redemption with the served part of its
@@ -401,7 +402,7 @@ abstract contract FundState {
         uint256 totalShares = claim.shares() + shares;
         if (totalAssets_ > MAX_CLAIM) revert IFundVault.AmountTooLarge(totalAssets_, MAX_CLAIM);
         if (totalShares > MAX_CLAIM) revert IFundVault.AmountTooLarge(totalShares, MAX_CLAIM);
-        return FundWords.toClaim(totalAssets_, totalShares);
+        return ClaimLibrary.pack(totalAssets_, totalShares);
     }
 
     function _eraScale(uint256 era, uint256 scale) internal pure returns (uint256) {

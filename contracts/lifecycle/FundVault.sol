@@ -20,15 +20,17 @@ import {Dispatch} from "../libraries/Dispatch.sol";
 import {FeeMath} from "./FeeMath.sol";
 import {
     AccrualWord,
+    AccrualWordLibrary,
     Claim,
     Dealing,
+    DealingLibrary,
     FeeLedger,
-    FundWords,
     InstantWord,
     Late,
     Position,
-    StrikeWord
-} from "./FundWords.sol";
+    StrikeWord,
+    StrikeWordLibrary
+} from "../types/FundWords.sol";
 
 /// @title FundVault
 /// @notice ERC-7540 subscriptions and redemptions at the next NAV over one SecurityToken share
@@ -79,10 +81,10 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
         ADMIN = admin_;
         // A schedule set for this address before it existed applies from now.
         (uint256 managementBps, bool charges) = fees_.accrualTermsOf(address(this));
-        _feeLedger = FeeLedger.wrap(0).withAccruedAt(block.timestamp).withTerms(managementBps, charges);
-        _dealing = FundWords.toDealing(1, firstCutoff, 0, 0);
-        _late = Late.wrap(0).withGateBps(gateBps_).withInterval(interval);
-        _strikes[0] = FundWords.toStrikeWord(DealingMath.ONE, 0, 0, false);
+        _feeLedger = FeeLedger.wrap(0).setAccruedAt(block.timestamp).setTerms(managementBps, charges);
+        _dealing = DealingLibrary.pack(1, firstCutoff, 0, 0);
+        _late = Late.wrap(0).setGateBps(gateBps_).setInterval(interval);
+        _strikes[0] = StrikeWordLibrary.pack(DealingMath.ONE, 0, 0, false);
         emit GateSet(0, gateBps_);
         emit DealingIntervalSet(0, interval);
     }
@@ -167,9 +169,9 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
             if (
                 managementBps != stored.managementBps()
                     || (msg.sender == address(NAV_SOURCE) && block.timestamp - stored.accruedAt() >= FeeMath.MIN_BILLED)
-            ) ledger = ledger.withAccruedAt(block.timestamp);
+            ) ledger = ledger.setAccruedAt(block.timestamp);
         }
-        _feeLedger = ledger.withTerms(managementBps, charges);
+        _feeLedger = ledger.setTerms(managementBps, charges);
         if (feeShares != 0) emit ManagementFeeAccrued(feeShares, block.timestamp);
     }
 
@@ -247,14 +249,14 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
         uint256 total = pending + assets;
         if (total > MAX_AMOUNT) revert AmountTooLarge(total, MAX_AMOUNT);
 
-        _positions[controller] = position.withDeposit(total, target);
+        _positions[controller] = position.setDeposit(total, target);
         _subscribed[controller] = subscribed;
         if (settled) _depositClaims[controller] = claim;
         if (late) {
             Late lateWord = _late;
-            _late = lateWord.withRequests(_bounded(lateWord.deposits() + assets), lateWord.redemptions());
+            _late = lateWord.setRequests(_bounded(lateWord.deposits() + assets), lateWord.redemptions());
         } else {
-            _dealing = FundWords.toDealing(
+            _dealing = DealingLibrary.pack(
                 dealing_.period(), dealing_.cutoff(), _bounded(dealing_.deposits() + assets), dealing_.redemptions()
             );
         }
@@ -286,13 +288,13 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
         uint256 total = pending + shares;
         if (total > MAX_AMOUNT) revert AmountTooLarge(total, MAX_AMOUNT);
 
-        _positions[controller] = position.withRedeem(total, target);
+        _positions[controller] = position.setRedeem(total, target);
         if (settled) _redeemClaims[controller] = _addClaim(_redeemClaims[controller], servedAssets, servedShares);
         if (late) {
             Late lateWord = _late;
-            _late = lateWord.withRequests(lateWord.deposits(), _bounded(lateWord.redemptions() + shares));
+            _late = lateWord.setRequests(lateWord.deposits(), _bounded(lateWord.redemptions() + shares));
         } else {
-            _dealing = FundWords.toDealing(
+            _dealing = DealingLibrary.pack(
                 dealing_.period(), dealing_.cutoff(), dealing_.deposits(), _bounded(dealing_.redemptions() + shares)
             );
         }
@@ -593,7 +595,7 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
         uint256 elapsed = block.timestamp - ledger.accruedAt();
         uint256 carried = after_ == 0 ? 0 : Math.min(Math.mulDiv(elapsed, base, after_, Math.Rounding.Ceil), elapsed);
         // No underflow: carried <= elapsed <= now.
-        _feeLedger = ledger.withAccruedAt(block.timestamp - carried);
+        _feeLedger = ledger.setAccruedAt(block.timestamp - carried);
     }
 
     /// @dev Strikes the open period at the NAV source's NAV, with the income index `incomeIndex`
@@ -656,16 +658,16 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
         if (closed) _closedA[_eraScale(before.era, before.scale)] = closedA;
         if (FeeLedger.unwrap(ledger) != FeeLedger.unwrap(stored)) _feeLedger = ledger;
         if (incomeIndex != _strikeIncomeIndex) _strikeIncomeIndex = incomeIndex;
-        _strikes[period] = FundWords.toStrikeWord(next.c, nav18, next.era, refused);
-        _accruals[period] = FundWords.toAccrualWord(next.a, next.scale);
+        _strikes[period] = StrikeWordLibrary.pack(next.c, nav18, next.era, refused);
+        _accruals[period] = AccrualWordLibrary.pack(next.a, next.scale);
         if (reserve + refunds != 0) _reserved = reserved + reserve + refunds;
         // No overflow: at most the room, below 2^96.
         if (!refused && depositShares != 0) _unclaimedShares += depositShares;
         // No underflow: fulfilled <= pending. No overflow of 96 bits: the carried and late shares
         // are all in the vault's escrow, below the token's supply bound (2^96 - 1); the late
         // deposits were bounded when requested.
-        _dealing = FundWords.toDealing(period + 1, nextCutoff, late.deposits(), kept);
-        if (late.deposits() | late.redemptions() != 0) _late = late.withRequests(0, 0);
+        _dealing = DealingLibrary.pack(period + 1, nextCutoff, late.deposits(), kept);
+        if (late.deposits() | late.redemptions() != 0) _late = late.setRequests(0, 0);
 
         if (feeShares != 0) emit ManagementFeeAccrued(feeShares, ledger.accruedAt());
         if (refused) {
@@ -730,7 +732,7 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
         uint256 owed = ledger.shares();
         uint256 supply = SHARE.totalSupply();
         base = _feeBase(supply, owed);
-        if (base == 0) return (ledger.withAccruedAt(block.timestamp), 0, 0);
+        if (base == 0) return (ledger.setAccruedAt(block.timestamp), 0, 0);
         feeShares = FeeMath.managementShares(base, managementBps, elapsed);
         // Nothing minted below a unit (SEC-133), nor for less than MIN_BILLED (SEC-232: each mint
         // moves the clock to the nearest second, off by up to half a second's fee; minting at
@@ -749,8 +751,7 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
         uint256 paid = FeeMath.managementSeconds(feeShares, base, managementBps, elapsed);
         // No overflow: the seconds paid are at most `elapsed`, itself at most now.
         unchecked {
-            ledger =
-                ledger.withAmounts(owed + feeShares, ledger.assets()).withAccruedAt(block.timestamp - elapsed + paid);
+            ledger = ledger.setAmounts(owed + feeShares, ledger.assets()).setAccruedAt(block.timestamp - elapsed + paid);
         }
         base += feeShares;
     }

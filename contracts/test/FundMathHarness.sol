@@ -4,15 +4,19 @@ pragma solidity ^0.8.24;
 import {DealingMath} from "../lifecycle/DealingMath.sol";
 import {
     AccrualWord,
+    AccrualWordLibrary,
     Claim,
+    ClaimLibrary,
     Dealing,
+    DealingLibrary,
     FeeLedger,
-    FundWords,
     InstantWord,
+    InstantWordLibrary,
     Late,
     Position,
-    StrikeWord
-} from "../lifecycle/FundWords.sol";
+    StrikeWord,
+    StrikeWordLibrary
+} from "../types/FundWords.sol";
 
 /// @title FundMathHarness
 /// @notice Test-only: exposes the FundVault's libraries (DealingMath, the FundWords value types) so
@@ -50,13 +54,13 @@ contract FundMathHarness {
         pure
         returns (uint256 word, uint256[4] memory fields)
     {
-        Position p = Position.wrap(type(uint256).max).withDeposit(depositAssets, depositPeriod)
-            .withRedeem(redeemShares, redeemPeriod);
+        Position p = Position.wrap(type(uint256).max).setDeposit(depositAssets, depositPeriod)
+            .setRedeem(redeemShares, redeemPeriod);
         return (Position.unwrap(p), [p.depositAssets(), p.depositPeriod(), p.redeemShares(), p.redeemPeriod()]);
     }
 
     function claim(uint256 assets, uint256 shares) external pure returns (uint256 word, uint256[2] memory fields) {
-        Claim c = FundWords.toClaim(assets, shares);
+        Claim c = ClaimLibrary.pack(assets, shares);
         return (Claim.unwrap(c), [c.assets(), c.shares()]);
     }
 
@@ -65,7 +69,7 @@ contract FundMathHarness {
         pure
         returns (uint256 word, uint256[4] memory fields)
     {
-        Dealing d = FundWords.toDealing(period, cutoff, deposits, redemptions);
+        Dealing d = DealingLibrary.pack(period, cutoff, deposits, redemptions);
         return (Dealing.unwrap(d), [d.period(), d.cutoff(), d.deposits(), d.redemptions()]);
     }
 
@@ -74,8 +78,8 @@ contract FundMathHarness {
         pure
         returns (uint256 word, uint256[4] memory fields)
     {
-        Late l = Late.wrap(type(uint256).max).withGateBps(gateBps).withInterval(interval)
-            .withRequests(deposits, redemptions);
+        Late l = Late.wrap(type(uint256).max).setGateBps(gateBps).setInterval(interval)
+            .setRequests(deposits, redemptions);
         return (Late.unwrap(l), [l.deposits(), l.redemptions(), l.gateBps(), l.interval()]);
     }
 
@@ -84,8 +88,8 @@ contract FundMathHarness {
         pure
         returns (uint256 strikeWord, uint256 accrualWord, uint256[6] memory fields)
     {
-        StrikeWord s = FundWords.toStrikeWord(c, nav18, era, refused);
-        AccrualWord w = FundWords.toAccrualWord(a, scale);
+        StrikeWord s = StrikeWordLibrary.pack(c, nav18, era, refused);
+        AccrualWord w = AccrualWordLibrary.pack(a, scale);
         return (
             StrikeWord.unwrap(s),
             AccrualWord.unwrap(w),
@@ -103,8 +107,8 @@ contract FundMathHarness {
         uint256 managementBps,
         bool charges
     ) external pure returns (uint256 word, uint256[5] memory fields) {
-        FeeLedger f = FeeLedger.wrap(start).withTerms(managementBps, charges).withAccruedAt(accruedAt)
-            .withAmounts(shares, assets);
+        FeeLedger f = FeeLedger.wrap(start).setTerms(managementBps, charges).setAccruedAt(accruedAt)
+            .setAmounts(shares, assets);
         return (FeeLedger.unwrap(f), [f.shares(), f.assets(), f.accruedAt(), f.managementBps(), f.charges() ? 1 : 0]);
     }
 
@@ -113,7 +117,7 @@ contract FundMathHarness {
         pure
         returns (uint256 word, uint256[3] memory fields)
     {
-        InstantWord w = FundWords.toInstantWord(period, subscribed, redeemed);
+        InstantWord w = InstantWordLibrary.pack(period, subscribed, redeemed);
         return (InstantWord.unwrap(w), [w.period(), w.subscribed(), w.redeemed()]);
     }
 }
