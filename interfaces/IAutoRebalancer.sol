@@ -3,7 +3,6 @@ pragma solidity ^0.8.24;
 
 import {IExtSloads} from "./IExtSloads.sol";
 import {IOracleRouter} from "./IOracleRouter.sol";
-import {RebalanceMath} from "../contracts/libraries/RebalanceMath.sol";
 
 /// @notice A signal service's signed instruction: move `portfolio` (under its strategy version
 /// `strategyId`) towards `targetWeightsBps` (one per vault asset, in the vault's asset order,

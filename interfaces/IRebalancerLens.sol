@@ -2,12 +2,12 @@
 pragma solidity ^0.8.24;
 
 import {IAutoRebalancer, RebalanceIntent, StrategyConfig} from "./IAutoRebalancer.sol";
-import {RebalanceMath} from "../contracts/libraries/RebalanceMath.sol";
+import {RebalanceTrade} from "../contracts/types/RebalanceTrade.sol";
 
 /// @notice What `IRebalancerLens.previewRebalance` reports so a keeper can decide whether sending is worth it.
 struct RebalancePreview {
     /// The trades `rebalance` would send now (sales for settlement first, then purchases).
-    RebalanceMath.Trade[] trades;
+    RebalanceTrade[] trades;
     /// Portfolio value at oracle prices, 18-decimal USD.
     uint256 nav;
     /// Largest |weight - target| now, bps (what the drift threshold is compared with).

@@ -3,6 +3,7 @@ pragma solidity ^0.8.24;
 
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {BPS} from "./Constants.sol";
+import {RebalanceTrade} from "../types/RebalanceTrade.sol";
 
 /// @title RebalanceMath
 /// @notice The trades that move a portfolio towards target weights without overshooting them, at
@@ -18,16 +19,6 @@ import {BPS} from "./Constants.sol";
 library RebalanceMath {
     error InvalidPlanInput(string reason);
 
-    struct Trade {
-        uint256 sellIndex;
-        uint256 buyIndex;
-        uint256 sellAmount;
-        /// Oracle value of the sale in the bought asset's units, less `slippageBps`.
-        uint256 minBuyAmount;
-        /// Oracle value of the sale, 18-decimal USD.
-        uint256 value;
-    }
-
     struct Market {
         uint256[] holdings; // token units
         uint256[] prices; // 18-decimal USD per whole token
@@ -41,7 +32,7 @@ library RebalanceMath {
     function plan(Market memory market, uint16[] memory targetBps, uint16 maxTradeBps, uint16 slippageBps)
         internal
         pure
-        returns (Trade[] memory trades, uint256 nav)
+        returns (RebalanceTrade[] memory trades, uint256 nav)
     {
         uint256 n = market.holdings.length;
         if (market.prices.length != n || market.units.length != n) revert InvalidPlanInput("lengths");
@@ -65,7 +56,7 @@ library RebalanceMath {
         uint16[] memory targetBps,
         uint16 maxTradeBps,
         uint16 slippageBps
-    ) internal pure returns (Trade[] memory trades) {
+    ) internal pure returns (RebalanceTrade[] memory trades) {
         uint256 n = values.length;
         if (market.prices.length != n || market.units.length != n || targetBps.length != n) {
             revert InvalidPlanInput("lengths");
@@ -97,7 +88,7 @@ library RebalanceMath {
                 uint256 value = Math.min(held - target, cap);
                 uint256 amount = value * units[i] / prices[i];
                 if (amount == 0) continue;
-                trades[count++] = Trade(i, s, amount, _minOut(value, slippageBps, units[s], prices[s]), value);
+                trades[count++] = RebalanceTrade(i, s, amount, _minOut(value, slippageBps, units[s], prices[s]), value);
                 proceeds += value;
             } else if (held < target) {
                 uint256 want = Math.min(target - held, cap);
@@ -113,7 +104,7 @@ library RebalanceMath {
             uint256 value = wanted > budget ? want * budget / wanted : want;
             uint256 amount = value * units[s] / prices[s];
             if (amount == 0) continue;
-            trades[count++] = Trade(s, i, amount, _minOut(value, slippageBps, units[i], prices[i]), value);
+            trades[count++] = RebalanceTrade(s, i, amount, _minOut(value, slippageBps, units[i], prices[i]), value);
         }
         // Bounded: count <= n. Shortened in place: the words past `count` are left unused.
         assembly ("memory-safe") {
@@ -121,10 +112,10 @@ library RebalanceMath {
         }
     }
 
-    /// @dev A list of `n` trade pointers, not yet pointing anywhere (`new Trade[](n)` would also
+    /// @dev A list of `n` trade pointers, not yet pointing anywhere (`new RebalanceTrade[](n)` would also
     /// allocate and zero n structs that `planFrom` replaces): every slot below the final count is
     /// written before it is read.
-    function _tradeList(uint256 n) private pure returns (Trade[] memory list) {
+    function _tradeList(uint256 n) private pure returns (RebalanceTrade[] memory list) {
         assembly ("memory-safe") {
             list := mload(0x40)
             mstore(list, n)

@@ -2,33 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {WAD} from "../libraries/Constants.sol";
-
-/// @notice How a period's days become a fraction of a year; each is the QuantLib day counter
-/// named beside it, and `DayCount.dayCount` equals that counter's `dayCount` for every pair of
-/// dates (tests/contracts/lifecycle/test_day_count.py).
-enum DayCountConvention {
-    // ACT/360: actual days / 360. QuantLib `Actual360()`.
-    Actual360,
-    // ACT/365 (Fixed): actual days / 365, leap years included. QuantLib `Actual365Fixed()`.
-    Actual365Fixed,
-    // 30/360 ISDA Bond Basis (ISDA 2006 Definitions §4.16(f), "30/360, 360/360, Bond Basis"):
-    // D1 = 31 -> 30; D2 = 31 and D1 (after that) = 30 -> D2 = 30; days = 360 ΔY + 30 ΔM + ΔD.
-    // QuantLib `Thirty360(Thirty360::BondBasis)`.
-    Thirty360BondBasis
-}
-
-/// @notice How a date that falls on a weekend moves to a business day (QuantLib's
-/// `BusinessDayConvention` of the same names, over QuantLib's `WeekendsOnly()` calendar).
-enum BusinessDayConvention {
-    // Kept as it is, weekend or not.
-    Unadjusted,
-    // The next business day (Saturday, Sunday -> Monday).
-    Following,
-    // The next business day, unless it is in the next month: then the previous one.
-    ModifiedFollowing,
-    // The previous business day (Saturday, Sunday -> Friday).
-    Preceding
-}
+import {BusinessDayConvention, DayCountConvention} from "../../interfaces/IInstrumentRegistry.sol";
 
 /// @title DayCount
 /// @notice Civil dates, business-day rolls, year fractions, coupon schedules and accrued interest

@@ -20,6 +20,7 @@ import {RebalancerLayout, RebalancePortfolio} from "./RebalancerLayout.sol";
 import {StrategyWord, ProgressWord, BoundsWord, BoundsWordLibrary} from "../types/RebalancerWords.sol";
 import {ExtSloads} from "../libraries/ExtSloads.sol";
 import {BPS} from "../libraries/Constants.sol";
+import {RebalanceTrade} from "../types/RebalanceTrade.sol";
 
 /// @title AutoRebalancer
 /// @notice Executes signed rebalance intents for PortfolioVaults within their strategies' bounds
@@ -92,7 +93,7 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
             _signers[portfolio],
             s.strategy.signerThreshold()
         );
-        RebalanceMath.Trade[] memory trades =
+        RebalanceTrade[] memory trades =
             RebalanceMath.planFrom(s.market, s.values, s.nav, targets, s.strategy.maxTradeBps(), intent.maxSlippageBps);
         if (trades.length == 0) revert NothingToTrade(portfolio);
         // One 20-byte route: a NAV desk settling the whole plan as one basket (IAutoRebalancer).
@@ -281,7 +282,7 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
     /// least the redemptions' minimums less the subscriptions.
     function _basketCall(
         RebalancerView.Snapshot memory s,
-        RebalanceMath.Trade[] memory trades,
+        RebalanceTrade[] memory trades,
         address desk,
         address portfolio
     ) internal pure returns (bytes memory) {
@@ -294,7 +295,7 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
         uint256 cashOutMin; // the redemptions' minimum cash
         // Bounded: trades <= assets <= PackedBpsLibrary.CAPACITY.
         for (uint256 k; k < trades.length; ++k) {
-            RebalanceMath.Trade memory t = trades[k];
+            RebalanceTrade memory t = trades[k];
             bool subscribing = t.sellIndex == settlement;
             uint256 fund = subscribing ? t.buyIndex : t.sellIndex;
             orders[k] = NavOrder(s.assets[fund], subscribing, t.sellAmount, t.minBuyAmount);
@@ -333,7 +334,7 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
     /// its `data`), written without TradeParams structs or an ABI encoder pass.
     function _tradeBatchCall(
         RebalancerView.Snapshot memory s,
-        RebalanceMath.Trade[] memory trades,
+        RebalanceTrade[] memory trades,
         bytes[] calldata routes,
         address portfolio
     ) internal view returns (bytes memory batch) {
@@ -358,7 +359,7 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
         uint256 at = heads + 32 * count;
         address[] memory assets = s.assets;
         for (uint256 k; k < count; ++k) {
-            RebalanceMath.Trade memory t = trades[k];
+            RebalanceTrade memory t = trades[k];
             bytes calldata legs = routes[k];
             (address sellAsset, address buyAsset) = (assets[t.sellIndex], assets[t.buyIndex]);
             uint256 routeSize = RouteCodec.HEADER_BYTES + legs.length;
@@ -501,7 +502,7 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
     /// @dev Oracle value sold minus oracle value bought, over the trades (gains do not refill), from
     /// the vault's `(uint256[] sold, uint256[] bought)` read in place: its two offsets and lengths
     /// must be exactly those of `trades.length` amounts each (the vault's own ABI encoding).
-    function _loss(RebalancerView.Snapshot memory s, RebalanceMath.Trade[] memory trades, bytes memory result)
+    function _loss(RebalancerView.Snapshot memory s, RebalanceTrade[] memory trades, bytes memory result)
         internal
         pure
         returns (uint256 loss)
@@ -528,7 +529,7 @@ contract AutoRebalancer is IAutoRebalancer, AccessManaged, EIP712, ReentrancyGua
         uint256[] memory units = s.market.units;
         // Bounded: trades <= assets <= PackedBpsLibrary.CAPACITY.
         for (uint256 k; k < count; ++k) {
-            RebalanceMath.Trade memory t = trades[k];
+            RebalanceTrade memory t = trades[k];
             uint256 sold;
             uint256 bought;
             assembly ("memory-safe") {

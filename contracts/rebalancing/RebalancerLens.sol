@@ -13,6 +13,7 @@ import {RebalancerView} from "./RebalancerView.sol";
 import {RebalanceIntentLib} from "./RebalanceIntentLib.sol";
 import {RebalancerLayout} from "./RebalancerLayout.sol";
 import {StrategyWord, RelayerWord, ProgressWord, BoundsWord} from "../types/RebalancerWords.sol";
+import {RebalanceTrade} from "../types/RebalanceTrade.sol";
 
 /// @title RebalancerLens
 /// @notice The AutoRebalancer's read-only periphery (see IRebalancerLens).
@@ -57,7 +58,7 @@ contract RebalancerLens is IRebalancerLens {
         uint256[] memory projected = s.values;
         // Bounded: trades <= assets <= PackedBpsLibrary.CAPACITY.
         for (uint256 k; k < preview.trades.length; ++k) {
-            RebalanceMath.Trade memory t = preview.trades[k];
+            RebalanceTrade memory t = preview.trades[k];
             projected[t.sellIndex] -= t.value;
             projected[t.buyIndex] += t.value;
             preview.maxSlippageCost += Math.mulDiv(t.value, slippage, BPS);

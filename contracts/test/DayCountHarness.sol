@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity ^0.8.24;
 
-import {DayCount, DayCountConvention, BusinessDayConvention} from "../lifecycle/DayCount.sol";
+import {DayCount} from "../lifecycle/DayCount.sol";
+import {BusinessDayConvention, DayCountConvention} from "../../interfaces/IInstrumentRegistry.sol";
 
 /// @title DayCountHarness
 /// @notice Test-only: exposes the `DayCount` library so tests can check it against QuantLib, with

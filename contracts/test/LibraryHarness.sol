@@ -9,6 +9,7 @@ import {RebalanceMath} from "../libraries/RebalanceMath.sol";
 import {RebalanceIntent, RebalanceIntentLib} from "../rebalancing/RebalanceIntentLib.sol";
 import {RouteCodec} from "../liquidity/RouteCodec.sol";
 import {Leg} from "../../interfaces/ILiquidityAggregator.sol";
+import {RebalanceTrade} from "../types/RebalanceTrade.sol";
 
 /// @title LibraryHarness
 /// @notice Test-only: exposes the internal shared libraries so tests can check them against Python
@@ -81,7 +82,7 @@ contract LibraryHarness is EIP712 {
         uint16[] memory targetBps,
         uint16 maxTradeBps,
         uint16 slippageBps
-    ) external pure returns (RebalanceMath.Trade[] memory trades, uint256 nav) {
+    ) external pure returns (RebalanceTrade[] memory trades, uint256 nav) {
         return RebalanceMath.plan(market, targetBps, maxTradeBps, slippageBps);
     }
 

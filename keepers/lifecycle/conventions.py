@@ -1,7 +1,7 @@
 """The lifecycle domain's day-count and business-day conventions: one vocabulary for the
 registry's terms (`instruments`), the schedules computed with QuantLib (`schedule`) and the chain,
-whose `contracts/lifecycle/DayCount.sol` declares the same enums (each member's value is its uint8
-there; `interfaces/IInstrumentRegistry.sol` imports them)."""
+whose `interfaces/IInstrumentRegistry.sol` declares the same enums (each member's value is its uint8
+there; `contracts/lifecycle/DayCount.sol` computes with them)."""
 
 from enum import IntEnum
 
