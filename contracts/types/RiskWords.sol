@@ -55,6 +55,7 @@ import {Bits} from "./Bits.sol";
 // | bits        | field         | kind   |
 // | ----------- | ------------- | ------ |
 // | 16c..15+16c | cap[c], c < 8 | uint16 |
+// | 128..255    | (unused)      |        |
 //
 // AssetParams: Portfolio.assetParams[i], a 32-bit element, eight to a word
 // | bits   | field        | kind   |
