@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fund_model import FLOOR, ONE, Queue, Replica, fulfil, progress
+from words import ACCRUAL, DEALING, FUND_CLAIM, LATE, POSITION, STRIKE, WORD_MAX
 
 U24, U31, U32, U40 = 2**24 - 1, 2**31 - 1, 2**32 - 1, 2**40 - 1
 U96, U128, U224 = 2**96 - 1, 2**128 - 1, 2**224 - 1
@@ -19,7 +20,9 @@ NAV = 10**18
 def test_position_word__any_fields__round_trip_in_their_bits(fund_math, da, dp, rs, rp):
     word, fields = fund_math.position(da, dp, rs, rp)
     assert list(fields) == [da, dp, rs, rp]
-    assert word == da | dp << 96 | rs << 128 | rp << 224
+    assert word == POSITION.encode(
+        {"depositAssets": da, "depositPeriod": dp, "redeemShares": rs, "redeemPeriod": rp}
+    )
 
 
 @settings(max_examples=30, deadline=None)
@@ -27,7 +30,7 @@ def test_position_word__any_fields__round_trip_in_their_bits(fund_math, da, dp, 
 def test_claim_word__any_amounts__round_trip(fund_math, assets, shares):
     word, fields = fund_math.claim(assets, shares)
     assert list(fields) == [assets, shares]
-    assert word == assets | shares << 128
+    assert word == FUND_CLAIM.encode({"assets": assets, "shares": shares})
 
 
 @settings(max_examples=30, deadline=None)
@@ -36,7 +39,9 @@ def test_dealing_word__any_fields__round_trip(fund_math, period, cutoff, deposit
     """period 0..23 | cutoff 24..63: cut-offs past 2106 (SEC-37)."""
     word, fields = fund_math.dealing(period, cutoff, deposits, redemptions)
     assert list(fields) == [period, cutoff, deposits, redemptions]
-    assert word == period | cutoff << 24 | deposits << 64 | redemptions << 160
+    assert word == DEALING.encode(
+        {"period": period, "cutoff": cutoff, "deposits": deposits, "redemptions": redemptions}
+    )
 
 
 @settings(max_examples=30, deadline=None)
@@ -46,8 +51,12 @@ def test_late_word__any_fields__round_trip_and_setters_touch_only_their_field(
 ):
     word, fields = fund_math.late(deposits, redemptions, gate, interval)
     assert list(fields) == [deposits, redemptions, gate, interval]
-    # built from all ones: the 16 spare high bits are left as they were
-    assert word >> 240 == 2**16 - 1
+    # built from all ones: the spare high bits are left as they were
+    assert word & ~LATE.used_mask == WORD_MAX & ~LATE.used_mask
+    assert word == LATE.encode(
+        {"deposits": deposits, "redemptions": redemptions, "gateBps": gate, "interval": interval},
+        base=WORD_MAX,
+    )
 
 
 @settings(max_examples=30, deadline=None)
@@ -63,8 +72,10 @@ def test_strike_words__any_fields__round_trip(fund_math, c, nav, era, refused, a
     """c 0..127 | nav 128..223 | era 224..254 | depositsRefused 255 (SEC-35)."""
     strike_word, accrual_word, fields = fund_math.strikeWords(c, nav, era, refused, a, scale)
     assert list(fields) == [c, nav, era, int(refused), a, scale]
-    assert strike_word == c | nav << 128 | era << 224 | int(refused) << 255
-    assert accrual_word == a | scale << 224
+    assert strike_word == STRIKE.encode(
+        {"c": c, "nav": nav, "era": era, "depositsRefused": int(refused)}
+    )
+    assert accrual_word == ACCRUAL.encode({"a": a, "scale": scale})
 
 
 queues = st.builds(

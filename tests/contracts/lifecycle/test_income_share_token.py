@@ -197,24 +197,22 @@ def test_income_words__read_raw__decode_to_the_views_by_the_documented_layout(in
     """IncomeWords.sol's layouts: `_income` is index 0..159 | declarations 160..191 |
     lastDeclaredAt 192..231; `_holders[wallet]` is index 0..159 | pending 160..255 (the mapping
     right after `_income`)."""
-    from eth_utils import keccak
-
+    from words import INCOME, INCOME_ACCOUNT, mapping_slot
     from words import stored_word as read_slot
 
     token, alice, bob = income.token, income.holders["alice"], income.holders["bob"]
     income.declare_next(chain, supply_of(income) // 1_000)
     token.transfer(bob, SHARE_UNIT, sender=alice)  # both settled: pending income, no payment
     index, count, last = token.incomeIndex()
-    word = index | count << 160 | last << 192
+    word = INCOME.encode({"index": index, "declarations": count, "lastDeclaredAt": last})
     slots = [read_slot(chain, token, slot) for slot in range(40)]
     assert slots.count(word) == 1
     holders_slot = slots.index(word) + 1
     for wallet in (alice, bob):
-        key = keccak(bytes.fromhex(wallet.address[2:].rjust(64, "0")) + holders_slot.to_bytes(32))
-        raw = read_slot(chain, token, int.from_bytes(key, "big"))
+        raw = read_slot(chain, token, mapping_slot(wallet, holders_slot))
         _, pending, holder_index = token.incomeAccountOf(wallet)
         assert pending > 0 and holder_index == index
-        assert raw == holder_index | pending << 160
+        assert raw == INCOME_ACCOUNT.encode({"index": holder_index, "pending": pending})
 
 
 def test_gas__declaration_flat_in_holders__transfer_with_income_within_15000(income):
