@@ -1,10 +1,10 @@
 """FND-15: the words the LiquidityAggregator stores are the layouts its value types describe
-(`AggregatorSlots`). Its settings word and every listed venue's word, read raw with `get_storage`
-and decoded by the Python mirror (tests/contracts/words.py), say what its views say (`oracle`,
-`maxSlippageCapBps`, `revealWindow`, `paused`, `adapterOf` (kept beside the word), `isVenuePaused`)
-and hold the adapter's native kind and the kind's key (the adapter, or a Uniswap pool's token key:
-SEC-141), after new settings, a venue's own pause, the global pause and its lifting (which keeps
-the venue's own), and a venue delisted and listed again."""
+(`contracts/types/AggregatorWords.sol`). Its settings word and every listed venue's word, read raw
+with `get_storage` and decoded by the Python mirror (tests/contracts/words.py), say what its views
+say (`oracle`, `maxSlippageCapBps`, `revealWindow`, `paused`, `adapterOf` (kept beside the word),
+`isVenuePaused`) and hold the adapter's native kind and the kind's key (the adapter, or a Uniswap
+pool's token key: SEC-141), after new settings, a venue's own pause, the global pause and its
+lifting (which keeps the venue's own), and a venue delisted and listed again."""
 
 from isolation import isolated
 from keepers.liquidity.artifacts import container

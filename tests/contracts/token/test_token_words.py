@@ -1,8 +1,8 @@
 """FND-15: the words the SecurityToken stores are the layouts its value types describe
-(`TokenSlots`). Its core word and its wallets' account words, read raw with `get_storage` and
-decoded by the Python mirror (tests/contracts/words.py), say what its views say (`compliance`,
-`paused`, `balanceOf`, `getFrozenTokens`, `isFrozen`) after mints, transfers, partial and whole
-freezes, a forced transfer that unfreezes, a pause and a recovery."""
+(`contracts/types/TokenWords.sol`). Its core word and its wallets' account words, read raw with
+`get_storage` and decoded by the Python mirror (tests/contracts/words.py), say what its views say
+(`compliance`, `paused`, `balanceOf`, `getFrozenTokens`, `isFrozen`) after mints, transfers, partial
+and whole freezes, a forced transfer that unfreezes, a pause and a recovery."""
 
 from compliance_fixtures import ACCREDITED, DE, UNIT, US
 from words import ACCOUNT, CORE, TOKEN_ACCOUNTS_SLOT, TOKEN_CORE_SLOT, mapping_slot, stored_word
