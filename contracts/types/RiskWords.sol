@@ -101,6 +101,10 @@ using RiskBoundsWordLibrary for RiskBoundsWord global;
 using ClassCapsWordLibrary for ClassCapsWord global;
 using AssetParamsLibrary for AssetParams global;
 
+/// @dev The setters write their field inline rather than through `Bits.set`: routed through the
+/// shared helper, via-IR inlines the RiskEngine differently (measured on its single-source
+/// compile: 21,471 -> 21,642 runtime bytes); written inline, the engine compiles to the same
+/// bytes as before the words moved here.
 library RiskHeaderWordLibrary {
     uint256 internal constant BPS_MASK = type(uint16).max;
     uint256 internal constant MAX_VAR95_BPS_OFFSET = 16;
@@ -173,55 +177,83 @@ library RiskHeaderWordLibrary {
     }
 
     function setMinLiquidBps(RiskHeaderWord h, uint16 value) internal pure returns (RiskHeaderWord) {
-        return RiskHeaderWord.wrap(Bits.set(RiskHeaderWord.unwrap(h), 0, BPS_MASK, value));
+        return RiskHeaderWord.wrap((RiskHeaderWord.unwrap(h) & ~BPS_MASK) | uint256(value));
     }
 
     function setMaxVar95Bps(RiskHeaderWord h, uint16 value) internal pure returns (RiskHeaderWord) {
-        return RiskHeaderWord.wrap(Bits.set(RiskHeaderWord.unwrap(h), MAX_VAR95_BPS_OFFSET, BPS_MASK, value));
+        return RiskHeaderWord.wrap(
+            (RiskHeaderWord.unwrap(h) & ~(BPS_MASK << MAX_VAR95_BPS_OFFSET)) | uint256(value) << MAX_VAR95_BPS_OFFSET
+        );
     }
 
     function setMaxVar99Bps(RiskHeaderWord h, uint16 value) internal pure returns (RiskHeaderWord) {
-        return RiskHeaderWord.wrap(Bits.set(RiskHeaderWord.unwrap(h), MAX_VAR99_BPS_OFFSET, BPS_MASK, value));
+        return RiskHeaderWord.wrap(
+            (RiskHeaderWord.unwrap(h) & ~(BPS_MASK << MAX_VAR99_BPS_OFFSET)) | uint256(value) << MAX_VAR99_BPS_OFFSET
+        );
     }
 
     function setMaxEsBps(RiskHeaderWord h, uint16 value) internal pure returns (RiskHeaderWord) {
-        return RiskHeaderWord.wrap(Bits.set(RiskHeaderWord.unwrap(h), MAX_ES_BPS_OFFSET, BPS_MASK, value));
+        return RiskHeaderWord.wrap(
+            (RiskHeaderWord.unwrap(h) & ~(BPS_MASK << MAX_ES_BPS_OFFSET)) | uint256(value) << MAX_ES_BPS_OFFSET
+        );
     }
 
     function setMaxStressLossBps(RiskHeaderWord h, uint16 value) internal pure returns (RiskHeaderWord) {
-        return RiskHeaderWord.wrap(Bits.set(RiskHeaderWord.unwrap(h), MAX_STRESS_LOSS_BPS_OFFSET, BPS_MASK, value));
+        return RiskHeaderWord.wrap(
+            (RiskHeaderWord.unwrap(h) & ~(BPS_MASK << MAX_STRESS_LOSS_BPS_OFFSET)) | uint256(value)
+                << MAX_STRESS_LOSS_BPS_OFFSET
+        );
     }
 
     function setMaxDrawdownBps(RiskHeaderWord h, uint16 value) internal pure returns (RiskHeaderWord) {
-        return RiskHeaderWord.wrap(Bits.set(RiskHeaderWord.unwrap(h), MAX_DRAWDOWN_BPS_OFFSET, BPS_MASK, value));
+        return RiskHeaderWord.wrap(
+            (RiskHeaderWord.unwrap(h) & ~(BPS_MASK << MAX_DRAWDOWN_BPS_OFFSET)) | uint256(value)
+                << MAX_DRAWDOWN_BPS_OFFSET
+        );
     }
 
     function setHardDrawdownBps(RiskHeaderWord h, uint16 value) internal pure returns (RiskHeaderWord) {
-        return RiskHeaderWord.wrap(Bits.set(RiskHeaderWord.unwrap(h), HARD_DRAWDOWN_BPS_OFFSET, BPS_MASK, value));
+        return RiskHeaderWord.wrap(
+            (RiskHeaderWord.unwrap(h) & ~(BPS_MASK << HARD_DRAWDOWN_BPS_OFFSET)) | uint256(value)
+                << HARD_DRAWDOWN_BPS_OFFSET
+        );
     }
 
     function setMaxModelAge(RiskHeaderWord h, uint32 value) internal pure returns (RiskHeaderWord) {
-        return RiskHeaderWord.wrap(Bits.set(RiskHeaderWord.unwrap(h), MAX_MODEL_AGE_OFFSET, AGE_MASK, value));
+        return RiskHeaderWord.wrap(
+            (RiskHeaderWord.unwrap(h) & ~(AGE_MASK << MAX_MODEL_AGE_OFFSET)) | uint256(value) << MAX_MODEL_AGE_OFFSET
+        );
     }
 
     function setMaxPriceAge(RiskHeaderWord h, uint32 value) internal pure returns (RiskHeaderWord) {
-        return RiskHeaderWord.wrap(Bits.set(RiskHeaderWord.unwrap(h), MAX_PRICE_AGE_OFFSET, AGE_MASK, value));
+        return RiskHeaderWord.wrap(
+            (RiskHeaderWord.unwrap(h) & ~(AGE_MASK << MAX_PRICE_AGE_OFFSET)) | uint256(value) << MAX_PRICE_AGE_OFFSET
+        );
     }
 
     function setAssetCount(RiskHeaderWord h, uint8 value) internal pure returns (RiskHeaderWord) {
-        return RiskHeaderWord.wrap(Bits.set(RiskHeaderWord.unwrap(h), ASSET_COUNT_OFFSET, BYTE_MASK, value));
+        return RiskHeaderWord.wrap(
+            (RiskHeaderWord.unwrap(h) & ~(BYTE_MASK << ASSET_COUNT_OFFSET)) | uint256(value) << ASSET_COUNT_OFFSET
+        );
     }
 
     function setHalted(RiskHeaderWord h, bool value) internal pure returns (RiskHeaderWord) {
-        return RiskHeaderWord.wrap(Bits.set(RiskHeaderWord.unwrap(h), HALTED_OFFSET, BYTE_MASK, value ? 1 : 0));
+        return RiskHeaderWord.wrap(
+            (RiskHeaderWord.unwrap(h) & ~(BYTE_MASK << HALTED_OFFSET)) | uint256(value ? 1 : 0) << HALTED_OFFSET
+        );
     }
 
     function setDrawdownBps(RiskHeaderWord h, uint16 value) internal pure returns (RiskHeaderWord) {
-        return RiskHeaderWord.wrap(Bits.set(RiskHeaderWord.unwrap(h), DRAWDOWN_BPS_OFFSET, BPS_MASK, value));
+        return RiskHeaderWord.wrap(
+            (RiskHeaderWord.unwrap(h) & ~(BPS_MASK << DRAWDOWN_BPS_OFFSET)) | uint256(value) << DRAWDOWN_BPS_OFFSET
+        );
     }
 
     function setPricedMask(RiskHeaderWord h, uint16 value) internal pure returns (RiskHeaderWord) {
-        return RiskHeaderWord.wrap(Bits.set(RiskHeaderWord.unwrap(h), PRICED_MASK_OFFSET, PRICED_MASK_MASK, value));
+        return RiskHeaderWord.wrap(
+            (RiskHeaderWord.unwrap(h) & ~(PRICED_MASK_MASK << PRICED_MASK_OFFSET)) | uint256(value)
+                << PRICED_MASK_OFFSET
+        );
     }
 }
 
