@@ -8,6 +8,7 @@ errors); `--debug` shows the traceback instead.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -27,7 +28,7 @@ from keepers.access import (
     role_holders,
 )
 from keepers.core import store
-from keepers.core.cli_options import chain_id_option
+from keepers.core.cli_options import chain_id_option, network_option
 from keepers.core.deployments import DeploymentError, deployments_dir, load, record_path
 from keepers.core.errors import QuanteraError
 from keepers.core.jsonable import echo_json
@@ -101,18 +102,48 @@ def deployments() -> None:
     "directory",
     type=click.Path(path_type=Path),
     default=None,
-    help="Folder of the records (default: $QUANTERA_DEPLOYMENTS_DIR or deployments/).",
+    help="Folder of the records (default: $QUANTERA_DEPLOYMENTS_DIR, else the running demo's "
+    "(`make demo SERVE=1`), else deployments/).",
 )
 @click.option("--json", "as_json", is_flag=True)
 def deployments_show(network_key: str, directory: Path | None, as_json: bool) -> None:
     """Contract addresses of one network."""
-    record = load(record_path(network_key, directory or deployments_dir()))
+    record = load(record_path(network_key, directory or _records_dir()))
     table = Table(title=f"{record.network} (chain {record.chain_id}, from block {record.block})")
     table.add_column("contract")
     table.add_column("address")
     for name, address in sorted(record.contracts.items()):
         table.add_row(name, address)
     emit(record.to_json(), as_json, table)
+
+
+def _records_dir() -> Path:
+    """Where deployment records are read by default: $QUANTERA_DEPLOYMENTS_DIR, else the running
+    demo's folder (the console's default deployment), else deployments/."""
+    from keepers.core.deployments import DEPLOYMENTS_DIR_ENV
+    from keepers.core.running_demo import read_running_demo
+
+    demo = read_running_demo()
+    if DEPLOYMENTS_DIR_ENV not in os.environ and demo is not None:
+        return Path(demo.deployments_dir)
+    return deployments_dir()
+
+
+def _store_chain(db_url: str | None, chain_id: int | None) -> tuple[str | None, int]:
+    """(store URL, chain id) a store command reads: as given, the running demo's where one is
+    left out (its keeper store, its record's chain), else a one-line error naming the option."""
+    from keepers.core.running_demo import read_running_demo
+
+    if chain_id is not None:
+        return db_url, chain_id
+    demo = read_running_demo()
+    if demo is None:
+        raise click.UsageError(
+            "Missing option '--chain-id' (no local demo is running to read it from: "
+            "`make demo SERVE=1`)."
+        )
+    record = load(record_path("ethereum:local", Path(demo.deployments_dir)))
+    return db_url or demo.db_url, record.chain_id
 
 
 def _stored_events(
@@ -142,8 +173,11 @@ def governance() -> None:
     help="Unix time to evaluate readiness at (default: now).",
 )
 @click.option("--json", "as_json", is_flag=True)
-def governance_pending(chain_id: int, db_url: str | None, now: int | None, as_json: bool) -> None:
+def governance_pending(
+    chain_id: int | None, db_url: str | None, now: int | None, as_json: bool
+) -> None:
     """Scheduled operations not yet executed or cancelled."""
+    db_url, chain_id = _store_chain(db_url, chain_id)
     pending = pending_operations(
         _stored_events(db_url, chain_id, OPERATION_EVENTS), now or int(time.time())
     )
@@ -161,8 +195,9 @@ def governance_pending(chain_id: int, db_url: str | None, now: int | None, as_js
 @chain_id_option
 @click.option("--db-url", default=None)
 @click.option("--json", "as_json", is_flag=True)
-def governance_roles(chain_id: int, db_url: str | None, as_json: bool) -> None:
+def governance_roles(chain_id: int | None, db_url: str | None, as_json: bool) -> None:
     """Current holders of each role."""
+    db_url, chain_id = _store_chain(db_url, chain_id)
     holders = role_holders(_stored_events(db_url, chain_id))
     data = {
         ROLE_NAMES.get(role, str(role)): sorted(accts) for role, accts in sorted(holders.items())
@@ -188,12 +223,7 @@ def compliance() -> None:
     required=True,
     help="JSON lines of KYC results (wallet, country, investor_class, expiry, provider_reference).",
 )
-@click.option(
-    "--network",
-    "network_choice",
-    required=True,
-    help="ape network choice, e.g. ethereum:sepolia:node.",
-)
+@network_option
 @click.option(
     "--account", "account_alias", required=True, help="OPERATOR account: Ape alias or TEST::<n>."
 )
@@ -232,7 +262,7 @@ def compliance_onboard(
 @click.option(
     "--jurisdiction", type=click.IntRange(1, 999), default=None, help="ISO 3166-1 numeric code."
 )
-@click.option("--network", "network_choice", required=True, help="ape network choice.")
+@network_option
 @click.option(
     "--out",
     "out_dir",

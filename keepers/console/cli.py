@@ -14,26 +14,18 @@ from pathlib import Path
 import click
 
 from keepers.console.source import ChainSource, ConsoleError, load_abis, redact_urls
-from keepers.core.deployments import DEPLOYMENTS_DIR_ENV
 from keepers.core.jsonable import echo_json
 from keepers.core.redact import redact_logs
-from keepers.core.running_demo import read_running_demo
 
 
 @contextmanager
 def open_source(network_choice: str | None, db_url: str | None = None) -> Iterator[ChainSource]:
     """The deployment on `network_choice`, or the running local demo's when it is None."""
-    from keepers.core.chain import connected
+    from keepers.core.chain import connected, resolve_network
 
-    if network_choice is None:
-        demo = read_running_demo()
-        if demo is None:
-            raise ConsoleError(
-                "no local demo deployment is running: start one with `make demo SERVE=1`, "
-                "or pass --network"
-            )
-        os.environ[DEPLOYMENTS_DIR_ENV] = demo.deployments_dir
-        network_choice, db_url = demo.network_choice, db_url or demo.db_url
+    # The one resolution every chain command shares: None is the running demo, whose records
+    # folder and keeper store come with it (QuanteraError, one line, when none runs).
+    network_choice = resolve_network(network_choice)
     # The keepers' store when one is named (the event index lives there: a restart reads it back,
     # and the consoles sharing it share one index); otherwise the index is this process's own.
     from keepers.core.store import DB_URL_ENV

@@ -7,8 +7,35 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from keepers.core.deployments import DeploymentRecord, load, record_path
+from keepers.core.deployments import DEPLOYMENTS_DIR_ENV, DeploymentRecord, load, record_path
 from keepers.core.errors import QuanteraError
+from keepers.core.running_demo import read_running_demo
+
+NO_DEMO = (
+    "no local demo deployment is running: start one with `make demo SERVE=1`, or pass --network"
+)
+
+
+def resolve_network(network_choice: str | None) -> str:
+    """The network a command talks to: `network_choice` when given, else the local demo that
+    `make demo SERVE=1` keeps up (announced in .quantera/demo.json, `keepers.core.running_demo`).
+    By default the deployment records are read from the demo's folder and the keepers' store is
+    the demo's (whatever QUANTERA_DEPLOYMENTS_DIR / QUANTERA_DB_URL say: records and a store kept
+    for another chain would not describe this one); with `--network` naming the demo's RPC URL,
+    those variables win when set. Raises QuanteraError when nothing is named and no demo runs."""
+    from keepers.core.store import DB_URL_ENV
+
+    demo = read_running_demo()
+    if network_choice is None:
+        if demo is None:
+            raise QuanteraError(NO_DEMO)
+        os.environ[DEPLOYMENTS_DIR_ENV] = demo.deployments_dir
+        os.environ[DB_URL_ENV] = demo.db_url
+        return demo.network_choice
+    if demo is not None and network_choice.rstrip("/") == demo.network_choice.rstrip("/"):
+        os.environ.setdefault(DEPLOYMENTS_DIR_ENV, demo.deployments_dir)
+        os.environ.setdefault(DB_URL_ENV, demo.db_url)
+    return network_choice
 
 
 @contextmanager

@@ -2,11 +2,22 @@
 
 import click
 
+
+def _network(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str:
+    from keepers.core.chain import resolve_network
+
+    return resolve_network(value)
+
+
+#: Every chain command's network: by default the local demo `make demo SERVE=1` keeps up (its
+#: deployment records and keeper store come with it); `--network` picks another deployment.
 network_option = click.option(
     "--network",
     "network_choice",
-    required=True,
-    help="Ape network choice, e.g. ethereum:local:http://127.0.0.1:8545.",
+    default=None,
+    callback=_network,
+    help="Ape network choice, e.g. ethereum:sepolia:node (default: the demo left up by "
+    "`make demo SERVE=1`).",
 )
 account_option = click.option(
     "--account", "account_alias", required=True, help="Ape account alias, or TEST::<n> locally."
@@ -18,6 +29,7 @@ MAX_CHAIN_ID = 2**64 - 1
 chain_id_option = click.option(
     "--chain-id",
     type=click.IntRange(1, MAX_CHAIN_ID),
-    required=True,
-    help="The chain's EIP-155 id (a positive integer).",
+    default=None,
+    help="The chain's EIP-155 id (a positive integer; default: the demo left up by "
+    "`make demo SERVE=1`, read from its keeper store).",
 )

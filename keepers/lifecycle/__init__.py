@@ -57,6 +57,7 @@ if TYPE_CHECKING:
     from keepers.lifecycle.discovery import (
         InstrumentParts,
         discover_instruments,
+        known_registries,
         registries_behind,
     )
     from keepers.lifecycle.dividends import Dividend, compute_dividend, is_due, window_start
@@ -261,7 +262,12 @@ _MODULES = {
     # The funds of a deployment as the registry lists them (the reports read their holders').
     "funds": ("Fund", "discover_funds", "registry_of"),
     # The instruments and funds of registries over the read protocol (the console's funds page).
-    "discovery": ("InstrumentParts", "discover_instruments", "registries_behind"),
+    "discovery": (
+        "InstrumentParts",
+        "discover_instruments",
+        "known_registries",
+        "registries_behind",
+    ),
     # What the NAV agent and the fee keeper recorded (the console's funds page, the demo).
     "store": ("income_declaration", "income_declarations", "kept_funds", "nav_strike"),
     # A fund's dealing vault (FundVault) and the share engine's subscription minimums.

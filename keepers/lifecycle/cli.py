@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -85,19 +86,6 @@ def _resolver(record):
         raise QuanteraError(f"{value!r} is neither an address nor a contract of the record")
 
     return resolve
-
-
-def _instrument_id(registry, reference: str) -> int:
-    text = reference.strip()
-    if text.isdigit():
-        instrument_id = int(text)
-    else:
-        instrument_id = int(registry.idOfIsin(text.upper().encode("ascii").ljust(12, b"\0")))
-        if instrument_id == 0:
-            raise QuanteraError(f"no instrument with ISIN {text}")
-    if not 1 <= instrument_id <= int(registry.instrumentCount()):
-        raise QuanteraError(f"no instrument {instrument_id}")
-    return instrument_id
 
 
 def terms_json(terms) -> dict:
@@ -175,12 +163,11 @@ def instrument_register(
 def instrument_show(reference: str, network_choice: str, as_json: bool) -> None:
     """Terms, status and latest NAV (with its block) of an instrument (id or ISIN)."""
     from keepers.core.chain import connected
-    from keepers.lifecycle.funds import fund_of, registry_of
+    from keepers.lifecycle.funds import fund_of, locate_instrument, registries_of
     from keepers.lifecycle.instruments import InstrumentStatus, InstrumentTerms
 
     with connected(network_choice) as record:
-        registry = registry_of(record)
-        instrument_id = _instrument_id(registry, reference)
+        registry, instrument_id = locate_instrument(registries_of(record, _store()), reference)
         terms = InstrumentTerms.from_chain(registry.termsOf(instrument_id))
         state = registry.stateOf(instrument_id)
         nav18, nav_block, nav_time = registry.latestNav(instrument_id)
@@ -222,7 +209,7 @@ def instrument_schedule(
         next_coupon,
         with_fixings,
     )
-    from keepers.lifecycle.funds import registry_of
+    from keepers.lifecycle.funds import locate_instrument, registries_of
     from keepers.lifecycle.instruments import InstrumentKind, InstrumentTerms
 
     day = None
@@ -232,8 +219,7 @@ def instrument_schedule(
         except ValueError:
             raise QuanteraError(f"--as-of {as_of!r} is not a date (YYYY-MM-DD)") from None
     with connected(network_choice) as record:
-        registry = registry_of(record)
-        instrument_id = _instrument_id(registry, reference)
+        registry, instrument_id = locate_instrument(registries_of(record, _store()), reference)
         terms = InstrumentTerms.from_chain(registry.termsOf(instrument_id))
         day = day or dt.datetime.fromtimestamp(chain.blocks.head.timestamp, dt.UTC).date()
         fixings = (
@@ -289,12 +275,11 @@ def _fixings(terms, instrument_id: int, start: int, stop: int) -> dict[int, int]
 
 def _status_move(verb: str, reference: str, network_choice: str, account_alias: str, as_json):
     from keepers.core.chain import connected, load_account, unlock_account
-    from keepers.lifecycle.funds import registry_of
+    from keepers.lifecycle.funds import locate_instrument, registries_of
     from keepers.lifecycle.instruments import InstrumentStatus
 
     with connected(network_choice) as record:
-        registry = registry_of(record)
-        instrument_id = _instrument_id(registry, reference)
+        registry, instrument_id = locate_instrument(registries_of(record, _store()), reference)
         account = load_account(account_alias)
         unlock_account(account)
         receipt = _send(verb, getattr(registry, verb), instrument_id, account=account)
@@ -343,13 +328,19 @@ def fund() -> None:
 class _Session:
     """A connected command's fund and, for state-changing ones, its account."""
 
-    def __init__(self, record, fund_ref: str | None, account_alias: str | None = None):
+    def __init__(
+        self,
+        record,
+        fund_ref: str | None,
+        account_alias: str | None = None,
+        db_url: str | None = None,
+    ):
         from keepers.core.chain import load_account, unlock_account
-        from keepers.lifecycle.funds import registry_of, resolve_fund
+        from keepers.lifecycle.funds import registries_of, resolve_fund
 
         self.record = record
-        self.registry = registry_of(record)
-        self.fund = resolve_fund(self.registry, fund_ref)
+        self.fund = resolve_fund(registries_of(record, _store(db_url)), fund_ref)
+        self.registry = self.fund.registry
         self.vault = self.fund.vault
         self.account = None
         if account_alias is not None:
@@ -620,7 +611,7 @@ def fund_strike(fund_ref, network_choice, account_alias, dry_run, db_url, as_jso
     if not dry_run and account_alias is None:
         raise QuanteraError("--account is required to strike (or give --dry-run)")
     with connected(network_choice) as record:
-        s = _Session(record, fund_ref, None if dry_run else account_alias)
+        s = _Session(record, fund_ref, None if dry_run else account_alias, db_url)
         db = store.open_store(db_url)
         keeper = LifecycleKeeper(db, record, s.registry, french_rf(), s.account)
         block = chain.blocks.head
@@ -662,30 +653,41 @@ def fund_strike(fund_ref, network_choice, account_alias, dry_run, db_url, as_jso
         _emit(data, as_json, _table(f"strike of period {row.period}", data))
 
 
-def _investor(address: str) -> str:
-    if not (address.startswith("0x") and len(address) == 42):
-        raise QuanteraError(f"{address!r} is not an address")
-    try:
-        int(address[2:], 16)
-    except ValueError:
-        raise QuanteraError(f"{address!r} is not an address") from None
-    return address
+def _investor(reference: str, resolve: bool = True) -> str:
+    """An investor's address: an address as given, or a local account's (an Ape alias or
+    TEST::<n>, not unlocked: only its address is read; `resolve` False: returned as given)."""
+    text = reference.strip()
+    if text.startswith("0x"):
+        if len(text) != 42:
+            raise QuanteraError(f"{reference!r} is not an address")
+        try:
+            int(text[2:], 16)
+        except ValueError:
+            raise QuanteraError(f"{reference!r} is not an address") from None
+        return text
+    if not resolve:
+        return text
+    from keepers.core.chain import load_account
+
+    return str(load_account(text).address)
 
 
 @fund.command("position")
-@click.argument("address")
+@click.argument("address", metavar="INVESTOR")
 @fund_option
 @network_option
 @json_option
 def fund_position(address, fund_ref, network_choice, as_json) -> None:
-    """An investor's pending and claimable requests and its shares."""
+    """An investor's pending and claimable requests and its shares (INVESTOR: an address, an Ape
+    alias or TEST::<n>)."""
     from ape import chain
 
     from keepers.core.chain import connected
     from keepers.lifecycle.funds import position
 
-    _investor(address)
+    _investor(address, resolve=False)  # a malformed address is refused before connecting
     with connected(network_choice) as record:
+        address = _investor(address)
         s = _Session(record, fund_ref)
         data = position(s.fund, address, record.block or 0, chain.blocks.head.number)
         data.pop("history")
@@ -693,19 +695,21 @@ def fund_position(address, fund_ref, network_choice, as_json) -> None:
 
 
 @fund.command("history")
-@click.argument("address")
+@click.argument("address", metavar="INVESTOR")
 @fund_option
 @network_option
 @json_option
 def fund_history(address, fund_ref, network_choice, as_json) -> None:
-    """An investor's requests, cancellations and claims, from the vault's events."""
+    """An investor's requests, cancellations and claims, from the vault's events (INVESTOR: an
+    address, an Ape alias or TEST::<n>)."""
     from ape import chain
 
     from keepers.core.chain import connected
     from keepers.lifecycle.funds import position
 
-    _investor(address)
+    _investor(address, resolve=False)  # a malformed address is refused before connecting
     with connected(network_choice) as record:
+        address = _investor(address)
         s = _Session(record, fund_ref)
         history = position(s.fund, address, record.block or 0, chain.blocks.head.number)["history"]
         data = {"account": address, "vault": s.vault.address, "history": history}
@@ -737,7 +741,7 @@ def fund_declare(fund_ref, network_choice, account_alias, dry_run, db_url, as_js
     if not dry_run and account_alias is None:
         raise QuanteraError("--account is required to declare (or give --dry-run)")
     with connected(network_choice) as record:
-        s = _Session(record, fund_ref, None if dry_run else account_alias)
+        s = _Session(record, fund_ref, None if dry_run else account_alias, db_url)
         db = store.open_store(db_url)
         keeper = LifecycleKeeper(db, record, s.registry, french_rf(), s.account)
         declarer = keeper.declarer(s.fund)
@@ -784,15 +788,26 @@ db_url_option = click.option(
 )
 
 
-def _funds(registry, fund_ref: str | None) -> list:
+def _funds(registries: list, fund_ref: str | None) -> list:
+    """The fund `fund_ref` names, or every fund of every known registry."""
     from keepers.lifecycle.funds import discover_funds, resolve_fund
 
     if fund_ref is not None:
-        return [resolve_fund(registry, fund_ref)]
-    funds = discover_funds(registry)
+        return [resolve_fund(registries, fund_ref)]
+    funds = [f for registry in registries for f in discover_funds(registry)]
     if not funds:
-        raise QuanteraError("the registry lists no fund")
+        raise QuanteraError("no registry lists a fund")
     return funds
+
+
+def _store(db_url: str | None = None):
+    """The keeper store named by `--db-url` or $QUANTERA_DB_URL (the served demo's when it is the
+    network: `keepers.core.chain.resolve_network`), where the funds its keepers handle are named;
+    None when neither names one (the record's registry is then the only one looked in)."""
+    from keepers.core import store
+
+    url = db_url or os.environ.get(store.DB_URL_ENV)
+    return store.open_store(url) if url else None
 
 
 def _fee_table(report: dict, share_decimals: int, asset_decimals: int) -> Table:
@@ -824,14 +839,13 @@ def fund_fees(fund_ref, network_choice, db_url, as_json) -> None:
     from keepers.core import store
     from keepers.core.chain import connected
     from keepers.lifecycle.collecting import fee_report
-    from keepers.lifecycle.funds import registry_of
+    from keepers.lifecycle.funds import registries_of
 
     with connected(network_choice) as record:
-        registry = registry_of(record)
         db = store.open_store(db_url)
         head = chain.blocks.head
         reports, tables = [], []
-        for f in _funds(registry, fund_ref):
+        for f in _funds(registries_of(record, db), fund_ref):
             report = fee_report(f, int(head.timestamp), record.block or 0, int(head.number), db)
             reports.append(report)
             tables.append(_fee_table(report, int(f.share.decimals()), int(f.asset.decimals())))
@@ -864,26 +878,35 @@ def fund_fees_collect(fund_ref, network_choice, account_alias, min_interval, db_
     from keepers.core.chain import connected, load_account, unlock_account
     from keepers.lifecycle.collecting import FeeKeeper
     from keepers.lifecycle.fees import collect_interval_seconds
-    from keepers.lifecycle.funds import registry_of
+    from keepers.lifecycle.funds import registries_of
     from keepers.lifecycle.striking import Head
 
     interval = collect_interval_seconds(min_interval)  # checked before connecting
     with connected(network_choice) as record:
-        registry = registry_of(record)
-        only = None if fund_ref is None else _funds(registry, fund_ref)[0].address
+        db = store.open_store(db_url)
+        registries = registries_of(record, db)
+        if fund_ref is None:
+            targets = [(registry, None) for registry in registries]
+        else:
+            named = _funds(registries, fund_ref)[0]
+            targets = [(named.registry, named.address)]
         account = load_account(account_alias)
         unlock_account(account)
-        keeper = FeeKeeper(
-            store.open_store(db_url), registry, account, min_interval_seconds=interval
-        )
         block = chain.blocks.head
         head = Head(int(block.number), int(block.timestamp))
-        result = keeper.cycle(head, only=only)
-        if result.get("skipped"):
-            raise QuanteraError("the fee keeper is running a cycle: try again")
-        keeper.settle(result, head)
-        if only is not None and result["outcomes"][only]["action"] != "collected":
-            raise QuanteraError(f"nothing collected: {result['outcomes'][only]['reason']}")
+        # One cycle per registry (a keeper's funds are one registry's), summed.
+        result: dict = {"funds": 0, "collected": 0, "waiting": 0, "deferred": 0, "outcomes": {}}
+        for registry, only in targets:
+            keeper = FeeKeeper(db, registry, account, min_interval_seconds=interval)
+            cycle = keeper.cycle(head, only=only)
+            if cycle.get("skipped"):
+                raise QuanteraError("the fee keeper is running a cycle: try again")
+            keeper.settle(cycle, head)
+            if only is not None and cycle["outcomes"][only]["action"] != "collected":
+                raise QuanteraError(f"nothing collected: {cycle['outcomes'][only]['reason']}")
+            for key in ("funds", "collected", "waiting", "deferred"):
+                result[key] += cycle[key]
+            result["outcomes"].update(cycle["outcomes"])
         lines = [
             f"{vault}: {o['action']}"
             + (

@@ -83,6 +83,22 @@ def registries_behind(reads: Any, contract_at: ContractAt, funds: Sequence[str])
     return found
 
 
+#: The registries an operator is shown, at most (the record's and those behind its keepers' funds).
+MAX_REGISTRIES = 8
+
+
+def known_registries(
+    reads: Any, contract_at: ContractAt, recorded: Sequence[str], kept_funds: Sequence[str]
+) -> list[str]:
+    """The registries a deployment's operators see, for the console and `quantera` alike: the
+    deployment record's (`recorded`), then those behind the funds its keepers handled
+    (`kept_funds`, from the keeper store: a fund the demo or an issuer built beside the record),
+    each once, at most MAX_REGISTRIES."""
+    found = list(dict.fromkeys(to_checksum_address(r) for r in recorded))
+    found += [r for r in registries_behind(reads, contract_at, kept_funds) if r not in found]
+    return found[:MAX_REGISTRIES]
+
+
 def discover_instruments(
     reads: Any,
     contract_at: ContractAt,

@@ -5,6 +5,7 @@ chain. Reads only: nothing here sends."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,9 +14,9 @@ from eth_utils import function_signature_to_4byte_selector
 from keepers.core.errors import QuanteraError
 from keepers.core.logs import fetch_logs
 from keepers.core.tokens import erc20_at
-from keepers.lifecycle.discovery import InstrumentParts, discover_instruments
+from keepers.lifecycle.discovery import InstrumentParts, discover_instruments, known_registries
 from keepers.lifecycle.fees import FeesDue
-from keepers.lifecycle.instruments import InstrumentStatus
+from keepers.lifecycle.instruments import InstrumentStatus, InstrumentTerms
 from keepers.lifecycle.nav import (
     CLAIMED,
     FEE_HELD,
@@ -32,6 +33,8 @@ REGISTRY = "InstrumentRegistry"
 # The funds are read from the registry again every this many blocks (an issuer may name a new
 # fund without registering an instrument) and whenever its instrument count changes.
 DISCOVERY_BLOCKS = 50
+# The funds named in the keeper store whose registries an operator is shown, at most.
+MAX_STORE_FUNDS = 50
 # The FundVault events the NAV ledger keeps (keepers/lifecycle/nav.py), by flow kind.
 FLOW_EVENTS = {
     "CashInvested": INVESTED,
@@ -173,33 +176,89 @@ class FundList:
         return self._funds
 
 
-def resolve_fund(registry, reference: str | None) -> Fund:
-    """The fund named by `reference`: an instrument id, an ISIN or a vault address; without one,
-    the deployment's only fund."""
+def registries_of(record, engine: Any = None) -> list[Any]:
+    """Every instrument registry an operator sees on this deployment, as ape contracts: the
+    record's, then those behind the funds its keepers handled (`engine`, the keeper store, when
+    given), by `known_registries`, the console's rule: so `quantera instrument|fund` reach every
+    fund and instrument the console shows, a fund stack built beside the record (the demo's
+    lifecycle act) included. Raises QuanteraError when there is none."""
+    from ape import chain, project
+
+    from keepers.core.reads import ApeReads
+    from keepers.lifecycle.store import kept_funds
+
+    def contract_at(name: str, address: str) -> Any:
+        return getattr(project, name).at(address)
+
+    recorded = [a for n, a in sorted(record.contracts.items()) if n.split(".")[0] == REGISTRY]
+    funds = [] if engine is None else kept_funds(engine, int(chain.chain_id), MAX_STORE_FUNDS)
+    found = known_registries(ApeReads(), contract_at, recorded, funds)
+    if not found:
+        raise QuanteraError(
+            "no instrument registry: the deployment record names none and its keepers "
+            "handled no fund"
+        )
+    return [project.InstrumentRegistry.at(address) for address in found]
+
+
+def locate_instrument(registries: list[Any], reference: str) -> tuple[Any, int]:
+    """(registry, id) of the instrument `reference` names: an ISIN (12 letters and digits), or an
+    id, which must then be one registry's only (ids restart at 1 in each registry)."""
+    text = reference.strip().upper()
+    if text.isdigit():
+        number = int(text)
+        holding = [r for r in registries if 1 <= number <= int(r.instrumentCount())]
+        if len(holding) > 1:
+            raise QuanteraError(
+                f"instrument {number} is in {len(holding)} registries "
+                f"({', '.join(r.address for r in holding)}): name it by its ISIN"
+            )
+        if not holding:
+            raise QuanteraError(f"no instrument {number}")
+        return holding[0], number
+    if not re.fullmatch(r"[A-Z0-9]{12}", text):
+        raise QuanteraError(
+            f"{reference.strip()!r} is neither an instrument id nor an ISIN (12 letters and digits)"
+        )
+    key = text.encode("ascii")
+    hits = [(r, int(r.idOfIsin(key))) for r in registries]
+    hits = [(r, number) for r, number in hits if number != 0]
+    if len(hits) > 1:
+        raise QuanteraError(
+            f"ISIN {text} is registered in {len(hits)} registries "
+            f"({', '.join(r.address for r, _ in hits)})"
+        )
+    if not hits:
+        raise QuanteraError(f"no instrument with ISIN {text}")
+    return hits[0]
+
+
+def resolve_fund(registries: list[Any], reference: str | None) -> Fund:
+    """The fund named by `reference` in any of `registries`: an instrument id, an ISIN or the
+    fund's address (a desk's or a vault's); without one, the deployment's only fund."""
     if reference is None:
-        funds = discover_funds(registry)
+        funds = [f for registry in registries for f in discover_funds(registry)]
         if len(funds) != 1:
-            listed = ", ".join(f"{f.instrument_id}: {f.address}" for f in funds) or "none"
+            listed = ", ".join(f"{_label(f)}: {f.address}" for f in funds) or "none"
             raise QuanteraError(f"name the fund with --fund (funds: {listed})")
         return funds[0]
     text = reference.strip()
-    if text.isdigit():
-        instrument_id = int(text)
-    elif text.startswith("0x") and len(text) == 42:
-        for fund in discover_funds(registry):
-            if fund.address.lower() == text.lower():
-                return fund
+    if text.startswith("0x") and len(text) == 42:
+        for registry in registries:
+            for fund in discover_funds(registry):
+                if text.lower() in {fund.address.lower(), fund.vault.address.lower()}:
+                    return fund
         raise QuanteraError(f"{text} is not the fund of any instrument")
-    else:
-        instrument_id = int(registry.idOfIsin(text.upper().encode("ascii").ljust(12, b"\0")))
-        if instrument_id == 0:
-            raise QuanteraError(f"no instrument with ISIN {text}")
-    if not 1 <= instrument_id <= int(registry.instrumentCount()):
-        raise QuanteraError(f"no instrument {instrument_id}")
+    registry, instrument_id = locate_instrument(registries, text)
     fund = fund_of(registry, instrument_id)
     if fund is None:
         raise QuanteraError(f"instrument {instrument_id} has no FundVault dealing in it")
     return fund
+
+
+def _label(fund: Fund) -> str:
+    """How an operator names a fund: its instrument's ISIN (ids repeat across registries)."""
+    return InstrumentTerms.from_chain(fund.registry.termsOf(fund.instrument_id)).isin
 
 
 def income_index(share: Any) -> tuple[int, int, int] | None:

@@ -9,6 +9,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from keepers.core.cli_options import network_option
 from keepers.core.errors import QuanteraError
 from keepers.core.jsonable import echo_json
 from keepers.liquidity.fills import decode_fills
@@ -161,12 +162,6 @@ def _show(plan: Plan, as_json: bool, extra: dict | None = None) -> None:
         click.echo(f"{key}: {value}")
 
 
-network_option = click.option(
-    "--network",
-    "network_choice",
-    required=True,
-    help="Ape network choice, e.g. ethereum:local:http://127.0.0.1:8545.",
-)
 common = [
     click.option(
         "--token-in", required=True, help="Symbol from the deployment record, or an address."

@@ -12,17 +12,11 @@ from contextlib import contextmanager
 
 import click
 
+from keepers.core.cli_options import network_option
 from keepers.core.errors import QuanteraError
 from keepers.core.jsonable import echo_json
 from keepers.core.redact import redact_urls
 
-network_option = click.option(
-    "--network",
-    "network_choice",
-    default="ethereum:local",
-    show_default=True,
-    help="Ape network choice, e.g. ethereum:local:http://127.0.0.1:8545.",
-)
 json_option = click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from keepers.core.cli_options import network_option
 from keepers.core.errors import QuanteraError
 from keepers.core.jsonable import echo_json
 
@@ -27,7 +28,7 @@ def report() -> None:
 
 
 @report.command("client")
-@click.option("--network", "network_choice", required=True, help="ape network choice.")
+@network_option
 @click.option(
     "--vault",
     "vault_ref",
@@ -89,7 +90,7 @@ def report_client(
 @click.option(
     "--jurisdiction", type=click.IntRange(1, 999), default=None, help="ISO 3166-1 numeric code."
 )
-@click.option("--network", "network_choice", required=True, help="ape network choice.")
+@network_option
 @click.option("--pdf", type=pdf_file, default=None, help="Write the report to this PDF file.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report's data as JSON.")
 def report_compliance(

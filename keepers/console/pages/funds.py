@@ -11,8 +11,9 @@ instrument. A fund stack deployed beside the protocol (the
 demo's lifecycle act has its own authority) is found that way. The events of what is found
 (vaults, desk, share token, servicer, registry) are indexed by an EventIndex of their own.
 
-Bounded: MAX_REGISTRIES registries, MAX_INSTRUMENTS instruments each, MAX_HOLDERS holders read for
-income, NAV_POINTS struck NAVs and PERIOD_ROWS periods shown per fund."""
+Bounded: MAX_REGISTRIES registries (keepers.lifecycle.discovery's), MAX_INSTRUMENTS instruments
+each, MAX_HOLDERS holders read for income, NAV_POINTS struck NAVs and PERIOD_ROWS periods shown per
+fund."""
 
 from __future__ import annotations
 
@@ -38,13 +39,12 @@ from keepers.lifecycle import (
     discover_instruments,
     feed_answer,
     kept_funds,
+    known_registries,
     move_bps,
-    registries_behind,
     within_move_bound,
 )
 
 REGISTRY = "InstrumentRegistry"
-MAX_REGISTRIES = 8
 MAX_INSTRUMENTS = 100
 DISCOVERY_BLOCKS = 50  # instruments and funds looked for again every 50 blocks
 MAX_STORE_FUNDS = 50  # funds named in the keeper store, probed for their registry
@@ -82,14 +82,13 @@ def _contract_at(source: ChainSource):
 
 
 def registries(source: ChainSource) -> list[str]:
-    """The record's instrument registries, then those behind the funds in the keeper store."""
-    found = [source.address(n) for n in sorted(source.record.contracts) if abi_name(n) == REGISTRY]
+    """The record's instrument registries, then those behind the funds in the keeper store
+    (keepers.lifecycle's `known_registries`, which `quantera instrument|fund` read too)."""
+    names = sorted(source.record.contracts)
+    recorded = [source.address(n) for n in names if abi_name(n) == REGISTRY]
     engine = store_of(source)
-    if engine is not None:
-        funds = kept_funds(engine, source.chain_id, MAX_STORE_FUNDS)
-        behind = registries_behind(ConsoleReads(source.w3), _contract_at(source), funds)
-        found += [registry for registry in behind if registry not in found]
-    return found[:MAX_REGISTRIES]
+    funds = [] if engine is None else kept_funds(engine, source.chain_id, MAX_STORE_FUNDS)
+    return known_registries(ConsoleReads(source.w3), _contract_at(source), recorded, funds)
 
 
 def discover(source: ChainSource) -> list[dict[str, Any]]:

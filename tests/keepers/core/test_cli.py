@@ -52,9 +52,14 @@ def test_deployments_show__corrupt_record__one_line_error(tmp_path, capsys):
     assert "is not valid JSON" in capsys.readouterr().err
 
 
-def test_governance__missing_option__usage_error_exit_2(capsys):
+def test_governance__missing_option__usage_error_exit_2(tmp_path, monkeypatch, capsys):
+    """Without --chain-id and without a running demo to default to: a usage error naming both."""
+    monkeypatch.setenv("QUANTERA_DEMO_FILE", str(tmp_path / "none.json"))
     assert main(["governance", "pending"]) == 2
-    assert capsys.readouterr().err.strip() == "error: Missing option '--chain-id'."
+    assert capsys.readouterr().err.strip() == (
+        "error: Missing option '--chain-id' (no local demo is running to read it from: "
+        "`make demo SERVE=1`)."
+    )
 
 
 def test_governance_roles_and_pending__json__read_the_store(tmp_path, capsys):
