@@ -304,6 +304,9 @@ def main(argv: list[str] | None = None) -> int:
     in an error is cut to its scheme and host (keepers.core.redact)."""
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
+    from keepers.core import chain
+
+    chain.QUIET = not debug
     try:
         cli.main(args=args, prog_name="quantera", standalone_mode=False)
     except click.exceptions.Abort:

@@ -16,6 +16,28 @@ NO_DEMO = (
 )
 
 
+#: Set by the `quantera` CLI (unless --debug): its stdout is the command's answer (strict JSON with
+#: --json), so ape's connection notices and call traces must not land there.
+QUIET = False
+
+
+def quiet_ape() -> None:
+    """ape logs below WARNING (its "Connecting to a node") and prints a call trace for every
+    reverted call to stdout (ape_ethereum's provider, `trace.show()`), also for the reverts a read
+    expects (a probe of a contract that may not answer). For a command whose stdout is its answer:
+    ape's logger at WARNING and no trace shown (the revert itself is still raised, and reported in
+    one line)."""
+    from ape.logging import LogLevel, logger
+    from ape_ethereum.trace import Trace
+
+    logger.set_level(LogLevel.WARNING)
+    Trace.show = _no_trace  # type: ignore[method-assign]
+
+
+def _no_trace(self, verbose: bool = False, file=None) -> None:
+    return None
+
+
 def resolve_network(network_choice: str | None) -> str:
     """The network a command talks to: `network_choice` when given, else the local demo that
     `make demo SERVE=1` keeps up (announced in .quantera/demo.json, `keepers.core.running_demo`).
@@ -45,6 +67,8 @@ def connected(network_choice: str) -> Iterator[DeploymentRecord]:
     from ape import chain, networks
     from ape.exceptions import ApeException
 
+    if QUIET:
+        quiet_ape()
     try:
         context = networks.parse_network_choice(network_choice)
         context.__enter__()
