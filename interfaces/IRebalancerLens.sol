@@ -2,7 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {IAutoRebalancer, RebalanceIntent, StrategyConfig} from "./IAutoRebalancer.sol";
-import {RebalanceTrade} from "../contracts/types/RebalanceTrade.sol";
+import {RebalanceTrade} from "../contracts/types/RebalancerWords.sol";
 
 /// @notice What `IRebalancerLens.previewRebalance` reports so a keeper can decide whether sending is worth it.
 struct RebalancePreview {

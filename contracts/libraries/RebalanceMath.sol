@@ -3,7 +3,7 @@ pragma solidity ^0.8.24;
 
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {BPS} from "./Constants.sol";
-import {RebalanceTrade} from "../types/RebalanceTrade.sol";
+import {RebalanceTrade} from "../types/RebalancerWords.sol";
 
 /// @title RebalanceMath
 /// @notice The trades that move a portfolio towards target weights without overshooting them, at

@@ -20,7 +20,7 @@ import {RebalancerLayout, RebalancePortfolio} from "./RebalancerLayout.sol";
 import {StrategyWord, ProgressWord, BoundsWord, BoundsWordLibrary} from "../types/RebalancerWords.sol";
 import {ExtSloads} from "../libraries/ExtSloads.sol";
 import {BPS} from "../libraries/Constants.sol";
-import {RebalanceTrade} from "../types/RebalanceTrade.sol";
+import {RebalanceTrade} from "../types/RebalancerWords.sol";
 
 /// @title AutoRebalancer
 /// @notice Executes signed rebalance intents for PortfolioVaults within their strategies' bounds

@@ -13,7 +13,7 @@ import {RebalancerView} from "./RebalancerView.sol";
 import {RebalanceIntentLib} from "./RebalanceIntentLib.sol";
 import {RebalancerLayout} from "./RebalancerLayout.sol";
 import {StrategyWord, RelayerWord, ProgressWord, BoundsWord} from "../types/RebalancerWords.sol";
-import {RebalanceTrade} from "../types/RebalanceTrade.sol";
+import {RebalanceTrade} from "../types/RebalancerWords.sol";
 
 /// @title RebalancerLens
 /// @notice The AutoRebalancer's read-only periphery (see IRebalancerLens).

@@ -9,7 +9,7 @@ import {RebalanceMath} from "../libraries/RebalanceMath.sol";
 import {RebalanceIntent, RebalanceIntentLib} from "../rebalancing/RebalanceIntentLib.sol";
 import {RouteCodec} from "../liquidity/RouteCodec.sol";
 import {Leg} from "../../interfaces/ILiquidityAggregator.sol";
-import {RebalanceTrade} from "../types/RebalanceTrade.sol";
+import {RebalanceTrade} from "../types/RebalancerWords.sol";
 
 /// @title LibraryHarness
 /// @notice Test-only: exposes the internal shared libraries so tests can check them against Python

@@ -62,6 +62,19 @@ type ProgressWord is uint256;
 /// word 3 + i / 8, as its k = i % 8).
 type BoundsWord is uint256;
 
+/// @notice One trade of a rebalance plan (`RebalanceMath.plan`): sell `sellAmount` of asset
+/// `sellIndex` for at least `minBuyAmount` of asset `buyIndex`. A file-level type, so that the
+/// rebalancer's interfaces name it without importing the library that computes it.
+struct RebalanceTrade {
+    uint256 sellIndex;
+    uint256 buyIndex;
+    uint256 sellAmount;
+    /// Oracle value of the sale in the bought asset's units, less `slippageBps`.
+    uint256 minBuyAmount;
+    /// Oracle value of the sale, 18-decimal USD.
+    uint256 value;
+}
+
 using StrategyWordLibrary for StrategyWord global;
 using RelayerWordLibrary for RelayerWord global;
 using ProgressWordLibrary for ProgressWord global;
