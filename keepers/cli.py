@@ -121,9 +121,9 @@ def _records_dir() -> Path:
     """Where deployment records are read by default: $QUANTERA_DEPLOYMENTS_DIR, else the running
     demo's folder (the console's default deployment), else deployments/."""
     from keepers.core.deployments import DEPLOYMENTS_DIR_ENV
-    from keepers.core.running_demo import read_running_demo
+    from keepers.core.running_demo import trusted_running_demo
 
-    demo = read_running_demo()
+    demo = trusted_running_demo()
     if DEPLOYMENTS_DIR_ENV not in os.environ and demo is not None:
         return Path(demo.deployments_dir)
     return deployments_dir()
@@ -132,11 +132,11 @@ def _records_dir() -> Path:
 def _store_chain(db_url: str | None, chain_id: int | None) -> tuple[str | None, int]:
     """(store URL, chain id) a store command reads: as given, the running demo's where one is
     left out (its keeper store, its record's chain), else a one-line error naming the option."""
-    from keepers.core.running_demo import read_running_demo
+    from keepers.core.running_demo import trusted_running_demo
 
     if chain_id is not None:
         return db_url, chain_id
-    demo = read_running_demo()
+    demo = trusted_running_demo()
     if demo is None:
         raise click.UsageError(
             "Missing option '--chain-id' (no local demo is running to read it from: "

@@ -9,12 +9,16 @@ from contextlib import contextmanager
 
 from keepers.core.deployments import DEPLOYMENTS_DIR_ENV, DeploymentRecord, load, record_path
 from keepers.core.errors import QuanteraError
-from keepers.core.running_demo import read_running_demo
+from keepers.core.running_demo import DEMO_CHAIN_ID, trusted_running_demo
 
 NO_DEMO = (
     "no local demo deployment is running: start one with `make demo SERVE=1`, or pass --network"
 )
 
+
+#: The network choices resolved from the announced demo (not named by the user): `connected`
+#: refuses one whose chain is not the demo's.
+_FOLLOWED_DEMOS: set[str] = set()
 
 #: Set by the `quantera` CLI (unless --debug): its stdout is the command's answer (strict JSON with
 #: --json), so ape's connection notices and call traces must not land there.
@@ -44,15 +48,24 @@ def resolve_network(network_choice: str | None) -> str:
     By default the deployment records are read from the demo's folder and the keepers' store is
     the demo's (whatever QUANTERA_DEPLOYMENTS_DIR / QUANTERA_DB_URL say: records and a store kept
     for another chain would not describe this one); with `--network` naming the demo's RPC URL,
-    those variables win when set. Raises QuanteraError when nothing is named and no demo runs."""
+    those variables win when set. An announcement is followed only when it is trustworthy
+    (`trusted_running_demo`: this user's file and process, a loopback chain; once connected, the
+    demo's chain id): raises QuanteraError when nothing is named and no demo runs, or when the
+    announced one must not be followed."""
     from keepers.core.store import DB_URL_ENV
 
-    demo = read_running_demo()
-    if network_choice is None:
+    if network_choice is not None:
+        try:
+            demo = trusted_running_demo()
+        except QuanteraError:  # an announcement not to follow: the named network is used as given
+            demo = None
+    else:
+        demo = trusted_running_demo()
         if demo is None:
             raise QuanteraError(NO_DEMO)
         os.environ[DEPLOYMENTS_DIR_ENV] = demo.deployments_dir
         os.environ[DB_URL_ENV] = demo.db_url
+        _FOLLOWED_DEMOS.add(demo.network_choice)
         return demo.network_choice
     if demo is not None and network_choice.rstrip("/") == demo.network_choice.rstrip("/"):
         os.environ.setdefault(DEPLOYMENTS_DIR_ENV, demo.deployments_dir)
@@ -79,6 +92,11 @@ def connected(network_choice: str) -> Iterator[DeploymentRecord]:
     except OSError:  # a transport's failure: ape-node's NodeSoftwareNotInstalledError (5 lines)
         raise QuanteraError(f"cannot connect to {network_choice}: no node answers there") from None
     try:
+        if network_choice in _FOLLOWED_DEMOS and chain.chain_id != DEMO_CHAIN_ID:
+            raise QuanteraError(
+                f"the announced demo's chain is chain {chain.chain_id}, not the demo's "
+                f"{DEMO_CHAIN_ID}: not followed (pass --network to name a chain)"
+            )
         network = chain.provider.network
         record = load(record_path(f"{network.ecosystem.name}:{network.name}"))
         if record.chain_id != chain.chain_id:

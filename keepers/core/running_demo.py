@@ -10,11 +10,19 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
+
+from keepers.core.errors import QuanteraError
 
 DEMO_FILE_ENV = "QUANTERA_DEMO_FILE"
 DEFAULT_DEMO_FILE = Path(".quantera") / "demo.json"
+#: The demo's anvil chain id (ape's URI provider for `ethereum:local` expects the dev chain id):
+#: a transaction signed for it is valid on no public chain (EIP-155).
+DEMO_CHAIN_ID = 1337
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 @dataclass(frozen=True)
@@ -68,3 +76,34 @@ def read_running_demo() -> RunningDemo | None:
     except (OSError, ValueError, TypeError):
         return None
     return demo if _alive(demo.pid) else None
+
+
+def trusted_running_demo() -> RunningDemo | None:
+    """The announced demo when it can be followed without being named: the file and the demo's
+    process are this user's (not a file another account planted in a shared folder, pointing at a
+    process that happens to be alive, such as pid 1), the file is writable by this user only, and
+    the chain is on this machine's loopback. None when no demo runs; QuanteraError naming the
+    reason when one is announced that must not be followed. NOT checked here: the chain id, which
+    `keepers.core.chain.connected` checks once connected (DEMO_CHAIN_ID)."""
+    demo = read_running_demo()
+    if demo is None:
+        return None
+    path = running_demo_path()
+    info = path.stat()
+    problem = None
+    if info.st_uid != os.getuid() or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        problem = "is not this user's own (or others may write it)"
+    elif _owner(demo.pid) != os.getuid():
+        problem = f"names process {demo.pid}, which is not this user's"
+    elif (urlsplit(demo.rpc_url).hostname or "") not in LOOPBACK_HOSTS:
+        problem = "names a chain that is not on this machine's loopback"
+    if problem:
+        raise QuanteraError(f"{path} {problem}: not followed (pass --network to name a chain)")
+    return demo
+
+
+def _owner(pid: int) -> int | None:
+    try:
+        return Path(f"/proc/{pid}").stat().st_uid
+    except OSError:
+        return None

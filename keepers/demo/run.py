@@ -41,7 +41,12 @@ from keepers.compliance import decisions
 from keepers.core import store
 from keepers.core.deployments import load, record_path
 from keepers.core.errors import QuanteraError
-from keepers.core.running_demo import RunningDemo, remove_running_demo, write_running_demo
+from keepers.core.running_demo import (
+    DEMO_CHAIN_ID,
+    RunningDemo,
+    remove_running_demo,
+    write_running_demo,
+)
 from keepers.core.waiting import wait_until
 from keepers.demo.actions import ActionLog
 from keepers.demo.compliance import exercise_compliance
@@ -54,7 +59,7 @@ from keepers.demo.rebalancing import REPLAY_WINDOW, exercise_rebalancing
 from keepers.demo.risk import HISTORY_END, exercise_risk
 from keepers.risk import publications
 
-CHAIN_ID = 1337  # ape's URI provider for `ethereum:local` expects the dev chain id
+CHAIN_ID = DEMO_CHAIN_ID  # ape's URI provider for `ethereum:local` expects the dev chain id
 ADMIN_DELAY_SECONDS = 3600
 # A guard against a hung keeper, not a guess at its speed: on a busy machine keepers start and
 # catch up later, and the demo waits for what it needs (keepers.core.waiting).

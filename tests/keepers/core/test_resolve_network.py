@@ -68,3 +68,34 @@ def test_resolve_network__announced_demo_whose_process_ended__is_no_demo(demo_fi
     _announce(tmp_path, pid=2**22 + 12345)  # above Linux's pid_max default: no such process
     with pytest.raises(QuanteraError, match="no local demo deployment is running"):
         resolve_network(None)
+
+
+def test_resolve_network__announcement_others_may_write__not_followed(demo_file, tmp_path):
+    """A demo file that another account could have written (group- or world-writable) is not
+    followed: it would send the operator's signed transactions to a chain of its choosing."""
+    _announce(tmp_path)
+    demo_file.chmod(0o666)
+    with pytest.raises(QuanteraError, match="not this user's own .* not followed"):
+        resolve_network(None)
+
+
+def test_resolve_network__announcement_naming_another_users_process__not_followed(
+    demo_file, tmp_path, monkeypatch
+):
+    """A planted file naming a live process that is not this user's (pid 1 is alive on every
+    machine) is not followed."""
+    from keepers.core import running_demo
+
+    _announce(tmp_path, pid=1)
+    monkeypatch.setattr(running_demo, "_owner", lambda pid: os.getuid() + 1)
+    with pytest.raises(QuanteraError, match="names process 1, which is not this user's"):
+        resolve_network(None)
+
+
+def test_resolve_network__announcement_of_a_remote_chain__not_followed(demo_file, tmp_path):
+    demo = RunningDemo("http://203.0.113.7:8545", str(tmp_path), "sqlite://", os.getpid(), "")
+    write_running_demo(demo)
+    with pytest.raises(QuanteraError, match="not on this machine's loopback"):
+        resolve_network(None)
+    # Named with --network, that chain is the user's choice.
+    assert resolve_network("ethereum:local:http://203.0.113.7:8545").endswith(":8545")
