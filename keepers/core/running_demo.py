@@ -13,16 +13,15 @@ import os
 import stat
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from keepers.core.errors import QuanteraError
+from keepers.core.loopback import is_loopback_http
 
 DEMO_FILE_ENV = "QUANTERA_DEMO_FILE"
 DEFAULT_DEMO_FILE = Path(".quantera") / "demo.json"
 #: The demo's anvil chain id (ape's URI provider for `ethereum:local` expects the dev chain id):
 #: a transaction signed for it is valid on no public chain (EIP-155).
 DEMO_CHAIN_ID = 1337
-LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 @dataclass(frozen=True)
@@ -95,7 +94,7 @@ def trusted_running_demo() -> RunningDemo | None:
         problem = "is not this user's own (or others may write it)"
     elif _owner(demo.pid) != os.getuid():
         problem = f"names process {demo.pid}, which is not this user's"
-    elif (urlsplit(demo.rpc_url).hostname or "") not in LOOPBACK_HOSTS:
+    elif not is_loopback_http(demo.rpc_url):
         problem = "names a chain that is not on this machine's loopback"
     if problem:
         raise QuanteraError(f"{path} {problem}: not followed (pass --network to name a chain)")
