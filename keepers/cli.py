@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
 from rich.table import Table
 
 from keepers import __version__
@@ -33,6 +32,7 @@ from keepers.core.deployments import DeploymentError, deployments_dir, load, rec
 from keepers.core.errors import QuanteraError
 from keepers.core.jsonable import echo_json
 from keepers.core.redact import redact_urls
+from keepers.core.terminal import print_table
 
 #: Each domain's command group, imported when it is invoked (or listed by --help), not when the
 #: CLI starts: `quantera fund status` loads no risk model (scipy), no console and no reports.
@@ -69,7 +69,7 @@ def emit(data: Any, as_json: bool, table: Table | None = None) -> None:
     if as_json:
         echo_json(data)
     elif table is not None:
-        Console().print(table)
+        print_table(table)
     else:
         click.echo(data)
 
@@ -185,9 +185,7 @@ def governance_pending(
     for col in ("operation", "caller", "target", "selector", "ready in (s)"):
         table.add_column(col)
     for op in pending:
-        table.add_row(
-            op.operation_id[:18] + "…", op.caller, op.target, op.selector, str(op.ready_in_seconds)
-        )
+        table.add_row(op.operation_id, op.caller, op.target, op.selector, str(op.ready_in_seconds))
     emit([op.to_json() for op in pending], as_json, table)
 
 

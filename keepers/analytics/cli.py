@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from keepers.core.jsonable import echo_json
+from keepers.core.terminal import print_table
 
 existing_file = click.Path(exists=True, dir_okay=False, path_type=Path)
 
@@ -80,7 +81,6 @@ def analytics_metrics(
     if as_json:
         echo_json(data)
         return
-    from rich.console import Console
     from rich.table import Table
 
     table = Table(title=f"{returns_file.name}: {frame.shape[0]} periods, {periods_per_year}/year")
@@ -97,7 +97,7 @@ def analytics_metrics(
         if bench is not None:
             cells += [_cell(row["alpha"], "%"), _cell(row["beta"])]
         table.add_row(*cells)
-    Console().print(table)
+    print_table(table)
 
 
 def _cell(value: float | None, kind: str = "") -> str:

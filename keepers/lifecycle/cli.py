@@ -23,6 +23,7 @@ from rich.table import Table
 from keepers.core.cli_options import account_option, json_option, network_option
 from keepers.core.errors import QuanteraError, send_or_explain
 from keepers.core.jsonable import echo_json
+from keepers.core.terminal import print_table
 from keepers.core.units import parse_units
 
 fund_option = click.option(
@@ -38,9 +39,7 @@ def _emit(data: Any, as_json: bool, table: Table | None = None, lines: list[str]
         echo_json(data)
         return
     if table is not None:
-        from rich.console import Console
-
-        Console().print(table)
+        print_table(table)
     for line in lines:
         click.echo(line)
 

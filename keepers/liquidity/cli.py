@@ -6,12 +6,12 @@ import os
 import time
 
 import click
-from rich.console import Console
 from rich.table import Table
 
 from keepers.core.cli_options import network_option
 from keepers.core.errors import QuanteraError
 from keepers.core.jsonable import echo_json
+from keepers.core.terminal import print_table
 from keepers.liquidity.fills import decode_fills
 from keepers.liquidity.router import Plan, Router, sources_from_record
 from keepers.liquidity.submit import private_rpc, send
@@ -152,7 +152,7 @@ def _show(plan: Plan, as_json: bool, extra: dict | None = None) -> None:
     table.add_column("predicted out", justify="right")
     for name, amount_in, out in plan.legs:
         table.add_row(name, str(amount_in), str(out))
-    Console().print(table)
+    print_table(table)
     click.echo(
         f"predicted output {plan.predicted_out}; best single source {plan.best_single[0]} "
         f"{plan.best_single[1]}; improvement {plan.improvement_bps:.1f} bps; "

@@ -24,6 +24,7 @@ from keepers.core.cli_options import account_option, json_option, network_option
 from keepers.core.errors import QuanteraError
 from keepers.core.jsonable import echo_json
 from keepers.core.redact import redact_urls
+from keepers.core.terminal import print_table
 
 DEPOSIT, WITHDRAW, BORROW, REPAY = range(4)
 ZERO = "0x" + "00" * 20
@@ -45,14 +46,13 @@ def _emit(data: Any, as_json: bool, title: str) -> None:
     if as_json:
         echo_json(data)
         return
-    from rich.console import Console
 
     table = Table(title=title)
     table.add_column("field")
     table.add_column("value", overflow="fold")
     for key, value in data.items():
         table.add_row(key, json.dumps(value) if isinstance(value, (list, dict)) else str(value))
-    Console().print(table)
+    print_table(table)
 
 
 def whole(units: int, decimals: int) -> str:
@@ -311,7 +311,6 @@ def margin_positions(
     if as_json:
         _emit(data, True, "")
         return
-    from rich.console import Console
 
     columns = (
         "asset",
@@ -328,7 +327,7 @@ def margin_positions(
         table.add_column(column)
     for row in rows:
         table.add_row(*(str(row[c]) for c in columns))
-    Console().print(table)
+    print_table(table)
 
 
 def _holdings(s: Session) -> dict:

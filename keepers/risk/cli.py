@@ -9,6 +9,7 @@ import numpy as np
 from rich.table import Table
 
 from keepers.core.jsonable import echo_json
+from keepers.core.terminal import print_table
 from keepers.risk import models
 from keepers.risk.inputs import load_mapping, load_returns, load_weights
 from keepers.risk.models import RiskInputError
@@ -22,9 +23,7 @@ def _emit(data: dict, as_json: bool, table: Table) -> None:
     if as_json:
         echo_json(data)
     else:
-        from rich.console import Console
-
-        Console().print(table)
+        print_table(table)
 
 
 @click.group()

@@ -158,3 +158,27 @@ def test_cli__starts_without_the_domains_groups__each_loaded_when_invoked():
     for name in LAZY_GROUPS:
         group = cli.get_command(ctx, name)
         assert isinstance(group, click.Group) and group.name == name
+
+
+def test_governance_pending__piped_table__no_cell_cut(tmp_path, capsys):
+    """Issue 33 §2: piped (stdout not a terminal), a table is never cut to 80 columns: the
+    operation id, the addresses and the selector are printed whole (keepers.core.terminal)."""
+    url = f"sqlite:///{tmp_path / 'k.sqlite'}"
+    engine = store.open_store(url)
+    caller, target = "0x" + "a1" * 20, "0x" + "b2" * 20
+    scheduled = dict(
+        row(7, 0, "OperationScheduled"),
+        args={
+            "operationId": "0x" + "cd" * 32,
+            "nonce": 1,
+            "schedule": 5_000,
+            "caller": caller,
+            "target": target,
+            "data": "0x25c471a0",
+        },
+    )
+    access_store.insert_governance_events(engine, [scheduled])
+    args = ["governance", "pending", "--chain-id", "1337", "--db-url", url, "--now", "4000"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert caller in out and target in out and "0x25c471a0" in out and "…" not in out

@@ -1,0 +1,25 @@
+"""Tables for a person to read, never cut short.
+
+rich lays a table out to the console's width: 80 columns when stdout is not a terminal (piped to a
+file, `less` or another program), where it ends long cells with "…" ("Shar…", "0x4162…"). An
+address, an amount or a name cut that way is wrong. So piped output gets an unbounded width (each
+column as wide as its widest cell), and a terminal's narrow columns wrap their cells onto further
+lines instead of cutting them."""
+
+from __future__ import annotations
+
+import sys
+
+from rich.console import Console
+from rich.table import Table
+
+#: The width a table is laid out to when stdout is not a terminal: wider than any table.
+PIPED_WIDTH = 100_000
+
+
+def print_table(table: Table) -> None:
+    """Prints `table` to stdout with every cell whole (see the module notice)."""
+    for column in table.columns:
+        column.overflow = "fold"
+    console = Console() if sys.stdout.isatty() else Console(width=PIPED_WIDTH)
+    console.print(table)
