@@ -62,20 +62,25 @@ def test_governance__missing_option__usage_error_exit_2(tmp_path, monkeypatch, c
     )
 
 
-def test_governance_roles_and_pending__json__read_the_store(tmp_path, capsys):
-    url = f"sqlite:///{tmp_path / 'k.sqlite'}"
-    engine = store.open_store(url)
-    scheduled = dict(
+def _scheduled(caller: str, target: str) -> dict:
+    """An `OperationScheduled` row: operation 0xcdcd..., ready at 5,000, a grantRole call."""
+    return dict(
         row(7, 0, "OperationScheduled"),
         args={
             "operationId": "0x" + "cd" * 32,
             "nonce": 1,
             "schedule": 5_000,
-            "caller": "0xGov",
-            "target": "0xMgr",
+            "caller": caller,
+            "target": target,
             "data": "0x25c471a0",
         },
     )
+
+
+def test_governance_roles_and_pending__json__read_the_store(tmp_path, capsys):
+    url = f"sqlite:///{tmp_path / 'k.sqlite'}"
+    engine = store.open_store(url)
+    scheduled = _scheduled("0xGov", "0xMgr")
     access_store.insert_governance_events(engine, [row(5, 0), scheduled])
     assert main(["governance", "roles", "--chain-id", "1337", "--db-url", url, "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == {"OPERATOR": ["0x" + "22" * 20]}
@@ -166,18 +171,7 @@ def test_governance_pending__piped_table__no_cell_cut(tmp_path, capsys):
     url = f"sqlite:///{tmp_path / 'k.sqlite'}"
     engine = store.open_store(url)
     caller, target = "0x" + "a1" * 20, "0x" + "b2" * 20
-    scheduled = dict(
-        row(7, 0, "OperationScheduled"),
-        args={
-            "operationId": "0x" + "cd" * 32,
-            "nonce": 1,
-            "schedule": 5_000,
-            "caller": caller,
-            "target": target,
-            "data": "0x25c471a0",
-        },
-    )
-    access_store.insert_governance_events(engine, [scheduled])
+    access_store.insert_governance_events(engine, [_scheduled(caller, target)])
     args = ["governance", "pending", "--chain-id", "1337", "--db-url", url, "--now", "4000"]
     assert main(args) == 0
     out = capsys.readouterr().out
