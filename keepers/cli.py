@@ -123,10 +123,10 @@ def _records_dir() -> Path:
     from keepers.core.deployments import DEPLOYMENTS_DIR_ENV
     from keepers.core.running_demo import trusted_running_demo
 
+    if DEPLOYMENTS_DIR_ENV in os.environ:
+        return deployments_dir()
     demo = trusted_running_demo()
-    if DEPLOYMENTS_DIR_ENV not in os.environ and demo is not None:
-        return Path(demo.deployments_dir)
-    return deployments_dir()
+    return Path(demo.deployments_dir) if demo is not None else deployments_dir()
 
 
 def _store_chain(db_url: str | None, chain_id: int | None) -> tuple[str | None, int]:
@@ -143,6 +143,13 @@ def _store_chain(db_url: str | None, chain_id: int | None) -> tuple[str | None, 
             "`make demo SERVE=1`)."
         )
     record = load(record_path("ethereum:local", Path(demo.deployments_dir)))
+    # Said on stderr (the answer, JSON with --json, stays alone on stdout): an empty answer must
+    # not read as "nothing pending" on a chain the operator did not mean.
+    click.echo(
+        f"reading the local demo's keeper store (chain {record.chain_id}); --chain-id and "
+        "--db-url name another",
+        err=True,
+    )
     return db_url or demo.db_url, record.chain_id
 
 

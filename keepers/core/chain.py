@@ -26,16 +26,23 @@ QUIET = False
 
 
 def quiet_ape() -> None:
-    """ape logs below WARNING (its "Connecting to a node") and prints a call trace for every
-    reverted call to stdout (ape_ethereum's provider, `trace.show()`), also for the reverts a read
-    expects (a probe of a contract that may not answer). For a command whose stdout is its answer:
-    ape's logger at WARNING and no trace shown (the revert itself is still raised, and reported in
-    one line)."""
-    from ape.logging import LogLevel, logger
+    """ape writes every log line to stdout (its ClickHandler: "Connecting to a node", "Submitted
+    0x…") and prints a call trace for every reverted call there (ape_ethereum's provider,
+    `trace.show()`), also for the reverts a read expects (a probe of a contract that may not
+    answer). For a command whose stdout is its answer: ape's log lines go to stderr (a sent
+    transaction's hash stays on the terminal) and no trace is printed (the revert itself is still
+    raised, and reported in one line)."""
+    from ape.logging import ClickHandler, logger
     from ape_ethereum.trace import Trace
 
-    logger.set_level(LogLevel.WARNING)
+    for handler in logger._logger.handlers:
+        if isinstance(handler, ClickHandler):
+            handler.echo_kwargs = {level: {"err": True} for level in _APE_LEVELS}
     Trace.show = _no_trace  # type: ignore[method-assign]
+
+
+#: ape's level names as its ClickHandler looks them up (`record.levelname.lower()`).
+_APE_LEVELS = ("error", "warning", "success", "info", "debug")
 
 
 def _no_trace(self, verbose: bool = False, file=None) -> None:
@@ -70,7 +77,20 @@ def resolve_network(network_choice: str | None) -> str:
     if demo is not None and network_choice.rstrip("/") == demo.network_choice.rstrip("/"):
         os.environ.setdefault(DEPLOYMENTS_DIR_ENV, demo.deployments_dir)
         os.environ.setdefault(DB_URL_ENV, demo.db_url)
+        _FOLLOWED_DEMOS.add(network_choice)
     return network_choice
+
+
+def on_followed_demo() -> bool:
+    """Whether the network `connected` is in is the announced local demo (by default or named by
+    its URL, its chain id checked): a local test chain, where what the keepers' store names may be
+    acted on (keepers.lifecycle's registries behind the store's funds). Elsewhere a store row is
+    no reason to send anything anywhere."""
+    return _CONNECTED[-1] in _FOLLOWED_DEMOS if _CONNECTED else False
+
+
+#: The network choices `connected` is in, innermost last.
+_CONNECTED: list[str] = []
 
 
 @contextmanager
@@ -92,11 +112,15 @@ def connected(network_choice: str) -> Iterator[DeploymentRecord]:
     except OSError:  # a transport's failure: ape-node's NodeSoftwareNotInstalledError (5 lines)
         raise QuanteraError(f"cannot connect to {network_choice}: no node answers there") from None
     try:
-        if network_choice in _FOLLOWED_DEMOS and chain.chain_id != DEMO_CHAIN_ID:
-            raise QuanteraError(
-                f"the announced demo's chain is chain {chain.chain_id}, not the demo's "
-                f"{DEMO_CHAIN_ID}: not followed (pass --network to name a chain)"
-            )
+        if network_choice in _FOLLOWED_DEMOS:
+            # The node's own answer: ape's `chain.chain_id` on a local URI is its configured id.
+            answer = chain.provider.make_request("eth_chainId", [])
+            node_chain = int(answer, 16) if isinstance(answer, str) else int(answer)
+            if node_chain != DEMO_CHAIN_ID:
+                raise QuanteraError(
+                    f"the announced demo's chain is chain {node_chain}, not the demo's "
+                    f"{DEMO_CHAIN_ID}: not followed (pass --network to name a chain)"
+                )
         network = chain.provider.network
         record = load(record_path(f"{network.ecosystem.name}:{network.name}"))
         if record.chain_id != chain.chain_id:
@@ -104,7 +128,11 @@ def connected(network_choice: str) -> Iterator[DeploymentRecord]:
                 f"deployment record is for chain {record.chain_id}, "
                 f"{network_choice} is chain {chain.chain_id}"
             )
-        yield record
+        _CONNECTED.append(network_choice)
+        try:
+            yield record
+        finally:
+            _CONNECTED.pop()
     finally:
         context.__exit__(None, None, None)
 

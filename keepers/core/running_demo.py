@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -42,10 +43,15 @@ def running_demo_path() -> Path:
 
 
 def write_running_demo(demo: RunningDemo) -> Path:
+    """Writes the announcement atomically, readable and writable by this user only (0600, whatever
+    the umask), never through a link planted where its temporary file goes."""
     path = running_demo_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(asdict(demo), indent=2))
+    tmp.unlink(missing_ok=True)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(json.dumps(asdict(demo), indent=2))
     tmp.replace(path)
     return path
 
@@ -55,6 +61,13 @@ def remove_running_demo(pid: int) -> None:
     demo = read_running_demo()
     if demo is not None and demo.pid == pid:
         running_demo_path().unlink(missing_ok=True)
+
+
+#: The largest announcement read (the demo writes about 300 bytes).
+MAX_DEMO_FILE_BYTES = 64 * 1024
+#: The demo's RPC URL as the demo writes it: plain HTTP to the loopback and a port, nothing else
+#: (no user info, path or query that two URL parsers could read differently).
+DEMO_RPC_URL = re.compile(r"http://(?:127\.0\.0\.1|localhost|\[::1\]):[0-9]{1,5}/?")
 
 
 def _alive(pid: int) -> bool:
@@ -67,34 +80,55 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def _read(path: Path) -> tuple[RunningDemo, os.stat_result] | None:
+    """The announcement and the status of the very file it was read from (opened once, not
+    through a link, a regular file of bounded size: no check of one file and read of another);
+    None when there is none or it is not an announcement."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as file:
+        info = os.fstat(file.fileno())
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_DEMO_FILE_BYTES:
+            return None
+        try:
+            fields = json.loads(file.read(MAX_DEMO_FILE_BYTES))
+            demo = RunningDemo(**fields)
+        except (OSError, ValueError, TypeError, RecursionError):
+            return None
+    if not isinstance(demo.pid, int) or not 0 < demo.pid < 2**22 + 1:
+        return None
+    if not all(isinstance(v, str) for v in (demo.rpc_url, demo.deployments_dir, demo.db_url)):
+        return None
+    return demo, info
+
+
 def read_running_demo() -> RunningDemo | None:
     """The announced demo if its process is still alive; None when there is none (or it died)."""
-    path = running_demo_path()
-    try:
-        demo = RunningDemo(**json.loads(path.read_text()))
-    except (OSError, ValueError, TypeError):
-        return None
-    return demo if _alive(demo.pid) else None
+    read = _read(running_demo_path())
+    return read[0] if read is not None and _alive(read[0].pid) else None
 
 
 def trusted_running_demo() -> RunningDemo | None:
-    """The announced demo when it can be followed without being named: the file and the demo's
-    process are this user's (not a file another account planted in a shared folder, pointing at a
-    process that happens to be alive, such as pid 1), the file is writable by this user only, and
-    the chain is on this machine's loopback. None when no demo runs; QuanteraError naming the
-    reason when one is announced that must not be followed. NOT checked here: the chain id, which
-    `keepers.core.chain.connected` checks once connected (DEMO_CHAIN_ID)."""
-    demo = read_running_demo()
-    if demo is None:
-        return None
+    """The announced demo when it can be followed without being named: the file (as read, not
+    through a link) and the demo's process are this user's (not a file another account planted in
+    a shared folder, pointing at a process that happens to be alive, such as pid 1), the file is
+    writable by this user only, and the chain is plain HTTP on this machine's loopback, written as
+    the demo writes it (`DEMO_RPC_URL`). None when no demo runs; QuanteraError naming the reason
+    when one is announced that must not be followed. NOT checked here: the chain id, which
+    `keepers.core.chain.connected` asks the node for once connected (DEMO_CHAIN_ID)."""
     path = running_demo_path()
-    info = path.stat()
+    read = _read(path)
+    if read is None or not _alive(read[0].pid):
+        return None
+    demo, info = read
     problem = None
     if info.st_uid != os.getuid() or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
         problem = "is not this user's own (or others may write it)"
     elif _owner(demo.pid) != os.getuid():
         problem = f"names process {demo.pid}, which is not this user's"
-    elif not is_loopback_http(demo.rpc_url):
+    elif not DEMO_RPC_URL.fullmatch(demo.rpc_url) or not is_loopback_http(demo.rpc_url):
         problem = "names a chain that is not on this machine's loopback"
     if problem:
         raise QuanteraError(f"{path} {problem}: not followed (pass --network to name a chain)")

@@ -800,13 +800,16 @@ def _funds(registries: list, fund_ref: str | None) -> list:
 
 
 def _store(db_url: str | None = None):
-    """The keeper store named by `--db-url` or $QUANTERA_DB_URL (the served demo's when it is the
-    network: `keepers.core.chain.resolve_network`), where the funds its keepers handle are named;
-    None when neither names one (the record's registry is then the only one looked in)."""
+    """The keeper store whose funds' registries are looked in besides the record's: only on the
+    announced local demo (`keepers.core.chain.on_followed_demo`: its fund stack is built beside the
+    record), named by `--db-url` or $QUANTERA_DB_URL (the demo's by default). Elsewhere None: a row
+    in a shared store is no reason to act on, or show, a contract the deployment record does not
+    name."""
     from keepers.core import store
+    from keepers.core.chain import on_followed_demo
 
     url = db_url or os.environ.get(store.DB_URL_ENV)
-    return store.open_store(url) if url else None
+    return store.open_store(url) if url and on_followed_demo() else None
 
 
 def _fee_table(report: dict, share_decimals: int, asset_decimals: int) -> Table:
@@ -844,7 +847,7 @@ def fund_fees(fund_ref, network_choice, db_url, as_json) -> None:
         db = store.open_store(db_url)
         head = chain.blocks.head
         reports, tables = [], []
-        for f in _funds(registries_of(record, db), fund_ref):
+        for f in _funds(registries_of(record, _store(db_url)), fund_ref):
             report = fee_report(f, int(head.timestamp), record.block or 0, int(head.number), db)
             reports.append(report)
             tables.append(_fee_table(report, int(f.share.decimals()), int(f.asset.decimals())))
@@ -883,7 +886,7 @@ def fund_fees_collect(fund_ref, network_choice, account_alias, min_interval, db_
     interval = collect_interval_seconds(min_interval)  # checked before connecting
     with connected(network_choice) as record:
         db = store.open_store(db_url)
-        registries = registries_of(record, db)
+        registries = registries_of(record, _store(db_url))
         if fund_ref is None:
             targets = [(registry, None) for registry in registries]
         else:
