@@ -23,6 +23,7 @@ from pathlib import Path
 from eth_utils import is_address, keccak, to_checksum_address
 
 from keepers.compliance.jurisdictions import INVESTOR_CLASSES
+from keepers.core.units import iso_utc
 
 MAX_UINT40 = 2**40 - 1
 
@@ -105,7 +106,9 @@ def parse_fields(line_number: int, row: dict, now: int) -> KycRecord:
         )
     expiry = _parse_expiry(row["expiry"])
     if expiry <= now:
-        raise ValueError(f"KYC already expired at {expiry}")
+        raise ValueError(
+            f"KYC already expired at {iso_utc(expiry)} (chain time {iso_utc(now)}; unix {expiry})"
+        )
     expiry = min(expiry, MAX_UINT40)
     reference = str(row["provider_reference"]).strip()
     if not reference:

@@ -45,3 +45,11 @@ def parse_units(value: str, decimals: int, what: str) -> int:
     if units != units.to_integral_value():
         raise QuanteraError(f"{what} {value} has more than {decimals} decimals")
     return int(units)
+
+
+def iso_utc(timestamp: int) -> str:
+    """A unix time as ISO 8601 in UTC, to the second: `2027-01-01T00:00:00Z` (what a person reads
+    instead of seconds since 1970)."""
+    import datetime as dt
+
+    return dt.datetime.fromtimestamp(int(timestamp), dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -53,6 +53,8 @@ def test_parse__mixed_file__good_rows_kept_bad_rows_reported_by_line(tmp_path):
     assert (
         "gold" in errors[1].error and "expired" in errors[2].error and "line 1" in errors[4].error
     )
+    # Issue 33 §2: the dates a person reads are ISO 8601 UTC, the chain's time beside them.
+    assert errors[2].error.startswith("KYC already expired at 2001-01-01T00:00:00Z (chain time ")
     # Same provider reference -> same identity: both wallets share one identity's limits.
     assert records[0].identity == records[1].identity == identity_for_reference("kyc-1")
     assert records[0].investor_class == 2 and records[1].expiry == NOW + 10
