@@ -38,7 +38,17 @@ def quiet_ape() -> None:
     for handler in logger._logger.handlers:
         if isinstance(handler, ClickHandler):
             handler.echo_kwargs = {level: {"err": True} for level in _APE_LEVELS}
+    if not any(isinstance(f, _NoConnectingNotice) for f in logger._logger.filters):
+        logger._logger.addFilter(_NoConnectingNotice())
     Trace.show = _no_trace  # type: ignore[method-assign]
+
+
+class _NoConnectingNotice(logging.Filter):
+    """Drops ape's "Connecting to a '<node>' node." (every command would print it): a refusal
+    stays one line on stderr, and what ape says of a transaction (its hash) still shows."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Connecting to ")
 
 
 #: ape's level names as its ClickHandler looks them up (`record.levelname.lower()`).

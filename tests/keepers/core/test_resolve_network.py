@@ -203,3 +203,17 @@ def test_l4__ape_log_lines_go_to_stderr_when_quiet(capsys):
     logger.info("Submitted 0xabc")
     captured = capsys.readouterr()
     assert "Submitted 0xabc" in captured.err and "Submitted" not in captured.out
+
+
+def test_l4__ape_connecting_notice__not_printed(capsys):
+    """With ape's lines on stderr, its "Connecting to a node" notice would make every refusal two
+    lines; it is dropped, a transaction's lines are not."""
+    from ape.logging import logger
+
+    from keepers.core.chain import quiet_ape
+
+    quiet_ape()
+    logger.info("Connecting to a 'anvil' node.")
+    logger.info("Submitted 0xdef")
+    captured = capsys.readouterr()
+    assert "Connecting" not in captured.err + captured.out and "Submitted 0xdef" in captured.err
