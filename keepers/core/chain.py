@@ -26,29 +26,21 @@ QUIET = False
 
 
 def quiet_ape() -> None:
-    """ape writes every log line to stdout (its ClickHandler: "Connecting to a node", "Submitted
+    """ape writes every log line to stdout (its ClickHandler: "Connecting to a node", "Confirmed
     0x…") and prints a call trace for every reverted call there (ape_ethereum's provider,
     `trace.show()`), also for the reverts a read expects (a probe of a contract that may not
-    answer). For a command whose stdout is its answer: ape's log lines go to stderr (a sent
-    transaction's hash stays on the terminal) and no trace is printed (the revert itself is still
-    raised, and reported in one line)."""
-    from ape.logging import ClickHandler, logger
+    answer). For a command whose stdout is its answer and whose refusal is one line: ape's logger
+    at WARNING, its warnings on stderr, and no trace printed (the revert itself is still raised and
+    reported in one line). NOT kept: ape's INFO lines of a sent transaction (its hash); the
+    command's own answer names what it sent (helper-74's L-4, open: see the stop note)."""
+    from ape.logging import ClickHandler, LogLevel, logger
     from ape_ethereum.trace import Trace
 
+    logger.set_level(LogLevel.WARNING)
     for handler in logger._logger.handlers:
         if isinstance(handler, ClickHandler):
             handler.echo_kwargs = {level: {"err": True} for level in _APE_LEVELS}
-    if not any(isinstance(f, _NoConnectingNotice) for f in logger._logger.filters):
-        logger._logger.addFilter(_NoConnectingNotice())
     Trace.show = _no_trace  # type: ignore[method-assign]
-
-
-class _NoConnectingNotice(logging.Filter):
-    """Drops ape's "Connecting to a '<node>' node." (every command would print it): a refusal
-    stays one line on stderr, and what ape says of a transaction (its hash) still shows."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not record.getMessage().startswith("Connecting to ")
 
 
 #: ape's level names as its ClickHandler looks them up (`record.levelname.lower()`).

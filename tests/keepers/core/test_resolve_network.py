@@ -192,28 +192,16 @@ def test_h1__keeper_store_names_registries_only_on_the_followed_demo(monkeypatch
     assert lifecycle_cli._store() is not None
 
 
-def test_l4__ape_log_lines_go_to_stderr_when_quiet(capsys):
-    """L-4: quieting ape raised its level above INFO, so "Submitted <hash>" was lost; its lines
-    now go to stderr and stdout stays the answer."""
-    from ape.logging import logger
-
-    from keepers.core.chain import quiet_ape
-
-    quiet_ape()
-    logger.info("Submitted 0xabc")
-    captured = capsys.readouterr()
-    assert "Submitted 0xabc" in captured.err and "Submitted" not in captured.out
-
-
-def test_l4__ape_connecting_notice__not_printed(capsys):
-    """With ape's lines on stderr, its "Connecting to a node" notice would make every refusal two
-    lines; it is dropped, a transaction's lines are not."""
+def test_quiet_ape__stdout_stays_the_answer(capsys):
+    """ape's lines never reach stdout (a command's answer, JSON with --json): its INFO lines are
+    dropped (a refusal stays one line on stderr), its warnings go to stderr."""
     from ape.logging import logger
 
     from keepers.core.chain import quiet_ape
 
     quiet_ape()
     logger.info("Connecting to a 'anvil' node.")
-    logger.info("Submitted 0xdef")
+    logger.warning("a warning")
     captured = capsys.readouterr()
-    assert "Connecting" not in captured.err + captured.out and "Submitted 0xdef" in captured.err
+    assert captured.out == "" and "Connecting" not in captured.err
+    assert "a warning" in captured.err
