@@ -15,18 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import click
+from click.utils import make_default_short_help
 from rich.table import Table
 
 from keepers import __version__
-from keepers.access import (
-    OPERATION_EVENTS,
-    ROLE_NAMES,
-    StoredEvent,
-    governance_events,
-    pending_operations,
-    role_holders,
-)
-from keepers.core import store
 from keepers.core.cli_options import chain_id_option, network_option
 from keepers.core.deployments import DeploymentError, deployments_dir, load, record_path
 from keepers.core.errors import QuanteraError
@@ -34,19 +26,51 @@ from keepers.core.jsonable import echo_json
 from keepers.core.redact import redact_urls
 from keepers.core.terminal import print_table
 
-#: Each domain's command group, imported when it is invoked (or listed by --help), not when the
-#: CLI starts: `quantera fund status` loads no risk model (scipy), no console and no reports.
-LAZY_GROUPS = {
-    "instrument": "keepers.lifecycle.cli:instrument",
-    "fund": "keepers.lifecycle.cli:fund",
-    "risk": "keepers.risk.cli:risk",
-    "analytics": "keepers.analytics.cli:analytics",
-    "console": "keepers.console.cli:console",
-    "route": "keepers.liquidity.cli:route",
-    "signal": "keepers.rebalancing.cli:signal",
-    "report": "keepers.reports.cli:report",
-    "manager": "keepers.rebalancing.manager_cli:manager",
-    "margin": "keepers.prime.cli:margin",
+#: Each domain's command group, imported when it is invoked, not when the CLI starts: `quantera
+#: fund status` loads no risk model (scipy), no console and no reports, and `quantera --help`
+#: lists them from the one-line help below without importing any (each line is its group's help
+#: as it begins, checked by tests/keepers/core/test_cli.py).
+LAZY_GROUPS: dict[str, tuple[str, str]] = {
+    "instrument": (
+        "keepers.lifecycle.cli:instrument",
+        "Instruments in the InstrumentRegistry: register, show, schedule, activate, suspend.",
+    ),
+    "fund": (
+        "keepers.lifecycle.cli:fund",
+        "A fund's dealing: requests, claims, the NAV strike, positions, status, fees.",
+    ),
+    "risk": (
+        "keepers.risk.cli:risk",
+        "Portfolio risk from return histories: VaR/ES, stress scenarios, VaR backtests.",
+    ),
+    "analytics": (
+        "keepers.analytics.cli:analytics",
+        "Performance analytics of return histories: returns, risk-adjusted ratios, drawdowns.",
+    ),
+    "console": (
+        "keepers.console.cli:console",
+        "Serve the operator console (read-only; actions are prepared as Safe batches, except the "
+        "bulk rebalance with --signer and --relayer).",
+    ),
+    "route": (
+        "keepers.liquidity.cli:route",
+        "Smart order routing through the LiquidityAggregator.",
+    ),
+    "signal": (
+        "keepers.rebalancing.cli:signal",
+        "Strategy selection: train the model on real history, predict today's strategy and "
+        "weights.",
+    ),
+    "report": ("keepers.reports.cli:report", "Client and compliance reports as PDF (or JSON)."),
+    "manager": (
+        "keepers.rebalancing.manager_cli:manager",
+        "Asset manager: model portfolios, client assignments, drift and bulk rebalancing.",
+    ),
+    "margin": (
+        "keepers.prime.cli:margin",
+        "Prime-brokerage margin accounts: open, collateral, borrowing, health, liquidation "
+        "preview, and the margin keeper's cycle.",
+    ),
 }
 
 
@@ -60,9 +84,22 @@ class LazyGroup(click.Group):
         if name in LAZY_GROUPS and name not in self.commands:
             from importlib import import_module
 
-            module, attr = LAZY_GROUPS[name].split(":")
+            module, attr = LAZY_GROUPS[name][0].split(":")
             self.add_command(getattr(import_module(module), attr), name)
         return super().get_command(ctx, name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """Like click's, with a lazy group's one-line help read from LAZY_GROUPS (not imported)."""
+        limit = formatter.width - 6 - max(len(name) for name in self.list_commands(ctx))
+        rows = []
+        for name in self.list_commands(ctx):
+            if name in LAZY_GROUPS and name not in self.commands:
+                text = LAZY_GROUPS[name][1]
+                rows.append((name, make_default_short_help(text, limit)))
+            elif (command := self.commands.get(name)) is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(limit)))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
 
 def emit(data: Any, as_json: bool, table: Table | None = None) -> None:
@@ -153,9 +190,11 @@ def _store_chain(db_url: str | None, chain_id: int | None) -> tuple[str | None, 
     return db_url or demo.db_url, record.chain_id
 
 
-def _stored_events(
-    db_url: str | None, chain_id: int, names: tuple[str, ...] | None = None
-) -> list[StoredEvent]:
+def _stored_events(db_url: str | None, chain_id: int, names: tuple[str, ...] | None = None):
+    """The governance keeper's events (keepers.access.StoredEvent), oldest first."""
+    from keepers.access import StoredEvent, governance_events
+    from keepers.core import store
+
     engine = store.open_store(db_url)
     return [
         StoredEvent(e.event, e.block_number, e.log_index, e.args)
@@ -184,6 +223,8 @@ def governance_pending(
     chain_id: int | None, db_url: str | None, now: int | None, as_json: bool
 ) -> None:
     """Scheduled operations not yet executed or cancelled."""
+    from keepers.access import OPERATION_EVENTS, pending_operations
+
     db_url, chain_id = _store_chain(db_url, chain_id)
     pending = pending_operations(
         _stored_events(db_url, chain_id, OPERATION_EVENTS), now or int(time.time())
@@ -202,6 +243,8 @@ def governance_pending(
 @click.option("--json", "as_json", is_flag=True)
 def governance_roles(chain_id: int | None, db_url: str | None, as_json: bool) -> None:
     """Current holders of each role."""
+    from keepers.access import ROLE_NAMES, role_holders
+
     db_url, chain_id = _store_chain(db_url, chain_id)
     holders = role_holders(_stored_events(db_url, chain_id))
     data = {
