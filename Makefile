@@ -101,15 +101,25 @@ lint-solidity: $(NODE_STAMP) ## Only the Solidity half of lint: forge fmt --chec
 # Eight jobs at once (each test job starts its own anvils on ports of their choosing and its own
 # PostgreSQL on a Unix socket): the contract suite in three; the keeper tests that mostly wait on
 # running processes and 1-second blocks — the demo, the live deployments, the fault drills — each
-# its own job, beside the quick keeper suite; and slither (`make audit`: about 3 CPU-minutes, no
+# its own job, beside the quick keeper suite; and slither (`make audit`: under 2 CPU-minutes, no
 # chain, writes nothing the tests read). Most of each test job waits on a chain, so they share two
 # cores.
 # Each job's output is printed whole when it ends, so they never interleave; the slowest tests of
 # each job are listed.
-# The console's browser tests first, then the demo test: they share the session's one demo, left
-# up (`--serve`) for the console and stopped (and checked) by the demo test.
-KEEPER_DEMO_TESTS := tests/keepers/console tests/keepers/demo/test_deploy_and_demo.py
-KEEPER_DEPLOY_TESTS := tests/keepers/deploy/test_deploy_live.py
+# test-demo: the console's tests that read the session's one served demo (its pages in chromium,
+# its GraphQL, the CLI against it), then the demo test that stops and checks it (given last). The
+# console's other tests bring their own chain or none, and the deploy script's and the failing
+# demo's tests start their own anvils: they run in test-deploys, beside it, so the served demo's
+# job holds only what needs it (tests/keepers/demo/test_make_jobs.py checks every console test
+# file is in one job, by the fixtures it uses).
+CONSOLE_DEMO_TESTS := $(addprefix tests/keepers/console/test_,$(addsuffix .py,compliance_page \
+  console_cli funds_page governance_page graphql liquidity_page manager_page prime_page \
+  readme_cli risk_page))
+BOUNDED_DEMO_TEST := tests/keepers/demo/test_deploy_and_demo.py::test_demo__bounded_blocks__exits_zero_all_checks_pass_and_leaves_no_process
+KEEPER_DEMO_TESTS := $(CONSOLE_DEMO_TESTS) $(BOUNDED_DEMO_TEST)
+KEEPER_DEPLOY_TESTS := tests/keepers/deploy/test_deploy_live.py \
+  $(filter-out $(CONSOLE_DEMO_TESTS),$(wildcard tests/keepers/console/test_*.py)) \
+  tests/keepers/demo/test_deploy_and_demo.py
 KEEPER_DRILL_TESTS := tests/keepers/core/test_fault_drills.py \
   tests/keepers/lifecycle/test_lifecycle_drill.py
 
@@ -148,13 +158,15 @@ test-contracts-core: build
 # build first: the demo test runs `ape run`, which must not start a second compile of its own.
 test-keepers: build
 	$(BIN)/pytest tests/keepers -q -p no:ape_test --durations=5 \
-	  $(addprefix --ignore=,$(KEEPER_DEMO_TESTS) $(KEEPER_DEPLOY_TESTS) $(KEEPER_DRILL_TESTS))
+	  $(addprefix --ignore=,tests/keepers/console tests/keepers/demo/test_deploy_and_demo.py \
+	  $(KEEPER_DEPLOY_TESTS) $(KEEPER_DRILL_TESTS))
 
 test-demo: build chromium
 	$(BIN)/pytest $(KEEPER_DEMO_TESTS) -q -p no:ape_test --durations=5 -rs
 
 test-deploys: build
-	$(BIN)/pytest $(KEEPER_DEPLOY_TESTS) -q -p no:ape_test --durations=5
+	$(BIN)/pytest $(KEEPER_DEPLOY_TESTS) -q -p no:ape_test --durations=5 \
+	  --deselect $(BOUNDED_DEMO_TEST)
 
 test-drills: build redis-server
 	$(BIN)/pytest $(KEEPER_DRILL_TESTS) -q -p no:ape_test --durations=5
@@ -218,8 +230,8 @@ audit: $(AUDIT_STAMP) ## Static analysis (slither) of contracts/: fails on any m
 audit-check: ## Re-check tools/audit/triage.json against the last `make audit`'s saved results, without running slither
 	$(PYTHON) tools/audit/slither_check.py --results $(AUDIT_RESULTS)
 
-demo: build ## Start a private anvil, deploy, run the keepers for DEMO_BLOCKS blocks, summarise (SERVE=1: then keep it up for `quantera console`)
-	$(BIN)/ape run demo --blocks $(DEMO_BLOCKS) $(if $(SERVE),--serve)
+demo: build ## Start a private anvil, deploy, run the acts and their keepers for DEMO_BLOCKS blocks, summarise (ACTS="prime ...": those acts only; SERVE=1: then keep it up for `quantera console`)
+	$(BIN)/ape run demo --blocks $(DEMO_BLOCKS) $(if $(SERVE),--serve) $(addprefix --act ,$(ACTS))
 
 lock: $(PY_STAMP) ## Re-freeze the Python dependency tree into requirements.lock
 	{ echo "# Full pinned dependency tree for the quantera venv (pip freeze). Regenerate with \`make lock\`."; \
@@ -228,3 +240,6 @@ lock: $(PY_STAMP) ## Re-freeze the Python dependency tree into requirements.lock
 clean: ## Remove build outputs and the installed toolchain
 	rm -rf .build .cache $(VENV) $(AUDIT_VENV) node_modules reports .pytest_cache .hypothesis
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+
+print-%: ## Print a make variable's value (e.g. `make print-KEEPER_DEMO_TESTS`; the tests read the jobs' file lists this way)
+	@echo $($*)

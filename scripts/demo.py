@@ -6,6 +6,7 @@ from pathlib import Path
 import click
 
 from keepers.core.errors import QuanteraError
+from keepers.demo.acts import BY_NAME
 from keepers.demo.run import run_demo
 
 
@@ -37,11 +38,18 @@ from keepers.demo.run import run_demo
     help="With --serve: restart the keepers for the served chain (a test session that only reads "
     "the chain leaves them off: they would poll every block for nothing).",
 )
-def cli(blocks: int, workdir: Path | None, serve: bool, serve_keepers: bool):
-    """Start a private anvil, deploy Quantera, run the keepers, print what happened, stop
-    everything (with --serve: once interrupted)."""
+@click.option(
+    "--act",
+    "acts",
+    multiple=True,
+    type=click.Choice(list(BY_NAME)),
+    help="Run only this act (repeatable), with the acts it builds on (default: every act).",
+)
+def cli(blocks: int, workdir: Path | None, serve: bool, serve_keepers: bool, acts: tuple[str, ...]):
+    """Start a private anvil, deploy Quantera, run the keepers, run the acts (each domain's part
+    of the demo), print what happened, stop everything (with --serve: once interrupted)."""
     try:
-        code = run_demo(blocks, workdir, serve, serve_keepers=serve_keepers)
+        code = run_demo(blocks, workdir, serve, serve_keepers=serve_keepers, act_names=acts)
     except QuanteraError as err:
         click.echo(f"error: {err}", err=True)
         sys.exit(1)

@@ -10,6 +10,7 @@ from eth_utils import keccak, to_checksum_address
 
 from keepers.core.waiting import wait_until
 from keepers.demo.actions import ActionLog
+from keepers.demo.stage import CHAIN_ID, Act, Stage, actions, console, table
 
 SECTION = "compliance"
 UNIT = 10**18
@@ -45,6 +46,7 @@ class InvestorRow:
 
 
 def exercise_compliance(log: ActionLog, record) -> list[InvestorRow]:
+    """The act: what it sends is logged in `log`; returns the investors as the chain has them."""
     from ape import accounts, project
 
     registry = project.IdentityRegistry.at(record.address_of("IdentityRegistry"))
@@ -177,3 +179,84 @@ def exercise_compliance(log: ActionLog, record) -> list[InvestorRow]:
             )
         )
     return rows
+
+
+def show_compliance(stage: Stage, investors: list[InvestorRow]) -> None:
+    from keepers.compliance import decisions
+
+    console.print(
+        actions(
+            stage.log,
+            SECTION,
+            None,
+            "Compliance: onboarding, issuance, transfers explained before they fail",
+        )
+    )
+    console.print(
+        table(
+            "Sanctions screening decisions (keeper store)",
+            ("wallet", "list entry", "program", "action", "status", "block"),
+            [
+                (
+                    d.wallet,
+                    f"{d.ent_num} {d.entry_name}",
+                    d.program,
+                    d.action,
+                    d.status,
+                    d.block_number,
+                )
+                for d in decisions(stage.engine, CHAIN_ID)
+            ],
+        )
+    )
+    console.print(
+        table(
+            "Investors after the demo",
+            ("investor", "wallet", "country", "class", "verified", "QTF", "frozen"),
+            [
+                (
+                    i.name,
+                    i.wallet[:12] + "…",
+                    i.country,
+                    i.investor_class,
+                    i.verified,
+                    f"{i.balance:,.0f}",
+                    i.frozen,
+                )
+                for i in investors
+            ],
+        )
+    )
+
+
+def compliance_checks(stage: Stage, investors: list[InvestorRow]) -> dict[str, bool]:
+    from keepers.compliance import decisions
+
+    log = stage.log
+    outcomes = [a.outcome for a in log.section(SECTION)]
+    codes = [f"code {c}:" for c in (8, 10, 21, 2)]
+    screened = decisions(stage.engine, CHAIN_ID)
+    return {
+        "compliance: allowed transfer settled, refusals carry codes 8, 10, 21, 2": (
+            outcomes[:8].count("ok") == 8 and all(any(c in o for o in outcomes) for c in codes)
+        ),
+        "screening keeper froze the listed wallet's whole identity and recorded the list entry": (
+            any(d.status == "done" and d.ent_num == 90001 for d in screened)
+            and all(i.frozen for i in investors if i.name.startswith("frank"))
+            and any("frank" == a.who and "code 2:" in a.outcome for a in log.section(SECTION))
+        ),
+        "compliance: recovery moved alice's balance to her new wallet": (
+            investors[-1].balance > 0
+            and next(i for i in investors if i.name == "alice").balance == 0
+        ),
+    }
+
+
+ACT = Act(
+    name="compliance",
+    step="compliance (onboarding, transfers, the screening keeper's freeze)",
+    run=lambda stage: exercise_compliance(stage.log, stage.record),
+    show=show_compliance,
+    checks=compliance_checks,
+    keepers=("screening",),
+)

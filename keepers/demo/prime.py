@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from keepers.demo.actions import ActionLog
+from keepers.demo.stage import Act, Stage, actions, console, table
 from keepers.prime import identity_of
 
 SECTION = "prime"
@@ -484,3 +485,39 @@ def prime_tables(outcome: PrimeOutcome) -> list[tuple[str, tuple[str, ...], list
         ),
         *([stress] if (stress := stress_table()) else []),
     ]
+
+
+def _run(stage: Stage) -> PrimeOutcome:
+    from keepers.demo.processes import rpc
+
+    prime = exercise_prime(stage.log, stage.record_file, stage.url, rpc)
+    prime.write_report(stage.workdir / "prime-report.json")
+    return prime
+
+
+def show_prime(stage: Stage, prime: PrimeOutcome) -> None:
+    console.print(actions(stage.log, SECTION, 110, "Prime brokerage: deployed, funded, margined"))
+    for title, columns, rows in prime_tables(prime):
+        console.print(table(title, columns, rows))
+
+
+def prime_checks(stage: Stage, prime: PrimeOutcome) -> dict[str, bool]:
+    return {
+        "prime: broker, margin module and USDC pool deployed by `deploy all`, in the record": (
+            {"PrimeBroker", "LendingPool.USDC"} <= set(prime.recorded)
+            and any(name.startswith("PrimeMargin.") for name in prime.recorded)
+        ),
+        "prime: October 2008 margin-called the levered funds; one topped up, one liquidated "
+        "after its grace period; the events agree": (
+            prime.calls >= 2 and prime.liquidations >= 1 and prime.on_chain
+        ),
+    }
+
+
+ACT = Act(
+    name="prime",
+    step="prime brokerage (four institutions through 6-10 October 2008)",
+    run=_run,
+    show=show_prime,
+    checks=prime_checks,
+)

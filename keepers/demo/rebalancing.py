@@ -24,6 +24,7 @@ from keepers.demo.risk import (
     PRICE_REPORTER,
     synced_since,
 )
+from keepers.demo.stage import Act, Stage, console, table
 from keepers.risk import publications
 from keepers.vault import history, load_portfolio
 
@@ -210,3 +211,59 @@ def exercise_rebalancing(
     outcome.exceptions = len(exceptions(series))
     outcome.report = write_report(series, out_dir)
     return outcome
+
+
+PLOTS = ("nav", "weights", "var", "gas")
+
+
+def show_rebalancing(stage: Stage, rebalancing: RebalanceOutcome) -> None:
+    console.print(
+        table(
+            f"Rebalancing: {REPLAY_WINDOW[0]}..{REPLAY_WINDOW[1]} replayed; "
+            "the signal keeper's intents",
+            ("day", "nonce", "trades", "loss (USD)", "gas used"),
+            [
+                (e["day"], e["nonce"], e["trades"], f"{e['loss_usd']:,.2f}", f"{e['gas_used']:,}")
+                for e in rebalancing.executed
+            ],
+        )
+    )
+    console.print(
+        f"VaR exceptions over the replay: {rebalancing.exceptions}. "
+        f"Rebalancing report: [bold]{rebalancing.report}[/bold]"
+    )
+
+
+def rebalancing_checks(stage: Stage, rebalancing: RebalanceOutcome) -> dict[str, bool]:
+    report = rebalancing.report
+    return {
+        f"rebalancing: resumed fund rebalanced by signed intents ({REPLAY_WINDOW[0][:7]} replay), "
+        "within every cap": (
+            rebalancing.resumed and len(rebalancing.executed) >= 1 and rebalancing.within_caps
+        ),
+        "rebalancing: report written (markdown; NAV, weights, VaR vs P&L, gas plots)": (
+            report is not None
+            and report.is_file()
+            and all((report.parent / f"{plot}.png").is_file() for plot in PLOTS)
+        ),
+    }
+
+
+def _run(stage: Stage) -> RebalanceOutcome:
+    from keepers.demo.processes import rpc
+
+    return exercise_rebalancing(
+        stage.log, stage.record, stage.url, rpc, stage.db_url, stage.workdir / "rebalancing-report"
+    )
+
+
+ACT = Act(
+    name="rebalancing",
+    step="rebalancing (resume, December 2008 replay, signed intents, report)",
+    run=_run,
+    show=show_rebalancing,
+    checks=rebalancing_checks,
+    keepers=("risk",),
+    # It resumes the fund the risk act's crash halted, and replays the month after its replay.
+    after=("risk",),
+)

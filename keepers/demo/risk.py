@@ -13,6 +13,7 @@ from eth_utils import keccak, to_checksum_address
 from keepers.core.units import FEED_DECIMALS
 from keepers.core.waiting import blocks_after, wait_until
 from keepers.demo.actions import ActionLog
+from keepers.demo.stage import CHAIN_ID, Act, Stage, actions, console, table
 from keepers.risk import RISK_LIMIT_NAMES
 from keepers.vault import history, load_portfolio
 
@@ -303,3 +304,93 @@ def synced_since(risk, vault, block: int) -> bool:
     return span is not None and any(
         log.portfolio == vault.address for log in risk.Synced.range(span[0], span[1] + 1)
     )
+
+
+def _published(stage: Stage):
+    from keepers.risk import publications
+
+    return publications(stage.engine, CHAIN_ID, stage.record.address_of("PortfolioVault"))
+
+
+def show_risk(stage: Stage, risk: RiskOutcome) -> None:
+    console.print(
+        actions(
+            stage.log,
+            SECTION,
+            110,
+            "Risk: 2008 replayed onto the feeds, a fund built, limits enforced",
+        )
+    )
+    console.print(
+        table(
+            "Risk keeper publications (keeper store): metrics over time",
+            (
+                "update",
+                "as of (block time)",
+                "VaR95",
+                "VaR99",
+                "ES",
+                "vol (ann.)",
+                "grade",
+                "held back",
+                "status",
+            ),
+            [
+                (
+                    p.update_id,
+                    p.as_of,
+                    f"{p.metrics['var95_bps']} bp",
+                    f"{p.metrics['var99_bps']} bp",
+                    f"{p.metrics['es_bps']} bp",
+                    f"{p.metrics['volatility_bps'] / 100:.1f}%",
+                    "ABCDEF"[p.metrics["grade"]],
+                    len(p.clamped),
+                    p.status,
+                )
+                for p in _published(stage)
+            ],
+        )
+    )
+    console.print(
+        table(
+            "Fund NAV through the crash (USDC) and the engine's state",
+            ("day", "NAV", "keeper VaR99 (bp)", "halted"),
+            [(d, f"{nav:,.0f}", v, h) for d, nav, v, h in risk.nav_path],
+        )
+    )
+
+
+def risk_checks(stage: Stage, risk: RiskOutcome) -> dict[str, bool]:
+    published = _published(stage)
+    return {
+        "risk: the keeper published model updates the engine accepted": (
+            bool(published) and all(p.status == "confirmed" for p in published)
+        ),
+        "risk: a risk-increasing trade was refused with its limit": (
+            risk.refused_before_crash.startswith("RiskLimitBreached")
+        ),
+        "risk: the 2008 crash took drawdown past the hard cap and the engine halted the fund": (
+            risk.halted_on is not None
+        ),
+        "risk: halted, new risk refused while withdrawal and in-kind redemption worked": (
+            risk.refused_when_halted.startswith("RiskLimitBreached: Halted")
+            and risk.withdrew_when_halted
+            and risk.redeemed_in_kind_when_halted
+        ),
+    }
+
+
+def _run(stage: Stage) -> RiskOutcome:
+    from keepers.demo.processes import rpc
+
+    return exercise_risk(stage.log, stage.record, stage.url, rpc)
+
+
+ACT = Act(
+    name="risk",
+    step="risk (2008 replay, the risk keeper, the halt)",
+    run=_run,
+    show=show_risk,
+    checks=risk_checks,
+    keepers=("risk",),
+)

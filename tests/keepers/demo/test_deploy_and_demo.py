@@ -349,10 +349,21 @@ def check_note(note: dict) -> None:
 
 def test_demo__failing_step__one_line_names_it_exits_nonzero_and_leaves_no_process(tmp_path):
     """DEMO-2: an operator's wrong sanctions-list path makes the screening keeper exit at start,
-    every time: the supervisor gives up after its restarts and the demo says so in one line."""
+    every time: the supervisor gives up after its restarts and the demo says so in one line. The
+    compliance act alone (DEMO-5): the screening keeper is the one keeper it starts."""
     env = dict(os.environ, QUANTERA_SANCTIONS_LIST=str(tmp_path / "no-such-list.csv"))
     demo = subprocess.run(
-        [str(BIN / "ape"), "run", "demo", "--blocks", "5", "--dir", str(tmp_path / "demo")],
+        [
+            str(BIN / "ape"),
+            "run",
+            "demo",
+            "--act",
+            "compliance",
+            "--blocks",
+            "5",
+            "--dir",
+            str(tmp_path / "demo"),
+        ],
         capture_output=True,
         text=True,
         timeout=SUBPROCESS_TIMEOUT_SECONDS,
@@ -365,6 +376,8 @@ def test_demo__failing_step__one_line_names_it_exits_nonzero_and_leaves_no_proce
     )
     assert f"logs in {tmp_path / 'demo'}" in line
     assert "Traceback" not in demo.stdout + demo.stderr
+    assert "acts: compliance" in demo.stdout
+    assert not (tmp_path / "demo" / "governance-keeper.log").exists()
     assert "cannot read sanctions list" in (tmp_path / "demo" / "screening-keeper.log").read_text()
     assert (tmp_path / "demo" / "demo-error.log").read_text().startswith("Traceback")
     assert_nothing_left(demo.stdout)
