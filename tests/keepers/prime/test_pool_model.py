@@ -8,7 +8,7 @@ import math
 from decimal import Decimal, getcontext
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from keepers.prime import PoolModel, RateModel
@@ -100,13 +100,18 @@ def test_sec_26__compound__a_year_at_310_percent_in_one_gap_or_twelve_agree():
     gaps=st.lists(st.integers(1, 200 * YEAR), min_size=1, max_size=8),
     spread_bps=st.integers(0, 2**16 - 1),
 )
+# Found by a fresh-clone run (2026-11-27): at an index near its ceiling one scaled unit is worth
+# about 2^108 units of debt, and the charge's scaled amount is rounded up by up to one unit.
+@example(base=0, top=3806, kink=1, debt=112, gaps=[1, 6_251_173_125], spread_bps=65219)
 def test_sec_25__any_accepted_model__the_accrual_stays_within_its_fields_forever(
     base, top, kink, debt, gaps, spread_bps
 ):
     """SEC-25 over the accepted parameter space: whatever the model (any rate up to the cap), the
     debt (up to 2^100 units), the spread (any uint16) and the gaps (up to 1,600 years at full
     utilisation), every field the pool stores stays within its width (index 216 bits, amounts
-    128): no accrual can revert, so the pool never freezes; the index saturates at its ceiling."""
+    128): no accrual can revert, so the pool never freezes; the index saturates at its ceiling. The
+    total debt passes MAX_TOTAL_DEBT by at most the borrow and one scaled unit's worth at the index
+    (a clipped spread charge's scaled amount is rounded up), far within 128 bits."""
     from keepers.prime.pool_model import PoolModel
 
     slope1 = min(top, BPS) - min(base, min(top, BPS))
@@ -121,7 +126,8 @@ def test_sec_25__any_accepted_model__the_accrual_stays_within_its_fields_forever
         pool.accrue(now)
         pool.charge("a", spread_bps, now)
         assert RAY <= pool.index_ray <= MAX_INDEX_RAY
-        assert pool.total_debt <= MAX_TOTAL_DEBT + debt + 1
+        assert pool.total_debt <= MAX_TOTAL_DEBT + debt + pool.index_ray // RAY + 1
+        assert pool.total_debt < 2**127
         assert max(pool.reserves, pool.cash, pool.total_scaled) < 2**128
         assert pool.accounts["a"].scaled < 2**128
 
