@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from keepers.compliance.onboarding import OnChainInvestor, parse_kyc_file, plan
-from keepers.core.chain import connected, load_account
+from keepers.core.chain import announce_sent, connected, load_account
 
 ZERO = "0x0000000000000000000000000000000000000000"
 
@@ -30,9 +30,10 @@ def onboard(kyc_file: Path, network_choice: str, account_alias: str) -> dict:
                 identity_expiry=profile.kycExpiry,
             )
             action = plan(kyc, state)
+            receipt = None
             try:
                 if action == "register":
-                    registry.registerInvestor(
+                    receipt = registry.registerInvestor(
                         kyc.wallet,
                         kyc.identity,
                         kyc.country,
@@ -41,17 +42,21 @@ def onboard(kyc_file: Path, network_choice: str, account_alias: str) -> dict:
                         sender=sender,
                     )
                 elif action == "update-profile":
-                    registry.setInvestorProfile(
+                    receipt = registry.setInvestorProfile(
                         kyc.identity, kyc.country, kyc.investor_class, kyc.expiry, sender=sender
                     )
             except ContractLogicError as err:
                 action = f"error: reverted {type(err).__name__} {err}"
+            if receipt is not None:
+                announce_sent(f"line {kyc.line}: {action} {kyc.wallet}", receipt)
             rows.append(
                 {
                     "line": kyc.line,
                     "wallet": kyc.wallet,
                     "identity": kyc.identity,
                     "outcome": action,
+                    # The transaction sent for the row (none when nothing was sent).
+                    "tx_hash": None if receipt is None else str(receipt.txn_hash),
                 }
             )
     rows.sort(key=lambda r: r["line"])

@@ -31,8 +31,8 @@ def quiet_ape() -> None:
     `trace.show()`), also for the reverts a read expects (a probe of a contract that may not
     answer). For a command whose stdout is its answer and whose refusal is one line: ape's logger
     at WARNING, its warnings on stderr, and no trace printed (the revert itself is still raised and
-    reported in one line). NOT kept: ape's INFO lines of a sent transaction (its hash); the
-    command's own answer names what it sent (helper-74's L-4, open: see the stop note)."""
+    reported in one line). NOT kept: ape's INFO lines of a sent transaction: the command names
+    each transaction it sends itself, one `sent:` line on stderr each (`announce_sent`)."""
     from ape.logging import ClickHandler, LogLevel, logger
     from ape_ethereum.trace import Trace
 
@@ -41,6 +41,24 @@ def quiet_ape() -> None:
         if isinstance(handler, ClickHandler):
             handler.echo_kwargs = {level: {"err": True} for level in _APE_LEVELS}
     Trace.show = _no_trace  # type: ignore[method-assign]
+
+
+def announce_sent(what: str, receipt) -> None:
+    """Under the `quantera` CLI (QUIET), one line on stderr naming a transaction it sent: what it
+    was, its hash, block and gas, so an operator holds the hash of everything sent, also when a
+    later step of the command is refused (that refusal stays the last line, `error: ...`). The
+    answer (a table, or strict JSON with --json) stays alone on stdout. Silent elsewhere (keepers,
+    scripts and tests keep their own records); with --debug, ape's own lines say it."""
+    if not QUIET or receipt is None or not hasattr(receipt, "txn_hash"):
+        return
+    import click
+
+    gas = getattr(receipt, "gas_used", None)
+    click.echo(
+        f"sent: {what}: {receipt.txn_hash} (block {receipt.block_number}"
+        + (f", gas {gas:,})" if gas is not None else ")"),
+        err=True,
+    )
 
 
 #: ape's level names as its ClickHandler looks them up (`record.levelname.lower()`).

@@ -74,13 +74,18 @@ def _shown(internal_type: str | None, value) -> str:
 
 
 def send_or_explain(what: str, send):
-    """Runs `send()` (a transaction); a revert becomes a one-line QuanteraError naming `what`."""
+    """Runs `send()` (a transaction); a revert becomes a one-line QuanteraError naming `what`.
+    Under the CLI, what was sent is named on stderr (keepers.core.chain.announce_sent)."""
     from ape.exceptions import ContractLogicError
 
+    from keepers.core.chain import announce_sent
+
     try:
-        return send()
+        receipt = send()
     except ContractLogicError as err:
         raise QuanteraError(f"{what} reverted: {revert_line(err)}") from None
+    announce_sent(what, receipt)
+    return receipt
 
 
 def call_or_explain(what: str, contract, method: str, *args):

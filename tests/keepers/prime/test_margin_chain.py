@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from dataclasses import dataclass
 from decimal import Decimal
@@ -158,12 +159,27 @@ def margin(capsys, *args):
 
     code = main(["margin", *args])
     captured = capsys.readouterr()
+    SENT[:] = sent_lines(captured.err)
     if code == 0 and "--json" in args:
         return 0, json.loads(captured.out[captured.out.index("{") :])
     assert "Traceback" not in captured.err
-    lines = captured.err.strip().splitlines()
+    lines = captured.err.strip().splitlines()[len(SENT) :]
     assert len(lines) <= 1, captured.err
     return code, (lines or [""])[-1]
+
+
+#: The `sent:` lines of the last `margin` command (what it sent, in order).
+SENT: list[str] = []
+
+
+def sent_lines(stderr: str) -> list[str]:
+    """L-4: a command names each transaction it sent on stderr, one `sent: WHAT: 0xHASH (block N,
+    gas G)` line each, before anything else it says there (a refusal stays the last line)."""
+    lines = stderr.strip().splitlines()
+    sent = [line for line in lines if line.startswith("sent: ")]
+    assert lines[: len(sent)] == sent, stderr
+    assert all(re.search(r": 0x[0-9a-f]{64} \(block \d+, gas [\d,]+\)$", line) for line in sent)
+    return sent
 
 
 def ok(capsys, *args) -> dict:
@@ -179,6 +195,13 @@ def test_prm_35__cli__open_deposit_borrow_positions_health_repay_withdraw(prime_
     me = ["--network", c.network, "--account", f"TEST::{CLI_CLIENT}", "--json"]
     opened = ok(capsys, "open", *me)
     assert opened["account"].lower() == CLI_ID
+    # L-4: the command named the transaction it sent, and the chain has it from the client.
+    [line] = SENT
+    assert line.startswith("sent: opening the account: 0x")
+    from ape import chain
+
+    tx = chain.provider.web3.eth.get_transaction(line.split(": ")[2].split()[0])
+    assert tx["from"] == c.acct[CLI_CLIENT].address and tx["to"] == c.broker.address
     c.credit(CLI_ID)
     deposited = ok(capsys, "deposit", "QNDX", "1000", *me)
     assert deposited["ratio_bps"] is None  # no debt yet
@@ -508,10 +531,11 @@ def test_prm_33__bot__on_silverback__liquidates_a_liquidatable_account(prime_cha
 
 
 def one_line_error(done) -> str:
-    """The error line of a `quantera` process that failed: exit 1, no traceback, one line."""
+    """The error line of a `quantera` process that failed: exit 1, no traceback, one line (after
+    the `sent:` lines of what it sent before the refusal, if any)."""
     assert done.returncode == 1, (done.returncode, done.stdout[-1000:], done.stderr[-2000:])
     assert "Traceback" not in done.stderr, done.stderr[-2000:]
-    lines = done.stderr.strip().splitlines()
+    lines = done.stderr.strip().splitlines()[len(sent_lines(done.stderr)) :]
     assert len(lines) == 1 and lines[0].startswith("error: "), done.stderr[-2000:]
     return lines[0]
 
