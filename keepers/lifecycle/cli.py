@@ -333,12 +333,13 @@ class _Session:
         fund_ref: str | None,
         account_alias: str | None = None,
         db_url: str | None = None,
+        db=None,
     ):
         from keepers.core.chain import load_account, unlock_account
         from keepers.lifecycle.funds import registries_of, resolve_fund
 
         self.record = record
-        self.fund = resolve_fund(registries_of(record, _store(db_url)), fund_ref)
+        self.fund = resolve_fund(registries_of(record, _store(db_url, db)), fund_ref)
         self.registry = self.fund.registry
         self.vault = self.fund.vault
         self.account = None
@@ -610,8 +611,8 @@ def fund_strike(fund_ref, network_choice, account_alias, dry_run, db_url, as_jso
     if not dry_run and account_alias is None:
         raise QuanteraError("--account is required to strike (or give --dry-run)")
     with connected(network_choice) as record:
-        s = _Session(record, fund_ref, None if dry_run else account_alias, db_url)
         db = store.open_store(db_url)
+        s = _Session(record, fund_ref, None if dry_run else account_alias, db_url, db)
         keeper = LifecycleKeeper(db, record, s.registry, french_rf(), s.account)
         block = chain.blocks.head
         head = Head(int(block.number), int(block.timestamp))
@@ -740,8 +741,8 @@ def fund_declare(fund_ref, network_choice, account_alias, dry_run, db_url, as_js
     if not dry_run and account_alias is None:
         raise QuanteraError("--account is required to declare (or give --dry-run)")
     with connected(network_choice) as record:
-        s = _Session(record, fund_ref, None if dry_run else account_alias, db_url)
         db = store.open_store(db_url)
+        s = _Session(record, fund_ref, None if dry_run else account_alias, db_url, db)
         keeper = LifecycleKeeper(db, record, s.registry, french_rf(), s.account)
         declarer = keeper.declarer(s.fund)
         if declarer is None:
@@ -799,17 +800,20 @@ def _funds(registries: list, fund_ref: str | None) -> list:
     return funds
 
 
-def _store(db_url: str | None = None):
+def _store(db_url: str | None = None, opened=None):
     """The keeper store whose funds' registries are looked in besides the record's: only on the
     announced local demo (`keepers.core.chain.on_followed_demo`: its fund stack is built beside the
     record), named by `--db-url` or $QUANTERA_DB_URL (the demo's by default). Elsewhere None: a row
     in a shared store is no reason to act on, or show, a contract the deployment record does not
-    name."""
+    name. `opened`: the command's engine on that same store (`store.open_store(db_url)`), used
+    instead of opening it a second time."""
     from keepers.core import store
     from keepers.core.chain import on_followed_demo
 
     url = db_url or os.environ.get(store.DB_URL_ENV)
-    return store.open_store(url) if url and on_followed_demo() else None
+    if not (url and on_followed_demo()):
+        return None
+    return opened if opened is not None else store.open_store(url)
 
 
 def _fee_table(report: dict, share_decimals: int, asset_decimals: int) -> Table:
@@ -847,7 +851,7 @@ def fund_fees(fund_ref, network_choice, db_url, as_json) -> None:
         db = store.open_store(db_url)
         head = chain.blocks.head
         reports, tables = [], []
-        for f in _funds(registries_of(record, _store(db_url)), fund_ref):
+        for f in _funds(registries_of(record, _store(db_url, db)), fund_ref):
             report = fee_report(f, int(head.timestamp), record.block or 0, int(head.number), db)
             reports.append(report)
             tables.append(_fee_table(report, int(f.share.decimals()), int(f.asset.decimals())))
@@ -886,7 +890,7 @@ def fund_fees_collect(fund_ref, network_choice, account_alias, min_interval, db_
     interval = collect_interval_seconds(min_interval)  # checked before connecting
     with connected(network_choice) as record:
         db = store.open_store(db_url)
-        registries = registries_of(record, _store(db_url))
+        registries = registries_of(record, _store(db_url, db))
         if fund_ref is None:
             targets = [(registry, None) for registry in registries]
         else:
