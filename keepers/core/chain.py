@@ -69,6 +69,20 @@ def _no_trace(self, verbose: bool = False, file=None) -> None:
     return None
 
 
+@contextmanager
+def untraced() -> Iterator[None]:
+    """No call trace printed inside (ape prints one to stdout for every reverted call, also for a
+    revert the caller expects and reports itself: a probe, or a revert read again to decode it)."""
+    from ape_ethereum.trace import Trace
+
+    shown = Trace.show
+    Trace.show = _no_trace  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        Trace.show = shown  # type: ignore[method-assign]
+
+
 def resolve_network(network_choice: str | None) -> str:
     """The network a command talks to: `network_choice` when given, else the local demo that
     `make demo SERVE=1` keeps up (announced in .quantera/demo.json, `keepers.core.running_demo`).

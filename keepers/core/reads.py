@@ -170,6 +170,7 @@ class ApeReads(Web3Reads):
         from ape.contracts.base import ContractTransactionHandler
         from ape.exceptions import ContractLogicError as ApeRevert
 
+        from keepers.core.chain import untraced
         from keepers.core.errors import revert_line
 
         contract, name, args = call.call
@@ -179,7 +180,8 @@ class ApeReads(Web3Reads):
         if isinstance(method, ContractTransactionHandler):  # not `view` (a quote): eth_call it
             method = method.call
         try:
-            method(*args, block_id=call.block)
+            with untraced():  # the revert is this read's answer, not an error to show
+                method(*args, block_id=call.block)
         except ApeRevert as revert:
             return ReadFailure.of(call, revert_line(revert), revert)
         return super()._revert(call, err)  # answered through ape: the first revert stands

@@ -98,6 +98,8 @@ def test_demo__bounded_blocks__exits_zero_all_checks_pass_and_leaves_no_process(
     code, stdout, stderr = served_demo.stop()
     assert code == 0, stdout[-3000:] + stderr[-3000:]
     assert "FAIL" not in stdout and stdout.count("pass") == 28
+    # No revert trace of ape's among the tables (an expected revert is the demo's to report).
+    assert "reverted without message" not in stdout and "-> <?>" not in stdout
     assert "serving" in stdout and not served_demo.demo_file.exists()
     assert_nothing_left(stdout)
     run = served_demo.workdir / "run"  # the demo's --dir
