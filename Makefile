@@ -106,8 +106,8 @@ lint-python: $(PY_STAMP) ## Only the Python half of lint: ruff check and ruff fo
 lint-solidity: $(NODE_STAMP) ## Only the Solidity half of lint: forge fmt --check on contracts/ and interfaces/
 	forge fmt --check $$(find contracts interfaces -name '*.sol' | sort)
 
-# Eight jobs at once (each test job starts its own anvils on ports of their choosing and its own
-# PostgreSQL on a Unix socket): the contract suite in three; the keeper tests that mostly wait on
+# Nine jobs at once (each test job starts its own anvils on ports of their choosing and its own
+# PostgreSQL on a Unix socket): the contract suite in four; the keeper tests that mostly wait on
 # running processes and 1-second blocks — the demo, the live deployments, the fault drills — each
 # its own job, beside the quick keeper suite; and slither (`make audit`: under 2 CPU-minutes, no
 # chain, writes nothing the tests read). Most of each test job waits on a chain, so they share two
@@ -138,16 +138,16 @@ KEEPER_DRILL_TESTS := tests/keepers/core/test_fault_drills.py \
 test: ## Install, lint, build, then run every test and the audit (contract suites, keeper suite, deployment/demo and drill tests, slither, in parallel)
 	$(MAKE) --no-print-directory -j3 --output-sync=target install $(AUDIT_STAMP) $(MORPHO_BUILD) system-packages
 	$(MAKE) --no-print-directory lint build
-	$(MAKE) --no-print-directory -j8 --output-sync=target SYSTEM_PACKAGES_CHECKED=1 \
+	$(MAKE) --no-print-directory -j9 --output-sync=target SYSTEM_PACKAGES_CHECKED=1 \
 	  test-demo test-contracts-lifecycle-stateful test-contracts-lifecycle test-contracts-core \
-	  test-deploys test-keepers test-drills audit
+	  test-contracts-markets test-deploys test-keepers test-drills audit
 
 system-packages:
 	@$(MAKE) --no-print-directory chromium
 	@$(MAKE) --no-print-directory redis-server
 
-# The contract suite in three processes (each its own anvil), longest first: the lifecycle state
-# machines, the rest of the lifecycle suite, the other domains. Most of each waits on anvil, so
+# The contract suite in four processes (each its own anvil), longest first: the lifecycle state
+# machines, the rest of the lifecycle suite, the other domains in two. Most of each waits on anvil, so
 # they share the two cores well (one lifecycle job had become the critical path of a fresh-clone
 # run: 20m46s). `test-contracts` runs the whole suite in one.
 LIFECYCLE_STATEFUL := $(wildcard tests/contracts/lifecycle/test_*_stateful.py)
@@ -160,8 +160,16 @@ test-contracts-lifecycle-stateful: build
 test-contracts-lifecycle: build
 	$(BIN)/ape test tests/contracts/lifecycle -q --durations=5 $(addprefix --ignore=,$(LIFECYCLE_STATEFUL))
 
+# Outside the lifecycle, two jobs by domain (one job had become the run's tail, the last five
+# minutes of a fresh-clone run on one core while the other idled): CONTRACT_CORE_DOMAINS and the
+# rest (CONTRACT_MARKET_DOMAINS). test_make_jobs checks every folder of tests/contracts/ is in one.
+CONTRACT_CORE_DOMAINS := access compliance identity libraries oracles rebalancing risk token vault
+CONTRACT_MARKET_DOMAINS := liquidity prime
 test-contracts-core: build
-	$(BIN)/ape test tests/contracts -q --durations=5 --ignore=tests/contracts/lifecycle
+	$(BIN)/ape test $(addprefix tests/contracts/,$(CONTRACT_CORE_DOMAINS)) -q --durations=5
+
+test-contracts-markets: build
+	$(BIN)/ape test $(addprefix tests/contracts/,$(CONTRACT_MARKET_DOMAINS)) -q --durations=5
 
 # build first: the demo test runs `ape run`, which must not start a second compile of its own.
 test-keepers: build

@@ -52,3 +52,15 @@ def test_make_jobs__served_demo_fixtures_used_outside_the_console__none():
         if "console" not in p.parts and uses_served_demo(p)
     ]
     assert users == ["tests/keepers/demo/test_deploy_and_demo.py"], users
+
+
+def test_make_jobs__contract_domains__each_folder_in_exactly_one_job():
+    """The contract suite's jobs: the lifecycle (two jobs of its own) and the other domains split
+    in two (CONTRACT_CORE_DOMAINS, CONTRACT_MARKET_DOMAINS): each folder holding tests in exactly
+    one, and no test file outside a folder (it would run in none)."""
+    contracts = ROOT / "tests/contracts"
+    folders = sorted(p.parent.name for p in contracts.glob("*/test_*.py"))
+    core, markets = make_list("CONTRACT_CORE_DOMAINS"), make_list("CONTRACT_MARKET_DOMAINS")
+    assert not set(core) & set(markets)
+    assert set(folders) == {*core, *markets, "lifecycle"}
+    assert not list(contracts.glob("test_*.py"))
