@@ -174,8 +174,7 @@ test-contracts-markets: build
 # build first: the demo test runs `ape run`, which must not start a second compile of its own.
 test-keepers: build
 	$(BIN)/pytest tests/keepers -q -p no:ape_test --durations=5 \
-	  $(addprefix --ignore=,tests/keepers/console tests/keepers/demo/test_deploy_and_demo.py \
-	  $(KEEPER_DEPLOY_TESTS) $(KEEPER_DRILL_TESTS))
+	  $(addprefix --ignore=,tests/keepers/console $(KEEPER_DEPLOY_TESTS) $(KEEPER_DRILL_TESTS))
 
 test-demo: build chromium
 	$(BIN)/pytest $(KEEPER_DEMO_TESTS) -q -p no:ape_test --durations=5 -rs
