@@ -93,6 +93,18 @@ def _profile(
     click.echo(
         "top frame: " + ", ".join(f"{op} x{own[op]} = {own_gas[op]:,}" for op in sorted(own))
     )
+    # Every frame's own opcodes by depth (a CALL's cost is the caller's, less what its callee used).
+    by_depth: dict[int, collections.Counter] = collections.defaultdict(collections.Counter)
+    for log in logs:
+        if log["op"] not in ("CALL", "STATICCALL", "DELEGATECALL", "CALLCODE", "CREATE", "CREATE2"):
+            by_depth[log["depth"]][log["op"]] += log["gasCost"]
+    for level in sorted(by_depth)[:3]:
+        top = by_depth[level].most_common(12)
+        total = sum(by_depth[level].values())
+        click.echo(
+            f"depth {level} own opcodes ({total:,} without calls): "
+            + ", ".join(f"{op} {g:,}" for op, g in top)
+        )
     click.echo(
         f"intrinsic 21,000 + calldata {calldata:,} ({len(data):,} bytes); executed {executed:,}; "
         f"refunded {executed - receipt.gas_used:,}; receipt {receipt.gas_used:,}"

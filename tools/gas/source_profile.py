@@ -91,8 +91,9 @@ def _compile(contract: str, source: str) -> dict:
         capture_output=True,
         text=True,
         cwd=ROOT,
-        check=True,
     )
+    if out.returncode != 0:
+        raise SystemExit(f"solc-front failed: {out.stderr.strip()[-2000:]}")
     result = json.loads(out.stdout)
     errors = [e for e in result.get("errors", []) if e["severity"] == "error"]
     if errors:
