@@ -20,7 +20,7 @@ export PYTHONUNBUFFERED := 1
 PY_STAMP   := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: FORCE install build sizes lint lint-python lint-solidity chromium system-packages test test-demo test-contracts test-contracts-lifecycle-stateful test-contracts-lifecycle test-contracts-core test-keepers test-deploys test-drills redis-server bench demo audit audit-check clean lock help
+.PHONY: FORCE install build sizes lint lint-python lint-solidity lint-alerts prometheus chromium system-packages test test-demo test-contracts test-contracts-lifecycle-stateful test-contracts-lifecycle test-contracts-core test-keepers test-deploys test-drills redis-server bench demo audit audit-check clean lock help
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
@@ -95,7 +95,18 @@ sizes: build ## Record every deployable contract's runtime size in benchmarks/co
 # Static checks, in seconds: ruff (lint rules and formatting, configured in pyproject.toml) over the
 # Python tree, and forge's formatter (foundry.toml [fmt]) over the Solidity sources; it only parses,
 # never compiles. `make test` runs them first.
-lint: lint-python lint-solidity ## Check Python (ruff) and Solidity (forge fmt) style; rewrites nothing
+lint: lint-python lint-solidity lint-alerts ## Check Python (ruff) and Solidity (forge fmt) style, and the alert rules; rewrites nothing
+
+# The alert rules (ops/prometheus): promtool checks them and runs their unit tests (each alert fires
+# on the series that should fire it), and checks the example scrape configuration. promtool comes
+# with Debian's `prometheus` package (`make prometheus`, as root); without it, under CI, this fails.
+lint-alerts:
+	@if command -v promtool >/dev/null; then \
+	  promtool check rules ops/prometheus/alerts.yml && \
+	  promtool test rules ops/prometheus/alerts.test.yml && \
+	  promtool check config ops/prometheus/prometheus.yml; \
+	else echo "promtool is not installed (apt-get install prometheus): the alert rules are not checked" >&2; \
+	  test -z "$(CI)"; fi
 
 lint-python: $(PY_STAMP) ## Only the Python half of lint: ruff check and ruff format --check
 	$(BIN)/ruff check .
@@ -145,6 +156,7 @@ test: ## Install, lint, build, then run every test and the audit (contract suite
 system-packages:
 	@$(MAKE) --no-print-directory chromium
 	@$(MAKE) --no-print-directory redis-server
+	@$(MAKE) --no-print-directory prometheus
 
 # The contract suite in four processes (each its own anvil), longest first: the lifecycle state
 # machines, the rest of the lifecycle suite, the other domains in two. Most of each waits on anvil, so
@@ -208,6 +220,13 @@ redis-server:
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null) \
 	      || echo "redis-server could not be installed: the distributed-runner drill will be skipped" >&2; \
 	  else echo "redis-server is not installed (apt-get install redis-server): the distributed-runner drill will be skipped" >&2; fi; }
+
+prometheus:
+	@test -n "$(SYSTEM_PACKAGES_CHECKED)" || command -v promtool >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null) \
+	      || echo "prometheus could not be installed: promtool will not check the alert rules" >&2; \
+	  else echo "prometheus is not installed (apt-get install prometheus): promtool will not check the alert rules" >&2; fi; }
 
 bench: sizes ## Measure gas from real receipts on anvil into benchmarks/ (and the contract sizes)
 	$(BIN)/ape run bench

@@ -27,6 +27,7 @@ from keepers.core import store
 from keepers.core.bot import keeper_bot
 from keepers.core.faults import crash_point
 from keepers.core.logs import fetch_logs
+from keepers.core.metrics import observed
 from keepers.core.record import connected_record
 from keepers.core.scan import finish_scan, scan_range
 
@@ -87,6 +88,7 @@ def catch_up(startup_state: StateSnapshot) -> dict:
 
 
 @bot.on_(chain.blocks)
+@observed("governance")
 def on_block(block) -> dict:
     """Stores the block's governance logs and reports pending timelocked operations."""
     with store.keeper_lock(engine, KEEPER_NAME) as mine:

@@ -21,23 +21,29 @@ from the cursor).
 from __future__ import annotations
 
 import os
+import time
 
 from ape import chain, project
+from ape.exceptions import ContractLogicError
 from ape.logging import logger
 from silverback import StateSnapshot
 
 from keepers.compliance import store as compliance_store
-from keepers.compliance.screening import Match, load_sanctions, screen
-from keepers.core import store
+from keepers.compliance.screening import Match, RefreshingList, screen
+from keepers.core import metrics, store
 from keepers.core.bot import keeper_bot
+from keepers.core.errors import QuanteraError
 from keepers.core.faults import crash_point
 from keepers.core.jsonable import to_jsonable
 from keepers.core.logs import fetch_logs
+from keepers.core.metrics import observed
 from keepers.core.record import connected_record, share_contracts
 from keepers.core.scan import finish_scan, scan_range, transaction_is_canonical
 
 KEEPER_NAME = "screening"
 SANCTIONS_ENV = "QUANTERA_SANCTIONS_LIST"
+REFRESH_ENV = "QUANTERA_SANCTIONS_REFRESH_SECONDS"
+REFRESH_SECONDS = 3_600  # the list is read again at most this often (and at every start)
 ZERO = "0x0000000000000000000000000000000000000000"
 
 bot = keeper_bot("screening")
@@ -45,7 +51,9 @@ record = connected_record()
 registry = project.IdentityRegistry.at(record.address_of("IdentityRegistry"))
 securities = share_contracts(record)
 engine = store.open_store()
-sanctions = load_sanctions(os.environ.get(SANCTIONS_ENV))
+sanctions_list = RefreshingList(
+    os.environ.get(SANCTIONS_ENV), float(os.environ.get(REFRESH_ENV, REFRESH_SECONDS)), time.time()
+)
 _registry_events = [registry.IdentityRegistered.abi]
 # Every security's Transfer has the ERC-20 signature: one ABI serves the tokens and the shares.
 _transfer_events = [project.SecurityToken.at(securities[0]).Transfer.abi]
@@ -128,8 +136,8 @@ def decide(matches: list[Match], block_number: int, block_timestamp: int) -> int
                 "ent_num": m.entry.ent_num,
                 "entry_name": m.entry.name,
                 "program": m.entry.program,
-                "list_source": sanctions.source,
-                "list_version": sanctions.version,
+                "list_source": sanctions_list.current.source,
+                "list_version": sanctions_list.current.version,
                 "decided_at": block_timestamp,
                 "block_number": block_number,
                 "action": "freeze",
@@ -155,7 +163,12 @@ def enforce_pending() -> int:
         if bot.signer is None:
             logger.warning(f"sanctions match {decision.wallet} left pending: no signer configured")
             continue
-        receipt = registry.freeze(decision.wallet, sender=bot.signer)
+        try:
+            receipt = registry.freeze(decision.wallet, sender=bot.signer)
+        except ContractLogicError as err:
+            metrics.failed(metrics.reason_of(err))
+            raise
+        metrics.sent()
         crash_point("screening.after_freeze")
         compliance_store.complete_decision(
             engine, decision.id, "frozen", to_jsonable(receipt.txn_hash), receipt.block_number
@@ -165,33 +178,61 @@ def enforce_pending() -> int:
 
 
 def cycle(block, rescreen_all: bool) -> dict:
-    """One cycle under the keeper's lock: catch up on logs, screen, freeze what is pending."""
+    """One cycle: the list read again when due (outside the lock: a slow source holds no other
+    worker), then under the keeper's lock: catch up on logs, screen, freeze what is pending. The
+    list is refreshed before the new wallets are taken, so a failed read never skips them: they
+    are screened against the list in hand."""
+    rescreen_all = refresh_list() or rescreen_all
     with store.keeper_lock(engine, KEEPER_NAME) as mine:
         if not mine:
             return {"skipped": True}  # another worker is in a cycle; the next block catches up
         reopened = recheck_recent_freezes(block.number)
         new = sync_to(block.number)
         wallets = compliance_store.known_wallets(engine, chain.chain_id) if rescreen_all else new
-        decided = decide(screen(wallets, sanctions), block.number, block.timestamp)
+        decided = decide(screen(wallets, sanctions_list.current), block.number, block.timestamp)
+        metrics.SANCTIONS_DECISIONS.labels(KEEPER_NAME).inc(decided)
         crash_point("screening.after_decide")
         return {
             "new_wallets": len(new),
             "new_decisions": decided,
             "reopened": reopened,
             "freezes_sent": enforce_pending(),
+            "list_refresh_failures": sanctions_list.failures,
         }
+
+
+def refresh_list() -> bool:
+    """Reads the list again when due (`RefreshingList`); a new version re-screens every known
+    wallet. A failed read or a refused list is a warning: the keeper screens on with the list in
+    hand (and the "not refreshed" alert fires once it is two intervals old)."""
+    try:
+        changed = sanctions_list.refresh(time.time())
+    except QuanteraError as err:
+        logger.warning(f"sanctions list not refreshed (screening with the one in hand): {err}")
+        changed = False
+    export_list()
+    if changed:
+        logger.info(f"sanctions list changed: version {sanctions_list.current.version[:12]}")
+    return changed
+
+
+def export_list() -> None:
+    metrics.SANCTIONS_LOADED.labels(KEEPER_NAME).set(sanctions_list.loaded_at)
+    metrics.SANCTIONS_INTERVAL.labels(KEEPER_NAME).set(sanctions_list.interval)
+    metrics.SANCTIONS_ENTRIES.labels(KEEPER_NAME).set(len(sanctions_list.current.by_address))
 
 
 @bot.on_startup()
 def catch_up(startup_state: StateSnapshot) -> dict:
     """Catches up on logs, then re-screens every known wallet (the list may have changed)."""
     return {
-        "list_entries": len(sanctions.by_address),
+        "list_entries": len(sanctions_list.current.by_address),
         **cycle(chain.blocks.head, rescreen_all=True),
     }
 
 
 @bot.on_(chain.blocks)
+@observed("screening")
 def on_block(block) -> dict:
     """Screens the wallets first seen in this block and enforces pending decisions."""
     return cycle(block, rescreen_all=False)

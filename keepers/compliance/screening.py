@@ -12,7 +12,10 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import math
 import re
+import time
+import urllib.parse
 import urllib.request
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -23,7 +26,13 @@ from keepers.core.errors import QuanteraError
 
 SDN_COLUMNS = 12
 ADDRESS_PATTERN = re.compile(r"Digital Currency Address - ([A-Z0-9]+) (0x[0-9a-fA-F]{40})\b")
-FETCH_TIMEOUT_SECONDS = 30
+FETCH_TIMEOUT_SECONDS = 30  # the whole download, not each read
+MAX_LIST_BYTES = 64 * 1024 * 1024  # OFAC's SDN.CSV is about 5 MB
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+# A new version with fewer than this share of the entries in hand is refused (kept: the old list):
+# a truncated or emptied download must not lift sanctions.
+MIN_KEPT_SHARE = 0.5
+MAX_REFRESH_SECONDS = 86_400
 
 
 @dataclass(frozen=True)
@@ -79,18 +88,79 @@ def parse_sdn_csv(text: str, source: str = "<text>") -> dict[str, SanctionsEntry
 
 
 def load_sanctions(source: str | None = None) -> SanctionsList:
-    """Reads the list from a path or an http(s) URL (the shipped sample when `source` is None)."""
+    """Reads the list from a path or an https URL (the shipped sample when `source` is None);
+    plain http only from a loopback host. A download has FETCH_TIMEOUT_SECONDS in all and at most
+    MAX_LIST_BYTES; whatever goes wrong (transport, server, CSV) is one QuanteraError."""
     source = source or str(sample_path())
     try:
-        if source.startswith(("http://", "https://")):
-            with urllib.request.urlopen(source, timeout=FETCH_TIMEOUT_SECONDS) as response:
-                raw = response.read()
-        else:
-            raw = Path(source).read_bytes()
-    except OSError as err:
+        raw = _fetch(source) if "://" in source else Path(source).read_bytes()
+        text = raw.decode("utf-8", errors="replace")
+        return SanctionsList(source, hashlib.sha256(raw).hexdigest(), parse_sdn_csv(text, source))
+    except QuanteraError:
+        raise
+    except Exception as err:  # noqa: BLE001 - any failure of a read is the list not read
         raise QuanteraError(f"cannot read sanctions list {source}: {err}") from None
-    text = raw.decode("utf-8", errors="replace")
-    return SanctionsList(source, hashlib.sha256(raw).hexdigest(), parse_sdn_csv(text, source))
+
+
+def _fetch(url: str) -> bytes:
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme != "https" and not (parts.scheme == "http" and parts.hostname in LOOPBACK):
+        raise QuanteraError(f"sanctions list {url}: only https (or http from loopback) is read")
+    deadline = time.monotonic() + FETCH_TIMEOUT_SECONDS
+    chunks, size = [], 0
+    with urllib.request.urlopen(url, timeout=FETCH_TIMEOUT_SECONDS) as response:
+        while chunk := response.read1(64 * 1024):  # one receive at a time: the deadline holds
+            size += len(chunk)
+            if size > MAX_LIST_BYTES:
+                raise QuanteraError(f"sanctions list {url}: over {MAX_LIST_BYTES} bytes")
+            if time.monotonic() > deadline:
+                raise QuanteraError(f"sanctions list {url}: not read in {FETCH_TIMEOUT_SECONDS} s")
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+class RefreshingList:
+    """The sanctions list a long-running keeper screens with, read again from its source every
+    `interval` seconds (a URL or a file the operator replaces). A failed read, an empty list or one
+    that lost more than half its entries keeps the list in hand, is counted (`failures`), and is
+    tried again only after another interval: a source that is down is not asked every block.
+    `loaded_at` is the time of the last successful read, what the "sanctions list not refreshed"
+    alert watches (against twice `interval`)."""
+
+    def __init__(self, source: str | None, interval: float, now: float) -> None:
+        if not (math.isfinite(interval) and 0 < interval <= MAX_REFRESH_SECONDS):
+            raise QuanteraError(
+                f"sanctions refresh interval must be in (0, {MAX_REFRESH_SECONDS}] s: {interval}"
+            )
+        self.source, self.interval = source, interval
+        self.current = load_sanctions(source)
+        if not self.current.by_address:
+            raise QuanteraError(f"sanctions list {self.current.source} holds no address")
+        self.loaded_at = self.tried_at = now
+        self.failures = 0
+
+    def refresh(self, now: float) -> bool:
+        """Reads the list again if an interval has passed since the last try; returns whether its
+        version (the sha256 of its bytes) changed. Raises QuanteraError (counted) when the read
+        fails or the new list is refused."""
+        if now - self.tried_at < self.interval:
+            return False
+        self.tried_at = now
+        try:
+            fresh = load_sanctions(self.source)
+            kept = len(fresh.by_address) / len(self.current.by_address)
+            if kept < MIN_KEPT_SHARE:
+                raise QuanteraError(
+                    f"sanctions list {fresh.source} refused: {len(fresh.by_address)} addresses "
+                    f"where {len(self.current.by_address)} were listed (kept the list in hand)"
+                )
+        except QuanteraError:
+            self.failures += 1
+            raise
+        self.loaded_at = now
+        changed = fresh.version != self.current.version
+        self.current = fresh
+        return changed
 
 
 def screen(wallets: Iterable[str], sanctions: SanctionsList) -> list[Match]:

@@ -26,6 +26,7 @@ import csv
 import html
 import io
 import json
+import logging
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import asynccontextmanager
@@ -61,11 +62,16 @@ from keepers.console.graphql import ConsoleContext, graphql_app
 from keepers.console.guard import MAX_GRAPHQL_BODY_BYTES, SCOPE_TOKEN, ConsoleGuard
 from keepers.console.index import MAX_EVENTS, ChainEvent, EventIndex
 from keepers.console.live import MAX_STREAMS, LiveFeed
+from keepers.console.observe import RequestMetrics, set_refusals
 from keepers.console.pages import Page, all_pages
+from keepers.console.pages.compliance import refusals as compliance_refusals
 from keepers.console.pages.governance import audit_walk
 from keepers.console.render import FILTERS, GuardExtension, fmt_time
 from keepers.console.source import ChainSource, ConsoleError, redact_urls
 from keepers.console.walks import WalkCache, WalksBusy
+from keepers.core.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from keepers.core.metrics import METRIC_ERRORS, exposition
+from keepers.core.reads import NODE_ERRORS
 from keepers.core.spreadsheet import safe_row
 
 HERE = Path(__file__).parent
@@ -350,6 +356,24 @@ def create_app(
             }
         )
 
+    async def metrics_route(request: Request) -> Response:
+        """Prometheus' scrape: the refusals read up to the index's head (bounded, as the compliance
+        page reads them), then every metric of the process."""
+
+        def refresh() -> None:
+            try:
+                set_refusals(compliance_refusals(source, index)["by_code"])
+            except (ConsoleError, *NODE_ERRORS):
+                pass  # no watched token, or the node did not answer: the last counts stay
+            except Exception as err:  # noqa: BLE001 - the metrics are served whatever this read met
+                METRIC_ERRORS.labels("console").inc()
+                logging.getLogger("quantera").warning(
+                    redact_urls(f"console metrics: refusals not read: {err!r}")
+                )
+
+        await run_in_threadpool(refresh)
+        return Response(exposition(), media_type=METRICS_CONTENT_TYPE)
+
     graphql_context = ConsoleContext(source, index, cache, by_slug, walks)
     graphql = graphql_app(lambda: graphql_context)
 
@@ -379,6 +403,7 @@ def create_app(
         Route("/", home),
         Route("/graphql", graphql, methods=["GET", "POST"]),
         Route("/health", health),
+        Route("/metrics", metrics_route),
         Route("/events", events),
         Route("/governance/audit.csv", audit_csv),
         Route("/api/governance/audit", audit_api),
@@ -399,7 +424,10 @@ def create_app(
         body_bytes={"/graphql": MAX_GRAPHQL_BODY_BYTES},
         secret=secret,
     )
-    app = Starlette(routes=routes, lifespan=lifespan, middleware=[guard])
+    known = {"graphql", "health", "metrics", "events", "governance", "api", "actions", "static"}
+    known |= {"vendor", *by_slug}
+    observe = Middleware(RequestMetrics, known=known)
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=[observe, guard])
     app.state.index = index
     app.state.feed = feed
     app.state.source = source

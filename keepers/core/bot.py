@@ -17,10 +17,16 @@ def keeper_bot(name: str):
       in place, so two writers at once or a `kill -9` mid-write left a file that failed every later
       start (found by the kill drill, KPR-4). Our keepers keep what they know in the keeper store,
       never in the snapshot;
-    - served by any worker process of the distributed runner (`serve_from_any_worker`)."""
+    - served by any worker process of the distributed runner (`serve_from_any_worker`);
+    - observed: its metrics served on $QUANTERA_METRICS_PORT when set, its logs JSON lines under
+      $QUANTERA_LOG_FORMAT=json (keepers/core/metrics.py; each bot decorates its block handler
+      with `metrics.observed`)."""
     from silverback import SilverbackBot
     from silverback.settings import Settings
 
+    from keepers.core import metrics
+
+    metrics.serve_from_env(name)
     _harden_snapshots()
     overrides = {} if "SILVERBACK_BOT_NAME" in os.environ else {"BOT_NAME": f"quantera-{name}"}
     bot = SilverbackBot(settings=Settings(**overrides))

@@ -8,6 +8,7 @@ from typing import TypeVar
 
 from ape.exceptions import ContractLogicError
 
+from keepers.core import metrics
 from keepers.core.reads import TRANSPORT_ERRORS
 
 RETRIES = 3
@@ -21,14 +22,21 @@ def with_retries(
     retry_on: tuple[type[BaseException], ...] = TRANSPORT_ERRORS,
 ) -> T:
     """Retries transport failures (`retry_on`) with exponential back-off; a revert is an answer,
-    not retried."""
+    not retried. Counted in the keeper's metrics: a mined transaction as sent, a revert or the last
+    transport failure as failed, by reason."""
     for attempt in range(attempts):
         try:
-            return send()
-        except ContractLogicError:
+            result = send()
+        except ContractLogicError as err:
+            metrics.failed(metrics.reason_of(err))
             raise
-        except retry_on:
+        except retry_on as err:
             if attempt == attempts - 1:
+                metrics.failed(f"transport: {type(err).__name__}")
                 raise
             time.sleep(base_delay * 2**attempt)
+        else:
+            if hasattr(result, "txn_hash"):
+                metrics.sent()
+            return result
     raise AssertionError("unreachable")

@@ -13,6 +13,7 @@ from ape import chain
 from ape.logging import logger
 from eth_utils import to_hex
 
+from keepers.core import metrics
 from keepers.core.faults import crash_point
 from keepers.core.retries import TRANSPORT_ERRORS, with_retries
 
@@ -109,4 +110,5 @@ def record_then_broadcast(txn, record_sent, crash_at: str, send=None) -> str:
     record_sent(int(txn.nonce), raw, tx_hash)
     crash_point(crash_at)
     with_retries(lambda: (send or broadcast)(raw))
+    metrics.sent()
     return tx_hash

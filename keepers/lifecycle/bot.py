@@ -22,10 +22,11 @@ from __future__ import annotations
 from ape import chain
 from silverback import StateSnapshot
 
-from keepers.core import store
+from keepers.core import metrics, store
 from keepers.core.bot import keeper_bot
+from keepers.core.metrics import observed
 from keepers.core.record import connected_record
-from keepers.lifecycle.funds import registry_of
+from keepers.lifecycle.funds import pending_requests, registry_of
 from keepers.lifecycle.keeper import LifecycleKeeper
 from keepers.lifecycle.rates import french_rf
 from keepers.lifecycle.striking import bot_cycle
@@ -36,7 +37,22 @@ keeper = LifecycleKeeper(store.open_store(), record, registry_of(record), french
 
 
 def cycle(block) -> dict:
-    return bot_cycle(keeper, bot.signer, block)
+    result = bot_cycle(keeper, bot.signer, block)
+    if metrics.serving():
+        metrics.guarded("lifecycle", lambda: export_pending(int(block.number)))
+    return result
+
+
+_decimals: dict[str, int] = {}
+
+
+def export_pending(head: int) -> None:
+    """Each fund vault's pending requests of its open period, in whole units, into the keeper's
+    metrics (one read a vault: only when the metrics are served)."""
+    for fund in keeper.funds(head):
+        for vault, deposits, redemptions in pending_requests(fund, _decimals):
+            metrics.PENDING_DEPOSITS.labels(vault).set(deposits)
+            metrics.PENDING_REDEMPTIONS.labels(vault).set(redemptions)
 
 
 @bot.on_startup()
@@ -45,5 +61,6 @@ def startup(startup_state: StateSnapshot) -> dict:
 
 
 @bot.on_(chain.blocks)
+@observed("lifecycle")
 def on_block(block) -> dict:
     return cycle(block)

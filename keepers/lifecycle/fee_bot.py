@@ -23,6 +23,7 @@ from silverback import StateSnapshot
 
 from keepers.core import store
 from keepers.core.bot import keeper_bot
+from keepers.core.metrics import observed
 from keepers.core.record import connected_record
 from keepers.lifecycle.collecting import FeeKeeper
 from keepers.lifecycle.funds import registry_of
@@ -42,5 +43,6 @@ def startup(startup_state: StateSnapshot) -> dict:
 
 
 @bot.on_(chain.blocks)
+@observed("lifecycle-fees")
 def on_block(block) -> dict:
     return cycle(block)

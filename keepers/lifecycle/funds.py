@@ -403,6 +403,23 @@ def fund_status(fund: Fund) -> dict:
     return data
 
 
+def pending_requests(fund: Any, decimals: dict[str, int]) -> list[tuple[str, float, float]]:
+    """(vault, pending deposit assets, pending redeem shares) of each vault of the fund in its open
+    period, in whole units (one `dealing()` read a vault; `decimals` caches each token's)."""
+
+    def unit(token: Any) -> int:
+        if token.address not in decimals:
+            decimals[token.address] = int(token.decimals())
+        return 10 ** decimals[token.address]
+
+    rows = []
+    for vault, asset in fund.parts():
+        _, _, deposits, redemptions, _, _ = vault.dealing()
+        shares = int(redemptions) / unit(fund.share)
+        rows.append((vault.address, int(deposits) / unit(asset), shares))
+    return rows
+
+
 def _vault_status(vault: Any) -> dict:
     period, cutoff, deposits, redemptions, late_deposits, late_redemptions = vault.dealing()
     return {

@@ -21,8 +21,9 @@ import os
 from ape import chain
 from silverback import StateSnapshot
 
-from keepers.core import store
+from keepers.core import metrics, store
 from keepers.core.bot import keeper_bot
+from keepers.core.metrics import observed
 from keepers.core.record import connected_record
 from keepers.prime.keeper import Head, MarginKeeper
 from keepers.prime.margin import MAX_LIQUIDATIONS_PER_BLOCK
@@ -42,6 +43,7 @@ keeper = MarginKeeper(
 def cycle(block) -> dict:
     keeper.signer = bot.signer
     result = keeper.cycle(Head(int(block.number), int(block.timestamp)))
+    metrics.prime_cycle(result, "prime")
     # Silverback metrics are numbers only.
     return {k: v for k, v in result.items() if isinstance(v, (int, float, bool))}
 
@@ -52,5 +54,6 @@ def startup(startup_state: StateSnapshot) -> dict:
 
 
 @bot.on_(chain.blocks)
+@observed("prime")
 def on_block(block) -> dict:
     return cycle(block)

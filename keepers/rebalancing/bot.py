@@ -20,6 +20,7 @@ from silverback import StateSnapshot
 
 from keepers.core import store
 from keepers.core.bot import keeper_bot
+from keepers.core.metrics import observed
 from keepers.core.record import connected_record, portfolio_feeds
 from keepers.core.units import FEED_DECIMALS
 from keepers.liquidity import Router, sources_from_record
@@ -89,6 +90,7 @@ def startup(startup_state: StateSnapshot) -> dict:
 
 
 @bot.on_(chain.blocks)
+@observed("signal")
 def on_block(block) -> dict:
     """Large moves: the contract's own checkUpkeep says the weights drifted past the threshold."""
     due, _ = rebalancer_lens.shouldRebalance(rebalancer, vault)

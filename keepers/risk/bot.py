@@ -19,14 +19,16 @@ from ape import chain, project
 from ape.logging import logger
 from silverback import StateSnapshot
 
-from keepers.core import store
+from keepers.core import metrics, store
 from keepers.core.bot import keeper_bot
 from keepers.core.faults import crash_point
+from keepers.core.metrics import observed
 from keepers.core.record import connected_record, portfolio_feeds
 from keepers.core.retries import with_retries
 from keepers.core.scan import block_hash, finish_scan, scan_range
 from keepers.core.units import FEED_DECIMALS
 from keepers.risk import store as risk_store
+from keepers.risk.feed_health import feed_health
 from keepers.risk.publication import bootstrap_history, observe, observed_history, publish
 from keepers.vault import load_portfolio
 
@@ -44,6 +46,7 @@ vault, router, feeds = portfolio_feeds(record, portfolio)
 db = store.open_store()
 bootstrap = bootstrap_history(portfolio)
 _answer_updated = next(iter(feeds.values())).AnswerUpdated.abi
+tokens = dict(zip(feeds, vault.assets()))  # symbol -> token, in the vault's asset order
 
 
 def catch_up(block_number: int) -> int:
@@ -80,7 +83,25 @@ def cycle(block) -> dict:
     """One cycle under the keeper's lock (a worker that finds it held skips: the next block's cycle
     catches up from the cursor)."""
     with store.keeper_lock(db, KEEPER_NAME) as mine:
-        return _cycle(block) if mine else {"skipped": True}
+        result = _cycle(block) if mine else {"skipped": True}
+    if metrics.serving():
+        export_feeds(int(block.timestamp))
+    return result
+
+
+def export_feeds(block_time: int) -> None:
+    """Each feed's age, last move and router status into the keeper's metrics (three reads a
+    feed: only when the metrics are served; a feed that cannot be read is counted, never fails
+    the cycle, and leaves the others' figures to be read)."""
+    for symbol, feed in feeds.items():
+        metrics.guarded(KEEPER_NAME, lambda s=symbol, f=feed: _export_feed(s, f, block_time))
+
+
+def _export_feed(symbol: str, feed, block_time: int) -> None:
+    health = feed_health(feed, router, tokens[symbol], block_time)
+    metrics.FEED_AGE.labels(symbol).set(health.age_seconds)
+    metrics.FEED_MOVE.labels(symbol).set(health.last_move_bps)
+    metrics.FEED_STATUS.labels(symbol).set(health.status)
 
 
 def _cycle(block) -> dict:
@@ -127,5 +148,6 @@ def startup(startup_state: StateSnapshot) -> dict:
 
 
 @bot.on_(chain.blocks)
+@observed("risk")
 def on_block(block) -> dict:
     return cycle(block)

@@ -458,3 +458,57 @@ def test_sec_98__client_reports__at_most_max_renders_at_once(chain, console, mon
             thread.join(timeout=120)
     assert [a.status_code for a in answers] == [200] * manager_ops.MAX_RENDERS
     assert httpx.get(url, timeout=120).content == b"%PDF-held"
+
+
+def _series(body: str, name: str) -> dict[tuple, float]:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    return {
+        tuple(sorted(s.labels.items())): s.value
+        for family in text_string_to_metric_families(body)
+        for s in family.samples
+        if s.name == name
+    }
+
+
+def test_kpr_24__console_metrics__requests_by_route_and_refusals_by_code(chain, console):
+    """The console's /metrics (issue 33 §5): its requests by route template and status (a random
+    path counted as `other`, not as a label of its own), and the refused transfers it read from
+    the chain by code; served to a scraper on loopback, refused to a foreign Host like any route."""
+    from web3 import Web3
+
+    client = httpx.Client(base_url=console.url, timeout=60)
+    assert client.get("/governance").status_code == 200
+    assert client.get("/no-such-page-1234").status_code == 404
+    # A transfer the token refuses, mined anyway (a wallet that sent it with its own gas limit).
+    w3 = Web3(Web3.HTTPProvider(chain.url))
+    token = w3.eth.contract(
+        address=chain.record.address_of("SecurityToken"),
+        abi=[
+            {
+                "type": "function",
+                "name": "transfer",
+                "inputs": [{"name": "to", "type": "address"}, {"name": "v", "type": "uint256"}],
+                "outputs": [{"name": "", "type": "bool"}],
+                "stateMutability": "nonpayable",
+            }
+        ],
+    )
+    sender, receiver = w3.eth.accounts[20], w3.eth.accounts[21]
+    tx = token.functions.transfer(receiver, 10**18).build_transaction(
+        {"from": sender, "gas": 300_000, "nonce": w3.eth.get_transaction_count(sender)}
+    )
+    receipt = w3.eth.wait_for_transaction_receipt(w3.eth.send_transaction(tx))
+    assert receipt.status == 0
+    wait_for(lambda: console.app.state.index.head >= receipt.blockNumber, "the index at the block")
+    scrape = client.get("/metrics")
+    assert scrape.status_code == 200
+    assert scrape.headers["content-type"].startswith("text/plain")
+    requests = _series(scrape.text, "quantera_console_requests_total")
+    assert requests[(("method", "GET"), ("route", "/governance"), ("status", "200"))] >= 1
+    assert requests[(("method", "GET"), ("route", "other"), ("status", "404"))] >= 1
+    assert not any(dict(k)["route"].startswith("/no-such") for k in requests)
+    refusals = _series(scrape.text, "quantera_compliance_refusals")
+    assert refusals and sum(refusals.values()) >= 1, scrape.text[-2000:]
+    # A foreign Host (DNS rebinding) gets no metrics either.
+    _refused(client.get("/metrics", headers={"Host": "attacker.example"}), 400)
