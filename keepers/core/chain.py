@@ -123,6 +123,17 @@ def on_followed_demo() -> bool:
     return _CONNECTED[-1] in _FOLLOWED_DEMOS if _CONNECTED else False
 
 
+def one_line(err: BaseException, shown: int = 8) -> str:
+    """An error whose message lists its options one a line ("No ecosystem named 'foo'. Options:"
+    then one name a line) as one line: the first `shown` options, and how many there are."""
+    first, *rest = str(err).strip().splitlines() or [type(err).__name__]
+    options = [line.strip() for line in rest if line.strip()]
+    if not options:
+        return first
+    more = f", … ({len(options)} in all: `ape networks list`)" if len(options) > shown else ""
+    return f"{first} {', '.join(options[:shown])}{more}"
+
+
 #: The network choices `connected` is in, innermost last.
 _CONNECTED: list[str] = []
 
@@ -140,9 +151,7 @@ def connected(network_choice: str) -> Iterator[DeploymentRecord]:
         context = networks.parse_network_choice(network_choice)
         context.__enter__()
     except (ApeException, ValueError) as err:
-        raise QuanteraError(
-            f"cannot connect to {network_choice}: {str(err).splitlines()[0]}"
-        ) from None
+        raise QuanteraError(f"cannot connect to {network_choice}: {one_line(err)}") from None
     except OSError:  # a transport's failure: ape-node's NodeSoftwareNotInstalledError (5 lines)
         raise QuanteraError(f"cannot connect to {network_choice}: no node answers there") from None
     try:

@@ -33,3 +33,26 @@ chain_id_option = click.option(
     help="The chain's EIP-155 id (a positive integer; default: the demo left up by "
     "`make demo SERVE=1`, read from its keeper store).",
 )
+
+#: The context of a command taking an AMOUNT argument: a negative number ("-5") reaches the
+#: argument's check (click would read it as an unknown option: "No such option: -5").
+AMOUNT_SETTINGS = {"ignore_unknown_options": True}
+
+
+def amount_argument(name: str = "amount", allow_all: bool = False):
+    """A positive decimal AMOUNT in whole units (`all` too when `allow_all`), checked before any
+    connection: a negative, zero or non-numeric one is a one-line usage error."""
+    from decimal import Decimal, InvalidOperation
+
+    def check(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
+        if allow_all and value == "all":
+            return value
+        try:
+            amount = Decimal(value)
+        except InvalidOperation:
+            raise click.BadParameter(f"{value!r} is not a number") from None
+        if not amount.is_finite() or amount <= 0:
+            raise click.BadParameter(f"must be a positive amount, not {value}")
+        return value
+
+    return click.argument(name, callback=check)

@@ -20,7 +20,13 @@ from typing import Any
 import click
 from rich.table import Table
 
-from keepers.core.cli_options import account_option, json_option, network_option
+from keepers.core.cli_options import (
+    AMOUNT_SETTINGS,
+    account_option,
+    amount_argument,
+    json_option,
+    network_option,
+)
 from keepers.core.errors import QuanteraError
 from keepers.core.jsonable import echo_json
 from keepers.core.redact import redact_urls
@@ -174,9 +180,9 @@ def margin_open(network_choice: str, account_alias: str, as_json: bool) -> None:
 def _amount_command(name: str, kind: int, help_text: str):
     """deposit / withdraw: ASSET AMOUNT, one action."""
 
-    @margin.command(name, help=help_text)
+    @margin.command(name, help=help_text, context_settings=AMOUNT_SETTINGS)
     @click.argument("asset")
-    @click.argument("amount")
+    @amount_argument()
     @network_option
     @account_option
     @click.option("--to", "to", default=None, help="withdraw: a wallet of the identity.")
@@ -212,9 +218,9 @@ _amount_command(
 )
 
 
-@margin.command("borrow")
+@margin.command("borrow", context_settings=AMOUNT_SETTINGS)
 @click.argument("asset")
-@click.argument("amount")
+@amount_argument()
 @network_option
 @account_option
 @click.option("--keep", is_flag=True, help="Keep the loan in the account (to trade it).")
@@ -235,9 +241,9 @@ def margin_borrow(
     _emit({**data, "asset": listing.symbol, "amount": amount, "kept": keep}, as_json, "Borrowed")
 
 
-@margin.command("repay")
+@margin.command("repay", context_settings=AMOUNT_SETTINGS)
 @click.argument("asset")
-@click.argument("amount")
+@amount_argument(allow_all=True)
 @network_option
 @account_option
 @click.option(

@@ -194,3 +194,39 @@ def test_governance_pending__piped_table__no_cell_cut(tmp_path, capsys):
     assert main(args) == 0
     out = capsys.readouterr().out
     assert caller in out and target in out and "0x25c471a0" in out and "…" not in out
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["margin", "deposit", "USDC", "-5"], "must be a positive amount, not -5"),
+        (["margin", "withdraw", "USDC", "0"], "must be a positive amount, not 0"),
+        (["margin", "borrow", "USDC", "abc"], "'abc' is not a number"),
+        (["margin", "repay", "USDC", "-1e3"], "must be a positive amount, not -1e3"),
+    ],
+)
+def test_issue_33__negative_or_bad_amount__one_line_usage_error_before_connecting(
+    args, expected, capsys
+):
+    """`margin deposit USDC -5` answered "No such option: -5": the AMOUNT argument takes a negative
+    number and refuses it, in one line, with exit 2 and no connection tried (no --network)."""
+    assert main([*args, "--account", "TEST::1"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.count("\n") == 1, captured.err
+    assert "AMOUNT" in captured.err and expected in captured.err
+
+
+def test_issue_33__unknown_network__one_line_naming_the_options():
+    """`--network foo:bar` answered "No ecosystem named 'foo'. Options:" and nothing after: ape's
+    options are one a line. The error is one line with the first options and their count."""
+    from keepers.core.chain import one_line
+
+    listed = ValueError(
+        "No ecosystem named 'foo'. Options:\n" + "\n".join(f"e{i}" for i in range(20))
+    )
+    line = one_line(listed)
+    assert "\n" not in line and line.startswith("No ecosystem named 'foo'. Options: e0, e1")
+    assert "(20 in all: `ape networks list`)" in line
+    assert one_line(ValueError("No network in 'ethereum' named 'x'.")) == (
+        "No network in 'ethereum' named 'x'."
+    )
