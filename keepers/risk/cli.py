@@ -19,6 +19,13 @@ METHODS = ("historical", "parametric", "cornish-fisher", "monte-carlo")
 existing_file = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
+allow_short_option = click.option(
+    "--allow-short",
+    is_flag=True,
+    help="Accept negative weights (short positions); without it a negative weight is an error.",
+)
+
+
 def _emit(data: dict, as_json: bool, table: Table) -> None:
     if as_json:
         echo_json(data)
@@ -82,6 +89,7 @@ def risk() -> None:
     show_default=True,
     help="Monte Carlo generator seed.",
 )
+@allow_short_option
 @click.option("--json", "as_json", is_flag=True)
 def risk_var(
     returns_file: Path,
@@ -92,11 +100,13 @@ def risk_var(
     scenarios: int,
     dof: float,
     seed: int,
+    allow_short: bool,
     as_json: bool,
 ) -> None:
     """Value at Risk and Expected Shortfall of a portfolio, as fractions of its value."""
     returns = load_returns(returns_file)
-    weights = load_weights(weights_file, list(returns.columns)).to_numpy()
+    by_asset = load_weights(weights_file, list(returns.columns), allow_short)
+    weights = by_asset.to_numpy()
     r = returns.to_numpy()
     if method == "historical":
         result = models.historical_var(r, weights, alpha, horizon_days)
@@ -123,11 +133,13 @@ def risk_var(
         "es": result.es,
         "observations": int(r.shape[0]),
         "assets": list(returns.columns),
+        "short": [str(a) for a in by_asset.index[by_asset < 0]],
     }
     if method == "monte-carlo":
         data.update(scenarios=scenarios, dof=dof, seed=seed)
     table = Table(
         title=f"{result.method} VaR, {alpha:.1%}, {horizon_days} day(s), {r.shape[0]} observations"
+        + (f", short {', '.join(data['short'])}" if data["short"] else "")
     )
     table.add_column("measure")
     table.add_column("loss (% of value)", justify="right")
@@ -154,10 +166,13 @@ def risk_var(
 @click.option(
     "--scenarios", "scenario_file", type=existing_file, default=DEFAULT_SCENARIOS, show_default=True
 )
+@allow_short_option
 @click.option("--json", "as_json", is_flag=True)
-def risk_stress(weights_file: Path, classes_file: Path, scenario_file: Path, as_json: bool) -> None:
+def risk_stress(
+    weights_file: Path, classes_file: Path, scenario_file: Path, allow_short: bool, as_json: bool
+) -> None:
     """Portfolio loss in each stress scenario (with its sources)."""
-    weights = load_weights(weights_file)
+    weights = load_weights(weights_file, allow_short=allow_short)
     classes = load_mapping(classes_file, "class")
     missing = sorted(set(weights.index) - set(classes))
     if missing:
@@ -201,13 +216,20 @@ def risk_stress(weights_file: Path, classes_file: Path, scenario_file: Path, as_
     default="historical",
     show_default=True,
 )
+@allow_short_option
 @click.option("--json", "as_json", is_flag=True)
 def risk_backtest(
-    returns_file: Path, weights_file: Path, alpha: float, window: int, method: str, as_json: bool
+    returns_file: Path,
+    weights_file: Path,
+    alpha: float,
+    window: int,
+    method: str,
+    allow_short: bool,
+    as_json: bool,
 ) -> None:
     """Rolling one-day VaR backtest with the Kupiec proportion-of-failures test."""
     returns = load_returns(returns_file)
-    weights = load_weights(weights_file, list(returns.columns)).to_numpy()
+    weights = load_weights(weights_file, list(returns.columns), allow_short).to_numpy()
     _, result = models.rolling_var_backtest(returns.to_numpy() @ weights, alpha, window, method)
     data = {
         "method": method,

@@ -75,9 +75,13 @@ def load_mapping(path: Path, value_name: str) -> dict[str, object]:
     return dict(zip(assets, (v for _, v in table.column(value_name)), strict=True))
 
 
-def load_weights(path: Path, assets: list[str] | None = None) -> pd.Series:
-    """Portfolio weights by asset; they must be finite numbers (not booleans) summing to 1 and,
-    when `assets` is given, name only assets present (absent assets get weight 0)."""
+def load_weights(
+    path: Path, assets: list[str] | None = None, allow_short: bool = False
+) -> pd.Series:
+    """Portfolio weights by asset; they must be finite numbers (not booleans) summing to 1, not
+    negative unless `allow_short` (the protocol's portfolios are long-only: a short is measured
+    only when asked for), and, when `assets` is given, name only assets present (absent assets get
+    weight 0)."""
     raw = load_mapping(path, "weight")
     # A weight is a finite number: `true` is not 1 (JSON), nor `True` (pandas read it as one).
     weights = pd.Series(
@@ -86,6 +90,13 @@ def load_weights(path: Path, assets: list[str] | None = None) -> pd.Series:
     )
     if abs(weights.sum() - 1.0) > WEIGHT_TOLERANCE:
         raise RiskInputError(f"{path}: weights sum to {weights.sum():.6f}, not 1")
+    shorts = weights[weights < 0]
+    if len(shorts) and not allow_short:
+        raise RiskInputError(
+            f"{path}: weight of {shorts.index[0]!r} is {shorts.iloc[0]:g}: short positions are "
+            "not allowed (the protocol's portfolios are long-only); --allow-short measures a "
+            "long-short portfolio"
+        )
     if assets is not None:
         missing = sorted(set(weights.index) - set(assets))
         if missing:

@@ -421,3 +421,29 @@ def test_sec_93__boolean_weights__refused_not_read_as_one_and_zero(tmp_path, fil
     classes.write_text(json.dumps({"spx": "equity", "ndx": "equity"}))
     assert main(["risk", "stress", "--weights", str(as_json), "--classes", str(classes)]) == 1
     assert "true is not a number" in capsys.readouterr().err
+
+
+def test_issue_33__negative_weight__refused_unless_shorts_are_asked_for(tmp_path, files, capsys):
+    """`risk var` with a -0.5 weight was accepted silently. A short is refused in one line that
+    says shorts are not allowed and how to measure one; with --allow-short it is measured, and
+    the answer names the short assets (JSON `short`)."""
+    returns, _ = files
+    long_short = tmp_path / "long_short.json"
+    long_short.write_text(json.dumps({"spx": 1.5, "ndx": -0.5}))
+    args = ["risk", "var", "--returns", str(returns), "--weights", str(long_short)]
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "weight of 'ndx' is -0.5" in err
+    assert "short positions are not allowed" in err and "--allow-short" in err
+    assert main([*args, "--allow-short", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["short"] == ["ndx"] and data["var"] > 0
+    long_only = tmp_path / "long.json"
+    long_only.write_text(json.dumps({"spx": 0.6, "ndx": 0.4}))
+    assert main([*args[:-1], str(long_only), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["short"] == []
+    classes = tmp_path / "classes.json"
+    classes.write_text(json.dumps({"spx": "equity", "ndx": "equity"}))
+    stress = ["risk", "stress", "--weights", str(long_short), "--classes", str(classes)]
+    assert main(stress) == 1 and "short positions" in capsys.readouterr().err
+    assert main([*stress, "--allow-short", "--json"]) == 0
