@@ -157,9 +157,12 @@ def test_kpr_24__risk_keeper__feed_metrics_follow_a_report(deployed_anvil, tmp_p
             expected = (answer - last) * 10_000 // last
             assert expected in (99, 100)
 
+            cycles = "quantera_keeper_cycles_total{keeper=risk}"
+
             def moved() -> bool:
                 chain.provider.make_request("evm_mine", [])
-                return _scrape(port).get(move) == expected
+                now = _scrape(port)  # the gauges are set in the cycle, the count after it
+                return now.get(move) == expected and now.get(cycles, 0) > first.get(cycles, 0)
 
             wait_for(moved, "the feed's move in the metrics", log)
             after = _scrape(port)

@@ -285,7 +285,7 @@ def test_prm_37__cli__errors_are_one_line_naming_the_brokers_error(prime_chain, 
     code, line = margin(capsys, "deposit", "QFOO", "1", *me)
     assert code == 1 and "not listed" in line and "QSPX" in line
     code, line = margin(capsys, "deposit", "QNDX", "0", *me)
-    assert code == 1 and "positive" in line
+    assert code == 2 and "positive" in line  # a usage error, before connecting
     # A revert raised by another contract than the broker (the token refusing the transfer: it
     # is paused) is decoded from the project's errors too.
     c.tokens["QNDX"].pause(sender=c.acct[AGENT])
