@@ -313,10 +313,11 @@ def exposition() -> bytes:
 
 
 def observed(keeper: str, head: Callable[[], int] | None = None) -> Callable:
-    """Decorates a keeper's block handler (`handler(block) -> dict`): each call counted, timed and
-    placed against the head (`head()`, by default ape's `chain.blocks.height`: one eth_blockNumber,
-    read after the cycle). A handler that raises is counted by its exception and raised again; one
-    that answers `{"skipped": True}` (another worker held the lock) is counted as skipped."""
+    """Decorates a keeper's block handler (`handler(block) -> dict`) or cron task (given the time:
+    no block): each call counted, timed and, for a block, placed against the head (`head()`, by
+    default ape's `chain.blocks.height`: one eth_blockNumber, read after the cycle). One that
+    raises is counted by its exception and raised again; one that answers `{"skipped": True}`
+    (another worker held the lock) is counted as skipped."""
 
     def decorate(handler: Callable[[Any], dict]) -> Callable[[Any], dict]:
         @functools.wraps(handler)
@@ -332,10 +333,12 @@ def observed(keeper: str, head: Callable[[], int] | None = None) -> Callable:
             if isinstance(result, dict) and result.get("skipped"):
                 CYCLES_SKIPPED.labels(keeper).inc()
                 return result
-            number = int(block.number)
             CYCLES.labels(keeper).inc()
-            LAST_BLOCK.labels(keeper).set(number)
             LAST_CYCLE.labels(keeper).set(time.time())
+            if getattr(block, "number", None) is None:
+                return result  # a cron task (given the time): no block processed
+            number = int(block.number)
+            LAST_BLOCK.labels(keeper).set(number)
             try:
                 BLOCKS_BEHIND.labels(keeper).set(max(0, int((head or _head)()) - number))
             except Exception as err:  # noqa: BLE001 - a metric never fails the keeper's cycle

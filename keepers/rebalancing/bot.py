@@ -98,11 +98,13 @@ def on_block(block) -> dict:
 
 
 @bot.cron("0 * * * *")
+@observed("signal")
 def hourly(now) -> dict:
     return cycle("schedule")
 
 
 @bot.cron("0 3 * * 1")
+@observed("signal")
 def weekly_retrain(now) -> dict:
     """Retrains on the history known now, saves the weights with their version and data hash, and
     switches to them. The previous weights stay on disk."""

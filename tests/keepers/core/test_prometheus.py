@@ -325,3 +325,14 @@ def test_kpr_20__every_keeper__its_block_handler_observed():
     assert len(keepers) >= 7, sorted(keepers)
     for path, (name, text) in keepers.items():
         assert f'@bot.on_(chain.blocks)\n@observed("{name}")\n' in text, path
+        # Every cron task too (the signal keeper's hourly run and weekly retraining).
+        for cron in re.findall(r"^@bot\.cron\([^)]*\)\n(.*)$", text, re.M):
+            assert cron == f'@observed("{name}")', (path, cron)
+
+
+def test_kpr_20__cron_task__counted_without_a_block():
+    handler = metrics.observed("kpr20cron", head=lambda: 1)(lambda now: {"retrained": True})
+    assert handler("2029-01-01T03:00:00Z") == {"retrained": True}
+    assert sample("quantera_keeper_cycles_total", keeper="kpr20cron") == 1
+    assert sample("quantera_keeper_last_cycle_timestamp_seconds", keeper="kpr20cron") > 1.7e9
+    assert sample("quantera_keeper_last_block", keeper="kpr20cron") is None
