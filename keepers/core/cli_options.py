@@ -56,3 +56,15 @@ def amount_argument(name: str = "amount", allow_all: bool = False):
         return value
 
     return click.argument(name, callback=check)
+
+
+def address_value(_ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A click callback: an EVM address (0x and 40 hex digits; any case) in its checksummed form,
+    or None when not given; anything else is a one-line usage error before any connection."""
+    if value is None:
+        return None
+    from eth_utils import is_hex_address, to_checksum_address
+
+    if not is_hex_address(value):
+        raise click.BadParameter(f"{value!r} is not an address (0x and 40 hex digits)")
+    return to_checksum_address(value)

@@ -23,6 +23,7 @@ from rich.table import Table
 from keepers.core.cli_options import (
     AMOUNT_SETTINGS,
     account_option,
+    address_value,
     amount_argument,
     json_option,
     network_option,
@@ -44,7 +45,10 @@ reader_option = click.option(
     help="Ape account alias (or TEST::<n>): its identity's account.",
 )
 identity_option = click.option(
-    "--identity", default=None, help="The margin account (an identity address) to read instead."
+    "--identity",
+    default=None,
+    callback=address_value,
+    help="The margin account (an identity address) to read instead.",
 )
 
 
@@ -185,7 +189,13 @@ def _amount_command(name: str, kind: int, help_text: str):
     @amount_argument()
     @network_option
     @account_option
-    @click.option("--to", "to", default=None, help="withdraw: a wallet of the identity.")
+    @click.option(
+        "--to",
+        "to",
+        default=None,
+        callback=address_value,
+        help="withdraw: a wallet of the identity.",
+    )
     @json_option
     def command(
         asset: str,

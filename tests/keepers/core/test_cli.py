@@ -230,3 +230,14 @@ def test_issue_33__unknown_network__one_line_naming_the_options():
     assert one_line(ValueError("No network in 'ethereum' named 'x'.")) == (
         "No network in 'ethereum' named 'x'."
     )
+
+
+@pytest.mark.parametrize("bad", ["0x123", "0xZZ" + "0" * 38, "alice"])
+def test_issue_33__identity_not_an_address__one_line_usage_error(bad, capsys):
+    """`margin health --identity 0x123` raised ape's ConversionError: an address option is checked
+    before connecting, one line, exit 2."""
+    assert main(["margin", "health", "--identity", bad]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "is not an address" in err and "--identity" in err
+    assert main(["margin", "withdraw", "USDC", "1", "--account", "TEST::1", "--to", bad]) == 2
+    assert "is not an address" in capsys.readouterr().err
