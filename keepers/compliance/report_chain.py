@@ -9,6 +9,7 @@ from keepers.compliance.report import Report, build_report, write_report
 from keepers.core.chain import connected
 from keepers.core.errors import QuanteraError
 from keepers.core.jsonable import to_jsonable
+from keepers.core.units import iso_utc
 
 REGISTRY_EVENTS = ("IdentityRegistered", "IdentityRemoved", "InvestorProfileSet", "WalletFrozen")
 TOKEN_EVENTS = (
@@ -88,7 +89,9 @@ def build_chain_report(
     out_dir: Path | None,
 ) -> tuple[Report, list[Path]]:
     if period_end < period_start:
-        raise QuanteraError(f"--to ({period_end}) is before --from ({period_start})")
+        raise QuanteraError(
+            f"--to ({iso_utc(period_end)}) is before --from ({iso_utc(period_start)})"
+        )
     from ape import chain, project
 
     with connected(network_choice) as record:

@@ -47,6 +47,16 @@ def parse_units(value: str, decimals: int, what: str) -> int:
     return int(units)
 
 
+def format_units(amount: int, decimals: int) -> str:
+    """Base units as whole units, exact, with thousands separators and no trailing zeros:
+    `format_units(250_000 * 10**18 + 5, 18)` -> `250,000.000000000000000005`; `1_500_000, 6` ->
+    `1.5`. What a person reads instead of base units."""
+    sign, amount = ("-" if amount < 0 else ""), abs(int(amount))
+    whole, fraction = divmod(amount, 10**decimals)
+    digits = f"{fraction:0{decimals}d}".rstrip("0") if decimals else ""
+    return f"{sign}{whole:,}" + (f".{digits}" if digits else "")
+
+
 def iso_utc(timestamp: int) -> str:
     """A unix time as ISO 8601 in UTC, to the second: `2027-01-01T00:00:00Z` (what a person reads
     instead of seconds since 1970)."""

@@ -75,6 +75,7 @@ def _plan(
     taker = taker or recipient
 
     from keepers.core.chain import load_account
+    from keepers.core.units import format_units
     from keepers.liquidity.market_maker import MarketMaker
 
     aggregator = project.LiquidityAggregator.at(record.address_of("LiquidityAggregator"))
@@ -83,7 +84,15 @@ def _plan(
     address_in, address_out = resolve_token(tokens, token_in), resolve_token(tokens, token_out)
     contract_in = project.LocalStablecoin.at(address_in)  # ERC-20 views only
     contract_out = project.LocalStablecoin.at(address_out)
-    amount_in = parse_amount(amount, int(contract_in.decimals()))
+    decimals_in = int(contract_in.decimals())
+    amount_in = parse_amount(amount, decimals_in)
+    supply = int(contract_in.totalSupply())
+    if amount_in > supply:
+        # Nothing can sell more than exists (a quote of 1e40 ran the venues out of gas).
+        raise QuanteraError(
+            f"--amount {amount} is more than all of {token_in}: its supply is "
+            f"{format_units(supply, decimals_in)}"
+        )
     gas_price = int(chain.provider.gas_price)
     price_out = int(oracle.price(address_out))
     gas_cost_out = (
@@ -138,6 +147,9 @@ def _plan(
     if path is not None and len(path.tokens) > 2:
         plan.path = [symbols[path_tokens[t].lower()] for t in path.tokens]
     plan.arbitrage = arbitrage
+    plan.decimals_in, plan.decimals_out = decimals_in, int(contract_out.decimals())
+    plan.symbol_in = symbols.get(address_in.lower(), token_in)
+    plan.symbol_out = symbols.get(address_out.lower(), token_out)
     return plan, aggregator, contract_in
 
 
@@ -146,17 +158,17 @@ def _show(plan: Plan, as_json: bool, extra: dict | None = None) -> None:
     if as_json:
         echo_json(data)
         return
-    table = Table(title=f"{plan.amount_in} {plan.token_in} -> {plan.token_out}")
+    table = Table(title=f"{plan.shown_in(plan.amount_in)} -> {plan.symbol_out or plan.token_out}")
     table.add_column("source")
     table.add_column("amount in", justify="right")
     table.add_column("predicted out", justify="right")
     for name, amount_in, out in plan.legs:
-        table.add_row(name, str(amount_in), str(out))
+        table.add_row(name, plan.shown_in(amount_in), plan.shown_out(out))
     print_table(table)
     click.echo(
-        f"predicted output {plan.predicted_out}; best single source {plan.best_single[0]} "
-        f"{plan.best_single[1]}; improvement {plan.improvement_bps:.1f} bps; "
-        f"gas estimate {plan.gas_estimate}"
+        f"predicted output {plan.shown_out(plan.predicted_out)}; best single source "
+        f"{plan.best_single[0]} {plan.shown_out(plan.best_single[1])}; improvement "
+        f"{plan.improvement_bps:.1f} bps; gas estimate {plan.gas_estimate:,}"
     )
     for key, value in (extra or {}).items():
         click.echo(f"{key}: {value}")

@@ -50,6 +50,20 @@ class Plan:
     path: list[str] = field(default_factory=list)  # token symbols/addresses of a multi-hop route
     arbitrage: Arbitrage | None = None
     calldata: str = ""  # `swap(route)` for the aggregator, 0x-hex (set by Router.plan)
+    # The tokens' decimals and symbols (set by the CLI, which reads them): amounts shown in
+    # whole units with the symbol (else base units and the token's address).
+    decimals_in: int | None = None
+    decimals_out: int | None = None
+    symbol_in: str = ""
+    symbol_out: str = ""
+
+    def shown_in(self, amount: int) -> str:
+        """`amount` of token-in as a person reads it: whole units and the symbol (base units when
+        the decimals are not known)."""
+        return _shown(amount, self.decimals_in, self.symbol_in or self.token_in)
+
+    def shown_out(self, amount: int) -> str:
+        return _shown(amount, self.decimals_out, self.symbol_out or self.token_out)
 
     @property
     def improvement_bps(self) -> float:
@@ -77,6 +91,12 @@ class Plan:
             if self.arbitrage is None
             else {"tokens": self.arbitrage.tokens, "gain": self.arbitrage.gain},
             "calldata": self.calldata,
+            # Beside the exact base units above, what a person reads (issue 33 §2).
+            "display": {
+                "amount_in": self.shown_in(self.amount_in),
+                "predicted_out": self.shown_out(self.predicted_out),
+                "best_single_out": self.shown_out(self.best_single[1]),
+            },
         }
 
 
@@ -256,3 +276,11 @@ def sources_from_record(contracts: dict[str, str]) -> list[Source]:
             if name.startswith(prefix):
                 found.append(Source(address, name, kind))
     return found
+
+
+def _shown(amount: int, decimals: int | None, symbol: str) -> str:
+    from keepers.core.units import format_units
+
+    if decimals is None:
+        return f"{amount} (base units of {symbol})"
+    return f"{format_units(amount, decimals)} {symbol}"

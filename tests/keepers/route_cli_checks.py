@@ -23,11 +23,16 @@ def check_route_quote(network, tmp_path):
     assert sum(int(leg["amount_in"]) for leg in plan["legs"]) == 2_500_000 * 10**6
     assert {leg["source"] for leg in plan["legs"]} >= {"RfqVenue"}
     assert plan["arbitrage"] is None
+    # Beside the raw base units, what a person reads: whole units and the symbol (issue 33 §2).
+    assert plan["display"]["amount_in"] == "2,500,000 USDC"
+    assert plan["display"]["predicted_out"].endswith(" QSPX")
     # swap(route) for the aggregator
     assert plan["calldata"].startswith("0x") and len(plan["calldata"]) > 10
 
     for args, message in (
         ([*base, "--amount", "lots"], "error: --amount 'lots' is not a number"),
+        # More than exists (a quote of 1e40 used to run the venues out of gas).
+        ([*base, "--amount", "1e40"], "error: --amount 1e40 is more than all of USDC"),
         ([*base[:5], "DOGE", *base[6:], "--amount", "1"], "error: unknown token 'DOGE'"),
         (
             [*base, "--amount", "1", "--rfq-maker", "TEST::20"],

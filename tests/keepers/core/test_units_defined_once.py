@@ -68,3 +68,15 @@ def test_keepers__read_an_erc20_with_openzeppelins_abi__the_test_double_only_whe
     assert {"symbol", "decimals", "approve", "balanceOf"} <= {
         m.name for m in token.contract_type.abi if m.type == "function"
     }
+
+
+def test_format_units__exact_whole_units_with_separators():
+    """Issue 33 §2: amounts a person reads are whole units, exact (no float), grouped, with no
+    trailing zeros."""
+    from keepers.core.units import format_units
+
+    assert format_units(250_000 * 10**18 + 5, 18) == "250,000.000000000000000005"
+    assert format_units(1_500_000, 6) == "1.5"
+    assert format_units(10**40, 18) == "10,000,000,000,000,000,000,000"
+    assert format_units(0, 6) == "0" and format_units(123, 0) == "123"
+    assert format_units(-1_500_000, 6) == "-1.5"

@@ -243,3 +243,30 @@ def test_sec_149__route_execute_for_another_recipient__rfq_quote_names_the_sende
     assert seen["recipient"] == recipient
     if seen["taker"] != account.address:
         pytest.fail(f"the RFQ quote names {seen['taker']}, the route's taker is {account.address}")
+
+
+def test_plan__amounts_shown_in_whole_units_with_symbols_beside_the_raw():
+    """Issue 33 §2: a quote's amounts as a person reads them (whole units and the symbol); the
+    JSON keeps the exact base units beside them; without decimals, base units and the token."""
+    from keepers.liquidity.router import Plan
+
+    plan = Plan(
+        token_in="0xin",
+        token_out="0xout",
+        amount_in=2_500_000 * 10**6,
+        route=b"",
+        predicted_out=2_155_263_319_448_713_504_395,
+        legs=[("RfqVenue", 2_500_000 * 10**6, 2_155_263_319_448_713_504_395)],
+        best_single=("UniswapV2Pair.A", 1_769 * 10**18),
+        gas_estimate=135_000,
+        compute_ms=1.0,
+    )
+    assert plan.shown_in(plan.amount_in) == "2500000000000 (base units of 0xin)"
+    plan.decimals_in, plan.decimals_out, plan.symbol_in, plan.symbol_out = 6, 18, "USDC", "QSPX"
+    data = plan.as_dict()
+    assert data["amount_in"] == "2500000000000"  # raw, exact
+    assert data["display"] == {
+        "amount_in": "2,500,000 USDC",
+        "predicted_out": "2,155.263319448713504395 QSPX",
+        "best_single_out": "1,769 QSPX",
+    }

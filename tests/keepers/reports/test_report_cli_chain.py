@@ -181,7 +181,11 @@ BAD_INPUT = [
     ([*CLIENT, "--benchmark", "QGLD=100", "--json"], "benchmark assets not among the holdings"),
     ([*CLIENT, "--investor", "0x" + "99" * 20, "--json"], "holds no shares of"),
     ([*CLIENT, "--from", "2030-01-01", "--to", "2031-01-01", "--json"], "has 0 days"),
-    ([*COMPLIANCE, "--from", "2020-02-01", "--to", "2020-01-01", "--json"], "is before --from"),
+    (
+        [*COMPLIANCE, "--from", "2020-02-01", "--to", "2020-01-01", "--json"],
+        # Dates as given, not unix seconds (issue 33 §4).
+        "--to (2020-01-01T23:59:59Z) is before --from (2020-02-01T00:00:00Z)",
+    ),
     (
         [*COMPLIANCE, "--from", "2020-01-01", "--to", "2021-01-01", "--pdf", "/no/x.pdf"],
         "no folder",
