@@ -144,16 +144,26 @@ def connected(network_choice: str) -> Iterator[DeploymentRecord]:
     `ethereum:local:http://127.0.0.1:8545`) and yields that network's deployment record."""
     from ape import chain, networks
     from ape.exceptions import ApeException
+    from ape.logging import LogLevel, logger
 
     if QUIET:
         quiet_ape()
+        # Connecting, ape warns once per retry of each public endpoint it tries (11 lines for
+        # `ethereum:sepolia` without a node): the outcome is this command's one line.
+        logger.set_level(LogLevel.ERROR)
     try:
         context = networks.parse_network_choice(network_choice)
         context.__enter__()
     except (ApeException, ValueError) as err:
-        raise QuanteraError(f"cannot connect to {network_choice}: {one_line(err)}") from None
+        why = one_line(err)
+        if why.startswith("Missing URI"):  # every public endpoint ape knows failed to answer
+            why = f"no node answered ({why}): name one, e.g. {network_choice}:https://<node URL>"
+        raise QuanteraError(f"cannot connect to {network_choice}: {why}") from None
     except OSError:  # a transport's failure: ape-node's NodeSoftwareNotInstalledError (5 lines)
         raise QuanteraError(f"cannot connect to {network_choice}: no node answers there") from None
+    finally:
+        if QUIET:
+            logger.set_level(LogLevel.WARNING)
     try:
         if network_choice in _FOLLOWED_DEMOS:
             # The node's own answer: ape's `chain.chain_id` on a local URI is its configured id.

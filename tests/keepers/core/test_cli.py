@@ -241,3 +241,14 @@ def test_issue_33__identity_not_an_address__one_line_usage_error(bad, capsys):
     assert err.count("\n") == 1 and "is not an address" in err and "--identity" in err
     assert main(["margin", "withdraw", "USDC", "1", "--account", "TEST::1", "--to", bad]) == 2
     assert "is not an address" in capsys.readouterr().err
+
+
+def test_issue_33__public_network_without_a_node__one_line_no_retry_warnings(capsys):
+    """`--network ethereum:sepolia` printed ape's warning for every retry of every public endpoint
+    (21 lines, 11 here) before the error: one line now. Without internet it names how to give a
+    node; with internet it connects and says the deployment record is missing: one line either
+    way, and no WARNING line."""
+    assert main(["fund", "status", "--network", "ethereum:sepolia"]) == 1
+    captured = capsys.readouterr()
+    assert captured.err.count("\n") == 1, captured.err
+    assert captured.err.startswith("error: ") and "WARNING" not in captured.out + captured.err
