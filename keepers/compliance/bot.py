@@ -24,7 +24,6 @@ import os
 import time
 
 from ape import chain, project
-from ape.exceptions import ContractLogicError
 from ape.logging import logger
 from silverback import StateSnapshot
 
@@ -163,12 +162,7 @@ def enforce_pending() -> int:
         if bot.signer is None:
             logger.warning(f"sanctions match {decision.wallet} left pending: no signer configured")
             continue
-        try:
-            receipt = registry.freeze(decision.wallet, sender=bot.signer)
-        except ContractLogicError as err:
-            metrics.failed(metrics.reason_of(err))
-            raise
-        metrics.sent()
+        receipt = metrics.counted(lambda w=decision.wallet: registry.freeze(w, sender=bot.signer))
         crash_point("screening.after_freeze")
         compliance_store.complete_decision(
             engine, decision.id, "frozen", to_jsonable(receipt.txn_hash), receipt.block_number

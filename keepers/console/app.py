@@ -424,8 +424,8 @@ def create_app(
         body_bytes={"/graphql": MAX_GRAPHQL_BODY_BYTES},
         secret=secret,
     )
-    known = {"graphql", "health", "metrics", "events", "governance", "api", "actions", "static"}
-    known |= {"vendor", *by_slug}
+    # Route labels: the first segment of every route the app serves, and every page's slug.
+    known = {r.path.strip("/").split("/")[0] for r in routes} - {"", "{slug}"} | set(by_slug)
     observe = Middleware(RequestMetrics, known=known)
     app = Starlette(routes=routes, lifespan=lifespan, middleware=[observe, guard])
     app.state.index = index

@@ -356,6 +356,21 @@ def _head() -> int:
     return chain.blocks.height
 
 
+def counted(send: Callable[[], Any]) -> Any:
+    """`send()` counted: a receipt (it has a `txn_hash`) as sent, a revert as failed by its reason
+    (raised again). A result without a receipt (a read) is not counted."""
+    from ape.exceptions import ContractLogicError
+
+    try:
+        result = send()
+    except ContractLogicError as err:
+        failed(reason_of(err))
+        raise
+    if hasattr(result, "txn_hash"):
+        sent()
+    return result
+
+
 def sent() -> None:
     TX_SENT.labels(keeper_name()).inc()
 

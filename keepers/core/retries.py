@@ -26,17 +26,12 @@ def with_retries(
     transport failure as failed, by reason."""
     for attempt in range(attempts):
         try:
-            result = send()
-        except ContractLogicError as err:
-            metrics.failed(metrics.reason_of(err))
+            return metrics.counted(send)
+        except ContractLogicError:
             raise
         except retry_on as err:
             if attempt == attempts - 1:
                 metrics.failed(f"transport: {type(err).__name__}")
                 raise
             time.sleep(base_delay * 2**attempt)
-        else:
-            if hasattr(result, "txn_hash"):
-                metrics.sent()
-            return result
     raise AssertionError("unreachable")

@@ -43,14 +43,11 @@ def cycle(block) -> dict:
     return result
 
 
-_decimals: dict[str, int] = {}
-
-
 def export_pending(head: int) -> None:
     """Each fund vault's pending requests of its open period, in whole units, into the keeper's
     metrics (one read a vault: only when the metrics are served)."""
     for fund in keeper.funds(head):
-        for vault, deposits, redemptions in pending_requests(fund, _decimals):
+        for vault, deposits, redemptions in pending_requests(fund):
             metrics.PENDING_DEPOSITS.labels(vault).set(deposits)
             metrics.PENDING_REDEMPTIONS.labels(vault).set(redemptions)
 

@@ -6,6 +6,7 @@ chain. Reads only: nothing here sends."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -403,20 +404,20 @@ def fund_status(fund: Fund) -> dict:
     return data
 
 
-def pending_requests(fund: Any, decimals: dict[str, int]) -> list[tuple[str, float, float]]:
+def pending_requests(
+    fund: Any, decimals_of: Callable[[str], int] | None = None
+) -> list[tuple[str, float, float]]:
     """(vault, pending deposit assets, pending redeem shares) of each vault of the fund in its open
-    period, in whole units (one `dealing()` read a vault; `decimals` caches each token's)."""
-
-    def unit(token: Any) -> int:
-        if token.address not in decimals:
-            decimals[token.address] = int(token.decimals())
-        return 10 ** decimals[token.address]
-
+    period, in whole units (one `dealing()` read a vault; decimals from `decimals_of`, by default
+    the keepers' per-chain cache, `keepers.core.tokens.token_decimals`)."""
+    if decimals_of is None:
+        from keepers.core.tokens import token_decimals as decimals_of
     rows = []
     for vault, asset in fund.parts():
         _, _, deposits, redemptions, _, _ = vault.dealing()
-        shares = int(redemptions) / unit(fund.share)
-        rows.append((vault.address, int(deposits) / unit(asset), shares))
+        assets = int(deposits) / 10 ** decimals_of(asset.address)
+        shares = int(redemptions) / 10 ** decimals_of(fund.share.address)
+        rows.append((vault.address, assets, shares))
     return rows
 
 

@@ -231,15 +231,6 @@ def test_kpr_22__console_route_labels__bounded():
     assert route_label("/" + "a" * 1000, known) == "other"
 
 
-class _Token:
-    def __init__(self, address: str, decimals: int):
-        self.address, self._decimals, self.calls = address, decimals, 0
-
-    def decimals(self) -> int:
-        self.calls += 1
-        return self._decimals
-
-
 def test_kpr_21__domain_figures__feeds_pending_requests_and_margin():
     from keepers.lifecycle.funds import pending_requests
     from keepers.risk.feed_health import feed_health
@@ -259,7 +250,7 @@ def test_kpr_21__domain_figures__feeds_pending_requests_and_margin():
     health = feed_health(Feed(), Router(), "0xtoken", block_time=1_600)
     assert (health.age_seconds, health.last_move_bps, health.status) == (600, 100, 2)
 
-    usdc, share = _Token("0xusdc", 6), _Token("0xshare", 18)
+    usdc, share = SimpleNamespace(address="0xusdc"), SimpleNamespace(address="0xshare")
 
     class Vault:
         address = "0xvault"
@@ -268,10 +259,14 @@ def test_kpr_21__domain_figures__feeds_pending_requests_and_margin():
             return (3, 0, 2_500_000_000, 4 * 10**18, 0, 0)
 
     fund = SimpleNamespace(parts=lambda: [(Vault(), usdc)], share=share)
-    cache: dict[str, int] = {}
-    assert pending_requests(fund, cache) == [("0xvault", 2_500.0, 4.0)]
-    pending_requests(fund, cache)
-    assert usdc.calls == 1 and share.calls == 1  # decimals read once
+    asked: list[str] = []
+
+    def decimals_of(token: str) -> int:  # the keepers' cache (token_decimals) by default
+        asked.append(token)
+        return {"0xusdc": 6, "0xshare": 18}[token]
+
+    assert pending_requests(fund, decimals_of) == [("0xvault", 2_500.0, 4.0)]
+    assert asked == ["0xusdc", "0xshare"]  # each token's decimals, by address
 
     metrics.prime_cycle(
         {
