@@ -379,27 +379,6 @@ def failed(reason: str) -> None:
     TX_FAILED.labels(keeper_name(), reason[:MAX_REASON]).inc()
 
 
-def prime_cycle(result: dict, keeper: str = "prime") -> None:
-    """The margin keeper's figures after a cycle (`MarginKeeper.cycle`'s result)."""
-    if result.get("skipped"):
-        return
-    MARGIN_CALLS_OPEN.labels(keeper).set(result.get("calls_open", 0))
-    BELOW_MAINTENANCE.labels(keeper).set(result.get("below_maintenance", 0))
-    LIQUIDATABLE.labels(keeper).set(result.get("liquidatable", 0))
-    for outcome, count in (
-        ("confirmed", result.get("confirmed", 0)),
-        ("reverted", result.get("reverted", 0)),
-    ):
-        if count:
-            LIQUIDATIONS.labels(keeper, outcome).inc(count)
-    for outcome in result.get("outcomes", {}).values():
-        action = (outcome.get("liquidation") or {}).get("action")
-        if action == "liquidated":
-            LIQUIDATIONS.labels(keeper, "sent").inc()
-        elif action == "failed":
-            LIQUIDATIONS.labels(keeper, "refused").inc()
-
-
 def guarded(keeper: str, read: Callable[[], None]) -> None:
     """Runs a metrics read (`read`: chain reads that set gauges); a failure is counted and logged,
     never raised: a metric never fails the keeper's cycle."""

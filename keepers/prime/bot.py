@@ -21,12 +21,13 @@ import os
 from ape import chain
 from silverback import StateSnapshot
 
-from keepers.core import metrics, store
+from keepers.core import store
 from keepers.core.bot import keeper_bot
 from keepers.core.metrics import observed
 from keepers.core.record import connected_record
 from keepers.prime.keeper import Head, MarginKeeper
 from keepers.prime.margin import MAX_LIQUIDATIONS_PER_BLOCK
+from keepers.prime.metrics import export_metrics
 
 MAX_LIQUIDATIONS_ENV = "QUANTERA_PRIME_MAX_LIQUIDATIONS"
 TAKE_ENV = "QUANTERA_PRIME_TAKE_COLLATERAL"
@@ -43,7 +44,7 @@ keeper = MarginKeeper(
 def cycle(block) -> dict:
     keeper.signer = bot.signer
     result = keeper.cycle(Head(int(block.number), int(block.timestamp)))
-    metrics.prime_cycle(result, "prime")
+    export_metrics(result, "prime")
     # Silverback metrics are numbers only.
     return {k: v for k, v in result.items() if isinstance(v, (int, float, bool))}
 

@@ -233,6 +233,7 @@ def test_kpr_22__console_route_labels__bounded():
 
 def test_kpr_21__domain_figures__feeds_pending_requests_and_margin():
     from keepers.lifecycle.funds import pending_requests
+    from keepers.prime.metrics import export_metrics
     from keepers.risk.feed_health import feed_health
 
     class Feed:
@@ -268,7 +269,7 @@ def test_kpr_21__domain_figures__feeds_pending_requests_and_margin():
     assert pending_requests(fund, decimals_of) == [("0xvault", 2_500.0, 4.0)]
     assert asked == ["0xusdc", "0xshare"]  # each token's decimals, by address
 
-    metrics.prime_cycle(
+    export_metrics(
         {
             "calls_open": 2,
             "below_maintenance": 3,
@@ -288,7 +289,7 @@ def test_kpr_21__domain_figures__feeds_pending_requests_and_margin():
     assert sample("quantera_prime_accounts_liquidatable", keeper="kpr21") == 1
     for outcome, count in (("refused", 1), ("sent", 1), ("confirmed", 1), ("reverted", 2)):
         assert sample("quantera_prime_liquidations_total", keeper="kpr21", outcome=outcome) == count
-    metrics.prime_cycle({"skipped": True}, "kpr21")
+    export_metrics({"skipped": True}, "kpr21")
     assert sample("quantera_prime_margin_calls_open", keeper="kpr21") == 2
     # A process that is not the margin keeper exports none of its gauges (no phantom zeros).
     assert sample("quantera_prime_margin_calls_open", keeper="prime") is None
