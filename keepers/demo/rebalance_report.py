@@ -13,6 +13,11 @@ import matplotlib
 matplotlib.use("Agg")  # files only, no display
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
+
+#: The product plan's bound on a rebalance's gas (issue 31 §4), drawn on the gas chart.
+REBALANCE_GAS_BOUND = 500_000
 
 
 @dataclass
@@ -30,6 +35,47 @@ class RebalanceSeries:
 def exceptions(series: RebalanceSeries) -> list[int]:
     """Days whose loss exceeded the VaR published before them."""
     return [i for i, (v, p) in enumerate(zip(series.var, series.pnl)) if v is not None and -p > v]
+
+
+def _ticks(series: RebalanceSeries) -> tuple[np.ndarray, list[str]]:
+    x = np.arange(len(series.dates))
+    ticks = x[:: max(1, len(x) // 8)]
+    return ticks, [series.dates[i] for i in ticks]
+
+
+def weights_figure(series: RebalanceSeries) -> Figure:
+    """Weights over time, stacked; the legend beside the plot, never over the data."""
+    fig, ax = plt.subplots(figsize=(9, 4))
+    x = np.arange(len(series.dates))
+    ax.stackplot(
+        x, *[np.asarray(w) * 100 for w in series.weights.values()], labels=list(series.weights)
+    )
+    ax.set_xticks(*_ticks(series), rotation=30, ha="right")
+    ax.set_ylabel("% of NAV")
+    ax.set_ylim(0, 100)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, borderaxespad=0)
+    fig.tight_layout()
+    return fig
+
+
+def gas_figure(series: RebalanceSeries) -> Figure:
+    """The gas of every action, with thousands separators and the product plan's bound on a
+    rebalance (REBALANCE_GAS_BOUND) drawn as a line."""
+    fig, ax = plt.subplots(figsize=(8, 4))
+    labels = [f"{i + 1}. {a}" for i, (a, _) in enumerate(series.gas)]
+    ax.barh(labels[::-1], [g for _, g in series.gas][::-1], label="gas used")
+    ax.axvline(
+        REBALANCE_GAS_BOUND,
+        color="red",
+        linestyle="--",
+        label=f"bound per rebalance: {REBALANCE_GAS_BOUND:,}",
+    )
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _pos: f"{value:,.0f}"))
+    ax.set_xlabel("gas")
+    ax.legend(loc="lower right", fontsize=8)
+    fig.tight_layout()
+    return fig
 
 
 def write_report(
@@ -53,11 +99,9 @@ def write_report(
     ax.plot(x, series.benchmark, label="equal-weight benchmark", linestyle="--")
     finish(fig, ax, "nav.png", "value (first day = 1)")
 
-    fig, ax = plt.subplots(figsize=(8, 4))
-    ax.stackplot(
-        x, *[np.asarray(w) * 100 for w in series.weights.values()], labels=list(series.weights)
-    )
-    finish(fig, ax, "weights.png", "% of NAV")
+    fig = weights_figure(series)
+    fig.savefig(out_dir / "weights.png", dpi=110)
+    plt.close(fig)
 
     fig, ax = plt.subplots(figsize=(8, 4))
     var = np.array([np.nan if v is None else -v * 100 for v in series.var])
@@ -70,12 +114,7 @@ def write_report(
     )
     finish(fig, ax, "var.png", "% of NAV")
 
-    fig, ax = plt.subplots(figsize=(8, 4))
-    labels = [f"{i + 1}. {a}" for i, (a, _) in enumerate(series.gas)]
-    ax.barh(labels[::-1], [g for _, g in series.gas][::-1], label="gas used")
-    ax.set_xlabel("gas")
-    ax.legend(loc="best", fontsize=8)
-    fig.tight_layout()
+    fig = gas_figure(series)
     fig.savefig(out_dir / "gas.png", dpi=110)
     plt.close(fig)
 
