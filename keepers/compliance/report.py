@@ -29,6 +29,12 @@ class Report:
     token: str | None = None
     block: int | None = None
     block_timestamp: int | None = None
+    # The token's symbol and decimals (amounts stay in base units here and in the CSV files; the
+    # PDF shows them in whole units), and the deployment record's name of each address the
+    # report shows that the record names (a vault, a desk, the broker).
+    token_symbol: str | None = None
+    token_decimals: int | None = None
+    names: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -160,6 +166,13 @@ def build_report(
         report.holders.append({"country": None, "holders": None, "balance": unregistered})
     report.total_supply = sum(b for b in balances.values() if b > 0)
     return report
+
+
+def shown_addresses(report: Report) -> set[str]:
+    """Every address the report's rows show (senders, recipients, frozen wallets, agents)."""
+    found = {t[k] for t in report.transactions for k in ("from", "to")}
+    found |= {f[k] for f in report.freezes for k in ("wallet", "by") if f.get(k)}
+    return {a for a in found if isinstance(a, str)}
 
 
 def write_report(report: Report, out_dir: Path) -> list[Path]:

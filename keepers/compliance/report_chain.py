@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from keepers.compliance.report import Report, build_report, write_report
+from eth_utils import to_checksum_address
+
+from keepers.compliance.report import Report, build_report, shown_addresses, write_report
 from keepers.core.chain import connected
 from keepers.core.errors import QuanteraError
 from keepers.core.jsonable import to_jsonable
@@ -109,6 +111,17 @@ def build_chain_report(
         )
         block = max(min(stop, chain.blocks.head.number), 0)
         block_timestamp = int(chain.blocks[block].timestamp)
+        try:  # whole units in the PDF when the token says its unit; base units otherwise
+            symbol, decimals = str(token.symbol()), int(token.decimals())
+        except Exception:  # noqa: BLE001 - a token that cannot say is reported in base units
+            symbol, decimals = None, None
     report = build_report(events, period_start, period_end, jurisdiction)
     report.token, report.block, report.block_timestamp = token.address, block, block_timestamp
+    report.token_symbol, report.token_decimals = symbol, decimals
+    named = {to_checksum_address(a): n for n, a in record.contracts.items()}
+    report.names = {
+        a: named[to_checksum_address(a)]
+        for a in sorted(shown_addresses(report))
+        if to_checksum_address(a) in named
+    }
     return report, (write_report(report, out_dir) if out_dir else [])

@@ -13,21 +13,28 @@ from xml.sax.saxutils import escape
 
 from reportlab.lib.units import mm
 
+from keepers.core.units import format_units
 from keepers.reports.pdf import DataStamp, heading, paragraph, render, table, utc
 
 TITLE = "Compliance report"
 TRANSACTION_COLUMNS = ("block", "time (UTC)", "type", "from\nto", "amount", "country", "tx")
 FREEZE_COLUMNS = ("block", "time (UTC)", "type\nfrozen", "wallet\nby", "amount", "country", "tx")
-# Column widths (mm) of A4 landscape: an address or a hash in full on one line (Courier 5.5 pt).
-TRANSACTION_WIDTHS = (12, 25, 19, 52, 42, 30, 80)
-FREEZE_WIDTHS = (12, 25, 21, 52, 42, 30, 80)
+# Column widths (mm) of A4 landscape: an address or a hash in full on one line (Courier 5.5 pt),
+# an amount in whole units with every decimal and the symbol (Helvetica 6.5 pt).
+TRANSACTION_WIDTHS = (12, 25, 19, 52, 47, 29, 79)
+FREEZE_WIDTHS = (12, 25, 21, 52, 47, 29, 79)
 MONO_SIZE = 5.5
 FONT_SIZE = 6.5
 
 
-def amount(value: Any) -> str:
-    """A token amount in base units, grouped by thousands ('' when there is none)."""
-    return "" if value is None else f"{int(value):,}"
+def amount(value: Any, decimals: int | None = None, symbol: str | None = None) -> str:
+    """A token amount in whole units with the token's symbol when its decimals are known
+    (`250,000 QSPX`), else in base units grouped by thousands ('' when there is none)."""
+    if value is None:
+        return ""
+    if decimals is None:
+        return f"{int(value):,}"
+    return f"{format_units(int(value), decimals)} {symbol or ''}".rstrip()
 
 
 def frozen(value: Any) -> str:
@@ -43,6 +50,10 @@ def country(code: Any, names: Mapping[int, str]) -> str:
     return f"{int(code)} {name}" if name else str(int(code))
 
 
+def _unit(data: dict) -> tuple[int | None, str | None]:
+    return data.get("token_decimals"), data.get("token_symbol")
+
+
 def _transactions(data: dict, names: Mapping[int, str]) -> list[list[str]]:
     return [
         [
@@ -50,7 +61,7 @@ def _transactions(data: dict, names: Mapping[int, str]) -> list[list[str]]:
             utc(int(t["timestamp"]))[:-4],
             t["type"],
             f"{t['from']}\n{t['to']}",
-            amount(t["amount"]),
+            amount(t["amount"], *_unit(data)),
             f"{country(t['from_country'], names)}\n{country(t['to_country'], names)}",
             t["tx"],
         ]
@@ -65,7 +76,7 @@ def _freezes(data: dict, names: Mapping[int, str]) -> list[list[str]]:
             utc(int(f["timestamp"]))[:-4],
             f"{f['type']}\n{frozen(f['frozen'])}",
             f"{f['wallet']}\n{f['by'] or ''}",
-            amount(f["amount"]),
+            amount(f["amount"], *_unit(data)),
             country(f["country"], names),
             f["tx"],
         ]
@@ -78,7 +89,7 @@ def _holders(data: dict, names: Mapping[int, str]) -> list[list[str]]:
         [
             "unregistered wallets" if h["country"] is None else country(h["country"], names),
             "" if h["holders"] is None else str(h["holders"]),
-            amount(h["balance"]),
+            amount(h["balance"], *_unit(data)),
         ]
         for h in data["holders"]
     ]
@@ -121,14 +132,21 @@ def render_compliance(
         + f"<br/><b>{escape(stamp.text())}</b><br/>"
         f"<b>Transactions:</b> {len(data['transactions'])}; <b>freeze events:</b> "
         f"{len(data['freezes'])}; <b>total supply at period end:</b> "
-        f"{amount(data['total_supply'])} (token base units)."
+        f"{escape(amount(data['total_supply'], *_unit(data)))}"
+        + (" (token base units)." if data.get("token_decimals") is None else ".")
+    )
+    units = (
+        "in token base units"
+        if data.get("token_decimals") is None
+        else f"in whole {escape(data.get('token_symbol') or 'token')} "
+        f"({data['token_decimals']} decimals; the CSV files keep base units)"
     )
     story = [
         paragraph(summary),
         heading("Holders per jurisdiction at period end", 2),
         paragraph(
             "Investors (identities, across their wallets) holding a positive balance, per "
-            "jurisdiction of their identity; balances in token base units.",
+            f"jurisdiction of their identity; balances {units}.",
             small=True,
             intro=True,
         ),
@@ -136,7 +154,7 @@ def render_compliance(
         heading("Transactions in the period", 2),
         paragraph(
             "Mints, burns, transfers, forced transfers and recoveries, in chain order: sender "
-            "above recipient, and their jurisdictions likewise; amounts in token base units.",
+            f"above recipient, and their jurisdictions likewise; amounts {units}.",
             small=True,
             intro=True,
         ),
@@ -144,4 +162,18 @@ def render_compliance(
         heading("Freezes in the period", 2),
         _wide_table(FREEZE_COLUMNS, _freezes(data, names), FREEZE_WIDTHS),
     ]
+    if data.get("names"):
+        story += [
+            heading("Named addresses", 2),
+            paragraph(
+                "Addresses above that the deployment record names (contracts of the protocol).",
+                small=True,
+                intro=True,
+            ),
+            table(
+                ("address", "name"),
+                [[a, n] for a, n in sorted(data["names"].items(), key=lambda kv: kv[1])],
+                monospace=(0,),
+            ),
+        ]
     render(target, TITLE, stamp, story, wide=True)

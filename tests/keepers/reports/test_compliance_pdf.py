@@ -155,3 +155,31 @@ def test_rpt_5__compliance_pdf__widest_cells_fit_their_columns():
         assert fits("784 United Arab Emirates", "Helvetica", FONT_SIZE, widths)
     # A4 landscape less the margins holds each table.
     assert sum(FREEZE_WIDTHS) <= 297 - 30 and sum(TRANSACTION_WIDTHS) <= 297 - 30
+
+
+def test_rpt_5__compliance_pdf__whole_units_with_the_symbol_and_named_addresses():
+    """Issue 33 §2: with the token's symbol and decimals read, the PDF shows amounts in whole units
+    with the symbol (exact: no digit dropped) where it showed base units, says so, and lists the
+    addresses the deployment record names; the report's JSON and CSV keep base units."""
+    report = build_report(events(3), 1_700_000_000, 1_700_004_000)
+    report.token, report.token_symbol, report.token_decimals = TOKEN, "QSPX", 18
+    report.names = {WALLETS[5]: "FundDesk"}
+    text = flat(rendered(report))
+    assert "amounts in whole QSPX (18 decimals; the CSV files keep base units)" in text
+    first = report.transactions[0]
+    assert first["amount"] == 10**24  # base units in the report's rows
+    assert f"{first['to']} 1,000,000 QSPX" in text
+    assert "1,000,000.000000000000000001 QSPX" in text  # 10**24 + 1: exact
+    assert "0.000000000000000007 QSPX" in text  # the forced transfer: 7 base units
+    supply = amount(report.total_supply, 18, "QSPX")
+    assert f"total supply at period end: {supply}." in text and "(token base units)" not in text
+    assert "Named addresses" in text and f"{WALLETS[5]} FundDesk" in text
+
+
+def test_rpt_5__compliance_pdf__the_widest_whole_unit_amount_fits():
+    """The longest amount in whole units (just under 10**27 base units of an 18-decimal token,
+    every fraction digit kept) fits the amount columns."""
+    widest = amount(10**27 - 1, 18, "QSPX")
+    assert widest == "999,999,999.999999999999999999 QSPX"
+    width = stringWidth(widest, "Helvetica", FONT_SIZE) + 2 * PADDING
+    assert width <= TRANSACTION_WIDTHS[4] * mm and width <= FREEZE_WIDTHS[4] * mm
