@@ -190,6 +190,25 @@ def _store_chain(db_url: str | None, chain_id: int | None) -> tuple[str | None, 
     return db_url or demo.db_url, record.chain_id
 
 
+def _store_describer(db_url: str | None, chain_id: int):
+    """Names and decoded calls for a store command (keepers.console.describe) when the store read
+    is the running demo's and so is the chain: its deployment record and the compiled ABIs.
+    None otherwise (addresses and calldata then show as they are)."""
+    from keepers.console import ConsoleError, for_record, load_abis
+    from keepers.core.running_demo import trusted_running_demo
+
+    demo = trusted_running_demo()
+    if demo is None or db_url != demo.db_url:
+        return None
+    record = load(record_path("ethereum:local", Path(demo.deployments_dir)))
+    if record.chain_id != chain_id:
+        return None
+    try:
+        return for_record(record.contracts, load_abis())
+    except ConsoleError:
+        return None
+
+
 def _stored_events(db_url: str | None, chain_id: int, names: tuple[str, ...] | None = None):
     """The governance keeper's events (keepers.access.StoredEvent), oldest first."""
     from keepers.access import StoredEvent, governance_events
@@ -222,19 +241,44 @@ def governance() -> None:
 def governance_pending(
     chain_id: int | None, db_url: str | None, now: int | None, as_json: bool
 ) -> None:
-    """Scheduled operations not yet executed or cancelled."""
+    """Scheduled operations not yet executed or cancelled, each call decoded (names and decoded
+    calls when the store is the running demo's: its deployment record names them)."""
+    from rich.markup import escape
+
     from keepers.access import OPERATION_EVENTS, pending_operations
+    from keepers.console import duration
+    from keepers.core.units import iso_utc
 
     db_url, chain_id = _store_chain(db_url, chain_id)
     pending = pending_operations(
         _stored_events(db_url, chain_id, OPERATION_EVENTS), now or int(time.time())
     )
+    describer = _store_describer(db_url, chain_id)
     table = Table(title=f"Pending operations on chain {chain_id}")
-    for col in ("operation", "caller", "target", "selector", "ready in (s)"):
-        table.add_column(col)
+    for col in ("operation", "caller", "target", "call", "ready at (UTC)", "ready in"):
+        table.add_column(col, overflow="fold")
+    rows = []
     for op in pending:
-        table.add_row(op.operation_id, op.caller, op.target, op.selector, str(op.ready_in_seconds))
-    emit([op.to_json() for op in pending], as_json, table)
+        shown = {
+            "caller_shown": describer.address(op.caller) if describer else op.caller,
+            "target_shown": describer.address(op.target) if describer else op.target,
+            "call": describer.call(op.target, op.data) if describer else op.data,
+        }
+        rows.append({**op.to_json(), **shown})
+        table.add_row(  # chain text as text: a `[` in a decoded string is not markup
+            *map(
+                escape,
+                (
+                    op.operation_id,
+                    shown["caller_shown"],
+                    shown["target_shown"],
+                    shown["call"],
+                    iso_utc(op.ready_at),
+                    duration(op.ready_in_seconds),
+                ),
+            )
+        )
+    emit(rows, as_json, table)
 
 
 @governance.command("roles")
@@ -243,6 +287,8 @@ def governance_pending(
 @click.option("--json", "as_json", is_flag=True)
 def governance_roles(chain_id: int | None, db_url: str | None, as_json: bool) -> None:
     """Current holders of each role."""
+    from rich.markup import escape
+
     from keepers.access import ROLE_NAMES, role_holders
 
     db_url, chain_id = _store_chain(db_url, chain_id)
@@ -250,11 +296,13 @@ def governance_roles(chain_id: int | None, db_url: str | None, as_json: bool) ->
     data = {
         ROLE_NAMES.get(role, str(role)): sorted(accts) for role, accts in sorted(holders.items())
     }
+    describer = _store_describer(db_url, chain_id)
     table = Table(title=f"Role holders on chain {chain_id}")
     table.add_column("role")
-    table.add_column("accounts")
+    table.add_column("accounts", overflow="fold")
     for role, accts in data.items():
-        table.add_row(role, "\n".join(accts))
+        shown = [describer.address(a) if describer else a for a in accts]
+        table.add_row(escape(role), escape("\n".join(shown)))
     emit(data, as_json, table)
 
 

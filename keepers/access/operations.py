@@ -61,6 +61,7 @@ class PendingOperation:
     ready_at: int
     ready_in_seconds: int
     scheduled_block: int
+    data: str = "0x"  # the scheduled call's calldata (its first 4 bytes are `selector`)
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -98,6 +99,7 @@ def pending_operations(events: Iterable[StoredEvent], now: int) -> list[PendingO
                 ready_at=ready_at,
                 ready_in_seconds=max(ready_at - now, 0),
                 scheduled_block=ev.block_number,
+                data=data,
             )
         elif ev.event in ("OperationExecuted", "OperationCanceled"):
             closed.add(key)

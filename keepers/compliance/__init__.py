@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from keepers.core.exports import lazy_exports
 
 if TYPE_CHECKING:
+    from keepers.compliance.capabilities import AgentCapability
     from keepers.compliance.deploy import (
         bind_share_compliance,
         default_jurisdictions,
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from keepers.compliance.store import decisions
 
 _PUBLIC = {
+    "AgentCapability": "capabilities",
     "INVESTOR_CLASSES": "jurisdictions",
     "OnChainInvestor": "onboarding",
     "parse_kyc_csv": "onboarding",

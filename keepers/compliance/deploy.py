@@ -12,10 +12,11 @@ from collections.abc import Iterable
 from typing import Any
 
 from keepers.access import as_role, grant_calls, hold_calls, is_admin, wire
+from keepers.compliance.capabilities import AgentCapability
 from keepers.compliance.jurisdictions import load_jurisdictions
 from keepers.core.deploying import ZERO_ADDRESS, Deployment, Step, build_name
 
-ALL_CAPABILITIES, FREEZE_ONLY = 0xFF, 1 << 2
+ALL_CAPABILITIES, FREEZE_ONLY = int(AgentCapability.ALL), int(AgentCapability.FREEZE)
 JURISDICTION_BATCH = 50  # countries per setJurisdictions transaction
 REGISTRY = "IdentityRegistry"
 TOKEN_ADMIN = "TokenAdmin"

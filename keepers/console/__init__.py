@@ -13,13 +13,18 @@ from keepers.core.exports import lazy_exports
 if TYPE_CHECKING:
     from keepers.console.actions import safe_batch
     from keepers.console.app import create_app
-    from keepers.console.source import ChainSource, ConsoleError
+    from keepers.console.describe import duration, for_record
+    from keepers.console.source import ChainSource, ConsoleError, load_abis
 
 _PUBLIC = {
     "safe_batch": "actions",
     "create_app": "app",
     "ChainSource": "source",
     "ConsoleError": "source",
+    "load_abis": "source",
+    # What a person reads for a chain value (names, decoded calls, times: describe.py).
+    "for_record": "describe",
+    "duration": "describe",
 }
 __all__ = sorted(_PUBLIC)
 __getattr__ = lazy_exports(__name__, _PUBLIC)

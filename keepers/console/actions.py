@@ -38,6 +38,7 @@ from eth_utils import (
     to_checksum_address,
 )
 
+from keepers.console import describe
 from keepers.console.source import ChainSource, ConsoleError
 
 TX_BUILDER_VERSION = "1.16.5"
@@ -45,9 +46,6 @@ MAX_CALLS_PER_BATCH = 200
 PLAIN_TYPES = ("address", "bool", "string", "bytes")
 MANAGER = "QuanteraAccessManager"
 # The AccessManager's functions whose `data` argument is another call: decoded for display too.
-INNER_CALLS = frozenset({"schedule", "execute"})
-# The AccessManager's arguments that are role ids: shown with the role's name.
-ROLE_ARGUMENTS = frozenset({"roleId", "admin", "guardian"})
 _DECIMAL = re.compile(r"^-?(0|[1-9][0-9]*)$")
 _HEX = re.compile(r"^0x([0-9a-fA-F]{2})*$")
 
@@ -64,6 +62,9 @@ class Field:
     help: str = ""
     choices: tuple[str, ...] = ()
     default: str = ""
+    # A picker instead of a pasted address: (the page data's list, each row's address key, its
+    # label key); the form offers the rows as choices (any address may still be typed).
+    picks: tuple[str, str, str] = ()
 
 
 SAFE_FIELD = Field("safe", "Safe address", "address", "the multisig that will sign the batch")
@@ -77,6 +78,9 @@ class Call:
     function: str
     args: tuple[Any, ...]
     address: str | None = None
+    # A security token's agent function: the token checks this capability of its caller
+    # (`agentCapabilities`), not the AccessManager; `prepare` asks the token.
+    capability: int | None = None
 
 
 @dataclass(frozen=True)
@@ -180,16 +184,9 @@ def _as_text(kind: str, value: Any) -> str:
 
 
 def encode_call(function_abi: Mapping[str, Any], args: Sequence[Any]) -> str:
-    types = [_canonical(i) for i in function_abi.get("inputs", [])]
+    types = [describe.canonical(i) for i in function_abi.get("inputs", [])]
     selector = function_abi_to_4byte_selector({"type": "function", **function_abi})
     return "0x" + (selector + encode(types, list(args))).hex()
-
-
-def _canonical(abi_input: Mapping[str, Any]) -> str:
-    kind = abi_input["type"]
-    if kind.startswith("tuple"):
-        return "(" + ",".join(_canonical(c) for c in abi_input["components"]) + ")" + kind[5:]
-    return kind
 
 
 def prepare(source: ChainSource, safe: str, calls: Sequence[Call]) -> list[Prepared]:
@@ -211,19 +208,28 @@ def prepare(source: ChainSource, safe: str, calls: Sequence[Call]) -> list[Prepa
                 f"{call.contract}.{call.function}: arguments do not fit "
                 f"({', '.join(i['type'] for i in fn.get('inputs', []))}): {err}"
             ) from None
-        call = Call(call.contract, call.function, args, call.address)
+        capability = call.capability
+        call = Call(call.contract, call.function, args, call.address, capability)
         summary = (
             f"{call.contract}.{call.function}({', '.join(_as_text('', a) for a in call.args)})"
         )
         immediate, delay = True, 0
-        if manager is not None:  # the manager's own functions too (OZ `_canCallSelf`)
+        if capability is not None:  # a token agent's function: the token asks, not the manager
+            held = int(contract.functions.agentCapabilities(safe).call())
+            if held & capability != capability:
+                raise ActionInputError(
+                    f"{safe} may not call {call.function} on {call.contract}: it needs a token "
+                    f"agent holding {_capability_names(capability)} on that token (it holds "
+                    f"{_capability_names(held) or 'none'})"
+                )
+        elif manager is not None:  # the manager's own functions too (OZ `_canCallSelf`)
             immediate, delay = manager.functions.canCall(
                 safe, contract.address, bytes.fromhex(data[2:10])
             ).call()
             if not immediate and delay == 0:
                 raise ActionInputError(
-                    f"{safe} may not call {call.function} on {call.contract}: no role of it "
-                    "allows that function in the AccessManager"
+                    f"{safe} may not call {call.function} on {call.contract}: "
+                    + who_may_call(source, manager, contract.address, data[:10])
                 )
         inputs = fn.get("inputs", [])
         keys = value_keys(inputs)
@@ -257,6 +263,64 @@ def prepare(source: ChainSource, safe: str, calls: Sequence[Call]) -> list[Prepa
             )
         )
     return prepared
+
+
+def _capability_names(flags: int) -> str:
+    from keepers.compliance import AgentCapability
+
+    if flags == AgentCapability.ALL:
+        return "ALL"
+    return ", ".join(
+        c.name or "" for c in AgentCapability if c != AgentCapability.ALL and flags & c
+    )
+
+
+# How many holders a refusal names (the role's newest grants first).
+MAX_HOLDERS_NAMED = 5
+_ROLE_GRANTED = "0x" + keccak(text="RoleGranted(uint64,address,uint32,uint48,bool)").hex()
+
+
+def who_may_call(source: ChainSource, manager: Any, target: str, selector: str) -> str:
+    """Who may make a call a Safe may not (issue 33 §3: "who may act"): the role the governing
+    AccessManager requires for the function, and the accounts holding it there (its RoleGranted
+    logs since the record's block, each confirmed by `hasRole`), named as the record names them;
+    the manager named too, since a fund's stack may answer to one of its own. A read that fails
+    leaves the part it would have given out, never the refusal."""
+    from keepers.access import ROLE_NAMES
+
+    names = describe.for_source(source)
+    where = f"the AccessManager {names.address(manager.address)}"
+    try:
+        if manager.functions.isTargetClosed(target).call():
+            return f"{where} has closed {names.address(target)} to every caller"
+        role = int(
+            manager.functions.getTargetFunctionRole(target, bytes.fromhex(selector[2:])).call()
+        )
+    except Exception:  # noqa: BLE001 - the refusal stands without the detail
+        return f"no role of it allows that function in {where}"
+    role_name = f"{ROLE_NAMES.get(role, 'role')} ({role})"
+    try:
+        logs = source.w3.eth.get_logs(
+            {
+                "address": manager.address,
+                "fromBlock": int(source.record.block or 0),
+                "toBlock": "latest",
+                "topics": [_ROLE_GRANTED, "0x" + role.to_bytes(32, "big").hex()],
+            }
+        )
+        accounts = list(
+            dict.fromkeys(to_checksum_address("0x" + log["topics"][2].hex()[-40:]) for log in logs)
+        )
+        holders = [a for a in reversed(accounts) if manager.functions.hasRole(role, a).call()[0]]
+    except Exception:  # noqa: BLE001 - the role is still worth naming
+        return f"it needs {role_name} in {where}"
+    if not holders:
+        return f"it needs {role_name} in {where}, which no account holds"
+    shown = ", ".join(names.address(a) for a in holders[:MAX_HOLDERS_NAMED])
+    more = (
+        f" and {len(holders) - MAX_HOLDERS_NAMED} more" if len(holders) > MAX_HOLDERS_NAMED else ""
+    )
+    return f"it needs {role_name} in {where}, held by {shown}{more}"
 
 
 def _manager_of(source: ChainSource, contract: Any, default: Any) -> Any:
@@ -498,77 +562,52 @@ def describe_call(
     k: int = 0,
 ) -> str:
     """`data` sent to `to`, decoded with the ABI of the record's contract there (another of the
-    project's ABIs for an allowed address outside it): `function(arg=value, ...)`, addresses named
-    after the record, role ids after the protocol's roles; a manager's `schedule`/`execute`
-    shows the call inside it the same way (its target checked as the outer one is).
-    ActionInputError when it does not decode."""
-    fn, args = _decode(source, to, data, names, k)
-    inputs = fn.get("inputs", [])
-    by_name = {i.get("name"): a for i, a in zip(inputs, args, strict=True)}
-    parts = []
-    for key, i, value in zip(value_keys(inputs), inputs, args, strict=True):
-        shown = _show(i, value, names)
-        if fn["name"] in INNER_CALLS and i.get("name") == "data" and "target" in by_name:
-            inner = to_checksum_address(by_name["target"])
-            if inner not in names and inner not in allowed:
-                raise ActionInputError(
-                    f"transaction {k}: {fn['name']} of a call to {inner}, not a contract of "
-                    "the deployment record; refused (name it with --allow-target if you mean it)"
-                )
-            shown = describe_call(source, inner, "0x" + bytes(value).hex(), names, allowed, k)
-        parts.append(f"{key}={shown}")
-    return f"{fn['name']}({', '.join(parts)})"
+    project's ABIs for an allowed address outside it), as `keepers.console.describe` shows calls:
+    `function(arg=value, ...)`, addresses named after the record, role ids after the protocol's
+    roles, times in ISO 8601; a manager's `schedule`/`execute` shows the call inside it the same
+    way (its target checked as the outer one is). ActionInputError when it, or the call inside
+    it, does not decode: nothing is signed that cannot be shown."""
+    describer = describe.for_source(source)
+    _require_decodes(describer, to, data, names, frozenset(allowed), k)
+    return describer.call(to, data, keys=value_keys, bound=describe.SIGN_DECODED_BYTES)
 
 
-def _decode(
-    source: ChainSource, to: str, data: str, names: Mapping[str, str], k: int
-) -> tuple[dict[str, Any], tuple[Any, ...]]:
-    from eth_abi import decode
-
-    from keepers.console.source import abi_name
-
-    raw = bytes.fromhex(data.removeprefix("0x"))
-    name = names.get(to)
-    abis = [source.abis.get(abi_name(name), [])] if name else list(source.abis.values())
-    for abi in abis:
-        for item in abi:
-            if item.get("type") != "function":
-                continue
-            if function_abi_to_4byte_selector(item) != raw[:4]:
-                continue
-            try:
-                args = decode([_canonical(i) for i in item.get("inputs", [])], raw[4:])
-            except Exception:  # noqa: BLE001 - not this function's arguments
-                continue
-            if encode_call(item, args).lower() != data.lower():
-                continue  # trailing bytes: not exactly this call
-            return item, args
-    where = name or to
-    raise ActionInputError(
-        f"transaction {k}: {where} has no function 0x{raw[:4].hex()} that decodes this data; "
-        "refused (nothing is sent that cannot be shown)"
-    )
-
-
-def _show(abi_input: Mapping[str, Any], value: Any, names: Mapping[str, str]) -> str:
-    from keepers.access import ROLE_NAMES
-
-    kind = abi_input["type"]
-    if kind.endswith("]"):
-        inner = {**abi_input, "type": kind[: kind.rindex("[")]}
-        return "[" + ", ".join(_show(inner, v, names) for v in value) + "]"
-    if kind == "tuple":
-        parts = zip(abi_input["components"], value, strict=True)
-        return "(" + ", ".join(f"{c['name']}={_show(c, v, names)}" for c, v in parts) + ")"
-    if kind == "address":
-        address = to_checksum_address(value)
-        return f"{address} ({names[address]})" if address in names else address
-    if kind == "uint64" and abi_input.get("name") in ROLE_ARGUMENTS:
-        role = ROLE_NAMES.get(int(value))
-        return f"{value} ({role})" if role else str(value)
-    if kind == "string":  # quoted and escaped: a newline in it cannot fake a line of the listing
-        return json.dumps(value)
-    return _as_text(kind, value)
+def _require_decodes(
+    describer: describe.Describer,
+    to: str,
+    data: str,
+    names: Mapping[str, str],
+    allowed: frozenset[str],
+    k: int,
+    bound: int = describe.SIGN_DECODED_BYTES,
+) -> None:
+    """Refuses what would not be shown decoded: the call, the call a schedule or execute holds
+    (its target in the record or allowed), each call of a manager's multicall (calls inside
+    are shown with the display bound, so they are checked with it)."""
+    decoded = describer.decode(to, data, bound)
+    if decoded is None:
+        raw = bytes.fromhex(data.removeprefix("0x"))
+        raise ActionInputError(
+            f"transaction {k}: {names.get(to) or to} has no function 0x{raw[:4].hex()} that "
+            "decodes this data; refused (nothing is sent that cannot be shown)"
+        )
+    fn, args = decoded
+    by_name = {i.get("name"): a for i, a in zip(fn.get("inputs", []), args, strict=True)}
+    if fn["name"] in describe.INNER_CALLS and "data" in by_name and "target" in by_name:
+        inner = to_checksum_address(by_name["target"])
+        if inner not in names and inner not in allowed:
+            raise ActionInputError(
+                f"transaction {k}: {fn['name']} of a call to {inner}, not a contract of "
+                "the deployment record; refused (name it with --allow-target if you mean it)"
+            )
+        inner_data = "0x" + bytes(by_name["data"]).hex()
+        _require_decodes(
+            describer, inner, inner_data, names, allowed, k, describe.MAX_DECODED_BYTES
+        )
+    if fn["name"] in describe.SELF_CALLS and isinstance(by_name.get("data"), (list, tuple)):
+        for each in by_name["data"]:
+            call = "0x" + bytes(each).hex()
+            _require_decodes(describer, to, call, names, allowed, k, describe.MAX_DECODED_BYTES)
 
 
 def _coerce(abi_input: Mapping[str, Any], value: Any) -> Any:

@@ -25,6 +25,7 @@ import asyncio
 import csv
 import html
 import io
+import itertools
 import json
 import logging
 import threading
@@ -50,6 +51,7 @@ from starlette.responses import (
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from keepers.console import describe
 from keepers.console.actions import (
     SAFE_FIELD,
     Action,
@@ -65,26 +67,53 @@ from keepers.console.live import MAX_STREAMS, LiveFeed
 from keepers.console.observe import RequestMetrics, set_refusals
 from keepers.console.pages import Page, all_pages
 from keepers.console.pages.compliance import refusals as compliance_refusals
-from keepers.console.pages.governance import audit_walk
+from keepers.console.pages.governance import audit_row, audit_walk
 from keepers.console.render import FILTERS, GuardExtension, fmt_time
 from keepers.console.source import ChainSource, ConsoleError, redact_urls
-from keepers.console.walks import WalkCache, WalksBusy
+from keepers.console.walks import MAX_RUNNING_WALKS, WalkCache, WalksBusy
 from keepers.core.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from keepers.core.metrics import METRIC_ERRORS, exposition
 from keepers.core.reads import NODE_ERRORS
 from keepers.core.spreadsheet import safe_row
 
 HERE = Path(__file__).parent
-AUDIT_COLUMNS = ("block", "log_index", "time_utc", "tx", "contract", "address", "event", "args")
+# `args`: the event's raw arguments (exact); `shown`: the same as a person reads them (describe.py).
+AUDIT_COLUMNS = (
+    "block",
+    "log_index",
+    "time_utc",
+    "tx",
+    "contract",
+    "address",
+    "event",
+    "args",
+    "shown",
+)
 AUDIT_API_ROWS = 1_000  # newest first; the CSV export has every matching row
 CSV_CHUNK_ROWS = 1_000  # the export is written this many rows at a time
+# Audit CSV exports at once (each describes every row it writes): as many as the walks they read.
+MAX_RUNNING_EXPORTS = MAX_RUNNING_WALKS
 
 
-def _csv_chunks(rows: list[ChainEvent]) -> Iterator[str]:
-    """The audit CSV, CSV_CHUNK_ROWS rows at a time (never the whole export in memory)."""
+def _csv_chunks(
+    rows: list[ChainEvent], describer: describe.Describer, held: threading.Semaphore | None = None
+) -> Iterator[str]:
+    """The audit CSV, CSV_CHUNK_ROWS rows at a time (never the whole export in memory); `held`,
+    the export slot this export took, is given back when it ends, however it ends."""
+    try:
+        yield from _csv_rows(rows, describer)
+    finally:
+        if held is not None:
+            held.release()
+
+
+def _csv_rows(rows: list[ChainEvent], describer: describe.Describer) -> Iterator[str]:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(AUDIT_COLUMNS)
+    yield out.getvalue()  # the header alone first: the export is started once it is taken
+    out.seek(0)
+    out.truncate()
     for k, e in enumerate(rows, 1):
         writer.writerow(
             safe_row(
@@ -97,6 +126,7 @@ def _csv_chunks(rows: list[ChainEvent]) -> Iterator[str]:
                     e.address,
                     e.event,
                     json.dumps(e.args, sort_keys=True),
+                    describer.event_safely(e.address, e.event, e.args),
                 ]
             )
         )
@@ -180,6 +210,7 @@ def create_app(
     feed = LiveFeed(index) if poll_seconds is None else LiveFeed(index, poll_seconds)
     cache = PageCache()
     walks = WalkCache()  # the audit log's walks, shared by the REST routes and GraphQL
+    exports = threading.BoundedSemaphore(MAX_RUNNING_EXPORTS)  # audit CSV exports at once
     env = templates()
 
     @asynccontextmanager
@@ -273,12 +304,27 @@ def create_app(
         )
 
     async def audit_csv(request: Request) -> Response:
+        # Each row is described (names, decoded calls): one export at a time, the rest refused.
+        if not exports.acquire(blocking=False):
+            return JSONResponse(
+                {"error": "refused: an audit export is running; ask again when it ends"},
+                status_code=429,
+            )
         try:
             rows = await audit_rows(request)
         except WalksBusy as err:
+            exports.release()
             return JSONResponse({"error": str(err)}, status_code=429)
+        except BaseException:
+            exports.release()
+            raise
+        chunks = _csv_chunks(rows[::-1], describe.for_source(source), exports)
+        # Started here (its header row): from now on however the export ends (written, client
+        # gone, the iterator collected), its `finally` gives the slot back.
+        header = next(chunks)
         return StreamingResponse(
-            _csv_chunks(rows[::-1]),  # a sync iterator: Starlette writes it from a worker thread
+            # a sync iterator: Starlette writes it from a worker thread
+            itertools.chain([header], chunks),
             media_type="text/csv",
             headers={"Content-Disposition": 'attachment; filename="quantera-audit.csv"'},
         )
@@ -288,9 +334,11 @@ def create_app(
             rows = await audit_rows(request)
         except WalksBusy as err:
             return JSONResponse({"error": str(err)}, status_code=429)
-        return JSONResponse(
-            {"total": len(rows), "rows": [e.to_json() for e in rows[:AUDIT_API_ROWS]]}
+        describer = describe.for_source(source)
+        shown = await run_in_threadpool(
+            lambda: [audit_row(e, describer) for e in rows[:AUDIT_API_ROWS]]
         )
+        return JSONResponse({"total": len(rows), "rows": shown})
 
     async def act(request: Request) -> Response:
         found = actions.get(request.path_params["name"])

@@ -226,8 +226,10 @@ def sign(
             file=out,
         )
         for k, call in enumerate(calls):
-            click.echo(f"  {k + 1}. {call.target} {call.to}", file=out)
-            click.echo(f"     {call.text}", file=out)
+            # Chain text is shown, never obeyed: a control character in it (a newline, an escape
+            # sequence) is printed as its escape, so nothing can fake or hide a line.
+            click.echo(printable(f"  {k + 1}. {call.target} {call.to}"), file=out)
+            click.echo(printable(f"     {call.text}"), file=out)
         click.echo(NOT_ATOMIC.format(account=account.address), file=out)
         if not assume_yes:
             click.confirm(f"Send these {len(calls)} transaction(s)?", abort=True, err=as_json)
@@ -251,3 +253,13 @@ def sign(
         else:
             for row in sent:
                 click.echo(f"sent {row['tx']} to {row['to']} (gas {row['gas_used']:,})")
+
+
+def printable(text: str) -> str:
+    """`text` with every control character (C0, DEL, C1: newlines, escape sequences, carriage
+    returns) written as its Python escape, so that a line printed before a signature prompt is
+    one line, and all of it shows."""
+    return "".join(
+        c.encode("unicode_escape").decode() if (ord(c) < 32 or 127 <= ord(c) < 160) else c
+        for c in text
+    )

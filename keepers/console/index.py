@@ -96,6 +96,15 @@ KEPT_EVENTS: dict[str, tuple[Kept, ...]] = {
         Kept(("WalletFrozen",), ("wallet",)),
     ),
     "ComplianceEngine": (Kept(("JurisdictionSet",), ("country",)),),
+    # A token's own freezes (the compliance page's): the last wallet freeze of each wallet, and
+    # the last change of its frozen part (the page reads the part itself from the token).
+    **{
+        token: (
+            Kept(("AddressFrozen",), ("userAddress",)),
+            Kept(("TokensFrozen", "TokensUnfrozen"), ("userAddress",)),
+        )
+        for token in ("SecurityToken", "IncomeShareToken", "BondShareToken")
+    },
     "NavVenue": (Kept(("MarketSet",), ("token",)),),
     "RiskEngine": (
         Kept(("PortfolioConfigured",), ("portfolio",)),

@@ -66,7 +66,26 @@ def fmt_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, default=str)
 
 
-FILTERS = {"time": fmt_time, "short": fmt_short, "tojson_attr": fmt_json, "num": fmt_num}
+def fmt_country(value: Any) -> str:
+    """An ISO 3166-1 numeric code with its name (`826 United Kingdom`); a code the jurisdiction
+    table does not name, as it is."""
+    from keepers.console.describe import country_names
+
+    try:
+        code = int(value)
+    except (TypeError, ValueError):
+        return str(value)
+    name = country_names().get(code)
+    return f"{code} {name}" if name else str(code)
+
+
+FILTERS = {
+    "time": fmt_time,
+    "short": fmt_short,
+    "tojson_attr": fmt_json,
+    "num": fmt_num,
+    "country": fmt_country,
+}
 
 
 class GuardExtension(Extension):

@@ -58,6 +58,7 @@ class ChainSource:
     db_url: str | None = None
     network: str = "ethereum:local"
     _contracts: dict[tuple[str, str], Any] = field(default_factory=dict, repr=False)
+    _describer: Any = field(default=None, repr=False)  # keepers.console.describe.for_source
 
     @cached_property
     def chain_id(self) -> int:

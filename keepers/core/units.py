@@ -59,7 +59,12 @@ def format_units(amount: int, decimals: int) -> str:
 
 def iso_utc(timestamp: int) -> str:
     """A unix time as ISO 8601 in UTC, to the second: `2027-01-01T00:00:00Z` (what a person reads
-    instead of seconds since 1970)."""
+    instead of seconds since 1970). Total: a time a calendar cannot write (past 9999-12-31, before
+    year 1) is its number and why, never an exception (a chain value can be any uint)."""
     import datetime as dt
 
-    return dt.datetime.fromtimestamp(int(timestamp), dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    seconds = int(timestamp)
+    try:
+        return dt.datetime.fromtimestamp(seconds, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except (ValueError, OverflowError, OSError):
+        return f"{seconds} ({'beyond year 9999' if seconds > 0 else 'before year 1'})"

@@ -101,6 +101,24 @@ class ScreeningDecision:
     tx: str | None
 
 
+@strawberry.type(
+    description="A token's own freeze of a wallet: `token` (the wallet frozen on that token) or "
+    "`partial` (that many of its tokens frozen), as the token's views say at the head."
+)
+class TokenFreeze:
+    wallet: str
+    token: str = strawberry.field(description="The deployment record's name for the token.")
+    kind: str = strawberry.field(description="`token` or `partial`.")
+    amount: BigInt | None = strawberry.field(
+        description="The frozen part in base units (`partial`; null for `token`)."
+    )
+    amount_shown: str = strawberry.field(description="The same in whole units with the symbol.")
+    by: str | None = strawberry.field(description="The agent of the last AddressFrozen, if any.")
+    block: Long
+    time: Long
+    tx: str
+
+
 @strawberry.type(description="A wallet frozen on the registry, with the decisions behind it.")
 class FrozenWallet:
     wallet: str
@@ -197,6 +215,7 @@ class Compliance:
     cap_rows: strawberry.Private[list[TokenCaps]]
     kyc_rows: strawberry.Private[list[KycDue]]
     frozen_rows: strawberry.Private[list[FrozenWallet]]
+    token_freeze_rows: strawberry.Private[list[TokenFreeze]]
     pending_rows: strawberry.Private[list[ScreeningDecision]]
     rule_rows: strawberry.Private[list[RuleChange]]
 
@@ -221,6 +240,15 @@ class Compliance:
         self, first: First = DEFAULT_PAGE_SIZE, after: After = None
     ) -> Connection[FrozenWallet]:
         return paginate_listed(self.frozen_rows, first, after)
+
+    @strawberry.field(
+        description="Each token's own freezes in effect (a wallet frozen on a token, tokens "
+        "frozen in part), newest first; `frozenWallets` are the registry's identity-wide ones."
+    )
+    def token_freezes(
+        self, first: First = DEFAULT_PAGE_SIZE, after: After = None
+    ) -> Connection[TokenFreeze]:
+        return paginate_listed(self.token_freeze_rows, first, after)
 
     @strawberry.field(description="Screening decisions not yet acted on.")
     def pending_decisions(
@@ -283,6 +311,7 @@ class Query:
                 )
                 for f in data["frozen"]
             ],
+            token_freeze_rows=[from_row(TokenFreeze, f) for f in data["token_frozen"]],
             pending_rows=[from_row(ScreeningDecision, d) for d in data["pending_decisions"]],
             rule_rows=[
                 from_row(

@@ -16,6 +16,7 @@ from eth_utils import is_address, to_checksum_address
 from starlette.concurrency import run_in_threadpool
 from strawberry.scalars import JSON
 
+from keepers.console import describe
 from keepers.console.graphql.context import ConsoleContext
 from keepers.console.graphql.paging import (
     DEFAULT_PAGE_SIZE,
@@ -102,6 +103,11 @@ class PendingOperation:
         description="Seconds from the chain time to the ETA (0 when ready)."
     )
     scheduled_block: Long
+    call: str = strawberry.field(
+        description="The scheduled call decoded with the target's ABI, `function(argument=value, "
+        "...)`, addresses named (keepers/console/describe.py); its raw calldata's selector is "
+        "`selector`."
+    )
     caller_address: strawberry.Private[str]
     table: strawberry.Private[_Roles]
 
@@ -122,10 +128,15 @@ class AuditEvent:
     args: JSON = strawberry.field(
         description="The decoded arguments (bytes as 0x-hex, ints exact)."
     )
+    shown: str = strawberry.field(
+        description="The arguments as a person reads them: names, roles, ISO 8601 times, "
+        "countries, whole units, calldata decoded (keepers/console/describe.py)."
+    )
 
     @classmethod
-    def of(cls, e: ChainEvent) -> AuditEvent:
+    def of(cls, e: ChainEvent, describer: describe.Describer) -> AuditEvent:
         return cls(
+            shown=describer.event_safely(e.address, e.event, e.args),
             block=e.block_number,
             log_index=e.log_index,
             time=e.block_time,
@@ -174,6 +185,7 @@ class Governance:
                 eta=int(p["eta"]),
                 ready_in_seconds=int(p["ready_in_seconds"]),
                 scheduled_block=int(p["scheduled_block"]),
+                call=str(p["call"]),
                 caller_address=p["caller"],
                 table=table,
             )
@@ -249,7 +261,7 @@ class Governance:
         return Connection[AuditEvent](
             total_count=page.total_count,
             page_info=page.page_info,
-            nodes=[AuditEvent.of(e) for e in page.nodes],
+            nodes=[AuditEvent.of(e, describe.for_source(context.source)) for e in page.nodes],
         )
 
 

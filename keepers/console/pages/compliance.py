@@ -13,14 +13,17 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import Any
 
+from eth_utils import to_checksum_address
+
 from keepers.compliance import INVESTOR_CLASSES, OnChainInvestor, parse_kyc_csv, plan
 from keepers.console.actions import Action, ActionInputError, Call, Field
-from keepers.console.calls import batch_call
+from keepers.console.calls import MAX_BATCH_CALLS, batch_call
 from keepers.console.index import ChainEvent, EventIndex
 from keepers.console.keeper_store import kept, store_of
 from keepers.console.pages import Page
 from keepers.console.refusals import MAX_REASONS_PER_SYNC, RefusalScanner
 from keepers.console.source import ChainSource, abi_name
+from keepers.core.units import format_units
 
 REGISTRY = "IdentityRegistry"
 ENGINE = "ComplianceEngine"
@@ -188,9 +191,63 @@ def _decision_json(d: Any) -> dict[str, Any]:
     }
 
 
+# A token's own freezes (ERC-3643): a wallet frozen on that token, and tokens frozen in part.
+TOKEN_FREEZE_EVENTS = ("AddressFrozen", "TokensFrozen", "TokensUnfrozen")
+
+
+def token_freezes(source: ChainSource, index: EventIndex, block: int) -> dict[str, Any]:
+    """Every freeze a token holds on a wallet, of both of its kinds, as the token's own views say
+    at `block` (`isFrozen`, `getFrozenTokens`): "token" (the wallet frozen on that token: it can
+    neither send nor receive it) and "partial" (that many of its tokens frozen), each with the
+    last freeze event of the pair (who, when). Read for every (token address, wallet) any freeze
+    event names (the index keeps the last of each whatever its bound drops), in batches, before
+    anything is cut; then the newest MAX_FROZEN_SHOWN rows, with how many more there are."""
+    last: dict[tuple[str, str], ChainEvent] = {}
+    candidates: dict[tuple[str, str], str] = {}  # (token address, wallet) -> record name
+    for e in index.events(names=TOKEN_FREEZE_EVENTS, until_block=block):
+        if not source.has(e.contract):
+            continue
+        key = (to_checksum_address(e.address), e.args["userAddress"])
+        last[key] = e
+        # Every pair is read: a lifted wallet freeze may leave a frozen part, and the reverse.
+        candidates.setdefault(key, e.contract)
+    pairs = sorted(candidates, key=lambda k: (last[k].block_number, last[k].log_index))
+    calls = []
+    for address, wallet in pairs:
+        token = source.contract(candidates[(address, wallet)])
+        calls += [(token, "isFrozen", (wallet,)), (token, "getFrozenTokens", (wallet,))]
+    answers = [
+        a
+        for start in range(0, len(calls), MAX_BATCH_CALLS)
+        for a in batch_call(source, calls[start : start + MAX_BATCH_CALLS], block)
+    ]
+    rows = []
+    for k, (address, wallet) in enumerate(pairs):
+        frozen, partial = bool(answers[2 * k]), int(answers[2 * k + 1])
+        e, name = last[(address, wallet)], candidates[(address, wallet)]
+        common = {
+            "wallet": wallet,
+            "token": name,
+            "block": e.block_number,
+            "time": e.block_time,
+            "tx": e.tx_hash,
+            "by": e.args.get("owner") if e.event == "AddressFrozen" else None,
+            "frozen_on_chain": True,
+            "decisions": [],
+        }
+        if frozen:
+            rows.append({**common, "kind": "token", "amount": None, "amount_shown": "all"})
+        if partial:
+            shown = _token_amount(source, name, partial)
+            rows.append({**common, "kind": "partial", "amount": partial, "amount_shown": shown})
+    rows.reverse()
+    return {"rows": rows[:MAX_FROZEN_SHOWN], "more": max(len(rows) - MAX_FROZEN_SHOWN, 0)}
+
+
 def frozen_wallets(source: ChainSource, index: EventIndex) -> dict[str, Any]:
-    """Wallets whose last WalletFrozen froze them, each with the screening decisions behind it;
-    and decisions not carried out yet."""
+    """Every freeze in effect, of every kind: wallets whose last WalletFrozen froze them (the
+    registry's identity-wide freeze, each with the screening decisions behind it), and each
+    token's own freezes (`token_freezes`); and decisions not carried out yet."""
     last: dict[str, ChainEvent] = {}
     for e in index.events(contract=REGISTRY, names=("WalletFrozen",)):
         last[e.args["wallet"]] = e
@@ -211,6 +268,10 @@ def frozen_wallets(source: ChainSource, index: EventIndex) -> dict[str, Any]:
         wallet = e.args["wallet"]
         rows.append(
             {
+                "kind": "identity",
+                "token": None,
+                "amount": None,
+                "amount_shown": "every token",
                 "wallet": wallet,
                 "identity": e.args["identity"],
                 "by": e.args["by"],
@@ -221,12 +282,45 @@ def frozen_wallets(source: ChainSource, index: EventIndex) -> dict[str, Any]:
                 "decisions": [_decision_json(d) for d in decisions.get(wallet.lower(), [])],
             }
         )
-    return {"frozen": rows[::-1], "pending_decisions": pending, "store": engine is not None}
+    tokens = token_freezes(source, index, index.head)
+    return {
+        "frozen": rows[::-1],
+        "token_frozen": tokens["rows"],
+        "token_frozen_more": tokens["more"],
+        "frozen_all": rows[::-1] + tokens["rows"],  # the freeze form's picker
+        "pending_decisions": pending,
+        "store": engine is not None,
+    }
 
 
 def _key(event: ChainEvent, key_args: tuple[str, ...]) -> str:
-    parts = [f"{a}={event.args[a]}" for a in key_args]
+    from keepers.console.render import fmt_country
+
+    parts = [
+        f"{a}={fmt_country(event.args[a]) if a == 'country' else event.args[a]}" for a in key_args
+    ]
     return ", ".join(parts) or "token-wide"
+
+
+def rule_groups(rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rule changes as the page lists them: the changes one transaction made by one event of
+    one contract collapsed into one group (a deployment's `setJurisdictions` sets 50 countries
+    in one transaction: one line, its keys behind a disclosure), newest first; a single change
+    is a group of one."""
+    groups: list[dict[str, Any]] = []
+    for r in rules:
+        last = groups[-1] if groups else None
+        if last and (last["tx"], last["contract"], last["event"]) == (
+            r["tx"],
+            r["contract"],
+            r["event"],
+        ):
+            last["rows"].append(r)
+        else:
+            groups.append(
+                {**{k: r[k] for k in ("block", "time", "tx", "contract", "event")}, "rows": [r]}
+            )
+    return groups[::-1]
 
 
 def _changes(previous: Any, new: Any) -> list[dict[str, Any]]:
@@ -327,6 +421,7 @@ def read(source: ChainSource, index: EventIndex) -> dict[str, Any]:
         "kyc_due": [{**r, "expired": r["kyc_expiry"] <= now} for r in due],
         **frozen_wallets(source, index),
         "rules": rules[-RULE_ROWS_SHOWN:][::-1],
+        "rule_groups": rule_groups(rules)[:RULE_ROWS_SHOWN],
         "rules_total": len(rules),
         "refusals": refusals(source, index),
     }
@@ -400,26 +495,130 @@ ONBOARD = Action(
 )
 
 
+def _frozen_tokens(source: ChainSource) -> list[str]:
+    """The record's tokens with ERC-3643 freezes of their own (`isFrozen`, `getFrozenTokens`,
+    `setAddressFrozen`, `unfreezePartialTokens` in their ABI)."""
+    wanted = {"isFrozen", "getFrozenTokens", "setAddressFrozen", "unfreezePartialTokens"}
+    return [
+        name
+        for name in sorted(source.record.contracts)
+        if source.has(name)
+        and wanted
+        <= {i.get("name") for i in source.abis[abi_name(name)] if i.get("type") == "function"}
+    ]
+
+
 def _freeze(source: ChainSource, form: dict[str, Any]) -> list[Call]:
+    """The registry's identity-wide freeze, or its lifting. A token's own freezes are its
+    agents', lifted by TOKEN_UNFREEZE (a legal hold or a lost wallet's freeze is not lifted with
+    a sanctions freeze): named in the refusal when the wallet is frozen only on a token."""
     wallet, action = form["wallet"], form["action"]
     frozen = source.contract(REGISTRY).functions.isFrozen(wallet).call()
     if action == "freeze" and frozen:
         raise ActionInputError(f"Wallet: {wallet} is already frozen")
     if action == "unfreeze" and not frozen:
+        held = _token_freezes_of(source, wallet)
+        if held:
+            raise ActionInputError(
+                f"Wallet: {wallet} is not frozen on the registry; its token freezes ("
+                + ", ".join(held)
+                + ") are lifted with “Lift a token's freeze”"
+            )
         raise ActionInputError(f"Wallet: {wallet} is not frozen")
     return [Call(REGISTRY, action, (wallet,))]
+
+
+def _token_freezes_of(source: ChainSource, wallet: str) -> list[str]:
+    """`wallet`'s freezes on the record's tokens, as `SecurityToken: wallet` or
+    `SecurityToken: 1.5 QSPX`, read at the head."""
+    tokens = _frozen_tokens(source)
+    reads = [
+        (source.contract(name), view, (wallet,))
+        for name in tokens
+        for view in ("isFrozen", "getFrozenTokens")
+    ]
+    answers = batch_call(source, reads, limit=None)
+    held = []
+    for k, name in enumerate(tokens):
+        if answers[2 * k]:
+            held.append(f"{name}: wallet")
+        if int(answers[2 * k + 1]):
+            held.append(f"{name}: {_token_amount(source, name, int(answers[2 * k + 1]))}")
+    return held
+
+
+def _token_amount(source: ChainSource, name: str, amount: int) -> str:
+    from keepers.console import describe
+
+    unit = describe.for_source(source).unit(source.address(name))
+    return (
+        f"{format_units(amount, unit.decimals)} {unit.symbol}" if unit else f"{amount:,} base units"
+    )
+
+
+def _token_unfreeze(source: ChainSource, form: dict[str, Any]) -> list[Call]:
+    """One token's own freeze of a wallet lifted by a token agent holding UNFREEZE: the wallet
+    freeze (`setAddressFrozen(wallet, false)`) or its frozen part (`unfreezePartialTokens`, all of
+    it or the amount given in whole units), refused when there is none."""
+    from keepers.compliance import AgentCapability
+    from keepers.core.errors import QuanteraError
+    from keepers.core.units import parse_units
+
+    wallet, name, what = form["wallet"], form["token"], form["what"]
+    if name not in _frozen_tokens(source):
+        raise ActionInputError(f"Token: {name!r} is not a token of the record with freezes")
+    token = source.contract(name)
+    unfreeze = int(AgentCapability.UNFREEZE)
+    if what == "wallet freeze":
+        if not token.functions.isFrozen(wallet).call():
+            raise ActionInputError(f"Wallet: {wallet} is not frozen on {name}")
+        return [Call(name, "setAddressFrozen", (wallet, False), capability=unfreeze)]
+    frozen = int(token.functions.getFrozenTokens(wallet).call())
+    if not frozen:
+        raise ActionInputError(f"Wallet: {wallet} has no frozen part on {name}")
+    amount = frozen
+    if form["amount"] != "all":
+        decimals = int(token.functions.decimals().call())
+        try:
+            amount = parse_units(form["amount"], decimals, "Amount")
+        except QuanteraError as err:
+            raise ActionInputError(str(err)) from None
+        if amount > frozen:
+            shown = _token_amount(source, name, frozen)
+            raise ActionInputError(f"Amount: more than the {shown} frozen on {name}")
+    return [Call(name, "unfreezePartialTokens", (wallet, amount), capability=unfreeze)]
 
 
 FREEZE = Action(
     name="compliance-freeze",
     title="Freeze or unfreeze a wallet",
     fields=(
-        Field("wallet", "Wallet", "address", "0x…"),
+        Field("wallet", "Wallet", "address", "0x…", picks=("frozen_all", "wallet", "kind")),
         Field("action", "Action", "choice", choices=("freeze", "unfreeze"), default="freeze"),
     ),
     build=_freeze,
     help="Identity-wide: every wallet of the wallet's identity (freeze: COMPLIANCE_KEEPER; "
-    "unfreeze: OPERATOR, a person's decision).",
+    "unfreeze: OPERATOR, a person's decision). A token's own freezes are lifted below.",
 )
 
-PAGE = Page("compliance", "Compliance", read, (ONBOARD, FREEZE))
+TOKEN_UNFREEZE = Action(
+    name="compliance-token-unfreeze",
+    title="Lift a token's freeze",
+    fields=(
+        Field("wallet", "Wallet", "address", "0x…", picks=("token_frozen", "wallet", "token")),
+        Field("token", "Token", "text", "the record's name, e.g. SecurityToken"),
+        Field(
+            "what",
+            "Freeze",
+            "choice",
+            choices=("wallet freeze", "frozen part"),
+            default="wallet freeze",
+        ),
+        Field("amount", "Amount (frozen part)", "text", "whole units, or all", default="all"),
+    ),
+    build=_token_unfreeze,
+    help="One token's own freeze (a legal hold, a lost wallet's freeze): its agent with the "
+    "UNFREEZE capability lifts it, the token checks that, not the AccessManager.",
+)
+
+PAGE = Page("compliance", "Compliance", read, (ONBOARD, FREEZE, TOKEN_UNFREEZE))

@@ -421,7 +421,13 @@ STRIKE = Action(
     name="funds-strike",
     title="Strike a fund period",
     fields=(
-        Field("fund", "Fund", "address", "the fund's desk (or its vault)"),
+        Field(
+            "fund",
+            "Fund",
+            "address",
+            "the fund's desk (or its vault)",
+            picks=("funds", "desk", "isin"),
+        ),
         Field("period", "Period", "uint", "the open period, past its cut-off"),
         Field("nav", "NAV per share", "text", "e.g. 1.000125 (in the fund's currency)"),
     ),

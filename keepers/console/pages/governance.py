@@ -23,6 +23,7 @@ from keepers.access import (
     pending_operations,
     role_holders,
 )
+from keepers.console import describe
 from keepers.console.actions import Action, ActionInputError, Call, Field
 from keepers.console.calls import MAX_BATCH_CALLS, CallFailure, batch_call
 from keepers.console.index import ChainEvent, EventIndex
@@ -48,8 +49,15 @@ def read(source: ChainSource, index: EventIndex) -> dict[str, Any]:
         _stored([e for e in manager_events if e.event in OPERATION_EVENTS]), now
     )
     members, schedules = _confirmed(source, folded, scheduled, block)
+    describer = describe.for_source(source).with_roles(members)
+    records = describe.for_source(source)  # a holder's name: the record's, not its roles again
     roles = [
-        {"role_id": role, "role": ROLE_NAMES.get(role, str(role)), "holders": sorted(accounts)}
+        {
+            "role_id": role,
+            "role": ROLE_NAMES.get(role, str(role)),
+            "holders": sorted(accounts),
+            "holder_names": [records.name(a) or "" for a in sorted(accounts)],
+        }
         for role, accounts in sorted(members.items())
         if accounts
     ]
@@ -59,19 +67,32 @@ def read(source: ChainSource, index: EventIndex) -> dict[str, Any]:
         if eta is None:
             continue
         row = {**op.to_json(), "ready_at": eta, "ready_in_seconds": max(eta - now, 0)}
-        pending.append({**row, "eta": eta, "eta_far_future": eta - now > FAR_ETA_SECONDS})
+        shown = {
+            "call": describer.call(op.target, op.data),
+            "caller_shown": describer.address(op.caller),
+            "target_shown": describer.address(op.target),
+        }
+        pending.append({**row, **shown, "eta": eta, "eta_far_future": eta - now > FAR_ETA_SECONDS})
     pending.sort(key=lambda op: (op["eta"], op["scheduled_block"]))
-    audit = [e.to_json() for e in index.events(administrative=True, until_block=block)]
+    events = index.events(administrative=True, until_block=block)
     return {
         "chain_time": now,
         "roles": roles,
         "pending": pending,
-        "audit": audit[-AUDIT_ROWS_SHOWN:][::-1],
-        "audit_total": len(audit),
+        "audit": [audit_row(e, describer) for e in events[-AUDIT_ROWS_SHOWN:][::-1]],
+        "audit_total": len(events),
         "audit_complete_from_block": index.first_block,
         "index_dropped": index.dropped,
-        "contracts": sorted({e["contract"] for e in audit}),
+        "contracts": sorted({e.contract for e in events}),
     }
+
+
+def audit_row(event: ChainEvent, describer: describe.Describer) -> dict[str, Any]:
+    """An audit log row: the event's raw fields and arguments (`args`, exact), and `shown`, its
+    arguments as a person reads them (names, roles, ISO times, countries, whole units, decoded
+    calldata: keepers.console.describe)."""
+    shown = describer.event_safely(event.address, event.event, event.args)
+    return {**event.to_json(), "shown": shown}
 
 
 def _confirmed(
@@ -119,15 +140,24 @@ def filter_audit(
     text: str | None,
     until_block: int | None = None,
 ) -> list[ChainEvent]:
-    """The administrative events matching every filter given (case-insensitive substring), up to
+    """The administrative events matching every filter given (case-insensitive substring of the
+    raw row, or of a name among its arguments: a record name, a called function's name), up to
     `until_block`, oldest first."""
     needle = (text or "").lower()
+    describer = describe.for_source(index.source) if needle else None
+
+    def matches(e: ChainEvent) -> bool:
+        if not needle or needle in str(e.to_json()).lower():
+            return True
+        assert describer is not None  # names and function names from tables, nothing decoded
+        return needle in describer.keywords(e.address, e.event, e.args).lower()
+
     return [
         e
         for e in index.events(administrative=True, until_block=until_block)
         if (not contract or e.contract == contract)
         and (not event or e.event == event)
-        and (not needle or needle in str(e.to_json()).lower())
+        and matches(e)
     ]
 
 

@@ -51,6 +51,13 @@ _quotes_lock = threading.Lock()
 # (chain id, tx, log index) -> (best single venue, its output, why there is none) at the block
 # before the route
 _best_single: dict[tuple[int, str, int], tuple[str | None, int, str | None]] = {}
+# (chain id, tx, log index) -> the oracle's prices (18-decimal USD per whole token) of the route's
+# tokens at the block before it, (in, out); None where the router gave no usable price.
+_oracle_prices: dict[tuple[int, str, int], tuple[int | None, int | None]] = {}
+ORACLE = "OracleRouter"
+# A single venue whose quote is further than this from the oracle's value of the order is off
+# the market (a pool no arbitrage keeps near it): the comparison with it is flagged, not trusted.
+STALE_QUOTE_BPS = 200
 
 
 def _display(amount: int, decimals: int, places: int = 2) -> str:
@@ -212,6 +219,25 @@ def _best_singles(source: ChainSource, routes: list[ChainEvent]) -> None:
         blocks=[r.block_number - 1 for r in missing],
         allow_failure=True,
     )
+    if source.has(ORACLE):
+        oracle = source.contract(ORACLE)
+        prices = batch_call(
+            source,
+            [
+                (oracle, "price", (r.args[side],))
+                for r in missing
+                for side in ("tokenIn", "tokenOut")
+            ],
+            blocks=[r.block_number - 1 for r in missing for _ in range(2)],
+            allow_failure=True,
+        )
+        with _quotes_lock:
+            for k, r in enumerate(missing):
+                pair = tuple(
+                    None if isinstance(p, str) or not int(p) else int(p)
+                    for p in prices[2 * k : 2 * k + 2]
+                )
+                _oracle_prices[(source.chain_id, r.tx_hash, r.log_index)] = pair  # type: ignore[assignment]
     with _quotes_lock:
         for r, quoted in zip(missing, quotes, strict=True):
             if isinstance(quoted, str):  # e.g. the node keeps no state that old
@@ -321,6 +347,41 @@ def _route_row(
         "best_single_unavailable": unquoted,
         "best_single_out_display": f"{best_out / 10**dec_out:,.4f}",
         "improvement_bps": (int(a["amountOut"]) - best_out) * BPS / best_out if best_out else None,
+        **_against_oracle(source, r, dec_in, dec_out, best_out),
+    }
+
+
+def _against_oracle(
+    source: ChainSource, r: ChainEvent, dec_in: int, dec_out: int, best_out: int
+) -> dict[str, Any]:
+    """The route's output and the best single venue's quote against the oracle's value of the
+    order at the block before (bps; None without two usable prices), and whether that venue is
+    off the market by more than STALE_QUOTE_BPS (its pool's price is stale: an improvement over
+    it says nothing about the route)."""
+    price_in, price_out = _oracle_prices.get(
+        (source.chain_id, r.tx_hash, r.log_index), (None, None)
+    )
+    if not price_in or not price_out:
+        return {
+            "oracle_out": None,
+            "route_vs_oracle_bps": None,
+            "best_vs_oracle_bps": None,
+            "best_single_stale": False,
+        }
+    fair = int(r.args["amountIn"]) * price_in * 10**dec_out // (price_out * 10**dec_in)
+    if fair == 0:
+        return {
+            "oracle_out": 0,
+            "route_vs_oracle_bps": None,
+            "best_vs_oracle_bps": None,
+            "best_single_stale": False,
+        }
+    best_vs = (best_out - fair) * BPS / fair if best_out else None
+    return {
+        "oracle_out": fair,
+        "route_vs_oracle_bps": (int(r.args["amountOut"]) - fair) * BPS / fair,
+        "best_vs_oracle_bps": best_vs,
+        "best_single_stale": best_vs is not None and abs(best_vs) > STALE_QUOTE_BPS,
     }
 
 
@@ -374,6 +435,7 @@ def read(source: ChainSource, index: EventIndex) -> dict[str, Any]:
         "commits": commits,
         "pending_commits": sum(1 for c in commits if c["status"] == "pending"),
         "max_routes": MAX_ROUTES,
+        "stale_quote_bps": STALE_QUOTE_BPS,
         "max_commits": MAX_COMMITS,
     }
 
@@ -404,7 +466,13 @@ PAUSE = Action(
     name="liquidity-venue-pause",
     title="Pause or unpause a venue",
     fields=(
-        Field("venue", "Venue", "address", "a venue listed on the aggregator"),
+        Field(
+            "venue",
+            "Venue",
+            "address",
+            "a venue listed on the aggregator",
+            picks=("venues", "venue", "name"),
+        ),
         Field("operation", "Operation", "choice", choices=("pause", "unpause"), default="pause"),
     ),
     build=_pause,

@@ -413,6 +413,7 @@ HALT = Action(
             "Account",
             "address",
             "the account's identity (an AccountOpened); 0x0000…0000: the whole book",
+            picks=("accounts", "account", "account"),
         ),
         Field("operation", "Operation", "choice", choices=("halt", "resume"), default="halt"),
     ),

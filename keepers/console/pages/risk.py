@@ -420,7 +420,13 @@ def _halt(source: ChainSource, form: dict[str, Any]) -> list[Call]:
     return [Call(ENGINE, "resume", (portfolio, form["reset_high_water_mark"] == "true"))]
 
 
-PORTFOLIO_FIELD = Field("portfolio", "Portfolio", "address", "a portfolio the RiskEngine knows")
+PORTFOLIO_FIELD = Field(
+    "portfolio",
+    "Portfolio",
+    "address",
+    "a portfolio the RiskEngine knows",
+    picks=("portfolios", "portfolio", "name"),
+)
 SET_LIMIT = Action(
     name="risk-set-limit",
     title="Set a risk limit",

@@ -8,6 +8,7 @@ import json
 import secrets
 from collections import Counter
 
+from eth_abi import decode
 from eth_utils import function_signature_to_4byte_selector, to_checksum_address
 
 from conftest import wait_for
@@ -83,8 +84,22 @@ def test_compliance__shows_the_investors_caps_freezes_and_refusals_the_chain_hol
 
     frozen = browser_page.locator("[data-testid=frozen] tbody tr[data-wallet]")
     assert frozen.count() >= 1  # the demo's sanctioned wallet, frozen by the screening keeper
+    kinds = Counter()
     for k in range(frozen.count()):
-        assert registry.functions.isFrozen(frozen.nth(k).get_attribute("data-wallet")).call()
+        row = frozen.nth(k)
+        wallet, kind = row.get_attribute("data-wallet"), row.get_attribute("data-kind")
+        kinds[kind] += 1
+        if kind == "identity":
+            assert registry.functions.isFrozen(wallet).call()
+            continue
+        # Issue 33 §3: a token's own freezes are shown too, each as the token says it is.
+        token = chain_reads.contract(row.get_attribute("data-token"))
+        if kind == "token":
+            assert token.functions.isFrozen(wallet).call()
+        else:
+            assert kind == "partial"
+            assert token.functions.getFrozenTokens(wallet).call() > 0
+    assert kinds["identity"] >= 1
     assert (
         "SAMPLE SANCTIONED WALLET ONE" in browser_page.locator("[data-testid=frozen]").inner_text()
     )
@@ -246,3 +261,86 @@ def test_parse_kyc_csv__every_bad_line_named():
     ]
     _, header_errors = parse_kyc_csv("wallet,country\n", now)
     assert header_errors[0].line == 1 and "investor_class" in header_errors[0].error
+
+
+AGENT = "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc"  # test account 5: the token agent (all caps)
+
+
+def test_compliance__token_freezes__shown_and_lifted_by_unfreeze(
+    browser_page, console_url, chain_reads
+):
+    """CON-84 (issue 33 §3): a token's own freezes show beside the registry's, each as the token
+    says: a wallet frozen on the token, and tokens frozen in part in whole units. "Unfreeze"
+    answered "is not frozen" for a wallet frozen on a token; it lifts only the registry's freeze
+    and now names the token's, which its own action lifts, prepared for an agent the token
+    allows (helper-76 F7: a sanctions unfreeze must not lift a legal hold). Lifted at the end."""
+    w3 = chain_reads.w3
+    token = chain_reads.contract("SecurityToken")
+    outsider = _fresh_wallet()
+    holders = [a for a in w3.eth.accounts if token.functions.balanceOf(a).call() > 10**18]
+    holder = holders[0] if holders else None
+    assert holder is not None, "no unlocked account holds the token"
+    part = 10**18 // 4  # 0.25 tokens
+    sent = [
+        token.functions.setAddressFrozen(outsider, True).transact({"from": KEEPER}),
+        token.functions.freezePartialTokens(holder, part).transact({"from": KEEPER}),
+    ]
+    try:
+        assert all(w3.eth.wait_for_transaction_receipt(tx).status == 1 for tx in sent)
+        open_page(browser_page, console_url, "compliance")
+        whole = browser_page.locator(
+            f"[data-testid=frozen] tr[data-wallet='{outsider}'][data-kind=token]"
+        )
+        partial = browser_page.locator(
+            f"[data-testid=frozen] tr[data-wallet='{holder}'][data-kind=partial]"
+        )
+        wait_for(lambda: (whole.count() == 1 and partial.count() == 1) or None, "both freezes")
+        assert whole.get_attribute("data-token") == "SecurityToken"
+        symbol = token.functions.symbol().call()
+        frozen_now = token.functions.getFrozenTokens(holder).call()
+        from keepers.core.units import format_units
+
+        assert f"{format_units(frozen_now, 18)} {symbol}" in _cell(partial, "scope")
+
+        # The registry's unfreeze (a sanctions decision) does not lift a token agent's freeze:
+        # it is refused, naming the token freeze and where it is lifted.
+        form = browser_page.locator("[data-testid=action-compliance-freeze]")
+        form.locator("input[name=safe]").fill(OPERATOR)
+        form.locator("input[name=wallet]").fill(outsider)
+        form.locator("select[name=action]").select_option("unfreeze")
+        form.locator("button[type=submit]").click()
+        error = browser_page.locator("[data-testid=error-compliance-freeze]")
+        wait_for(lambda: error.inner_text() or None, "the registry unfreeze's refusal")
+        assert "is not frozen on the registry; its token freezes (SecurityToken: wallet)" in (
+            error.inner_text()
+        )
+        # The token's own freeze is lifted by its agent (the token checks UNFREEZE).
+        form = browser_page.locator("[data-testid=action-compliance-token-unfreeze]")
+        form.locator("input[name=safe]").fill(AGENT)
+        form.locator("input[name=wallet]").fill(holder)
+        form.locator("input[name=token]").fill("SecurityToken")
+        form.locator("select[name=what]").select_option("frozen part")
+        form.locator("button[type=submit]").click()
+        pre = browser_page.locator("[data-testid=result-compliance-token-unfreeze] pre")
+        wait_for(lambda: pre.count() == 1 or None, "the prepared unfreeze")
+        batch = json.loads(pre.inner_text())
+        [(to, data)] = batch_calldata(batch)
+        fn, _ = token.decode_function_input(data)
+        assert to == token.address and fn.fn_name == "unfreezePartialTokens"
+        # The token's stub names no input: read by position.
+        wallet_arg, amount_arg = decode(["address", "uint256"], bytes.fromhex(data[10:]))
+        assert (to_checksum_address(wallet_arg), amount_arg) == (holder, frozen_now)
+        # A Safe that is no agent with UNFREEZE is refused by name (the token's check).
+        form.locator("input[name=safe]").fill(OPERATOR)
+        form.locator("button[type=submit]").click()
+        error = browser_page.locator("[data-testid=error-compliance-token-unfreeze]")
+        wait_for(lambda: error.inner_text() or None, "the refusal of a non-agent")
+        assert "needs a token agent holding UNFREEZE on that token" in error.inner_text()
+        w3.eth.call({"from": AGENT, "to": to, "data": data})  # the agent may make it
+    finally:
+        for tx in (
+            token.functions.setAddressFrozen(outsider, False).transact({"from": AGENT}),
+            token.functions.unfreezePartialTokens(holder, part).transact({"from": AGENT}),
+        ):
+            w3.eth.wait_for_transaction_receipt(tx)
+    assert not token.functions.isFrozen(outsider).call()

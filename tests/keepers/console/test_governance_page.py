@@ -14,6 +14,18 @@ GOVERNANCE = "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65"  # test account 4, the
 OUTSIDER = "0x976EA74026E726554dB657fA54763abd0C3a0aa9"  # test account 6: no ADMIN role
 
 
+def _schedule_guardian_grant(chain_reads, salt: str) -> tuple[str, str, str]:
+    """A timelocked GUARDIAN grant to a fresh address (ADMIN has a delay in the demo), scheduled
+    by GOVERNANCE and not executed: (grantee, the grant's calldata, the operation id)."""
+    manager = chain_reads.contract("QuanteraAccessManager")
+    grantee = fresh_address(chain_reads.w3, salt)
+    data = manager.encode_abi("grantRole", [ROLE_IDS["GUARDIAN"], grantee, 0])
+    tx = manager.functions.schedule(manager.address, data, 0).transact({"from": GOVERNANCE})
+    chain_reads.w3.eth.wait_for_transaction_receipt(tx)
+    operation = manager.functions.hashOperation(GOVERNANCE, manager.address, data).call()
+    return grantee, data, "0x" + operation.hex()
+
+
 def test_governance__roles_match_the_access_manager(browser_page, console_url, chain_reads):
     """CON-1: every holder shown holds the role on chain, and every role id shown exists."""
     open_page(browser_page, console_url, "governance")
@@ -42,13 +54,7 @@ def test_governance__a_scheduled_operation_appears_live_with_its_eta(
     refreshed = browser_page.locator("#live").get_attribute("data-refreshed")
     manager = chain_reads.contract("QuanteraAccessManager")
     # A timelocked grant (ADMIN has a delay in the demo): scheduled, not executed.
-    grantee = fresh_address(chain_reads.w3, "CON-2")
-    data = manager.encode_abi("grantRole", [ROLE_IDS["GUARDIAN"], grantee, 0])
-    tx = manager.functions.schedule(manager.address, data, 0).transact({"from": GOVERNANCE})
-    chain_reads.w3.eth.wait_for_transaction_receipt(tx)
-    operation = (
-        "0x" + manager.functions.hashOperation(GOVERNANCE, manager.address, data).call().hex()
-    )
+    _, _, operation = _schedule_guardian_grant(chain_reads, "CON-2")
     eta = manager.functions.getSchedule(operation).call()
     assert eta > 0
     row = browser_page.locator(f"[data-testid=pending] tr[data-operation='{operation}']")
@@ -117,3 +123,66 @@ def test_governance__prepares_a_safe_batch_routed_through_the_timelock(
         "scheduled (delay"
         in browser_page.locator("[data-testid=result-governance-call] li").inner_text()
     )
+
+
+def test_governance__audit_log_and_pending__decoded_and_named(
+    browser_page, console_url, chain_reads
+):
+    """CON-83 (issue 33 §2): a scheduled operation reads as a Safe shows it: the caller by the
+    roles it holds, the target by its record name, the call decoded (`grantRole(roleId=2
+    (GUARDIAN), account=…, executionDelay=0)`); its audit row shows the same with the schedule
+    in ISO 8601, the raw arguments kept in the JSON API beside `shown`; a role holder that is a
+    contract of the record is named."""
+    manager = chain_reads.contract("QuanteraAccessManager")
+    grantee, data, operation = _schedule_guardian_grant(chain_reads, "CON-83")
+    open_page(browser_page, console_url, "governance")
+    row = browser_page.locator(f"[data-testid=pending] tr[data-operation='{operation}']")
+    wait_for(lambda: row.count() == 1 or None, "the scheduled operation")
+    call = row.locator("[data-testid=pending-call]").inner_text()
+    assert call == (f"grantRole(roleId=2 (GUARDIAN), account={grantee}, executionDelay=0)"), call
+    assert f"{GOVERNANCE} (ADMIN" in row.inner_text()
+    assert f"{manager.address} (QuanteraAccessManager)" in row.inner_text()
+
+    api = browser_page.request.get(
+        f"{console_url}/api/governance/audit?event=OperationScheduled&q={operation}"
+    ).json()
+    [entry] = api["rows"]
+    assert entry["args"]["data"] == data  # raw, exact
+    assert f"data=grantRole(roleId=2 (GUARDIAN), account={grantee}" in entry["shown"]
+    assert "schedule=20" in entry["shown"] and "Z" in entry["shown"]  # ISO 8601, not seconds
+    csv = browser_page.request.get(
+        f"{console_url}/governance/audit.csv?event=OperationScheduled&q=grantRole"
+    ).text()
+    assert operation in csv  # the text filter matches the scheduled call's function name too
+    assert f"data=grantRole(roleId=2 (GUARDIAN), account={grantee}" in csv  # `shown` column
+    # Contracts holding roles are named after the record (the rebalancer holds EXECUTOR).
+    names = browser_page.locator("[data-testid=roles] .name").all_inner_texts()
+    assert "AutoRebalancer" in names, names
+
+
+def test_governance__a_refused_call_names_who_may_make_it(browser_page, console_url, chain_reads):
+    """CON-85 (issue 33 §3, "who may act"): a call the Safe may not make is refused naming the
+    role the governing AccessManager requires for it, that manager, and the accounts holding the
+    role (confirmed by `hasRole`), so that nobody has to read the deploy code to find them."""
+    manager = chain_reads.contract("QuanteraAccessManager")
+    open_page(browser_page, console_url, "governance")
+    form = browser_page.locator("[data-testid=action-governance-call]")
+    form.locator("input[name=safe]").fill(OUTSIDER)
+    form.locator("input[name=contract]").fill("LiquidityAggregator")
+    form.locator("input[name=function]").fill("pauseVenue")
+    venue = chain_reads.record["contracts"]["UniswapV2Pair.A.QNDX-USDC"]
+    form.locator("input[name=args]").fill(json.dumps([venue]))
+    form.locator("button[type=submit]").click()
+    error = browser_page.locator("[data-testid=error-governance-call]")
+    wait_for(lambda: error.inner_text() or None, "the refusal")
+    text = error.inner_text()
+    aggregator = chain_reads.contract("LiquidityAggregator")
+    selector = aggregator.encode_abi("pauseVenue", [venue])[:10]
+    role = manager.functions.getTargetFunctionRole(aggregator.address, selector).call()
+    assert text.startswith(f"{OUTSIDER} may not call pauseVenue on LiquidityAggregator: ")
+    assert f"it needs {[k for k, v in ROLE_IDS.items() if v == role][0]} ({role})" in text
+    assert f"{manager.address} (QuanteraAccessManager)" in text
+    holders = text.split("held by ", 1)[1]
+    named = [h.split(" ")[0] for h in holders.split(", ")]
+    assert named and all(manager.functions.hasRole(role, h).call()[0] for h in named), text
+    assert browser_page.locator("[data-testid=result-governance-call]").inner_text() == ""

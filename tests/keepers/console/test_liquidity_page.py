@@ -156,3 +156,51 @@ def test_liquidity__venue_action_refuses_bad_input_and_prepares_the_pause(
     fn, args = aggregator.decode_function_input(data)
     assert to == aggregator.address and fn.fn_name == "pauseVenue" and args["venue"] == venue
     assert "direct" in result.locator("li").inner_text()
+
+
+def test_liquidity__a_route_against_a_stale_pool_is_flagged(browser_page, console_url, chain_reads):
+    """Issue 33 §3: the page showed routes at -3,584 bps "improvement" with no word that the best
+    single venue was a pool the 2008 replay had left at its seed price. Each route now carries the
+    oracle's value of its order at the block before (recomputed here from the OracleRouter and the
+    route's event), and a best single venue more than 200 bps off it is flagged as stale."""
+    from keepers.console.pages.liquidity import STALE_QUOTE_BPS
+
+    open_page(browser_page, console_url, "liquidity")
+    oracle = chain_reads.contract("OracleRouter")
+    aggregator = chain_reads.contract("LiquidityAggregator")
+    logs = aggregator.events.RouteExecuted().get_logs(from_block=chain_reads.record["block"])
+    by_tx = {
+        ("0x" + log.transactionHash.hex().removeprefix("0x"), log.logIndex): log for log in logs
+    }
+    rows = browser_page.locator("[data-testid=routes] tbody tr[data-tx]")
+    checked = 0
+    for k in range(rows.count()):
+        row = rows.nth(k)
+        log = by_tx[(row.get_attribute("data-tx"), int(row.get_attribute("data-log-index")))]
+        block = log.blockNumber - 1
+        price_in = oracle.functions.price(log.args.tokenIn).call(block_identifier=block)
+        price_out = oracle.functions.price(log.args.tokenOut).call(block_identifier=block)
+        decimals = [
+            chain_reads.w3.eth.contract(address=t, abi=_DECIMALS_ABI).functions.decimals().call()
+            for t in (log.args.tokenIn, log.args.tokenOut)
+        ]
+        fair = log.args.amountIn * price_in * 10 ** decimals[1] // (price_out * 10 ** decimals[0])
+        assert int(row.get_attribute("data-oracle-out")) == fair
+        best = int(row.get_attribute("data-best-out"))
+        if best and fair:
+            stale = abs((best - fair) * BPS / fair) > STALE_QUOTE_BPS
+            assert row.get_attribute("data-stale") == ("true" if stale else "false")
+            assert (row.locator("[data-testid=stale-venue]").count() == 1) == stale
+            checked += 1
+    assert checked >= 1
+
+
+_DECIMALS_ABI = [
+    {
+        "type": "function",
+        "name": "decimals",
+        "inputs": [],
+        "outputs": [{"name": "", "type": "uint8"}],
+        "stateMutability": "view",
+    }
+]

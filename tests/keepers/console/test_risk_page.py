@@ -249,3 +249,28 @@ def test_risk__set_limit_and_halt_prepare_the_engines_calls(browser_page, consol
     halt.locator("button[type=submit]").click()
     error = browser_page.locator("[data-testid=error-risk-halt]")
     wait_for(lambda: "is not halted" in error.inner_text() or None, "the not-halted refusal")
+
+
+def test_risk__portfolio_picker__offers_the_engines_portfolios(
+    browser_page, console_url, chain_reads
+):
+    """Issue 33 §3: the portfolio is picked, not pasted: each form's portfolio field offers the
+    portfolios the page shows (the RiskEngine's configured ones), labelled by name; the funds
+    page offers its funds' desks by ISIN the same way."""
+    engine = chain_reads.contract("RiskEngine")
+    logs = engine.events.PortfolioConfigured().get_logs(from_block=chain_reads.record["block"])
+    configured = {log.args.portfolio for log in logs}
+    open_page(browser_page, console_url, "risk")
+    for action in ("risk-set-limit", "risk-halt"):
+        options = browser_page.locator(f"datalist#picks-{action}-portfolio option")
+        assert options.count() >= 1
+        for k in range(options.count()):
+            portfolio = options.nth(k).get_attribute("value")
+            assert portfolio in configured, portfolio
+            assert options.nth(k).get_attribute("label")
+        field = browser_page.locator(f"[data-testid=picker-{action}-portfolio]")
+        assert field.get_attribute("list") == f"picks-{action}-portfolio"
+    open_page(browser_page, console_url, "funds")
+    desks = browser_page.locator("datalist#picks-funds-strike-fund option")
+    assert desks.count() >= 1
+    assert all(desks.nth(k).get_attribute("label").startswith("US") for k in range(desks.count()))

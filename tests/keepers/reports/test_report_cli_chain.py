@@ -154,6 +154,12 @@ def test_rpt_6__report_compliance_pdf__the_rows_of_compliance_report(deployed, t
     assert code == 0, err
     text = flat(pdf_pages(pdf.read_bytes()))
     names = {US: "United States", UK: "United Kingdom"}
+    # Amounts in whole units with the token's symbol (issue 33 §2); the JSON keeps base units.
+    assert existing["token_decimals"] == 18 and existing["token_symbol"]
+
+    def whole(value: int) -> str:
+        return amount(value, existing["token_decimals"], existing["token_symbol"])
+
     ours = [t for t in existing["transactions"] if deployed.alice in (t["from"], t["to"])]
     assert [(t["type"], t["amount"]) for t in ours] == [
         ("mint", 1_000 * WAD),
@@ -161,14 +167,16 @@ def test_rpt_6__report_compliance_pdf__the_rows_of_compliance_report(deployed, t
     ]
     for t in existing["transactions"]:
         sides = f"{country(t['from_country'], names)} {country(t['to_country'], names)}"
-        cells = f"{t['type']} {t['from']} {t['to']} {amount(t['amount'])} {sides} {t['tx']}"
+        cells = f"{t['type']} {t['from']} {t['to']} {whole(t['amount'])} {sides} {t['tx']}"
         assert cells in text, cells
     [freeze] = existing["freezes"]
     assert freeze["wallet"] == deployed.bob
     assert f"AddressFrozen yes {deployed.bob}" in text and freeze["tx"] in text
     for h in existing["holders"]:
-        assert f"{country(h['country'], names)} {h['holders']} {amount(h['balance'])}" in text
-    assert f"total supply at period end: {amount(existing['total_supply'])}" in text
+        assert f"{country(h['country'], names)} {h['holders']} {whole(h['balance'])}" in text
+    assert f"total supply at period end: {whole(existing['total_supply'])}." in text
+    # The record's contracts among the rows are named (the PortfolioVault holds the token).
+    assert "Named addresses" in text and "PortfolioVault" in text
     assert f"Token: {existing['token']}." in text
     assert_stamp(text, deployed.network)
 
