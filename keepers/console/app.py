@@ -141,12 +141,24 @@ def _csv_rows(rows: list[ChainEvent], describer: describe.Describer) -> Iterator
 # 1.5 MB of script against the full bundle's 4.8 MB, pinned in package.json and installed by
 # `make install` with the rest of node_modules: served by the console itself, no CDN.
 PLOTLY_JS = Path("node_modules") / "plotly.js-cartesian-dist-min" / "plotly-cartesian.min.js"
+_JS, _CSS = "application/javascript", "text/css"
+# Every script and style sheet a page loads, served by the console itself from node_modules (pinned
+# in package.json, installed by `make install`): the console works offline, no CDN. GraphiQL 3's
+# browser bundle with React 18's (React 19 ships no browser bundle). `/vendor/<name>`, these only.
+VENDOR: dict[str, tuple[Path, str]] = {
+    "plotly.min.js": (PLOTLY_JS, _JS),
+    "react.min.js": (Path("node_modules/react/umd/react.production.min.js"), _JS),
+    "react-dom.min.js": (Path("node_modules/react-dom/umd/react-dom.production.min.js"), _JS),
+    "graphiql.min.js": (Path("node_modules/graphiql/graphiql.min.js"), _JS),
+    "graphiql.min.css": (Path("node_modules/graphiql/graphiql.min.css"), _CSS),
+}
 
 
-def _plotly_js() -> Path:
-    if not PLOTLY_JS.is_file():
-        raise ConsoleError(f"no {PLOTLY_JS}: run `make install` in the project folder")
-    return PLOTLY_JS
+def _vendor_file(name: str) -> Path:
+    path, _ = VENDOR[name]
+    if not path.is_file():
+        raise ConsoleError(f"no {path}: run `make install` in the project folder")
+    return path
 
 
 class PageCache:
@@ -380,14 +392,17 @@ def create_app(
         except ConsoleError as err:
             return JSONResponse({"error": str(err)}, status_code=400)
 
-    plotly_bytes: list[bytes] = []
+    vendor_bytes: dict[str, bytes] = {}  # read once each, on first use
 
-    async def plotly_js(request: Request) -> Response:
-        if not plotly_bytes:
-            plotly_bytes.append(await asyncio.to_thread(_plotly_js().read_bytes))
+    async def vendor(request: Request) -> Response:
+        name = request.path_params["name"]
+        if name not in VENDOR:
+            return JSONResponse({"error": "no such file"}, status_code=404)
+        if name not in vendor_bytes:
+            vendor_bytes[name] = await asyncio.to_thread(_vendor_file(name).read_bytes)
         return Response(
-            plotly_bytes[0],
-            media_type="application/javascript",
+            vendor_bytes[name],
+            media_type=VENDOR[name][1],
             headers={"Cache-Control": "max-age=86400"},
         )
 
@@ -458,7 +473,7 @@ def create_app(
         Route("/api/{slug}", api),
         Route("/actions/{name}", act, methods=["POST"]),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
-        Route("/vendor/plotly.min.js", plotly_js),
+        Route("/vendor/{name}", vendor),
         *page_routes,
         Route("/{slug}", show),
     ]

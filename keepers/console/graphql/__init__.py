@@ -27,6 +27,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import strawberry
@@ -153,6 +154,9 @@ def sdl() -> str:
     return str(build_schema()) + "\n"
 
 
+GRAPHIQL_HTML = Path(__file__).resolve().parents[1] / "templates" / "graphiql.html"
+
+
 class _App(GraphQL):
     def __init__(self, schema: strawberry.Schema, context: Callable[[], ConsoleContext]):
         super().__init__(schema)
@@ -160,6 +164,13 @@ class _App(GraphQL):
 
     async def get_context(self, request: Any, response: Any = None) -> ConsoleContext:
         return replace(self._context(), request=request, response=response, spent=Counter())
+
+    async def render_graphql_ide(self, request: Any) -> Any:
+        """GraphiQL from the console itself (templates/graphiql.html: its scripts and styles
+        under /vendor and /static), never from a CDN: it works offline."""
+        from starlette.responses import HTMLResponse
+
+        return HTMLResponse(GRAPHIQL_HTML.read_text())
 
 
 def graphql_app(context: Callable[[], ConsoleContext]) -> GraphQL:

@@ -979,3 +979,23 @@ def test_console_index__two_consoles_and_a_restart_on_one_postgresql_store(chain
         with TestClient(restarted, base_url="http://127.0.0.1"):
             assert all(start > mined for start, _ in restarted_asked), restarted_asked
             assert restarted.state.index.head >= mined
+
+
+def test_issue_33__graphiql_served_by_the_console__nothing_from_another_host(chain):
+    """Issue 33 §3: GraphiQL loaded React and GraphiQL from a CDN, so it was blank offline. Its
+    page now names scripts and styles of the console only (/vendor, /static), each of which the
+    console serves; an unknown vendor name is a 404, never a file outside the list."""
+    import re
+
+    with _client(chain) as client:
+        page = client.get("/graphql", headers={"Accept": "text/html"})
+        assert page.status_code == 200 and "graphiql" in page.text
+        assets = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+        assert assets and all(a.startswith(("/vendor/", "/static/")) for a in assets), assets
+        assert "unpkg" not in page.text and "https://" not in page.text
+        for asset in assets:
+            answer = client.get(asset)
+            assert answer.status_code == 200 and len(answer.content) > 100, asset
+        assert client.get("/vendor/react.min.js").content.startswith(b"/**")  # React's bundle
+        assert client.get("/vendor/package.json").status_code == 404
+        assert client.get("/vendor/..%2Fpackage.json").status_code == 404

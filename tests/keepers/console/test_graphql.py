@@ -501,3 +501,29 @@ def test_graphql__manager_clients_equal_the_record_and_the_rebalancer(api, chain
         assert c["weights"]["totalCount"] == len(tokens)
         held_tokens.update(tokens)
     assert {a["address"] for a in manager["assets"]["nodes"]} == held_tokens
+
+
+def test_graphql__graphiql_runs_offline_in_a_browser(browser_page, console_url):
+    """Issue 33 §3: GraphiQL renders and answers a query in a real browser with every request to
+    another host refused (offline): its scripts and styles are the console's own."""
+    elsewhere: list[str] = []
+
+    def only_the_console(route):
+        url = route.request.url
+        if url.startswith(console_url):
+            route.continue_()
+        else:
+            elsewhere.append(url)
+            route.abort()
+
+    browser_page.route("**/*", only_the_console)
+    try:
+        browser_page.goto(f"{console_url}/graphql")
+        run = browser_page.locator(".graphiql-execute-button")
+        wait_for(lambda: run.count() == 1 or None, "GraphiQL to render")
+        run.click()
+        result = browser_page.locator(".graphiql-response")
+        wait_for(lambda: '"chainTime"' in result.inner_text() or None, "the query's answer")
+    finally:
+        browser_page.unroute("**/*")
+    assert elsewhere == []
