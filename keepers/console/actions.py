@@ -268,11 +268,7 @@ def prepare(source: ChainSource, safe: str, calls: Sequence[Call]) -> list[Prepa
 def _capability_names(flags: int) -> str:
     from keepers.compliance import AgentCapability
 
-    if flags == AgentCapability.ALL:
-        return "ALL"
-    return ", ".join(
-        c.name or "" for c in AgentCapability if c != AgentCapability.ALL and flags & c
-    )
+    return ", ".join(c.name for c in AgentCapability(flags & 0xFF) if c.name)  # members, ALL out
 
 
 # How many holders a refusal names (the role's newest grants first).

@@ -316,7 +316,9 @@ def create_app(
         )
 
     async def audit_csv(request: Request) -> Response:
-        # Each row is described (names, decoded calls): one export at a time, the rest refused.
+        # Each row is described (names, decoded calls): MAX_RUNNING_EXPORTS at once, the rest
+        # refused. Everything that may fail before the export's iterator exists comes first.
+        describer = describe.for_source(source)
         if not exports.acquire(blocking=False):
             return JSONResponse(
                 {"error": "refused: an audit export is running; ask again when it ends"},
@@ -330,7 +332,7 @@ def create_app(
         except BaseException:
             exports.release()
             raise
-        chunks = _csv_chunks(rows[::-1], describe.for_source(source), exports)
+        chunks = _csv_chunks(rows[::-1], describer, exports)
         # Started here (its header row): from now on however the export ends (written, client
         # gone, the iterator collected), its `finally` gives the slot back.
         header = next(chunks)

@@ -16,6 +16,7 @@ import click
 from keepers.console.source import ChainSource, ConsoleError, load_abis, redact_urls
 from keepers.core.jsonable import echo_json
 from keepers.core.redact import redact_logs
+from keepers.core.terminal import printable_line
 
 
 @contextmanager
@@ -228,8 +229,8 @@ def sign(
         for k, call in enumerate(calls):
             # Chain text is shown, never obeyed: a control character in it (a newline, an escape
             # sequence) is printed as its escape, so nothing can fake or hide a line.
-            click.echo(printable(f"  {k + 1}. {call.target} {call.to}"), file=out)
-            click.echo(printable(f"     {call.text}"), file=out)
+            click.echo(printable_line(f"  {k + 1}. {call.target} {call.to}"), file=out)
+            click.echo(printable_line(f"     {call.text}"), file=out)
         click.echo(NOT_ATOMIC.format(account=account.address), file=out)
         if not assume_yes:
             click.confirm(f"Send these {len(calls)} transaction(s)?", abort=True, err=as_json)
@@ -253,13 +254,3 @@ def sign(
         else:
             for row in sent:
                 click.echo(f"sent {row['tx']} to {row['to']} (gas {row['gas_used']:,})")
-
-
-def printable(text: str) -> str:
-    """`text` with every control character (C0, DEL, C1: newlines, escape sequences, carriage
-    returns) written as its Python escape, so that a line printed before a signature prompt is
-    one line, and all of it shows."""
-    return "".join(
-        c.encode("unicode_escape").decode() if (ord(c) < 32 or 127 <= ord(c) < 160) else c
-        for c in text
-    )

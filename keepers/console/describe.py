@@ -23,6 +23,7 @@ import functools
 import hashlib
 import json
 import re
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -30,6 +31,9 @@ from typing import Any
 
 from eth_utils import function_abi_to_4byte_selector, is_hex_address, to_checksum_address
 
+# MAX_TIME: the last instant a calendar writes (9999-12-31T23:59:59Z): a later "time" is its
+# number (defined once, beside the console's time filter).
+from keepers.console.render import MAX_TIME
 from keepers.core.units import format_units, iso_utc
 
 # The AccessManager's arguments that are role ids: shown with the role's name.
@@ -90,8 +94,6 @@ SYMBOL = re.compile(r"^[A-Za-z0-9.$_-]{1,16}$")
 # batch with a larger bound (SIGN_DECODED_BYTES).
 MAX_DECODED_BYTES = 16_384
 SIGN_DECODED_BYTES = 131_072
-# The last instant `datetime` writes (9999-12-31T23:59:59Z); a larger "time" is its number.
-MAX_TIME = 253_402_300_799
 # Display forms kept per describer (calls and events are read again at every page refresh).
 MEMO_ENTRIES = 4_096
 _UINT = ("uint", "int")
@@ -147,6 +149,8 @@ class Describer:
     all_abis: Sequence[Sequence[Mapping[str, Any]]] = ()
     _units: dict[str, Unit | None] = field(default_factory=dict, repr=False)
     _memo: OrderedDict[tuple, str] = field(default_factory=OrderedDict, repr=False)
+    # One describer serves the audit API, the CSV export's thread and GraphQL at once.
+    _memo_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _failed_reads: int = field(default=0, repr=False)  # unit reads that failed (not remembered)
 
     def with_roles(self, holders: Mapping[int, Iterable[str]]) -> Describer:
@@ -313,10 +317,10 @@ class Describer:
         the manager's `multicall` decoded the same way; data that decodes as no function of `to`
         (or is longer than `bound`) is shown as its selector and length."""
         raw = _bytes(data)
-        key = ("call", str(to), hashlib.sha256(raw).digest(), keys is None, bound)
-        if key in self._memo:
-            self._memo.move_to_end(key)
-            return self._memo[key]
+        key = ("call", str(to), hashlib.sha256(raw).digest(), keys or _keys, bound)
+        remembered = self._recall(key)
+        if remembered is not None:
+            return remembered
         failed = self._failed_reads
         shown = self._call(to, raw, keys, bound)
         if self._failed_reads == failed:  # nothing read badly: the same next time
@@ -381,9 +385,9 @@ class Describer:
         takes a page, an export or a search down."""
         digest = hashlib.sha256(json.dumps(args, sort_keys=True, default=str).encode()).digest()
         key = ("event", str(address), event, digest)
-        if key in self._memo:
-            self._memo.move_to_end(key)
-            return self._memo[key]
+        remembered = self._recall(key)
+        if remembered is not None:
+            return remembered
         failed = self._failed_reads
         try:
             shown = self.event(address, event, args)
@@ -415,10 +419,18 @@ class Describer:
 
     # ------------------------------------------------------------------ internals
 
+    def _recall(self, key: tuple) -> str | None:
+        with self._memo_lock:
+            shown = self._memo.get(key)
+            if shown is not None:
+                self._memo.move_to_end(key)
+            return shown
+
     def _remember(self, key: tuple, shown: str) -> None:
-        self._memo[key] = shown
-        while len(self._memo) > MEMO_ENTRIES:
-            self._memo.popitem(last=False)
+        with self._memo_lock:
+            self._memo[key] = shown
+            while len(self._memo) > MEMO_ENTRIES:
+                self._memo.popitem(last=False)
 
     def _abis_for(self, target: Any) -> list[Sequence[Mapping[str, Any]]]:
         """A record contract's own ABI (none when it has none: decoded with no other's); every
@@ -553,11 +565,16 @@ def for_source(source: Any) -> Describer:
     cached = getattr(source, "_describer", None)
     if cached is not None:
         return cached
-    from keepers.core.tokens import ERC20
 
     def unit_of(address: str) -> Unit | None:
-        token = source.contract("", address=address, abi_of=ERC20)
-        return Unit(str(token.functions.symbol().call()), int(token.functions.decimals().call()))
+        # The console's one token reader: one batch, cached per chain, an unreadable token asked
+        # again only after its retry delay (prices.token_meta).
+        from keepers.console.prices import UNKNOWN_SYMBOL, token_meta
+
+        symbol, decimals = token_meta(source, [address])[to_checksum_address(address)]
+        if symbol == UNKNOWN_SYMBOL:
+            raise LookupError(f"{address}: no readable symbol and decimals (asked again later)")
+        return Unit(symbol, decimals)
 
     source._describer = for_record(source.record.contracts, source.abis, unit_of)
     return source._describer

@@ -79,12 +79,21 @@ def fmt_country(value: Any) -> str:
     return f"{code} {name}" if name else str(code)
 
 
+def fmt_rule_key(key: Any) -> str:
+    """A rule change's key (`country=826`, as the API keeps it) with its country named."""
+    text = str(key)
+    if text.startswith("country="):
+        return f"country={fmt_country(text.removeprefix('country='))}"
+    return text
+
+
 FILTERS = {
     "time": fmt_time,
     "short": fmt_short,
     "tojson_attr": fmt_json,
     "num": fmt_num,
     "country": fmt_country,
+    "rule_key": fmt_rule_key,
 }
 
 

@@ -23,3 +23,13 @@ def print_table(table: Table) -> None:
         column.overflow = "fold"
     console = Console() if sys.stdout.isatty() else Console(width=PIPED_WIDTH)
     console.print(table)
+
+
+def printable_line(text: str) -> str:
+    """`text` with every control character (C0, DEL, C1: newlines, escape sequences, carriage
+    returns) written as its Python escape, so that a line printed before a signature prompt is
+    one line, and all of it shows (chain text is shown, never obeyed)."""
+    return "".join(
+        c.encode("unicode_escape").decode() if (ord(c) < 32 or 127 <= ord(c) < 160) else c
+        for c in text
+    )

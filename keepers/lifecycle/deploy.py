@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from keepers.access import as_role, is_admin, wire
+from keepers.compliance import AgentCapability
 from keepers.core.deploying import ZERO_ADDRESS, Deployment, Step, build_name
 from keepers.core.units import FEED_DECIMALS
 
@@ -201,7 +202,7 @@ def approve_issuers(d: Deployment, registry: Any, issuers: dict[str, str]) -> No
 
 # AgentCapabilities.PAUSE | UNPAUSE: what an issuer holds on its own share token (it opens and
 # halts its offering), the least that makes it the token's agent.
-ISSUER_CAPABILITIES = (1 << 6) | (1 << 7)
+ISSUER_CAPABILITIES = int(AgentCapability.PAUSE | AgentCapability.UNPAUSE)
 
 
 def token_issuer_steps(d: Deployment, tokens: list[Any], issuer: str) -> list[Step]:

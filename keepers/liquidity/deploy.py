@@ -21,6 +21,7 @@ from typing import Any
 import yaml
 
 from keepers.access import as_role, wire
+from keepers.compliance import AgentCapability
 from keepers.core.deploying import ZERO_ADDRESS, Deployment, Step
 from keepers.core.errors import QuanteraError
 from keepers.liquidity.artifacts import container
@@ -28,7 +29,8 @@ from keepers.liquidity.artifacts import container
 getcontext().prec = 60
 DEFAULT_SPEC = Path(__file__).resolve().parent.parent / "data" / "liquidity.yaml"
 US, INSTITUTIONAL, NEVER_EXPIRES = 840, 4, 2**40 - 1
-MINT_CAPABILITY, PAUSE_CAPABILITIES = 1, (1 << 6) | (1 << 7)
+MINT_CAPABILITY = int(AgentCapability.MINT)
+PAUSE_CAPABILITIES = int(AgentCapability.PAUSE | AgentCapability.UNPAUSE)
 TICK_SPACING = {100: 1, 500: 10, 3000: 60, 10000: 200}
 MIN_TICK, MAX_TICK = -887272, 887272
 Q96 = 2**96

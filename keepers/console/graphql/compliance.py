@@ -113,10 +113,14 @@ class TokenFreeze:
         description="The frozen part in base units (`partial`; null for `token`)."
     )
     amount_shown: str = strawberry.field(description="The same in whole units with the symbol.")
-    by: str | None = strawberry.field(description="The agent of the last AddressFrozen, if any.")
-    block: Long
-    time: Long
-    tx: str
+    by: str | None = strawberry.field(
+        description="The agent of the wallet freeze (`token`; TokensFrozen names none)."
+    )
+    block: Long | None = strawberry.field(
+        description="The last freeze event of this kind (null: older than the console's index)."
+    )
+    time: Long | None
+    tx: str | None
 
 
 @strawberry.type(description="A wallet frozen on the registry, with the decisions behind it.")

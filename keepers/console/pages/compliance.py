@@ -202,16 +202,23 @@ def token_freezes(source: ChainSource, index: EventIndex, block: int) -> dict[st
     last freeze event of the pair (who, when). Read for every (token address, wallet) any freeze
     event names (the index keeps the last of each whatever its bound drops), in batches, before
     anything is cut; then the newest MAX_FROZEN_SHOWN rows, with how many more there are."""
-    last: dict[tuple[str, str], ChainEvent] = {}
+    # Per pair, the last event of each kind: a row's who and when are its own kind's.
+    last_wallet: dict[tuple[str, str], ChainEvent] = {}  # AddressFrozen
+    last_part: dict[tuple[str, str], ChainEvent] = {}  # TokensFrozen / TokensUnfrozen
     candidates: dict[tuple[str, str], str] = {}  # (token address, wallet) -> record name
     for e in index.events(names=TOKEN_FREEZE_EVENTS, until_block=block):
         if not source.has(e.contract):
             continue
         key = (to_checksum_address(e.address), e.args["userAddress"])
-        last[key] = e
+        (last_wallet if e.event == "AddressFrozen" else last_part)[key] = e
         # Every pair is read: a lifted wallet freeze may leave a frozen part, and the reverse.
         candidates.setdefault(key, e.contract)
-    pairs = sorted(candidates, key=lambda k: (last[k].block_number, last[k].log_index))
+
+    def newest(key: tuple[str, str]) -> tuple[int, int]:
+        events = [e for e in (last_wallet.get(key), last_part.get(key)) if e is not None]
+        return max((e.block_number, e.log_index) for e in events)
+
+    pairs = sorted(candidates, key=newest)
     calls = []
     for address, wallet in pairs:
         token = source.contract(candidates[(address, wallet)])
@@ -224,24 +231,38 @@ def token_freezes(source: ChainSource, index: EventIndex, block: int) -> dict[st
     rows = []
     for k, (address, wallet) in enumerate(pairs):
         frozen, partial = bool(answers[2 * k]), int(answers[2 * k + 1])
-        e, name = last[(address, wallet)], candidates[(address, wallet)]
-        common = {
-            "wallet": wallet,
-            "token": name,
-            "block": e.block_number,
-            "time": e.block_time,
-            "tx": e.tx_hash,
-            "by": e.args.get("owner") if e.event == "AddressFrozen" else None,
-            "frozen_on_chain": True,
-            "decisions": [],
-        }
+        name = candidates[(address, wallet)]
+
         if frozen:
-            rows.append({**common, "kind": "token", "amount": None, "amount_shown": "all"})
+            e = last_wallet.get((address, wallet))
+            rows.append(_freeze_row(e, wallet, name, "token", None, "all"))
         if partial:
             shown = _token_amount(source, name, partial)
-            rows.append({**common, "kind": "partial", "amount": partial, "amount_shown": shown})
+            e = last_part.get((address, wallet))
+            rows.append(_freeze_row(e, wallet, name, "partial", partial, shown))
     rows.reverse()
     return {"rows": rows[:MAX_FROZEN_SHOWN], "more": max(len(rows) - MAX_FROZEN_SHOWN, 0)}
+
+
+def _freeze_row(
+    e: ChainEvent | None, wallet: str, token: str, kind: str, amount: int | None, shown: str
+) -> dict[str, Any]:
+    """One token freeze's row, its who and when from the last event of its own kind: `by` the
+    agent of a wallet freeze (TokensFrozen names none); without such an event in the index (a
+    freeze older than its bound) who and when are unknown (None)."""
+    return {
+        "wallet": wallet,
+        "token": token,
+        "kind": kind,
+        "amount": amount,
+        "amount_shown": shown,
+        "block": e.block_number if e else None,
+        "time": e.block_time if e else None,
+        "tx": e.tx_hash if e else None,
+        "by": e.args.get("owner") if e is not None and kind == "token" else None,
+        "frozen_on_chain": True,
+        "decisions": [],
+    }
 
 
 def frozen_wallets(source: ChainSource, index: EventIndex) -> dict[str, Any]:
@@ -294,11 +315,7 @@ def frozen_wallets(source: ChainSource, index: EventIndex) -> dict[str, Any]:
 
 
 def _key(event: ChainEvent, key_args: tuple[str, ...]) -> str:
-    from keepers.console.render import fmt_country
-
-    parts = [
-        f"{a}={fmt_country(event.args[a]) if a == 'country' else event.args[a]}" for a in key_args
-    ]
+    parts = [f"{a}={event.args[a]}" for a in key_args]
     return ", ".join(parts) or "token-wide"
 
 

@@ -54,6 +54,11 @@ _best_single: dict[tuple[int, str, int], tuple[str | None, int, str | None]] = {
 # (chain id, tx, log index) -> the oracle's prices (18-decimal USD per whole token) of the route's
 # tokens at the block before it, (in, out); None where the router gave no usable price.
 _oracle_prices: dict[tuple[int, str, int], tuple[int | None, int | None]] = {}
+# (chain id, tx, log index) -> (probe amount in, the best single venue's output for it): a small
+# order (PROBE_DIVISOR-th of the route's) priced by the venues at the block before, so that a
+# venue's price is judged without the whole order's price impact.
+_probe: dict[tuple[int, str, int], tuple[int, int]] = {}
+PROBE_DIVISOR = 1_000
 ORACLE = "OracleRouter"
 # A single venue whose quote is further than this from the oracle's value of the order is off
 # the market (a pool no arbitrage keeps near it): the comparison with it is flagged, not trusted.
@@ -200,6 +205,16 @@ def read_venues(source: ChainSource, index: EventIndex, block: int) -> dict[str,
     }
 
 
+def _keep_only(source: ChainSource, routes: list[ChainEvent]) -> None:
+    """The per-route caches keep this chain's routes the page shows (other chains' as they are):
+    at most MAX_ROUTES a chain."""
+    shown = {(source.chain_id, r.tx_hash, r.log_index) for r in routes}
+    with _quotes_lock:
+        for cache in (_best_single, _oracle_prices, _probe):
+            for key in [k for k in cache if k[0] == source.chain_id and k not in shown]:
+                del cache[key]
+
+
 def _best_singles(source: ChainSource, routes: list[ChainEvent]) -> None:
     """Fills `_best_single` for the routes not yet in it: one batch of historical quotes."""
     missing = [
@@ -210,11 +225,16 @@ def _best_singles(source: ChainSource, routes: list[ChainEvent]) -> None:
     if not missing:
         return
     aggregator = source.contract(AGGREGATOR)
+    probes = [max(int(r.args["amountIn"]) // PROBE_DIVISOR, 1) for r in missing]
     quotes = batch_call(
         source,
         [
-            (aggregator, "quote", (r.args["tokenIn"], r.args["tokenOut"], [r.args["amountIn"]], []))
-            for r in missing
+            (
+                aggregator,
+                "quote",
+                (r.args["tokenIn"], r.args["tokenOut"], [r.args["amountIn"], probe], []),
+            )
+            for r, probe in zip(missing, probes, strict=True)
         ],
         blocks=[r.block_number - 1 for r in missing],
         allow_failure=True,
@@ -239,11 +259,13 @@ def _best_singles(source: ChainSource, routes: list[ChainEvent]) -> None:
                 )
                 _oracle_prices[(source.chain_id, r.tx_hash, r.log_index)] = pair  # type: ignore[assignment]
     with _quotes_lock:
-        for r, quoted in zip(missing, quotes, strict=True):
+        for r, probe, quoted in zip(missing, probes, quotes, strict=True):
             if isinstance(quoted, str):  # e.g. the node keeps no state that old
                 _best_single[(source.chain_id, r.tx_hash, r.log_index)] = (None, 0, quoted)
                 continue
             venues, outputs = quoted
+            probe_out = max((int(o[1]) for o in outputs if len(o) > 1), default=0)
+            _probe[(source.chain_id, r.tx_hash, r.log_index)] = (probe, probe_out)
             best = max(
                 ((to_checksum_address(v), int(o[0])) for v, o in zip(venues, outputs, strict=True)),
                 key=lambda pair: pair[1],
@@ -305,6 +327,7 @@ def read_routes(
         e.tx_hash for e in index.events(contract=AGGREGATOR, names=["Revealed"], until_block=block)
     }
     _best_singles(source, routes)
+    _keep_only(source, routes)
     listed = {to_checksum_address(a) for a in symbols}
     rows = []
     unreadable = 0
@@ -354,32 +377,33 @@ def _route_row(
 def _against_oracle(
     source: ChainSource, r: ChainEvent, dec_in: int, dec_out: int, best_out: int
 ) -> dict[str, Any]:
-    """The route's output and the best single venue's quote against the oracle's value of the
-    order at the block before (bps; None without two usable prices), and whether that venue is
-    off the market by more than STALE_QUOTE_BPS (its pool's price is stale: an improvement over
-    it says nothing about the route)."""
-    price_in, price_out = _oracle_prices.get(
-        (source.chain_id, r.tx_hash, r.log_index), (None, None)
-    )
+    """The route's output against the oracle's value of its order at the block before, and the
+    venues' best price for a small probe order (PROBE_DIVISOR-th of it: no price impact) against
+    the oracle's (bps; None without two usable prices); the best single venue is off the market
+    when that is beyond STALE_QUOTE_BPS (a stale pool: an improvement over it says nothing)."""
+    key = (source.chain_id, r.tx_hash, r.log_index)
+    price_in, price_out = _oracle_prices.get(key, (None, None))
+    none = {
+        "oracle_out": None,
+        "route_vs_oracle_bps": None,
+        "best_vs_oracle_bps": None,
+        "best_single_stale": False,
+    }
     if not price_in or not price_out:
-        return {
-            "oracle_out": None,
-            "route_vs_oracle_bps": None,
-            "best_vs_oracle_bps": None,
-            "best_single_stale": False,
-        }
-    fair = int(r.args["amountIn"]) * price_in * 10**dec_out // (price_out * 10**dec_in)
-    if fair == 0:
-        return {
-            "oracle_out": 0,
-            "route_vs_oracle_bps": None,
-            "best_vs_oracle_bps": None,
-            "best_single_stale": False,
-        }
-    best_vs = (best_out - fair) * BPS / fair if best_out else None
+        return none
+
+    def fair(amount_in: int) -> int:
+        return amount_in * price_in * 10**dec_out // (price_out * 10**dec_in)
+
+    whole = fair(int(r.args["amountIn"]))
+    if whole == 0:
+        return {**none, "oracle_out": 0}
+    probe_in, probe_out = _probe.get(key, (0, 0))
+    probe_fair = fair(probe_in)
+    best_vs = (probe_out - probe_fair) * BPS / probe_fair if probe_out and probe_fair else None
     return {
-        "oracle_out": fair,
-        "route_vs_oracle_bps": (int(r.args["amountOut"]) - fair) * BPS / fair,
+        "oracle_out": whole,
+        "route_vs_oracle_bps": (int(r.args["amountOut"]) - whole) * BPS / whole,
         "best_vs_oracle_bps": best_vs,
         "best_single_stale": best_vs is not None and abs(best_vs) > STALE_QUOTE_BPS,
     }

@@ -296,6 +296,11 @@ def test_compliance__token_freezes__shown_and_lifted_by_unfreeze(
         )
         wait_for(lambda: (whole.count() == 1 and partial.count() == 1) or None, "both freezes")
         assert whole.get_attribute("data-token") == "SecurityToken"
+        # Who and when are each freeze's own: the wallet freeze by KEEPER in its transaction,
+        # the partial freeze in its own (TokensFrozen names no agent).
+        assert KEEPER[:10] in whole.inner_text() and sent[0].to_0x_hex()[:10] in whole.inner_text()
+        assert sent[1].to_0x_hex()[:10] in partial.inner_text()
+        assert sent[0].to_0x_hex()[:10] not in partial.inner_text()
         symbol = token.functions.symbol().call()
         frozen_now = token.functions.getFrozenTokens(holder).call()
         from keepers.core.units import format_units

@@ -290,7 +290,7 @@ def test_f13__a_managers_multicall__each_call_decoded(wide):
 
 def test_f5__console_sign_prints_chain_text_as_text():
     """F5: whatever a decoded line holds, `console sign` prints it as one visible line."""
-    from keepers.console.cli import printable
+    from keepers.core.terminal import printable_line as printable
 
     assert (
         printable("transfer(amount=1 Q\nSPX\x1b[8m)\r") == "transfer(amount=1 Q\\nSPX\\x1b[8m)\\r"
@@ -298,3 +298,39 @@ def test_f5__console_sign_prints_chain_text_as_text():
     assert printable("grantRole(roleId=2 (GUARDIAN), account=0xAb…)") == (
         "grantRole(roleId=2 (GUARDIAN), account=0xAb…)"
     )
+
+
+def test_review_a1__one_describer_many_threads__no_row_lost(wide, monkeypatch):
+    """Review A1: the memo's look-up and eviction raced between the audit API, the CSV export's
+    thread and GraphQL (a KeyError out of `event_safely`). Four threads over a memo of 8."""
+    import sys
+    import threading
+
+    from keepers.console import describe
+
+    monkeypatch.setattr(describe, "MEMO_ENTRIES", 8)
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible: the race shows at once
+    d = Describer(wide.names, wide.abis, {}, lambda _a: None, dict(ROLE_NAMES), wide.all_abis)
+    failures: list[BaseException] = []
+
+    def hammer(offset: int) -> None:
+        try:
+            for k in range(3_000):
+                value = (k * 7 + offset) % 40
+                shown = d.event_safely(
+                    TOKEN, "TokensFrozen", {"userAddress": STRANGER, "amount": value}
+                )
+                assert shown.endswith(f"amount={value} (base units)"), shown
+        except BaseException as err:  # noqa: BLE001 - reported below
+            failures.append(err)
+
+    threads = [threading.Thread(target=hammer, args=(n,)) for n in range(4)]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert failures == []  # before the lock: a KeyError in about one run of two

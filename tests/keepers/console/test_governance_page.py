@@ -12,6 +12,7 @@ from keepers.console.actions import batch_calldata, checksum
 
 GOVERNANCE = "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65"  # test account 4, the demo's ADMIN
 OUTSIDER = "0x976EA74026E726554dB657fA54763abd0C3a0aa9"  # test account 6: no ADMIN role
+GUARDIAN = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"  # test account 1, the demo's GUARDIAN
 
 
 def _schedule_guardian_grant(chain_reads, salt: str) -> tuple[str, str, str]:
@@ -149,7 +150,10 @@ def test_governance__audit_log_and_pending__decoded_and_named(
     [entry] = api["rows"]
     assert entry["args"]["data"] == data  # raw, exact
     assert f"data=grantRole(roleId=2 (GUARDIAN), account={grantee}" in entry["shown"]
-    assert "schedule=20" in entry["shown"] and "Z" in entry["shown"]  # ISO 8601, not seconds
+    from keepers.core.units import iso_utc
+
+    eta = manager.functions.getSchedule(operation).call()
+    assert f"schedule={iso_utc(eta)}," in entry["shown"]  # ISO 8601, not seconds
     csv = browser_page.request.get(
         f"{console_url}/governance/audit.csv?event=OperationScheduled&q=grantRole"
     ).text()
@@ -185,4 +189,7 @@ def test_governance__a_refused_call_names_who_may_make_it(browser_page, console_
     holders = text.split("held by ", 1)[1]
     named = [h.split(" ")[0] for h in holders.split(", ")]
     assert named and all(manager.functions.hasRole(role, h).call()[0] for h in named), text
+    # The demo's GUARDIAN (test account 1) holds it: named among them.
+    assert manager.functions.hasRole(role, GUARDIAN).call()[0]
+    assert GUARDIAN in named, text
     assert browser_page.locator("[data-testid=result-governance-call]").inner_text() == ""

@@ -273,4 +273,7 @@ def test_risk__portfolio_picker__offers_the_engines_portfolios(
     open_page(browser_page, console_url, "funds")
     desks = browser_page.locator("datalist#picks-funds-strike-fund option")
     assert desks.count() >= 1
-    assert all(desks.nth(k).get_attribute("label").startswith("US") for k in range(desks.count()))
+    for k in range(desks.count()):
+        assert desks.nth(k).get_attribute("label").startswith("US")  # an ISIN
+        desk = desks.nth(k).get_attribute("value")
+        assert chain_reads.w3.eth.get_code(desk), desk  # a deployed desk, never "None"
