@@ -34,7 +34,7 @@ from eth_utils import function_abi_to_4byte_selector, is_hex_address, to_checksu
 # MAX_TIME: the last instant a calendar writes (9999-12-31T23:59:59Z): a later "time" is its
 # number (defined once, beside the console's time filter).
 from keepers.console.render import MAX_TIME
-from keepers.core.units import format_units, iso_utc
+from keepers.core.units import format_amount, iso_utc
 
 # The AccessManager's arguments that are role ids: shown with the role's name.
 ROLE_ARGUMENTS = frozenset({"roleId", "admin", "guardian", "role", "roleIds"})
@@ -276,8 +276,8 @@ class Describer:
             return duration(value)
         if name in AMOUNT_ARGUMENTS and kind.startswith("uint"):
             if unit is not None:
-                return f"{format_units(value, unit.decimals)} {unit.symbol}"
-            return f"{value} (base units)"
+                return format_amount(value, unit.decimals, unit.symbol)
+            return f"{value} (base units)"  # ungrouped: the exact integer a signer compares
         return str(value)
 
     # ------------------------------------------------------------------ calls and events

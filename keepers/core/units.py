@@ -57,6 +57,14 @@ def format_units(amount: int, decimals: int) -> str:
     return f"{sign}{whole:,}" + (f".{digits}" if digits else "")
 
 
+def format_amount(amount: int, decimals: int | None, symbol: str | None) -> str:
+    """A token amount as a person reads it: whole units with the symbol (`250,000 QSPX`) when its
+    unit is known, else its base units, grouped and said so (`1,000,000 base units`)."""
+    if decimals is None:
+        return f"{int(amount):,} base units"
+    return f"{format_units(int(amount), decimals)} {symbol or ''}".rstrip()
+
+
 def iso_utc(timestamp: int) -> str:
     """A unix time as ISO 8601 in UTC, to the second: `2027-01-01T00:00:00Z` (what a person reads
     instead of seconds since 1970). Total: a time a calendar cannot write (past 9999-12-31, before

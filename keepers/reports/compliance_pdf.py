@@ -13,7 +13,7 @@ from xml.sax.saxutils import escape
 
 from reportlab.lib.units import mm
 
-from keepers.core.units import format_units
+from keepers.core.units import format_amount
 from keepers.reports.pdf import DataStamp, heading, paragraph, render, table, utc
 
 TITLE = "Compliance report"
@@ -32,9 +32,9 @@ def amount(value: Any, decimals: int | None = None, symbol: str | None = None) -
     (`250,000 QSPX`), else in base units grouped by thousands ('' when there is none)."""
     if value is None:
         return ""
-    if decimals is None:
+    if decimals is None:  # the report says its amounts are base units: no suffix per cell
         return f"{int(value):,}"
-    return f"{format_units(int(value), decimals)} {symbol or ''}".rstrip()
+    return format_amount(int(value), decimals, symbol)
 
 
 def frozen(value: Any) -> str:

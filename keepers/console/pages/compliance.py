@@ -23,7 +23,7 @@ from keepers.console.keeper_store import kept, store_of
 from keepers.console.pages import Page
 from keepers.console.refusals import MAX_REASONS_PER_SYNC, RefusalScanner
 from keepers.console.source import ChainSource, abi_name
-from keepers.core.units import format_units
+from keepers.core.units import format_amount
 
 REGISTRY = "IdentityRegistry"
 ENGINE = "ComplianceEngine"
@@ -568,9 +568,7 @@ def _token_amount(source: ChainSource, name: str, amount: int) -> str:
     from keepers.console import describe
 
     unit = describe.for_source(source).unit(source.address(name))
-    return (
-        f"{format_units(amount, unit.decimals)} {unit.symbol}" if unit else f"{amount:,} base units"
-    )
+    return format_amount(amount, unit.decimals if unit else None, unit.symbol if unit else None)
 
 
 def _token_unfreeze(source: ChainSource, form: dict[str, Any]) -> list[Call]:

@@ -80,3 +80,13 @@ def test_format_units__exact_whole_units_with_separators():
     assert format_units(10**40, 18) == "10,000,000,000,000,000,000,000"
     assert format_units(0, 6) == "0" and format_units(123, 0) == "123"
     assert format_units(-1_500_000, 6) == "-1.5"
+
+
+def test_format_amount__whole_units_with_the_symbol_or_base_units_said_so():
+    """The one formatter of a token amount a person reads (the describer, the compliance page and
+    the regulator's PDF): exact whole units with the symbol, or base units said so."""
+    from keepers.core.units import format_amount
+
+    assert format_amount(250_000 * 10**18 + 5, 18, "QSPX") == "250,000.000000000000000005 QSPX"
+    assert format_amount(1_500_000, 6, "USDC") == "1.5 USDC"
+    assert format_amount(1_000_000, None, None) == "1,000,000 base units"
