@@ -60,19 +60,25 @@ def _calldata(abi: list, name: str, *args) -> str:
     return "0x" + (function_abi_to_4byte_selector(fn) + encode(types, list(args))).hex()
 
 
+def _scheduled(caller: str, target: str, data: str) -> dict:
+    """An OperationScheduled event's arguments: operation 0xabab…, nonce 1, ready at
+    2029-01-01T00:00:00Z."""
+    return {
+        "operationId": "0x" + "ab" * 32,
+        "nonce": 1,
+        "schedule": 1_861_920_000,
+        "caller": caller,
+        "target": target,
+        "data": data,
+    }
+
+
 def test_con_83__a_scheduled_operation__caller_named_by_role_call_decoded_inside(describer):
     """An OperationScheduled row reads as the schedule's ISO time, the caller's roles, the
     target's record name and the scheduled call decoded with the target's ABI."""
     abi = describer.abis[AGGREGATOR]
     data = _calldata(abi, "unpauseVenue", VENUE)
-    args = {
-        "operationId": "0x" + "ab" * 32,
-        "nonce": 1,
-        "schedule": 1_861_920_000,
-        "caller": GOVERNOR,
-        "target": AGGREGATOR,
-        "data": data,
-    }
+    args = _scheduled(GOVERNOR, AGGREGATOR, data)
     shown = describer.event(MANAGER, "OperationScheduled", args)
     assert "schedule=2029-01-01T00:00:00Z" in shown
     assert f"caller={GOVERNOR} (ADMIN, GOVERNOR)" in shown
@@ -239,14 +245,7 @@ def test_f6__calldata_past_the_display_bound__not_decoded(wide):
 def test_f6__the_audit_filter_reads_names_without_decoding(wide):
     """F6: the text filter matches names (record and roles), the event and a call's function
     name, read from tables, not by decoding every event."""
-    args = {
-        "operationId": "0x" + "ab" * 32,
-        "nonce": 1,
-        "schedule": 1_861_920_000,
-        "caller": STRANGER,
-        "target": AGGREGATOR,
-        "data": _calldata(wide.abis[AGGREGATOR], "unpauseVenue", VENUE),
-    }
+    args = _scheduled(STRANGER, AGGREGATOR, _calldata(wide.abis[AGGREGATOR], "unpauseVenue", VENUE))
     words = wide.keywords(MANAGER, "OperationScheduled", args)
     assert "LiquidityAggregator" in words and "unpauseVenue" in words
 
