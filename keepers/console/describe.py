@@ -34,7 +34,7 @@ from eth_utils import function_abi_to_4byte_selector, is_hex_address, to_checksu
 # MAX_TIME: the last instant a calendar writes (9999-12-31T23:59:59Z): a later "time" is its
 # number (defined once, beside the console's time filter).
 from keepers.console.render import MAX_TIME
-from keepers.core.units import format_amount, iso_utc
+from keepers.core.units import format_amount, human_duration, iso_utc
 
 # The AccessManager's arguments that are role ids: shown with the role's name.
 ROLE_ARGUMENTS = frozenset({"roleId", "admin", "guardian", "role", "roleIds"})
@@ -111,15 +111,10 @@ def _is_duration(name: str) -> bool:
 
 
 def duration(seconds: int) -> str:
-    """Seconds as a person reads them: `90,000 s (1 d 1 h)`; under a minute, `45 s`."""
+    """Seconds as a person reads them beside the exact figure: `90,000 s (1 d 1 h)`; under a
+    minute, `45 s`."""
     seconds = int(seconds)
-    if seconds < 60:
-        return f"{seconds} s"
-    days, rest = divmod(seconds, 86_400)
-    hours, rest = divmod(rest, 3_600)
-    minutes, secs = divmod(rest, 60)
-    parts = [f"{v} {u}" for v, u in ((days, "d"), (hours, "h"), (minutes, "min"), (secs, "s")) if v]
-    return f"{seconds:,} s ({' '.join(parts[:2])})"
+    return f"{seconds} s" if seconds < 60 else f"{seconds:,} s ({human_duration(seconds)})"
 
 
 def short(address: str) -> str:

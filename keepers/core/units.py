@@ -65,6 +65,18 @@ def format_amount(amount: int, decimals: int | None, symbol: str | None) -> str:
     return f"{format_units(int(amount), decimals)} {symbol or ''}".rstrip()
 
 
+def human_duration(seconds: int) -> str:
+    """A duration as days, hours, minutes and seconds, the largest two units present: `1 d 1 h`,
+    `1 h 1 min`, `45 s` (a negative one as 0 s)."""
+    seconds = max(int(seconds), 0)
+    parts = []
+    for unit, size in (("d", 86_400), ("h", 3_600), ("min", 60), ("s", 1)):
+        if seconds >= size or (unit == "s" and not parts):
+            parts.append(f"{seconds // size} {unit}")
+            seconds %= size
+    return " ".join(parts[:2])
+
+
 def iso_utc(timestamp: int) -> str:
     """A unix time as ISO 8601 in UTC, to the second: `2027-01-01T00:00:00Z` (what a person reads
     instead of seconds since 1970). Total: a time a calendar cannot write (past 9999-12-31, before

@@ -24,10 +24,9 @@ from keepers.console.calls import ConsoleReads, batch_call
 from keepers.console.index import ChainEvent, EventIndex
 from keepers.console.pages import Page
 from keepers.console.pages.funds import iso_utc
-from keepers.console.pages.risk import duration
 from keepers.console.prices import token_meta
 from keepers.console.source import ChainSource, ConsoleError
-from keepers.core.units import BPS, WAD
+from keepers.core.units import BPS, WAD, human_duration
 from keepers.prime import NO_DEBT_RATIO, BookView, read_book, top_ups
 
 BROKER = "PrimeBroker"
@@ -126,7 +125,7 @@ def account_rows(index: EventIndex, block: int, now: int, book: BookView) -> lis
                 "margin_call_at": h.margin_call_at,
                 "deadline": h.deadline,
                 "seconds_left": max(h.deadline - now, 0) if h.margin_call_at else None,
-                "time_left": duration(h.deadline - now) if h.margin_call_at else None,
+                "time_left": human_duration(h.deadline - now) if h.margin_call_at else None,
                 "shortfall_usd18": int(call.args["shortfallUsd"]) if call else None,
             }
         )

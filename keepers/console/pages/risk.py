@@ -24,7 +24,7 @@ from keepers.console.keeper_store import store_of
 from keepers.console.pages import Page
 from keepers.console.prices import oracle_calls, oracle_prices, token_meta, value_usd18
 from keepers.console.source import ChainSource
-from keepers.core.units import BPS, WAD
+from keepers.core.units import BPS, WAD, human_duration
 from keepers.risk import RISK_LIMIT_NAMES, load_scenarios, stress_losses
 from keepers.vault import LIMIT_FIELDS
 
@@ -71,17 +71,6 @@ def level(value: float, bound: float) -> str:
     if value > bound:
         return "bad"
     return "warn" if value >= WARN_SHARE * bound else "ok"
-
-
-def duration(seconds: int) -> str:
-    """A duration as days, hours, minutes and seconds (the largest two units)."""
-    seconds = max(int(seconds), 0)
-    parts = []
-    for unit, size in (("d", 86_400), ("h", 3_600), ("min", 60), ("s", 1)):
-        if seconds >= size or (unit == "s" and not parts):
-            parts.append(f"{seconds // size} {unit}")
-            seconds %= size
-    return " ".join(parts[:2])
 
 
 def drawdown_level(drawdown_bps: int, soft_bps: int, hard_bps: int) -> str:
@@ -304,7 +293,7 @@ def read_portfolio(
             "as_of": int(as_of),
             "published_at": int(published_at),
             "age_seconds": now - int(published_at) if published_at else None,
-            "age_display": duration(now - int(published_at)) if published_at else "never",
+            "age_display": human_duration(now - int(published_at)) if published_at else "never",
             "max_model_age": limits["maxModelAge"],
             "level": "bad"
             if not published_at or now - int(as_of) > limits["maxModelAge"]

@@ -90,3 +90,17 @@ def test_format_amount__whole_units_with_the_symbol_or_base_units_said_so():
     assert format_amount(250_000 * 10**18 + 5, 18, "QSPX") == "250,000.000000000000000005 QSPX"
     assert format_amount(1_500_000, 6, "USDC") == "1.5 USDC"
     assert format_amount(1_000_000, None, None) == "1,000,000 base units"
+
+
+def test_human_duration__the_largest_two_units():
+    """One reading of a duration (the risk page's feed age, the prime page's time left, the
+    describer's delays): the largest two units present."""
+    from keepers.core.units import human_duration
+
+    assert [human_duration(s) for s in (45, 3_660, 86_401, 90_000, -3)] == [
+        "45 s",
+        "1 h 1 min",
+        "1 d 1 s",
+        "1 d 1 h",
+        "0 s",
+    ]
