@@ -123,6 +123,15 @@ FEED_STATUS = Gauge(
     registry=REGISTRY,
 )
 
+# ------------------------------------------------------------------ liquidity: arbitrage
+POOL_GAP = Gauge(
+    "quantera_pool_gap_bps",
+    "A Uniswap pool's price against the oracle's after the arbitrage keeper's cycle, in basis "
+    "points (signed; its fee band is inside).",
+    ["keeper", "pool"],
+    registry=REGISTRY,
+)
+
 # ------------------------------------------------------------------ prime
 # Domain gauges carry the keeper's name: a process that does not fill one exports no series of it
 # (an unlabelled gauge reads 0 in every process, and its alerts would fire on every other keeper).

@@ -2,7 +2,8 @@
 `deploy`, the RFQ market maker's quotes `rfq` and `market_maker`) and the smart order router over
 them: quotes from the aggregator in one batched call (`router`), the split that maximises output
 net of gas (`split`), multi-hop paths over the token graph (`graph`), the packed route (`codec`),
-the fill log (`fills`), submission (`submit`) and `quantera route` (`cli`).
+the fill log (`fills`), submission (`submit`) and `quantera route` (`cli`); the arbitrage keeper
+that keeps the pools near the oracle's market (`arbitrage`, its bot `bot`).
 
 Other domains and the demo import the names below from `keepers.liquidity` only (loaded on first
 use, so the quantera CLI starts without ape)."""
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING
 from keepers.core.exports import lazy_exports
 
 if TYPE_CHECKING:
+    from keepers.liquidity.arbitrage import ArbitrageKeeper
     from keepers.liquidity.artifacts import container
     from keepers.liquidity.cli import execute_plan, token_addresses
     from keepers.liquidity.codec import decode_route, encode_legs, encode_route
@@ -30,6 +32,7 @@ if TYPE_CHECKING:
     from keepers.liquidity.router import Router, Source, sources_from_record
 
 _PUBLIC = {
+    "ArbitrageKeeper": "arbitrage",
     "container": "artifacts",
     "Fill": "fills",
     "LiquidityDeployment": "deploy",

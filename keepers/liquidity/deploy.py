@@ -80,12 +80,12 @@ def tick_range(amount0: int, amount1: int, fee: int, range_pct: float) -> tuple[
 
 @dataclass
 class Uniswap:
-    """The real Uniswap deployments: V2 factories by name (the first with a Router02), V3's factory,
+    """The real Uniswap deployments: V2 factories by name (each with its Router02), V3's factory,
     position manager, SwapRouter and QuoterV2."""
 
     weth: str
     v2_factories: dict[str, Any]
-    router02: str
+    router02: str  # the first factory's
     v3_factory: Any
     position_manager: Any
     swap_router: str
@@ -102,7 +102,7 @@ class Pools:
 
 
 def deploy_uniswap(d: Deployment, spec: dict) -> Uniswap:
-    """WETH9, a V2 factory per `uniswap_v2` entry (Router02 on the first), and V3 (factory, position
+    """WETH9, a V2 factory and its Router02 per `uniswap_v2` entry, and V3 (factory, position
     manager, SwapRouter, QuoterV2), from the real compiled artifacts."""
     sender = d.sender.address
     weth = d.deploy("WETH9", lambda: d.sender.deploy(container("WETH9")))
@@ -115,11 +115,16 @@ def deploy_uniswap(d: Deployment, spec: dict) -> Uniswap:
         )
         for name in spec["uniswap_v2"]
     }
-    first_v2 = next(iter(v2_factories))
-    router02 = d.deploy(
-        f"UniswapV2Router02.{first_v2}",
-        lambda: d.sender.deploy(container("UniswapV2Router02"), v2_factories[first_v2], weth),
-    )
+    # A Router02 per factory (each computes its own factory's pair addresses): the aggregator
+    # swaps the pairs directly, the arbitrage keeper through these (keepers/liquidity/arbitrage.py).
+    routers02 = {
+        name: d.deploy(
+            f"UniswapV2Router02.{name}",
+            lambda f=factory: d.sender.deploy(container("UniswapV2Router02"), f, weth),
+        )
+        for name, factory in v2_factories.items()
+    }
+    router02 = routers02[next(iter(v2_factories))]
     v3_factory = container("UniswapV3Factory").at(
         d.deploy("UniswapV3Factory", lambda: d.sender.deploy(container("UniswapV3Factory")))
     )

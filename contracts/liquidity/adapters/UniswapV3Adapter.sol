@@ -40,21 +40,42 @@ contract UniswapV3Adapter is AdapterBase {
     }
 
     /// @inheritdoc IVenueAdapter
+    /// @dev Quoted within a factor of 4 of the pool's price (its square root halved or doubled,
+    /// inside the pool's bounds): an order that would move the price further quotes 0, the
+    /// source cannot fill it. Unbounded, a pool priced past its liquidity (every position on one
+    /// side) made the quoter walk every empty tick to the end of the price range, millions of gas
+    /// a quote, and exhausted the aggregator's whole `quote` for every venue (LIQ-22).
     function quote(address venue, address tokenIn, address tokenOut, uint256 amountIn, bytes calldata)
         external
         returns (uint256 amountOut)
     {
         IUniswapV3PoolMinimal pool = IUniswapV3PoolMinimal(venue);
-        (address token0, address token1) = tokenIn < tokenOut ? (tokenIn, tokenOut) : (tokenOut, tokenIn);
+        bool zeroForOne = tokenIn < tokenOut;
+        (address token0, address token1) = zeroForOne ? (tokenIn, tokenOut) : (tokenOut, tokenIn);
         if (amountIn == 0 || pool.token0() != token0 || pool.token1() != token1) return 0;
+        (uint160 sqrtPrice,,,,,,) = pool.slot0();
+        uint160 limit = _quoteLimit(sqrtPrice, zeroForOne);
         try quoter.quoteExactInputSingle(
-            IQuoterV2Minimal.QuoteExactInputSingleParams(tokenIn, tokenOut, amountIn, pool.fee(), 0)
+            IQuoterV2Minimal.QuoteExactInputSingleParams(tokenIn, tokenOut, amountIn, pool.fee(), limit)
         ) returns (
-            uint256 out, uint160, uint32, uint256
+            uint256 out, uint160 sqrtPriceAfter, uint32, uint256
         ) {
-            amountOut = out;
+            // At the limit the quoter stopped short of the whole input: not a fill of `amountIn`.
+            amountOut = sqrtPriceAfter == limit ? 0 : out;
         } catch {
             amountOut = 0; // No liquidity for this size, or the pool rejected it: the source cannot fill.
         }
+    }
+
+    /// @dev The square-root price a quote stops at: half the pool's selling token0 (the price falls
+    /// to a quarter), twice it buying, within the pool's own bounds (exclusive).
+    function _quoteLimit(uint160 sqrtPrice, bool zeroForOne) internal pure returns (uint160) {
+        if (zeroForOne) {
+            uint160 half = sqrtPrice >> 1;
+            return half > UniswapHops.MIN_SQRT_PRICE_PLUS_ONE ? half : UniswapHops.MIN_SQRT_PRICE_PLUS_ONE;
+        }
+        // No overflow: sqrtPrice < 2**160, so twice it fits 256 bits; compared before narrowing.
+        uint256 twice = uint256(sqrtPrice) << 1;
+        return twice < UniswapHops.MAX_SQRT_PRICE_MINUS_ONE ? uint160(twice) : UniswapHops.MAX_SQRT_PRICE_MINUS_ONE;
     }
 }

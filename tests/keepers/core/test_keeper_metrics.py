@@ -176,3 +176,70 @@ def test_kpr_24__risk_keeper__feed_metrics_follow_a_report(deployed_anvil, tmp_p
             )
         finally:
             group.stop_all()
+
+
+def test_kpr_24__arbitrage_keeper__pool_gap_follows_a_report_then_closes(deployed_anvil, tmp_path):
+    """LIQ-21's keeper as its silverback bot: a report moves QSPX 5% down, the bot trades the
+    QSPX/USDC pairs back inside their band, and its pool-gap gauges show it."""
+    from ape import accounts, chain, networks, project
+
+    from keepers.core.tokens import erc20_at
+    from keepers.liquidity import token_addresses
+
+    desk_index, operator, agent = 21, 3, 5
+    network, port, env, argv = _keeper(
+        tmp_path,
+        deployed_anvil,
+        "keepers.liquidity.bot:bot",
+        desk_index,
+        QUANTERA_ARB_MIN_GAIN_USD="0",
+    )
+    gap = "quantera_pool_gap_bps{keeper=arbitrage,pool=UniswapV2Pair.A.QSPX-USDC}"
+    group = ProcessGroup(tmp_path)
+    with networks.parse_network_choice(network):
+        record = load(record_path("ethereum:local", tmp_path))
+        test = accounts.test_accounts
+        tokens = token_addresses(record)
+        desk = test[desk_index]
+        registry = project.IdentityRegistry.at(record.address_of("IdentityRegistry"))
+        registry.registerInvestor(desk, "0x" + "a9" * 20, 840, 4, FAR_FUTURE, sender=test[operator])
+        for symbol in ("QSPX", "QNDX", "QOIL"):  # open for trading (the pairs' other legs too)
+            token = project.SecurityToken.at(tokens[symbol])
+            if token.paused():
+                token.unpause(sender=test[agent])
+        project.SecurityToken.at(tokens["QSPX"]).mint(desk, 5_000 * 10**18, sender=test[agent])
+        oracle = project.OracleRouter.at(record.address_of("OracleRouter"))
+        cycles = "quantera_keeper_cycles_total{keeper=arbitrage}"
+        try:
+            bot = group.start("arbitrage", argv, env=env)
+            log = tmp_path / "arbitrage.log"
+
+            def seen() -> bool:
+                chain.provider.make_request("evm_mine", [])
+                return _scrape(port).get(cycles, 0) >= 1 and gap in _scrape(port)
+
+            wait_for(seen, "the arbitrage keeper's first block cycle", log)
+            assert abs(_scrape(port)[gap]) < 50  # seeded at the oracle's price
+            held = int(erc20_at(tokens["QSPX"]).balanceOf(desk))
+            feed = project.ReporterPriceFeed.at(oracle.feedOf(tokens["QSPX"]).primary)
+            feed.report(int(int(feed.latestRoundData()[1]) * 0.95), sender=test[PRICE_REPORTER])
+            # A cycle that started after the report has ended once the count is two past this.
+            reported = _scrape(port)[cycles]
+
+            def closed() -> bool:
+                chain.provider.make_request("evm_mine", [])
+                now = _scrape(port)
+                return (
+                    now.get(cycles, 0) >= reported + 2
+                    and int(erc20_at(tokens["QSPX"]).balanceOf(desk)) < held
+                    and abs(now.get(gap, 1e9)) <= 30.1 + 25 + 1
+                )
+
+            wait_for(closed, "the keeper's QSPX sale and the gap back in band", log)
+            after = _scrape(port)
+            assert after["quantera_keeper_transactions_sent_total{keeper=arbitrage}"] >= 2
+            failed = {k: v for k, v in after.items() if "transactions_failed_total" in k}
+            assert all(v == 0 for v in failed.values()), (failed, log.read_text()[-3000:])
+            group.stop(bot, signal.SIGINT)
+        finally:
+            group.stop_all()
