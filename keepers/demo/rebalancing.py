@@ -4,8 +4,10 @@ risk keeper (its silverback process) syncs and publishes, and the signal keeper'
 its silverback bot runs, driven once per replayed day so the replay is deterministic — computes the
 model's signal, previews the rebalance on chain, routes each trade with the smart order router, and
 signs and relays the intent when the benefit beats the cost. The AutoRebalancer trades through the
-aggregator on the real venues and the RiskEngine checks the result. A report (markdown + PNG plots)
-is written at the end.
+aggregator on the real venues and the RiskEngine checks the result. Each replayed day the arbitrage
+keeper (`keepers.liquidity.ArbitrageKeeper`, a verified desk with inventory) first trades the AMM
+pools back inside their fee band of the day's oracle prices, as arbitrageurs keep real pools. A
+report (markdown + PNG plots) is written at the end.
 """
 
 from __future__ import annotations
@@ -32,6 +34,12 @@ SECTION = "rebalancing"
 REPLAY_WINDOW = ("2008-12-01", "2008-12-09")
 SIGNAL_KEEPER = 22
 DAY = 86_400
+OPERATOR, AGENT = 3, 5
+# The arbitrage desk's inventory of each pool token, USD at the day's oracle price: the first
+# replayed day moves the pools from their June 2008 seeding to December's prices (QOIL -70%).
+ARBITRAGE_INVENTORY_USD = 40_000_000
+ARBITRAGE_MIN_GAP_BPS = 25
+ARBITRAGE_DESK_INDEX = 99  # the test mnemonic's key the desk signs with (no other act uses it)
 
 
 @dataclass
@@ -42,6 +50,16 @@ class RebalanceOutcome:
     within_caps: bool = True
     report: Path | None = None
     exceptions: int = 0
+    arbitrage_trades: int = 0
+    arbitrage_gain_usd: float = 0.0
+    arbitrage_refused: int = 0
+    # A last arbitrage cycle after the replay: the pools inside their band, those with nothing to
+    # trade toward it (a V3 pool priced past its positions), those left (and why), trades sent.
+    pools: int = 0
+    pools_in_band: list[str] = field(default_factory=list)
+    pools_empty: dict[str, str] = field(default_factory=dict)
+    pools_left: dict[str, str] = field(default_factory=dict)
+    final_trades: int = 0
 
 
 def exercise_rebalancing(
@@ -100,9 +118,8 @@ def exercise_rebalancing(
         account_signer(signer, DOMAIN, chain.chain_id, rebalancer.address),
         signer.address,
         signer,
-        # Through the issuer's NAV desk only: the demo's AMM pools keep the prices they were seeded
-        # at in June 2008 (no arbitrageur runs during the replay), and routing a rebalance through
-        # them would book the pools' staleness as performance.
+        # Through the issuer's NAV desk only: fills at NAV +/- its fee whatever the pools' depth,
+        # as one netted basket (issue 31 section 4's path, whose gas the report shows).
         KeeperConfig(),
         Router(aggregator, sources_from_record(record.contracts), only_kinds=("nav",)),
     )
@@ -110,6 +127,8 @@ def exercise_rebalancing(
     first = prices.loc[days[0]]
     series = RebalanceSeries([], [], [], {s: [] for s in symbols}, [], [])
     share_unit = 10 ** int(vault.decimals())
+
+    arbitrage = _arbitrage_desk(log, record, router, tokens, symbols)
 
     def replay_day(day) -> None:
         # Each replayed trading day starts a new UTC day on chain (the NAV desk's capacity is
@@ -123,6 +142,22 @@ def exercise_rebalancing(
                 int(round(float(prices.loc[day, symbol]) * 10**FEED_DECIMALS)), sender=reporter
             ).block_number
             for symbol, feed in feeds.items()
+        )
+        # The arbitrage keeper's cycle on the day's prices: the pools back inside their band.
+        cycle = arbitrage.cycle()
+        summary = cycle.as_dict()
+        outcome.arbitrage_trades += summary["sent"]
+        outcome.arbitrage_refused += summary["refused"]
+        outcome.arbitrage_gain_usd += summary["gain_usd"]
+        log.record(
+            SECTION,
+            "arbitrage keeper",
+            f"{day.date()}: pools outside their fee band of the oracle traded back",
+            f"{summary['sent']} trades, {len(cycle.in_band)} pools already in band, "
+            f"{len(cycle.empty)} with nothing to trade toward it, "
+            f"gain ${summary['gain_usd']:,.0f} at oracle prices"
+            + (f"; left {cycle.skipped}" if cycle.skipped else "")
+            + (f"; {summary['refused']} not filled" if summary["refused"] else ""),
         )
         # A sync after the last report prices every asset (one after the first would still see the
         # others' answers from the day before, past their heartbeat, and keep the old NAV).
@@ -185,6 +220,12 @@ def exercise_rebalancing(
             series.weights[symbol].append(w)
         series.var.append(var_before)
         series.pnl.append(0.0 if len(series.nav) == 1 else series.nav[-1] / series.nav[-2] - 1)
+    final = arbitrage.cycle()
+    outcome.pools = len(arbitrage.pools())
+    outcome.pools_in_band = list(final.in_band)
+    outcome.pools_empty = dict(final.empty)
+    outcome.pools_left = dict(final.skipped)
+    outcome.final_trades = len(final.trades)
     log.record(
         SECTION,
         "signal keeper",
@@ -201,8 +242,10 @@ def exercise_rebalancing(
                 )
             )
     series.notes = [
-        "Trades route through the issuer's NAV desk (oracle NAV +/- fee): the demo's AMM pools "
-        "keep their June 2008 seeding prices during the replay.",
+        "Trades route through the issuer's NAV desk (oracle NAV +/- fee), one netted basket per "
+        "rebalance. The arbitrage keeper kept the AMM pools inside their fee band of each day's "
+        f"oracle prices: {outcome.arbitrage_trades} trades, "
+        f"${outcome.arbitrage_gain_usd:,.0f} gained at oracle prices.",
         "",
         "Signal keeper decisions, one per replayed day:",
         "",
@@ -211,6 +254,63 @@ def exercise_rebalancing(
     outcome.exceptions = len(exceptions(series))
     outcome.report = write_report(series, out_dir)
     return outcome
+
+
+def _arbitrage_desk(log: ActionLog, record, oracle, tokens: list[str], symbols: list[str]):
+    """The demo's arbitrage desk: a key of its own (the test mnemonic's index
+    ARBITRAGE_DESK_INDEX, given gas), onboarded as a US institution, holding
+    ARBITRAGE_INVENTORY_USD of each pool token; its keeper trades through the record's routers."""
+    from ape import accounts, project
+    from ape.utils import generate_dev_accounts
+    from eth_utils import keccak, to_checksum_address
+
+    from keepers.liquidity import ArbitrageKeeper
+
+    test = accounts.test_accounts
+    operator, agent = test[OPERATOR], test[AGENT]
+    # Derived at a fixed index, beside ape's generated accounts (whose indices the prime act's
+    # wallets take in order, and the README's examples name): `TEST::24` onwards stay theirs.
+    container = test.containers["test"]
+    dev = generate_dev_accounts(
+        container.mnemonic, 1, hd_path=container.hd_path, start_index=ARBITRAGE_DESK_INDEX
+    )[0]
+    desk = test.init_test_account(ARBITRAGE_DESK_INDEX, dev.address, dev.private_key)
+    act = lambda who, what, send: log.act(SECTION, who, what, send)  # noqa: E731
+    act("deployer", "gas for the arbitrage desk", lambda: test[0].transfer(desk, 10 * 10**18))
+    registry = project.IdentityRegistry.at(record.address_of("IdentityRegistry"))
+    identity = to_checksum_address(keccak(text="demo arbitrage desk")[-20:])
+    act(
+        "operator",
+        "onboard the arbitrage desk (US institution)",
+        lambda: registry.registerInvestor(desk, identity, 840, 4, 2**40 - 1, sender=operator),
+    )
+    for symbol, address in zip(symbols, tokens):
+        unit = 10 ** int(project.SecurityToken.at(address).decimals())
+        amount = ARBITRAGE_INVENTORY_USD * 10**18 * unit // int(oracle.price(address))
+        if symbol == "USDC":
+            token = project.LocalStablecoin.at(address)
+            act(
+                "operator",
+                f"mint the arbitrage desk's USDC ({ARBITRAGE_INVENTORY_USD:,} USD)",
+                lambda t=token, a=amount: t.mint(desk, a, sender=operator),
+            )
+        else:
+            token = project.SecurityToken.at(address)
+            act(
+                "token agent",
+                f"mint the arbitrage desk's {symbol} ({ARBITRAGE_INVENTORY_USD:,} USD)",
+                lambda t=token, a=amount: t.mint(desk, a, sender=agent),
+            )
+    # The replay's first day moves the pools from June's prices to December's (QOIL -70%): no gap
+    # bound; the feeds are reported just before each cycle.
+    return ArbitrageKeeper(
+        record.contracts,
+        oracle,
+        desk,
+        min_gap_bps=ARBITRAGE_MIN_GAP_BPS,
+        max_gap_bps=1_000_000,
+        max_trade_usd=50_000_000,
+    )
 
 
 PLOTS = ("nav", "weights", "var", "gas")
@@ -240,6 +340,15 @@ def rebalancing_checks(stage: Stage, rebalancing: RebalanceOutcome) -> dict[str,
         f"rebalancing: resumed fund rebalanced by signed intents ({REPLAY_WINDOW[0][:7]} replay), "
         "within every cap": (
             rebalancing.resumed and len(rebalancing.executed) >= 1 and rebalancing.within_caps
+        ),
+        "rebalancing: the arbitrage keeper kept every AMM pool inside its fee band of the "
+        "oracle (or with nothing to trade toward it)": (
+            rebalancing.arbitrage_trades > 0
+            and rebalancing.arbitrage_refused == 0
+            and rebalancing.pools > 0
+            and rebalancing.final_trades == 0
+            and not rebalancing.pools_left
+            and len(rebalancing.pools_in_band) + len(rebalancing.pools_empty) == rebalancing.pools
         ),
         "rebalancing: report written (markdown; NAV, weights, VaR vs P&L, gas plots)": (
             report is not None
