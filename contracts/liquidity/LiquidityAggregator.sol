@@ -35,6 +35,10 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
     uint256 public constant MAX_HOPS = 4;
     uint256 internal constant USED = type(uint256).max;
     uint32 internal constant MAX_REVEAL_WINDOW = 7200; // About a day of 12 s blocks.
+    /// @dev Most gas one venue's quote of one size may use (LIQ-22): a venue that costs more (a
+    /// pool whose price crosses hundreds of initialised ticks) quotes 0 instead of exhausting the
+    /// whole `quote` of every venue.
+    uint256 internal constant QUOTE_HOP_GAS = 500_000;
 
     /// @dev Oracle, slippage cap, reveal window and pause (`AggregatorWords`): read by a swap only
     /// when the route asks for an oracle bound.
@@ -558,7 +562,9 @@ contract LiquidityAggregator is ILiquidityAggregator, AccessManaged, ReentrancyG
         address adapter = _adapters[venue];
         // A paused venue fills nothing, so it quotes nothing (SEC-148).
         if (adapter == address(0) || amount == 0 || _venueConfig[venue].paused()) return 0;
-        try IVenueAdapter(adapter).quote(venue, tokenIn, tokenOut, amount, data) returns (uint256 out) {
+        try IVenueAdapter(adapter).quote{gas: QUOTE_HOP_GAS}(venue, tokenIn, tokenOut, amount, data) returns (
+            uint256 out
+        ) {
             return out;
         } catch {
             return 0; // A venue that cannot quote this pair or size cannot fill it.

@@ -310,6 +310,7 @@ def _arbitrage_desk(log: ActionLog, record, oracle, tokens: list[str], symbols: 
         min_gap_bps=ARBITRAGE_MIN_GAP_BPS,
         max_gap_bps=1_000_000,
         max_trade_usd=50_000_000,
+        max_usd_per_hour=1e12,
     )
 
 

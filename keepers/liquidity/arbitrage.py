@@ -54,6 +54,7 @@ MAX_SQRT_RATIO = 1461446703485210103287273052203988822378723970342
 MAX_POOLS = 64  # more pools in one record is a misconfiguration, not a larger cycle
 V2_OUT_TOLERANCE_BPS = 10  # a V2 trade's minimum output under the computed one
 DEADLINE_SECONDS = 600
+HOUR = 3_600
 # QuoterV2's revert when the pool's swap reverted without a reason: the SwapRouter's and the
 # quoter's callbacks refuse swaps entirely within a range without liquidity that way.
 EMPTY_RANGE_REVERT = "Unexpected error"
@@ -237,7 +238,9 @@ class ArbitrageKeeper:
     `max_price_age` seconds old, only when its gap is within `max_gap_bps` (further off, the
     oracle or the pool is suspect: left for an operator), only when the trade's gain at oracle
     prices is at least `min_gain_usd` (its gas), at most `max_trade_usd` of input and the
-    keeper's inventory, at most `max_trades` a cycle, the pools furthest off first."""
+    keeper's inventory, at most `max_trades` a cycle, the pools furthest off first, and at most
+    `max_usd_per_hour` of input over the last hour of chain time (in memory: a restart starts a
+    new hour), so an oracle that lags the market costs at most that much before an operator."""
 
     def __init__(
         self,
@@ -252,15 +255,18 @@ class ArbitrageKeeper:
         min_gain_usd: float = 0.0,
         max_price_age: int = 3_600,
         retry_after_blocks: int = 20,
+        max_usd_per_hour: float = 100_000_000,
     ) -> None:
         if not 0 <= min_gap_bps <= max_gap_bps:
             raise QuanteraError(
                 f"min_gap_bps must be within 0..max_gap_bps (got {min_gap_bps}, {max_gap_bps})"
             )
-        numbers = (max_trade_usd, min_gain_usd)
-        if not all(math.isfinite(x) for x in numbers) or max_trade_usd <= 0 or min_gain_usd < 0:
+        numbers = (max_trade_usd, min_gain_usd, max_usd_per_hour)
+        positive = max_trade_usd > 0 and max_usd_per_hour > 0 and min_gain_usd >= 0
+        if not all(math.isfinite(x) for x in numbers) or not positive:
             raise QuanteraError(
-                "max_trade_usd must be positive and min_gain_usd at least 0, finite"
+                "max_trade_usd and max_usd_per_hour must be finite and positive, "
+                "min_gain_usd at least 0"
             )
         if max_trades < 1 or max_price_age < 1 or retry_after_blocks < 0:
             raise QuanteraError(
@@ -279,6 +285,9 @@ class ArbitrageKeeper:
         self._pools: list[Pool] | None = None
         # pool -> the block a trade of it last failed at (in memory: a restart tries it once more)
         self._failed_at: dict[str, int] = {}
+        self.max_usd_per_hour = max_usd_per_hour
+        # (block time, USD of input at oracle prices) of the trades of the last hour (in memory)
+        self._spent: list[tuple[int, float]] = []
         self._problems: dict[str, str] = {}
 
     # ------------------------------------------------------------------ reads
@@ -549,6 +558,15 @@ class ArbitrageKeeper:
                 (trade.token_in, trade.token_out, pool.fee_ppm, me, deadline, amount, 0, limit),
                 sender=self.signer,
             )
+        now = int(chain.blocks.head.timestamp)
+        self._spent = [(t, usd) for t, usd in self._spent if now - t < HOUR]
+        spent = sum(usd for _, usd in self._spent)
+        value_in = self._usd(amount, c.price_in, c.dec_in)
+        if spent + value_in > self.max_usd_per_hour:
+            raise QuanteraError(
+                f"${value_in:,.0f} more would pass the keeper's ${self.max_usd_per_hour:,.0f} "
+                f"an hour (${spent:,.0f} traded in the last hour)"
+            )
         if gain < self.min_gain_usd:
             raise QuanteraError(
                 f"a gain of ${gain:,.2f} at oracle prices, "
@@ -562,6 +580,7 @@ class ArbitrageKeeper:
             if int(token_in.allowance(me, router)) != 0:
                 with_retries(lambda: token_in.approve(router, 0, sender=self.signer))
         trade.amount_in = held - int(token_in.balanceOf(me))
+        self._spent.append((now, self._usd(trade.amount_in, c.price_in, c.dec_in)))
         trade.amount_out = int(token_out.balanceOf(me)) - before_out
         trade.tx_hash = str(receipt.txn_hash)
 

@@ -4,7 +4,9 @@ no-arbitrage band around the oracle's price is traded back to the band's edge
 $QUANTERA_ARB_MAX_TRADE_USD (10,000,000) of input and gaining at least $QUANTERA_ARB_MIN_GAIN_USD
 (50) at oracle prices; pools within $QUANTERA_ARB_MIN_GAP_BPS (25) of their band are left, and so
 are pools further than $QUANTERA_ARB_MAX_GAP_BPS (2,000) from the oracle (suspect) and pools whose
-token has no `Ok` answer younger than $QUANTERA_ARB_MAX_PRICE_AGE (3,600) seconds.
+token has no `Ok` answer younger than $QUANTERA_ARB_MAX_PRICE_AGE (3,600) seconds; at most
+$QUANTERA_ARB_MAX_USD_PER_HOUR (50,000,000) of input an hour. Pools left, and why, are logged when
+that changes; each trade is logged.
 
 Run: `SILVERBACK_SIGNER_ALIAS=<arbitrageur> silverback run keepers.liquidity.bot:bot --network …`.
 The key is a verified wallet (the pools hold security tokens) with inventory of the pools' tokens;
@@ -39,6 +41,7 @@ MAX_TRADES_ENV = "QUANTERA_ARB_MAX_TRADES"
 MIN_GAIN_ENV = "QUANTERA_ARB_MIN_GAIN_USD"
 MAX_GAP_ENV = "QUANTERA_ARB_MAX_GAP_BPS"
 MAX_AGE_ENV = "QUANTERA_ARB_MAX_PRICE_AGE"
+MAX_HOURLY_ENV = "QUANTERA_ARB_MAX_USD_PER_HOUR"
 KEEPER_NAME = "arbitrage"
 
 bot = keeper_bot(KEEPER_NAME)
@@ -53,7 +56,9 @@ keeper = ArbitrageKeeper(
     min_gain_usd=float(os.environ.get(MIN_GAIN_ENV, 50)),
     max_gap_bps=int(os.environ.get(MAX_GAP_ENV, 2_000)),
     max_price_age=int(os.environ.get(MAX_AGE_ENV, 3_600)),
+    max_usd_per_hour=float(os.environ.get(MAX_HOURLY_ENV, 50_000_000)),
 )
+_left: dict[str, str] = {}  # the pools last logged as left, and why
 
 
 def cycle(block) -> dict:
@@ -61,7 +66,17 @@ def cycle(block) -> dict:
         if not mine:
             return {"skipped": True}  # another cycle is running; the next block catches up
         keeper.signer = bot.signer
-        result = keeper.cycle().as_dict()
+        outcome = keeper.cycle()
+        result = outcome.as_dict()
+        # Pools left (suspect, stale, empty, over a bound) are logged when that changes.
+        left = {**outcome.skipped, **outcome.empty}
+        if left != _left:
+            for pool, why in sorted(left.items()):
+                logger.info(f"arbitrage: {pool} left: {why}")
+            _left.clear()
+            _left.update(left)
+        for trade in outcome.trades:
+            logger.info(f"arbitrage: {trade.pool}: {trade.as_dict()}")
         try:
             gaps = keeper.gaps()
         except Exception as err:  # noqa: BLE001 - the metrics' read fails, the cycle stands

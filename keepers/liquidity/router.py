@@ -167,6 +167,8 @@ class Router:
         )
         predicted, hop_outputs = self.aggregator.quoteRoute.call(route, **as_taker)
         predicted = int(predicted)
+        if predicted == 0:  # a minimum output of 0 would accept anything
+            raise QuanteraError(f"no route for {amount} {token_in} -> {token_out}: it quotes 0")
         min_out = predicted * (BPS - slippage_tolerance_bps) // BPS
         route = with_min_out(route, min_out)
         full = grid.index(amount)
@@ -238,6 +240,9 @@ class Router:
             [(amount, hops)],
         )
         predicted, _ = self.aggregator.quoteRoute.call(route)
+        if int(predicted) == 0:  # a minimum output of 0 would accept anything
+            hops = len(path.venues)
+            raise QuanteraError(f"no route for {amount} on the {hops}-hop path: it quotes 0")
         return with_min_out(route, int(predicted)), int(predicted)
 
     def _kind(self, venue: str) -> str:

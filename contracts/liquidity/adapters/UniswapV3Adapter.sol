@@ -54,6 +54,7 @@ contract UniswapV3Adapter is AdapterBase {
         (address token0, address token1) = zeroForOne ? (tokenIn, tokenOut) : (tokenOut, tokenIn);
         if (amountIn == 0 || pool.token0() != token0 || pool.token1() != token1) return 0;
         (uint160 sqrtPrice,,,,,,) = pool.slot0();
+        if (sqrtPrice == 0) return 0; // Not initialised (a limit of 0 would be the quoter's "none").
         uint160 limit = _quoteLimit(sqrtPrice, zeroForOne);
         try quoter.quoteExactInputSingle(
             IQuoterV2Minimal.QuoteExactInputSingleParams(tokenIn, tokenOut, amountIn, pool.fee(), limit)

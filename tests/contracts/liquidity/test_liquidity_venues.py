@@ -201,3 +201,57 @@ def test_sec_57__round_trip_at_the_desk__leaves_the_days_capacity_to_traders(
         net = half - redeemed + 10_000 * USDC_UNIT
         assert nav_venue.remainingCapacity(qspx, True) == 300_000 * USDC_UNIT - net
         assert nav_venue.remainingCapacity(qspx, False) == 300_000 * USDC_UNIT + net
+
+
+def test_liq_22__v3_quote__an_order_past_four_times_the_price__quotes_zero_in_bounded_gas(
+    liquidity, chain, project
+):
+    """LIQ-22 on the real V3 0.05% pool ($600,000 a side within ±10%): an order that empties its
+    range and would push the price past a quarter quotes 0 (the quoter stops at the adapter's
+    limit; unbounded, it walked every empty tick to the range's end and reported the range's
+    output for an input the pool cannot take); an order inside the range quotes what QuoterV2
+    quotes without a limit; the aggregator's quote of a grid of such orders stays bounded."""
+    from keepers.liquidity import container
+
+    liq, usdc, qspx = liquidity, liquidity.tokens["USDC"], liquidity.tokens["QSPX"]
+    pool = liq.venue("UniswapV3Pool.QSPX-USDC.500")
+    adapter = project.UniswapV3Adapter.at(liq.aggregator.adapterOf(pool))
+    quoter = container("QuoterV2").at(liq.deployment.quoter)
+    v3 = container("UniswapV3Pool").at(pool)
+    sqrt_price = int(v3.slot0()[0])
+    zero_for_one = int(qspx.address, 16) < int(usdc.address, 16)
+    limit = sqrt_price // 2 if zero_for_one else sqrt_price * 2
+    huge = 1_000_000 * UNIT  # $50M of QSPX into $600,000 of USDC
+    fee = int(v3.fee())
+    out, after, _, _ = quoter.quoteExactInputSingle.call((qspx, usdc, huge, fee, limit))
+    assert (
+        int(out) > 0 and int(after) == limit
+    )  # the branch: stopped at the limit, short of the input
+    assert int(adapter.quote.call(pool, qspx, usdc, huge, b"")) == 0
+    small = 100 * UNIT
+    unlimited = int(quoter.quoteExactInputSingle.call((qspx, usdc, small, fee, 0))[0])
+    assert int(adapter.quote.call(pool, qspx, usdc, small, b"")) == unlimited > 0
+    # A grid of 16 such orders over every venue, in one eth_call under the block gas limit.
+    grid = [huge // 16 * k for k in range(1, 17)]
+    venues, outs = liq.aggregator.quote.call(qspx, usdc, grid, [])
+    assert int(outs[[v.lower() for v in venues].index(pool.lower())][-1]) == 0
+
+
+def test_liq_22__venue_whose_quote_burns_all_gas__quotes_zero__the_others_still_quote(
+    liquidity, chain, project, deployer
+):
+    """A listed venue whose read burns every gas unit it gets: capped at QUOTE_HOP_GAS each, it
+    quotes 0 and every other venue still quotes what it quotes without it (uncapped, the first
+    hop took 63/64 of the call's gas and the venues after it quoted 0 or the call ran out)."""
+    liq, usdc, qspx = liquidity, liquidity.tokens["USDC"], liquidity.tokens["QSPX"]
+    grid = [10_000 * USDC_UNIT * k for k in range(1, 9)]
+    venues, clean = liq.aggregator.quote.call(usdc, qspx, grid, [])
+    hostile = deployer.deploy(project.HostileVenue, liq.aggregator, usdc, qspx)
+    hostile.setBurnOnRead(True, sender=deployer)
+    with isolated(chain):
+        liq.aggregator.setVenue(hostile, liq.deployment.adapters["uniswap_v2"], sender=deployer)
+        listed, outs = liq.aggregator.quote.call(usdc, qspx, grid, [], gas=30_000_000)
+        by_venue = {v.lower(): [int(o) for o in row] for v, row in zip(listed, outs)}
+        assert by_venue.pop(hostile.address.lower()) == [0] * len(grid)
+        assert by_venue == {v.lower(): [int(o) for o in row] for v, row in zip(venues, clean)}
+        assert any(out > 0 for row in by_venue.values() for out in row)

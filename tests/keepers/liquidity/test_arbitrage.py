@@ -214,8 +214,10 @@ def test_cycle__real_pools_moved_off_the_oracle__back_in_band_with_a_gain_then_i
         after = keeper.gaps()
         fee_bps = {p.name: p.fee_ppm / 100 for p in keeper.pools()}
         for pool, gap in after.items():
-            # ... and leaves the pool inside its band (fee) plus the keeper's minimum gap.
+            # ... and leaves the pool inside its band (fee) plus the keeper's minimum gap, on the
+            # side it came from (a trade stops at the near edge, never overshoots to the far one).
             assert abs(gap) <= fee_bps[pool] + keeper.min_gap_bps + 1, (pool, gap, before[pool])
+            assert gap * before[pool] >= 0 or abs(gap) < 1, (pool, gap, before[pool])
         _assert_no_allowance(tokens, arbitrageur, record)
         # The desk's whole book at oracle prices grew by the cycle's gain (what it paid went to
         # the pools, what it got came out of them; nothing else moved).
@@ -397,6 +399,10 @@ def test_cycle__bounds__suspect_gap_gain_record_trade_count_size_and_stale_answe
             usd = trade.amount_in * int(oracle.price(trade.token_in))
             assert usd / 10 ** int(erc20_at(trade.token_in).decimals()) / 1e18 <= 100_000 * 1.0001
         assert sum("trades were used" in why for why in result.skipped.values()) == 4
+        # At most max_usd_per_hour of input an hour: one $100,000 trade fits in $150,000.
+        result, _ = cycle(max_trade_usd=100_000, max_usd_per_hour=150_000)
+        assert len(result.trades) == 1 and all(t.tx_hash for t in result.trades)
+        assert sum("an hour" in why for why in result.skipped.values()) >= 1
         # Answers older than max_price_age: nothing trades on them.
         chain.provider.make_request("evm_increaseTime", [3_601])
         chain.provider.make_request("evm_mine", [])
