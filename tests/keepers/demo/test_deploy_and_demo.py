@@ -97,7 +97,8 @@ def test_demo__bounded_blocks__exits_zero_all_checks_pass_and_leaves_no_process(
         pytest.skip(f"{REUSE_ENV}: a demo served elsewhere is neither checked nor stopped here")
     code, stdout, stderr = served_demo.stop()
     assert code == 0, stdout[-3000:] + stderr[-3000:]
-    assert "FAIL" not in stdout and stdout.count("pass") == 28
+    # 29 checks: the arbitrage keeper's (LIQ-21) joined the 28 of stop 52.
+    assert "FAIL" not in stdout and stdout.count("pass") == 29
     # No revert trace of ape's among the tables (an expected revert is the demo's to report).
     assert "reverted without message" not in stdout and "-> <?>" not in stdout
     assert "serving" in stdout and not served_demo.demo_file.exists()
