@@ -204,13 +204,15 @@ class CycleResult:
 
 
 def pools_from_record(contracts: dict[str, str]) -> list[tuple[str, str, str]]:
-    """(name, kind, address) of every Uniswap pool the record names, in name order."""
-    found = []
-    for name, address in sorted(contracts.items()):
-        if name.startswith("UniswapV2Pair."):
-            found.append((name, "uniswap_v2", address))
-        elif name.startswith("UniswapV3Pool."):
-            found.append((name, "uniswap_v3", address))
+    """(name, kind, address) of every Uniswap pool the record names, in name order (the record's
+    sources as the router reads them, `keepers.liquidity.router.sources_from_record`)."""
+    from keepers.liquidity.router import sources_from_record
+
+    found = sorted(
+        (s.name, s.kind, s.address)
+        for s in sources_from_record(contracts)
+        if s.kind in ("uniswap_v2", "uniswap_v3")
+    )
     if len(found) > MAX_POOLS:
         raise QuanteraError(f"the record names {len(found)} pools, more than {MAX_POOLS}")
     return found
