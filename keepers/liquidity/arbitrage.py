@@ -189,6 +189,9 @@ class CycleResult:
     empty: dict[str, str] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)  # pool -> why it was left
     allowances_reset: int = 0
+    # each pool's gap to the oracle (bps) as the cycle left it: read once for the decision, read
+    # again only for a pool it traded (what the bot's gauge shows, without a second read)
+    gaps: dict[str, float] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -412,6 +415,7 @@ class ArbitrageKeeper:
                 self._failed_at[c.pool.name] = block
             num, den, _ = self._state(c.pool)
             trade.gap_after_bps = gap_bps(num, den, c.ratio)
+            result.gaps[c.pool.name] = trade.gap_after_bps
             trade.gain_usd = (
                 trade.amount_out * c.price_out / 10**c.dec_out
                 - trade.amount_in * c.price_in / 10**c.dec_in
@@ -445,10 +449,10 @@ class ArbitrageKeeper:
             d0, d1 = token_decimals(pool.token0), token_decimals(pool.token1)
             ratio = oracle_ratio(p0, d0, p1, d1)
             side = outside_band(num, den, ratio, pool.fee_ppm, self.min_gap_bps)
+            gap = result.gaps[pool.name] = gap_bps(num, den, ratio)
             if side is None:
                 result.in_band.append(pool.name)
                 continue
-            gap = gap_bps(num, den, ratio)
             if abs(gap) > self.max_gap_bps:
                 result.skipped[pool.name] = (
                     f"{gap:,.0f} bps off the oracle, beyond the keeper's {self.max_gap_bps:,} bps: "

@@ -77,15 +77,9 @@ def cycle(block) -> dict:
             _left.update(left)
         for trade in outcome.trades:
             logger.info(f"arbitrage: {trade.pool}: {trade.as_dict()}")
-        try:
-            gaps = keeper.gaps()
-        except Exception as err:  # noqa: BLE001 - the metrics' read fails, the cycle stands
-            metrics.METRIC_ERRORS.labels(KEEPER_NAME).inc()
-            logger.warning(f"arbitrage: pool gaps unread: {metrics.reason_of(err)}")
-            gaps = {}
-        for pool, gap in gaps.items():
-            if gap is not None:
-                metrics.POOL_GAP.labels(KEEPER_NAME, pool).set(gap)
+        # The gaps the cycle read (and re-read after its trades): no second read per block.
+        for pool, gap in outcome.gaps.items():
+            metrics.POOL_GAP.labels(KEEPER_NAME, pool).set(gap)
     # Silverback metrics are numbers only.
     return {k: v for k, v in result.items() if isinstance(v, (int, float))}
 
