@@ -59,6 +59,7 @@ SOURCES = {
     "PortfolioVault": "contracts/vault/PortfolioVault.sol",
     "LiquidityAggregator": "contracts/liquidity/LiquidityAggregator.sol",
     "NavVenue": "contracts/liquidity/venues/NavVenue.sol",
+    "PortfolioBasket": "contracts/vault/PortfolioBasket.sol",
 }
 
 
@@ -154,6 +155,8 @@ def cli(ecosystem, network, provider, depth, scenario, source_of):
                 "PortfolioVault": bench.vault.address,
                 "LiquidityAggregator": bench.aggregator.address,
                 "NavVenue": bench.nav.address,
+                # The vault's basket module: its code runs in the vault's frame (DELEGATECALL).
+                "PortfolioBasket": str(bench.vault.basketModule()),
             }
             sources = {c: addresses[c] for c in source_of}
             gas = nav.measure_gas(

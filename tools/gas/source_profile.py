@@ -166,7 +166,9 @@ def profile(
         "debug_traceTransaction",
         [txn_hash, {"disableStorage": True, "disableMemory": True, "enableReturnData": False}],
     )["structLogs"]
-    # Which frames are the contract's: follow CALLs (the callee address is on the stack).
+    # Which frames run the contract's code: follow CALLs (the callee address is on the stack). A
+    # DELEGATECALL runs the callee's code in the caller's context: the frame is the callee's (a
+    # module's code is profiled under the module's address, not the vault's it runs for).
     target_of_tx = chain.provider.make_request("eth_getTransactionByHash", [txn_hash])["to"]
     frames = [target_of_tx.lower()]  # depth 1 is the transaction's target
     by_line, by_op = collections.Counter(), collections.Counter()
@@ -188,9 +190,8 @@ def profile(
             stack = step["stack"]
             target = "0x" + stack[-2][2:].rjust(40, "0")[-40:]
             nxt = trace[i + 1] if i + 1 < len(trace) else None
-            callee = frames[-1] if step["op"] == "DELEGATECALL" else target.lower()
             if nxt is not None and nxt["depth"] == depth + 1:
-                frames.append(callee if step["op"] != "DELEGATECALL" else frames[-1])
+                frames.append(target.lower())
         if frames[depth - 1] != address.lower() or len(frames) < depth:
             continue
         cost = step["gasCost"]

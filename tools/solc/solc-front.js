@@ -107,9 +107,16 @@ function closure(roots, sources, remappings, findImports) {
 
 function batches(input, findImports) {
   const files = selectedFiles(input);
-  if (files.length <= BATCH_FILES) return null;
   const selection = input.settings.outputSelection;
   const remappings = input.settings.remappings || [];
+  // A few files are compiled in this process, unless the input carries far more than their
+  // import closure (a tool sending every project source to ask for one contract's output): one
+  // compile of the whole tree outgrows the heap, so they are then one batch of their closure.
+  if (files.length === 0) return null;
+  if (files.length <= BATCH_FILES) {
+    const own = closure(files, input.sources, remappings, findImports);
+    if (!own || Object.keys(own).length >= Object.keys(input.sources).length) return null;
+  }
   const all = closure(Object.keys(input.sources), input.sources, remappings, findImports);
   const parts = [];
   for (let i = 0; i < files.length; i += BATCH_FILES) {
