@@ -165,9 +165,11 @@ interface INavVenue {
     function remainingCapacity(address token, bool subscribing) external view returns (uint256);
 
     // ---------------------------------------------------------------- issuer
-    /// @notice Lists or delists `token` with its fees (each at most 500 bps), daily capacity and the
-    /// largest NAV move a report makes (each fee of a listed market must be at least it:
-    /// `FeeBelowNavMove`, SEC-171).
+    /// @notice Lists or delists `token` with its fees (each at most 500 bps), daily capacity (below
+    /// 2**96, in cash base units) and the largest NAV move a report makes (at most 500 bps; each fee
+    /// of a listed market must be at least it: `FeeBelowNavMove`, SEC-171); anything wider reverts
+    /// `InvalidMarket` with its reason. What was dealt today is kept: the new capacity bounds the
+    /// day's net flow so far (LIQ-23: terms and the day's net are one storage word).
     /// OPERATOR role (day-to-day, no execution delay).
     function setMarket(address token, NavMarket calldata market) external;
     /// @notice Takes inventory (fund tokens or cash) out of the venue. Inventory goes in by transfer.

@@ -12,13 +12,15 @@ import {INavVenue, INavVenueCallback, NavMarket, NavOrder} from "../../../interf
 import {ISwapPayer} from "../../../interfaces/ILiquidityAggregator.sol";
 import {IOracleRouter, PriceStatus} from "../../../interfaces/IOracleRouter.sol";
 import {BPS} from "../../libraries/Constants.sol";
+import {DeskWord, DeskWordLibrary} from "../../types/NavVenueWords.sol";
 
 /// @title NavVenue
 /// @notice The issuer's primary subscription/redemption desk (see INavVenue).
 contract NavVenue is INavVenue, AccessManaged, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
-    uint16 internal constant MAX_FEE_BPS = 500;
+    /// @dev The fee cap INavVenue states; a market word holds no more (DeskWord).
+    uint16 internal constant MAX_FEE_BPS = uint16(DeskWordLibrary.MAX_BPS);
     /// @dev Most orders one `swapBasket` takes (INavVenue states it: a vault's MAX_ASSETS).
     uint256 internal constant MAX_ORDERS = 16;
 
@@ -26,26 +28,10 @@ contract NavVenue is INavVenue, AccessManaged, ReentrancyGuardTransient {
     address public immutable oracle;
     uint8 internal immutable _cashDecimals;
 
-    /// @dev The net cash notional of `day`'s fills (UTC days since the epoch; subscriptions add,
-    /// redemptions subtract: SEC-57): one word per token, rewritten on a new day instead of a fresh
-    /// slot per token and day (a zero-to-non-zero write, 17,100 gas more).
-    struct Usage {
-        uint32 day;
-        int224 net;
-    }
-
-    /// @dev A market's terms and the token's decimals in one word (read by every fill).
-    struct Market {
-        uint16 subscribeFeeBps;
-        uint16 redeemFeeBps;
-        uint128 dailyCapacity;
-        bool listed;
-        uint8 decimals;
-        uint16 maxNavMoveBps;
-    }
-
-    mapping(address token => Market) private _markets;
-    mapping(address token => Usage) private _usage;
+    /// @dev A market's terms, the token's decimals and the net cash notional of the day's fills
+    /// (subscriptions add, redemptions subtract: SEC-57) in one word per token (DeskWord, LIQ-23):
+    /// a fill reads it once and rewrites it, on a new day too (never a fresh slot per day).
+    mapping(address token => DeskWord) private _desks;
     /// @inheritdoc INavVenue
     bool public paused;
 
@@ -146,19 +132,20 @@ contract NavVenue is INavVenue, AccessManaged, ReentrancyGuardTransient {
         if (tokenIn == cash) (token, subscribing) = (tokenOut, true);
         else if (tokenOut == cash) (token, subscribing) = (tokenIn, false);
         else return 0;
-        Market memory market = _markets[token];
-        if (!market.listed || paused || _balancesFixed(token)) return 0;
+        DeskWord desk = _desks[token];
+        if (!desk.listed() || paused || _balancesFixed(token)) return 0;
         (PriceStatus status, uint256 nav18,) = IOracleRouter(oracle).priceOf(token);
         if (nav18 == 0 || uint8(status) > uint8(PriceStatus.Fallback)) return 0;
         uint256 cashNotional;
-        (amountOut, cashNotional) = _amountOut(subscribing, amountIn, nav18, market);
+        (amountOut, cashNotional) = _amountOut(subscribing, amountIn, nav18, desk);
         if (cashNotional > remainingCapacity(token, subscribing)) return 0;
         if (amountOut > IERC20(tokenOut).balanceOf(address(this))) return 0;
     }
 
     /// @inheritdoc INavVenue
     function remainingCapacity(address token, bool subscribing) public view returns (uint256) {
-        return _remaining(_markets[token].dailyCapacity, _netToday(token), subscribing);
+        DeskWord desk = _desks[token];
+        return _remaining(desk.dailyCapacity(), desk.netOn(block.timestamp / 1 days), subscribing);
     }
 
     /// @inheritdoc INavVenue
@@ -166,6 +153,11 @@ contract NavVenue is INavVenue, AccessManaged, ReentrancyGuardTransient {
         if (token == address(0) || token == cash) revert InvalidMarket(token, "token");
         if (market.subscribeFeeBps > MAX_FEE_BPS || market.redeemFeeBps > MAX_FEE_BPS) {
             revert InvalidMarket(token, "fee above 500 bps");
+        }
+        // A move above the fee cap could never be listed (SEC-171 below); the word holds 9 bits.
+        if (market.maxNavMoveBps > MAX_FEE_BPS) revert InvalidMarket(token, "NAV move above 500 bps");
+        if (market.dailyCapacity > DeskWordLibrary.MAX_CAPACITY) {
+            revert InvalidMarket(token, "daily capacity above 2**96 - 1");
         }
         // The fees are the spread that makes dealing at the last NAV safe, each leg on its own
         // (SEC-171): a subscription before a rise within maxNavMoveBps is worth (1 - s)(1 + m) <= 1
@@ -175,14 +167,17 @@ contract NavVenue is INavVenue, AccessManaged, ReentrancyGuardTransient {
         if (market.listed && (move == 0 || market.subscribeFeeBps < move || market.redeemFeeBps < move)) {
             revert FeeBelowNavMove(token, market.subscribeFeeBps, market.redeemFeeBps, move);
         }
-        NavMarket memory previous = _terms(_markets[token]);
-        _markets[token] = Market(
+        DeskWord desk = _desks[token];
+        NavMarket memory previous = _terms(desk);
+        // The day's usage is kept: new terms do not reset what was dealt today. No truncation:
+        // each fee and the move <= MAX_FEE_BPS (= DeskWordLibrary.MAX_BPS), the capacity <= 2**96 - 1.
+        _desks[token] = desk.setTerms(
             market.subscribeFeeBps,
             market.redeemFeeBps,
-            market.dailyCapacity,
+            market.maxNavMoveBps,
             market.listed,
             IERC20Metadata(token).decimals(),
-            market.maxNavMoveBps
+            uint96(market.dailyCapacity)
         );
         emit MarketSet(token, previous, market);
     }
@@ -221,7 +216,7 @@ contract NavVenue is INavVenue, AccessManaged, ReentrancyGuardTransient {
 
     /// @inheritdoc INavVenue
     function marketOf(address token) external view returns (NavMarket memory) {
-        return _terms(_markets[token]);
+        return _terms(_desks[token]);
     }
 
     /// @dev Every check of a fill, then its capacity use (the one effect before the transfers).
@@ -237,23 +232,24 @@ contract NavVenue is INavVenue, AccessManaged, ReentrancyGuardTransient {
         if (amountIn == 0) revert ZeroAmount();
         address token;
         (token, subscribing) = _pairOf(tokenIn, tokenOut);
-        Market memory market = _markets[token];
-        if (!market.listed) revert MarketNotListed(token);
+        DeskWord desk = _desks[token];
+        if (!desk.listed()) revert MarketNotListed(token);
         nav18 = _price(token);
         uint256 cashNotional;
-        (amountOut, cashNotional) = _amountOut(subscribing, amountIn, nav18, market);
-        int256 net = _netToday(token);
-        uint256 remaining = _remaining(market.dailyCapacity, net, subscribing);
+        (amountOut, cashNotional) = _amountOut(subscribing, amountIn, nav18, desk);
+        uint256 today = block.timestamp / 1 days;
+        int256 net = desk.netOn(today);
+        uint256 remaining = _remaining(desk.dailyCapacity(), net, subscribing);
         if (cashNotional > remaining) revert CapacityExceeded(token, cashNotional, remaining);
         if (checkInventory) {
             uint256 inventory = IERC20(tokenOut).balanceOf(address(this));
             if (amountOut > inventory) revert InsufficientInventory(tokenOut, amountOut, inventory);
         }
         if (amountOut < minAmountOut) revert InsufficientOutput(amountOut, minAmountOut);
-        // No truncation: cashNotional <= remaining <= 2 x dailyCapacity (uint128), so the net stays
-        // within +-dailyCapacity in the direction dealt (+-2**129 at most); days fit 32 bits.
+        // No truncation: cashNotional <= remaining <= 2 x dailyCapacity (< 2**97), so the net stays
+        // within +-dailyCapacity (< 2**96) in the direction dealt (DeskWord's 100 bits hold it).
         net = subscribing ? net + int256(cashNotional) : net - int256(cashNotional);
-        _usage[token] = Usage(uint32(block.timestamp / 1 days), int224(net));
+        _desks[token] = desk.setUsage(today, net);
     }
 
     function _emitFill(
@@ -281,23 +277,17 @@ contract NavVenue is INavVenue, AccessManaged, ReentrancyGuardTransient {
         if (received < amount) revert PaymentNotReceived(token, received, amount);
     }
 
-    /// @dev Today's net flow (0 when the word is from an earlier day).
-    function _netToday(address token) internal view returns (int256) {
-        Usage memory usage = _usage[token];
-        return usage.day == block.timestamp / 1 days ? usage.net : int256(0);
-    }
-
     /// @dev What a fill in the direction may still add to the day's net flow before it passes the
     /// capacity that way: a subscription capacity - net, a redemption capacity + net (0 if below).
     function _remaining(uint256 capacity, int256 net, bool subscribing) internal pure returns (uint256) {
-        // No overflow: capacity < 2**128 and |net| < 2**130.
+        // No overflow: capacity < 2**96 and |net| < 2**99.
         int256 room = subscribing ? int256(capacity) - net : int256(capacity) + net;
         return room > 0 ? uint256(room) : 0;
     }
 
-    function _terms(Market memory market) internal pure returns (NavMarket memory) {
+    function _terms(DeskWord desk) internal pure returns (NavMarket memory) {
         return NavMarket(
-            market.subscribeFeeBps, market.redeemFeeBps, market.dailyCapacity, market.listed, market.maxNavMoveBps
+            desk.subscribeFeeBps(), desk.redeemFeeBps(), desk.dailyCapacity(), desk.listed(), desk.maxNavMoveBps()
         );
     }
 
@@ -338,22 +328,22 @@ contract NavVenue is INavVenue, AccessManaged, ReentrancyGuardTransient {
 
     /// @dev Cash is valued at par (1 unit = 1 USD): a primary desk settles at NAV in its cash token.
     /// Outputs round down, in the venue's favour.
-    function _amountOut(bool subscribing, uint256 amountIn, uint256 nav18, Market memory market)
+    function _amountOut(bool subscribing, uint256 amountIn, uint256 nav18, DeskWord desk)
         internal
         view
         returns (uint256 amountOut, uint256 cashNotional)
     {
-        uint256 tokenUnit = 10 ** market.decimals;
+        uint256 tokenUnit = 10 ** desk.decimals();
         uint256 cashUnit = 10 ** _cashDecimals;
         if (subscribing) {
             cashNotional = amountIn;
-            uint256 net = Math.mulDiv(amountIn, BPS - market.subscribeFeeBps, BPS);
+            uint256 net = Math.mulDiv(amountIn, BPS - desk.subscribeFeeBps(), BPS);
             // tokens = cash / nav, both scaled to their own units.
             amountOut = Math.mulDiv(net * 1e18 / cashUnit, tokenUnit, nav18);
         } else {
             uint256 gross = Math.mulDiv(amountIn, nav18, tokenUnit); // 18-decimal USD
             cashNotional = Math.mulDiv(gross, cashUnit, 1e18);
-            amountOut = Math.mulDiv(cashNotional, BPS - market.redeemFeeBps, BPS);
+            amountOut = Math.mulDiv(cashNotional, BPS - desk.redeemFeeBps(), BPS);
         }
     }
 }

@@ -241,7 +241,7 @@ def _note_desk(project, bond, lifecycle, operator):
     )
     bond.token.transfer(desk, 500 * UNIT, sender=bond.holders["alice"])
     bond.usdc.mint(desk, 100_000 * USDC_UNIT, sender=operator)
-    desk.setMarket(bond.token, (10, 10, 10**30, True, 10), sender=issuer)
+    desk.setMarket(bond.token, (10, 10, 10**28, True, 10), sender=issuer)
     return desk
 
 

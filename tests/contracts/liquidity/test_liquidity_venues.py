@@ -255,3 +255,74 @@ def test_liq_22__venue_whose_quote_burns_all_gas__quotes_zero__the_others_still_
         assert by_venue.pop(hostile.address.lower()) == [0] * len(grid)
         assert by_venue == {v.lower(): [int(o) for o in row] for v, row in zip(venues, clean)}
         assert any(out > 0 for row in by_venue.values() for out in row)
+
+
+def _storage_writes(chain, txn_hash: str, address: str) -> dict[str, tuple[int, int]]:
+    """Every storage slot the transaction changed at `address`: slot -> (before, after), from the
+    node's prestate tracer in diff mode (a slot absent before was zero)."""
+    diff = chain.provider.make_request(
+        "debug_traceTransaction",
+        [txn_hash, {"tracer": "prestateTracer", "tracerConfig": {"diffMode": True}}],
+    )
+    key = address.lower()
+    pre = {k.lower(): v for k, v in diff["pre"].items()}.get(key, {}).get("storage", {})
+    post = {k.lower(): v for k, v in diff["post"].items()}.get(key, {}).get("storage", {})
+    return {slot: (int(pre.get(slot, "0x0"), 16), int(value, 16)) for slot, value in post.items()}
+
+
+def test_liq_23__first_fill_of_a_newly_listed_market__rewrites_its_one_word(
+    liquidity, nav_venue, chain, agent, operator
+):
+    """LIQ-23: a market's terms and its day's net flow are one word. The desk kept them in two
+    (terms, then the day's usage in a slot of its own), so every fill read two cold slots and the
+    first fill of a token wrote a zero slot (22,100 gas instead of 2,900: 4 x 19,200 on a vault's
+    first allocation). A fill now changes exactly one slot of the desk, one that listing already
+    made non-zero."""
+    usdc, qcorp, trader = liquidity.tokens["USDC"], liquidity.tokens["QCORP"], liquidity.trader
+    with isolated(chain):
+        nav_venue.setMarket(qcorp, (10, 10, 100_000 * USDC_UNIT, True, 10), sender=operator)
+        qcorp.mint(nav_venue, 10_000 * UNIT, sender=agent)
+        usdc.approve(nav_venue, 1_000 * USDC_UNIT, sender=trader)
+        receipt = nav_venue.swap(usdc, qcorp, 1_000 * USDC_UNIT, 0, trader, sender=trader)
+        writes = _storage_writes(chain, receipt.txn_hash, nav_venue.address)
+        assert len(writes) == 1, writes
+        ((before, after),) = writes.values()
+        assert before != 0 and after != before  # listed before, the day's net written now
+        assert nav_venue.remainingCapacity(qcorp, True) == 99_000 * USDC_UNIT
+        assert nav_venue.remainingCapacity(qcorp, False) == 101_000 * USDC_UNIT
+        # $1,000 less 10 bps at $80: 12.4875 QCORP.
+        assert qcorp.balanceOf(trader) == 124_875 * UNIT // 10_000
+
+
+def test_liq_23__set_market__keeps_the_days_net__refuses_what_the_word_cannot_hold(
+    liquidity, nav_venue, chain, operator
+):
+    """LIQ-23: new terms keep what was dealt today (the capacity bounds the day's net flow,
+    SEC-57, whatever the terms were when it was dealt); a NAV move above the 500 bps fee cap (it
+    could never be listed, SEC-171) or a daily capacity of 2**96 or more is refused with its reason,
+    never cut into the next field."""
+    usdc, qspx, trader = liquidity.tokens["USDC"], liquidity.tokens["QSPX"], liquidity.trader
+    with isolated(chain):
+        usdc.approve(nav_venue, 20_000 * USDC_UNIT, sender=trader)
+        nav_venue.swap(usdc, qspx, 20_000 * USDC_UNIT, 0, trader, sender=trader)
+        nav_venue.setMarket(qspx, (30, 25, 50_000 * USDC_UNIT, True, 20), sender=operator)
+        assert tuple(nav_venue.marketOf(qspx)) == (30, 25, 50_000 * USDC_UNIT, True, 20)
+        assert nav_venue.remainingCapacity(qspx, True) == 30_000 * USDC_UNIT
+        assert nav_venue.remainingCapacity(qspx, False) == 70_000 * USDC_UNIT
+        # The widest values the word holds are accepted and read back whole.
+        nav_venue.setMarket(qspx, (500, 500, 2**96 - 1, True, 500), sender=operator)
+        assert tuple(nav_venue.marketOf(qspx)) == (500, 500, 2**96 - 1, True, 500)
+        assert nav_venue.remainingCapacity(qspx, False) == 2**96 - 1 + 20_000 * USDC_UNIT
+        # A redemption after the round of new terms nets against the day's subscription.
+        held = qspx.balanceOf(trader)
+        qspx.approve(nav_venue, 100 * UNIT, sender=trader)
+        nav_venue.swap(qspx, usdc, 100 * UNIT, 0, trader, sender=trader)
+        assert qspx.balanceOf(trader) == held - 100 * UNIT
+        assert nav_venue.remainingCapacity(qspx, True) == 2**96 - 1 - 15_000 * USDC_UNIT
+        with ape.reverts(nav_venue.InvalidMarket, token=qspx.address, reason="NAV move above 500 bps"):
+            nav_venue.setMarket(qspx, (500, 500, 1, False, 501), sender=operator)
+        with ape.reverts(
+            nav_venue.InvalidMarket, token=qspx.address, reason="daily capacity above 2**96 - 1"
+        ):
+            nav_venue.setMarket(qspx, (20, 20, 2**96, True, 20), sender=operator)
+        assert tuple(nav_venue.marketOf(qspx)) == (500, 500, 2**96 - 1, True, 500)

@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: BUSL-1.1
+pragma solidity ^0.8.24;
+
+import {Bits} from "./Bits.sol";
+
+// The NAV desk's packed storage word (the house dialect: one value type, one library, the only
+// description of its layout; getters, and setters that return the word with their fields replaced
+// and every other bit kept). Fields from bit 0:
+//
+// DeskWord: NavVenue._desks[token], read and written once by every fill of the token
+// | bits     | field           | kind                                              |
+// | -------- | --------------- | ------------------------------------------------- |
+// | 0..8     | subscribeFeeBps | uint9 (<= 500, INavVenue's fee cap)               |
+// | 9..17    | redeemFeeBps    | uint9 (<= 500)                                    |
+// | 18..26   | maxNavMoveBps   | uint9 (<= 500)                                    |
+// | 27       | listed          | bool                                              |
+// | 28..35   | decimals        | uint8 (the token's)                               |
+// | 36..59   | day             | uint24 (UTC days since 1970 of `net`)             |
+// | 60..155  | dailyCapacity   | uint96 (cash base units)                          |
+// | 156..255 | net             | int100 (the day's net cash notional, SEC-57)      |
+//
+// The market's terms and its day's usage were two words (two cold reads and a write a fill):
+// one word is read cold and written warm, and a listed market's word is never zero, so the first
+// fill of a token writes no zero-to-non-zero slot (LIQ-23).
+
+/// @notice A NAV-desk market: its terms and the net cash notional of one UTC day (table above).
+/// @dev `net` is kept within +-2**96: each fill leaves it within +-dailyCapacity in the direction it
+/// dealt (a subscription at most the capacity above it, a redemption at most below), and the
+/// capacity is below 2**96 (NavVenue.setMarket refuses more); a lowered capacity leaves an older
+/// net within the older one. `day` wraps after 2**24 days (year 47,900): a wrapped day reads as
+/// another day, whose net is 0.
+type DeskWord is uint256;
+
+using DeskWordLibrary for DeskWord global;
+
+library DeskWordLibrary {
+    uint256 internal constant BPS_MASK = 0x1ff;
+    uint256 internal constant REDEEM_FEE_OFFSET = 9;
+    uint256 internal constant MAX_NAV_MOVE_OFFSET = 18;
+    uint256 internal constant LISTED_OFFSET = 27;
+    uint256 internal constant DECIMALS_OFFSET = 28;
+    uint256 internal constant DAY_OFFSET = 36;
+    uint256 internal constant DAY_MASK = type(uint24).max;
+    uint256 internal constant CAPACITY_OFFSET = 60;
+    uint256 internal constant CAPACITY_MASK = type(uint96).max;
+    uint256 internal constant NET_OFFSET = 156;
+    /// @notice The largest fee or NAV move a word holds (9 bits hold 511).
+    uint256 internal constant MAX_BPS = 500;
+    /// @notice The largest daily capacity a word holds.
+    uint256 internal constant MAX_CAPACITY = type(uint96).max;
+
+    function subscribeFeeBps(DeskWord w) internal pure returns (uint16) {
+        return uint16(DeskWord.unwrap(w) & BPS_MASK);
+    }
+
+    function redeemFeeBps(DeskWord w) internal pure returns (uint16) {
+        return uint16(DeskWord.unwrap(w) >> REDEEM_FEE_OFFSET & BPS_MASK);
+    }
+
+    function maxNavMoveBps(DeskWord w) internal pure returns (uint16) {
+        return uint16(DeskWord.unwrap(w) >> MAX_NAV_MOVE_OFFSET & BPS_MASK);
+    }
+
+    function listed(DeskWord w) internal pure returns (bool) {
+        return DeskWord.unwrap(w) >> LISTED_OFFSET & 1 != 0;
+    }
+
+    function decimals(DeskWord w) internal pure returns (uint8) {
+        return uint8(DeskWord.unwrap(w) >> DECIMALS_OFFSET);
+    }
+
+    function day(DeskWord w) internal pure returns (uint24) {
+        return uint24(DeskWord.unwrap(w) >> DAY_OFFSET);
+    }
+
+    function dailyCapacity(DeskWord w) internal pure returns (uint96) {
+        return uint96(DeskWord.unwrap(w) >> CAPACITY_OFFSET);
+    }
+
+    /// @notice The net of the word's `day` (sign-extended from 100 bits).
+    function net(DeskWord w) internal pure returns (int256) {
+        return int256(DeskWord.unwrap(w)) >> NET_OFFSET;
+    }
+
+    /// @notice The net of `today` (UTC days since 1970): the word's, or 0 when it is of another day.
+    function netOn(DeskWord w, uint256 today) internal pure returns (int256) {
+        return day(w) == uint24(today) ? net(w) : int256(0);
+    }
+
+    /// @notice The word with the terms replaced and the day's usage kept. Each fee and the move
+    /// must be at most MAX_BPS (the caller checks; a wider one is cut to its 9 bits, never spilled
+    /// into the next field); a uint96 capacity fills its field exactly.
+    function setTerms(
+        DeskWord w,
+        uint16 subscribeFeeBps_,
+        uint16 redeemFeeBps_,
+        uint16 maxNavMoveBps_,
+        bool listed_,
+        uint8 decimals_,
+        uint96 dailyCapacity_
+    ) internal pure returns (DeskWord) {
+        uint256 word = DeskWord.unwrap(w) & (DAY_MASK << DAY_OFFSET | type(uint256).max << NET_OFFSET);
+        uint256 fees = uint256(subscribeFeeBps_) & BPS_MASK | (uint256(redeemFeeBps_) & BPS_MASK) << REDEEM_FEE_OFFSET
+            | (uint256(maxNavMoveBps_) & BPS_MASK) << MAX_NAV_MOVE_OFFSET;
+        return DeskWord.wrap(
+            word | fees | uint256(listed_ ? 1 : 0) << LISTED_OFFSET | uint256(decimals_) << DECIMALS_OFFSET
+                | uint256(dailyCapacity_) << CAPACITY_OFFSET
+        );
+    }
+
+    /// @notice The word with `today`'s net (|net_| < 2**99, see DeskWord).
+    function setUsage(DeskWord w, uint256 today, int256 net_) internal pure returns (DeskWord) {
+        uint256 word = Bits.set(DeskWord.unwrap(w), DAY_OFFSET, DAY_MASK, uint24(today));
+        // The low 100 bits of the two's complement; `net` sign-extends them back.
+        return DeskWord.wrap((word & ~(type(uint256).max << NET_OFFSET)) | uint256(net_) << NET_OFFSET);
+    }
+}
