@@ -20,7 +20,13 @@ from rich.table import Table
 
 from keepers import __version__
 from keepers.core.cli_options import chain_id_option, network_option
-from keepers.core.deployments import DeploymentError, deployments_dir, load, record_path
+from keepers.core.deployments import (
+    DeploymentError,
+    deployments_dir,
+    load,
+    record_path,
+)
+from keepers.core.deployments import account_address as address_of
 from keepers.core.errors import QuanteraError
 from keepers.core.jsonable import echo_json
 from keepers.core.redact import redact_urls
@@ -126,22 +132,27 @@ def deployments() -> None:
     """Read deployment records written by `ape run deploy`."""
 
 
+def _record_options(command: Any) -> Any:
+    """`--network` and `--dir`: which deployment record a `deployments` command reads."""
+    command = click.option(
+        "--dir",
+        "directory",
+        type=click.Path(path_type=Path),
+        default=None,
+        help="Folder of the records (default: $QUANTERA_DEPLOYMENTS_DIR, else the running demo's "
+        "(`make demo SERVE=1`), else deployments/).",
+    )(command)
+    return click.option(
+        "--network",
+        "network_key",
+        default="ethereum:local",
+        show_default=True,
+        help="ecosystem:network of the record.",
+    )(command)
+
+
 @deployments.command("show")
-@click.option(
-    "--network",
-    "network_key",
-    default="ethereum:local",
-    show_default=True,
-    help="ecosystem:network of the record.",
-)
-@click.option(
-    "--dir",
-    "directory",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Folder of the records (default: $QUANTERA_DEPLOYMENTS_DIR, else the running demo's "
-    "(`make demo SERVE=1`), else deployments/).",
-)
+@_record_options
 @click.option("--json", "as_json", is_flag=True)
 def deployments_show(network_key: str, directory: Path | None, as_json: bool) -> None:
     """Contract addresses of one network."""
@@ -151,7 +162,31 @@ def deployments_show(network_key: str, directory: Path | None, as_json: bool) ->
     table.add_column("address")
     for name, address in sorted(record.contracts.items()):
         table.add_row(name, address)
+    for address, name in sorted(record.accounts.items(), key=lambda kv: kv[1]):
+        table.add_row(f"{name} (account)", address)
     emit(record.to_json(), as_json, table)
+
+
+@deployments.command("name")
+@click.argument("address")
+@click.argument("name")
+@_record_options
+@click.option("--json", "as_json", is_flag=True)
+def deployments_name(
+    address: str, name: str, network_key: str, directory: Path | None, as_json: bool
+) -> None:
+    """Name an account that is not a contract of the record (a client, desk or keeper wallet) in
+    its address book: the console, the audit log and the reports then show the name beside the
+    address. Naming it again replaces the name."""
+    from keepers.core.deployments import name_accounts
+
+    path = record_path(network_key, directory or _records_dir())
+    record = name_accounts(path, {address: name})
+    named = {"address": address_of(address), "name": record.accounts[address_of(address)]}
+    if as_json:
+        echo_json(named)
+    else:
+        click.echo(f"{named['address']} is {named['name']} in {path}")
 
 
 def _records_dir() -> Path:

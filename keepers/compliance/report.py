@@ -31,7 +31,8 @@ class Report:
     block_timestamp: int | None = None
     # The token's symbol and decimals (amounts stay in base units here and in the CSV files; the
     # PDF shows them in whole units), and the deployment record's name of each address the
-    # report shows that the record names (a vault, a desk, the broker).
+    # report shows that the record names (a vault, a desk, the broker; a client its address book
+    # names).
     token_symbol: str | None = None
     token_decimals: int | None = None
     names: dict[str, str] = field(default_factory=dict)

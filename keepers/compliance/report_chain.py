@@ -118,7 +118,8 @@ def build_chain_report(
     report = build_report(events, period_start, period_end, jurisdiction)
     report.token, report.block, report.block_timestamp = token.address, block, block_timestamp
     report.token_symbol, report.token_decimals = symbol, decimals
-    named = {to_checksum_address(a): n for n, a in record.contracts.items()}
+    # The record's contracts by name, and its address book's accounts (a contract keeps its name).
+    named = dict(record.accounts) | {to_checksum_address(a): n for n, a in record.contracts.items()}
     report.names = {
         a: named[to_checksum_address(a)]
         for a in sorted(shown_addresses(report))

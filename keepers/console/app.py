@@ -234,6 +234,15 @@ def create_app(
         yield
         await feed.stop()
 
+    def names() -> Mapping[str, str]:
+        try:
+            return describe.for_source(source).names
+        except Exception:  # noqa: BLE001 - no names this time: addresses are shown bare
+            logging.getLogger("quantera.console").exception(
+                "the deployment's names could not be read"
+            )
+            return {}
+
     def context(page: Page, data: Mapping[str, Any], request: Request) -> dict[str, Any]:
         return {
             "page": page,
@@ -249,6 +258,7 @@ def create_app(
             "operator": app_context.operator,
             "request": request,
             "token": request.scope.get(SCOPE_TOKEN, ""),
+            "names": names(),  # the `named` filter's: contracts and the record's address book
         }
 
     async def page_data(page: Page) -> dict[str, Any]:

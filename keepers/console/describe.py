@@ -533,14 +533,16 @@ def for_record(
     contracts: Mapping[str, str],
     abis: Mapping[str, Sequence[Mapping[str, Any]]],
     unit_of: Callable[[str], Unit | None] = lambda _address: None,
+    accounts: Mapping[str, str] | None = None,
 ) -> Describer:
     """A describer of a deployment record (`name -> address`) with the compiled ABIs (`type ->
     ABI`): names, ABIs, countries and roles; amounts in base units unless `unit_of` reads a
-    token's symbol and decimals."""
+    token's symbol and decimals. `accounts`: the record's address book (address -> name), the
+    names of accounts that are not its contracts (a contract keeps its record name)."""
     from keepers.access import ROLE_NAMES
     from keepers.console.source import abi_name
 
-    names: dict[str, str] = {}
+    names: dict[str, str] = {to_checksum_address(a): n for a, n in (accounts or {}).items()}
     by_address: dict[str, Sequence[Mapping[str, Any]]] = {}
     for name, address in contracts.items():
         checksummed = to_checksum_address(address)
@@ -571,5 +573,7 @@ def for_source(source: Any) -> Describer:
             raise LookupError(f"{address}: no readable symbol and decimals (asked again later)")
         return Unit(symbol, decimals)
 
-    source._describer = for_record(source.record.contracts, source.abis, unit_of)
+    source._describer = for_record(
+        source.record.contracts, source.abis, unit_of, source.record.accounts
+    )
     return source._describer

@@ -18,7 +18,8 @@ import json
 import logging
 from typing import Any
 
-from jinja2 import nodes
+from eth_utils import is_hex_address, to_checksum_address
+from jinja2 import nodes, pass_context
 from jinja2.ext import Extension
 from markupsafe import Markup, escape
 
@@ -62,6 +63,19 @@ def fmt_short(value: Any, keep: int = 10) -> str:
     return text if len(text) <= keep + 4 else f"{text[:keep]}…{text[-4:]}"
 
 
+@pass_context
+def fmt_named(ctx: Any, value: Any, keep: int | None = None) -> str:
+    """An address with the name the deployment gives it (`0x9F2c…a1B3 (Harbor pension plan)`: a
+    contract's record name, or the record's address book for a client, desk or keeper wallet;
+    the context's `names`), shortened to `keep` characters when asked; anything else as it is."""
+    text = str(value)
+    shown = text if keep is None else fmt_short(text, keep)
+    if not is_hex_address(text):
+        return shown
+    name = (ctx.get("names") or {}).get(to_checksum_address(text))
+    return f"{shown} ({name})" if name else shown
+
+
 def fmt_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, default=str)
 
@@ -90,6 +104,7 @@ def fmt_rule_key(key: Any) -> str:
 FILTERS = {
     "time": fmt_time,
     "short": fmt_short,
+    "named": fmt_named,
     "tojson_attr": fmt_json,
     "num": fmt_num,
     "country": fmt_country,

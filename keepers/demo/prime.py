@@ -118,7 +118,7 @@ def exercise_prime(log: ActionLog, record_file: Path, rpc_url: str, rpc) -> Prim
     """The act (see the module notice)."""
     from ape import accounts, chain, project
 
-    from keepers.core.deployments import load
+    from keepers.core.deployments import load, name_accounts
     from keepers.core.units import FEED_DECIMALS
     from keepers.prime import BORROW, DEPOSIT, PrimeBook, action, hold, margin_pass, model
     from keepers.vault import history, load_portfolio
@@ -187,7 +187,18 @@ def exercise_prime(log: ActionLog, record_file: Path, rpc_url: str, rpc) -> Prim
     # --- the lender and the institutions, verified; the pool funded; the accounts opened
     lender = wallet("lender")
     wallets = {i.name: wallet(i.name) for i in INSTITUTIONS}
-    for name, w in {"Northfield bank treasury (lender)": lender, **wallets}.items():
+    lender_name = "Northfield bank treasury (lender)"
+    # The deployment's address book: every screen names them as the demo does (a margin account
+    # is the institution's identity; its wallet signs for it).
+    name_accounts(
+        record_file,
+        {
+            lender.address: lender_name,
+            **{_identity(n): n for n in wallets},
+            **{w.address: f"{n} wallet" for n, w in wallets.items()},
+        },
+    )
+    for name, w in {lender_name: lender, **wallets}.items():
         act(
             "operator",
             f"verify {name} (US, institutional)",

@@ -135,6 +135,7 @@ def account_rows(index: EventIndex, block: int, now: int, book: BookView) -> lis
 
 CALL_FIELDS = (
     "account",
+    "account_name",
     "ratio_bps",
     "ratio_percent",
     "level",
@@ -346,6 +347,10 @@ def read(source: ChainSource, index: EventIndex) -> dict[str, Any]:
     pools = [(source.contract(n), assets[n]) for n in names]
     book = read_book(ConsoleReads(source.w3), broker, margin, pools, shown, block)
     accounts = account_rows(index, block, now, book)
+    # Each account's name in the deployment's address book, next to its raw address (None: none).
+    book_names = source.record.accounts
+    for row in accounts:
+        row["account_name"] = book_names.get(row["account"])
     pools_shown = pool_rows(source, book)
     return {
         "block": block,

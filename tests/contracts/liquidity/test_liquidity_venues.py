@@ -319,7 +319,9 @@ def test_liq_23__set_market__keeps_the_days_net__refuses_what_the_word_cannot_ho
         nav_venue.swap(qspx, usdc, 100 * UNIT, 0, trader, sender=trader)
         assert qspx.balanceOf(trader) == held - 100 * UNIT
         assert nav_venue.remainingCapacity(qspx, True) == 2**96 - 1 - 15_000 * USDC_UNIT
-        with ape.reverts(nav_venue.InvalidMarket, token=qspx.address, reason="NAV move above 500 bps"):
+        with ape.reverts(
+            nav_venue.InvalidMarket, token=qspx.address, reason="NAV move above 500 bps"
+        ):
             nav_venue.setMarket(qspx, (500, 500, 1, False, 501), sender=operator)
         with ape.reverts(
             nav_venue.InvalidMarket, token=qspx.address, reason="daily capacity above 2**96 - 1"

@@ -456,3 +456,28 @@ def test_graphql__prime_equals_the_broker_and_the_pools(book, console_url, chain
     assert [
         (n["account"], int(n["repaid"]), int(n["seized"])) for n in prime["liquidations"]["nodes"]
     ] == [(log.args.account, log.args.repaid, log.args.seized) for log in reversed(logs)]
+
+
+def test_prime__accounts_named_from_the_deployment_address_book(
+    book, browser_page, console_url, chain_reads
+):
+    """CON-88 (issue 33 §2): a margin account is an institution's identity, which no contract of
+    the record names: the page showed the bare address. The demo names its institutions in the
+    deployment's address book (`quantera deployments name`, `keepers.core.deployments.
+    name_accounts`), and the page shows each account with that name; `/api/prime` keeps the raw
+    address with the name beside it (None for an account the book does not name)."""
+    import httpx
+
+    from keepers.prime import identity_of
+
+    named = {identity_of(f"prime demo {n}"): n for n in ("Harbor pension plan", "Ashford insurer")}
+    book_names = chain_reads.record.get("accounts", {})
+    assert {a: book_names.get(a) for a in named} == named
+    open_page(browser_page, console_url, "prime")
+    for account, name in named.items():
+        cell = browser_page.locator(f"[data-testid=accounts] tr[data-account='{account}'] td").first
+        assert cell.inner_text().strip() == f"{account} ({name})"
+    rows = httpx.get(f"{console_url}/api/prime", timeout=60).json()["accounts"]
+    by_account = {r["account"]: r for r in rows}
+    assert {a: by_account[a]["account_name"] for a in named} == named
+    assert by_account[book.a.identity]["account_name"] is None  # this test's own, unnamed
