@@ -237,9 +237,9 @@ def create_app(
     def names() -> Mapping[str, str]:
         try:
             return describe.for_source(source).names
-        except Exception:  # noqa: BLE001 - no names this time: addresses are shown bare
-            logging.getLogger("quantera.console").exception(
-                "the deployment's names could not be read"
+        except Exception as err:  # noqa: BLE001 - no names this time: addresses are shown bare
+            logging.getLogger("quantera.console").warning(
+                "the deployment's names could not be read: %s", redact_urls(str(err))[:200]
             )
             return {}
 

@@ -142,6 +142,11 @@ class Describer:
     unit_of: Callable[[str], Unit | None] = lambda _address: None
     role_names: Mapping[int, str] = field(default_factory=dict)
     all_abis: Sequence[Sequence[Mapping[str, Any]]] = ()
+    # The record's contracts (a contract of the record decodes with its own ABI only) and its
+    # address book (address -> name: accounts that are no contract, whose calls decode as any
+    # address outside the record's: CON-88).
+    contracts: frozenset[str] = frozenset()
+    accounts: Mapping[str, str] = field(default_factory=dict)
     _units: dict[str, Unit | None] = field(default_factory=dict, repr=False)
     _memo: OrderedDict[tuple, str] = field(default_factory=OrderedDict, repr=False)
     # One describer serves the audit API, the CSV export's thread and GraphQL at once.
@@ -158,6 +163,10 @@ class Describer:
                     self.role_names.get(int(role), str(role))
                 )
         names = {a: ", ".join(r) for a, r in held.items()} | dict(self.names)
+        # An address-book account keeps its roles beside its name (a contract its record name).
+        for account, roles in held.items():
+            if account in self.accounts and account not in self.contracts:
+                names[account] = f"{self.accounts[account]}; {', '.join(roles)}"
         # The units already read are shared (a symbol change is read by the next process).
         return Describer(
             names,
@@ -166,6 +175,8 @@ class Describer:
             self.unit_of,
             self.role_names,
             self.all_abis,
+            self.contracts,
+            self.accounts,
             self._units,
         )
 
@@ -436,7 +447,7 @@ class Describer:
             abi = self.abis.get(address)
             if abi is not None:
                 return [abi]
-            if address in self.names:
+            if address in self.contracts:
                 return []
         return _distinct(self.all_abis or self.abis.values())
 
@@ -550,8 +561,16 @@ def for_record(
         abi = abis.get(abi_name(name))
         if abi is not None:
             by_address[checksummed] = abi
+    book = {to_checksum_address(a): n for a, n in (accounts or {}).items()}
     return Describer(
-        names, by_address, country_names(), unit_of, dict(ROLE_NAMES), list(abis.values())
+        names,
+        by_address,
+        country_names(),
+        unit_of,
+        dict(ROLE_NAMES),
+        list(abis.values()),
+        frozenset(to_checksum_address(a) for a in contracts.values()),
+        book,
     )
 
 

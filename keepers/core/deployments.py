@@ -18,14 +18,17 @@ whoever onboarded them (`name_accounts`), so that every screen names them as it 
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
-from collections.abc import Mapping
+import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from eth_utils import is_hex_address, to_checksum_address
+from eth_utils import is_checksum_address, is_hex_address, to_checksum_address
 
 DEPLOYMENTS_DIR_ENV = "QUANTERA_DEPLOYMENTS_DIR"
 DEFAULT_DEPLOYMENTS_DIR = Path("deployments")
@@ -36,25 +39,49 @@ class DeploymentError(Exception):
 
 
 MAX_ACCOUNT_NAME = 64
-# A name a person reads beside an address: letters, digits, spaces and light punctuation, no
-# markup or control characters (it is shown on pages, in PDFs and terminals).
-ACCOUNT_NAME = re.compile(r"[\w][\w .,&'()/+-]*", re.UNICODE)
+# A name a person reads beside an address, in the Latin script the standard PDF fonts print:
+# ASCII letters and digits, the Latin-1 letters (accents: "Société Générale"), spaces and
+# .,&'/+- inside. No parentheses or semicolons (the form `0xAbC… (Name; ROLE)` is the screens'),
+# no markup, control, invisible or look-alike characters of other scripts, and nothing that reads
+# as an address.
+_LETTER = "A-Za-z0-9\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u00ff"
+ACCOUNT_NAME = re.compile(f"[{_LETTER}][{_LETTER} .,&'/+-]*")
+_ADDRESS_LIKE = re.compile(r"0x[0-9a-fA-F]{4,}")
 
 
-def account_name(name: str) -> str:
+def account_name(name: object) -> str:
     """`name` stripped, or DeploymentError when it is no name a screen can show."""
-    text = str(name).strip()
-    if not text or len(text) > MAX_ACCOUNT_NAME or not ACCOUNT_NAME.fullmatch(text):
+    text = name.strip() if isinstance(name, str) else ""
+    if (
+        not text
+        or len(text) > MAX_ACCOUNT_NAME
+        or not ACCOUNT_NAME.fullmatch(text)
+        or "  " in text
+        or _ADDRESS_LIKE.search(text)
+    ):
+        shown = repr(name)[: MAX_ACCOUNT_NAME + 8]
         raise DeploymentError(
-            f"account name {name!r}: 1 to {MAX_ACCOUNT_NAME} letters, digits, spaces or .,&'()/+-"
+            f"account name {shown}: 1 to {MAX_ACCOUNT_NAME} Latin letters, digits, single spaces "
+            "or .,&'/+- (no address)"
         )
     return text
 
 
-def account_address(address: str) -> str:
-    if not is_hex_address(str(address)):
-        raise DeploymentError(f"account {address!r} is not an address")
-    return to_checksum_address(str(address))
+def account_address(address: object) -> str:
+    """`address` checksummed, or DeploymentError: not an address, a mixed-case address whose
+    checksum is wrong (EIP-55: a typo), or the zero address."""
+    text = str(address)
+    if not is_hex_address(text):
+        raise DeploymentError(f"account {text[:50]!r} is not an address")
+    if (
+        text[2:] != text[2:].lower()
+        and text[2:] != text[2:].upper()
+        and not is_checksum_address(text)
+    ):
+        raise DeploymentError(f"account {text}: wrong EIP-55 checksum (a typo?)")
+    if int(text, 16) == 0:
+        raise DeploymentError("account 0x0000…0000: the zero address names no account")
+    return to_checksum_address(text)
 
 
 def deployments_dir() -> Path:
@@ -140,24 +167,75 @@ def load(path: Path) -> DeploymentRecord:
     return DeploymentRecord.from_json(data)
 
 
-def save(record: DeploymentRecord, path: Path) -> None:
-    """Writes atomically, so a crash mid-deploy never leaves a half-written record."""
+@contextmanager
+def _records_locked(path: Path) -> Iterator[None]:
+    """Holds an exclusive lock on the records' folder (flock of the directory itself: no lock file
+    beside the committed records) while one writer reads and writes a record."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(record.to_json(), indent=2) + "\n")
-    tmp.replace(path)
+    handle = os.open(path.parent, os.O_RDONLY)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(handle)  # releases the lock
+
+
+def _write(record: DeploymentRecord, path: Path) -> None:
+    """Atomically: a temporary file of this writer's own in the same folder, then renamed."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(json.dumps(record.to_json(), indent=2) + "\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def save(record: DeploymentRecord, path: Path) -> None:
+    """Writes atomically, so a crash mid-deploy never leaves a half-written record. The address
+    book on disk is the truth for the names (`name_accounts` writes them, under the same lock): a
+    writer that loaded the record earlier (the deploy script holds it for its whole run) keeps
+    every name written meanwhile, and its own copy's names only where the disk has none."""
+    with _records_locked(path):
+        if path.is_file():
+            try:
+                on_disk = DeploymentRecord.from_json(json.loads(path.read_text())).accounts
+            except (DeploymentError, json.JSONDecodeError):
+                on_disk = {}  # an unreadable record is replaced, as before the address book
+            record.accounts = {**record.accounts, **on_disk}
+        _write(record, path)
 
 
 def name_accounts(path: Path, names: Mapping[str, str]) -> DeploymentRecord:
     """Adds `names` (address -> name) to the record's address book at `path` and saves it; the
     record's contracts keep their own names (a contract's address is refused here). Every name is
     checked before anything is written."""
-    record = load(path)
-    contracts = {to_checksum_address(a) for a in record.contracts.values()}
-    named = {account_address(a): account_name(n) for a, n in names.items()}
-    clash = sorted(a for a in named if a in contracts)
-    if clash:
-        raise DeploymentError(f"{clash[0]} is a contract of the record: it has its name there")
-    record.accounts.update(named)
-    save(record, path)
+    with _records_locked(path):
+        record = load(path)
+        contracts = {to_checksum_address(a): n for n, a in record.contracts.items()}
+        named = {account_address(a): account_name(n) for a, n in names.items()}
+        for address in named:
+            if address in contracts:
+                raise DeploymentError(f"{address} is a contract of the record: named there")
+        # A name reads as one account: not a contract's or a role's, not another account's.
+        reserved = {n.casefold() for n in contracts.values()}
+        reserved |= {r.casefold() for r in _role_names()}
+        others = {n.casefold() for a, n in record.accounts.items() if a not in named}
+        seen: set[str] = set()
+        for name in named.values():
+            key = name.casefold()
+            if key in reserved:
+                raise DeploymentError(f"account name {name!r} is a contract's or a role's name")
+            if key in others or key in seen:
+                raise DeploymentError(f"account name {name!r} already names another account")
+            seen.add(key)
+        record.accounts.update(named)
+        _write(record, path)
     return record
+
+
+def _role_names() -> list[str]:
+    from keepers.access import ROLE_NAMES
+
+    return list(ROLE_NAMES.values())

@@ -187,7 +187,7 @@ def exercise_prime(log: ActionLog, record_file: Path, rpc_url: str, rpc) -> Prim
     # --- the lender and the institutions, verified; the pool funded; the accounts opened
     lender = wallet("lender")
     wallets = {i.name: wallet(i.name) for i in INSTITUTIONS}
-    lender_name = "Northfield bank treasury (lender)"
+    lender_name = "Northfield bank treasury, lender"
     # The deployment's address book: every screen names them as the demo does (a margin account
     # is the institution's identity; its wallet signs for it).
     name_accounts(

@@ -166,7 +166,8 @@ def render_compliance(
         story += [
             heading("Named addresses", 2),
             paragraph(
-                "Addresses above that the deployment record names (contracts of the protocol).",
+                "Addresses above that the deployment record names: the protocol's contracts, "
+                "and the accounts its address book names (clients, desks).",
                 small=True,
                 intro=True,
             ),

@@ -45,7 +45,15 @@ def wide() -> Describer:
     by_address = {a: abis[kind] for a, (_, kind) in RECORD.items() if kind is not None}
     units = {TOKEN: Unit("QSPX", 18), POOL: Unit("qUSDC", 12)}
     countries = {826: "United Kingdom", 276: "Germany"}
-    return Describer(names, by_address, countries, units.get, dict(ROLE_NAMES), list(abis.values()))
+    return Describer(
+        names,
+        by_address,
+        countries,
+        units.get,
+        dict(ROLE_NAMES),
+        list(abis.values()),
+        contracts=frozenset(names),
+    )
 
 
 @pytest.fixture(scope="module")

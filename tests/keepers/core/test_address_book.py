@@ -40,8 +40,8 @@ def test_record__without_names__has_no_accounts_key__with_names__round_trips(tmp
     name_accounts(path, {LOWER: "  Harbor pension plan "})
     assert json.loads(path.read_text())["accounts"] == {CLIENT: "Harbor pension plan"}
     assert load(path).accounts == {CLIENT: "Harbor pension plan"}
-    name_accounts(path, {CLIENT: "Harbor pension plan (2027)"})  # named again: replaced
-    assert load(path).accounts == {CLIENT: "Harbor pension plan (2027)"}
+    name_accounts(path, {CLIENT: "Harbor pension plan, 2027"})  # named again: replaced
+    assert load(path).accounts == {CLIENT: "Harbor pension plan, 2027"}
 
 
 @pytest.mark.parametrize(
@@ -49,10 +49,25 @@ def test_record__without_names__has_no_accounts_key__with_names__round_trips(tmp
     [
         ("0x1234", "Harbor", "is not an address"),
         (CLIENT, "", "account name ''"),
-        (CLIENT, "x" * 65, "1 to 64 letters"),
+        (CLIENT, "x" * 65, "1 to 64 Latin letters"),
         (CLIENT, "<script>alert(1)</script>", "account name"),
         (CLIENT, "line\nbreak", "account name"),
         (MANAGER, "Not the manager", "is a contract of the record"),
+        # helper-81 M3: names that pass for something else.
+        (CLIENT, "QuanteraAccessManager", "a contract's or a role's name"),
+        (CLIENT, "admin", "a contract's or a role's name"),
+        (CLIENT, "Harbor) (ADMIN", "account name"),
+        (CLIENT, "ADMIN; GUARDIAN", "account name"),
+        (CLIENT, "0x52908400098527886E0F7030069857D2E4169EE7", "no address"),
+        (CLIENT, "Нarbor pension plan", "account name"),  # a Cyrillic H
+        (CLIENT, "Ｈarbor", "account name"),  # fullwidth
+        (CLIENT, "Harbor\u3164plan", "account name"),  # an invisible Hangul filler
+        (CLIENT, "Harbor\u202eplan", "account name"),  # a right-to-left override
+        (CLIENT, None, "account name None"),
+        (CLIENT, 7, "account name 7"),
+        # helper-81 L6: a mistyped checksum, the zero address.
+        ("0x52908400098527886E0F7030069857D2E4169Ee7", "Harbor", "wrong EIP-55 checksum"),
+        ("0x" + "00" * 20, "Nobody", "the zero address"),
     ],
 )
 def test_name_accounts__bad_input__refused_with_its_reason__nothing_written(
@@ -108,3 +123,68 @@ def test_describer_and_named_filter__name_a_book_account__a_contract_keeps_its_r
     )
     # Without names in the context (a page rendered before the record was read): bare.
     assert env.from_string("{{ a|named }}").render(a=CLIENT) == CLIENT
+
+
+def test_name_accounts__one_name_per_account__accents_accepted(tmp_path):
+    """helper-81 M3: two accounts under one name cannot be told apart on a screen."""
+    path = tmp_path / "r.json"
+    save(DeploymentRecord("ethereum:local", 1337, 4, {"QuanteraAccessManager": MANAGER}), path)
+    name_accounts(path, {CLIENT: "Société Générale, Paris"})
+    other = "0x" + "cd" * 20
+    with pytest.raises(DeploymentError, match="already names another account"):
+        name_accounts(path, {other: "société générale, paris"})
+    with pytest.raises(DeploymentError, match="already names another account"):
+        name_accounts(path, {other: "Twin", "0x" + "ef" * 20: "Twin"})
+    name_accounts(path, {CLIENT: "Société Générale, Paris"})  # its own name again: fine
+    assert load(path).accounts == {CLIENT: "Société Générale, Paris"}
+
+
+def test_save__a_writer_holding_an_older_copy__keeps_the_names_written_meanwhile(tmp_path):
+    """helper-81 M2: the deploy script holds the record for its whole run; its next save erased
+    every name written meanwhile. A save now keeps the address book on disk (names are
+    `name_accounts`' to write, under the records' lock), and its own copy's names where the disk
+    has none; the writers' temporary files are their own."""
+    path = tmp_path / "r.json"
+    save(DeploymentRecord("ethereum:local", 1337, 4, {"QuanteraAccessManager": MANAGER}), path)
+    deploying = load(path)  # the deploy script's copy, from before the name
+    name_accounts(path, {CLIENT: "Harbor pension plan"})
+    deploying.contracts["IdentityRegistry"] = "0x" + "12" * 20
+    save(deploying, path)
+    again = load(path)
+    assert again.accounts == {CLIENT: "Harbor pension plan"}
+    assert again.contracts["IdentityRegistry"] == "0x" + "12" * 20
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.json"]  # no temporary file left
+
+
+def test_describer__a_named_account__decodes_as_any_address__roles_kept_beside_its_name():
+    """helper-81 M1 and L4: an address-book account was taken for a record contract without an
+    ABI, so a call to it decoded as "not a function of ..." (and `console sign --allow-target`
+    refused it); an account holding a role lost the role to its name."""
+    from eth_abi import encode
+    from eth_utils import function_signature_to_4byte_selector
+
+    abi = [
+        {
+            "type": "function",
+            "name": "addKey",
+            "inputs": [
+                {"name": "key", "type": "bytes32"},
+                {"name": "purpose", "type": "uint256"},
+                {"name": "keyType", "type": "uint256"},
+            ],
+            "outputs": [],
+            "stateMutability": "nonpayable",
+        }
+    ]
+    describer = for_record(
+        {"QuanteraAccessManager": MANAGER},
+        {"Identity": abi},
+        accounts={CLIENT: "Harbor pension plan"},
+    )
+    data = function_signature_to_4byte_selector("addKey(bytes32,uint256,uint256)") + encode(
+        ["bytes32", "uint256", "uint256"], [b"\x01" * 32, 1, 1]
+    )
+    shown = describer.call(CLIENT, data)
+    assert shown.startswith("addKey(") and "not a function" not in shown, shown
+    with_roles = describer.with_roles({0: [CLIENT]})
+    assert with_roles.address(CLIENT) == f"{CLIENT} (Harbor pension plan; ADMIN)"
