@@ -242,6 +242,7 @@ bench: sizes ## Measure gas from real receipts on anvil into benchmarks/ (and th
 	$(BIN)/python scripts/bench_var.py
 	$(BIN)/python scripts/bench_analytics.py
 	$(BIN)/python scripts/bench_console.py
+	$(BIN)/python scripts/bench_cli.py
 	$(BIN)/python scripts/bench_reports.py
 
 # Slither lives in its own venv: its web3 6 / eth-account pins clash with eth-ape's.

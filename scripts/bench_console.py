@@ -22,7 +22,7 @@ from pathlib import Path
 
 import click
 
-from keepers.core.benchmarking import merge_json
+from keepers.core.benchmarking import record_timings
 from keepers.core.waiting import wait_until
 from keepers.demo.served import reuse_served_demo, start_served_demo
 
@@ -120,10 +120,7 @@ def cli(runs: int, demo_file: Path | None, slugs: tuple[str, ...]) -> None:
             console.wait(timeout=60)
         if demo.proc is not None:
             demo.stop()
-    merge_json(RESULT_FILE, results)
-    for key, entry in results.items():
-        click.echo(f"{key}: median {entry['median_s']:.3f} s, max {entry['max_s']:.3f} s")
-    missed = [k for k, e in results.items() if not e["within_goal"]]
+    missed = record_timings(RESULT_FILE, results)
     if missed:
         raise click.ClickException(f"over the {GOAL_S} s goal: {', '.join(missed)}")
 

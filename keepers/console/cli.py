@@ -187,6 +187,7 @@ def sign(
 
     from keepers.console.actions import ActionInputError, signable_calls
     from keepers.core.chain import load_account, unlock_account
+    from keepers.core.errors import revert_line
 
     try:
         batch = json.loads(batch_file.read_text())
@@ -243,10 +244,11 @@ def sign(
             try:
                 receipt = account.call(txn)
             except Exception as err:  # noqa: BLE001 - ape raises many types; one line each
+                # A custom error by name and arguments (found among every project contract's,
+                # as the manager's own is not the called target's ABI), never raw revert data.
                 raise ConsoleError(
                     f"transaction {k + 1}/{len(calls)} to {call.to} failed after {len(sent)} "
-                    "sent (those stay done: the batch is not atomic): "
-                    f"{str(err).splitlines()[0] if str(err) else type(err).__name__}"
+                    f"sent (those stay done: the batch is not atomic): {revert_line(err)}"
                 ) from None
             sent.append({"to": call.to, "tx": receipt.txn_hash, "gas_used": receipt.gas_used})
         if as_json:

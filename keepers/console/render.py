@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import re
 from typing import Any
 
 from eth_utils import is_hex_address, to_checksum_address
@@ -24,6 +25,7 @@ from jinja2.ext import Extension
 from markupsafe import Markup, escape
 
 log = logging.getLogger("quantera.console")
+_MONEY = re.compile(r"-?[0-9][0-9,]*(\.[0-9]+)?")
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _FIRST = dt.datetime(1, 1, 1, tzinfo=dt.UTC)
@@ -61,6 +63,15 @@ def fmt_num(value: Any, places: int = 2) -> str:
 def fmt_short(value: Any, keep: int = 10) -> str:
     text = str(value)
     return text if len(text) <= keep + 4 else f"{text[:keep]}…{text[-4:]}"
+
+
+def fmt_usd(value: Any, places: int = 2) -> str:
+    """A USD amount as money: `$1,234.56` (`-$12.00`); anything `num` does not write as a number
+    (None, text, nan) as `num` writes it."""
+    text = fmt_num(value, places)
+    if not _MONEY.fullmatch(text):
+        return text
+    return f"-${text[1:]}" if text.startswith("-") else f"${text}"
 
 
 @pass_context
@@ -107,6 +118,7 @@ FILTERS = {
     "named": fmt_named,
     "tojson_attr": fmt_json,
     "num": fmt_num,
+    "usd": fmt_usd,
     "country": fmt_country,
     "rule_key": fmt_rule_key,
 }

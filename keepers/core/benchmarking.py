@@ -34,6 +34,15 @@ def merge_json(path: Path, values: dict) -> None:
     path.write_text(json.dumps(dict(sorted(current.items())), indent=2) + "\n")
 
 
+def record_timings(path: Path, results: dict[str, dict]) -> list[str]:
+    """Merges timed results (each with `median_s`, `max_s`, `within_goal`) into `path`, prints a
+    line each, and returns the keys whose median missed its goal."""
+    merge_json(path, results)
+    for key, entry in results.items():
+        print(f"{key}: median {entry['median_s']:.3f} s, max {entry['max_s']:.3f} s")
+    return [k for k, e in results.items() if not e["within_goal"]]
+
+
 # EIP-170 (runtime code) and EIP-3860 (init code) limits, and the headroom every deployable
 # contract keeps below the runtime limit (issue 16: room to grow without a design bend).
 EIP170_RUNTIME_LIMIT = 24_576

@@ -359,6 +359,7 @@ def _holdings(s: Session) -> dict:
 
 def _health_record(s: Session) -> tuple[Any, dict]:
     from ape import chain
+    from eth_utils import to_checksum_address
 
     from keepers.prime.model import Figures
 
@@ -371,6 +372,8 @@ def _health_record(s: Session) -> tuple[Any, dict]:
     figures = Figures(h.collateral_usd, h.adjusted_collateral_usd, h.debt_usd, h.adjusted_debt_usd)
     return mark, {
         "account": s.account,
+        # The name the deployment's address book gives the account (CON-88), None when it has none.
+        "account_name": s.record.accounts.get(to_checksum_address(s.account)),
         "block": block,
         **h.as_record(),
         "collateral_usd": usd(h.collateral_usd),
@@ -400,7 +403,8 @@ def margin_health(
     with session(network_choice, account_alias, identity) as s:
         _require_open(s)
         _, data = _health_record(s)
-    _emit(data, as_json, f"Health of {s.account}")
+    name = f" ({data['account_name']})" if data["account_name"] else ""
+    _emit(data, as_json, f"Health of {s.account}{name}")
 
 
 @margin.command("claim-income")

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from conftest import run_quantera
 from console_checks import fresh_address
@@ -60,6 +61,18 @@ def test_console_sign__sends_the_batch_from_the_named_account(served_demo, chain
         f"error: the batch is for chain 1, {served_demo.running.network_choice} is chain "
         f"{source.chain_id}"
     ]
+
+    # Issue 33 §4: signed by an account the manager does not let make the call, the refusal is
+    # one line naming the manager's custom error and its arguments (a refusal of an access-managed
+    # call was the raw revert data, `0x068ca9d8…` for AccessManagedUnauthorized).
+    outsider = run_quantera(
+        ["console", "sign", str(path), "--account", "TEST::5", "--yes"], env=served_demo.env
+    )
+    assert outsider.returncode == 1 and "Traceback" not in outsider.stderr
+    [line] = outsider.stderr.strip().splitlines()[-1:]
+    assert re.search(r"AccessManager\w*Unauthorized\w*\(\w+=", line), line
+    assert line.startswith("error: transaction 1/1 to ") and "failed after 0 sent" in line
+    assert manager.functions.getSchedule(operation).call() == 0  # nothing scheduled
 
     sent = run_quantera(
         ["console", "sign", str(path), "--account", "TEST::4", "--json", "--yes"],

@@ -65,6 +65,11 @@ def test_readme_cli__json__reaches_what_the_console_shows(served_demo):
     assert shown["isin"] == ISIN and shown["fund_is_vault"] is True
     position = _json(served_demo, ["fund", "position", "TEST::12", "--fund", ISIN])
     assert int(position["shares"]) > 0, position
+    # A demo institution's margin account, named as the console names it (CON-88: the record's
+    # address book, written by the demo).
+    health = _json(served_demo, ["margin", "health", "--account", "TEST::27"])
+    book = served_demo.record.get("accounts", {})
+    assert health["account_name"] and health["account_name"] == book.get(health["account"])
 
 
 def test_cli__explicit_network_of_another_chain__is_not_the_demo(served_demo, tmp_path):

@@ -188,3 +188,13 @@ def test_describer__a_named_account__decodes_as_any_address__roles_kept_beside_i
     assert shown.startswith("addKey(") and "not a function" not in shown, shown
     with_roles = describer.with_roles({0: [CLIENT]})
     assert with_roles.address(CLIENT) == f"{CLIENT} (Harbor pension plan; ADMIN)"
+
+
+def test_usd_filter__money_for_a_number__as_num_writes_anything_else():
+    """Issue 33 §2 ("USD as money"): the pages' USD figures were bare numbers."""
+    from keepers.console.render import fmt_usd
+
+    assert fmt_usd(1234.567) == "$1,234.57" and fmt_usd(-12) == "-$12.00"
+    assert fmt_usd(0.5, 4) == "$0.5000" and fmt_usd(2**70) == f"${2**70:,.2f}"
+    assert fmt_usd(None) == "—" and fmt_usd("x") == "x" and fmt_usd(float("nan")) == "nan"
+    assert fmt_usd(2**1100) == f"${2**1100}"  # past a float: the integer, still total
