@@ -11,7 +11,7 @@ struct NavMarket {
     uint16 redeemFeeBps;
     /// The net cash notional the venue accepts per UTC day in each direction (its depth): the
     /// day's subscriptions less its redemptions stay within +-dailyCapacity, so a round trip nets
-    /// out and uses none of it (SEC-57).
+    /// out and uses none of it (SEC-57). Below 2**96 (`setMarket` refuses more: LIQ-23).
     uint128 dailyCapacity;
     bool listed;
     /// The largest NAV move, in basis points of the previous NAV, that one report of the token's
@@ -22,7 +22,8 @@ struct NavMarket {
     /// and redeemFeeBps >= maxNavMoveBps; `setMarket` refuses them otherwise, `FeeBelowNavMove`),
     /// so no leg dealt at a NAV one report stale is worth more at the next NAV than it cost, and
     /// no run of them gains (SEC-171; a round trip across one report, SEC-145, is one case). The
-    /// bound the fees afford is min(subscribeFeeBps, redeemFeeBps). At least 1 on a listed market.
+    /// bound the fees afford is min(subscribeFeeBps, redeemFeeBps). At least 1 on a listed market;
+    /// at most 500 on any market, listed or not (the fee cap; `setMarket` refuses more: LIQ-23).
     uint16 maxNavMoveBps;
 }
 

@@ -189,6 +189,19 @@ def deployments_name(
         click.echo(f"{named['address']} is {named['name']} in {path}")
 
 
+@deployments.command("unname")
+@click.argument("address")
+@_record_options
+def deployments_unname(address: str, network_key: str, directory: Path | None) -> None:
+    """Remove an account's name from the record's address book (a name given by mistake, or an
+    account no longer the deployment's)."""
+    from keepers.core.deployments import forget_accounts
+
+    path = record_path(network_key, directory or _records_dir())
+    forget_accounts(path, [address])
+    click.echo(f"{address_of(address)} has no name in {path} now")
+
+
 def _records_dir() -> Path:
     """Where deployment records are read by default: $QUANTERA_DEPLOYMENTS_DIR, else the running
     demo's folder (the console's default deployment), else deployments/."""
@@ -239,7 +252,7 @@ def _store_describer(db_url: str | None, chain_id: int):
     if record.chain_id != chain_id:
         return None
     try:
-        return for_record(record.contracts, load_abis())
+        return for_record(record.contracts, load_abis(), accounts=record.accounts)
     except ConsoleError:
         return None
 

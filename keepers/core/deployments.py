@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import os
 import re
 import tempfile
@@ -27,8 +28,6 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from eth_utils import is_checksum_address, is_hex_address, to_checksum_address
 
 DEPLOYMENTS_DIR_ENV = "QUANTERA_DEPLOYMENTS_DIR"
 DEFAULT_DEPLOYMENTS_DIR = Path("deployments")
@@ -46,11 +45,15 @@ MAX_ACCOUNT_NAME = 64
 # as an address.
 _LETTER = "A-Za-z0-9\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u00ff"
 ACCOUNT_NAME = re.compile(f"[{_LETTER}][{_LETTER} .,&'/+-]*")
-_ADDRESS_LIKE = re.compile(r"0x[0-9a-fA-F]{4,}")
+# An address or a hex run long enough to pass for part of one (`0X…`, a bare 40-hex string, `O`
+# for `0`): refused.
+_ADDRESS_LIKE = re.compile(r"0[xX][0-9a-fA-F]{4,}|[0-9a-fA-F]{8,}|\b[oO][xX][0-9a-fA-F]{4,}")
+_WORDS = re.compile(r"[^ .,&'/+-]+")
 
 
 def account_name(name: object) -> str:
-    """`name` stripped, or DeploymentError when it is no name a screen can show."""
+    """`name` stripped, or DeploymentError when it is no name a screen can show (the names of
+    contracts and roles are refused by `name_accounts`, which knows the record's)."""
     text = name.strip() if isinstance(name, str) else ""
     if (
         not text
@@ -70,6 +73,8 @@ def account_name(name: object) -> str:
 def account_address(address: object) -> str:
     """`address` checksummed, or DeploymentError: not an address, a mixed-case address whose
     checksum is wrong (EIP-55: a typo), or the zero address."""
+    from eth_utils import is_checksum_address, is_hex_address, to_checksum_address
+
     text = str(address)
     if not is_hex_address(text):
         raise DeploymentError(f"account {text[:50]!r} is not an address")
@@ -148,13 +153,23 @@ class DeploymentRecord:
                     str(k): PendingDeployment(int(v["nonce"]), str(v["address"]))
                     for k, v in data.get("pending", {}).items()
                 },
-                accounts={
-                    account_address(k): account_name(v)
-                    for k, v in (data.get("accounts") or {}).items()
-                },
+                accounts=_address_book(data.get("accounts") or {}),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as err:
             raise DeploymentError(f"malformed deployment record: {err}") from None
+
+
+def _address_book(entries: Mapping) -> dict[str, str]:
+    """The record's address book as read: an entry that is no address and name a screen can show
+    (written by hand, or by an older rule) is left out with a warning, never the whole record
+    refused: names are what people read, the contracts are what every tool needs."""
+    book = {}
+    for address, name in entries.items():
+        try:
+            book[account_address(address)] = account_name(name)
+        except DeploymentError as err:
+            logging.getLogger("quantera").warning("address book entry left out: %s", err)
+    return book
 
 
 def load(path: Path) -> DeploymentRecord:
@@ -184,6 +199,11 @@ def _write(record: DeploymentRecord, path: Path) -> None:
     """Atomically: a temporary file of this writer's own in the same folder, then renamed."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        # The record's mode as before (mkstemp makes 0600: keepers or a console running as
+        # another user read the records): the existing file's, else 0666 less the umask.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.fchmod(fd, path.stat().st_mode & 0o777 if path.is_file() else 0o666 & ~umask)
         with os.fdopen(fd, "w") as handle:
             handle.write(json.dumps(record.to_json(), indent=2) + "\n")
         os.replace(tmp, path)
@@ -194,16 +214,24 @@ def _write(record: DeploymentRecord, path: Path) -> None:
 
 def save(record: DeploymentRecord, path: Path) -> None:
     """Writes atomically, so a crash mid-deploy never leaves a half-written record. The address
-    book on disk is the truth for the names (`name_accounts` writes them, under the same lock): a
-    writer that loaded the record earlier (the deploy script holds it for its whole run) keeps
-    every name written meanwhile, and its own copy's names only where the disk has none."""
+    book on disk is the truth for the names of the same deployment (network, chain and first
+    block; `name_accounts` and `forget_accounts` write them, under the same lock): a writer that
+    loaded the record earlier (the deploy script holds it for its whole run) keeps every name
+    written or removed meanwhile. A new deployment at the path (`--fresh`, another chain) starts
+    with the names its writer holds, none of the old one's."""
     with _records_locked(path):
         if path.is_file():
             try:
-                on_disk = DeploymentRecord.from_json(json.loads(path.read_text())).accounts
+                on_disk = DeploymentRecord.from_json(json.loads(path.read_text()))
             except (DeploymentError, json.JSONDecodeError):
-                on_disk = {}  # an unreadable record is replaced, as before the address book
-            record.accounts = {**record.accounts, **on_disk}
+                on_disk = None  # an unreadable record is replaced, as before the address book
+            same = on_disk is not None and (on_disk.network, on_disk.chain_id, on_disk.block) == (
+                record.network,
+                record.chain_id,
+                record.block,
+            )
+            if same:
+                record.accounts = dict(on_disk.accounts)
         _write(record, path)
 
 
@@ -211,6 +239,8 @@ def name_accounts(path: Path, names: Mapping[str, str]) -> DeploymentRecord:
     """Adds `names` (address -> name) to the record's address book at `path` and saves it; the
     record's contracts keep their own names (a contract's address is refused here). Every name is
     checked before anything is written."""
+    from eth_utils import to_checksum_address
+
     with _records_locked(path):
         record = load(path)
         contracts = {to_checksum_address(a): n for n, a in record.contracts.items()}
@@ -218,19 +248,36 @@ def name_accounts(path: Path, names: Mapping[str, str]) -> DeploymentRecord:
         for address in named:
             if address in contracts:
                 raise DeploymentError(f"{address} is a contract of the record: named there")
-        # A name reads as one account: not a contract's or a role's, not another account's.
-        reserved = {n.casefold() for n in contracts.values()}
-        reserved |= {r.casefold() for r in _role_names()}
+        # A name reads as one account: not a contract's or a role's (nor a list of roles, as the
+        # screens write an account's roles), not another account's.
+        roles = {r.casefold() for r in _role_names()}
+        reserved = {n.casefold() for n in contracts.values()} | roles
         others = {n.casefold() for a, n in record.accounts.items() if a not in named}
         seen: set[str] = set()
         for name in named.values():
             key = name.casefold()
-            if key in reserved:
+            words = [w.casefold() for w in _WORDS.findall(name)]
+            if name.strip(" .,&'/+-").casefold() in reserved or all(w in roles for w in words):
                 raise DeploymentError(f"account name {name!r} is a contract's or a role's name")
             if key in others or key in seen:
                 raise DeploymentError(f"account name {name!r} already names another account")
             seen.add(key)
         record.accounts.update(named)
+        _write(record, path)
+    return record
+
+
+def forget_accounts(path: Path, addresses: list[str]) -> DeploymentRecord:
+    """Removes the addresses' names from the record's address book at `path` (an address it does
+    not name is refused, nothing written)."""
+    with _records_locked(path):
+        record = load(path)
+        gone = [account_address(a) for a in addresses]
+        unknown = [a for a in gone if a not in record.accounts]
+        if unknown:
+            raise DeploymentError(f"{unknown[0]} has no name in the record's address book")
+        for address in gone:
+            del record.accounts[address]
         _write(record, path)
     return record
 

@@ -69,7 +69,9 @@ def test_console_sign__sends_the_batch_from_the_named_account(served_demo, chain
         ["console", "sign", str(path), "--account", "TEST::5", "--yes"], env=served_demo.env
     )
     assert outsider.returncode == 1 and "Traceback" not in outsider.stderr
-    [line] = outsider.stderr.strip().splitlines()[-1:]
+    errors = [x for x in outsider.stderr.strip().splitlines() if x.startswith("error:")]
+    [line] = errors  # one line, and the last
+    assert outsider.stderr.strip().splitlines()[-1] == line
     assert re.search(r"AccessManager\w*Unauthorized\w*\(\w+=", line), line
     assert line.startswith("error: transaction 1/1 to ") and "failed after 0 sent" in line
     assert manager.functions.getSchedule(operation).call() == 0  # nothing scheduled
