@@ -8,16 +8,20 @@ import {Bits} from "./Bits.sol";
 // and every other bit kept). Fields from bit 0:
 //
 // DeskWord: NavVenue._desks[token], read and written once by every fill of the token
-// | bits     | field           | kind                                              |
-// | -------- | --------------- | ------------------------------------------------- |
-// | 0..8     | subscribeFeeBps | uint9 (<= 500, INavVenue's fee cap)               |
-// | 9..17    | redeemFeeBps    | uint9 (<= 500)                                    |
-// | 18..26   | maxNavMoveBps   | uint9 (<= 500)                                    |
-// | 27       | listed          | bool                                              |
-// | 28..35   | decimals        | uint8 (the token's)                               |
-// | 36..59   | day             | uint24 (UTC days since 1970 of `net`)             |
-// | 60..155  | dailyCapacity   | uint96 (cash base units)                          |
-// | 156..255 | net             | int100 (the day's net cash notional, SEC-57)      |
+// | bits     | field           | kind    |
+// | -------- | --------------- | ------- |
+// | 0..8     | subscribeFeeBps | uint9   |
+// | 9..17    | redeemFeeBps    | uint9   |
+// | 18..26   | maxNavMoveBps   | uint9   |
+// | 27       | listed          | bool    |
+// | 28..35   | decimals        | uint8   |
+// | 36..59   | day             | uint24  |
+// | 60..155  | dailyCapacity   | uint96  |
+// | 156..255 | net             | int100  |
+//
+// Each fee and the move are at most 500 (INavVenue's fee cap); `decimals` is the token's; `day`
+// is the UTC day (days since 1970) of `net`, the day's net cash notional (SEC-57), in cash base
+// units as `dailyCapacity`.
 //
 // The market's terms and its day's usage were two words (two cold reads and a write a fill):
 // one word is read cold and written warm, and a listed market's word is never zero, so the first
@@ -34,31 +38,36 @@ type DeskWord is uint256;
 using DeskWordLibrary for DeskWord global;
 
 library DeskWordLibrary {
+    /// @notice Each fee's and the move's 9 bits.
     uint256 internal constant BPS_MASK = 0x1ff;
-    uint256 internal constant REDEEM_FEE_OFFSET = 9;
-    uint256 internal constant MAX_NAV_MOVE_OFFSET = 18;
+    uint256 internal constant REDEEM_FEE_BPS_OFFSET = 9;
+    uint256 internal constant MAX_NAV_MOVE_BPS_OFFSET = 18;
     uint256 internal constant LISTED_OFFSET = 27;
     uint256 internal constant DECIMALS_OFFSET = 28;
     uint256 internal constant DAY_OFFSET = 36;
     uint256 internal constant DAY_MASK = type(uint24).max;
-    uint256 internal constant CAPACITY_OFFSET = 60;
-    uint256 internal constant CAPACITY_MASK = type(uint96).max;
+    uint256 internal constant DAILY_CAPACITY_OFFSET = 60;
+    uint256 internal constant DAILY_CAPACITY_MASK = type(uint96).max;
     uint256 internal constant NET_OFFSET = 156;
+    uint256 internal constant NET_BITS = 100;
+    uint256 internal constant NET_MASK = (1 << NET_BITS) - 1;
+    /// @notice The day's usage (`day` and `net`): what new terms keep.
+    uint256 internal constant USAGE_MASK = DAY_MASK << DAY_OFFSET | NET_MASK << NET_OFFSET;
     /// @notice The largest fee or NAV move a word holds (9 bits hold 511).
     uint256 internal constant MAX_BPS = 500;
     /// @notice The largest daily capacity a word holds.
-    uint256 internal constant MAX_CAPACITY = type(uint96).max;
+    uint256 internal constant MAX_CAPACITY = DAILY_CAPACITY_MASK;
 
     function subscribeFeeBps(DeskWord w) internal pure returns (uint16) {
         return uint16(DeskWord.unwrap(w) & BPS_MASK);
     }
 
     function redeemFeeBps(DeskWord w) internal pure returns (uint16) {
-        return uint16(DeskWord.unwrap(w) >> REDEEM_FEE_OFFSET & BPS_MASK);
+        return uint16(DeskWord.unwrap(w) >> REDEEM_FEE_BPS_OFFSET & BPS_MASK);
     }
 
     function maxNavMoveBps(DeskWord w) internal pure returns (uint16) {
-        return uint16(DeskWord.unwrap(w) >> MAX_NAV_MOVE_OFFSET & BPS_MASK);
+        return uint16(DeskWord.unwrap(w) >> MAX_NAV_MOVE_BPS_OFFSET & BPS_MASK);
     }
 
     function listed(DeskWord w) internal pure returns (bool) {
@@ -74,7 +83,7 @@ library DeskWordLibrary {
     }
 
     function dailyCapacity(DeskWord w) internal pure returns (uint96) {
-        return uint96(DeskWord.unwrap(w) >> CAPACITY_OFFSET);
+        return uint96(DeskWord.unwrap(w) >> DAILY_CAPACITY_OFFSET);
     }
 
     /// @notice The net of the word's `day` (sign-extended from 100 bits).
@@ -99,12 +108,12 @@ library DeskWordLibrary {
         uint8 decimals_,
         uint96 dailyCapacity_
     ) internal pure returns (DeskWord) {
-        uint256 word = DeskWord.unwrap(w) & (DAY_MASK << DAY_OFFSET | type(uint256).max << NET_OFFSET);
-        uint256 fees = uint256(subscribeFeeBps_) & BPS_MASK | (uint256(redeemFeeBps_) & BPS_MASK) << REDEEM_FEE_OFFSET
-            | (uint256(maxNavMoveBps_) & BPS_MASK) << MAX_NAV_MOVE_OFFSET;
+        uint256 word = DeskWord.unwrap(w) & USAGE_MASK;
+        uint256 fees = uint256(subscribeFeeBps_) & BPS_MASK | (uint256(redeemFeeBps_) & BPS_MASK)
+            << REDEEM_FEE_BPS_OFFSET | (uint256(maxNavMoveBps_) & BPS_MASK) << MAX_NAV_MOVE_BPS_OFFSET;
         return DeskWord.wrap(
             word | fees | uint256(listed_ ? 1 : 0) << LISTED_OFFSET | uint256(decimals_) << DECIMALS_OFFSET
-                | uint256(dailyCapacity_) << CAPACITY_OFFSET
+                | uint256(dailyCapacity_) << DAILY_CAPACITY_OFFSET
         );
     }
 
@@ -112,6 +121,6 @@ library DeskWordLibrary {
     function setUsage(DeskWord w, uint256 today, int256 net_) internal pure returns (DeskWord) {
         uint256 word = Bits.set(DeskWord.unwrap(w), DAY_OFFSET, DAY_MASK, uint24(today));
         // The low 100 bits of the two's complement; `net` sign-extends them back.
-        return DeskWord.wrap((word & ~(type(uint256).max << NET_OFFSET)) | uint256(net_) << NET_OFFSET);
+        return DeskWord.wrap(Bits.set(word, NET_OFFSET, NET_MASK, uint256(net_) & NET_MASK));
     }
 }

@@ -373,6 +373,22 @@ VENUE = Word(
     harness=WORD_HARNESS_2,
 )
 
+# NavVenue._desks[token] (LIQ-23): a NAV-desk market's terms and its day's net flow. `net` is a
+# signed 100-bit field (two's complement); its setter takes the low 100 bits.
+DESK = Word(
+    "DeskWord",
+    (
+        Field("subscribeFeeBps", 0, 9),
+        Field("redeemFeeBps", 9, 9),
+        Field("maxNavMoveBps", 18, 9),
+        Field("listed", 27, 1, flag=True),
+        Field("decimals", 28, 8),
+        Field("day", 36, 24),
+        Field("dailyCapacity", 60, 96),
+        Field("net", 156, 100),
+    ),
+)
+
 SETTINGS = Word(
     "SettingsWord",
     (
@@ -585,6 +601,7 @@ WORDS = (
     CORE,
     VENUE,
     SETTINGS,
+    DESK,
     INSTRUMENT,
     TERMS,
     IDENTIFIER,

@@ -4,6 +4,7 @@ import ape
 
 from isolation import isolated
 from keepers.liquidity.rfq import SignedQuote, make_quote, sign_quote
+from words import DESK
 
 USDC_UNIT, UNIT = 10**6, 10**18
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
@@ -288,6 +289,18 @@ def test_liq_23__first_fill_of_a_newly_listed_market__rewrites_its_one_word(
         assert len(writes) == 1, writes
         ((before, after),) = writes.values()
         assert before != 0 and after != before  # listed before, the day's net written now
+        # The slot is the market's DeskWord, as its layout table (and the mirror) describe it.
+        assert DESK.decode(after) == {
+            "subscribeFeeBps": 10,
+            "redeemFeeBps": 10,
+            "maxNavMoveBps": 10,
+            "listed": 1,
+            "decimals": 18,
+            "day": chain.blocks[receipt.block_number].timestamp // 86_400,
+            "dailyCapacity": 100_000 * USDC_UNIT,
+            "net": 1_000 * USDC_UNIT,
+        }
+        assert DESK.encode({"net": 0, "day": 0}, base=after) == before  # only the usage moved
         assert nav_venue.remainingCapacity(qcorp, True) == 99_000 * USDC_UNIT
         assert nav_venue.remainingCapacity(qcorp, False) == 101_000 * USDC_UNIT
         # $1,000 less 10 bps at $80: 12.4875 QCORP.
