@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import re
 
 from conftest import run_quantera
 from console_checks import fresh_address
@@ -62,9 +61,9 @@ def test_console_sign__sends_the_batch_from_the_named_account(served_demo, chain
         f"{source.chain_id}"
     ]
 
-    # Issue 33 §4: signed by an account the manager does not let make the call, the refusal is
-    # one line naming the manager's custom error and its arguments (a refusal of an access-managed
-    # call was the raw revert data, `0x068ca9d8…` for AccessManagedUnauthorized).
+    # Issue 33 §4 ("console sign with the wrong account: raw revert data"): a batch signed by
+    # another account than the one it was prepared for is refused in one line naming both,
+    # before anything is sent (a send that still reverts names its custom error: revert_line).
     outsider = run_quantera(
         ["console", "sign", str(path), "--account", "TEST::5", "--yes"], env=served_demo.env
     )
@@ -72,9 +71,10 @@ def test_console_sign__sends_the_batch_from_the_named_account(served_demo, chain
     errors = [x for x in outsider.stderr.strip().splitlines() if x.startswith("error:")]
     [line] = errors  # one line, and the last
     assert outsider.stderr.strip().splitlines()[-1] == line
-    assert re.search(r"AccessManager\w*Unauthorized\w*\(\w+=", line), line
-    assert line.startswith("error: transaction 1/1 to ") and "failed after 0 sent" in line
-    assert manager.functions.getSchedule(operation).call() == 0  # nothing scheduled
+    assert line.startswith(f"error: the batch was prepared for {GOVERNANCE}, not for ") and (
+        "(TEST::5)" in line and "0x068ca9d8" not in line
+    ), line
+    assert manager.functions.getSchedule(operation).call() == 0  # nothing sent
 
     sent = run_quantera(
         ["console", "sign", str(path), "--account", "TEST::4", "--json", "--yes"],
