@@ -138,7 +138,9 @@ contract NavVenue is INavVenue, AccessManaged, ReentrancyGuardTransient {
         if (nav18 == 0 || uint8(status) > uint8(PriceStatus.Fallback)) return 0;
         uint256 cashNotional;
         (amountOut, cashNotional) = _amountOut(subscribing, amountIn, nav18, desk);
-        if (cashNotional > remainingCapacity(token, subscribing)) return 0;
+        // The word already read: today's room in the direction, as remainingCapacity answers it.
+        uint256 room = _remaining(desk.dailyCapacity(), desk.netOn(block.timestamp / 1 days), subscribing);
+        if (cashNotional > room) return 0;
         if (amountOut > IERC20(tokenOut).balanceOf(address(this))) return 0;
     }
 
