@@ -15,14 +15,13 @@ import platform
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import click
 
 from keepers.core.benchmarking import record_timings
-from keepers.demo.served import reuse_served_demo, start_served_demo
+from keepers.demo.served import bench_demo
 
 RESULT_FILE = Path("benchmarks") / "cli.json"
 RUNS = 5
@@ -77,13 +76,8 @@ def measure(env: dict[str, str], runs: int) -> dict[str, dict]:
 )
 def cli(runs: int, demo_file: Path | None) -> None:
     """Time the README's CLI commands against the served demo into benchmarks/cli.json."""
-    workdir = Path(tempfile.mkdtemp(prefix="quantera-bench-cli-"))
-    demo = reuse_served_demo(demo_file, workdir) if demo_file else start_served_demo(workdir)
-    try:
+    with bench_demo(demo_file, "quantera-bench-cli-") as demo:
         results = measure(demo.env, runs)
-    finally:
-        if demo.proc is not None:
-            demo.stop()
     missed = record_timings(RESULT_FILE, results)
     if missed:
         raise click.ClickException(f"over the goal: {', '.join(missed)}")

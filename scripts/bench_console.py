@@ -17,14 +17,13 @@ import re
 import statistics
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import click
 
 from keepers.core.benchmarking import record_timings
 from keepers.core.waiting import wait_until
-from keepers.demo.served import reuse_served_demo, start_served_demo
+from keepers.demo.served import bench_demo
 
 RESULT_FILE = Path("benchmarks") / "console_pages.json"
 RUNS = 5
@@ -93,9 +92,16 @@ def cli(runs: int, demo_file: Path | None, slugs: tuple[str, ...]) -> None:
     if unknown:
         raise click.ClickException(f"no console page {', '.join(unknown)}: {', '.join(known)}")
 
-    workdir = Path(tempfile.mkdtemp(prefix="quantera-bench-console-"))
-    demo = reuse_served_demo(demo_file, workdir) if demo_file else start_served_demo(workdir)
-    log = workdir / "console.log"
+    with bench_demo(demo_file, "quantera-bench-console-") as demo:
+        results = _measure_served(demo, slugs, known, runs)
+    missed = record_timings(RESULT_FILE, results)
+    if missed:
+        raise click.ClickException(f"over the {GOAL_S} s goal: {', '.join(missed)}")
+
+
+def _measure_served(demo, slugs: tuple[str, ...], known: list[str], runs: int) -> dict:
+    """Serves the console on `demo` and times its pages."""
+    log = demo.workdir / "console.log"
     console = None
     try:
         with open(log, "w") as out:
@@ -113,16 +119,11 @@ def cli(runs: int, demo_file: Path | None, slugs: tuple[str, ...]) -> None:
             return found.group(1) if found else None
 
         url = wait_until(listening, "the console to listen", 600.0)
-        results = measure(url, list(slugs) or known, runs)
+        return measure(url, list(slugs) or known, runs)
     finally:
         if console is not None:
             console.terminate()
             console.wait(timeout=60)
-        if demo.proc is not None:
-            demo.stop()
-    missed = record_timings(RESULT_FILE, results)
-    if missed:
-        raise click.ClickException(f"over the {GOAL_S} s goal: {', '.join(missed)}")
 
 
 if __name__ == "__main__":

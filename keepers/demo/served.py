@@ -11,6 +11,9 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -61,6 +64,19 @@ def reuse_served_demo(demo_file: Path, workdir: Path) -> ServedDemo:
     demo = ServedDemo(workdir, demo_file, None)
     demo.running = RunningDemo(**json.loads(demo_file.read_text()))
     return demo
+
+
+@contextmanager
+def bench_demo(demo_file: Path | None, prefix: str) -> Iterator[ServedDemo]:
+    """A benchmark's chain: the demo served already at `demo_file` (left up), else one started in
+    a new temporary folder and stopped when the block ends."""
+    workdir = Path(tempfile.mkdtemp(prefix=prefix))
+    demo = reuse_served_demo(demo_file, workdir) if demo_file else start_served_demo(workdir)
+    try:
+        yield demo
+    finally:
+        if demo.proc is not None:
+            demo.stop()
 
 
 def start_served_demo(
