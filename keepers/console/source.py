@@ -10,7 +10,6 @@ know is simply not decoded.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -19,12 +18,11 @@ from typing import Any
 
 from eth_utils import to_checksum_address
 
+from keepers.core.artifacts import BUILD_MANIFEST, project_abis
 from keepers.core.deployments import DeploymentRecord
 from keepers.core.errors import QuanteraError
 from keepers.core.redact import redact_urls as redact_urls  # the console's pages import it here
 from keepers.core.tokens import ERC20, erc20_abi
-
-BUILD_MANIFEST = Path(".build") / "__local__.json"
 
 
 class ConsoleError(QuanteraError):
@@ -32,14 +30,11 @@ class ConsoleError(QuanteraError):
 
 
 def load_abis(manifest: Path = BUILD_MANIFEST) -> dict[str, list[dict[str, Any]]]:
-    """Contract name -> ABI of every compiled contract type."""
+    """Contract name -> ABI of every compiled contract type (keepers.core.artifacts)."""
     try:
-        contract_types = json.loads(manifest.read_text())["contractTypes"]
-    except (OSError, ValueError, KeyError):
-        raise ConsoleError(
-            f"no compiled contracts at {manifest}: run `make build` in the project folder"
-        ) from None
-    return {name: ct.get("abi", []) for name, ct in contract_types.items()}
+        return project_abis(manifest)
+    except QuanteraError as err:
+        raise ConsoleError(str(err)) from None
 
 
 def abi_name(record_name: str) -> str:

@@ -6,8 +6,25 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from keepers.core.errors import QuanteraError
+
+#: The compiled project as `ape compile` writes it, read from the project folder (where `quantera`,
+#: the keepers and the console run).
+BUILD_MANIFEST = Path(".build") / "__local__.json"
+
+
+def project_abis(manifest: Path = BUILD_MANIFEST) -> dict[str, list[dict[str, Any]]]:
+    """Contract name -> ABI of every compiled contract type of the project (no ape: the JSON
+    itself); a QuanteraError when the project is not built."""
+    try:
+        contract_types = json.loads(manifest.read_text())["contractTypes"]
+    except (OSError, ValueError, KeyError):
+        raise QuanteraError(
+            f"no compiled contracts at {manifest}: run `make build` in the project folder"
+        ) from None
+    return {name: ct.get("abi", []) for name, ct in contract_types.items()}
 
 
 def load_contract_type(name: str, path: Path, missing_hint: str = "run `make install`"):

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from keepers.core.deployments import DEPLOYMENTS_DIR_ENV, DeploymentRecord, load, record_path
 from keepers.core.errors import QuanteraError
 from keepers.core.running_demo import DEMO_CHAIN_ID, trusted_running_demo
+
+if TYPE_CHECKING:
+    from keepers.core.views import ChainView
 
 NO_DEMO = (
     "no local demo deployment is running: start one with `make demo SERVE=1`, or pass --network"
@@ -188,6 +194,93 @@ def connected(network_choice: str) -> Iterator[DeploymentRecord]:
             _CONNECTED.pop()
     finally:
         context.__exit__(None, None, None)
+
+
+#: `<ecosystem>:<network>:<node URL>`: a network choice naming its node, read directly.
+_NODE_URL = re.compile(r"([a-z0-9-]+):([a-z0-9-]+):(https?://\S+)", re.I)
+#: How long a direct read waits for the node (a local demo answers in milliseconds).
+READ_TIMEOUT_S = 30
+
+
+@contextmanager
+def reading(network_choice: str) -> Iterator[tuple[DeploymentRecord, ChainView]]:
+    """The deployment record of `network_choice` and a view to read it with (keepers.core.views):
+    a node named by its URL (the served demo's, the default) is read directly with web3 and
+    never imports ape; any other network through ape (`connected`). The same checks as
+    `connected`: the announced demo's chain must be the demo's, the record's chain the node's."""
+    match = _NODE_URL.fullmatch(network_choice)
+    if match is None:
+        from keepers.core.views import ApeView
+
+        with connected(network_choice) as record:
+            yield record, ApeView()
+        return
+    from requests.exceptions import RequestException
+    from web3 import Web3
+
+    from keepers.core.artifacts import project_abis
+    from keepers.core.views import DirectView
+
+    ecosystem, network, url = match.groups()
+    w3 = Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": READ_TIMEOUT_S}))
+    try:
+        node_chain = int(w3.eth.chain_id)
+    except (OSError, RequestException, ValueError) as err:
+        raise QuanteraError(
+            f"cannot connect to {network_choice}: no node answers there ({type(err).__name__})"
+        ) from None
+    if network_choice in _FOLLOWED_DEMOS and node_chain != DEMO_CHAIN_ID:
+        raise QuanteraError(
+            f"the announced demo's chain is chain {node_chain}, not the demo's "
+            f"{DEMO_CHAIN_ID}: not followed (pass --network to name a chain)"
+        )
+    record = load(record_path(f"{ecosystem.lower()}:{network.lower()}"))
+    if record.chain_id != node_chain:
+        raise QuanteraError(
+            f"deployment record is for chain {record.chain_id}, {network_choice} is chain "
+            f"{node_chain}"
+        )
+    _CONNECTED.append(network_choice)
+    try:
+        yield record, DirectView(w3, project_abis())
+    finally:
+        _CONNECTED.pop()
+
+
+def account_address(alias: str) -> str:
+    """The address of an account a read names (`--account` of a read-only command): TEST::<n>
+    derived from the test mnemonic of ape-config.yaml (ape's own derivation, without ape), any
+    other alias through ape's accounts."""
+    if alias.upper().startswith("TEST::"):
+        return _test_address(alias)
+    return str(load_account(alias).address)
+
+
+#: ape's test accounts: `test.mnemonic` of ape-config.yaml, on this derivation path (ape's default
+#: `test.hd_path`, which the config does not change).
+TEST_HD_PATH = "m/44'/60'/0'/0"
+
+
+def _test_address(alias: str) -> str:
+    from eth_account import Account
+
+    number = alias.split("::", 1)[1]
+    if not number.isdigit():
+        raise QuanteraError(f"{alias!r}: a test account is TEST::<n>, n a whole number from 0")
+    Account.enable_unaudited_hdwallet_features()
+    key = Account.from_mnemonic(_test_mnemonic(), account_path=f"{TEST_HD_PATH}/{int(number)}")
+    return key.address
+
+
+def _test_mnemonic() -> str:
+    import yaml
+
+    path = Path("ape-config.yaml")
+    config = yaml.safe_load(path.read_text()) if path.is_file() else {}
+    mnemonic = ((config or {}).get("test") or {}).get("mnemonic")
+    if not mnemonic:
+        raise QuanteraError("no test mnemonic: run quantera from the project folder")
+    return str(mnemonic)
 
 
 def load_account(alias: str):

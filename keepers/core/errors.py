@@ -1,5 +1,7 @@
 """Errors the CLI reports as one line (no traceback)."""
 
+from dataclasses import dataclass
+
 
 class QuanteraError(Exception):
     """A user-facing failure: bad input, missing file, inconsistent state. The message is the
@@ -51,14 +53,38 @@ def decode_error_data(data: str) -> str | None:
 _ERRORS: dict[bytes, object] = {}
 
 
-def _project_errors() -> dict[bytes, object]:
-    if not _ERRORS:
-        from ape import project
-        from eth_utils import keccak
+@dataclass(frozen=True)
+class _Input:
+    name: str
+    canonical_type: str  # a tuple spelled out: `(address,uint256)`
+    internal_type: str | None
 
-        for name in list(project.contracts):
-            for abi in project.contracts[name].errors:
-                _ERRORS.setdefault(keccak(text=abi.selector)[:4], abi)
+
+@dataclass(frozen=True)
+class _ErrorAbi:
+    name: str
+    inputs: tuple[_Input, ...]
+
+
+def _project_errors() -> dict[bytes, object]:
+    """Selector -> error of every compiled project contract, read from the build manifest (no
+    ape: a command reading a node directly decodes a revert too)."""
+    if not _ERRORS:
+        from eth_utils.abi import function_abi_to_4byte_selector, get_abi_input_types
+
+        from keepers.core.artifacts import project_abis
+
+        for abi in project_abis().values():
+            for entry in abi:
+                if entry.get("type") != "error":
+                    continue
+                types = get_abi_input_types(entry)
+                inputs = tuple(
+                    _Input(i.get("name", ""), t, i.get("internalType"))
+                    for i, t in zip(entry.get("inputs", []), types)
+                )
+                selector = function_abi_to_4byte_selector(entry)
+                _ERRORS.setdefault(selector, _ErrorAbi(entry["name"], inputs))
     return _ERRORS
 
 

@@ -75,8 +75,10 @@ class ReadFailure(str):
 
 
 def function_abi(contract: Any, name: str) -> Mapping[str, Any]:
-    """The ABI entry of `contract`'s function `name` (web3 contract or ape instance); our views
-    are not overloaded."""
+    """The ABI entry of `contract`'s function `name` (a ViewContract, a web3 contract or an ape
+    instance); our views are not overloaded."""
+    if hasattr(contract, "function_abi"):  # keepers.core.views.ViewContract
+        return contract.function_abi(name)
     if hasattr(contract, "get_function_by_name"):  # web3
         return contract.get_function_by_name(name).abi
     (abi,) = getattr(contract, name).abis  # ape

@@ -161,16 +161,17 @@ def instrument_register(
 @json_option
 def instrument_show(reference: str, network_choice: str, as_json: bool) -> None:
     """Terms, status and latest NAV (with its block) of an instrument (id or ISIN)."""
-    from keepers.core.chain import connected
+    from keepers.core.chain import reading
     from keepers.lifecycle.funds import fund_of, locate_instrument, registries_of
     from keepers.lifecycle.instruments import InstrumentStatus, InstrumentTerms
 
-    with connected(network_choice) as record:
-        registry, instrument_id = locate_instrument(registries_of(record, _store()), reference)
+    with reading(network_choice) as (record, view):
+        registries = registries_of(record, _store(), view)
+        registry, instrument_id = locate_instrument(registries, reference)
         terms = InstrumentTerms.from_chain(registry.termsOf(instrument_id))
         state = registry.stateOf(instrument_id)
         nav18, nav_block, nav_time = registry.latestNav(instrument_id)
-        fund = fund_of(registry, instrument_id)
+        fund = fund_of(registry, instrument_id, view)
         data = {
             "id": instrument_id,
             **terms_json(terms),
@@ -334,12 +335,14 @@ class _Session:
         account_alias: str | None = None,
         db_url: str | None = None,
         db=None,
+        view=None,
     ):
         from keepers.core.chain import load_account, unlock_account
         from keepers.lifecycle.funds import registries_of, resolve_fund
 
         self.record = record
-        self.fund = resolve_fund(registries_of(record, _store(db_url, db)), fund_ref)
+        registries = registries_of(record, _store(db_url, db), view)
+        self.fund = resolve_fund(registries, fund_ref, view)
         self.registry = self.fund.registry
         self.vault = self.fund.vault
         self.account = None
@@ -931,10 +934,10 @@ def fund_fees_collect(fund_ref, network_choice, account_alias, min_interval, db_
 @json_option
 def fund_status_command(fund_ref, network_choice, as_json) -> None:
     """The open period, its cut-off, the queue, the gate, the reserve and the free cash."""
-    from keepers.core.chain import connected
+    from keepers.core.chain import reading
     from keepers.lifecycle.funds import fund_status
 
-    with connected(network_choice) as record:
-        s = _Session(record, fund_ref)
+    with reading(network_choice) as (record, view):
+        s = _Session(record, fund_ref, view=view)
         data = fund_status(s.fund)
         _emit(data, as_json, _table(f"fund {s.vault.address}", data))

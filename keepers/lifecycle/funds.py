@@ -1,7 +1,10 @@
 """The funds of a deployment as the NAV agent keeper and `quantera fund` see them: found in the
 instrument registry (an instrument whose fund is a FundVault dealing in it, or a FundDesk over one
 FundVault per settlement asset), with their state, holdings and investors' positions read from the
-chain. Reads only: nothing here sends."""
+chain. Reads only: nothing here sends.
+
+The readers take the command's view (keepers.core.views: ape's provider for the keepers, a node
+read directly for `quantera`'s read commands); without one, ape's connected provider."""
 
 from __future__ import annotations
 
@@ -13,8 +16,7 @@ from typing import Any
 from eth_utils import function_signature_to_4byte_selector
 
 from keepers.core.errors import QuanteraError
-from keepers.core.logs import fetch_logs
-from keepers.core.tokens import erc20_at
+from keepers.core.views import ChainView, view_or_ape
 from keepers.lifecycle.discovery import InstrumentParts, discover_instruments, known_registries
 from keepers.lifecycle.fees import FeesDue
 from keepers.lifecycle.instruments import InstrumentStatus, InstrumentTerms
@@ -99,60 +101,51 @@ def registry_of(record) -> Any:
     return project.InstrumentRegistry.at(record.address_of(REGISTRY))
 
 
-def fund_of(registry, instrument_id: int) -> Fund | None:
+def fund_of(registry, instrument_id: int, view: ChainView | None = None) -> Fund | None:
     """The instrument's fund, if the registry names one that deals in it (the discovery rule of
     keepers.lifecycle.discovery, the console's too)."""
-    found = [f for f in _funds(registry, instrument_id) if f.instrument_id == instrument_id]
+    found = [f for f in _funds(registry, instrument_id, view) if f.instrument_id == instrument_id]
     return found[0] if found else None
 
 
-def discover_funds(registry) -> list[Fund]:
+def discover_funds(registry, view: ChainView | None = None) -> list[Fund]:
     """Every instrument's fund, found by the discovery rule (keepers.lifecycle.discovery) over
     ape's provider: a FundVault whose NAV source names the registry and the instrument, or a
     FundDesk that does, with the vaults it lists whose own NAV source names the desk."""
-    return _funds(registry, int(registry.instrumentCount()))
+    return _funds(registry, int(registry.instrumentCount()), view)
 
 
-def _funds(registry, max_instruments: int) -> list[Fund]:
+def _funds(registry, max_instruments: int, view: ChainView | None = None) -> list[Fund]:
     """The funds of the registry's instruments 1 .. max_instruments."""
-    from ape import project
-
-    from keepers.core.reads import ApeReads
-
-    def contract_at(name: str, address: str) -> Any:
-        return getattr(project, name).at(address)
-
-    parts = discover_instruments(ApeReads(), contract_at, [registry.address], max_instruments)
+    view = view_or_ape(view)
+    parts = discover_instruments(view.reads, view.at, [registry.address], max_instruments)
     found = [p for p in parts if p.fund is not None]
     if not found:
         return []
-    router = project.OracleRouter.at(registry.oracle())
-    return [_fund(registry, router, p) for p in found]
+    router = view.at("OracleRouter", registry.oracle())
+    return [_fund(registry, router, p, view) for p in found]
 
 
-def _fund(registry, router, parts: InstrumentParts) -> Fund:
-    """The Fund of an instrument discovery found a fund for (its contracts as ape instances)."""
-    from ape import project
-
+def _fund(registry, router, parts: InstrumentParts, view: ChainView) -> Fund:
+    """The Fund of an instrument discovery found a fund for (its contracts as the view's)."""
     if parts.desk is None:
-        vault = project.FundVault.at(parts.fund)
+        vault = view.at("FundVault", parts.fund)
         return Fund(
             parts.id,
             registry,
             vault,
-            project.SecurityToken.at(vault.share()),
-            erc20_at(vault.asset()),
+            view.at("SecurityToken", vault.share()),
+            view.erc20(vault.asset()),
             router,
         )
-    desk = project.FundDesk.at(parts.desk)
-    members = tuple(
-        (vault, erc20_at(vault.asset())) for vault in map(project.FundVault.at, parts.vaults)
-    )
+    desk = view.at("FundDesk", parts.desk)
+    vaults = [view.at("FundVault", address) for address in parts.vaults]
+    members = tuple((vault, view.erc20(vault.asset())) for vault in vaults)
     return Fund(
         parts.id,
         registry,
         members[0][0],
-        project.SecurityToken.at(desk.share()),
+        view.at("SecurityToken", desk.share()),
         members[0][1],
         router,
         desk=desk,
@@ -177,29 +170,24 @@ class FundList:
         return self._funds
 
 
-def registries_of(record, engine: Any = None) -> list[Any]:
+def registries_of(record, engine: Any = None, view: ChainView | None = None) -> list[Any]:
     """Every instrument registry an operator sees on this deployment, as ape contracts: the
     record's, then those behind the funds its keepers handled (`engine`, the keeper store, when
     given), by `known_registries`, the console's rule: so `quantera instrument|fund` reach every
     fund and instrument the console shows, a fund stack built beside the record (the demo's
     lifecycle act) included. Raises QuanteraError when there is none."""
-    from ape import chain, project
-
-    from keepers.core.reads import ApeReads
     from keepers.lifecycle.store import kept_funds
 
-    def contract_at(name: str, address: str) -> Any:
-        return getattr(project, name).at(address)
-
+    view = view_or_ape(view)
     recorded = [a for n, a in sorted(record.contracts.items()) if n.split(".")[0] == REGISTRY]
-    funds = [] if engine is None else kept_funds(engine, int(chain.chain_id), MAX_STORE_FUNDS)
-    found = known_registries(ApeReads(), contract_at, recorded, funds)
+    funds = [] if engine is None else kept_funds(engine, view.chain_id, MAX_STORE_FUNDS)
+    found = known_registries(view.reads, view.at, recorded, funds)
     if not found:
         raise QuanteraError(
             "no instrument registry: the deployment record names none and its keepers "
             "handled no fund"
         )
-    return [project.InstrumentRegistry.at(address) for address in found]
+    return [view.at(REGISTRY, address) for address in found]
 
 
 def locate_instrument(registries: list[Any], reference: str) -> tuple[Any, int]:
@@ -234,11 +222,13 @@ def locate_instrument(registries: list[Any], reference: str) -> tuple[Any, int]:
     return hits[0]
 
 
-def resolve_fund(registries: list[Any], reference: str | None) -> Fund:
+def resolve_fund(
+    registries: list[Any], reference: str | None, view: ChainView | None = None
+) -> Fund:
     """The fund named by `reference` in any of `registries`: an instrument id, an ISIN or the
     fund's address (a desk's or a vault's); without one, the deployment's only fund."""
     if reference is None:
-        funds = [f for registry in registries for f in discover_funds(registry)]
+        funds = [f for registry in registries for f in discover_funds(registry, view)]
         if len(funds) != 1:
             listed = ", ".join(f"{_label(f)}: {f.address}" for f in funds) or "none"
             raise QuanteraError(f"name the fund with --fund (funds: {listed})")
@@ -246,12 +236,12 @@ def resolve_fund(registries: list[Any], reference: str | None) -> Fund:
     text = reference.strip()
     if text.startswith("0x") and len(text) == 42:
         for registry in registries:
-            for fund in discover_funds(registry):
+            for fund in discover_funds(registry, view):
                 if text.lower() in {fund.address.lower(), fund.vault.address.lower()}:
                     return fund
         raise QuanteraError(f"{text} is not the fund of any instrument")
     registry, instrument_id = locate_instrument(registries, text)
-    fund = fund_of(registry, instrument_id)
+    fund = fund_of(registry, instrument_id, view)
     if fund is None:
         raise QuanteraError(f"instrument {instrument_id} has no FundVault dealing in it")
     return fund
@@ -442,6 +432,8 @@ def position(fund: Fund, account: str, from_block: int, to_block: int) -> dict:
     """An investor's pending and claimable requests, its shares, and its history from the vault's
     events in blocks [from_block, to_block]; a fund in several settlement assets adds each
     vault's requests (`vaults`) and its history spans them all (each entry names its vault)."""
+    from keepers.core.logs import fetch_logs
+
     desk = fund.desk is not None
     history = []
     for vault, _ in fund.parts():
@@ -497,6 +489,8 @@ def coupon_fixings(servicer: Any, instrument_id: int, start: int, stop: int) -> 
     [start, stop]: coupon number -> the rate of its `CouponFixed` (WAD). Each number is fixed
     once: at its recording, or the last one at `startRedemption` after a call (a refused fixing
     reverts, emitting nothing)."""
+    from keepers.core.logs import fetch_logs
+
     fixings = {}
     for log in fetch_logs(servicer.address, [servicer.CouponFixed.abi], start, stop):
         args = log.event_arguments
@@ -508,6 +502,8 @@ def coupon_fixings(servicer: Any, instrument_id: int, start: int, stop: int) -> 
 def flow_rows(vault: Any, chain_id: int, start: int, stop: int) -> list[dict]:
     """A vault's NAV-ledger events in blocks [start, stop] as keeper-store rows."""
     from ape import chain
+
+    from keepers.core.logs import fetch_logs
 
     times, rows = {}, []
     abis = [getattr(vault, name).abi for name in FLOW_EVENTS]

@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from keepers.core.reads import ApeReads, ReadFailure
-from keepers.core.tokens import token_decimals
+from keepers.core.reads import ReadFailure
+from keepers.core.views import ChainView, view_or_ape
 from keepers.prime import model
 from keepers.prime.margin import Health, Mark, Tier
 
@@ -45,20 +45,20 @@ class Listing:
 
 
 class PrimeBook:
-    """One deployed broker's reads."""
+    """One deployed broker's reads, through `view` (keepers.core.views; by default ape's
+    connected provider, whose contracts also send)."""
 
-    def __init__(self, broker_address: str):
-        from ape import project
-
-        self.broker = project.PrimeBroker.at(broker_address)
-        self.margin = project.PrimeViews.at(broker_address)
-        self.oracle = project.OracleRouter.at(self.broker.oracle())
-        self.registry = project.IdentityRegistry.at(self.broker.registry())
+    def __init__(self, broker_address: str, view: ChainView | None = None):
+        self.view = view = view_or_ape(view)
+        self.broker = view.at("PrimeBroker", broker_address)
+        self.margin = view.at("PrimeViews", broker_address)
+        self.oracle = view.at("OracleRouter", self.broker.oracle())
+        self.registry = view.at("IdentityRegistry", self.broker.registry())
         self._listings: list[Listing] | None = None
 
     @classmethod
-    def of_record(cls, record) -> PrimeBook:
-        return cls(record.address_of(BROKER))
+    def of_record(cls, record, view: ChainView | None = None) -> PrimeBook:
+        return cls(record.address_of(BROKER), view)
 
     @property
     def address(self) -> str:
@@ -67,11 +67,10 @@ class PrimeBook:
     def listings(self, refresh: bool = False) -> list[Listing]:
         """Listed assets in listing order (read once; `refresh` reads them again)."""
         if self._listings is None or refresh:
-            from ape import project
-
+            view = self.view
             assets = [str(a) for a in self.margin.assets()]
             n = len(assets)
-            reads = ApeReads().views(
+            reads = view.reads.views(
                 [(self.margin, "collateralOf", (a,)) for a in assets]
                 + [(self.margin, "poolOf", (a,)) for a in assets]
                 + [(self.margin, "incomeOf", (a,)) for a in assets]
@@ -80,10 +79,10 @@ class PrimeBook:
             self._listings = [
                 Listing(
                     asset,
-                    str(project.SecurityToken.at(asset).symbol()),
-                    token_decimals(asset),
+                    str(view.at("SecurityToken", asset).symbol()),
+                    view.decimals(asset),
                     int(config[0]),
-                    None if str(pool) == ZERO else project.LendingPool.at(str(pool)),
+                    None if str(pool) == ZERO else view.at("LendingPool", str(pool)),
                     int(tuple(income)[0]),
                 )
                 for asset, config, pool, income in zip(assets, configs, pools, incomes)
@@ -120,7 +119,7 @@ class PrimeBook:
         calls += [(item.pool, "debtOf", (account, spread)) for item in borrowable]
         calls += [(self.broker, "assignedDebtOf", (account, item.asset)) for item in borrowable]
         calls += [(self.broker, "carriedDebtOf", (account, item.asset)) for item in borrowable]
-        values = ApeReads().views(calls, allow_failure=True)
+        values = self.view.reads.views(calls, allow_failure=True)
         n, m = len(listings), len(borrowable)
         balances, prices = values[:n], values[n : 2 * n]
         debts, assigned = values[2 * n : 2 * n + m], values[2 * n + m : 2 * n + 2 * m]
@@ -162,7 +161,7 @@ class PrimeBook:
                 (self.broker, "liquidationCount", (account,)),
                 (self.margin, "creditLineOf", (account,)),
             ]
-        values = ApeReads().views(calls, block, allow_failure=True)
+        values = self.view.reads.views(calls, block, allow_failure=True)
         tiers: dict[int, Tier] = {}
         marks, unreadable = [], {}
         for k, account in enumerate(accounts):

@@ -11,6 +11,7 @@ loads when a command runs."""
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -102,6 +103,27 @@ def session(
             if identity == ZERO:
                 raise QuanteraError(f"{wallet.address} is not a registered wallet of any identity")
         yield Session(book, wallet, identity, record)
+
+
+@contextmanager
+def reading_session(
+    network_choice: str, account_alias: str | None, identity: str | None = None
+) -> Iterator[Session]:
+    """A read-only command's session: the node read directly when the network names its URL
+    (keepers.core.chain.reading, no ape), `--account` taken for its address only."""
+    from keepers.core.chain import account_address, reading
+    from keepers.prime.book import PrimeBook
+
+    if account_alias is None and identity is None:
+        raise QuanteraError("give --account (a wallet of the identity) or --identity")
+    with reading(network_choice) as (record, view):
+        book = PrimeBook.of_record(record, view)
+        if identity is None:
+            wallet = account_address(account_alias)
+            identity = str(book.registry.investorOf(wallet).identity)
+            if identity == ZERO:
+                raise QuanteraError(f"{wallet} is not a registered wallet of any identity")
+        yield Session(book, None, identity, record)
 
 
 def _require_open(s: Session) -> None:
@@ -302,7 +324,7 @@ def margin_positions(
     """Every listed asset the account holds or owes, at oracle prices."""
     from keepers.prime import model
 
-    with session(network_choice, account_alias, identity) as s:
+    with reading_session(network_choice, account_alias, identity) as s:
         _require_open(s)
         holdings = _holdings(s)
         rows = []
@@ -347,23 +369,29 @@ def margin_positions(
 
 
 def _holdings(s: Session) -> dict:
-    from ape.exceptions import ContractLogicError
-
-    from keepers.core.errors import revert_line
+    """The account's holdings; a price that cannot be read (a stale feed on an asset it owes) is
+    one line naming the oracle's error, whichever way the session reads."""
+    from keepers.core.views import ViewReverted
 
     try:
         return s.book.holdings(s.account)
-    except ContractLogicError as err:
+    except ViewReverted as err:  # read directly: the reason is decoded already
+        raise QuanteraError(f"cannot value the account: {err}") from None
+    except Exception as err:
+        reverted = getattr(sys.modules.get("ape.exceptions"), "ContractLogicError", ())
+        if not isinstance(err, reverted):
+            raise
+        from keepers.core.errors import revert_line
+
         raise QuanteraError(f"cannot value the account: {revert_line(err)}") from None
 
 
 def _health_record(s: Session) -> tuple[Any, dict]:
-    from ape import chain
     from eth_utils import to_checksum_address
 
     from keepers.prime.model import Figures
 
-    block = chain.blocks.head.number  # every figure as of one block
+    block, _ = s.book.view.head()  # every figure as of one block
     try:
         mark = s.book.mark(s.account, block)
     except LookupError as err:
@@ -400,7 +428,7 @@ def margin_health(
 ) -> None:
     """The account's collateral and debt at oracle prices, its ratio against its tier's, its open
     margin call and whether it may be liquidated now."""
-    with session(network_choice, account_alias, identity) as s:
+    with reading_session(network_choice, account_alias, identity) as s:
         _require_open(s)
         _, data = _health_record(s)
     name = f" ({data['account_name']})" if data["account_name"] else ""

@@ -101,6 +101,32 @@ def run_quantera(args, deployments_dir=None, db_url=None, env=None):
     )
 
 
+#: `quantera` in a fresh interpreter that says, last on stderr, whether the command imported ape.
+_IMPORTS_APE = (
+    "import sys\n"
+    "from keepers.cli import main\n"
+    "code = main(sys.argv[1:])\n"
+    "sys.stderr.write('imported ape: %s\\n' % ('ape' in sys.modules))\n"
+    "sys.exit(code)\n"
+)
+
+
+def run_quantera_watching_imports(args, env) -> tuple[subprocess.CompletedProcess, bool]:
+    """`quantera ARGS` (its run, its own stderr without the last line) and whether it imported
+    ape (keepers.core.views: a read of a node named by its URL must not)."""
+    run = subprocess.run(
+        [str(BIN / "python"), "-c", _IMPORTS_APE, *args],
+        env=dict(env),
+        capture_output=True,
+        text=True,
+        timeout=SUBPROCESS_TIMEOUT_SECONDS,
+    )
+    *lines, last = run.stderr.splitlines() or [""]
+    assert last.startswith("imported ape: "), run.stderr
+    run.stderr = "".join(line + "\n" for line in lines)
+    return run, last == "imported ape: True"
+
+
 @contextmanager
 def deployed_all(folder: Path) -> Iterator[tuple[str, str]]:
     """`ape run deploy all` on a private anvil (chain id 1337), the record in `folder`: yields the

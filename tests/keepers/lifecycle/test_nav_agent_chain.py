@@ -339,6 +339,53 @@ def test_fund_cli_and_keeper__subscribe_strike_claim_redeem__nav_from_holdings_s
     assert f"requested for period {open_period + 1}" in capsys.readouterr().out
 
 
+def test_con_89__fund_and_instrument_read_directly__as_through_ape(fund_chain):
+    """CON-89: `quantera instrument show` and `fund status` read a node named by its URL with web3
+    and the compiled ABIs (keepers.core.views.DirectView), never importing ape; the fund the
+    direct read finds, and its status, are what the keepers' ape reads give."""
+    import os
+
+    from ape import networks
+    from web3 import Web3
+
+    from conftest import run_quantera_watching_imports
+    from keepers.core.artifacts import project_abis
+    from keepers.core.views import DirectView
+    from keepers.lifecycle.funds import discover_funds, fund_status, registries_of
+
+    network, record, instrument, _ = fund_chain
+    direct = DirectView(Web3(Web3.HTTPProvider(network.split(":", 2)[2])), project_abis())
+    with networks.parse_network_choice(network):
+        [through_ape] = [f for r in registries_of(record) for f in discover_funds(r)]
+        status = fund_status(through_ape)
+    [read] = [f for r in registries_of(record, view=direct) for f in discover_funds(r, direct)]
+    assert (read.instrument_id, read.address, read.share.address, read.asset.address) == (
+        through_ape.instrument_id,
+        through_ape.address,
+        through_ape.share.address,
+        through_ape.asset.address,
+    )
+    assert fund_status(read) == status
+    # The commands: answered without ape, the same figures.
+    run, imported_ape = run_quantera_watching_imports(
+        ["fund", "status", "--network", network, "--json"], os.environ
+    )
+    assert run.returncode == 0 and not imported_ape, run.stderr
+    assert json.loads(run.stdout) == status
+    run, imported_ape = run_quantera_watching_imports(
+        ["instrument", "show", ISIN, "--network", network, "--json"], os.environ
+    )
+    assert run.returncode == 0 and not imported_ape, run.stderr
+    shown = json.loads(run.stdout)
+    assert (shown["id"], shown["isin"], shown["fund_is_vault"]) == (instrument, ISIN, True)
+    # An ISIN no registry holds: one line, still without ape.
+    run, imported_ape = run_quantera_watching_imports(
+        ["instrument", "show", "US0000000000", "--network", network], os.environ
+    )
+    assert run.returncode == 1 and not imported_ape
+    assert run.stderr == "error: no instrument with ISIN US0000000000\n"
+
+
 class Crash(BaseException):
     """A kill between two statements (not an error anything would catch)."""
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from eth_utils import to_checksum_address
 
-from conftest import BIN, run_quantera, wait_for
+from conftest import BIN, run_quantera, run_quantera_watching_imports, wait_for
 from drills import RpcProxy
 from keepers.core import store
 from keepers.core.deployments import load
@@ -869,3 +869,78 @@ def test_sec_24__keeper__confirms_an_open_call__clears_it_once_the_account_recov
     assert cycle()["clear"]["action"] == "cleared"
     health = c.margin.health(identity)
     assert (health.marginCallAt, health.marginCallSeenAt) == (0, 0)
+
+
+def test_con_89__the_book_read_directly__the_same_figures_as_through_ape(prime_chain, capsys):
+    """CON-89: `quantera margin health` reads a node named by its URL with web3 and the compiled
+    ABIs (keepers.core.views.DirectView), not through ape: the broker's listings, an account's
+    holdings and its mark are what the keepers' ape reads give at the same block, a revert is
+    the broker's custom error in one line, and the command itself never imports ape."""
+    from web3 import Web3
+
+    from keepers.core.artifacts import project_abis
+    from keepers.core.views import DirectView, ViewReverted
+    from keepers.prime.book import PrimeBook
+
+    c = prime_chain
+    me = ["--network", c.network, "--account", f"TEST::{CLI_CLIENT}", "--json"]
+    if not c.broker.isOpen(CLI_ID):
+        ok(capsys, "open", *me)
+        c.credit(CLI_ID)
+    if c.margin.health(CLI_ID).collateralUsd == 0:
+        ok(capsys, "deposit", "QNDX", "10", *me)
+    direct = PrimeBook(c.broker.address, DirectView(Web3(Web3.HTTPProvider(c.url)), project_abis()))
+    through_ape = PrimeBook(c.broker.address)
+    block, _ = direct.view.head()
+    assert [vars(x) | {"pool": None} for x in direct.listings()] == [
+        vars(x) | {"pool": None} for x in through_ape.listings()
+    ]
+    assert [x.pool is None for x in direct.listings()] == [
+        x.pool is None for x in through_ape.listings()
+    ]
+    assert direct.holdings(CLI_ID) == through_ape.holdings(CLI_ID)
+    assert direct.mark(CLI_ID, block) == through_ape.mark(CLI_ID, block)
+    # A struct answered by name, as ape answers it.
+    wallet = c.acct[CLI_CLIENT].address
+    assert str(direct.registry.investorOf(wallet).identity).lower() == CLI_ID
+    # A healthy account is not liquidatable: the margin module's error, decoded, in one line.
+    with pytest.raises(ViewReverted, match=r"NotLiquidatable\(") as refused:
+        usdc, qndx = c.tokens["USDC"].address, c.tokens["QNDX"].address
+        direct.margin.previewLiquidation(CLI_ID, usdc, 1, qndx)
+    assert "\n" not in str(refused.value)
+    # The command itself: the same health, and ape never imported.
+    run, imported_ape = run_quantera_watching_imports(
+        ["margin", "health", "--network", c.network, "--identity", CLI_ID, "--json"],
+        {**os.environ, "QUANTERA_DEPLOYMENTS_DIR": str(c.folder)},
+    )
+    assert run.returncode == 0, run.stderr
+    assert not imported_ape
+    shown = json.loads(run.stdout)
+    assert shown["ratio_bps"] == _ratio_at(c, shown["block"])
+    # A debt whose price cannot be read (every feed stale a month on): one line naming the
+    # oracle's error, from a fresh process as in this one.
+    from ape import chain
+
+    ok(capsys, "borrow", "USDC", "1", *me)
+    snapshot = chain.provider.make_request("evm_snapshot", [])
+    try:
+        chain.provider.make_request("evm_increaseTime", [30 * 86_400])
+        chain.provider.make_request("evm_mine", [])
+        positions = ["margin", "positions", "--network", c.network, "--identity", CLI_ID]
+        run, imported_ape = run_quantera_watching_imports(
+            positions, {**os.environ, "QUANTERA_DEPLOYMENTS_DIR": str(c.folder)}
+        )
+        code, line = margin(capsys, *positions[1:])
+    finally:
+        chain.provider.make_request("evm_revert", [snapshot])
+    assert run.returncode == 1 and not imported_ape
+    assert run.stderr.startswith("error: cannot value the account: price at ")
+    assert run.stderr.count("\n") == 1 and "(" in run.stderr.split(": ", 3)[3]
+    assert code == 1 and line == run.stderr.strip()
+
+
+def _ratio_at(c: PrimeChain, block: int) -> int | None:
+    from keepers.prime.model import NO_DEBT_RATIO
+
+    ratio = int(c.margin.health(CLI_ID, block_id=block).ratioBps)
+    return None if ratio == NO_DEBT_RATIO else ratio
