@@ -74,7 +74,11 @@ def _project_errors() -> dict[bytes, object]:
 
         from keepers.core.artifacts import project_abis
 
-        for abi in project_abis().values():
+        try:
+            compiled = project_abis()
+        except QuanteraError:  # not built here: the revert stays as the node gave it
+            return {}
+        for abi in compiled.values():
             for entry in abi:
                 if entry.get("type") != "error":
                     continue
