@@ -108,3 +108,20 @@ def test_parts__every_deployable_contract_and_every_keeper_bot_is_named():
     runbook = (ROOT / "docs" / "keepers.md").read_text()
     modules = [b.removesuffix(".py").replace("/", ".") + ":bot" for b in bots]
     assert [m for m in modules if m not in runbook] == [], "bots docs/keepers.md does not run"
+
+
+README = ROOT / "README.md"
+#: Issue 32 §5: the README holds what a newcomer needs; the design goes in docs/.
+README_MAX_LINES = 200
+
+
+def test_readme__under_200_lines__every_doc_it_points_to_exists():
+    text = README.read_text()
+    assert len(text.splitlines()) < README_MAX_LINES
+    named = set(re.findall(r"\bdocs/[\w./-]+\.(?:md|png|graphql)", text))
+    assert "docs/architecture.md" in named
+    missing = sorted(p for p in named if not (ROOT / p).is_file())
+    assert not missing, missing
+    # Its pointers into architecture.md name sections that are there.
+    for section in re.findall(r'docs/architecture\.md, "([^"]+)"', text):
+        assert f"## {section}" in ARCHITECTURE.read_text(), section
