@@ -55,7 +55,11 @@ if TYPE_CHECKING:
         wire_rate_index,
     )
     from keepers.lifecycle.discovery import (
+        DISCOVERY_BLOCKS,
+        MAX_INSTRUMENTS,
+        MAX_STORE_FUNDS,
         InstrumentParts,
+        deployment_instruments,
         discover_instruments,
         known_registries,
         registries_behind,
@@ -263,7 +267,11 @@ _MODULES = {
     "funds": ("Fund", "discover_funds", "registry_of"),
     # The instruments and funds of registries over the read protocol (the console's funds page).
     "discovery": (
+        "DISCOVERY_BLOCKS",
+        "MAX_INSTRUMENTS",
+        "MAX_STORE_FUNDS",
         "InstrumentParts",
+        "deployment_instruments",
         "discover_instruments",
         "known_registries",
         "registries_behind",

@@ -30,6 +30,13 @@ from keepers.lifecycle.instruments import InstrumentTerms
 ZERO = "0x" + "00" * 20
 REGISTRY = "InstrumentRegistry"
 MAX_VAULTS = 16  # FundDesk.MAX_VAULTS: a desk listing more is no desk of ours
+#: The instruments of a registry an operator is shown, at most.
+MAX_INSTRUMENTS = 100
+#: The funds named in the keeper store whose registries an operator is shown, at most.
+MAX_STORE_FUNDS = 50
+#: Instruments and funds are looked for again every this many blocks (terms are fixed once an
+#: instrument is active; an issuer may name a new fund without registering an instrument).
+DISCOVERY_BLOCKS = 50
 ContractAt = Callable[[str, str], Any]
 
 
@@ -97,6 +104,20 @@ def known_registries(
     found = list(dict.fromkeys(to_checksum_address(r) for r in recorded))
     found += [r for r in registries_behind(reads, contract_at, kept_funds) if r not in found]
     return found[:MAX_REGISTRIES]
+
+
+def deployment_instruments(
+    reads: Any,
+    contract_at: ContractAt,
+    recorded: Sequence[str],
+    kept_funds: Sequence[str],
+    block: int | str = "latest",
+) -> list[InstrumentParts]:
+    """Every instrument an operator of a deployment sees, with its fund: those of the registries
+    `known_registries` finds (the record's, then those behind the keepers' funds), at most
+    MAX_INSTRUMENTS each (the console's funds page and `quantera` alike)."""
+    registries = known_registries(reads, contract_at, recorded, kept_funds)
+    return discover_instruments(reads, contract_at, registries, MAX_INSTRUMENTS, block)
 
 
 def discover_instruments(

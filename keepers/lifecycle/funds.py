@@ -17,7 +17,13 @@ from eth_utils import function_signature_to_4byte_selector
 
 from keepers.core.errors import QuanteraError
 from keepers.core.views import ChainView, view_or_ape
-from keepers.lifecycle.discovery import InstrumentParts, discover_instruments, known_registries
+from keepers.lifecycle.discovery import (
+    DISCOVERY_BLOCKS,
+    MAX_STORE_FUNDS,
+    InstrumentParts,
+    discover_instruments,
+    known_registries,
+)
 from keepers.lifecycle.fees import FeesDue
 from keepers.lifecycle.instruments import InstrumentStatus, InstrumentTerms
 from keepers.lifecycle.nav import (
@@ -33,11 +39,6 @@ from keepers.lifecycle.nav import (
 
 INCOME_INDEX_SELECTOR = function_signature_to_4byte_selector("incomeIndex()")
 REGISTRY = "InstrumentRegistry"
-# The funds are read from the registry again every this many blocks (an issuer may name a new
-# fund without registering an instrument) and whenever its instrument count changes.
-DISCOVERY_BLOCKS = 50
-# The funds named in the keeper store whose registries an operator is shown, at most.
-MAX_STORE_FUNDS = 50
 # The FundVault events the NAV ledger keeps (keepers/lifecycle/nav.py), by flow kind.
 FLOW_EVENTS = {
     "CashInvested": INVESTED,

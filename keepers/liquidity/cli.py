@@ -75,6 +75,7 @@ def _plan(
     taker = taker or recipient
 
     from keepers.core.chain import load_account
+    from keepers.core.tokens import erc20_at, token_decimals
     from keepers.core.units import format_units
     from keepers.liquidity.market_maker import MarketMaker
 
@@ -82,8 +83,7 @@ def _plan(
     oracle = project.OracleRouter.at(record.address_of("OracleRouter"))
     tokens = token_addresses(record)
     address_in, address_out = resolve_token(tokens, token_in), resolve_token(tokens, token_out)
-    contract_in = project.LocalStablecoin.at(address_in)  # ERC-20 views only
-    contract_out = project.LocalStablecoin.at(address_out)
+    contract_in, contract_out = erc20_at(address_in), erc20_at(address_out)
     decimals_in = int(contract_in.decimals())
     amount_in = parse_amount(amount, decimals_in)
     supply = int(contract_in.totalSupply())
@@ -139,10 +139,7 @@ def _plan(
     )
     symbols = {v.lower(): k for k, v in tokens.items()}
     path_tokens = list(tokens.values())
-    probes = {
-        address: 10 ** int(project.LocalStablecoin.at(address).decimals())
-        for address in path_tokens
-    }
+    probes = {address: 10 ** token_decimals(address) for address in path_tokens}
     path, arbitrage = router.best_path(path_tokens, address_in, address_out, probes)
     if path is not None and len(path.tokens) > 2:
         plan.path = [symbols[path_tokens[t].lower()] for t in path.tokens]

@@ -1,7 +1,8 @@
 """The funds page's data as GraphQL: the instruments of the instrument registries, each fund's
 struck NAVs, its subscription and redemption queue per period and its gate, income declared and
 claimed, fees, and upcoming coupons and maturities. As of the page's head; the reader's own bounds
-apply (keepers/console/pages/funds.py: MAX_REGISTRIES, MAX_INSTRUMENTS, NAV_POINTS, PERIOD_ROWS)."""
+apply (keepers.lifecycle.discovery: MAX_REGISTRIES, MAX_INSTRUMENTS; keepers/console/pages/
+funds.py: NAV_POINTS, PERIOD_ROWS)."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ instrument. A fund stack deployed beside the protocol (the
 demo's lifecycle act has its own authority) is found that way. The events of what is found
 (vaults, desk, share token, servicer, registry) are indexed by an EventIndex of their own.
 
-Bounded: MAX_REGISTRIES registries (keepers.lifecycle.discovery's), MAX_INSTRUMENTS instruments
+Bounded: MAX_REGISTRIES registries and MAX_INSTRUMENTS instruments (keepers.lifecycle.discovery's)
 each, MAX_HOLDERS holders read for income, NAV_POINTS struck NAVs and PERIOD_ROWS periods shown per
 fund."""
 
@@ -32,22 +32,20 @@ from keepers.core.deployments import DeploymentRecord
 from keepers.core.tokens import ERC20
 from keepers.core.units import BPS, WAD
 from keepers.lifecycle import (
+    DISCOVERY_BLOCKS,
+    MAX_STORE_FUNDS,
     InstrumentKind,
     InstrumentStatus,
     InstrumentTerms,
     coming_coupons,
-    discover_instruments,
+    deployment_instruments,
     feed_answer,
     kept_funds,
-    known_registries,
     move_bps,
     within_move_bound,
 )
 
 REGISTRY = "InstrumentRegistry"
-MAX_INSTRUMENTS = 100
-DISCOVERY_BLOCKS = 50  # instruments and funds looked for again every 50 blocks
-MAX_STORE_FUNDS = 50  # funds named in the keeper store, probed for their registry
 MAX_HOLDERS = 500
 NAV_POINTS = 500
 PERIOD_ROWS = 12
@@ -81,32 +79,26 @@ def _contract_at(source: ChainSource):
     return lambda abi, address: source.contract(abi, address)
 
 
-def registries(source: ChainSource) -> list[str]:
-    """The record's instrument registries, then those behind the funds in the keeper store
-    (keepers.lifecycle's `known_registries`, which `quantera instrument|fund` read too)."""
-    names = sorted(source.record.contracts)
-    recorded = [source.address(n) for n in names if abi_name(n) == REGISTRY]
+def _instruments(source: ChainSource) -> list[dict[str, Any]]:
+    """Every instrument the deployment's operators see, with its fund's contracts
+    (keepers.lifecycle's `deployment_instruments`, which `quantera instrument|fund` read too:
+    a fund is shown only where its NAV source names the instrument), as dicts."""
+    recorded = [
+        source.address(n) for n in sorted(source.record.contracts) if abi_name(n) == REGISTRY
+    ]
     engine = store_of(source)
     funds = [] if engine is None else kept_funds(engine, source.chain_id, MAX_STORE_FUNDS)
-    return known_registries(ConsoleReads(source.w3), _contract_at(source), recorded, funds)
-
-
-def discover(source: ChainSource) -> list[dict[str, Any]]:
-    """Every instrument of every registry, with its fund's contracts (keepers.lifecycle's
-    discovery, the keepers' own: a fund is shown only where its NAV source names the
-    instrument)."""
-    reads, contract_at = ConsoleReads(source.w3), _contract_at(source)
-    parts = discover_instruments(reads, contract_at, registries(source), MAX_INSTRUMENTS)
+    parts = deployment_instruments(ConsoleReads(source.w3), _contract_at(source), recorded, funds)
     return [{f.name: getattr(p, f.name) for f in fields(p)} for p in parts]
 
 
 def discovered(source: ChainSource, head: int) -> list[dict[str, Any]]:
-    """`discover`, read again every DISCOVERY_BLOCKS blocks (terms are fixed once an instrument
+    """`_instruments`, read again every DISCOVERY_BLOCKS blocks (terms are fixed once an instrument
     is active; a new instrument or fund appears within that many blocks); each instrument's state
     is read fresh."""
     cache: dict[str, Any] = kept(source, "funds-discovery", dict)
     if not cache or head - cache["head"] >= DISCOVERY_BLOCKS or head < cache["head"]:
-        cache.update(head=head, found=discover(source))
+        cache.update(head=head, found=_instruments(source))
         return cache["found"]
     states = batch_call(
         source,
@@ -377,7 +369,7 @@ def _strike(source: ChainSource, form: dict[str, Any]) -> list[Call]:
     at that NAV), checked as the chain will check it: the open period, its cut-off, the NAV's
     move bound."""
     fund = form["fund"]
-    claims = [i for i in discover(source) if fund in (i["desk"], *i["vaults"]) and i["vaults"]]
+    claims = [i for i in _instruments(source) if fund in (i["desk"], *i["vaults"]) and i["vaults"]]
     if not claims:
         raise ActionInputError(f"Fund: {fund} is no fund of the deployment's instruments")
     if len(claims) > 1:  # discovery keeps a fund under the one instrument it deals in: defence

@@ -53,8 +53,8 @@ def test_console__reads_any_erc20_with_openzeppelins_abi__never_a_test_doubles()
 def test_keepers__read_an_erc20_with_openzeppelins_abi__the_test_double_only_where_it_mints():
     """Issue 32 §2 (token metadata in core): a keeper reads any ERC-20 through
     keepers.core.tokens.erc20_at (OpenZeppelin's IERC20Metadata), not the LocalStablecoin test
-    double's ABI; the double's own ABI stays where its `mint` is called (local funding, the demo:
-    keepers/demo) and in the route CLI (open: issue 32 §2)."""
+    double's ABI; the double's own ABI stays where its `mint` is called (local funding in the
+    rebalancing deploy step, the demo: keepers/demo)."""
     from keepers.core.tokens import ERC20, erc20_at
 
     users = {
@@ -62,7 +62,7 @@ def test_keepers__read_an_erc20_with_openzeppelins_abi__the_test_double_only_whe
         for path in (ROOT / "keepers").rglob("*.py")
         if "LocalStablecoin.at(" in path.read_text() and "demo" not in path.parts
     }
-    assert users == {"keepers/rebalancing/deploy.py", "keepers/liquidity/cli.py"}
+    assert users == {"keepers/rebalancing/deploy.py"}
     token = erc20_at("0x" + "12" * 20)
     assert token.contract_type.name == ERC20
     assert {"symbol", "decimals", "approve", "balanceOf"} <= {
