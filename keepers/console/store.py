@@ -46,8 +46,6 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -58,6 +56,7 @@ from keepers.core.store import (
     KeeperCursor,
     advance_cursor_in,
     forget_keeper_in,
+    insert_new_in,
     rewind_cursor_in,
 )
 
@@ -212,13 +211,8 @@ def store_window(
         events = unique
         _close_keys(session, scope, events)
         rows = _rows(scope, events)
-        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
         for start in range(0, len(rows), INSERT_CHUNK):
-            session.execute(
-                insert(IndexedEvent)
-                .values(rows[start : start + INSERT_CHUNK])
-                .on_conflict_do_nothing()
-            )
+            insert_new_in(session, IndexedEvent, rows[start : start + INSERT_CHUNK])
         state.held += len(rows)
         if rows:
             _bound_history(session, state, max_events, end)

@@ -284,15 +284,28 @@ def insert_new(
     inserts)."""
     if not rows:
         return 0
-    insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
+    with engine.begin() as conn:
+        return insert_new_in(conn, model, rows, keys)
+
+
+def insert_new_in(
+    conn: Any,
+    model: type,
+    rows: Sequence[Mapping[str, Any]],
+    keys: Sequence[str] | None = None,
+) -> int:
+    """`insert_new` inside the caller's transaction (`conn`: a Connection or an ORM Session)."""
+    if not rows:
+        return 0
+    bind = conn.get_bind() if hasattr(conn, "get_bind") else conn
+    insert = pg_insert if bind.dialect.name == "postgresql" else sqlite_insert
     stmt = (
         insert(model)
         .values(list(rows))
         .on_conflict_do_nothing(index_elements=list(keys) if keys else None)
         .returning(*inspect(model).primary_key)
     )
-    with engine.begin() as conn:
-        return len(conn.execute(stmt).all())
+    return len(conn.execute(stmt).all())
 
 
 def _matching(model: type, where: Mapping[str, Any]) -> list[Any]:
