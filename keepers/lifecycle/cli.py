@@ -44,6 +44,18 @@ def _emit(data: Any, as_json: bool, table: Table | None = None, lines: list[str]
         click.echo(line)
 
 
+def _shown(title: str, rows: dict[str, Any], kinds: dict[str, Any], record) -> Table:
+    """`rows` in their units, addresses named from `record` (keepers.core.shown)."""
+    from keepers.core.shown import record_names, shown_table
+
+    return shown_table(title, rows, kinds, record_names(record))
+
+
+def _label_of(fund) -> str:
+    """A fund as a person names it: its share class's symbol and address."""
+    return f"{fund.share.symbol()} ({fund.address})"
+
+
 def _table(title: str, rows: dict[str, Any]) -> Table:
     table = Table(title=title)
     table.add_column("field")
@@ -51,6 +63,28 @@ def _table(title: str, rows: dict[str, Any]) -> Table:
     for key, value in rows.items():
         table.add_row(key, json.dumps(value) if isinstance(value, (list, dict)) else str(value))
     return table
+
+
+def _fund_kinds(fund, decimals_of) -> dict[str, Any]:
+    """The kinds of a fund's figures (keepers.core.shown): its settlement asset's and its share's
+    amounts in their units, NAVs per share, times, durations, basis points and addresses.
+    `decimals_of(token)`: the view's decimals read."""
+    from keepers.core.shown import ADDRESS, BPS_KIND, DURATION, TIME, Amount, Price
+
+    share_symbol = str(fund.share.symbol())
+    asset = Amount(decimals_of(fund.asset.address), str(fund.asset.symbol()))
+    share = Amount(decimals_of(fund.share.address), share_symbol)
+    kinds: dict[str, Any] = dict.fromkeys(("vault", "share", "asset", "custodian"), ADDRESS)
+    kinds["account"] = ADDRESS
+    kinds |= {k: TIME for k in ("cutoff", "nav_time")}
+    kinds |= {"gate_bps": BPS_KIND, "dealing_interval": DURATION, "nav18": Price(share_symbol)}
+    for key in ("pending_deposit_assets", "late_deposit_assets", "reserved_assets", "free_cash"):
+        kinds[key] = asset
+    kinds |= {"claimable_deposit_assets": asset, "claimable_redeem_assets": asset}
+    for key in ("pending_redeem_shares", "late_redeem_shares", "share_supply", "shares"):
+        kinds[key] = share
+    kinds |= {"claimable_deposit_shares": share, "claimable_redeem_shares": share}
+    return kinds
 
 
 def _send(what: str, call, *args, account) -> Any:
@@ -187,7 +221,17 @@ def instrument_show(reference: str, network_choice: str, as_json: bool) -> None:
             "nav_block": int(nav_block),
             "nav_time": int(nav_time),
         }
-        _emit(data, as_json, _table(f"instrument {instrument_id}", data))
+        if not as_json:
+            from keepers.core.shown import ADDRESS, BPS_KIND, DURATION, TIME, Price
+
+            unit = str(view.at("SecurityToken", terms.share_token).symbol())
+            kinds = {k: ADDRESS for k in ("issuer", "fund", "share_token")}
+            kinds |= {"max_nav_move_bps": BPS_KIND, "max_nav_age": DURATION, "nav_time": TIME}
+            kinds["nav18"] = Price(unit)
+            shown = {k: v for k, v in data.items() if k != "nav"}
+            _emit(data, False, _shown(f"instrument {instrument_id}", shown, kinds, record))
+            return
+        _emit(data, as_json)
 
 
 @instrument.command("schedule")
@@ -670,9 +714,9 @@ def _investor(reference: str, resolve: bool = True) -> str:
         return text
     if not resolve:
         return text
-    from keepers.core.chain import load_account
+    from keepers.core.chain import account_address
 
-    return str(load_account(text).address)
+    return account_address(text)
 
 
 @fund.command("position")
@@ -683,18 +727,20 @@ def _investor(reference: str, resolve: bool = True) -> str:
 def fund_position(address, fund_ref, network_choice, as_json) -> None:
     """An investor's pending and claimable requests and its shares (INVESTOR: an address, an Ape
     alias or TEST::<n>)."""
-    from ape import chain
-
-    from keepers.core.chain import connected
-    from keepers.lifecycle.funds import position
+    from keepers.core.chain import reading
+    from keepers.lifecycle.funds import holding
 
     _investor(address, resolve=False)  # a malformed address is refused before connecting
-    with connected(network_choice) as record:
+    with reading(network_choice) as (record, view):
         address = _investor(address)
-        s = _Session(record, fund_ref)
-        data = position(s.fund, address, record.block or 0, chain.blocks.head.number)
-        data.pop("history")
-        _emit(data, as_json, _table(f"position of {address}", data))
+        s = _Session(record, fund_ref, view=view)
+        data = holding(s.fund, address)
+        if as_json:
+            _emit(data, True)
+            return
+        kinds = _fund_kinds(s.fund, view.decimals)
+        title = f"position of {address} in {_label_of(s.fund)}"
+        _emit(data, False, _shown(title, data, kinds, record))
 
 
 @fund.command("history")
@@ -940,4 +986,8 @@ def fund_status_command(fund_ref, network_choice, as_json) -> None:
     with reading(network_choice) as (record, view):
         s = _Session(record, fund_ref, view=view)
         data = fund_status(s.fund)
-        _emit(data, as_json, _table(f"fund {s.vault.address}", data))
+        if as_json:
+            _emit(data, True)
+            return
+        kinds = _fund_kinds(s.fund, view.decimals)
+        _emit(data, False, _shown(f"fund {_label_of(s.fund)}", data, kinds, record))

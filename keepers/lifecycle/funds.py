@@ -451,14 +451,20 @@ def position(fund: Fund, account: str, from_block: int, to_block: int) -> dict:
                     **{k: str(v) for k, v in log.event_arguments.items()},
                 }
             )
+    return {**holding(fund, account), "history": sorted(history, key=lambda h: h["block"])}
+
+
+def holding(fund: Fund, account: str) -> dict:
+    """An investor's pending and claimable requests and its shares, from views only (no events:
+    what `quantera fund position` shows); a fund in several settlement assets adds each vault's
+    requests (`vaults`)."""
     data = {
         "account": account,
         "vault": fund.vault.address,
         **_vault_position(fund.vault, account),
         "shares": str(int(fund.share.balanceOf(account))),
-        "history": sorted(history, key=lambda h: h["block"]),
     }
-    if desk:
+    if fund.desk is not None:
         data["vaults"] = [
             {"vault": v.address, "asset": a.address, **_vault_position(v, account)}
             for v, a in fund.parts()

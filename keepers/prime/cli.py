@@ -360,11 +360,19 @@ def margin_positions(
         "debt_usd",
         "haircut_bps",
     )
+    from keepers.core.shown import BPS_KIND, USD, grouped, shown
+
+    kinds: dict[str, Any] = {"price_usd": USD, "value_usd": USD, "debt_usd": USD}
+    kinds["haircut_bps"] = BPS_KIND
     table = Table(title=f"Positions of {s.account}")
     for column in columns:
-        table.add_column(column)
+        table.add_column(column.replace("_", " "))
     for row in rows:
-        table.add_row(*(str(row[c]) for c in columns))
+        cells = [shown(row[c], kinds.get(c)) for c in columns]
+        for k, c in enumerate(columns):
+            if c in ("balance", "debt", "assigned"):
+                cells[k] = f"{grouped(row[c])} {row['asset']}"
+        table.add_row(*cells)
     print_table(table)
 
 
@@ -432,7 +440,22 @@ def margin_health(
         _require_open(s)
         _, data = _health_record(s)
     name = f" ({data['account_name']})" if data["account_name"] else ""
-    _emit(data, as_json, f"Health of {s.account}{name}")
+    if as_json:
+        _emit(data, True, "")
+        return
+    from keepers.core.shown import ADDRESS, BPS_KIND, TIME, USD, record_names, shown_table
+
+    kinds: dict[str, Any] = {"account": ADDRESS}
+    kinds |= dict.fromkeys(("margin_call_at", "deadline", "margin_call_seen_at"), TIME)
+    kinds |= dict.fromkeys(
+        ("ratio_bps", "initial_bps", "maintenance_bps", "liquidation_bps"), BPS_KIND
+    )
+    kinds |= {k: USD for k in data if k.endswith("_usd")}
+    shown = {k: v for k, v in data.items() if k != "account_name"}
+    if shown["ratio_bps"] is None:
+        shown["ratio_bps"] = "no debt"
+        kinds.pop("ratio_bps")
+    print_table(shown_table(f"Health of {s.account}{name}", shown, kinds, record_names(s.record)))
 
 
 @margin.command("claim-income")

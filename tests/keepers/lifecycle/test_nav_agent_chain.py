@@ -7,6 +7,7 @@ and the keeper never strikes a period twice: not when run again, and not after a
 signing and broadcasting (the restart re-sends the same signed bytes)."""
 
 import json
+import re
 
 import pytest
 
@@ -378,12 +379,34 @@ def test_con_89__fund_and_instrument_read_directly__as_through_ape(fund_chain):
     assert run.returncode == 0 and not imported_ape, run.stderr
     shown = json.loads(run.stdout)
     assert (shown["id"], shown["isin"], shown["fund_is_vault"]) == (instrument, ISIN, True)
+    # What a person reads (issue 33 §2): the fund's figures in their units, its contracts named,
+    # its times in ISO 8601 UTC, no bare unix time or base units.
+    run, imported_ape = run_quantera_watching_imports(
+        ["fund", "status", "--network", network], os.environ
+    )
+    assert run.returncode == 0 and not imported_ape, run.stderr
+    table = " ".join(run.stdout.replace("│", " ").split())
+    assert f"{status['vault']} (FundVault)" in table
+    assert f"cutoff {_iso(int(status['cutoff']))}" in table and str(status["cutoff"]) not in table
+    assert "free cash 0 USDC" in table and "share supply 0 QMMF" in table
+    assert re.search(r"dealing interval \d+ (d|h|min|s)\b", table)
+    assert re.search(r"gate bps [\d.]+% \([\d,]+ bps\)", table)
+    run, _ = run_quantera_watching_imports(
+        ["instrument", "show", ISIN, "--network", network], os.environ
+    )
+    assert run.returncode == 0 and "max nav age" in run.stdout
     # An ISIN no registry holds: one line, still without ape.
     run, imported_ape = run_quantera_watching_imports(
         ["instrument", "show", "US0000000000", "--network", network], os.environ
     )
     assert run.returncode == 1 and not imported_ape
     assert run.stderr == "error: no instrument with ISIN US0000000000\n"
+
+
+def _iso(timestamp: int) -> str:
+    import datetime as dt
+
+    return dt.datetime.fromtimestamp(timestamp, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class Crash(BaseException):

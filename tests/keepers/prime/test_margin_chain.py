@@ -917,6 +917,16 @@ def test_con_89__the_book_read_directly__the_same_figures_as_through_ape(prime_c
     assert not imported_ape
     shown = json.loads(run.stdout)
     assert shown["ratio_bps"] == _ratio_at(c, shown["block"])
+    # What a person reads (issue 33 §2): USD as money, ratios as percentages, times as dates.
+    run, _ = run_quantera_watching_imports(
+        ["margin", "health", "--network", c.network, "--identity", CLI_ID],
+        {**os.environ, "QUANTERA_DEPLOYMENTS_DIR": str(c.folder)},
+    )
+    table = " ".join(run.stdout.replace("│", " ").split())
+    assert run.returncode == 0, run.stderr
+    assert "initial bps 150% (15,000 bps)" in table and "margin call at never" in table
+    money = re.search(r"collateral usd (\S+)", table)
+    assert money and money[1].startswith("$") and re.fullmatch(r"\$[\d,]+\.\d\d", money[1])
     # A debt whose price cannot be read (every feed stale a month on): one line naming the
     # oracle's error, from a fresh process as in this one.
     from ape import chain
