@@ -120,8 +120,11 @@ def emit(data: Any, as_json: bool, table: Table | None = None) -> None:
 @click.group(cls=LazyGroup)
 @click.version_option(__version__, prog_name="quantera")
 @click.option("--debug", is_flag=True, help="Show full tracebacks on errors.")
+@click.option(
+    "--verbose", is_flag=True, help="Show ape's notices (connecting, transactions) on stderr."
+)
 @click.pass_context
-def cli(ctx: click.Context, debug: bool) -> None:
+def cli(ctx: click.Context, debug: bool, verbose: bool) -> None:
     """Quantera operator tools: deployments, keepers' store, and (as they land) compliance, risk,
     routing, signals, instruments and funds."""
     ctx.ensure_object(dict)["debug"] = debug
@@ -239,18 +242,34 @@ def _store_chain(db_url: str | None, chain_id: int | None) -> tuple[str | None, 
 
 
 def _store_describer(db_url: str | None, chain_id: int):
-    """Names and decoded calls for a store command (keepers.console.describe) when the store read
-    is the running demo's and so is the chain: its deployment record and the compiled ABIs.
-    None otherwise (addresses and calldata then show as they are)."""
+    """Names and decoded calls for a store command (keepers.console.describe): the deployment
+    record of the chain read — the running demo's when the store and the chain are its, else the
+    one record of that chain id among the deployment records (`_records_dir`; said on stderr) —
+    with the compiled ABIs. None when no record, or more than one, is of that chain (addresses and
+    calldata then show as they are)."""
     from keepers.console import ConsoleError, for_record, load_abis
+    from keepers.core.deployments import DeploymentError
     from keepers.core.running_demo import trusted_running_demo
 
     demo = trusted_running_demo()
-    if demo is None or db_url != demo.db_url:
-        return None
-    record = load(record_path("ethereum:local", Path(demo.deployments_dir)))
-    if record.chain_id != chain_id:
-        return None
+    record = None
+    if demo is not None and db_url == demo.db_url:
+        record = load(record_path("ethereum:local", Path(demo.deployments_dir)))
+        if record.chain_id != chain_id:
+            return None
+    else:
+        found = []
+        for path in sorted(_records_dir().glob("*.json")):
+            try:
+                candidate = load(path)
+            except DeploymentError:
+                continue
+            if candidate.chain_id == chain_id:
+                found.append((path, candidate))
+        if len(found) != 1:
+            return None
+        path, record = found[0]
+        click.echo(f"names from the deployment record {path}", err=True)
     try:
         return for_record(record.contracts, load_abis(), accounts=record.accounts)
     except ConsoleError:
@@ -430,11 +449,19 @@ def compliance_report(
     report, written = build_chain_report(
         network_choice, parse_time(period_from), parse_time(period_to, True), jurisdiction, out_dir
     )
+    from keepers.compliance import load_jurisdictions
+    from keepers.core.units import format_amount
+
+    countries = {j.iso: j.name for j in load_jurisdictions()}
     table = Table(title=f"Holders per jurisdiction at {period_to}")
     for col in ("country", "holders", "balance"):
         table.add_column(col)
     for row in report.holders:
-        table.add_row(str(row["country"]), str(row["holders"]), str(row["balance"]))
+        code = row["country"]
+        country = "unregistered wallets" if code is None else f"{code} {countries.get(code, '')}"
+        holders = "—" if row["holders"] is None else f"{row['holders']:,}"
+        balance = format_amount(row["balance"], report.token_decimals, report.token_symbol)
+        table.add_row(country.strip(), holders, balance)
     emit(report.to_json(), as_json, table)
     if not as_json:
         click.echo(
@@ -451,6 +478,7 @@ def main(argv: list[str] | None = None) -> int:
     from keepers.core import chain
 
     chain.QUIET = not debug
+    chain.VERBOSE = "--verbose" in args
     try:
         cli.main(args=args, prog_name="quantera", standalone_mode=False)
     except click.exceptions.Abort:

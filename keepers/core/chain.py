@@ -29,6 +29,9 @@ _FOLLOWED_DEMOS: set[str] = set()
 #: Set by the `quantera` CLI (unless --debug): its stdout is the command's answer (strict JSON with
 #: --json), so ape's connection notices and call traces must not land there.
 QUIET = False
+#: Set by `quantera --verbose`: ape's own notices (connecting, each transaction) shown too, on
+#: stderr; errors stay one line (only --debug gives tracebacks).
+VERBOSE = False
 
 
 def quiet_ape() -> None:
@@ -42,7 +45,7 @@ def quiet_ape() -> None:
     from ape.logging import ClickHandler, LogLevel, logger
     from ape_ethereum.trace import Trace
 
-    logger.set_level(LogLevel.WARNING)
+    logger.set_level(LogLevel.INFO if VERBOSE else LogLevel.WARNING)
     for handler in logger._logger.handlers:
         if isinstance(handler, ClickHandler):
             handler.echo_kwargs = {level: {"err": True} for level in _APE_LEVELS}
@@ -156,7 +159,7 @@ def connected(network_choice: str) -> Iterator[DeploymentRecord]:
         quiet_ape()
         # Connecting, ape warns once per retry of each public endpoint it tries (11 lines for
         # `ethereum:sepolia` without a node): the outcome is this command's one line.
-        logger.set_level(LogLevel.ERROR)
+        logger.set_level(LogLevel.INFO if VERBOSE else LogLevel.ERROR)
     try:
         context = networks.parse_network_choice(network_choice)
         context.__enter__()
@@ -169,7 +172,7 @@ def connected(network_choice: str) -> Iterator[DeploymentRecord]:
         raise QuanteraError(f"cannot connect to {network_choice}: no node answers there") from None
     finally:
         if QUIET:
-            logger.set_level(LogLevel.WARNING)
+            logger.set_level(LogLevel.INFO if VERBOSE else LogLevel.WARNING)
     try:
         if network_choice in _FOLLOWED_DEMOS:
             # The node's own answer: ape's `chain.chain_id` on a local URI is its configured id.

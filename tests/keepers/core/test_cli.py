@@ -104,6 +104,29 @@ def test_governance_roles_and_pending__json__read_the_store(tmp_path, capsys):
     assert op["ready_in_seconds"] == 1000 and op["selector"] == "0x25c471a0"
 
 
+def test_governance_roles__names_from_the_one_record_of_the_chain(tmp_path, capsys, monkeypatch):
+    """Issue 33 §2: off the demo, `governance roles` names its accounts from the deployment
+    record of the chain it reads (the one record of that chain id; said on stderr); with two
+    records of the chain, none is guessed."""
+    url = f"sqlite:///{tmp_path / 'k.sqlite'}"
+    access_store.insert_governance_events(store.open_store(url), [row(5, 0)])
+    records = tmp_path / "deployments"
+    monkeypatch.setenv("QUANTERA_DEPLOYMENTS_DIR", str(records))
+    operator = "0x" + "22" * 20
+    record = DeploymentRecord("ethereum:local", 1337, 1, {"AccessManager": "0x" + "33" * 20})
+    record.accounts = {operator: "Harbor operations desk"}
+    save(record, records / "ethereum-local.json")
+    args = ["governance", "roles", "--chain-id", "1337", "--db-url", url]
+    assert main(args) == 0
+    shown = capsys.readouterr()
+    assert f"{operator} (Harbor operations desk)" in " ".join(shown.out.replace("│", " ").split())
+    assert f"names from the deployment record {records / 'ethereum-local.json'}" in shown.err
+    save(record, records / "ethereum-other.json")  # a second record of chain 1337: whose names?
+    assert main(args) == 0
+    shown = capsys.readouterr()
+    assert "Harbor" not in shown.out and operator in shown.out and "names from" not in shown.err
+
+
 @pytest.mark.parametrize("command", ["pending", "roles"])
 def test_sec_96__governance_with_a_chain_id_below_one__usage_error(command, tmp_path, capsys):
     """SEC-96: `governance pending|roles --chain-id -5` (exit 0, an empty answer) is a usage

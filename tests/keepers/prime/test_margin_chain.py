@@ -163,6 +163,8 @@ def margin(capsys, *args):
     if code == 0 and "--json" in args:
         return 0, json.loads(captured.out[captured.out.index("{") :])
     assert "Traceback" not in captured.err
+    # A refusal prints nothing on stdout (ape printed a reverted call's trace there: issue 33 §4).
+    assert code == 0 or captured.out == "", captured.out
     lines = captured.err.strip().splitlines()[len(SENT) :]
     assert len(lines) <= 1, captured.err
     return code, (lines or [""])[-1]
@@ -954,3 +956,23 @@ def _ratio_at(c: PrimeChain, block: int) -> int | None:
 
     ratio = int(c.margin.health(CLI_ID, block_id=block).ratioBps)
     return None if ratio == NO_DEBT_RATIO else ratio
+
+
+def test_verbose__ape_s_notices_on_stderr__stdout_still_the_answer(prime_chain, capsys):
+    """Issue 33 §4: `quantera --verbose` shows ape's own notices (a sent transaction's) on stderr;
+    stdout stays the command's JSON; without it, stderr holds the command's `sent:` lines only."""
+    from keepers.cli import main
+
+    c = prime_chain
+    me = ["--network", c.network, "--account", f"TEST::{CLI_CLIENT}", "--json"]
+    if not c.broker.isOpen(CLI_ID):
+        ok(capsys, "open", *me)
+        c.credit(CLI_ID)
+    assert main(["--verbose", "margin", "deposit", "QNDX", "1", *me]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)["account"].lower() == CLI_ID
+    notices = [line for line in err.splitlines() if line and not line.startswith("sent: ")]
+    assert any("Confirmed" in line or "INFO" in line for line in notices), err
+    assert main(["margin", "deposit", "QNDX", "1", *me]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out) and all(line.startswith("sent: ") for line in err.splitlines() if line)

@@ -179,6 +179,15 @@ def test_rpt_6__report_compliance_pdf__the_rows_of_compliance_report(deployed, t
     assert "Named addresses" in text and "PortfolioVault" in text
     assert f"Token: {existing['token']}." in text
     assert_stamp(text, deployed.network)
+    # The CLI's own table (issue 33 §2): countries by name, balances in whole units.
+    from keepers.cli import main
+
+    assert main(["compliance", "report", *period]) == 0
+    table = " ".join(capsys.readouterr().out.replace("│", " ").split())
+    for h in existing["holders"]:
+        if h["country"] is not None:
+            row = f"{h['country']} {names[h['country']]} {h['holders']:,} {whole(h['balance'])}"
+            assert row in table, (row, table)
 
 
 CLIENT = ["report", "client"]
