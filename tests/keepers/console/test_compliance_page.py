@@ -349,3 +349,28 @@ def test_compliance__token_freezes__shown_and_lifted_by_unfreeze(
         ):
             w3.eth.wait_for_transaction_receipt(tx)
     assert not token.functions.isFrozen(outsider).call()
+
+
+def test_compliance__kyc_expiries__countries_by_name__identities_named():
+    """Issue 33 §2/§3: the KYC expiries due show the country by its ISO name and the identity
+    with the name the deployment gives it, as the investors table and the freezes do (the live
+    block rendered as the console renders it)."""
+    from eth_utils import to_checksum_address
+
+    from keepers.console.app import templates
+
+    identity = to_checksum_address("0x" + "c1" * 20)
+    due = {"identity": identity, "country": 826, "class": "Institutional", "days_left": 3}
+    data = {
+        "kyc_due": [{**due, "kyc_expiry": 1_830_211_200, "expired": False}],
+        "kyc_due_days": 30,
+        **{"by_jurisdiction": [], "classes": [], "investors": 1, "caps": [], "frozen": []},
+        "refusals": {"total": 0, "watched": [], "scanned_to": 0},
+    }
+    template = templates().get_template("compliance.html")
+    context = template.new_context({"data": data, "names": {identity: "Harbor pension plan"}})
+    html = "".join(template.blocks["live"](context))
+    row = html[html.index('data-testid="kyc-due"') :]
+    row = row[: row.index("</tr>", row.index("<tbody>"))]
+    assert f"{identity} (Harbor pension plan)" in row
+    assert "826 United Kingdom" in row and "2027-12-31" in row
