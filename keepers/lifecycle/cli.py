@@ -105,7 +105,7 @@ def _amount(units: int, decimals: int) -> str:
 
 @click.group()
 def instrument() -> None:
-    """Instruments in the InstrumentRegistry: register, show, schedule, activate, suspend."""
+    """Instruments in the InstrumentRegistry: register, list, show, schedule, activate, suspend."""
 
 
 def _resolver(record):
@@ -187,6 +187,52 @@ def instrument_register(
         [event] = receipt.decode_logs(registry.InstrumentRegistered)
         data = {"id": int(event.id), "tx": str(receipt.txn_hash), **terms_json(terms)}
         _emit(data, as_json, lines=[f"registered instrument {data['id']} ({terms.isin})"])
+
+
+@instrument.command("list")
+@network_option
+@json_option
+def instrument_list(network_choice: str, as_json: bool) -> None:
+    """Every instrument the console shows, with its fund: those of the record's registries and of
+    the registries behind the funds its keepers handle (one discovery rule, keepers.lifecycle)."""
+    from keepers.core.chain import reading
+    from keepers.lifecycle.discovery import MAX_STORE_FUNDS, REGISTRY, deployment_instruments
+    from keepers.lifecycle.instruments import InstrumentStatus
+    from keepers.lifecycle.store import kept_funds
+
+    with reading(network_choice) as (record, view):
+        recorded = [a for n, a in sorted(record.contracts.items()) if n.split(".")[0] == REGISTRY]
+        engine = _store()
+        funds = [] if engine is None else kept_funds(engine, view.chain_id, MAX_STORE_FUNDS)
+        parts = deployment_instruments(view.reads, view.at, recorded, funds)
+    rows = [
+        {
+            "registry": p.registry,
+            "id": p.id,
+            "isin": p.terms.isin,
+            "kind": p.terms.kind.name.lower(),
+            "status": InstrumentStatus(int(p.state[1])).name.lower(),
+            "share_token": p.terms.share_token,
+            "fund": p.desk or p.fund,
+            "fund_kind": "desk" if p.desk else ("vault" if p.fund else None),
+            "vaults": list(p.vaults),
+        }
+        for p in parts
+    ]
+    if as_json:
+        _emit({"instruments": rows}, True)
+        return
+    from keepers.core.shown import named, record_names
+
+    names = record_names(record)
+    table = Table(title=f"{len(rows)} instruments")
+    for column in ("isin", "id", "kind", "status", "fund", "registry"):
+        table.add_column(column)
+    for r in rows:
+        fund = named(r["fund"], names) + f" ({r['fund_kind']})" if r["fund"] else "none"
+        cells = (r["isin"], str(r["id"]), r["kind"], r["status"], fund, named(r["registry"], names))
+        table.add_row(*cells)
+    _emit(None, False, table)
 
 
 @instrument.command("show")

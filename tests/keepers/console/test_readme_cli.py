@@ -82,3 +82,31 @@ def test_cli__explicit_network_of_another_chain__is_not_the_demo(served_demo, tm
     assert run.returncode == 1
     assert run.stderr.startswith("error: cannot connect to ethereum:local:http://127.0.0.1:9")
     assert run.stderr.count("\n") == 1
+
+
+def test_instrument_list__every_instrument_the_console_shows(served_demo):
+    """Issue 33 §1: every fund and instrument the console shows is reachable from the CLI:
+    `quantera instrument list` lists exactly the funds page's instruments (one discovery rule,
+    keepers.lifecycle.deployment_instruments), each then shown by its ISIN."""
+    from web3 import Web3
+
+    from keepers.console.pages.funds import _instruments
+    from keepers.console.source import ChainSource, load_abis
+    from keepers.core.deployments import load
+
+    running = served_demo.running
+    record = load(Path(running.deployments_dir) / "ethereum-local.json")
+    w3 = Web3(Web3.HTTPProvider(running.rpc_url))
+    source = ChainSource(w3, record, load_abis(), running.db_url, running.network_choice)
+    shown_there = _instruments(source)
+    console = {
+        (i["registry"], i["id"], i["terms"].isin, i["desk"] or i["fund"]) for i in shown_there
+    }
+    listed = _json(served_demo, ["instrument", "list"])["instruments"]
+    assert {(r["registry"], r["id"], r["isin"], r["fund"]) for r in listed} == console
+    assert ISIN in {r["isin"] for r in listed} and len(listed) >= 2
+    for r in listed:
+        if not r["isin"]:
+            continue
+        shown = _json(served_demo, ["instrument", "show", r["isin"]])
+        assert (shown["id"], shown["fund_is_vault"]) == (r["id"], r["fund"] is not None)
