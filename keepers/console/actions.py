@@ -90,6 +90,11 @@ class Action:
     fields: tuple[Field, ...]
     build: Callable[[ChainSource, Mapping[str, Any]], Sequence[Call]]
     help: str = ""
+    #: The (record contract, function) pairs the action calls, for "who may act" (shown beside
+    #: the form before anything is prepared: `who_may_act`); `who` instead, for an action whose
+    #: targets the operator picks (each fund's own stack): its lines from the chain.
+    calls: tuple[tuple[str, str], ...] = ()
+    who: Callable[[ChainSource], list[str]] | None = None
 
 
 @dataclass
@@ -197,7 +202,7 @@ def prepare(source: ChainSource, safe: str, calls: Sequence[Call]) -> list[Prepa
     prepared: list[Prepared] = []
     for call in calls:
         contract, fn = _function_abi(source, call)
-        manager = _manager_of(source, contract, record_manager)
+        manager = manager_of(source, contract, record_manager)
         try:
             args = tuple(
                 _coerce(i, a) for i, a in zip(fn.get("inputs", []), call.args, strict=True)
@@ -276,7 +281,9 @@ MAX_HOLDERS_NAMED = 5
 _ROLE_GRANTED = "0x" + keccak(text="RoleGranted(uint64,address,uint32,uint48,bool)").hex()
 
 
-def who_may_call(source: ChainSource, manager: Any, target: str, selector: str) -> str:
+def who_may_call(
+    source: ChainSource, manager: Any, target: str, selector: str, subject: str = "it"
+) -> str:
     """Who may make a call a Safe may not (issue 33 §3: "who may act"): the role the governing
     AccessManager requires for the function, and the accounts holding it there (its RoleGranted
     logs since the record's block, each confirmed by `hasRole`), named as the record names them;
@@ -293,7 +300,7 @@ def who_may_call(source: ChainSource, manager: Any, target: str, selector: str) 
             manager.functions.getTargetFunctionRole(target, bytes.fromhex(selector[2:])).call()
         )
     except Exception:  # noqa: BLE001 - the refusal stands without the detail
-        return f"no role of it allows that function in {where}"
+        return f"no role allows {subject if subject != 'it' else 'that function'} in {where}"
     role_name = f"{ROLE_NAMES.get(role, 'role')} ({role})"
     try:
         logs = source.w3.eth.get_logs(
@@ -309,17 +316,48 @@ def who_may_call(source: ChainSource, manager: Any, target: str, selector: str) 
         )
         holders = [a for a in reversed(accounts) if manager.functions.hasRole(role, a).call()[0]]
     except Exception:  # noqa: BLE001 - the role is still worth naming
-        return f"it needs {role_name} in {where}"
+        return f"{subject} needs {role_name} in {where}"
     if not holders:
-        return f"it needs {role_name} in {where}, which no account holds"
+        return f"{subject} needs {role_name} in {where}, which no account holds"
     shown = ", ".join(names.address(a) for a in holders[:MAX_HOLDERS_NAMED])
     more = (
         f" and {len(holders) - MAX_HOLDERS_NAMED} more" if len(holders) > MAX_HOLDERS_NAMED else ""
     )
-    return f"it needs {role_name} in {where}, held by {shown}{more}"
+    return f"{subject} needs {role_name} in {where}, held by {shown}{more}"
 
 
-def _manager_of(source: ChainSource, contract: Any, default: Any) -> Any:
+def who_may_act(source: ChainSource, action: Action) -> list[str]:
+    """Who may make each call of `action` (issue 33 §3): per function, the role its AccessManager
+    requires and the accounts holding it, on which authority (`who_may_call`), or the action's own
+    `who`. A function the record does not have, or a read that fails, is said so in its line."""
+    if action.who is not None:
+        return action.who(source)
+    record_manager = source.contract(MANAGER) if source.has(MANAGER) else None
+    lines = []
+    for name, function in action.calls:
+        label = f"{name}.{function}"
+        try:
+            contract = source.contract(name)
+            selector = selector_of(contract, function)
+            manager = manager_of(source, contract, record_manager)
+        except Exception:  # noqa: BLE001 - not in this deployment: said, the form stays usable
+            lines.append(f"{label}: not in this deployment")
+            continue
+        if manager is None:
+            lines.append(f"{label}: no AccessManager in the record")
+            continue
+        lines.append(who_may_call(source, manager, contract.address, selector, label))
+    return lines
+
+
+def selector_of(contract: Any, function: str) -> str:
+    """`0x` + the 4-byte selector of `contract`'s function `function` (its ABI's first of that
+    name); StopIteration when it has none."""
+    fn = next(i for i in contract.abi if i.get("type") == "function" and i["name"] == function)
+    return "0x" + function_abi_to_4byte_selector(fn).hex()
+
+
+def manager_of(source: ChainSource, contract: Any, default: Any) -> Any:
     """The AccessManager that governs `contract`: its own `authority()` when it is AccessManaged
     (a fund's stack may have an authority of its own), else the record's."""
     if default is None or not any(i.get("name") == "authority" for i in contract.abi):

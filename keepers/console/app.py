@@ -91,6 +91,9 @@ AUDIT_COLUMNS = (
 )
 AUDIT_API_ROWS = 1_000  # newest first; the CSV export has every matching row
 CSV_CHUNK_ROWS = 1_000  # the export is written this many rows at a time
+# Who may make each action (a role's holders change by governance, rarely): read again every this
+# many blocks.
+WHO_MAY_ACT_BLOCKS = 50
 # Audit CSV exports at once (each describes every row it writes): as many as the walks they read.
 MAX_RUNNING_EXPORTS = MAX_RUNNING_WALKS
 
@@ -264,6 +267,25 @@ def create_app(
     async def page_data(page: Page) -> dict[str, Any]:
         return await run_in_threadpool(cache.get, page, source, index)
 
+    def acting(page: Page) -> dict[str, list[str]]:
+        """Who may make each of the page's actions (keepers.console.actions.who_may_act), read
+        again every WHO_MAY_ACT_BLOCKS blocks; an action whose read fails shows no line."""
+        from keepers.console.actions import who_may_act
+        from keepers.console.keeper_store import kept
+
+        known: dict[str, tuple[int, dict[str, list[str]]]] = kept(source, "who-may-act", dict)
+        head = int(index.head or 0)
+        entry = known.get(page.slug)
+        if entry is None or not 0 <= head - entry[0] < WHO_MAY_ACT_BLOCKS:
+            lines = {}
+            for action in page.actions:
+                try:
+                    lines[action.name] = who_may_act(source, action)
+                except Exception:  # noqa: BLE001 - the form works without the line
+                    lines[action.name] = []
+            known[page.slug] = entry = (head, lines)
+        return entry[1]
+
     async def home(request: Request) -> Response:
         return RedirectResponse(f"/{pages[0].slug}")
 
@@ -281,8 +303,11 @@ def create_app(
             line = str(err).splitlines()[0] if str(err) else type(err).__name__
             data = {"error": f"cannot read the chain: {redact_urls(line)}"}
         fragment = bool(request.query_params.get("fragment"))
+        ctx = context(page, data, request)
+        if not fragment and page.actions:  # the actions are not in the live block
+            ctx["acting"] = await run_in_threadpool(acting, page)
         try:
-            return HTMLResponse(render(page, context(page, data, request), fragment))
+            return HTMLResponse(render(page, ctx, fragment))
         except Exception as err:  # noqa: BLE001 - past every guarded row: still a page, not a 500
             line = str(err).splitlines()[0] if str(err) else type(err).__name__
             error = f"this page could not be rendered: {type(err).__name__}: {redact_urls(line)}"

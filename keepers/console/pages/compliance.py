@@ -509,6 +509,7 @@ ONBOARD = Action(
         "accredited / qualified / institutional, expiry YYYY-MM-DD. Every row is checked; a batch "
         f"with a bad row is refused. At most {MAX_ONBOARDING_ROWS} rows."
     ),
+    calls=((REGISTRY, "registerInvestor"), (REGISTRY, "setInvestorProfile")),
 )
 
 
@@ -614,6 +615,7 @@ FREEZE = Action(
     build=_freeze,
     help="Identity-wide: every wallet of the wallet's identity (freeze: COMPLIANCE_KEEPER; "
     "unfreeze: OPERATOR, a person's decision). A token's own freezes are lifted below.",
+    calls=((REGISTRY, "freeze"), (REGISTRY, "unfreeze")),
 )
 
 TOKEN_UNFREEZE = Action(
@@ -634,6 +636,11 @@ TOKEN_UNFREEZE = Action(
     build=_token_unfreeze,
     help="One token's own freeze (a legal hold, a lost wallet's freeze): its agent with the "
     "UNFREEZE capability lifts it, the token checks that, not the AccessManager.",
+    who=lambda _source: [
+        "setAddressFrozen and unfreezePartialTokens: a token agent of that token holding its "
+        "UNFREEZE capability (the token's own check, not an AccessManager role; GOVERNOR grants "
+        "capabilities)"
+    ],
 )
 
 PAGE = Page("compliance", "Compliance", read, (ONBOARD, FREEZE, TOKEN_UNFREEZE))

@@ -50,6 +50,7 @@ MAX_HOLDERS = 500
 NAV_POINTS = 500
 PERIOD_ROWS = 12
 COUPONS_SHOWN = 4
+MAX_WHO_FUNDS = 8  # funds whose NAV agents and reporters "who may act" names
 ZERO = "0x0000000000000000000000000000000000000000"
 
 
@@ -409,6 +410,38 @@ def _strike(source: ChainSource, form: dict[str, Any]) -> list[Call]:
     ]
 
 
+def _who_strikes(source: ChainSource) -> list[str]:
+    """Who may report each fund's NAV and strike it (issue 33 §3): a fund's stack may answer to
+    an AccessManager of its own, found from the fund itself (its `authority()`), with its role
+    holders; at most MAX_WHO_FUNDS funds."""
+    from keepers.console.actions import MANAGER, manager_of, selector_of, who_may_call
+
+    record_manager = source.contract(MANAGER) if source.has(MANAGER) else None
+    lines = []
+    funded = [i for i in _instruments(source) if i["vaults"]][:MAX_WHO_FUNDS]
+    for item in funded:
+        target = item["desk"] or item["vaults"][0]
+        kind = "FundDesk" if item["desk"] else "FundVault"
+        label = item["terms"].isin or f"instrument {item['id']}"
+        fund = source.contract(kind, target)
+        manager = manager_of(source, fund, record_manager)
+        if manager is None:
+            continue
+        registry = source.contract(REGISTRY, item["registry"])
+        router = source.contract("OracleRouter", registry.functions.oracle().call())
+        feed_address = router.functions.feedOf(item["terms"].share_token).call()[0]
+        feed = source.contract("ReporterPriceFeed", feed_address)
+        feed_manager = manager_of(source, feed, record_manager)
+        if feed_manager is not None:
+            report = selector_of(feed, "report")
+            lines.append(
+                who_may_call(source, feed_manager, feed_address, report, f"{label}'s NAV report")
+            )
+        strike = selector_of(fund, "strike")
+        lines.append(who_may_call(source, manager, target, strike, f"{label}'s strike"))
+    return lines
+
+
 STRIKE = Action(
     name="funds-strike",
     title="Strike a fund period",
@@ -426,6 +459,7 @@ STRIKE = Action(
     build=_strike,
     help="Two calls: the NAV reported on the share's price feed (PRICE_REPORTER), then the "
     "strike (NAV_AGENT), which prices the period's requests at it and applies the gate.",
+    who=_who_strikes,
 )
 
 PAGE = Page("funds", "Funds", read, (STRIKE,), charts=True)

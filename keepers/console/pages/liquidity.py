@@ -502,6 +502,7 @@ PAUSE = Action(
     build=_pause,
     help="Pause: the GUARDIAN, at once (routes through the venue revert VenuePaused). Unpause: "
     "the GOVERNOR, behind its delay.",
+    calls=((AGGREGATOR, "pauseVenue"), (AGGREGATOR, "unpauseVenue")),
 )
 
 PAGE = Page("liquidity", "Liquidity", read, (PAUSE,))

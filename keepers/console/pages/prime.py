@@ -426,6 +426,7 @@ HALT = Action(
     "withdrawal or risk-increasing swap; deposits, repayments and liquidations go on). Resume: "
     "the GOVERNOR, behind its delay. The zero address: the whole book (the engine's halt of the "
     "broker).",
+    calls=((ENGINE, "halt"), (ENGINE, "resume")),
 )
 
 PAGE = Page("prime", "Prime brokerage", read, (HALT,), charts=True)

@@ -427,6 +427,7 @@ SET_LIMIT = Action(
     build=_set_limit,
     help="The engine's configure with the portfolio's current assets and limits, one changed "
     "(GOVERNOR: timelocked).",
+    calls=((ENGINE, "configure"),),
 )
 HALT = Action(
     name="risk-halt",
@@ -444,6 +445,7 @@ HALT = Action(
     ),
     build=_halt,
     help="Halt: the GUARDIAN, at once. Resume: the GOVERNOR, behind its delay.",
+    calls=((ENGINE, "halt"), (ENGINE, "resume")),
 )
 
 PAGE = Page("risk", "Risk", read, (SET_LIMIT, HALT), charts=True)

@@ -209,3 +209,24 @@ def test_funds__strike_prepared_for_the_nav_agent(browser_page, console_url, cha
     chain_reads.w3.eth.call({"from": NAV_AGENT, "to": feed_to, "data": report})
     routes = browser_page.locator("[data-testid=result-funds-strike] li")
     assert routes.count() == 2 and all("direct" in r.inner_text() for r in routes.all())
+
+
+def test_funds__who_may_strike__shown_before_anything_is_prepared(
+    browser_page, console_url, chain_reads
+):
+    """CON-91 (issue 33 §3, "who may act"): beside the strike form, before anything is filled in,
+    each fund's NAV report and strike name the role they need, the AccessManager that governs
+    that fund (a fund stack may have its own) and the accounts holding the role there: the
+    demo's NAV agent among the strike's holders."""
+    open_page(browser_page, console_url, "funds")
+    lines = browser_page.locator("[data-testid=who-funds-strike]").all_inner_texts()
+    strikes = [line for line in lines if "'s strike needs NAV_AGENT" in line]
+    reports = [line for line in lines if "'s NAV report needs PRICE_REPORTER" in line]
+    assert strikes and reports, lines
+    assert any(NAV_AGENT in line.split("held by ", 1)[-1] for line in strikes), strikes
+    assert all("AccessManager 0x" in line for line in strikes + reports), lines
+    # The risk page's actions say it of the record's own manager.
+    open_page(browser_page, console_url, "risk")
+    halt = browser_page.locator("[data-testid=who-risk-halt]").all_inner_texts()
+    assert halt and halt[0].startswith("Who may act: RiskEngine.halt needs GUARDIAN"), halt
+    assert "(QuanteraAccessManager)" in halt[0]
