@@ -23,13 +23,14 @@ from keepers.console.keeper_store import kept, store_of
 from keepers.console.pages import Page
 from keepers.console.refusals import MAX_REASONS_PER_SYNC, RefusalScanner
 from keepers.console.source import ChainSource, abi_name
-from keepers.core.units import format_amount
+from keepers.core.units import format_amount, iso_utc
 
 REGISTRY = "IdentityRegistry"
 ENGINE = "ComplianceEngine"
 TOKEN = "SecurityToken"
 DAY = 86_400
 KYC_DUE_DAYS = 30  # "due": a KYC expiring within the next 30 days (expired ones too)
+EXPIRY_EXAMPLE_DAYS = 365  # the onboarding example's expiry: a year after the chain's time
 MAX_IDENTITIES = 1_000  # identities read from the registry per refresh (profileOf each)
 MAX_FROZEN_SHOWN = 200
 RULE_ROWS_SHOWN = 100  # the newest rule changes; the count says how many there are
@@ -430,6 +431,8 @@ def read(source: ChainSource, index: EventIndex) -> dict[str, Any]:
     rules = rule_changes(source, index)
     return {
         "chain_time": now,
+        # An onboarding expiry must be after the chain's time (the demo's chain runs years ahead).
+        "expiry_example": iso_utc(now + EXPIRY_EXAMPLE_DAYS * DAY)[:10],
         "investors": len(rows),
         "by_jurisdiction": by_jurisdiction(rows),
         "classes": list(INVESTOR_CLASSES),

@@ -364,6 +364,7 @@ def test_compliance__kyc_expiries__countries_by_name__identities_named():
     data = {
         "kyc_due": [{**due, "kyc_expiry": 1_830_211_200, "expired": False}],
         "kyc_due_days": 30,
+        **{"chain_time": 1_830_000_000, "expiry_example": "2028-12-28"},
         **{"by_jurisdiction": [], "classes": [], "investors": 1, "caps": [], "frozen": []},
         "refusals": {"total": 0, "watched": [], "scanned_to": 0},
     }
@@ -374,3 +375,8 @@ def test_compliance__kyc_expiries__countries_by_name__identities_named():
     row = row[: row.index("</tr>", row.index("<tbody>"))]
     assert f"{identity} (Harbor pension plan)" in row
     assert "826 United Kingdom" in row and "2027-12-31" in row
+    # The chain's time, and an expiry an onboarding batch would accept (issue 33 §3: the demo's
+    # chain runs years ahead of the wall clock).
+    data |= {"chain_time": 1_861_920_000, "expiry_example": "2030-01-01"}
+    html = "".join(template.blocks["live"](template.new_context({"data": data, "names": {}})))
+    assert "Chain time 2029-01-01" in html and ">2030-01-01</code>" in html
