@@ -17,7 +17,7 @@ def revert_line(err: Exception) -> str:
     if isinstance(err, CustomError):
         inputs = {i.name: i for i in err.abi.inputs}
         args = ", ".join(
-            f"{k}={_shown(getattr(inputs.get(k), 'internal_type', None), v)}"
+            f"{k}={_shown(getattr(inputs.get(k), 'internal_type', None), v, k)}"
             for k, v in sorted(err.inputs.items())
         )
         return f"{err.abi.name}({args})"
@@ -46,7 +46,9 @@ def decode_error_data(data: str) -> str | None:
         values = decode([i.canonical_type for i in abi.inputs], raw[4:])
     except Exception:  # noqa: BLE001 - not this error's encoding after all
         return None
-    args = ", ".join(f"{i.name}={_shown(i.internal_type, v)}" for i, v in zip(abi.inputs, values))
+    args = ", ".join(
+        f"{i.name}={_shown(i.internal_type, v, i.name)}" for i, v in zip(abi.inputs, values)
+    )
     return f"{abi.name}({args})"
 
 
@@ -92,15 +94,39 @@ def _project_errors() -> dict[bytes, object]:
     return _ERRORS
 
 
-def _shown(internal_type: str | None, value) -> str:
-    """An error argument as a person reads it: an enum's member by name (`rule=Vol`, from the
-    Solidity sources), bytes in hex, anything else as it is."""
+#: Error arguments named as times (unix seconds): shown in ISO 8601 UTC.
+TIME_ARGUMENTS = frozenset({"deadline", "expiry", "maxExpiry", "timestamp", "maxTimestamp"})
+#: The largest value read as a time (2**40 s: year 36,812); a larger one is no time.
+MAX_TIME = 2**40
+
+
+def _shown(internal_type: str | None, value, name: str = "") -> str:
+    """An error argument as a person reads it (issue 33 §2): an enum's member by name (`rule=Vol`,
+    from the Solidity sources), bytes in hex; by the argument's name (the contracts' convention),
+    a time (`…At`, `deadline`, `expiry`) in ISO 8601 UTC, USD (`…Usd`, 18 decimals) as money,
+    basis points (`…Bps`) with their percentage; anything else as it is (a token amount stays in
+    base units: the error does not say its token)."""
     from keepers.core.solidity_enums import member_name
 
     named = member_name(internal_type, value)
     if named is not None:
         return named
-    return "0x" + value.hex() if isinstance(value, bytes) else str(value)
+    if isinstance(value, bytes):
+        return "0x" + value.hex()
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        if (name.endswith("At") or name in TIME_ARGUMENTS) and 0 < value < MAX_TIME:
+            from keepers.core.units import iso_utc
+
+            return iso_utc(value)
+        if name.endswith("Usd"):
+            from keepers.core.shown import money
+
+            return money(value)
+        if name.endswith("Bps") or name == "bps":
+            from decimal import Decimal
+
+            return f"{value} ({Decimal(value) / 100:f}%)"
+    return str(value)
 
 
 def send_or_explain(what: str, send):

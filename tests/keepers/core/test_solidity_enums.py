@@ -156,6 +156,35 @@ def test_an_error_argument_of_an_enum_type_reads_as_the_members_name(monkeypatch
     assert line == f"InvalidModelUpdate(portfolio={portfolio}, rule=Vol, index=2)"
 
 
+def test_error_arguments__times_money_and_bps_as_a_person_reads_them(monkeypatch):
+    """Issue 33 §2: a refusal's arguments named as times read in ISO 8601 UTC, `…Usd` (18
+    decimals) as money, `…Bps` with their percentage; a token amount stays in base units."""
+
+    class Input:
+        def __init__(self, name, type_):
+            self.name, self.canonical_type, self.internal_type = name, type_, type_
+
+    class Abi:
+        name = "Refused"
+        inputs = [
+            Input("deadline", "uint64"),
+            Input("debtUsd", "uint256"),
+            Input("initialBps", "uint256"),
+            Input("amount", "uint256"),
+            Input("calledAt", "uint256"),
+        ]
+
+    types = [i.canonical_type for i in Abi.inputs]
+    selector = keccak(text=f"Refused({','.join(types)})")[:4]
+    monkeypatch.setattr(errors, "_project_errors", lambda: {selector: Abi})
+    values = [1_830_211_200, 1_234_567 * 10**16, 15_000, 5 * 10**18, 0]
+    line = errors.decode_error_data("0x" + (selector + encode(types, values)).hex())
+    assert line == (
+        "Refused(deadline=2027-12-31T00:00:00Z, debtUsd=$12,345.67, initialBps=15000 (150%), "
+        "amount=5000000000000000000, calledAt=0)"
+    )
+
+
 def test_a_checkout_under_a_folder_named_cache__still_read(tmp_path):
     """Only the dependency cache under contracts/ is skipped, not a `.cache` above the checkout
     (the review of 328b2dd..HEAD, L-1: `~/.cache/...` read no enum)."""
