@@ -116,6 +116,19 @@ FEED_MOVE = Gauge(
     ["asset"],
     registry=REGISTRY,
 )
+FEED_DEVIATION = Gauge(
+    "quantera_feed_deviation_bps",
+    "The primary feed's answer against the router's secondary feed, in basis points of the smaller "
+    "(the router refuses the price past the feed's max deviation); only assets with a secondary.",
+    ["asset"],
+    registry=REGISTRY,
+)
+FEED_MAX_DEVIATION = Gauge(
+    "quantera_feed_max_deviation_bps",
+    "The oracle router's largest accepted primary/secondary gap for the asset, in basis points.",
+    ["asset"],
+    registry=REGISTRY,
+)
 FEED_STATUS = Gauge(
     "quantera_feed_status",
     "The oracle router's PriceStatus for the asset (0 Ok, 1 PrimaryOnly, 2 Fallback, 3+ no price).",

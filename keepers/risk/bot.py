@@ -98,10 +98,13 @@ def export_feeds(block_time: int) -> None:
 
 
 def _export_feed(symbol: str, feed, block_time: int) -> None:
-    health = feed_health(feed, router, tokens[symbol], block_time)
+    health = feed_health(feed, router, tokens[symbol], block_time, project.ReporterPriceFeed.at)
     metrics.FEED_AGE.labels(symbol).set(health.age_seconds)
     metrics.FEED_MOVE.labels(symbol).set(health.last_move_bps)
     metrics.FEED_STATUS.labels(symbol).set(health.status)
+    if health.deviation_bps is not None:
+        metrics.FEED_DEVIATION.labels(symbol).set(health.deviation_bps)
+        metrics.FEED_MAX_DEVIATION.labels(symbol).set(health.max_deviation_bps)
 
 
 def _cycle(block) -> dict:

@@ -250,6 +250,30 @@ def test_kpr_21__domain_figures__feeds_pending_requests_and_margin():
 
     health = feed_health(Feed(), Router(), "0xtoken", block_time=1_600)
     assert (health.age_seconds, health.last_move_bps, health.status) == (600, 100, 2)
+    assert health.deviation_bps is None  # not asked: no secondary read
+
+    # Issue 33 §5, "feed deviation": the primary (8 decimals, 1.01) against the router's
+    # secondary (18 decimals, 1.00): 100 bps of the smaller, as the router measures it.
+    class Secondary:
+        def latestRoundData(self):  # noqa: N802
+            return (3, 10**18, 0, 1_500, 3)
+
+        def decimals(self):
+            return 18
+
+    class CrossChecked(Router):
+        def feedOf(self, token):  # noqa: N802 - FeedConfig in its field order
+            return ("0xprimary", 3_600, "0x" + "5e" * 20, 3_600, 250, 0, 10**30)
+
+    Feed.decimals = lambda self: 8
+    health = feed_health(Feed(), CrossChecked(), "0xtoken", 1_600, lambda a: Secondary())
+    assert (health.deviation_bps, health.max_deviation_bps) == (100, 250)
+
+    class Alone(Router):
+        def feedOf(self, token):  # noqa: N802
+            return ("0xprimary", 3_600, "0x" + "00" * 20, 0, 0, 0, 10**30)
+
+    assert feed_health(Feed(), Alone(), "0xtoken", 1_600, lambda a: 1 / 0).deviation_bps is None
 
     usdc, share = SimpleNamespace(address="0xusdc"), SimpleNamespace(address="0xshare")
 
