@@ -39,7 +39,7 @@ from keepers.core.terminal import print_table
 LAZY_GROUPS: dict[str, tuple[str, str]] = {
     "instrument": (
         "keepers.lifecycle.cli:instrument",
-        "Instruments in the InstrumentRegistry: register, show, schedule, activate, suspend.",
+        "Instruments in the InstrumentRegistry: register, list, show, schedule, activate, suspend.",
     ),
     "fund": (
         "keepers.lifecycle.cli:fund",
@@ -258,12 +258,14 @@ def _store_describer(db_url: str | None, chain_id: int):
         if record.chain_id != chain_id:
             return None
     else:
+        # Not the demo's store: the records named by $QUANTERA_DEPLOYMENTS_DIR or deployments/,
+        # never the demo's folder (a store of another chain with the demo's chain id).
         found = []
-        for path in sorted(_records_dir().glob("*.json")):
+        for path in sorted(deployments_dir().glob("*.json")):
             try:
                 candidate = load(path)
-            except DeploymentError:
-                continue
+            except (DeploymentError, OSError, ValueError, RecursionError):
+                continue  # an unreadable file is no record, not a failed command
             if candidate.chain_id == chain_id:
                 found.append((path, candidate))
         if len(found) != 1:

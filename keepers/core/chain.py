@@ -201,7 +201,7 @@ def connected(network_choice: str) -> Iterator[DeploymentRecord]:
 
 #: `<ecosystem>:<network>:<node URL>`: a network choice naming its node, read directly.
 _NODE_URL = re.compile(r"([a-z0-9-]+):([a-z0-9-]+):(https?://\S+)", re.I)
-#: How long a direct read waits for the node (a local demo answers in milliseconds).
+#: How long a direct read waits for the node's answer (a local demo answers in milliseconds).
 READ_TIMEOUT_S = 30
 
 
@@ -225,7 +225,12 @@ def reading(network_choice: str) -> Iterator[tuple[DeploymentRecord, ChainView]]
     from keepers.core.views import DirectView
 
     ecosystem, network, url = match.groups()
-    w3 = Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": READ_TIMEOUT_S}))
+    # One attempt a call (web3 retries five times by default: minutes before a command answers
+    # against a node that does not).
+    provider = Web3.HTTPProvider(
+        url, request_kwargs={"timeout": READ_TIMEOUT_S}, exception_retry_configuration=None
+    )
+    w3 = Web3(provider)
     try:
         node_chain = int(w3.eth.chain_id)
     except (OSError, RequestException, ValueError) as err:
@@ -259,8 +264,7 @@ def account_address(alias: str) -> str:
     return str(load_account(alias).address)
 
 
-#: ape's test accounts: `test.mnemonic` of ape-config.yaml, on this derivation path (ape's default
-#: `test.hd_path`, which the config does not change).
+#: ape's default `test.hd_path` (ape-config.yaml's, when it sets one, is used instead).
 TEST_HD_PATH = "m/44'/60'/0'/0"
 
 
@@ -268,22 +272,24 @@ def _test_address(alias: str) -> str:
     from eth_account import Account
 
     number = alias.split("::", 1)[1]
-    if not number.isdigit():
+    if not (number.isascii() and number.isdigit()):
         raise QuanteraError(f"{alias!r}: a test account is TEST::<n>, n a whole number from 0")
+    mnemonic, hd_path = _test_keys()
     Account.enable_unaudited_hdwallet_features()
-    key = Account.from_mnemonic(_test_mnemonic(), account_path=f"{TEST_HD_PATH}/{int(number)}")
+    key = Account.from_mnemonic(mnemonic, account_path=f"{hd_path}/{int(number)}")
     return key.address
 
 
-def _test_mnemonic() -> str:
+def _test_keys() -> tuple[str, str]:
+    """ape-config.yaml's `test.mnemonic` and `test.hd_path` (ape's default path when unset)."""
     import yaml
 
     path = Path("ape-config.yaml")
     config = yaml.safe_load(path.read_text()) if path.is_file() else {}
-    mnemonic = ((config or {}).get("test") or {}).get("mnemonic")
-    if not mnemonic:
+    test = (config or {}).get("test") or {}
+    if not test.get("mnemonic"):
         raise QuanteraError("no test mnemonic: run quantera from the project folder")
-    return str(mnemonic)
+    return str(test["mnemonic"]), str(test.get("hd_path") or TEST_HD_PATH)
 
 
 def load_account(alias: str):

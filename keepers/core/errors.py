@@ -96,8 +96,11 @@ def _project_errors() -> dict[bytes, object]:
 
 #: Error arguments named as times (unix seconds): shown in ISO 8601 UTC.
 TIME_ARGUMENTS = frozenset({"deadline", "expiry", "maxExpiry", "timestamp", "maxTimestamp"})
-#: The largest value read as a time (2**40 s: year 36,812); a larger one is no time.
-MAX_TIME = 2**40
+#: The values read as a time: from 2001-09-09 (10**9 s; a smaller one, as a block number named
+#: `committedAt`, is no time) to 2**40 s (year 36,812).
+MIN_TIME, MAX_TIME = 10**9, 2**40
+#: The longest text argument shown (a contract's string is the caller's or the issuer's).
+MAX_TEXT = 120
 
 
 def _shown(internal_type: str | None, value, name: str = "") -> str:
@@ -113,15 +116,20 @@ def _shown(internal_type: str | None, value, name: str = "") -> str:
         return named
     if isinstance(value, bytes):
         return "0x" + value.hex()
+    if isinstance(value, str):  # one line, bounded: written out, never obeyed
+        from keepers.core.terminal import printable_line
+
+        text = printable_line(value)
+        return text if len(text) <= MAX_TEXT else text[:MAX_TEXT] + f"… ({len(text)} characters)"
     if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-        if (name.endswith("At") or name in TIME_ARGUMENTS) and 0 < value < MAX_TIME:
+        if (name.endswith("At") or name in TIME_ARGUMENTS) and MIN_TIME <= value < MAX_TIME:
             from keepers.core.units import iso_utc
 
             return iso_utc(value)
         if name.endswith("Usd"):
             from keepers.core.shown import money
 
-            return money(value)
+            return money(value, exact=True)
         if name.endswith("Bps") or name == "bps":
             from decimal import Decimal
 

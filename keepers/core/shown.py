@@ -53,14 +53,22 @@ USD = Money(decimals=0)  # a decimal string of whole dollars ("1234.5")
 Kind = Amount | Money | Price | str
 
 
-def money(amount: int | str | Decimal, decimals: int = 18, places: int = 2) -> str:
-    """USD as money: `$1,234.56`, `-$12.00` (exact, rounded half to even at the cent); `amount`
-    scaled by 10**decimals (an integer, or a decimal string with `decimals` 0)."""
-    value = (Decimal(str(amount)) / (Decimal(10) ** decimals)).quantize(
-        Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN
-    )
+def money(
+    amount: int | str | Decimal, decimals: int = 18, places: int = 2, exact: bool = False
+) -> str:
+    """USD as money: `$1,234.56`, `-$12.00`, rounded half to even at the cent; `amount` scaled by
+    10**decimals (an integer, or a decimal string with `decimals` 0). A figure that is not zero
+    but rounds to it reads `<$0.01` (a shortfall of $0.004 is still one). `exact`: every digit
+    past the cents too (`$100.004`: a refusal's figures, where the part under a cent decides)."""
+    value = Decimal(str(amount)) / (Decimal(10) ** decimals)
     sign = "-" if value < 0 else ""
-    return f"{sign}${abs(value):,.{places}f}"
+    cents = abs(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
+    if exact and abs(value) != cents:
+        digits = f"{abs(value):,f}".rstrip("0")
+        return f"{sign}${digits}"
+    if cents == 0 and value != 0:
+        return f"{sign}<${Decimal(1).scaleb(-places):f}"
+    return f"{sign}${cents:,.{places}f}" if cents else f"${cents:,.{places}f}"
 
 
 def grouped(whole_units: str | Decimal) -> str:
@@ -113,9 +121,11 @@ def shown_table(
     names: Mapping[str, str] | None = None,
 ) -> Table:
     """A two-column table of `data`, each field shown in its kind (its label with `_` as spaces)."""
-    table = Table(title=title)
+    from keepers.core.terminal import plain
+
+    table = Table(title=plain(title))
     table.add_column("field")
     table.add_column("value", overflow="fold")
     for key, value in data.items():
-        table.add_row(key.replace("_", " "), shown(value, kinds.get(key), names))
+        table.add_row(plain(key.replace("_", " ")), plain(shown(value, kinds.get(key), names)))
     return table

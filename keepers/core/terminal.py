@@ -12,6 +12,7 @@ import sys
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 #: The width a table is laid out to when stdout is not a terminal: wider than any table.
 PIPED_WIDTH = 100_000
@@ -33,3 +34,10 @@ def printable_line(text: str) -> str:
         c.encode("unicode_escape").decode() if (ord(c) < 32 or 127 <= ord(c) < 160) else c
         for c in text
     )
+
+
+def plain(text: object) -> Text:
+    """`text` as a table cell or title shows it literally: never read as rich markup (`[/x]` in a
+    token's symbol neither fails the table nor styles it) and with control characters written
+    out (`printable_line`). Chain text (symbols, names, strings) goes into tables this way."""
+    return Text(printable_line(str(text)))

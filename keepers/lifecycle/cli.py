@@ -57,11 +57,14 @@ def _label_of(fund) -> str:
 
 
 def _table(title: str, rows: dict[str, Any]) -> Table:
-    table = Table(title=title)
+    from keepers.core.terminal import plain  # chain text shown literally, never as markup
+
+    table = Table(title=plain(title))
     table.add_column("field")
     table.add_column("value", overflow="fold")
     for key, value in rows.items():
-        table.add_row(key, json.dumps(value) if isinstance(value, (list, dict)) else str(value))
+        text = json.dumps(value) if isinstance(value, (list, dict)) else str(value)
+        table.add_row(plain(key), plain(text))
     return table
 
 
@@ -189,15 +192,32 @@ def instrument_register(
         _emit(data, as_json, lines=[f"registered instrument {data['id']} ({terms.isin})"])
 
 
+def _status_name(status: int) -> str:
+    """An InstrumentStatus by name; a value the enum does not know (a newer registry's) as
+    `status N`, never a failed listing."""
+    from keepers.lifecycle.instruments import InstrumentStatus
+
+    try:
+        return InstrumentStatus(status).name.lower()
+    except ValueError:
+        return f"status {status}"
+
+
 @instrument.command("list")
 @network_option
 @json_option
 def instrument_list(network_choice: str, as_json: bool) -> None:
     """Every instrument the console shows, with its fund: those of the record's registries and of
     the registries behind the funds its keepers handle (one discovery rule, keepers.lifecycle)."""
+    from collections import Counter
+
     from keepers.core.chain import reading
-    from keepers.lifecycle.discovery import MAX_STORE_FUNDS, REGISTRY, deployment_instruments
-    from keepers.lifecycle.instruments import InstrumentStatus
+    from keepers.lifecycle.discovery import (
+        MAX_INSTRUMENTS,
+        MAX_STORE_FUNDS,
+        REGISTRY,
+        deployment_instruments,
+    )
     from keepers.lifecycle.store import kept_funds
 
     with reading(network_choice) as (record, view):
@@ -211,7 +231,7 @@ def instrument_list(network_choice: str, as_json: bool) -> None:
             "id": p.id,
             "isin": p.terms.isin,
             "kind": p.terms.kind.name.lower(),
-            "status": InstrumentStatus(int(p.state[1])).name.lower(),
+            "status": _status_name(int(p.state[1])),
             "share_token": p.terms.share_token,
             "fund": p.desk or p.fund,
             "fund_kind": "desk" if p.desk else ("vault" if p.fund else None),
@@ -219,10 +239,16 @@ def instrument_list(network_choice: str, as_json: bool) -> None:
         }
         for p in parts
     ]
+    per_registry = Counter(r["registry"] for r in rows)
+    full = sorted(r for r, n in per_registry.items() if n >= MAX_INSTRUMENTS)
+    if full:  # said on stderr: stdout stays the answer
+        listed = ", ".join(full)
+        click.echo(f"at most {MAX_INSTRUMENTS} instruments a registry listed: {listed}", err=True)
     if as_json:
         _emit({"instruments": rows}, True)
         return
     from keepers.core.shown import named, record_names
+    from keepers.core.terminal import plain
 
     names = record_names(record)
     table = Table(title=f"{len(rows)} instruments")
@@ -231,7 +257,7 @@ def instrument_list(network_choice: str, as_json: bool) -> None:
     for r in rows:
         fund = named(r["fund"], names) + f" ({r['fund_kind']})" if r["fund"] else "none"
         cells = (r["isin"], str(r["id"]), r["kind"], r["status"], fund, named(r["registry"], names))
-        table.add_row(*cells)
+        table.add_row(*map(plain, cells))
     _emit(None, False, table)
 
 

@@ -361,6 +361,7 @@ def margin_positions(
         "haircut_bps",
     )
     from keepers.core.shown import BPS_KIND, USD, grouped, shown
+    from keepers.core.terminal import plain
 
     kinds: dict[str, Any] = {"price_usd": USD, "value_usd": USD, "debt_usd": USD}
     kinds["haircut_bps"] = BPS_KIND
@@ -372,7 +373,7 @@ def margin_positions(
         for k, c in enumerate(columns):
             if c in ("balance", "debt", "assigned"):
                 cells[k] = f"{grouped(row[c])} {row['asset']}"
-        table.add_row(*cells)
+        table.add_row(*map(plain, cells))  # a symbol is the issuer's text: never markup
     print_table(table)
 
 

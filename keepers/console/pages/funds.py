@@ -413,32 +413,40 @@ def _strike(source: ChainSource, form: dict[str, Any]) -> list[Call]:
 def _who_strikes(source: ChainSource) -> list[str]:
     """Who may report each fund's NAV and strike it (issue 33 §3): a fund's stack may answer to
     an AccessManager of its own, found from the fund itself (its `authority()`), with its role
-    holders; at most MAX_WHO_FUNDS funds."""
+    holders; at most MAX_WHO_FUNDS funds; a fund whose contracts do not answer says so in its own
+    line, the others' lines stand."""
+    lines = []
+    for item in [i for i in _instruments(source) if i["vaults"]][:MAX_WHO_FUNDS]:
+        label = item["terms"].isin or f"instrument {item['id']}"
+        try:
+            lines += _who_strikes_fund(source, item, label)
+        except Exception:  # noqa: BLE001 - one fund's failed read is that fund's line only
+            lines.append(f"{label}: who may strike could not be read")
+    return lines
+
+
+def _who_strikes_fund(source: ChainSource, item: dict[str, Any], label: str) -> list[str]:
     from keepers.console.actions import MANAGER, manager_of, selector_of, who_may_call
 
     record_manager = source.contract(MANAGER) if source.has(MANAGER) else None
+    target = item["desk"] or item["vaults"][0]
+    fund = source.contract("FundDesk" if item["desk"] else "FundVault", target)
+    manager = manager_of(source, fund, record_manager)
+    if manager is None:
+        return []
+    registry = source.contract(REGISTRY, item["registry"])
+    router = source.contract("OracleRouter", registry.functions.oracle().call())
+    feed_address = router.functions.feedOf(item["terms"].share_token).call()[0]
+    feed = source.contract("ReporterPriceFeed", feed_address)
+    feed_manager = manager_of(source, feed, record_manager)
     lines = []
-    funded = [i for i in _instruments(source) if i["vaults"]][:MAX_WHO_FUNDS]
-    for item in funded:
-        target = item["desk"] or item["vaults"][0]
-        kind = "FundDesk" if item["desk"] else "FundVault"
-        label = item["terms"].isin or f"instrument {item['id']}"
-        fund = source.contract(kind, target)
-        manager = manager_of(source, fund, record_manager)
-        if manager is None:
-            continue
-        registry = source.contract(REGISTRY, item["registry"])
-        router = source.contract("OracleRouter", registry.functions.oracle().call())
-        feed_address = router.functions.feedOf(item["terms"].share_token).call()[0]
-        feed = source.contract("ReporterPriceFeed", feed_address)
-        feed_manager = manager_of(source, feed, record_manager)
-        if feed_manager is not None:
-            report = selector_of(feed, "report")
-            lines.append(
-                who_may_call(source, feed_manager, feed_address, report, f"{label}'s NAV report")
-            )
-        strike = selector_of(fund, "strike")
-        lines.append(who_may_call(source, manager, target, strike, f"{label}'s strike"))
+    if feed_manager is not None:
+        report = selector_of(feed, "report")
+        lines.append(
+            who_may_call(source, feed_manager, feed_address, report, f"{label}'s NAV report")
+        )
+    strike = selector_of(fund, "strike")
+    lines.append(who_may_call(source, manager, target, strike, f"{label}'s strike"))
     return lines
 
 

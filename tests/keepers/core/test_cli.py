@@ -121,6 +121,11 @@ def test_governance_roles__names_from_the_one_record_of_the_chain(tmp_path, caps
     shown = capsys.readouterr()
     assert f"{operator} (Harbor operations desk)" in " ".join(shown.out.replace("│", " ").split())
     assert f"names from the deployment record {records / 'ethereum-local.json'}" in shown.err
+    # helper-86 L3: a file in the folder that is no record (not UTF-8, not JSON) is skipped.
+    (records / "notes.json").write_bytes(b"\xff\xfe not json")
+    (records / "deep.json").write_text("[" * 100_000 + "]" * 100_000)
+    assert main(args) == 0
+    assert "Harbor operations desk" in capsys.readouterr().out
     save(record, records / "ethereum-other.json")  # a second record of chain 1337: whose names?
     assert main(args) == 0
     shown = capsys.readouterr()

@@ -26,8 +26,11 @@ def test_money__cents_grouped_signed_exact():
     assert money(1_234_567 * 10**16) == "$12,345.67"
     assert money(-12 * 10**18) == "-$12.00"
     assert money("1234.5", 0) == "$1,234.50"
-    assert money(Decimal("0.005"), 0) == "$0.00"  # half to even
-    assert money(Decimal("0.015"), 0) == "$0.02"
+    assert money(Decimal("0.015"), 0) == "$0.02" and money("2.345", 0) == "$2.34"  # half to even
+    assert money(0) == "$0.00" and money(Decimal("0.004"), 0) == "<$0.01"  # not zero: said so
+    assert money(-4 * 10**15) == "-<$0.01"
+    assert money(100_004 * 10**15, exact=True) == "$100.004"
+    assert money(100 * 10**18, exact=True) == "$100.00"
     assert shown(10**36, USD18) == "$1,000,000,000,000,000,000.00"
 
 
@@ -58,3 +61,17 @@ def test_addresses__named_from_the_record__contracts_and_address_book():
     assert shown("0x" + "02" * 20, ADDRESS, names) == "0x" + "02" * 20 + " (Harbor pension plan)"
     assert shown("0x" + "03" * 20, ADDRESS, names) == "0x" + "03" * 20
     assert shown([1, 2], None) == "[1, 2]" and shown("active", None) == "active"
+
+
+def test_chain_text__shown_literally__never_markup_or_terminal_codes(capsys):
+    """helper-86 M1: a token's symbol is the issuer's text: rich markup in it (`[/x]`, `[conceal]`)
+    neither fails the table nor styles it, and escape codes are written out, not obeyed."""
+    from keepers.core.shown import shown_table
+    from keepers.core.terminal import print_table
+
+    symbol = "USD[/x]C[conceal]\x1b[2J"
+    table = shown_table(f"fund {symbol}", {"free_cash": 1_500_000}, {"free_cash": Amount(6, symbol)})
+    print_table(table)
+    out = capsys.readouterr().out
+    assert "1.5 USD[/x]C[conceal]\\x1b[2J" in out and "\x1b" not in out
+    assert "fund USD[/x]C[conceal]\\x1b[2J" in out

@@ -185,6 +185,34 @@ def test_error_arguments__times_money_and_bps_as_a_person_reads_them(monkeypatch
     )
 
 
+def test_error_arguments__a_block_number_stays_a_number__text_one_line__usd_exact(monkeypatch):
+    """helper-86 M2, L4, L6: `committedAt` of RevealTooEarly is a block number (no time before
+    2001 is read as one); a string argument is one line, its control characters written out and
+    its length bounded; a USD figure is exact (a debt of $100.004 against a $100 limit)."""
+
+    class Input:
+        def __init__(self, name, type_):
+            self.name, self.canonical_type, self.internal_type = name, type_, type_
+
+    class Abi:
+        name = "Refused"
+        inputs = [
+            Input("committedAt", "uint256"),
+            Input("why", "string"),
+            Input("debtUsd", "uint256"),
+            Input("limitUsd", "uint256"),
+        ]
+
+    types = [i.canonical_type for i in Abi.inputs]
+    selector = keccak(text=f"Refused({','.join(types)})")[:4]
+    monkeypatch.setattr(errors, "_project_errors", lambda: {selector: Abi})
+    values = [1_234, "bad\nterms\x1b[2J" + "x" * 500, 100_004 * 10**15, 100 * 10**18]
+    line = errors.decode_error_data("0x" + (selector + encode(types, values)).hex())
+    assert line.startswith("Refused(committedAt=1234, why=bad\\nterms\\x1b[2Jxxx")
+    assert "\n" not in line and "\x1b" not in line and len(line) < 400
+    assert line.endswith("debtUsd=$100.004, limitUsd=$100.00)")
+
+
 def test_a_checkout_under_a_folder_named_cache__still_read(tmp_path):
     """Only the dependency cache under contracts/ is skipped, not a `.cache` above the checkout
     (the review of 328b2dd..HEAD, L-1: `~/.cache/...` read no enum)."""

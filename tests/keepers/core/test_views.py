@@ -19,8 +19,23 @@ def test_test_account_address__as_ape_derives_it(index):
 
 
 def test_test_account_address__not_a_number__one_line():
-    with pytest.raises(chain.QuanteraError, match="a test account is TEST::<n>"):
-        chain.account_address("TEST::x")
+    for alias in ("TEST::x", "TEST::\u0661"):  # an Arabic-Indic one is no account number here
+        with pytest.raises(chain.QuanteraError, match="a test account is TEST::<n>"):
+            chain.account_address(alias)
+
+
+def test_test_account_address__the_config_s_own_hd_path(tmp_path, monkeypatch):
+    """helper-86 L7: a `test.hd_path` in ape-config.yaml is the path ape derives on: so here."""
+    from eth_account import Account
+
+    words = "test test test test test test test test test test test junk"
+    (tmp_path / "ape-config.yaml").write_text(
+        f"test:\n  mnemonic: {words}\n  hd_path: m/44'/60'/1'/0\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    Account.enable_unaudited_hdwallet_features()
+    expected = Account.from_mnemonic(words, account_path="m/44'/60'/1'/0/3").address
+    assert chain.account_address("TEST::3") == expected
 
 
 def test_named__a_struct_by_field_and_position__arrays_of_structs_too():
@@ -52,3 +67,40 @@ def test_named__a_struct_by_field_and_position__arrays_of_structs_too():
 )
 def test_reading__direct_only_for_a_node_url(choice, direct):
     assert (chain._NODE_URL.fullmatch(choice) is not None) is direct
+
+
+def test_reading__a_node_that_never_answers__one_attempt_one_line(tmp_path, monkeypatch):
+    """helper-86 L5: a node that accepts and never answers is asked once (web3 retried each call
+    five times: minutes on a command), then one line naming the network."""
+    import socket
+    import threading
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    accepted: list[socket.socket] = []
+
+    def accept() -> None:
+        while True:
+            try:
+                accepted.append(server.accept()[0])
+            except OSError:
+                return
+
+    threading.Thread(target=accept, daemon=True).start()
+    monkeypatch.setattr(chain, "READ_TIMEOUT_S", 0.5)
+    choice = f"ethereum:local:http://127.0.0.1:{server.getsockname()[1]}"
+    try:
+        with pytest.raises(chain.QuanteraError, match=f"cannot connect to {choice}: no node"):
+            with chain.reading(choice):
+                pass
+    finally:
+        server.close()
+    assert len(accepted) == 1
+
+
+def test_instrument_status__an_unknown_value__named_not_fatal():
+    """helper-86 L8: a registry answering a status the enum does not know lists it as such."""
+    from keepers.lifecycle.cli import _status_name
+
+    assert _status_name(2) == "active" and _status_name(9) == "status 9"

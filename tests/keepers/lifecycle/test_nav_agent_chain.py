@@ -380,7 +380,12 @@ def test_con_89__fund_and_instrument_read_directly__as_through_ape(fund_chain):
     shown = json.loads(run.stdout)
     assert (shown["id"], shown["isin"], shown["fund_is_vault"]) == (instrument, ISIN, True)
     # What a person reads (issue 33 §2): the fund's figures in their units, its contracts named,
-    # its times in ISO 8601 UTC, no bare unix time or base units.
+    # its times in ISO 8601 UTC, no bare unix time or base units (a pending subscription of
+    # 1,234.5 USDC: the asset's 6 decimals, not the share's 18).
+    from keepers.cli import main
+
+    subscribe = ["fund", "subscribe", "--amount", "1234.5", "--network", network]
+    assert main([*subscribe, "--account", f"TEST::{INVESTOR}", "--json"]) == 0
     run, imported_ape = run_quantera_watching_imports(
         ["fund", "status", "--network", network], os.environ
     )
@@ -388,7 +393,7 @@ def test_con_89__fund_and_instrument_read_directly__as_through_ape(fund_chain):
     table = " ".join(run.stdout.replace("│", " ").split())
     assert f"{status['vault']} (FundVault)" in table
     assert f"cutoff {_iso(int(status['cutoff']))}" in table and str(status["cutoff"]) not in table
-    assert "free cash 0 USDC" in table and "share supply 0 QMMF" in table
+    assert "pending deposit assets 1,234.5 USDC" in table and "share supply 0 QMMF" in table
     assert re.search(r"dealing interval \d+ (d|h|min|s)\b", table)
     assert re.search(r"gate bps [\d.]+% \([\d,]+ bps\)", table)
     run, _ = run_quantera_watching_imports(
