@@ -70,7 +70,8 @@ def test_chain_text__shown_literally__never_markup_or_terminal_codes(capsys):
     from keepers.core.terminal import print_table
 
     symbol = "USD[/x]C[conceal]\x1b[2J"
-    table = shown_table(f"fund {symbol}", {"free_cash": 1_500_000}, {"free_cash": Amount(6, symbol)})
+    kinds = {"free_cash": Amount(6, symbol)}
+    table = shown_table(f"fund {symbol}", {"free_cash": 1_500_000}, kinds)
     print_table(table)
     out = capsys.readouterr().out
     assert "1.5 USD[/x]C[conceal]\\x1b[2J" in out and "\x1b" not in out
