@@ -118,9 +118,11 @@ library DeskWordLibrary {
     }
 
     /// @notice The word with `today`'s net (|net_| < 2**99, see DeskWord).
+    /// @dev One Bits.set of both usage fields: `net_`'s two's complement shifted to the top keeps
+    /// exactly its low 100 bits (the bits above 255 fall off), which `net` sign-extends back; one
+    /// clearing mask instead of two set calls and a mask of the net (12 to 24 gas a fill).
     function setUsage(DeskWord w, uint256 today, int256 net_) internal pure returns (DeskWord) {
-        uint256 word = Bits.set(DeskWord.unwrap(w), DAY_OFFSET, DAY_MASK, uint24(today));
-        // The low 100 bits of the two's complement; `net` sign-extends them back.
-        return DeskWord.wrap(Bits.set(word, NET_OFFSET, NET_MASK, uint256(net_) & NET_MASK));
+        uint256 usage = uint256(uint24(today)) << DAY_OFFSET | uint256(net_) << NET_OFFSET;
+        return DeskWord.wrap(Bits.set(DeskWord.unwrap(w), 0, USAGE_MASK, usage));
     }
 }

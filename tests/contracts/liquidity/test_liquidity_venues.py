@@ -305,6 +305,18 @@ def test_liq_23__first_fill_of_a_newly_listed_market__rewrites_its_one_word(
         assert nav_venue.remainingCapacity(qcorp, False) == 101_000 * USDC_UNIT
         # $1,000 less 10 bps at $80: 12.4875 QCORP.
         assert qcorp.balanceOf(trader) == 124_875 * UNIT // 10_000
+        # A redemption of $2,000 the same day takes the net below zero: the word holds -$1,000
+        # as the low 100 bits of its two's complement (one Bits.set of both usage fields),
+        # and the desk reads it back signed.
+        qcorp.mint(trader, 25 * UNIT, sender=agent)
+        usdc.mint(nav_venue, 2_000 * USDC_UNIT, sender=operator)
+        qcorp.approve(nav_venue, 25 * UNIT, sender=trader)
+        receipt = nav_venue.swap(qcorp, usdc, 25 * UNIT, 0, trader, sender=trader)
+        ((_, redeemed),) = _storage_writes(chain, receipt.txn_hash, nav_venue.address).values()
+        assert DESK.decode(redeemed)["net"] == (-1_000 * USDC_UNIT) % 2**100
+        assert DESK.encode({"net": 0, "day": 0}, base=redeemed) == before
+        assert nav_venue.remainingCapacity(qcorp, True) == 101_000 * USDC_UNIT
+        assert nav_venue.remainingCapacity(qcorp, False) == 99_000 * USDC_UNIT
 
 
 def test_liq_23__set_market__keeps_the_days_net__refuses_what_the_word_cannot_hold(
