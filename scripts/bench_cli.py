@@ -35,6 +35,20 @@ COMMANDS: dict[str, tuple[tuple[str, ...], float]] = {
     "instrument_show": (("instrument", "show", "US00QMMF0086", "--json"), CHAIN_READ_GOAL_S),
     "fund_status": (("fund", "status", "--fund", "US00QMMF0086", "--json"), CHAIN_READ_GOAL_S),
     "margin_health": (("margin", "health", "--account", "TEST::27", "--json"), CHAIN_READ_GOAL_S),
+    "margin_positions": (
+        ("margin", "positions", "--account", "TEST::27", "--json"),
+        CHAIN_READ_GOAL_S,
+    ),
+    "fund_position": (
+        ("fund", "position", "TEST::12", "--fund", "US00QMMF0086", "--json"),
+        CHAIN_READ_GOAL_S,
+    ),
+    "instrument_list": (("instrument", "list", "--json"), CHAIN_READ_GOAL_S),
+    # Through ape (its router reads venues through ape's contracts): measured, goal not yet met.
+    "route_quote": (
+        ("route", "quote", "--token-in", "USDC", "--token-out", "QSPX", "--amount", "25000"),
+        CHAIN_READ_GOAL_S,
+    ),
 }
 
 
