@@ -13,5 +13,5 @@ def test_con_7__bench_record__every_page_loads_under_two_seconds():
     record = json.loads(RECORD.read_text())
     for page in all_pages():
         entry = record[f"console.page_load.{page.slug}"]
-        assert entry["runs"] >= 5 and entry["goal_s"] == 2.0
-        assert entry["median_s"] < 2.0 and entry["within_goal"]
+        assert entry["runs"] >= 5 and entry["goal_s"] == 1.0
+        assert entry["median_s"] < 1.0 and entry["within_goal"]
