@@ -57,10 +57,28 @@ class ChainView(Protocol):
     def head(self) -> tuple[int, int]:
         """(number, timestamp) of the chain's latest block."""
 
+    def gas_price(self) -> int:
+        """The node's gas price (wei)."""
+
 
 class DirectReads(Web3Reads):
     """Web3Reads whose revert reasons are decoded from the project's ABIs (web3 leaves a custom
     error as its raw data), a failure raised as ViewReverted (one line)."""
+
+    def call_from(self, call: Any, sender: str, block: Block = "latest") -> Any:
+        """One call as from `sender` (eth_call's `from`): its result, or a ReadFailure."""
+        from web3.exceptions import ContractLogicError
+
+        from keepers.core.reads import _Prepared, calldata, function_abi
+
+        abi = function_abi(call[0], call[1])
+        prepared = _Prepared(call, abi, calldata(abi, call[2]), block)
+        request = {"to": prepared.address, "data": prepared.data, "from": sender}
+        try:
+            data = self.w3.eth.call(request, block)
+        except ContractLogicError as err:
+            return self._revert(prepared, err)
+        return prepared.decode(bytes(data))
 
     def _revert(self, call, err: Exception) -> ReadFailure:
         from keepers.core.errors import decode_error_data
@@ -94,19 +112,38 @@ class ViewContract:
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
             raise AttributeError(name)
-        abi = self.function_abi(name)
-
-        def call(*args: Any, block_id: Block = "latest") -> Any:
-            (value,) = self._reads.views([(self, name, args)], block_id, allow_failure=True)
-            if isinstance(value, ReadFailure):
-                raise ViewReverted(str(value))
-            return _named(abi["outputs"], value)
-
-        call.__name__ = name
-        return call
+        return _Method(self, name, self.function_abi(name))
 
     def __repr__(self) -> str:
         return f"<{self.contract_type} {self.address}>"
+
+
+class _Method:
+    """A function of a ViewContract, as ape's handlers are used: called for its answer (a view),
+    `.call(..., sender=)` to eth_call any function as from an account (a quote), and
+    `encode_input(...)` for its calldata."""
+
+    def __init__(self, contract: ViewContract, name: str, abi: Mapping[str, Any]):
+        self.contract, self.name, self.abi = contract, name, abi
+
+    def __call__(self, *args: Any, block_id: Block = "latest") -> Any:
+        return self.call(*args, block_id=block_id)
+
+    def call(self, *args: Any, sender: Any = None, block_id: Block = "latest") -> Any:
+        reads = self.contract._reads
+        call = (self.contract, self.name, args)
+        if sender is None:
+            (value,) = reads.views([call], block_id, allow_failure=True)
+        else:  # one eth_call from the sender (a batch has no `from`)
+            value = reads.call_from(call, str(getattr(sender, "address", sender)), block_id)
+        if isinstance(value, ReadFailure):
+            raise ViewReverted(str(value))
+        return _named(self.abi["outputs"], value)
+
+    def encode_input(self, *args: Any) -> bytes:
+        from keepers.core.reads import calldata
+
+        return calldata(self.abi, args)
 
 
 def _named(outputs: Sequence[Mapping[str, Any]], value: Any) -> Any:
@@ -170,6 +207,9 @@ class DirectView:
         block = self.w3.eth.get_block("latest")
         return int(block["number"]), int(block["timestamp"])
 
+    def gas_price(self) -> int:
+        return int(self.w3.eth.gas_price)
+
 
 class ApeView:
     """ape's connected provider: contracts as ape instances (they also send)."""
@@ -205,6 +245,11 @@ class ApeView:
 
         head = chain.blocks.head
         return int(head.number), int(head.timestamp)
+
+    def gas_price(self) -> int:
+        from ape import chain
+
+        return int(chain.provider.gas_price)
 
 
 def view_or_ape(view: ChainView | None) -> ChainView:

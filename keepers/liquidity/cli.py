@@ -20,9 +20,10 @@ NATIVE_USD_DEFAULT = 3_000.0
 ZERO_ADDRESS = "0x" + "00" * 20
 
 
-def token_addresses(record) -> dict[str, str]:
-    """Symbol -> address of every token the deploy script recorded."""
-    from ape import project
+def token_addresses(record, view=None) -> dict[str, str]:
+    """Symbol -> address of every token the deploy script recorded (`view`: how the unnamed
+    SecurityToken's symbol is read; default ape's provider)."""
+    from keepers.core.views import view_or_ape
 
     tokens = {}
     for name, address in record.contracts.items():
@@ -31,7 +32,8 @@ def token_addresses(record) -> dict[str, str]:
         elif name.startswith("SecurityToken."):
             tokens[name.split(".", 1)[1]] = address
         elif name == "SecurityToken":
-            tokens[project.SecurityToken.at(address).symbol()] = address
+            view = view_or_ape(view)
+            tokens[str(view.at("SecurityToken", address).symbol())] = address
     return tokens
 
 
@@ -66,24 +68,22 @@ def _plan(
     oracle_bps: int,
     slippage_bps: int,
     taker: str | None = None,
+    view=None,
 ) -> tuple[Plan, object, object]:
     """`taker` sends the route (default: the recipient): RFQ quotes are asked for it and the
     aggregator is quoted as from it, since on chain the route's taker is its sender (SEC-149), not
-    its recipient."""
-    from ape import chain, project
-
-    taker = taker or recipient
-
-    from keepers.core.chain import load_account
-    from keepers.core.tokens import erc20_at, token_decimals
+    its recipient. `view` (keepers.core.views): how the chain is read (default ape's provider,
+    whose contracts also send; an RFQ maker's quote needs it)."""
     from keepers.core.units import format_units
-    from keepers.liquidity.market_maker import MarketMaker
+    from keepers.core.views import view_or_ape
 
-    aggregator = project.LiquidityAggregator.at(record.address_of("LiquidityAggregator"))
-    oracle = project.OracleRouter.at(record.address_of("OracleRouter"))
-    tokens = token_addresses(record)
+    view = view_or_ape(view)
+    taker = taker or recipient
+    aggregator = view.at("LiquidityAggregator", record.address_of("LiquidityAggregator"))
+    oracle = view.at("OracleRouter", record.address_of("OracleRouter"))
+    tokens = token_addresses(record, view)
     address_in, address_out = resolve_token(tokens, token_in), resolve_token(tokens, token_out)
-    contract_in, contract_out = erc20_at(address_in), erc20_at(address_out)
+    contract_in, contract_out = view.erc20(address_in), view.erc20(address_out)
     decimals_in = int(contract_in.decimals())
     amount_in = parse_amount(amount, decimals_in)
     supply = int(contract_in.totalSupply())
@@ -93,16 +93,25 @@ def _plan(
             f"--amount {amount} is more than all of {token_in}: its supply is "
             f"{format_units(supply, decimals_in)}"
         )
-    gas_price = int(chain.provider.gas_price)
+    gas_price = view.gas_price()
     price_out = int(oracle.price(address_out))
     gas_cost_out = (
         gas_price / 1e18 * native_usd / (price_out / 1e18) * 10 ** int(contract_out.decimals())
         if price_out
         else 0.0
     )
-    router = Router(aggregator, sources_from_record(record.contracts), gas_cost_out)
+    router = Router(
+        aggregator, sources_from_record(record.contracts), gas_cost_out, reads=view.reads
+    )
+    _, head_time = view.head()
+    pending_time = head_time + 1  # the next block's earliest time
     source_data, hints = {}, []
     if rfq_maker:
+        from ape import chain
+
+        from keepers.core.chain import load_account
+        from keepers.liquidity.market_maker import MarketMaker
+
         maker_account = load_account(rfq_maker)
         maker = MarketMaker(
             maker_account.address,
@@ -118,13 +127,14 @@ def _plan(
         )
         source_data[record.address_of("RfqVenue").lower()] = signed.hop_data()
         hints.append(signed.quote.amount_in)
-    nav = project.NavVenue.at(record.address_of("NavVenue"))
+        pending_time = int(chain.pending_timestamp)
+    nav = view.at("NavVenue", record.address_of("NavVenue"))
     fund_token = address_out if address_in.lower() == nav.cash().lower() else address_in
     subscribing = address_in.lower() == nav.cash().lower()
     capacity = int(nav.remainingCapacity(fund_token, subscribing))
     if capacity and subscribing:
         hints.append(capacity)
-    deadline = chain.pending_timestamp + 600
+    deadline = pending_time + 600
     plan = router.plan(
         address_in,
         address_out,
@@ -139,7 +149,7 @@ def _plan(
     )
     symbols = {v.lower(): k for k, v in tokens.items()}
     path_tokens = list(tokens.values())
-    probes = {address: 10 ** token_decimals(address) for address in path_tokens}
+    probes = {address: 10 ** view.decimals(address) for address in path_tokens}
     path, arbitrage = router.best_path(path_tokens, address_in, address_out, probes)
     if path is not None and len(path.tokens) > 2:
         plan.path = [symbols[path_tokens[t].lower()] for t in path.tokens]
@@ -237,21 +247,37 @@ def route_quote(
     taker,
 ) -> None:
     """The best split (and multi-hop path) for an order, priced exactly on the current state."""
-    from keepers.core.chain import connected
+    from keepers.core.chain import connected, reading
 
-    with connected(network_choice) as record:
+    if rfq_maker:  # the maker signs with an Ape account: through ape
+        with connected(network_choice) as record:
+            plan, _, _ = _plan(
+                record,
+                token_in,
+                token_out,
+                amount,
+                taker,
+                rfq_maker,
+                native_usd,
+                oracle_bps,
+                slippage_bps,
+            )
+        _show(plan, as_json)
+        return
+    with reading(network_choice) as (record, view):  # a node's URL: read directly (CON-89)
         plan, _, _ = _plan(
             record,
             token_in,
             token_out,
             amount,
             taker,
-            rfq_maker,
+            None,
             native_usd,
             oracle_bps,
             slippage_bps,
+            view=view,
         )
-        _show(plan, as_json)
+    _show(plan, as_json)
 
 
 @route.command("execute")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -115,10 +116,13 @@ class Router:
         sources: list[Source],
         gas_cost_out: float = 0.0,
         only_kinds: tuple[str, ...] = (),
+        reads: Any = None,
     ):
         """`gas_cost_out`: tokenOut units one unit of gas costs (0: split for output alone).
-        `only_kinds`: route through these source kinds only (e.g. ("nav",)); empty = every venue."""
+        `only_kinds`: route through these source kinds only (e.g. ("nav",)); empty = every venue.
+        `reads`: the batched reads' transport (keepers.core.reads; default ape's provider)."""
         self.aggregator = aggregator
+        self.reads = reads
         self.sources = sources
         self.by_address = {s.address.lower(): s for s in sources}
         self.gas_cost_out = gas_cost_out
@@ -195,7 +199,9 @@ class Router:
         """Every ordered token pair's best source rate for a probe amount, in one JSON-RPC batch."""
         pairs = [(i, j) for i in range(len(tokens)) for j in range(len(tokens)) if i != j]
         results = batch_quotes(
-            self.aggregator, [(tokens[i], tokens[j], [probes[tokens[i]]]) for i, j in pairs]
+            self.aggregator,
+            [(tokens[i], tokens[j], [probes[tokens[i]]]) for i, j in pairs],
+            self.reads,
         )
         edges = []
         for (i, j), (venues, outputs) in zip(pairs, results):
@@ -255,15 +261,17 @@ class Router:
 
 
 def batch_quotes(
-    aggregator, requests: list[tuple[str, str, list[int]]]
+    aggregator, requests: list[tuple[str, str, list[int]]], reads: Any = None
 ) -> list[tuple[list[str], list[list[int]]]]:
-    """Many `quote` eth_calls in JSON-RPC batches (keepers.core.reads: one round trip each)."""
-    from keepers.core.reads import ApeReads
+    """Many `quote` eth_calls in JSON-RPC batches (keepers.core.reads: one round trip each; `reads`
+    the transport, ape's provider by default)."""
+    if reads is None:
+        from keepers.core.reads import ApeReads
 
+        reads = ApeReads()
     calls = [(aggregator, "quote", (t_in, t_out, amounts, [])) for t_in, t_out, amounts in requests]
     return [
-        (list(venues), [list(row) for row in outputs])
-        for venues, outputs in ApeReads().views(calls)
+        (list(venues), [list(row) for row in outputs]) for venues, outputs in reads.views(calls)
     ]
 
 

@@ -29,6 +29,22 @@ def check_route_quote(network, tmp_path):
     # swap(route) for the aggregator
     assert plan["calldata"].startswith("0x") and len(plan["calldata"]) > 10
 
+    # Without an RFQ maker the quote reads the node directly (CON-89): no ape, the same kind of
+    # plan, its calldata the same swap function's.
+    import os
+
+    from conftest import run_quantera_watching_imports
+
+    env = {**os.environ, "QUANTERA_DEPLOYMENTS_DIR": str(tmp_path)}
+    direct, imported_ape = run_quantera_watching_imports(
+        [*base, "--amount", "25000", "--taker", taker, "--json"], env
+    )
+    assert direct.returncode == 0 and not imported_ape, direct.stderr
+    direct_plan = json.loads(direct.stdout)
+    assert sum(int(leg["amount_in"]) for leg in direct_plan["legs"]) == 25_000 * 10**6
+    assert int(direct_plan["predicted_out"]) > 0 and direct_plan["legs"]
+    assert direct_plan["calldata"][:10] == plan["calldata"][:10]
+
     for args, message in (
         ([*base, "--amount", "lots"], "error: --amount 'lots' is not a number"),
         # More than exists (a quote of 1e40 used to run the venues out of gas).
