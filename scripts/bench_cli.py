@@ -44,7 +44,7 @@ COMMANDS: dict[str, tuple[tuple[str, ...], float]] = {
         CHAIN_READ_GOAL_S,
     ),
     "instrument_list": (("instrument", "list", "--json"), CHAIN_READ_GOAL_S),
-    # Read directly too since its router takes a view (an RFQ maker's signed quote goes through ape).
+    # Read directly too: its router takes a view (an RFQ maker's signed quote goes through ape).
     "route_quote": (
         ("route", "quote", "--token-in", "USDC", "--token-out", "QSPX", "--amount", "25000"),
         CHAIN_READ_GOAL_S,
