@@ -30,7 +30,7 @@ from functools import cache
 from typing import Any, Protocol
 
 from keepers.core.errors import QuanteraError
-from keepers.core.reads import Block, ReadFailure, Web3Reads, first_line
+from keepers.core.reads import Block, ReadError, ReadFailure, Web3Reads, first_line
 
 
 class ViewReverted(QuanteraError):
@@ -60,6 +60,9 @@ class ChainView(Protocol):
     def gas_price(self) -> int:
         """The node's gas price (wei)."""
 
+    def pending_timestamp(self) -> int:
+        """The time the next block will carry (a route's deadline counts from it)."""
+
 
 class DirectReads(Web3Reads):
     """Web3Reads whose revert reasons are decoded from the project's ABIs (web3 leaves a custom
@@ -78,7 +81,10 @@ class DirectReads(Web3Reads):
             data = self.w3.eth.call(request, block)
         except ContractLogicError as err:
             return self._revert(prepared, err)
-        return prepared.decode(bytes(data))
+        try:
+            return prepared.decode(bytes(data))
+        except ReadError as err:  # an answer its ABI does not decode: the call's failure
+            return ReadFailure.of(prepared, str(err), ViewReverted(str(err)))
 
     def _revert(self, call, err: Exception) -> ReadFailure:
         from keepers.core.errors import decode_error_data
@@ -134,8 +140,11 @@ class _Method:
         call = (self.contract, self.name, args)
         if sender is None:
             (value,) = reads.views([call], block_id, allow_failure=True)
-        else:  # one eth_call from the sender (a batch has no `from`)
-            value = reads.call_from(call, str(getattr(sender, "address", sender)), block_id)
+        else:  # one eth_call from the sender (a batch has no `from`), checksummed as ape does
+            from eth_utils import to_checksum_address
+
+            account = to_checksum_address(str(getattr(sender, "address", sender)))
+            value = reads.call_from(call, account, block_id)
         if isinstance(value, ReadFailure):
             raise ViewReverted(str(value))
         return _named(self.abi["outputs"], value)
@@ -210,6 +219,14 @@ class DirectView:
     def gas_price(self) -> int:
         return int(self.w3.eth.gas_price)
 
+    def pending_timestamp(self) -> int:
+        """The pending block's time as the node gives it (anvil: its clock, moved time included),
+        else the head's plus one."""
+        try:
+            return int(self.w3.eth.get_block("pending")["timestamp"])
+        except Exception:  # noqa: BLE001 - a node without a pending block
+            return self.head()[1] + 1
+
 
 class ApeView:
     """ape's connected provider: contracts as ape instances (they also send)."""
@@ -250,6 +267,11 @@ class ApeView:
         from ape import chain
 
         return int(chain.provider.gas_price)
+
+    def pending_timestamp(self) -> int:
+        from ape import chain
+
+        return int(chain.pending_timestamp)
 
 
 def view_or_ape(view: ChainView | None) -> ChainView:

@@ -103,8 +103,7 @@ def _plan(
     router = Router(
         aggregator, sources_from_record(record.contracts), gas_cost_out, reads=view.reads
     )
-    _, head_time = view.head()
-    pending_time = head_time + 1  # the next block's earliest time
+    pending_time = view.pending_timestamp()  # a route's deadline counts from the next block
     source_data, hints = {}, []
     if rfq_maker:
         from ape import chain
@@ -127,7 +126,6 @@ def _plan(
         )
         source_data[record.address_of("RfqVenue").lower()] = signed.hop_data()
         hints.append(signed.quote.amount_in)
-        pending_time = int(chain.pending_timestamp)
     nav = view.at("NavVenue", record.address_of("NavVenue"))
     fund_token = address_out if address_in.lower() == nav.cash().lower() else address_in
     subscribing = address_in.lower() == nav.cash().lower()

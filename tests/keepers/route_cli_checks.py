@@ -37,7 +37,9 @@ def check_route_quote(network, tmp_path):
 
     env = {**os.environ, "QUANTERA_DEPLOYMENTS_DIR": str(tmp_path)}
     direct, imported_ape = run_quantera_watching_imports(
-        [*base, "--amount", "25000", "--taker", taker, "--json"], env
+        # A taker in lower case, as ape's `.call(sender=)` takes it (helper-88 F2).
+        [*base, "--amount", "25000", "--taker", taker.lower(), "--json"],
+        env,
     )
     assert direct.returncode == 0 and not imported_ape, direct.stderr
     direct_plan = json.loads(direct.stdout)

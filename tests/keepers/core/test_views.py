@@ -104,3 +104,41 @@ def test_instrument_status__an_unknown_value__named_not_fatal():
     from keepers.lifecycle.cli import _status_name
 
     assert _status_name(2) == "active" and _status_name(9) == "status 9"
+
+
+def test_direct_view__pending_time__the_node_s_clock_moved_time_included(anvil):
+    """helper-88 F1: a route's deadline counts from the next block's time as the node keeps it:
+    on an anvil whose clock was moved an hour without a block, an hour on, not the head's + 1
+    (the route would have expired before it was sent)."""
+    from web3 import Web3
+
+    from keepers.core.views import DirectView
+
+    w3 = Web3(Web3.HTTPProvider(anvil))
+    view = DirectView(w3, {})
+    _, head_time = view.head()
+    w3.provider.make_request("evm_increaseTime", [3_600])
+    assert view.pending_timestamp() >= head_time + 3_600
+
+
+def test_view_call_as_sender__lower_case_sender__undecodable_answer_is_one_line():
+    """helper-88 F2, F3: a sender in lower case is checksummed (web3 refuses it otherwise); an
+    answer the ABI cannot decode is the call's one-line failure, not a ReadError."""
+    from keepers.core.views import DirectReads, ViewContract, ViewReverted
+
+    seen = {}
+
+    class Eth:
+        def call(self, request, block):
+            seen.update(request)
+            return b""
+
+    class W3:
+        eth = Eth()
+
+    abi = [{"type": "function", "name": "quote", "inputs": [], "outputs": [{"type": "uint256"}]}]
+    contract = ViewContract("0x" + "11" * 20, abi, DirectReads(W3()), "LiquidityAggregator")
+    sender = "0x14dc79964da2c08b23698b3d3cc7ca32193d9955"
+    with pytest.raises(ViewReverted, match="undecodable"):
+        contract.quote.call(sender=sender)
+    assert seen["from"] == "0x14dC79964da2C08b23698B3D3cc7Ca32193d9955"
