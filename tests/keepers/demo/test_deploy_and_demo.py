@@ -43,6 +43,33 @@ def test_deploy_show_and_route_quote__json__print_what_deploy_wrote_and_a_plan(d
     check_route_quote(deployed.network, deployed.folder)
 
 
+def test_con_89__route_quote_read_directly__the_plan_ape_s_reads_give(deployed, monkeypatch):
+    """CON-89 (helper-88 F4): the router over a node read directly plans what it plans over ape's
+    provider: the same legs, predictions, best single source and path, and the same swap
+    calldata but for the deadline's seconds (each counts from its own pending time)."""
+    from ape import networks
+    from web3 import Web3
+
+    from keepers.core.artifacts import project_abis
+    from keepers.core.deployments import load
+    from keepers.core.views import DirectView
+    from keepers.liquidity.cli import _plan
+
+    monkeypatch.setenv("QUANTERA_DEPLOYMENTS_DIR", str(deployed.folder))
+    record = load(deployed.folder / "ethereum-local.json")
+    taker = "0x14dC79964da2C08b23698B3D3cc7Ca32193d9955"
+    direct = DirectView(Web3(Web3.HTTPProvider(deployed.url)), project_abis())
+    for token_in, token_out, amount in (("USDC", "QSPX", "25000"), ("QSPX", "USDC", "100")):
+        args = (record, token_in, token_out, amount, taker, None, 3_000.0, 50, 50)
+        read, _, _ = _plan(*args, view=direct)
+        with networks.parse_network_choice(deployed.network):
+            through_ape, _, _ = _plan(*args)
+        a, b = read.as_dict(), through_ape.as_dict()
+        for key in ("legs", "predicted_out", "best_single_source", "path", "arbitrage"):
+            assert a[key] == b[key], key
+        assert len(a["calldata"]) == len(b["calldata"]) and a["calldata"][:10] == b["calldata"][:10]
+
+
 def test_deploy__run_twice__second_run_sends_nothing_and_record_is_unchanged(deployed):
     """Runs after the show test (file order): its `--fresh` run replaces the shared deployment."""
     network, record_file, record = (
