@@ -172,14 +172,48 @@ def _address_book(entries: Mapping) -> dict[str, str]:
     return book
 
 
+#: A record nests three levels deep (record, contracts, an entry); JSON nested deeper than this is
+#: refused before it is parsed: the C parser recurses per level, and a file of 100,000 `[` crashed
+#: the interpreter (a segmentation fault, not an exception) when read from deep in a call stack.
+MAX_RECORD_DEPTH = 16
+
+
 def load(path: Path) -> DeploymentRecord:
     if not path.is_file():
         raise DeploymentError(f"no deployment record at {path}: run `ape run deploy all` first")
     try:
-        data = json.loads(path.read_text())
+        text = path.read_text()
+    except (OSError, UnicodeDecodeError) as err:
+        raise DeploymentError(f"{path} cannot be read: {type(err).__name__}") from None
+    if _depth(text) > MAX_RECORD_DEPTH:
+        raise DeploymentError(f"{path} nests deeper than {MAX_RECORD_DEPTH}: no deployment record")
+    try:
+        data = json.loads(text)
     except json.JSONDecodeError as err:
         raise DeploymentError(f"{path} is not valid JSON: {err.msg} (line {err.lineno})") from None
     return DeploymentRecord.from_json(data)
+
+
+def _depth(text: str) -> int:
+    """The deepest nesting of `[` and `{` in JSON `text`, strings skipped (escapes read)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
 
 
 @contextmanager

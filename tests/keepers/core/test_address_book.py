@@ -248,3 +248,20 @@ def test_usd_filter__money_for_a_number__as_num_writes_anything_else():
     assert fmt_usd(0.5, 4) == "$0.5000" and fmt_usd(2**70) == f"${2**70:,.2f}"
     assert fmt_usd(None) == "—" and fmt_usd("x") == "x" and fmt_usd(float("nan")) == "nan"
     assert fmt_usd(2**1100) == f"${2**1100}"  # past a float: the integer, still total
+
+
+def test_load__json_nested_past_a_record__refused_before_it_is_parsed(tmp_path):
+    """A file nested 100,000 deep (`[[[…`) in the records' folder crashed `governance roles` with a
+    segmentation fault when parsed from deep in a call stack (the C parser recurses per level):
+    it is refused, one DeploymentError, before any parsing; a record's own strings may hold any
+    brackets."""
+    from keepers.core.deployments import DeploymentError, load
+
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(DeploymentError, match="nests deeper than"):
+        load(deep)
+    fine = tmp_path / "ethereum-local.json"
+    record = '{"network": "ethereum:local", "chain_id": 1337, "contracts": {"A[[{": "0x01"}}'
+    fine.write_text(record)
+    assert load(fine).contracts == {"A[[{": "0x01"}
