@@ -278,6 +278,8 @@ def _capability_names(flags: int) -> str:
 
 # How many holders a refusal names (the role's newest grants first).
 MAX_HOLDERS_NAMED = 5
+# The grantees of a role confirmed with `hasRole`, at most (the newest first).
+MAX_HOLDERS_CHECKED = 20
 _ROLE_GRANTED = "0x" + keccak(text="RoleGranted(uint64,address,uint32,uint48,bool)").hex()
 
 
@@ -293,6 +295,9 @@ def who_may_call(
 
     names = describe.for_source(source)
     where = f"the AccessManager {names.address(manager.address)}"
+    if not (source.has(MANAGER) and source.address(MANAGER).lower() == manager.address.lower()):
+        # Another authority (a fund stack's own): its answers are its own, not the deployment's.
+        where += " (not the deployment's AccessManager: its roles and holders are its own word)"
     try:
         if manager.functions.isTargetClosed(target).call():
             return f"{where} has closed {names.address(target)} to every caller"
@@ -300,7 +305,7 @@ def who_may_call(
             manager.functions.getTargetFunctionRole(target, bytes.fromhex(selector[2:])).call()
         )
     except Exception:  # noqa: BLE001 - the refusal stands without the detail
-        return f"no role allows {subject if subject != 'it' else 'that function'} in {where}"
+        return f"{subject}: its role in {where} could not be read"
     role_name = f"{ROLE_NAMES.get(role, 'role')} ({role})"
     try:
         logs = source.w3.eth.get_logs(
@@ -314,7 +319,10 @@ def who_may_call(
         accounts = list(
             dict.fromkeys(to_checksum_address("0x" + log["topics"][2].hex()[-40:]) for log in logs)
         )
-        holders = [a for a in reversed(accounts) if manager.functions.hasRole(role, a).call()[0]]
+        # The newest grantees, at most MAX_HOLDERS_CHECKED of them, each confirmed: an authority
+        # granting a role to thousands of accounts costs a bounded number of reads.
+        newest = list(reversed(accounts))[:MAX_HOLDERS_CHECKED]
+        holders = [a for a in newest if manager.functions.hasRole(role, a).call()[0]]
     except Exception:  # noqa: BLE001 - the role is still worth naming
         return f"{subject} needs {role_name} in {where}"
     if not holders:
@@ -323,6 +331,8 @@ def who_may_call(
     more = (
         f" and {len(holders) - MAX_HOLDERS_NAMED} more" if len(holders) > MAX_HOLDERS_NAMED else ""
     )
+    if len(accounts) > MAX_HOLDERS_CHECKED:
+        more += f" (the newest {MAX_HOLDERS_CHECKED} of {len(accounts)} grantees checked)"
     return f"{subject} needs {role_name} in {where}, held by {shown}{more}"
 
 

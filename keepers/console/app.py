@@ -274,17 +274,26 @@ def create_app(
         from keepers.console.keeper_store import kept
 
         known: dict[str, tuple[int, dict[str, list[str]]]] = kept(source, "who-may-act", dict)
+        lock = kept(source, "who-may-act-lock", threading.Lock)
         head = int(index.head or 0)
         entry = known.get(page.slug)
-        if entry is None or not 0 <= head - entry[0] < WHO_MAY_ACT_BLOCKS:
+        if entry is not None and 0 <= head - entry[0] < WHO_MAY_ACT_BLOCKS:
+            return entry[1]
+        # One read at a time: a request arriving while it runs is served what was read before
+        # (or nothing yet), never a second read (the pages' thread pool must not fill with them).
+        if not lock.acquire(blocking=False):
+            return entry[1] if entry is not None else {}
+        try:
             lines = {}
             for action in page.actions:
                 try:
                     lines[action.name] = who_may_act(source, action)
                 except Exception:  # noqa: BLE001 - the form works without the line
                     lines[action.name] = []
-            known[page.slug] = entry = (head, lines)
-        return entry[1]
+            known[page.slug] = (head, lines)
+            return lines
+        finally:
+            lock.release()
 
     async def home(request: Request) -> Response:
         return RedirectResponse(f"/{pages[0].slug}")

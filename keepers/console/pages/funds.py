@@ -416,8 +416,12 @@ def _who_strikes(source: ChainSource) -> list[str]:
     holders; at most MAX_WHO_FUNDS funds; a fund whose contracts do not answer says so in its own
     line, the others' lines stand."""
     lines = []
-    for item in [i for i in _instruments(source) if i["vaults"]][:MAX_WHO_FUNDS]:
-        label = item["terms"].isin or f"instrument {item['id']}"
+    cached = kept(source, "funds-discovery", dict).get("found")  # the page's own discovery
+    found = cached if cached is not None else _instruments(source)
+    for item in [i for i in found if i["vaults"]][:MAX_WHO_FUNDS]:
+        # The fund's address beside its ISIN: an ISIN is the issuer's twelve bytes, not unique.
+        isin = item["terms"].isin or f"instrument {item['id']}"
+        label = f"{isin} ({item['desk'] or item['vaults'][0]})"
         try:
             lines += _who_strikes_fund(source, item, label)
         except Exception:  # noqa: BLE001 - one fund's failed read is that fund's line only

@@ -85,3 +85,64 @@ def test_parse_field__bad_input__one_line_naming_the_field(kind, raw, message):
     with pytest.raises(ActionInputError, match=message) as err:
         parse_field(Field("f", "Field", kind), raw)
     assert str(err.value).startswith("Field: ") and "\n" not in str(err.value)
+
+
+def test_who_may_call__an_outside_authority__bounded_reads__marked__a_failed_read_said():
+    """helper-89 H1, M2, L3: a fund stack's own AccessManager (an issuer's contract) that granted
+    a role to 10,000 accounts costs at most MAX_HOLDERS_CHECKED `hasRole` reads, not 10,000; the
+    line says that manager is not the deployment's; a role that cannot be read is said so, not
+    "no role allows"."""
+    from types import SimpleNamespace
+
+    from keepers.console import actions
+
+    grantees = [f"0x{k:040x}" for k in range(1, 10_001)]
+    asked: list[str] = []
+
+    class Call:
+        def __init__(self, value):
+            self.value = value
+
+        def call(self):
+            if isinstance(self.value, Exception):
+                raise self.value
+            return self.value
+
+    class Functions:
+        def __init__(self, fail: bool):
+            self.fail = fail
+
+        def isTargetClosed(self, target):  # noqa: N802 - the AccessManager's ABI
+            return Call(False)
+
+        def getTargetFunctionRole(self, target, selector):  # noqa: N802
+            return Call(RuntimeError("reverted") if self.fail else 7)
+
+        def hasRole(self, role, account):  # noqa: N802
+            asked.append(account)
+            return Call((True, 0))
+
+    def manager(fail=False):
+        return SimpleNamespace(address="0x" + "ab" * 20, functions=Functions(fail))
+
+    logs = [
+        {"topics": [b"", (7).to_bytes(32, "big"), bytes.fromhex("00" * 12 + g[2:])]}
+        for g in grantees
+    ]
+    source = SimpleNamespace(
+        has=lambda name: True,
+        address=lambda name: "0x" + "cd" * 20,  # the deployment's own manager: another one
+        record=SimpleNamespace(block=0),
+        w3=SimpleNamespace(eth=SimpleNamespace(get_logs=lambda query: logs)),
+        _describer=SimpleNamespace(address=lambda a: a),
+    )
+    line = actions.who_may_call(source, manager(), "0x" + "ef" * 20, "0x12345678", "X.strike")
+    assert len(asked) == actions.MAX_HOLDERS_CHECKED
+    assert "not the deployment's AccessManager" in line
+    assert f"the newest {actions.MAX_HOLDERS_CHECKED} of 10000 grantees checked" in line
+    failed = actions.who_may_call(source, manager(True), "0x" + "ef" * 20, "0x12345678", "X.strike")
+    assert (
+        failed.startswith("X.strike: its role in the AccessManager")
+        and "could not be read" in failed
+    )
+    assert "no role allows" not in failed
