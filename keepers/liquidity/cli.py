@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from contextlib import contextmanager
 
 import click
 from rich.table import Table
@@ -247,35 +248,30 @@ def route_quote(
     """The best split (and multi-hop path) for an order, priced exactly on the current state."""
     from keepers.core.chain import connected, reading
 
-    if rfq_maker:  # the maker signs with an Ape account: through ape
-        with connected(network_choice) as record:
-            plan, _, _ = _plan(
-                record,
-                token_in,
-                token_out,
-                amount,
-                taker,
-                rfq_maker,
-                native_usd,
-                oracle_bps,
-                slippage_bps,
-            )
-        _show(plan, as_json)
-        return
-    with reading(network_choice) as (record, view):  # a node's URL: read directly (CON-89)
+    # An RFQ maker signs with an Ape account: through ape (`view` None); otherwise a node named by
+    # its URL is read directly (CON-89).
+    session = _with_no_view(connected(network_choice)) if rfq_maker else reading(network_choice)
+    with session as (record, view):
         plan, _, _ = _plan(
             record,
             token_in,
             token_out,
             amount,
             taker,
-            None,
+            rfq_maker,
             native_usd,
             oracle_bps,
             slippage_bps,
             view=view,
         )
     _show(plan, as_json)
+
+
+@contextmanager
+def _with_no_view(records):
+    """`connected`'s record with no view: the readers take ape's provider."""
+    with records as record:
+        yield record, None
 
 
 @route.command("execute")

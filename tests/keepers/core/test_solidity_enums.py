@@ -156,29 +156,32 @@ def test_an_error_argument_of_an_enum_type_reads_as_the_members_name(monkeypatch
     assert line == f"InvalidModelUpdate(portfolio={portfolio}, rule=Vol, index=2)"
 
 
+def _refused(monkeypatch, arguments: list[tuple[str, str, object]]) -> str:
+    """The one line `decode_error_data` gives for `Refused(...)` with these (name, type, value)
+    arguments, the error registered as the project's (the manifest's own form, errors._ErrorAbi)."""
+    types = [kind for _, kind, _ in arguments]
+    selector = keccak(text=f"Refused({','.join(types)})")[:4]
+    inputs = tuple(errors._Input(name, kind, kind) for name, kind, _ in arguments)
+    monkeypatch.setattr(
+        errors, "_project_errors", lambda: {selector: errors._ErrorAbi("Refused", inputs)}
+    )
+    data = selector + encode(types, [value for _, _, value in arguments])
+    return errors.decode_error_data("0x" + data.hex())
+
+
 def test_error_arguments__times_money_and_bps_as_a_person_reads_them(monkeypatch):
     """Issue 33 §2: a refusal's arguments named as times read in ISO 8601 UTC, `…Usd` (18
     decimals) as money, `…Bps` with their percentage; a token amount stays in base units."""
-
-    class Input:
-        def __init__(self, name, type_):
-            self.name, self.canonical_type, self.internal_type = name, type_, type_
-
-    class Abi:
-        name = "Refused"
-        inputs = [
-            Input("deadline", "uint64"),
-            Input("debtUsd", "uint256"),
-            Input("initialBps", "uint256"),
-            Input("amount", "uint256"),
-            Input("calledAt", "uint256"),
-        ]
-
-    types = [i.canonical_type for i in Abi.inputs]
-    selector = keccak(text=f"Refused({','.join(types)})")[:4]
-    monkeypatch.setattr(errors, "_project_errors", lambda: {selector: Abi})
-    values = [1_830_211_200, 1_234_567 * 10**16, 15_000, 5 * 10**18, 0]
-    line = errors.decode_error_data("0x" + (selector + encode(types, values)).hex())
+    line = _refused(
+        monkeypatch,
+        [
+            ("deadline", "uint64", 1_830_211_200),
+            ("debtUsd", "uint256", 1_234_567 * 10**16),
+            ("initialBps", "uint256", 15_000),
+            ("amount", "uint256", 5 * 10**18),
+            ("calledAt", "uint256", 0),
+        ],
+    )
     assert line == (
         "Refused(deadline=2027-12-31T00:00:00Z, debtUsd=$12,345.67, initialBps=15000 (150%), "
         "amount=5000000000000000000, calledAt=0)"
@@ -189,25 +192,15 @@ def test_error_arguments__a_block_number_stays_a_number__text_one_line__usd_exac
     """helper-86 M2, L4, L6: `committedAt` of RevealTooEarly is a block number (no time before
     2001 is read as one); a string argument is one line, its control characters written out and
     its length bounded; a USD figure is exact (a debt of $100.004 against a $100 limit)."""
-
-    class Input:
-        def __init__(self, name, type_):
-            self.name, self.canonical_type, self.internal_type = name, type_, type_
-
-    class Abi:
-        name = "Refused"
-        inputs = [
-            Input("committedAt", "uint256"),
-            Input("why", "string"),
-            Input("debtUsd", "uint256"),
-            Input("limitUsd", "uint256"),
-        ]
-
-    types = [i.canonical_type for i in Abi.inputs]
-    selector = keccak(text=f"Refused({','.join(types)})")[:4]
-    monkeypatch.setattr(errors, "_project_errors", lambda: {selector: Abi})
-    values = [1_234, "bad\nterms\x1b[2J" + "x" * 500, 100_004 * 10**15, 100 * 10**18]
-    line = errors.decode_error_data("0x" + (selector + encode(types, values)).hex())
+    line = _refused(
+        monkeypatch,
+        [
+            ("committedAt", "uint256", 1_234),
+            ("why", "string", "bad\nterms\x1b[2J" + "x" * 500),
+            ("debtUsd", "uint256", 100_004 * 10**15),
+            ("limitUsd", "uint256", 100 * 10**18),
+        ],
+    )
     assert line.startswith("Refused(committedAt=1234, why=bad\\nterms\\x1b[2Jxxx")
     assert "\n" not in line and "\x1b" not in line and len(line) < 400
     assert line.endswith("debtUsd=$100.004, limitUsd=$100.00)")
