@@ -202,7 +202,13 @@ def prepare(source: ChainSource, safe: str, calls: Sequence[Call]) -> list[Prepa
     prepared: list[Prepared] = []
     for call in calls:
         contract, fn = _function_abi(source, call)
-        manager = manager_of(source, contract, record_manager)
+        try:
+            manager = manager_of(source, contract, record_manager)
+        except Exception as err:  # noqa: BLE001 - a contract outside the record may not answer
+            reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+            raise ActionInputError(
+                f"{call.contract} at {contract.address} did not answer authority(): {reason}"[:300]
+            ) from None
         try:
             args = tuple(
                 _coerce(i, a) for i, a in zip(fn.get("inputs", []), call.args, strict=True)
@@ -215,15 +221,22 @@ def prepare(source: ChainSource, safe: str, calls: Sequence[Call]) -> list[Prepa
             ) from None
         capability = call.capability
         call = Call(call.contract, call.function, args, call.address, capability)
-        summary = (
-            f"{call.contract}.{call.function}({', '.join(_as_text('', a) for a in call.args)})"
-        )
+        # A contract outside the record is named with its address (several share tokens have
+        # one ABI name: the operator reads which one, not only the batch's `to`).
+        target = call.contract if call.address is None else f"{call.contract} at {call.address}"
+        summary = f"{target}.{call.function}({', '.join(_as_text('', a) for a in call.args)})"
         immediate, delay = True, 0
         if capability is not None:  # a token agent's function: the token asks, not the manager
-            held = int(contract.functions.agentCapabilities(safe).call())
+            try:
+                held = int(contract.functions.agentCapabilities(safe).call())
+            except Exception as err:  # noqa: BLE001 - a token outside the record may not answer
+                reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+                raise ActionInputError(
+                    f"{target} did not answer agentCapabilities: {reason}"[:300]
+                ) from None
             if held & capability != capability:
                 raise ActionInputError(
-                    f"{safe} may not call {call.function} on {call.contract}: it needs a token "
+                    f"{safe} may not call {call.function} on {target}: it needs a token "
                     f"agent holding {_capability_names(capability)} on that token (it holds "
                     f"{_capability_names(held) or 'none'})"
                 )
@@ -233,7 +246,7 @@ def prepare(source: ChainSource, safe: str, calls: Sequence[Call]) -> list[Prepa
             ).call()
             if not immediate and delay == 0:
                 raise ActionInputError(
-                    f"{safe} may not call {call.function} on {call.contract}: "
+                    f"{safe} may not call {call.function} on {target}: "
                     + who_may_call(source, manager, contract.address, data[:10])
                 )
         inputs = fn.get("inputs", [])
@@ -281,6 +294,41 @@ MAX_HOLDERS_NAMED = 5
 # The grantees of a role confirmed with `hasRole`, at most (the newest first).
 MAX_HOLDERS_CHECKED = 20
 _ROLE_GRANTED = "0x" + keccak(text="RoleGranted(uint64,address,uint32,uint48,bool)").hex()
+# RoleGranted is read back from the head in windows of the event index's size, at most this many
+# (a node refuses a range or an answer too large; a chain's whole history is not read per line).
+MAX_GRANT_WINDOWS = 50
+
+
+def _grantees(source: ChainSource, manager: str, role: int) -> tuple[list[str], bool]:
+    """The accounts `role`'s RoleGranted logs name, newest first, each once: read back from the
+    head in windows of LOG_WINDOW_BLOCKS down to the record's block, stopping once more than
+    MAX_HOLDERS_CHECKED are found or after MAX_GRANT_WINDOWS windows. `complete`: every grant
+    since the record's block was read."""
+    from keepers.console.index import LOG_WINDOW_BLOCKS
+
+    first = int(source.record.block or 0)
+    end = int(source.w3.eth.block_number)
+    found: dict[str, None] = {}
+    for _ in range(MAX_GRANT_WINDOWS):
+        if end < first:
+            return list(found), True
+        start = max(first, end - LOG_WINDOW_BLOCKS + 1)
+        logs = source.w3.eth.get_logs(
+            {
+                "address": manager,
+                "fromBlock": start,
+                "toBlock": end,
+                "topics": [_ROLE_GRANTED, "0x" + role.to_bytes(32, "big").hex()],
+            }
+        )
+        for log in reversed(logs):
+            found.setdefault(to_checksum_address("0x" + bytes(log["topics"][2]).hex()[-40:]), None)
+        if start == first:
+            return list(found), True
+        if len(found) > MAX_HOLDERS_CHECKED:
+            return list(found), False
+        end = start - 1
+    return list(found), False
 
 
 def who_may_call(
@@ -308,31 +356,29 @@ def who_may_call(
         return f"{subject}: its role in {where} could not be read"
     role_name = f"{ROLE_NAMES.get(role, 'role')} ({role})"
     try:
-        logs = source.w3.eth.get_logs(
-            {
-                "address": manager.address,
-                "fromBlock": int(source.record.block or 0),
-                "toBlock": "latest",
-                "topics": [_ROLE_GRANTED, "0x" + role.to_bytes(32, "big").hex()],
-            }
-        )
-        accounts = list(
-            dict.fromkeys(to_checksum_address("0x" + log["topics"][2].hex()[-40:]) for log in logs)
-        )
+        accounts, complete = _grantees(source, manager.address, role)
         # The newest grantees, at most MAX_HOLDERS_CHECKED of them, each confirmed: an authority
         # granting a role to thousands of accounts costs a bounded number of reads.
-        newest = list(reversed(accounts))[:MAX_HOLDERS_CHECKED]
+        newest = accounts[:MAX_HOLDERS_CHECKED]
         holders = [a for a in newest if manager.functions.hasRole(role, a).call()[0]]
     except Exception:  # noqa: BLE001 - the role is still worth naming
         return f"{subject} needs {role_name} in {where}"
+    checked = ""
+    if len(accounts) > MAX_HOLDERS_CHECKED or not complete:
+        counted = f"{len(accounts)}{'' if complete else ' or more'}"
+        checked = f" (the newest {len(newest)} of {counted} grantees checked)"
+    if not holders and complete:
+        return f"{subject} needs {role_name} in {where}, which no account holds{checked}"
     if not holders:
-        return f"{subject} needs {role_name} in {where}, which no account holds"
+        return (
+            f"{subject} needs {role_name} in {where}, which none of the grantees read holds"
+            f"{checked}: older grants were not read"
+        )
     shown = ", ".join(names.address(a) for a in holders[:MAX_HOLDERS_NAMED])
     more = (
         f" and {len(holders) - MAX_HOLDERS_NAMED} more" if len(holders) > MAX_HOLDERS_NAMED else ""
     )
-    if len(accounts) > MAX_HOLDERS_CHECKED:
-        more += f" (the newest {MAX_HOLDERS_CHECKED} of {len(accounts)} grantees checked)"
+    more += checked
     return f"{subject} needs {role_name} in {where}, held by {shown}{more}"
 
 

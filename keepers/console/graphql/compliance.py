@@ -107,7 +107,15 @@ class ScreeningDecision:
 )
 class TokenFreeze:
     wallet: str
-    token: str = strawberry.field(description="The deployment record's name for the token.")
+    token: str = strawberry.field(
+        description="The token as the unfreeze action takes it: the deployment record's name, or "
+        "a fund share token's address."
+    )
+    token_name: str = strawberry.field(
+        description="The token as a person reads it: the record's name, or the share token's "
+        "symbol and its instrument's ISIN."
+    )
+    token_address: str
     kind: str = strawberry.field(description="`token` or `partial`.")
     amount: BigInt | None = strawberry.field(
         description="The frozen part in base units (`partial`; null for `token`)."

@@ -11,28 +11,32 @@ reverts, it has no event)."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 from typing import Any
 
-from eth_utils import to_checksum_address
+from eth_utils import is_address, to_checksum_address
 
 from keepers.compliance import INVESTOR_CLASSES, OnChainInvestor, parse_kyc_csv, plan
 from keepers.console.actions import Action, ActionInputError, Call, Field
-from keepers.console.calls import MAX_BATCH_CALLS, batch_call
+from keepers.console.calls import MAX_BATCH_CALLS, CallFailure, batch_call
 from keepers.console.index import ChainEvent, EventIndex
 from keepers.console.keeper_store import kept, store_of
 from keepers.console.pages import Page
 from keepers.console.refusals import MAX_REASONS_PER_SYNC, RefusalScanner
-from keepers.console.source import ChainSource, abi_name
+from keepers.console.source import ChainSource, ConsoleError, abi_name
 from keepers.core.units import format_amount, iso_utc
+from keepers.lifecycle.instruments import is_valid_isin
 
 REGISTRY = "IdentityRegistry"
 ENGINE = "ComplianceEngine"
 TOKEN = "SecurityToken"
+FUND_SHARE_ABI = "IncomeShareToken"  # a fund's share token (its freezes are SecurityToken's)
 DAY = 86_400
 KYC_DUE_DAYS = 30  # "due": a KYC expiring within the next 30 days (expired ones too)
 EXPIRY_EXAMPLE_DAYS = 365  # the onboarding example's expiry: a year after the chain's time
 MAX_IDENTITIES = 1_000  # identities read from the registry per refresh (profileOf each)
-MAX_FROZEN_SHOWN = 200
+MAX_FROZEN_SHOWN = 200  # a token's newest freezes shown (each token's own cut)
+MAX_FUND_TOKEN_PAIRS = 50  # a fund share token's newest (wallet) pairs read per page read
 RULE_ROWS_SHOWN = 100  # the newest rule changes; the count says how many there are
 RECENT_REFUSALS_SHOWN = 20
 MAX_ONBOARDING_ROWS = 100
@@ -196,64 +200,101 @@ def _decision_json(d: Any) -> dict[str, Any]:
 TOKEN_FREEZE_EVENTS = ("AddressFrozen", "TokensFrozen", "TokensUnfrozen")
 
 
-def token_freezes(source: ChainSource, index: EventIndex, block: int) -> dict[str, Any]:
+def token_freezes(
+    source: ChainSource, indexes: list[EventIndex], block: int, tokens: dict[str, FreezableToken]
+) -> dict[str, Any]:
     """Every freeze a token holds on a wallet, of both of its kinds, as the token's own views say
     at `block` (`isFrozen`, `getFrozenTokens`): "token" (the wallet frozen on that token: it can
     neither send nor receive it) and "partial" (that many of its tokens frozen), each with the
-    last freeze event of the pair (who, when). Read for every (token address, wallet) any freeze
-    event names (the index keeps the last of each whatever its bound drops), in batches, before
-    anything is cut; then the newest MAX_FROZEN_SHOWN rows, with how many more there are."""
+    last freeze event of the pair (who, when). The tokens are `tokens` (`freezable_tokens`: the
+    record's and every fund's share token the funds page shows); their events come from
+    `indexes` (the deployment's and the funds page's).
+
+    A record token's pairs (any freeze event names) are all read, in batches, before anything is
+    cut, and its newest MAX_FROZEN_SHOWN rows shown. A fund's share token is a contract its
+    issuer chose (helper-90 F1-F3): only its newest MAX_FUND_TOKEN_PAIRS pairs are read, each
+    read may fail without failing the page (counted in `unread`), and its rows are cut on their
+    own, so no token's freezes push another's off the table. `more`: rows in effect not shown."""
+    by_address = {t.address: t for t in tokens.values()}
     # Per pair, the last event of each kind: a row's who and when are its own kind's.
     last_wallet: dict[tuple[str, str], ChainEvent] = {}  # AddressFrozen
     last_part: dict[tuple[str, str], ChainEvent] = {}  # TokensFrozen / TokensUnfrozen
-    candidates: dict[tuple[str, str], str] = {}  # (token address, wallet) -> record name
-    for e in index.events(names=TOKEN_FREEZE_EVENTS, until_block=block):
-        if not source.has(e.contract):
-            continue
-        key = (to_checksum_address(e.address), e.args["userAddress"])
-        (last_wallet if e.event == "AddressFrozen" else last_part)[key] = e
-        # Every pair is read: a lifted wallet freeze may leave a frozen part, and the reverse.
-        candidates.setdefault(key, e.contract)
+    for index in indexes:
+        for e in index.events(names=TOKEN_FREEZE_EVENTS, until_block=block):
+            key = (to_checksum_address(e.address), e.args["userAddress"])
+            if key[0] not in by_address:
+                continue
+            kept_by_kind = last_wallet if e.event == "AddressFrozen" else last_part
+            if key not in kept_by_kind or _position(kept_by_kind[key]) < _position(e):
+                kept_by_kind[key] = e
 
     def newest(key: tuple[str, str]) -> tuple[int, int]:
         events = [e for e in (last_wallet.get(key), last_part.get(key)) if e is not None]
-        return max((e.block_number, e.log_index) for e in events)
+        return max(_position(e) for e in events)
 
-    pairs = sorted(candidates, key=newest)
-    calls = []
-    for address, wallet in pairs:
-        token = source.contract(candidates[(address, wallet)])
-        calls += [(token, "isFrozen", (wallet,)), (token, "getFrozenTokens", (wallet,))]
-    answers = [
-        a
-        for start in range(0, len(calls), MAX_BATCH_CALLS)
-        for a in batch_call(source, calls[start : start + MAX_BATCH_CALLS], block)
-    ]
-    rows = []
-    for k, (address, wallet) in enumerate(pairs):
-        frozen, partial = bool(answers[2 * k]), int(answers[2 * k + 1])
-        name = candidates[(address, wallet)]
+    # Every pair is read: a lifted wallet freeze may leave a frozen part, and the reverse.
+    per_token: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for key in sorted(set(last_wallet) | set(last_part), key=newest, reverse=True):
+        per_token[key[0]].append(key)
+    rows: list[tuple[tuple[int, int], dict[str, Any]]] = []
+    more = unread = 0
+    for address, pairs in per_token.items():
+        token = by_address[address]
+        if not token.recorded:
+            unread += max(len(pairs) - MAX_FUND_TOKEN_PAIRS, 0)
+            pairs = pairs[:MAX_FUND_TOKEN_PAIRS]
+        contract = token.contract(source)
+        calls = [(contract, v, (wallet,)) for _, wallet in pairs for v in FREEZE_READS]
+        answers = [
+            a
+            for start in range(0, len(calls), MAX_BATCH_CALLS)
+            for a in batch_call(
+                source,
+                calls[start : start + MAX_BATCH_CALLS],
+                block,
+                allow_failure=not token.recorded,
+            )
+        ]
+        shown: list[tuple[tuple[int, int], dict[str, Any]]] = []
+        for k, (_, wallet) in enumerate(pairs):
+            frozen, partial = answers[2 * k], answers[2 * k + 1]
+            if isinstance(frozen, CallFailure) or isinstance(partial, CallFailure):
+                unread += 1
+                continue
+            at = newest((address, wallet))
+            if frozen:
+                e = last_wallet.get((address, wallet))
+                shown.append((at, _freeze_row(e, wallet, token, "token", None, "all")))
+            if int(partial):
+                amount = _token_amount(source, address, int(partial))
+                e = last_part.get((address, wallet))
+                shown.append((at, _freeze_row(e, wallet, token, "partial", int(partial), amount)))
+        more += max(len(shown) - MAX_FROZEN_SHOWN, 0)
+        rows += shown[:MAX_FROZEN_SHOWN]
+    rows.sort(key=lambda r: r[0], reverse=True)
+    return {"rows": [r for _, r in rows], "more": more, "unread": unread}
 
-        if frozen:
-            e = last_wallet.get((address, wallet))
-            rows.append(_freeze_row(e, wallet, name, "token", None, "all"))
-        if partial:
-            shown = _token_amount(source, name, partial)
-            e = last_part.get((address, wallet))
-            rows.append(_freeze_row(e, wallet, name, "partial", partial, shown))
-    rows.reverse()
-    return {"rows": rows[:MAX_FROZEN_SHOWN], "more": max(len(rows) - MAX_FROZEN_SHOWN, 0)}
+
+def _position(e: ChainEvent) -> tuple[int, int]:
+    return (e.block_number, e.log_index)
 
 
 def _freeze_row(
-    e: ChainEvent | None, wallet: str, token: str, kind: str, amount: int | None, shown: str
+    e: ChainEvent | None,
+    wallet: str,
+    token: FreezableToken,
+    kind: str,
+    amount: int | None,
+    shown: str,
 ) -> dict[str, Any]:
     """One token freeze's row, its who and when from the last event of its own kind: `by` the
     agent of a wallet freeze (TokensFrozen names none); without such an event in the index (a
     freeze older than its bound) who and when are unknown (None)."""
     return {
         "wallet": wallet,
-        "token": token,
+        "token": token.key,
+        "token_name": token.label,
+        "token_address": token.address,
         "kind": kind,
         "amount": amount,
         "amount_shown": shown,
@@ -304,11 +345,16 @@ def frozen_wallets(source: ChainSource, index: EventIndex) -> dict[str, Any]:
                 "decisions": [_decision_json(d) for d in decisions.get(wallet.lower(), [])],
             }
         )
-    tokens = token_freezes(source, index, index.head)
+    funds = fund_discovery(source, index.head)
+    freezable = freezable_tokens(source, funds.instruments)
+    indexes = [index, *_fund_indexes(source, funds.instruments)]
+    tokens = token_freezes(source, indexes, index.head, freezable)
     return {
         "frozen": rows[::-1],
         "token_frozen": tokens["rows"],
         "token_frozen_more": tokens["more"],
+        "token_frozen_unread": tokens["unread"],
+        "fund_discovery_error": funds.error,
         "frozen_all": rows[::-1] + tokens["rows"],  # the freeze form's picker
         "pending_decisions": pending,
         "store": engine is not None,
@@ -516,17 +562,93 @@ ONBOARD = Action(
 )
 
 
-def _frozen_tokens(source: ChainSource) -> list[str]:
-    """The record's tokens with ERC-3643 freezes of their own (`isFrozen`, `getFrozenTokens`,
-    `setAddressFrozen`, `unfreezePartialTokens` in their ABI)."""
-    wanted = {"isFrozen", "getFrozenTokens", "setAddressFrozen", "unfreezePartialTokens"}
-    return [
-        name
-        for name in sorted(source.record.contracts)
-        if source.has(name)
-        and wanted
-        <= {i.get("name") for i in source.abis[abi_name(name)] if i.get("type") == "function"}
-    ]
+@dataclass(frozen=True)
+class FreezableToken:
+    """A token with ERC-3643 freezes of its own: `key` is what the unfreeze form takes (the
+    record's name, or a fund share token's address), `label` what a person reads (the record's
+    name; a share token's symbol, its instrument's ISIN and its address: an ISIN and a symbol are
+    the issuer's words, the address is the token's). `recorded`: a token of the record."""
+
+    key: str
+    abi: str
+    address: str
+    label: str
+    recorded: bool = True
+
+    def contract(self, source: ChainSource) -> Any:
+        return source.contract(self.abi, self.address)
+
+
+FREEZE_VIEWS = {"isFrozen", "getFrozenTokens", "setAddressFrozen", "unfreezePartialTokens"}
+FREEZE_READS = ("isFrozen", "getFrozenTokens")
+
+
+@dataclass(frozen=True)
+class FundDiscovery:
+    """The instruments the funds page shows (`keepers.lifecycle`'s discovery, as read for the
+    funds page), or why they could not be read (`error`: the page goes on with the record's
+    tokens only)."""
+
+    instruments: list[dict[str, Any]]
+    error: str | None = None
+
+
+def fund_discovery(source: ChainSource, head: int) -> FundDiscovery:
+    from keepers.console.pages import funds
+
+    try:
+        return FundDiscovery(funds.discovered(source, head))
+    except ConsoleError as err:
+        return FundDiscovery([], f"the funds' share tokens could not be read: {err}")
+
+
+def freezable_tokens(
+    source: ChainSource, instruments: list[dict[str, Any]]
+) -> dict[str, FreezableToken]:
+    """Every token an operator of the deployment sees that has freezes of its own, by form key:
+    the record's tokens (`isFrozen`, `getFrozenTokens`, `setAddressFrozen`,
+    `unfreezePartialTokens` in their ABI), and each share token of `instruments` (the funds
+    page's, `fund_discovery`), built beside the record (issue 33 §3: every freeze there is)."""
+    tokens = _record_tokens(source)
+    recorded = {t.address for t in tokens.values()}
+    if FREEZE_VIEWS <= _functions(source, FUND_SHARE_ABI):
+        for instrument in instruments:
+            address = to_checksum_address(instrument["terms"].share_token)
+            if address in recorded or address in tokens:
+                continue
+            isin = instrument["terms"].isin
+            isin = isin if is_valid_isin(isin) else "no valid ISIN"
+            label = f"{_symbol(source, address)} ({isin}) {address}"
+            tokens[address] = FreezableToken(address, FUND_SHARE_ABI, address, label, False)
+    return tokens
+
+
+def _record_tokens(source: ChainSource) -> dict[str, FreezableToken]:
+    tokens: dict[str, FreezableToken] = {}
+    for name in sorted(source.record.contracts):
+        abi = abi_name(name)
+        if source.has(name) and FREEZE_VIEWS <= _functions(source, abi):
+            tokens[name] = FreezableToken(name, abi, source.address(name), name)
+    return tokens
+
+
+def _functions(source: ChainSource, abi: str) -> set[str]:
+    return {i.get("name") for i in source.abis.get(abi, ()) if i.get("type") == "function"}
+
+
+def _fund_indexes(source: ChainSource, instruments: list[dict[str, Any]]) -> list[EventIndex]:
+    """The funds page's event index over the discovered funds (their share tokens' freeze
+    events), none when no instrument is found."""
+    from keepers.console.pages import funds
+
+    return [funds.fund_index(source, instruments)] if instruments else []
+
+
+def _symbol(source: ChainSource, address: str) -> str:
+    from keepers.console import describe
+
+    unit = describe.for_source(source).unit(address)
+    return unit.symbol if unit and unit.symbol else address
 
 
 def _freeze(source: ChainSource, form: dict[str, Any]) -> list[Call]:
@@ -550,62 +672,84 @@ def _freeze(source: ChainSource, form: dict[str, Any]) -> list[Call]:
 
 
 def _token_freezes_of(source: ChainSource, wallet: str) -> list[str]:
-    """`wallet`'s freezes on the record's tokens, as `SecurityToken: wallet` or
-    `SecurityToken: 1.5 QSPX`, read at the head."""
-    tokens = _frozen_tokens(source)
-    reads = [
-        (source.contract(name), view, (wallet,))
-        for name in tokens
-        for view in ("isFrozen", "getFrozenTokens")
-    ]
-    answers = batch_call(source, reads, limit=None)
+    """`wallet`'s freezes on every freezable token (`freezable_tokens`), as `SecurityToken:
+    wallet` or `SecurityToken: 1.5 QSPX`, read at the head; a share token that does not answer
+    is said so, not fatal."""
+    head = int(source.w3.eth.block_number)
+    tokens = list(freezable_tokens(source, fund_discovery(source, head).instruments).values())
+    reads = [(token.contract(source), view, (wallet,)) for token in tokens for view in FREEZE_READS]
+    answers = batch_call(source, reads, limit=None, allow_failure=True)
     held = []
-    for k, name in enumerate(tokens):
-        if answers[2 * k]:
-            held.append(f"{name}: wallet")
-        if int(answers[2 * k + 1]):
-            held.append(f"{name}: {_token_amount(source, name, int(answers[2 * k + 1]))}")
+    for k, token in enumerate(tokens):
+        frozen, part = answers[2 * k], answers[2 * k + 1]
+        if isinstance(frozen, CallFailure) or isinstance(part, CallFailure):
+            held.append(f"{token.label}: could not be read")
+            continue
+        if frozen:
+            held.append(f"{token.label}: wallet")
+        if int(part):
+            held.append(f"{token.label}: {_token_amount(source, token.address, int(part))}")
     return held
 
 
-def _token_amount(source: ChainSource, name: str, amount: int) -> str:
+def _token_amount(source: ChainSource, address: str, amount: int) -> str:
     from keepers.console import describe
 
-    unit = describe.for_source(source).unit(source.address(name))
+    unit = describe.for_source(source).unit(address)
     return format_amount(amount, unit.decimals if unit else None, unit.symbol if unit else None)
 
 
 def _token_unfreeze(source: ChainSource, form: dict[str, Any]) -> list[Call]:
     """One token's own freeze of a wallet lifted by a token agent holding UNFREEZE: the wallet
     freeze (`setAddressFrozen(wallet, false)`) or its frozen part (`unfreezePartialTokens`, all of
-    it or the amount given in whole units), refused when there is none."""
+    it or the amount given in whole units), refused when there is none. The token: the record's
+    name (found without the funds' discovery), or the address of a token with freezes (a fund's
+    share token, as the freezes table shows it)."""
     from keepers.compliance import AgentCapability
     from keepers.core.errors import QuanteraError
     from keepers.core.units import parse_units
 
-    wallet, name, what = form["wallet"], form["token"], form["what"]
-    if name not in _frozen_tokens(source):
-        raise ActionInputError(f"Token: {name!r} is not a token of the record with freezes")
-    token = source.contract(name)
+    wallet, key, what = form["wallet"], form["token"].strip(), form["what"]
+    chosen = _record_tokens(source).get(key)
+    if chosen is None and is_address(key):
+        head = int(source.w3.eth.block_number)
+        tokens = freezable_tokens(source, fund_discovery(source, head).instruments)
+        chosen = next((t for t in tokens.values() if t.address == to_checksum_address(key)), None)
+    if chosen is None:
+        raise ActionInputError(
+            f"Token: {key!r} is not a token with freezes (the record's name, or the address of a "
+            "fund's share token as the freezes table shows it)"
+        )
+    token, name = chosen.contract(source), chosen.label
+
+    def read(view: str, *args: Any) -> Any:
+        [answer] = batch_call(source, [(token, view, args)], allow_failure=True)
+        if isinstance(answer, CallFailure):
+            raise ActionInputError(f"Token: {name} did not answer {view}: {answer}")
+        return answer
+
+    target = {} if chosen.recorded else {"address": chosen.address}
+    contract = chosen.key if chosen.recorded else chosen.abi
     unfreeze = int(AgentCapability.UNFREEZE)
     if what == "wallet freeze":
-        if not token.functions.isFrozen(wallet).call():
+        if not read("isFrozen", wallet):
             raise ActionInputError(f"Wallet: {wallet} is not frozen on {name}")
-        return [Call(name, "setAddressFrozen", (wallet, False), capability=unfreeze)]
-    frozen = int(token.functions.getFrozenTokens(wallet).call())
+        return [Call(contract, "setAddressFrozen", (wallet, False), capability=unfreeze, **target)]
+    frozen = int(read("getFrozenTokens", wallet))
     if not frozen:
         raise ActionInputError(f"Wallet: {wallet} has no frozen part on {name}")
     amount = frozen
     if form["amount"] != "all":
-        decimals = int(token.functions.decimals().call())
+        decimals = int(read("decimals"))
         try:
             amount = parse_units(form["amount"], decimals, "Amount")
         except QuanteraError as err:
             raise ActionInputError(str(err)) from None
         if amount > frozen:
-            shown = _token_amount(source, name, frozen)
+            shown = _token_amount(source, chosen.address, frozen)
             raise ActionInputError(f"Amount: more than the {shown} frozen on {name}")
-    return [Call(name, "unfreezePartialTokens", (wallet, amount), capability=unfreeze)]
+    args = (wallet, amount)
+    return [Call(contract, "unfreezePartialTokens", args, capability=unfreeze, **target)]
 
 
 FREEZE = Action(
@@ -626,7 +770,9 @@ TOKEN_UNFREEZE = Action(
     title="Lift a token's freeze",
     fields=(
         Field("wallet", "Wallet", "address", "0x…", picks=("token_frozen", "wallet", "token")),
-        Field("token", "Token", "text", "the record's name, e.g. SecurityToken"),
+        Field(
+            "token", "Token", "text", "the record's name (SecurityToken) or a share token's address"
+        ),
         Field(
             "what",
             "Freeze",
@@ -641,8 +787,9 @@ TOKEN_UNFREEZE = Action(
     "UNFREEZE capability lifts it, the token checks that, not the AccessManager.",
     who=lambda _source: [
         "setAddressFrozen and unfreezePartialTokens: a token agent of that token holding its "
-        "UNFREEZE capability (the token's own check, not an AccessManager role; GOVERNOR grants "
-        "capabilities)"
+        "UNFREEZE capability (the token's own check, not an AccessManager role); capabilities are "
+        "granted through the token's governing AccessManager (its authority(): the deployment's "
+        "GOVERNOR for the record's tokens, a fund stack's own manager for its share token)"
     ],
 )
 

@@ -98,7 +98,10 @@ def discovered(source: ChainSource, head: int) -> list[dict[str, Any]]:
     is active; a new instrument or fund appears within that many blocks); each instrument's state
     is read fresh."""
     cache: dict[str, Any] = kept(source, "funds-discovery", dict)
-    if not cache or head - cache["head"] >= DISCOVERY_BLOCKS or head < cache["head"]:
+    # Read again every DISCOVERY_BLOCKS, or on a chain whose head fell by as much (a new chain):
+    # a page's index head a few blocks behind an action's latest block is no reason (helper-90 F8).
+    stale = head - cache.get("head", 0) >= DISCOVERY_BLOCKS
+    if not cache or stale or cache["head"] - head >= DISCOVERY_BLOCKS:
         cache.update(head=head, found=_instruments(source))
         return cache["found"]
     states = batch_call(
@@ -111,7 +114,7 @@ def discovered(source: ChainSource, head: int) -> list[dict[str, Any]]:
     return cache["found"]
 
 
-def _fund_index(source: ChainSource, instruments: list[dict[str, Any]]) -> EventIndex:
+def fund_index(source: ChainSource, instruments: list[dict[str, Any]]) -> EventIndex:
     """An EventIndex over what was discovered, kept (and synced on) between reads."""
     contracts: dict[str, str] = {}
     for i in instruments:
@@ -273,7 +276,7 @@ def read(source: ChainSource, index: EventIndex) -> dict[str, Any]:
     now = source.block_time()
     today = dt.datetime.fromtimestamp(now, dt.UTC).date()
     found = discovered(source, index.head)
-    events = _fund_index(source, found)
+    events = fund_index(source, found)
     instruments, funds, maturities = [], [], []
     for item in found:
         terms: InstrumentTerms = item["terms"]

@@ -87,59 +87,124 @@ def test_parse_field__bad_input__one_line_naming_the_field(kind, raw, message):
     assert str(err.value).startswith("Field: ") and "\n" not in str(err.value)
 
 
+def _granting_chain(grantees, head: int, at=None):
+    """A fake chain whose AccessManager granted role 7 to `grantees`, the k-th at block `at[k]`
+    (k + 1 by default); `get_logs` answers its block range only and records each range asked."""
+    from types import SimpleNamespace
+
+    blocks = at or list(range(1, len(grantees) + 1))
+    logs = [
+        {"topics": [b"", (7).to_bytes(32, "big"), bytes.fromhex("00" * 12 + g[2:])]}
+        for g in grantees
+    ]
+    queries: list[tuple[int, int]] = []
+
+    def get_logs(query):
+        start, end = query["fromBlock"], query["toBlock"]
+        queries.append((start, end))
+        return [log for log, b in zip(logs, blocks, strict=True) if start <= b <= end]
+
+    return SimpleNamespace(
+        has=lambda name: True,
+        address=lambda name: "0x" + "cd" * 20,  # the deployment's own manager: another one
+        record=SimpleNamespace(block=0),
+        w3=SimpleNamespace(eth=SimpleNamespace(get_logs=get_logs, block_number=head)),
+        _describer=SimpleNamespace(address=lambda a: a),
+        queries=queries,
+    )
+
+
+def test_who_may_call__grants_read_back_from_the_head_in_bounded_windows():
+    """Issue 33 leftover: the RoleGranted logs were one eth_getLogs from the record's block to the
+    head (a node refuses such a range on a long chain). Now windows of the event index's size,
+    newest first: a grant far back is found, all read ("no account" only then); on a chain longer
+    than MAX_GRANT_WINDOWS windows the read stops and says older grants were not read."""
+    from eth_utils import to_checksum_address
+
+    from keepers.console import actions
+    from keepers.console.index import LOG_WINDOW_BLOCKS
+
+    def manager(holds: bool):
+        return _manager(7, holds=holds)
+
+    granted = "0x" + "77" * 20
+    far = _granting_chain([granted], head=60_000, at=[5])
+    line = actions.who_may_call(far, manager(True), "0x" + "ef" * 20, "0x12345678", "X.halt")
+    assert f"held by {to_checksum_address(granted)}" in line and "checked" not in line
+    assert all(end - start + 1 <= LOG_WINDOW_BLOCKS for start, end in far.queries)
+    assert far.queries[0][1] == 60_000 and far.queries[-1][0] == 0  # down to the record's block
+
+    long = _granting_chain(
+        [granted], head=actions.MAX_GRANT_WINDOWS * LOG_WINDOW_BLOCKS * 2, at=[5]
+    )
+    line = actions.who_may_call(long, manager(True), "0x" + "ef" * 20, "0x12345678", "X.halt")
+    assert len(long.queries) == actions.MAX_GRANT_WINDOWS
+    assert "none of the grantees read holds" in line and "older grants were not read" in line
+    assert "no account holds" not in line
+
+    gone = _granting_chain([granted], head=60_000, at=[5])
+    line = actions.who_may_call(gone, manager(False), "0x" + "ef" * 20, "0x12345678", "X.halt")
+    assert line.endswith("which no account holds")  # every grant read: the one grantee left
+
+
+class _Answer:
+    """A contract function's `.call()`: its value, or raises it when it is an exception."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def call(self):
+        if isinstance(self.value, Exception):
+            raise self.value
+        return self.value
+
+
+class _ManagerFunctions:
+    """An AccessManager's views: `role` for every function (or the exception reading it
+    raises), `holds` for every hasRole, each account asked recorded in `asked`."""
+
+    def __init__(self, role, holds: bool, asked: list[str]):
+        self.role, self.holds, self.asked = role, holds, asked
+
+    def isTargetClosed(self, target):  # noqa: N802 - the AccessManager's ABI
+        return _Answer(False)
+
+    def getTargetFunctionRole(self, target, selector):  # noqa: N802
+        return _Answer(self.role)
+
+    def hasRole(self, role, account):  # noqa: N802
+        self.asked.append(account)
+        return _Answer((self.holds, 0))
+
+
+def _manager(role, holds: bool = True, asked: list[str] | None = None):
+    from types import SimpleNamespace
+
+    functions = _ManagerFunctions(role, holds, [] if asked is None else asked)
+    return SimpleNamespace(address="0x" + "ab" * 20, functions=functions)
+
+
 def test_who_may_call__an_outside_authority__bounded_reads__marked__a_failed_read_said():
     """helper-89 H1, M2, L3: a fund stack's own AccessManager (an issuer's contract) that granted
     a role to 10,000 accounts costs at most MAX_HOLDERS_CHECKED `hasRole` reads, not 10,000; the
     line says that manager is not the deployment's; a role that cannot be read is said so, not
     "no role allows"."""
-    from types import SimpleNamespace
 
     from keepers.console import actions
 
     grantees = [f"0x{k:040x}" for k in range(1, 10_001)]
     asked: list[str] = []
 
-    class Call:
-        def __init__(self, value):
-            self.value = value
-
-        def call(self):
-            if isinstance(self.value, Exception):
-                raise self.value
-            return self.value
-
-    class Functions:
-        def __init__(self, fail: bool):
-            self.fail = fail
-
-        def isTargetClosed(self, target):  # noqa: N802 - the AccessManager's ABI
-            return Call(False)
-
-        def getTargetFunctionRole(self, target, selector):  # noqa: N802
-            return Call(RuntimeError("reverted") if self.fail else 7)
-
-        def hasRole(self, role, account):  # noqa: N802
-            asked.append(account)
-            return Call((True, 0))
-
     def manager(fail=False):
-        return SimpleNamespace(address="0x" + "ab" * 20, functions=Functions(fail))
+        return _manager(RuntimeError("reverted") if fail else 7, asked=asked)
 
-    logs = [
-        {"topics": [b"", (7).to_bytes(32, "big"), bytes.fromhex("00" * 12 + g[2:])]}
-        for g in grantees
-    ]
-    source = SimpleNamespace(
-        has=lambda name: True,
-        address=lambda name: "0x" + "cd" * 20,  # the deployment's own manager: another one
-        record=SimpleNamespace(block=0),
-        w3=SimpleNamespace(eth=SimpleNamespace(get_logs=lambda query: logs)),
-        _describer=SimpleNamespace(address=lambda a: a),
-    )
+    source = _granting_chain(grantees, head=10_000)  # a grant a block, blocks 1 .. 10,000
     line = actions.who_may_call(source, manager(), "0x" + "ef" * 20, "0x12345678", "X.strike")
     assert len(asked) == actions.MAX_HOLDERS_CHECKED
     assert "not the deployment's AccessManager" in line
-    assert f"the newest {actions.MAX_HOLDERS_CHECKED} of 10000 grantees checked" in line
+    # Read back from the head one window (2,000 blocks, 2,000 grants) and stopped there.
+    assert source.queries == [(8_001, 10_000)]
+    assert f"the newest {actions.MAX_HOLDERS_CHECKED} of 2000 or more grantees checked" in line
     failed = actions.who_may_call(source, manager(True), "0x" + "ef" * 20, "0x12345678", "X.strike")
     assert (
         failed.startswith("X.strike: its role in the AccessManager")

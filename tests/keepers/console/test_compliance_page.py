@@ -130,6 +130,14 @@ def test_compliance__shows_the_investors_caps_freezes_and_refusals_the_chain_hol
     for code in refused:
         group = browser_page.locator(f"[data-testid=refusals] tr[data-code='{code}']")
         assert token.functions.messageForTransferRestriction(code).call() in group.inner_text()
+
+    # Issue 33 §3: the deploy's `setJurisdictions` (dozens of JurisdictionSet in one
+    # transaction) is one collapsed line per transaction, not a row per country.
+    rules = browser_page.locator("[data-testid=rules] tbody tr[data-group]")
+    sizes = [int(rules.nth(k).get_attribute("data-group")) for k in range(rules.count())]
+    assert sizes and max(sizes) >= 12, sizes
+    events = {rules.nth(k).get_attribute("data-event") for k in range(rules.count())}
+    assert "JurisdictionSet" in events
     screenshot(browser_page, "compliance")
 
 
@@ -242,6 +250,27 @@ def test_compliance__onboarding_batch_registers_every_row(browser_page, console_
     )
 
 
+def test_rule_groups__one_transaction_s_changes_of_one_event_are_one_group():
+    """Issue 33 §3: a transaction's changes by one event of one contract are one group (its rows
+    kept, oldest first), another event, contract or transaction starts a new one; newest first."""
+    from keepers.console.pages.compliance import rule_groups
+
+    def row(tx, contract, event, key):
+        return {"block": 1, "time": 2, "tx": tx, "contract": contract, "event": event, "key": key}
+
+    rules = [row("0xa", "E", "JurisdictionSet", f"country={c}") for c in (4, 8, 12)]
+    rules += [row("0xa", "E", "RouteSet", "x"), row("0xa", "F", "RouteSet", "x")]
+    rules += [row("0xb", "F", "RouteSet", "x")]
+    groups = rule_groups(rules)
+    assert [(g["tx"], g["contract"], g["event"], len(g["rows"])) for g in groups] == [
+        ("0xb", "F", "RouteSet", 1),
+        ("0xa", "F", "RouteSet", 1),
+        ("0xa", "E", "RouteSet", 1),
+        ("0xa", "E", "JurisdictionSet", 3),
+    ]
+    assert [r["key"] for r in groups[-1]["rows"]] == ["country=4", "country=8", "country=12"]
+
+
 def test_parse_kyc_csv__every_bad_line_named():
     """CON-32 (pure part): each bad line is reported with its line number; the header may be in
     any order and `identity` is optional."""
@@ -261,6 +290,43 @@ def test_parse_kyc_csv__every_bad_line_named():
     ]
     _, header_errors = parse_kyc_csv("wallet,country\n", now)
     assert header_errors[0].line == 1 and "investor_class" in header_errors[0].error
+
+
+def _shown_freezes(browser_page, console_url, w3, sent, outsider, holder):
+    """Once both freezes are mined, the compliance page's rows of the outsider's wallet freeze
+    and of the holder's frozen part (waited for)."""
+    assert all(w3.eth.wait_for_transaction_receipt(tx).status == 1 for tx in sent)
+    open_page(browser_page, console_url, "compliance")
+    frozen = "[data-testid=frozen] tr"
+    whole = browser_page.locator(f"{frozen}[data-wallet='{outsider}'][data-kind=token]")
+    partial = browser_page.locator(f"{frozen}[data-wallet='{holder}'][data-kind=partial]")
+    wait_for(lambda: (whole.count() == 1 and partial.count() == 1) or None, "both freezes")
+    return whole, partial
+
+
+def _token_unfreeze_batch(browser_page, wallet: str, token: str, what: str):
+    """ "Lift a token's freeze" of `wallet` on `token` for AGENT's Safe: the form and its batch."""
+    form = browser_page.locator("[data-testid=action-compliance-token-unfreeze]")
+    form.locator("input[name=safe]").fill(AGENT)
+    form.locator("input[name=wallet]").fill(wallet)
+    form.locator("input[name=token]").fill(token)
+    form.locator("select[name=what]").select_option(what)
+    form.locator("button[type=submit]").click()
+    pre = browser_page.locator("[data-testid=result-compliance-token-unfreeze] pre")
+    wait_for(lambda: pre.count() == 1 or None, "the prepared unfreeze")
+    return form, json.loads(pre.inner_text())
+
+
+def _registry_unfreeze_refusal(browser_page, wallet: str) -> str:
+    """The registry's "unfreeze" of `wallet` asked for OPERATOR's Safe: the refusal shown."""
+    form = browser_page.locator("[data-testid=action-compliance-freeze]")
+    form.locator("input[name=safe]").fill(OPERATOR)
+    form.locator("input[name=wallet]").fill(wallet)
+    form.locator("select[name=action]").select_option("unfreeze")
+    form.locator("button[type=submit]").click()
+    error = browser_page.locator("[data-testid=error-compliance-freeze]")
+    wait_for(lambda: error.inner_text() or None, "the registry unfreeze's refusal")
+    return error.inner_text()
 
 
 AGENT = "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc"  # test account 5: the token agent (all caps)
@@ -286,15 +352,7 @@ def test_compliance__token_freezes__shown_and_lifted_by_unfreeze(
         token.functions.freezePartialTokens(holder, part).transact({"from": KEEPER}),
     ]
     try:
-        assert all(w3.eth.wait_for_transaction_receipt(tx).status == 1 for tx in sent)
-        open_page(browser_page, console_url, "compliance")
-        whole = browser_page.locator(
-            f"[data-testid=frozen] tr[data-wallet='{outsider}'][data-kind=token]"
-        )
-        partial = browser_page.locator(
-            f"[data-testid=frozen] tr[data-wallet='{holder}'][data-kind=partial]"
-        )
-        wait_for(lambda: (whole.count() == 1 and partial.count() == 1) or None, "both freezes")
+        whole, partial = _shown_freezes(browser_page, console_url, w3, sent, outsider, holder)
         assert whole.get_attribute("data-token") == "SecurityToken"
         # Who and when are each freeze's own: the wallet freeze by KEEPER in its transaction,
         # the partial freeze in its own (TokensFrozen names no agent).
@@ -309,26 +367,10 @@ def test_compliance__token_freezes__shown_and_lifted_by_unfreeze(
 
         # The registry's unfreeze (a sanctions decision) does not lift a token agent's freeze:
         # it is refused, naming the token freeze and where it is lifted.
-        form = browser_page.locator("[data-testid=action-compliance-freeze]")
-        form.locator("input[name=safe]").fill(OPERATOR)
-        form.locator("input[name=wallet]").fill(outsider)
-        form.locator("select[name=action]").select_option("unfreeze")
-        form.locator("button[type=submit]").click()
-        error = browser_page.locator("[data-testid=error-compliance-freeze]")
-        wait_for(lambda: error.inner_text() or None, "the registry unfreeze's refusal")
-        assert "is not frozen on the registry; its token freezes (SecurityToken: wallet)" in (
-            error.inner_text()
-        )
+        refusal = _registry_unfreeze_refusal(browser_page, outsider)
+        assert "is not frozen on the registry; its token freezes (SecurityToken: wallet)" in refusal
         # The token's own freeze is lifted by its agent (the token checks UNFREEZE).
-        form = browser_page.locator("[data-testid=action-compliance-token-unfreeze]")
-        form.locator("input[name=safe]").fill(AGENT)
-        form.locator("input[name=wallet]").fill(holder)
-        form.locator("input[name=token]").fill("SecurityToken")
-        form.locator("select[name=what]").select_option("frozen part")
-        form.locator("button[type=submit]").click()
-        pre = browser_page.locator("[data-testid=result-compliance-token-unfreeze] pre")
-        wait_for(lambda: pre.count() == 1 or None, "the prepared unfreeze")
-        batch = json.loads(pre.inner_text())
+        form, batch = _token_unfreeze_batch(browser_page, holder, "SecurityToken", "frozen part")
         [(to, data)] = batch_calldata(batch)
         fn, _ = token.decode_function_input(data)
         assert to == token.address and fn.fn_name == "unfreezePartialTokens"
@@ -380,3 +422,115 @@ def test_compliance__kyc_expiries__countries_by_name__identities_named():
     data |= {"chain_time": 1_861_920_000, "expiry_example": "2030-01-01"}
     html = "".join(template.blocks["live"](template.new_context({"data": data, "names": {}})))
     assert "Chain time 2029-01-01" in html and ">2030-01-01</code>" in html
+
+
+INSURER = "0xdF3e18d64BC6A983f673Ab319CCaE4f1a57C7097"  # test account 14: a QMMF holder (demo)
+FUND_ISIN = "US00QMMF0086"  # keepers/demo/lifecycle.py
+
+
+def _fund_share_token(browser_page, console_url, chain_reads):
+    """The demo fund's share token: the funds page names the fund's registry (built beside the
+    deployment record, as the fund is) and instrument; that registry's terms name the token,
+    which the record does not hold."""
+    from keepers.lifecycle.instruments import InstrumentTerms
+
+    open_page(browser_page, console_url, "funds")
+    rows = browser_page.locator("[data-testid=instruments] tbody tr[data-id]")
+    for k in range(rows.count()):
+        row = rows.nth(k)
+        registry = chain_reads.contract(
+            None, row.get_attribute("data-registry"), "InstrumentRegistry"
+        )
+        terms = registry.functions.termsOf(int(row.get_attribute("data-id"))).call()
+        terms = InstrumentTerms.from_chain(terms)
+        if terms.isin == FUND_ISIN:
+            address = to_checksum_address(terms.share_token)
+            recorded = {to_checksum_address(a) for a in chain_reads.record["contracts"].values()}
+            assert address not in recorded
+            return chain_reads.contract(None, address, "SecurityToken")
+    raise AssertionError(f"the funds page shows no instrument {FUND_ISIN}")
+
+
+def test_compliance__a_fund_share_token_s_freezes__shown_and_lifted(
+    browser_page, console_url, chain_reads
+):
+    """CON-92 (issue 33 §3, every freeze there is): a fund's share token is built beside the
+    deployment record; its own freezes (a wallet frozen on it, part of a holder's shares frozen)
+    show on the compliance page beside the record tokens', named by symbol and ISIN, and "Lift a
+    token's freeze" takes the share token as the table names it (its address) and prepares the
+    call to that token, for an agent the token allows. Lifted at the end."""
+    from keepers.compliance import AgentCapability
+
+    w3 = chain_reads.w3
+    share = _fund_share_token(browser_page, console_url, chain_reads)
+    caps = int(AgentCapability.FREEZE | AgentCapability.UNFREEZE)
+    before = share.functions.agentCapabilities(AGENT).call()
+
+    def may_grant(account: str) -> bool:
+        try:
+            share.functions.setAgentCapabilities(AGENT, before | caps).call({"from": account})
+        except Exception:  # noqa: BLE001 - not this account's right
+            return False
+        return True
+
+    granter = next((a for a in w3.eth.accounts if may_grant(a)), None)
+    assert granter is not None, "no unlocked account may set the share token's agents"
+    w3.eth.wait_for_transaction_receipt(
+        share.functions.setAgentCapabilities(AGENT, before | caps).transact({"from": granter})
+    )
+    outsider = _fresh_wallet()
+    held = share.functions.balanceOf(INSURER).call()
+    assert held > 0, "the demo's insurer holds no fund shares"
+    part = held // 4
+    sent = [
+        share.functions.setAddressFrozen(outsider, True).transact({"from": AGENT}),
+        share.functions.freezePartialTokens(INSURER, part).transact({"from": AGENT}),
+    ]
+    try:
+        whole, partial = _shown_freezes(browser_page, console_url, w3, sent, outsider, INSURER)
+        assert whole.get_attribute("data-token") == share.address
+        symbol = share.functions.symbol().call()
+        decimals = share.functions.decimals().call()
+        from keepers.core.units import format_units
+
+        assert f"{symbol} ({FUND_ISIN}) {share.address}" in _cell(whole, "scope")
+        frozen_now = share.functions.getFrozenTokens(INSURER).call()
+        assert f"{format_units(frozen_now, decimals)} {symbol}" in _cell(partial, "scope")
+        assert sent[1].to_0x_hex()[:10] in partial.inner_text()
+
+        # The registry's unfreeze names the share token's freeze, as the token's label.
+        refusal = _registry_unfreeze_refusal(browser_page, outsider)
+        assert f"its token freezes ({symbol} ({FUND_ISIN}) {share.address}: wallet)" in refusal
+
+        # Lifted by the share token's agent: the call goes to the share token's address.
+        token_key = share.address.lower()
+        form, batch = _token_unfreeze_batch(browser_page, outsider, token_key, "wallet freeze")
+        [(to, data)] = batch_calldata(batch)
+        assert to == share.address
+        # The batch says which share token it calls, not only its ABI's name (helper-90 F5).
+        assert (
+            f"IncomeShareToken at {share.address}.setAddressFrozen"
+            in (batch["meta"]["description"])
+        )
+        assert (
+            data[:10]
+            == "0x" + function_signature_to_4byte_selector("setAddressFrozen(address,bool)").hex()
+        )
+        wallet_arg, frozen_arg = decode(["address", "bool"], bytes.fromhex(data[10:]))
+        assert (to_checksum_address(wallet_arg), frozen_arg) == (outsider, False)
+        w3.eth.call({"from": AGENT, "to": to, "data": data})  # the agent may make it
+
+        # A token the operator sees nowhere is refused by name.
+        form.locator("input[name=token]").fill(_fresh_wallet())
+        form.locator("button[type=submit]").click()
+        error = browser_page.locator("[data-testid=error-compliance-token-unfreeze]")
+        wait_for(lambda: error.inner_text() or None, "the unknown token's refusal")
+        assert "is not a token with freezes" in error.inner_text()
+    finally:
+        for tx in (
+            share.functions.setAddressFrozen(outsider, False).transact({"from": AGENT}),
+            share.functions.unfreezePartialTokens(INSURER, part).transact({"from": AGENT}),
+            share.functions.setAgentCapabilities(AGENT, before).transact({"from": granter}),
+        ):
+            w3.eth.wait_for_transaction_receipt(tx)
+    assert not share.functions.isFrozen(outsider).call()
