@@ -29,7 +29,9 @@ its band and sends nothing; an allowance a crash left between an approval and it
 at the next cycle's start. Reorganisation-safe for the same reason. Approvals are exact, and reset
 when a swap left part of one unused or failed. A trade that fails (refused by compliance, a paused
 token, a pool moved since the read) is reported with its reason and the cycle goes on; that
-pool is tried again `retry_after_blocks` later, not every block.
+pool is tried again `retry_after_blocks` later, not every block. A swap whose answer was lost (a
+transport failure after it was sent) is judged by the keeper's balances: if its input left, it is
+reported filled with the amounts that moved and why it has no receipt (`Trade.note`).
 
 The keeper's key is a verified wallet (the pools hold security tokens) holding inventory of the
 pools' tokens. Run: `SILVERBACK_SIGNER_ALIAS=<arbitrageur> silverback run
@@ -175,6 +177,7 @@ class Trade:
     gain_usd: float = 0.0  # oracle value of what it got less what it paid
     tx_hash: str = ""
     refused: str = ""  # why the chain refused it (nothing was sent)
+    note: str = ""  # filled though its send raised (no receipt): why; amounts from the balances
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -200,6 +203,7 @@ class CycleResult:
             "empty": dict(self.empty),
             "skipped": dict(self.skipped),
             "sent": sum(1 for t in self.trades if t.tx_hash),
+            "filled": sum(1 for t in self.trades if t.amount_in and not t.refused),
             "refused": sum(1 for t in self.trades if t.refused),
             "gain_usd": sum(t.gain_usd for t in self.trades),
             "allowances_reset": self.allowances_reset,
@@ -579,8 +583,17 @@ class ArbitrageKeeper:
                 f"under the keeper's ${self.min_gain_usd:,.2f}"
             )
         with_retries(lambda: token_in.approve(router, amount, sender=self.signer))
+        receipt = None
         try:
             receipt = with_retries(swap)
+        except Exception as err:
+            # What the chain did is in the balances, not the exception: a swap mined before its
+            # answer was lost (a transport failure) filled, and the retry after it may be refused.
+            if held - int(token_in.balanceOf(me)) <= 0:
+                raise
+            why = str(err).splitlines()[0] if str(err) else type(err).__name__
+            note = f"filled (the keeper's balances moved), though its send raised: {why}"
+            trade.note = note[:256]
         finally:
             # Exact approvals: what a V3 swap left unused, or a failed swap's, is reset.
             if int(token_in.allowance(me, router)) != 0:
@@ -588,7 +601,7 @@ class ArbitrageKeeper:
         trade.amount_in = held - int(token_in.balanceOf(me))
         self._spent.append((now, self._usd(trade.amount_in, c.price_in, c.dec_in)))
         trade.amount_out = int(token_out.balanceOf(me)) - before_out
-        trade.tx_hash = str(receipt.txn_hash)
+        trade.tx_hash = str(receipt.txn_hash) if receipt is not None else ""
 
 
 class _Empty(QuanteraError):

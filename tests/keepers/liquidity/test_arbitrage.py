@@ -428,3 +428,65 @@ def test_cycle__bounds__suspect_gap_gain_record_trade_count_size_and_stale_answe
         assert sent == 0 and not result.trades and not result.in_band
         assert all("younger than 3600 s" in why for why in result.skipped.values())
         _assert_no_allowance(tokens, desk, record)
+
+
+def test_cycle__transport_failure_after_the_swap_was_sent__reported_as_filled(
+    deployed_anvil, tmp_path, monkeypatch
+):
+    """K4 (helper-79): the swap is mined but its answer is lost (a transport failure), the retry
+    is then refused (the pool is back at its edge). What the chain did is in the keeper's
+    balances: the trade is reported filled, with its amounts and why no receipt, counted against
+    the hour's bound; not "not filled", and no second trade."""
+    import requests
+    from ape import chain, networks, project
+
+    import keepers.core.retries as retries
+    from keepers.core.tokens import erc20_at
+
+    monkeypatch.setenv("QUANTERA_DEPLOYMENTS_DIR", str(tmp_path))
+    with networks.parse_network_choice(f"ethereum:local:{deployed_anvil}"):
+        record, oracle, registry, tokens, test, desk = _deployment(tmp_path)
+        registry.registerInvestor(desk, "0x" + "a9" * 20, 840, 4, 2**40 - 1, sender=test[OPERATOR])
+        for symbol in tokens:
+            _fund(project, oracle, tokens, symbol, desk, test)
+        feed = project.ReporterPriceFeed.at(oracle.feedOf(tokens["QSPX"]).primary)
+        feed.report(int(int(feed.latestRoundData()[1]) * 0.90), sender=test[PRICE_REPORTER])
+
+        real = retries.with_retries
+        lost: list[str] = []
+
+        def answer_lost(send, *args, **kwargs):
+            def once():
+                receipt = send()
+                method = getattr(getattr(receipt, "method_called", None), "name", "")
+                if method in {"swapExactTokensForTokens", "exactInputSingle"} and not lost:
+                    lost.append(str(receipt.txn_hash))
+                    raise requests.exceptions.ConnectionError("connection reset by peer")
+                return receipt
+
+            return real(once, *args, base_delay=0.0, **kwargs)
+
+        monkeypatch.setattr(retries, "with_retries", answer_lost)
+        keeper = ArbitrageKeeper(record.contracts, oracle, desk, max_trades=1)
+        nonce = int(chain.provider.get_nonce(desk.address))
+        result = keeper.cycle()
+        [trade] = result.trades
+        assert lost, "no swap was sent"
+        receipt = chain.provider.get_receipt(lost[0])
+        assert receipt.status == 1  # the first swap was mined and filled
+        assert trade.refused == "" and trade.amount_in > 0 and trade.amount_out > 0
+        # What raised is the retry's refusal (the pool is at its edge now), after the lost answer.
+        assert trade.note.startswith("filled (the keeper's balances moved), though its send raised")
+        assert trade.tx_hash == ""
+        # Its amounts are what the mined swap moved (the refused retry moved nothing).
+        moved = [
+            log.event_arguments
+            for log in receipt.decode_logs(erc20_at(trade.token_in).Transfer)
+            if log.event_arguments["from"].lower() == desk.address.lower()
+        ]
+        assert sum(int(args["value"]) for args in moved) == trade.amount_in
+        assert result.as_dict()["filled"] == 1
+        # Counted against the hour: the same input again would need twice the room.
+        assert keeper._spent and keeper._spent[-1][1] > 0
+        # approve, swap, the refused retry, the allowance reset: no second fill.
+        assert int(chain.provider.get_nonce(desk.address)) - nonce <= 4
