@@ -25,7 +25,7 @@ from keepers.console.pages import Page
 from keepers.console.refusals import MAX_REASONS_PER_SYNC, RefusalScanner
 from keepers.console.source import ChainSource, ConsoleError, abi_name
 from keepers.core.units import format_amount, iso_utc
-from keepers.lifecycle.instruments import is_valid_isin
+from keepers.lifecycle import is_valid_isin
 
 REGISTRY = "IdentityRegistry"
 ENGINE = "ComplianceEngine"
