@@ -205,9 +205,9 @@ def prepare(source: ChainSource, safe: str, calls: Sequence[Call]) -> list[Prepa
         try:
             manager = manager_of(source, contract, record_manager)
         except Exception as err:  # noqa: BLE001 - a contract outside the record may not answer
-            reason = str(err).splitlines()[0] if str(err) else type(err).__name__
             raise ActionInputError(
-                f"{call.contract} at {contract.address} did not answer authority(): {reason}"[:300]
+                f"{call.contract} at {contract.address} did not answer authority(): "
+                + _first_line(err)
             ) from None
         try:
             args = tuple(
@@ -230,9 +230,8 @@ def prepare(source: ChainSource, safe: str, calls: Sequence[Call]) -> list[Prepa
             try:
                 held = int(contract.functions.agentCapabilities(safe).call())
             except Exception as err:  # noqa: BLE001 - a token outside the record may not answer
-                reason = str(err).splitlines()[0] if str(err) else type(err).__name__
                 raise ActionInputError(
-                    f"{target} did not answer agentCapabilities: {reason}"[:300]
+                    f"{target} did not answer agentCapabilities: {_first_line(err)}"
                 ) from None
             if held & capability != capability:
                 raise ActionInputError(
@@ -241,9 +240,15 @@ def prepare(source: ChainSource, safe: str, calls: Sequence[Call]) -> list[Prepa
                     f"{_capability_names(held) or 'none'})"
                 )
         elif manager is not None:  # the manager's own functions too (OZ `_canCallSelf`)
-            immediate, delay = manager.functions.canCall(
-                safe, contract.address, bytes.fromhex(data[2:10])
-            ).call()
+            try:
+                immediate, delay = manager.functions.canCall(
+                    safe, contract.address, bytes.fromhex(data[2:10])
+                ).call()
+            except Exception as err:  # noqa: BLE001 - an authority that is no AccessManager
+                raise ActionInputError(
+                    f"{target}'s authority {manager.address} did not answer canCall: "
+                    + _first_line(err)
+                ) from None
             if not immediate and delay == 0:
                 raise ActionInputError(
                     f"{safe} may not call {call.function} on {target}: "
@@ -299,15 +304,16 @@ _ROLE_GRANTED = "0x" + keccak(text="RoleGranted(uint64,address,uint32,uint48,boo
 MAX_GRANT_WINDOWS = 50
 
 
-def _grantees(source: ChainSource, manager: str, role: int) -> tuple[list[str], bool]:
+def _grantees(source: ChainSource, manager: str, role: int, first: int) -> tuple[list[str], bool]:
     """The accounts `role`'s RoleGranted logs name, newest first, each once: read back from the
-    head in windows of LOG_WINDOW_BLOCKS down to the record's block, stopping once more than
+    head in windows of LOG_WINDOW_BLOCKS down to block `first`, stopping once more than
     MAX_HOLDERS_CHECKED are found or after MAX_GRANT_WINDOWS windows. `complete`: every grant
-    since the record's block was read."""
+    since `first` was read (never when `first` is above the head: not this chain's history)."""
     from keepers.console.index import LOG_WINDOW_BLOCKS
 
-    first = int(source.record.block or 0)
     end = int(source.w3.eth.block_number)
+    if end < first:
+        return [], False
     found: dict[str, None] = {}
     for _ in range(MAX_GRANT_WINDOWS):
         if end < first:
@@ -343,7 +349,8 @@ def who_may_call(
 
     names = describe.for_source(source)
     where = f"the AccessManager {names.address(manager.address)}"
-    if not (source.has(MANAGER) and source.address(MANAGER).lower() == manager.address.lower()):
+    own = source.has(MANAGER) and source.address(MANAGER).lower() == manager.address.lower()
+    if not own:
         # Another authority (a fund stack's own): its answers are its own, not the deployment's.
         where += " (not the deployment's AccessManager: its roles and holders are its own word)"
     try:
@@ -356,7 +363,9 @@ def who_may_call(
         return f"{subject}: its role in {where} could not be read"
     role_name = f"{ROLE_NAMES.get(role, 'role')} ({role})"
     try:
-        accounts, complete = _grantees(source, manager.address, role)
+        # The deployment's manager granted from the record's block on; another may be older.
+        first = int(source.record.block or 0) if own else 0
+        accounts, complete = _grantees(source, manager.address, role, first)
         # The newest grantees, at most MAX_HOLDERS_CHECKED of them, each confirmed: an authority
         # granting a role to thousands of accounts costs a bounded number of reads.
         newest = accounts[:MAX_HOLDERS_CHECKED]
@@ -364,15 +373,17 @@ def who_may_call(
     except Exception:  # noqa: BLE001 - the role is still worth naming
         return f"{subject} needs {role_name} in {where}"
     checked = ""
-    if len(accounts) > MAX_HOLDERS_CHECKED or not complete:
+    every = complete and len(accounts) <= MAX_HOLDERS_CHECKED  # every grantee there is, checked
+    if not every and accounts:
         counted = f"{len(accounts)}{'' if complete else ' or more'}"
         checked = f" (the newest {len(newest)} of {counted} grantees checked)"
-    if not holders and complete:
-        return f"{subject} needs {role_name} in {where}, which no account holds{checked}"
+    if not holders and every:
+        return f"{subject} needs {role_name} in {where}, which no account holds"
     if not holders:
+        unread = "" if complete else ": older grants were not read"
         return (
-            f"{subject} needs {role_name} in {where}, which none of the grantees read holds"
-            f"{checked}: older grants were not read"
+            f"{subject} needs {role_name} in {where}, which none of the grantees checked holds"
+            f"{checked}{unread}"
         )
     shown = ", ".join(names.address(a) for a in holders[:MAX_HOLDERS_NAMED])
     more = (
@@ -411,6 +422,15 @@ def selector_of(contract: Any, function: str) -> str:
     name); StopIteration when it has none."""
     fn = next(i for i in contract.abi if i.get("type") == "function" and i["name"] == function)
     return "0x" + function_abi_to_4byte_selector(fn).hex()
+
+
+def _first_line(err: BaseException) -> str:
+    """An error's first line for a refusal: bounded, any URL cut to its host (an RPC key in a
+    transport error's message never reaches the browser)."""
+    from keepers.core.redact import redact_urls
+
+    text = str(err).splitlines()[0] if str(err) else type(err).__name__
+    return redact_urls(text)[:200]
 
 
 def manager_of(source: ChainSource, contract: Any, default: Any) -> Any:

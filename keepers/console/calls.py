@@ -22,6 +22,7 @@ from keepers.core.reads import (
     Web3Reads,
     first_line,
 )
+from keepers.core.redact import redact_urls
 
 # Calls one page asks for in one read (a page that needs more reads them in parts).
 MAX_BATCH_CALLS = 500
@@ -37,10 +38,11 @@ class ConsoleReads(Web3Reads):
     def views(self, calls, block="latest", blocks=None, allow_failure=False) -> list[Any]:
         try:
             return super().views(calls, block, blocks, allow_failure)
-        except ReadError as err:
-            raise ConsoleError(str(err)) from None
+        except ReadError as err:  # an error may quote the node's URL: its key is never shown
+            raise ConsoleError(redact_urls(str(err))) from None
         except NODE_ERRORS as err:
-            raise ConsoleError(f"the node did not answer a read: {first_line(err)}") from None
+            reason = redact_urls(first_line(err))
+            raise ConsoleError(f"the node did not answer a read: {reason}") from None
 
 
 def batch_call(

@@ -146,14 +146,14 @@ def exercise_rebalancing(
         # The arbitrage keeper's cycle on the day's prices: the pools back inside their band.
         cycle = arbitrage.cycle()
         summary = cycle.as_dict()
-        outcome.arbitrage_trades += summary["sent"]
+        outcome.arbitrage_trades += summary["filled"]
         outcome.arbitrage_refused += summary["refused"]
         outcome.arbitrage_gain_usd += summary["gain_usd"]
         log.record(
             SECTION,
             "arbitrage keeper",
             f"{day.date()}: pools outside their fee band of the oracle traded back",
-            f"{summary['sent']} trades, {len(cycle.in_band)} pools already in band, "
+            f"{summary['filled']} trades, {len(cycle.in_band)} pools already in band, "
             f"{len(cycle.empty)} with nothing to trade toward it, "
             f"gain ${summary['gain_usd']:,.0f} at oracle prices"
             + (f"; left {cycle.skipped}" if cycle.skipped else "")

@@ -30,8 +30,9 @@ at the next cycle's start. Reorganisation-safe for the same reason. Approvals ar
 when a swap left part of one unused or failed. A trade that fails (refused by compliance, a paused
 token, a pool moved since the read) is reported with its reason and the cycle goes on; that
 pool is tried again `retry_after_blocks` later, not every block. A swap whose answer was lost (a
-transport failure after it was sent) is judged by the keeper's balances: if its input left, it is
-reported filled with the amounts that moved and why it has no receipt (`Trade.note`).
+transport failure after it was sent) is judged by what its router pulled (the exact approval's
+use, not the balance, which other transfers move): reported filled if it pulled the input, with
+why it has no receipt (`Trade.note`).
 
 The keeper's key is a verified wallet (the pools hold security tokens) holding inventory of the
 pools' tokens. Run: `SILVERBACK_SIGNER_ALIAS=<arbitrageur> silverback run
@@ -46,6 +47,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from keepers.core.errors import QuanteraError
+from keepers.core.redact import redact_urls
 
 FEE_DENOMINATOR = 1_000_000  # Uniswap V3's fee unit (ppm); a V2 pair's 0.30% is 3,000
 V2_FEE_PPM = 3_000
@@ -509,7 +511,6 @@ class ArbitrageKeeper:
         held = int(token_in.balanceOf(me))
         cap = int(self.max_trade_usd * 10**18 * 10**c.dec_in // c.price_in)
         deadline = int(chain.blocks.head.timestamp) + DEADLINE_SECONDS
-        before_out = int(token_out.balanceOf(me))
         if pool.kind == "uniswap_v2":
             reserve0, reserve1 = c.raw
             direction, amount = v2_trade(reserve0, reserve1, c.ratio, pool.fee_ppm)
@@ -583,23 +584,36 @@ class ArbitrageKeeper:
                 f"under the keeper's ${self.min_gain_usd:,.2f}"
             )
         with_retries(lambda: token_in.approve(router, amount, sender=self.signer))
-        receipt = None
+        before_out = int(token_out.balanceOf(me))
+        receipt, failure = None, None
         try:
             receipt = with_retries(swap)
-        except Exception as err:
-            # What the chain did is in the balances, not the exception: a swap mined before its
-            # answer was lost (a transport failure) filled, and the retry after it may be refused.
-            if held - int(token_in.balanceOf(me)) <= 0:
-                raise
-            why = str(err).splitlines()[0] if str(err) else type(err).__name__
-            note = f"filled (the keeper's balances moved), though its send raised: {why}"
-            trade.note = note[:256]
-        finally:
+        except Exception as err:  # noqa: BLE001 - judged below by what the router pulled
+            failure = err
+        # What the router pulled is what the exact approval lost: the keeper's own input, whatever
+        # else moves its balance (a transfer in or out, the same key used elsewhere), read before
+        # the reset. A swap mined whose answer was lost (a transport failure, then a retry refused)
+        # pulled its input: it filled (helper-79 K4, helper-91 A1-A3).
+        try:
+            left = int(token_in.allowance(me, router))
+        except Exception:
+            if failure is not None:
+                raise failure from None
+            raise
+        if left != 0:
             # Exact approvals: what a V3 swap left unused, or a failed swap's, is reset.
-            if int(token_in.allowance(me, router)) != 0:
-                with_retries(lambda: token_in.approve(router, 0, sender=self.signer))
-        trade.amount_in = held - int(token_in.balanceOf(me))
-        self._spent.append((now, self._usd(trade.amount_in, c.price_in, c.dec_in)))
+            with_retries(lambda: token_in.approve(router, 0, sender=self.signer))
+        used = amount - left
+        if failure is not None:
+            if used <= 0:
+                raise failure
+            why = redact_urls(str(failure).splitlines()[0] if str(failure) else "")
+            note = f"filled (its router pulled the input), though its send raised: {why}"
+            trade.note = (note if why else note + type(failure).__name__)[:256]
+        trade.amount_in = used
+        self._spent.append((now, self._usd(used, c.price_in, c.dec_in)))
+        # The output is the balance's movement across the swap's sending (a transfer of the same
+        # token to the keeper meanwhile would count: the receipt, when there is one, says more).
         trade.amount_out = int(token_out.balanceOf(me)) - before_out
         trade.tx_hash = str(receipt.txn_hash) if receipt is not None else ""
 

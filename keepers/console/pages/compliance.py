@@ -24,6 +24,7 @@ from keepers.console.keeper_store import kept, store_of
 from keepers.console.pages import Page
 from keepers.console.refusals import MAX_REASONS_PER_SYNC, RefusalScanner
 from keepers.console.source import ChainSource, ConsoleError, abi_name
+from keepers.core.redact import redact_urls
 from keepers.core.units import format_amount, iso_utc
 from keepers.lifecycle import is_valid_isin
 
@@ -725,7 +726,7 @@ def _token_unfreeze(source: ChainSource, form: dict[str, Any]) -> list[Call]:
     def read(view: str, *args: Any) -> Any:
         [answer] = batch_call(source, [(token, view, args)], allow_failure=True)
         if isinstance(answer, CallFailure):
-            raise ActionInputError(f"Token: {name} did not answer {view}: {answer}")
+            raise ActionInputError(f"Token: {name} did not answer {view}: {redact_urls(answer)}")
         return answer
 
     target = {} if chosen.recorded else {"address": chosen.address}

@@ -139,12 +139,34 @@ def test_who_may_call__grants_read_back_from_the_head_in_bounded_windows():
     )
     line = actions.who_may_call(long, manager(True), "0x" + "ef" * 20, "0x12345678", "X.halt")
     assert len(long.queries) == actions.MAX_GRANT_WINDOWS
-    assert "none of the grantees read holds" in line and "older grants were not read" in line
+    assert "none of the grantees checked holds" in line and "older grants were not read" in line
     assert "no account holds" not in line
 
     gone = _granting_chain([granted], head=60_000, at=[5])
     line = actions.who_may_call(gone, manager(False), "0x" + "ef" * 20, "0x12345678", "X.halt")
     assert line.endswith("which no account holds")  # every grant read: the one grantee left
+
+    # helper-91 C2: every grant read but more than 20 grantees, none of the newest 20 holding:
+    # not "no account holds" (an older grantee may).
+    many = _granting_chain(_grantees_list(25), head=59_999)  # windows end at block 0
+    line = actions.who_may_call(many, manager(False), "0x" + "ef" * 20, "0x12345678", "X.halt")
+    assert "no account holds" not in line
+    assert "none of the grantees checked holds (the newest 20 of 25 grantees checked)" in line
+    # C3: a record block above the head (another chain's record): nothing read is complete.
+    ahead = _granting_chain([granted], head=50, at=[5])
+    ahead.record.block = 100
+    ahead.address = lambda name: "0x" + "ab" * 20  # the deployment's own manager this time
+    line = actions.who_may_call(ahead, manager(True), "0x" + "ef" * 20, "0x12345678", "X.halt")
+    assert "no account holds" not in line and "older grants were not read" in line
+    # C4: a manager other than the deployment's may have granted before the record's block.
+    older = _granting_chain([granted], head=12_000, at=[5])
+    older.record.block = 10_000
+    line = actions.who_may_call(older, manager(True), "0x" + "ef" * 20, "0x12345678", "X.halt")
+    assert f"held by {to_checksum_address(granted)}" in line
+
+
+def _grantees_list(n: int) -> list[str]:
+    return [f"0x{k:040x}" for k in range(1, n + 1)]
 
 
 class _Answer:
@@ -211,3 +233,44 @@ def test_who_may_call__an_outside_authority__bounded_reads__marked__a_failed_rea
         and "could not be read" in failed
     )
     assert "no role allows" not in failed
+
+
+def test_prepare__an_authority_that_is_no_access_manager__one_line_refusal_no_node_key():
+    """helper-91 C5, C6: a contract's `authority()` naming something that does not answer
+    `canCall` (a wallet, another contract, a node that fails) made the action an HTTP 500; the
+    refusal now names it in one line, and an RPC URL the error quotes is cut to its host."""
+    from types import SimpleNamespace
+
+    from keepers.console import actions
+
+    secret = "https://rpc.example/v3/SECRETKEY"
+
+    class Failing:
+        def call(self):
+            raise ConnectionError(f"HTTPConnectionPool: max retries for url {secret}")
+
+    deployment_manager = SimpleNamespace(address="0x" + "cd" * 20)
+    foreign = SimpleNamespace(
+        address="0x" + "ef" * 20,
+        functions=SimpleNamespace(canCall=lambda *args: Failing()),
+    )
+    token = SimpleNamespace(
+        address="0x" + "12" * 20,
+        abi=[
+            {"type": "function", "name": "pause", "inputs": []},
+            {"type": "function", "name": "authority", "inputs": []},
+        ],
+        functions=SimpleNamespace(authority=lambda: _Answer(foreign.address)),
+    )
+
+    def contract(name, address=None, abi_of=None):
+        if name == actions.MANAGER:
+            return deployment_manager if address is None else foreign
+        return token
+
+    source = SimpleNamespace(has=lambda name: True, contract=contract)
+    with pytest.raises(ActionInputError) as refused:
+        actions.prepare(source, "0x" + "34" * 20, [actions.Call("Token", "pause", ())])
+    message = str(refused.value)
+    assert "did not answer canCall" in message and "\n" not in message
+    assert "SECRETKEY" not in message and "rpc.example" in message

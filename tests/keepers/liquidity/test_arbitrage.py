@@ -430,6 +430,21 @@ def test_cycle__bounds__suspect_gap_gain_record_trade_count_size_and_stale_answe
         _assert_no_allowance(tokens, desk, record)
 
 
+def _desk_off_market(tmp_path, identity_byte: str):
+    """`_deployment`, its new wallet a verified desk funded with every token, and QSPX's oracle
+    10% down: its pools outside their band."""
+    from ape import project
+
+    record, oracle, registry, tokens, test, desk = _deployment(tmp_path)
+    identity = "0x" + identity_byte * 20
+    registry.registerInvestor(desk, identity, 840, 4, 2**40 - 1, sender=test[OPERATOR])
+    for symbol in tokens:
+        _fund(project, oracle, tokens, symbol, desk, test)
+    feed = project.ReporterPriceFeed.at(oracle.feedOf(tokens["QSPX"]).primary)
+    feed.report(int(int(feed.latestRoundData()[1]) * 0.90), sender=test[PRICE_REPORTER])
+    return record, oracle, registry, tokens, test, desk
+
+
 def test_cycle__transport_failure_after_the_swap_was_sent__reported_as_filled(
     deployed_anvil, tmp_path, monkeypatch
 ):
@@ -438,20 +453,14 @@ def test_cycle__transport_failure_after_the_swap_was_sent__reported_as_filled(
     balances: the trade is reported filled, with its amounts and why no receipt, counted against
     the hour's bound; not "not filled", and no second trade."""
     import requests
-    from ape import chain, networks, project
+    from ape import chain, networks
 
     import keepers.core.retries as retries
     from keepers.core.tokens import erc20_at
 
     monkeypatch.setenv("QUANTERA_DEPLOYMENTS_DIR", str(tmp_path))
     with networks.parse_network_choice(f"ethereum:local:{deployed_anvil}"):
-        record, oracle, registry, tokens, test, desk = _deployment(tmp_path)
-        registry.registerInvestor(desk, "0x" + "a9" * 20, 840, 4, 2**40 - 1, sender=test[OPERATOR])
-        for symbol in tokens:
-            _fund(project, oracle, tokens, symbol, desk, test)
-        feed = project.ReporterPriceFeed.at(oracle.feedOf(tokens["QSPX"]).primary)
-        feed.report(int(int(feed.latestRoundData()[1]) * 0.90), sender=test[PRICE_REPORTER])
-
+        record, oracle, registry, tokens, test, desk = _desk_off_market(tmp_path, "a9")
         real = retries.with_retries
         lost: list[str] = []
 
@@ -476,7 +485,7 @@ def test_cycle__transport_failure_after_the_swap_was_sent__reported_as_filled(
         assert receipt.status == 1  # the first swap was mined and filled
         assert trade.refused == "" and trade.amount_in > 0 and trade.amount_out > 0
         # What raised is the retry's refusal (the pool is at its edge now), after the lost answer.
-        assert trade.note.startswith("filled (the keeper's balances moved), though its send raised")
+        assert trade.note.startswith("filled (its router pulled the input), though its send raised")
         assert trade.tx_hash == ""
         # Its amounts are what the mined swap moved (the refused retry moved nothing).
         moved = [
@@ -490,3 +499,44 @@ def test_cycle__transport_failure_after_the_swap_was_sent__reported_as_filled(
         assert keeper._spent and keeper._spent[-1][1] > 0
         # approve, swap, the refused retry, the allowance reset: no second fill.
         assert int(chain.provider.get_nonce(desk.address)) - nonce <= 4
+
+
+def test_cycle__a_failed_swap_while_the_keeper_s_balance_moves__not_reported_filled(
+    deployed_anvil, tmp_path, monkeypatch
+):
+    """helper-91 A1: the first form of K4 judged a failed swap by the keeper's input balance, so
+    a swap that was never mined looked filled whenever that balance fell for another reason (the
+    same key sending elsewhere, an agent's forced transfer). Now by what the router pulled (the
+    exact approval's use): nothing pulled, the failure stands; the approval is reset."""
+    import requests
+    from ape import networks
+
+    import keepers.core.retries as retries
+    from keepers.core.tokens import erc20_at
+
+    monkeypatch.setenv("QUANTERA_DEPLOYMENTS_DIR", str(tmp_path))
+    with networks.parse_network_choice(f"ethereum:local:{deployed_anvil}"):
+        record, oracle, registry, tokens, test, desk = _desk_off_market(tmp_path, "aa")
+        other = test.generate_test_account()
+        registry.registerInvestor(other, "0x" + "ab" * 20, 840, 4, 2**40 - 1, sender=test[OPERATOR])
+        real = retries.with_retries
+        sends: list[int] = []
+
+        def never_mined(send, *args, **kwargs):
+            sends.append(1)
+            if len(sends) != 2:  # the approval, then the swap: the swap is never sent
+                return real(send, *args, **kwargs)
+            for address in tokens.values():  # meanwhile the key sends every token elsewhere
+                erc20_at(address).transfer(other, 10**6, sender=desk)
+            raise requests.exceptions.ConnectionError("connection reset by peer")
+
+        monkeypatch.setattr(retries, "with_retries", never_mined)
+        keeper = ArbitrageKeeper(record.contracts, oracle, desk, max_trades=1)
+        with pytest.raises(requests.exceptions.ConnectionError):
+            keeper.cycle()
+        assert not keeper._spent  # nothing counted against the hour
+        monkeypatch.setattr(retries, "with_retries", real)
+        for router in ("UniswapV2Router02.A", "UniswapV2Router02.B", "SwapRouter"):
+            spender = record.address_of(router)
+            for address in tokens.values():
+                assert int(erc20_at(address).allowance(desk, spender)) == 0
