@@ -179,7 +179,7 @@ class Trade:
     gain_usd: float = 0.0  # oracle value of what it got less what it paid
     tx_hash: str = ""
     refused: str = ""  # why the chain refused it (nothing was sent)
-    note: str = ""  # filled though its send raised (no receipt): why; amounts from the balances
+    note: str = ""  # filled though its send raised (no receipt): why; amount_in what was pulled
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -587,31 +587,37 @@ class ArbitrageKeeper:
         before_out = int(token_out.balanceOf(me))
         receipt, failure = None, None
         try:
-            receipt = with_retries(swap)
-        except Exception as err:  # noqa: BLE001 - judged below by what the router pulled
-            failure = err
-        # What the router pulled is what the exact approval lost: the keeper's own input, whatever
-        # else moves its balance (a transfer in or out, the same key used elsewhere), read before
-        # the reset. A swap mined whose answer was lost (a transport failure, then a retry refused)
-        # pulled its input: it filled (helper-79 K4, helper-91 A1-A3).
-        try:
-            left = int(token_in.allowance(me, router))
-        except Exception:
-            if failure is not None:
-                raise failure from None
-            raise
-        if left != 0:
-            # Exact approvals: what a V3 swap left unused, or a failed swap's, is reset.
-            with_retries(lambda: token_in.approve(router, 0, sender=self.signer))
-        used = amount - left
-        if failure is not None:
-            if used <= 0:
+            try:
+                receipt = with_retries(swap)
+            except Exception as err:  # noqa: BLE001 - judged below by what the router pulled
+                failure = err
+            # What the router pulled is what the exact approval lost: the keeper's own input,
+            # whatever else moves its balance (a transfer in or out, the same key used elsewhere).
+            # A swap mined whose answer was lost (a transport failure, then a retry refused)
+            # pulled its input: it filled (helper-79 K4, helper-91 A1-A3). A swap sent but not yet
+            # mined when this is read looks unfilled: on a network that mines later, its fill is
+            # found by the next cycle's gaps, not counted here.
+            try:
+                left = int(token_in.allowance(me, router))
+            except Exception:
+                if failure is not None:
+                    raise failure from None
+                raise
+            used = amount - left
+            if failure is not None and used <= 0:
                 raise failure
-            why = redact_urls(str(failure).splitlines()[0] if str(failure) else "")
-            note = f"filled (its router pulled the input), though its send raised: {why}"
-            trade.note = (note if why else note + type(failure).__name__)[:256]
-        trade.amount_in = used
-        self._spent.append((now, self._usd(used, c.price_in, c.dec_in)))
+            # Counted before the reset below, which may fail: a fill is never left out of the hour.
+            trade.amount_in = used
+            self._spent.append((now, self._usd(used, c.price_in, c.dec_in)))
+            if failure is not None:
+                why = redact_urls(str(failure).splitlines()[0] if str(failure) else "")
+                note = f"filled (its router pulled the input), though its send raised: {why}"
+                trade.note = (note if why else note + type(failure).__name__)[:256]
+        finally:
+            # Exact approvals: what a V3 swap left unused, or a failed swap's, is reset, whatever
+            # happened (an interrupt too; one a crash left is reset at the next cycle's start).
+            if int(token_in.allowance(me, router)) != 0:
+                with_retries(lambda: token_in.approve(router, 0, sender=self.signer))
         # The output is the balance's movement across the swap's sending (a transfer of the same
         # token to the keeper meanwhile would count: the receipt, when there is one, says more).
         trade.amount_out = int(token_out.balanceOf(me)) - before_out

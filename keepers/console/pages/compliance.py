@@ -347,8 +347,13 @@ def frozen_wallets(source: ChainSource, index: EventIndex) -> dict[str, Any]:
             }
         )
     funds = fund_discovery(source, index.head)
+    try:
+        fund_indexes = _fund_indexes(source, funds.instruments)
+    except ConsoleError as err:  # the funds' events could not be read: the record's still are
+        funds = FundDiscovery([], f"the funds' share tokens' events could not be read: {err}")
+        fund_indexes = []
     freezable = freezable_tokens(source, funds.instruments)
-    indexes = [index, *_fund_indexes(source, funds.instruments)]
+    indexes = [index, *fund_indexes]
     tokens = token_freezes(source, indexes, index.head, freezable)
     return {
         "frozen": rows[::-1],
@@ -714,7 +719,10 @@ def _token_unfreeze(source: ChainSource, form: dict[str, Any]) -> list[Call]:
     chosen = _record_tokens(source).get(key)
     if chosen is None and is_address(key):
         head = int(source.w3.eth.block_number)
-        tokens = freezable_tokens(source, fund_discovery(source, head).instruments)
+        found = fund_discovery(source, head)
+        if found.error:
+            raise ActionInputError(f"Token: {found.error}")
+        tokens = freezable_tokens(source, found.instruments)
         chosen = next((t for t in tokens.values() if t.address == to_checksum_address(key)), None)
     if chosen is None:
         raise ActionInputError(

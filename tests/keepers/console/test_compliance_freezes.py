@@ -53,6 +53,7 @@ class _Chain:
 
         self.frozen = {to_checksum_address(t): w for t, w in frozen.items()}
         self.failing = {to_checksum_address(t) for t in failing}
+        self.partial: dict[tuple[str, str], int] = {}
         self.reads = 0
 
     def __call__(self, source, calls, block="latest", allow_failure=False, limit=None):
@@ -66,7 +67,7 @@ class _Chain:
             elif view == "isFrozen":
                 answers.append(args[0] in self.frozen.get(contract.address, set()))
             elif view == "getFrozenTokens":
-                answers.append(0)
+                answers.append(self.partial.get((contract.address, args[0]), 0))
             else:
                 answers.append(18)
         return answers
@@ -213,6 +214,8 @@ def test_f8__a_page_a_block_behind_an_action__no_second_discovery(monkeypatch):
     """F8: an action's latest block recorded as the discovery's head made the next page read (its
     index head a block behind) discover everything again."""
     calls: list[int] = []
+    state: dict = {}  # the page's kept state, this test's own (not the console's global one)
+    monkeypatch.setattr(funds, "kept", lambda source, name, make: state.setdefault(name, make()))
     monkeypatch.setattr(funds, "_instruments", lambda source: calls.append(1) or [])
     monkeypatch.setattr(funds, "batch_call", lambda source, calls, **kw: [])  # states: none
     source = SimpleNamespace()
@@ -223,3 +226,40 @@ def test_f8__a_page_a_block_behind_an_action__no_second_discovery(monkeypatch):
     funds.discovered(source, 250)  # DISCOVERY_BLOCKS later: read again
     funds.discovered(source, 100)  # a chain whose head fell by as much: read again
     assert len(calls) == 3
+
+
+def test_record_token__every_pair_read__its_newest_rows_cut_and_counted__parts_in_units(
+    page, monkeypatch
+):
+    """A record token's pairs are all read (its freezes are the deployment's agents'), its newest
+    MAX_FROZEN_SHOWN rows shown and the rest counted in `more`; a frozen part is a row of its own,
+    beside the wallet freeze of the same wallet."""
+    from eth_utils import to_checksum_address
+
+    wallets = _wallets(compliance.MAX_FROZEN_SHOWN + 5)
+    chain = _Chain({RECORD_TOKEN: set(wallets)})
+    chain.partial[(to_checksum_address(RECORD_TOKEN), wallets[-1])] = 7
+    monkeypatch.setattr(compliance, "batch_call", chain)
+    tokens = compliance.freezable_tokens(page, [])
+    shown = compliance.token_freezes(
+        page, [_Index(_events(RECORD_TOKEN, wallets, 10))], 10**6, tokens
+    )
+    assert chain.reads == 2 * len(wallets)
+    assert len(shown["rows"]) == compliance.MAX_FROZEN_SHOWN
+    assert shown["more"] == len(wallets) + 1 - compliance.MAX_FROZEN_SHOWN and shown["unread"] == 0
+    newest = [r for r in shown["rows"] if r["wallet"] == wallets[-1]]
+    assert {(r["kind"], r["amount"]) for r in newest} == {("token", None), ("partial", 7)}
+
+
+def test_unfreeze_by_address__discovery_failed__the_refusal_says_why(page, monkeypatch):
+    """helper-92: with the funds' discovery failing, a share token given by address was refused
+    as "not a token with freezes"; the refusal now says what could not be read."""
+
+    def broken(source, head):
+        raise ConsoleError("stateOf reverted")
+
+    monkeypatch.setattr(funds, "discovered", broken)
+    [wallet] = _wallets(1)
+    form = {"wallet": wallet, "token": FUND_TOKEN, "what": "wallet freeze", "amount": "all"}
+    with pytest.raises(ActionInputError, match="could not be read: stateOf reverted"):
+        compliance._token_unfreeze(page, form)

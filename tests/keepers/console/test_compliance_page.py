@@ -292,12 +292,12 @@ def test_parse_kyc_csv__every_bad_line_named():
     assert header_errors[0].line == 1 and "investor_class" in header_errors[0].error
 
 
-def _shown_freezes(browser_page, console_url, w3, sent, outsider, holder):
+def _shown_freezes(browser_page, console_url, w3, sent, outsider, holder, token: str):
     """Once both freezes are mined, the compliance page's rows of the outsider's wallet freeze
-    and of the holder's frozen part (waited for)."""
+    and of the holder's frozen part on `token` (the form's key: record name or address)."""
     assert all(w3.eth.wait_for_transaction_receipt(tx).status == 1 for tx in sent)
     open_page(browser_page, console_url, "compliance")
-    frozen = "[data-testid=frozen] tr"
+    frozen = f"[data-testid=frozen] tr[data-token='{token}']"
     whole = browser_page.locator(f"{frozen}[data-wallet='{outsider}'][data-kind=token]")
     partial = browser_page.locator(f"{frozen}[data-wallet='{holder}'][data-kind=partial]")
     wait_for(lambda: (whole.count() == 1 and partial.count() == 1) or None, "both freezes")
@@ -352,7 +352,9 @@ def test_compliance__token_freezes__shown_and_lifted_by_unfreeze(
         token.functions.freezePartialTokens(holder, part).transact({"from": KEEPER}),
     ]
     try:
-        whole, partial = _shown_freezes(browser_page, console_url, w3, sent, outsider, holder)
+        whole, partial = _shown_freezes(
+            browser_page, console_url, w3, sent, outsider, holder, "SecurityToken"
+        )
         assert whole.get_attribute("data-token") == "SecurityToken"
         # Who and when are each freeze's own: the wallet freeze by KEEPER in its transaction,
         # the partial freeze in its own (TokensFrozen names no agent).
@@ -487,7 +489,9 @@ def test_compliance__a_fund_share_token_s_freezes__shown_and_lifted(
         share.functions.freezePartialTokens(INSURER, part).transact({"from": AGENT}),
     ]
     try:
-        whole, partial = _shown_freezes(browser_page, console_url, w3, sent, outsider, INSURER)
+        whole, partial = _shown_freezes(
+            browser_page, console_url, w3, sent, outsider, INSURER, share.address
+        )
         assert whole.get_attribute("data-token") == share.address
         symbol = share.functions.symbol().call()
         decimals = share.functions.decimals().call()

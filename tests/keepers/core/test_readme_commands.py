@@ -64,6 +64,9 @@ def _resolve(words: list[str]) -> list[list[click.Command]]:
             return [[*path, f] for f in found]
         command = group.get_command(ctx, word)
         if command is None:
+            # An argument of a group that runs on its own; a group that needs a subcommand was
+            # given a word that is none (a misspelled subcommand).
+            assert group.invoke_without_command, f"{' '.join(words)}: no subcommand {word!r}"
             break
         path.append(command)
     return [path]
