@@ -316,8 +316,6 @@ def _grantees(source: ChainSource, manager: str, role: int, first: int) -> tuple
         return [], False
     found: dict[str, None] = {}
     for _ in range(MAX_GRANT_WINDOWS):
-        if end < first:
-            return list(found), True
         start = max(first, end - LOG_WINDOW_BLOCKS + 1)
         logs = source.w3.eth.get_logs(
             {
@@ -424,13 +422,13 @@ def selector_of(contract: Any, function: str) -> str:
     return "0x" + function_abi_to_4byte_selector(fn).hex()
 
 
-def _first_line(err: BaseException) -> str:
-    """An error's first line for a refusal: bounded, any URL cut to its host (an RPC key in a
-    transport error's message never reaches the browser)."""
+def _first_line(err: Exception) -> str:
+    """An error's first line for a refusal (`keepers.core.reads.first_line`), any URL cut to its
+    host (an RPC key in a transport error's message never reaches the browser)."""
+    from keepers.core.reads import first_line
     from keepers.core.redact import redact_urls
 
-    text = str(err).splitlines()[0] if str(err) else type(err).__name__
-    return redact_urls(text)[:200]
+    return redact_urls(first_line(err))
 
 
 def manager_of(source: ChainSource, contract: Any, default: Any) -> Any:

@@ -47,6 +47,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from keepers.core.errors import QuanteraError
+from keepers.core.reads import first_line
 from keepers.core.redact import redact_urls
 
 FEE_DENOMINATOR = 1_000_000  # Uniswap V3's fee unit (ppm); a V2 pair's 0.30% is 3,000
@@ -610,9 +611,8 @@ class ArbitrageKeeper:
             trade.amount_in = used
             self._spent.append((now, self._usd(used, c.price_in, c.dec_in)))
             if failure is not None:
-                why = redact_urls(str(failure).splitlines()[0] if str(failure) else "")
-                note = f"filled (its router pulled the input), though its send raised: {why}"
-                trade.note = (note if why else note + type(failure).__name__)[:256]
+                why = redact_urls(first_line(failure))
+                trade.note = f"filled (its router pulled the input), though its send raised: {why}"
         finally:
             # Exact approvals: what a V3 swap left unused, or a failed swap's, is reset, whatever
             # happened (an interrupt too; one a crash left is reset at the next cycle's start).

@@ -629,6 +629,13 @@ def freezable_tokens(
     return tokens
 
 
+def _freezable_at_head(source: ChainSource) -> tuple[dict[str, FreezableToken], str | None]:
+    """`freezable_tokens` as the chain's head has them (the actions' view), with why the funds'
+    share tokens could not be read, if so."""
+    found = fund_discovery(source, int(source.w3.eth.block_number))
+    return freezable_tokens(source, found.instruments), found.error
+
+
 def _record_tokens(source: ChainSource) -> dict[str, FreezableToken]:
     tokens: dict[str, FreezableToken] = {}
     for name in sorted(source.record.contracts):
@@ -681,8 +688,7 @@ def _token_freezes_of(source: ChainSource, wallet: str) -> list[str]:
     """`wallet`'s freezes on every freezable token (`freezable_tokens`), as `SecurityToken:
     wallet` or `SecurityToken: 1.5 QSPX`, read at the head; a share token that does not answer
     is said so, not fatal."""
-    head = int(source.w3.eth.block_number)
-    tokens = list(freezable_tokens(source, fund_discovery(source, head).instruments).values())
+    tokens = list(_freezable_at_head(source)[0].values())
     reads = [(token.contract(source), view, (wallet,)) for token in tokens for view in FREEZE_READS]
     answers = batch_call(source, reads, limit=None, allow_failure=True)
     held = []
@@ -718,11 +724,9 @@ def _token_unfreeze(source: ChainSource, form: dict[str, Any]) -> list[Call]:
     wallet, key, what = form["wallet"], form["token"].strip(), form["what"]
     chosen = _record_tokens(source).get(key)
     if chosen is None and is_address(key):
-        head = int(source.w3.eth.block_number)
-        found = fund_discovery(source, head)
-        if found.error:
-            raise ActionInputError(f"Token: {found.error}")
-        tokens = freezable_tokens(source, found.instruments)
+        tokens, error = _freezable_at_head(source)
+        if error:
+            raise ActionInputError(f"Token: {error}")
         chosen = next((t for t in tokens.values() if t.address == to_checksum_address(key)), None)
     if chosen is None:
         raise ActionInputError(
