@@ -7,7 +7,10 @@ from typing import Any
 
 from ape import chain, project
 
+from keepers.core.ape_config import cache_network_config
 from keepers.core.deployments import DeploymentRecord, load, record_path
+
+cache_network_config()
 
 
 def connected_record() -> DeploymentRecord:

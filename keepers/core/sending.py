@@ -14,8 +14,11 @@ from ape.logging import logger
 from eth_utils import to_hex
 
 from keepers.core import metrics
+from keepers.core.ape_config import cache_network_config
 from keepers.core.faults import crash_point
 from keepers.core.retries import TRANSPORT_ERRORS, with_retries
+
+cache_network_config()
 
 
 def hex_of(value: Any) -> str:

@@ -7,6 +7,7 @@ from ape_ethereum.trace import Trace
 from ape_foundry.provider import FoundryProvider
 
 from keepers.access import deploy_access
+from keepers.core.ape_config import cache_network_config
 from keepers.core.deploying import Deployment
 
 # ape-foundry prints the whole call tree of every reverted transaction (Trace.show), expected
@@ -59,6 +60,8 @@ def _restore_and_forget_code(self, snapshot_id=None):
 
 ChainManager.get_code = _cached_code
 ChainManager.restore = _restore_and_forget_code
+# ape's network settings validated once per content, not per call (keepers/core/ape_config.py)
+cache_network_config()
 
 ADMIN, GOVERNOR, GUARDIAN, OPERATOR = 0, 1, 2, 3
 GOVERNOR_DELAY = 3600
