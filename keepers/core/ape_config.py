@@ -7,21 +7,22 @@ asked, and it is asked several times for every call and transaction: `create_tra
 timeout. Over a contract state machine that was 13% of the process's CPU (py-spy over
 `tests/contracts/lifecycle/test_fund_stateful.py`; benchmarks/test_cpu.md).
 
-`cache_network_config()` keeps, per network object, the section it validated and the result, and
-answers the same result while the section is equal to the one validated (compared by value, so a
-changed configuration, `config_manager.isolate()` included, is validated again). Only sections
-that are dictionaries are cached (ape's own other cases are cheap). Idempotent; installed where
-the keepers bring ape in (`keepers.core.sending`, `.record`, `.bot`) and by the contract suite's
-conftest."""
+`cache_network_config()` keeps, per network object, the `repr` of the section it validated and
+the result, and answers a copy of that result (callers get their own object, as from ape) while
+the section's `repr` is unchanged (so `1` changed to `True` or `1.0`, or a nested change, is
+validated again). Only sections that are dictionaries are cached (ape's own other cases are
+cheap). Idempotent; installed wherever the keepers bring ape in: `keepers.core.chain.connected`
+(the CLI and keepers), `Deployment` (the deploy script, benchmarks, fixtures),
+`keepers.core.sending` and `.record` (keeper bots), and the contract and keeper suites'
+conftests."""
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 _MARK = "_quantera_cached"
-#: network object id -> (the network, the section validated, its PluginConfig)
-_CACHE: dict[int, tuple[Any, dict[str, Any], Any]] = {}
+#: network object id -> (the network, the repr of the section validated, its PluginConfig)
+_CACHE: dict[int, tuple[Any, str, Any]] = {}
 
 
 def _section(network: Any) -> Any:
@@ -46,12 +47,13 @@ def cache_network_config() -> None:
         section = _section(self)
         if not isinstance(section, dict):
             return original(self)
+        seen = repr(section)
         cached = _CACHE.get(id(self))
-        if cached is not None and cached[0] is self and cached[1] == section:
-            return cached[2]
-        result = original(self)
-        _CACHE[id(self)] = (self, copy.deepcopy(section), result)
-        return result
+        if cached is None or cached[0] is not self or cached[1] != seen:
+            cached = (self, seen, original(self))
+            _CACHE[id(self)] = cached
+        return cached[2].model_copy()
 
     setattr(config, _MARK, True)
+    config.__wrapped__ = original  # type: ignore[attr-defined]
     NetworkAPI.config = property(config, doc=prop.__doc__)  # type: ignore[method-assign]

@@ -6,10 +6,6 @@ import os
 
 from ape.logging import logger
 
-from keepers.core.ape_config import cache_network_config
-
-cache_network_config()
-
 
 def keeper_bot(name: str):
     """The keeper's SilverbackBot, hardened for months of running, restarts and several workers:

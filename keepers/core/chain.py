@@ -155,6 +155,9 @@ def connected(network_choice: str) -> Iterator[DeploymentRecord]:
     from ape.exceptions import ApeException
     from ape.logging import LogLevel, logger
 
+    from keepers.core.ape_config import cache_network_config
+
+    cache_network_config()
     if QUIET:
         quiet_ape()
         # Connecting, ape warns once per retry of each public endpoint it tries (11 lines for

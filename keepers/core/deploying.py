@@ -65,6 +65,11 @@ class Deployment:
     # Contract instances by record name, so a step's reads go to the same objects (no re-lookup).
     _contracts: dict[str, Any] = field(default_factory=dict, repr=False)
 
+    def __post_init__(self) -> None:
+        from keepers.core.ape_config import cache_network_config
+
+        cache_network_config()  # ape's network settings once per content (FND-23)
+
     @classmethod
     def in_memory(
         cls, sender: Any, echo: Callable[[str], None] = _silent, **kwargs: Any

@@ -219,6 +219,19 @@ def post_over_http_client(
     return body
 
 
+def _plain_loopback_endpoint(url: str) -> bool:
+    """A loopback plain-HTTP URL without credentials and with a valid port (an out-of-range port
+    goes to requests, which refuses it with its own InvalidURL)."""
+    if not is_loopback_http(url):
+        return False
+    parts = urlsplit(url)
+    try:
+        parts.port  # noqa: B018  (raises ValueError out of range)
+    except ValueError:
+        return False
+    return parts.username is None
+
+
 #: The request options the `http.client` path honours; any other goes to requests.
 _PLAIN_KWARGS = frozenset({"headers", "timeout", "stream"})
 
@@ -242,12 +255,12 @@ def post_loopback_over_http_client() -> None:
             or not set(kwargs) <= _PLAIN_KWARGS
             or getattr(self, "_explicit_session", None) is not None
             or self.session_cache
-            or not is_loopback_http(str(endpoint_uri))
-            or urlsplit(str(endpoint_uri)).username is not None
+            or not _plain_loopback_endpoint(str(endpoint_uri))
         ):
             # streaming, a timeout of another form, requests' own options (auth, proxies, ...),
-            # a session the caller gave the provider (or one made for any of these), or
-            # credentials in the URL (requests sends them as basic auth): requests, as before
+            # a session the caller gave the provider (or one made for any of these: that
+            # provider then stays on requests, only slower), credentials in the URL (requests
+            # sends them as basic auth) or a port out of range: requests, as before
             return original(self, endpoint_uri, data, **kwargs)
         headers = dict(kwargs.get("headers") or {})
         return post_over_http_client(str(endpoint_uri), data, headers, timeout)

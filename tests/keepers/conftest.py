@@ -10,8 +10,13 @@ from pathlib import Path
 import pytest
 
 from keepers.core import store
+from keepers.core.ape_config import cache_network_config
 from keepers.core.waiting import WaitTimeout, wait_until
 from keepers.demo.processes import ProcessGroup, start_anvil
+
+# ape's network settings once per content (FND-23) for the tests that use ape in this process
+# (`networks.parse_network_choice` and the like), whatever modules a run happens to collect.
+cache_network_config()
 
 BIN = Path(sys.executable).parent
 # Guards against a hung process, not guesses at speed: on a busy machine a keeper's or a script's

@@ -392,20 +392,31 @@ def test_fnd_22__interrupted_while_reading__the_next_request_reads_its_own_answe
     assert [r["body"]["method"] for r in _Node.requests] == ["first", "second"]
 
 
-def test_fnd_22__forked_child__its_own_connection_the_parent_s_untouched(node):
+def test_fnd_22__forked_child__closes_its_copies_opens_its_own_the_parent_s_untouched(node):
     assert json.loads(_post(node, "parent"))["result"] == "parent"
+    inherited = next(iter(_CONNECTIONS.by_endpoint.values()))
     context = multiprocessing.get_context("fork")
     answers = context.Queue()
 
     def child():
-        answers.put(json.loads(_post(node, "child"))["result"])
+        answer = json.loads(_post(node, "child"))["result"]
+        own = next(iter(_CONNECTIONS.by_endpoint.values()))
+        answers.put((answer, inherited.sock is None, own is not inherited))
 
     process = context.Process(target=child)
     process.start()
     process.join(30)
-    assert process.exitcode == 0 and answers.get(timeout=5) == "child"
+    assert process.exitcode == 0
+    assert answers.get(timeout=5) == ("child", True, True)  # its copy closed, its own opened
+    assert inherited.sock is not None  # the parent's connection is still open
     assert json.loads(_post(node, "parent again"))["result"] == "parent again"
     assert len(_Node.connections) == 2  # the parent's, kept; the child's own
+
+
+def test_fnd_22__port_out_of_range__requests_invalid_url_as_before():
+    w3 = Web3(Web3.HTTPProvider("http://127.0.0.1:99999", exception_retry_configuration=None))
+    with pytest.raises(requests.exceptions.InvalidURL):
+        w3.provider.make_request("eth_chainId", [])
 
 
 def test_fnd_22__many_endpoints__a_thread_keeps_its_8_newest_connections():
