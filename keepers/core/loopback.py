@@ -20,9 +20,9 @@ through requests costs about 0.58 ms of CPU and through `http.client` about 0.10
 was about a fifth of its CPU (benchmarks/test_cpu.md). The answers are the same bytes; failures
 raise requests' own exceptions (`ConnectionError`, `ConnectTimeout`, `ReadTimeout`, `HTTPError`
 with a `Response` carrying the status and body), which web3, ape and the keepers already handle.
-A connection the node closed while idle is noticed before reuse (the socket reads as ready) and
-replaced, as urllib3 does; nothing is sent twice. Streaming requests and every other URL go
-through requests unchanged.
+A connection the node closed while idle is noticed before reuse (a non-blocking peek) and
+replaced, as urllib3 does; the transport never sends a request twice. Streaming requests and
+every other URL go through requests unchanged.
 
 `poll_loopback_receipts_quickly()`: web3 waits for a receipt by asking once, then every 100 ms.
 anvil mines an automined transaction just after `eth_sendRawTransaction` answers, so a client
@@ -34,6 +34,7 @@ wait that runs out says the timeout asked for, as web3's does."""
 
 from __future__ import annotations
 
+import functools
 import http.client
 import ipaddress
 import os
@@ -52,8 +53,9 @@ _MARK = "_quantera_loopback"
 DEFAULT_TIMEOUT_S = 30.0
 
 
+@functools.lru_cache(maxsize=64)
 def is_loopback_http(url: str) -> bool:
-    """Whether `url` is plain HTTP to a loopback host."""
+    """Whether `url` is plain HTTP to a loopback host (asked on every request: cached by URL)."""
     parts = urlsplit(url)
     if parts.scheme != "http" or not parts.hostname:
         return False
@@ -172,6 +174,26 @@ def _http_error(url: str, response: http.client.HTTPResponse, body: bytes, why: 
     failed.raise_for_status()
 
 
+@functools.lru_cache(maxsize=64)
+def loopback_target(url: str) -> tuple[str, int, str] | None:
+    """(host, port, path) of a loopback plain-HTTP URL without credentials and with a valid port;
+    None for any other (an out-of-range port goes to requests, which refuses it with its own
+    InvalidURL). Parsed once per URL: it is asked on every request."""
+    if not is_loopback_http(url):
+        return None
+    parts = urlsplit(url)
+    try:
+        port = parts.port or 80
+    except ValueError:
+        return None
+    if parts.username is not None:
+        return None
+    path = parts.path or "/"
+    if parts.query:
+        path = f"{path}?{parts.query}"
+    return parts.hostname or "localhost", port, path
+
+
 def post_over_http_client(
     url: str, data: bytes, headers: dict[str, str], timeout: tuple[float | None, float | None]
 ) -> bytes:
@@ -179,11 +201,10 @@ def post_over_http_client(
     requests' exception for what went wrong. `timeout` is (connect, read). Any failure, an
     interrupt included, closes the connection: a half-read answer is never read as the next
     request's."""
-    parts = urlsplit(url)
-    host, port = parts.hostname or "localhost", parts.port or 80
-    path = parts.path or "/"
-    if parts.query:
-        path = f"{path}?{parts.query}"
+    target = loopback_target(url)
+    if target is None:
+        raise ValueError(f"{url}: not a plain-HTTP loopback URL")
+    host, port, path = target
     connect_timeout, read_timeout = timeout
     conn = _connection(host, port, connect_timeout)
     try:
@@ -219,19 +240,6 @@ def post_over_http_client(
     return body
 
 
-def _plain_loopback_endpoint(url: str) -> bool:
-    """A loopback plain-HTTP URL without credentials and with a valid port (an out-of-range port
-    goes to requests, which refuses it with its own InvalidURL)."""
-    if not is_loopback_http(url):
-        return False
-    parts = urlsplit(url)
-    try:
-        parts.port  # noqa: B018  (raises ValueError out of range)
-    except ValueError:
-        return False
-    return parts.username is None
-
-
 #: The request options the `http.client` path honours; any other goes to requests.
 _PLAIN_KWARGS = frozenset({"headers", "timeout", "stream"})
 
@@ -255,7 +263,7 @@ def post_loopback_over_http_client() -> None:
             or not set(kwargs) <= _PLAIN_KWARGS
             or getattr(self, "_explicit_session", None) is not None
             or self.session_cache
-            or not _plain_loopback_endpoint(str(endpoint_uri))
+            or loopback_target(str(endpoint_uri)) is None
         ):
             # streaming, a timeout of another form, requests' own options (auth, proxies, ...),
             # a session the caller gave the provider (or one made for any of these: that
