@@ -31,6 +31,16 @@ FoundryProvider.build_command = lambda self: [
     _ANVIL_STATES,
 ]
 
+# ape-foundry gives the anvil it starts 20 s to answer (ProviderAPI.start's default). In the
+# fresh-machine check of 1956383 with the other core busy (nine test jobs starting at once),
+# test-contracts-core's anvil did not answer within them and the job ended before any test ran
+# (RPCTimeoutError). 120 s is a guard against a hung start, not a bet on speed.
+ANVIL_START_TIMEOUT_S = 120
+_anvil_start = FoundryProvider.start
+FoundryProvider.start = lambda self, timeout=ANVIL_START_TIMEOUT_S: _anvil_start(
+    self, timeout=max(timeout, ANVIL_START_TIMEOUT_S)
+)
+
 # ape checks that a contract is there before every call and transaction (`_validate_is_contract`:
 # eth_getCode of the whole bytecode) and caches nothing on a local network, where a snapshot
 # restore can remove a contract: a quarter of a contract-test process's CPU (py-spy,
