@@ -20,7 +20,7 @@ export PYTHONUNBUFFERED := 1
 PY_STAMP   := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: FORCE install build sizes lint lint-python lint-solidity lint-alerts prometheus chromium system-packages test test-demo test-contracts test-contracts-lifecycle-stateful test-contracts-lifecycle test-contracts-core test-keepers test-deploys test-drills redis-server bench demo audit audit-check clean lock help
+.PHONY: FORCE install build sizes lint lint-python lint-solidity lint-alerts prometheus chromium system-packages test test-demo test-contracts test-contracts-lifecycle-stateful test-contracts-lifecycle test-contracts-core test-keepers test-keepers-core test-keepers-markets test-deploys test-drills redis-server bench demo audit audit-check clean lock help
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
@@ -117,10 +117,10 @@ lint-python: $(PY_STAMP) ## Only the Python half of lint: ruff check and ruff fo
 lint-solidity: $(NODE_STAMP) ## Only the Solidity half of lint: forge fmt --check on contracts/ and interfaces/
 	forge fmt --check $$(find contracts interfaces -name '*.sol' | sort)
 
-# Nine jobs at once (each test job starts its own anvils on ports of their choosing and its own
+# Ten jobs at once (each test job starts its own anvils on ports of their choosing and its own
 # PostgreSQL on a Unix socket): the contract suite in four; the keeper tests that mostly wait on
 # running processes and 1-second blocks — the demo, the live deployments, the fault drills — each
-# its own job, beside the quick keeper suite; and slither (`make audit`: under 2 CPU-minutes, no
+# its own job, beside the quick keeper suite (in two); and slither (`make audit`: under 2 CPU-minutes, no
 # chain, writes nothing the tests read). Most of each test job waits on a chain, so they share two
 # cores.
 # Each job's output is printed whole when it ends, so they never interleave; the slowest tests of
@@ -149,9 +149,9 @@ KEEPER_DRILL_TESTS := tests/keepers/core/test_fault_drills.py \
 test: ## Install, lint, build, then run every test and the audit (contract suites, keeper suite, deployment/demo and drill tests, slither, in parallel)
 	$(MAKE) --no-print-directory -j3 --output-sync=target install $(AUDIT_STAMP) $(MORPHO_BUILD) system-packages
 	$(MAKE) --no-print-directory lint build
-	$(MAKE) --no-print-directory -j9 --output-sync=target SYSTEM_PACKAGES_CHECKED=1 \
+	$(MAKE) --no-print-directory -j10 --output-sync=target SYSTEM_PACKAGES_CHECKED=1 \
 	  test-demo test-contracts-lifecycle-stateful test-contracts-lifecycle test-contracts-core \
-	  test-contracts-markets test-deploys test-keepers test-drills audit
+	  test-contracts-markets test-deploys test-keepers-core test-keepers-markets test-drills audit
 
 system-packages:
 	@$(MAKE) --no-print-directory chromium
@@ -183,10 +183,24 @@ test-contracts-core: build
 test-contracts-markets: build
 	$(BIN)/ape test $(addprefix tests/contracts/,$(CONTRACT_MARKET_DOMAINS)) -q --durations=5
 
-# build first: the demo test runs `ape run`, which must not start a second compile of its own.
-test-keepers: build
-	$(BIN)/pytest tests/keepers -q -p no:ape_test --durations=5 \
-	  $(addprefix --ignore=,tests/keepers/console $(KEEPER_DEPLOY_TESTS) $(KEEPER_DRILL_TESTS))
+# The quick keeper suite in two jobs by domain (as one, it was the last job of every fresh-clone run
+# since 518d757, its last 100-125 s alone on one core while the other idled): KEEPER_MARKET_DOMAINS
+# (the prime, rebalancing and liquidity keepers: 170 of the suite's 338 s alone at 954df32) and
+# KEEPER_CORE_DOMAINS (the rest). The console's tests, the live deployments and the drills run in
+# their own jobs, above. test_make_jobs checks every folder of tests/keepers is in one.
+# build first: the tests run `ape run`, which must not start a second compile of its own.
+KEEPER_CORE_DOMAINS := access analytics compliance core demo deploy lifecycle reports risk
+KEEPER_MARKET_DOMAINS := liquidity prime rebalancing
+KEEPER_OWN_JOBS := $(addprefix --ignore=,$(KEEPER_DEPLOY_TESTS) $(KEEPER_DRILL_TESTS))
+test-keepers: test-keepers-core test-keepers-markets
+
+test-keepers-core: build
+	$(BIN)/pytest $(addprefix tests/keepers/,$(KEEPER_CORE_DOMAINS)) -q -p no:ape_test \
+	  --durations=5 $(KEEPER_OWN_JOBS)
+
+test-keepers-markets: build
+	$(BIN)/pytest $(addprefix tests/keepers/,$(KEEPER_MARKET_DOMAINS)) -q -p no:ape_test \
+	  --durations=5 $(KEEPER_OWN_JOBS)
 
 test-demo: build chromium
 	$(BIN)/pytest $(KEEPER_DEMO_TESTS) -q -p no:ape_test --durations=5 -rs

@@ -314,7 +314,7 @@ def test_reorg__under_keepers_that_acted_on_orphaned_blocks__actions_redone_once
 def redis_available() -> str | None:
     if shutil.which("redis-server") or os.path.exists("/usr/bin/redis-server"):
         return None
-    return "redis-server is not installed (make test-keepers installs it with apt-get when it can)"
+    return "redis-server is not installed (make test-drills installs it with apt-get when it can)"
 
 
 def test_distributed_runner__two_workers_on_redis__screening_and_risk_act_once(

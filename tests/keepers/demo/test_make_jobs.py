@@ -64,3 +64,24 @@ def test_make_jobs__contract_domains__each_folder_in_exactly_one_job():
     assert not set(core) & set(markets)
     assert set(folders) == {*core, *markets, "lifecycle"}
     assert not list(contracts.glob("test_*.py"))
+
+
+def test_make_jobs__keeper_domains__each_folder_in_exactly_one_job():
+    """The quick keeper suite's two jobs by domain (KEEPER_CORE_DOMAINS, KEEPER_MARKET_DOMAINS):
+    each folder of tests/keepers holding tests is in exactly one, but the console's (its files run
+    in test-demo and test-deploys, above); no test file sits in tests/keepers itself (it would run
+    in none); and the deploy and drill files, which have jobs of their own, are ignored by both."""
+    keepers = ROOT / "tests/keepers"
+    folders = {p.parent.name for p in keepers.glob("*/test_*.py")}
+    core, markets = make_list("KEEPER_CORE_DOMAINS"), make_list("KEEPER_MARKET_DOMAINS")
+    assert not set(core) & set(markets)
+    assert folders == {*core, *markets, "console"}
+    assert not list(keepers.glob("test_*.py"))
+    own_jobs = make_list("KEEPER_DEPLOY_TESTS") + make_list("KEEPER_DRILL_TESTS")
+    ignored = make_list("KEEPER_OWN_JOBS")
+    assert sorted(ignored) == sorted(f"--ignore={f}" for f in own_jobs)
+    # `make test` runs both jobs (and not the umbrella `test-keepers`, which would run them again).
+    recipe = (ROOT / "Makefile").read_text().split("\ntest: ")[1].split("\n\n")[0]
+    jobs = recipe.split("SYSTEM_PACKAGES_CHECKED=1")[1].replace("\\", " ").split()
+    assert {"test-keepers-core", "test-keepers-markets"} <= set(jobs)
+    assert "test-keepers" not in jobs
