@@ -146,9 +146,13 @@ KEEPER_DRILL_TESTS := tests/keepers/core/test_fault_drills.py \
 # solc front is there) beside npm's and Morpho's build, and the Debian packages (one apt-get after
 # the other: two at once would contend for dpkg's lock); then lint and the compile; then the jobs,
 # the static analysis (`make audit`, red on any unreviewed medium/high finding) among them.
+# The jobs share one folder for the run (QUANTERA_TEST_SHARED_DIR, removed at the end): the keeper
+# tests' deployment is made there once for three jobs (tests/keepers/shared_deployment.py).
 test: ## Install, lint, build, then run every test and the audit (contract suites, keeper suite, deployment/demo and drill tests, slither, in parallel)
 	$(MAKE) --no-print-directory -j3 --output-sync=target install $(AUDIT_STAMP) $(MORPHO_BUILD) system-packages
 	$(MAKE) --no-print-directory lint build
+	shared=$$(mktemp -d "$${TMPDIR:-/tmp}/quantera-test-shared.XXXXXX") && trap 'rm -rf "$$shared"' EXIT && \
+	QUANTERA_TEST_SHARED_DIR=$$shared \
 	$(MAKE) --no-print-directory -j10 --output-sync=target SYSTEM_PACKAGES_CHECKED=1 \
 	  test-demo test-contracts-lifecycle-stateful test-contracts-lifecycle test-contracts-core \
 	  test-contracts-markets test-deploys test-keepers-core test-keepers-markets test-drills audit

@@ -1,4 +1,3 @@
-import gzip
 import os
 import shutil
 import subprocess
@@ -51,18 +50,17 @@ def anvil(tmp_path):
 
 @pytest.fixture(scope="session")
 def deployment_state(tmp_path_factory):
-    """One `ape run deploy all` (venues seeded) for the session, saved as anvil state with its
-    record (drills.deploy_state): a full deployment costs about 20 s of CPU, and four test files
-    each ran their own."""
+    """One `ape run deploy all` (venues seeded), saved as anvil state with its record
+    (drills.deploy_state): once per `make test` run for all its jobs, or once per session when a
+    job or a file runs alone (shared_deployment.py): a full deployment costs about 20 s of CPU,
+    and four test files each ran their own."""
     from drills import deploy_state
+    from shared_deployment import shared_anvil_state
 
-    dumped, record = deploy_state(tmp_path_factory.mktemp("deployment"), liquidity=True)
-    # anvil_dumpState's reply is the gzipped JSON state in hex. Seeded venues make it too large for
-    # anvil_loadState's request ("Invalid request"), so anvils load it at start (--load-state),
-    # which reads the JSON.
-    state = dumped.with_suffix(".json")
-    state.write_bytes(gzip.decompress(bytes.fromhex(dumped.read_text().removeprefix("0x"))))
-    return state, record
+    return shared_anvil_state(
+        lambda folder: deploy_state(folder, liquidity=True),
+        lambda: tmp_path_factory.mktemp("deployment"),
+    )
 
 
 @pytest.fixture
