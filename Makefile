@@ -196,7 +196,10 @@ test-contracts-markets: build
 KEEPER_CORE_DOMAINS := access analytics compliance core demo deploy lifecycle reports risk
 KEEPER_MARKET_DOMAINS := liquidity prime rebalancing
 KEEPER_OWN_JOBS := $(addprefix --ignore=,$(KEEPER_DEPLOY_TESTS) $(KEEPER_DRILL_TESTS))
-test-keepers: test-keepers-core test-keepers-markets
+test-keepers: build ## The quick keeper suite: its two jobs at once, on one deployment (as in `make test`)
+	shared=$$(mktemp -d "$${TMPDIR:-/tmp}/quantera-test-shared.XXXXXX") && trap 'rm -rf "$$shared"' EXIT && \
+	QUANTERA_TEST_SHARED_DIR=$$shared \
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-keepers-core test-keepers-markets
 
 test-keepers-core: build
 	$(BIN)/pytest $(addprefix tests/keepers/,$(KEEPER_CORE_DOMAINS)) -q -p no:ape_test \

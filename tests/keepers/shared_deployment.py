@@ -4,8 +4,9 @@ Three jobs of `make test` (test-keepers-core, test-keepers-markets, test-deploys
 deployment as anvil state; each made its own, about 20 s of CPU apiece on a machine whose two cores
 the ten jobs already fill. `make test` gives its jobs one empty folder (SHARED_DIR_ENV): the first
 job to ask deploys into it under an exclusive lock, and the others, waiting on that lock, load what
-it saved. Without the variable (a job or a file run alone) a session deploys its own, as before.
-The folder lives for one run only, so no deployment outlives the code that made it."""
+it saved; if that deploy fails, they fail at once with its error. Without the variable (a job or a
+file run alone) a session deploys its own, as before. The folder lives for one run only, so no
+deployment outlives the code that made it."""
 
 from __future__ import annotations
 
@@ -45,9 +46,14 @@ def shared_anvil_state(
     root = Path(shared)
     if not root.is_dir():
         raise RuntimeError(f"{SHARED_DIR_ENV}={shared} is not a folder")
-    done = root / "deployment"
+    done, failed = root / "deployment", root / "deployment.failed"
     with open(root / "deployment.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, also on a crash
+        if failed.is_file():
+            # Not tried again by each waiting job in turn: one deploy's failure fails them at once.
+            raise RuntimeError(
+                f"the run's shared deployment failed in another job: {failed.read_text()}"
+            )
         if not (done / STATE).is_file():
             # Built aside and renamed whole: a job killed mid-deploy leaves no half a deployment.
             work = root / f"deployment.{os.getpid()}"
@@ -55,9 +61,15 @@ def shared_anvil_state(
             work.mkdir()
             try:
                 _, record = anvil_state(deploy, work)
-            except BaseException:
+                if not record.is_file():
+                    raise RuntimeError(
+                        f"`ape run deploy all` wrote no deployment record ({record.name})"
+                    )
+                (work / RECORD_NAME).write_text(record.relative_to(work).as_posix())
+            except BaseException as err:
                 shutil.rmtree(work, ignore_errors=True)
+                if isinstance(err, Exception):  # not an interrupt: the others would meet it too
+                    failed.write_text(f"{type(err).__name__}: {err}"[:4000])
                 raise
-            (work / RECORD_NAME).write_text(record.relative_to(work).as_posix())
             work.rename(done)
         return done / STATE, done / (done / RECORD_NAME).read_text()

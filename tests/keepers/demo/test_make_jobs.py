@@ -59,7 +59,8 @@ def test_make_jobs__contract_domains__each_folder_in_exactly_one_job():
     in two (CONTRACT_CORE_DOMAINS, CONTRACT_MARKET_DOMAINS): each folder holding tests in exactly
     one, and no test file outside a folder (it would run in none)."""
     contracts = ROOT / "tests/contracts"
-    folders = sorted(p.parent.name for p in contracts.glob("*/test_*.py"))
+    # Any depth: a folder holding only nested test files would otherwise run in no job.
+    folders = sorted({p.relative_to(contracts).parts[0] for p in contracts.rglob("test_*.py")})
     core, markets = make_list("CONTRACT_CORE_DOMAINS"), make_list("CONTRACT_MARKET_DOMAINS")
     assert not set(core) & set(markets)
     assert set(folders) == {*core, *markets, "lifecycle"}
@@ -72,11 +73,15 @@ def test_make_jobs__keeper_domains__each_folder_in_exactly_one_job():
     in test-demo and test-deploys, above); no test file sits in tests/keepers itself (it would run
     in none); and the deploy and drill files, which have jobs of their own, are ignored by both."""
     keepers = ROOT / "tests/keepers"
-    folders = {p.parent.name for p in keepers.glob("*/test_*.py")}
+    folders = {p.relative_to(keepers).parts[0] for p in keepers.rglob("test_*.py")}
     core, markets = make_list("KEEPER_CORE_DOMAINS"), make_list("KEEPER_MARKET_DOMAINS")
     assert not set(core) & set(markets)
     assert folders == {*core, *markets, "console"}
     assert not list(keepers.glob("test_*.py"))
+    # The umbrella `make test-keepers` runs the two jobs on one deployment, as `make test` does.
+    umbrella = (ROOT / "Makefile").read_text().split("\ntest-keepers: ")[1].split("\n\n")[0]
+    assert "QUANTERA_TEST_SHARED_DIR=" in umbrella
+    assert "test-keepers-core" in umbrella and "test-keepers-markets" in umbrella
     own_jobs = make_list("KEEPER_DEPLOY_TESTS") + make_list("KEEPER_DRILL_TESTS")
     ignored = make_list("KEEPER_OWN_JOBS")
     assert sorted(ignored) == sorted(f"--ignore={f}" for f in own_jobs)

@@ -71,7 +71,9 @@ def test_shared__no_shared_folder__the_sessions_own(tmp_path, monkeypatch):
     assert calls.read_text().splitlines() == [str(own)]
 
 
-def test_shared__deploy_fails__nothing_left_next_ask_deploys(tmp_path, monkeypatch):
+def test_shared__deploy_fails__nothing_left_the_other_jobs_fail_at_once(tmp_path, monkeypatch):
+    """A failed deploy is not tried again by every job waiting on the lock (each up to the deploy's
+    20-minute guard, one after the other): they fail at once with its error."""
     shared, calls = tmp_path / "shared", tmp_path / "calls.log"
     shared.mkdir()
     monkeypatch.setenv(SHARED_DIR_ENV, str(shared))
@@ -82,10 +84,27 @@ def test_shared__deploy_fails__nothing_left_next_ask_deploys(tmp_path, monkeypat
 
     with pytest.raises(AssertionError, match="deploy all failed"):
         shared_anvil_state(failing, lambda: tmp_path)
-    assert sorted(p.name for p in shared.iterdir()) == ["deployment.lock"]
-    state, _ = shared_anvil_state(lambda f: fake_deploy(f, calls), lambda: tmp_path)
-    assert state == shared / "deployment" / STATE and len(calls.read_text().splitlines()) == 1
-    assert not (shared / "deployment" / "half").exists()
+    assert not (shared / "deployment").exists()
+    assert not [p for p in shared.iterdir() if p.name.startswith("deployment.") and p.is_dir()]
+    with pytest.raises(RuntimeError, match="failed in another job.*deploy all failed"):
+        shared_anvil_state(lambda f: fake_deploy(f, calls), lambda: tmp_path)
+    assert not calls.exists()
+
+
+def test_shared__deploy_leaves_no_record__refused_not_published(tmp_path, monkeypatch):
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    monkeypatch.setenv(SHARED_DIR_ENV, str(shared))
+
+    def no_record(folder: Path) -> tuple[Path, Path]:
+        state, record = fake_deploy(folder, tmp_path / "calls.log")
+        record.unlink()
+        return state, record
+
+    with pytest.raises(RuntimeError, match="wrote no deployment record"):
+        shared_anvil_state(no_record, lambda: tmp_path)
+    assert not (shared / "deployment").exists()
+    assert not [p for p in shared.iterdir() if p.name.startswith("deployment.") and p.is_dir()]
 
 
 def test_shared__folder_missing__clear_error(tmp_path, monkeypatch):
