@@ -148,11 +148,12 @@ KEEPER_DRILL_TESTS := tests/keepers/core/test_fault_drills.py \
 # the static analysis (`make audit`, red on any unreviewed medium/high finding) among them.
 # The jobs share one folder for the run (QUANTERA_TEST_SHARED_DIR, removed at the end): the keeper
 # tests' deployment is made there once for three jobs (tests/keepers/shared_deployment.py).
+WITH_SHARED_DIR := shared=$$(mktemp -d "$${TMPDIR:-/tmp}/quantera-test-shared.XXXXXX") && \
+  trap 'rm -rf "$$shared"' EXIT && QUANTERA_TEST_SHARED_DIR=$$shared
 test: ## Install, lint, build, then run every test and the audit (contract suites, keeper suite, deployment/demo and drill tests, slither, in parallel)
 	$(MAKE) --no-print-directory -j3 --output-sync=target install $(AUDIT_STAMP) $(MORPHO_BUILD) system-packages
 	$(MAKE) --no-print-directory lint build
-	shared=$$(mktemp -d "$${TMPDIR:-/tmp}/quantera-test-shared.XXXXXX") && trap 'rm -rf "$$shared"' EXIT && \
-	QUANTERA_TEST_SHARED_DIR=$$shared \
+	$(WITH_SHARED_DIR) \
 	$(MAKE) --no-print-directory -j10 --output-sync=target SYSTEM_PACKAGES_CHECKED=1 \
 	  test-demo test-contracts-lifecycle-stateful test-contracts-lifecycle test-contracts-core \
 	  test-contracts-markets test-deploys test-keepers-core test-keepers-markets test-drills audit
@@ -197,8 +198,7 @@ KEEPER_CORE_DOMAINS := access analytics compliance core demo deploy lifecycle re
 KEEPER_MARKET_DOMAINS := liquidity prime rebalancing
 KEEPER_OWN_JOBS := $(addprefix --ignore=,$(KEEPER_DEPLOY_TESTS) $(KEEPER_DRILL_TESTS))
 test-keepers: build ## The quick keeper suite: its two jobs at once, on one deployment (as in `make test`)
-	shared=$$(mktemp -d "$${TMPDIR:-/tmp}/quantera-test-shared.XXXXXX") && trap 'rm -rf "$$shared"' EXIT && \
-	QUANTERA_TEST_SHARED_DIR=$$shared \
+	$(WITH_SHARED_DIR) \
 	$(MAKE) --no-print-directory -j2 --output-sync=target test-keepers-core test-keepers-markets
 
 test-keepers-core: build

@@ -52,8 +52,7 @@ def anvil(tmp_path):
 def deployment_state(tmp_path_factory):
     """One `ape run deploy all` (venues seeded), saved as anvil state with its record
     (drills.deploy_state): once per `make test` run for all its jobs, or once per session when a
-    job or a file runs alone (shared_deployment.py): a full deployment costs about 20 s of CPU,
-    and four test files each ran their own."""
+    job or a file runs alone (shared_deployment.py): a full deployment costs about 20 s of CPU."""
     from drills import deploy_state
     from shared_deployment import shared_anvil_state
 

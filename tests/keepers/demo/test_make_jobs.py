@@ -79,8 +79,12 @@ def test_make_jobs__keeper_domains__each_folder_in_exactly_one_job():
     assert folders == {*core, *markets, "console"}
     assert not list(keepers.glob("test_*.py"))
     # The umbrella `make test-keepers` runs the two jobs on one deployment, as `make test` does.
-    umbrella = (ROOT / "Makefile").read_text().split("\ntest-keepers: ")[1].split("\n\n")[0]
-    assert "QUANTERA_TEST_SHARED_DIR=" in umbrella
+    makefile = (ROOT / "Makefile").read_text()
+    umbrella = makefile.split("\ntest-keepers: ")[1].split("\n\n")[0]
+    shared_dir = makefile.split("\nWITH_SHARED_DIR := ")[1].split("\ntest: ")[0]
+    assert "QUANTERA_TEST_SHARED_DIR=" in shared_dir
+    assert "$(WITH_SHARED_DIR)" in umbrella
+    assert "$(WITH_SHARED_DIR)" in makefile.split("\ntest: ")[1].split("\n\n")[0]
     assert "test-keepers-core" in umbrella and "test-keepers-markets" in umbrella
     own_jobs = make_list("KEEPER_DEPLOY_TESTS") + make_list("KEEPER_DRILL_TESTS")
     ignored = make_list("KEEPER_OWN_JOBS")
