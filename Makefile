@@ -20,7 +20,7 @@ export PYTHONUNBUFFERED := 1
 PY_STAMP   := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: FORCE install build sizes lint lint-python lint-solidity lint-alerts prometheus chromium system-packages test test-demo test-contracts test-contracts-lifecycle-stateful test-contracts-lifecycle test-contracts-core test-keepers test-keepers-core test-keepers-markets test-deploys test-drills redis-server bench demo audit audit-check clean lock help
+.PHONY: FORCE install build sizes layouts lint lint-python lint-solidity lint-alerts prometheus chromium system-packages test test-demo test-contracts test-contracts-lifecycle-stateful test-contracts-lifecycle test-contracts-core test-keepers test-keepers-core test-keepers-markets test-deploys test-drills redis-server bench demo audit audit-check clean lock help
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
@@ -91,6 +91,11 @@ build: install $(MORPHO_BUILD) $(DEPENDENCY_CACHE) ## Install if needed, then co
 
 sizes: build ## Record every deployable contract's runtime size in benchmarks/contract_sizes.json
 	$(BIN)/python scripts/bench_sizes.py
+
+# Only when a release is deployed: the deployed version's storage layouts, which `make test` then
+# holds every build to (tests/contracts/libraries/test_storage_layouts.py, UPG-1).
+layouts: install ## Record the storage layouts of the contracts upgraded in place as the deployed version's
+	$(BIN)/python scripts/storage_layouts.py --record
 
 # Static checks, in seconds: ruff (lint rules and formatting, configured in pyproject.toml) over the
 # Python tree, and forge's formatter (foundry.toml [fmt]) over the Solidity sources; it only parses,

@@ -25,7 +25,13 @@ import click
 from ape import accounts, chain, project
 from ape.cli import ConnectedProviderCommand, network_option
 
-from keepers.access import deploy_access, hand_over_admin, is_admin, renounce_temporary_roles
+from keepers.access import (
+    DEFAULT_UPGRADE_DELAY,
+    deploy_access,
+    hand_over_admin,
+    is_admin,
+    renounce_temporary_roles,
+)
 from keepers.compliance import deploy_compliance
 from keepers.core.chain import load_account, unlock_account
 from keepers.core.deploying import Deployment, build_name
@@ -58,9 +64,10 @@ SIGNAL_KEEPER_ACCOUNT = (
 class ProtocolConfig:
     """Who holds what in a deployment, and what it deploys (the `deploy all` options)."""
 
-    roles: dict[str, str | None]  # GUARDIAN, GOVERNOR, OPERATOR
+    roles: dict[str, str | None]  # GUARDIAN, GOVERNOR, OPERATOR, UPGRADER
     keepers: dict[str, str | None]  # RISK_KEEPER, PRICE_REPORTER, EXECUTOR, LIQUIDATOR
     governor_delay: int = 3600
+    upgrade_delay: int = DEFAULT_UPGRADE_DELAY
     token_name: str = "Quantera Treasury Fund"
     token_symbol: str = "QTF"
     token_agent: str | None = None
@@ -81,7 +88,7 @@ def deploy_protocol(
     from keepers.vault import deploy_fund, load_portfolio
 
     click.echo("Step 1: access")
-    deploy_access(d, config.roles, config.governor_delay)
+    deploy_access(d, config.roles, config.governor_delay, config.upgrade_delay)
     click.echo("Step 2: compliance")
     deploy_compliance(
         d,
@@ -252,7 +259,7 @@ def _test_address(index: int) -> str:
     return accounts.test_accounts[index].address
 
 
-def local_test_config(governor_delay: int = 0) -> ProtocolConfig:
+def local_test_config(governor_delay: int = 0, upgrade_delay: int = 0) -> ProtocolConfig:
     """What `deploy all` configures on a local network (its test accounts as role holders, the
     signal keeper's key signing and relaying intents), for the benchmarks that run
     `deploy_protocol` in-process; no governor delay by default (their governor steps are the
@@ -262,6 +269,7 @@ def local_test_config(governor_delay: int = 0) -> ProtocolConfig:
             "GUARDIAN": _test_address(1),
             "GOVERNOR": _test_address(2),
             "OPERATOR": _test_address(3),
+            "UPGRADER": _test_address(2),
         },
         keepers={
             "RISK_KEEPER": _test_address(7),
@@ -270,6 +278,7 @@ def local_test_config(governor_delay: int = 0) -> ProtocolConfig:
             "LIQUIDATOR": _test_address(LIQUIDATOR_ACCOUNT),
         },
         governor_delay=governor_delay,
+        upgrade_delay=upgrade_delay,
         token_agent=_test_address(5),
         compliance_keeper=_test_address(6),
         signal_signers=[_test_address(SIGNAL_KEEPER_ACCOUNT)],
@@ -310,6 +319,14 @@ def cli():
     default=3600,
     show_default=True,
     help="Execution delay (s) of the governor role: every governor call is scheduled first.",
+)
+@click.option(
+    "--upgrade-delay",
+    type=click.IntRange(0, 60 * 86400),
+    default=DEFAULT_UPGRADE_DELAY,
+    show_default=True,
+    help="Execution delay (s) of the UPGRADER role, held by the governor: every upgrade of a "
+    "proxy is scheduled (announced) first, and the guardian may cancel it.",
 )
 @click.option("--token-name", default="Quantera Treasury Fund", show_default=True)
 @click.option("--token-symbol", default="QTF", show_default=True)
@@ -382,6 +399,7 @@ def deploy_all(
     governor,
     operator,
     governor_delay,
+    upgrade_delay,
     token_name,
     token_symbol,
     token_agent,
@@ -414,6 +432,8 @@ def deploy_all(
             "GOVERNOR": default(governor, 2),
             "OPERATOR": default(operator, 3),
         }
+        # The governance account upgrades too, under its own, longer delay.
+        roles["UPGRADER"] = roles["GOVERNOR"]
         keepers_ = {
             "RISK_KEEPER": default(risk_keeper, 7),
             "PRICE_REPORTER": default(price_reporter, 8),
@@ -473,6 +493,7 @@ def deploy_all(
             roles=roles,
             keepers=keepers_,
             governor_delay=governor_delay,
+            upgrade_delay=upgrade_delay,
             token_name=token_name,
             token_symbol=token_symbol,
             token_agent=token_agent,
@@ -518,6 +539,7 @@ LIVE_CONTRACTS = {
     name: name
     for name in (
         "QuanteraAccessManager",
+        "UpgradeAuthority",
         "IdentityRegistry",
         "SecurityToken",
         "ComplianceEngine",

@@ -15,7 +15,7 @@ contract QuanteraAccessManager is AccessManager, IQuanteraAccessManager {
 
     constructor(address initialAdmin) AccessManager(initialAdmin) {
         emit RoleLabel(Roles.ADMIN, Roles.label(Roles.ADMIN));
-        // Bounded: Roles.LAST_ROLE (9) iterations.
+        // Bounded: Roles.LAST_ROLE (11) iterations.
         for (uint64 roleId = 1; roleId <= Roles.LAST_ROLE; ++roleId) {
             emit RoleLabel(roleId, Roles.label(roleId));
             _setRoleGuardian(roleId, Roles.GUARDIAN);

@@ -35,8 +35,12 @@ library Roles {
     /// `liquidate`): bounded by the broker (close factor, oracle-priced bonus, oracle-bounded sale);
     /// each holder must also be a verified wallet.
     uint64 internal constant LIQUIDATOR = 10;
+    /// @notice Replaces the code behind the protocol's proxies (UpgradeAuthority `upgrade`): the
+    /// governance account, granted with an execution delay long enough for holders to leave
+    /// (every upgrade is scheduled, announced and cancellable by the guardian).
+    uint64 internal constant UPGRADER = 11;
     /// @notice Highest role id above; the constructor of the manager walks 1..LAST_ROLE.
-    uint64 internal constant LAST_ROLE = 10;
+    uint64 internal constant LAST_ROLE = 11;
 
     /// @notice Human label of a role id, as emitted in `RoleLabel`.
     function label(uint64 roleId) internal pure returns (string memory) {
@@ -51,6 +55,7 @@ library Roles {
         if (roleId == NAV_AGENT) return "NAV_AGENT";
         if (roleId == FUND_MANAGER) return "FUND_MANAGER";
         if (roleId == LIQUIDATOR) return "LIQUIDATOR";
+        if (roleId == UPGRADER) return "UPGRADER";
         return "";
     }
 }

@@ -1,11 +1,13 @@
 """Access domain (contracts/access): the role vocabulary (`roles`), who may call which protocol
 function (`protocol`), its deploy steps (`deploy`: the authority, role grants, wiring, acting under
-a role), the governance watch over AccessManager events (`operations`) and its silverback
-keeper (`bot`).
+a role), contracts behind a governed proxy and their upgrades (`upgrades`), the governance watch
+over AccessManager events (`operations`) and its silverback keeper (`bot`).
 
 Other domains, the CLI and the demo import these names from `keepers.access` only."""
 
 from keepers.access.deploy import (
+    DEFAULT_UPGRADE_DELAY,
+    UPGRADE_AUTHORITY,
     as_role,
     deploy_access,
     grant_calls,
@@ -28,8 +30,11 @@ from keepers.access.operations import (
 from keepers.access.protocol import wiring
 from keepers.access.roles import ROLE_IDS, ROLE_NAMES
 from keepers.access.store import governance_events
+from keepers.access.upgrades import admin_of, deploy_governed, implementation_of, upgrade_call
 
 __all__ = [
+    "DEFAULT_UPGRADE_DELAY",
+    "UPGRADE_AUTHORITY",
     "as_role",
     "deploy_access",
     "grant_calls",
@@ -50,4 +55,8 @@ __all__ = [
     "role_holders",
     "wiring",
     "governance_events",
+    "admin_of",
+    "deploy_governed",
+    "implementation_of",
+    "upgrade_call",
 ]

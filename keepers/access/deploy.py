@@ -15,7 +15,11 @@ from keepers.access.roles import ROLE_IDS
 from keepers.core.deploying import Deployment, Step
 
 MANAGER = "QuanteraAccessManager"
+UPGRADE_AUTHORITY = "UpgradeAuthority"
 ADMIN_ROLE = ROLE_IDS["ADMIN"]
+#: The UPGRADER's execution delay unless the deployment names one: a week, long enough for a
+#: holder to leave (sell, redeem at the next dealing date) before an upgrade can run.
+DEFAULT_UPGRADE_DELAY = 7 * 86_400
 
 # An AccessManager call: (what it does, method name, arguments).
 ManagerCall = tuple[str, str, tuple]
@@ -25,23 +29,28 @@ def manager_of(d: Deployment) -> Any:
     return d.at(MANAGER)
 
 
-def deploy_access(d: Deployment, roles: dict[str, Any], governor_delay: int = 0) -> Any:
-    """The authority, with each role of `roles` (name -> holder; None skipped) granted; GOVERNOR
-    with `governor_delay` (every governor call is then scheduled first), the others at once."""
+def deploy_access(
+    d: Deployment,
+    roles: dict[str, Any],
+    governor_delay: int = 0,
+    upgrade_delay: int = DEFAULT_UPGRADE_DELAY,
+) -> Any:
+    """The authority and the UpgradeAuthority (owner of every GovernedProxy's admin, its `upgrade`
+    wired to UPGRADER), with each role of `roles` (name -> holder; None skipped) granted: GOVERNOR
+    with `governor_delay` and UPGRADER with `upgrade_delay` (every call of theirs is then
+    scheduled first, and the guardian may cancel it), the others at once."""
     manager = d.deploy_contract(MANAGER, MANAGER, d.sender.address)
+    authority = d.deploy_contract(UPGRADE_AUTHORITY, UPGRADE_AUTHORITY, manager.address)
     if not is_admin(d, "role wiring"):
         return manager
-    send_to_manager(
-        d,
-        [
-            call
-            for role, holder in roles.items()
-            if holder
-            for call in grant_calls(
-                d, role, _address(holder), governor_delay if role == "GOVERNOR" else 0
-            )
-        ],
-    )
+    delays = {"GOVERNOR": governor_delay, "UPGRADER": upgrade_delay}
+    grants = [
+        call
+        for role, holder in roles.items()
+        if holder
+        for call in grant_calls(d, role, _address(holder), delays.get(role, 0))
+    ]
+    wire(d, [(authority, UPGRADE_AUTHORITY)], grants)
     return manager
 
 

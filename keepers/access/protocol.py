@@ -136,6 +136,8 @@ FUNCTION_ROLES: dict[str, dict[str, tuple[str, ...]]] = {
     # A lending pool of the prime broker: its rate model, reserves and share compliance are
     # governance's (timelocked); borrowing and repaying are its immutable broker's, not a role's.
     "LendingPool": {"GOVERNOR": ("setRateModel", "withdrawReserves", "setShareCompliance")},
+    # Issue 34: replacing the code behind a GovernedProxy is the UPGRADER's, after its delay.
+    "UpgradeAuthority": {"UPGRADER": ("upgrade",)},
 }
 
 

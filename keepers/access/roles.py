@@ -12,5 +12,6 @@ ROLE_IDS: dict[str, int] = {
     "NAV_AGENT": 8,
     "FUND_MANAGER": 9,
     "LIQUIDATOR": 10,
+    "UPGRADER": 11,
 }
 ROLE_NAMES: dict[int, str] = {role_id: name for name, role_id in ROLE_IDS.items()}

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from keepers.access import as_role, is_admin, wire
+from keepers.access import as_role, deploy_governed, is_admin, wire
 from keepers.compliance import AgentCapability
 from keepers.core.deploying import ZERO_ADDRESS, Deployment, Step, build_name
 from keepers.core.units import FEED_DECIMALS
@@ -309,9 +309,12 @@ def deploy_bond_share_token(
     step, `agent` holding every capability. Left paused. Registering the instrument (the token as
     its share token) and `startServicing` are the issuer's. Returns the token.
 
-    The servicer is bound to its token at construction (SEC-38: nobody can bind it first): to the
-    address the deployer's next deployment creates, which is the token's (the SecurityToken step
-    sends it first); the token's constructor checks the servicer names it. A rerun finds both in
+    The servicer sits behind a GovernedProxy (issue 34: its coupon indexes and holders' unclaimed
+    coupons are fixed in place by an upgrade, docs/architecture.md "Upgrades"): the proxy is
+    `BondServicer.<symbol>`, the code `BondServicer.<symbol>.implementation`. It is bound to its
+    token at construction (SEC-38: nobody can bind it first): to the address the deployer's
+    deployment after the servicer's two creates, which is the token's (the SecurityToken step
+    sends it first); the token's constructor checks the servicer names it. A rerun finds them in
     the record; a servicer left recorded without its token, whose predicted address another
     transaction of the deployer has taken since, is refused (DeploymentError: remove it from the
     record to deploy a new one)."""
@@ -330,9 +333,11 @@ def deploy_bond_share_token(
         nonce = chain.provider.get_nonce(d.sender.address)
         return str(d.sender.get_deployment_address(nonce + offset))
 
-    token_address = d.address(token_name) if d.has(token_name) else next_deployment(1)
-    servicer = d.deploy_contract(
-        servicer_name, BOND_SERVICER, instruments, payment_asset, token_address
+    # The implementation and the proxy, those not recorded yet, come before the token.
+    ahead = sum(not d.has(n) for n in (f"{servicer_name}.implementation", servicer_name))
+    token_address = d.address(token_name) if d.has(token_name) else next_deployment(ahead)
+    servicer = deploy_governed(
+        d, servicer_name, BOND_SERVICER, instruments, payment_asset, token_address
     )
     if not d.has(token_name) and servicer.token().lower() != next_deployment(0).lower():
         raise DeploymentError(

@@ -122,7 +122,9 @@ def floating_bond(chain, accounts, project, lifecycle, issuer, agent, operator):
 def _serviced_note(chain, accounts, lifecycle, issuer, agent, operator, floating, project=None):
     with isolated(chain):
         usdc = lifecycle.tokens["USDC"]
-        d = lifecycle.d.scoped("QuanteraAccessManager", "IdentityRegistry", "OracleRouter")
+        d = lifecycle.d.scoped(
+            "QuanteraAccessManager", "UpgradeAuthority", "IdentityRegistry", "OracleRouter"
+        )
         feed = None
         if floating:
             feed = project.SettableFeed.deploy(FEED_DECIMALS, 5 * 10**6, sender=issuer)

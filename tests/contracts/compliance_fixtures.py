@@ -129,7 +129,7 @@ def stack(stack_deployment):
 
 def extend(stack_deployment: Deployment) -> Deployment:
     """A new in-memory deployment on the compliance stack's authority and registry."""
-    return stack_deployment.scoped("QuanteraAccessManager", "IdentityRegistry")
+    return stack_deployment.scoped("QuanteraAccessManager", "UpgradeAuthority", "IdentityRegistry")
 
 
 def compliance_module(d: Deployment) -> str:

@@ -42,7 +42,9 @@ BIND_TOKEN = keccak(text="bindToken()")[:4]  # main's open binding
 def eighteen_decimal_asset(project, lifecycle, symbol):
     """An 18-decimal settlement asset (a reserve-backed stablecoin at $1.00), priced by the
     OracleRouter and listed in SettlementAssets by the lifecycle domain's deploy steps."""
-    d = lifecycle.d.scoped("QuanteraAccessManager", "OracleRouter", "SettlementAssets")
+    d = lifecycle.d.scoped(
+        "QuanteraAccessManager", "UpgradeAuthority", "OracleRouter", "SettlementAssets"
+    )
     token = d.sender.deploy(project.DecimalsToken, f"{symbol} (18 decimals)", symbol, 18)
     feeds = deploy_feeds(d, {symbol: 10**FEED_DECIMALS})
     set_feeds(d, lifecycle.router, {symbol: (token.address, feed_config(feeds[symbol].address))})
@@ -56,7 +58,9 @@ def serviced_note(chain, accounts, lifecycle, issuer, agent, operator, asset, sy
     """A BondShareToken paying in `asset` with its BondServicer (the deploy step), the note
     registered on `terms` over note_terms, active, servicing started; alice 600 and bob 400
     notes. Returns (token, servicer, instrument id, registered terms)."""
-    d = lifecycle.d.scoped("QuanteraAccessManager", "IdentityRegistry", "OracleRouter")
+    d = lifecycle.d.scoped(
+        "QuanteraAccessManager", "UpgradeAuthority", "IdentityRegistry", "OracleRouter"
+    )
     token = deploy_bond_share_token(
         d,
         f"Quantera Note {symbol}",
@@ -243,7 +247,9 @@ def test_sec_38__bind_servicer__a_front_runner_between_the_deploy_transactions__
 
     monkeypatch.setattr(keepers.compliance, "deploy_security", front_run_then_deploy)
     with isolated(chain):
-        d = lifecycle.d.scoped("QuanteraAccessManager", "IdentityRegistry", "OracleRouter")
+        d = lifecycle.d.scoped(
+            "QuanteraAccessManager", "UpgradeAuthority", "IdentityRegistry", "OracleRouter"
+        )
         token = deploy_bond_share_token(
             d,
             "Quantera Note (front-run)",
@@ -276,7 +282,9 @@ def test_sec_39__terms_the_servicer_cannot_serve__refused_at_registration(
     usdc = lifecycle.tokens["USDC"]
     too_late = 7_289_654_400  # 2201-01-01
     with isolated(chain):
-        d = lifecycle.d.scoped("QuanteraAccessManager", "IdentityRegistry", "OracleRouter")
+        d = lifecycle.d.scoped(
+            "QuanteraAccessManager", "UpgradeAuthority", "IdentityRegistry", "OracleRouter"
+        )
         token = deploy_bond_share_token(
             d,
             "Quantera Note 2201",
@@ -337,7 +345,9 @@ def test_sec_39__assets_above_18_decimals__refused_where_amounts_are_sized(
     note's coupon index 36 more decimals (main: listed, and the vault and the servicer took it).
     Amounts are sized for 18 decimals: SettlementAssets, the FundVault and the BondServicer
     refuse more (`UnsupportedDecimals`)."""
-    d = lifecycle.d.scoped("QuanteraAccessManager", "OracleRouter", "SettlementAssets")
+    d = lifecycle.d.scoped(
+        "QuanteraAccessManager", "UpgradeAuthority", "OracleRouter", "SettlementAssets"
+    )
     token = d.sender.deploy(project.DecimalsToken, "Wide (36 decimals)", "W36", 36)
     feeds = deploy_feeds(d, {"W36": 10**FEED_DECIMALS})
     set_feeds(d, lifecycle.router, {"W36": (token.address, feed_config(feeds["W36"].address))})
@@ -392,7 +402,9 @@ def test_sec_38__deploy_routine_rerun__completes_or_refuses_a_stale_prediction(
 
     with isolated(chain):
         for symbol, nonce_moves in (("QTNRR", False), ("QTNRS", True)):
-            d = lifecycle.d.scoped("QuanteraAccessManager", "IdentityRegistry", "OracleRouter")
+            d = lifecycle.d.scoped(
+                "QuanteraAccessManager", "UpgradeAuthority", "IdentityRegistry", "OracleRouter"
+            )
             monkeypatch.setattr(keepers.compliance, "deploy_security", killed)
             try:
                 deploy(d, symbol)

@@ -160,7 +160,9 @@ def test_sec_130__issuer_registers_another_issuers_share_token__refused(
     """Any approved issuer could register a share token it has nothing to do with (main: the
     other issuer registered the note's token first, became its issuer and could call it, its
     servicer serving that instrument). Only an agent of the token registers it."""
-    d = lifecycle.d.scoped("QuanteraAccessManager", "IdentityRegistry", "OracleRouter")
+    d = lifecycle.d.scoped(
+        "QuanteraAccessManager", "UpgradeAuthority", "IdentityRegistry", "OracleRouter"
+    )
     token, _ = serviced_token(d, lifecycle, agent, "Quantera Note 2029", "QTN29T")
     terms = note_terms(lifecycle, chain.pending_timestamp, share_token=token.address)
     refused = attempt(chain, lifecycle.registry.register, terms.as_tuple(), sender=other_issuer)

@@ -108,7 +108,9 @@ def test_sec_34__asset_relisted_without_a_peg__no_deposit_and_no_routed_redempti
 def test_sec_34__standalone_vault_in_a_crypto_asset__refused_by_the_deploy_routine(lifecycle):
     """A vault whose NAV source is the registry has no desk to refuse its asset on chain: the deploy
     routine (`deploy_fund_vault`) refuses an asset SettlementAssets lists as `Crypto`."""
-    d = lifecycle.d.scoped("QuanteraAccessManager", "IdentityRegistry", "InstrumentRegistry")
+    d = lifecycle.d.scoped(
+        "QuanteraAccessManager", "UpgradeAuthority", "IdentityRegistry", "InstrumentRegistry"
+    )
     with pytest.raises(DeploymentError, match="without a peg"):
         deploy_fund_vault(
             d,

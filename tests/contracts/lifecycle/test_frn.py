@@ -114,7 +114,9 @@ def create_frn(chain, accounts, project, lifecycle, issuer, agent, operator):
             callable_after_days=0,
         ):
             usdc = lifecycle.tokens["USDC"]
-            d = lifecycle.d.scoped("QuanteraAccessManager", "IdentityRegistry", "OracleRouter")
+            d = lifecycle.d.scoped(
+                "QuanteraAccessManager", "UpgradeAuthority", "IdentityRegistry", "OracleRouter"
+            )
             feed = feed or project.SettableFeed.deploy(
                 FEED_DECIMALS, answer(Decimal("0.05")), sender=issuer
             )
@@ -164,7 +166,7 @@ def test_wire_rate_index__local_reporter_feed__fixing_at_record_date_paid_to_hol
 ):
     """LCY-85, LCY-86, LCY-87: the deploy step's ReporterPriceFeed, its fixing read at the record
     date, index + spread, claimed by the holders of record."""
-    d = lifecycle.d.scoped("QuanteraAccessManager", "OracleRouter")
+    d = lifecycle.d.scoped("QuanteraAccessManager", "UpgradeAuthority", "OracleRouter")
     feed = wire_rate_index(d, "SOFR", first_rate_bps=500)
     renounce_temporary_roles(d)
     key = rate_index_key(FLOATING_INDEXES["SOFR"])

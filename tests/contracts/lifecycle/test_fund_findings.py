@@ -234,7 +234,9 @@ def two_vaults(chain, project, fund_stack):
     """The fund's 6-decimal USDF vault and a second vault of the same share in an 18-decimal
     asset (only requests: the NAV double strikes the first); alice and bob funded in both."""
     fund = fund_stack
-    d = fund.deployment.scoped("QuanteraAccessManager", "IdentityRegistry", "FeeSchedule")
+    d = fund.deployment.scoped(
+        "QuanteraAccessManager", "UpgradeAuthority", "IdentityRegistry", "FeeSchedule"
+    )
     coin = d.sender.deploy(project.DecimalsToken, "Fund Dollar (18 decimals)", "USD18", 18)
     vault18 = deploy_fund_vault(
         d,

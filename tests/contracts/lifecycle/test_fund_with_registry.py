@@ -27,7 +27,7 @@ def dealing(chain, accounts, lifecycle, issuer, operator, reporter):
     instrument = tx.return_value
     registry.activate(instrument, sender=issuer)
     # Deployed inside the test (ape reverts it after): a deployment of its own on the stack's.
-    d = lifecycle.d.scoped("QuanteraAccessManager", "IdentityRegistry")
+    d = lifecycle.d.scoped("QuanteraAccessManager", "UpgradeAuthority", "IdentityRegistry")
     nav_agent = accounts.generate_test_account()
     chain.provider.set_balance(nav_agent.address, 10**21)
     vault = deploy_fund_vault(

@@ -46,6 +46,7 @@ DOMAINS = {
     "ANL",
     "RPT",
     "PRM",
+    "UPG",
 }
 ITEM = re.compile(r"^- \*\*([A-Z]{3,4}-\d+)\*\*")
 BACKTICKED = re.compile(r"`([^`]+)`")

@@ -23,6 +23,7 @@ from eth_account import Account
 from eth_utils import keccak, to_checksum_address
 
 from conftest import BIN, SUBPROCESS_TIMEOUT_SECONDS, wait_for
+from keepers.access import DEFAULT_UPGRADE_DELAY
 from keepers.access.roles import ROLE_IDS
 from keepers.demo.processes import ProcessGroup, rpc, start_anvil
 
@@ -40,6 +41,7 @@ OPERATOR = "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65"
 ROLES = ["--governor", GOVERNOR, "--guardian", GUARDIAN, "--operator", OPERATOR]
 LIVE_CONTRACTS = {
     "QuanteraAccessManager",
+    "UpgradeAuthority",
     "IdentityRegistry",
     "TokenAdmin",  # recorded as TokenAdmin.<code hash> (`live_names`)
     "PortfolioBasket",  # recorded as PortfolioBasket.<code hash>
@@ -458,6 +460,16 @@ def test_deploy_live__killed_twice_then_rerun__completes_from_the_record_without
         )[0]
     }
     assert held == {"ADMIN"}
+    # Upgrades are the governor's, under their own week-long delay (UPG-2).
+    upgrader = call(
+        sepolia.url,
+        contracts["QuanteraAccessManager"],
+        "hasRole(uint64,address)",
+        ["uint64", "address"],
+        [ROLE_IDS["UPGRADER"], GOVERNOR],
+        ["bool", "uint32"],
+    )
+    assert upgrader == (True, DEFAULT_UPGRADE_DELAY)
 
     # Complete: one more run finds everything done and sends nothing.
     sent = nonce(sepolia.url, DEPLOYER.address)
