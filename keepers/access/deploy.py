@@ -50,8 +50,40 @@ def deploy_access(
         if holder
         for call in grant_calls(d, role, _address(holder), delays.get(role, 0))
     ]
-    wire(d, [(authority, UPGRADE_AUTHORITY)], grants)
+    wiring = wiring_calls(d, [(authority, UPGRADE_AUTHORITY)])
+    # The guards go with the authority's wiring, in its one atomic transaction: AccessManager
+    # reports a new delay only once its setback has passed, so a rerun cannot tell a guard set
+    # minutes ago from none, but it can tell the authority wired.
+    guards = upgrade_guard_calls(d, upgrade_delay) if wiring else []
+    send_to_manager(d, wiring + grants + guards)
     return manager
+
+
+def upgrade_guard_calls(d: Deployment, upgrade_delay: int) -> list[ManagerCall]:
+    """What keeps ADMIN from shortening the UPGRADER's notice (UPG-5): a new UPGRADER member
+    counts only `upgrade_delay` after its grant (`setGrantDelay`), and re-wiring, closing or
+    moving the UpgradeAuthority waits as long (`setTargetAdminDelay`). Sent after the grants
+    and the wiring (AccessManager applies a new delay after its `minSetback`, five days, and
+    until then reports the old one)."""
+    manager, authority = manager_of(d), d.at(UPGRADE_AUTHORITY)
+    calls: list[ManagerCall] = []
+    if manager.getRoleGrantDelay(ROLE_IDS["UPGRADER"]) != upgrade_delay:
+        calls.append(
+            (
+                f"grants of UPGRADER take effect after {upgrade_delay}s",
+                "setGrantDelay",
+                (ROLE_IDS["UPGRADER"], upgrade_delay),
+            )
+        )
+    if manager.getTargetAdminDelay(authority.address) != upgrade_delay:
+        calls.append(
+            (
+                f"admin changes to the UpgradeAuthority wait {upgrade_delay}s",
+                "setTargetAdminDelay",
+                (authority.address, upgrade_delay),
+            )
+        )
+    return calls
 
 
 def is_admin(d: Deployment, left_to_governance: str) -> bool:

@@ -25,6 +25,7 @@ from keepers.access import (
 from keepers.core.deploying import Deployment
 
 UPGRADE_DELAY = 7 * 86_400
+UPGRADER = 11
 HOLDER = "0x000000000000000000000000000000000000bEEF"
 #: OpenZeppelin 5's ProxyAdmin, as much of it as an attacker calls.
 PROXY_ADMIN_ABI = [
@@ -180,3 +181,31 @@ def _arguments(authority, data: bytes) -> tuple:
         ["address", "address", "address", "bytes"], data[4:]
     )
     return (*map(to_checksum_address, (admin, proxy, implementation)), call)
+
+
+def test_upg_5__admin__cannot_shorten_the_upgraders_notice(chain, governed, deployer, outsider):
+    """ADMIN (here the deployer, without a delay) could once re-wire `upgrade` to a role of no
+    delay, or grant UPGRADER afresh, and so cut the week's notice to its own delay (found by the
+    session's own read of the change, before its attacker's review). The access deploy step sets
+    the UPGRADER's grant delay and the UpgradeAuthority's admin delay to the upgrade delay: once
+    AccessManager's minimum setback has passed, a new UPGRADER is no member before a week, and a
+    re-wiring of the authority must wait as long as an upgrade."""
+    d, manager, authority, probe, v2 = governed
+    assert manager.getRoleGrantDelay(UPGRADER) == 0  # a new delay takes effect after a setback
+    chain.pending_timestamp += manager.minSetback()
+    chain.mine()
+    assert manager.getRoleGrantDelay(UPGRADER) == UPGRADE_DELAY
+    assert manager.getTargetAdminDelay(authority) == UPGRADE_DELAY
+    manager.grantRole(UPGRADER, outsider, 0, sender=deployer)
+    assert manager.hasRole(UPGRADER, outsider)[0] is False
+    target, data = upgrade_call(d, probe, v2)
+    with ape.reverts(authority.AccessManagedUnauthorized, caller=outsider):
+        authority.upgrade(*_arguments(authority, data), sender=outsider)
+    selector = authority.upgrade.encode_input(*_arguments(authority, data))[:4]
+    public = manager.PUBLIC_ROLE()
+    with ape.reverts(manager.AccessManagerNotScheduled):
+        manager.setTargetFunctionRole(authority, [selector], public, sender=deployer)
+    with ape.reverts(manager.AccessManagerNotScheduled):
+        manager.setTargetClosed(authority, False, sender=deployer)
+    assert manager.getTargetFunctionRole(authority, selector) == UPGRADER
+    assert probe.version() == 1
