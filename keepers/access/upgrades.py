@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from keepers.access.deploy import UPGRADE_AUTHORITY
+from keepers.access.deploy import UPGRADE_AUTHORITY, _address
 from keepers.core.deploying import Deployment
 
 #: ERC-1967's slots: keccak256("eip1967.proxy.implementation") - 1, keccak256("eip1967.proxy.admin")
@@ -59,7 +59,3 @@ def _address_in(proxy: Any, slot: int) -> str:
 
     word = chain.provider.get_storage(_address(proxy), slot)
     return to_checksum_address(bytes(word)[-20:])
-
-
-def _address(holder: Any) -> str:
-    return holder if isinstance(holder, str) else holder.address

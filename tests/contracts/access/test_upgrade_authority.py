@@ -93,12 +93,12 @@ def test_upg_2__upgrade__runs_only_after_the_announced_delay_and_keeps_the_stora
     target, data = upgrade_call(d, probe, v2)
     # Not without scheduling it first.
     with ape.reverts(manager.AccessManagerNotScheduled):
-        authority.upgrade(*_arguments(authority, data), sender=governor)
+        authority.upgrade(*_arguments(data), sender=governor)
     receipt = manager.schedule(target, data, 0, sender=governor)
     (announced,) = receipt.decode_logs(manager.OperationScheduled)
     # The announcement names the authority, the proxy and the new code, and when it may run.
     assert announced.target == authority.address and bytes(announced.data) == data
-    proxy_named, implementation_named = _arguments(authority, data)[1:3]
+    proxy_named, implementation_named = _arguments(data)[1:3]
     assert (proxy_named, implementation_named) == (probe.address, v2.address)
     assert announced.schedule == chain.blocks.head.timestamp + UPGRADE_DELAY
     chain.pending_timestamp += UPGRADE_DELAY - 60
@@ -121,7 +121,7 @@ def test_upg_3__guardian__cancels_a_scheduled_upgrade_for_good_and_never_upgrade
     d, manager, authority, probe, v2 = governed
     target, data = upgrade_call(d, probe, v2)
     with ape.reverts(authority.AccessManagedUnauthorized, caller=guardian):
-        authority.upgrade(*_arguments(authority, data), sender=guardian)
+        authority.upgrade(*_arguments(data), sender=guardian)
     with ape.reverts(manager.AccessManagerUnauthorizedCall):
         manager.schedule(target, data, 0, sender=guardian)
     manager.schedule(target, data, 0, sender=governor)
@@ -175,7 +175,7 @@ def test_upg_3__authority__cannot_take_a_proxy_it_does_not_administer_nor_instal
     assert probe.version() == 1
 
 
-def _arguments(authority, data: bytes) -> tuple:
+def _arguments(data: bytes) -> tuple:
     """`upgrade`'s arguments decoded from its calldata (addresses checksummed)."""
     admin, proxy, implementation, call = decode(
         ["address", "address", "address", "bytes"], data[4:]
@@ -200,8 +200,8 @@ def test_upg_5__admin__cannot_shorten_the_upgraders_notice(chain, governed, depl
     assert manager.hasRole(UPGRADER, outsider)[0] is False
     target, data = upgrade_call(d, probe, v2)
     with ape.reverts(authority.AccessManagedUnauthorized, caller=outsider):
-        authority.upgrade(*_arguments(authority, data), sender=outsider)
-    selector = authority.upgrade.encode_input(*_arguments(authority, data))[:4]
+        authority.upgrade(*_arguments(data), sender=outsider)
+    selector = authority.upgrade.encode_input(*_arguments(data))[:4]
     public = manager.PUBLIC_ROLE()
     with ape.reverts(manager.AccessManagerNotScheduled):
         manager.setTargetFunctionRole(authority, [selector], public, sender=deployer)
