@@ -104,22 +104,22 @@ class PrimeBook:
         known = ", ".join(item.symbol for item in self.listings())
         raise LookupError(f"{reference!r} is not listed by the broker (listed: {known})")
 
-    def holdings(self, account: str) -> dict[str, model.Holding]:
-        """The account's balance and debt of every listed asset, at oracle prices (asset ->
-        Holding): a debt is the pool's `debtOf` and the broker's `assignedDebtOf` together, as the
-        broker's health counts it (the assigned part in `Holding.assigned`, SEC-190). A price that
-        cannot be read (a stale feed) raises its ContractLogicError when the account owes the
+    def holdings(self, account: str, block: int | str = "latest") -> dict[str, model.Holding]:
+        """The account's balance and debt of every listed asset at `block`, at oracle prices (asset
+        -> Holding): a debt is the pool's `debtOf` and the broker's `assignedDebtOf` together, as
+        the broker's health counts it (the assigned part in `Holding.assigned`, SEC-190). A price
+        that cannot be read (a stale feed) raises its ContractLogicError when the account owes the
         asset — as the broker's own check would — and reads as 0 otherwise: the broker values a
         holding without a usable price at 0 (SEC-153)."""
         listings = self.listings()
-        spread = int(self.margin.creditLineOf(account)[1])
+        spread = int(self.margin.creditLineOf(account, block_id=block)[1])
         calls: list = [(self.broker, "balanceOf", (account, item.asset)) for item in listings]
         calls += [(self.oracle, "price", (item.asset,)) for item in listings]
         borrowable = [item for item in listings if item.pool is not None]
         calls += [(item.pool, "debtOf", (account, spread)) for item in borrowable]
         calls += [(self.broker, "assignedDebtOf", (account, item.asset)) for item in borrowable]
         calls += [(self.broker, "carriedDebtOf", (account, item.asset)) for item in borrowable]
-        values = self.view.reads.views(calls, allow_failure=True)
+        values = self.view.reads.views(calls, block, allow_failure=True)
         n, m = len(listings), len(borrowable)
         balances, prices = values[:n], values[n : 2 * n]
         debts, assigned = values[2 * n : 2 * n + m], values[2 * n + m : 2 * n + 2 * m]

@@ -22,7 +22,7 @@ def _book(listings: list[Listing], reads=None) -> PrimeBook:
     book = PrimeBook.__new__(PrimeBook)
     book.view = SimpleNamespace(reads=reads)
     book.broker = SimpleNamespace()
-    book.margin = SimpleNamespace(creditLineOf=lambda account: (10**24, 0, 0))
+    book.margin = SimpleNamespace(creditLineOf=lambda account, block_id="latest": (10**24, 0, 0))
     book.oracle = object()
     book._listings = listings
     return book
