@@ -27,6 +27,7 @@ from ape.cli import ConnectedProviderCommand, network_option
 
 from keepers.access import (
     DEFAULT_UPGRADE_DELAY,
+    MIN_UPGRADE_DELAY,
     deploy_access,
     hand_over_admin,
     is_admin,
@@ -259,7 +260,9 @@ def _test_address(index: int) -> str:
     return accounts.test_accounts[index].address
 
 
-def local_test_config(governor_delay: int = 0, upgrade_delay: int = 0) -> ProtocolConfig:
+def local_test_config(
+    governor_delay: int = 0, upgrade_delay: int = DEFAULT_UPGRADE_DELAY
+) -> ProtocolConfig:
     """What `deploy all` configures on a local network (its test accounts as role holders, the
     signal keeper's key signing and relaying intents), for the benchmarks that run
     `deploy_protocol` in-process; no governor delay by default (their governor steps are the
@@ -325,8 +328,9 @@ def cli():
     type=click.IntRange(0, 60 * 86400),
     default=DEFAULT_UPGRADE_DELAY,
     show_default=True,
-    help="Execution delay (s) of the UPGRADER role, held by the governor: every upgrade of a "
-    "proxy is scheduled (announced) first, and the guardian may cancel it.",
+    help="Notice (s) of the UpgradeAuthority, fixed at its deployment (at least 2 days): an "
+    "upgrade of a proxy runs that long after the UPGRADER (the governor) proposed it, unless the "
+    "guardian vetoes it.",
 )
 @click.option("--token-name", default="Quantera Treasury Fund", show_default=True)
 @click.option("--token-symbol", default="QTF", show_default=True)
@@ -465,6 +469,7 @@ def deploy_all(
                 ("--intent-relayer", intent_relayer),
                 *(("--signal-signer", s) for s in signal_signers),
             ],
+            upgrade_delay,
         )
         try:
             unlock_account(sender)
@@ -587,14 +592,22 @@ def preflight(
     network_key: str,
     is_local: bool,
     options: list[tuple[str, str | None]],
+    upgrade_delay: int = DEFAULT_UPGRADE_DELAY,
 ) -> dict[str, LiveAsset] | None:
     """Checks every input before the first transaction (keepers/core/preflight.py) and stops with
     all problems on one line. Returns the live network's checked feeds file (None on local ones)."""
     from keepers.vault import load_portfolio
 
     problems = check_options(
-        sender.address, options, () if is_local else ("--guardian", "--governor", "--operator")
+        sender.address,
+        options,
+        () if is_local else ("--guardian", "--governor", "--operator", "--admin"),
     )
+    if upgrade_delay < MIN_UPGRADE_DELAY:
+        problems.append(
+            f"--upgrade-delay {upgrade_delay} is below the UpgradeAuthority's floor "
+            f"({MIN_UPGRADE_DELAY}s)"
+        )
     live = None
     if not is_local:
         portfolio = load_portfolio()

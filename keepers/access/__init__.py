@@ -7,6 +7,7 @@ Other domains, the CLI and the demo import these names from `keepers.access` onl
 
 from keepers.access.deploy import (
     DEFAULT_UPGRADE_DELAY,
+    MIN_UPGRADE_DELAY,
     UPGRADE_AUTHORITY,
     as_role,
     deploy_access,
@@ -30,10 +31,16 @@ from keepers.access.operations import (
 from keepers.access.protocol import wiring
 from keepers.access.roles import ROLE_IDS, ROLE_NAMES
 from keepers.access.store import governance_events
-from keepers.access.upgrades import admin_of, deploy_governed, implementation_of, upgrade_call
+from keepers.access.upgrades import (
+    admin_of,
+    deploy_governed,
+    implementation_of,
+    upgrade_arguments,
+)
 
 __all__ = [
     "DEFAULT_UPGRADE_DELAY",
+    "MIN_UPGRADE_DELAY",
     "UPGRADE_AUTHORITY",
     "as_role",
     "deploy_access",
@@ -58,5 +65,5 @@ __all__ = [
     "admin_of",
     "deploy_governed",
     "implementation_of",
-    "upgrade_call",
+    "upgrade_arguments",
 ]

@@ -13,13 +13,17 @@ from typing import Any
 from keepers.access.protocol import wiring
 from keepers.access.roles import ROLE_IDS
 from keepers.core.deploying import Deployment, Step
+from keepers.core.deployments import DeploymentError
 
 MANAGER = "QuanteraAccessManager"
 UPGRADE_AUTHORITY = "UpgradeAuthority"
 ADMIN_ROLE = ROLE_IDS["ADMIN"]
-#: The UPGRADER's execution delay unless the deployment names one: a week, long enough for a
+#: The UpgradeAuthority's notice unless the deployment names one: a week, long enough for a
 #: holder to leave (sell, redeem at the next dealing date) before an upgrade can run.
 DEFAULT_UPGRADE_DELAY = 7 * 86_400
+#: The floor of any notice: the authority's MIN_NOTICE (its constructor refuses less; the deploy
+#: script's pre-flight says so before a transaction; a test reads the contract's).
+MIN_UPGRADE_DELAY = 2 * 86_400
 
 # An AccessManager call: (what it does, method name, arguments).
 ManagerCall = tuple[str, str, tuple]
@@ -35,15 +39,26 @@ def deploy_access(
     governor_delay: int = 0,
     upgrade_delay: int = DEFAULT_UPGRADE_DELAY,
 ) -> Any:
-    """The authority and the UpgradeAuthority (owner of every GovernedProxy's admin, its `upgrade`
-    wired to UPGRADER), with each role of `roles` (name -> holder; None skipped) granted: GOVERNOR
-    with `governor_delay` and UPGRADER with `upgrade_delay` (every call of theirs is then
-    scheduled first, and the guardian may cancel it), the others at once."""
+    """The authority and the UpgradeAuthority (owner of every GovernedProxy's admin; an upgrade
+    runs `upgrade_delay` after it is proposed, a notice fixed at its construction), with each role
+    of `roles` (name -> holder; None skipped) granted: GOVERNOR with `governor_delay` (every call
+    of theirs is then scheduled first, and the guardian may cancel it), the others at once. A
+    rerun asking for another notice than the deployed authority's stops before any transaction:
+    the notice of a deployment never changes (a new authority would own none of its proxies)."""
     manager = d.deploy_contract(MANAGER, MANAGER, d.sender.address)
-    authority = d.deploy_contract(UPGRADE_AUTHORITY, UPGRADE_AUTHORITY, manager.address)
+    if d.has(UPGRADE_AUTHORITY):
+        notice = int(d.at(UPGRADE_AUTHORITY).NOTICE())
+        if notice != upgrade_delay:
+            raise DeploymentError(
+                f"the deployment's upgrade notice is {notice}s (UpgradeAuthority "
+                f"{d.address(UPGRADE_AUTHORITY)}); --upgrade-delay {upgrade_delay} cannot change it"
+            )
+    authority = d.deploy_contract(
+        UPGRADE_AUTHORITY, UPGRADE_AUTHORITY, manager.address, upgrade_delay
+    )
     if not is_admin(d, "role wiring"):
         return manager
-    delays = {"GOVERNOR": governor_delay, "UPGRADER": upgrade_delay}
+    delays = {"GOVERNOR": governor_delay}
     grants = [
         call
         for role, holder in roles.items()
@@ -60,11 +75,12 @@ def deploy_access(
 
 
 def upgrade_guard_calls(d: Deployment, upgrade_delay: int) -> list[ManagerCall]:
-    """What keeps ADMIN from shortening the UPGRADER's notice (UPG-5): a new UPGRADER member
-    counts only `upgrade_delay` after its grant (`setGrantDelay`), and re-wiring, closing or
-    moving the UpgradeAuthority waits as long (`setTargetAdminDelay`). Sent after the grants
-    and the wiring (AccessManager applies a new delay after its `minSetback`, five days, and
-    until then reports the old one)."""
+    """What keeps ADMIN from quietly changing who proposes, runs or vetoes upgrades (UPG-5; the
+    notice itself is the authority's, immutable): a new UPGRADER member counts only
+    `upgrade_delay` after its grant (`setGrantDelay`), and re-wiring, closing or moving the
+    UpgradeAuthority waits as long (`setTargetAdminDelay`). Sent after the grants and the wiring
+    (AccessManager applies a new delay after its `minSetback`, five days, and until then reports
+    the old one)."""
     manager, authority = manager_of(d), d.at(UPGRADE_AUTHORITY)
     calls: list[ManagerCall] = []
     if manager.getRoleGrantDelay(ROLE_IDS["UPGRADER"]) != upgrade_delay:

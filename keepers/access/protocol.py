@@ -136,8 +136,9 @@ FUNCTION_ROLES: dict[str, dict[str, tuple[str, ...]]] = {
     # A lending pool of the prime broker: its rate model, reserves and share compliance are
     # governance's (timelocked); borrowing and repaying are its immutable broker's, not a role's.
     "LendingPool": {"GOVERNOR": ("setRateModel", "withdrawReserves", "setShareCompliance")},
-    # Issue 34: replacing the code behind a GovernedProxy is the UPGRADER's, after its delay.
-    "UpgradeAuthority": {"UPGRADER": ("upgrade",)},
+    # Issue 34: replacing the code behind a GovernedProxy is the UPGRADER's, proposed then run
+    # after the authority's immutable notice; the GUARDIAN may veto it in between.
+    "UpgradeAuthority": {"UPGRADER": ("propose", "upgrade"), "GUARDIAN": ("veto",)},
 }
 
 

@@ -1,22 +1,25 @@
 """Contracts behind a GovernedProxy (issue 34; which domains: docs/architecture.md "Upgrades"): the
 implementation recorded as `<name>.implementation`, the proxy as `<name>` (what every other
-contract, keeper and the console use), its ProxyAdmin — owned by the deployment's UpgradeAuthority
-— read from the proxy's ERC-1967 admin slot. An upgrade is the UPGRADER's `upgrade` call on the
-UpgradeAuthority: `upgrade_call` builds it, for AccessManager's `schedule` now and `execute` after
-the delay.
+contract, keeper and the console use). Its ProxyAdmin — owned by the deployment's UpgradeAuthority
+— is the contract the proxy's constructor created (`admin_of`), not what the proxy's ERC-1967
+admin slot says: an implementation can write that slot, never the proxy's immutable admin.
+
+An upgrade is two UPGRADER calls on the UpgradeAuthority (IUpgradeAuthority): `propose`, which
+announces it, then `upgrade` once the authority's immutable notice has run out; the GUARDIAN may
+`veto` it in between. `upgrade_arguments` builds the arguments both take.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from eth_utils import keccak, to_canonical_address, to_checksum_address
+
 from keepers.access.deploy import UPGRADE_AUTHORITY, _address
 from keepers.core.deploying import Deployment
 
-#: ERC-1967's slots: keccak256("eip1967.proxy.implementation") - 1, keccak256("eip1967.proxy.admin")
-#: - 1.
+#: ERC-1967's implementation slot: keccak256("eip1967.proxy.implementation") - 1.
 IMPLEMENTATION_SLOT = 0x360894A13BA1A3210667C828492DB98DCA3E2076CC3735A920A3CA505D382BBC
-ADMIN_SLOT = 0xB53127684A568B3173AE13B9F8A6016E243E63B6E8EE1178D6A717850B5D6103
 PROXY = "GovernedProxy"
 
 
@@ -32,30 +35,22 @@ def deploy_governed(
 
 
 def implementation_of(proxy: Any) -> str:
-    """The implementation a proxy runs (its ERC-1967 slot)."""
-    return _address_in(proxy, IMPLEMENTATION_SLOT)
+    """The implementation a proxy runs (its ERC-1967 slot, which the proxy itself reads)."""
+    from ape import chain
+
+    word = chain.provider.get_storage(_address(proxy), IMPLEMENTATION_SLOT)
+    return to_checksum_address(bytes(word)[-20:])
 
 
 def admin_of(proxy: Any) -> str:
-    """A proxy's ProxyAdmin (its ERC-1967 admin slot)."""
-    return _address_in(proxy, ADMIN_SLOT)
+    """A GovernedProxy's ProxyAdmin: the first contract its constructor created, at CREATE's
+    address for (proxy, nonce 1) — keccak256(rlp([proxy, 1])), whose RLP is 0xd6 0x94, the 20
+    bytes, 0x01. OpenZeppelin 5's proxy keeps that admin immutable and answers only it."""
+    encoded = b"\xd6\x94" + to_canonical_address(_address(proxy)) + b"\x01"
+    return to_checksum_address(keccak(encoded)[12:])
 
 
-def upgrade_call(
-    d: Deployment, proxy: Any, implementation: Any, data: bytes = b""
-) -> tuple[str, bytes]:
-    """(target, calldata) of the UPGRADER's call moving `proxy` to `implementation` (then calling
-    it with `data`): schedule it on the AccessManager, execute it after the UPGRADER's delay."""
-    authority = d.at(UPGRADE_AUTHORITY)
-    calldata = authority.upgrade.encode_input(
-        admin_of(proxy), _address(proxy), _address(implementation), data
-    )
-    return authority.address, bytes(calldata)
-
-
-def _address_in(proxy: Any, slot: int) -> str:
-    from ape import chain
-    from eth_utils import to_checksum_address
-
-    word = chain.provider.get_storage(_address(proxy), slot)
-    return to_checksum_address(bytes(word)[-20:])
+def upgrade_arguments(proxy: Any, implementation: Any, data: bytes = b"") -> tuple:
+    """`propose`'s and `upgrade`'s arguments moving `proxy` to `implementation` (then calling it
+    with `data`): (ProxyAdmin, proxy, implementation, data)."""
+    return (admin_of(proxy), _address(proxy), _address(implementation), bytes(data))

@@ -63,7 +63,8 @@ def check_options(
     `required` ones present, and the holders that must differ distinct: the guardian only halts what
     the governor resumes; the deployer configures as a temporary delay-free governor, which an
     execution delay on its own governor role would break; a token agent with every capability
-    cannot also be the freeze-only compliance keeper (each run would flip it)."""
+    cannot also be the freeze-only compliance keeper (each run would flip it); ADMIN is neither the
+    governor nor the guardian."""
     problems: list[str] = []
     given: dict[str, str] = {}
     for option, value in options:
@@ -80,6 +81,13 @@ def check_options(
         problems.append("--governor and --guardian must be different addresses")
     if same(given.get("--governor"), deployer):
         problems.append("--governor must not be the deploying account")
+    # ADMIN can re-wire who upgrades and who vetoes (never the notice): on a live network it is
+    # a key of its own, neither the governor's, the guardian's, nor the deploying hot key.
+    for other in ("--governor", "--guardian"):
+        if same(given.get("--admin"), given.get(other)):
+            problems.append(f"--admin and {other} must be different addresses")
+    if "--admin" in required and same(given.get("--admin"), deployer):
+        problems.append("--admin must not be the deploying account")
     if same(given.get("--token-agent"), given.get("--compliance-keeper")):
         problems.append("--token-agent and --compliance-keeper must be different addresses")
     return problems

@@ -1,31 +1,34 @@
-"""UPG-2, UPG-3 (issue 34 §2): holders are protected from the upgrade itself. A GovernedProxy's code
-is replaced only by the UpgradeAuthority's `upgrade`, an UPGRADER call under the role's execution
-delay: scheduled first (AccessManager's `OperationScheduled` announces the proxy, the new
-implementation and the time), executed after, the proxy's storage kept. The GUARDIAN cancels a
-scheduled upgrade for good and can never upgrade; nobody else can either: not by the authority,
-not by the ProxyAdmin, not by the proxy's own `upgradeToAndCall`, and the authority cannot take
-over a proxy it does not administer. Each attempt is performed here, and each fails."""
+"""UPG-2, UPG-3, UPG-5 (issue 34 §2): holders are protected from the upgrade itself. A
+GovernedProxy's code is replaced only by the UpgradeAuthority's `upgrade`, run no sooner than the
+authority's immutable notice after the UPGRADER proposed it (`UpgradeProposed` announces the
+proxy, the new implementation, the calldata and the time), the proxy's storage kept. The GUARDIAN
+vetoes a proposal for good and can never upgrade; nobody else can either: not by the authority,
+not by the ProxyAdmin, not by the proxy's own `upgradeToAndCall`; the authority cannot take over a
+proxy it does not administer; and ADMIN, whatever it grants or re-wires, cannot shorten the notice.
+Each attempt is performed here, and each fails."""
 
 from __future__ import annotations
 
 import ape
 import pytest
-from eth_abi import decode
-from eth_utils import to_checksum_address
 
 from conftest import GOVERNOR_DELAY
 from keepers.access import (
+    MIN_UPGRADE_DELAY,
     UPGRADE_AUTHORITY,
     admin_of,
     deploy_access,
     deploy_governed,
     implementation_of,
-    upgrade_call,
+    upgrade_arguments,
 )
 from keepers.core.deploying import Deployment
+from keepers.core.deployments import DeploymentError
 
 UPGRADE_DELAY = 7 * 86_400
+GRACE = 14 * 86_400
 UPGRADER = 11
+PENDING, VETOED, DONE = 1, 2, 3
 HOLDER = "0x000000000000000000000000000000000000bEEF"
 #: OpenZeppelin 5's ProxyAdmin, as much of it as an attacker calls.
 PROXY_ADMIN_ABI = [
@@ -69,7 +72,7 @@ TRANSPARENT_PROXY_ABI = [
 
 @pytest.fixture
 def governed(project, deployer, guardian, governor):
-    """The access domain as `deploy all` makes it (the governor also UPGRADER, a week's delay),
+    """The access domain as `deploy all` makes it (the governor also UPGRADER, a week's notice),
     and a stateful probe behind a GovernedProxy with a holder's balance and a clock written."""
     d = Deployment.in_memory(deployer)
     manager = deploy_access(
@@ -85,51 +88,90 @@ def governed(project, deployer, guardian, governor):
     return d, manager, d.at(UPGRADE_AUTHORITY), probe, v2
 
 
-def test_upg_2__upgrade__runs_only_after_the_announced_delay_and_keeps_the_storage(
+def test_upg_2__upgrade__runs_only_after_the_announced_notice_and_keeps_the_storage(
     chain, governed, governor
 ):
     d, manager, authority, probe, v2 = governed
     v1 = implementation_of(probe)
-    target, data = upgrade_call(d, probe, v2)
-    # Not without scheduling it first.
-    with ape.reverts(manager.AccessManagerNotScheduled):
-        authority.upgrade(*_arguments(data), sender=governor)
-    receipt = manager.schedule(target, data, 0, sender=governor)
-    (announced,) = receipt.decode_logs(manager.OperationScheduled)
-    # The announcement names the authority, the proxy and the new code, and when it may run.
-    assert announced.target == authority.address and bytes(announced.data) == data
-    proxy_named, implementation_named = _arguments(data)[1:3]
-    assert (proxy_named, implementation_named) == (probe.address, v2.address)
-    assert announced.schedule == chain.blocks.head.timestamp + UPGRADE_DELAY
-    chain.pending_timestamp += UPGRADE_DELAY - 60
-    with ape.reverts(manager.AccessManagerNotReady, operationId=announced.operationId):
-        manager.execute(target, data, sender=governor)
+    arguments = upgrade_arguments(probe, v2)
+    # Not without proposing it first.
+    upgrade_id = authority.upgradeId(*arguments)
+    with ape.reverts(authority.UpgradeNotPending, id=upgrade_id, status=0):
+        authority.upgrade(*arguments, sender=governor)
+    receipt = authority.propose(*arguments, sender=governor)
+    (announced,) = receipt.decode_logs(authority.UpgradeProposed)
+    # The announcement names the proxy, its admin, the new code, the calldata, and when it may run.
+    eta = chain.blocks.head.timestamp + UPGRADE_DELAY
+    assert (announced.id, announced.proxy, announced.implementation) == (
+        upgrade_id,
+        probe.address,
+        v2.address,
+    )
+    assert (announced.admin, bytes(announced.data), announced.eta) == (arguments[0], b"", eta)
+    assert authority.proposal(upgrade_id) == (PENDING, eta)
+    with ape.reverts(authority.UpgradeAlreadyPending, id=upgrade_id, eta=eta):
+        authority.propose(*arguments, sender=governor)
+    chain.pending_timestamp = eta - 1
+    with ape.reverts(authority.UpgradeNotReady, id=upgrade_id, eta=eta):
+        authority.upgrade(*arguments, sender=governor)
     assert probe.version() == 1
-    chain.pending_timestamp += 60
-    receipt = manager.execute(target, data, sender=governor)
+    chain.pending_timestamp = eta
+    receipt = authority.upgrade(*arguments, sender=governor)
     assert [
-        (log.proxy, log.implementation) for log in receipt.decode_logs(authority.ProxyUpgraded)
-    ] == [(probe.address, v2.address)]
+        (log.id, log.proxy, log.implementation)
+        for log in receipt.decode_logs(authority.ProxyUpgraded)
+    ] == [(upgrade_id, probe.address, v2.address)]
     assert implementation_of(probe) == v2.address != v1
     assert probe.version() == 2
     assert probe.balanceOf(HOLDER) == 1_000 and probe.clock() == 2**32 - 1
+    # Run once: the same call again is not pending.
+    with ape.reverts(authority.UpgradeNotPending, id=upgrade_id, status=DONE):
+        authority.upgrade(*arguments, sender=governor)
 
 
-def test_upg_3__guardian__cancels_a_scheduled_upgrade_for_good_and_never_upgrades(
+def test_upg_2__proposal_left_past_its_window__expires_and_needs_a_full_notice_again(
+    chain, governed, governor
+):
+    d, manager, authority, probe, v2 = governed
+    arguments = upgrade_arguments(probe, v2)
+    authority.propose(*arguments, sender=governor)
+    upgrade_id, (_, eta) = (
+        authority.upgradeId(*arguments),
+        authority.proposal(authority.upgradeId(*arguments)),
+    )
+    chain.pending_timestamp = eta + GRACE + 1
+    with ape.reverts(authority.UpgradeExpired, id=upgrade_id, deadline=eta + GRACE):
+        authority.upgrade(*arguments, sender=governor)
+    authority.propose(*arguments, sender=governor)
+    (_, again) = authority.proposal(upgrade_id)
+    assert again == chain.blocks.head.timestamp + UPGRADE_DELAY
+    with ape.reverts(authority.UpgradeNotReady, id=upgrade_id, eta=again):
+        authority.upgrade(*arguments, sender=governor)
+    assert probe.version() == 1
+
+
+def test_upg_3__guardian__vetoes_a_proposed_upgrade_for_good_and_never_upgrades(
     chain, governed, governor, guardian
 ):
     d, manager, authority, probe, v2 = governed
-    target, data = upgrade_call(d, probe, v2)
-    with ape.reverts(authority.AccessManagedUnauthorized, caller=guardian):
-        authority.upgrade(*_arguments(data), sender=guardian)
-    with ape.reverts(manager.AccessManagerUnauthorizedCall):
-        manager.schedule(target, data, 0, sender=guardian)
-    manager.schedule(target, data, 0, sender=governor)
-    receipt = manager.cancel(governor, target, data, sender=guardian)
-    assert len(receipt.decode_logs(manager.OperationCanceled)) == 1
+    arguments = upgrade_arguments(probe, v2)
+    upgrade_id = authority.upgradeId(*arguments)
+    for call in (authority.propose, authority.upgrade):
+        with ape.reverts(authority.AccessManagedUnauthorized, caller=guardian):
+            call(*arguments, sender=guardian)
+    authority.propose(*arguments, sender=governor)
+    with ape.reverts(authority.AccessManagedUnauthorized, caller=governor):
+        authority.veto(upgrade_id, sender=governor)
+    receipt = authority.veto(upgrade_id, sender=guardian)
+    assert [(log.id, log.proxy) for log in receipt.decode_logs(authority.UpgradeVetoedBy)] == [
+        (upgrade_id, probe.address)
+    ]
     chain.pending_timestamp += UPGRADE_DELAY
-    with ape.reverts(manager.AccessManagerNotScheduled):
-        manager.execute(target, data, sender=governor)
+    with ape.reverts(authority.UpgradeNotPending, id=upgrade_id, status=VETOED):
+        authority.upgrade(*arguments, sender=governor)
+    # For good: the same upgrade cannot be proposed again.
+    with ape.reverts(authority.UpgradeVetoed, id=upgrade_id):
+        authority.propose(*arguments, sender=governor)
     assert probe.version() == 1 and implementation_of(probe) != v2.address
 
 
@@ -159,53 +201,78 @@ def test_upg_3__authority__cannot_take_a_proxy_it_does_not_administer_nor_instal
     # A proxy whose admin is someone else's: the authority's upgrade of it reverts (that
     # ProxyAdmin obeys its owner only).
     foreign = outsider.deploy(project.GovernedProxy, v2.address, outsider.address, b"")
-    foreign_admin = admin_of(foreign)
-    calldata = authority.upgrade.encode_input(foreign_admin, foreign.address, v2.address, b"")
-    manager.schedule(authority.address, calldata, 0, sender=governor)
+    arguments = upgrade_arguments(foreign, v2)
+    authority.propose(*arguments, sender=governor)
     chain.pending_timestamp += UPGRADE_DELAY
-    admin = ape.Contract(foreign_admin, abi=PROXY_ADMIN_ABI)
+    admin = ape.Contract(arguments[0], abi=PROXY_ADMIN_ABI)
+    assert admin.owner() == outsider.address
     with ape.reverts(admin.OwnableUnauthorizedAccount, account=authority.address):
-        manager.execute(authority.address, calldata, sender=governor)
-    # An implementation without code would brick the proxy: refused.
-    target, data = upgrade_call(d, probe, outsider.address)
-    manager.schedule(target, data, 0, sender=governor)
-    chain.pending_timestamp += UPGRADE_DELAY
+        authority.upgrade(*arguments, sender=governor)
+    # An implementation without code would brick the proxy: refused when proposed.
     with ape.reverts(authority.NotAContract, implementation=outsider.address):
-        manager.execute(target, data, sender=governor)
+        authority.propose(*upgrade_arguments(probe, outsider), sender=governor)
     assert probe.version() == 1
 
 
-def _arguments(data: bytes) -> tuple:
-    """`upgrade`'s arguments decoded from its calldata (addresses checksummed)."""
-    admin, proxy, implementation, call = decode(
-        ["address", "address", "address", "bytes"], data[4:]
-    )
-    return (*map(to_checksum_address, (admin, proxy, implementation)), call)
-
-
-def test_upg_5__admin__cannot_shorten_the_upgraders_notice(chain, governed, deployer, outsider):
-    """ADMIN (here the deployer, without a delay) could once re-wire `upgrade` to a role of no
-    delay, or grant UPGRADER afresh, and so cut the week's notice to its own delay (found by the
-    session's own read of the change, before its attacker's review). The access deploy step sets
-    the UPGRADER's grant delay and the UpgradeAuthority's admin delay to the upgrade delay: once
-    AccessManager's minimum setback has passed, a new UPGRADER is no member before a week, and a
-    re-wiring of the authority must wait as long as an upgrade."""
+def test_upg_3__admin_of__is_the_proxys_own_admin_whatever_its_admin_slot_says(chain, governed):
+    """The deploy record and `ape run upgrade` name a proxy's ProxyAdmin by where its constructor
+    created it; the ERC-1967 admin slot, which an implementation can write, is not read."""
     d, manager, authority, probe, v2 = governed
-    assert manager.getRoleGrantDelay(UPGRADER) == 0  # a new delay takes effect after a setback
+    admin = ape.Contract(admin_of(probe), abi=PROXY_ADMIN_ABI)
+    assert admin.owner() == authority.address
+    admin_slot = 0xB53127684A568B3173AE13B9F8A6016E243E63B6E8EE1178D6A717850B5D6103
+    chain.provider.set_storage(probe.address, admin_slot, b"\x00" * 12 + bytes.fromhex("bEEF" * 10))
+    assert admin_of(probe) == admin.address
+
+
+def test_upg_5__admin__cannot_shorten_the_notice(
+    chain, project, governed, deployer, governor, outsider
+):
+    """ADMIN (here the deployer, without a delay) could once, in the five days before
+    AccessManager's setback lets the access step's guards apply, grant UPGRADER at no delay and
+    upgrade at once; and, after them, re-grant the governor at no execution delay (found by the
+    attacker's read of the first version, where the notice was the role's execution delay; each
+    of these failed first). The notice is now the authority's own: whatever ADMIN grants or
+    re-wires, an upgrade runs only NOTICE after it was proposed."""
+    d, manager, authority, probe, v2 = governed
+    arguments = upgrade_arguments(probe, v2)
+    upgrade_id = authority.upgradeId(*arguments)
+    # In the first days: a fresh UPGRADER at no delay, and `upgrade` re-wired to anyone.
+    manager.grantRole(UPGRADER, outsider, 0, sender=deployer)
+    with ape.reverts(authority.UpgradeNotPending, id=upgrade_id, status=0):
+        authority.upgrade(*arguments, sender=outsider)
+    selector = authority.upgrade.encode_input(*arguments)[:4]
+    manager.setTargetFunctionRole(authority, [selector], manager.PUBLIC_ROLE(), sender=deployer)
+    authority.propose(*arguments, sender=outsider)
+    with ape.reverts(authority.UpgradeNotReady, id=upgrade_id):
+        authority.upgrade(*arguments, sender=outsider)
+    # After the setback: the governor re-granted at no execution delay still waits the notice.
     chain.pending_timestamp += manager.minSetback()
     chain.mine()
+    manager.grantRole(UPGRADER, governor, 0, sender=deployer)
+    chain.pending_timestamp += UPGRADE_DELAY - manager.minSetback() - 60
+    with ape.reverts(authority.UpgradeNotReady, id=upgrade_id):
+        authority.upgrade(*arguments, sender=governor)
+    assert probe.version() == 1
+    # The guards of the access step apply once the setback has passed: a new UPGRADER is no
+    # member for a week, and re-wiring the authority must wait as long.
     assert manager.getRoleGrantDelay(UPGRADER) == UPGRADE_DELAY
     assert manager.getTargetAdminDelay(authority) == UPGRADE_DELAY
-    manager.grantRole(UPGRADER, outsider, 0, sender=deployer)
-    assert manager.hasRole(UPGRADER, outsider)[0] is False
-    target, data = upgrade_call(d, probe, v2)
-    with ape.reverts(authority.AccessManagedUnauthorized, caller=outsider):
-        authority.upgrade(*_arguments(data), sender=outsider)
-    selector = authority.upgrade.encode_input(*_arguments(data))[:4]
-    public = manager.PUBLIC_ROLE()
-    with ape.reverts(manager.AccessManagerNotScheduled):
-        manager.setTargetFunctionRole(authority, [selector], public, sender=deployer)
     with ape.reverts(manager.AccessManagerNotScheduled):
         manager.setTargetClosed(authority, False, sender=deployer)
-    assert manager.getTargetFunctionRole(authority, selector) == UPGRADER
-    assert probe.version() == 1
+    # The notice cannot be set below the floor, nor changed: it is immutable.
+    assert authority.NOTICE() == UPGRADE_DELAY and authority.MIN_NOTICE() == MIN_UPGRADE_DELAY
+    with ape.reverts(
+        authority.NoticeTooShort, notice=MIN_UPGRADE_DELAY - 1, minimum=MIN_UPGRADE_DELAY
+    ):
+        deployer.deploy(project.UpgradeAuthority, manager.address, MIN_UPGRADE_DELAY - 1)
+
+
+def test_upg_5__rerun_asking_another_notice__stops_before_any_transaction(governed, governor):
+    """The notice of a deployment never changes: a rerun of the access step asking for another
+    stops with one line, and sends nothing."""
+    d, manager, authority, probe, v2 = governed
+    sent = d.sender.nonce
+    with pytest.raises(DeploymentError, match=r"upgrade notice is 604800s .* cannot change it"):
+        deploy_access(d, {"UPGRADER": governor}, GOVERNOR_DELAY, 3 * 86_400)
+    assert d.sender.nonce == sent and authority.NOTICE() == UPGRADE_DELAY

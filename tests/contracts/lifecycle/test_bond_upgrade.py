@@ -1,10 +1,10 @@
 """UPG-4 (issue 34 §1, the bond): a note's servicer is fixed in place. The deploy routine puts the
 BondServicer behind a GovernedProxy that the deployment's UpgradeAuthority administers; with
 holders, a coupon recorded and left unclaimed, and the pool funded, the UPGRADER moves it to a new
-implementation (scheduled, executed after its delay). Afterwards every holder's owed coupons, the
-pools, the servicing schedule and every balance are what they were, the token's hook still
-answers the proxy, the next coupon records, and each holder claims exactly what the old code and
-the new one owe together."""
+implementation (proposed, run after the authority's notice). Afterwards every holder's owed coupons,
+the pools, the servicing schedule and every balance are what they were, the token's hook still
+answers the proxy, the next coupon records, and each holder claims exactly what the old code and the
+new one owe together."""
 
 from __future__ import annotations
 
@@ -16,10 +16,8 @@ from keepers.access import (
     grant_calls,
     implementation_of,
     send_to_manager,
-    upgrade_call,
+    upgrade_arguments,
 )
-
-UPGRADE_DELAY = DAY
 
 
 def _record(bond, number):
@@ -56,7 +54,7 @@ def test_upg_4__bond_servicer__upgraded_with_unclaimed_coupons__nothing_moves_ne
     assert old_code not in (servicer.address, "0x" + "0" * 40)
     assert chain.provider.get_code(admin_of(servicer))
     assert token.servicer() == servicer.address
-    send_to_manager(d, grant_calls(d, "UPGRADER", governor.address, UPGRADE_DELAY))
+    send_to_manager(d, grant_calls(d, "UPGRADER", governor.address))
 
     servicer.fundCoupons(100_000 * USD_UNIT, sender=bond.issuer)
     _record(bond, 1)
@@ -64,11 +62,10 @@ def test_upg_4__bond_servicer__upgraded_with_unclaimed_coupons__nothing_moves_ne
     assert all(before["owed"].values())  # coupon 1 recorded, nobody has claimed it
 
     fixed = deployer.deploy(project.BondServicer, bond.lifecycle.registry, bond.usdc, token)
-    manager = d.at("QuanteraAccessManager")
-    target, data = upgrade_call(d, servicer, fixed)
-    manager.schedule(target, data, 0, sender=governor)
-    chain.pending_timestamp += UPGRADE_DELAY
-    receipt = manager.execute(target, data, sender=governor)
+    arguments = upgrade_arguments(servicer, fixed)
+    authority.propose(*arguments, sender=governor)
+    chain.pending_timestamp += authority.NOTICE()
+    receipt = authority.upgrade(*arguments, sender=governor)
     assert len(receipt.decode_logs(authority.ProxyUpgraded)) == 1
     assert implementation_of(servicer) == fixed.address != old_code
     assert _state(bond) == before

@@ -9,6 +9,8 @@ SYMBOLS = ["USDC", "QTF", "QSPX"]
 DEPLOYER = "0x6Dd3493b6f1a9C9084ec7280df73A16FbcE45dE9"
 GOVERNOR = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"
 GUARDIAN = "0x90F79bf6EB2c4f870365E785982E1f101E93b906"
+OPERATOR = "0x14dC79964da2C08b23698B3D3cc7Ca32193d9955"
+ADMIN = "0x23618e81E3f5cdF7f54C3d65f7FBc0aBf5B21E8f"
 FEED_A = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
 FEED_B = "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65"
 TOKEN_A = "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc"
@@ -127,3 +129,23 @@ def test_check_balance__below_estimate__names_what_is_held_and_needed():
         f"deployer {DEPLOYER} holds 0.001000 ETH; the deployment needs about 0.010000 ETH "
         "(10,000,000 gas at 1.000 gwei)"
     )
+
+
+def test_check_options__live_admin__required_and_nobody_elses():
+    """UPG-5: ADMIN re-wires who upgrades and who vetoes; on a live network it is a key of its
+    own, never the governor's, the guardian's, or the deploying hot key."""
+    live = ("--guardian", "--governor", "--operator", "--admin")
+    roles = [("--guardian", GUARDIAN), ("--governor", GOVERNOR), ("--operator", OPERATOR)]
+    assert check_options(DEPLOYER, [*roles, ("--admin", None)], live) == [
+        "--admin is required on live networks"
+    ]
+    assert check_options(DEPLOYER, [*roles, ("--admin", GOVERNOR)], live) == [
+        "--admin and --governor must be different addresses"
+    ]
+    assert check_options(DEPLOYER, [*roles, ("--admin", GUARDIAN)], live) == [
+        "--admin and --guardian must be different addresses"
+    ]
+    assert check_options(DEPLOYER, [*roles, ("--admin", DEPLOYER)], live) == [
+        "--admin must not be the deploying account"
+    ]
+    assert check_options(DEPLOYER, [*roles, ("--admin", ADMIN)], live) == []

@@ -38,7 +38,8 @@ FEED_OWNER = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
 GOVERNOR = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"
 GUARDIAN = "0x90F79bf6EB2c4f870365E785982E1f101E93b906"
 OPERATOR = "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65"
-ROLES = ["--governor", GOVERNOR, "--guardian", GUARDIAN, "--operator", OPERATOR]
+ADMIN = "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc"  # anvil's 5: ADMIN, handed over at the end
+ROLES = ["--governor", GOVERNOR, "--guardian", GUARDIAN, "--operator", OPERATOR, "--admin", ADMIN]
 LIVE_CONTRACTS = {
     "QuanteraAccessManager",
     "UpgradeAuthority",
@@ -260,6 +261,8 @@ def test_deploy_live__inputs_wrong__one_line_error_before_any_transaction(sepoli
         GOVERNOR.lower(),
         "--guardian",
         GOVERNOR,
+        "--upgrade-delay",
+        "3600",
         account="pauper",
     )
     assert_one_line_failure(
@@ -268,6 +271,8 @@ def test_deploy_live__inputs_wrong__one_line_error_before_any_transaction(sepoli
         "feeds.ethereum-sepolia.yaml is missing",
         f"--governor {GOVERNOR.lower()} is not checksummed",
         "--operator is required",
+        "--admin is required",
+        "--upgrade-delay 3600 is below the UpgradeAuthority's floor (172800s)",
         f"deployer {PAUPER.address} holds 0.000000 ETH",
     )
 
@@ -429,7 +434,8 @@ def test_deploy_live__killed_twice_then_rerun__completes_from_the_record_without
     assert sorted(created) == sorted(final["contracts"].values()) and reverted == []
     assert final["block"] <= min(created.values())  # keepers reading logs from it miss nothing
 
-    # What the feeds file names is what the protocol uses, and the deployer kept only ADMIN.
+    # What the feeds file names is what the protocol uses, and the deployer kept nothing: ADMIN
+    # went to --admin.
     contracts = final["contracts"]
     tokens = {
         symbol: entry.get("token", contracts["SecurityToken"])
@@ -447,29 +453,27 @@ def test_deploy_live__killed_twice_then_rerun__completes_from_the_record_without
         assert to_checksum_address(config[0]) == sepolia.feeds[symbol]["primary"], symbol
     (listed,) = call(sepolia.url, contracts["PortfolioVault"], "assets()", [], [], ["address[]"])
     assert [to_checksum_address(a) for a in listed] == list(tokens.values())
-    held = {
-        role
-        for role, role_id in ROLE_IDS.items()
-        if call(
-            sepolia.url,
-            contracts["QuanteraAccessManager"],
-            "hasRole(uint64,address)",
-            ["uint64", "address"],
-            [role_id, DEPLOYER.address],
-            ["bool", "uint32"],
-        )[0]
-    }
-    assert held == {"ADMIN"}
-    # Upgrades are the governor's, under their own week-long delay (UPG-2).
-    upgrader = call(
-        sepolia.url,
-        contracts["QuanteraAccessManager"],
-        "hasRole(uint64,address)",
-        ["uint64", "address"],
-        [ROLE_IDS["UPGRADER"], GOVERNOR],
-        ["bool", "uint32"],
-    )
-    assert upgrader == (True, DEFAULT_UPGRADE_DELAY)
+
+    def roles_of(account: str) -> set[str]:
+        return {
+            role
+            for role, role_id in ROLE_IDS.items()
+            if call(
+                sepolia.url,
+                contracts["QuanteraAccessManager"],
+                "hasRole(uint64,address)",
+                ["uint64", "address"],
+                [role_id, account],
+                ["bool", "uint32"],
+            )[0]
+        }
+
+    assert roles_of(DEPLOYER.address) == set() and "ADMIN" in roles_of(ADMIN)
+    # Upgrades are the governor's, each run a week after it is proposed (UPG-2): the notice is
+    # the UpgradeAuthority's own.
+    assert "UPGRADER" in roles_of(GOVERNOR)
+    (notice,) = call(sepolia.url, contracts["UpgradeAuthority"], "NOTICE()", [], [], ["uint32"])
+    assert notice == DEFAULT_UPGRADE_DELAY
 
     # Complete: one more run finds everything done and sends nothing.
     sent = nonce(sepolia.url, DEPLOYER.address)
