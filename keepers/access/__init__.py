@@ -21,11 +21,14 @@ from keepers.access.deploy import (
 )
 from keepers.access.operations import (
     OPERATION_EVENTS,
+    UPGRADE_EVENTS,
     WATCHED_EVENTS,
     PendingOperation,
+    PendingUpgrade,
     StoredEvent,
     event_row,
     pending_operations,
+    pending_upgrades,
     role_holders,
 )
 from keepers.access.protocol import wiring
@@ -52,13 +55,16 @@ __all__ = [
     "send_to_manager",
     "wire",
     "OPERATION_EVENTS",
+    "UPGRADE_EVENTS",
     "ROLE_IDS",
     "ROLE_NAMES",
     "WATCHED_EVENTS",
     "PendingOperation",
+    "PendingUpgrade",
     "StoredEvent",
     "event_row",
     "pending_operations",
+    "pending_upgrades",
     "role_holders",
     "wiring",
     "governance_events",

@@ -1,5 +1,5 @@
-"""Pure functions over AccessManager events (no chain access): normalise logs, fold them into
-pending operations and role holders."""
+"""Pure functions over AccessManager and UpgradeAuthority events (no chain access): normalise
+logs, fold them into pending operations, proposed upgrades and role holders."""
 
 from __future__ import annotations
 
@@ -105,6 +105,52 @@ def pending_operations(events: Iterable[StoredEvent], now: int) -> list[PendingO
             closed.add(key)
     pending = [op for key, op in scheduled.items() if key not in closed]
     return sorted(pending, key=lambda op: (op.ready_at, op.scheduled_block))
+
+
+# The UpgradeAuthority's events `pending_upgrades` folds (IUpgradeAuthority).
+UPGRADE_EVENTS = ("UpgradeProposed", "ProxyUpgraded", "UpgradeVetoedBy")
+
+
+@dataclass(frozen=True)
+class PendingUpgrade:
+    """An upgrade proposed to the UpgradeAuthority, neither run nor vetoed: the proxy moves to
+    `implementation` (then is called with `data`) from `eta`."""
+
+    upgrade_id: str
+    proxy: str
+    implementation: str
+    admin: str
+    data: str
+    eta: int
+    ready_in_seconds: int
+    proposed_block: int
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+def pending_upgrades(events: Iterable[StoredEvent], now: int) -> list[PendingUpgrade]:
+    """Upgrades proposed and neither run (`ProxyUpgraded`) nor vetoed (`UpgradeVetoedBy`) since,
+    soonest first. An id proposed again (after it ran, or its window closed) is pending from its
+    latest proposal; whether the window is still open is the chain's to say (`proposal`)."""
+    proposed: dict[str, PendingUpgrade] = {}
+    for ev in sorted(events, key=lambda e: (e.block_number, e.log_index)):
+        upgrade_id = str(ev.args.get("id"))
+        if ev.event == "UpgradeProposed":
+            eta = int(ev.args["eta"])
+            proposed[upgrade_id] = PendingUpgrade(
+                upgrade_id=upgrade_id,
+                proxy=str(ev.args["proxy"]),
+                implementation=str(ev.args["implementation"]),
+                admin=str(ev.args["admin"]),
+                data=str(ev.args.get("data", "0x")),
+                eta=eta,
+                ready_in_seconds=max(eta - now, 0),
+                proposed_block=ev.block_number,
+            )
+        elif ev.event in ("ProxyUpgraded", "UpgradeVetoedBy"):
+            proposed.pop(upgrade_id, None)
+    return sorted(proposed.values(), key=lambda up: (up.eta, up.proposed_block))
 
 
 def role_holders(events: Iterable[StoredEvent]) -> dict[int, set[str]]:

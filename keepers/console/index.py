@@ -90,6 +90,15 @@ KEPT_EVENTS: dict[str, tuple[Kept, ...]] = {
             ("OperationExecuted", "OperationCanceled"),
         ),
     ),
+    # Proposed upgrades (the governance page): the latest event of each id, closed once it ran
+    # or was vetoed.
+    "UpgradeAuthority": (
+        Kept(
+            ("UpgradeProposed", "ProxyUpgraded", "UpgradeVetoedBy"),
+            ("id",),
+            ("ProxyUpgraded", "UpgradeVetoedBy"),
+        ),
+    ),
     "PrimeBroker": (Kept(("AccountOpened",), ("account",)), Kept(("MarginCalled",), ("account",))),
     "IdentityRegistry": (
         Kept(("IdentityRegistered", "InvestorProfileSet"), ("identity",)),

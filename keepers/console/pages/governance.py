@@ -1,5 +1,10 @@
 """Governance and audit: roles and their holders, pending timelocked operations with their ETA,
-and the audit log of every administrative event of the deployment's contracts.
+proposed upgrades with the time each may run, and the audit log of every administrative event of
+the deployment's contracts.
+
+Proposed upgrades are the UpgradeAuthority's events folded (`pending_upgrades`), confirmed by its
+`proposal` view in the same batch: shown while the chain says pending, at the chain's ETA, with
+the window's close (ETA + `GRACE`) and whether it has closed.
 
 Roles and operations are the AccessManager's events folded (the index keeps every one they need,
 whatever its history bound drops: index.KEPT_EVENTS), then confirmed by the chain's own views in
@@ -19,8 +24,10 @@ from typing import Any
 from keepers.access import (
     OPERATION_EVENTS,
     ROLE_NAMES,
+    UPGRADE_AUTHORITY,
     StoredEvent,
     pending_operations,
+    pending_upgrades,
     role_holders,
 )
 from keepers.console import describe
@@ -34,6 +41,7 @@ from keepers.console.walks import WalkCache
 MANAGER = "QuanteraAccessManager"
 AUDIT_ROWS_SHOWN = 50  # the newest; the filter and the CSV export reach every row
 FAR_ETA_SECONDS = 365 * 86_400  # an ETA further ahead than this is flagged
+PENDING = 1  # IUpgradeAuthority.Status.Pending
 
 
 def _stored(events: list[ChainEvent]) -> list[StoredEvent]:
@@ -79,12 +87,59 @@ def read(source: ChainSource, index: EventIndex) -> dict[str, Any]:
         "chain_time": now,
         "roles": roles,
         "pending": pending,
+        "upgrades": _upgrades(source, index, block, now, records),
         "audit": [audit_row(e, describer) for e in events[-AUDIT_ROWS_SHOWN:][::-1]],
         "audit_total": len(events),
         "audit_complete_from_block": index.first_block,
         "index_dropped": index.dropped,
         "contracts": sorted({e.contract for e in events}),
     }
+
+
+def _upgrades(
+    source: ChainSource, index: EventIndex, block: int, now: int, records: describe.Describer
+) -> list[dict[str, Any]]:
+    """The proposed upgrades the UpgradeAuthority still has pending at `block` (its `proposal`
+    view: status 1), each with its ETA, the window's close and the proxy's and new code's names."""
+    if not source.has(UPGRADE_AUTHORITY):
+        return []
+    folded = pending_upgrades(
+        _stored(index.events(contract=UPGRADE_AUTHORITY, until_block=block)), now
+    )
+    if not folded:
+        return []
+    authority = source.contract(UPGRADE_AUTHORITY)
+    calls = [(authority, "GRACE", ())]
+    calls += [(authority, "proposal", (bytes.fromhex(up.upgrade_id[2:]),)) for up in folded]
+    grace, *answers = [
+        result
+        for start in range(0, len(calls), MAX_BATCH_CALLS)
+        for result in batch_call(
+            source, calls[start : start + MAX_BATCH_CALLS], block, allow_failure=True
+        )
+    ]
+    grace = 0 if isinstance(grace, CallFailure) else int(grace)
+    rows = []
+    for up, answer in zip(folded, answers, strict=False):
+        if isinstance(answer, CallFailure):
+            eta = up.eta  # the event's word
+        elif int(answer[0]) == PENDING:
+            eta = int(answer[1])
+        else:
+            continue
+        rows.append(
+            {
+                **up.to_json(),
+                "eta": eta,
+                "ready_in_seconds": max(eta - now, 0),
+                "closes_at": eta + grace,
+                "closed": bool(grace) and now > eta + grace,
+                "proxy_shown": records.address(up.proxy),
+                "implementation_shown": records.address(up.implementation),
+                "call": records.call(up.proxy, up.data) if up.data not in ("", "0x") else "",
+            }
+        )
+    return rows
 
 
 def audit_row(event: ChainEvent, describer: describe.Describer) -> dict[str, Any]:

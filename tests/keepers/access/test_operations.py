@@ -80,3 +80,36 @@ def test_to_jsonable__log_values__are_json_native():
         "ok": True,
         "xs": [1, "0xff"],
     }
+
+
+def test_pending_upgrades__proposed_run_vetoed_proposed_again__latest_proposal_pending():
+    """CON-93's fold: an upgrade is pending from its latest `UpgradeProposed` until it runs or
+    is vetoed; re-proposed after it ran, it is pending again from the new proposal."""
+    from keepers.access.operations import pending_upgrades
+
+    def proposed(block, upgrade_id, eta):
+        args = {
+            "id": upgrade_id,
+            "proxy": "0xProxy",
+            "implementation": "0xCode",
+            "admin": "0xAdmin",
+            "data": "0x",
+            "eta": eta,
+        }
+        return StoredEvent("UpgradeProposed", block, 0, args)
+
+    def ended(block, upgrade_id, kind):
+        return StoredEvent(kind, block, 1, {"id": upgrade_id, "proxy": "0xProxy"})
+
+    events = [
+        proposed(1, OP_A, 100),
+        proposed(2, OP_B, 300),
+        ended(5, OP_A, "ProxyUpgraded"),
+        proposed(6, OP_A, 900),
+    ]
+    assert [(u.upgrade_id, u.eta, u.ready_in_seconds) for u in pending_upgrades(events, 400)] == [
+        (OP_B, 300, 0),
+        (OP_A, 900, 500),
+    ]
+    events.append(ended(7, OP_B, "UpgradeVetoedBy"))
+    assert [u.upgrade_id for u in pending_upgrades(events, 400)] == [OP_A]

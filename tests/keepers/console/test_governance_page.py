@@ -193,3 +193,51 @@ def test_governance__a_refused_call_names_who_may_make_it(browser_page, console_
     assert manager.functions.hasRole(role, GUARDIAN).call()[0]
     assert GUARDIAN in named, text
     assert browser_page.locator("[data-testid=result-governance-call]").inner_text() == ""
+
+
+def test_governance__a_proposed_upgrade_shows_with_its_eta_until_the_guardian_vetoes_it(
+    browser_page, console_url, chain_reads
+):
+    """CON-93 (issue 34 §2): an upgrade proposed to the UpgradeAuthority appears on the page
+    without a reload: the proxy and the new code by their addresses and record names, the chain's
+    ETA (its `proposal` view) and when its window closes; vetoed by the GUARDIAN, it leaves the
+    page."""
+    manager = chain_reads.contract("QuanteraAccessManager")
+    authority = chain_reads.contract("UpgradeAuthority")
+    contracts = chain_reads.record["contracts"]
+    upgrader = next(
+        account
+        for account in chain_reads.w3.eth.accounts[:10]
+        if manager.functions.hasRole(ROLE_IDS["UPGRADER"], account).call()[0]
+    )
+    # A GovernedProxy the authority administers, over the record's OracleRouter code (the demo's
+    # record has no proxy of its own), to be moved to the RiskEngine's: the page names the code.
+    from keepers.access.upgrades import admin_of
+    from keepers.core.artifacts import BUILD_MANIFEST
+
+    built = json.loads(BUILD_MANIFEST.read_text())["contractTypes"]["GovernedProxy"]
+    factory = chain_reads.w3.eth.contract(
+        abi=built["abi"], bytecode=built["deploymentBytecode"]["bytecode"]
+    )
+    tx = factory.constructor(contracts["OracleRouter"], authority.address, b"").transact(
+        {"from": OUTSIDER}
+    )
+    proxy = chain_reads.w3.eth.wait_for_transaction_receipt(tx).contractAddress
+    arguments = (admin_of(proxy), proxy, contracts["RiskEngine"], b"")
+    open_page(browser_page, console_url, "governance")
+    tx = authority.functions.propose(*arguments).transact({"from": upgrader})
+    chain_reads.w3.eth.wait_for_transaction_receipt(tx)
+    upgrade_id = "0x" + authority.functions.upgradeId(*arguments).call().hex()
+    status, eta = authority.functions.proposal(upgrade_id).call()
+    assert status == 1 and eta > 0
+    row = browser_page.locator(f"[data-testid=upgrades] tr[data-upgrade='{upgrade_id}']")
+    wait_for(lambda: row.count() == 1 or None, "the proposed upgrade to appear on the page")
+    from keepers.console.app import _fmt_time
+
+    text = row.inner_text()
+    assert proxy in text and f"{contracts['RiskEngine']} (RiskEngine)" in text, text
+    grace = authority.functions.GRACE().call()
+    assert _fmt_time(eta) in text and _fmt_time(eta + grace) in text, text
+    tx = authority.functions.veto(upgrade_id).transact({"from": GUARDIAN})
+    chain_reads.w3.eth.wait_for_transaction_receipt(tx)
+    wait_for(lambda: row.count() == 0 or None, "the vetoed upgrade to leave the page")
