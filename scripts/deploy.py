@@ -387,10 +387,11 @@ def cli():
 @click.option("--admin", help="Hand ADMIN to this address at the end and renounce the deployer's.")
 @click.option(
     "--admin-delay",
-    type=click.IntRange(0, 30 * 86400),
-    default=86400,
-    show_default=True,
-    help="Execution delay (s) the handed-over admin holds its role with.",
+    type=click.IntRange(0, 60 * 86400),
+    default=None,
+    help="Execution delay (s) the handed-over admin holds its role with (default: the upgrade "
+    "delay on live networks, where it may not be less, as ADMIN can revoke the guardian who "
+    "vetoes upgrades; a day on local ones).",
 )
 def deploy_all(
     ecosystem,
@@ -425,6 +426,8 @@ def deploy_all(
     network_key = f"{ecosystem.name}:{network.name}"
     try:
         is_local = network.is_local
+        if admin_delay is None:  # live: as long as an upgrade's notice; local: a day, as before
+            admin_delay = 86_400 if is_local else upgrade_delay
         sender = _resolve_account(account_alias, is_local)
         record, path = _open_record(network_key, fresh, is_local)
 
@@ -436,7 +439,7 @@ def deploy_all(
             "GOVERNOR": default(governor, 2),
             "OPERATOR": default(operator, 3),
         }
-        # The governance account upgrades too, under its own, longer delay.
+        # The governance account upgrades too: proposed, run after the UpgradeAuthority's notice.
         roles["UPGRADER"] = roles["GOVERNOR"]
         keepers_ = {
             "RISK_KEEPER": default(risk_keeper, 7),
@@ -470,6 +473,7 @@ def deploy_all(
                 *(("--signal-signer", s) for s in signal_signers),
             ],
             upgrade_delay,
+            admin_delay,
         )
         try:
             unlock_account(sender)
@@ -593,6 +597,7 @@ def preflight(
     is_local: bool,
     options: list[tuple[str, str | None]],
     upgrade_delay: int = DEFAULT_UPGRADE_DELAY,
+    admin_delay: int = DEFAULT_UPGRADE_DELAY,
 ) -> dict[str, LiveAsset] | None:
     """Checks every input before the first transaction (keepers/core/preflight.py) and stops with
     all problems on one line. Returns the live network's checked feeds file (None on local ones)."""
@@ -607,6 +612,11 @@ def preflight(
         problems.append(
             f"--upgrade-delay {upgrade_delay} is below the UpgradeAuthority's floor "
             f"({MIN_UPGRADE_DELAY}s)"
+        )
+    if not is_local and admin_delay < upgrade_delay:
+        problems.append(
+            f"--admin-delay {admin_delay} is below --upgrade-delay {upgrade_delay} (ADMIN could "
+            "revoke the guardian who vetoes an upgrade sooner than the upgrade's notice)"
         )
     live = None
     if not is_local:

@@ -35,9 +35,8 @@ library Roles {
     /// `liquidate`): bounded by the broker (close factor, oracle-priced bonus, oracle-bounded sale);
     /// each holder must also be a verified wallet.
     uint64 internal constant LIQUIDATOR = 10;
-    /// @notice Replaces the code behind the protocol's proxies (UpgradeAuthority `upgrade`): the
-    /// governance account, granted with an execution delay long enough for holders to leave
-    /// (every upgrade is scheduled, announced and cancellable by the guardian).
+    /// @notice Replaces the code behind the protocol's proxies (UpgradeAuthority `propose`, then
+    /// `upgrade` after the authority's immutable notice, unless the GUARDIAN vetoes it).
     uint64 internal constant UPGRADER = 11;
     /// @notice Highest role id above; the constructor of the manager walks 1..LAST_ROLE.
     uint64 internal constant LAST_ROLE = 11;

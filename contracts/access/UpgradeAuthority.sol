@@ -2,9 +2,11 @@
 pragma solidity ^0.8.24;
 
 import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
+import {IAccessManager} from "@openzeppelin/contracts/access/manager/IAccessManager.sol";
 import {ProxyAdmin} from "@openzeppelin/contracts/proxy/transparent/ProxyAdmin.sol";
 import {ITransparentUpgradeableProxy} from "@openzeppelin/contracts/proxy/transparent/TransparentUpgradeableProxy.sol";
 import {IUpgradeAuthority} from "../../interfaces/IUpgradeAuthority.sol";
+import {Roles} from "./Roles.sol";
 
 /// @title UpgradeAuthority
 /// @notice Owner of every GovernedProxy's ProxyAdmin, with its own immutable notice (see
@@ -17,14 +19,18 @@ contract UpgradeAuthority is IUpgradeAuthority, AccessManaged {
     /// @inheritdoc IUpgradeAuthority
     uint32 public immutable NOTICE;
 
-    /// One word: the proxy the upgrade moves, where it stands, when it may run.
+    /// The proxy the upgrade moves, where it stands, when it may run (one word); the code hash
+    /// proposed, which a veto bars for that proxy.
     struct Proposal {
         address proxy;
         Status status;
         uint48 eta;
+        bytes32 codehash;
     }
 
     mapping(bytes32 id => Proposal) private _proposals;
+    /// keccak256(proxy, codehash) => the GUARDIAN vetoed that code for that proxy.
+    mapping(bytes32 proxyCode => bool) private _vetoed;
 
     constructor(address authority, uint32 notice) AccessManaged(authority) {
         if (notice < MIN_NOTICE) revert NoticeTooShort(notice, MIN_NOTICE);
@@ -32,13 +38,20 @@ contract UpgradeAuthority is IUpgradeAuthority, AccessManaged {
     }
 
     /// @inheritdoc IUpgradeAuthority
-    function upgradeId(
-        ProxyAdmin admin,
-        ITransparentUpgradeableProxy proxy,
-        address implementation,
-        bytes calldata data
-    ) public pure returns (bytes32) {
-        return keccak256(abi.encode(admin, proxy, implementation, data));
+    function adminOf(ITransparentUpgradeableProxy proxy) public pure returns (address) {
+        // CREATE's address for (proxy, nonce 1): keccak256(rlp([proxy, 1])), the RLP being
+        // 0xd6 0x94 <20 bytes> 0x01. OpenZeppelin 5's proxy creates its ProxyAdmin first and keeps
+        // it immutable.
+        return address(uint160(uint256(keccak256(abi.encodePacked(bytes2(0xd694), proxy, bytes1(0x01))))));
+    }
+
+    /// @inheritdoc IUpgradeAuthority
+    function upgradeId(ITransparentUpgradeableProxy proxy, address implementation, bytes calldata data)
+        public
+        view
+        returns (bytes32)
+    {
+        return keccak256(abi.encode(proxy, implementation, implementation.codehash, data));
     }
 
     /// @inheritdoc IUpgradeAuthority
@@ -48,47 +61,62 @@ contract UpgradeAuthority is IUpgradeAuthority, AccessManaged {
     }
 
     /// @inheritdoc IUpgradeAuthority
-    function propose(ProxyAdmin admin, ITransparentUpgradeableProxy proxy, address implementation, bytes calldata data)
+    function propose(ITransparentUpgradeableProxy proxy, address implementation, bytes calldata data)
         external
         restricted
         returns (bytes32 id, uint48 eta)
     {
         if (implementation.code.length == 0) revert NotAContract(implementation);
-        id = upgradeId(admin, proxy, implementation, data);
+        if (address(proxy).code.length == 0) revert NotAContract(address(proxy));
+        address admin = adminOf(proxy);
+        // A proxy that is not a GovernedProxy of ours has no ProxyAdmin there (no code, or no
+        // `owner`: reported as owned by nobody) or one owned by someone else.
+        address owner;
+        if (admin.code.length != 0) {
+            try ProxyAdmin(admin).owner() returns (address o) {
+                owner = o;
+            } catch {}
+        }
+        if (owner != address(this)) revert NotAdministered(address(proxy), admin, owner);
+        bytes32 codehash = implementation.codehash;
+        if (_vetoed[keccak256(abi.encode(address(proxy), codehash))]) revert UpgradeVetoed(address(proxy), codehash);
+        id = upgradeId(proxy, implementation, data);
         Proposal memory p = _proposals[id];
-        if (p.status == Status.Vetoed) revert UpgradeVetoed(id);
         // A pending one whose window closed may be proposed again, with a full notice.
         if (p.status == Status.Pending && block.timestamp <= uint256(p.eta) + GRACE) {
             revert UpgradeAlreadyPending(id, p.eta);
         }
         eta = uint48(block.timestamp + NOTICE);
-        _proposals[id] = Proposal(address(proxy), Status.Pending, eta);
-        emit UpgradeProposed(id, address(proxy), implementation, address(admin), data, eta);
+        _proposals[id] = Proposal(address(proxy), Status.Pending, eta, codehash);
+        emit UpgradeProposed(id, address(proxy), implementation, admin, codehash, data, eta);
     }
 
     /// @inheritdoc IUpgradeAuthority
-    function upgrade(ProxyAdmin admin, ITransparentUpgradeableProxy proxy, address implementation, bytes calldata data)
+    function upgrade(ITransparentUpgradeableProxy proxy, address implementation, bytes calldata data)
         external
         restricted
     {
-        bytes32 id = upgradeId(admin, proxy, implementation, data);
+        // The id holds the implementation's code hash as it stands: other code there is no proposal.
+        bytes32 id = upgradeId(proxy, implementation, data);
         Proposal memory p = _proposals[id];
         if (p.status != Status.Pending) revert UpgradeNotPending(id, p.status);
         if (block.timestamp < p.eta) revert UpgradeNotReady(id, p.eta);
         if (block.timestamp > uint256(p.eta) + GRACE) revert UpgradeExpired(id, p.eta + GRACE);
         if (implementation.code.length == 0) revert NotAContract(implementation);
         _proposals[id].status = Status.Done;
-        // Reverts OwnableUnauthorizedAccount unless this authority owns `admin`, and the proxy
-        // reverts unless `admin` is its admin (any other caller's call reaches the implementation).
-        admin.upgradeAndCall(proxy, implementation, data);
+        // Reverts OwnableUnauthorizedAccount unless this authority still owns the admin.
+        ProxyAdmin(adminOf(proxy)).upgradeAndCall(proxy, implementation, data);
         emit ProxyUpgraded(id, address(proxy), implementation, data);
     }
 
     /// @inheritdoc IUpgradeAuthority
-    function veto(bytes32 id) external restricted {
+    function veto(bytes32 id) external {
+        (bool guardian,) = IAccessManager(authority()).hasRole(Roles.GUARDIAN, msg.sender);
+        if (!guardian) revert NotGuardian(msg.sender);
         Proposal storage p = _proposals[id];
         if (p.status != Status.Pending) revert UpgradeNotPending(id, p.status);
         p.status = Status.Vetoed;
-        emit UpgradeVetoedBy(id, p.proxy);
+        _vetoed[keccak256(abi.encode(p.proxy, p.codehash))] = true;
+        emit UpgradeVetoedBy(id, p.proxy, p.codehash, msg.sender);
     }
 }

@@ -56,6 +56,13 @@ def deploy_access(
     authority = d.deploy_contract(
         UPGRADE_AUTHORITY, UPGRADE_AUTHORITY, manager.address, upgrade_delay
     )
+    # A run that resumed an authority sent (not yet recorded) by an interrupted one: its notice is
+    # what that run asked for.
+    if int(authority.NOTICE()) != upgrade_delay:
+        raise DeploymentError(
+            f"the deployment's upgrade notice is {int(authority.NOTICE())}s (UpgradeAuthority "
+            f"{authority.address}); --upgrade-delay {upgrade_delay} cannot change it"
+        )
     if not is_admin(d, "role wiring"):
         return manager
     delays = {"GOVERNOR": governor_delay}
@@ -217,9 +224,23 @@ def hand_over_admin(d: Deployment, admin: str | None, admin_delay: int) -> None:
         return
     if not manager_of(d).hasRole(ADMIN_ROLE, d.sender.address)[0]:
         return
+    held, delay = manager_of(d).hasRole(ADMIN_ROLE, admin)
+    # Held already at another delay: granted again, so that the handed-over ADMIN has the delay
+    # asked for (a longer one applies at once; a shorter one after AccessManager's setback).
+    grant = (
+        [
+            (
+                f"set ADMIN's delay for {admin} to {admin_delay}s",
+                "grantRole",
+                (ADMIN_ROLE, admin, admin_delay),
+            )
+        ]
+        if held and int(delay) != admin_delay
+        else grant_calls(d, "ADMIN", admin, admin_delay)
+    )
     send_to_manager(
         d,
-        grant_calls(d, "ADMIN", admin, admin_delay)
+        grant
         + [
             (
                 f"deployer renounces ADMIN; admin is {admin} (delay {admin_delay}s)",

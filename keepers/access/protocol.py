@@ -137,8 +137,9 @@ FUNCTION_ROLES: dict[str, dict[str, tuple[str, ...]]] = {
     # governance's (timelocked); borrowing and repaying are its immutable broker's, not a role's.
     "LendingPool": {"GOVERNOR": ("setRateModel", "withdrawReserves", "setShareCompliance")},
     # Issue 34: replacing the code behind a GovernedProxy is the UPGRADER's, proposed then run
-    # after the authority's immutable notice; the GUARDIAN may veto it in between.
-    "UpgradeAuthority": {"UPGRADER": ("propose", "upgrade"), "GUARDIAN": ("veto",)},
+    # after the authority's immutable notice; `veto` is not wired: the authority itself admits
+    # any GUARDIAN member (`hasRole`), whatever ADMIN closes or re-wires.
+    "UpgradeAuthority": {"UPGRADER": ("propose", "upgrade")},
 }
 
 

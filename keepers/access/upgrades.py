@@ -52,5 +52,6 @@ def admin_of(proxy: Any) -> str:
 
 def upgrade_arguments(proxy: Any, implementation: Any, data: bytes = b"") -> tuple:
     """`propose`'s and `upgrade`'s arguments moving `proxy` to `implementation` (then calling it
-    with `data`): (ProxyAdmin, proxy, implementation, data)."""
-    return (admin_of(proxy), _address(proxy), _address(implementation), bytes(data))
+    with `data`): (proxy, implementation, data). The authority derives the ProxyAdmin itself
+    (`adminOf`, the same address as `admin_of`)."""
+    return (_address(proxy), _address(implementation), bytes(data))

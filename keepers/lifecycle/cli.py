@@ -760,6 +760,16 @@ def fund_strike(fund_ref, network_choice, account_alias, dry_run, db_url, as_jso
                 f"period {outcome.get('period', period)} not struck: {outcome['reason']}"
             )
         row = lifecycle_store.nav_strike(db, chain.chain_id, s.fund.address, outcome["period"])
+        if row.status == "sent" and row.tx_hash:
+            # One command, one answer: its transaction's receipt first (a loaded node answers the
+            # broadcast before it mines), then the row reconciled under the keeper's lock.
+            chain.provider.web3.eth.wait_for_transaction_receipt(row.tx_hash, timeout=120)
+            from keepers.lifecycle.keeper import KEEPER_NAME
+
+            with store.keeper_lock(db, KEEPER_NAME) as mine:
+                if mine:
+                    keeper.striker(s.fund).reconcile()
+            row = lifecycle_store.nav_strike(db, chain.chain_id, s.fund.address, row.period)
         data = {
             "period": row.period,
             "status": row.status,

@@ -136,10 +136,20 @@ def _upgrades(
                 "closed": bool(grace) and now > eta + grace,
                 "proxy_shown": records.address(up.proxy),
                 "implementation_shown": records.address(up.implementation),
+                # The calldata runs on the new code: decoded with the proxy's recorded ABI, which
+                # the new code may not share.
                 "call": records.call(up.proxy, up.data) if up.data not in ("", "0x") else "",
+                "foreign_code": _foreign_code(records, up.proxy, up.implementation),
             }
         )
     return rows
+
+
+def _foreign_code(records: describe.Describer, proxy: str, implementation: str) -> bool:
+    """Whether the new code is recorded as another contract than this proxy's implementation (its
+    immutables would be that instance's: its token, its payment asset)."""
+    name, proxy_name = records.name(implementation), records.name(proxy)
+    return bool(name) and name != f"{proxy_name}.implementation"
 
 
 def audit_row(event: ChainEvent, describer: describe.Describer) -> dict[str, Any]:

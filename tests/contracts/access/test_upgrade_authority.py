@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ape
 import pytest
+from eth_utils import keccak
 
 from conftest import GOVERNOR_DELAY
 from keepers.access import (
@@ -29,6 +30,7 @@ UPGRADE_DELAY = 7 * 86_400
 GRACE = 14 * 86_400
 UPGRADER = 11
 PENDING, VETOED, DONE = 1, 2, 3
+ZERO_ADDRESS = "0x" + "0" * 40
 HOLDER = "0x000000000000000000000000000000000000bEEF"
 #: OpenZeppelin 5's ProxyAdmin, as much of it as an attacker calls.
 PROXY_ADMIN_ABI = [
@@ -100,14 +102,18 @@ def test_upg_2__upgrade__runs_only_after_the_announced_notice_and_keeps_the_stor
         authority.upgrade(*arguments, sender=governor)
     receipt = authority.propose(*arguments, sender=governor)
     (announced,) = receipt.decode_logs(authority.UpgradeProposed)
-    # The announcement names the proxy, its admin, the new code, the calldata, and when it may run.
+    # The announcement names the proxy, its admin, the new code and its hash, the calldata, and
+    # when it may run.
     eta = chain.blocks.head.timestamp + UPGRADE_DELAY
     assert (announced.id, announced.proxy, announced.implementation) == (
         upgrade_id,
         probe.address,
         v2.address,
     )
-    assert (announced.admin, bytes(announced.data), announced.eta) == (arguments[0], b"", eta)
+    codehash = keccak(bytes(chain.provider.get_code(v2.address)))
+    assert (announced.admin, bytes(announced.codehash)) == (admin_of(probe), codehash)
+    assert authority.adminOf(probe) == admin_of(probe)
+    assert (bytes(announced.data), announced.eta) == (b"", eta)
     assert authority.proposal(upgrade_id) == (PENDING, eta)
     with ape.reverts(authority.UpgradeAlreadyPending, id=upgrade_id, eta=eta):
         authority.propose(*arguments, sender=governor)
@@ -151,7 +157,7 @@ def test_upg_2__proposal_left_past_its_window__expires_and_needs_a_full_notice_a
 
 
 def test_upg_3__guardian__vetoes_a_proposed_upgrade_for_good_and_never_upgrades(
-    chain, governed, governor, guardian
+    chain, governed, governor, guardian, outsider
 ):
     d, manager, authority, probe, v2 = governed
     arguments = upgrade_arguments(probe, v2)
@@ -160,19 +166,43 @@ def test_upg_3__guardian__vetoes_a_proposed_upgrade_for_good_and_never_upgrades(
         with ape.reverts(authority.AccessManagedUnauthorized, caller=guardian):
             call(*arguments, sender=guardian)
     authority.propose(*arguments, sender=governor)
-    with ape.reverts(authority.AccessManagedUnauthorized, caller=governor):
-        authority.veto(upgrade_id, sender=governor)
+    for caller in (governor, outsider):
+        with ape.reverts(authority.NotGuardian, caller=caller):
+            authority.veto(upgrade_id, sender=caller)
     receipt = authority.veto(upgrade_id, sender=guardian)
-    assert [(log.id, log.proxy) for log in receipt.decode_logs(authority.UpgradeVetoedBy)] == [
-        (upgrade_id, probe.address)
-    ]
+    codehash = keccak(bytes(chain.provider.get_code(v2.address)))
+    assert [
+        (log.id, log.proxy, bytes(log.codehash), log.guardian)
+        for log in receipt.decode_logs(authority.UpgradeVetoedBy)
+    ] == [(upgrade_id, probe.address, codehash, guardian.address)]
     chain.pending_timestamp += UPGRADE_DELAY
     with ape.reverts(authority.UpgradeNotPending, id=upgrade_id, status=VETOED):
         authority.upgrade(*arguments, sender=governor)
-    # For good: the same upgrade cannot be proposed again.
-    with ape.reverts(authority.UpgradeVetoed, id=upgrade_id):
+    # For good: neither the same upgrade, nor the same code with other calldata (a trailing byte
+    # the code ignores), nor the same code deployed again can be proposed for this proxy.
+    with ape.reverts(authority.UpgradeVetoed, proxy=probe.address, codehash=codehash):
         authority.propose(*arguments, sender=governor)
+    with ape.reverts(authority.UpgradeVetoed, proxy=probe.address, codehash=codehash):
+        authority.propose(probe.address, v2.address, b"\x00", sender=governor)
+    again = governor.deploy(ape.project.UpgradeProbeV2)
+    with ape.reverts(authority.UpgradeVetoed, proxy=probe.address, codehash=codehash):
+        authority.propose(*upgrade_arguments(probe, again), sender=governor)
     assert probe.version() == 1 and implementation_of(probe) != v2.address
+
+
+def test_upg_3__guardian__vetoes_whatever_admin_closes_rewires_or_delays(
+    chain, governed, deployer, governor, guardian
+):
+    """An attacker's read: ADMIN could switch the veto off by re-wiring it, closing the
+    authority, or giving the guardian a huge execution delay (a longer delay applies at once),
+    then let an upgrade run unvetoed. The authority admits any GUARDIAN member itself."""
+    d, manager, authority, probe, v2 = governed
+    arguments = upgrade_arguments(probe, v2)
+    authority.propose(*arguments, sender=governor)
+    manager.grantRole(2, guardian, 2**32 - 1, sender=deployer)
+    manager.setTargetClosed(authority, True, sender=deployer)  # in the first days: at once
+    receipt = authority.veto(authority.upgradeId(*arguments), sender=guardian)
+    assert len(receipt.decode_logs(authority.UpgradeVetoedBy)) == 1
 
 
 def test_upg_3__nobody_but_the_authority__upgrades_a_proxy(
@@ -198,19 +228,52 @@ def test_upg_3__authority__cannot_take_a_proxy_it_does_not_administer_nor_instal
     chain, project, governed, governor, outsider
 ):
     d, manager, authority, probe, v2 = governed
-    # A proxy whose admin is someone else's: the authority's upgrade of it reverts (that
-    # ProxyAdmin obeys its owner only).
+    # A proxy whose admin is someone else's: refused when proposed.
     foreign = outsider.deploy(project.GovernedProxy, v2.address, outsider.address, b"")
-    arguments = upgrade_arguments(foreign, v2)
+    with ape.reverts(
+        authority.NotAdministered,
+        proxy=foreign.address,
+        admin=admin_of(foreign),
+        owner=outsider.address,
+    ):
+        authority.propose(*upgrade_arguments(foreign, v2), sender=governor)
+    # An implementation without code would brick the proxy: refused when proposed.
+    with ape.reverts(authority.NotAContract, account=outsider.address):
+        authority.propose(*upgrade_arguments(probe, outsider), sender=governor)
+    assert probe.version() == 1
+
+
+def test_upg_3__no_notice_started_for_a_proxy_not_yet_deployed(
+    chain, project, governed, governor, deployer
+):
+    """An attacker's read: the UPGRADER could propose an upgrade of the address where the next
+    instrument's proxy will be deployed, and run it the moment that proxy appears, its holders
+    never warned. A proposal needs the proxy there, and administered by the authority."""
+    d, manager, authority, probe, v2 = governed
+    predicted = deployer.get_deployment_address()
+    with ape.reverts(authority.NotAContract, account=predicted):
+        authority.propose(predicted, v2.address, b"", sender=governor)
+    # A contract that is not a GovernedProxy has no ProxyAdmin where the authority looks.
+    with ape.reverts(authority.NotAdministered, proxy=v2.address, owner=ZERO_ADDRESS):
+        authority.propose(v2.address, v2.address, b"", sender=governor)
+
+
+def test_upg_3__code_changed_at_the_proposed_address__is_not_the_proposal(
+    chain, project, governed, governor
+):
+    """An attacker's read: the implementation was named by address only; code put there after
+    the proposal (a metamorphic contract) would have run unannounced. The id holds the code
+    hash: other code at the address is no proposal."""
+    d, manager, authority, probe, v2 = governed
+    arguments = upgrade_arguments(probe, v2)
+    proposed = authority.upgradeId(*arguments)
     authority.propose(*arguments, sender=governor)
     chain.pending_timestamp += UPGRADE_DELAY
-    admin = ape.Contract(arguments[0], abi=PROXY_ADMIN_ABI)
-    assert admin.owner() == outsider.address
-    with ape.reverts(admin.OwnableUnauthorizedAccount, account=authority.address):
+    chain.provider.set_code(v2.address, chain.provider.get_code(authority.address))
+    changed = authority.upgradeId(*arguments)
+    assert changed != proposed
+    with ape.reverts(authority.UpgradeNotPending, id=changed, status=0):
         authority.upgrade(*arguments, sender=governor)
-    # An implementation without code would brick the proxy: refused when proposed.
-    with ape.reverts(authority.NotAContract, implementation=outsider.address):
-        authority.propose(*upgrade_arguments(probe, outsider), sender=governor)
     assert probe.version() == 1
 
 

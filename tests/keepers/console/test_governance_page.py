@@ -212,7 +212,6 @@ def test_governance__a_proposed_upgrade_shows_with_its_eta_until_the_guardian_ve
     )
     # A GovernedProxy the authority administers, over the record's OracleRouter code (the demo's
     # record has no proxy of its own), to be moved to the RiskEngine's: the page names the code.
-    from keepers.access.upgrades import admin_of
     from keepers.core.artifacts import BUILD_MANIFEST
 
     built = json.loads(BUILD_MANIFEST.read_text())["contractTypes"]["GovernedProxy"]
@@ -223,7 +222,7 @@ def test_governance__a_proposed_upgrade_shows_with_its_eta_until_the_guardian_ve
         {"from": OUTSIDER}
     )
     proxy = chain_reads.w3.eth.wait_for_transaction_receipt(tx).contractAddress
-    arguments = (admin_of(proxy), proxy, contracts["RiskEngine"], b"")
+    arguments = (proxy, contracts["RiskEngine"], b"")
     open_page(browser_page, console_url, "governance")
     tx = authority.functions.propose(*arguments).transact({"from": upgrader})
     chain_reads.w3.eth.wait_for_transaction_receipt(tx)
@@ -236,6 +235,9 @@ def test_governance__a_proposed_upgrade_shows_with_its_eta_until_the_guardian_ve
 
     text = row.inner_text()
     assert proxy in text and f"{contracts['RiskEngine']} (RiskEngine)" in text, text
+    # Code recorded for another contract than this proxy: flagged (its immutables are another
+    # instance's).
+    assert row.locator("[data-testid=upgrade-foreign-code]").count() == 1
     grace = authority.functions.GRACE().call()
     assert _fmt_time(eta) in text and _fmt_time(eta + grace) in text, text
     tx = authority.functions.veto(upgrade_id).transact({"from": GUARDIAN})

@@ -263,6 +263,8 @@ def test_deploy_live__inputs_wrong__one_line_error_before_any_transaction(sepoli
         GOVERNOR,
         "--upgrade-delay",
         "3600",
+        "--admin-delay",
+        "60",
         account="pauper",
     )
     assert_one_line_failure(
@@ -273,6 +275,7 @@ def test_deploy_live__inputs_wrong__one_line_error_before_any_transaction(sepoli
         "--operator is required",
         "--admin is required",
         "--upgrade-delay 3600 is below the UpgradeAuthority's floor (172800s)",
+        "--admin-delay 60 is below --upgrade-delay 3600",
         f"deployer {PAUPER.address} holds 0.000000 ETH",
     )
 
