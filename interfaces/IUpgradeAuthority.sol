@@ -16,19 +16,23 @@ import {ITransparentUpgradeableProxy} from "@openzeppelin/contracts/proxy/transp
 /// proposed, and the implementation is named by its address and its code hash: code that changed
 /// at that address is not the proposal.
 /// @dev Who calls: `propose` and `upgrade` are the UPGRADER's (the AccessManager's wiring,
-/// keepers/access/protocol.py); `veto` is any current member of the AccessManager's GUARDIAN role,
-/// checked here with `hasRole`, whatever its execution delay and whether or not ADMIN closed or
-/// re-wired this contract (so only a revocation of the guardian, ADMIN's, stops vetoes: the deploy
-/// script gives ADMIN a delay at least the notice on live networks). NOT checked here: that the
+/// keepers/access/protocol.py); `veto` is any current member of the GUARDIAN role of the
+/// AccessManager this authority was built with, checked here with `hasRole`, whatever its
+/// execution delay and whether or not ADMIN closed, re-wired or re-pointed this contract. ADMIN
+/// can still remove vetoes by revoking the guardian (or changing role 2's admin) at ADMIN's own
+/// delay, and the GUARDIAN cannot cancel that (OpenZeppelin gives ADMIN's operations no guardian):
+/// scheduled before a proposal, it takes effect during no notice; watch it. NOT checked here: that the
 /// new implementation keeps the proxy's storage layout (checked before an upgrade is proposed,
 /// off chain: UPG-1 and `make test`); what the new code does, its immutables included (read the
 /// announced code during the notice: a new implementation built for another instance runs this
 /// proxy's storage under that instance's immutables); what `data` calls on it (the announced
 /// calldata says; it runs on the new code, from the ProxyAdmin); whether the AccessManager's
 /// roles are still the deployment's (watch RoleGranted/RoleRevoked/RoleAdminChanged of roles 2
-/// and 11, TargetClosed and TargetAuthorityUpdated for this contract). A veto bars the proposal
-/// and any other of the same code for the same proxy, for good; a proposal of other code runs
-/// its own full notice.
+/// and 11, TargetClosed for this contract and its AuthorityUpdated). A veto bars the proposal
+/// and any other of the same code for the same proxy, pending or later, for good (so a rollback
+/// to the proxy's current code, once vetoed with some calldata, needs new bytecode); a proposal of
+/// other code runs its own full notice. An implementation must hold code of its own (not an
+/// EIP-7702 delegation).
 interface IUpgradeAuthority {
     /// @notice Where a proposed upgrade stands.
     enum Status {
@@ -42,6 +46,8 @@ interface IUpgradeAuthority {
     error NoticeTooShort(uint256 notice, uint256 minimum);
     /// @notice `account` (an implementation or a proxy) has no code.
     error NotAContract(address account);
+    /// @notice `implementation` is an EIP-7702 delegated account: the code it runs is not its own.
+    error DelegatedAccount(address implementation);
     /// @notice `proxy`'s ProxyAdmin (`admin`) is not owned by this authority (`owner`).
     error NotAdministered(address proxy, address admin, address owner);
     /// @notice Proposed again while pending (runnable from `eta`, until `eta + GRACE`).

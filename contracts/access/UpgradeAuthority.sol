@@ -18,6 +18,9 @@ contract UpgradeAuthority is IUpgradeAuthority, AccessManaged {
     uint32 public constant GRACE = 14 days;
     /// @inheritdoc IUpgradeAuthority
     uint32 public immutable NOTICE;
+    /// The AccessManager whose GUARDIAN members may veto: the one this authority was built with,
+    /// whatever ADMIN later points its `authority()` at.
+    IAccessManager private immutable _MANAGER;
 
     /// The proxy the upgrade moves, where it stands, when it may run (one word); the code hash
     /// proposed, which a veto bars for that proxy.
@@ -35,6 +38,7 @@ contract UpgradeAuthority is IUpgradeAuthority, AccessManaged {
     constructor(address authority, uint32 notice) AccessManaged(authority) {
         if (notice < MIN_NOTICE) revert NoticeTooShort(notice, MIN_NOTICE);
         NOTICE = notice;
+        _MANAGER = IAccessManager(authority);
     }
 
     /// @inheritdoc IUpgradeAuthority
@@ -57,7 +61,20 @@ contract UpgradeAuthority is IUpgradeAuthority, AccessManaged {
     /// @inheritdoc IUpgradeAuthority
     function proposal(bytes32 id) external view returns (Status status, uint48 eta) {
         Proposal memory p = _proposals[id];
+        // A pending sibling of vetoed code (other calldata, a copy of the code) is vetoed too.
+        if (p.status == Status.Pending && _vetoed[keccak256(abi.encode(p.proxy, p.codehash))]) {
+            return (Status.Vetoed, p.eta);
+        }
         return (p.status, p.eta);
+    }
+
+    /// Reverts unless `implementation` holds code of its own: not empty, and not an EIP-7702
+    /// delegation (0xef0100 ‖ target: its hash is the marker's, and the code it runs can be
+    /// re-delegated at any time, unannounced).
+    function _checkCode(address implementation) private view {
+        uint256 size = implementation.code.length;
+        if (size == 0) revert NotAContract(implementation);
+        if (size == 23 && bytes3(implementation.code) == 0xef0100) revert DelegatedAccount(implementation);
     }
 
     /// @inheritdoc IUpgradeAuthority
@@ -66,7 +83,7 @@ contract UpgradeAuthority is IUpgradeAuthority, AccessManaged {
         restricted
         returns (bytes32 id, uint48 eta)
     {
-        if (implementation.code.length == 0) revert NotAContract(implementation);
+        _checkCode(implementation);
         if (address(proxy).code.length == 0) revert NotAContract(address(proxy));
         address admin = adminOf(proxy);
         // A proxy that is not a GovernedProxy of ours has no ProxyAdmin there (no code, or no
@@ -102,7 +119,11 @@ contract UpgradeAuthority is IUpgradeAuthority, AccessManaged {
         if (p.status != Status.Pending) revert UpgradeNotPending(id, p.status);
         if (block.timestamp < p.eta) revert UpgradeNotReady(id, p.eta);
         if (block.timestamp > uint256(p.eta) + GRACE) revert UpgradeExpired(id, p.eta + GRACE);
-        if (implementation.code.length == 0) revert NotAContract(implementation);
+        // A veto of the same code for this proxy, by way of a sibling proposal, bars this one too.
+        if (_vetoed[keccak256(abi.encode(address(proxy), p.codehash))]) {
+            revert UpgradeVetoed(address(proxy), p.codehash);
+        }
+        _checkCode(implementation);
         _proposals[id].status = Status.Done;
         // Reverts OwnableUnauthorizedAccount unless this authority still owns the admin.
         ProxyAdmin(adminOf(proxy)).upgradeAndCall(proxy, implementation, data);
@@ -111,7 +132,7 @@ contract UpgradeAuthority is IUpgradeAuthority, AccessManaged {
 
     /// @inheritdoc IUpgradeAuthority
     function veto(bytes32 id) external {
-        (bool guardian,) = IAccessManager(authority()).hasRole(Roles.GUARDIAN, msg.sender);
+        (bool guardian,) = _MANAGER.hasRole(Roles.GUARDIAN, msg.sender);
         if (!guardian) revert NotGuardian(msg.sender);
         Proposal storage p = _proposals[id];
         if (p.status != Status.Pending) revert UpgradeNotPending(id, p.status);

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ape
 import pytest
-from eth_utils import keccak
+from eth_utils import keccak, to_checksum_address
 
 from conftest import GOVERNOR_DELAY
 from keepers.access import (
@@ -339,3 +339,36 @@ def test_upg_5__rerun_asking_another_notice__stops_before_any_transaction(govern
     with pytest.raises(DeploymentError, match=r"upgrade notice is 604800s .* cannot change it"):
         deploy_access(d, {"UPGRADER": governor}, GOVERNOR_DELAY, 3 * 86_400)
     assert d.sender.nonce == sent and authority.NOTICE() == UPGRADE_DELAY
+
+
+def test_upg_3__veto__also_bars_a_pending_sibling_of_the_same_code(
+    chain, governed, governor, guardian
+):
+    """A third attacker's read: the UPGRADER proposes the same code twice (other calldata, a
+    trailing byte its code ignores); the GUARDIAN vetoes one, the other ran. A veto bars the
+    code for the proxy, pending proposals included."""
+    d, manager, authority, probe, v2 = governed
+    first, sibling = upgrade_arguments(probe, v2), upgrade_arguments(probe, v2, b"\x00")
+    for arguments in (first, sibling):
+        authority.propose(*arguments, sender=governor)
+    authority.veto(authority.upgradeId(*first), sender=guardian)
+    sibling_id = authority.upgradeId(*sibling)
+    assert authority.proposal(sibling_id)[0] == VETOED  # the console drops it too
+    chain.pending_timestamp += UPGRADE_DELAY
+    codehash = keccak(bytes(chain.provider.get_code(v2.address)))
+    with ape.reverts(authority.UpgradeVetoed, proxy=probe.address, codehash=codehash):
+        authority.upgrade(*sibling, sender=governor)
+    assert probe.version() == 1
+
+
+def test_upg_3__an_eip7702_delegated_account__is_no_implementation(
+    chain, governed, governor, outsider
+):
+    """A third attacker's read: an EOA delegated by EIP-7702 has 23 bytes of code (0xef0100 and
+    its target) whose hash never changes while the account re-delegates at will: the code the
+    proxy would run could change, unannounced, at any time. Refused."""
+    d, manager, authority, probe, v2 = governed
+    delegated = to_checksum_address("0x" + "00" * 18 + "d7" + "02")
+    chain.provider.set_code(delegated, bytes.fromhex("ef0100") + bytes.fromhex(v2.address[2:]))
+    with ape.reverts(authority.DelegatedAccount, implementation=delegated):
+        authority.propose(probe.address, delegated, b"", sender=governor)
