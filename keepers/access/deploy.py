@@ -46,21 +46,15 @@ def deploy_access(
     rerun asking for another notice than the deployed authority's stops before any transaction:
     the notice of a deployment never changes (a new authority would own none of its proxies)."""
     manager = d.deploy_contract(MANAGER, MANAGER, d.sender.address)
-    if d.has(UPGRADE_AUTHORITY):
-        notice = int(d.at(UPGRADE_AUTHORITY).NOTICE())
-        if notice != upgrade_delay:
-            raise DeploymentError(
-                f"the deployment's upgrade notice is {notice}s (UpgradeAuthority "
-                f"{d.address(UPGRADE_AUTHORITY)}); --upgrade-delay {upgrade_delay} cannot change it"
-            )
+    # A recorded authority (or one an interrupted run sent) is found, not deployed: its notice is
+    # what the first run asked for, checked before anything else is sent.
     authority = d.deploy_contract(
         UPGRADE_AUTHORITY, UPGRADE_AUTHORITY, manager.address, upgrade_delay
     )
-    # A run that resumed an authority sent (not yet recorded) by an interrupted one: its notice is
-    # what that run asked for.
-    if int(authority.NOTICE()) != upgrade_delay:
+    notice = int(authority.NOTICE())
+    if notice != upgrade_delay:
         raise DeploymentError(
-            f"the deployment's upgrade notice is {int(authority.NOTICE())}s (UpgradeAuthority "
+            f"the deployment's upgrade notice is {notice}s (UpgradeAuthority "
             f"{authority.address}); --upgrade-delay {upgrade_delay} cannot change it"
         )
     if not is_admin(d, "role wiring"):

@@ -723,7 +723,7 @@ def fund_strike(fund_ref, network_choice, account_alias, dry_run, db_url, as_jso
     from keepers.core import store
     from keepers.core.chain import connected
     from keepers.lifecycle import store as lifecycle_store
-    from keepers.lifecycle.keeper import LifecycleKeeper
+    from keepers.lifecycle.keeper import KEEPER_NAME, LifecycleKeeper
     from keepers.lifecycle.rates import french_rf
     from keepers.lifecycle.striking import Head
 
@@ -764,8 +764,6 @@ def fund_strike(fund_ref, network_choice, account_alias, dry_run, db_url, as_jso
             # One command, one answer: its transaction's receipt first (a loaded node answers the
             # broadcast before it mines), then the row reconciled under the keeper's lock.
             chain.provider.web3.eth.wait_for_transaction_receipt(row.tx_hash, timeout=120)
-            from keepers.lifecycle.keeper import KEEPER_NAME
-
             with store.keeper_lock(db, KEEPER_NAME) as mine:
                 if mine:
                     keeper.striker(s.fund).reconcile()

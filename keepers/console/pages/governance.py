@@ -32,7 +32,7 @@ from keepers.access import (
 )
 from keepers.console import describe
 from keepers.console.actions import Action, ActionInputError, Call, Field
-from keepers.console.calls import MAX_BATCH_CALLS, CallFailure, batch_call
+from keepers.console.calls import CallFailure, batch_call
 from keepers.console.index import ChainEvent, EventIndex
 from keepers.console.pages import Page
 from keepers.console.source import ChainSource
@@ -111,13 +111,7 @@ def _upgrades(
     authority = source.contract(UPGRADE_AUTHORITY)
     calls = [(authority, "GRACE", ())]
     calls += [(authority, "proposal", (bytes.fromhex(up.upgrade_id[2:]),)) for up in folded]
-    grace, *answers = [
-        result
-        for start in range(0, len(calls), MAX_BATCH_CALLS)
-        for result in batch_call(
-            source, calls[start : start + MAX_BATCH_CALLS], block, allow_failure=True
-        )
-    ]
+    grace, *answers = batch_call(source, calls, block, allow_failure=True, limit=None)
     grace = 0 if isinstance(grace, CallFailure) else int(grace)
     rows = []
     for up, answer in zip(folded, answers, strict=False):
@@ -176,13 +170,7 @@ def _confirmed(
     for op in scheduled:
         operation = bytes.fromhex(op.operation_id.removeprefix("0x"))
         calls += [(manager, "getSchedule", (operation,)), (manager, "getNonce", (operation,))]
-    results = [
-        result
-        for start in range(0, len(calls), MAX_BATCH_CALLS)
-        for result in batch_call(
-            source, calls[start : start + MAX_BATCH_CALLS], block, allow_failure=True
-        )
-    ]
+    results = batch_call(source, calls, block, allow_failure=True, limit=None)
     members: dict[int, set[str]] = {}
     for (role, account), answer in zip(pairs, results, strict=False):
         if isinstance(answer, CallFailure) or answer[0]:
