@@ -16,23 +16,27 @@ import {ITransparentUpgradeableProxy} from "@openzeppelin/contracts/proxy/transp
 /// proposed, and the implementation is named by its address and its code hash: code that changed
 /// at that address is not the proposal.
 /// @dev Who calls: `propose` and `upgrade` are the UPGRADER's (the AccessManager's wiring,
-/// keepers/access/protocol.py); `veto` is any current member of the GUARDIAN role of the
-/// AccessManager this authority was built with, checked here with `hasRole`, whatever its
-/// execution delay and whether or not ADMIN closed, re-wired or re-pointed this contract. ADMIN
-/// can still remove vetoes by revoking the guardian (or changing role 2's admin) at ADMIN's own
-/// delay, and the GUARDIAN cannot cancel that (OpenZeppelin gives ADMIN's operations no guardian):
-/// scheduled before a proposal, it takes effect during no notice; watch it. NOT checked here: that the
-/// new implementation keeps the proxy's storage layout (checked before an upgrade is proposed,
-/// off chain: UPG-1 and `make test`); what the new code does, its immutables included (read the
-/// announced code during the notice: a new implementation built for another instance runs this
-/// proxy's storage under that instance's immutables); what `data` calls on it (the announced
-/// calldata says; it runs on the new code, from the ProxyAdmin); whether the AccessManager's
-/// roles are still the deployment's (watch RoleGranted/RoleRevoked/RoleAdminChanged of roles 2
-/// and 11, TargetClosed for this contract and its AuthorityUpdated). A veto bars the proposal
-/// and any other of the same code for the same proxy, pending or later, for good (so a rollback
-/// to the proxy's current code, once vetoed with some calldata, needs new bytecode); a proposal of
-/// other code runs its own full notice. An implementation must hold code of its own (not an
-/// EIP-7702 delegation).
+/// keepers/access/protocol.py); `veto` is any current member of the GUARDIAN role of this
+/// contract's current `authority()`, checked here with `hasRole`, whatever its execution delay and
+/// whether or not ADMIN closed or re-wired this contract. ADMIN can still remove vetoes: by revoking
+/// the guardian, changing role 2's admin, or pointing this contract at another AccessManager
+/// (`updateAuthority`), each at ADMIN's own delay. As deployed (ADMIN administers role 2, and
+/// OpenZeppelin lets nobody be ADMIN's guardian) the GUARDIAN cannot cancel those operations:
+/// scheduled before a proposal, they take effect during no notice; watch them. NOT checked here:
+/// that the new implementation keeps the proxy's storage layout (checked before an upgrade is
+/// proposed, off chain: UPG-1 and `make test`); what the new code does, its immutables included
+/// (read the announced code during the notice: a new implementation built for another instance
+/// runs this proxy's storage under that instance's immutables), and whether it forwards elsewhere
+/// (a beacon proxy or an ERC-1167 clone is code like any other: its hash is fixed while what it
+/// runs is not); what `data` calls on it (the announced calldata says; it runs on the new code,
+/// from the ProxyAdmin); whether the AccessManager's roles are still the deployment's (watch
+/// RoleGranted/RoleRevoked/RoleAdminChanged of roles 2 and 11, TargetClosed for this contract and
+/// its AuthorityUpdated). A veto bars the proposal and any other of the same code for the same
+/// proxy, pending or later, for good (so a rollback to the proxy's current code, once vetoed with
+/// some calldata, needs new bytecode); a proposal of other code runs its own full notice; a
+/// proposal whose window closed can no longer be vetoed (nor run). An implementation must hold
+/// code of its own: not an EIP-7702 delegated account, which its key could re-delegate after the
+/// upgrade.
 interface IUpgradeAuthority {
     /// @notice Where a proposed upgrade stands.
     enum Status {
@@ -58,7 +62,7 @@ interface IUpgradeAuthority {
     error UpgradeNotPending(bytes32 id, Status status);
     /// @notice Run before its notice ran out.
     error UpgradeNotReady(bytes32 id, uint48 eta);
-    /// @notice Run after its window closed (`deadline = eta + GRACE`): propose it again.
+    /// @notice Run or vetoed after its window closed (`deadline = eta + GRACE`): propose it again.
     error UpgradeExpired(bytes32 id, uint48 deadline);
     /// @notice `caller` vetoed without holding the GUARDIAN role.
     error NotGuardian(address caller);
@@ -112,6 +116,8 @@ interface IUpgradeAuthority {
     /// UPGRADER only.
     function upgrade(ITransparentUpgradeableProxy proxy, address implementation, bytes calldata data) external;
 
-    /// @notice Vetoes a pending upgrade, and its code for its proxy, for good. GUARDIAN only.
+    /// @notice Vetoes a pending upgrade, and its code for its proxy, for good. GUARDIAN only
+    /// (NotGuardian). Reverts UpgradeNotPending unless pending, UpgradeExpired once past
+    /// `eta + GRACE`.
     function veto(bytes32 id) external;
 }

@@ -6,6 +6,7 @@ import {IAccessManager} from "@openzeppelin/contracts/access/manager/IAccessMana
 import {ProxyAdmin} from "@openzeppelin/contracts/proxy/transparent/ProxyAdmin.sol";
 import {ITransparentUpgradeableProxy} from "@openzeppelin/contracts/proxy/transparent/TransparentUpgradeableProxy.sol";
 import {IUpgradeAuthority} from "../../interfaces/IUpgradeAuthority.sol";
+import {Delegation7702} from "../libraries/Delegation7702.sol";
 import {Roles} from "./Roles.sol";
 
 /// @title UpgradeAuthority
@@ -18,9 +19,6 @@ contract UpgradeAuthority is IUpgradeAuthority, AccessManaged {
     uint32 public constant GRACE = 14 days;
     /// @inheritdoc IUpgradeAuthority
     uint32 public immutable NOTICE;
-    /// The AccessManager whose GUARDIAN members may veto: the one this authority was built with,
-    /// whatever ADMIN later points its `authority()` at.
-    IAccessManager private immutable _MANAGER;
 
     /// The proxy the upgrade moves, where it stands, when it may run (one word); the code hash
     /// proposed, which a veto bars for that proxy.
@@ -38,7 +36,6 @@ contract UpgradeAuthority is IUpgradeAuthority, AccessManaged {
     constructor(address authority, uint32 notice) AccessManaged(authority) {
         if (notice < MIN_NOTICE) revert NoticeTooShort(notice, MIN_NOTICE);
         NOTICE = notice;
-        _MANAGER = IAccessManager(authority);
     }
 
     /// @inheritdoc IUpgradeAuthority
@@ -69,12 +66,12 @@ contract UpgradeAuthority is IUpgradeAuthority, AccessManaged {
     }
 
     /// Reverts unless `implementation` holds code of its own: not empty, and not an EIP-7702
-    /// delegation (0xef0100 ‖ target: its hash is the marker's, and the code it runs can be
-    /// re-delegated at any time, unannounced).
+    /// delegation (0xef0100 ‖ target: its hash covers the target, so a re-delegation before the
+    /// upgrade changes the id; but once the proxy runs it, its key can re-delegate it to other code
+    /// at any time, unannounced).
     function _checkCode(address implementation) private view {
-        uint256 size = implementation.code.length;
-        if (size == 0) revert NotAContract(implementation);
-        if (size == 23 && bytes3(implementation.code) == 0xef0100) revert DelegatedAccount(implementation);
+        if (implementation.code.length == 0) revert NotAContract(implementation);
+        if (Delegation7702.isDelegated(implementation)) revert DelegatedAccount(implementation);
     }
 
     /// @inheritdoc IUpgradeAuthority
@@ -117,12 +114,13 @@ contract UpgradeAuthority is IUpgradeAuthority, AccessManaged {
         bytes32 id = upgradeId(proxy, implementation, data);
         Proposal memory p = _proposals[id];
         if (p.status != Status.Pending) revert UpgradeNotPending(id, p.status);
-        if (block.timestamp < p.eta) revert UpgradeNotReady(id, p.eta);
-        if (block.timestamp > uint256(p.eta) + GRACE) revert UpgradeExpired(id, p.eta + GRACE);
-        // A veto of the same code for this proxy, by way of a sibling proposal, bars this one too.
+        // A veto of the same code for this proxy, by way of a sibling proposal, bars this one too
+        // (said first: it is final, whatever the clock).
         if (_vetoed[keccak256(abi.encode(address(proxy), p.codehash))]) {
             revert UpgradeVetoed(address(proxy), p.codehash);
         }
+        if (block.timestamp < p.eta) revert UpgradeNotReady(id, p.eta);
+        if (block.timestamp > uint256(p.eta) + GRACE) revert UpgradeExpired(id, p.eta + GRACE);
         _checkCode(implementation);
         _proposals[id].status = Status.Done;
         // Reverts OwnableUnauthorizedAccount unless this authority still owns the admin.
@@ -132,10 +130,15 @@ contract UpgradeAuthority is IUpgradeAuthority, AccessManaged {
 
     /// @inheritdoc IUpgradeAuthority
     function veto(bytes32 id) external {
-        (bool guardian,) = _MANAGER.hasRole(Roles.GUARDIAN, msg.sender);
+        // The current authority's GUARDIAN members: the roles are wherever ADMIN points this
+        // contract (ADMIN, which can re-point it, can as well revoke the guardian).
+        (bool guardian,) = IAccessManager(authority()).hasRole(Roles.GUARDIAN, msg.sender);
         if (!guardian) revert NotGuardian(msg.sender);
         Proposal storage p = _proposals[id];
         if (p.status != Status.Pending) revert UpgradeNotPending(id, p.status);
+        // A proposal whose window closed can no longer run: vetoing it would only bar its code for
+        // the proxy (a stale sibling of code proposed since); propose again to veto.
+        if (block.timestamp > uint256(p.eta) + GRACE) revert UpgradeExpired(id, p.eta + GRACE);
         p.status = Status.Vetoed;
         _vetoed[keccak256(abi.encode(p.proxy, p.codehash))] = true;
         emit UpgradeVetoedBy(id, p.proxy, p.codehash, msg.sender);

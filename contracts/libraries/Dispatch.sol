@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity ^0.8.24;
 
+import {Delegation7702} from "./Delegation7702.sol";
+
 /// @title Dispatch
 /// @notice The one way a Quantera contract too big for EIP-170 runs part of its code in a module
 /// (after Euler's Vault Kit `Dispatch`): the dispatcher keeps a stub for each function a module
@@ -12,25 +14,32 @@ pragma solidity ^0.8.24;
 /// This is the only file of the protocol's own contracts that holds a DELEGATECALL to a module
 /// (the liquidity aggregator's adapters and the rebalancer's self-multicall are other patterns).
 ///
-/// Checked once, at construction (`_requireModule`): the module has code and names the layout it
-/// was built for (`moduleId`, a constant of the storage base, bumped when the base changes).
-/// NOT checked here: that the module's build matches this one's storage layout beyond that id (a
-/// test compares the layouts of the sources; the deploy routines record every module under its init
-/// code's hash, `keepers.core.deploying.build_name`, so a new build deploys a new module), that a stub's
-/// selector is the module's (a test compares the ABIs), and how many words the module returned (a
-/// stub reads its first one or two: every module function returns what its stub reads).
+/// Checked once, at construction (`_requireModule`): the module has code of its own (not an EIP-7702
+/// delegated account, whose key could re-delegate it to other code after the checks) and names the
+/// layout it was built for (`moduleId`, a constant of the storage base, bumped when the base
+/// changes). NOT checked here: that the module's own code does not forward elsewhere (a proxy or a
+/// clone is code like any other; the deploy routines deploy each module from the build); that the
+/// module's build matches this one's storage layout beyond that id (a test compares the layouts of
+/// the sources; the deploy routines record every module under its init code's hash,
+/// `keepers.core.deploying.build_name`, so a new build deploys a new module); that a stub's selector
+/// is the module's (a test compares the ABIs); and how many words the module returned (a stub reads
+/// its first one or two: every module function returns what its stub reads).
 abstract contract Dispatch {
     /// @notice A call to a selector no stub serves (raised by a views module, which a dispatcher's
     /// fallback forwards every other selector to: PrimeViews).
     error UnknownCall(bytes4 selector);
     /// @notice `module` has no code, or is not the module `expected` names (`moduleId`).
     error ModuleMismatch(address module, bytes32 expected);
+    /// @notice `module` is an EIP-7702 delegated account: the code it runs is not its own.
+    error DelegatedModuleAccount(address module);
 
     /// @dev Refuses a module that does not say it is `id` (`DelegatedModule.moduleId`): a code-less
-    /// address (a DELEGATECALL to it would succeed and do nothing) or another layout's module. For
-    /// the dispatcher's constructor (init code: no runtime size).
+    /// address (a DELEGATECALL to it would succeed and do nothing), another layout's module, or an
+    /// EIP-7702 delegated account (which answers as its target does until its key re-delegates
+    /// it). For the dispatcher's constructor (init code: no runtime size).
     function _requireModule(address module, bytes32 id) internal view {
         if (module.code.length == 0) revert ModuleMismatch(module, id);
+        if (Delegation7702.isDelegated(module)) revert DelegatedModuleAccount(module);
         (bool ok, bytes memory answer) = module.staticcall(abi.encodeWithSignature("moduleId()"));
         if (!ok || answer.length != 32 || abi.decode(answer, (bytes32)) != id) revert ModuleMismatch(module, id);
     }

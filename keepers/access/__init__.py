@@ -35,8 +35,11 @@ from keepers.access.protocol import wiring
 from keepers.access.roles import ROLE_IDS, ROLE_NAMES
 from keepers.access.store import governance_events
 from keepers.access.upgrades import (
+    BEACON_SLOT,
+    IMPLEMENTATION_SLOT,
     admin_of,
     deploy_governed,
+    forwarding,
     implementation_of,
     upgrade_arguments,
 )
@@ -68,8 +71,11 @@ __all__ = [
     "role_holders",
     "wiring",
     "governance_events",
+    "BEACON_SLOT",
+    "IMPLEMENTATION_SLOT",
     "admin_of",
     "deploy_governed",
+    "forwarding",
     "implementation_of",
     "upgrade_arguments",
 ]

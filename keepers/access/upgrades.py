@@ -20,6 +20,12 @@ from keepers.core.deploying import Deployment
 
 #: ERC-1967's implementation slot: keccak256("eip1967.proxy.implementation") - 1.
 IMPLEMENTATION_SLOT = 0x360894A13BA1A3210667C828492DB98DCA3E2076CC3735A920A3CA505D382BBC
+#: ERC-1967's beacon slot: keccak256("eip1967.proxy.beacon") - 1.
+BEACON_SLOT = 0xA3F0AD74E5423AEBFD80D3EF4346578335A9A72AEAEE59FF6CB3582B35133D50
+#: An ERC-1167 minimal proxy's code up to its target (and ERC-7511's PUSH0 form).
+CLONE_PREFIXES = (bytes.fromhex("363d3d373d3d3d363d73"), bytes.fromhex("365f5f375f5f365f73"))
+#: An EIP-7702 delegated account's code: this prefix, then its target (23 bytes).
+DELEGATION_PREFIX = bytes.fromhex("ef0100")
 PROXY = "GovernedProxy"
 
 
@@ -48,6 +54,26 @@ def admin_of(proxy: Any) -> str:
     bytes, 0x01. OpenZeppelin 5's proxy keeps that admin immutable and answers only it."""
     encoded = b"\xd6\x94" + to_canonical_address(_address(proxy)) + b"\x01"
     return to_checksum_address(keccak(encoded)[12:])
+
+
+def forwarding(code: bytes, implementation_word: bytes, beacon_word: bytes) -> str | None:
+    """Why code proposed as an implementation does not run itself, or None: no code; an EIP-7702
+    delegated account, an ERC-1167 clone (either form), or a proxy by its ERC-1967 implementation
+    or beacon slot (`*_word`: those slots of the proposed address), each with where it forwards.
+    What this cannot see: code forwarding any other way (a hand-written proxy keeping its target
+    elsewhere) — the announced code is to be read."""
+    if not code:
+        return "no code"
+    if len(code) == 23 and code.startswith(DELEGATION_PREFIX):
+        return f"an EIP-7702 delegated account (to {to_checksum_address(code[3:])})"
+    for prefix in CLONE_PREFIXES:
+        if code.startswith(prefix) and len(code) >= len(prefix) + 20:
+            target = code[len(prefix) : len(prefix) + 20]
+            return f"an ERC-1167 clone of {to_checksum_address(target)}"
+    for word, kind in ((implementation_word, "implementation"), (beacon_word, "beacon")):
+        if any(bytes(word)):
+            return f"a proxy (its ERC-1967 {kind}: {to_checksum_address(bytes(word)[-20:])})"
+    return None
 
 
 def upgrade_arguments(proxy: Any, implementation: Any, data: bytes = b"") -> tuple:

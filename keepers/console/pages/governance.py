@@ -22,10 +22,13 @@ import json
 from typing import Any
 
 from keepers.access import (
+    BEACON_SLOT,
+    IMPLEMENTATION_SLOT,
     OPERATION_EVENTS,
     ROLE_NAMES,
     UPGRADE_AUTHORITY,
     StoredEvent,
+    forwarding,
     pending_operations,
     pending_upgrades,
     role_holders,
@@ -133,17 +136,35 @@ def _upgrades(
                 # The calldata runs on the new code: decoded with the proxy's recorded ABI, which
                 # the new code may not share.
                 "call": records.call(up.proxy, up.data) if up.data not in ("", "0x") else "",
-                "foreign_code": _foreign_code(records, up.proxy, up.implementation),
+                "code_warnings": _code_warnings(source, records, up, block),
             }
         )
     return rows
 
 
-def _foreign_code(records: describe.Describer, proxy: str, implementation: str) -> bool:
-    """Whether the new code is recorded as another contract than this proxy's implementation (its
-    immutables would be that instance's: its token, its payment asset)."""
-    name, proxy_name = records.name(implementation), records.name(proxy)
-    return bool(name) and name != f"{proxy_name}.implementation"
+def _code_warnings(
+    source: ChainSource, records: describe.Describer, up: Any, block: int
+) -> list[str]:
+    """What a reader of a proposed upgrade should look at before it runs (each a short phrase):
+    new code no deployment recorded (nobody here built it), code recorded as another contract
+    than this proxy's implementation (its immutables are that instance's: its token, its payment
+    asset), and code that does not run itself (`forwarding`: a clone, a proxy, a delegated
+    account — what runs can change without a proposal). Three reads per row, at `block`."""
+    warnings = []
+    name, proxy_name = records.name(up.implementation), records.name(up.proxy)
+    if not name:
+        warnings.append("code no deployment recorded")
+    elif name != f"{proxy_name}.implementation":
+        warnings.append(f"code recorded as {name}")
+    eth = source.w3.eth
+    forwards = forwarding(
+        bytes(eth.get_code(up.implementation, block)),
+        bytes(eth.get_storage_at(up.implementation, IMPLEMENTATION_SLOT, block)),
+        bytes(eth.get_storage_at(up.implementation, BEACON_SLOT, block)),
+    )
+    if forwards:
+        warnings.append(f"forwards: {forwards}")
+    return warnings
 
 
 def audit_row(event: ChainEvent, describer: describe.Describer) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ape
 import pytest
-from eth_utils import keccak, to_checksum_address
+from eth_utils import function_signature_to_4byte_selector, keccak, to_checksum_address
 
 from conftest import GOVERNOR_DELAY
 from keepers.access import (
@@ -372,3 +372,65 @@ def test_upg_3__an_eip7702_delegated_account__is_no_implementation(
     chain.provider.set_code(delegated, bytes.fromhex("ef0100") + bytes.fromhex(v2.address[2:]))
     with ape.reverts(authority.DelegatedAccount, implementation=delegated):
         authority.propose(probe.address, delegated, b"", sender=governor)
+
+
+def test_upg_3__veto__is_the_current_authoritys_guardian_not_a_former_ones(
+    project, governed, deployer, governor, guardian, outsider
+):
+    """A fourth attacker's read: the veto asked the AccessManager the authority was built with,
+    while propose and upgrade asked its current one; after ADMIN re-pointed it (a key rotation,
+    or a new manager), the former manager's guardians (a leaked key, say) vetoed every upgrade
+    for good and nobody could revoke them. One authority decides both."""
+    d, manager, authority, probe, v2 = governed
+    successor = deployer.deploy(project.QuanteraAccessManager, deployer)
+    successor.grantRole(2, outsider, 0, sender=deployer)
+    successor.grantRole(UPGRADER, governor, 0, sender=deployer)
+    selectors = [
+        function_signature_to_4byte_selector(f"{name}(address,address,bytes)")
+        for name in ("propose", "upgrade")
+    ]
+    successor.setTargetFunctionRole(authority, selectors, UPGRADER, sender=deployer)
+    manager.updateAuthority(authority, successor, sender=deployer)
+    arguments = upgrade_arguments(probe, v2)
+    authority.propose(*arguments, sender=governor)
+    upgrade_id = authority.upgradeId(*arguments)
+    with ape.reverts(authority.NotGuardian, caller=guardian):
+        authority.veto(upgrade_id, sender=guardian)
+    receipt = authority.veto(upgrade_id, sender=outsider)
+    assert [log.guardian for log in receipt.decode_logs(authority.UpgradeVetoedBy)] == [
+        outsider.address
+    ]
+
+
+def test_upg_3__veto_of_a_proposal_past_its_window__refused_and_bars_nothing(
+    chain, governed, governor, guardian
+):
+    """A fourth attacker's read: a veto of a proposal whose window had closed (which can no
+    longer run) barred its code for the proxy for good, a stale sibling of code proposed since
+    included. Refused: propose it again, then veto it."""
+    d, manager, authority, probe, v2 = governed
+    stale, current = upgrade_arguments(probe, v2, b"\x00"), upgrade_arguments(probe, v2)
+    authority.propose(*stale, sender=governor)
+    stale_id = authority.upgradeId(*stale)
+    (_, eta) = authority.proposal(stale_id)
+    chain.pending_timestamp = eta + GRACE + 1
+    authority.propose(*current, sender=governor)
+    with ape.reverts(authority.UpgradeExpired, id=stale_id, deadline=eta + GRACE):
+        authority.veto(stale_id, sender=guardian)
+    (_, current_eta) = authority.proposal(authority.upgradeId(*current))
+    chain.pending_timestamp = current_eta
+    authority.upgrade(*current, sender=governor)
+    assert probe.version() == 2
+
+
+def test_upg_3__vetoed_sibling__said_before_the_clock(chain, governed, governor, guardian):
+    """A fourth attacker's read (information): before its eta, a sibling of vetoed code answered
+    UpgradeNotReady, as if it would run later. A veto is final, and said first."""
+    d, manager, authority, probe, v2 = governed
+    first, sibling = upgrade_arguments(probe, v2), upgrade_arguments(probe, v2, b"\x00")
+    for arguments in (first, sibling):
+        authority.propose(*arguments, sender=governor)
+    authority.veto(authority.upgradeId(*first), sender=guardian)
+    codehash = keccak(bytes(chain.provider.get_code(v2.address)))
+    with ape.reverts(authority.UpgradeVetoed, proxy=probe.address, codehash=codehash):
+        authority.upgrade(*sibling, sender=governor)

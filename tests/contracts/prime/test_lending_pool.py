@@ -465,6 +465,18 @@ def test_fnd_21__a_pool_built_on_no_module_or_another_module__refused(stack, pro
     assert [d.address(name) for name in names] == [pool.lossesModule()]
 
 
+def test_fnd_21__a_module_that_is_an_eip7702_delegated_account__refused(stack, project, chain):
+    """A fourth attacker's read of the upgrade work: a dispatcher took for its module an EOA
+    delegated by EIP-7702 to the real module (it answers `moduleId` as its target does); its key
+    could then re-delegate it to any code, which the dispatcher would run on its storage by
+    DELEGATECALL. Refused at construction (`Dispatch._requireModule`)."""
+    module = stack.pool.lossesModule()
+    delegated = "0x000000000000000000000000000000000000D702"
+    chain.provider.set_code(delegated, bytes.fromhex("ef0100") + bytes.fromhex(module[2:]))
+    with ape.reverts(stack.pool.DelegatedModuleAccount, module=delegated):
+        stack.deployment.sender.deploy(project.LendingPool, *pool_args(stack), delegated)
+
+
 def test_sec_245__deploy_refused_before_sending__no_pending_name_left_to_adopt(stack, chain):
     """Round 13 R3: the record names a deployment as pending (its nonce's address) before
     sending, and kept it when the deploy was refused before anything was sent (a live node's

@@ -113,3 +113,35 @@ def test_pending_upgrades__proposed_run_vetoed_proposed_again__latest_proposal_p
     ]
     events.append(ended(7, OP_B, "UpgradeVetoedBy"))
     assert [u.upgrade_id for u in pending_upgrades(events, 400)] == [OP_A]
+
+
+def test_forwarding__clones_proxies_and_delegated_accounts_named_with_their_target():
+    """CON-94: code proposed as an implementation that does not run itself is named, with where
+    it forwards: what runs there can change without a proposal (an attacker's read of 50130b5)."""
+    from keepers.access import forwarding
+
+    target = bytes.fromhex("11" * 20)
+    shown = "0x" + "11" * 20
+    zero = bytes(32)
+    clone = (
+        bytes.fromhex("363d3d373d3d3d363d73")
+        + target
+        + bytes.fromhex("5af43d82803e903d91602b57fd5bf3")
+    )
+    push0_clone = (
+        bytes.fromhex("365f5f375f5f365f73")
+        + target
+        + bytes.fromhex("5af43d5f5f3e6029573d5ffd5b3d5ff3")
+    )
+    assert forwarding(b"", zero, zero) == "no code"
+    assert forwarding(bytes.fromhex("ef0100") + target, zero, zero) == (
+        f"an EIP-7702 delegated account (to {shown})"
+    )
+    assert forwarding(clone, zero, zero) == f"an ERC-1167 clone of {shown}"
+    assert forwarding(push0_clone, zero, zero) == f"an ERC-1167 clone of {shown}"
+    word = bytes(12) + target
+    assert forwarding(b"\x60\x80", word, zero) == f"a proxy (its ERC-1967 implementation: {shown})"
+    assert forwarding(b"\x60\x80", zero, word) == f"a proxy (its ERC-1967 beacon: {shown})"
+    # Code of its own, with empty slots: nothing to say (a 23-byte code not starting 0xef0100 too).
+    assert forwarding(b"\x60\x80" * 40, zero, zero) is None
+    assert forwarding(b"\x00" * 23, zero, zero) is None

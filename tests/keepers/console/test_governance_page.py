@@ -237,9 +237,34 @@ def test_governance__a_proposed_upgrade_shows_with_its_eta_until_the_guardian_ve
     assert proxy in text and f"{contracts['RiskEngine']} (RiskEngine)" in text, text
     # Code recorded for another contract than this proxy: flagged (its immutables are another
     # instance's).
-    assert row.locator("[data-testid=upgrade-foreign-code]").count() == 1
+    warnings = row.locator("[data-testid=upgrade-code-warning]")
+    assert warnings.all_inner_texts() == ["code recorded as RiskEngine"]
     grace = authority.functions.GRACE().call()
     assert _fmt_time(eta) in text and _fmt_time(eta + grace) in text, text
     tx = authority.functions.veto(upgrade_id).transact({"from": GUARDIAN})
     chain_reads.w3.eth.wait_for_transaction_receipt(tx)
     wait_for(lambda: row.count() == 0 or None, "the vetoed upgrade to leave the page")
+    # CON-94: new code nobody recorded, which forwards elsewhere (an ERC-1167 clone of the
+    # RiskEngine: its hash is fixed, what it runs is not), is flagged twice.
+    runtime = (
+        bytes.fromhex("363d3d373d3d3d363d73")
+        + bytes.fromhex(contracts["RiskEngine"][2:])
+        + bytes.fromhex("5af43d82803e903d91602b57fd5bf3")
+    )
+    tx = chain_reads.w3.eth.send_transaction(
+        {"from": OUTSIDER, "data": bytes.fromhex("3d602d80600a3d3981f3") + runtime}
+    )
+    clone = chain_reads.w3.eth.wait_for_transaction_receipt(tx).contractAddress
+    assert bytes(chain_reads.w3.eth.get_code(clone)) == runtime
+    arguments = (proxy, clone, b"")
+    tx = authority.functions.propose(*arguments).transact({"from": upgrader})
+    chain_reads.w3.eth.wait_for_transaction_receipt(tx)
+    upgrade_id = "0x" + authority.functions.upgradeId(*arguments).call().hex()
+    row = browser_page.locator(f"[data-testid=upgrades] tr[data-upgrade='{upgrade_id}']")
+    wait_for(lambda: row.count() == 1 or None, "the clone's upgrade to appear on the page")
+    assert row.locator("[data-testid=upgrade-code-warning]").all_inner_texts() == [
+        "code no deployment recorded",
+        f"forwards: an ERC-1167 clone of {contracts['RiskEngine']}",
+    ]
+    tx = authority.functions.veto(upgrade_id).transact({"from": GUARDIAN})
+    chain_reads.w3.eth.wait_for_transaction_receipt(tx)
