@@ -35,15 +35,19 @@ import {ITransparentUpgradeableProxy} from "@openzeppelin/contracts/proxy/transp
 /// proxy, pending or later, for good (so a rollback to the proxy's current code, once vetoed with
 /// some calldata, needs new bytecode); a proposal of other code runs its own full notice; a
 /// proposal whose window closed can no longer be vetoed (nor run). An implementation must hold
-/// code of its own: not an EIP-7702 delegated account, which its key could re-delegate after the
-/// upgrade.
+/// code fixed for good (`AccountCode`): not an EIP-7702 delegated account, which its key could
+/// re-delegate after the upgrade, and not created in the proposing transaction, which could destroy
+/// itself there and come back as other code. Assumes EIP-6780 (Cancun and later).
 interface IUpgradeAuthority {
     /// @notice Where a proposed upgrade stands.
     enum Status {
         None,
         Pending,
         Vetoed,
-        Done
+        Done,
+        /// Pending, but its window closed (`eta + GRACE` passed): it can neither run nor be
+        /// vetoed; propose it again. Reported by `proposal` only.
+        Expired
     }
 
     /// @notice The deployment asked for a notice below the floor.
@@ -52,6 +56,10 @@ interface IUpgradeAuthority {
     error NotAContract(address account);
     /// @notice `implementation` is an EIP-7702 delegated account: the code it runs is not its own.
     error DelegatedAccount(address implementation);
+    /// @notice `implementation` was created (or touched) earlier in this transaction: created here,
+    /// it could still destroy itself and come back as other code (EIP-6780, CREATE2). Propose it in
+    /// a transaction that does not touch it first.
+    error ImplementationNotSettled(address implementation);
     /// @notice `proxy`'s ProxyAdmin (`admin`) is not owned by this authority (`owner`).
     error NotAdministered(address proxy, address admin, address owner);
     /// @notice Proposed again while pending (runnable from `eta`, until `eta + GRACE`).
@@ -100,10 +108,12 @@ interface IUpgradeAuthority {
         view
         returns (bytes32);
 
-    /// @notice Where the upgrade `id` stands, and the time it may run from.
+    /// @notice Where the upgrade `id` stands, and the time it may run from: Vetoed also for a
+    /// pending sibling of vetoed code, Expired for a pending one past its window.
     function proposal(bytes32 id) external view returns (Status status, uint48 eta);
 
     /// @notice Announces the upgrade; it may run from now + NOTICE. UPGRADER only. Reverts
+    /// ImplementationNotSettled if the implementation was touched earlier in this transaction,
     /// NotAContract unless the proxy and the implementation have code, NotAdministered unless this
     /// authority owns the proxy's ProxyAdmin, UpgradeVetoed once this code was vetoed for this
     /// proxy, UpgradeAlreadyPending while the same one is pending and runnable.

@@ -6,7 +6,7 @@ import {IAccessManager} from "@openzeppelin/contracts/access/manager/IAccessMana
 import {ProxyAdmin} from "@openzeppelin/contracts/proxy/transparent/ProxyAdmin.sol";
 import {ITransparentUpgradeableProxy} from "@openzeppelin/contracts/proxy/transparent/TransparentUpgradeableProxy.sol";
 import {IUpgradeAuthority} from "../../interfaces/IUpgradeAuthority.sol";
-import {Delegation7702} from "../libraries/Delegation7702.sol";
+import {AccountCode} from "../libraries/AccountCode.sol";
 import {Roles} from "./Roles.sol";
 
 /// @title UpgradeAuthority
@@ -58,11 +58,12 @@ contract UpgradeAuthority is IUpgradeAuthority, AccessManaged {
     /// @inheritdoc IUpgradeAuthority
     function proposal(bytes32 id) external view returns (Status status, uint48 eta) {
         Proposal memory p = _proposals[id];
-        // A pending sibling of vetoed code (other calldata, a copy of the code) is vetoed too.
-        if (p.status == Status.Pending && _vetoed[keccak256(abi.encode(p.proxy, p.codehash))]) {
-            return (Status.Vetoed, p.eta);
-        }
-        return (p.status, p.eta);
+        if (p.status != Status.Pending) return (p.status, p.eta);
+        // A pending sibling of vetoed code (other calldata, a copy of the code) is vetoed too; one
+        // whose window closed can neither run nor be vetoed.
+        if (_vetoed[keccak256(abi.encode(p.proxy, p.codehash))]) return (Status.Vetoed, p.eta);
+        if (block.timestamp > uint256(p.eta) + GRACE) return (Status.Expired, p.eta);
+        return (Status.Pending, p.eta);
     }
 
     /// Reverts unless `implementation` holds code of its own: not empty, and not an EIP-7702
@@ -71,7 +72,7 @@ contract UpgradeAuthority is IUpgradeAuthority, AccessManaged {
     /// at any time, unannounced).
     function _checkCode(address implementation) private view {
         if (implementation.code.length == 0) revert NotAContract(implementation);
-        if (Delegation7702.isDelegated(implementation)) revert DelegatedAccount(implementation);
+        if (AccountCode.isDelegated(implementation)) revert DelegatedAccount(implementation);
     }
 
     /// @inheritdoc IUpgradeAuthority
@@ -80,6 +81,9 @@ contract UpgradeAuthority is IUpgradeAuthority, AccessManaged {
         restricted
         returns (bytes32 id, uint48 eta)
     {
+        // First, before anything reads it: code created in this transaction could still destroy
+        // itself and come back as other code at the same address (EIP-6780, CREATE2).
+        if (AccountCode.isWarm(implementation)) revert ImplementationNotSettled(implementation);
         _checkCode(implementation);
         if (address(proxy).code.length == 0) revert NotAContract(address(proxy));
         address admin = adminOf(proxy);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity ^0.8.24;
 
-import {Delegation7702} from "./Delegation7702.sol";
+import {AccountCode} from "./AccountCode.sol";
 
 /// @title Dispatch
 /// @notice The one way a Quantera contract too big for EIP-170 runs part of its code in a module
@@ -14,9 +14,10 @@ import {Delegation7702} from "./Delegation7702.sol";
 /// This is the only file of the protocol's own contracts that holds a DELEGATECALL to a module
 /// (the liquidity aggregator's adapters and the rebalancer's self-multicall are other patterns).
 ///
-/// Checked once, at construction (`_requireModule`): the module has code of its own (not an EIP-7702
-/// delegated account, whose key could re-delegate it to other code after the checks) and names the
-/// layout it was built for (`moduleId`, a constant of the storage base, bumped when the base
+/// Checked once, at construction (`_requireModule`): the module's code is fixed for good (it existed
+/// before this transaction, so it cannot destroy itself and be recreated with other code; and it is
+/// not an EIP-7702 delegated account, whose key could re-delegate it: `AccountCode`), and it names
+/// the layout it was built for (`moduleId`, a constant of the storage base, bumped when the base
 /// changes). NOT checked here: that the module's own code does not forward elsewhere (a proxy or a
 /// clone is code like any other; the deploy routines deploy each module from the build); that the
 /// module's build matches this one's storage layout beyond that id (a test compares the layouts of
@@ -32,14 +33,19 @@ abstract contract Dispatch {
     error ModuleMismatch(address module, bytes32 expected);
     /// @notice `module` is an EIP-7702 delegated account: the code it runs is not its own.
     error DelegatedModuleAccount(address module);
+    /// @notice `module` was created (or touched) earlier in this transaction: created here, it
+    /// could still destroy itself and be recreated with other code. Deploy it in an earlier one.
+    error ModuleNotSettled(address module);
 
     /// @dev Refuses a module that does not say it is `id` (`DelegatedModule.moduleId`): a code-less
     /// address (a DELEGATECALL to it would succeed and do nothing), another layout's module, or an
     /// EIP-7702 delegated account (which answers as its target does until its key re-delegates
-    /// it). For the dispatcher's constructor (init code: no runtime size).
+    /// it), or a module created in this transaction (which could destroy itself after the checks).
+    /// For the dispatcher's constructor (init code: no runtime size).
     function _requireModule(address module, bytes32 id) internal view {
+        if (AccountCode.isWarm(module)) revert ModuleNotSettled(module); // first: nothing read it yet
         if (module.code.length == 0) revert ModuleMismatch(module, id);
-        if (Delegation7702.isDelegated(module)) revert DelegatedModuleAccount(module);
+        if (AccountCode.isDelegated(module)) revert DelegatedModuleAccount(module);
         (bool ok, bytes memory answer) = module.staticcall(abi.encodeWithSignature("moduleId()"));
         if (!ok || answer.length != 32 || abi.decode(answer, (bytes32)) != id) revert ModuleMismatch(module, id);
     }

@@ -34,6 +34,7 @@ from keepers.access.operations import (
 from keepers.access.protocol import wiring
 from keepers.access.roles import ROLE_IDS, ROLE_NAMES
 from keepers.access.store import governance_events
+from keepers.access.upgrade_plan import UpgradeRefused, check_build_code, check_layout
 from keepers.access.upgrades import (
     BEACON_SLOT,
     IMPLEMENTATION_SLOT,
@@ -71,6 +72,9 @@ __all__ = [
     "role_holders",
     "wiring",
     "governance_events",
+    "UpgradeRefused",
+    "check_build_code",
+    "check_layout",
     "BEACON_SLOT",
     "IMPLEMENTATION_SLOT",
     "admin_of",

@@ -124,6 +124,7 @@ class PendingUpgrade:
     eta: int
     ready_in_seconds: int
     proposed_block: int
+    codehash: str = ""  # the implementation's code hash the proposal names
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -147,6 +148,7 @@ def pending_upgrades(events: Iterable[StoredEvent], now: int) -> list[PendingUpg
                 eta=eta,
                 ready_in_seconds=max(eta - now, 0),
                 proposed_block=ev.block_number,
+                codehash=str(ev.args.get("codehash", "")),
             )
         elif ev.event in ("ProxyUpgraded", "UpgradeVetoedBy"):
             proposed.pop(upgrade_id, None)

@@ -81,6 +81,9 @@ class Call:
     # A security token's agent function: the token checks this capability of its caller
     # (`agentCapabilities`), not the AccessManager; `prepare` asks the token.
     capability: int | None = None
+    # A function the target checks itself by a role of its AccessManager (`hasRole`), not by
+    # the manager's wiring (UpgradeAuthority.veto, GUARDIAN): `prepare` asks `hasRole`.
+    role: int | None = None
 
 
 @dataclass(frozen=True)
@@ -145,6 +148,17 @@ def parse_field(spec: Field, raw: Any) -> Any:
             )
         return text
     return text
+
+
+def json_array(label: str, text: str) -> list[Any]:
+    """`text` read as a JSON array (empty: none), or ActionInputError naming `label`."""
+    try:
+        value = json.loads(text or "[]")
+    except ValueError:
+        raise ActionInputError(f"{label}: not a JSON array") from None
+    if not isinstance(value, list):
+        raise ActionInputError(f"{label}: not a JSON array")
+    return value
 
 
 def parse_form(action: Action, form: Mapping[str, Any]) -> dict[str, Any]:
@@ -219,8 +233,8 @@ def prepare(source: ChainSource, safe: str, calls: Sequence[Call]) -> list[Prepa
                 f"{call.contract}.{call.function}: arguments do not fit "
                 f"({', '.join(i['type'] for i in fn.get('inputs', []))}): {err}"
             ) from None
-        capability = call.capability
-        call = Call(call.contract, call.function, args, call.address, capability)
+        capability, role = call.capability, call.role
+        call = Call(call.contract, call.function, args, call.address, capability, role)
         # A contract outside the record is named with its address (several share tokens have
         # one ABI name: the operator reads which one, not only the batch's `to`).
         target = call.contract if call.address is None else f"{call.contract} at {call.address}"
@@ -238,6 +252,22 @@ def prepare(source: ChainSource, safe: str, calls: Sequence[Call]) -> list[Prepa
                     f"{safe} may not call {call.function} on {target}: it needs a token "
                     f"agent holding {_capability_names(capability)} on that token (it holds "
                     f"{_capability_names(held) or 'none'})"
+                )
+        elif role is not None and manager is not None:  # checked by the target: a member calls
+            from keepers.access import ROLE_NAMES
+
+            try:
+                member = bool(manager.functions.hasRole(role, safe).call()[0])
+            except Exception as err:  # noqa: BLE001 - an authority that is no AccessManager
+                raise ActionInputError(
+                    f"{target}'s authority {manager.address} did not answer hasRole: "
+                    + _first_line(err)
+                ) from None
+            if not member:
+                raise ActionInputError(
+                    f"{safe} may not call {call.function} on {target}: it needs "
+                    f"{ROLE_NAMES.get(role, 'role')} ({role}) in the AccessManager "
+                    f"{describe.for_source(source).address(manager.address)}"
                 )
         elif manager is not None:  # the manager's own functions too (OZ `_canCallSelf`)
             try:

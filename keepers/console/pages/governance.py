@@ -18,33 +18,28 @@ a look. The audit log is the index's history: complete from
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from keepers.access import (
-    BEACON_SLOT,
-    IMPLEMENTATION_SLOT,
     OPERATION_EVENTS,
     ROLE_NAMES,
     UPGRADE_AUTHORITY,
     StoredEvent,
-    forwarding,
     pending_operations,
-    pending_upgrades,
     role_holders,
 )
 from keepers.console import describe
-from keepers.console.actions import Action, ActionInputError, Call, Field
+from keepers.console.actions import Action, ActionInputError, Call, Field, json_array
 from keepers.console.calls import CallFailure, batch_call
 from keepers.console.index import ChainEvent, EventIndex
 from keepers.console.pages import Page
 from keepers.console.source import ChainSource
+from keepers.console.upgrades import propose_calls, run_calls, upgrade_rows, veto_calls
 from keepers.console.walks import WalkCache
 
 MANAGER = "QuanteraAccessManager"
 AUDIT_ROWS_SHOWN = 50  # the newest; the filter and the CSV export reach every row
 FAR_ETA_SECONDS = 365 * 86_400  # an ETA further ahead than this is flagged
-PENDING = 1  # IUpgradeAuthority.Status.Pending
 
 
 def _stored(events: list[ChainEvent]) -> list[StoredEvent]:
@@ -90,81 +85,19 @@ def read(source: ChainSource, index: EventIndex) -> dict[str, Any]:
         "chain_time": now,
         "roles": roles,
         "pending": pending,
-        "upgrades": _upgrades(source, index, block, now, records),
+        "upgrades": upgrade_rows(
+            source,
+            _stored(index.events(contract=UPGRADE_AUTHORITY, until_block=block)),
+            block,
+            now,
+            records,
+        ),
         "audit": [audit_row(e, describer) for e in events[-AUDIT_ROWS_SHOWN:][::-1]],
         "audit_total": len(events),
         "audit_complete_from_block": index.first_block,
         "index_dropped": index.dropped,
         "contracts": sorted({e.contract for e in events}),
     }
-
-
-def _upgrades(
-    source: ChainSource, index: EventIndex, block: int, now: int, records: describe.Describer
-) -> list[dict[str, Any]]:
-    """The proposed upgrades the UpgradeAuthority still has pending at `block` (its `proposal`
-    view: status 1), each with its ETA, the window's close and the proxy's and new code's names."""
-    if not source.has(UPGRADE_AUTHORITY):
-        return []
-    folded = pending_upgrades(
-        _stored(index.events(contract=UPGRADE_AUTHORITY, until_block=block)), now
-    )
-    if not folded:
-        return []
-    authority = source.contract(UPGRADE_AUTHORITY)
-    calls = [(authority, "GRACE", ())]
-    calls += [(authority, "proposal", (bytes.fromhex(up.upgrade_id[2:]),)) for up in folded]
-    grace, *answers = batch_call(source, calls, block, allow_failure=True, limit=None)
-    grace = 0 if isinstance(grace, CallFailure) else int(grace)
-    rows = []
-    for up, answer in zip(folded, answers, strict=False):
-        if isinstance(answer, CallFailure):
-            eta = up.eta  # the event's word
-        elif int(answer[0]) == PENDING:
-            eta = int(answer[1])
-        else:
-            continue
-        rows.append(
-            {
-                **up.to_json(),
-                "eta": eta,
-                "ready_in_seconds": max(eta - now, 0),
-                "closes_at": eta + grace,
-                "closed": bool(grace) and now > eta + grace,
-                "proxy_shown": records.address(up.proxy),
-                "implementation_shown": records.address(up.implementation),
-                # The calldata runs on the new code: decoded with the proxy's recorded ABI, which
-                # the new code may not share.
-                "call": records.call(up.proxy, up.data) if up.data not in ("", "0x") else "",
-                "code_warnings": _code_warnings(source, records, up, block),
-            }
-        )
-    return rows
-
-
-def _code_warnings(
-    source: ChainSource, records: describe.Describer, up: Any, block: int
-) -> list[str]:
-    """What a reader of a proposed upgrade should look at before it runs (each a short phrase):
-    new code no deployment recorded (nobody here built it), code recorded as another contract
-    than this proxy's implementation (its immutables are that instance's: its token, its payment
-    asset), and code that does not run itself (`forwarding`: a clone, a proxy, a delegated
-    account — what runs can change without a proposal). Three reads per row, at `block`."""
-    warnings = []
-    name, proxy_name = records.name(up.implementation), records.name(up.proxy)
-    if not name:
-        warnings.append("code no deployment recorded")
-    elif name != f"{proxy_name}.implementation":
-        warnings.append(f"code recorded as {name}")
-    eth = source.w3.eth
-    forwards = forwarding(
-        bytes(eth.get_code(up.implementation, block)),
-        bytes(eth.get_storage_at(up.implementation, IMPLEMENTATION_SLOT, block)),
-        bytes(eth.get_storage_at(up.implementation, BEACON_SLOT, block)),
-    )
-    if forwards:
-        warnings.append(f"forwards: {forwards}")
-    return warnings
 
 
 def audit_row(event: ChainEvent, describer: describe.Describer) -> dict[str, Any]:
@@ -260,12 +193,7 @@ def audit_walk(
 
 def _schedule(source: ChainSource, form: dict[str, Any]) -> list[Call]:
     """Any restricted call, routed through the AccessManager (timelocked per the Safe's role)."""
-    try:
-        args = json.loads(form["args"] or "[]")
-    except ValueError:
-        raise ActionInputError("Arguments: not a JSON array") from None
-    if not isinstance(args, list):
-        raise ActionInputError("Arguments: not a JSON array")
+    args = json_array("Arguments", form["args"])
     if not source.has(form["contract"]):
         raise ActionInputError(f"Contract: the deployment has no {form['contract']}")
     return [Call(form["contract"], form["function"], tuple(args))]
@@ -283,4 +211,59 @@ SCHEDULE = Action(
     help="Direct when the Safe's role may call at once, else scheduled behind its delay.",
 )
 
-PAGE = Page("governance", "Governance & audit", read, (SCHEDULE,))
+
+def _propose(source: ChainSource, form: dict[str, Any]) -> list[Call]:
+    args = json_array("Constructor arguments", form["constructor_args"])
+    return propose_calls(
+        source, form["proxy"], form["new_type"], form["implementation"], args, form["data"]
+    )
+
+
+PROPOSE_UPGRADE = Action(
+    name="upgrade-propose",
+    title="Propose an upgrade",
+    fields=(
+        Field("proxy", "Proxy", "text", "the record's name of a proxy, e.g. BondServicer.X"),
+        Field("new_type", "New contract", "text", "the build's contract, e.g. BondServicer"),
+        Field("implementation", "Implementation", "address", "where that build is deployed"),
+        Field(
+            "constructor_args",
+            "Constructor arguments",
+            "text",
+            "JSON array it was deployed with",
+            default="[]",
+        ),
+        Field("data", "Call after", "text", "hex calldata run on the new code", default="0x"),
+    ),
+    build=_propose,
+    help="Checked first: the new storage layout against the deployed version's, and the code at "
+    "the implementation against this build's. Runs after the UpgradeAuthority's notice.",
+    calls=(("UpgradeAuthority", "propose"),),
+)
+UPGRADE_ID = Field("upgrade_id", "Upgrade id", "text", "0x… (the Proposed upgrades table)")
+RUN_UPGRADE = Action(
+    name="upgrade-run",
+    title="Run a proposed upgrade",
+    fields=(UPGRADE_ID,),
+    build=lambda source, form: run_calls(source, form["upgrade_id"]),
+    help="Exactly the proposal's arguments, read from its UpgradeProposed event.",
+    calls=(("UpgradeAuthority", "upgrade"),),
+)
+VETO_UPGRADE = Action(
+    name="upgrade-veto",
+    title="Veto a proposed upgrade",
+    fields=(UPGRADE_ID,),
+    build=lambda source, form: veto_calls(source, form["upgrade_id"]),
+    help="GUARDIAN: bars this code for this proxy for good.",
+    who=lambda source: [
+        "UpgradeAuthority.veto: any GUARDIAN (2) member of its AccessManager, checked by the "
+        "authority itself (hasRole), whatever the wiring"
+    ],
+)
+
+PAGE = Page(
+    "governance",
+    "Governance & audit",
+    read,
+    (SCHEDULE, PROPOSE_UPGRADE, RUN_UPGRADE, VETO_UPGRADE),
+)

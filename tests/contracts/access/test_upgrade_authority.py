@@ -29,7 +29,7 @@ from keepers.core.deployments import DeploymentError
 UPGRADE_DELAY = 7 * 86_400
 GRACE = 14 * 86_400
 UPGRADER = 11
-PENDING, VETOED, DONE = 1, 2, 3
+PENDING, VETOED, DONE, EXPIRED = 1, 2, 3, 4
 ZERO_ADDRESS = "0x" + "0" * 40
 HOLDER = "0x000000000000000000000000000000000000bEEF"
 #: OpenZeppelin 5's ProxyAdmin, as much of it as an attacker calls.
@@ -434,3 +434,35 @@ def test_upg_3__vetoed_sibling__said_before_the_clock(chain, governed, governor,
     codehash = keccak(bytes(chain.provider.get_code(v2.address)))
     with ape.reverts(authority.UpgradeVetoed, proxy=probe.address, codehash=codehash):
         authority.upgrade(*sibling, sender=governor)
+
+
+def test_upg_3__an_implementation_created_in_the_proposing_transaction__refused(
+    project, governed, deployer
+):
+    """A fifth attacker's read: code created and proposed in one transaction can still destroy
+    itself in it (EIP-6780) and come back later, by CREATE2, at the same address: as the
+    announced code at `upgrade` (the hash matches), then as other code, which the proxy runs
+    with no proposal. The implementation must predate the proposing transaction."""
+    d, manager, authority, probe, v2 = governed
+    factory = deployer.deploy(project.SameTransactionDeployer)
+    manager.grantRole(UPGRADER, factory, 0, sender=deployer)
+    init = project.UpgradeProbeV2.contract_type.deployment_bytecode.bytecode
+    created = to_checksum_address(
+        keccak(b"\xd6\x94" + bytes.fromhex(factory.address[2:]) + b"\x01")[12:]
+    )
+    with ape.reverts(factory.ImplementationNotSettled, implementation=created):
+        factory.deployAndPropose(authority, init, probe, sender=deployer)
+
+
+def test_upg_3__proposal_past_its_window__reported_expired(chain, governed, governor):
+    """A fifth attacker's read (information): `proposal` said Pending for a proposal whose window
+    had closed, which can neither run nor be vetoed; monitors took it for live."""
+    d, manager, authority, probe, v2 = governed
+    arguments = upgrade_arguments(probe, v2)
+    authority.propose(*arguments, sender=governor)
+    upgrade_id = authority.upgradeId(*arguments)
+    (_, eta) = authority.proposal(upgrade_id)
+    chain.mine(timestamp=eta + GRACE)
+    assert authority.proposal(upgrade_id) == (PENDING, eta)
+    chain.mine(timestamp=eta + GRACE + 1)
+    assert authority.proposal(upgrade_id) == (EXPIRED, eta)

@@ -6,6 +6,7 @@ A test account plays the broker (`pool_stack.broker`); each test runs on a snaps
 
 import ape
 import pytest
+from eth_utils import keccak, to_checksum_address
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -475,6 +476,23 @@ def test_fnd_21__a_module_that_is_an_eip7702_delegated_account__refused(stack, p
     chain.provider.set_code(delegated, bytes.fromhex("ef0100") + bytes.fromhex(module[2:]))
     with ape.reverts(stack.pool.DelegatedModuleAccount, module=delegated):
         stack.deployment.sender.deploy(project.LendingPool, *pool_args(stack), delegated)
+
+
+def test_fnd_21__a_module_created_in_the_dispatchers_transaction__refused(stack, project):
+    """A fifth attacker's read: a module created in the dispatcher's own transaction can still
+    destroy itself in it (EIP-6780) and be created again at that address, by CREATE2, with other
+    code, which the dispatcher then runs on its storage. A module must predate the transaction."""
+    sender = stack.deployment.sender
+    factory = sender.deploy(project.SameTransactionDeployer)
+    module = to_checksum_address(
+        keccak(b"\xd6\x94" + bytes.fromhex(factory.address[2:]) + b"\x01")[12:]
+    )
+    module_init = project.PoolLosses.contract_type.deployment_bytecode.bytecode
+    pool_init = bytes.fromhex(
+        project.LendingPool.contract_type.deployment_bytecode.bytecode[2:]
+    ) + bytes(project.LendingPool.constructor.encode_input(*pool_args(stack), module))
+    with ape.reverts(factory.ModuleNotSettled, module=module):
+        factory.deployTwo(module_init, pool_init, sender=sender)
 
 
 def test_sec_245__deploy_refused_before_sending__no_pending_name_left_to_adopt(stack, chain):

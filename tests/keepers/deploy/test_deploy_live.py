@@ -483,3 +483,28 @@ def test_deploy_live__killed_twice_then_rerun__completes_from_the_record_without
     again = run_deploy(sepolia, directory, *ROLES)
     assert again.returncode == 0, again.stdout + again.stderr
     assert nonce(sepolia.url, DEPLOYER.address) == sent
+
+    # UPG-6: `ape run upgrade` on the deployment it made: nothing pending; a veto of an id never
+    # proposed, and a proposal of a contract behind no proxy, refused in one line, nothing sent.
+    env = prepare(sepolia, directory, None)
+
+    def upgrade(*argv: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [str(BIN / "ape"), "run", "upgrade", *argv, "--network", sepolia.network],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=SUBPROCESS_TIMEOUT_SECONDS,
+            stdin=subprocess.DEVNULL,
+        )
+
+    status = upgrade("status")
+    assert status.returncode == 0 and "no upgrade pending" in status.stdout, status.stderr
+    assert_one_line_failure(
+        upgrade("veto", "0x" + "ab" * 32, "--safe", GOVERNOR), "is not pending (status 0)"
+    )
+    assert_one_line_failure(
+        upgrade("propose", "OracleRouter", "OracleRouter", GOVERNOR, "--safe", GOVERNOR),
+        "OracleRouter: the deployment has no such proxy",
+    )
+    assert nonce(sepolia.url, DEPLOYER.address) == sent

@@ -1,0 +1,263 @@
+"""Proposed upgrades as the governance page and `ape run upgrade` show them, and the three calls
+an upgrade takes, prepared as Safe batches like every console action (issue 34 §4).
+
+`upgrade_rows` confirms the UpgradeAuthority's folded events (`keepers.access.pending_upgrades`)
+with its `proposal` view, in one batch, and flags new code worth a look (`code_warnings`). The page
+passes the events its index holds; `authority_events` reads them from the chain in windows (the
+script, which has no index).
+
+`propose_calls` runs the domain's checks first (keepers/access/upgrade_plan.py: the storage
+layout against the deployed version's, and the code at the implementation against this build's);
+`run_calls` and `veto_calls` take the id and read what was proposed from the chain, so the run is
+exactly what was announced. The veto is checked by the authority itself (`hasRole` of GUARDIAN),
+not wired: `Call.role` says so to `prepare`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eth_utils import keccak, to_checksum_address
+
+from keepers.access import (
+    BEACON_SLOT,
+    IMPLEMENTATION_SLOT,
+    ROLE_IDS,
+    UPGRADE_AUTHORITY,
+    StoredEvent,
+    check_build_code,
+    check_layout,
+    forwarding,
+    pending_upgrades,
+)
+from keepers.console import describe
+from keepers.console.actions import ActionInputError, Call
+from keepers.console.calls import CallFailure, batch_call
+from keepers.console.source import ChainSource, abi_name
+
+PENDING = 1  # IUpgradeAuthority.Status.Pending
+UPGRADE_LOGS = ("UpgradeProposed", "UpgradeVetoedBy", "ProxyUpgraded")
+#: Windows of this many blocks, at most MAX_LOG_WINDOWS of them, per read of the authority's logs
+#: (a node refuses a range too large; a chain's whole history is not read per command).
+LOG_WINDOW_BLOCKS = 2_000
+MAX_LOG_WINDOWS = 500
+#: Pending upgrades shown (the soonest), each with three reads of its new code.
+MAX_UPGRADE_ROWS = 50
+
+
+def authority_events(
+    source: ChainSource, from_block: int | None = None, to_block: int | None = None
+) -> list[StoredEvent]:
+    """The UpgradeAuthority's events from `from_block` (default: the record's block) to
+    `to_block` (default: the head), oldest first. ActionInputError past MAX_LOG_WINDOWS windows:
+    name a later `from_block`."""
+    authority = source.contract(UPGRADE_AUTHORITY)
+    end = source.head() if to_block is None else to_block
+    start = int(source.record.block or 0) if from_block is None else from_block
+    windows = (end - start) // LOG_WINDOW_BLOCKS + 1
+    if windows > MAX_LOG_WINDOWS:
+        raise ActionInputError(
+            f"blocks {start}..{end} are {windows} windows of {LOG_WINDOW_BLOCKS} blocks, more "
+            f"than {MAX_LOG_WINDOWS}: name a later first block"
+        )
+    events = []
+    for low in range(start, end + 1, LOG_WINDOW_BLOCKS):
+        high = min(low + LOG_WINDOW_BLOCKS - 1, end)
+        for name in UPGRADE_LOGS:
+            for log in getattr(authority.events, name).get_logs(from_block=low, to_block=high):
+                args = {
+                    k: ("0x" + bytes(v).hex() if isinstance(v, bytes) else v)
+                    for k, v in dict(log["args"]).items()
+                }
+                events.append(StoredEvent(name, log["blockNumber"], log["logIndex"], args))
+    return sorted(events, key=lambda e: (e.block_number, e.log_index))
+
+
+def upgrade_rows(
+    source: ChainSource,
+    events: list[StoredEvent],
+    block: int,
+    now: int,
+    records: describe.Describer,
+) -> list[dict[str, Any]]:
+    """The proposed upgrades the UpgradeAuthority still has pending at `block` (its `proposal`
+    view: status 1), each with its ETA, the window's close, the proxy's and new code's names, the
+    call decoded, and what to look at in the new code (`code_warnings`)."""
+    if not source.has(UPGRADE_AUTHORITY):
+        return []
+    folded = pending_upgrades(events, now)
+    if not folded:
+        return []
+    authority = source.contract(UPGRADE_AUTHORITY)
+    calls = [(authority, "GRACE", ())]
+    calls += [(authority, "proposal", (bytes.fromhex(up.upgrade_id[2:]),)) for up in folded]
+    grace, *answers = batch_call(source, calls, block, allow_failure=True, limit=None)
+    grace = 0 if isinstance(grace, CallFailure) else int(grace)
+    rows = []
+    for up, answer in zip(folded, answers, strict=False):
+        if isinstance(answer, CallFailure):
+            eta = up.eta  # the event's word
+        elif int(answer[0]) == PENDING:  # not vetoed, run or expired (its window closed)
+            eta = int(answer[1])
+        else:
+            continue
+        if len(rows) == MAX_UPGRADE_ROWS:
+            break
+        rows.append(
+            {
+                **up.to_json(),
+                "eta": eta,
+                "ready_in_seconds": max(eta - now, 0),
+                "closes_at": eta + grace,
+                "closed": bool(grace) and now > eta + grace,
+                "proxy_shown": records.address(up.proxy),
+                "implementation_shown": records.address(up.implementation),
+                # The calldata runs on the new code: decoded with the proxy's recorded ABI, which
+                # the new code may not share.
+                "call": records.call(up.proxy, up.data) if up.data not in ("", "0x") else "",
+                "code_warnings": code_warnings(source, records, up, block),
+            }
+        )
+    return rows
+
+
+def code_warnings(
+    source: ChainSource, records: describe.Describer, up: Any, block: int
+) -> list[str]:
+    """What a reader of a proposed upgrade should look at before it runs (each a short phrase):
+    new code no deployment recorded (nobody here built it), code recorded as another contract
+    than this proxy's implementation (its immutables are that instance's: its token, its payment
+    asset), and code that does not run itself (`forwarding`: a clone, a proxy, a delegated
+    account — what runs can change without a proposal), and code at the address that is not the
+    code proposed (its hash differs from the announcement's). Three reads per row, at `block`; a
+    read that fails is said in the row, never the page."""
+    warnings = []
+    name, proxy_name = records.name(up.implementation), records.name(up.proxy)
+    if not name:
+        warnings.append("code no deployment recorded")
+    elif name != f"{proxy_name}.implementation":
+        warnings.append(f"code recorded as {name}")
+    eth = source.w3.eth
+    try:
+        code = bytes(eth.get_code(up.implementation, block))
+        slots = [
+            bytes(eth.get_storage_at(up.implementation, slot, block))
+            for slot in (IMPLEMENTATION_SLOT, BEACON_SLOT)
+        ]
+    except Exception as err:  # noqa: BLE001 - one row's reads; the page stands
+        text = str(err).splitlines()[0][:120] if str(err) else type(err).__name__
+        return [*warnings, f"code unreadable: {text}"]
+    if up.codehash and "0x" + keccak(code).hex() != up.codehash.lower():
+        warnings.append("the code at this address is not the code proposed")
+    forwards = forwarding(code, *slots)
+    if forwards:
+        warnings.append(f"forwards: {forwards}")
+    return warnings
+
+
+def _hex_bytes(label: str, text: str) -> bytes:
+    text = (text or "").strip()
+    body = text.removeprefix("0x")
+    try:
+        return bytes.fromhex(body)
+    except ValueError:
+        raise ActionInputError(f"{label}: not hex bytes ({text[:20]!r})") from None
+
+
+def propose_calls(
+    source: ChainSource,
+    proxy_name: str,
+    new_type: str,
+    implementation: str,
+    constructor_args: list[Any],
+    data: str = "",
+) -> list[Call]:
+    """`UpgradeAuthority.propose` moving the record's proxy `proxy_name` to `implementation`
+    (then calling it with `data`), once both checks pass: `new_type`'s storage layout runs on the
+    deployed version's storage, and `implementation` holds this build's `new_type` built with
+    `constructor_args`. ActionInputError (one line) otherwise."""
+    from keepers.core.errors import QuanteraError
+
+    if not source.has(proxy_name) or not source.has(f"{proxy_name}.implementation"):
+        raise ActionInputError(f"{proxy_name}: the deployment has no such proxy")
+    try:
+        implementation = to_checksum_address(implementation)
+    except ValueError:
+        raise ActionInputError(f"implementation: not an address ({implementation!r})") from None
+    call_data = _hex_bytes("call data", data)
+    try:
+        check_layout(abi_name(proxy_name), new_type)
+        check_build_code(source.w3, implementation, new_type, constructor_args)
+    except QuanteraError as err:
+        raise ActionInputError(str(err)) from None
+    return [
+        Call(UPGRADE_AUTHORITY, "propose", (source.address(proxy_name), implementation, call_data))
+    ]
+
+
+def proposed(source: ChainSource, upgrade_id: str, from_block: int | None = None) -> StoredEvent:
+    """The latest `UpgradeProposed` of `upgrade_id`; ActionInputError when there is none."""
+    wanted = upgrade_id.lower()
+    found = [
+        e
+        for e in authority_events(source, from_block)
+        if e.event == "UpgradeProposed" and str(e.args["id"]).lower() == wanted
+    ]
+    if not found:
+        raise ActionInputError(f"no upgrade {upgrade_id} was proposed to the UpgradeAuthority")
+    return found[-1]
+
+
+def _upgrade_id(text: str) -> str:
+    body = (text or "").strip().removeprefix("0x")
+    if len(body) != 64:
+        raise ActionInputError(f"upgrade id: 32 bytes in hex expected ({text[:20]!r})")
+    _hex_bytes("upgrade id", body)
+    return "0x" + body.lower()
+
+
+def run_calls(source: ChainSource, upgrade_id: str, from_block: int | None = None) -> list[Call]:
+    """`UpgradeAuthority.upgrade` with exactly the arguments proposed under `upgrade_id`;
+    ActionInputError unless the chain says it is pending and its notice has run out."""
+    upgrade_id = _upgrade_id(upgrade_id)
+    event = proposed(source, upgrade_id, from_block)
+    authority = source.contract(UPGRADE_AUTHORITY)
+    status, eta = authority.functions.proposal(bytes.fromhex(upgrade_id[2:])).call()
+    now = source.block_time()
+    if int(status) != PENDING:
+        raise ActionInputError(f"upgrade {upgrade_id} is not pending (status {int(status)})")
+    if now < int(eta):
+        raise ActionInputError(
+            f"upgrade {upgrade_id} may run from {int(eta)}, {int(eta) - now} s from now"
+        )
+    data = _hex_bytes("call data", str(event.args["data"]))
+    return [
+        Call(
+            UPGRADE_AUTHORITY,
+            "upgrade",
+            (str(event.args["proxy"]), str(event.args["implementation"]), data),
+        )
+    ]
+
+
+def veto_calls(source: ChainSource, upgrade_id: str) -> list[Call]:
+    """`UpgradeAuthority.veto(upgrade_id)`, which the authority checks itself (GUARDIAN);
+    ActionInputError unless the chain says it is pending and within its window."""
+    upgrade_id = _upgrade_id(upgrade_id)
+    authority = source.contract(UPGRADE_AUTHORITY)
+    status, eta = authority.functions.proposal(bytes.fromhex(upgrade_id[2:])).call()
+    if int(status) != PENDING:
+        raise ActionInputError(f"upgrade {upgrade_id} is not pending (status {int(status)})")
+    deadline = int(eta) + int(authority.functions.GRACE().call())
+    if source.block_time() > deadline:
+        raise ActionInputError(
+            f"upgrade {upgrade_id}'s window closed at {deadline}: it can neither run nor be vetoed"
+        )
+    return [
+        Call(
+            UPGRADE_AUTHORITY,
+            "veto",
+            (bytes.fromhex(upgrade_id[2:]),),
+            role=ROLE_IDS["GUARDIAN"],
+        )
+    ]

@@ -1,0 +1,120 @@
+"""UPG-6 (issue 34 §4): an upgrade is prepared as a Safe batch, like every console action, by the
+governance page's forms and `ape run upgrade` (both keepers/console/upgrades.py). A proposal is
+prepared only once the new contract's storage layout runs on the deployed version's and the code at
+the implementation is this build's with the arguments given; the run carries exactly the proposed
+arguments, read from the chain, and only once its notice has run out; the veto only for a GUARDIAN
+member (the authority checks it itself). Each batch is sent here as the Safe would send it."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from conftest import ADMIN
+from keepers.access import UPGRADE_AUTHORITY, grant_calls, implementation_of, send_to_manager
+from keepers.console import describe
+from keepers.console.actions import ActionInputError, prepare, safe_batch
+from keepers.console.source import ChainSource, load_abis
+from keepers.console.upgrades import (
+    authority_events,
+    propose_calls,
+    run_calls,
+    upgrade_rows,
+    veto_calls,
+)
+
+
+def _send(chain, prepared, sender) -> None:
+    for p in prepared:
+        assert p.route == "direct"
+        sender.transfer(p.to, 0, data=bytes.fromhex(p.data[2:]))
+
+
+@pytest.fixture
+def upgradable(chain, project, bond, governor, deployer):
+    d = bond.lifecycle.d
+    assert d.at("QuanteraAccessManager").hasRole(ADMIN, deployer)[0]
+    send_to_manager(d, grant_calls(d, "UPGRADER", governor.address))
+    # The note's own deployment record (the fixture's scoped one): the proxy and its code.
+    name = "BondServicer.QTN28S"
+    record = replace(
+        d.record,
+        contracts={
+            **d.record.contracts,
+            name: bond.servicer.address,
+            f"{name}.implementation": implementation_of(bond.servicer),
+        },
+    )
+    source = ChainSource(chain.provider.web3, record, load_abis())
+    # The fix, built from this build by any account (an implementation holds no rights).
+    args = [bond.lifecycle.registry.address, bond.usdc.address, bond.token.address]
+    fixed = project.BondServicer.deploy(*args, sender=deployer)
+    return d, source, name, d.at(UPGRADE_AUTHORITY), args, fixed
+
+
+def test_upg_6__proposal_checked_then_prepared__run_only_as_proposed__veto_for_the_guardian(
+    chain, project, bond, upgradable, deployer, governor, guardian, outsider
+):
+    d, source, name, authority, args, fixed = upgradable
+    old_code = implementation_of(bond.servicer)
+
+    # Refused before anything is prepared: code that is not this build's with these arguments,
+    # another contract's layout on this storage, and a contract upgraded by no proxy.
+    with pytest.raises(ActionInputError, match="is not this build's BondServicer"):
+        propose_calls(source, name, "BondServicer", fixed.address, [args[0], args[1], args[0]])
+    with pytest.raises(ActionInputError, match="cannot run on BondServicer's deployed storage"):
+        other = deployer.deploy(project.UpgradeProbeV1)
+        propose_calls(source, name, "UpgradeProbeV1", other.address, [])
+    with pytest.raises(ActionInputError, match="no such proxy"):
+        propose_calls(source, "OracleRouter", "OracleRouter", fixed.address, [])
+
+    calls = propose_calls(source, name, "BondServicer", fixed.address, args)
+    with pytest.raises(ActionInputError, match="may not call propose"):
+        prepare(source, outsider.address, calls)
+    prepared = prepare(source, governor.address, calls)
+    batch = safe_batch(source.chain_id, governor.address, prepared, "propose", "")
+    assert [t["to"] for t in batch["transactions"]] == [authority.address]
+    _send(chain, prepared, governor)
+    upgrade_id = authority.upgradeId(bond.servicer, fixed, b"")
+    hex_id = "0x" + bytes(upgrade_id).hex()
+
+    # The page's row (and the script's status): pending, nothing to flag.
+    rows = upgrade_rows(
+        source,
+        authority_events(source),
+        source.head(),
+        source.block_time(),
+        describe.for_source(source),
+    )
+    assert [(r["upgrade_id"], r["proxy"], r["implementation"]) for r in rows] == [
+        (hex_id, bond.servicer.address, fixed.address)
+    ]
+    assert rows[0]["code_warnings"] == ["code no deployment recorded"]
+
+    with pytest.raises(ActionInputError, match="may run from"):
+        run_calls(source, hex_id)
+    with pytest.raises(ActionInputError, match="may not call veto"):
+        prepare(source, governor.address, veto_calls(source, hex_id))
+    chain.mine(timestamp=chain.blocks.head.timestamp + authority.NOTICE())
+    calls = run_calls(source, hex_id)
+    assert calls[0].args == (bond.servicer.address, fixed.address, b"")
+    _send(chain, prepare(source, governor.address, calls), governor)
+    assert implementation_of(bond.servicer) == fixed.address != old_code
+    with pytest.raises(ActionInputError, match="is not pending"):
+        run_calls(source, hex_id)
+
+
+def test_upg_6__veto_prepared_for_a_guardian_member_only(
+    chain, project, bond, upgradable, deployer, governor, guardian, outsider
+):
+    d, source, name, authority, args, fixed = upgradable
+    calls = propose_calls(source, name, "BondServicer", fixed.address, args)
+    _send(chain, prepare(source, governor.address, calls), governor)
+    hex_id = "0x" + bytes(authority.upgradeId(bond.servicer, fixed, b"")).hex()
+    with pytest.raises(ActionInputError, match=r"needs GUARDIAN \(2\)"):
+        prepare(source, outsider.address, veto_calls(source, hex_id))
+    _send(chain, prepare(source, guardian.address, veto_calls(source, hex_id)), guardian)
+    assert authority.proposal(hex_id)[0] == 2
+    with pytest.raises(ActionInputError, match="is not pending"):
+        veto_calls(source, hex_id)
