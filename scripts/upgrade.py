@@ -64,10 +64,15 @@ def _write(source, safe: str, calls: list, title: str, out: Path | None) -> None
 
 
 def _one_line(run) -> Any:
+    """`run()`, any failure one line (a node's error, a missing tool, a record for another chain
+    included): never a traceback."""
     try:
         return run()
     except QuanteraError as err:
         raise click.ClickException(str(err).splitlines()[0]) from None
+    except Exception as err:  # noqa: BLE001 - the operator reads one line, not a traceback
+        text = str(err).splitlines()[0] if str(err) else ""
+        raise click.ClickException(f"{type(err).__name__}: {text}") from None
 
 
 safe_option = click.option("--safe", required=True, help="The multisig that signs the batch.")

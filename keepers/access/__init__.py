@@ -34,7 +34,13 @@ from keepers.access.operations import (
 from keepers.access.protocol import wiring
 from keepers.access.roles import ROLE_IDS, ROLE_NAMES
 from keepers.access.store import governance_events
-from keepers.access.upgrade_plan import UpgradeRefused, check_build_code, check_layout
+from keepers.access.upgrade_plan import (
+    UpgradeRefused,
+    address_arguments,
+    check_build_code,
+    check_build_current,
+    check_layout,
+)
 from keepers.access.upgrades import (
     BEACON_SLOT,
     IMPLEMENTATION_SLOT,
@@ -73,6 +79,8 @@ __all__ = [
     "wiring",
     "governance_events",
     "UpgradeRefused",
+    "address_arguments",
+    "check_build_current",
     "check_build_code",
     "check_layout",
     "BEACON_SLOT",

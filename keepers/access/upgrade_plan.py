@@ -11,23 +11,36 @@ propose` runs both, then prepares the proposal as a Safe batch (scripts/upgrade.
   byte (immutables included). Code built from other sources, another compiler setting, or other
   arguments is refused, with both hashes.
 
+- `address_arguments`: the addresses the new code is built with (immutables, modules), which the
+  caller checks against the deployment record: this build's code with an attacker's module or
+  registry passes the build-code check byte for byte.
+- `check_build_current`: the build (`.build`, whose bytes are compared) is of the sources as they
+  stand (whose layouts are compared): the hash `make build` stamps.
+
 NOT checked here: what the new code does (read its diff), and what the calldata run after the
-upgrade does (the announcement shows it decoded).
+upgrade does (the announcement shows it decoded). The deployed layout is the record's one per
+contract type (`make layouts` at a release): a proxy left on an older version, or a version
+chain not recorded, is the operator's to know. A constructor that depends on the time (a first
+cut-off in the future) is simulated now: an implementation built earlier may be refused.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from eth_abi import encode
-from eth_utils import keccak
+from eth_utils import keccak, to_checksum_address
 
 from keepers.core.artifacts import BUILD_MANIFEST
 from keepers.core.errors import QuanteraError
-from keepers.core.storage_layouts import collisions, extract, recorded
+from keepers.core.storage_layouts import ROOT, collisions, extract, recorded
+
+#: Written by `make build` after a full compile: the hash of the sources it compiled.
+SOURCES_STAMP = ROOT / ".build" / ".sources.sha256"
 
 
 class UpgradeRefused(QuanteraError):
@@ -42,6 +55,52 @@ def _contract_type(name: str, manifest: Path = BUILD_MANIFEST) -> dict[str, Any]
     if name not in types:
         raise UpgradeRefused(f"{name} is not a contract of this build")
     return types[name]
+
+
+def sources_hash(root: Path = ROOT) -> str:
+    """The Makefile's hash of the sources: sha256 of `sha256sum ape-config.yaml <every .sol under
+    contracts/ and interfaces/, the dependency cache excepted, in C order>`."""
+    paths = sorted(
+        str(p.relative_to(root))
+        for folder in ("contracts", "interfaces")
+        for p in (root / folder).rglob("*.sol")
+        if not str(p.relative_to(root)).startswith("contracts/.cache/")
+    )
+    listing = "".join(
+        f"{hashlib.sha256((root / path).read_bytes()).hexdigest()}  {path}\n"
+        for path in ["ape-config.yaml", *paths]
+    )
+    return hashlib.sha256(listing.encode()).hexdigest()
+
+
+def check_build_current(stamp: Path = SOURCES_STAMP, root: Path = ROOT) -> None:
+    """UpgradeRefused unless the last `make build` compiled the sources as they stand."""
+    built = stamp.read_text().strip() if stamp.is_file() else ""
+    if built != sources_hash(root):
+        raise UpgradeRefused(
+            "the build is not of the sources as they stand (or was not made by `make build`): "
+            "run `make build`"
+        )
+
+
+def address_arguments(new_type: str, args: Sequence[Any], manifest: Path = BUILD_MANIFEST):
+    """(input name, checksummed address) of each address `new_type`'s constructor takes in `args`
+    (addresses in arrays too)."""
+    inputs = next(
+        (
+            e.get("inputs", [])
+            for e in _contract_type(new_type, manifest).get("abi", [])
+            if e["type"] == "constructor"
+        ),
+        [],
+    )
+    found = []
+    for spec, value in zip(inputs, args, strict=False):
+        if spec["type"] == "address":
+            found.append((spec["name"], to_checksum_address(value)))
+        elif spec["type"] == "address[]":
+            found += [(spec["name"], to_checksum_address(v)) for v in value]
+    return found
 
 
 def check_layout(deployed_type: str, new_type: str, manifest: Path = BUILD_MANIFEST) -> None:

@@ -25,7 +25,9 @@ from keepers.access import (
     ROLE_IDS,
     UPGRADE_AUTHORITY,
     StoredEvent,
+    address_arguments,
     check_build_code,
+    check_build_current,
     check_layout,
     forwarding,
     pending_upgrades,
@@ -41,7 +43,7 @@ UPGRADE_LOGS = ("UpgradeProposed", "UpgradeVetoedBy", "ProxyUpgraded")
 #: (a node refuses a range too large; a chain's whole history is not read per command).
 LOG_WINDOW_BLOCKS = 2_000
 MAX_LOG_WINDOWS = 500
-#: Pending upgrades shown (the soonest), each with three reads of its new code.
+#: Pending upgrades whose new code is read (the soonest: three reads each); the rest are listed.
 MAX_UPGRADE_ROWS = 50
 
 
@@ -101,8 +103,6 @@ def upgrade_rows(
             eta = int(answer[1])
         else:
             continue
-        if len(rows) == MAX_UPGRADE_ROWS:
-            break
         rows.append(
             {
                 **up.to_json(),
@@ -115,7 +115,11 @@ def upgrade_rows(
                 # The calldata runs on the new code: decoded with the proxy's recorded ABI, which
                 # the new code may not share.
                 "call": records.call(up.proxy, up.data) if up.data not in ("", "0x") else "",
-                "code_warnings": code_warnings(source, records, up, block),
+                # Every pending one is listed (a row hidden is a proposal nobody reads); the code
+                # of the soonest MAX_UPGRADE_ROWS is read.
+                "code_warnings": code_warnings(source, records, up, block)
+                if len(rows) < MAX_UPGRADE_ROWS
+                else [f"code not read: more than {MAX_UPGRADE_ROWS} upgrades pending"],
             }
         )
     return rows
@@ -186,26 +190,54 @@ def propose_calls(
         raise ActionInputError(f"implementation: not an address ({implementation!r})") from None
     call_data = _hex_bytes("call data", data)
     try:
+        check_build_current()
         check_layout(abi_name(proxy_name), new_type)
         check_build_code(source.w3, implementation, new_type, constructor_args)
+        addresses = address_arguments(new_type, constructor_args)
     except QuanteraError as err:
         raise ActionInputError(str(err)) from None
+    # This build's code with another module, registry or token passes the byte check: every
+    # address it is built with must be one the deployment recorded.
+    recorded = {a.lower() for a in source.record.contracts.values()}
+    for name, address in addresses:
+        if address.lower() not in recorded:
+            raise ActionInputError(
+                f"{new_type}'s constructor argument {name} is {address}, no contract the "
+                "deployment record names: the new code would run with it"
+            )
     return [
         Call(UPGRADE_AUTHORITY, "propose", (source.address(proxy_name), implementation, call_data))
     ]
 
 
 def proposed(source: ChainSource, upgrade_id: str, from_block: int | None = None) -> StoredEvent:
-    """The latest `UpgradeProposed` of `upgrade_id`; ActionInputError when there is none."""
-    wanted = upgrade_id.lower()
-    found = [
-        e
-        for e in authority_events(source, from_block)
-        if e.event == "UpgradeProposed" and str(e.args["id"]).lower() == wanted
-    ]
-    if not found:
-        raise ActionInputError(f"no upgrade {upgrade_id} was proposed to the UpgradeAuthority")
-    return found[-1]
+    """The latest `UpgradeProposed` of `upgrade_id` (every one of an id carries the same
+    arguments: the id is their hash), read back from the head in windows, filtered by the id, down
+    to `from_block` (default: the record's block) or MAX_LOG_WINDOWS windows; ActionInputError
+    when none is found."""
+    authority = source.contract(UPGRADE_AUTHORITY)
+    first = int(source.record.block or 0) if from_block is None else from_block
+    end = source.head()
+    wanted = bytes.fromhex(upgrade_id[2:])
+    for _ in range(MAX_LOG_WINDOWS):
+        if end < first:
+            break
+        start = max(first, end - LOG_WINDOW_BLOCKS + 1)
+        logs = authority.events.UpgradeProposed.get_logs(
+            from_block=start, to_block=end, argument_filters={"id": wanted}
+        )
+        if logs:
+            log = max(logs, key=lambda x: (x["blockNumber"], x["logIndex"]))
+            args = {
+                k: ("0x" + bytes(v).hex() if isinstance(v, bytes) else v)
+                for k, v in dict(log["args"]).items()
+            }
+            return StoredEvent("UpgradeProposed", log["blockNumber"], log["logIndex"], args)
+        end = start - 1
+    searched = f"blocks {max(first, end + 1)}..{source.head()}"
+    raise ActionInputError(
+        f"no upgrade {upgrade_id} was proposed to the UpgradeAuthority in {searched}"
+    )
 
 
 def _upgrade_id(text: str) -> str:
@@ -220,7 +252,6 @@ def run_calls(source: ChainSource, upgrade_id: str, from_block: int | None = Non
     """`UpgradeAuthority.upgrade` with exactly the arguments proposed under `upgrade_id`;
     ActionInputError unless the chain says it is pending and its notice has run out."""
     upgrade_id = _upgrade_id(upgrade_id)
-    event = proposed(source, upgrade_id, from_block)
     authority = source.contract(UPGRADE_AUTHORITY)
     status, eta = authority.functions.proposal(bytes.fromhex(upgrade_id[2:])).call()
     now = source.block_time()
@@ -230,6 +261,7 @@ def run_calls(source: ChainSource, upgrade_id: str, from_block: int | None = Non
         raise ActionInputError(
             f"upgrade {upgrade_id} may run from {int(eta)}, {int(eta) - now} s from now"
         )
+    event = proposed(source, upgrade_id, from_block)
     data = _hex_bytes("call data", str(event.args["data"]))
     return [
         Call(

@@ -43,6 +43,7 @@ def upgradable(chain, project, bond, governor, deployer):
         contracts={
             **d.record.contracts,
             name: bond.servicer.address,
+            "BondShareToken.QTN28S": bond.token.address,
             f"{name}.implementation": implementation_of(bond.servicer),
         },
     )
@@ -66,6 +67,11 @@ def test_upg_6__proposal_checked_then_prepared__run_only_as_proposed__veto_for_t
     with pytest.raises(ActionInputError, match="cannot run on BondServicer's deployed storage"):
         other = deployer.deploy(project.UpgradeProbeV1)
         propose_calls(source, name, "UpgradeProbeV1", other.address, [])
+    # This build's code, byte for byte, but built on a registry the deployment never made (an
+    # attacker's read of 8b9768b): the new code would run with it. Refused.
+    foreign = project.BondServicer.deploy(outsider, args[1], args[2], sender=deployer)
+    with pytest.raises(ActionInputError, match="constructor argument instruments_ is 0x"):
+        propose_calls(source, name, "BondServicer", foreign.address, [outsider.address, *args[1:]])
     with pytest.raises(ActionInputError, match="no such proxy"):
         propose_calls(source, "OracleRouter", "OracleRouter", fixed.address, [])
 

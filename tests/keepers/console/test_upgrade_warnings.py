@@ -52,3 +52,80 @@ def test_code_warnings__a_failing_read__said_in_the_row_not_raised():
         "code no deployment recorded",
         "code unreadable: node went away",
     ]
+
+
+def test_upgrade_rows__every_pending_one_listed__code_read_for_the_soonest(monkeypatch):
+    """An attacker's read of 8b9768b: past the 50th pending proposal, rows were dropped without
+    a word: an UPGRADER's fifty decoys hid the real one. Every pending one is listed."""
+    from keepers.access import StoredEvent
+    from keepers.console import upgrades
+
+    count = upgrades.MAX_UPGRADE_ROWS + 1
+    events = [
+        StoredEvent(
+            "UpgradeProposed",
+            block,
+            0,
+            {
+                "id": f"0x{block:064x}",
+                "proxy": PROXY,
+                "implementation": CODE,
+                "admin": "0xA",
+                "data": "0x",
+                "eta": 1_000 + block,
+                "codehash": "",
+            },
+        )
+        for block in range(1, count + 1)
+    ]
+    monkeypatch.setattr(
+        upgrades,
+        "batch_call",
+        lambda source, calls, *a, **k: [86_400] + [(1, 1_000 + i) for i in range(1, count + 1)],
+    )
+    monkeypatch.setattr(upgrades, "code_warnings", lambda *a: ["read"])
+    source = SimpleNamespace(has=lambda name: True, contract=lambda name: object())
+    rows = upgrades.upgrade_rows(source, events, 10, 0, _names({}))
+    assert len(rows) == count
+    assert rows[-1]["upgrade_id"] == f"0x{count:064x}"
+    assert rows[-1]["code_warnings"] == [
+        f"code not read: more than {upgrades.MAX_UPGRADE_ROWS} upgrades pending"
+    ]
+    assert rows[0]["code_warnings"] == ["read"]
+
+
+def test_proposed__found_back_from_the_head_past_a_million_blocks_of_history():
+    """An attacker's read of 8b9768b: the run form read the authority's logs forward from the
+    record's block and refused past 500 windows (about 4.6 months on mainnet): the run of a
+    recent proposal became impossible. It now reads back from the head, filtered by the id."""
+    from keepers.console import upgrades
+
+    upgrade_id = "0x" + "ab" * 32
+    asked = []
+
+    def get_logs(from_block, to_block, argument_filters):
+        asked.append((from_block, to_block))
+        if from_block <= 4_999_000 <= to_block:
+            args = {
+                "id": bytes.fromhex("ab" * 32),
+                "proxy": PROXY,
+                "implementation": CODE,
+                "admin": "0xA",
+                "data": b"",
+                "eta": 1,
+                "codehash": b"\x01" * 32,
+            }
+            return [{"args": args, "blockNumber": 4_999_000, "logIndex": 3}]
+        return []
+
+    authority = SimpleNamespace(
+        events=SimpleNamespace(UpgradeProposed=SimpleNamespace(get_logs=get_logs))
+    )
+    source = SimpleNamespace(
+        contract=lambda name: authority,
+        head=lambda: 5_000_000,
+        record=SimpleNamespace(block=0),
+    )
+    event = upgrades.proposed(source, upgrade_id)
+    assert (event.block_number, event.args["proxy"], event.args["data"]) == (4_999_000, PROXY, "0x")
+    assert asked == [(4_998_001, 5_000_000)]
