@@ -290,23 +290,37 @@ def _stored_events(db_url: str | None, chain_id: int, names: tuple[str, ...] | N
     ]
 
 
+def store_read_options(command):
+    """`--chain-id`, `--db-url`, `--now` and `--json`: a governance listing read from the store."""
+    for option in reversed(
+        (
+            chain_id_option,
+            click.option(
+                "--db-url",
+                default=None,
+                help="Keeper store URL (default: $QUANTERA_DB_URL or SQLite).",
+            ),
+            click.option(
+                "--now",
+                type=click.IntRange(min=0),
+                default=None,
+                help="Unix time to evaluate readiness at (default: now).",
+            ),
+            click.option("--json", "as_json", is_flag=True),
+        )
+    ):
+        command = option(command)
+    return command
+
+
 @cli.group()
 def governance() -> None:
-    """What the governance keeper recorded: role holders and pending timelocked operations."""
+    """What the governance keeper recorded: role holders, pending timelocked operations and
+    proposed upgrades."""
 
 
 @governance.command("pending")
-@chain_id_option
-@click.option(
-    "--db-url", default=None, help="Keeper store URL (default: $QUANTERA_DB_URL or SQLite)."
-)
-@click.option(
-    "--now",
-    type=click.IntRange(min=0),
-    default=None,
-    help="Unix time to evaluate readiness at (default: now).",
-)
-@click.option("--json", "as_json", is_flag=True)
+@store_read_options
 def governance_pending(
     chain_id: int | None, db_url: str | None, now: int | None, as_json: bool
 ) -> None:
@@ -344,6 +358,54 @@ def governance_pending(
                     shown["call"],
                     iso_utc(op.ready_at),
                     duration(op.ready_in_seconds),
+                ),
+            )
+        )
+    emit(rows, as_json, table)
+
+
+@governance.command("upgrades")
+@store_read_options
+def governance_upgrades(
+    chain_id: int | None, db_url: str | None, now: int | None, as_json: bool
+) -> None:
+    """Upgrades proposed to the UpgradeAuthority, neither run nor vetoed (as the governance
+    keeper recorded them; the console's governance page and `ape run upgrade status` add the
+    chain's word on each: its window, the new code's warnings)."""
+    from rich.markup import escape
+
+    from keepers.access import UPGRADE_EVENTS, pending_upgrades
+    from keepers.console import duration
+    from keepers.core.units import iso_utc
+
+    db_url, chain_id = _store_chain(db_url, chain_id)
+    pending = pending_upgrades(
+        _stored_events(db_url, chain_id, UPGRADE_EVENTS), now or int(time.time())
+    )
+    describer = _store_describer(db_url, chain_id)
+    table = Table(title=f"Proposed upgrades on chain {chain_id}")
+    for col in ("upgrade", "proxy", "new code", "call", "ETA (UTC)", "ready in"):
+        table.add_column(col, overflow="fold")
+    rows = []
+    for up in pending:
+        shown = {
+            "proxy_shown": describer.address(up.proxy) if describer else up.proxy,
+            "implementation_shown": (
+                describer.address(up.implementation) if describer else up.implementation
+            ),
+            "call": describer.call(up.proxy, up.data) if describer and up.data != "0x" else up.data,
+        }
+        rows.append({**up.to_json(), **shown})
+        table.add_row(
+            *map(
+                escape,
+                (
+                    up.upgrade_id,
+                    shown["proxy_shown"],
+                    shown["implementation_shown"],
+                    shown["call"],
+                    iso_utc(up.eta),
+                    duration(up.ready_in_seconds),
                 ),
             )
         )

@@ -1,5 +1,9 @@
-"""Governance watch keeper: mirrors the QuanteraAccessManager's role and timelock events into the
-keeper store and reports pending (scheduled, not yet executed) operations every block.
+"""Governance watch keeper: mirrors the QuanteraAccessManager's role and timelock events, and the
+UpgradeAuthority's proposals, runs and vetoes, into the keeper store, and reports every block the
+pending (scheduled, not yet executed) operations, the upgrades proposed and still pending (their
+window open: the authority's `GRACE`, read once), and the scheduled operations that change who
+vetoes or runs upgrades (`guard_operations`): the gauges its alerts read
+(QuanteraUpgradeProposed, QuanteraUpgradeGuardChangeScheduled).
 
 Run: `silverback run keepers.access.bot:bot --network <choice>`.
 Read-only on chain: it needs no signer and can change nothing.
@@ -16,18 +20,22 @@ from ape import chain, project
 from silverback import StateSnapshot
 
 from keepers.access import store as access_store
+from keepers.access.deploy import UPGRADE_AUTHORITY
 from keepers.access.operations import (
     OPERATION_EVENTS,
+    UPGRADE_EVENTS,
     WATCHED_EVENTS,
     StoredEvent,
     event_row,
+    guard_operations,
     pending_operations,
+    pending_upgrades,
 )
 from keepers.core import store
 from keepers.core.bot import keeper_bot
 from keepers.core.faults import crash_point
 from keepers.core.logs import fetch_logs
-from keepers.core.metrics import observed
+from keepers.core.metrics import GUARD_OPERATIONS_PENDING, UPGRADES_PENDING, observed
 from keepers.core.record import connected_record
 from keepers.core.scan import finish_scan, scan_range
 
@@ -38,6 +46,15 @@ record = connected_record()
 manager = project.QuanteraAccessManager.at(record.address_of("QuanteraAccessManager"))
 engine = store.open_store()
 _event_abis = [getattr(manager, name).abi for name in WATCHED_EVENTS]
+_watched = [manager.address]
+# A deployment without an UpgradeAuthority (recorded before issue 34) has no upgrades to watch.
+authority = None
+_grace = 0
+if UPGRADE_AUTHORITY in record.contracts:
+    authority = project.UpgradeAuthority.at(record.address_of(UPGRADE_AUTHORITY))
+    _event_abis += [getattr(authority, name).abi for name in UPGRADE_EVENTS]
+    _watched.append(authority.address)
+    _grace = int(authority.GRACE())
 
 
 def _row(log, timestamps: dict[int, int]) -> dict:
@@ -70,8 +87,7 @@ def sync_to(block_number: int) -> int:
         return 0
     timestamps: dict[int, int] = {}
     rows = [
-        _row(log, timestamps)
-        for log in fetch_logs(manager.address, _event_abis, scan.start, scan.stop)
+        _row(log, timestamps) for log in fetch_logs(_watched, _event_abis, scan.start, scan.stop)
     ]
     inserted = access_store.insert_governance_events(engine, rows)
     crash_point("governance.after_store")
@@ -97,8 +113,27 @@ def on_block(block) -> dict:
         inserted = sync_to(block.number)
     events = [
         StoredEvent(e.event, e.block_number, e.log_index, e.args)
-        for e in access_store.governance_events(engine, chain.chain_id, OPERATION_EVENTS)
+        for e in access_store.governance_events(
+            engine, chain.chain_id, OPERATION_EVENTS + UPGRADE_EVENTS
+        )
     ]
-    pending = pending_operations(events, now=block.timestamp)
+    operations = [e for e in events if e.event in OPERATION_EVENTS]
+    pending = pending_operations(operations, now=block.timestamp)
     ready = sum(1 for op in pending if op.ready_in_seconds == 0)
-    return {"new_events": inserted, "pending_operations": len(pending), "ready_operations": ready}
+    guards = guard_operations(pending, manager.address, authority.address) if authority else []
+    upgrades = [
+        up
+        for up in pending_upgrades(
+            [e for e in events if e.event in UPGRADE_EVENTS], block.timestamp
+        )
+        if block.timestamp <= up.eta + _grace
+    ]
+    GUARD_OPERATIONS_PENDING.labels(KEEPER_NAME).set(len(guards))
+    UPGRADES_PENDING.labels(KEEPER_NAME).set(len(upgrades))
+    return {
+        "new_events": inserted,
+        "pending_operations": len(pending),
+        "ready_operations": ready,
+        "upgrades_pending": len(upgrades),
+        "guard_operations": [op.operation_id for op in guards],
+    }

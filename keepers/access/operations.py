@@ -7,6 +7,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from eth_abi import decode
+from eth_utils import keccak
+
+from keepers.access.roles import ROLE_IDS
 from keepers.core.jsonable import to_jsonable
 
 # AccessManager events the governance keeper mirrors into the store.
@@ -105,6 +109,54 @@ def pending_operations(events: Iterable[StoredEvent], now: int) -> list[PendingO
             closed.add(key)
     pending = [op for key, op in scheduled.items() if key not in closed]
     return sorted(pending, key=lambda op: (op.ready_at, op.scheduled_block))
+
+
+#: AccessManager calls that change who vetoes or runs upgrades (IUpgradeAuthority: "watch"), by
+#: selector: (name, the ABI types of its arguments, what its first argument is).
+_GUARD_CALLS = {
+    "0x" + keccak(text=signature).hex()[:8]: (signature.split("(")[0], types, first)
+    for signature, types, first in (
+        ("grantRole(uint64,address,uint32)", ["uint64", "address", "uint32"], "role"),
+        ("revokeRole(uint64,address)", ["uint64", "address"], "role"),
+        ("setRoleAdmin(uint64,uint64)", ["uint64", "uint64"], "role"),
+        ("setRoleGuardian(uint64,uint64)", ["uint64", "uint64"], "role"),
+        ("setGrantDelay(uint64,uint32)", ["uint64", "uint32"], "role"),
+        ("updateAuthority(address,address)", ["address", "address"], "target"),
+        ("setTargetClosed(address,bool)", ["address", "bool"], "target"),
+        (
+            "setTargetFunctionRole(address,bytes4[],uint64)",
+            ["address", "bytes4[]", "uint64"],
+            "target",
+        ),
+        ("setTargetAdminDelay(address,uint32)", ["address", "uint32"], "target"),
+    )
+}
+#: The roles an upgrade's protection rests on: GUARDIAN vetoes, UPGRADER proposes and runs.
+GUARD_ROLES = (ROLE_IDS["GUARDIAN"], ROLE_IDS["UPGRADER"])
+
+
+def guard_operations(
+    pending: Iterable[PendingOperation], manager: str, authority: str
+) -> list[PendingOperation]:
+    """The pending operations on the AccessManager `manager` that change who vetoes or runs
+    upgrades: a grant, revocation, admin, guardian or grant-delay change of GUARDIAN (2) or
+    UPGRADER (11), and the UpgradeAuthority `authority` re-pointed, closed or re-wired. Scheduled
+    at ADMIN's delay, they are to be read before they run (an upgrade's notice does not cover a
+    guardian revoked first). Calldata that does not decode is left out (not one of these calls)."""
+    found = []
+    for op in pending:
+        if op.target.lower() != manager.lower() or op.selector not in _GUARD_CALLS:
+            continue
+        _, types, first = _GUARD_CALLS[op.selector]
+        try:
+            value = decode(types, bytes.fromhex(op.data[10:]))[0]
+        except Exception:  # noqa: BLE001 - malformed calldata: the manager would refuse it too
+            continue
+        if (first == "role" and int(value) in GUARD_ROLES) or (
+            first == "target" and str(value).lower() == authority.lower()
+        ):
+            found.append(op)
+    return found
 
 
 # The UpgradeAuthority's events `pending_upgrades` folds (IUpgradeAuthority).

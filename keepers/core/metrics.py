@@ -174,6 +174,21 @@ LIQUIDATIONS = Counter(
     registry=REGISTRY,
 )
 
+# ------------------------------------------------------------------ access (governance)
+UPGRADES_PENDING = Gauge(
+    "quantera_governance_upgrades_pending",
+    "Upgrades proposed to the UpgradeAuthority, neither run nor vetoed, whose window is open.",
+    ["keeper"],
+    registry=REGISTRY,
+)
+GUARD_OPERATIONS_PENDING = Gauge(
+    "quantera_governance_guard_operations_pending",
+    "Scheduled AccessManager operations that change who vetoes or runs upgrades (GUARDIAN or "
+    "UPGRADER granted, revoked or re-administered; the UpgradeAuthority re-pointed or closed).",
+    ["keeper"],
+    registry=REGISTRY,
+)
+
 # ------------------------------------------------------------------ lifecycle
 PENDING_DEPOSITS = Gauge(
     "quantera_fund_pending_deposit_assets",

@@ -82,3 +82,36 @@ def served(app) -> Iterator[str]:
         server.should_exit = True
         thread.join(timeout=60)
         sock.close()
+
+
+def propose_demo_upgrade(
+    chain_reads, new_code: str, sender: str, proxy: str | None = None
+) -> tuple[str, str, tuple]:
+    """`proxy` (default: a new GovernedProxy the demo's UpgradeAuthority administers, over the
+    record's OracleRouter code, deployed by `sender`: the demo's record has no proxy of its own)
+    and its move to `new_code` proposed by an UPGRADER of the demo: (proxy, upgrade id, the
+    arguments)."""
+    import json
+
+    from keepers.access import ROLE_IDS
+    from keepers.core.artifacts import BUILD_MANIFEST
+
+    w3 = chain_reads.w3
+    manager = chain_reads.contract("QuanteraAccessManager")
+    authority = chain_reads.contract("UpgradeAuthority")
+    upgrader = next(
+        account
+        for account in w3.eth.accounts[:10]
+        if manager.functions.hasRole(ROLE_IDS["UPGRADER"], account).call()[0]
+    )
+    if proxy is None:
+        built = json.loads(BUILD_MANIFEST.read_text())["contractTypes"]["GovernedProxy"]
+        bytecode = built["deploymentBytecode"]["bytecode"]
+        factory = w3.eth.contract(abi=built["abi"], bytecode=bytecode)
+        router = chain_reads.record["contracts"]["OracleRouter"]
+        tx = factory.constructor(router, authority.address, b"").transact({"from": sender})
+        proxy = w3.eth.wait_for_transaction_receipt(tx).contractAddress
+    arguments = (proxy, new_code, b"")
+    tx = authority.functions.propose(*arguments).transact({"from": upgrader})
+    w3.eth.wait_for_transaction_receipt(tx)
+    return proxy, "0x" + authority.functions.upgradeId(*arguments).call().hex(), arguments

@@ -515,15 +515,23 @@ class Drill:
             f"observations disagree with the chain: {sorted(observed ^ rounds)[:6]}"
         )
         # --- governance: the mirrored events are the canonical ones
-        from keepers.access.operations import WATCHED_EVENTS
+        from ape import project
+
+        from keepers.access.operations import UPGRADE_EVENTS, WATCHED_EVENTS
 
         stored = set()
         if "governance" in self.keepers:
+            # What the keeper watches: the manager's events and the UpgradeAuthority's.
             abis = [getattr(self.manager, name).abi for name in WATCHED_EVENTS]
+            watched = [self.manager.address]
+            if "UpgradeAuthority" in self.record.contracts:
+                authority = project.UpgradeAuthority.at(self.record.address_of("UpgradeAuthority"))
+                abis += [getattr(authority, name).abi for name in UPGRADE_EVENTS]
+                watched.append(authority.address)
             gov_cursor = store.get_cursor(self.engine, "governance", CHAIN_ID)
             canonical = {
                 (_hex(log.transaction_hash), log.log_index)
-                for log in fetch_logs(self.manager.address, abis, first, gov_cursor)
+                for log in fetch_logs(watched, abis, first, gov_cursor)
             }
             stored = {
                 (_hex(e.tx_hash), e.log_index)

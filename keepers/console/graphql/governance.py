@@ -116,6 +116,36 @@ class PendingOperation:
         return Account(address=self.caller_address, table=self.table)
 
 
+@strawberry.type(
+    description="An upgrade proposed to the UpgradeAuthority, neither run, vetoed nor expired "
+    "(its `proposal` view at `head`): the proxy moves to the new code, then is called with "
+    "`data`, from `eta` until `closesAt`."
+)
+class ProposedUpgrade:
+    upgrade_id: str
+    proxy: str
+    proxy_contract: str | None = strawberry.field(
+        description="The deployment record's name for the proxy (null if not in the record)."
+    )
+    implementation: str
+    implementation_contract: str | None = strawberry.field(
+        description="The record's name for the new code (null: no deployment recorded it)."
+    )
+    codehash: str = strawberry.field(description="The new code's hash the proposal names.")
+    data: str = strawberry.field(description="Calldata run on the new code after the upgrade.")
+    call: str = strawberry.field(
+        description="`data` decoded with the proxy's recorded ABI (the new code may not share it)."
+    )
+    eta: Long = strawberry.field(description="When it may run (Unix seconds, `proposal`).")
+    ready_in_seconds: Long
+    closes_at: Long = strawberry.field(description="The end of its window: `eta + GRACE`.")
+    proposed_block: Long
+    code_warnings: list[str] = strawberry.field(
+        description="What to read before it runs: code no deployment recorded, recorded for "
+        "another contract, not the code proposed, or forwarding elsewhere (CON-94)."
+    )
+
+
 @strawberry.type(description="An administrative event of one of the deployment's contracts.")
 class AuditEvent:
     block: Long
@@ -161,6 +191,7 @@ class Governance:
     )
     table: strawberry.Private[_Roles]
     pending: strawberry.Private[list[PendingOperation]]
+    upgrades: strawberry.Private[list[ProposedUpgrade]]
 
     @classmethod
     def of(cls, data: dict[str, Any], names: dict[str, str]) -> Governance:
@@ -192,12 +223,31 @@ class Governance:
             for p in data["pending"]
         ]
         pending.sort(key=_pending_key)
+        upgrades = [
+            ProposedUpgrade(
+                upgrade_id=u["upgrade_id"],
+                proxy=u["proxy"],
+                proxy_contract=names.get(to_checksum_address(u["proxy"])),
+                implementation=u["implementation"],
+                implementation_contract=names.get(to_checksum_address(u["implementation"])),
+                codehash=u.get("codehash", ""),
+                data=u["data"],
+                call=str(u["call"]),
+                eta=int(u["eta"]),
+                ready_in_seconds=int(u["ready_in_seconds"]),
+                closes_at=int(u["closes_at"]),
+                proposed_block=int(u["proposed_block"]),
+                code_warnings=list(u["code_warnings"]),
+            )
+            for u in data.get("upgrades", [])
+        ]
         return cls(
             head=int(data["head"]),
             chain_time=int(data["chain_time"]),
             audit_complete_from_block=int(data["audit_complete_from_block"]),
             table=table,
             pending=pending,
+            upgrades=upgrades,
         )
 
     @strawberry.field(description="Roles with at least one holder, by role id.")
@@ -221,6 +271,14 @@ class Governance:
         after: After = None,
     ) -> Connection[PendingOperation]:
         return paginate(self.pending, first, after, _pending_key)
+
+    @strawberry.field(description="Proposed upgrades still pending, soonest ETA first.")
+    def proposed_upgrades(
+        self,
+        first: First = DEFAULT_PAGE_SIZE,
+        after: After = None,
+    ) -> Connection[ProposedUpgrade]:
+        return paginate(self.upgrades, first, after, lambda u: (int(u.eta), u.upgrade_id))
 
     @strawberry.field(
         description="The audit log, newest first: every filter given applies (contract and event "

@@ -145,3 +145,41 @@ def test_forwarding__clones_proxies_and_delegated_accounts_named_with_their_targ
     # Code of its own, with empty slots: nothing to say (a 23-byte code not starting 0xef0100 too).
     assert forwarding(b"\x60\x80" * 40, zero, zero) is None
     assert forwarding(b"\x00" * 23, zero, zero) is None
+
+
+def test_guard_operations__changes_to_who_vetoes_or_runs_upgrades__only_those():
+    """KPR-25: the governance keeper flags, among pending operations, those that change who vetoes
+    or runs upgrades (IUpgradeAuthority's "watch": an attacker's read found a guardian revoked at
+    ADMIN's delay, scheduled before any proposal, switched the veto off unseen)."""
+    from eth_abi import encode
+    from eth_utils import function_signature_to_4byte_selector as selector
+
+    from keepers.access import PendingOperation, guard_operations
+
+    manager, authority, other = "0x" + "aa" * 20, "0x" + "bb" * 20, "0x" + "cc" * 20
+    account = "0x" + "dd" * 20
+
+    def op(n, signature, types, args, target=manager):
+        data = "0x" + (selector(signature) + encode(types, args)).hex()
+        return PendingOperation(f"0x{n:064x}", 1, "0xAdmin", target, data[:10], 9, 0, n, data)
+
+    guarded = [
+        op(1, "revokeRole(uint64,address)", ["uint64", "address"], [2, account]),
+        op(
+            2, "grantRole(uint64,address,uint32)", ["uint64", "address", "uint32"], [11, account, 0]
+        ),
+        op(3, "setRoleAdmin(uint64,uint64)", ["uint64", "uint64"], [2, 5]),
+        op(4, "updateAuthority(address,address)", ["address", "address"], [authority, other]),
+        op(5, "setTargetClosed(address,bool)", ["address", "bool"], [authority, True]),
+    ]
+    other_ops = [
+        op(6, "revokeRole(uint64,address)", ["uint64", "address"], [3, account]),
+        op(7, "setTargetClosed(address,bool)", ["address", "bool"], [other, True]),
+        # The same call on another contract than the manager: not the manager's roles.
+        op(8, "revokeRole(uint64,address)", ["uint64", "address"], [2, account], target=other),
+        PendingOperation(
+            "0x" + "09" * 32, 1, "0xAdmin", manager, "0xb7d2b162", 9, 0, 9, "0xb7d2b162"
+        ),
+    ]
+    found = guard_operations(other_ops[:2] + guarded + other_ops[2:], manager, authority)
+    assert [o.operation_id for o in found] == [o.operation_id for o in guarded]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from conftest import wait_for
-from console_checks import fresh_address, open_page, screenshot
+from console_checks import fresh_address, open_page, propose_demo_upgrade, screenshot
 from keepers.access import ROLE_IDS
 from keepers.console.actions import batch_calldata, checksum
 
@@ -202,31 +202,11 @@ def test_governance__a_proposed_upgrade_shows_with_its_eta_until_the_guardian_ve
     without a reload: the proxy and the new code by their addresses and record names, the chain's
     ETA (its `proposal` view) and when its window closes; vetoed by the GUARDIAN, it leaves the
     page."""
-    manager = chain_reads.contract("QuanteraAccessManager")
     authority = chain_reads.contract("UpgradeAuthority")
     contracts = chain_reads.record["contracts"]
-    upgrader = next(
-        account
-        for account in chain_reads.w3.eth.accounts[:10]
-        if manager.functions.hasRole(ROLE_IDS["UPGRADER"], account).call()[0]
-    )
-    # A GovernedProxy the authority administers, over the record's OracleRouter code (the demo's
-    # record has no proxy of its own), to be moved to the RiskEngine's: the page names the code.
-    from keepers.core.artifacts import BUILD_MANIFEST
-
-    built = json.loads(BUILD_MANIFEST.read_text())["contractTypes"]["GovernedProxy"]
-    factory = chain_reads.w3.eth.contract(
-        abi=built["abi"], bytecode=built["deploymentBytecode"]["bytecode"]
-    )
-    tx = factory.constructor(contracts["OracleRouter"], authority.address, b"").transact(
-        {"from": OUTSIDER}
-    )
-    proxy = chain_reads.w3.eth.wait_for_transaction_receipt(tx).contractAddress
-    arguments = (proxy, contracts["RiskEngine"], b"")
     open_page(browser_page, console_url, "governance")
-    tx = authority.functions.propose(*arguments).transact({"from": upgrader})
-    chain_reads.w3.eth.wait_for_transaction_receipt(tx)
-    upgrade_id = "0x" + authority.functions.upgradeId(*arguments).call().hex()
+    # Moved to the RiskEngine's code: the page names it.
+    proxy, upgrade_id, _ = propose_demo_upgrade(chain_reads, contracts["RiskEngine"], OUTSIDER)
     status, eta = authority.functions.proposal(upgrade_id).call()
     assert status == 1 and eta > 0
     row = browser_page.locator(f"[data-testid=upgrades] tr[data-upgrade='{upgrade_id}']")
@@ -256,10 +236,7 @@ def test_governance__a_proposed_upgrade_shows_with_its_eta_until_the_guardian_ve
     )
     clone = chain_reads.w3.eth.wait_for_transaction_receipt(tx).contractAddress
     assert bytes(chain_reads.w3.eth.get_code(clone)) == runtime
-    arguments = (proxy, clone, b"")
-    tx = authority.functions.propose(*arguments).transact({"from": upgrader})
-    chain_reads.w3.eth.wait_for_transaction_receipt(tx)
-    upgrade_id = "0x" + authority.functions.upgradeId(*arguments).call().hex()
+    _, upgrade_id, _ = propose_demo_upgrade(chain_reads, clone, OUTSIDER, proxy)
     row = browser_page.locator(f"[data-testid=upgrades] tr[data-upgrade='{upgrade_id}']")
     wait_for(lambda: row.count() == 1 or None, "the clone's upgrade to appear on the page")
     assert row.locator("[data-testid=upgrade-code-warning]").all_inner_texts() == [

@@ -18,6 +18,7 @@ from graphql import (
 from graphql.utilities.coerce_input_value import coerce_default_value
 
 from conftest import wait_for
+from console_checks import propose_demo_upgrade
 from keepers.access import ROLE_IDS
 from keepers.console.graphql import (
     MAX_ALIASES,
@@ -173,6 +174,35 @@ def test_graphql__pending_operations_carry_the_chains_eta(api, chain_reads):
     for op in pending["nodes"]:
         assert op["eta"] == manager.functions.getSchedule(op["operationId"]).call(), op
         assert op["targetContract"] and op["caller"]["address"]
+
+
+UPGRADES = """{ governance { proposedUpgrades(first: 100) { totalCount nodes {
+    upgradeId proxy implementation implementationContract eta closesAt codeWarnings } } } }"""
+
+
+def test_graphql__proposed_upgrades_carry_the_chains_eta(api, chain_reads):
+    """CON-93 for integrators: an upgrade proposed to the UpgradeAuthority is served with the
+    ETA its `proposal` view holds, the window's close and the new code's warnings, until the
+    GUARDIAN vetoes it. (A GovernedProxy over the record's OracleRouter code, moved to the
+    RiskEngine's: the demo's record has no proxy of its own.)"""
+    authority = chain_reads.contract("UpgradeAuthority")
+    contracts = chain_reads.record["contracts"]
+    w3 = chain_reads.w3
+    proxy, upgrade_id, _ = propose_demo_upgrade(chain_reads, contracts["RiskEngine"], OUTSIDER)
+    _, eta = authority.functions.proposal(upgrade_id).call()
+
+    def served():
+        nodes = data_of(api, UPGRADES)["governance"]["proposedUpgrades"]["nodes"]
+        return next((n for n in nodes if n["upgradeId"] == upgrade_id), None)
+
+    node = wait_for(served, "the proposed upgrade to be served")
+    assert (node["proxy"], node["implementation"]) == (proxy, contracts["RiskEngine"])
+    assert node["implementationContract"] == "RiskEngine"
+    assert (node["eta"], node["closesAt"]) == (eta, eta + authority.functions.GRACE().call())
+    assert node["codeWarnings"] == ["code recorded as RiskEngine"]
+    tx = authority.functions.veto(upgrade_id).transact({"from": w3.eth.accounts[1]})  # GUARDIAN
+    w3.eth.wait_for_transaction_receipt(tx)
+    wait_for(lambda: served() is None or None, "the vetoed upgrade to leave the API")
 
 
 def test_graphql__the_audit_log_filters_then_pages(api, chain_reads):

@@ -104,6 +104,31 @@ def test_governance_roles_and_pending__json__read_the_store(tmp_path, capsys):
     assert op["ready_in_seconds"] == 1000 and op["selector"] == "0x25c471a0"
 
 
+def test_governance_upgrades__json__the_stores_proposals_neither_run_nor_vetoed(tmp_path, capsys):
+    """UPG-6, KPR-25: `quantera governance upgrades` lists what the governance keeper stored of
+    the UpgradeAuthority: proposed and pending, with its ETA; a vetoed one is gone."""
+    url = f"sqlite:///{tmp_path / 'k.sqlite'}"
+    engine = store.open_store(url)
+
+    def upgrade_row(block, event, upgrade_id, **args):
+        return dict(row(block, 0, event), args={"id": upgrade_id, "proxy": "0xProxy", **args})
+
+    proposal = {"implementation": "0xCode", "admin": "0xAdmin", "data": "0x", "codehash": "0x01"}
+    access_store.insert_governance_events(
+        engine,
+        [
+            upgrade_row(5, "UpgradeProposed", "0x" + "aa" * 32, eta=5_000, **proposal),
+            upgrade_row(6, "UpgradeProposed", "0x" + "bb" * 32, eta=6_000, **proposal),
+            upgrade_row(7, "UpgradeVetoedBy", "0x" + "bb" * 32, codehash="0x01", guardian="0xG"),
+        ],
+    )
+    args = ["governance", "upgrades", "--chain-id", "1337", "--db-url", url, "--now", "4000"]
+    assert main([*args, "--json"]) == 0
+    [up] = json.loads(capsys.readouterr().out)
+    assert (up["upgrade_id"], up["eta"], up["ready_in_seconds"]) == ("0x" + "aa" * 32, 5_000, 1_000)
+    assert up["proxy_shown"] == "0xProxy" and up["implementation"] == "0xCode"
+
+
 def test_governance_roles__names_from_the_one_record_of_the_chain(tmp_path, capsys, monkeypatch):
     """Issue 33 §2: off the demo, `governance roles` names its accounts from the deployment
     record of the chain it reads (the one record of that chain id; said on stderr); with two
