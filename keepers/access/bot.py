@@ -120,7 +120,11 @@ def on_block(block) -> dict:
     operations = [e for e in events if e.event in OPERATION_EVENTS]
     pending = pending_operations(operations, now=block.timestamp)
     ready = sum(1 for op in pending if op.ready_in_seconds == 0)
-    guards = guard_operations(pending, manager.address, authority.address) if authority else []
+    guards = (
+        guard_operations(pending, manager.address, authority.address, block.timestamp)
+        if authority
+        else []
+    )
     upgrades = [
         up
         for up in pending_upgrades(

@@ -7,7 +7,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from eth_abi import decode
 from eth_utils import keccak
 
 from keepers.access.roles import ROLE_IDS
@@ -112,49 +111,62 @@ def pending_operations(events: Iterable[StoredEvent], now: int) -> list[PendingO
 
 
 #: AccessManager calls that change who vetoes or runs upgrades (IUpgradeAuthority: "watch"), by
-#: selector: (name, the ABI types of its arguments, what its first argument is).
+#: selector: what their first argument is (a role id, or a target address). Only that first word
+#: is read, as OpenZeppelin's own admin check reads it: calldata whose later words an ABI decoder
+#: would refuse (an odd array offset) still runs on chain.
 _GUARD_CALLS = {
-    "0x" + keccak(text=signature).hex()[:8]: (signature.split("(")[0], types, first)
-    for signature, types, first in (
-        ("grantRole(uint64,address,uint32)", ["uint64", "address", "uint32"], "role"),
-        ("revokeRole(uint64,address)", ["uint64", "address"], "role"),
-        ("setRoleAdmin(uint64,uint64)", ["uint64", "uint64"], "role"),
-        ("setRoleGuardian(uint64,uint64)", ["uint64", "uint64"], "role"),
-        ("setGrantDelay(uint64,uint32)", ["uint64", "uint32"], "role"),
-        ("updateAuthority(address,address)", ["address", "address"], "target"),
-        ("setTargetClosed(address,bool)", ["address", "bool"], "target"),
-        (
-            "setTargetFunctionRole(address,bytes4[],uint64)",
-            ["address", "bytes4[]", "uint64"],
-            "target",
-        ),
-        ("setTargetAdminDelay(address,uint32)", ["address", "uint32"], "target"),
+    "0x" + keccak(text=signature).hex()[:8]: first
+    for signature, first in (
+        ("grantRole(uint64,address,uint32)", "role"),
+        ("revokeRole(uint64,address)", "role"),
+        ("setRoleAdmin(uint64,uint64)", "role"),
+        ("setRoleGuardian(uint64,uint64)", "role"),
+        ("setGrantDelay(uint64,uint32)", "role"),
+        ("updateAuthority(address,address)", "target"),
+        ("setTargetClosed(address,bool)", "target"),
+        ("setTargetFunctionRole(address,bytes4[],uint64)", "target"),
+        ("setTargetAdminDelay(address,uint32)", "target"),
     )
 }
-#: The roles an upgrade's protection rests on: GUARDIAN vetoes, UPGRADER proposes and runs.
-GUARD_ROLES = (ROLE_IDS["GUARDIAN"], ROLE_IDS["UPGRADER"])
+#: `setAuthority(address)` on the UpgradeAuthority itself, run by the manager's `execute` (ADMIN's
+#: by default: no role is wired to it): it re-points the authority as `updateAuthority` does.
+_SET_AUTHORITY = "0x" + keccak(text="setAuthority(address)").hex()[:8]
+#: The roles an upgrade's protection rests on: ADMIN grants all the others, GUARDIAN vetoes,
+#: UPGRADER proposes and runs.
+GUARD_ROLES = (ROLE_IDS["ADMIN"], ROLE_IDS["GUARDIAN"], ROLE_IDS["UPGRADER"])
+#: OpenZeppelin AccessManager's `expiration()`: a scheduled operation not executed within a week
+#: of its time can no longer be.
+OPERATION_EXPIRATION = 7 * 86_400
 
 
 def guard_operations(
-    pending: Iterable[PendingOperation], manager: str, authority: str
+    pending: Iterable[PendingOperation], manager: str, authority: str, now: int
 ) -> list[PendingOperation]:
-    """The pending operations on the AccessManager `manager` that change who vetoes or runs
-    upgrades: a grant, revocation, admin, guardian or grant-delay change of GUARDIAN (2) or
-    UPGRADER (11), and the UpgradeAuthority `authority` re-pointed, closed or re-wired. Scheduled
-    at ADMIN's delay, they are to be read before they run (an upgrade's notice does not cover a
-    guardian revoked first). Calldata that does not decode is left out (not one of these calls)."""
+    """The pending operations that change who vetoes or runs upgrades, still executable at `now`
+    (not past their time plus OPERATION_EXPIRATION): on the AccessManager `manager`, a grant,
+    revocation, admin, guardian or grant-delay change of ADMIN (0), GUARDIAN (2) or UPGRADER
+    (11), and the UpgradeAuthority `authority` re-pointed, closed or re-wired; on `authority`
+    itself (through the manager's `execute`), `setAuthority`. Scheduled at ADMIN's delay, they are
+    to be read before they run (an upgrade's notice does not cover a guardian revoked first).
+    A watched call too short to hold its first argument is flagged (the manager would refuse it,
+    but a reader should see it)."""
     found = []
     for op in pending:
+        if now > op.ready_at + OPERATION_EXPIRATION:
+            continue
+        if op.target.lower() == authority.lower() and op.selector == _SET_AUTHORITY:
+            found.append(op)
+            continue
         if op.target.lower() != manager.lower() or op.selector not in _GUARD_CALLS:
             continue
-        _, types, first = _GUARD_CALLS[op.selector]
-        try:
-            value = decode(types, bytes.fromhex(op.data[10:]))[0]
-        except Exception:  # noqa: BLE001 - malformed calldata: the manager would refuse it too
+        word = bytes.fromhex(op.data[10:74]) if len(op.data) >= 74 else b""
+        if len(word) < 32:
+            found.append(op)
             continue
-        if (first == "role" and int(value) in GUARD_ROLES) or (
-            first == "target" and str(value).lower() == authority.lower()
-        ):
+        if _GUARD_CALLS[op.selector] == "role":
+            if int.from_bytes(word, "big") in GUARD_ROLES:
+                found.append(op)
+        elif word[-20:].hex() == authority.lower().removeprefix("0x"):
             found.append(op)
     return found
 
@@ -202,8 +214,18 @@ def pending_upgrades(events: Iterable[StoredEvent], now: int) -> list[PendingUpg
                 proposed_block=ev.block_number,
                 codehash=str(ev.args.get("codehash", "")),
             )
-        elif ev.event in ("ProxyUpgraded", "UpgradeVetoedBy"):
+        elif ev.event == "ProxyUpgraded":
             proposed.pop(upgrade_id, None)
+        elif ev.event == "UpgradeVetoedBy":
+            # A veto bars its code for its proxy: every pending sibling (other calldata) with it.
+            barred = (
+                str(ev.args.get("proxy", "")).lower(),
+                str(ev.args.get("codehash", "")).lower(),
+            )
+            proposed.pop(upgrade_id, None)
+            for key, up in list(proposed.items()):
+                if (up.proxy.lower(), up.codehash.lower()) == barred and barred[1]:
+                    proposed.pop(key)
     return sorted(proposed.values(), key=lambda up: (up.eta, up.proposed_block))
 
 

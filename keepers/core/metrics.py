@@ -183,8 +183,9 @@ UPGRADES_PENDING = Gauge(
 )
 GUARD_OPERATIONS_PENDING = Gauge(
     "quantera_governance_guard_operations_pending",
-    "Scheduled AccessManager operations that change who vetoes or runs upgrades (GUARDIAN or "
-    "UPGRADER granted, revoked or re-administered; the UpgradeAuthority re-pointed or closed).",
+    "Scheduled AccessManager operations that change who vetoes or runs upgrades (ADMIN, "
+    "GUARDIAN or UPGRADER granted, revoked or re-administered; the UpgradeAuthority re-pointed "
+    "or closed).",
     ["keeper"],
     registry=REGISTRY,
 )

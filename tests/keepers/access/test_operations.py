@@ -165,6 +165,24 @@ def test_guard_operations__changes_to_who_vetoes_or_runs_upgrades__only_those():
 
     guarded = [
         op(1, "revokeRole(uint64,address)", ["uint64", "address"], [2, account]),
+        # A fifth read (helper-103): a new ADMIN at no delay revokes the guardian at once; the
+        # authority re-pointed by the manager's `execute` of its own `setAuthority`; a role id
+        # whose later words an ABI decoder refuses (an odd array offset) but the chain runs.
+        op(
+            10, "grantRole(uint64,address,uint32)", ["uint64", "address", "uint32"], [0, account, 0]
+        ),
+        op(11, "setAuthority(address)", ["address"], [other], target=authority),
+        PendingOperation(
+            "0x" + "0c" * 32,
+            1,
+            "0xAdmin",
+            manager,
+            "0x08d6122d",
+            9,
+            0,
+            12,
+            "0x08d6122d" + "00" * 12 + authority[2:] + f"{0x40:064x}" + f"{1:064x}",
+        ),
         op(
             2, "grantRole(uint64,address,uint32)", ["uint64", "address", "uint32"], [11, account, 0]
         ),
@@ -177,9 +195,47 @@ def test_guard_operations__changes_to_who_vetoes_or_runs_upgrades__only_those():
         op(7, "setTargetClosed(address,bool)", ["address", "bool"], [other, True]),
         # The same call on another contract than the manager: not the manager's roles.
         op(8, "revokeRole(uint64,address)", ["uint64", "address"], [2, account], target=other),
+    ]
+    # A watched call too short to hold its first argument: the manager would refuse it, a
+    # reader should see it.
+    guarded.append(
         PendingOperation(
             "0x" + "09" * 32, 1, "0xAdmin", manager, "0xb7d2b162", 9, 0, 9, "0xb7d2b162"
-        ),
-    ]
-    found = guard_operations(other_ops[:2] + guarded + other_ops[2:], manager, authority)
+        )
+    )
+    found = guard_operations(other_ops[:2] + guarded + other_ops[2:], manager, authority, now=9)
     assert [o.operation_id for o in found] == [o.operation_id for o in guarded]
+    # An operation past its time and OpenZeppelin's week of expiration can no longer run.
+    assert guard_operations(guarded, manager, authority, now=9 + 7 * 86_400 + 1) == []
+
+
+def test_pending_upgrades__a_veto_bars_every_pending_sibling_of_its_code():
+    """A fifth read (helper-103): the chain bars every proposal of vetoed code for its proxy
+    (IUpgradeAuthority), the fold kept counting a sibling with other calldata."""
+    from keepers.access.operations import pending_upgrades
+
+    def proposed(block, upgrade_id, codehash, data):
+        args = {
+            "id": upgrade_id,
+            "proxy": "0xProxy",
+            "implementation": "0xCode",
+            "admin": "0xAdmin",
+            "data": data,
+            "eta": 100,
+            "codehash": codehash,
+        }
+        return StoredEvent("UpgradeProposed", block, 0, args)
+
+    vetoed = StoredEvent(
+        "UpgradeVetoedBy",
+        4,
+        0,
+        {"id": OP_A, "proxy": "0xProxy", "codehash": "0x01", "guardian": "0xG"},
+    )
+    events = [
+        proposed(1, OP_A, "0x01", "0x"),
+        proposed(2, OP_B, "0x01", "0x00"),
+        proposed(3, "0x" + "cc" * 32, "0x02", "0x"),
+        vetoed,
+    ]
+    assert [u.upgrade_id for u in pending_upgrades(events, 0)] == ["0x" + "cc" * 32]
