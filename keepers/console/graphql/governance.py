@@ -140,9 +140,10 @@ class ProposedUpgrade:
     ready_in_seconds: Long
     closes_at: Long = strawberry.field(description="The end of its window: `eta + GRACE`.")
     proposed_block: Long
-    code_warnings: list[str] = strawberry.field(
-        description="What to read before it runs: code no deployment recorded, recorded for "
-        "another contract, not the code proposed, or forwarding elsewhere (CON-94)."
+    code_warnings: str = strawberry.field(
+        description="What to read before it runs, `; `-separated (empty: nothing): code no "
+        "deployment recorded, recorded for another contract, not the code proposed, or "
+        "forwarding elsewhere (CON-94)."
     )
 
 
@@ -237,7 +238,7 @@ class Governance:
                 ready_in_seconds=int(u["ready_in_seconds"]),
                 closes_at=int(u["closes_at"]),
                 proposed_block=int(u["proposed_block"]),
-                code_warnings=list(u["code_warnings"]),
+                code_warnings="; ".join(u["code_warnings"]),
             )
             for u in data.get("upgrades", [])
         ]

@@ -199,7 +199,7 @@ def test_graphql__proposed_upgrades_carry_the_chains_eta(api, chain_reads):
     assert (node["proxy"], node["implementation"]) == (proxy, contracts["RiskEngine"])
     assert node["implementationContract"] == "RiskEngine"
     assert (node["eta"], node["closesAt"]) == (eta, eta + authority.functions.GRACE().call())
-    assert node["codeWarnings"] == ["code recorded as RiskEngine"]
+    assert node["codeWarnings"] == "code recorded as RiskEngine"
     tx = authority.functions.veto(upgrade_id).transact({"from": w3.eth.accounts[1]})  # GUARDIAN
     w3.eth.wait_for_transaction_receipt(tx)
     wait_for(lambda: served() is None or None, "the vetoed upgrade to leave the API")
