@@ -118,8 +118,15 @@ def test_governance_upgrades__json__the_stores_proposals_neither_run_nor_vetoed(
         engine,
         [
             upgrade_row(5, "UpgradeProposed", "0x" + "aa" * 32, eta=5_000, **proposal),
-            upgrade_row(6, "UpgradeProposed", "0x" + "bb" * 32, eta=6_000, **proposal),
-            upgrade_row(7, "UpgradeVetoedBy", "0x" + "bb" * 32, codehash="0x01", guardian="0xG"),
+            # Other code for the same proxy, vetoed (which bars that code only).
+            upgrade_row(
+                6,
+                "UpgradeProposed",
+                "0x" + "bb" * 32,
+                eta=6_000,
+                **{**proposal, "codehash": "0x02"},
+            ),
+            upgrade_row(7, "UpgradeVetoedBy", "0x" + "bb" * 32, codehash="0x02", guardian="0xG"),
         ],
     )
     args = ["governance", "upgrades", "--chain-id", "1337", "--db-url", url, "--now", "4000"]
