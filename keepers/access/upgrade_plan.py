@@ -57,6 +57,13 @@ def _contract_type(name: str, manifest: Path = BUILD_MANIFEST) -> dict[str, Any]
     return types[name]
 
 
+def _constructor_inputs(contract_type: dict[str, Any]) -> list[dict[str, Any]]:
+    return next(
+        (e.get("inputs", []) for e in contract_type.get("abi", []) if e["type"] == "constructor"),
+        [],
+    )
+
+
 def sources_hash(root: Path = ROOT) -> str:
     """The Makefile's hash of the sources: sha256 of `sha256sum ape-config.yaml <every .sol under
     contracts/ and interfaces/, the dependency cache excepted, in C order>`."""
@@ -86,14 +93,7 @@ def check_build_current(stamp: Path = SOURCES_STAMP, root: Path = ROOT) -> None:
 def address_arguments(new_type: str, args: Sequence[Any], manifest: Path = BUILD_MANIFEST):
     """(input name, checksummed address) of each address `new_type`'s constructor takes in `args`
     (addresses in arrays too)."""
-    inputs = next(
-        (
-            e.get("inputs", [])
-            for e in _contract_type(new_type, manifest).get("abi", [])
-            if e["type"] == "constructor"
-        ),
-        [],
-    )
+    inputs = _constructor_inputs(_contract_type(new_type, manifest))
     found = []
     for spec, value in zip(inputs, args, strict=False):
         if spec["type"] == "address":
@@ -130,10 +130,7 @@ def constructor_data(contract_type: dict[str, Any], args: Sequence[Any]) -> byte
     creation = (contract_type.get("deploymentBytecode") or {}).get("bytecode")
     if not creation:
         raise UpgradeRefused("the build has no creation code for it (an interface or abstract?)")
-    inputs = next(
-        (e.get("inputs", []) for e in contract_type.get("abi", []) if e["type"] == "constructor"),
-        [],
-    )
+    inputs = _constructor_inputs(contract_type)
     if len(inputs) != len(args):
         raise UpgradeRefused(
             f"its constructor takes {len(inputs)} arguments "

@@ -36,6 +36,7 @@ from keepers.console import describe
 from keepers.console.actions import ActionInputError, Call
 from keepers.console.calls import CallFailure, batch_call
 from keepers.console.source import ChainSource, abi_name
+from keepers.core.jsonable import to_jsonable
 
 PENDING = 1  # IUpgradeAuthority.Status.Pending
 UPGRADE_LOGS = ("UpgradeProposed", "UpgradeVetoedBy", "ProxyUpgraded")
@@ -45,6 +46,11 @@ LOG_WINDOW_BLOCKS = 2_000
 MAX_LOG_WINDOWS = 500
 #: Pending upgrades whose new code is read (the soonest: three reads each); the rest are listed.
 MAX_UPGRADE_ROWS = 50
+
+
+def _stored(name: str, log: Any) -> StoredEvent:
+    """A web3 log as the folds read it (bytes as 0x-hex, as the console's index stores them)."""
+    return StoredEvent(name, log["blockNumber"], log["logIndex"], to_jsonable(dict(log["args"])))
 
 
 def authority_events(
@@ -67,11 +73,7 @@ def authority_events(
         high = min(low + LOG_WINDOW_BLOCKS - 1, end)
         for name in UPGRADE_LOGS:
             for log in getattr(authority.events, name).get_logs(from_block=low, to_block=high):
-                args = {
-                    k: ("0x" + bytes(v).hex() if isinstance(v, bytes) else v)
-                    for k, v in dict(log["args"]).items()
-                }
-                events.append(StoredEvent(name, log["blockNumber"], log["logIndex"], args))
+                events.append(_stored(name, log))
     return sorted(events, key=lambda e: (e.block_number, e.log_index))
 
 
@@ -227,12 +229,8 @@ def proposed(source: ChainSource, upgrade_id: str, from_block: int | None = None
             from_block=start, to_block=end, argument_filters={"id": wanted}
         )
         if logs:
-            log = max(logs, key=lambda x: (x["blockNumber"], x["logIndex"]))
-            args = {
-                k: ("0x" + bytes(v).hex() if isinstance(v, bytes) else v)
-                for k, v in dict(log["args"]).items()
-            }
-            return StoredEvent("UpgradeProposed", log["blockNumber"], log["logIndex"], args)
+            latest = max(logs, key=lambda x: (x["blockNumber"], x["logIndex"]))
+            return _stored("UpgradeProposed", latest)
         end = start - 1
     searched = f"blocks {max(first, end + 1)}..{source.head()}"
     raise ActionInputError(
