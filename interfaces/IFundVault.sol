@@ -440,6 +440,18 @@ interface IFundVault is IERC7575, IERC7540Operator, IERC7540Deposit, IERC7540Red
     /// @notice The fees held (`shares` owed, `assets`) paid to `recipient`.
     event FeesCollected(address indexed recipient, uint256 shares, uint256 assets);
 
+    // ------------------------------------------------------------ deployment
+    /// @notice Writes a new vault's storage, once, from its proxy's constructor (the vault runs behind
+    /// a GovernedProxy: issue 34): its AccessManager `authority`, period 1's cut-off `firstCutoff`
+    /// (in the future, below the year 36812), the dealing interval (1 hour..366 days), the
+    /// redemption gate (1..10,000 bps), the management fee's clock and terms (the fee schedule's for
+    /// this address, now) and the start's NAV of 1. Emits GateSet and DealingIntervalSet.
+    /// Reverts `InitializeOutsideConstruction` on any account with code (a deployed proxy, the
+    /// implementation), `CutoffPassed(1, firstCutoff)`, `IntervalOutOfRange`, `GateOutOfRange`.
+    /// @dev Runs in the FundAdmin module. NOT checked: that the proxy's constructor calls it (a
+    /// proxy without it has no authority, and every restricted function reverts).
+    function initialize(address authority, uint256 firstCutoff, uint32 interval, uint16 gateBps) external;
+
     // ------------------------------------------------------------ governance (GOVERNOR)
     /// @notice Sets the redemption gate: at most `gateBps` / 10,000 of the share supply is redeemed
     /// per period (10,000: no gate). From the next strike. Bounds: 1..10,000.
@@ -596,5 +608,10 @@ interface IFundVault is IERC7575, IERC7540Operator, IERC7540Deposit, IERC7540Red
 
     function gateBps() external view returns (uint256);
     function dealingInterval() external view returns (uint256);
+    /// @notice The modules this vault's code runs by DELEGATECALL (Dispatch): instant dealing
+    /// (FundInstant) and governance, cash and fees (FundAdmin). Immutables of the implementation: an
+    /// upgrade of the vault replaces them too, so a proposed implementation's are read before it
+    /// runs (the console's governance page flags a module no deployment recorded).
+    function modules() external view returns (address instant, address admin);
     function custodian() external view returns (address);
 }

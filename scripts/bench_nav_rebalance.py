@@ -32,6 +32,7 @@ from eth_account import Account
 from eth_utils import keccak
 
 from keepers.access import renounce_temporary_roles
+from keepers.core.artifacts import project_at
 from keepers.core.benchmarking import merge_json
 from keepers.core.deploying import Deployment
 from keepers.core.deployments import DeploymentRecord
@@ -82,7 +83,7 @@ class NavDeskBench:
         deploy.deploy_protocol(d, deploy.local_test_config(), None)
         renounce_temporary_roles(d)
         record = d.record
-        at = lambda kind, name: getattr(project, kind).at(record.address_of(name))  # noqa: E731
+        at = lambda kind, name: project_at(kind, record.address_of(name))  # noqa: E731
         self.vault, self.risk = (
             at("PortfolioVault", "PortfolioVault"),
             at("RiskEngine", "RiskEngine"),

@@ -8,8 +8,10 @@ import {IFundNavSource, IFundVault} from "../../interfaces/IFundVault.sol";
 import {ISecurityToken} from "../../interfaces/ISecurityToken.sol";
 import {IFeeSchedule} from "../../interfaces/IFeeSchedule.sol";
 import {FundState} from "./FundState.sol";
+import {ManagedInit} from "../access/ManagedInit.sol";
 import {DelegatedModule} from "../libraries/DelegatedModule.sol";
-import {FeeLedger, Late} from "../types/FundWords.sol";
+import {DealingLibrary, FeeLedger, Late, StrikeWordLibrary} from "../types/FundWords.sol";
+import {DealingMath} from "./DealingMath.sol";
 
 /// @title FundAdmin
 /// @notice The FundVault's functions off its dealing path, split out of the vault for its size:
@@ -28,7 +30,7 @@ import {FeeLedger, Late} from "../types/FundWords.sol";
 /// so the vault's stubs end the call with this module's answer (`Dispatch._delegate`) and the
 /// vault's `_delegateWords` stays the instant module's alone. Called directly (not through a
 /// vault) every entry but `moduleId` reverts `DirectCall` (DelegatedModule).
-contract FundAdmin is FundState, DelegatedModule, ReentrancyGuardTransient {
+contract FundAdmin is FundState, ManagedInit, DelegatedModule, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
     constructor(
@@ -44,6 +46,37 @@ contract FundAdmin is FundState, DelegatedModule, ReentrancyGuardTransient {
     /// schedule (FundState `_adminId`): one module serves one fund's vaults.
     function moduleId() external view override returns (bytes32) {
         return _adminId();
+    }
+
+    // ================================================================ deployment
+
+    /// @notice IFundVault.initialize, as the vault, in its proxy's constructor (ManagedInit): the
+    /// vault's authority, first period, interval, gate, fee clock and the start's NAV. It inherits
+    /// AccessManaged (ManagedInit) for the authority's slot, which follows FundState's in the vault.
+    function initialize(address authority_, uint256 firstCutoff, uint32 interval, uint16 gateBps)
+        external
+        onlyDelegated
+    {
+        _initialize(authority_);
+        _checkInterval(interval);
+        _checkGate(gateBps);
+        if (firstCutoff <= block.timestamp || firstCutoff >= MAX_CUTOFF) {
+            revert IFundVault.CutoffPassed(1, firstCutoff);
+        }
+        // A schedule set for this address before it existed applies from now.
+        (uint256 managementBps, bool charges) = FEES.accrualTermsOf(address(this));
+        _feeLedger = FeeLedger.wrap(0).setAccruedAt(block.timestamp).setTerms(managementBps, charges);
+        _dealing = DealingLibrary.pack(1, firstCutoff, 0, 0);
+        _late = Late.wrap(0).setGateBps(gateBps).setInterval(interval);
+        _strikes[0] = StrikeWordLibrary.pack(DealingMath.ONE, 0, 0, false);
+        emit IFundVault.GateSet(0, gateBps);
+        emit IFundVault.DealingIntervalSet(0, interval);
+    }
+
+    /// @notice Never runs: the vault answers `setAuthority` itself (AccessManaged); this module
+    /// inherits AccessManaged for the authority's slot only (`initialize`).
+    function setAuthority(address) public pure override {
+        revert DirectCall();
     }
 
     // ================================================================ governance (GOVERNOR)

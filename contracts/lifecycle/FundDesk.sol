@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity ^0.8.24;
 
-import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
+import {AuthorityInit} from "../access/ManagedInit.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {TransientSlot} from "@openzeppelin/contracts/utils/TransientSlot.sol";
 import {IFundDesk} from "../../interfaces/IFundDesk.sol";
@@ -11,7 +11,7 @@ import {ISettlementAssets, SettlementAssetConfig, SettlementAssetType} from "../
 /// @title FundDesk
 /// @notice One share class dealt in several settlement assets: routes requests to the vault of
 /// the preferred asset and strikes every vault at one NAV (see IFundDesk).
-contract FundDesk is IFundDesk, AccessManaged, ReentrancyGuardTransient {
+contract FundDesk is IFundDesk, AuthorityInit, ReentrancyGuardTransient {
     using TransientSlot for bytes32;
     using TransientSlot for TransientSlot.Uint256Slot;
 
@@ -41,13 +41,9 @@ contract FundDesk is IFundDesk, AccessManaged, ReentrancyGuardTransient {
     /// @dev Byte `i`: the rank of vault `i`'s asset when it was added (builds `_routeOrder`).
     uint256 internal _addedRanks;
 
-    constructor(
-        address authority,
-        address share_,
-        ISettlementAssets assets_,
-        IFundNavSource navSource_,
-        uint256 instrumentId_
-    ) AccessManaged(authority) {
+    /// @dev The implementation (immutables only): the desk runs behind a GovernedProxy, whose
+    /// constructor sets its authority (`initialize`, AuthorityInit).
+    constructor(address share_, ISettlementAssets assets_, IFundNavSource navSource_, uint256 instrumentId_) {
         if (share_ == address(0) || address(assets_) == address(0) || address(navSource_) == address(0)) {
             revert ZeroAddress();
         }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity ^0.8.24;
 
-import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
+import {ManagedInit} from "../access/ManagedInit.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
@@ -43,7 +43,7 @@ import {
 /// (FundState) after this vault's checks: instant dealing, cancellations and claims run in the
 /// FundInstant module; governance, the issuer's cash movements and `collectFees` in the FundAdmin
 /// module. Requests, strikes and fee accrual run here.
-contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTransient, Dispatch {
+contract FundVault is FundState, IFundVault, ManagedInit, ReentrancyGuardTransient, Dispatch {
     using SafeERC20 for IERC20;
 
     /// @notice The instant liquidity module (FundInstant), deployed before the vault and passed in
@@ -57,36 +57,35 @@ contract FundVault is FundState, IFundVault, AccessManaged, ReentrancyGuardTrans
     uint256 public constant MIN_DEALING_INTERVAL = MIN_INTERVAL;
     uint256 public constant MAX_DEALING_INTERVAL = MAX_INTERVAL;
 
-    /// @param firstCutoff Cut-off of period 1 (in the future).
+    /// @dev The implementation: immutables and modules only. The vault's storage (its authority,
+    /// first cut-off, dealing interval, gate, fee clock, the start's strike word) is the proxy's,
+    /// written once by the proxy's constructor calling `initialize` (ManagedInit).
     constructor(
-        address authority,
         ISecurityToken share_,
         IERC20 asset_,
         IFundNavSource navSource_,
         uint256 instrumentId_,
-        uint256 firstCutoff,
-        uint32 interval,
-        uint16 gateBps_,
         IFeeSchedule fees_,
         address instant_,
         address admin_
-    ) FundState(share_, asset_, navSource_, instrumentId_, fees_) AccessManaged(authority) {
-        _checkInterval(interval);
-        _checkGate(gateBps_);
-        if (firstCutoff <= block.timestamp || firstCutoff >= MAX_CUTOFF) revert CutoffPassed(1, firstCutoff);
+    ) FundState(share_, asset_, navSource_, instrumentId_, fees_) {
         // The module's code only: it runs on this vault's storage (Dispatch).
         _requireModule(instant_, _instantId());
         INSTANT = instant_;
         _requireModule(admin_, _adminId());
         ADMIN = admin_;
-        // A schedule set for this address before it existed applies from now.
-        (uint256 managementBps, bool charges) = fees_.accrualTermsOf(address(this));
-        _feeLedger = FeeLedger.wrap(0).setAccruedAt(block.timestamp).setTerms(managementBps, charges);
-        _dealing = DealingLibrary.pack(1, firstCutoff, 0, 0);
-        _late = Late.wrap(0).setGateBps(gateBps_).setInterval(interval);
-        _strikes[0] = StrikeWordLibrary.pack(DealingMath.ONE, 0, 0, false);
-        emit GateSet(0, gateBps_);
-        emit DealingIntervalSet(0, interval);
+    }
+
+    /// @inheritdoc IFundVault
+    function modules() external view returns (address instant, address admin) {
+        return (INSTANT, ADMIN);
+    }
+
+    /// @inheritdoc IFundVault
+    /// @dev Unrestricted (there is no authority yet): the FundAdmin module runs it only on an account
+    /// under construction, the proxy's constructor (ManagedInit).
+    function initialize(address, uint256, uint32, uint16) external {
+        _delegate(ADMIN);
     }
 
     // ================================================================ governance

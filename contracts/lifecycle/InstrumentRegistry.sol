@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity ^0.8.24;
 
-import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
+import {AuthorityInit} from "../access/ManagedInit.sol";
 import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {
@@ -32,7 +32,7 @@ import {BPS} from "../libraries/Constants.sol";
 /// @title InstrumentRegistry
 /// @notice Instruments, their issuers and operators, their status and their NAV checkpoints (see
 /// IInstrumentRegistry).
-contract InstrumentRegistry is IInstrumentRegistry, AccessManaged {
+contract InstrumentRegistry is IInstrumentRegistry, AuthorityInit {
     using Checkpoints for Checkpoints.Trace208;
 
     /// @notice Protocol bounds of GOVERNOR's `setNavBounds`, and each new instrument's values.
@@ -69,7 +69,9 @@ contract InstrumentRegistry is IInstrumentRegistry, AccessManaged {
     mapping(address issuer => bool) public isIssuer;
     mapping(address issuer => mapping(address operator => DelegationWord)) private _delegations;
 
-    constructor(address authority, IOracleRouter oracle_, ITermsValidator validator_) AccessManaged(authority) {
+    /// @dev The implementation (immutables only): the registry runs behind a GovernedProxy, whose
+    /// constructor sets its authority (`initialize`, AuthorityInit).
+    constructor(IOracleRouter oracle_, ITermsValidator validator_) {
         oracle = oracle_;
         validator = validator_;
         settlementAssets = validator_.settlementAssets();

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity ^0.8.24;
 
-import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
+import {AuthorityInit} from "../access/ManagedInit.sol";
 import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interfaces/AggregatorV3Interface.sol";
 import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
@@ -10,7 +10,7 @@ import {BPS} from "../libraries/Constants.sol";
 
 /// @title OracleRouter
 /// @notice Validated Chainlink price reads for the protocol's assets.
-contract OracleRouter is IOracleRouter, AccessManaged {
+contract OracleRouter is IOracleRouter, AuthorityInit {
     uint8 internal constant MAX_FEED_DECIMALS = 36;
 
     /// @dev FeedConfig laid out for the common read: a price from one feed touches two slots, the
@@ -32,7 +32,9 @@ contract OracleRouter is IOracleRouter, AccessManaged {
 
     mapping(address asset => Feed) private _feeds;
 
-    constructor(address authority) AccessManaged(authority) {}
+    /// @dev The implementation holds nothing: the router runs behind a GovernedProxy, whose
+    /// constructor sets its authority (`initialize`, AuthorityInit).
+    constructor() {}
 
     // ================================================================ governance
 

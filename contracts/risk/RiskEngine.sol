@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity ^0.8.24;
 
-import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
+import {AuthorityInit} from "../access/ManagedInit.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
 import {
@@ -39,7 +39,7 @@ import {BPS} from "../libraries/Constants.sol";
 
 /// @title RiskEngine
 /// @notice Per-portfolio risk limits checked on the state after every trade (see IRiskEngine).
-contract RiskEngine is IRiskEngine, AccessManaged, ExtSloads {
+contract RiskEngine is IRiskEngine, AuthorityInit, ExtSloads {
     /// @notice Assets per portfolio (bounds every loop over assets; 120 correlation pairs).
     uint256 public constant MAX_ASSETS = 16;
     /// @notice Stress scenarios per model update.
@@ -63,7 +63,10 @@ contract RiskEngine is IRiskEngine, AccessManaged, ExtSloads {
     /// @dev At RiskLayout.PORTFOLIOS_SLOT (checked at construction), where the lens computes it.
     mapping(address portfolio => Portfolio) private _portfolios;
 
-    constructor(address authority, IOracleRouter oracle_) AccessManaged(authority) {
+    /// @dev The implementation (immutables only): the engine runs behind a GovernedProxy, whose
+    /// constructor sets its authority (`initialize`, AuthorityInit); the slot checked here is the
+    /// proxy's too (the same layout).
+    constructor(IOracleRouter oracle_) {
         if (address(oracle_) == address(0)) revert InvalidRiskConfig(address(0), RiskConfigRule.ZeroOracle, 0);
         oracle = oracle_;
         uint256 slot;

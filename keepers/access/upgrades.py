@@ -11,12 +11,14 @@ announces it, then `upgrade` once the authority's immutable notice has run out; 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from eth_utils import keccak, to_canonical_address, to_checksum_address
 
-from keepers.access.deploy import UPGRADE_AUTHORITY, _address
-from keepers.core.deploying import Deployment
+from keepers.access.deploy import MANAGER, UPGRADE_AUTHORITY, _address
+from keepers.core.deploying import Deployment, implementation_name
+from keepers.core.deployments import DeploymentError
 
 #: ERC-1967's implementation slot: keccak256("eip1967.proxy.implementation") - 1.
 IMPLEMENTATION_SLOT = 0x360894A13BA1A3210667C828492DB98DCA3E2076CC3735A920A3CA505D382BBC
@@ -30,14 +32,44 @@ PROXY = "GovernedProxy"
 
 
 def deploy_governed(
-    d: Deployment, name: str, contract_type: str, *args: Any, init: bytes = b""
+    d: Deployment,
+    name: str,
+    contract_type: str,
+    *args: Any,
+    init: bytes | Callable[[Any], bytes] = b"",
 ) -> Any:
     """`contract_type` built with `args` as the implementation, behind a GovernedProxy called with
     `init` at construction (when not empty: the proxy's own storage is what the implementation's
-    constructor never wrote). Returns the contract at the proxy's address. A rerun finds both."""
-    implementation = d.deploy_contract(f"{name}.implementation", contract_type, *args)
-    d.deploy_contract(name, PROXY, implementation.address, d.address(UPGRADE_AUTHORITY), init)
+    constructor never wrote: a ManagedInit contract's `initialize`; a callable is given the
+    implementation and returns that call's data). Returns the contract at the proxy's address. A
+    rerun finds both."""
+    if d.has(name) and not d.has(implementation_name(name)):
+        # A record from before the contract ran behind a proxy: deploying code now would leave
+        # it recorded beside a contract that runs its own (an attacker's read of this routine).
+        raise DeploymentError(
+            f"{name} is recorded at {d.address(name)} with no {implementation_name(name)}: it was "
+            "deployed before it ran behind a GovernedProxy; move what it holds to a new one "
+            "(docs/architecture.md, Upgrades) or remove it from the record to deploy anew"
+        )
+    from ape import project
+
+    implementation = d.deploy_contract(implementation_name(name), contract_type, *args)
+    data = init(implementation) if callable(init) else init
+    authority = d.address(UPGRADE_AUTHORITY)
+    # The proxy's address is only ever read as `contract_type` (never as GovernedProxy: ape keeps
+    # one type per address, and receipts of calls to it decode by that type).
+    proxy = project.get_contract(PROXY)
+    d.deploy(name, lambda: d.sender.deploy(proxy, implementation.address, authority, data))
     return d.at(contract_type, name)
+
+
+def deploy_managed(d: Deployment, name: str, contract_type: str, *args: Any) -> Any:
+    """`deploy_governed` of an AuthorityInit contract (contracts/access/ManagedInit.sol): the
+    proxy's constructor sets its authority, the deployment's AccessManager (`initialize`)."""
+    authority = d.address(MANAGER)
+    return deploy_governed(
+        d, name, contract_type, *args, init=lambda code: code.initialize.encode_input(authority)
+    )
 
 
 def implementation_of(proxy: Any) -> str:

@@ -47,6 +47,7 @@ from keepers.console import store as console_store
 from keepers.console.keeper_store import store_of
 from keepers.console.source import ChainSource, ConsoleError, abi_name
 from keepers.core import store as core_store
+from keepers.core.deploying import is_implementation
 from keepers.core.jsonable import to_jsonable
 from keepers.core.store import REORG_WINDOW, keeper_lock
 
@@ -218,7 +219,9 @@ class EventIndex:
         self._keeps: dict[tuple[str, str], tuple[str, Kept]] = {}  # (contract, event) -> group
         for name, address in source.record.contracts.items():
             abi = source.abis.get(abi_name(name))
-            if not abi:
+            # A proxy's code emits nothing the protocol does (its events are the proxy's): what
+            # comes from its own address is an outsider calling it directly, never shown.
+            if not abi or is_implementation(name):
                 continue
             checksummed = to_checksum_address(address)
             self._addresses.append(checksummed)

@@ -36,6 +36,7 @@ from keepers.console import describe
 from keepers.console.actions import ActionInputError, Call
 from keepers.console.calls import CallFailure, batch_call
 from keepers.console.source import ChainSource, abi_name
+from keepers.core.deploying import implementation_name
 from keepers.core.jsonable import to_jsonable
 
 PENDING = 1  # IUpgradeAuthority.Status.Pending
@@ -46,6 +47,8 @@ LOG_WINDOW_BLOCKS = 2_000
 MAX_LOG_WINDOWS = 500
 #: Pending upgrades whose new code is read (the soonest: three reads each); the rest are listed.
 MAX_UPGRADE_ROWS = 50
+#: `modules()` (IFundVault): the modules a dispatcher's code runs.
+MODULES_SELECTOR = "0x" + keccak(text="modules()")[:4].hex()
 
 
 def _stored(name: str, log: Any) -> StoredEvent:
@@ -134,14 +137,15 @@ def code_warnings(
     new code no deployment recorded (nobody here built it), code recorded as another contract
     than this proxy's implementation (its immutables are that instance's: its token, its payment
     asset), and code that does not run itself (`forwarding`: a clone, a proxy, a delegated
-    account — what runs can change without a proposal), and code at the address that is not the
-    code proposed (its hash differs from the announcement's). Three reads per row, at `block`; a
-    read that fails is said in the row, never the page."""
+    account — what runs can change without a proposal), code at the address that is not the
+    code proposed (its hash differs from the announcement's), and modules the code runs that no
+    deployment recorded (`modules()`). Four reads per row, at `block`; a read that fails is said
+    in the row, never the page."""
     warnings = []
     name, proxy_name = records.name(up.implementation), records.name(up.proxy)
     if not name:
         warnings.append("code no deployment recorded")
-    elif name != f"{proxy_name}.implementation":
+    elif name != implementation_name(proxy_name):
         warnings.append(f"code recorded as {name}")
     eth = source.w3.eth
     try:
@@ -158,7 +162,25 @@ def code_warnings(
     forwards = forwarding(code, *slots)
     if forwards:
         warnings.append(f"forwards: {forwards}")
+    warnings += [
+        f"runs module {m}, which no deployment recorded"
+        for m in _modules(eth, up, block)
+        if not records.name(m)
+    ]
     return warnings
+
+
+def _modules(eth: Any, up: Any, block: int) -> list[str]:
+    """The modules a proposed dispatcher's code runs by DELEGATECALL (its `modules()`, FundVault's:
+    immutables of the implementation, so an upgrade replaces them too), read at `block`. Code
+    without `modules()` runs none: []."""
+    try:
+        answer = bytes(eth.call({"to": up.implementation, "data": MODULES_SELECTOR}, block))
+    except Exception:  # noqa: BLE001 - no such function (not a dispatcher), or the read failed
+        return []
+    if len(answer) != 64:
+        return []
+    return [to_checksum_address(answer[i + 12 : i + 32]) for i in (0, 32)]
 
 
 def _hex_bytes(label: str, text: str) -> bytes:
@@ -184,7 +206,7 @@ def propose_calls(
     `constructor_args`. ActionInputError (one line) otherwise."""
     from keepers.core.errors import QuanteraError
 
-    if not source.has(proxy_name) or not source.has(f"{proxy_name}.implementation"):
+    if not source.has(proxy_name) or not source.has(implementation_name(proxy_name)):
         raise ActionInputError(f"{proxy_name}: the deployment has no such proxy")
     try:
         implementation = to_checksum_address(implementation)

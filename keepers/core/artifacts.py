@@ -53,3 +53,20 @@ def _hex(code: str | None) -> str | None:
     if code is None:
         return None
     return code if code.startswith("0x") else "0x" + code
+
+
+def project_at(contract_type: str, address: str) -> Any:
+    """The project contract `contract_type` at `address`, as exactly that type. ape's own
+    `Container.at` prefers what its cache knows of the address, and behind a proxy the type of the
+    implementation's address: in a process that saw another chain (a test run starts several
+    anvils with one chain id), that can be any contract that once sat there. The proxy is not
+    detected here: the caller names the interface it reads (a GovernedProxy runs that code)."""
+    from ape import chain, project
+
+    return chain.contracts.instance_at(
+        address,
+        contract_type=getattr(project, contract_type).contract_type,
+        fetch_from_explorer=False,
+        detect_proxy=False,
+        replace=True,
+    )

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from keepers.core.artifacts import project_at
 from keepers.core.deployments import DeploymentRecord, PendingDeployment, save
 
 # A state-changing action a step takes once the deployment has decided it is needed:
@@ -25,6 +26,19 @@ from keepers.core.deployments import DeploymentRecord, PendingDeployment, save
 Step = tuple[str, Callable[[], Any]]
 
 ZERO_ADDRESS = "0x" + "00" * 20
+#: A contract behind a GovernedProxy is recorded twice: its proxy under its name (what every other
+#: contract, keeper and the console use) and its code under the name and this suffix.
+IMPLEMENTATION = ".implementation"
+
+
+def implementation_name(name: str) -> str:
+    """The record name of the code behind the proxy recorded as `name`."""
+    return name + IMPLEMENTATION
+
+
+def is_implementation(name: str) -> bool:
+    """Whether the record name `name` is a proxy's code (never the contract others use)."""
+    return name.endswith(IMPLEMENTATION)
 
 
 def build_name(contract_type: str, *labels: str) -> str:
@@ -63,7 +77,9 @@ class Deployment:
     echo: Callable[[str], None] = _silent
     standing_roles: frozenset[str] = frozenset({"ADMIN"})
     # Contract instances by record name, so a step's reads go to the same objects (no re-lookup).
-    _contracts: dict[str, Any] = field(default_factory=dict, repr=False)
+    #: (record name, contract type) -> the contract instance: a proxy's address is read both as
+    #: GovernedProxy (its deployment) and as the contract it runs.
+    _contracts: dict[tuple[str, str], Any] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         from keepers.core.ape_config import cache_network_config
@@ -114,14 +130,15 @@ class Deployment:
 
     def at(self, contract_type: str, name: str | None = None) -> Any:
         """The project contract `contract_type` at the recorded address of `name` (default: the
-        type's own name)."""
-        from ape import project
+        type's own name, or a record name whose first part is the type)."""
 
         name = name or contract_type
+        # A record name alone (`SecurityToken.QTN28`) names its type first (the record's rule).
+        contract_type = contract_type.split(".")[0]
         address = self.address(name)
-        cached = self._contracts.get(name)
+        cached = self._contracts.get((name, contract_type))
         if cached is None or cached.address != address:
-            cached = self._contracts[name] = getattr(project, contract_type).at(address)
+            cached = self._contracts[name, contract_type] = project_at(contract_type, address)
         return cached
 
     def confirm(self, action: str) -> None:
@@ -202,7 +219,6 @@ class Deployment:
             raise
         del self.record.pending[name]
         self.record.contracts[name] = contract.address
-        self._contracts[name] = contract
         self.save()
         self.echo(f"  + {name} deployed at {contract.address}")
         return contract.address

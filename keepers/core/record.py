@@ -8,6 +8,7 @@ from typing import Any
 from ape import chain, project
 
 from keepers.core.ape_config import cache_network_config
+from keepers.core.artifacts import project_at
 from keepers.core.deployments import DeploymentRecord, load, record_path
 
 cache_network_config()
@@ -37,7 +38,7 @@ def portfolio_feeds(record: DeploymentRecord, portfolio: Any) -> tuple[Any, Any,
     """The deployed PortfolioVault, the OracleRouter, and each portfolio asset's primary price feed
     (by symbol, in the vault's asset order) — what the risk and signal keepers read prices from."""
     vault = project.PortfolioVault.at(record.address_of("PortfolioVault"))
-    router = project.OracleRouter.at(record.address_of("OracleRouter"))
+    router = project_at("OracleRouter", record.address_of("OracleRouter"))
     feeds = {
         asset.symbol: project.ReporterPriceFeed.at(router.feedOf(token).primary)
         for asset, token in zip(portfolio.assets, vault.assets())

@@ -29,6 +29,7 @@ from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import Any, Protocol
 
+from keepers.core.artifacts import project_at
 from keepers.core.errors import QuanteraError
 from keepers.core.reads import Block, ReadError, ReadFailure, Web3Reads, first_line
 
@@ -237,9 +238,8 @@ class ApeView:
         self.reads = ApeReads()
 
     def at(self, contract_type: str, address: str) -> Any:
-        from ape import project
 
-        return getattr(project, contract_type).at(address)
+        return project_at(contract_type, address)
 
     def erc20(self, address: str) -> Any:
         from keepers.core.tokens import erc20_at

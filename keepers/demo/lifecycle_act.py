@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from keepers.core.artifacts import project_at
 from keepers.demo.actions import ActionLog
 from keepers.demo.lifecycle import PERIODS, LifecycleResult, exercise_lifecycle
 from keepers.demo.stage import Act, Stage, actions, console, table
@@ -216,10 +217,10 @@ def _desk_on_chain(lifecycle) -> bool:
 
     from keepers.lifecycle import SettlementAssetType
 
-    desk = project.FundDesk.at(lifecycle.desk)
+    desk = project_at("FundDesk", lifecycle.desk)
     listings = project.SettlementAssets.at(desk.settlementAssets())
     end = chain.blocks.head.number + 1
-    vaults = {a: project.FundVault.at(v) for a, v in lifecycle.vaults.items()}
+    vaults = {a: project_at("FundVault", v) for a, v in lifecycle.vaults.items()}
     struck = list(desk.DeskStruck.range(0, end))
     routed = [(str(e.controller), str(e.vault)) for e in desk.RedeemRouted.range(0, end)]
     holders = lifecycle.holders
@@ -253,8 +254,8 @@ def _note_on_chain(note) -> bool:
 
     if note is None:
         return False
-    servicer = project.BondServicer.at(note.servicer)
-    registry = project.InstrumentRegistry.at(servicer.instrumentRegistry())
+    servicer = project_at("BondServicer", note.servicer)
+    registry = project_at("InstrumentRegistry", servicer.instrumentRegistry())
     token = project.BondShareToken.at(note.token)
     _, last, _, redeeming = servicer.servicing()
     head = chain.blocks.head.number + 1

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from eth_utils import keccak, to_checksum_address
 
+from keepers.core.artifacts import project_at
 from keepers.demo.actions import ActionLog
 from keepers.demo.stage import Act, Stage, actions, console, table
 
@@ -54,7 +55,7 @@ def exercise_liquidity(log: ActionLog, record) -> LiquidityOutcome:
     qspx = project.SecurityToken.at(tokens["QSPX"])
     registry = project.IdentityRegistry.at(record.address_of("IdentityRegistry"))
     aggregator = project.LiquidityAggregator.at(record.address_of("LiquidityAggregator"))
-    oracle = project.OracleRouter.at(record.address_of("OracleRouter"))
+    oracle = project_at("OracleRouter", record.address_of("OracleRouter"))
     outcome = LiquidityOutcome(token_decimals=int(qspx.decimals()))
 
     for symbol in ("QSPX", "QNDX", "QOIL", "QTF"):

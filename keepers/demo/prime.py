@@ -32,6 +32,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from keepers.core.artifacts import project_at
 from keepers.demo.actions import ActionLog
 from keepers.demo.stage import Act, Stage, actions, console, table
 from keepers.prime import identity_of
@@ -129,7 +130,7 @@ def exercise_prime(log: ActionLog, record_file: Path, rpc_url: str, rpc) -> Prim
     record = load(record_file)
     manager = project.QuanteraAccessManager.at(record.address_of("QuanteraAccessManager"))
     registry = project.IdentityRegistry.at(record.address_of("IdentityRegistry"))
-    oracle = project.OracleRouter.at(record.address_of("OracleRouter"))
+    oracle = project_at("OracleRouter", record.address_of("OracleRouter"))
     broker = project.PrimeBroker.at(record.address_of("PrimeBroker"))
     margin = project.PrimeViews.at(broker.address)
     book = PrimeBook(broker.address)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from keepers.core import store
+from keepers.core.artifacts import project_at
 from keepers.core.waiting import wait_until
 from keepers.demo.actions import ActionLog
 from keepers.demo.rebalance_report import RebalanceSeries, exceptions, write_report
@@ -81,7 +82,7 @@ def exercise_rebalancing(
     portfolio = load_portfolio()
     symbols = [a.symbol for a in portfolio.assets]
     prices = history(portfolio)
-    at = lambda kind, name: getattr(project, kind).at(record.address_of(name))  # noqa: E731
+    at = lambda kind, name: project_at(kind, record.address_of(name))  # noqa: E731
     manager, risk, vault = (
         at("QuanteraAccessManager", "QuanteraAccessManager"),
         at("RiskEngine", "RiskEngine"),

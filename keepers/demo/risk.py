@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from eth_utils import keccak, to_checksum_address
 
+from keepers.core.artifacts import project_at
 from keepers.core.units import FEED_DECIMALS
 from keepers.core.waiting import blocks_after, wait_until
 from keepers.demo.actions import ActionLog
@@ -90,9 +91,9 @@ def exercise_risk(log: ActionLog, record, rpc_url: str, rpc) -> RiskOutcome:
     }
     registry = project.IdentityRegistry.at(record.address_of("IdentityRegistry"))
     manager = project.QuanteraAccessManager.at(record.address_of("QuanteraAccessManager"))
-    risk = project.RiskEngine.at(record.address_of("RiskEngine"))
+    risk = project_at("RiskEngine", record.address_of("RiskEngine"))
     vault = project.PortfolioVault.at(record.address_of("PortfolioVault"))
-    router = project.OracleRouter.at(record.address_of("OracleRouter"))
+    router = project_at("OracleRouter", record.address_of("OracleRouter"))
     tokens = {a.symbol: t for a, t in zip(portfolio.assets, vault.assets())}
     feeds = {s: project.ReporterPriceFeed.at(router.feedOf(t).primary) for s, t in tokens.items()}
     usdc = project.LocalStablecoin.at(tokens["USDC"])

@@ -62,6 +62,7 @@ if TYPE_CHECKING:
         deployment_instruments,
         discover_instruments,
         known_registries,
+        recorded_registries,
         registries_behind,
     )
     from keepers.lifecycle.dividends import Dividend, compute_dividend, is_due, window_start
@@ -272,6 +273,7 @@ _MODULES = {
         "MAX_STORE_FUNDS",
         "InstrumentParts",
         "deployment_instruments",
+        "recorded_registries",
         "discover_instruments",
         "known_registries",
         "registries_behind",

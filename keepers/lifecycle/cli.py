@@ -20,6 +20,7 @@ from typing import Any
 import click
 from rich.table import Table
 
+from keepers.core.artifacts import project_at
 from keepers.core.cli_options import account_option, json_option, network_option
 from keepers.core.errors import QuanteraError, send_or_explain
 from keepers.core.jsonable import echo_json
@@ -215,13 +216,13 @@ def instrument_list(network_choice: str, as_json: bool) -> None:
     from keepers.lifecycle.discovery import (
         MAX_INSTRUMENTS,
         MAX_STORE_FUNDS,
-        REGISTRY,
         deployment_instruments,
+        recorded_registries,
     )
     from keepers.lifecycle.store import kept_funds
 
     with reading(network_choice) as (record, view):
-        recorded = [a for n, a in sorted(record.contracts.items()) if n.split(".")[0] == REGISTRY]
+        recorded = recorded_registries(record.contracts)
         engine = _store()
         funds = [] if engine is None else kept_funds(engine, view.chain_id, MAX_STORE_FUNDS)
         parts = deployment_instruments(view.reads, view.at, recorded, funds)
@@ -383,7 +384,9 @@ def _fixings(terms, instrument_id: int, start: int, stop: int) -> dict[int, int]
     from keepers.lifecycle.funds import coupon_fixings
 
     try:
-        servicer = project.BondServicer.at(project.BondShareToken.at(terms.share_token).servicer())
+        servicer = project_at(
+            "BondServicer", project.BondShareToken.at(terms.share_token).servicer()
+        )
     except ApeException:
         return {}
     return coupon_fixings(servicer, instrument_id, start, stop)

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from keepers.access import as_role, deploy_governed, is_admin, wire
+from keepers.access import as_role, deploy_governed, deploy_managed, is_admin, wire
 from keepers.compliance import AgentCapability
-from keepers.core.deploying import ZERO_ADDRESS, Deployment, Step, build_name
+from keepers.core.deploying import ZERO_ADDRESS, Deployment, Step, build_name, implementation_name
 from keepers.core.units import FEED_DECIMALS
 
 SETTLEMENT_ASSETS = "SettlementAssets"
@@ -49,13 +49,8 @@ def deploy_instrument_registry(d: Deployment, router: Any, settlement_assets: An
     InstrumentRegistry over `router` and it, wired (issuer approval, NAV bounds and resuming are
     GOVERNOR's, the guardian's suspension GUARDIAN's)."""
     validator = d.deploy_contract(TERMS_VALIDATOR, TERMS_VALIDATOR, settlement_assets)
-    registry = d.deploy_contract(
-        INSTRUMENT_REGISTRY,
-        INSTRUMENT_REGISTRY,
-        d.at("QuanteraAccessManager"),
-        router,
-        validator,
-    )
+    # Behind a GovernedProxy (issue 34): every fund, desk and servicer keys on its address.
+    registry = deploy_managed(d, INSTRUMENT_REGISTRY, INSTRUMENT_REGISTRY, router, validator)
     if is_admin(d, "instrument registry wiring"):
         wire(d, [(registry, INSTRUMENT_REGISTRY)])
     return registry
@@ -334,7 +329,7 @@ def deploy_bond_share_token(
         return str(d.sender.get_deployment_address(nonce + offset))
 
     # The implementation and the proxy, those not recorded yet, come before the token.
-    ahead = sum(not d.has(n) for n in (f"{servicer_name}.implementation", servicer_name))
+    ahead = sum(not d.has(n) for n in (implementation_name(servicer_name), servicer_name))
     token_address = d.address(token_name) if d.has(token_name) else next_deployment(ahead)
     servicer = deploy_governed(
         d, servicer_name, BOND_SERVICER, instruments, payment_asset, token_address

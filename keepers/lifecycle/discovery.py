@@ -18,12 +18,13 @@ the deployment record's, and those behind the funds its keepers handle)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from eth_utils import to_checksum_address
 
+from keepers.core.deploying import is_implementation
 from keepers.core.reads import ReadFailure
 from keepers.lifecycle.instruments import InstrumentTerms
 
@@ -38,6 +39,17 @@ MAX_STORE_FUNDS = 50
 #: instrument is active; an issuer may name a new fund without registering an instrument).
 DISCOVERY_BLOCKS = 50
 ContractAt = Callable[[str, str], Any]
+
+
+def recorded_registries(contracts: Mapping[str, str]) -> list[str]:
+    """The instrument registries a deployment record names (`InstrumentRegistry`,
+    `InstrumentRegistry.<label>`), by name; never a proxy's code (`<name>.implementation`: no
+    registry anyone uses, and its empty storage)."""
+    return [
+        address
+        for name, address in sorted(contracts.items())
+        if name.split(".")[0] == REGISTRY and not is_implementation(name)
+    ]
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from keepers.access import as_role, grant_calls, hold_calls, is_admin, wire
-from keepers.core.deploying import ZERO_ADDRESS, Deployment, Step, build_name
+from keepers.access import (
+    as_role,
+    deploy_governed,
+    deploy_managed,
+    grant_calls,
+    hold_calls,
+    is_admin,
+    wire,
+)
+from keepers.core.deploying import (
+    ZERO_ADDRESS,
+    Deployment,
+    Step,
+    build_name,
+    implementation_name,
+)
 
 FUND_VAULT = "FundVault"
 #: A vault's instant liquidity module, recorded as `FundInstant.<vault's name>.<init code hash>`.
@@ -72,26 +86,27 @@ def deploy_fund_vault(
     # its id), deployed first and passed in; recorded under its init code's hash, so a rerun
     # after a rebuild never hands a new vault an older build's module; none for a recorded vault
     # (it keeps the module it was built with).
-    recorded = d.settled(name)
+    # The vault sits behind a GovernedProxy (issue 34: its pending requests, claims and escrow are
+    # fixed in place by an upgrade, docs/architecture.md "Upgrades"): the proxy is `name`, the
+    # code `<name>.implementation`, built with the modules; the proxy's constructor writes the
+    # vault's storage (`initialize`: authority, first cut-off, interval, gate).
+    recorded = d.settled(name) or d.settled(implementation_name(name))
     terms = (share, asset, nav_source, instrument_id, fees)
     instant, admin = (
         ZERO_ADDRESS if recorded else fund_module(d, module, name, *terms).address
         for module in (FUND_INSTANT, FUND_ADMIN)
     )
-    vault = d.deploy_contract(
+    authority = d.at("QuanteraAccessManager").address
+    vault = deploy_governed(
+        d,
         name,
-        "FundVault",
-        d.at("QuanteraAccessManager"),
-        share,
-        asset,
-        nav_source,
-        instrument_id,
-        cutoff,
-        dealing_interval,
-        gate_bps,
-        fees,
-        instant,  # (a recorded vault is not deployed again: the arguments are not used)
+        FUND_VAULT,
+        *terms,
+        instant,  # (a recorded implementation is not deployed again: the arguments are not used)
         admin,
+        init=lambda code: code.initialize.encode_input(
+            authority, cutoff, dealing_interval, gate_bps
+        ),
     )
     if not is_admin(d, f"{name} wiring"):
         return vault
@@ -288,10 +303,8 @@ def deploy_fund_desk(
     vault_settings["first_cutoff"] = vault_settings.get("first_cutoff") or next_cutoff(
         chain.blocks.head.timestamp, interval
     )
-    manager = d.at("QuanteraAccessManager")
-    desk = d.deploy_contract(
-        name, "FundDesk", manager, share, settlement_assets, nav_source, instrument_id
-    )
+    # Behind a GovernedProxy (issue 34): its vaults take their NAV from its address.
+    desk = deploy_managed(d, name, FUND_DESK, share, settlement_assets, nav_source, instrument_id)
     vaults = {
         label: deploy_fund_vault(
             d,

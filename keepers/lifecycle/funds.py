@@ -15,6 +15,7 @@ from typing import Any
 
 from eth_utils import function_signature_to_4byte_selector
 
+from keepers.core.artifacts import project_at
 from keepers.core.errors import QuanteraError
 from keepers.core.views import ChainView, view_or_ape
 from keepers.lifecycle.discovery import (
@@ -23,6 +24,7 @@ from keepers.lifecycle.discovery import (
     InstrumentParts,
     discover_instruments,
     known_registries,
+    recorded_registries,
 )
 from keepers.lifecycle.fees import FeesDue
 from keepers.lifecycle.instruments import InstrumentStatus, InstrumentTerms
@@ -97,9 +99,8 @@ class Fund:
 
 
 def registry_of(record) -> Any:
-    from ape import project
 
-    return project.InstrumentRegistry.at(record.address_of(REGISTRY))
+    return project_at("InstrumentRegistry", record.address_of(REGISTRY))
 
 
 def fund_of(registry, instrument_id: int, view: ChainView | None = None) -> Fund | None:
@@ -180,7 +181,7 @@ def registries_of(record, engine: Any = None, view: ChainView | None = None) -> 
     from keepers.lifecycle.store import kept_funds
 
     view = view_or_ape(view)
-    recorded = [a for n, a in sorted(record.contracts.items()) if n.split(".")[0] == REGISTRY]
+    recorded = recorded_registries(record.contracts)
     funds = [] if engine is None else kept_funds(engine, view.chain_id, MAX_STORE_FUNDS)
     found = known_registries(view.reads, view.at, recorded, funds)
     if not found:

@@ -46,6 +46,7 @@ from ape.exceptions import ApeException, ContractLogicError
 from ape.logging import logger
 from eth_utils import function_signature_to_4byte_selector, to_hex
 
+from keepers.core.artifacts import project_at
 from keepers.core.errors import QuanteraError
 from keepers.lifecycle import store as lifecycle_store
 from keepers.lifecycle.coupons import Coupon
@@ -108,7 +109,7 @@ def index_feed(registry, floating_index: int) -> tuple[Any, int]:
     and its heartbeat (seconds)."""
     from ape import project
 
-    router = project.OracleRouter.at(registry.oracle())
+    router = project_at("OracleRouter", registry.oracle())
     config = router.feedOf(rate_index_key(floating_index))
     return project.ReporterPriceFeed.at(config[0]), int(config[1])
 
@@ -116,7 +117,6 @@ def index_feed(registry, floating_index: int) -> tuple[Any, int]:
 def bond_servicer(share_token: str) -> Any | None:
     """The BondServicer a BondShareToken calls, or None for a token without one (probed with a bare
     eth_call, so nothing is traced)."""
-    from ape import project
 
     call = {"to": share_token, "data": to_hex(SERVICER_SELECTOR)}
     try:
@@ -126,7 +126,7 @@ def bond_servicer(share_token: str) -> Any | None:
     raw = bytes.fromhex(answer[2:]) if isinstance(answer, str) else bytes(answer or b"")
     if len(raw) != 32 or not any(raw):
         return None
-    return project.BondServicer.at("0x" + raw[12:].hex())
+    return project_at("BondServicer", "0x" + raw[12:].hex())
 
 
 def _midnight(day: dt.date) -> int:

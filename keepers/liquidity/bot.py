@@ -25,11 +25,12 @@ from __future__ import annotations
 
 import os
 
-from ape import chain, project
+from ape import chain
 from ape.logging import logger
 from silverback import StateSnapshot
 
 from keepers.core import metrics, store
+from keepers.core.artifacts import project_at
 from keepers.core.bot import keeper_bot
 from keepers.core.metrics import observed
 from keepers.core.record import connected_record
@@ -49,7 +50,7 @@ record = connected_record()
 engine = store.open_store()
 keeper = ArbitrageKeeper(
     record.contracts,
-    project.OracleRouter.at(record.address_of("OracleRouter")),
+    project_at("OracleRouter", record.address_of("OracleRouter")),
     min_gap_bps=int(os.environ.get(MIN_GAP_ENV, 25)),
     max_trade_usd=float(os.environ.get(MAX_TRADE_ENV, 10_000_000)),
     max_trades=int(os.environ.get(MAX_TRADES_ENV, 16)),

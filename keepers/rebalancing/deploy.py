@@ -129,7 +129,13 @@ def rebalance_vault(
 # vault's shares are one.
 CLIENTS_PER_SHARE_REGISTRY = 24
 # What a group of clients' deployment shares with the protocol's (`deploy_vault`'s reads).
-SHARED_CONTRACTS = ("QuanteraAccessManager", "RiskLens", "RiskEngine", "OracleRouter")
+SHARED_CONTRACTS = (
+    "QuanteraAccessManager",
+    "UpgradeAuthority",
+    "RiskLens",
+    "RiskEngine",
+    "OracleRouter",
+)
 
 
 def client_name(index: int) -> str:

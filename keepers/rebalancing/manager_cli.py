@@ -12,6 +12,7 @@ from contextlib import contextmanager
 
 import click
 
+from keepers.core.artifacts import project_at
 from keepers.core.cli_options import network_option
 from keepers.core.errors import QuanteraError
 from keepers.core.jsonable import echo_json
@@ -177,7 +178,7 @@ def manager_drift(model_name: str, network_choice: str, as_json: bool) -> None:
         if not clients:
             raise QuanteraError(f"no client portfolio follows model {model_name!r}")
         positions = read_positions([project.PortfolioVault.at(c) for c in clients])
-        router = project.OracleRouter.at(record.address_of("OracleRouter"))
+        router = project_at("OracleRouter", record.address_of("OracleRouter"))
         prices = read_prices(router, [a for listed in positions.assets for a in listed])
         drifts = client_drifts(positions, prices, model, strict=False)
     shown = [None if math.isnan(d) else round(float(d), 2) for d in drifts]
@@ -235,7 +236,7 @@ def manager_rebalance(
             rebalancer,
             project.RebalancerLens.at(record.address_of("RebalancerLens")),
             project.LiquidityAggregator.at(record.address_of("LiquidityAggregator")),
-            project.OracleRouter.at(record.address_of("OracleRouter")),
+            project_at("OracleRouter", record.address_of("OracleRouter")),
             db,
             project.PortfolioVault.at,
             account_signer(signer, DOMAIN, chain.chain_id, rebalancer.address),

@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from keepers.core.artifacts import project_at
 from keepers.core.errors import QuanteraError
 from keepers.core.tokens import erc20_at
 from keepers.core.units import PRICE_STATUS, USABLE_PRICE_STATUS, WAD
@@ -161,7 +162,7 @@ def read_vault(address: str, investor: str | None) -> VaultRead:
     from ape import project
 
     vault = project.PortfolioVault.at(address)
-    router = project.OracleRouter.at(vault.oracle())
+    router = project_at("OracleRouter", vault.oracle())
     assets, balances = vault.positions()
     positions = []
     for asset, balance in zip(assets, balances):

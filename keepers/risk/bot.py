@@ -20,6 +20,7 @@ from ape.logging import logger
 from silverback import StateSnapshot
 
 from keepers.core import metrics, store
+from keepers.core.artifacts import project_at
 from keepers.core.bot import keeper_bot
 from keepers.core.faults import crash_point
 from keepers.core.metrics import observed
@@ -40,7 +41,7 @@ SYNC_MARK = "risk.sync"
 bot = keeper_bot("risk")
 record = connected_record()
 portfolio = load_portfolio()
-risk = project.RiskEngine.at(record.address_of("RiskEngine"))
+risk = project_at("RiskEngine", record.address_of("RiskEngine"))
 lens = project.RiskLens.at(record.address_of("RiskLens"))
 vault, router, feeds = portfolio_feeds(record, portfolio)
 db = store.open_store()

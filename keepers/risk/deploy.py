@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from keepers.access import as_role, hold_calls, is_admin, wire
+from keepers.access import as_role, deploy_managed, hold_calls, is_admin, wire
 from keepers.core.deploying import ZERO_ADDRESS, Deployment, Step
 from keepers.core.units import FEED_DECIMALS
 
@@ -23,8 +23,8 @@ def feed_config(feed: str, heartbeat: int = FEED_HEARTBEAT) -> tuple:
 
 
 def deploy_oracle(d: Deployment) -> Any:
-    """The OracleRouter, wired."""
-    router = d.deploy_contract("OracleRouter", "OracleRouter", d.at("QuanteraAccessManager"))
+    """The OracleRouter behind a GovernedProxy (issue 34, docs/architecture.md), wired."""
+    router = deploy_managed(d, "OracleRouter", "OracleRouter")
     if is_admin(d, "oracle wiring"):
         wire(d, [(router, "OracleRouter")])
     return router
@@ -92,8 +92,8 @@ def set_feeds(d: Deployment, router: Any, configs: dict[str, tuple[str, tuple]])
 
 def deploy_risk_engine(d: Deployment, router: Any) -> Any:
     """The RiskEngine over `router`, wired, and its read-only periphery (`RiskLens`: stateless,
-    nothing to wire). Returns the engine."""
-    engine = d.deploy_contract("RiskEngine", "RiskEngine", d.at("QuanteraAccessManager"), router)
+    nothing to wire). The engine sits behind a GovernedProxy (issue 34). Returns the engine."""
+    engine = deploy_managed(d, "RiskEngine", "RiskEngine", router)
     d.deploy_contract("RiskLens", "RiskLens")
     if is_admin(d, "risk engine wiring"):
         wire(d, [(engine, "RiskEngine")])

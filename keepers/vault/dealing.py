@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from keepers.core.artifacts import project_at
+
 PHASE_OFFSET = 64
 # Rounds walked back per feed before giving up (a settled deal needs only the first after it).
 MAX_ROUNDS_BACK = 10_000
@@ -49,7 +51,7 @@ def settlement_rounds(vault: Any, holder: str) -> list[int]:
     from ape import project
 
     dealt_at = int(vault.dealOf(holder).dealtAt)
-    router = project.OracleRouter.at(vault.oracle())
+    router = project_at("OracleRouter", vault.oracle())
     assets, holdings = vault.positions()
     rounds = []
     for index, (asset, held) in enumerate(zip(assets, holdings)):

@@ -132,6 +132,7 @@ def prime_stack(
     d0, _ = liquidity_deployment
     d = d0.scoped(
         "QuanteraAccessManager",
+        "UpgradeAuthority",
         "IdentityRegistry",
         "OracleRouter",
         "LiquidityAggregator",
@@ -245,6 +246,10 @@ def another_pool(p: PrimeStack, asset, name: str):
     from keepers.prime import deploy_lending_pool
 
     d = p.deployment.scoped(
-        "QuanteraAccessManager", "IdentityRegistry", "OracleRouter", "LiquidityAggregator"
+        "QuanteraAccessManager",
+        "UpgradeAuthority",
+        "IdentityRegistry",
+        "OracleRouter",
+        "LiquidityAggregator",
     )
     return deploy_lending_pool(d, asset, p.broker, ZERO_RATES, name=name)

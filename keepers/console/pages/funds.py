@@ -27,7 +27,7 @@ from keepers.console.calls import ConsoleReads, batch_call
 from keepers.console.index import EventIndex
 from keepers.console.keeper_store import kept, store_of
 from keepers.console.pages import Page
-from keepers.console.source import ChainSource, abi_name
+from keepers.console.source import ChainSource
 from keepers.core.deployments import DeploymentRecord
 from keepers.core.tokens import ERC20
 from keepers.core.units import BPS, WAD
@@ -42,6 +42,7 @@ from keepers.lifecycle import (
     feed_answer,
     kept_funds,
     move_bps,
+    recorded_registries,
     within_move_bound,
 )
 
@@ -84,9 +85,7 @@ def _instruments(source: ChainSource) -> list[dict[str, Any]]:
     """Every instrument the deployment's operators see, with its fund's contracts
     (keepers.lifecycle's `deployment_instruments`, which `quantera instrument|fund` read too:
     a fund is shown only where its NAV source names the instrument), as dicts."""
-    recorded = [
-        source.address(n) for n in sorted(source.record.contracts) if abi_name(n) == REGISTRY
-    ]
+    recorded = recorded_registries(source.record.contracts)
     engine = store_of(source)
     funds = [] if engine is None else kept_funds(engine, source.chain_id, MAX_STORE_FUNDS)
     parts = deployment_instruments(ConsoleReads(source.w3), _contract_at(source), recorded, funds)

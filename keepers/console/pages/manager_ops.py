@@ -31,6 +31,7 @@ from keepers.console.pages.manager import (
     parse_weights,
 )
 from keepers.console.source import ChainSource, ConsoleError, redact_urls
+from keepers.core.artifacts import project_at
 from keepers.core.errors import QuanteraError
 
 # Client reports rendered at once: each is 1-2 s of CPU in the thread pool the pages read with,
@@ -124,7 +125,7 @@ class BulkRunner:
             rebalancer,
             project.RebalancerLens.at(record.address_of("RebalancerLens")),
             project.LiquidityAggregator.at(record.address_of("LiquidityAggregator")),
-            project.OracleRouter.at(record.address_of("OracleRouter")),
+            project_at("OracleRouter", record.address_of("OracleRouter")),
             _store(self.source),
             project.PortfolioVault.at,
             account_signer(signer, DOMAIN, chain.chain_id, rebalancer.address),

@@ -361,14 +361,10 @@ def test_sec_39__assets_above_18_decimals__refused_where_amounts_are_sized(
     with ape.reverts():
         fund.deployment.sender.deploy(
             project.FundVault,
-            fund.manager,
             fund.share,
             token,
             fund.nav_source,
             17,
-            fund.cutoff(),
-            DAY,
-            10_000,
             fund.vault.feeSchedule(),
             fund.vault.address,  # any module: the asset's 36 decimals are refused first
             fund.vault.address,

@@ -43,7 +43,11 @@ def test_sec_34__crypto_vault__refused_so_shares_never_redeem_for_it_at_par(chai
     desk = funded
     alice, bob = desk.investors["alice"], desk.investors["bob"]
     d = desk.deployment.scoped(
-        "QuanteraAccessManager", "IdentityRegistry", "OracleRouter", "FeeSchedule"
+        "QuanteraAccessManager",
+        "UpgradeAuthority",
+        "IdentityRegistry",
+        "OracleRouter",
+        "FeeSchedule",
     )
     deth = d.sender.deploy(project.DecimalsToken, "Desk Ether (18 decimals)", "DETH", 18)
     feeds = deploy_feeds(d, {"DETH": ETH_USD * 10**FEED_DECIMALS})

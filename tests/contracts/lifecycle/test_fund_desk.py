@@ -13,7 +13,7 @@ from desk_fixtures import ALL, CBDC_BIT, DESK_ASSETS, DESK_INSTRUMENT_ID, TOK_BI
 from fast_reverts import assert_reverts
 from fund_fixtures import DAY, SHARE_UNIT, USD_UNIT
 from isolation import isolated
-from keepers.access import ROLE_IDS
+from keepers.access import ROLE_IDS, UPGRADE_AUTHORITY
 from keepers.access.protocol import FUNCTION_ROLES, selectors
 from keepers.lifecycle import deploy_fund_desk
 
@@ -107,20 +107,12 @@ def _vault(project, desk, asset, source, instrument_id):
     fees = desk.vaults["DUSD"].feeSchedule()
     instant = d.sender.deploy(project.FundInstant, desk.share, asset, source, instrument_id, fees)
     admin = d.sender.deploy(project.FundAdmin, desk.share, asset, source, instrument_id, fees)
-    return d.sender.deploy(
-        project.FundVault,
-        d.at("QuanteraAccessManager"),
-        desk.share,
-        asset,
-        source,
-        instrument_id,
-        desk.cutoff(),
-        DAY,
-        10_000,
-        fees,
-        instant,
-        admin,
+    code = d.sender.deploy(
+        project.FundVault, desk.share, asset, source, instrument_id, fees, instant, admin
     )
+    init = code.initialize.encode_input(d.at("QuanteraAccessManager"), desk.cutoff(), DAY, 10_000)
+    proxy = d.sender.deploy(project.GovernedProxy, code, d.address(UPGRADE_AUTHORITY), init)
+    return project.FundVault.at(proxy.address)
 
 
 def test_add_vault__other_nav_source_or_instrument__reverts_vault_mismatch(project, desk):

@@ -109,8 +109,7 @@ def test_fnd_21__fund_vault__refuses_a_module_of_another_fund(project, fund_stac
     d = fund.deployment
     fees = vault.feeSchedule()
     other = d.sender.deploy(project.FundInstant, fund.share, fund.usdc, fund.nav_source, 18, fees)
-    args = (d.at("QuanteraAccessManager"), fund.share, fund.usdc, fund.nav_source, 17)
-    args += (fund.cutoff(), 86_400, 10_000, fees)
+    args = (fund.share, fund.usdc, fund.nav_source, 17, fees)
     ours = project.FundInstant.at(instant_of(d)).moduleId()
     assert other.moduleId() != ours
     for wrong in (other.address, fees):  # another fund's module; code without a module id

@@ -73,7 +73,7 @@ def test_upg_6__proposal_checked_then_prepared__run_only_as_proposed__veto_for_t
     with pytest.raises(ActionInputError, match="constructor argument instruments_ is 0x"):
         propose_calls(source, name, "BondServicer", foreign.address, [outsider.address, *args[1:]])
     with pytest.raises(ActionInputError, match="no such proxy"):
-        propose_calls(source, "OracleRouter", "OracleRouter", fixed.address, [])
+        propose_calls(source, "BondShareToken.QTN28S", "BondShareToken", fixed.address, [])
 
     calls = propose_calls(source, name, "BondServicer", fixed.address, args)
     with pytest.raises(ActionInputError, match="may not call propose"):

@@ -3,6 +3,8 @@
 import ape
 import pytest
 
+from governed import behind_proxy
+
 NONE = "0x" + "00" * 20
 (
     OK,
@@ -24,7 +26,7 @@ def oracle(project, deployer, stack, governor):
     from compliance_fixtures import wire
 
     manager = stack[0]
-    router = deployer.deploy(project.OracleRouter, manager)
+    router = behind_proxy(deployer, project.OracleRouter, authority=manager)
     wire(manager, router, "OracleRouter", deployer)
     return router
 

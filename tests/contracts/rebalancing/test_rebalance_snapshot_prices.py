@@ -12,6 +12,7 @@ import ape
 
 from compliance_fixtures import wire
 from fast_reverts import assert_reverts
+from governed import behind_proxy
 from isolation import isolated
 from keepers.core.solidity_enums import member
 from keepers.core.units import BPS
@@ -123,7 +124,7 @@ def test_set_strategy__snapshot_age__bounded_zero_means_live_and_same_oracle_onl
         assert r.lens.previewRebalance(rb, r.intent(chain, TARGETS).as_tuple()).pricesSyncedAt == 0
         # A rebalancer pricing from another oracle than the vault's risk engine cannot use its
         # snapshot.
-        other = deployer.deploy(project.OracleRouter, stack[0])
+        other = behind_proxy(deployer, project.OracleRouter, authority=stack[0])
         foreign = deployer.deploy(project.AutoRebalancer, stack[0], r.liq.aggregator, other)
         wire(stack[0], foreign, "AutoRebalancer", deployer)
         with ape.reverts(

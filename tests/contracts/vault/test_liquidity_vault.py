@@ -24,7 +24,11 @@ def test_vault_trade__through_the_aggregator__risk_checked_nothing_left(
     with isolated(chain):
         # Deployed inside the isolation: a deployment of its own, on the liquidity stack's.
         d = liquidity_deployment[0].scoped(
-            "QuanteraAccessManager", "IdentityRegistry", "OracleRouter", "LiquidityAggregator"
+            "QuanteraAccessManager",
+            "UpgradeAuthority",
+            "IdentityRegistry",
+            "OracleRouter",
+            "LiquidityAggregator",
         )
         send_to_manager(
             d,

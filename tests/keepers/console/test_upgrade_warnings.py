@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from eth_utils import keccak
+from eth_utils import keccak, to_checksum_address
 
 from keepers.access import PendingUpgrade
 from keepers.console.upgrades import code_warnings
@@ -16,8 +16,10 @@ PROXY, CODE = "0x" + "11" * 20, "0x" + "22" * 20
 RUNTIME = bytes.fromhex("6080604052")
 
 
-def _source(get_code):
-    eth = SimpleNamespace(get_code=get_code, get_storage_at=lambda *_: bytes(32))
+def _source(get_code, modules: bytes = b""):
+    eth = SimpleNamespace(
+        get_code=get_code, get_storage_at=lambda *_: bytes(32), call=lambda *_: modules
+    )
     return SimpleNamespace(w3=SimpleNamespace(eth=eth))
 
 
@@ -40,6 +42,25 @@ def test_code_warnings__other_code_at_the_address__said():
     proposal = _proposal("0x" + keccak(b"announced").hex())
     assert code_warnings(_source(lambda *_: RUNTIME), names, proposal, 5) == [
         "the code at this address is not the code proposed"
+    ]
+
+
+def test_code_warnings__a_module_the_code_runs_that_no_deployment_recorded__said():
+    """An attacker's read of the vault behind a proxy: an upgrade of a FundVault replaces the
+    modules it DELEGATECALLs (immutables of the implementation), and the proposed code's modules
+    were not visible. Its `modules()` are read; one nobody recorded is said."""
+    instant, admin = "0x" + "33" * 20, "0x" + "44" * 20
+    names = _names(
+        {
+            PROXY: "FundVault.X",
+            CODE: "FundVault.X.implementation",
+            to_checksum_address(instant): "FundInstant.FundVault.X.1234abcd",
+        }
+    )
+    answer = bytes(12) + bytes.fromhex(instant[2:]) + bytes(12) + bytes.fromhex(admin[2:])
+    proposal = _proposal("0x" + keccak(RUNTIME).hex())
+    assert code_warnings(_source(lambda *_: RUNTIME, answer), names, proposal, 5) == [
+        f"runs module {to_checksum_address(admin)}, which no deployment recorded"
     ]
 
 

@@ -58,6 +58,10 @@ LIVE_CONTRACTS = {
     "SettlementAssets",
     "TermsValidator",
     "InstrumentRegistry",
+    # Behind a GovernedProxy (issue 34): the proxy under the name, the code under `.implementation`.
+    "OracleRouter.implementation",
+    "RiskEngine.implementation",
+    "InstrumentRegistry.implementation",
 }
 
 
@@ -504,7 +508,12 @@ def test_deploy_live__killed_twice_then_rerun__completes_from_the_record_without
         upgrade("veto", "0x" + "ab" * 32, "--safe", GOVERNOR), "is not pending (status 0)"
     )
     assert_one_line_failure(
+        upgrade("propose", "SettlementAssets", "SettlementAssets", GOVERNOR, "--safe", GOVERNOR),
+        "SettlementAssets: the deployment has no such proxy",
+    )
+    # The router is behind one: an implementation with no code is refused, in one line.
+    assert_one_line_failure(
         upgrade("propose", "OracleRouter", "OracleRouter", GOVERNOR, "--safe", GOVERNOR),
-        "OracleRouter: the deployment has no such proxy",
+        f"{GOVERNOR} has no code",
     )
     assert nonce(sepolia.url, DEPLOYER.address) == sent

@@ -6,6 +6,7 @@ one NAV (one registry checkpoint per period), and never twice."""
 
 import pytest
 
+from governed import behind_proxy
 from keepers.access import deploy_access, grant_calls, renounce_temporary_roles, send_to_manager
 from keepers.compliance import deploy_compliance
 from keepers.core import store
@@ -201,13 +202,14 @@ def test_desk_keeper__nav_over_both_vaults_at_oracle_prices__both_struck_at_it_o
     from keepers.lifecycle.funds import fund_of
 
     assert fund_of(registry, instrument).desk.address == desk.address
-    empty = accounts.test_accounts[DEPLOYER].deploy(
+    empty = behind_proxy(
+        accounts.test_accounts[DEPLOYER],
         project.FundDesk,
-        d.at("QuanteraAccessManager"),
         desk.share(),
         desk.settlementAssets(),
         registry,
         instrument,
+        authority=d.at("QuanteraAccessManager"),
     )
     registry.setFund(instrument, empty, sender=accounts.test_accounts[ISSUER])
     assert fund_of(registry, instrument) is None
