@@ -50,6 +50,7 @@ from keepers.access.upgrades import (
     deploy_managed,
     forwarding,
     implementation_of,
+    refuse_unproxied_record,
     upgrade_arguments,
 )
 
@@ -91,6 +92,7 @@ __all__ = [
     "admin_of",
     "deploy_governed",
     "deploy_managed",
+    "refuse_unproxied_record",
     "forwarding",
     "implementation_of",
     "upgrade_arguments",

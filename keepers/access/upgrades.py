@@ -43,14 +43,7 @@ def deploy_governed(
     constructor never wrote: a ManagedInit contract's `initialize`; a callable is given the
     implementation and returns that call's data). Returns the contract at the proxy's address. A
     rerun finds both."""
-    if d.has(name) and not d.has(implementation_name(name)):
-        # A record from before the contract ran behind a proxy: deploying code now would leave
-        # it recorded beside a contract that runs its own (an attacker's read of this routine).
-        raise DeploymentError(
-            f"{name} is recorded at {d.address(name)} with no {implementation_name(name)}: it was "
-            "deployed before it ran behind a GovernedProxy; move what it holds to a new one "
-            "(docs/architecture.md, Upgrades) or remove it from the record to deploy anew"
-        )
+    refuse_unproxied_record(d, name)
     from ape import project
 
     implementation = d.deploy_contract(implementation_name(name), contract_type, *args)
@@ -61,6 +54,21 @@ def deploy_governed(
     proxy = project.get_contract(PROXY)
     d.deploy(name, lambda: d.sender.deploy(proxy, implementation.address, authority, data))
     return d.at(contract_type, name)
+
+
+def refuse_unproxied_record(d: Deployment, name: str) -> None:
+    """DeploymentError when the record names `name` (recorded, or pending from an interrupted run)
+    but not its code (`<name>.implementation`, recorded or pending): a contract deployed before
+    it ran behind a GovernedProxy. Deploying now would record new code beside a contract that runs
+    its own (attacker's reads of the deploy routines). Call it before anything is sent."""
+    code = implementation_name(name)
+    if (d.has(name) or name in d.record.pending) and not (d.has(code) or code in d.record.pending):
+        where = d.address(name) if d.has(name) else "(pending)"
+        raise DeploymentError(
+            f"{name} is recorded at {where} with no {code}: it was deployed before it ran behind "
+            "a GovernedProxy; move what it holds to a new one (docs/architecture.md, Upgrades) "
+            "or remove it from the record to deploy anew"
+        )
 
 
 def deploy_managed(d: Deployment, name: str, contract_type: str, *args: Any) -> Any:

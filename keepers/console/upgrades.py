@@ -134,18 +134,23 @@ def code_warnings(
     source: ChainSource, records: describe.Describer, up: Any, block: int
 ) -> list[str]:
     """What a reader of a proposed upgrade should look at before it runs (each a short phrase):
-    new code no deployment recorded (nobody here built it), code recorded as another contract
-    than this proxy's implementation (its immutables are that instance's: its token, its payment
-    asset), and code that does not run itself (`forwarding`: a clone, a proxy, a delegated
-    account — what runs can change without a proposal), code at the address that is not the
-    code proposed (its hash differs from the announcement's), and modules the code runs that no
-    deployment recorded (`modules()`). Four reads per row, at `block`; a read that fails is said
-    in the row, never the page."""
+    a proxy no deployment recorded; new code no deployment recorded (nobody here built it), code
+    recorded as another contract than this proxy's implementation (its immutables are that
+    instance's: its token, its payment asset), or the code the proxy was deployed with while it
+    now runs other code (a rollback: the code a fix replaced); code that does not run itself
+    (`forwarding`: a clone, a proxy, a delegated account — what runs can change without a
+    proposal); code at the address that is not the code proposed (its hash differs from the
+    announcement's); and modules the code runs (`modules()`) that are no contract of the
+    deployment record (the address book names accounts, not code). Five reads per row, at
+    `block`; a read that fails is said in the row, never the page."""
     warnings = []
     name, proxy_name = records.name(up.implementation), records.name(up.proxy)
+    recorded_code = implementation_name(proxy_name) if proxy_name else None
+    if not proxy_name:
+        warnings.append("a proxy no deployment recorded")
     if not name:
         warnings.append("code no deployment recorded")
-    elif name != implementation_name(proxy_name):
+    elif name != recorded_code:
         warnings.append(f"code recorded as {name}")
     eth = source.w3.eth
     try:
@@ -154,18 +159,26 @@ def code_warnings(
             bytes(eth.get_storage_at(up.implementation, slot, block))
             for slot in (IMPLEMENTATION_SLOT, BEACON_SLOT)
         ]
+        running = bytes(eth.get_storage_at(up.proxy, IMPLEMENTATION_SLOT, block))[-20:]
     except Exception as err:  # noqa: BLE001 - one row's reads; the page stands
         text = str(err).splitlines()[0][:120] if str(err) else type(err).__name__
         return [*warnings, f"code unreadable: {text}"]
+    if name and name == recorded_code and any(running):
+        current = to_checksum_address(running)
+        if current != to_checksum_address(up.implementation):
+            warnings.append(
+                f"a rollback: the code it was deployed with, not the code it runs ({current})"
+            )
     if up.codehash and "0x" + keccak(code).hex() != up.codehash.lower():
         warnings.append("the code at this address is not the code proposed")
     forwards = forwarding(code, *slots)
     if forwards:
         warnings.append(f"forwards: {forwards}")
+    contracts = {a.lower() for a in source.record.contracts.values()}
     warnings += [
         f"runs module {m}, which no deployment recorded"
         for m in _modules(eth, up, block)
-        if not records.name(m)
+        if m.lower() not in contracts
     ]
     return warnings
 

@@ -22,6 +22,7 @@ from keepers.access import (
     grant_calls,
     hold_calls,
     is_admin,
+    refuse_unproxied_record,
     wire,
 )
 from keepers.core.deploying import (
@@ -77,6 +78,7 @@ def deploy_fund_vault(
 
     from keepers.lifecycle.deploy import FEE_SCHEDULE, deploy_fee_schedule
 
+    refuse_unproxied_record(d, name)  # before anything is sent (its modules, a fee schedule)
     refuse_unpegged_asset(d, asset, nav_source)
     fees = d.at(FEE_SCHEDULE) if d.has(FEE_SCHEDULE) else deploy_fee_schedule(d)
     cutoff = first_cutoff or next_cutoff(chain.blocks.head.timestamp, dealing_interval)

@@ -88,7 +88,8 @@ def propose_demo_upgrade(
     chain_reads, new_code: str, sender: str, proxy: str | None = None
 ) -> tuple[str, str, tuple]:
     """`proxy` (default: a new GovernedProxy the demo's UpgradeAuthority administers, over the
-    record's OracleRouter code, deployed by `sender`: the demo's record has no proxy of its own)
+    record's OracleRouter code, deployed by `sender`: a proxy no deployment recorded, so each call
+    proposes anew and a veto bars nothing another test proposes)
     and its move to `new_code` proposed by an UPGRADER of the demo: (proxy, upgrade id, the
     arguments)."""
     import json

@@ -221,3 +221,16 @@ def test_upg_7__contract_recorded_before_its_proxy__refused_not_redeployed_besid
     with pytest.raises(DeploymentError, match="with no OracleRouter.implementation"):
         deploy_oracle(d)
     assert deployer.nonce == nonce
+    # A second read (helper-105, L4): the same left pending by an interrupted run of the old
+    # routine (its nonce used: a rerun would adopt it); and a vault, refused before its modules.
+    from keepers.core.deployments import PendingDeployment
+    from keepers.lifecycle import deploy_fund_vault
+
+    del d.record.contracts["OracleRouter"]
+    d.record.pending["OracleRouter"] = PendingDeployment(nonce - 1, old.address)
+    with pytest.raises(DeploymentError, match="with no OracleRouter.implementation"):
+        deploy_oracle(d)
+    d.record.contracts[FUND_VAULT] = fund.vault.address
+    with pytest.raises(DeploymentError, match="with no FundVault.implementation"):
+        deploy_fund_vault(d, fund.share, fund.usdc, fund.nav_source, 9, identity="0x" + "ab" * 20)
+    assert deployer.nonce == nonce

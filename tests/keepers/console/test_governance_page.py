@@ -206,7 +206,8 @@ def test_governance__a_proposed_upgrade_shows_with_its_eta_until_the_guardian_ve
     contracts = chain_reads.record["contracts"]
     open_page(browser_page, console_url, "governance")
     # Moved to the RiskEngine's code: the page names it.
-    proxy, upgrade_id, _ = propose_demo_upgrade(chain_reads, contracts["RiskEngine"], OUTSIDER)
+    code = contracts["RiskEngine.implementation"]
+    proxy, upgrade_id, _ = propose_demo_upgrade(chain_reads, code, OUTSIDER)
     status, eta = authority.functions.proposal(upgrade_id).call()
     assert status == 1 and eta > 0
     row = browser_page.locator(f"[data-testid=upgrades] tr[data-upgrade='{upgrade_id}']")
@@ -214,11 +215,14 @@ def test_governance__a_proposed_upgrade_shows_with_its_eta_until_the_guardian_ve
     from keepers.console.app import _fmt_time
 
     text = row.inner_text()
-    assert proxy in text and f"{contracts['RiskEngine']} (RiskEngine)" in text, text
-    # Code recorded for another contract than this proxy: flagged (its immutables are another
-    # instance's).
+    assert proxy in text and f"{code} (RiskEngine.implementation)" in text, text
+    # A proxy the record does not name, and code recorded for another contract than this proxy:
+    # both flagged (its immutables are another instance's).
     warnings = row.locator("[data-testid=upgrade-code-warning]")
-    assert warnings.all_inner_texts() == ["code recorded as RiskEngine"]
+    assert warnings.all_inner_texts() == [
+        "a proxy no deployment recorded",
+        "code recorded as RiskEngine.implementation",
+    ]
     grace = authority.functions.GRACE().call()
     assert _fmt_time(eta) in text and _fmt_time(eta + grace) in text, text
     tx = authority.functions.veto(upgrade_id).transact({"from": GUARDIAN})
@@ -240,6 +244,7 @@ def test_governance__a_proposed_upgrade_shows_with_its_eta_until_the_guardian_ve
     row = browser_page.locator(f"[data-testid=upgrades] tr[data-upgrade='{upgrade_id}']")
     wait_for(lambda: row.count() == 1 or None, "the clone's upgrade to appear on the page")
     assert row.locator("[data-testid=upgrade-code-warning]").all_inner_texts() == [
+        "a proxy no deployment recorded",
         "code no deployment recorded",
         f"forwards: an ERC-1167 clone of {contracts['RiskEngine']}",
     ]

@@ -184,11 +184,12 @@ def test_graphql__proposed_upgrades_carry_the_chains_eta(api, chain_reads):
     """CON-93 for integrators: an upgrade proposed to the UpgradeAuthority is served with the
     ETA its `proposal` view holds, the window's close and the new code's warnings, until the
     GUARDIAN vetoes it. (A GovernedProxy over the record's OracleRouter code, moved to the
-    RiskEngine's: the demo's record has no proxy of its own.)"""
+    RiskEngine's code: a proxy the record does not name, so each test proposes anew.)"""
     authority = chain_reads.contract("UpgradeAuthority")
     contracts = chain_reads.record["contracts"]
     w3 = chain_reads.w3
-    proxy, upgrade_id, _ = propose_demo_upgrade(chain_reads, contracts["RiskEngine"], OUTSIDER)
+    code = contracts["RiskEngine.implementation"]
+    proxy, upgrade_id, _ = propose_demo_upgrade(chain_reads, code, OUTSIDER)
     _, eta = authority.functions.proposal(upgrade_id).call()
 
     def served():
@@ -196,10 +197,12 @@ def test_graphql__proposed_upgrades_carry_the_chains_eta(api, chain_reads):
         return next((n for n in nodes if n["upgradeId"] == upgrade_id), None)
 
     node = wait_for(served, "the proposed upgrade to be served")
-    assert (node["proxy"], node["implementation"]) == (proxy, contracts["RiskEngine"])
-    assert node["implementationContract"] == "RiskEngine"
+    assert (node["proxy"], node["implementation"]) == (proxy, code)
+    assert node["implementationContract"] == "RiskEngine.implementation"
     assert (node["eta"], node["closesAt"]) == (eta, eta + authority.functions.GRACE().call())
-    assert node["codeWarnings"] == "code recorded as RiskEngine"
+    assert node["codeWarnings"] == (
+        "a proxy no deployment recorded; code recorded as RiskEngine.implementation"
+    )
     tx = authority.functions.veto(upgrade_id).transact({"from": w3.eth.accounts[1]})  # GUARDIAN
     w3.eth.wait_for_transaction_receipt(tx)
     wait_for(lambda: served() is None or None, "the vetoed upgrade to leave the API")

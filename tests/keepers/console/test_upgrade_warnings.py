@@ -16,11 +16,18 @@ PROXY, CODE = "0x" + "11" * 20, "0x" + "22" * 20
 RUNTIME = bytes.fromhex("6080604052")
 
 
-def _source(get_code, modules: bytes = b""):
-    eth = SimpleNamespace(
-        get_code=get_code, get_storage_at=lambda *_: bytes(32), call=lambda *_: modules
-    )
-    return SimpleNamespace(w3=SimpleNamespace(eth=eth))
+def _source(get_code, modules: bytes = b"", contracts=None, running: str | None = None):
+    """A source whose reads are given: the code, `modules()`'s answer, the record's contracts, and
+    the implementation the proxy runs (its ERC-1967 slot; none: zero)."""
+
+    def storage(address, slot, block):
+        if running and address == PROXY:
+            return bytes(12) + bytes.fromhex(running[2:])
+        return bytes(32)
+
+    eth = SimpleNamespace(get_code=get_code, get_storage_at=storage, call=lambda *_: modules)
+    record = SimpleNamespace(contracts=contracts or {})
+    return SimpleNamespace(w3=SimpleNamespace(eth=eth), record=record)
 
 
 def _names(recorded):
@@ -59,9 +66,49 @@ def test_code_warnings__a_module_the_code_runs_that_no_deployment_recorded__said
     )
     answer = bytes(12) + bytes.fromhex(instant[2:]) + bytes(12) + bytes.fromhex(admin[2:])
     proposal = _proposal("0x" + keccak(RUNTIME).hex())
-    assert code_warnings(_source(lambda *_: RUNTIME, answer), names, proposal, 5) == [
+    contracts = {"FundInstant.FundVault.X.1234abcd": to_checksum_address(instant)}
+    source = _source(lambda *_: RUNTIME, answer, contracts)
+    assert code_warnings(source, names, proposal, 5) == [
         f"runs module {to_checksum_address(admin)}, which no deployment recorded"
     ]
+    # A second read (helper-105, L2): a name from the address book is an account, not code the
+    # deployment built: a module it names is still flagged.
+    names.name = lambda a: (
+        {to_checksum_address(admin): "Harbor (client)"}.get(a)
+        or {
+            PROXY: "FundVault.X",
+            CODE: "FundVault.X.implementation",
+        }.get(a)
+    )
+    assert code_warnings(source, names, proposal, 5) == [
+        f"runs module {to_checksum_address(admin)}, which no deployment recorded"
+    ]
+
+
+def test_code_warnings__code_recorded_but_a_proxy_nobody_recorded__said_not_raised():
+    """A second attacker's read (helper-105, M1): a proposal naming a proxy the record does not
+    know, with recorded code, raised (the page and `upgrade status` blank for its whole window)."""
+    names = _names({CODE: "FundVault.X.implementation"})
+    proposal = _proposal("0x" + keccak(RUNTIME).hex())
+    assert code_warnings(_source(lambda *_: RUNTIME), names, proposal, 5) == [
+        "a proxy no deployment recorded",
+        "code recorded as FundVault.X.implementation",
+    ]
+
+
+def test_code_warnings__the_code_the_proxy_was_deployed_with_while_it_runs_other__a_rollback():
+    """helper-105, L1: after an upgrade the record still names the first code as the proxy's; a
+    proposal back to it looked like the cleanest row. It is said to be a rollback."""
+    names = _names({PROXY: "FundVault.X", CODE: "FundVault.X.implementation"})
+    proposal = _proposal("0x" + keccak(RUNTIME).hex())
+    fixed = "0x" + "55" * 20
+    source = _source(lambda *_: RUNTIME, running=fixed)
+    assert code_warnings(source, names, proposal, 5) == [
+        "a rollback: the code it was deployed with, not the code it runs "
+        f"({to_checksum_address(fixed)})"
+    ]
+    # The proxy running that very code: nothing to say.
+    assert code_warnings(_source(lambda *_: RUNTIME, running=CODE), names, proposal, 5) == []
 
 
 def test_code_warnings__a_failing_read__said_in_the_row_not_raised():
@@ -70,6 +117,7 @@ def test_code_warnings__a_failing_read__said_in_the_row_not_raised():
 
     proposal = _proposal("0x" + keccak(RUNTIME).hex())
     assert code_warnings(_source(refused), _names({}), proposal, 5) == [
+        "a proxy no deployment recorded",
         "code no deployment recorded",
         "code unreadable: node went away",
     ]
