@@ -26,6 +26,7 @@ from keepers.access import grant_calls, renounce_temporary_roles, send_to_manage
 from keepers.compliance import deploy_security
 from keepers.core.units import FEED_DECIMALS
 from keepers.lifecycle import deploy_fund_vault, deploy_income_share_token, next_cutoff
+from keepers.lifecycle.fund_deploy import FUND_ADMIN, FUND_INSTANT, FUND_VAULT
 from keepers.risk import deploy_feeds, deploy_oracle, feed_config, set_feeds
 from keepers.vault import deploy_stablecoin
 
@@ -45,6 +46,18 @@ INVESTORS = {
     "frank": (DE, INSTITUTIONAL),
 }
 FUNDING_USD = 10_000_000
+
+
+def admin_of(d) -> str:
+    """The fund stack's vault's admin module, from the record (`FundAdmin.FundVault.<hash>`)."""
+    [name] = [n for n in d.record.contracts if n.startswith(f"{FUND_ADMIN}.{FUND_VAULT}.")]
+    return d.address(name)
+
+
+def instant_of(d) -> str:
+    """The fund stack's vault's module, from the record (`FundInstant.FundVault.<code hash>`)."""
+    [name] = [n for n in d.record.contracts if n.startswith(f"{FUND_INSTANT}.{FUND_VAULT}.")]
+    return d.address(name)
 
 
 def identity_for(label: str) -> str:

@@ -9,20 +9,7 @@ instrument and fee schedule)."""
 import ape
 
 from direct_calls import every_direct_call_refused
-from fund_fixtures import SHARE_UNIT, USD_UNIT
-from keepers.lifecycle.fund_deploy import FUND_ADMIN, FUND_INSTANT, FUND_VAULT
-
-
-def admin_of(d) -> str:
-    """The fund stack's vault's admin module, from the record (`FundAdmin.FundVault.<hash>`)."""
-    [name] = [n for n in d.record.contracts if n.startswith(f"{FUND_ADMIN}.{FUND_VAULT}.")]
-    return d.address(name)
-
-
-def instant_of(d) -> str:
-    """The fund stack's vault's module, from the record (`FundInstant.FundVault.<code hash>`)."""
-    [name] = [n for n in d.record.contracts if n.startswith(f"{FUND_INSTANT}.{FUND_VAULT}.")]
-    return d.address(name)
+from fund_fixtures import SHARE_UNIT, USD_UNIT, admin_of, instant_of
 
 
 def argument(put, wallet):

@@ -16,7 +16,7 @@ import ape
 import pytest
 
 from compliance_fixtures import extend
-from fund_fixtures import INSTRUMENT_ID, SHARE_UNIT, USD_UNIT
+from fund_fixtures import INSTRUMENT_ID, SHARE_UNIT, USD_UNIT, instant_of
 from isolation import isolated
 from keepers.access import (
     UPGRADE_AUTHORITY,
@@ -28,7 +28,7 @@ from keepers.access import (
 )
 from keepers.access.upgrade_plan import check_layout
 from keepers.core.artifacts import project_at
-from keepers.lifecycle.fund_deploy import FUND_INSTANT, FUND_VAULT
+from keepers.lifecycle.fund_deploy import FUND_VAULT
 
 LABELS = ("alice", "bob", "carol", "dave", "erin", "frank")
 #: FundVaultNext's namespace: erc7201:quantera.lifecycle.FundVault.next.
@@ -41,11 +41,6 @@ def usd(amount) -> int:
 
 def shares(amount) -> int:
     return int(Fraction(amount) * SHARE_UNIT)
-
-
-def _module(d, module: str) -> str:
-    [name] = [n for n in d.record.contracts if n.startswith(f"{module}.{FUND_VAULT}.")]
-    return d.address(name)
 
 
 def _state(fund) -> dict:
@@ -142,7 +137,7 @@ def test_upg_7__fund_vault__upgraded_mid_gate_with_requests_pending__nothing_mov
     # module; the modules are immutables of the new code.
     terms = (fund.share, fund.usdc, fund.nav_source, INSTRUMENT_ID, vault.feeSchedule())
     next_admin = deployer.deploy(project.FundAdminNext, *terms)
-    modules = (_module(d, FUND_INSTANT), next_admin.address)
+    modules = (instant_of(d), next_admin.address)
     widened = deployer.deploy(project.FundVaultNext, *terms, *modules)
     migrate = widened.migrate.encode_input()
     arguments = upgrade_arguments(vault, widened, migrate)
