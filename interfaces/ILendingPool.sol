@@ -194,6 +194,19 @@ interface ILendingPoolErrors {
 /// count it for no lender (tokens arriving outside a call are never cash). The broker refuses such
 /// a pool (IPrimeBroker `setPool`: `InvalidCollateral(asset, IncomeBearing)`).
 interface ILendingPool is ILendingPoolErrors {
+    // ---------------------------------------------------------------- construction
+    /// @notice Writes the pool's storage once, from its GovernedProxy's constructor (the pool runs
+    /// behind one: issue 34): its AccessManager `authority`, a borrow index of 1 (RAY) accrued from
+    /// now, and the rate model `model` (`setRateModel`'s bounds and `RateModelSet`). Reverts
+    /// `InitializeOutsideConstruction(account)` on any account with code (a deployed proxy: no
+    /// re-initialization, no front-running; the implementation, which keeps no authority and
+    /// answers no restricted call), `AccessManagedInvalidAuthority` for an authority with no code,
+    /// and `InvalidRateModel(reason)`. The asset, the broker, the registry, the losses module and
+    /// the shares' name and symbol are immutables of the implementation.
+    /// @dev NOT checked: that the proxy's constructor calls it (a proxy without it has no
+    /// authority and a zero borrow index: deploy another).
+    function initialize(address authority, RateModel calldata model) external;
+
     // ---------------------------------------------------------------- governance
     /// @notice Sets the rate model (accrues first at the old one). Bounds: 0 < kink < BPS,
     /// reserve factor <= MAX_RESERVE_FACTOR_BPS, base + slope1 <= BPS, base + slope1 + slope2 (the

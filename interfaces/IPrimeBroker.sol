@@ -412,6 +412,18 @@ interface IPrimeBrokerErrors {
 /// window passes: list only collateral whose engine sets no flow or lock-up limit on the broker's
 /// identity (the red team's finding 3; an omnibus exemption in the compliance engine is open).
 interface IPrimeBroker is IPrimeBrokerErrors, IPrimeLiquidation {
+    // ---------------------------------------------------------------- construction
+    /// @notice Writes the broker's storage once, from its GovernedProxy's constructor (the broker
+    /// runs behind one: issue 34): its AccessManager `authority` and tier 0, the product plan's
+    /// standard terms (150% / 125% / 110%, half a debt per liquidation, 5% bonus, a day's grace;
+    /// `TierSet(0, ...)`). Reverts `InitializeOutsideConstruction(account)` on any account with
+    /// code (a deployed proxy: no re-initialization, no front-running; the implementation, which
+    /// keeps no authority and answers no restricted call) and `AccessManagedInvalidAuthority` for
+    /// an authority with no code.
+    /// @dev NOT checked: that the proxy's constructor calls it (a proxy without it has no
+    /// authority, and every restricted function reverts: deploy another).
+    function initialize(address authority) external;
+
     // ---------------------------------------------------------------- governance
     function setTier(uint8 tier, MarginTier calldata terms) external;
     function setCollateral(address asset, CollateralConfig calldata config) external;

@@ -36,11 +36,12 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import click
-from ape import accounts, chain, project
+from ape import accounts, chain
 from ape.cli import ConnectedProviderCommand, network_option
 
 from keepers.access import deploy_access, renounce_temporary_roles
 from keepers.compliance import deploy_registry, deploy_security
+from keepers.core.artifacts import project_at
 from keepers.core.benchmarking import merge_json
 from keepers.core.deploying import Deployment
 from keepers.core.units import FEED_DECIMALS
@@ -225,7 +226,7 @@ def quantera_side() -> dict[str, int]:
         if symbol != "USDC" and token.paused():
             token.unpause(sender=t[AGENT])
     broker = d.at("PrimeBroker")
-    margin = project.PrimeViews.at(broker.address)
+    margin = project_at("PrimeViews", broker.address)
     registry, client, lender = d.at("IdentityRegistry"), t[QUANTERA_CLIENT], t[QUANTERA_LENDER]
     single = t[QUANTERA_SINGLE]
     for wallet, identity in (

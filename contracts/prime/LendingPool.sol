@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity ^0.8.24;
 
-import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
+import {ManagedInit} from "../access/ManagedInit.sol";
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
+import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
 import {ERC4626} from "@openzeppelin/contracts/token/ERC20/extensions/ERC4626.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {ShortString, ShortStrings} from "@openzeppelin/contracts/utils/ShortStrings.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {ILendingPool, PoolState, RateModel} from "../../interfaces/ILendingPool.sol";
 import {IIdentityRegistry} from "../../interfaces/IIdentityRegistry.sol";
@@ -20,7 +22,7 @@ import {PoolLayout} from "./PoolLayout.sol";
 
 /// @title LendingPool
 /// @notice Permissioned lending pool of one asset, lent to the prime broker (see ILendingPool).
-contract LendingPool is PoolLayout, ILendingPool, ERC4626, AccessManaged, ReentrancyGuardTransient, Dispatch {
+contract LendingPool is PoolLayout, ILendingPool, ERC4626, ManagedInit, ReentrancyGuardTransient, Dispatch {
     using SafeERC20 for IERC20;
     using SafeCast for uint256;
 
@@ -41,23 +43,46 @@ contract LendingPool is PoolLayout, ILendingPool, ERC4626, AccessManaged, Reentr
     /// @inheritdoc ILendingPool
     address public immutable lossesModule;
 
+    /// @dev The shares' ERC-20 name and symbol, immutables of the implementation (at most 31 bytes
+    /// each: ShortStrings' `StringTooLong(name)`): the pool runs behind a GovernedProxy, where the
+    /// ERC-20 base's own, written by a constructor, would be the implementation's storage.
+    ShortString private immutable _shareName;
+    ShortString private immutable _shareSymbol;
+
+    /// @dev The implementation (immutables only): the pool runs behind a GovernedProxy (issue 34),
+    /// whose constructor writes its storage through `initialize`.
     constructor(
-        address authority,
         IERC20 asset_,
         string memory name_,
         string memory symbol_,
         IIdentityRegistry registry_,
         address broker_,
-        RateModel memory model,
         address lossesModule_
-    ) ERC4626(asset_) ERC20(name_, symbol_) AccessManaged(authority) {
+    ) ERC4626(asset_) ERC20("", "") {
+        _shareName = ShortStrings.toShortString(name_);
+        _shareSymbol = ShortStrings.toShortString(symbol_);
         registry = registry_;
         broker = broker_;
         _requireModule(lossesModule_, LOSSES_MODULE_ID);
         lossesModule = lossesModule_;
+    }
+
+    /// @inheritdoc ILendingPool
+    function initialize(address authority_, RateModel calldata model) external {
+        _initialize(authority_);
         _market.borrowIndexRay = uint216(RAY);
         _market.lastAccrual = uint40(block.timestamp);
         _setRateModel(model);
+    }
+
+    /// @notice The shares' name (an immutable of the code).
+    function name() public view override(ERC20, IERC20Metadata) returns (string memory) {
+        return ShortStrings.toString(_shareName);
+    }
+
+    /// @notice The shares' symbol (an immutable of the code).
+    function symbol() public view override(ERC20, IERC20Metadata) returns (string memory) {
+        return ShortStrings.toString(_shareSymbol);
     }
 
     modifier onlyBroker() {

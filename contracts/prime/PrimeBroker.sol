@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity ^0.8.24;
 
-import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
@@ -29,6 +28,7 @@ import {PrimeLayout} from "./PrimeLayout.sol";
 import {Dispatch} from "../libraries/Dispatch.sol";
 import {DelegatedModule} from "../libraries/DelegatedModule.sol";
 import {BPS} from "../libraries/Constants.sol";
+import {ManagedInit} from "../access/ManagedInit.sol";
 
 /// @title PrimeBroker
 /// @notice Cross-margin accounts for institutions against tokenized collateral (see IPrimeBroker).
@@ -37,7 +37,7 @@ import {BPS} from "../libraries/Constants.sol";
 /// DELEGATECALL on this storage; the margin module's
 /// views (`health`, `topUp`, `maxBorrow`, `previewLiquidation`, `incomeOf`,
 /// `incomeOwed`) are served here too, through the fallback.
-contract PrimeBroker is IPrimeBroker, PrimeLayout, Dispatch, ISwapPayer, AccessManaged, ReentrancyGuardTransient {
+contract PrimeBroker is IPrimeBroker, PrimeLayout, Dispatch, ISwapPayer, ManagedInit, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
     /// @notice The margin module (same storage layout; runs only by this contract's DELEGATECALL).
@@ -51,8 +51,9 @@ contract PrimeBroker is IPrimeBroker, PrimeLayout, Dispatch, ISwapPayer, AccessM
     /// @inheritdoc IPrimeBroker
     IRiskEngine public immutable riskEngine;
 
+    /// @dev The implementation (immutables only): the broker runs behind a GovernedProxy (issue
+    /// 34), whose constructor writes its storage through `initialize`.
     constructor(
-        address authority,
         IIdentityRegistry registry_,
         IOracleRouter oracle_,
         ILiquidityAggregator aggregator_,
@@ -60,7 +61,7 @@ contract PrimeBroker is IPrimeBroker, PrimeLayout, Dispatch, ISwapPayer, AccessM
         address liquidationModule_,
         address viewsModule_,
         IRiskEngine riskEngine_
-    ) PrimeLayout(registry_, oracle_, aggregator_) AccessManaged(authority) {
+    ) PrimeLayout(registry_, oracle_, aggregator_) {
         _requireModule(marginModule_, MARGIN_MODULE_ID);
         _requireModule(liquidationModule_, LIQUIDATION_MODULE_ID);
         _requireModule(viewsModule_, VIEWS_MODULE_ID);
@@ -68,6 +69,11 @@ contract PrimeBroker is IPrimeBroker, PrimeLayout, Dispatch, ISwapPayer, AccessM
         liquidationModule = liquidationModule_;
         viewsModule = viewsModule_;
         riskEngine = riskEngine_;
+    }
+
+    /// @inheritdoc IPrimeBroker
+    function initialize(address authority_) external {
+        _initialize(authority_);
         // The product plan's defaults: 150% / 125% / 110%, half a debt per liquidation, 5% bonus,
         // a day's grace.
         MarginTier memory standard = MarginTier(15_000, 12_500, 11_000, 5_000, 500, 1 days);

@@ -49,6 +49,12 @@ MAX_LOG_WINDOWS = 500
 MAX_UPGRADE_ROWS = 50
 #: `modules()` (IFundVault): the modules a dispatcher's code runs.
 MODULES_SELECTOR = "0x" + keccak(text="modules()")[:4].hex()
+#: The one-module getters of a dispatcher whose modules `modules()` does not name: the
+#: PrimeBroker's three and a LendingPool's bad-debt module (immutables of the code, UPG-8).
+MODULE_GETTERS = tuple(
+    "0x" + keccak(text=f"{name}()")[:4].hex()
+    for name in ("marginModule", "liquidationModule", "viewsModule", "lossesModule")
+)
 
 
 def _stored(name: str, log: Any) -> StoredEvent:
@@ -141,7 +147,7 @@ def code_warnings(
     (`forwarding`: a clone, a proxy, a delegated account — what runs can change without a
     proposal); code at the address that is not the code proposed (its hash differs from the
     announcement's); and modules the code runs (`modules()`) that are no contract of the
-    deployment record (the address book names accounts, not code). Five reads per row, at
+    deployment record (the address book names accounts, not code). Up to ten reads per row, at
     `block`; a read that fails is said in the row, never the page."""
     warnings = []
     name, proxy_name = records.name(up.implementation), records.name(up.proxy)
@@ -184,16 +190,27 @@ def code_warnings(
 
 
 def _modules(eth: Any, up: Any, block: int) -> list[str]:
-    """The modules a proposed dispatcher's code runs by DELEGATECALL (its `modules()`, FundVault's:
-    immutables of the implementation, so an upgrade replaces them too), read at `block`. Code
-    without `modules()` runs none: []."""
+    """The modules a proposed dispatcher's code runs by DELEGATECALL, read at `block`: its
+    `modules()` (FundVault's) and each of MODULE_GETTERS it answers (the PrimeBroker's, a
+    LendingPool's) — immutables of the implementation, so an upgrade replaces them too. Code
+    answering none runs none: []."""
+    found: list[str] = []
+    answer = _call(eth, up.implementation, MODULES_SELECTOR, block)
+    if len(answer) == 64:
+        found += [to_checksum_address(answer[i + 12 : i + 32]) for i in (0, 32)]
+    for selector in MODULE_GETTERS:
+        answer = _call(eth, up.implementation, selector, block)
+        if len(answer) == 32 and not any(answer[:12]) and any(answer[12:]):
+            found.append(to_checksum_address(answer[12:]))
+    return found
+
+
+def _call(eth: Any, to: str, data: str, block: int) -> bytes:
+    """`eth_call` of `data` on `to` at `block`; b"" when it reverts or the read fails."""
     try:
-        answer = bytes(eth.call({"to": up.implementation, "data": MODULES_SELECTOR}, block))
+        return bytes(eth.call({"to": to, "data": data}, block))
     except Exception:  # noqa: BLE001 - no such function (not a dispatcher), or the read failed
-        return []
-    if len(answer) != 64:
-        return []
-    return [to_checksum_address(answer[i + 12 : i + 32]) for i in (0, 32)]
+        return b""
 
 
 def _hex_bytes(label: str, text: str) -> bytes:

@@ -60,13 +60,53 @@ def project_at(contract_type: str, address: str) -> Any:
     `Container.at` prefers what its cache knows of the address, and behind a proxy the type of the
     implementation's address: in a process that saw another chain (a test run starts several
     anvils with one chain id), that can be any contract that once sat there. The proxy is not
-    detected here: the caller names the interface it reads (a GovernedProxy runs that code)."""
+    detected here: the caller names the interface it reads (a GovernedProxy runs that code).
+
+    ape decodes a receipt's return value, events and custom errors by the one type its cache keeps
+    per address, so that cache is left holding every type asked of the address on this chain
+    (their union): a dispatcher read as its modules' views (the prime broker as PrimeViews), or an
+    address probed as several types (registry discovery), still decodes as the contract it is —
+    asking for one type never makes the others' calls undecodable (helper-105 L3)."""
     from ape import chain, project
+
+    asked = getattr(project, contract_type).contract_type
+    instance = _instance(address, asked)
+    seen = _ASKED.setdefault((id(chain.provider), str(instance.address)), {})
+    seen[contract_type] = asked
+    if len(seen) > 1:
+        _instance(address, _union(seen))
+    return instance
+
+
+#: (provider, address) -> the project types asked at the address on that provider's chain.
+_ASKED: dict[tuple[int, str], dict[str, Any]] = {}
+
+
+def _instance(address: str, contract_type: Any) -> Any:
+    """ape's instance of `contract_type` at `address`, its cache's type for the address replaced."""
+    from ape import chain
 
     return chain.contracts.instance_at(
         address,
-        contract_type=getattr(project, contract_type).contract_type,
+        contract_type=contract_type,
         fetch_from_explorer=False,
         detect_proxy=False,
         replace=True,
     )
+
+
+def _union(types: dict[str, Any]) -> Any:
+    """One ContractType with every ABI entry of `types` once (a constructor, fallback and receive
+    only from the first type that has one)."""
+    from ethpm_types import ContractType
+
+    entries: list[Any] = []
+    seen: set[str] = set()
+    for contract_type in types.values():
+        for entry in contract_type.abi:
+            key = entry.type if entry.type in ("constructor", "fallback", "receive") else None
+            key = key or entry.model_dump_json()
+            if key not in seen:
+                seen.add(key)
+                entries.append(entry)
+    return ContractType(contractName="|".join(types), abi=entries)

@@ -131,10 +131,10 @@ def exercise_prime(log: ActionLog, record_file: Path, rpc_url: str, rpc) -> Prim
     manager = project.QuanteraAccessManager.at(record.address_of("QuanteraAccessManager"))
     registry = project.IdentityRegistry.at(record.address_of("IdentityRegistry"))
     oracle = project_at("OracleRouter", record.address_of("OracleRouter"))
-    broker = project.PrimeBroker.at(record.address_of("PrimeBroker"))
-    margin = project.PrimeViews.at(broker.address)
+    broker = project_at("PrimeBroker", record.address_of("PrimeBroker"))
+    margin = project_at("PrimeViews", broker.address)
     book = PrimeBook(broker.address)
-    pool = project.LendingPool.at(record.address_of("LendingPool.USDC"))
+    pool = project_at("LendingPool", record.address_of("LendingPool.USDC"))
     tokens: dict[str, Any] = {
         "USDC": project.LocalStablecoin.at(record.address_of("LocalStablecoin.USDC")),
         "QTF": project.SecurityToken.at(record.address_of("SecurityToken")),

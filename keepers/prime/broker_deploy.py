@@ -13,8 +13,16 @@ from typing import Any
 
 import yaml
 
-from keepers.access import as_role, hold_calls, is_admin, send_to_manager, wire
-from keepers.core.deploying import ZERO_ADDRESS, Deployment, Step, build_name
+from keepers.access import (
+    as_role,
+    deploy_managed,
+    hold_calls,
+    is_admin,
+    refuse_unproxied_record,
+    send_to_manager,
+    wire,
+)
+from keepers.core.deploying import ZERO_ADDRESS, Deployment, Step, build_name, implementation_name
 from keepers.core.deployments import DeploymentError
 
 #: The broker's modules, in its constructor's order (margin, liquidation, views).
@@ -55,7 +63,8 @@ class CollateralTerms:
 
 
 def deploy_prime_broker(d: Deployment) -> Any:
-    """The PrimeBroker (`PrimeBroker` in the record) over the deployment's IdentityRegistry,
+    """The PrimeBroker behind a GovernedProxy (`PrimeBroker` in the record, its code
+    `PrimeBroker.implementation`) over the deployment's IdentityRegistry,
     OracleRouter and LiquidityAggregator, with its margin, liquidation and views modules, wired and
     registered; its halts are the deployment's RiskEngine's (`halt(broker)` the book,
     `halt(account)` an account)."""
@@ -64,18 +73,21 @@ def deploy_prime_broker(d: Deployment) -> Any:
     aggregator = d.at("LiquidityAggregator")
     # Each module recorded under its build's name (`build_name`): a broker deployed after a new
     # build never gets an older build's module, whose layout or code may differ (prime-views F2).
-    # A recorded broker keeps the modules it was built with: none is deployed for it on a rerun.
-    recorded = d.settled("PrimeBroker")
+    # A recorded broker's code keeps the modules it was built with: none is deployed for it on a
+    # rerun (an upgrade brings its own: `ape run upgrade`).
+    refuse_unproxied_record(d, "PrimeBroker")
+    recorded = d.settled(implementation_name("PrimeBroker"))
     margin, liquidation, views = (
         ZERO_ADDRESS
         if recorded
         else d.deploy_contract(build_name(module), module, registry, oracle, aggregator)
         for module in PRIME_MODULES
     )
-    broker = d.deploy_contract(
+    # Behind a GovernedProxy (issue 34): the proxy's constructor sets the authority and tier 0.
+    broker = deploy_managed(
+        d,
         "PrimeBroker",
         "PrimeBroker",
-        d.at("QuanteraAccessManager"),
         registry,
         oracle,
         aggregator,
@@ -111,9 +123,9 @@ def prime_steps(
     """GOVERNOR steps: list each (token, terms) of `collateral` whose terms differ from the
     broker's, bind the income of each that pays one (before any of it is posted: SEC-20..22),
     then make each (token, pool) of `pools` borrowable."""
-    from ape import project
+    from keepers.core.artifacts import project_at
 
-    views = project.PrimeViews.at(broker.address)  # the listing views, served at the broker
+    views = project_at("PrimeViews", broker.address)  # the listing views, served at the broker
     steps: list[Step] = []
     for symbol, (token, terms) in collateral.items():
         config = terms.as_tuple()

@@ -16,8 +16,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from keepers.access import as_role, is_admin, wire
-from keepers.core.deploying import ZERO_ADDRESS, Deployment, Step, build_name
+from keepers.access import as_role, deploy_governed, is_admin, refuse_unproxied_record, wire
+from keepers.core.deploying import ZERO_ADDRESS, Deployment, Step, build_name, implementation_name
 from keepers.core.deployments import DeploymentError
 from keepers.prime.pool_model import RateModel
 
@@ -39,13 +39,14 @@ def deploy_lending_pool(
     pool_symbol: str | None = None,
     identity: str | None = None,
 ) -> Any:
-    """A LendingPool of `asset` lent to `broker` (`name` in the record, `LendingPool.<symbol>` by
-    default) on the recorded authority and identity registry, wired, with its shares'
-    ComplianceEngine (`shares_name`, `ComplianceEngine.<name>` by default; jurisdiction rules
-    default to the defaults file) bound and `rate_model` (a RateModel, a mapping of its fields or
-    a 5-tuple) set. `identity`: register the pool as a verified institutional holder (a pool of a
-    security). Returns the pool. A recorded pool lent to another broker is an error (the broker is
-    immutable)."""
+    """A LendingPool of `asset` lent to `broker`, behind a GovernedProxy (`name` in the record,
+    `LendingPool.<symbol>` by default; its code `<name>.implementation`), on the recorded authority
+    and identity registry, wired, with its shares' ComplianceEngine (`shares_name`,
+    `ComplianceEngine.<name>` by default; jurisdiction rules default to the defaults file) bound
+    and `rate_model` (a RateModel, a mapping of its fields or a 5-tuple) set. `identity`: register
+    the pool as a verified institutional holder (a pool of a security). Returns the pool. A
+    recorded pool lent to another broker is an error (the broker is immutable). The shares' name
+    and symbol are at most 31 bytes each (immutables of the code)."""
     model = RateModel.of(rate_model)
     reason = model.invalidity()
     if reason:
@@ -57,23 +58,25 @@ def deploy_lending_pool(
         )
     name = name or f"{LENDING_POOL}.{symbol}"
     broker_address = broker if isinstance(broker, str) else broker.address
-    # A recorded pool keeps the module it was built with: deploy one only for a new pool (a rerun
-    # after a rebuild deploys nothing unused).
-    from ape import chain
-
-    recorded = d.has(name) and chain.provider.get_code(d.address(name))
+    # A recorded pool's code keeps the module it was built with: deploy one only for a new pool (a
+    # rerun after a rebuild deploys nothing unused).
+    refuse_unproxied_record(d, name)
+    recorded = d.settled(implementation_name(name))
     losses = ZERO_ADDRESS if recorded else deploy_losses_module(d).address
-    pool = d.deploy_contract(
+    # Behind a GovernedProxy (issue 34): the proxy's constructor sets the authority, the index and
+    # the rate model it is built with (`rate_model_steps` brings a recorded pool's to `model`).
+    authority = d.address("QuanteraAccessManager")
+    pool = deploy_governed(
+        d,
         name,
         LENDING_POOL,
-        d.at("QuanteraAccessManager"),
         asset,
         pool_name or f"Quantera {symbol} lending pool",
         pool_symbol or f"qp{symbol}",
         d.at("IdentityRegistry"),
         broker_address,
-        model.as_tuple(),
-        losses,  # (a recorded pool is not deployed again: the argument is not used)
+        losses,  # (a recorded pool's code is not deployed again: the argument is not used)
+        init=lambda code: code.initialize.encode_input(authority, model.as_tuple()),
     )
     if pool.broker().lower() != broker_address.lower():
         raise DeploymentError(f"{name} at {pool.address} lends to {pool.broker()}, not {broker}")

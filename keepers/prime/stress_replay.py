@@ -34,6 +34,7 @@ from typing import Any
 
 import pandas as pd
 
+from keepers.core.artifacts import project_at
 from keepers.prime.stress import ASSETS, RISK_WEIGHT_BPS, Book, feed_answer
 
 US, INSTITUTIONAL, NEVER = 840, 4, 2**40 - 1
@@ -112,7 +113,7 @@ def deploy_stress_stack(
 ) -> StressStack:
     """The stack (see the module notice) with feeds at `opening` (USD per token) and the pool
     funded with `lender_usdc` (USDC units)."""
-    from ape import accounts, chain, project
+    from ape import accounts, chain
 
     from keepers.access import deploy_access
     from keepers.compliance import deploy_registry, deploy_security
@@ -166,7 +167,7 @@ def deploy_stress_stack(
     stack = StressStack(
         d,
         broker,
-        project.PrimeViews.at(broker.address),
+        project_at("PrimeViews", broker.address),
         oracle,
         pool,
         tokens,

@@ -12,6 +12,7 @@ import pytest
 from eth_utils import to_checksum_address
 
 from keepers.access import as_role, grant_calls, renounce_temporary_roles, send_to_manager
+from keepers.core.artifacts import project_at
 from keepers.core.deploying import Deployment
 from keepers.liquidity.codec import encode_route
 from keepers.prime import (
@@ -167,7 +168,7 @@ def prime_stack(
     stack = PrimeStack(
         d,
         broker,
-        project.PrimeViews.at(broker.address),
+        project_at("PrimeViews", broker.address),
         pools,
         tokens,
         liquidity.feeds,

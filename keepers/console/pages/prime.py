@@ -26,6 +26,7 @@ from keepers.console.pages import Page
 from keepers.console.pages.funds import iso_utc
 from keepers.console.prices import token_meta
 from keepers.console.source import ChainSource, ConsoleError
+from keepers.core.deploying import is_implementation
 from keepers.core.units import BPS, WAD, human_duration
 from keepers.prime import NO_DEBT_RATIO, BookView, read_book, top_ups
 
@@ -176,7 +177,10 @@ def margin_call_rows(
 
 
 def pool_names(source: ChainSource) -> list[str]:
-    return sorted(n for n in source.record.contracts if n.startswith(POOL_PREFIX))
+    """The record's lending pools (their proxies; a proxy's code is no pool of its own)."""
+    return sorted(
+        n for n in source.record.contracts if n.startswith(POOL_PREFIX) and not is_implementation(n)
+    )
 
 
 def pool_assets(source: ChainSource, names: list[str]) -> dict[str, str]:

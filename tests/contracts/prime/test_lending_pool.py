@@ -46,17 +46,10 @@ def deposit(stack, label: str, assets: int, model: PoolModel | None = None):
 
 
 def pool_args(stack) -> tuple:
-    """A LendingPool's constructor arguments but its module: USDC lent to the stack's broker."""
+    """A LendingPool's constructor arguments but its module: USDC lent to the stack's broker (the
+    code; its proxy's constructor sets the authority and the rate model, `initialize`)."""
     d = stack.deployment
-    return (
-        d.at("QuanteraAccessManager"),
-        stack.usdc,
-        "x",
-        "x",
-        d.at("IdentityRegistry"),
-        stack.broker,
-        RATE_MODEL.as_tuple(),
-    )
+    return (stack.usdc, "x", "x", d.at("IdentityRegistry"), stack.broker)
 
 
 # ---------------------------------------------------------------- lenders and their shares

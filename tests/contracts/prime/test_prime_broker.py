@@ -538,7 +538,7 @@ def test_fnd_21__broker__refuses_the_wrong_module_or_no_module(p, project):
         "liquidation": broker.liquidationModule(),
         "views": broker.viewsModule(),
     }
-    authority, engine = broker.authority(), broker.riskEngine()
+    engine = broker.riskEngine()
     # The views module is checked the same way: the broker forwards it every unknown selector.
     # A broker is no views module, though its fallback would answer `moduleId` with its views
     # module's id (prime-views F1): the broker refuses to serve `moduleId`.
@@ -556,7 +556,6 @@ def test_fnd_21__broker__refuses_the_wrong_module_or_no_module(p, project):
             with ape.reverts(broker.ModuleMismatch, module=address, expected=expected):
                 d.sender.deploy(
                     project.PrimeBroker,
-                    authority,
                     registry,
                     oracle,
                     aggregator,
@@ -615,3 +614,52 @@ def test_prm_51__views__top_up_and_max_borrow_equal_the_model(p):
     qtb.approve(p.broker, qtb_units, sender=p.client)
     p.broker.execute(CLIENT_ID, [act(DEPOSIT, qtb, qtb_units)], sender=p.client)
     assert p.margin.health(CLIENT_ID).ratioBps >= 15_000
+
+
+def test_upg_8__broker_and_pools__initialize_runs_only_in_the_proxys_constructor(
+    p, project, deployer
+):
+    """UPG-8: the broker and its pools run behind GovernedProxies (issue 34); their storage is
+    written once, by the proxy's constructor. Neither a deployed proxy nor its code can be
+    initialized (again), the code keeps no authority, and a proxy's constructor checks what it
+    initializes as the constructors did."""
+    from keepers.access import UPGRADE_AUTHORITY, implementation_of
+    from keepers.core.artifacts import project_at
+
+    d = p.deployment
+    manager = d.at("QuanteraAccessManager")
+    model = (0, 0, 0, 8_000, 0)
+    targets = [("PrimeBroker", "PrimeBroker", (manager,))] + [
+        (f"LendingPool.{symbol}", "LendingPool", (manager, model)) for symbol in p.pools
+    ]
+    for name, contract_type, args in targets:
+        proxy = d.address(name)
+        code = d.address(f"{name}.implementation")
+        assert implementation_of(proxy) == code != proxy
+        for address in (proxy, code):
+            target = project_at(contract_type, address)
+            with ape.reverts(target.InitializeOutsideConstruction, account=address):
+                target.initialize(*args, sender=deployer)
+        assert project_at(contract_type, code).authority() == ZERO
+        assert project_at(contract_type, proxy).authority() == manager.address
+    # The code answers no restricted call; the proxy's storage holds the standard tier.
+    code = project.PrimeBroker.at(d.address("PrimeBroker.implementation"))
+    with ape.reverts(code.AccessManagedUnauthorized):
+        code.setCreditLine(CLIENT_ID, (1, 0, 0), sender=p.governor)
+    assert tuple(p.margin.tierOf(0)) == (15_000, 12_500, 11_000, 5_000, 500, 86_400)
+    # The pool's shares keep the deploy routine's name and symbol (immutables of its code).
+    pool = p.pools["USDC"]
+    assert (pool.name(), pool.symbol()) == ("Quantera USDC lending pool", "qpUSDC")
+    pool_code = project_at("LendingPool", d.address("LendingPool.USDC.implementation"))
+    # A pool proxy's constructor checks the rate model and the authority.
+    for bad, error in (
+        ((manager, (0, 0, 0, 0, 0)), pool_code.InvalidRateModel),
+        ((deployer, model), pool_code.AccessManagedInvalidAuthority),
+    ):
+        with ape.reverts(error):
+            deployer.deploy(
+                project.GovernedProxy,
+                pool_code,
+                d.address(UPGRADE_AUTHORITY),
+                pool_code.initialize.encode_input(*bad),
+            )

@@ -85,6 +85,33 @@ def test_code_warnings__a_module_the_code_runs_that_no_deployment_recorded__said
     ]
 
 
+def test_code_warnings__a_broker_or_pool_module_no_deployment_recorded__said():
+    """UPG-8: the PrimeBroker and its pools behind proxies replace their modules with their code
+    (immutables: `marginModule`, `liquidationModule`, `viewsModule`; a pool's `lossesModule`),
+    which `modules()` does not name. Each is read; one nobody recorded is said."""
+    from eth_utils import keccak as _keccak
+
+    margin, liquidation = "0x" + "55" * 20, "0x" + "66" * 20
+    answers = {
+        "0x" + _keccak(text="marginModule()")[:4].hex(): margin,
+        "0x" + _keccak(text="liquidationModule()")[:4].hex(): liquidation,
+    }
+    names = _names({PROXY: "PrimeBroker", CODE: "PrimeBroker.implementation"})
+    source = _source(lambda *_: RUNTIME, contracts={"PrimeMargin.1234abcd": margin})
+
+    def call(tx, block):
+        address = answers.get(tx["data"])
+        if address is None:
+            raise ValueError("execution reverted")  # no such getter on this code
+        return bytes(12) + bytes.fromhex(address[2:])
+
+    source.w3.eth.call = call
+    proposal = _proposal("0x" + keccak(RUNTIME).hex())
+    assert code_warnings(source, names, proposal, 5) == [
+        f"runs module {to_checksum_address(liquidation)}, which no deployment recorded"
+    ]
+
+
 def test_code_warnings__code_recorded_but_a_proxy_nobody_recorded__said_not_raised():
     """A second attacker's read (helper-105, M1): a proposal naming a proxy the record does not
     know, with recorded code, raised (the page and `upgrade status` blank for its whole window)."""

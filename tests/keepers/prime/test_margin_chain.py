@@ -19,6 +19,7 @@ from eth_utils import to_checksum_address
 from conftest import BIN, run_quantera, run_quantera_watching_imports, wait_for
 from drills import RpcProxy
 from keepers.core import store
+from keepers.core.artifacts import project_at
 from keepers.core.deployments import load
 from keepers.core.sending import hex_of
 from keepers.demo.processes import ProcessGroup, start_anvil
@@ -80,7 +81,7 @@ def _fund_prime(record_file: Path) -> dict:
     """The deployment's prime brokerage (`deploy all` step 7: the broker, its pools and listings,
     LIQUIDATOR for test account 4), its USDC pool funded by a verified lender, two institutions'
     wallets registered and funded. Returns the contracts."""
-    from ape import accounts, project
+    from ape import accounts
 
     from keepers.core.deploying import Deployment
 
@@ -112,7 +113,7 @@ def _fund_prime(record_file: Path) -> dict:
     feeds = {s: d.at("ReporterPriceFeed", f"PriceFeed.{s}") for s in ("QSPX", "QNDX")}
     return {
         "broker": broker,
-        "margin": project.PrimeViews.at(broker.address),
+        "margin": project_at("PrimeViews", broker.address),
         "pool": pool,
         "tokens": tokens,
         "feeds": feeds,
@@ -372,20 +373,26 @@ def test_prm_33__keeper__a_price_fall__margin_call_and_one_liquidation__even_acr
     assert not health.liquidatable
 
 
+def open_at_155(c: PrimeChain, client, identity: str) -> None:
+    """`client`'s account opened (a credit line set), 100 QSPX of its wallet posted against a USDC
+    loan at about 155%."""
+    qspx, usdc = c.tokens["QSPX"], c.tokens["USDC"]
+    c.broker.openAccount(sender=client)
+    c.credit(identity)
+    qspx.approve(c.broker, 100 * WHOLE, sender=client)
+    loan = int(100 * c.price("QSPX") * 0.92 / 1.55) * USDC
+    c.broker.execute(
+        identity,
+        [(0, qspx.address, 100 * WHOLE, ZERO, b""), (2, usdc.address, loan, client, b"")],
+        sender=client,
+    )
+
+
 def make_liquidatable(c: PrimeChain) -> None:
     """The book client's account (opened with 100 QSPX against a loan at 155% if it is not open)
     brought to about 104% by a QSPX price report: below the liquidation ratio."""
-    client, qspx, usdc = c.acct[BOOK_CLIENT], c.tokens["QSPX"], c.tokens["USDC"]
     if not c.broker.isOpen(BOOK_ID):
-        c.broker.openAccount(sender=client)
-        c.credit(BOOK_ID)
-        qspx.approve(c.broker, 100 * WHOLE, sender=client)
-        loan = int(100 * c.price("QSPX") * 0.92 / 1.55) * USDC
-        c.broker.execute(
-            BOOK_ID,
-            [(0, qspx.address, 100 * WHOLE, ZERO, b""), (2, usdc.address, loan, client, b"")],
-            sender=client,
-        )
+        open_at_155(c, c.acct[BOOK_CLIENT], BOOK_ID)
     ratio = c.margin.health(BOOK_ID).ratioBps
     if ratio >= 10_600:
         c.report("QSPX", c.price("QSPX") * 10_400 / ratio)
