@@ -35,6 +35,7 @@ from ape.cli import ConnectedProviderCommand, network_option
 
 from keepers.access import deploy_access, renounce_temporary_roles
 from keepers.compliance import deploy_registry, deploy_security
+from keepers.core.artifacts import project_at
 from keepers.core.benchmarking import merge_json
 from keepers.core.deploying import Deployment
 from keepers.core.units import FEED_DECIMALS
@@ -126,7 +127,7 @@ class FundBench:
         # totalHolderCap, totalNonAccreditedCap
         self.engine.setLimits((10**9 * UNIT, 0, 0, 0, 0, 0, 0, 10_000, 0), sender=governor)
         self.governor, self.reporter = governor, reporter
-        self.fees = project.FeeSchedule.at(self.vault.feeSchedule())
+        self.fees = project_at("FeeSchedule", self.vault.feeSchedule())
         for i, wallet in enumerate((self.seed, self.alice, self.bob, self.carol)):
             self.registry.registerInvestor(
                 wallet, f"0x{0xA0 + i:040x}", US, ACCREDITED, FAR_FUTURE, sender=operator

@@ -15,6 +15,11 @@ import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManage
 /// initialization are one transaction). The implementation itself keeps no authority: every
 /// `restricted` function of it reverts (AccessManaged asks address(0), which answers nothing).
 ///
+/// Warning: an `initialize` must never create a contract. It runs in the proxy's constructor
+/// before the proxy creates its ProxyAdmin (OpenZeppelin's TransparentUpgradeableProxy), which
+/// the UpgradeAuthority and the tooling find at the proxy's CREATE address for nonce 1
+/// (`adminOf`): a creation before it would move the admin to nonce 2, out of their sight.
+///
 /// NOT checked here: that the proxy's constructor was given the initialization (the deploy routine
 /// passes it; a proxy created without it keeps no authority and stays unusable: deploy another);
 /// who deploys a proxy of this implementation (anyone may, on its own storage); and the

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity ^0.8.24;
 
-import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
+import {AuthorityInit} from "../access/ManagedInit.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {FeeKind, FeeTerms, FeeTier, IFeeAccruer, IFeeSchedule} from "../../interfaces/IFeeSchedule.sol";
 import {IIdentityRegistry} from "../../interfaces/IIdentityRegistry.sol";
@@ -15,7 +15,7 @@ using FeeMath for FeeWord;
 
 /// @title FeeSchedule
 /// @notice Every fund vault's fee schedule and its investors' cumulative volumes (see IFeeSchedule).
-contract FeeSchedule is IFeeSchedule, AccessManaged {
+contract FeeSchedule is IFeeSchedule, AuthorityInit {
     /// @notice Protocol maximums of each rate (a GOVERNOR schedule above one is refused).
     uint16 public constant MAX_SUBSCRIPTION_BPS = 500;
     uint16 public constant MAX_REDEMPTION_BPS = 500;
@@ -40,7 +40,9 @@ contract FeeSchedule is IFeeSchedule, AccessManaged {
     /// @dev The one vault of each share class whose schedule has a management fee (SEC-138).
     mapping(address share => address vault) private _managementVaultOf;
 
-    constructor(address authority, IIdentityRegistry identities_) AccessManaged(authority) {
+    /// @dev The implementation (immutables only): the schedule runs behind a GovernedProxy (issue
+    /// 34), whose constructor sets its authority (`initialize`, AuthorityInit).
+    constructor(IIdentityRegistry identities_) {
         identities = identities_;
     }
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity ^0.8.24;
 
-import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
+import {AuthorityInit} from "../access/ManagedInit.sol";
 import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {ISettlementAssets, SettlementAssetConfig, SettlementAssetType} from "../../interfaces/ISettlementAssets.sol";
@@ -13,7 +13,7 @@ import {BPS} from "../libraries/Constants.sol";
 /// @title SettlementAssets
 /// @notice The settlement assets funds may accept, typed and weighted, with their peg and
 /// conversions at oracle prices (see ISettlementAssets).
-contract SettlementAssets is ISettlementAssets, AccessManaged {
+contract SettlementAssets is ISettlementAssets, AuthorityInit {
     /// @notice Listed assets (bounds every loop over them, and `preferredPayout`'s lists).
     uint256 public constant MAX_ASSETS = 16;
     /// @notice Basel's 1250% (Group 2 cryptoassets), the heaviest weight: 125,000 bps.
@@ -32,7 +32,9 @@ contract SettlementAssets is ISettlementAssets, AccessManaged {
     mapping(address asset => SettlementAssetWord) private _assets;
     address[] private _list;
 
-    constructor(address authority, IOracleRouter oracle_) AccessManaged(authority) {
+    /// @dev The implementation (immutables only): the list runs behind a GovernedProxy (issue 34),
+    /// whose constructor sets its authority (`initialize`, AuthorityInit).
+    constructor(IOracleRouter oracle_) {
         oracle = oracle_;
     }
 

@@ -11,7 +11,7 @@ announces it, then `upgrade` once the authority's immutable notice has run out; 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from eth_utils import keccak, to_canonical_address, to_checksum_address
@@ -37,16 +37,27 @@ def deploy_governed(
     contract_type: str,
     *args: Any,
     init: bytes | Callable[[Any], bytes] = b"",
+    expect: Mapping[str, str] | None = None,
 ) -> Any:
     """`contract_type` built with `args` as the implementation, behind a GovernedProxy called with
     `init` at construction (when not empty: the proxy's own storage is what the implementation's
     constructor never wrote: a ManagedInit contract's `initialize`; a callable is given the
     implementation and returns that call's data). Returns the contract at the proxy's address. A
-    rerun finds both."""
+    rerun finds both. `expect`: getter -> address the implementation must answer (what it is
+    built on), checked before the proxy is sent: recorded code from an interrupted run, built on
+    other contracts, is refused (DeploymentError) rather than put behind the proxy."""
     refuse_unproxied_record(d, name)
     from ape import project
 
     implementation = d.deploy_contract(implementation_name(name), contract_type, *args)
+    for getter, wanted in (expect or {}).items():
+        found = str(getattr(implementation, getter)())
+        if found.lower() != _address(wanted).lower():
+            raise DeploymentError(
+                f"{implementation_name(name)} at {implementation.address} answers {getter}() "
+                f"{found}, not {_address(wanted)}: code recorded for other contracts; remove it "
+                "from the record to deploy anew"
+            )
     data = init(implementation) if callable(init) else init
     authority = d.address(UPGRADE_AUTHORITY)
     # The proxy's address is only ever read as `contract_type` (never as GovernedProxy: ape keeps
@@ -71,12 +82,23 @@ def refuse_unproxied_record(d: Deployment, name: str) -> None:
         )
 
 
-def deploy_managed(d: Deployment, name: str, contract_type: str, *args: Any) -> Any:
+def deploy_managed(
+    d: Deployment,
+    name: str,
+    contract_type: str,
+    *args: Any,
+    expect: Mapping[str, str] | None = None,
+) -> Any:
     """`deploy_governed` of an AuthorityInit contract (contracts/access/ManagedInit.sol): the
     proxy's constructor sets its authority, the deployment's AccessManager (`initialize`)."""
     authority = d.address(MANAGER)
     return deploy_governed(
-        d, name, contract_type, *args, init=lambda code: code.initialize.encode_input(authority)
+        d,
+        name,
+        contract_type,
+        *args,
+        init=lambda code: code.initialize.encode_input(authority),
+        expect=expect,
     )
 
 

@@ -36,7 +36,7 @@ from keepers.console import describe
 from keepers.console.actions import ActionInputError, Call
 from keepers.console.calls import CallFailure, batch_call
 from keepers.console.source import ChainSource, abi_name
-from keepers.core.deploying import implementation_name
+from keepers.core.deploying import implementation_name, is_implementation
 from keepers.core.jsonable import to_jsonable
 
 PENDING = 1  # IUpgradeAuthority.Status.Pending
@@ -54,6 +54,21 @@ MODULES_SELECTOR = "0x" + keccak(text="modules()")[:4].hex()
 MODULE_GETTERS = tuple(
     "0x" + keccak(text=f"{name}()")[:4].hex()
     for name in ("marginModule", "liquidationModule", "viewsModule", "lossesModule")
+)
+#: Getters of an address a new version may change: the code the contract runs by DELEGATECALL
+#: or calls without state of its own (a fix is a new module). Every other zero-argument getter of
+#: an address is what the contract is built on (its asset, broker, registry, engine, oracle): the
+#: same in the new code as in the code it runs (helper-106 M1).
+REPLACEABLE = frozenset(
+    (
+        "marginModule",
+        "liquidationModule",
+        "viewsModule",
+        "lossesModule",
+        "adminModule",
+        "basketModule",
+        "validator",
+    )
 )
 
 
@@ -180,6 +195,14 @@ def code_warnings(
     forwards = forwarding(code, *slots)
     if forwards:
         warnings.append(f"forwards: {forwards}")
+    if proxy_name and any(running) and source.has(proxy_name):
+        try:
+            changed = built_on_changes(
+                source, proxy_name, up.implementation, to_checksum_address(running), block
+            )
+        except Exception as err:  # noqa: BLE001 - one row's reads; the page stands
+            changed = [f"what it is built on unreadable: {str(err)[:120] or type(err).__name__}"]
+        warnings += [f"built on {change}" for change in changed]
     contracts = {a.lower() for a in source.record.contracts.values()}
     warnings += [
         f"runs module {m}, which no deployment recorded"
@@ -211,6 +234,48 @@ def _call(eth: Any, to: str, data: str, block: int) -> bytes:
         return bytes(eth.call({"to": to, "data": data}, block))
     except Exception:  # noqa: BLE001 - no such function (not a dispatcher), or the read failed
         return b""
+
+
+def built_on_changes(
+    source: ChainSource, proxy_name: str, new_code: str, running: str, block: int | str
+) -> list[str]:
+    """Each address the proxy's contract is built on whose value differs between `new_code` and
+    the code the proxy runs (`running`): every zero-argument view of an address in the proxy's ABI
+    but REPLACEABLE, read on both implementations at `block` in one batch (immutables; what reads
+    storage answers the implementations' own, empty, on both). `<getter>() <new>, where the code it
+    runs has <old>`; an answer that fails on one side only is said as such."""
+    type_name = abi_name(proxy_name)
+    getters = [
+        entry["name"]
+        for entry in source.abis.get(type_name, [])
+        if entry.get("type") == "function"
+        and entry.get("stateMutability") in ("view", "pure")
+        and not entry.get("inputs")
+        and [o.get("type") for o in entry.get("outputs", [])] == ["address"]
+        and entry["name"] not in REPLACEABLE
+    ]
+    if not getters:
+        return []
+    old = source.contract(proxy_name, running, abi_of=type_name)
+    new = source.contract(proxy_name, new_code, abi_of=type_name)
+    calls = [(c, g, ()) for c in (new, old) for g in getters]
+    answers = batch_call(source, calls, block, allow_failure=True, limit=None)
+    said = []
+    for getter, now, before in zip(getters, answers, answers[len(getters) :], strict=False):
+        now_failed, before_failed = isinstance(now, CallFailure), isinstance(before, CallFailure)
+        if now_failed and before_failed:
+            continue
+        if now_failed or before_failed or str(now).lower() != str(before).lower():
+            shown_now = "no answer" if now_failed else to_checksum_address(now)
+            shown_before = "no answer" if before_failed else to_checksum_address(before)
+            said.append(f"{getter}() {shown_now}, where the code it runs has {shown_before}")
+    return said
+
+
+def _running(source: ChainSource, proxy: str, block: int | str = "latest") -> str:
+    """The implementation `proxy` runs (its ERC-1967 slot)."""
+    word = bytes(source.w3.eth.get_storage_at(proxy, IMPLEMENTATION_SLOT, block))
+    return to_checksum_address(word[-20:])
 
 
 def _hex_bytes(label: str, text: str) -> bytes:
@@ -253,12 +318,29 @@ def propose_calls(
     # This build's code with another module, registry or token passes the byte check: every
     # address it is built with must be one the deployment recorded.
     recorded = {a.lower() for a in source.record.contracts.values()}
+    codes = {a.lower(): n for n, a in source.record.contracts.items() if is_implementation(n)}
     for name, address in addresses:
         if address.lower() not in recorded:
             raise ActionInputError(
                 f"{new_type}'s constructor argument {name} is {address}, no contract the "
                 "deployment record names: the new code would run with it"
             )
+        if address.lower() in codes:
+            raise ActionInputError(
+                f"{new_type}'s constructor argument {name} is {address}, {codes[address.lower()]}"
+                ": a proxy's code, whose own storage is empty (name the proxy)"
+            )
+    # What the contract is built on stays: only a module may change (helper-106 M1).
+    proxy = source.address(proxy_name)
+    changed = built_on_changes(
+        source, proxy_name, implementation, _running(source, proxy), "latest"
+    )
+    if changed:
+        raise ActionInputError(
+            f"{new_type} at {implementation} is built on other contracts than {proxy_name}: "
+            f"{'; '.join(changed)} (an upgrade keeps what a contract is built on; one built on "
+            "others is a new contract: docs/architecture.md, Upgrades)"
+        )
     return [
         Call(UPGRADE_AUTHORITY, "propose", (source.address(proxy_name), implementation, call_data))
     ]

@@ -71,15 +71,22 @@ def project_at(contract_type: str, address: str) -> Any:
 
     asked = getattr(project, contract_type).contract_type
     instance = _instance(address, asked)
-    seen = _ASKED.setdefault((id(chain.provider), str(instance.address)), {})
+    provider = chain.provider
+    # The provider is held with its types: its id is never another provider's while it is here
+    # (helper-106 L2: a later anvil's provider took a dropped one's id, and its stale types).
+    held, types = _ASKED.get(id(provider), (None, {}))
+    if held is not provider:
+        types = {}
+        _ASKED[id(provider)] = (provider, types)
+    seen = types.setdefault(str(instance.address), {})
     seen[contract_type] = asked
     if len(seen) > 1:
         _instance(address, _union(seen))
     return instance
 
 
-#: (provider, address) -> the project types asked at the address on that provider's chain.
-_ASKED: dict[tuple[int, str], dict[str, Any]] = {}
+#: id(provider) -> (the provider, address -> the project types asked at the address on its chain).
+_ASKED: dict[int, tuple[Any, dict[str, dict[str, Any]]]] = {}
 
 
 def _instance(address: str, contract_type: Any) -> Any:

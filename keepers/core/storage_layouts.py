@@ -35,6 +35,7 @@ UPGRADEABLE: dict[str, tuple[str, str]] = {
     "FundVault": ("contracts/lifecycle/FundVault.sol", "proxy"),
     "FundDesk": ("contracts/lifecycle/FundDesk.sol", "proxy"),
     "FeeSchedule": ("contracts/lifecycle/FeeSchedule.sol", "proxy"),
+    "SettlementAssets": ("contracts/lifecycle/SettlementAssets.sol", "proxy"),
     "BondServicer": ("contracts/lifecycle/BondServicer.sol", "proxy"),
     "OracleRouter": ("contracts/oracles/OracleRouter.sol", "proxy"),
     "RiskEngine": ("contracts/risk/RiskEngine.sol", "proxy"),

@@ -59,6 +59,7 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+from keepers.core.artifacts import project_at
 from keepers.demo.actions import ActionLog
 from keepers.demo.note import NoteResult, exercise_note
 
@@ -740,9 +741,8 @@ def _expected_route(desk, vaults, tokens, shares: int, accepted) -> tuple[str, d
     lowest SettlementAssets rank (ties: the lower vault index). Returns (the asset or "", the
     candidates' reads)."""
     assets = desk.settlementAssets()
-    from ape import project
 
-    registry = project.SettlementAssets.at(assets)
+    registry = project_at("SettlementAssets", assets)
     order = list(vaults)
     candidates = {}
     for asset in accepted:

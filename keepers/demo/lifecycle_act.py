@@ -213,12 +213,12 @@ def _desk_on_chain(lifecycle) -> bool:
     assets, each asset's listing (type, risk weight, rank), one `DeskStruck` per strike naming
     every vault, each vault's strikes at that NAV, and one `RedeemRouted` per run request to the
     vault the act recorded."""
-    from ape import chain, project
+    from ape import chain
 
     from keepers.lifecycle import SettlementAssetType
 
     desk = project_at("FundDesk", lifecycle.desk)
-    listings = project.SettlementAssets.at(desk.settlementAssets())
+    listings = project_at("SettlementAssets", desk.settlementAssets())
     end = chain.blocks.head.number + 1
     vaults = {a: project_at("FundVault", v) for a, v in lifecycle.vaults.items()}
     struck = list(desk.DeskStruck.range(0, end))

@@ -35,10 +35,9 @@ RATE_INDEX_MAX = 10**18
 
 
 def deploy_settlement_assets(d: Deployment, router: Any) -> Any:
-    """The SettlementAssets list over `router`, wired (listing is GOVERNOR's)."""
-    assets = d.deploy_contract(
-        SETTLEMENT_ASSETS, SETTLEMENT_ASSETS, d.at("QuanteraAccessManager"), router
-    )
+    """The SettlementAssets list over `router`, behind a GovernedProxy (issue 34: every desk and
+    vault keys on it), wired (listing is GOVERNOR's)."""
+    assets = deploy_managed(d, SETTLEMENT_ASSETS, SETTLEMENT_ASSETS, router)
     if is_admin(d, "settlement assets wiring"):
         wire(d, [(assets, SETTLEMENT_ASSETS)])
     return assets
@@ -60,10 +59,9 @@ def deploy_fee_schedule(d: Deployment) -> Any:
     """The protocol's FeeSchedule (every fund vault's fees and its investors' volumes) over the
     recorded IdentityRegistry (tiers are by identity), wired: `setFeeSchedule` is GOVERNOR's,
     behind GOVERNOR's execution delay where the authority has one. Deployed once; each FundVault
-    names it (`deploy_fund_vault`)."""
-    schedule = d.deploy_contract(
-        FEE_SCHEDULE, FEE_SCHEDULE, d.at("QuanteraAccessManager"), d.at("IdentityRegistry")
-    )
+    names it (`deploy_fund_vault`). Behind a GovernedProxy (issue 34: every vault keys on it and
+    it holds each investor's volumes)."""
+    schedule = deploy_managed(d, FEE_SCHEDULE, FEE_SCHEDULE, d.at("IdentityRegistry"))
     if is_admin(d, "fee schedule wiring"):
         wire(d, [(schedule, FEE_SCHEDULE)])
     return schedule

@@ -25,6 +25,7 @@ from keepers.access import (
     refuse_unproxied_record,
     wire,
 )
+from keepers.core.artifacts import project_at
 from keepers.core.deploying import (
     ZERO_ADDRESS,
     Deployment,
@@ -177,7 +178,6 @@ def refuse_unpegged_asset(d: Deployment, asset: Any, nav_source: Any) -> None:
     NAV source is the recorded InstrumentRegistry has no such check on chain, so this step refuses
     an asset the registry's SettlementAssets lists as `Crypto` (DeploymentError) before
     deploying."""
-    from ape import project
 
     from keepers.core.deployments import DeploymentError
     from keepers.lifecycle.instruments import SettlementAssetType
@@ -187,7 +187,7 @@ def refuse_unpegged_asset(d: Deployment, asset: Any, nav_source: Any) -> None:
     registry = d.at("InstrumentRegistry")
     if registry.address.lower() != str(getattr(nav_source, "address", nav_source)).lower():
         return
-    assets = project.SettlementAssets.at(registry.settlementAssets())
+    assets = project_at("SettlementAssets", registry.settlementAssets())
     address = str(getattr(asset, "address", asset))
     if assets.isListed(address) and int(assets.configOf(address)[0][0]) == int(
         SettlementAssetType.CRYPTO

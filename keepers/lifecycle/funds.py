@@ -279,9 +279,8 @@ def declaration_count(share: Any) -> int:
 
 
 def fee_schedule(fund: Fund) -> Any:
-    from ape import project
 
-    return project.FeeSchedule.at(fund.vault.feeSchedule())
+    return project_at("FeeSchedule", fund.vault.feeSchedule())
 
 
 #: FeeMath.MIN_BILLED: a management accrual mints nothing for less time since the vault's clock.

@@ -95,6 +95,13 @@ def deploy_prime_broker(d: Deployment) -> Any:
         liquidation,
         views,
         d.at("RiskEngine"),
+        # Recorded code from an interrupted run must be built on this deployment's contracts.
+        expect={
+            "registry": registry.address,
+            "oracle": oracle.address,
+            "aggregator": aggregator.address,
+            "riskEngine": d.address("RiskEngine"),
+        },
     )
     if not is_admin(d, "prime broker wiring"):
         return broker

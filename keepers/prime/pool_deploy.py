@@ -22,6 +22,8 @@ from keepers.core.deployments import DeploymentError
 from keepers.prime.pool_model import RateModel
 
 LENDING_POOL = "LendingPool"
+#: The longest share name or symbol, in bytes (OpenZeppelin ShortStrings: immutables of the code).
+MAX_SHARE_TEXT_BYTES = 31
 #: The pools' bad-debt module (contracts/prime/PoolLosses.sol), run by each pool's DELEGATECALL.
 POOL_LOSSES = "PoolLosses"
 
@@ -57,6 +59,15 @@ def deploy_lending_pool(
             f"{symbol} is a security: its pool must hold it as a verified identity (pass identity=)"
         )
     name = name or f"{LENDING_POOL}.{symbol}"
+    pool_name = pool_name or f"Quantera {symbol} lending pool"
+    pool_symbol = pool_symbol or f"qp{symbol}"
+    for label, text in (("pool_name", pool_name), ("pool_symbol", pool_symbol)):
+        size = len(text.encode())
+        if size > MAX_SHARE_TEXT_BYTES:
+            raise ValueError(
+                f"{label} {text!r} is {size} bytes: at most {MAX_SHARE_TEXT_BYTES} (an immutable "
+                "of the pool's code); pass a shorter one"
+            )
     broker_address = broker if isinstance(broker, str) else broker.address
     # A recorded pool's code keeps the module it was built with: deploy one only for a new pool (a
     # rerun after a rebuild deploys nothing unused).
@@ -65,18 +76,19 @@ def deploy_lending_pool(
     losses = ZERO_ADDRESS if recorded else deploy_losses_module(d).address
     # Behind a GovernedProxy (issue 34): the proxy's constructor sets the authority, the index and
     # the rate model it is built with (`rate_model_steps` brings a recorded pool's to `model`).
-    authority = d.address("QuanteraAccessManager")
+    authority, registry = d.address("QuanteraAccessManager"), d.address("IdentityRegistry")
     pool = deploy_governed(
         d,
         name,
         LENDING_POOL,
         asset,
-        pool_name or f"Quantera {symbol} lending pool",
-        pool_symbol or f"qp{symbol}",
-        d.at("IdentityRegistry"),
+        pool_name,
+        pool_symbol,
+        registry,
         broker_address,
         losses,  # (a recorded pool's code is not deployed again: the argument is not used)
         init=lambda code: code.initialize.encode_input(authority, model.as_tuple()),
+        expect={"asset": asset.address, "broker": broker_address, "registry": registry},
     )
     if pool.broker().lower() != broker_address.lower():
         raise DeploymentError(f"{name} at {pool.address} lends to {pool.broker()}, not {broker}")

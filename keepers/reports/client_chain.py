@@ -198,7 +198,7 @@ def read_funds(registry: Any, investor: str, start: int, stop: int) -> list[Fund
         if shares == 0:
             continue
         vaults = {v.address.lower() for v, _ in fund.parts()}
-        schedule = project.FeeSchedule.at(fund.vault.feeSchedule())
+        schedule = project_at("FeeSchedule", fund.vault.feeSchedule())
         paid: dict[str, list[int]] = {}
         for log in fetch_logs(schedule.address, [schedule.FeeCharged.abi], start, stop):
             args = log.event_arguments

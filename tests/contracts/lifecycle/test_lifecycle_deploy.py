@@ -4,11 +4,13 @@ instrument registry to the role keepers/access/protocol.py names — and nothing
 and operators' functions are the registry's own checks — in one transaction per contract, and a
 second run sends nothing."""
 
+import ape
 import pytest
 
 from compliance_fixtures import extend
 from keepers.access import ROLE_IDS
 from keepers.access.protocol import FUNCTION_ROLES, selectors
+from keepers.core.artifacts import project_at
 from keepers.lifecycle import deploy_lifecycle
 from keepers.risk import deploy_oracle
 
@@ -41,14 +43,19 @@ def test_deploy_lifecycle__restricted_functions_wired_to_their_roles(fresh, depl
     assert d.at("TermsValidator").settlementAssets() == d.address("SettlementAssets")
     assert registry.settlementAssets() == d.address("SettlementAssets")
     assert registry.oracle() == d.address("OracleRouter")
-    # Four deployments (SettlementAssets, TermsValidator, the registry's code and its proxy) and
-    # a wiring transaction per AccessManaged contract.
+    # Five deployments (SettlementAssets' code and its proxy, TermsValidator, the registry's code
+    # and its proxy) and a wiring transaction per AccessManaged contract.
     sent = [r for r in deployer.history if r.nonce >= nonce]
     wiring = [r for r in sent if r.receiver == manager.address]
-    assert len(sent) == 6 and len(wiring) == 2
+    assert len(sent) == 7 and len(wiring) == 2
     assert sum(r.gas_used for r in wiring) < LIFECYCLE_WIRING_GAS_BOUND, [
         r.gas_used for r in wiring
     ]
+    # UPG-8: SettlementAssets behind a GovernedProxy, initialized by its constructor only.
+    for address in (d.address("SettlementAssets"), d.address("SettlementAssets.implementation")):
+        target = project_at("SettlementAssets", address)
+        with ape.reverts(target.InitializeOutsideConstruction, account=address):
+            target.initialize(deployer, sender=deployer)
 
 
 def test_deploy_lifecycle__second_run__sends_nothing(fresh, deployer):

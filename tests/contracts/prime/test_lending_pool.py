@@ -535,8 +535,10 @@ def test_prm_9__deploy_lending_pool__wired_bound_and_a_rerun_sends_nothing(stack
         d, stack.usdc, stack.broker, RATE_MODEL.__dict__, share_jurisdictions=SHARE_JURISDICTIONS
     )
     assert again.address == pool.address and d.sender.nonce == nonce
-    with pytest.raises(Exception, match="lends to"):
+    # A pool recorded for another broker: refused, nothing sent (its code answers its broker).
+    with pytest.raises(Exception, match=r"answers broker\(\) .*, not " + stack.outsider.address):
         deploy_lending_pool(d, stack.usdc, stack.outsider, RATE_MODEL)
+    assert d.sender.nonce == nonce
 
 
 def test_prm_9__deploy_lending_pool__a_pool_of_a_security__registered_as_its_holder(
@@ -560,3 +562,34 @@ def test_prm_9__deploy_lending_pool__a_pool_of_a_security__registered_as_its_hol
     qspx.approve(pool, 10**18, sender=alice)
     pool.deposit(10**18, alice, sender=alice)
     assert pool.balanceOf(alice) == 10**24 and pool.state().cash == 10**18
+
+
+def test_upg_8__deploy_lending_pool__refused_before_sending__long_name__code_of_another_broker(
+    stack, project
+):
+    """An attacker's read of the pools behind proxies (helper-106): L5, a share name or symbol past
+    31 bytes (immutables of the code, ShortStrings) reverted on chain, after the pool's module had
+    been sent; L3, a rerun after an interrupted run built the proxy on recorded code made for
+    another broker, then raised. Both are refused before anything is sent."""
+    from keepers.core.deployments import DeploymentError
+
+    d = stack.deployment
+    nonce = d.sender.nonce
+    with pytest.raises(ValueError, match="pool_name .* 32 bytes: at most 31"):
+        deploy_lending_pool(
+            d, stack.usdc, stack.broker, RATE_MODEL, name="LendingPool.L", pool_name="x" * 32
+        )
+    with pytest.raises(ValueError, match="pool_symbol .* 40 bytes: at most 31"):
+        deploy_lending_pool(
+            d, stack.usdc, stack.broker, RATE_MODEL, name="LendingPool.L", pool_symbol="y" * 40
+        )
+    assert d.sender.nonce == nonce
+    # Code recorded for another broker (an interrupted run's), its proxy not deployed yet.
+    losses = stack.pool.lossesModule()
+    args = (stack.usdc, "x", "x", d.at("IdentityRegistry"), stack.outsider)
+    stray = d.sender.deploy(project.LendingPool, *args, losses)
+    d.record.contracts["LendingPool.L.implementation"] = stray.address
+    nonce = d.sender.nonce
+    with pytest.raises(DeploymentError, match=r"LendingPool.L.implementation .* broker\(\) 0x"):
+        deploy_lending_pool(d, stack.usdc, stack.broker, RATE_MODEL, name="LendingPool.L")
+    assert d.sender.nonce == nonce and not d.has("LendingPool.L")

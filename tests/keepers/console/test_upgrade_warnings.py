@@ -27,7 +27,8 @@ def _source(get_code, modules: bytes = b"", contracts=None, running: str | None 
 
     eth = SimpleNamespace(get_code=get_code, get_storage_at=storage, call=lambda *_: modules)
     record = SimpleNamespace(contracts=contracts or {})
-    return SimpleNamespace(w3=SimpleNamespace(eth=eth), record=record)
+    # No ABIs: what a proposed code is built on is read on a chain (UPG-8's drill), not here.
+    return SimpleNamespace(w3=SimpleNamespace(eth=eth), record=record, has=lambda name: False)
 
 
 def _names(recorded):

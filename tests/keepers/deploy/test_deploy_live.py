@@ -62,6 +62,7 @@ LIVE_CONTRACTS = {
     "OracleRouter.implementation",
     "RiskEngine.implementation",
     "InstrumentRegistry.implementation",
+    "SettlementAssets.implementation",
 }
 
 
@@ -508,8 +509,8 @@ def test_deploy_live__killed_twice_then_rerun__completes_from_the_record_without
         upgrade("veto", "0x" + "ab" * 32, "--safe", GOVERNOR), "is not pending (status 0)"
     )
     assert_one_line_failure(
-        upgrade("propose", "SettlementAssets", "SettlementAssets", GOVERNOR, "--safe", GOVERNOR),
-        "SettlementAssets: the deployment has no such proxy",
+        upgrade("propose", "TermsValidator", "TermsValidator", GOVERNOR, "--safe", GOVERNOR),
+        "TermsValidator: the deployment has no such proxy",
     )
     # The router is behind one: an implementation with no code is refused, in one line.
     assert_one_line_failure(

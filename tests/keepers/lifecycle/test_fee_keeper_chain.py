@@ -9,6 +9,7 @@ and one-line errors; and the NAV agent counts the fee shares owed in shares outs
 import pytest
 
 from keepers.core import store
+from keepers.core.artifacts import project_at
 from keepers.core.units import WAD
 from keepers.lifecycle import is_valid_isin
 from keepers.lifecycle import store as lifecycle_store
@@ -75,7 +76,7 @@ class FeeChain:
                 project.FundVault.at(record.address_of(name)) for name in FUND_NAMES[:funds]
             ]
             self.shares = [project.SecurityToken.at(v.share()) for v in self.vaults]
-            self.schedule = project.FeeSchedule.at(record.address_of("FeeSchedule"))
+            self.schedule = project_at("FeeSchedule", record.address_of("FeeSchedule"))
             self.usdc = project.LocalStablecoin.at(self.vaults[0].asset())
 
     @property

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
 from eth_utils import to_checksum_address
 
 import test_margin_chain
@@ -111,9 +112,10 @@ def test_upg_8__prime__broker_and_pool_upgraded_under_an_open_book__keeper_liqui
 ):
     from ape import chain, project
 
-    from keepers.console.actions import prepare
+    from keepers.console import describe
+    from keepers.console.actions import ActionInputError, prepare
     from keepers.console.source import ChainSource, load_abis
-    from keepers.console.upgrades import propose_calls, run_calls
+    from keepers.console.upgrades import authority_events, propose_calls, run_calls, upgrade_rows
     from keepers.prime.keeper import Head, MarginKeeper
 
     c = prime_chain
@@ -157,6 +159,35 @@ def test_upg_8__prime__broker_and_pool_upgraded_under_an_open_book__keeper_liqui
         },
     )
     source = ChainSource(chain.provider.web3, record, load_abis())
+    # An attacker's read (helper-106, M1): an upgrade replaces what the code is built on with the
+    # code. New code on a proxy's own code (empty storage: the broker's halts never set), or a pool
+    # on another asset, passed the checks (this build's code, recorded addresses). Refused: only a
+    # module may change; and the page says what changed when such a proposal reaches the chain.
+    stray_engine = [*broker_args[:6], c.record.address_of("RiskEngine.implementation")]
+    stray_broker = deployer.deploy(project.PrimeBroker, *stray_engine)
+    with pytest.raises(ActionInputError, match="riskEngine_ is 0x.*RiskEngine.implementation"):
+        propose_calls(source, "PrimeBroker", "PrimeBroker", stray_broker.address, stray_engine)
+    qspx = c.tokens["QSPX"].address
+    other_asset = [qspx, *pool_args[1:]]
+    stray_pool = deployer.deploy(project.LendingPool, *other_asset)
+    with pytest.raises(ActionInputError, match=f"asset\\(\\) {qspx}, where the code it runs has"):
+        propose_calls(source, "LendingPool.USDC", "LendingPool", stray_pool.address, other_asset)
+    authority.propose(pool, stray_pool, b"", sender=governor)  # straight to the chain
+    [row] = [
+        r
+        for r in upgrade_rows(
+            source,
+            authority_events(source),
+            chain.blocks.head.number,
+            chain.blocks.head.timestamp,
+            describe.for_source(source),
+        )
+        if r["implementation"] == stray_pool.address
+    ]
+    assert (
+        f"built on asset() {qspx}, where the code it runs has {pool.asset()}"
+        in row["code_warnings"]
+    )
     proposals = propose_calls(
         source, "PrimeBroker", "PrimeBroker", broker_code.address, broker_args
     ) + propose_calls(source, "LendingPool.USDC", "LendingPool", pool_code.address, pool_args)
