@@ -203,11 +203,14 @@ def test_upg_8__prime__broker_and_pool_upgraded_under_an_open_book__keeper_liqui
     _refresh_prices(c)
     head = chain.blocks.head
     keeper.cycle(Head(head.number, head.timestamp))
+    # The chain mines a block a second besides each transaction: from here a block per
+    # transaction only, so the book is read and both upgrades run at one second (nothing accrues
+    # in between) and what the keeper sends is mined at once.
+    chain.provider.make_request("evm_setIntervalMining", [0])
+    chain.provider.make_request("evm_setAutomine", [True])
     head = chain.blocks.head
     before = _book(c, pool)
     assert before["accounts"][DRILL_ID]["pool_debt"] > 0 and before["shares"][0] > 0
-
-    # Both upgrades run at the same second as the reading above: nothing accrues in between.
     runs = prepare(source, governor.address, [call for i in ids for call in run_calls(source, i)])
     for p in runs:
         chain.provider.make_request("evm_setNextBlockTimestamp", [head.timestamp])
