@@ -41,8 +41,9 @@ contract UpgradeAuthority is IUpgradeAuthority, AccessManaged {
     /// @inheritdoc IUpgradeAuthority
     function adminOf(ITransparentUpgradeableProxy proxy) public pure returns (address) {
         // CREATE's address for (proxy, nonce 1): keccak256(rlp([proxy, 1])), the RLP being
-        // 0xd6 0x94 <20 bytes> 0x01. OpenZeppelin 5's proxy creates its ProxyAdmin first and keeps
-        // it immutable.
+        // 0xd6 0x94 <20 bytes> 0x01. OpenZeppelin 5's proxy creates its ProxyAdmin as its first
+        // creation (its initialization data runs before it and must create nothing: ManagedInit)
+        // and keeps it immutable.
         return address(uint160(uint256(keccak256(abi.encodePacked(bytes2(0xd694), proxy, bytes1(0x01))))));
     }
 

@@ -62,9 +62,10 @@ contract PrimeBroker is IPrimeBroker, PrimeLayout, Dispatch, ISwapPayer, Managed
         address viewsModule_,
         IRiskEngine riskEngine_
     ) PrimeLayout(registry_, oracle_, aggregator_) {
-        _requireModule(marginModule_, MARGIN_MODULE_ID);
-        _requireModule(liquidationModule_, LIQUIDATION_MODULE_ID);
-        _requireModule(viewsModule_, VIEWS_MODULE_ID);
+        // Each module of its layout and built on this broker's registry, oracle and aggregator.
+        _requireModule(marginModule_, _moduleId(MARGIN_MODULE_ID));
+        _requireModule(liquidationModule_, _moduleId(LIQUIDATION_MODULE_ID));
+        _requireModule(viewsModule_, _moduleId(VIEWS_MODULE_ID));
         marginModule = marginModule_;
         liquidationModule = liquidationModule_;
         viewsModule = viewsModule_;

@@ -56,7 +56,8 @@ abstract contract PrimeLayout is IPrimeBrokerErrors {
     /// @dev A carry is re-marked once the claims' haircut value is below it by more than this
     /// share (and MAX_DUST_USD): one re-mark per 5% fall, not one per tick (SEC-234, round 7 M1).
     uint256 internal constant REMARK_MARGIN_BPS = 500;
-    /// @dev The modules' ids (DelegatedModule `moduleId`): bump one when this layout changes.
+    /// @dev The modules' layout ids (in their `moduleId`, `_moduleId`): bump one when this layout
+    /// changes.
     bytes32 internal constant MARGIN_MODULE_ID = keccak256("quantera.prime.PrimeMargin.1");
     bytes32 internal constant LIQUIDATION_MODULE_ID = keccak256("quantera.prime.PrimeLiquidation.1");
     bytes32 internal constant VIEWS_MODULE_ID = keccak256("quantera.prime.PrimeViews.1");
@@ -180,6 +181,15 @@ abstract contract PrimeLayout is IPrimeBrokerErrors {
         _registry = registry_;
         _oracle = oracle_;
         _aggregator = aggregator_;
+    }
+
+    /// @dev The id of the module of layout `layoutId` built on this contract's registry, oracle and
+    /// aggregator (a module's `moduleId`, which the broker's constructor compares with its own): a
+    /// module built on another registry, oracle or aggregator — which it would read, run on the
+    /// broker's storage — is refused (helper-107 M-1: an upgrade's new module built on the
+    /// OracleRouter's code, whose storage is empty, would have stopped every liquidation).
+    function _moduleId(bytes32 layoutId) internal view returns (bytes32) {
+        return keccak256(abi.encode(layoutId, _registry, _oracle, _aggregator));
     }
 
     /// @dev Runs `route` (tokenIn `sell`, tokenOut `buy`, recipient this broker) paying at most

@@ -29,8 +29,8 @@ contract PrimeLiquidation is IPrimeLiquidation, PrimeModule {
     {}
 
     /// @inheritdoc DelegatedModule
-    function moduleId() external pure override returns (bytes32) {
-        return LIQUIDATION_MODULE_ID;
+    function moduleId() external view override returns (bytes32) {
+        return _moduleId(LIQUIDATION_MODULE_ID);
     }
 
     /// @inheritdoc IPrimeLiquidation

@@ -27,8 +27,8 @@ contract PrimeMargin is IPrimeMargin, PrimeModule {
     {}
 
     /// @inheritdoc DelegatedModule
-    function moduleId() external pure override returns (bytes32) {
-        return MARGIN_MODULE_ID;
+    function moduleId() external view override returns (bytes32) {
+        return _moduleId(MARGIN_MODULE_ID);
     }
 
     /// @inheritdoc IPrimeMargin

@@ -34,8 +34,8 @@ contract PrimeViews is IPrimeViews, PrimeModule {
     {}
 
     /// @inheritdoc DelegatedModule
-    function moduleId() external pure override returns (bytes32) {
-        return VIEWS_MODULE_ID;
+    function moduleId() external view override returns (bytes32) {
+        return _moduleId(VIEWS_MODULE_ID);
     }
 
     /// @notice Any selector this module has no function for: the broker forwarded a call nothing

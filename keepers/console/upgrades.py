@@ -201,7 +201,8 @@ def code_warnings(
                 source, proxy_name, up.implementation, to_checksum_address(running), block
             )
         except Exception as err:  # noqa: BLE001 - one row's reads; the page stands
-            changed = [f"what it is built on unreadable: {str(err)[:120] or type(err).__name__}"]
+            text = str(err).splitlines()[0][:120] if str(err) else type(err).__name__
+            changed = [f"what it is built on unreadable: {text}"]
         warnings += [f"built on {change}" for change in changed]
     contracts = {a.lower() for a in source.record.contracts.values()}
     warnings += [
@@ -239,37 +240,79 @@ def _call(eth: Any, to: str, data: str, block: int) -> bytes:
 def built_on_changes(
     source: ChainSource, proxy_name: str, new_code: str, running: str, block: int | str
 ) -> list[str]:
-    """Each address the proxy's contract is built on whose value differs between `new_code` and
-    the code the proxy runs (`running`): every zero-argument view of an address in the proxy's ABI
-    but REPLACEABLE, read on both implementations at `block` in one batch (immutables; what reads
-    storage answers the implementations' own, empty, on both). `<getter>() <new>, where the code it
-    runs has <old>`; an answer that fails on one side only is said as such."""
+    """What the proxy's contract is built on that differs between `new_code` and the code the
+    proxy runs (`running`), read on both implementations at `block` in one batch (immutables; what
+    reads storage answers the implementations' own, empty, on both):
+    - every zero-argument view of the proxy's ABI whose answer holds an address (`navSource()`:
+      an address and an instrument id), but REPLACEABLE: `<getter>() <new>, where the code it
+      runs has <old>`; a getter the running code does not answer (the new version added it) is
+      no change, one the new code no longer answers is;
+    - each REPLACEABLE getter (a module) whose new value the record names as another contract
+      type than the old one's (a registry's validator that is a desk), or names not at all:
+      `<getter>() <new> (<its type, or no deployment recorded>), where the code it runs has <old>
+      (<type>)` (helper-107 M-2, L-1, L-2)."""
     type_name = abi_name(proxy_name)
-    getters = [
-        entry["name"]
-        for entry in source.abis.get(type_name, [])
-        if entry.get("type") == "function"
-        and entry.get("stateMutability") in ("view", "pure")
-        and not entry.get("inputs")
-        and [o.get("type") for o in entry.get("outputs", [])] == ["address"]
-        and entry["name"] not in REPLACEABLE
-    ]
-    if not getters:
+    getters, modules = [], []
+    for entry in source.abis.get(type_name, []):
+        outputs = [o.get("type") for o in entry.get("outputs", [])]
+        if (
+            entry.get("type") == "function"
+            and entry.get("stateMutability") in ("view", "pure")
+            and not entry.get("inputs")
+            and "address" in outputs
+            and all(t in STATIC_TYPES for t in outputs)
+        ):
+            (modules if entry["name"] in REPLACEABLE else getters).append(entry["name"])
+    names = getters + modules
+    if not names:
         return []
     old = source.contract(proxy_name, running, abi_of=type_name)
     new = source.contract(proxy_name, new_code, abi_of=type_name)
-    calls = [(c, g, ()) for c in (new, old) for g in getters]
+    calls = [(c, g, ()) for c in (new, old) for g in names]
     answers = batch_call(source, calls, block, allow_failure=True, limit=None)
+    types = _recorded_types(source)
     said = []
-    for getter, now, before in zip(getters, answers, answers[len(getters) :], strict=False):
-        now_failed, before_failed = isinstance(now, CallFailure), isinstance(before, CallFailure)
-        if now_failed and before_failed:
+    for getter, now, before in zip(names, answers, answers[len(names) :], strict=False):
+        if isinstance(now, CallFailure):
+            if not isinstance(before, CallFailure):
+                said.append(f"{getter}() no answer, where the code it runs has {_shown(before)}")
             continue
-        if now_failed or before_failed or str(now).lower() != str(before).lower():
-            shown_now = "no answer" if now_failed else to_checksum_address(now)
-            shown_before = "no answer" if before_failed else to_checksum_address(before)
-            said.append(f"{getter}() {shown_now}, where the code it runs has {shown_before}")
+        if isinstance(before, CallFailure) or _shown(now) == _shown(before):
+            continue
+        if getter not in modules:
+            said.append(f"{getter}() {_shown(now)}, where the code it runs has {_shown(before)}")
+            continue
+        was, is_now = types.get(str(before).lower()), types.get(str(now).lower())
+        if is_now is None or is_now != was:
+            said.append(
+                f"{getter}() {_shown(now)} ({is_now or 'no deployment recorded'}), where the "
+                f"code it runs has {_shown(before)} ({was or 'not recorded'})"
+            )
     return said
+
+
+#: ABI types a getter compared by `built_on_changes` may answer (one word each).
+STATIC_TYPES = frozenset(("address", "uint256", "uint8", "uint16", "uint32", "uint64", "bytes32"))
+
+
+def _shown(answer: Any) -> str:
+    """An answer of `built_on_changes`'s getters as text: an address checksummed, a tuple's
+    members joined."""
+    if isinstance(answer, (list, tuple)):
+        return "(" + ", ".join(_shown(a) for a in answer) + ")"
+    text = str(answer)
+    if text.startswith("0x") and len(text) == 42:
+        return to_checksum_address(text)
+    return text
+
+
+def _recorded_types(source: ChainSource) -> dict[str, str]:
+    """address (lower case) -> the contract type the record names it as (a proxy's code by its
+    contract's type too: `LendingPool.USDC.implementation` -> LendingPool)."""
+    types: dict[str, str] = {}
+    for name, address in source.record.contracts.items():
+        types.setdefault(str(address).lower(), abi_name(name))
+    return types
 
 
 def _running(source: ChainSource, proxy: str, block: int | str = "latest") -> str:
@@ -315,6 +358,9 @@ def propose_calls(
         addresses = address_arguments(new_type, constructor_args)
     except QuanteraError as err:
         raise ActionInputError(str(err)) from None
+    except Exception as err:  # noqa: BLE001 - a node's error reading the code: one line
+        text = str(err).splitlines()[0][:200] if str(err) else type(err).__name__
+        raise ActionInputError(f"cannot read the code at {implementation}: {text}") from None
     # This build's code with another module, registry or token passes the byte check: every
     # address it is built with must be one the deployment recorded.
     recorded = {a.lower() for a in source.record.contracts.values()}
@@ -331,10 +377,14 @@ def propose_calls(
                 ": a proxy's code, whose own storage is empty (name the proxy)"
             )
     # What the contract is built on stays: only a module may change (helper-106 M1).
-    proxy = source.address(proxy_name)
-    changed = built_on_changes(
-        source, proxy_name, implementation, _running(source, proxy), "latest"
-    )
+    try:
+        running = _running(source, source.address(proxy_name))
+        changed = built_on_changes(source, proxy_name, implementation, running, "latest")
+    except Exception as err:  # noqa: BLE001 - the node's answer, said in one line (helper-107)
+        text = str(err).splitlines()[0][:200] if str(err) else type(err).__name__
+        raise ActionInputError(
+            f"cannot read what {proxy_name}'s code is built on: {text}"
+        ) from None
     if changed:
         raise ActionInputError(
             f"{new_type} at {implementation} is built on other contracts than {proxy_name}: "

@@ -37,7 +37,9 @@ RATE_INDEX_MAX = 10**18
 def deploy_settlement_assets(d: Deployment, router: Any) -> Any:
     """The SettlementAssets list over `router`, behind a GovernedProxy (issue 34: every desk and
     vault keys on it), wired (listing is GOVERNOR's)."""
-    assets = deploy_managed(d, SETTLEMENT_ASSETS, SETTLEMENT_ASSETS, router)
+    assets = deploy_managed(
+        d, SETTLEMENT_ASSETS, SETTLEMENT_ASSETS, router, expect={"oracle": router}
+    )
     if is_admin(d, "settlement assets wiring"):
         wire(d, [(assets, SETTLEMENT_ASSETS)])
     return assets
@@ -61,7 +63,10 @@ def deploy_fee_schedule(d: Deployment) -> Any:
     behind GOVERNOR's execution delay where the authority has one. Deployed once; each FundVault
     names it (`deploy_fund_vault`). Behind a GovernedProxy (issue 34: every vault keys on it and
     it holds each investor's volumes)."""
-    schedule = deploy_managed(d, FEE_SCHEDULE, FEE_SCHEDULE, d.at("IdentityRegistry"))
+    registry = d.at("IdentityRegistry")
+    schedule = deploy_managed(
+        d, FEE_SCHEDULE, FEE_SCHEDULE, registry, expect={"identities": registry}
+    )
     if is_admin(d, "fee schedule wiring"):
         wire(d, [(schedule, FEE_SCHEDULE)])
     return schedule

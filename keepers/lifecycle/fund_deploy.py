@@ -80,6 +80,8 @@ def deploy_fund_vault(
     from keepers.lifecycle.deploy import FEE_SCHEDULE, deploy_fee_schedule
 
     refuse_unproxied_record(d, name)  # before anything is sent (its modules, a fee schedule)
+    if d.has(FEE_SCHEDULE):  # a schedule from before the proxies is no vault's (helper-107 L-3)
+        refuse_unproxied_record(d, FEE_SCHEDULE)
     refuse_unpegged_asset(d, asset, nav_source)
     fees = d.at(FEE_SCHEDULE) if d.has(FEE_SCHEDULE) else deploy_fee_schedule(d)
     cutoff = first_cutoff or next_cutoff(chain.blocks.head.timestamp, dealing_interval)
@@ -110,6 +112,8 @@ def deploy_fund_vault(
         init=lambda code: code.initialize.encode_input(
             authority, cutoff, dealing_interval, gate_bps
         ),
+        # Recorded code from an interrupted run must be built on these (helper-107 L-4).
+        expect={"share": share, "asset": asset, "feeSchedule": fees},
     )
     if not is_admin(d, f"{name} wiring"):
         return vault
@@ -306,7 +310,20 @@ def deploy_fund_desk(
         chain.blocks.head.timestamp, interval
     )
     # Behind a GovernedProxy (issue 34): its vaults take their NAV from its address.
-    desk = deploy_managed(d, name, FUND_DESK, share, settlement_assets, nav_source, instrument_id)
+    from keepers.lifecycle.deploy import SETTLEMENT_ASSETS
+
+    if d.has(SETTLEMENT_ASSETS):  # a list from before the proxies (helper-107 L-3)
+        refuse_unproxied_record(d, SETTLEMENT_ASSETS)
+    desk = deploy_managed(
+        d,
+        name,
+        FUND_DESK,
+        share,
+        settlement_assets,
+        nav_source,
+        instrument_id,
+        expect={"share": share, "settlementAssets": settlement_assets},
+    )
     vaults = {
         label: deploy_fund_vault(
             d,

@@ -238,3 +238,35 @@ def test_upg_7__contract_recorded_before_its_proxy__refused_not_redeployed_besid
     with pytest.raises(DeploymentError, match="with no FundVault.implementation"):
         deploy_fund_vault(d, fund.share, fund.usdc, fund.nav_source, 9, identity="0x" + "ab" * 20)
     assert deployer.nonce == nonce
+
+
+def test_upg_7__fee_schedule_from_before_the_proxies__code_of_another_share__refused(
+    project, fund, deployer
+):
+    """A third read (helper-107): L-3, a FeeSchedule recorded from before it ran behind a proxy
+    was taken by every new vault (for good: the schedule is an immutable of the vault's code);
+    L-4, a rerun after an interruption put recorded vault code built for another share behind the
+    new proxy. Both refused before anything is sent."""
+    from keepers.core.deployments import DeploymentError
+    from keepers.lifecycle import deploy_fund_vault
+
+    d = extend(fund.deployment)
+    terms = (fund.share, fund.usdc, fund.nav_source, 9)
+    old = deployer.deploy(project.FeeSchedule, d.at("IdentityRegistry"))
+    d.record.contracts["FeeSchedule"] = old.address
+    nonce = deployer.nonce
+    with pytest.raises(DeploymentError, match="with no FeeSchedule.implementation"):
+        deploy_fund_vault(d, *terms, identity="0x" + "ab" * 20, name="FundVault.L3")
+    assert deployer.nonce == nonce
+    # Recorded code (the fund's own vault code: its share) under a new vault's name.
+    d.record.contracts["FeeSchedule"] = fund.vault.feeSchedule()
+    d.record.contracts["FeeSchedule.implementation"] = fund.deployment.address(
+        "FeeSchedule.implementation"
+    )
+    d.record.contracts["FundVault.L4.implementation"] = implementation_of(fund.vault)
+    other = deployer.deploy(project.LocalStablecoin, d.at("QuanteraAccessManager"), "Other", "OTH")
+    with pytest.raises(DeploymentError, match=r"FundVault.L4.implementation .* asset\(\) 0x"):
+        deploy_fund_vault(
+            d, fund.share, other, fund.nav_source, 9, identity="0x" + "ac" * 20, name="FundVault.L4"
+        )
+    assert deployer.nonce == nonce + 1 and not d.has("FundVault.L4")  # the coin alone

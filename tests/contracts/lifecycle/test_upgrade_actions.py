@@ -124,3 +124,26 @@ def test_upg_6__veto_prepared_for_a_guardian_member_only(
     assert authority.proposal(hex_id)[0] == 2
     with pytest.raises(ActionInputError, match="is not pending"):
         veto_calls(source, hex_id)
+
+
+def test_upg_6__desk_code_on_another_instrument__refused_and_said(
+    chain, project, desk_stack, deployer, governor
+):
+    """An attacker's read (helper-107 M-2): a getter answering an address with more beside it
+    (FundDesk's `navSource()`: the source and the instrument id) was not compared, so desk code
+    built for another instrument passed, and after the upgrade every vault's dealing reverted
+    `UnknownInstrument`. Compared now: refused by the operators' path, said by the page."""
+    from desk_fixtures import DESK_INSTRUMENT_ID
+
+    s, d = desk_stack, desk_stack.deployment
+    record = replace(
+        d.record, contracts={**d.record.contracts, "FundNavDouble": s.nav_source.address}
+    )
+    source = ChainSource(chain.provider.web3, record, load_abis())
+    args = [s.share.address, s.assets.address, s.nav_source.address, DESK_INSTRUMENT_ID + 1]
+    code = project.FundDesk.deploy(*args, sender=deployer)
+    with pytest.raises(ActionInputError, match=r"navSource\(\) \(0x[0-9a-fA-F]{40}, 72\), where"):
+        propose_calls(source, "FundDesk", "FundDesk", code.address, args)
+    # This build's desk on the same terms is a fix it takes.
+    same = project.FundDesk.deploy(*args[:3], DESK_INSTRUMENT_ID, sender=deployer)
+    assert propose_calls(source, "FundDesk", "FundDesk", same.address, [*args[:3], 71])

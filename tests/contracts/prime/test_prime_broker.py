@@ -528,9 +528,10 @@ def test_prm_21__margin_module__runs_only_on_the_brokers_storage(p, project):
 
 def test_fnd_21__broker__refuses_the_wrong_module_or_no_module(p, project):
     """SEC-244: the broker's constructor compares each module's `moduleId` (its layout and role)
-    with its own: the other module, or an address without code, is refused. (A module built for
-    another registry, oracle or aggregator is not: the deploy routine builds both modules with
-    the broker's three in one step; binding them into the id costs PrimeMargin the room it has.)"""
+    with its own: the other module, or an address without code, is refused; and (helper-107 M-1)
+    one of the right layout built on another registry, oracle or aggregator, which it reads on the
+    broker's storage: its id binds them (an upgrade's new module built on the OracleRouter's code,
+    whose storage is empty, would have stopped every liquidation)."""
     d, broker = p.deployment, p.broker
     registry, oracle, aggregator = broker.registry(), broker.oracle(), broker.aggregator()
     modules = {
@@ -564,6 +565,27 @@ def test_fnd_21__broker__refuses_the_wrong_module_or_no_module(p, project):
                     chosen["views"],
                     engine,
                 )
+
+
+def test_fnd_21__broker__refuses_a_module_built_on_another_oracle(p, project):
+    """helper-107 M-1 (see test_fnd_21__broker__refuses_the_wrong_module_or_no_module)."""
+    d, broker = p.deployment, p.broker
+    registry, oracle, aggregator = broker.registry(), broker.oracle(), broker.aggregator()
+    expected = project.PrimeLiquidation.at(broker.liquidationModule()).moduleId()
+    elsewhere = p.tokens["USDC"].address  # any other address as the module's oracle
+    stray = d.sender.deploy(project.PrimeLiquidation, registry, elsewhere, aggregator)
+    assert stray.moduleId() != expected
+    with ape.reverts(broker.ModuleMismatch, module=stray.address, expected=expected):
+        d.sender.deploy(
+            project.PrimeBroker,
+            registry,
+            oracle,
+            aggregator,
+            broker.marginModule(),
+            stray.address,
+            broker.viewsModule(),
+            broker.riskEngine(),
+        )
 
 
 def test_prm_50__a_leveraged_long_opens_in_one_batch(p, chain):

@@ -226,3 +226,33 @@ def test_proposed__found_back_from_the_head_past_a_million_blocks_of_history():
     event = upgrades.proposed(source, upgrade_id)
     assert (event.block_number, event.args["proxy"], event.args["data"]) == (4_999_000, PROXY, "0x")
     assert asked == [(4_998_001, 5_000_000)]
+
+
+def test_built_on_changes__a_getter_the_new_version_adds__no_change__one_it_drops__said(
+    monkeypatch,
+):
+    """helper-107 L-2: a getter the running code does not answer (the new version added it)
+    refused every upgrade of the contract; one the new code no longer answers is a change."""
+    from keepers.console import upgrades
+
+    abi = [
+        {"type": "function", "name": n, "stateMutability": "view", "inputs": [], "outputs": o}
+        for n, o in (
+            ("asset", [{"type": "address"}]),
+            ("added", [{"type": "address"}]),
+            ("dropped", [{"type": "address"}]),
+        )
+    ]
+    source = SimpleNamespace(
+        abis={"LendingPool": abi},
+        record=SimpleNamespace(contracts={}),
+        contract=lambda name, address, abi_of: address,
+    )
+    asset = to_checksum_address("0x" + "77" * 20)
+    failure = upgrades.CallFailure("execution reverted")
+    # new: asset, added, dropped; then old: the same three
+    answers = [asset, asset, failure, asset, failure, asset]
+    monkeypatch.setattr(upgrades, "batch_call", lambda *_args, **_kw: answers)
+    assert upgrades.built_on_changes(source, "LendingPool.USDC", CODE, PROXY, 5) == [
+        f"dropped() no answer, where the code it runs has {asset}"
+    ]

@@ -172,6 +172,21 @@ def test_upg_8__prime__broker_and_pool_upgraded_under_an_open_book__keeper_liqui
     stray_pool = deployer.deploy(project.LendingPool, *other_asset)
     with pytest.raises(ActionInputError, match=f"asset\\(\\) {qspx}, where the code it runs has"):
         propose_calls(source, "LendingPool.USDC", "LendingPool", stray_pool.address, other_asset)
+    # A second read (helper-107 L-1): a module getter took any recorded contract (the registry's
+    # validator: any contract answering its settlement list, the registry itself). The new module
+    # must be recorded as the old one's type.
+    registry_args = [oracle, c.record.address_of("InstrumentRegistry")]
+    stray_registry = deployer.deploy(project.InstrumentRegistry, *registry_args)
+    with pytest.raises(
+        ActionInputError, match=r"validator\(\) 0x\w+ \(InstrumentRegistry\), where"
+    ):
+        propose_calls(
+            source,
+            "InstrumentRegistry",
+            "InstrumentRegistry",
+            stray_registry.address,
+            registry_args,
+        )
     authority.propose(pool, stray_pool, b"", sender=governor)  # straight to the chain
     [row] = [
         r
