@@ -103,7 +103,9 @@ class Deployment:
 
     def scoped(self, *names: str) -> Deployment:
         """A new in-memory deployment by the same sender whose record starts with `names` of this
-        one's (a fixture building a second stack on the first one's authority and registry)."""
+        one's (a fixture building a second stack on the first one's authority and registry), each
+        with its code when it runs behind a GovernedProxy (`<name>.implementation`: the record of a
+        proxy is both, which the deploy routines check)."""
         child = Deployment(
             sender=self.sender,
             record=DeploymentRecord(network=self.record.network, chain_id=self.record.chain_id),
@@ -112,6 +114,10 @@ class Deployment:
             echo=self.echo,
             standing_roles=self.standing_roles,
         )
+        names = [
+            *names,
+            *(implementation_name(n) for n in names if self.has(implementation_name(n))),
+        ]
         child.record.contracts.update({name: self.address(name) for name in names})
         return child
 
