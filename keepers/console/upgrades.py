@@ -61,6 +61,7 @@ MODULE_GETTERS = tuple(
 #: same in the new code as in the code it runs (helper-106 M1).
 REPLACEABLE = frozenset(
     (
+        "modules",
         "marginModule",
         "liquidationModule",
         "viewsModule",
@@ -70,6 +71,10 @@ REPLACEABLE = frozenset(
         "validator",
     )
 )
+#: REPLACEABLE getters whose new value must be recorded as the old one's contract type: code the
+#: contract calls that no constructor check binds (a registry's validator). A dispatcher's modules
+#: are checked by its constructor (`moduleId`: their layout, role and what they are built on).
+SAME_TYPE = frozenset(("validator",))
 
 
 def _stored(name: str, log: Any) -> StoredEvent:
@@ -247,10 +252,10 @@ def built_on_changes(
       an address and an instrument id), but REPLACEABLE: `<getter>() <new>, where the code it
       runs has <old>`; a getter the running code does not answer (the new version added it) is
       no change, one the new code no longer answers is;
-    - each REPLACEABLE getter (a module) whose new value the record names as another contract
-      type than the old one's (a registry's validator that is a desk), or names not at all:
-      `<getter>() <new> (<its type, or no deployment recorded>), where the code it runs has <old>
-      (<type>)` (helper-107 M-2, L-1, L-2)."""
+    - each REPLACEABLE getter (modules, alone or a tuple of them: `modules()`) whose new module
+      no deployment recorded, or recorded as a proxy's code, or (SAME_TYPE: a registry's
+      validator) recorded as another contract type than the old one's (`_module_refusal`)
+      (helper-107 M-2, L-1, L-2; helper-108: a vault's new admin module is a fix it takes)."""
     type_name = abi_name(proxy_name)
     getters, modules = [], []
     for entry in source.abis.get(type_name, []):
@@ -270,7 +275,7 @@ def built_on_changes(
     new = source.contract(proxy_name, new_code, abi_of=type_name)
     calls = [(c, g, ()) for c in (new, old) for g in names]
     answers = batch_call(source, calls, block, allow_failure=True, limit=None)
-    types = _recorded_types(source)
+    recorded = _recorded_names(source)
     said = []
     for getter, now, before in zip(names, answers, answers[len(names) :], strict=False):
         if isinstance(now, CallFailure):
@@ -282,13 +287,37 @@ def built_on_changes(
         if getter not in modules:
             said.append(f"{getter}() {_shown(now)}, where the code it runs has {_shown(before)}")
             continue
-        was, is_now = types.get(str(before).lower()), types.get(str(now).lower())
-        if is_now is None or is_now != was:
-            said.append(
-                f"{getter}() {_shown(now)} ({is_now or 'no deployment recorded'}), where the "
-                f"code it runs has {_shown(before)} ({was or 'not recorded'})"
-            )
+        members = zip(_members(now), _members(before), strict=False)
+        for new_module, old_module in members:
+            why = _module_refusal(getter, recorded, new_module, old_module)
+            if why:
+                said.append(
+                    f"{getter}() {_shown(now)}: {_shown(new_module)} is {why}, where the code it "
+                    f"runs has {_shown(before)}"
+                )
+                break
     return said
+
+
+def _members(answer: Any) -> list[Any]:
+    return list(answer) if isinstance(answer, (list, tuple)) else [answer]
+
+
+def _module_refusal(getter: str, names: dict[str, str], new: Any, old: Any) -> str | None:
+    """Why a module a new version runs (`new`, where the running code runs `old`) is not one it
+    may: no deployment recorded it, it is a proxy's code (empty storage), or (SAME_TYPE getters)
+    it is recorded as another contract type than the old one. None when it may."""
+    if _shown(new) == _shown(old):
+        return None
+    name = names.get(str(new).lower())
+    if name is None:
+        return "no contract the deployment recorded"
+    if is_implementation(name):
+        return f"{name}, a proxy's code"
+    was = names.get(str(old).lower())
+    if getter in SAME_TYPE and (was is None or abi_name(name) != abi_name(was)):
+        return f"{name}, not a {abi_name(was) if was else 'recorded contract'}"
+    return None
 
 
 #: ABI types a getter compared by `built_on_changes` may answer (one word each).
@@ -306,13 +335,12 @@ def _shown(answer: Any) -> str:
     return text
 
 
-def _recorded_types(source: ChainSource) -> dict[str, str]:
-    """address (lower case) -> the contract type the record names it as (a proxy's code by its
-    contract's type too: `LendingPool.USDC.implementation` -> LendingPool)."""
-    types: dict[str, str] = {}
+def _recorded_names(source: ChainSource) -> dict[str, str]:
+    """address (lower case) -> the name the record gives it (the first, in record order)."""
+    names: dict[str, str] = {}
     for name, address in source.record.contracts.items():
-        types.setdefault(str(address).lower(), abi_name(name))
-    return types
+        names.setdefault(str(address).lower(), name)
+    return names
 
 
 def _running(source: ChainSource, proxy: str, block: int | str = "latest") -> str:

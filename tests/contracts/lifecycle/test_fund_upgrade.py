@@ -10,6 +10,7 @@ produced (the same strike run on the old code, in a snapshot, is the reference).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from fractions import Fraction
 
 import ape
@@ -27,6 +28,8 @@ from keepers.access import (
     upgrade_arguments,
 )
 from keepers.access.upgrade_plan import check_layout
+from keepers.console.source import ChainSource, load_abis
+from keepers.console.upgrades import built_on_changes
 from keepers.core.artifacts import project_at
 from keepers.lifecycle.fund_deploy import FUND_VAULT
 
@@ -139,6 +142,13 @@ def test_upg_7__fund_vault__upgraded_mid_gate_with_requests_pending__nothing_mov
     next_admin = deployer.deploy(project.FundAdminNext, *terms)
     modules = (instant_of(d), next_admin.address)
     widened = deployer.deploy(project.FundVaultNext, *terms, *modules)
+    # What the new code is built on is what the vault is, but its new admin module, recorded
+    # (helper-108: `modules()` was compared as what the vault is built on, refusing this fix).
+    record = replace(
+        d.record, contracts={**d.record.contracts, "FundAdminNext.fix": next_admin.address}
+    )
+    source = ChainSource(chain.provider.web3, record, load_abis())
+    assert built_on_changes(source, FUND_VAULT, widened.address, old_code, "latest") == []
     migrate = widened.migrate.encode_input()
     arguments = upgrade_arguments(vault, widened, migrate)
     authority.propose(*arguments, sender=governor)

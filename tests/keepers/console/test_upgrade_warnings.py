@@ -256,3 +256,42 @@ def test_built_on_changes__a_getter_the_new_version_adds__no_change__one_it_drop
     assert upgrades.built_on_changes(source, "LendingPool.USDC", CODE, PROXY, 5) == [
         f"dropped() no answer, where the code it runs has {asset}"
     ]
+
+
+def test_built_on_changes__a_vaults_new_modules__recorded__no_change(monkeypatch):
+    """A fourth read (helper-108, Medium): `modules()` (a vault's instant and admin modules, one
+    tuple) was compared as what the vault is built on, so every fix shipping a new module (the
+    fund drill's FundAdminNext) was refused and flagged. A module may change: each new one must be
+    recorded, and not as a proxy's code; the same-type rule is the validator's alone (a module's
+    role and layout are checked by its dispatcher's constructor, `moduleId`)."""
+    from keepers.console import upgrades
+
+    abi = [
+        {
+            "type": "function",
+            "name": "modules",
+            "stateMutability": "view",
+            "inputs": [],
+            "outputs": [{"type": "address"}, {"type": "address"}],
+        }
+    ]
+    instant, old, new, stray = (
+        to_checksum_address("0x" + c * 20) for c in ("a1", "a2", "a3", "a4")
+    )
+    contracts = {
+        "FundInstant.FundVault.X.1234abcd": instant,
+        "FundAdmin.FundVault.X.1234abcd": old,
+        "FundAdminNext.fix": new,
+        "FundVault.Y.implementation": stray,
+    }
+    source = SimpleNamespace(
+        abis={"FundVault": abi},
+        record=SimpleNamespace(contracts=contracts),
+        contract=lambda name, address, abi_of: address,
+    )
+    answers = [[instant, new], [instant, old]]
+    monkeypatch.setattr(upgrades, "batch_call", lambda *_args, **_kw: answers)
+    assert upgrades.built_on_changes(source, "FundVault.X", CODE, PROXY, 5) == []
+    answers[0] = [instant, stray]  # a proxy's code as a module: said
+    [said] = upgrades.built_on_changes(source, "FundVault.X", CODE, PROXY, 5)
+    assert said.startswith("modules() ") and "FundVault.Y.implementation" in said

@@ -178,7 +178,8 @@ def test_upg_8__prime__broker_and_pool_upgraded_under_an_open_book__keeper_liqui
     registry_args = [oracle, c.record.address_of("InstrumentRegistry")]
     stray_registry = deployer.deploy(project.InstrumentRegistry, *registry_args)
     with pytest.raises(
-        ActionInputError, match=r"validator\(\) 0x\w+ \(InstrumentRegistry\), where"
+        ActionInputError,
+        match=r"validator\(\) 0x\w+: 0x\w+ is InstrumentRegistry, not a TermsValidator",
     ):
         propose_calls(
             source,
