@@ -38,6 +38,7 @@ from keepers.console.calls import CallFailure, batch_call
 from keepers.console.source import ChainSource, abi_name
 from keepers.core.deploying import implementation_name, is_implementation
 from keepers.core.jsonable import to_jsonable
+from keepers.core.reads import first_line
 
 PENDING = 1  # IUpgradeAuthority.Status.Pending
 UPGRADE_LOGS = ("UpgradeProposed", "UpgradeVetoedBy", "ProxyUpgraded")
@@ -49,12 +50,6 @@ MAX_LOG_WINDOWS = 500
 MAX_UPGRADE_ROWS = 50
 #: `modules()` (IFundVault): the modules a dispatcher's code runs.
 MODULES_SELECTOR = "0x" + keccak(text="modules()")[:4].hex()
-#: The one-module getters of a dispatcher whose modules `modules()` does not name: the
-#: PrimeBroker's three and a LendingPool's bad-debt module (immutables of the code, UPG-8).
-MODULE_GETTERS = tuple(
-    "0x" + keccak(text=f"{name}()")[:4].hex()
-    for name in ("marginModule", "liquidationModule", "viewsModule", "lossesModule")
-)
 #: Getters of an address a new version may change: the code the contract runs by DELEGATECALL
 #: or calls without state of its own (a fix is a new module). Every other zero-argument getter of
 #: an address is what the contract is built on (its asset, broker, registry, engine, oracle): the
@@ -75,6 +70,11 @@ REPLACEABLE = frozenset(
 #: contract calls that no constructor check binds (a registry's validator). A dispatcher's modules
 #: are checked by its constructor (`moduleId`: their layout, role and what they are built on).
 SAME_TYPE = frozenset(("validator",))
+#: The one-module getters (REPLACEABLE but `modules()`) as selectors: the PrimeBroker's three, a
+#: LendingPool's bad-debt module, a registry's validator (immutables of the code, UPG-8).
+MODULE_GETTERS = tuple(
+    "0x" + keccak(text=f"{name}()")[:4].hex() for name in sorted(REPLACEABLE - {"modules"})
+)
 
 
 def _stored(name: str, log: Any) -> StoredEvent:
@@ -187,8 +187,7 @@ def code_warnings(
         ]
         running = bytes(eth.get_storage_at(up.proxy, IMPLEMENTATION_SLOT, block))[-20:]
     except Exception as err:  # noqa: BLE001 - one row's reads; the page stands
-        text = str(err).splitlines()[0][:120] if str(err) else type(err).__name__
-        return [*warnings, f"code unreadable: {text}"]
+        return [*warnings, f"code unreadable: {first_line(err)[:120]}"]
     if name and name == recorded_code and any(running):
         current = to_checksum_address(running)
         if current != to_checksum_address(up.implementation):
@@ -205,10 +204,11 @@ def code_warnings(
             changed = built_on_changes(
                 source, proxy_name, up.implementation, to_checksum_address(running), block
             )
+            # Its module getters are compared with the running code's and checked against the
+            # record there: `_modules` below would say an unrecorded new module a second time.
+            return [*warnings, *(f"built on {change}" for change in changed)]
         except Exception as err:  # noqa: BLE001 - one row's reads; the page stands
-            text = str(err).splitlines()[0][:120] if str(err) else type(err).__name__
-            changed = [f"what it is built on unreadable: {text}"]
-        warnings += [f"built on {change}" for change in changed]
+            warnings.append(f"what it is built on unreadable: {first_line(err)[:120]}")
     contracts = {a.lower() for a in source.record.contracts.values()}
     warnings += [
         f"runs module {m}, which no deployment recorded"
@@ -387,7 +387,7 @@ def propose_calls(
     except QuanteraError as err:
         raise ActionInputError(str(err)) from None
     except Exception as err:  # noqa: BLE001 - a node's error reading the code: one line
-        text = str(err).splitlines()[0][:200] if str(err) else type(err).__name__
+        text = first_line(err)
         raise ActionInputError(f"cannot read the code at {implementation}: {text}") from None
     # This build's code with another module, registry or token passes the byte check: every
     # address it is built with must be one the deployment recorded.
@@ -409,7 +409,7 @@ def propose_calls(
         running = _running(source, source.address(proxy_name))
         changed = built_on_changes(source, proxy_name, implementation, running, "latest")
     except Exception as err:  # noqa: BLE001 - the node's answer, said in one line (helper-107)
-        text = str(err).splitlines()[0][:200] if str(err) else type(err).__name__
+        text = first_line(err)
         raise ActionInputError(
             f"cannot read what {proxy_name}'s code is built on: {text}"
         ) from None
