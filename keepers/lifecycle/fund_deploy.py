@@ -33,6 +33,7 @@ from keepers.core.deploying import (
     build_name,
     implementation_name,
 )
+from keepers.core.deployments import DeploymentError
 
 FUND_VAULT = "FundVault"
 #: A vault's instant liquidity module, recorded as `FundInstant.<vault's name>.<init code hash>`.
@@ -183,7 +184,6 @@ def refuse_unpegged_asset(d: Deployment, asset: Any, nav_source: Any) -> None:
     an asset the registry's SettlementAssets lists as `Crypto` (DeploymentError) before
     deploying."""
 
-    from keepers.core.deployments import DeploymentError
     from keepers.lifecycle.instruments import SettlementAssetType
 
     if not d.has("InstrumentRegistry"):
@@ -280,6 +280,14 @@ def set_investment_minimums(
 FUND_DESK = "FundDesk"
 
 
+def desk_vault_name(desk: str, label: str) -> str:
+    """The record name of desk `desk`'s vault in `label`: `FundVault.<desk>.<label>`. A record name
+    types its entry by its first part (keepers.console.source.abi_name: the ABI the console reads
+    it with, the layout `ape run upgrade` checks a fix against), so a desk's vault is named a
+    FundVault, never `<desk>.<label>` (helper-108: a FundDesk's layout against a vault's fix)."""
+    return f"{FUND_VAULT}.{desk}.{label}"
+
+
 def deploy_fund_desk(
     d: Deployment,
     share: Any,
@@ -294,7 +302,8 @@ def deploy_fund_desk(
     **vault_settings: Any,
 ) -> tuple[Any, dict[str, Any]]:
     """A FundDesk (`name`) over `share` with one FundVault per settlement asset of `assets` (label
-    -> ERC-20, each listed on `settlement_assets`; the vault recorded as `{name}.{label}`,
+    -> ERC-20, each listed on `settlement_assets`; the vault recorded as `desk_vault_name(name,
+    label)`,
     registered as `identities[label]`), in the order given (a vault's index, its bit in accepted
     masks). The vaults take their NAV from the desk, the desk from `nav_source`'s
     `instrument_id` (its issuer names the desk the instrument's fund, or a test double the
@@ -314,6 +323,13 @@ def deploy_fund_desk(
 
     if d.has(SETTLEMENT_ASSETS):  # a list from before the proxies (helper-107 L-3)
         refuse_unproxied_record(d, SETTLEMENT_ASSETS)
+    for label in assets:  # vaults recorded under their earlier names: never a second vault
+        if d.has(earlier := f"{name}.{label}") or earlier in d.record.pending:
+            raise DeploymentError(
+                f"{earlier} is a vault recorded under the name desks' vaults had before "
+                f"{desk_vault_name(name, label)}; rename its record entries (and "
+                f"{implementation_name(earlier)}) to that name, then run again"
+            )
     desk = deploy_managed(
         d,
         name,
@@ -332,7 +348,7 @@ def deploy_fund_desk(
             desk,
             instrument_id,
             identity=identities[label],
-            name=f"{name}.{label}",
+            name=desk_vault_name(name, label),
             nav_agent=nav_agent,
             **vault_settings,
         )

@@ -13,7 +13,12 @@ from fund_fixtures import DAY, SHARE_UNIT, USD_UNIT, identity_for
 from keepers.access import renounce_temporary_roles
 from keepers.core.deployments import DeploymentError
 from keepers.core.units import FEED_DECIMALS
-from keepers.lifecycle import SettlementAssetType, deploy_fund_vault, list_settlement_assets
+from keepers.lifecycle import (
+    SettlementAssetType,
+    deploy_fund_vault,
+    desk_vault_name,
+    list_settlement_assets,
+)
 from keepers.risk import deploy_feeds, feed_config, set_feeds
 
 CRYPTO = int(SettlementAssetType.CRYPTO)
@@ -65,7 +70,7 @@ def test_sec_34__crypto_vault__refused_so_shares_never_redeem_for_it_at_par(chai
         desk.desk,
         DESK_INSTRUMENT_ID,
         identity=identity_for("vault.DETH"),
-        name="FundDesk.DETH",
+        name=desk_vault_name("FundDesk", "DETH"),
         first_cutoff=desk.cutoff(),
         dealing_interval=DAY,
     )

@@ -15,7 +15,8 @@ from fund_fixtures import DAY, SHARE_UNIT, USD_UNIT
 from isolation import isolated
 from keepers.access import ROLE_IDS, UPGRADE_AUTHORITY
 from keepers.access.protocol import FUNCTION_ROLES, selectors
-from keepers.lifecycle import deploy_fund_desk
+from keepers.core.deployments import DeploymentError
+from keepers.lifecycle import deploy_fund_desk, desk_vault_name
 
 ACQUISITION_LOCKUP = 18
 ZERO = "0x" + "00" * 20
@@ -62,6 +63,20 @@ def test_deploy__vaults_in_order__one_per_asset_through_the_desk(desk):
     assert desk.desk.MAX_VAULTS() == desk.assets.MAX_ASSETS()
 
 
+def _deploy_again(desk, **settings):
+    """`deploy_fund_desk` run again on the desk's own deployment and terms."""
+    return deploy_fund_desk(
+        desk.deployment,
+        desk.share,
+        desk.assets,
+        desk.nav_source,
+        DESK_INSTRUMENT_ID,
+        desk.coins,
+        identities={label: "0x" + "00" * 19 + "01" for label in desk.coins},
+        **settings,
+    )
+
+
 def test_deploy_step__wired__run_again_sends_nothing(desk):
     d, manager = desk.deployment, desk.deployment.at("QuanteraAccessManager")
     for role, functions in FUNCTION_ROLES["FundDesk"].items():
@@ -69,14 +84,8 @@ def test_deploy_step__wired__run_again_sends_nothing(desk):
             assert manager.getTargetFunctionRole(desk.desk, selector) == ROLE_IDS[role]
     assert manager.hasRole(ROLE_IDS["NAV_AGENT"], desk.desk)[0]  # it strikes its vaults
     nonce = d.sender.nonce
-    again, vaults = deploy_fund_desk(
-        d,
-        desk.share,
-        desk.assets,
-        desk.nav_source,
-        DESK_INSTRUMENT_ID,
-        desk.coins,
-        identities={label: "0x" + "00" * 19 + "01" for label in desk.coins},
+    again, vaults = _deploy_again(
+        desk,
         nav_agent=desk.nav_agent.address,
         first_cutoff=desk.cutoff(),
         instant_limit=10_000_000 * USD_UNIT,
@@ -85,6 +94,26 @@ def test_deploy_step__wired__run_again_sends_nothing(desk):
     assert {k: v.address for k, v in vaults.items()} == {
         k: v.address for k, v in desk.vaults.items()
     }
+    assert d.sender.nonce == nonce
+
+
+def test_deploy_step__vault_under_its_earlier_record_name__refused_before_sending(desk):
+    """A desk's vault recorded under the name vaults had before `desk_vault_name` (`FundDesk.DUSD`,
+    typed a FundDesk by the record-name rule, helper-108): a rerun would deploy a second vault for
+    the asset. Refused, naming the entry and its new name, before anything is sent."""
+    d = desk.deployment
+    contracts = d.record.contracts
+    new = desk_vault_name("FundDesk", "DUSD")
+    earlier = "FundDesk.DUSD"
+    nonce = d.sender.nonce
+    try:  # the stack's record is shared by later tests: renamed back whatever happens
+        for suffix in ("", ".implementation"):
+            contracts[earlier + suffix] = contracts.pop(new + suffix)
+        with pytest.raises(DeploymentError, match=rf"FundDesk\.DUSD is a vault .* {new}; rename"):
+            _deploy_again(desk)
+    finally:
+        for suffix in ("", ".implementation"):
+            contracts[new + suffix] = contracts.pop(earlier + suffix)
     assert d.sender.nonce == nonce
 
 

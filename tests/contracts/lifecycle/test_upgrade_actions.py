@@ -23,12 +23,24 @@ from keepers.console.upgrades import (
     upgrade_rows,
     veto_calls,
 )
+from keepers.core.deploying import is_implementation
 
 
 def _send(chain, prepared, sender) -> None:
     for p in prepared:
         assert p.route == "direct"
         sender.transfer(p.to, 0, data=bytes.fromhex(p.data[2:]))
+
+
+def _rows(source) -> list[dict]:
+    """The governance page's upgrade rows (and the script's status) at the chain's head."""
+    return upgrade_rows(
+        source,
+        authority_events(source),
+        source.head(),
+        source.block_time(),
+        describe.for_source(source),
+    )
 
 
 @pytest.fixture
@@ -86,13 +98,7 @@ def test_upg_6__proposal_checked_then_prepared__run_only_as_proposed__veto_for_t
     hex_id = "0x" + bytes(upgrade_id).hex()
 
     # The page's row (and the script's status): pending, nothing to flag.
-    rows = upgrade_rows(
-        source,
-        authority_events(source),
-        source.head(),
-        source.block_time(),
-        describe.for_source(source),
-    )
+    rows = _rows(source)
     assert [(r["upgrade_id"], r["proxy"], r["implementation"]) for r in rows] == [
         (hex_id, bond.servicer.address, fixed.address)
     ]
@@ -147,3 +153,43 @@ def test_upg_6__desk_code_on_another_instrument__refused_and_said(
     # This build's desk on the same terms is a fix it takes.
     same = project.FundDesk.deploy(*args[:3], DESK_INSTRUMENT_ID, sender=deployer)
     assert propose_calls(source, "FundDesk", "FundDesk", same.address, [*args[:3], 71])
+
+
+def test_upg_6__desk_vault_recorded_as_a_fund_vault__its_fix_checked_as_one(
+    chain, project, desk_stack, deployer, governor
+):
+    """An attacker's read (helper-108, Medium): a desk's vaults were recorded as `FundDesk.<label>`,
+    which the record-name rule types as a FundDesk, so `ape run upgrade` of a desk vault compared
+    FundDesk's storage layout with FundVault's and refused every fix, and the page compared a desk
+    vault's proposals with the desk's getters. A desk vault is recorded under a FundVault name: its
+    fix on the same terms is proposed, code on another asset refused, and the page says only that
+    the new code is unrecorded."""
+    s, d = desk_stack, desk_stack.deployment
+    label, vault = next(iter(s.vaults.items()))
+    names = [
+        n
+        for n, a in d.record.contracts.items()
+        if a.lower() == vault.address.lower() and not is_implementation(n)
+    ]
+    assert len(names) == 1, names
+    name = names[0]
+    assert name.split(".", 1)[0] == "FundVault", name
+    source = ChainSource(chain.provider.web3, d.record, load_abis())
+    instant, admin = vault.modules()
+    terms = [vault.share(), vault.asset(), vault.navSource()[0], vault.navSource()[1]]
+    args = [*terms, vault.feeSchedule(), instant, admin]
+    fixed = project.FundVault.deploy(*args, sender=deployer)
+    calls = propose_calls(source, name, "FundVault", fixed.address, args)
+    assert calls and calls[0].args[:2] == (vault.address, fixed.address)
+    # This build's vault on another of the desk's assets (with that vault's recorded modules, which
+    # are bound to its asset): not what this vault is built on.
+    other = next(v for v in s.vaults.values() if v.address != vault.address)
+    moved = [args[0], other.asset(), *args[2:5], *other.modules()]
+    foreign = project.FundVault.deploy(*moved, sender=deployer)
+    with pytest.raises(ActionInputError, match=r"asset\(\)"):
+        propose_calls(source, name, "FundVault", foreign.address, moved)
+    send_to_manager(d, grant_calls(d, "UPGRADER", governor.address))
+    _send(chain, prepare(source, governor.address, calls), governor)
+    rows = _rows(source)
+    row = next(r for r in rows if r["proxy"] == vault.address)
+    assert row["code_warnings"] == ["code no deployment recorded"], (label, row)
