@@ -192,6 +192,15 @@ interface IPortfolioVault is IERC4626, IRiskManagedPortfolio {
     /// (settlement units) at the strike prices.
     event DealSettled(address indexed holder, uint256 provisionalShares, uint256 shares, uint256 assets, uint256 nav);
 
+    /// @notice Writes the vault's storage, once, from its GovernedProxy's constructor (issue 34):
+    /// its AccessManager, and its settlement asset as asset 0 (`AssetAdded(asset, 0)`). Reverts
+    /// `InitializeOutsideConstruction` on any account with code (a deployed proxy, the
+    /// implementation: nobody initializes a vault after its creation or front-runs it) and
+    /// `AccessManagedInvalidAuthority` for an authority with no code. The shares' name and symbol
+    /// are immutables of the code (at most 31 bytes each). NOT checked: that the proxy was created
+    /// with it (one created without it has no authority and lists no asset: deploy another).
+    function initialize(address authority) external;
+
     /// @notice GOVERNOR: lists `asset` (at most MAX_ASSETS, 16 with the settlement asset, never
     /// removed: `TooManyAssets(16)`). Refused unless it
     /// answers `balanceOf` (`BalanceUnavailable`: an account without code answers nothing) and

@@ -31,6 +31,7 @@ import platform
 import random
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 import click
@@ -39,6 +40,7 @@ from ape.cli import ConnectedProviderCommand, network_option
 
 from keepers.access import renounce_temporary_roles
 from keepers.core import store
+from keepers.core.artifacts import project_at
 from keepers.core.deploying import Deployment
 from keepers.core.deployments import DeploymentRecord
 from keepers.rebalancing.bulk import BulkRebalance
@@ -122,7 +124,7 @@ def cli(clients: int):
             d.at("LiquidityAggregator"),
             d.at("OracleRouter"),
             db,
-            project.PortfolioVault.at,
+            partial(project_at, "PortfolioVault"),
             account_signer(keeper, DOMAIN, chain.chain_id, rebalancer.address),
             keeper.address,
             keeper,

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: BUSL-1.1
 pragma solidity ^0.8.24;
 
-import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 import {ERC4626} from "@openzeppelin/contracts/token/ERC20/extensions/ERC4626.sol";
 import {IERC4626} from "@openzeppelin/contracts/interfaces/IERC4626.sol";
@@ -9,6 +8,7 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {ShortString, ShortStrings} from "@openzeppelin/contracts/utils/ShortStrings.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IPortfolioVault, TradeParams, TradeLimits, Deal} from "../../interfaces/IPortfolioVault.sol";
@@ -20,6 +20,7 @@ import {IComplianceEngine} from "../../interfaces/IComplianceEngine.sol";
 import {TradePayment} from "./TradePayment.sol";
 import {VaultLayout} from "./VaultLayout.sol";
 import {Dispatch} from "../libraries/Dispatch.sol";
+import {ManagedInit} from "../access/ManagedInit.sol";
 import {ShareCompliance} from "../libraries/ShareCompliance.sol";
 import {BPS} from "../libraries/Constants.sol";
 
@@ -35,7 +36,7 @@ contract PortfolioVault is
     IPortfolioVault,
     ISwapPayer,
     ERC4626,
-    AccessManaged,
+    ManagedInit,
     ReentrancyGuardTransient,
     Dispatch
 {
@@ -58,8 +59,15 @@ contract PortfolioVault is
     /// @inheritdoc IPortfolioVault
     address public immutable adminModule;
 
+    /// @dev The shares' ERC-20 name and symbol, immutables of the implementation (at most 31 bytes
+    /// each: ShortStrings' `StringTooLong(name)`): the vault runs behind a GovernedProxy, where the
+    /// ERC-20 base's own, written by a constructor, would be the implementation's storage.
+    ShortString private immutable _shareName;
+    ShortString private immutable _shareSymbol;
+
+    /// @dev The implementation (immutables only): the vault runs behind a GovernedProxy (issue 34),
+    /// whose constructor writes its storage through `initialize`.
     constructor(
-        address authority,
         IERC20 settlement,
         string memory name_,
         string memory symbol_,
@@ -68,10 +76,12 @@ contract PortfolioVault is
         IIdentityRegistry registry_,
         address basketModule_,
         address adminModule_
-    ) ERC4626(settlement) ERC20(name_, symbol_) AccessManaged(authority) {
+    ) ERC4626(settlement) ERC20("", "") {
         if (IERC20Metadata(address(settlement)).decimals() > MAX_ASSET_DECIMALS) {
             revert AssetNotSupported(address(settlement));
         }
+        _shareName = ShortStrings.toShortString(name_);
+        _shareSymbol = ShortStrings.toShortString(symbol_);
         riskEngine = riskEngine_;
         oracle = oracle_;
         registry = registry_;
@@ -79,8 +89,23 @@ contract PortfolioVault is
         basketModule = basketModule_;
         _requireModule(adminModule_, ADMIN_MODULE_ID);
         adminModule = adminModule_;
-        _assets.push(address(settlement));
-        emit AssetAdded(address(settlement), 0);
+    }
+
+    /// @inheritdoc IPortfolioVault
+    function initialize(address authority_) external {
+        _initialize(authority_);
+        _assets.push(asset());
+        emit AssetAdded(asset(), 0);
+    }
+
+    /// @notice The shares' name (an immutable of the code).
+    function name() public view override(ERC20, IERC20Metadata) returns (string memory) {
+        return ShortStrings.toString(_shareName);
+    }
+
+    /// @notice The shares' symbol (an immutable of the code).
+    function symbol() public view override(ERC20, IERC20Metadata) returns (string memory) {
+        return ShortStrings.toString(_shareSymbol);
     }
 
     // ================================================================ governance (GOVERNOR)

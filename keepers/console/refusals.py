@@ -35,6 +35,7 @@ from eth_abi import decode
 from eth_utils import function_abi_to_4byte_selector, to_checksum_address
 
 from keepers.console.source import ChainSource, abi_name
+from keepers.core.deploying import is_implementation
 from keepers.core.jsonable import to_jsonable
 
 SCAN_MAX_BLOCKS = 100_000
@@ -79,7 +80,9 @@ class RefusalScanner:
         self.watched = {
             to_checksum_address(address).lower(): name
             for name, address in source.record.contracts.items()
-            if abi_name(name) in WATCHED_TYPES and abi_name(name) in source.abis
+            if abi_name(name) in WATCHED_TYPES
+            and abi_name(name) in source.abis
+            and not is_implementation(name)  # a proxy's code: never called as the contract
         }
         self._errors: dict[bytes, dict[str, Any]] = {}
         for name in self.watched.values():

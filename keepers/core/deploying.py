@@ -41,6 +41,21 @@ def is_implementation(name: str) -> bool:
     return name.endswith(IMPLEMENTATION)
 
 
+#: The longest ERC-20 name or symbol a contract behind a proxy keeps as an immutable of its code
+#: (OpenZeppelin ShortStrings: a LendingPool's, a PortfolioVault's shares).
+MAX_SHORT_STRING_BYTES = 31
+
+
+def require_short_string(label: str, text: str, owner: str) -> None:
+    """ValueError (one line, before anything is sent) when `text` is longer than a ShortString."""
+    size = len(text.encode())
+    if size > MAX_SHORT_STRING_BYTES:
+        raise ValueError(
+            f"{label} {text!r} is {size} bytes: at most {MAX_SHORT_STRING_BYTES} (an immutable "
+            f"of the {owner}'s code); pass a shorter one"
+        )
+
+
 def build_name(contract_type: str, *labels: str) -> str:
     """The record name of a module deployed once per build (no state of its own: PoolLosses,
     FundInstant, TokenAdmin, IncomeShareLogic): `<contract_type>[.<label>...].<first 8 hex digits

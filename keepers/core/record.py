@@ -37,7 +37,7 @@ def share_contracts(record: DeploymentRecord) -> list[str]:
 def portfolio_feeds(record: DeploymentRecord, portfolio: Any) -> tuple[Any, Any, dict[str, Any]]:
     """The deployed PortfolioVault, the OracleRouter, and each portfolio asset's primary price feed
     (by symbol, in the vault's asset order) — what the risk and signal keepers read prices from."""
-    vault = project.PortfolioVault.at(record.address_of("PortfolioVault"))
+    vault = project_at("PortfolioVault", record.address_of("PortfolioVault"))
     router = project_at("OracleRouter", record.address_of("OracleRouter"))
     feeds = {
         asset.symbol: project.ReporterPriceFeed.at(router.feedOf(token).primary)

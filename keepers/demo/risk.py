@@ -92,7 +92,7 @@ def exercise_risk(log: ActionLog, record, rpc_url: str, rpc) -> RiskOutcome:
     registry = project.IdentityRegistry.at(record.address_of("IdentityRegistry"))
     manager = project.QuanteraAccessManager.at(record.address_of("QuanteraAccessManager"))
     risk = project_at("RiskEngine", record.address_of("RiskEngine"))
-    vault = project.PortfolioVault.at(record.address_of("PortfolioVault"))
+    vault = project_at("PortfolioVault", record.address_of("PortfolioVault"))
     router = project_at("OracleRouter", record.address_of("OracleRouter"))
     tokens = {a.symbol: t for a, t in zip(portfolio.assets, vault.assets())}
     feeds = {s: project.ReporterPriceFeed.at(router.feedOf(t).primary) for s, t in tokens.items()}

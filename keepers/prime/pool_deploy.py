@@ -17,13 +17,18 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from keepers.access import as_role, deploy_governed, is_admin, refuse_unproxied_record, wire
-from keepers.core.deploying import ZERO_ADDRESS, Deployment, Step, build_name, implementation_name
+from keepers.core.deploying import (
+    ZERO_ADDRESS,
+    Deployment,
+    Step,
+    build_name,
+    implementation_name,
+    require_short_string,
+)
 from keepers.core.deployments import DeploymentError
 from keepers.prime.pool_model import RateModel
 
 LENDING_POOL = "LendingPool"
-#: The longest share name or symbol, in bytes (OpenZeppelin ShortStrings: immutables of the code).
-MAX_SHARE_TEXT_BYTES = 31
 #: The pools' bad-debt module (contracts/prime/PoolLosses.sol), run by each pool's DELEGATECALL.
 POOL_LOSSES = "PoolLosses"
 
@@ -62,12 +67,7 @@ def deploy_lending_pool(
     pool_name = pool_name or f"Quantera {symbol} lending pool"
     pool_symbol = pool_symbol or f"qp{symbol}"
     for label, text in (("pool_name", pool_name), ("pool_symbol", pool_symbol)):
-        size = len(text.encode())
-        if size > MAX_SHARE_TEXT_BYTES:
-            raise ValueError(
-                f"{label} {text!r} is {size} bytes: at most {MAX_SHARE_TEXT_BYTES} (an immutable "
-                "of the pool's code); pass a shorter one"
-            )
+        require_short_string(label, text, "pool")
     broker_address = broker if isinstance(broker, str) else broker.address
     # A recorded pool's code keeps the module it was built with: deploy one only for a new pool (a
     # rerun after a rebuild deploys nothing unused).

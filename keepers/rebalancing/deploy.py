@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from keepers.access import as_role, grant_calls, is_admin, wire
-from keepers.core.deploying import Deployment, Step
+from keepers.core.deploying import Deployment, Step, implementation_name
 
 US, INSTITUTIONAL, NEVER_EXPIRES = 840, 4, 2**40 - 1  # a client investor's identity
 
@@ -196,7 +196,14 @@ def deploy_client_portfolios(
                 d.record.contracts[registry_name] = child.address("IdentityRegistry")
                 d.save()
         child = groups[group]
-        for name in (client_name(index), f"ComplianceEngine.{tag}.shares"):
+        # The vault's proxy, its code (behind a GovernedProxy: `deploy_vault`) and its shares'
+        # engine, each recorded in the protocol's record as in the group's.
+        names = (
+            client_name(index),
+            implementation_name(client_name(index)),
+            f"ComplianceEngine.{tag}.shares",
+        )
+        for name in names:
             if d.has(name):
                 child.record.contracts[name] = d.address(name)
         vault = deploy_vault(
@@ -209,7 +216,7 @@ def deploy_client_portfolios(
             name=client_name(index),
             shares_name=f"ComplianceEngine.{tag}.shares",
         )
-        for name in (client_name(index), f"ComplianceEngine.{tag}.shares"):
+        for name in names:
             d.record.contracts[name] = child.address(name)
         d.save()
         listings = vault_steps(

@@ -9,11 +9,13 @@ import math
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 
 import click
 
 from keepers.core.artifacts import project_at
 from keepers.core.cli_options import network_option
+from keepers.core.deploying import is_implementation
 from keepers.core.errors import QuanteraError
 from keepers.core.jsonable import echo_json
 from keepers.core.redact import redact_urls
@@ -48,7 +50,12 @@ def _portfolios(record, values: tuple[str, ...], all_clients: bool) -> list[str]
     `all_clients`: every client portfolio the record names."""
     from eth_utils import is_address
 
-    found = [a for n, a in record.contracts.items() if n.startswith("PortfolioVault.client-")]
+    # The proxies, never their code (`<name>.implementation`, UPG-9).
+    found = [
+        a
+        for n, a in record.contracts.items()
+        if n.startswith("PortfolioVault.client-") and not is_implementation(n)
+    ]
     if all_clients:
         if not found:
             raise QuanteraError("the deployment record names no client portfolio")
@@ -59,7 +66,7 @@ def _portfolios(record, values: tuple[str, ...], all_clients: bool) -> list[str]
             out.append(value)
             continue
         name = value if value.startswith("PortfolioVault.") else f"PortfolioVault.{value}"
-        if name not in record.contracts:
+        if name not in record.contracts or is_implementation(name):
             raise QuanteraError(f"{value!r} is neither an address nor a recorded portfolio")
         out.append(record.contracts[name])
     if not out:
@@ -162,7 +169,6 @@ def manager_assign(
 @json_option
 def manager_drift(model_name: str, network_choice: str, as_json: bool) -> None:
     """Each client's drift from MODEL: max |weight - target| in bps, at oracle prices."""
-    from ape import project
 
     from keepers.rebalancing.models import (
         client_drifts,
@@ -177,7 +183,7 @@ def manager_drift(model_name: str, network_choice: str, as_json: bool) -> None:
         clients = clients_of(db, chain.chain_id, model_name)
         if not clients:
             raise QuanteraError(f"no client portfolio follows model {model_name!r}")
-        positions = read_positions([project.PortfolioVault.at(c) for c in clients])
+        positions = read_positions([project_at("PortfolioVault", c) for c in clients])
         router = project_at("OracleRouter", record.address_of("OracleRouter"))
         prices = read_prices(router, [a for listed in positions.assets for a in listed])
         drifts = client_drifts(positions, prices, model, strict=False)
@@ -238,7 +244,7 @@ def manager_rebalance(
             project.LiquidityAggregator.at(record.address_of("LiquidityAggregator")),
             project_at("OracleRouter", record.address_of("OracleRouter")),
             db,
-            project.PortfolioVault.at,
+            partial(project_at, "PortfolioVault"),
             account_signer(signer, DOMAIN, chain.chain_id, rebalancer.address),
             signer.address,
             relayer,

@@ -159,9 +159,8 @@ def daily_returns(series: Mapping[str, str], start: str, end: str) -> pd.DataFra
 
 def read_vault(address: str, investor: str | None) -> VaultRead:
     """The vault's positions, prices and shares on the connected network, at the head."""
-    from ape import project
 
-    vault = project.PortfolioVault.at(address)
+    vault = project_at("PortfolioVault", address)
     router = project_at("OracleRouter", vault.oracle())
     assets, balances = vault.positions()
     positions = []

@@ -10,8 +10,24 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from keepers.access import as_role, grant_calls, hold_calls, is_admin, send_to_manager, wire
-from keepers.core.deploying import ZERO_ADDRESS, Deployment, Step, build_name
+from keepers.access import (
+    as_role,
+    deploy_governed,
+    grant_calls,
+    hold_calls,
+    is_admin,
+    refuse_unproxied_record,
+    send_to_manager,
+    wire,
+)
+from keepers.core.deploying import (
+    ZERO_ADDRESS,
+    Deployment,
+    Step,
+    build_name,
+    implementation_name,
+    require_short_string,
+)
 from keepers.core.units import FEED_DECIMALS
 
 if TYPE_CHECKING:
@@ -22,6 +38,10 @@ FUND_IDENTITY = "0x" + "f0" * 20
 BASKET_MODULE = "PortfolioBasket"
 ADMIN_MODULE = "PortfolioAdmin"
 US, INSTITUTIONAL, NEVER_EXPIRES = 840, 4, 2**40 - 1
+
+
+def _address(contract: Any) -> str:
+    return contract if isinstance(contract, str) else contract.address
 
 
 def deploy_stablecoin(d: Deployment, symbol: str, name: str = "USD Coin (local)") -> Any:
@@ -65,26 +85,42 @@ def deploy_vault(
 ) -> Any:
     """A PortfolioVault (`name` in the record) settling in `settlement`, wired, with its shares'
     ComplianceEngine (`shares_name`; jurisdiction rules default to the defaults file) bound, and
-    its basket and admin modules (`deploy_basket_module`, `deploy_admin_module`)."""
+    its basket and admin modules (`deploy_basket_module`, `deploy_admin_module`). Behind a
+    GovernedProxy (issue 34: its holders' shares, deals and cash are fixed in place by an
+    upgrade): the proxy is `name`, its code `<name>.implementation`, whose constructor holds the
+    shares' name and symbol (at most 31 bytes each) and what the vault is built on; the proxy's
+    constructor writes the authority and lists the settlement asset (`initialize`)."""
     from keepers.compliance import bind_share_compliance
 
+    require_short_string("fund_name", fund_name, "vault")
+    require_short_string("fund_symbol", fund_symbol, "vault")
+    refuse_unproxied_record(d, name)  # a vault from before the proxies: before anything is sent
     registry = d.at("IdentityRegistry")
-    # A recorded vault keeps the module it was built on: none is deployed for it on a rerun.
-    settled = d.settled(name)
+    # A recorded vault keeps the modules it was built on: none is deployed for it on a rerun.
+    settled = d.settled(name) or d.settled(implementation_name(name))
     module = ZERO_ADDRESS if settled else deploy_basket_module(d)
     admin = ZERO_ADDRESS if settled else deploy_admin_module(d)
-    vault = d.deploy_contract(
+    authority = d.address("QuanteraAccessManager")
+    vault = deploy_governed(
+        d,
         name,
         "PortfolioVault",
-        d.at("QuanteraAccessManager"),
         settlement,
         fund_name,
         fund_symbol,
         risk_engine,
         router,
         registry,
-        module,
+        module,  # (a recorded vault's code is not deployed again: the modules are not used)
         admin,
+        init=lambda code: code.initialize.encode_input(authority),
+        # Recorded code from an interrupted run must be built on these (helper-107 L-4).
+        expect={
+            "asset": _address(settlement),
+            "riskEngine": _address(risk_engine),
+            "oracle": _address(router),
+            "registry": registry.address,
+        },
     )
     if not is_admin(d, "vault wiring"):
         return vault

@@ -295,6 +295,16 @@ def risk_stack(
     )
 
 
+def cash_investor(stack: RiskStack, wallet, identity: str, cash: int, operator):
+    """`wallet` a verified investor (`identity`, US institutional) holding `cash` of the vault's
+    settlement asset, the vault approved to take it. Returns the wallet."""
+    if not stack.registry.contains(wallet):
+        stack.registry.registerInvestor(wallet, identity, 840, 4, 2**40 - 1, sender=operator)
+    stack.tokens[0].mint(wallet, cash, sender=operator)
+    stack.tokens[0].approve(stack.vault, 2**256 - 1, sender=wallet)
+    return wallet
+
+
 def swap_params(stack: RiskStack, sell: int, buy: int, amount: int, min_out: int = 0):
     sell_token, buy_token = stack.tokens[sell], stack.tokens[buy]
     data = stack.venue.swap.encode_input(sell_token, buy_token, amount)

@@ -18,6 +18,7 @@ from keepers.console.index import EventIndex
 from keepers.console.keeper_store import store_of
 from keepers.console.pages import Page
 from keepers.console.source import ChainSource, ConsoleError
+from keepers.core.deploying import is_implementation
 from keepers.core.tokens import ERC20
 from keepers.core.units import BPS, USABLE_PRICE_STATUS
 
@@ -29,9 +30,12 @@ USD = 10**18
 
 
 def client_vaults(source: ChainSource) -> dict[str, str]:
-    """Record name -> address of every PortfolioVault of the deployment (at most MAX_CLIENTS)."""
+    """Record name -> address of every PortfolioVault of the deployment (at most MAX_CLIENTS): the
+    proxies, never their code (`<name>.implementation`, UPG-9)."""
     names = sorted(
-        n for n in source.record.contracts if n == CLIENT_PREFIX or n.startswith("PortfolioVault.")
+        n
+        for n in source.record.contracts
+        if (n == CLIENT_PREFIX or n.startswith(f"{CLIENT_PREFIX}.")) and not is_implementation(n)
     )
     return {n: source.address(n) for n in names[:MAX_CLIENTS]}
 

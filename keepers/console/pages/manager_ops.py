@@ -17,6 +17,7 @@ import asyncio
 import threading
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -127,7 +128,7 @@ class BulkRunner:
             project.LiquidityAggregator.at(record.address_of("LiquidityAggregator")),
             project_at("OracleRouter", record.address_of("OracleRouter")),
             _store(self.source),
-            project.PortfolioVault.at,
+            partial(project_at, "PortfolioVault"),
             account_signer(signer, DOMAIN, chain.chain_id, rebalancer.address),
             signer.address,
             relayer,

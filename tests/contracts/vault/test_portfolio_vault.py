@@ -201,7 +201,7 @@ def test_fnd_21__a_vault_built_on_no_module_or_another_module__refused(
     deployer = accounts[0]
     other = deployer.deploy(project.PoolLosses)
     admin = project.PortfolioAdmin.at(vault.adminModule()).moduleId()
-    base = (s.manager, s.tokens[USDC], "Q", "Q", s.engine, s.router, s.registry)
+    base = (s.tokens[USDC], "Q", "Q", s.engine, s.router, s.registry)
     # The basket module: no code, or another layout's module; then the admin module likewise:
     # no code, or the basket module (another role).
     for modules, wrong, wanted in (

@@ -9,7 +9,7 @@ import ape
 import pytest
 
 from keepers.vault import settlement_rounds
-from risk_fixtures import USDC_UNIT, swap_params
+from risk_fixtures import USDC_UNIT, cash_investor, swap_params
 
 USDC, QTB, QCORP, QSPX = range(4)
 DEPOSIT = 1_000_000 * USDC_UNIT
@@ -21,14 +21,7 @@ NOT_FIRST_ROUND = 10  # PriceStatus
 @pytest.fixture
 def attacker(risk_stack, accounts, operator):
     """A verified investor with cash, as any client of the fund."""
-    wallet = accounts[15]
-    if not risk_stack.registry.contains(wallet):
-        risk_stack.registry.registerInvestor(
-            wallet, "0x" + "e5" * 20, 840, 4, 2**40 - 1, sender=operator
-        )
-    risk_stack.tokens[USDC].mint(wallet, 2 * DEPOSIT, sender=operator)
-    risk_stack.tokens[USDC].approve(risk_stack.vault, 2**256 - 1, sender=wallet)
-    return wallet
+    return cash_investor(risk_stack, accounts[15], "0x" + "e5" * 20, 2 * DEPOSIT, operator)
 
 
 def report_all(stack, reporter, chain, moved=None):

@@ -14,6 +14,7 @@ import urllib.request
 from prometheus_client.parser import text_string_to_metric_families
 
 from conftest import BIN, wait_for
+from keepers.core.artifacts import project_at
 from keepers.core.deployments import load, record_path
 from keepers.demo.processes import ProcessGroup
 
@@ -137,7 +138,7 @@ def test_kpr_24__risk_keeper__feed_metrics_follow_a_report(deployed_anvil, tmp_p
     group = ProcessGroup(tmp_path)
     with networks.parse_network_choice(network):
         record = load(record_path("ethereum:local", tmp_path))
-        vault = project.PortfolioVault.at(record.address_of("PortfolioVault"))
+        vault = project_at("PortfolioVault", record.address_of("PortfolioVault"))
         router = project.OracleRouter.at(record.address_of("OracleRouter"))
         token = vault.assets()[1]
         symbol = project.SecurityToken.at(token).symbol()

@@ -6,11 +6,13 @@ One module deployment: `first_run` crashes a bulk run after its intents are stor
 sent), then runs again; the tests read what that left on chain and in the store."""
 
 import json
+from functools import partial
 
 import pytest
 
 from conftest import run_ape, run_quantera
 from keepers.core import store
+from keepers.core.artifacts import project_at
 from keepers.core.deployments import load, record_path
 from keepers.demo.processes import ProcessGroup, start_anvil
 from keepers.rebalancing import store as rebalancing_store
@@ -88,7 +90,7 @@ def book(tmp_path_factory):
 
 
 def bulk_for(book):
-    from ape import accounts, project
+    from ape import accounts
 
     from keepers.rebalancing.bulk import BulkRebalance
     from keepers.rebalancing.cycle import DOMAIN
@@ -104,7 +106,7 @@ def bulk_for(book):
         d.at("LiquidityAggregator"),
         d.at("OracleRouter"),
         book["db"],
-        project.PortfolioVault.at,
+        partial(project_at, "PortfolioVault"),
         account_signer(keeper, DOMAIN, chain.chain_id, rebalancer.address),
         keeper.address,
         keeper,

@@ -9,6 +9,7 @@ from types import SimpleNamespace
 import pytest
 
 from conftest import deployed_all
+from keepers.core.artifacts import project_at
 from keepers.reports.compliance_pdf import amount, country
 from keepers.reports.pdf import pct, usd
 from pdf_text import flat, pdf_pages
@@ -98,7 +99,7 @@ def test_rpt_6__report_client_pdf__holdings_as_the_chain_holds_them(deployed, tm
     data = json.loads(out)
     text = flat(pdf_pages(pdf.read_bytes()))
     with connected(deployed.network) as record:
-        vault = project.PortfolioVault.at(record.address_of("PortfolioVault"))
+        vault = project_at("PortfolioVault", record.address_of("PortfolioVault"))
         router = project.OracleRouter.at(vault.oracle())
         shares, supply = int(vault.balanceOf(deployed.alice)), int(vault.totalSupply())
         worth = int(vault.convertToAssets(shares)) / USDC
