@@ -35,7 +35,7 @@ from keepers.access import (
 )
 from keepers.compliance import deploy_compliance
 from keepers.core.chain import load_account, unlock_account
-from keepers.core.deploying import Deployment, build_name
+from keepers.core.deploying import Deployment, build_name, require_short_string
 from keepers.core.deployments import (
     DeploymentError,
     DeploymentRecord,
@@ -618,9 +618,14 @@ def preflight(
             f"--admin-delay {admin_delay} is below --upgrade-delay {upgrade_delay} (ADMIN could "
             "revoke the guardian who vetoes an upgrade sooner than the upgrade's notice)"
         )
+    portfolio = load_portfolio()
+    for label, text in (("the portfolio's name", portfolio.name), ("its symbol", portfolio.symbol)):
+        try:  # immutables of the vault's code: refused before the tokens and feeds, not after
+            require_short_string(label, text, "vault")
+        except ValueError as err:
+            problems.append(str(err))
     live = None
     if not is_local:
-        portfolio = load_portfolio()
         compliance = next((a.symbol for a in portfolio.assets if a.token == "compliance"), None)
         live, file_problems = load_feeds(
             feeds_path(deployments_dir(), network_key),

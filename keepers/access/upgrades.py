@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from eth_utils import keccak, to_canonical_address, to_checksum_address
+from eth_utils import is_address, keccak, to_canonical_address, to_checksum_address
 
 from keepers.access.deploy import MANAGER, UPGRADE_AUTHORITY, _address
 from keepers.core.deploying import Deployment, implementation_name
@@ -43,19 +43,20 @@ def deploy_governed(
     `init` at construction (when not empty: the proxy's own storage is what the implementation's
     constructor never wrote: a ManagedInit contract's `initialize`; a callable is given the
     implementation and returns that call's data). Returns the contract at the proxy's address. A
-    rerun finds both. `expect`: getter -> address the implementation must answer (what it is
-    built on), checked before the proxy is sent: recorded code from an interrupted run, built on
-    other contracts, is refused (DeploymentError) rather than put behind the proxy."""
+    rerun finds both. `expect`: getter -> address (or text: a share's name) the implementation must
+    answer (what it is built on), checked before the proxy is sent: recorded code from an
+    interrupted run, built on other contracts or terms, is refused (DeploymentError) rather than
+    put behind the proxy."""
     refuse_unproxied_record(d, name)
     from ape import project
 
     implementation = d.deploy_contract(implementation_name(name), contract_type, *args)
     for getter, wanted in (expect or {}).items():
-        found = str(getattr(implementation, getter)())
-        if found.lower() != _address(wanted).lower():
+        found, want = str(getattr(implementation, getter)()), _address(wanted)
+        if (found.lower() != want.lower()) if is_address(want) else (found != want):
             raise DeploymentError(
                 f"{implementation_name(name)} at {implementation.address} answers {getter}() "
-                f"{found}, not {_address(wanted)}: code recorded for other contracts; remove it "
+                f"{found}, not {want}: code recorded for other contracts or terms; remove it "
                 "from the record to deploy anew"
             )
     data = init(implementation) if callable(init) else init

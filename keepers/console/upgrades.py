@@ -252,6 +252,8 @@ def built_on_changes(
       an address and an instrument id), but REPLACEABLE: `<getter>() <new>, where the code it
       runs has <old>`; a getter the running code does not answer (the new version added it) is
       no change, one the new code no longer answers is;
+    - the shares' `name()` and `symbol()` (KEPT_TEXT: immutables of a PortfolioVault's and a
+      LendingPool's code, which an upgrade would otherwise rename unsaid; helper-109 L1);
     - each REPLACEABLE getter (modules, alone or a tuple of them: `modules()`) whose new module
       no deployment recorded, or recorded as a proxy's code, or (SAME_TYPE: a registry's
       validator) recorded as another contract type than the old one's (`_module_refusal`)
@@ -264,8 +266,10 @@ def built_on_changes(
             entry.get("type") == "function"
             and entry.get("stateMutability") in ("view", "pure")
             and not entry.get("inputs")
-            and "address" in outputs
-            and all(t in STATIC_TYPES for t in outputs)
+            and (
+                ("address" in outputs and all(t in STATIC_TYPES for t in outputs))
+                or (entry.get("name") in KEPT_TEXT and outputs == ["string"])
+            )
         ):
             (modules if entry["name"] in REPLACEABLE else getters).append(entry["name"])
     names = getters + modules
@@ -319,6 +323,10 @@ def _module_refusal(getter: str, names: dict[str, str], new: Any, old: Any) -> s
         return f"{name}, not a {abi_name(was) if was else 'recorded contract'}"
     return None
 
+
+#: Text getters `built_on_changes` compares too: a share's name and symbol, immutables of the code
+#: of a contract behind a proxy (PortfolioVault, LendingPool), kept by an upgrade.
+KEPT_TEXT = frozenset(("name", "symbol"))
 
 #: ABI types a getter compared by `built_on_changes` may answer (one word each).
 STATIC_TYPES = frozenset(("address", "uint256", "uint8", "uint16", "uint32", "uint64", "bytes32"))

@@ -88,7 +88,13 @@ def deploy_lending_pool(
         broker_address,
         losses,  # (a recorded pool's code is not deployed again: the argument is not used)
         init=lambda code: code.initialize.encode_input(authority, model.as_tuple()),
-        expect={"asset": asset.address, "broker": broker_address, "registry": registry},
+        expect={
+            "asset": asset.address,
+            "broker": broker_address,
+            "registry": registry,
+            "name": pool_name,
+            "symbol": pool_symbol,
+        },
     )
     if pool.broker().lower() != broker_address.lower():
         raise DeploymentError(f"{name} at {pool.address} lends to {pool.broker()}, not {broker}")

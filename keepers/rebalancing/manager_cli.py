@@ -60,9 +60,14 @@ def _portfolios(record, values: tuple[str, ...], all_clients: bool) -> list[str]
         if not found:
             raise QuanteraError("the deployment record names no client portfolio")
         return found
+    codes = {a.lower(): n for n, a in record.contracts.items() if is_implementation(n)}
     out = []
     for value in values:
         if is_address(value):
+            if value.lower() in codes:  # its storage is empty: never a portfolio (helper-109 L2)
+                raise QuanteraError(
+                    f"{value} is {codes[value.lower()]}, a portfolio's code: name its proxy"
+                )
             out.append(value)
             continue
         name = value if value.startswith("PortfolioVault.") else f"PortfolioVault.{value}"

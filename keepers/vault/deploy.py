@@ -120,6 +120,8 @@ def deploy_vault(
             "riskEngine": _address(risk_engine),
             "oracle": _address(router),
             "registry": registry.address,
+            "name": fund_name,
+            "symbol": fund_symbol,
         },
     )
     if not is_admin(d, "vault wiring"):

@@ -21,7 +21,10 @@ from keepers.access import (
     upgrade_arguments,
 )
 from keepers.access.upgrade_plan import check_layout
+from keepers.console.source import ChainSource, load_abis
+from keepers.console.upgrades import built_on_changes
 from keepers.core.artifacts import project_at
+from keepers.core.deployments import DeploymentError, DeploymentRecord
 from keepers.vault import deploy_vault, settlement_rounds
 from risk_fixtures import USDC_UNIT, cash_investor, model_update, swap_params
 
@@ -183,5 +186,63 @@ def test_upg_9__share_name_past_31_bytes__refused_before_anything_is_sent(
             risk_stack.engine,
             risk_stack.router,
             name="PortfolioVault.long",
+        )
+    assert d.sender.nonce == nonce
+
+
+def test_upg_9__fix_renaming_the_shares__said_as_what_the_code_is_built_on(
+    chain, project, risk_stack, deployer
+):
+    """An attacker's read (helper-109 L1): the shares' name and symbol are immutables of the code,
+    and an upgrade to this build's vault built with another name passed every check unsaid. The
+    operators' path and the governance page compare them as what the code is built on."""
+    vault = risk_stack.vault
+    running = implementation_of(vault)
+    record = DeploymentRecord(
+        "ethereum:local",
+        chain.chain_id,
+        0,
+        {"PortfolioVault": vault.address, "PortfolioVault.implementation": running},
+    )
+    source = ChainSource(chain.provider.web3, record, load_abis())
+    built_on = (vault.riskEngine(), vault.oracle(), vault.registry())
+    modules = (vault.basketModule(), vault.adminModule())
+    same = deployer.deploy(
+        project.PortfolioVault, vault.asset(), "Quantera Income Fund", "QIF", *built_on, *modules
+    )
+    renamed = deployer.deploy(
+        project.PortfolioVault, vault.asset(), "USD Coin", "USDC", *built_on, *modules
+    )
+    assert built_on_changes(source, "PortfolioVault", same.address, running, "latest") == []
+    assert built_on_changes(source, "PortfolioVault", renamed.address, running, "latest") == [
+        "name() USD Coin, where the code it runs has Quantera Income Fund",
+        "symbol() USDC, where the code it runs has QIF",
+    ]
+
+
+def test_upg_9__rerun_on_recorded_code_of_other_terms__refused_before_the_proxy(
+    stack_deployment, risk_stack
+):
+    """An attacker's read (helper-109 L3): a run killed after the vault's code was recorded, rerun
+    with another share name (the portfolio file corrected), put the old code behind the proxy,
+    unsaid. The recorded code must answer the name and symbol asked for."""
+    d, s = stack_deployment, risk_stack
+    vault = s.vault
+    d.deploy_contract(
+        "PortfolioVault.rerun.implementation",
+        "PortfolioVault",
+        s.tokens[USDC],
+        "Old Name",
+        "OLD",
+        s.engine,
+        s.router,
+        s.registry,
+        vault.basketModule(),
+        vault.adminModule(),
+    )
+    nonce = d.sender.nonce
+    with pytest.raises(DeploymentError, match=r"answers name\(\) Old Name, not New Name"):
+        deploy_vault(
+            d, s.tokens[USDC], "New Name", "NEW", s.engine, s.router, name="PortfolioVault.rerun"
         )
     assert d.sender.nonce == nonce

@@ -62,3 +62,16 @@ def test_con_95__refusals_watch_each_portfolio_proxy_never_its_code(record):
     abis = load_abis()
     scanner = RefusalScanner(ChainSource(None, record, {"PortfolioVault": abis["PortfolioVault"]}))
     assert sorted(scanner.watched.values()) == sorted(PROXIES)
+
+
+def test_con_95__cli_refuses_a_portfolios_code_by_address(record):
+    """An attacker's read (helper-109 L2): an address went straight through, so a client's code
+    (its storage empty: no positions, every trade refused) could be assigned and rebalanced."""
+    code = CODE["PortfolioVault.client-000.implementation"]
+    with pytest.raises(
+        QuanteraError, match="PortfolioVault.client-000.implementation, a portfolio"
+    ):
+        _portfolios(record, (code,), False)
+    assert _portfolios(record, (PROXIES["PortfolioVault.client-000"],), False) == [
+        PROXIES["PortfolioVault.client-000"]
+    ]

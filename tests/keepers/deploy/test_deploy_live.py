@@ -63,6 +63,7 @@ LIVE_CONTRACTS = {
     "RiskEngine.implementation",
     "InstrumentRegistry.implementation",
     "SettlementAssets.implementation",
+    "PortfolioVault.implementation",
 }
 
 
