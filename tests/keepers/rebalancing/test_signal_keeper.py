@@ -6,6 +6,7 @@ intent still live is re-sent, never replaced) and its cooldown decision (RBL-12)
 import os
 
 import pytest
+from signal_chain import invest, open_signal_chain, publish_model, signal_keeper
 
 from conftest import BIN, wait_for
 from keepers.core import store
@@ -35,11 +36,7 @@ def test_signal_loop__train_signal_sign_relay_execute_risk_check(
 ):
     from ape import accounts, chain, networks, project
 
-    from keepers.liquidity.router import Router, sources_from_record
-    from keepers.rebalancing.cycle import DOMAIN, build_intent, compute_signal
-    from keepers.rebalancing.intent import account_signer
-    from keepers.rebalancing.keeper import KeeperConfig, SignalKeeper
-    from keepers.risk.publication import publish
+    from keepers.rebalancing.cycle import build_intent, compute_signal
     from keepers.vault import load_portfolio
 
     market, selector = small_model
@@ -49,69 +46,24 @@ def test_signal_loop__train_signal_sign_relay_execute_risk_check(
     db = store.open_store(db_url)
     with networks.parse_network_choice(network):
         record = load(record_path("ethereum:local", tmp_path))
-        at = lambda kind, name: getattr(project, kind).at(record.address_of(name))  # noqa: E731
-        vault, risk, router = (
-            at("PortfolioVault", "PortfolioVault"),
-            at("RiskEngine", "RiskEngine"),
-            at("OracleRouter", "OracleRouter"),
-        )
-        rebalancer, aggregator = (
-            at("AutoRebalancer", "AutoRebalancer"),
-            at("LiquidityAggregator", "LiquidityAggregator"),
-        )
-        registry = at("IdentityRegistry", "IdentityRegistry")
+        c = open_signal_chain(record)
+        at = c.at
+        vault, risk, router = c.vault, c.risk, c.router
+        rebalancer, aggregator = c.rebalancer, c.aggregator
         acct = {
             i: accounts.test_accounts[i]
             for i in (SIGNAL_KEEPER, OPERATOR, AGENT, RISK_KEEPER, INVESTOR)
         }
         tokens, vault_address = list(vault.assets()), vault.address
-        for token in tokens[1:]:
-            security = project.SecurityToken.at(token)
-            if security.paused():
-                security.unpause(sender=acct[AGENT])
-        usdc = project.LocalStablecoin.at(tokens[0])
-        registry.registerInvestor(
-            acct[INVESTOR], "0x" + "e9" * 20, 840, 4, 2**40 - 1, sender=acct[OPERATOR]
-        )
-        usdc.mint(acct[INVESTOR], DEPOSIT_USD * USDC_UNIT, sender=acct[OPERATOR])
-        usdc.approve(vault, DEPOSIT_USD * USDC_UNIT, sender=acct[INVESTOR])
-        vault.deposit(DEPOSIT_USD * USDC_UNIT, acct[INVESTOR], sender=acct[INVESTOR])
+        invest(c, acct[INVESTOR], acct[OPERATOR], acct[AGENT], DEPOSIT_USD)
         # The risk keeper's part: a model update from the same history, then a sync of the prices.
         portfolio = load_portfolio()
-        as_of = chain.blocks.head.timestamp - 1
-        published = publish(
-            db,
-            chain.chain_id,
-            risk,
-            vault,
-            router,
-            portfolio,
-            market.prices.iloc[-500:],
-            as_of,
-            chain.blocks.head.timestamp,
-            acct[RISK_KEEPER],
-            lens=at("RiskLens", "RiskLens"),
-        )
+        published = publish_model(chain, c, db, portfolio, market, acct[RISK_KEEPER])
         assert published.get("published"), published
         risk.sync(vault, sender=acct[RISK_KEEPER])
 
         signer = acct[SIGNAL_KEEPER]
-        keeper = SignalKeeper(
-            chain,
-            rebalancer,
-            at("RebalancerLens", "RebalancerLens"),
-            vault,
-            router,
-            aggregator,
-            db,
-            lambda: market,
-            selector,
-            account_signer(signer, DOMAIN, chain.chain_id, rebalancer.address),
-            signer.address,
-            signer,
-            KeeperConfig(),
-            Router(aggregator, sources_from_record(record.contracts)),
-        )
+        keeper = signal_keeper(chain, c, db, market, selector, signer)
         assert at("RebalancerLens", "RebalancerLens").shouldRebalance(rebalancer, vault)[0]
         outcome = keeper.run()
         assert outcome["decision"] == "executed", outcome
