@@ -60,15 +60,26 @@ def _portfolios(record, values: tuple[str, ...], all_clients: bool) -> list[str]
         if not found:
             raise QuanteraError("the deployment record names no client portfolio")
         return found
-    codes = {a.lower(): n for n, a in record.contracts.items() if is_implementation(n)}
+    # An address is taken only as a recorded PortfolioVault proxy: never a portfolio's code (its
+    # storage empty: helper-109 L2), nor the code an upgrade put behind a proxy, nor an address
+    # the deployment never made (helper-110: those passed a refusal of the recorded code alone).
+    proxies = {
+        a.lower().removeprefix("0x"): a
+        for n, a in record.contracts.items()
+        if (n == "PortfolioVault" or n.startswith("PortfolioVault.")) and not is_implementation(n)
+    }
+    codes = {a.lower().removeprefix("0x"): n for n, a in record.contracts.items()}
     out = []
     for value in values:
         if is_address(value):
-            if value.lower() in codes:  # its storage is empty: never a portfolio (helper-109 L2)
+            key = value.lower().removeprefix("0x")
+            if key not in proxies:
+                said = f" ({codes[key]})" if key in codes else ""
                 raise QuanteraError(
-                    f"{value} is {codes[value.lower()]}, a portfolio's code: name its proxy"
+                    f"{value}{said} is no portfolio the deployment records: name a client "
+                    "portfolio or give its address"
                 )
-            out.append(value)
+            out.append(proxies[key])
             continue
         name = value if value.startswith("PortfolioVault.") else f"PortfolioVault.{value}"
         if name not in record.contracts or is_implementation(name):

@@ -68,10 +68,20 @@ def test_con_95__cli_refuses_a_portfolios_code_by_address(record):
     """An attacker's read (helper-109 L2): an address went straight through, so a client's code
     (its storage empty: no positions, every trade refused) could be assigned and rebalanced."""
     code = CODE["PortfolioVault.client-000.implementation"]
-    with pytest.raises(
-        QuanteraError, match="PortfolioVault.client-000.implementation, a portfolio"
-    ):
+    with pytest.raises(QuanteraError, match=r"client-000\.implementation\) is no portfolio"):
         _portfolios(record, (code,), False)
     assert _portfolios(record, (PROXIES["PortfolioVault.client-000"],), False) == [
         PROXIES["PortfolioVault.client-000"]
     ]
+
+
+def test_con_95__cli_takes_only_a_recorded_portfolio_by_address(record):
+    """An attacker's read (helper-110, of the mend above): an address without `0x` skipped the
+    refusal of the recorded code, and code no record names (what an upgrade put behind a proxy)
+    was never refused. An address is taken only as a recorded PortfolioVault proxy."""
+    code = CODE["PortfolioVault.client-000.implementation"]
+    for value in (code[2:], code.upper().replace("0X", "0x"), "0x" + "dd" * 20):
+        with pytest.raises(QuanteraError, match="is no portfolio the deployment records"):
+            _portfolios(record, (value,), False)
+    proxy = PROXIES["PortfolioVault.client-001"]
+    assert _portfolios(record, (proxy[2:],), False) == [proxy]
