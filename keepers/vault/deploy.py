@@ -40,10 +40,6 @@ ADMIN_MODULE = "PortfolioAdmin"
 US, INSTITUTIONAL, NEVER_EXPIRES = 840, 4, 2**40 - 1
 
 
-def _address(contract: Any) -> str:
-    return contract if isinstance(contract, str) else contract.address
-
-
 def deploy_stablecoin(d: Deployment, symbol: str, name: str = "USD Coin (local)") -> Any:
     """A local settlement stablecoin (`LocalStablecoin.<symbol>`; minted by OPERATOR), wired."""
     coin = d.deploy_contract(
@@ -116,10 +112,10 @@ def deploy_vault(
         init=lambda code: code.initialize.encode_input(authority),
         # Recorded code from an interrupted run must be built on these (helper-107 L-4).
         expect={
-            "asset": _address(settlement),
-            "riskEngine": _address(risk_engine),
-            "oracle": _address(router),
-            "registry": registry.address,
+            "asset": settlement,
+            "riskEngine": risk_engine,
+            "oracle": router,
+            "registry": registry,
             "name": fund_name,
             "symbol": fund_symbol,
         },
