@@ -29,25 +29,37 @@ def wait_until(
     timeout: float,
     poll: float = POLL_SECONDS,
     on_poll: Callable[[], None] | None = None,
+    progress: Callable[[], object] | None = None,
 ) -> T:
     """Polls `condition` until it returns a truthy value, which is returned. `on_poll` runs before
     each poll (a supervisor's health check, say; its exception ends the wait). Raises
     `WaitTimeout("timed out after Ns waiting for <what>")` once `timeout` seconds have passed
     without the condition being met; the last poll starts after the deadline, so a slow poll never
-    turns a condition met in time into a timeout."""
+    turns a condition met in time into a timeout.
+
+    `progress`, when given, is read at each poll: each change of its value starts the `timeout`
+    again, so a long task that keeps moving (a demo going from one step to the next, however busy
+    the machine) is never cut short, and only `timeout` seconds on one value end the wait (the
+    message then names that value)."""
     if timeout <= 0:
         raise ValueError(f"timeout must be positive, got {timeout}")
     deadline = time.monotonic() + timeout
+    seen = progress() if progress is not None else None
     while True:
         if on_poll is not None:
             on_poll()
+        if progress is not None:
+            now = progress()
+            if now != seen:
+                seen, deadline = now, time.monotonic() + timeout
         # read before the poll: the last poll is after the deadline
         expired = time.monotonic() >= deadline
         value = condition()
         if value:
             return value
         if expired:
-            raise WaitTimeout(f"timed out after {timeout:.0f}s waiting for {what}")
+            stalled = f" (no progress from {seen!r})" if progress is not None else ""
+            raise WaitTimeout(f"timed out after {timeout:.0f}s waiting for {what}{stalled}")
         time.sleep(poll)
 
 

@@ -34,7 +34,7 @@ from keepers.demo.acts import choose
 from keepers.demo.governance import ADMIN_DELAY_SECONDS, GOVERNANCE_ADDRESS
 from keepers.demo.processes import KeeperSupervisor, ProcessGroup, rpc, start_anvil
 from keepers.demo.risk import HISTORY_END
-from keepers.demo.stage import CHAIN_ID, Act, Stage, console, table
+from keepers.demo.stage import CHAIN_ID, PROGRESS_FILE, Act, Progress, Stage, console, table
 
 # A guard against a hung keeper, not a guess at its speed: on a busy machine keepers start and
 # catch up later, and the demo waits for what it needs (keepers.core.waiting).
@@ -151,7 +151,7 @@ def run_demo(
     group = ProcessGroup(workdir)
     keepers = KeeperSupervisor(group)
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)
-    stage = Stage(url="", workdir=workdir)
+    stage = Stage(url="", workdir=workdir, progress=Progress(file=workdir / PROGRESS_FILE))
     progress = stage.progress
     env = dict(
         os.environ,

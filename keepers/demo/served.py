@@ -20,9 +20,12 @@ from pathlib import Path
 from keepers.core.errors import QuanteraError
 from keepers.core.running_demo import RunningDemo
 from keepers.core.waiting import wait_until
+from keepers.demo.stage import PROGRESS_FILE
 
 DEMO_BLOCKS = 5
-# A guard against a hung demo, not a guess at its speed (minutes of CPU on a busy machine).
+# A guard against a hung demo, not a guess at its speed: the most one step of the demo (the deploy,
+# an act) may take. The whole demo takes 5-6 minutes alone and 22 under `make test`'s nine other
+# jobs on two cores (1433d7f), more on a slower machine; its wait restarts at each step.
 SERVE_TIMEOUT_SECONDS = 1_800.0
 
 
@@ -90,7 +93,8 @@ def start_served_demo(
     demo_file = workdir / "demo.json"
     env = dict(os.environ, QUANTERA_DEMO_FILE=str(demo_file))
     ape = str(Path(sys.executable).parent / "ape")
-    argv = [ape, "run", "demo", "--blocks", str(blocks), "--dir", str(workdir / "run"), "--serve"]
+    run_dir = workdir / "run"
+    argv = [ape, "run", "demo", "--blocks", str(blocks), "--dir", str(run_dir), "--serve"]
     if not with_keepers:
         argv.append("--serve-without-keepers")
     with open(workdir / "demo.stdout", "w") as out, open(workdir / "demo.stderr", "w") as err:
@@ -107,8 +111,17 @@ def start_served_demo(
             return None
         return RunningDemo(**json.loads(demo_file.read_text()))
 
+    def step() -> str | None:
+        """The step the demo is in (keepers.demo.stage.Progress), None before its first."""
+        try:
+            return (run_dir / PROGRESS_FILE).read_text()
+        except FileNotFoundError:
+            return None
+
     try:
-        demo.running = wait_until(announced, "the demo to serve its chain", SERVE_TIMEOUT_SECONDS)
+        demo.running = wait_until(
+            announced, "the demo to serve its chain", SERVE_TIMEOUT_SECONDS, progress=step
+        )
     except BaseException:
         if proc.poll() is None:
             demo.stop()

@@ -25,13 +25,24 @@ from keepers.demo.actions import ActionLog
 CHAIN_ID = DEMO_CHAIN_ID  # ape's URI provider for `ethereum:local` expects the dev chain id
 
 console = Console()
+#: The file in the demo's folder naming the step it is in (Progress.file).
+PROGRESS_FILE = "progress"
 
 
 @dataclass
 class Progress:
-    """The step the demo is in, named in the one line a failure prints."""
+    """The step the demo is in, named in the one line a failure prints, and written to `file` (when
+    one is given) at each change: whoever waits on a served demo tells a slow demo (its step moves)
+    from a hung one (keepers.demo.served)."""
 
     step: str = "start"
+    file: Path | None = None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        object.__setattr__(self, name, value)
+        file = getattr(self, "file", None)
+        if name in ("step", "file") and file is not None:
+            file.write_text(self.step)
 
 
 @dataclass

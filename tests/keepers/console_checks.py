@@ -39,6 +39,16 @@ def frozen(page):
     return page.locator("#frozen")
 
 
+def as_of_block(page, w3) -> int:
+    """The block a (frozen) page says it shows, once the chain has mined past it: a loaded anvil
+    can answer a read at its head block from the block it is mining as it answers (that block's
+    state and time: one more second of interest on a pool's debt), so the test's own reads at the
+    page's block wait until that block is no longer the head."""
+    block = int(page.locator("[data-testid=as-of]").get_attribute("data-block"))
+    wait_for(lambda: w3.eth.block_number > block or None, f"the chain to move past block {block}")
+    return block
+
+
 def load_seconds(page) -> float:
     """The page's load time as the browser measured it (navigation start to load end)."""
     return page.evaluate(

@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import urllib.error
+import urllib.request
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -42,8 +44,24 @@ def console_url(served_demo, tmp_path_factory):
         found = CONSOLE_LINE.search(log.read_text())
         return found.group(1) if found else None
 
+    def serving(url: str) -> bool | None:
+        """The app answers: its start (the event index's first sync over the demo's history, a
+        minute or more under `make test`'s load) is over, so a page's first load times the page,
+        not the sync (a request sent earlier waits in the listen backlog)."""
+        if proc.poll() is not None:
+            raise AssertionError(
+                f"quantera console exited with {proc.returncode}:\n{log.read_text()}"
+            )
+        try:
+            with urllib.request.urlopen(f"{url}/health", timeout=60) as response:
+                return response.status == 200 or None
+        except (OSError, urllib.error.URLError):
+            return None
+
     try:
-        yield wait_for(listening, "the console to listen", log)
+        url = wait_for(listening, "the console to listen", log)
+        wait_for(lambda: serving(url), "the console to finish its start (/health)", log)
+        yield url
     finally:
         proc.terminate()
         proc.wait(timeout=60)

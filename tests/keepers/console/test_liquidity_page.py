@@ -12,7 +12,7 @@ import secrets
 from web3.exceptions import Web3RPCError
 
 from conftest import wait_for
-from console_checks import frozen, load_seconds, open_page, screenshot
+from console_checks import as_of_block, frozen, load_seconds, open_page, screenshot
 from keepers.console.actions import batch_calldata
 from keepers.liquidity import decode_fills
 
@@ -33,7 +33,7 @@ def test_liquidity__venues_depth_and_routes_match_the_chain(
     record_property("liquidity_page_load_seconds", load)
     print(f"liquidity page load: {load:.3f} s")
     page = frozen(browser_page)
-    block = int(page.locator("[data-testid=as-of]").get_attribute("data-block"))
+    block = as_of_block(page, chain_reads.w3)
     at = {"block_identifier": block}
     aggregator = chain_reads.contract("LiquidityAggregator")
 

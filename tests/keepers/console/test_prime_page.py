@@ -20,7 +20,7 @@ from types import SimpleNamespace
 import pytest
 
 from conftest import wait_for
-from console_checks import fresh_address, frozen, load_seconds, open_page, screenshot
+from console_checks import as_of_block, fresh_address, frozen, load_seconds, open_page, screenshot
 from keepers.console.actions import batch_calldata
 
 # The deploy script's local test accounts.
@@ -206,7 +206,7 @@ def test_prime__accounts_pools_and_liquidations_match_the_chain(
         "the page to show the block of the book's last transaction",
     )
     page = frozen(browser_page)
-    block = int(page.locator("[data-testid=as-of]").get_attribute("data-block"))
+    block = as_of_block(page, chain_reads.w3)
     at = {"block_identifier": block}
     broker, margin = book.broker, _margin(chain_reads)
     start = chain_reads.record["block"]
@@ -334,7 +334,7 @@ def test_prime__a_margin_call_appears_live_with_its_deadline(
     now = w3.eth.get_block(receipt.blockNumber)["timestamp"]
     assert called.args.deadline == now + STRICT[5]
     page = frozen(browser_page)
-    block = int(page.locator("[data-testid=as-of]").get_attribute("data-block"))
+    block = as_of_block(page, chain_reads.w3)
     # The time left is counted from the page's own block. (A loaded anvil can answer a read at
     # the head block from the state of a block mined while answering: the page then shows the
     # call as of the block before it, one second more left — seen once, 3,601 s.)

@@ -10,7 +10,7 @@ import json
 import pytest
 
 from conftest import wait_for
-from console_checks import frozen, load_seconds, open_page, screenshot
+from console_checks import as_of_block, frozen, load_seconds, open_page, screenshot
 from keepers.console.actions import batch_calldata
 from keepers.risk import load_scenarios
 from keepers.vault import LIMIT_FIELDS
@@ -56,7 +56,7 @@ def test_risk__figures_match_the_engine_lens_vault_and_oracle(
     )
     wait_for(lambda: heatmap.locator("svg.main-svg").count() > 0 or None, "the heatmap drawn")
     page = frozen(browser_page)
-    block = int(page.locator("[data-testid=as-of]").get_attribute("data-block"))
+    block = as_of_block(page, chain_reads.w3)
     at = {"block_identifier": block}
     section = _portfolio(page, vault.address)
 
@@ -154,7 +154,7 @@ def test_risk__a_holding_change_appears_live(browser_page, console_url, chain_re
 
     wait_for(shown, "the page to show the transfer's block")
     page = frozen(browser_page)
-    block = int(page.locator("[data-testid=as-of]").get_attribute("data-block"))
+    block = as_of_block(page, chain_reads.w3)
     row = page.locator(
         f"[data-portfolio='{vault.address}'] [data-testid=assets] tr[data-token='{tokens[0]}']"
     )

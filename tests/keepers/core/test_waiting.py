@@ -47,3 +47,18 @@ def test_wait_until__met_at_the_deadline__is_not_a_timeout():
     assert wait_until(
         lambda: time.monotonic() >= start + 0.05, "the deadline", timeout=0.05, poll=0.02
     )
+
+
+def test_wait_until__progress_moving__outlives_the_timeout_then_a_stall_ends_it():
+    # A task that keeps moving is waited for past `timeout` in all; `timeout` on one value ends it,
+    # naming that value (the served demo's step: a slow machine is no hang).
+    start = time.monotonic()
+    step = lambda: min(int((time.monotonic() - start) / 0.04), 5)  # noqa: E731 - moves 5 times
+    done = lambda: time.monotonic() >= start + 0.2 and "served"  # noqa: E731
+    assert wait_until(done, "the demo", timeout=0.08, poll=0.005, progress=step) == "served"
+    assert time.monotonic() - start >= 0.2  # past 0.08 in all: each move restarted the timeout
+
+    start = time.monotonic()
+    with pytest.raises(WaitTimeout, match=r"waiting for the demo \(no progress from 5\)"):
+        wait_until(lambda: False, "the demo", timeout=0.08, poll=0.005, progress=step)
+    assert time.monotonic() - start >= 0.2 + 0.08

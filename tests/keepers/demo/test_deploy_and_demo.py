@@ -17,6 +17,7 @@ import pytest
 
 from conftest import BIN, SUBPROCESS_TIMEOUT_SECONDS, deployed_all, run_ape
 from keepers.demo.processes import rpc
+from keepers.demo.stage import PROGRESS_FILE
 from route_cli_checks import check_route_quote
 from served_demo import REUSE_ENV
 
@@ -132,6 +133,8 @@ def test_demo__bounded_blocks__exits_zero_all_checks_pass_and_leaves_no_process(
     assert_nothing_left(stdout)
     run = served_demo.workdir / "run"  # the demo's --dir
     assert (run / "keeper.sqlite").is_file()
+    # Its last step, as written for the waiter that tells a slow demo from a hung one (served.py).
+    assert (run / PROGRESS_FILE).read_text() == "serve"
     report = (run / "rebalancing-report" / "report.md").read_text()
     assert "rebalance (" in report and "VaR exceptions:" in report
     assert all(
