@@ -140,6 +140,9 @@ FUNCTION_ROLES: dict[str, dict[str, tuple[str, ...]]] = {
     # after the authority's immutable notice; `veto` is not wired: the authority itself admits
     # any GUARDIAN member (`hasRole`), whatever ADMIN closes or re-wires.
     "UpgradeAuthority": {"UPGRADER": ("propose", "upgrade")},
+    # UPG-10: the issuer's agent moves holders to a token that replaces a defective one (a holder
+    # moves its own holding itself: `migrateSelf` is open).
+    "TokenMigrator": {"OPERATOR": ("migrate",)},
 }
 
 

@@ -1,0 +1,142 @@
+"""The token family's migration path (UPG-10; interfaces/ITokenMigrator.sol): a defect in a
+token's balance code is fixed by a new token deployed beside it (`deploy_security`), and the
+issuer's agent moves every holding over at the same address through a `TokenMigrator`.
+
+- `deploy_token_migration`: the migrator (`TokenMigrator.<old record name>` in the record), its
+  `migrate` wired to OPERATOR, and the capabilities it needs (BURN on the old token, MINT and
+  FREEZE on the new one), GOVERNOR's: sent when the deployer still holds ADMIN, else left to
+  governance (a timelocked batch).
+- `holders_of`: every wallet the old token's `Transfer` log ever credited that holds some now
+  (the issuer's list; nothing on chain keeps one: no loop over holders is paid by transfers).
+- `migrate_holders`: the listed holders in batches of `MAX_HOLDERS`, the old token paused first
+  by its agent; a holding the new token refuses stays whole on the old one and is reported. A
+  holder that is a contract (a vault, a broker, a pool: its code names the old token) is kept
+  back unless named, and moves with its own fix (ITokenMigrator's warning), as do those in `keep`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from eth_utils import to_checksum_address
+
+from keepers.access import as_role, is_admin, wire
+from keepers.compliance.capabilities import AgentCapability
+from keepers.core.deploying import ZERO_ADDRESS, Deployment, Step
+from keepers.core.logs import fetch_logs
+
+#: What the migrator may do on each token (and nothing else).
+OLD_TOKEN_CAPABILITIES = int(AgentCapability.BURN)
+NEW_TOKEN_CAPABILITIES = int(AgentCapability.MINT | AgentCapability.FREEZE)
+
+
+def migrator_name(old_token_name: str) -> str:
+    """The record name of the migrator from the token recorded as `old_token_name`."""
+    return f"TokenMigrator.{old_token_name}"
+
+
+def deploy_token_migration(d: Deployment, old_token_name: str, new_token: Any) -> Any:
+    """The migrator from the recorded token `old_token_name` to `new_token`, wired, with its
+    capabilities on both tokens (GOVERNOR's: sent when the sender is still ADMIN). Returns it."""
+    manager, old_token = d.at("QuanteraAccessManager"), d.at("SecurityToken", old_token_name)
+    migrator = d.deploy_contract(
+        migrator_name(old_token_name), "TokenMigrator", manager, old_token, new_token
+    )
+    if not is_admin(d, f"{old_token_name}'s migration wiring and capabilities"):
+        return migrator
+    steps: list[Step] = []
+    for token, capabilities, label in (
+        (old_token, OLD_TOKEN_CAPABILITIES, "burn on"),
+        (new_token, NEW_TOKEN_CAPABILITIES, "mint and freeze on"),
+    ):
+        if token.agentCapabilities(migrator) != capabilities:
+            steps.append(
+                (
+                    f"let the migrator {label} {token.symbol()}",
+                    lambda t=token, c=capabilities: t.setAgentCapabilities(
+                        migrator, c, sender=d.sender
+                    ),
+                )
+            )
+    wire(d, [(migrator, "TokenMigrator")])
+    as_role(d, "GOVERNOR", steps)
+    return migrator
+
+
+def holders_of(token: Any, from_block: int, to_block: int | None = None) -> list[str]:
+    """The wallets holding `token` now among those its `Transfer` log credited in
+    [from_block, to_block] (default: to the head), in the order first credited."""
+    from ape import chain
+
+    stop = chain.blocks.head.number if to_block is None else to_block
+    credited: dict[str, None] = {}
+    for log in fetch_logs(token.address, [token.Transfer.abi], from_block, stop):
+        to = str(log.event_arguments["to"])
+        if to != ZERO_ADDRESS:
+            credited.setdefault(to, None)
+    return [holder for holder in credited if token.balanceOf(holder) > 0]
+
+
+#: An EIP-7702 delegated wallet's code: this prefix, then the delegate's address (a wallet still).
+DELEGATION_PREFIX = bytes.fromhex("ef0100")
+
+
+def is_contract(address: str) -> bool:
+    """Whether `address` runs code of its own (an EIP-7702 delegated wallet does not: its code is
+    a delegation designator, and its key holds the holding)."""
+    from ape import chain
+
+    code = bytes(chain.provider.get_code(address))
+    return bool(code) and not (len(code) == 23 and code.startswith(DELEGATION_PREFIX))
+
+
+@dataclass
+class MigrationOutcome:
+    """What `migrate_holders` did: holders moved, refused by the new token (still whole on the old
+    one), and kept back (contracts not named to move, and `keep`), each in the order given, as
+    checksummed addresses."""
+
+    moved: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+    transactions: int = 0
+
+
+def migrate_holders(
+    migrator: Any,
+    holders: Sequence[str],
+    operator: Any,
+    keep: Iterable[str] = (),
+    move_contracts: Iterable[str] = (),
+) -> MigrationOutcome:
+    """Moves `holders` in batches of the migrator's `MAX_HOLDERS`, as `operator` (OPERATOR), but
+    those in `keep` and every holder that is a contract unless `move_contracts` names it: a
+    contract built on the old token (a vault's listed asset, a broker's collateral, a pool) keeps
+    counting the old token's address, so it moves with its own fix (helper-112 M4). The old token
+    must be paused (its agent's or the GUARDIAN's act, refused here otherwise:
+    `OldTokenNotPaused`). A holder already moved is skipped by the contract: a rerun after an
+    interruption moves only what is left (each batch is sent again, and costs a read a holder)."""
+    kept = {to_checksum_address(k) for k in keep}
+    named = {to_checksum_address(c) for c in move_contracts}
+    outcome = MigrationOutcome()
+    todo: list[str] = []
+    for holder in dict.fromkeys(to_checksum_address(h) for h in holders):
+        if holder in kept or (holder not in named and is_contract(holder)):
+            outcome.kept.append(holder)
+        else:
+            todo.append(holder)
+    size = int(migrator.MAX_HOLDERS())
+    for start in range(0, len(todo), size):
+        batch = todo[start : start + size]
+        receipt = migrator.migrate(batch, sender=operator)
+        outcome.transactions += 1
+        moved = {to_checksum_address(log.holder) for log in receipt.decode_logs(migrator.Migrated)}
+        refused = {
+            to_checksum_address(log.holder)
+            for log in receipt.decode_logs(migrator.MigrationRefused)
+        }
+        outcome.moved += [h for h in batch if h in moved]
+        outcome.refused += [h for h in batch if h in refused]
+    return outcome

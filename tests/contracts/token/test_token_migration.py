@@ -1,0 +1,246 @@
+"""UPG-10: the token family's balance code is fixed by a new token beside the old one, every holding
+moved over at the same address, whole, with its freezes (contracts/token/TokenMigrator.sol,
+keepers/compliance/migration.py), on the compliance stack the deploy script builds."""
+
+import ape
+import pytest
+from eth_abi import decode
+from eth_utils import function_signature_to_4byte_selector
+
+from compliance_fixtures import (
+    ACCREDITED,
+    DE,
+    FAR_FUTURE,
+    OPEN_COUNTRIES,
+    UNIT,
+    US,
+    open_jurisdiction,
+)
+from keepers.compliance import deploy_security
+from keepers.compliance.migration import (
+    NEW_TOKEN_CAPABILITIES,
+    OLD_TOKEN_CAPABILITIES,
+    deploy_token_migration,
+    holders_of,
+    migrate_holders,
+    migrator_name,
+)
+
+OLD = "SecurityToken"  # the stack's token, QTB27
+ZERO = "0x0000000000000000000000000000000000000000"
+NOT_COMPLIANT = function_signature_to_4byte_selector(
+    "TransferNotCompliant(address,address,uint256,uint8)"
+)
+RECIPIENT_FROZEN = 3
+
+
+@pytest.fixture(scope="module")
+def migration(stack_deployment, agent, freezer):
+    """The fix of QTB27 (`SecurityToken.QTB27V2`, its own engine on the same registry, open in the
+    same countries) and the migrator between them, deployed by the domain's routine."""
+    d = stack_deployment.scoped(
+        "QuanteraAccessManager", "UpgradeAuthority", "IdentityRegistry", OLD
+    )
+    old = d.at(OLD)
+    new = deploy_security(
+        d,
+        ".QTB27V2",
+        "Quantera T-Bill 2027",
+        "QTB27",
+        agent=agent.address,
+        freezer=freezer.address,
+        jurisdictions=[(country, open_jurisdiction()) for country in OPEN_COUNTRIES],
+    )
+    migrator = deploy_token_migration(d, OLD, new)
+    return old, new, migrator, d
+
+
+@pytest.fixture
+def holdings(migration, onboard, investors, agent, freezer, registry):
+    """alice 100 (30 of them frozen), bob 50 on a wallet the token froze, carol nothing."""
+    old, _, _, _ = migration
+    alice, bob, carol = investors
+    onboard(alice, US, ACCREDITED)
+    onboard(bob, DE, ACCREDITED)
+    onboard(carol, US, ACCREDITED)
+    old.mint(alice, 100 * UNIT, sender=agent)
+    old.mint(bob, 50 * UNIT, sender=agent)
+    old.freezePartialTokens(alice, 30 * UNIT, sender=freezer)
+    old.setAddressFrozen(bob, True, sender=freezer)
+    return alice, bob, carol
+
+
+def test_upg_10__deployed__capabilities_and_wiring_are_the_migrations_only(
+    migration, stack, operator, outsider, agent
+):
+    old, new, migrator, d = migration
+    assert d.address(migrator_name(OLD)) == migrator.address
+    assert old.agentCapabilities(migrator) == OLD_TOKEN_CAPABILITIES  # BURN only
+    assert new.agentCapabilities(migrator) == NEW_TOKEN_CAPABILITIES  # MINT and FREEZE only
+    assert (migrator.OLD_TOKEN(), migrator.NEW_TOKEN()) == (old.address, new.address)
+    manager = stack[0]
+    selector = migrator.migrate.as_transaction([], sender=operator).data[
+        :4
+    ]  # the OPERATOR's, nobody else's
+    assert manager.canCall(operator, migrator, selector)[0]
+    assert not manager.canCall(outsider, migrator, selector)[0]
+    assert not manager.canCall(agent, migrator, selector)[0]
+
+
+def test_upg_10__every_holding_moved_whole__freezes_kept__supply_conserved(
+    migration, holdings, agent, operator, stack_deployment
+):
+    old, new, migrator, _ = migration
+    alice, bob, carol = holdings
+    supply = old.totalSupply()
+    old.pause(sender=agent)
+    holders = holders_of(old, stack_deployment.record.block or 0)
+    assert holders == [alice.address, bob.address]  # carol was never credited
+
+    outcome = migrate_holders(migrator, [*holders, carol.address], operator)
+
+    assert outcome.moved == [alice.address, bob.address] and outcome.refused == []
+    assert (new.balanceOf(alice), new.balanceOf(bob), new.balanceOf(carol)) == (
+        100 * UNIT,
+        50 * UNIT,
+        0,
+    )
+    assert new.getFrozenTokens(alice) == 30 * UNIT and not new.isFrozen(alice)
+    assert new.isFrozen(bob) and new.getFrozenTokens(bob) == 0
+    assert old.balanceOf(alice) == old.balanceOf(bob) == 0
+    assert old.totalSupply() == migrator.remaining() == 0 and new.totalSupply() == supply
+    # The new engine counts the same holders (its caps apply from the first holding moved).
+    assert new.compliance() != old.compliance()
+
+    # Again: nothing moves twice.
+    again = migrate_holders(migrator, holders, operator)
+    assert again.moved == [] and new.totalSupply() == supply
+
+    # The holders trade on the new token once the issuer opens it: the freezes hold there.
+    new.unpause(sender=agent)
+    with ape.reverts(new.TransferNotCompliant):
+        new.transfer(carol, 80 * UNIT, sender=alice)  # 30 of alice's 100 are frozen
+    new.transfer(carol, 70 * UNIT, sender=alice)
+    with ape.reverts(new.TransferNotCompliant):
+        new.transfer(carol, 1, sender=bob)  # bob's wallet is frozen there too
+    assert new.balanceOf(carol) == 70 * UNIT
+
+
+def test_upg_10__holding_the_new_token_refuses__left_whole__the_batch_goes_on(
+    migration, holdings, agent, operator, freezer, registry
+):
+    """A holder under a sanctions freeze (the identity registry's: every security) cannot be
+    credited on the new token: the holding stays whole on the old one, reported, and moves once
+    the freeze is lifted."""
+    old, new, migrator, _ = migration
+    alice, bob, _ = holdings
+    registry.freeze(alice, sender=freezer)
+    old.pause(sender=agent)
+
+    receipt = migrator.migrate([alice, bob], sender=operator)
+
+    [refused] = receipt.decode_logs(migrator.MigrationRefused)
+    assert refused.holder == alice.address and refused.amount == 100 * UNIT
+    # The new token's refusal, as its mint says it: the wallet is frozen (code 3, SEC-68).
+    assert refused.reason[:4] == NOT_COMPLIANT
+    assert decode(["address", "address", "uint256", "uint8"], refused.reason[4:]) == (
+        ZERO,
+        alice.address.lower(),
+        100 * UNIT,
+        RECIPIENT_FROZEN,
+    )
+    assert old.balanceOf(alice) == 100 * UNIT and old.getFrozenTokens(alice) == 30 * UNIT
+    assert new.balanceOf(alice) == 0 and new.balanceOf(bob) == 50 * UNIT
+    assert migrator.remaining() == 100 * UNIT
+
+    registry.unfreeze(alice, sender=operator)
+    assert migrate_holders(migrator, [alice.address], operator).moved == [alice.address]
+    assert new.balanceOf(alice) == 100 * UNIT and migrator.remaining() == 0
+
+
+def test_upg_10__a_holder_moves_its_own_holding_without_the_issuer(migration, holdings, agent):
+    old, new, migrator, _ = migration
+    alice, _, carol = holdings
+    old.pause(sender=agent)
+    migrator.migrateSelf(sender=alice)
+    assert (old.balanceOf(alice), new.balanceOf(alice)) == (0, 100 * UNIT)
+    assert new.getFrozenTokens(alice) == 30 * UNIT
+    with ape.reverts(migrator.NothingToMigrate, holder=carol.address):
+        migrator.migrateSelf(sender=carol)
+    with ape.reverts(migrator.NothingToMigrate, holder=alice.address):
+        migrator.migrateSelf(sender=alice)  # once
+
+
+def test_upg_10__attacks__unpaused_outsider_direct_step_oversized_batch__refused(
+    migration, holdings, agent, operator, outsider
+):
+    """Balances that could still move, a caller without OPERATOR, the step called directly (it
+    would skip the pause check and the batch's catch) and a batch past its bound: each refused,
+    nothing moved."""
+    old, new, migrator, _ = migration
+    alice, bob, _ = holdings
+    with ape.reverts(migrator.OldTokenNotPaused, oldToken=old.address):
+        migrator.migrate([alice], sender=operator)
+    with ape.reverts(migrator.OldTokenNotPaused, oldToken=old.address):
+        migrator.migrateSelf(sender=alice)
+    old.pause(sender=agent)
+    with ape.reverts(migrator.AccessManagedUnauthorized):
+        migrator.migrate([alice], sender=outsider)
+    for caller in (outsider, operator, alice):
+        with ape.reverts(migrator.OnlySelf, caller=caller.address):
+            migrator.migrateOne(alice, sender=caller)
+    limit = migrator.MAX_HOLDERS()
+    with ape.reverts(migrator.TooManyHolders, count=limit + 1, maxHolders=limit):
+        migrator.migrate([alice.address] * (limit + 1), sender=operator)
+    assert old.balanceOf(alice) == 100 * UNIT and new.totalSupply() == 0
+    # A holder listed twice moves once.
+    migrator.migrate([alice, alice, bob], sender=operator)
+    assert new.balanceOf(alice) == 100 * UNIT and new.totalSupply() == 150 * UNIT
+
+
+def test_upg_10__constructor__same_token_or_other_decimals__refused(
+    migration, deployer, project, stack
+):
+    old, _, _, _ = migration
+    manager = stack[0]
+    with ape.reverts(project.TokenMigrator.TokensMismatch):
+        deployer.deploy(project.TokenMigrator, manager, old, old)
+
+
+def test_upg_10__routine__a_contract_holder_is_kept_back_unless_named(
+    migration, holdings, agent, operator, registry, stack_deployment
+):
+    """helper-112 M4: a contract holding the token (a vault, a broker's collateral, a pool) counts
+    the old token's address in its code; moved by a sweep of every holder, its new tokens would sit
+    where its code never looks. The routine keeps back every holder with code (an EIP-7702
+    delegated wallet is a wallet), and moves one only when the issuer names it."""
+    old, new, migrator, _ = migration
+    alice, bob, _ = holdings
+    holder_contract = new.compliance()  # any contract: the new engine stands in for a vault
+    registry.registerInvestor(
+        holder_contract, "0x" + "1c" * 20, US, ACCREDITED, FAR_FUTURE, sender=operator
+    )
+    old.mint(holder_contract, 5 * UNIT, sender=agent)
+    old.pause(sender=agent)
+    holders = holders_of(old, stack_deployment.record.block or 0)
+    assert holder_contract in holders
+
+    outcome = migrate_holders(migrator, holders, operator)
+
+    assert outcome.kept == [holder_contract] and outcome.moved == [alice.address, bob.address]
+    assert old.balanceOf(holder_contract) == 5 * UNIT and new.balanceOf(holder_contract) == 0
+    named = migrate_holders(migrator, holders, operator, move_contracts=[holder_contract])
+    assert named.moved == [holder_contract] and new.balanceOf(holder_contract) == 5 * UNIT
+
+
+def test_upg_10__routine__addresses_in_any_case__reported_as_moved(
+    migration, holdings, agent, operator
+):
+    """helper-112 L3: the routine's report compared the caller's strings with the log's checksummed
+    addresses: holders given in lower case moved, and were reported as not moved."""
+    old, new, migrator, _ = migration
+    alice, bob, _ = holdings
+    old.pause(sender=agent)
+    outcome = migrate_holders(migrator, [alice.address.lower(), bob.address.lower()], operator)
+    assert outcome.moved == [alice.address, bob.address]
+    assert new.balanceOf(alice) == 100 * UNIT
