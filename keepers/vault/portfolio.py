@@ -120,6 +120,13 @@ class Portfolio:
 
 def load_portfolio(path: Path = DEFAULT_PORTFOLIO) -> Portfolio:
     data = yaml.safe_load(path.read_text())
+    for key in ("name", "symbol"):
+        # YAML reads an unquoted ON, yes or 1 as a boolean or a number (helper-110).
+        if not isinstance(data.get(key), str) or not data[key]:
+            raise PortfolioError(
+                f"{path}: {key} {data.get(key)!r} is not text: give the shares' {key} as a "
+                "quoted string"
+            )
     assets = []
     for entry in data["assets"]:
         asset = PortfolioAsset(

@@ -149,3 +149,22 @@ def test_check_options__live_admin__required_and_nobody_elses():
         "--admin must not be the deploying account"
     ]
     assert check_options(DEPLOYER, [*roles, ("--admin", ADMIN)], live) == []
+
+
+def test_portfolio_file__name_or_symbol_not_text__one_line_naming_the_key(tmp_path):
+    """helper-110 Low: YAML reads `symbol: ON` as true and `name: 1` as a number; the pre-flight's
+    length check then raised a traceback instead of refusing the file in one line."""
+    import pytest
+
+    from keepers.vault.portfolio import DEFAULT_PORTFOLIO, PortfolioError, load_portfolio
+
+    data = yaml.safe_load(DEFAULT_PORTFOLIO.read_text())
+    for key, value in (("symbol", "ON"), ("name", "1"), ("symbol", "''")):
+        path = tmp_path / f"{key}.yaml"
+        text = yaml.safe_dump({k: v for k, v in data.items() if k != key})
+        path.write_text(f"{key}: {value}\n{text}")
+        with pytest.raises(PortfolioError) as raised:
+            load_portfolio(path)
+        message = str(raised.value)
+        assert "\n" not in message and f"{key} " in message and "text" in message, message
+    assert load_portfolio(DEFAULT_PORTFOLIO).symbol == data["symbol"]
