@@ -6,6 +6,7 @@ issuer's agent moves every holding over at the same address through a `TokenMigr
   `migrate` wired to OPERATOR, and the capabilities it needs (BURN on the old token, MINT and
   FREEZE on the new one), GOVERNOR's: sent when the deployer still holds ADMIN, else left to
   governance (a timelocked batch).
+- `end_token_migration`: the migrator's capabilities taken back on both tokens once it is done.
 - `holders_of`: every wallet the old token's `Transfer` log ever credited that holds some now
   (the issuer's list; nothing on chain keeps one: no loop over holders is paid by transfers).
 - `migrate_holders`: the listed holders in batches of `MAX_HOLDERS`, the old token paused first
@@ -63,6 +64,23 @@ def deploy_token_migration(d: Deployment, old_token_name: str, new_token: Any) -
     wire(d, [(migrator, "TokenMigrator")])
     as_role(d, "GOVERNOR", steps)
     return migrator
+
+
+def end_token_migration(d: Deployment, old_token_name: str, new_token: Any) -> None:
+    """Takes the migrator's capabilities back on both tokens (GOVERNOR's; helper-112 L4): once
+    the issuer's batches are done, no later balance of the old token can turn into the new one
+    through it. What is still on the old token stays there, with the old token's agents' paths."""
+    old_token = d.at("SecurityToken", old_token_name)
+    migrator = d.at("TokenMigrator", migrator_name(old_token_name))
+    steps: list[Step] = [
+        (
+            f"take the migrator's capabilities on {token.symbol()} back",
+            lambda t=token: t.setAgentCapabilities(migrator, 0, sender=d.sender),
+        )
+        for token in (old_token, new_token)
+        if token.agentCapabilities(migrator) != 0
+    ]
+    as_role(d, "GOVERNOR", steps)
 
 
 def holders_of(token: Any, from_block: int, to_block: int | None = None) -> list[str]:

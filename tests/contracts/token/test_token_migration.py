@@ -21,6 +21,7 @@ from keepers.compliance.migration import (
     NEW_TOKEN_CAPABILITIES,
     OLD_TOKEN_CAPABILITIES,
     deploy_token_migration,
+    end_token_migration,
     holders_of,
     migrate_holders,
     migrator_name,
@@ -244,3 +245,19 @@ def test_upg_10__routine__addresses_in_any_case__reported_as_moved(
     outcome = migrate_holders(migrator, [alice.address.lower(), bob.address.lower()], operator)
     assert outcome.moved == [alice.address, bob.address]
     assert new.balanceOf(alice) == 100 * UNIT
+
+
+def test_upg_10__ended__the_migrator_can_move_nothing_more(migration, holdings, agent, operator):
+    """helper-112 L4: the migrator kept BURN on the old token and MINT on the new one for good; a
+    holding the old token's agents made later could still be turned into the new token. Ended, it
+    holds no capability and every later holding is refused, left whole."""
+    old, new, migrator, d = migration
+    alice, bob, carol = holdings
+    old.pause(sender=agent)
+    migrate_holders(migrator, [alice.address, bob.address], operator)
+    end_token_migration(d, OLD, new)
+    assert old.agentCapabilities(migrator) == new.agentCapabilities(migrator) == 0
+    old.mint(carol, 7 * UNIT, sender=agent)  # later, on the old token
+    outcome = migrate_holders(migrator, [carol.address], operator)
+    assert outcome.refused == [carol.address] and old.balanceOf(carol) == 7 * UNIT
+    assert new.totalSupply() == 150 * UNIT
