@@ -17,6 +17,7 @@ from typing import Any
 from eth_utils import is_address, keccak, to_canonical_address, to_checksum_address
 
 from keepers.access.deploy import MANAGER, UPGRADE_AUTHORITY, _address
+from keepers.core.code import delegate_of
 from keepers.core.deploying import Deployment, implementation_name
 from keepers.core.deployments import DeploymentError
 
@@ -26,8 +27,6 @@ IMPLEMENTATION_SLOT = 0x360894A13BA1A3210667C828492DB98DCA3E2076CC3735A920A3CA50
 BEACON_SLOT = 0xA3F0AD74E5423AEBFD80D3EF4346578335A9A72AEAEE59FF6CB3582B35133D50
 #: An ERC-1167 minimal proxy's code up to its target (and ERC-7511's PUSH0 form).
 CLONE_PREFIXES = (bytes.fromhex("363d3d373d3d3d363d73"), bytes.fromhex("365f5f375f5f365f73"))
-#: An EIP-7702 delegated account's code: this prefix, then its target (23 bytes).
-DELEGATION_PREFIX = bytes.fromhex("ef0100")
 PROXY = "GovernedProxy"
 
 
@@ -127,8 +126,8 @@ def forwarding(code: bytes, implementation_word: bytes, beacon_word: bytes) -> s
     elsewhere) — the announced code is to be read."""
     if not code:
         return "no code"
-    if len(code) == 23 and code.startswith(DELEGATION_PREFIX):
-        return f"an EIP-7702 delegated account (to {to_checksum_address(code[3:])})"
+    if (delegate := delegate_of(code)) is not None:
+        return f"an EIP-7702 delegated account (to {delegate})"
     for prefix in CLONE_PREFIXES:
         if code.startswith(prefix) and len(code) >= len(prefix) + 20:
             target = code[len(prefix) : len(prefix) + 20]

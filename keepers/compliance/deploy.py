@@ -171,13 +171,8 @@ def deploy_security(
         (agent, ALL_CAPABILITIES, "agent"),
         (freezer, FREEZE_ONLY, "freeze-only agent"),
     ):
-        if account and token.agentCapabilities(account) != caps:
-            steps.append(
-                (
-                    f"make {account} {symbol}'s {label}",
-                    lambda a=account, c=caps: token.setAgentCapabilities(a, c, sender=d.sender),
-                )
-            )
+        if account:
+            steps += capability_step(d, token, account, caps, f"make {account} {symbol}'s {label}")
     steps += list_security_steps(d, registry, symbol, token.address)
     steps += jurisdiction_steps(d, engine, symbol, jurisdictions)
     wire(
@@ -187,6 +182,16 @@ def deploy_security(
     )
     as_role(d, "GOVERNOR", steps)
     return token
+
+
+def capability_step(
+    d: Deployment, token: Any, agent: Any, capabilities: int, description: str
+) -> list[Step]:
+    """The GOVERNOR step giving `agent` exactly `capabilities` on `token` (0: none), or no step
+    when it holds them already (a rerun sends nothing)."""
+    if token.agentCapabilities(agent) == capabilities:
+        return []
+    return [(description, lambda: token.setAgentCapabilities(agent, capabilities, sender=d.sender))]
 
 
 def deploy_share_compliance(

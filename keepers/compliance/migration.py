@@ -25,7 +25,9 @@ from eth_utils import to_checksum_address
 
 from keepers.access import as_role, is_admin, wire
 from keepers.compliance.capabilities import AgentCapability
-from keepers.core.deploying import ZERO_ADDRESS, Deployment, Step
+from keepers.compliance.deploy import capability_step
+from keepers.core.code import delegate_of
+from keepers.core.deploying import ZERO_ADDRESS, Deployment
 from keepers.core.logs import fetch_logs
 
 #: What the migrator may do on each token (and nothing else).
@@ -47,20 +49,19 @@ def deploy_token_migration(d: Deployment, old_token_name: str, new_token: Any) -
     )
     if not is_admin(d, f"{old_token_name}'s migration wiring and capabilities"):
         return migrator
-    steps: list[Step] = []
-    for token, capabilities, label in (
-        (old_token, OLD_TOKEN_CAPABILITIES, "burn on"),
-        (new_token, NEW_TOKEN_CAPABILITIES, "mint and freeze on"),
-    ):
-        if token.agentCapabilities(migrator) != capabilities:
-            steps.append(
-                (
-                    f"let the migrator {label} {token.symbol()}",
-                    lambda t=token, c=capabilities: t.setAgentCapabilities(
-                        migrator, c, sender=d.sender
-                    ),
-                )
-            )
+    steps = capability_step(
+        d,
+        old_token,
+        migrator,
+        OLD_TOKEN_CAPABILITIES,
+        f"let the migrator burn {old_token.symbol()}",
+    ) + capability_step(
+        d,
+        new_token,
+        migrator,
+        NEW_TOKEN_CAPABILITIES,
+        f"let the migrator mint and freeze {new_token.symbol()}",
+    )
     wire(d, [(migrator, "TokenMigrator")])
     as_role(d, "GOVERNOR", steps)
     return migrator
@@ -72,13 +73,12 @@ def end_token_migration(d: Deployment, old_token_name: str, new_token: Any) -> N
     through it. What is still on the old token stays there, with the old token's agents' paths."""
     old_token = d.at("SecurityToken", old_token_name)
     migrator = d.at("TokenMigrator", migrator_name(old_token_name))
-    steps: list[Step] = [
-        (
-            f"take the migrator's capabilities on {token.symbol()} back",
-            lambda t=token: t.setAgentCapabilities(migrator, 0, sender=d.sender),
-        )
+    steps = [
+        step
         for token in (old_token, new_token)
-        if token.agentCapabilities(migrator) != 0
+        for step in capability_step(
+            d, token, migrator, 0, f"take the migrator's capabilities on {token.symbol()} back"
+        )
     ]
     as_role(d, "GOVERNOR", steps)
 
@@ -97,17 +97,13 @@ def holders_of(token: Any, from_block: int, to_block: int | None = None) -> list
     return [holder for holder in credited if token.balanceOf(holder) > 0]
 
 
-#: An EIP-7702 delegated wallet's code: this prefix, then the delegate's address (a wallet still).
-DELEGATION_PREFIX = bytes.fromhex("ef0100")
-
-
 def is_contract(address: str) -> bool:
-    """Whether `address` runs code of its own (an EIP-7702 delegated wallet does not: its code is
-    a delegation designator, and its key holds the holding)."""
+    """Whether `address` runs code of its own (an EIP-7702 delegated wallet does not: its key
+    holds the holding)."""
     from ape import chain
 
     code = bytes(chain.provider.get_code(address))
-    return bool(code) and not (len(code) == 23 and code.startswith(DELEGATION_PREFIX))
+    return bool(code) and delegate_of(code) is None
 
 
 @dataclass
@@ -119,7 +115,6 @@ class MigrationOutcome:
     moved: list[str] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)
-    transactions: int = 0
 
 
 def migrate_holders(
@@ -149,7 +144,6 @@ def migrate_holders(
     for start in range(0, len(todo), size):
         batch = todo[start : start + size]
         receipt = migrator.migrate(batch, sender=operator)
-        outcome.transactions += 1
         moved = {to_checksum_address(log.holder) for log in receipt.decode_logs(migrator.Migrated)}
         refused = {
             to_checksum_address(log.holder)

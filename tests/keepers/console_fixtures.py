@@ -36,11 +36,14 @@ def console_url(served_demo, tmp_path_factory):
             env=served_demo.env,
         )
 
-    def listening() -> str | None:
+    def running() -> None:
         if proc.poll() is not None:
             raise AssertionError(
                 f"quantera console exited with {proc.returncode}:\n{log.read_text()}"
             )
+
+    def listening() -> str | None:
+        running()
         found = CONSOLE_LINE.search(log.read_text())
         return found.group(1) if found else None
 
@@ -48,10 +51,7 @@ def console_url(served_demo, tmp_path_factory):
         """The app answers: its start (the event index's first sync over the demo's history, a
         minute or more under `make test`'s load) is over, so a page's first load times the page,
         not the sync (a request sent earlier waits in the listen backlog)."""
-        if proc.poll() is not None:
-            raise AssertionError(
-                f"quantera console exited with {proc.returncode}:\n{log.read_text()}"
-            )
+        running()
         try:
             with urllib.request.urlopen(f"{url}/health", timeout=60) as response:
                 return response.status == 200 or None
