@@ -23,9 +23,10 @@ from typing import Any
 
 from eth_utils import to_checksum_address
 
-from keepers.access import as_role, is_admin, wire
+from keepers.access import as_role, is_admin, renounce_temporary_roles, wire
 from keepers.compliance.capabilities import AgentCapability
 from keepers.compliance.deploy import capability_step
+from keepers.core.artifacts import project_at
 from keepers.core.code import delegate_of
 from keepers.core.deploying import ZERO_ADDRESS, Deployment
 from keepers.core.logs import fetch_logs
@@ -67,20 +68,28 @@ def deploy_token_migration(d: Deployment, old_token_name: str, new_token: Any) -
     return migrator
 
 
-def end_token_migration(d: Deployment, old_token_name: str, new_token: Any) -> None:
-    """Takes the migrator's capabilities back on both tokens (GOVERNOR's; helper-112 L4): once
-    the issuer's batches are done, no later balance of the old token can turn into the new one
-    through it. What is still on the old token stays there, with the old token's agents' paths."""
-    old_token = d.at("SecurityToken", old_token_name)
+def end_token_migration(d: Deployment, old_token_name: str) -> None:
+    """Takes the migrator's capabilities back on both of its tokens, read from the migrator itself
+    (GOVERNOR's; helper-112 L4, helper-113): once the issuer's batches are done, no later balance
+    of the old token can turn into the new one through it. Sent when the sender is still ADMIN
+    (the GOVERNOR it holds for the steps renounced after them), else left to governance. What is
+    still on the old token stays there, with the old token's agents' paths."""
     migrator = d.at("TokenMigrator", migrator_name(old_token_name))
+    if not is_admin(d, f"{old_token_name}'s migration end"):
+        return
+    tokens = [
+        project_at("SecurityToken", migrator.OLD_TOKEN()),
+        project_at("SecurityToken", migrator.NEW_TOKEN()),
+    ]
     steps = [
         step
-        for token in (old_token, new_token)
+        for token in tokens
         for step in capability_step(
             d, token, migrator, 0, f"take the migrator's capabilities on {token.symbol()} back"
         )
     ]
     as_role(d, "GOVERNOR", steps)
+    renounce_temporary_roles(d)
 
 
 def holders_of(token: Any, from_block: int, to_block: int | None = None) -> list[str]:

@@ -16,6 +16,7 @@ from compliance_fixtures import (
     US,
     open_jurisdiction,
 )
+from keepers.access.roles import ROLE_IDS
 from keepers.compliance import deploy_security
 from keepers.compliance.migration import (
     NEW_TOKEN_CAPABILITIES,
@@ -247,7 +248,9 @@ def test_upg_10__routine__addresses_in_any_case__reported_as_moved(
     assert new.balanceOf(alice) == 100 * UNIT
 
 
-def test_upg_10__ended__the_migrator_can_move_nothing_more(migration, holdings, agent, operator):
+def test_upg_10__ended__the_migrator_can_move_nothing_more(
+    migration, holdings, agent, operator, stack
+):
     """helper-112 L4: the migrator kept BURN on the old token and MINT on the new one for good; a
     holding the old token's agents made later could still be turned into the new token. Ended, it
     holds no capability and every later holding is refused, left whole."""
@@ -255,8 +258,10 @@ def test_upg_10__ended__the_migrator_can_move_nothing_more(migration, holdings, 
     alice, bob, carol = holdings
     old.pause(sender=agent)
     migrate_holders(migrator, [alice.address, bob.address], operator)
-    end_token_migration(d, OLD, new)
+    end_token_migration(d, OLD)
     assert old.agentCapabilities(migrator) == new.agentCapabilities(migrator) == 0
+    # helper-113: the routine held GOVERNOR for its steps and kept it.
+    assert not stack[0].hasRole(ROLE_IDS["GOVERNOR"], d.sender.address)[0]
     old.mint(carol, 7 * UNIT, sender=agent)  # later, on the old token
     outcome = migrate_holders(migrator, [carol.address], operator)
     assert outcome.refused == [carol.address] and old.balanceOf(carol) == 7 * UNIT
