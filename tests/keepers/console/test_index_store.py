@@ -519,3 +519,20 @@ def test_index_store__reorg_100_deep_right_after_a_catch_up__no_rescan(tmp_path)
     index.sync()
     assert chain.eth.asked and chain.eth.asked[0][0] == head - 99, chain.eth.asked[:3]
     assert [key(e) for e in index.events()] == [key(e) for e in truth(chain)]
+
+
+def test_settled_block__index_at_the_head__the_block_before_it_else_the_index_head(tmp_path):
+    """A page reads the chain at the last indexed block but never at the chain's head: a node
+    can answer a read at its head from the block it is mining (helper-111: anvil gave block N + 1's
+    interest under a page labelled N). Synced to the head, the page reads the block before it;
+    behind the head, the index's own last block; on a chain of one block, block 0."""
+    chain = FakeChain(2)
+    chain.grow(40)
+    source = chain.source()
+    index = EventIndex(source, max_events=UNBOUNDED)
+    index.sync()
+    head = chain.eth.block_number
+    assert index.head == head and source.settled_block(index.head) == head - 1
+    chain.grow(5)
+    assert source.settled_block(index.head) == head  # the index is behind: its block is final
+    assert source.settled_block(0) == 0
