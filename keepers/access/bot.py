@@ -17,6 +17,7 @@ the events of the orphaned blocks and stores the canonical ones (`keepers.core.s
 from __future__ import annotations
 
 from ape import chain, project
+from ape.logging import logger
 from silverback import StateSnapshot
 
 from keepers.access import store as access_store
@@ -103,6 +104,9 @@ def catch_up(startup_state: StateSnapshot) -> dict:
         return {"head": head, "new_events": sync_to(head) if mine else 0}
 
 
+_guards_logged: set[str] = set()
+
+
 @bot.on_(chain.blocks)
 @observed("governance")
 def on_block(block) -> dict:
@@ -133,11 +137,16 @@ def on_block(block) -> dict:
         if block.timestamp <= up.eta + _grace
     ]
     GUARD_OPERATIONS_PENDING.labels(KEEPER_NAME).set(len(guards))
+    # A datapoint is a number: the operations are named in the log, once per process each.
+    for op in guards:
+        if op.operation_id not in _guards_logged:
+            _guards_logged.add(op.operation_id)
+            logger.warning(f"pending operation on the guard roles: {op.operation_id}")
     UPGRADES_PENDING.labels(KEEPER_NAME).set(len(upgrades))
     return {
         "new_events": inserted,
         "pending_operations": len(pending),
         "ready_operations": ready,
         "upgrades_pending": len(upgrades),
-        "guard_operations": [op.operation_id for op in guards],
+        "guard_operations": len(guards),
     }

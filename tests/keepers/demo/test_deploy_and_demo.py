@@ -135,6 +135,10 @@ def test_demo__bounded_blocks__exits_zero_all_checks_pass_and_leaves_no_process(
     assert (run / "keeper.sqlite").is_file()
     # Its last step, as written for the waiter that tells a slow demo from a hung one (served.py).
     assert (run / PROGRESS_FILE).read_text() == "serve"
+    # Every keeper's per-block figures are scalars silverback records (a list was refused, with a
+    # pydantic warning each block of the governance keeper's log).
+    for log in run.glob("*-keeper.log"):
+        assert "Cannot convert datapoint" not in log.read_text(), log.name
     report = (run / "rebalancing-report" / "report.md").read_text()
     assert "rebalance (" in report and "VaR exceptions:" in report
     assert all(
