@@ -27,64 +27,16 @@ from typing import Any
 import click
 from ape.cli import ConnectedProviderCommand, network_option
 
-from keepers.core.errors import QuanteraError
-
-
-def _source():
-    from ape import chain
-
-    from keepers.console.source import ChainSource, load_abis
-    from keepers.core.record import connected_record
-
-    network = chain.provider.network
-    return ChainSource(
-        chain.provider.web3,
-        connected_record(),
-        load_abis(),
-        None,
-        f"{network.ecosystem.name}:{network.name}",
-    )
-
-
-def _write(source, safe: str, calls: list, title: str, out: Path | None) -> None:
-    from keepers.console.actions import SAFE_FIELD, parse_field, prepare, safe_batch
-
-    safe = parse_field(SAFE_FIELD, safe)
-    prepared = prepare(source, safe, calls)
-    batch = safe_batch(
-        source.chain_id, safe, prepared, title, "; ".join(p.summary for p in prepared)
-    )
-    text = json.dumps(batch, indent=1)
-    if out is None:
-        click.echo(text)
-    else:
-        out.write_text(text + "\n")
-        routes = ", ".join(f"{p.summary}: {p.route}" for p in prepared)
-        click.echo(f"{title}: batch written to {out} ({routes})", err=True)
-
-
-def _one_line(run) -> Any:
-    """`run()`, any failure one line (a node's error, a missing tool, a record for another chain
-    included): never a traceback."""
-    try:
-        return run()
-    except QuanteraError as err:
-        raise click.ClickException(str(err).splitlines()[0]) from None
-    except Exception as err:  # noqa: BLE001 - the operator reads one line, not a traceback
-        text = str(err).splitlines()[0] if str(err) else ""
-        raise click.ClickException(f"{type(err).__name__}: {text}") from None
-
-
-safe_option = click.option("--safe", required=True, help="The multisig that signs the batch.")
-out_option = click.option(
-    "--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the batch here."
+from keepers.console.batches import (
+    connected_source,
+    from_block_option,
+    one_line,
+    out_option,
+    safe_option,
+    write_batch,
 )
-from_option = click.option(
-    "--from-block",
-    type=click.IntRange(min=0),
-    default=None,
-    help="First block to read the authority's events from (default: the record's).",
-)
+
+from_option = from_block_option("the authority's events")
 
 
 @click.group()
@@ -102,14 +54,14 @@ def status(from_block: int | None, as_json: bool) -> None:
     from keepers.console.upgrades import authority_events, upgrade_rows
 
     def read() -> list[dict[str, Any]]:
-        source = _source()
+        source = connected_source()
         head = source.head()
         events = authority_events(source, from_block, head)
         return upgrade_rows(
             source, events, head, source.block_time(head), describe.for_source(source)
         )
 
-    rows = _one_line(read)
+    rows = one_line(read)
     if as_json:
         click.echo(json.dumps(rows, indent=1, default=str))
         return
@@ -148,11 +100,11 @@ def propose(
 
     def build() -> None:
         args = json_array("--args", constructor_args)
-        source = _source()
+        source = connected_source()
         calls = propose_calls(source, proxy, new_contract, implementation, args, call_data)
-        _write(source, safe, calls, f"Propose upgrading {proxy}", out)
+        write_batch(source, safe, calls, f"Propose upgrading {proxy}", out)
 
-    _one_line(build)
+    one_line(build)
 
 
 @cli.command(name="run", cls=ConnectedProviderCommand)
@@ -166,10 +118,10 @@ def run_upgrade(upgrade_id: str, from_block: int | None, safe: str, out: Path | 
     from keepers.console.upgrades import run_calls
 
     def build() -> None:
-        source = _source()
-        _write(source, safe, run_calls(source, upgrade_id, from_block), "Run upgrade", out)
+        source = connected_source()
+        write_batch(source, safe, run_calls(source, upgrade_id, from_block), "Run upgrade", out)
 
-    _one_line(build)
+    one_line(build)
 
 
 @cli.command(cls=ConnectedProviderCommand)
@@ -182,7 +134,7 @@ def veto(upgrade_id: str, safe: str, out: Path | None) -> None:
     from keepers.console.upgrades import veto_calls
 
     def build() -> None:
-        source = _source()
-        _write(source, safe, veto_calls(source, upgrade_id), "Veto upgrade", out)
+        source = connected_source()
+        write_batch(source, safe, veto_calls(source, upgrade_id), "Veto upgrade", out)
 
-    _one_line(build)
+    one_line(build)

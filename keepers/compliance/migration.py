@@ -29,11 +29,17 @@ from keepers.compliance.deploy import capability_step
 from keepers.core.artifacts import project_at
 from keepers.core.code import delegate_of
 from keepers.core.deploying import ZERO_ADDRESS, Deployment
+from keepers.core.errors import QuanteraError
 from keepers.core.logs import fetch_logs
 
 #: What the migrator may do on each token (and nothing else).
 OLD_TOKEN_CAPABILITIES = int(AgentCapability.BURN)
 NEW_TOKEN_CAPABILITIES = int(AgentCapability.MINT | AgentCapability.FREEZE)
+
+
+class MigrationInputError(QuanteraError):
+    """A migration batch that cannot be prepared (the old token not paused, the migrator without
+    its capabilities, a named contract that holds nothing); the message says which."""
 
 
 def migrator_name(old_token_name: str) -> str:
@@ -161,3 +167,111 @@ def migrate_holders(
         outcome.moved += [h for h in batch if h in moved]
         outcome.refused += [h for h in batch if h in refused]
     return outcome
+
+
+@dataclass(frozen=True)
+class HolderRow:
+    """One holding still on the old token: its wallet, amount (base units), part frozen, whether
+    the wallet is frozen there, and whether it runs code of its own (kept back until named)."""
+
+    holder: str
+    amount: int
+    frozen_tokens: int
+    wallet_frozen: bool
+    contract: bool
+
+
+@dataclass(frozen=True)
+class MigrationStatus:
+    """Where a token migration stands, as the operator reads it before a batch (`ape run
+    migrate_token status`): the migrator and its tokens, whether the old one is paused (the
+    migrator refuses to move otherwise), what each token's supply is, the capabilities the
+    migrator holds on each (none once ended), and every holding left on the old token."""
+
+    migrator: str
+    old_token: str
+    new_token: str
+    symbol: str
+    decimals: int
+    old_paused: bool
+    old_supply: int
+    new_supply: int
+    can_burn_old: bool
+    can_mint_new: bool
+    max_holders: int
+    holders: tuple[HolderRow, ...]
+
+    @property
+    def wallets(self) -> list[str]:
+        """The holders `migrate` moves by default: every one but those with code of their own."""
+        return [h.holder for h in self.holders if not h.contract]
+
+
+def migration_status(
+    migrator: Any, from_block: int, to_block: int | None = None
+) -> MigrationStatus:
+    """The migration through `migrator` read from the chain: its tokens' state, its capabilities
+    and the holders the old token's `Transfer` log credited in [from_block, to_block] that still
+    hold some (`holders_of`), each with its freezes and whether it is a contract."""
+    old = project_at("SecurityToken", migrator.OLD_TOKEN())
+    new = project_at("SecurityToken", migrator.NEW_TOKEN())
+    rows = tuple(
+        HolderRow(
+            holder=holder,
+            amount=int(old.balanceOf(holder)),
+            frozen_tokens=int(old.getFrozenTokens(holder)),
+            wallet_frozen=bool(old.isFrozen(holder)),
+            contract=is_contract(holder),
+        )
+        for holder in holders_of(old, from_block, to_block)
+    )
+    return MigrationStatus(
+        migrator=to_checksum_address(migrator.address),
+        old_token=to_checksum_address(old.address),
+        new_token=to_checksum_address(new.address),
+        symbol=str(old.symbol()),
+        decimals=int(old.decimals()),
+        old_paused=bool(old.paused()),
+        old_supply=int(old.totalSupply()),
+        new_supply=int(new.totalSupply()),
+        can_burn_old=int(old.agentCapabilities(migrator)) & OLD_TOKEN_CAPABILITIES
+        == OLD_TOKEN_CAPABILITIES,
+        can_mint_new=int(new.agentCapabilities(migrator)) & NEW_TOKEN_CAPABILITIES
+        == NEW_TOKEN_CAPABILITIES,
+        max_holders=int(migrator.MAX_HOLDERS()),
+        holders=rows,
+    )
+
+
+def migrate_batches(
+    status: MigrationStatus, keep: Iterable[str] = (), move_contracts: Iterable[str] = ()
+) -> list[list[str]]:
+    """The holder lists of the `migrate` calls that move what `status` shows left, at most the
+    migrator's MAX_HOLDERS each: every wallet but those in `keep`, and the contracts
+    `move_contracts` names (each must hold some of the old token: a name that does not is refused,
+    as a typo would be).
+    Refused (MigrationInputError, one line) while the old token is not paused or the migrator
+    cannot burn and mint: every call would revert."""
+    if not status.old_paused:
+        raise MigrationInputError(
+            f"the old token {status.old_token} ({status.symbol}) is not paused: pause it first "
+            "(its PAUSE agent or the GUARDIAN); the migrator refuses to move otherwise"
+        )
+    if not (status.can_burn_old and status.can_mint_new):
+        raise MigrationInputError(
+            f"the migrator {status.migrator} lacks its capabilities (BURN on the old token: "
+            f"{status.can_burn_old}, MINT and FREEZE on the new one: {status.can_mint_new}): "
+            "ended, or never given them"
+        )
+    kept = {to_checksum_address(k) for k in keep}
+    named = {to_checksum_address(c) for c in move_contracts}
+    held = {h.holder for h in status.holders}
+    if unknown := sorted(named - held):
+        raise MigrationInputError(f"not holders of the old token: {', '.join(unknown)}")
+    todo = [
+        h.holder
+        for h in status.holders
+        if h.holder not in kept and (not h.contract or h.holder in named)
+    ]
+    size = status.max_holders
+    return [todo[i : i + size] for i in range(0, len(todo), size)]

@@ -2,6 +2,9 @@
 moved over at the same address, whole, with its freezes (contracts/token/TokenMigrator.sol,
 keepers/compliance/migration.py), on the compliance stack the deploy script builds."""
 
+import importlib.util
+from pathlib import Path
+
 import ape
 import pytest
 from eth_abi import decode
@@ -209,6 +212,16 @@ def test_upg_10__constructor__same_token_or_other_decimals__refused(
         deployer.deploy(project.TokenMigrator, manager, old, old)
 
 
+def contract_holding(old, new, registry, operator, agent) -> str:
+    """A contract (the new engine stands in for a vault) verified and holding 5 of the old token."""
+    holder_contract = new.compliance()
+    registry.registerInvestor(
+        holder_contract, "0x" + "1c" * 20, US, ACCREDITED, FAR_FUTURE, sender=operator
+    )
+    old.mint(holder_contract, 5 * UNIT, sender=agent)
+    return holder_contract
+
+
 def test_upg_10__routine__a_contract_holder_is_kept_back_unless_named(
     migration, holdings, agent, operator, registry, stack_deployment
 ):
@@ -218,11 +231,7 @@ def test_upg_10__routine__a_contract_holder_is_kept_back_unless_named(
     delegated wallet is a wallet), and moves one only when the issuer names it."""
     old, new, migrator, _ = migration
     alice, bob, _ = holdings
-    holder_contract = new.compliance()  # any contract: the new engine stands in for a vault
-    registry.registerInvestor(
-        holder_contract, "0x" + "1c" * 20, US, ACCREDITED, FAR_FUTURE, sender=operator
-    )
-    old.mint(holder_contract, 5 * UNIT, sender=agent)
+    holder_contract = contract_holding(old, new, registry, operator, agent)
     old.pause(sender=agent)
     holders = holders_of(old, stack_deployment.record.block or 0)
     assert holder_contract in holders
@@ -266,3 +275,74 @@ def test_upg_10__ended__the_migrator_can_move_nothing_more(
     outcome = migrate_holders(migrator, [carol.address], operator)
     assert outcome.refused == [carol.address] and old.balanceOf(carol) == 7 * UNIT
     assert new.totalSupply() == 150 * UNIT
+
+
+def test_upg_10__operators_status_and_batch__what_is_left_and_the_operators_calls(
+    migration, holdings, agent, operator, outsider, registry, stack_deployment
+):
+    """The operators' path (`ape run migrate_token status|batch`): the status reads what is left on
+    the old token, holding by holding with its freezes and whether it is a contract; the batch is
+    the OPERATOR's `migrate` calls for every wallet left, refused in one line while the old token
+    is unpaused, for a named contract that holds nothing, and for a Safe that may not call it;
+    once moved, the status shows nothing left and the new token's supply."""
+    from ape import chain
+
+    from keepers.compliance.migration import (
+        MigrationInputError,
+        migrate_batches,
+        migration_status,
+    )
+    from keepers.console.actions import ActionInputError, prepare
+    from keepers.console.source import ChainSource, load_abis
+
+    script = importlib.util.spec_from_file_location(
+        "migrate_token_script", Path(__file__).parents[3] / "scripts/migrate_token.py"
+    )
+    migrate_token = importlib.util.module_from_spec(script)
+    script.loader.exec_module(migrate_token)
+
+    old, new, migrator, d = migration
+    alice, bob, _ = holdings
+    holder_contract = contract_holding(old, new, registry, operator, agent)
+    start = stack_deployment.record.block or 0
+
+    st = migration_status(migrator, start)
+    rows = {h.holder: h for h in st.holders}
+    assert list(rows) == [alice.address, bob.address, holder_contract]
+    assert (rows[alice.address].amount, rows[alice.address].frozen_tokens) == (
+        100 * UNIT,
+        30 * UNIT,
+    )
+    assert rows[bob.address].wallet_frozen and not rows[alice.address].wallet_frozen
+    assert rows[holder_contract].contract and not rows[alice.address].contract
+    assert st.can_burn_old and st.can_mint_new and st.old_supply == 155 * UNIT
+    assert (st.symbol, st.new_supply, st.max_holders) == ("QTB27", 0, 50)
+    with pytest.raises(MigrationInputError, match="not paused"):
+        migrate_batches(st)
+
+    old.pause(sender=agent)
+    st = migration_status(migrator, start)
+    assert migrate_batches(st) == [[alice.address, bob.address]]  # the contract kept back
+    assert migrate_batches(st, keep=[bob.address.lower()]) == [[alice.address]]
+    assert migrate_batches(st, move_contracts=[holder_contract]) == [
+        [alice.address, bob.address, holder_contract]
+    ]
+    with pytest.raises(MigrationInputError, match="not holders of the old token"):
+        migrate_batches(st, move_contracts=[outsider.address])
+
+    source = ChainSource(chain.provider.web3, d.record, load_abis(), None, "ethereum:local")
+    calls = migrate_token.migration_calls(migrator_name(OLD), migrate_batches(st))
+    [prepared] = prepare(source, operator.address, calls)
+    assert prepared.to == migrator.address and prepared.route == "direct"
+    with pytest.raises(ActionInputError, match="may not call migrate"):
+        prepare(source, outsider.address, calls)
+
+    # The batch sent as prepared (the operator's Safe would): nothing left but the contract.
+    w3 = chain.provider.web3
+    sent = w3.eth.send_transaction(
+        {"from": operator.address, "to": prepared.to, "data": prepared.data}
+    )
+    assert w3.eth.wait_for_transaction_receipt(sent)["status"] == 1
+    after = migration_status(migrator, start)
+    assert [h.holder for h in after.holders] == [holder_contract]
+    assert after.new_supply == 150 * UNIT and new.balanceOf(alice) == 100 * UNIT

@@ -69,10 +69,10 @@ def test_upg_6__script__any_failure_one_line():
         raise FileNotFoundError("[Errno 2] No such file or directory: 'node'\nmore")
 
     with pytest.raises(click.ClickException) as raised:
-        script._one_line(missing_node)
+        script.one_line(missing_node)
     assert raised.value.message == (
         "FileNotFoundError: [Errno 2] No such file or directory: 'node'"
     )
     with pytest.raises(click.ClickException) as raised:
-        script._one_line(lambda: (_ for _ in ()).throw(UpgradeRefused("refused\nwhy")))
+        script.one_line(lambda: (_ for _ in ()).throw(UpgradeRefused("refused\nwhy")))
     assert raised.value.message == "refused"

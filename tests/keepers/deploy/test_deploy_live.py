@@ -518,4 +518,16 @@ def test_deploy_live__killed_twice_then_rerun__completes_from_the_record_without
         upgrade("propose", "OracleRouter", "OracleRouter", GOVERNOR, "--safe", GOVERNOR),
         f"{GOVERNOR} has no code",
     )
+    # UPG-10's operators' path on a deployment with no migration: one line, nothing prepared.
+    for argv in (("status",), ("batch", "--safe", GOVERNOR)):
+        migrate = subprocess.run(
+            [str(BIN / "ape"), "run", "migrate_token", argv[0], "SecurityToken", *argv[1:]]
+            + ["--network", sepolia.network],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=SUBPROCESS_TIMEOUT_SECONDS,
+            stdin=subprocess.DEVNULL,
+        )
+        assert_one_line_failure(migrate, "no TokenMigrator.SecurityToken in the deployment record")
     assert nonce(sepolia.url, DEPLOYER.address) == sent
