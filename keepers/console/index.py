@@ -52,6 +52,11 @@ from keepers.core.jsonable import to_jsonable
 from keepers.core.store import REORG_WINDOW, keeper_lock
 
 LOG_WINDOW_BLOCKS = 2_000
+# The index stops this many blocks below the chain's head, so every page, export and GraphQL query
+# reads the chain at a block that is no longer the head (CON-96): a node may answer a read at its
+# head from the block it is mining as it answers (anvil does: that block's state and time, one more
+# second of interest on a pool's debt under the previous block's label; helper-111).
+SETTLE_BLOCKS = 1
 MAX_EVENTS = 200_000
 # A copy reloads at most this often in one refresh when the store takes events back meanwhile.
 MAX_RELOADS = 3
@@ -175,6 +180,11 @@ class ChainEvent:
         }
 
 
+def settled_head(chain_head: int) -> int:
+    """The last block the index takes from a chain whose head is `chain_head` (SETTLE_BLOCKS)."""
+    return max(chain_head - SETTLE_BLOCKS, 0)
+
+
 class EventIndex:
     """Thread-safe: `sync` (one caller at a time) indexes and refreshes; readers take snapshots
     of this process's copy. `first_block`: the first block whose events the index holds in full
@@ -292,9 +302,10 @@ class EventIndex:
         ]
 
     def sync(self, to_block: int | None = None) -> list[ChainEvent]:
-        """Indexes every block up to `to_block` (default: the head) into the store, unless another
-        process (or thread) is indexing this scope now; then loads what the store holds that this
-        copy does not. Returns the events new to this copy."""
+        """Indexes every block up to `to_block` (default: the settled head, the block before the
+        chain's: SETTLE_BLOCKS) into the store, unless another process (or thread) is indexing this
+        scope now; then loads what the store holds that this copy does not. Returns the events new
+        to this copy."""
         with self._sync_lock:
             scope = self.scope
             # At each sync (the state is made here): a scope no writer synced for a day may have
@@ -319,7 +330,7 @@ class EventIndex:
         checkpoint below its head (a lagging node), not when it does not (another chain)."""
         w3, engine, scope, chain_id = self.source.w3, self.engine, self._scope, self._chain_id
         assert scope is not None
-        head = int(w3.eth.block_number) if to_block is None else to_block
+        head = settled_head(int(w3.eth.block_number)) if to_block is None else to_block
         cursor = core_store.get_cursor(engine, scope, chain_id)
         before: str | None = None  # the hash the block before the next window must have
         if cursor is not None:

@@ -86,13 +86,5 @@ class ChainSource:
     def head(self) -> int:
         return int(self.w3.eth.block_number)
 
-    def settled_block(self, indexed: int) -> int:
-        """The block a page reads the chain at and labels "as of": the last block indexed, but
-        never the chain's head. A node may answer a read at its head block from the block it is
-        mining as it answers (anvil does: that block's state and time, one more second of interest
-        on a pool's debt), so a page read at the head could show block N + 1's figures under N's
-        label; the block before the head is final for every read."""
-        return max(0, min(indexed, self.head() - 1))
-
     def block_time(self, number: int | str = "latest") -> int:
         return int(self.w3.eth.get_block(number)["timestamp"])

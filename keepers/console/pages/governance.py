@@ -47,7 +47,7 @@ def _stored(events: list[ChainEvent]) -> list[StoredEvent]:
 
 
 def read(source: ChainSource, index: EventIndex) -> dict[str, Any]:
-    block = source.settled_block(index.head)
+    block = index.head
     manager_events = index.events(contract=MANAGER, until_block=block)
     now = source.block_time(block)
     folded = role_holders(_stored(manager_events))

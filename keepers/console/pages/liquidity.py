@@ -446,7 +446,7 @@ def read_commits(
 
 
 def read(source: ChainSource, index: EventIndex) -> dict[str, Any]:
-    block = source.settled_block(index.head)
+    block = index.head
     venues = read_venues(source, index, block)
     names = {v["venue"]: v["name"] for v in venues["venues"]}
     commits = read_commits(source, index, block, venues["reveal_window"])

@@ -340,7 +340,7 @@ def read(source: ChainSource, index: EventIndex) -> dict[str, Any]:
     call is open)."""
     if not source.has(BROKER):
         raise ConsoleError("the deployment has no PrimeBroker (the deploy script's step 7)")
-    block = source.settled_block(index.head)
+    block = index.head
     now = source.block_time(block)
     broker = source.contract(BROKER)
     opened = accounts_opened(index, block)

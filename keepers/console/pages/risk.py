@@ -347,7 +347,7 @@ def read_portfolio(
 
 
 def read(source: ChainSource, index: EventIndex) -> dict[str, Any]:
-    block = source.settled_block(index.head)
+    block = index.head
     now = source.block_time(block)
     return {
         "chain_time": now,

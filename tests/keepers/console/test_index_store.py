@@ -18,7 +18,7 @@ from fake_chain import FIRST_BLOCK, HOLDERS, ROLE_GRANTED, ROLE_REVOKED, FakeCha
 
 import postgres
 from keepers.console import store as console_store
-from keepers.console.index import EventIndex
+from keepers.console.index import SETTLE_BLOCKS, EventIndex, settled_head
 from keepers.core import store as core_store
 from keepers.core.store import keeper_lock
 
@@ -77,6 +77,11 @@ def holders(index: EventIndex) -> set:
     return held
 
 
+def settled(chain: FakeChain) -> int:
+    """The last block an index takes from `chain`: the block before its head (CON-96)."""
+    return settled_head(chain.eth.block_number)
+
+
 def file_store(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'keeper.sqlite'}"
 
@@ -90,7 +95,7 @@ def test_index_store__restart__reads_the_store_not_the_chain(tmp_path):
     url = file_store(tmp_path)
     first = EventIndex(chain.source(url), max_events=150)
     first.sync()
-    assert chain.eth.asked and first.head == chain.eth.block_number
+    assert chain.eth.asked and first.head == settled(chain)
     assert first.dropped > 0  # the bound is part of what a restart must give back
 
     chain.eth.asked.clear()
@@ -103,7 +108,7 @@ def test_index_store__restart__reads_the_store_not_the_chain(tmp_path):
         first.first_block,
     )
 
-    head = chain.eth.block_number
+    head = restarted.head
     chain.grow(20)
     restarted.sync()
     assert chain.eth.asked and chain.eth.asked[0][0] == head + 1
@@ -130,7 +135,7 @@ def test_index_store__bound__what_memory_kept_in_every_sync(tmp_path):
         shown, dropped = bounded(truth(chain), 40)
         for index in (writer, reader):
             assert [key(e) for e in index.events()] == [key(e) for e in shown], step
-            assert index.dropped == dropped and index.head == chain.eth.block_number
+            assert index.dropped == dropped and index.head == settled(chain)
     assert writer.dropped > 40  # the bound was exercised many times over
     restarted = EventIndex(chain.source(url), max_events=40)  # loads the store whole
     restarted.sync()
@@ -188,7 +193,7 @@ def test_index_store__reorg__orphaned_events_taken_back__a_key_reopened(tmp_path
     for copy in (index, reader):
         assert (role, holder) in holders(copy), "the orphaned revocation still counted"
         assert [key(e) for e in copy.events()] == [key(e) for e in shown]
-        assert copy.head == chain.eth.block_number
+        assert copy.head == settled(chain)
 
 
 def test_index_store__reorg_below_every_checkpoint__index_starts_again(tmp_path):
@@ -232,13 +237,13 @@ def test_index_store__lock_held_elsewhere__reads_without_asking_the_chain(tmp_pa
 SCRIPT = """
 import json, sys, time
 from fake_chain import FakeChain
-from keepers.console.index import EventIndex
+from keepers.console.index import EventIndex, settled_head
 url, seed, blocks, out = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 chain = FakeChain(seed)
 chain.grow(blocks)
 index = EventIndex(chain.source(url), max_events=int(sys.argv[5]))
 deadline = time.monotonic() + 300
-while index.head < chain.eth.block_number:  # polling, as the console's live feed does
+while index.head < settled_head(chain.eth.block_number):  # polling, as the console's live feed does
     assert time.monotonic() < deadline, "the index never reached the head"
     index.sync()
     time.sleep(0.05)
@@ -285,10 +290,10 @@ def test_index_store__two_console_processes_on_one_postgresql_store(tmp_path):
         first, second = _consoles(url, tmp_path, ["a.json", "b.json"], 500)
         asked = sorted(tuple(w) for w in first["asked"] + second["asked"])
         covered = [n for start, end in asked for n in range(start, end + 1)]
-        assert covered == list(range(FIRST_BLOCK, chain.eth.block_number + 1)), asked
+        assert covered == list(range(FIRST_BLOCK, settled(chain) + 1)), asked
         for run in (first, second):
             assert run["events"] == expected
-            assert (run["head"], run["dropped"]) == (chain.eth.block_number, dropped)
+            assert (run["head"], run["dropped"]) == (settled(chain), dropped)
         [third] = _consoles(url, tmp_path, ["c.json"], 500)
         assert third["asked"] == [] and third["events"] == expected
         engine = core_store.open_store(url)
@@ -357,7 +362,8 @@ def test_index_store__shallow_reorg_after_a_catch_up__no_rescan(tmp_path):
     index.sync()
     assert console_store.version(index.engine, index.scope) == before and index.head == head
     chain.eth.behind = 0
-    chain.reorg(depth=1, blocks=2)
+    # The index's last block replaced (with the chain's head, which it never took: CON-96).
+    chain.reorg(depth=1 + SETTLE_BLOCKS, blocks=2)
     chain.eth.asked.clear()
     index.sync()
     assert chain.eth.asked and chain.eth.asked[0][0] == head, chain.eth.asked
@@ -446,7 +452,7 @@ def test_kept__an_index_made_for_a_page_opens_the_store_without_deadlock(tmp_pat
     worker.join(60)
     assert "index" in made, "kept() deadlocked making an index that opens the store"
     made["index"].sync()
-    assert made["index"].head == chain.eth.block_number
+    assert made["index"].head == settled(chain)
 
 
 def test_index_store__a_shorter_chain_behind_the_cursor__replaced_not_waited_for(tmp_path):
@@ -461,7 +467,7 @@ def test_index_store__a_shorter_chain_behind_the_cursor__replaced_not_waited_for
     index.sync()
     chain.reorg(depth=20, blocks=6)  # 14 blocks shorter, its top blocks other ones
     index.sync()
-    assert index.head == chain.eth.block_number
+    assert index.head == settled(chain)
     assert [key(e) for e in index.events()] == [key(e) for e in truth(chain)]
 
 
@@ -513,7 +519,7 @@ def test_index_store__reorg_100_deep_right_after_a_catch_up__no_rescan(tmp_path)
     url = file_store(tmp_path)
     index = EventIndex(chain.source(url), max_events=UNBOUNDED)
     index.sync()
-    head = index.head
+    head = chain.eth.block_number  # the index took the blocks below it (CON-96)
     chain.reorg(depth=100, blocks=101)
     chain.eth.asked.clear()
     index.sync()
@@ -521,18 +527,24 @@ def test_index_store__reorg_100_deep_right_after_a_catch_up__no_rescan(tmp_path)
     assert [key(e) for e in index.events()] == [key(e) for e in truth(chain)]
 
 
-def test_settled_block__index_at_the_head__the_block_before_it_else_the_index_head(tmp_path):
-    """A page reads the chain at the last indexed block but never at the chain's head: a node
-    can answer a read at its head from the block it is mining (helper-111: anvil gave block N + 1's
-    interest under a page labelled N). Synced to the head, the page reads the block before it;
-    behind the head, the index's own last block; on a chain of one block, block 0."""
+def test_index__never_takes_the_chain_head__pages_read_a_block_the_chain_moved_past(tmp_path):
+    """CON-96: the index stops at the block before the chain's head, so every page, export and
+    GraphQL query (all read at `index.head`) reads a block that is no longer the head: a node may
+    answer a read at its head from the block it is mining (helper-111: anvil gave block N + 1's
+    interest under a page labelled N). Its events stop there too, so a page's parts agree; the
+    head's events come with the next block. A chain of one block is read at block 0."""
     chain = FakeChain(2)
     chain.grow(40)
-    source = chain.source()
-    index = EventIndex(source, max_events=UNBOUNDED)
+    index = EventIndex(chain.source(), max_events=UNBOUNDED)
     index.sync()
     head = chain.eth.block_number
-    assert index.head == head and source.settled_block(index.head) == head - 1
+    assert index.head == head - 1
+    assert all(e.block_number < head for e in index.events())
+    held = len(index.events())
     chain.grow(5)
-    assert source.settled_block(index.head) == head  # the index is behind: its block is final
-    assert source.settled_block(0) == 0
+    index.sync()
+    assert index.head == head + 4 and len(index.events()) >= held
+    assert [key(e) for e in index.events()] == [
+        key(e) for e in truth(chain) if e.block_number <= head + 4
+    ]
+    assert settled_head(0) == 0 and settled_head(1) == 0
