@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from eth_utils import to_checksum_address
+
 from keepers.access import as_role, grant_calls, hold_calls, is_admin, wire
 from keepers.compliance.capabilities import AgentCapability
 from keepers.compliance.jurisdictions import load_jurisdictions
@@ -167,12 +169,21 @@ def deploy_security(
                 lambda: token.setCompliance(engine, sender=d.sender),
             )
         )
+    # An account named in both roles holds their union (helper-113: one step each, computed
+    # before either was sent, left it FREEZE only, then every capability on a rerun).
+    wanted: dict[str, tuple[int, list[str]]] = {}
     for account, caps, label in (
         (agent, ALL_CAPABILITIES, "agent"),
         (freezer, FREEZE_ONLY, "freeze-only agent"),
     ):
         if account:
-            steps += capability_step(d, token, account, caps, f"make {account} {symbol}'s {label}")
+            key = to_checksum_address(account)
+            held, labels = wanted.get(key, (0, []))
+            wanted[key] = (held | caps, [*labels, label])
+    for account, (caps, labels) in wanted.items():
+        steps += capability_step(
+            d, token, account, caps, f"make {account} {symbol}'s {' and '.join(labels)}"
+        )
     steps += list_security_steps(d, registry, symbol, token.address)
     steps += jurisdiction_steps(d, engine, symbol, jurisdictions)
     wire(

@@ -191,3 +191,29 @@ def test_sec_68__fund_share_claim__controller_frozen_on_the_share__mint_refused_
     claimable = vault.maxMint(alice)
     vault.deposit(10**9, alice, sender=alice)
     assert share.balanceOf(alice) == claimable
+
+
+def test_deploy_security__one_account_agent_and_freezer__every_capability_and_a_rerun_sends_nothing(
+    stack_deployment, agent
+):
+    """helper-113 (pre-existing): `deploy_security` with one account as `agent` and `freezer`
+    computed both capability steps before sending either, so the first run left the account with
+    FREEZE only (the freezer's step last) and a rerun gave it every capability (its FREEZE then
+    matched the freezer's step, and the agent's step alone was sent): the token's agents depended
+    on how often the deployment ran. An account named in several roles holds the union, at once,
+    and a rerun sends nothing."""
+    from keepers.compliance import deploy_security
+    from keepers.compliance.deploy import ALL_CAPABILITIES
+
+    d = stack_deployment.scoped("QuanteraAccessManager", "UpgradeAuthority", "IdentityRegistry")
+
+    def deploy():
+        return deploy_security(
+            d, ".BOTH", "Quantera Both 2030", "QB30", agent=agent.address, freezer=agent.address
+        )
+
+    token = deploy()
+    assert token.agentCapabilities(agent) == ALL_CAPABILITIES
+    sent = d.sender.nonce
+    assert deploy().address == token.address
+    assert token.agentCapabilities(agent) == ALL_CAPABILITIES and d.sender.nonce == sent
