@@ -8,11 +8,15 @@ OLD_TOKEN is the old token's name in the deployment record (`SecurityToken`,
 - `status OLD_TOKEN`: the migrator, both tokens (the old one paused or not, each supply), the
   capabilities the migrator holds, and every holding left on the old token with its freezes,
   contracts marked (they move with their own fix); `--json` for a machine.
-- `batch OLD_TOKEN --safe SAFE`: the OPERATOR's `migrate` calls that move every wallet left, in
-  batches of the migrator's MAX_HOLDERS, as a Safe batch (written to `--out` or stdout; nothing is
-  signed or sent here). `--keep ADDR` leaves a holder out; `--move-contract ADDR` moves a contract
-  holder whose own fix is done. Refused, in one line, while the old token is not paused or the
+- `batch OLD_TOKEN --safe SAFE`: the OPERATOR's `migrate` calls that move the wallets left, each
+  of up to the migrator's MAX_HOLDERS holders, `--calls` of them (default 1: one Safe transaction
+  within a block's gas), as a Safe batch (written to `--out` or stdout; nothing is signed or sent
+  here); once it ran, `status` and `batch` again take the rest. `--keep ADDR` leaves a holder
+  out; `--move-contract ADDR` moves a contract holder whose own fix is done (each must be a
+  holder: a typo is refused). Refused, in one line, while the old token is not paused or the
   migrator lacks its capabilities (every call would revert), or if the Safe may not call `migrate`.
+- `status` says how much of the old token's supply no listed holding accounts for (holders
+  credited before `--from-block`): until that is 0 and no holder is listed, it is not done.
 
 A holding the new token refuses stays whole on the old one (`MigrationRefused` in the receipt);
 `status` shows it again after the batch, to move once its holder is eligible.
@@ -71,7 +75,9 @@ def status(old_token: str, from_block: int | None, as_json: bool) -> None:
 
     _, name, st = one_line(lambda: _status(old_token, from_block))
     if as_json:
-        click.echo(json.dumps({"record_name": name, **asdict(st)}, indent=1))
+        click.echo(
+            json.dumps({"record_name": name, **asdict(st), "unlisted": st.unlisted}, indent=1)
+        )
         return
 
     def amount(value: int) -> str:
@@ -84,7 +90,12 @@ def status(old_token: str, from_block: int | None, as_json: bool) -> None:
         f"{'yes' if st.can_burn_old else 'no'}, mint and freeze the new: "
         f"{'yes' if st.can_mint_new else 'no'}"
     )
-    if not st.holders:
+    if st.unlisted:
+        click.echo(
+            f"{amount(st.unlisted)} of the old token's supply is in no holding listed here "
+            "(credited before the first block read? try --from-block 0): the migration is not done"
+        )
+    elif not st.holders:
         click.echo("no holding left on the old token")
     for h in st.holders:
         notes = [
@@ -108,6 +119,13 @@ def status(old_token: str, from_block: int | None, as_json: bool) -> None:
     multiple=True,
     help="A contract holder moved too, its own fix done (repeatable).",
 )
+@click.option(
+    "--calls",
+    type=click.IntRange(min=1),
+    default=None,
+    help="`migrate` calls in this batch, each of up to the migrator's MAX_HOLDERS holders "
+    "(default: 1, within a block's gas); the next batch takes the rest.",
+)
 def batch(
     old_token: str,
     safe: str,
@@ -115,16 +133,25 @@ def batch(
     from_block: int | None,
     keep: tuple[str, ...],
     move_contracts: tuple[str, ...],
+    calls: int | None,
 ) -> None:
-    """Prepare the OPERATOR's `migrate` calls for every holding left on OLD_TOKEN."""
-    from keepers.compliance.migration import migrate_batches
+    """Prepare the OPERATOR's `migrate` calls for the holdings left on OLD_TOKEN."""
+    from keepers.compliance.migration import CALLS_PER_BATCH, migrate_batches
 
     def build() -> None:
         source, name, st = _status(old_token, from_block)
-        calls = migration_calls(name, migrate_batches(st, keep, move_contracts))
-        if not calls:
+        every = migrate_batches(st, keep, move_contracts, max_calls=len(st.holders) or 1)
+        taken = every[: calls or CALLS_PER_BATCH]
+        if not taken:
             raise click.ClickException(f"nothing to move: no wallet left on {old_token}")
-        write_batch(source, safe, calls, f"Migrate {old_token}", out)
+        write_batch(source, safe, migration_calls(name, taken), f"Migrate {old_token}", out)
+        moved, left = sum(map(len, taken)), sum(map(len, every))
+        if moved < left:
+            click.echo(
+                f"this batch moves {moved} of the {left} holders left: once it ran, "
+                "`status` and `batch` again for the rest",
+                err=True,
+            )
 
     one_line(build)
 

@@ -202,6 +202,13 @@ class MigrationStatus:
     holders: tuple[HolderRow, ...]
 
     @property
+    def unlisted(self) -> int:
+        """The old token's supply the listed holdings do not account for (0 when every holder was
+        found): holders credited before the first block read, or a log the provider cut short.
+        Not 0, the migration is not done, whatever the list says (helper-114 M3)."""
+        return self.old_supply - sum(h.amount for h in self.holders)
+
+    @property
     def wallets(self) -> list[str]:
         """The holders `migrate` moves by default: every one but those with code of their own."""
         return [h.holder for h in self.holders if not h.contract]
@@ -243,13 +250,23 @@ def migration_status(
     )
 
 
+#: `migrate` calls in one Safe transaction by default: one call moves up to the migrator's
+#: MAX_HOLDERS holdings, each a burn and a compliance-checked mint, so a handful of calls would
+#: pass a block's gas limit (helper-114 M2); the next `batch` takes the holders left.
+CALLS_PER_BATCH = 1
+
+
 def migrate_batches(
-    status: MigrationStatus, keep: Iterable[str] = (), move_contracts: Iterable[str] = ()
+    status: MigrationStatus,
+    keep: Iterable[str] = (),
+    move_contracts: Iterable[str] = (),
+    max_calls: int = CALLS_PER_BATCH,
 ) -> list[list[str]]:
     """The holder lists of the `migrate` calls that move what `status` shows left, at most the
     migrator's MAX_HOLDERS each: every wallet but those in `keep`, and the contracts
-    `move_contracts` names (each must hold some of the old token: a name that does not is refused,
-    as a typo would be).
+    `move_contracts` names (each named holder, kept or moved, must hold some of the old token: a
+    name that does not is refused, as a typo would be; helper-114 M4), at most `max_calls` calls:
+    the holders past them are the next batch's, once this one ran.
     Refused (MigrationInputError, one line) while the old token is not paused or the migrator
     cannot burn and mint: every call would revert."""
     if not status.old_paused:
@@ -266,7 +283,9 @@ def migrate_batches(
     kept = {to_checksum_address(k) for k in keep}
     named = {to_checksum_address(c) for c in move_contracts}
     held = {h.holder for h in status.holders}
-    if unknown := sorted(named - held):
+    if max_calls < 1:
+        raise MigrationInputError(f"a batch holds at least one call, not {max_calls}")
+    if unknown := sorted((named | kept) - held):
         raise MigrationInputError(f"not holders of the old token: {', '.join(unknown)}")
     todo = [
         h.holder
@@ -274,4 +293,4 @@ def migrate_batches(
         if h.holder not in kept and (not h.contract or h.holder in named)
     ]
     size = status.max_holders
-    return [todo[i : i + size] for i in range(0, len(todo), size)]
+    return [todo[i : i + size] for i in range(0, len(todo), size)][:max_calls]

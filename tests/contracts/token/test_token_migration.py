@@ -2,6 +2,7 @@
 moved over at the same address, whole, with its freezes (contracts/token/TokenMigrator.sol,
 keepers/compliance/migration.py), on the compliance stack the deploy script builds."""
 
+import dataclasses
 import importlib.util
 from pathlib import Path
 
@@ -346,3 +347,39 @@ def test_upg_10__operators_status_and_batch__what_is_left_and_the_operators_call
     after = migration_status(migrator, start)
     assert [h.holder for h in after.holders] == [holder_contract]
     assert after.new_supply == 150 * UNIT and new.balanceOf(alice) == 100 * UNIT
+
+
+def test_upg_10__helper_114__batch_bounded__supply_not_listed_said__a_kept_typo_refused(
+    migration, holdings, agent, operator, outsider, stack_deployment
+):
+    """helper-114's read of the operators' path: M2 every `migrate` call went into one Safe
+    transaction (50 holders a call, ~150,000 gas each: past the block's gas limit from a few hundred
+    holders) — a batch now holds at most `max_calls`, and the next `status` and `batch` take the
+    rest; M3 a status that found no holder (a `--from-block` past the mints) said nothing was left
+    while the old token still had supply — what the listed holdings do not account for is said;
+    M4 a mistyped `--keep` was ignored and the holding moved — it is refused, as a named
+    contract that holds nothing is."""
+    from ape import chain
+
+    from keepers.compliance.migration import (
+        MigrationInputError,
+        migrate_batches,
+        migration_status,
+    )
+
+    old, _, migrator, _ = migration
+    alice, bob, _ = holdings
+    old.pause(sender=agent)
+    start = stack_deployment.record.block or 0
+
+    st = migration_status(migrator, start)
+    assert st.unlisted == 0
+    late = migration_status(migrator, chain.blocks.head.number + 1)
+    assert late.holders == () and late.unlisted == late.old_supply == 150 * UNIT
+
+    with pytest.raises(MigrationInputError, match="not holders of the old token"):
+        migrate_batches(st, keep=[outsider.address])
+    assert migrate_batches(st, max_calls=1) == [[alice.address, bob.address]]
+    small = dataclasses.replace(st, max_holders=1)  # 1 holder a call, as 50 of 51 would
+    assert migrate_batches(small, max_calls=1) == [[alice.address]]
+    assert migrate_batches(small, max_calls=2) == [[alice.address], [bob.address]]
