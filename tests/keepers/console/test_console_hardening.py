@@ -33,6 +33,15 @@ NEWCOMER = "0xc0ffee254729296a45a3885639AC7E10F9d54979"  # checksummed
 BAD_CHECKSUM = NEWCOMER.replace("AC7E", "Ac7E")  # mixed case, one letter's case wrong
 
 
+def settled(chain, receipt) -> None:
+    """Waits until the chain has mined past `receipt`'s block (one block a second): the console's
+    index takes no block until it is no longer the head (CON-96)."""
+    from console_checks import wait_for
+
+    block = receipt["blockNumber"]
+    wait_for(lambda: chain.w3.eth.block_number > block or None, f"a block after {block}")
+
+
 @pytest.fixture(scope="module")
 def chain(deployment_state, tmp_path_factory):
     """An anvil on the session's deployment: its URL, network choice, record (and the folder the
@@ -461,7 +470,9 @@ def test_sec_106__an_eta_past_year_9999__governance_page_still_answers(chain):
     venue = chain.source.address("UniswapV2Pair.A.QSPX-USDC")
     data = aggregator.encode_abi("unpauseVenue", [venue])
     tx = manager.functions.schedule(aggregator.address, data, FAR_ETA).transact({"from": governor})
-    assert chain.w3.eth.wait_for_transaction_receipt(tx)["status"] == 1
+    scheduled = chain.w3.eth.wait_for_transaction_receipt(tx)
+    assert scheduled["status"] == 1
+    settled(chain, scheduled)
     operation = (
         "0x" + manager.functions.hashOperation(governor, aggregator.address, data).call().hex()
     )
@@ -563,8 +574,11 @@ def test_sec_108__index_filled_with_permissionless_events__state_still_complete(
         for e in _synced(chain).events(contract="IdentityRegistry", names=["IdentityRegistered"])
         if not registry.functions.isFrozen(e.args["investorAddress"]).call()
     )
-    w3.eth.wait_for_transaction_receipt(
-        registry.functions.freeze(wallet).transact({"from": keeper})
+    settled(
+        chain,
+        w3.eth.wait_for_transaction_receipt(
+            registry.functions.freeze(wallet).transact({"from": keeper})
+        ),
     )
     held = len(_synced(chain).events())
     index = EventIndex(chain.source, max_events=held)
@@ -579,7 +593,9 @@ def test_sec_108__index_filled_with_permissionless_events__state_still_complete(
         tx = aggregator.functions.multicall(commits[start : start + 400]).transact(
             {"from": stranger, "gas": 25_000_000}
         )
-        assert w3.eth.wait_for_transaction_receipt(tx)["status"] == 1
+        receipt = w3.eth.wait_for_transaction_receipt(tx)
+        assert receipt["status"] == 1
+    settled(chain, receipt)
     index.sync()
     after = governance.read(chain.source, index), compliance.read(chain.source, index)
     assert after[0]["roles"] == before[0]["roles"], "role holders vanished with the history"
@@ -806,6 +822,7 @@ def test_sec_111__failed_transfers__a_page_read_makes_a_bounded_number_of_reques
     ]
     receipts = [w3.eth.wait_for_transaction_receipt(h) for h in hashes]
     assert {r["status"] for r in receipts} == {0}
+    settled(chain, max(receipts, key=lambda r: r["blockNumber"]))
     index.sync()
     provider.round_trips, provider.calls = 0, type(provider.calls)()
     read = compliance.read(source, index)["refusals"]
@@ -969,7 +986,9 @@ def test_console_index__two_consoles_and_a_restart_on_one_postgresql_store(chain
                 tx = aggregator.functions.commit(_word(-1)).transact(
                     {"from": chain.accounts[LIQUIDITY_ATTACKER]}
                 )
-                mined = chain.w3.eth.wait_for_transaction_receipt(tx)["blockNumber"]
+                receipt = chain.w3.eth.wait_for_transaction_receipt(tx)
+                mined = receipt["blockNumber"]
+                settled(chain, receipt)
                 for app in (first, second):  # their live feeds' next poll
                     app.state.index.sync()
                 for client in (a, b):
