@@ -208,11 +208,6 @@ class MigrationStatus:
         Not 0, the migration is not done, whatever the list says (helper-114 M3)."""
         return self.old_supply - sum(h.amount for h in self.holders)
 
-    @property
-    def wallets(self) -> list[str]:
-        """The holders `migrate` moves by default: every one but those with code of their own."""
-        return [h.holder for h in self.holders if not h.contract]
-
 
 def migration_status(
     migrator: Any, from_block: int, to_block: int | None = None
