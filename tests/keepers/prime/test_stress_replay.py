@@ -167,6 +167,26 @@ def test_prm_48__replay__conservation_of_debt(replayed):
     assert sum(run.end_debt.values()) >= events["total_debt"]
 
 
+def test_prm_48__closing_figures_are_of_one_block__read_blocks_later_the_same(replayed):
+    """PRM-48: the closing figures are read at the block that brought the pool's interest to the
+    replay's end, not at `latest`: the chain mines a block a second and the pool's views accrue
+    to the block's clock, so figures read a few blocks on carry those blocks' interest (CI's slow
+    machine: the conservation check off by 4,689 units)."""
+    from ape import chain
+
+    from keepers.prime.stress_replay import chain_totals, closing_debts
+
+    stack, run, _ = replayed
+    assert run.closed > stack.first_block
+    chain.provider.make_request("evm_increaseTime", [3_600])
+    while int(chain.blocks.head.number) < run.closed + 3:
+        chain.provider.make_request("evm_mine", [])
+    assert chain_totals(stack, run.closed) == run.totals
+    spreads = {i: b.spread_bps for i, b in zip(run.identities, run.books, strict=True)}
+    assert closing_debts(stack, spreads, run.closed) == run.end_debt
+    assert int(stack.pool.state().totalDebt) > run.totals["total_debt"]  # the latest has moved on
+
+
 def test_prm_49__the_week__grace_then_liquidation__morpho_liquidates_nothing(replayed, week):
     """PRM-49: the levered equity fund is called (9 October) before it is liquidated (after its
     grace), never the pension plan; on the same closes Morpho's rules liquidate nothing: the S&P
