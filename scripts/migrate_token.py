@@ -14,7 +14,9 @@ OLD_TOKEN is the old token's name in the deployment record (`SecurityToken`,
   here); once it ran, `status` and `batch` again take the rest. `--keep ADDR` leaves a holder
   out; `--move-contract ADDR` moves a contract holder whose own fix is done (each must be a
   holder: a typo is refused). Refused, in one line, while the old token is not paused or the
-  migrator lacks its capabilities (every call would revert), or if the Safe may not call `migrate`.
+  migrator lacks its capabilities (every call would revert), or if the Safe may not call `migrate`,
+  or for an income or coupon class (IncomeShareToken, BondShareToken: they move with their
+  servicer's fix, ITokenMigrator). Every figure is read at one block, in JSON-RPC batches.
 - `status` says how much of the old token's supply no listed holding accounts for (holders
   credited before `--from-block`): until that is 0 and no holder is listed, it is not done.
 
@@ -90,6 +92,11 @@ def status(old_token: str, from_block: int | None, as_json: bool) -> None:
         f"{'yes' if st.can_burn_old else 'no'}, mint and freeze the new: "
         f"{'yes' if st.can_mint_new else 'no'}"
     )
+    if st.balance_hooked:
+        click.echo(
+            f"the old token is a {st.balance_hooked}: its holdings move with its servicer's and "
+            "vault's fix, not by `batch`"
+        )
     if st.unlisted:
         click.echo(
             f"{amount(st.unlisted)} of the old token's supply is in no holding listed here "

@@ -17,7 +17,7 @@ issuer's agent moves every holding over at the same address through a `TokenMigr
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +31,7 @@ from keepers.core.code import delegate_of
 from keepers.core.deploying import ZERO_ADDRESS, Deployment
 from keepers.core.errors import QuanteraError
 from keepers.core.logs import fetch_logs
+from keepers.core.reads import ApeReads, ReadFailure
 
 #: What the migrator may do on each token (and nothing else).
 OLD_TOKEN_CAPABILITIES = int(AgentCapability.BURN)
@@ -99,26 +100,74 @@ def end_token_migration(d: Deployment, old_token_name: str) -> None:
 
 
 def holders_of(token: Any, from_block: int, to_block: int | None = None) -> list[str]:
-    """The wallets holding `token` now among those its `Transfer` log credited in
-    [from_block, to_block] (default: to the head), in the order first credited."""
+    """The wallets holding `token` at `to_block` (default: the head) among those its `Transfer`
+    log credited in [from_block, to_block], in the order first credited. The balances are read at
+    that one block, in JSON-RPC batches (helper-114 L3: a call a holder, each at `latest`)."""
     from ape import chain
 
-    stop = chain.blocks.head.number if to_block is None else to_block
+    stop = int(chain.blocks.head.number) if to_block is None else to_block
     credited: dict[str, None] = {}
     for log in fetch_logs(token.address, [token.Transfer.abi], from_block, stop):
         to = str(log.event_arguments["to"])
         if to != ZERO_ADDRESS:
             credited.setdefault(to, None)
-    return [holder for holder in credited if token.balanceOf(holder) > 0]
+    wallets = list(credited)
+    balances = ApeReads().views([(token, "balanceOf", [w]) for w in wallets], block=stop)
+    return [w for w, balance in zip(wallets, balances, strict=True) if balance > 0]
 
 
-def is_contract(address: str) -> bool:
-    """Whether `address` runs code of its own (an EIP-7702 delegated wallet does not: its key
-    holds the holding)."""
+def runs_code(code: bytes) -> bool:
+    """Whether an account with `code` runs code of its own (an EIP-7702 delegated wallet does
+    not: its key holds the holding)."""
+    code = bytes(code)
+    return bool(code) and delegate_of(code) is None
+
+
+def is_contract(address: str, block: int | str = "latest") -> bool:
+    """Whether `address` runs code of its own at `block` (`runs_code`)."""
     from ape import chain
 
-    code = bytes(chain.provider.get_code(address))
-    return bool(code) and delegate_of(code) is None
+    return runs_code(chain.provider.get_code(address, block_id=block))
+
+
+#: The token classes whose balance changes call code of their own first (coupons or income settled
+#: holder by holder on a burn), each told by a view only it answers. Their holdings migrate with
+#: their servicer's and vault's fix (ITokenMigrator's warning), never by `migrate`'s batches
+#: (helper-114 L2).
+BALANCE_HOOKED_CLASSES = (("BondShareToken", "servicer"), ("IncomeShareToken", "incomeIndex"))
+
+
+def balance_hooked_class(token_address: str, block: int | str = "latest") -> str | None:
+    """The class of BALANCE_HOOKED_CLASSES the token at `token_address` is, read from its answers
+    at `block`, or None for a security token whose balances move alone."""
+    calls = [(project_at(name, token_address), view, []) for name, view in BALANCE_HOOKED_CLASSES]
+    answers = ApeReads().views(calls, block=block, allow_failure=True)
+    for (name, _), answer in zip(BALANCE_HOOKED_CLASSES, answers, strict=True):
+        if not isinstance(answer, ReadFailure):
+            return name
+    return None
+
+
+def to_move(
+    holders: Iterable[str],
+    keep: Iterable[str],
+    move_contracts: Iterable[str],
+    contract: Callable[[str], bool],
+) -> tuple[list[str], list[str]]:
+    """`holders` (any case, each once, in order) split into those a batch moves and those kept
+    back: those in `keep`, and every holder `contract` says runs code unless `move_contracts`
+    names it (a contract built on the old token moves with its own fix: helper-112 M4). Asked of
+    a holder only when neither list decides it."""
+    kept = {to_checksum_address(k) for k in keep}
+    named = {to_checksum_address(c) for c in move_contracts}
+    todo: list[str] = []
+    back: list[str] = []
+    for holder in dict.fromkeys(to_checksum_address(h) for h in holders):
+        if holder in kept or (holder not in named and contract(holder)):
+            back.append(holder)
+        else:
+            todo.append(holder)
+    return todo, back
 
 
 @dataclass
@@ -146,15 +195,8 @@ def migrate_holders(
     must be paused (its agent's or the GUARDIAN's act, refused here otherwise:
     `OldTokenNotPaused`). A holder already moved is skipped by the contract: a rerun after an
     interruption moves only what is left (each batch is sent again, and costs a read a holder)."""
-    kept = {to_checksum_address(k) for k in keep}
-    named = {to_checksum_address(c) for c in move_contracts}
     outcome = MigrationOutcome()
-    todo: list[str] = []
-    for holder in dict.fromkeys(to_checksum_address(h) for h in holders):
-        if holder in kept or (holder not in named and is_contract(holder)):
-            outcome.kept.append(holder)
-        else:
-            todo.append(holder)
+    todo, outcome.kept = to_move(holders, keep, move_contracts, is_contract)
     size = int(migrator.MAX_HOLDERS())
     for start in range(0, len(todo), size):
         batch = todo[start : start + size]
@@ -186,7 +228,8 @@ class MigrationStatus:
     """Where a token migration stands, as the operator reads it before a batch (`ape run
     migrate_token status`): the migrator and its tokens, whether the old one is paused (the
     migrator refuses to move otherwise), what each token's supply is, the capabilities the
-    migrator holds on each (none once ended), and every holding left on the old token."""
+    migrator holds on each (none once ended), and every holding left on the old token, all read
+    at one block."""
 
     migrator: str
     old_token: str
@@ -200,6 +243,10 @@ class MigrationStatus:
     can_mint_new: bool
     max_holders: int
     holders: tuple[HolderRow, ...]
+    block: int = 0  # the block every figure above was read at
+    # The old token's class when its balance changes settle accruals first (BALANCE_HOOKED_CLASSES:
+    # never migrated by batches), else None.
+    balance_hooked: str | None = None
 
     @property
     def unlisted(self) -> int:
@@ -212,36 +259,61 @@ class MigrationStatus:
 def migration_status(
     migrator: Any, from_block: int, to_block: int | None = None
 ) -> MigrationStatus:
-    """The migration through `migrator` read from the chain: its tokens' state, its capabilities
-    and the holders the old token's `Transfer` log credited in [from_block, to_block] that still
-    hold some (`holders_of`), each with its freezes and whether it is a contract."""
-    old = project_at("SecurityToken", migrator.OLD_TOKEN())
-    new = project_at("SecurityToken", migrator.NEW_TOKEN())
+    """The migration through `migrator` read from the chain at `to_block` (default: the head), every
+    figure at that one block, in JSON-RPC batches: its tokens' state and class, its capabilities
+    and the holders the old token's `Transfer` log credited in [from_block, to_block] that hold
+    some there (`holders_of`), each with its freezes and whether it runs code."""
+    from ape import chain
+
+    block = int(chain.blocks.head.number) if to_block is None else to_block
+    reads = ApeReads()
+    [old_address, new_address] = reads.views(
+        [(migrator, "OLD_TOKEN", []), (migrator, "NEW_TOKEN", [])], block=block
+    )
+    old = project_at("SecurityToken", old_address)
+    new = project_at("SecurityToken", new_address)
+    holders = holders_of(old, from_block, block)
+    per_holder = ("balanceOf", "getFrozenTokens", "isFrozen")
+    answers = reads.views([(old, v, [h]) for h in holders for v in per_holder], block=block)
+    codes = reads.codes(holders, block=block)
     rows = tuple(
         HolderRow(
             holder=holder,
-            amount=int(old.balanceOf(holder)),
-            frozen_tokens=int(old.getFrozenTokens(holder)),
-            wallet_frozen=bool(old.isFrozen(holder)),
-            contract=is_contract(holder),
+            amount=int(answers[3 * k]),
+            frozen_tokens=int(answers[3 * k + 1]),
+            wallet_frozen=bool(answers[3 * k + 2]),
+            contract=runs_code(codes[k]),
         )
-        for holder in holders_of(old, from_block, to_block)
+        for k, holder in enumerate(holders)
+    )
+    symbol, decimals, paused, old_supply, new_supply, on_old, on_new, max_holders = reads.views(
+        [
+            (old, "symbol", []),
+            (old, "decimals", []),
+            (old, "paused", []),
+            (old, "totalSupply", []),
+            (new, "totalSupply", []),
+            (old, "agentCapabilities", [migrator.address]),
+            (new, "agentCapabilities", [migrator.address]),
+            (migrator, "MAX_HOLDERS", []),
+        ],
+        block=block,
     )
     return MigrationStatus(
         migrator=to_checksum_address(migrator.address),
-        old_token=to_checksum_address(old.address),
-        new_token=to_checksum_address(new.address),
-        symbol=str(old.symbol()),
-        decimals=int(old.decimals()),
-        old_paused=bool(old.paused()),
-        old_supply=int(old.totalSupply()),
-        new_supply=int(new.totalSupply()),
-        can_burn_old=int(old.agentCapabilities(migrator)) & OLD_TOKEN_CAPABILITIES
-        == OLD_TOKEN_CAPABILITIES,
-        can_mint_new=int(new.agentCapabilities(migrator)) & NEW_TOKEN_CAPABILITIES
-        == NEW_TOKEN_CAPABILITIES,
-        max_holders=int(migrator.MAX_HOLDERS()),
+        old_token=old_address,
+        new_token=new_address,
+        symbol=str(symbol),
+        decimals=int(decimals),
+        old_paused=bool(paused),
+        old_supply=int(old_supply),
+        new_supply=int(new_supply),
+        can_burn_old=int(on_old) & OLD_TOKEN_CAPABILITIES == OLD_TOKEN_CAPABILITIES,
+        can_mint_new=int(on_new) & NEW_TOKEN_CAPABILITIES == NEW_TOKEN_CAPABILITIES,
+        max_holders=int(max_holders),
         holders=rows,
+        block=block,
+        balance_hooked=balance_hooked_class(old_address, block),
     )
 
 
@@ -275,17 +347,19 @@ def migrate_batches(
             f"{status.can_burn_old}, MINT and FREEZE on the new one: {status.can_mint_new}): "
             "ended, or never given them"
         )
-    kept = {to_checksum_address(k) for k in keep}
-    named = {to_checksum_address(c) for c in move_contracts}
-    held = {h.holder for h in status.holders}
+    if status.balance_hooked:
+        raise MigrationInputError(
+            f"the old token {status.old_token} ({status.symbol}) is a {status.balance_hooked}: "
+            "its balance changes settle what each holding is owed first, so its holdings move "
+            "with its servicer's and vault's fix, not by migrate's batches (ITokenMigrator)"
+        )
     if max_calls < 1:
         raise MigrationInputError(f"a batch holds at least one call, not {max_calls}")
-    if unknown := sorted((named | kept) - held):
+    keep, move_contracts = tuple(keep), tuple(move_contracts)
+    named = {to_checksum_address(a) for a in (*keep, *move_contracts)}
+    if unknown := sorted(named - {h.holder for h in status.holders}):
         raise MigrationInputError(f"not holders of the old token: {', '.join(unknown)}")
-    todo = [
-        h.holder
-        for h in status.holders
-        if h.holder not in kept and (not h.contract or h.holder in named)
-    ]
+    contract = {h.holder: h.contract for h in status.holders}
+    todo, _ = to_move(contract, keep, move_contracts, contract.__getitem__)
     size = status.max_holders
     return [todo[i : i + size] for i in range(0, len(todo), size)][:max_calls]

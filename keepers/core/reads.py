@@ -121,6 +121,16 @@ class Web3Reads:
                 results.extend(self._single(call) for call in part)
         return results
 
+    def codes(self, addresses: Sequence[str], block: Block = "latest") -> list[bytes]:
+        """The code of each of `addresses` at `block`, in order, in batches of BATCH_CALLS."""
+        w3, codes = self.w3, []
+        for start in range(0, len(addresses), BATCH_CALLS):
+            with w3.batch_requests() as batch:
+                for address in addresses[start : start + BATCH_CALLS]:
+                    batch.add(w3.eth.get_code(to_checksum_address(address), block))
+                codes.extend(bytes(code) for code in batch.execute())
+        return codes
+
     def _batch(self, part: list[_Prepared]) -> list[Any]:
         w3 = self.w3
         try:
@@ -165,6 +175,12 @@ class ApeReads(Web3Reads):
 
         read = super().views
         return with_retries(lambda: read(calls, block, blocks, allow_failure), retry_on=NODE_ERRORS)
+
+    def codes(self, addresses, block="latest") -> list[bytes]:
+        from keepers.core.retries import with_retries
+
+        read = super().codes
+        return with_retries(lambda: read(addresses, block), retry_on=NODE_ERRORS)
 
     def _revert(self, call: _Prepared, err: Exception) -> ReadFailure:
         """The revert as ape decodes it (the contract's custom error), by making the call again

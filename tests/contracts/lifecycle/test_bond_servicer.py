@@ -154,3 +154,14 @@ def test_call__by_the_issuer_after_the_first_call_date__call_price_plus_accrued(
     assert (started.pricePerShare, started.called) == (price, True)
     assert not tx.decode_logs(servicer.Defaulted)
     assert servicer.redeemable(bond.holders["alice"]) == 600 * SHARE_UNIT * price // SCALE
+
+
+def test_upg_10__helper_114_l2__a_bond_share_token_is_told_by_its_answers(bond, income_stack):
+    """helper-114 L2: `ape run migrate_token batch` refuses the income and coupon classes (their
+    balance changes settle what a holding is owed first: they migrate with their servicer's fix);
+    the status tells them by a view only each class answers, a plain security token by neither."""
+    from keepers.compliance.migration import balance_hooked_class
+
+    assert balance_hooked_class(bond.token.address) == "BondShareToken"
+    assert balance_hooked_class(income_stack.token.address) == "IncomeShareToken"
+    assert balance_hooked_class(bond.usdc.address) is None

@@ -383,3 +383,42 @@ def test_upg_10__helper_114__batch_bounded__supply_not_listed_said__a_kept_typo_
     small = dataclasses.replace(st, max_holders=1)  # 1 holder a call, as 50 of 51 would
     assert migrate_batches(small, max_calls=1) == [[alice.address]]
     assert migrate_batches(small, max_calls=2) == [[alice.address], [bob.address]]
+
+
+def test_upg_10__helper_114_l2_l3__status_of_one_block__hooked_classes_refused(
+    migration, holdings, agent, operator, stack_deployment
+):
+    """helper-114 L3: the status read each holder's figures one call at a time, each at `latest`
+    (holders, balances and supplies of different blocks while a batch lands) — now every figure is
+    of one block, `to_block` or the head: a status of the block before a batch still shows what
+    it moved. L2: a status of an income or coupon class (its balance changes settle accruals
+    first) is refused by the batch, whatever else it says."""
+    from ape import chain
+
+    from keepers.compliance.migration import (
+        MigrationInputError,
+        migrate_batches,
+        migration_status,
+    )
+
+    old, new, migrator, _ = migration
+    alice, bob, _ = holdings
+    old.pause(sender=agent)
+    start = stack_deployment.record.block or 0
+    before = int(chain.blocks.head.number)
+    migrator.migrate([alice, bob], sender=operator)
+
+    then = migration_status(migrator, start, before)
+    assert then.block == before and then.old_paused and then.balance_hooked is None
+    assert [(h.holder, h.amount) for h in then.holders] == [
+        (alice.address, 100 * UNIT),
+        (bob.address, 50 * UNIT),
+    ]
+    assert (then.old_supply, then.new_supply, then.unlisted) == (150 * UNIT, 0, 0)
+    now = migration_status(migrator, start)
+    assert now.holders == () and (now.old_supply, now.new_supply) == (0, 150 * UNIT)
+
+    for hooked in ("BondShareToken", "IncomeShareToken"):
+        with pytest.raises(MigrationInputError, match=f"is a {hooked}"):
+            migrate_batches(dataclasses.replace(then, balance_hooked=hooked))
+    assert migrate_batches(then) == [[alice.address, bob.address]]
