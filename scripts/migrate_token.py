@@ -143,7 +143,7 @@ def batch(
     calls: int | None,
 ) -> None:
     """Prepare the OPERATOR's `migrate` calls for the holdings left on OLD_TOKEN."""
-    from keepers.compliance.migration import CALLS_PER_BATCH, migrate_batches
+    from keepers.compliance.migration_view import CALLS_PER_BATCH, migrate_batches
 
     def build() -> None:
         source, name, st = _status(old_token, from_block)

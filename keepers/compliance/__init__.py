@@ -22,6 +22,7 @@ if TYPE_CHECKING:
         deploy_token_admin,
     )
     from keepers.compliance.jurisdictions import INVESTOR_CLASSES, load_jurisdictions
+    from keepers.compliance.migration_view import read_migration
     from keepers.compliance.onboard_chain import onboard
     from keepers.compliance.onboarding import OnChainInvestor, parse_kyc_csv, plan
     from keepers.compliance.report_chain import build_chain_report, parse_time
@@ -44,6 +45,7 @@ _PUBLIC = {
     "load_jurisdictions": "jurisdictions",
     "onboard": "onboard_chain",
     "parse_time": "report_chain",
+    "read_migration": "migration_view",
 }
 # The screening keeper's decisions in the keeper store (the console's compliance page).
 _PUBLIC.update({name: "store" for name in ("decisions",)})

@@ -44,6 +44,13 @@ class ConsoleReads(Web3Reads):
             reason = redact_urls(first_line(err))
             raise ConsoleError(f"the node did not answer a read: {reason}") from None
 
+    def codes(self, addresses, block="latest") -> list[bytes]:
+        try:
+            return super().codes(addresses, block)
+        except NODE_ERRORS as err:
+            reason = redact_urls(first_line(err))
+            raise ConsoleError(f"the node did not answer a read: {reason}") from None
+
 
 def batch_call(
     source: ChainSource,

@@ -2,6 +2,14 @@
 proposed upgrades with the time each may run, and the audit log of every administrative event of
 the deployment's contracts.
 
+Token migrations (UPG-10) are every `TokenMigrator` the record names, read by the compliance
+domain's one reader of a migration (`keepers.compliance.read_migration`, the operators' `ape run
+migrate_token status` reads the same) at the page's block: both tokens, the old one paused or not,
+each supply, the migrator's capabilities, and the holdings left on the old token — found from the
+index's `Transfer` events of the old token, so what the index does not hold (before its first
+block, or dropped past its bound) shows as supply no listed holding accounts for: the migration is
+done only when no holding is listed and that is 0.
+
 Proposed upgrades are the UpgradeAuthority's events folded (`pending_upgrades`), confirmed by its
 `proposal` view in the same batch: shown while the chain says pending, at the chain's ETA, with
 the window's close (ETA + `GRACE`) and whether it has closed.
@@ -28,18 +36,23 @@ from keepers.access import (
     pending_operations,
     role_holders,
 )
+from keepers.compliance import read_migration
 from keepers.console import describe
 from keepers.console.actions import Action, ActionInputError, Call, Field, json_array
-from keepers.console.calls import CallFailure, batch_call
+from keepers.console.calls import CallFailure, ConsoleReads, batch_call
 from keepers.console.index import ChainEvent, EventIndex
 from keepers.console.pages import Page
-from keepers.console.source import ChainSource
+from keepers.console.source import ChainSource, ConsoleError, abi_name
 from keepers.console.upgrades import propose_calls, run_calls, upgrade_rows, veto_calls
 from keepers.console.walks import WalkCache
+from keepers.core.units import format_amount
 
 MANAGER = "QuanteraAccessManager"
 AUDIT_ROWS_SHOWN = 50  # the newest; the filter and the CSV export reach every row
 FAR_ETA_SECONDS = 365 * 86_400  # an ETA further ahead than this is flagged
+MIGRATOR = "TokenMigrator"
+MIGRATION_HOLDERS_SHOWN = 20  # per migration, the largest; `ape run migrate_token status` has all
+ZERO = "0x0000000000000000000000000000000000000000"
 
 
 def _stored(events: list[ChainEvent]) -> list[StoredEvent]:
@@ -92,12 +105,76 @@ def read(source: ChainSource, index: EventIndex) -> dict[str, Any]:
             now,
             records,
         ),
+        "migrations": token_migrations(source, index, block, records),
         "audit": [audit_row(e, describer) for e in events[-AUDIT_ROWS_SHOWN:][::-1]],
         "audit_total": len(events),
         "audit_complete_from_block": index.first_block,
         "index_dropped": index.dropped,
         "contracts": sorted({e.contract for e in events}),
     }
+
+
+def token_migrations(
+    source: ChainSource, index: EventIndex, block: int, records: describe.Describer
+) -> list[dict[str, Any]]:
+    """Every recorded TokenMigrator's migration at `block` (see the module notice), amounts in
+    whole units with the token's symbol; a migration that cannot be read is a row with its
+    one-line `error`, not a failed page."""
+    reads = ConsoleReads(source.w3)
+
+    def contract_at(type_name: str, address: str) -> Any:
+        return source.contract(type_name, address, abi_of=type_name)
+
+    def credited(old: Any, stop: int) -> list[str]:
+        wallets: dict[str, None] = {}
+        for e in index.events(names=("Transfer",), until_block=stop):
+            if e.address.lower() == old.address.lower() and e.args.get("to") not in (None, ZERO):
+                wallets.setdefault(str(e.args["to"]), None)
+        return list(wallets)
+
+    rows: list[dict[str, Any]] = []
+    for name in sorted(n for n in source.record.contracts if abi_name(n) == MIGRATOR):
+        try:
+            st = read_migration(reads, source.contract(name), contract_at, credited, block)
+        except ConsoleError as err:
+            rows.append({"name": name, "address": source.address(name), "error": str(err)})
+            continue
+
+        def amount(units: int, st: Any = st) -> str:
+            return format_amount(units, st.decimals, st.symbol)
+
+        largest = sorted(st.holders, key=lambda h: (-h.amount, h.holder))
+        rows.append(
+            {
+                "name": name,
+                "address": st.migrator,
+                "old_token": st.old_token,
+                "old_token_shown": records.address(st.old_token),
+                "new_token": st.new_token,
+                "new_token_shown": records.address(st.new_token),
+                "old_paused": st.old_paused,
+                "old_supply": amount(st.old_supply),
+                "new_supply": amount(st.new_supply),
+                "can_burn_old": st.can_burn_old,
+                "can_mint_new": st.can_mint_new,
+                "balance_hooked": st.balance_hooked,
+                "holders_left": len(st.holders),
+                "contracts_left": sum(1 for h in st.holders if h.contract),
+                "unlisted": amount(st.unlisted) if st.unlisted else None,
+                "done": not st.holders and st.unlisted == 0,
+                "holders": [
+                    {
+                        "holder": h.holder,
+                        "amount": amount(h.amount),
+                        "frozen": amount(h.frozen_tokens) if h.frozen_tokens else None,
+                        "wallet_frozen": h.wallet_frozen,
+                        "contract": h.contract,
+                    }
+                    for h in largest[:MIGRATION_HOLDERS_SHOWN]
+                ],
+            }
+        )
+    return rows
 
 
 def audit_row(event: ChainEvent, describer: describe.Describer) -> dict[str, Any]:

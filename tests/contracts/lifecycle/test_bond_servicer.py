@@ -160,8 +160,13 @@ def test_upg_10__helper_114_l2__a_bond_share_token_is_told_by_its_answers(bond, 
     """helper-114 L2: `ape run migrate_token batch` refuses the income and coupon classes (their
     balance changes settle what a holding is owed first: they migrate with their servicer's fix);
     the status tells them by a view only each class answers, a plain security token by neither."""
-    from keepers.compliance.migration import balance_hooked_class
+    from keepers.compliance.migration_view import balance_hooked_class
+    from keepers.core.artifacts import project_at
+    from keepers.core.reads import ApeReads
 
-    assert balance_hooked_class(bond.token.address) == "BondShareToken"
-    assert balance_hooked_class(income_stack.token.address) == "IncomeShareToken"
-    assert balance_hooked_class(bond.usdc.address) is None
+    def told(token) -> str | None:
+        return balance_hooked_class(token.address, "latest", ApeReads(), project_at)
+
+    assert told(bond.token) == "BondShareToken"
+    assert told(income_stack.token) == "IncomeShareToken"
+    assert told(bond.usdc) is None

@@ -23,14 +23,13 @@ from compliance_fixtures import (
 from keepers.access.roles import ROLE_IDS
 from keepers.compliance import deploy_security
 from keepers.compliance.migration import (
-    NEW_TOKEN_CAPABILITIES,
-    OLD_TOKEN_CAPABILITIES,
     deploy_token_migration,
     end_token_migration,
     holders_of,
     migrate_holders,
     migrator_name,
 )
+from keepers.compliance.migration_view import NEW_TOKEN_CAPABILITIES, OLD_TOKEN_CAPABILITIES
 
 OLD = "SecurityToken"  # the stack's token, QTB27
 ZERO = "0x0000000000000000000000000000000000000000"
@@ -288,11 +287,8 @@ def test_upg_10__operators_status_and_batch__what_is_left_and_the_operators_call
     once moved, the status shows nothing left and the new token's supply."""
     from ape import chain
 
-    from keepers.compliance.migration import (
-        MigrationInputError,
-        migrate_batches,
-        migration_status,
-    )
+    from keepers.compliance.migration import migration_status
+    from keepers.compliance.migration_view import MigrationInputError, migrate_batches
     from keepers.console.actions import ActionInputError, prepare
     from keepers.console.source import ChainSource, load_abis
 
@@ -361,11 +357,8 @@ def test_upg_10__helper_114__batch_bounded__supply_not_listed_said__a_kept_typo_
     contract that holds nothing is."""
     from ape import chain
 
-    from keepers.compliance.migration import (
-        MigrationInputError,
-        migrate_batches,
-        migration_status,
-    )
+    from keepers.compliance.migration import migration_status
+    from keepers.compliance.migration_view import MigrationInputError, migrate_batches
 
     old, _, migrator, _ = migration
     alice, bob, _ = holdings
@@ -395,11 +388,8 @@ def test_upg_10__helper_114_l2_l3__status_of_one_block__hooked_classes_refused(
     first) is refused by the batch, whatever else it says."""
     from ape import chain
 
-    from keepers.compliance.migration import (
-        MigrationInputError,
-        migrate_batches,
-        migration_status,
-    )
+    from keepers.compliance.migration import migration_status
+    from keepers.compliance.migration_view import MigrationInputError, migrate_batches
 
     old, new, migrator, _ = migration
     alice, bob, _ = holdings
@@ -422,3 +412,69 @@ def test_upg_10__helper_114_l2_l3__status_of_one_block__hooked_classes_refused(
         with pytest.raises(MigrationInputError, match=f"is a {hooked}"):
             migrate_batches(dataclasses.replace(then, balance_hooked=hooked))
     assert migrate_batches(then) == [[alice.address, bob.address]]
+
+
+def test_upg_10__console__the_governance_page_shows_a_migration_as_the_operators_status_does(
+    migration, holdings, agent, operator, registry, stack_deployment
+):
+    """The console's governance page shows every recorded migration through the one reader the
+    operators' `ape run migrate_token status` uses (`read_migration`), its holders found from the
+    console's own event index: both tokens, paused or not, the migrator's capabilities, what is
+    left holding by holding; a batch later, what it moved is gone, and once every holding moved,
+    done. A migrator whose tokens cannot be read is a row with its error, not a failed page."""
+    from ape import chain
+
+    from keepers.compliance.migration import migration_status
+    from keepers.console import describe
+    from keepers.console.app import templates
+    from keepers.console.index import EventIndex
+    from keepers.console.pages import governance
+    from keepers.console.source import ChainSource, load_abis
+
+    old, new, migrator, d = migration
+    alice, bob, _ = holdings
+    holder_contract = contract_holding(old, new, registry, operator, agent)
+    source = ChainSource(chain.provider.web3, d.record, load_abis(), None, "ethereum:local")
+    start = stack_deployment.record.block or 0
+
+    def page() -> tuple[dict, str]:
+        head = int(chain.blocks.head.number)
+        index = EventIndex(source)
+        index.sync(head)
+        [row] = governance.token_migrations(source, index, head, describe.for_source(source))
+        template = templates().get_template("governance.html")  # the page's live part
+        live = template.new_context({"data": {"migrations": [row]}})
+        html = "".join(template.blocks["live"](live))
+        return row, html
+
+    row, html = page()
+    st = migration_status(migrator, start)
+    assert (row["name"], row["address"]) == (migrator_name(OLD), migrator.address)
+    assert (row["old_token"], row["new_token"]) == (old.address, new.address)
+    assert not row["old_paused"] and row["can_burn_old"] and row["can_mint_new"]
+    assert (row["old_supply"], row["new_supply"]) == ("155 QTB27", "0 QTB27")
+    assert row["holders_left"] == len(st.holders) == 3 and row["contracts_left"] == 1
+    assert [h["holder"] for h in row["holders"]] == [alice.address, bob.address, holder_contract]
+    assert row["holders"][0]["frozen"] == "30 QTB27" and row["holders"][1]["wallet_frozen"]
+    assert row["unlisted"] is None and not row["done"] and row["balance_hooked"] is None
+    assert 'data-testid="migration-unpaused"' in html and alice.address in html
+
+    old.pause(sender=agent)
+    migrator.migrate([alice, bob], sender=operator)
+    row, html = page()
+    assert row["old_paused"] and row["holders_left"] == 1 and row["new_supply"] == "150 QTB27"
+    assert [h["holder"] for h in row["holders"]] == [holder_contract]
+    migrator.migrate([holder_contract], sender=operator)
+    row, html = page()
+    assert row["done"] and row["old_supply"] == "0 QTB27" and 'data-testid="migration-done"' in html
+
+    broken = dataclasses.replace(  # a migrator recorded where no code is
+        d.record, contracts={**d.record.contracts, "TokenMigrator.Broken": alice.address}
+    )
+    source = ChainSource(chain.provider.web3, broken, load_abis(), None, "ethereum:local")
+    head = int(chain.blocks.head.number)
+    index = EventIndex(source)
+    index.sync(head)
+    rows = governance.token_migrations(source, index, head, describe.for_source(source))
+    assert [r["name"] for r in rows] == ["TokenMigrator.Broken", migrator_name(OLD)]
+    assert rows[0]["error"] and rows[1]["done"]
