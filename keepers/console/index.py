@@ -49,14 +49,12 @@ from keepers.console.source import ChainSource, ConsoleError, abi_name
 from keepers.core import store as core_store
 from keepers.core.deploying import is_implementation
 from keepers.core.jsonable import to_jsonable
+from keepers.core.reads import settled_block
 from keepers.core.store import REORG_WINDOW, keeper_lock
 
 LOG_WINDOW_BLOCKS = 2_000
-# The index stops this many blocks below the chain's head, so every page, export and GraphQL query
-# reads the chain at a block that is no longer the head (CON-96): a node may answer a read at its
-# head from the block it is mining as it answers (anvil does: that block's state and time, one more
-# second of interest on a pool's debt under the previous block's label; helper-111).
-SETTLE_BLOCKS = 1
+# The index stops SETTLE_BLOCKS (keepers.core.reads) below the chain's head, so every page, export
+# and GraphQL query reads the chain at a block that is no longer the head (CON-96).
 MAX_EVENTS = 200_000
 # A copy reloads at most this often in one refresh when the store takes events back meanwhile.
 MAX_RELOADS = 3
@@ -182,7 +180,7 @@ class ChainEvent:
 
 def settled_head(chain_head: int) -> int:
     """The last block the index takes from a chain whose head is `chain_head` (SETTLE_BLOCKS)."""
-    return max(chain_head - SETTLE_BLOCKS, 0)
+    return settled_block(chain_head)
 
 
 class EventIndex:

@@ -47,6 +47,18 @@ TRANSPORT_ERRORS = (ConnectionError, TimeoutError, OSError, CannotHandleRequest)
 NODE_ERRORS = (*TRANSPORT_ERRORS, Web3RPCError, ProviderConnectionError)
 # Calls per JSON-RPC batch (nodes cap a batch's size; Geth's default is 1,000).
 BATCH_CALLS = 200
+# A read of "the chain now" is made this many blocks below its head, at a block the chain moved
+# past (CON-96): a node may answer a read at its head from the block it is mining as it answers
+# (anvil does: that block's state and time, one more second of interest on a pool's debt under
+# the previous block's label; helper-111). The console's event index stops there, and the CLI's
+# figures of one block are read there (keepers.core.views' `settled`).
+SETTLE_BLOCKS = 1
+
+
+def settled_block(head: int) -> int:
+    """The last block a chain whose head is `head` moved past (SETTLE_BLOCKS below it)."""
+    return max(head - SETTLE_BLOCKS, 0)
+
 
 ViewCall = tuple[Any, str, Sequence[Any]]  # (contract, view name, arguments)
 Block = int | str

@@ -400,7 +400,7 @@ def _health_record(s: Session) -> tuple[Any, dict]:
 
     from keepers.prime.model import Figures
 
-    block, _ = s.book.view.head()  # every figure as of one block
+    block, _ = s.book.view.settled()  # every figure as of one block the chain moved past
     try:
         mark = s.book.mark(s.account, block)
     except LookupError as err:

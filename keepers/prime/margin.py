@@ -31,7 +31,7 @@ times).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from keepers.prime import model
 
@@ -151,12 +151,38 @@ class CyclePlan:
     clears: list[str] = field(default_factory=list)
 
 
+#: How far an idle account's debt may grow (interest, spreads) before it is tried again: a pool's
+#: debt accrues every block, so an account with one never had the same health twice, and the
+#: accounts the keeper cannot act on took every slot again (helper-115 of SEC-197).
+IDLE_DEBT_DRIFT_BPS = 100
+
+
+def still_idle(now: Health, then: Health) -> bool:
+    """Whether `now` is the health `then` was but for its debt's accrual: every figure the same
+    (collateral, call, deadline, whether liquidatable) except the debt, grown by at most
+    IDLE_DEBT_DRIFT_BPS, and the ratio that follows from it."""
+    debt_fields = ("debt_usd", "adjusted_debt_usd")
+
+    def accrued(field_name: str) -> bool:
+        before, after = getattr(then, field_name), getattr(now, field_name)
+        return before <= after <= before + before * IDLE_DEBT_DRIFT_BPS // 10_000
+
+    return all(accrued(f) for f in debt_fields) and replace(
+        now, debt_usd=then.debt_usd, adjusted_debt_usd=then.adjusted_debt_usd, ratio_bps=0
+    ) == replace(then, ratio_bps=0)
+
+
 def idle_accounts(marks: Iterable[Mark], idle: Mapping[str, Health]) -> set[str]:
     """The accounts (lowercase) whose health is what it was when the keeper last found nothing
-    to send for them (`idle`: account -> that health). They take no liquidation slot until it
-    moves — a price, a balance, a debt (SEC-197: a few accounts it cannot act on took every slot,
-    every block)."""
-    return {m.account.lower() for m in marks if idle.get(m.account.lower()) == m.health}
+    to send for them (`idle`: account -> that health), but for the accrual of their debt
+    (`still_idle`). They take no liquidation slot until it moves — a price, a balance, a debt
+    repaid or grown past IDLE_DEBT_DRIFT_BPS (SEC-197: a few accounts it cannot act on took every
+    slot, every block)."""
+    return {
+        m.account.lower()
+        for m in marks
+        if (then := idle.get(m.account.lower())) is not None and still_idle(m.health, then)
+    }
 
 
 def plan_cycle(

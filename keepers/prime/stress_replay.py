@@ -337,7 +337,7 @@ def replay(
 
 def wait_past(block: int, timeout: float = 60.0) -> None:
     """Returns once the chain has mined a block after `block`: anvil may answer a read at its head
-    from the block it is mining (see keepers.console.index.SETTLE_BLOCKS)."""
+    from the block it is mining (see keepers.core.reads.SETTLE_BLOCKS)."""
     import time
 
     from ape import chain

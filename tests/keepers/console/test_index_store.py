@@ -18,8 +18,9 @@ from fake_chain import FIRST_BLOCK, HOLDERS, ROLE_GRANTED, ROLE_REVOKED, FakeCha
 
 import postgres
 from keepers.console import store as console_store
-from keepers.console.index import SETTLE_BLOCKS, EventIndex, settled_head
+from keepers.console.index import EventIndex, settled_head
 from keepers.core import store as core_store
+from keepers.core.reads import SETTLE_BLOCKS
 from keepers.core.store import keeper_lock
 
 UNBOUNDED = 10**9

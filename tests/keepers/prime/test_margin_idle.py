@@ -14,7 +14,15 @@ from ape.exceptions import ContractLogicError
 
 from keepers.prime import model
 from keepers.prime.keeper import Head, MarginKeeper
-from keepers.prime.margin import Health, Mark, Tier, choose_liquidation, idle_accounts, plan_cycle
+from keepers.prime.margin import (
+    IDLE_DEBT_DRIFT_BPS,
+    Health,
+    Mark,
+    Tier,
+    choose_liquidation,
+    idle_accounts,
+    plan_cycle,
+)
 
 TIER = Tier(15_000, 12_500, 11_000, 5_000, 500, 86_400)
 USD = 10**18
@@ -70,8 +78,30 @@ def test_sec_197__keeper__accounts_it_cannot_act_on__take_no_slot_until_their_he
     for _ in range(3):
         plan = plan_cycle(stuck + [real], idle_accounts(stuck + [real], keeper._idle))
         assert plan.liquidations == ["0xr"]
+
+    # Its debt accrues (a pool's debt moves every block: helper-115 found an account with one
+    # never idle again): still no slot, until the debt has grown past IDLE_DEBT_DRIFT_BPS.
+    def accrued(mark: Mark, bps: int) -> Mark:
+        h = mark.health
+        debt = h.debt_usd + h.debt_usd * bps // 10_000
+        ratio = h.adjusted_collateral_usd * 10_000 // debt
+        grown = replace(h, debt_usd=debt, adjusted_debt_usd=debt, ratio_bps=ratio)
+        return Mark(mark.account, grown, TIER, 0)
+
+    seconds_later = [accrued(m, 1) for m in stuck]
+    plan = plan_cycle(seconds_later + [real], idle_accounts(seconds_later + [real], keeper._idle))
+    assert plan.liquidations == ["0xr"]
+    grown = [accrued(stuck[0], IDLE_DEBT_DRIFT_BPS + 1), *stuck[1:]]
+    plan = plan_cycle(grown + [real], idle_accounts(grown + [real], keeper._idle))
+    assert plan.liquidations[0] == stuck[0].account
     # Its health moves (a price, a balance): planned again.
-    moved = Mark(stuck[0].account, replace(stuck[0].health, ratio_bps=5_000), TIER, 0)
+    h = stuck[0].health
+    moved = Mark(
+        stuck[0].account,
+        replace(h, adjusted_collateral_usd=h.adjusted_collateral_usd // 2, ratio_bps=2_979),
+        TIER,
+        0,
+    )
     plan = plan_cycle(
         [moved, *stuck[1:], real], idle_accounts([moved, *stuck[1:], real], keeper._idle)
     )

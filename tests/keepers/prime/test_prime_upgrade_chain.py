@@ -19,6 +19,7 @@ import test_margin_chain
 from keepers.access import UPGRADE_AUTHORITY, implementation_of
 from keepers.core import store
 from keepers.core.artifacts import project_at
+from keepers.demo.processes import stop_mining
 from test_margin_chain import (
     AGENT,
     BOOK_ID,
@@ -222,7 +223,9 @@ def test_upg_8__prime__broker_and_pool_upgraded_under_an_open_book__keeper_liqui
     # The chain mines a block a second besides each transaction: from here a block per
     # transaction only, so the book is read and both upgrades run at one second (nothing accrues
     # in between) and what the keeper sends is mined at once.
-    chain.provider.make_request("evm_setIntervalMining", [0])
+    # stop_mining returns once no block came for 2 s: a block anvil had scheduled can still be
+    # mined after interval mining stops, and `before` would then mix two blocks (helper-115).
+    stop_mining(chain.provider.uri)
     chain.provider.make_request("evm_setAutomine", [True])
     head = chain.blocks.head
     before = _book(c, pool)

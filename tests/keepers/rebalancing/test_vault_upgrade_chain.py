@@ -18,6 +18,7 @@ from signal_chain import invest, open_signal_chain, publish_model, signal_keeper
 import test_signal_keeper
 from keepers.core import store
 from keepers.core.deployments import load, record_path
+from keepers.demo.processes import stop_mining
 
 DEPOSIT_USD = 200_000
 GOVERNOR, OPERATOR, AGENT, RISK_KEEPER, PRICE_REPORTER = 2, 3, 5, 7, 8
@@ -171,7 +172,9 @@ def test_upg_9__portfolio_vault__upgraded_between_rebalances__signal_keeper_reba
         keep_fresh({moved_feed: MOVE})
         # From here a block per transaction only, at the seconds set: the vault is read and
         # upgraded at one second, and each keeper's rebalance mined at the next.
-        chain.provider.make_request("evm_setIntervalMining", [0])
+        # Once no block came for 2 s: a block anvil had scheduled can still be mined after
+        # interval mining stops, and `before` would then mix two blocks (helper-115).
+        stop_mining(chain.provider.uri)
         chain.provider.make_request("evm_setAutomine", [True])
         head = chain.blocks.head.timestamp
         before = _vault_state(vault, lens, rebalancer, investor)
