@@ -100,11 +100,12 @@ def margin_pass(
 
     caller = caller or liquidator
     out = MarginPass()
-    marks, unreadable = book.marks(list(accounts))
+    head = chain.blocks.head  # every mark and the time they are judged at of one block
+    marks, unreadable = book.marks(list(accounts), int(head.number))
     if unreadable:
         account, reason = next(iter(unreadable.items()))
         raise LookupError(f"health of {account} unreadable: {reason}")
-    now = int(chain.blocks.head.timestamp)
+    now = int(head.timestamp)
     for mark in marks:
         health, account = mark.health, mark.account
         out.ratios[account] = _ratio(health.ratio_bps)

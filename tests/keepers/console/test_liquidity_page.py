@@ -110,12 +110,16 @@ def test_liquidity__a_commitment_appears_live_as_pending(browser_page, console_u
     assert receipt.status == 1
     window = aggregator.functions.revealWindow().call(block_identifier=receipt.blockNumber)
     assert aggregator.functions.commitments(commitment).call() == receipt.blockNumber
-    row = browser_page.locator(f"[data-testid=commits] tr[data-commitment='0x{commitment.hex()}']")
+    selector = f"[data-testid=commits] tr[data-commitment='0x{commitment.hex()}']"
+    row = browser_page.locator(selector)
     wait_for(lambda: row.count() == 1 or None, "the commitment to appear on the page")
+    # The status as of the page's own block (a later head may be past the window: helper-115).
+    page = frozen(browser_page)
+    row = page.locator(selector)
     assert int(row.get_attribute("data-last-block")) == receipt.blockNumber + window
+    block = as_of_block(page, chain_reads.w3)
     status = row.get_attribute("data-status")
-    head = chain_reads.w3.eth.block_number
-    assert status == ("pending" if head <= receipt.blockNumber + window else "expired")
+    assert status == ("pending" if block <= receipt.blockNumber + window else "expired")
 
 
 def test_liquidity__venue_action_refuses_bad_input_and_prepares_the_pause(

@@ -210,10 +210,12 @@ def test_signal_loop__train_signal_sign_relay_execute_risk_check(
             "the bot's startup prediction",
             tmp_path / "signal.log",
         )
+        # The startup cycle's row is the third (the bot's hourly cron may add one more when the
+        # wall clock crosses an hour meanwhile: helper-115).
         rows = rebalancing_store.predictions(db, 1337, vault_address)
-        assert len(rows) == 3, (tmp_path / "signal.log").read_text()[-3000:]
+        assert 3 <= len(rows) <= 4, (tmp_path / "signal.log").read_text()[-3000:]
         # no model file: rule-based
-        assert rows[-1].decision == "skipped: CooldownActive" and rows[-1].fallback
-        assert rows[-1].reason == "no trained model"
+        assert rows[2].decision == "skipped: CooldownActive" and rows[2].fallback
+        assert rows[2].reason == "no trained model"
     finally:
         group.stop_all()
