@@ -88,7 +88,8 @@ def status(old_token: str, from_block: int | None, as_json: bool) -> None:
     click.echo(
         f"{name} {st.migrator}: {old_token} {st.old_token} "
         f"({'paused' if st.old_paused else 'NOT paused'}, supply {amount(st.old_supply)}) -> "
-        f"{st.new_token} (supply {amount(st.new_supply)}); the migrator may burn the old: "
+        f"{st.new_token} (supply {format_amount(st.new_supply, st.decimals, st.new_symbol)}); "
+        "the migrator may burn the old: "
         f"{'yes' if st.can_burn_old else 'no'}, mint and freeze the new: "
         f"{'yes' if st.can_mint_new else 'no'}"
     )
@@ -150,7 +151,14 @@ def batch(
         every = migrate_batches(st, keep, move_contracts, max_calls=len(st.holders) or 1)
         taken = every[: calls or CALLS_PER_BATCH]
         if not taken:
-            raise click.ClickException(f"nothing to move: no wallet left on {old_token}")
+            from keepers.core.units import format_amount
+
+            rest = [f"{len(st.holders)} holder(s) kept back (contracts, --keep)"] * bool(st.holders)
+            if st.unlisted:
+                unlisted = format_amount(st.unlisted, st.decimals, st.symbol)
+                rest.append(f"{unlisted} in no holding listed (--from-block)")
+            said = f" ({'; '.join(rest)}): not done" if rest else ""
+            raise click.ClickException(f"nothing to move: no wallet left on {old_token}{said}")
         write_batch(source, safe, migration_calls(name, taken), f"Migrate {old_token}", out)
         moved, left = sum(map(len, taken)), sum(map(len, every))
         if moved < left:

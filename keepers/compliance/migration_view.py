@@ -120,6 +120,10 @@ class MigrationStatus:
     # The old token's class when its balance changes settle accruals first (BALANCE_HOOKED_CLASSES:
     # never migrated by batches), else None.
     balance_hooked: str | None = None
+    new_symbol: str = ""  # the new token's own symbol (its decimals are the old one's)
+    # Wallets credited but not read (past `read_migration`'s `max_wallets`): what they hold is in
+    # `unlisted`, so the migration does not read as done.
+    wallets_unread: int = 0
 
     @property
     def unlisted(self) -> int:
@@ -135,6 +139,7 @@ def read_migration(
     contract_at: ContractAt,
     credited: Callable[[Any, int], list[str]],
     block: int,
+    max_wallets: int | None = None,
 ) -> MigrationStatus:
     """The migration through `migrator` as the chain says at `block`, every figure at that one
     block, in JSON-RPC batches: its tokens' state and class, its capabilities and the wallets
@@ -142,13 +147,39 @@ def read_migration(
     freezes and whether it runs code. The one reader of a migration: `reads` is a reads protocol
     (keepers.core.reads: ApeReads for the operators' script, the console's Web3Reads),
     `contract_at(type, address)` its contracts, `credited` its list of holders (the script's the
-    Transfer log, the console's its event index)."""
-    old_address, new_address = reads.views(
-        [(migrator, "OLD_TOKEN", []), (migrator, "NEW_TOKEN", [])], block=block
+    Transfer log, the console's its event index).
+
+    Bounded: no wallet is read once the old token's supply is 0 (nothing can be left), and at
+    most `max_wallets` of them (the first credited; None: all): the rest are counted in
+    `wallets_unread`, what they hold in `unlisted` (helper-117 L1: a page read every wallet ever
+    credited, at every block)."""
+    old_address, new_address, max_holders = reads.views(
+        [(migrator, "OLD_TOKEN", []), (migrator, "NEW_TOKEN", []), (migrator, "MAX_HOLDERS", [])],
+        block=block,
     )
     old = contract_at("SecurityToken", old_address)
     new = contract_at("SecurityToken", new_address)
-    wallets = credited(old, block)
+    figures = reads.views(
+        [
+            (old, "symbol", []),
+            (new, "symbol", []),
+            (old, "decimals", []),
+            (old, "paused", []),
+            (old, "totalSupply", []),
+            (new, "totalSupply", []),
+            (old, "agentCapabilities", [migrator.address]),
+            (new, "agentCapabilities", [migrator.address]),
+        ],
+        block=block,
+    )
+    symbol, new_symbol, decimals, paused, old_supply, new_supply, on_old, on_new = figures
+    wallets = (
+        list(dict.fromkeys(to_checksum_address(w) for w in credited(old, block)))
+        if old_supply
+        else []
+    )
+    unread = max(len(wallets) - max_wallets, 0) if max_wallets is not None else 0
+    wallets = wallets[: len(wallets) - unread]
     per_wallet = ("balanceOf", "getFrozenTokens", "isFrozen")
     answers = reads.views([(old, v, [w]) for w in wallets for v in per_wallet], block=block)
     held = [
@@ -160,19 +191,6 @@ def read_migration(
     rows = tuple(
         HolderRow(wallet, int(amount), int(frozen), bool(wallet_frozen), runs_code(code))
         for (wallet, amount, frozen, wallet_frozen), code in zip(held, codes, strict=True)
-    )
-    symbol, decimals, paused, old_supply, new_supply, on_old, on_new, max_holders = reads.views(
-        [
-            (old, "symbol", []),
-            (old, "decimals", []),
-            (old, "paused", []),
-            (old, "totalSupply", []),
-            (new, "totalSupply", []),
-            (old, "agentCapabilities", [migrator.address]),
-            (new, "agentCapabilities", [migrator.address]),
-            (migrator, "MAX_HOLDERS", []),
-        ],
-        block=block,
     )
     return MigrationStatus(
         migrator=to_checksum_address(migrator.address),
@@ -189,6 +207,8 @@ def read_migration(
         holders=rows,
         block=block,
         balance_hooked=balance_hooked_class(old_address, block, reads, contract_at),
+        new_symbol=str(new_symbol),
+        wallets_unread=unread,
     )
 
 

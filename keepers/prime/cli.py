@@ -377,13 +377,13 @@ def margin_positions(
     print_table(table)
 
 
-def _holdings(s: Session) -> dict:
-    """The account's holdings; a price that cannot be read (a stale feed on an asset it owes) is
-    one line naming the oracle's error, whichever way the session reads."""
+def _holdings(s: Session, block: int | str = "latest") -> dict:
+    """The account's holdings at `block`; a price that cannot be read (a stale feed on an asset it
+    owes) is one line naming the oracle's error, whichever way the session reads."""
     from keepers.core.views import ViewReverted
 
     try:
-        return s.book.holdings(s.account)
+        return s.book.holdings(s.account, block)
     except ViewReverted as err:  # read directly: the reason is decoded already
         raise QuanteraError(f"cannot value the account: {err}") from None
     except Exception as err:
@@ -395,12 +395,12 @@ def _holdings(s: Session) -> dict:
         raise QuanteraError(f"cannot value the account: {revert_line(err)}") from None
 
 
-def _health_record(s: Session) -> tuple[Any, dict]:
+def _health_record(s: Session, block: int) -> tuple[Any, dict]:
+    """The account's health and what follows from it, every figure as of `block`."""
     from eth_utils import to_checksum_address
 
     from keepers.prime.model import Figures
 
-    block, _ = s.book.view.settled()  # every figure as of one block the chain moved past
     try:
         mark = s.book.mark(s.account, block)
     except LookupError as err:
@@ -423,7 +423,7 @@ def _health_record(s: Session) -> tuple[Any, dict]:
         "shortfall_to_initial_usd": usd(figures.shortfall(tier.initial_bps)),
         "shortfall_to_maintenance_usd": usd(figures.shortfall(tier.maintenance_bps)),
         "liquidations": mark.liquidations,
-        "halted": bool(s.book.broker.isHalted(s.account)),
+        "halted": bool(s.book.broker.isHalted(s.account, block_id=block)),
     }
 
 
@@ -436,10 +436,11 @@ def margin_health(
     network_choice: str, account_alias: str | None, identity: str | None, as_json: bool
 ) -> None:
     """The account's collateral and debt at oracle prices, its ratio against its tier's, its open
-    margin call and whether it may be liquidated now."""
+    margin call and whether it may be liquidated, as of the last block the chain moved past (one
+    block behind its head, the block the console shows: `block`)."""
     with reading_session(network_choice, account_alias, identity) as s:
         _require_open(s)
-        _, data = _health_record(s)
+        _, data = _health_record(s, s.book.view.settled()[0])
     name = f" ({data['account_name']})" if data["account_name"] else ""
     if as_json:
         _emit(data, True, "")
@@ -519,8 +520,10 @@ def margin_top_up(
     with session(network_choice, account_alias, identity) as s:
         _require_open(s)
         listing = _listing(s, asset)
-        mark, health = _health_record(s)
-        holding = _holdings(s)[listing.asset]
+        # Every figure of the head: an amount to act on counts the newest prices (helper-117 M2).
+        block = s.book.view.head()[0]
+        mark, health = _health_record(s, block)
+        holding = _holdings(s, block)[listing.asset]
         target_bps = mark.tier.initial_bps if target == "initial" else mark.tier.maintenance_bps
         units = model.top_up_units(
             mark.health.adjusted_collateral_usd,
@@ -569,8 +572,9 @@ def margin_preview_liquidation(
 
     with session(network_choice, account_alias, identity) as s:
         _require_open(s)
-        mark, _ = _health_record(s)
-        holdings = _holdings(s)
+        block = s.book.view.head()[0]  # every figure of one block, the newest
+        mark, _ = _health_record(s, block)
+        holdings = _holdings(s, block)
         debt = _listing(s, debt_ref).asset if debt_ref else largest_debt(holdings)
         if debt is None:
             raise QuanteraError(f"{s.account} owes nothing: nothing to liquidate")

@@ -71,7 +71,7 @@ from keepers.prime.margin import (
     MAX_LIQUIDATIONS_PER_BLOCK,
     MAX_SALE_CANDIDATES,
     SALE_SIZING_ROUNDS,
-    Health,
+    Idle,
     Liquidation,
     Mark,
     choose_liquidation,
@@ -137,7 +137,7 @@ class MarginKeeper:
         self.chain_id = chain.chain_id
         self._router = None
         # Accounts the keeper last found nothing to send for, at the health it read then (SEC-197).
-        self._idle: dict[str, Health] = {}
+        self._idle: dict[str, Idle] = {}
 
     # ------------------------------------------------------------------ the cycle
 
@@ -155,7 +155,7 @@ class MarginKeeper:
         marks, unreadable = self.book.marks(accounts, head.number)
         busy = {a.lower() for a, state in settled.items() if state == "in flight"}
         busy |= self._retrying(head)
-        busy |= idle_accounts(marks, self._idle)
+        busy |= idle_accounts(marks, self._idle, head.number)
         plan = plan_cycle(marks, busy, self.max_liquidations, now=head.timestamp)
         result: dict = {
             "accounts": len(accounts),
@@ -196,7 +196,7 @@ class MarginKeeper:
                 outcome = {"action": "none", "reason": blocker}
             else:
                 outcome = self._liquidate(by_account[account], head)
-                self._remember(by_account[account], outcome)
+                self._remember(by_account[account], outcome, head.number)
             result["outcomes"].setdefault(account, {})["liquidation"] = outcome
             result["liquidations"] += outcome["action"] == "liquidated"
         return result
@@ -317,11 +317,12 @@ class MarginKeeper:
             self._router = Router(aggregator, sources_from_record(self.record.contracts))
         return self._router
 
-    def _remember(self, mark: Mark, outcome: dict) -> None:
-        """Notes `mark`'s account as idle when its liquidation sent nothing (SEC-197: it takes no
-        slot again until its health moves), and forgets it otherwise."""
+    def _remember(self, mark: Mark, outcome: dict, block: int) -> None:
+        """Notes `mark`'s account as idle at `block` when its liquidation sent nothing (SEC-197: it
+        takes no slot again until its health moves or IDLE_RETRY_BLOCKS pass), and forgets it
+        otherwise."""
         if outcome.get("action") == "none":
-            self._idle[mark.account.lower()] = mark.health
+            self._idle[mark.account.lower()] = Idle(mark.health, block)
         else:
             self._idle.pop(mark.account.lower(), None)
 

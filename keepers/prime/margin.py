@@ -155,33 +155,57 @@ class CyclePlan:
 #: debt accrues every block, so an account with one never had the same health twice, and the
 #: accounts the keeper cannot act on took every slot again (helper-115 of SEC-197).
 IDLE_DEBT_DRIFT_BPS = 100
+#: Blocks an idle account goes untried at most, whatever its health: a borrower who made the
+#: keeper find nothing to send once (its sale venue's liquidity pulled for a block) is tried again
+#: within this many blocks, not once its debt drifted (helper-117 M1).
+IDLE_RETRY_BLOCKS = 10
+
+
+@dataclass(frozen=True)
+class Idle:
+    """An account the keeper last found nothing to send for: its health then, and the block."""
+
+    health: Health
+    block: int
 
 
 def still_idle(now: Health, then: Health) -> bool:
     """Whether `now` is the health `then` was but for its debt's accrual: every figure the same
-    (collateral, call, deadline, whether liquidatable) except the debt, grown by at most
-    IDLE_DEBT_DRIFT_BPS, and the ratio that follows from it."""
-    debt_fields = ("debt_usd", "adjusted_debt_usd")
+    (collateral, call, deadline, whether liquidatable, whether the ratio is under 100%: the
+    close factor's line) except the debt, grown by at most IDLE_DEBT_DRIFT_BPS, and the ratio
+    that follows from it."""
 
     def accrued(field_name: str) -> bool:
         before, after = getattr(then, field_name), getattr(now, field_name)
         return before <= after <= before + before * IDLE_DEBT_DRIFT_BPS // 10_000
 
-    return all(accrued(f) for f in debt_fields) and replace(
-        now, debt_usd=then.debt_usd, adjusted_debt_usd=then.adjusted_debt_usd, ratio_bps=0
-    ) == replace(then, ratio_bps=0)
+    def insolvent(h: Health) -> bool:
+        return h.ratio_bps < 10_000
+
+    return (
+        accrued("debt_usd")
+        and accrued("adjusted_debt_usd")
+        and insolvent(now) == insolvent(then)
+        and replace(
+            now, debt_usd=then.debt_usd, adjusted_debt_usd=then.adjusted_debt_usd, ratio_bps=0
+        )
+        == replace(then, ratio_bps=0)
+    )
 
 
-def idle_accounts(marks: Iterable[Mark], idle: Mapping[str, Health]) -> set[str]:
-    """The accounts (lowercase) whose health is what it was when the keeper last found nothing
-    to send for them (`idle`: account -> that health), but for the accrual of their debt
-    (`still_idle`). They take no liquidation slot until it moves — a price, a balance, a debt
-    repaid or grown past IDLE_DEBT_DRIFT_BPS (SEC-197: a few accounts it cannot act on took every
-    slot, every block)."""
+def idle_accounts(marks: Iterable[Mark], idle: Mapping[str, Idle], block: int) -> set[str]:
+    """The accounts (lowercase) the keeper found nothing to send for (`idle`) fewer than
+    IDLE_RETRY_BLOCKS blocks before `block`, whose health is what it was then but for the accrual
+    of their debt (`still_idle`). They take no liquidation slot until it moves — a price, a
+    balance, a debt repaid or grown past IDLE_DEBT_DRIFT_BPS — or the retry comes (SEC-197: a few
+    accounts it cannot act on took every slot, every block; now one slot each every
+    IDLE_RETRY_BLOCKS blocks at most)."""
     return {
         m.account.lower()
         for m in marks
-        if (then := idle.get(m.account.lower())) is not None and still_idle(m.health, then)
+        if (then := idle.get(m.account.lower())) is not None
+        and block - then.block < IDLE_RETRY_BLOCKS
+        and still_idle(m.health, then.health)
     }
 
 

@@ -478,3 +478,45 @@ def test_upg_10__console__the_governance_page_shows_a_migration_as_the_operators
     rows = governance.token_migrations(source, index, head, describe.for_source(source))
     assert [r["name"] for r in rows] == ["TokenMigrator.Broken", migrator_name(OLD)]
     assert rows[0]["error"] and rows[1]["done"]
+
+
+def test_upg_10__helper_117__reads_bounded__addresses_any_case__nothing_read_once_done(
+    migration, holdings, agent, operator
+):
+    """helper-117 L1, L4: the console's row read every wallet the old token ever credited, three
+    calls each, at every block, and kept doing so once the migration was done; a holder listed in
+    lower case could not be found by the batch. The reader now reads at most `max_wallets`
+    wallets (the rest counted, their holdings in the supply not listed: never done), none once
+    the old supply is 0, and takes each wallet once, checksummed, whatever its case."""
+    from ape import chain
+
+    from keepers.compliance.migration_view import migrate_batches, read_migration
+    from keepers.core.artifacts import project_at
+    from keepers.core.reads import ApeReads
+
+    old, _, migrator, _ = migration
+    alice, bob, _ = holdings
+    asked: list[int] = []
+
+    def credited(token, stop):
+        asked.append(stop)
+        return [alice.address.lower(), bob.address.lower(), alice.address]
+
+    def read(**bounds):
+        return read_migration(
+            ApeReads(), migrator, project_at, credited, int(chain.blocks.head.number), **bounds
+        )
+
+    part = read(max_wallets=1)
+    assert [h.holder for h in part.holders] == [alice.address] and part.wallets_unread == 1
+    assert part.unlisted == 50 * UNIT and part.new_symbol == "QTB27"
+    full = read()
+    assert [h.holder for h in full.holders] == [alice.address, bob.address]
+    assert (full.unlisted, full.wallets_unread) == (0, 0)
+
+    old.pause(sender=agent)
+    assert migrate_batches(read(), keep=[bob.address.lower()]) == [[alice.address]]
+    migrator.migrate([alice, bob], sender=operator)
+    asked.clear()
+    done = read()
+    assert asked == [] and done.holders == () and (done.old_supply, done.unlisted) == (0, 0)

@@ -16,6 +16,7 @@ from keepers.prime import model
 from keepers.prime.keeper import Head, MarginKeeper
 from keepers.prime.margin import (
     IDLE_DEBT_DRIFT_BPS,
+    IDLE_RETRY_BLOCKS,
     Health,
     Mark,
     Tier,
@@ -68,16 +69,20 @@ def test_sec_197__keeper__accounts_it_cannot_act_on__take_no_slot_until_their_he
         "0xr", Health(105 * USD, 105 * USD, 100 * USD, 100 * USD, 10_500, 0, 0, True), TIER, 0
     )
     # The first block plans the stuck ones (the lowest ratios); the keeper finds nothing to send.
-    first = plan_cycle(stuck + [real], idle_accounts(stuck + [real], keeper._idle))
+    first = plan_cycle(stuck + [real], idle_accounts(stuck + [real], keeper._idle, 1))
     assert "0xr" not in first.liquidations
     for mark in stuck:
         terms = keeper._terms(mark, Head(1, 1))
         assert isinstance(terms, str)
-        keeper._remember(mark, {"action": "none", "reason": terms})
-    # Every later block: they take no slot, the real one is planned.
-    for _ in range(3):
-        plan = plan_cycle(stuck + [real], idle_accounts(stuck + [real], keeper._idle))
+        keeper._remember(mark, {"action": "none", "reason": terms}, 1)
+    # The blocks after: they take no slot, the real one is planned; IDLE_RETRY_BLOCKS after, they
+    # are tried again whatever their health (helper-117 M1: a borrower who made the keeper find
+    # nothing once, its sale venue's liquidity pulled for a block, is not left for good).
+    for block in range(2, 1 + IDLE_RETRY_BLOCKS):
+        plan = plan_cycle(stuck + [real], idle_accounts(stuck + [real], keeper._idle, block))
         assert plan.liquidations == ["0xr"]
+    retry = idle_accounts(stuck + [real], keeper._idle, 1 + IDLE_RETRY_BLOCKS)
+    assert retry == set() and plan_cycle(stuck + [real], retry).liquidations[0] == "0x50"
 
     # Its debt accrues (a pool's debt moves every block: helper-115 found an account with one
     # never idle again): still no slot, until the debt has grown past IDLE_DEBT_DRIFT_BPS.
@@ -89,11 +94,17 @@ def test_sec_197__keeper__accounts_it_cannot_act_on__take_no_slot_until_their_he
         return Mark(mark.account, grown, TIER, 0)
 
     seconds_later = [accrued(m, 1) for m in stuck]
-    plan = plan_cycle(seconds_later + [real], idle_accounts(seconds_later + [real], keeper._idle))
-    assert plan.liquidations == ["0xr"]
+    idle = idle_accounts(seconds_later + [real], keeper._idle, 2)
+    assert plan_cycle(seconds_later + [real], idle).liquidations == ["0xr"]
     grown = [accrued(stuck[0], IDLE_DEBT_DRIFT_BPS + 1), *stuck[1:]]
-    plan = plan_cycle(grown + [real], idle_accounts(grown + [real], keeper._idle))
+    plan = plan_cycle(grown + [real], idle_accounts(grown + [real], keeper._idle, 2))
     assert plan.liquidations[0] == stuck[0].account
+    # A ratio crossing 100% (the close factor's line) is a move, however little the debt grew.
+    solvent = Mark("0x5s", replace(stuck[0].health, ratio_bps=10_001), TIER, 0)
+    keeper._remember(solvent, {"action": "none", "reason": "no sale route"}, 1)
+    crossed = Mark("0x5s", replace(solvent.health, ratio_bps=9_999), TIER, 0)
+    assert idle_accounts([solvent], keeper._idle, 2) == {"0x5s"}
+    assert idle_accounts([crossed], keeper._idle, 2) == set()
     # Its health moves (a price, a balance): planned again.
     h = stuck[0].health
     moved = Mark(
@@ -103,11 +114,11 @@ def test_sec_197__keeper__accounts_it_cannot_act_on__take_no_slot_until_their_he
         0,
     )
     plan = plan_cycle(
-        [moved, *stuck[1:], real], idle_accounts([moved, *stuck[1:], real], keeper._idle)
+        [moved, *stuck[1:], real], idle_accounts([moved, *stuck[1:], real], keeper._idle, 2)
     )
     assert plan.liquidations[0] == moved.account
     # A liquidation sent forgets the account.
-    keeper._remember(moved, {"action": "liquidated"})
+    keeper._remember(moved, {"action": "liquidated"}, 2)
     assert moved.account.lower() not in keeper._idle
 
 
