@@ -436,11 +436,10 @@ def margin_health(
     network_choice: str, account_alias: str | None, identity: str | None, as_json: bool
 ) -> None:
     """The account's collateral and debt at oracle prices, its ratio against its tier's, its open
-    margin call and whether it may be liquidated, as of the last block the chain moved past (one
-    block behind its head, the block the console shows: `block`)."""
+    margin call and whether it may be liquidated now: every figure of the head block (`block`)."""
     with reading_session(network_choice, account_alias, identity) as s:
         _require_open(s)
-        _, data = _health_record(s, s.book.view.settled()[0])
+        _, data = _health_record(s, s.book.view.head()[0])
     name = f" ({data['account_name']})" if data["account_name"] else ""
     if as_json:
         _emit(data, True, "")

@@ -34,12 +34,11 @@ def test_cycle__marks_read_at_the_cycle_s_head_block_not_latest():
     assert result["reason"] == "no signer: observing only"
 
 
-def test_helper_117_m2__top_up_and_preview_read_every_figure_at_the_head__health_at_the_settled():
-    """helper-117 M2: `margin top-up` took the health of the block before the head (where `margin
-    health` reads, as the console shows it) and the holding at `latest`: a price drop in the head
-    block was not counted, and the amount to deposit came out too small. An amount to act on now
-    reads every figure at the head, one block; `margin health` at the block the chain moved past,
-    its halt included."""
+def test_helper_117_m2__top_up_and_health_read_every_figure_at_the_head():
+    """helper-117 M2: `margin top-up` took the health of the block before the head and the holding
+    at `latest`: a price drop in the head block was not counted, and the amount to deposit came
+    out too small. Every command reads every figure at the head, one block, its halt included
+    (`margin health` at the block before the head showed no debt right after a borrow)."""
     from click.testing import CliRunner
 
     from keepers.prime import cli, model
@@ -82,4 +81,4 @@ def test_helper_117_m2__top_up_and_preview_read_every_figure_at_the_head__health
         reads.clear()
         shown = runner.invoke(cli.margin, ["health", *me])
         assert shown.exit_code == 0, shown.output
-        assert reads == [("mark", 99), ("halted", 99)]
+        assert reads == [("mark", 100), ("halted", 100)]
