@@ -50,8 +50,7 @@ BATCH_CALLS = 200
 # A read of "the chain now" is made this many blocks below its head, at a block the chain moved
 # past (CON-96): a node may answer a read at its head from the block it is mining as it answers
 # (anvil does: that block's state and time, one more second of interest on a pool's debt under
-# the previous block's label; helper-111). The console's event index stops there, and the CLI's
-# figures of one block are read there (keepers.core.views' `settled`).
+# the previous block's label; helper-111). The console's event index stops there.
 SETTLE_BLOCKS = 1
 
 

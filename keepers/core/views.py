@@ -31,14 +31,7 @@ from typing import Any, Protocol
 
 from keepers.core.artifacts import project_at
 from keepers.core.errors import QuanteraError
-from keepers.core.reads import (
-    Block,
-    ReadError,
-    ReadFailure,
-    Web3Reads,
-    first_line,
-    settled_block,
-)
+from keepers.core.reads import Block, ReadError, ReadFailure, Web3Reads, first_line
 
 
 class ViewReverted(QuanteraError):
@@ -64,10 +57,6 @@ class ChainView(Protocol):
 
     def head(self) -> tuple[int, int]:
         """(number, timestamp) of the chain's latest block."""
-
-    def settled(self) -> tuple[int, int]:
-        """(number, timestamp) of the last block the chain moved past (keepers.core.reads'
-        SETTLE_BLOCKS below the head): where figures that must be of one block are read."""
 
     def gas_price(self) -> int:
         """The node's gas price (wei)."""
@@ -228,10 +217,6 @@ class DirectView:
         block = self.w3.eth.get_block("latest")
         return int(block["number"]), int(block["timestamp"])
 
-    def settled(self) -> tuple[int, int]:
-        block = self.w3.eth.get_block(settled_block(int(self.w3.eth.block_number)))
-        return int(block["number"]), int(block["timestamp"])
-
     def gas_price(self) -> int:
         return int(self.w3.eth.gas_price)
 
@@ -277,12 +262,6 @@ class ApeView:
 
         head = chain.blocks.head
         return int(head.number), int(head.timestamp)
-
-    def settled(self) -> tuple[int, int]:
-        from ape import chain
-
-        block = chain.blocks[settled_block(int(chain.blocks.head.number))]
-        return int(block.number), int(block.timestamp)
 
     def gas_price(self) -> int:
         from ape import chain

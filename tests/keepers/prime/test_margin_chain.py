@@ -894,6 +894,7 @@ def test_con_89__the_book_read_directly__the_same_figures_as_through_ape(prime_c
     from web3 import Web3
 
     from keepers.core.artifacts import project_abis
+    from keepers.core.reads import settled_block
     from keepers.core.views import DirectView, ViewReverted
     from keepers.prime.book import PrimeBook
 
@@ -906,7 +907,7 @@ def test_con_89__the_book_read_directly__the_same_figures_as_through_ape(prime_c
         ok(capsys, "deposit", "QNDX", "10", *me)
     direct = PrimeBook(c.broker.address, DirectView(Web3(Web3.HTTPProvider(c.url)), project_abis()))
     through_ape = PrimeBook(c.broker.address)
-    block, _ = direct.view.settled()  # a block the chain moved past (helper-115)
+    block = settled_block(direct.view.head()[0])  # a block the chain moved past (helper-115)
     assert [vars(x) | {"pool": None} for x in direct.listings()] == [
         vars(x) | {"pool": None} for x in through_ape.listings()
     ]
